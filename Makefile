@@ -1,0 +1,34 @@
+# arrowmig — run `make help` for the list of targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install arrowmig with its test tools
+
+demo: $(STAMP) ## build a sample SQLite database, migrate it into DuckDB, print the summary
+	$(PY) -m arrowmig.demo
+
+test: $(STAMP) ## run the whole test suite (PostgreSQL tests where a server is reachable)
+	$(PY) -m pytest -q
+
+lint: $(STAMP) ## ruff and mypy --strict
+	$(VENV)/bin/ruff check arrowmig tests bench
+	$(VENV)/bin/ruff format --check arrowmig tests bench
+	$(VENV)/bin/mypy
+
+bench: $(STAMP) ## the default benchmark suite (minutes; writes bench/out/)
+	$(PY) -m arrowmig.cli bench --out bench/out
+
+.PHONY: help install demo test lint bench

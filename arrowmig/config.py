@@ -1,0 +1,75 @@
+"""Frozen, keyword-only settings of a run. Sizes are bytes, durations seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from arrowmig.errors import UsageError
+
+MODES = ("create", "replace", "append", "truncate")
+ON_ERROR = ("fail", "reject")
+
+DEFAULT_BATCH_ROWS = 100_000
+DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
+DEFAULT_PARALLEL = 2
+DEFAULT_MAX_MEMORY = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchConfig:
+    """How big one batch may be: whichever limit is reached first ends it."""
+
+    batch_rows: int = DEFAULT_BATCH_ROWS
+    """Rows per batch at most (default 100,000; see README for the measurement)."""
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+    """Arrow bytes per batch at most (default 64 MiB)."""
+
+    def __post_init__(self) -> None:
+        if self.batch_rows < 1:
+            raise UsageError(f"--batch-rows must be at least 1, not {self.batch_rows}")
+        if self.batch_bytes < 1024:
+            raise UsageError(f"--batch-bytes must be at least 1KiB, not {self.batch_bytes}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationConfig:
+    """Everything that decides what a migration does."""
+
+    tables: tuple[str, ...] | None = None
+    """Tables to move; None moves every base table (views only when named)."""
+    exclude: tuple[str, ...] = ()
+    """Tables to leave out."""
+    mode: str = "create"
+    """create (refuse existing tables), replace, append or truncate."""
+    batch: BatchConfig = field(default_factory=BatchConfig)
+    """Batch size limits."""
+    parallel: int = DEFAULT_PARALLEL
+    """Streams run at once, each with its own source and target connection."""
+    max_memory: int = DEFAULT_MAX_MEMORY
+    """Bytes of Arrow data in flight across all streams before readers wait."""
+    source_schema: str | None = None
+    """PostgreSQL or DuckDB schema to read from (default: public / main)."""
+    target_schema: str | None = None
+    """PostgreSQL or DuckDB schema to write to (created when missing)."""
+    profile: bool = True
+    """Look at SQLite values to pick types that hold them all (off: trust declared types)."""
+    on_error: str = "fail"
+    """fail: a value the target cannot hold stops its table; reject: it goes to the reject file."""
+    reject_dir: str | None = None
+    """Where rejected rows are written (default ./arrowmig-rejects/<run id>/)."""
+    casts: tuple[tuple[str, str, str], ...] = ()
+    """(table, column, target type) overrides from --cast."""
+    foreign_keys: bool = True
+    """Create foreign keys after all tables are loaded."""
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise UsageError(f"unknown mode {self.mode!r}", hint=f"use one of {', '.join(MODES)}")
+        if self.on_error not in ON_ERROR:
+            raise UsageError(
+                f"unknown --on-error {self.on_error!r}", hint=f"use one of {', '.join(ON_ERROR)}"
+            )
+        if self.parallel < 1:
+            raise UsageError(f"--parallel must be at least 1, not {self.parallel}")
+        if self.max_memory < 1024 * 1024:
+            raise UsageError("--max-memory must be at least 1MiB")

@@ -1,0 +1,95 @@
+"""The I/O seam: what every database endpoint can do as a source and as a target.
+
+An endpoint is one open connection, used by one thread. The scheduler opens one per worker.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from arrowmig.model import KeyRange, Table, TableLoad
+from arrowmig.urls import EndpointUrl
+
+CHECKPOINT_TABLE = "_arrowmig_checkpoints"
+INTERNAL_PREFIX = "_arrowmig_"
+
+
+@runtime_checkable
+class Endpoint(Protocol):
+    """A database that tables can be read from and written to as Arrow batches."""
+
+    url: EndpointUrl
+    dialect: str
+    """``sqlite``, ``postgresql`` or ``duckdb``: the rules for names and types."""
+    schema: str | None
+    """The schema (PostgreSQL, DuckDB) tables are read from and written to."""
+
+    # -- both sides ---------------------------------------------------------------------
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Endpoint: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def list_tables(self) -> list[str]:
+        """Base tables in the schema, internal ``_arrowmig_*`` tables left out."""
+        ...
+
+    def list_views(self) -> list[str]: ...
+
+    def table_exists(self, name: str) -> bool: ...
+
+    # -- source side --------------------------------------------------------------------
+    def describe(self, name: str, *, profile: bool = True) -> Table:
+        """The table's columns with the Arrow types its batches will carry, keys, indexes.
+
+        ``profile`` lets a source whose declared types are not binding (SQLite) look at
+        the values to choose types that hold every one of them.
+        """
+        ...
+
+    def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
+        """Smallest and largest value of ``table.split_key``, or None when not splittable."""
+        ...
+
+    def read(
+        self, table: Table, *, batch_rows: int, key_range: KeyRange | None = None
+    ) -> pa.RecordBatchReader:
+        """Stream the table (or one key range of it) as batches of ``table.arrow_schema``.
+
+        Rows come in split-key order when the table has one.
+        """
+        ...
+
+    # -- target side --------------------------------------------------------------------
+    def check_names(self, table: Table) -> None:
+        """Raise SchemaError for a table or column name this database cannot hold."""
+        ...
+
+    def create_table(self, table: Table) -> None:
+        """Create the table's columns (with NOT NULL); keys and indexes come in finish_table."""
+        ...
+
+    def drop_table(self, name: str) -> None: ...
+
+    def truncate_table(self, name: str) -> None: ...
+
+    def target_schema_of(self, name: str) -> pa.Schema:
+        """The Arrow types batches must have to be written into an existing table."""
+        ...
+
+    def write_batch(self, name: str, batch: pa.RecordBatch) -> None:
+        """Append one batch in its own transaction and commit it."""
+        ...
+
+    def finish_table(self, table: Table) -> TableLoad:
+        """Build primary key and indexes once the data is in."""
+        ...

@@ -1,0 +1,87 @@
+"""The one exception tree of arrowmig; every error says what went wrong and what to do.
+
+    ArrowmigError                   base; ``hint`` says what to do next
+    ├── UsageError                  bad options or arguments (exit code 2)
+    │   └── UrlError                a URL that no endpoint understands
+    ├── ConnectError                unreachable server, wrong password, missing file (exit 2)
+    ├── SchemaError                 missing table, existing target, names the target cannot hold,
+    │                               a schema that cannot be appended to (exit 2)
+    ├── DataError                   a value the target cannot hold (fails its stream; exit 1)
+    └── TransferError               a stream failed while moving data (exit 1)
+         └── TransientError         marker: may succeed if retried (lost connection, busy file)
+
+Errors carry their context (table, column, sqlstate) so that reports can show it.
+"""
+
+from __future__ import annotations
+
+
+class ArrowmigError(Exception):
+    """Base of every error arrowmig raises on purpose."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None, table: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.table = table
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}; {self.hint}"
+        return self.message
+
+
+class UsageError(ArrowmigError):
+    """The caller asked for something that cannot work as written."""
+
+
+class UrlError(UsageError):
+    """A URL that no endpoint understands."""
+
+
+class ConnectError(ArrowmigError):
+    """A database could not be opened: missing file, unreachable server, refused login."""
+
+
+class SchemaError(ArrowmigError):
+    """Tables or columns do not allow the requested operation."""
+
+
+class DataError(ArrowmigError):
+    """A value cannot be carried to the target without loss."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        table: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, table=table)
+        self.column = column
+
+
+class TransferError(ArrowmigError):
+    """A stream failed while moving data."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        table: str | None = None,
+        sqlstate: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, table=table)
+        self.sqlstate = sqlstate
+
+
+class TransientError(TransferError):
+    """A failure that may pass if the batch is tried again."""

@@ -1,0 +1,74 @@
+"""Progress events the engine emits, and the sinks that receive them.
+
+The engine never prints: it hands events to a ``ProgressSink``. ``NullSink`` is the default;
+the CLI picks a sink that renders (rich bars, plain lines, JSON lines).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+EVENT_KINDS = ("start", "progress", "retry", "reject", "table_done", "error", "summary")
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened in a run. ``rows`` and ``bytes`` are cumulative and committed."""
+
+    event: str
+    table: str | None = None
+    stream: str | None = None
+    rows: int = 0
+    total_rows: int | None = None
+    bytes: int = 0
+    rows_per_s: float | None = None
+    eta_s: float | None = None
+    rss_bytes: int | None = None
+    message: str | None = None
+    report: dict[str, Any] | None = None
+    ts: str = field(default_factory=_now_iso)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class ProgressSink(Protocol):
+    """Receives events; called from worker threads, so implementations must be thread-safe."""
+
+    def emit(self, event: Event) -> None: ...
+
+
+class NullSink:
+    """Drops every event: the library default."""
+
+    def emit(self, event: Event) -> None:
+        return None
+
+
+class CallbackSink:
+    """Calls a user function with each event, one call at a time."""
+
+    def __init__(self, callback: Callable[[Event], None]) -> None:
+        self._callback = callback
+        self._lock = threading.Lock()
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            self._callback(event)
+
+
+def as_sink(progress: ProgressSink | Callable[[Event], None] | None) -> ProgressSink:
+    """Accept a sink, a plain callback, or None."""
+    if progress is None:
+        return NullSink()
+    if hasattr(progress, "emit"):
+        return progress  # type: ignore[return-value]
+    return CallbackSink(progress)  # type: ignore[arg-type]

@@ -1,0 +1,93 @@
+"""The table model every module shares: columns with the Arrow type their batches carry,
+keys and indexes, and the key ranges that split a table into streams. No database code here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column as it travels: its name, what the source declared, and its Arrow type."""
+
+    name: str
+    arrow_type: pa.DataType
+    """The exact type of this column in every batch read from the source."""
+    source_type: str = ""
+    """The type as the source declared it (SQLite declared type, PostgreSQL format_type)."""
+    nullable: bool = True
+    target_type: str | None = None
+    """A target type the user or the type plan forces (``--cast``); None lets schema.py choose."""
+    observed: tuple[str, ...] = ()
+    """Storage classes seen in the data (SQLite profiling), e.g. ``("integer", "real")``."""
+    notes: tuple[str, ...] = ()
+    """Why the column's type differs from what was declared (widening, conversions)."""
+
+
+@dataclass(frozen=True)
+class Index:
+    """A secondary index (or unique constraint) built after the data is in."""
+
+    name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key, created after every table of a run is loaded."""
+
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a source (or the shape to create in a target)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    row_count: int | None = None
+    """Exact or estimated number of rows, when cheap to know."""
+    split_key: str | None = None
+    """An integer column (or SQLite ``rowid``) that orders rows and splits the table into ranges."""
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        """The schema of every batch read from this table."""
+        return pa.schema([pa.field(c.name, c.arrow_type, nullable=True) for c in self.columns])
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    """Rows whose split key lies in ``(after, upto]``; ``None`` leaves that end open."""
+
+    after: Any = None
+    upto: Any = None
+
+    def describe(self) -> str:
+        low = "-inf" if self.after is None else repr(self.after)
+        high = "+inf" if self.upto is None else repr(self.upto)
+        return f"({low}, {high}]"
+
+
+@dataclass
+class TableLoad:
+    """What a target reports back after finishing a table (keys and indexes built)."""
+
+    built: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)

@@ -1,0 +1,116 @@
+"""What a migration did: per table rows, bytes, time, failures; totals; memory."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class TableReport:
+    """The outcome of one table."""
+
+    name: str
+    target_name: str
+    rows: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    streams: int = 1
+    retries: int = 0
+    rejected: int = 0
+    status: str = "pending"
+    """pending, done, failed or skipped."""
+    error: str | None = None
+    built: list[str] = field(default_factory=list)
+    """Keys and indexes built after the data was in."""
+    notes: list[str] = field(default_factory=list)
+    """Type widenings and other things the user should know."""
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rows_per_s"] = round(self.rows_per_s, 1)
+        data["mb_per_s"] = round(self.mb_per_s, 2)
+        return data
+
+
+@dataclass
+class MigrationReport:
+    """The whole run. ``exit_code`` follows the CLI contract: 0 done, 1 finished with failures."""
+
+    source: str
+    target: str
+    mode: str
+    tables: list[TableReport] = field(default_factory=list)
+    seconds: float = 0.0
+    peak_rss_bytes: int = 0
+    baseline_rss_bytes: int = 0
+    skipped_views: list[str] = field(default_factory=list)
+    interrupted: str | None = None
+    """The signal name when the run was stopped by SIGINT or SIGTERM."""
+    verify: dict[str, Any] | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def bytes(self) -> int:
+        return sum(t.bytes for t in self.tables)
+
+    @property
+    def failed(self) -> list[TableReport]:
+        return [t for t in self.tables if t.status == "failed"]
+
+    @property
+    def rejected(self) -> int:
+        return sum(t.rejected for t in self.tables)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.rejected and self.interrupted is None
+
+    @property
+    def rss_growth_bytes(self) -> int:
+        return max(0, self.peak_rss_bytes - self.baseline_rss_bytes)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        growth_mb = self.rss_growth_bytes / 1e6
+        return {
+            "source": self.source,
+            "target": self.target,
+            "mode": self.mode,
+            "ok": self.ok,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "rows_per_s": round(self.rows_per_s, 1),
+            "mb_per_s": round(self.bytes / 1e6 / self.seconds, 2) if self.seconds > 0 else 0.0,
+            "peak_rss_bytes": self.peak_rss_bytes,
+            "rss_growth_bytes": self.rss_growth_bytes,
+            "mb_growth_per_1000_rows": round(growth_mb / (self.rows / 1000), 5) if self.rows else 0.0,
+            "failed": [t.name for t in self.failed],
+            "rejected": self.rejected,
+            "skipped_views": self.skipped_views,
+            "interrupted": self.interrupted,
+            "tables": [t.to_dict() for t in self.tables],
+            **({"verify": self.verify} if self.verify is not None else {}),
+        }
+
+    def __str__(self) -> str:
+        state = "ok" if self.ok else "with failures"
+        return (
+            f"MigrationReport({self.source} -> {self.target}: {len(self.tables)} tables, "
+            f"{self.rows} rows in {self.seconds:.2f}s, {state})"
+        )

@@ -1,0 +1,117 @@
+"""Endpoint URLs: which database a string names, and how to show it without its password.
+
+Accepted forms follow SQLAlchemy's slash rule for files (``sqlite:///rel.db`` is relative,
+``sqlite:////abs.db`` absolute), libpq URIs for PostgreSQL, and bare file paths by suffix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from arrowmig.errors import UrlError
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+DUCKDB_SUFFIXES = (".duckdb",)
+
+ACCEPTED_FORMS = (
+    "sqlite:///rel.db, sqlite:////abs.db, duckdb:///rel.duckdb, duckdb:////abs.duckdb, "
+    "postgresql://user@host:port/db (or postgres://), or a bare path ending "
+    ".db/.sqlite/.sqlite3/.duckdb"
+)
+
+
+@dataclass(frozen=True)
+class EndpointUrl:
+    """A parsed endpoint URL."""
+
+    kind: str
+    """One of ``sqlite``, ``duckdb``, ``postgresql``."""
+    target: str
+    """A file path for SQLite and DuckDB, the libpq URI for PostgreSQL."""
+    redacted: str
+    """The URL as it may be shown to people: any password replaced by ``***``."""
+
+    @property
+    def path(self) -> Path:
+        """The database file of a SQLite or DuckDB URL."""
+        return Path(self.target)
+
+
+def parse_url(url: str) -> EndpointUrl:
+    """Resolve ``url`` to an endpoint kind and connection target, or raise ``UrlError``."""
+    text = str(url).strip()
+    if not text:
+        raise UrlError("empty database URL", hint=f"use one of: {ACCEPTED_FORMS}")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return _bare_path(text)
+    scheme = scheme.lower()
+    if scheme.startswith("sqlite") or scheme.startswith("duckdb"):
+        kind = "sqlite" if scheme.startswith("sqlite") else "duckdb"
+        if not rest.startswith("/"):
+            raise UrlError(
+                f"{kind} URL {text!r} has no path",
+                hint=f"write {kind}:///relative/path or {kind}:////absolute/path",
+            )
+        path = rest[1:]
+        if not path or path == ":memory:":
+            raise UrlError(
+                f"{kind} URL {text!r} names no file",
+                hint="arrowmig moves data between files or servers; name a database file",
+            )
+        return EndpointUrl(kind, path, text)
+    if scheme in ("postgresql", "postgres"):
+        normalised = "postgresql://" + rest
+        return EndpointUrl("postgresql", normalised, redact(normalised))
+    raise UrlError(f"unknown database URL scheme {scheme!r} in {redact(text)!r}", hint=f"use one of: {ACCEPTED_FORMS}")
+
+
+def _bare_path(text: str) -> EndpointUrl:
+    lowered = text.lower()
+    if lowered.endswith(SQLITE_SUFFIXES):
+        return EndpointUrl("sqlite", text, text)
+    if lowered.endswith(DUCKDB_SUFFIXES):
+        return EndpointUrl("duckdb", text, text)
+    raise UrlError(f"cannot tell what database {text!r} is", hint=f"use one of: {ACCEPTED_FORMS}")
+
+
+_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
+
+
+def redact(url: str) -> str:
+    """Return ``url`` with any password (user info or ``password=`` parameter) masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _PASSWORD_PARAM.sub(r"\1***", url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        if ":" in userinfo:
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:***@{hostport}"
+    query = _PASSWORD_PARAM.sub(r"\1***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_text(text: str, secrets: list[str]) -> str:
+    """Remove each known secret (a password) from a message before it is shown."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def password_of(url: str) -> str | None:
+    """The password written in a PostgreSQL URL, if any, so messages can be scrubbed of it."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.password:
+        return parts.password
+    match = re.search(r"password=([^&\s]*)", parts.query, re.IGNORECASE)
+    return match.group(1) if match else None
