@@ -69,6 +69,6 @@ def as_sink(progress: ProgressSink | Callable[[Event], None] | None) -> Progress
     """Accept a sink, a plain callback, or None."""
     if progress is None:
         return NullSink()
-    if hasattr(progress, "emit"):
-        return progress  # type: ignore[return-value]
-    return CallbackSink(progress)  # type: ignore[arg-type]
+    if not callable(progress) or hasattr(progress, "emit"):
+        return progress
+    return CallbackSink(progress)

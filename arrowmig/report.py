@@ -99,7 +99,9 @@ class MigrationReport:
             "mb_per_s": round(self.bytes / 1e6 / self.seconds, 2) if self.seconds > 0 else 0.0,
             "peak_rss_bytes": self.peak_rss_bytes,
             "rss_growth_bytes": self.rss_growth_bytes,
-            "mb_growth_per_1000_rows": round(growth_mb / (self.rows / 1000), 5) if self.rows else 0.0,
+            "mb_growth_per_1000_rows": round(growth_mb / (self.rows / 1000), 5)
+            if self.rows
+            else 0.0,
             "failed": [t.name for t in self.failed],
             "rejected": self.rejected,
             "skipped_views": self.skipped_views,

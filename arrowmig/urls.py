@@ -66,7 +66,10 @@ def parse_url(url: str) -> EndpointUrl:
     if scheme in ("postgresql", "postgres"):
         normalised = "postgresql://" + rest
         return EndpointUrl("postgresql", normalised, redact(normalised))
-    raise UrlError(f"unknown database URL scheme {scheme!r} in {redact(text)!r}", hint=f"use one of: {ACCEPTED_FORMS}")
+    raise UrlError(
+        f"unknown database URL scheme {scheme!r} in {redact(text)!r}",
+        hint=f"use one of: {ACCEPTED_FORMS}",
+    )
 
 
 def _bare_path(text: str) -> EndpointUrl:

@@ -6,7 +6,7 @@ An endpoint is one open connection, used by one thread. The scheduler opens one 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 import pyarrow as pa
 
@@ -30,7 +30,7 @@ class Endpoint(Protocol):
     # -- both sides ---------------------------------------------------------------------
     def close(self) -> None: ...
 
-    def __enter__(self) -> Endpoint: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(
         self,
@@ -61,11 +61,17 @@ class Endpoint(Protocol):
         ...
 
     def read(
-        self, table: Table, *, batch_rows: int, key_range: KeyRange | None = None
+        self,
+        table: Table,
+        *,
+        batch_rows: int,
+        key_range: KeyRange | None = None,
+        with_key: bool = False,
     ) -> pa.RecordBatchReader:
         """Stream the table (or one key range of it) as batches of ``table.arrow_schema``.
 
-        Rows come in split-key order when the table has one.
+        Rows come in split-key order when the table has one. ``with_key`` appends the split
+        key as a last int64 column named ``_arrowmig_key`` (for checkpoints and messages).
         """
         ...
 
@@ -86,8 +92,8 @@ class Endpoint(Protocol):
         """The Arrow types batches must have to be written into an existing table."""
         ...
 
-    def write_batch(self, name: str, batch: pa.RecordBatch) -> None:
-        """Append one batch in its own transaction and commit it."""
+    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+        """Append one batch (of ``table.arrow_schema``) in its own transaction and commit it."""
         ...
 
     def finish_table(self, table: Table) -> TableLoad:

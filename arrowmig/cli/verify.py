@@ -1,0 +1,135 @@
+"""``arrowmig verify SOURCE TARGET``: parse, call ``arrowmig.verify.verify``, render, exit.
+
+Exit codes: 0 everything matches, 1 any difference, 2 an error (usage, connection, a named
+table on neither side, a table that could not be read).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from arrowmig.errors import ArrowmigError
+from arrowmig.verify import LEVELS, VerifyReport
+from arrowmig.verify import verify as run_verify
+
+
+def render_table(report: VerifyReport) -> str:
+    """The report as a plain text table, one line per table, then the differing rows."""
+    header = ("table", "rows source", "rows target", "columns", "result")
+    lines: list[tuple[str, ...]] = [header]
+    for t in report.tables:
+        shown = t.name if t.target_name in (None, t.name) else f"{t.name} -> {t.target_name}"
+        lines.append(
+            (
+                shown,
+                "-" if t.rows_source is None else f"{t.rows_source:,}",
+                "-" if t.rows_target is None else f"{t.rows_target:,}",
+                str(t.columns_checked),
+                t.result,
+            )
+        )
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    out = [f"{report.source} -> {report.target} (level {report.level})"]
+    for row in lines:
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    for t in report.tables:
+        out.extend(_details(t.to_dict()))
+    state = "all tables match" if report.ok else "DIFFERENCES FOUND"
+    if report.exit_code == 2:
+        state = "ERRORS"
+    out.append(f"{state} ({report.seconds:.2f}s, peak RSS {report.peak_rss_bytes / 2**20:.0f} MiB)")
+    return "\n".join(out)
+
+
+def _details(t: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    name = t["name"]
+    if t["message"]:
+        out.append(f"{name}: {t['message']}")
+    if t["missing_columns"]:
+        out.append(f"{name}: columns missing in target: {', '.join(t['missing_columns'])}")
+    if t["extra_columns"]:
+        out.append(f"{name}: columns only in target: {', '.join(t['extra_columns'])}")
+    if t["differing_columns"]:
+        out.append(f"{name}: columns that differ: {', '.join(t['differing_columns'])}")
+    if t["differing_keys"]:
+        shown = len(t["diffs"])
+        out.append(f"{name}: {t['differing_keys']} differing keys (first {shown}):")
+    for d in t["diffs"]:
+        where = d["key"] if d["key"] is not None else "row"
+        if d["kind"] == "changed":
+            cols = d["columns"] or list((d["source"] or {}).keys())
+            for col in cols:
+                before = (d["source"] or {}).get(col)
+                after = (d["target"] or {}).get(col)
+                out.append(f"  changed {where}: {col}: {before!r} -> {after!r}")
+        else:
+            row = d["source"] if d["source"] is not None else d["target"]
+            out.append(f"  {d['kind']} {where}: {row}")
+    return out
+
+
+@click.command("verify")
+@click.argument("source")
+@click.argument("target")
+@click.option("--tables", "-t", help="Comma-separated tables to compare (default: all).")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="checksum",
+    show_default=True,
+    help="count: row counts; checksum: whole-row and per-column checksums; diff: also match "
+    "every row by key.",
+)
+@click.option(
+    "--max-diffs",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Differing keys to list per table on a mismatch (0: do not look for them).",
+)
+@click.option("--source-schema", help="PostgreSQL or DuckDB schema to read the source from.")
+@click.option("--target-schema", help="PostgreSQL or DuckDB schema to read the target from.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.pass_context
+def verify_command(
+    ctx: click.Context,
+    source: str,
+    target: str,
+    tables: str | None,
+    level: str,
+    max_diffs: int,
+    source_schema: str | None,
+    target_schema: str | None,
+    as_json: bool,
+) -> None:
+    """Prove that TARGET holds the same rows as SOURCE (DuckDB checksums, then the keys
+    that differ). Exit code 0: all match; 1: differences; 2: an error."""
+    names = tuple(n.strip() for n in tables.split(",") if n.strip()) if tables else None
+    try:
+        report = run_verify(
+            source,
+            target,
+            tables=names,
+            level=level,
+            max_diffs=max_diffs,
+            source_schema=source_schema,
+            target_schema=target_schema,
+        )
+    except ArrowmigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(exc.exit_code)
+        return
+    click.echo(render_table(report), err=True)
+    if as_json:
+        json.dump(report.to_dict(), sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    ctx.exit(report.exit_code)
+
+
+verify = verify_command
+"""The click command under the name the CLI group registers."""

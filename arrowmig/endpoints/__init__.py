@@ -1,0 +1,28 @@
+"""Database endpoints behind one protocol, opened by URL. Drivers load lazily, per kind."""
+
+from __future__ import annotations
+
+from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
+from arrowmig.urls import parse_url
+
+__all__ = ["CHECKPOINT_TABLE", "Endpoint", "open_endpoint"]
+
+
+def open_endpoint(url: str, *, schema: str | None = None, create: bool = False) -> Endpoint:
+    """Open one connection to the database ``url`` names.
+
+    ``create`` lets a missing SQLite or DuckDB file be created (targets); sources must exist.
+    Raises UrlError for a URL no endpoint understands, ConnectError when it cannot be opened.
+    """
+    parsed = parse_url(url)
+    if parsed.kind == "sqlite":
+        from arrowmig.endpoints.sqlite import SQLiteEndpoint
+
+        return SQLiteEndpoint(parsed, schema, create=create)
+    if parsed.kind == "duckdb":
+        from arrowmig.endpoints.duckdb import DuckDBEndpoint
+
+        return DuckDBEndpoint(parsed, schema, create=create)
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+
+    return PostgresEndpoint(parsed, schema, create=create)

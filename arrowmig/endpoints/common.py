@@ -1,0 +1,107 @@
+"""What every endpoint shares: closing on every path, turning driver errors into ours."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import pyarrow as pa
+
+from arrowmig.errors import ArrowmigError, TransferError, TransientError
+from arrowmig.model import Table
+from arrowmig.urls import EndpointUrl, password_of, redact_text
+
+T = TypeVar("T")
+
+KEY_COLUMN = "_arrowmig_key"
+"""Name of the split-key column ``read(..., with_key=True)`` appends to each batch."""
+
+# SQLSTATE classes and messages that mean "try again": connection loss, server shutting
+# down or starting, serialization failures and deadlocks, a busy or locked SQLite file.
+_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "40001", "40P01", "53300")
+_TRANSIENT_WORDS = re.compile(
+    r"database is locked|database table is locked|SQLITE_BUSY|connection (?:reset|refused|lost)|"
+    r"server closed the connection|terminating connection|no connection to the server|"
+    r"could not receive data|could not send data|broken pipe|the database system is (?:starting|shutting)",
+    re.IGNORECASE,
+)
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    state = getattr(exc, "sqlstate", None)
+    return str(state) if state else None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a driver error may pass if the same work is tried again."""
+    state = sqlstate_of(exc)
+    if state and state.startswith(_TRANSIENT_SQLSTATES):
+        return True
+    return bool(_TRANSIENT_WORDS.search(str(exc)))
+
+
+def short_driver_message(exc: BaseException) -> str:
+    """The first meaningful line of a driver error, without driver boilerplate."""
+    text = str(exc).strip()
+    text = re.sub(r"^(?:IO|INTERNAL|INVALID_ARGUMENT|NOT_FOUND|UNKNOWN)\s*:\s*", "", text)
+    text = re.sub(r"^\[(?:SQLite|libpq)\]\s*", "", text)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+class BaseEndpoint:
+    """Context management, cursor bookkeeping and error translation for endpoints."""
+
+    dialect = ""
+
+    def __init__(self, url: EndpointUrl, schema: str | None) -> None:
+        self.url = url
+        self.schema = schema
+        self._secret = password_of(url.target) or ""
+        self._closers: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _clean(self, text: str) -> str:
+        return redact_text(text, [self._secret])
+
+    def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        """Wrap a driver error as a TransferError (or TransientError), password scrubbed."""
+        if isinstance(exc, ArrowmigError):
+            return exc
+        message = self._clean(f"{what}: {short_driver_message(exc)}")
+        cls = TransientError if is_transient(exc) else TransferError
+        return cls(message, table=table, sqlstate=sqlstate_of(exc))
+
+    def guarded_batches(
+        self, table: Table, batches: Iterator[pa.RecordBatch], what: str
+    ) -> Iterator[pa.RecordBatch]:
+        """Re-raise driver errors raised while iterating as arrowmig errors."""
+        try:
+            yield from batches
+        except ArrowmigError:
+            raise
+        except Exception as exc:
+            raise self.translate(exc, what, table.name) from exc
+
+
+def retry_free_reader(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
+    return pa.RecordBatchReader.from_batches(schema, batches)
+
+
+def first_value(rows: list[tuple[Any, ...]]) -> Any:
+    return rows[0][0] if rows else None

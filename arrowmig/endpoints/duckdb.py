@@ -1,0 +1,305 @@
+"""DuckDB: native Arrow reads and Arrow-scan inserts, one transaction per batch."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, short_driver_message
+from arrowmig.errors import ConnectError, SchemaError, TransferError
+from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
+from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
+from arrowmig.urls import EndpointUrl
+
+_BATCH_VIEW = "_arrowmig_batch"
+# DuckDB types that arrive in Arrow as plain strings but mean more on a target.
+_TEXT_WITH_TYPE = {"UUID": "uuid", "JSON": "json"}
+
+
+class DuckDBEndpoint(BaseEndpoint):
+    """One connection to a DuckDB database file."""
+
+    dialect = "duckdb"
+
+    def __init__(
+        self, url: EndpointUrl, schema: str | None = None, *, create: bool = False
+    ) -> None:
+        super().__init__(url, schema or "main")
+        path = Path(url.target)
+        if not path.exists() and not create:
+            raise ConnectError(
+                f"DuckDB file {url.target!r} does not exist",
+                hint="check the path (duckdb:///rel.duckdb is relative, duckdb:////abs.duckdb absolute)",
+            )
+        if create and not path.parent.exists():
+            raise ConnectError(f"cannot create DuckDB file {url.target!r}: its folder is missing")
+        import duckdb
+
+        try:
+            self._conn = duckdb.connect(str(path))
+        except Exception as exc:
+            raise ConnectError(
+                f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}"
+            ) from exc
+        self._readers: list[Any] = []
+
+    @property
+    def _schema(self) -> str:
+        assert self.schema is not None
+        return self.schema
+
+    def close(self) -> None:
+        for reader in self._readers:
+            with contextlib.suppress(Exception):
+                reader.close()
+        self._readers.clear()
+        with contextlib.suppress(Exception):
+            self._conn.rollback()
+        self._conn.close()
+
+    def _query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._conn.execute(sql, params or []).fetchall()
+        return rows
+
+    def _run(self, sql: str, what: str, table: str | None = None) -> None:
+        try:
+            self._conn.execute(sql)
+        except Exception as exc:
+            raise self.translate(exc, what, table) from exc
+
+    # -- catalog --------------------------------------------------------------------------
+    def list_tables(self) -> list[str]:
+        rows = self._query(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? AND database_name = "
+            "current_database() AND NOT internal AND NOT starts_with(table_name, '_arrowmig_') "
+            "ORDER BY table_name",
+            [self._schema],
+        )
+        return [r[0] for r in rows]
+
+    def list_views(self) -> list[str]:
+        rows = self._query(
+            "SELECT view_name FROM duckdb_views() WHERE schema_name = ? AND database_name = "
+            "current_database() AND NOT internal ORDER BY view_name",
+            [self._schema],
+        )
+        return [r[0] for r in rows]
+
+    def table_exists(self, name: str) -> bool:
+        rows = self._query(
+            "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND "
+            "database_name = current_database() UNION ALL SELECT 1 FROM duckdb_views() WHERE "
+            "schema_name = ? AND view_name = ? AND database_name = current_database()",
+            [self._schema, name, self._schema, name],
+        )
+        return bool(rows)
+
+    def describe(self, name: str, *, profile: bool = True) -> Table:
+        if not self.table_exists(name):
+            raise SchemaError(
+                f"table {name!r} not found in schema {self._schema!r} of {self.url.redacted}",
+                hint="check the name or pick the schema with --source-schema",
+                table=name,
+            )
+        target = qualified(name, self._schema)
+        arrow_schema = self._conn.sql(f"SELECT * FROM {target} LIMIT 0").to_arrow_table().schema
+        meta = self._query(
+            "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE schema_name = ? "
+            "AND table_name = ? AND database_name = current_database() ORDER BY column_index",
+            [self._schema, name],
+        )
+        columns = []
+        for field, (col_name, data_type, nullable) in zip(arrow_schema, meta, strict=True):
+            arrow_type = _normalise(field.type)
+            columns.append(
+                Column(
+                    name=col_name,
+                    arrow_type=arrow_type,
+                    source_type=data_type,
+                    nullable=bool(nullable),
+                    target_type=_TEXT_WITH_TYPE.get(data_type),
+                )
+            )
+        pk: tuple[str, ...] = ()
+        uniques = []
+        for kind, cols in self._query(
+            "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE "
+            "schema_name = ? AND table_name = ? AND database_name = current_database() AND "
+            "constraint_type IN ('PRIMARY KEY', 'UNIQUE')",
+            [self._schema, name],
+        ):
+            if kind == "PRIMARY KEY":
+                pk = tuple(cols)
+            else:
+                uniques.append(Index(f"{name}_{'_'.join(cols)}_key", tuple(cols), True))
+        split_key = None
+        if len(pk) == 1 and pa.types.is_integer(
+            next(c for c in columns if c.name == pk[0]).arrow_type
+        ):
+            split_key = pk[0]
+        count = int(self._query(f"SELECT count(*) FROM {target}")[0][0])
+        return Table(
+            name=name,
+            columns=tuple(columns),
+            primary_key=pk,
+            indexes=tuple(uniques),
+            row_count=count,
+            split_key=split_key,
+        )
+
+    def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
+        if table.split_key is None:
+            return None
+        key = quote_ident(table.split_key)
+        lo, hi = self._query(
+            f"SELECT min({key}), max({key}) FROM {qualified(table.name, self._schema)}"
+        )[0]
+        return None if lo is None else (int(lo), int(hi))
+
+    def read(
+        self,
+        table: Table,
+        *,
+        batch_rows: int,
+        key_range: KeyRange | None = None,
+        with_key: bool = False,
+    ) -> pa.RecordBatchReader:
+        exprs = [quote_ident(c.name) for c in table.columns]
+        key = quote_ident(table.split_key) if table.split_key else None
+        if with_key:
+            exprs.append(f"{key}::BIGINT" if key else "NULL::BIGINT")
+        sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
+        if key_range is not None and key is not None:
+            where = []
+            if key_range.after is not None:
+                where.append(f"{key} > {int(key_range.after)}")
+            if key_range.upto is not None:
+                where.append(f"{key} <= {int(key_range.upto)}")
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+        if key is not None:
+            sql += f" ORDER BY {key}"
+        try:
+            raw = self._conn.sql(sql).to_arrow_reader(batch_rows)
+        except Exception as exc:
+            raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
+        self._readers.append(raw)
+        schema = table.arrow_schema
+        if with_key:
+            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
+        return pa.RecordBatchReader.from_batches(
+            schema, self.guarded_batches(table, self._typed(raw, schema), f"reading {table.name!r}")
+        )
+
+    def _typed(self, raw: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in raw:
+                arrays = []
+                for i, field in enumerate(schema):
+                    arr = batch.column(i)
+                    if hasattr(arr, "storage"):
+                        arr = arr.storage
+                    arrays.append(arr if arr.type == field.type else arr.cast(field.type))
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+        finally:
+            with contextlib.suppress(Exception):
+                raw.close()
+            if raw in self._readers:
+                self._readers.remove(raw)
+
+    # -- writing --------------------------------------------------------------------------
+    def check_names(self, table: Table) -> None:
+        seen: dict[str, str] = {}
+        for col in table.columns:
+            folded = col.name.lower()
+            if folded in seen:
+                raise SchemaError(
+                    f"table {table.name!r} has columns {seen[folded]!r} and {col.name!r}, equal but "
+                    "for case; DuckDB names ignore case",
+                    hint="rename one of them in the source",
+                    table=table.name,
+                )
+            seen[folded] = col.name
+
+    def create_table(self, table: Table) -> None:
+        self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
+        defs = []
+        for col in table.columns:
+            d = f"{quote_ident(col.name)} {ddl_type(col, 'duckdb')}"
+            if not col.nullable:
+                d += " NOT NULL"
+            defs.append(d)
+        self._run(
+            f"CREATE TABLE {qualified(table.name, self._schema)} ({', '.join(defs)})",
+            f"creating {table.name!r}",
+            table.name,
+        )
+
+    def drop_table(self, name: str) -> None:
+        self._run(
+            f"DROP TABLE IF EXISTS {qualified(name, self._schema)}", f"dropping {name!r}", name
+        )
+
+    def truncate_table(self, name: str) -> None:
+        self._run(f"DELETE FROM {qualified(name, self._schema)}", f"emptying {name!r}", name)
+
+    def target_schema_of(self, name: str) -> pa.Schema:
+        return self.describe(name, profile=False).arrow_schema
+
+    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+        batch = to_wire(batch, table, "duckdb")
+        cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        try:
+            self._conn.begin()
+            self._conn.register(_BATCH_VIEW, batch)
+            try:
+                self._conn.execute(
+                    f"INSERT INTO {qualified(table.name, self._schema)} ({cols}) SELECT * FROM {_BATCH_VIEW}"
+                )
+            finally:
+                self._conn.unregister(_BATCH_VIEW)
+            self._conn.commit()
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                self._conn.rollback()
+            raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+
+    def finish_table(self, table: Table) -> TableLoad:
+        load = TableLoad()
+        target = qualified(table.name, self._schema)
+        if table.primary_key:
+            cols = ", ".join(quote_ident(c) for c in table.primary_key)
+            try:
+                self._run(
+                    f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})",
+                    f"keying {table.name!r}",
+                    table.name,
+                )
+                load.built.append(f"primary key ({', '.join(table.primary_key)})")
+            except TransferError as exc:
+                load.skipped.append(f"primary key: {exc}")
+        for index in table.indexes:
+            kind = "UNIQUE INDEX" if index.unique else "INDEX"
+            cols = ", ".join(quote_ident(c) for c in index.columns)
+            try:
+                self._run(
+                    f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})",
+                    f"indexing {table.name!r}",
+                    table.name,
+                )
+                load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
+            except TransferError as exc:
+                load.skipped.append(f"index {index.name}: {exc}")
+        return load
+
+
+def _normalise(arrow_type: pa.DataType) -> pa.DataType:
+    if isinstance(arrow_type, pa.ExtensionType):
+        return _normalise(arrow_type.storage_type)
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz:
+        return pa.timestamp(arrow_type.unit, tz="UTC")
+    return arrow_type

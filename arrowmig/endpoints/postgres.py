@@ -1,0 +1,484 @@
+"""PostgreSQL through ADBC: COPY-based streaming reads and COPY BINARY writes, one
+transaction per batch. Types come from the catalog: the declared type is the truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, short_driver_message
+from arrowmig.endpoints.validate import check_no_nul
+from arrowmig.errors import ConnectError, SchemaError, TransferError
+from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
+from arrowmig.schema import ddl_type, pg_server_cast, qualified, quote_ident, to_wire, wire_type
+from arrowmig.urls import EndpointUrl
+
+MAX_IDENTIFIER_BYTES = 63
+_BATCH_BYTES_OPTION = "adbc.postgresql.batch_size_hint_bytes"
+
+# PostgreSQL base types with an exact Arrow twin that the driver reads natively.
+_NATIVE = {
+    "bool": pa.bool_(),
+    "int2": pa.int16(),
+    "int4": pa.int32(),
+    "int8": pa.int64(),
+    "float4": pa.float32(),
+    "float8": pa.float64(),
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "bpchar": pa.string(),
+    "name": pa.string(),
+    "citext": pa.string(),
+    "bytea": pa.binary(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "time": pa.time64("us"),
+    "interval": pa.month_day_nano_interval(),
+}
+# Types read as their text form and re-created by type name on PostgreSQL targets.
+_TEXT_WITH_TYPE = {
+    "uuid": "uuid",
+    "json": "json",
+    "jsonb": "jsonb",
+    "inet": "inet",
+    "cidr": "cidr",
+    "macaddr": "macaddr",
+    "xml": "xml",
+}
+
+
+class PostgresEndpoint(BaseEndpoint):
+    """One ADBC connection to a PostgreSQL database."""
+
+    dialect = "postgresql"
+
+    def __init__(
+        self, url: EndpointUrl, schema: str | None = None, *, create: bool = False
+    ) -> None:
+        super().__init__(url, schema or "public")
+        import adbc_driver_postgresql.dbapi as pg_dbapi
+
+        try:
+            self._conn = pg_dbapi.connect(url.target)
+        except Exception as exc:
+            raise ConnectError(
+                self._clean(f"cannot connect to {url.redacted}: {short_driver_message(exc)}"),
+                hint="check that the server runs and that host, port, database, user and password are right",
+            ) from exc
+        self._cursor = self._conn.cursor()
+        self._staged: set[str] = set()
+        self._open_cursors: list[Any] = []
+        self._write_prepared: set[str] = set()
+
+    @property
+    def _schema(self) -> str:
+        assert self.schema is not None
+        return self.schema
+
+    def close(self) -> None:
+        for cur in self._open_cursors:
+            with contextlib.suppress(Exception):
+                cur.close()
+        self._open_cursors.clear()
+        with contextlib.suppress(Exception):
+            self._conn.rollback()
+        try:
+            self._cursor.close()
+        finally:
+            self._conn.close()
+
+    def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            if params:
+                self._cursor.execute(sql, params)
+            else:
+                self._cursor.execute(sql)
+            rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        except Exception:
+            # A failed statement aborts the transaction until it is rolled back.
+            self._conn.rollback()
+            raise
+        self._conn.commit()
+        return rows
+
+    def _run(self, sql: str, what: str, table: str | None = None) -> None:
+        try:
+            self._cursor.execute(sql)
+            self._conn.commit()
+        except Exception as exc:
+            self._conn.rollback()
+            raise self.translate(exc, what, table) from exc
+
+    def server_version(self) -> str:
+        return str(self._query("SHOW server_version")[0][0])
+
+    # -- catalog --------------------------------------------------------------------------
+    def list_tables(self) -> list[str]:
+        rows = self._query(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relkind IN ('r','p') AND NOT c.relispartition "
+            "AND c.relname NOT LIKE '\\_arrowmig\\_%' ORDER BY c.relname",
+            (self._schema,),
+        )
+        return [r[0] for r in rows]
+
+    def list_views(self) -> list[str]:
+        rows = self._query(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relkind IN ('v','m') ORDER BY c.relname",
+            (self._schema,),
+        )
+        return [r[0] for r in rows]
+
+    def table_exists(self, name: str) -> bool:
+        rows = self._query(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relname = $2",
+            (self._schema, name),
+        )
+        return bool(rows)
+
+    def _oid(self, name: str) -> int:
+        rows = self._query(
+            "SELECT c.oid, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r','p','v','m')",
+            (self._schema, name),
+        )
+        if not rows:
+            raise SchemaError(
+                f"table {name!r} not found in schema {self._schema!r} of {self.url.redacted}",
+                hint="check the name (case matters) or pick the schema with --source-schema",
+                table=name,
+            )
+        return int(rows[0][0])
+
+    def describe(self, name: str, *, profile: bool = True) -> Table:
+        oid = self._oid(name)
+        rows = self._query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typtype, "
+            "a.atttypmod, a.attnotnull, t.typcategory "
+            "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+            "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            (oid,),
+        )
+        columns = tuple(_column(*r) for r in rows)
+        pk = self._primary_key(oid)
+        split_key = None
+        if len(pk) == 1:
+            col = next(c for c in columns if c.name == pk[0])
+            if pa.types.is_integer(col.arrow_type):
+                split_key = pk[0]
+        return Table(
+            name=name,
+            columns=columns,
+            primary_key=pk,
+            indexes=tuple(self._indexes(oid)),
+            foreign_keys=tuple(self._foreign_keys(oid)),
+            row_count=self._row_count(name, oid),
+            split_key=split_key,
+        )
+
+    def _row_count(self, name: str, oid: int) -> int:
+        estimate = float(self._query("SELECT reltuples FROM pg_class WHERE oid = $1", (oid,))[0][0])
+        if estimate < 0 or estimate < 1_000_000:
+            # Never analysed, or small enough that an exact count is cheap.
+            return int(self._query(f"SELECT count(*) FROM {qualified(name, self._schema)}")[0][0])
+        return int(estimate)
+
+    def _primary_key(self, oid: int) -> tuple[str, ...]:
+        rows = self._query(
+            "SELECT a.attname FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+            "ON true JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+            "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
+            (oid,),
+        )
+        return tuple(r[0] for r in rows)
+
+    def _indexes(self, oid: int) -> list[Index]:
+        rows = self._query(
+            "SELECT ic.relname, i.indisunique, array_to_string(array_agg(a.attname ORDER BY k.ord), "
+            "chr(1)), bool_or(k.attnum = 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+            "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
+            "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+            "WHERE i.indrelid = $1 AND NOT i.indisprimary AND i.indpred IS NULL "
+            "GROUP BY ic.relname, i.indisunique ORDER BY ic.relname",
+            (oid,),
+        )
+        return [Index(r[0], tuple(r[2].split("\x01")), bool(r[1])) for r in rows if not r[3]]
+
+    def _foreign_keys(self, oid: int) -> list[ForeignKey]:
+        rows = self._query(
+            "SELECT c.conname, rc.relname, "
+            "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.conkey) WITH ORDINALITY k(n, o) "
+            "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
+            "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
+            "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)) "
+            "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
+            "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
+            (oid,),
+        )
+        return [
+            ForeignKey(tuple(r[2].split("\x01")), r[1], tuple(r[3].split("\x01"))) for r in rows
+        ]
+
+    def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
+        if table.split_key is None:
+            return None
+        key = quote_ident(table.split_key)
+        lo, hi = self._query(
+            f"SELECT min({key}), max({key}) FROM {qualified(table.name, self._schema)}"
+        )[0]
+        return None if lo is None else (int(lo), int(hi))
+
+    # -- reading --------------------------------------------------------------------------
+    def read(
+        self,
+        table: Table,
+        *,
+        batch_rows: int,
+        key_range: KeyRange | None = None,
+        with_key: bool = False,
+        batch_bytes: int | None = None,
+    ) -> pa.RecordBatchReader:
+        exprs = [_read_expression(c) for c in table.columns]
+        key = quote_ident(table.split_key) if table.split_key else None
+        if with_key:
+            exprs.append(f"{key}::int8" if key else "NULL::int8")
+        sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
+        if key_range is not None and key is not None:
+            where = []
+            if key_range.after is not None:
+                where.append(f"{key} > {int(key_range.after)}")
+            if key_range.upto is not None:
+                where.append(f"{key} <= {int(key_range.upto)}")
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            sql += f" ORDER BY {key}"
+        cursor = self._conn.cursor()
+        self._open_cursors.append(cursor)
+        try:
+            if batch_bytes:
+                cursor.adbc_statement.set_options(**{_BATCH_BYTES_OPTION: str(batch_bytes)})
+            cursor.execute(sql)
+            raw = cursor.fetch_record_batch()
+        except Exception as exc:
+            self._forget(cursor)
+            with contextlib.suppress(Exception):
+                self._conn.rollback()
+            raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
+        schema = table.arrow_schema
+        if with_key:
+            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
+        batches = self._typed(table, raw, cursor, schema)
+        return pa.RecordBatchReader.from_batches(
+            schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
+        )
+
+    def _forget(self, cursor: Any) -> None:
+        with contextlib.suppress(Exception):
+            cursor.close()
+        if cursor in self._open_cursors:
+            self._open_cursors.remove(cursor)
+
+    def _typed(
+        self, table: Table, raw: Any, cursor: Any, schema: pa.Schema
+    ) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in raw:
+                arrays = [_as_type(batch.column(i), f.type) for i, f in enumerate(schema)]
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+            self._conn.commit()
+        finally:
+            self._forget(cursor)
+
+    # -- writing --------------------------------------------------------------------------
+    def check_names(self, table: Table) -> None:
+        for name in [table.name, *(c.name for c in table.columns)]:
+            if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+                raise SchemaError(
+                    f"name {name!r} in table {table.name!r} is {len(name.encode())} bytes; PostgreSQL "
+                    f"would silently cut it to {MAX_IDENTIFIER_BYTES}",
+                    hint="rename it in the source or leave the table out with --exclude",
+                    table=table.name,
+                )
+            if "\x00" in name:
+                raise SchemaError(f"name {name!r} contains a NUL byte", table=table.name)
+
+    def ensure_schema(self) -> None:
+        self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
+
+    def create_table(self, table: Table) -> None:
+        self.ensure_schema()
+        defs = []
+        for col in table.columns:
+            d = f"{quote_ident(col.name)} {ddl_type(col, 'postgresql')}"
+            if not col.nullable:
+                d += " NOT NULL"
+            defs.append(d)
+        self._run(
+            f"CREATE TABLE {qualified(table.name, self._schema)} ({', '.join(defs)})",
+            f"creating {table.name!r}",
+            table.name,
+        )
+
+    def drop_table(self, name: str) -> None:
+        self._run(
+            f"DROP TABLE IF EXISTS {qualified(name, self._schema)} CASCADE",
+            f"dropping {name!r}",
+            name,
+        )
+
+    def truncate_table(self, name: str) -> None:
+        self._run(f"TRUNCATE {qualified(name, self._schema)}", f"emptying {name!r}", name)
+
+    def target_schema_of(self, name: str) -> pa.Schema:
+        return self.describe(name, profile=False).arrow_schema
+
+    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+        batch = to_wire(batch, table, "postgresql")
+        check_no_nul(batch, table, None)
+        staging = (
+            self._staging_for(table) if any(pg_server_cast(c) for c in table.columns) else None
+        )
+        try:
+            if staging is None:
+                self._cursor.adbc_ingest(
+                    table.name, batch, mode="append", db_schema_name=self._schema
+                )
+            else:
+                self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
+                self._cursor.execute(_move_staged_sql(table, staging, self._schema))
+                self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
+            self._conn.commit()
+        except Exception as exc:
+            self._conn.rollback()
+            raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+
+    def _staging_for(self, table: Table) -> str:
+        # Types whose binary COPY format differs from their Arrow form (jsonb, uuid, ...)
+        # land as text in a temporary table and are converted by the server.
+        staging = f"_arrowmig_stage_{abs(hash(table.name)) % 10**8}"
+        if staging not in self._staged:
+            cols = ", ".join(
+                f"{quote_ident(c.name)} {ddl_type(_wire_column(c), 'postgresql')}"
+                for c in table.columns
+            )
+            self._run(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote_ident(staging)} ({cols})",
+                f"staging {table.name!r}",
+                table.name,
+            )
+            self._staged.add(staging)
+        return staging
+
+    def finish_table(self, table: Table) -> TableLoad:
+        load = TableLoad()
+        target = qualified(table.name, self._schema)
+        if table.primary_key:
+            cols = ", ".join(quote_ident(c) for c in table.primary_key)
+            try:
+                self._run(
+                    f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})",
+                    f"keying {table.name!r}",
+                    table.name,
+                )
+                load.built.append(f"primary key ({', '.join(table.primary_key)})")
+            except TransferError as exc:
+                load.skipped.append(f"primary key: {exc}")
+        for index in table.indexes:
+            kind = "UNIQUE INDEX" if index.unique else "INDEX"
+            cols = ", ".join(quote_ident(c) for c in index.columns)
+            try:
+                self._run(
+                    f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})",
+                    f"indexing {table.name!r}",
+                    table.name,
+                )
+                load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
+            except TransferError as exc:
+                load.skipped.append(f"index {index.name}: {exc}")
+        with contextlib.suppress(TransferError):
+            self._run(f"ANALYZE {target}", f"analysing {table.name!r}", table.name)
+        return load
+
+    def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
+        cols = ", ".join(quote_ident(c) for c in fk.columns)
+        refs = ", ".join(quote_ident(c) for c in fk.ref_columns)
+        self._run(
+            f"ALTER TABLE {qualified(table, self._schema)} ADD FOREIGN KEY ({cols}) "
+            f"REFERENCES {qualified(fk.ref_table, self._schema)} ({refs})",
+            f"adding a foreign key to {table!r}",
+            table,
+        )
+        return f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+
+
+def _wire_column(col: Column) -> Column:
+    return Column(col.name, wire_type(col, "postgresql"))
+
+
+def _move_staged_sql(table: Table, staging: str, schema: str) -> str:
+    exprs = []
+    for col in table.columns:
+        cast = pg_server_cast(col)
+        exprs.append(f"{quote_ident(col.name)}::{cast}" if cast else quote_ident(col.name))
+    cols = ", ".join(quote_ident(c.name) for c in table.columns)
+    return (
+        f"INSERT INTO {qualified(table.name, schema)} ({cols}) "
+        f"SELECT {', '.join(exprs)} FROM {quote_ident(staging)}"
+    )
+
+
+def _column(
+    name: str, formatted: str, typname: str, typtype: str, typmod: int, notnull: bool, category: str
+) -> Column:
+    notes: tuple[str, ...] = ()
+    target: str | None = None
+    if typname in _NATIVE:
+        arrow_type = _NATIVE[typname]
+        if typname == "interval":
+            target = "interval"
+    elif typname == "numeric":
+        precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
+        if typmod >= 0 and precision <= 38:
+            arrow_type = pa.decimal128(precision, scale)
+        else:
+            arrow_type, target = pa.string(), "numeric"
+    elif typname in _TEXT_WITH_TYPE:
+        arrow_type, target = pa.string(), _TEXT_WITH_TYPE[typname]
+    else:
+        arrow_type = pa.string()
+        kind = "enum" if typtype == "e" else ("array" if category == "A" else "type")
+        notes = (f"{kind} {formatted} has no Arrow equivalent: carried as its text form",)
+    return Column(
+        name=name,
+        arrow_type=arrow_type,
+        source_type=formatted,
+        nullable=not notnull,
+        target_type=target,
+        notes=notes,
+    )
+
+
+def _read_expression(col: Column) -> str:
+    c = quote_ident(col.name)
+    if (
+        pa.types.is_string(col.arrow_type)
+        and col.source_type not in ("text", "name", "citext")
+        and not col.source_type.startswith(("character", '"char"'))
+    ):
+        return f"{c}::text"
+    return c
+
+
+def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:
+    if isinstance(array.type, pa.ExtensionType) or hasattr(array, "storage"):
+        array = array.storage
+    if array.type == target:
+        return array
+    return array.cast(target)

@@ -1,0 +1,382 @@
+"""SQLite through ADBC: profiled, typed reads in rowid order; batched, crash-safe writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint
+from arrowmig.endpoints.sqlite_profile import (
+    choose,
+    parse_profile,
+    primer_literal,
+    profile_sql,
+    read_expression,
+)
+from arrowmig.endpoints.validate import check_batch_text
+from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
+from arrowmig.model import Index, KeyRange, Table, TableLoad
+from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
+from arrowmig.urls import EndpointUrl
+
+_BATCH_OPTION = "adbc.sqlite.query.batch_rows"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class SQLiteEndpoint(BaseEndpoint):
+    """One ADBC connection to a SQLite file."""
+
+    dialect = "sqlite"
+
+    def __init__(
+        self, url: EndpointUrl, schema: str | None = None, *, create: bool = False
+    ) -> None:
+        super().__init__(url, None)
+        path = Path(url.target)
+        if not path.exists():
+            if not create:
+                raise ConnectError(
+                    f"SQLite file {url.target!r} does not exist",
+                    hint="check the path (sqlite:///rel.db is relative, sqlite:////abs.db absolute)",
+                )
+            if not path.parent.exists():
+                raise ConnectError(
+                    f"cannot create SQLite file {url.target!r}: folder {str(path.parent)!r} is missing",
+                    hint="create the folder first",
+                )
+        elif path.is_dir() or (path.stat().st_size > 0 and not _looks_like_sqlite(path)):
+            raise ConnectError(
+                f"{url.target!r} is not a SQLite database",
+                hint="name a SQLite file, or use duckdb:/// for a DuckDB file",
+            )
+        import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+        try:
+            self._conn = sqlite_dbapi.connect(os.fspath(path))
+        except Exception as exc:
+            raise ConnectError(f"cannot open SQLite file {url.target!r}: {exc}") from exc
+        self._cursor = self._conn.cursor()
+        self._write_mode_set = False
+        self._journal_mode: str | None = None
+        self._open_cursors: list[Any] = []
+
+    # -- both sides -------------------------------------------------------------------------
+    def close(self) -> None:
+        for cur in self._open_cursors:
+            with contextlib.suppress(Exception):
+                cur.close()
+        self._open_cursors.clear()
+        try:
+            self._conn.rollback()
+            if self._write_mode_set and self._journal_mode and self._journal_mode != "wal":
+                self._pragma(f"journal_mode={self._journal_mode}")
+        except Exception:
+            pass
+        try:
+            self._cursor.close()
+        finally:
+            self._conn.close()
+
+    def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        if params:
+            self._cursor.execute(sql, params)
+        else:
+            self._cursor.execute(sql)
+        rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        return rows
+
+    def _execute(self, sql: str) -> None:
+        self._cursor.execute(sql)
+
+    def _pragma(self, pragma: str) -> list[tuple[Any, ...]]:
+        # PRAGMAs that change the journal cannot run inside the DB-API's open transaction:
+        # flip autocommit on for the pragma only (the connection was opened with it off, so
+        # commit() keeps working afterwards).
+        self._conn.rollback()
+        self._conn.adbc_connection.set_autocommit(True)
+        try:
+            return self._query(f"PRAGMA {pragma}")
+        finally:
+            self._conn.adbc_connection.set_autocommit(False)
+
+    def list_tables(self) -> list[str]:
+        rows = self._query(
+            "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite\\_%' "
+            "ESCAPE '\\' AND name NOT LIKE '\\_arrowmig\\_%' ESCAPE '\\' ORDER BY name"
+        )
+        return [r[0] for r in rows]
+
+    def list_views(self) -> list[str]:
+        return [
+            r[0]
+            for r in self._query("SELECT name FROM sqlite_schema WHERE type='view' ORDER BY name")
+        ]
+
+    def table_exists(self, name: str) -> bool:
+        rows = self._query(
+            "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ?", (name,)
+        )
+        return bool(rows)
+
+    # -- source side ------------------------------------------------------------------------
+    def describe(self, name: str, *, profile: bool = True) -> Table:
+        info = self._query('SELECT name, type, "notnull", pk FROM pragma_table_info(?)', (name,))
+        if not info:
+            raise SchemaError(f"table {name!r} not found in {self.url.redacted}", table=name)
+        names = [r[0] for r in info]
+        row_count: int | None = None
+        profiles: list[Any] = [None] * len(names)
+        if profile:
+            try:
+                (row,) = self._query(profile_sql(quote_ident(name), names))
+            except Exception as exc:
+                raise self.translate(exc, f"profiling {name!r}", name) from exc
+            row_count, profiles = parse_profile(row, names)
+        else:
+            row_count = int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
+        columns = [choose(r[0], r[1] or "", profiles[i], bool(r[2])) for i, r in enumerate(info)]
+        pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
+        return Table(
+            name=name,
+            columns=tuple(columns),
+            primary_key=pk,
+            indexes=tuple(self._indexes(name)),
+            row_count=row_count,
+            split_key=self._rowid_name(name, names),
+        )
+
+    def _rowid_name(self, name: str, columns: list[str]) -> str | None:
+        rows = self._query(
+            "SELECT wr FROM pragma_table_list WHERE name = ? AND schema='main'", (name,)
+        )
+        if rows and rows[0][0]:
+            return None  # WITHOUT ROWID
+        lowered = {c.lower() for c in columns}
+        for alias in ("rowid", "_rowid_", "oid"):
+            if alias not in lowered:
+                return alias
+        return None
+
+    def _indexes(self, name: str) -> list[Index]:
+        found = []
+        for idx_name, unique, origin in self._query(
+            'SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY seq', (name,)
+        ):
+            if origin == "pk":
+                continue
+            cols = self._query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (idx_name,))
+            if any(c[0] is None for c in cols):
+                continue  # an index on an expression: not portable
+            index_name = (
+                idx_name
+                if not idx_name.startswith("sqlite_autoindex")
+                else f"{name}_{'_'.join(c[0] for c in cols)}_key"
+            )
+            found.append(Index(index_name, tuple(c[0] for c in cols), bool(unique)))
+        return found
+
+    def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
+        if table.split_key is None:
+            return None
+        key = (
+            quote_ident(table.split_key)
+            if table.split_key not in ("rowid", "_rowid_", "oid")
+            else table.split_key
+        )
+        lo, hi = self._query(f"SELECT min({key}), max({key}) FROM {quote_ident(table.name)}")[0]
+        return None if lo is None else (lo, hi)
+
+    def read(
+        self,
+        table: Table,
+        *,
+        batch_rows: int,
+        key_range: KeyRange | None = None,
+        with_key: bool = False,
+    ) -> pa.RecordBatchReader:
+        key = table.split_key
+        key_sql = key if key in ("rowid", "_rowid_", "oid") else (quote_ident(key) if key else None)
+        exprs = [read_expression(c) for c in table.columns]
+        primers = [primer_literal(c.arrow_type) for c in table.columns]
+        if key_sql is not None:
+            exprs.append(key_sql)
+            primers.append("0")
+        where = []
+        if key_range is not None and key_sql is not None:
+            if key_range.after is not None:
+                where.append(f"{key_sql} > {int(key_range.after)}")
+            if key_range.upto is not None:
+                where.append(f"{key_sql} <= {int(key_range.upto)}")
+        inner = f"SELECT {', '.join(exprs)} FROM {quote_ident(table.name)}"
+        if where:
+            inner += " WHERE " + " AND ".join(where)
+        if key_sql is not None:
+            inner += f" ORDER BY {key_sql}"
+        # The driver infers each column's type from the first batch only; a first row of
+        # typed literals (dropped below) fixes the types even when a column starts with NULLs.
+        sql = f"SELECT {', '.join(primers)} UNION ALL SELECT * FROM ({inner})"
+        cursor = self._conn.cursor()
+        self._open_cursors.append(cursor)
+        try:
+            cursor.adbc_statement.set_options(**{_BATCH_OPTION: str(max(1, batch_rows))})
+            cursor.execute(sql)
+            raw = cursor.fetch_record_batch()
+        except Exception as exc:
+            cursor.close()
+            self._open_cursors.remove(cursor)
+            raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
+        schema = table.arrow_schema
+        if with_key:
+            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
+        batches = self._typed_batches(table, raw, cursor, with_key, key_sql is not None)
+        return pa.RecordBatchReader.from_batches(
+            schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
+        )
+
+    def _typed_batches(
+        self, table: Table, raw: Any, cursor: Any, with_key: bool, has_key: bool
+    ) -> Iterator[pa.RecordBatch]:
+        n = len(table.columns)
+        names = [c.name for c in table.columns]
+        try:
+            first = True
+            for batch in raw:
+                if first:
+                    batch = batch.slice(1)
+                    first = False
+                if batch.num_rows == 0:
+                    continue
+                arrays = []
+                for i, col in enumerate(table.columns):
+                    arr = batch.column(i)
+                    if arr.type != col.arrow_type:
+                        arr = arr.cast(col.arrow_type)
+                    arrays.append(arr)
+                keys = batch.column(n) if has_key else None
+                out = pa.RecordBatch.from_arrays(arrays, names=names)
+                check_batch_text(out, table, keys)
+                if with_key:
+                    key_array = keys if keys is not None else pa.nulls(out.num_rows, pa.int64())
+                    out = out.append_column(KEY_COLUMN, key_array)
+                yield out
+        except OSError as exc:
+            if "Type mismatch" in str(exc):
+                raise DataError(
+                    f"table {table.name!r}: a value's storage class differs from the declared type "
+                    f"({exc})",
+                    hint="run without --no-profile so arrowmig picks types from the values",
+                    table=table.name,
+                ) from exc
+            raise
+        finally:
+            cursor.close()
+            if cursor in self._open_cursors:
+                self._open_cursors.remove(cursor)
+
+    # -- target side ------------------------------------------------------------------------
+    def check_names(self, table: Table) -> None:
+        seen: set[str] = set()
+        for col in table.columns:
+            folded = col.name.lower()
+            if folded in seen:
+                raise SchemaError(
+                    f"table {table.name!r} has two columns named {col.name!r} but for case; "
+                    "SQLite column names ignore case",
+                    hint="rename one of them in the source",
+                    table=table.name,
+                )
+            seen.add(folded)
+        if "\x00" in table.name or any("\x00" in c.name for c in table.columns):
+            raise SchemaError(
+                f"table {table.name!r}: names with NUL bytes cannot be stored", table=table.name
+            )
+
+    def _ensure_write_mode(self) -> None:
+        if self._write_mode_set:
+            return
+        # WAL with synchronous=NORMAL: fast bulk loading and a killed run still leaves a valid
+        # file (never journal_mode=OFF or MEMORY). The previous journal mode comes back at close.
+        self._journal_mode = str(self._pragma("journal_mode")[0][0]).lower()
+        self._pragma("journal_mode=WAL")
+        self._pragma("synchronous=NORMAL")
+        self._write_mode_set = True
+
+    def create_table(self, table: Table) -> None:
+        self._ensure_write_mode()
+        defs = []
+        for col in table.columns:
+            d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}"
+            if not col.nullable:
+                d += " NOT NULL"
+            defs.append(d)
+        # SQLite cannot add a primary key to an existing table, so it is declared up front;
+        # loading in key order keeps that cheap (an INTEGER key is the rowid itself).
+        if table.primary_key:
+            defs.append(f"PRIMARY KEY ({', '.join(quote_ident(c) for c in table.primary_key)})")
+        self._run_ddl(f"CREATE TABLE {quote_ident(table.name)} ({', '.join(defs)})", table.name)
+
+    def _run_ddl(self, sql: str, table: str) -> None:
+        try:
+            self._execute(sql)
+            self._conn.commit()
+        except Exception as exc:
+            self._conn.rollback()
+            raise self.translate(exc, f"changing {table!r}", table) from exc
+
+    def drop_table(self, name: str) -> None:
+        self._run_ddl(f"DROP TABLE IF EXISTS {quote_ident(name)}", name)
+
+    def truncate_table(self, name: str) -> None:
+        self._ensure_write_mode()
+        self._run_ddl(f"DELETE FROM {quote_ident(name)}", name)
+
+    def target_schema_of(self, name: str) -> pa.Schema:
+        info = self._query("SELECT name, type FROM pragma_table_info(?)", (name,))
+        if not info:
+            raise SchemaError(f"table {name!r} not found in {self.url.redacted}", table=name)
+        fields = []
+        for col_name, declared in info:
+            fields.append(
+                pa.field(col_name, choose(col_name, declared or "", None, False).arrow_type)
+            )
+        return pa.schema(fields)
+
+    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+        self._ensure_write_mode()
+        batch = to_wire(batch, table, "sqlite")
+        try:
+            self._cursor.adbc_ingest(table.name, batch, mode="append")
+            self._conn.commit()
+        except Exception as exc:
+            self._conn.rollback()
+            raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+
+    def finish_table(self, table: Table) -> TableLoad:
+        load = TableLoad()
+        if table.primary_key:
+            load.built.append(f"primary key ({', '.join(table.primary_key)})")
+        for index in table.indexes:
+            kind = "UNIQUE INDEX" if index.unique else "INDEX"
+            cols = ", ".join(quote_ident(c) for c in index.columns)
+            try:
+                self._run_ddl(
+                    f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {quote_ident(table.name)} ({cols})",
+                    table.name,
+                )
+                load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
+            except TransferError as exc:
+                load.skipped.append(f"index {index.name}: {exc}")
+        return load
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(16) == _SQLITE_MAGIC
+
+
+__all__ = ["SQLiteEndpoint", "qualified"]

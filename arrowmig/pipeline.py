@@ -1,0 +1,195 @@
+"""One stream, end to end: a read-ahead thread pulls batches from the source while the
+worker writes the previous one to the target, each batch committed on its own.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from arrowmig.errors import TransientError
+from arrowmig.model import Table
+from arrowmig.plan import Stream
+from arrowmig.scheduler import MemoryBudget, WorkerConnections
+
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """What a stream needs to know beyond its table and range."""
+
+    batch_rows: int
+    batch_bytes: int
+    retries: int = 3
+    retry_max_wait_s: float = 30.0
+    read_ahead: int = 2
+    """Batches queued between the reader and the writer."""
+
+
+def sliced(
+    batches: Iterator[pa.RecordBatch], max_rows: int, max_bytes: int
+) -> Iterator[pa.RecordBatch]:
+    """Cut batches so none exceeds ``max_rows`` rows or (about) ``max_bytes`` bytes."""
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        rows = batch.num_rows
+        per_row = max(1.0, batch.nbytes / rows)
+        step = max(1, min(max_rows, int(max_bytes / per_row)))
+        if step >= rows:
+            yield batch
+            continue
+        for offset in range(0, rows, step):
+            yield batch.slice(offset, step)
+
+
+class ReadAhead:
+    """Runs the source reader on its own thread, bounded by a queue and the memory budget."""
+
+    def __init__(
+        self,
+        batches: Iterator[pa.RecordBatch],
+        budget: MemoryBudget,
+        stop: threading.Event,
+        depth: int,
+    ) -> None:
+        self._batches = batches
+        self._budget = budget
+        self._stop = stop
+        self._cancel = threading.Event()
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+        self._thread = threading.Thread(target=self._run, name="arrowmig-reader", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not (self._cancel.is_set() or self._stop.is_set()):
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for batch in self._batches:
+                if not self._budget.acquire(batch.nbytes, self._cancel):
+                    return
+                if not self._put(batch):
+                    self._budget.release(batch.nbytes)
+                    return
+            self._put(_DONE)
+        except BaseException as exc:
+            self._put(exc)
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        while True:
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._stop.is_set() or (not self._thread.is_alive() and self._queue.empty()):
+                    return
+                continue
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, pa.RecordBatch)
+            yield item
+
+    def close(self) -> None:
+        """Stop the reader thread and give back the budget of batches never written."""
+        self._cancel.set()
+        self._thread.join()
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, pa.RecordBatch):
+                self._budget.release(item.nbytes)
+
+
+def copy_stream(
+    stream: Stream,
+    source_table: Table,
+    target_table: Table,
+    conns: WorkerConnections,
+    settings: StreamSettings,
+    budget: MemoryBudget,
+    stop: threading.Event,
+    on_batch: Callable[[int, int], None],
+    on_retry: Callable[[str], None],
+) -> int:
+    """Move one stream; returns the rows written. ``on_batch(rows, bytes)`` after each commit."""
+    reader = conns.source.read(
+        source_table, batch_rows=settings.batch_rows, key_range=stream.key_range
+    )
+    ahead = ReadAhead(
+        sliced(iter(reader), settings.batch_rows, settings.batch_bytes),
+        budget,
+        stop,
+        settings.read_ahead,
+    )
+    written = 0
+    try:
+        for batch in ahead:
+            if stop.is_set():
+                budget.release(batch.nbytes)
+                break
+            try:
+                out = _conform(batch, target_table)
+                _write_with_retries(conns, target_table, out, settings, on_retry)
+            finally:
+                budget.release(batch.nbytes)
+            written += batch.num_rows
+            on_batch(batch.num_rows, batch.nbytes)
+    finally:
+        ahead.close()
+        reader.close()
+    return written
+
+
+def _conform(batch: pa.RecordBatch, target: Table) -> pa.RecordBatch:
+    """Reorder and cast a source batch to the target table's columns (append mode)."""
+    if batch.schema.names == [c.name for c in target.columns] and all(
+        f.type == c.arrow_type for f, c in zip(batch.schema, target.columns, strict=True)
+    ):
+        return batch
+    arrays = []
+    for col in target.columns:
+        array = batch.column(batch.schema.get_field_index(col.name))
+        arrays.append(
+            array if array.type == col.arrow_type else array.cast(col.arrow_type, safe=True)
+        )
+    return pa.RecordBatch.from_arrays(arrays, schema=target.arrow_schema)
+
+
+def _write_with_retries(
+    conns: WorkerConnections,
+    table: Table,
+    batch: pa.RecordBatch,
+    settings: StreamSettings,
+    on_retry: Callable[[str], None],
+) -> None:
+    attempt = 0
+    while True:
+        try:
+            conns.target.write_batch(table, batch)
+            return
+        except TransientError as exc:
+            if attempt >= settings.retries:
+                raise
+            attempt += 1
+            # Exponential backoff with full jitter, so parallel streams do not retry in step.
+            wait_s = random.uniform(0, min(settings.retry_max_wait_s, 0.5 * 2**attempt))
+            on_retry(f"{exc} (retry {attempt}/{settings.retries} in {wait_s:.1f}s)")
+            conns.reset_target()
+            time.sleep(wait_s)

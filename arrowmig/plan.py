@@ -1,0 +1,244 @@
+"""From a source, a target and a config to a plan: which tables, what each becomes in the
+target (types, action), and the streams (key ranges) each is read in. Writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pyarrow as pa
+
+from arrowmig.config import MigrationConfig
+from arrowmig.endpoints.base import Endpoint
+from arrowmig.errors import SchemaError, UsageError
+from arrowmig.model import Column, KeyRange, Table
+from arrowmig.schema import ddl_type
+
+DEFAULT_SPLIT_ROWS = 2_000_000
+"""Tables above this many rows are read as several key-range streams."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One unit of work: a table, or one key range of it."""
+
+    table: str
+    key_range: KeyRange | None
+    index: int
+    count: int
+    est_rows: int | None
+
+    @property
+    def name(self) -> str:
+        return self.table if self.count == 1 else f"{self.table}[{self.index + 1}/{self.count}]"
+
+
+@dataclass
+class TablePlan:
+    """One table: the source shape, the target shape, and what will happen to the target."""
+
+    source: Table
+    target: Table
+    action: str
+    """create, replace, append or truncate."""
+    streams: list[Stream] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self, dialect: str) -> dict[str, Any]:
+        columns = []
+        for src, dst in zip(
+            self.source.columns, _source_order(self.target, self.source), strict=True
+        ):
+            columns.append(
+                {
+                    "name": src.name,
+                    "source_type": src.source_type,
+                    "observed": list(src.observed),
+                    "arrow_type": str(dst.arrow_type),
+                    "target_type": ddl_type(dst, dialect),
+                    "nullable": src.nullable,
+                    "flags": list(src.notes),
+                }
+            )
+        return {
+            "name": self.source.name,
+            "target": self.target.name,
+            "rows": self.source.row_count,
+            "action": self.action,
+            "primary_key": list(self.source.primary_key),
+            "split_key": self.source.split_key,
+            "indexes": [i.name for i in self.source.indexes],
+            "columns": columns,
+            "streams": [
+                {
+                    "name": s.name,
+                    "range": s.key_range.describe() if s.key_range else None,
+                    "rows": s.est_rows,
+                }
+                for s in self.streams
+            ],
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class MigrationPlan:
+    """Every table of a run, largest first."""
+
+    tables: list[TablePlan]
+    skipped_views: list[str]
+    target_dialect: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tables": [t.to_dict(self.target_dialect) for t in self.tables],
+            "skipped_views": self.skipped_views,
+        }
+
+
+def _source_order(target: Table, source: Table) -> list[Column]:
+    by_name = {c.name: c for c in target.columns}
+    return [by_name[c.name] for c in source.columns]
+
+
+def select_tables(src: Endpoint, config: MigrationConfig) -> tuple[list[str], list[str]]:
+    """The tables to move, and the views left out (views move only when named)."""
+    tables = src.list_tables()
+    views = src.list_views()
+    if config.tables:
+        known = set(tables) | set(views)
+        missing = [t for t in config.tables if t not in known]
+        if missing:
+            raise SchemaError(
+                f"table {missing[0]!r} not found in {src.url.redacted}",
+                hint=f"tables there: {', '.join(tables[:12]) or '(none)'}",
+                table=missing[0],
+            )
+        chosen = list(dict.fromkeys(config.tables))
+    else:
+        chosen = list(tables)
+    chosen = [t for t in chosen if t not in set(config.exclude)]
+    skipped = [v for v in views if v not in chosen]
+    return chosen, skipped
+
+
+def build_plan(
+    src: Endpoint, dst: Endpoint | None, config: MigrationConfig, *, dialect: str | None = None
+) -> MigrationPlan:
+    """Describe every chosen table and decide its target shape, action and streams.
+
+    Raises before anything is written when the run cannot work: a missing table, a target
+    table that exists in create mode, names the target cannot hold, an impossible append.
+    """
+    names, skipped_views = select_tables(src, config)
+    target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
+    casts = {(t, c): ty for t, c, ty in config.casts}
+    for table_name, _column, _type in config.casts:
+        if table_name not in names:
+            raise UsageError(f"--cast names table {table_name!r}, which is not part of this run")
+    plans = []
+    for name in names:
+        source = src.describe(name, profile=config.profile)
+        source = _apply_casts(source, casts)
+        target = replace(source)
+        action = config.mode
+        notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
+        if dst is not None:
+            dst.check_names(target)
+            exists = dst.table_exists(name)
+            if config.mode == "create" and exists:
+                raise SchemaError(
+                    f"table {name!r} already exists in {dst.url.redacted}",
+                    hint="use --mode replace, append or truncate, or drop it first",
+                    table=name,
+                )
+            if config.mode in ("append", "truncate") and exists:
+                target = _append_target(source, dst.target_schema_of(name))
+            elif config.mode in ("append", "truncate"):
+                action = "create"
+                notes.append("target table missing: it will be created")
+        plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
+    plans.sort(key=lambda p: -(p.source.row_count or 0))
+    return MigrationPlan(plans, skipped_views, target_dialect)
+
+
+def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
+    columns = []
+    for col in table.columns:
+        forced = casts.get((table.name, col.name))
+        if forced:
+            col = replace(
+                col, target_type=forced, notes=(*col.notes, f"cast to {forced} by --cast")
+            )
+        columns.append(col)
+    known = {c.name for c in table.columns}
+    for t, c in casts:
+        if t == table.name and c not in known:
+            raise UsageError(f"--cast names column {c!r}, which table {t!r} does not have")
+    return replace(table, columns=tuple(columns))
+
+
+def _append_target(source: Table, existing: pa.Schema) -> Table:
+    """The target shape when writing into an existing table: its column order and types."""
+    source_names = [c.name for c in source.columns]
+    target_names = list(existing.names)
+    if sorted(source_names) != sorted(target_names):
+        only_src = [n for n in source_names if n not in target_names]
+        only_dst = [n for n in target_names if n not in source_names]
+        raise SchemaError(
+            f"cannot append to {source.name!r}: columns differ (only in source: {only_src or '-'}; "
+            f"only in target: {only_dst or '-'})",
+            hint="use --mode replace to recreate the table, or make the columns match",
+            table=source.name,
+        )
+    columns = []
+    for target_field in existing:
+        src = source.column(target_field.name)
+        if not _castable(src.arrow_type, target_field.type):
+            raise SchemaError(
+                f"cannot append to {source.name!r}: column {target_field.name!r} is {src.arrow_type} in the "
+                f"source but {target_field.type} in the target",
+                hint="use --mode replace, or --cast the column to the target's type",
+                table=source.name,
+            )
+        columns.append(replace(src, arrow_type=target_field.type, target_type=None))
+    return replace(source, columns=tuple(columns))
+
+
+def _castable(src: pa.DataType, dst: pa.DataType) -> bool:
+    if src == dst:
+        return True
+    families = [
+        pa.types.is_integer,
+        pa.types.is_floating,
+        lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+        lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t),
+        pa.types.is_timestamp,
+        pa.types.is_decimal,
+    ]
+    for same in families:
+        if same(src) and same(dst):
+            return True
+    # Widening that keeps every value: ints into floats/decimals, bool into ints.
+    if pa.types.is_integer(src) and (pa.types.is_floating(dst) or pa.types.is_decimal(dst)):
+        return True
+    return bool(pa.types.is_boolean(src) and pa.types.is_integer(dst))
+
+
+def plan_streams(plan: TablePlan, bounds: tuple[Any, Any] | None, split_rows: int) -> list[Stream]:
+    """Split a table into key ranges of about ``split_rows`` rows (equal key-space widths)."""
+    rows = plan.source.row_count
+    if bounds is None or rows is None or rows <= split_rows or plan.source.split_key is None:
+        return [Stream(plan.source.name, None, 0, 1, rows)]
+    lo, hi = int(bounds[0]), int(bounds[1])
+    count = min(-(-rows // split_rows), max(1, hi - lo + 1))
+    width = (hi - lo + 1) / count
+    edges = [lo - 1 + round(width * i) for i in range(count + 1)]
+    edges[-1] = hi
+    streams = []
+    for i in range(count):
+        after: int | None = edges[i] if i > 0 else None
+        upto: int | None = edges[i + 1] if i < count - 1 else None
+        streams.append(Stream(plan.source.name, KeyRange(after, upto), i, count, rows // count))
+    return streams

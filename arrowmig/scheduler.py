@@ -1,0 +1,174 @@
+"""Runs streams on a pool of worker threads, largest first, under a memory budget.
+
+Each worker keeps its own source and target connection for all the streams it runs (one
+connection per thread), and every connection is closed at the end, on every path. A stream
+that fails fails its table only; the others go on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from arrowmig.endpoints.base import Endpoint
+
+EndpointFactory = Callable[[], Endpoint]
+
+
+class MemoryBudget:
+    """Bytes of Arrow data in flight across all streams; readers wait when it is full.
+
+    A batch larger than the whole budget may still pass when nothing else is in flight, so
+    one oversized batch slows the run down instead of stopping it.
+    """
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.in_flight = 0
+        self.peak = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, n_bytes: int, stop: threading.Event) -> bool:
+        """Wait for room for ``n_bytes``; False when the run is stopping."""
+        with self._cond:
+            while self.in_flight > 0 and self.in_flight + n_bytes > self.limit:
+                if stop.is_set():
+                    return False
+                self._cond.wait(0.1)
+            self.in_flight += n_bytes
+            self.peak = max(self.peak, self.in_flight)
+            return True
+
+    def release(self, n_bytes: int) -> None:
+        with self._cond:
+            self.in_flight -= n_bytes
+            self._cond.notify_all()
+
+
+class WorkerConnections:
+    """The source and target connections of one worker thread, opened on first use."""
+
+    def __init__(self, open_source: EndpointFactory, open_target: EndpointFactory) -> None:
+        self._open_source = open_source
+        self._open_target = open_target
+        self._source: Endpoint | None = None
+        self._target: Endpoint | None = None
+
+    @property
+    def source(self) -> Endpoint:
+        if self._source is None:
+            self._source = self._open_source()
+        return self._source
+
+    @property
+    def target(self) -> Endpoint:
+        if self._target is None:
+            self._target = self._open_target()
+        return self._target
+
+    def reset_source(self) -> None:
+        """Drop a source connection that failed, so the next use opens a fresh one."""
+        if self._source is not None:
+            with contextlib.suppress(Exception):
+                self._source.close()
+            self._source = None
+
+    def reset_target(self) -> None:
+        if self._target is not None:
+            with contextlib.suppress(Exception):
+                self._target.close()
+            self._target = None
+
+    def close(self) -> None:
+        self.reset_source()
+        self.reset_target()
+
+
+@dataclass
+class StreamOutcome:
+    """What one stream did."""
+
+    stream: Any
+    rows: int = 0
+    error: BaseException | None = None
+    skipped: bool = False
+
+
+@dataclass
+class Scheduler:
+    """A thread pool whose workers each own a ``WorkerConnections``."""
+
+    parallel: int
+    open_source: EndpointFactory
+    open_target: EndpointFactory
+    stop: threading.Event = field(default_factory=threading.Event)
+    _local: threading.local = field(default_factory=threading.local)
+    _all: list[WorkerConnections] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def connections(self) -> WorkerConnections:
+        conns: WorkerConnections | None = getattr(self._local, "conns", None)
+        if conns is None:
+            conns = WorkerConnections(self.open_source, self.open_target)
+            self._local.conns = conns
+            with self._lock:
+                self._all.append(conns)
+        return conns
+
+    def run(
+        self,
+        streams: list[Any],
+        work: Callable[[Any, WorkerConnections], int],
+        on_done: Callable[[StreamOutcome, WorkerConnections], None],
+    ) -> list[StreamOutcome]:
+        """Run ``work(stream, conns)`` for each stream; ``on_done`` runs on the same worker.
+
+        Returns the outcomes; raises KeyboardInterrupt after the workers have stopped if the
+        wait was interrupted (the caller has set ``stop`` by then).
+        """
+        outcomes: list[StreamOutcome] = []
+
+        def task(stream: Any) -> StreamOutcome:
+            conns = self.connections()
+            outcome = StreamOutcome(stream)
+            if self.stop.is_set():
+                outcome.skipped = True
+                return outcome
+            try:
+                outcome.rows = work(stream, conns)
+            except Exception as exc:
+                outcome.error = exc
+            try:
+                on_done(outcome, conns)
+            except Exception as exc:
+                outcome.error = outcome.error or exc
+            return outcome
+
+        pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="arrowmig-worker")
+        try:
+            pending: set[Future[StreamOutcome]] = {pool.submit(task, s) for s in streams}
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    outcomes.extend(f.result() for f in done)
+            except BaseException:
+                self.stop.set()
+                for fut in pending:
+                    fut.cancel()
+                pool.shutdown(wait=True, cancel_futures=True)
+                outcomes.extend(f.result() for f in pending if f.done() and not f.cancelled())
+                raise
+        finally:
+            pool.shutdown(wait=True)
+            self.close_all()
+        return outcomes
+
+    def close_all(self) -> None:
+        with self._lock:
+            for conns in self._all:
+                conns.close()
+            self._all.clear()

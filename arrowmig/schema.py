@@ -1,0 +1,281 @@
+"""Type mapping, in one place: Arrow types to each target's DDL, and batches to the exact
+Arrow types each target's writer needs ("wire" types). See the README's mapping table.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from arrowmig.errors import SchemaError
+from arrowmig.model import Column, Table
+
+# Target types that PostgreSQL cannot receive straight from an Arrow column through COPY
+# BINARY (its binary formats differ from text): they are ingested as text into a staging
+# table and converted by the server in the same transaction.
+PG_TEXT_CARRIED = ("jsonb", "json", "uuid", "numeric", "inet", "cidr", "macaddr", "interval", "xml")
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier the way PostgreSQL, SQLite and DuckDB all accept."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(name: str, schema: str | None) -> str:
+    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+
+
+# -- Arrow -> target DDL ---------------------------------------------------------------------
+
+
+def ddl_type(column: Column, dialect: str) -> str:
+    """The column type to create in ``dialect`` for a column of this Arrow type."""
+    if column.target_type:
+        return _forced_type(column.target_type, dialect)
+    t = column.arrow_type
+    if dialect == "postgresql":
+        return _pg_type(t, column.name)
+    if dialect == "duckdb":
+        return _duckdb_type(t, column.name)
+    if dialect == "sqlite":
+        return _sqlite_type(t)
+    raise ValueError(dialect)
+
+
+def _forced_type(target_type: str, dialect: str) -> str:
+    lowered = target_type.lower()
+    if dialect == "sqlite":
+        # SQLite keeps structured and exact values as text: a declared NUMERIC would let its
+        # numeric affinity turn '1.10' into the float 1.1.
+        if lowered.startswith(("json", "uuid", "numeric", "decimal", "inet", "interval")):
+            return "TEXT"
+        return target_type.upper()
+    if dialect == "duckdb":
+        if lowered == "jsonb":
+            return "JSON"
+        if lowered in ("inet", "cidr", "macaddr", "xml"):
+            return "VARCHAR"
+        if lowered.startswith("numeric") and "(" not in lowered:
+            return "VARCHAR"  # unbounded numeric: DuckDB decimals stop at 38 digits
+    return target_type.upper()
+
+
+def _pg_type(t: pa.DataType, name: str) -> str:
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_int8(t) or pa.types.is_int16(t) or pa.types.is_uint8(t):
+        return "SMALLINT"
+    if pa.types.is_int32(t) or pa.types.is_uint16(t):
+        return "INTEGER"
+    if pa.types.is_int64(t) or pa.types.is_uint32(t):
+        return "BIGINT"
+    if pa.types.is_uint64(t):
+        return "NUMERIC(20,0)"
+    if pa.types.is_float16(t) or pa.types.is_float32(t):
+        return "REAL"
+    if pa.types.is_float64(t):
+        return "DOUBLE PRECISION"
+    if pa.types.is_decimal(t):
+        return f"NUMERIC({t.precision},{t.scale})"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t):
+        return "TEXT"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return "BYTEA"
+    if pa.types.is_date(t):
+        return "DATE"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
+    if pa.types.is_time(t):
+        return "TIME"
+    if pa.types.is_duration(t) or pa.types.is_interval(t):
+        return "INTERVAL"
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_struct(t):
+        return "JSONB"
+    raise SchemaError(f"column {name!r} has Arrow type {t} that PostgreSQL cannot hold")
+
+
+def _duckdb_type(t: pa.DataType, name: str) -> str:
+    simple = {
+        pa.bool_(): "BOOLEAN",
+        pa.int8(): "TINYINT",
+        pa.int16(): "SMALLINT",
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.uint8(): "UTINYINT",
+        pa.uint16(): "USMALLINT",
+        pa.uint32(): "UINTEGER",
+        pa.uint64(): "UBIGINT",
+        pa.float16(): "FLOAT",
+        pa.float32(): "FLOAT",
+        pa.float64(): "DOUBLE",
+        pa.string(): "VARCHAR",
+        pa.large_string(): "VARCHAR",
+        pa.binary(): "BLOB",
+        pa.large_binary(): "BLOB",
+        pa.date32(): "DATE",
+        pa.date64(): "DATE",
+        pa.null(): "VARCHAR",
+    }
+    if t in simple:
+        return simple[t]
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    if pa.types.is_timestamp(t):
+        if t.tz:
+            return "TIMESTAMPTZ"
+        return "TIMESTAMP_NS" if t.unit == "ns" else "TIMESTAMP"
+    if pa.types.is_time(t):
+        return "TIME"
+    if pa.types.is_duration(t) or pa.types.is_interval(t):
+        return "INTERVAL"
+    if pa.types.is_fixed_size_binary(t):
+        return "BLOB"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return _duckdb_type(t.value_type, name) + "[]"
+    if pa.types.is_struct(t):
+        return "JSON"
+    raise SchemaError(f"column {name!r} has Arrow type {t} that DuckDB cannot hold here")
+
+
+def _sqlite_type(t: pa.DataType) -> str:
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_integer(t):
+        return "TEXT" if pa.types.is_uint64(t) else "INTEGER"
+    if pa.types.is_floating(t):
+        return "REAL"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return "BLOB"
+    if pa.types.is_date(t):
+        return "DATE"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
+    if pa.types.is_time(t):
+        return "TIME"
+    # Decimals, text, intervals, lists and structs are kept as text: exact and readable.
+    return "TEXT"
+
+
+# -- batches -> the Arrow types a target's writer takes ------------------------------------
+
+
+def wire_type(column: Column, dialect: str) -> pa.DataType:
+    """The Arrow type a column must have when written to ``dialect``."""
+    t = column.arrow_type
+    forced = (column.target_type or "").lower()
+    if dialect == "postgresql":
+        if forced.startswith(PG_TEXT_CARRIED):
+            return pa.string()
+        if pa.types.is_uint64(t) or pa.types.is_duration(t) or pa.types.is_interval(t):
+            return pa.string()
+        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_struct(t):
+            return pa.string()
+        if pa.types.is_uint8(t):
+            return pa.int16()
+        if pa.types.is_uint16(t):
+            return pa.int32()
+        if pa.types.is_uint32(t):
+            return pa.int64()
+        if pa.types.is_float16(t):
+            return pa.float32()
+        if pa.types.is_large_string(t) or pa.types.is_null(t):
+            return pa.string()
+        if pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+            return pa.binary()
+        if pa.types.is_date64(t):
+            return pa.date32()
+        if pa.types.is_timestamp(t):
+            return pa.timestamp("us", tz=t.tz)
+        if pa.types.is_time(t):
+            return pa.time64("us")
+        if pa.types.is_decimal256(t):
+            return pa.string()  # past 38 digits: exact text, converted by the server
+        return t
+    if dialect == "sqlite":
+        if pa.types.is_boolean(t) or (pa.types.is_integer(t) and not pa.types.is_uint64(t)):
+            return pa.int64()
+        if pa.types.is_floating(t):
+            return pa.float64()
+        if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+            return pa.binary()
+        return pa.string()
+    return t  # DuckDB reads any Arrow type it can store
+
+
+def needs_text_staging(table: Table) -> bool:
+    """Whether a PostgreSQL load must convert text-carried columns on the server."""
+    return any(_pg_text_carried(c) for c in table.columns)
+
+
+def _pg_text_carried(column: Column) -> bool:
+    return (
+        pa.types.is_string(wire_type(column, "postgresql"))
+        and not (
+            pa.types.is_string(column.arrow_type)
+            or pa.types.is_large_string(column.arrow_type)
+            or pa.types.is_null(column.arrow_type)
+        )
+    ) or (column.target_type or "").lower().startswith(PG_TEXT_CARRIED)
+
+
+def pg_server_cast(column: Column) -> str | None:
+    """The SQL type a text-carried column is cast to on the server, or None."""
+    return ddl_type(column, "postgresql") if _pg_text_carried(column) else None
+
+
+def to_wire(batch: pa.RecordBatch, table: Table, dialect: str) -> pa.RecordBatch:
+    """Convert a batch to the exact Arrow types ``dialect``'s writer takes, without loss."""
+    arrays = []
+    fields = []
+    for col, array in zip(table.columns, batch.columns, strict=True):
+        target = wire_type(col, dialect)
+        arrays.append(_convert(array, target, col))
+        fields.append(pa.field(col.name, target))
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
+    source = array.type
+    if source == target:
+        return array
+    if pa.types.is_string(target):
+        if pa.types.is_list(source) or pa.types.is_large_list(source) or pa.types.is_struct(source):
+            return _to_json_text(array)
+        if pa.types.is_interval(source) or pa.types.is_duration(source):
+            return _interval_text(array)
+        if pa.types.is_timestamp(source):
+            return _timestamp_text(array)
+        if pa.types.is_floating(source):
+            return pc.cast(array, pa.string())
+    if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
+        # Narrowing ns to µs must not drop nanoseconds silently: safe cast raises instead.
+        return pc.cast(array, target, safe=True)
+    return pc.cast(array, target, safe=True)
+
+
+def _timestamp_text(array: pa.Array) -> pa.Array:
+    text = pc.cast(array, pa.string())
+    if array.type.tz:
+        # Arrow writes a trailing Z for UTC; an explicit offset is what every reader parses.
+        text = pc.replace_substring_regex(text, pattern="Z$", replacement="+00:00")
+    return text
+
+
+def _interval_text(array: pa.Array) -> pa.Array:
+    values: list[str | None] = []
+    for item in array.to_pylist():
+        if item is None:
+            values.append(None)
+        elif hasattr(item, "months"):
+            values.append(f"{item.months} mons {item.days} days {item.nanoseconds / 1e9} secs")
+        else:
+            values.append(f"{item.total_seconds()} seconds")
+    return pa.array(values, pa.string())
+
+
+def _to_json_text(array: pa.Array) -> pa.Array:
+    import json
+
+    return pa.array(
+        [None if v is None else json.dumps(v, default=str) for v in array.to_pylist()], pa.string()
+    )
