@@ -147,7 +147,9 @@ class _Run:
         self.scheduler = Scheduler(config.parallel, open_source, open_target)
         self.budget = MemoryBudget(config.max_memory)
         self.settings = StreamSettings(
-            batch_rows=config.batch.batch_rows, batch_bytes=config.batch.batch_bytes
+            batch_rows=config.batch.batch_rows,
+            batch_bytes=config.batch.batch_bytes,
+            dialect=plan.target_dialect,
         )
         self.remaining = {p.source.name: len(p.streams) for p in plan.tables}
         self.reports: dict[str, TableReport] = {}
@@ -333,3 +335,29 @@ def _add_foreign_keys(
 
 def report_for(report: MigrationReport, plan: TablePlan) -> TableReport:
     return next(t for t in report.tables if t.name == plan.source.name)
+
+
+def explain(
+    source: str,
+    target: str,
+    *,
+    config: MigrationConfig | None = None,
+    split_rows: int = DEFAULT_SPLIT_ROWS,
+) -> MigrationPlan:
+    """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
+    config = config or MigrationConfig()
+    target_url = parse_url(target)
+    with open_endpoint(source, schema=config.source_schema) as src:
+        dst: Endpoint | None = None
+        if target_url.kind == "postgresql" or target_url.path.exists():
+            dst = open_endpoint(target, schema=config.target_schema)
+        try:
+            plan = build_plan(src, dst, config, dialect=target_url.kind)
+        finally:
+            if dst is not None:
+                dst.close()
+        for table_plan in plan.tables:
+            table_plan.streams = plan_streams(
+                table_plan, src.key_bounds(table_plan.source), split_rows
+            )
+    return plan

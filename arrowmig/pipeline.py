@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from arrowmig.endpoints.common import KEY_COLUMN
+from arrowmig.endpoints.validate import problem_error, screen_batch
 from arrowmig.errors import TransientError
 from arrowmig.model import Table
 from arrowmig.plan import Stream
@@ -31,6 +33,8 @@ class StreamSettings:
     retry_max_wait_s: float = 30.0
     read_ahead: int = 2
     """Batches queued between the reader and the writer."""
+    dialect: str = "postgresql"
+    """The target's dialect, for the checks of what it can hold."""
 
 
 def sliced(
@@ -130,7 +134,7 @@ def copy_stream(
 ) -> int:
     """Move one stream; returns the rows written. ``on_batch(rows, bytes)`` after each commit."""
     reader = conns.source.read(
-        source_table, batch_rows=settings.batch_rows, key_range=stream.key_range
+        source_table, batch_rows=settings.batch_rows, key_range=stream.key_range, with_key=True
     )
     ahead = ReadAhead(
         sliced(iter(reader), settings.batch_rows, settings.batch_bytes),
@@ -145,12 +149,17 @@ def copy_stream(
                 budget.release(batch.nbytes)
                 break
             try:
-                out = _conform(batch, target_table)
+                keys = batch.column(batch.num_columns - 1)
+                data = batch.drop_columns([KEY_COLUMN])
+                problems = screen_batch(data, source_table, settings.dialect)
+                if problems:
+                    raise problem_error(problems[0], data, source_table, keys)
+                out = _conform(data, target_table)
                 _write_with_retries(conns, target_table, out, settings, on_retry)
             finally:
                 budget.release(batch.nbytes)
-            written += batch.num_rows
-            on_batch(batch.num_rows, batch.nbytes)
+            written += data.num_rows
+            on_batch(data.num_rows, data.nbytes)
     finally:
         ahead.close()
         reader.close()

@@ -1,0 +1,101 @@
+"""The ``arrowmig`` command line: parses options, calls the library, renders, exits.
+
+Exit codes (the contract scripts rely on): 0 done as asked; 1 finished with failures,
+rejected rows or differences; 2 usage, configuration or connection error; 130 SIGINT;
+143 SIGTERM. Human text goes to stderr, machine output (--json, --progress json) to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from importlib import import_module
+
+import click
+
+from arrowmig._version import __version__
+from arrowmig.errors import ArrowmigError
+
+# Each verb lives in its own module; importing one loads no database driver.
+COMMAND_MODULES = ("migrate", "plan")
+
+_state = {"debug": False}
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = [f"arrowmig {__version__}"]
+    for dist in (
+        "pyarrow",
+        "adbc-driver-manager",
+        "adbc-driver-sqlite",
+        "adbc-driver-postgresql",
+        "duckdb",
+    ):
+        try:
+            lines.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            lines.append(f"{dist} (not installed)")
+    lines.append(f"python {sys.version.split()[0]}")
+    return "\n".join(lines)
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_versions())
+        ctx.exit(0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the versions of arrowmig and its drivers.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def cli(debug: bool) -> None:
+    """Move tables between SQLite, PostgreSQL and DuckDB as Arrow batches, and prove nothing changed."""
+    _state["debug"] = debug
+
+
+for _name in COMMAND_MODULES:
+    cli.add_command(import_module(f"arrowmig.cli.{_name}").command)
+
+
+def error_line(message: str) -> None:
+    click.echo(f"arrowmig: error: {message}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    _state["debug"] = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.UsageError as exc:
+        exc.show()
+        return 2
+    except (click.Abort, KeyboardInterrupt):
+        error_line("interrupted")
+        return 130
+    except ArrowmigError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        error_line(str(exc))
+        return exc.exit_code
+    except Exception as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        error_line(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+        return 1
+    return int(result) if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

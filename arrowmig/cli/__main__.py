@@ -1,0 +1,3 @@
+from arrowmig.cli import run
+
+run()

@@ -1,0 +1,91 @@
+"""Option parsing shared by the verbs: lists, sizes, casts, and the run config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.errors import UsageError
+from arrowmig.sizes import parse_size
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def parse_casts(values: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    casts = []
+    for item in values:
+        name, sep, type_name = item.partition("=")
+        table, dot, column = name.rpartition(".")
+        if not sep or not dot or not table or not column or not type_name.strip():
+            raise UsageError(f"cannot read --cast {item!r}", hint="write --cast table.column=TYPE")
+        casts.append((table, column, type_name.strip()))
+    return tuple(casts)
+
+
+def migration_options(f: Any) -> Any:
+    """The options every verb that moves data takes."""
+    options = [
+        click.option("--tables", help="Comma-separated tables to move (default: all base tables)."),
+        click.option("--exclude", help="Comma-separated tables to leave out."),
+        click.option(
+            "--mode",
+            type=click.Choice(["create", "replace", "append", "truncate"]),
+            default="create",
+            show_default=True,
+            help="What to do with target tables.",
+        ),
+        click.option(
+            "--batch-rows", type=int, default=None, help="Rows per batch at most [100000]."
+        ),
+        click.option(
+            "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 64MiB [64MiB]."
+        ),
+        click.option("--parallel", type=int, default=None, help="Streams run at once [2]."),
+        click.option("--max-memory", default=None, help="Arrow bytes in flight at most [512MiB]."),
+        click.option("--source-schema", help="PostgreSQL/DuckDB schema to read from."),
+        click.option("--target-schema", help="PostgreSQL/DuckDB schema to write to."),
+        click.option(
+            "--no-profile", is_flag=True, help="Trust SQLite declared types; skip the value scan."
+        ),
+        click.option(
+            "--cast",
+            "casts",
+            multiple=True,
+            metavar="TABLE.COLUMN=TYPE",
+            help="Force a target type.",
+        ),
+        click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def build_config(opts: dict[str, Any]) -> MigrationConfig:
+    batch_kwargs: dict[str, int] = {}
+    if opts.get("batch_rows") is not None:
+        batch_kwargs["batch_rows"] = int(opts["batch_rows"])
+    if opts.get("batch_bytes"):
+        batch_kwargs["batch_bytes"] = parse_size(opts["batch_bytes"])
+    kwargs: dict[str, Any] = {
+        "tables": split_list(opts.get("tables")) or None,
+        "exclude": split_list(opts.get("exclude")),
+        "mode": opts.get("mode") or "create",
+        "batch": BatchConfig(**batch_kwargs),
+        "source_schema": opts.get("source_schema"),
+        "target_schema": opts.get("target_schema"),
+        "profile": not opts.get("no_profile"),
+        "casts": parse_casts(tuple(opts.get("casts") or ())),
+        "foreign_keys": not opts.get("no_foreign_keys"),
+    }
+    if opts.get("parallel") is not None:
+        kwargs["parallel"] = int(opts["parallel"])
+    if opts.get("max_memory"):
+        kwargs["max_memory"] = parse_size(opts["max_memory"])
+    return MigrationConfig(**kwargs)

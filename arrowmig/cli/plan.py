@@ -1,0 +1,31 @@
+"""``arrowmig plan SOURCE TARGET``: everything a run would do, with nothing written."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from arrowmig.cli.options import build_config, migration_options
+from arrowmig.cli.render import plan_text
+
+
+@click.command("plan")
+@click.argument("source")
+@click.argument("target")
+@migration_options
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the plan as one JSON document on stdout."
+)
+def command(source: str, target: str, as_json: bool, **opts: Any) -> int:
+    """Show tables, columns, type mapping and streams of a migration; write nothing."""
+    from arrowmig.migrate import explain
+
+    plan = explain(source, target, config=build_config(opts)).to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(plan, indent=2, default=str) + "\n")
+    else:
+        click.echo(plan_text(plan), err=True)
+    return 0

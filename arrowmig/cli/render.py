@@ -1,0 +1,103 @@
+"""Human renderings of reports and plans (plain text, for stderr)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from arrowmig.report import MigrationReport
+from arrowmig.sizes import format_size
+
+
+def table_text(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+) -> str:
+    """A plain aligned table; columns whose index is in ``right`` are right-aligned."""
+    cells = [list(header), *[list(r) for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def report_text(report: MigrationReport) -> str:
+    rows = []
+    for t in report.tables:
+        rows.append(
+            [
+                t.name,
+                f"{t.rows:,}",
+                format_size(t.bytes),
+                f"{t.seconds:.2f}",
+                f"{t.rows_per_s:,.0f}",
+                t.status,
+            ]
+        )
+    out = [f"{report.source} -> {report.target} (mode {report.mode})"]
+    out.append(
+        table_text(
+            ["table", "rows", "bytes", "seconds", "rows/s", "status"], rows, right=(1, 2, 3, 4)
+        )
+    )
+    for t in report.tables:
+        if t.error:
+            out.append(f"  {t.name}: FAILED: {t.error}")
+        for note in t.notes:
+            out.append(f"  {t.name}: {note}")
+        if t.built:
+            out.append(f"  {t.name}: built {', '.join(t.built)}")
+        if t.rejected:
+            out.append(f"  {t.name}: {t.rejected:,} rows rejected")
+    if report.skipped_views:
+        out.append(
+            f"  views skipped (name them with --tables to copy): {', '.join(report.skipped_views)}"
+        )
+    state = (
+        "done" if report.ok else ("INTERRUPTED" if report.interrupted else "FINISHED WITH FAILURES")
+    )
+    growth = report.rss_growth_bytes
+    out.append(
+        f"{state}: {report.rows:,} rows, {format_size(report.bytes)} in {report.seconds:.2f}s "
+        f"({report.rows_per_s:,.0f} rows/s); peak RSS {format_size(report.peak_rss_bytes)}, "
+        f"growth {format_size(growth)}"
+    )
+    return "\n".join(out)
+
+
+def plan_text(plan: dict[str, Any]) -> str:
+    out = []
+    for t in plan["tables"]:
+        rows = t["rows"]
+        out.append(
+            f"{t['name']} -> {t['target']}: {t['action']}, "
+            f"{'?' if rows is None else f'{rows:,}'} rows, {len(t['streams'])} stream(s)"
+            + (f", split on {t['split_key']}" if len(t["streams"]) > 1 else "")
+        )
+        cols = [
+            [
+                c["name"],
+                c["source_type"] or "-",
+                "/".join(c["observed"]) or "-",
+                c["arrow_type"],
+                c["target_type"] + ("" if c["nullable"] else " NOT NULL"),
+                "!" if c["flags"] else "",
+            ]
+            for c in t["columns"]
+        ]
+        table = table_text(
+            ["column", "source type", "observed", "arrow", "target type", "flag"], cols
+        )
+        out.extend("  " + line for line in table.splitlines())
+        for note in t["notes"]:
+            out.append(f"  ! {note}")
+        out.append("")
+    if plan.get("skipped_views"):
+        out.append(f"views skipped (name them with --tables): {', '.join(plan['skipped_views'])}")
+    return "\n".join(out).rstrip()

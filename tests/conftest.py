@@ -1,0 +1,67 @@
+"""Shared fixtures: a throw-away PostgreSQL database per test, on the real server.
+
+The server is ARROWMIG_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+When it is unreachable, PostgreSQL tests skip with the reason locally and FAIL under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+PG_URL = os.environ.get("ARROWMIG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def _admin_connect() -> object:
+    import psycopg
+
+    return psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+
+
+_reachable: bool | None = None
+_reason = ""
+
+
+def pg_available() -> bool:
+    global _reachable, _reason
+    if _reachable is None:
+        try:
+            _admin_connect().close()  # type: ignore[attr-defined]
+            _reachable = True
+        except Exception as exc:
+            _reachable, _reason = False, f"PostgreSQL unreachable at {PG_URL}: {exc}"
+    return _reachable
+
+
+def require_pg() -> None:
+    if not pg_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{_reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(_reason)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    require_pg()
+    name = f"arrowmig_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_connect()
+    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    try:
+        yield _with_database(PG_URL, name)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
+        admin.close()  # type: ignore[attr-defined]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs the PostgreSQL server")
