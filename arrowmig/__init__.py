@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from arrowmig._version import __version__
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.endpoints import open_endpoint
@@ -39,7 +41,29 @@ __all__ = [
     "TransientError",
     "UrlError",
     "UsageError",
+    "VerifyReport",
     "__version__",
     "migrate",
     "open_endpoint",
+    "verify",
 ]
+
+if TYPE_CHECKING:
+    from arrowmig.verify import verify
+    from arrowmig.verify_report import VerifyReport
+
+# verify (and generate) load DuckDB as their compute engine: import them on first use so
+# that a plain `import arrowmig` stays fast.
+_LAZY = {
+    "verify": ("arrowmig.verify", "verify"),
+    "VerifyReport": ("arrowmig.verify_report", "VerifyReport"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        return getattr(import_module(module), attr)
+    raise AttributeError(f"module 'arrowmig' has no attribute {name!r}")

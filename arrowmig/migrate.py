@@ -22,6 +22,7 @@ from arrowmig.plan import (
     build_plan,
     plan_streams,
 )
+from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
 from arrowmig.scheduler import MemoryBudget, Scheduler, StreamOutcome, WorkerConnections
 from arrowmig.urls import parse_url
@@ -150,6 +151,8 @@ class _Run:
             batch_rows=config.batch.batch_rows,
             batch_bytes=config.batch.batch_bytes,
             dialect=plan.target_dialect,
+            on_error=config.on_error,
+            rejects=reject_writer(config),
         )
         self.remaining = {p.source.name: len(p.streams) for p in plan.tables}
         self.reports: dict[str, TableReport] = {}
@@ -177,6 +180,7 @@ class _Run:
             self.interrupted = "SIGINT"
         except StopRequested as stop:
             self.interrupted = stop.signal_name
+        count_rejects(self.settings.rejects, self.reports)
         for table_report in self.reports.values():
             if table_report.status == "pending":
                 table_report.status = "interrupted" if self.interrupted else "failed"

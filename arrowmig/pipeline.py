@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from arrowmig.endpoints.common import KEY_COLUMN
-from arrowmig.endpoints.validate import problem_error, screen_batch
+from arrowmig.endpoints.validate import bad_rows, problem_error, screen_batch, without_rows
 from arrowmig.errors import TransientError
 from arrowmig.model import Table
 from arrowmig.plan import Stream
+from arrowmig.rejects import RejectWriter
 from arrowmig.scheduler import MemoryBudget, WorkerConnections
 
 _DONE = object()
@@ -35,6 +36,10 @@ class StreamSettings:
     """Batches queued between the reader and the writer."""
     dialect: str = "postgresql"
     """The target's dialect, for the checks of what it can hold."""
+    on_error: str = "fail"
+    """fail: a value the target cannot hold stops the stream; reject: its row goes to rejects."""
+    rejects: RejectWriter | None = None
+    """Where rejected rows are written (required when on_error is reject)."""
 
 
 def sliced(
@@ -152,8 +157,14 @@ def copy_stream(
                 keys = batch.column(batch.num_columns - 1)
                 data = batch.drop_columns([KEY_COLUMN])
                 problems = screen_batch(data, source_table, settings.dialect)
-                if problems:
+                if problems and (settings.on_error != "reject" or settings.rejects is None):
                     raise problem_error(problems[0], data, source_table, keys)
+                if problems:
+                    # Written (and fsync'd) before the batch commits; a row already in the
+                    # reject file (batch retried or resumed) is not written again.
+                    assert settings.rejects is not None
+                    settings.rejects.write(source_table, data, problems, keys)
+                    data = without_rows(data, bad_rows(problems))
                 out = _conform(data, target_table)
                 _write_with_retries(conns, target_table, out, settings, on_retry)
             finally:
@@ -163,6 +174,7 @@ def copy_stream(
     finally:
         ahead.close()
         reader.close()
+        conns.source.end_reads()
     return written
 
 

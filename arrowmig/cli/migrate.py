@@ -78,10 +78,12 @@ def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> N
 @click.option(
     "--dry-run", is_flag=True, help="Show the plan (like `arrowmig plan`) and write nothing."
 )
+@click.option("--verify", "verify_after", is_flag=True, help="Verify with checksums after the run.")
 def command(
     source: str,
     target: str,
     as_json: bool,
+    verify_after: bool,
     progress_kind: str,
     progress_interval: float,
     dry_run: bool,
@@ -106,5 +108,29 @@ def command(
         close = getattr(sink, "close", None)
         if close:
             close()
+    verified_ok = True
+    if verify_after and not report.interrupted:
+        verified_ok = _verify_after(source, target, report, config)
     emit_report(report, as_json, progress_kind)
-    return exit_code(report)
+    code = exit_code(report)
+    return code if code or verified_ok else 1
+
+
+def _verify_after(source: str, target: str, report: MigrationReport, config: Any) -> bool:
+    """Checksum the tables that were moved; the result goes into the report (and summary)."""
+    from arrowmig.cli.verify import render_table
+    from arrowmig.verify import verify
+
+    moved = [t.name for t in report.tables if t.status == "done"]
+    if not moved:
+        return False
+    result = verify(
+        source,
+        target,
+        tables=moved,
+        source_schema=config.source_schema,
+        target_schema=config.target_schema,
+    )
+    report.verify = result.to_dict()
+    click.echo(render_table(result), err=True)
+    return bool(result.ok)

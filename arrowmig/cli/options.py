@@ -61,6 +61,17 @@ def migration_options(f: Any) -> Any:
             help="Force a target type.",
         ),
         click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys."),
+        click.option(
+            "--on-error",
+            type=click.Choice(["fail", "reject"]),
+            default="fail",
+            show_default=True,
+            help="A value the target cannot hold: stop its table (fail) or set its row aside (reject).",
+        ),
+        click.option(
+            "--reject-dir",
+            help="Where rejected rows go, one JSON Lines file per table [./arrowmig-rejects/<run id>/].",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -83,6 +94,8 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         "profile": not opts.get("no_profile"),
         "casts": parse_casts(tuple(opts.get("casts") or ())),
         "foreign_keys": not opts.get("no_foreign_keys"),
+        "on_error": opts.get("on_error") or "fail",
+        "reject_dir": opts.get("reject_dir"),
     }
     if opts.get("parallel") is not None:
         kwargs["parallel"] = int(opts["parallel"])

@@ -75,6 +75,10 @@ class Endpoint(Protocol):
         """
         ...
 
+    def end_reads(self) -> None:
+        """Close every reader this endpoint handed out (a stream stopped early leaves one open)."""
+        ...
+
     # -- target side --------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
         """Raise SchemaError for a table or column name this database cannot hold."""

@@ -41,6 +41,7 @@ class DuckDBEndpoint(BaseEndpoint):
 
         try:
             self._conn = duckdb.connect(str(path))
+            self._conn.execute("SET enable_progress_bar = false")
         except Exception as exc:
             raise ConnectError(
                 f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}"
@@ -52,11 +53,14 @@ class DuckDBEndpoint(BaseEndpoint):
         assert self.schema is not None
         return self.schema
 
-    def close(self) -> None:
+    def end_reads(self) -> None:
         for reader in self._readers:
             with contextlib.suppress(Exception):
                 reader.close()
         self._readers.clear()
+
+    def close(self) -> None:
+        self.end_reads()
         with contextlib.suppress(Exception):
             self._conn.rollback()
         self._conn.close()

@@ -80,11 +80,17 @@ class PostgresEndpoint(BaseEndpoint):
         assert self.schema is not None
         return self.schema
 
-    def close(self) -> None:
+    def end_reads(self) -> None:
         for cur in self._open_cursors:
             with contextlib.suppress(Exception):
                 cur.close()
+        if self._open_cursors:
+            with contextlib.suppress(Exception):
+                self._conn.rollback()
         self._open_cursors.clear()
+
+    def close(self) -> None:
+        self.end_reads()
         with contextlib.suppress(Exception):
             self._conn.rollback()
         try:

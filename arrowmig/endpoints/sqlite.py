@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,21 @@ from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
 _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
+BUSY_TIMEOUT_MS = 60_000
+"""How long a statement waits for a lock another process holds before failing (busy)."""
+
+# SQLite has one writer per file: the streams of one run that write the same file take
+# turns through this lock instead of failing with "database is locked".
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(path: Path) -> threading.Lock:
+    key = os.path.realpath(path)
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.Lock())
+
+
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -60,22 +76,26 @@ class SQLiteEndpoint(BaseEndpoint):
         except Exception as exc:
             raise ConnectError(f"cannot open SQLite file {url.target!r}: {exc}") from exc
         self._cursor = self._conn.cursor()
+        self._lock = _write_lock(path)
+        self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
         self._write_mode_set = False
         self._journal_mode: str | None = None
         self._open_cursors: list[Any] = []
 
     # -- both sides -------------------------------------------------------------------------
-    def close(self) -> None:
+    def end_reads(self) -> None:
         for cur in self._open_cursors:
             with contextlib.suppress(Exception):
                 cur.close()
         self._open_cursors.clear()
-        try:
+
+    def close(self) -> None:
+        self.end_reads()
+        with contextlib.suppress(Exception):
             self._conn.rollback()
             if self._write_mode_set and self._journal_mode and self._journal_mode != "wal":
+                # Succeeds only for the last connection to the file; others leave WAL on.
                 self._pragma(f"journal_mode={self._journal_mode}")
-        except Exception:
-            pass
         try:
             self._cursor.close()
         finally:
@@ -132,7 +152,9 @@ class SQLiteEndpoint(BaseEndpoint):
         profiles: list[Any] = [None] * len(names)
         if profile:
             try:
-                (row,) = self._query(profile_sql(quote_ident(name), names))
+                (row,) = self._query(
+                    profile_sql(quote_ident(name), names, [r[1] or "" for r in info])
+                )
             except Exception as exc:
                 raise self.translate(exc, f"profiling {name!r}", name) from exc
             row_count, profiles = parse_profile(row, names)
@@ -318,10 +340,11 @@ class SQLiteEndpoint(BaseEndpoint):
             return
         # WAL with synchronous=NORMAL: fast bulk loading and a killed run still leaves a valid
         # file (never journal_mode=OFF or MEMORY). The previous journal mode comes back at close.
-        self._journal_mode = str(self._pragma("journal_mode")[0][0]).lower()
-        self._pragma("journal_mode=WAL")
-        self._pragma("synchronous=NORMAL")
-        self._write_mode_set = True
+        with self._lock:
+            self._journal_mode = str(self._pragma("journal_mode")[0][0]).lower()
+            self._pragma("journal_mode=WAL")
+            self._pragma("synchronous=NORMAL")
+            self._write_mode_set = True
 
     def create_table(self, table: Table) -> None:
         self._ensure_write_mode()
@@ -338,12 +361,13 @@ class SQLiteEndpoint(BaseEndpoint):
         self._run_ddl(f"CREATE TABLE {quote_ident(table.name)} ({', '.join(defs)})", table.name)
 
     def _run_ddl(self, sql: str, table: str) -> None:
-        try:
-            self._execute(sql)
-            self._conn.commit()
-        except Exception as exc:
-            self._conn.rollback()
-            raise self.translate(exc, f"changing {table!r}", table) from exc
+        with self._lock:
+            try:
+                self._execute(sql)
+                self._conn.commit()
+            except Exception as exc:
+                self._conn.rollback()
+                raise self.translate(exc, f"changing {table!r}", table) from exc
 
     def drop_table(self, name: str) -> None:
         self._run_ddl(f"DROP TABLE IF EXISTS {quote_ident(name)}", name)
@@ -366,12 +390,13 @@ class SQLiteEndpoint(BaseEndpoint):
     def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
         self._ensure_write_mode()
         batch = to_wire(batch, table, "sqlite")
-        try:
-            self._cursor.adbc_ingest(table.name, batch, mode="append")
-            self._conn.commit()
-        except Exception as exc:
-            self._conn.rollback()
-            raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+        with self._lock:
+            try:
+                self._cursor.adbc_ingest(table.name, batch, mode="append")
+                self._conn.commit()
+            except Exception as exc:
+                self._conn.rollback()
+                raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def finish_table(self, table: Table) -> TableLoad:
         load = TableLoad()

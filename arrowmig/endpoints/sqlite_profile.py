@@ -1,5 +1,12 @@
 """SQLite stores any value in any column: this module looks at the values (one aggregate
 pass per table) and picks, per column, an Arrow type that holds every one of them.
+
+The rules (docs/types.md has them as a table): integers stay BIGINT; reals are doubles;
+integers mixed with reals become doubles only while every integer is exact in a double;
+DECIMAL(p,s) keeps its precision when the values are exact, and is a double when SQLite
+already stored them as reals; BOOLEAN is boolean only for 0/1; dates and timestamps stored as
+text become dates and timestamps only when every value has one exact format; VARCHAR(n) is
+varchar(n) only when every value fits. Anything else is text (or bytes), and flagged.
 """
 
 from __future__ import annotations
@@ -15,10 +22,16 @@ from arrowmig.schema import quote_ident
 EXACT_FLOAT_INT = 2**53
 """Integers up to this magnitude survive a trip through a 64-bit float unchanged."""
 
+MAX_DECIMAL128_DIGITS = 38
+
+_DIGITS4 = "[0-9][0-9][0-9][0-9]"
+_DATE_GLOB = f"{_DIGITS4}-[0-9][0-9]-[0-9][0-9]"
+_TIME_GLOB = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+
 
 @dataclass(frozen=True)
 class ColumnProfile:
-    """Counts of each storage class in one column, and the integer range."""
+    """Counts of each storage class in one column, the integer range, lengths and formats."""
 
     integers: int = 0
     reals: int = 0
@@ -27,6 +40,21 @@ class ColumnProfile:
     nulls: int = 0
     min_int: int | None = None
     max_int: int | None = None
+    max_text_chars: int | None = None
+    """Longest text in characters (SQLite's length(), which stops at a NUL)."""
+    max_blob_bytes: int | None = None
+    date_texts: int = 0
+    """Texts that are exactly ``YYYY-MM-DD`` and a real calendar date."""
+    ts_space_texts: int = 0
+    """Texts that are exactly ``YYYY-MM-DD HH:MM:SS[.f{1,6}]``, valid, no zone."""
+    ts_t_texts: int = 0
+    """Texts that are exactly ``YYYY-MM-DDTHH:MM:SS[.f{1,6}]``, valid, no zone."""
+    decimal_texts: int = 0
+    """Texts that are exact decimal literals (sign, digits, at most one point)."""
+    decimal_int_digits: int = 0
+    """Most digits before the point among those texts (leading zeros not counted)."""
+    decimal_frac_digits: int = 0
+    """Most digits after the point among those texts."""
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -42,40 +70,7 @@ class ColumnProfile:
         return tuple(found)
 
 
-def profile_sql(table_sql: str, columns: list[str]) -> str:
-    """One SELECT that counts storage classes for every column of a table in one scan."""
-    parts = ["count(*)"]
-    for name in columns:
-        c = quote_ident(name)
-        parts += [
-            f"count(CASE WHEN typeof({c})='integer' THEN 1 END)",
-            f"count(CASE WHEN typeof({c})='real' THEN 1 END)",
-            f"count(CASE WHEN typeof({c})='text' THEN 1 END)",
-            f"count(CASE WHEN typeof({c})='blob' THEN 1 END)",
-            f"min(CASE WHEN typeof({c})='integer' THEN {c} END)",
-            f"max(CASE WHEN typeof({c})='integer' THEN {c} END)",
-        ]
-    return f"SELECT {', '.join(parts)} FROM {table_sql}"
-
-
-def parse_profile(row: tuple[object, ...], columns: list[str]) -> tuple[int, list[ColumnProfile]]:
-    total = int(row[0])  # type: ignore[call-overload]
-    profiles = []
-    for i in range(len(columns)):
-        ints, reals, texts, blobs, lo, hi = row[1 + 6 * i : 7 + 6 * i]
-        counted = int(ints) + int(reals) + int(texts) + int(blobs)  # type: ignore[call-overload]
-        profiles.append(
-            ColumnProfile(
-                integers=int(ints),  # type: ignore[call-overload]
-                reals=int(reals),  # type: ignore[call-overload]
-                texts=int(texts),  # type: ignore[call-overload]
-                blobs=int(blobs),  # type: ignore[call-overload]
-                nulls=total - counted,
-                min_int=None if lo is None else int(lo),  # type: ignore[call-overload]
-                max_int=None if hi is None else int(hi),  # type: ignore[call-overload]
-            )
-        )
-    return total, profiles
+# -- declared types ---------------------------------------------------------------------------
 
 
 def affinity(declared: str) -> str:
@@ -96,60 +91,312 @@ def _is_boolean(declared: str) -> bool:
     return bool(re.match(r"^\s*BOOL(EAN)?\b", declared, re.IGNORECASE))
 
 
-def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: bool) -> Column:
-    """Pick the Arrow type that holds every value of the column."""
-    classes = profile.classes if profile is not None else ()
-    notes: list[str] = []
-    if profile is None or not classes:
-        arrow_type = _declared_arrow_type(declared)
-    elif classes == ("integer",):
-        arrow_type = pa.int64()
-        if _is_boolean(declared) and profile.min_int is not None and profile.max_int is not None:
-            if profile.min_int >= 0 and profile.max_int <= 1:
-                arrow_type = pa.bool_()
-            else:
-                notes.append(
-                    f"declared {declared} but holds integers other than 0/1: kept as BIGINT"
-                )
-    elif classes == ("real",):
-        arrow_type = pa.float64()
-    elif set(classes) == {"integer", "real"}:
-        biggest = max(abs(profile.min_int or 0), abs(profile.max_int or 0))
-        if biggest <= EXACT_FLOAT_INT:
-            arrow_type = pa.float64()
-            notes.append(
-                "integers and reals mixed: stored as DOUBLE PRECISION (every integer is exact)"
-            )
-        else:
-            arrow_type = pa.string()
-            notes.append(
-                "integers beyond 2^53 mixed with reals: kept as exact text (a double would round them)"
-            )
-    elif "blob" in classes:
-        arrow_type = pa.binary()
-        if len(classes) > 1:
-            notes.append(
-                f"mixed storage classes {'/'.join(classes)}: stored as bytes (text as UTF-8)"
-            )
+def _decimal_spec(declared: str) -> tuple[int, int] | bool | None:
+    """(p, s) for DECIMAL(p,s)/NUMERIC(p,s); True for a bare DECIMAL/NUMERIC; else None."""
+    m = re.match(
+        r"^\s*(?:DECIMAL|NUMERIC|NUMBER|DEC)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$",
+        declared,
+        re.IGNORECASE,
+    )
+    if not m:
+        return None
+    if m.group(1) is None:
+        return True
+    precision = int(m.group(1))
+    scale = int(m.group(2) or 0)
+    if precision < 1 or scale > precision:
+        return None
+    return precision, scale
+
+
+def _date_kind(declared: str) -> str | None:
+    """``date`` or ``timestamp`` for declared date/time types (TIME alone is left as text)."""
+    d = declared.strip().upper()
+    if re.match(r"^(DATETIME|TIMESTAMP)\b", d):
+        return "timestamp"
+    if re.match(r"^DATE\b", d):
+        return "date"
+    return None
+
+
+def _varchar_limit(declared: str) -> int | None:
+    m = re.match(
+        r"^\s*(?:N?VARCHAR|VARYING\s+CHARACTER|NATIONAL\s+VARYING\s+CHARACTER|CHARACTER\s+VARYING)"
+        r"\s*\(\s*(\d+)\s*\)\s*$",
+        declared,
+        re.IGNORECASE,
+    )
+    return int(m.group(1)) if m else None
+
+
+# -- the profile query ------------------------------------------------------------------------
+
+
+def _column_aggregates(name: str, declared: str) -> list[str]:
+    c = quote_ident(name)
+    is_text = f"typeof({c})='text'"
+    parts = [
+        f"count(CASE WHEN typeof({c})='integer' THEN 1 END)",
+        f"count(CASE WHEN typeof({c})='real' THEN 1 END)",
+        f"count(CASE WHEN {is_text} THEN 1 END)",
+        f"count(CASE WHEN typeof({c})='blob' THEN 1 END)",
+        f"min(CASE WHEN typeof({c})='integer' THEN {c} END)",
+        f"max(CASE WHEN typeof({c})='integer' THEN {c} END)",
+        f"max(CASE WHEN {is_text} THEN length({c}) END)",
+        f"max(CASE WHEN typeof({c})='blob' THEN length({c}) END)",
+    ]
+    if _date_kind(declared):
+        head = f"substr({c},1,19)"
+        frac = (
+            f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 26 "
+            f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
+        )
+        parts += [
+            f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB}' AND {c} >= '0001' "
+            f"AND date({c},'+0 days') = {c} THEN 1 END)",
+            f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB} {_TIME_GLOB}*' "
+            f"AND {c} >= '0001' AND datetime({head},'+0 days') = {head} AND {frac} THEN 1 END)",
+            f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB}T{_TIME_GLOB}*' "
+            f"AND {c} >= '0001' AND datetime(replace({head},'T',' '),'+0 days') = "
+            f"replace({head},'T',' ') AND {frac} THEN 1 END)",
+        ]
     else:
-        arrow_type = pa.string()
-        if len(classes) > 1:
-            notes.append(f"mixed storage classes {'/'.join(classes)}: stored as text")
+        parts += ["0", "0", "0"]
+    if _decimal_spec(declared) is not None:
+        t = f"(CASE WHEN substr({c},1,1) IN ('-','+') THEN substr({c},2) ELSE {c} END)"
+        valid = (
+            f"{is_text} AND {t} <> '' AND {t} NOT GLOB '*[^0-9.]*' AND {t} GLOB '*[0-9]*' "
+            f"AND length({t}) - length(replace({t},'.','')) <= 1"
+        )
+        whole = f"(CASE WHEN instr({t},'.') > 0 THEN substr({t},1,instr({t},'.')-1) ELSE {t} END)"
+        parts += [
+            f"count(CASE WHEN {valid} THEN 1 END)",
+            f"max(CASE WHEN {valid} THEN length(ltrim({whole},'0')) END)",
+            f"max(CASE WHEN {valid} THEN (CASE WHEN instr({t},'.') > 0 "
+            f"THEN length({t}) - instr({t},'.') ELSE 0 END) END)",
+        ]
+    else:
+        parts += ["0", "0", "0"]
+    return parts
+
+
+_PER_COLUMN = 14
+
+
+def profile_sql(table_sql: str, columns: list[str], declared: list[str] | None = None) -> str:
+    """One SELECT that profiles every column of a table in one scan."""
+    types = declared if declared is not None else [""] * len(columns)
+    parts = ["count(*)"]
+    for name, decl in zip(columns, types, strict=True):
+        parts += _column_aggregates(name, decl)
+    return f"SELECT {', '.join(parts)} FROM {table_sql}"
+
+
+def _int(value: object) -> int:
+    return 0 if value is None else int(value)  # type: ignore[call-overload]
+
+
+def _opt(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def parse_profile(row: tuple[object, ...], columns: list[str]) -> tuple[int, list[ColumnProfile]]:
+    total = _int(row[0])
+    profiles = []
+    for i in range(len(columns)):
+        v = row[1 + _PER_COLUMN * i : 1 + _PER_COLUMN * (i + 1)]
+        ints, reals, texts, blobs = (_int(x) for x in v[:4])
+        profiles.append(
+            ColumnProfile(
+                integers=ints,
+                reals=reals,
+                texts=texts,
+                blobs=blobs,
+                nulls=total - (ints + reals + texts + blobs),
+                min_int=_opt(v[4]),
+                max_int=_opt(v[5]),
+                max_text_chars=_opt(v[6]),
+                max_blob_bytes=_opt(v[7]),
+                date_texts=_int(v[8]),
+                ts_space_texts=_int(v[9]),
+                ts_t_texts=_int(v[10]),
+                decimal_texts=_int(v[11]),
+                decimal_int_digits=_int(v[12]),
+                decimal_frac_digits=_int(v[13]),
+            )
+        )
+    return total, profiles
+
+
+# -- choosing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Choice:
+    arrow_type: pa.DataType
+    target_type: str | None = None
+    note: str | None = None
+
+
+def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: bool) -> Column:
+    """Pick the Arrow type (and, where needed, the target type) that holds every value."""
+    classes = profile.classes if profile is not None else ()
+    if profile is None or not classes:
+        choice = _Choice(_declared_arrow_type(declared))
+    else:
+        choice = _choose_profiled(declared, profile, classes)
+    notes = [choice.note] if choice.note else []
     if (
         profile is not None
         and classes
         and not notes
-        and affinity(declared) not in _natural(arrow_type)
+        and affinity(declared) not in _natural(choice.arrow_type)
     ):
         notes.append(f"declared {declared or 'untyped'} but every value is {'/'.join(classes)}")
     return Column(
         name=name,
-        arrow_type=arrow_type,
+        arrow_type=choice.arrow_type,
         source_type=declared,
         nullable=not notnull,
+        target_type=choice.target_type,
         observed=classes,
         notes=tuple(notes),
     )
+
+
+def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) -> _Choice:
+    decimal = _decimal_spec(declared)
+    if decimal is not None and set(classes) <= {"integer", "text"}:
+        exact = _exact_decimal(declared, decimal, p, classes)
+        if exact is not None:
+            return exact
+    date_kind = _date_kind(declared)
+    if date_kind and classes == ("text",):
+        return _date_choice(declared, p)
+    if classes == ("integer",):
+        return _integer_choice(declared, p)
+    if classes == ("real",):
+        if isinstance(decimal, tuple):
+            return _Choice(
+                pa.float64(),
+                note=f"declared {declared} but stored as REAL: DOUBLE PRECISION keeps each value "
+                f"exactly (--cast TABLE.COLUMN=numeric({decimal[0]},{decimal[1]}) rounds instead)",
+            )
+        if date_kind:
+            return _Choice(
+                pa.float64(), note=f"declared {declared} but holds reals: not guessed at"
+            )
+        return _Choice(pa.float64())
+    if set(classes) == {"integer", "real"}:
+        biggest = max(abs(p.min_int or 0), abs(p.max_int or 0))
+        if biggest <= EXACT_FLOAT_INT:
+            why = "integers and reals mixed: stored as DOUBLE PRECISION (every integer is exact)"
+            if isinstance(decimal, tuple):
+                why = (
+                    f"declared {declared} but holds reals: DOUBLE PRECISION keeps each value "
+                    f"exactly (--cast TABLE.COLUMN=numeric({decimal[0]},{decimal[1]}) rounds)"
+                )
+            return _Choice(pa.float64(), note=why)
+        return _Choice(
+            pa.string(),
+            target_type="numeric",
+            note="integers beyond 2^53 mixed with reals: NUMERIC (a double would round them)",
+        )
+    if "blob" in classes:
+        note = None
+        if len(classes) > 1:
+            note = f"mixed storage classes {'/'.join(classes)}: stored as bytes (text as UTF-8)"
+        return _Choice(pa.binary(), note=note)
+    if classes == ("text",):
+        return _text_choice(declared, p)
+    why = f"mixed storage classes {'/'.join(classes)}: stored as text"
+    if date_kind:
+        why += " (integers in a date/time column are not guessed at)"
+    return _Choice(pa.string(), note=why)
+
+
+def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
+    if _is_boolean(declared) and p.min_int is not None and p.max_int is not None:
+        if p.min_int >= 0 and p.max_int <= 1:
+            return _Choice(pa.bool_())
+        return _Choice(
+            pa.int64(),
+            note=f"declared {declared} but holds integers other than 0/1: kept as BIGINT",
+        )
+    if _date_kind(declared):
+        return _Choice(
+            pa.int64(),
+            note=f"declared {declared} but holds integers: kept as BIGINT (Unix epochs are not "
+            "guessed at)",
+        )
+    return _Choice(pa.int64())
+
+
+def _exact_decimal(
+    declared: str, spec: tuple[int, int] | bool, p: ColumnProfile, classes: tuple[str, ...]
+) -> _Choice | None:
+    """NUMERIC as declared when every value is an integer or an exact decimal text."""
+    if p.decimal_texts != p.texts:
+        return None  # some text is not a number: the text rule decides
+    int_digits = max(
+        p.decimal_int_digits,
+        len(str(abs(p.min_int))) if p.min_int else 0,
+        len(str(abs(p.max_int))) if p.max_int else 0,
+    )
+    if spec is True:
+        if classes == ("integer",):
+            return None  # a bare NUMERIC of integers is simply BIGINT
+        return _Choice(pa.string(), target_type="numeric", note="exact decimal text: NUMERIC")
+    assert isinstance(spec, tuple)
+    precision, scale = spec
+    if int_digits <= precision - scale and p.decimal_frac_digits <= scale:
+        if precision <= MAX_DECIMAL128_DIGITS:
+            return _Choice(pa.decimal128(precision, scale))
+        return _Choice(pa.string(), target_type=f"numeric({precision},{scale})")
+    if classes == ("integer",):
+        return _Choice(
+            pa.int64(),
+            note=f"declared {declared} but holds integers of {int_digits} digits: kept as BIGINT",
+        )
+    return _Choice(
+        pa.string(),
+        target_type="numeric",
+        note=f"declared {declared} but holds exact values that do not fit it: unbounded NUMERIC",
+    )
+
+
+def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
+    fmt = {
+        p.date_texts: ("date", pa.date32(), "YYYY-MM-DD"),
+        p.ts_space_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DD HH:MM:SS[.ffffff]"),
+        p.ts_t_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DDTHH:MM:SS[.ffffff]"),
+    }.get(p.texts)
+    if fmt is not None:
+        kind, arrow_type, pattern = fmt
+        note = None
+        if kind != _date_kind(declared):
+            note = f"declared {declared} but every value is {pattern}: {kind.upper()}"
+        return _Choice(arrow_type, note=note)
+    best = max(p.date_texts, p.ts_space_texts, p.ts_t_texts)
+    return _Choice(
+        pa.string(),
+        note=f"declared {declared} but {p.texts - best:,} of {p.texts:,} values do not share one "
+        "exact date/time format (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff] or with T; no time "
+        "zone, at most microseconds): kept as text",
+    )
+
+
+def _text_choice(declared: str, p: ColumnProfile) -> _Choice:
+    limit = _varchar_limit(declared)
+    if limit is not None:
+        longest = p.max_text_chars or 0
+        if longest <= limit:
+            return _Choice(pa.string(), target_type=f"varchar({limit})")
+        return _Choice(
+            pa.string(),
+            note=f"declared {declared} but holds values of up to {longest:,} characters: text",
+        )
+    return _Choice(pa.string())
 
 
 def _natural(arrow_type: pa.DataType) -> tuple[str, ...]:
@@ -161,6 +408,8 @@ def _natural(arrow_type: pa.DataType) -> tuple[str, ...]:
         return ("real", "numeric")
     if pa.types.is_binary(arrow_type):
         return ("blob",)
+    if pa.types.is_decimal(arrow_type):
+        return ("numeric",)
     return ("text", "numeric", "blob")
 
 
@@ -182,8 +431,17 @@ def read_expression(column: Column) -> str:
     arrow_type, classes = column.arrow_type, column.observed
     if pa.types.is_floating(arrow_type) and classes != ("real",):
         return f"CAST({c} AS REAL)"
-    if pa.types.is_string(arrow_type) and classes not in ((), ("text",)):
-        # The bundled SQLite (3.53) prints reals with round-trip precision, so this is exact.
+    if (pa.types.is_string(arrow_type) or pa.types.is_decimal(arrow_type)) and classes not in (
+        (),
+        ("text",),
+    ):
+        # The bundled SQLite (3.53) prints reals with round-trip precision, so this is exact,
+        # except for -0.0, which it prints as 0.0 (atan2 tells the zeros apart).
+        if "real" in classes:
+            return (
+                f"CASE WHEN typeof({c})='real' AND {c} = 0 AND atan2({c}, -1.0) < 0 "
+                f"THEN '-0.0' ELSE CAST({c} AS TEXT) END"
+            )
         return f"CAST({c} AS TEXT)"
     if pa.types.is_binary(arrow_type) and classes not in ((), ("blob",)):
         return f"CAST({c} AS BLOB)"
@@ -198,4 +456,4 @@ def primer_literal(arrow_type: pa.DataType) -> str:
         return "0.5"
     if pa.types.is_binary(arrow_type):
         return "x''"
-    return "''"
+    return "''"  # text, and the types converted from text (decimal, date, timestamp)

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from arrowmig.errors import DataError
 from arrowmig.model import Table
+from arrowmig.schema import forced_arrow_type
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
     """Every problem in the batch (cheap vectorised checks first; Python only on failure)."""
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
+        problems.extend(_cast_problems(batch.column(i), table, field.name))
         if not _is_text(field.type):
             continue
         array = batch.column(i)
@@ -47,9 +49,9 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
             problems.extend(
                 Problem(r, field.name, "text is not valid UTF-8") for r in invalid_utf8_rows(array)
             )
-            continue
+            array = array.cast(pa.binary())  # NUL bytes are still looked for, as bytes
         if dialect == "postgresql":
-            hits = pc.match_substring(array, "\x00")
+            hits = pc.match_substring(array, b"\x00" if pa.types.is_binary(array.type) else "\x00")
             if pc.any(hits).as_py():
                 rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
                 problems.extend(
@@ -60,7 +62,48 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
                     )
                     for r in rows
                 )
+    problems.sort(key=lambda p: p.row)  # the first bad row is the one an error names
     return problems
+
+
+def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
+    """Values that a ``--cast`` target type cannot take (e.g. 'N/A' cast to integer)."""
+    try:
+        column = table.column(name)
+    except KeyError:
+        return []
+    target = forced_arrow_type(column.target_type)
+    if target is None or target == array.type:
+        return []
+    try:
+        pc.cast(array, target, safe=True)
+        return []
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    problems = []
+    for row in range(len(array)):
+        if not array[row].is_valid:
+            continue
+        try:
+            pc.cast(array.slice(row, 1), target, safe=True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            problems.append(Problem(row, name, f"value does not convert to {column.target_type}"))
+    return problems
+
+
+def bad_rows(problems: list[Problem]) -> list[int]:
+    """The distinct rows that have at least one problem, in order."""
+    return sorted({p.row for p in problems})
+
+
+def without_rows(batch: pa.RecordBatch, rows: list[int]) -> pa.RecordBatch:
+    """The batch with ``rows`` taken out (order kept)."""
+    if not rows:
+        return batch
+    mask = [True] * batch.num_rows
+    for row in rows:
+        mask[row] = False
+    return batch.filter(pa.array(mask, pa.bool_()))
 
 
 def invalid_utf8_rows(array: pa.Array) -> list[int]:
@@ -75,7 +118,18 @@ def invalid_utf8_rows(array: pa.Array) -> list[int]:
     return rows
 
 
-def describe_key(table: Table, keys: pa.Array | None, row: int) -> str:
+def describe_key(
+    table: Table, keys: pa.Array | None, row: int, batch: pa.RecordBatch | None = None
+) -> str:
+    if (
+        batch is not None
+        and table.primary_key
+        and all(c in batch.schema.names for c in table.primary_key)
+    ):
+        values = [
+            batch.column(batch.schema.get_field_index(c))[row].as_py() for c in table.primary_key
+        ]
+        return ", ".join(f"{c} {v!r}" for c, v in zip(table.primary_key, values, strict=True))
     if keys is None or table.split_key is None:
         return f"row {row + 1} of its batch"
     return f"{table.split_key} {keys[row].as_py()}"
@@ -92,7 +146,7 @@ def problem_error(
         else array[problem.row].as_py()
     )
     return DataError(
-        f"table {table.name!r}, column {problem.column!r}, {describe_key(table, keys, problem.row)}: "
+        f"table {table.name!r}, column {problem.column!r}, {describe_key(table, keys, problem.row, batch)}: "
         f"{problem.reason}: {render_value(value)}",
         hint="fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject",
         table=table.name,

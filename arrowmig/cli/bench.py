@@ -1,0 +1,102 @@
+"""``arrowmig bench``: parse options, call ``arrowmig.bench.run_bench``, print the summary.
+
+Exit codes: 0 every run finished (targets missed are findings, shown, not failures), 1 some run
+failed, 2 usage or connection error. Progress lines go to stderr; ``--json`` prints bench.json
+to stdout.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from arrowmig.bench import DEFAULT_PG_URL, BenchOptions, parse_list, run_bench
+from arrowmig.errors import ArrowmigError
+
+
+@click.command("bench")
+@click.option("--source", help="Source URL (default: the generated dataset of --scale).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    help=f"Target: 'sqlite' (a scratch file) or a PostgreSQL server URL, repeatable "
+    f"(default: sqlite and {DEFAULT_PG_URL}). Unreachable servers are skipped with a note.",
+)
+@click.option("--scale", default="phase3", show_default=True, help="Dataset scale to generate.")
+@click.option("--seed", default=42, show_default=True, type=int, help="Dataset seed.")
+@click.option("--tables", help="Comma-separated tables (default: all).")
+@click.option("--paths", default="row,columnar", show_default=True, help="row, columnar or both.")
+@click.option(
+    "--batch-rows", default="5000,25000,100000", show_default=True, help="Batch sizes to compare."
+)
+@click.option("--parallel", default="1,2", show_default=True, help="Columnar stream counts.")
+@click.option("--repeat", default=3, show_default=True, type=int, help="Measured rounds.")
+@click.option("--out", default="bench/out", show_default=True, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Where datasets are cached.")
+@click.option("--no-warmup", is_flag=True, help="Record the warm-up runs too.")
+@click.option("--no-stages", is_flag=True, help="Skip the write-stage measurement.")
+@click.option("--json", "as_json", is_flag=True, help="Print bench.json on stdout.")
+@click.pass_context
+def bench_command(
+    ctx: click.Context,
+    source: str | None,
+    targets: tuple[str, ...],
+    scale: str,
+    seed: int,
+    tables: str | None,
+    paths: str,
+    batch_rows: str,
+    parallel: str,
+    repeat: int,
+    out: Path,
+    cache_dir: Path | None,
+    no_warmup: bool,
+    no_stages: bool,
+    as_json: bool,
+) -> None:
+    """Row path vs columnar path vs ceilings; writes bench.json, bench.md and bench.png."""
+    try:
+        extra = {"cache_dir": cache_dir} if cache_dir is not None else {}
+        options = BenchOptions(
+            source=source,
+            targets=targets or ("sqlite", DEFAULT_PG_URL),
+            scale=scale,
+            seed=seed,
+            tables=tuple(t for t in (tables or "").split(",") if t) or None,
+            paths=tuple(p.strip() for p in paths.split(",") if p.strip()),
+            batch_rows=parse_list(batch_rows, "--batch-rows"),
+            parallel=parse_list(parallel, "--parallel"),
+            repeat=repeat,
+            warmup=not no_warmup,
+            stages=not no_stages,
+            out=out,
+            command=_command_line(),
+            **extra,
+        )
+        result = run_bench(options, log=lambda msg: click.echo(msg, err=True))
+    except ArrowmigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(exc.exit_code)
+    click.echo((out / "bench.md").read_text(), err=True)
+    click.echo(f"wrote {out / 'bench.json'}, {out / 'bench.md'}, {out / 'bench.png'}", err=True)
+    if as_json:
+        click.echo((out / "bench.json").read_text())
+    failed = [r for r in result.runs if not r.get("ok")]
+    ctx.exit(1 if failed else 0)
+
+
+def _command_line() -> str:
+    args = sys.argv[1:]
+    return "arrowmig " + shlex.join(args if args[:1] == ["bench"] else ["bench", *args])
+
+
+def main() -> None:
+    bench_command()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""``arrowmig generate TARGET``: build the sports-betting dataset in any database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from arrowmig.cli.migrate import emit_report, exit_code, progress_options, sigterm_stops_run
+from arrowmig.cli.options import split_list
+from arrowmig.cli.sinks import make_sink
+from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.errors import UsageError
+
+
+def parse_seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise UsageError(
+            f"--seed must be a whole number of at least 0, not {text!r}",
+            hint="pass e.g. --seed 42",
+        )
+    return seed
+
+
+def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for item in values:
+        name, sep, count = item.partition("=")
+        try:
+            n = int(count.replace("_", ""))
+        except ValueError:
+            n = -1
+        if not sep or not name.strip() or n < 0:
+            raise UsageError(
+                f"cannot read --rows {item!r}", hint="write --rows TABLE=N, e.g. large_bets=5000"
+            )
+        rows[name.strip()] = n
+    return rows
+
+
+@click.command("generate")
+@click.argument("target")
+@click.option(
+    "--scale",
+    default="small",
+    show_default=True,
+    help="small (560K rows), phase3 (2.96M), medium (2.56M), large (12.8M) or xlarge (55M).",
+)
+@click.option("--seed", default="42", show_default=True, help="Same seed, same data.")
+@click.option("--tables", help="Comma-separated tables to generate (default: all five).")
+@click.option(
+    "--rows",
+    "rows",
+    multiple=True,
+    metavar="TABLE=N",
+    help="Rows for one table instead of the scale's count (repeatable).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["create", "replace", "append", "truncate"]),
+    default="create",
+    show_default=True,
+    help="What to do with target tables that exist.",
+)
+@click.option("--batch-rows", type=int, default=None, help="Rows per batch at most [100000].")
+@click.option("--parallel", type=int, default=None, help="Streams run at once [2].")
+@click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys.")
+@progress_options
+def command(
+    target: str,
+    scale: str,
+    seed: str,
+    tables: str | None,
+    rows: tuple[str, ...],
+    mode: str,
+    batch_rows: int | None,
+    parallel: int | None,
+    no_foreign_keys: bool,
+    as_json: bool,
+    progress_kind: str,
+    progress_interval: float,
+) -> int:
+    """Generate a deterministic sports-betting dataset (players, matches, bets, odds, statcast)
+    into TARGET (sqlite:///, duckdb:///, postgresql:// URL or file path)."""
+    from arrowmig.generate import generate, table_counts
+
+    chosen = split_list(tables) or None
+    row_counts = parse_rows(rows)
+    table_counts(scale, row_counts)  # a bad scale or table fails here, before any output
+    kwargs: dict[str, Any] = {"mode": mode, "foreign_keys": not no_foreign_keys}
+    if batch_rows is not None:
+        kwargs["batch"] = BatchConfig(batch_rows=batch_rows)
+    if parallel is not None:
+        kwargs["parallel"] = parallel
+    config = MigrationConfig(**kwargs)
+    sink = make_sink(progress_kind, progress_interval)
+    try:
+        with sigterm_stops_run():
+            report = generate(
+                target,
+                scale=scale,
+                seed=parse_seed(seed),
+                tables=chosen,
+                rows=row_counts or None,
+                config=config,
+                progress=sink,
+            )
+    finally:
+        close = getattr(sink, "close", None)
+        if close:
+            close()
+    emit_report(report, as_json, progress_kind)
+    return exit_code(report)

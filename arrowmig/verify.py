@@ -1,0 +1,481 @@
+"""Prove after a migration that source and target hold the same rows: DuckDB checksums over
+both sides' Arrow streams, and on a mismatch the keys whose rows differ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import duckdb
+import psutil
+
+from arrowmig.checksum import (
+    INT,
+    Checksum,
+    ColumnPair,
+    DiffStore,
+    checksum_reader,
+    count_reader,
+    kind_of,
+    new_engine,
+    pair_columns,
+)
+from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
+from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.events import Event, ProgressSink, as_sink
+from arrowmig.model import Column, KeyRange, Table
+from arrowmig.urls import parse_url
+from arrowmig.verify_report import (
+    DIFFER,
+    ERROR,
+    MISSING_IN_SOURCE,
+    MISSING_IN_TARGET,
+    RowDiff,
+    TableResult,
+    VerifyReport,
+    describe_diffs,
+)
+
+__all__ = ["LEVELS", "RowDiff", "TableResult", "VerifyReport", "verify"]
+
+LEVELS = ("count", "checksum", "diff")
+BATCH_ROWS = 100_000
+PG_MAX_IDENTIFIER_BYTES = 63
+
+T = TypeVar("T")
+
+
+# -- one side: an endpoint and a DuckDB engine owned by one thread -------------------------
+
+
+class _Side:
+    """An endpoint and a hashing engine living on one thread of their own.
+
+    Endpoints are one connection for one thread; giving each side its own single-thread
+    executor keeps every call on the thread that opened it, and lets both sides stream at
+    once (the ADBC drivers and DuckDB release the GIL while they work).
+    """
+
+    def __init__(self, url: str, schema: str | None, label: str) -> None:
+        self.label = label
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"verify-{label}")
+        self.endpoint: Endpoint | None = None
+        self.engine: duckdb.DuckDBPyConnection | None = None
+        self.store_cursor: duckdb.DuckDBPyConnection | None = None
+        self.url = url
+        self.schema = schema
+
+    def open(self) -> Future[None]:
+        return self._pool.submit(self._open)
+
+    def _open(self) -> None:
+        from arrowmig.endpoints import open_endpoint
+
+        self.endpoint = open_endpoint(self.url, schema=self.schema)
+        self.engine = new_engine(threads=1)
+
+    def submit(self, fn: Callable[[Endpoint, duckdb.DuckDBPyConnection], T]) -> Future[T]:
+        def run() -> T:
+            assert self.endpoint is not None and self.engine is not None
+            return fn(self.endpoint, self.engine)
+
+        return self._pool.submit(run)
+
+    def close(self) -> None:
+        def shut() -> None:
+            if self.engine is not None:
+                with contextlib.suppress(Exception):
+                    self.engine.close()
+            if self.endpoint is not None:
+                with contextlib.suppress(Exception):
+                    self.endpoint.close()
+
+        with contextlib.suppress(Exception):
+            self._pool.submit(shut).result()
+        self._pool.shutdown(wait=True)
+
+
+def _both(src: Future[Any], tgt: Future[Any]) -> tuple[Any, Any]:
+    """Wait for both sides; raise the first failure only after both have stopped."""
+    errors = []
+    values = []
+    for fut in (src, tgt):
+        try:
+            values.append(fut.result())
+        except BaseException as exc:
+            errors.append(exc)
+            values.append(None)
+    if errors:
+        raise errors[0]
+    return values[0], values[1]
+
+
+class _RssPeak:
+    """Samples the process's resident memory in the background: the peak a run reached."""
+
+    def __init__(self, interval_s: float = 0.05) -> None:
+        self._proc = psutil.Process()
+        self.peak = int(self._proc.memory_info().rss)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval_s,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            self.peak = max(self.peak, int(self._proc.memory_info().rss))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, int(self._proc.memory_info().rss))
+        return self.peak
+
+
+# -- names ---------------------------------------------------------------------------------
+
+
+def _match_name(name: str, candidates: list[str], target_dialect: str) -> str | None:
+    """The target's name for ``name``, by the migration's rules: the same name; else the
+    name PostgreSQL keeps after cutting it at 63 bytes; else the one name equal ignoring case
+    (a target that folds case)."""
+    if name in candidates:
+        return name
+    if target_dialect == "postgresql":
+        cut = name.encode()[:PG_MAX_IDENTIFIER_BYTES].decode(errors="ignore")
+        if cut in candidates:
+            return cut
+    folded = [c for c in candidates if c.casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _is_internal(name: str) -> bool:
+    return name == CHECKPOINT_TABLE or name.startswith(INTERNAL_PREFIX)
+
+
+# -- the API -------------------------------------------------------------------------------
+
+
+def verify(
+    source: str,
+    target: str,
+    *,
+    tables: list[str] | tuple[str, ...] | None = None,
+    level: str = "checksum",
+    max_diffs: int = 20,
+    source_schema: str | None = None,
+    target_schema: str | None = None,
+    progress: ProgressSink | Callable[[Event], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> VerifyReport:
+    """Compare every table (or ``tables``) of ``source`` with ``target``.
+
+    ``level``: ``count`` compares row counts; ``checksum`` (default) compares an
+    order-independent checksum of whole rows and of each column, and on a mismatch lists up
+    to ``max_diffs`` differing keys; ``diff`` also matches every row by key on tables whose
+    checksums agree. Raises ArrowmigError (exit code 2) when a database cannot be opened or
+    a named table exists on neither side.
+    """
+    if level not in LEVELS:
+        raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
+    if max_diffs < 0:
+        raise UsageError(f"--max-diffs must be 0 or more, not {max_diffs}")
+    if batch_rows < 1:
+        raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
+    src_url, tgt_url = parse_url(source), parse_url(target)
+    sink = as_sink(progress)
+    started = time.perf_counter()
+    rss = _RssPeak()
+    report = VerifyReport(source=src_url.redacted, target=tgt_url.redacted, level=level)
+    src = _Side(source, source_schema, "source")
+    tgt = _Side(target, target_schema, "target")
+    try:
+        _both(src.open(), tgt.open())
+        src_names, tgt_names = _both(
+            src.submit(lambda e, _: e.list_tables()), tgt.submit(lambda e, _: e.list_tables())
+        )
+        assert tgt.endpoint is not None
+        pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)
+        runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
+        try:
+            for name, target_name in pairs:
+                result = runner.run(name, target_name)
+                report.tables.append(result)
+                sink.emit(
+                    Event(
+                        "table_done",
+                        table=name,
+                        rows=result.rows_source or 0,
+                        message=result.result,
+                    )
+                )
+        finally:
+            runner.close()
+    finally:
+        src.close()
+        tgt.close()
+        report.peak_rss_bytes = rss.stop()
+        report.seconds = time.perf_counter() - started
+    sink.emit(Event("summary", report=report.to_dict()))
+    return report
+
+
+def _table_pairs(
+    wanted: list[str] | tuple[str, ...] | None,
+    src_names: list[str],
+    tgt_names: list[str],
+    tgt_dialect: str,
+) -> list[tuple[str, str | None]]:
+    """(source name or None, target name or None) per table, source tables first.
+
+    A table only the target holds is listed as ``("\x00" + name, name)``: NUL cannot
+    occur in a table name, so it marks "not in the source" without a third field."""
+    src_names = [n for n in src_names if not _is_internal(n)]
+    tgt_names = [n for n in tgt_names if not _is_internal(n)]
+    pairs: list[tuple[str, str | None]] = []
+    if wanted:
+        for name in wanted:
+            if _is_internal(name):
+                raise UsageError(
+                    f"{name!r} is arrowmig's internal table and is never compared",
+                    hint="leave it out of --tables",
+                )
+            in_src = _match_name(name, src_names, "") if name not in src_names else name
+            in_tgt = _match_name(name, tgt_names, tgt_dialect)
+            if in_src is None and in_tgt is None:
+                raise SchemaError(
+                    f"table {name!r} exists in neither source nor target",
+                    hint="check the name (case matters) or the --source-schema/--target-schema",
+                    table=name,
+                )
+            pairs.append((in_src or f"\x00{in_tgt}", in_tgt))
+        return pairs
+    matched: set[str] = set()
+    for name in src_names:
+        in_tgt = _match_name(name, tgt_names, tgt_dialect)
+        if in_tgt is not None:
+            matched.add(in_tgt)
+        pairs.append((name, in_tgt))
+    pairs.extend((f"\x00{n}", n) for n in tgt_names if n not in matched)
+    return pairs
+
+
+# -- one table -----------------------------------------------------------------------------
+
+
+class _TableRunner:
+    """Compares one table at a time, both sides streaming in parallel."""
+
+    def __init__(
+        self, src: _Side, tgt: _Side, level: str, max_diffs: int, batch_rows: int, sink: Any
+    ) -> None:
+        self.src, self.tgt = src, tgt
+        self.level, self.max_diffs, self.batch_rows = level, max_diffs, batch_rows
+        self.sink = sink
+        self._tmp: str | None = None
+        self._store: DiffStore | None = None
+
+    def close(self) -> None:
+        for side in (self.src, self.tgt):
+            cur = side.store_cursor
+            side.store_cursor = None
+            if cur is not None:
+                with contextlib.suppress(Exception):
+                    cur.close()
+        if self._store is not None:
+            self._store.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def store(self) -> DiffStore:
+        if self._store is None:
+            self._tmp = tempfile.mkdtemp(prefix="arrowmig-verify-")
+            self._store = DiffStore(self._tmp)
+        return self._store
+
+    def run(self, name: str, target_name: str | None) -> TableResult:
+        started = time.perf_counter()
+        if name.startswith("\x00"):
+            result = TableResult(name[1:], target_name, MISSING_IN_SOURCE, level=self.level)
+            result.message = "the table exists only in the target"
+            return result
+        result = TableResult(name, target_name, level=self.level)
+        if target_name is None:
+            result.result = MISSING_IN_TARGET
+            result.message = "the table exists only in the source"
+            return result
+        self.sink.emit(Event("start", table=name))
+        try:
+            self._compare(result, name, target_name)
+        except ArrowmigError as exc:
+            result.result, result.message = ERROR, str(exc)
+        except Exception as exc:  # a driver error the endpoint did not translate
+            result.result, result.message = ERROR, f"{type(exc).__name__}: {exc}"
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _compare(self, result: TableResult, name: str, target_name: str) -> None:
+        s_table, t_table = _both(
+            self.src.submit(lambda e, _: e.describe(name, profile=True)),
+            self.tgt.submit(lambda e, _: e.describe(target_name, profile=True)),
+        )
+        pairs, missing, extra = _column_pairs(s_table, t_table, self.tgt)
+        result.missing_columns, result.extra_columns = missing, extra
+        result.columns_checked = len(pairs)
+        if self.level == "count":
+            result.rows_source, result.rows_target = self._counts(s_table, t_table)
+            if result.rows_source != result.rows_target or missing or extra:
+                result.result = DIFFER
+            return
+        # Read only the columns both sides have, in pair order.
+        s_read = dataclasses.replace(s_table, columns=tuple(p.source for p in pairs))
+        t_read = dataclasses.replace(t_table, columns=tuple(p.target for p in pairs))
+        s_sum, t_sum = self._checksums(s_read, t_read, pairs)
+        result.rows_source, result.rows_target = s_sum.rows, t_sum.rows
+        for i, pair in enumerate(pairs):
+            if (s_sum.column_sums[i], s_sum.column_nulls[i]) != (
+                t_sum.column_sums[i],
+                t_sum.column_nulls[i],
+            ):
+                result.differing_columns.append(pair.name)
+        same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
+        if not same or missing or extra:
+            result.result = DIFFER
+        if not same and not result.differing_columns:
+            result.message = "values moved between rows (every column's values agree as sets)"
+        if pairs and (self.level == "diff" or (not same and self.max_diffs > 0)):
+            self._diff(result, s_read, t_read, pairs)
+
+    def _counts(self, s_table: Table, t_table: Table) -> tuple[int, int]:
+        # Read a single column: counting needs rows, not values.
+        s_one = dataclasses.replace(s_table, columns=s_table.columns[:1])
+        t_one = dataclasses.replace(t_table, columns=t_table.columns[:1])
+        n = self.batch_rows
+        return _both(
+            self.src.submit(lambda e, c: count_reader(c, e.read(s_one, batch_rows=n))),
+            self.tgt.submit(lambda e, c: count_reader(c, e.read(t_one, batch_rows=n))),
+        )
+
+    def _checksums(
+        self, s_table: Table, t_table: Table, pairs: list[ColumnPair]
+    ) -> tuple[Checksum, Checksum]:
+        n = self.batch_rows
+        s_sql, t_sql = [p.source_sql for p in pairs], [p.target_sql for p in pairs]
+        s_names = [c.name for c in s_table.columns]
+        t_names = [c.name for c in t_table.columns]
+        return _both(
+            self.src.submit(
+                lambda e, c: checksum_reader(c, e.read(s_table, batch_rows=n), s_sql, s_names)
+            ),
+            self.tgt.submit(
+                lambda e, c: checksum_reader(c, e.read(t_table, batch_rows=n), t_sql, t_names)
+            ),
+        )
+
+    def _diff(
+        self, result: TableResult, s_table: Table, t_table: Table, pairs: list[ColumnPair]
+    ) -> None:
+        key = _diff_key(s_table, t_table, pairs)
+        result.key = [p.name for p in key]
+        store = self.store()
+        s_sql, t_sql = [p.source_sql for p in pairs], [p.target_sql for p in pairs]
+        s_keys, t_keys = [p.source_sql for p in key], [p.target_sql for p in key]
+        s_knames, t_knames = [p.source.name for p in key], [p.target.name for p in key]
+        store.prepare("src", s_knames)
+        store.prepare("tgt", t_knames)
+        n = self.batch_rows
+        for side in (self.src, self.tgt):
+            if side.store_cursor is None:
+                side.store_cursor = store.cursor()
+        s_cur, t_cur = self.src.store_cursor, self.tgt.store_cursor
+        assert s_cur is not None and t_cur is not None
+        _both(
+            self.src.submit(
+                lambda e, _: store.load(
+                    s_cur, "src", e.read(s_table, batch_rows=n), s_sql, s_keys, s_knames
+                )
+            ),
+            self.tgt.submit(
+                lambda e, _: store.load(
+                    t_cur, "tgt", e.read(t_table, batch_rows=n), t_sql, t_keys, t_knames
+                )
+            ),
+        )
+        limit = self.max_diffs if self.max_diffs > 0 else 20
+        total, rows = store.differences(len(key), limit)
+        result.differing_keys = total
+        if total:
+            result.result = DIFFER
+        if not rows:
+            return
+        s_range = _narrow(s_table, key, rows, "source")
+        t_range = _narrow(t_table, key, rows, "target")
+        s_rows, t_rows = _both(
+            self.src.submit(
+                lambda e, _: store.fetch_rows(
+                    s_cur, e.read(s_table, batch_rows=n, key_range=s_range), s_sql, s_keys
+                )
+            ),
+            self.tgt.submit(
+                lambda e, _: store.fetch_rows(
+                    t_cur, e.read(t_table, batch_rows=n, key_range=t_range), t_sql, t_keys
+                )
+            ),
+        )
+        result.diffs = describe_diffs(rows, key, pairs, s_rows, t_rows)
+
+
+def _column_pairs(
+    s_table: Table, t_table: Table, tgt: _Side
+) -> tuple[list[ColumnPair], list[str], list[str]]:
+    assert tgt.endpoint is not None
+    t_names = [c.name for c in t_table.columns]
+    pairs: list[ColumnPair] = []
+    missing: list[str] = []
+    used: set[str] = set()
+    for col in s_table.columns:
+        t_name = _match_name(col.name, t_names, tgt.endpoint.dialect)
+        if t_name is None or t_name in used:
+            missing.append(col.name)
+            continue
+        used.add(t_name)
+        pairs.append(pair_columns(col, t_table.column(t_name)))
+    extra = [n for n in t_names if n not in used]
+    return pairs, missing, extra
+
+
+def _diff_key(s_table: Table, t_table: Table, pairs: list[ColumnPair]) -> list[ColumnPair]:
+    """The columns rows are matched on: the source's primary key, else the target's; none
+    (a multiset of whole rows) when neither side has one both sides carry."""
+    for table, pick in ((s_table, "source"), (t_table, "target")):
+        if not table.primary_key:
+            continue
+        by_name = {getattr(p, pick).name: p for p in pairs}
+        if all(k in by_name for k in table.primary_key):
+            return [by_name[k] for k in table.primary_key]
+    return []
+
+
+def _narrow(
+    table: Table, key: list[ColumnPair], rows: list[tuple[Any, ...]], side: str
+) -> KeyRange | None:
+    """The smallest split-key range that holds every listed key, to re-read less."""
+    if len(key) != 1 or table.split_key is None:
+        return None
+    col: Column = getattr(key[0], side)
+    if col.name != table.split_key or kind_of(col) != INT:
+        return None
+    values = []
+    for row in rows:
+        try:
+            values.append(int(row[3]))
+        except (TypeError, ValueError):
+            return None
+    return KeyRange(after=min(values) - 1, upto=max(values))

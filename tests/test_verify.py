@@ -1,0 +1,393 @@
+"""``verify`` end to end on real SQLite, DuckDB and PostgreSQL holding the same rows in
+different physical types, with one random mutation in the target (hypothesis picks it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import struct
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arrowmig.errors import ArrowmigError
+from arrowmig.verify import verify
+
+PG_URL = os.environ.get("ARROWMIG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+N = 120
+COLUMNS = ("name", "score", "ts", "flag", "amount", "small")
+
+
+def _row(i: int) -> tuple[Any, ...]:
+    return (
+        i,
+        None if i % 11 == 0 else f"name {i}",
+        None if i % 13 == 0 else (i % 40) * 0.25 - 3,  # exact in float32 too
+        dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=37 * i, microseconds=i),
+        i % 3 == 0,
+        Decimal(i * 7) / 4 if i % 17 else None,
+        i % 100,
+    )
+
+
+ROWS = [_row(i) for i in range(1, N + 1)]
+EVENTS = [(i % 9, f"e{i % 4}") for i in range(40)]  # no key, with repeated rows
+
+
+def _sqlite_values(r: tuple[Any, ...]) -> tuple[Any, ...]:
+    ts = r[3].astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    amount = None if r[5] is None else f"{r[5]:.2f}"
+    return (r[0], r[1], r[2], ts, int(r[4]), amount, r[6])
+
+
+def _build_sqlite(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, ts TEXT, flag INTEGER, "
+        "amount TEXT, small INTEGER)"
+    )
+    con.executemany("INSERT INTO t VALUES (?,?,?,?,?,?,?)", [_sqlite_values(r) for r in ROWS])
+    con.execute("CREATE TABLE events (kind INTEGER, label TEXT)")
+    con.executemany("INSERT INTO events VALUES (?,?)", EVENTS)
+    con.commit()
+    con.close()
+
+
+def _build_duckdb(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR, score FLOAT, ts TIMESTAMP, "
+        "flag BOOLEAN, amount DECIMAL(12,2), small SMALLINT)"
+    )
+    naive = [(*r[:3], r[3].replace(tzinfo=None), *r[4:]) for r in ROWS]
+    con.executemany("INSERT INTO t VALUES (?,?,?,?,?,?,?)", naive)
+    con.execute("CREATE TABLE events (kind BIGINT, label VARCHAR)")
+    con.executemany("INSERT INTO events VALUES (?,?)", EVENTS)
+    con.close()
+
+
+def _pg(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+PG_DDL = (
+    "CREATE TABLE {s}.t (id bigint PRIMARY KEY, name text, score double precision, "
+    "ts timestamptz, flag boolean, amount numeric(12,2), small integer);"
+    "CREATE TABLE {s}.events (kind integer, label text)"
+)
+
+
+@pytest.fixture(scope="module")
+def pg_db() -> Iterator[str]:
+    try:
+        admin = _pg(PG_URL)
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {exc}")
+    name = f"arrowmig_test_verify_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    with _pg(url) as con:
+        for stmt in PG_DDL.format(s="public").split(";"):
+            con.execute(stmt)
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO t VALUES (%s,%s,%s,%s,%s,%s,%s)", ROWS)
+            cur.executemany("INSERT INTO events VALUES (%s,%s)", EVENTS)
+    try:
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory: pytest.TempPathFactory, pg_db: str) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("verify")
+    _build_sqlite(root / "base.db")
+    _build_duckdb(root / "base.duckdb")
+    return {"sqlite": str(root / "base.db"), "duckdb": str(root / "base.duckdb"), "pg": pg_db}
+
+
+class Target:
+    """A fresh copy of one base database to mutate, and how to write to it."""
+
+    def __init__(self, kind: str, bases: dict[str, str], work: Path) -> None:
+        self.kind = kind
+        self.schema: str | None = None
+        if kind == "pg":
+            self.url = bases["pg"]
+            self.schema = "mutated"
+            with _pg(self.url) as con:
+                con.execute("DROP SCHEMA IF EXISTS mutated CASCADE")
+                con.execute("CREATE SCHEMA mutated")
+                for stmt in PG_DDL.format(s="mutated").split(";"):
+                    con.execute(stmt)
+                con.execute("INSERT INTO mutated.t SELECT * FROM public.t")
+                con.execute("INSERT INTO mutated.events SELECT * FROM public.events")
+        else:
+            suffix = ".db" if kind == "sqlite" else ".duckdb"
+            self.url = str(work / f"target{suffix}")
+            shutil.copy(bases[kind], self.url)
+
+    def run(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        if self.kind == "pg":
+            with _pg(self.url) as con:
+                con.execute("SET search_path = mutated")
+                con.execute(sql.replace("?", "%s"), params)
+        elif self.kind == "sqlite":
+            scon = sqlite3.connect(self.url)
+            scon.execute(sql, params)
+            scon.commit()
+            scon.close()
+        else:
+            dcon = duckdb.connect(self.url)
+            dcon.execute("SET TimeZone = 'UTC'")
+            dcon.execute(sql, list(params))
+            dcon.close()
+
+    def value(self, column: str, r: tuple[Any, ...]) -> Any:
+        """The value of ``column`` in base row ``r`` as this target stores it."""
+        i = 1 + COLUMNS.index(column)
+        if self.kind == "sqlite":
+            return _sqlite_values(r)[i]
+        if self.kind == "duckdb" and column == "ts":
+            return r[i].replace(tzinfo=None)
+        return r[i]
+
+
+def _changed(target: Target, column: str, old: Any) -> Any:
+    """A value different from ``old`` that the target's column can hold exactly."""
+    if column == "name":
+        return "changed" if old is None else old + "!"
+    if column == "score":
+        if old is None:
+            return 1.0
+        fmt = "<f" if target.kind == "duckdb" else "<d"
+        ifmt = "<i" if target.kind == "duckdb" else "<q"
+        (bits,) = struct.unpack(ifmt, struct.pack(fmt, old))
+        return struct.unpack(fmt, struct.pack(ifmt, bits + 1))[0]  # the last bit
+    if column == "ts":
+        if isinstance(old, str):
+            return (dt.datetime.fromisoformat(old) + dt.timedelta(microseconds=1)).isoformat(
+                sep=" "
+            )
+        return old + dt.timedelta(microseconds=1)
+    if column == "flag":
+        return (1 - old) if isinstance(old, int) and not isinstance(old, bool) else not old
+    if column == "amount":
+        if old is None:
+            return "0.01" if target.kind == "sqlite" else Decimal("0.01")
+        if isinstance(old, str):
+            return f"{Decimal(old) + Decimal('0.01'):.2f}"
+        return old + Decimal("0.01")
+    return old + 1
+
+
+def _shift(target: Target, old: Any) -> Any:
+    """The timestamp as if read in another time zone: one hour off."""
+    if isinstance(old, str):
+        return (dt.datetime.fromisoformat(old) + dt.timedelta(hours=1)).isoformat(sep=" ")
+    return old + dt.timedelta(hours=1)
+
+
+PAIRS = [
+    ("sqlite", "pg"),
+    ("sqlite", "duckdb"),
+    ("duckdb", "pg"),
+    ("pg", "sqlite"),
+    ("pg", "duckdb"),
+    ("duckdb", "sqlite"),
+]
+MUTATIONS = ("change", "delete", "duplicate", "swap", "null", "shift")
+
+
+def _url(kind: str, bases: dict[str, str]) -> str:
+    return bases[kind]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("source", "target"), PAIRS)
+def test_unmutated_pairs_match(
+    source: str, target: str, bases: dict[str, str], tmp_path: Path
+) -> None:
+    tgt = Target(target, bases, tmp_path)
+    report = verify(bases[source], tgt.url, target_schema=tgt.schema, level="diff")
+    assert report.ok, report.to_dict()
+    assert report.exit_code == 0
+    assert {t.name: t.rows_source for t in report.tables} == {"t": N, "events": len(EVENTS)}
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    pair=st.sampled_from(PAIRS),
+    mutation=st.sampled_from(MUTATIONS),
+    row=st.integers(min_value=1, max_value=N),
+    other=st.integers(min_value=1, max_value=N),
+    column=st.sampled_from(COLUMNS),
+    level=st.sampled_from(["checksum", "diff"]),
+)
+def test_one_mutation_is_caught(
+    pair: tuple[str, str],
+    mutation: str,
+    row: int,
+    other: int,
+    column: str,
+    level: str,
+    bases: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    source, kind = pair
+    tgt = Target(kind, bases, tmp_path)
+    table, keys = "t", {row}
+    r = ROWS[row - 1]
+    col = f'"{column}"'
+    if mutation == "change":
+        tgt.run(
+            f"UPDATE t SET {col} = ? WHERE id = ?",
+            (_changed(tgt, column, tgt.value(column, r)), row),
+        )
+    elif mutation == "delete":
+        tgt.run("DELETE FROM t WHERE id = ?", (row,))
+    elif mutation == "duplicate":
+        table, keys = "events", set()
+        kind_value, label = EVENTS[row % len(EVENTS)]
+        tgt.run("INSERT INTO events VALUES (?, ?)", (kind_value, label))
+    elif mutation == "swap":
+        mine = tgt.value(column, r)
+        # the first row from `other` on whose value differs: a swap of equal values is none
+        other = next(
+            o
+            for o in [*range(other, N + 1), *range(1, other)]
+            if tgt.value(column, ROWS[o - 1]) != mine
+        )
+        theirs = tgt.value(column, ROWS[other - 1])
+        tgt.run(f"UPDATE t SET {col} = ? WHERE id = ?", (theirs, row))
+        tgt.run(f"UPDATE t SET {col} = ? WHERE id = ?", (mine, other))
+        keys = {row, other}
+    elif mutation == "null":
+        old = tgt.value(column, r)
+        new = None if old is not None else _changed(tgt, column, old)
+        tgt.run(f"UPDATE t SET {col} = ? WHERE id = ?", (new, row))
+    else:  # shift a timestamp by a time zone
+        tgt.run('UPDATE t SET "ts" = ? WHERE id = ?', (_shift(tgt, tgt.value("ts", r)), row))
+
+    report = verify(bases[source], tgt.url, target_schema=tgt.schema, level=level, max_diffs=5)
+    assert report.exit_code == 1
+    bad = {t.name: t for t in report.tables if not t.ok}
+    assert set(bad) == {table}, report.to_dict()
+    result = bad[table]
+    if keys:
+        found = {d.key["id"] for d in result.diffs if d.key}
+        assert keys <= found, result.to_dict()
+        if mutation in ("change", "null", "shift"):
+            diff = next(d for d in result.diffs if d.key == {"id": row})
+            assert diff.kind == "changed"
+            assert diff.columns == ["ts" if mutation == "shift" else column]
+        if mutation == "delete":
+            assert result.diffs[0].kind == "missing in target"
+    else:
+        assert [d.kind for d in result.diffs] == ["extra in target"]
+        assert result.diffs[0].target == {
+            "kind": EVENTS[row % len(EVENTS)][0],
+            "label": EVENTS[row % len(EVENTS)][1],
+        }
+
+
+@pytest.mark.postgres
+def test_missing_and_extra_tables_and_columns(bases: dict[str, str], tmp_path: Path) -> None:
+    tgt = Target("duckdb", bases, tmp_path)
+    tgt.run("DROP TABLE events")
+    tgt.run("CREATE TABLE only_here (x INTEGER)")
+    tgt.run("CREATE TABLE _arrowmig_checkpoints (x INTEGER)")
+    tgt.run("ALTER TABLE t DROP COLUMN small")
+    report = verify(bases["sqlite"], tgt.url)
+    results = {t.name: t for t in report.tables}
+    assert results["events"].result == "missing in target"
+    assert results["only_here"].result == "missing in source"
+    assert "_arrowmig_checkpoints" not in results
+    assert results["t"].result == "differ" and results["t"].missing_columns == ["small"]
+    assert report.exit_code == 1
+
+
+@pytest.mark.postgres
+def test_count_level(bases: dict[str, str], tmp_path: Path) -> None:
+    tgt = Target("sqlite", bases, tmp_path)
+    assert verify(bases["pg"], tgt.url, level="count").ok
+    tgt.run("UPDATE t SET name = 'x' WHERE id = 3")
+    assert verify(bases["pg"], tgt.url, level="count").ok  # counts cannot see values
+    tgt.run("DELETE FROM t WHERE id = 3")
+    report = verify(bases["pg"], tgt.url, level="count")
+    assert [(t.name, t.rows_source, t.rows_target) for t in report.tables if not t.ok] == [
+        ("t", N, N - 1)
+    ]
+
+
+@pytest.mark.postgres
+def test_errors_and_exit_codes(bases: dict[str, str], tmp_path: Path) -> None:
+    with pytest.raises(ArrowmigError) as info:
+        verify(bases["sqlite"], bases["duckdb"], tables=["nope"])
+    assert info.value.exit_code == 2
+    with pytest.raises(ArrowmigError):
+        verify(bases["sqlite"], "postgresql://postgres@127.0.0.1:1/none")
+    with pytest.raises(ArrowmigError):
+        verify(bases["sqlite"], bases["duckdb"], level="bogus")
+
+    from arrowmig.cli.verify import command as verify_cli
+
+    runner = CliRunner()
+    ok = runner.invoke(verify_cli, [bases["sqlite"], bases["pg"], "--json"])
+    assert ok.exit_code == 0, ok.output
+    doc = json.loads(ok.stdout)
+    assert doc["ok"] is True and {t["name"] for t in doc["tables"]} == {"t", "events"}
+    assert "match" in ok.stderr
+
+    tgt = Target("duckdb", bases, tmp_path)
+    tgt.run("UPDATE t SET name = 'x' WHERE id = 5")
+    bad = runner.invoke(verify_cli, [bases["sqlite"], tgt.url, "--tables", "t", "--json"])
+    assert bad.exit_code == 1
+    doc = json.loads(bad.stdout)
+    assert doc["tables"][0]["diffs"][0]["key"] == {"id": 5}
+    assert "changed" in bad.stderr
+
+    # Errors go up to arrowmig.cli.main, which prints one line and exits with their code.
+    missing = runner.invoke(verify_cli, [bases["sqlite"], tgt.url, "--tables", "nope"])
+    assert isinstance(missing.exception, ArrowmigError) and missing.exception.exit_code == 2
+    assert "neither" in str(missing.exception)
+    down = runner.invoke(verify_cli, [bases["sqlite"], "postgresql://postgres@127.0.0.1:1/x"])
+    assert isinstance(down.exception, ArrowmigError) and down.exception.exit_code == 2
+
+
+def test_source_only_table_is_a_difference(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.db", tmp_path / "b.duckdb"
+    con = sqlite3.connect(a)
+    con.execute("CREATE TABLE x (i INTEGER)")
+    con.execute("CREATE TABLE y (i INTEGER)")
+    con.commit()
+    con.close()
+    duckdb.connect(str(b)).execute("CREATE TABLE x (i BIGINT)").close()
+    report = verify(str(a), str(b), tables=["x", "y"])
+    assert [(t.name, t.result) for t in report.tables] == [
+        ("x", "match"),
+        ("y", "missing in target"),
+    ]
+    assert report.exit_code == 1

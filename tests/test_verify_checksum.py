@@ -1,0 +1,201 @@
+"""The hashing core on Arrow streams built here: normalisation across physical types, what
+the checksum catches, and that batching and row order never change it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arrowmig.checksum import Checksum, checksum_reader, new_engine, pair_columns
+from arrowmig.model import Column
+
+UTC = dt.UTC
+
+
+def _sums(
+    left: pa.Array,
+    right: pa.Array,
+    left_decl: str = "",
+    right_decl: str = "",
+) -> tuple[Checksum, Checksum]:
+    """Checksums of a one-column table on each side, hashed by the pair's rules."""
+    pair = pair_columns(Column("v", left.type, left_decl), Column("v", right.type, right_decl))
+    con = new_engine()
+    a = checksum_reader(con, pa.table({"v": left}).to_reader(), [pair.source_sql], ["v"])
+    b = checksum_reader(con, pa.table({"v": right}).to_reader(), [pair.target_sql], ["v"])
+    return a, b
+
+
+def _same(left: pa.Array, right: pa.Array, left_decl: str = "", right_decl: str = "") -> bool:
+    a, b = _sums(left, right, left_decl, right_decl)
+    return a == b
+
+
+EQUAL_ACROSS_TYPES = [
+    (
+        "int32 vs int64",
+        pa.array([1, -5, None, 2**31 - 1], pa.int32()),
+        pa.array([1, -5, None, 2**31 - 1], pa.int64()),
+    ),
+    (
+        "uint64 vs numeric text",
+        pa.array([2**64 - 1, 0], pa.uint64()),
+        pa.array(["18446744073709551615", "0"]),
+    ),
+    ("bool vs 0/1", pa.array([True, False, None]), pa.array([1, 0, None], pa.int64())),
+    (
+        "float vs double, exact",
+        pa.array([0.25, -1.5, None], pa.float32()),
+        pa.array([0.25, -1.5, None]),
+    ),
+    (
+        "string vs large_string",
+        pa.array(["a", "", None, "é"]),
+        pa.array(["a", "", None, "é"], pa.large_string()),
+    ),
+    (
+        "text timestamp vs timestamp",
+        pa.array(["2024-03-01 10:00:00", "2024-03-01T10:00:00.123456", None]),
+        pa.array(
+            [dt.datetime(2024, 3, 1, 10), dt.datetime(2024, 3, 1, 10, 0, 0, 123456), None],
+            pa.timestamp("us"),
+        ),
+    ),
+    (
+        "text with offset vs timestamptz",
+        pa.array(["2024-03-01 12:00:00+02:00"]),
+        pa.array([dt.datetime(2024, 3, 1, 10, tzinfo=UTC)], pa.timestamp("us", tz="UTC")),
+    ),
+    (
+        "timestamptz vs UTC timestamp",
+        pa.array([dt.datetime(2024, 3, 1, 10, tzinfo=UTC)], pa.timestamp("us", tz="UTC")),
+        pa.array([dt.datetime(2024, 3, 1, 10)], pa.timestamp("us")),
+    ),
+    (
+        "timestamp ns vs us",
+        pa.array([1_700_000_000_000_000_000], pa.timestamp("ns")),
+        pa.array([1_700_000_000_000_000], pa.timestamp("us")),
+    ),
+    (
+        "decimal vs its text",
+        pa.array([Decimal("1.50"), Decimal("-0.00"), Decimal("12")], pa.decimal128(10, 2)),
+        pa.array(["1.5", "0", "12.000"]),
+    ),
+    (
+        "decimals of different scale",
+        pa.array([Decimal("1.50")], pa.decimal128(10, 2)),
+        pa.array([Decimal("1.500")], pa.decimal128(18, 3)),
+    ),
+    ("date vs text", pa.array([dt.date(2024, 1, 2)]), pa.array(["2024-01-02"])),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "left", "right"), EQUAL_ACROSS_TYPES, ids=[c[0] for c in EQUAL_ACROSS_TYPES]
+)
+def test_equal_values_hash_equal_across_types(label: str, left: pa.Array, right: pa.Array) -> None:
+    assert _same(left, right), label
+
+
+def test_numeric_declared_text_matches_decimal() -> None:
+    assert _same(pa.array(["1.10"]), pa.array([Decimal("1.1")], pa.decimal128(5, 1)), "numeric")
+
+
+def _next_double(x: float) -> float:
+    (bits,) = struct.unpack("<q", struct.pack("<d", x))
+    return float(struct.unpack("<d", struct.pack("<q", bits + 1))[0])
+
+
+UNEQUAL = [
+    ("float vs double, inexact", pa.array([0.1], pa.float32()), pa.array([0.1])),
+    ("last bit of a double", pa.array([0.1]), pa.array([_next_double(0.1)])),
+    ("NULL vs empty string", pa.array([None], pa.string()), pa.array([""])),
+    (
+        "timestamp shifted by a zone",
+        pa.array([dt.datetime(2024, 3, 1, 10, tzinfo=UTC)], pa.timestamp("us", tz="UTC")),
+        pa.array([dt.datetime(2024, 3, 1, 11)], pa.timestamp("us")),
+    ),
+    (
+        "text timestamp with other offset",
+        pa.array(["2024-03-01 10:00:00+01:00"]),
+        pa.array([dt.datetime(2024, 3, 1, 10)], pa.timestamp("us")),
+    ),
+    (
+        "decimal off by one unit",
+        pa.array([Decimal("1.50")], pa.decimal128(10, 2)),
+        pa.array(["1.51"]),
+    ),
+    ("unparsable text vs NULL", pa.array(["not a time"]), pa.array([None], pa.timestamp("us"))),
+    ("0 vs NULL", pa.array([0], pa.int64()), pa.array([None], pa.int64())),
+    ("int past 2**53 as double", pa.array([2**53 + 1], pa.int64()), pa.array([float(2**53)])),
+]
+
+
+@pytest.mark.parametrize(("label", "left", "right"), UNEQUAL, ids=[c[0] for c in UNEQUAL])
+def test_unequal_values_never_hash_equal(label: str, left: pa.Array, right: pa.Array) -> None:
+    assert not _same(left, right), label
+
+
+def _table(n: int) -> pa.Table:
+    return pa.table(
+        {
+            "id": pa.array(range(n), pa.int64()),
+            "a": pa.array([i % 5 for i in range(n)], pa.int32()),
+            "b": pa.array([None if i % 7 == 0 else f"s{i % 3}" for i in range(n)]),
+            "c": pa.array([i * 0.5 for i in range(n)]),
+        }
+    )
+
+
+def _checksum(table: pa.Table, batch_rows: int) -> Checksum:
+    cols = [Column(f.name, f.type) for f in table.schema]
+    sqls = [pair_columns(c, c).source_sql for c in cols]
+    return checksum_reader(
+        new_engine(), table.to_reader(max_chunksize=batch_rows), sqls, table.column_names
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=0, max_value=300),
+    batch_rows=st.integers(min_value=1, max_value=400),
+    seed=st.randoms(use_true_random=False),
+)
+def test_checksum_ignores_batching_and_order(n: int, batch_rows: int, seed: object) -> None:
+    table = _table(n)
+    order = list(range(n))
+    seed.shuffle(order)  # type: ignore[attr-defined]
+    shuffled = table.take(pa.array(order, pa.int64()))
+    assert _checksum(table, 1000) == _checksum(shuffled, batch_rows)
+
+
+def test_duplicated_row_is_caught_where_xor_would_cancel() -> None:
+    base = _table(10)
+    dup = pa.concat_tables([base, base.slice(3, 1), base.slice(3, 1)]).combine_chunks()
+    two_missing = pa.concat_tables([base, base.slice(3, 1)]).combine_chunks()
+    assert _checksum(dup, 100) != _checksum(two_missing, 100)
+    assert _checksum(dup, 100).rows != _checksum(base, 100).rows
+
+
+def test_values_swapped_between_rows_change_the_row_sum_only() -> None:
+    base = _table(20)
+    names = base.column("b").to_pylist()
+    names[1], names[2] = names[2], names[1]
+    assert names[1] != names[2]
+    swapped = base.set_column(2, "b", pa.array(names))
+    a, b = _checksum(base, 100), _checksum(swapped, 100)
+    assert a.row_sum != b.row_sum
+    assert a.column_sums == b.column_sums and a.column_nulls == b.column_nulls
+
+
+def test_rows_of_zeros_still_count() -> None:
+    zeros = pa.table({"a": pa.array([0, 0], pa.int64()), "b": pa.array([0.0, 0.0])})
+    one = zeros.slice(0, 1)
+    a, b = _checksum(zeros, 10), _checksum(one, 10)
+    assert a.row_sum != b.row_sum and a.column_sums != b.column_sums
