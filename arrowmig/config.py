@@ -13,6 +13,7 @@ DEFAULT_BATCH_ROWS = 100_000
 DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
 DEFAULT_PARALLEL = 2
 DEFAULT_MAX_MEMORY = 512 * 1024 * 1024
+DEFAULT_SPLIT_ROWS = 2_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +62,10 @@ class MigrationConfig:
     """(table, column, target type) overrides from --cast."""
     foreign_keys: bool = True
     """Create foreign keys after all tables are loaded."""
+    split_rows: int = DEFAULT_SPLIT_ROWS
+    """Tables with more rows than this are read as several key-range streams."""
+    retries: int = 3
+    """Times a batch that failed with a transient error is tried again."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -71,5 +76,7 @@ class MigrationConfig:
             )
         if self.parallel < 1:
             raise UsageError(f"--parallel must be at least 1, not {self.parallel}")
+        if self.split_rows < 1:
+            raise UsageError(f"--split-rows must be at least 1, not {self.split_rows}")
         if self.max_memory < 1024 * 1024:
             raise UsageError("--max-memory must be at least 1MiB")

@@ -15,7 +15,6 @@ from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.meter import RunMeter
 from arrowmig.pipeline import StreamSettings, copy_stream
 from arrowmig.plan import (
-    DEFAULT_SPLIT_ROWS,
     MigrationPlan,
     Stream,
     TablePlan,
@@ -76,7 +75,6 @@ def transfer(
     config: MigrationConfig,
     progress: Progress = None,
     source_label: str | None = None,
-    split_rows: int = DEFAULT_SPLIT_ROWS,
 ) -> MigrationReport:
     """The engine behind migrate and generate: any source endpoint into the ``target`` URL."""
     sink = as_sink(progress)
@@ -86,7 +84,7 @@ def transfer(
         plan = build_plan(src, dst, config)
         for table_plan in plan.tables:
             table_plan.streams = plan_streams(
-                table_plan, src.key_bounds(table_plan.source), split_rows
+                table_plan, src.key_bounds(table_plan.source), config.split_rows
             )
         report = MigrationReport(
             source=source_label or src.url.redacted,
@@ -148,6 +146,7 @@ class _Run:
         self.scheduler = Scheduler(config.parallel, open_source, open_target)
         self.budget = MemoryBudget(config.max_memory)
         self.settings = StreamSettings(
+            retries=config.retries,
             batch_rows=config.batch.batch_rows,
             batch_bytes=config.batch.batch_bytes,
             dialect=plan.target_dialect,
@@ -346,7 +345,6 @@ def explain(
     target: str,
     *,
     config: MigrationConfig | None = None,
-    split_rows: int = DEFAULT_SPLIT_ROWS,
 ) -> MigrationPlan:
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
@@ -362,6 +360,6 @@ def explain(
                 dst.close()
         for table_plan in plan.tables:
             table_plan.streams = plan_streams(
-                table_plan, src.key_bounds(table_plan.source), split_rows
+                table_plan, src.key_bounds(table_plan.source), config.split_rows
             )
     return plan

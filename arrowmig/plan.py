@@ -15,9 +15,6 @@ from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, KeyRange, Table
 from arrowmig.schema import ddl_type
 
-DEFAULT_SPLIT_ROWS = 2_000_000
-"""Tables above this many rows are read as several key-range streams."""
-
 
 @dataclass(frozen=True)
 class Stream:

@@ -4,6 +4,8 @@ Arrow types each target's writer needs ("wire" types). See the README's mapping 
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -55,9 +57,49 @@ def _forced_type(target_type: str, dialect: str) -> str:
             return "JSON"
         if lowered in ("inet", "cidr", "macaddr", "xml"):
             return "VARCHAR"
-        if lowered.startswith("numeric") and "(" not in lowered:
-            return "VARCHAR"  # unbounded numeric: DuckDB decimals stop at 38 digits
+        if lowered.startswith(("numeric", "decimal")):
+            m = re.match(r"^\w+\s*\(\s*(\d+)", lowered)
+            if m is None or int(m.group(1)) > 38:
+                return "VARCHAR"  # unbounded or wide numeric: DuckDB decimals stop at 38 digits
     return target_type.upper()
+
+
+# Forced (--cast) target types that have an exact Arrow type: batches are converted to it
+# client-side, so a value that does not convert is caught per row by screening.
+_FORCED_ARROW = {
+    "smallint": pa.int16(),
+    "int2": pa.int16(),
+    "integer": pa.int32(),
+    "int": pa.int32(),
+    "int4": pa.int32(),
+    "bigint": pa.int64(),
+    "int8": pa.int64(),
+    "real": pa.float32(),
+    "float4": pa.float32(),
+    "double precision": pa.float64(),
+    "double": pa.float64(),
+    "float8": pa.float64(),
+    "float": pa.float64(),
+    "boolean": pa.bool_(),
+    "bool": pa.bool_(),
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "bytea": pa.binary(),
+    "blob": pa.binary(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+}
+
+
+def forced_arrow_type(target_type: str | None) -> pa.DataType | None:
+    """The Arrow type a forced target type is converted to client-side, or None."""
+    if not target_type:
+        return None
+    lowered = re.sub(r"\s+", " ", target_type.strip().lower())
+    if re.match(r"^(varchar|character varying) ?\(\d+\)$", lowered):
+        return pa.string()
+    return _FORCED_ARROW.get(lowered)
 
 
 def _pg_type(t: pa.DataType, name: str) -> str:
@@ -163,9 +205,12 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
     """The Arrow type a column must have when written to ``dialect``."""
     t = column.arrow_type
     forced = (column.target_type or "").lower()
+    if dialect == "postgresql" and forced.startswith(PG_TEXT_CARRIED):
+        return pa.string()
+    converted = forced_arrow_type(column.target_type)
+    if converted is not None:
+        return wire_type(Column(column.name, converted), dialect)
     if dialect == "postgresql":
-        if forced.startswith(PG_TEXT_CARRIED):
-            return pa.string()
         if pa.types.is_uint64(t) or pa.types.is_duration(t) or pa.types.is_interval(t):
             return pa.string()
         if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_struct(t):

@@ -89,6 +89,10 @@ def bench_command(
     ctx.exit(1 if failed else 0)
 
 
+command = bench_command
+"""What ``arrowmig.cli`` registers."""
+
+
 def _command_line() -> str:
     args = sys.argv[1:]
     return "arrowmig " + shlex.join(args if args[:1] == ["bench"] else ["bench", *args])

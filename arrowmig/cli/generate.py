@@ -69,6 +69,9 @@ def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--batch-rows", type=int, default=None, help="Rows per batch at most [100000].")
 @click.option("--parallel", type=int, default=None, help="Streams run at once [2].")
 @click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys.")
+@click.option(
+    "--no-keys", is_flag=True, help="Load only: no primary keys, indexes or foreign keys."
+)
 @progress_options
 def command(
     target: str,
@@ -80,6 +83,7 @@ def command(
     batch_rows: int | None,
     parallel: int | None,
     no_foreign_keys: bool,
+    no_keys: bool,
     as_json: bool,
     progress_kind: str,
     progress_interval: float,
@@ -108,6 +112,7 @@ def command(
                 rows=row_counts or None,
                 config=config,
                 progress=sink,
+                keys=not no_keys,
             )
     finally:
         close = getattr(sink, "close", None)

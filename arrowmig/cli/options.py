@@ -47,6 +47,18 @@ def migration_options(f: Any) -> Any:
             "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 64MiB [64MiB]."
         ),
         click.option("--parallel", type=int, default=None, help="Streams run at once [2]."),
+        click.option(
+            "--split-rows",
+            type=int,
+            default=None,
+            help="Split tables above this many rows into key ranges [2000000].",
+        ),
+        click.option(
+            "--retries",
+            type=int,
+            default=None,
+            help="Retries of a batch after a transient error [3].",
+        ),
         click.option("--max-memory", default=None, help="Arrow bytes in flight at most [512MiB]."),
         click.option("--source-schema", help="PostgreSQL/DuckDB schema to read from."),
         click.option("--target-schema", help="PostgreSQL/DuckDB schema to write to."),
@@ -97,6 +109,9 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         "on_error": opts.get("on_error") or "fail",
         "reject_dir": opts.get("reject_dir"),
     }
+    for name in ("split_rows", "retries"):
+        if opts.get(name) is not None:
+            kwargs[name] = int(opts[name])
     if opts.get("parallel") is not None:
         kwargs["parallel"] = int(opts["parallel"])
     if opts.get("max_memory"):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
@@ -15,9 +17,54 @@ from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
-_BATCH_VIEW = "_arrowmig_batch"
+
+class _SharedDatabase:
+    """One DuckDB connection per file and process; every endpoint works on a cursor of it.
+
+    Separate duckdb.connect() calls on one file from several threads made concurrent Arrow
+    inserts fail inside DuckDB ("python_arrow_scan does not exist"); cursors of one
+    connection are DuckDB's way to use a database from several threads, and they did not.
+    Writers of one file also take turns (``lock``): DuckDB parallelises each insert itself.
+    """
+
+    _registry: ClassVar[dict[str, _SharedDatabase]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: str) -> None:
+        import duckdb
+
+        self.path = path
+        self.connection = duckdb.connect(path)
+        self.connection.execute("SET enable_progress_bar = false")
+        self.lock = threading.Lock()
+        self.users = 0
+
+    @classmethod
+    def acquire(cls, path: Path) -> _SharedDatabase:
+        key = os.path.realpath(path)
+        with cls._guard:
+            shared = cls._registry.get(key)
+            if shared is None:
+                shared = cls._registry[key] = _SharedDatabase(key)
+            shared.users += 1
+            return shared
+
+    def release(self) -> None:
+        with self._guard:
+            self.users -= 1
+            if self.users == 0:
+                del self._registry[self.path]
+                self.connection.close()
+
+
 # DuckDB types that arrive in Arrow as plain strings but mean more on a target.
-_TEXT_WITH_TYPE = {"UUID": "uuid", "JSON": "json"}
+_TEXT_WITH_TYPE = {
+    "UUID": "uuid",
+    "JSON": "jsonb",
+    # HUGEINT holds 39 digits, one more than the decimal128(38, 0) DuckDB hands out.
+    "HUGEINT": "numeric(39,0)",
+    "UHUGEINT": "numeric(39,0)",
+}
 
 
 class DuckDBEndpoint(BaseEndpoint):
@@ -37,11 +84,11 @@ class DuckDBEndpoint(BaseEndpoint):
             )
         if create and not path.parent.exists():
             raise ConnectError(f"cannot create DuckDB file {url.target!r}: its folder is missing")
-        import duckdb
 
         try:
-            self._conn = duckdb.connect(str(path))
-            self._conn.execute("SET enable_progress_bar = false")
+            self._shared = _SharedDatabase.acquire(path)
+            self._lock = self._shared.lock
+            self._conn = self._shared.connection.cursor()
         except Exception as exc:
             raise ConnectError(
                 f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}"
@@ -63,17 +110,21 @@ class DuckDBEndpoint(BaseEndpoint):
         self.end_reads()
         with contextlib.suppress(Exception):
             self._conn.rollback()
-        self._conn.close()
+        try:
+            self._conn.close()
+        finally:
+            self._shared.release()
 
     def _query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = self._conn.execute(sql, params or []).fetchall()
         return rows
 
     def _run(self, sql: str, what: str, table: str | None = None) -> None:
-        try:
-            self._conn.execute(sql)
-        except Exception as exc:
-            raise self.translate(exc, what, table) from exc
+        with self._lock:
+            try:
+                self._conn.execute(sql)
+            except Exception as exc:
+                raise self.translate(exc, what, table) from exc
 
     # -- catalog --------------------------------------------------------------------------
     def list_tables(self) -> list[str]:
@@ -257,15 +308,19 @@ class DuckDBEndpoint(BaseEndpoint):
     def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
         batch = to_wire(batch, table, "duckdb")
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        with self._lock:
+            self._insert(table, batch, cols)
+
+    def _insert(self, table: Table, batch: pa.RecordBatch, cols: str) -> None:
+        # DuckDB finds the batch through its replacement scan of this local variable.
+        # register()/from_arrow() raced inside DuckDB when several connections of one
+        # process inserted at once ("python_arrow_scan does not exist"); this did not.
+        _arrowmig_batch = batch
         try:
             self._conn.begin()
-            self._conn.register(_BATCH_VIEW, batch)
-            try:
-                self._conn.execute(
-                    f"INSERT INTO {qualified(table.name, self._schema)} ({cols}) SELECT * FROM {_BATCH_VIEW}"
-                )
-            finally:
-                self._conn.unregister(_BATCH_VIEW)
+            self._conn.execute(
+                f"INSERT INTO {qualified(table.name, self._schema)} ({cols}) SELECT * FROM _arrowmig_batch"
+            )
             self._conn.commit()
         except Exception as exc:
             with contextlib.suppress(Exception):
@@ -306,4 +361,6 @@ def _normalise(arrow_type: pa.DataType) -> pa.DataType:
         return _normalise(arrow_type.storage_type)
     if pa.types.is_timestamp(arrow_type) and arrow_type.tz:
         return pa.timestamp(arrow_type.unit, tz="UTC")
+    if pa.types.is_dictionary(arrow_type):
+        return _normalise(arrow_type.value_type)  # ENUM: its labels, as text
     return arrow_type

@@ -40,6 +40,18 @@ _NATIVE = {
     "time": pa.time64("us"),
     "interval": pa.month_day_nano_interval(),
 }
+# Types whose text form is exact and portable: carried as text (and noted in the plan).
+_EXACT_TEXT = {
+    "timetz",
+    "bit",
+    "varbit",
+    "macaddr8",
+    "tsvector",
+    "tsquery",
+    "char",
+    "oid",
+    "pg_lsn",
+}
 # Types read as their text form and re-created by type name on PostgreSQL targets.
 _TEXT_WITH_TYPE = {
     "uuid": "uuid",
@@ -172,7 +184,7 @@ class PostgresEndpoint(BaseEndpoint):
             "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             (oid,),
         )
-        columns = tuple(_column(*r) for r in rows)
+        columns = tuple(_column(*r, table=name) for r in rows)
         pk = self._primary_key(oid)
         split_key = None
         if len(pk) == 1:
@@ -441,7 +453,15 @@ def _move_staged_sql(table: Table, staging: str, schema: str) -> str:
 
 
 def _column(
-    name: str, formatted: str, typname: str, typtype: str, typmod: int, notnull: bool, category: str
+    name: str,
+    formatted: str,
+    typname: str,
+    typtype: str,
+    typmod: int,
+    notnull: bool,
+    category: str,
+    *,
+    table: str | None = None,
 ) -> Column:
     notes: tuple[str, ...] = ()
     target: str | None = None
@@ -453,14 +473,30 @@ def _column(
         precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
         if typmod >= 0 and precision <= 38:
             arrow_type = pa.decimal128(precision, scale)
+        elif typmod >= 0:
+            arrow_type, target = pa.string(), f"numeric({precision},{scale})"
         else:
             arrow_type, target = pa.string(), "numeric"
     elif typname in _TEXT_WITH_TYPE:
         arrow_type, target = pa.string(), _TEXT_WITH_TYPE[typname]
-    else:
+    elif category == "A":
+        # Read as JSON (array_to_json), so nested arrays keep their shape.
+        arrow_type, target = pa.string(), "jsonb"
+        notes = (
+            f"array {formatted} carried as JSON (jsonb on PostgreSQL, JSON on DuckDB, "
+            "text on SQLite), never flattened",
+        )
+    elif typtype == "e" or typname in _EXACT_TEXT:
         arrow_type = pa.string()
-        kind = "enum" if typtype == "e" else ("array" if category == "A" else "type")
+        kind = "enum" if typtype == "e" else "type"
         notes = (f"{kind} {formatted} has no Arrow equivalent: carried as its text form",)
+    else:
+        raise SchemaError(
+            f"column {name!r} has PostgreSQL type {formatted}, which arrowmig cannot carry exactly",
+            hint="leave the table out with --exclude, or convert the column in a view and "
+            "name the view with --tables",
+            table=table,
+        )
     return Column(
         name=name,
         arrow_type=arrow_type,
@@ -473,6 +509,8 @@ def _column(
 
 def _read_expression(col: Column) -> str:
     c = quote_ident(col.name)
+    if col.target_type == "jsonb" and col.source_type.endswith("]"):
+        return f"array_to_json({c})::text"
     if (
         pa.types.is_string(col.arrow_type)
         and col.source_type not in ("text", "name", "citext")

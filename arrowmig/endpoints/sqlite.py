@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint
 from arrowmig.endpoints.sqlite_profile import (
@@ -32,6 +33,22 @@ BUSY_TIMEOUT_MS = 60_000
 # turns through this lock instead of failing with "database is locked".
 _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
+
+
+# Values of -0.0 written per (file, table): SQLite stores them as 0.0, and the report says so.
+_negative_zeros: dict[tuple[str, str], int] = {}
+
+
+def _count_negative_zeros(batch: pa.RecordBatch) -> int:
+    total = 0
+    for array in batch.columns:
+        if pa.types.is_floating(array.type):
+            zero = pc.equal(array, 0.0)
+            if pc.any(zero).as_py():
+                # 1/x tells the sign of a zero: -inf for -0.0.
+                negative = pc.and_(zero, pc.less(pc.divide(pa.scalar(1.0), array), 0.0))
+                total += int(pc.sum(negative).as_py() or 0)
+    return total
 
 
 def _write_lock(path: Path) -> threading.Lock:
@@ -76,6 +93,7 @@ class SQLiteEndpoint(BaseEndpoint):
         except Exception as exc:
             raise ConnectError(f"cannot open SQLite file {url.target!r}: {exc}") from exc
         self._cursor = self._conn.cursor()
+        self._lock_key = os.path.realpath(path)
         self._lock = _write_lock(path)
         self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
         self._write_mode_set = False
@@ -175,10 +193,10 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def _rowid_name(self, name: str, columns: list[str]) -> str | None:
         rows = self._query(
-            "SELECT wr FROM pragma_table_list WHERE name = ? AND schema='main'", (name,)
+            "SELECT wr, type FROM pragma_table_list WHERE name = ? AND schema='main'", (name,)
         )
-        if rows and rows[0][0]:
-            return None  # WITHOUT ROWID
+        if rows and (rows[0][0] or rows[0][1] != "table"):
+            return None  # WITHOUT ROWID tables and views have no rowid
         lowered = {c.lower() for c in columns}
         for alias in ("rowid", "_rowid_", "oid"):
             if alias not in lowered:
@@ -390,7 +408,11 @@ class SQLiteEndpoint(BaseEndpoint):
     def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
         self._ensure_write_mode()
         batch = to_wire(batch, table, "sqlite")
+        zeros = _count_negative_zeros(batch)
         with self._lock:
+            if zeros:
+                key = (self._lock_key, table.name)
+                _negative_zeros[key] = _negative_zeros.get(key, 0) + zeros
             try:
                 self._cursor.adbc_ingest(table.name, batch, mode="append")
                 self._conn.commit()
@@ -400,6 +422,12 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def finish_table(self, table: Table) -> TableLoad:
         load = TableLoad()
+        with self._lock:
+            zeros = _negative_zeros.pop((self._lock_key, table.name), 0)
+        if zeros:
+            load.skipped.append(
+                f"{zeros:,} values of -0.0 are stored as 0.0: SQLite REAL columns have no negative zero"
+            )
         if table.primary_key:
             load.built.append(f"primary key ({', '.join(table.primary_key)})")
         for index in table.indexes:

@@ -1,0 +1,364 @@
+"""Rejected rows (``--on-error reject``): one JSON Lines file per table in a run's reject
+directory, written before the batch they were taken out of commits, never twice for one row.
+
+Each line: ``{"table", "columns", "row", "key", "problems"}``. Values JSON cannot hold travel
+tagged: bytes and text that is not UTF-8 as ``{"base64": ...}``, non-finite floats and -0.0
+as ``{"float": "inf" | "-inf" | "nan" | "-0.0"}``. ``read_rejects`` turns them back.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import hashlib
+import json
+import math
+import os
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from arrowmig.config import MigrationConfig
+from arrowmig.endpoints.base import Endpoint
+from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
+from arrowmig.errors import DataError, SchemaError, UsageError
+from arrowmig.model import Table
+from arrowmig.report import TableReport
+
+DEFAULT_REJECT_ROOT = "arrowmig-rejects"
+SUFFIX = ".jsonl"
+
+
+def new_run_id() -> str:
+    """A sortable, unique name for one run's reject directory."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def default_reject_dir(run_id: str | None = None) -> Path:
+    return Path(DEFAULT_REJECT_ROOT) / (run_id or new_run_id())
+
+
+def file_safe(name: str) -> str:
+    """A file name for a table: safe characters kept, others replaced, and a short hash
+    added whenever anything was replaced, so that two different names never share a file."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "_"
+    if safe != name:
+        safe = f"{safe[:80]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return safe
+
+
+# -- values <-> JSON ----------------------------------------------------------------------
+
+
+def encode_value(value: Any) -> Any:
+    """A JSON-safe form of one Arrow value (as ``as_py()`` gives it)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return {"float": "nan"}
+        if math.isinf(value):
+            return {"float": "inf" if value > 0 else "-inf"}
+        if value == 0.0 and math.copysign(1.0, value) < 0:
+            return {"float": "-0.0"}
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def decode_value(value: Any) -> Any:
+    """The Python value back from ``encode_value``'s form."""
+    if isinstance(value, dict):
+        if set(value) == {"base64"}:
+            return base64.b64decode(value["base64"])
+        if set(value) == {"float"}:
+            return float(value["float"])
+        return {k: decode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value
+
+
+def row_values(batch: pa.RecordBatch, row: int) -> list[Any]:
+    """One row of a batch as JSON-safe values; text that is not UTF-8 becomes base64."""
+    out: list[Any] = []
+    for array in batch.columns:
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            raw = array.cast(pa.binary())[row].as_py()
+            if raw is None:
+                out.append(None)
+                continue
+            try:
+                out.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                out.append(encode_value(raw))
+        else:
+            out.append(encode_value(array[row].as_py()))
+    return out
+
+
+def _key_of(
+    table: Table, batch: pa.RecordBatch, values: list[Any], keys: pa.Array | None, row: int
+) -> dict[str, Any] | None:
+    names = batch.schema.names
+    if table.primary_key and all(c in names for c in table.primary_key):
+        return {c: values[names.index(c)] for c in table.primary_key}
+    if table.split_key and keys is not None and keys[row].is_valid:
+        return {table.split_key: keys[row].as_py()}
+    return None
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+class RejectWriter:
+    """Appends rejected rows to ``<directory>/<table>.jsonl``; safe to share across threads.
+
+    A row whose key is already in the file (a batch retried or resumed) is not written again.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self.counts: dict[str, int] = {}
+        self._seen: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def path_for(self, table: str) -> Path:
+        return self.directory / (file_safe(table) + SUFFIX)
+
+    def _known_keys(self, table: str) -> set[str]:
+        seen = self._seen.get(table)
+        if seen is None:
+            seen = set()
+            path = self.path_for(table)
+            if path.exists():
+                for record in _records(path):
+                    if record.get("key") is not None:
+                        seen.add(_key_text(record["key"]))
+            self._seen[table] = seen
+        return seen
+
+    def write(
+        self,
+        table: Table,
+        batch: pa.RecordBatch,
+        problems: list[Problem],
+        keys: pa.Array | None,
+    ) -> int:
+        """Write the rows named by ``problems`` (fsync'd); returns how many rows were new."""
+        by_row: dict[int, list[dict[str, str]]] = {}
+        for p in problems:
+            by_row.setdefault(p.row, []).append({"column": p.column, "reason": p.reason})
+        lines = []
+        with self._lock:
+            seen = self._known_keys(table.name)
+            for row in sorted(by_row):
+                values = row_values(batch, row)
+                key = _key_of(table, batch, values, keys, row)
+                if key is not None:
+                    text = _key_text(key)
+                    if text in seen:
+                        continue
+                    seen.add(text)
+                record = {
+                    "table": table.name,
+                    "columns": batch.schema.names,
+                    "row": values,
+                    "key": key,
+                    "problems": by_row[row],
+                }
+                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+            if lines:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                with self.path_for(table.name).open("a", encoding="utf-8") as handle:
+                    handle.writelines(lines)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            self.counts[table.name] = self.counts.get(table.name, 0) + len(lines)
+        return len(lines)
+
+    def forget(self, table: str) -> None:
+        """Drop a table's rejects (its load starts again from the first row)."""
+        with self._lock:
+            self._seen.pop(table, None)
+            self.counts.pop(table, None)
+            self.path_for(table).unlink(missing_ok=True)
+
+
+def _key_text(key: Any) -> str:
+    return json.dumps(key, sort_keys=True, ensure_ascii=False)
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not a JSON object: {exc}") from exc
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}:{number}: not a JSON object")
+            yield record
+
+
+def reject_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """The reject files of a directory, by name."""
+    return sorted(Path(directory).glob(f"*{SUFFIX}"))
+
+
+def read_rejects(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The records of one reject file, values decoded back to Python values."""
+    for record in _records(Path(path)):
+        yield {**record, "row": [decode_value(v) for v in record.get("row", [])]}
+
+
+# -- wiring into a run ------------------------------------------------------------------------
+
+
+def reject_writer(config: MigrationConfig) -> RejectWriter | None:
+    """The run's reject writer when ``--on-error reject`` (the directory is made on first use)."""
+    if config.on_error != "reject":
+        return None
+    return RejectWriter(config.reject_dir or default_reject_dir())
+
+
+def count_rejects(writer: RejectWriter | None, reports: dict[str, TableReport]) -> None:
+    """Put each table's rejected-row count and reject file into its report."""
+    if writer is None:
+        return
+    for name, count in writer.counts.items():
+        report = reports.get(name)
+        if report is not None and count:
+            report.rejected = count
+            report.notes.append(f"rejected rows are in {writer.path_for(name)}")
+
+
+# -- replay ---------------------------------------------------------------------------------
+
+REPLAYED_SUFFIX = ".replayed"
+_REPLAY_BATCH_ROWS = 10_000
+
+
+def replay_rejects(
+    directory: str | os.PathLike[str], target: str, *, schema: str | None = None
+) -> dict[str, int]:
+    """Load every reject file of ``directory`` into the existing tables of ``target``.
+
+    Each file is loaded in batches; a file loaded completely is renamed ``*.jsonl.replayed``
+    so that it is never loaded twice. Returns rows loaded per table. Raises DataError naming
+    the file and row when a value still cannot be written (the cause is not fixed yet).
+    """
+    from arrowmig.endpoints import open_endpoint
+
+    files = reject_files(directory)
+    if not Path(directory).is_dir():
+        raise UsageError(f"reject directory {os.fspath(directory)!r} does not exist")
+    loaded: dict[str, int] = {}
+    with open_endpoint(target, schema=schema) as dst:
+        for path in files:
+            loaded_here = 0
+            pending: list[dict[str, Any]] = []
+            table: Table | None = None
+            for record in read_rejects(path):
+                if table is None or record["table"] != table.name:
+                    if pending and table is not None:
+                        loaded_here += _replay_batch(dst, table, pending, path)
+                        pending = []
+                    table = _target_table(dst, record["table"])
+                pending.append(record)
+                if len(pending) >= _REPLAY_BATCH_ROWS:
+                    loaded_here += _replay_batch(dst, table, pending, path)
+                    pending = []
+            if pending and table is not None:
+                loaded_here += _replay_batch(dst, table, pending, path)
+            if table is not None:
+                loaded[table.name] = loaded.get(table.name, 0) + loaded_here
+            path.rename(path.with_name(path.name + REPLAYED_SUFFIX))
+    return loaded
+
+
+def _target_table(dst: Endpoint, name: str) -> Table:
+    if not dst.table_exists(name):
+        raise SchemaError(
+            f"table {name!r} does not exist in {dst.url.redacted}",
+            hint="replay rejects into the target the run wrote to",
+            table=name,
+        )
+    described = dst.describe(name, profile=False)
+    return described
+
+
+def _replay_batch(dst: Endpoint, table: Table, records: list[dict[str, Any]], path: Path) -> int:
+    names = [c.name for c in table.columns]
+    arrays = []
+    for col in table.columns:
+        values = []
+        for record in records:
+            if col.name not in record["columns"]:
+                raise DataError(
+                    f"{path}: a rejected row of {table.name!r} has no column {col.name!r}",
+                    table=table.name,
+                    column=col.name,
+                )
+            values.append(record["row"][record["columns"].index(col.name)])
+        arrays.append(_to_array(values, col.arrow_type, table.name, col.name, path))
+    batch = pa.RecordBatch.from_arrays(arrays, names=names)
+    problems = screen_batch(batch, table, dst.dialect)
+    if problems:
+        raise problem_error(problems[0], batch, table, None)
+    dst.write_batch(table, batch)
+    return int(batch.num_rows)
+
+
+def _to_array(
+    values: list[Any], arrow_type: pa.DataType, table: str, column: str, path: Path
+) -> pa.Array:
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        values = [v if not isinstance(v, bytes) else _utf8(v, table, column, path) for v in values]
+    try:
+        return pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    try:
+        texts = [None if v is None else str(v) for v in values]
+        return pa.array(texts, pa.string()).cast(arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise DataError(
+            f"{path}: column {column!r} of {table!r}: a value does not convert to {arrow_type}: {exc}",
+            hint="fix the value in the reject file, or change the target column's type",
+            table=table,
+            column=column,
+        ) from exc
+
+
+def _utf8(value: bytes, table: str, column: str, path: Path) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: column {column!r} of {table!r} holds bytes that are not UTF-8 text",
+            hint="change the target column to bytea/BLOB, or fix the value in the reject file",
+            table=table,
+            column=column,
+        ) from exc

@@ -1,0 +1,68 @@
+"""Independent readers and writers for tests: stdlib sqlite3, duckdb and psycopg directly,
+never arrowmig's own conversion code, so a test compares what the databases really hold.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sqlite_rows(path: str | Path, table: str, order: str | None = None) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(str(path))
+    try:
+        sql = f"SELECT * FROM {q(table)}" + (f" ORDER BY {q(order)}" if order else "")
+        return list(con.execute(sql).fetchall())
+    finally:
+        con.close()
+
+
+def duckdb_rows(path: str | Path, table: str, order: str | None = None, schema: str = "main") -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        sql = f"SELECT * FROM {q(schema)}.{q(table)}" + (f" ORDER BY {q(order)}" if order else "")
+        return list(con.execute(sql).fetchall())
+    finally:
+        con.close()
+
+
+def pg_rows(url: str, table: str, order: str | None = None, schema: str = "public") -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as con:
+        sql = f"SELECT * FROM {q(schema)}.{q(table)}" + (f" ORDER BY {q(order)}" if order else "")
+        return list(con.execute(sql).fetchall())
+
+
+def pg_exec(url: str, *statements: str, params: Sequence[Any] | None = None) -> None:
+    with psycopg.connect(url, autocommit=True) as con:
+        for sql in statements:
+            con.execute(sql, params)  # type: ignore[arg-type]
+
+
+def pg_columns(url: str, table: str, schema: str = "public") -> list[tuple[str, str, bool]]:
+    with psycopg.connect(url) as con:
+        return [
+            (r[0], r[1], r[2] == "NO")
+            for r in con.execute(
+                "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                (schema, table),
+            ).fetchall()
+        ]
+
+
+def rows_of(url: str, table: str, order: str | None = None) -> list[tuple[Any, ...]]:
+    """Rows of ``table`` at any endpoint URL, read with that database's own client."""
+    if url.startswith("postgresql://"):
+        return pg_rows(url, table, order)
+    if url.startswith("duckdb:///") or url.endswith(".duckdb"):
+        return duckdb_rows(url.removeprefix("duckdb:///"), table, order)
+    return sqlite_rows(url.removeprefix("sqlite:///"), table, order)

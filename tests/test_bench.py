@@ -1,0 +1,266 @@
+"""The bench's own logic on a tiny dataset with --repeat 1: alternation, medians, ratios,
+the JSON it writes, and unreachable targets skipped with a note. No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from arrowmig.bench import (
+    BenchOptions,
+    BenchResult,
+    Spec,
+    add_fractions,
+    checks,
+    plan_specs,
+    ratios,
+    run_bench,
+    schedule,
+    summarise,
+)
+from arrowmig.ceilings import insert_select, read_only
+from arrowmig.cli.bench import bench_command
+from arrowmig.errors import UsageError
+from arrowmig.rowpath import migrate_rows
+
+PG_URL = os.environ.get("ARROWMIG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
+
+
+def _pg_reachable() -> bool:
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        if os.environ.get("CI") == "true":
+            raise
+        return False
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two small tables of the shapes the bench moves: ints, doubles, text, text timestamps."""
+    path = tmp_path_factory.mktemp("bench") / "tiny.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE bets (bet_id INTEGER PRIMARY KEY, stake REAL, market TEXT, "
+        "placed_at TEXT, settled_at TEXT)"
+    )
+    conn.execute("CREATE TABLE players (player_id INTEGER PRIMARY KEY, name TEXT, rating REAL)")
+    conn.executemany(
+        "INSERT INTO bets VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                i,
+                i * 1.25,
+                f"market {i % 7}",
+                f"2024-01-{1 + i % 28:02d} 10:00:00",
+                None if i % 5 == 0 else "2024-02-01 00:00:00",
+            )
+            for i in range(1, 1201)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO players VALUES (?, ?, ?)", [(i, f"p{i}", i / 3) for i in range(1, 301)]
+    )
+    conn.commit()
+    conn.close()
+    return path
+
+
+# -- pure logic -----------------------------------------------------------------------------
+
+
+def test_schedule_alternates_configurations() -> None:
+    a, b, c = Spec("t", "row", 10), Spec("t", "columnar", 10, 1), Spec("t", "pg-copy")
+    order = [(r, s.key) for r, s in schedule([a, b, c], 3)]
+    assert order == [(r, s.key) for r in (1, 2, 3) for s in (a, b, c)]
+    keys = [k for _, k in order]
+    assert keys[:4] == [a.key, b.key, c.key, a.key]  # ABC ABC, never AAA BBB
+
+
+def _run(key: str, kind: str, seconds: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "key": key,
+        "target": "postgresql",
+        "kind": kind,
+        "batch_rows": extra.pop("batch_rows", 100),
+        "parallel": extra.pop("parallel", None),
+        "rows": 1000,
+        "seconds": seconds,
+        "wall_s": seconds + 0.5,
+        "ok": True,
+        "warmup": False,
+        "peak_rss_bytes": 50_000_000,
+        "rss_growth_bytes": 2_000_000,
+        **extra,
+    }
+
+
+def test_summary_medians_ratios_fractions_and_checks() -> None:
+    runs = [
+        _run("row", "row", 4.0),
+        _run("row", "row", 2.0),
+        _run("row", "row", 3.0),
+        _run("row", "row", 0.1, warmup=True),  # warm-ups are not measured
+        _run("row", "row", 0.1, ok=False),  # nor failed runs
+        _run("col", "columnar", 0.5, parallel=2),
+        _run("col", "columnar", 0.7, parallel=2),
+        _run("copy", "pg-copy", 0.4, batch_rows=None),
+    ]
+    summary = summarise(runs, dataset_bytes=10_000_000)
+    by = {r["key"]: r for r in summary}
+    assert by["row"]["n"] == 3
+    assert (by["row"]["median_s"], by["row"]["min_s"], by["row"]["max_s"]) == (3.0, 2.0, 4.0)
+    assert by["row"]["rows_per_s"] == pytest.approx(1000 / 3.0)
+    assert by["row"]["mb_per_s"] == pytest.approx(10 / 3.0)
+    assert by["col"]["median_s"] == pytest.approx(0.6)
+    assert by["col"]["mb_per_1000_rows"] == pytest.approx(2.0)
+    add_fractions(summary)
+    assert by["col"]["of_ceiling"] == pytest.approx(0.4 / 0.6)
+    ratio_rows = ratios(summary)
+    assert len(ratio_rows) == 1
+    assert ratio_rows[0]["ratio"] == pytest.approx(3.0 / 0.6)
+    found = checks(summary, ratio_rows, default_batch=100, default_parallel=2)
+    names = {c["check"].split(",")[0]: c["ok"] for c in found}
+    assert names["columnar/row into postgresql"] is True  # 5.0 >= 5
+    assert names["columnar into postgresql / its write ceiling"] is False  # 0.67 < 0.8
+    assert any("RSS growth" in c["check"] and not c["ok"] for c in found)
+
+
+def test_options_reject_bad_values() -> None:
+    with pytest.raises(UsageError):
+        BenchOptions(paths=("rows",))
+    with pytest.raises(UsageError):
+        BenchOptions(batch_rows=(0,))
+    with pytest.raises(UsageError):
+        BenchOptions(repeat=0)
+
+
+def test_cli_usage_error_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(bench_command, ["--paths", "rows", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "paths" in result.output
+
+
+# -- the references run against real databases ----------------------------------------------
+
+
+def test_rowpath_copies_every_value(tiny_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "row.db"
+    result = migrate_rows(str(tiny_db), str(out), batch_rows=100)
+    assert result.rows == 1500
+    assert result.batches == 12 + 3
+    src, dst = sqlite3.connect(tiny_db), sqlite3.connect(out)
+    for table in ("bets", "players"):
+        query = f"SELECT * FROM {table} ORDER BY 1"
+        assert src.execute(query).fetchall() == dst.execute(query).fetchall()
+
+
+def test_read_and_insert_select_ceilings(tiny_db: Path, tmp_path: Path) -> None:
+    read = read_only(str(tiny_db), ["bets", "players"], 500)
+    assert read["rows"] == 1500 and read["bytes"] > 0
+    create = "CREATE TABLE bets (bet_id INTEGER PRIMARY KEY, stake REAL, market TEXT, " + (
+        "placed_at TEXT, settled_at TEXT)"
+    )
+    ddl = {"bets": {"create": create, "indexes": ["CREATE INDEX ix_m ON bets (market)"]}}
+    done = insert_select(str(tiny_db), str(tmp_path / "ceil.db"), ddl)
+    assert done["rows"] == 1200
+    assert done["index_seconds"] >= 0
+    conn = sqlite3.connect(tmp_path / "ceil.db")
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ix_m'").fetchone() == (1,)
+
+
+# -- the whole bench, tiny, --repeat 1 ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bench_out(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("bench-out")
+    targets = ["sqlite", UNREACHABLE]
+    if _pg_reachable():
+        targets.insert(1, PG_URL)
+    options = BenchOptions(
+        source=f"sqlite:///{tiny_db}",
+        targets=tuple(targets),
+        batch_rows=(100, 400),
+        parallel=(1,),
+        repeat=1,
+        stages=False,
+        out=out,
+        command="pytest",
+    )
+    result = run_bench(options)
+    assert isinstance(result, BenchResult)
+    yield out
+
+
+def test_bench_writes_json_md_png(bench_out: Path) -> None:
+    data = json.loads((bench_out / "bench.json").read_text())
+    assert data["schema_version"] == 1
+    for key in ("options", "machine", "dataset", "runs", "summary", "ratios", "checks", "notes"):
+        assert key in data
+    for key in ("cpu_count", "ram_bytes", "python", "pyarrow", "adbc-driver-sqlite", "duckdb"):
+        assert data["machine"][key]
+    assert data["dataset"]["rows"] == 1500
+    assert (bench_out / "bench.md").read_text().startswith("# arrowmig bench")
+    assert (bench_out / "bench.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bench_runs_every_configuration_once_in_order(bench_out: Path) -> None:
+    data = json.loads((bench_out / "bench.json").read_text())
+    runs = data["runs"]
+    assert all(r["ok"] for r in runs), [r.get("error") for r in runs if not r["ok"]]
+    measured = [r for r in runs if not r["warmup"]]
+    assert {r["round"] for r in measured} == {1}
+    assert len({r["key"] for r in measured}) == len(measured)
+    for r in measured:
+        if r["kind"] in ("row", "columnar", "read", "insert-select", "pg-copy"):
+            assert r["rows"] == (1500 if r["kind"] != "pg-copy" else r["rows"])
+    sqlite_keys = [r["key"] for r in measured if r["target"] == "sqlite"]
+    assert sqlite_keys == [
+        "sqlite/insert-select",
+        "sqlite/row/b100",
+        "sqlite/columnar/b100/p1",
+        "sqlite/row/b400",
+        "sqlite/columnar/b400/p1",
+    ]
+    assert {r["batch_rows"] for r in data["ratios"] if r["target"] == "sqlite"} == {100, 400}
+
+
+def test_bench_skips_unreachable_target_with_note(bench_out: Path) -> None:
+    data = json.loads((bench_out / "bench.json").read_text())
+    assert any(n.startswith("skipped target") and ":1/" in n for n in data["notes"])
+    assert "skipped target" in (bench_out / "bench.md").read_text()
+
+
+def test_bench_postgres_copy_ceiling(bench_out: Path) -> None:
+    data = json.loads((bench_out / "bench.json").read_text())
+    if not any(t.startswith("postgres") and ":1/" not in t for t in data["options"]["targets"]):
+        pytest.skip("PostgreSQL not reachable here (CI=true would have failed)")
+    copy = [r for r in data["runs"] if r["kind"] == "pg-copy"]
+    assert copy and copy[0]["rows"] == 1500
+    assert any(r["target"] == "postgresql" for r in data["ratios"])
+
+
+def test_plan_specs_covers_paths_and_ceilings(tmp_path: Path) -> None:
+    from arrowmig.bench import Target
+
+    options = BenchOptions(batch_rows=(10, 20), parallel=(1, 2), out=tmp_path)
+    specs = plan_specs(
+        options, [Target("sqlite", "sqlite:///x.db"), Target("postgresql", "pg")], "sqlite"
+    )
+    keys = [s.key for s in specs]
+    assert keys[0] == "source/read/b20"
+    assert "sqlite/insert-select" in keys and "postgresql/pg-copy" in keys
+    assert keys.count("postgresql/row/b10") == 1
+    assert {k for k in keys if "/columnar/" in k} >= {"sqlite/columnar/b10/p2"}

@@ -1,0 +1,234 @@
+"""migrate() as users rely on it: modes, keys and indexes, awkward values, hostile names,
+errors before anything is written. Every check reads the target with its own client.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+import arrowmig
+from arrowmig.errors import ConnectError, SchemaError, UrlError
+from tests.dbutil import pg_columns, pg_rows, q, rows_of, sqlite_rows
+
+
+def make_sqlite(path: Path, script: str, rows: dict[str, list[tuple[object, ...]]] | None = None) -> str:
+    con = sqlite3.connect(path)
+    con.executescript(script)
+    for table, data in (rows or {}).items():
+        if data:
+            marks = ", ".join("?" * len(data[0]))
+            con.executemany(f"INSERT INTO {q(table)} VALUES ({marks})", data)
+    con.commit()
+    con.close()
+    return str(path)
+
+
+@pytest.fixture
+def bets_db(tmp_path: Path) -> str:
+    return make_sqlite(
+        tmp_path / "bets.db",
+        """
+        CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT NOT NULL, rating REAL);
+        CREATE TABLE bets (id INTEGER PRIMARY KEY, player_id INTEGER NOT NULL REFERENCES players(id),
+                           stake REAL, status VARCHAR(4));
+        CREATE INDEX bets_player ON bets(player_id);
+        CREATE VIEW big_bets AS SELECT * FROM bets WHERE stake > 50;
+        """,
+        {
+            "players": [(i, f"p{i}", i / 3) for i in range(1, 51)],
+            "bets": [(i, 1 + i % 50, i * 1.25, "won" if i % 2 else "lost-long") for i in range(1, 2001)],
+        },
+    )
+
+
+def test_sqlite_to_duckdb_copies_rows_keys_and_indexes(bets_db: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "w.duckdb")
+    report = arrowmig.migrate(bets_db, target)
+    assert report.ok and report.rows == 2050, str(report.to_dict())
+    assert rows_of(target, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    bets = next(t for t in report.tables if t.name == "bets")
+    assert "primary key (id)" in bets.built and "index bets_player" in bets.built
+    assert report.skipped_views == ["big_bets"]
+    con = duckdb.connect(target, read_only=True)
+    assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'bets_player'").fetchone() == (1,)
+    con.close()
+
+
+@pytest.mark.postgres
+def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(bets_db: str, pg_url: str) -> None:
+    report = arrowmig.migrate(bets_db, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    assert pg_rows(pg_url, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    cols = pg_columns(pg_url, "players")
+    assert cols == [("id", "bigint", True), ("name", "text", True), ("rating", "double precision", False)]
+    # VARCHAR(4) that SQLite never enforced must not truncate: 'lost-long' is 9 characters.
+    assert ("text" in dict((c, t) for c, t, _ in pg_columns(pg_url, "bets"))["status"])
+    with psycopg.connect(pg_url) as con:
+        kinds = {r[0] for r in con.execute("SELECT contype FROM pg_constraint WHERE conrelid = 'bets'::regclass")}
+    assert {"p", "f"} <= kinds
+
+
+def test_create_mode_refuses_before_writing_anything(bets_db: str, tmp_path: Path) -> None:
+    target = tmp_path / "w.db"
+    make_sqlite(target, "CREATE TABLE bets (x INTEGER);")
+    with pytest.raises(SchemaError, match="already exists"):
+        arrowmig.migrate(bets_db, str(target))
+    con = sqlite3.connect(target)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    con.close()
+    assert names == {"bets"}, "players must not have been created"
+
+
+def test_replace_truncate_and_append(bets_db: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "w.duckdb")
+    arrowmig.migrate(bets_db, target, tables=["players"])
+    cfg = arrowmig.MigrationConfig
+    again = arrowmig.migrate(bets_db, target, tables=["players"], config=cfg(mode="append"))
+    # Appending the same keys again violates the primary key: loud, and nothing doubled.
+    assert not again.ok and "key" in (again.tables[0].error or "").lower()
+    assert len(rows_of(target, "players")) == 50
+    arrowmig.migrate(bets_db, target, tables=["players"], config=cfg(mode="truncate"))
+    assert len(rows_of(target, "players")) == 50
+    arrowmig.migrate(bets_db, target, tables=["players"], config=cfg(mode="replace"))
+    assert rows_of(target, "players", "id") == sqlite_rows(bets_db, "players", "id")
+
+
+def test_append_to_incompatible_table_is_refused_before_writing(bets_db: str, tmp_path: Path) -> None:
+    target = tmp_path / "w.db"
+    make_sqlite(target, "CREATE TABLE players (id INTEGER, nickname TEXT);")
+    with pytest.raises(SchemaError, match="columns differ"):
+        arrowmig.migrate(bets_db, str(target), tables=["players"], config=arrowmig.MigrationConfig(mode="append"))
+    assert sqlite_rows(target, "players") == []
+
+
+def test_append_into_existing_narrower_types_casts_exactly(tmp_path: Path) -> None:
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER, b TEXT);", {"t": [(1, "x"), (2, "y")]})
+    target = str(tmp_path / "w.duckdb")
+    con = duckdb.connect(target)
+    con.execute("CREATE TABLE t (b VARCHAR, a INTEGER)")  # other order, narrower integer
+    con.close()
+    report = arrowmig.migrate(src, target, config=arrowmig.MigrationConfig(mode="append"))
+    assert report.ok
+    assert sorted(rows_of(target, "t")) == [("x", 1), ("y", 2)]
+
+
+def test_late_odd_values_never_crash_halfway(tmp_path: Path) -> None:
+    # 3,000 NULLs (three batches), then a text value in an INTEGER column and a real in another.
+    rows = [(i, None, i) for i in range(1, 3001)] + [(3001, "N/A", 2.5), (3002, 7, 2**60)]
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, late INTEGER, mix INTEGER);", {"t": rows})
+    target = str(tmp_path / "w.duckdb")
+    config = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=1000))
+    report = arrowmig.migrate(src, target, config=config)
+    assert report.ok, report.tables[0].error
+    got = rows_of(target, "t", "id")
+    assert got[3000] == (3001, "N/A", "2.5") and got[3001] == (3002, "7", str(2**60))
+    assert any("late" in n for n in report.tables[0].notes)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_hostile_identifiers_round_trip(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    table = 'we"ird; DROP TABLE t;--'
+    cols = ["select", "Mixed Case", "ñame ü", "a\"b"]
+    ddl = f"CREATE TABLE {q(table)} (" + ", ".join(f"{q(c)} TEXT" for c in cols) + ");"
+    src = make_sqlite(tmp_path / "s.db", ddl, {table: [("1", "2", "3", "4"), ("x", None, "ü", "'")]})
+    if kind == "postgresql":
+        target = request.getfixturevalue("pg_url")
+    else:
+        target = str(tmp_path / ("w.db" if kind == "sqlite" else "w.duckdb"))
+    report = arrowmig.migrate(src, target)
+    assert report.ok, report.tables[0].error
+    assert sorted(map(str, rows_of(target, table))) == sorted(map(str, sqlite_rows(src, table)))
+
+
+@pytest.mark.postgres
+def test_names_postgres_would_truncate_are_refused_before_writing(tmp_path: Path, pg_url: str) -> None:
+    long_name = "n" * 64
+    src = make_sqlite(tmp_path / "s.db", f"CREATE TABLE ok (a INTEGER); CREATE TABLE t ({long_name} INTEGER);")
+    with pytest.raises(SchemaError, match="63"):
+        arrowmig.migrate(src, pg_url)
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+
+
+@pytest.mark.postgres
+def test_duckdb_refuses_names_equal_but_for_case(tmp_path: Path, pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute('CREATE TABLE t ("Name" TEXT, "name" TEXT)')
+    with pytest.raises(SchemaError, match="case"):
+        arrowmig.migrate(pg_url, str(tmp_path / "w.duckdb"))
+
+
+def test_invalid_utf8_fails_its_table_only_with_a_precise_message(tmp_path: Path) -> None:
+    src = tmp_path / "s.db"
+    make_sqlite(src, "CREATE TABLE good (a INTEGER); CREATE TABLE bad (id INTEGER PRIMARY KEY, t TEXT);", {"good": [(1,), (2,)]})
+    con = sqlite3.connect(src)
+    con.execute("INSERT INTO bad VALUES (1, 'fine'), (2, CAST(x'66ff6f' AS TEXT))")
+    con.commit()
+    con.close()
+    report = arrowmig.migrate(str(src), str(tmp_path / "w.duckdb"))
+    by_name = {t.name: t for t in report.tables}
+    assert by_name["good"].status == "done" and by_name["good"].rows == 2
+    assert by_name["bad"].status == "failed"
+    error = by_name["bad"].error or ""
+    assert "'t'" in error and "id 2" in error and "UTF-8" in error and "\n" not in error
+    assert not report.ok
+
+
+@pytest.mark.postgres
+def test_nul_bytes_into_postgres_text_are_loud(tmp_path: Path, pg_url: str) -> None:
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);", {"t": [(1, "a\x00b")]})
+    report = arrowmig.migrate(src, pg_url)
+    assert report.tables[0].status == "failed"
+    assert "NUL" in (report.tables[0].error or "") and "id 1" in (report.tables[0].error or "")
+
+
+def test_named_view_is_copied(bets_db: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "w.duckdb")
+    report = arrowmig.migrate(bets_db, target, tables=["big_bets"])
+    assert report.ok and report.rows == len(sqlite_rows(bets_db, "big_bets"))
+
+
+def test_split_streams_move_every_row_once(tmp_path: Path) -> None:
+    rows = [(i * 3, f"v{i}") for i in range(1, 1001)]  # gaps in the key space
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);", {"t": rows})
+    target = str(tmp_path / "w.duckdb")
+    config = arrowmig.MigrationConfig(split_rows=150, parallel=3, batch=arrowmig.BatchConfig(batch_rows=64))
+    report = arrowmig.migrate(src, target, config=config)
+    assert report.ok and report.tables[0].streams == 7
+    assert rows_of(target, "t", "id") == rows
+
+
+def test_errors_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(ConnectError, match="does not exist"):
+        arrowmig.migrate(str(tmp_path / "missing.db"), str(tmp_path / "w.duckdb"))
+    assert not (tmp_path / "w.duckdb").exists()
+    with pytest.raises(UrlError):
+        arrowmig.migrate("mysql://x/y", str(tmp_path / "w.duckdb"))
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER);")
+    with pytest.raises(SchemaError, match="'nope' not found"):
+        arrowmig.migrate(src, str(tmp_path / "w.duckdb"), tables=["nope"])
+    not_sqlite = tmp_path / "text.db"
+    not_sqlite.write_text("hello, not a database")
+    with pytest.raises(ConnectError, match="not a SQLite database"):
+        arrowmig.migrate(str(not_sqlite), str(tmp_path / "w.duckdb"))
+
+
+def test_empty_tables_and_null_only_columns(tmp_path: Path) -> None:
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE e (a INTEGER, b REAL, c TEXT, d BLOB); CREATE TABLE n (a INTEGER, b TEXT);",
+        {"n": [(None, None)] * 10},
+    )
+    target = str(tmp_path / "w.duckdb")
+    report = arrowmig.migrate(src, target)
+    assert report.ok
+    con = duckdb.connect(target, read_only=True)
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'e'").fetchall())
+    con.close()
+    assert types == {"a": "BIGINT", "b": "DOUBLE", "c": "VARCHAR", "d": "BLOB"}
+    assert rows_of(target, "n") == [(None, None)] * 10

@@ -1,0 +1,333 @@
+"""The type plan: what profiling picks per column, what `plan --json` shows, --cast, rejects
+and their replay, and the round trips PostgreSQL -> SQLite and DuckDB -> PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from arrowmig import migrate
+from arrowmig.cli import main
+from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.errors import SchemaError
+from arrowmig.migrate import explain
+from arrowmig.rejects import decode_value, encode_value, file_safe
+
+
+def _sqlite(path: Path, script: str, rows: dict[str, list[tuple[Any, ...]]] | None = None) -> str:
+    con = sqlite3.connect(path)
+    con.executescript(script)
+    for table, values in (rows or {}).items():
+        marks = ", ".join("?" * len(values[0]))
+        con.executemany(f'INSERT INTO "{table}" VALUES ({marks})', values)
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _columns(plan: dict[str, Any], table: str) -> dict[str, dict[str, Any]]:
+    t = next(t for t in plan["tables"] if t["name"] == table)
+    return {c["name"]: c for c in t["columns"]}
+
+
+def test_plan_json_shows_the_type_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, price DECIMAL(10,2), cents DECIMAL(10,2), "
+        "ok BOOLEAN, bad BOOLEAN, made DATE, seen DATETIME, bad_dt DATETIME, epoch DATETIME, "
+        "code VARCHAR(2), big INTEGER, late INTEGER);",
+        {
+            "t": [
+                (
+                    1,
+                    1.25,
+                    100,
+                    1,
+                    2,
+                    "2024-01-31",
+                    "2024-01-31 10:00:00",
+                    "2024-01-31",
+                    17,
+                    "ab",
+                    2**60,
+                    1,
+                ),
+                (
+                    2,
+                    0.1,
+                    7,
+                    0,
+                    0,
+                    "1999-12-31",
+                    "2024-01-31 10:00:00.5",
+                    "31/01/2024",
+                    18,
+                    "c",
+                    0.5,
+                    "N/A",
+                ),
+            ]
+        },
+    )
+    assert main(["plan", db, str(tmp_path / "t.duckdb"), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    (table,) = plan["tables"]
+    assert table["name"] == "t" and table["rows"] == 2
+    cols = _columns(plan, "t")
+    assert cols["price"]["target_type"] == "DOUBLE" and cols["price"]["flags"]
+    assert cols["price"]["observed"] == ["real"]
+    assert cols["cents"]["target_type"] == "DECIMAL(10,2)" and not cols["cents"]["flags"]
+    assert cols["ok"]["target_type"] == "BOOLEAN"
+    assert cols["bad"]["target_type"] == "BIGINT" and cols["bad"]["flags"]
+    assert cols["made"]["arrow_type"] == "date32[day]"
+    assert cols["seen"]["arrow_type"] == "timestamp[us]"
+    assert cols["bad_dt"]["target_type"] == "VARCHAR" and "format" in cols["bad_dt"]["flags"][0]
+    assert cols["epoch"]["target_type"] == "BIGINT" and "epoch" in cols["epoch"]["flags"][0]
+    assert cols["code"]["target_type"] == "VARCHAR(2)"
+    assert cols["big"]["target_type"] == "VARCHAR" and "NUMERIC" in cols["big"]["flags"][0]
+    assert cols["late"]["observed"] == ["integer", "text"] and cols["late"]["flags"]
+    assert not (tmp_path / "t.duckdb").exists()  # nothing written
+
+
+@pytest.mark.postgres
+def test_plan_for_postgres_target(tmp_path: Path, pg_url: str) -> None:
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (big INTEGER, wide DECIMAL(50,5), r REAL);",
+        {"t": [(2**60, "1", 1.5), (0.5, "2", None)]},
+    )
+    cols = _columns(explain(db, pg_url).to_dict(), "t")
+    assert cols["big"]["target_type"] == "NUMERIC"
+    assert cols["wide"]["target_type"] == "NUMERIC(50,5)"  # integers that fit: as declared
+    assert cols["r"]["target_type"] == "DOUBLE PRECISION"
+
+
+@pytest.mark.postgres
+def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
+    import psycopg
+
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT, price DECIMAL(10,2));",
+        {"m": [(1, "10", 1.005), (2, "N/A", 2.5), (3, "30", None)]},
+    )
+    rejects = tmp_path / "rej"
+    code = main(
+        [
+            "migrate",
+            db,
+            pg_url,
+            "--cast",
+            "m.n=integer",
+            "--cast",
+            "m.price=numeric(10,2)",
+            "--on-error",
+            "reject",
+            "--reject-dir",
+            str(rejects),
+            "--progress",
+            "none",
+        ]
+    )
+    assert code == 1  # rows were rejected
+    (path,) = rejects.glob("*.jsonl")
+    (record,) = [json.loads(line) for line in path.read_text().splitlines()]
+    assert record == {
+        "table": "m",
+        "columns": ["id", "n", "price"],
+        "row": [2, "N/A", 2.5],
+        "key": {"id": 2},
+        "problems": [{"column": "n", "reason": "value does not convert to integer"}],
+    }
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, n, price FROM m ORDER BY id").fetchall() == [
+            (1, 10, decimal.Decimal("1.01")),  # the user asked for numeric(10,2): rounded
+            (3, 30, None),
+        ]
+        # The cause gets fixed: the column becomes text; then the rejects are replayed.
+        con.execute("ALTER TABLE m ALTER COLUMN n TYPE text")
+        con.commit()
+    assert main(["replay-rejects", str(rejects), pg_url]) == 0
+    assert not list(rejects.glob("*.jsonl"))  # renamed *.replayed: never loaded twice
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, n FROM m ORDER BY id").fetchall() == [
+            (1, "10"),
+            (2, "N/A"),
+            (3, "30"),
+        ]
+
+
+def test_fail_mode_message_names_table_column_key_value(tmp_path: Path) -> None:
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE good (a INTEGER); CREATE TABLE bad (id INTEGER PRIMARY KEY, s TEXT);"
+        "INSERT INTO good VALUES (1);"
+        "INSERT INTO bad VALUES (1, 'fine'), (2, CAST(x'ff' AS TEXT));",
+    )
+    report = migrate(db, str(tmp_path / "t.duckdb"), config=MigrationConfig())
+    by_name = {t.name: t for t in report.tables}
+    assert by_name["good"].status == "done"
+    assert by_name["bad"].status == "failed"
+    assert by_name["bad"].error is not None
+    assert by_name["bad"].error.startswith(
+        "table 'bad', column 's', id 2: text is not valid UTF-8: b'\\xff'"
+    )
+    assert "--on-error reject" in by_name["bad"].error
+
+
+def test_reject_values_round_trip_through_json() -> None:
+    values = [b"\x00", float("inf"), float("-inf"), -0.0, 1.5, "x", None, 2**70]
+    encoded = json.loads(json.dumps([encode_value(v) for v in values]))
+    assert encoded[:4] == [
+        {"base64": "AA=="},
+        {"float": "inf"},
+        {"float": "-inf"},
+        {"float": "-0.0"},
+    ]
+    back = [decode_value(v) for v in encoded]
+    assert back[0] == b"\x00" and back[1:3] == [float("inf"), float("-inf")]
+    assert str(back[3]) == "-0.0" and back[4:] == [1.5, "x", None, 2**70]
+    assert encode_value(float("nan")) == {"float": "nan"}
+    assert file_safe("plain_name") == "plain_name"
+    assert file_safe("a/b") != file_safe("a_b") and "/" not in file_safe("a/b")
+
+
+def test_retried_or_resumed_rows_are_not_rejected_twice(tmp_path: Path) -> None:
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);"
+        "INSERT INTO t VALUES (1, CAST(x'ff' AS TEXT)), (2, 'ok');",
+    )
+    rejects = tmp_path / "rej"
+    for _ in range(2):  # the same reject directory twice, as a resumed run would
+        migrate(
+            db,
+            str(tmp_path / "t.duckdb"),
+            config=MigrationConfig(mode="replace", on_error="reject", reject_dir=str(rejects)),
+        )
+    lines = (rejects / "t.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["row"] == [1, {"base64": "/w=="}]
+
+
+# -- round trips ------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_to_sqlite_keeps_types(tmp_path: Path, pg_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url) as con:
+        con.execute(
+            "CREATE TABLE rt (id serial PRIMARY KEY, n numeric(12,3), big numeric(50,2), "
+            "tz timestamptz, t time, u uuid, j json, jb jsonb, a int[], a2 text[], b bytea, "
+            "iv interval)"
+        )
+        con.execute(
+            "INSERT INTO rt (n, big, tz, t, u, j, jb, a, a2, b, iv) VALUES (1.5, "
+            "123456789012345678901234567890123456789012345678.25, '2024-01-02 03:04:05.123456+02', "
+            "'13:14:15.5', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', '{\"b\": [1, 2]}', "
+            "'{1,NULL,3}', '{{x,y},{z,\"w w\"}}', '\\x00ff', '1 day 02:00:00')"
+        )
+    target = tmp_path / "out.db"
+    report = migrate(pg_url, str(target))
+    assert report.ok, [t.error for t in report.tables]
+    con2 = sqlite3.connect(target)
+    row = con2.execute("SELECT n, big, tz, t, u, j, jb, a, a2, b FROM rt").fetchone()
+    con2.close()
+    assert row[0] == "1.500" and row[1] == "123456789012345678901234567890123456789012345678.25"
+    assert dt.datetime.fromisoformat(row[2]) == dt.datetime(
+        2024, 1, 2, 1, 4, 5, 123456, tzinfo=dt.UTC
+    )
+    assert row[2].endswith("+00:00")
+    assert dt.time.fromisoformat(row[3]) == dt.time(13, 14, 15, 500000)
+    assert row[4] == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    assert json.loads(row[5]) == {"a": 1} and json.loads(row[6]) == {"b": [1, 2]}
+    assert json.loads(row[7]) == [1, None, 3]
+    assert json.loads(row[8]) == [["x", "y"], ["z", "w w"]]  # never flattened
+    assert row[9] == b"\x00\xff"
+
+
+@pytest.mark.postgres
+def test_unsupported_postgres_type_is_a_clear_error(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE money_t (id int, m money)")
+    with pytest.raises(SchemaError, match=r"column 'm' has PostgreSQL type money"):
+        migrate(pg_url, str(tmp_path / "o.db"))
+
+
+@pytest.mark.postgres
+def test_duckdb_to_postgres_keeps_types(tmp_path: Path, pg_url: str) -> None:
+    import psycopg
+
+    src = tmp_path / "s.duckdb"
+    con = duckdb.connect(str(src))
+    con.execute("CREATE TYPE mood AS ENUM ('x', 'y')")
+    con.execute(
+        "CREATE TABLE dd (id INTEGER PRIMARY KEY, d DECIMAL(18,4), h HUGEINT, u UUID, j JSON, "
+        "tz TIMESTAMPTZ, t TIME, iv INTERVAL, l INTEGER[], s STRUCT(a INTEGER, b VARCHAR), "
+        "b BLOB, ub UBIGINT, e mood)"
+    )
+    con.execute(
+        "INSERT INTO dd VALUES (1, 12.3456, 170141183460469231731687303715884105727, "
+        "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": [1, 2]}', "
+        "'2024-01-02 03:04:05.123456+02', '13:14:15.5', INTERVAL '1 year 2 days 3 seconds', "
+        "[1, 2, NULL], {'a': 1, 'b': 'x'}, '\\x00\\xFF'::BLOB, 18446744073709551615, 'y')"
+    )
+    con.close()
+    report = migrate(str(src), pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as pg:
+        types = dict(
+            pg.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = 'dd'::regclass AND attnum > 0"
+            ).fetchall()
+        )
+        row = pg.execute(
+            "SELECT d, h, u::text, j, tz, t, iv::text, l, s, b, ub, e FROM dd"
+        ).fetchone()
+    assert types["d"] == "numeric(18,4)" and types["j"] == "jsonb" and types["u"] == "uuid"
+    assert types["tz"] == "timestamp with time zone" and types["iv"] == "interval"
+    assert row is not None
+    assert row[0] == decimal.Decimal("12.3456")
+    assert row[1] == 170141183460469231731687303715884105727
+    assert row[2] == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    assert row[3] == {"a": [1, 2]}
+    assert row[4] == dt.datetime(2024, 1, 2, 1, 4, 5, 123456, tzinfo=dt.UTC)
+    assert row[5] == dt.time(13, 14, 15, 500000)
+    assert row[6] == "1 year 2 days 00:00:03"
+    assert row[7] == [1, 2, None] and row[8] == {"a": 1, "b": "x"}
+    assert row[9] == b"\x00\xff" and row[10] == 18446744073709551615 and row[11] == "y"
+
+
+def test_sqlite_dates_and_decimals_to_duckdb(tmp_path: Path) -> None:
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE d (id INTEGER PRIMARY KEY, day DATE, at TIMESTAMP, qty DECIMAL(6,2));",
+        {"d": [(1, "2024-02-29", "2024-01-02T03:04:05.000001", 12), (2, None, None, -3)]},
+    )
+    target = tmp_path / "t.duckdb"
+    report = migrate(db, str(target), config=MigrationConfig(batch=BatchConfig(batch_rows=1)))
+    assert report.ok
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        rows = con.execute('SELECT day, "at", qty FROM d ORDER BY id').fetchall()
+        types = [r[1] for r in con.execute("DESCRIBE d").fetchall()]
+    finally:
+        con.close()
+    assert rows == [
+        (dt.date(2024, 2, 29), dt.datetime(2024, 1, 2, 3, 4, 5, 1), decimal.Decimal("12.00")),
+        (None, None, decimal.Decimal("-3.00")),
+    ]
+    assert types == ["BIGINT", "DATE", "TIMESTAMP", "DECIMAL(6,2)"]
