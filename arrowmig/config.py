@@ -66,6 +66,10 @@ class MigrationConfig:
     """Tables with more rows than this are read as several key-range streams."""
     retries: int = 3
     """Times a batch that failed with a transient error is tried again."""
+    resume: bool = False
+    """Continue the interrupted run recorded in the target's checkpoint table."""
+    keep_backup: bool = False
+    """In replace mode, keep the previous table under a backup name instead of dropping it."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -85,3 +85,6 @@ class TransferError(ArrowmigError):
 
 class TransientError(TransferError):
     """A failure that may pass if the batch is tried again."""
+
+    table_written: bool = False
+    """Set when the write side already used up its retries (the read must not be redone)."""

@@ -1,40 +1,37 @@
-"""The migrate verb: plan, prepare the target, run the streams, build keys, report."""
+"""The migrate verb: plan, prepare the target (or pick up an interrupted run), run the
+streams, put tables in place, report.
+"""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, fingerprint
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
-from arrowmig.endpoints.base import Endpoint
-from arrowmig.errors import ArrowmigError
+from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.errors import SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
+from arrowmig.loading import landing_for, prepare
 from arrowmig.meter import RunMeter
-from arrowmig.pipeline import StreamSettings, copy_stream
-from arrowmig.plan import (
-    MigrationPlan,
-    Stream,
-    TablePlan,
-    build_plan,
-    plan_streams,
+from arrowmig.model import KeyRange
+from arrowmig.plan import MigrationPlan, Stream, build_plan, plan_streams
+from arrowmig.report import MigrationReport
+from arrowmig.runner import (
+    Runner,
+    StopRequested,
+    StreamWork,
+    TableWork,
+    add_foreign_keys,
+    table_row,
 )
-from arrowmig.rejects import count_rejects, reject_writer
-from arrowmig.report import MigrationReport, TableReport
-from arrowmig.scheduler import MemoryBudget, Scheduler, StreamOutcome, WorkerConnections
 from arrowmig.urls import parse_url
 
+__all__ = ["StopRequested", "explain", "migrate", "transfer"]
+
 Progress = ProgressSink | Callable[[Event], None] | None
-
-
-class StopRequested(BaseException):
-    """Raised in the main thread by a signal handler to stop a run cleanly."""
-
-    def __init__(self, signal_name: str) -> None:
-        super().__init__(signal_name)
-        self.signal_name = signal_name
 
 
 def migrate(
@@ -69,275 +66,228 @@ def open_target(target: str, config: MigrationConfig) -> Endpoint:
 
 
 def transfer(
-    open_source: Callable[[], Endpoint],
+    open_source: Callable[[], Source],
     target: str,
     *,
     config: MigrationConfig,
     progress: Progress = None,
     source_label: str | None = None,
 ) -> MigrationReport:
-    """The engine behind migrate and generate: any source endpoint into the ``target`` URL."""
+    """The engine behind migrate and generate: any source into the ``target`` URL."""
     sink = as_sink(progress)
     meter = RunMeter()
     started = time.monotonic()
     with open_source() as src, open_target(target, config) as dst:
-        plan = build_plan(src, dst, config)
-        for table_plan in plan.tables:
-            table_plan.streams = plan_streams(
-                table_plan, src.key_bounds(table_plan.source), config.split_rows
-            )
+        label = source_label or src.url.redacted
+        _refuse_reading_own_target(src, dst, config)
+        plan = build_plan(src, dst, config, defer_conflicts=True)
+        run_id, basis = fingerprint(label, [p.source for p in plan.tables], config)
         report = MigrationReport(
-            source=source_label or src.url.redacted,
+            source=label,
             target=dst.url.redacted,
             mode=config.mode,
             skipped_views=plan.skipped_views,
+            run_id=run_id,
         )
-        _prepare_targets(dst, plan)
+        store = CheckpointStore(dst)
+        earlier = _earlier_run(store, run_id, plan, config)
+        if earlier is not None and any(
+            r.table_name == RUN_ROW and r.state == "complete" for r in earlier
+        ):
+            report.notes.append(f"run {run_id} already completed: nothing to resume")
+            sink.emit(Event("summary", report=report.to_dict()))
+            return report
+        conflicts = [
+            c for c in plan.conflicts if earlier is None or not _prepared(earlier, c.table)
+        ]
+        if conflicts:
+            raise conflicts[0]
+        store.ensure()
+        if earlier is None:
+            store.forget_run(run_id)
+        work = [_table_work(src, dst, store, p, config, run_id, earlier) for p in plan.tables]
+        store.record(_run_row(run_id, "running", basis))
         meter.set_baseline()
-    runner = _Run(
-        plan, config, report, meter, sink, open_source, lambda: open_target(target, config)
+    runner = Runner(
+        plan=plan,
+        work=work,
+        config=config,
+        report=report,
+        meter=meter,
+        sink=sink,
+        open_source=open_source,
+        open_target=lambda: open_target(target, config),
+        run_id=run_id,
     )
     meter.start_sampling()
     try:
-        runner.execute()
+        runner.execute(lambda w: _finish_without_streams(target, config, runner, w))
     finally:
         meter.stop_sampling()
         report.seconds = time.monotonic() - started
         report.peak_rss_bytes = meter.peak_rss
         report.baseline_rss_bytes = meter.baseline_rss
-    if runner.interrupted is None:
-        _add_foreign_keys(target, config, plan, report)
     report.interrupted = runner.interrupted
+    if runner.interrupted is None:
+        with open_target(target, config) as dst:
+            add_foreign_keys(dst, config, plan, report)
+            if all(t.status == "done" for t in report.tables):
+                # Done: only the run's own row stays, so a later --resume says so.
+                store = CheckpointStore(dst)
+                store.forget_run(run_id, keep_run_row=True)
+                store.record(_run_row(run_id, "complete", basis))
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
 
 
-def _prepare_targets(dst: Endpoint, plan: MigrationPlan) -> None:
-    for table_plan in plan.tables:
-        target = table_plan.target
-        if table_plan.action == "replace":
-            dst.drop_table(target.name)
-            dst.create_table(target)
-        elif table_plan.action == "truncate":
-            dst.truncate_table(target.name)
-        elif table_plan.action == "create" or not dst.table_exists(target.name):
-            dst.create_table(target)
+def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConfig) -> None:
+    """replace/truncate of the very table the run reads would destroy its own source."""
+    if config.mode not in ("replace", "truncate") or src.url.kind != dst.url.kind:
+        return
+    same_place = src.url.target == dst.url.target
+    if src.url.kind != "postgresql":
+        from pathlib import Path
 
-
-class _Run:
-    """The state of one run while its streams execute."""
-
-    def __init__(
-        self,
-        plan: MigrationPlan,
-        config: MigrationConfig,
-        report: MigrationReport,
-        meter: RunMeter,
-        sink: ProgressSink,
-        open_source: Callable[[], Endpoint],
-        open_target: Callable[[], Endpoint],
-    ) -> None:
-        self.plan = plan
-        self.config = config
-        self.report = report
-        self.meter = meter
-        self.sink = sink
-        self.by_table = {p.source.name: p for p in plan.tables}
-        self.scheduler = Scheduler(config.parallel, open_source, open_target)
-        self.budget = MemoryBudget(config.max_memory)
-        self.settings = StreamSettings(
-            retries=config.retries,
-            batch_rows=config.batch.batch_rows,
-            batch_bytes=config.batch.batch_bytes,
-            dialect=plan.target_dialect,
-            on_error=config.on_error,
-            rejects=reject_writer(config),
-        )
-        self.remaining = {p.source.name: len(p.streams) for p in plan.tables}
-        self.reports: dict[str, TableReport] = {}
-        self.lock = threading.Lock()
-        self.interrupted: str | None = None
-        for p in plan.tables:
-            table_report = TableReport(
-                name=p.source.name,
-                target_name=p.target.name,
-                streams=len(p.streams),
-                notes=list(p.notes),
-            )
-            self.reports[p.source.name] = table_report
-            report.tables.append(table_report)
-            meter.table(p.source.name, p.source.row_count)
-
-    def execute(self) -> None:
-        streams = [s for p in self.plan.tables for s in p.streams]
-        streams.sort(key=lambda s: -(s.est_rows or 0))
-        for p in self.plan.tables:
-            self.sink.emit(Event("start", table=p.source.name, total_rows=p.source.row_count))
-        try:
-            self.scheduler.run(streams, self._work, self._done)
-        except KeyboardInterrupt:
-            self.interrupted = "SIGINT"
-        except StopRequested as stop:
-            self.interrupted = stop.signal_name
-        count_rejects(self.settings.rejects, self.reports)
-        for table_report in self.reports.values():
-            if table_report.status == "pending":
-                table_report.status = "interrupted" if self.interrupted else "failed"
-                meter = self.meter.tables[table_report.name]
-                table_report.rows, table_report.bytes, table_report.seconds = (
-                    meter.rows,
-                    meter.bytes,
-                    meter.seconds,
-                )
-
-    def _work(self, stream: Stream, conns: WorkerConnections) -> int:
-        table_report = self.reports[stream.table]
-        if table_report.status == "failed":
-            raise _Skipped()
-        plan = self.by_table[stream.table]
-        meter = self.meter.tables[stream.table]
-        meter.start()
-
-        def on_batch(rows: int, n_bytes: int) -> None:
-            table_meter = self.meter.add(stream.table, rows, n_bytes)
-            self.sink.emit(
-                Event(
-                    "progress",
-                    table=stream.table,
-                    stream=stream.name,
-                    rows=table_meter.rows,
-                    total_rows=table_meter.total_rows,
-                    bytes=table_meter.bytes,
-                    rows_per_s=table_meter.rate.rate,
-                    eta_s=self.meter.eta_s,
-                    rss_bytes=self.meter.sample(),
-                )
-            )
-
-        def on_retry(message: str) -> None:
-            with self.lock:
-                table_report.retries += 1
-            self.sink.emit(Event("retry", table=stream.table, stream=stream.name, message=message))
-
-        return copy_stream(
-            stream,
-            plan.source,
-            plan.target,
-            conns,
-            self.settings,
-            self.budget,
-            self.scheduler.stop,
-            on_batch,
-            on_retry,
+        same_place = Path(src.url.target).resolve() == Path(dst.url.target).resolve()
+    if same_place and (src.schema or "") == (dst.schema or ""):
+        raise UsageError(
+            f"source and target are the same database: --mode {config.mode} would destroy the tables being read",
+            hint="pick another target database or schema (--target-schema)",
         )
 
-    def _done(self, outcome: StreamOutcome, conns: WorkerConnections) -> None:
-        stream: Stream = outcome.stream
-        table_report = self.reports[stream.table]
-        with self.lock:
-            self.remaining[stream.table] -= 1
-            last = self.remaining[stream.table] == 0
-            error = outcome.error
-            if (
-                error is not None
-                and not isinstance(error, _Skipped)
-                and table_report.status != "failed"
-            ):
-                table_report.status = "failed"
-                table_report.error = _describe(error)
-                self.sink.emit(
-                    Event(
-                        "error",
-                        table=stream.table,
-                        stream=stream.name,
-                        message=table_report.error,
-                    )
-                )
-        if (
-            not last
-            or table_report.status == "failed"
-            or self.scheduler.stop.is_set()
-            or outcome.skipped
-        ):
-            if last:
-                self._close_table(stream.table)
-            return
-        plan = self.by_table[stream.table]
-        try:
-            load = conns.target.finish_table(plan.target)
-            table_report.built = load.built
-            table_report.notes.extend(load.skipped)
-            table_report.status = "done"
-        except ArrowmigError as exc:
-            table_report.status = "failed"
-            table_report.error = _describe(exc)
-        self._close_table(stream.table)
 
-    def _close_table(self, name: str) -> None:
-        meter = self.meter.tables[name]
-        meter.finish()
-        table_report = self.reports[name]
-        table_report.rows, table_report.bytes, table_report.seconds = (
-            meter.rows,
-            meter.bytes,
-            meter.seconds,
+def _earlier_run(
+    store: CheckpointStore, run_id: str, plan: MigrationPlan, config: MigrationConfig
+) -> list[Row] | None:
+    """The checkpoint rows of the interrupted run to continue, or None to start afresh."""
+    if not config.resume:
+        return None
+    rows = store.rows(run_id)
+    if rows:
+        return rows
+    names = {p.source.name for p in plan.tables}
+    others = [
+        r
+        for r in store.rows()
+        if r.table_name in names and r.stream_name == TABLE_ROW and r.run_id != run_id
+    ]
+    unfinished = {
+        r.run_id for r in store.rows() if r.table_name == RUN_ROW and r.state != "complete"
+    }
+    clashing = [r for r in others if r.run_id in unfinished]
+    if clashing:
+        raise SchemaError(
+            f"cannot resume: the interrupted run {clashing[0].run_id} in {store.target.url.redacted} was "
+            "started with other options or another source schema (tables, mode, casts, on-error, or "
+            "the source's columns changed)",
+            hint="run again with the options of the interrupted run, or start afresh with --mode replace",
         )
-        if table_report.status == "done":
-            self.sink.emit(
-                Event(
-                    "table_done",
-                    table=name,
-                    rows=meter.rows,
-                    total_rows=meter.rows,
-                    bytes=meter.bytes,
-                    rows_per_s=table_report.rows_per_s,
+    return None
+
+
+def _prepared(rows: list[Row], table: str | None) -> bool:
+    return any(r.table_name == table and r.stream_name == TABLE_ROW for r in rows)
+
+
+def _table_work(
+    src: Source,
+    dst: Endpoint,
+    store: CheckpointStore,
+    table_plan: object,
+    config: MigrationConfig,
+    run_id: str,
+    earlier: list[Row] | None,
+) -> TableWork:
+    from arrowmig.plan import TablePlan
+
+    assert isinstance(table_plan, TablePlan)
+    name = table_plan.source.name
+    landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
+    mine = [r for r in earlier or [] if r.table_name == name]
+    table_state = next((r.state for r in mine if r.stream_name == TABLE_ROW), None)
+    work = TableWork(table_plan, landing)
+    if table_state == "loaded":
+        table_plan.streams = []
+        work.loaded = True
+        work.rows_before = sum(r.rows_done for r in mine if r.stream_name != TABLE_ROW)
+        return work
+    streams_done = [r for r in mine if r.stream_name != TABLE_ROW]
+    if table_state == "prepared" and landing.resumable and streams_done:
+        # Continue each stream after its last committed key; finished streams are skipped.
+        for r in streams_done:
+            stream = Stream(name, KeyRange(r.after_key, r.upto_key), 0, len(streams_done), None)
+            stream = replace(stream, index=_stream_index(r.stream_name))
+            if r.state != "done":
+                work.streams.append(
+                    StreamWork(_named(stream, r.stream_name), r.rows_done, r.last_key)
+                )
+            work.rows_before += r.rows_done
+        table_plan.streams = [w.stream for w in work.streams]
+        return work
+    # A fresh start (or a table without a usable key: loaded again from the beginning).
+    table_plan.streams = plan_streams(
+        table_plan, src.key_bounds(table_plan.source), config.split_rows
+    )
+    prepare(dst, landing)
+    for stream in table_plan.streams:
+        work.streams.append(StreamWork(stream))
+        if landing.resumable:
+            key_range = stream.key_range
+            store.record(
+                Row(
+                    run_id,
+                    name,
+                    stream.name,
+                    landing.physical.name,
+                    key_range.after if key_range else None,
+                    key_range.upto if key_range else None,
+                    None,
+                    0,
+                    "pending",
+                    None,
+                    None,
                 )
             )
+    store.record(table_row(run_id, work, "prepared"))
+    return work
 
 
-class _Skipped(Exception):
-    """A stream not run because another stream of its table failed."""
+def _stream_index(name: str) -> int:
+    if name.endswith("]") and "[" in name:
+        return int(name.rsplit("[", 1)[1].split("/")[0]) - 1
+    return 0
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, ArrowmigError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+def _named(stream: Stream, name: str) -> Stream:
+    """A stream rebuilt from its checkpoint keeps the name it was recorded under."""
+    count = int(name.rsplit("/", 1)[1].rstrip("]")) if name.endswith("]") and "/" in name else 1
+    return replace(stream, count=count)
 
 
-def _add_foreign_keys(
-    target: str, config: MigrationConfig, plan: MigrationPlan, report: MigrationReport
+def _finish_without_streams(
+    target: str, config: MigrationConfig, runner: Runner, work: TableWork
 ) -> None:
-    wanted = [(p, fk) for p in plan.tables for fk in p.source.foreign_keys]
-    if not wanted:
-        return
-    loaded = {t.name for t in report.tables if t.status == "done"}
-    if not config.foreign_keys:
-        for p, _fk in wanted:
-            report_for(report, p).notes.append("foreign key skipped (--no-foreign-keys)")
-        return
+    """A table whose streams all finished in the interrupted run: only its finishing is left."""
     with open_target(target, config) as dst:
-        add = getattr(dst, "add_foreign_key", None)
-        for p, fk in wanted:
-            table_report = report_for(report, p)
-            if add is None:
-                table_report.notes.append(
-                    f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table} not created: "
-                    f"{dst.dialect} cannot add foreign keys to loaded tables"
-                )
-            elif p.source.name in loaded and fk.ref_table in loaded:
-                try:
-                    table_report.built.append(add(p.target.name, fk))
-                except ArrowmigError as exc:
-                    table_report.notes.append(f"foreign key to {fk.ref_table} not created: {exc}")
-            else:
-                table_report.notes.append(
-                    f"foreign key to {fk.ref_table} not created: a table was not loaded"
-                )
+        runner._put_in_place(work, dst)
 
 
-def report_for(report: MigrationReport, plan: TablePlan) -> TableReport:
-    return next(t for t in report.tables if t.name == plan.source.name)
+def _run_row(run_id: str, state: str, basis: dict[str, object]) -> Row:
+    import json
+
+    return Row(
+        run_id,
+        RUN_ROW,
+        TABLE_ROW,
+        None,
+        None,
+        None,
+        None,
+        0,
+        state,
+        json.dumps(basis, sort_keys=True),
+        None,
+    )
 
 
 def explain(

@@ -4,19 +4,21 @@ worker writes the previous one to the target, each batch committed on its own.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.endpoints.validate import bad_rows, problem_error, screen_batch, without_rows
 from arrowmig.errors import TransientError
-from arrowmig.model import Table
+from arrowmig.model import KeyRange, Table
 from arrowmig.plan import Stream
 from arrowmig.rejects import RejectWriter
 from arrowmig.scheduler import MemoryBudget, WorkerConnections
@@ -126,6 +128,10 @@ class ReadAhead:
                 self._budget.release(item.nbytes)
 
 
+Checkpoint = Callable[[int, int | None], tuple[str, tuple[Any, ...]] | None]
+"""(rows committed so far in the stream, last key committed) -> the statement that records it."""
+
+
 def copy_stream(
     stream: Stream,
     source_table: Table,
@@ -136,10 +142,70 @@ def copy_stream(
     stop: threading.Event,
     on_batch: Callable[[int, int], None],
     on_retry: Callable[[str], None],
+    checkpoint: Checkpoint | None = None,
+    rows_before: int = 0,
 ) -> int:
-    """Move one stream; returns the rows written. ``on_batch(rows, bytes)`` after each commit."""
+    """Move one stream; returns the rows written. ``on_batch(rows, bytes)`` after each commit.
+
+    A transient error while reading re-opens the source and continues after the last
+    committed key (tables with a split key), so nothing is read twice or skipped.
+    """
+    progress = _StreamProgress(rows_before, stream.key_range.after if stream.key_range else None)
+    attempt = 0
+    while True:
+        key_range = KeyRange(progress.last_key, stream.key_range.upto if stream.key_range else None)
+        try:
+            _copy_range(
+                key_range,
+                source_table,
+                target_table,
+                conns,
+                settings,
+                budget,
+                stop,
+                on_batch,
+                on_retry,
+                checkpoint,
+                progress,
+            )
+            return progress.written
+        except TransientError as exc:
+            resumable = source_table.split_key is not None and not exc.table_written
+            if not resumable or attempt >= settings.retries or stop.is_set():
+                raise
+            attempt += 1
+            wait_s = random.uniform(0, min(settings.retry_max_wait_s, 0.5 * 2**attempt))
+            on_retry(
+                f"{exc} (reading again after key {progress.last_key}, retry {attempt}/{settings.retries} in {wait_s:.1f}s)"
+            )
+            conns.reset_source()
+            time.sleep(wait_s)
+
+
+@dataclass
+class _StreamProgress:
+    rows: int
+    """Rows committed in this stream, including those of an earlier run (resume)."""
+    last_key: int | None
+    written: int = 0
+    """Rows written by this call."""
+
+
+def _copy_range(
+    key_range: KeyRange,
+    source_table: Table,
+    target_table: Table,
+    conns: WorkerConnections,
+    settings: StreamSettings,
+    budget: MemoryBudget,
+    stop: threading.Event,
+    on_batch: Callable[[int, int], None],
+    on_retry: Callable[[str], None],
+    checkpoint: Checkpoint | None,
+    progress: _StreamProgress,
+) -> None:
     reader = conns.source.read(
-        source_table, batch_rows=settings.batch_rows, key_range=stream.key_range, with_key=True
+        source_table, batch_rows=settings.batch_rows, key_range=key_range, with_key=True
     )
     ahead = ReadAhead(
         sliced(iter(reader), settings.batch_rows, settings.batch_bytes),
@@ -147,7 +213,6 @@ def copy_stream(
         stop,
         settings.read_ahead,
     )
-    written = 0
     try:
         for batch in ahead:
             if stop.is_set():
@@ -165,17 +230,26 @@ def copy_stream(
                     assert settings.rejects is not None
                     settings.rejects.write(source_table, data, problems, keys)
                     data = without_rows(data, bad_rows(problems))
+                last_key = keys[len(keys) - 1].as_py() if len(keys) else None
+                after = checkpoint(progress.rows + data.num_rows, last_key) if checkpoint else None
                 out = _conform(data, target_table)
-                _write_with_retries(conns, target_table, out, settings, on_retry)
+                try:
+                    _write_with_retries(conns, target_table, out, settings, on_retry, after)
+                except TransientError as exc:
+                    exc.table_written = True  # the write side gave up: not a read to redo
+                    raise
             finally:
                 budget.release(batch.nbytes)
-            written += data.num_rows
+            progress.rows += data.num_rows
+            progress.written += data.num_rows
+            if last_key is not None:
+                progress.last_key = last_key
             on_batch(data.num_rows, data.nbytes)
     finally:
         ahead.close()
         reader.close()
-        conns.source.end_reads()
-    return written
+        with contextlib.suppress(Exception):
+            conns.source.end_reads()
 
 
 def _conform(batch: pa.RecordBatch, target: Table) -> pa.RecordBatch:
@@ -199,11 +273,12 @@ def _write_with_retries(
     batch: pa.RecordBatch,
     settings: StreamSettings,
     on_retry: Callable[[str], None],
+    after: tuple[str, tuple[Any, ...]] | None = None,
 ) -> None:
     attempt = 0
     while True:
         try:
-            conns.target.write_batch(table, batch)
+            conns.target.write_batch(table, batch, after=after)
             return
         except TransientError as exc:
             if attempt >= settings.retries:

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.config import MigrationConfig
-from arrowmig.endpoints.base import Endpoint
+from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, KeyRange, Table
 from arrowmig.schema import ddl_type
@@ -86,6 +86,8 @@ class MigrationPlan:
     tables: list[TablePlan]
     skipped_views: list[str]
     target_dialect: str
+    conflicts: list[SchemaError] = field(default_factory=list)
+    """Target tables that exist in create mode, when build_plan was asked to defer them."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,7 +101,7 @@ def _source_order(target: Table, source: Table) -> list[Column]:
     return [by_name[c.name] for c in source.columns]
 
 
-def select_tables(src: Endpoint, config: MigrationConfig) -> tuple[list[str], list[str]]:
+def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list[str]]:
     """The tables to move, and the views left out (views move only when named)."""
     tables = src.list_tables()
     views = src.list_views()
@@ -121,7 +123,12 @@ def select_tables(src: Endpoint, config: MigrationConfig) -> tuple[list[str], li
 
 
 def build_plan(
-    src: Endpoint, dst: Endpoint | None, config: MigrationConfig, *, dialect: str | None = None
+    src: Source,
+    dst: Endpoint | None,
+    config: MigrationConfig,
+    *,
+    dialect: str | None = None,
+    defer_conflicts: bool = False,
 ) -> MigrationPlan:
     """Describe every chosen table and decide its target shape, action and streams.
 
@@ -135,6 +142,7 @@ def build_plan(
         if table_name not in names:
             raise UsageError(f"--cast names table {table_name!r}, which is not part of this run")
     plans = []
+    conflicts: list[SchemaError] = []
     for name in names:
         source = src.describe(name, profile=config.profile)
         source = _apply_casts(source, casts)
@@ -145,11 +153,14 @@ def build_plan(
             dst.check_names(target)
             exists = dst.table_exists(name)
             if config.mode == "create" and exists:
-                raise SchemaError(
+                conflict = SchemaError(
                     f"table {name!r} already exists in {dst.url.redacted}",
-                    hint="use --mode replace, append or truncate, or drop it first",
+                    hint="use --mode replace, append or truncate, --resume to continue an interrupted run, or drop it first",
                     table=name,
                 )
+                if not defer_conflicts:
+                    raise conflict
+                conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
                 target = _append_target(source, dst.target_schema_of(name))
             elif config.mode in ("append", "truncate"):
@@ -157,7 +168,7 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
     plans.sort(key=lambda p: -(p.source.row_count or 0))
-    return MigrationPlan(plans, skipped_views, target_dialect)
+    return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
 
 
 def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:

@@ -56,6 +56,10 @@ class MigrationReport:
     interrupted: str | None = None
     """The signal name when the run was stopped by SIGINT or SIGTERM."""
     verify: dict[str, Any] | None = None
+    run_id: str | None = None
+    """The run's fingerprint: the key of its rows in the target's checkpoint table."""
+    notes: list[str] = field(default_factory=list)
+    """Things about the whole run the user should know (e.g. a resume that had nothing to do)."""
 
     @property
     def rows(self) -> int:
@@ -106,6 +110,8 @@ class MigrationReport:
             "rejected": self.rejected,
             "skipped_views": self.skipped_views,
             "interrupted": self.interrupted,
+            "run_id": self.run_id,
+            "notes": self.notes,
             "tables": [t.to_dict() for t in self.tables],
             **({"verify": self.verify} if self.verify is not None else {}),
         }

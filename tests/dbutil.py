@@ -26,7 +26,9 @@ def sqlite_rows(path: str | Path, table: str, order: str | None = None) -> list[
         con.close()
 
 
-def duckdb_rows(path: str | Path, table: str, order: str | None = None, schema: str = "main") -> list[tuple[Any, ...]]:
+def duckdb_rows(
+    path: str | Path, table: str, order: str | None = None, schema: str = "main"
+) -> list[tuple[Any, ...]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         sql = f"SELECT * FROM {q(schema)}.{q(table)}" + (f" ORDER BY {q(order)}" if order else "")
@@ -35,7 +37,9 @@ def duckdb_rows(path: str | Path, table: str, order: str | None = None, schema: 
         con.close()
 
 
-def pg_rows(url: str, table: str, order: str | None = None, schema: str = "public") -> list[tuple[Any, ...]]:
+def pg_rows(
+    url: str, table: str, order: str | None = None, schema: str = "public"
+) -> list[tuple[Any, ...]]:
     with psycopg.connect(url) as con:
         sql = f"SELECT * FROM {q(schema)}.{q(table)}" + (f" ORDER BY {q(order)}" if order else "")
         return list(con.execute(sql).fetchall())

@@ -16,7 +16,9 @@ from arrowmig.errors import ConnectError, SchemaError, UrlError
 from tests.dbutil import pg_columns, pg_rows, q, rows_of, sqlite_rows
 
 
-def make_sqlite(path: Path, script: str, rows: dict[str, list[tuple[object, ...]]] | None = None) -> str:
+def make_sqlite(
+    path: Path, script: str, rows: dict[str, list[tuple[object, ...]]] | None = None
+) -> str:
     con = sqlite3.connect(path)
     con.executescript(script)
     for table, data in (rows or {}).items():
@@ -41,7 +43,9 @@ def bets_db(tmp_path: Path) -> str:
         """,
         {
             "players": [(i, f"p{i}", i / 3) for i in range(1, 51)],
-            "bets": [(i, 1 + i % 50, i * 1.25, "won" if i % 2 else "lost-long") for i in range(1, 2001)],
+            "bets": [
+                (i, 1 + i % 50, i * 1.25, "won" if i % 2 else "lost-long") for i in range(1, 2001)
+            ],
         },
     )
 
@@ -55,21 +59,34 @@ def test_sqlite_to_duckdb_copies_rows_keys_and_indexes(bets_db: str, tmp_path: P
     assert "primary key (id)" in bets.built and "index bets_player" in bets.built
     assert report.skipped_views == ["big_bets"]
     con = duckdb.connect(target, read_only=True)
-    assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'bets_player'").fetchone() == (1,)
+    assert con.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'bets_player'"
+    ).fetchone() == (1,)
     con.close()
 
 
 @pytest.mark.postgres
-def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(bets_db: str, pg_url: str) -> None:
+def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
+    bets_db: str, pg_url: str
+) -> None:
     report = arrowmig.migrate(bets_db, pg_url)
     assert report.ok, [t.error for t in report.tables]
     assert pg_rows(pg_url, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
     cols = pg_columns(pg_url, "players")
-    assert cols == [("id", "bigint", True), ("name", "text", True), ("rating", "double precision", False)]
+    assert cols == [
+        ("id", "bigint", True),
+        ("name", "text", True),
+        ("rating", "double precision", False),
+    ]
     # VARCHAR(4) that SQLite never enforced must not truncate: 'lost-long' is 9 characters.
-    assert ("text" in dict((c, t) for c, t, _ in pg_columns(pg_url, "bets"))["status"])
+    assert "text" in dict((c, t) for c, t, _ in pg_columns(pg_url, "bets"))["status"]
     with psycopg.connect(pg_url) as con:
-        kinds = {r[0] for r in con.execute("SELECT contype FROM pg_constraint WHERE conrelid = 'bets'::regclass")}
+        kinds = {
+            r[0]
+            for r in con.execute(
+                "SELECT contype FROM pg_constraint WHERE conrelid = 'bets'::regclass"
+            )
+        }
     assert {"p", "f"} <= kinds
 
 
@@ -98,16 +115,22 @@ def test_replace_truncate_and_append(bets_db: str, tmp_path: Path) -> None:
     assert rows_of(target, "players", "id") == sqlite_rows(bets_db, "players", "id")
 
 
-def test_append_to_incompatible_table_is_refused_before_writing(bets_db: str, tmp_path: Path) -> None:
+def test_append_to_incompatible_table_is_refused_before_writing(
+    bets_db: str, tmp_path: Path
+) -> None:
     target = tmp_path / "w.db"
     make_sqlite(target, "CREATE TABLE players (id INTEGER, nickname TEXT);")
     with pytest.raises(SchemaError, match="columns differ"):
-        arrowmig.migrate(bets_db, str(target), tables=["players"], config=arrowmig.MigrationConfig(mode="append"))
+        arrowmig.migrate(
+            bets_db, str(target), tables=["players"], config=arrowmig.MigrationConfig(mode="append")
+        )
     assert sqlite_rows(target, "players") == []
 
 
 def test_append_into_existing_narrower_types_casts_exactly(tmp_path: Path) -> None:
-    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER, b TEXT);", {"t": [(1, "x"), (2, "y")]})
+    src = make_sqlite(
+        tmp_path / "s.db", "CREATE TABLE t (a INTEGER, b TEXT);", {"t": [(1, "x"), (2, "y")]}
+    )
     target = str(tmp_path / "w.duckdb")
     con = duckdb.connect(target)
     con.execute("CREATE TABLE t (b VARCHAR, a INTEGER)")  # other order, narrower integer
@@ -120,7 +143,11 @@ def test_append_into_existing_narrower_types_casts_exactly(tmp_path: Path) -> No
 def test_late_odd_values_never_crash_halfway(tmp_path: Path) -> None:
     # 3,000 NULLs (three batches), then a text value in an INTEGER column and a real in another.
     rows = [(i, None, i) for i in range(1, 3001)] + [(3001, "N/A", 2.5), (3002, 7, 2**60)]
-    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, late INTEGER, mix INTEGER);", {"t": rows})
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, late INTEGER, mix INTEGER);",
+        {"t": rows},
+    )
     target = str(tmp_path / "w.duckdb")
     config = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=1000))
     report = arrowmig.migrate(src, target, config=config)
@@ -131,11 +158,15 @@ def test_late_odd_values_never_crash_halfway(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
-def test_hostile_identifiers_round_trip(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_hostile_identifiers_round_trip(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     table = 'we"ird; DROP TABLE t;--'
-    cols = ["select", "Mixed Case", "ñame ü", "a\"b"]
+    cols = ["select", "Mixed Case", "ñame ü", 'a"b']
     ddl = f"CREATE TABLE {q(table)} (" + ", ".join(f"{q(c)} TEXT" for c in cols) + ");"
-    src = make_sqlite(tmp_path / "s.db", ddl, {table: [("1", "2", "3", "4"), ("x", None, "ü", "'")]})
+    src = make_sqlite(
+        tmp_path / "s.db", ddl, {table: [("1", "2", "3", "4"), ("x", None, "ü", "'")]}
+    )
     if kind == "postgresql":
         target = request.getfixturevalue("pg_url")
     else:
@@ -146,13 +177,19 @@ def test_hostile_identifiers_round_trip(kind: str, tmp_path: Path, request: pyte
 
 
 @pytest.mark.postgres
-def test_names_postgres_would_truncate_are_refused_before_writing(tmp_path: Path, pg_url: str) -> None:
+def test_names_postgres_would_truncate_are_refused_before_writing(
+    tmp_path: Path, pg_url: str
+) -> None:
     long_name = "n" * 64
-    src = make_sqlite(tmp_path / "s.db", f"CREATE TABLE ok (a INTEGER); CREATE TABLE t ({long_name} INTEGER);")
+    src = make_sqlite(
+        tmp_path / "s.db", f"CREATE TABLE ok (a INTEGER); CREATE TABLE t ({long_name} INTEGER);"
+    )
     with pytest.raises(SchemaError, match="63"):
         arrowmig.migrate(src, pg_url)
     with psycopg.connect(pg_url) as con:
-        assert con.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone() == (0,)
 
 
 @pytest.mark.postgres
@@ -165,7 +202,11 @@ def test_duckdb_refuses_names_equal_but_for_case(tmp_path: Path, pg_url: str) ->
 
 def test_invalid_utf8_fails_its_table_only_with_a_precise_message(tmp_path: Path) -> None:
     src = tmp_path / "s.db"
-    make_sqlite(src, "CREATE TABLE good (a INTEGER); CREATE TABLE bad (id INTEGER PRIMARY KEY, t TEXT);", {"good": [(1,), (2,)]})
+    make_sqlite(
+        src,
+        "CREATE TABLE good (a INTEGER); CREATE TABLE bad (id INTEGER PRIMARY KEY, t TEXT);",
+        {"good": [(1,), (2,)]},
+    )
     con = sqlite3.connect(src)
     con.execute("INSERT INTO bad VALUES (1, 'fine'), (2, CAST(x'66ff6f' AS TEXT))")
     con.commit()
@@ -181,7 +222,11 @@ def test_invalid_utf8_fails_its_table_only_with_a_precise_message(tmp_path: Path
 
 @pytest.mark.postgres
 def test_nul_bytes_into_postgres_text_are_loud(tmp_path: Path, pg_url: str) -> None:
-    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);", {"t": [(1, "a\x00b")]})
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);",
+        {"t": [(1, "a\x00b")]},
+    )
     report = arrowmig.migrate(src, pg_url)
     assert report.tables[0].status == "failed"
     assert "NUL" in (report.tables[0].error or "") and "id 1" in (report.tables[0].error or "")
@@ -195,9 +240,13 @@ def test_named_view_is_copied(bets_db: str, tmp_path: Path) -> None:
 
 def test_split_streams_move_every_row_once(tmp_path: Path) -> None:
     rows = [(i * 3, f"v{i}") for i in range(1, 1001)]  # gaps in the key space
-    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);", {"t": rows})
+    src = make_sqlite(
+        tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);", {"t": rows}
+    )
     target = str(tmp_path / "w.duckdb")
-    config = arrowmig.MigrationConfig(split_rows=150, parallel=3, batch=arrowmig.BatchConfig(batch_rows=64))
+    config = arrowmig.MigrationConfig(
+        split_rows=150, parallel=3, batch=arrowmig.BatchConfig(batch_rows=64)
+    )
     report = arrowmig.migrate(src, target, config=config)
     assert report.ok and report.tables[0].streams == 7
     assert rows_of(target, "t", "id") == rows
@@ -228,7 +277,11 @@ def test_empty_tables_and_null_only_columns(tmp_path: Path) -> None:
     report = arrowmig.migrate(src, target)
     assert report.ok
     con = duckdb.connect(target, read_only=True)
-    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'e'").fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'e'"
+        ).fetchall()
+    )
     con.close()
     assert types == {"a": "BIGINT", "b": "DOUBLE", "c": "VARCHAR", "d": "BLOB"}
     assert rows_of(target, "n") == [(None, None)] * 10

@@ -22,8 +22,12 @@ import arrowmig
 from tests.dbutil import pg_rows, q, rows_of
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
-FLOATS = st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, math.inf, -math.inf, 5e-324, 1.7976931348623157e308])
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+FLOATS = st.floats(allow_nan=False) | st.sampled_from(
+    [0.0, -0.0, math.inf, -math.inf, 5e-324, 1.7976931348623157e308]
+)
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
 ROW = st.tuples(
     st.none() | INT64,
     st.none() | FLOATS,
@@ -35,7 +39,7 @@ TABLES = st.lists(ROW, max_size=25)
 
 COLUMNS = ("i", "f", "s", "b", "flag")
 DDL = {
-    "sqlite": 'CREATE TABLE {t} (id INTEGER PRIMARY KEY, i INTEGER, f REAL, s TEXT, b BLOB, flag BOOLEAN)',
+    "sqlite": "CREATE TABLE {t} (id INTEGER PRIMARY KEY, i INTEGER, f REAL, s TEXT, b BLOB, flag BOOLEAN)",
     "duckdb": "CREATE TABLE {t} (id BIGINT PRIMARY KEY, i BIGINT, f DOUBLE, s VARCHAR, b BLOB, flag BOOLEAN)",
     "postgresql": "CREATE TABLE {t} (id BIGINT PRIMARY KEY, i BIGINT, f DOUBLE PRECISION, s TEXT, b BYTEA, flag BOOLEAN)",
 }
@@ -90,7 +94,11 @@ def without_negative_zero(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 def held(url: str, schema: str = "public") -> list[tuple[Any, ...]]:
     """What a database holds, read with its own client (SQLite, for one, keeps no -0.0 in REAL)."""
     got = []
-    fetched = pg_rows(url, TABLE, "id", schema=schema) if url.startswith("postgresql") else rows_of(url, TABLE, "id")
+    fetched = (
+        pg_rows(url, TABLE, "id", schema=schema)
+        if url.startswith("postgresql")
+        else rows_of(url, TABLE, "id")
+    )
     for row in fetched:
         n, i, f, s, b, flag = row
         got.append((n, i, canon(f), s, canon(b), canon_flag(flag)))
@@ -112,10 +120,15 @@ def endpoints(tmp_path: Path, pg_url: str) -> dict[str, tuple[str, str]]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("source_kind", ["sqlite", "duckdb", "postgresql"])
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=TABLES, batch_rows=st.sampled_from([1, 3, 1000]))
 def test_every_pair_reads_back_equal(
-    source_kind: str, rows: list[tuple[Any, ...]], batch_rows: int, endpoints: dict[str, tuple[str, str]]
+    source_kind: str,
+    rows: list[tuple[Any, ...]],
+    batch_rows: int,
+    endpoints: dict[str, tuple[str, str]],
 ) -> None:
     source_url = endpoints[source_kind][0]
     build_source(source_kind, source_url, rows)

@@ -17,7 +17,11 @@ from arrowmig.urls import parse_url, redact
         ("/tmp/x.SQLITE", "sqlite", "/tmp/x.SQLITE"),
         ("warehouse.duckdb", "duckdb", "warehouse.duckdb"),
         ("postgres://u@h/db", "postgresql", "postgresql://u@h/db"),
-        ("postgresql://u:p@h:5432/db?sslmode=require", "postgresql", "postgresql://u:p@h:5432/db?sslmode=require"),
+        (
+            "postgresql://u:p@h:5432/db?sslmode=require",
+            "postgresql",
+            "postgresql://u:p@h:5432/db?sslmode=require",
+        ),
     ],
 )
 def test_urls_resolve_to_their_endpoint(url: str, kind: str, target: str) -> None:

@@ -74,6 +74,14 @@ def migration_options(f: Any) -> Any:
         ),
         click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys."),
         click.option(
+            "--resume", is_flag=True, help="Continue the interrupted run recorded in the target."
+        ),
+        click.option(
+            "--keep-backup",
+            is_flag=True,
+            help="With --mode replace, keep the old table under a backup name.",
+        ),
+        click.option(
             "--on-error",
             type=click.Choice(["fail", "reject"]),
             default="fail",
@@ -106,6 +114,8 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         "profile": not opts.get("no_profile"),
         "casts": parse_casts(tuple(opts.get("casts") or ())),
         "foreign_keys": not opts.get("no_foreign_keys"),
+        "resume": bool(opts.get("resume")),
+        "keep_backup": bool(opts.get("keep_backup")),
         "on_error": opts.get("on_error") or "fail",
         "reject_dir": opts.get("reject_dir"),
     }

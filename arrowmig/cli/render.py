@@ -55,6 +55,8 @@ def report_text(report: MigrationReport) -> str:
             out.append(f"  {t.name}: built {', '.join(t.built)}")
         if t.rejected:
             out.append(f"  {t.name}: {t.rejected:,} rows rejected")
+    for note in report.notes:
+        out.append(f"  {note}")
     if report.skipped_views:
         out.append(
             f"  views skipped (name them with --tables to copy): {', '.join(report.skipped_views)}"

@@ -18,8 +18,8 @@ INTERNAL_PREFIX = "_arrowmig_"
 
 
 @runtime_checkable
-class Endpoint(Protocol):
-    """A database that tables can be read from and written to as Arrow batches."""
+class Source(Protocol):
+    """Where tables are read from as Arrow batches (a database, or the dataset generator)."""
 
     url: EndpointUrl
     dialect: str
@@ -79,6 +79,11 @@ class Endpoint(Protocol):
         """Close every reader this endpoint handed out (a stream stopped early leaves one open)."""
         ...
 
+
+@runtime_checkable
+class Endpoint(Source, Protocol):
+    """A database that tables can be read from and written to as Arrow batches."""
+
     # -- target side --------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
         """Raise SchemaError for a table or column name this database cannot hold."""
@@ -96,8 +101,32 @@ class Endpoint(Protocol):
         """The Arrow types batches must have to be written into an existing table."""
         ...
 
-    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
-        """Append one batch (of ``table.arrow_schema``) in its own transaction and commit it."""
+    def write_batch(
+        self,
+        table: Table,
+        batch: pa.RecordBatch,
+        *,
+        after: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> None:
+        """Append one batch (of ``table.arrow_schema``) in its own transaction and commit it.
+
+        ``after`` is one more statement (SQL, parameters) run in the same transaction: the
+        checkpoint that records the batch commits with it or not at all.
+        """
+        ...
+
+    def param(self, index: int) -> str:
+        """The placeholder for the ``index``-th (1-based) parameter in this dialect."""
+        ...
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction; its rows, if it returns any."""
+        ...
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
+        """Several statements that take effect together or not at all."""
         ...
 
     def finish_table(self, table: Table) -> TableLoad:

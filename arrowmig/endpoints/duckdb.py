@@ -305,13 +305,53 @@ class DuckDBEndpoint(BaseEndpoint):
     def target_schema_of(self, name: str) -> pa.Schema:
         return self.describe(name, profile=False).arrow_schema
 
-    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+    def param(self, index: int) -> str:
+        return f"${index}"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction; rows if it returns any."""
+        with self._lock:
+            try:
+                result = self._conn.execute(sql, list(params))
+                rows: list[tuple[Any, ...]] = result.fetchall() if result.description else []
+            except Exception as exc:
+                raise self.translate(exc, "running a statement") from exc
+        return rows
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
+        """Several statements that take effect together or not at all."""
+        with self._lock:
+            try:
+                self._conn.begin()
+                for sql in statements:
+                    self._conn.execute(sql)
+                self._conn.commit()
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+                raise self.translate(exc, what, table) from exc
+
+    def write_batch(
+        self,
+        table: Table,
+        batch: pa.RecordBatch,
+        *,
+        after: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> None:
         batch = to_wire(batch, table, "duckdb")
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
         with self._lock:
-            self._insert(table, batch, cols)
+            self._insert(table, batch, cols, after)
 
-    def _insert(self, table: Table, batch: pa.RecordBatch, cols: str) -> None:
+    def _insert(
+        self,
+        table: Table,
+        batch: pa.RecordBatch,
+        cols: str,
+        after: tuple[str, tuple[Any, ...]] | None,
+    ) -> None:
         # DuckDB finds the batch through its replacement scan of this local variable.
         # register()/from_arrow() raced inside DuckDB when several connections of one
         # process inserted at once ("python_arrow_scan does not exist"); this did not.
@@ -321,6 +361,8 @@ class DuckDBEndpoint(BaseEndpoint):
             self._conn.execute(
                 f"INSERT INTO {qualified(table.name, self._schema)} ({cols}) SELECT * FROM _arrowmig_batch"
             )
+            if after is not None:
+                self._conn.execute(after[0], list(after[1]))
             self._conn.commit()
         except Exception as exc:
             with contextlib.suppress(Exception):

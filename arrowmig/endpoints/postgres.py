@@ -357,7 +357,41 @@ class PostgresEndpoint(BaseEndpoint):
     def target_schema_of(self, name: str) -> pa.Schema:
         return self.describe(name, profile=False).arrow_schema
 
-    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+    def param(self, index: int) -> str:
+        return f"${index}"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction; rows if it returns any."""
+        try:
+            self._cursor.execute(sql, params or None)
+            rows: list[tuple[Any, ...]] = (
+                self._cursor.fetchall() if self._cursor.description else []
+            )
+            self._conn.commit()
+        except Exception as exc:
+            self._conn.rollback()
+            raise self.translate(exc, "running a statement") from exc
+        return rows
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
+        """Several statements that take effect together or not at all."""
+        try:
+            for sql in statements:
+                self._cursor.execute(sql)
+            self._conn.commit()
+        except Exception as exc:
+            self._conn.rollback()
+            raise self.translate(exc, what, table) from exc
+
+    def write_batch(
+        self,
+        table: Table,
+        batch: pa.RecordBatch,
+        *,
+        after: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> None:
         batch = to_wire(batch, table, "postgresql")
         check_no_nul(batch, table, None)
         staging = (
@@ -372,6 +406,8 @@ class PostgresEndpoint(BaseEndpoint):
                 self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
                 self._cursor.execute(_move_staged_sql(table, staging, self._schema))
                 self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
+            if after is not None:
+                self._cursor.execute(after[0], after[1])
             self._conn.commit()
         except Exception as exc:
             self._conn.rollback()

@@ -15,9 +15,8 @@ import pyarrow.compute as pc
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint
 from arrowmig.endpoints.sqlite_profile import (
     choose,
-    parse_profile,
     primer_literal,
-    profile_sql,
+    profile_table,
     read_expression,
 )
 from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
@@ -170,12 +169,11 @@ class SQLiteEndpoint(BaseEndpoint):
         profiles: list[Any] = [None] * len(names)
         if profile:
             try:
-                (row,) = self._query(
-                    profile_sql(quote_ident(name), names, [r[1] or "" for r in info])
+                row_count, profiles = profile_table(
+                    self._query, quote_ident(name), names, [r[1] or "" for r in info]
                 )
             except Exception as exc:
                 raise self.translate(exc, f"profiling {name!r}", name) from exc
-            row_count, profiles = parse_profile(row, names)
         else:
             row_count = int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
         columns = [choose(r[0], r[1] or "", profiles[i], bool(r[2])) for i, r in enumerate(info)]
@@ -405,7 +403,44 @@ class SQLiteEndpoint(BaseEndpoint):
             )
         return pa.schema(fields)
 
-    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+    def param(self, index: int) -> str:
+        return "?"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction; rows if it returns any."""
+        with self._lock:
+            try:
+                self._cursor.execute(sql, params or None)
+                rows: list[tuple[Any, ...]] = (
+                    self._cursor.fetchall() if self._cursor.description else []
+                )
+                self._conn.commit()
+            except Exception as exc:
+                self._conn.rollback()
+                raise self.translate(exc, "running a statement") from exc
+        return rows
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
+        """Several statements that take effect together or not at all."""
+        self._ensure_write_mode()
+        with self._lock:
+            try:
+                for sql in statements:
+                    self._cursor.execute(sql)
+                self._conn.commit()
+            except Exception as exc:
+                self._conn.rollback()
+                raise self.translate(exc, what, table) from exc
+
+    def write_batch(
+        self,
+        table: Table,
+        batch: pa.RecordBatch,
+        *,
+        after: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> None:
         self._ensure_write_mode()
         batch = to_wire(batch, table, "sqlite")
         zeros = _count_negative_zeros(batch)
@@ -415,19 +450,26 @@ class SQLiteEndpoint(BaseEndpoint):
                 _negative_zeros[key] = _negative_zeros.get(key, 0) + zeros
             try:
                 self._cursor.adbc_ingest(table.name, batch, mode="append")
+                if after is not None:
+                    self._cursor.execute(after[0], after[1])
                 self._conn.commit()
             except Exception as exc:
                 self._conn.rollback()
                 raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
+    def pop_notes(self, name: str) -> list[str]:
+        """What the writes into ``name`` changed that the report must say."""
+        with self._lock:
+            zeros = _negative_zeros.pop((self._lock_key, name), 0)
+        if zeros:
+            return [
+                f"{zeros:,} values of -0.0 are stored as 0.0: SQLite REAL columns have no negative zero"
+            ]
+        return []
+
     def finish_table(self, table: Table) -> TableLoad:
         load = TableLoad()
-        with self._lock:
-            zeros = _negative_zeros.pop((self._lock_key, table.name), 0)
-        if zeros:
-            load.skipped.append(
-                f"{zeros:,} values of -0.0 are stored as 0.0: SQLite REAL columns have no negative zero"
-            )
+        load.skipped.extend(self.pop_notes(table.name))
         if table.primary_key:
             load.built.append(f"primary key ({', '.join(table.primary_key)})")
         for index in table.indexes:

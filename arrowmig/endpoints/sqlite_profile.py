@@ -1,5 +1,6 @@
-"""SQLite stores any value in any column: this module looks at the values (one aggregate
-pass per table) and picks, per column, an Arrow type that holds every one of them.
+"""SQLite stores any value in any column: this module looks at the values (one cheap scan per
+table, a second only for columns that surprise it) and picks, per column, an Arrow type that
+holds every one of them.
 
 The rules (docs/types.md has them as a table): integers stay BIGINT; reals are doubles;
 integers mixed with reals become doubles only while every integer is exact in a double;
@@ -12,7 +13,9 @@ varchar(n) only when every value fits. Anything else is text (or bytes), and fla
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -31,7 +34,11 @@ _TIME_GLOB = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
 
 @dataclass(frozen=True)
 class ColumnProfile:
-    """Counts of each storage class in one column, the integer range, lengths and formats."""
+    """Counts of each storage class in one column, the integer range, lengths and formats.
+
+    The counts are always exact. ``profile_table`` gathers the other details only where the
+    column's decision reads them; ``parse_profile`` (every aggregate) has them all.
+    """
 
     integers: int = 0
     reals: int = 0
@@ -130,66 +137,154 @@ def _varchar_limit(declared: str) -> int | None:
 
 
 # -- the profile query ------------------------------------------------------------------------
+#
+# SQLite's cost is per aggregate per row: asking every column for every class count, range,
+# length and format (14 aggregates each) took longer than reading the whole table. So the
+# profile asks only what the decisions need, in at most three statements:
+#
+# 0. When a declared type says nothing about the class (untyped, DECIMAL, other NUMERIC), the
+#    first row's class is taken as the guess (LIMIT 1: free).
+# 1. One scan counts, per column, the non-NULL values and the values of the expected class.
+#    Equal counts prove the column holds that class alone (typeof() is exact, whatever the
+#    column's affinity: views and edited schemas break affinity), and the same scan gathers the
+#    details that this declared type's decision reads, nothing else.
+# 2. Only the columns whose counts differ get a second scan with every aggregate, so their
+#    classes, ranges and formats, and the notes built from them, are exact.
+#
+# Columns whose declared type guesses nothing and whose first row is NULL get every aggregate
+# in scan 1.
+
+_CLASS_FIELDS = {"integer": "integers", "real": "reals", "text": "texts", "blob": "blobs"}
+"""Storage class -> the ColumnProfile field counting it."""
+
+_Aggregate = tuple[str, str]
+"""The ColumnProfile field (or ``nonnull``) and the SQL aggregate that measures it."""
+
+Query = Callable[[str], list[tuple[Any, ...]]]
+"""Runs one SELECT and returns its rows."""
 
 
-def _column_aggregates(name: str, declared: str) -> list[str]:
-    c = quote_ident(name)
-    is_text = f"typeof({c})='text'"
-    parts = [
-        f"count(CASE WHEN typeof({c})='integer' THEN 1 END)",
-        f"count(CASE WHEN typeof({c})='real' THEN 1 END)",
-        f"count(CASE WHEN {is_text} THEN 1 END)",
-        f"count(CASE WHEN typeof({c})='blob' THEN 1 END)",
-        f"min(CASE WHEN typeof({c})='integer' THEN {c} END)",
-        f"max(CASE WHEN typeof({c})='integer' THEN {c} END)",
-        f"max(CASE WHEN {is_text} THEN length({c}) END)",
-        f"max(CASE WHEN typeof({c})='blob' THEN length({c}) END)",
-    ]
+def expected_class(declared: str) -> str | None:
+    """The one storage class a column of this declared type normally holds, or None where the
+    type does not say (untyped, DECIMAL/NUMERIC and other NUMERIC affinity, where integers and
+    reals mix). Only a guess that saves work: a wrong one costs a second scan, never a decision.
+    """
+    if _is_boolean(declared):
+        return "integer"
     if _date_kind(declared):
-        head = f"substr({c},1,19)"
-        frac = (
-            f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 26 "
-            f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
-        )
-        parts += [
+        return "text"
+    if _decimal_spec(declared) is not None:
+        return None
+    kind = affinity(declared)
+    if kind == "numeric" or (kind == "blob" and not declared.strip()):
+        return None
+    return kind
+
+
+def _date_aggregates(c: str) -> list[_Aggregate]:
+    is_text = f"typeof({c})='text'"
+    head = f"substr({c},1,19)"
+    frac = (
+        f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 26 "
+        f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
+    )
+    return [
+        (
+            "date_texts",
             f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB}' AND {c} >= '0001' "
             f"AND date({c},'+0 days') = {c} THEN 1 END)",
+        ),
+        (
+            "ts_space_texts",
             f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB} {_TIME_GLOB}*' "
             f"AND {c} >= '0001' AND datetime({head},'+0 days') = {head} AND {frac} THEN 1 END)",
+        ),
+        (
+            "ts_t_texts",
             f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB}T{_TIME_GLOB}*' "
             f"AND {c} >= '0001' AND datetime(replace({head},'T',' '),'+0 days') = "
             f"replace({head},'T',' ') AND {frac} THEN 1 END)",
-        ]
-    else:
-        parts += ["0", "0", "0"]
-    if _decimal_spec(declared) is not None:
-        t = f"(CASE WHEN substr({c},1,1) IN ('-','+') THEN substr({c},2) ELSE {c} END)"
-        valid = (
-            f"{is_text} AND {t} <> '' AND {t} NOT GLOB '*[^0-9.]*' AND {t} GLOB '*[0-9]*' "
-            f"AND length({t}) - length(replace({t},'.','')) <= 1"
-        )
-        whole = f"(CASE WHEN instr({t},'.') > 0 THEN substr({t},1,instr({t},'.')-1) ELSE {t} END)"
-        parts += [
-            f"count(CASE WHEN {valid} THEN 1 END)",
-            f"max(CASE WHEN {valid} THEN length(ltrim({whole},'0')) END)",
+        ),
+    ]
+
+
+def _decimal_aggregates(c: str) -> list[_Aggregate]:
+    t = f"(CASE WHEN substr({c},1,1) IN ('-','+') THEN substr({c},2) ELSE {c} END)"
+    valid = (
+        f"typeof({c})='text' AND {t} <> '' AND {t} NOT GLOB '*[^0-9.]*' AND {t} GLOB '*[0-9]*' "
+        f"AND length({t}) - length(replace({t},'.','')) <= 1"
+    )
+    whole = f"(CASE WHEN instr({t},'.') > 0 THEN substr({t},1,instr({t},'.')-1) ELSE {t} END)"
+    return [
+        ("decimal_texts", f"count(CASE WHEN {valid} THEN 1 END)"),
+        ("decimal_int_digits", f"max(CASE WHEN {valid} THEN length(ltrim({whole},'0')) END)"),
+        (
+            "decimal_frac_digits",
             f"max(CASE WHEN {valid} THEN (CASE WHEN instr({t},'.') > 0 "
             f"THEN length({t}) - instr({t},'.') ELSE 0 END) END)",
-        ]
-    else:
-        parts += ["0", "0", "0"]
+        ),
+    ]
+
+
+def _int_range(c: str) -> list[_Aggregate]:
+    # Guarded even where every value should be an integer: an aggregate that returned a text
+    # would be decoded by the driver, and a text that is not UTF-8 would fail the profile.
+    return [
+        ("min_int", f"min(CASE WHEN typeof({c})='integer' THEN {c} END)"),
+        ("max_int", f"max(CASE WHEN typeof({c})='integer' THEN {c} END)"),
+    ]
+
+
+def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
+    """Every class count, the integer range, lengths, and the formats the declared type uses."""
+    c = quote_ident(name)
+    parts = [
+        (field, f"count(CASE WHEN typeof({c})='{kind}' THEN 1 END)")
+        for kind, field in _CLASS_FIELDS.items()
+    ]
+    parts += _int_range(c)
+    parts += [
+        ("max_text_chars", f"max(CASE WHEN typeof({c})='text' THEN length({c}) END)"),
+        ("max_blob_bytes", f"max(CASE WHEN typeof({c})='blob' THEN length({c}) END)"),
+    ]
+    if _date_kind(declared):
+        parts += _date_aggregates(c)
+    if _decimal_spec(declared) is not None:
+        parts += _decimal_aggregates(c)
     return parts
 
 
-_PER_COLUMN = 14
+def _expected_aggregates(name: str, declared: str, expected: str) -> list[_Aggregate]:
+    """Proof that the column holds ``expected`` alone, and the details its decision reads then
+    (see ``_choose_profiled``); all but the two counts are read only when the proof holds."""
+    c = quote_ident(name)
+    parts = [
+        ("nonnull", f"count({c})"),
+        (_CLASS_FIELDS[expected], f"sum(typeof({c})='{expected}')"),
+    ]
+    if expected == "integer" and (_is_boolean(declared) or _decimal_spec(declared) is not None):
+        parts += _int_range(c)
+    if expected == "text":
+        if _varchar_limit(declared) is not None:
+            parts.append(("max_text_chars", f"max(length({c}))"))
+        if _date_kind(declared):
+            parts += _date_aggregates(c)
+        if _decimal_spec(declared) is not None:
+            parts += _decimal_aggregates(c)
+    return parts
 
 
-def profile_sql(table_sql: str, columns: list[str], declared: list[str] | None = None) -> str:
-    """One SELECT that profiles every column of a table in one scan."""
-    types = declared if declared is not None else [""] * len(columns)
-    parts = ["count(*)"]
-    for name, decl in zip(columns, types, strict=True):
-        parts += _column_aggregates(name, decl)
+def _select(table_sql: str, plan: list[list[_Aggregate]]) -> str:
+    parts = ["count(*)"] + [sql for aggregates in plan for _, sql in aggregates]
     return f"SELECT {', '.join(parts)} FROM {table_sql}"
+
+
+def _split(row: tuple[object, ...], plan: list[list[_Aggregate]]) -> list[dict[str, object]]:
+    values, at = [], 1
+    for aggregates in plan:
+        values.append({field: row[at + k] for k, (field, _) in enumerate(aggregates)})
+        at += len(aggregates)
+    return values
 
 
 def _int(value: object) -> int:
@@ -200,32 +295,87 @@ def _opt(value: object) -> int | None:
     return None if value is None else int(value)  # type: ignore[call-overload]
 
 
-def parse_profile(row: tuple[object, ...], columns: list[str]) -> tuple[int, list[ColumnProfile]]:
+def _profile(values: dict[str, object], total: int) -> ColumnProfile:
+    counts = [_int(values.get(field)) for field in _CLASS_FIELDS.values()]
+    return ColumnProfile(
+        integers=counts[0],
+        reals=counts[1],
+        texts=counts[2],
+        blobs=counts[3],
+        nulls=total - sum(counts),
+        min_int=_opt(values.get("min_int")),
+        max_int=_opt(values.get("max_int")),
+        max_text_chars=_opt(values.get("max_text_chars")),
+        max_blob_bytes=_opt(values.get("max_blob_bytes")),
+        date_texts=_int(values.get("date_texts")),
+        ts_space_texts=_int(values.get("ts_space_texts")),
+        ts_t_texts=_int(values.get("ts_t_texts")),
+        decimal_texts=_int(values.get("decimal_texts")),
+        decimal_int_digits=_int(values.get("decimal_int_digits")),
+        decimal_frac_digits=_int(values.get("decimal_frac_digits")),
+    )
+
+
+def profile_sql(table_sql: str, columns: list[str], declared: list[str] | None = None) -> str:
+    """One SELECT with every aggregate for every column: scan 2 uses it for the columns that
+    surprised scan 1, and it is the reference the cheaper profile is tested and timed against."""
+    types = declared if declared is not None else [""] * len(columns)
+    return _select(table_sql, [_all_aggregates(n, d) for n, d in zip(columns, types, strict=True)])
+
+
+def parse_profile(
+    row: tuple[object, ...], columns: list[str], declared: list[str] | None = None
+) -> tuple[int, list[ColumnProfile]]:
+    """The row count and the profiles from the row ``profile_sql`` returned."""
+    types = declared if declared is not None else [""] * len(columns)
+    plan = [_all_aggregates(n, d) for n, d in zip(columns, types, strict=True)]
     total = _int(row[0])
-    profiles = []
-    for i in range(len(columns)):
-        v = row[1 + _PER_COLUMN * i : 1 + _PER_COLUMN * (i + 1)]
-        ints, reals, texts, blobs = (_int(x) for x in v[:4])
-        profiles.append(
-            ColumnProfile(
-                integers=ints,
-                reals=reals,
-                texts=texts,
-                blobs=blobs,
-                nulls=total - (ints + reals + texts + blobs),
-                min_int=_opt(v[4]),
-                max_int=_opt(v[5]),
-                max_text_chars=_opt(v[6]),
-                max_blob_bytes=_opt(v[7]),
-                date_texts=_int(v[8]),
-                ts_space_texts=_int(v[9]),
-                ts_t_texts=_int(v[10]),
-                decimal_texts=_int(v[11]),
-                decimal_int_digits=_int(v[12]),
-                decimal_frac_digits=_int(v[13]),
-            )
+    return total, [_profile(v, total) for v in _split(row, plan)]
+
+
+def profile_table(
+    query: Query, table_sql: str, columns: list[str], declared: list[str]
+) -> tuple[int, list[ColumnProfile]]:
+    """The row count and each column's profile, with as few aggregates as the decisions need.
+
+    A profile proven to hold one class carries only the details its declared type's decision
+    reads (``min_int``/``max_int`` for BOOLEAN and DECIMAL, ``max_text_chars`` for VARCHAR(n),
+    format counts for DATE/TIMESTAMP and DECIMAL); the others are left None or 0. Class counts
+    and NULL counts are always exact.
+    """
+    expected = [expected_class(d) for d in declared]
+    if None in expected:
+        first = query(
+            f"SELECT {', '.join(f'typeof({quote_ident(n)})' for n in columns)} "
+            f"FROM {table_sql} LIMIT 1"
         )
-    return total, profiles
+        if first:
+            expected = [
+                e if e is not None or k not in _CLASS_FIELDS else str(k)
+                for e, k in zip(expected, first[0], strict=True)
+            ]
+    plan = [
+        _all_aggregates(n, d) if e is None else _expected_aggregates(n, d, e)
+        for n, d, e in zip(columns, declared, expected, strict=True)
+    ]
+    (row,) = query(_select(table_sql, plan))
+    total = _int(row[0])
+    profiles: list[ColumnProfile | None] = []
+    surprised = []
+    for i, (kind, values) in enumerate(zip(expected, _split(row, plan), strict=True)):
+        if kind is None or _int(values[_CLASS_FIELDS[kind]]) == _int(values["nonnull"]):
+            profiles.append(_profile(values, total))
+        else:
+            profiles.append(None)
+            surprised.append(i)
+    if surprised:
+        again = [_all_aggregates(columns[i], declared[i]) for i in surprised]
+        (row,) = query(_select(table_sql, again))
+        for i, values in zip(surprised, _split(row, again), strict=True):
+            profiles[i] = _profile(values, _int(row[0]))
+    done = [p for p in profiles if p is not None]
+    assert len(done) == len(columns)
+    return total, done
 
 
 # -- choosing ---------------------------------------------------------------------------------

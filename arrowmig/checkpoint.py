@@ -1,0 +1,172 @@
+"""Resume state, kept in the target itself: the table ``_arrowmig_checkpoints``.
+
+Every committed batch updates its stream's row in the same transaction as the batch, so a
+batch and its checkpoint commit together or not at all; a resumed run continues each stream
+after its last committed key and never writes a row twice. A run is identified by a
+fingerprint of the source and of the options that change the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from arrowmig.config import MigrationConfig
+from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
+from arrowmig.model import Table
+from arrowmig.schema import qualified
+
+TABLE_ROW = "*"
+"""``stream_name`` of a table's own row (prepared / loaded); streams use their names."""
+RUN_ROW = "*"
+"""``table_name`` of the run's own row (running / complete)."""
+
+# States of a stream row: running, done. Of a table row: prepared, loaded. Of the run row:
+# running, complete.
+
+_COLUMNS = (
+    "run_id",
+    "table_name",
+    "stream_name",
+    "physical_table",
+    "after_key",
+    "upto_key",
+    "last_key",
+    "rows_done",
+    "state",
+    "detail",
+    "updated_at",
+)
+
+
+def fingerprint(
+    source_label: str, tables: list[Table], config: MigrationConfig
+) -> tuple[str, dict[str, Any]]:
+    """The run id, and what it was computed from (shown when a resume is refused).
+
+    Options that do not change the data (parallel, batch sizes, progress) are left out, so
+    they may change on resume.
+    """
+    basis = {
+        "source": source_label,
+        "tables": sorted(t.name for t in tables),
+        "schema": {
+            t.name: [[c.name, str(c.arrow_type), c.target_type or ""] for c in t.columns]
+            for t in sorted(tables, key=lambda t: t.name)
+        },
+        "mode": config.mode,
+        "casts": sorted(list(c) for c in config.casts),
+        "on_error": config.on_error,
+    }
+    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+    return digest, basis
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the checkpoint table."""
+
+    run_id: str
+    table_name: str
+    stream_name: str
+    physical_table: str | None
+    after_key: int | None
+    upto_key: int | None
+    last_key: int | None
+    rows_done: int
+    state: str
+    detail: str | None
+    updated_at: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class CheckpointStore:
+    """Reads and writes the checkpoint table through one target endpoint."""
+
+    def __init__(self, target: Endpoint) -> None:
+        self.target = target
+        self.table = qualified(CHECKPOINT_TABLE, target.schema)
+
+    def ensure(self) -> None:
+        if getattr(self.target, "ensure_schema", None):
+            self.target.ensure_schema()  # type: ignore[attr-defined]
+        self.target.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.table} (run_id TEXT NOT NULL, table_name TEXT NOT NULL, "
+            "stream_name TEXT NOT NULL, physical_table TEXT, after_key BIGINT, upto_key BIGINT, "
+            "last_key BIGINT, rows_done BIGINT NOT NULL, state TEXT NOT NULL, detail TEXT, "
+            "updated_at TEXT, PRIMARY KEY (run_id, table_name, stream_name))"
+        )
+
+    def exists(self) -> bool:
+        return self.target.table_exists(CHECKPOINT_TABLE)
+
+    def rows(self, run_id: str | None = None) -> list[Row]:
+        if not self.exists():
+            return []
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM {self.table}"
+        params: tuple[Any, ...] = ()
+        if run_id is not None:
+            sql += f" WHERE run_id = {self.target.param(1)}"
+            params = (run_id,)
+        return [
+            Row(*r)
+            for r in self.target.execute(sql + " ORDER BY run_id, table_name, stream_name", params)
+        ]
+
+    def upsert(self, row: Row) -> tuple[str, tuple[Any, ...]]:
+        """The statement (and parameters) that records ``row``: run it with a batch, or alone."""
+        p = self.target.param
+        values = (
+            f"{p(1)}, {p(2)}, {p(3)}, {p(4)}, CAST({p(5)} AS BIGINT), CAST({p(6)} AS BIGINT), "
+            f"CAST({p(7)} AS BIGINT), CAST({p(8)} AS BIGINT), {p(9)}, {p(10)}, {p(11)}"
+        )
+        sql = (
+            f"INSERT INTO {self.table} ({', '.join(_COLUMNS)}) VALUES ({values}) "
+            "ON CONFLICT (run_id, table_name, stream_name) DO UPDATE SET "
+            "physical_table = excluded.physical_table, last_key = excluded.last_key, "
+            "rows_done = excluded.rows_done, state = excluded.state, detail = excluded.detail, "
+            "updated_at = excluded.updated_at"
+        )
+        params = (
+            row.run_id,
+            row.table_name,
+            row.stream_name,
+            row.physical_table,
+            row.after_key,
+            row.upto_key,
+            row.last_key,
+            row.rows_done,
+            row.state,
+            row.detail,
+            _now(),
+        )
+        return sql, params
+
+    def record(self, row: Row) -> None:
+        sql, params = self.upsert(row)
+        self.target.execute(sql, params)
+
+    def forget_run(self, run_id: str, *, keep_run_row: bool = False) -> None:
+        """Remove a run's rows (all but its own row when ``keep_run_row``)."""
+        if not self.exists():
+            return
+        p = self.target.param
+        sql = f"DELETE FROM {self.table} WHERE run_id = {p(1)}"
+        if keep_run_row:
+            sql += f" AND table_name <> {p(2)}"
+            self.target.execute(sql, (run_id, RUN_ROW))
+        else:
+            self.target.execute(sql, (run_id,))
+
+    def clean(self) -> int:
+        """Remove the rows of complete runs; returns how many runs were removed."""
+        done = [r.run_id for r in self.rows() if r.table_name == RUN_ROW and r.state == "complete"]
+        for run_id in done:
+            self.forget_run(run_id)
+        return len(done)

@@ -1,0 +1,52 @@
+"""``arrowmig status TARGET``: the runs recorded in a target's checkpoint table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from arrowmig.cli.render import table_text
+
+
+@click.command("status")
+@click.argument("target")
+@click.option("--target-schema", help="PostgreSQL/DuckDB schema holding the checkpoint table.")
+@click.option("--clean", is_flag=True, help="Remove the rows of completed runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON on stdout.")
+def command(target: str, target_schema: str | None, clean: bool, as_json: bool) -> int:
+    """Show checkpointed runs (interrupted ones can be continued with migrate --resume)."""
+    from arrowmig.status import clean_runs, runs_of
+
+    if clean:
+        removed = clean_runs(target, schema=target_schema)
+        click.echo(f"removed the checkpoint rows of {removed} completed run(s)", err=True)
+    runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
+    if as_json:
+        sys.stdout.write(json.dumps({"runs": runs}, indent=2) + "\n")
+        return 0
+    if not runs:
+        click.echo("no checkpointed runs", err=True)
+        return 0
+    rows = [
+        [
+            r["run_id"],
+            r["state"],
+            str(len(r["tables"])),
+            f"{r['rows_done']:,}",
+            r["updated_at"] or "-",
+        ]
+        for r in runs
+    ]
+    click.echo(
+        table_text(["run", "state", "tables", "rows committed", "updated"], rows, right=(2, 3)),
+        err=True,
+    )
+    for r in runs:
+        for t in r["tables"]:
+            click.echo(
+                f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows", err=True
+            )
+    return 0

@@ -1,0 +1,158 @@
+"""Where a table's rows land while it loads, and how it is put in place.
+
+A table with a split key loads straight into its target, batch by batch, each batch with its
+checkpoint, so a crash is resumed after the last committed key. A table without one, and
+every table in ``--mode replace``, loads into a staging table that is moved into place in one
+transaction at the end (keys and indexes built there too): a crash never leaves part of it
+behind, and a replaced table is never missing or half-loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
+from arrowmig.model import Table, TableLoad
+from arrowmig.schema import qualified, quote_ident
+
+STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
+
+
+def staging_name(table: str) -> str:
+    """A short internal name (under every target's length limit) for a table's staging copy."""
+    return STAGE_PREFIX + hashlib.sha1(table.encode()).hexdigest()[:12]
+
+
+def backup_name(table: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    base = f"{table}_arrowmig_backup_{stamp}"
+    return (
+        base
+        if len(base.encode()) <= 63
+        else f"{INTERNAL_PREFIX}backup_{staging_name(table)[-12:]}_{stamp}"
+    )
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where one table's batches are written, and how it is finished."""
+
+    final: Table
+    """The table as it will be named and shaped in the target."""
+    action: str
+    """create, replace, append or truncate."""
+    staged: bool
+    """True: batches go to a staging table moved into place at the end."""
+
+    @property
+    def physical(self) -> Table:
+        """The table batches are written into."""
+        return (
+            replace(self.final, name=staging_name(self.final.name)) if self.staged else self.final
+        )
+
+    @property
+    def resumable(self) -> bool:
+        """Whether a crash can be resumed after the last committed key."""
+        return self.final.split_key is not None
+
+
+def landing_for(target: Table, source: Table, action: str) -> Landing:
+    staged = action == "replace" or source.split_key is None
+    return Landing(replace(target, split_key=source.split_key), action, staged)
+
+
+def prepare(dst: Endpoint, landing: Landing) -> None:
+    """Create (or empty) what the batches are written into. Nothing else is touched yet."""
+    if landing.staged:
+        dst.drop_table(landing.physical.name)
+        dst.create_table(landing.physical)
+        return
+    if landing.action == "truncate":
+        dst.truncate_table(landing.final.name)
+    elif landing.action == "create" or not dst.table_exists(landing.final.name):
+        dst.create_table(landing.final)
+
+
+def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> TableLoad:
+    """Build keys and indexes, and move a staging table into place, in one transaction."""
+    final = landing.final
+    if not landing.staged:
+        return dst.finish_table(final)
+    target = qualified(final.name, dst.schema)
+    stage = qualified(landing.physical.name, dst.schema)
+    load = TableLoad()
+    pop_notes = getattr(dst, "pop_notes", None)
+    if pop_notes is not None:
+        load.skipped.extend(pop_notes(landing.physical.name))
+    statements: list[str] = []
+    exists = dst.table_exists(final.name)
+    if landing.action in ("create", "replace") or not exists:
+        if exists:
+            statements += _set_aside(dst, final.name, keep_backup, load)
+        statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")
+        statements += _key_statements(dst, final, load)
+    else:
+        cols = ", ".join(quote_ident(c.name) for c in final.columns)
+        if landing.action == "truncate":
+            statements.append(f"DELETE FROM {target}")
+        statements.append(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
+        statements.append(f"DROP TABLE {stage}")
+    dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
+    if dst.dialect == "postgresql":
+        dst.execute(f"ANALYZE {target}")
+    return load
+
+
+def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> list[str]:
+    target = qualified(name, dst.schema)
+    if not keep_backup:
+        return [f"DROP TABLE {target}" + (" CASCADE" if dst.dialect == "postgresql" else "")]
+    backup = backup_name(name)
+    load.built.append(f"previous table kept as {backup!r}")
+    if dst.dialect == "duckdb":
+        # DuckDB cannot rename a table that has indexes: copy it aside instead.
+        return [
+            f"CREATE TABLE {qualified(backup, dst.schema)} AS SELECT * FROM {target}",
+            f"DROP TABLE {target}",
+        ]
+    statements = [f"ALTER TABLE {target} RENAME TO {quote_ident(backup)}"]
+    # Index names are per schema: free the old ones for the new table's indexes.
+    for (index,) in _index_names(dst, name):
+        if dst.dialect == "postgresql":
+            statements.append(
+                f"ALTER INDEX {qualified(index, dst.schema)} RENAME TO {quote_ident(index + '_bak_' + backup[-14:])}"
+            )
+        elif not index.startswith("sqlite_autoindex"):
+            statements.append(f"DROP INDEX {quote_ident(index)}")
+    return statements
+
+
+def _index_names(dst: Endpoint, table: str) -> list[tuple[str]]:
+    if dst.dialect == "postgresql":
+        rows = dst.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2",
+            (dst.schema, table),
+        )
+    else:
+        rows = dst.execute("SELECT name FROM pragma_index_list(?)", (table,))
+    return [(str(r[0]),) for r in rows]
+
+
+def _key_statements(dst: Endpoint, table: Table, load: TableLoad) -> list[str]:
+    target = qualified(table.name, dst.schema)
+    statements = []
+    if table.primary_key:
+        if dst.dialect != "sqlite":  # SQLite declared it when the staging table was created
+            cols = ", ".join(quote_ident(c) for c in table.primary_key)
+            statements.append(f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})")
+        load.built.append(f"primary key ({', '.join(table.primary_key)})")
+    for index in table.indexes:
+        kind = "UNIQUE INDEX" if index.unique else "INDEX"
+        cols = ", ".join(quote_ident(c) for c in index.columns)
+        name = qualified(index.name, None)
+        statements.append(f"CREATE {kind} {name} ON {target} ({cols})")
+        load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
+    return statements

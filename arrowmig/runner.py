@@ -1,0 +1,337 @@
+"""A run in motion: streams on the scheduler, each batch metered and checkpointed, each
+table put in place when its last stream ends, foreign keys at the very end.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row
+from arrowmig.config import MigrationConfig
+from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.errors import ArrowmigError
+from arrowmig.events import Event, ProgressSink
+from arrowmig.loading import Landing, finish
+from arrowmig.meter import RunMeter
+from arrowmig.pipeline import StreamSettings, copy_stream
+from arrowmig.plan import MigrationPlan, Stream, TablePlan
+from arrowmig.rejects import count_rejects, reject_writer
+from arrowmig.report import MigrationReport, TableReport
+from arrowmig.scheduler import MemoryBudget, Scheduler, StreamOutcome, WorkerConnections
+
+
+class StopRequested(BaseException):
+    """Raised in the main thread by a signal handler to stop a run cleanly."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+@dataclass
+class StreamWork:
+    """A stream to run, with what an earlier run already committed of it."""
+
+    stream: Stream
+    rows_before: int = 0
+    last_key: int | None = None
+
+    @property
+    def est_rows(self) -> int:
+        return max(0, (self.stream.est_rows or 0) - self.rows_before)
+
+
+@dataclass
+class TableWork:
+    """A table of the run: its plan, where it lands, and the streams still to run."""
+
+    plan: TablePlan
+    landing: Landing
+    streams: list[StreamWork] = field(default_factory=list)
+    rows_before: int = 0
+    loaded: bool = False
+    """Already put in place by the interrupted run: nothing left to do."""
+
+
+class Runner:
+    """Runs the streams of prepared tables and finishes each table."""
+
+    def __init__(
+        self,
+        *,
+        plan: MigrationPlan,
+        work: list[TableWork],
+        config: MigrationConfig,
+        report: MigrationReport,
+        meter: RunMeter,
+        sink: ProgressSink,
+        open_source: Callable[[], Source],
+        open_target: Callable[[], Endpoint],
+        run_id: str,
+    ) -> None:
+        self.plan = plan
+        self.config = config
+        self.report = report
+        self.meter = meter
+        self.sink = sink
+        self.run_id = run_id
+        self.tables = {w.plan.source.name: w for w in work}
+        self.scheduler = Scheduler(config.parallel, open_source, open_target)
+        self.budget = MemoryBudget(config.max_memory)
+        self.settings = StreamSettings(
+            retries=config.retries,
+            batch_rows=config.batch.batch_rows,
+            batch_bytes=config.batch.batch_bytes,
+            dialect=plan.target_dialect,
+            on_error=config.on_error,
+            rejects=reject_writer(config),
+        )
+        self.remaining = {name: len(w.streams) for name, w in self.tables.items()}
+        self.reports: dict[str, TableReport] = {}
+        self.lock = threading.Lock()
+        self.interrupted: str | None = None
+        for name, w in self.tables.items():
+            table_report = TableReport(
+                name=name,
+                target_name=w.plan.target.name,
+                streams=len(w.plan.streams),
+                notes=list(w.plan.notes),
+            )
+            if w.rows_before:
+                table_report.notes.append(
+                    f"resumed after {w.rows_before:,} rows committed by the interrupted run"
+                )
+            self.reports[name] = table_report
+            report.tables.append(table_report)
+            meter.table(name, w.plan.source.row_count)
+            meter.tables[name].rows = w.rows_before
+
+    def execute(self, finish_empty: Callable[[TableWork], None]) -> None:
+        """Run every stream; tables with no stream left are finished by ``finish_empty``."""
+        streams = [s for w in self.tables.values() for s in w.streams]
+        streams.sort(key=lambda s: -s.est_rows)
+        for name, w in self.tables.items():
+            self.sink.emit(Event("start", table=name, total_rows=w.plan.source.row_count))
+        for w in self.tables.values():
+            if w.loaded:
+                self.reports[w.plan.source.name].status = "done"
+                self._sync(w.plan.source.name)
+            elif not w.streams:
+                self._finish_table(w, finish_empty)
+        try:
+            self.scheduler.run(streams, self._work, self._done)
+        except KeyboardInterrupt:
+            self.interrupted = "SIGINT"
+        except StopRequested as stop:
+            self.interrupted = stop.signal_name
+        count_rejects(self.settings.rejects, self.reports)
+        for table_report in self.reports.values():
+            if table_report.status == "pending":
+                table_report.status = "interrupted" if self.interrupted else "failed"
+                self._sync(table_report.name)
+
+    # -- one stream -------------------------------------------------------------------------
+    def _work(self, item: StreamWork, conns: WorkerConnections) -> int:
+        stream = item.stream
+        table_report = self.reports[stream.table]
+        if table_report.status == "failed":
+            raise _Skipped()
+        work = self.tables[stream.table]
+        self.meter.tables[stream.table].start()
+        store = CheckpointStore(conns.target) if work.landing.resumable else None
+
+        def on_batch(rows: int, n_bytes: int) -> None:
+            table_meter = self.meter.add(stream.table, rows, n_bytes)
+            self.sink.emit(
+                Event(
+                    "progress",
+                    table=stream.table,
+                    stream=stream.name,
+                    rows=table_meter.rows,
+                    total_rows=table_meter.total_rows,
+                    bytes=table_meter.bytes,
+                    rows_per_s=table_meter.rate.rate,
+                    eta_s=self.meter.eta_s,
+                    rss_bytes=self.meter.sample(),
+                )
+            )
+
+        def on_retry(message: str) -> None:
+            with self.lock:
+                table_report.retries += 1
+            self.sink.emit(Event("retry", table=stream.table, stream=stream.name, message=message))
+
+        def checkpoint(rows_done: int, last_key: int | None) -> tuple[str, tuple[Any, ...]] | None:
+            if store is None:
+                return None
+            return store.upsert(self._stream_row(work, stream, rows_done, last_key, "running"))
+
+        source_table = work.plan.source
+        stream_for_read = stream
+        if item.last_key is not None:
+            from arrowmig.model import KeyRange
+
+            upto = stream.key_range.upto if stream.key_range else None
+            stream_for_read = Stream(
+                stream.table,
+                KeyRange(item.last_key, upto),
+                stream.index,
+                stream.count,
+                stream.est_rows,
+            )
+        rows = copy_stream(
+            stream_for_read,
+            source_table,
+            work.landing.physical,
+            conns,
+            self.settings,
+            self.budget,
+            self.scheduler.stop,
+            on_batch,
+            on_retry,
+            checkpoint,
+            item.rows_before,
+        )
+        if store is not None and not self.scheduler.stop.is_set():
+            store.record(self._stream_row(work, stream, item.rows_before + rows, None, "done"))
+        return rows
+
+    def _stream_row(
+        self, work: TableWork, stream: Stream, rows: int, last_key: int | None, state: str
+    ) -> Row:
+        key_range = stream.key_range
+        return Row(
+            run_id=self.run_id,
+            table_name=stream.table,
+            stream_name=stream.name,
+            physical_table=work.landing.physical.name,
+            after_key=key_range.after if key_range else None,
+            upto_key=key_range.upto if key_range else None,
+            last_key=last_key,
+            rows_done=rows,
+            state=state,
+            detail=None,
+            updated_at=None,
+        )
+
+    def _done(self, outcome: StreamOutcome, conns: WorkerConnections) -> None:
+        item: StreamWork = outcome.stream
+        stream = item.stream
+        table_report = self.reports[stream.table]
+        with self.lock:
+            self.remaining[stream.table] -= 1
+            last = self.remaining[stream.table] == 0
+            error = outcome.error
+            if (
+                error is not None
+                and not isinstance(error, _Skipped)
+                and table_report.status != "failed"
+            ):
+                table_report.status = "failed"
+                table_report.error = describe_error(error)
+                self.sink.emit(
+                    Event(
+                        "error", table=stream.table, stream=stream.name, message=table_report.error
+                    )
+                )
+        if not last:
+            return
+        if table_report.status == "failed" or self.scheduler.stop.is_set() or outcome.skipped:
+            self._sync(stream.table)
+            return
+        self._finish_table(self.tables[stream.table], lambda w: self._put_in_place(w, conns.target))
+
+    def _finish_table(self, work: TableWork, put_in_place: Callable[[TableWork], None]) -> None:
+        name = work.plan.source.name
+        table_report = self.reports[name]
+        try:
+            put_in_place(work)
+            table_report.status = "done"
+        except ArrowmigError as exc:
+            table_report.status = "failed"
+            table_report.error = describe_error(exc)
+            self.sink.emit(Event("error", table=name, message=table_report.error))
+        self._sync(name)
+
+    def _put_in_place(self, work: TableWork, dst: Endpoint) -> None:
+        load = finish(dst, work.landing, keep_backup=self.config.keep_backup)
+        table_report = self.reports[work.plan.source.name]
+        table_report.built = load.built
+        table_report.notes.extend(load.skipped)
+        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
+
+    def _sync(self, name: str) -> None:
+        meter = self.meter.tables[name]
+        meter.finish()
+        table_report = self.reports[name]
+        table_report.rows, table_report.bytes, table_report.seconds = (
+            meter.rows,
+            meter.bytes,
+            meter.seconds,
+        )
+        if table_report.status == "done":
+            self.sink.emit(
+                Event(
+                    "table_done",
+                    table=name,
+                    rows=meter.rows,
+                    total_rows=meter.rows,
+                    bytes=meter.bytes,
+                    rows_per_s=table_report.rows_per_s,
+                )
+            )
+
+
+def table_row(run_id: str, work: TableWork, state: str) -> Row:
+    return Row(
+        run_id=run_id,
+        table_name=work.plan.source.name,
+        stream_name=TABLE_ROW,
+        physical_table=work.landing.physical.name,
+        after_key=None,
+        upto_key=None,
+        last_key=None,
+        rows_done=0,
+        state=state,
+        detail="staged" if work.landing.staged else "direct",
+        updated_at=None,
+    )
+
+
+class _Skipped(Exception):
+    """A stream not run because another stream of its table failed."""
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, ArrowmigError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def add_foreign_keys(
+    dst: Endpoint, config: MigrationConfig, plan: MigrationPlan, report: MigrationReport
+) -> None:
+    """Foreign keys after every table is loaded (PostgreSQL targets), each one reported."""
+    wanted = [(p, fk) for p in plan.tables for fk in p.source.foreign_keys]
+    loaded = {t.name for t in report.tables if t.status == "done"}
+    by_name = {t.name: t for t in report.tables}
+    add = getattr(dst, "add_foreign_key", None)
+    for p, fk in wanted:
+        table_report = by_name[p.source.name]
+        label = f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+        if not config.foreign_keys:
+            table_report.notes.append(f"{label} skipped (--no-foreign-keys)")
+        elif add is None:
+            table_report.notes.append(
+                f"{label} not created: {dst.dialect} cannot add foreign keys to loaded tables"
+            )
+        elif p.source.name in loaded and fk.ref_table in loaded:
+            try:
+                table_report.built.append(add(p.target.name, fk))
+            except ArrowmigError as exc:
+                table_report.notes.append(f"{label} not created: {exc}")
+        else:
+            table_report.notes.append(f"{label} not created: a table was not loaded")

@@ -1,0 +1,192 @@
+"""Exactly once, whatever happens: SIGKILL the real `arrowmig migrate` process at chosen
+points, then `--resume`, and an independent comparison must find every source row once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.dbutil import pg_rows, q, sqlite_rows
+
+ROWS = 40_000
+
+
+def build_source(path: Path) -> str:
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL, note);
+        CREATE TABLE logs (line TEXT, level INTEGER);                       -- rowid only
+        CREATE TABLE tags (tag TEXT PRIMARY KEY, weight REAL) WITHOUT ROWID; -- no usable key
+        """
+    )
+    con.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?)",
+        [(i * 2, f"k{i % 7}", i / 8, None if i % 5 else f"n{i}") for i in range(1, ROWS + 1)],
+    )
+    con.executemany(
+        "INSERT INTO logs VALUES (?, ?)", [(f"line {i}", i % 4) for i in range(ROWS // 2)]
+    )
+    con.executemany("INSERT INTO tags VALUES (?, ?)", [(f"t{i:05d}", i * 0.5) for i in range(5000)])
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def arrowmig(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "arrowmig", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def committed_rows(target: str) -> int:
+    """Rows the checkpoint table says are committed (0 while it does not exist yet)."""
+    try:
+        if target.startswith("postgresql"):
+            with psycopg.connect(target) as con:
+                row = con.execute(
+                    "SELECT coalesce(sum(rows_done), 0) FROM _arrowmig_checkpoints"
+                ).fetchone()
+        else:
+            con3 = sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=0.2)
+            try:
+                row = con3.execute(
+                    "SELECT coalesce(sum(rows_done), 0) FROM _arrowmig_checkpoints"
+                ).fetchone()
+            finally:
+                con3.close()
+    except (sqlite3.Error, psycopg.Error):
+        return 0
+    return int(row[0]) if row else 0
+
+
+def kill_after(
+    proc: subprocess.Popen[bytes], target: str, rows: int, timeout_s: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while proc.poll() is None and time.monotonic() < deadline:
+        if committed_rows(target) >= rows:
+            break
+        time.sleep(0.02)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+
+
+def target_rows(target: str, table: str, order: str) -> list[tuple[object, ...]]:
+    if target.startswith("postgresql"):
+        return pg_rows(target, table, order)
+    return sqlite_rows(target, table, order)
+
+
+def assert_exactly_the_source(source: str, target: str) -> None:
+    for table, order in (("events", "id"), ("logs", "line"), ("tags", "tag")):
+        want = sorted(sqlite_rows(source, table), key=repr)
+        got = sorted(target_rows(target, table, order), key=repr)
+        assert len(got) == len(want), f"{table}: {len(got)} rows, source has {len(want)}"
+        assert got == want, table
+
+
+def run_then_kill_then_resume(source: str, target: str, kill_at_rows: int, mode: str) -> None:
+    common = [
+        "migrate",
+        source,
+        target,
+        "--batch-rows",
+        "997",
+        "--parallel",
+        "2",
+        "--split-rows",
+        "15000",
+        "--mode",
+        mode,
+        "--progress",
+        "none",
+    ]
+    kill_after(arrowmig(*common), target, kill_at_rows)
+    resumed = arrowmig(*common, "--resume")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err.decode()
+    assert_exactly_the_source(source, target)
+    # A second --resume after a completed run is a no-op that says so.
+    again = arrowmig(*common, "--resume")
+    _, err = again.communicate(timeout=60)
+    assert again.returncode == 0 and b"nothing to resume" in err
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return build_source(tmp_path_factory.mktemp("resume") / "source.db")
+
+
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kill_at=st.integers(min_value=0, max_value=ROWS + ROWS // 2),
+    mode=st.sampled_from(["create", "replace"]),
+)
+def test_kill_then_resume_into_sqlite(source: str, tmp_path: Path, kill_at: int, mode: str) -> None:
+    target = tmp_path / f"target-{kill_at}-{mode}.db"
+    target.unlink(missing_ok=True)
+    run_then_kill_then_resume(source, str(target), kill_at, mode)
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kill_at=st.integers(min_value=0, max_value=ROWS + ROWS // 2))
+def test_kill_then_resume_into_postgres(source: str, pg_url: str, kill_at: int) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        for table in ("events", "logs", "tags", "_arrowmig_checkpoints"):
+            con.execute(f"DROP TABLE IF EXISTS {q(table)} CASCADE")
+    run_then_kill_then_resume(source, pg_url, kill_at, "create")
+
+
+def test_resume_with_other_options_is_refused(source: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "t.db")
+    proc = arrowmig(
+        "migrate", source, target, "--batch-rows", "500", "--tables", "events", "--progress", "none"
+    )
+    kill_after(proc, target, 4000)
+    other = arrowmig(
+        "migrate", source, target, "--tables", "events", "--mode", "append", "--resume"
+    )
+    _, err = other.communicate(timeout=60)
+    if proc.returncode == -signal.SIGKILL:
+        assert other.returncode == 2, err.decode()
+        assert b"other options" in err and err[-1:] == b"\n" and err.count(b"\n") == 1
+
+
+def test_sigterm_keeps_committed_batches_and_exits_143(source: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "t.db")
+    proc = arrowmig(
+        "migrate", source, target, "--batch-rows", "200", "--tables", "events", "--progress", "none"
+    )
+    deadline = time.monotonic() + 60
+    while committed_rows(target) < 2000 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err.decode()
+    kept = len(sqlite_rows(target, "events"))
+    assert kept >= 2000 and kept == committed_rows(target)
+    assert b"INTERRUPTED" in err
+
+
+if os.environ.get("ARROWMIG_SKIP_SLOW"):
+    pytest.skip("ARROWMIG_SKIP_SLOW set", allow_module_level=True)
