@@ -66,6 +66,8 @@ class MigrationConfig:
     """Tables with more rows than this are read as several key-range streams."""
     retries: int = 3
     """Times a batch that failed with a transient error is tried again."""
+    batch_timeout_s: float = 300.0
+    """A PostgreSQL statement (one batch) running longer is cancelled and retried."""
     resume: bool = False
     """Continue the interrupted run recorded in the target's checkpoint table."""
     keep_backup: bool = False

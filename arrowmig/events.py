@@ -35,9 +35,35 @@ class Event:
     message: str | None = None
     report: dict[str, Any] | None = None
     ts: str = field(default_factory=_now_iso)
+    batch_rows: int | None = None
+    """Progress only: rows of the batch just committed (``rows`` is the table's total)."""
+    batch_bytes: int | None = None
+    """Progress only: Arrow bytes of the batch just committed."""
+    batch_ms: float | None = None
+    """Progress only: milliseconds the stream spent on this batch (read, write, commit)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """The JSON form: the fields of CORE_FIELDS always (null when unknown), others if set."""
+        data = asdict(self)
+        for key, digits in (("rows_per_s", 1), ("eta_s", 1), ("batch_ms", 1)):
+            if data[key] is not None:
+                data[key] = round(data[key], digits)
+        return {k: v for k, v in data.items() if k in CORE_FIELDS or v is not None}
+
+
+CORE_FIELDS = (
+    "event",
+    "table",
+    "stream",
+    "rows",
+    "total_rows",
+    "bytes",
+    "rows_per_s",
+    "eta_s",
+    "rss_bytes",
+    "ts",
+)
+"""Keys every JSON event has, so that consumers can rely on them (null when not known)."""
 
 
 class ProgressSink(Protocol):
@@ -63,6 +89,23 @@ class CallbackSink:
     def emit(self, event: Event) -> None:
         with self._lock:
             self._callback(event)
+
+
+class FanOutSink:
+    """Hands every event to several sinks in turn (e.g. the console and a log file)."""
+
+    def __init__(self, *sinks: ProgressSink) -> None:
+        self.sinks = sinks
+
+    def emit(self, event: Event) -> None:
+        for sink in self.sinks:
+            sink.emit(event)
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            close = getattr(sink, "close", None)
+            if close is not None:
+                close()
 
 
 def as_sink(progress: ProgressSink | Callable[[Event], None] | None) -> ProgressSink:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import duckdb
 import pyarrow as pa
@@ -634,7 +634,7 @@ class GeneratedSource:
         self.end_reads()
         self._con.close()
 
-    def __enter__(self) -> GeneratedSource:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -754,7 +754,24 @@ class GeneratedSource:
     def target_schema_of(self, name: str) -> pa.Schema:
         raise self._read_only()
 
-    def write_batch(self, table: Table, batch: pa.RecordBatch) -> None:
+    def write_batch(
+        self,
+        table: Table,
+        batch: pa.RecordBatch,
+        *,
+        after: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> None:
+        raise self._read_only()
+
+    def param(self, index: int) -> str:
+        return f"${index}"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        raise self._read_only()
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
         raise self._read_only()
 
     def finish_table(self, table: Table) -> TableLoad:

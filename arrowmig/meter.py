@@ -24,6 +24,12 @@ class RateEstimator:
         self._last_t: float | None = None
         self._pending = 0.0
 
+    def start(self) -> None:
+        """Start measuring now, so that the first ``add`` already gives a rate (a rate
+        measured from the first batch only would need a second one to exist)."""
+        if self._last_t is None:
+            self._last_t = self._clock()
+
     def add(self, amount: float) -> None:
         now = self._clock()
         if self._last_t is None:
@@ -42,7 +48,11 @@ class RateEstimator:
 
     @property
     def rate(self) -> float | None:
-        return self._rate
+        """The smoothed rate; before its first full measurement, the average since start."""
+        if self._rate is not None or self._last_t is None or not self._pending:
+            return self._rate
+        elapsed = self._clock() - self._last_t
+        return self._pending / elapsed if elapsed > 0 else None
 
 
 def eta_seconds(done: int, total: int | None, rate: float | None) -> float | None:
@@ -73,6 +83,7 @@ class TableMeter:
     def start(self) -> None:
         if self.started is None:
             self.started = self.clock()
+            self.rate.start()
 
     def add(self, rows: int, n_bytes: int) -> None:
         self.start()
@@ -130,6 +141,9 @@ class RunMeter:
         return rss
 
     def start_sampling(self, every_s: float = 0.05) -> None:
+        """Sample RSS in the background from now on; the run's rate counts from now too."""
+        self.rate.start()
+
         def loop() -> None:
             while not self._stop.wait(every_s):
                 self.sample()

@@ -12,11 +12,12 @@ from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, finger
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import SchemaError, UsageError
+from arrowmig.errors import ConnectError, SchemaError, TransientError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.loading import landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange
+from arrowmig.pipeline import backoff_s
 from arrowmig.plan import MigrationPlan, Stream, build_plan, plan_streams
 from arrowmig.report import MigrationReport
 from arrowmig.runner import (
@@ -62,7 +63,9 @@ def migrate(
 
 
 def open_target(target: str, config: MigrationConfig) -> Endpoint:
-    return open_endpoint(target, schema=config.target_schema, create=True)
+    return open_endpoint(
+        target, schema=config.target_schema, create=True, timeout_s=config.batch_timeout_s
+    )
 
 
 def transfer(
@@ -129,15 +132,45 @@ def transfer(
         report.baseline_rss_bytes = meter.baseline_rss
     report.interrupted = runner.interrupted
     if runner.interrupted is None:
-        with open_target(target, config) as dst:
-            add_foreign_keys(dst, config, plan, report)
-            if all(t.status == "done" for t in report.tables):
-                # Done: only the run's own row stays, so a later --resume says so.
-                store = CheckpointStore(dst)
-                store.forget_run(run_id, keep_run_row=True)
-                store.record(_run_row(run_id, "complete", basis))
+        _with_target_retries(
+            lambda dst: _wrap_up(dst, config, plan, report, run_id, basis), target, config
+        )
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
+
+
+def _wrap_up(
+    dst: Endpoint,
+    config: MigrationConfig,
+    plan: MigrationPlan,
+    report: MigrationReport,
+    run_id: str,
+    basis: dict[str, object],
+) -> None:
+    """Foreign keys, then (when every table is done) mark the run complete."""
+    add_foreign_keys(dst, config, plan, report)
+    if all(t.status == "done" for t in report.tables):
+        # Done: only the run's own row stays, so a later --resume says there is nothing to do.
+        store = CheckpointStore(dst)
+        store.forget_run(run_id, keep_run_row=True)
+        store.record(_run_row(run_id, "complete", basis))
+
+
+def _with_target_retries(
+    action: Callable[[Endpoint], None], target: str, config: MigrationConfig
+) -> None:
+    """Open the target and run ``action``, through a server restart (transient errors)."""
+    attempt = 0
+    while True:
+        try:
+            with open_target(target, config) as dst:
+                action(dst)
+            return
+        except (TransientError, ConnectError):
+            if attempt >= config.retries:
+                raise
+            attempt += 1
+            time.sleep(backoff_s(attempt, 30.0))
 
 
 def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConfig) -> None:

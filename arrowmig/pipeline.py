@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.endpoints.validate import bad_rows, problem_error, screen_batch, without_rows
-from arrowmig.errors import TransientError
+from arrowmig.errors import ConnectError, TransientError
 from arrowmig.model import KeyRange, Table
 from arrowmig.plan import Stream
 from arrowmig.rejects import RejectWriter
@@ -169,12 +169,15 @@ def copy_stream(
                 progress,
             )
             return progress.written
-        except TransientError as exc:
-            resumable = source_table.split_key is not None and not exc.table_written
+        except (TransientError, ConnectError) as exc:
+            reconnecting = isinstance(exc, ConnectError) and attempt > 0
+            resumable = source_table.split_key is not None and (
+                reconnecting or (isinstance(exc, TransientError) and not exc.table_written)
+            )
             if not resumable or attempt >= settings.retries or stop.is_set():
                 raise
             attempt += 1
-            wait_s = random.uniform(0, min(settings.retry_max_wait_s, 0.5 * 2**attempt))
+            wait_s = backoff_s(attempt, settings.retry_max_wait_s)
             on_retry(
                 f"{exc} (reading again after key {progress.last_key}, retry {attempt}/{settings.retries} in {wait_s:.1f}s)"
             )
@@ -280,12 +283,18 @@ def _write_with_retries(
         try:
             conns.target.write_batch(table, batch, after=after)
             return
-        except TransientError as exc:
-            if attempt >= settings.retries:
+        except (TransientError, ConnectError) as exc:
+            # A ConnectError here is the reconnect of a retry failing (the server is still
+            # restarting): as transient as the error that made us reconnect.
+            if attempt >= settings.retries or (isinstance(exc, ConnectError) and attempt == 0):
                 raise
             attempt += 1
-            # Exponential backoff with full jitter, so parallel streams do not retry in step.
-            wait_s = random.uniform(0, min(settings.retry_max_wait_s, 0.5 * 2**attempt))
+            wait_s = backoff_s(attempt, settings.retry_max_wait_s)
             on_retry(f"{exc} (retry {attempt}/{settings.retries} in {wait_s:.1f}s)")
             conns.reset_target()
             time.sleep(wait_s)
+
+
+def backoff_s(attempt: int, max_wait_s: float) -> float:
+    """Exponential backoff (1, 2, 4 s ...) with jitter, so parallel streams do not retry in step."""
+    return min(max_wait_s, 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)

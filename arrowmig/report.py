@@ -89,8 +89,20 @@ class MigrationReport:
     def rows_per_s(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def mb_growth_per_1000_rows(self) -> float:
+        """RSS growth (MB) per 1,000 rows moved: near 0 when memory stays flat as tables grow."""
+        return self.rss_growth_bytes / 1e6 / (self.rows / 1000) if self.rows else 0.0
+
+    @property
+    def retries(self) -> int:
+        return sum(t.retries for t in self.tables)
+
     def to_dict(self) -> dict[str, Any]:
-        growth_mb = self.rss_growth_bytes / 1e6
         return {
             "source": self.source,
             "target": self.target,
@@ -100,14 +112,14 @@ class MigrationReport:
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
             "rows_per_s": round(self.rows_per_s, 1),
-            "mb_per_s": round(self.bytes / 1e6 / self.seconds, 2) if self.seconds > 0 else 0.0,
+            "mb_per_s": round(self.mb_per_s, 2),
             "peak_rss_bytes": self.peak_rss_bytes,
+            "baseline_rss_bytes": self.baseline_rss_bytes,
             "rss_growth_bytes": self.rss_growth_bytes,
-            "mb_growth_per_1000_rows": round(growth_mb / (self.rows / 1000), 5)
-            if self.rows
-            else 0.0,
+            "mb_growth_per_1000_rows": round(self.mb_growth_per_1000_rows, 5),
             "failed": [t.name for t in self.failed],
             "rejected": self.rejected,
+            "retries": self.retries,
             "skipped_views": self.skipped_views,
             "interrupted": self.interrupted,
             "run_id": self.run_id,

@@ -5,6 +5,7 @@ table put in place when its last stream ends, foreign keys at the very end.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,11 +13,11 @@ from typing import Any
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError
+from arrowmig.errors import ArrowmigError, ConnectError, TransientError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish
 from arrowmig.meter import RunMeter
-from arrowmig.pipeline import StreamSettings, copy_stream
+from arrowmig.pipeline import StreamSettings, backoff_s, copy_stream
 from arrowmig.plan import MigrationPlan, Stream, TablePlan
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
@@ -141,7 +142,7 @@ class Runner:
             raise _Skipped()
         work = self.tables[stream.table]
         self.meter.tables[stream.table].start()
-        store = CheckpointStore(conns.target) if work.landing.resumable else None
+        resumable = work.landing.resumable
 
         def on_batch(rows: int, n_bytes: int) -> None:
             table_meter = self.meter.add(stream.table, rows, n_bytes)
@@ -165,9 +166,12 @@ class Runner:
             self.sink.emit(Event("retry", table=stream.table, stream=stream.name, message=message))
 
         def checkpoint(rows_done: int, last_key: int | None) -> tuple[str, tuple[Any, ...]] | None:
-            if store is None:
+            if not resumable:
                 return None
-            return store.upsert(self._stream_row(work, stream, rows_done, last_key, "running"))
+            # conns.target is looked up each time: a retry may have reconnected it.
+            return CheckpointStore(conns.target).upsert(
+                self._stream_row(work, stream, rows_done, last_key, "running")
+            )
 
         source_table = work.plan.source
         stream_for_read = stream
@@ -195,8 +199,11 @@ class Runner:
             checkpoint,
             item.rows_before,
         )
-        if store is not None and not self.scheduler.stop.is_set():
-            store.record(self._stream_row(work, stream, item.rows_before + rows, None, "done"))
+        if resumable and not self.scheduler.stop.is_set():
+            done = self._stream_row(work, stream, item.rows_before + rows, None, "done")
+            retrying(
+                lambda: CheckpointStore(conns.target).record(done), conns, self.settings.retries
+            )
         return rows
 
     def _stream_row(
@@ -242,7 +249,12 @@ class Runner:
         if table_report.status == "failed" or self.scheduler.stop.is_set() or outcome.skipped:
             self._sync(stream.table)
             return
-        self._finish_table(self.tables[stream.table], lambda w: self._put_in_place(w, conns.target))
+        self._finish_table(
+            self.tables[stream.table],
+            lambda w: retrying(
+                lambda: self._put_in_place(w, conns.target), conns, self.settings.retries
+            ),
+        )
 
     def _finish_table(self, work: TableWork, put_in_place: Callable[[TableWork], None]) -> None:
         name = work.plan.source.name
@@ -283,6 +295,21 @@ class Runner:
                     rows_per_s=table_report.rows_per_s,
                 )
             )
+
+
+def retrying(action: Callable[[], None], conns: WorkerConnections, retries: int) -> None:
+    """Run a small control statement (a checkpoint) through a restart of the target."""
+    attempt = 0
+    while True:
+        try:
+            action()
+            return
+        except (TransientError, ConnectError):
+            if attempt >= retries:
+                raise
+            attempt += 1
+            conns.reset_target()
+            time.sleep(backoff_s(attempt, 30.0))
 
 
 def table_row(run_id: str, work: TableWork, state: str) -> Row:

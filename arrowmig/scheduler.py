@@ -14,9 +14,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from arrowmig.endpoints.base import Endpoint
+from arrowmig.endpoints.base import Endpoint, Source
 
 EndpointFactory = Callable[[], Endpoint]
+SourceFactory = Callable[[], Source]
 
 
 class MemoryBudget:
@@ -52,14 +53,14 @@ class MemoryBudget:
 class WorkerConnections:
     """The source and target connections of one worker thread, opened on first use."""
 
-    def __init__(self, open_source: EndpointFactory, open_target: EndpointFactory) -> None:
+    def __init__(self, open_source: SourceFactory, open_target: EndpointFactory) -> None:
         self._open_source = open_source
         self._open_target = open_target
-        self._source: Endpoint | None = None
+        self._source: Source | None = None
         self._target: Endpoint | None = None
 
     @property
-    def source(self) -> Endpoint:
+    def source(self) -> Source:
         if self._source is None:
             self._source = self._open_source()
         return self._source
@@ -103,7 +104,7 @@ class Scheduler:
     """A thread pool whose workers each own a ``WorkerConnections``."""
 
     parallel: int
-    open_source: EndpointFactory
+    open_source: SourceFactory
     open_target: EndpointFactory
     stop: threading.Event = field(default_factory=threading.Event)
     _local: threading.local = field(default_factory=threading.local)

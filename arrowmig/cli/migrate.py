@@ -15,6 +15,8 @@ import click
 from arrowmig.cli.options import build_config, migration_options
 from arrowmig.cli.render import plan_text, report_text
 from arrowmig.cli.sinks import make_sink
+from arrowmig.config import MigrationConfig
+from arrowmig.events import FanOutSink
 from arrowmig.report import MigrationReport
 
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
@@ -70,6 +72,15 @@ def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> N
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, default=str) + "\n")
 
 
+def log_file_option(f: Any) -> Any:
+    return click.option(
+        "--log-file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Write a complete log (every batch, retry and error) to this file.",
+    )(f)
+
+
 @click.command("migrate")
 @click.argument("source")
 @click.argument("target")
@@ -79,6 +90,7 @@ def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> N
     "--dry-run", is_flag=True, help="Show the plan (like `arrowmig plan`) and write nothing."
 )
 @click.option("--verify", "verify_after", is_flag=True, help="Verify with checksums after the run.")
+@log_file_option
 def command(
     source: str,
     target: str,
@@ -87,12 +99,40 @@ def command(
     progress_kind: str,
     progress_interval: float,
     dry_run: bool,
+    log_file: str | None,
     **opts: Any,
 ) -> int:
     """Copy tables from SOURCE to TARGET (sqlite:///, duckdb:///, postgresql:// URLs or file paths)."""
-    from arrowmig.migrate import explain, migrate
+    return run_migration(
+        source,
+        target,
+        build_config(opts),
+        as_json=as_json,
+        verify_after=verify_after,
+        progress_kind=progress_kind,
+        progress_interval=progress_interval,
+        dry_run=dry_run,
+        log_file=log_file,
+    )
 
-    config = build_config(opts)
+
+def run_migration(
+    source: str,
+    target: str,
+    config: MigrationConfig,
+    *,
+    as_json: bool = False,
+    verify_after: bool = False,
+    progress_kind: str = "auto",
+    progress_interval: float = 5.0,
+    dry_run: bool = False,
+    log_file: str | None = None,
+) -> int:
+    """What ``migrate`` and ``run`` do once the options are read: run (or show the plan),
+    verify, render, and pick the exit code."""
+    from arrowmig.errors import ArrowmigError
+    from arrowmig.migrate import StopRequested, explain, migrate
+
     if dry_run:
         plan = explain(source, target, config=config).to_dict()
         if as_json:
@@ -100,20 +140,51 @@ def command(
         else:
             click.echo(plan_text(plan), err=True)
         return 0
-    sink = make_sink(progress_kind, progress_interval)
+    console = make_sink(progress_kind, progress_interval)
+    log = open_log(log_file, source, target, config) if log_file else None
+    sink = console if log is None else FanOutSink(console, log)
     try:
-        with sigterm_stops_run():
-            report = migrate(source, target, config=config, progress=sink)
+        try:
+            with sigterm_stops_run():
+                report = migrate(source, target, config=config, progress=sink)
+        except (StopRequested, KeyboardInterrupt) as exc:
+            # Stopped outside the streams (planning, preparing, foreign keys): no report.
+            name = exc.signal_name if isinstance(exc, StopRequested) else "SIGINT"
+            if log is not None:
+                log.note(f"interrupted by {name} before the report was complete")
+            click.echo(f"arrowmig: interrupted by {name}", err=True)
+            return EXIT_SIGNAL[name]
+        except ArrowmigError as exc:
+            if log is not None:
+                log.note(f"error: {exc}")
+            raise
+        finally:
+            close = getattr(console, "close", None)  # the log stays open for what follows
+            if close:
+                close()
+        verified_ok = True
+        if verify_after and not report.interrupted:
+            verified_ok = _verify_after(source, target, report, config)
+            if log is not None and report.verify is not None:
+                log.note("verify " + json.dumps(report.verify, default=str))
+        emit_report(report, as_json, progress_kind)
+        code = exit_code(report)
+        code = code if code or verified_ok else 1
+        if log is not None:
+            log.note(f"exit code {code}")
+        return code
     finally:
-        close = getattr(sink, "close", None)
-        if close:
-            close()
-    verified_ok = True
-    if verify_after and not report.interrupted:
-        verified_ok = _verify_after(source, target, report, config)
-    emit_report(report, as_json, progress_kind)
-    code = exit_code(report)
-    return code if code or verified_ok else 1
+        if log is not None:
+            log.close()
+
+
+def open_log(path: str, source: str, target: str, config: MigrationConfig) -> Any:
+    """The --log-file sink, with the run's settings as its first lines (passwords masked)."""
+    from arrowmig.logfile import LogFileSink
+
+    log = LogFileSink.for_run(path, source, target)
+    log.note_config(config)
+    return log
 
 
 def _verify_after(source: str, target: str, report: MigrationReport, config: Any) -> bool:

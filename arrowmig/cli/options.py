@@ -122,6 +122,8 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
     for name in ("split_rows", "retries"):
         if opts.get(name) is not None:
             kwargs[name] = int(opts[name])
+    if opts.get("batch_timeout") is not None:
+        kwargs["batch_timeout_s"] = float(opts["batch_timeout"])
     if opts.get("parallel") is not None:
         kwargs["parallel"] = int(opts["parallel"])
     if opts.get("max_memory"):

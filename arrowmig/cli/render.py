@@ -37,14 +37,17 @@ def report_text(report: MigrationReport) -> str:
                 format_size(t.bytes),
                 f"{t.seconds:.2f}",
                 f"{t.rows_per_s:,.0f}",
+                f"{t.mb_per_s:,.1f}",
+                str(t.streams),
+                str(t.retries),
+                f"{t.rejected:,}",
                 t.status,
             ]
         )
     out = [f"{report.source} -> {report.target} (mode {report.mode})"]
+    header = ["table", "rows", "bytes", "seconds", "rows/s", "MB/s", "streams", "retries"]
     out.append(
-        table_text(
-            ["table", "rows", "bytes", "seconds", "rows/s", "status"], rows, right=(1, 2, 3, 4)
-        )
+        table_text([*header, "rejects", "status"], rows, right=tuple(range(1, len(header) + 1)))
     )
     for t in report.tables:
         if t.error:
@@ -67,8 +70,11 @@ def report_text(report: MigrationReport) -> str:
     growth = report.rss_growth_bytes
     out.append(
         f"{state}: {report.rows:,} rows, {format_size(report.bytes)} in {report.seconds:.2f}s "
-        f"({report.rows_per_s:,.0f} rows/s); peak RSS {format_size(report.peak_rss_bytes)}, "
-        f"growth {format_size(growth)}"
+        f"({report.rows_per_s:,.0f} rows/s, {report.mb_per_s:,.1f} MB/s)"
+        + (f", {report.retries:,} retries" if report.retries else "")
+        + (f", {report.rejected:,} rows rejected" if report.rejected else "")
+        + f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)} "
+        f"({report.mb_growth_per_1000_rows:.3f} MB per 1,000 rows)"
     )
     return "\n".join(out)
 

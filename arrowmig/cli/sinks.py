@@ -43,7 +43,8 @@ class PlainSink:
                 self._line(f"start   {event.table} ({total})")
             elif event.event == "progress" and event.table:
                 now = time.monotonic()
-                if now - self._last.get(event.table, 0.0) < self._interval:
+                last = self._last.get(event.table)  # monotonic() may start near 0: no default
+                if last is not None and now - last < self._interval:
                     return
                 self._last[event.table] = now
                 pct = f" {100 * event.rows / event.total_rows:5.1f}%" if event.total_rows else ""
@@ -54,7 +55,10 @@ class PlainSink:
                     f"{format_size(event.bytes)} ETA {_eta(event.eta_s)} RSS {rss}"
                 )
             elif event.event == "table_done":
-                self._line(f"done    {event.table}: {event.rows:,} rows")
+                rate = f" ({event.rows_per_s:,.0f} rows/s)" if event.rows_per_s else ""
+                self._line(
+                    f"done    {event.table}: {event.rows:,} rows, {format_size(event.bytes)}{rate}"
+                )
             elif event.event in ("error", "retry", "reject"):
                 self._line(f"{event.event:7} {event.table}: {event.message}")
 
@@ -72,7 +76,8 @@ class JsonLinesSink:
         with self._lock:
             if event.event == "progress" and event.table:
                 now = time.monotonic()
-                if now - self._last.get(event.table, 0.0) < self._interval:
+                last = self._last.get(event.table)  # monotonic() may start near 0: no default
+                if last is not None and now - last < self._interval:
                     return
                 self._last[event.table] = now
             self._out.write(json.dumps(event.to_dict(), default=str) + "\n")

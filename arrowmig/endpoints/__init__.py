@@ -8,10 +8,14 @@ from arrowmig.urls import parse_url
 __all__ = ["CHECKPOINT_TABLE", "Endpoint", "open_endpoint"]
 
 
-def open_endpoint(url: str, *, schema: str | None = None, create: bool = False) -> Endpoint:
+def open_endpoint(
+    url: str, *, schema: str | None = None, create: bool = False, timeout_s: float | None = None
+) -> Endpoint:
     """Open one connection to the database ``url`` names.
 
     ``create`` lets a missing SQLite or DuckDB file be created (targets); sources must exist.
+    ``timeout_s`` cancels a PostgreSQL statement that runs longer (a hung batch), which then
+    counts as a transient error and is retried.
     Raises UrlError for a URL no endpoint understands, ConnectError when it cannot be opened.
     """
     parsed = parse_url(url)
@@ -25,4 +29,7 @@ def open_endpoint(url: str, *, schema: str | None = None, create: bool = False) 
         return DuckDBEndpoint(parsed, schema, create=create)
     from arrowmig.endpoints.postgres import PostgresEndpoint
 
-    return PostgresEndpoint(parsed, schema, create=create)
+    endpoint = PostgresEndpoint(parsed, schema, create=create)
+    if timeout_s:
+        endpoint.set_statement_timeout(timeout_s)
+    return endpoint

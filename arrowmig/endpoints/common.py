@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -20,7 +21,8 @@ KEY_COLUMN = "_arrowmig_key"
 
 # SQLSTATE classes and messages that mean "try again": connection loss, server shutting
 # down or starting, serialization failures and deadlocks, a busy or locked SQLite file.
-_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "40001", "40P01", "53300")
+_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "57014", "40001", "40P01", "53300")
+# 57014 is a statement cancelled by statement_timeout: a batch that hung past --batch-timeout.
 _TRANSIENT_WORDS = re.compile(
     r"database is locked|database table is locked|SQLITE_BUSY|connection (?:reset|refused|lost)|"
     r"server closed the connection|terminating connection|no connection to the server|"
@@ -75,6 +77,13 @@ class BaseEndpoint:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def _rollback(self) -> None:
+        """Roll back after a failure; a connection already lost must not hide the first error."""
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.rollback()
 
     def _clean(self, text: str) -> str:
         return redact_text(text, [self._secret])

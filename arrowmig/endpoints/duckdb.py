@@ -109,7 +109,7 @@ class DuckDBEndpoint(BaseEndpoint):
     def close(self) -> None:
         self.end_reads()
         with contextlib.suppress(Exception):
-            self._conn.rollback()
+            self._rollback()
         try:
             self._conn.close()
         finally:
@@ -330,7 +330,7 @@ class DuckDBEndpoint(BaseEndpoint):
                 self._conn.commit()
             except Exception as exc:
                 with contextlib.suppress(Exception):
-                    self._conn.rollback()
+                    self._rollback()
                 raise self.translate(exc, what, table) from exc
 
     def write_batch(
@@ -366,7 +366,7 @@ class DuckDBEndpoint(BaseEndpoint):
             self._conn.commit()
         except Exception as exc:
             with contextlib.suppress(Exception):
-                self._conn.rollback()
+                self._rollback()
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def finish_table(self, table: Table) -> TableLoad:

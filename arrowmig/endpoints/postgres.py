@@ -84,6 +84,7 @@ class PostgresEndpoint(BaseEndpoint):
             ) from exc
         self._cursor = self._conn.cursor()
         self._staged: set[str] = set()
+        self._batch_timeout_ms = 0
         self._open_cursors: list[Any] = []
         self._write_prepared: set[str] = set()
 
@@ -98,13 +99,13 @@ class PostgresEndpoint(BaseEndpoint):
                 cur.close()
         if self._open_cursors:
             with contextlib.suppress(Exception):
-                self._conn.rollback()
+                self._rollback()
         self._open_cursors.clear()
 
     def close(self) -> None:
         self.end_reads()
         with contextlib.suppress(Exception):
-            self._conn.rollback()
+            self._rollback()
         try:
             self._cursor.close()
         finally:
@@ -119,7 +120,7 @@ class PostgresEndpoint(BaseEndpoint):
             rows: list[tuple[Any, ...]] = self._cursor.fetchall()
         except Exception:
             # A failed statement aborts the transaction until it is rolled back.
-            self._conn.rollback()
+            self._rollback()
             raise
         self._conn.commit()
         return rows
@@ -129,8 +130,12 @@ class PostgresEndpoint(BaseEndpoint):
             self._cursor.execute(sql)
             self._conn.commit()
         except Exception as exc:
-            self._conn.rollback()
+            self._rollback()
             raise self.translate(exc, what, table) from exc
+
+    def set_statement_timeout(self, seconds: float) -> None:
+        """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take longer)."""
+        self._batch_timeout_ms = int(seconds * 1000)
 
     def server_version(self) -> str:
         return str(self._query("SHOW server_version")[0][0])
@@ -287,7 +292,7 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             self._forget(cursor)
             with contextlib.suppress(Exception):
-                self._conn.rollback()
+                self._rollback()
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
         schema = table.arrow_schema
         if with_key:
@@ -369,7 +374,7 @@ class PostgresEndpoint(BaseEndpoint):
             )
             self._conn.commit()
         except Exception as exc:
-            self._conn.rollback()
+            self._rollback()
             raise self.translate(exc, "running a statement") from exc
         return rows
 
@@ -382,7 +387,7 @@ class PostgresEndpoint(BaseEndpoint):
                 self._cursor.execute(sql)
             self._conn.commit()
         except Exception as exc:
-            self._conn.rollback()
+            self._rollback()
             raise self.translate(exc, what, table) from exc
 
     def write_batch(
@@ -398,6 +403,8 @@ class PostgresEndpoint(BaseEndpoint):
             self._staging_for(table) if any(pg_server_cast(c) for c in table.columns) else None
         )
         try:
+            if self._batch_timeout_ms:
+                self._cursor.execute(f"SET LOCAL statement_timeout = {self._batch_timeout_ms}")
             if staging is None:
                 self._cursor.adbc_ingest(
                     table.name, batch, mode="append", db_schema_name=self._schema
@@ -410,7 +417,7 @@ class PostgresEndpoint(BaseEndpoint):
                 self._cursor.execute(after[0], after[1])
             self._conn.commit()
         except Exception as exc:
-            self._conn.rollback()
+            self._rollback()
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def _staging_for(self, table: Table) -> str:

@@ -109,7 +109,7 @@ class SQLiteEndpoint(BaseEndpoint):
     def close(self) -> None:
         self.end_reads()
         with contextlib.suppress(Exception):
-            self._conn.rollback()
+            self._rollback()
             if self._write_mode_set and self._journal_mode and self._journal_mode != "wal":
                 # Succeeds only for the last connection to the file; others leave WAL on.
                 self._pragma(f"journal_mode={self._journal_mode}")
@@ -133,7 +133,7 @@ class SQLiteEndpoint(BaseEndpoint):
         # PRAGMAs that change the journal cannot run inside the DB-API's open transaction:
         # flip autocommit on for the pragma only (the connection was opened with it off, so
         # commit() keeps working afterwards).
-        self._conn.rollback()
+        self._rollback()
         self._conn.adbc_connection.set_autocommit(True)
         try:
             return self._query(f"PRAGMA {pragma}")
@@ -382,7 +382,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 self._execute(sql)
                 self._conn.commit()
             except Exception as exc:
-                self._conn.rollback()
+                self._rollback()
                 raise self.translate(exc, f"changing {table!r}", table) from exc
 
     def drop_table(self, name: str) -> None:
@@ -416,7 +416,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 )
                 self._conn.commit()
             except Exception as exc:
-                self._conn.rollback()
+                self._rollback()
                 raise self.translate(exc, "running a statement") from exc
         return rows
 
@@ -431,7 +431,7 @@ class SQLiteEndpoint(BaseEndpoint):
                     self._cursor.execute(sql)
                 self._conn.commit()
             except Exception as exc:
-                self._conn.rollback()
+                self._rollback()
                 raise self.translate(exc, what, table) from exc
 
     def write_batch(
@@ -454,7 +454,7 @@ class SQLiteEndpoint(BaseEndpoint):
                     self._cursor.execute(after[0], after[1])
                 self._conn.commit()
             except Exception as exc:
-                self._conn.rollback()
+                self._rollback()
                 raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def pop_notes(self, name: str) -> list[str]:

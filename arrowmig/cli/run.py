@@ -1,0 +1,89 @@
+"""``arrowmig run JOB.toml``: a migration written down in a job file; flags override it."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from arrowmig.cli.migrate import log_file_option, progress_options, run_migration
+from arrowmig.cli.options import migration_options, parse_casts, split_list
+from arrowmig.config import MigrationConfig
+from arrowmig.sizes import parse_size
+
+# Command-line parameter -> (job file key, how its value becomes the job file's form).
+_RENAMED: dict[str, tuple[str, Any]] = {
+    "tables": ("tables", split_list),
+    "exclude": ("exclude", split_list),
+    "batch_bytes": ("batch_bytes", parse_size),
+    "max_memory": ("max_memory", parse_size),
+    "casts": ("casts", parse_casts),
+    "no_profile": ("profile", lambda v: not v),
+    "no_foreign_keys": ("foreign_keys", lambda v: not v),
+    "as_json": ("json", bool),
+    "verify_after": ("verify", bool),
+    "progress_kind": ("progress", str),
+}
+
+
+def overrides(ctx: click.Context, params: dict[str, Any]) -> dict[str, Any]:
+    """The options given on the command line (not defaults), keyed like the job file."""
+    config_fields = {f.name for f in fields(MigrationConfig)}
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None):
+            continue
+        if name in _RENAMED:
+            key, convert = _RENAMED[name]
+            out[key] = convert(value)
+        elif name in config_fields or name in (
+            "source",
+            "target",
+            "batch_rows",
+            "progress_interval",
+            "log_file",
+        ):
+            out[name] = value
+    return out
+
+
+@click.command("run")
+@click.argument("job_file", type=click.Path(dir_okay=False))
+@click.option("--source", help="Override the job's source URL.")
+@click.option("--target", help="Override the job's target URL.")
+@migration_options
+@progress_options
+@click.option(
+    "--dry-run", is_flag=True, help="Show the plan (like `arrowmig plan`) and write nothing."
+)
+@click.option(
+    "--verify/--no-verify",
+    "verify_after",
+    default=False,
+    help="Verify with checksums after the run (default: the job's `verify`).",
+)
+@log_file_option
+@click.pass_context
+def command(ctx: click.Context, /, job_file: str, dry_run: bool, **params: Any) -> int:
+    """Run the migration described in JOB_FILE (TOML); options given here override it.
+
+    Every `arrowmig migrate` option has a key of the same name in the job file
+    (`batch_rows = 50000`, `mode = "replace"`, `tables = ["a", "b"]`, `[casts]` ...),
+    plus `source`, `target`, `verify`, `progress`, `json` and `log_file`.
+    """
+    from arrowmig.jobfile import load_job
+
+    job = load_job(job_file, overrides(ctx, params))
+    return run_migration(
+        job.source,
+        job.target,
+        job.config,
+        as_json=job.json,
+        verify_after=job.verify,
+        progress_kind=job.progress or "auto",
+        progress_interval=job.progress_interval if job.progress_interval is not None else 5.0,
+        dry_run=dry_run,
+        log_file=job.log_file,
+    )

@@ -1,0 +1,286 @@
+"""TOML job files: a migration written down, so that it can be reviewed and run again.
+
+A job file holds everything ``arrowmig migrate`` takes on its command line; ``arrowmig run
+job.toml`` runs it, and flags given after it override the file. Keys are the long option
+names, with ``-`` or ``_``. Relative file paths in the file (SQLite and DuckDB databases,
+``reject_dir``, ``log_file``) are taken from the job file's directory, so a job runs the
+same from anywhere::
+
+    source = "sqlite:///bets.db"
+    target = "postgresql://loader@db.internal/warehouse"
+    tables = ["bets", "players"]
+    mode = "replace"
+    batch_rows = 50_000
+    max_memory = "1GiB"
+    verify = true
+
+    [casts]
+    "bets.stake" = "numeric(10,2)"
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.errors import UsageError
+from arrowmig.sizes import parse_size
+from arrowmig.urls import parse_url
+
+PROGRESS_KINDS = ("auto", "bar", "plain", "json", "none")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """A migration to run: where from, where to, how, and how the run is shown."""
+
+    source: str
+    """Source URL or path (relative file paths already resolved against the job file)."""
+    target: str
+    """Target URL or path."""
+    config: MigrationConfig
+    """Everything that decides what the migration does."""
+    verify: bool = False
+    """Verify with checksums after the run."""
+    progress: str | None = None
+    """auto, bar, plain, json or none; None leaves the choice to the command."""
+    progress_interval: float | None = None
+    """Seconds between plain progress lines; None: the command's default."""
+    json: bool = False
+    """Print the final report as JSON on stdout."""
+    log_file: str | None = None
+    """Where the complete log of the run goes, if anywhere."""
+
+
+# -- reading values --------------------------------------------------------------------------
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(f"job file key {key!r} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _whole(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"job file key {key!r} must be a whole number, not {value!r}")
+    return value
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"job file key {key!r} must be a number, not {value!r}")
+    return float(value)
+
+
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"job file key {key!r} must be true or false, not {value!r}")
+    return value
+
+
+def _size(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise UsageError(f'job file key {key!r} must be a size like "64MiB" or a number of bytes')
+    return parse_size(value)
+
+
+def _names(key: str, value: Any) -> tuple[str, ...]:
+    """A list of table names, or one comma-separated string (as on the command line)."""
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    raise UsageError(f"job file key {key!r} must be a list of table names, not {value!r}")
+
+
+def _casts(key: str, value: Any) -> tuple[tuple[str, str, str], ...]:
+    """``[casts]`` with ``"table.column" = "TYPE"``, or a list of ``"table.column=TYPE"``."""
+    if isinstance(value, dict):
+        items = []
+        for name, type_name in value.items():
+            if not isinstance(type_name, str):
+                raise UsageError(f"job file cast {name!r} must name a type, not {type_name!r}")
+            items.append(f"{name}={type_name}")
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = list(value)
+    else:
+        raise UsageError(f'job file key {key!r} must be a table of "table.column" = "TYPE" entries')
+    casts = []
+    for item in items:
+        name, sep, type_name = item.partition("=")
+        table, dot, column = name.strip().rpartition(".")
+        if not sep or not dot or not table or not column or not type_name.strip():
+            raise UsageError(
+                f"cannot read cast {item!r} in the job file", hint="write table.column=TYPE"
+            )
+        casts.append((table, column, type_name.strip()))
+    return tuple(casts)
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
+    def read(key: str, value: Any) -> str:
+        if value not in options:
+            raise UsageError(
+                f"job file key {key!r} must be one of {', '.join(options)}, not {value!r}"
+            )
+        return str(value)
+
+    return read
+
+
+_READERS: dict[str, Callable[[str, Any], Any]] = {
+    "source": _text,
+    "target": _text,
+    "tables": _names,
+    "exclude": _names,
+    "mode": _text,
+    "batch_rows": _whole,
+    "batch_bytes": _size,
+    "parallel": _whole,
+    "split_rows": _whole,
+    "retries": _whole,
+    "max_memory": _size,
+    "source_schema": _text,
+    "target_schema": _text,
+    "profile": _flag,
+    "foreign_keys": _flag,
+    "casts": _casts,
+    "on_error": _text,
+    "reject_dir": _text,
+    "verify": _flag,
+    "progress": _choice(PROGRESS_KINDS),
+    "progress_interval": _number,
+    "json": _flag,
+    "log_file": _text,
+}
+"""Every key a job file may hold (besides other MigrationConfig settings, see _config_keys)."""
+
+_NEGATED = {"no_profile": "profile", "no_foreign_keys": "foreign_keys"}
+"""Command-line spellings that are accepted too: ``no-profile = true`` is ``profile = false``."""
+_ALIASES = {"cast": "casts"}
+
+
+def _config_keys() -> dict[str, Callable[[str, Any], Any]]:
+    """MigrationConfig settings not named above (e.g. ``resume``), read by their default's type,
+    so that a new setting can be written in a job file as soon as it exists."""
+    readers: dict[str, Callable[[str, Any], Any]] = {}
+    for f in fields(MigrationConfig):
+        if f.name in _READERS or f.name == "batch":
+            continue
+        default = f.default
+        if default is MISSING:
+            continue
+        if isinstance(default, bool):
+            readers[f.name] = _flag
+        elif isinstance(default, int):
+            readers[f.name] = _whole
+        elif isinstance(default, float):
+            readers[f.name] = _number
+        elif isinstance(default, str) or default is None:
+            readers[f.name] = _text
+    return readers
+
+
+def known_keys() -> list[str]:
+    return sorted({**_READERS, **_config_keys()})
+
+
+def _unknown(key: str, where: str) -> UsageError:
+    close = difflib.get_close_matches(key.replace("-", "_"), known_keys(), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known_keys())}"
+    return UsageError(f"unknown key {key!r} in job file {where}", hint=hint)
+
+
+# -- paths -------------------------------------------------------------------------------------
+
+
+def _resolve_url(url: str, base: Path) -> str:
+    """A relative SQLite/DuckDB path made absolute against the job file's directory."""
+    parsed = parse_url(url)
+    if parsed.kind == "postgresql" or parsed.path.is_absolute():
+        return url
+    absolute = (base / parsed.path).resolve()
+    if "://" not in url:
+        return str(absolute)
+    return f"{parsed.kind}:///{absolute}"  # the absolute path starts with "/": four slashes
+
+
+def _resolve_path(path: str, base: Path) -> str:
+    p = Path(path).expanduser()
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+# -- the job -----------------------------------------------------------------------------------
+
+
+def read_job(path: str | Path) -> dict[str, Any]:
+    """The settings a job file holds, checked and in canonical form (keys with ``_``)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise UsageError(f"job file {str(path)!r} not found") from None
+    except IsADirectoryError:
+        raise UsageError(f"job file {str(path)!r} is a directory") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"cannot read job file {str(path)!r}: {exc}") from None
+    readers = {**_READERS, **_config_keys()}
+    settings: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = key.replace("-", "_")
+        name = _ALIASES.get(name, name)
+        if name in _NEGATED:
+            settings[_NEGATED[name]] = not _flag(key, value)
+            continue
+        if name not in readers:
+            raise _unknown(key, str(path))
+        if name in settings:
+            raise UsageError(f"job file {str(path)!r} sets {name!r} twice")
+        settings[name] = readers[name](key, value)
+    base = path.resolve().parent
+    for key in ("source", "target"):
+        if key in settings:
+            settings[key] = _resolve_url(settings[key], base)
+    for key in ("reject_dir", "log_file"):
+        if key in settings:
+            settings[key] = _resolve_path(settings[key], base)
+    return settings
+
+
+def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Job:
+    """A Job from canonical settings (a job file's, with command-line overrides applied)."""
+    missing = [k for k in ("source", "target") if not settings.get(k)]
+    if missing:
+        raise UsageError(
+            f"{where} names no {missing[0]}",
+            hint=f'add {missing[0]} = "URL" or pass --{missing[0]}',
+        )
+    batch = {k: settings[k] for k in ("batch_rows", "batch_bytes") if settings.get(k) is not None}
+    config_fields = {f.name for f in fields(MigrationConfig)} - {"batch"}
+    config = {k: v for k, v in settings.items() if k in config_fields and v is not None}
+    if "tables" in config:
+        config["tables"] = tuple(config["tables"]) or None
+    return Job(
+        source=settings["source"],
+        target=settings["target"],
+        config=MigrationConfig(batch=BatchConfig(**batch), **config),
+        verify=bool(settings.get("verify", False)),
+        progress=settings.get("progress"),
+        progress_interval=settings.get("progress_interval"),
+        json=bool(settings.get("json", False)),
+        log_file=settings.get("log_file"),
+    )
+
+
+def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Job:
+    """Read a job file; ``overrides`` (canonical keys, e.g. from the command line) win."""
+    settings = read_job(path)
+    settings.update(overrides or {})
+    return build_job(settings, where=f"job file {str(path)!r}")

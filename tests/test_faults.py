@@ -1,0 +1,268 @@
+"""Faults from outside: a PostgreSQL server restarting mid-run, a source file locked by
+another writer, hostile names, and passwords that must never show up anywhere.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import arrowmig
+from arrowmig.errors import UsageError
+from tests.dbutil import pg_rows, q, rows_of, sqlite_rows
+
+
+def _bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(*cmd: str) -> list[str]:
+    return list(cmd) if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--", *cmd]
+
+
+@pytest.fixture
+def private_pg() -> Iterator[tuple[str, str, str]]:
+    """A throw-away PostgreSQL cluster of our own (never the shared server): (url, pg_ctl, root dir)."""
+    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("initdb/pg_ctl not found (CI=true: the restart test must run)")
+        pytest.skip("initdb not found: cannot start a private PostgreSQL cluster")
+    root = Path(tempfile.mkdtemp(prefix="arrowmig-pg-"))
+    os.chmod(root, 0o777)
+    data = root / "data"
+    port = _free_port()
+    subprocess.run(
+        _as_postgres(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"),
+        check=True,
+        capture_output=True,
+    )
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # The server's output goes to its log file, never to a pipe of ours: a postmaster that
+    # inherited our pipe would keep it open and make subprocess.run wait for ever.
+    subprocess.run(
+        _as_postgres(pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", pg_ctl, str(root)
+    finally:
+        subprocess.run(
+            _as_postgres(pg_ctl, "-D", str(data), "-m", "immediate", "stop"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgres_restart_mid_run_completes_through_retries(
+    tmp_path: Path, private_pg: tuple[str, str, str]
+) -> None:
+    url, pg_ctl, root = private_pg
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"value {i}") for i in range(1, 60_001)])
+    con.commit()
+    con.close()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "arrowmig",
+            "migrate",
+            str(source),
+            url,
+            "--batch-rows",
+            "300",
+            "--retries",
+            "6",
+            "--progress",
+            "plain",
+            "--progress-interval",
+            "0.2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with psycopg.connect(url) as c:
+                done = c.execute(
+                    "SELECT coalesce(sum(rows_done), 0) FROM _arrowmig_checkpoints"
+                ).fetchone()
+            if done and int(done[0]) > 3000:
+                break
+        except psycopg.Error:
+            pass
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before the restart: make it slower"
+    subprocess.run(
+        _as_postgres(
+            pg_ctl, "-D", f"{root}/data", "-l", f"{root}/log", "-m", "fast", "-w", "restart"
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+    )
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert b"retry" in err
+    assert pg_rows(url, "t", "id") == sqlite_rows(source, "t", "id")
+
+
+def test_locked_source_file_is_waited_for(tmp_path: Path) -> None:
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, str(i)) for i in range(1000)])
+    con.commit()
+    con.close()
+    # Another process (locks do not conflict within one process) holds the file for 2 s.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(2); c.execute('COMMIT')",
+            str(source),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+    started = time.monotonic()
+    report = arrowmig.migrate(str(source), str(tmp_path / "w.duckdb"))
+    waited = time.monotonic() - started
+    holder.communicate()
+    assert report.ok and report.rows == 1000
+    assert waited >= 1.0, "the run did not wait for the lock"
+
+
+def test_replacing_the_table_being_read_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "s.db"
+    sqlite3.connect(source).execute("CREATE TABLE t (a INTEGER)").connection.commit()
+    with pytest.raises(UsageError, match="same database"):
+        arrowmig.migrate(
+            str(source), f"sqlite:///{source}", config=arrowmig.MigrationConfig(mode="replace")
+        )
+
+
+IDENT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=20,
+).filter(lambda s: s.strip() == s and len(s.encode()) <= 63)
+NASTY = st.sampled_from(
+    ['a"b', "x'; DROP TABLE t; --", "select", "Mixed Case", "ñ ü", "n" * 63, "--", "a;b"]
+)
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    table=NASTY | IDENT,
+    columns=st.lists(NASTY | IDENT, min_size=1, max_size=4, unique_by=str.lower),
+)
+def test_hostile_names_round_trip_and_execute_nothing(
+    tmp_path: Path, pg_url: str, table: str, columns: list[str]
+) -> None:
+    source = tmp_path / "s.db"
+    source.unlink(missing_ok=True)
+    con = sqlite3.connect(source)
+    con.execute(f"CREATE TABLE {q(table)} (" + ", ".join(f"{q(c)} TEXT" for c in columns) + ")")
+    con.execute(f"INSERT INTO {q(table)} VALUES (" + ", ".join("?" * len(columns)) + ")", columns)
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("DROP SCHEMA public CASCADE")
+        pc.execute("CREATE SCHEMA public")
+        pc.execute("CREATE TABLE canary (x int)")
+    duck = tmp_path / "w.duckdb"
+    duck.unlink(missing_ok=True)
+    for target in (pg_url, str(duck)):
+        report = arrowmig.migrate(str(source), target, tables=[table])
+        assert report.ok, report.tables[0].error
+        assert rows_of(target, table) == [tuple(columns)]
+    with psycopg.connect(pg_url) as pc:
+        assert pc.execute("SELECT count(*) FROM canary").fetchone() == (0,)
+
+
+@pytest.mark.postgres
+def test_passwords_never_appear_in_any_output(tmp_path: Path, pg_url: str) -> None:
+    secret = "S3cretPw-do-not-print"
+    url = pg_url.replace("postgres@", f"postgres:{secret}@")  # trust auth: accepted, never needed
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(1, "ok"), (2, "bad\x00nul")])
+    con.commit()
+    con.close()
+    rejects = tmp_path / "rejects"
+    runs = [
+        [
+            "migrate",
+            str(source),
+            url,
+            "--json",
+            "--progress",
+            "json",
+            "--on-error",
+            "reject",
+            "--reject-dir",
+            str(rejects),
+        ],
+        [
+            "migrate",
+            str(source),
+            url,
+            "--progress",
+            "plain",
+            "--progress-interval",
+            "0",
+        ],  # exists: error
+        ["verify", str(source), url, "--json"],
+        ["plan", str(source), url, "--json"],
+        ["status", url],
+        ["migrate", str(source), url.replace(":5432/", ":1/")],  # unreachable
+    ]
+    seen = []
+    for args in runs:
+        done = subprocess.run(
+            [sys.executable, "-m", "arrowmig", *args], capture_output=True, timeout=120
+        )
+        seen.append(done.stdout + done.stderr)
+    with psycopg.connect(pg_url) as pc:
+        seen.append(repr(pc.execute("SELECT * FROM _arrowmig_checkpoints").fetchall()).encode())
+    for path in rejects.rglob("*"):
+        if path.is_file():
+            seen.append(path.read_bytes())
+    assert seen[0] and any(b"***" in out for out in seen)
+    for out in seen:
+        assert secret.encode() not in out
