@@ -425,7 +425,7 @@ def _sqlite_rows(con: sqlite3.Connection, name: str) -> Iterator[tuple[Any, ...]
     decl = {r[1]: (r[2] or "").upper() for r in con.execute(f'PRAGMA table_info("{name}")')}
     names = list(decl)
     for row in con.execute(f'SELECT * FROM "{name}" ORDER BY id'):
-        out = []
+        out: list[Any] = []
         for col, value in zip(names, row, strict=True):
             kind = decl[col]
             if value is None:
@@ -527,6 +527,7 @@ def test_generate_into_duckdb_same_data_whatever_the_batch_size(
         indexed = {r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
         pk = con.execute(
             "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+            " AND table_name LIKE 'large\\_%' ESCAPE '\\'"
         ).fetchall()[0][0]
     finally:
         con.close()
