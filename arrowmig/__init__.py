@@ -43,19 +43,22 @@ __all__ = [
     "UsageError",
     "VerifyReport",
     "__version__",
+    "generate",
     "migrate",
     "open_endpoint",
     "verify",
 ]
 
 if TYPE_CHECKING:
-    from arrowmig.verify import verify
+    from arrowmig.generator import generate
+    from arrowmig.verifier import verify
     from arrowmig.verify_report import VerifyReport
 
 # verify (and generate) load DuckDB as their compute engine: import them on first use so
 # that a plain `import arrowmig` stays fast.
 _LAZY = {
-    "verify": ("arrowmig.verify", "verify"),
+    "verify": ("arrowmig.verifier", "verify"),
+    "generate": ("arrowmig.generator", "generate"),
     "VerifyReport": ("arrowmig.verify_report", "VerifyReport"),
 }
 

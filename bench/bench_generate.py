@@ -73,7 +73,7 @@ class PeakRss:
 
 
 def child_generate(url: str, scale: str, seed: int, keys: bool) -> dict[str, Any]:
-    from arrowmig.generate import generate
+    from arrowmig.generator import generate
 
     with PeakRss() as rss:
         t0 = time.perf_counter()
@@ -87,7 +87,7 @@ def child_generate(url: str, scale: str, seed: int, keys: bool) -> dict[str, Any
 def child_duckdb_ctas(path: str, scale: str, seed: int) -> dict[str, Any]:
     import duckdb
 
-    from arrowmig.generate import TABLES, GeneratedSource
+    from arrowmig.generator import TABLES, GeneratedSource
 
     with PeakRss() as rss, GeneratedSource(scale=scale, seed=seed) as src:
         con = duckdb.connect(path)

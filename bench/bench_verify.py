@@ -39,7 +39,7 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "rows": r.rows, "ok": r.o
 VERIFY = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from arrowmig.verify import verify
+from arrowmig.verifier import verify
 r = verify(sys.argv[1], sys.argv[2], level=sys.argv[3])
 print(json.dumps({"seconds": time.perf_counter() - t0, "rows": r.rows, "ok": r.ok,
     "tables": [[t.name, t.result, t.rows_source, round(t.seconds, 2)] for t in r.tables],
@@ -66,7 +66,7 @@ def _build(path: Path, scale: str) -> None:
     if path.exists():
         return
     try:
-        from arrowmig.generate import SCALES, generate
+        from arrowmig.generator import SCALES, generate
 
         if scale in SCALES:
             generate(str(path), scale=scale)

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pytest
 
 from arrowmig.errors import SchemaError, UsageError
-from arrowmig.generate import SCALES, TABLES, GeneratedSource, table_counts
+from arrowmig.generator import SCALES, TABLES, GeneratedSource, table_counts
 from arrowmig.model import KeyRange
 
 TINY = {
@@ -495,7 +495,7 @@ def _pg_indexes(url: str) -> set[tuple[str, str]]:
 
 
 def _generate(target: str, **kwargs: Any) -> Any:
-    from arrowmig.generate import generate
+    from arrowmig.generator import generate
 
     report = generate(target, **{"rows": E2E_ROWS, "seed": 42, **kwargs})
     assert report.ok, [(t.name, t.status, t.error) for t in report.tables if t.status != "done"]

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arrowmig.errors import ArrowmigError
-from arrowmig.verify import verify
+from arrowmig.verifier import verify
 
 PG_URL = os.environ.get("ARROWMIG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 N = 120

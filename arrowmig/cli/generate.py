@@ -90,7 +90,7 @@ def command(
 ) -> int:
     """Generate a deterministic sports-betting dataset (players, matches, bets, odds, statcast)
     into TARGET (sqlite:///, duckdb:///, postgresql:// URL or file path)."""
-    from arrowmig.generate import generate, table_counts
+    from arrowmig.generator import generate, table_counts
 
     chosen = split_list(tables) or None
     row_counts = parse_rows(rows)

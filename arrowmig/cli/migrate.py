@@ -190,7 +190,7 @@ def open_log(path: str, source: str, target: str, config: MigrationConfig) -> An
 def _verify_after(source: str, target: str, report: MigrationReport, config: Any) -> bool:
     """Checksum the tables that were moved; the result goes into the report (and summary)."""
     from arrowmig.cli.verify import render_table
-    from arrowmig.verify import verify
+    from arrowmig.verifier import verify
 
     moved = [t.name for t in report.tables if t.status == "done"]
     if not moved:

@@ -1,4 +1,4 @@
-"""``arrowmig verify SOURCE TARGET``: parse, call ``arrowmig.verify.verify``, render, exit.
+"""``arrowmig verify SOURCE TARGET``: parse, call ``arrowmig.verifier.verify``, render, exit.
 
 Exit codes: 0 everything matches, 1 any difference, 2 an error (usage, connection, a named
 table on neither side, a table that could not be read).
@@ -115,7 +115,7 @@ def verify_command(
     that differ). Exit code 0: all match; 1: differences; 2: an error."""
     # ArrowmigError (bad URL, unreachable server, a table on neither side) goes up to
     # arrowmig.cli.main, which prints one line and exits with the error's code (2).
-    from arrowmig.verify import verify as run_verify
+    from arrowmig.verifier import verify as run_verify
 
     report = run_verify(
         source,
