@@ -4,6 +4,7 @@ streams, put tables in place, report.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -53,13 +54,23 @@ def migrate(
         config = replace(config, tables=tuple(tables))
     source_url = parse_url(source)
     parse_url(target)
+    with contextlib.ExitStack() as stack:
+        snapshot = None
+        if source_url.kind == "postgresql":
+            # Every worker reads from one exported snapshot, so a live source cannot tear a
+            # table between streams (or between tables); the exporter stays open meanwhile.
+            holder = stack.enter_context(open_endpoint(source, schema=config.source_schema))
+            snapshot = holder.export_snapshot()  # type: ignore[attr-defined]
 
-    def open_source() -> Endpoint:
-        return open_endpoint(source, schema=config.source_schema)
+        def open_source() -> Endpoint:
+            endpoint = open_endpoint(source, schema=config.source_schema)
+            if snapshot is not None:
+                endpoint.use_snapshot(snapshot)  # type: ignore[attr-defined]
+            return endpoint
 
-    return transfer(
-        open_source, target, config=config, progress=progress, source_label=source_url.redacted
-    )
+        return transfer(
+            open_source, target, config=config, progress=progress, source_label=source_url.redacted
+        )
 
 
 def open_target(target: str, config: MigrationConfig) -> Endpoint:

@@ -285,3 +285,26 @@ def test_empty_tables_and_null_only_columns(tmp_path: Path) -> None:
     con.close()
     assert types == {"a": "BIGINT", "b": "DOUBLE", "c": "VARCHAR", "d": "BLOB"}
     assert rows_of(target, "n") == [(None, None)] * 10
+
+
+@pytest.mark.postgres
+def test_live_postgres_source_is_read_from_one_snapshot(tmp_path: Path, pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+        con.execute("INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 20000) g")
+        con.execute("ANALYZE t")
+    inserted = []
+
+    def meddle(event: arrowmig.Event) -> None:
+        # Rows arriving mid-run (after the snapshot) must not appear in the copy.
+        if event.event == "progress" and not inserted:
+            with psycopg.connect(pg_url, autocommit=True) as con:
+                con.execute("INSERT INTO t SELECT g, 'late' FROM generate_series(20001, 21000) g")
+                con.execute("DELETE FROM t WHERE id <= 100")
+            inserted.append(True)
+
+    config = arrowmig.MigrationConfig(split_rows=5000, parallel=2, batch=arrowmig.BatchConfig(batch_rows=1000))
+    report = arrowmig.migrate(pg_url, str(tmp_path / "w.duckdb"), config=config, progress=meddle)
+    assert inserted and report.ok
+    got = rows_of(str(tmp_path / "w.duckdb"), "t", "id")
+    assert len(got) == 20000 and got[0] == (1, "v1") and got[-1] == (20000, "v20000")

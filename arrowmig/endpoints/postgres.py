@@ -5,6 +5,7 @@ transaction per batch. Types come from the catalog: the declared type is the tru
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from arrowmig.schema import ddl_type, pg_server_cast, qualified, quote_ident, to
 from arrowmig.urls import EndpointUrl
 
 MAX_IDENTIFIER_BYTES = 63
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+-[0-9A-Fa-f]+-[0-9]+")
 _BATCH_BYTES_OPTION = "adbc.postgresql.batch_size_hint_bytes"
 
 # PostgreSQL base types with an exact Arrow twin that the driver reads natively.
@@ -85,6 +87,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._cursor = self._conn.cursor()
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
+        self._snapshot: str | None = None
         self._open_cursors: list[Any] = []
         self._write_prepared: set[str] = set()
 
@@ -132,6 +135,28 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             self._rollback()
             raise self.translate(exc, what, table) from exc
+
+    def export_snapshot(self) -> str:
+        """Open a repeatable-read transaction and export its snapshot for other connections.
+
+        The transaction stays open (this connection must do nothing else) until close().
+        """
+        self._conn.commit()
+        self._cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        self._cursor.execute("SELECT pg_export_snapshot()")
+        return str(self._cursor.fetchall()[0][0])
+
+    def use_snapshot(self, snapshot_id: str) -> None:
+        """Read every table from ``snapshot_id``, so that all streams see one moment of the source."""
+        if not _SNAPSHOT_ID.fullmatch(snapshot_id):
+            raise ValueError(f"not a snapshot id: {snapshot_id!r}")
+        self._snapshot = snapshot_id
+
+    def _enter_snapshot(self) -> None:
+        # Each read runs in a fresh transaction that adopts the exported snapshot.
+        self._conn.commit()
+        self._cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        self._cursor.execute(f"SET TRANSACTION SNAPSHOT '{self._snapshot}'")
 
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take longer)."""
@@ -282,6 +307,8 @@ class PostgresEndpoint(BaseEndpoint):
             if where:
                 sql += " WHERE " + " AND ".join(where)
             sql += f" ORDER BY {key}"
+        if self._snapshot is not None:
+            self._enter_snapshot()
         cursor = self._conn.cursor()
         self._open_cursors.append(cursor)
         try:
