@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, short_driver_message
 from arrowmig.errors import ConnectError, SchemaError, TransferError
 from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
@@ -163,13 +164,15 @@ class DuckDBEndpoint(BaseEndpoint):
         target = qualified(name, self._schema)
         arrow_schema = self._conn.sql(f"SELECT * FROM {target} LIMIT 0").to_arrow_table().schema
         meta = self._query(
-            "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE schema_name = ? "
+            "SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
+            "WHERE schema_name = ? "
             "AND table_name = ? AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
         columns = []
-        for field, (col_name, data_type, nullable) in zip(arrow_schema, meta, strict=True):
+        for field, (col_name, data_type, nullable, default) in zip(arrow_schema, meta, strict=True):
             arrow_type = _normalise(field.type)
+            parsed = read_default(default, "duckdb")
             columns.append(
                 Column(
                     name=col_name,
@@ -177,6 +180,12 @@ class DuckDBEndpoint(BaseEndpoint):
                     source_type=data_type,
                     nullable=bool(nullable),
                     target_type=_TEXT_WITH_TYPE.get(data_type),
+                    default=parsed,
+                    # A key filled from a sequence (DEFAULT nextval('s')) is assigned by DuckDB.
+                    auto_increment=parsed is not None
+                    and parsed.kind == "sequence"
+                    and not nullable
+                    and pa.types.is_integer(arrow_type),
                 )
             )
         pk: tuple[str, ...] = ()
@@ -226,7 +235,8 @@ class DuckDBEndpoint(BaseEndpoint):
         exprs = [quote_ident(c.name) for c in table.columns]
         key = quote_ident(table.split_key) if table.split_key else None
         if with_key:
-            exprs.append(f"{key}::BIGINT" if key else "NULL::BIGINT")
+            alias = quote_ident(KEY_COLUMN)
+            exprs.append(f"{key}::BIGINT AS {alias}" if key else f"NULL::BIGINT AS {alias}")
         sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
         if key_range is not None and key is not None:
             where = []
@@ -284,7 +294,7 @@ class DuckDBEndpoint(BaseEndpoint):
         self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
         defs = []
         for col in table.columns:
-            d = f"{quote_ident(col.name)} {ddl_type(col, 'duckdb')}"
+            d = f"{quote_ident(col.name)} {ddl_type(col, 'duckdb')}" + column_suffix(col, "duckdb")
             if not col.nullable:
                 d += " NOT NULL"
             defs.append(d)

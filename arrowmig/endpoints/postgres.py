@@ -7,10 +7,12 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.defaults import column_suffix, identity_resets, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, short_driver_message
 from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import ConnectError, SchemaError, TransferError
@@ -209,12 +211,16 @@ class PostgresEndpoint(BaseEndpoint):
         oid = self._oid(name)
         rows = self._query(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typtype, "
-            "a.atttypmod, a.attnotnull, t.typcategory "
+            "a.atttypmod, a.attnotnull, t.typcategory, "
+            # A generated column's adbin is its generation expression, not a default.
+            "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+            "a.attidentity <> '' "
             "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+            "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             (oid,),
         )
-        columns = tuple(_column(*r, table=name) for r in rows)
+        columns = tuple(_with_default(_column(*r[:7], table=name), r[7], bool(r[8])) for r in rows)
         pk = self._primary_key(oid)
         split_key = None
         if len(pk) == 1:
@@ -296,7 +302,9 @@ class PostgresEndpoint(BaseEndpoint):
         exprs = [_read_expression(c) for c in table.columns]
         key = quote_ident(table.split_key) if table.split_key else None
         if with_key:
-            exprs.append(f"{key}::int8" if key else "NULL::int8")
+            # Named apart: a bare "id"::int8 is also called id, and ORDER BY "id" is ambiguous.
+            alias = quote_ident(KEY_COLUMN)
+            exprs.append(f"{key}::int8 AS {alias}" if key else f"NULL::int8 AS {alias}")
         sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
         if key_range is not None and key is not None:
             where = []
@@ -367,6 +375,7 @@ class PostgresEndpoint(BaseEndpoint):
         defs = []
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'postgresql')}"
+            d += column_suffix(col, "postgresql")
             if not col.nullable:
                 d += " NOT NULL"
             defs.append(d)
@@ -490,6 +499,11 @@ class PostgresEndpoint(BaseEndpoint):
                 load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
             except TransferError as exc:
                 load.skipped.append(f"index {index.name}: {exc}")
+        for sql in identity_resets(table, self._schema):
+            try:
+                self._run(sql, f"restarting the key sequence of {table.name!r}", table.name)
+            except TransferError as exc:
+                load.skipped.append(f"key sequence not restarted: {exc}")
         with contextlib.suppress(TransferError):
             self._run(f"ANALYZE {target}", f"analysing {table.name!r}", table.name)
         return load
@@ -504,6 +518,14 @@ class PostgresEndpoint(BaseEndpoint):
             table,
         )
         return f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+
+
+def _with_default(col: Column, default: str | None, identity: bool) -> Column:
+    parsed = read_default(default, "postgresql")
+    # serial (a nextval default) and identity columns take their key from a sequence.
+    sequence = identity or (parsed is not None and parsed.kind == "sequence")
+    auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
+    return replace(col, default=parsed, auto_increment=auto)
 
 
 def _wire_column(col: Column) -> Column:

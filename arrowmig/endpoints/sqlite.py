@@ -6,12 +6,14 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint
 from arrowmig.endpoints.sqlite_profile import (
     choose,
@@ -124,6 +126,10 @@ class SQLiteEndpoint(BaseEndpoint):
         else:
             self._cursor.execute(sql)
         rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        if not self._conn.adbc_connection.get_option("adbc.connection.autocommit") == "true":
+            # End the read transaction: a WAL read snapshot kept open would make this
+            # connection's next write fail (SQLITE_BUSY_SNAPSHOT) once another one commits.
+            self._rollback()
         return rows
 
     def _execute(self, sql: str) -> None:
@@ -161,7 +167,9 @@ class SQLiteEndpoint(BaseEndpoint):
 
     # -- source side ------------------------------------------------------------------------
     def describe(self, name: str, *, profile: bool = True) -> Table:
-        info = self._query('SELECT name, type, "notnull", pk FROM pragma_table_info(?)', (name,))
+        info = self._query(
+            'SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(?)', (name,)
+        )
         if not info:
             raise SchemaError(f"table {name!r} not found in {self.url.redacted}", table=name)
         names = [r[0] for r in info]
@@ -176,8 +184,18 @@ class SQLiteEndpoint(BaseEndpoint):
                 raise self.translate(exc, f"profiling {name!r}", name) from exc
         else:
             row_count = int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
-        columns = [choose(r[0], r[1] or "", profiles[i], bool(r[2])) for i, r in enumerate(info)]
         pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
+        split_key = self._rowid_name(name, names)
+        columns = []
+        for i, r in enumerate(info):
+            col = choose(r[0], r[1] or "", profiles[i], bool(r[2]))
+            # A rowid table's single INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
+            rowid_alias = (
+                split_key is not None and pk == (r[0],) and (r[1] or "").upper() == "INTEGER"
+            )
+            columns.append(
+                replace(col, default=read_default(r[4], "sqlite"), auto_increment=rowid_alias)
+            )
         foreign_keys = self._foreign_keys(name)
         return Table(
             name=name,
@@ -186,7 +204,7 @@ class SQLiteEndpoint(BaseEndpoint):
             indexes=tuple(self._indexes(name)),
             foreign_keys=tuple(foreign_keys),
             row_count=row_count,
-            split_key=self._rowid_name(name, names),
+            split_key=split_key,
         )
 
     def _rowid_name(self, name: str, columns: list[str]) -> str | None:
@@ -229,11 +247,16 @@ class SQLiteEndpoint(BaseEndpoint):
         found = []
         for rows in groups.values():
             ref_table = rows[0][1]
-            if any(r[3] is None for r in rows):
-                continue  # refers to the parent's primary key implicitly: resolved below
-            found.append(
-                ForeignKey(tuple(r[2] for r in rows), ref_table, tuple(r[3] for r in rows))
-            )
+            ref_columns = tuple(r[3] for r in rows)
+            if any(c is None for c in ref_columns):
+                # REFERENCES parent (no column list) means the parent's primary key.
+                parent_pk = self._query(
+                    "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (ref_table,)
+                )
+                if len(parent_pk) != len(rows):
+                    continue  # no such key: SQLite itself would refuse such rows
+                ref_columns = tuple(r[0] for r in parent_pk)
+            found.append(ForeignKey(tuple(r[2] for r in rows), ref_table, ref_columns))
         return found
 
     def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
@@ -366,7 +389,7 @@ class SQLiteEndpoint(BaseEndpoint):
         self._ensure_write_mode()
         defs = []
         for col in table.columns:
-            d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}"
+            d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}" + column_suffix(col, "sqlite")
             if not col.nullable:
                 d += " NOT NULL"
             defs.append(d)

@@ -144,11 +144,10 @@ def _varchar_limit(declared: str) -> int | None:
 #
 # 0. When a declared type says nothing about the class (untyped, DECIMAL, other NUMERIC), the
 #    first row's class is taken as the guess (LIMIT 1: free).
-# 1. One scan counts, per column, the non-NULL values and the values of the expected class.
-#    Equal counts prove the column holds that class alone (typeof() is exact, whatever the
-#    column's affinity: views and edited schemas break affinity), and the same scan gathers the
-#    details that this declared type's decision reads, nothing else.
-# 2. Only the columns whose counts differ get a second scan with every aggregate, so their
+# 1. One scan proves, per column in one aggregate, that the column holds the expected class
+#    alone (typeof() is exact, whatever the column's affinity: views and edited schemas break
+#    affinity), and gathers the details that this declared type's decision reads, nothing else.
+# 2. Only the columns whose proof fails get a second scan with every aggregate, so their
 #    classes, ranges and formats, and the notes built from them, are exact.
 #
 # Columns whose declared type guesses nothing and whose first row is NULL get every aggregate
@@ -158,7 +157,10 @@ _CLASS_FIELDS = {"integer": "integers", "real": "reals", "text": "texts", "blob"
 """Storage class -> the ColumnProfile field counting it."""
 
 _Aggregate = tuple[str, str]
-"""The ColumnProfile field (or ``nonnull``) and the SQL aggregate that measures it."""
+"""The ColumnProfile field (or ``expected``) and the SQL aggregate that measures it."""
+
+_SURPRISE = 2**40
+"""Weight of a value of an unexpected class in scan 1's sum: more than any table has rows."""
 
 Query = Callable[[str], list[tuple[Any, ...]]]
 """Runs one SELECT and returns its rows."""
@@ -256,11 +258,20 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
 
 def _expected_aggregates(name: str, declared: str, expected: str) -> list[_Aggregate]:
     """Proof that the column holds ``expected`` alone, and the details its decision reads then
-    (see ``_choose_profiled``); all but the two counts are read only when the proof holds."""
+    (see ``_choose_profiled``); the details are read only when the proof holds.
+
+    The proof is one aggregate (each costs per row): a value of the expected class adds 1, a
+    NULL 0, any other value ``_SURPRISE``. The sum is below ``_SURPRISE`` exactly when no other
+    class occurs, and is then the count of the expected class. ``total()`` adds in doubles and
+    never overflows; its sum of ones is exact far beyond any table's size.
+    """
     c = quote_ident(name)
     parts = [
-        ("nonnull", f"count({c})"),
-        (_CLASS_FIELDS[expected], f"sum(typeof({c})='{expected}')"),
+        (
+            "expected",
+            f"total(CASE typeof({c}) WHEN '{expected}' THEN 1 WHEN 'null' THEN 0 "
+            f"ELSE {_SURPRISE} END)",
+        )
     ]
     if expected == "integer" and (_is_boolean(declared) or _decimal_spec(declared) is not None):
         parts += _int_range(c)
@@ -351,7 +362,7 @@ def profile_table(
         )
         if first:
             expected = [
-                e if e is not None or k not in _CLASS_FIELDS else str(k)
+                str(k) if e is None and k in _CLASS_FIELDS else e
                 for e, k in zip(expected, first[0], strict=True)
             ]
     plan = [
@@ -363,7 +374,10 @@ def profile_table(
     profiles: list[ColumnProfile | None] = []
     surprised = []
     for i, (kind, values) in enumerate(zip(expected, _split(row, plan), strict=True)):
-        if kind is None or _int(values[_CLASS_FIELDS[kind]]) == _int(values["nonnull"]):
+        if kind is None:
+            profiles.append(_profile(values, total))
+        elif float(values["expected"] or 0) < _SURPRISE:  # type: ignore[arg-type]
+            values[_CLASS_FIELDS[kind]] = values["expected"]
             profiles.append(_profile(values, total))
         else:
             profiles.append(None)

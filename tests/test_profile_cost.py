@@ -1,0 +1,431 @@
+"""SQLite profiling asks for as few aggregates as the type decisions need (one scan proving
+each column's expected storage class, a second only for the columns that surprise it) and
+decides exactly what profiling every aggregate of every column decides. Pinned here on the
+mixed cases, on files whose values break SQLite's affinity rules, and as a property.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import adbc_driver_sqlite.dbapi as adbc_sqlite
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints.sqlite_profile import (
+    ColumnProfile,
+    choose,
+    expected_class,
+    parse_profile,
+    profile_sql,
+    profile_table,
+)
+from arrowmig.model import Column
+from arrowmig.schema import quote_ident
+from tests.test_corpus_hypothesis import DECLARED as CORPUS_DECLARED
+from tests.test_corpus_hypothesis import build, columns
+from tests.test_corpus_hypothesis import values as corpus_values
+
+
+class _Recorder:
+    """Runs SELECTs on one ADBC connection (the driver describe uses) and keeps them."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = adbc_sqlite.connect(str(path))
+        self.cursor = self.conn.cursor()
+        self.statements: list[str] = []
+        self.widths: list[int] = []
+
+    def __call__(self, sql: str) -> list[tuple[Any, ...]]:
+        self.statements.append(sql)
+        self.cursor.execute(sql)
+        rows: list[tuple[Any, ...]] = self.cursor.fetchall()
+        self.widths.append(len(rows[0]) if rows else 0)
+        return rows
+
+    def close(self) -> None:
+        self.cursor.close()
+        self.conn.close()
+
+
+def _info(query: _Recorder, table: str) -> list[tuple[Any, ...]]:
+    return query(f'SELECT name, type, "notnull" FROM pragma_table_info({_lit(table)})')
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _decide(
+    path: Path, table: str
+) -> tuple[list[Column], list[Column], list[ColumnProfile], list[ColumnProfile], _Recorder]:
+    """(cheap decisions, reference decisions, cheap profiles, reference profiles, statements)."""
+    ref_query, query = _Recorder(path), _Recorder(path)
+    try:
+        info = _info(ref_query, table)
+        names, declared = [r[0] for r in info], [r[1] or "" for r in info]
+        (row,) = ref_query(profile_sql(quote_ident(table), names, declared))
+        ref_total, ref = parse_profile(row, names, declared)
+        total, cheap = profile_table(query, quote_ident(table), names, declared)
+    finally:
+        ref_query.close()
+        query.close()
+    assert total == ref_total
+    decided = [choose(r[0], r[1] or "", p, bool(r[2])) for r, p in zip(info, cheap, strict=True)]
+    reference = [choose(r[0], r[1] or "", p, bool(r[2])) for r, p in zip(info, ref, strict=True)]
+    return decided, reference, cheap, ref, query
+
+
+def _db(path: Path, script: str, rows: dict[str, list[tuple[Any, ...]]] | None = None) -> Path:
+    con = sqlite3.connect(path)
+    con.executescript(script)
+    for table, values in (rows or {}).items():
+        marks = ", ".join("?" * len(values[0]))
+        con.executemany(f"INSERT INTO {quote_ident(table)} VALUES ({marks})", values)
+    con.commit()
+    con.close()
+    return path
+
+
+def _column(
+    path: Path, declared: str, values: list[Any], first: Any = None, stored: str | None = None
+) -> Column:
+    """The decision for one column of ``values``, checked against the reference and describe.
+
+    ``stored``: the declared type the rows are written under (its affinity decides their
+    storage classes) before the schema is edited to say ``declared``, as files from other tools
+    can have: SQLite itself turns decimal text in a DECIMAL column into reals.
+    """
+    rows = [(first,)] if first is not None else []
+    rows += [(v,) for v in values]
+    _db(path, f"CREATE TABLE m (c {declared if stored is None else stored})", {"m": rows})
+    if stored is not None:
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA writable_schema=ON")
+        con.execute(
+            "UPDATE sqlite_schema SET sql=? WHERE name='m'", (f"CREATE TABLE m (c {declared})",)
+        )
+        con.commit()
+        con.close()
+    decided, reference, cheap, ref, _ = _decide(path, "m")
+    assert decided == reference
+    assert cheap[0].classes == ref[0].classes and cheap[0].nulls == ref[0].nulls
+    with open_endpoint(str(path)) as ep:
+        described = ep.describe("m").columns
+    assert list(described) == decided  # the endpoint takes the same path
+    return decided[0]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "p.db"
+
+
+# -- the mixed cases ----------------------------------------------------------------------------
+
+
+def test_integers_beyond_2_53_mixed_with_reals_are_numeric(db: Path) -> None:
+    c = _column(db, "INTEGER", [1, 2**60, 0.5])
+    assert c.arrow_type == pa.string() and c.target_type == "numeric"
+    assert c.observed == ("integer", "real") and "beyond 2^53" in c.notes[0]
+
+
+def test_integers_within_2_53_mixed_with_reals_are_doubles(db: Path) -> None:
+    c = _column(db, "INTEGER", [1, -(2**53), 0.5])
+    assert c.arrow_type == pa.float64() and c.observed == ("integer", "real")
+    assert "every integer is exact" in c.notes[0]
+
+
+def test_integer_text_and_real_are_text(db: Path) -> None:
+    c = _column(db, "INTEGER", [1, 0.5, "N/A"])
+    assert c.arrow_type == pa.string() and c.observed == ("integer", "real", "text")
+    assert c.notes == ("mixed storage classes integer/real/text: stored as text",)
+
+
+def test_integer_and_text_without_real_name_exactly_those(db: Path) -> None:
+    # min/max of typeof() would see integer..text and could not say whether reals lie between.
+    c = _column(db, "INTEGER", [1, "N/A", 3])
+    assert c.arrow_type == pa.string() and c.observed == ("integer", "text")
+
+
+def test_blob_and_text_are_bytes(db: Path) -> None:
+    c = _column(db, "TEXT", ["a", b"\x00\x01", None])
+    assert c.arrow_type == pa.binary() and c.observed == ("text", "blob")
+    assert "text/blob" in c.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("declared", "arrow_type"),
+    [("INTEGER", pa.int64()), ("TEXT", pa.string()), ("", pa.string()), ("REAL", pa.float64())],
+)
+def test_null_only_columns_keep_their_declared_type(
+    db: Path, declared: str, arrow_type: pa.DataType
+) -> None:
+    c = _column(db, declared, [None, None])
+    assert c.arrow_type == arrow_type and c.observed == () and c.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "arrow_type", "observed", "note"),
+    [
+        ([0, 1, 1, None], pa.bool_(), ("integer",), None),
+        ([0, 1, 2], pa.int64(), ("integer",), "other than 0/1"),
+        ([-1, 0], pa.int64(), ("integer",), "other than 0/1"),
+        ([0, 1, "yes"], pa.string(), ("integer", "text"), "mixed storage classes"),
+    ],
+)
+def test_booleans(
+    db: Path,
+    values: list[Any],
+    arrow_type: pa.DataType,
+    observed: tuple[str, ...],
+    note: str | None,
+) -> None:
+    c = _column(db, "BOOLEAN", values)
+    assert c.arrow_type == arrow_type and c.observed == observed
+    assert (note in c.notes[0]) if note else c.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("declared", "values", "arrow_type", "note"),
+    [
+        ("DATE", ["2024-02-29", "1999-12-31", None], pa.date32(), None),
+        ("DATE", ["2024-02-29", "2023-02-29"], pa.string(), "1 of 2 values"),
+        ("DATETIME", ["2024-01-31 10:00:00", "2024-01-31 10:00:00.5"], pa.timestamp("us"), None),
+        ("TIMESTAMP", ["2024-01-02T03:04:05.000001"], pa.timestamp("us"), None),
+        ("DATETIME", ["2024-01-31 10:00:00", "2024-01-31T10:00:00"], pa.string(), "1 of 2"),
+        ("DATETIME", ["2024-01-31"], pa.date32(), "every value is YYYY-MM-DD: DATE"),
+        ("DATETIME", [17, 18], pa.int64(), "Unix epochs"),
+        ("DATE", ["2024-01-31", 17], pa.string(), "integers in a date/time column"),
+        ("DATE", [1.5], pa.float64(), "holds reals"),
+    ],
+)
+def test_dates(
+    db: Path, declared: str, values: list[Any], arrow_type: pa.DataType, note: str | None
+) -> None:
+    c = _column(db, declared, values)
+    assert c.arrow_type == arrow_type
+    assert (note in c.notes[0]) if note else c.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("declared", "stored", "values", "arrow_type", "target_type", "note"),
+    [
+        ("DECIMAL(10,2)", None, [100, 7, None], pa.decimal128(10, 2), None, None),
+        ("DECIMAL(10,2)", None, ["12.34", 0.1], pa.float64(), None, "stored as REAL"),
+        ("DECIMAL(10,2)", None, [1.25, 7], pa.float64(), None, "holds reals"),
+        ("DECIMAL(10,2)", None, [2**60, 0.5], pa.string(), "numeric", "beyond 2^53"),
+        ("DECIMAL(6,2)", None, [10**7], pa.int64(), None, "8 digits"),
+        ("DECIMAL(50,5)", None, [1, 2], pa.string(), "numeric(50,5)", None),
+        ("NUMERIC", None, [1, 2], pa.int64(), None, None),
+        ("DECIMAL(10,2)", "", ["12.34", 5, "-0.5"], pa.decimal128(10, 2), None, None),
+        ("DECIMAL(10,2)", "TEXT", ["12.34", "1.10"], pa.decimal128(10, 2), None, None),
+        ("DECIMAL(30,2)", "TEXT", ["123456789012345678.25"], pa.decimal128(30, 2), None, None),
+        ("DECIMAL(10,2)", "TEXT", ["123456789.5"], pa.string(), "numeric", "do not fit"),
+        ("DECIMAL(10,2)", "TEXT", ["12.345"], pa.string(), "numeric", "do not fit"),
+        ("NUMERIC", "TEXT", ["1.10", "12.3456789012345678901"], pa.string(), "numeric", "exact"),
+        ("DECIMAL(10,2)", "TEXT", ["12.34", "N/A"], pa.string(), None, None),
+    ],
+)
+def test_decimals(
+    db: Path,
+    declared: str,
+    stored: str | None,
+    values: list[Any],
+    arrow_type: pa.DataType,
+    target_type: str | None,
+    note: str | None,
+) -> None:
+    c = _column(db, declared, values, stored=stored)
+    assert c.arrow_type == arrow_type and c.target_type == target_type
+    if note:
+        assert note in c.notes[0]
+
+
+def test_varchar_limit_needs_the_longest_text(db: Path) -> None:
+    assert _column(db, "VARCHAR(2)", ["ab", "c"]).target_type == "varchar(2)"
+
+
+def test_varchar_too_long_is_text(tmp_path: Path) -> None:
+    c = _column(tmp_path / "v.db", "VARCHAR(2)", ["ab", "abc"])
+    assert c.target_type is None and "up to 3 characters" in c.notes[0]
+
+
+def test_untyped_column_whose_first_row_misleads(tmp_path: Path) -> None:
+    # The first row's class is only a guess for untyped columns: later classes still count.
+    c = _column(tmp_path / "a.db", "", [2, 3], first=1.5)
+    assert c.arrow_type == pa.float64() and c.observed == ("integer", "real")
+    c = _column(tmp_path / "b.db", "", ["x", b"\x00"], first=1)
+    assert c.arrow_type == pa.binary() and c.observed == ("integer", "text", "blob")
+
+
+# -- values that SQLite's affinity rules would not allow --------------------------------------
+
+
+def test_view_column_holding_what_its_type_does_not_say(db: Path) -> None:
+    # A view applies no affinity: the compound's column holds text and an integer, whatever
+    # type SQLite reports for it (TEXT in 3.40, BLOB in 3.53).
+    _db(db, "CREATE TABLE t (s TEXT); INSERT INTO t VALUES ('a');")
+    con = sqlite3.connect(db)
+    con.execute("CREATE VIEW v AS SELECT s FROM t UNION ALL SELECT 7")
+    con.close()
+    decided, reference, _, _, _ = _decide(db, "v")
+    assert decided == reference
+    assert decided[0].observed == ("integer", "text") and decided[0].arrow_type == pa.string()
+
+
+def test_edited_schema_text_column_holding_reals(db: Path) -> None:
+    # A declared type changed after the rows were written: the stored classes stay.
+    _db(db, "CREATE TABLE w (r REAL, n INTEGER); INSERT INTO w VALUES (1.5, 2), (2.5, NULL);")
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA writable_schema=ON")
+    con.execute("UPDATE sqlite_schema SET sql='CREATE TABLE w (r TEXT, n REAL)' WHERE name='w'")
+    con.commit()
+    con.close()
+    decided, reference, _, _, _ = _decide(db, "w")
+    assert decided == reference
+    # TEXT affinity keeps the stored reals; REAL affinity turns stored integers into reals
+    # as they are read (typeof() says real), so a REAL column never yields an integer.
+    assert decided[0].observed == ("real",) and decided[0].arrow_type == pa.float64()
+    assert decided[1].observed == ("real",) and decided[1].arrow_type == pa.float64()
+
+
+# -- what it costs (counted, never timed) ----------------------------------------------------
+
+
+def test_clean_table_takes_one_scan_of_one_aggregate_per_column(db: Path) -> None:
+    _db(
+        db,
+        "CREATE TABLE b (id INTEGER, stake REAL, status TEXT, raw BLOB, ok BOOLEAN)",
+        {"b": [(1, 1.5, "won", b"x", 1), (2, None, "lost", None, 0)]},
+    )
+    decided, reference, cheap, _, query = _decide(db, "b")
+    assert decided == reference
+    assert len(query.statements) == 1
+    # count(*), then one aggregate per column; BOOLEAN adds min and max of the integers.
+    assert query.widths == [1 + 5 + 2]
+    classes = [p.classes for p in cheap]
+    assert classes == [("integer",), ("real",), ("text",), ("blob",), ("integer",)]
+    assert cheap[1].nulls == 1 and cheap[3].nulls == 1
+
+
+def test_only_the_surprising_column_gets_a_second_scan(db: Path) -> None:
+    _db(
+        db,
+        "CREATE TABLE b (id INTEGER, n INTEGER, s TEXT)",
+        {"b": [(1, 1, "a"), (2, "N/A", "b")]},
+    )
+    decided, reference, _, _, query = _decide(db, "b")
+    assert decided == reference
+    assert len(query.statements) == 2
+    assert '"n"' in query.statements[1] and '"id"' not in query.statements[1]
+    assert query.widths[1] == 1 + 8  # count(*) and every aggregate of one INTEGER column
+
+
+def test_untyped_columns_are_guessed_from_the_first_row(db: Path) -> None:
+    _db(db, "CREATE TABLE u (a, b, d DECIMAL(10,2))", {"u": [(1, None, 1.5), (2, "x", 2.5)]})
+    decided, reference, _, _, query = _decide(db, "u")
+    assert decided == reference
+    assert query.statements[0].endswith("LIMIT 1")
+    # a: integer guessed (1 aggregate); b: NULL first, so every aggregate (8); d: real (1).
+    assert query.widths[1:] == [1 + 1 + 8 + 1]
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("INTEGER", "integer"),
+        ("BIGINT", "integer"),
+        ("REAL", "real"),
+        ("DOUBLE PRECISION", "real"),
+        ("TEXT", "text"),
+        ("VARCHAR(5)", "text"),
+        ("BLOB", "blob"),
+        ("BOOLEAN", "integer"),
+        ("DATE", "text"),
+        ("DATETIME", "text"),
+        ("", None),
+        ("NUMERIC", None),
+        ("DECIMAL(10,2)", None),
+    ],
+)
+def test_expected_class_of_declared_types(declared: str, expected: str | None) -> None:
+    assert expected_class(declared) == expected
+
+
+# -- the property -----------------------------------------------------------------------------
+
+
+DECLARED = [*CORPUS_DECLARED, "BOOL", "TIMESTAMP", "DECIMAL(50,5)", "NUMERIC(5)", "DOUBLE", "JSON"]
+DATE_OR_DECIMAL_TEXT = st.sampled_from(
+    [
+        *("2024-02-29", "2023-02-29", "2024-01-02T03:04:05", "2024-01-02 03:04:05.1234567"),
+        *("0.5", "-12.50", "+7", "1.2.3", "007.10", "123456789012345678901234.5", " 1", ""),
+    ]
+)
+# (type the rows are written under, type the schema says afterwards, values): the second
+# differs when a file's schema was edited, so any class can meet any declared type.
+edited_columns = st.lists(
+    st.tuples(
+        st.sampled_from(["TEXT", "", "INTEGER", "REAL"]) | st.none(),
+        st.sampled_from(DECLARED),
+        st.lists(corpus_values | DATE_OR_DECIMAL_TEXT, min_size=1, max_size=30),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(columns)
+def test_same_decisions_as_every_aggregate(cols: list[tuple[str, list[Any]]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "s.db")
+        build(path, cols)
+        decided, reference, cheap, ref, _ = _decide(path, "t")
+    _same(decided, reference, cheap, ref)
+
+
+@settings(max_examples=150, deadline=None)
+@given(edited_columns)
+def test_same_decisions_when_the_schema_was_edited(
+    cols: list[tuple[str | None, str, list[Any]]],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "s.db")
+        build(path, [(decl if stored is None else stored, vals) for stored, decl, vals in cols])
+        con = sqlite3.connect(path)
+        defs = ", ".join(f'"c{i}" {decl}' for i, (_, decl, _) in enumerate(cols))
+        con.execute("PRAGMA writable_schema=ON")
+        con.execute(
+            "UPDATE sqlite_schema SET sql=? WHERE name='t'",
+            (f"CREATE TABLE t (id INTEGER PRIMARY KEY, {defs})",),
+        )
+        con.commit()
+        con.close()
+        decided, reference, cheap, ref, _ = _decide(path, "t")
+    _same(decided, reference, cheap, ref)
+
+
+def _same(
+    decided: list[Column],
+    reference: list[Column],
+    cheap: list[ColumnProfile],
+    ref: list[ColumnProfile],
+) -> None:
+    assert decided == reference
+    for mine, theirs in zip(cheap, ref, strict=True):
+        assert (mine.integers, mine.reals, mine.texts, mine.blobs, mine.nulls) == (
+            theirs.integers,
+            theirs.reals,
+            theirs.texts,
+            theirs.blobs,
+            theirs.nulls,
+        )

@@ -1,0 +1,455 @@
+"""What a run shows and keeps: JSON events, plain lines, the report, the log file, job files.
+
+Runs go through the real command line (``arrowmig.cli.main`` in-process, or a subprocess
+where stdout itself is the point) from real SQLite files into DuckDB, SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arrowmig.cli import main
+from arrowmig.cli.options import build_config
+from arrowmig.cli.render import report_text
+from arrowmig.cli.sinks import JsonLinesSink, PlainSink
+from arrowmig.errors import UsageError
+from arrowmig.events import CORE_FIELDS, Event, FanOutSink
+from arrowmig.jobfile import load_job, read_job
+from arrowmig.logfile import LogFileSink
+from arrowmig.report import MigrationReport, TableReport
+from tests.dbutil import duckdb_rows, pg_rows
+
+ARROWMIG = (sys.executable, "-m", "arrowmig")
+SIZES = {"bets": 5000, "players": 300, "empty": 0}
+
+
+@pytest.fixture
+def source_db(tmp_path: Path) -> Path:
+    path = tmp_path / "src.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE bets (id INTEGER PRIMARY KEY, player INTEGER, stake REAL, note TEXT)")
+    con.execute(
+        "INSERT INTO bets SELECT value, value % 300, value * 0.25, 'bet ' || value "
+        "FROM generate_series(1, 5000)"
+        if _has_series(con)
+        else "WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s "
+        "WHERE value < 5000) INSERT INTO bets SELECT value, value % 300, value * 0.25, "
+        "'bet ' || value FROM s"
+    )
+    con.execute("CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT)")
+    con.executemany("INSERT INTO players VALUES (?, ?)", [(i, f"p{i}") for i in range(1, 301)])
+    con.execute("CREATE TABLE empty (id INTEGER PRIMARY KEY, x TEXT)")
+    con.commit()
+    con.close()
+    return path
+
+
+def _has_series(con: sqlite3.Connection) -> bool:
+    try:
+        con.execute("SELECT * FROM generate_series(1, 1)")
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- JSON events ----------------------------------------------------------------------------
+
+
+def _parse_ts(ts: str) -> datetime:
+    assert ts.endswith("Z"), ts
+    parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    assert parsed.utcoffset() is not None and parsed.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    return parsed
+
+
+def test_json_events_are_one_object_per_line_on_stdout_and_add_up(
+    source_db: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.duckdb"
+    args = ["--batch-rows", "700", "--progress", "json", "--progress-interval", "0"]
+    proc = subprocess.run(
+        [*ARROWMIG, "migrate", str(source_db), str(target), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    events = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all(isinstance(e, dict) for e in events)
+    assert "{" not in proc.stderr  # nothing machine-readable on stderr, nothing human on stdout
+    kinds = [e["event"] for e in events]
+    assert kinds[-1] == "summary" and kinds.count("summary") == 1
+    assert {"start", "progress", "table_done"} <= set(kinds)
+    for e in events:
+        assert set(CORE_FIELDS) <= set(e), e
+        assert isinstance(e["rows"], int) and isinstance(e["bytes"], int)
+        _parse_ts(e["ts"])
+    stamps = [_parse_ts(e["ts"]) for e in events]
+    assert stamps == sorted(stamps)
+
+    report = events[-1]["report"]
+    by_table = {t["name"]: t for t in report["tables"]}
+    assert set(by_table) == set(SIZES)
+    starts = {e["table"]: e for e in events if e["event"] == "start"}
+    assert {t: e["total_rows"] for t, e in starts.items()} == SIZES
+    done = {e["table"]: e for e in events if e["event"] == "table_done"}
+    assert set(done) == set(SIZES)
+    for table, rows in SIZES.items():
+        progress = [e for e in events if e["event"] == "progress" and e["table"] == table]
+        counts = [e["rows"] for e in progress]
+        assert counts == sorted(counts) and len(set(counts)) == len(counts)  # cumulative
+        sizes = [e["bytes"] for e in progress]
+        assert sizes == sorted(sizes)
+        if rows:
+            # Every batch is shown (interval 0): the last one is the table's final count.
+            assert counts[-1] == rows and sizes[-1] == done[table]["bytes"]
+            assert all(e["stream"] == table and e["rss_bytes"] > 0 for e in progress)
+            assert all(e["total_rows"] == rows for e in progress)
+            assert all(e["eta_s"] is not None and e["eta_s"] >= 0 for e in progress)
+        assert done[table]["rows"] == rows == by_table[table]["rows"]
+        assert done[table]["bytes"] == by_table[table]["bytes"]
+        assert by_table[table]["status"] == "done"
+    assert events[-1]["rows"] == report["rows"] == sum(SIZES.values())
+    assert events[-1]["bytes"] == report["bytes"] == sum(d["bytes"] for d in done.values())
+    for key in ("seconds", "rows_per_s", "mb_per_s", "peak_rss_bytes", "rss_growth_bytes"):
+        assert key in report
+    assert report["ok"] is True and report["interrupted"] is None
+    # The target holds what the events said was committed.
+    assert len(duckdb_rows(target, "bets")) == SIZES["bets"]
+
+
+def test_json_sink_throttles_progress_but_never_other_events() -> None:
+    out = io.StringIO()
+    sink = JsonLinesSink(interval_s=3600, out=out)
+    sink.emit(Event("start", table="t", total_rows=10))
+    for n in range(1, 6):
+        sink.emit(Event("progress", table="t", stream="t", rows=n * 2, total_rows=10))
+    sink.emit(Event("retry", table="t", stream="t", message="again"))
+    sink.emit(Event("table_done", table="t", rows=10, total_rows=10))
+    sink.emit(Event("summary", rows=10, report={"rows": 10}))
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [e["event"] for e in events] == ["start", "progress", "retry", "table_done", "summary"]
+    assert events[1]["rows"] == 2
+    assert events[2]["message"] == "again" and "report" not in events[2]
+    assert events[4]["report"] == {"rows": 10}
+
+
+def test_event_json_keeps_its_keys_when_unknown() -> None:
+    data = Event("progress", table="t", rows=5, rows_per_s=1234.5678, eta_s=2.345).to_dict()
+    assert list(data)[: len(CORE_FIELDS)] == [k for k in data if k in CORE_FIELDS]
+    assert data["stream"] is None and data["rss_bytes"] is None and data["total_rows"] is None
+    assert data["rows_per_s"] == 1234.6 and data["eta_s"] == 2.3
+    assert "message" not in data and "batch_rows" not in data
+
+
+# -- plain lines -----------------------------------------------------------------------------
+
+
+def test_plain_sink_one_line_per_table_per_interval() -> None:
+    out = io.StringIO()
+    sink = PlainSink(interval_s=3600, out=out)
+    sink.emit(Event("start", table="a", total_rows=100))
+    sink.emit(Event("start", table="b", total_rows=None))
+    for n in (10, 20, 30):
+        sink.emit(Event("progress", table="a", rows=n, total_rows=100, bytes=n, rows_per_s=5000))
+        sink.emit(Event("progress", table="b", rows=n, bytes=n, rows_per_s=None))
+    sink.emit(Event("table_done", table="a", rows=100, bytes=2048, rows_per_s=4321.0))
+    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines[0] == "start   a (100 rows)"
+    assert lines[1] == "start   b (rows unknown)"
+    running = [line for line in lines if line.startswith("running")]
+    assert len(running) == 2  # the first of each table; the rest fall inside the interval
+    assert "10/100" in running[0] and " 10.0%" in running[0] and "5,000 rows/s" in running[0]
+    assert lines[-1] == "done    a: 100 rows, 2.0 KiB (4,321 rows/s)"
+
+
+def test_plain_progress_shows_rates_from_the_first_line(source_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.duckdb"
+    args = ["--batch-rows", "500", "--progress", "plain", "--progress-interval", "0"]
+    proc = subprocess.run(
+        [*ARROWMIG, "migrate", str(source_db), str(target), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    starts = [line for line in lines if " start " in line]
+    dones = [line for line in lines if " done " in line]
+    running = [line for line in lines if " running bets:" in line]
+    assert len(starts) == 3 and len(dones) == 3
+    assert len(running) >= 9
+    assert all(" rows/s " in line for line in running), running  # never a bare "-"
+    assert "bets: 5,000 rows" in " ".join(dones)
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def test_report_text_shows_every_column_and_memory_per_rows() -> None:
+    report = MigrationReport(source="a.db", target="b.duckdb", mode="create", seconds=2.0)
+    report.peak_rss_bytes, report.baseline_rss_bytes = 300_000_000, 200_000_000
+    report.tables = [
+        TableReport(
+            "bets",
+            "bets",
+            rows=1_000_000,
+            bytes=50_000_000,
+            seconds=2.0,
+            streams=3,
+            retries=2,
+            status="done",
+        ),
+        TableReport("odd", "odd", rows=10, bytes=1000, seconds=0.5, rejected=4, status="done"),
+    ]
+    text = report_text(report)
+    header = text.splitlines()[1].split()
+    assert header == [
+        "table",
+        "rows",
+        "bytes",
+        "seconds",
+        "rows/s",
+        "MB/s",
+        "streams",
+        "retries",
+        "rejects",
+        "status",
+    ]
+    bets = text.splitlines()[3].split()
+    assert bets[:2] == ["bets", "1,000,000"] and bets[-5:] == ["25.0", "3", "2", "0", "done"]
+    footer = text.splitlines()[-1]
+    assert "1,000,010 rows" in footer and "MB/s" in footer and "2 retries" in footer
+    assert "4 rows rejected" in footer
+    assert "growth 95.4 MiB (0.100 MB per 1,000 rows)" in footer
+    data = report.to_dict()
+    assert data["retries"] == 2 and data["mb_growth_per_1000_rows"] == pytest.approx(0.1)
+    assert data["tables"][0]["mb_per_s"] == 25.0 and data["tables"][0]["streams"] == 3
+
+
+# -- the log file ----------------------------------------------------------------------------
+
+
+def test_log_file_records_batches_retries_and_errors_without_passwords(tmp_path: Path) -> None:
+    secret_url = "postgresql://loader:pa55word@db.example/warehouse"
+    log = LogFileSink.for_run(tmp_path / "logs" / "run.log", "bets.db", secret_url)
+    fan = FanOutSink(PlainSink(out=io.StringIO()), log)
+    fan.emit(Event("start", table="bets", total_rows=300))
+    fan.emit(Event("progress", table="bets", stream="bets", rows=100, bytes=4000, total_rows=300))
+    fan.emit(Event("progress", table="bets", stream="bets", rows=200, bytes=8000, total_rows=300))
+    fan.emit(
+        Event(
+            "progress",
+            table="bets",
+            stream="bets",
+            rows=300,
+            bytes=12000,
+            batch_rows=100,
+            batch_bytes=4000,
+            batch_ms=12.5,
+        )
+    )
+    fan.emit(Event("retry", table="bets", stream="bets", message="lost (retry 1/3 in 0.4s)"))
+    fan.emit(
+        Event(
+            "error",
+            table="bets",
+            stream="bets",
+            message="cannot reach postgresql://loader:pa55word@db.example/x\nsecond line",
+        )
+    )
+    fan.emit(Event("summary", rows=300, bytes=12000, report={"ok": False, "rows": 300}))
+    fan.close()
+    text = (tmp_path / "logs" / "run.log").read_text()
+    assert "pa55word" not in text and "loader:***@db.example" in text
+    lines = text.splitlines()
+    kinds = [line.split()[1] for line in lines]
+    assert kinds == [
+        "note",
+        "start",
+        "batch",
+        "batch",
+        "batch",
+        "retry",
+        "error",
+        "summary",
+        "report",
+    ]
+    batches = [line for line in lines if " batch " in line]
+    assert "stream=bets rows=100 bytes=4000 ms=- table_rows=100/300" in batches[0]
+    assert "rows=100 bytes=4000 ms=" in batches[1] and "ms=-" not in batches[1]
+    assert "rows=100 bytes=4000 ms=12.5 table_rows=300/?" in batches[2]
+    error = next(line for line in lines if " error " in line)
+    assert "table_rows_committed=300" in error and "second line" in error
+
+
+def test_cli_log_file_is_complete_and_console_stays_brief(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], pg_url: str
+) -> None:
+    secret = "Sup3rSecret"
+    url = pg_url.replace("postgres@", f"postgres:{secret}@", 1)
+    assert secret in url
+    log_path = tmp_path / "run.log"
+    code, out, err = _cli(
+        capsys,
+        "migrate",
+        str(source_db),
+        url,
+        "--batch-rows",
+        "1000",
+        "--progress",
+        "none",
+        "--log-file",
+        str(log_path),
+        "--json",
+    )
+    assert code == 0, err
+    assert secret not in out + err
+    text = log_path.read_text()
+    assert secret not in text
+    batches = [line for line in text.splitlines() if " batch " in line]
+    assert sum(int(line.split(" rows=")[1].split()[0]) for line in batches) == 5300
+    bets = [b for b in batches if " bets " in b]
+    assert sum(int(line.split(" rows=")[1].split()[0]) for line in bets) == 5000
+    assert len(bets) >= 5 and all(" ms=" in b and " bytes=" in b for b in bets)
+    assert "report " in text and text.rstrip().endswith("exit code 0")
+    assert len(err.splitlines()) < 15  # the console has the report, not the batches
+    assert len(pg_rows(url, "bets")) == 5000
+
+
+# -- job files -------------------------------------------------------------------------------
+
+JOB = """
+source = "src.db"
+target = "sqlite:///out/copy.db"
+tables = ["bets", "players"]
+mode = "replace"
+batch-rows = 1_000
+batch_bytes = "8MiB"
+parallel = 1
+split_rows = 2_000
+retries = 5
+max_memory = "64MiB"
+no-foreign-keys = true
+on_error = "reject"
+reject_dir = "rejects"
+progress = "none"
+log_file = "logs/run.log"
+json = true
+
+[casts]
+"bets.stake" = "double"
+"""
+
+
+def _job(tmp_path: Path, text: str = JOB) -> Path:
+    path = tmp_path / "job.toml"
+    path.write_text(text)
+    return path
+
+
+def test_job_file_gives_the_same_config_as_the_command_line(tmp_path: Path) -> None:
+    job = load_job(_job(tmp_path))
+    cli = build_config(
+        {
+            "tables": "bets,players",
+            "mode": "replace",
+            "batch_rows": 1000,
+            "batch_bytes": "8MiB",
+            "parallel": 1,
+            "split_rows": 2000,
+            "retries": 5,
+            "max_memory": "64MiB",
+            "no_foreign_keys": True,
+            "on_error": "reject",
+            "reject_dir": str(tmp_path / "rejects"),
+            "casts": ("bets.stake=double",),
+        }
+    )
+    assert job.config == cli
+    assert job.source == str(tmp_path / "src.db")
+    assert job.target == f"sqlite:///{tmp_path / 'out' / 'copy.db'}"  # from the job's directory
+    assert job.log_file == str(tmp_path / "logs" / "run.log")
+    assert (job.progress, job.json, job.verify) == ("none", True, False)
+
+
+def test_command_line_overrides_the_job_file(tmp_path: Path) -> None:
+    job = load_job(_job(tmp_path), {"parallel": 3, "mode": "append", "tables": ("bets",)})
+    assert job.config.parallel == 3 and job.config.mode == "append"
+    assert job.config.tables == ("bets",) and job.config.retries == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('source = "a.db"\nparalel = 2\n', "unknown key 'paralel' in job file"),
+        ('source = "a.db"\n[casts]\n"t.c" = 5\n', "cast 't.c' must name a type"),
+        ('parallel = "two"\n', "'parallel' must be a whole number"),
+        ('progress = "loud"\n', "'progress' must be one of"),
+        ('max_memory = "lots"\n', "cannot read 'lots' as a size"),
+        ("source = \n", "cannot read job file"),
+        ('[target]\nurl = "x"\n', "'target' must be a non-empty string"),
+    ],
+)
+def test_bad_job_files_fail_with_one_line(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(UsageError) as err:
+        read_job(_job(tmp_path, text))
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="did you mean 'parallel'"):
+        read_job(_job(tmp_path, "paralel = 2\n"))
+
+
+def test_arrowmig_run_runs_the_job_with_overrides(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _job(tmp_path, JOB)
+    (tmp_path / "out").mkdir()
+    code, out, err = _cli(capsys, "run", str(path), "--parallel", "2", "--tables", "bets")
+    assert code == 0, err
+    report = json.loads(out)
+    assert [t["name"] for t in report["tables"]] == ["bets"]
+    assert report["tables"][0]["streams"] == 3  # split_rows from the job file
+    with sqlite3.connect(tmp_path / "out" / "copy.db") as con:
+        assert con.execute("SELECT count(*) FROM bets").fetchone() == (5000,)
+    log = (tmp_path / "logs" / "run.log").read_text()
+    assert '"parallel": 2' in log and "exit code 0" in log
+
+
+def test_arrowmig_run_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _cli(capsys, "run", str(tmp_path / "missing.toml"))
+    assert code == 2 and "job file" in err and "not found" in err
+    code, _, err = _cli(capsys, "run", str(_job(tmp_path, 'source = "a.db"\nfoo = 1\n')))
+    assert code == 2 and "unknown key 'foo'" in err and len(err.strip().splitlines()) == 1
+    code, _, err = _cli(capsys, "run", str(_job(tmp_path, 'source = "a.db"\n')))
+    assert code == 2 and "names no target" in err
+
+
+def test_job_file_dry_run_shows_the_plan(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = _cli(capsys, "run", str(_job(tmp_path)), "--dry-run", "--json")
+    assert code == 0
+    plan: dict[str, Any] = json.loads(out)
+    assert [t["name"] for t in plan["tables"]] == ["bets", "players"]
+    assert not (tmp_path / "out" / "copy.db").exists()

@@ -1,0 +1,133 @@
+"""SIGINT and SIGTERM sent to a real ``arrowmig migrate`` process in the middle of a run:
+committed batches stay in the target, the partial report is right, the exit code is 130/143.
+
+The run is made slow enough to be caught in the middle by small batches (200 rows) of a
+300,000-row SQLite table; each test waits until rows are committed before signalling.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from tests.dbutil import duckdb_rows
+
+ROWS = 300_000
+ARROWMIG = (sys.executable, "-m", "arrowmig")
+
+
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("signals") / "big.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL)")
+    con.execute(
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+        "INSERT INTO t SELECT i, i * 7, 'row ' || i, i * 0.5 FROM s",
+        (ROWS,),
+    )
+    con.commit()
+    con.close()
+    return path
+
+
+def _start(source: Path, target: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*ARROWMIG, "migrate", str(source), str(target), "--batch-rows", "200", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(stream: IO[str], pattern: str, deadline_s: float = 60.0) -> re.Match[str]:
+    """Read lines until one matches (the process is running and has committed rows)."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        line = stream.readline()
+        if not line:
+            break
+        match = re.search(pattern, line)
+        if match:
+            return match
+    raise AssertionError(f"no line matching {pattern!r}")
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+def _sqlite_count(path: Path) -> int:
+    with sqlite3.connect(path) as con:
+        return int(con.execute("SELECT count(*) FROM t").fetchone()[0])
+
+
+def test_sigint_keeps_committed_batches_and_reports_them(big_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.duckdb"
+    proc = _start(big_db, target, "--progress", "json", "--progress-interval", "0.2")
+    assert proc.stdout is not None
+    while True:
+        event = json.loads(_wait_for(proc.stdout, r"^\{.*\}$").group(0))
+        if event["event"] == "progress" and event["rows"] >= 20_000:
+            break
+    proc.send_signal(signal.SIGINT)
+    code, out, err = _finish(proc)
+    assert code == 130, err
+    assert "Traceback" not in err
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["event"] == "summary"
+    report = summary["report"]
+    assert report["interrupted"] == "SIGINT" and report["ok"] is False
+    (table,) = report["tables"]
+    assert table["status"] == "interrupted"
+    committed = len(duckdb_rows(target, "t"))
+    assert event["rows"] <= committed == table["rows"] == summary["rows"] < ROWS
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_to_a_sqlite_target_prints_a_partial_report(
+    big_db: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    target = tmp_path / "out.db"
+    proc = _start(big_db, target, "--progress", "plain", "--progress-interval", "0.2")
+    assert proc.stderr is not None
+    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 20_000:
+        pass
+    proc.send_signal(sig)
+    code, out, err = _finish(proc)
+    assert code == {signal.SIGTERM: 143, signal.SIGINT: 130}[sig], err
+    assert "Traceback" not in err and out == ""
+    committed = _sqlite_count(target)
+    assert 20_000 <= committed < ROWS
+    total = re.search(r"INTERRUPTED: ([\d,]+) rows", err)
+    assert total is not None, err
+    assert int(total.group(1).replace(",", "")) == committed
+    row = re.search(r"^t\s+([\d,]+)\s.*\binterrupted$", err, re.MULTILINE)
+    assert row is not None and int(row.group(1).replace(",", "")) == committed
+
+
+def test_sigterm_before_the_streams_start_exits_143_without_a_traceback(
+    big_db: Path, tmp_path: Path
+) -> None:
+    """A signal while the plan is made (the source is being profiled) stops the run too."""
+    log = tmp_path / "run.log"
+    proc = _start(big_db, tmp_path / "out.db", "--progress", "plain", "--log-file", str(log))
+    end = time.monotonic() + 60
+    while not (log.exists() and "config" in log.read_text()) and time.monotonic() < end:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    code, _out, err = _finish(proc)
+    assert code == 143, err
+    assert "Traceback" not in err
+    assert "SIGTERM" in err or "INTERRUPTED" in err
+    assert "SIGTERM" in log.read_text()
