@@ -12,10 +12,12 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -553,7 +555,7 @@ def ensure_dataset(scale: str, seed: int, cache_dir: Path) -> str:
     part.unlink(missing_ok=True)
     from arrowmig.config import MigrationConfig
     from arrowmig.errors import TransferError
-    from arrowmig.generate import generate
+    from arrowmig.generator import generate
 
     # One stream at a time: the dataset must be whole, and generation speed is not measured.
     report = generate(
@@ -713,6 +715,11 @@ def run_bench(
         log(f"{'warm-up' if warmup else f'round {round_no}'}: {spec.key}: {state}")
         return data
 
+    # A SIGTERM still drops the throw-away database and the server-side files.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_exit)
+    result.machine["loadavg_start"] = list(os.getloadavg())
     try:
         # Warm-up: the read ceiling and one columnar load per target. The loads also provide
         # what the references need: column types for the row path and the PostgreSQL file.
@@ -747,6 +754,9 @@ def run_bench(
         for target in targets:
             close_target(target)
         shutil.rmtree(work, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    result.machine["loadavg_end"] = list(os.getloadavg())
 
     result.dataset["rows"] = int(first.get("rows") or 0)
     result.dataset["arrow_bytes"] = dataset_bytes
@@ -766,6 +776,10 @@ def run_bench(
         result.notes.append(f"run failed: {r['key']} (round {r['round']}): {r.get('error')}")
     write_outputs(result, options.out)
     return result
+
+
+def _raise_exit(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def write_outputs(result: BenchResult, out: Path) -> None:
@@ -804,6 +818,10 @@ def _fmt(value: float | None, spec: str = ".2f") -> str:
     return "" if value is None else format(value, spec)
 
 
+def _loads(values: Sequence[float] | None) -> str:
+    return "/".join(f"{v:.1f}" for v in values) if values else "unknown"
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     """The tables of bench.md."""
     m = data["machine"]
@@ -821,6 +839,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"{m.get('adbc-driver-manager')} (sqlite {m.get('adbc-driver-sqlite')}, postgresql "
         f"{m.get('adbc-driver-postgresql')}), DuckDB {m.get('duckdb')}, psycopg "
         f"{m.get('psycopg')}, PostgreSQL {m.get('postgresql')}, SQLite {m['sqlite']}  ",
+        f"Load average (1/5/15 min) at start {_loads(m.get('loadavg_start'))}, at end "
+        f"{_loads(m.get('loadavg_end'))}: above {m['cpu_count']} other work shared the CPUs.  ",
         f"Dataset: `{ds['source']}`: {len(ds['tables'])} tables, {ds.get('rows', 0):,} rows, "
         f"{ds.get('arrow_bytes', 0) / 1e6:,.0f} MB as Arrow (MB/s below is of this size).",
         "",
@@ -929,11 +949,18 @@ def render_png(data: dict[str, Any], path: Path) -> None:
             ax.bar_label(bars, labels=[f"{y:,.0f}" for y in ys], fontsize=7, padding=2)
         ceiling = ceiling_for(summary, target)
         if ceiling:
-            ax.axhline(ceiling["rows_per_s"] / 1e3, color="black", linestyle="--",
-                       label=_KIND_LABEL[ceiling["kind"]])  # fmt: skip
+            rate = ceiling["rows_per_s"] / 1e3
+            ax.axhline(rate, color="black", linestyle="--",
+                       label=f"{_KIND_LABEL[ceiling['kind']]}: {rate:,.0f}k/s")  # fmt: skip
+            if ceiling.get("index_s"):
+                rate = ceiling["rows"] / (ceiling["median_s"] + ceiling["index_s"]) / 1e3
+                ax.axhline(rate, color="black", linestyle="-.", linewidth=0.8,
+                           label=f"the same + building the same keys and indexes: "
+                                 f"{rate:,.0f}k/s")  # fmt: skip
         if read:
-            ax.axhline(read["rows_per_s"] / 1e3, color="grey", linestyle=":",
-                       label="read ceiling (source to Arrow)")  # fmt: skip
+            rate = read["rows_per_s"] / 1e3
+            ax.axhline(rate, color="grey", linestyle=":",
+                       label=f"read ceiling (source to Arrow): {rate:,.0f}k/s")  # fmt: skip
         ax.set_xticks(range(len(batches)), [f"{b:,}" for b in batches])
         ax.set_xlabel("batch rows")
         ax.set_ylabel("thousand rows/s (median, min–max)")

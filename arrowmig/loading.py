@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from arrowmig.defaults import identity_resets
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.model import Table, TableLoad
 from arrowmig.schema import qualified, quote_ident
@@ -100,6 +101,10 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
             statements.append(f"DELETE FROM {target}")
         statements.append(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
         statements.append(f"DROP TABLE {stage}")
+    if dst.dialect == "postgresql":
+        # Keys arrived as explicit values: move each key sequence past them, in the same
+        # transaction, so the next insert that leaves the key out does not collide.
+        statements += identity_resets(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     if dst.dialect == "postgresql":
         dst.execute(f"ANALYZE {target}")

@@ -26,6 +26,22 @@ class Column:
     """Storage classes seen in the data (SQLite profiling), e.g. ``("integer", "real")``."""
     notes: tuple[str, ...] = ()
     """Why the column's type differs from what was declared (widening, conversions)."""
+    default: ColumnDefault | None = None
+    """The source's DEFAULT clause; copied only when portable (see defaults.py)."""
+    auto_increment: bool = False
+    """The source assigns this key itself (SQLite INTEGER PRIMARY KEY, serial, identity)."""
+
+
+@dataclass(frozen=True)
+class ColumnDefault:
+    """A column default: the SQL text as the source wrote it, and what it means portably."""
+
+    sql: str
+    kind: str
+    """null, number, string, boolean, now (an instant), now_utc and today_utc (SQLite's UTC
+    wall clock), now_local and today (the session's clock), sequence, or expression."""
+    value: str | None = None
+    """The literal for number, string and boolean kinds (strings unquoted)."""
 
 
 @dataclass(frozen=True)

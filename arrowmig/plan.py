@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.config import MigrationConfig
+from arrowmig.defaults import default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, KeyRange, Table
@@ -55,6 +56,8 @@ class TablePlan:
                     "arrow_type": str(dst.arrow_type),
                     "target_type": ddl_type(dst, dialect),
                     "nullable": src.nullable,
+                    "default": src.default.sql if src.default else None,
+                    "auto_increment": src.auto_increment,
                     "flags": list(src.notes),
                 }
             )
@@ -166,6 +169,8 @@ def build_plan(
             elif config.mode in ("append", "truncate"):
                 action = "create"
                 notes.append("target table missing: it will be created")
+        if action in ("create", "replace"):
+            notes += default_notes(target, target_dialect)
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts)

@@ -17,6 +17,7 @@ from arrowmig.errors import ArrowmigError, ConnectError, TransientError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish
 from arrowmig.meter import RunMeter
+from arrowmig.model import Table
 from arrowmig.pipeline import StreamSettings, backoff_s, copy_stream
 from arrowmig.plan import MigrationPlan, Stream, TablePlan
 from arrowmig.rejects import count_rejects, reject_writer
@@ -341,19 +342,29 @@ def describe_error(exc: BaseException) -> str:
 def add_foreign_keys(
     dst: Endpoint, config: MigrationConfig, plan: MigrationPlan, report: MigrationReport
 ) -> None:
-    """Foreign keys after every table is loaded (PostgreSQL targets), each one reported."""
-    wanted = [(p, fk) for p in plan.tables for fk in p.source.foreign_keys]
+    """Foreign keys after every table is loaded (PostgreSQL targets), each one reported.
+
+    Referenced tables come first, so a run's keys are added parent before child.
+    """
+    wanted = [(p, fk) for p in _parents_first(plan.tables) for fk in p.source.foreign_keys]
     loaded = {t.name for t in report.tables if t.status == "done"}
     by_name = {t.name: t for t in report.tables}
+    plans = {p.source.name: p for p in plan.tables}
     add = getattr(dst, "add_foreign_key", None)
     for p, fk in wanted:
         table_report = by_name[p.source.name]
         label = f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+        parent = plans.get(fk.ref_table)
         if not config.foreign_keys:
             table_report.notes.append(f"{label} skipped (--no-foreign-keys)")
         elif add is None:
             table_report.notes.append(
                 f"{label} not created: {dst.dialect} cannot add foreign keys to loaded tables"
+            )
+        elif parent is not None and not _is_unique(parent.target, fk.ref_columns):
+            table_report.notes.append(
+                f"{label} not created: ({', '.join(fk.ref_columns)}) of {fk.ref_table!r} is "
+                "neither its primary key nor a unique index"
             )
         elif p.source.name in loaded and fk.ref_table in loaded:
             try:
@@ -362,3 +373,33 @@ def add_foreign_keys(
                 table_report.notes.append(f"{label} not created: {exc}")
         else:
             table_report.notes.append(f"{label} not created: a table was not loaded")
+
+
+def _parents_first(tables: list[TablePlan]) -> list[TablePlan]:
+    """Tables ordered so that a referenced table comes before those referring to it
+    (depth-first; a cycle is broken where it closes, the rest keeps the plan's order)."""
+    by_name = {t.source.name: t for t in tables}
+    ordered: list[TablePlan] = []
+    seen: set[str] = set()
+
+    def visit(table: TablePlan) -> None:
+        if table.source.name in seen:
+            return
+        seen.add(table.source.name)
+        for fk in table.source.foreign_keys:
+            parent = by_name.get(fk.ref_table)
+            if parent is not None:
+                visit(parent)
+        ordered.append(table)
+
+    for table in tables:
+        visit(table)
+    return ordered
+
+
+def _is_unique(table: Table, columns: tuple[str, ...]) -> bool:
+    """Whether the target will have a primary key or unique index on exactly these columns."""
+    wanted = set(columns)
+    if table.primary_key and set(table.primary_key) == wanted:
+        return True
+    return any(i.unique and set(i.columns) == wanted for i in table.indexes)

@@ -303,7 +303,9 @@ def test_live_postgres_source_is_read_from_one_snapshot(tmp_path: Path, pg_url: 
                 con.execute("DELETE FROM t WHERE id <= 100")
             inserted.append(True)
 
-    config = arrowmig.MigrationConfig(split_rows=5000, parallel=2, batch=arrowmig.BatchConfig(batch_rows=1000))
+    config = arrowmig.MigrationConfig(
+        split_rows=5000, parallel=2, batch=arrowmig.BatchConfig(batch_rows=1000)
+    )
     report = arrowmig.migrate(pg_url, str(tmp_path / "w.duckdb"), config=config, progress=meddle)
     assert inserted and report.ok
     got = rows_of(str(tmp_path / "w.duckdb"), "t", "id")

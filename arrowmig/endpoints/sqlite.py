@@ -126,7 +126,7 @@ class SQLiteEndpoint(BaseEndpoint):
         else:
             self._cursor.execute(sql)
         rows: list[tuple[Any, ...]] = self._cursor.fetchall()
-        if not self._conn.adbc_connection.get_option("adbc.connection.autocommit") == "true":
+        if self._conn.adbc_connection.get_option("adbc.connection.autocommit") != "true":
             # End the read transaction: a WAL read snapshot kept open would make this
             # connection's next write fail (SQLITE_BUSY_SNAPSHOT) once another one commits.
             self._rollback()
