@@ -1,0 +1,277 @@
+"""Column defaults and auto-assigned keys across dialects: what a source's DEFAULT means,
+which of them a target can hold (re-written by its rules, never spliced), and the statements
+that move a target's key sequence past the loaded rows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+
+from arrowmig.model import Column, ColumnDefault, Table
+from arrowmig.schema import ddl_type, forced_arrow_type, qualified, quote_ident
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
+_STRING = re.compile(r"'((?:[^']|'')*)'")
+# A PostgreSQL cast after a literal: '5'::integer, 'x'::character varying(5), '{}'::jsonb.
+_CASTS = re.compile(
+    r'(?:\s*::\s*"?[A-Za-z_][A-Za-z0-9_ ]*"?(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)*'
+)
+_SEQUENCE = re.compile(r"nextval\s*\(", re.IGNORECASE)
+
+_NOW = {"current_timestamp", "now()", "transaction_timestamp()", "get_current_timestamp()"}
+_SQLITE_NOW = {"current_timestamp", "datetime('now')", "datetime()"}
+_SQLITE_TODAY = {"current_date", "date('now')", "date()"}
+_INTEGER_DDL = ("SMALLINT", "INTEGER", "BIGINT")
+
+
+def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
+    """Classify a source's default expression (its text as the catalog shows it)."""
+    if sql is None:
+        return None
+    text = _unwrap(sql.strip())
+    lowered = re.sub(r"\s+", " ", text).lower()
+    if dialect == "sqlite":
+        # SQLite's clock functions give the UTC wall clock as text.
+        if lowered in _SQLITE_NOW:
+            return ColumnDefault(sql, "now_utc")
+        if lowered in _SQLITE_TODAY:
+            return ColumnDefault(sql, "today_utc")
+    elif lowered in _NOW:
+        return ColumnDefault(sql, "now")
+    elif lowered in ("localtimestamp", "current_date"):
+        return ColumnDefault(sql, "now_local" if lowered == "localtimestamp" else "today")
+    if lowered == "null":
+        return ColumnDefault(sql, "null")
+    if lowered in ("true", "false"):
+        return ColumnDefault(sql, "boolean", lowered)
+    if _NUMBER.fullmatch(text):
+        return ColumnDefault(sql, "number", text)
+    literal = _STRING.match(text)
+    if literal and _CASTS.fullmatch(text[literal.end() :]):
+        value = literal.group(1).replace("''", "'")
+        # PostgreSQL shows negative and big numbers as casted strings: '-5'::integer.
+        kind = "number" if literal.end() < len(text) and _NUMBER.fullmatch(value) else "string"
+        return ColumnDefault(sql, kind, value)
+    if _SEQUENCE.match(text):
+        return ColumnDefault(sql, "sequence")
+    return ColumnDefault(sql, "expression")
+
+
+def _unwrap(text: str) -> str:
+    """Drop parentheses around the whole expression: SQLite's DEFAULT (5), DuckDB's (-1)."""
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth, quoted = 0, False
+    for ch in text:
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and not quoted
+
+
+def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
+    """The DEFAULT expression to create in ``dialect``, or None and why it is left out.
+
+    Literals are parsed and written again by the target's rules; anything else a target
+    would have to take on trust (function calls, sequences of another database) is left out.
+    """
+    d = column.default
+    if d is None or d.kind == "null" or column.auto_increment:
+        return None, None
+    family, arrow_type = _family(column)
+    if family is None:
+        return None, "the column's target type takes no portable default"
+    if d.kind in ("number", "boolean", "string"):
+        sql, why = _literal(d, family, dialect)
+        if sql is not None and arrow_type is not None and not _fits(d.value or "", arrow_type):
+            return None, f"{d.sql} is out of the column type's range"
+        return sql, why
+    if d.kind in ("now", "now_utc", "now_local", "today", "today_utc"):
+        return _clock(d.kind, family, dialect)
+    return None, "not a portable literal"
+
+
+def _family(column: Column) -> tuple[str | None, pa.DataType | None]:
+    """What kind of literal the column takes, and the Arrow type that bounds a number."""
+    t = column.arrow_type
+    if column.target_type:
+        forced = forced_arrow_type(column.target_type)
+        if forced is not None:
+            t = forced
+        elif column.target_type.lower().startswith(("numeric", "decimal")):
+            return "number", None
+        else:
+            return None, None
+    if pa.types.is_boolean(t):
+        return "boolean", t
+    if pa.types.is_integer(t):
+        return "integer", t
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "number", t
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string", t
+    if pa.types.is_date(t):
+        return "date", t
+    if pa.types.is_timestamp(t):
+        return ("timestamptz" if t.tz else "timestamp"), t
+    return None, None
+
+
+def _fits(value: str, arrow_type: pa.DataType) -> bool:
+    """Whether a number literal is a value of the column's type (DuckDB refuses the table
+    otherwise; PostgreSQL would fail the first insert that uses the default)."""
+    try:
+        if pa.types.is_integer(arrow_type):
+            pa.scalar(int(value), arrow_type)
+        elif pa.types.is_decimal(arrow_type):
+            pa.array([Decimal(value)], arrow_type)
+        elif pa.types.is_floating(arrow_type):
+            number = float(value)
+            limit = 3.4e38 if arrow_type.bit_width <= 32 else 1.7e308
+            return math.isfinite(number) and abs(number) <= limit
+    except (ValueError, ArithmeticError, pa.ArrowInvalid):
+        return False
+    return True
+
+
+def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, str | None]:
+    value = d.value or ""
+    misfit = (None, f"{d.sql} does not fit the column's type")
+    if family == "boolean":
+        truth = {"true": True, "false": False, "1": True, "0": False}.get(value.lower())
+        if truth is None or d.kind == "string":
+            return misfit
+        if dialect == "sqlite":
+            return ("1" if truth else "0"), None
+        return ("TRUE" if truth else "FALSE"), None
+    if family == "integer":
+        return (value.lstrip("+"), None) if _INTEGER.fullmatch(value) else misfit
+    if family == "number":
+        return (value.lstrip("+"), None) if _NUMBER.fullmatch(value) else misfit
+    if family == "string":
+        if d.kind == "boolean" or "\x00" in value:
+            return misfit
+        return "'" + value.replace("'", "''") + "'", None
+    if d.kind != "string":
+        return misfit
+    try:
+        if family == "date":
+            date.fromisoformat(value)
+        else:
+            stamp = datetime.fromisoformat(value)
+            # A naive literal in a zoned column (or the reverse) would be re-zoned silently.
+            if (stamp.tzinfo is not None) != (family == "timestamptz"):
+                return misfit
+    except ValueError:
+        return misfit
+    return "'" + value.replace("'", "''") + "'", None
+
+
+# The current time for each kind of clock and column: (kind, column family) -> dialect -> SQL.
+_CLOCKS: dict[tuple[str, str], dict[str, str]] = {
+    ("now", "timestamptz"): {"postgresql": "CURRENT_TIMESTAMP", "duckdb": "CURRENT_TIMESTAMP"},
+    ("now_utc", "timestamptz"): {"postgresql": "CURRENT_TIMESTAMP", "duckdb": "CURRENT_TIMESTAMP"},
+    ("now_utc", "timestamp"): {
+        "postgresql": "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')",
+        "duckdb": "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')",
+        "sqlite": "CURRENT_TIMESTAMP",
+    },
+    ("now_utc", "string"): {"sqlite": "CURRENT_TIMESTAMP"},
+    ("now", "timestamp"): {"postgresql": "LOCALTIMESTAMP"},
+    ("now_local", "timestamp"): {"postgresql": "LOCALTIMESTAMP"},
+    ("today", "date"): {"postgresql": "CURRENT_DATE"},
+    ("today_utc", "date"): {
+        "postgresql": "((CURRENT_TIMESTAMP AT TIME ZONE 'UTC')::date)",
+        "duckdb": "(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE))",
+        "sqlite": "CURRENT_DATE",
+    },
+    ("today_utc", "string"): {"sqlite": "CURRENT_DATE"},
+}
+
+
+def _clock(kind: str, family: str, dialect: str) -> tuple[str | None, str | None]:
+    sql = _CLOCKS.get((kind, family), {}).get(dialect)
+    if sql is None:
+        return None, f"this clock, in a {family} column, has no same-zone equivalent here"
+    return sql, None
+
+
+def default_notes(table: Table, dialect: str) -> list[str]:
+    """What the plan says about defaults left out and keys that keep (or lose) auto-assignment."""
+    notes = []
+    for col in table.columns:
+        if col.auto_increment:
+            notes.append(f"{col.name}: {_identity_note(col, dialect)}")
+            continue
+        _sql, why = default_sql(col, dialect)
+        if why is not None and col.default is not None:
+            notes.append(f"{col.name}: default {col.default.sql} not copied ({why})")
+    return notes
+
+
+def _identity_note(column: Column, dialect: str) -> str:
+    if dialect == "postgresql":
+        if is_identity(column, dialect):
+            return "auto-assigned key kept (identity), restarted past the largest loaded key"
+        return "auto-assigned key not kept: its target type is not an integer"
+    if dialect == "sqlite":
+        return "auto-assigned key kept when it is the single INTEGER PRIMARY KEY (a rowid alias)"
+    return "auto-assigned key not kept: DuckDB targets get no sequence (insert keys explicitly)"
+
+
+def is_identity(column: Column, dialect: str) -> bool:
+    """Whether the column is created as an identity column in ``dialect`` (PostgreSQL only)."""
+    return (
+        dialect == "postgresql"
+        and column.auto_increment
+        and ddl_type(column, dialect) in _INTEGER_DDL
+    )
+
+
+def column_suffix(column: Column, dialect: str) -> str:
+    """What follows the column's type in CREATE TABLE: identity and DEFAULT."""
+    if is_identity(column, dialect):
+        return " GENERATED BY DEFAULT AS IDENTITY"
+    sql, _why = default_sql(column, dialect)
+    return f" DEFAULT {sql}" if sql is not None else ""
+
+
+def identity_resets(table: Table, schema: str | None) -> list[str]:
+    """PostgreSQL: move each key sequence of ``table`` past its largest value.
+
+    Keys were loaded as explicit values, which never advance the sequence; without this
+    the next insert that lets the key default would collide with a loaded row. A column
+    of an existing table without a sequence is left alone.
+    """
+    statements = []
+    target = qualified(table.name, schema)
+    for col in table.columns:
+        if not col.auto_increment:
+            continue
+        key = quote_ident(col.name)
+        statements.append(
+            f"SELECT setval(s, GREATEST(m, 1), m >= 1) FROM (SELECT "
+            f"pg_get_serial_sequence({_text(target)}, {_text(col.name)}) AS s, "
+            f"(SELECT max({key}) FROM {target}) AS m) AS k WHERE s IS NOT NULL AND m IS NOT NULL"
+        )
+    return statements
+
+
+def _text(value: str) -> str:
+    """A string literal (standard_conforming_strings: only quotes are doubled)."""
+    return "'" + value.replace("'", "''") + "'"
