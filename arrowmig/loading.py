@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from arrowmig.defaults import identity_resets
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.model import Table, TableLoad
-from arrowmig.schema import qualified, quote_ident
+from arrowmig.schema import key_statements, qualified, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
 
@@ -147,17 +147,9 @@ def _index_names(dst: Endpoint, table: str) -> list[tuple[str]]:
 
 
 def _key_statements(dst: Endpoint, table: Table, load: TableLoad) -> list[str]:
-    target = qualified(table.name, dst.schema)
     statements = []
-    if table.primary_key:
-        if dst.dialect != "sqlite":  # SQLite declared it when the staging table was created
-            cols = ", ".join(quote_ident(c) for c in table.primary_key)
-            statements.append(f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})")
-        load.built.append(f"primary key ({', '.join(table.primary_key)})")
-    for index in table.indexes:
-        kind = "UNIQUE INDEX" if index.unique else "INDEX"
-        cols = ", ".join(quote_ident(c) for c in index.columns)
-        name = qualified(index.name, None)
-        statements.append(f"CREATE {kind} {name} ON {target} ({cols})")
-        load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
+    for sql, label in key_statements(table, dst.dialect, dst.schema):
+        if sql:
+            statements.append(sql)
+        load.built.append(label)
     return statements

@@ -94,6 +94,7 @@ class Runner:
         self.remaining = {name: len(w.streams) for name, w in self.tables.items()}
         self.reports: dict[str, TableReport] = {}
         self.lock = threading.Lock()
+        self.progress_lock = threading.Lock()
         self.interrupted: str | None = None
         for name, w in self.tables.items():
             table_report = TableReport(
@@ -145,21 +146,31 @@ class Runner:
         self.meter.tables[stream.table].start()
         resumable = work.landing.resumable
 
+        last_commit = [time.monotonic()]
+
         def on_batch(rows: int, n_bytes: int) -> None:
-            table_meter = self.meter.add(stream.table, rows, n_bytes)
-            self.sink.emit(
-                Event(
-                    "progress",
-                    table=stream.table,
-                    stream=stream.name,
-                    rows=table_meter.rows,
-                    total_rows=table_meter.total_rows,
-                    bytes=table_meter.bytes,
-                    rows_per_s=table_meter.rate.rate,
-                    eta_s=self.meter.eta_s,
-                    rss_bytes=self.meter.sample(),
+            now = time.monotonic()
+            batch_ms, last_commit[0] = (now - last_commit[0]) * 1000, now
+            # Count and emit in one step: a table's cumulative rows never go backwards when
+            # two of its streams commit at once.
+            with self.progress_lock:
+                table_meter = self.meter.add(stream.table, rows, n_bytes)
+                self.sink.emit(
+                    Event(
+                        "progress",
+                        table=stream.table,
+                        stream=stream.name,
+                        rows=table_meter.rows,
+                        total_rows=table_meter.total_rows,
+                        bytes=table_meter.bytes,
+                        rows_per_s=table_meter.rate.rate,
+                        eta_s=self.meter.eta_s,
+                        rss_bytes=self.meter.sample(),
+                        batch_rows=rows,
+                        batch_bytes=n_bytes,
+                        batch_ms=batch_ms,
+                    )
                 )
-            )
 
         def on_retry(message: str) -> None:
             with self.lock:

@@ -324,3 +324,25 @@ def _to_json_text(array: pa.Array) -> pa.Array:
     return pa.array(
         [None if v is None else json.dumps(v, default=str) for v in array.to_pylist()], pa.string()
     )
+
+
+def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple[str, str]]:
+    """(DDL, what it builds) for the primary key and indexes of a loaded table.
+
+    SQLite cannot add a primary key to an existing table; it is declared at CREATE TABLE, so
+    it appears here with an empty statement (built already, still reported).
+    """
+    target = qualified(table.name, schema)
+    steps: list[tuple[str, str]] = []
+    if table.primary_key:
+        cols = ", ".join(quote_ident(c) for c in table.primary_key)
+        sql = "" if dialect == "sqlite" else f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})"
+        steps.append((sql, f"primary key ({', '.join(table.primary_key)})"))
+    for index in table.indexes:
+        kind = "UNIQUE INDEX" if index.unique else "INDEX"
+        cols = ", ".join(quote_ident(c) for c in index.columns)
+        label = f"{'unique ' if index.unique else ''}index {index.name}"
+        steps.append(
+            (f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})", label)
+        )
+    return steps

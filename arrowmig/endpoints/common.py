@@ -11,7 +11,8 @@ from typing import Any, Self, TypeVar
 import pyarrow as pa
 
 from arrowmig.errors import ArrowmigError, TransferError, TransientError
-from arrowmig.model import Table
+from arrowmig.model import Table, TableLoad
+from arrowmig.schema import key_statements
 from arrowmig.urls import EndpointUrl, password_of, redact_text
 
 T = TypeVar("T")
@@ -114,3 +115,18 @@ def retry_free_reader(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> p
 
 def first_value(rows: list[tuple[Any, ...]]) -> Any:
     return rows[0][0] if rows else None
+
+
+def build_keys(endpoint: Any, table: Table) -> TableLoad:
+    """Primary key and indexes once the data is in, one statement each; a failure is noted."""
+    load = TableLoad()
+    for sql, label in key_statements(table, endpoint.dialect, endpoint.schema):
+        if not sql:
+            load.built.append(label)
+            continue
+        try:
+            endpoint.execute(sql)
+            load.built.append(label)
+        except TransferError as exc:
+            load.skipped.append(f"{label} not built: {exc}")
+    return load

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from arrowmig.defaults import column_suffix, read_default
-from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, short_driver_message
-from arrowmig.errors import ConnectError, SchemaError, TransferError
+from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, short_driver_message
+from arrowmig.errors import ConnectError, SchemaError
 from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
@@ -380,32 +380,7 @@ class DuckDBEndpoint(BaseEndpoint):
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = TableLoad()
-        target = qualified(table.name, self._schema)
-        if table.primary_key:
-            cols = ", ".join(quote_ident(c) for c in table.primary_key)
-            try:
-                self._run(
-                    f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})",
-                    f"keying {table.name!r}",
-                    table.name,
-                )
-                load.built.append(f"primary key ({', '.join(table.primary_key)})")
-            except TransferError as exc:
-                load.skipped.append(f"primary key: {exc}")
-        for index in table.indexes:
-            kind = "UNIQUE INDEX" if index.unique else "INDEX"
-            cols = ", ".join(quote_ident(c) for c in index.columns)
-            try:
-                self._run(
-                    f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})",
-                    f"indexing {table.name!r}",
-                    table.name,
-                )
-                load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
-            except TransferError as exc:
-                load.skipped.append(f"index {index.name}: {exc}")
-        return load
+        return build_keys(self, table)
 
 
 def _normalise(arrow_type: pa.DataType) -> pa.DataType:

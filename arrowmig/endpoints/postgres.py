@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.defaults import column_suffix, identity_resets, read_default
-from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, short_driver_message
+from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, short_driver_message
 from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import ConnectError, SchemaError, TransferError
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
@@ -474,31 +474,8 @@ class PostgresEndpoint(BaseEndpoint):
         return staging
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = TableLoad()
+        load = build_keys(self, table)
         target = qualified(table.name, self._schema)
-        if table.primary_key:
-            cols = ", ".join(quote_ident(c) for c in table.primary_key)
-            try:
-                self._run(
-                    f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})",
-                    f"keying {table.name!r}",
-                    table.name,
-                )
-                load.built.append(f"primary key ({', '.join(table.primary_key)})")
-            except TransferError as exc:
-                load.skipped.append(f"primary key: {exc}")
-        for index in table.indexes:
-            kind = "UNIQUE INDEX" if index.unique else "INDEX"
-            cols = ", ".join(quote_ident(c) for c in index.columns)
-            try:
-                self._run(
-                    f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})",
-                    f"indexing {table.name!r}",
-                    table.name,
-                )
-                load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
-            except TransferError as exc:
-                load.skipped.append(f"index {index.name}: {exc}")
         for sql in identity_resets(table, self._schema):
             try:
                 self._run(sql, f"restarting the key sequence of {table.name!r}", table.name)

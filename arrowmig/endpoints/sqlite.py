@@ -14,14 +14,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
-from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint
+from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys
 from arrowmig.endpoints.sqlite_profile import (
     choose,
     primer_literal,
     profile_table,
     read_expression,
 )
-from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
+from arrowmig.errors import ConnectError, DataError, SchemaError
 from arrowmig.model import ForeignKey, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
@@ -491,21 +491,8 @@ class SQLiteEndpoint(BaseEndpoint):
         return []
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = TableLoad()
+        load = build_keys(self, table)
         load.skipped.extend(self.pop_notes(table.name))
-        if table.primary_key:
-            load.built.append(f"primary key ({', '.join(table.primary_key)})")
-        for index in table.indexes:
-            kind = "UNIQUE INDEX" if index.unique else "INDEX"
-            cols = ", ".join(quote_ident(c) for c in index.columns)
-            try:
-                self._run_ddl(
-                    f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {quote_ident(table.name)} ({cols})",
-                    table.name,
-                )
-                load.built.append(f"{'unique ' if index.unique else ''}index {index.name}")
-            except TransferError as exc:
-                load.skipped.append(f"index {index.name}: {exc}")
         return load
 
 
