@@ -19,6 +19,9 @@ from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
 
+DUCKDB_MEMORY_LIMIT = "640MB"
+
+
 class _SharedDatabase:
     """One DuckDB connection per file and process; every endpoint works on a cursor of it.
 
@@ -37,6 +40,10 @@ class _SharedDatabase:
         self.path = path
         self.connection = duckdb.connect(path)
         self.connection.execute("SET enable_progress_bar = false")
+        # DuckDB's buffer pool defaults to 80% of RAM and keeps written blocks and index
+        # builds in memory; a bound keeps arrowmig's memory flat as tables grow (DuckDB
+        # spills to a temporary directory beyond it).
+        self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         self.lock = threading.Lock()
         self.users = 0
 
