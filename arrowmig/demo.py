@@ -65,9 +65,21 @@ def main() -> int:
     target = DEMO_DIR / "warehouse.duckdb"
     print(f"building {source} ({ROWS:,} bets, 2,000 players) ...", file=sys.stderr)
     build_sample(source)
-    print(f"arrowmig migrate {source} {target} --mode replace --progress plain", file=sys.stderr)
+    print(
+        f"arrowmig migrate {source} {target} --mode replace --progress plain --verify",
+        file=sys.stderr,
+    )
     return cli_main(
-        ["migrate", str(source), str(target), "--mode", "replace", "--progress", "plain"]
+        [
+            "migrate",
+            str(source),
+            str(target),
+            "--mode",
+            "replace",
+            "--progress",
+            "plain",
+            "--verify",
+        ]
     )
 
 

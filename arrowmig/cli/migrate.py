@@ -162,12 +162,14 @@ def run_migration(
             close = getattr(console, "close", None)  # the log stays open for what follows
             if close:
                 close()
-        verified_ok = True
+        verified_ok, verify_text = True, ""
         if verify_after and not report.interrupted:
-            verified_ok = _verify_after(source, target, report, config)
+            verified_ok, verify_text = _verify_after(source, target, report, config)
             if log is not None and report.verify is not None:
                 log.note("verify " + json.dumps(report.verify, default=str))
         emit_report(report, as_json, progress_kind)
+        if verify_text and progress_kind != "json":
+            click.echo(verify_text, err=True)
         code = exit_code(report)
         code = code if code or verified_ok else 1
         if log is not None:
@@ -187,14 +189,16 @@ def open_log(path: str, source: str, target: str, config: MigrationConfig) -> An
     return log
 
 
-def _verify_after(source: str, target: str, report: MigrationReport, config: Any) -> bool:
+def _verify_after(
+    source: str, target: str, report: MigrationReport, config: Any
+) -> tuple[bool, str]:
     """Checksum the tables that were moved; the result goes into the report (and summary)."""
     from arrowmig.cli.verify import render_table
     from arrowmig.verifier import verify
 
     moved = [t.name for t in report.tables if t.status == "done"]
     if not moved:
-        return False
+        return False, "verify: no table was moved, nothing to compare"
     result = verify(
         source,
         target,
@@ -203,5 +207,4 @@ def _verify_after(source: str, target: str, report: MigrationReport, config: Any
         target_schema=config.target_schema,
     )
     report.verify = result.to_dict()
-    click.echo(render_table(result), err=True)
-    return bool(result.ok)
+    return bool(result.ok), render_table(result)
