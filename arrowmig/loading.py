@@ -60,6 +60,22 @@ class Landing:
         return self.final.split_key is not None
 
 
+def describe_landing(landing: Landing) -> str:
+    """One line for the plan: where the rows land and what a resume does."""
+    key = landing.final.split_key
+    if landing.staged and landing.resumable:
+        return (
+            f"into a staging table, put in place in one transaction at the end; "
+            f"a resumed run continues after the last committed {key}"
+        )
+    if landing.staged:
+        return (
+            "into a staging table, put in place in one transaction at the end; no usable key, "
+            "so a resumed run loads it again from the start"
+        )
+    return f"straight into the target, batch by batch; a resumed run continues after the last committed {key}"
+
+
 def landing_for(target: Table, source: Table, action: str) -> Landing:
     staged = action == "replace" or source.split_key is None
     return Landing(replace(target, split_key=source.split_key), action, staged)

@@ -15,7 +15,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ConnectError, SchemaError, TransientError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
-from arrowmig.loading import landing_for, prepare
+from arrowmig.loading import describe_landing, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange
 from arrowmig.pipeline import backoff_s
@@ -355,5 +355,8 @@ def explain(
         for table_plan in plan.tables:
             table_plan.streams = plan_streams(
                 table_plan, src.key_bounds(table_plan.source), config.split_rows
+            )
+            table_plan.loading = describe_landing(
+                landing_for(table_plan.target, table_plan.source, table_plan.action)
             )
     return plan

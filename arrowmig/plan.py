@@ -42,6 +42,8 @@ class TablePlan:
     """create, replace, append or truncate."""
     streams: list[Stream] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    loading: str | None = None
+    """How the table loads and resumes (set once the landing is decided)."""
 
     def to_dict(self, dialect: str) -> dict[str, Any]:
         columns = []
@@ -78,6 +80,7 @@ class TablePlan:
                 }
                 for s in self.streams
             ],
+            "loading": self.loading,
             "notes": self.notes,
         }
 

@@ -88,6 +88,8 @@ def plan_text(plan: dict[str, Any]) -> str:
             f"{'?' if rows is None else f'{rows:,}'} rows, {len(t['streams'])} stream(s)"
             + (f", split on {t['split_key']}" if len(t["streams"]) > 1 else "")
         )
+        if t.get("loading"):
+            out.append(f"  loads {t['loading']}")
         cols = [
             [
                 c["name"],
