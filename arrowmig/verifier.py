@@ -17,21 +17,12 @@ from typing import Any, TypeVar
 import duckdb
 import psutil
 
-from arrowmig.checksum import (
-    INT,
-    Checksum,
-    ColumnPair,
-    DiffStore,
-    checksum_reader,
-    count_reader,
-    kind_of,
-    new_engine,
-    pair_columns,
-)
+from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import Column, KeyRange, Table
+from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
     DIFFER,

@@ -10,7 +10,7 @@ import decimal
 from dataclasses import dataclass, field
 from typing import Any
 
-from arrowmig.checksum import ColumnPair
+from arrowmig.normalise import ColumnPair
 
 MATCH = "match"
 DIFFER = "differ"

@@ -18,7 +18,8 @@ from typing import Any
 
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.sqlite import SQLiteEndpoint
-from arrowmig.endpoints.sqlite_profile import choose, parse_profile, profile_sql
+from arrowmig.endpoints.sqlite_profile import parse_profile, profile_sql
+from arrowmig.endpoints.sqlite_types import choose
 from arrowmig.model import Column
 from arrowmig.schema import quote_ident
 

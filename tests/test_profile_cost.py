@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.sqlite_profile import (
     ColumnProfile,
-    choose,
     expected_class,
     parse_profile,
     profile_sql,
     profile_table,
 )
+from arrowmig.endpoints.sqlite_types import choose
 from arrowmig.model import Column
 from arrowmig.schema import quote_ident
 from tests.test_corpus_hypothesis import DECLARED as CORPUS_DECLARED

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrowmig.checksum import Checksum, checksum_reader, new_engine, pair_columns
+from arrowmig.checksum import Checksum, checksum_reader, new_engine
 from arrowmig.model import Column
+from arrowmig.normalise import pair_columns
 
 UTC = dt.UTC
 

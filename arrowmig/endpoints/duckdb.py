@@ -18,7 +18,6 @@ from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
-
 DUCKDB_MEMORY_LIMIT = "640MB"
 
 

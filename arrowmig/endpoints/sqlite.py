@@ -15,12 +15,8 @@ import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys
-from arrowmig.endpoints.sqlite_profile import (
-    choose,
-    primer_literal,
-    profile_table,
-    read_expression,
-)
+from arrowmig.endpoints.sqlite_profile import profile_table
+from arrowmig.endpoints.sqlite_types import choose, primer_literal, read_expression
 from arrowmig.errors import ConnectError, DataError, SchemaError
 from arrowmig.model import ForeignKey, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire

@@ -1,13 +1,7 @@
-"""SQLite stores any value in any column: this module looks at the values (one cheap scan per
-table, a second only for columns that surprise it) and picks, per column, an Arrow type that
-holds every one of them.
+"""SQLite stores any value in any column: this module measures what each column holds, with one
+cheap scan per table and a second only for columns that surprise it, and reads declared types.
 
-The rules (docs/types.md has them as a table): integers stay BIGINT; reals are doubles;
-integers mixed with reals become doubles only while every integer is exact in a double;
-DECIMAL(p,s) keeps its precision when the values are exact, and is a double when SQLite
-already stored them as reals; BOOLEAN is boolean only for 0/1; dates and timestamps stored as
-text become dates and timestamps only when every value has one exact format; VARCHAR(n) is
-varchar(n) only when every value fits. Anything else is text (or bytes), and flagged.
+``sqlite_types`` turns these profiles into Arrow types; the profile itself decides nothing.
 """
 
 from __future__ import annotations
@@ -17,15 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-
-from arrowmig.model import Column
 from arrowmig.schema import quote_ident
-
-EXACT_FLOAT_INT = 2**53
-"""Integers up to this magnitude survive a trip through a 64-bit float unchanged."""
-
-MAX_DECIMAL128_DIGITS = 38
 
 _DIGITS4 = "[0-9][0-9][0-9][0-9]"
 _DATE_GLOB = f"{_DIGITS4}-[0-9][0-9]-[0-9][0-9]"
@@ -94,11 +80,12 @@ def affinity(declared: str) -> str:
     return "numeric"
 
 
-def _is_boolean(declared: str) -> bool:
+def is_boolean(declared: str) -> bool:
+    """Whether the declared type is BOOL or BOOLEAN (SQLite stores them as integers)."""
     return bool(re.match(r"^\s*BOOL(EAN)?\b", declared, re.IGNORECASE))
 
 
-def _decimal_spec(declared: str) -> tuple[int, int] | bool | None:
+def decimal_spec(declared: str) -> tuple[int, int] | bool | None:
     """(p, s) for DECIMAL(p,s)/NUMERIC(p,s); True for a bare DECIMAL/NUMERIC; else None."""
     m = re.match(
         r"^\s*(?:DECIMAL|NUMERIC|NUMBER|DEC)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$",
@@ -116,7 +103,7 @@ def _decimal_spec(declared: str) -> tuple[int, int] | bool | None:
     return precision, scale
 
 
-def _date_kind(declared: str) -> str | None:
+def date_kind(declared: str) -> str | None:
     """``date`` or ``timestamp`` for declared date/time types (TIME alone is left as text)."""
     d = declared.strip().upper()
     if re.match(r"^(DATETIME|TIMESTAMP)\b", d):
@@ -126,7 +113,8 @@ def _date_kind(declared: str) -> str | None:
     return None
 
 
-def _varchar_limit(declared: str) -> int | None:
+def varchar_limit(declared: str) -> int | None:
+    """n for VARCHAR(n) and its spellings; None for any other type."""
     m = re.match(
         r"^\s*(?:N?VARCHAR|VARYING\s+CHARACTER|NATIONAL\s+VARYING\s+CHARACTER|CHARACTER\s+VARYING)"
         r"\s*\(\s*(\d+)\s*\)\s*$",
@@ -171,11 +159,11 @@ def expected_class(declared: str) -> str | None:
     type does not say (untyped, DECIMAL/NUMERIC and other NUMERIC affinity, where integers and
     reals mix). Only a guess that saves work: a wrong one costs a second scan, never a decision.
     """
-    if _is_boolean(declared):
+    if is_boolean(declared):
         return "integer"
-    if _date_kind(declared):
+    if date_kind(declared):
         return "text"
-    if _decimal_spec(declared) is not None:
+    if decimal_spec(declared) is not None:
         return None
     kind = affinity(declared)
     if kind == "numeric" or (kind == "blob" and not declared.strip()):
@@ -249,16 +237,16 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
         ("max_text_chars", f"max(CASE WHEN typeof({c})='text' THEN length({c}) END)"),
         ("max_blob_bytes", f"max(CASE WHEN typeof({c})='blob' THEN length({c}) END)"),
     ]
-    if _date_kind(declared):
+    if date_kind(declared):
         parts += _date_aggregates(c)
-    if _decimal_spec(declared) is not None:
+    if decimal_spec(declared) is not None:
         parts += _decimal_aggregates(c)
     return parts
 
 
 def _expected_aggregates(name: str, declared: str, expected: str) -> list[_Aggregate]:
     """Proof that the column holds ``expected`` alone, and the details its decision reads then
-    (see ``_choose_profiled``); the details are read only when the proof holds.
+    (see ``sqlite_types._choose_profiled``); the details are read only when the proof holds.
 
     The proof is one aggregate (each costs per row): a value of the expected class adds 1, a
     NULL 0, any other value ``_SURPRISE``. The sum is below ``_SURPRISE`` exactly when no other
@@ -273,14 +261,14 @@ def _expected_aggregates(name: str, declared: str, expected: str) -> list[_Aggre
             f"ELSE {_SURPRISE} END)",
         )
     ]
-    if expected == "integer" and (_is_boolean(declared) or _decimal_spec(declared) is not None):
+    if expected == "integer" and (is_boolean(declared) or decimal_spec(declared) is not None):
         parts += _int_range(c)
     if expected == "text":
-        if _varchar_limit(declared) is not None:
+        if varchar_limit(declared) is not None:
             parts.append(("max_text_chars", f"max(length({c}))"))
-        if _date_kind(declared):
+        if date_kind(declared):
             parts += _date_aggregates(c)
-        if _decimal_spec(declared) is not None:
+        if decimal_spec(declared) is not None:
             parts += _decimal_aggregates(c)
     return parts
 
@@ -390,234 +378,3 @@ def profile_table(
     done = [p for p in profiles if p is not None]
     assert len(done) == len(columns)
     return total, done
-
-
-# -- choosing ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Choice:
-    arrow_type: pa.DataType
-    target_type: str | None = None
-    note: str | None = None
-
-
-def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: bool) -> Column:
-    """Pick the Arrow type (and, where needed, the target type) that holds every value."""
-    classes = profile.classes if profile is not None else ()
-    if profile is None or not classes:
-        choice = _Choice(_declared_arrow_type(declared))
-    else:
-        choice = _choose_profiled(declared, profile, classes)
-    notes = [choice.note] if choice.note else []
-    if (
-        profile is not None
-        and classes
-        and not notes
-        and affinity(declared) not in _natural(choice.arrow_type)
-    ):
-        notes.append(f"declared {declared or 'untyped'} but every value is {'/'.join(classes)}")
-    return Column(
-        name=name,
-        arrow_type=choice.arrow_type,
-        source_type=declared,
-        nullable=not notnull,
-        target_type=choice.target_type,
-        observed=classes,
-        notes=tuple(notes),
-    )
-
-
-def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) -> _Choice:
-    decimal = _decimal_spec(declared)
-    if decimal is not None and set(classes) <= {"integer", "text"}:
-        exact = _exact_decimal(declared, decimal, p, classes)
-        if exact is not None:
-            return exact
-    date_kind = _date_kind(declared)
-    if date_kind and classes == ("text",):
-        return _date_choice(declared, p)
-    if classes == ("integer",):
-        return _integer_choice(declared, p)
-    if classes == ("real",):
-        if isinstance(decimal, tuple):
-            return _Choice(
-                pa.float64(),
-                note=f"declared {declared} but stored as REAL: DOUBLE PRECISION keeps each value "
-                f"exactly (--cast TABLE.COLUMN=numeric({decimal[0]},{decimal[1]}) rounds instead)",
-            )
-        if date_kind:
-            return _Choice(
-                pa.float64(), note=f"declared {declared} but holds reals: not guessed at"
-            )
-        return _Choice(pa.float64())
-    if set(classes) == {"integer", "real"}:
-        biggest = max(abs(p.min_int or 0), abs(p.max_int or 0))
-        if biggest <= EXACT_FLOAT_INT:
-            why = "integers and reals mixed: stored as DOUBLE PRECISION (every integer is exact)"
-            if isinstance(decimal, tuple):
-                why = (
-                    f"declared {declared} but holds reals: DOUBLE PRECISION keeps each value "
-                    f"exactly (--cast TABLE.COLUMN=numeric({decimal[0]},{decimal[1]}) rounds)"
-                )
-            return _Choice(pa.float64(), note=why)
-        return _Choice(
-            pa.string(),
-            target_type="numeric",
-            note="integers beyond 2^53 mixed with reals: NUMERIC (a double would round them)",
-        )
-    if "blob" in classes:
-        note = None
-        if len(classes) > 1:
-            note = f"mixed storage classes {'/'.join(classes)}: stored as bytes (text as UTF-8)"
-        return _Choice(pa.binary(), note=note)
-    if classes == ("text",):
-        return _text_choice(declared, p)
-    why = f"mixed storage classes {'/'.join(classes)}: stored as text"
-    if date_kind:
-        why += " (integers in a date/time column are not guessed at)"
-    return _Choice(pa.string(), note=why)
-
-
-def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
-    if _is_boolean(declared) and p.min_int is not None and p.max_int is not None:
-        if p.min_int >= 0 and p.max_int <= 1:
-            return _Choice(pa.bool_())
-        return _Choice(
-            pa.int64(),
-            note=f"declared {declared} but holds integers other than 0/1: kept as BIGINT",
-        )
-    if _date_kind(declared):
-        return _Choice(
-            pa.int64(),
-            note=f"declared {declared} but holds integers: kept as BIGINT (Unix epochs are not "
-            "guessed at)",
-        )
-    return _Choice(pa.int64())
-
-
-def _exact_decimal(
-    declared: str, spec: tuple[int, int] | bool, p: ColumnProfile, classes: tuple[str, ...]
-) -> _Choice | None:
-    """NUMERIC as declared when every value is an integer or an exact decimal text."""
-    if p.decimal_texts != p.texts:
-        return None  # some text is not a number: the text rule decides
-    int_digits = max(
-        p.decimal_int_digits,
-        len(str(abs(p.min_int))) if p.min_int else 0,
-        len(str(abs(p.max_int))) if p.max_int else 0,
-    )
-    if spec is True:
-        if classes == ("integer",):
-            return None  # a bare NUMERIC of integers is simply BIGINT
-        return _Choice(pa.string(), target_type="numeric", note="exact decimal text: NUMERIC")
-    assert isinstance(spec, tuple)
-    precision, scale = spec
-    if int_digits <= precision - scale and p.decimal_frac_digits <= scale:
-        if precision <= MAX_DECIMAL128_DIGITS:
-            return _Choice(pa.decimal128(precision, scale))
-        return _Choice(pa.string(), target_type=f"numeric({precision},{scale})")
-    if classes == ("integer",):
-        return _Choice(
-            pa.int64(),
-            note=f"declared {declared} but holds integers of {int_digits} digits: kept as BIGINT",
-        )
-    return _Choice(
-        pa.string(),
-        target_type="numeric",
-        note=f"declared {declared} but holds exact values that do not fit it: unbounded NUMERIC",
-    )
-
-
-def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
-    fmt = {
-        p.date_texts: ("date", pa.date32(), "YYYY-MM-DD"),
-        p.ts_space_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DD HH:MM:SS[.ffffff]"),
-        p.ts_t_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DDTHH:MM:SS[.ffffff]"),
-    }.get(p.texts)
-    if fmt is not None:
-        kind, arrow_type, pattern = fmt
-        note = None
-        if kind != _date_kind(declared):
-            note = f"declared {declared} but every value is {pattern}: {kind.upper()}"
-        return _Choice(arrow_type, note=note)
-    best = max(p.date_texts, p.ts_space_texts, p.ts_t_texts)
-    return _Choice(
-        pa.string(),
-        note=f"declared {declared} but {p.texts - best:,} of {p.texts:,} values do not share one "
-        "exact date/time format (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff] or with T; no time "
-        "zone, at most microseconds): kept as text",
-    )
-
-
-def _text_choice(declared: str, p: ColumnProfile) -> _Choice:
-    limit = _varchar_limit(declared)
-    if limit is not None:
-        longest = p.max_text_chars or 0
-        if longest <= limit:
-            return _Choice(pa.string(), target_type=f"varchar({limit})")
-        return _Choice(
-            pa.string(),
-            note=f"declared {declared} but holds values of up to {longest:,} characters: text",
-        )
-    return _Choice(pa.string())
-
-
-def _natural(arrow_type: pa.DataType) -> tuple[str, ...]:
-    if pa.types.is_boolean(arrow_type):
-        return ("integer", "numeric")
-    if pa.types.is_integer(arrow_type):
-        return ("integer", "numeric")
-    if pa.types.is_floating(arrow_type):
-        return ("real", "numeric")
-    if pa.types.is_binary(arrow_type):
-        return ("blob",)
-    if pa.types.is_decimal(arrow_type):
-        return ("numeric",)
-    return ("text", "numeric", "blob")
-
-
-def _declared_arrow_type(declared: str) -> pa.DataType:
-    if _is_boolean(declared):
-        return pa.bool_()
-    return {
-        "integer": pa.int64(),
-        "real": pa.float64(),
-        "text": pa.string(),
-        "blob": pa.string() if not declared else pa.binary(),
-        "numeric": pa.string(),
-    }[affinity(declared)]
-
-
-def read_expression(column: Column) -> str:
-    """The SELECT expression that hands the driver one storage class for this column."""
-    c = quote_ident(column.name)
-    arrow_type, classes = column.arrow_type, column.observed
-    if pa.types.is_floating(arrow_type) and classes != ("real",):
-        return f"CAST({c} AS REAL)"
-    if (pa.types.is_string(arrow_type) or pa.types.is_decimal(arrow_type)) and classes not in (
-        (),
-        ("text",),
-    ):
-        # The bundled SQLite (3.53) prints reals with round-trip precision, so this is exact,
-        # except for -0.0, which it prints as 0.0 (atan2 tells the zeros apart).
-        if "real" in classes:
-            return (
-                f"CASE WHEN typeof({c})='real' AND {c} = 0 AND atan2({c}, -1.0) < 0 "
-                f"THEN '-0.0' ELSE CAST({c} AS TEXT) END"
-            )
-        return f"CAST({c} AS TEXT)"
-    if pa.types.is_binary(arrow_type) and classes not in ((), ("blob",)):
-        return f"CAST({c} AS BLOB)"
-    return c
-
-
-def primer_literal(arrow_type: pa.DataType) -> str:
-    """A literal of the column's class for the typed first row that fixes the driver's types."""
-    if pa.types.is_boolean(arrow_type) or pa.types.is_integer(arrow_type):
-        return "0"
-    if pa.types.is_floating(arrow_type):
-        return "0.5"
-    if pa.types.is_binary(arrow_type):
-        return "x''"
-    return "''"  # text, and the types converted from text (decimal, date, timestamp)

@@ -1,0 +1,254 @@
+"""PostgreSQL's catalogs read into arrowmig's table model: each column's type, default and
+identity, the primary key, indexes, foreign keys and row count of one table.
+
+The declared type is the truth: a type with no exact Arrow form is carried as text or refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from arrowmig.defaults import read_default
+from arrowmig.errors import SchemaError
+from arrowmig.model import Column, ForeignKey, Index, Table
+from arrowmig.schema import qualified
+
+
+class Query(Protocol):
+    """Runs one statement with ``$n`` parameters in its own transaction and returns its rows."""
+
+    def __call__(
+        self, sql: str, params: tuple[Any, ...] | None = None, /
+    ) -> list[tuple[Any, ...]]: ...
+
+
+# PostgreSQL base types with an exact Arrow twin that the driver reads natively.
+_NATIVE = {
+    "bool": pa.bool_(),
+    "int2": pa.int16(),
+    "int4": pa.int32(),
+    "int8": pa.int64(),
+    "float4": pa.float32(),
+    "float8": pa.float64(),
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "bpchar": pa.string(),
+    "name": pa.string(),
+    "citext": pa.string(),
+    "bytea": pa.binary(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "time": pa.time64("us"),
+    "interval": pa.month_day_nano_interval(),
+}
+# Types whose text form is exact and portable: carried as text (and noted in the plan).
+_EXACT_TEXT = {
+    "timetz",
+    "bit",
+    "varbit",
+    "macaddr8",
+    "tsvector",
+    "tsquery",
+    "char",
+    "oid",
+    "pg_lsn",
+}
+# Types read as their text form and re-created by type name on PostgreSQL targets.
+_TEXT_WITH_TYPE = {
+    "uuid": "uuid",
+    "json": "json",
+    "jsonb": "jsonb",
+    "inet": "inet",
+    "cidr": "cidr",
+    "macaddr": "macaddr",
+    "xml": "xml",
+}
+
+
+def list_tables(query: Query, schema: str) -> list[str]:
+    """The tables of ``schema``, partitions and arrowmig's own tables left out."""
+    rows = query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relkind IN ('r','p') AND NOT c.relispartition "
+        "AND c.relname NOT LIKE '\\_arrowmig\\_%' ORDER BY c.relname",
+        (schema,),
+    )
+    return [r[0] for r in rows]
+
+
+def list_views(query: Query, schema: str) -> list[str]:
+    rows = query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relkind IN ('v','m') ORDER BY c.relname",
+        (schema,),
+    )
+    return [r[0] for r in rows]
+
+
+def table_exists(query: Query, schema: str, name: str) -> bool:
+    rows = query(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2",
+        (schema, name),
+    )
+    return bool(rows)
+
+
+def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
+    """Table ``name`` of ``schema`` as the catalogs declare it; ``where`` names the database
+    (redacted) in the error for a table that is not there."""
+    oid = _oid(query, schema, name, where)
+    rows = query(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typtype, "
+        "a.atttypmod, a.attnotnull, t.typcategory, "
+        # A generated column's adbin is its generation expression, not a default.
+        "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+        "a.attidentity <> '' "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (oid,),
+    )
+    columns = tuple(_with_default(_column(*r[:7], table=name), r[7], bool(r[8])) for r in rows)
+    pk = _primary_key(query, oid)
+    split_key = None
+    if len(pk) == 1:
+        col = next(c for c in columns if c.name == pk[0])
+        if pa.types.is_integer(col.arrow_type):
+            split_key = pk[0]
+    return Table(
+        name=name,
+        columns=columns,
+        primary_key=pk,
+        indexes=tuple(_indexes(query, oid)),
+        foreign_keys=tuple(_foreign_keys(query, oid)),
+        row_count=_row_count(query, schema, name, oid),
+        split_key=split_key,
+    )
+
+
+def _oid(query: Query, schema: str, name: str, where: str) -> int:
+    rows = query(
+        "SELECT c.oid, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r','p','v','m')",
+        (schema, name),
+    )
+    if not rows:
+        raise SchemaError(
+            f"table {name!r} not found in schema {schema!r} of {where}",
+            hint="check the name (case matters) or pick the schema with --source-schema",
+            table=name,
+        )
+    return int(rows[0][0])
+
+
+def _row_count(query: Query, schema: str, name: str, oid: int) -> int:
+    estimate = float(query("SELECT reltuples FROM pg_class WHERE oid = $1", (oid,))[0][0])
+    if estimate < 0 or estimate < 1_000_000:
+        # Never analysed, or small enough that an exact count is cheap.
+        return int(query(f"SELECT count(*) FROM {qualified(name, schema)}")[0][0])
+    return int(estimate)
+
+
+def _primary_key(query: Query, oid: int) -> tuple[str, ...]:
+    rows = query(
+        "SELECT a.attname FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+        "ON true JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
+        (oid,),
+    )
+    return tuple(r[0] for r in rows)
+
+
+def _indexes(query: Query, oid: int) -> list[Index]:
+    rows = query(
+        "SELECT ic.relname, i.indisunique, array_to_string(array_agg(a.attname ORDER BY k.ord), "
+        "chr(1)), bool_or(k.attnum = 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
+        "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE i.indrelid = $1 AND NOT i.indisprimary AND i.indpred IS NULL "
+        "GROUP BY ic.relname, i.indisunique ORDER BY ic.relname",
+        (oid,),
+    )
+    return [Index(r[0], tuple(r[2].split("\x01")), bool(r[1])) for r in rows if not r[3]]
+
+
+def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
+    rows = query(
+        "SELECT c.conname, rc.relname, "
+        "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.conkey) WITH ORDINALITY k(n, o) "
+        "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
+        "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
+        "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)) "
+        "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
+        "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
+        (oid,),
+    )
+    return [ForeignKey(tuple(r[2].split("\x01")), r[1], tuple(r[3].split("\x01"))) for r in rows]
+
+
+def _with_default(col: Column, default: str | None, identity: bool) -> Column:
+    parsed = read_default(default, "postgresql")
+    # serial (a nextval default) and identity columns take their key from a sequence.
+    sequence = identity or (parsed is not None and parsed.kind == "sequence")
+    auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
+    return replace(col, default=parsed, auto_increment=auto)
+
+
+def _column(
+    name: str,
+    formatted: str,
+    typname: str,
+    typtype: str,
+    typmod: int,
+    notnull: bool,
+    category: str,
+    *,
+    table: str | None = None,
+) -> Column:
+    notes: tuple[str, ...] = ()
+    target: str | None = None
+    if typname in _NATIVE:
+        arrow_type = _NATIVE[typname]
+        if typname == "interval":
+            target = "interval"
+    elif typname == "numeric":
+        precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
+        if typmod >= 0 and precision <= 38:
+            arrow_type = pa.decimal128(precision, scale)
+        elif typmod >= 0:
+            arrow_type, target = pa.string(), f"numeric({precision},{scale})"
+        else:
+            arrow_type, target = pa.string(), "numeric"
+    elif typname in _TEXT_WITH_TYPE:
+        arrow_type, target = pa.string(), _TEXT_WITH_TYPE[typname]
+    elif category == "A":
+        # Read as JSON (array_to_json), so nested arrays keep their shape.
+        arrow_type, target = pa.string(), "jsonb"
+        notes = (
+            f"array {formatted} carried as JSON (jsonb on PostgreSQL, JSON on DuckDB, "
+            "text on SQLite), never flattened",
+        )
+    elif typtype == "e" or typname in _EXACT_TEXT:
+        arrow_type = pa.string()
+        kind = "enum" if typtype == "e" else "type"
+        notes = (f"{kind} {formatted} has no Arrow equivalent: carried as its text form",)
+    else:
+        raise SchemaError(
+            f"column {name!r} has PostgreSQL type {formatted}, which arrowmig cannot carry exactly",
+            hint="leave the table out with --exclude, or convert the column in a view and "
+            "name the view with --tables",
+            table=table,
+        )
+    return Column(
+        name=name,
+        arrow_type=arrow_type,
+        source_type=formatted,
+        nullable=not notnull,
+        target_type=target,
+        notes=notes,
+    )

@@ -1,0 +1,303 @@
+"""The normalisation rules of ``verify``: what kind of value each column carries, and the
+DuckDB SQL that brings a source column and its target column to one canonical form and hashes it.
+
+Only Arrow and declared types come in; nothing here knows which database a column came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from arrowmig.model import Column
+
+# -- kinds: what a column's values are, whatever the physical type carrying them -----------
+
+INT = "int"
+"""Integers of any width, signed or not, and booleans (0/1)."""
+DECIMAL = "decimal"
+"""Exact decimals carried as Arrow decimals."""
+NUMTEXT = "numtext"
+"""Exact numbers carried as text (PostgreSQL numeric, decimals kept as text in SQLite)."""
+FLOAT = "float"
+TEXT = "text"
+BINARY = "binary"
+DATE = "date"
+TIME = "time"
+TIMESTAMP = "timestamp"
+"""Naive timestamps (taken as UTC) and time-zone-aware ones (instants), any unit."""
+INTERVAL = "interval"
+UUID = "uuid"
+JSON = "json"
+NESTED = "nested"
+
+_NUMERIC_SOURCE = re.compile(r"^\s*(numeric|decimal)", re.IGNORECASE)
+_JSON_SOURCE = re.compile(r"^\s*jsonb?\b", re.IGNORECASE)
+_UUID_SOURCE = re.compile(r"^\s*uuid\b", re.IGNORECASE)
+
+# Epoch values of the timestamp family are compared in nanoseconds only when one side carries
+# nanoseconds; otherwise microseconds (the unit every database here stores) suffice.
+
+
+def kind_of(column: Column) -> str:
+    """The kind of values a column carries, from its Arrow type and its declared type."""
+    t = column.arrow_type
+    if isinstance(t, pa.ExtensionType):
+        name = getattr(t, "extension_name", "")
+        type_name = ""
+        try:
+            type_name = str(getattr(t, "type_name", ""))
+        except Exception:  # opaque types without a type_name
+            type_name = ""
+        label = f"{name} {type_name} {column.source_type} {column.target_type or ''}".lower()
+        if "uuid" in label:
+            return UUID
+        if "json" in label:
+            return JSON
+        if "numeric" in label:
+            return NUMTEXT
+        return kind_of(Column(column.name, t.storage_type, column.source_type))
+    if pa.types.is_dictionary(t):
+        return kind_of(Column(column.name, t.value_type, column.source_type))
+    if pa.types.is_boolean(t) or pa.types.is_integer(t):
+        return INT
+    if pa.types.is_decimal(t):
+        return DECIMAL
+    if pa.types.is_floating(t):
+        return FLOAT
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        declared = column.target_type or column.source_type
+        if _NUMERIC_SOURCE.match(declared):
+            return NUMTEXT
+        if _JSON_SOURCE.match(declared):
+            return JSON
+        if _UUID_SOURCE.match(declared):
+            return UUID
+        return TEXT
+    if pa.types.is_fixed_size_binary(t) and t.byte_width == 16:
+        if _UUID_SOURCE.match(column.source_type):
+            return UUID
+        return BINARY
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return BINARY
+    if pa.types.is_binary_view(t):
+        return BINARY
+    if pa.types.is_date(t):
+        return DATE
+    if pa.types.is_time(t):
+        return TIME
+    if pa.types.is_timestamp(t):
+        return TIMESTAMP
+    if pa.types.is_duration(t) or pa.types.is_interval(t):
+        return INTERVAL
+    if pa.types.is_null(t):
+        return TEXT
+    return NESTED
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_ns(t: pa.DataType) -> bool:
+    t = plain_type(t)
+    return bool(pa.types.is_timestamp(t) and t.unit == "ns")
+
+
+def plain_type(t: pa.DataType) -> pa.DataType:
+    """The type DuckDB scans in place of ``t``: an extension's storage, a dictionary's values,
+    float32 for a half float (which DuckDB cannot read)."""
+    if isinstance(t, pa.ExtensionType):
+        return plain_type(t.storage_type)
+    if pa.types.is_dictionary(t):
+        return plain_type(t.value_type)
+    if pa.types.is_float16(t):
+        return pa.float32()
+    return t
+
+
+# -- canonical SQL per kind ---------------------------------------------------------------
+
+
+def _canon_numtext(x: str) -> str:
+    """Exact number text in one spelling: no '+', no leading or trailing zeros, '-0' is '0'.
+
+    ``1.50``, ``+1.5`` and ``01.5`` are the same number; ``1.5`` and ``1.50000001`` are not.
+    Text that is not a plain decimal number is kept as it is (it then only equals itself).
+    """
+    t = f"trim({x}::VARCHAR)"
+    t = f"regexp_replace({t}, '^\\+', '')"
+    # strip trailing zeros of a fraction, then a bare trailing point
+    t = f"regexp_replace({t}, '^(-?[0-9]*\\.[0-9]*?)0+$', '\\1')"
+    t = f"regexp_replace({t}, '^(-?[0-9]*)\\.$', '\\1')"
+    # strip leading zeros of the integer part (keep one before the point)
+    t = f"regexp_replace({t}, '^(-?)0+([0-9])', '\\1\\2')"
+    t = f"regexp_replace({t}, '^(-?)\\.', '\\10.')"
+    return f"(CASE WHEN {t} = '-0' THEN '0' ELSE {t} END)"
+
+
+def _float_as_exact_text(x: str) -> str:
+    """A double as the shortest decimal text that reads back as the same double.
+
+    Used only when the other side holds exact numbers: the double then equals the decimal
+    whose text it prints as, and no other.
+    """
+    d = f"{x}::DOUBLE"
+    integral = f"({d} = trunc({d}) AND abs({d}) < 9.2e18)"
+    return f"(CASE WHEN {integral} THEN {d}::HUGEINT::VARCHAR ELSE {d}::VARCHAR END)"
+
+
+def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
+    """Epoch of a timestamp (naive ones taken as UTC) in the pair's unit, as HUGEINT."""
+    t = plain_type(t)
+    if pa.types.is_timestamp(t) and t.unit == "ns":
+        value = f"epoch_ns({x})::HUGEINT"
+        return value if ns else f"({value} // 1000)"
+    if pa.types.is_date(t):
+        value = f"epoch_us({x}::TIMESTAMP)::HUGEINT"
+    else:
+        value = f"epoch_us({x})::HUGEINT"
+    return f"({value} * 1000)" if ns else value
+
+
+def _parsed(x: str, parse_type: str, canon: str) -> str:
+    """Hash text parsed as ``parse_type``; text that does not parse only equals itself.
+
+    ``canon`` is written in terms of ``{v}``, the parsed value. Without the CASE an
+    unparsable value would become NULL and hash like a real NULL.
+    """
+    v = f"TRY_CAST({x} AS {parse_type})"
+    return (
+        f"(CASE WHEN {x} IS NOT NULL AND {v} IS NULL "
+        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE hash({canon.format(v=v)}) END)"
+    )
+
+
+@dataclass(frozen=True)
+class ColumnPair:
+    """One column as both sides carry it, and the SQL that hashes each side alike."""
+
+    name: str
+    """The source's name for it (what reports show)."""
+    source: Column
+    target: Column
+    mode: str
+    """The canonical form both sides are brought to (a kind, or ``text`` as the fallback)."""
+    source_sql: str
+    """A DuckDB expression giving the UBIGINT hash of the source value (NULL hashes too)."""
+    target_sql: str
+
+
+def pair_columns(source: Column, target: Column) -> ColumnPair:
+    """Decide how a source column and its target column are hashed so that equal values
+    hash equal and unequal values differ, whatever physical types carry them."""
+    sk, tk = kind_of(source), kind_of(target)
+    ns = _is_ns(source.arrow_type) or _is_ns(target.arrow_type)
+    mode = _pair_mode(sk, tk, source.arrow_type, target.arrow_type)
+    src = _side_sql(quote(source.name), sk, source.arrow_type, mode, ns)
+    tgt = _side_sql(quote(target.name), tk, target.arrow_type, mode, ns)
+    # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
+    # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
+    return ColumnPair(source.name, source, target, mode, _salted(src), _salted(tgt))
+
+
+_SALT = 0x9E3779B97F4A7C15
+
+
+def _salted(sql: str) -> str:
+    return f"xor({sql}, {_SALT}::UBIGINT)"
+
+
+def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
+    kinds = {sk, tk}
+    if sk == tk:
+        if sk == DECIMAL:
+            return _decimal_mode(plain_type(st), plain_type(tt))
+        return sk
+    if kinds <= {INT, DECIMAL, NUMTEXT}:
+        return NUMTEXT
+    if FLOAT in kinds and kinds <= {INT, FLOAT}:
+        return "float_int"
+    if FLOAT in kinds and kinds <= {FLOAT, DECIMAL, NUMTEXT, INT}:
+        return "float_exact"
+    if TEXT in kinds:
+        other = (kinds - {TEXT}).pop()
+        if other in (TIMESTAMP, DATE, TIME, NUMTEXT, DECIMAL, INT, UUID, JSON, FLOAT, NESTED):
+            return {DECIMAL: NUMTEXT, INT: NUMTEXT, FLOAT: "float_exact", NESTED: JSON}.get(
+                other, other
+            )
+    if kinds == {DATE, TIMESTAMP}:
+        return TIMESTAMP
+    if kinds == {UUID, BINARY}:
+        return UUID
+    if kinds == {JSON, NESTED}:
+        return JSON
+    return "text"
+
+
+def _decimal_mode(st: pa.DataType, tt: pa.DataType) -> str:
+    scale = max(st.scale, tt.scale)
+    whole = max(st.precision - st.scale, tt.precision - tt.scale)
+    # One DECIMAL(38, s) holds both exactly (DuckDB hashes decimals alike across widths, but
+    # not across scales); wider ones are compared as canonical text.
+    return f"decimal:{scale}" if whole + scale <= 38 else NUMTEXT
+
+
+def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
+    t = plain_type(t)
+    if mode.startswith("decimal:"):
+        return f"hash({x}::DECIMAL(38,{mode.split(':')[1]}))"
+    if mode == INT:
+        return f"hash({x}::HUGEINT)" if pa.types.is_uint64(t) else f"hash({x}::BIGINT)"
+    if mode == FLOAT:
+        # float32 -> DOUBLE is exact, so a float and a double agree only on exact values.
+        return f"hash({x}::DOUBLE)"
+    if mode == "float_int":
+        if kind == FLOAT:
+            d = f"{x}::DOUBLE"
+            return (
+                f"(CASE WHEN {d} = trunc({d}) AND abs({d}) < 9.2e18 "
+                f"THEN hash({d}::HUGEINT) ELSE hash({d}) END)"
+            )
+        return f"hash({x}::HUGEINT)"
+    if mode == "float_exact":
+        if kind == FLOAT:
+            return f"hash({_float_as_exact_text(x)})"
+        if kind == TEXT:
+            return f"hash({_canon_numtext(x)})"
+        return f"hash({_canon_numtext(x)})"
+    if mode == NUMTEXT:
+        return f"hash({_canon_numtext(x)})"
+    if mode == TIMESTAMP:
+        if kind == TEXT:
+            # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset);
+            # text without one is taken as UTC because the session time zone is UTC.
+            unit = "epoch_us({v})::HUGEINT" + (" * 1000" if ns else "")
+            return _parsed(x, "TIMESTAMPTZ", unit)
+        return f"hash({_ts_epoch(x, t, ns)})"
+    if mode == DATE:
+        return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"
+    if mode == TIME:
+        return _parsed(x, "TIME", "{v}") if kind == TEXT else f"hash({x}::TIME)"
+    if mode == UUID:
+        if kind == BINARY:
+            return f"hash(lower(hex({x})))"
+        return f"hash(lower(replace({x}::VARCHAR, '-', '')))"
+    if mode == JSON:
+        # Minified JSON: whitespace differences between a text copy and jsonb do not count.
+        j = f"TRY_CAST({x} AS JSON)" if kind != NESTED else f"to_json({x})"
+        return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash(json({j})::VARCHAR) END)"
+    if mode == INTERVAL:
+        # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart).
+        return f"hash({x}::INTERVAL::VARCHAR)"
+    if mode == TEXT:
+        if kind in (TEXT, NUMTEXT, JSON, UUID):
+            return f"hash({x}::VARCHAR)"
+        if kind == BINARY:
+            return f"hash({x}::BLOB)"
+        return f"hash({x}::VARCHAR)"
+    if mode == BINARY:
+        return f"hash({x}::BLOB)"
+    return f"hash({x})"
