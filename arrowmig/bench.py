@@ -965,7 +965,7 @@ def render_png(data: dict[str, Any], path: Path) -> None:
         ax.set_xlabel("batch rows")
         ax.set_ylabel("thousand rows/s (median, min–max)")
         ax.set_title(f"{data['dataset'].get('rows', 0):,} rows into {target}")
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=7, loc="center left")
         ax.set_ylim(0, ax.get_ylim()[1] * 1.15)
     m = data["machine"]
     fig.suptitle(

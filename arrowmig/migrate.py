@@ -5,8 +5,10 @@ streams, put tables in place, report.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, fingerprint
@@ -17,7 +19,7 @@ from arrowmig.errors import ConnectError, SchemaError, TransientError, UsageErro
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.loading import describe_landing, landing_for, prepare
 from arrowmig.meter import RunMeter
-from arrowmig.model import KeyRange
+from arrowmig.model import KeyRange, Table
 from arrowmig.pipeline import backoff_s
 from arrowmig.plan import MigrationPlan, Stream, build_plan, plan_streams
 from arrowmig.report import MigrationReport
@@ -94,7 +96,13 @@ def transfer(
     with open_source() as src, open_target(target, config) as dst:
         label = source_label or src.url.redacted
         _refuse_reading_own_target(src, dst, config)
-        plan = build_plan(src, dst, config, defer_conflicts=True)
+        plan = build_plan(
+            src,
+            dst,
+            config,
+            defer_conflicts=True,
+            describe_all=_parallel_describe(src, open_source, config),
+        )
         run_id, basis = fingerprint(label, [p.source for p in plan.tables], config)
         report = MigrationReport(
             source=label,
@@ -148,6 +156,45 @@ def transfer(
         )
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
+
+
+def _parallel_describe(
+    src: Source, open_source: Callable[[], Source], config: MigrationConfig
+) -> Callable[[list[str]], dict[str, Table]]:
+    """Describe tables on ``config.parallel`` connections at once.
+
+    Profiling a SQLite table is a full scan that uses one core; with several tables, two
+    connections profile two tables at a time (largest first), which halves the planning time
+    on two cores.
+    """
+
+    def describe_all(names: list[str]) -> dict[str, Table]:
+        workers = min(config.parallel, len(names))
+        if workers <= 1:
+            return {name: src.describe(name, profile=config.profile) for name in names}
+        local = threading.local()
+        opened: list[Source] = []
+        lock = threading.Lock()
+
+        def describe(name: str) -> Table:
+            conn: Source | None = getattr(local, "conn", None)
+            if conn is None:
+                conn = open_source()
+                local.conn = conn
+                with lock:
+                    opened.append(conn)
+            return conn.describe(name, profile=config.profile)
+
+        try:
+            with ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix="arrowmig-describe"
+            ) as pool:
+                return dict(zip(names, pool.map(describe, names), strict=True))
+        finally:
+            for conn in opened:
+                conn.close()
+
+    return describe_all
 
 
 def _wrap_up(

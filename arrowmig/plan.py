@@ -4,6 +4,7 @@ target (types, action), and the streams (key ranges) each is read in. Writes not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -135,6 +136,7 @@ def build_plan(
     *,
     dialect: str | None = None,
     defer_conflicts: bool = False,
+    describe_all: Callable[[list[str]], dict[str, Table]] | None = None,
 ) -> MigrationPlan:
     """Describe every chosen table and decide its target shape, action and streams.
 
@@ -149,8 +151,13 @@ def build_plan(
             raise UsageError(f"--cast names table {table_name!r}, which is not part of this run")
     plans = []
     conflicts: list[SchemaError] = []
+    described = (
+        describe_all(names)
+        if describe_all is not None
+        else {name: src.describe(name, profile=config.profile) for name in names}
+    )
     for name in names:
-        source = src.describe(name, profile=config.profile)
+        source = described[name]
         source = _apply_casts(source, casts)
         target = replace(source)
         action = config.mode

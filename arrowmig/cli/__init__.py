@@ -17,7 +17,7 @@ from arrowmig._version import __version__
 from arrowmig.errors import ArrowmigError
 
 # Each verb lives in its own module; importing one loads no database driver.
-COMMAND_MODULES = ("migrate", "plan", "verify", "generate", "run", "status", "replay")
+COMMAND_MODULES = ("migrate", "plan", "verify", "generate", "bench", "run", "status", "replay")
 
 _state = {"debug": False}
 
