@@ -345,6 +345,7 @@ class GeneratedSource:
         batch_rows: int,
         key_range: KeyRange | None = None,
         with_key: bool = False,
+        batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
         after = 0 if key_range is None or key_range.after is None else int(key_range.after)
         upto = None if key_range is None or key_range.upto is None else int(key_range.upto)

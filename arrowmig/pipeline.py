@@ -208,7 +208,11 @@ def _copy_range(
     progress: _StreamProgress,
 ) -> None:
     reader = conns.source.read(
-        source_table, batch_rows=settings.batch_rows, key_range=key_range, with_key=True
+        source_table,
+        batch_rows=settings.batch_rows,
+        key_range=key_range,
+        with_key=True,
+        batch_bytes=settings.batch_bytes,
     )
     ahead = ReadAhead(
         sliced(iter(reader), settings.batch_rows, settings.batch_bytes),

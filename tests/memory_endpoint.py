@@ -154,6 +154,7 @@ class MemoryEndpoint:
         batch_rows: int,
         key_range: KeyRange | None = None,
         with_key: bool = False,
+        batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
         data = self.store.source[table.name]
         with self.store.lock:

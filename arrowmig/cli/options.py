@@ -44,14 +44,14 @@ def migration_options(f: Any) -> Any:
             "--batch-rows", type=int, default=None, help="Rows per batch at most [100000]."
         ),
         click.option(
-            "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 64MiB [64MiB]."
+            "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 4MiB [1MiB]."
         ),
         click.option("--parallel", type=int, default=None, help="Streams run at once [2]."),
         click.option(
             "--split-rows",
             type=int,
             default=None,
-            help="Split tables above this many rows into key ranges [2000000].",
+            help="Split tables above this many rows into key ranges [1000000].",
         ),
         click.option(
             "--retries",

@@ -67,8 +67,12 @@ class Source(Protocol):
         batch_rows: int,
         key_range: KeyRange | None = None,
         with_key: bool = False,
+        batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
         """Stream the table (or one key range of it) as batches of ``table.arrow_schema``.
+
+        Batches hold at most ``batch_rows`` rows, and about ``batch_bytes`` where the source
+        can size them (the pipeline also cuts larger ones).
 
         Rows come in split-key order when the table has one. ``with_key`` appends the split
         key as a last int64 column named ``_arrowmig_key`` (for checkpoints and messages).

@@ -237,6 +237,7 @@ class DuckDBEndpoint(BaseEndpoint):
         batch_rows: int,
         key_range: KeyRange | None = None,
         with_key: bool = False,
+        batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
         exprs = [quote_ident(c.name) for c in table.columns]
         key = quote_ident(table.split_key) if table.split_key else None

@@ -273,10 +273,15 @@ class SQLiteEndpoint(BaseEndpoint):
         batch_rows: int,
         key_range: KeyRange | None = None,
         with_key: bool = False,
+        batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
         key = table.split_key
         key_sql = key if key in ("rowid", "_rowid_", "oid") else (quote_ident(key) if key else None)
         exprs = [read_expression(c) for c in table.columns]
+        if batch_bytes:
+            # The driver's batches are counted in rows: size them from the table's row width
+            # so that a batch in memory is about batch_bytes, however wide the rows are.
+            batch_rows = min(batch_rows, max(64, batch_bytes // self._row_width(table, exprs)))
         primers = [primer_literal(c.arrow_type) for c in table.columns]
         if key_sql is not None:
             exprs.append(key_sql)
@@ -312,6 +317,24 @@ class SQLiteEndpoint(BaseEndpoint):
         return pa.RecordBatchReader.from_batches(
             schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
         )
+
+    def _row_width(self, table: Table, exprs: list[str]) -> int:
+        """Arrow bytes per row of a small sample of the table (cached per table)."""
+        cache: dict[str, int] = self.__dict__.setdefault("_widths", {})
+        if table.name not in cache:
+            cursor = self._conn.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT {', '.join(exprs)} FROM {quote_ident(table.name)} LIMIT 512"
+                )
+                sample = cursor.fetch_arrow_table()
+                cache[table.name] = max(8, sample.nbytes // max(1, sample.num_rows))
+            except Exception:
+                cache[table.name] = 256  # a sample that does not read is no reason to fail here
+            finally:
+                cursor.close()
+                self._rollback()
+        return cache[table.name]
 
     def _typed_batches(
         self, table: Table, raw: Any, cursor: Any, with_key: bool, has_key: bool
