@@ -266,3 +266,61 @@ def test_passwords_never_appear_in_any_output(tmp_path: Path, pg_url: str) -> No
     assert seen[0] and any(b"***" in out for out in seen)
     for out in seen:
         assert secret.encode() not in out
+
+
+@pytest.fixture
+def tiny_disk() -> Iterator[Path]:
+    """A 2 MB tmpfs: a target that runs out of space mid-run (needs root to mount)."""
+    path = Path(tempfile.mkdtemp(prefix="arrowmig-tinyfs-"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        if os.environ.get("CI") == "true" and os.geteuid() == 0:
+            pytest.fail(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], capture_output=True)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_full_disk_is_a_clear_error_and_resume_finishes_after_space_is_freed(
+    tmp_path: Path, tiny_disk: Path
+) -> None:
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"{i:08d}" * 8) for i in range(1, 60_001)])
+    con.commit()
+    con.close()
+    target = tiny_disk / "t.db"
+    args = [
+        sys.executable,
+        "-m",
+        "arrowmig",
+        "migrate",
+        str(source),
+        str(target),
+        "--batch-rows",
+        "2000",
+        "--progress",
+        "none",
+    ]
+    first = subprocess.run(args, capture_output=True, timeout=120)
+    assert first.returncode == 1, first.stderr.decode()
+    err = first.stderr.decode()
+    assert "full" in err and "--resume" in err and "Traceback" not in err
+    committed = (
+        sqlite3.connect(target)
+        .execute("SELECT sum(rows_done) FROM _arrowmig_checkpoints")
+        .fetchone()[0]
+    )
+    assert committed == len(
+        sqlite_rows(target, "t")
+    )  # the checkpoint matches what is in the target
+    subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)
+    second = subprocess.run([*args, "--resume"], capture_output=True, timeout=120)
+    assert second.returncode == 0, second.stderr.decode()
+    assert sqlite_rows(target, "t", "id") == sqlite_rows(source, "t", "id")

@@ -32,6 +32,9 @@ _TRANSIENT_WORDS = re.compile(
 )
 
 
+_DISK_FULL = re.compile(r"disk is full|no space left|could not extend file|quota", re.IGNORECASE)
+
+
 def sqlstate_of(exc: BaseException) -> str | None:
     state = getattr(exc, "sqlstate", None)
     return str(state) if state else None
@@ -95,7 +98,10 @@ class BaseEndpoint:
             return exc
         message = self._clean(f"{what}: {short_driver_message(exc)}")
         cls = TransientError if is_transient(exc) else TransferError
-        return cls(message, table=table, sqlstate=sqlstate_of(exc))
+        hint = None
+        if _DISK_FULL.search(str(exc)) or (sqlstate_of(exc) or "").startswith("53100"):
+            hint = "free space on the target's disk, then run the same command with --resume (committed batches are kept)"
+        return cls(message, hint=hint, table=table, sqlstate=sqlstate_of(exc))
 
     def guarded_batches(
         self, table: Table, batches: Iterator[pa.RecordBatch], what: str

@@ -1,0 +1,61 @@
+"""How good is the ETA? Run a migration with --progress json and compare, when 25% and 50%
+of the rows are committed, the ETA shown then with the time the run actually still took.
+
+Usage: python bench/bench_eta.py SOURCE TARGET [more migrate options ...]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+
+def main(argv: list[str]) -> int:
+    source, target, *extra = argv
+    cmd = [
+        sys.executable,
+        "-m",
+        "arrowmig",
+        "migrate",
+        source,
+        target,
+        "--progress",
+        "json",
+        "--progress-interval",
+        "0.2",
+        *extra,
+    ]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    rows_by_table: dict[str, int] = {}
+    samples: list[tuple[float, int, float | None]] = []  # (seconds, rows committed in the run, eta)
+    total = 0
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "progress":
+            rows_by_table[event["table"]] = event["rows"]
+            samples.append(
+                (time.monotonic() - started, sum(rows_by_table.values()), event["eta_s"])
+            )
+        elif event["event"] == "summary":
+            total = event["report"]["rows"]
+    proc.wait()
+    finished = time.monotonic() - started
+    print(f"{' '.join(cmd[3:])}: {total:,} rows in {finished:.1f}s")
+    for share in (0.25, 0.5):
+        at, _rows, eta = next(s for s in samples if s[1] >= share * total)
+        left = finished - at
+        shown = (
+            "no ETA yet"
+            if eta is None
+            else f"ETA {eta:.1f}s, error {100 * (eta - left) / left:+.0f}%"
+        )
+        print(f"  at {share:.0%} of the rows ({at:.1f}s): {shown}; actually {left:.1f}s left")
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
