@@ -11,7 +11,7 @@ from typing import Any, Self, TypeVar
 import pyarrow as pa
 
 from arrowmig.errors import ArrowmigError, TransferError, TransientError
-from arrowmig.model import Table, TableLoad
+from arrowmig.model import KeyRange, Table, TableLoad
 from arrowmig.schema import key_statements
 from arrowmig.urls import EndpointUrl, password_of, redact_text
 
@@ -136,3 +136,18 @@ def build_keys(endpoint: Any, table: Table) -> TableLoad:
         except TransferError as exc:
             load.skipped.append(f"{label} not built: {exc}")
     return load
+
+
+def key_range_filter(key_sql: str | None, key_range: KeyRange | None) -> str:
+    """`` WHERE key > after AND key <= upto`` for a key range ('' when unbounded).
+
+    Bounds are integers the planner computed; int() keeps anything else out of the SQL.
+    """
+    if key_sql is None or key_range is None:
+        return ""
+    where = []
+    if key_range.after is not None:
+        where.append(f"{key_sql} > {int(key_range.after)}")
+    if key_range.upto is not None:
+        where.append(f"{key_sql} <= {int(key_range.upto)}")
+    return " WHERE " + " AND ".join(where) if where else ""

@@ -12,7 +12,13 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from arrowmig.defaults import column_suffix, read_default
-from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, short_driver_message
+from arrowmig.endpoints.common import (
+    KEY_COLUMN,
+    BaseEndpoint,
+    build_keys,
+    key_range_filter,
+    short_driver_message,
+)
 from arrowmig.errors import ConnectError, SchemaError
 from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
@@ -245,14 +251,7 @@ class DuckDBEndpoint(BaseEndpoint):
             alias = quote_ident(KEY_COLUMN)
             exprs.append(f"{key}::BIGINT AS {alias}" if key else f"NULL::BIGINT AS {alias}")
         sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
-        if key_range is not None and key is not None:
-            where = []
-            if key_range.after is not None:
-                where.append(f"{key} > {int(key_range.after)}")
-            if key_range.upto is not None:
-                where.append(f"{key} <= {int(key_range.upto)}")
-            if where:
-                sql += " WHERE " + " AND ".join(where)
+        sql += key_range_filter(key, key_range)
         if key is not None:
             sql += f" ORDER BY {key}"
         try:

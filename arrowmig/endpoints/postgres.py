@@ -13,7 +13,13 @@ import pyarrow as pa
 
 from arrowmig.defaults import column_suffix, identity_resets
 from arrowmig.endpoints import postgres_catalog
-from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, short_driver_message
+from arrowmig.endpoints.common import (
+    KEY_COLUMN,
+    BaseEndpoint,
+    build_keys,
+    key_range_filter,
+    short_driver_message,
+)
 from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import ConnectError, SchemaError, TransferError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table, TableLoad
@@ -164,14 +170,8 @@ class PostgresEndpoint(BaseEndpoint):
             exprs.append(f"{key}::int8 AS {alias}" if key else f"NULL::int8 AS {alias}")
         sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
         if key_range is not None and key is not None:
-            where = []
-            if key_range.after is not None:
-                where.append(f"{key} > {int(key_range.after)}")
-            if key_range.upto is not None:
-                where.append(f"{key} <= {int(key_range.upto)}")
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            sql += f" ORDER BY {key}"
+            # Ordered only when ranged (a resume needs it); a whole-table read stays a scan.
+            sql += key_range_filter(key, key_range) + f" ORDER BY {key}"
         if self._snapshot is not None:
             self._enter_snapshot()
         cursor = self._conn.cursor()

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
-from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys
+from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, key_range_filter
 from arrowmig.endpoints.sqlite_profile import profile_table
 from arrowmig.endpoints.sqlite_types import choose, primer_literal, read_expression
 from arrowmig.errors import ConnectError, DataError, SchemaError
@@ -286,15 +286,8 @@ class SQLiteEndpoint(BaseEndpoint):
         if key_sql is not None:
             exprs.append(key_sql)
             primers.append("0")
-        where = []
-        if key_range is not None and key_sql is not None:
-            if key_range.after is not None:
-                where.append(f"{key_sql} > {int(key_range.after)}")
-            if key_range.upto is not None:
-                where.append(f"{key_sql} <= {int(key_range.upto)}")
         inner = f"SELECT {', '.join(exprs)} FROM {quote_ident(table.name)}"
-        if where:
-            inner += " WHERE " + " AND ".join(where)
+        inner += key_range_filter(key_sql, key_range)
         if key_sql is not None:
             inner += f" ORDER BY {key_sql}"
         # The driver infers each column's type from the first batch only; a first row of
