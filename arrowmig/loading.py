@@ -97,6 +97,8 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
     """Build keys and indexes, and move a staging table into place, in one transaction."""
     final = landing.final
     if not landing.staged:
+        if landing.action in ("append", "truncate"):
+            return TableLoad()  # an existing table keeps its own keys, indexes and constraints
         return dst.finish_table(final)
     target = qualified(final.name, dst.schema)
     stage = qualified(landing.physical.name, dst.schema)

@@ -324,3 +324,108 @@ def test_full_disk_is_a_clear_error_and_resume_finishes_after_space_is_freed(
     second = subprocess.run([*args, "--resume"], capture_output=True, timeout=120)
     assert second.returncode == 0, second.stderr.decode()
     assert sqlite_rows(target, "t", "id") == sqlite_rows(source, "t", "id")
+
+
+@pytest.mark.parametrize(
+    ("message", "sqlstate", "transient"),
+    [
+        ("server closed the connection unexpectedly", None, True),
+        ("terminating connection due to administrator command", "57P01", True),
+        ("the database system is starting up", "57P03", True),
+        ("could not serialize access due to concurrent update", "40001", True),
+        ("deadlock detected", "40P01", True),
+        ("canceling statement due to statement timeout", "57014", True),
+        ("database is locked", None, True),
+        ('syntax error at or near "SELEC"', "42601", False),
+        ("permission denied for table t", "42501", False),
+        ('invalid input syntax for type integer: "N/A"', "22P02", False),
+    ],
+)
+def test_which_errors_are_retried_is_decided_in_one_place(
+    message: str, sqlstate: str | None, transient: bool
+) -> None:
+    from arrowmig.endpoints.common import is_transient
+
+    class DriverError(Exception):
+        pass
+
+    error = DriverError(message)
+    error.sqlstate = sqlstate  # type: ignore[attr-defined]
+    assert is_transient(error) is transient
+
+
+@pytest.mark.postgres
+def test_a_hung_batch_is_cancelled_and_retried(tmp_path: Path, pg_url: str) -> None:
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, str(i)) for i in range(1, 2001)])
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+    # Another session locks the target table against writes for 3 s: every batch waits on it
+    # (a "hang"); reads of the catalog still work.
+    locker = psycopg.connect(pg_url)
+    locker.execute("LOCK TABLE t IN SHARE MODE")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "arrowmig",
+            "migrate",
+            str(source),
+            pg_url,
+            "--mode",
+            "append",
+            "--batch-timeout",
+            "1",
+            "--retries",
+            "6",
+            "--progress",
+            "plain",
+            "--progress-interval",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(3)
+    locker.rollback()
+    locker.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert b"retry" in err and b"timeout" in err
+    assert b"not built" not in err  # appending keeps the table's own keys as they are
+    assert pg_rows(pg_url, "t", "id") == sqlite_rows(source, "t", "id")
+
+
+@pytest.mark.postgres
+def test_replace_keeps_a_backup_when_asked_and_never_leaves_the_table_missing(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    con.execute("CREATE INDEX t_v ON t (v)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"new {i}") for i in range(1, 101)])
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+        pc.execute("CREATE INDEX t_v ON t (v)")
+        pc.execute("INSERT INTO t VALUES (1, 'old')")
+    report = arrowmig.migrate(
+        str(source), pg_url, config=arrowmig.MigrationConfig(mode="replace", keep_backup=True)
+    )
+    assert report.ok, report.tables[0].error
+    assert len(pg_rows(pg_url, "t")) == 100
+    with psycopg.connect(pg_url) as pc:
+        backups = [
+            r[0]
+            for r in pc.execute(
+                "SELECT tablename FROM pg_tables WHERE tablename LIKE 't_arrowmig_backup_%'"
+            )
+        ]
+        assert len(backups) == 1
+        assert pc.execute(f'SELECT v FROM "{backups[0]}"').fetchall() == [("old",)]

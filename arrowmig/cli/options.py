@@ -59,6 +59,12 @@ def migration_options(f: Any) -> Any:
             default=None,
             help="Retries of a batch after a transient error [3].",
         ),
+        click.option(
+            "--batch-timeout",
+            type=float,
+            default=None,
+            help="Seconds before a hung PostgreSQL batch write is cancelled and retried [300].",
+        ),
         click.option("--max-memory", default=None, help="Arrow bytes in flight at most [512MiB]."),
         click.option("--source-schema", help="PostgreSQL/DuckDB schema to read from."),
         click.option("--target-schema", help="PostgreSQL/DuckDB schema to write to."),
