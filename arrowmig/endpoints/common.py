@@ -82,6 +82,37 @@ class BaseEndpoint:
     def close(self) -> None:
         raise NotImplementedError
 
+    def _writer_guard(self) -> contextlib.AbstractContextManager[Any]:
+        """Held around statements that write (SQLite: the file's one-writer lock)."""
+        return contextlib.nullcontext()
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction; rows if it returns any (DB-API drivers)."""
+        cursor = self._cursor  # type: ignore[attr-defined]
+        with self._writer_guard():
+            try:
+                cursor.execute(sql, params or None)
+                rows: list[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
+                self._conn.commit()  # type: ignore[attr-defined]
+            except Exception as exc:
+                self._rollback()
+                raise self.translate(exc, "running a statement") from exc
+        return rows
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
+        """Several statements that take effect together or not at all (DB-API drivers)."""
+        cursor = self._cursor  # type: ignore[attr-defined]
+        with self._writer_guard():
+            try:
+                for sql in statements:
+                    cursor.execute(sql)
+                self._conn.commit()  # type: ignore[attr-defined]
+            except Exception as exc:
+                self._rollback()
+                raise self.translate(exc, what, table) from exc
+
     def _rollback(self) -> None:
         """Roll back after a failure; a connection already lost must not hide the first error."""
         conn = getattr(self, "_conn", None)

@@ -258,31 +258,6 @@ class PostgresEndpoint(BaseEndpoint):
     def param(self, index: int) -> str:
         return f"${index}"
 
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run one statement in its own transaction; rows if it returns any."""
-        try:
-            self._cursor.execute(sql, params or None)
-            rows: list[tuple[Any, ...]] = (
-                self._cursor.fetchall() if self._cursor.description else []
-            )
-            self._conn.commit()
-        except Exception as exc:
-            self._rollback()
-            raise self.translate(exc, "running a statement") from exc
-        return rows
-
-    def run_in_transaction(
-        self, statements: list[str], what: str, table: str | None = None
-    ) -> None:
-        """Several statements that take effect together or not at all."""
-        try:
-            for sql in statements:
-                self._cursor.execute(sql)
-            self._conn.commit()
-        except Exception as exc:
-            self._rollback()
-            raise self.translate(exc, what, table) from exc
-
     def write_batch(
         self,
         table: Table,

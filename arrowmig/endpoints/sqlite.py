@@ -441,33 +441,14 @@ class SQLiteEndpoint(BaseEndpoint):
     def param(self, index: int) -> str:
         return "?"
 
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run one statement in its own transaction; rows if it returns any."""
-        with self._lock:
-            try:
-                self._cursor.execute(sql, params or None)
-                rows: list[tuple[Any, ...]] = (
-                    self._cursor.fetchall() if self._cursor.description else []
-                )
-                self._conn.commit()
-            except Exception as exc:
-                self._rollback()
-                raise self.translate(exc, "running a statement") from exc
-        return rows
+    def _writer_guard(self) -> contextlib.AbstractContextManager[Any]:
+        return self._lock
 
     def run_in_transaction(
         self, statements: list[str], what: str, table: str | None = None
     ) -> None:
-        """Several statements that take effect together or not at all."""
         self._ensure_write_mode()
-        with self._lock:
-            try:
-                for sql in statements:
-                    self._cursor.execute(sql)
-                self._conn.commit()
-            except Exception as exc:
-                self._rollback()
-                raise self.translate(exc, what, table) from exc
+        super().run_in_transaction(statements, what, table)
 
     def write_batch(
         self,
