@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
         "--progress",
         "json",
         "--progress-interval",
-        "0.2",
+        "0",
         *extra,
     ]
     started = time.monotonic()
@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
     total = 0
     for line in proc.stdout:
         event = json.loads(line)
-        if event["event"] in ("progress", "table_done"):
+        if event["event"] == "progress":
             rows_by_table[event["table"]] = event["rows"]
             samples.append(
                 (time.monotonic() - started, sum(rows_by_table.values()), event["eta_s"])
