@@ -310,3 +310,24 @@ def test_live_postgres_source_is_read_from_one_snapshot(tmp_path: Path, pg_url: 
     assert inserted and report.ok
     got = rows_of(str(tmp_path / "w.duckdb"), "t", "id")
     assert len(got) == 20000 and got[0] == (1, "v1") and got[-1] == (20000, "v20000")
+
+
+def test_generated_columns_are_copied_and_said_so(tmp_path: Path) -> None:
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE o (id INTEGER PRIMARY KEY, qty INTEGER, price REAL,"
+        " total REAL GENERATED ALWAYS AS (qty * price) STORED, label TEXT AS ('#' || id));",
+    )
+    con = sqlite3.connect(src)
+    con.executemany("INSERT INTO o (id, qty, price) VALUES (?, ?, ?)", [(1, 2, 1.5), (2, 3, 0.25)])
+    con.commit()
+    con.close()
+    target = str(tmp_path / "w.duckdb")
+    report = arrowmig.migrate(src, target)
+    assert report.ok
+    assert (
+        rows_of(target, "o", "id")
+        == sqlite_rows(src, "o", "id")
+        == [(1, 2, 1.5, 3.0, "#1"), (2, 3, 0.25, 0.75, "#2")]
+    )
+    assert sum("generated column" in n for n in report.tables[0].notes) == 2

@@ -163,11 +163,16 @@ class SQLiteEndpoint(BaseEndpoint):
 
     # -- source side ------------------------------------------------------------------------
     def describe(self, name: str, *, profile: bool = True) -> Table:
-        info = self._query(
-            'SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(?)', (name,)
+        # table_xinfo, unlike table_info, lists generated columns (hidden 2 and 3): their values
+        # are data and are copied. Hidden columns of virtual tables (hidden 1) are not.
+        rows = self._query(
+            'SELECT name, type, "notnull", pk, dflt_value, hidden FROM pragma_table_xinfo(?)',
+            (name,),
         )
-        if not info:
+        if not rows:
             raise SchemaError(f"table {name!r} not found in {self.url.redacted}", table=name)
+        info = [r[:5] for r in rows if r[5] != 1]
+        generated = {r[0] for r in rows if r[5] in (2, 3)}
         names = [r[0] for r in info]
         row_count: int | None = None
         profiles: list[Any] = [None] * len(names)
@@ -189,9 +194,11 @@ class SQLiteEndpoint(BaseEndpoint):
             rowid_alias = (
                 split_key is not None and pk == (r[0],) and (r[1] or "").upper() == "INTEGER"
             )
-            columns.append(
-                replace(col, default=read_default(r[4], "sqlite"), auto_increment=rowid_alias)
-            )
+            col = replace(col, default=read_default(r[4], "sqlite"), auto_increment=rowid_alias)
+            if r[0] in generated:
+                note = "generated column: its values are copied, its expression is not recreated"
+                col = replace(col, notes=(*col.notes, note))
+            columns.append(col)
         foreign_keys = self._foreign_keys(name)
         return Table(
             name=name,
