@@ -15,13 +15,13 @@ from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, finger
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ConnectError, SchemaError, TransientError, UsageError
+from arrowmig.errors import SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.loading import describe_landing, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
-from arrowmig.pipeline import backoff_s
-from arrowmig.plan import MigrationPlan, Stream, build_plan, plan_streams
+from arrowmig.pipeline import through_restarts
+from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
 from arrowmig.report import MigrationReport
 from arrowmig.runner import (
     Runner,
@@ -218,17 +218,12 @@ def _with_target_retries(
     action: Callable[[Endpoint], None], target: str, config: MigrationConfig
 ) -> None:
     """Open the target and run ``action``, through a server restart (transient errors)."""
-    attempt = 0
-    while True:
-        try:
-            with open_target(target, config) as dst:
-                action(dst)
-            return
-        except (TransientError, ConnectError):
-            if attempt >= config.retries:
-                raise
-            attempt += 1
-            time.sleep(backoff_s(attempt, 30.0))
+
+    def attempt() -> None:
+        with open_target(target, config) as dst:
+            action(dst)
+
+    through_restarts(attempt, config.retries, lambda: None)
 
 
 def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConfig) -> None:
@@ -284,14 +279,11 @@ def _table_work(
     src: Source,
     dst: Endpoint,
     store: CheckpointStore,
-    table_plan: object,
+    table_plan: TablePlan,
     config: MigrationConfig,
     run_id: str,
     earlier: list[Row] | None,
 ) -> TableWork:
-    from arrowmig.plan import TablePlan
-
-    assert isinstance(table_plan, TablePlan)
     name = table_plan.source.name
     landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
     mine = [r for r in earlier or [] if r.table_name == name]
@@ -305,13 +297,13 @@ def _table_work(
     streams_done = [r for r in mine if r.stream_name != TABLE_ROW]
     if table_state == "prepared" and landing.resumable and streams_done:
         # Continue each stream after its last committed key; finished streams are skipped.
-        for r in streams_done:
-            stream = Stream(name, KeyRange(r.after_key, r.upto_key), 0, len(streams_done), None)
-            stream = replace(stream, index=_stream_index(r.stream_name))
+        # Every stream was recorded when the table was prepared; in key order they get back
+        # the index (and so the name) they were planned with.
+        ordered = sorted(streams_done, key=lambda r: (r.after_key is not None, r.after_key or 0))
+        for index, r in enumerate(ordered):
+            stream = Stream(name, KeyRange(r.after_key, r.upto_key), index, len(ordered), None)
             if r.state != "done":
-                work.streams.append(
-                    StreamWork(_named(stream, r.stream_name), r.rows_done, r.last_key)
-                )
+                work.streams.append(StreamWork(stream, r.rows_done, r.last_key))
             work.rows_before += r.rows_done
         table_plan.streams = [w.stream for w in work.streams]
         return work
@@ -341,18 +333,6 @@ def _table_work(
             )
     store.record(table_row(run_id, work, "prepared"))
     return work
-
-
-def _stream_index(name: str) -> int:
-    if name.endswith("]") and "[" in name:
-        return int(name.rsplit("[", 1)[1].split("/")[0]) - 1
-    return 0
-
-
-def _named(stream: Stream, name: str) -> Stream:
-    """A stream rebuilt from its checkpoint keeps the name it was recorded under."""
-    count = int(name.rsplit("/", 1)[1].rstrip("]")) if name.endswith("]") and "/" in name else 1
-    return replace(stream, count=count)
 
 
 def _finish_without_streams(

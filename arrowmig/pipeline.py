@@ -299,6 +299,24 @@ def _write_with_retries(
             time.sleep(wait_s)
 
 
+def through_restarts(
+    action: Callable[[], None], retries: int, before_retry: Callable[[], None]
+) -> None:
+    """Run a small control statement (a checkpoint, a wrap-up) through a restart of the
+    server: transient errors and failed reconnects are retried with backoff."""
+    attempt = 0
+    while True:
+        try:
+            action()
+            return
+        except (TransientError, ConnectError):
+            if attempt >= retries:
+                raise
+            attempt += 1
+            before_retry()
+            time.sleep(backoff_s(attempt, 30.0))
+
+
 def backoff_s(attempt: int, max_wait_s: float) -> float:
     """Exponential backoff (1, 2, 4 s ...) with jitter, so parallel streams do not retry in step."""
     return min(max_wait_s, 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)

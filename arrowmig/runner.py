@@ -13,12 +13,12 @@ from typing import Any
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, ConnectError, TransientError
+from arrowmig.errors import ArrowmigError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish
 from arrowmig.meter import RunMeter
 from arrowmig.model import Table
-from arrowmig.pipeline import StreamSettings, backoff_s, copy_stream
+from arrowmig.pipeline import StreamSettings, copy_stream, through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
@@ -310,18 +310,8 @@ class Runner:
 
 
 def retrying(action: Callable[[], None], conns: WorkerConnections, retries: int) -> None:
-    """Run a small control statement (a checkpoint) through a restart of the target."""
-    attempt = 0
-    while True:
-        try:
-            action()
-            return
-        except (TransientError, ConnectError):
-            if attempt >= retries:
-                raise
-            attempt += 1
-            conns.reset_target()
-            time.sleep(backoff_s(attempt, 30.0))
+    """Run a control statement on a worker's target through a restart (reconnecting)."""
+    through_restarts(action, retries, conns.reset_target)
 
 
 def table_row(run_id: str, work: TableWork, state: str) -> Row:

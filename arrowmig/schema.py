@@ -18,6 +18,16 @@ from arrowmig.model import Column, Table
 PG_TEXT_CARRIED = ("jsonb", "json", "uuid", "numeric", "inet", "cidr", "macaddr", "interval", "xml")
 
 
+def is_text_type(t: pa.DataType) -> bool:
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def is_bytes_type(t: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+    )
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier the way PostgreSQL, SQLite and DuckDB all accept."""
     return '"' + name.replace('"', '""') + '"'
@@ -119,9 +129,9 @@ def _pg_type(t: pa.DataType, name: str) -> str:
         return "DOUBLE PRECISION"
     if pa.types.is_decimal(t):
         return f"NUMERIC({t.precision},{t.scale})"
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t):
+    if is_text_type(t) or pa.types.is_null(t):
         return "TEXT"
-    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+    if is_bytes_type(t):
         return "BYTEA"
     if pa.types.is_date(t):
         return "DATE"
@@ -186,7 +196,7 @@ def _sqlite_type(t: pa.DataType) -> str:
         return "TEXT" if pa.types.is_uint64(t) else "INTEGER"
     if pa.types.is_floating(t):
         return "REAL"
-    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+    if is_bytes_type(t):
         return "BLOB"
     if pa.types.is_date(t):
         return "DATE"
@@ -241,7 +251,7 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
             return pa.int64()
         if pa.types.is_floating(t):
             return pa.float64()
-        if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        if is_bytes_type(t):
             return pa.binary()
         return pa.string()
     return t  # DuckDB reads any Arrow type it can store

@@ -159,17 +159,18 @@ def test_kill_then_resume_into_postgres(source: str, pg_url: str, kill_at: int) 
 
 def test_resume_with_other_options_is_refused(source: str, tmp_path: Path) -> None:
     target = str(tmp_path / "t.db")
+    # Small batches keep the run going long enough to be killed half-way (checked below).
     proc = arrowmig(
-        "migrate", source, target, "--batch-rows", "500", "--tables", "events", "--progress", "none"
+        "migrate", source, target, "--batch-rows", "100", "--tables", "events", "--progress", "none"
     )
-    kill_after(proc, target, 4000)
+    kill_after(proc, target, 2000)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
     other = arrowmig(
         "migrate", source, target, "--tables", "events", "--mode", "append", "--resume"
     )
     _, err = other.communicate(timeout=60)
-    if proc.returncode == -signal.SIGKILL:
-        assert other.returncode == 2, err.decode()
-        assert b"other options" in err and err[-1:] == b"\n" and err.count(b"\n") == 1
+    assert other.returncode == 2, err.decode()
+    assert b"other options" in err and err[-1:] == b"\n" and err.count(b"\n") == 1
 
 
 def test_sigterm_keeps_committed_batches_and_exits_143(source: str, tmp_path: Path) -> None:

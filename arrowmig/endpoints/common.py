@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import pyarrow as pa
 
 from arrowmig.errors import ArrowmigError, TransferError, TransientError
 from arrowmig.model import KeyRange, Table, TableLoad
-from arrowmig.schema import key_statements
+from arrowmig.schema import key_statements, qualified, quote_ident
 from arrowmig.urls import EndpointUrl, password_of, redact_text
-
-T = TypeVar("T")
 
 KEY_COLUMN = "_arrowmig_key"
 """Name of the split-key column ``read(..., with_key=True)`` appends to each batch."""
@@ -66,7 +64,8 @@ class BaseEndpoint:
         self.url = url
         self.schema = schema
         self._secret = password_of(url.target) or ""
-        self._closers: list[Callable[[], None]] = []
+        self._open_reads: list[Any] = []
+        """Cursors and readers handed out by read(), closed by end_reads()."""
 
     def __enter__(self) -> Self:
         return self
@@ -81,6 +80,31 @@ class BaseEndpoint:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def end_reads(self) -> None:
+        """Close every reader handed out (a stream stopped early leaves one open)."""
+        for handle in self._open_reads:
+            with contextlib.suppress(Exception):
+                handle.close()
+        self._open_reads.clear()
+
+    def _forget_read(self, handle: Any) -> None:
+        """Close one finished reader and stop tracking it."""
+        with contextlib.suppress(Exception):
+            handle.close()
+        if handle in self._open_reads:
+            self._open_reads.remove(handle)
+
+    def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
+        """Smallest and largest split key, from the table itself (SQLite overrides: rowid)."""
+        if table.split_key is None:
+            return None
+        key = quote_ident(table.split_key)
+        query = self._query  # type: ignore[attr-defined]
+        lo, hi = query(f"SELECT min({key}), max({key}) FROM {qualified(table.name, self.schema)}")[
+            0
+        ]
+        return None if lo is None else (int(lo), int(hi))
 
     def _writer_guard(self) -> contextlib.AbstractContextManager[Any]:
         """Held around statements that write (SQLite: the file's one-writer lock)."""
@@ -144,14 +168,6 @@ class BaseEndpoint:
             raise
         except Exception as exc:
             raise self.translate(exc, what, table.name) from exc
-
-
-def retry_free_reader(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
-    return pa.RecordBatchReader.from_batches(schema, batches)
-
-
-def first_value(rows: list[tuple[Any, ...]]) -> Any:
-    return rows[0][0] if rows else None
 
 
 def build_keys(endpoint: Any, table: Table) -> TableLoad:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -106,23 +105,15 @@ class DuckDBEndpoint(BaseEndpoint):
             raise ConnectError(
                 f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}"
             ) from exc
-        self._readers: list[Any] = []
 
     @property
     def _schema(self) -> str:
         assert self.schema is not None
         return self.schema
 
-    def end_reads(self) -> None:
-        for reader in self._readers:
-            with contextlib.suppress(Exception):
-                reader.close()
-        self._readers.clear()
-
     def close(self) -> None:
         self.end_reads()
-        with contextlib.suppress(Exception):
-            self._rollback()
+        self._rollback()
         try:
             self._conn.close()
         finally:
@@ -227,15 +218,6 @@ class DuckDBEndpoint(BaseEndpoint):
             split_key=split_key,
         )
 
-    def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
-        if table.split_key is None:
-            return None
-        key = quote_ident(table.split_key)
-        lo, hi = self._query(
-            f"SELECT min({key}), max({key}) FROM {qualified(table.name, self._schema)}"
-        )[0]
-        return None if lo is None else (int(lo), int(hi))
-
     def read(
         self,
         table: Table,
@@ -258,7 +240,7 @@ class DuckDBEndpoint(BaseEndpoint):
             raw = self._conn.sql(sql).to_arrow_reader(batch_rows)
         except Exception as exc:
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
-        self._readers.append(raw)
+        self._open_reads.append(raw)
         schema = table.arrow_schema
         if with_key:
             schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
@@ -277,10 +259,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     arrays.append(arr if arr.type == field.type else arr.cast(field.type))
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
         finally:
-            with contextlib.suppress(Exception):
-                raw.close()
-            if raw in self._readers:
-                self._readers.remove(raw)
+            self._forget_read(raw)
 
     # -- writing --------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
@@ -345,8 +324,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     self._conn.execute(sql)
                 self._conn.commit()
             except Exception as exc:
-                with contextlib.suppress(Exception):
-                    self._rollback()
+                self._rollback()
                 raise self.translate(exc, what, table) from exc
 
     def write_batch(
@@ -381,8 +359,7 @@ class DuckDBEndpoint(BaseEndpoint):
                 self._conn.execute(after[0], list(after[1]))
             self._conn.commit()
         except Exception as exc:
-            with contextlib.suppress(Exception):
-                self._rollback()
+            self._rollback()
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def finish_table(self, table: Table) -> TableLoad:

@@ -53,7 +53,6 @@ class PostgresEndpoint(BaseEndpoint):
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
         self._snapshot: str | None = None
-        self._open_cursors: list[Any] = []
         self._write_prepared: set[str] = set()
 
     @property
@@ -62,18 +61,13 @@ class PostgresEndpoint(BaseEndpoint):
         return self.schema
 
     def end_reads(self) -> None:
-        for cur in self._open_cursors:
-            with contextlib.suppress(Exception):
-                cur.close()
-        if self._open_cursors:
-            with contextlib.suppress(Exception):
-                self._rollback()
-        self._open_cursors.clear()
+        if self._open_reads:
+            super().end_reads()
+            self._rollback()  # a read stopped early leaves its COPY's transaction open
 
     def close(self) -> None:
         self.end_reads()
-        with contextlib.suppress(Exception):
-            self._rollback()
+        self._rollback()
         try:
             self._cursor.close()
         finally:
@@ -143,15 +137,6 @@ class PostgresEndpoint(BaseEndpoint):
     def describe(self, name: str, *, profile: bool = True) -> Table:
         return postgres_catalog.describe(self._query, self._schema, name, where=self.url.redacted)
 
-    def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
-        if table.split_key is None:
-            return None
-        key = quote_ident(table.split_key)
-        lo, hi = self._query(
-            f"SELECT min({key}), max({key}) FROM {qualified(table.name, self._schema)}"
-        )[0]
-        return None if lo is None else (int(lo), int(hi))
-
     # -- reading --------------------------------------------------------------------------
     def read(
         self,
@@ -175,16 +160,15 @@ class PostgresEndpoint(BaseEndpoint):
         if self._snapshot is not None:
             self._enter_snapshot()
         cursor = self._conn.cursor()
-        self._open_cursors.append(cursor)
+        self._open_reads.append(cursor)
         try:
             if batch_bytes:
                 cursor.adbc_statement.set_options(**{_BATCH_BYTES_OPTION: str(batch_bytes)})
             cursor.execute(sql)
             raw = cursor.fetch_record_batch()
         except Exception as exc:
-            self._forget(cursor)
-            with contextlib.suppress(Exception):
-                self._rollback()
+            self._forget_read(cursor)
+            self._rollback()
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
         schema = table.arrow_schema
         if with_key:
@@ -193,12 +177,6 @@ class PostgresEndpoint(BaseEndpoint):
         return pa.RecordBatchReader.from_batches(
             schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
         )
-
-    def _forget(self, cursor: Any) -> None:
-        with contextlib.suppress(Exception):
-            cursor.close()
-        if cursor in self._open_cursors:
-            self._open_cursors.remove(cursor)
 
     def _typed(
         self, table: Table, raw: Any, cursor: Any, schema: pa.Schema
@@ -209,7 +187,7 @@ class PostgresEndpoint(BaseEndpoint):
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
             self._conn.commit()
         finally:
-            self._forget(cursor)
+            self._forget_read(cursor)
 
     # -- writing --------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:

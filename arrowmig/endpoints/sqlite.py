@@ -95,21 +95,14 @@ class SQLiteEndpoint(BaseEndpoint):
         self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
         self._write_mode_set = False
         self._journal_mode: str | None = None
-        self._open_cursors: list[Any] = []
 
     # -- both sides -------------------------------------------------------------------------
-    def end_reads(self) -> None:
-        for cur in self._open_cursors:
-            with contextlib.suppress(Exception):
-                cur.close()
-        self._open_cursors.clear()
-
     def close(self) -> None:
         self.end_reads()
-        with contextlib.suppress(Exception):
-            self._rollback()
-            if self._write_mode_set and self._journal_mode and self._journal_mode != "wal":
-                # Succeeds only for the last connection to the file; others leave WAL on.
+        self._rollback()
+        if self._write_mode_set and self._journal_mode and self._journal_mode != "wal":
+            # Succeeds only for the last connection to the file; others leave WAL on.
+            with contextlib.suppress(Exception):
                 self._pragma(f"journal_mode={self._journal_mode}")
         try:
             self._cursor.close()
@@ -301,14 +294,13 @@ class SQLiteEndpoint(BaseEndpoint):
         # typed literals (dropped below) fixes the types even when a column starts with NULLs.
         sql = f"SELECT {', '.join(primers)} UNION ALL SELECT * FROM ({inner})"
         cursor = self._conn.cursor()
-        self._open_cursors.append(cursor)
+        self._open_reads.append(cursor)
         try:
             cursor.adbc_statement.set_options(**{_BATCH_OPTION: str(max(1, batch_rows))})
             cursor.execute(sql)
             raw = cursor.fetch_record_batch()
         except Exception as exc:
-            cursor.close()
-            self._open_cursors.remove(cursor)
+            self._forget_read(cursor)
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
         schema = table.arrow_schema
         if with_key:
@@ -371,9 +363,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 ) from exc
             raise
         finally:
-            cursor.close()
-            if cursor in self._open_cursors:
-                self._open_cursors.remove(cursor)
+            self._forget_read(cursor)
 
     # -- target side ------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from arrowmig.errors import DataError
 from arrowmig.model import Table
-from arrowmig.schema import forced_arrow_type
+from arrowmig.schema import forced_arrow_type, is_text_type
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,12 @@ def render_value(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _is_text(t: pa.DataType) -> bool:
-    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
-
-
 def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Problem]:
     """Every problem in the batch (cheap vectorised checks first; Python only on failure)."""
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
         problems.extend(_cast_problems(batch.column(i), table, field.name))
-        if not _is_text(field.type):
+        if not is_text_type(field.type):
             continue
         array = batch.column(i)
         try:
@@ -142,7 +138,7 @@ def problem_error(
     array = batch.column(batch.schema.get_field_index(problem.column))
     value = (
         array.cast(pa.binary())[problem.row].as_py()
-        if _is_text(array.type)
+        if is_text_type(array.type)
         else array[problem.row].as_py()
     )
     return DataError(
