@@ -289,7 +289,7 @@ class GeneratedSource:
         return name in self.tables
 
     # -- source side ----------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True) -> Table:
+    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
         if name not in self.tables:
             raise SchemaError(
                 f"no generated table {name!r}", hint=f"use one of {', '.join(self.tables)}"

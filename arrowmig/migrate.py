@@ -171,7 +171,10 @@ def _parallel_describe(
     def describe_all(names: list[str]) -> dict[str, Table]:
         workers = min(config.parallel, len(names))
         if workers <= 1:
-            return {name: src.describe(name, profile=config.profile) for name in names}
+            return {
+                name: src.describe(name, profile=config.profile, workers=config.parallel)
+                for name in names
+            }
         local = threading.local()
         opened: list[Source] = []
         lock = threading.Lock()
@@ -183,7 +186,7 @@ def _parallel_describe(
                 local.conn = conn
                 with lock:
                     opened.append(conn)
-            return conn.describe(name, profile=config.profile)
+            return conn.describe(name, profile=config.profile, workers=config.parallel)
 
         try:
             with ThreadPoolExecutor(

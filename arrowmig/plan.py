@@ -154,7 +154,10 @@ def build_plan(
     described = (
         describe_all(names)
         if describe_all is not None
-        else {name: src.describe(name, profile=config.profile) for name in names}
+        else {
+            name: src.describe(name, profile=config.profile, workers=config.parallel)
+            for name in names
+        }
     )
     for name in names:
         source = described[name]

@@ -133,7 +133,7 @@ class MemoryEndpoint:
         return name in self.store.target
 
     # -- source side --------------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True) -> Table:
+    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
         data = self.store.source.get(name)
         if data is None:
             raise SchemaError(f"table {name!r} not found", table=name)

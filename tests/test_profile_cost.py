@@ -6,6 +6,7 @@ mixed cases, on files whose values break SQLite's affinity rules, and as a prope
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -19,8 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints import sqlite as sqlite_endpoint
 from arrowmig.endpoints.sqlite_profile import (
     ColumnProfile,
+    _date_formats,
     expected_class,
     parse_profile,
     profile_sql,
@@ -32,6 +35,8 @@ from arrowmig.schema import quote_ident
 from tests.test_corpus_hypothesis import DECLARED as CORPUS_DECLARED
 from tests.test_corpus_hypothesis import build, columns
 from tests.test_corpus_hypothesis import values as corpus_values
+
+PART_ROWS = sqlite_endpoint.PROFILE_PART_ROWS
 
 
 class _Recorder:
@@ -429,3 +434,93 @@ def _same(
             theirs.blobs,
             theirs.nulls,
         )
+
+
+# -- scans in parts, and the date/time formats ------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(edited_columns, st.integers(min_value=2, max_value=4))
+def test_profile_in_parts_decides_as_one_scan(
+    cols: list[tuple[str | None, str, list[Any]]], workers: int
+) -> None:
+    # Rowid ranges scanned at once on several connections: counts add, ranges and lengths
+    # compare, and a surprise in any part sends its column to the second scan.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "s.db")
+        build(path, [(decl if stored is None else stored, vals) for stored, decl, vals in cols])
+        with open_endpoint(str(path)) as ep:
+            whole = ep.describe("t")
+            parted_scans: list[int] = []
+            original = ep._query_apart
+
+            def counted(sql: str) -> list[tuple[Any, ...]]:
+                parted_scans.append(1)
+                return original(sql)
+
+            ep._query_apart = counted  # type: ignore[method-assign]
+            sqlite_endpoint.PROFILE_PART_ROWS = 1
+            try:
+                parted = ep.describe("t", workers=workers)
+            finally:
+                sqlite_endpoint.PROFILE_PART_ROWS = PART_ROWS
+    assert parted == whole
+    rows = max(len(vals) for _, _, vals in cols)
+    assert bool(parted_scans) == (rows >= 2)  # rowids 1..rows: two parts or more from 2 rows
+
+
+DIGITS = st.text("0123456789", min_size=2, max_size=2)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["0000", "0001", "1900", "1999", "2023", "2024", "2100", "9999"]),
+    DIGITS,
+    DIGITS,
+    st.sampled_from([" ", "T", None]),
+    st.tuples(DIGITS, DIGITS, DIGITS),
+    st.sampled_from(["", ".5", ".123456", ".1234567", ".", ".x"]),
+)
+def test_date_formats_are_real_dates_and_times(
+    year: str,
+    month: str,
+    day: str,
+    sep: str | None,
+    hms: tuple[str, str, str],
+    fraction: str,
+) -> None:
+    # The format tests use date()/datetime() without a modifier; Python's calendar is the
+    # independent judge of which texts are real dates and times.
+    text = f"{year}-{month}-{day}"
+    if sep is not None:
+        text += f"{sep}{':'.join(hms)}{fraction}"
+    try:
+        dt.datetime.strptime(text[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
+        valid = len(text) == 19 or (fraction not in (".", ".x") and len(fraction) <= 7)
+    except ValueError:
+        try:
+            dt.datetime.strptime(text, "%Y-%m-%d")
+            valid = sep is None
+        except ValueError:
+            valid = False
+    field = {None: "date_texts", " ": "ts_space_texts", "T": "ts_t_texts"}[sep]
+    test = _date_formats("v")[field]
+    with adbc_sqlite.connect() as conn, conn.cursor() as cursor:  # the SQLite arrowmig reads with
+        cursor.execute(f"SELECT {test} FROM (SELECT ? AS v)", (text,))
+        (matched,) = cursor.fetchone()
+    assert bool(matched) == valid, text
+
+
+def test_clean_date_column_takes_one_aggregate(db: Path) -> None:
+    # A sample names the format; one aggregate proves every text has it (instead of a class
+    # count and three format counts). A value of another format costs the second scan.
+    _db(
+        db,
+        "CREATE TABLE d (at TIMESTAMP, day DATE)",
+        {"d": [("2024-01-31 10:00:00.25", "2024-02-29"), (None, "2023-12-31")]},
+    )
+    decided, reference, cheap, _, query = _decide(db, "d")
+    assert decided == reference
+    assert query.widths == [2, 1 + 2]  # the samples, then count(*) and one per column
+    assert decided[0].arrow_type == pa.timestamp("us") and decided[1].arrow_type == pa.date32()
+    assert cheap[0].ts_space_texts == 1 and cheap[1].date_texts == 2

@@ -48,11 +48,12 @@ class Source(Protocol):
     def table_exists(self, name: str) -> bool: ...
 
     # -- source side --------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True) -> Table:
+    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
         """The table's columns with the Arrow types its batches will carry, keys, indexes.
 
         ``profile`` lets a source whose declared types are not binding (SQLite) look at
-        the values to choose types that hold every one of them.
+        the values to choose types that hold every one of them; ``workers`` is how many
+        connections that look may use at once.
         """
         ...
 

@@ -157,7 +157,7 @@ class DuckDBEndpoint(BaseEndpoint):
         )
         return bool(rows)
 
-    def describe(self, name: str, *, profile: bool = True) -> Table:
+    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
         if not self.table_exists(name):
             raise SchemaError(
                 f"table {name!r} not found in schema {self._schema!r} of {self.url.redacted}",

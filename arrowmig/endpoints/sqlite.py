@@ -6,6 +6,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, key_range_filter
-from arrowmig.endpoints.sqlite_profile import profile_table
+from arrowmig.endpoints.sqlite_profile import Scan, profile_table
 from arrowmig.endpoints.sqlite_types import choose, primer_literal, read_expression
 from arrowmig.errors import ConnectError, DataError, SchemaError
 from arrowmig.model import ForeignKey, Index, KeyRange, Table, TableLoad
@@ -25,6 +26,9 @@ from arrowmig.urls import EndpointUrl
 _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
 BUSY_TIMEOUT_MS = 60_000
 """How long a statement waits for a lock another process holds before failing (busy)."""
+PROFILE_PART_ROWS = 250_000
+"""A table whose rowids span more than this is profiled in parts at once, one per worker:
+profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
 
 # SQLite has one writer per file: the streams of one run that write the same file take
 # turns through this lock instead of failing with "database is locked".
@@ -85,8 +89,9 @@ class SQLiteEndpoint(BaseEndpoint):
             )
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
+        self._path = os.fspath(path)
         try:
-            self._conn = sqlite_dbapi.connect(os.fspath(path))
+            self._conn = sqlite_dbapi.connect(self._path)
         except Exception as exc:
             raise ConnectError(f"cannot open SQLite file {url.target!r}: {exc}") from exc
         self._cursor = self._conn.cursor()
@@ -155,7 +160,7 @@ class SQLiteEndpoint(BaseEndpoint):
         return bool(rows)
 
     # -- source side ------------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True) -> Table:
+    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
         # table_xinfo, unlike table_info, lists generated columns (hidden 2 and 3): their values
         # are data and are copied. Hidden columns of virtual tables (hidden 1) are not.
         rows = self._query(
@@ -167,19 +172,23 @@ class SQLiteEndpoint(BaseEndpoint):
         info = [r[:5] for r in rows if r[5] != 1]
         generated = {r[0] for r in rows if r[5] in (2, 3)}
         names = [r[0] for r in info]
+        split_key = self._rowid_name(name, names)
         row_count: int | None = None
         profiles: list[Any] = [None] * len(names)
         if profile:
             try:
                 row_count, profiles = profile_table(
-                    self._query, quote_ident(name), names, [r[1] or "" for r in info]
+                    self._query,
+                    quote_ident(name),
+                    names,
+                    [r[1] or "" for r in info],
+                    self._scan_in_parts(name, split_key, workers),
                 )
             except Exception as exc:
                 raise self.translate(exc, f"profiling {name!r}", name) from exc
         else:
             row_count = int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
         pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
-        split_key = self._rowid_name(name, names)
         columns = []
         for i, r in enumerate(info):
             col = choose(r[0], r[1] or "", profiles[i], bool(r[2]))
@@ -202,6 +211,46 @@ class SQLiteEndpoint(BaseEndpoint):
             row_count=row_count,
             split_key=split_key,
         )
+
+    def _scan_in_parts(self, name: str, key: str | None, workers: int) -> Scan | None:
+        """A profile scan split into rowid ranges run at once, each on its own connection
+        (SQLite scans on the caller's thread and the driver releases the GIL), or None when
+        the table is small, has no rowid, or one worker was asked for."""
+        if workers <= 1 or key is None:
+            return None
+        table = quote_ident(name)
+        lo, hi = self._query(f"SELECT min({key}), max({key}) FROM {table}")[0]
+        if lo is None or hi - lo < PROFILE_PART_ROWS:
+            return None
+        parts = min(workers, (hi - lo) // PROFILE_PART_ROWS + 1)
+        step = (hi - lo) // parts + 1
+        ranges = [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(parts)]
+
+        def scan(select_list: str) -> list[tuple[Any, ...]]:
+            statements = [
+                f"SELECT {select_list} FROM {table} WHERE {key} BETWEEN {a} AND {b}"
+                for a, b in ranges
+            ]
+            with ThreadPoolExecutor(len(statements) - 1, "arrowmig-profile") as pool:
+                others = [pool.submit(self._query_apart, sql) for sql in statements[1:]]
+                rows = self._query(statements[0])
+                return [rows[0], *(f.result()[0] for f in others)]
+
+        return scan
+
+    def _query_apart(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one read on a connection of its own, opened and closed here."""
+        import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+        conn = sqlite_dbapi.connect(self._path)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                cursor.execute(sql)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+        finally:
+            conn.close()
 
     def _rowid_name(self, name: str, columns: list[str]) -> str | None:
         rows = self._query(

@@ -171,30 +171,37 @@ def expected_class(declared: str) -> str | None:
     return kind
 
 
-def _date_aggregates(c: str) -> list[_Aggregate]:
-    is_text = f"typeof({c})='text'"
+def _date_formats(c: str) -> dict[str, str]:
+    """Per format field, the test that a text value is exactly that format and a real date.
+
+    ``date()``/``datetime()`` without a modifier give back any real calendar date unchanged and
+    move any other (2023-02-30 comes back as 2023-03-02), as cheaply as a GLOB; hour 24 is the
+    one value they keep that is not a time of day. Cheaper by half than the ``'+0 days'`` form
+    they replace, and equal to it on every date and time (tested against Python's calendar).
+    """
     head = f"substr({c},1,19)"
     frac = (
         f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 26 "
         f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
     )
+    hour = f"substr({c},12,2) <> '24'"
+    return {
+        "date_texts": f"{c} GLOB '{_DATE_GLOB}' AND {c} >= '0001' AND date({c}) = {c}",
+        "ts_space_texts": (
+            f"{c} GLOB '{_DATE_GLOB} {_TIME_GLOB}*' AND {c} >= '0001' "
+            f"AND datetime({head}) = {head} AND {hour} AND {frac}"
+        ),
+        "ts_t_texts": (
+            f"{c} GLOB '{_DATE_GLOB}T{_TIME_GLOB}*' AND {c} >= '0001' "
+            f"AND datetime(replace({head},'T',' ')) = replace({head},'T',' ') AND {hour} AND {frac}"
+        ),
+    }
+
+
+def _date_aggregates(c: str) -> list[_Aggregate]:
     return [
-        (
-            "date_texts",
-            f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB}' AND {c} >= '0001' "
-            f"AND date({c},'+0 days') = {c} THEN 1 END)",
-        ),
-        (
-            "ts_space_texts",
-            f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB} {_TIME_GLOB}*' "
-            f"AND {c} >= '0001' AND datetime({head},'+0 days') = {head} AND {frac} THEN 1 END)",
-        ),
-        (
-            "ts_t_texts",
-            f"count(CASE WHEN {is_text} AND {c} GLOB '{_DATE_GLOB}T{_TIME_GLOB}*' "
-            f"AND {c} >= '0001' AND datetime(replace({head},'T',' '),'+0 days') = "
-            f"replace({head},'T',' ') AND {frac} THEN 1 END)",
-        ),
+        (field, f"count(CASE WHEN typeof({c})='text' AND {test} THEN 1 END)")
+        for field, test in _date_formats(c).items()
     ]
 
 
@@ -244,7 +251,9 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
     return parts
 
 
-def _expected_aggregates(name: str, declared: str, expected: str) -> list[_Aggregate]:
+def _expected_aggregates(
+    name: str, declared: str, expected: str, date_format: str | None = None
+) -> list[_Aggregate]:
     """Proof that the column holds ``expected`` alone, and the details its decision reads then
     (see ``sqlite_types._choose_profiled``); the details are read only when the proof holds.
 
@@ -252,8 +261,21 @@ def _expected_aggregates(name: str, declared: str, expected: str) -> list[_Aggre
     NULL 0, any other value ``_SURPRISE``. The sum is below ``_SURPRISE`` exactly when no other
     class occurs, and is then the count of the expected class. ``total()`` adds in doubles and
     never overflows; its sum of ones is exact far beyond any table's size.
+
+    With ``date_format`` (a date/time column whose sample has that shape) the proof also asks
+    every text to have that format: one aggregate instead of four, and any other value is a
+    surprise that the second scan counts exactly.
     """
     c = quote_ident(name)
+    if date_format is not None:
+        test = _date_formats(c)[date_format]
+        return [
+            (
+                "expected",
+                f"total(CASE WHEN {c} IS NULL THEN 0 WHEN typeof({c})='text' AND {test} "
+                f"THEN 1 ELSE {_SURPRISE} END)",
+            )
+        ]
     parts = [
         (
             "expected",
@@ -273,9 +295,29 @@ def _expected_aggregates(name: str, declared: str, expected: str) -> list[_Aggre
     return parts
 
 
+def _select_list(plan: list[list[_Aggregate]]) -> str:
+    return ", ".join(["count(*)"] + [sql for aggregates in plan for _, sql in aggregates])
+
+
 def _select(table_sql: str, plan: list[list[_Aggregate]]) -> str:
-    parts = ["count(*)"] + [sql for aggregates in plan for _, sql in aggregates]
-    return f"SELECT {', '.join(parts)} FROM {table_sql}"
+    return f"SELECT {_select_list(plan)} FROM {table_sql}"
+
+
+def _merge(rows: list[tuple[Any, ...]], plan: list[list[_Aggregate]]) -> tuple[Any, ...]:
+    """One row from the rows of a scan done in parts: counts and totals add, min/max compare."""
+    if len(rows) == 1:
+        return rows[0]
+    kinds = ["count"] + [sql.split("(", 1)[0] for aggregates in plan for _, sql in aggregates]
+    merged: list[Any] = []
+    for i, kind in enumerate(kinds):
+        values = [r[i] for r in rows if r[i] is not None]
+        if kind in ("count", "total"):
+            merged.append(sum(values))
+        elif not values:
+            merged.append(None)
+        else:
+            merged.append(min(values) if kind == "min" else max(values))
+    return tuple(merged)
 
 
 def _split(row: tuple[object, ...], plan: list[list[_Aggregate]]) -> list[dict[str, object]]:
@@ -332,16 +374,28 @@ def parse_profile(
     return total, [_profile(v, total) for v in _split(row, plan)]
 
 
+Scan = Callable[[str], list[tuple[Any, ...]]]
+"""Runs ``SELECT <select list> FROM <the table>`` and returns its row, or one row per part
+when the endpoint scans the table in parts at once (rowid ranges on several connections)."""
+
+
 def profile_table(
-    query: Query, table_sql: str, columns: list[str], declared: list[str]
+    query: Query,
+    table_sql: str,
+    columns: list[str],
+    declared: list[str],
+    scan: Scan | None = None,
 ) -> tuple[int, list[ColumnProfile]]:
     """The row count and each column's profile, with as few aggregates as the decisions need.
 
     A profile proven to hold one class carries only the details its declared type's decision
     reads (``min_int``/``max_int`` for BOOLEAN and DECIMAL, ``max_text_chars`` for VARCHAR(n),
     format counts for DATE/TIMESTAMP and DECIMAL); the others are left None or 0. Class counts
-    and NULL counts are always exact.
+    and NULL counts are always exact. ``query`` runs the small statements; ``scan`` the full
+    scans (by default ``query`` over the whole table).
     """
+    if scan is None:
+        scan = lambda select_list: query(f"SELECT {select_list} FROM {table_sql}")  # noqa: E731
     expected = [expected_class(d) for d in declared]
     if None in expected:
         first = query(
@@ -353,11 +407,12 @@ def profile_table(
                 str(k) if e is None and k in _CLASS_FIELDS else e
                 for e, k in zip(expected, first[0], strict=True)
             ]
+    formats = _date_format_guesses(query, table_sql, columns, declared, expected)
     plan = [
-        _all_aggregates(n, d) if e is None else _expected_aggregates(n, d, e)
-        for n, d, e in zip(columns, declared, expected, strict=True)
+        _all_aggregates(n, d) if e is None else _expected_aggregates(n, d, e, f)
+        for n, d, e, f in zip(columns, declared, expected, formats, strict=True)
     ]
-    (row,) = query(_select(table_sql, plan))
+    row = _merge(scan(_select_list(plan)), plan)
     total = _int(row[0])
     profiles: list[ColumnProfile | None] = []
     surprised = []
@@ -366,15 +421,52 @@ def profile_table(
             profiles.append(_profile(values, total))
         elif float(values["expected"] or 0) < _SURPRISE:  # type: ignore[arg-type]
             values[_CLASS_FIELDS[kind]] = values["expected"]
+            if formats[i] is not None:
+                values[formats[i]] = values["expected"]  # type: ignore[index]
             profiles.append(_profile(values, total))
         else:
             profiles.append(None)
             surprised.append(i)
     if surprised:
         again = [_all_aggregates(columns[i], declared[i]) for i in surprised]
-        (row,) = query(_select(table_sql, again))
+        row = _merge(scan(_select_list(again)), again)
         for i, values in zip(surprised, _split(row, again), strict=True):
             profiles[i] = _profile(values, _int(row[0]))
     done = [p for p in profiles if p is not None]
     assert len(done) == len(columns)
     return total, done
+
+
+def _date_format_guesses(
+    query: Query,
+    table_sql: str,
+    columns: list[str],
+    declared: list[str],
+    expected: list[str | None],
+) -> list[str | None]:
+    """For each date/time column expected to hold text, the format its first text has."""
+    dated = [
+        i
+        for i, (d, e) in enumerate(zip(declared, expected, strict=True))
+        if e == "text" and date_kind(d)
+    ]
+    guesses: list[str | None] = [None] * len(columns)
+    if not dated:
+        return guesses
+    # The shape is named in SQL: a sample handed back as text would be decoded by the
+    # driver, and one that is not UTF-8 would fail the profile.
+    shapes = {
+        "date_texts": f"'{_DATE_GLOB}'",
+        "ts_space_texts": f"'{_DATE_GLOB} {_TIME_GLOB}*'",
+        "ts_t_texts": f"'{_DATE_GLOB}T{_TIME_GLOB}*'",
+    }
+    samples = []
+    for c in (quote_ident(columns[i]) for i in dated):
+        shape = " ".join(f"WHEN {c} GLOB {g} THEN '{f}'" for f, g in shapes.items())
+        samples.append(
+            f"(SELECT CASE {shape} END FROM {table_sql} WHERE typeof({c})='text' LIMIT 1)"
+        )
+    (row,) = query(f"SELECT {', '.join(samples)}")
+    for i, shape_found in zip(dated, row, strict=True):
+        guesses[i] = str(shape_found) if shape_found in shapes else None
+    return guesses
