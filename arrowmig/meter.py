@@ -55,6 +55,15 @@ class RateEstimator:
         return self._pending / elapsed if elapsed > 0 else None
 
 
+FINISH_PRIOR = 0.2
+"""Building one key or index over a table's rows is first taken to cost a fifth of what
+streaming those rows cost a worker (phase3 into PostgreSQL measured 0.15-0.25); tables
+finished in the run replace the guess with a measurement."""
+FINISH_PRIOR_WEIGHT = 1_000_000
+"""The guess counts as this many key-rows measured: a small table, whose finish is mostly
+fixed costs, barely moves it; a big one decides."""
+
+
 def eta_seconds(done: int, total: int | None, rate: float | None) -> float | None:
     """Remaining time at the smoothed rate, or None when it cannot be known yet."""
     if total is None or rate is None or rate <= 0:
@@ -112,11 +121,17 @@ class TableMeter:
 class RunMeter:
     """All tables of a run, plus the process's memory: thread-safe."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    def __init__(self, clock: Clock = time.monotonic, *, workers: int = 1) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self.tables: dict[str, TableMeter] = {}
+        self.workers = max(1, workers)
+        """Streams (and table finishes) that run at once: the ETA shares the work among them."""
         self.rate = RateEstimator(clock=clock)
+        self._started: float | None = None
+        self._keys: dict[str, int] = {}
+        self._finishing: dict[str, float] = {}
+        self._finished: dict[str, float] = {}
         self.rows = 0
         self.bytes = 0
         self.total_rows: int | None = 0
@@ -143,6 +158,7 @@ class RunMeter:
     def start_sampling(self, every_s: float = 0.05) -> None:
         """Sample RSS in the background from now on; the run's rate counts from now too."""
         self.rate.start()
+        self._started = self._clock()
 
         def loop() -> None:
             while not self._stop.wait(every_s):
@@ -157,10 +173,13 @@ class RunMeter:
             self._sampler.join()
         self.sample()
 
-    def table(self, name: str, total_rows: int | None) -> TableMeter:
+    def table(self, name: str, total_rows: int | None, keys: int = 0) -> TableMeter:
+        """Meter a table of ``total_rows`` (None: unknown) that ends with ``keys`` key and
+        index builds."""
         with self._lock:
             meter = TableMeter(name, total_rows, clock=self._clock)
             self.tables[name] = meter
+            self._keys[name] = keys
             if total_rows is None:
                 self.total_rows = None
             elif self.total_rows is not None:
@@ -176,9 +195,53 @@ class RunMeter:
             self.rate.add(rows)
             return meter
 
+    def finishing(self, name: str) -> None:
+        """The table's rows are in; its keys and indexes are being built from now."""
+        with self._lock:
+            self._finishing[name] = self._clock()
+
+    def finished(self, name: str) -> None:
+        with self._lock:
+            began = self._finishing.pop(name, None)
+            self._finished[name] = 0.0 if began is None else self._clock() - began
+
     @property
     def eta_s(self) -> float | None:
-        total = self.total_rows
-        if total is not None:
-            total = max(total, self.rows)
-        return eta_seconds(self.rows, total, self.rate.rate)
+        """Seconds until the run ends: the rows still to stream and the key and index builds
+        still to do, in worker-seconds learned from this run, shared among the workers, and
+        never less than the longest single table still to finish.
+
+        A smoothed rows/s alone misjudges a run whose tables end in index builds: the builds
+        hold workers (rows/s drops late in the run) and continue after the last row.
+        """
+        with self._lock:
+            if self._started is None or self.total_rows is None or self.rows <= 0:
+                return None
+            now = self._clock()
+            finishing_spent = sum(self._finished.values()) + sum(
+                now - t for t in self._finishing.values()
+            )
+            streaming_spent = max(1e-9, (now - self._started) * self.workers - finishing_spent)
+            per_row = streaming_spent / self.rows  # worker-seconds to stream one row
+            per_key_row = self._per_key_row(per_row)
+            work, longest = 0.0, 0.0
+            for name, meter in self.tables.items():
+                if name in self._finished:
+                    continue
+                left_rows = max(0, (meter.total_rows or 0) - meter.rows)
+                build = self._keys[name] * max(meter.total_rows or 0, meter.rows) * per_key_row
+                if name in self._finishing:
+                    build = max(0.0, build - (now - self._finishing[name]))
+                work += left_rows * per_row + build
+                longest = max(longest, build)
+            return max(work / self.workers, longest)
+
+    def _per_key_row(self, per_row: float) -> float:
+        """Worker-seconds to build one key or index per row: ``FINISH_PRIOR`` of the streaming
+        cost, corrected by the tables finished in this run (weighted by their size)."""
+        keyed = [n for n in self._finished if self._keys[n]]
+        key_rows = sum(self._keys[n] * self.tables[n].rows for n in keyed)
+        seconds = sum(self._finished[n] for n in keyed)
+        return (seconds + FINISH_PRIOR * per_row * FINISH_PRIOR_WEIGHT) / (
+            key_rows + FINISH_PRIOR_WEIGHT
+        )

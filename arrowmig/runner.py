@@ -92,6 +92,8 @@ class Runner:
             rejects=reject_writer(config),
         )
         self.remaining = {name: len(w.streams) for name, w in self.tables.items()}
+        # Workers that will be busy: the ETA shares the remaining work among them.
+        meter.workers = max(1, min(config.parallel, sum(self.remaining.values())))
         self.reports: dict[str, TableReport] = {}
         self.lock = threading.Lock()
         self.progress_lock = threading.Lock()
@@ -109,7 +111,7 @@ class Runner:
                 )
             self.reports[name] = table_report
             report.tables.append(table_report)
-            meter.table(name, w.plan.source.row_count)
+            meter.table(name, w.plan.source.row_count, keys=_key_builds(w.landing))
             meter.tables[name].rows = w.rows_before
 
     def execute(self, finish_empty: Callable[[TableWork], None]) -> None:
@@ -271,6 +273,7 @@ class Runner:
     def _finish_table(self, work: TableWork, put_in_place: Callable[[TableWork], None]) -> None:
         name = work.plan.source.name
         table_report = self.reports[name]
+        self.meter.finishing(name)
         try:
             put_in_place(work)
             table_report.status = "done"
@@ -278,6 +281,7 @@ class Runner:
             table_report.status = "failed"
             table_report.error = describe_error(exc)
             self.sink.emit(Event("error", table=name, message=table_report.error))
+        self.meter.finished(name)
         self._sync(name)
 
     def _put_in_place(self, work: TableWork, dst: Endpoint) -> None:
@@ -307,6 +311,15 @@ class Runner:
                     rows_per_s=table_report.rows_per_s,
                 )
             )
+
+
+def _key_builds(landing: Landing) -> int:
+    """How many keys and indexes ``finish`` builds once the table's rows are in."""
+    if landing.action in ("append", "truncate"):
+        # An existing table keeps its own keys; rows that were staged are copied over once.
+        return int(landing.staged)
+    final = landing.final
+    return int(bool(final.primary_key)) + len(final.indexes)
 
 
 def retrying(action: Callable[[], None], conns: WorkerConnections, retries: int) -> None:

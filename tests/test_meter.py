@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrowmig.meter import RateEstimator, RunMeter, TableMeter, eta_seconds
+from arrowmig.meter import FINISH_PRIOR_WEIGHT, RateEstimator, RunMeter, TableMeter, eta_seconds
 
 
 class FakeClock:
@@ -157,6 +157,63 @@ def test_run_meter_eta_over_all_tables() -> None:
     finally:
         run.stop_sampling()
     assert run.peak_rss >= run.baseline_rss > 0
+
+
+def test_eta_counts_the_key_and_index_builds_after_the_rows() -> None:
+    # Until a table has been finished, one key over a table's rows is guessed at a fifth of
+    # what streaming them costs; the builds are part of the wait the ETA announces.
+    clock = FakeClock()
+    run = RunMeter(clock=clock)
+    run.table("a", 1000, keys=2)
+    run.start_sampling(every_s=60.0)
+    try:
+        clock.advance(1.0)
+        run.add("a", 500, 10)  # 0.002 s per row
+        assert run.eta_s == pytest.approx(500 * 0.002 + 2 * 1000 * 0.2 * 0.002)
+    finally:
+        run.stop_sampling()
+
+
+def test_eta_learns_the_cost_of_builds_from_finished_tables() -> None:
+    clock = FakeClock()
+    run = RunMeter(clock=clock)
+    run.table("a", 1_000_000, keys=1)
+    run.table("b", 1_000_000, keys=1)
+    run.start_sampling(every_s=60.0)
+    try:
+        clock.advance(10.0)
+        run.add("a", 1_000_000, 10)  # 1e-5 s per row
+        run.finishing("a")
+        clock.advance(1.0)
+        # a's build is under way: the 1 s it has run comes off the guess (0.2 * 1e-5 per
+        # key-row), and the time it holds its worker is not streaming time.
+        assert run.eta_s == pytest.approx(1_000_000 * 1e-5 + (2.0 - 1.0) + 2.0)
+        clock.advance(3.0)
+        run.finished("a")  # 4 s for 1M key-rows, weighed against the guess (1M key-rows)
+        per_key_row = (4.0 + 0.2 * 1e-5 * FINISH_PRIOR_WEIGHT) / (1_000_000 + FINISH_PRIOR_WEIGHT)
+        assert run.eta_s == pytest.approx(1_000_000 * 1e-5 + 1_000_000 * per_key_row)
+    finally:
+        run.stop_sampling()
+
+
+def test_eta_shares_work_among_workers_but_waits_for_the_longest_build() -> None:
+    clock = FakeClock()
+    run = RunMeter(clock=clock)
+    run.workers = 2
+    run.table("big", 900, keys=1)
+    run.table("small", 100, keys=0)
+    run.start_sampling(every_s=60.0)
+    try:
+        clock.advance(1.0)
+        run.add("small", 100, 1)
+        run.add("big", 100, 1)  # 2 worker-seconds for 200 rows: 0.01 per row
+        build = 1 * 900 * 0.2 * 0.01
+        assert run.eta_s == pytest.approx((800 * 0.01 + build) / 2)
+        run.add("big", 800, 1)  # at once: now 2 worker-seconds for 1000 rows
+        # One build left: it takes what it takes, the other worker idles.
+        assert run.eta_s == pytest.approx(900 * 0.2 * (2.0 / 1000))
+    finally:
+        run.stop_sampling()
 
 
 def test_unknown_table_size_means_unknown_eta() -> None:
