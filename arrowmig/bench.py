@@ -1000,7 +1000,7 @@ def _columnar_child(argv: Sequence[str]) -> int:
 
     tables = tuple(t for t in args.tables.split(",") if t) or None
     # Same batch sizes as the row path: the batch is set in rows here, so the byte limit
-    # (4 MiB by default) is lifted; the default settings are measured by `arrowmig migrate`.
+    # (2 MiB by default) is lifted; the default settings are measured by `arrowmig migrate`.
     config = MigrationConfig(
         tables=tables,
         batch=BatchConfig(batch_rows=args.batch_rows, batch_bytes=2**30),

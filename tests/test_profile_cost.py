@@ -7,6 +7,7 @@ mixed cases, on files whose values break SQLite's affinity rules, and as a prope
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -470,45 +471,54 @@ def test_profile_in_parts_decides_as_one_scan(
 
 
 DIGITS = st.text("0123456789", min_size=2, max_size=2)
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    st.sampled_from(["0000", "0001", "1900", "1999", "2023", "2024", "2100", "9999"]),
+DATE_SHAPED = st.builds(
+    lambda y, m, d, sep, hms, frac: f"{y}-{m}-{d}" + ("" if sep is None else sep + hms + frac),
+    st.sampled_from(["0000", "0001", "1900", "1999", "2023", "2024", "2100", "9999", "-001"]),
     DIGITS,
     DIGITS,
     st.sampled_from([" ", "T", None]),
-    st.tuples(DIGITS, DIGITS, DIGITS),
-    st.sampled_from(["", ".5", ".123456", ".1234567", ".", ".x"]),
+    st.builds(lambda h, m, s: f"{h}:{m}:{s}", DIGITS, DIGITS, DIGITS),
+    st.sampled_from(["", ".5", ".123456", ".1234567", ".", ".x", "Z", "+01:00"]),
 )
-def test_date_formats_are_real_dates_and_times(
-    year: str,
-    month: str,
-    day: str,
-    sep: str | None,
-    hms: tuple[str, str, str],
-    fraction: str,
-) -> None:
-    # The format tests use date()/datetime() without a modifier; Python's calendar is the
-    # independent judge of which texts are real dates and times.
-    text = f"{year}-{month}-{day}"
-    if sep is not None:
-        text += f"{sep}{':'.join(hms)}{fraction}"
+_SHAPES = {
+    "date_texts": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "ts_space_texts": re.compile(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    ),
+    "ts_t_texts": re.compile(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    ),
+}
+
+
+def _is_format(text: str, field: str) -> bool:
+    """Python's judgement: exactly the format, and a real date and time of day."""
+    if not _SHAPES[field].fullmatch(text):
+        return False
     try:
-        dt.datetime.strptime(text[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
-        valid = len(text) == 19 or (fraction not in (".", ".x") and len(fraction) <= 7)
-    except ValueError:
-        try:
+        if field == "date_texts":
             dt.datetime.strptime(text, "%Y-%m-%d")
-            valid = sep is None
-        except ValueError:
-            valid = False
-    field = {None: "date_texts", " ": "ts_space_texts", "T": "ts_t_texts"}[sep]
-    test = _date_formats("v")[field]
+        else:
+            dt.datetime.strptime(text[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=500, deadline=None)
+@given(DATE_SHAPED | st.text("0123456789-: T.x", max_size=30))
+def test_date_formats_are_real_dates_and_times(text: str) -> None:
+    # The format tests lean on date()/datetime() without a modifier, which give back only a
+    # canonical, real date and time unchanged; Python's calendar is the independent judge.
+    tests = _date_formats("v")
     with adbc_sqlite.connect() as conn, conn.cursor() as cursor:  # the SQLite arrowmig reads with
-        cursor.execute(f"SELECT {test} FROM (SELECT ? AS v)", (text,))
-        (matched,) = cursor.fetchone()
-    assert bool(matched) == valid, text
+        cursor.execute(
+            f"SELECT {', '.join(f'coalesce({t}, 0)' for t in tests.values())} FROM (SELECT ? AS v)",
+            (text,),
+        )
+        matched = cursor.fetchone()
+    for field, got in zip(tests, matched, strict=True):
+        assert bool(got) == _is_format(text, field), (field, text)
 
 
 def test_clean_date_column_takes_one_aggregate(db: Path) -> None:

@@ -174,26 +174,24 @@ def expected_class(declared: str) -> str | None:
 def _date_formats(c: str) -> dict[str, str]:
     """Per format field, the test that a text value is exactly that format and a real date.
 
-    ``date()``/``datetime()`` without a modifier give back any real calendar date unchanged and
-    move any other (2023-02-30 comes back as 2023-03-02), as cheaply as a GLOB; hour 24 is the
-    one value they keep that is not a time of day. Cheaper by half than the ``'+0 days'`` form
-    they replace, and equal to it on every date and time (tested against Python's calendar).
+    ``date()``/``datetime()`` without a modifier give back only a canonical text
+    (``YYYY-MM-DD[ HH:MM:SS]``) of a real calendar date unchanged: anything else comes back
+    moved (2023-02-30 as 2023-03-02), reformatted or NULL, so comparing with the value proves
+    the format and the date at once, with no GLOB. Year 0 and hour 24 are the two values they
+    keep that are not real; the fraction is checked apart. Tested against Python's calendar.
     """
     head = f"substr({c},1,19)"
     frac = (
         f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 26 "
         f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
     )
-    hour = f"substr({c},12,2) <> '24'"
+    real = f"{c} >= '0001' AND substr({c},12,2) <> '24'"
+    t_head = f"replace({head},'T',' ')"
     return {
-        "date_texts": f"{c} GLOB '{_DATE_GLOB}' AND {c} >= '0001' AND date({c}) = {c}",
-        "ts_space_texts": (
-            f"{c} GLOB '{_DATE_GLOB} {_TIME_GLOB}*' AND {c} >= '0001' "
-            f"AND datetime({head}) = {head} AND {hour} AND {frac}"
-        ),
+        "date_texts": f"date({c}) = {c} AND {c} >= '0001'",
+        "ts_space_texts": f"datetime({head}) = {head} AND {real} AND {frac}",
         "ts_t_texts": (
-            f"{c} GLOB '{_DATE_GLOB}T{_TIME_GLOB}*' AND {c} >= '0001' "
-            f"AND datetime(replace({head},'T',' ')) = replace({head},'T',' ') AND {hour} AND {frac}"
+            f"substr({c},11,1) = 'T' AND datetime({t_head}) = {t_head} AND {real} AND {frac}"
         ),
     }
 
