@@ -799,7 +799,7 @@ _KIND_LABEL = {
     "row": "row path (DB-API)",
     "columnar": "columnar (arrowmig)",
     "read": "read ceiling (source to Arrow, no write)",
-    "engine-read": "arrowmig's source endpoint alone (describe + profile + typed read)",
+    "engine-read": "arrowmig's source endpoint alone (describe + profile on 2 connections + typed read)",
     "write": "write stage alone (Arrow in memory, ADBC ingest)",
     "pg-copy": "ceiling: COPY FROM binary file (server)",
     "insert-select": "ceiling: INSERT INTO ... SELECT (attached)",

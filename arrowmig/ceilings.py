@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from arrowmig.config import DEFAULT_PARALLEL
 from arrowmig.rowpath import peak_rss_bytes, quote, rss_bytes
 from arrowmig.urls import parse_url
 
@@ -118,8 +119,9 @@ def read_only(url: str, tables: Sequence[str], batch_rows: int) -> dict[str, Any
 
 def engine_read(url: str, tables: Sequence[str], batch_rows: int) -> dict[str, Any]:
     """Drain every table through arrowmig's own source endpoint: describe (with SQLite value
-    profiling), the typed SELECT, validation. Against ``read`` this shows the engine's cost
-    of converting on the source side.
+    profiling, on two connections at once as a migration's default ``--parallel 2`` does), the
+    typed SELECT, validation. Against ``read`` this shows the engine's cost of converting on
+    the source side.
     """
     from arrowmig.endpoints import open_endpoint
 
@@ -131,7 +133,7 @@ def engine_read(url: str, tables: Sequence[str], batch_rows: int) -> dict[str, A
     with open_endpoint(url) as src:
         for table in tables:
             t0 = time.perf_counter()
-            described = src.describe(table)
+            described = src.describe(table, workers=DEFAULT_PARALLEL)
             t_desc = time.perf_counter() - t0
             t_rows = t_bytes = 0
             for batch in src.read(described, batch_rows=batch_rows):
