@@ -20,7 +20,7 @@ import pytest
 from arrowmig.cli import main
 from arrowmig.cli.options import build_config
 from arrowmig.cli.render import report_text
-from arrowmig.cli.sinks import JsonLinesSink, PlainSink
+from arrowmig.cli.sinks import JsonLinesSink, PlainSink, RichSink
 from arrowmig.errors import UsageError
 from arrowmig.events import CORE_FIELDS, Event, FanOutSink
 from arrowmig.jobfile import load_job, read_job
@@ -201,6 +201,45 @@ def test_plain_progress_shows_rates_from_the_first_line(source_db: Path, tmp_pat
 
 
 # -- the report ------------------------------------------------------------------------------
+
+
+def test_rich_bar_shows_tables_their_streams_and_the_runs_eta() -> None:
+    from rich.console import Console
+
+    sink = RichSink(Console(file=io.StringIO(), force_terminal=True, width=160))
+
+    def lines() -> dict[str, str]:
+        return {t.description.strip(): str(t.fields["info"]) for t in sink._progress.tasks}
+
+    sink.emit(Event("start", table="bets", total_rows=1000))
+    sink.emit(Event("start", table="players", total_rows=10))
+    for stream, rows in (("bets[1/2]", 200), ("bets[2/2]", 300)):
+        sink.emit(
+            Event(
+                "progress",
+                table="bets",
+                stream=stream,
+                rows=rows,
+                total_rows=1000,
+                bytes=rows * 100,
+                rows_per_s=500.0,
+                eta_s=75.0,
+                rss_bytes=200 * 2**20,
+                batch_rows=100,
+                batch_ms=50.0,
+            )
+        )
+    shown = lines()
+    assert shown["bets"].startswith("300/1,000  30.0%") and "500 rows/s 0.1 MB/s" in shown["bets"]
+    assert shown["bets[1/2]"].startswith("100 rows") and "now 2,000 rows/s" in shown["bets[1/2]"]
+    assert "ETA 01:15" in shown["[bold]all tables"] and "RSS 200.0 MiB" in shown["[bold]all tables"]
+    assert shown["[bold]all tables"].startswith("300/1,010")
+    sink.emit(Event("table_done", table="bets", rows=1000, total_rows=1000, bytes=100_000))
+    shown = lines()
+    assert "bets[1/2]" not in shown and shown["bets"].endswith("done")  # its streams are gone
+    assert shown["[bold]all tables"].startswith("1,000/1,010")
+    sink.emit(Event("summary"))
+    sink.close()
 
 
 def test_report_text_shows_every_column_and_memory_per_rows() -> None:

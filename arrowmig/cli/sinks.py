@@ -85,68 +85,104 @@ class JsonLinesSink:
 
 
 class RichSink:
-    """A live display: one bar per active table and one overall line with rates, ETA and RSS."""
+    """A live display: a bar per table, a line per stream of a split table under it, and one
+    overall line with rows, MB/s, the run's ETA (key and index builds included) and RSS."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskID,
-            TextColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.percentage:>5.1f}%"),
-            TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
+            TextColumn("{task.fields[info]}"),
+            console=console or Console(stderr=True),
             transient=False,
         )
-        self._tasks: dict[str, TaskID] = {}
+        self._tables: dict[str, TaskID] = {}
+        self._streams: dict[str, dict[str, TaskID]] = {}
+        self._stream_rows: dict[str, int] = {}
         self._overall: TaskID | None = None
-        self._done_rows: dict[str, int] = {}
+        self._rows: dict[str, int] = {}
+        self._bytes: dict[str, int] = {}
+        self._total_rows = 0
+        self._eta_s: float | None = None
+        self._began = time.monotonic()
         self._lock = threading.Lock()
-        self._started = False
 
     def _start(self) -> None:
-        if not self._started:
+        if self._overall is None:
             self._progress.start()
-            self._overall = self._progress.add_task("[bold]all tables", total=None, rate="")
-            self._started = True
+            self._began = time.monotonic()
+            self._overall = self._progress.add_task("[bold]all tables", total=None, info="")
 
     def emit(self, event: Event) -> None:
         with self._lock:
             self._start()
-            assert self._overall is not None
             if event.event == "start" and event.table:
-                self._tasks[event.table] = self._progress.add_task(
-                    event.table, total=event.total_rows or None, rate=""
+                self._tables[event.table] = self._progress.add_task(
+                    event.table, total=event.total_rows or None, info=""
                 )
-                overall_total = self._progress.tasks[self._overall].total or 0
-                self._progress.update(self._overall, total=overall_total + (event.total_rows or 0))
-            elif event.event in ("progress", "table_done") and event.table in self._tasks:
-                task = self._tasks[event.table]
-                table_total = max(event.total_rows or 0, event.rows) or None
-                rate = f"{event.rows_per_s:,.0f} rows/s" if event.rows_per_s else ""
-                self._progress.update(task, completed=event.rows, total=table_total, rate=rate)
-                self._done_rows[event.table] = event.rows
-                rss = f"RSS {format_size(event.rss_bytes)}" if event.rss_bytes else ""
-                self._progress.update(
-                    self._overall, completed=sum(self._done_rows.values()), rate=rss
-                )
+                self._streams[event.table] = {}
+                self._total_rows += event.total_rows or 0
+            elif event.event in ("progress", "table_done") and event.table in self._tables:
+                self._table(event)
+                if event.event == "progress" and event.stream not in (None, event.table):
+                    self._stream(event)
+                if event.event == "table_done":
+                    for task in self._streams.pop(event.table, {}).values():
+                        self._progress.remove_task(task)
+                    if not self._streams:
+                        self._eta_s = 0.0  # every table is done
+                self._overall_line(event)
             elif event.event == "error":
                 self._progress.console.print(f"[red]error[/red] {event.table}: {event.message}")
             elif event.event == "summary":
                 self._progress.stop()
 
+    def _table(self, event: Event) -> None:
+        assert event.table is not None
+        self._rows[event.table], self._bytes[event.table] = event.rows, event.bytes
+        total = max(event.total_rows or 0, event.rows) or None
+        info = f"{event.rows:,}/{total:,} {100 * event.rows / total:5.1f}%" if total else ""
+        if event.rows_per_s and event.rows:
+            mb_per_s = event.bytes / event.rows * event.rows_per_s / 1e6
+            info += f"  {event.rows_per_s:,.0f} rows/s {mb_per_s:.1f} MB/s"
+        if event.event == "table_done":
+            info += "  done"
+        task = self._tables[event.table]
+        self._progress.update(task, completed=event.rows, total=total, info=info)
+
+    def _stream(self, event: Event) -> None:
+        assert event.table is not None and event.stream is not None
+        streams = self._streams.setdefault(event.table, {})
+        if event.stream not in streams:
+            streams[event.stream] = self._progress.add_task(
+                f"  {event.stream}", total=None, info=""
+            )
+        rows = self._stream_rows.get(event.stream, 0) + (event.batch_rows or 0)
+        self._stream_rows[event.stream] = rows
+        info = f"{rows:,} rows"
+        if event.batch_rows and event.batch_ms:  # batch_ms: since the stream's last commit
+            info += f"  now {event.batch_rows / event.batch_ms * 1000:,.0f} rows/s"
+        self._progress.update(streams[event.stream], info=info)
+
+    def _overall_line(self, event: Event) -> None:
+        assert self._overall is not None
+        rows, n_bytes = sum(self._rows.values()), sum(self._bytes.values())
+        total = max(self._total_rows, rows)
+        elapsed = max(1e-9, time.monotonic() - self._began)
+        info = f"{rows:,}/{total:,} {100 * rows / total:5.1f}%" if total else f"{rows:,}"
+        info += f"  {n_bytes / elapsed / 1e6:.1f} MB/s"
+        if event.event == "progress":
+            self._eta_s = event.eta_s
+        info += f"  ETA {_eta(self._eta_s)}"
+        if event.rss_bytes:
+            info += f"  RSS {format_size(event.rss_bytes)}"
+        self._progress.update(self._overall, completed=rows, total=total or None, info=info)
+
     def close(self) -> None:
-        if self._started:
+        if self._overall is not None:
             self._progress.stop()
 
 
