@@ -128,18 +128,20 @@ def varchar_limit(declared: str) -> int | None:
 #
 # SQLite's cost is per aggregate per row: asking every column for every class count, range,
 # length and format (14 aggregates each) took longer than reading the whole table. So the
-# profile asks only what the decisions need, in at most three statements:
+# profile asks only what the decisions need, in at most two scans:
 #
 # 0. When a declared type says nothing about the class (untyped, DECIMAL, other NUMERIC), the
-#    first row's class is taken as the guess (LIMIT 1: free).
+#    first row's class is taken as the guess (LIMIT 1: free). A date/time column's first text
+#    names the format to expect (LIMIT 1 again).
 # 1. One scan proves, per column in one aggregate, that the column holds the expected class
 #    alone (typeof() is exact, whatever the column's affinity: views and edited schemas break
-#    affinity), and gathers the details that this declared type's decision reads, nothing else.
+#    affinity), and, for date/time columns, the expected format; it gathers the details that
+#    this declared type's decision reads, nothing else.
 # 2. Only the columns whose proof fails get a second scan with every aggregate, so their
 #    classes, ranges and formats, and the notes built from them, are exact.
 #
 # Columns whose declared type guesses nothing and whose first row is NULL get every aggregate
-# in scan 1.
+# in scan 1. A scan may run in parts (rowid ranges on several connections; see ``Scan``).
 
 _CLASS_FIELDS = {"integer": "integers", "real": "reals", "text": "texts", "blob": "blobs"}
 """Storage class -> the ColumnProfile field counting it."""
