@@ -202,7 +202,9 @@ def _player_sql(n: int) -> str:
     sport = f"{_lit(_SLOT_SPORT)}[1 + ((id - 1) % 10)::BIGINT]"
     # Ids follow sign-up order: player i joined about i/n of the way through five years.
     created = _ts(
-        f"epoch_us(DATE '{_PLAYER_FIRST_DAY}') + (id - 1) * {span_us} // {max(n, 1)}"
+        # HUGEINT: (id - 1) * span_us overflows BIGINT beyond ~58,000 players (xlarge has more).
+        f"epoch_us(DATE '{_PLAYER_FIRST_DAY}')"
+        f" + ((id - 1)::HUGEINT * {span_us} // {max(n, 1)})::BIGINT"
         f" + _k(id, 'p.created', {span_us // max(n, 1) + 1})"
     )
     return f"""
