@@ -22,9 +22,10 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.generator import SCALES, TABLES, GeneratedSource, table_counts
-from arrowmig.model import KeyRange
+from arrowmig.model import Column, Index, KeyRange, Table
 
 TINY = {
     "large_players": 300,
@@ -624,4 +625,26 @@ def test_players_beyond_bigint_arithmetic_of_sign_up_times() -> None:
     created = batch.column("created_at").to_pylist()
     assert len(created) == 2_000 and None not in created
     assert created == sorted(created)  # sign-up order follows the ids
-    assert 2018 <= created[0].year and created[-1].year <= 2023  # five years from 2018
+    assert created[0].year >= 2018 and created[-1].year <= 2023  # five years from 2018
+
+
+def test_duckdb_index_that_does_not_fit_its_memory_cap_is_reported_with_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DuckDB builds an ART index in memory; under arrowmig's cap a big one fails. The table
+    # is kept and the report says which index is missing and how to build it afterwards.
+    import arrowmig.endpoints.duckdb as duckdb_endpoint
+
+    monkeypatch.setattr(duckdb_endpoint, "DUCKDB_MEMORY_LIMIT", "16MB")
+    with open_endpoint(str(tmp_path / "cap.duckdb"), create=True) as ep:
+        ep.execute("CREATE TABLE t AS SELECT range AS id, hash(range) AS h FROM range(3000000)")
+        table = Table(
+            name="t",
+            columns=(Column("id", pa.int64()), Column("h", pa.uint64())),
+            indexes=(Index("ix_t_h", ("h",)),),
+        )
+        load = ep.finish_table(table)
+        (count,) = ep.execute("SELECT count(*) FROM t")[0]
+    assert count == 3_000_000
+    assert len(load.skipped) == 1 and "ix_t_h not built" in load.skipped[0]
+    assert "Out of Memory" in load.skipped[0] and "SET memory_limit" in load.skipped[0]

@@ -363,7 +363,20 @@ class DuckDBEndpoint(BaseEndpoint):
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def finish_table(self, table: Table) -> TableLoad:
-        return build_keys(self, table)
+        load = build_keys(self, table)
+        load.skipped = [_memory_advice(note) for note in load.skipped]
+        return load
+
+
+def _memory_advice(note: str) -> str:
+    """Say what to do when DuckDB ran out of memory building a key or index."""
+    if "Out of Memory" not in note:
+        return note
+    return (
+        f"{note} (DuckDB builds an index in memory, and arrowmig caps DuckDB at "
+        f"{DUCKDB_MEMORY_LIMIT} to keep memory flat: build it afterwards with more, e.g. "
+        "SET memory_limit = '4GB'; CREATE INDEX ...)"
+    )
 
 
 def _normalise(arrow_type: pa.DataType) -> pa.DataType:
