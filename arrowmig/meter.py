@@ -131,7 +131,8 @@ class RunMeter:
         self._started: float | None = None
         self._keys: dict[str, int] = {}
         self._finishing: dict[str, float] = {}
-        self._finished: dict[str, float] = {}
+        self._finished: dict[str, float | None] = {}
+        """Seconds each ended table spent in its builds (None: it ended without them)."""
         self.rows = 0
         self.bytes = 0
         self.total_rows: int | None = 0
@@ -201,9 +202,11 @@ class RunMeter:
             self._finishing[name] = self._clock()
 
     def finished(self, name: str) -> None:
+        """The table has ended: done, failed or interrupted. Nothing of it is left to wait for."""
         with self._lock:
             began = self._finishing.pop(name, None)
-            self._finished[name] = 0.0 if began is None else self._clock() - began
+            if began is not None or name not in self._finished:
+                self._finished[name] = None if began is None else self._clock() - began
 
     @property
     def eta_s(self) -> float | None:
@@ -218,7 +221,7 @@ class RunMeter:
             if self._started is None or self.total_rows is None or self.rows <= 0:
                 return None
             now = self._clock()
-            finishing_spent = sum(self._finished.values()) + sum(
+            finishing_spent = sum(t for t in self._finished.values() if t) + sum(
                 now - t for t in self._finishing.values()
             )
             streaming_spent = max(1e-9, (now - self._started) * self.workers - finishing_spent)
@@ -239,9 +242,9 @@ class RunMeter:
     def _per_key_row(self, per_row: float) -> float:
         """Worker-seconds to build one key or index per row: ``FINISH_PRIOR`` of the streaming
         cost, corrected by the tables finished in this run (weighted by their size)."""
-        keyed = [n for n in self._finished if self._keys[n]]
-        key_rows = sum(self._keys[n] * self.tables[n].rows for n in keyed)
-        seconds = sum(self._finished[n] for n in keyed)
+        built = {n: t for n, t in self._finished.items() if t is not None and self._keys[n]}
+        key_rows = sum(self._keys[n] * self.tables[n].rows for n in built)
+        seconds = sum(built.values())
         return (seconds + FINISH_PRIOR * per_row * FINISH_PRIOR_WEIGHT) / (
             key_rows + FINISH_PRIOR_WEIGHT
         )

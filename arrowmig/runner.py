@@ -281,7 +281,6 @@ class Runner:
             table_report.status = "failed"
             table_report.error = describe_error(exc)
             self.sink.emit(Event("error", table=name, message=table_report.error))
-        self.meter.finished(name)
         self._sync(name)
 
     def _put_in_place(self, work: TableWork, dst: Endpoint) -> None:
@@ -292,6 +291,7 @@ class Runner:
         CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
 
     def _sync(self, name: str) -> None:
+        self.meter.finished(name)  # whatever the outcome, the ETA stops waiting for it
         meter = self.meter.tables[name]
         meter.finish()
         table_report = self.reports[name]

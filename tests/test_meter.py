@@ -244,3 +244,21 @@ def test_run_meter_adds_from_many_threads() -> None:
         t.join()
     assert (run.rows, run.bytes) == (12_000, 28_000)
     assert (run.tables["t"].rows, run.tables["t"].batches) == (12_000, 4000)
+
+
+def test_a_table_that_ended_without_its_builds_is_no_longer_waited_for() -> None:
+    # A failed (or interrupted) table leaves rows it will never stream: the ETA drops them,
+    # and its zero build time does not teach the estimate that builds are free.
+    clock = FakeClock()
+    run = RunMeter(clock=clock)
+    run.table("ok", 1000, keys=1)
+    run.table("broken", 1000, keys=1)
+    run.start_sampling(every_s=60.0)
+    try:
+        clock.advance(1.0)
+        run.add("ok", 300, 1)
+        run.add("broken", 200, 1)  # 500 rows in 1 s: 0.002 s per row
+        run.finished("broken")  # it failed: its builds never ran
+        assert run.eta_s == pytest.approx(700 * 0.002 + 1000 * 0.2 * 0.002)
+    finally:
+        run.stop_sampling()
