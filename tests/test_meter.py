@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -159,28 +161,34 @@ def test_run_meter_eta_over_all_tables() -> None:
     assert run.peak_rss >= run.baseline_rss > 0
 
 
-def test_eta_counts_the_key_and_index_builds_after_the_rows() -> None:
-    # Until a table has been finished, one key over a table's rows is guessed at a fifth of
-    # what streaming them costs; the builds are part of the wait the ETA announces.
+@contextlib.contextmanager
+def _metered_run(
+    tables: dict[str, tuple[int, int]], workers: int = 1
+) -> Iterator[tuple[RunMeter, FakeClock]]:
+    """A run of ``{table: (rows, keys)}`` on a fake clock, sampling from now."""
     clock = FakeClock()
     run = RunMeter(clock=clock)
-    run.table("a", 1000, keys=2)
+    run.workers = workers
+    for name, (rows, keys) in tables.items():
+        run.table(name, rows, keys=keys)
     run.start_sampling(every_s=60.0)
     try:
-        clock.advance(1.0)
-        run.add("a", 500, 10)  # 0.002 s per row
-        assert run.eta_s == pytest.approx(500 * 0.002 + 2 * 1000 * 0.2 * 0.002)
+        yield run, clock
     finally:
         run.stop_sampling()
 
 
+def test_eta_counts_the_key_and_index_builds_after_the_rows() -> None:
+    # Until a table has been finished, one key over a table's rows is guessed at a fifth of
+    # what streaming them costs; the builds are part of the wait the ETA announces.
+    with _metered_run({"a": (1000, 2)}) as (run, clock):
+        clock.advance(1.0)
+        run.add("a", 500, 10)  # 0.002 s per row
+        assert run.eta_s == pytest.approx(500 * 0.002 + 2 * 1000 * 0.2 * 0.002)
+
+
 def test_eta_learns_the_cost_of_builds_from_finished_tables() -> None:
-    clock = FakeClock()
-    run = RunMeter(clock=clock)
-    run.table("a", 1_000_000, keys=1)
-    run.table("b", 1_000_000, keys=1)
-    run.start_sampling(every_s=60.0)
-    try:
+    with _metered_run({"a": (1_000_000, 1), "b": (1_000_000, 1)}) as (run, clock):
         clock.advance(10.0)
         run.add("a", 1_000_000, 10)  # 1e-5 s per row
         run.finishing("a")
@@ -192,18 +200,10 @@ def test_eta_learns_the_cost_of_builds_from_finished_tables() -> None:
         run.finished("a")  # 4 s for 1M key-rows, weighed against the guess (1M key-rows)
         per_key_row = (4.0 + 0.2 * 1e-5 * FINISH_PRIOR_WEIGHT) / (1_000_000 + FINISH_PRIOR_WEIGHT)
         assert run.eta_s == pytest.approx(1_000_000 * 1e-5 + 1_000_000 * per_key_row)
-    finally:
-        run.stop_sampling()
 
 
 def test_eta_shares_work_among_workers_but_waits_for_the_longest_build() -> None:
-    clock = FakeClock()
-    run = RunMeter(clock=clock)
-    run.workers = 2
-    run.table("big", 900, keys=1)
-    run.table("small", 100, keys=0)
-    run.start_sampling(every_s=60.0)
-    try:
+    with _metered_run({"big": (900, 1), "small": (100, 0)}, workers=2) as (run, clock):
         clock.advance(1.0)
         run.add("small", 100, 1)
         run.add("big", 100, 1)  # 2 worker-seconds for 200 rows: 0.01 per row
@@ -212,8 +212,6 @@ def test_eta_shares_work_among_workers_but_waits_for_the_longest_build() -> None
         run.add("big", 800, 1)  # at once: now 2 worker-seconds for 1000 rows
         # One build left: it takes what it takes, the other worker idles.
         assert run.eta_s == pytest.approx(900 * 0.2 * (2.0 / 1000))
-    finally:
-        run.stop_sampling()
 
 
 def test_unknown_table_size_means_unknown_eta() -> None:
@@ -249,16 +247,9 @@ def test_run_meter_adds_from_many_threads() -> None:
 def test_a_table_that_ended_without_its_builds_is_no_longer_waited_for() -> None:
     # A failed (or interrupted) table leaves rows it will never stream: the ETA drops them,
     # and its zero build time does not teach the estimate that builds are free.
-    clock = FakeClock()
-    run = RunMeter(clock=clock)
-    run.table("ok", 1000, keys=1)
-    run.table("broken", 1000, keys=1)
-    run.start_sampling(every_s=60.0)
-    try:
+    with _metered_run({"ok": (1000, 1), "broken": (1000, 1)}) as (run, clock):
         clock.advance(1.0)
         run.add("ok", 300, 1)
         run.add("broken", 200, 1)  # 500 rows in 1 s: 0.002 s per row
         run.finished("broken")  # it failed: its builds never ran
         assert run.eta_s == pytest.approx(700 * 0.002 + 1000 * 0.2 * 0.002)
-    finally:
-        run.stop_sampling()
