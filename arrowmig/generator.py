@@ -10,14 +10,14 @@ import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from arrowmig.config import MigrationConfig
 from arrowmig.dataset_sql import BETS, MATCHES, ODDS, PLAYERS, STATCAST, TABLES, macros, table_sql
+from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.migrate import transfer
@@ -191,7 +191,7 @@ def _check_seed(seed: object) -> int:
     return seed
 
 
-class GeneratedSource:
+class GeneratedSource(ClosedOnExit):
     """A read-only source endpoint whose tables are generated on the fly by DuckDB.
 
     Each instance owns one in-memory DuckDB connection; open one per thread.
@@ -267,17 +267,6 @@ class GeneratedSource:
     def close(self) -> None:
         self.end_reads()
         self._con.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def list_tables(self) -> list[str]:
         return list(self.tables)

@@ -13,12 +13,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, TransferError, TransientError
 from arrowmig.model import Column, KeyRange, Table, TableLoad
@@ -94,7 +94,7 @@ class MemoryStore:
         return ids
 
 
-class MemoryEndpoint:
+class MemoryEndpoint(ClosedOnExit):
     """One "connection" to a MemoryStore: source and target at once."""
 
     dialect = "duckdb"
@@ -111,17 +111,6 @@ class MemoryEndpoint:
             self._closed = True
             with self.store.lock:
                 self.store.closed += 1
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def list_tables(self) -> list[str]:
         return sorted(self.store.source)

@@ -29,6 +29,20 @@ from arrowmig.report import MigrationReport, TableReport
 from tests.dbutil import duckdb_rows, pg_rows
 
 ARROWMIG = (sys.executable, "-m", "arrowmig")
+
+
+def _migrate(source: Path, target: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``arrowmig migrate SOURCE TARGET ARGS`` in a subprocess; it must succeed."""
+    proc = subprocess.run(
+        [*ARROWMIG, "migrate", str(source), str(target), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 SIZES = {"bets": 5000, "players": 300, "empty": 0}
 
 
@@ -82,13 +96,7 @@ def test_json_events_are_one_object_per_line_on_stdout_and_add_up(
 ) -> None:
     target = tmp_path / "out.duckdb"
     args = ["--batch-rows", "700", "--progress", "json", "--progress-interval", "0"]
-    proc = subprocess.run(
-        [*ARROWMIG, "migrate", str(source_db), str(target), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = _migrate(source_db, target, args)
     lines = proc.stdout.splitlines()
     events = [json.loads(line) for line in lines]  # every line is one JSON object
     assert all(isinstance(e, dict) for e in events)
@@ -182,13 +190,7 @@ def test_plain_sink_one_line_per_table_per_interval() -> None:
 def test_plain_progress_shows_rates_from_the_first_line(source_db: Path, tmp_path: Path) -> None:
     target = tmp_path / "out.duckdb"
     args = ["--batch-rows", "500", "--progress", "plain", "--progress-interval", "0"]
-    proc = subprocess.run(
-        [*ARROWMIG, "migrate", str(source_db), str(target), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = _migrate(source_db, target, args)
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()
     starts = [line for line in lines if " start " in line]

@@ -17,6 +17,24 @@ CHECKPOINT_TABLE = "_arrowmig_checkpoints"
 INTERNAL_PREFIX = "_arrowmig_"
 
 
+class ClosedOnExit:
+    """``with`` support for an endpoint: its ``close()`` runs when the block ends."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 @runtime_checkable
 class Source(Protocol):
     """Where tables are read from as Arrow batches (a database, or the dataset generator)."""

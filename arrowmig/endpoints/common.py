@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.errors import ArrowmigError, TransferError, TransientError
 from arrowmig.model import KeyRange, Table, TableLoad
 from arrowmig.schema import key_statements, qualified, quote_ident
@@ -55,7 +55,7 @@ def short_driver_message(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-class BaseEndpoint:
+class BaseEndpoint(ClosedOnExit):
     """Context management, cursor bookkeeping and error translation for endpoints."""
 
     dialect = ""
@@ -66,20 +66,6 @@ class BaseEndpoint:
         self._secret = password_of(url.target) or ""
         self._open_reads: list[Any] = []
         """Cursors and readers handed out by read(), closed by end_reads()."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        raise NotImplementedError
 
     def end_reads(self) -> None:
         """Close every reader handed out (a stream stopped early leaves one open)."""
