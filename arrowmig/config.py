@@ -10,7 +10,7 @@ MODES = ("create", "replace", "append", "truncate")
 ON_ERROR = ("fail", "reject")
 
 DEFAULT_BATCH_ROWS = 100_000
-DEFAULT_BATCH_BYTES = 2 * 1024 * 1024
+DEFAULT_BATCH_BYTES = 1024 * 1024
 DEFAULT_PARALLEL = 2
 DEFAULT_MAX_MEMORY = 512 * 1024 * 1024
 DEFAULT_SPLIT_ROWS = 1_000_000
@@ -23,7 +23,7 @@ class BatchConfig:
     batch_rows: int = DEFAULT_BATCH_ROWS
     """Rows per batch at most (default 100,000; see README for the measurement)."""
     batch_bytes: int = DEFAULT_BATCH_BYTES
-    """Arrow bytes per batch at most (default 2 MiB; see the README for the measurement)."""
+    """Arrow bytes per batch at most (default 1 MiB; see the README for the measurement)."""
 
     def __post_init__(self) -> None:
         if self.batch_rows < 1:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from arrowmig.config import MigrationConfig
+from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import BETS, MATCHES, ODDS, PLAYERS, STATCAST, TABLES, macros, table_sql
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
@@ -41,6 +41,11 @@ SCALES: dict[str, dict[str, int]] = {
 """Rows per table at each scale; totals 560K, 2,959,920, 2.56M, 12.8M and 55M."""
 
 MAX_SEED = 2**63 - 1
+
+GENERATE_BATCH_BYTES = 2 * 1024 * 1024
+"""Generation's batch limit, twice migrate's: its memory bar is 1 GiB, not migrate's 0.01 MB
+per 1,000 rows, and into SQLite (one writer) half the transactions is what took it past the
+0.35x target (README, "arrowmig generate", Speed and memory)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,7 +426,7 @@ def generate(
     # Validate before anything touches the target.
     GeneratedSource(scale=scale, seed=seed, tables=tables, rows=rows).close()
     chosen = tuple(t for t in TABLES if tables is None or t in tables)
-    base = config or MigrationConfig()
+    base = config or MigrationConfig(batch=BatchConfig(batch_bytes=GENERATE_BATCH_BYTES))
     if base.tables is None:
         base = replace(base, tables=chosen)
 

@@ -15,6 +15,7 @@ import click
 
 from arrowmig._version import __version__
 from arrowmig.errors import ArrowmigError
+from arrowmig.malloc_tuning import return_freed_memory_promptly
 
 # Each verb lives in its own module; importing one loads no database driver.
 COMMAND_MODULES = ("migrate", "plan", "verify", "generate", "bench", "run", "status", "replay")
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
+    return_freed_memory_promptly()
     try:
         result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
     except click.exceptions.Exit as exc:

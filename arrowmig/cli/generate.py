@@ -90,14 +90,14 @@ def command(
 ) -> int:
     """Generate a deterministic sports-betting dataset (players, matches, bets, odds, statcast)
     into TARGET (sqlite:///, duckdb:///, postgresql:// URL or file path)."""
-    from arrowmig.generator import generate, table_counts
+    from arrowmig.generator import GENERATE_BATCH_BYTES, generate, table_counts
 
     chosen = split_list(tables) or None
     row_counts = parse_rows(rows)
     table_counts(scale, row_counts)  # a bad scale or table fails here, before any output
     kwargs: dict[str, Any] = {"mode": mode, "foreign_keys": not no_foreign_keys}
-    if batch_rows is not None:
-        kwargs["batch"] = BatchConfig(batch_rows=batch_rows)
+    rows_limit = {} if batch_rows is None else {"batch_rows": batch_rows}
+    kwargs["batch"] = BatchConfig(batch_bytes=GENERATE_BATCH_BYTES, **rows_limit)
     if parallel is not None:
         kwargs["parallel"] = parallel
     config = MigrationConfig(**kwargs)

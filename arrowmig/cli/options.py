@@ -44,7 +44,7 @@ def migration_options(f: Any) -> Any:
             "--batch-rows", type=int, default=None, help="Rows per batch at most [100000]."
         ),
         click.option(
-            "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 16MiB [2MiB]."
+            "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 16MiB [1MiB]."
         ),
         click.option("--parallel", type=int, default=None, help="Streams run at once [2]."),
         click.option(

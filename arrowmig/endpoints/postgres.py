@@ -249,8 +249,7 @@ class PostgresEndpoint(BaseEndpoint):
             self._staging_for(table) if any(pg_server_cast(c) for c in table.columns) else None
         )
         try:
-            if self._batch_timeout_ms:
-                self._cursor.execute(f"SET LOCAL statement_timeout = {self._batch_timeout_ms}")
+            self._cursor.execute(_batch_settings_sql(self._batch_timeout_ms))
             if staging is None:
                 self._cursor.adbc_ingest(
                     table.name, batch, mode="append", db_schema_name=self._schema
@@ -305,6 +304,21 @@ class PostgresEndpoint(BaseEndpoint):
             table,
         )
         return f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+
+
+def _batch_settings_sql(timeout_ms: int) -> str:
+    """Settings local to one batch's transaction, in one round trip.
+
+    synchronous_commit off: a batch's COMMIT returns without waiting for its WAL to reach
+    disk (the WAL writer flushes it moments later). A server crash can then lose the last
+    batches, never part of one: each batch commits together with its checkpoint row, so a
+    resume starts exactly after what survived. The row that marks a table loaded commits
+    synchronously, which flushes all earlier WAL: a table reported done is on disk.
+    """
+    settings = "set_config('synchronous_commit', 'off', true)"
+    if timeout_ms:
+        settings += f", set_config('statement_timeout', '{timeout_ms}', true)"
+    return f"SELECT {settings}"
 
 
 def _wire_column(col: Column) -> Column:
