@@ -28,6 +28,8 @@ from typing import Any
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_BATCHES = (5_000, 25_000, 100_000)
 PATHS = ("row", "columnar")
+MOVING_KINDS = ("row", "columnar", "defaults")
+"""Runs that move the data (the others are ceilings and stages measured alone)."""
 JSON_SCHEMA_VERSION = 1
 ROWPATH = Path(__file__).with_name("rowpath.py")
 
@@ -92,7 +94,8 @@ class Spec:
     target: str
     """Target label: ``sqlite``, ``postgresql`` or ``source`` for source-only measurements."""
     kind: str
-    """row, columnar, read, write, pg-copy or insert-select."""
+    """row, columnar, defaults (columnar at the default settings), read, write, pg-copy or
+    insert-select."""
     batch_rows: int | None = None
     parallel: int | None = None
 
@@ -201,7 +204,7 @@ def add_fractions(summary: list[dict[str, Any]]) -> None:
     """Set ``of_ceiling`` (write ceiling) and ``of_read`` (source read rate) on each row."""
     read = next((r for r in summary if r["kind"] == "read"), None)
     for row in summary:
-        if row["kind"] not in ("row", "columnar"):
+        if row["kind"] not in MOVING_KINDS:
             continue
         ceiling = ceiling_for(summary, row["target"])
         if ceiling and ceiling["rows_per_s"]:
@@ -260,43 +263,52 @@ def checks(
             )
     fraction_goal = {"postgresql": 0.8, "sqlite": 0.35}
     for target, goal_f in fraction_goal.items():
-        cols = [r for r in summary if r["target"] == target and "of_ceiling" in r]
-        cols = [r for r in cols if r["kind"] == "columnar"]
-        if not cols:
-            continue
-        best = max(cols, key=lambda r: r["of_ceiling"])
-        default = next(
-            (
-                r
-                for r in cols
-                if r["batch_rows"] == default_batch and r["parallel"] == default_parallel
-            ),
-            None,
-        )
-        for label, row in (("default rows and parallel", default), ("best configuration", best)):
+        rows = [r for r in summary if r["target"] == target and "of_ceiling" in r]
+        cols = [r for r in rows if r["kind"] == "columnar"]
+        default = _defaults_row(rows, default_batch, default_parallel)
+        best = max(cols, key=lambda r: r["of_ceiling"]) if cols else None
+        for label, row in (("{}", default), ("best configuration ({})", best)):
             if row is not None:
                 add(
-                    f"columnar into {target} / its write ceiling, {label} (batch "
-                    f"{row['batch_rows']:,}, parallel {row['parallel']})",
+                    f"columnar into {target} / its write ceiling, " + label.format(_settings(row)),
                     row["of_ceiling"],
                     f">= {goal_f}",
                     row["of_ceiling"] >= goal_f,
                 )
-    for row in summary:
-        if (
-            row["kind"] == "columnar"
-            and row["batch_rows"] == default_batch
-            and row["parallel"] == default_parallel
-        ):
+    for target in sorted({r["target"] for r in summary}):
+        row = _defaults_row(
+            [r for r in summary if r["target"] == target], default_batch, default_parallel
+        )
+        if row is not None:
             add(
-                f"columnar RSS growth, MB per 1,000 rows, into {row['target']}, batches of "
-                f"{row['batch_rows']:,} rows (byte limit lifted; defaults: see the README) "
+                f"columnar RSS growth, MB per 1,000 rows, into {target}, {_settings(row)} "
                 f"({row['rss_growth_mb']:.1f} MB over {row['rows']:,} rows)",
                 row["mb_per_1000_rows"],
                 "<= 0.01",
                 row["mb_per_1000_rows"] <= 0.01,
             )
     return out
+
+
+def _defaults_row(
+    rows: Sequence[dict[str, Any]], default_batch: int, default_parallel: int
+) -> dict[str, Any] | None:
+    """The run at the default settings; else the columnar run at the default batch rows and
+    parallelism (byte limit lifted), for benches run without the defaults configuration."""
+    for kind in ("defaults", "columnar"):
+        for row in rows:
+            if row["kind"] == kind and (
+                kind == "defaults"
+                or (row["batch_rows"] == default_batch and row["parallel"] == default_parallel)
+            ):
+                return row
+    return None
+
+
+def _settings(row: dict[str, Any]) -> str:
+    if row["kind"] == "defaults":
+        return "default settings"
+    return f"batches of {row['batch_rows']:,} rows, byte limit lifted, parallel {row['parallel']}"
 
 
 def stage_notes(summary: Sequence[dict[str, Any]]) -> list[str]:
@@ -596,6 +608,8 @@ def command_for(
     if spec.kind == "columnar":
         return [py, "-m", "arrowmig.bench", source, target.url, "--batch-rows",
                 str(spec.batch_rows), "--parallel", str(spec.parallel), "--tables", names]  # fmt: skip
+    if spec.kind == "defaults":
+        return [py, "-m", "arrowmig.bench", source, target.url, "--tables", names]
     if spec.kind == "write":
         return [py, "-m", "arrowmig.ceilings", "write", source, target.url, "--tables", names,
                 "--batch-rows", str(spec.batch_rows)]  # fmt: skip
@@ -608,10 +622,20 @@ def command_for(
     raise ValueError(spec.kind)
 
 
+def child_environment() -> dict[str, str]:
+    """Every child, row path and ceilings included, runs with the allocator setting that the
+    arrowmig command makes for itself (``malloc_tuning``), so memory compares like for like."""
+    from arrowmig.malloc_tuning import MMAP_THRESHOLD_BYTES
+
+    return {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD_BYTES)}
+
+
 def run_child(cmd: Sequence[str]) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; its last stdout line is its JSON result."""
     t0 = time.perf_counter()
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        list(cmd), capture_output=True, text=True, check=False, env=child_environment()
+    )
     wall = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -650,6 +674,9 @@ def plan_specs(options: BenchOptions, targets: Sequence[Target], source_kind: st
             if "columnar" in options.paths:
                 for par in options.parallel:
                     specs.append(Spec(target.label, "columnar", batch_rows=batch, parallel=par))
+        if "columnar" in options.paths:
+            # What a user gets without options: the memory target is judged on this run.
+            specs.append(Spec(target.label, "defaults"))
     return specs
 
 
@@ -705,7 +732,7 @@ def run_bench(
 
     def run(spec: Spec, round_no: int, warmup: bool) -> dict[str, Any]:
         target = by_label.get(spec.target)
-        if target is not None and spec.kind in ("row", "columnar", "insert-select"):
+        if target is not None and spec.kind in ("row", "columnar", "defaults", "insert-select"):
             reset_target(target)
         cmd = command_for(spec, source, target, tables, ctx)
         data = run_child(cmd)
@@ -798,6 +825,7 @@ def write_outputs(result: BenchResult, out: Path) -> None:
 _KIND_LABEL = {
     "row": "row path (DB-API)",
     "columnar": "columnar (arrowmig)",
+    "defaults": "columnar (arrowmig) at the default settings",
     "read": "read ceiling (source to Arrow, no write)",
     "engine-read": "arrowmig's source endpoint alone (describe + profile on 2 connections + typed read)",
     "write": "write stage alone (Arrow in memory, ADBC ingest)",
@@ -856,7 +884,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "| wall s incl. start-up |"
     )
     group = {"pg-copy": 0, "insert-select": 0, "read": 0, "engine-read": 1, "write": 1}
-    group.update(row=2, columnar=2)
+    group.update(row=2, columnar=2, defaults=3)
     targets = sorted({r["target"] for r in summary}, key=lambda t: (t != "source", t))
     for target in targets:
         rows = sorted(
@@ -872,7 +900,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines += ["", f"## {title}", "", header, "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             # Growth means something only for the two paths; a stage holds its data on purpose.
-            moving = r["kind"] in ("row", "columnar")
+            moving = r["kind"] in MOVING_KINDS
             if r.get("index_s"):
                 r = {**r, "key": r["key"]}
                 r["kind_note"] = f" (+ {r['index_s']:.2f} s to build the same keys and indexes)"
@@ -983,14 +1011,17 @@ def render_png(data: dict[str, Any], path: Path) -> None:
 
 
 def _columnar_child(argv: Sequence[str]) -> int:
-    """``python -m arrowmig.bench SRC DST --batch-rows N --parallel P --tables a,b``."""
+    """``python -m arrowmig.bench SRC DST [--batch-rows N --parallel P] --tables a,b``.
+
+    Without --batch-rows and --parallel, the run uses every default, as ``arrowmig migrate``.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(description="One columnar run, measured.")
     parser.add_argument("source")
     parser.add_argument("target")
-    parser.add_argument("--batch-rows", type=int, required=True)
-    parser.add_argument("--parallel", type=int, required=True)
+    parser.add_argument("--batch-rows", type=int)
+    parser.add_argument("--parallel", type=int)
     parser.add_argument("--tables", default="")
     args = parser.parse_args(list(argv))
 
@@ -999,13 +1030,15 @@ def _columnar_child(argv: Sequence[str]) -> int:
     from arrowmig.rowpath import peak_rss_bytes, rss_bytes
 
     tables = tuple(t for t in args.tables.split(",") if t) or None
-    # Same batch sizes as the row path: the batch is set in rows here, so the byte limit
-    # (2 MiB by default) is lifted; the default settings are measured by `arrowmig migrate`.
-    config = MigrationConfig(
-        tables=tables,
-        batch=BatchConfig(batch_rows=args.batch_rows, batch_bytes=2**30),
-        parallel=args.parallel,
-    )
+    config = MigrationConfig(tables=tables)
+    if args.batch_rows is not None:
+        # Same batch sizes as the row path: the batch is set in rows, so the byte limit is
+        # lifted (the "defaults" configuration keeps it).
+        config = MigrationConfig(
+            tables=tables,
+            batch=BatchConfig(batch_rows=args.batch_rows, batch_bytes=2**30),
+            parallel=args.parallel or config.parallel,
+        )
     # The baseline is taken after the engine's own imports and connections: open (and close)
     # both endpoints the way the engine will, so driver imports do not count as growth.
     from arrowmig.endpoints import open_endpoint

@@ -137,6 +137,27 @@ def test_summary_medians_ratios_fractions_and_checks() -> None:
     assert any("RSS growth" in c["check"] and not c["ok"] for c in found)
 
 
+def test_memory_and_ceiling_checks_judge_the_default_settings_run() -> None:
+    runs = [
+        _run("row", "row", 3.0),
+        _run("col", "columnar", 0.6, parallel=2, rss_growth_bytes=50_000_000),
+        _run("def", "defaults", 0.5, batch_rows=None, rss_growth_bytes=9_000),
+        _run("copy", "pg-copy", 0.4, batch_rows=None),
+    ]
+    summary = summarise(runs, dataset_bytes=10_000_000)
+    add_fractions(summary)
+    found = checks(summary, ratios(summary), default_batch=100, default_parallel=2)
+    memory = [c for c in found if "RSS growth" in c["check"]]
+    assert len(memory) == 1 and "default settings" in memory[0]["check"]
+    assert memory[0]["value"] == pytest.approx(0.009) and memory[0]["ok"]
+    ceiling = {c["check"]: c["value"] for c in found if "write ceiling" in c["check"]}
+    assert ceiling["columnar into postgresql / its write ceiling, default settings"] == (
+        pytest.approx(0.4 / 0.5)
+    )
+    # the defaults run has no batch size of its own: it is not compared with the row path
+    assert [r["batch_rows"] for r in ratios(summary)] == [100]
+
+
 def test_options_reject_bad_values() -> None:
     with pytest.raises(UsageError):
         BenchOptions(paths=("rows",))
@@ -224,7 +245,7 @@ def test_bench_runs_every_configuration_once_in_order(bench_out: Path) -> None:
     assert {r["round"] for r in measured} == {1}
     assert len({r["key"] for r in measured}) == len(measured)
     for r in measured:
-        if r["kind"] in ("row", "columnar", "read", "insert-select", "pg-copy"):
+        if r["kind"] in ("row", "columnar", "defaults", "read", "insert-select", "pg-copy"):
             assert r["rows"] == (1500 if r["kind"] != "pg-copy" else r["rows"])
     sqlite_keys = [r["key"] for r in measured if r["target"] == "sqlite"]
     assert sqlite_keys == [
@@ -233,6 +254,7 @@ def test_bench_runs_every_configuration_once_in_order(bench_out: Path) -> None:
         "sqlite/columnar/b100/p1",
         "sqlite/row/b400",
         "sqlite/columnar/b400/p1",
+        "sqlite/defaults",
     ]
     assert {r["batch_rows"] for r in data["ratios"] if r["target"] == "sqlite"} == {100, 400}
 
@@ -264,3 +286,4 @@ def test_plan_specs_covers_paths_and_ceilings(tmp_path: Path) -> None:
     assert "sqlite/insert-select" in keys and "postgresql/pg-copy" in keys
     assert keys.count("postgresql/row/b10") == 1
     assert {k for k in keys if "/columnar/" in k} >= {"sqlite/columnar/b10/p2"}
+    assert keys.count("sqlite/defaults") == 1 and keys.count("postgresql/defaults") == 1
