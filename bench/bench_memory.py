@@ -29,7 +29,12 @@ from arrowmig.bench import (
     reset_target,
     run_child,
 )
-from arrowmig.config import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL, MigrationConfig
+from arrowmig.config import (
+    DEFAULT_BATCH_BYTES,
+    DEFAULT_BATCH_ROWS,
+    DEFAULT_PARALLEL,
+    MigrationConfig,
+)
 
 CACHE = Path("~/.cache/arrowmig/bench").expanduser()
 
@@ -68,9 +73,9 @@ def measure(source: str, target_url: str, label: str, repeat: int) -> list[dict[
     try:
         for i in range(repeat):
             reset_target(target)
-            cmd = [sys.executable, "-m", "arrowmig.bench", source, target.url,
-                   "--batch-rows", str(DEFAULT_BATCH_ROWS),
-                   "--parallel", str(DEFAULT_PARALLEL)]  # fmt: skip
+            # No batch or parallel options: the child runs with every default, as the
+            # command does (a --batch-rows would lift the byte limit).
+            cmd = [sys.executable, "-m", "arrowmig.bench", source, target.url]
             data = run_child(cmd)
             data.update(label=label, run=i + 1)
             print(
@@ -140,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Columnar memory as tables grow",
         "",
-        f"Default settings (batch {DEFAULT_BATCH_ROWS:,} rows, parallel {DEFAULT_PARALLEL}), "
+        f"Default settings (batches of at most {DEFAULT_BATCH_ROWS:,} rows and "
+        f"{DEFAULT_BATCH_BYTES / 2**20:g} MiB, parallel {DEFAULT_PARALLEL}), "
         f"target `{args.target}`, median of {args.repeat} runs, each a fresh interpreter. "
         "Growth = peak RSS (VmHWM) minus the baseline after imports and connections.",
         "",

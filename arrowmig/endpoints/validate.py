@@ -47,17 +47,7 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
             )
             array = array.cast(pa.binary())  # NUL bytes are still looked for, as bytes
         if dialect == "postgresql":
-            hits = pc.match_substring(array, b"\x00" if pa.types.is_binary(array.type) else "\x00")
-            if pc.any(hits).as_py():
-                rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
-                problems.extend(
-                    Problem(
-                        r,
-                        field.name,
-                        "text contains a NUL byte, which PostgreSQL text cannot store",
-                    )
-                    for r in rows
-                )
+            problems.extend(_nul_problems(array, field.name))
     problems.sort(key=lambda p: p.row)  # the first bad row is the one an error names
     return problems
 
@@ -150,8 +140,28 @@ def problem_error(
     )
 
 
+def _nul_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of a text (or binary) array holding a NUL byte."""
+    hits = pc.match_substring(array, b"\x00")
+    if not pc.any(hits).as_py():
+        return []
+    rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
+    reason = "text contains a NUL byte, which PostgreSQL text cannot store"
+    return [Problem(r, column, reason) for r in rows]
+
+
 def check_no_nul(batch: pa.RecordBatch, table: Table, keys: pa.Array | None) -> None:
-    """Last line of defence in the PostgreSQL writer: refuse NUL bytes loudly."""
-    problems = [p for p in screen_batch(batch, table, "postgresql") if "NUL" in p.reason]
-    if problems:
-        raise problem_error(problems[0], batch, table, keys)
+    """Last line of defence in the PostgreSQL writer: refuse NUL bytes loudly.
+
+    Only the NUL search: the pipeline has screened every batch fully before it gets here
+    (UTF-8 and all), and screening it twice cost a second pass over all its text.
+    """
+    for i, field in enumerate(batch.schema):
+        if is_text_type(field.type):
+            # As bytes (no copy): whatever the text holds, valid UTF-8 or not.
+            view = batch.column(i).cast(
+                pa.binary() if pa.types.is_string(field.type) else pa.large_binary()
+            )
+            problems = _nul_problems(view, field.name)
+            if problems:
+                raise problem_error(problems[0], batch, table, keys)
