@@ -27,6 +27,11 @@ _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
 BUSY_TIMEOUT_MS = 60_000
 """How long a statement waits for a lock another process holds before failing (busy)."""
 PROFILE_PART_ROWS = 250_000
+
+READ_CACHE_PRAGMA = "cache_size=-256"
+"""Page cache of a connection that only reads (256 KiB; SQLite's default is 2 MB): a scan
+reads each page once, so a bigger cache only holds memory (README, "Where the memory goes").
+A connection that writes gets the default back: index builds sort in it."""
 """A table whose rowids span more than this is profiled in parts at once, one per worker:
 profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
 
@@ -98,6 +103,7 @@ class SQLiteEndpoint(BaseEndpoint):
         self._lock_key = os.path.realpath(path)
         self._lock = _write_lock(path)
         self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
+        self._pragma(READ_CACHE_PRAGMA)
         self._write_mode_set = False
         self._journal_mode: str | None = None
 
@@ -246,6 +252,7 @@ class SQLiteEndpoint(BaseEndpoint):
         try:
             with conn.cursor() as cursor:
                 cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                cursor.execute(f"PRAGMA {READ_CACHE_PRAGMA}")
                 cursor.execute(sql)
                 rows: list[tuple[Any, ...]] = cursor.fetchall()
             return rows
@@ -441,6 +448,7 @@ class SQLiteEndpoint(BaseEndpoint):
             self._journal_mode = str(self._pragma("journal_mode")[0][0]).lower()
             self._pragma("journal_mode=WAL")
             self._pragma("synchronous=NORMAL")
+            self._pragma("cache_size=-2000")
             self._write_mode_set = True
 
     def create_table(self, table: Table) -> None:
