@@ -27,13 +27,15 @@ _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
 BUSY_TIMEOUT_MS = 60_000
 """How long a statement waits for a lock another process holds before failing (busy)."""
 PROFILE_PART_ROWS = 250_000
+"""A table whose rowids span more than this is profiled in parts at once, one per worker:
+profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
 
 READ_CACHE_PRAGMA = "cache_size=-256"
 """Page cache of a connection that only reads (256 KiB; SQLite's default is 2 MB): a scan
 reads each page once, so a bigger cache only holds memory (README, "Where the memory goes").
-A connection that writes gets the default back: index builds sort in it."""
-"""A table whose rowids span more than this is profiled in parts at once, one per worker:
-profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
+A connection that writes gets the default back (WRITE_CACHE_PRAGMA): index builds sort in it."""
+WRITE_CACHE_PRAGMA = "cache_size=-2000"
+"""SQLite's own default page cache, for a connection that writes."""
 
 # SQLite has one writer per file: the streams of one run that write the same file take
 # turns through this lock instead of failing with "database is locked".
@@ -448,7 +450,7 @@ class SQLiteEndpoint(BaseEndpoint):
             self._journal_mode = str(self._pragma("journal_mode")[0][0]).lower()
             self._pragma("journal_mode=WAL")
             self._pragma("synchronous=NORMAL")
-            self._pragma("cache_size=-2000")
+            self._pragma(WRITE_CACHE_PRAGMA)
             self._write_mode_set = True
 
     def create_table(self, table: Table) -> None:
