@@ -64,13 +64,6 @@ FINISH_PRIOR_WEIGHT = 1_000_000
 fixed costs, barely moves it; a big one decides."""
 
 
-def eta_seconds(done: int, total: int | None, rate: float | None) -> float | None:
-    """Remaining time at the smoothed rate, or None when it cannot be known yet."""
-    if total is None or rate is None or rate <= 0:
-        return None
-    return max(0.0, (total - done) / rate)
-
-
 @dataclass
 class TableMeter:
     """Rows and bytes written (committed) for one table, across its streams."""
@@ -113,10 +106,6 @@ class TableMeter:
         end = self.finished if self.finished is not None else self.clock()
         return end - self.started
 
-    @property
-    def eta_s(self) -> float | None:
-        return eta_seconds(self.rows, self.total_rows, self.rate.rate)
-
 
 class RunMeter:
     """All tables of a run, plus the process's memory: thread-safe."""
@@ -127,7 +116,6 @@ class RunMeter:
         self.tables: dict[str, TableMeter] = {}
         self.workers = max(1, workers)
         """Streams (and table finishes) that run at once: the ETA shares the work among them."""
-        self.rate = RateEstimator(clock=clock)
         self._started: float | None = None
         self._keys: dict[str, int] = {}
         self._finishing: dict[str, float] = {}
@@ -157,8 +145,7 @@ class RunMeter:
         return rss
 
     def start_sampling(self, every_s: float = 0.05) -> None:
-        """Sample RSS in the background from now on; the run's rate counts from now too."""
-        self.rate.start()
+        """Sample RSS in the background from now on; the ETA counts the run from now too."""
         self._started = self._clock()
 
         def loop() -> None:
@@ -193,7 +180,6 @@ class RunMeter:
             meter.add(rows, n_bytes)
             self.rows += rows
             self.bytes += n_bytes
-            self.rate.add(rows)
             return meter
 
     def finishing(self, name: str) -> None:
