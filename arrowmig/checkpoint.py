@@ -164,6 +164,16 @@ class CheckpointStore:
         else:
             self.target.execute(sql, (run_id,))
 
+    def forget_table(self, run_id: str, table: str) -> None:
+        """Remove one table's rows of a run (it is being loaded again from the start)."""
+        if not self.exists():
+            return
+        p = self.target.param
+        self.target.execute(
+            f"DELETE FROM {self.table} WHERE run_id = {p(1)} AND table_name = {p(2)}",
+            (run_id, table),
+        )
+
     def clean(self) -> int:
         """Remove the rows of complete runs; returns how many runs were removed."""
         done = [r.run_id for r in self.rows() if r.table_name == RUN_ROW and r.state == "complete"]

@@ -7,6 +7,8 @@
     ├── SchemaError                 missing table, existing target, names the target cannot hold,
     │                               a schema that cannot be appended to (exit 2)
     ├── DataError                   a value the target cannot hold (fails its stream; exit 1)
+    │   └── TypeSurprise            a value that breaks a type presumed from the declaration
+    │                               (its table is profiled and loaded again)
     └── TransferError               a stream failed while moving data (exit 1)
          └── TransientError         marker: may succeed if retried (lost connection, busy file)
 
@@ -64,6 +66,12 @@ class DataError(ArrowmigError):
     ) -> None:
         super().__init__(message, hint=hint, table=table)
         self.column = column
+
+
+class TypeSurprise(DataError):
+    """A value that breaks the type a column was presumed to have (``Column.proof``).
+
+    Not a failure of the run: the runner profiles the table in full and loads it again."""
 
 
 class TransferError(ArrowmigError):

@@ -283,7 +283,9 @@ class GeneratedSource(ClosedOnExit):
         return name in self.tables
 
     # -- source side ----------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
+    def describe(
+        self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
+    ) -> Table:
         if name not in self.tables:
             raise SchemaError(
                 f"no generated table {name!r}", hint=f"use one of {', '.join(self.tables)}"

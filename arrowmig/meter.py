@@ -182,6 +182,16 @@ class RunMeter:
             self.bytes += n_bytes
             return meter
 
+    def restart(self, name: str) -> None:
+        """The table is loaded again from the start: what it wrote no longer counts."""
+        with self._lock:
+            meter = self.tables[name]
+            self.rows -= meter.rows
+            self.bytes -= meter.bytes
+            meter.rows = meter.bytes = meter.batches = 0
+            meter.rate = RateEstimator(clock=self._clock)
+            meter.rate.start()
+
     def finishing(self, name: str) -> None:
         """The table's rows are in; its keys and indexes are being built from now."""
         with self._lock:

@@ -24,12 +24,13 @@ from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
 from arrowmig.report import MigrationReport
 from arrowmig.runner import (
+    PROFILED,
     Runner,
     StopRequested,
     StreamWork,
     TableWork,
     add_foreign_keys,
-    table_row,
+    record_prepared,
 )
 from arrowmig.urls import parse_url
 
@@ -91,6 +92,22 @@ def transfer(
 ) -> MigrationReport:
     """The engine behind migrate and generate: any source into the ``target`` URL."""
     sink = as_sink(progress)
+
+    def replan(src: Source, dst: Endpoint, name: str) -> TablePlan:
+        """One table's plan from a full profile of its values (a presumed type was broken)."""
+        one = replace(
+            config, tables=(name,), exclude=(), casts=tuple(c for c in config.casts if c[0] == name)
+        )
+        return build_plan(
+            src,
+            dst,
+            one,
+            defer_conflicts=True,
+            describe_all=lambda names: {
+                n: src.describe(n, profile=True, workers=config.parallel) for n in names
+            },
+        ).tables[0]
+
     meter = RunMeter()
     started = time.monotonic()
     with open_source() as src, open_target(target, config) as dst:
@@ -127,7 +144,14 @@ def transfer(
         store.ensure()
         if earlier is None:
             store.forget_run(run_id)
-        work = [_table_work(src, dst, store, p, config, run_id, earlier) for p in plan.tables]
+        again = _loaded_again(earlier)
+        plan.tables = [
+            replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables
+        ]
+        work = [
+            _table_work(src, dst, store, p, config, run_id, earlier, p.source.name in again)
+            for p in plan.tables
+        ]
         store.record(_run_row(run_id, "running", basis))
         meter.set_baseline()
     runner = Runner(
@@ -140,6 +164,7 @@ def transfer(
         open_source=open_source,
         open_target=lambda: open_target(target, config),
         run_id=run_id,
+        replan=replan,
     )
     meter.start_sampling()
     try:
@@ -166,13 +191,20 @@ def _parallel_describe(
     Profiling a SQLite table is a full scan that uses one core; with several tables, two
     connections profile two tables at a time (largest first), which halves the planning time
     on two cores.
+
+    Types are presumed from declarations where the reads prove them (``Column.proof``) in
+    create and replace modes, where a table that breaks one is the run's own to load again;
+    appending into an existing table profiles in full.
     """
+    presume = config.mode in ("create", "replace")
 
     def describe_all(names: list[str]) -> dict[str, Table]:
         workers = min(config.parallel, len(names))
         if workers <= 1:
             return {
-                name: src.describe(name, profile=config.profile, workers=config.parallel)
+                name: src.describe(
+                    name, profile=config.profile, workers=config.parallel, presume=presume
+                )
                 for name in names
             }
         local = threading.local()
@@ -186,7 +218,9 @@ def _parallel_describe(
                 local.conn = conn
                 with lock:
                     opened.append(conn)
-            return conn.describe(name, profile=config.profile, workers=config.parallel)
+            return conn.describe(
+                name, profile=config.profile, workers=config.parallel, presume=presume
+            )
 
         try:
             with ThreadPoolExecutor(
@@ -274,6 +308,15 @@ def _earlier_run(
     return None
 
 
+def _loaded_again(rows: list[Row] | None) -> set[str]:
+    """Tables the interrupted run loaded again with a full profile: planned that way again."""
+    return {
+        r.table_name
+        for r in rows or []
+        if r.stream_name == TABLE_ROW and PROFILED in (r.detail or "").split()
+    }
+
+
 def _prepared(rows: list[Row], table: str | None) -> bool:
     return any(r.table_name == table and r.stream_name == TABLE_ROW for r in rows)
 
@@ -286,12 +329,13 @@ def _table_work(
     config: MigrationConfig,
     run_id: str,
     earlier: list[Row] | None,
+    profiled: bool,
 ) -> TableWork:
     name = table_plan.source.name
     landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
     mine = [r for r in earlier or [] if r.table_name == name]
     table_state = next((r.state for r in mine if r.stream_name == TABLE_ROW), None)
-    work = TableWork(table_plan, landing)
+    work = TableWork(table_plan, landing, profiled=profiled)
     if table_state == "loaded":
         table_plan.streams = []
         work.loaded = True
@@ -315,26 +359,8 @@ def _table_work(
         table_plan, src.key_bounds(table_plan.source), config.split_rows
     )
     prepare(dst, landing)
-    for stream in table_plan.streams:
-        work.streams.append(StreamWork(stream))
-        if landing.resumable:
-            key_range = stream.key_range
-            store.record(
-                Row(
-                    run_id,
-                    name,
-                    stream.name,
-                    landing.physical.name,
-                    key_range.after if key_range else None,
-                    key_range.upto if key_range else None,
-                    None,
-                    0,
-                    "pending",
-                    None,
-                    None,
-                )
-            )
-    store.record(table_row(run_id, work, "prepared"))
+    work.streams = [StreamWork(stream) for stream in table_plan.streams]
+    record_prepared(store, run_id, work)
     return work
 
 

@@ -30,6 +30,10 @@ class Column:
     """The source's DEFAULT clause; copied only when portable (see defaults.py)."""
     auto_increment: bool = False
     """The source assigns this key itself (SQLite INTEGER PRIMARY KEY, serial, identity)."""
+    proof: str | None = None
+    """Set when the type was presumed from the declared type instead of profiled: what the
+    read must prove of every value (``sqlite_profile``, "presumed ... proven while reading").
+    A value that fails it raises ``TypeSurprise``, and the table is profiled and loaded again."""
 
 
 @dataclass(frozen=True)

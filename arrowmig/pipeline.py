@@ -21,7 +21,7 @@ from arrowmig.errors import ConnectError, TransientError
 from arrowmig.model import KeyRange, Table
 from arrowmig.plan import Stream
 from arrowmig.rejects import RejectWriter
-from arrowmig.scheduler import MemoryBudget, WorkerConnections
+from arrowmig.scheduler import MemoryBudget, StopFlag, WorkerConnections
 
 _DONE = object()
 
@@ -69,7 +69,7 @@ class ReadAhead:
         self,
         batches: Iterator[pa.RecordBatch],
         budget: MemoryBudget,
-        stop: threading.Event,
+        stop: StopFlag,
         depth: int,
     ) -> None:
         self._batches = batches
@@ -140,7 +140,7 @@ def copy_stream(
     conns: WorkerConnections,
     settings: StreamSettings,
     budget: MemoryBudget,
-    stop: threading.Event,
+    stop: StopFlag,
     on_batch: Callable[[int, int], None],
     on_retry: Callable[[str], None],
     checkpoint: Checkpoint | None = None,
@@ -202,7 +202,7 @@ def _copy_range(
     conns: WorkerConnections,
     settings: StreamSettings,
     budget: MemoryBudget,
-    stop: threading.Event,
+    stop: StopFlag,
     on_batch: Callable[[int, int], None],
     on_retry: Callable[[str], None],
     checkpoint: Checkpoint | None,

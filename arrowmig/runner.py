@@ -13,16 +13,25 @@ from typing import Any
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError
+from arrowmig.errors import ArrowmigError, TypeSurprise
 from arrowmig.events import Event, ProgressSink
-from arrowmig.loading import Landing, finish
+from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import Table
 from arrowmig.pipeline import StreamSettings, copy_stream, through_restarts
-from arrowmig.plan import MigrationPlan, Stream, TablePlan
+from arrowmig.plan import MigrationPlan, Stream, TablePlan, plan_streams
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
-from arrowmig.scheduler import MemoryBudget, Scheduler, StreamOutcome, WorkerConnections
+from arrowmig.scheduler import (
+    EitherStop,
+    MemoryBudget,
+    Scheduler,
+    StreamOutcome,
+    WorkerConnections,
+)
+
+Replan = Callable[[Source, Endpoint, str], TablePlan]
+"""(source, target, table name) -> the table's plan from a full profile of its values."""
 
 
 class StopRequested(BaseException):
@@ -56,6 +65,9 @@ class TableWork:
     rows_before: int = 0
     loaded: bool = False
     """Already put in place by the interrupted run: nothing left to do."""
+    profiled: bool = False
+    """Loaded again after a value broke a presumed type (``Column.proof``): its plan comes
+    from a full profile, and a resumed run must plan it the same way."""
 
 
 class Runner:
@@ -73,6 +85,7 @@ class Runner:
         open_source: Callable[[], Source],
         open_target: Callable[[], Endpoint],
         run_id: str,
+        replan: Replan,
     ) -> None:
         self.plan = plan
         self.config = config
@@ -80,6 +93,7 @@ class Runner:
         self.meter = meter
         self.sink = sink
         self.run_id = run_id
+        self.replan = replan
         self.tables = {w.plan.source.name: w for w in work}
         self.scheduler = Scheduler(config.parallel, open_source, open_target)
         self.budget = MemoryBudget(config.max_memory)
@@ -98,6 +112,10 @@ class Runner:
         self.lock = threading.Lock()
         self.progress_lock = threading.Lock()
         self.interrupted: str | None = None
+        self.surprises: dict[str, TypeSurprise] = {}
+        """Tables whose presumed types a value broke, until they are loaded again."""
+        self.abandoned = {name: threading.Event() for name in self.tables}
+        """Set to stop a table's other streams early (its rows will be loaded again)."""
         for name, w in self.tables.items():
             table_report = TableReport(
                 name=name,
@@ -142,9 +160,10 @@ class Runner:
     def _work(self, item: StreamWork, conns: WorkerConnections) -> int:
         stream = item.stream
         table_report = self.reports[stream.table]
-        if table_report.status == "failed":
+        if table_report.status == "failed" or stream.table in self.surprises:
             raise _Skipped()
         work = self.tables[stream.table]
+        stop = EitherStop(self.scheduler.stop, self.abandoned[stream.table])
         self.meter.tables[stream.table].start()
         resumable = work.landing.resumable
 
@@ -207,13 +226,13 @@ class Runner:
             conns,
             self.settings,
             self.budget,
-            self.scheduler.stop,
+            stop,
             on_batch,
             on_retry,
             checkpoint,
             item.rows_before,
         )
-        if resumable and not self.scheduler.stop.is_set():
+        if resumable and not stop.is_set():
             done = self._stream_row(work, stream, item.rows_before + rows, None, "done")
             retrying(
                 lambda: CheckpointStore(conns.target).record(done), conns, self.settings.retries
@@ -246,7 +265,10 @@ class Runner:
             self.remaining[stream.table] -= 1
             last = self.remaining[stream.table] == 0
             error = outcome.error
-            if (
+            if isinstance(error, TypeSurprise) and table_report.status != "failed":
+                self.surprises.setdefault(stream.table, error)
+                self.abandoned[stream.table].set()
+            elif (
                 error is not None
                 and not isinstance(error, _Skipped)
                 and table_report.status != "failed"
@@ -261,7 +283,12 @@ class Runner:
         if not last:
             return
         if table_report.status == "failed" or self.scheduler.stop.is_set() or outcome.skipped:
+            if stream.table in self.surprises:
+                table_report.error = describe_error(self.surprises[stream.table])
             self._sync(stream.table)
+            return
+        if stream.table in self.surprises:
+            self._load_again(self.tables[stream.table], conns)
             return
         self._finish_table(
             self.tables[stream.table],
@@ -269,6 +296,54 @@ class Runner:
                 lambda: self._put_in_place(w, conns.target), conns, self.settings.retries
             ),
         )
+
+    def _load_again(self, work: TableWork, conns: WorkerConnections) -> None:
+        """A value broke a presumed type: profile the table in full, recreate what it loads
+        into with the types the profile picks, and run its streams again from the start."""
+        name = work.plan.source.name
+        surprise = self.surprises[name]
+        table_report = self.reports[name]
+        self.sink.emit(
+            Event(
+                "retry",
+                table=name,
+                message=f"{surprise.message}: profiling the table and loading it again",
+            )
+        )
+        try:
+            plan = self.replan(conns.source, conns.target, name)
+            landing = landing_for(plan.target, plan.source, plan.action)
+            # Only tables this run creates are presumed (create and replace), so what the
+            # rows went into is the run's own table and is dropped whole.
+            conns.target.drop_table(work.landing.physical.name)
+            prepare(conns.target, landing)
+            plan.streams = plan_streams(
+                plan, conns.source.key_bounds(plan.source), self.config.split_rows
+            )
+        except ArrowmigError as exc:
+            table_report.status = "failed"
+            table_report.error = describe_error(exc)
+            self.sink.emit(Event("error", table=name, message=table_report.error))
+            self._sync(name)
+            return
+        self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
+        work.plan, work.landing, work.profiled = plan, landing, True
+        work.streams = [StreamWork(s) for s in plan.streams]
+        store = CheckpointStore(conns.target)
+        store.forget_table(self.run_id, name)
+        record_prepared(store, self.run_id, work)
+        table_report.notes = [
+            *plan.notes,
+            f"loaded again with profiled types: {surprise.message}",
+        ]
+        self.meter.restart(name)
+        if self.settings.rejects is not None:
+            self.settings.rejects.forget(name)  # rejected again, if so, in the new types
+        with self.lock:
+            self.remaining[name] = len(work.streams)
+            self.abandoned[name] = threading.Event()
+            del self.surprises[name]
+        self.scheduler.add(work.streams)
 
     def _finish_table(self, work: TableWork, put_in_place: Callable[[TableWork], None]) -> None:
         name = work.plan.source.name
@@ -327,7 +402,32 @@ def retrying(action: Callable[[], None], conns: WorkerConnections, retries: int)
     through_restarts(action, retries, conns.reset_target)
 
 
+def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> None:
+    """Record a freshly prepared table: each stream pending (resumable tables), then the table."""
+    name = work.plan.source.name
+    if work.landing.resumable:
+        for item in work.streams:
+            key_range = item.stream.key_range
+            store.record(
+                Row(
+                    run_id,
+                    name,
+                    item.stream.name,
+                    work.landing.physical.name,
+                    key_range.after if key_range else None,
+                    key_range.upto if key_range else None,
+                    None,
+                    0,
+                    "pending",
+                    None,
+                    None,
+                )
+            )
+    store.record(table_row(run_id, work, "prepared"))
+
+
 def table_row(run_id: str, work: TableWork, state: str) -> Row:
+    detail = "staged" if work.landing.staged else "direct"
     return Row(
         run_id=run_id,
         table_name=work.plan.source.name,
@@ -338,9 +438,13 @@ def table_row(run_id: str, work: TableWork, state: str) -> Row:
         last_key=None,
         rows_done=0,
         state=state,
-        detail="staged" if work.landing.staged else "direct",
+        detail=f"{detail} {PROFILED}" if work.profiled else detail,
         updated_at=None,
     )
+
+
+PROFILED = "profiled"
+"""Marks a table row whose table was loaded again with a full profile (see TableWork.profiled)."""
 
 
 class _Skipped(Exception):

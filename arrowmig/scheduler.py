@@ -8,16 +8,33 @@ that fails fails its table only; the others go on.
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from arrowmig.endpoints.base import Endpoint, Source
 
 EndpointFactory = Callable[[], Endpoint]
 SourceFactory = Callable[[], Source]
+
+
+class StopFlag(Protocol):
+    """What a stream polls to know it should stop: a threading.Event, or a table's stop."""
+
+    def is_set(self) -> bool: ...
+
+
+class EitherStop:
+    """Set when any of its flags is: the run stopping, or the stream's table being abandoned."""
+
+    def __init__(self, *flags: StopFlag) -> None:
+        self.flags = flags
+
+    def is_set(self) -> bool:
+        return any(flag.is_set() for flag in self.flags)
 
 
 class MemoryBudget:
@@ -33,7 +50,7 @@ class MemoryBudget:
         self.peak = 0
         self._cond = threading.Condition()
 
-    def acquire(self, n_bytes: int, stop: threading.Event) -> bool:
+    def acquire(self, n_bytes: int, stop: StopFlag) -> bool:
         """Wait for room for ``n_bytes``; False when the run is stopping."""
         with self._cond:
             while self.in_flight > 0 and self.in_flight + n_bytes > self.limit:
@@ -110,6 +127,13 @@ class Scheduler:
     _local: threading.local = field(default_factory=threading.local)
     _all: list[WorkerConnections] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _added: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
+
+    def add(self, streams: list[Any]) -> None:
+        """Queue more streams while ``run`` is running (from ``work`` or ``on_done``): they
+        run before ``run`` returns."""
+        for stream in streams:
+            self._added.put(stream)
 
     def connections(self) -> WorkerConnections:
         conns: WorkerConnections | None = getattr(self._local, "conns", None)
@@ -153,7 +177,13 @@ class Scheduler:
         try:
             pending: set[Future[StreamOutcome]] = {pool.submit(task, s) for s in streams}
             try:
-                while pending:
+                while True:
+                    # A stream added by on_done is queued before its own future completes,
+                    # so nothing added is missed when the last future ends.
+                    while not self._added.empty():
+                        pending.add(pool.submit(task, self._added.get()))
+                    if not pending:
+                        break
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                     outcomes.extend(f.result() for f in done)
             except BaseException:

@@ -122,7 +122,9 @@ class MemoryEndpoint(ClosedOnExit):
         return name in self.store.target
 
     # -- source side --------------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
+    def describe(
+        self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
+    ) -> Table:
         data = self.store.source.get(name)
         if data is None:
             raise SchemaError(f"table {name!r} not found", table=name)

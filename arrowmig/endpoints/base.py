@@ -66,12 +66,15 @@ class Source(Protocol):
     def table_exists(self, name: str) -> bool: ...
 
     # -- source side --------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
+    def describe(
+        self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
+    ) -> Table:
         """The table's columns with the Arrow types its batches will carry, keys, indexes.
 
         ``profile`` lets a source whose declared types are not binding (SQLite) look at
         the values to choose types that hold every one of them; ``workers`` is how many
-        connections that look may use at once.
+        connections that look may use at once. ``presume`` lets it take a type from the
+        declaration where its reads prove every value (``Column.proof``) instead of looking.
         """
         ...
 

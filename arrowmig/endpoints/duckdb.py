@@ -157,7 +157,9 @@ class DuckDBEndpoint(BaseEndpoint):
         )
         return bool(rows)
 
-    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
+    def describe(
+        self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
+    ) -> Table:
         if not self.table_exists(name):
             raise SchemaError(
                 f"table {name!r} not found in schema {self._schema!r} of {self.url.redacted}",

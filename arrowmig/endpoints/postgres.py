@@ -134,7 +134,9 @@ class PostgresEndpoint(BaseEndpoint):
     def table_exists(self, name: str) -> bool:
         return postgres_catalog.table_exists(self._query, self._schema, name)
 
-    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
+    def describe(
+        self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
+    ) -> Table:
         return postgres_catalog.describe(self._query, self._schema, name, where=self.url.redacted)
 
     # -- reading --------------------------------------------------------------------------

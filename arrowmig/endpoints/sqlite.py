@@ -16,7 +16,13 @@ import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, key_range_filter
-from arrowmig.endpoints.sqlite_profile import Scan, profile_table
+from arrowmig.endpoints.sqlite_profile import (
+    Scan,
+    presume_columns,
+    presumed_profile,
+    profile_table,
+)
+from arrowmig.endpoints.sqlite_proofs import cast_or_surprise, check_batch, driver_surprise
 from arrowmig.endpoints.sqlite_types import choose, primer_literal, read_expression
 from arrowmig.errors import ConnectError, DataError, SchemaError
 from arrowmig.model import ForeignKey, Index, KeyRange, Table, TableLoad
@@ -168,7 +174,9 @@ class SQLiteEndpoint(BaseEndpoint):
         return bool(rows)
 
     # -- source side ------------------------------------------------------------------------
-    def describe(self, name: str, *, profile: bool = True, workers: int = 1) -> Table:
+    def describe(
+        self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
+    ) -> Table:
         # table_xinfo, unlike table_info, lists generated columns (hidden 2 and 3): their values
         # are data and are copied. Hidden columns of virtual tables (hidden 1) are not.
         rows = self._query(
@@ -180,22 +188,36 @@ class SQLiteEndpoint(BaseEndpoint):
         info = [r[:5] for r in rows if r[5] != 1]
         generated = {r[0] for r in rows if r[5] in (2, 3)}
         names = [r[0] for r in info]
+        declared = [r[1] or "" for r in info]
         split_key = self._rowid_name(name, names)
         row_count: int | None = None
         profiles: list[Any] = [None] * len(names)
+        proofs: list[str | None] = [None] * len(names)
         if profile:
             try:
-                row_count, profiles = profile_table(
-                    self._query,
-                    quote_ident(name),
-                    names,
-                    [r[1] or "" for r in info],
-                    self._scan_in_parts(name, split_key, workers),
-                )
+                scan = self._scan_in_parts(name, split_key, workers)
+                if presume and not self._is_view(name):
+                    proofs = presume_columns(self._query, quote_ident(name), names, declared, scan)
+                profiled = [i for i, proof in enumerate(proofs) if proof is None]
+                if profiled:
+                    row_count, found = profile_table(
+                        self._query,
+                        quote_ident(name),
+                        [names[i] for i in profiled],
+                        [declared[i] for i in profiled],
+                        scan,
+                    )
+                    for i, column_profile in zip(profiled, found, strict=True):
+                        profiles[i] = column_profile
+                else:
+                    row_count = self._count(name)
+                for i, proof in enumerate(proofs):
+                    if proof is not None:
+                        profiles[i] = presumed_profile(proof)
             except Exception as exc:
                 raise self.translate(exc, f"profiling {name!r}", name) from exc
         else:
-            row_count = int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
+            row_count = self._count(name)
         pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
         columns = []
         for i, r in enumerate(info):
@@ -204,7 +226,12 @@ class SQLiteEndpoint(BaseEndpoint):
             rowid_alias = (
                 split_key is not None and pk == (r[0],) and (r[1] or "").upper() == "INTEGER"
             )
-            col = replace(col, default=read_default(r[4], "sqlite"), auto_increment=rowid_alias)
+            col = replace(
+                col,
+                default=read_default(r[4], "sqlite"),
+                auto_increment=rowid_alias,
+                proof=proofs[i],
+            )
             if r[0] in generated:
                 note = "generated column: its values are copied, its expression is not recreated"
                 col = replace(col, notes=(*col.notes, note))
@@ -218,6 +245,15 @@ class SQLiteEndpoint(BaseEndpoint):
             foreign_keys=tuple(foreign_keys),
             row_count=row_count,
             split_key=split_key,
+        )
+
+    def _count(self, name: str) -> int:
+        return int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
+
+    def _is_view(self, name: str) -> bool:
+        """Views break affinity (a column holds whatever its expression gives): always profiled."""
+        return bool(
+            self._query("SELECT 1 FROM sqlite_schema WHERE type='view' AND name = ?", (name,))
         )
 
     def _scan_in_parts(self, name: str, key: str | None, workers: int) -> Scan | None:
@@ -234,9 +270,10 @@ class SQLiteEndpoint(BaseEndpoint):
         step = (hi - lo) // parts + 1
         ranges = [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(parts)]
 
-        def scan(select_list: str) -> list[tuple[Any, ...]]:
+        def scan(select_list: str, where: str | None) -> list[tuple[Any, ...]]:
+            condition = f" AND ({where})" if where else ""
             statements = [
-                f"SELECT {select_list} FROM {table} WHERE {key} BETWEEN {a} AND {b}"
+                f"SELECT {select_list} FROM {table} WHERE {key} BETWEEN {a} AND {b}{condition}"
                 for a, b in ranges
             ]
             with ThreadPoolExecutor(len(statements) - 1, "arrowmig-profile") as pool:
@@ -402,8 +439,10 @@ class SQLiteEndpoint(BaseEndpoint):
                 arrays = []
                 for i, col in enumerate(table.columns):
                     arr = batch.column(i)
+                    if col.proof is not None:
+                        check_batch(table, col, arr)
                     if arr.type != col.arrow_type:
-                        arr = arr.cast(col.arrow_type)
+                        arr = cast_or_surprise(table, col, arr)
                     arrays.append(arr)
                 keys = batch.column(n) if has_key else None
                 out = pa.RecordBatch.from_arrays(arrays, names=names)
@@ -412,6 +451,9 @@ class SQLiteEndpoint(BaseEndpoint):
                     out = out.append_column(KEY_COLUMN, key_array)
                 yield out
         except OSError as exc:
+            surprised = driver_surprise(table, exc)
+            if surprised is not None:
+                raise surprised from exc
             if "Type mismatch" in str(exc):
                 raise DataError(
                     f"table {table.name!r}: a value's storage class differs from the declared type "

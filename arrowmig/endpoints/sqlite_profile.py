@@ -374,9 +374,10 @@ def parse_profile(
     return total, [_profile(v, total) for v in _split(row, plan)]
 
 
-Scan = Callable[[str], list[tuple[Any, ...]]]
-"""Runs ``SELECT <select list> FROM <the table>`` and returns its row, or one row per part
-when the endpoint scans the table in parts at once (rowid ranges on several connections)."""
+Scan = Callable[[str, str | None], list[tuple[Any, ...]]]
+"""Runs ``SELECT <select list> FROM <the table> [WHERE <condition>]`` and returns its row, or
+one row per part when the endpoint scans the table in parts at once (rowid ranges on several
+connections)."""
 
 
 def profile_table(
@@ -395,7 +396,7 @@ def profile_table(
     scans (by default ``query`` over the whole table).
     """
     if scan is None:
-        scan = lambda select_list: query(f"SELECT {select_list} FROM {table_sql}")  # noqa: E731
+        scan = _whole_table_scan(query, table_sql)
     expected = [expected_class(d) for d in declared]
     if None in expected:
         first = query(
@@ -412,7 +413,7 @@ def profile_table(
         _all_aggregates(n, d) if e is None else _expected_aggregates(n, d, e, f)
         for n, d, e, f in zip(columns, declared, expected, formats, strict=True)
     ]
-    row = _merge(scan(_select_list(plan)), plan)
+    row = _merge(scan(_select_list(plan), None), plan)
     total = _int(row[0])
     profiles: list[ColumnProfile | None] = []
     surprised = []
@@ -429,7 +430,7 @@ def profile_table(
             surprised.append(i)
     if surprised:
         again = [_all_aggregates(columns[i], declared[i]) for i in surprised]
-        row = _merge(scan(_select_list(again)), again)
+        row = _merge(scan(_select_list(again), None), again)
         for i, values in zip(surprised, _split(row, again), strict=True):
             profiles[i] = _profile(values, _int(row[0]))
     done = [p for p in profiles if p is not None]
@@ -470,3 +471,108 @@ def _date_format_guesses(
     for i, shape_found in zip(dated, row, strict=True):
         guesses[i] = str(shape_found) if shape_found in shapes else None
     return guesses
+
+
+def _whole_table_scan(query: Query, table_sql: str) -> Scan:
+    def scan(select_list: str, where: str | None) -> list[tuple[Any, ...]]:
+        condition = f" WHERE {where}" if where else ""
+        return query(f"SELECT {select_list} FROM {table_sql}{condition}")
+
+    return scan
+
+
+# -- presumed from the declared type, proven while reading -------------------------------------
+#
+# Most columns hold what their declared type says, and for many the typed read proves it
+# anyway: asked for INT64, the driver fails on any real, text or blob ("Type mismatch"). For
+# those columns the profile's scan is work done twice. On phase3 it was about a quarter of
+# arrowmig's CPU, half of it checking timestamps with datetime() row by row, which Arrow's
+# cast does per batch in a fraction of the time. So a migration presumes what a profile would
+# find where the declared type settles the decision, and the read proves it batch by batch
+# (``Column.proof``). A value that breaks a proof stops the table, which is then profiled in
+# full and loaded again (runner.py): it costs time, never a value.
+#
+# What proves each kind:
+#   integer     the driver's INT64 read fails on any other class
+#   real        the driver's DOUBLE read fails on text and blobs; REAL affinity stores
+#               integers as reals
+#   boolean     the INT64 read, and every value 0 or 1 (checked per batch)
+#   date_texts, ts_space_texts, ts_t_texts
+#               every value a text of that exact format (checked per batch) and a real date
+#               (Arrow's cast); the format is the column's first text
+#   text        TEXT affinity stores numbers as text; a blob is found by one scan of
+#               comparisons (no function per row: a tenth of the profile's cost)
+#   varchar     as text, and no value longer than n (checked per batch)
+#   blob        anything but a blob found by the same scan
+#
+# DECIMAL/NUMERIC, untyped columns, and date/time columns without a text to take the format
+# from, are profiled as before.
+
+PROVEN_BY_SCAN = ("text", "varchar", "blob")
+DATE_PROOFS = ("date_texts", "ts_space_texts", "ts_t_texts")
+
+
+def presumable(declared: str) -> str | None:
+    """The proof a column of this declared type can be presumed under (before the date
+    format is known: ``date`` stands for the three formats), or None to profile it."""
+    if is_boolean(declared):
+        return "boolean"
+    if date_kind(declared):
+        return "date"
+    if decimal_spec(declared) is not None:
+        return None
+    if varchar_limit(declared) is not None:
+        return "varchar"
+    kind = affinity(declared)
+    if kind in ("integer", "real", "text"):
+        return kind
+    if kind == "blob" and declared.strip():
+        return "blob"
+    return None
+
+
+def presumed_profile(proof: str) -> ColumnProfile:
+    """What a profile finds in a column whose values all pass ``proof``: the type decision
+    (``sqlite_types.choose``) reads the same as from a scan."""
+    if proof == "integer":
+        return ColumnProfile(integers=1)
+    if proof == "boolean":
+        return ColumnProfile(integers=1, min_int=0, max_int=1)
+    if proof == "real":
+        return ColumnProfile(reals=1)
+    if proof == "blob":
+        return ColumnProfile(blobs=1)
+    if proof == "varchar":
+        return ColumnProfile(texts=1, max_text_chars=0)
+    if proof in DATE_PROOFS:
+        return ColumnProfile(texts=1, **{proof: 1})
+    return ColumnProfile(texts=1)
+
+
+def presume_columns(
+    query: Query, table_sql: str, columns: list[str], declared: list[str], scan: Scan | None
+) -> list[str | None]:
+    """Per column, the proof its type is presumed under, or None where it must be profiled.
+
+    Runs the format samples of date/time columns (LIMIT 1 each) and, when some column is
+    presumed to be text or blob, one scan of comparisons that finds any value of another
+    class; if it finds one, those columns are profiled instead.
+    """
+    if scan is None:
+        scan = _whole_table_scan(query, table_sql)
+    proofs = [presumable(d) for d in declared]
+    expected = ["text" if p == "date" else None for p in proofs]
+    formats = _date_format_guesses(query, table_sql, columns, declared, expected)
+    proofs = [f if p == "date" else p for p, f in zip(proofs, formats, strict=True)]
+    # Comparisons order classes: NULL < numbers < text < blob, so `c >= x''` is a blob and
+    # `c < x''` anything else that is not NULL, without a function call per row.
+    tests = [
+        f"{quote_ident(c)} < x''" if p == "blob" else f"{quote_ident(c)} >= x''"
+        for c, p in zip(columns, proofs, strict=True)
+        if p in PROVEN_BY_SCAN or p in DATE_PROOFS
+    ]
+    if tests:
+        rows = scan("count(*)", " OR ".join(tests))
+        if sum(_int(r[0]) for r in rows):
+            proofs = [None if p in PROVEN_BY_SCAN or p in DATE_PROOFS else p for p in proofs]
+    return proofs

@@ -43,8 +43,14 @@ class _Choice:
 def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: bool) -> Column:
     """Pick the Arrow type (and, where needed, the target type) that holds every value."""
     classes = profile.classes if profile is not None else ()
-    if profile is None or not classes:
+    if profile is None:
         choice = _Choice(_declared_arrow_type(declared))
+    elif not classes:
+        # No value at all: the declaration decides; a VARCHAR(n) holds every one of none.
+        limit = varchar_limit(declared)
+        choice = _Choice(
+            _declared_arrow_type(declared), target_type=f"varchar({limit})" if limit else None
+        )
     else:
         choice = _choose_profiled(declared, profile, classes)
     notes = [choice.note] if choice.note else []

@@ -1,0 +1,96 @@
+"""The per-batch proofs of column types presumed from SQLite declarations (``Column.proof``).
+
+``sqlite_profile`` explains which columns are presumed and why; this module checks a batch
+as the driver hands it over, before the cast to the column's type, and names the first
+value that breaks the presumption. The driver's own "Type mismatch" covers the classes
+(integer, real, boolean); what is left is the range of booleans, the exact format of dates
+and timestamps (their calendar is checked by the cast that follows), and VARCHAR(n) lengths.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from arrowmig.endpoints.sqlite_profile import varchar_limit
+from arrowmig.errors import TypeSurprise
+from arrowmig.model import Column, Table
+
+_YEAR = "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_DATE = f"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
+_TIME = "[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?"
+FORMATS = {
+    "date_texts": f"^{_DATE}$",
+    "ts_space_texts": f"^{_DATE} {_TIME}$",
+    "ts_t_texts": f"^{_DATE}T{_TIME}$",
+}
+"""The exact text of each date/time format the profile recognises (years 0001-9999, at most
+microseconds, no zone); Arrow's cast then rejects impossible dates and times."""
+
+_DRIVER_MISMATCH = re.compile(r"Type mismatch in column (\d+): expected \S+ but got ([^\n]+)")
+_UNPARSED = re.compile(r"Failed to parse string: (.*) as a scalar of type")
+
+
+_READ_AS = {"integer": pa.int64(), "boolean": pa.int64(), "real": pa.float64(), "blob": pa.binary()}
+"""The type the driver hands over for a column whose values all pass the proof (the others:
+text). The driver takes its types from the first batch, and widens them when that batch mixes
+classes: anything else is a surprise."""
+
+
+def check_batch(table: Table, column: Column, array: pa.Array) -> None:
+    """Raise TypeSurprise naming the first value of ``array`` (as read) that ``column.proof``
+    does not allow."""
+    proof = column.proof
+    if proof is None:
+        return
+    read_as = _READ_AS.get(proof, pa.string())
+    if array.type != read_as:
+        raise surprise(table, column, f"holds values read as {array.type}, not {read_as}")
+    if proof == "boolean":
+        bad = pc.or_(pc.less(array, 0), pc.greater(array, 1))
+    elif proof in FORMATS:
+        bad = pc.invert(pc.match_substring_regex(array, FORMATS[proof]))
+    elif proof == "varchar":
+        limit = varchar_limit(column.source_type) or 0
+        bad = pc.greater(pc.utf8_length(array), limit)
+    else:
+        return
+    if pc.any(bad).as_py():
+        first = pc.index(bad, True).as_py()
+        raise surprise(table, column, f"holds {array[first].as_py()!r}")
+
+
+def cast_or_surprise(table: Table, column: Column, array: pa.Array) -> pa.Array:
+    """The cast to the column's type; for a presumed column, a value that cannot be cast
+    (an impossible date) is a surprise, not a failure."""
+    try:
+        return array.cast(column.arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        if column.proof is None:
+            raise
+        found = _UNPARSED.search(str(exc))
+        value = found.group(1) if found else "a value"
+        raise surprise(table, column, f"holds {value}, not a valid {column.arrow_type}") from exc
+
+
+def driver_surprise(table: Table, exc: Exception) -> TypeSurprise | None:
+    """The driver's "Type mismatch in column N" as a surprise, when column N was presumed."""
+    found = _DRIVER_MISMATCH.search(str(exc))
+    if found is None:
+        return None
+    index = int(found.group(1))
+    if index >= len(table.columns) or table.columns[index].proof is None:
+        return None
+    got = found.group(2).strip().split("/")[0].lower()
+    return surprise(table, table.columns[index], f"holds a {got} value")
+
+
+def surprise(table: Table, column: Column, what: str) -> TypeSurprise:
+    return TypeSurprise(
+        f"table {table.name!r}, column {column.name!r} {what}, though declared "
+        f"{column.source_type or 'untyped'}",
+        table=table.name,
+        column=column.name,
+    )

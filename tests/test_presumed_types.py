@@ -1,0 +1,250 @@
+"""Types presumed from SQLite declarations and proven while reading: a migration picks the
+same types as a full profile, and a value that breaks a presumption (late in the table, in
+the first batch, in one of several streams) gets its table profiled and loaded again, with
+every row exact and said in the report.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+import pytest
+
+from arrowmig import migrate
+from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.endpoints import open_endpoint
+from arrowmig.migrate import explain
+from tests.dbutil import duckdb_rows, pg_rows, q, sqlite_rows
+from tests.test_resume import arrowmig, kill_after
+
+ROWS = 12_000
+DECLARED = (
+    "id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, v VARCHAR(6), b BOOLEAN, "
+    "d DATE, ts TIMESTAMP, tt DATETIME, raw BLOB"
+)
+
+
+def _row(i: int) -> tuple[Any, ...]:
+    return (
+        i,
+        i * 3,
+        i / 7,
+        f"text {i}",
+        f"v{i % 1000}",
+        i % 2,
+        f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        f"2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00.{i % 1000:03d}",
+        f"2023-05-{1 + i % 28:02d}T08:00:00",
+        bytes([i % 256, 7]),
+    )
+
+
+def build(path: Path, odd: dict[int, dict[str, Any]] | None = None) -> str:
+    """A table of every presumable declared type; ``odd`` sets values of chosen rows."""
+    con = sqlite3.connect(path)
+    con.execute(f"CREATE TABLE t ({DECLARED})")
+    con.executemany(
+        "INSERT INTO t VALUES (?,?,?,?,?,?,?,?,?,?)", [_row(i) for i in range(1, ROWS + 1)]
+    )
+    for row_id, values in (odd or {}).items():
+        for column, value in values.items():
+            con.execute(f"UPDATE t SET {q(column)} = ? WHERE id = ?", (value, row_id))
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _config(**overrides: Any) -> MigrationConfig:
+    settings: dict[str, Any] = {
+        "batch": BatchConfig(batch_rows=1000),
+        "split_rows": 5000,
+        "parallel": 2,
+    }
+    settings.update(overrides)
+    return MigrationConfig(**settings)
+
+
+def _duckdb_types(path: Path, table: str = "t") -> dict[str, str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [table]
+        ).fetchall()
+        return {str(name): str(kind) for name, kind in rows}
+    finally:
+        con.close()
+
+
+def _profiled_types(source: str, target: Path) -> dict[str, str]:
+    """The DuckDB types a full profile picks (``arrowmig plan`` profiles every value)."""
+    plan = explain(source, str(target), config=MigrationConfig(mode="replace"))
+    (table,) = plan.to_dict()["tables"]
+    return {c["name"]: c["target_type"].upper().split("(")[0] for c in table["columns"]}
+
+
+def _loaded_again(report: Any) -> list[str]:
+    return [n for t in report.tables for n in t.notes if "loaded again" in n]
+
+
+def test_presumed_columns_get_the_profiles_types_without_a_value_scan(tmp_path: Path) -> None:
+    source = build(tmp_path / "s.db")
+    with open_endpoint(source) as src:
+        presumed = src.describe("t", presume=True, workers=2)
+        profiled = src.describe("t", workers=2)
+    assert [(c.arrow_type, c.target_type) for c in presumed.columns] == [
+        (c.arrow_type, c.target_type) for c in profiled.columns
+    ]
+    proofs = {c.name: c.proof for c in presumed.columns}
+    assert proofs == {
+        "id": "integer",
+        "n": "integer",
+        "r": "real",
+        "s": "text",
+        "v": "varchar",
+        "b": "boolean",
+        "d": "date_texts",
+        "ts": "ts_space_texts",
+        "tt": "ts_t_texts",
+        "raw": "blob",
+    }
+    assert presumed.row_count == ROWS
+
+    target = tmp_path / "t.duckdb"
+    report = migrate(source, str(target), config=_config())
+    assert not report.failed and not _loaded_again(report)
+    assert _duckdb_types(target) == _profiled_types(source, target)
+    assert duckdb_rows(target, "t", "id") == [
+        tuple(_expected(v, c) for v, c in zip(r, DECLARED.split(", "), strict=True))
+        for r in sqlite_rows(source, "t", "id")
+    ]
+
+
+def _expected(value: Any, declaration: str) -> Any:
+    """A source value as the DuckDB target holds it (dates and timestamps parsed)."""
+    import datetime as dt
+
+    kind = declaration.split()[1]
+    if kind == "BOOLEAN":
+        return bool(value)
+    if kind == "DATE":
+        return dt.date.fromisoformat(value)
+    if kind in ("TIMESTAMP", "DATETIME"):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+@pytest.mark.parametrize(
+    ("odd", "column", "profiled_type"),
+    [
+        ({11_500: {"n": 2.5}}, "n", "DOUBLE"),  # late real in an INTEGER column
+        ({3: {"n": "three"}}, "n", "VARCHAR"),  # in the first batch: the driver widens it
+        ({11_999: {"b": 2}}, "b", "BIGINT"),
+        ({9_000: {"d": "2023-02-30"}}, "d", "VARCHAR"),  # no such day
+        ({7_000: {"ts": "2024-01-01T10:00:00"}}, "ts", "VARCHAR"),  # the other format
+        ({6_000: {"ts": 1_700_000_000}}, "ts", "VARCHAR"),  # a Unix epoch among texts
+        ({10_000: {"v": "longer than six"}}, "v", "VARCHAR"),
+        ({8_000: {"r": "n/a"}}, "r", "VARCHAR"),
+    ],
+)
+def test_a_value_that_breaks_a_presumed_type_reloads_its_table(
+    tmp_path: Path, odd: dict[int, dict[str, Any]], column: str, profiled_type: str
+) -> None:
+    source = build(tmp_path / "s.db", odd)
+    target = tmp_path / "t.duckdb"
+    report = migrate(source, str(target), config=_config())
+    assert not report.failed, [t.error for t in report.tables]
+    (note,) = _loaded_again(report)
+    assert f"column {column!r}" in note
+    types = _duckdb_types(target)
+    assert types[column] == profiled_type
+    assert types == _profiled_types(source, target)
+    got = {r[0]: r for r in duckdb_rows(target, "t")}
+    assert len(got) == ROWS and report.tables[0].rows == ROWS
+    for row_id, values in odd.items():
+        held = got[row_id][list(types).index(column)]
+        assert str(held) == str(values[column])
+
+
+def test_a_blob_among_texts_is_found_before_reading(tmp_path: Path) -> None:
+    source = build(tmp_path / "s.db", {5_000: {"s": b"\x00\xff"}})
+    with open_endpoint(source) as src:
+        presumed = src.describe("t", presume=True)
+    by_name = {c.name: c for c in presumed.columns}
+    assert by_name["s"].proof is None and str(by_name["s"].arrow_type) == "binary"
+    target = tmp_path / "t.duckdb"
+    report = migrate(source, str(target), config=_config())
+    assert not report.failed and not _loaded_again(report)
+
+
+def test_appending_profiles_in_full(tmp_path: Path) -> None:
+    """Rows appended to an existing table cannot be taken back: nothing is presumed."""
+    source = build(tmp_path / "s.db", {11_000: {"n": 0.5}})
+    target = tmp_path / "t.duckdb"
+    con = duckdb.connect(str(target))
+    con.execute(
+        "CREATE TABLE t (id BIGINT, n DOUBLE, r DOUBLE, s VARCHAR, v VARCHAR, b BIGINT, "
+        "d DATE, ts TIMESTAMP, tt TIMESTAMP, raw BLOB)"
+    )
+    con.close()
+    report = migrate(source, str(target), config=_config(mode="append"))
+    assert not report.failed and not _loaded_again(report)
+    assert len(duckdb_rows(target, "t")) == ROWS
+
+
+@pytest.mark.postgres
+def test_reload_in_parallel_streams_into_postgres_is_exact(pg_url: str, tmp_path: Path) -> None:
+    source = build(tmp_path / "s.db", {9_999: {"n": 1.5}, 2_000: {"tt": "yesterday"}})
+    report = migrate(source, pg_url, config=_config(mode="replace", on_error="fail"))
+    assert not report.failed, [t.error for t in report.tables]
+    assert len(_loaded_again(report)) == 1  # one reload profiles every column
+    with psycopg.connect(pg_url) as con:
+        types = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = 't'"
+            ).fetchall()
+        )
+        ids = con.execute("SELECT count(*), count(DISTINCT id) FROM t").fetchone()
+    assert types["n"] == "double precision" and types["tt"] == "text"
+    assert ids == (ROWS, ROWS)
+    assert sorted(r[1] for r in pg_rows(pg_url, "t", "id")) == sorted(
+        float(r[1]) for r in sqlite_rows(source, "t", "id")
+    )
+
+
+@pytest.mark.postgres
+def test_resume_plans_a_reloaded_table_as_it_was_reloaded(pg_url: str, tmp_path: Path) -> None:
+    """Killed while a table loads again: --resume must plan it from the full profile again
+    (a presumed plan would write integers into the DOUBLE column the reload created)."""
+    path = tmp_path / "s.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, n INTEGER, label TEXT)")
+    con.executemany(
+        "INSERT INTO big VALUES (?, ?, ?)", [(i, i, f"l{i}") for i in range(1, 200_001)]
+    )
+    con.execute("UPDATE big SET n = 0.5 WHERE id = 2")  # breaks INTEGER in the first batch
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        pg.execute("DROP TABLE IF EXISTS big, _arrowmig_checkpoints CASCADE")
+    common = ["migrate", str(path), pg_url, "--batch-rows", "997", "--progress", "none"]
+    common += ["--split-rows", "50000", "--parallel", "2"]
+    from tests.test_resume import committed_rows
+
+    kill_after(arrowmig(*common), pg_url, 30_000)
+    assert committed_rows(pg_url) < 200_000, "the run ended before it could be killed"
+    resumed = arrowmig(*common, "--resume")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err.decode()
+    with psycopg.connect(pg_url) as pg:
+        kind = pg.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'big' "
+            "AND column_name = 'n'"
+        ).fetchone()
+        total = pg.execute("SELECT count(*), count(DISTINCT id), sum(n) FROM big").fetchone()
+    assert kind == ("double precision",)
+    assert total == (200_000, 200_000, sum(range(1, 200_001)) - 2 + 0.5)
