@@ -334,7 +334,7 @@ def stage_notes(summary: Sequence[dict[str, Any]]) -> list[str]:
             stages["source side (arrowmig's endpoint)"] = engine["median_s"]
             parts.append(
                 f"arrowmig's source endpoint {engine['median_s']:.2f} s (of which describe "
-                f"and value profiling {engine['describe_s']:.2f} s)"
+                f"with its SQLite type presumptions and profiling {engine['describe_s']:.2f} s)"
             )
         elif read:
             stages["read"] = read["median_s"]
@@ -827,7 +827,7 @@ _KIND_LABEL = {
     "columnar": "columnar (arrowmig)",
     "defaults": "columnar (arrowmig) at the default settings",
     "read": "read ceiling (source to Arrow, no write)",
-    "engine-read": "arrowmig's source endpoint alone (describe + profile on 2 connections + typed read)",
+    "engine-read": "arrowmig's source endpoint alone (describe as a migration does, on 2 connections, + typed read)",
     "write": "write stage alone (Arrow in memory, ADBC ingest)",
     "pg-copy": "ceiling: COPY FROM binary file (server)",
     "insert-select": "ceiling: INSERT INTO ... SELECT (attached)",

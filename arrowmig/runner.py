@@ -310,16 +310,20 @@ class Runner:
                 message=f"{surprise.message}: profiling the table and loading it again",
             )
         )
+        store = CheckpointStore(conns.target)
         try:
             plan = self.replan(conns.source, conns.target, name)
             landing = landing_for(plan.target, plan.source, plan.action)
-            # Only tables this run creates are presumed (create and replace), so what the
-            # rows went into is the run's own table and is dropped whole.
-            conns.target.drop_table(work.landing.physical.name)
-            prepare(conns.target, landing)
             plan.streams = plan_streams(
                 plan, conns.source.key_bounds(plan.source), self.config.split_rows
             )
+            # Checkpoints go first: a run killed from here on resumes this table from its
+            # start (or refuses, loudly, to create it over itself), never after a key of
+            # the rows being dropped. Only tables this run creates are presumed (create and
+            # replace modes), so what the rows went into is the run's own and dropped whole.
+            store.forget_table(self.run_id, name)
+            conns.target.drop_table(work.landing.physical.name)
+            prepare(conns.target, landing)
         except ArrowmigError as exc:
             table_report.status = "failed"
             table_report.error = describe_error(exc)
@@ -329,8 +333,6 @@ class Runner:
         self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
         work.plan, work.landing, work.profiled = plan, landing, True
         work.streams = [StreamWork(s) for s in plan.streams]
-        store = CheckpointStore(conns.target)
-        store.forget_table(self.run_id, name)
         record_prepared(store, self.run_id, work)
         table_report.notes = [
             *plan.notes,
