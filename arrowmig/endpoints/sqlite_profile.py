@@ -493,9 +493,9 @@ def _whole_table_scan(query: Query, table_sql: str) -> Scan:
 # full and loaded again (runner.py): it costs time, never a value.
 #
 # What proves each kind:
-#   integer     the driver's INT64 read fails on any other class
-#   real        the driver's DOUBLE read fails on text and blobs; REAL affinity stores
-#               integers as reals
+#   integer     the driver's INT64 read fails on any other class ("Type mismatch"), or, when
+#               the first batch mixes classes, hands over a wider type (checked per batch)
+#   real        the same for text and blobs; REAL affinity stores integers as reals
 #   boolean     the INT64 read, and every value 0 or 1 (checked per batch)
 #   date_texts, ts_space_texts, ts_t_texts
 #               every value a text of that exact format (checked per batch) and a real date
@@ -519,16 +519,9 @@ def presumable(declared: str) -> str | None:
         return "boolean"
     if date_kind(declared):
         return "date"
-    if decimal_spec(declared) is not None:
-        return None
     if varchar_limit(declared) is not None:
         return "varchar"
-    kind = affinity(declared)
-    if kind in ("integer", "real", "text"):
-        return kind
-    if kind == "blob" and declared.strip():
-        return "blob"
-    return None
+    return expected_class(declared)  # integer, real, text, blob; None where it does not say
 
 
 def presumed_profile(proof: str) -> ColumnProfile:
@@ -566,13 +559,14 @@ def presume_columns(
     proofs = [f if p == "date" else p for p, f in zip(proofs, formats, strict=True)]
     # Comparisons order classes: NULL < numbers < text < blob, so `c >= x''` is a blob and
     # `c < x''` anything else that is not NULL, without a function call per row.
+    scanned = PROVEN_BY_SCAN + DATE_PROOFS
     tests = [
         f"{quote_ident(c)} < x''" if p == "blob" else f"{quote_ident(c)} >= x''"
         for c, p in zip(columns, proofs, strict=True)
-        if p in PROVEN_BY_SCAN or p in DATE_PROOFS
+        if p in scanned
     ]
     if tests:
         rows = scan("count(*)", " OR ".join(tests))
         if sum(_int(r[0]) for r in rows):
-            proofs = [None if p in PROVEN_BY_SCAN or p in DATE_PROOFS else p for p in proofs]
+            proofs = [None if p in scanned else p for p in proofs]
     return proofs
