@@ -248,3 +248,23 @@ def test_resume_plans_a_reloaded_table_as_it_was_reloaded(pg_url: str, tmp_path:
         total = pg.execute("SELECT count(*), count(DISTINCT id), sum(n) FROM big").fetchone()
     assert kind == ("double precision",)
     assert total == (200_000, 200_000, sum(range(1, 200_001)) - 2 + 0.5)
+
+
+def test_a_surprise_in_text_that_is_not_utf8_is_named_not_fatal(tmp_path: Path) -> None:
+    """The value that breaks VARCHAR(6) is not valid UTF-8: the reload still happens, and
+    screening then rejects the row by its own rule."""
+    path = Path(build(tmp_path / "s.db"))
+    con = sqlite3.connect(path)
+    con.execute("UPDATE t SET v = CAST(? AS TEXT) WHERE id = 7000", (b"\xc0" * 9,))
+    con.commit()
+    con.close()
+    rejects = tmp_path / "rejects"
+    report = migrate(
+        str(path),
+        str(tmp_path / "t.duckdb"),
+        config=_config(on_error="reject", reject_dir=str(rejects)),
+    )
+    assert not report.failed, [t.error for t in report.tables]
+    (note,) = _loaded_again(report)
+    assert "column 'v' holds" in note and "\ufffd" in note
+    assert report.tables[0].rejected == 1 and report.tables[0].rows == ROWS - 1

@@ -58,8 +58,16 @@ def check_batch(table: Table, column: Column, array: pa.Array) -> None:
     else:
         return
     if pc.any(bad).as_py():
-        first = pc.index(bad, True).as_py()
-        raise surprise(table, column, f"holds {array[first].as_py()!r}")
+        raise surprise(table, column, f"holds {_shown(array, pc.index(bad, True).as_py())}")
+
+
+def _shown(array: pa.Array, row: int) -> str:
+    """One value for a message; a text that is not valid UTF-8 is shown with replacements
+    (screening names such values later, by their own rules)."""
+    if pa.types.is_string(array.type):
+        raw = array.cast(pa.binary())[row].as_py()
+        return repr(raw.decode("utf-8", errors="replace"))
+    return repr(array[row].as_py())
 
 
 def cast_or_surprise(table: Table, column: Column, array: pa.Array) -> pa.Array:
