@@ -28,7 +28,7 @@ from typing import Any
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_BATCHES = (5_000, 25_000, 100_000)
 PATHS = ("row", "columnar")
-MOVING_KINDS = ("row", "columnar", "defaults")
+MOVING_KINDS = ("row", "columnar", "defaults", "no-keys")
 """Runs that move the data (the others are ceilings and stages measured alone)."""
 JSON_SCHEMA_VERSION = 1
 ROWPATH = Path(__file__).with_name("rowpath.py")
@@ -94,7 +94,8 @@ class Spec:
     target: str
     """Target label: ``sqlite``, ``postgresql`` or ``source`` for source-only measurements."""
     kind: str
-    """row, columnar, defaults (columnar at the default settings), read, write, pg-copy or
+    """row, columnar, defaults (columnar at the default settings), no-keys (the same with
+    ``--no-keys``: no keys or indexes, like the ceilings), read, write, pg-copy or
     insert-select."""
     batch_rows: int | None = None
     parallel: int | None = None
@@ -267,7 +268,13 @@ def checks(
         cols = [r for r in rows if r["kind"] == "columnar"]
         default = _defaults_row(rows, default_batch, default_parallel)
         best = max(cols, key=lambda r: r["of_ceiling"]) if cols else None
-        for label, row in (("{}", default), ("best configuration ({})", best)):
+        # The ceilings build no keys; --no-keys is the run that is like them.
+        no_keys = next((r for r in rows if r["kind"] == "no-keys"), None)
+        for label, row in (
+            ("{}", default),
+            ("best configuration ({})", best),
+            ("{}, like for like", no_keys),
+        ):
             if row is not None:
                 add(
                     f"columnar into {target} / its write ceiling, " + label.format(_settings(row)),
@@ -308,6 +315,8 @@ def _defaults_row(
 def _settings(row: dict[str, Any]) -> str:
     if row["kind"] == "defaults":
         return "default settings"
+    if row["kind"] == "no-keys":
+        return "default settings with --no-keys"
     return f"batches of {row['batch_rows']:,} rows, byte limit lifted, parallel {row['parallel']}"
 
 
@@ -610,6 +619,8 @@ def command_for(
                 str(spec.batch_rows), "--parallel", str(spec.parallel), "--tables", names]  # fmt: skip
     if spec.kind == "defaults":
         return [py, "-m", "arrowmig.bench", source, target.url, "--tables", names]
+    if spec.kind == "no-keys":
+        return [py, "-m", "arrowmig.bench", source, target.url, "--tables", names, "--no-keys"]
     if spec.kind == "write":
         return [py, "-m", "arrowmig.ceilings", "write", source, target.url, "--tables", names,
                 "--batch-rows", str(spec.batch_rows)]  # fmt: skip
@@ -677,6 +688,8 @@ def plan_specs(options: BenchOptions, targets: Sequence[Target], source_kind: st
         if "columnar" in options.paths:
             # What a user gets without options: the memory target is judged on this run.
             specs.append(Spec(target.label, "defaults"))
+            # The same building no keys or indexes, as the ceilings do not.
+            specs.append(Spec(target.label, "no-keys"))
     return specs
 
 
@@ -732,7 +745,7 @@ def run_bench(
 
     def run(spec: Spec, round_no: int, warmup: bool) -> dict[str, Any]:
         target = by_label.get(spec.target)
-        if target is not None and spec.kind in ("row", "columnar", "defaults", "insert-select"):
+        if target is not None and spec.kind in (*MOVING_KINDS, "insert-select"):
             reset_target(target)
         cmd = command_for(spec, source, target, tables, ctx)
         data = run_child(cmd)
@@ -826,6 +839,7 @@ _KIND_LABEL = {
     "row": "row path (DB-API)",
     "columnar": "columnar (arrowmig)",
     "defaults": "columnar (arrowmig) at the default settings",
+    "no-keys": "columnar (arrowmig) at the default settings, --no-keys (no keys or indexes, as the ceiling)",
     "read": "read ceiling (source to Arrow, no write)",
     "engine-read": "arrowmig's source endpoint alone (describe as a migration does, on 2 connections, + typed read)",
     "write": "write stage alone (Arrow in memory, ADBC ingest)",
@@ -884,7 +898,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "| wall s incl. start-up |"
     )
     group = {"pg-copy": 0, "insert-select": 0, "read": 0, "engine-read": 1, "write": 1}
-    group.update(row=2, columnar=2, defaults=3)
+    group.update({"row": 2, "columnar": 2, "defaults": 3, "no-keys": 3})
     targets = sorted({r["target"] for r in summary}, key=lambda t: (t != "source", t))
     for target in targets:
         rows = sorted(
@@ -1011,7 +1025,8 @@ def render_png(data: dict[str, Any], path: Path) -> None:
 
 
 def _columnar_child(argv: Sequence[str]) -> int:
-    """``python -m arrowmig.bench SRC DST [--batch-rows N --parallel P] --tables a,b``.
+    """``python -m arrowmig.bench SRC DST [--batch-rows N --parallel P] [--no-keys]
+    --tables a,b``.
 
     Without --batch-rows and --parallel, the run uses every default, as ``arrowmig migrate``.
     """
@@ -1023,6 +1038,7 @@ def _columnar_child(argv: Sequence[str]) -> int:
     parser.add_argument("--batch-rows", type=int)
     parser.add_argument("--parallel", type=int)
     parser.add_argument("--tables", default="")
+    parser.add_argument("--no-keys", action="store_true")
     args = parser.parse_args(list(argv))
 
     from arrowmig.config import BatchConfig, MigrationConfig
@@ -1030,7 +1046,7 @@ def _columnar_child(argv: Sequence[str]) -> int:
     from arrowmig.rowpath import peak_rss_bytes, rss_bytes
 
     tables = tuple(t for t in args.tables.split(",") if t) or None
-    config = MigrationConfig(tables=tables)
+    config = MigrationConfig(tables=tables, keys=not args.no_keys)
     if args.batch_rows is not None:
         # Same batch sizes as the row path: the batch is set in rows, so the byte limit is
         # lifted (the "defaults" configuration keeps it).
@@ -1038,6 +1054,7 @@ def _columnar_child(argv: Sequence[str]) -> int:
             tables=tables,
             batch=BatchConfig(batch_rows=args.batch_rows, batch_bytes=2**30),
             parallel=args.parallel or config.parallel,
+            keys=config.keys,
         )
     # The baseline is taken after the engine's own imports and connections: open (and close)
     # both endpoints the way the engine will, so driver imports do not count as growth.

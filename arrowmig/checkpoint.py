@@ -82,6 +82,71 @@ class Row:
     updated_at: str | None
 
 
+Shape = tuple[tuple[str, str], ...]
+"""A table's columns as the target reports them: (name, Arrow type) in table order."""
+
+
+def table_shape(target: Endpoint, name: str) -> Shape:
+    return tuple((f.name, str(f.type)) for f in target.target_schema_of(name))
+
+
+@dataclass(frozen=True)
+class TableDetail:
+    """What a table row's ``detail`` records of the table being loaded.
+
+    ``shape`` is the table the rows are written into, as it was when the run created it: a
+    resumed run compares it with the table as it is now, because rows appended into a column
+    whose type was changed in between (PostgreSQL's binary COPY takes int8 bytes into a
+    float8 column) would arrive silently wrong.
+    """
+
+    landing: str
+    """staged or direct (see ``loading.Landing``)."""
+    profiled: bool = False
+    """Loaded again with a full profile after a value broke a presumed type."""
+    shape: Shape | None = None
+
+    def dump(self) -> str:
+        return json.dumps(
+            {
+                "landing": self.landing,
+                "profiled": self.profiled,
+                "shape": [list(c) for c in self.shape] if self.shape is not None else None,
+            }
+        )
+
+    @classmethod
+    def parse(cls, text: str | None) -> TableDetail:
+        try:
+            data = json.loads(text or "")
+        except json.JSONDecodeError:
+            # Recorded by arrowmig before this format: "staged" or "direct", maybe "profiled".
+            words = (text or "").split()
+            return cls(words[0] if words else "", "profiled" in words)
+        shape = data.get("shape")
+        return cls(
+            str(data.get("landing", "")),
+            bool(data.get("profiled")),
+            tuple((str(n), str(t)) for n, t in shape) if shape is not None else None,
+        )
+
+
+def shape_change(recorded: Shape, now: Shape) -> str | None:
+    """How ``now`` differs from ``recorded`` (the first difference, in words), or None."""
+    before, after = dict(recorded), dict(now)
+    for name, arrow_type in recorded:
+        if name not in after:
+            return f"column {name!r} is gone"
+        if after[name] != arrow_type:
+            return f"column {name!r} is now {after[name]}, the run was writing {arrow_type}"
+    for name, _ in now:
+        if name not in before:
+            return f"column {name!r} was added"
+    if recorded != now:
+        return "its columns are in another order"
+    return None
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

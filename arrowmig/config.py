@@ -62,6 +62,9 @@ class MigrationConfig:
     """(table, column, target type) overrides from --cast."""
     foreign_keys: bool = True
     """Create foreign keys after all tables are loaded."""
+    keys: bool = True
+    """Build primary keys, unique constraints and indexes once a created table's rows are in
+    (off: none of them, and so no foreign keys either)."""
     split_rows: int = DEFAULT_SPLIT_ROWS
     """Tables with more rows than this are read as several key-range streams."""
     retries: int = 3

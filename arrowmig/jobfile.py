@@ -150,6 +150,7 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "target_schema": _text,
     "profile": _flag,
     "foreign_keys": _flag,
+    "keys": _flag,
     "casts": _casts,
     "on_error": _text,
     "reject_dir": _text,
@@ -161,7 +162,11 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
 }
 """Every key a job file may hold (besides other MigrationConfig settings, see _config_keys)."""
 
-_NEGATED = {"no_profile": "profile", "no_foreign_keys": "foreign_keys"}
+_NEGATED = {
+    "no_profile": "profile",
+    "no_foreign_keys": "foreign_keys",
+    "no_keys": "keys",
+}
 """Command-line spellings that are accepted too: ``no-profile = true`` is ``profile = false``."""
 _ALIASES = {"cast": "casts"}
 

@@ -11,7 +11,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, fingerprint
+from arrowmig.checkpoint import (
+    RUN_ROW,
+    TABLE_ROW,
+    CheckpointStore,
+    Row,
+    Shape,
+    TableDetail,
+    fingerprint,
+    shape_change,
+    table_shape,
+)
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
@@ -24,7 +34,6 @@ from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
 from arrowmig.report import MigrationReport
 from arrowmig.runner import (
-    PROFILED,
     Runner,
     StopRequested,
     StreamWork,
@@ -313,7 +322,7 @@ def _loaded_again(rows: list[Row] | None) -> set[str]:
     return {
         r.table_name
         for r in rows or []
-        if r.stream_name == TABLE_ROW and PROFILED in (r.detail or "").split()
+        if r.stream_name == TABLE_ROW and TableDetail.parse(r.detail).profiled
     }
 
 
@@ -334,7 +343,8 @@ def _table_work(
     name = table_plan.source.name
     landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
     mine = [r for r in earlier or [] if r.table_name == name]
-    table_state = next((r.state for r in mine if r.stream_name == TABLE_ROW), None)
+    own_row = next((r for r in mine if r.stream_name == TABLE_ROW), None)
+    table_state = own_row.state if own_row else None
     work = TableWork(table_plan, landing, profiled=profiled)
     if table_state == "loaded":
         table_plan.streams = []
@@ -342,7 +352,8 @@ def _table_work(
         work.rows_before = sum(r.rows_done for r in mine if r.stream_name != TABLE_ROW)
         return work
     streams_done = [r for r in mine if r.stream_name != TABLE_ROW]
-    if table_state == "prepared" and landing.resumable and streams_done:
+    if own_row and table_state == "prepared" and landing.resumable and streams_done:
+        work.shape = _unchanged_shape(dst, name, landing.physical.name, own_row)
         # Continue each stream after its last committed key; finished streams are skipped.
         # Every stream was recorded when the table was prepared; in key order they get back
         # the index (and so the name) they were planned with.
@@ -362,6 +373,32 @@ def _table_work(
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
     record_prepared(store, run_id, work)
     return work
+
+
+def _unchanged_shape(dst: Endpoint, name: str, physical: str, own_row: Row) -> Shape | None:
+    """The shape the interrupted run recorded for what it was loading, after making sure the
+    table is still there and still has it (rows appended into a changed column could arrive
+    silently wrong)."""
+    recorded = TableDetail.parse(own_row.detail).shape
+    if recorded is None:
+        return None  # recorded by an arrowmig that did not keep shapes
+    hint = f"drop {physical!r} and run again without --resume, or use --mode replace"
+    if not dst.table_exists(physical):
+        raise SchemaError(
+            f"cannot resume {name!r}: the table it was loading into, {physical!r}, is no "
+            f"longer in {dst.url.redacted}",
+            hint="run again without --resume, or use --mode replace",
+            table=name,
+        )
+    change = shape_change(recorded, table_shape(dst, physical))
+    if change is not None:
+        raise SchemaError(
+            f"cannot resume {name!r}: {physical!r} in {dst.url.redacted} was changed since the "
+            f"interrupted run ({change})",
+            hint=hint,
+            table=name,
+        )
+    return recorded
 
 
 def _finish_without_streams(

@@ -15,7 +15,7 @@ from arrowmig.defaults import default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, KeyRange, Table
-from arrowmig.schema import ddl_type
+from arrowmig.schema import ddl_type, key_statements
 
 
 @dataclass(frozen=True)
@@ -184,9 +184,19 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
             notes += default_notes(target, target_dialect)
+            if not config.keys:
+                target, unbuilt = _without_keys(target, target_dialect)
+                if unbuilt:
+                    notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
+
+
+def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
+    """The table to create with no primary key and no index, and what is left unbuilt."""
+    unbuilt = [label for _, label in key_statements(target, dialect, None)]
+    return replace(target, primary_key=(), indexes=()), unbuilt
 
 
 def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:

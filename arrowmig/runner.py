@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row
+from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, TypeSurprise
@@ -68,6 +68,9 @@ class TableWork:
     profiled: bool = False
     """Loaded again after a value broke a presumed type (``Column.proof``): its plan comes
     from a full profile, and a resumed run must plan it the same way."""
+    shape: Shape | None = None
+    """The columns of the table the rows go into, as the target reported them when it was
+    created (a resume refuses a table changed since)."""
 
 
 class Runner:
@@ -405,8 +408,10 @@ def retrying(action: Callable[[], None], conns: WorkerConnections, retries: int)
 
 
 def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> None:
-    """Record a freshly prepared table: each stream pending (resumable tables), then the table."""
+    """Record a freshly prepared table: each stream pending (resumable tables), then the table
+    with the shape the target gives what the rows go into."""
     name = work.plan.source.name
+    work.shape = table_shape(store.target, work.landing.physical.name)
     if work.landing.resumable:
         for item in work.streams:
             key_range = item.stream.key_range
@@ -429,7 +434,7 @@ def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> Non
 
 
 def table_row(run_id: str, work: TableWork, state: str) -> Row:
-    detail = "staged" if work.landing.staged else "direct"
+    detail = TableDetail("staged" if work.landing.staged else "direct", work.profiled, work.shape)
     return Row(
         run_id=run_id,
         table_name=work.plan.source.name,
@@ -440,13 +445,9 @@ def table_row(run_id: str, work: TableWork, state: str) -> Row:
         last_key=None,
         rows_done=0,
         state=state,
-        detail=f"{detail} {PROFILED}" if work.profiled else detail,
+        detail=detail.dump(),
         updated_at=None,
     )
-
-
-PROFILED = "profiled"
-"""Marks a table row whose table was loaded again with a full profile (see TableWork.profiled)."""
 
 
 class _Skipped(Exception):
@@ -477,6 +478,8 @@ def add_foreign_keys(
         parent = plans.get(fk.ref_table)
         if not config.foreign_keys:
             table_report.notes.append(f"{label} skipped (--no-foreign-keys)")
+        elif not config.keys:
+            table_report.notes.append(f"{label} skipped (--no-keys)")
         elif add is None:
             table_report.notes.append(
                 f"{label} not created: {dst.dialect} cannot add foreign keys to loaded tables"

@@ -245,7 +245,15 @@ def test_bench_runs_every_configuration_once_in_order(bench_out: Path) -> None:
     assert {r["round"] for r in measured} == {1}
     assert len({r["key"] for r in measured}) == len(measured)
     for r in measured:
-        if r["kind"] in ("row", "columnar", "defaults", "read", "insert-select", "pg-copy"):
+        if r["kind"] in (
+            "row",
+            "columnar",
+            "defaults",
+            "no-keys",
+            "read",
+            "insert-select",
+            "pg-copy",
+        ):
             assert r["rows"] == (1500 if r["kind"] != "pg-copy" else r["rows"])
     sqlite_keys = [r["key"] for r in measured if r["target"] == "sqlite"]
     assert sqlite_keys == [
@@ -255,8 +263,16 @@ def test_bench_runs_every_configuration_once_in_order(bench_out: Path) -> None:
         "sqlite/row/b400",
         "sqlite/columnar/b400/p1",
         "sqlite/defaults",
+        "sqlite/no-keys",
     ]
     assert {r["batch_rows"] for r in data["ratios"] if r["target"] == "sqlite"} == {100, 400}
+    # The ceilings build no keys: the --no-keys run is the one judged like for like.
+    assert any(
+        c["check"].startswith(
+            "columnar into sqlite / its write ceiling, default settings with --no-keys"
+        )
+        for c in data["checks"]
+    )
 
 
 def test_bench_skips_unreachable_target_with_note(bench_out: Path) -> None:
@@ -287,3 +303,4 @@ def test_plan_specs_covers_paths_and_ceilings(tmp_path: Path) -> None:
     assert keys.count("postgresql/row/b10") == 1
     assert {k for k in keys if "/columnar/" in k} >= {"sqlite/columnar/b10/p2"}
     assert keys.count("sqlite/defaults") == 1 and keys.count("postgresql/defaults") == 1
+    assert keys.count("sqlite/no-keys") == 1 and keys.count("postgresql/no-keys") == 1

@@ -90,6 +90,40 @@ def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
     assert {"p", "f"} <= kinds
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["create", "replace"])
+def test_no_keys_loads_rows_only_and_says_what_it_left_unbuilt(
+    bets_db: str, pg_url: str, mode: str
+) -> None:
+    config = arrowmig.MigrationConfig(mode=mode, keys=False, split_rows=500)
+    report = arrowmig.migrate(bets_db, pg_url, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    assert pg_rows(pg_url, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    with psycopg.connect(pg_url) as con:
+        indexes = con.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('bets', 'players')"
+        ).fetchall()
+        constraints = con.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid IN ('bets'::regclass, 'players'::regclass)"
+            " AND contype IN ('p', 'u', 'f')"
+        ).fetchall()
+    assert indexes == [] and constraints == []
+    bets = next(t for t in report.tables if t.name == "bets")
+    assert bets.built == []
+    assert "not built (--no-keys): primary key (id), index bets_player" in bets.notes
+    assert "foreign key (player_id) -> players skipped (--no-keys)" in bets.notes
+
+
+def test_no_keys_into_sqlite_declares_no_primary_key(bets_db: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "t.db")
+    report = arrowmig.migrate(bets_db, target, config=arrowmig.MigrationConfig(keys=False))
+    assert report.ok and sqlite_rows(target, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT max(pk) FROM pragma_table_info('bets')").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM pragma_index_list('bets')").fetchone() == (0,)
+    con.close()
+
+
 def test_create_mode_refuses_before_writing_anything(bets_db: str, tmp_path: Path) -> None:
     target = tmp_path / "w.db"
     make_sqlite(target, "CREATE TABLE bets (x INTEGER);")

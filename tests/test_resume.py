@@ -159,18 +159,58 @@ def test_kill_then_resume_into_postgres(source: str, pg_url: str, kill_at: int) 
 
 def test_resume_with_other_options_is_refused(source: str, tmp_path: Path) -> None:
     target = str(tmp_path / "t.db")
-    # Small batches keep the run going long enough to be killed half-way (checked below).
-    proc = arrowmig(
-        "migrate", source, target, "--batch-rows", "100", "--tables", "events", "--progress", "none"
-    )
-    kill_after(proc, target, 2000)
-    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    kill_half_way(source, target)
     other = arrowmig(
         "migrate", source, target, "--tables", "events", "--mode", "append", "--resume"
     )
     _, err = other.communicate(timeout=60)
     assert other.returncode == 2, err.decode()
     assert b"other options" in err and err[-1:] == b"\n" and err.count(b"\n") == 1
+
+
+def kill_half_way(source: str, target: str) -> None:
+    """Start a run of ``events`` alone and SIGKILL it after 2,000 rows (small batches keep it
+    going long enough; checked)."""
+    proc = arrowmig(
+        "migrate", source, target, "--batch-rows", "100", "--tables", "events", "--progress", "none"
+    )
+    kill_after(proc, target, 2000)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+
+
+def refused_resume(source: str, target: str) -> str:
+    resumed = arrowmig(
+        "migrate", source, target, "--batch-rows", "100", "--tables", "events", "--resume"
+    )
+    _, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 2, err.decode()
+    assert err.count(b"\n") == 1, err.decode()  # one line, no traceback
+    return err.decode()
+
+
+@pytest.mark.postgres
+def test_resume_into_a_column_changed_since_is_refused(source: str, pg_url: str) -> None:
+    # Binary COPY would take float8 bytes into an int8 column as garbage, silently.
+    kill_half_way(source, pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("ALTER TABLE events ALTER COLUMN amount TYPE bigint")
+        before = con.execute("SELECT count(*), sum(amount) FROM events").fetchone()
+    err = refused_resume(source, pg_url)
+    assert "cannot resume 'events'" in err
+    assert "column 'amount' is now int64, the run was writing double" in err
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*), sum(amount) FROM events").fetchone() == before
+
+
+def test_resume_after_the_table_was_dropped_is_refused(source: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "t.db")
+    kill_half_way(source, target)
+    con = sqlite3.connect(target)
+    con.execute("DROP TABLE events")
+    con.commit()
+    con.close()
+    err = refused_resume(source, target)
+    assert "is no longer in" in err and "without --resume" in err
 
 
 def test_sigterm_keeps_committed_batches_and_exits_143(source: str, tmp_path: Path) -> None:

@@ -80,6 +80,11 @@ def migration_options(f: Any) -> Any:
         ),
         click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys."),
         click.option(
+            "--no-keys",
+            is_flag=True,
+            help="Load only: no primary keys, unique constraints, indexes or foreign keys.",
+        ),
+        click.option(
             "--resume", is_flag=True, help="Continue the interrupted run recorded in the target."
         ),
         click.option(
@@ -120,6 +125,7 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         "profile": not opts.get("no_profile"),
         "casts": parse_casts(tuple(opts.get("casts") or ())),
         "foreign_keys": not opts.get("no_foreign_keys"),
+        "keys": not opts.get("no_keys"),
         "resume": bool(opts.get("resume")),
         "keep_backup": bool(opts.get("keep_backup")),
         "on_error": opts.get("on_error") or "fail",
