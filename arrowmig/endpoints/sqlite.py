@@ -41,7 +41,12 @@ READ_CACHE_PRAGMA = "cache_size=-256"
 reads each page once, so a bigger cache only holds memory (README, "Where the memory goes").
 A connection that writes gets the default back (WRITE_CACHE_PRAGMA): index builds sort in it."""
 WRITE_CACHE_PRAGMA = "cache_size=-2000"
-"""SQLite's own default page cache, for a connection that writes."""
+"""SQLite's own default page cache, for a connection that writes (a bigger one made index
+builds slower here: 0.77 -> 1.5 s for one index of 2M rows with 64 MiB)."""
+SORT_THREADS_PRAGMA = f"threads={min(4, os.cpu_count() or 1)}"
+"""Helper threads for SQLite's sorter, which builds indexes (SQLite's default is none). The
+file has one writer, so while one stream builds a table's indexes the others can only read:
+its sort takes the idle core. One index of 2M rows: 0.77 -> 0.65 s, 1.31 -> 0.96 s."""
 
 # SQLite has one writer per file: the streams of one run that write the same file take
 # turns through this lock instead of failing with "database is locked".
@@ -493,6 +498,7 @@ class SQLiteEndpoint(BaseEndpoint):
             self._pragma("journal_mode=WAL")
             self._pragma("synchronous=NORMAL")
             self._pragma(WRITE_CACHE_PRAGMA)
+            self._pragma(SORT_THREADS_PRAGMA)
             self._write_mode_set = True
 
     def create_table(self, table: Table) -> None:
