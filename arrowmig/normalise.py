@@ -224,7 +224,9 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         return "float_exact"
     if TEXT in kinds:
         other = (kinds - {TEXT}).pop()
-        if other in (TIMESTAMP, DATE, TIME, NUMTEXT, DECIMAL, INT, UUID, JSON, FLOAT, NESTED):
+        if other in (
+            TIMESTAMP, DATE, TIME, INTERVAL, NUMTEXT, DECIMAL, INT, UUID, JSON, FLOAT, NESTED
+        ):  # fmt: skip
             return {DECIMAL: NUMTEXT, INT: NUMTEXT, FLOAT: "float_exact", NESTED: JSON}.get(
                 other, other
             )
@@ -290,7 +292,10 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         j = f"TRY_CAST({x} AS JSON)" if kind != NESTED else f"to_json({x})"
         return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash(json({j})::VARCHAR) END)"
     if mode == INTERVAL:
-        # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart).
+        # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart);
+        # text (an interval written to SQLite, '0 mons 1 days 1.5 secs') is parsed first.
+        if kind == TEXT:
+            return _parsed(x, "INTERVAL", "{v}::VARCHAR")
         return f"hash({x}::INTERVAL::VARCHAR)"
     if mode == TEXT:
         if kind in (TEXT, NUMTEXT, JSON, UUID):

@@ -28,6 +28,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
 from arrowmig.errors import DataError, SchemaError, UsageError
+from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.report import TableReport
 
@@ -109,7 +110,7 @@ def row_values(batch: pa.RecordBatch, row: int) -> list[Any]:
             except UnicodeDecodeError:
                 out.append(encode_value(raw))
         else:
-            out.append(encode_value(array[row].as_py()))
+            out.append(encode_value(value_at(array, row)))
     return out
 
 

@@ -9,6 +9,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig import infinity
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column, Table
 
@@ -59,7 +60,9 @@ def _forced_type(target_type: str, dialect: str) -> str:
     if dialect == "sqlite":
         # SQLite keeps structured and exact values as text: a declared NUMERIC would let its
         # numeric affinity turn '1.10' into the float 1.1.
-        if lowered.startswith(("json", "uuid", "numeric", "decimal", "inet", "interval")):
+        if lowered.startswith(
+            ("json", "uuid", "numeric", "decimal", "inet", "cidr", "macaddr", "xml", "interval")
+        ):
             return "TEXT"
         return target_type.upper()
     if dialect == "duckdb":
@@ -299,7 +302,9 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
         if pa.types.is_interval(source) or pa.types.is_duration(source):
             return _interval_text(array)
         if pa.types.is_timestamp(source):
-            return _timestamp_text(array)
+            return infinity.as_text(array, _timestamp_text)
+        if pa.types.is_date32(source):
+            return infinity.as_text(array, lambda a: pc.cast(a, pa.string()))
         if pa.types.is_floating(source):
             return pc.cast(array, pa.string())
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
@@ -322,10 +327,19 @@ def _interval_text(array: pa.Array) -> pa.Array:
         if item is None:
             values.append(None)
         elif hasattr(item, "months"):
-            values.append(f"{item.months} mons {item.days} days {item.nanoseconds / 1e9} secs")
+            seconds = _exact_seconds(item.nanoseconds)
+            values.append(f"{item.months} mons {item.days} days {seconds} secs")
         else:
             values.append(f"{item.total_seconds()} seconds")
     return pa.array(values, pa.string())
+
+
+def _exact_seconds(nanoseconds: int) -> str:
+    """Nanoseconds as decimal seconds, every digit kept and no exponent ('1e-06' is not
+    interval syntax, and a float loses nanoseconds past 2**53)."""
+    whole, fraction = divmod(abs(nanoseconds), 1_000_000_000)
+    digits = f"{whole}.{fraction:09d}".rstrip("0")
+    return ("-" if nanoseconds < 0 else "") + (digits + "0" if digits.endswith(".") else digits)
 
 
 def _to_json_text(array: pa.Array) -> pa.Array:

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, identity_resets
 from arrowmig.endpoints import postgres_catalog
+from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
@@ -21,7 +23,8 @@ from arrowmig.endpoints.common import (
     short_driver_message,
 )
 from arrowmig.endpoints.validate import check_no_nul
-from arrowmig.errors import ConnectError, SchemaError, TransferError
+from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
+from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
 from arrowmig.model import Column, ForeignKey, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, pg_server_cast, qualified, quote_ident, to_wire, wire_type
 from arrowmig.urls import EndpointUrl
@@ -185,7 +188,7 @@ class PostgresEndpoint(BaseEndpoint):
     ) -> Iterator[pa.RecordBatch]:
         try:
             for batch in raw:
-                arrays = [_as_type(batch.column(i), f.type) for i, f in enumerate(schema)]
+                arrays = [_from_driver(table, f, batch.column(i)) for i, f in enumerate(schema)]
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
             self._conn.commit()
         finally:
@@ -247,8 +250,13 @@ class PostgresEndpoint(BaseEndpoint):
     ) -> None:
         batch = to_wire(batch, table, "postgresql")
         check_no_nul(batch, table, None)
+        # The driver's binary COPY cannot write +infinity: a batch that holds ±infinity in a
+        # date or timestamp column goes through staging, with the infinities apart.
+        batch, infinite = _infinities_apart(batch)
         staging = (
-            self._staging_for(table) if any(pg_server_cast(c) for c in table.columns) else None
+            self._staging_for(table, infinite)
+            if infinite or any(pg_server_cast(c) for c in table.columns)
+            else None
         )
         try:
             self._cursor.execute(_batch_settings_sql(self._batch_timeout_ms))
@@ -258,7 +266,7 @@ class PostgresEndpoint(BaseEndpoint):
                 )
             else:
                 self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
-                self._cursor.execute(_move_staged_sql(table, staging, self._schema))
+                self._cursor.execute(_move_staged_sql(table, staging, self._schema, infinite))
                 self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
             if after is not None:
                 self._cursor.execute(after[0], after[1])
@@ -267,14 +275,20 @@ class PostgresEndpoint(BaseEndpoint):
             self._rollback()
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
-    def _staging_for(self, table: Table) -> str:
+    def _staging_for(self, table: Table, infinite: list[int]) -> str:
         # Types whose binary COPY format differs from their Arrow form (jsonb, uuid, ...)
-        # land as text in a temporary table and are converted by the server.
-        staging = f"_arrowmig_stage_{abs(hash(table.name)) % 10**8}"
+        # land as text in a temporary table and are converted by the server; the columns
+        # ``infinite`` bring their infinities as a sign column each (_infinities_apart).
+        staging = f"_arrowmig_stage_{abs(hash((table.name, *infinite))) % 10**8}"
         if staging not in self._staged:
             cols = ", ".join(
-                f"{quote_ident(c.name)} {ddl_type(_wire_column(c), 'postgresql')}"
-                for c in table.columns
+                [
+                    *(
+                        f"{quote_ident(c.name)} {ddl_type(_wire_column(c), 'postgresql')}"
+                        for c in table.columns
+                    ),
+                    *(f"{quote_ident(_sign_column(i))} SMALLINT" for i in infinite),
+                ]
             )
             self._run(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote_ident(staging)} ({cols})",
@@ -327,11 +341,18 @@ def _wire_column(col: Column) -> Column:
     return Column(col.name, wire_type(col, "postgresql"))
 
 
-def _move_staged_sql(table: Table, staging: str, schema: str) -> str:
+def _move_staged_sql(table: Table, staging: str, schema: str, infinite: list[int]) -> str:
     exprs = []
-    for col in table.columns:
+    for i, col in enumerate(table.columns):
         cast = pg_server_cast(col)
-        exprs.append(f"{quote_ident(col.name)}::{cast}" if cast else quote_ident(col.name))
+        expr = f"{quote_ident(col.name)}::{cast}" if cast else quote_ident(col.name)
+        if i in infinite:
+            sign, type_name = quote_ident(_sign_column(i)), ddl_type(col, "postgresql")
+            expr = (
+                f"CASE {sign} WHEN 1 THEN 'infinity'::{type_name} "
+                f"WHEN -1 THEN '-infinity'::{type_name} ELSE {expr} END"
+            )
+        exprs.append(expr)
     cols = ", ".join(quote_ident(c.name) for c in table.columns)
     return (
         f"INSERT INTO {qualified(table.name, schema)} ({cols}) "
@@ -339,10 +360,39 @@ def _move_staged_sql(table: Table, staging: str, schema: str) -> str:
     )
 
 
+def _sign_column(position: int) -> str:
+    """The staging column with the infinities of the table's column at ``position``."""
+    return f"{INTERNAL_PREFIX}infinity_{position}"
+
+
+def _infinities_apart(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, list[int]]:
+    """The batch with each ±infinity of a date or timestamp column set to NULL and its sign
+    (1, -1, else 0) in a column of its own, and the positions of the columns that held any.
+
+    Finite values keep their binary form (any date PostgreSQL has, BC included); the
+    server puts the infinities back (``_move_staged_sql``).
+    """
+    infinite: list[int] = []
+    arrays, names = list(batch.columns), list(batch.schema.names)
+    for position, array in enumerate(batch.columns):
+        signs = infinity_signs(array)
+        if signs is None:
+            continue
+        infinite.append(position)
+        arrays[position] = pc.if_else(pc.equal(signs, 0), array, pa.scalar(None, array.type))
+        arrays.append(signs.cast(pa.int16()))
+        names.append(_sign_column(position))
+    if not infinite:
+        return batch, []
+    return pa.RecordBatch.from_arrays(arrays, names=names), infinite
+
+
 def _read_expression(col: Column) -> str:
     c = quote_ident(col.name)
     if col.target_type == "jsonb" and col.source_type.endswith("]"):
         return f"array_to_json({c})::text"
+    if col.source_type == "money":
+        return f"{c}::numeric::text"
     if (
         pa.types.is_string(col.arrow_type)
         and col.source_type not in ("text", "name", "citext")
@@ -350,6 +400,19 @@ def _read_expression(col: Column) -> str:
     ):
         return f"{c}::text"
     return c
+
+
+def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
+    """A column as the driver read it, in the batch's type (±infinity in the carried form)."""
+    try:
+        return _as_type(from_postgres_driver(array), field.type)
+    except OutOfRange as exc:
+        raise DataError(
+            f"table {table.name!r}, column {field.name!r}: {exc}",
+            hint="convert the column in a view (e.g. to text) and name the view with --tables",
+            table=table.name,
+            column=field.name,
+        ) from exc
 
 
 def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:

@@ -107,13 +107,22 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         "a.atttypmod, a.attnotnull, t.typcategory, "
         # A generated column's adbin is its generation expression, not a default.
         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-        "a.attidentity <> '' "
+        "a.attidentity <> '', a.atttypid "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
     )
-    columns = tuple(_with_default(_column(*r[:7], table=name), r[7], bool(r[8])) for r in rows)
+    columns = tuple(
+        _with_default(
+            _domain_column(query, r[0], r[1], int(r[9]), bool(r[5]), table=name)
+            if r[3] == "d"
+            else _column(*r[:7], table=name),
+            r[7],
+            bool(r[8]),
+        )
+        for r in rows
+    )
     pk = _primary_key(query, oid)
     split_key = None
     if len(pk) == 1:
@@ -199,6 +208,30 @@ def _with_default(col: Column, default: str | None, identity: bool) -> Column:
     return replace(col, default=parsed, auto_increment=auto)
 
 
+def _domain_column(
+    query: Query, name: str, domain: str, type_oid: int, notnull: bool, *, table: str
+) -> Column:
+    """A column of a domain type: carried as the type the domain is built on (the driver
+    reads it as that type), with a note that the domain and its checks are not re-created."""
+    while True:  # a domain may be built on another domain
+        base_oid, formatted, typname, typtype, typmod, category, domain_notnull = query(
+            "SELECT t.typbasetype, format_type(t.typbasetype, t.typtypmod), b.typname, "
+            "b.typtype, t.typtypmod, b.typcategory, t.typnotnull "
+            "FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype WHERE t.oid = $1",
+            (type_oid,),
+        )[0]
+        notnull = notnull or bool(domain_notnull)
+        if typtype != "d":
+            break
+        type_oid = int(base_oid)
+    col = _column(name, formatted, typname, typtype, typmod, notnull, category, table=table)
+    note = (
+        f"domain {domain} carried as {formatted}, the type it is built on "
+        "(the domain and its CHECK constraints are not re-created)"
+    )
+    return replace(col, source_type=domain, notes=(*col.notes, note))
+
+
 def _column(
     name: str,
     formatted: str,
@@ -233,16 +266,21 @@ def _column(
             f"array {formatted} carried as JSON (jsonb on PostgreSQL, JSON on DuckDB, "
             "text on SQLite), never flattened",
         )
+    elif typname == "money":
+        # Its text form follows the server's locale ('$1,234.50'); its numeric value is exact.
+        arrow_type, target = pa.string(), "numeric"
+        notes = ("money carried as its exact amount, numeric (the currency format is not kept)",)
     elif typtype == "e" or typname in _EXACT_TEXT:
         arrow_type = pa.string()
         kind = "enum" if typtype == "e" else "type"
         notes = (f"{kind} {formatted} has no Arrow equivalent: carried as its text form",)
     else:
-        raise SchemaError(
-            f"column {name!r} has PostgreSQL type {formatted}, which arrowmig cannot carry exactly",
-            hint="leave the table out with --exclude, or convert the column in a view and "
-            "name the view with --tables",
-            table=table,
+        # Geometric, range, composite and extension types (PostGIS geometry, hstore, ltree,
+        # ...): the text form is what pg_dump writes and reads back, so it is exact.
+        arrow_type = pa.string()
+        notes = (
+            f"type {formatted} has no Arrow equivalent: carried as its text form (text in "
+            "the target, where it can be cast back)",
         )
     return Column(
         name=name,

@@ -36,6 +36,8 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
         problems.extend(_cast_problems(batch.column(i), table, field.name))
+        if dialect == "sqlite" and field.type in (pa.float32(), pa.float64()):
+            problems.extend(_nan_problems(batch.column(i), field.name))
         if not is_text_type(field.type):
             continue
         array = batch.column(i)
@@ -138,6 +140,16 @@ def problem_error(
         table=table.name,
         column=problem.column,
     )
+
+
+def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of a float array holding NaN: SQLite has no NaN and would store NULL instead."""
+    hits = pc.is_nan(array)
+    if not pc.any(hits).as_py():
+        return []
+    rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
+    reason = "NaN, which SQLite cannot store (it would become NULL)"
+    return [Problem(r, column, reason) for r in rows]
 
 
 def _nul_problems(array: pa.Array, column: str) -> list[Problem]:

@@ -1,0 +1,115 @@
+"""±infinity of dates and timestamps, which PostgreSQL and DuckDB have and Arrow does not.
+
+arrowmig carries them the way DuckDB writes them into Arrow: the extreme values of the
+type's storage (a timestamp of ±(2**63 - 1) µs, a date32 of ±(2**31 - 1) days); no real date
+or time is that far out. Each endpoint maps its own form to this one and back:
+
+- the ADBC PostgreSQL driver shifts values between PostgreSQL's epoch (2000) and Arrow's
+  (1970) without checking, so it reads -infinity and infinity as two values wrapped around to
+  the far negative end; the PostgreSQL source maps those (``from_postgres_driver``). Its binary
+  COPY cannot write +infinity at all, so a PostgreSQL target writes batches that hold any
+  through text (``postgres.py``).
+- DuckDB reads and writes the carried form as it is.
+- SQLite has no such values: they are written as the text 'infinity' and '-infinity'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TIMESTAMP_INFINITY = 2**63 - 1
+DATE_INFINITY = 2**31 - 1
+
+_PG_EPOCH_SHIFT_US = 946_684_800_000_000
+_PG_EPOCH_SHIFT_DAYS = 10_957
+# What the ADBC PostgreSQL driver reads for -infinity and infinity: PostgreSQL stores them as
+# the storage type's minimum and maximum, and the driver's shift by the epoch wraps around.
+_PG_TIMESTAMP = {-(2**63) + _PG_EPOCH_SHIFT_US: -1, -(2**63) + _PG_EPOCH_SHIFT_US - 1: 1}
+_PG_DATE = {-(2**31) + _PG_EPOCH_SHIFT_DAYS: -1, -(2**31) + _PG_EPOCH_SHIFT_DAYS - 1: 1}
+_PG_EARLIEST_US = -210_866_803_200_000_000
+"""4714-11-24 BC, PostgreSQL's earliest timestamp. The driver reads a timestamp later than
+Arrow's last (294247 AD; PostgreSQL's go to 294276 AD) wrapped around to below it."""
+
+
+class OutOfRange(ValueError):
+    """A value the driver read wrapped around: it has no Arrow form."""
+
+
+def _storage(t: pa.DataType) -> tuple[pa.DataType, int] | None:
+    """The integer storage of a date or timestamp type and its carried infinity, or None."""
+    if pa.types.is_timestamp(t):
+        return pa.int64(), TIMESTAMP_INFINITY
+    if pa.types.is_date32(t):
+        return pa.int32(), DATE_INFINITY
+    return None
+
+
+def from_postgres_driver(array: pa.Array) -> pa.Array:
+    """``array`` as read by the ADBC PostgreSQL driver, with its ±infinity in the carried form."""
+    storage = _storage(array.type)
+    if storage is None or len(array) == 0 or array.null_count == len(array):
+        return array
+    int_type, infinity = storage
+    sentinels = _PG_TIMESTAMP if int_type == pa.int64() else _PG_DATE
+    values = array.view(int_type)
+    lowest = pc.min(values).as_py()
+    if lowest is None or lowest > max(sentinels):
+        return array  # the usual case: one pass, nothing to map
+    for sentinel, sign in sentinels.items():
+        values = pc.if_else(
+            pc.equal(values, sentinel), pa.scalar(sign * infinity, int_type), values
+        )
+    if int_type == pa.int64():
+        wrapped = pc.and_(
+            pc.less(values, _PG_EARLIEST_US), pc.not_equal(values, -TIMESTAMP_INFINITY)
+        )
+        if pc.any(wrapped).as_py():
+            raise OutOfRange(
+                "a timestamp later than 294247-01-10 AD, the last one Arrow's microseconds "
+                "can hold (the driver would hand on a wrong one)"
+            )
+    return values.view(array.type)
+
+
+def infinity_signs(array: pa.Array) -> pa.Array | None:
+    """Per row 1 (infinity), -1 (-infinity) or 0 (finite or null) for a date or timestamp
+    array holding ±infinity in the carried form; None when it holds none (the usual case,
+    found in one pass)."""
+    storage = _storage(array.type)
+    if storage is None or len(array) == 0 or array.null_count == len(array):
+        return None
+    int_type, infinity = storage
+    values = array.view(int_type)
+    bounds = pc.min_max(values)
+    if bounds["min"].as_py() > -infinity and bounds["max"].as_py() < infinity:
+        return None
+    one, minus_one, zero = (pa.scalar(v, pa.int8()) for v in (1, -1, 0))
+    signs = pc.if_else(
+        pc.equal(values, infinity),
+        one,
+        pc.if_else(pc.equal(values, -infinity), minus_one, zero),
+    )
+    return pc.fill_null(signs, zero)
+
+
+def as_text(array: pa.Array, to_text: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """A date or timestamp array as text: ``to_text`` of the finite values, 'infinity' and
+    '-infinity' for the others."""
+    signs = infinity_signs(array)
+    if signs is None:
+        return to_text(array)
+    finite = pc.if_else(pc.equal(signs, 0), array, pa.scalar(None, array.type))
+    text = to_text(finite)
+    text = pc.if_else(pc.equal(signs, 1), pa.scalar("infinity"), text)
+    return pc.if_else(pc.equal(signs, -1), pa.scalar("-infinity"), text)
+
+
+def value_at(array: pa.Array, row: int) -> object:
+    """``array[row].as_py()``, or 'infinity' / '-infinity' (which Python's dates cannot hold)."""
+    signs = infinity_signs(array.slice(row, 1))
+    if signs is not None and signs[0].as_py():
+        return "infinity" if signs[0].as_py() > 0 else "-infinity"
+    return array[row].as_py()

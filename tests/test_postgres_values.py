@@ -1,0 +1,172 @@
+"""PostgreSQL values with no Arrow twin, as a real database holds them: ±infinity dates and
+timestamps, NaN bound for SQLite (which has none), domains, money, geometric and range
+types. Each target is read back with its own client, and ``verify`` must agree.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+from arrowmig import migrate, verify
+from arrowmig.config import MigrationConfig
+
+pytestmark = pytest.mark.postgres
+
+TEMPORAL = """
+CREATE TABLE temporal (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz, iv interval);
+INSERT INTO temporal VALUES
+  (1, 'infinity', '-infinity', 'infinity', '0.000001 seconds'),
+  (2, '-infinity', 'infinity', '-infinity', '-178000000 years'),
+  (3, '2024-02-29', '2024-02-29 12:00:00.123456', '1999-12-31 23:59:59.999999+05',
+      '1 year 2 mons 3 days 04:05:06.5'),
+  (4, NULL, NULL, NULL, NULL),
+  (5, '0044-03-15 BC', '0044-03-15 12:00 BC', '0001-01-01 00:00+00', '-1 day +00:00:00.000001');
+"""
+
+
+def _load(pg_url: str, script: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(script)
+
+
+def _pg_text(url: str, table: str, columns: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as con:
+        return con.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def second_pg(pg_url: str) -> str:
+    """Another throw-away database on the same server, dropped with the first one's."""
+    name = pg_url.rsplit("/", 1)[1] + "_b"
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    yield pg_url.rsplit("/", 1)[0] + "/" + name  # type: ignore[misc]
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_infinite_dates_and_timestamps_reach_postgres_exactly(pg_url: str, second_pg: str) -> None:
+    # The driver's binary COPY reads them as wrapped values and cannot write +infinity.
+    _load(pg_url, TEMPORAL)
+    report = migrate(pg_url, second_pg)
+    assert report.ok, [t.error for t in report.tables]
+    columns = "d::text, ts::text, tz::text, iv::text"
+    assert _pg_text(second_pg, "temporal", columns) == _pg_text(pg_url, "temporal", columns)
+    assert verify(pg_url, second_pg).ok
+
+
+def test_infinite_dates_and_timestamps_reach_duckdb_as_its_infinities(
+    pg_url: str, tmp_path: Path
+) -> None:
+    _load(pg_url, TEMPORAL)
+    target = str(tmp_path / "t.duckdb")
+    assert migrate(pg_url, target).ok
+    con = duckdb.connect(target, read_only=True)
+    rows = con.execute(
+        "SELECT d::VARCHAR, ts::VARCHAR, tz::VARCHAR FROM temporal ORDER BY id"
+    ).fetchall()
+    con.close()
+    assert rows[:2] == [
+        ("infinity", "-infinity", "infinity"),
+        ("-infinity", "infinity", "-infinity"),
+    ]
+    assert rows[4][0] == "0044-03-15 (BC)"
+    assert verify(pg_url, target).ok
+
+
+def test_infinite_dates_and_timestamps_reach_sqlite_as_text(pg_url: str, tmp_path: Path) -> None:
+    _load(pg_url, TEMPORAL)
+    target = str(tmp_path / "t.db")
+    assert migrate(pg_url, target).ok
+    con = sqlite3.connect(target)
+    rows = con.execute("SELECT d, ts, tz, iv FROM temporal ORDER BY id").fetchall()
+    con.close()
+    assert rows[0] == ("infinity", "-infinity", "infinity", "0 mons 0 days 0.000001 secs")
+    assert rows[1] == ("-infinity", "infinity", "-infinity", "-2136000000 mons 0 days 0.0 secs")
+    assert rows[2][3] == "14 mons 3 days 14706.5 secs"
+    assert verify(pg_url, target).ok  # intervals written as text compare as intervals
+
+
+def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Path) -> None:
+    # SQLite has no NaN: binding one stores NULL, silently.
+    _load(
+        pg_url,
+        "CREATE TABLE readings (id int PRIMARY KEY, v float8, w real);"
+        "INSERT INTO readings VALUES (1, 1.5, 2), (2, 'NaN', 3), (3, '-Infinity', 'NaN'),"
+        " (4, 'Infinity', 4)",
+    )
+    failed = migrate(pg_url, str(tmp_path / "fail.db"))
+    assert not failed.ok
+    error = failed.tables[0].error or ""
+    assert "column 'v', id 2: NaN, which SQLite cannot store" in error
+    rejected = migrate(
+        pg_url,
+        str(tmp_path / "reject.db"),
+        config=MigrationConfig(on_error="reject", reject_dir=str(tmp_path / "rejects")),
+    )
+    assert rejected.tables[0].rejected == 2
+    con = sqlite3.connect(tmp_path / "reject.db")
+    assert con.execute("SELECT id, v, w FROM readings ORDER BY id").fetchall() == [
+        (1, 1.5, 2.0),
+        (4, float("inf"), 4.0),
+    ]
+    con.close()
+    lines = (tmp_path / "rejects" / "readings.jsonl").read_text().splitlines()
+    assert [json.loads(line)["row"][0] for line in lines] == [2, 3]
+
+
+def test_domains_money_and_types_without_arrow_twin_are_carried(
+    pg_url: str, tmp_path: Path
+) -> None:
+    _load(
+        pg_url,
+        "CREATE DOMAIN posint AS integer CHECK (VALUE > 0);"
+        "CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%');"
+        "CREATE DOMAIN tiny_amount AS numeric(6,2);"
+        "CREATE TABLE odd (id int PRIMARY KEY, n posint, e email, a tiny_amount, m money,"
+        " p point, r int4range, when_ tstzrange, c circle);"
+        "INSERT INTO odd VALUES (1, 7, 'a@b.c', 1234.56, -98765.43, '(1.5,-2)', '[1,10)',"
+        " '[2024-01-01 00:00+00,infinity)', '<(0,0),1.25>'), (2, NULL, NULL, NULL, NULL, NULL,"
+        " 'empty', NULL, NULL)",
+    )
+    target = str(tmp_path / "odd.db")
+    report = migrate(pg_url, target)
+    assert report.ok, [t.error for t in report.tables]
+    notes = " | ".join(report.tables[0].notes)
+    assert "domain posint carried as integer" in notes and "money carried as" in notes
+    con = sqlite3.connect(target)
+    row = con.execute(
+        "SELECT n, typeof(n), e, a, m, p, r, when_, c FROM odd WHERE id = 1"
+    ).fetchone()
+    con.close()
+    assert row == (
+        7,
+        "integer",
+        "a@b.c",
+        "1234.56",
+        "-98765.43",
+        "(1.5,-2)",
+        "[1,10)",
+        '["2024-01-01 00:00:00+00",infinity)',
+        "<(0,0),1.25>",
+    )
+    assert verify(pg_url, target).ok
+
+
+def test_timestamp_past_arrows_last_fails_its_table_loudly(pg_url: str, tmp_path: Path) -> None:
+    # PostgreSQL's timestamps go to 294276 AD, Arrow's microseconds to 294247 AD: the driver
+    # would wrap such a value around to a wrong one in the far past.
+    _load(
+        pg_url,
+        "CREATE TABLE far (id int PRIMARY KEY, t timestamp);"
+        "INSERT INTO far VALUES (1, '2024-01-01'), (2, '294270-01-01')",
+    )
+    report = migrate(pg_url, str(tmp_path / "far.duckdb"))
+    assert not report.ok
+    assert "column 't': a timestamp later than 294247-01-10 AD" in (report.tables[0].error or "")
