@@ -108,8 +108,12 @@ def as_text(array: pa.Array, to_text: Callable[[pa.Array], pa.Array]) -> pa.Arra
 
 
 def value_at(array: pa.Array, row: int) -> object:
-    """``array[row].as_py()``, or 'infinity' / '-infinity' (which Python's dates cannot hold)."""
-    signs = infinity_signs(array.slice(row, 1))
+    """``array[row].as_py()``, or its text where Python's datetime cannot hold it: 'infinity',
+    '-infinity', and timestamps with nanoseconds."""
+    one = array.slice(row, 1)
+    signs = infinity_signs(one)
     if signs is not None and signs[0].as_py():
         return "infinity" if signs[0].as_py() > 0 else "-infinity"
-    return array[row].as_py()
+    if pa.types.is_timestamp(array.type) and array.type.unit == "ns":
+        return one.cast(pa.string())[0].as_py()
+    return one[0].as_py()

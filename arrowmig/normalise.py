@@ -175,6 +175,21 @@ def _parsed(x: str, parse_type: str, canon: str) -> str:
     )
 
 
+def _parsed_ns_timestamp(x: str) -> str:
+    """Like ``_parsed`` for timestamp text compared in nanoseconds: TIMESTAMPTZ keeps only
+    microseconds, so text without an offset (how nanoseconds are written to SQLite) is read
+    as TIMESTAMP_NS, which would drop an offset, and text with one as TIMESTAMPTZ."""
+    has_offset = f"regexp_matches({x}, '([+-][0-9][0-9](:?[0-9][0-9])?|Z)$')"
+    epoch = (
+        f"(CASE WHEN {has_offset} THEN epoch_us(TRY_CAST({x} AS TIMESTAMPTZ))::HUGEINT * 1000 "
+        f"ELSE epoch_ns(TRY_CAST({x} AS TIMESTAMP_NS))::HUGEINT END)"
+    )
+    return (
+        f"(CASE WHEN {x} IS NOT NULL AND {epoch} IS NULL "
+        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE hash({epoch}) END)"
+    )
+
+
 @dataclass(frozen=True)
 class ColumnPair:
     """One column as both sides carry it, and the SQL that hashes each side alike."""
@@ -276,8 +291,9 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         if kind == TEXT:
             # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset);
             # text without one is taken as UTC because the session time zone is UTC.
-            unit = "epoch_us({v})::HUGEINT" + (" * 1000" if ns else "")
-            return _parsed(x, "TIMESTAMPTZ", unit)
+            if ns:
+                return _parsed_ns_timestamp(x)
+            return _parsed(x, "TIMESTAMPTZ", "epoch_us({v})::HUGEINT")
         return f"hash({_ts_epoch(x, t, ns)})"
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,10 +74,55 @@ class _SharedDatabase:
 _TEXT_WITH_TYPE = {
     "UUID": "uuid",
     "JSON": "jsonb",
-    # HUGEINT holds 39 digits, one more than the decimal128(38, 0) DuckDB hands out.
     "HUGEINT": "numeric(39,0)",
     "UHUGEINT": "numeric(39,0)",
+    "VARINT": "numeric",
+    "BIGNUM": "numeric",
 }
+# Types with no faithful Arrow form, read as their exact text (CAST(... AS VARCHAR)): DuckDB
+# hands HUGEINT and UHUGEINT out as decimal128(38, 0), which holds neither's largest values
+# (UHUGEINT's maximum arrived as -1), BIT as its internal bytes, UNION and TIMETZ not at all.
+_READ_AS_TEXT = {"HUGEINT", "UHUGEINT", "VARINT", "BIGNUM", "BIT", "TIME WITH TIME ZONE"}
+_FIXED_ARRAY = re.compile(r"\[\d+\]$")
+
+
+def _read_kind(data_type: str) -> str | None:
+    """How a column of this DuckDB type is read when not as it is: text, json (a MAP, as a
+    JSON object) or list (a fixed-size array, as a list)."""
+    if data_type in _READ_AS_TEXT or data_type.startswith("UNION("):
+        return "text"
+    if data_type.startswith("MAP("):
+        return "json"
+    if _FIXED_ARRAY.search(data_type):
+        return "list"
+    return None
+
+
+def _read_expression(col: Column) -> str:
+    c = quote_ident(col.name)
+    kind = _read_kind(col.source_type)
+    if kind == "text":
+        return f"CAST({c} AS VARCHAR)"
+    if kind == "json":
+        return f"CAST(to_json({c}) AS VARCHAR)"
+    if kind == "list":
+        return f"CAST({c} AS {_FIXED_ARRAY.sub('[]', col.source_type)})"
+    return c
+
+
+def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tuple[str, ...]]:
+    """The Arrow type a column is read as (``_read_expression``), and what the plan notes."""
+    kind = _read_kind(data_type)
+    if kind == "text":
+        numeric = data_type in _TEXT_WITH_TYPE
+        return pa.string(), () if numeric else (
+            f"{data_type} has no Arrow equivalent: carried as its text form",
+        )
+    if kind == "json":
+        return pa.string(), (f"{data_type} carried as a JSON object",)
+    if kind == "list":
+        return pa.list_(arrow_type.value_type), (f"{data_type} carried as a list",)
+    return arrow_type, ()
 
 
 class DuckDBEndpoint(BaseEndpoint):
@@ -176,7 +222,7 @@ class DuckDBEndpoint(BaseEndpoint):
         )
         columns = []
         for field, (col_name, data_type, nullable, default) in zip(arrow_schema, meta, strict=True):
-            arrow_type = _normalise(field.type)
+            arrow_type, notes = _read_type(data_type, _normalise(field.type))
             parsed = read_default(default, "duckdb")
             columns.append(
                 Column(
@@ -184,7 +230,12 @@ class DuckDBEndpoint(BaseEndpoint):
                     arrow_type=arrow_type,
                     source_type=data_type,
                     nullable=bool(nullable),
-                    target_type=_TEXT_WITH_TYPE.get(data_type),
+                    target_type=(
+                        "jsonb"
+                        if _read_kind(data_type) == "json"
+                        else _TEXT_WITH_TYPE.get(data_type)
+                    ),
+                    notes=notes,
                     default=parsed,
                     # A key filled from a sequence (DEFAULT nextval('s')) is assigned by DuckDB.
                     auto_increment=parsed is not None
@@ -229,7 +280,7 @@ class DuckDBEndpoint(BaseEndpoint):
         with_key: bool = False,
         batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
-        exprs = [quote_ident(c.name) for c in table.columns]
+        exprs = [_read_expression(c) for c in table.columns]
         key = quote_ident(table.split_key) if table.split_key else None
         if with_key:
             alias = quote_ident(KEY_COLUMN)

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.errors import DataError
+from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.schema import forced_arrow_type, is_text_type
 
@@ -38,6 +39,12 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
         problems.extend(_cast_problems(batch.column(i), table, field.name))
         if dialect == "sqlite" and field.type in (pa.float32(), pa.float64()):
             problems.extend(_nan_problems(batch.column(i), field.name))
+        if (
+            dialect == "postgresql"
+            and pa.types.is_timestamp(field.type)
+            and field.type.unit == "ns"
+        ):
+            problems.extend(_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type):
             continue
         array = batch.column(i)
@@ -131,7 +138,7 @@ def problem_error(
     value = (
         array.cast(pa.binary())[problem.row].as_py()
         if is_text_type(array.type)
-        else array[problem.row].as_py()
+        else value_at(array, problem.row)
     )
     return DataError(
         f"table {table.name!r}, column {problem.column!r}, {describe_key(table, keys, problem.row, batch)}: "
@@ -149,6 +156,16 @@ def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
         return []
     rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
     reason = "NaN, which SQLite cannot store (it would become NULL)"
+    return [Problem(r, column, reason) for r in rows]
+
+
+def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of a nanosecond timestamp array whose value is not a whole microsecond."""
+    hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
+    if not pc.any(hits).as_py():
+        return []
+    rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
+    reason = "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
     return [Problem(r, column, reason) for r in rows]
 
 

@@ -1,0 +1,83 @@
+"""DuckDB values with no faithful Arrow form: HUGEINT and UHUGEINT past 38 digits, BIT, MAP,
+UNION, fixed-size arrays, nanosecond timestamps (pandas' kind) and ±infinity. Each target is
+read back with its own client, and ``verify`` must agree.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+from arrowmig import migrate, verify
+
+HUGE = 170141183460469231731687303715884105727  # HUGEINT's largest: 39 digits
+UHUGE = 340282366920938463463374607431768211455  # UHUGEINT's largest
+
+
+def _source(path: Path, ns_value: str = "2024-01-01 00:00:00.123456") -> str:
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE kinds (id INTEGER PRIMARY KEY, hi HUGEINT, uh UHUGEINT, bits BIT,"
+        " m MAP(VARCHAR, INTEGER), un UNION(num INTEGER, str VARCHAR), arr INTEGER[3],"
+        " tsns TIMESTAMP_NS, ts TIMESTAMP)"
+    )
+    con.execute(
+        f"INSERT INTO kinds VALUES (1, {HUGE}, {UHUGE}, '1010'::BIT, MAP {{'k': 1}},"
+        f" 5::UNION(num INTEGER, str VARCHAR), [1, 2, 3], '{ns_value}', 'infinity'),"
+        " (2, -170141183460469231731687303715884105728, 0, NULL, MAP {}, 'x', NULL, NULL,"
+        " '-infinity')"
+    )
+    con.close()
+    return str(path)
+
+
+def test_duckdb_values_reach_sqlite_exactly(tmp_path: Path) -> None:
+    source = _source(tmp_path / "s.duckdb", ns_value="2024-01-01 00:00:00.123456789")
+    target = str(tmp_path / "t.db")
+    report = migrate(source, target)
+    assert report.ok, [t.error for t in report.tables]
+    con = sqlite3.connect(target)
+    rows = con.execute(
+        "SELECT hi, uh, bits, m, un, arr, tsns, ts FROM kinds ORDER BY id"
+    ).fetchall()
+    con.close()
+    assert rows[0] == (
+        str(HUGE),
+        str(UHUGE),
+        "1010",
+        '{"k":1}',
+        "5",
+        "[1, 2, 3]",
+        "2024-01-01 00:00:00.123456789",
+        "infinity",
+    )
+    assert rows[1][0] == "-170141183460469231731687303715884105728" and rows[1][7] == "-infinity"
+    assert verify(source, target).ok
+
+
+@pytest.mark.postgres
+def test_duckdb_values_reach_postgres_exactly(tmp_path: Path, pg_url: str) -> None:
+    source = _source(tmp_path / "s.duckdb")
+    report = migrate(source, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        row = con.execute(
+            "SELECT hi::text, uh::text, m::text, un, tsns::text, ts::text FROM kinds WHERE id = 1"
+        ).fetchone()
+    assert row == (str(HUGE), str(UHUGE), '{"k": 1}', "5", "2024-01-01 00:00:00.123456", "infinity")
+    assert verify(source, pg_url).ok
+
+
+@pytest.mark.postgres
+def test_nanoseconds_into_postgres_fail_the_table_in_one_line(tmp_path: Path, pg_url: str) -> None:
+    source = _source(tmp_path / "s.duckdb", ns_value="2024-01-01 00:00:00.123456789")
+    report = migrate(source, pg_url)
+    assert not report.ok
+    assert (
+        "column 'tsns', id 1: nanoseconds, which PostgreSQL's microsecond timestamps cannot "
+        "hold: '2024-01-01 00:00:00.123456789'" in (report.tables[0].error or "")
+    )
