@@ -636,9 +636,13 @@ def command_for(
 def child_environment() -> dict[str, str]:
     """Every child, row path and ceilings included, runs with the allocator setting that the
     arrowmig command makes for itself (``malloc_tuning``), so memory compares like for like."""
-    from arrowmig.malloc_tuning import MMAP_THRESHOLD_BYTES
+    from arrowmig.malloc_tuning import ARROW_POOL, ARROW_POOL_VARIABLE, MMAP_THRESHOLD_BYTES
 
-    return {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD_BYTES)}
+    return {
+        ARROW_POOL_VARIABLE: ARROW_POOL,
+        **os.environ,
+        "MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD_BYTES),
+    }
 
 
 def run_child(cmd: Sequence[str]) -> dict[str, Any]:

@@ -229,7 +229,9 @@ def _domain_column(
         f"domain {domain} carried as {formatted}, the type it is built on "
         "(the domain and its CHECK constraints are not re-created)"
     )
-    return replace(col, source_type=domain, notes=(*col.notes, note))
+    # The source type stays the base type: reading, writing and verify treat the values as
+    # that type (a domain over money or an array is read as money or an array is).
+    return replace(col, notes=(*col.notes, note))
 
 
 def _column(
