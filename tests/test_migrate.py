@@ -365,3 +365,20 @@ def test_generated_columns_are_copied_and_said_so(tmp_path: Path) -> None:
         == [(1, 2, 1.5, 3.0, "#1"), (2, 3, 0.25, 0.75, "#2")]
     )
     assert sum("generated column" in n for n in report.tables[0].notes) == 2
+
+
+def test_rows_of_megabytes_are_read_one_at_a_time(tmp_path: Path) -> None:
+    # The driver counts batches in rows: sized from the row width, a batch stays near
+    # --batch-bytes even when each row holds megabytes (a floor of 64 rows held 64 of them).
+    from arrowmig.endpoints import open_endpoint
+
+    path = make_sqlite(
+        tmp_path / "wide.db",
+        "CREATE TABLE w (id INTEGER PRIMARY KEY, b BLOB)",
+        {"w": [(i, bytes([i]) * 3_000_000) for i in range(1, 21)]},
+    )
+    with open_endpoint(path) as src:
+        table = src.describe("w")
+        reader = src.read(table, batch_rows=100_000, batch_bytes=1 << 20)
+        sizes = [batch.num_rows for batch in reader]
+    assert sum(sizes) == 20 and max(sizes) == 1

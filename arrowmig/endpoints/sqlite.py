@@ -381,7 +381,7 @@ class SQLiteEndpoint(BaseEndpoint):
         if batch_bytes:
             # The driver's batches are counted in rows: size them from the table's row width
             # so that a batch in memory is about batch_bytes, however wide the rows are.
-            batch_rows = min(batch_rows, max(64, batch_bytes // self._row_width(table, exprs)))
+            batch_rows = min(batch_rows, max(1, batch_bytes // self._row_width(table, exprs)))
         primers = [primer_literal(c.arrow_type) for c in table.columns]
         if key_sql is not None:
             exprs.append(key_sql)
@@ -411,21 +411,28 @@ class SQLiteEndpoint(BaseEndpoint):
         )
 
     def _row_width(self, table: Table, exprs: list[str]) -> int:
-        """Arrow bytes per row of a small sample of the table (cached per table)."""
+        """About the Arrow bytes per row, from the first 512 rows (cached per table).
+
+        Summed by SQLite, value by value: a sample read into Arrow would hold 512 whole rows,
+        gigabytes when each holds megabytes of text or blobs.
+        """
         cache: dict[str, int] = self.__dict__.setdefault("_widths", {})
         if table.name not in cache:
-            cursor = self._conn.cursor()
+            values = ", ".join(f"{e} AS v{i}" for i, e in enumerate(exprs))
+            # Arrow holds 8 bytes per number, the bytes plus a 4-byte offset per text or blob.
+            sizes = " + ".join(
+                f"(CASE typeof(v{i}) WHEN 'null' THEN 1 WHEN 'integer' THEN 8 WHEN 'real' "
+                f"THEN 8 ELSE 4 + length(CAST(v{i} AS BLOB)) END)"
+                for i in range(len(exprs))
+            )
             try:
-                cursor.execute(
-                    f"SELECT {', '.join(exprs)} FROM {quote_ident(table.name)} LIMIT 512"
-                )
-                sample = cursor.fetch_arrow_table()
-                cache[table.name] = max(8, sample.nbytes // max(1, sample.num_rows))
+                count, total = self._query(
+                    f"SELECT count(*), sum({sizes}) FROM "
+                    f"(SELECT {values} FROM {quote_ident(table.name)} LIMIT 512)"
+                )[0]
+                cache[table.name] = max(8, int(total or 0) // max(1, int(count)))
             except Exception:
                 cache[table.name] = 256  # a sample that does not read is no reason to fail here
-            finally:
-                cursor.close()
-                self._rollback()
         return cache[table.name]
 
     def _typed_batches(
