@@ -83,11 +83,12 @@ class Row:
 
 
 Shape = tuple[tuple[str, str], ...]
-"""A table's columns as the target reports them: (name, Arrow type) in table order."""
+"""A table's columns as the target's catalog has them: (name, declared type) in table order;
+empty when the table is not there."""
 
 
 def table_shape(target: Endpoint, name: str) -> Shape:
-    return tuple((f.name, str(f.type)) for f in target.target_schema_of(name))
+    return tuple(target.declared_columns(name))
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,9 @@ class GeneratedSource(ClosedOnExit):
     def target_schema_of(self, name: str) -> pa.Schema:
         raise self._read_only()
 
+    def declared_columns(self, name: str) -> list[tuple[str, str]]:
+        raise self._read_only()
+
     def write_batch(
         self,
         table: Table,

@@ -382,20 +382,20 @@ def _unchanged_shape(dst: Endpoint, name: str, physical: str, own_row: Row) -> S
     recorded = TableDetail.parse(own_row.detail).shape
     if recorded is None:
         return None  # recorded by an arrowmig that did not keep shapes
-    hint = f"drop {physical!r} and run again without --resume, or use --mode replace"
-    if not dst.table_exists(physical):
+    now = table_shape(dst, physical)
+    if not now:
         raise SchemaError(
             f"cannot resume {name!r}: the table it was loading into, {physical!r}, is no "
             f"longer in {dst.url.redacted}",
             hint="run again without --resume, or use --mode replace",
             table=name,
         )
-    change = shape_change(recorded, table_shape(dst, physical))
+    change = shape_change(recorded, now)
     if change is not None:
         raise SchemaError(
             f"cannot resume {name!r}: {physical!r} in {dst.url.redacted} was changed since the "
             f"interrupted run ({change})",
-            hint=hint,
+            hint=f"drop {physical!r} and run again without --resume, or use --mode replace",
             table=name,
         )
     return recorded

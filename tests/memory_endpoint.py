@@ -59,6 +59,8 @@ class MemoryStore:
     def __init__(self, tables: dict[str, pa.Table] | None = None) -> None:
         self.source: dict[str, pa.Table] = dict(tables or {})
         self.target: dict[str, list[pa.RecordBatch]] = {}
+        self.columns: dict[str, list[tuple[str, str]]] = {}
+        """(name, type) of the columns of each created target table."""
         self.faults: dict[str, Faults] = {}
         self.reads: list[tuple[str, KeyRange | None, str]] = []
         """(table, key range, thread name) for every read, in the order they started."""
@@ -196,6 +198,7 @@ class MemoryEndpoint(ClosedOnExit):
     def create_table(self, table: Table) -> None:
         with self.store.lock:
             self.store.target[table.name] = []
+            self.store.columns[table.name] = [(c.name, str(c.arrow_type)) for c in table.columns]
 
     def drop_table(self, name: str) -> None:
         with self.store.lock:
@@ -207,6 +210,10 @@ class MemoryEndpoint(ClosedOnExit):
 
     def target_schema_of(self, name: str) -> pa.Schema:
         return self.store.source[name].schema
+
+    def declared_columns(self, name: str) -> list[tuple[str, str]]:
+        with self.store.lock:
+            return list(self.store.columns.get(name, [])) if name in self.store.target else []
 
     def write_batch(
         self,

@@ -197,7 +197,7 @@ def test_resume_into_a_column_changed_since_is_refused(source: str, pg_url: str)
         before = con.execute("SELECT count(*), sum(amount) FROM events").fetchone()
     err = refused_resume(source, pg_url)
     assert "cannot resume 'events'" in err
-    assert "column 'amount' is now int64, the run was writing double" in err
+    assert "column 'amount' is now bigint, the run was writing double precision" in err
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*), sum(amount) FROM events").fetchone() == before
 

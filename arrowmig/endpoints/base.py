@@ -127,6 +127,11 @@ class Endpoint(Source, Protocol):
         """The Arrow types batches must have to be written into an existing table."""
         ...
 
+    def declared_columns(self, name: str) -> list[tuple[str, str]]:
+        """(name, declared type) of each column of a table, in order, as the catalog has
+        them; empty when there is no such table. One catalog query."""
+        ...
+
     def write_batch(
         self,
         table: Table,

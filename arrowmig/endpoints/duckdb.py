@@ -194,6 +194,14 @@ class DuckDBEndpoint(BaseEndpoint):
         )
         return [r[0] for r in rows]
 
+    def declared_columns(self, name: str) -> list[tuple[str, str]]:
+        rows = self._query(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND "
+            "table_name = ? AND database_name = current_database() ORDER BY column_index",
+            [self._schema, name],
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def table_exists(self, name: str) -> bool:
         rows = self._query(
             "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND "

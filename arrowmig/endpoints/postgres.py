@@ -137,6 +137,9 @@ class PostgresEndpoint(BaseEndpoint):
     def table_exists(self, name: str) -> bool:
         return postgres_catalog.table_exists(self._query, self._schema, name)
 
+    def declared_columns(self, name: str) -> list[tuple[str, str]]:
+        return postgres_catalog.declared_columns(self._query, self._schema, name)
+
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:

@@ -178,6 +178,10 @@ class SQLiteEndpoint(BaseEndpoint):
         )
         return bool(rows)
 
+    def declared_columns(self, name: str) -> list[tuple[str, str]]:
+        rows = self._query("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", (name,))
+        return [(str(r[0]), str(r[1] or "")) for r in rows]
+
     # -- source side ------------------------------------------------------------------------
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
