@@ -236,6 +236,12 @@ def test_rich_bar_shows_tables_their_streams_and_the_runs_eta() -> None:
     assert shown["bets[1/2]"].startswith("100 rows") and "now 2,000 rows/s" in shown["bets[1/2]"]
     assert "ETA 01:15" in shown["[bold]all tables"] and "RSS 200.0 MiB" in shown["[bold]all tables"]
     assert shown["[bold]all tables"].startswith("300/1,010")
+    # A table loaded again (a value broke a presumed type): its streams count from zero.
+    sink.emit(Event("retry", table="bets", message="profiling the table and loading it again"))
+    assert "bets[1/2]" not in lines()
+    sink.emit(Event("progress", table="bets", stream="bets[1/2]", rows=50, total_rows=1000,
+                    bytes=5000, batch_rows=50, batch_ms=50.0))  # fmt: skip
+    assert lines()["bets[1/2]"].startswith("50 rows")
     sink.emit(Event("table_done", table="bets", rows=1000, total_rows=1000, bytes=100_000))
     shown = lines()
     assert "bets[1/2]" not in shown and shown["bets"].endswith("done")  # its streams are gone

@@ -135,6 +135,16 @@ class RichSink:
                     if not self._streams:
                         self._eta_s = 0.0  # every table is done
                 self._overall_line(event)
+            elif event.event == "retry" and event.stream is None and event.table in self._tables:
+                # The whole table is loaded again (a value broke a presumed type): its streams
+                # start over, under the same names.
+                self._progress.console.print(
+                    f"[yellow]retry[/yellow] {event.table}: {event.message}"
+                )
+                for name, task in self._streams.pop(event.table, {}).items():
+                    self._progress.remove_task(task)
+                    self._stream_rows.pop(name, None)
+                self._streams[event.table] = {}
             elif event.event == "error":
                 self._progress.console.print(f"[red]error[/red] {event.table}: {event.message}")
             elif event.event == "summary":
