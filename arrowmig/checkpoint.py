@@ -135,11 +135,11 @@ class TableDetail:
 def shape_change(recorded: Shape, now: Shape) -> str | None:
     """How ``now`` differs from ``recorded`` (the first difference, in words), or None."""
     before, after = dict(recorded), dict(now)
-    for name, arrow_type in recorded:
+    for name, declared in recorded:
         if name not in after:
             return f"column {name!r} is gone"
-        if after[name] != arrow_type:
-            return f"column {name!r} is now {after[name]}, the run was writing {arrow_type}"
+        if after[name] != declared:
+            return f"column {name!r} is now {after[name]}, the run was writing {declared}"
     for name, _ in now:
         if name not in before:
             return f"column {name!r} was added"

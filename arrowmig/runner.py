@@ -69,8 +69,8 @@ class TableWork:
     """Loaded again after a value broke a presumed type (``Column.proof``): its plan comes
     from a full profile, and a resumed run must plan it the same way."""
     shape: Shape | None = None
-    """The columns of the table the rows go into, as the target reported them when it was
-    created (a resume refuses a table changed since)."""
+    """The columns of the table the rows go into, as the target's catalog declared them when
+    it was created (a resume refuses a table changed since)."""
 
 
 class Runner:

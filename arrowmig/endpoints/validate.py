@@ -149,34 +149,31 @@ def problem_error(
     )
 
 
-def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
-    """Rows of a float array holding NaN: SQLite has no NaN and would store NULL instead."""
-    hits = pc.is_nan(array)
+def _problems_where(hits: pa.Array, column: str, reason: str) -> list[Problem]:
+    """One problem per row where ``hits`` (a boolean array, nulls false) is true."""
     if not pc.any(hits).as_py():
         return []
     rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
-    reason = "NaN, which SQLite cannot store (it would become NULL)"
     return [Problem(r, column, reason) for r in rows]
+
+
+def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of a float array holding NaN: SQLite has no NaN and would store NULL instead."""
+    reason = "NaN, which SQLite cannot store (it would become NULL)"
+    return _problems_where(pc.is_nan(array), column, reason)
 
 
 def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a nanosecond timestamp array whose value is not a whole microsecond."""
     hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
-    if not pc.any(hits).as_py():
-        return []
-    rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
     reason = "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
-    return [Problem(r, column, reason) for r in rows]
+    return _problems_where(hits, column, reason)
 
 
 def _nul_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a text (or binary) array holding a NUL byte."""
-    hits = pc.match_substring(array, b"\x00")
-    if not pc.any(hits).as_py():
-        return []
-    rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
     reason = "text contains a NUL byte, which PostgreSQL text cannot store"
-    return [Problem(r, column, reason) for r in rows]
+    return _problems_where(pc.match_substring(array, b"\x00"), column, reason)
 
 
 def check_no_nul(batch: pa.RecordBatch, table: Table, keys: pa.Array | None) -> None:
