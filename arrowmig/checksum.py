@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig import json_canon
 from arrowmig.normalise import plain_type, quote
 
 # -- streams ------------------------------------------------------------------------------
@@ -86,6 +87,7 @@ def new_engine(threads: int = 2, memory_limit: str = "256MB") -> duckdb.DuckDBPy
     con.execute(f"SET threads = {int(threads)}")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET TimeZone = 'UTC'")
+    json_canon.register(con)
     return con
 
 
@@ -165,6 +167,7 @@ class DiffStore:
         self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = false")
+        json_canon.register(self.con)
 
     def close(self) -> None:
         self.con.close()

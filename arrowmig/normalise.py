@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from arrowmig import json_canon
 from arrowmig.model import Column
 
 # -- kinds: what a column's values are, whatever the physical type carrying them -----------
@@ -305,8 +306,10 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         return f"hash(lower(replace({x}::VARCHAR, '-', '')))"
     if mode == JSON:
         # Minified JSON: whitespace differences between a text copy and jsonb do not count.
+        # Keys sorted too: JSON objects have no order, and JSONB reorders them (json_canon).
         j = f"TRY_CAST({x} AS JSON)" if kind != NESTED else f"to_json({x})"
-        return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash(json({j})::VARCHAR) END)"
+        canon = f"{json_canon.FUNCTION}(json({j})::VARCHAR)"
+        return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash({canon}) END)"
     if mode == INTERVAL:
         # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart);
         # text (an interval written to SQLite, '0 mons 1 days 1.5 secs') is parsed first.
