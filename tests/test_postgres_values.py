@@ -170,3 +170,32 @@ def test_timestamp_past_arrows_last_fails_its_table_loudly(pg_url: str, tmp_path
     report = migrate(pg_url, str(tmp_path / "far.duckdb"))
     assert not report.ok
     assert "column 't': a timestamp later than 294247-01-10 AD" in (report.tables[0].error or "")
+
+
+def test_numeric_nan_and_infinity(pg_url: str, second_pg: str, tmp_path: Path) -> None:
+    # Unconstrained numeric travels as exact text: NaN and ±Infinity arrive as they are. A
+    # numeric(p,s) travels as an Arrow decimal, which cannot hold them: its table fails in
+    # one line naming the column (the driver's own error named neither).
+    _load(
+        pg_url,
+        "CREATE TABLE free (id int PRIMARY KEY, n numeric);"
+        "INSERT INTO free VALUES (1, 'NaN'), (2, 'Infinity'), (3, '-Infinity'), (4, 1.50);"
+        "CREATE TABLE fixed (id int PRIMARY KEY, n numeric(10,2));"
+        "INSERT INTO fixed VALUES (1, 2.5), (2, 'NaN')",
+    )
+    report = migrate(pg_url, second_pg, tables=["free"])
+    assert report.ok, [t.error for t in report.tables]
+    assert _pg_text(second_pg, "free", "n::text") == _pg_text(pg_url, "free", "n::text")
+    target = str(tmp_path / "n.db")
+    report = migrate(pg_url, target)
+    fixed = next(t for t in report.tables if t.name == "fixed")
+    assert fixed.status == "failed"
+    assert "column 'n': NaN or Infinity, which an Arrow decimal cannot hold" in (fixed.error or "")
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT n FROM free ORDER BY id").fetchall() == [
+        ("NaN",),
+        ("Infinity",),
+        ("-Infinity",),
+        ("1.50",),
+    ]
+    con.close()

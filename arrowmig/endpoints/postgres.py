@@ -410,12 +410,18 @@ def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
     try:
         return _as_type(from_postgres_driver(array), field.type)
     except OutOfRange as exc:
-        raise DataError(
-            f"table {table.name!r}, column {field.name!r}: {exc}",
-            hint="convert the column in a view (e.g. to text) and name the view with --tables",
-            table=table.name,
-            column=field.name,
-        ) from exc
+        reason = str(exc)
+    except pa.ArrowInvalid:
+        if not pa.types.is_decimal(field.type):
+            raise
+        # numeric(p,s) admits NaN and ±Infinity, which the driver reads as 'nan' and 'inf'.
+        reason = "NaN or Infinity, which an Arrow decimal cannot hold"
+    raise DataError(
+        f"table {table.name!r}, column {field.name!r}: {reason}",
+        hint="convert the column in a view (e.g. to text) and name the view with --tables",
+        table=table.name,
+        column=field.name,
+    )
 
 
 def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:
