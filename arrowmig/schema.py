@@ -305,6 +305,8 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
             return infinity.as_text(array, _timestamp_text)
         if pa.types.is_date32(source):
             return infinity.as_text(array, lambda a: pc.cast(a, pa.string()))
+        if pa.types.is_time(source):
+            return _time_text(array)
         if pa.types.is_floating(source):
             return pc.cast(array, pa.string())
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
@@ -319,6 +321,19 @@ def _timestamp_text(array: pa.Array) -> pa.Array:
         # Arrow writes a trailing Z for UTC; an explicit offset is what every reader parses.
         text = pc.replace_substring_regex(text, pattern="Z$", replacement="+00:00")
     return text
+
+
+def _time_text(array: pa.Array) -> pa.Array:
+    """Times as Arrow writes them ('HH:MM:SS.ffffff'), and PostgreSQL's end of day, time
+    '24:00:00', which Arrow's cast writes as '<value out of range: 86400000000>' unfailing."""
+    digits = {"s": 0, "ms": 3, "us": 6, "ns": 9}[array.type.unit]
+    storage = pa.int64() if array.type.bit_width == 64 else pa.int32()
+    end_of_day = pc.equal(array.view(storage), 86400 * 10**digits)
+    text = pc.cast(array, pa.string())
+    if not pc.any(end_of_day).as_py():
+        return text
+    end_text = "24:00:00" + ("." + "0" * digits if digits else "")
+    return pc.if_else(pc.fill_null(end_of_day, False), pa.scalar(end_text), text)
 
 
 def _interval_text(array: pa.Array) -> pa.Array:

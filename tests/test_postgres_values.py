@@ -199,3 +199,23 @@ def test_numeric_nan_and_infinity(pg_url: str, second_pg: str, tmp_path: Path) -
         ("1.50",),
     ]
     con.close()
+
+
+def test_end_of_day_time_reaches_sqlite_as_text(pg_url: str, tmp_path: Path) -> None:
+    # PostgreSQL's time goes up to 24:00:00; Arrow's cast to text wrote it as
+    # '<value out of range: 86400000000>' without failing.
+    _load(
+        pg_url,
+        "CREATE TABLE shifts (id int PRIMARY KEY, ends time);"
+        "INSERT INTO shifts VALUES (1, '24:00:00'), (2, '17:30:00.25'), (3, NULL)",
+    )
+    target = str(tmp_path / "s.db")
+    assert migrate(pg_url, target).ok
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT ends FROM shifts ORDER BY id").fetchall() == [
+        ("24:00:00.000000",),
+        ("17:30:00.250000",),
+        (None,),
+    ]
+    con.close()
+    assert verify(pg_url, target).ok
