@@ -9,7 +9,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import infinity
+from arrowmig import infinity, temporal_text
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column, Table
 
@@ -304,7 +304,7 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
         if pa.types.is_timestamp(source):
             return infinity.as_text(array, _timestamp_text)
         if pa.types.is_date32(source):
-            return infinity.as_text(array, lambda a: pc.cast(a, pa.string()))
+            return infinity.as_text(array, temporal_text.date_text)
         if pa.types.is_time(source):
             return _time_text(array)
         if pa.types.is_floating(source):
@@ -316,7 +316,7 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
 
 
 def _timestamp_text(array: pa.Array) -> pa.Array:
-    text = pc.cast(array, pa.string())
+    text = temporal_text.timestamp_text(array)
     if array.type.tz:
         # Arrow writes a trailing Z for UTC; an explicit offset is what every reader parses.
         text = pc.replace_substring_regex(text, pattern="Z$", replacement="+00:00")

@@ -201,21 +201,45 @@ def test_numeric_nan_and_infinity(pg_url: str, second_pg: str, tmp_path: Path) -
     con.close()
 
 
+def _through_sqlite(
+    pg_url: str, tmp_path: Path, script: str, query: str
+) -> list[tuple[object, ...]]:
+    """Load ``script`` into PostgreSQL, migrate it into a new SQLite file that verify must
+    find equal, and return ``query``'s rows there."""
+    _load(pg_url, script)
+    target = str(tmp_path / "through.db")
+    assert migrate(pg_url, target).ok
+    assert verify(pg_url, target).ok
+    con = sqlite3.connect(target)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
 def test_end_of_day_time_reaches_sqlite_as_text(pg_url: str, tmp_path: Path) -> None:
     # PostgreSQL's time goes up to 24:00:00; Arrow's cast to text wrote it as
     # '<value out of range: 86400000000>' without failing.
-    _load(
+    rows = _through_sqlite(
         pg_url,
+        tmp_path,
         "CREATE TABLE shifts (id int PRIMARY KEY, ends time);"
         "INSERT INTO shifts VALUES (1, '24:00:00'), (2, '17:30:00.25'), (3, NULL)",
+        "SELECT ends FROM shifts ORDER BY id",
     )
-    target = str(tmp_path / "s.db")
-    assert migrate(pg_url, target).ok
-    con = sqlite3.connect(target)
-    assert con.execute("SELECT ends FROM shifts ORDER BY id").fetchall() == [
-        ("24:00:00.000000",),
-        ("17:30:00.250000",),
-        (None,),
+    assert rows == [("24:00:00.000000",), ("17:30:00.250000",), (None,)]
+
+
+def test_dates_past_year_9999_reach_sqlite_exactly(pg_url: str, tmp_path: Path) -> None:
+    rows = _through_sqlite(
+        pg_url,
+        tmp_path,
+        "CREATE TABLE farout (id int PRIMARY KEY, d date, tz timestamptz);"
+        "INSERT INTO farout VALUES (1, '5874897-12-31', '294247-01-01 00:00+00'),"
+        " (2, '0044-03-15 BC', '10000-01-01 12:00+00')",
+        "SELECT d, tz FROM farout ORDER BY id",
+    )
+    assert rows == [
+        ("5874897-12-31", "294247-01-01 00:00:00.000000+00:00"),
+        ("-0043-03-15", "10000-01-01 12:00:00.000000+00:00"),
     ]
-    con.close()
-    assert verify(pg_url, target).ok

@@ -1,0 +1,70 @@
+"""Dates and timestamps as ISO text, exactly, whatever the year (SQLite keeps them as text).
+
+Arrow's own cast is right for years 1 to 9999 and wrong past them without failing: a date
+in 5874897 AD comes out as '<value out of range: 2145042905>', a UTC timestamp in 294247 AD
+as a date in 32103. Values outside those years (PostgreSQL's dates reach 5874897 AD and
+4713 BC, DuckDB's 290309 BC) are written here instead, with astronomical year numbers as
+Arrow writes negative years ('-0043-03-15' is 44 BC).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_FIRST_DAY, _LAST_DAY = -719_162, 2_932_896
+"""0001-01-01 and 9999-12-31 in days since 1970-01-01: the years Arrow writes right."""
+_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
+
+
+def date_text(array: pa.Array) -> pa.Array:
+    """A date32 array as 'YYYY-MM-DD'."""
+    days = array.view(pa.int32())
+    return _patched(array, days, _FIRST_DAY, _LAST_DAY, _date)
+
+
+def timestamp_text(array: pa.Array) -> pa.Array:
+    """A timestamp array as Arrow writes it: 'YYYY-MM-DD HH:MM:SS' with the unit's fraction
+    digits, and 'Z' when it has a time zone."""
+    digits = _DIGITS[array.type.unit]
+    per_day = 86_400 * 10**digits
+    suffix = "Z" if array.type.tz else ""
+
+    def text(value: int) -> str:
+        day, moment = divmod(value, per_day)
+        second, fraction = divmod(moment, 10**digits)
+        clock = f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
+        return f"{_date(day)} {clock}" + (f".{fraction:0{digits}d}" if digits else "") + suffix
+
+    values = array.view(pa.int64())
+    # Nanoseconds span only 1677 to 2262: bounds past int64 leave every value to Arrow.
+    low = max(_FIRST_DAY * per_day, -(2**63))
+    high = min((_LAST_DAY + 1) * per_day - 1, 2**63 - 1)
+    return _patched(array, values, low, high, text)
+
+
+def _patched(array: pa.Array, values: pa.Array, low: int, high: int, text: object) -> pa.Array:
+    """Arrow's cast to text, with the values outside [low, high] written by ``text``."""
+    cast = pc.cast(array, pa.string())
+    outside = pc.fill_null(pc.or_(pc.less(values, low), pc.greater(values, high)), False)
+    if not pc.any(outside).as_py():
+        return cast
+    written = cast.to_pylist()
+    for row in pc.indices_nonzero(outside).to_pylist():
+        written[row] = text(values[row].as_py())  # type: ignore[operator]
+    return pa.array(written, pa.string())
+
+
+def _date(days: int) -> str:
+    """Days since 1970-01-01 as a proleptic Gregorian date (H. Hinnant's civil_from_days)."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    sign = "-" if year < 0 else ""
+    return f"{sign}{abs(year):04d}-{month:02d}-{day:02d}"

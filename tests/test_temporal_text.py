@@ -1,0 +1,35 @@
+"""Dates and timestamps written as text for SQLite: exact in every year, where Arrow's own
+cast is exact only in years 1 to 9999."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arrowmig.temporal_text import date_text, timestamp_text
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates())
+def test_dates_python_can_hold_are_written_as_python_writes_them(day: dt.date) -> None:
+    days = (day - EPOCH).days
+    assert date_text(pa.array([days], pa.date32()))[0].as_py() == day.isoformat()
+
+
+def test_dates_and_timestamps_past_year_9999_and_before_year_1() -> None:
+    dates = pa.array([2_145_042_905, 2_932_897, -719_163, None], pa.date32())
+    assert date_text(dates).to_pylist() == ["5874897-12-31", "10000-01-01", "0000-12-31", None]
+    stamps = pa.array([2**63 - 2, 253_402_300_800_000_000], pa.timestamp("us", tz="UTC"))
+    assert timestamp_text(stamps).to_pylist() == [
+        "294247-01-10 04:00:54.775806Z",  # Arrow's cast wrote a date in 32103
+        "10000-01-01 00:00:00.000000Z",
+    ]
+    seconds = pa.array([253_402_300_800 + 3661], pa.timestamp("s"))
+    assert timestamp_text(seconds).to_pylist() == ["10000-01-01 01:01:01"]
+    nanos = pa.array([1_704_067_200_123_456_789], pa.timestamp("ns"))  # every year in range
+    assert timestamp_text(nanos).to_pylist() == ["2024-01-01 00:00:00.123456789"]
