@@ -337,15 +337,21 @@ def _time_text(array: pa.Array) -> pa.Array:
 
 
 def _interval_text(array: pa.Array) -> pa.Array:
+    """Intervals and durations as PostgreSQL interval input, every digit kept."""
     values: list[str | None] = []
+    if pa.types.is_duration(array.type):
+        # As integers in the array's unit: Python's timedelta stops at microseconds.
+        per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[array.type.unit]
+        for count in array.view(pa.int64()).to_pylist():
+            text = _exact_seconds(count * (10**9 // per_second)) if count is not None else None
+            values.append(None if text is None else f"{text} seconds")
+        return pa.array(values, pa.string())
     for item in array.to_pylist():
         if item is None:
             values.append(None)
-        elif hasattr(item, "months"):
+        else:
             seconds = _exact_seconds(item.nanoseconds)
             values.append(f"{item.months} mons {item.days} days {seconds} secs")
-        else:
-            values.append(f"{item.total_seconds()} seconds")
     return pa.array(values, pa.string())
 
 

@@ -33,3 +33,21 @@ def test_dates_and_timestamps_past_year_9999_and_before_year_1() -> None:
     assert timestamp_text(seconds).to_pylist() == ["10000-01-01 01:01:01"]
     nanos = pa.array([1_704_067_200_123_456_789], pa.timestamp("ns"))  # every year in range
     assert timestamp_text(nanos).to_pylist() == ["2024-01-01 00:00:00.123456789"]
+
+
+def test_durations_are_written_for_sqlite_in_every_digit() -> None:
+    # A float of seconds dropped the last microsecond; Python's timedelta drops nanoseconds.
+    from arrowmig.model import Column, Table
+    from arrowmig.schema import to_wire
+
+    table = Table("t", (Column("us", pa.duration("us")), Column("ns", pa.duration("ns"))))
+    batch = pa.record_batch(
+        [
+            pa.array([10**17 + 1, None], pa.duration("us")),
+            pa.array([-1, 10**17 + 1], pa.duration("ns")),
+        ],
+        names=["us", "ns"],
+    )
+    wire = to_wire(batch, table, "sqlite")
+    assert wire.column(0).to_pylist() == ["100000000000.000001 seconds", None]
+    assert wire.column(1).to_pylist() == ["-0.000000001 seconds", "100000000.000000001 seconds"]
