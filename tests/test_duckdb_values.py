@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from arrowmig import migrate, verify
+from arrowmig.config import MigrationConfig
 
 HUGE = 170141183460469231731687303715884105727  # HUGEINT's largest: 39 digits
 UHUGE = 340282366920938463463374607431768211455  # UHUGEINT's largest
@@ -77,7 +78,16 @@ def test_nanoseconds_into_postgres_fail_the_table_in_one_line(tmp_path: Path, pg
     source = _source(tmp_path / "s.duckdb", ns_value="2024-01-01 00:00:00.123456789")
     report = migrate(source, pg_url)
     assert not report.ok
+    error = report.tables[0].error or ""
     assert (
         "column 'tsns', id 1: nanoseconds, which PostgreSQL's microsecond timestamps cannot "
-        "hold: '2024-01-01 00:00:00.123456789'" in (report.tables[0].error or "")
+        "hold: '2024-01-01 00:00:00.123456789'" in error
     )
+    assert "--cast kinds.tsns=text" in error
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP TABLE kinds")
+    as_text = migrate(source, pg_url, config=MigrationConfig(casts=(("kinds", "tsns", "text"),)))
+    assert as_text.ok, [t.error for t in as_text.tables]
+    with psycopg.connect(pg_url) as con:
+        row = con.execute("SELECT tsns FROM kinds WHERE id = 1").fetchone()
+    assert row == ("2024-01-01 00:00:00.123456789",)

@@ -105,6 +105,21 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
     assert not failed.ok
     error = failed.tables[0].error or ""
     assert "column 'v', id 2: NaN, which SQLite cannot store" in error
+    assert "--cast readings.v=text" in error  # the way past it, for this column
+    as_text = migrate(
+        pg_url,
+        str(tmp_path / "text.db"),
+        config=MigrationConfig(casts=(("readings", "v", "text"), ("readings", "w", "text"))),
+    )
+    assert as_text.ok, [t.error for t in as_text.tables]
+    con = sqlite3.connect(tmp_path / "text.db")
+    assert con.execute("SELECT v FROM readings ORDER BY id").fetchall() == [
+        ("1.5",),
+        ("nan",),
+        ("-inf",),
+        ("inf",),
+    ]
+    con.close()
     rejected = migrate(
         pg_url,
         str(tmp_path / "reject.db"),

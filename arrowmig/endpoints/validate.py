@@ -24,6 +24,10 @@ class Problem:
     """Index of the row within its batch."""
     column: str
     reason: str
+    hint: str = (
+        "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
+    )
+    """What to do about it; ``{cast}`` becomes ``--cast TABLE.COLUMN=text``."""
 
 
 def render_value(value: object, limit: int = 40) -> str:
@@ -37,12 +41,13 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
         problems.extend(_cast_problems(batch.column(i), table, field.name))
-        if dialect == "sqlite" and field.type in (pa.float32(), pa.float64()):
+        travels_as = _travels_as(table, field)
+        if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
             problems.extend(_nan_problems(batch.column(i), field.name))
         if (
             dialect == "postgresql"
-            and pa.types.is_timestamp(field.type)
-            and field.type.unit == "ns"
+            and pa.types.is_timestamp(travels_as)
+            and travels_as.unit == "ns"
         ):
             problems.extend(_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type):
@@ -59,6 +64,15 @@ def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Prob
             problems.extend(_nul_problems(array, field.name))
     problems.sort(key=lambda p: p.row)  # the first bad row is the one an error names
     return problems
+
+
+def _travels_as(table: Table, field: pa.Field) -> pa.DataType:
+    """The type a column's values are written as: its ``--cast`` type, if it has one."""
+    try:
+        forced = forced_arrow_type(table.column(field.name).target_type)
+    except KeyError:
+        forced = None
+    return forced or field.type
 
 
 def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
@@ -143,31 +157,37 @@ def problem_error(
     return DataError(
         f"table {table.name!r}, column {problem.column!r}, {describe_key(table, keys, problem.row, batch)}: "
         f"{problem.reason}: {render_value(value)}",
-        hint="fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject",
+        hint=problem.hint.format(cast=f"--cast {table.name}.{problem.column}=text"),
         table=table.name,
         column=problem.column,
     )
 
 
-def _problems_where(hits: pa.Array, column: str, reason: str) -> list[Problem]:
+def _problems_where(
+    hits: pa.Array, column: str, reason: str, hint: str | None = None
+) -> list[Problem]:
     """One problem per row where ``hits`` (a boolean array, nulls false) is true."""
     if not pc.any(hits).as_py():
         return []
     rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
-    return [Problem(r, column, reason) for r in rows]
+    if hint is None:
+        return [Problem(r, column, reason) for r in rows]
+    return [Problem(r, column, reason, hint) for r in rows]
 
 
 def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a float array holding NaN: SQLite has no NaN and would store NULL instead."""
     reason = "NaN, which SQLite cannot store (it would become NULL)"
-    return _problems_where(pc.is_nan(array), column, reason)
+    hint = "keep it as the text 'nan' with {cast}, or set such rows aside with --on-error reject"
+    return _problems_where(pc.is_nan(array), column, reason, hint)
 
 
 def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a nanosecond timestamp array whose value is not a whole microsecond."""
     hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
     reason = "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
-    return _problems_where(hits, column, reason)
+    hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
+    return _problems_where(hits, column, reason, hint)
 
 
 def _nul_problems(array: pa.Array, column: str) -> list[Problem]:
