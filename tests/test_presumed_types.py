@@ -18,7 +18,7 @@ from arrowmig import migrate
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.migrate import explain
-from tests.dbutil import duckdb_rows, pg_rows, q, sqlite_rows
+from tests.dbutil import duckdb_rows, pg_columns, pg_rows, q, sqlite_rows
 from tests.test_resume import arrowmig, kill_after
 
 ROWS = 12_000
@@ -201,13 +201,8 @@ def test_reload_in_parallel_streams_into_postgres_is_exact(pg_url: str, tmp_path
     report = migrate(source, pg_url, config=_config(mode="replace", on_error="fail"))
     assert not report.failed, [t.error for t in report.tables]
     assert len(_loaded_again(report)) == 1  # one reload profiles every column
+    types = {name: data_type for name, data_type, _ in pg_columns(pg_url, "t")}
     with psycopg.connect(pg_url) as con:
-        types = dict(
-            con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_name = 't'"
-            ).fetchall()
-        )
         ids = con.execute("SELECT count(*), count(DISTINCT id) FROM t").fetchone()
     assert types["n"] == "double precision" and types["tt"] == "text"
     assert ids == (ROWS, ROWS)

@@ -15,6 +15,10 @@ from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.schema import forced_arrow_type, is_text_type
 
+DEFAULT_HINT = (
+    "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
+)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,9 +28,7 @@ class Problem:
     """Index of the row within its batch."""
     column: str
     reason: str
-    hint: str = (
-        "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
-    )
+    hint: str = DEFAULT_HINT
     """What to do about it; ``{cast}`` becomes ``--cast TABLE.COLUMN=text``."""
 
 
@@ -164,14 +166,12 @@ def problem_error(
 
 
 def _problems_where(
-    hits: pa.Array, column: str, reason: str, hint: str | None = None
+    hits: pa.Array, column: str, reason: str, hint: str = DEFAULT_HINT
 ) -> list[Problem]:
     """One problem per row where ``hits`` (a boolean array, nulls false) is true."""
     if not pc.any(hits).as_py():
         return []
     rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
-    if hint is None:
-        return [Problem(r, column, reason) for r in rows]
     return [Problem(r, column, reason, hint) for r in rows]
 
 
