@@ -28,3 +28,25 @@ def test_text_without_nul_passes_even_when_not_utf8() -> None:
     table = Table("t", (Column("note", pa.string()),))
     raw = pa.array([b"\xc3\x28", b"plain"], pa.binary()).cast(pa.string(), safe=False)
     check_no_nul(pa.record_batch([raw], names=["note"]), table, None)
+
+
+@pytest.mark.parametrize("text_type", [pa.string(), pa.large_string()])
+def test_nul_is_found_in_any_slice_and_across_scan_chunks(
+    text_type: pa.DataType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check searches the data buffer a chunk at a time, within the slice's own bytes.
+    monkeypatch.setattr("arrowmig.endpoints.validate.NUL_SCAN_CHUNK", 3)
+    table = Table("t", (Column("note", text_type),))
+    values = pa.array(["abcdefgh", "", None, "xy\x00z", "tail"], text_type)
+
+    def refused(array: pa.Array) -> bool:
+        try:
+            check_no_nul(pa.record_batch([array], names=["note"]), table, None)
+        except DataError:
+            return True
+        return False
+
+    assert refused(values)
+    assert refused(values.slice(3, 1))
+    assert not refused(values.slice(0, 3))  # the NUL lies past this slice's bytes
+    assert not refused(values.slice(4))

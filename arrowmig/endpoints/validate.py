@@ -5,6 +5,7 @@ so the run can stop with a precise message (--on-error fail) or set the row asid
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -192,6 +193,8 @@ def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
 
 def _nul_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a text (or binary) array holding a NUL byte."""
+    if not _data_holds_nul(array):
+        return []
     reason = "text contains a NUL byte, which PostgreSQL text cannot store"
     return _problems_where(pc.match_substring(array, b"\x00"), column, reason)
 
@@ -211,3 +214,32 @@ def check_no_nul(batch: pa.RecordBatch, table: Table, keys: pa.Array | None) -> 
             problems = _nul_problems(view, field.name)
             if problems:
                 raise problem_error(problems[0], batch, table, keys)
+
+
+NUL_SCAN_CHUNK = 1 << 20
+"""Bytes of text data searched at a time: memchr over a copy this size stays cheap in memory."""
+
+
+def _data_holds_nul(array: pa.Array) -> bool:
+    """Whether the bytes behind a text or binary ``array``'s values (as sliced) hold a NUL.
+
+    One memchr over the data buffer is some 20 times faster than searching value by value;
+    only a hit needs the per-value search that names the row. (A null slot's bytes count here,
+    so a hit may be false; the per-value search then finds nothing.)
+    """
+    if len(array) == 0:
+        return False
+    large = pa.types.is_large_string(array.type) or pa.types.is_large_binary(array.type)
+    offset_format = "=q" if large else "=i"
+    _, offsets, values = array.buffers()
+    first = array.offset * struct.calcsize(offset_format)
+    last = (array.offset + len(array)) * struct.calcsize(offset_format)
+    start = struct.unpack_from(offset_format, offsets, first)[0]
+    end = struct.unpack_from(offset_format, offsets, last)[0]
+    if end <= start:
+        return False
+    data = memoryview(values)
+    return any(
+        data[at : min(at + NUL_SCAN_CHUNK, end)].tobytes().find(b"\x00") >= 0
+        for at in range(start, end, NUL_SCAN_CHUNK)
+    )
