@@ -635,14 +635,11 @@ def command_for(
 
 def child_environment() -> dict[str, str]:
     """Every child, row path and ceilings included, runs with the allocator setting that the
-    arrowmig command makes for itself (``malloc_tuning``, idle BLAS threads), so memory and CPU
-    compare like for like."""
-    from arrowmig.cli import IDLE_BLAS
+    arrowmig command makes for itself (``malloc_tuning``), so memory compares like for like."""
     from arrowmig.malloc_tuning import ARROW_POOL, ARROW_POOL_VARIABLE, MMAP_THRESHOLD_BYTES
 
     return {
         ARROW_POOL_VARIABLE: ARROW_POOL,
-        IDLE_BLAS[0]: IDLE_BLAS[1],
         **os.environ,
         "MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD_BYTES),
     }

@@ -46,24 +46,3 @@ def test_arrow_buffers_come_from_the_tuned_malloc_unless_the_user_chose() -> Non
     )
     assert _pool_in_child(early) == "system"
     assert _pool_in_child(tune + show, env_pool="mimalloc") == "mimalloc"
-
-
-def _blas_threads_in_child(user_setting: str | None) -> str:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    if user_setting is not None:
-        env["OPENBLAS_NUM_THREADS"] = user_setting
-    code = (
-        "import os; from arrowmig.cli import main; main(['--version']); "
-        "print(os.environ.get('OPENBLAS_NUM_THREADS'))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-def test_the_command_keeps_numpys_blas_threads_from_spinning_unless_the_user_chose() -> None:
-    assert _blas_threads_in_child(None) == "1"
-    assert _blas_threads_in_child("4") == "4"

@@ -7,7 +7,6 @@ rejected rows or differences; 2 usage, configuration or connection error; 130 SI
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from importlib import import_module
@@ -22,11 +21,6 @@ from arrowmig.malloc_tuning import return_freed_memory_promptly
 COMMAND_MODULES = ("migrate", "plan", "verify", "generate", "bench", "run", "status", "replay")
 
 _state = {"debug": False}
-
-IDLE_BLAS = ("OPENBLAS_NUM_THREADS", "1")
-"""pyarrow imports numpy, whose OpenBLAS starts a thread per core that spins while it waits
-for work (1.6% of a migration's CPU under perf); arrowmig does no linear algebra. Set before
-anything imports numpy; a user's own setting is kept."""
 
 
 def _versions() -> str:
@@ -82,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
     return_freed_memory_promptly()
-    os.environ.setdefault(*IDLE_BLAS)
     try:
         result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
     except click.exceptions.Exit as exc:
