@@ -57,13 +57,31 @@ class Index:
     unique: bool = False
 
 
+FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+"""What a foreign key does when its parent row is deleted or its key updated: SQL's own words,
+the same in SQLite and PostgreSQL."""
+
+
 @dataclass(frozen=True)
 class ForeignKey:
-    """A foreign key, created after every table of a run is loaded."""
+    """A foreign key: added after every table of a run is loaded (PostgreSQL), or declared
+    when its table is created (SQLite)."""
 
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...]
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+
+    @property
+    def label(self) -> str:
+        """How the plan and the report name it."""
+        actions = "".join(
+            f" on {event} {action.lower()}"
+            for event, action in (("delete", self.on_delete), ("update", self.on_update))
+            if action != "NO ACTION"
+        )
+        return f"foreign key ({', '.join(self.columns)}) -> {self.ref_table}{actions}"
 
 
 @dataclass(frozen=True)

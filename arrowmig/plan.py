@@ -14,7 +14,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.defaults import default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
-from arrowmig.model import Column, KeyRange, Table
+from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.schema import ddl_type, key_statements
 
 
@@ -46,6 +46,13 @@ class TablePlan:
     loading: str | None = None
     """How the table loads and resumes (set once the landing is decided)."""
 
+    def builds(self, dialect: str) -> list[str]:
+        """The keys, indexes and foreign keys a created table gets (an existing one keeps its own)."""
+        if self.action not in ("create", "replace"):
+            return []
+        keys = [label for _, label in key_statements(self.target, dialect, None)]
+        return keys + [fk.label for fk in self.target.foreign_keys]
+
     def to_dict(self, dialect: str) -> dict[str, Any]:
         columns = []
         for src, dst in zip(
@@ -72,6 +79,7 @@ class TablePlan:
             "primary_key": list(self.source.primary_key),
             "split_key": self.source.split_key,
             "indexes": [i.name for i in self.source.indexes],
+            "builds": self.builds(dialect),
             "columns": columns,
             "streams": [
                 {
@@ -189,6 +197,7 @@ def build_plan(
                 if unbuilt:
                     notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
+    plans = _with_creatable_foreign_keys(plans, config, target_dialect)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
 
@@ -196,7 +205,47 @@ def build_plan(
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
     """The table to create with no primary key and no index, and what is left unbuilt."""
     unbuilt = [label for _, label in key_statements(target, dialect, None)]
-    return replace(target, primary_key=(), indexes=()), unbuilt
+    return replace(target, primary_key=(), indexes=(), foreign_keys=()), unbuilt
+
+
+FOREIGN_KEY_DIALECTS = ("postgresql", "sqlite")
+"""Targets that hold foreign keys: PostgreSQL adds them after loading, SQLite declares them with
+the table. DuckDB cannot add one to a loaded table."""
+
+
+def _with_creatable_foreign_keys(
+    plans: list[TablePlan], config: MigrationConfig, dialect: str
+) -> list[TablePlan]:
+    """Each created table keeps the foreign keys the run can create: to a table of this run,
+    on its primary key or a unique index (what a target that declares them with the table,
+    SQLite, writes into its CREATE TABLE). Tables that exist keep their own."""
+    by_name = {p.source.name: p for p in plans}
+    wanted = config.keys and config.foreign_keys and dialect in FOREIGN_KEY_DIALECTS
+
+    def creatable(fk: ForeignKey) -> bool:
+        parent = by_name.get(fk.ref_table)
+        return parent is not None and is_unique(parent.target, fk.ref_columns)
+
+    return [
+        replace(
+            p,
+            target=replace(
+                p.target,
+                foreign_keys=tuple(fk for fk in p.target.foreign_keys if wanted and creatable(fk))
+                if p.action in ("create", "replace")
+                else (),
+            ),
+        )
+        for p in plans
+    ]
+
+
+def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
+    """Whether the target will have a primary key or unique index on exactly these columns."""
+    wanted = set(columns)
+    if table.primary_key and set(table.primary_key) == wanted:
+        return True
+    return any(i.unique and set(i.columns) == wanted for i in table.indexes)
 
 
 def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:

@@ -17,9 +17,8 @@ from arrowmig.errors import ArrowmigError, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
-from arrowmig.model import Table
 from arrowmig.pipeline import StreamSettings, copy_stream, through_restarts
-from arrowmig.plan import MigrationPlan, Stream, TablePlan, plan_streams
+from arrowmig.plan import MigrationPlan, Stream, TablePlan, is_unique, plan_streams
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
 from arrowmig.scheduler import (
@@ -463,9 +462,11 @@ def describe_error(exc: BaseException) -> str:
 def add_foreign_keys(
     dst: Endpoint, config: MigrationConfig, plan: MigrationPlan, report: MigrationReport
 ) -> None:
-    """Foreign keys after every table is loaded (PostgreSQL targets), each one reported.
+    """Foreign keys after every table is loaded, each one reported.
 
-    Referenced tables come first, so a run's keys are added parent before child.
+    PostgreSQL targets add them here, referenced tables first, so a run's keys are added
+    parent before child. SQLite targets declared them with their tables (``plan.target``)
+    and confirm them here.
     """
     wanted = [(p, fk) for p in _parents_first(plan.tables) for fk in p.source.foreign_keys]
     loaded = {t.name for t in report.tables if t.status == "done"}
@@ -474,8 +475,9 @@ def add_foreign_keys(
     add = getattr(dst, "add_foreign_key", None)
     for p, fk in wanted:
         table_report = by_name[p.source.name]
-        label = f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+        label = fk.label
         parent = plans.get(fk.ref_table)
+        declared = fk in p.target.foreign_keys and dst.dialect == "sqlite"
         if not config.foreign_keys:
             table_report.notes.append(f"{label} skipped (--no-foreign-keys)")
         elif not config.keys:
@@ -484,7 +486,7 @@ def add_foreign_keys(
             table_report.notes.append(
                 f"{label} not created: {dst.dialect} cannot add foreign keys to loaded tables"
             )
-        elif parent is not None and not _is_unique(parent.target, fk.ref_columns):
+        elif parent is not None and not is_unique(parent.target, fk.ref_columns):
             table_report.notes.append(
                 f"{label} not created: ({', '.join(fk.ref_columns)}) of {fk.ref_table!r} is "
                 "neither its primary key nor a unique index"
@@ -494,6 +496,8 @@ def add_foreign_keys(
                 table_report.built.append(add(p.target.name, fk))
             except ArrowmigError as exc:
                 table_report.notes.append(f"{label} not created: {exc}")
+        elif declared:
+            table_report.notes.append(f"{label} declared, but a table was not loaded")
         else:
             table_report.notes.append(f"{label} not created: a table was not loaded")
 
@@ -518,11 +522,3 @@ def _parents_first(tables: list[TablePlan]) -> list[TablePlan]:
     for table in tables:
         visit(table)
     return ordered
-
-
-def _is_unique(table: Table, columns: tuple[str, ...]) -> bool:
-    """Whether the target will have a primary key or unique index on exactly these columns."""
-    wanted = set(columns)
-    if table.primary_key and set(table.primary_key) == wanted:
-        return True
-    return any(i.unique and set(i.columns) == wanted for i in table.indexes)

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from arrowmig import infinity, temporal_text
 from arrowmig.errors import SchemaError
-from arrowmig.model import Column, Table
+from arrowmig.model import FOREIGN_KEY_ACTIONS, Column, ForeignKey, Table
 
 # Target types that PostgreSQL cannot receive straight from an Arrow column through COPY
 # BINARY (its binary formats differ from text): they are ingested as text into a staging
@@ -391,3 +391,17 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
             (f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})", label)
         )
     return steps
+
+
+def foreign_key_clause(fk: ForeignKey, parent: str) -> str:
+    """``FOREIGN KEY (...) REFERENCES parent (...)`` with its actions, for ``CREATE TABLE`` or
+    ``ALTER TABLE ... ADD``; ``parent`` is the referenced table as the target names it."""
+    cols = ", ".join(quote_ident(c) for c in fk.columns)
+    refs = ", ".join(quote_ident(c) for c in fk.ref_columns)
+    clause = f"FOREIGN KEY ({cols}) REFERENCES {parent} ({refs})"
+    for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
+        if action not in FOREIGN_KEY_ACTIONS:
+            raise SchemaError(f"{fk.label}: unknown action ON {event} {action!r}")
+        if action != "NO ACTION":
+            clause += f" ON {event} {action}"
+    return clause

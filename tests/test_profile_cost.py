@@ -11,6 +11,7 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from arrowmig.endpoints.sqlite_profile import (
     profile_sql,
     profile_table,
 )
-from arrowmig.endpoints.sqlite_types import choose
+from arrowmig.endpoints.sqlite_types import CAST_THIS, choose
 from arrowmig.model import Column
 from arrowmig.schema import quote_ident
 from tests.test_corpus_hypothesis import DECLARED as CORPUS_DECLARED
@@ -125,8 +126,10 @@ def _column(
     assert cheap[0].classes == ref[0].classes and cheap[0].nulls == ref[0].nulls
     with open_endpoint(str(path)) as ep:
         described = ep.describe("m").columns
-    assert list(described) == decided  # the endpoint takes the same path
-    return decided[0]
+    # The endpoint takes the same path, and names the column in a note's --cast.
+    named = [replace(c, notes=tuple(n.replace(CAST_THIS, "m.c") for n in c.notes)) for c in decided]
+    assert list(described) == named
+    return described[0]
 
 
 @pytest.fixture
@@ -225,7 +228,8 @@ def test_dates(
     ("declared", "stored", "values", "arrow_type", "target_type", "note"),
     [
         ("DECIMAL(10,2)", None, [100, 7, None], pa.decimal128(10, 2), None, None),
-        ("DECIMAL(10,2)", None, ["12.34", 0.1], pa.float64(), None, "stored as REAL"),
+        ("DECIMAL(10,2)", None, ["12.34", 0.1], pa.float64(), None, "REAL: a 64-bit float keeps"),
+        ("DECIMAL(10,2)", None, [0.99], pa.float64(), None, "--cast m.c=numeric(10,2) rounds"),
         ("DECIMAL(10,2)", None, [1.25, 7], pa.float64(), None, "holds reals"),
         ("DECIMAL(10,2)", None, [2**60, 0.5], pa.string(), "numeric", "beyond 2^53"),
         ("DECIMAL(6,2)", None, [10**7], pa.int64(), None, "8 digits"),

@@ -255,3 +255,120 @@ def test_plan_text_lists_skipped_views(tmp_path: Path) -> None:
     )
     text = plan_text(explain(source, str(tmp_path / "out.duckdb")).to_dict())
     assert "views skipped (name them with --tables): big" in text
+
+
+FK_SCRIPT = """
+    PRAGMA foreign_keys = ON;
+    CREATE TABLE teams (id INTEGER PRIMARY KEY, code TEXT NOT NULL, season INTEGER NOT NULL,
+                        UNIQUE (code, season));
+    CREATE TABLE players (id INTEGER PRIMARY KEY,
+                          mentor INTEGER REFERENCES players (id) ON DELETE SET NULL,
+                          code TEXT, season INTEGER,
+                          FOREIGN KEY (code, season) REFERENCES teams (code, season)
+                              ON UPDATE CASCADE);
+    CREATE TABLE bets (id INTEGER PRIMARY KEY,
+                       player_id INTEGER NOT NULL REFERENCES players ON DELETE CASCADE);
+    INSERT INTO teams VALUES (1, 'ab', 2024), (2, 'cd', 2025);
+    INSERT INTO players VALUES (1, NULL, 'ab', 2024), (2, 1, 'cd', 2025), (3, 1, NULL, NULL);
+    INSERT INTO bets VALUES (1, 1), (2, 2), (3, 2);
+"""
+
+
+def sqlite_foreign_keys(path: str, table: str) -> list[tuple[object, ...]]:
+    """Each column pair of each foreign key, sorted; a bare ``REFERENCES players`` reads as
+    its primary key, ``id`` here."""
+    con = sqlite3.connect(path)
+    try:
+        return sorted(
+            con.execute(
+                'SELECT "table", "from", coalesce("to", \'id\'), on_update, on_delete '
+                "FROM pragma_foreign_key_list(?)",
+                (table,),
+            ).fetchall()
+        )
+    finally:
+        con.close()
+
+
+def test_sqlite_targets_declare_foreign_keys_with_their_actions(tmp_path: Path) -> None:
+    source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
+    target = str(tmp_path / "dst.db")
+    report = arrowmig.migrate(source, target)
+    assert report.ok, report.to_dict()
+    for table in ("teams", "players", "bets"):
+        assert sqlite_foreign_keys(target, table) == sqlite_foreign_keys(source, table), table
+    players = next(t for t in report.tables if t.name == "players")
+    assert "foreign key (mentor) -> players on delete set null" in players.built
+    assert "foreign key (code, season) -> teams on update cascade" in players.built
+    # They work as declared wherever foreign keys are enforced.
+    con = sqlite3.connect(target)
+    con.execute("PRAGMA foreign_keys = ON")
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.execute("UPDATE teams SET season = 2026 WHERE id = 2")
+    con.execute("DELETE FROM players WHERE id = 1")
+    assert con.execute("SELECT id, mentor, season FROM players ORDER BY id").fetchall() == [
+        (2, None, 2026),
+        (3, None, None),
+    ]
+    assert con.execute("SELECT player_id FROM bets").fetchall() == [(2,), (2,)]
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("INSERT INTO bets VALUES (9, 99)")
+    con.close()
+
+
+def test_sqlite_targets_declare_only_the_foreign_keys_a_run_can_create(tmp_path: Path) -> None:
+    source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
+    subset = str(tmp_path / "subset.db")
+    report = arrowmig.migrate(source, subset, tables=["players", "bets"])
+    assert report.ok, report.to_dict()
+    # teams is not part of the run: no declaration would point at a missing table
+    assert [fk[0] for fk in sqlite_foreign_keys(subset, "players")] == ["players"]
+    assert (
+        "foreign key (code, season) -> teams on update cascade not created: a table was not loaded"
+        in notes_of(report, "players")
+    )
+    bare = str(tmp_path / "bare.db")
+    report = arrowmig.migrate(source, bare, config=MigrationConfig(foreign_keys=False))
+    assert report.ok and sqlite_foreign_keys(bare, "bets") == []
+    assert "skipped (--no-foreign-keys)" in notes_of(report, "bets")
+
+
+def test_replacing_a_sqlite_parent_keeps_its_children_pointing_at_it(tmp_path: Path) -> None:
+    # Renaming the old table aside must not carry the children's REFERENCES along with it.
+    source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
+    target = str(tmp_path / "dst.db")
+    assert arrowmig.migrate(source, target).ok
+    config = MigrationConfig(mode="replace", keep_backup=True)
+    assert arrowmig.migrate(source, target, tables=["players"], config=config).ok
+    assert [fk[0] for fk in sqlite_foreign_keys(target, "bets")] == ["players"]
+    con = sqlite3.connect(target)
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("DELETE FROM players WHERE id = 2")
+    assert con.execute("SELECT count(*) FROM bets").fetchone() == (1,)
+    con.close()
+
+
+def test_foreign_key_actions_reach_postgres_and_come_back(tmp_path: Path, pg_url: str) -> None:
+    source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
+    assert arrowmig.migrate(source, pg_url).ok
+    actions = pg_one(
+        pg_url,
+        "SELECT string_agg(conrelid::regclass::text || ':' || confdeltype::text || confupdtype::text, ',' "
+        "ORDER BY conrelid::regclass::text, confdeltype) FROM pg_constraint WHERE contype = 'f'",
+    )
+    assert actions == ("bets:ca,players:ac,players:na",)  # delete/update: cascade, no action, ...
+    back = str(tmp_path / "back.db")
+    assert arrowmig.migrate(pg_url, back).ok
+    for table in ("players", "bets"):
+        assert sqlite_foreign_keys(back, table) == sqlite_foreign_keys(source, table), table
+
+
+def test_plan_lists_what_each_created_table_builds(tmp_path: Path) -> None:
+    source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
+    text = plan_text(explain(source, str(tmp_path / "out.db")).to_dict())
+    assert (
+        "builds primary key (id), foreign key (code, season) -> teams on update cascade, "
+        "foreign key (mentor) -> players on delete set null"
+    ) in text
+    duck = plan_text(explain(source, str(tmp_path / "out.duckdb")).to_dict())
+    assert "builds primary key (id)\n" in duck  # DuckDB holds no foreign keys

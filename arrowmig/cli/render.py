@@ -105,6 +105,8 @@ def plan_text(plan: dict[str, Any]) -> str:
             ["column", "source type", "observed", "arrow", "target type", "flag"], cols
         )
         out.extend("  " + line for line in table.splitlines())
+        if t.get("builds"):
+            out.append(f"  builds {', '.join(t['builds'])}")
         for note in t["notes"]:
             out.append(f"  ! {note}")
         out.append("")

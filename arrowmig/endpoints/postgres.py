@@ -26,7 +26,15 @@ from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
 from arrowmig.model import Column, ForeignKey, KeyRange, Table, TableLoad
-from arrowmig.schema import ddl_type, pg_server_cast, qualified, quote_ident, to_wire, wire_type
+from arrowmig.schema import (
+    ddl_type,
+    foreign_key_clause,
+    pg_server_cast,
+    qualified,
+    quote_ident,
+    to_wire,
+    wire_type,
+)
 from arrowmig.urls import EndpointUrl
 
 MAX_IDENTIFIER_BYTES = 63
@@ -314,15 +322,13 @@ class PostgresEndpoint(BaseEndpoint):
         return load
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
-        cols = ", ".join(quote_ident(c) for c in fk.columns)
-        refs = ", ".join(quote_ident(c) for c in fk.ref_columns)
+        clause = foreign_key_clause(fk, qualified(fk.ref_table, self._schema))
         self._run(
-            f"ALTER TABLE {qualified(table, self._schema)} ADD FOREIGN KEY ({cols}) "
-            f"REFERENCES {qualified(fk.ref_table, self._schema)} ({refs})",
+            f"ALTER TABLE {qualified(table, self._schema)} ADD {clause}",
             f"adding a foreign key to {table!r}",
             table,
         )
-        return f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+        return fk.label
 
 
 def _batch_settings_sql(timeout_ms: int) -> str:

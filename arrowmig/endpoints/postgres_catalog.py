@@ -203,12 +203,32 @@ def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
         "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.conkey) WITH ORDINALITY k(n, o) "
         "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
         "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
-        "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)) "
+        "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
+        "c.confdeltype::text, c.confupdtype::text "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
         (oid,),
     )
-    return [ForeignKey(tuple(r[2].split("\x01")), r[1], tuple(r[3].split("\x01"))) for r in rows]
+    return [
+        ForeignKey(
+            tuple(r[2].split("\x01")),
+            r[1],
+            tuple(r[3].split("\x01")),
+            on_delete=_PG_FK_ACTIONS.get(r[4], "NO ACTION"),
+            on_update=_PG_FK_ACTIONS.get(r[5], "NO ACTION"),
+        )
+        for r in rows
+    ]
+
+
+_PG_FK_ACTIONS = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
+"""pg_constraint's confdeltype / confupdtype codes."""
 
 
 def _with_default(col: Column, default: str | None, identity: bool) -> Column:

@@ -23,10 +23,10 @@ from arrowmig.endpoints.sqlite_profile import (
     profile_table,
 )
 from arrowmig.endpoints.sqlite_proofs import cast_or_surprise, check_batch, driver_surprise
-from arrowmig.endpoints.sqlite_types import choose, primer_literal, read_expression
+from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.errors import ConnectError, DataError, SchemaError
-from arrowmig.model import ForeignKey, Index, KeyRange, Table, TableLoad
-from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
+from arrowmig.model import FOREIGN_KEY_ACTIONS, ForeignKey, Index, KeyRange, Table, TableLoad
+from arrowmig.schema import ddl_type, foreign_key_clause, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
 _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
@@ -231,6 +231,9 @@ class SQLiteEndpoint(BaseEndpoint):
         columns = []
         for i, r in enumerate(info):
             col = choose(r[0], r[1] or "", profiles[i], bool(r[2]))
+            col = replace(
+                col, notes=tuple(n.replace(CAST_THIS, f"{name}.{r[0]}") for n in col.notes)
+            )
             # A rowid table's single INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
             rowid_alias = (
                 split_key is not None and pk == (r[0],) and (r[1] or "").upper() == "INTEGER"
@@ -340,7 +343,8 @@ class SQLiteEndpoint(BaseEndpoint):
     def _foreign_keys(self, name: str) -> list[ForeignKey]:
         groups: dict[int, list[tuple[Any, ...]]] = {}
         for row in self._query(
-            'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+            'SELECT id, "table", "from", "to", on_delete, on_update '
+            "FROM pragma_foreign_key_list(?) ORDER BY id, seq",
             (name,),
         ):
             groups.setdefault(row[0], []).append(row)
@@ -356,7 +360,13 @@ class SQLiteEndpoint(BaseEndpoint):
                 if len(parent_pk) != len(rows):
                     continue  # no such key: SQLite itself would refuse such rows
                 ref_columns = tuple(r[0] for r in parent_pk)
-            found.append(ForeignKey(tuple(r[2] for r in rows), ref_table, ref_columns))
+            on_delete, on_update = (
+                str(a).upper() if str(a).upper() in FOREIGN_KEY_ACTIONS else "NO ACTION"
+                for a in rows[0][4:6]
+            )
+            found.append(
+                ForeignKey(tuple(r[2] for r in rows), ref_table, ref_columns, on_delete, on_update)
+            )
         return found
 
     def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
@@ -508,6 +518,11 @@ class SQLiteEndpoint(BaseEndpoint):
             self._journal_mode = str(self._pragma("journal_mode")[0][0]).lower()
             self._pragma("journal_mode=WAL")
             self._pragma("synchronous=NORMAL")
+            # Foreign keys are declared with their tables and loaded in any order: never
+            # enforced on this connection. Renaming a staging table into place, or a replaced
+            # table aside, must not rewrite other tables' REFERENCES to it: the legacy rename.
+            self._pragma("foreign_keys=OFF")
+            self._pragma("legacy_alter_table=ON")
             self._pragma(WRITE_CACHE_PRAGMA)
             self._pragma(SORT_THREADS_PRAGMA)
             self._write_mode_set = True
@@ -524,7 +539,18 @@ class SQLiteEndpoint(BaseEndpoint):
         # loading in key order keeps that cheap (an INTEGER key is the rowid itself).
         if table.primary_key:
             defs.append(f"PRIMARY KEY ({', '.join(quote_ident(c) for c in table.primary_key)})")
+        # Nor a foreign key: those the plan kept are declared here too. This connection does
+        # not enforce them (foreign_keys is off), so load order does not matter.
+        defs += [foreign_key_clause(fk, quote_ident(fk.ref_table)) for fk in table.foreign_keys]
         self._run_ddl(f"CREATE TABLE {quote_ident(table.name)} ({', '.join(defs)})", table.name)
+
+    def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
+        """Confirm a foreign key declared with its table (SQLite cannot add one later)."""
+        if fk not in self._foreign_keys(table):
+            raise SchemaError(
+                f"{self.dialect} cannot add foreign keys to a table that exists", table=table
+            )
+        return fk.label
 
     def _run_ddl(self, sql: str, table: str) -> None:
         with self._lock:

@@ -27,6 +27,9 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.model import Column
 from arrowmig.schema import quote_ident
 
+CAST_THIS = "TABLE.COLUMN"
+"""Stands for the column itself in a note's ``--cast``; ``describe`` names the column there."""
+
 EXACT_FLOAT_INT = 2**53
 """Integers up to this magnitude survive a trip through a 64-bit float unchanged."""
 
@@ -87,8 +90,8 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         if isinstance(decimal, tuple):
             return _Choice(
                 pa.float64(),
-                note=f"declared {declared} but stored as REAL: DOUBLE PRECISION keeps each value "
-                f"exactly (--cast TABLE.COLUMN=numeric({decimal[0]},{decimal[1]}) rounds instead)",
+                note=f"declared {declared} but stored as REAL: a 64-bit float keeps each value "
+                f"exactly (--cast {CAST_THIS}=numeric({decimal[0]},{decimal[1]}) rounds instead)",
             )
         if dated:
             return _Choice(
@@ -98,11 +101,11 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
     if set(classes) == {"integer", "real"}:
         biggest = max(abs(p.min_int or 0), abs(p.max_int or 0))
         if biggest <= EXACT_FLOAT_INT:
-            why = "integers and reals mixed: stored as DOUBLE PRECISION (every integer is exact)"
+            why = "integers and reals mixed: stored as a 64-bit float (every integer is exact)"
             if isinstance(decimal, tuple):
                 why = (
-                    f"declared {declared} but holds reals: DOUBLE PRECISION keeps each value "
-                    f"exactly (--cast TABLE.COLUMN=numeric({decimal[0]},{decimal[1]}) rounds)"
+                    f"declared {declared} but holds reals: a 64-bit float keeps each value "
+                    f"exactly (--cast {CAST_THIS}=numeric({decimal[0]},{decimal[1]}) rounds)"
                 )
             return _Choice(pa.float64(), note=why)
         return _Choice(
