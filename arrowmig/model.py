@@ -93,6 +93,8 @@ class Table:
     primary_key: tuple[str, ...] = ()
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    unportable_indexes: tuple[str, ...] = ()
+    """Source indexes no target is given, each named with why (on an expression, partial)."""
     row_count: int | None = None
     """Exact or estimated number of rows, when cheap to know."""
     split_key: str | None = None

@@ -372,3 +372,33 @@ def test_plan_lists_what_each_created_table_builds(tmp_path: Path) -> None:
     ) in text
     duck = plan_text(explain(source, str(tmp_path / "out.duckdb")).to_dict())
     assert "builds primary key (id)\n" in duck  # DuckDB holds no foreign keys
+
+
+def test_indexes_no_target_gets_are_named_not_dropped_silently(tmp_path: Path, pg_url: str) -> None:
+    source = make_sqlite(
+        tmp_path / "i.db",
+        """
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, shipped TEXT);
+        CREATE INDEX open_orders ON orders (customer) WHERE shipped IS NULL;
+        CREATE INDEX by_lower ON orders (lower(customer));
+        CREATE INDEX by_customer ON orders (customer);
+        INSERT INTO orders VALUES (1, 'a', NULL), (2, 'b', '2024-01-01');
+        """,
+    )
+    report = arrowmig.migrate(source, pg_url)
+    assert report.ok, report.to_dict()
+    notes = notes_of(report, "orders")
+    assert "index open_orders (partial: its WHERE is not carried)" in notes
+    assert "index by_lower (on an expression)" in notes
+    built = pg_one(
+        pg_url,
+        "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'orders'",
+    )
+    assert built == ("by_customer,orders_pkey",)  # never the partial one over every row
+    # And from PostgreSQL: a GIN index is named too.
+    pg_exec(pg_url, "CREATE INDEX orders_gin ON orders USING gin (to_tsvector('simple', customer))")
+    pg_exec(pg_url, "CREATE INDEX orders_brin ON orders USING brin (id)")
+    report = arrowmig.migrate(pg_url, str(tmp_path / "back.db"))
+    notes = notes_of(report, "orders")
+    assert "index orders_gin (on an expression)" in notes
+    assert "index orders_brin (brin, which only PostgreSQL has)" in notes

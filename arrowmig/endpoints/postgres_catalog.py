@@ -140,12 +140,14 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         col = next(c for c in columns if c.name == pk[0])
         if pa.types.is_integer(col.arrow_type):
             split_key = pk[0]
+    indexes, unportable = _indexes(query, oid)
     return Table(
         name=name,
         columns=columns,
         primary_key=pk,
-        indexes=tuple(_indexes(query, oid)),
+        indexes=tuple(indexes),
         foreign_keys=tuple(_foreign_keys(query, oid)),
+        unportable_indexes=tuple(unportable),
         row_count=_row_count(query, schema, name, oid),
         split_key=split_key,
     )
@@ -184,17 +186,31 @@ def _primary_key(query: Query, oid: int) -> tuple[str, ...]:
     return tuple(r[0] for r in rows)
 
 
-def _indexes(query: Query, oid: int) -> list[Index]:
+def _indexes(query: Query, oid: int) -> tuple[list[Index], list[str]]:
+    """The indexes a target can build, and those it cannot, each named with why."""
     rows = query(
         "SELECT ic.relname, i.indisunique, array_to_string(array_agg(a.attname ORDER BY k.ord), "
-        "chr(1)), bool_or(k.attnum = 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "chr(1)), bool_or(k.attnum = 0), i.indpred IS NOT NULL, am.amname "
+        "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
         "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-        "WHERE i.indrelid = $1 AND NOT i.indisprimary AND i.indpred IS NULL "
-        "GROUP BY ic.relname, i.indisunique ORDER BY ic.relname",
+        "WHERE i.indrelid = $1 AND NOT i.indisprimary "
+        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname ORDER BY ic.relname",
         (oid,),
     )
-    return [Index(r[0], tuple(r[2].split("\x01")), bool(r[1])) for r in rows if not r[3]]
+    found: list[Index] = []
+    unportable: list[str] = []
+    for name, unique, columns, on_expression, partial, method in rows:
+        if on_expression:
+            unportable.append(f"index {name} (on an expression)")
+        elif partial:
+            unportable.append(f"index {name} (partial: its WHERE is not carried)")
+        elif method != "btree":
+            unportable.append(f"index {name} ({method}, which only PostgreSQL has)")
+        else:
+            found.append(Index(name, tuple(columns.split("\x01")), bool(unique)))
+    return found, unportable
 
 
 def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:

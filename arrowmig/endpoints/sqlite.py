@@ -249,12 +249,14 @@ class SQLiteEndpoint(BaseEndpoint):
                 col = replace(col, notes=(*col.notes, note))
             columns.append(col)
         foreign_keys = self._foreign_keys(name)
+        indexes, unportable = self._indexes(name)
         return Table(
             name=name,
             columns=tuple(columns),
             primary_key=pk,
-            indexes=tuple(self._indexes(name)),
+            indexes=tuple(indexes),
             foreign_keys=tuple(foreign_keys),
+            unportable_indexes=tuple(unportable),
             row_count=row_count,
             split_key=split_key,
         )
@@ -322,23 +324,30 @@ class SQLiteEndpoint(BaseEndpoint):
                 return alias
         return None
 
-    def _indexes(self, name: str) -> list[Index]:
-        found = []
-        for idx_name, unique, origin in self._query(
-            'SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY seq', (name,)
+    def _indexes(self, name: str) -> tuple[list[Index], list[str]]:
+        """The indexes a target can build, and those it cannot, each named with why."""
+        found: list[Index] = []
+        unportable: list[str] = []
+        for idx_name, unique, origin, partial in self._query(
+            'SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY seq',
+            (name,),
         ):
             if origin == "pk":
                 continue
             cols = self._query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (idx_name,))
             if any(c[0] is None for c in cols):
-                continue  # an index on an expression: not portable
+                unportable.append(f"index {idx_name} (on an expression)")
+                continue
+            if partial:
+                unportable.append(f"index {idx_name} (partial: its WHERE is not carried)")
+                continue
             index_name = (
                 idx_name
                 if not idx_name.startswith("sqlite_autoindex")
                 else f"{name}_{'_'.join(c[0] for c in cols)}_key"
             )
             found.append(Index(index_name, tuple(c[0] for c in cols), bool(unique)))
-        return found
+        return found, unportable
 
     def _foreign_keys(self, name: str) -> list[ForeignKey]:
         groups: dict[int, list[tuple[Any, ...]]] = {}
