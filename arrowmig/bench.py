@@ -500,8 +500,10 @@ def close_target(target: Target) -> None:
 def target_schema(target: Target, tables: Sequence[str]) -> dict[str, dict[str, Any]]:
     """How the columnar run created each table, so the row path and ceilings use the same.
 
-    ``create`` holds the columns, their types, NOT NULL and the primary key; ``indexes`` the
-    secondary indexes arrowmig built after the load; ``types`` the (column, type) pairs.
+    ``create`` holds the columns, their types, NOT NULL and the primary key (and, in SQLite,
+    the foreign keys); ``indexes`` the secondary indexes arrowmig built after the load;
+    ``foreign_keys`` those PostgreSQL added after every table; ``types`` the (column, type)
+    pairs.
     """
     out: dict[str, dict[str, Any]] = {}
     if target.label == "sqlite":
@@ -554,10 +556,16 @@ def target_schema(target: Target, tables: Sequence[str]) -> dict[str, dict[str, 
                 ]
                 if pk:
                     parts.append(str(pk[0]))
+                foreign_keys = pg.execute(
+                    "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+                    (rel,),
+                ).fetchall()
                 out[t] = {
                     "create": f"CREATE TABLE {rel} ({', '.join(parts)})",
                     "primary_key": str(pk[0]) if pk else None,
                     "indexes": [str(r[0]) for r in indexes],
+                    "foreign_keys": [f"ALTER TABLE {rel} ADD {r[0]}" for r in foreign_keys],
                     "types": [(str(c[0]), str(c[1])) for c in cols],
                 }
     return out
@@ -566,11 +574,16 @@ def target_schema(target: Target, tables: Sequence[str]) -> dict[str, dict[str, 
 # -- dataset ----------------------------------------------------------------------------------
 
 
+DATASET_VERSION = 2
+"""Bumped when a generated file changes for the same scale and seed, so a cached one is not
+reused (2: SQLite files declare their foreign keys)."""
+
+
 def ensure_dataset(scale: str, seed: int, cache_dir: Path) -> str:
     """A SQLite file of the generated dataset, built once per (scale, seed)."""
     cache = cache_dir.expanduser()
     cache.mkdir(parents=True, exist_ok=True)
-    path = (cache / f"{scale}-seed{seed}.db").resolve()
+    path = (cache / f"{scale}-seed{seed}-v{DATASET_VERSION}.db").resolve()
     if path.exists():
         return "sqlite:///" + str(path)
     part = path.with_name(path.name + ".part")
@@ -921,7 +934,9 @@ def render_markdown(data: dict[str, Any]) -> str:
             moving = r["kind"] in MOVING_KINDS
             if r.get("index_s"):
                 r = {**r, "key": r["key"]}
-                r["kind_note"] = f" (+ {r['index_s']:.2f} s to build the same keys and indexes)"
+                r["kind_note"] = (
+                    f" (+ {r['index_s']:.2f} s to build the same keys, indexes and foreign keys)"
+                )
             growth = f"{r['rss_growth_mb']:,.1f}" if moving else ""
             per_k = f"{r['mb_per_1000_rows']:.4f}" if moving else ""
             lines.append(

@@ -203,11 +203,13 @@ def read_batches(conn: Any, kind: str, table: SourceTable, batch_rows: int) -> I
 
 @dataclass
 class TargetDDL:
-    """How to create one target table: the statement, the indexes after the load, the types."""
+    """How to create one target table: the statement, the indexes after the load, the foreign
+    keys after every table is loaded, the types."""
 
     create: str
     indexes: list[str] = field(default_factory=list)
     types: list[tuple[str, str]] = field(default_factory=list)
+    foreign_keys: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TargetDDL:
@@ -215,6 +217,7 @@ class TargetDDL:
             str(data["create"]),
             [str(x) for x in data.get("indexes", [])],
             [(str(c), str(t)) for c, t in data.get("types", [])],
+            [str(x) for x in data.get("foreign_keys", [])],
         )
 
 
@@ -326,6 +329,13 @@ def migrate_rows(
                 "rows": moved,
                 "seconds": round(time.perf_counter() - t0, 4),
             }
+        # Foreign keys once every table is in, as arrowmig adds them.
+        cur = dst.cursor()
+        for table in described:
+            for statement in getattr((ddl or {}).get(table.name), "foreign_keys", []):
+                cur.execute(statement)
+        dst.commit()
+        cur.close()
     finally:
         src.close()
         dst.close()

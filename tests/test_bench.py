@@ -15,10 +15,12 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+import arrowmig
 from arrowmig.bench import (
     BenchOptions,
     BenchResult,
     Spec,
+    Target,
     add_fractions,
     checks,
     plan_specs,
@@ -26,11 +28,12 @@ from arrowmig.bench import (
     run_bench,
     schedule,
     summarise,
+    target_schema,
 )
 from arrowmig.ceilings import insert_select, read_only
 from arrowmig.cli.bench import bench_command
 from arrowmig.errors import UsageError
-from arrowmig.rowpath import migrate_rows
+from arrowmig.rowpath import TargetDDL, migrate_rows
 
 PG_URL = os.environ.get("ARROWMIG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
@@ -53,11 +56,11 @@ def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     conn = sqlite3.connect(path)
     conn.execute(
         "CREATE TABLE bets (bet_id INTEGER PRIMARY KEY, stake REAL, market TEXT, "
-        "placed_at TEXT, settled_at TEXT)"
+        "placed_at TEXT, settled_at TEXT, player_id INTEGER REFERENCES players)"
     )
     conn.execute("CREATE TABLE players (player_id INTEGER PRIMARY KEY, name TEXT, rating REAL)")
     conn.executemany(
-        "INSERT INTO bets VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO bets VALUES (?, ?, ?, ?, ?, ?)",
         [
             (
                 i,
@@ -65,6 +68,7 @@ def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 f"market {i % 7}",
                 f"2024-01-{1 + i % 28:02d} 10:00:00",
                 None if i % 5 == 0 else "2024-02-01 00:00:00",
+                1 + i % 300,
             )
             for i in range(1, 1201)
         ],
@@ -187,11 +191,31 @@ def test_rowpath_copies_every_value(tiny_db: Path, tmp_path: Path) -> None:
         assert src.execute(query).fetchall() == dst.execute(query).fetchall()
 
 
+def test_rowpath_adds_foreign_keys_once_every_table_is_in(tiny_db: Path, pg_url: str) -> None:
+    # As arrowmig does: the bench's row path must build what the columnar run built.
+    assert arrowmig.migrate(str(tiny_db), pg_url).ok
+    ddl = target_schema(Target("postgresql", pg_url), ["bets", "players"])
+    assert ddl["bets"]["foreign_keys"] == [
+        'ALTER TABLE public."bets" ADD FOREIGN KEY (player_id) REFERENCES players(player_id)'
+    ]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE bets, players")
+    specs = {name: TargetDDL.from_dict(spec) for name, spec in ddl.items()}
+    result = migrate_rows(str(tiny_db), pg_url, batch_rows=500, ddl=specs)
+    assert result.rows == 1500
+    with psycopg.connect(pg_url) as conn:
+        found = conn.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f'"
+        ).fetchall()
+    assert found == [("bets", "players")]
+
+
 def test_read_and_insert_select_ceilings(tiny_db: Path, tmp_path: Path) -> None:
     read = read_only(str(tiny_db), ["bets", "players"], 500)
     assert read["rows"] == 1500 and read["bytes"] > 0
     create = "CREATE TABLE bets (bet_id INTEGER PRIMARY KEY, stake REAL, market TEXT, " + (
-        "placed_at TEXT, settled_at TEXT)"
+        "placed_at TEXT, settled_at TEXT, player_id INTEGER)"
     )
     ddl = {"bets": {"create": create, "indexes": ["CREATE INDEX ix_m ON bets (market)"]}}
     done = insert_select(str(tiny_db), str(tmp_path / "ceil.db"), ddl)
