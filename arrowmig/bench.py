@@ -358,7 +358,7 @@ def stage_notes(summary: Sequence[dict[str, Any]]) -> list[str]:
             parts.append(text)
         index_s = ceiling["index_s"] if ceiling else 0.0
         if index_s:
-            parts.append(f"building the same keys and indexes {index_s:.2f} s")
+            parts.append(f"building the same keys, indexes and foreign keys {index_s:.2f} s")
         text = (
             f"Into {target}: best columnar run {best['median_s']:.2f} s (batch "
             f"{best['batch_rows']:,}, parallel {best['parallel']}). Measured alone: "
@@ -1017,7 +1017,7 @@ def render_png(data: dict[str, Any], path: Path) -> None:
             if ceiling.get("index_s"):
                 rate = ceiling["rows"] / (ceiling["median_s"] + ceiling["index_s"]) / 1e3
                 ax.axhline(rate, color="black", linestyle="-.", linewidth=0.8,
-                           label=f"the same + building the same keys and indexes: "
+                           label=f"the same + building the same keys, indexes and foreign keys: "
                                  f"{rate:,.0f}k/s")  # fmt: skip
         if read:
             rate = read["rows_per_s"] / 1e3

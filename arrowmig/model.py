@@ -93,8 +93,9 @@ class Table:
     primary_key: tuple[str, ...] = ()
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
-    unportable_indexes: tuple[str, ...] = ()
-    """Source indexes no target is given, each named with why (on an expression, partial)."""
+    not_carried: tuple[str, ...] = ()
+    """What of the source table no target gets, each named with why: indexes on expressions,
+    partial indexes, CHECK constraints, triggers."""
     row_count: int | None = None
     """Exact or estimated number of rows, when cheap to know."""
     split_key: str | None = None

@@ -192,8 +192,8 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
             notes += default_notes(target, target_dialect)
-            if target.unportable_indexes and config.keys:
-                notes.append(f"not built: {', '.join(target.unportable_indexes)}")
+            if target.not_carried:
+                notes.append(f"not carried: {', '.join(target.not_carried)}")
             if not config.keys:
                 target, unbuilt = _without_keys(target, target_dialect)
                 if unbuilt:

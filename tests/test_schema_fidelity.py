@@ -374,7 +374,7 @@ def test_plan_lists_what_each_created_table_builds(tmp_path: Path) -> None:
     assert "builds primary key (id)\n" in duck  # DuckDB holds no foreign keys
 
 
-def test_indexes_no_target_gets_are_named_not_dropped_silently(tmp_path: Path, pg_url: str) -> None:
+def test_what_no_target_gets_is_named_not_dropped_silently(tmp_path: Path, pg_url: str) -> None:
     source = make_sqlite(
         tmp_path / "i.db",
         """
@@ -382,6 +382,11 @@ def test_indexes_no_target_gets_are_named_not_dropped_silently(tmp_path: Path, p
         CREATE INDEX open_orders ON orders (customer) WHERE shipped IS NULL;
         CREATE INDEX by_lower ON orders (lower(customer));
         CREATE INDEX by_customer ON orders (customer);
+        CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT CHECK (note <> ''),
+                            "CHECK (" TEXT DEFAULT 'check (', CONSTRAINT ck CHECK (id > 0));
+        CREATE TRIGGER audit_orders AFTER INSERT ON orders BEGIN
+            INSERT INTO audit (note) VALUES ('order ' || new.id);
+        END;
         INSERT INTO orders VALUES (1, 'a', NULL), (2, 'b', '2024-01-01');
         """,
     )
@@ -390,6 +395,8 @@ def test_indexes_no_target_gets_are_named_not_dropped_silently(tmp_path: Path, p
     notes = notes_of(report, "orders")
     assert "index open_orders (partial: its WHERE is not carried)" in notes
     assert "index by_lower (on an expression)" in notes
+    assert "trigger audit_orders" in notes
+    assert "not carried: CHECK constraints (2)" in notes_of(report, "audit")
     built = pg_one(
         pg_url,
         "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'orders'",
@@ -398,7 +405,9 @@ def test_indexes_no_target_gets_are_named_not_dropped_silently(tmp_path: Path, p
     # And from PostgreSQL: a GIN index is named too.
     pg_exec(pg_url, "CREATE INDEX orders_gin ON orders USING gin (to_tsvector('simple', customer))")
     pg_exec(pg_url, "CREATE INDEX orders_brin ON orders USING brin (id)")
+    pg_exec(pg_url, "ALTER TABLE orders ADD CONSTRAINT known CHECK (customer <> '')")
     report = arrowmig.migrate(pg_url, str(tmp_path / "back.db"))
     notes = notes_of(report, "orders")
     assert "index orders_gin (on an expression)" in notes
     assert "index orders_brin (brin, which only PostgreSQL has)" in notes
+    assert "CHECK constraint known" in notes

@@ -147,7 +147,7 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         primary_key=pk,
         indexes=tuple(indexes),
         foreign_keys=tuple(_foreign_keys(query, oid)),
-        unportable_indexes=tuple(unportable),
+        not_carried=(*unportable, *_checks_and_triggers(query, oid)),
         row_count=_row_count(query, schema, name, oid),
         split_key=split_key,
     )
@@ -211,6 +211,17 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[str]]:
         else:
             found.append(Index(name, tuple(columns.split("\x01")), bool(unique)))
     return found, unportable
+
+
+def _checks_and_triggers(query: Query, oid: int) -> list[str]:
+    """CHECK constraints and triggers, which no target gets: named for the plan and report."""
+    rows = query(
+        "SELECT 'CHECK constraint ' || conname FROM pg_constraint WHERE conrelid = $1 "
+        "AND contype = 'c' UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger "
+        "WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1",
+        (oid,),
+    )
+    return [str(r[0]) for r in rows]
 
 
 def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:

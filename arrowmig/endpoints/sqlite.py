@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -256,7 +257,7 @@ class SQLiteEndpoint(BaseEndpoint):
             primary_key=pk,
             indexes=tuple(indexes),
             foreign_keys=tuple(foreign_keys),
-            unportable_indexes=tuple(unportable),
+            not_carried=(*unportable, *self._checks_and_triggers(name)),
             row_count=row_count,
             split_key=split_key,
         )
@@ -348,6 +349,23 @@ class SQLiteEndpoint(BaseEndpoint):
             )
             found.append(Index(index_name, tuple(c[0] for c in cols), bool(unique)))
         return found, unportable
+
+    def _checks_and_triggers(self, name: str) -> list[str]:
+        """CHECK constraints (read from the CREATE TABLE text: SQLite lists them nowhere else)
+        and triggers, which no target gets: named for the plan and report."""
+        found: list[str] = []
+        for kind, sql, item in self._query(
+            "SELECT type, sql, name FROM sqlite_master WHERE tbl_name = ? "
+            "AND type IN ('table', 'trigger') ORDER BY type, name",
+            (name,),
+        ):
+            if kind == "trigger":
+                found.append(f"trigger {item}")
+            else:
+                checks = count_checks(sql or "")
+                if checks:
+                    found.append("CHECK constraint" + (f"s ({checks})" if checks > 1 else ""))
+        return found
 
     def _foreign_keys(self, name: str) -> list[ForeignKey]:
         groups: dict[int, list[tuple[Any, ...]]] = {}
@@ -637,6 +655,18 @@ class SQLiteEndpoint(BaseEndpoint):
         load = build_keys(self, table)
         load.skipped.extend(self.pop_notes(table.name))
         return load
+
+
+_QUOTED_OR_COMMENT = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/", re.DOTALL
+)
+_CHECK = re.compile(r"\bCHECK\s*\(", re.IGNORECASE)
+
+
+def count_checks(create_sql: str) -> int:
+    """How many CHECK constraints a CREATE TABLE statement holds (names, strings and comments
+    that say CHECK do not count)."""
+    return len(_CHECK.findall(_QUOTED_OR_COMMENT.sub(" ", create_sql)))
 
 
 def _looks_like_sqlite(path: Path) -> bool:
