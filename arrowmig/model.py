@@ -30,6 +30,10 @@ class Column:
     """The source's DEFAULT clause; copied only when portable (see defaults.py)."""
     auto_increment: bool = False
     """The source assigns this key itself (SQLite INTEGER PRIMARY KEY, serial, identity)."""
+    pg_type: str | None = None
+    """A PostgreSQL built-in type with no Arrow twin (tsvector, ranges, geometric types, bit,
+    ...), read from a PostgreSQL source as its exact text form: a PostgreSQL target creates the
+    column as this type again and the server parses the text back (other targets keep text)."""
     proof: str | None = None
     """Set when the type was presumed from the declared type instead of profiled: what the
     read must prove of every value (``sqlite_profile``, "presumed ... proven while reading").

@@ -47,7 +47,7 @@ def ddl_type(column: Column, dialect: str) -> str:
         return _forced_type(column.target_type, dialect)
     t = column.arrow_type
     if dialect == "postgresql":
-        return _pg_type(t, column.name)
+        return column.pg_type or _pg_type(t, column.name)
     if dialect == "duckdb":
         return _duckdb_type(t, column.name)
     if dialect == "sqlite":
@@ -266,6 +266,8 @@ def needs_text_staging(table: Table) -> bool:
 
 
 def _pg_text_carried(column: Column) -> bool:
+    if column.pg_type is not None and column.target_type is None:
+        return True
     return (
         pa.types.is_string(wire_type(column, "postgresql"))
         and not (

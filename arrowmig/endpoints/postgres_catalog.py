@@ -128,7 +128,7 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         _with_default(
             _domain_column(query, r[0], r[1], int(r[9]), bool(r[5]), table=name)
             if r[3] == "d"
-            else _column(*r[:7], table=name),
+            else _reparsed_on_postgres(_column(*r[:7], table=name), r[3], int(r[9])),
             r[7],
             bool(r[8]),
         )
@@ -256,6 +256,26 @@ _PG_FK_ACTIONS = {
     "d": "SET DEFAULT",
 }
 """pg_constraint's confdeltype / confupdtype codes."""
+
+
+FIRST_USER_OID = 16384
+"""PostgreSQL's FirstNormalObjectId: types below it are built in, so every server has them."""
+
+
+def _reparsed_on_postgres(col: Column, typtype: str, type_oid: int) -> Column:
+    """A built-in base, range or multirange type carried as text (tsvector, point, int4range,
+    bit(3), ...) is that type again on a PostgreSQL target. Enums, composites and extension
+    types (hstore, PostGIS) stay text: the target may not have them."""
+    carried_as_text = pa.types.is_string(col.arrow_type) and col.target_type is None
+    if not (
+        carried_as_text and col.notes and typtype in ("b", "r", "m") and type_oid < FIRST_USER_OID
+    ):
+        return col
+    note = (
+        f"type {col.source_type} has no Arrow equivalent: carried as its exact text form "
+        f"({col.source_type} again on PostgreSQL targets, text elsewhere)"
+    )
+    return replace(col, pg_type=col.source_type, notes=(note,))
 
 
 def _with_default(col: Column, default: str | None, identity: bool) -> Column:
