@@ -39,6 +39,7 @@ from arrowmig.runner import (
     StreamWork,
     TableWork,
     add_foreign_keys,
+    add_pg_definitions,
     record_prepared,
 )
 from arrowmig.urls import parse_url
@@ -251,7 +252,9 @@ def _wrap_up(
     run_id: str,
     basis: dict[str, object],
 ) -> None:
-    """Foreign keys, then (when every table is done) mark the run complete."""
+    """PostgreSQL-only constraints and indexes, foreign keys, then (when every table is done)
+    mark the run complete."""
+    add_pg_definitions(dst, plan, report)
     add_foreign_keys(dst, config, plan, report)
     if all(t.status == "done" for t in report.tables):
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.

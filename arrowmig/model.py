@@ -59,6 +59,9 @@ class Index:
     name: str
     columns: tuple[str, ...]
     unique: bool = False
+    include: tuple[str, ...] = ()
+    """PostgreSQL's INCLUDE columns (they cover queries, they do not make rows unique): kept
+    on PostgreSQL targets, left out elsewhere."""
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
@@ -89,6 +92,32 @@ class ForeignKey:
 
 
 @dataclass(frozen=True)
+class PgDefinition:
+    """A CHECK or EXCLUDE constraint, or an index only PostgreSQL can build (partial, on an expression,
+    GIN, ...), as a PostgreSQL source defines it: a PostgreSQL target builds it again after
+    loading; others name it as not carried (``label``)."""
+
+    kind: str
+    """constraint (CHECK, EXCLUDE) or index."""
+    name: str
+    sql: str
+    """A constraint's ``pg_get_constraintdef``; an index's ``pg_get_indexdef`` from its
+    ``USING`` on (method, columns or expressions, INCLUDE, WHERE)."""
+    label: str
+    """How the plan and report name it where it is not carried."""
+    unique: bool = False
+
+    @property
+    def built_label(self) -> str:
+        """How the plan and report name it where it is built."""
+        return (
+            f"{'unique ' if self.unique else ''}index {self.name}"
+            if self.kind == "index"
+            else self.label
+        )
+
+
+@dataclass(frozen=True)
 class Table:
     """A table of a source (or the shape to create in a target)."""
 
@@ -100,6 +129,9 @@ class Table:
     not_carried: tuple[str, ...] = ()
     """What of the source table no target gets, each named with why: indexes on expressions,
     partial indexes, CHECK constraints, triggers."""
+    pg_definitions: tuple[PgDefinition, ...] = ()
+    """Those of ``not_carried`` that a PostgreSQL target builds again (from a PostgreSQL
+    source)."""
     row_count: int | None = None
     """Exact or estimated number of rows, when cheap to know."""
     split_key: str | None = None

@@ -51,6 +51,8 @@ class TablePlan:
         if self.action not in ("create", "replace"):
             return []
         keys = [label for _, label in key_statements(self.target, dialect, None)]
+        if dialect == "postgresql":
+            keys += [d.built_label for d in self.target.pg_definitions]
         return keys + [fk.label for fk in self.target.foreign_keys]
 
     def to_dict(self, dialect: str) -> dict[str, Any]:
@@ -192,8 +194,10 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
             notes += default_notes(target, target_dialect)
-            if target.not_carried:
-                notes.append(f"not carried: {', '.join(target.not_carried)}")
+            rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
+            left = [item for item in target.not_carried if item not in rebuilt]
+            if left:
+                notes.append(f"not carried: {', '.join(left)}")
             if not config.keys:
                 target, unbuilt = _without_keys(target, target_dialect)
                 if unbuilt:
@@ -207,7 +211,9 @@ def build_plan(
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
     """The table to create with no primary key and no index, and what is left unbuilt."""
     unbuilt = [label for _, label in key_statements(target, dialect, None)]
-    return replace(target, primary_key=(), indexes=(), foreign_keys=()), unbuilt
+    if dialect == "postgresql":
+        unbuilt += [d.built_label for d in target.pg_definitions]
+    return replace(target, primary_key=(), indexes=(), foreign_keys=(), pg_definitions=()), unbuilt
 
 
 FOREIGN_KEY_DIALECTS = ("postgresql", "sqlite")

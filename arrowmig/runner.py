@@ -502,6 +502,24 @@ def add_foreign_keys(
             table_report.notes.append(f"{label} not created: a table was not loaded")
 
 
+def add_pg_definitions(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:
+    """CHECK and EXCLUDE constraints and PostgreSQL-only indexes of a PostgreSQL source,
+    built again on a PostgreSQL target once every table is loaded, each one reported."""
+    add = getattr(dst, "add_definition", None)
+    if add is None:
+        return  # other targets named them as not carried in the plan
+    by_name = {t.name: t for t in report.tables}
+    for p in plan.tables:
+        table_report = by_name[p.source.name]
+        if p.action not in ("create", "replace") or table_report.status != "done":
+            continue
+        for definition in p.target.pg_definitions:
+            try:
+                table_report.built.append(add(p.target.name, definition))
+            except ArrowmigError as exc:
+                table_report.notes.append(f"{definition.built_label} not created: {exc}")
+
+
 def _parents_first(tables: list[TablePlan]) -> list[TablePlan]:
     """Tables ordered so that a referenced table comes before those referring to it
     (depth-first; a cycle is broken where it closes, the rest keeps the plan's order)."""

@@ -389,8 +389,14 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
         kind = "UNIQUE INDEX" if index.unique else "INDEX"
         cols = ", ".join(quote_ident(c) for c in index.columns)
         label = f"{'unique ' if index.unique else ''}index {index.name}"
+        include = ""
+        if index.include and dialect == "postgresql":
+            include = f" INCLUDE ({', '.join(quote_ident(c) for c in index.include)})"
         steps.append(
-            (f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})", label)
+            (
+                f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols}){include}",
+                label,
+            )
         )
     return steps
 

@@ -25,7 +25,7 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
-from arrowmig.model import Column, ForeignKey, KeyRange, Table, TableLoad
+from arrowmig.model import Column, ForeignKey, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.schema import (
     ddl_type,
     foreign_key_clause,
@@ -320,6 +320,18 @@ class PostgresEndpoint(BaseEndpoint):
         with contextlib.suppress(TransferError):
             self._run(f"ANALYZE {target}", f"analysing {table.name!r}", table.name)
         return load
+
+    def add_definition(self, table: str, definition: PgDefinition) -> str:
+        """Build a PostgreSQL source's CHECK or EXCLUDE constraint, or an index only
+        PostgreSQL has, on ``table`` again, as the source defined it."""
+        target = qualified(table, self._schema)
+        if definition.kind == "index":
+            unique = "UNIQUE " if definition.unique else ""
+            sql = f"CREATE {unique}INDEX {quote_ident(definition.name)} ON {target}{definition.sql}"
+        else:
+            sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
+        self._run(sql, f"building {definition.built_label} of {table!r}", table)
+        return definition.built_label
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         clause = foreign_key_clause(fk, qualified(fk.ref_table, self._schema))

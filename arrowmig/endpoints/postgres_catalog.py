@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from arrowmig.defaults import read_default
 from arrowmig.errors import SchemaError
-from arrowmig.model import Column, ForeignKey, Index, Table
+from arrowmig.model import Column, ForeignKey, Index, PgDefinition, Table
 from arrowmig.schema import qualified
 
 
@@ -140,14 +140,16 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         col = next(c for c in columns if c.name == pk[0])
         if pa.types.is_integer(col.arrow_type):
             split_key = pk[0]
-    indexes, unportable = _indexes(query, oid)
+    indexes, only_postgres = _indexes(query, oid)
+    only_postgres += _checks(query, oid)
     return Table(
         name=name,
         columns=columns,
         primary_key=pk,
         indexes=tuple(indexes),
         foreign_keys=tuple(_foreign_keys(query, oid)),
-        not_carried=(*unportable, *_checks_and_triggers(query, oid)),
+        not_carried=(*(d.label for d in only_postgres), *_triggers(query, oid)),
+        pg_definitions=tuple(only_postgres),
         row_count=_row_count(query, schema, name, oid),
         split_key=split_key,
     )
@@ -179,49 +181,75 @@ def _row_count(query: Query, schema: str, name: str, oid: int) -> int:
 def _primary_key(query: Query, oid: int) -> tuple[str, ...]:
     rows = query(
         "SELECT a.attname FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-        "ON true JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "ON k.ord <= i.indnkeyatts JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        "AND a.attnum = k.attnum "
         "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
         (oid,),
     )
     return tuple(r[0] for r in rows)
 
 
-def _indexes(query: Query, oid: int) -> tuple[list[Index], list[str]]:
-    """The indexes a target can build, and those it cannot, each named with why."""
+def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
+    """The indexes every target can build, and those only PostgreSQL can, each with its
+    definition and why no other target gets it."""
     rows = query(
-        "SELECT ic.relname, i.indisunique, array_to_string(array_agg(a.attname ORDER BY k.ord), "
-        "chr(1)), bool_or(k.attnum = 0), i.indpred IS NOT NULL, am.amname "
+        "SELECT ic.relname, i.indisunique, array_to_string(array_agg(a.attname ORDER BY k.ord) "
+        "FILTER (WHERE k.ord <= i.indnkeyatts), chr(1)), bool_or(k.attnum = 0), "
+        "i.indpred IS NOT NULL, am.amname, "
+        "substring(pg_get_indexdef(i.indexrelid) from ' USING .*$'), "
+        "i.indexrelid IN (SELECT conindid FROM pg_constraint "
+        "WHERE conrelid = $1), array_to_string(array_agg(a.attname ORDER BY k.ord) "
+        "FILTER (WHERE k.ord > i.indnkeyatts), chr(1)) "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
         "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
         "WHERE i.indrelid = $1 AND NOT i.indisprimary "
-        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname ORDER BY ic.relname",
+        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname, i.indexrelid ORDER BY ic.relname",
         (oid,),
     )
     found: list[Index] = []
-    unportable: list[str] = []
-    for name, unique, columns, on_expression, partial, method in rows:
+    only_postgres: list[PgDefinition] = []
+    for name, unique, columns, on_expression, partial, method, sql, of_constraint, included in rows:
         if on_expression:
-            unportable.append(f"index {name} (on an expression)")
+            why = "on an expression"
         elif partial:
-            unportable.append(f"index {name} (partial: its WHERE is not carried)")
+            why = "partial: its WHERE is not carried"
         elif method != "btree":
-            unportable.append(f"index {name} ({method}, which only PostgreSQL has)")
+            why = f"{method}, which only PostgreSQL has"
         else:
-            found.append(Index(name, tuple(columns.split("\x01")), bool(unique)))
-    return found, unportable
+            # INCLUDE columns cover queries and do not make rows unique: kept apart.
+            include = tuple(included.split("\x01")) if included else ()
+            found.append(Index(name, tuple(columns.split("\x01")), bool(unique), include))
+            continue
+        if not of_constraint:  # an exclusion constraint's index comes with its constraint
+            label = f"index {name} ({why})"
+            only_postgres.append(PgDefinition("index", name, sql, label, bool(unique)))
+    return found, only_postgres
 
 
-def _checks_and_triggers(query: Query, oid: int) -> list[str]:
-    """CHECK constraints and triggers, which no target gets: named for the plan and report."""
+def _checks(query: Query, oid: int) -> list[PgDefinition]:
+    """CHECK and EXCLUDE constraints, with their definitions."""
     rows = query(
-        "SELECT 'CHECK constraint ' || conname FROM pg_constraint WHERE conrelid = $1 "
-        "AND contype = 'c' UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger "
-        "WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1",
+        "SELECT conname, pg_get_constraintdef(oid), contype = 'x' FROM pg_constraint "
+        "WHERE conrelid = $1 AND contype IN ('c', 'x') ORDER BY conname",
         (oid,),
     )
-    return [str(r[0]) for r in rows]
+    return [
+        PgDefinition(
+            "constraint", r[0], r[1], f"{'EXCLUDE' if r[2] else 'CHECK'} constraint {r[0]}"
+        )
+        for r in rows
+    ]
+
+
+def _triggers(query: Query, oid: int) -> list[str]:
+    """Triggers, which no target gets (their functions stay behind): named for the report."""
+    rows = query(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1",
+        (oid,),
+    )
+    return [f"trigger {r[0]}" for r in rows]
 
 
 def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
