@@ -262,7 +262,10 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
         forced = casts.get((table.name, col.name))
         if forced:
             col = replace(
-                col, target_type=forced, notes=(*col.notes, f"cast to {forced} by --cast")
+                col,
+                target_type=forced,
+                pg_type=None,
+                notes=(*col.notes, f"cast to {forced} by --cast"),
             )
         columns.append(col)
     known = {c.name for c in table.columns}

@@ -43,11 +43,13 @@ def qualified(name: str, schema: str | None) -> str:
 
 def ddl_type(column: Column, dialect: str) -> str:
     """The column type to create in ``dialect`` for a column of this Arrow type."""
+    if dialect == "postgresql" and column.pg_type:
+        return column.pg_type  # a --cast clears it
     if column.target_type:
         return _forced_type(column.target_type, dialect)
     t = column.arrow_type
     if dialect == "postgresql":
-        return column.pg_type or _pg_type(t, column.name)
+        return _pg_type(t, column.name)
     if dialect == "duckdb":
         return _duckdb_type(t, column.name)
     if dialect == "sqlite":
@@ -266,7 +268,7 @@ def needs_text_staging(table: Table) -> bool:
 
 
 def _pg_text_carried(column: Column) -> bool:
-    if column.pg_type is not None and column.target_type is None:
+    if column.pg_type is not None:
         return True
     return (
         pa.types.is_string(wire_type(column, "postgresql"))
@@ -281,6 +283,49 @@ def _pg_text_carried(column: Column) -> bool:
 def pg_server_cast(column: Column) -> str | None:
     """The SQL type a text-carried column is cast to on the server, or None."""
     return ddl_type(column, "postgresql") if _pg_text_carried(column) else None
+
+
+def pg_server_expression(column: Column, source: str) -> str:
+    """The SQL that turns the text-carried value ``source`` into the column's type.
+
+    An array of a PostgreSQL source travels as JSON (``array_to_json``): a one-level array is
+    taken apart by ``json_array_elements_text`` (exact text of every element, NULLs kept), a
+    nested one is rewritten into an array literal by ``PG_ARRAY_LITERAL_FUNCTION``. Plain
+    ``json`` keeps each number's text as the source wrote it (jsonb would turn -0 into 0).
+    """
+    cast = pg_server_cast(column)
+    if cast is None:
+        return source
+    if column.pg_type is None or not column.pg_type.endswith("]"):
+        return f"{source}::{cast}"
+    as_json = f"{source}::json"
+    return (
+        f"CASE WHEN {source} IS NULL THEN NULL "
+        f"WHEN json_typeof({as_json} -> 0) = 'array' "
+        f"THEN {PG_ARRAY_LITERAL}({as_json})::{cast} "
+        f"ELSE ARRAY(SELECT e FROM json_array_elements_text({as_json}) "
+        f"WITH ORDINALITY AS t(e, n) ORDER BY n)::{cast} END"
+    )
+
+
+PG_ARRAY_LITERAL = "pg_temp.arrowmig_array_literal"
+
+PG_ARRAY_LITERAL_FUNCTION = rf"""
+CREATE OR REPLACE FUNCTION {PG_ARRAY_LITERAL}(j json) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+  CASE json_typeof(j)
+    WHEN 'array' THEN
+      RETURN '{{' || coalesce((SELECT string_agg({PG_ARRAY_LITERAL}(e), ',' ORDER BY n)
+                               FROM json_array_elements(j) WITH ORDINALITY AS t(e, n)), '') || '}}';
+    WHEN 'null' THEN RETURN 'NULL';
+    WHEN 'string' THEN RETURN '"' || replace(replace(j #>> '{{}}', '\', '\\'), '"', '\"') || '"';
+    ELSE RETURN '"' || replace(replace(j::text, '\', '\\'), '"', '\"') || '"';
+  END CASE;
+END $f$
+"""
+"""A nested JSON array as a PostgreSQL array literal (``[[1,null],["a\"b"]]`` to
+``{{"1",NULL},{"a\"b"}}``), each element quoted and escaped. A temporary function (pg_temp):
+it lives as long as arrowmig's connection and leaves nothing in the database."""
 
 
 def to_wire(batch: pa.RecordBatch, table: Table, dialect: str) -> pa.RecordBatch:

@@ -27,9 +27,11 @@ from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
 from arrowmig.model import Column, ForeignKey, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.schema import (
+    PG_ARRAY_LITERAL_FUNCTION,
     ddl_type,
     foreign_key_clause,
     pg_server_cast,
+    pg_server_expression,
     qualified,
     quote_ident,
     to_wire,
@@ -306,6 +308,8 @@ class PostgresEndpoint(BaseEndpoint):
                 f"staging {table.name!r}",
                 table.name,
             )
+            if any((c.pg_type or "").endswith("]") for c in table.columns):
+                self._run(PG_ARRAY_LITERAL_FUNCTION, f"staging {table.name!r}", table.name)
             self._staged.add(staging)
         return staging
 
@@ -365,8 +369,7 @@ def _wire_column(col: Column) -> Column:
 def _move_staged_sql(table: Table, staging: str, schema: str, infinite: list[int]) -> str:
     exprs = []
     for i, col in enumerate(table.columns):
-        cast = pg_server_cast(col)
-        expr = f"{quote_ident(col.name)}::{cast}" if cast else quote_ident(col.name)
+        expr = pg_server_expression(col, quote_ident(col.name))
         if i in infinite:
             sign, type_name = quote_ident(_sign_column(i)), ddl_type(col, "postgresql")
             expr = (

@@ -118,8 +118,9 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         "a.atttypmod, a.attnotnull, t.typcategory, "
         # A generated column's adbin is its generation expression, not a default.
         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-        "a.attidentity <> '', a.atttypid "
+        "a.attidentity <> '', a.atttypid, t.typelem, coalesce(et.typtype::text, '') "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
@@ -128,7 +129,9 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         _with_default(
             _domain_column(query, r[0], r[1], int(r[9]), bool(r[5]), table=name)
             if r[3] == "d"
-            else _reparsed_on_postgres(_column(*r[:7], table=name), r[3], int(r[9])),
+            else _reparsed_on_postgres(
+                _column(*r[:7], table=name), r[3], int(r[9]), int(r[10]), r[11]
+            ),
             r[7],
             bool(r[8]),
         )
@@ -286,14 +289,29 @@ _PG_FK_ACTIONS = {
 """pg_constraint's confdeltype / confupdtype codes."""
 
 
+_JSON_OR_MONEY = (114, 790)
+"""json (jsonb would be rewritten on the way: kept as JSONB) and money (its text follows the
+server's locale): arrays of them stay JSONB."""
+
 FIRST_USER_OID = 16384
 """PostgreSQL's FirstNormalObjectId: types below it are built in, so every server has them."""
 
 
-def _reparsed_on_postgres(col: Column, typtype: str, type_oid: int) -> Column:
+def _reparsed_on_postgres(
+    col: Column, typtype: str, type_oid: int, element_oid: int, element_typtype: str
+) -> Column:
     """A built-in base, range or multirange type carried as text (tsvector, point, int4range,
-    bit(3), ...) is that type again on a PostgreSQL target. Enums, composites and extension
-    types (hstore, PostGIS) stay text: the target may not have them."""
+    bit(3), ...) is that type again on a PostgreSQL target, and so is an array of a built-in
+    base type (carried as JSON). Enums, composites and extension types (hstore, PostGIS), and
+    arrays of them, stay text or JSON: the target may not have them."""
+    if element_typtype:
+        if element_typtype != "b" or element_oid >= FIRST_USER_OID or element_oid in _JSON_OR_MONEY:
+            return col
+        note = (
+            f"array {col.source_type} carried as JSON ({col.source_type} again on PostgreSQL "
+            "targets, JSON on DuckDB, text on SQLite), never flattened"
+        )
+        return replace(col, pg_type=col.source_type, notes=(note,))
     carried_as_text = pa.types.is_string(col.arrow_type) and col.target_type is None
     if not (
         carried_as_text and col.notes and typtype in ("b", "r", "m") and type_oid < FIRST_USER_OID
