@@ -65,6 +65,7 @@ class Index:
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+FOREIGN_KEY_TIMINGS = ("", "DEFERRABLE INITIALLY IMMEDIATE", "DEFERRABLE INITIALLY DEFERRED")
 """What a foreign key does when its parent row is deleted or its key updated: SQL's own words,
 the same in SQLite and PostgreSQL."""
 
@@ -79,6 +80,9 @@ class ForeignKey:
     ref_columns: tuple[str, ...]
     on_delete: str = "NO ACTION"
     on_update: str = "NO ACTION"
+    timing: str = ""
+    """"" (checked at each statement, not deferrable), ``DEFERRABLE INITIALLY IMMEDIATE`` or
+    ``DEFERRABLE INITIALLY DEFERRED`` (checked at commit: Django declares its keys so)."""
 
     @property
     def label(self) -> str:
@@ -88,6 +92,8 @@ class ForeignKey:
             for event, action in (("delete", self.on_delete), ("update", self.on_update))
             if action != "NO ACTION"
         )
+        if self.timing:
+            actions += ", " + ("deferred" if self.timing.endswith("DEFERRED") else "deferrable")
         return f"foreign key ({', '.join(self.columns)}) -> {self.ref_table}{actions}"
 
 

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from arrowmig import infinity, temporal_text
 from arrowmig.errors import SchemaError
-from arrowmig.model import FOREIGN_KEY_ACTIONS, Column, ForeignKey, Table
+from arrowmig.model import FOREIGN_KEY_ACTIONS, FOREIGN_KEY_TIMINGS, Column, ForeignKey, Table
 
 # Target types that PostgreSQL cannot receive straight from an Arrow column through COPY
 # BINARY (its binary formats differ from text): they are ingested as text into a staging
@@ -457,4 +457,6 @@ def foreign_key_clause(fk: ForeignKey, parent: str) -> str:
             raise SchemaError(f"{fk.label}: unknown action ON {event} {action!r}")
         if action != "NO ACTION":
             clause += f" ON {event} {action}"
-    return clause
+    if fk.timing not in FOREIGN_KEY_TIMINGS:
+        raise SchemaError(f"{fk.label}: unknown timing {fk.timing!r}")
+    return f"{clause} {fk.timing}".rstrip()

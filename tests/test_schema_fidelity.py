@@ -484,3 +484,49 @@ def test_a_definition_the_target_cannot_build_is_named_and_the_run_goes_on(
         assert pg_one(other, "SELECT count(*) FROM rooms") == (1,)
     finally:
         pg_exec(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+DJANGO_LIKE = """
+    CREATE TABLE "auth_user" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+                              "username" varchar(150) NOT NULL UNIQUE);
+    CREATE TABLE "blog_post" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+        "title" varchar(200) NOT NULL,
+        "author_id" integer NOT NULL REFERENCES "auth_user" ("id") DEFERRABLE INITIALLY DEFERRED,
+        "editor_id" integer NULL REFERENCES [auth_user] ("id") ON DELETE SET NULL
+            DEFERRABLE INITIALLY DEFERRED,
+        "parent_id" integer NULL REFERENCES blog_post (id) DEFERRABLE,
+        "note" text DEFAULT 'REFERENCES blog_post NOT DEFERRABLE' -- REFERENCES x DEFERRABLE
+    );
+    INSERT INTO auth_user VALUES (1, 'ann'), (2, 'bob');
+    INSERT INTO blog_post VALUES (1, 'hello', 1, 2, NULL, NULL), (2, 'again', 2, NULL, 1, 'x');
+"""
+
+
+def test_deferred_foreign_keys_stay_deferred(tmp_path: Path, pg_url: str) -> None:
+    # Django declares every foreign key DEFERRABLE INITIALLY DEFERRED and relies on it.
+    source = make_sqlite(tmp_path / "django.db", DJANGO_LIKE)
+    report = arrowmig.migrate(source, pg_url)
+    assert report.ok, report.to_dict()
+    built = next(t for t in report.tables if t.name == "blog_post").built
+    assert "foreign key (author_id) -> auth_user, deferred" in built
+    assert "foreign key (editor_id) -> auth_user on delete set null, deferred" in built
+    assert "foreign key (parent_id) -> blog_post, deferrable" in built
+    timings = pg_one(
+        pg_url,
+        "SELECT string_agg(a.attname || ':' || c.condeferrable || '/' || c.condeferred, ',' "
+        "ORDER BY a.attname) FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+        "AND a.attnum = c.conkey[1] WHERE c.contype = 'f'",
+    )
+    assert timings == ("author_id:true/true,editor_id:true/true,parent_id:true/false",)
+    # A deferred key is checked at commit: a child may come before its parent in a transaction.
+    with psycopg.connect(pg_url) as con:
+        con.execute("INSERT INTO blog_post (id, title, author_id) VALUES (3, 'early', 3)")
+        con.execute("INSERT INTO auth_user VALUES (3, 'cid')")
+    # And back: SQLite declares them as the source did; PostgreSQL says which are deferred.
+    back = str(tmp_path / "back.db")
+    assert arrowmig.migrate(pg_url, back).ok
+    con2 = sqlite3.connect(back)
+    create = con2.execute("SELECT sql FROM sqlite_master WHERE name = 'blog_post'").fetchone()[0]
+    con2.close()
+    assert create.count("DEFERRABLE INITIALLY DEFERRED") == 2
+    assert create.count("DEFERRABLE INITIALLY IMMEDIATE") == 1

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from arrowmig.defaults import read_default
 from arrowmig.errors import SchemaError
-from arrowmig.model import Column, ForeignKey, Index, PgDefinition, Table
+from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
 from arrowmig.schema import qualified
 
 
@@ -262,7 +262,7 @@ def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
         "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
         "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
         "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
-        "c.confdeltype::text, c.confupdtype::text "
+        "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
         (oid,),
@@ -274,6 +274,7 @@ def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
             tuple(r[3].split("\x01")),
             on_delete=_PG_FK_ACTIONS.get(r[4], "NO ACTION"),
             on_update=_PG_FK_ACTIONS.get(r[5], "NO ACTION"),
+            timing=FOREIGN_KEY_TIMINGS[2 if r[7] else 1] if r[6] else "",
         )
         for r in rows
     ]

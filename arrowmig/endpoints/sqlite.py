@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, key_range_filter
+from arrowmig.endpoints.sqlite_ddl import count_checks, deferrability
 from arrowmig.endpoints.sqlite_profile import (
     Scan,
     presume_columns,
@@ -368,6 +368,10 @@ class SQLiteEndpoint(BaseEndpoint):
         return found
 
     def _foreign_keys(self, name: str) -> list[ForeignKey]:
+        create_sql = self._query(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        )
+        timings = deferrability(str(create_sql[0][0] or "")) if create_sql else {}
         groups: dict[int, list[tuple[Any, ...]]] = {}
         for row in self._query(
             'SELECT id, "table", "from", "to", on_delete, on_update '
@@ -392,7 +396,14 @@ class SQLiteEndpoint(BaseEndpoint):
                 for a in rows[0][4:6]
             )
             found.append(
-                ForeignKey(tuple(r[2] for r in rows), ref_table, ref_columns, on_delete, on_update)
+                ForeignKey(
+                    tuple(r[2] for r in rows),
+                    ref_table,
+                    ref_columns,
+                    on_delete,
+                    on_update,
+                    timings.get(str(ref_table).lower(), ""),
+                )
             )
         return found
 
@@ -655,18 +666,6 @@ class SQLiteEndpoint(BaseEndpoint):
         load = build_keys(self, table)
         load.skipped.extend(self.pop_notes(table.name))
         return load
-
-
-_QUOTED_OR_COMMENT = re.compile(
-    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/", re.DOTALL
-)
-_CHECK = re.compile(r"\bCHECK\s*\(", re.IGNORECASE)
-
-
-def count_checks(create_sql: str) -> int:
-    """How many CHECK constraints a CREATE TABLE statement holds (names, strings and comments
-    that say CHECK do not count)."""
-    return len(_CHECK.findall(_QUOTED_OR_COMMENT.sub(" ", create_sql)))
 
 
 def _looks_like_sqlite(path: Path) -> bool:
