@@ -34,6 +34,10 @@ class Column:
     """A PostgreSQL built-in type with no Arrow twin (tsvector, ranges, geometric types, bit,
     ...), read from a PostgreSQL source as its exact text form: a PostgreSQL target creates the
     column as this type again and the server parses the text back (other targets keep text)."""
+    pg_enum: tuple[str, tuple[str, ...]] | None = None
+    """A PostgreSQL source's enum: its type name and labels in order. A PostgreSQL target
+    creates the type where it is missing and the column as that type (``pg_type``, set by the
+    plan, which knows the target schema); other targets keep text."""
     proof: str | None = None
     """Set when the type was presumed from the declared type instead of profiled: what the
     read must prove of every value (``sqlite_profile``, "presumed ... proven while reading").

@@ -15,7 +15,7 @@ from arrowmig.defaults import default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.schema import ddl_type, key_statements
+from arrowmig.schema import ddl_type, key_statements, qualified
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def build_plan(
     for name in names:
         source = described[name]
         source = _apply_casts(source, casts)
-        target = replace(source)
+        target = _with_target_enums(source, dst) if target_dialect == "postgresql" else source
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is not None:
@@ -206,6 +206,25 @@ def build_plan(
     plans = _with_creatable_foreign_keys(plans, config, target_dialect)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
+
+
+def _with_target_enums(source: Table, dst: Endpoint | None) -> Table:
+    """A PostgreSQL source's enum columns as that enum type of the target schema (created
+    there when missing); a --cast keeps its own type."""
+    if not any(c.pg_enum and c.target_type is None for c in source.columns):
+        return source
+    schema = dst.schema if dst is not None else None
+    check = getattr(dst, "check_enum", None)
+    for c in source.columns:
+        if c.pg_enum and c.target_type is None and check is not None:
+            check(source.name, c.name, *c.pg_enum)  # before anything is written
+    columns = tuple(
+        replace(c, pg_type=qualified(c.pg_enum[0], schema or "public"))
+        if c.pg_enum and c.target_type is None
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
 
 
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:

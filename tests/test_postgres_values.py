@@ -15,6 +15,7 @@ import pytest
 
 from arrowmig import migrate, verify
 from arrowmig.config import MigrationConfig
+from arrowmig.errors import SchemaError
 
 pytestmark = pytest.mark.postgres
 
@@ -188,9 +189,31 @@ def test_built_in_types_without_arrow_twin_are_themselves_again_in_postgres(
         " '08:00:2b:01:02:03:04:05', 'happy'), (2, NULL, NULL, 'empty', NULL, '{}', NULL, NULL,"
         " NULL, NULL)",
     )
-    # An enum type may not exist on the target: text there.
+    # The enum type is created on the target (it has none yet).
     columns = "doc::text, p::text, r::text, when_::text, mr::text, bits::text, tz::text, mac::text, m::text"
-    _assert_same_types_and_text(pg_url, second_pg, "odd", columns, {"m": "text"})
+    _assert_same_types_and_text(pg_url, second_pg, "odd", columns, {})
+    with psycopg.connect(second_pg) as con:
+        labels = con.execute("SELECT enum_range(NULL::mood)::text").fetchone()
+    assert labels == ("{sad,happy}",)
+
+
+def test_an_enum_of_the_same_name_with_other_labels_is_refused(pg_url: str, second_pg: str) -> None:
+    _load(
+        pg_url,
+        "CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE TABLE m (id int PRIMARY KEY, v mood);"
+        "INSERT INTO m VALUES (1, 'happy')",
+    )
+    _load(second_pg, "CREATE TYPE mood AS ENUM ('happy', 'sad')")  # same labels, other order
+    with pytest.raises(SchemaError, match="exists in the target but is not the source's enum"):
+        migrate(pg_url, second_pg)
+    with psycopg.connect(second_pg) as con:  # refused before anything was written
+        assert con.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'm'").fetchone() == (
+            0,
+        )
+    # The way past it that the error names: carry the column as text.
+    config = MigrationConfig(casts=(("m", "v", "text"),))
+    assert migrate(pg_url, second_pg, config=config).ok
+    assert _pg_text(second_pg, "m", "v") == [("happy",)]
 
 
 def test_arrays_of_built_in_types_are_arrays_again_in_postgres(pg_url: str, second_pg: str) -> None:

@@ -225,6 +225,9 @@ class PostgresEndpoint(BaseEndpoint):
 
     def create_table(self, table: Table) -> None:
         self.ensure_schema()
+        for col in table.columns:
+            if col.pg_enum and col.pg_type:
+                self._ensure_enum(table.name, col.name, *col.pg_enum)
         defs = []
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'postgresql')}"
@@ -237,6 +240,37 @@ class PostgresEndpoint(BaseEndpoint):
             f"creating {table.name!r}",
             table.name,
         )
+
+    def _ensure_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
+        """Create enum ``name`` in the target schema with the source's labels. Two streams
+        may get here at once: a type created meanwhile counts as found, and is checked."""
+        target = qualified(name, self._schema)
+        literals = ", ".join("'" + label.replace("'", "''") + "'" for label in labels)
+        self._run(
+            f"DO $arrowmig$ BEGIN CREATE TYPE {target} AS ENUM ({literals}); "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",
+            f"creating {target}",
+            table,
+        )
+        self.check_enum(table, column, name, labels)
+
+    def check_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
+        """Refuse a type ``name`` in the target schema that is not this enum: the same labels
+        in the same order (their order is how they sort). No such type is fine."""
+        found = self._query(
+            "SELECT t.typtype = 'e', array_to_string(ARRAY(SELECT enumlabel FROM pg_enum "
+            "WHERE enumtypid = t.oid ORDER BY enumsortorder), chr(1)) FROM pg_type t "
+            "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typname = $2",
+            (self._schema, name),
+        )
+        if found and (not found[0][0] or str(found[0][1]).split("\x01") != list(labels)):
+            target = qualified(name, self._schema)
+            raise SchemaError(
+                f"type {target} exists in the target but is not the source's enum "
+                f"({', '.join(labels)})",
+                hint=f"drop or rename it, or carry the column as text with --cast {table}.{column}=text",
+                table=table,
+            )
 
     def drop_table(self, name: str) -> None:
         self._run(

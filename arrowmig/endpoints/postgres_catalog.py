@@ -129,6 +129,8 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         _with_default(
             _domain_column(query, r[0], r[1], int(r[9]), bool(r[5]), table=name)
             if r[3] == "d"
+            else _with_enum(query, _column(*r[:7], table=name), str(r[2]), int(r[9]))
+            if r[3] == "e"
             else _reparsed_on_postgres(
                 _column(*r[:7], table=name), r[3], int(r[9]), int(r[10]), r[11]
             ),
@@ -298,6 +300,13 @@ FIRST_USER_OID = 16384
 """PostgreSQL's FirstNormalObjectId: types below it are built in, so every server has them."""
 
 
+def _with_enum(query: Query, col: Column, type_name: str, type_oid: int) -> Column:
+    labels = query(
+        "SELECT enumlabel FROM pg_enum WHERE enumtypid = $1 ORDER BY enumsortorder", (type_oid,)
+    )
+    return replace(col, pg_enum=(type_name, tuple(str(r[0]) for r in labels)))
+
+
 def _reparsed_on_postgres(
     col: Column, typtype: str, type_oid: int, element_oid: int, element_typtype: str
 ) -> Column:
@@ -397,10 +406,15 @@ def _column(
         # Its text form follows the server's locale ('$1,234.50'); its numeric value is exact.
         arrow_type, target = pa.string(), "numeric"
         notes = ("money carried as its exact amount, numeric (the currency format is not kept)",)
-    elif typtype == "e" or typname in _EXACT_TEXT:
+    elif typtype == "e":
         arrow_type = pa.string()
-        kind = "enum" if typtype == "e" else "type"
-        notes = (f"{kind} {formatted} has no Arrow equivalent: carried as its text form",)
+        notes = (
+            f"enum {formatted} carried as text ({formatted} again on PostgreSQL targets, "
+            "created there when missing)",
+        )
+    elif typname in _EXACT_TEXT:
+        arrow_type = pa.string()
+        notes = (f"type {formatted} has no Arrow equivalent: carried as its text form",)
     else:
         # Geometric, range, composite and extension types (PostGIS geometry, hstore, ltree,
         # ...): the text form is what pg_dump writes and reads back, so it is exact.
