@@ -34,6 +34,9 @@ class Column:
     """A PostgreSQL built-in type with no Arrow twin (tsvector, ranges, geometric types, bit,
     ...), read from a PostgreSQL source as its exact text form: a PostgreSQL target creates the
     column as this type again and the server parses the text back (other targets keep text)."""
+    collation: str | None = None
+    """A SQLite source's collating sequence other than BINARY (NOCASE, RTRIM): kept by SQLite
+    targets, NOCASE by DuckDB, named in the plan where it is not kept."""
     pg_enum: tuple[str, tuple[str, ...]] | None = None
     """A PostgreSQL source's enum: its type name and labels in order. A PostgreSQL target
     creates the type where it is missing and the column as that type (``pg_type``, set by the

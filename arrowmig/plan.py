@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.config import MigrationConfig
-from arrowmig.defaults import default_notes
+from arrowmig.defaults import collation_notes, default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
@@ -194,6 +194,7 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
             notes += default_notes(target, target_dialect)
+            notes += collation_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
             if left:

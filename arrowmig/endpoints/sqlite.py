@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, key_range_filter
-from arrowmig.endpoints.sqlite_ddl import count_checks, deferrability
+from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks, deferrability
 from arrowmig.endpoints.sqlite_profile import (
     Scan,
     presume_columns,
@@ -229,6 +229,7 @@ class SQLiteEndpoint(BaseEndpoint):
         else:
             row_count = self._count(name)
         pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
+        collations = column_collations(self._create_sql(name))
         columns = []
         for i, r in enumerate(info):
             col = choose(r[0], r[1] or "", profiles[i], bool(r[2]))
@@ -244,6 +245,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 default=read_default(r[4], "sqlite"),
                 auto_increment=rowid_alias,
                 proof=proofs[i],
+                collation=collations.get(str(r[0]).lower()),
             )
             if r[0] in generated:
                 note = "generated column: its values are copied, its expression is not recreated"
@@ -367,11 +369,15 @@ class SQLiteEndpoint(BaseEndpoint):
                     found.append("CHECK constraint" + (f"s ({checks})" if checks > 1 else ""))
         return found
 
-    def _foreign_keys(self, name: str) -> list[ForeignKey]:
-        create_sql = self._query(
+    def _create_sql(self, name: str) -> str:
+        """The table's CREATE TABLE statement as SQLite keeps it ("" for a view)."""
+        rows = self._query(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         )
-        timings = deferrability(str(create_sql[0][0] or "")) if create_sql else {}
+        return str(rows[0][0] or "") if rows else ""
+
+    def _foreign_keys(self, name: str) -> list[ForeignKey]:
+        timings = deferrability(self._create_sql(name))
         groups: dict[int, list[tuple[Any, ...]]] = {}
         for row in self._query(
             'SELECT id, "table", "from", "to", on_delete, on_update '

@@ -1,5 +1,5 @@
-"""What only a SQLite table's CREATE TABLE text says: its CHECK constraints, and which of its
-foreign keys are deferrable (no pragma reports either)."""
+"""What only a SQLite table's CREATE TABLE text says: its CHECK constraints, which of its
+foreign keys are deferrable, and its columns' collations (no pragma reports any of them)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ _IDENTIFIER = r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(),]+'
 _QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]')
 _CHECK = re.compile(r"\bCHECK\s*\(", re.IGNORECASE)
 _REFERENCES = re.compile(
-    rf"\bREFERENCES\s+(?P<table>{_IDENTIFIER})\s*(?:\([^)]*\))?"
+    rf"\bREFERENCES\s+(?P<table>{_IDENTIFIER})(?:\s*\([^)]*\))?"
     r"(?P<clauses>(?:\s+(?:ON\s+(?:DELETE|UPDATE)\s+(?:SET\s+NULL|SET\s+DEFAULT|CASCADE|"
     r"RESTRICT|NO\s+ACTION)|MATCH\s+\w+))*)"
     r"(?P<deferrable>\s+(?:NOT\s+)?DEFERRABLE(?:\s+INITIALLY\s+(?:DEFERRED|IMMEDIATE))?)?",
@@ -46,3 +46,47 @@ def _unquoted(name: str) -> str:
         inner = name[1:-1]
         return inner.replace('""', '"') if name[0] == '"' else inner
     return name
+
+
+_COLLATE = re.compile(r"\bCOLLATE\s+(\w+)", re.IGNORECASE)
+_TABLE_CONSTRAINT = re.compile(r"(?:CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b", re.IGNORECASE)
+
+
+def column_collations(create_sql: str) -> dict[str, str]:
+    """Each column (its name folded to lower case) declared with a collation other than
+    SQLite's default BINARY, and that collation in upper case (NOCASE, RTRIM, ...)."""
+    code = _STRING_OR_COMMENT.sub(" ", create_sql)
+    start = code.find("(")
+    found: dict[str, str] = {}
+    for part in _top_level_parts(code[start + 1 : code.rfind(")")] if start >= 0 else ""):
+        name = re.match(rf"\s*({_IDENTIFIER})", part)
+        if name is None or _TABLE_CONSTRAINT.match(part.strip()):
+            continue
+        collation = _COLLATE.search(part[name.end() :])
+        if collation and collation.group(1).upper() != "BINARY":
+            found[_unquoted(name.group(1)).lower()] = collation.group(1).upper()
+    return found
+
+
+def _top_level_parts(body: str) -> list[str]:
+    """The comma-separated parts of a CREATE TABLE body, commas inside parentheses or
+    quoted names aside."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for ch in body:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in '"`[':
+            quote = "]" if ch == "[" else ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
