@@ -212,16 +212,20 @@ def build_plan(
 def _with_target_enums(source: Table, dst: Endpoint | None) -> Table:
     """A PostgreSQL source's enum columns as that enum type of the target schema (created
     there when missing); a --cast keeps its own type."""
-    if not any(c.pg_enum and c.target_type is None for c in source.columns):
+    if not any(c.pg_enum for c in source.columns):
         return source
     schema = dst.schema if dst is not None else None
     check = getattr(dst, "check_enum", None)
     for c in source.columns:
-        if c.pg_enum and c.target_type is None and check is not None:
+        if c.pg_enum and check is not None:
             check(source.name, c.name, *c.pg_enum)  # before anything is written
     columns = tuple(
-        replace(c, pg_type=qualified(c.pg_enum[0], schema or "public"))
-        if c.pg_enum and c.target_type is None
+        replace(
+            c,
+            pg_type=qualified(c.pg_enum[0], schema or "public")
+            + ("[]" if c.source_type.endswith("]") else ""),
+        )
+        if c.pg_enum
         else c
         for c in source.columns
     )
@@ -285,6 +289,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
                 col,
                 target_type=forced,
                 pg_type=None,
+                pg_enum=None,
                 notes=(*col.notes, f"cast to {forced} by --cast"),
             )
         columns.append(col)

@@ -129,8 +129,10 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         _with_default(
             _domain_column(query, r[0], r[1], int(r[9]), bool(r[5]), table=name)
             if r[3] == "d"
-            else _with_enum(query, _column(*r[:7], table=name), str(r[2]), int(r[9]))
+            else _with_enum(query, _column(*r[:7], table=name), int(r[9]))
             if r[3] == "e"
+            else _with_enum(query, _column(*r[:7], table=name), int(r[10]), array=True)
+            if r[11] == "e"
             else _reparsed_on_postgres(
                 _column(*r[:7], table=name), r[3], int(r[9]), int(r[10]), r[11]
             ),
@@ -300,11 +302,23 @@ FIRST_USER_OID = 16384
 """PostgreSQL's FirstNormalObjectId: types below it are built in, so every server has them."""
 
 
-def _with_enum(query: Query, col: Column, type_name: str, type_oid: int) -> Column:
-    labels = query(
-        "SELECT enumlabel FROM pg_enum WHERE enumtypid = $1 ORDER BY enumsortorder", (type_oid,)
+def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False) -> Column:
+    """An enum column, or an array of one: the enum's name and labels go with it, for a
+    PostgreSQL target to create the type where it is missing."""
+    rows = query(
+        "SELECT t.typname, ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = t.oid "
+        "ORDER BY enumsortorder) FROM pg_type t WHERE t.oid = $1",
+        (enum_oid,),
     )
-    return replace(col, pg_enum=(type_name, tuple(str(r[0]) for r in labels)))
+    name, labels = str(rows[0][0]), tuple(str(label) for label in rows[0][1])
+    if array:
+        note = (
+            f"array {col.source_type} carried as JSON ({col.source_type} again on PostgreSQL "
+            "targets, the enum created there when missing; JSON on DuckDB, text on SQLite), "
+            "never flattened"
+        )
+        col = replace(col, notes=(note,))
+    return replace(col, pg_enum=(name, labels))
 
 
 def _reparsed_on_postgres(
