@@ -37,6 +37,11 @@ class Column:
     collation: str | None = None
     """A SQLite source's collating sequence other than BINARY (NOCASE, RTRIM): kept by SQLite
     targets, NOCASE by DuckDB, named in the plan where it is not kept."""
+    pg_domain: tuple[str, str] | None = None
+    """A PostgreSQL source's domain over a built-in type: its name and its definition (``AS
+    integer NOT NULL DEFAULT 0 CONSTRAINT c CHECK (...)``). A PostgreSQL target creates it
+    where it is missing and the column as that domain (``pg_type``, set by the plan); the
+    values travel as the base type, and other targets get the base type."""
     pg_enum: tuple[str, tuple[str, ...]] | None = None
     """A PostgreSQL source's enum: its type name and labels in order. A PostgreSQL target
     creates the type where it is missing and the column as that type (``pg_type``, set by the

@@ -172,7 +172,7 @@ def build_plan(
     for name in names:
         source = described[name]
         source = _apply_casts(source, casts)
-        target = _with_target_enums(source, dst) if target_dialect == "postgresql" else source
+        target = _with_target_types(source, dst) if target_dialect == "postgresql" else source
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is not None:
@@ -209,27 +209,32 @@ def build_plan(
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
 
 
-def _with_target_enums(source: Table, dst: Endpoint | None) -> Table:
-    """A PostgreSQL source's enum columns as that enum type of the target schema (created
-    there when missing); a --cast keeps its own type."""
-    if not any(c.pg_enum for c in source.columns):
+def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
+    """A PostgreSQL source's enum and domain columns as that type of the target schema
+    (created there when missing, refused here when one of that name differs); a --cast keeps
+    its own type."""
+    if not any(c.pg_enum or c.pg_domain for c in source.columns):
         return source
-    schema = dst.schema if dst is not None else None
-    check = getattr(dst, "check_enum", None)
+    schema = (dst.schema if dst is not None else None) or "public"
+    columns = []
     for c in source.columns:
-        if c.pg_enum and check is not None:
-            check(source.name, c.name, *c.pg_enum)  # before anything is written
-    columns = tuple(
-        replace(
-            c,
-            pg_type=qualified(c.pg_enum[0], schema or "public")
-            + ("[]" if c.source_type.endswith("]") else ""),
-        )
-        if c.pg_enum
-        else c
-        for c in source.columns
-    )
-    return replace(source, columns=columns)
+        if c.pg_enum:
+            _check(dst, "check_enum", source.name, c.name, *c.pg_enum)
+            array = "[]" if c.source_type.endswith("]") else ""
+            c = replace(c, pg_type=qualified(c.pg_enum[0], schema) + array)
+        elif c.pg_domain:
+            _check(dst, "check_domain", source.name, c.name, *c.pg_domain)
+            c = replace(c, pg_type=qualified(c.pg_domain[0], schema))
+        columns.append(c)
+    return replace(source, columns=tuple(columns))
+
+
+def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> None:
+    """Ask the target to refuse a type of the same name that differs, before anything is
+    written (a target without the check has no such types)."""
+    check = getattr(dst, method, None)
+    if check is not None:
+        check(*args)
 
 
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
@@ -290,6 +295,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
                 target_type=forced,
                 pg_type=None,
                 pg_enum=None,
+                pg_domain=None,
                 notes=(*col.notes, f"cast to {forced} by --cast"),
             )
         columns.append(col)

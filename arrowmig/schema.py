@@ -269,7 +269,7 @@ def needs_text_staging(table: Table) -> bool:
 
 def _pg_text_carried(column: Column) -> bool:
     if column.pg_type is not None:
-        return True
+        return column.pg_domain is None  # a domain's values travel as its base type
     return (
         pa.types.is_string(wire_type(column, "postgresql"))
         and not (

@@ -216,6 +216,47 @@ def test_an_enum_of_the_same_name_with_other_labels_is_refused(pg_url: str, seco
     assert _pg_text(second_pg, "m", "v") == [("happy",)]
 
 
+def test_domains_are_domains_again_in_postgres(pg_url: str, second_pg: str) -> None:
+    _load(
+        pg_url,
+        "CREATE DOMAIN posint AS integer NOT NULL DEFAULT 1 CHECK (VALUE > 0);"
+        "CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%') CHECK (length(VALUE) < 100);"
+        "CREATE DOMAIN amount AS numeric(6,2);"
+        "CREATE TABLE dom (id int PRIMARY KEY, p posint, e email, a amount);"
+        "INSERT INTO dom VALUES (1, 5, 'a@b', 12.5), (2, 7, NULL, NULL)",
+    )
+    _assert_same_types_and_text(pg_url, second_pg, "dom", "p::text, e::text, a::text", {})
+    with psycopg.connect(second_pg) as con:
+        domains = con.execute(
+            "SELECT domain_name, data_type FROM information_schema.columns WHERE table_name = 'dom'"
+            " ORDER BY ordinal_position"
+        ).fetchall()
+        assert domains == [
+            (None, "integer"),
+            ("posint", "integer"),
+            ("email", "text"),
+            ("amount", "numeric"),
+        ]
+        with pytest.raises(psycopg.errors.CheckViolation):  # the checks came along
+            con.execute("INSERT INTO dom VALUES (3, 1, 'no at sign', 1)")
+
+
+def test_a_domain_of_the_same_name_defined_otherwise_is_refused(
+    pg_url: str, second_pg: str
+) -> None:
+    _load(
+        pg_url,
+        "CREATE DOMAIN posint AS integer CHECK (VALUE > 0);"
+        "CREATE TABLE d (id int PRIMARY KEY, v posint); INSERT INTO d VALUES (1, 2)",
+    )
+    _load(second_pg, "CREATE DOMAIN posint AS integer CHECK (VALUE >= 0)")
+    with pytest.raises(SchemaError, match="exists in the target but is not the source's domain"):
+        migrate(pg_url, second_pg)
+    config = MigrationConfig(casts=(("d", "v", "integer"),))  # the way past it named
+    assert migrate(pg_url, second_pg, config=config).ok
+    assert _pg_text(second_pg, "d", "v") == [(2,)]
+
+
 def test_arrays_of_built_in_types_are_arrays_again_in_postgres(pg_url: str, second_pg: str) -> None:
     # They travel as JSON (array_to_json); the target server takes them apart again.
     _load(

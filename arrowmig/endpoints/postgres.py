@@ -22,6 +22,7 @@ from arrowmig.endpoints.common import (
     key_range_filter,
     short_driver_message,
 )
+from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
@@ -228,6 +229,8 @@ class PostgresEndpoint(BaseEndpoint):
         for col in table.columns:
             if col.pg_enum and col.pg_type:
                 self._ensure_enum(table.name, col.name, *col.pg_enum)
+            elif col.pg_domain and col.pg_type:
+                self._ensure_domain(table.name, col.name, *col.pg_domain)
         defs = []
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'postgresql')}"
@@ -269,6 +272,42 @@ class PostgresEndpoint(BaseEndpoint):
                 f"type {target} exists in the target but is not the source's enum "
                 f"({', '.join(labels)})",
                 hint=f"drop or rename it, or carry the column as text with --cast {table}.{column}=text",
+                table=table,
+            )
+
+    def _ensure_domain(self, table: str, column: str, name: str, definition: str) -> None:
+        """Create domain ``name`` in the target schema as the source defines it, or find the
+        same one there (two streams may get here at once)."""
+        target = qualified(name, self._schema)
+        try:
+            self._run(
+                f"DO $arrowmig$ BEGIN CREATE DOMAIN {target} {definition}; "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",
+                f"creating {target}",
+                table,
+            )
+        except TransferError as exc:  # a check calls a function the target lacks, ...
+            raise SchemaError(
+                f"domain {target} cannot be created in the target: {exc}",
+                hint=f"carry the column as the type it is built on with --cast {table}.{column}=TYPE",
+                table=table,
+            ) from exc
+        self.check_domain(table, column, name, definition)
+
+    def check_domain(self, table: str, column: str, name: str, definition: str) -> None:
+        """Refuse a type ``name`` in the target schema that is not this domain (the same base
+        type, NOT NULL, default and CHECK constraints). No such type is fine."""
+        found = self._query(
+            DOMAIN_DEFINITION_SQL + "JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = $1 AND t.typname = $2",
+            (self._schema, name),
+        )
+        if found and found[0][1] != definition:
+            target = qualified(name, self._schema)
+            raise SchemaError(
+                f"type {target} exists in the target but is not the source's domain ({definition})",
+                hint=f"drop or rename it, or carry the column as the type it is built on with "
+                f"--cast {table}.{column}=TYPE",
                 table=table,
             )
 

@@ -361,7 +361,9 @@ def _domain_column(
 ) -> Column:
     """A column of a domain type: carried as the type the domain is built on (the driver
     reads it as that type), with a note that the domain and its checks are not re-created."""
+    own_oid, levels = type_oid, 0
     while True:  # a domain may be built on another domain
+        levels += 1
         base_oid, formatted, typname, typtype, typmod, category, domain_notnull = query(
             "SELECT t.typbasetype, format_type(t.typbasetype, t.typtypmod), b.typname, "
             "b.typtype, t.typtypmod, b.typcategory, t.typnotnull "
@@ -373,13 +375,32 @@ def _domain_column(
             break
         type_oid = int(base_oid)
     col = _column(name, formatted, typname, typtype, typmod, notnull, category, table=table)
+    # The source type stays the base type: reading, writing and verify treat the values as
+    # that type (a domain over money or an array is read as money or an array is).
+    if levels == 1 and typtype == "b" and int(base_oid) < FIRST_USER_OID and not col.notes:
+        (domain_name, definition) = query(DOMAIN_DEFINITION_SQL + "WHERE t.oid = $1", (own_oid,))[0]
+        note = (
+            f"domain {domain} carried as {formatted}, the type it is built on ({domain} "
+            "again on PostgreSQL targets, created there with its CHECK constraints when missing)"
+        )
+        return replace(col, notes=(note,), pg_domain=(str(domain_name), str(definition)))
     note = (
         f"domain {domain} carried as {formatted}, the type it is built on "
         "(the domain and its CHECK constraints are not re-created)"
     )
-    # The source type stays the base type: reading, writing and verify treat the values as
-    # that type (a domain over money or an array is read as money or an array is).
     return replace(col, notes=(*col.notes, note))
+
+
+DOMAIN_DEFINITION_SQL = (
+    "SELECT t.typname, 'AS ' || format_type(t.typbasetype, t.typtypmod) "
+    "|| CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END "
+    "|| coalesce(' DEFAULT ' || t.typdefault, '') "
+    "|| coalesce((SELECT string_agg(' CONSTRAINT ' || quote_ident(c.conname) || ' ' "
+    "|| pg_get_constraintdef(c.oid), '' ORDER BY c.conname) FROM pg_constraint c "
+    "WHERE c.contypid = t.oid), '') FROM pg_type t "
+)
+"""A domain's name and its definition as ``CREATE DOMAIN name`` takes it; the source and the
+target read it alike, so one of the same name is the same domain when the texts match."""
 
 
 def _column(
