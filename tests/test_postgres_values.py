@@ -257,6 +257,22 @@ def test_a_domain_of_the_same_name_defined_otherwise_is_refused(
     assert _pg_text(second_pg, "d", "v") == [(2,)]
 
 
+def test_a_domain_the_target_cannot_create_is_refused_before_writing(
+    pg_url: str, second_pg: str
+) -> None:
+    _load(
+        pg_url,
+        "CREATE FUNCTION is_even(n int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT n % 2 = 0';"
+        "CREATE DOMAIN even AS integer CHECK (is_even(VALUE));"
+        "CREATE TABLE e (id int PRIMARY KEY, v even); INSERT INTO e VALUES (1, 2)",
+    )
+    with pytest.raises(SchemaError, match=r"domain .*even.* cannot be created in the target"):
+        migrate(pg_url, second_pg)  # the target has no is_even()
+    with psycopg.connect(second_pg) as con:
+        assert con.execute("SELECT count(*) FROM pg_type WHERE typname = 'even'").fetchone() == (0,)
+        assert con.execute("SELECT to_regclass('e')").fetchone() == (None,)
+
+
 def test_arrays_of_built_in_types_are_arrays_again_in_postgres(pg_url: str, second_pg: str) -> None:
     # They travel as JSON (array_to_json); the target server takes them apart again.
     _load(
