@@ -172,7 +172,7 @@ def build_plan(
     for name in names:
         source = described[name]
         source = _apply_casts(source, casts)
-        target = _with_target_types(source, dst) if target_dialect == "postgresql" else source
+        target = source
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is not None:
@@ -193,6 +193,8 @@ def build_plan(
                 action = "create"
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
+            if target_dialect == "postgresql":
+                target = _with_target_types(target, dst)
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}

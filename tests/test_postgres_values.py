@@ -214,6 +214,9 @@ def test_an_enum_of_the_same_name_with_other_labels_is_refused(pg_url: str, seco
     config = MigrationConfig(casts=(("m", "v", "text"),))
     assert migrate(pg_url, second_pg, config=config).ok
     assert _pg_text(second_pg, "m", "v") == [("happy",)]
+    # Appending into a table that exists creates no type: the other enum is no obstacle.
+    assert migrate(pg_url, second_pg, config=MigrationConfig(mode="truncate")).ok
+    assert _pg_text(second_pg, "m", "v") == [("happy",)]
 
 
 def test_domains_are_domains_again_in_postgres(pg_url: str, second_pg: str) -> None:
