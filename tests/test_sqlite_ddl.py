@@ -86,3 +86,21 @@ def test_postgres_plan_names_the_collations_it_cannot_keep(tmp_path: Path, pg_ur
         "email: COLLATE NOCASE not carried (case counts in postgresql: comparisons, sorting "
         "and unique indexes on it can differ)"
     ) in notes
+
+
+def test_an_index_under_another_collation_is_built_without_it_and_named(tmp_path: Path) -> None:
+    source = tmp_path / "c.db"
+    con = sqlite3.connect(source)
+    con.executescript(
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, name TEXT, tag TEXT COLLATE NOCASE);"
+        "CREATE UNIQUE INDEX c_name ON c (name COLLATE NOCASE);"
+        "CREATE INDEX c_tag ON c (tag);"  # the column's own collation: nothing to say
+        "INSERT INTO c VALUES (1, 'Ann', 'x'), (2, 'bob', 'X');"
+    )
+    con.close()
+    report = arrowmig.migrate(str(source), str(tmp_path / "copy.db"))
+    assert report.ok
+    notes = "\n".join(report.tables[0].notes)
+    assert "not carried: the collations of index c_name (built without them)" in notes
+    assert "c_tag" not in notes
+    assert "unique index c_name" in report.tables[0].built

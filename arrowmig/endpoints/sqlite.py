@@ -252,7 +252,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 col = replace(col, notes=(*col.notes, note))
             columns.append(col)
         foreign_keys = self._foreign_keys(name)
-        indexes, unportable = self._indexes(name)
+        indexes, unportable = self._indexes(name, collations)
         return Table(
             name=name,
             columns=tuple(columns),
@@ -327,8 +327,10 @@ class SQLiteEndpoint(BaseEndpoint):
                 return alias
         return None
 
-    def _indexes(self, name: str) -> tuple[list[Index], list[str]]:
-        """The indexes a target can build, and those it cannot, each named with why."""
+    def _indexes(self, name: str, collations: dict[str, str]) -> tuple[list[Index], list[str]]:
+        """The indexes a target can build, and those it cannot, each named with why. An
+        index that compares a column under another collation than the column's own (``ON t
+        (name COLLATE NOCASE)``) is built without it, and that is named too."""
         found: list[Index] = []
         unportable: list[str] = []
         for idx_name, unique, origin, partial in self._query(
@@ -337,7 +339,10 @@ class SQLiteEndpoint(BaseEndpoint):
         ):
             if origin == "pk":
                 continue
-            cols = self._query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (idx_name,))
+            cols = self._query(
+                "SELECT name, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno",
+                (idx_name,),
+            )
             if any(c[0] is None for c in cols):
                 unportable.append(f"index {idx_name} (on an expression)")
                 continue
@@ -350,6 +355,9 @@ class SQLiteEndpoint(BaseEndpoint):
                 else f"{name}_{'_'.join(c[0] for c in cols)}_key"
             )
             found.append(Index(index_name, tuple(c[0] for c in cols), bool(unique)))
+            own = {c[0]: collations.get(str(c[0]).lower(), "BINARY") for c in cols}
+            if any(str(c[1]).upper() != own[c[0]] for c in cols):
+                unportable.append(f"the collations of index {idx_name} (built without them)")
         return found, unportable
 
     def _checks_and_triggers(self, name: str) -> list[str]:
