@@ -36,6 +36,13 @@ TRICKY = """CREATE TABLE t (
 )"""
 
 
+def _sqlite_file(path: Path, script: str) -> Path:
+    con = sqlite3.connect(path)
+    con.executescript(script)
+    con.close()
+    return path
+
+
 def test_checks_are_counted_in_code_only() -> None:
     assert count_checks(TRICKY) == 2
 
@@ -50,14 +57,12 @@ def test_deferrability_per_parent_and_left_out_where_it_is_ambiguous() -> None:
 
 
 def test_sqlite_and_duckdb_keep_nocase(tmp_path: Path) -> None:
-    source = tmp_path / "users.db"
-    con = sqlite3.connect(source)
-    con.executescript(
+    source = _sqlite_file(
+        tmp_path / "users.db",
         "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE,"
         " code TEXT COLLATE RTRIM);"
-        "INSERT INTO users VALUES (1, 'Ann@x.org', 'ab  '), (2, 'bob@x.org', 'c');"
+        "INSERT INTO users VALUES (1, 'Ann@x.org', 'ab  '), (2, 'bob@x.org', 'c');",
     )
-    con.close()
     copy = tmp_path / "copy.db"
     assert arrowmig.migrate(str(source), str(copy)).ok
     con = sqlite3.connect(copy)
@@ -77,10 +82,10 @@ def test_sqlite_and_duckdb_keep_nocase(tmp_path: Path) -> None:
 
 
 def test_postgres_plan_names_the_collations_it_cannot_keep(tmp_path: Path, pg_url: str) -> None:
-    source = tmp_path / "users.db"
-    con = sqlite3.connect(source)
-    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE)")
-    con.close()
+    source = _sqlite_file(
+        tmp_path / "users.db",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE)",
+    )
     notes = explain(str(source), pg_url).tables[0].notes
     assert (
         "email: COLLATE NOCASE not carried (case counts in postgresql: comparisons, sorting "
@@ -89,15 +94,13 @@ def test_postgres_plan_names_the_collations_it_cannot_keep(tmp_path: Path, pg_ur
 
 
 def test_an_index_under_another_collation_is_built_without_it_and_named(tmp_path: Path) -> None:
-    source = tmp_path / "c.db"
-    con = sqlite3.connect(source)
-    con.executescript(
+    source = _sqlite_file(
+        tmp_path / "c.db",
         "CREATE TABLE c (id INTEGER PRIMARY KEY, name TEXT, tag TEXT COLLATE NOCASE);"
         "CREATE UNIQUE INDEX c_name ON c (name COLLATE NOCASE);"
         "CREATE INDEX c_tag ON c (tag);"  # the column's own collation: nothing to say
-        "INSERT INTO c VALUES (1, 'Ann', 'x'), (2, 'bob', 'X');"
+        "INSERT INTO c VALUES (1, 'Ann', 'x'), (2, 'bob', 'X');",
     )
-    con.close()
     report = arrowmig.migrate(str(source), str(tmp_path / "copy.db"))
     assert report.ok
     notes = "\n".join(report.tables[0].notes)
