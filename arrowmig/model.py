@@ -37,6 +37,9 @@ class Column:
     collation: str | None = None
     """A SQLite source's collating sequence other than BINARY (NOCASE, RTRIM): kept by SQLite
     targets, NOCASE by DuckDB, named in the plan where it is not kept."""
+    pg_binary: bool = False
+    """With ``pg_type``: the values travel in binary as they are (varchar(30), char(3),
+    timestamp(3): the type only adds a limit the source's values already meet)."""
     pg_domain: tuple[str, str] | None = None
     """A PostgreSQL source's domain over a built-in type: its name and its definition (``AS
     integer NOT NULL DEFAULT 0 CONSTRAINT c CHECK (...)``). A PostgreSQL target creates it

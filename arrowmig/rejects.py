@@ -184,7 +184,7 @@ class RejectWriter:
                     "key": key,
                     "problems": by_row[row],
                 }
-                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                lines.append(_one_line(json.dumps(record, ensure_ascii=False)) + "\n")
             if lines:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 with self.path_for(table.name).open("a", encoding="utf-8") as handle:
@@ -363,3 +363,14 @@ def _utf8(value: bytes, table: str, column: str, path: Path) -> str:
             table=table,
             column=column,
         ) from exc
+
+
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+"""Characters that JSON leaves as they are but many line readers (Python's
+``str.splitlines``, ...) break a line at: written escaped, so a record stays one line."""
+
+
+def _one_line(record_json: str) -> str:
+    for char, escaped in _LINE_BREAKS.items():
+        record_json = record_json.replace(char, escaped)
+    return record_json

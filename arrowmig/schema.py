@@ -269,7 +269,8 @@ def needs_text_staging(table: Table) -> bool:
 
 def _pg_text_carried(column: Column) -> bool:
     if column.pg_type is not None:
-        return column.pg_domain is None  # a domain's values travel as its base type
+        # A domain's values travel as its base type, a varchar(n)'s as text: no cast.
+        return column.pg_domain is None and not column.pg_binary
     return (
         pa.types.is_string(wire_type(column, "postgresql"))
         and not (

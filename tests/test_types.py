@@ -320,3 +320,20 @@ def test_sqlite_dates_and_decimals_to_duckdb(tmp_path: Path) -> None:
         (None, None, decimal.Decimal("-3.00")),
     ]
     assert types == ["BIGINT", "DATE", "TIMESTAMP", "DECIMAL(6,2)"]
+
+
+def test_a_rejected_row_is_one_line_whatever_its_text_holds(tmp_path: Path, pg_url: str) -> None:
+    # U+0085, U+2028 and U+2029 end a line for str.splitlines and others: escaped in the file.
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, u TEXT)")
+    con.execute("INSERT INTO t VALUES (?, ?, ?)", (1, "nul\x00", "a\x85b\u2028c\u2029d"))
+    con.commit()
+    con.close()
+    config = MigrationConfig(on_error="reject", reject_dir=str(tmp_path / "rejects"))
+    report = migrate(str(source), pg_url, config=config)
+    assert report.tables[0].rejected == 1
+    (path,) = (tmp_path / "rejects").glob("*.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["row"][2] == "a\x85b\u2028c\u2029d"

@@ -45,6 +45,9 @@ _NATIVE = {
     "time": pa.time64("us"),
     "interval": pa.month_day_nano_interval(),
 }
+_LIMITED = {"varchar", "bpchar", "time", "timestamp", "timestamptz"}
+"""Types whose modifier (a length, a precision) PostgreSQL targets keep; other targets take
+the type without it."""
 # Types whose text form is exact and portable: carried as text (and noted in the plan).
 _EXACT_TEXT = {
     "timetz",
@@ -420,6 +423,10 @@ def _column(
         arrow_type = _NATIVE[typname]
         if typname == "interval":
             target = "interval"
+        elif typname in _LIMITED and typmod >= 0:
+            # varchar(30), char(3), timestamp(3): the same on PostgreSQL targets.
+            column = Column(name, arrow_type, formatted, not notnull, pg_type=formatted)
+            return replace(column, pg_binary=True)
     elif typname == "numeric":
         precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
         if typmod >= 0 and precision <= 38:
