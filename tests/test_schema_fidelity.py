@@ -411,6 +411,17 @@ def test_what_no_target_gets_is_named_not_dropped_silently(tmp_path: Path, pg_ur
     assert "index orders_gin (on an expression)" in notes
     assert "index orders_brin (brin, which only PostgreSQL has)" in notes
     assert "CHECK constraint known" in notes
+    pg_exec(
+        pg_url,
+        "CREATE TABLE pay (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);"
+        "CREATE TABLE pay_2024 PARTITION OF pay FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+        "INSERT INTO pay VALUES (1, '2024-03-01')",
+    )
+    report = arrowmig.migrate(pg_url, str(tmp_path / "pay.db"), tables=["pay"])
+    assert report.ok and report.tables[0].rows == 1
+    assert "not carried: partitioning (RANGE (at)): the rows arrive in one table" in notes_of(
+        report, "pay"
+    )
 
 
 def test_postgres_to_postgres_rebuilds_what_only_postgres_has(pg_url: str) -> None:

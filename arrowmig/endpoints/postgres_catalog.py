@@ -158,7 +158,7 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         primary_key=pk,
         indexes=tuple(indexes),
         foreign_keys=tuple(_foreign_keys(query, oid)),
-        not_carried=(*(d.label for d in only_postgres), *_triggers(query, oid)),
+        not_carried=(*(d.label for d in only_postgres), *_triggers_and_partitioning(query, oid)),
         pg_definitions=tuple(only_postgres),
         row_count=_row_count(query, schema, name, oid),
         split_key=split_key,
@@ -253,13 +253,17 @@ def _checks(query: Query, oid: int) -> list[PgDefinition]:
     ]
 
 
-def _triggers(query: Query, oid: int) -> list[str]:
-    """Triggers, which no target gets (their functions stay behind): named for the report."""
+def _triggers_and_partitioning(query: Query, oid: int) -> list[str]:
+    """Triggers, which no target gets (their functions stay behind), and a table's
+    partitioning (its rows arrive in one table): named for the plan and report."""
     rows = query(
-        "SELECT tgname FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1",
+        "SELECT 'partitioning (' || pg_get_partkeydef($1) || '): the rows arrive in one table' "
+        "WHERE pg_get_partkeydef($1) IS NOT NULL "
+        "UNION ALL SELECT 'trigger ' || tgname FROM (SELECT tgname FROM pg_trigger "
+        "WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1) t",
         (oid,),
     )
-    return [f"trigger {r[0]}" for r in rows]
+    return [str(r[0]) for r in rows]
 
 
 def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
