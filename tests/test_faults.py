@@ -85,7 +85,8 @@ def test_postgres_restart_mid_run_completes_through_retries(
     source = tmp_path / "s.db"
     con = sqlite3.connect(source)
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"value {i}") for i in range(1, 60_001)])
+    # Enough rows that the run is still going when the server restarts, on a fast host too.
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"value {i}") for i in range(1, 240_001)])
     con.commit()
     con.close()
     proc = subprocess.Popen(
