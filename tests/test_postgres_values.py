@@ -243,6 +243,9 @@ def test_domains_are_domains_again_in_postgres(pg_url: str, second_pg: str) -> N
     # The checks came along.
     with psycopg.connect(second_pg) as con, pytest.raises(psycopg.errors.CheckViolation):
         con.execute("INSERT INTO dom VALUES (3, 1, 'no at sign', 1)")
+    # Into a schema the run creates: the domains are created there too.
+    assert migrate(pg_url, second_pg, config=MigrationConfig(target_schema="fresh")).ok
+    assert _pg_text(second_pg, "fresh.dom", "pg_typeof(p)::text") == [("fresh.posint",)] * 2
 
 
 def test_a_domain_of_the_same_name_defined_otherwise_is_refused(

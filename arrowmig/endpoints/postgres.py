@@ -306,7 +306,8 @@ class PostgresEndpoint(BaseEndpoint):
         if not found:
             # A trial, rolled back: a check calling a function the target lacks is found now,
             # before anything is written.
-            try:
+            try:  # in a schema the run would create, if it is not there yet
+                self._cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}")
                 self._cursor.execute(f"CREATE DOMAIN {target} {definition}")
             except Exception as exc:
                 self._rollback()
