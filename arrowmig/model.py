@@ -98,6 +98,9 @@ class ForeignKey:
     timing: str = ""
     """"" (checked at each statement, not deferrable), ``DEFERRABLE INITIALLY IMMEDIATE`` or
     ``DEFERRABLE INITIALLY DEFERRED`` (checked at commit: Django declares its keys so)."""
+    name: str | None = field(default=None, compare=False)
+    """The constraint's own name (Rails' ``fk_rails_…``), when the source gave it one; the
+    target names it so. Not part of what makes two keys the same."""
 
     @property
     def label(self) -> str:

@@ -453,6 +453,8 @@ def foreign_key_clause(fk: ForeignKey, parent: str) -> str:
     cols = ", ".join(quote_ident(c) for c in fk.columns)
     refs = ", ".join(quote_ident(c) for c in fk.ref_columns)
     clause = f"FOREIGN KEY ({cols}) REFERENCES {parent} ({refs})"
+    if fk.name and len(fk.name.encode()) <= 63:  # a longer one PostgreSQL would cut short
+        clause = f"CONSTRAINT {quote_ident(fk.name)} {clause}"
     for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
         if action not in FOREIGN_KEY_ACTIONS:
             raise SchemaError(f"{fk.label}: unknown action ON {event} {action!r}")

@@ -502,7 +502,8 @@ DJANGO_LIKE = """
                               "username" varchar(150) NOT NULL UNIQUE);
     CREATE TABLE "blog_post" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
         "title" varchar(200) NOT NULL,
-        "author_id" integer NOT NULL REFERENCES "auth_user" ("id") DEFERRABLE INITIALLY DEFERRED,
+        "author_id" integer NOT NULL CONSTRAINT "blog_post_author_fk" REFERENCES "auth_user" ("id")
+            DEFERRABLE INITIALLY DEFERRED,
         "editor_id" integer NULL REFERENCES [auth_user] ("id") ON DELETE SET NULL
             DEFERRABLE INITIALLY DEFERRED,
         "parent_id" integer NULL REFERENCES blog_post (id) DEFERRABLE,
@@ -522,6 +523,11 @@ def test_deferred_foreign_keys_stay_deferred(tmp_path: Path, pg_url: str) -> Non
     assert "foreign key (author_id) -> auth_user, deferred" in built
     assert "foreign key (editor_id) -> auth_user on delete set null, deferred" in built
     assert "foreign key (parent_id) -> blog_post, deferrable" in built
+    # Names given to keys are kept (Rails names its own fk_rails_...).
+    assert pg_one(
+        pg_url,
+        "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE contype = 'f'",
+    ) == ("blog_post_author_fk,blog_post_editor_id_fkey,blog_post_parent_id_fkey",)
     timings = pg_one(
         pg_url,
         "SELECT string_agg(a.attname || ':' || c.condeferrable || '/' || c.condeferred, ',' "
@@ -541,3 +547,4 @@ def test_deferred_foreign_keys_stay_deferred(tmp_path: Path, pg_url: str) -> Non
     con2.close()
     assert create.count("DEFERRABLE INITIALLY DEFERRED") == 2
     assert create.count("DEFERRABLE INITIALLY IMMEDIATE") == 1
+    assert 'CONSTRAINT "blog_post_author_fk" FOREIGN KEY' in create

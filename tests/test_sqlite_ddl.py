@@ -16,6 +16,7 @@ from arrowmig.endpoints.sqlite_ddl import (
     column_collations,
     count_checks,
     deferrability,
+    foreign_key_names,
 )
 from arrowmig.migrate import explain
 
@@ -41,6 +42,20 @@ def _sqlite_file(path: Path, script: str) -> Path:
     con.executescript(script)
     con.close()
     return path
+
+
+def test_foreign_key_names_by_their_columns() -> None:
+    sql = (
+        'CREATE TABLE posts (id integer, user_id integer, a int CONSTRAINT "a, fk" REFERENCES x,'
+        " b int REFERENCES y, note text DEFAULT 'CONSTRAINT z REFERENCES w',"
+        ' CONSTRAINT "fk_rails_5b5ddfd518" FOREIGN KEY ("user_id") REFERENCES "users" ("id"),'
+        " CONSTRAINT pair FOREIGN KEY (a, B) REFERENCES z (p, q), CONSTRAINT u UNIQUE (a))"
+    )
+    assert foreign_key_names(sql) == {
+        ("a",): "a, fk",
+        ("user_id",): "fk_rails_5b5ddfd518",
+        ("a", "b"): "pair",
+    }
 
 
 def test_checks_are_counted_in_code_only() -> None:

@@ -286,6 +286,7 @@ def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
             on_delete=_PG_FK_ACTIONS.get(r[4], "NO ACTION"),
             on_update=_PG_FK_ACTIONS.get(r[5], "NO ACTION"),
             timing=FOREIGN_KEY_TIMINGS[2 if r[7] else 1] if r[6] else "",
+            name=r[0],
         )
         for r in rows
     ]

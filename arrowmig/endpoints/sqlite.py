@@ -16,7 +16,12 @@ import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, key_range_filter
-from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks, deferrability
+from arrowmig.endpoints.sqlite_ddl import (
+    column_collations,
+    count_checks,
+    deferrability,
+    foreign_key_names,
+)
 from arrowmig.endpoints.sqlite_profile import (
     Scan,
     presume_columns,
@@ -385,7 +390,8 @@ class SQLiteEndpoint(BaseEndpoint):
         return str(rows[0][0] or "") if rows else ""
 
     def _foreign_keys(self, name: str) -> list[ForeignKey]:
-        timings = deferrability(self._create_sql(name))
+        create_sql = self._create_sql(name)
+        timings, names = deferrability(create_sql), foreign_key_names(create_sql)
         groups: dict[int, list[tuple[Any, ...]]] = {}
         for row in self._query(
             'SELECT id, "table", "from", "to", on_delete, on_update '
@@ -417,6 +423,7 @@ class SQLiteEndpoint(BaseEndpoint):
                     on_delete,
                     on_update,
                     timings.get(str(ref_table).lower(), ""),
+                    names.get(tuple(str(r[2]).lower() for r in rows)),
                 )
             )
         return found

@@ -90,3 +90,33 @@ def _top_level_parts(body: str) -> list[str]:
         current.append(ch)
     parts.append("".join(current))
     return parts
+
+
+_NAMED_TABLE_KEY = re.compile(
+    rf"^\s*CONSTRAINT\s+(?P<name>{_IDENTIFIER})\s+FOREIGN\s+KEY\s*\((?P<columns>[^)]*)\)",
+    re.IGNORECASE,
+)
+_NAMED_COLUMN_KEY = re.compile(
+    rf"\bCONSTRAINT\s+(?P<name>{_IDENTIFIER})\s+REFERENCES\b", re.IGNORECASE
+)
+
+
+def foreign_key_names(create_sql: str) -> dict[tuple[str, ...], str]:
+    """The names given to foreign keys (``CONSTRAINT fk_rails_… FOREIGN KEY (user_id) ...`` or
+    ``user_id integer CONSTRAINT fk REFERENCES ...``), by their columns folded to lower case."""
+    code = _STRING_OR_COMMENT.sub(" ", create_sql)
+    start = code.find("(")
+    found: dict[tuple[str, ...], str] = {}
+    for part in _top_level_parts(code[start + 1 : code.rfind(")")] if start >= 0 else ""):
+        table_key = _NAMED_TABLE_KEY.match(part)
+        if table_key:
+            columns = tuple(
+                _unquoted(c.strip()).lower() for c in table_key.group("columns").split(",")
+            )
+            found[columns] = _unquoted(table_key.group("name"))
+            continue
+        column_key = _NAMED_COLUMN_KEY.search(part)
+        column = re.match(rf"\s*({_IDENTIFIER})", part)
+        if column_key and column and not _TABLE_CONSTRAINT.match(part.strip()):
+            found[(_unquoted(column.group(1)).lower(),)] = _unquoted(column_key.group("name"))
+    return found
