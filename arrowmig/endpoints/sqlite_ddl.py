@@ -1,5 +1,8 @@
-"""What only a SQLite table's CREATE TABLE text says: its CHECK constraints, which of its
-foreign keys are deferrable, and its columns' collations (no pragma reports any of them)."""
+"""What only a SQLite table's CREATE TABLE text says: its CHECK constraints, its foreign keys'
+names and which are deferrable, and its columns' collations (no pragma reports any of them).
+
+Strings and comments are set aside first, so a default or a comment that says CHECK or
+REFERENCES does not count; quoted names are read as names."""
 
 from __future__ import annotations
 
