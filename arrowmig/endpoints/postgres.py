@@ -245,16 +245,10 @@ class PostgresEndpoint(BaseEndpoint):
         )
 
     def _ensure_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
-        """Create enum ``name`` in the target schema with the source's labels. Two streams
-        may get here at once: a type created meanwhile counts as found, and is checked."""
+        """Create enum ``name`` in the target schema with the source's labels, then check it."""
         target = qualified(name, self._schema)
         literals = ", ".join("'" + label.replace("'", "''") + "'" for label in labels)
-        self._run(
-            f"DO $arrowmig$ BEGIN CREATE TYPE {target} AS ENUM ({literals}); "
-            "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",
-            f"creating {target}",
-            table,
-        )
+        self._create_type(table, target, f"TYPE {target} AS ENUM ({literals})")
         self.check_enum(table, column, name, labels)
 
     def check_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
@@ -267,64 +261,62 @@ class PostgresEndpoint(BaseEndpoint):
             (self._schema, name),
         )
         if found and (not found[0][0] or str(found[0][1]).split("\x01") != list(labels)):
-            target = qualified(name, self._schema)
             raise SchemaError(
-                f"type {target} exists in the target but is not the source's enum "
-                f"({', '.join(labels)})",
+                f"type {qualified(name, self._schema)} exists in the target but is not the "
+                f"source's enum ({', '.join(labels)})",
                 hint=f"drop or rename it, or carry the column as text with --cast {table}.{column}=text",
                 table=table,
             )
 
     def _ensure_domain(self, table: str, column: str, name: str, definition: str) -> None:
-        """Create domain ``name`` in the target schema as the source defines it, or find the
-        same one there (two streams may get here at once)."""
+        """Create domain ``name`` in the target schema as the source defines it, then check
+        it (the plan tried the definition already: see check_domain)."""
         target = qualified(name, self._schema)
-        try:
-            self._run(
-                f"DO $arrowmig$ BEGIN CREATE DOMAIN {target} {definition}; "
-                "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",
-                f"creating {target}",
-                table,
-            )
-        except TransferError as exc:  # a check calls a function the target lacks, ...
-            raise SchemaError(
-                f"domain {target} cannot be created in the target: {exc}",
-                hint=f"carry the column as the type it is built on with --cast {table}.{column}=TYPE",
-                table=table,
-            ) from exc
+        self._create_type(table, target, f"DOMAIN {target} {definition}")
         self.check_domain(table, column, name, definition)
 
     def check_domain(self, table: str, column: str, name: str, definition: str) -> None:
         """Refuse a type ``name`` in the target schema that is not this domain (the same base
-        type, NOT NULL, default and CHECK constraints). No such type is fine."""
+        type, NOT NULL, default and CHECK constraints), or a domain the target cannot create.
+        No such type is fine."""
         found = self._query(
             DOMAIN_DEFINITION_SQL + "JOIN pg_namespace n ON n.oid = t.typnamespace "
             "WHERE n.nspname = $1 AND t.typname = $2",
             (self._schema, name),
         )
         target = qualified(name, self._schema)
-        if not found:
-            # A trial, rolled back: a check calling a function the target lacks is found now,
-            # before anything is written.
-            try:  # in a schema the run would create, if it is not there yet
-                self._cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}")
-                self._cursor.execute(f"CREATE DOMAIN {target} {definition}")
-            except Exception as exc:
-                self._rollback()
-                raise SchemaError(
-                    f"domain {target} cannot be created in the target: {short_driver_message(exc)}",
-                    hint="carry the column as the type it is built on with "
-                    f"--cast {table}.{column}=TYPE",
-                    table=table,
-                ) from exc
-            self._rollback()
-        elif found[0][1] != definition:
+        base_type = f"carry the column as the type it is built on with --cast {table}.{column}=TYPE"
+        if found and found[0][1] != definition:
             raise SchemaError(
                 f"type {target} exists in the target but is not the source's domain ({definition})",
-                hint=f"drop or rename it, or carry the column as the type it is built on with "
-                f"--cast {table}.{column}=TYPE",
+                hint=f"drop or rename it, or {base_type}",
                 table=table,
             )
+        if found:
+            return
+        # A trial, rolled back, in the schema the run would create if it is not there yet: a
+        # check calling a function the target lacks is found now, before anything is written.
+        try:
+            self._cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}")
+            self._cursor.execute(f"CREATE DOMAIN {target} {definition}")
+        except Exception as exc:
+            raise SchemaError(
+                f"domain {target} cannot be created in the target: {short_driver_message(exc)}",
+                hint=base_type,
+                table=table,
+            ) from exc
+        finally:
+            self._rollback()
+
+    def _create_type(self, table: str, target: str, definition: str) -> None:
+        """``CREATE <definition>`` of type ``target`` unless one of that name is there: two
+        streams may get here at once, and the one created meanwhile is checked by the caller."""
+        self._run(
+            f"DO $arrowmig$ BEGIN CREATE {definition}; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",
+            f"creating {target}",
+            table,
+        )
 
     def drop_table(self, name: str) -> None:
         self._run(

@@ -129,20 +129,7 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         (oid,),
     )
     columns = tuple(
-        _with_default(
-            _domain_column(query, r[0], r[1], int(r[9]), bool(r[5]), table=name)
-            if r[3] == "d"
-            else _with_enum(query, _column(*r[:7], table=name), int(r[9]))
-            if r[3] == "e"
-            else _with_enum(query, _column(*r[:7], table=name), int(r[10]), array=True)
-            if r[11] == "e"
-            else _reparsed_on_postgres(
-                _column(*r[:7], table=name), r[3], int(r[9]), int(r[10]), r[11]
-            ),
-            r[7],
-            bool(r[8]),
-        )
-        for r in rows
+        _with_default(_described_column(query, r, name), r[7], bool(r[8])) for r in rows
     )
     pk = _primary_key(query, oid)
     split_key = None
@@ -310,6 +297,21 @@ FIRST_USER_OID = 16384
 """PostgreSQL's FirstNormalObjectId: types below it are built in, so every server has them."""
 
 
+def _described_column(query: Query, row: tuple[Any, ...], table: str) -> Column:
+    """One row of ``describe``'s column query as a column: domains, enums (and arrays of
+    them) and the types a PostgreSQL target gets back from their text are told apart here."""
+    name, formatted, _typname, typtype, _typmod, notnull, _category = row[:7]
+    type_oid, element_oid, element_typtype = int(row[9]), int(row[10]), row[11]
+    if typtype == "d":
+        return _domain_column(query, name, formatted, type_oid, bool(notnull), table=table)
+    col = _column(*row[:7], table=table)
+    if typtype == "e":
+        return _with_enum(query, col, type_oid)
+    if element_typtype == "e":
+        return _with_enum(query, col, element_oid, array=True)
+    return _reparsed_on_postgres(col, typtype, type_oid, element_oid, element_typtype)
+
+
 def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False) -> Column:
     """An enum column, or an array of one: the enum's name and labels go with it, for a
     PostgreSQL target to create the type where it is missing."""
@@ -424,14 +426,14 @@ def _column(
 ) -> Column:
     notes: tuple[str, ...] = ()
     target: str | None = None
+    limited: str | None = None
     if typname in _NATIVE:
         arrow_type = _NATIVE[typname]
         if typname == "interval":
             target = "interval"
         elif typname in _LIMITED and typmod >= 0:
             # varchar(30), char(3), timestamp(3): the same on PostgreSQL targets.
-            column = Column(name, arrow_type, formatted, not notnull, pg_type=formatted)
-            return replace(column, pg_binary=True)
+            limited = formatted
     elif typname == "numeric":
         precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
         if typmod >= 0 and precision <= 38:
@@ -477,4 +479,6 @@ def _column(
         nullable=not notnull,
         target_type=target,
         notes=notes,
+        pg_type=limited,
+        pg_binary=limited is not None,
     )

@@ -234,7 +234,8 @@ class SQLiteEndpoint(BaseEndpoint):
         else:
             row_count = self._count(name)
         pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
-        collations = column_collations(self._create_sql(name))
+        create_sql = self._create_sql(name)  # what no pragma tells: read once, used thrice
+        collations = column_collations(create_sql)
         columns = []
         for i, r in enumerate(info):
             col = choose(r[0], r[1] or "", profiles[i], bool(r[2]))
@@ -256,7 +257,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 note = "generated column: its values are copied, its expression is not recreated"
                 col = replace(col, notes=(*col.notes, note))
             columns.append(col)
-        foreign_keys = self._foreign_keys(name)
+        foreign_keys = self._foreign_keys(name, create_sql)
         indexes, unportable = self._indexes(name, collations)
         return Table(
             name=name,
@@ -264,7 +265,7 @@ class SQLiteEndpoint(BaseEndpoint):
             primary_key=pk,
             indexes=tuple(indexes),
             foreign_keys=tuple(foreign_keys),
-            not_carried=(*unportable, *self._checks_and_triggers(name)),
+            not_carried=(*unportable, *self._checks_and_triggers(name, create_sql)),
             row_count=row_count,
             split_key=split_key,
         )
@@ -365,22 +366,16 @@ class SQLiteEndpoint(BaseEndpoint):
                 unportable.append(f"the collations of index {idx_name} (built without them)")
         return found, unportable
 
-    def _checks_and_triggers(self, name: str) -> list[str]:
+    def _checks_and_triggers(self, name: str, create_sql: str) -> list[str]:
         """CHECK constraints (read from the CREATE TABLE text: SQLite lists them nowhere else)
         and triggers, which no target gets: named for the plan and report."""
-        found: list[str] = []
-        for kind, sql, item in self._query(
-            "SELECT type, sql, name FROM sqlite_master WHERE tbl_name = ? "
-            "AND type IN ('table', 'trigger') ORDER BY type, name",
+        checks = count_checks(create_sql)
+        found = ["CHECK constraint" + (f"s ({checks})" if checks > 1 else "")] if checks else []
+        triggers = self._query(
+            "SELECT name FROM sqlite_master WHERE tbl_name = ? AND type = 'trigger' ORDER BY name",
             (name,),
-        ):
-            if kind == "trigger":
-                found.append(f"trigger {item}")
-            else:
-                checks = count_checks(sql or "")
-                if checks:
-                    found.append("CHECK constraint" + (f"s ({checks})" if checks > 1 else ""))
-        return found
+        )
+        return found + [f"trigger {r[0]}" for r in triggers]
 
     def _create_sql(self, name: str) -> str:
         """The table's CREATE TABLE statement as SQLite keeps it ("" for a view)."""
@@ -389,8 +384,7 @@ class SQLiteEndpoint(BaseEndpoint):
         )
         return str(rows[0][0] or "") if rows else ""
 
-    def _foreign_keys(self, name: str) -> list[ForeignKey]:
-        create_sql = self._create_sql(name)
+    def _foreign_keys(self, name: str, create_sql: str) -> list[ForeignKey]:
         timings, names = deferrability(create_sql), foreign_key_names(create_sql)
         groups: dict[int, list[tuple[Any, ...]]] = {}
         for row in self._query(
@@ -606,7 +600,9 @@ class SQLiteEndpoint(BaseEndpoint):
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         """Confirm a foreign key declared with its table (SQLite cannot add one later)."""
         # Timing aside: the CREATE TABLE text cannot tell two keys to one parent apart by it.
-        if replace(fk, timing="") not in [replace(d, timing="") for d in self._foreign_keys(table)]:
+        if replace(fk, timing="") not in [
+            replace(d, timing="") for d in self._foreign_keys(table, self._create_sql(table))
+        ]:
             raise SchemaError(
                 f"{self.dialect} cannot add foreign keys to a table that exists", table=table
             )
