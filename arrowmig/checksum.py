@@ -248,12 +248,16 @@ class DiffStore:
         hs = "".join(f", {sql}" for sql in column_sqls)
         cols = "".join(f", {quote(n)}" for n in names)
         cur.register("__arrowmig_stream", reader)
+        # DuckDB guesses an Arrow stream holds one row and would build its hash table from
+        # the stream, every row of the table in memory, instead of from the few wanted keys.
+        cur.execute("SET disabled_optimizers = 'build_side_probe_side'")
         try:
             got = cur.execute(
                 f"SELECT * FROM (SELECT {kh} AS __kh{hs}{cols} FROM __arrowmig_stream) "
                 "WHERE __kh IN (SELECT kh FROM wanted)"
             ).fetchall()
         finally:
+            cur.execute("RESET disabled_optimizers")
             cur.unregister("__arrowmig_stream")
         n = len(column_sqls)
         out = []

@@ -216,7 +216,7 @@ def default_notes(table: Table, dialect: str) -> list[str]:
     notes = []
     for col in table.columns:
         if col.auto_increment:
-            notes.append(f"{col.name}: {_identity_note(col, dialect)}")
+            notes.append(f"{col.name}: {_identity_note(table.name, col, dialect)}")
             continue
         _sql, why = default_sql(col, dialect)
         if why is not None and col.default is not None:
@@ -224,14 +224,19 @@ def default_notes(table: Table, dialect: str) -> list[str]:
     return notes
 
 
-def _identity_note(column: Column, dialect: str) -> str:
+def _identity_note(table_name: str, column: Column, dialect: str) -> str:
     if dialect == "postgresql":
         if is_identity(column, dialect):
             return "auto-assigned key kept (identity), restarted past the largest loaded key"
         return "auto-assigned key not kept: its target type is not an integer"
     if dialect == "sqlite":
         return "auto-assigned key kept when it is the single INTEGER PRIMARY KEY (a rowid alias)"
-    return "auto-assigned key not kept: DuckDB targets get no sequence (insert keys explicitly)"
+    if takes_key_sequence(column, dialect):
+        return (
+            f"auto-assigned key kept (sequence {key_sequence_name(table_name, column.name)!r} "
+            "as its default), started past the largest loaded key"
+        )
+    return "auto-assigned key not kept: its target type is not an integer"
 
 
 def is_identity(column: Column, dialect: str) -> bool:
@@ -241,6 +246,19 @@ def is_identity(column: Column, dialect: str) -> bool:
         and column.auto_increment
         and ddl_type(column, dialect) in _INTEGER_DDL
     )
+
+
+def takes_key_sequence(column: Column, dialect: str) -> bool:
+    """Whether the column gets a sequence of its own as its default (DuckDB only), created
+    once the table is loaded, started past the largest loaded key."""
+    return (
+        dialect == "duckdb" and column.auto_increment and ddl_type(column, dialect) in _INTEGER_DDL
+    )
+
+
+def key_sequence_name(table: str, column: str) -> str:
+    """The sequence behind an auto-assigned DuckDB key: PostgreSQL's serial naming."""
+    return f"{table}_{column}_seq"
 
 
 def column_suffix(column: Column, dialect: str) -> str:

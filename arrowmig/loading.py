@@ -126,6 +126,9 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     if dst.dialect == "postgresql":
         dst.execute(f"ANALYZE {target}")
+    add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
+    if add_key_sequences is not None and (landing.action in ("create", "replace") or not exists):
+        add_key_sequences(final, load)
     return load
 
 

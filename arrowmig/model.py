@@ -173,6 +173,10 @@ class Table:
         raise KeyError(name)
 
 
+ROWID_NAMES = ("rowid", "_rowid_", "oid")
+"""The names SQLite answers with a rowid table's row id (when no column takes them)."""
+
+
 @dataclass(frozen=True)
 class KeyRange:
     """Rows whose split key lies in ``(after, upto]``; ``None`` leaves that end open."""

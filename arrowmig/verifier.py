@@ -21,7 +21,7 @@ from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
-from arrowmig.model import Column, KeyRange, Table
+from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
@@ -39,6 +39,9 @@ __all__ = ["LEVELS", "RowDiff", "TableResult", "VerifyReport", "verify"]
 
 LEVELS = ("count", "checksum", "diff")
 BATCH_ROWS = 100_000
+BATCH_BYTES = 16 * 1024 * 1024
+"""About the most a batch holds, whatever BATCH_ROWS says: tables of wide rows (megabytes of
+blobs each) are read in fewer rows a batch, so memory stays flat."""
 PG_MAX_IDENTIFIER_BYTES = 63
 
 T = TypeVar("T")
@@ -350,8 +353,12 @@ class _TableRunner:
         t_one = dataclasses.replace(t_table, columns=t_table.columns[:1])
         n = self.batch_rows
         return _both(
-            self.src.submit(lambda e, c: count_reader(c, e.read(s_one, batch_rows=n))),
-            self.tgt.submit(lambda e, c: count_reader(c, e.read(t_one, batch_rows=n))),
+            self.src.submit(
+                lambda e, c: count_reader(c, e.read(s_one, batch_rows=n, batch_bytes=BATCH_BYTES))
+            ),
+            self.tgt.submit(
+                lambda e, c: count_reader(c, e.read(t_one, batch_rows=n, batch_bytes=BATCH_BYTES))
+            ),
         )
 
     def _checksums(
@@ -363,10 +370,14 @@ class _TableRunner:
         t_names = [c.name for c in t_table.columns]
         return _both(
             self.src.submit(
-                lambda e, c: checksum_reader(c, e.read(s_table, batch_rows=n), s_sql, s_names)
+                lambda e, c: checksum_reader(
+                    c, e.read(s_table, batch_rows=n, batch_bytes=BATCH_BYTES), s_sql, s_names
+                )
             ),
             self.tgt.submit(
-                lambda e, c: checksum_reader(c, e.read(t_table, batch_rows=n), t_sql, t_names)
+                lambda e, c: checksum_reader(
+                    c, e.read(t_table, batch_rows=n, batch_bytes=BATCH_BYTES), t_sql, t_names
+                )
             ),
         )
 
@@ -390,12 +401,22 @@ class _TableRunner:
         _both(
             self.src.submit(
                 lambda e, _: store.load(
-                    s_cur, "src", e.read(s_table, batch_rows=n), s_sql, s_keys, s_knames
+                    s_cur,
+                    "src",
+                    e.read(s_table, batch_rows=n, batch_bytes=BATCH_BYTES),
+                    s_sql,
+                    s_keys,
+                    s_knames,
                 )
             ),
             self.tgt.submit(
                 lambda e, _: store.load(
-                    t_cur, "tgt", e.read(t_table, batch_rows=n), t_sql, t_keys, t_knames
+                    t_cur,
+                    "tgt",
+                    e.read(t_table, batch_rows=n, batch_bytes=BATCH_BYTES),
+                    t_sql,
+                    t_keys,
+                    t_knames,
                 )
             ),
         )
@@ -411,12 +432,18 @@ class _TableRunner:
         s_rows, t_rows = _both(
             self.src.submit(
                 lambda e, _: store.fetch_rows(
-                    s_cur, e.read(s_table, batch_rows=n, key_range=s_range), s_sql, s_keys
+                    s_cur,
+                    e.read(s_table, batch_rows=n, batch_bytes=BATCH_BYTES, key_range=s_range),
+                    s_sql,
+                    s_keys,
                 )
             ),
             self.tgt.submit(
                 lambda e, _: store.fetch_rows(
-                    t_cur, e.read(t_table, batch_rows=n, key_range=t_range), t_sql, t_keys
+                    t_cur,
+                    e.read(t_table, batch_rows=n, batch_bytes=BATCH_BYTES, key_range=t_range),
+                    t_sql,
+                    t_keys,
                 )
             ),
         )
@@ -461,7 +488,14 @@ def _narrow(
     if len(key) != 1 or table.split_key is None:
         return None
     col: Column = getattr(key[0], side)
-    if col.name != table.split_key or kind_of(col) != INT:
+    # A SQLite table's INTEGER PRIMARY KEY is its rowid: the key and the split key agree.
+    is_rowid = (
+        table.split_key in ROWID_NAMES
+        and all(c.name != table.split_key for c in table.columns)
+        and table.primary_key == (col.name,)
+        and col.auto_increment
+    )
+    if (col.name != table.split_key and not is_rowid) or kind_of(col) != INT:
         return None
     values = []
     for row in rows:

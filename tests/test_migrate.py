@@ -9,10 +9,12 @@ from pathlib import Path
 
 import duckdb
 import psycopg
+import pyarrow as pa
 import pytest
 
 import arrowmig
 from arrowmig.errors import ConnectError, SchemaError, UrlError
+from arrowmig.model import KeyRange
 from tests.dbutil import pg_columns, pg_rows, q, rows_of, sqlite_rows
 
 
@@ -382,3 +384,32 @@ def test_rows_of_megabytes_are_read_one_at_a_time(tmp_path: Path) -> None:
         reader = src.read(table, batch_rows=100_000, batch_bytes=1 << 20)
         sizes = [batch.num_rows for batch in reader]
     assert sum(sizes) == 20 and max(sizes) == 1
+
+
+@pytest.mark.parametrize(
+    ("key_range", "expected_ids"),
+    [(None, range(1, 341)), (KeyRange(after=150, upto=330), range(151, 331))],
+)
+def test_small_rows_then_large_ones_stay_within_the_batch_budget(
+    tmp_path: Path, key_range: KeyRange | None, expected_ids: range
+) -> None:
+    # A table's first rows are small and its later ones hold 200 KB each (attachments added
+    # later): sized from the first rows alone, one batch held every large row at once.
+    from arrowmig.endpoints import open_endpoint
+
+    small = [(i, b"s" * 100) for i in range(1, 301)]
+    large = [(i, bytes([i % 256]) * 200_000) for i in range(301, 341)]
+    path = make_sqlite(
+        tmp_path / "mixed.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, b BLOB)",
+        {"m": small + large},
+    )
+    budget = 256 * 1024
+    with open_endpoint(path) as src:
+        table = src.describe("m")
+        reader = src.read(table, batch_rows=100_000, batch_bytes=budget, key_range=key_range)
+        batches = list(reader)
+    assert max(b.nbytes for b in batches) <= budget + 200_000 + 4096  # the budget and one row
+    got = pa.Table.from_batches(batches)
+    assert got.column("id").to_pylist() == list(expected_ids)
+    assert got.column("b").to_pylist() == [dict(small + large)[i] for i in expected_ids]

@@ -134,14 +134,14 @@ def test_portable_defaults_reach_duckdb_and_are_shown_in_the_plan(
     assert columns["n"]["default"] == "-7" and columns["id"]["auto_increment"]
     report = arrowmig.migrate(defaults_db, target)
     assert report.ok, str(report.to_dict())
-    assert "id: auto-assigned key not kept: DuckDB" in notes_of(report, "t")
+    assert "id: auto-assigned key kept (sequence 't_id_seq'" in notes_of(report, "t")
     con = duckdb.connect(target)
     try:
-        con.execute("INSERT INTO t (id, other) VALUES (9, 'c')")
-        row = con.execute("SELECT n, r, s, flag, calc FROM t WHERE id = 9").fetchone()
+        con.execute("INSERT INTO t (other) VALUES ('c')")
+        row = con.execute("SELECT id, n, r, s, flag, calc FROM t WHERE other = 'c'").fetchone()
     finally:
         con.close()
-    assert row == (-7, 2.5, HOSTILE, True, None)
+    assert row == (5, -7, 2.5, HOSTILE, True, None)
 
 
 def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:
@@ -186,6 +186,30 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_postgresql(
     assert pg_one(pg_url, "INSERT INTO t (other) VALUES ('d') RETURNING id") == (42,)
     # An empty table's sequence starts at 1.
     assert pg_one(pg_url, "INSERT INTO plain (other) VALUES ('d') RETURNING id") == (1,)
+
+
+@pytest.mark.parametrize("mode", ["create", "replace"])  # direct load, then staged load
+def test_sqlite_integer_primary_key_keeps_assigning_in_duckdb(tmp_path: Path, mode: str) -> None:
+    source = make_sqlite(
+        tmp_path / "k.db",
+        """
+        CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, other TEXT);
+        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
+        CREATE TABLE plain (id INTEGER PRIMARY KEY, other TEXT);
+        """,
+    )
+    target = str(tmp_path / "k.duckdb")
+    for _ in range(2 if mode == "replace" else 1):  # the second replaces the first's sequence
+        report = arrowmig.migrate(source, target, config=MigrationConfig(mode=mode))
+        assert report.ok, str(report.to_dict())
+    con = duckdb.connect(target)
+    try:
+        assert con.execute("INSERT INTO t (other) VALUES ('d') RETURNING id").fetchall() == [(42,)]
+        assert con.execute("INSERT INTO plain (other) VALUES ('d') RETURNING id").fetchall() == [
+            (1,)
+        ]
+    finally:
+        con.close()
 
 
 def test_postgresql_serial_and_identity_keep_assigning(pg_url: str) -> None:
@@ -254,7 +278,38 @@ def test_plan_text_lists_skipped_views(tmp_path: Path) -> None:
         "CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE VIEW big AS SELECT * FROM t;",
     )
     text = plan_text(explain(source, str(tmp_path / "out.duckdb")).to_dict())
-    assert "views skipped (name them with --tables): big" in text
+    assert (
+        "views and virtual tables skipped (name them with --tables to copy their rows): big" in text
+    )
+
+
+FTS_SCRIPT = """
+    CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT);
+    INSERT INTO docs (title, body) VALUES ('a', 'hello world'), ('b', 'second doc');
+    CREATE VIRTUAL TABLE docs_fts USING fts5(title, body, content='docs', content_rowid='id');
+    INSERT INTO docs_fts (docs_fts) VALUES ('rebuild');
+"""
+
+
+def test_virtual_tables_and_their_shadow_tables_stay_behind(tmp_path: Path) -> None:
+    # A full-text index's shadow tables (docs_fts_data, _idx, ...) hold its B-tree pages:
+    # copied as rows they mean nothing. The virtual table moves only when named.
+    source = make_sqlite(tmp_path / "fts.db", FTS_SCRIPT)
+    target = tmp_path / "out.db"
+    report = arrowmig.migrate(source, str(target))
+    assert [t.name for t in report.tables] == ["docs"]
+    assert report.skipped_views == ["docs_fts"]
+    named = arrowmig.migrate(source, str(target), tables=["docs_fts"])
+    assert named.ok
+    con = sqlite3.connect(target)
+    tables = (
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'"
+    )
+    assert {r[0] for r in con.execute(tables)} == {"docs", "docs_fts"}
+    assert con.execute("SELECT title, body FROM docs_fts ORDER BY title").fetchall() == [
+        ("a", "hello world"),
+        ("b", "second doc"),
+    ]
 
 
 FK_SCRIPT = """

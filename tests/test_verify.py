@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -391,3 +392,51 @@ def test_source_only_table_is_a_difference(tmp_path: Path) -> None:
         ("y", "missing in target"),
     ]
     assert report.exit_code == 1
+
+
+def test_wide_differing_rows_are_listed_within_duckdbs_memory_limit(tmp_path: Path) -> None:
+    # Listing differing rows re-reads a side and keeps the wanted keys. DuckDB took the
+    # stream, guessed at one row, for the small side of its join and held every row of it:
+    # under a memory limit smaller than the table, megabyte blobs made that fail.
+    from arrowmig.checksum import DiffStore
+
+    blobs = [(i, bytes([i]) * 1_000_000) for i in range(1, 41)]  # 40 MB against 16 MB
+    schema = pa.schema([("id", pa.int64()), ("b", pa.binary())])
+    key = ['hash("id")']
+    store = DiffStore(str(tmp_path), memory_limit="16MB", threads=1)
+    try:
+        store.prepare("src", ["id"])
+        store.prepare("tgt", ["id"])
+        reader = pa.RecordBatchReader.from_batches(
+            schema, (pa.record_batch([[i], [b]], schema=schema) for i, b in blobs[:20])
+        )
+        store.load(store.cursor(), "src", reader, ['hash("b")'], key, ["id"])
+        total, rows = store.differences(1, 5)
+        assert total == 20 and [r[3] for r in rows] == ["1", "2", "3", "4", "5"]
+        reader = pa.RecordBatchReader.from_batches(
+            schema, (pa.record_batch([[i], [b]], schema=schema) for i, b in blobs)
+        )
+        got = store.fetch_rows(store.cursor(), reader, ['hash("b")'], key)
+    finally:
+        store.close()
+    assert sorted(values["id"] for _kh, _hashes, values in got) == [1, 2, 3, 4, 5]
+    assert all(values["b"] == bytes([values["id"]]) * 1_000_000 for *_, values in got)
+
+
+def test_long_values_are_cut_short_in_the_text_report(tmp_path: Path) -> None:
+    from arrowmig.cli.verify import command as verify_cli
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    for path, body in ((a, "x" * 50_000), (b, "y")):
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE d (id INTEGER PRIMARY KEY, body TEXT)")
+        con.execute("INSERT INTO d VALUES (1, ?)", (body,))
+        con.commit()
+        con.close()
+    result = CliRunner().invoke(verify_cli, [str(a), str(b)])
+    assert result.exit_code == 1
+    line = next(x for x in result.stderr.splitlines() if x.startswith("  changed"))
+    assert line.endswith("... (50,000 characters) -> 'y'") and len(line) < 200
+    shown = CliRunner().invoke(verify_cli, [str(a), str(b), "--json"])
+    doc = json.loads(shown.stdout)
+    assert doc["tables"][0]["diffs"][0]["source"]["body"] == "x" * 50_000  # JSON: whole

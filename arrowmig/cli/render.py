@@ -62,7 +62,8 @@ def report_text(report: MigrationReport) -> str:
         out.append(f"  {note}")
     if report.skipped_views:
         out.append(
-            f"  views skipped (name them with --tables to copy): {', '.join(report.skipped_views)}"
+            "  views and virtual tables skipped (name them with --tables to copy their rows): "
+            + ", ".join(report.skipped_views)
         )
     state = (
         "done" if report.ok else ("INTERRUPTED" if report.interrupted else "FINISHED WITH FAILURES")
@@ -111,5 +112,8 @@ def plan_text(plan: dict[str, Any]) -> str:
             out.append(f"  ! {note}")
         out.append("")
     if plan.get("skipped_views"):
-        out.append(f"views skipped (name them with --tables): {', '.join(plan['skipped_views'])}")
+        out.append(
+            "views and virtual tables skipped (name them with --tables to copy their rows): "
+            + ", ".join(plan["skipped_views"])
+        )
     return "\n".join(out).rstrip()

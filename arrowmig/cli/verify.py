@@ -70,11 +70,25 @@ def _details(t: dict[str, Any]) -> list[str]:
             for col in cols:
                 before = (d["source"] or {}).get(col)
                 after = (d["target"] or {}).get(col)
-                out.append(f"  changed {where}: {col}: {before!r} -> {after!r}")
+                out.append(f"  changed {where}: {col}: {_shown(before)} -> {_shown(after)}")
         else:
             row = d["source"] if d["source"] is not None else d["target"]
-            out.append(f"  {d['kind']} {where}: {row}")
+            shown_row = ", ".join(f"{k!r}: {_shown(v)}" for k, v in (row or {}).items())
+            out.append(f"  {d['kind']} {where}: {{{shown_row}}}")
     return out
+
+
+SHOWN_CHARS = 100
+"""How much of a long value a line shows (--json carries every value whole)."""
+
+
+def _shown(value: Any) -> str:
+    """A value as Python writes it; a long one (a document, megabytes of a blob) cut short,
+    with its full length, so that one line stays one line a terminal can show."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(str(value)):,} characters)"
 
 
 @click.command("verify")

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from arrowmig.defaults import column_suffix, read_default
+from arrowmig.defaults import column_suffix, key_sequence_name, read_default, takes_key_sequence
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
@@ -19,7 +19,7 @@ from arrowmig.endpoints.common import (
     key_range_filter,
     short_driver_message,
 )
-from arrowmig.errors import ConnectError, SchemaError
+from arrowmig.errors import ConnectError, SchemaError, TransferError
 from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
@@ -426,7 +426,36 @@ class DuckDBEndpoint(BaseEndpoint):
     def finish_table(self, table: Table) -> TableLoad:
         load = build_keys(self, table)
         load.skipped = [_memory_advice(note) for note in load.skipped]
+        self.add_key_sequences(table, load)
         return load
+
+    def add_key_sequences(self, table: Table, load: TableLoad) -> None:
+        """Give each auto-assigned integer key of a created table a sequence as its default,
+        started past the largest loaded key: keys arrived as explicit values, and the next
+        insert that leaves the key out must get a fresh one, as it did in the source."""
+        target = qualified(table.name, self._schema)
+        for col in table.columns:
+            if not takes_key_sequence(col, self.dialect):
+                continue
+            name = key_sequence_name(table.name, col.name)
+            sequence = qualified(name, self._schema)
+            try:
+                ((largest,),) = self.execute(f"SELECT max({quote_ident(col.name)}) FROM {target}")
+                start = max(int(largest or 0) + 1, 1)
+                # A sequence left by an earlier run's table, now dropped, is replaced; one
+                # still used by another table's default makes DuckDB refuse, and that is noted.
+                what = f"creating the key sequence of {table.name!r}"
+                self._run(f"CREATE OR REPLACE SEQUENCE {sequence} START WITH {start}", what)
+                sequence_text = "'" + sequence.replace("'", "''") + "'"
+                self._run(
+                    f"ALTER TABLE {target} ALTER COLUMN {quote_ident(col.name)} "
+                    f"SET DEFAULT nextval({sequence_text})",
+                    what,
+                    table.name,
+                )
+                load.built.append(f"sequence {name} for {col.name} (next {start:,})")
+            except TransferError as exc:
+                load.skipped.append(f"key sequence for {col.name} not created: {exc}")
 
 
 def _memory_advice(note: str) -> str:

@@ -31,7 +31,15 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.endpoints.sqlite_proofs import cast_or_surprise, check_batch, driver_surprise
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.errors import ConnectError, DataError, SchemaError
-from arrowmig.model import FOREIGN_KEY_ACTIONS, ForeignKey, Index, KeyRange, Table, TableLoad
+from arrowmig.model import (
+    FOREIGN_KEY_ACTIONS,
+    ROWID_NAMES,
+    ForeignKey,
+    Index,
+    KeyRange,
+    Table,
+    TableLoad,
+)
 from arrowmig.schema import ddl_type, foreign_key_clause, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
@@ -39,6 +47,11 @@ _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
 BUSY_TIMEOUT_MS = 60_000
 """How long a statement waits for a lock another process holds before failing (busy)."""
 PROFILE_PART_ROWS = 250_000
+WIDTH_SAMPLE_ROWS = 512
+"""Rows sampled to size a table's batches."""
+WIDE_BATCH_FACTOR = 4
+"""A table whose widest sampled row, times the batch's rows, passes this many batch_bytes is
+read in key ranges of about batch_bytes each, not in batches of a fixed row count."""
 """A table whose rowids span more than this is profiled in parts at once, one per worker:
 profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
 
@@ -166,17 +179,23 @@ class SQLiteEndpoint(BaseEndpoint):
             self._conn.adbc_connection.set_autocommit(False)
 
     def list_tables(self) -> list[str]:
+        # pragma_table_list tells ordinary tables from virtual ones (FTS5, R*Tree) and from
+        # the shadow tables that hold a virtual table's own storage: copied as rows, those
+        # would be a full-text index's B-tree pages, meaningless anywhere else.
         rows = self._query(
-            "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite\\_%' "
-            "ESCAPE '\\' AND name NOT LIKE '\\_arrowmig\\_%' ESCAPE '\\' ORDER BY name"
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "AND name NOT LIKE '\\_arrowmig\\_%' ESCAPE '\\' ORDER BY name"
         )
         return [r[0] for r in rows]
 
     def list_views(self) -> list[str]:
-        return [
-            r[0]
-            for r in self._query("SELECT name FROM sqlite_schema WHERE type='view' ORDER BY name")
-        ]
+        """Views and virtual tables: what moves only when named, as a table of its rows."""
+        rows = self._query(
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' "
+            "AND type IN ('view', 'virtual') ORDER BY name"
+        )
+        return [r[0] for r in rows]
 
     def table_exists(self, name: str) -> bool:
         rows = self._query(
@@ -328,7 +347,7 @@ class SQLiteEndpoint(BaseEndpoint):
         if rows and (rows[0][0] or rows[0][1] != "table"):
             return None  # WITHOUT ROWID tables and views have no rowid
         lowered = {c.lower() for c in columns}
-        for alias in ("rowid", "_rowid_", "oid"):
+        for alias in ROWID_NAMES:
             if alias not in lowered:
                 return alias
         return None
@@ -426,12 +445,19 @@ class SQLiteEndpoint(BaseEndpoint):
         if table.split_key is None:
             return None
         key = (
-            quote_ident(table.split_key)
-            if table.split_key not in ("rowid", "_rowid_", "oid")
-            else table.split_key
+            quote_ident(table.split_key) if table.split_key not in ROWID_NAMES else table.split_key
         )
-        lo, hi = self._query(f"SELECT min({key}), max({key}) FROM {quote_ident(table.name)}")[0]
+        lo, hi = self._key_bounds(table.name, key)
         return None if lo is None else (lo, hi)
+
+    def _key_bounds(self, name: str, key_sql: str) -> tuple[Any, Any]:
+        """The smallest and largest key, two seeks: SQLite answers min() and max() from the
+        key's B-tree only when each is alone in its query; together they scan the table."""
+        table = quote_ident(name)
+        row = self._query(
+            f"SELECT (SELECT min({key_sql}) FROM {table}), (SELECT max({key_sql}) FROM {table})"
+        )[0]
+        return row[0], row[1]
 
     def read(
         self,
@@ -443,12 +469,41 @@ class SQLiteEndpoint(BaseEndpoint):
         batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
         key = table.split_key
-        key_sql = key if key in ("rowid", "_rowid_", "oid") else (quote_ident(key) if key else None)
-        exprs = [read_expression(c) for c in table.columns]
+        key_sql = key if key in ROWID_NAMES else (quote_ident(key) if key else None)
+        schema = table.arrow_schema
+        if with_key:
+            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
+        batches: Iterator[pa.RecordBatch]
         if batch_bytes:
             # The driver's batches are counted in rows: size them from the table's row width
             # so that a batch in memory is about batch_bytes, however wide the rows are.
-            batch_rows = min(batch_rows, max(1, batch_bytes // self._row_width(table, exprs)))
+            average, widest = self._row_widths(table, key_sql)
+            rows_by_width = min(batch_rows, max(1, batch_bytes // average))
+            if key_sql is not None and widest * rows_by_width > WIDE_BATCH_FACTOR * batch_bytes:
+                # Rows of very different widths (small rows, then megabytes of blobs): a
+                # batch of rows_by_width could hold many times batch_bytes. Read key ranges
+                # of about batch_bytes each instead.
+                ranges = self._byte_ranges(table, key_sql, key_range, batch_bytes)
+                batches = self._read_ranges(table, key_sql, ranges, batch_rows, with_key)
+                return pa.RecordBatchReader.from_batches(
+                    schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
+                )
+            batch_rows = rows_by_width
+        batches = self._read_range(table, key_sql, key_range, batch_rows, with_key)
+        return pa.RecordBatchReader.from_batches(
+            schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
+        )
+
+    def _read_range(
+        self,
+        table: Table,
+        key_sql: str | None,
+        key_range: KeyRange | None,
+        batch_rows: int,
+        with_key: bool,
+    ) -> Iterator[pa.RecordBatch]:
+        """The typed batches of one query over ``key_range``; the query runs before this returns."""
+        exprs = [read_expression(c) for c in table.columns]
         primers = [primer_literal(c.arrow_type) for c in table.columns]
         if key_sql is not None:
             exprs.append(key_sql)
@@ -469,38 +524,89 @@ class SQLiteEndpoint(BaseEndpoint):
         except Exception as exc:
             self._forget_read(cursor)
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
-        schema = table.arrow_schema
-        if with_key:
-            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
-        batches = self._typed_batches(table, raw, cursor, with_key, key_sql is not None)
-        return pa.RecordBatchReader.from_batches(
-            schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
+        return self._typed_batches(table, raw, cursor, with_key, key_sql is not None)
+
+    def _read_ranges(
+        self,
+        table: Table,
+        key_sql: str,
+        ranges: list[KeyRange],
+        batch_rows: int,
+        with_key: bool,
+    ) -> Iterator[pa.RecordBatch]:
+        """One query per key range, in key order, each finished before the next starts."""
+        for key_range in ranges:
+            yield from self._read_range(table, key_sql, key_range, batch_rows, with_key)
+
+    def _size_sql(self, table: Table) -> str:
+        """About the Arrow bytes of one row, from the stored values: 8 bytes per number, the
+        bytes plus a 4-byte offset per text or blob. octet_length reads a blob's or a text's
+        size from the record header, without loading the value itself."""
+        return (
+            " + ".join(
+                f"(CASE typeof({q}) WHEN 'null' THEN 1 WHEN 'integer' THEN 8 WHEN 'real' THEN 8 "
+                f"ELSE 4 + octet_length({q}) END)"
+                for q in (quote_ident(c.name) for c in table.columns)
+            )
+            or "0"
         )
 
-    def _row_width(self, table: Table, exprs: list[str]) -> int:
-        """About the Arrow bytes per row, from the first 512 rows (cached per table).
+    def _row_widths(self, table: Table, key_sql: str | None) -> tuple[int, int]:
+        """About the average and the largest Arrow bytes per row, from a sample of 512 rows
+        spread over the whole key range (the first 512 rows where there is no integer key);
+        cached per table.
 
         Summed by SQLite, value by value: a sample read into Arrow would hold 512 whole rows,
         gigabytes when each holds megabytes of text or blobs.
         """
-        cache: dict[str, int] = self.__dict__.setdefault("_widths", {})
+        cache: dict[str, tuple[int, int]] = self.__dict__.setdefault("_widths", {})
         if table.name not in cache:
-            values = ", ".join(f"{e} AS v{i}" for i, e in enumerate(exprs))
-            # Arrow holds 8 bytes per number, the bytes plus a 4-byte offset per text or blob.
-            sizes = " + ".join(
-                f"(CASE typeof(v{i}) WHEN 'null' THEN 1 WHEN 'integer' THEN 8 WHEN 'real' "
-                f"THEN 8 ELSE 4 + length(CAST(v{i} AS BLOB)) END)"
-                for i in range(len(exprs))
-            )
+            size = self._size_sql(table)
+            name = quote_ident(table.name)
+            sample = f"SELECT {size} AS s FROM {name} LIMIT {WIDTH_SAMPLE_ROWS}"
             try:
-                count, total = self._query(
-                    f"SELECT count(*), sum({sizes}) FROM "
-                    f"(SELECT {values} FROM {quote_ident(table.name)} LIMIT 512)"
+                low = high = None
+                if key_sql is not None:
+                    low, high = self._key_bounds(table.name, key_sql)
+                if isinstance(low, int) and isinstance(high, int):
+                    step = max(1, (high - low) // WIDTH_SAMPLE_ROWS)
+                    # One seek per sampled key: cheap however large the table.
+                    sample = (
+                        f"WITH RECURSIVE p(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM p "
+                        f"WHERE i < {WIDTH_SAMPLE_ROWS - 1}) SELECT (SELECT {size} FROM {name} "
+                        f"WHERE {key_sql} >= {int(low)} + i * {int(step)} ORDER BY {key_sql} "
+                        f"LIMIT 1) AS s FROM p"
+                    )
+                count, total, widest = self._query(
+                    f"SELECT count(s), sum(s), max(s) FROM ({sample})"
                 )[0]
-                cache[table.name] = max(8, int(total or 0) // max(1, int(count)))
+                average = max(8, int(total or 0) // max(1, int(count)))
+                cache[table.name] = (average, max(average, int(widest or 0)))
             except Exception:
-                cache[table.name] = 256  # a sample that does not read is no reason to fail here
+                cache[table.name] = (256, 256)  # a sample that does not read is no reason to fail
         return cache[table.name]
+
+    def _byte_ranges(
+        self, table: Table, key_sql: str, key_range: KeyRange | None, batch_bytes: int
+    ) -> list[KeyRange]:
+        """Consecutive key ranges covering ``key_range``, each holding about ``batch_bytes``
+        (at most that plus one row), from one scan of the stored sizes."""
+        size = self._size_sql(table)
+        where = key_range_filter(key_sql, key_range)
+        rows = self._query(
+            f"SELECT max(k) FROM (SELECT {key_sql} AS k, sum({size}) OVER (ORDER BY {key_sql} "
+            f"ROWS UNBOUNDED PRECEDING) AS cum FROM {quote_ident(table.name)}{where}) "
+            f"GROUP BY cum / {int(batch_bytes)} ORDER BY 1"
+        )
+        ends = [int(r[0]) for r in rows]
+        first = key_range.after if key_range is not None else None
+        last = key_range.upto if key_range is not None else None
+        # The last range ends where the stream's range ends (open at the top for the last
+        # stream), not at the largest key seen by this scan.
+        return [
+            KeyRange(after=after, upto=upto)
+            for after, upto in zip([first, *ends[:-1]], [*ends[:-1], last], strict=True)
+        ]
 
     def _typed_batches(
         self, table: Table, raw: Any, cursor: Any, with_key: bool, has_key: bool
