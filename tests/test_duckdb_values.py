@@ -10,10 +10,12 @@ from pathlib import Path
 
 import duckdb
 import psycopg
+import pyarrow as pa
 import pytest
 
 from arrowmig import migrate, verify
 from arrowmig.config import MigrationConfig
+from arrowmig.model import KeyRange
 
 HUGE = 170141183460469231731687303715884105727  # HUGEINT's largest: 39 digits
 UHUGE = 340282366920938463463374607431768211455  # UHUGEINT's largest
@@ -91,3 +93,38 @@ def test_nanoseconds_into_postgres_fail_the_table_in_one_line(tmp_path: Path, pg
     with psycopg.connect(pg_url) as con:
         row = con.execute("SELECT tsns FROM kinds WHERE id = 1").fetchone()
     assert row == ("2024-01-01 00:00:00.123456789",)
+
+
+@pytest.mark.parametrize(
+    ("key_range", "expected"),
+    [(None, list(range(1, 2001))), (KeyRange(after=500, upto=1700), list(range(501, 1701)))],
+)
+def test_a_keyed_table_is_read_in_sorted_chunks_every_row_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_range: KeyRange | None, expected: list[int]
+) -> None:
+    # DuckDB sorts everything it is asked for before handing over a row: a keyed table is
+    # read in key ranges sorted one at a time (here of about 300 rows), still in key order,
+    # as a resumed run needs, with every row exactly once.
+    from arrowmig.endpoints import duckdb as duckdb_endpoint
+    from arrowmig.endpoints import open_endpoint
+
+    monkeypatch.setattr(duckdb_endpoint, "CHUNK_ROWS", 300)
+    path = tmp_path / "k.duckdb"
+    con = duckdb.connect(str(path))
+    # Keys stored out of order, with a gap, and text of varying length.
+    con.execute(
+        "CREATE TABLE k AS SELECT i AS id, repeat('x', i % 50) AS t FROM range(1, 2001) r(i) "
+        "ORDER BY hash(i)"
+    )
+    con.execute("ALTER TABLE k ADD PRIMARY KEY (id)")
+    con.close()
+    with open_endpoint(str(path)) as src:
+        table = src.describe("k")
+        assert table.split_key == "id"
+        chunks = src._key_ranges(table, '"id"', key_range, 100, None)
+        assert len(chunks) >= 3
+        batches = list(src.read(table, batch_rows=100, key_range=key_range, with_key=True))
+    got = pa.Table.from_batches(batches)
+    assert got.column("id").to_pylist() == expected
+    assert got.column("t").to_pylist() == ["x" * (i % 50) for i in expected]
+    assert max(b.num_rows for b in batches) <= 100

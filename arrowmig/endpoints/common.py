@@ -144,16 +144,26 @@ class BaseEndpoint(ClosedOnExit):
             hint = "free space on the target's disk, then run the same command with --resume (committed batches are kept)"
         return cls(message, hint=hint, table=table, sqlstate=sqlstate_of(exc))
 
-    def guarded_batches(
-        self, table: Table, batches: Iterator[pa.RecordBatch], what: str
-    ) -> Iterator[pa.RecordBatch]:
-        """Re-raise driver errors raised while iterating as arrowmig errors."""
+    def guarded_reader(
+        self, table: Table, schema: pa.Schema, batches: Iterator[pa.RecordBatch]
+    ) -> pa.RecordBatchReader:
+        """``batches`` as one reader of ``table``; driver errors raised while reading are
+        re-raised as arrowmig errors."""
+        return pa.RecordBatchReader.from_batches(schema, self._guarded(table, batches))
+
+    def _guarded(self, table: Table, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         try:
             yield from batches
         except ArrowmigError:
             raise
         except Exception as exc:
-            raise self.translate(exc, what, table.name) from exc
+            raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
+
+
+def read_schema(table: Table, with_key: bool) -> pa.Schema:
+    """The schema of a read: the table's columns, and the split key's values when asked."""
+    schema = table.arrow_schema
+    return schema.append(pa.field(KEY_COLUMN, pa.int64())) if with_key else schema
 
 
 def build_keys(endpoint: Any, table: Table) -> TableLoad:

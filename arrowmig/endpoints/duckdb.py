@@ -17,14 +17,22 @@ from arrowmig.endpoints.common import (
     BaseEndpoint,
     build_keys,
     key_range_filter,
+    read_schema,
     short_driver_message,
 )
-from arrowmig.errors import ConnectError, SchemaError, TransferError
+from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
-DUCKDB_MEMORY_LIMIT = "640MB"
+DUCKDB_MEMORY_LIMIT = os.environ.get("ARROWMIG_DUCKDB_MEMORY_LIMIT") or "640MB"
+"""DuckDB's memory_limit on every DuckDB file arrowmig opens: its buffer pool and index builds
+stay within it (it spills beyond). ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB raises it."""
+_MEMORY_LIMIT_FORM = re.compile(r"\d+(\.\d+)?\s*(K|M|G|T)?i?B", re.IGNORECASE)
+CHUNK_ROWS = 250_000
+"""About the most rows DuckDB sorts at once to hand a table over in key order."""
+CHUNK_BYTES = 16 * 1024 * 1024
+"""About the most bytes of rows DuckDB sorts at once (rows of megabytes: a few per chunk)."""
 
 
 class _SharedDatabase:
@@ -48,6 +56,11 @@ class _SharedDatabase:
         # DuckDB's buffer pool defaults to 80% of RAM and keeps written blocks and index
         # builds in memory; a bound keeps arrowmig's memory flat as tables grow (DuckDB
         # spills to a temporary directory beyond it).
+        if not _MEMORY_LIMIT_FORM.fullmatch(DUCKDB_MEMORY_LIMIT):
+            raise UsageError(
+                f"ARROWMIG_DUCKDB_MEMORY_LIMIT={DUCKDB_MEMORY_LIMIT!r} is not a size",
+                hint="give one as DuckDB takes it, e.g. 4GB or 900MB",
+            )
         self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         self.lock = threading.Lock()
         self.users = 0
@@ -108,6 +121,24 @@ def _read_expression(col: Column) -> str:
     if kind == "list":
         return f"CAST({c} AS {_FIXED_ARRAY.sub('[]', col.source_type)})"
     return c
+
+
+def _size_sql(table: Table) -> str:
+    """About the bytes of one row: the length of each text and blob, 8 per other value,
+    64 per nested one (a guess; measuring would mean writing it out)."""
+    sizes = []
+    for col in table.columns:
+        c = quote_ident(col.name)
+        kind = (col.source_type or "").upper()
+        if kind == "BLOB":
+            sizes.append(f"coalesce(octet_length({c}), 1)")
+        elif kind in ("VARCHAR", "JSON") or kind.startswith("ENUM"):
+            sizes.append(f"coalesce(strlen(CAST({c} AS VARCHAR)), 1)")
+        elif any(mark in kind for mark in ("[", "STRUCT", "MAP", "UNION")):
+            sizes.append("64")
+        else:
+            sizes.append("8")
+    return " + ".join(sizes) or "0"
 
 
 def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tuple[str, ...]]:
@@ -175,6 +206,16 @@ class DuckDBEndpoint(BaseEndpoint):
                 self._conn.execute(sql)
             except Exception as exc:
                 raise self.translate(exc, what, table) from exc
+
+    def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        error = super().translate(exc, what, table)
+        if "Out of Memory" in str(exc) and error.hint is None:
+            # DuckDB scans 2,048 rows of a column at once: values of megabytes need more.
+            error.hint = (
+                f"arrowmig caps DuckDB at {DUCKDB_MEMORY_LIMIT} to keep memory flat; run again "
+                "with ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB (or more) in the environment"
+            )
+        return error
 
     # -- catalog --------------------------------------------------------------------------
     def list_tables(self) -> list[str]:
@@ -288,8 +329,36 @@ class DuckDBEndpoint(BaseEndpoint):
         with_key: bool = False,
         batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
-        exprs = [_read_expression(c) for c in table.columns]
         key = quote_ident(table.split_key) if table.split_key else None
+        schema = read_schema(table, with_key)
+        if key is None:  # no order to keep: DuckDB streams the scan
+            batches = self._read_range(table, None, None, batch_rows, with_key, schema)
+        else:
+            # Rows go out in key order (a resumed run continues after the last committed
+            # key), and DuckDB sorts all it is asked for before the first row: one sort of a
+            # whole table held it all (0.12 MB per 1,000 rows of phase3). Key ranges of a
+            # bounded size each are sorted one at a time. Batches are not cut to batch_bytes
+            # besides: a chunk holds about CHUNK_BYTES at most, and batches of 1 MiB made
+            # phase3 into PostgreSQL 20% slower for no memory saved (DuckDB's own buffer
+            # pool is most of it).
+            try:
+                chunks = self._key_ranges(table, key, key_range, batch_rows, batch_bytes)
+            except Exception as exc:
+                raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
+            batches = self._read_ranges(table, key, chunks, batch_rows, with_key, schema)
+        return self.guarded_reader(table, schema, batches)
+
+    def _read_range(
+        self,
+        table: Table,
+        key: str | None,
+        key_range: KeyRange | None,
+        batch_rows: int,
+        with_key: bool,
+        schema: pa.Schema,
+    ) -> Iterator[pa.RecordBatch]:
+        """The typed batches of one query over ``key_range``; it runs before this returns."""
+        exprs = [_read_expression(c) for c in table.columns]
         if with_key:
             alias = quote_ident(KEY_COLUMN)
             exprs.append(f"{key}::BIGINT AS {alias}" if key else f"NULL::BIGINT AS {alias}")
@@ -302,12 +371,62 @@ class DuckDBEndpoint(BaseEndpoint):
         except Exception as exc:
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
         self._open_reads.append(raw)
-        schema = table.arrow_schema
-        if with_key:
-            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
-        return pa.RecordBatchReader.from_batches(
-            schema, self.guarded_batches(table, self._typed(raw, schema), f"reading {table.name!r}")
+        return self._typed(raw, schema)
+
+    def _read_ranges(
+        self,
+        table: Table,
+        key: str,
+        chunks: list[KeyRange],
+        batch_rows: int,
+        with_key: bool,
+        schema: pa.Schema,
+    ) -> Iterator[pa.RecordBatch]:
+        """One query per key range, in key order, each read to its end before the next."""
+        for chunk in chunks:
+            yield from self._read_range(table, key, chunk, batch_rows, with_key, schema)
+
+    def _key_ranges(
+        self,
+        table: Table,
+        key: str,
+        key_range: KeyRange | None,
+        batch_rows: int,
+        batch_bytes: int | None,
+    ) -> list[KeyRange]:
+        """Consecutive key ranges covering ``key_range``, each of about CHUNK_ROWS rows and
+        at most about CHUNK_BYTES (a batch's worth, when batches are larger)."""
+        whole = key_range or KeyRange()
+        target = qualified(table.name, self._schema)
+        where = key_range_filter(key, key_range)
+        count, total = self._query(
+            f"SELECT count(*), sum({_size_sql(table)}) FROM {target}{where}"
+        )[0]
+        count, total = int(count or 0), int(total or 0)
+        chunk_rows = max(CHUNK_ROWS, batch_rows)
+        chunk_bytes = max(CHUNK_BYTES, batch_bytes or 0)
+        n = max(-(-count // chunk_rows), -(-total // chunk_bytes))
+        if n <= 1:
+            return [whole]
+        # Ranges of equal row counts, from one pass over the key alone; as many as the
+        # rows' bytes ask for. (A running sum of the sizes, for ranges of equal bytes, made
+        # DuckDB hold every value of a table of blobs.)
+        fractions = ", ".join(f"{i / n:.6f}" for i in range(1, n))
+        quantiles = f"SELECT approx_quantile({key}, [{fractions}]) FROM {target}{where}"
+        (ends,) = self._query(quantiles)[0]
+        inside = sorted(
+            {
+                int(e)
+                for e in ends
+                if e is not None
+                and (whole.after is None or e > whole.after)
+                and (whole.upto is None or e < whole.upto)
+            }
         )
+        return [
+            KeyRange(after=after, upto=upto)
+            for after, upto in zip([whole.after, *inside], [*inside, whole.upto], strict=True)
+        ]
 
     def _typed(self, raw: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
         try:
@@ -465,7 +584,8 @@ def _memory_advice(note: str) -> str:
     return (
         f"{note} (DuckDB builds an index in memory, and arrowmig caps DuckDB at "
         f"{DUCKDB_MEMORY_LIMIT} to keep memory flat: build it afterwards with more, e.g. "
-        "SET memory_limit = '4GB'; CREATE INDEX ...)"
+        "SET memory_limit = '4GB'; CREATE INDEX ..., or run with "
+        "ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB)"
     )
 
 

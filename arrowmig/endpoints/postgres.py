@@ -20,6 +20,7 @@ from arrowmig.endpoints.common import (
     BaseEndpoint,
     build_keys,
     key_range_filter,
+    read_schema,
     short_driver_message,
 )
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
@@ -189,13 +190,9 @@ class PostgresEndpoint(BaseEndpoint):
             self._forget_read(cursor)
             self._rollback()
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
-        schema = table.arrow_schema
-        if with_key:
-            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
+        schema = read_schema(table, with_key)
         batches = self._typed(table, raw, cursor, schema)
-        return pa.RecordBatchReader.from_batches(
-            schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
-        )
+        return self.guarded_reader(table, schema, batches)
 
     def _typed(
         self, table: Table, raw: Any, cursor: Any, schema: pa.Schema

@@ -15,7 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.defaults import column_suffix, read_default
-from arrowmig.endpoints.common import KEY_COLUMN, BaseEndpoint, build_keys, key_range_filter
+from arrowmig.endpoints.common import (
+    KEY_COLUMN,
+    BaseEndpoint,
+    build_keys,
+    key_range_filter,
+    read_schema,
+)
 from arrowmig.endpoints.sqlite_ddl import (
     column_collations,
     count_checks,
@@ -470,9 +476,7 @@ class SQLiteEndpoint(BaseEndpoint):
     ) -> pa.RecordBatchReader:
         key = table.split_key
         key_sql = key if key in ROWID_NAMES else (quote_ident(key) if key else None)
-        schema = table.arrow_schema
-        if with_key:
-            schema = schema.append(pa.field(KEY_COLUMN, pa.int64()))
+        schema = read_schema(table, with_key)
         batches: Iterator[pa.RecordBatch]
         if batch_bytes:
             # The driver's batches are counted in rows: size them from the table's row width
@@ -485,14 +489,10 @@ class SQLiteEndpoint(BaseEndpoint):
                 # of about batch_bytes each instead.
                 ranges = self._byte_ranges(table, key_sql, key_range, batch_bytes)
                 batches = self._read_ranges(table, key_sql, ranges, batch_rows, with_key)
-                return pa.RecordBatchReader.from_batches(
-                    schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
-                )
+                return self.guarded_reader(table, schema, batches)
             batch_rows = rows_by_width
         batches = self._read_range(table, key_sql, key_range, batch_rows, with_key)
-        return pa.RecordBatchReader.from_batches(
-            schema, self.guarded_batches(table, batches, f"reading {table.name!r}")
-        )
+        return self.guarded_reader(table, schema, batches)
 
     def _read_range(
         self,
