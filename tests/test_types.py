@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg
 import pytest
 
 from arrowmig import migrate
@@ -320,6 +321,31 @@ def test_sqlite_dates_and_decimals_to_duckdb(tmp_path: Path) -> None:
         (None, None, decimal.Decimal("-3.00")),
     ]
     assert types == ["BIGINT", "DATE", "TIMESTAMP", "DECIMAL(6,2)"]
+
+
+JSON_DOCS = ['{"b": 1,  "a": [1, 2.50]}', '{"a": 1, "a": 2}', "[]", '"text"', None]
+
+
+def test_declared_json_lands_as_json_with_every_document_exact(tmp_path: Path, pg_url: str) -> None:
+    # Rails declares t.json columns JSON; SQLite keeps the text. PostgreSQL's json keeps it
+    # exactly (key order, duplicate keys, spacing, 2.50); jsonb would not.
+    db = _sqlite(
+        tmp_path / "j.db",
+        "CREATE TABLE j (id INTEGER PRIMARY KEY, doc JSON, loose JSON);",
+        {"j": [(i, d, d if i != 2 else "{not json") for i, d in enumerate(JSON_DOCS, 1)]},
+    )
+    columns = _columns(explain(db, pg_url).to_dict(), "j")
+    assert columns["doc"]["target_type"] == "JSON" and not columns["doc"]["flags"]
+    assert columns["loose"]["target_type"] == "TEXT"
+    assert "1 of 4 values are not well-formed JSON" in " ".join(columns["loose"]["flags"])
+    report = migrate(db, pg_url)
+    assert report.ok, str(report.to_dict())
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute(
+            "SELECT doc::text, doc -> 'a', pg_typeof(doc)::text FROM j ORDER BY id"
+        ).fetchall()
+    assert [r[0] for r in rows] == JSON_DOCS
+    assert rows[0][1] == [1, 2.5] and rows[0][2] == "json"
 
 
 def test_a_rejected_row_is_one_line_whatever_its_text_holds(tmp_path: Path, pg_url: str) -> None:

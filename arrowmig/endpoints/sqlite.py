@@ -53,13 +53,13 @@ _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
 BUSY_TIMEOUT_MS = 60_000
 """How long a statement waits for a lock another process holds before failing (busy)."""
 PROFILE_PART_ROWS = 250_000
+"""A table whose rowids span more than this is profiled in parts at once, one per worker:
+profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
 WIDTH_SAMPLE_ROWS = 512
 """Rows sampled to size a table's batches."""
 WIDE_BATCH_FACTOR = 4
 """A table whose widest sampled row, times the batch's rows, passes this many batch_bytes is
 read in key ranges of about batch_bytes each, not in batches of a fixed row count."""
-"""A table whose rowids span more than this is profiled in parts at once, one per worker:
-profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
 
 READ_CACHE_PRAGMA = "cache_size=-256"
 """Page cache of a connection that only reads (256 KiB; SQLite's default is 2 MB): a scan

@@ -48,6 +48,8 @@ class ColumnProfile:
     """Most digits before the point among those texts (leading zeros not counted)."""
     decimal_frac_digits: int = 0
     """Most digits after the point among those texts."""
+    json_texts: int = 0
+    """Texts that are well-formed JSON (RFC 8259, SQLite's json_valid), in a JSON column."""
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -83,6 +85,11 @@ def affinity(declared: str) -> str:
 def is_boolean(declared: str) -> bool:
     """Whether the declared type is BOOL or BOOLEAN (SQLite stores them as integers)."""
     return bool(re.match(r"^\s*BOOL(EAN)?\b", declared, re.IGNORECASE))
+
+
+def is_json(declared: str) -> bool:
+    """Whether the declared type is JSON (Rails' ``t.json``; SQLite stores the text)."""
+    return bool(re.match(r"^\s*JSONB?\s*$", declared, re.IGNORECASE))
 
 
 def decimal_spec(declared: str) -> tuple[int, int] | bool | None:
@@ -248,7 +255,13 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
         parts += _date_aggregates(c)
     if decimal_spec(declared) is not None:
         parts += _decimal_aggregates(c)
+    if is_json(declared):
+        parts.append(_json_aggregate(c))
     return parts
+
+
+def _json_aggregate(c: str) -> _Aggregate:
+    return ("json_texts", f"count(CASE WHEN typeof({c})='text' AND json_valid({c}) THEN 1 END)")
 
 
 def _expected_aggregates(
@@ -292,6 +305,8 @@ def _expected_aggregates(
             parts += _date_aggregates(c)
         if decimal_spec(declared) is not None:
             parts += _decimal_aggregates(c)
+        if is_json(declared):
+            parts.append(_json_aggregate(c))
     return parts
 
 
@@ -354,6 +369,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         decimal_texts=_int(values.get("decimal_texts")),
         decimal_int_digits=_int(values.get("decimal_int_digits")),
         decimal_frac_digits=_int(values.get("decimal_frac_digits")),
+        json_texts=_int(values.get("json_texts")),
     )
 
 

@@ -22,6 +22,7 @@ from arrowmig.endpoints.sqlite_profile import (
     date_kind,
     decimal_spec,
     is_boolean,
+    is_json,
     varchar_limit,
 )
 from arrowmig.model import Column
@@ -198,6 +199,16 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
 
 
 def _text_choice(declared: str, p: ColumnProfile) -> _Choice:
+    if is_json(declared):
+        if p.json_texts == p.texts:
+            # PostgreSQL's json keeps each document's exact text (jsonb would reorder keys,
+            # drop duplicates and respace): JSON operators work, nothing changes.
+            return _Choice(pa.string(), target_type="json")
+        return _Choice(
+            pa.string(),
+            note=f"declared {declared} but {p.texts - p.json_texts:,} of {p.texts:,} values are "
+            "not well-formed JSON: text",
+        )
     limit = varchar_limit(declared)
     if limit is not None:
         longest = p.max_text_chars or 0
