@@ -382,6 +382,9 @@ class GeneratedSource(ClosedOnExit):
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         raise self._read_only()
 
+    def omittable_columns(self, name: str) -> set[str]:
+        raise self._read_only()
+
     def write_batch(
         self,
         table: Table,

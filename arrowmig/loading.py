@@ -98,7 +98,11 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
     final = landing.final
     if not landing.staged:
         if landing.action in ("append", "truncate"):
-            return TableLoad()  # an existing table keeps its own keys, indexes and constraints
+            # An existing table keeps its own keys, indexes and constraints; its key
+            # sequences are moved past the keys that arrived.
+            load = TableLoad()
+            _advance_key_sequences(dst, final, load)
+            return load
         return dst.finish_table(final)
     target = qualified(final.name, dst.schema)
     stage = qualified(landing.physical.name, dst.schema)
@@ -119,17 +123,27 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
             statements.append(f"DELETE FROM {target}")
         statements.append(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
         statements.append(f"DROP TABLE {stage}")
-    if dst.dialect == "postgresql":
+    created = landing.action in ("create", "replace") or not exists
+    if dst.dialect == "postgresql" and created:
         # Keys arrived as explicit values: move each key sequence past them, in the same
         # transaction, so the next insert that leaves the key out does not collide.
         statements += identity_resets(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     if dst.dialect == "postgresql":
         dst.execute(f"ANALYZE {target}")
-    add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
-    if add_key_sequences is not None and (landing.action in ("create", "replace") or not exists):
-        add_key_sequences(final, load)
+    if created:
+        add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
+        if add_key_sequences is not None:
+            add_key_sequences(final, load)
+    else:
+        _advance_key_sequences(dst, final, load)
     return load
+
+
+def _advance_key_sequences(dst: Endpoint, table: Table, load: TableLoad) -> None:
+    advance = getattr(dst, "advance_key_sequences", None)  # PostgreSQL's
+    if advance is not None:
+        advance(table, load)
 
 
 def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> list[str]:

@@ -188,7 +188,15 @@ def build_plan(
                     raise conflict
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
-                target = _append_target(source, dst.target_schema_of(name))
+                existing = dst.target_schema_of(name)
+                target = _append_target(source, existing, dst.omittable_columns(name))
+                written = {c.name for c in target.columns}
+                left_out = [n for n in existing.names if n not in written]
+                if left_out:
+                    notes.append(
+                        f"target columns the source lacks, left to the target (NULL, their "
+                        f"default or identity): {', '.join(left_out)}"
+                    )
             elif config.mode in ("append", "truncate"):
                 action = "create"
                 notes.append("target table missing: it will be created")
@@ -308,21 +316,30 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
     return replace(table, columns=tuple(columns))
 
 
-def _append_target(source: Table, existing: pa.Schema) -> Table:
-    """The target shape when writing into an existing table: its column order and types."""
+def _append_target(source: Table, existing: pa.Schema, omittable: set[str]) -> Table:
+    """The target shape when writing into an existing table: its column order and types. A
+    target column the source lacks is left to the target (NULL, its default, its identity)
+    when it may be; a source column the target lacks has nowhere to go."""
     source_names = [c.name for c in source.columns]
     target_names = list(existing.names)
-    if sorted(source_names) != sorted(target_names):
-        only_src = [n for n in source_names if n not in target_names]
-        only_dst = [n for n in target_names if n not in source_names]
+    only_src = [n for n in source_names if n not in target_names]
+    required = [n for n in target_names if n not in source_names and n not in omittable]
+    if only_src or required:
+        what = (
+            f"columns only in the source: {', '.join(only_src)}"
+            if only_src
+            else f"target columns NOT NULL without a default, which the source lacks: "
+            f"{', '.join(required)}"
+        )
         raise SchemaError(
-            f"cannot append to {source.name!r}: columns differ (only in source: {only_src or '-'}; "
-            f"only in target: {only_dst or '-'})",
+            f"cannot append to {source.name!r}: {what}",
             hint="use --mode replace to recreate the table, or make the columns match",
             table=source.name,
         )
     columns = []
     for target_field in existing:
+        if target_field.name not in source_names:
+            continue  # the target fills it in
         src = source.column(target_field.name)
         if not _castable(src.arrow_type, target_field.type):
             raise SchemaError(

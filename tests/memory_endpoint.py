@@ -211,6 +211,9 @@ class MemoryEndpoint(ClosedOnExit):
     def target_schema_of(self, name: str) -> pa.Schema:
         return self.store.source[name].schema
 
+    def omittable_columns(self, name: str) -> set[str]:
+        return set()
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         with self.store.lock:
             return list(self.store.columns.get(name, [])) if name in self.store.target else []

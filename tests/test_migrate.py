@@ -156,11 +156,50 @@ def test_append_to_incompatible_table_is_refused_before_writing(
 ) -> None:
     target = tmp_path / "w.db"
     make_sqlite(target, "CREATE TABLE players (id INTEGER, nickname TEXT);")
-    with pytest.raises(SchemaError, match="columns differ"):
+    with pytest.raises(SchemaError, match="columns only in the source: "):
         arrowmig.migrate(
             bets_db, str(target), tables=["players"], config=arrowmig.MigrationConfig(mode="append")
         )
     assert sqlite_rows(target, "players") == []
+
+
+@pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
+def test_append_leaves_target_only_columns_to_the_target(tmp_path: Path, target_name: str) -> None:
+    # An application's table often has columns the source lacks (created_at DEFAULT now,
+    # a nullable note): they take their default or NULL. A NOT NULL one without a default
+    # has no value to take: refused before anything is written.
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);",
+        {"t": [(1, "a"), (2, "b")]},
+    )
+    target = tmp_path / target_name
+    ddl = (
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, origin TEXT DEFAULT 'import', name TEXT, note TEXT)"
+    )
+    strict = "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, owner TEXT NOT NULL)"
+    append = arrowmig.MigrationConfig(mode="append")
+    for sql in (ddl, strict):
+        if target_name.endswith(".db"):
+            make_sqlite(target, f"DROP TABLE IF EXISTS t; {sql};")
+        else:
+            con = duckdb.connect(str(target))
+            con.execute(f"DROP TABLE IF EXISTS t; {sql}")
+            con.close()
+        if sql is strict:
+            with pytest.raises(SchemaError, match=r"NOT NULL without a default.*: owner"):
+                arrowmig.migrate(src, str(target), config=append)
+            assert rows_of(str(target), "t") == []
+        else:
+            report = arrowmig.migrate(src, str(target), config=append)
+            assert report.ok, str(report.to_dict())
+            assert "left to the target (NULL, their default or identity): origin, note" in (
+                " ".join(report.tables[0].notes)
+            )
+            assert sorted(rows_of(str(target), "t")) == [
+                (1, "import", "a", None),
+                (2, "import", "b", None),
+            ]
 
 
 def test_append_into_existing_narrower_types_casts_exactly(tmp_path: Path) -> None:

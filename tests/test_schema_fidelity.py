@@ -212,6 +212,33 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_duckdb(tmp_path: Path, mo
         con.close()
 
 
+def test_appending_moves_the_targets_key_sequence_past_the_keys_never_back(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # An application's table: identity key, a created column the source lacks. Rows arrive
+    # with their keys, which its sequence does not see: the next insert took key 1 and failed.
+    source = make_sqlite(
+        tmp_path / "a.db",
+        """
+        CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
+        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
+        """,
+    )
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text, "
+        "created timestamptz NOT NULL DEFAULT now())",
+    )
+    report = arrowmig.migrate(source, pg_url, config=MigrationConfig(mode="append"))
+    assert report.ok, str(report.to_dict())
+    assert pg_one(pg_url, "INSERT INTO t (name) VALUES ('d') RETURNING id") == (42,)
+    assert pg_one(pg_url, "SELECT count(*) FROM t WHERE created IS NOT NULL") == (4,)
+    # Emptied and loaded again: the sequence, already past every key, stays where it is.
+    report = arrowmig.migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
+    assert report.ok, str(report.to_dict())
+    assert pg_one(pg_url, "INSERT INTO t (name) VALUES ('e') RETURNING id") == (43,)
+
+
 def test_postgresql_serial_and_identity_keep_assigning(pg_url: str) -> None:
     pg_exec(
         pg_url,

@@ -132,6 +132,11 @@ class Endpoint(Source, Protocol):
         them; empty when there is no such table. One catalog query."""
         ...
 
+    def omittable_columns(self, name: str) -> set[str]:
+        """The columns of an existing table that an insert may leave out: nullable, with a
+        default, auto-assigned (identity, serial, rowid) or generated."""
+        ...
+
     def write_batch(
         self,
         table: Table,

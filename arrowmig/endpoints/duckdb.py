@@ -235,6 +235,14 @@ class DuckDBEndpoint(BaseEndpoint):
         )
         return [r[0] for r in rows]
 
+    def omittable_columns(self, name: str) -> set[str]:
+        rows = self._query(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+            "AND database_name = current_database() AND (is_nullable OR column_default IS NOT NULL)",
+            [self._schema, name],
+        )
+        return {str(r[0]) for r in rows}
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         rows = self._query(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND "

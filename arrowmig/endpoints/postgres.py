@@ -152,6 +152,9 @@ class PostgresEndpoint(BaseEndpoint):
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         return postgres_catalog.declared_columns(self._query, self._schema, name)
 
+    def omittable_columns(self, name: str) -> set[str]:
+        return postgres_catalog.omittable_columns(self._query, self._schema, name)
+
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:
@@ -401,6 +404,33 @@ class PostgresEndpoint(BaseEndpoint):
         with contextlib.suppress(TransferError):
             self._run(f"ANALYZE {target}", f"analysing {table.name!r}", table.name)
         return load
+
+    def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
+        """After rows were added to an existing table: move each of its key sequences (serial,
+        identity) past the largest value now in the column, never back. The rows arrived
+        with their keys, which a sequence does not see: the next insert that leaves the key
+        out would take one of theirs."""
+        target = qualified(table.name, self._schema)
+        try:
+            found = self._query(
+                "SELECT a.attname, pg_get_serial_sequence($1, a.attname) FROM pg_attribute a "
+                "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+                "AND pg_get_serial_sequence($1, a.attname) IS NOT NULL",
+                (target,),
+            )
+            for column, sequence in found:
+                moved = self._query(
+                    f"SELECT setval($1::regclass, m) FROM (SELECT max({quote_ident(column)}) "
+                    f"AS m FROM {target}) k WHERE m >= coalesce(pg_sequence_last_value("
+                    f"$1::regclass), (SELECT seqstart FROM pg_sequence WHERE seqrelid = "
+                    f"$1::regclass))",
+                    (sequence,),
+                )
+                if moved:
+                    load.built.append(f"key sequence {sequence} moved past {moved[0][0]:,}")
+        except Exception as exc:
+            error = self.translate(exc, "moving key sequences past the appended keys", table.name)
+            load.skipped.append(str(error))
 
     def add_definition(self, table: str, definition: PgDefinition) -> str:
         """Build a PostgreSQL source's CHECK or EXCLUDE constraint, or an index only

@@ -112,6 +112,17 @@ def declared_columns(query: Query, schema: str, name: str) -> list[tuple[str, st
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
+def omittable_columns(query: Query, schema: str, name: str) -> set[str]:
+    rows = query(
+        "SELECT a.attname FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND (NOT a.attnotnull OR a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '')",
+        (schema, name),
+    )
+    return {str(r[0]) for r in rows}
+
+
 def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
     """Table ``name`` of ``schema`` as the catalogs declare it; ``where`` names the database
     (redacted) in the error for a table that is not there."""

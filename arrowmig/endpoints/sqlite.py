@@ -209,6 +209,26 @@ class SQLiteEndpoint(BaseEndpoint):
         )
         return bool(rows)
 
+    def omittable_columns(self, name: str) -> set[str]:
+        rows = self._query(
+            'SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?)',
+            (name,),
+        )
+        keys = [r for r in rows if r[4]]
+        # A rowid table's single INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
+        rowid_alias = (
+            keys[0][0]
+            if len(keys) == 1
+            and str(keys[0][1] or "").upper() == "INTEGER"
+            and self._rowid_name(name, [str(r[0]) for r in rows]) is not None
+            else None
+        )
+        return {
+            str(r[0])
+            for r in rows
+            if not r[2] or r[3] is not None or r[5] in (2, 3) or r[0] == rowid_alias
+        }
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         rows = self._query("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", (name,))
         return [(str(r[0]), str(r[1] or "")) for r in rows]
