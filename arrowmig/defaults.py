@@ -216,7 +216,7 @@ def default_notes(table: Table, dialect: str) -> list[str]:
     notes = []
     for col in table.columns:
         if col.auto_increment:
-            notes.append(f"{col.name}: {_identity_note(table.name, col, dialect)}")
+            notes.append(f"{col.name}: {_identity_note(table, col, dialect)}")
             continue
         _sql, why = default_sql(col, dialect)
         if why is not None and col.default is not None:
@@ -224,16 +224,19 @@ def default_notes(table: Table, dialect: str) -> list[str]:
     return notes
 
 
-def _identity_note(table_name: str, column: Column, dialect: str) -> str:
+def _identity_note(table: Table, column: Column, dialect: str) -> str:
     if dialect == "postgresql":
         if is_identity(column, dialect):
             return "auto-assigned key kept (identity), restarted past the largest loaded key"
         return "auto-assigned key not kept: its target type is not an integer"
     if dialect == "sqlite":
-        return "auto-assigned key kept when it is the single INTEGER PRIMARY KEY (a rowid alias)"
+        # SQLite numbers past the largest rowid by itself, when the key is the rowid.
+        if table.primary_key == (column.name,) and ddl_type(column, dialect) == "INTEGER":
+            return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
+        return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
     if takes_key_sequence(column, dialect):
         return (
-            f"auto-assigned key kept (sequence {key_sequence_name(table_name, column.name)!r} "
+            f"auto-assigned key kept (sequence {key_sequence_name(table.name, column.name)!r} "
             "as its default), started past the largest loaded key"
         )
     return "auto-assigned key not kept: its target type is not an integer"

@@ -164,6 +164,9 @@ def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:
         lite.close()
     # The key was a rowid alias in SQLite: it auto-assigns past the largest loaded key.
     assert row == (102, "1.25", "n/a", -3)
+    assert "id: auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)" in notes_of(
+        report, "t"
+    )
 
 
 # -- auto-assigned keys ------------------------------------------------------------------------
