@@ -360,6 +360,29 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
         # Narrowing ns to µs must not drop nanoseconds silently: safe cast raises instead.
         return pc.cast(array, target, safe=True)
+    return forced_cast(array, target)
+
+
+BOOLEAN_WORDS = {
+    **dict.fromkeys(("t", "true", "y", "yes", "on", "1"), True),
+    **dict.fromkeys(("f", "false", "n", "no", "off", "0"), False),
+}
+"""The texts a ``--cast ...=boolean`` takes, in any case, spaces around ignored: PostgreSQL's
+boolean input (older Rails wrote 't' and 'f' to SQLite). Arrow's cast knows only true/false/1/0."""
+
+
+def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """The safe cast a ``--cast`` asks for; raises ArrowInvalid on a value that does not fit."""
+    if pa.types.is_boolean(target) and (
+        pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    ):
+        words = pc.utf8_lower(pc.utf8_trim_whitespace(array))
+        trues = pc.is_in(words, value_set=pa.array([w for w, v in BOOLEAN_WORDS.items() if v]))
+        falses = pc.is_in(words, value_set=pa.array([w for w, v in BOOLEAN_WORDS.items() if not v]))
+        known = pc.or_(pc.or_(trues, falses), pc.is_null(array))
+        if not pc.all(known).as_py():
+            raise pa.ArrowInvalid("a text that is no boolean word")
+        return pc.if_else(pc.is_null(array), pa.scalar(None, pa.bool_()), trues)
     return pc.cast(array, target, safe=True)
 
 

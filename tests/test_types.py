@@ -165,6 +165,32 @@ def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
         ]
 
 
+def test_boolean_words_are_flagged_and_cast_as_postgresql_reads_them(tmp_path: Path) -> None:
+    # Older Rails wrote 't'/'f' into SQLite BOOLEAN columns. Kept as text and flagged;
+    # --cast boolean takes PostgreSQL's boolean words, and sets aside a text that is none.
+    words = ["t", "f", " Yes", "NO", "on", "off", "true", "FALSE", None, "maybe"]
+    db = _sqlite(
+        tmp_path / "b.db",
+        "CREATE TABLE b (id INTEGER PRIMARY KEY, ok BOOLEAN);",
+        {"b": list(enumerate(words, 1))},
+    )
+    target = tmp_path / "b.duckdb"
+    columns = _columns(explain(db, str(target)).to_dict(), "b")
+    assert "declared BOOLEAN but holds text: kept as text" in " ".join(columns["ok"]["flags"])
+    rejects = tmp_path / "rej"
+    options = ["--cast", "b.ok=boolean", "--on-error", "reject", "--reject-dir", str(rejects)]
+    code = main(["migrate", db, str(target), *options, "--progress", "none"])
+    assert code == 1  # 'maybe' was set aside
+    (path,) = rejects.glob("*.jsonl")
+    assert [json.loads(line)["row"] for line in path.read_text().splitlines()] == [[10, "maybe"]]
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        got = con.execute("SELECT ok FROM b ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert [r[0] for r in got] == [True, False, True, False, True, False, True, False, None]
+
+
 def test_fail_mode_message_names_table_column_key_value(tmp_path: Path) -> None:
     db = _sqlite(
         tmp_path / "s.db",

@@ -199,6 +199,13 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
 
 
 def _text_choice(declared: str, p: ColumnProfile) -> _Choice:
+    if is_boolean(declared):
+        # 't'/'f' (older Rails), 'true', 'yes': which texts mean true is not guessed at.
+        return _Choice(
+            pa.string(),
+            note=f"declared {declared} but holds text: kept as text (--cast {CAST_THIS}=boolean "
+            "converts 't', 'true', 'yes', '1' and their opposites)",
+        )
     if is_json(declared):
         if p.json_texts == p.texts:
             # PostgreSQL's json keeps each document's exact text (jsonb would reorder keys,

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from arrowmig.errors import DataError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
-from arrowmig.schema import forced_arrow_type, is_text_type
+from arrowmig.schema import forced_arrow_type, forced_cast, is_text_type
 
 DEFAULT_HINT = (
     "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
@@ -88,7 +88,7 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
     if target is None or target == array.type:
         return []
     try:
-        pc.cast(array, target, safe=True)
+        forced_cast(array, target)
         return []
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
@@ -97,7 +97,7 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
         if not array[row].is_valid:
             continue
         try:
-            pc.cast(array.slice(row, 1), target, safe=True)
+            forced_cast(array.slice(row, 1), target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             problems.append(Problem(row, name, f"value does not convert to {column.target_type}"))
     return problems
