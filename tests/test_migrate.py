@@ -342,6 +342,18 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
         arrowmig.migrate(str(not_sqlite), str(tmp_path / "w.duckdb"))
 
 
+def test_a_missing_postgresql_database_says_to_create_it(tmp_path: Path, pg_url: str) -> None:
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER);")
+    missing = pg_url.rsplit("/", 1)[0] + "/arrowmig_no_such_database"
+    with pytest.raises(ConnectError) as info:
+        arrowmig.migrate(src, missing)
+    assert info.value.exit_code == 2
+    assert str(info.value).endswith(
+        "create it first (createdb arrowmig_no_such_database, or CREATE DATABASE in psql), "
+        "or name a database that exists"
+    )
+
+
 def test_empty_tables_and_null_only_columns(tmp_path: Path) -> None:
     src = make_sqlite(
         tmp_path / "s.db",

@@ -62,7 +62,7 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             raise ConnectError(
                 self._clean(f"cannot connect to {url.redacted}: {short_driver_message(exc)}"),
-                hint="check that the server runs and that host, port, database, user and password are right",
+                hint=_connect_hint(str(exc)),
             ) from exc
         self._cursor = self._conn.cursor()
         self._staged: set[str] = set()
@@ -558,3 +558,16 @@ def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:
     if array.type == target:
         return array
     return array.cast(target)
+
+
+def _connect_hint(message: str) -> str:
+    """What to do about a refused connection, as far as the server's message tells."""
+    missing = re.search(r'database "([^"]+)" does not exist', message)
+    if missing:
+        return (
+            f"create it first (createdb {missing.group(1)}, or CREATE DATABASE in psql), or "
+            "name a database that exists"
+        )
+    if "password authentication failed" in message or "no password supplied" in message:
+        return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+    return "check that the server runs and that host, port, database, user and password are right"
