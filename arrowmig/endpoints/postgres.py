@@ -222,7 +222,11 @@ class PostgresEndpoint(BaseEndpoint):
                 raise SchemaError(f"name {name!r} contains a NUL byte", table=table.name)
 
     def ensure_schema(self) -> None:
+        # Once per connection: a run creates many tables, each a round trip and a commit.
+        if self.__dict__.get("_schema_ready"):
+            return
         self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
+        self._schema_ready = True
 
     def create_table(self, table: Table) -> None:
         self.ensure_schema()
