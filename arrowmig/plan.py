@@ -155,6 +155,7 @@ def build_plan(
     """
     names, skipped_views = select_tables(src, config)
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
+    _refuse_names_equal_but_for_case(names, target_dialect)
     casts = {(t, c): ty for t, c, ty in config.casts}
     for table_name, _column, _type in config.casts:
         if table_name not in names:
@@ -217,6 +218,24 @@ def build_plan(
     plans = _with_creatable_foreign_keys(plans, config, target_dialect)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
+
+
+def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
+    """SQLite and DuckDB table names ignore case: two source tables "Users" and "users"
+    would land in one table. Refused before anything is written."""
+    if dialect not in ("sqlite", "duckdb"):
+        return
+    seen: dict[str, str] = {}
+    for name in names:
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise SchemaError(
+                f"tables {other!r} and {name!r} differ only in case, and {dialect} table names "
+                "ignore case: they would land in one table",
+                hint="move them in two runs, one with --exclude for each, into different targets "
+                "or with --target-schema",
+                table=name,
+            )
 
 
 def _with_target_types(source: Table, dst: Endpoint | None) -> Table:

@@ -334,12 +334,32 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     with pytest.raises(UrlError):
         arrowmig.migrate("mysql://x/y", str(tmp_path / "w.duckdb"))
     src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER);")
-    with pytest.raises(SchemaError, match="'nope' not found"):
-        arrowmig.migrate(src, str(tmp_path / "w.duckdb"), tables=["nope"])
+    for target in ("w.duckdb", "w.db"):  # refused at planning: no empty file left behind
+        with pytest.raises(SchemaError, match="'nope' not found"):
+            arrowmig.migrate(src, str(tmp_path / target), tables=["nope"])
+        assert not list(tmp_path.glob(target + "*"))
     not_sqlite = tmp_path / "text.db"
     not_sqlite.write_text("hello, not a database")
     with pytest.raises(ConnectError, match="not a SQLite database"):
         arrowmig.migrate(str(not_sqlite), str(tmp_path / "w.duckdb"))
+
+
+@pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
+def test_tables_equal_but_for_case_are_refused_for_targets_that_ignore_case(
+    tmp_path: Path, pg_url: str, target_name: str
+) -> None:
+    # PostgreSQL holds "Users" and users apart; SQLite and DuckDB would see one table.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute('CREATE TABLE "Users" (id int PRIMARY KEY); CREATE TABLE users (id int)')
+    src = pg_url
+    target = tmp_path / target_name
+    with pytest.raises(SchemaError, match="'Users' and 'users' differ only in case"):
+        arrowmig.migrate(src, str(target))
+    assert not target.exists()
+    # Either one alone moves; the other then finds it there, whatever its case.
+    assert arrowmig.migrate(src, str(target), tables=["users"]).ok
+    with pytest.raises(SchemaError, match="'Users' already exists"):
+        arrowmig.migrate(src, str(target), tables=["Users"])
 
 
 def test_a_missing_postgresql_database_says_to_create_it(tmp_path: Path, pg_url: str) -> None:

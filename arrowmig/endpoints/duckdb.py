@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -51,6 +52,7 @@ class _SharedDatabase:
         import duckdb
 
         self.path = path
+        self.created = not os.path.exists(path)
         self.connection = duckdb.connect(path)
         self.connection.execute("SET enable_progress_bar = false")
         # DuckDB's buffer pool defaults to 80% of RAM and keeps written blocks and index
@@ -80,7 +82,25 @@ class _SharedDatabase:
             self.users -= 1
             if self.users == 0:
                 del self._registry[self.path]
+                empty = self.created and self._holds_nothing()
                 self.connection.close()
+                if empty:
+                    # A file this run created and wrote nothing into (a run refused at
+                    # planning) is removed, not left behind empty.
+                    for leftover in (self.path, self.path + ".wal"):
+                        with contextlib.suppress(OSError):
+                            os.remove(leftover)
+
+    def _holds_nothing(self) -> bool:
+        try:
+            rows = self.connection.execute(
+                "SELECT (SELECT count(*) FROM duckdb_tables() WHERE NOT internal) + "
+                "(SELECT count(*) FROM duckdb_views() WHERE NOT internal) + "
+                "(SELECT count(*) FROM duckdb_sequences() WHERE NOT temporary)"
+            ).fetchall()
+        except Exception:
+            return False
+        return bool(rows) and rows[0][0] == 0
 
 
 # DuckDB types that arrive in Arrow as plain strings but mean more on a target.
@@ -253,9 +273,10 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def table_exists(self, name: str) -> bool:
         rows = self._query(
-            "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND "
-            "database_name = current_database() UNION ALL SELECT 1 FROM duckdb_views() WHERE "
-            "schema_name = ? AND view_name = ? AND database_name = current_database()",
+            # DuckDB's names ignore case: "Users" is there when "users" is asked for.
+            "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND lower(table_name) = lower(?) "
+            "AND database_name = current_database() UNION ALL SELECT 1 FROM duckdb_views() WHERE "
+            "schema_name = ? AND lower(view_name) = lower(?) AND database_name = current_database()",
             [self._schema, name, self._schema, name],
         )
         return bool(rows)

@@ -132,6 +132,7 @@ class SQLiteEndpoint(BaseEndpoint):
             )
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
+        self._created_file = not path.exists()
         self._path = os.fspath(path)
         try:
             self._conn = sqlite_dbapi.connect(self._path)
@@ -157,6 +158,15 @@ class SQLiteEndpoint(BaseEndpoint):
             self._cursor.close()
         finally:
             self._conn.close()
+            self._remove_if_never_written()
+
+    def _remove_if_never_written(self) -> None:
+        """A target file this connection created and nothing was written to (a run refused
+        at planning) is removed, not left behind empty."""
+        path = Path(self._path)
+        with contextlib.suppress(OSError):
+            if self._created_file and path.stat().st_size == 0:
+                path.unlink()
 
     def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         if params:
@@ -204,8 +214,11 @@ class SQLiteEndpoint(BaseEndpoint):
         return [r[0] for r in rows]
 
     def table_exists(self, name: str) -> bool:
+        # SQLite's names ignore case: "Users" is there when "users" is asked for.
         rows = self._query(
-            "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ?", (name,)
+            "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ? "
+            "COLLATE NOCASE",
+            (name,),
         )
         return bool(rows)
 
