@@ -362,6 +362,20 @@ def test_tables_equal_but_for_case_are_refused_for_targets_that_ignore_case(
         arrowmig.migrate(src, str(target), tables=["Users"])
 
 
+def test_an_empty_name_sqlite_allows_is_refused_before_writing(tmp_path: Path) -> None:
+    src = make_sqlite(
+        tmp_path / "e.db",
+        'CREATE TABLE "" (id INTEGER); CREATE TABLE t ("" INTEGER); CREATE TABLE ok (id INTEGER);',
+    )
+    target = tmp_path / "w.duckdb"
+    with pytest.raises(SchemaError, match=r'table is named "" \(an empty name\)'):
+        arrowmig.migrate(src, str(target))
+    with pytest.raises(SchemaError, match=r"'t' has a column named \"\""):
+        arrowmig.migrate(src, str(target), tables=["t", "ok"])
+    assert not target.exists()
+    assert arrowmig.migrate(src, str(target), tables=["ok"]).ok
+
+
 def test_a_missing_postgresql_database_says_to_create_it(tmp_path: Path, pg_url: str) -> None:
     src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER);")
     missing = pg_url.rsplit("/", 1)[0] + "/arrowmig_no_such_database"

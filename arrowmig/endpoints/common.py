@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.endpoints.base import ClosedOnExit
-from arrowmig.errors import ArrowmigError, TransferError, TransientError
+from arrowmig.errors import ArrowmigError, SchemaError, TransferError, TransientError
 from arrowmig.model import KeyRange, Table, TableLoad
 from arrowmig.schema import key_statements, qualified, quote_ident
 from arrowmig.urls import EndpointUrl, password_of, redact_text
@@ -194,3 +194,16 @@ def key_range_filter(key_sql: str | None, key_range: KeyRange | None) -> str:
     if key_range.upto is not None:
         where.append(f"{key_sql} <= {int(key_range.upto)}")
     return " WHERE " + " AND ".join(where) if where else ""
+
+
+def refuse_empty_names(table: Table, target: str) -> None:
+    """SQLite takes a table or column named "" (an empty quoted name); PostgreSQL and DuckDB
+    cannot create one. Refused at planning, before anything is written."""
+    if table.name == "" or any(c.name == "" for c in table.columns):
+        where = "is named" if table.name == "" else f"{table.name!r} has a column named"
+        raise SchemaError(
+            f'table {where} "" (an empty name), which {target} cannot hold',
+            hint="rename it in the source (ALTER TABLE ... RENAME), or name the tables to move "
+            "with --tables",
+            table=table.name,
+        )

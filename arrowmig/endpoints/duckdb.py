@@ -19,6 +19,7 @@ from arrowmig.endpoints.common import (
     build_keys,
     key_range_filter,
     read_schema,
+    refuse_empty_names,
     short_driver_message,
 )
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
@@ -472,6 +473,7 @@ class DuckDBEndpoint(BaseEndpoint):
 
     # -- writing --------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
+        refuse_empty_names(table, "DuckDB")
         seen: dict[str, str] = {}
         for col in table.columns:
             folded = col.name.lower()

@@ -21,6 +21,7 @@ from arrowmig.endpoints.common import (
     build_keys,
     key_range_filter,
     read_schema,
+    refuse_empty_names,
     short_driver_message,
 )
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
@@ -210,6 +211,7 @@ class PostgresEndpoint(BaseEndpoint):
 
     # -- writing --------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
+        refuse_empty_names(table, "PostgreSQL")
         for name in [table.name, *(c.name for c in table.columns)]:
             if len(name.encode()) > MAX_IDENTIFIER_BYTES:
                 raise SchemaError(
