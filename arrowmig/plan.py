@@ -172,6 +172,15 @@ def build_plan(
     )
     for name in names:
         source = described[name]
+        if not source.columns:
+            # PostgreSQL allows CREATE TABLE t (); nothing but a row count to copy, and
+            # SQLite and DuckDB cannot create such a table.
+            rows = source.row_count or 0
+            raise SchemaError(
+                f"table {name!r} has no columns ({rows:,} row{'' if rows == 1 else 's'} of nothing)",
+                hint="leave it out with --exclude, or name the tables to move with --tables",
+                table=name,
+            )
         source = _apply_casts(source, casts)
         target = source
         action = config.mode

@@ -362,6 +362,24 @@ def test_tables_equal_but_for_case_are_refused_for_targets_that_ignore_case(
         arrowmig.migrate(src, str(target), tables=["Users"])
 
 
+@pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
+def test_a_table_without_columns_is_refused_before_writing(
+    tmp_path: Path, pg_url: str, target_name: str
+) -> None:
+    # PostgreSQL allows CREATE TABLE t (); the run stopped halfway on a staging table's DDL.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE nothing (); INSERT INTO nothing DEFAULT VALUES")
+        con.execute("CREATE TABLE ok (id int PRIMARY KEY); INSERT INTO ok VALUES (1)")
+    target = tmp_path / target_name
+    with pytest.raises(SchemaError, match=r"'nothing' has no columns \(1 row of nothing\)"):
+        arrowmig.migrate(pg_url, str(target))
+    assert not target.exists()
+    report = arrowmig.migrate(
+        pg_url, str(target), config=arrowmig.MigrationConfig(exclude=("nothing",))
+    )
+    assert report.ok and rows_of(str(target), "ok") == [(1,)]
+
+
 def test_an_empty_name_sqlite_allows_is_refused_before_writing(tmp_path: Path) -> None:
     src = make_sqlite(
         tmp_path / "e.db",
