@@ -345,6 +345,21 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
+def test_append_finds_the_target_table_whatever_its_case(tmp_path: Path, target_name: str) -> None:
+    src = make_sqlite(
+        tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);", {"t": [(1, "a")]}
+    )
+    target = tmp_path / target_name
+    if target_name.endswith(".db"):
+        make_sqlite(target, 'CREATE TABLE "T" (id INTEGER PRIMARY KEY, name TEXT);')
+    else:
+        duckdb.connect(str(target)).execute('CREATE TABLE "T" (id BIGINT, name VARCHAR)').close()
+    report = arrowmig.migrate(src, str(target), config=arrowmig.MigrationConfig(mode="append"))
+    assert report.ok, str(report.to_dict())
+    assert rows_of(str(target), "T") == [(1, "a")]
+
+
+@pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
 def test_tables_equal_but_for_case_are_refused_for_targets_that_ignore_case(
     tmp_path: Path, pg_url: str, target_name: str
 ) -> None:

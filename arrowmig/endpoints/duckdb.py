@@ -258,7 +258,7 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def omittable_columns(self, name: str) -> set[str]:
         rows = self._query(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND lower(table_name) = lower(?) "
             "AND database_name = current_database() AND (is_nullable OR column_default IS NOT NULL)",
             [self._schema, name],
         )
@@ -267,7 +267,7 @@ class DuckDBEndpoint(BaseEndpoint):
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         rows = self._query(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND "
-            "table_name = ? AND database_name = current_database() ORDER BY column_index",
+            "lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
         return [(str(r[0]), str(r[1])) for r in rows]
@@ -296,7 +296,7 @@ class DuckDBEndpoint(BaseEndpoint):
         meta = self._query(
             "SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
             "WHERE schema_name = ? "
-            "AND table_name = ? AND database_name = current_database() ORDER BY column_index",
+            "AND lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
         columns = []
@@ -327,7 +327,7 @@ class DuckDBEndpoint(BaseEndpoint):
         uniques = []
         for kind, cols in self._query(
             "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE "
-            "schema_name = ? AND table_name = ? AND database_name = current_database() AND "
+            "schema_name = ? AND lower(table_name) = lower(?) AND database_name = current_database() AND "
             "constraint_type IN ('PRIMARY KEY', 'UNIQUE')",
             [self._schema, name],
         ):
