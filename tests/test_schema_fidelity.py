@@ -242,6 +242,37 @@ def test_appending_moves_the_targets_key_sequence_past_the_keys_never_back(
     assert pg_one(pg_url, "INSERT INTO t (name) VALUES ('e') RETURNING id") == (43,)
 
 
+def test_appending_moves_a_duckdb_key_sequence_past_the_keys_never_back(tmp_path: Path) -> None:
+    source = make_sqlite(
+        tmp_path / "a.db",
+        """
+        CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
+        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
+        """,
+    )
+    target = str(tmp_path / "app.duckdb")
+    con = duckdb.connect(target)
+    con.execute(
+        'CREATE SEQUENCE "T id" START 1; CREATE TABLE t (id BIGINT PRIMARY KEY DEFAULT '
+        "nextval('\"T id\"'), name VARCHAR, created VARCHAR DEFAULT 'now')"
+    )
+    con.close()
+
+    def next_key(name: str) -> object:
+        con = duckdb.connect(target)
+        try:
+            return con.execute("INSERT INTO t (name) VALUES (?) RETURNING id", [name]).fetchone()
+        finally:
+            con.close()
+
+    report = arrowmig.migrate(source, target, config=MigrationConfig(mode="append"))
+    assert report.ok, str(report.to_dict())
+    assert next_key("d") == (42,)
+    report = arrowmig.migrate(source, target, config=MigrationConfig(mode="truncate"))
+    assert report.ok, str(report.to_dict())
+    assert next_key("e") == (43,)
+
+
 def test_postgresql_serial_and_identity_keep_assigning(pg_url: str) -> None:
     pg_exec(
         pg_url,

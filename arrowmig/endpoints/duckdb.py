@@ -579,6 +579,37 @@ class DuckDBEndpoint(BaseEndpoint):
         self.add_key_sequences(table, load)
         return load
 
+    def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
+        """After rows were added to an existing table: move each sequence behind a column's
+        default (nextval) past the largest value now in the column, never back."""
+        target = qualified(table.name, self._schema)
+        defaults = self._query(
+            "SELECT column_name, column_default FROM duckdb_columns() WHERE schema_name = ? AND "
+            "lower(table_name) = lower(?) AND database_name = current_database() AND "
+            "column_default LIKE 'nextval(%'",
+            [self._schema, table.name],
+        )
+        for column, default in defaults:
+            found = _NEXTVAL.fullmatch(str(default))
+            if found is None:
+                continue
+            text = found.group(1).replace("''", "'")
+            schema, name = _sequence_name(text, self._schema)
+            try:
+                ((largest,),) = self.execute(f"SELECT max({quote_ident(column)}) FROM {target}")
+                state = self.execute(
+                    "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE "
+                    "lower(schema_name) = lower(?) AND lower(sequence_name) = lower(?) AND "
+                    "database_name = current_database()",
+                    (schema, name),
+                )
+                if largest is None or not state or int(largest) <= int(state[0][0]):
+                    continue
+                self.execute("SELECT setval(?, ?)", (text, int(largest)))
+                load.built.append(f"key sequence {text} moved past {int(largest):,}")
+            except TransferError as exc:
+                load.skipped.append(f"key sequence {text} not moved past the appended keys: {exc}")
+
     def add_key_sequences(self, table: Table, load: TableLoad) -> None:
         """Give each auto-assigned integer key of a created table a sequence as its default,
         started past the largest loaded key: keys arrived as explicit values, and the next
@@ -606,6 +637,18 @@ class DuckDBEndpoint(BaseEndpoint):
                 load.built.append(f"sequence {name} for {col.name} (next {start:,})")
             except TransferError as exc:
                 load.skipped.append(f"key sequence for {col.name} not created: {exc}")
+
+
+_NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'\)")
+_NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
+
+
+def _sequence_name(text: str, schema: str) -> tuple[str, str]:
+    """(schema, name) of a sequence as a default's nextval('...') names it."""
+    parts = [
+        quoted.replace('""', '"') if quoted else bare for quoted, bare in _NAME_PART.findall(text)
+    ]
+    return (parts[-2] if len(parts) > 1 else schema), parts[-1]
 
 
 def _memory_advice(note: str) -> str:
