@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import duckdb
 import psutil
+import pyarrow as pa
 
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
@@ -347,37 +348,35 @@ class _TableRunner:
         if pairs and (self.level == "diff" or (not same and self.max_diffs > 0)):
             self._diff(result, s_read, t_read, pairs)
 
+    def _reader(
+        self, endpoint: Endpoint, table: Table, key_range: KeyRange | None = None
+    ) -> pa.RecordBatchReader:
+        """One side's rows, in batches of at most batch_rows and about BATCH_BYTES."""
+        return endpoint.read(
+            table, batch_rows=self.batch_rows, batch_bytes=BATCH_BYTES, key_range=key_range
+        )
+
     def _counts(self, s_table: Table, t_table: Table) -> tuple[int, int]:
         # Read a single column: counting needs rows, not values.
         s_one = dataclasses.replace(s_table, columns=s_table.columns[:1])
         t_one = dataclasses.replace(t_table, columns=t_table.columns[:1])
-        n = self.batch_rows
         return _both(
-            self.src.submit(
-                lambda e, c: count_reader(c, e.read(s_one, batch_rows=n, batch_bytes=BATCH_BYTES))
-            ),
-            self.tgt.submit(
-                lambda e, c: count_reader(c, e.read(t_one, batch_rows=n, batch_bytes=BATCH_BYTES))
-            ),
+            self.src.submit(lambda e, c: count_reader(c, self._reader(e, s_one))),
+            self.tgt.submit(lambda e, c: count_reader(c, self._reader(e, t_one))),
         )
 
     def _checksums(
         self, s_table: Table, t_table: Table, pairs: list[ColumnPair]
     ) -> tuple[Checksum, Checksum]:
-        n = self.batch_rows
         s_sql, t_sql = [p.source_sql for p in pairs], [p.target_sql for p in pairs]
         s_names = [c.name for c in s_table.columns]
         t_names = [c.name for c in t_table.columns]
         return _both(
             self.src.submit(
-                lambda e, c: checksum_reader(
-                    c, e.read(s_table, batch_rows=n, batch_bytes=BATCH_BYTES), s_sql, s_names
-                )
+                lambda e, c: checksum_reader(c, self._reader(e, s_table), s_sql, s_names)
             ),
             self.tgt.submit(
-                lambda e, c: checksum_reader(
-                    c, e.read(t_table, batch_rows=n, batch_bytes=BATCH_BYTES), t_sql, t_names
-                )
+                lambda e, c: checksum_reader(c, self._reader(e, t_table), t_sql, t_names)
             ),
         )
 
@@ -392,7 +391,6 @@ class _TableRunner:
         s_knames, t_knames = [p.source.name for p in key], [p.target.name for p in key]
         store.prepare("src", s_knames)
         store.prepare("tgt", t_knames)
-        n = self.batch_rows
         for side in (self.src, self.tgt):
             if side.store_cursor is None:
                 side.store_cursor = store.cursor()
@@ -403,7 +401,7 @@ class _TableRunner:
                 lambda e, _: store.load(
                     s_cur,
                     "src",
-                    e.read(s_table, batch_rows=n, batch_bytes=BATCH_BYTES),
+                    self._reader(e, s_table),
                     s_sql,
                     s_keys,
                     s_knames,
@@ -413,7 +411,7 @@ class _TableRunner:
                 lambda e, _: store.load(
                     t_cur,
                     "tgt",
-                    e.read(t_table, batch_rows=n, batch_bytes=BATCH_BYTES),
+                    self._reader(e, t_table),
                     t_sql,
                     t_keys,
                     t_knames,
@@ -433,7 +431,7 @@ class _TableRunner:
             self.src.submit(
                 lambda e, _: store.fetch_rows(
                     s_cur,
-                    e.read(s_table, batch_rows=n, batch_bytes=BATCH_BYTES, key_range=s_range),
+                    self._reader(e, s_table, s_range),
                     s_sql,
                     s_keys,
                 )
@@ -441,7 +439,7 @@ class _TableRunner:
             self.tgt.submit(
                 lambda e, _: store.fetch_rows(
                     t_cur,
-                    e.read(t_table, batch_rows=n, batch_bytes=BATCH_BYTES, key_range=t_range),
+                    self._reader(e, t_table, t_range),
                     t_sql,
                     t_keys,
                 )

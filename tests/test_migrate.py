@@ -366,15 +366,14 @@ def test_tables_equal_but_for_case_are_refused_for_targets_that_ignore_case(
     # PostgreSQL holds "Users" and users apart; SQLite and DuckDB would see one table.
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute('CREATE TABLE "Users" (id int PRIMARY KEY); CREATE TABLE users (id int)')
-    src = pg_url
     target = tmp_path / target_name
     with pytest.raises(SchemaError, match="'Users' and 'users' differ only in case"):
-        arrowmig.migrate(src, str(target))
+        arrowmig.migrate(pg_url, str(target))
     assert not target.exists()
     # Either one alone moves; the other then finds it there, whatever its case.
-    assert arrowmig.migrate(src, str(target), tables=["users"]).ok
+    assert arrowmig.migrate(pg_url, str(target), tables=["users"]).ok
     with pytest.raises(SchemaError, match="'Users' already exists"):
-        arrowmig.migrate(src, str(target), tables=["Users"])
+        arrowmig.migrate(pg_url, str(target), tables=["Users"])
 
 
 @pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])

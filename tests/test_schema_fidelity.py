@@ -215,18 +215,19 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_duckdb(tmp_path: Path, mo
         con.close()
 
 
+KEYED_ROWS = """
+    CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
+    INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
+"""
+"""Rows that arrive with their keys, the largest 41: the next assigned key must be 42."""
+
+
 def test_appending_moves_the_targets_key_sequence_past_the_keys_never_back(
     tmp_path: Path, pg_url: str
 ) -> None:
     # An application's table: identity key, a created column the source lacks. Rows arrive
     # with their keys, which its sequence does not see: the next insert took key 1 and failed.
-    source = make_sqlite(
-        tmp_path / "a.db",
-        """
-        CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
-        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
-        """,
-    )
+    source = make_sqlite(tmp_path / "a.db", KEYED_ROWS)
     pg_exec(
         pg_url,
         "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text, "
@@ -243,13 +244,7 @@ def test_appending_moves_the_targets_key_sequence_past_the_keys_never_back(
 
 
 def test_appending_moves_a_duckdb_key_sequence_past_the_keys_never_back(tmp_path: Path) -> None:
-    source = make_sqlite(
-        tmp_path / "a.db",
-        """
-        CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
-        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
-        """,
-    )
+    source = make_sqlite(tmp_path / "a.db", KEYED_ROWS)
     target = str(tmp_path / "app.duckdb")
     con = duckdb.connect(target)
     con.execute(

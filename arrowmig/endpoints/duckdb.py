@@ -372,10 +372,10 @@ class DuckDBEndpoint(BaseEndpoint):
             # phase3 into PostgreSQL 20% slower for no memory saved (DuckDB's own buffer
             # pool is most of it).
             try:
-                chunks = self._key_ranges(table, key, key_range, batch_rows, batch_bytes)
+                ranges = self._key_ranges(table, key, key_range, batch_rows, batch_bytes)
             except Exception as exc:
                 raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
-            batches = self._read_ranges(table, key, chunks, batch_rows, with_key, schema)
+            batches = self._read_ranges(table, key, ranges, batch_rows, with_key, schema)
         return self.guarded_reader(table, schema, batches)
 
     def _read_range(
@@ -407,14 +407,14 @@ class DuckDBEndpoint(BaseEndpoint):
         self,
         table: Table,
         key: str,
-        chunks: list[KeyRange],
+        ranges: list[KeyRange],
         batch_rows: int,
         with_key: bool,
         schema: pa.Schema,
     ) -> Iterator[pa.RecordBatch]:
         """One query per key range, in key order, each read to its end before the next."""
-        for chunk in chunks:
-            yield from self._read_range(table, key, chunk, batch_rows, with_key, schema)
+        for key_range in ranges:
+            yield from self._read_range(table, key, key_range, batch_rows, with_key, schema)
 
     def _key_ranges(
         self,

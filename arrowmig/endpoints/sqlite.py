@@ -101,6 +101,20 @@ def _write_lock(path: Path) -> threading.Lock:
         return _write_locks.setdefault(key, threading.Lock())
 
 
+def _size_sql(table: Table) -> str:
+    """About the Arrow bytes of one row, from the stored values: 8 bytes per number, the bytes
+    plus a 4-byte offset per text or blob. octet_length reads a blob's or a text's size from
+    the record header, without loading the value itself."""
+    return (
+        " + ".join(
+            f"(CASE typeof({q}) WHEN 'null' THEN 1 WHEN 'integer' THEN 8 WHEN 'real' THEN 8 "
+            f"ELSE 4 + octet_length({q}) END)"
+            for q in (quote_ident(c.name) for c in table.columns)
+        )
+        or "0"
+    )
+
+
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -571,19 +585,6 @@ class SQLiteEndpoint(BaseEndpoint):
         for key_range in ranges:
             yield from self._read_range(table, key_sql, key_range, batch_rows, with_key)
 
-    def _size_sql(self, table: Table) -> str:
-        """About the Arrow bytes of one row, from the stored values: 8 bytes per number, the
-        bytes plus a 4-byte offset per text or blob. octet_length reads a blob's or a text's
-        size from the record header, without loading the value itself."""
-        return (
-            " + ".join(
-                f"(CASE typeof({q}) WHEN 'null' THEN 1 WHEN 'integer' THEN 8 WHEN 'real' THEN 8 "
-                f"ELSE 4 + octet_length({q}) END)"
-                for q in (quote_ident(c.name) for c in table.columns)
-            )
-            or "0"
-        )
-
     def _row_widths(self, table: Table, key_sql: str | None) -> tuple[int, int]:
         """About the average and the largest Arrow bytes per row, from a sample of 512 rows
         spread over the whole key range (the first 512 rows where there is no integer key);
@@ -594,7 +595,7 @@ class SQLiteEndpoint(BaseEndpoint):
         """
         cache: dict[str, tuple[int, int]] = self.__dict__.setdefault("_widths", {})
         if table.name not in cache:
-            size = self._size_sql(table)
+            size = _size_sql(table)
             name = quote_ident(table.name)
             sample = f"SELECT {size} AS s FROM {name} LIMIT {WIDTH_SAMPLE_ROWS}"
             try:
@@ -624,7 +625,7 @@ class SQLiteEndpoint(BaseEndpoint):
     ) -> list[KeyRange]:
         """Consecutive key ranges covering ``key_range``, each holding about ``batch_bytes``
         (at most that plus one row), from one scan of the stored sizes."""
-        size = self._size_sql(table)
+        size = _size_sql(table)
         where = key_range_filter(key_sql, key_range)
         rows = self._query(
             f"SELECT max(k) FROM (SELECT {key_sql} AS k, sum({size}) OVER (ORDER BY {key_sql} "

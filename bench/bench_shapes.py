@@ -1,0 +1,101 @@
+"""Two table shapes the phase3 dataset does not have, behind two figures in the README.
+
+Usage: python bench/bench_shapes.py wide|many [--target sqlite|duckdb|URL] [--repeat N]
+                                     [--dir DIR]
+
+- ``wide``: one SQLite table of 2,000 rows of 100 bytes followed by 150 rows of a 5 MB blob
+  (715 MiB): is peak RSS bounded by the batch size when the first rows are small?
+- ``many``: 300 SQLite tables of 100 rows, each ``(id INTEGER PRIMARY KEY, name TEXT NOT NULL,
+  v REAL, created_at DATETIME)`` with an index on ``name``: the cost of a table as such.
+
+The source is built once in a temporary folder, or in ``--dir``, which keeps it and a SQLite or
+DuckDB target afterwards (the blobs are seeded, so every run moves the
+same bytes); each run is ``arrowmig migrate SOURCE TARGET --mode replace --progress none`` in a
+fresh process, into a throw-away PostgreSQL database (default; created and dropped), or a
+scratch SQLite or DuckDB file. Printed: each run's summary line (seconds, peak RSS, growth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from arrowmig.bench import DEFAULT_PG_URL, close_target, open_target
+
+
+def build_wide(path: Path) -> None:
+    rng = random.Random(42)
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT, data BLOB)")
+    con.executemany(
+        "INSERT INTO files (name, data) VALUES (?, ?)", ((f"f{i}", b"x" * 100) for i in range(2000))
+    )
+    con.executemany(
+        "INSERT INTO files (name, data) VALUES (?, ?)",
+        ((f"big{i}", rng.randbytes(5_000_000)) for i in range(150)),
+    )
+    con.commit()
+    con.close()
+
+
+def build_many(path: Path) -> None:
+    con = sqlite3.connect(path)
+    for i in range(300):
+        con.execute(
+            f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, v REAL, "
+            "created_at DATETIME)"
+        )
+        con.executemany(
+            f"INSERT INTO t{i} (name, v, created_at) VALUES (?, ?, ?)",
+            ((f"n{j}", j * 0.5, "2024-01-01 00:00:00") for j in range(100)),
+        )
+        con.execute(f"CREATE INDEX ix_t{i} ON t{i} (name)")
+    con.commit()
+    con.close()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("shape", choices=("wide", "many"))
+    parser.add_argument("--target", default=DEFAULT_PG_URL, help="sqlite, duckdb or a URL")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--dir", type=Path, help="keep the source and target here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="arrowmig-shapes-") as tmp:
+        work = args.dir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        source = work / f"{args.shape}.db"
+        source.unlink(missing_ok=True)
+        (build_wide if args.shape == "wide" else build_many)(source)
+        notes: list[str] = []
+        if args.target == "duckdb":
+            target_url, target = str(work / "target.duckdb"), None
+        else:
+            target = open_target(args.target, work, notes)
+            if target is None:
+                print("; ".join(notes), file=sys.stderr)
+                return 2
+            target_url = target.url
+        try:
+            for _ in range(args.repeat):
+                cmd = [sys.executable, "-m", "arrowmig.cli", "migrate", str(source), target_url]
+                run = subprocess.run(
+                    [*cmd, "--mode", "replace", "--progress", "none"],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                print((run.stderr.strip().splitlines() or ["(no output)"])[-1])
+        finally:
+            if target is not None:
+                close_target(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
