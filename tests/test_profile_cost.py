@@ -228,9 +228,16 @@ def test_dates(
     ("declared", "stored", "values", "arrow_type", "target_type", "note"),
     [
         ("DECIMAL(10,2)", None, [100, 7, None], pa.decimal128(10, 2), None, None),
-        ("DECIMAL(10,2)", None, ["12.34", 0.1], pa.float64(), None, "REAL: a 64-bit float keeps"),
-        ("DECIMAL(10,2)", None, [0.99], pa.float64(), None, "--cast m.c=numeric(10,2) rounds"),
-        ("DECIMAL(10,2)", None, [1.25, 7], pa.float64(), None, "holds reals"),
+        # SQLite's affinity stored these as reals; each one's round-trip text fits (10,2).
+        ("DECIMAL(10,2)", None, ["12.34", 0.1], pa.decimal128(10, 2), None, None),
+        ("DECIMAL(10,2)", None, [0.99], pa.decimal128(10, 2), None, None),
+        ("DECIMAL(10,2)", None, [1.25, 7, -99999999.99], pa.decimal128(10, 2), None, None),
+        ("DECIMAL(10,2)", None, [0.1 + 0.2], pa.float64(), None, "cannot hold exactly"),
+        ("DECIMAL(10,2)", None, [0.99, 1.255], pa.float64(), None, "numeric(10,2) rounds"),
+        ("DECIMAL(10,2)", None, [7, 1.255], pa.float64(), None, "cannot hold exactly"),
+        ("DECIMAL(10,2)", None, [0.5, 123456789.5], pa.float64(), None, "cannot hold exactly"),
+        ("DECIMAL(30,2)", None, [0.5, 1e20], pa.float64(), None, "cannot hold exactly"),
+        ("NUMERIC", None, [0.5, 7], pa.float64(), None, "every integer is exact"),
         ("DECIMAL(10,2)", None, [2**60, 0.5], pa.string(), "numeric", "beyond 2^53"),
         ("DECIMAL(6,2)", None, [10**7], pa.int64(), None, "8 digits"),
         ("DECIMAL(50,5)", None, [1, 2], pa.string(), "numeric(50,5)", None),
@@ -344,8 +351,10 @@ def test_untyped_columns_are_guessed_from_the_first_row(db: Path) -> None:
     decided, reference, _, _, query = _decide(db, "u")
     assert decided == reference
     assert query.statements[0].endswith("LIMIT 1")
-    # a: integer guessed (1 aggregate); b: NULL first, so every aggregate (8); d: real (1).
-    assert query.widths[1:] == [1 + 1 + 8 + 1]
+    # a: integer guessed (1 aggregate); b: NULL first, so every aggregate (8); d: real, so
+    # the proof and the four decimal details that decide whether its reals fit (10,2).
+    assert query.widths[1:] == [1 + 1 + 8 + 1 + 4]
+    assert decided[2].arrow_type == pa.decimal128(10, 2)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import duckdb
 import psycopg
 import pytest
 
-from arrowmig import migrate
+from arrowmig import migrate, verify
 from arrowmig.cli import main
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.migrate import explain
@@ -48,7 +48,7 @@ def test_plan_json_shows_the_type_plan(tmp_path: Path, capsys: pytest.CaptureFix
             "t": [
                 (
                     1,
-                    1.25,
+                    1.255,  # three places: no NUMERIC(10,2) holds this real
                     100,
                     1,
                     2,
@@ -347,6 +347,42 @@ def test_sqlite_dates_and_decimals_to_duckdb(tmp_path: Path) -> None:
         (None, None, decimal.Decimal("-3.00")),
     ]
     assert types == ["BIGINT", "DATE", "TIMESTAMP", "DECIMAL(6,2)"]
+
+
+@pytest.mark.postgres
+def test_sqlite_decimal_prices_stored_as_reals_keep_their_declared_type(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Chinook's InvoiceLine: NUMERIC(10,2) prices that SQLite's affinity stored as reals.
+    # Each is the double nearest a two-place decimal, so NUMERIC(10,2) holds it both ways.
+    db = _sqlite(
+        tmp_path / "c.db",
+        "CREATE TABLE line (id INTEGER PRIMARY KEY, price NUMERIC(10,2) NOT NULL);",
+        {"line": [(1, 0.99), (2, 1.99), (3, 13.86), (4, 7), (5, -0.01)]},
+    )
+    duck = tmp_path / "c.duckdb"
+    for target in (pg_url, str(duck)):
+        assert migrate(db, target).ok
+        assert verify(db, target).ok
+    expected = [decimal.Decimal(v) for v in ("0.99", "1.99", "13.86", "7.00", "-0.01")]
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT price FROM line ORDER BY id").fetchall() == [
+            (v,) for v in expected
+        ]
+        kind = con.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'line'::regclass AND attname = 'price'"
+        ).fetchone()
+        assert kind == ("numeric(10,2)",)
+        con.execute("UPDATE line SET price = 0.98 WHERE id = 1")
+    assert not verify(db, pg_url).ok  # a cent off is a difference, not a rounding
+    con = duckdb.connect(str(duck), read_only=True)
+    try:
+        assert con.execute("SELECT price FROM line ORDER BY id").fetchall() == [
+            (v,) for v in expected
+        ]
+    finally:
+        con.close()
 
 
 JSON_DOCS = ['{"b": 1,  "a": [1, 2.50]}', '{"a": 1, "a": 2}', "[]", '"text"', None]

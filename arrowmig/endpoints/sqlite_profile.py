@@ -44,10 +44,13 @@ class ColumnProfile:
     """Texts that are exactly ``YYYY-MM-DDTHH:MM:SS[.f{1,6}]``, valid, no zone."""
     decimal_texts: int = 0
     """Texts that are exact decimal literals (sign, digits, at most one point)."""
+    decimal_reals: int = 0
+    """Reals whose text (SQLite prints the shortest of 15 or 17 digits that reads back as the
+    same double) is such a literal, with no exponent: ``0.99``, not ``1.0e+20``."""
     decimal_int_digits: int = 0
-    """Most digits before the point among those texts (leading zeros not counted)."""
+    """Most digits before the point among those texts and reals (leading zeros not counted)."""
     decimal_frac_digits: int = 0
-    """Most digits after the point among those texts."""
+    """Most digits after the point among those texts and reals."""
     json_texts: int = 0
     """Texts that are well-formed JSON (RFC 8259, SQLite's json_valid), in a JSON column."""
 
@@ -213,14 +216,19 @@ def _date_aggregates(c: str) -> list[_Aggregate]:
 
 
 def _decimal_aggregates(c: str) -> list[_Aggregate]:
-    t = f"(CASE WHEN substr({c},1,1) IN ('-','+') THEN substr({c},2) ELSE {c} END)"
+    # A real is judged by the text it is read as (sqlite_types.read_expression): CAST(real AS
+    # TEXT) in the bundled SQLite reads back as the same double, so a real whose text fits
+    # DECIMAL(p,s) is that decimal, exactly, both ways.
+    v = f"CAST({c} AS TEXT)"
+    t = f"(CASE WHEN substr({v},1,1) IN ('-','+') THEN substr({v},2) ELSE {v} END)"
     valid = (
-        f"typeof({c})='text' AND {t} <> '' AND {t} NOT GLOB '*[^0-9.]*' AND {t} GLOB '*[0-9]*' "
-        f"AND length({t}) - length(replace({t},'.','')) <= 1"
+        f"typeof({c}) IN ('text','real') AND {t} <> '' AND {t} NOT GLOB '*[^0-9.]*' "
+        f"AND {t} GLOB '*[0-9]*' AND length({t}) - length(replace({t},'.','')) <= 1"
     )
     whole = f"(CASE WHEN instr({t},'.') > 0 THEN substr({t},1,instr({t},'.')-1) ELSE {t} END)"
     return [
-        ("decimal_texts", f"count(CASE WHEN {valid} THEN 1 END)"),
+        ("decimal_texts", f"count(CASE WHEN typeof({c})='text' AND {valid} THEN 1 END)"),
+        ("decimal_reals", f"count(CASE WHEN typeof({c})='real' AND {valid} THEN 1 END)"),
         ("decimal_int_digits", f"max(CASE WHEN {valid} THEN length(ltrim({whole},'0')) END)"),
         (
             "decimal_frac_digits",
@@ -298,6 +306,8 @@ def _expected_aggregates(
     ]
     if expected == "integer" and (is_boolean(declared) or decimal_spec(declared) is not None):
         parts += _int_range(c)
+    if expected == "real" and decimal_spec(declared) is not None:
+        parts += _decimal_aggregates(c)
     if expected == "text":
         if varchar_limit(declared) is not None:
             parts.append(("max_text_chars", f"max(length({c}))"))
@@ -367,6 +377,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         ts_space_texts=_int(values.get("ts_space_texts")),
         ts_t_texts=_int(values.get("ts_t_texts")),
         decimal_texts=_int(values.get("decimal_texts")),
+        decimal_reals=_int(values.get("decimal_reals")),
         decimal_int_digits=_int(values.get("decimal_int_digits")),
         decimal_frac_digits=_int(values.get("decimal_frac_digits")),
         json_texts=_int(values.get("json_texts")),
@@ -407,7 +418,7 @@ def profile_table(
 
     A profile proven to hold one class carries only the details its declared type's decision
     reads (``min_int``/``max_int`` for BOOLEAN and DECIMAL, ``max_text_chars`` for VARCHAR(n),
-    format counts for DATE/TIMESTAMP and DECIMAL); the others are left None or 0. Class counts
+    format counts for DATE/TIMESTAMP and DECIMAL texts and reals); the others are left None or 0. Class counts
     and NULL counts are always exact. ``query`` runs the small statements; ``scan`` the full
     scans (by default ``query`` over the whole table).
     """

@@ -3,10 +3,10 @@ SELECT expression that hands the driver those values in that type's storage clas
 
 The rules (the README's "SQLite sources: profiled, then mapped" has them as a table): integers
 stay BIGINT; reals are doubles; integers mixed with reals become doubles only while every
-integer is exact in a double; DECIMAL(p,s) keeps its precision when the values are exact, and
-is a double when SQLite already stored them as reals; BOOLEAN is boolean only for 0/1; dates and
-timestamps stored as text become dates and timestamps only when every value has one exact
-format; VARCHAR(n) is varchar(n) only when every value fits. Anything else is text (or bytes),
+integer is exact in a double; DECIMAL(p,s) keeps its precision when every value fits it (a real
+fits when its round-trip text does), and is a double when SQLite stored reals that do not;
+BOOLEAN is boolean only for 0/1; dates and timestamps stored as text become dates and
+timestamps only when every value has one exact format; VARCHAR(n) is varchar(n) only when every value fits. Anything else is text (or bytes),
 and flagged.
 """
 
@@ -78,7 +78,7 @@ def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: boo
 
 def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) -> _Choice:
     decimal = decimal_spec(declared)
-    if decimal is not None and set(classes) <= {"integer", "text"}:
+    if decimal is not None and set(classes) <= {"integer", "real", "text"}:
         exact = _exact_decimal(declared, decimal, p, classes)
         if exact is not None:
             return exact
@@ -91,8 +91,9 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         if isinstance(decimal, tuple):
             return _Choice(
                 pa.float64(),
-                note=f"declared {declared} but stored as REAL: a 64-bit float keeps each value "
-                f"exactly (--cast {CAST_THIS}=numeric({decimal[0]},{decimal[1]}) rounds instead)",
+                note=f"declared {declared} but holds reals that it cannot hold exactly: a 64-bit "
+                f"float keeps each value (--cast {CAST_THIS}=numeric({decimal[0]},{decimal[1]}) "
+                "rounds instead)",
             )
         if dated:
             return _Choice(
@@ -105,8 +106,9 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
             why = "integers and reals mixed: stored as a 64-bit float (every integer is exact)"
             if isinstance(decimal, tuple):
                 why = (
-                    f"declared {declared} but holds reals: a 64-bit float keeps each value "
-                    f"exactly (--cast {CAST_THIS}=numeric({decimal[0]},{decimal[1]}) rounds)"
+                    f"declared {declared} but holds reals that it cannot hold exactly: a 64-bit "
+                    f"float keeps each value (--cast {CAST_THIS}=numeric({decimal[0]},"
+                    f"{decimal[1]}) rounds)"
                 )
             return _Choice(pa.float64(), note=why)
         return _Choice(
@@ -147,9 +149,13 @@ def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
 def _exact_decimal(
     declared: str, spec: tuple[int, int] | bool, p: ColumnProfile, classes: tuple[str, ...]
 ) -> _Choice | None:
-    """NUMERIC as declared when every value is an integer or an exact decimal text."""
+    """NUMERIC as declared when every value is an integer, an exact decimal text, or a real
+    whose text fits DECIMAL(p,s) (Chinook's ``NUMERIC(10,2)`` prices: SQLite's numeric affinity
+    stored ``0.99`` as a real, and ``0.99`` reads back as that same double)."""
     if p.decimal_texts != p.texts:
         return None  # some text is not a number: the text rule decides
+    if p.reals and (p.decimal_reals != p.reals or not isinstance(spec, tuple)):
+        return None  # a real that no decimal of this type is: the double rule decides
     int_digits = max(
         p.decimal_int_digits,
         len(str(abs(p.min_int))) if p.min_int else 0,
@@ -170,6 +176,8 @@ def _exact_decimal(
             pa.int64(),
             note=f"declared {declared} but holds integers of {int_digits} digits: kept as BIGINT",
         )
+    if p.reals:
+        return None  # reals that do not fit (p,s): a double holds each exactly
     return _Choice(
         pa.string(),
         target_type="numeric",
