@@ -77,6 +77,9 @@ class Index:
     include: tuple[str, ...] = ()
     """PostgreSQL's INCLUDE columns (they cover queries, they do not make rows unique): kept
     on PostgreSQL targets, left out elsewhere."""
+    descending: tuple[str, ...] = ()
+    """The key columns sorted DESC (``ON t (a DESC, b)``): kept on PostgreSQL and SQLite
+    targets; DuckDB's ART indexes have no order, and take them ascending."""
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")

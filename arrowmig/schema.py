@@ -456,7 +456,11 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
         steps.append((sql, f"primary key ({', '.join(table.primary_key)})"))
     for index in table.indexes:
         kind = "UNIQUE INDEX" if index.unique else "INDEX"
-        cols = ", ".join(quote_ident(c) for c in index.columns)
+        ordered = dialect in ("postgresql", "sqlite")
+        cols = ", ".join(
+            quote_ident(c) + (" DESC" if ordered and c in index.descending else "")
+            for c in index.columns
+        )
         label = f"{'unique ' if index.unique else ''}index {index.name}"
         include = ""
         if index.include and dialect == "postgresql":

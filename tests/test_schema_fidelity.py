@@ -474,6 +474,27 @@ def test_foreign_key_actions_reach_postgres_and_come_back(tmp_path: Path, pg_url
         assert sqlite_foreign_keys(back, table) == sqlite_foreign_keys(source, table), table
 
 
+def test_descending_index_columns_stay_descending(tmp_path: Path, pg_url: str) -> None:
+    # An index for "newest first" keeps its order: SQLite -> PostgreSQL -> SQLite.
+    source = make_sqlite(
+        tmp_path / "src.db",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, author INTEGER, at TEXT);"
+        "CREATE INDEX newest ON posts (author, at DESC);",
+    )
+    assert arrowmig.migrate(source, pg_url).ok
+    assert pg_one(pg_url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'newest'") == (
+        "CREATE INDEX newest ON public.posts USING btree (author, at DESC)",
+    )
+    back = tmp_path / "back.db"
+    assert arrowmig.migrate(pg_url, str(back)).ok
+    con = sqlite3.connect(back)
+    try:
+        order = con.execute('SELECT name, "desc" FROM pragma_index_xinfo(\'newest\') WHERE key')
+        assert order.fetchall() == [("author", 0), ("at", 1)]
+    finally:
+        con.close()
+
+
 def test_plan_lists_what_each_created_table_builds(tmp_path: Path) -> None:
     source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
     text = plan_text(explain(source, str(tmp_path / "out.db")).to_dict())
@@ -548,6 +569,7 @@ def test_postgres_to_postgres_rebuilds_what_only_postgres_has(pg_url: str) -> No
         CREATE INDEX by_lower ON bookings (lower(room));
         CREATE INDEX during_brin ON bookings USING brin (id);
         CREATE UNIQUE INDEX uniq_room_note ON bookings (room, note) INCLUDE (qty);
+        CREATE INDEX newest_per_room ON bookings (room, id DESC);
         INSERT INTO bookings VALUES (1, 'A', '[2024-01-01,2024-01-02)', NULL, 2),
                                     (2, 'A', '[2024-01-03,2024-01-04)', 'n', 2);
         """,
@@ -568,6 +590,7 @@ def test_postgres_to_postgres_rebuilds_what_only_postgres_has(pg_url: str) -> No
         "CREATE UNIQUE INDEX bookings_pkey USING btree (id) | "
         "CREATE INDEX by_lower USING btree (lower(room)) | "
         "CREATE INDEX during_brin USING brin (id) | "
+        "CREATE INDEX newest_per_room USING btree (room, id DESC) | "
         "CREATE INDEX no_overlap USING gist (during) | "
         "CREATE INDEX open_notes USING btree (room) WHERE (note IS NULL) | "
         "CREATE UNIQUE INDEX uniq_room_note USING btree (room, note) INCLUDE (qty)",

@@ -207,7 +207,9 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "substring(pg_get_indexdef(i.indexrelid) from ' USING .*$'), "
         "i.indexrelid IN (SELECT conindid FROM pg_constraint "
         "WHERE conrelid = $1), array_to_string(array_agg(a.attname ORDER BY k.ord) "
-        "FILTER (WHERE k.ord > i.indnkeyatts), chr(1)) "
+        "FILTER (WHERE k.ord > i.indnkeyatts), chr(1)), "
+        "array_to_string(array_agg(a.attname ORDER BY k.ord) FILTER (WHERE k.ord <= "
+        "i.indnkeyatts AND i.indoption[k.ord::int - 1] & 1 = 1), chr(1)) "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
@@ -218,7 +220,9 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
     )
     found: list[Index] = []
     only_postgres: list[PgDefinition] = []
-    for name, unique, columns, on_expression, partial, method, sql, of_constraint, included in rows:
+    for row in rows:
+        name, unique, columns, on_expression, partial, method, sql, of_constraint = row[:8]
+        included, descending = row[8:]
         if on_expression:
             why = "on an expression"
         elif partial:
@@ -228,7 +232,8 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         else:
             # INCLUDE columns cover queries and do not make rows unique: kept apart.
             include = tuple(included.split("\x01")) if included else ()
-            found.append(Index(name, tuple(columns.split("\x01")), bool(unique), include))
+            desc = tuple(descending.split("\x01")) if descending else ()
+            found.append(Index(name, tuple(columns.split("\x01")), bool(unique), include, desc))
             continue
         if not of_constraint:  # an exclusion constraint's index comes with its constraint
             label = f"index {name} ({why})"

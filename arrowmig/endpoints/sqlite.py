@@ -418,7 +418,8 @@ class SQLiteEndpoint(BaseEndpoint):
             if origin == "pk":
                 continue
             cols = self._query(
-                "SELECT name, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno",
+                'SELECT name, coll, "desc" FROM pragma_index_xinfo(?) WHERE key = 1 '
+                "ORDER BY seqno",
                 (idx_name,),
             )
             if any(c[0] is None for c in cols):
@@ -432,7 +433,10 @@ class SQLiteEndpoint(BaseEndpoint):
                 if not idx_name.startswith("sqlite_autoindex")
                 else f"{name}_{'_'.join(c[0] for c in cols)}_key"
             )
-            found.append(Index(index_name, tuple(c[0] for c in cols), bool(unique)))
+            descending = tuple(c[0] for c in cols if c[2])
+            found.append(
+                Index(index_name, tuple(c[0] for c in cols), bool(unique), descending=descending)
+            )
             own = {c[0]: collations.get(str(c[0]).lower(), "BINARY") for c in cols}
             if any(str(c[1]).upper() != own[c[0]] for c in cols):
                 unportable.append(f"the collations of index {idx_name} (built without them)")
