@@ -489,7 +489,7 @@ def test_descending_index_columns_stay_descending(tmp_path: Path, pg_url: str) -
     assert arrowmig.migrate(pg_url, str(back)).ok
     con = sqlite3.connect(back)
     try:
-        order = con.execute('SELECT name, "desc" FROM pragma_index_xinfo(\'newest\') WHERE key')
+        order = con.execute("SELECT name, \"desc\" FROM pragma_index_xinfo('newest') WHERE key")
         assert order.fetchall() == [("author", 0), ("at", 1)]
     finally:
         con.close()

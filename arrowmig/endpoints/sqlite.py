@@ -418,8 +418,7 @@ class SQLiteEndpoint(BaseEndpoint):
             if origin == "pk":
                 continue
             cols = self._query(
-                'SELECT name, coll, "desc" FROM pragma_index_xinfo(?) WHERE key = 1 '
-                "ORDER BY seqno",
+                'SELECT name, coll, "desc" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno',
                 (idx_name,),
             )
             if any(c[0] is None for c in cols):
