@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.conform import conform
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.endpoints.validate import bad_rows, problem_error, screen_batch, without_rows
 from arrowmig.errors import ConnectError, TransientError
@@ -229,7 +230,7 @@ def _copy_range(
             try:
                 keys = batch.column(batch.num_columns - 1)
                 data = batch.drop_columns([KEY_COLUMN])
-                problems = screen_batch(data, source_table, settings.dialect)
+                problems = screen_batch(data, source_table, settings.dialect, target_table)
                 if problems and (settings.on_error != "reject" or settings.rejects is None):
                     raise problem_error(problems[0], data, source_table, keys)
                 if problems:
@@ -269,9 +270,7 @@ def _conform(batch: pa.RecordBatch, target: Table) -> pa.RecordBatch:
     arrays = []
     for col in target.columns:
         array = batch.column(batch.schema.get_field_index(col.name))
-        arrays.append(
-            array if array.type == col.arrow_type else array.cast(col.arrow_type, safe=True)
-        )
+        arrays.append(conform(array, col.arrow_type))  # screen_batch set the misfits aside
     return pa.RecordBatch.from_arrays(arrays, schema=target.arrow_schema)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.config import MigrationConfig
+from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
@@ -198,10 +199,11 @@ def build_plan(
                     raise conflict
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
-                existing = dst.target_schema_of(name)
-                target = _append_target(source, existing, dst.omittable_columns(name))
+                existing = dst.target_columns_of(name)
+                target, conversions = _append_target(source, existing, dst.omittable_columns(name))
+                notes += conversions
                 written = {c.name for c in target.columns}
-                left_out = [n for n in existing.names if n not in written]
+                left_out = [c.name for c in existing if c.name not in written]
                 if left_out:
                     notes.append(
                         f"target columns the source lacks, left to the target (NULL, their "
@@ -344,12 +346,15 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
     return replace(table, columns=tuple(columns))
 
 
-def _append_target(source: Table, existing: pa.Schema, omittable: set[str]) -> Table:
-    """The target shape when writing into an existing table: its column order and types. A
-    target column the source lacks is left to the target (NULL, its default, its identity)
-    when it may be; a source column the target lacks has nowhere to go."""
+def _append_target(
+    source: Table, existing: tuple[Column, ...], omittable: set[str]
+) -> tuple[Table, list[str]]:
+    """The target shape when writing into an existing table (its column order and types), and
+    a note for each conversion that takes something as given. A target column the source
+    lacks is left to the target (NULL, its default, its identity) when it may be; a source
+    column the target lacks has nowhere to go."""
     source_names = [c.name for c in source.columns]
-    target_names = list(existing.names)
+    target_names = [c.name for c in existing]
     only_src = [n for n in source_names if n not in target_names]
     required = [n for n in target_names if n not in source_names and n not in omittable]
     if only_src or required:
@@ -364,40 +369,50 @@ def _append_target(source: Table, existing: pa.Schema, omittable: set[str]) -> T
             hint="use --mode replace to recreate the table, or make the columns match",
             table=source.name,
         )
-    columns = []
-    for target_field in existing:
-        if target_field.name not in source_names:
+    columns, notes = [], []
+    for there in existing:
+        if there.name not in source_names:
             continue  # the target fills it in
-        src = source.column(target_field.name)
-        if not _castable(src.arrow_type, target_field.type):
+        src = source.column(there.name)
+        zone = _zone_note(src.arrow_type, there.arrow_type)
+        if zone:
+            notes.append(f"{src.name}: {zone}")
+        if not conforms(src.arrow_type, there.arrow_type):
             raise SchemaError(
-                f"cannot append to {source.name!r}: column {target_field.name!r} is {src.arrow_type} in the "
-                f"source but {target_field.type} in the target",
+                f"cannot append to {source.name!r}: column {there.name!r} is {src.arrow_type} in the "
+                f"source but {there.arrow_type} in the target",
                 hint="use --mode replace, or --cast the column to the target's type",
                 table=source.name,
             )
-        columns.append(replace(src, arrow_type=target_field.type, target_type=None))
-    return replace(source, columns=tuple(columns))
+        # Written as the target's column: its type, and how its values travel (a uuid or
+        # jsonb column takes text the server converts, whatever the source's type was).
+        columns.append(
+            replace(
+                src,
+                arrow_type=there.arrow_type,
+                target_type=there.target_type,
+                pg_type=there.pg_type,
+                pg_binary=there.pg_binary,
+                pg_domain=None,
+                pg_enum=None,
+            )
+        )
+    return replace(source, columns=tuple(columns)), notes
 
 
-def _castable(src: pa.DataType, dst: pa.DataType) -> bool:
-    if src == dst:
-        return True
-    families = [
-        pa.types.is_integer,
-        pa.types.is_floating,
-        lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
-        lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t),
-        pa.types.is_timestamp,
-        pa.types.is_decimal,
-    ]
-    for same in families:
-        if same(src) and same(dst):
-            return True
-    # Widening that keeps every value: ints into floats/decimals, bool into ints.
-    if pa.types.is_integer(src) and (pa.types.is_floating(dst) or pa.types.is_decimal(dst)):
-        return True
-    return bool(pa.types.is_boolean(src) and pa.types.is_integer(dst))
+def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:
+    """What appending timestamps into a column of the other kind (with or without a time
+    zone) takes as given: the same instant needs a zone the naive side does not have."""
+    if not (pa.types.is_timestamp(source) and pa.types.is_timestamp(target)):
+        return None
+    if source.tz is None and target.tz is not None:
+        return (
+            "timestamps without a time zone appended into a column with one: taken as UTC "
+            "(as Django stores them in SQLite when USE_TZ is on)"
+        )
+    if source.tz is not None and target.tz is None:
+        return "timestamps with a time zone appended into a column without one: as UTC times"
+    return None
 
 
 def plan_streams(plan: TablePlan, bounds: tuple[Any, Any] | None, split_rows: int) -> list[Stream]:

@@ -208,8 +208,8 @@ class MemoryEndpoint(ClosedOnExit):
         with self.store.lock:
             self.store.target[name] = []
 
-    def target_schema_of(self, name: str) -> pa.Schema:
-        return self.store.source[name].schema
+    def target_columns_of(self, name: str) -> tuple[Column, ...]:
+        return tuple(Column(f.name, f.type) for f in self.store.source[name].schema)
 
     def omittable_columns(self, name: str) -> set[str]:
         return set()

@@ -10,7 +10,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import pyarrow as pa
 
-from arrowmig.model import KeyRange, Table, TableLoad
+from arrowmig.model import Column, KeyRange, Table, TableLoad
 from arrowmig.urls import EndpointUrl
 
 CHECKPOINT_TABLE = "_arrowmig_checkpoints"
@@ -123,8 +123,9 @@ class Endpoint(Source, Protocol):
 
     def truncate_table(self, name: str) -> None: ...
 
-    def target_schema_of(self, name: str) -> pa.Schema:
-        """The Arrow types batches must have to be written into an existing table."""
+    def target_columns_of(self, name: str) -> tuple[Column, ...]:
+        """An existing table's columns as batches are written into it: their Arrow types,
+        and the target's own type where values travel as text (uuid, jsonb on PostgreSQL)."""
         ...
 
     def declared_columns(self, name: str) -> list[tuple[str, str]]:

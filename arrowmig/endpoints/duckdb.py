@@ -508,8 +508,8 @@ class DuckDBEndpoint(BaseEndpoint):
     def truncate_table(self, name: str) -> None:
         self._run(f"DELETE FROM {qualified(name, self._schema)}", f"emptying {name!r}", name)
 
-    def target_schema_of(self, name: str) -> pa.Schema:
-        return self.describe(name, profile=False).arrow_schema
+    def target_columns_of(self, name: str) -> tuple[Column, ...]:
+        return self.describe(name, profile=False).columns
 
     def param(self, index: int) -> str:
         return f"${index}"

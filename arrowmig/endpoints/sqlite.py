@@ -40,6 +40,7 @@ from arrowmig.errors import ConnectError, DataError, SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
+    Column,
     ForeignKey,
     Index,
     KeyRange,
@@ -767,16 +768,11 @@ class SQLiteEndpoint(BaseEndpoint):
         self._ensure_write_mode()
         self._run_ddl(f"DELETE FROM {quote_ident(name)}", name)
 
-    def target_schema_of(self, name: str) -> pa.Schema:
+    def target_columns_of(self, name: str) -> tuple[Column, ...]:
         info = self._query("SELECT name, type FROM pragma_table_info(?)", (name,))
         if not info:
             raise SchemaError(f"table {name!r} not found in {self.url.redacted}", table=name)
-        fields = []
-        for col_name, declared in info:
-            fields.append(
-                pa.field(col_name, choose(col_name, declared or "", None, False).arrow_type)
-            )
-        return pa.schema(fields)
+        return tuple(choose(col_name, declared or "", None, False) for col_name, declared in info)
 
     def param(self, index: int) -> str:
         return "?"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.conform import conform
 from arrowmig.errors import DataError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
@@ -39,11 +40,16 @@ def render_value(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def screen_batch(batch: pa.RecordBatch, table: Table, dialect: str) -> list[Problem]:
-    """Every problem in the batch (cheap vectorised checks first; Python only on failure)."""
+def screen_batch(
+    batch: pa.RecordBatch, table: Table, dialect: str, target: Table | None = None
+) -> list[Problem]:
+    """Every problem in the batch (cheap vectorised checks first; Python only on failure).
+    ``target``: the existing table appended to, whose column types the values must take."""
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
         problems.extend(_cast_problems(batch.column(i), table, field.name))
+        if target is not None:
+            problems.extend(_conform_problems(batch.column(i), target, field.name))
         travels_as = _travels_as(table, field)
         if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
             problems.extend(_nan_problems(batch.column(i), field.name))
@@ -101,6 +107,37 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             problems.append(Problem(row, name, f"value does not convert to {column.target_type}"))
     return problems
+
+
+def _conform_problems(array: pa.Array, target: Table, name: str) -> list[Problem]:
+    """Values that the existing column appended to cannot hold exactly (``conform``)."""
+    try:
+        wanted = target.column(name).arrow_type
+    except KeyError:
+        return []
+    if wanted == array.type:
+        return []
+    try:
+        conform(array, wanted)
+        return []
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    reason = f"value does not fit the target column's type ({wanted}) exactly"
+    problems = []
+    for row in range(len(array)):
+        if not array[row].is_valid:
+            continue
+        try:
+            conform(array.slice(row, 1), wanted)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            problems.append(Problem(row, name, reason, _CONFORM_HINT))
+    return problems
+
+
+_CONFORM_HINT = (
+    "fix the value in the source, widen the target column, or use --on-error reject to set "
+    "such rows aside"
+)
 
 
 def bad_rows(problems: list[Problem]) -> list[int]:

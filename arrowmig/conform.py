@@ -1,0 +1,68 @@
+"""Values appended into an existing table take the types of its columns, and only where they
+arrive exactly: Django's ``decimal`` prices, which SQLite stored as reals, go into the
+``numeric(10,2)`` column ``manage.py migrate`` created in PostgreSQL when each one reads back as
+the same double, and a value that would change (``0.1 + 0.2`` into two places, ``70000`` into a
+``smallint``) is a problem of its row (``validate.conform_problems``), never rounded silently.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def conforms(source: pa.DataType, target: pa.DataType) -> bool:
+    """Whether values of ``source`` can go into a column of ``target``, each checked on the
+    way (``conform``): the same kind of value, or a number into another kind of number."""
+    if source == target:
+        return True
+    for kind in _KINDS:
+        if kind(source) and kind(target):
+            return True
+    if _is_number(source) and _is_number(target):
+        return True
+    return bool(pa.types.is_boolean(source) and pa.types.is_integer(target))
+
+
+def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """``array`` as ``target``; raises ArrowInvalid when a value would not arrive exactly.
+
+    Arrow's safe cast already refuses overflow, lost decimal places and text that is no
+    number; it rounds floats silently (into float4, into a decimal, from a decimal), so those
+    are converted back and compared.
+    """
+    if array.type == target:
+        return array
+    converted = pc.cast(array, target, safe=True)
+    if _may_round(array.type, target):
+        back = pc.cast(converted, array.type, safe=False)
+        same = pc.equal(back, array)
+        if pa.types.is_floating(array.type):
+            same = pc.or_(same, pc.and_(pc.is_nan(array), pc.is_nan(back)))
+        if not pc.all(pc.fill_null(same, True)).as_py():
+            raise pa.ArrowInvalid(f"a value would not arrive exactly as {target}")
+    return converted
+
+
+def _may_round(source: pa.DataType, target: pa.DataType) -> bool:
+    """Casts that round rather than raise (integers and floats meet by Arrow's own checks)."""
+    if pa.types.is_floating(source) and pa.types.is_floating(target):
+        return bool(target.bit_width < source.bit_width)
+    return bool(
+        (pa.types.is_floating(source) and pa.types.is_decimal(target))
+        or (pa.types.is_decimal(source) and pa.types.is_floating(target))
+    )
+
+
+def _is_number(t: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
+
+
+_KINDS = (
+    pa.types.is_integer,
+    pa.types.is_floating,
+    lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+    lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t),
+    pa.types.is_timestamp,
+    pa.types.is_decimal,
+)
