@@ -258,7 +258,7 @@ def test_append_into_the_schema_django_made(tmp_path: Path, pg_url: str) -> None
         "placed: timestamps without a time zone appended into a column with one: taken as UTC"
         in (" ".join(report.tables[0].notes))
     )
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert pg_rows(pg_url, "shop_order", "id") == [
         (1, 1, 2, "A1", Decimal("12.50"), dt.datetime(2024, 1, 2, 3, 4, 5, 123456, utc),
          dt.date(2024, 1, 2), True, uuid.UUID("550e8400e29b41d4a716446655440000"), {"a": 1}, 0.5),

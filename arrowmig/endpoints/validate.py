@@ -6,7 +6,8 @@ so the run can stop with a precise message (--on-error fail) or set the row asid
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -93,20 +94,8 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
     target = forced_arrow_type(column.target_type)
     if target is None or target == array.type:
         return []
-    try:
-        forced_cast(array, target)
-        return []
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    problems = []
-    for row in range(len(array)):
-        if not array[row].is_valid:
-            continue
-        try:
-            forced_cast(array.slice(row, 1), target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            problems.append(Problem(row, name, f"value does not convert to {column.target_type}"))
-    return problems
+    reason = f"value does not convert to {column.target_type}"
+    return _unconverted(array, lambda a: forced_cast(a, target), Problem(0, name, reason))
 
 
 def _conform_problems(array: pa.Array, target: Table, name: str) -> list[Problem]:
@@ -117,20 +106,29 @@ def _conform_problems(array: pa.Array, target: Table, name: str) -> list[Problem
         return []
     if wanted == array.type:
         return []
+    reason = f"value does not fit the target column's type ({wanted}) exactly"
+    problem = Problem(0, name, reason, _CONFORM_HINT)
+    return _unconverted(array, lambda a: conform(a, wanted), problem)
+
+
+def _unconverted(
+    array: pa.Array, convert: Callable[[pa.Array], pa.Array], problem: Problem
+) -> list[Problem]:
+    """``problem`` at each row whose value ``convert`` refuses: the whole array is tried first,
+    one value at a time only when it fails."""
     try:
-        conform(array, wanted)
+        convert(array)
         return []
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    reason = f"value does not fit the target column's type ({wanted}) exactly"
     problems = []
     for row in range(len(array)):
         if not array[row].is_valid:
             continue
         try:
-            conform(array.slice(row, 1), wanted)
+            convert(array.slice(row, 1))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            problems.append(Problem(row, name, reason, _CONFORM_HINT))
+            problems.append(replace(problem, row=row))
     return problems
 
 
