@@ -376,7 +376,7 @@ class GeneratedSource(ClosedOnExit):
     def truncate_table(self, name: str) -> None:
         raise self._read_only()
 
-    def target_columns_of(self, name: str) -> tuple[Column, ...]:
+    def existing_table(self, name: str) -> Table:
         raise self._read_only()
 
     def declared_columns(self, name: str) -> list[tuple[str, str]]:

@@ -81,14 +81,35 @@ def landing_for(target: Table, source: Table, action: str) -> Landing:
     return Landing(replace(target, split_key=source.split_key), action, staged)
 
 
-def prepare(dst: Endpoint, landing: Landing) -> None:
-    """Create (or empty) what the batches are written into. Nothing else is touched yet."""
+def emptied_first(landing: Landing) -> bool:
+    """Whether ``--mode truncate`` empties this table before loading (``empty_tables``); a
+    staged one is emptied when its rows are put in place."""
+    return landing.action == "truncate" and not landing.staged
+
+
+def empty_tables(dst: Endpoint, names: list[str]) -> None:
+    """Empty the tables ``--mode truncate`` loads into, before any is loaded: together where
+    the target can (PostgreSQL refuses to empty a table a foreign key points at on its own)."""
+    if not names:
+        return
+    truncate_tables = getattr(dst, "truncate_tables", None)
+    if truncate_tables is not None:
+        truncate_tables(names)
+        return
+    for name in names:
+        dst.truncate_table(name)
+
+
+def prepare(dst: Endpoint, landing: Landing, *, emptied: bool = False) -> None:
+    """Create (or empty) what the batches are written into. Nothing else is touched yet.
+    ``emptied``: ``empty_tables`` emptied it already, with the run's other tables."""
     if landing.staged:
         dst.drop_table(landing.physical.name)
         dst.create_table(landing.physical)
         return
     if landing.action == "truncate":
-        dst.truncate_table(landing.final.name)
+        if not emptied:
+            dst.truncate_table(landing.final.name)
     elif landing.action == "create" or not dst.table_exists(landing.final.name):
         dst.create_table(landing.final)
 

@@ -27,7 +27,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
-from arrowmig.loading import describe_landing, landing_for, prepare
+from arrowmig.loading import describe_landing, emptied_first, empty_tables, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
 from arrowmig.pipeline import through_restarts
@@ -158,8 +158,11 @@ def transfer(
         plan.tables = [
             replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables
         ]
+        emptied = _empty_fresh_tables(dst, plan, earlier)
         work = [
-            _table_work(src, dst, store, p, config, run_id, earlier, p.source.name in again)
+            _table_work(
+                src, dst, store, p, config, run_id, earlier, p.source.name in again, emptied
+            )
             for p in plan.tables
         ]
         store.record(_run_row(run_id, "running", basis))
@@ -333,6 +336,19 @@ def _prepared(rows: list[Row], table: str | None) -> bool:
     return any(r.table_name == table and r.stream_name == TABLE_ROW for r in rows)
 
 
+def _empty_fresh_tables(dst: Endpoint, plan: MigrationPlan, earlier: list[Row] | None) -> set[str]:
+    """Empty, all at once, the ``--mode truncate`` tables this run starts loading (not those an
+    interrupted run prepared: a resume goes on from their checkpoints); their names."""
+    fresh = [
+        p
+        for p in plan.tables
+        if emptied_first(landing_for(p.target, p.source, p.action))
+        and not _prepared(earlier or [], p.source.name)
+    ]
+    empty_tables(dst, [p.target.name for p in fresh])
+    return {p.source.name for p in fresh}
+
+
 def _table_work(
     src: Source,
     dst: Endpoint,
@@ -342,6 +358,7 @@ def _table_work(
     run_id: str,
     earlier: list[Row] | None,
     profiled: bool,
+    emptied: set[str],
 ) -> TableWork:
     name = table_plan.source.name
     landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
@@ -372,7 +389,7 @@ def _table_work(
     table_plan.streams = plan_streams(
         table_plan, src.key_bounds(table_plan.source), config.split_rows
     )
-    prepare(dst, landing)
+    prepare(dst, landing, emptied=name in emptied)
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
     record_prepared(store, run_id, work)
     return work

@@ -46,6 +46,9 @@ class TablePlan:
     notes: list[str] = field(default_factory=list)
     loading: str | None = None
     """How the table loads and resumes (set once the landing is decided)."""
+    waits_for: tuple[str, ...] = ()
+    """Tables of this run that an existing target table's foreign keys point at: its rows
+    go in after theirs (the target checks each batch as it commits)."""
 
     def builds(self, dialect: str) -> list[str]:
         """The keys, indexes and foreign keys a created table gets (an existing one keeps its own)."""
@@ -163,6 +166,7 @@ def build_plan(
             raise UsageError(f"--cast names table {table_name!r}, which is not part of this run")
     plans = []
     conflicts: list[SchemaError] = []
+    checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys
     described = (
         describe_all(names)
         if describe_all is not None
@@ -199,11 +203,14 @@ def build_plan(
                     raise conflict
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
-                existing = dst.target_columns_of(name)
-                target, conversions = _append_target(source, existing, dst.omittable_columns(name))
+                existing = dst.existing_table(name)
+                target, conversions = _append_target(
+                    source, existing.columns, dst.omittable_columns(name)
+                )
                 notes += conversions
+                checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
-                left_out = [c.name for c in existing if c.name not in written]
+                left_out = [c.name for c in existing.columns if c.name not in written]
                 if left_out:
                     notes.append(
                         f"target columns the source lacks, left to the target (NULL, their "
@@ -227,8 +234,46 @@ def build_plan(
                     notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
     plans = _with_creatable_foreign_keys(plans, config, target_dialect)
+    plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
+
+
+def _waiting_for_parents(
+    plans: list[TablePlan], checked: dict[str, tuple[ForeignKey, ...]]
+) -> list[TablePlan]:
+    """Each table whose existing target table checks foreign keys waits for the run's tables
+    they point at (a parent first, as ``_parents_first`` orders them; a cycle is broken where
+    it closes, and a table never waits for itself)."""
+    if not any(checked.values()):
+        return plans
+    by_target = {p.target.name.lower(): p.source.name for p in plans}
+    parents = {
+        name: {by_target[fk.ref_table.lower()] for fk in fks if fk.ref_table.lower() in by_target}
+        - {name}
+        for name, fks in checked.items()
+    }
+    order: list[str] = []
+
+    def visit(name: str, seen: set[str]) -> None:
+        if name in order or name in seen:
+            return
+        for parent in sorted(parents.get(name, ())):
+            visit(parent, seen | {name})
+        order.append(name)
+
+    for p in plans:
+        visit(p.source.name, set())
+    position = {name: i for i, name in enumerate(order)}
+    waiting = []
+    for p in plans:
+        name = p.source.name
+        first = sorted(q for q in parents.get(name, ()) if position[q] < position[name])
+        if first:
+            note = f"loads after {', '.join(first)}: the target checks its foreign keys"
+            p = replace(p, waits_for=tuple(first), notes=[*p.notes, note])
+        waiting.append(p)
+    return waiting
 
 
 def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:

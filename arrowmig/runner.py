@@ -118,6 +118,12 @@ class Runner:
         """Tables whose presumed types a value broke, until they are loaded again."""
         self.abandoned = {name: threading.Event() for name in self.tables}
         """Set to stop a table's other streams early (its rows will be loaded again)."""
+        self.parents_left = {
+            name: set(w.plan.waits_for) for name, w in self.tables.items() if w.plan.waits_for
+        }
+        """Tables whose existing target checks foreign keys: the parents they still wait for."""
+        self.held: dict[str, list[StreamWork]] = {}
+        """Streams of those tables, started once their parents are finished (``_sync``)."""
         for name, w in self.tables.items():
             table_report = TableReport(
                 name=name,
@@ -136,7 +142,12 @@ class Runner:
 
     def execute(self, finish_empty: Callable[[TableWork], None]) -> None:
         """Run every stream; tables with no stream left are finished by ``finish_empty``."""
-        streams = [s for w in self.tables.values() for s in w.streams]
+        streams = []
+        for name, w in self.tables.items():
+            if self.parents_left.get(name):
+                self.held[name] = list(w.streams)
+            else:
+                streams.extend(w.streams)
         streams.sort(key=lambda s: -s.est_rows)
         for name, w in self.tables.items():
             self.sink.emit(Event("start", table=name, total_rows=w.plan.source.row_count))
@@ -370,6 +381,7 @@ class Runner:
         CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
 
     def _sync(self, name: str) -> None:
+        self._release_children_of(name)
         self.meter.finished(name)  # whatever the outcome, the ETA stops waiting for it
         meter = self.meter.tables[name]
         meter.finish()
@@ -390,6 +402,18 @@ class Runner:
                     rows_per_s=table_report.rows_per_s,
                 )
             )
+
+    def _release_children_of(self, name: str) -> None:
+        """A table is finished (or failed): start the tables that waited only for it. A child
+        of a failed parent still runs: the target names the rows its foreign keys refuse."""
+        ready = []
+        with self.lock:
+            for child, left in self.parents_left.items():
+                left.discard(name)
+                if not left and child in self.held:
+                    ready.extend(self.held.pop(child))
+        if ready and not self.scheduler.stop.is_set():
+            self.scheduler.add(ready)
 
 
 def _key_builds(landing: Landing) -> int:
@@ -468,7 +492,13 @@ def add_foreign_keys(
     parent before child. SQLite targets declared them with their tables (``plan.target``)
     and confirm them here.
     """
-    wanted = [(p, fk) for p in _parents_first(plan.tables) for fk in p.source.foreign_keys]
+    # Only created tables: an existing one (append, truncate) keeps its own foreign keys.
+    wanted = [
+        (p, fk)
+        for p in _parents_first(plan.tables)
+        if p.action in ("create", "replace")
+        for fk in p.source.foreign_keys
+    ]
     loaded = {t.name for t in report.tables if t.status == "done"}
     by_name = {t.name: t for t in report.tables}
     plans = {p.source.name: p for p in plan.tables}

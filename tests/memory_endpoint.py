@@ -208,8 +208,8 @@ class MemoryEndpoint(ClosedOnExit):
         with self.store.lock:
             self.store.target[name] = []
 
-    def target_columns_of(self, name: str) -> tuple[Column, ...]:
-        return tuple(Column(f.name, f.type) for f in self.store.source[name].schema)
+    def existing_table(self, name: str) -> Table:
+        return Table(name, tuple(Column(f.name, f.type) for f in self.store.source[name].schema))
 
     def omittable_columns(self, name: str) -> set[str]:
         return set()

@@ -123,9 +123,10 @@ class Endpoint(Source, Protocol):
 
     def truncate_table(self, name: str) -> None: ...
 
-    def target_columns_of(self, name: str) -> tuple[Column, ...]:
-        """An existing table's columns as batches are written into it: their Arrow types,
-        and the target's own type where values travel as text (uuid, jsonb on PostgreSQL)."""
+    def existing_table(self, name: str) -> Table:
+        """An existing table as batches are written into it: its columns' Arrow types, the
+        target's own type where values travel as text (uuid, jsonb on PostgreSQL), and the
+        foreign keys the target checks as rows arrive (PostgreSQL's)."""
         ...
 
     def declared_columns(self, name: str) -> list[tuple[str, str]]:

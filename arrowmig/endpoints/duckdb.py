@@ -508,8 +508,8 @@ class DuckDBEndpoint(BaseEndpoint):
     def truncate_table(self, name: str) -> None:
         self._run(f"DELETE FROM {qualified(name, self._schema)}", f"emptying {name!r}", name)
 
-    def target_columns_of(self, name: str) -> tuple[Column, ...]:
-        return self.describe(name, profile=False).columns
+    def existing_table(self, name: str) -> Table:
+        return self.describe(name, profile=False)
 
     def param(self, index: int) -> str:
         return f"${index}"

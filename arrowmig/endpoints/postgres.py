@@ -332,10 +332,35 @@ class PostgresEndpoint(BaseEndpoint):
         )
 
     def truncate_table(self, name: str) -> None:
-        self._run(f"TRUNCATE {qualified(name, self._schema)}", f"emptying {name!r}", name)
+        self.truncate_tables([name])
 
-    def target_columns_of(self, name: str) -> tuple[Column, ...]:
-        return self.describe(name, profile=False).columns
+    def truncate_tables(self, names: list[str]) -> None:
+        """Empty these tables in one TRUNCATE, which PostgreSQL allows for tables that
+        reference each other (Django's auth_user and blog_post): one at a time it refuses
+        any table a foreign key points at. A table outside them that points at one is named,
+        and nothing is emptied (CASCADE would empty tables the run was not given)."""
+        outside = self._query(
+            "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
+            "c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1)))) "
+            "SELECT r.conrelid::regclass::text, r.confrelid::regclass::text FROM pg_constraint r "
+            "WHERE r.contype = 'f' AND r.confrelid IN (SELECT oid FROM t) "
+            "AND r.conrelid NOT IN (SELECT oid FROM t) ORDER BY 1, 2",
+            (self._schema, "\x01".join(names)),
+        )
+        if outside:
+            child, parent = outside[0]
+            raise SchemaError(
+                f"cannot empty {parent} for --mode truncate: {child}, which this run does not "
+                "load, has a foreign key to it",
+                hint=f"add {child} to the run (it is emptied and loaded too), empty it yourself "
+                "first, or use --mode append",
+                table=names[0],
+            )
+        tables = ", ".join(qualified(n, self._schema) for n in names)
+        self._run(f"TRUNCATE {tables}", f"emptying {', '.join(map(repr, names))}", names[0])
+
+    def existing_table(self, name: str) -> Table:
+        return self.describe(name, profile=False)
 
     def param(self, index: int) -> str:
         return f"${index}"

@@ -768,11 +768,15 @@ class SQLiteEndpoint(BaseEndpoint):
         self._ensure_write_mode()
         self._run_ddl(f"DELETE FROM {quote_ident(name)}", name)
 
-    def target_columns_of(self, name: str) -> tuple[Column, ...]:
+    def existing_table(self, name: str) -> Table:
+        # Without its foreign keys: arrowmig writes with foreign_keys off, load order is free.
         info = self._query("SELECT name, type FROM pragma_table_info(?)", (name,))
         if not info:
             raise SchemaError(f"table {name!r} not found in {self.url.redacted}", table=name)
-        return tuple(choose(col_name, declared or "", None, False) for col_name, declared in info)
+        columns = tuple(
+            choose(col_name, declared or "", None, False) for col_name, declared in info
+        )
+        return Table(name, columns)
 
     def param(self, index: int) -> str:
         return "?"
