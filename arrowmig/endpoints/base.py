@@ -10,7 +10,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import pyarrow as pa
 
-from arrowmig.model import Column, KeyRange, Table, TableLoad
+from arrowmig.model import KeyRange, Table, TableLoad
 from arrowmig.urls import EndpointUrl
 
 CHECKPOINT_TABLE = "_arrowmig_checkpoints"

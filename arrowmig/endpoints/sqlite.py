@@ -40,7 +40,6 @@ from arrowmig.errors import ConnectError, DataError, SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
-    Column,
     ForeignKey,
     Index,
     KeyRange,
