@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from arrowmig import json_canon
 from arrowmig.model import Column
+from arrowmig.schema import BOOLEAN_WORDS
 
 # -- kinds: what a column's values are, whatever the physical type carrying them -----------
 
@@ -232,6 +233,8 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         if sk == DECIMAL:
             return _decimal_mode(plain_type(st), plain_type(tt))
         return sk
+    if kinds == {TEXT, INT} and (pa.types.is_boolean(st) or pa.types.is_boolean(tt)):
+        return BOOL_TEXT
     if kinds <= {INT, DECIMAL, NUMTEXT}:
         return NUMTEXT
     if FLOAT in kinds and kinds <= {INT, FLOAT}:
@@ -253,6 +256,16 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
     if kinds == {JSON, NESTED}:
         return JSON
     return "text"
+
+
+BOOL_TEXT = "bool_text"
+"""Text against booleans: PostgreSQL's boolean words (``t``, ``yes``, ``on``, ``1``, any case)
+are the boolean they mean, as ``--cast T.C=boolean`` converted them; other text only equals
+itself."""
+
+
+def _boolean_words(value: bool) -> str:
+    return ", ".join(f"'{w}'" for w, v in BOOLEAN_WORDS.items() if v is value)
 
 
 def _decimal_mode(st: pa.DataType, tt: pa.DataType) -> str:
@@ -288,6 +301,14 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         return f"hash({_canon_numtext(x)})"
     if mode == NUMTEXT:
         return f"hash({_canon_numtext(x)})"
+    if mode == BOOL_TEXT:
+        if kind != TEXT:
+            return f"hash({x}::BOOLEAN)"
+        w = f"lower(trim({x}::VARCHAR))"
+        return (
+            f"(CASE WHEN {w} IN ({_boolean_words(True)}) THEN hash(true) "
+            f"WHEN {w} IN ({_boolean_words(False)}) THEN hash(false) ELSE hash({x}::VARCHAR) END)"
+        )
     if mode == TIMESTAMP:
         if kind == TEXT:
             # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset);

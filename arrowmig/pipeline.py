@@ -23,6 +23,7 @@ from arrowmig.model import KeyRange, Table
 from arrowmig.plan import Stream
 from arrowmig.rejects import RejectWriter
 from arrowmig.scheduler import MemoryBudget, StopFlag, WorkerConnections
+from arrowmig.schema import cast_as_asked
 
 _DONE = object()
 
@@ -241,7 +242,7 @@ def _copy_range(
                     data = without_rows(data, bad_rows(problems))
                 last_key = keys[len(keys) - 1].as_py() if len(keys) else None
                 after = checkpoint(progress.rows + data.num_rows, last_key) if checkpoint else None
-                out = _conform(data, target_table)
+                out = _conform(data, source_table, target_table)
                 try:
                     _write_with_retries(conns, target_table, out, settings, on_retry, after)
                 except TransientError as exc:
@@ -261,8 +262,9 @@ def _copy_range(
             conns.source.end_reads()
 
 
-def _conform(batch: pa.RecordBatch, target: Table) -> pa.RecordBatch:
-    """Reorder and cast a source batch to the target table's columns (append mode)."""
+def _conform(batch: pa.RecordBatch, source: Table, target: Table) -> pa.RecordBatch:
+    """Reorder and cast a source batch to the target table's columns (append mode), each
+    source column first in its --cast type."""
     if batch.schema.names == [c.name for c in target.columns] and all(
         f.type == c.arrow_type for f, c in zip(batch.schema, target.columns, strict=True)
     ):
@@ -270,7 +272,8 @@ def _conform(batch: pa.RecordBatch, target: Table) -> pa.RecordBatch:
     arrays = []
     for col in target.columns:
         array = batch.column(batch.schema.get_field_index(col.name))
-        arrays.append(conform(array, col.arrow_type))  # screen_batch set the misfits aside
+        asked = cast_as_asked(array, source.column(col.name))
+        arrays.append(conform(asked, col.arrow_type))  # screen_batch set the misfits aside
     return pa.RecordBatch.from_arrays(arrays, schema=target.arrow_schema)
 
 

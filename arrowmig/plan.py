@@ -16,7 +16,7 @@ from arrowmig.defaults import collation_notes, default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.schema import ddl_type, key_statements, qualified
+from arrowmig.schema import ddl_type, forced_arrow_type, key_statements, qualified
 
 
 @dataclass(frozen=True)
@@ -419,12 +419,14 @@ def _append_target(
         if there.name not in source_names:
             continue  # the target fills it in
         src = source.column(there.name)
-        zone = _zone_note(src.arrow_type, there.arrow_type)
+        # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
+        arriving = forced_arrow_type(src.target_type) or src.arrow_type
+        zone = _zone_note(arriving, there.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")
-        if not conforms(src.arrow_type, there.arrow_type):
+        if not conforms(arriving, there.arrow_type):
             raise SchemaError(
-                f"cannot append to {source.name!r}: column {there.name!r} is {src.arrow_type} in the "
+                f"cannot append to {source.name!r}: column {there.name!r} is {arriving} in the "
                 f"source but {there.arrow_type} in the target",
                 hint="use --mode replace, or --cast the column to the target's type",
                 table=source.name,

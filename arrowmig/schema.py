@@ -386,6 +386,15 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
     return pc.cast(array, target, safe=True)
 
 
+def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
+    """The values in the column's ``--cast`` type where it is converted client-side (raises
+    ArrowInvalid on a value that does not convert), else as they are."""
+    forced = forced_arrow_type(column.target_type)
+    if forced is None or forced == array.type:
+        return array
+    return forced_cast(array, forced)
+
+
 def _timestamp_text(array: pa.Array) -> pa.Array:
     text = temporal_text.timestamp_text(array)
     if array.type.tz:

@@ -302,6 +302,29 @@ def test_append_never_rounds_into_the_targets_types(
     assert (rejects / "t.jsonl").read_text().count("value does not fit") == 3
 
 
+@pytest.mark.postgres
+def test_append_takes_a_cast_first(tmp_path: Path, pg_url: str) -> None:
+    # An older Rails app wrote booleans to SQLite as 't'/'f'; Rails made the PostgreSQL column
+    # boolean. --cast converts the words, then the values go in; verify knows the words too.
+    src = make_sqlite(
+        tmp_path / "rails.db",
+        "CREATE TABLE posts (id integer PRIMARY KEY AUTOINCREMENT NOT NULL, published boolean);",
+        {"posts": [(1, "t"), (2, "f"), (3, None)]},
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE posts (id bigserial PRIMARY KEY, published boolean)")
+    append = arrowmig.MigrationConfig(mode="append")
+    with pytest.raises(SchemaError, match="'published' is string in the source but bool"):
+        arrowmig.migrate(src, pg_url, config=append)
+    cast = arrowmig.MigrationConfig(mode="append", casts=(("posts", "published", "boolean"),))
+    assert arrowmig.migrate(src, pg_url, config=cast).ok
+    assert pg_rows(pg_url, "posts", "id") == [(1, True), (2, False), (3, None)]
+    assert arrowmig.verify(src, pg_url).ok
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("UPDATE posts SET published = true WHERE id = 2")
+    assert not arrowmig.verify(src, pg_url).ok
+
+
 BLOG_SQLITE = """
     CREATE TABLE auth_user (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, username text NOT NULL);
     CREATE TABLE blog_post (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, title text NOT NULL,

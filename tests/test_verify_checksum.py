@@ -94,6 +94,11 @@ EQUAL_ACROSS_TYPES = [
         pa.array([Decimal("1.500")], pa.decimal128(18, 3)),
     ),
     ("date vs text", pa.array([dt.date(2024, 1, 2)]), pa.array(["2024-01-02"])),
+    (
+        "boolean words vs booleans (what --cast T.C=boolean converts)",
+        pa.array(["t", "F", " yes ", "off", "1", None]),
+        pa.array([True, False, True, False, True, None]),
+    ),
 ]
 
 
@@ -135,6 +140,9 @@ UNEQUAL = [
     ("unparsable text vs NULL", pa.array(["not a time"]), pa.array([None], pa.timestamp("us"))),
     ("0 vs NULL", pa.array([0], pa.int64()), pa.array([None], pa.int64())),
     ("int past 2**53 as double", pa.array([2**53 + 1], pa.int64()), pa.array([float(2**53)])),
+    ("boolean word vs the other boolean", pa.array(["f"]), pa.array([True])),
+    ("text that is no boolean word", pa.array(["maybe"]), pa.array([True])),
+    ("boolean word vs NULL", pa.array(["no"]), pa.array([None], pa.bool_())),
 ]
 
 

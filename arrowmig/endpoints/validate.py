@@ -16,7 +16,7 @@ from arrowmig.conform import conform
 from arrowmig.errors import DataError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
-from arrowmig.schema import forced_arrow_type, forced_cast, is_text_type
+from arrowmig.schema import cast_as_asked, forced_arrow_type, forced_cast, is_text_type
 
 DEFAULT_HINT = (
     "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
@@ -48,9 +48,12 @@ def screen_batch(
     ``target``: the existing table appended to, whose column types the values must take."""
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
-        problems.extend(_cast_problems(batch.column(i), table, field.name))
+        cast = _cast_problems(batch.column(i), table, field.name)
+        problems.extend(cast)
         if target is not None:
-            problems.extend(_conform_problems(batch.column(i), target, field.name))
+            told = {p.row for p in cast}  # a value the --cast refused is named once
+            more = _conform_problems(batch.column(i), table, target, field.name)
+            problems.extend(p for p in more if p.row not in told)
         travels_as = _travels_as(table, field)
         if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
             problems.extend(_nan_problems(batch.column(i), field.name))
@@ -98,17 +101,19 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
     return _unconverted(array, lambda a: forced_cast(a, target), Problem(0, name, reason))
 
 
-def _conform_problems(array: pa.Array, target: Table, name: str) -> list[Problem]:
-    """Values that the existing column appended to cannot hold exactly (``conform``)."""
+def _conform_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
+    """Values that the existing column appended to cannot hold exactly (``conform``), after
+    the column's --cast."""
     try:
         wanted = target.column(name).arrow_type
+        column = table.column(name)
     except KeyError:
         return []
     if wanted == array.type:
         return []
     reason = f"value does not fit the target column's type ({wanted}) exactly"
     problem = Problem(0, name, reason, _CONFORM_HINT)
-    return _unconverted(array, lambda a: conform(a, wanted), problem)
+    return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
 
 
 def _unconverted(
