@@ -325,6 +325,25 @@ def test_append_takes_a_cast_first(tmp_path: Path, pg_url: str) -> None:
     assert not arrowmig.verify(src, pg_url).ok
 
 
+@pytest.mark.postgres
+def test_append_names_text_longer_than_the_targets_varchar(tmp_path: Path, pg_url: str) -> None:
+    # SQLite never enforced varchar(3); PostgreSQL refuses 'abcd' (the whole batch) and cuts
+    # 'ab   ' to 'ab ' without a word. Both are named, per row.
+    src = make_sqlite(
+        tmp_path / "v.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, code varchar(3));",
+        {"t": [(1, "abc"), (2, "abcd"), (3, "ab   "), (4, "é€x")]},
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE t (id bigint PRIMARY KEY, code varchar(3))")
+    failed = arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="append"))
+    assert "id 2: text longer than the target column's 3 characters" in str(failed.tables[0].error)
+    rejects = tmp_path / "rejects"
+    config = arrowmig.MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    assert arrowmig.migrate(src, pg_url, config=config).tables[0].rejected == 2
+    assert pg_rows(pg_url, "t", "id") == [(1, "abc"), (4, "é€x")]
+
+
 BLOG_SQLITE = """
     CREATE TABLE auth_user (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, username text NOT NULL);
     CREATE TABLE blog_post (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, title text NOT NULL,

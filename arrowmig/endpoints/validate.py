@@ -5,6 +5,7 @@ so the run can stop with a precise message (--on-error fail) or set the row asid
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -54,6 +55,8 @@ def screen_batch(
             told = {p.row for p in cast}  # a value the --cast refused is named once
             more = _conform_problems(batch.column(i), table, target, field.name)
             problems.extend(p for p in more if p.row not in told)
+            if dialect == "postgresql":
+                problems.extend(_length_problems(batch.column(i), target, field.name))
         travels_as = _travels_as(table, field)
         if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
             problems.extend(_nan_problems(batch.column(i), field.name))
@@ -135,6 +138,26 @@ def _unconverted(
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             problems.append(replace(problem, row=row))
     return problems
+
+
+_PG_LIMITED_TEXT = re.compile(
+    r"^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE
+)
+
+
+def _length_problems(array: pa.Array, target: Table, name: str) -> list[Problem]:
+    """Text longer than the PostgreSQL column's varchar(n) or char(n): the server refuses the
+    whole batch, or, when the excess is spaces, cuts them off without a word."""
+    try:
+        column = target.column(name)
+    except KeyError:
+        return []
+    limit = _PG_LIMITED_TEXT.match(column.pg_type or column.target_type or "")
+    if limit is None or not is_text_type(array.type):
+        return []
+    n = int(limit.group(1))
+    reason = f"text longer than the target column's {n} characters"
+    return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
 
 
 _CONFORM_HINT = (
