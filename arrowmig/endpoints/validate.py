@@ -216,7 +216,7 @@ def problem_error(
     """The one-line error for ``--on-error fail``: table, column, key, value and the way past it."""
     array = batch.column(batch.schema.get_field_index(problem.column))
     value = (
-        array.cast(pa.binary())[problem.row].as_py()
+        _text_or_bytes(array.cast(pa.binary())[problem.row].as_py())
         if is_text_type(array.type)
         else value_at(array, problem.row)
     )
@@ -227,6 +227,16 @@ def problem_error(
         table=table.name,
         column=problem.column,
     )
+
+
+def _text_or_bytes(raw: bytes | None) -> str | bytes | None:
+    """A text value as text where it is UTF-8 ('abcd'), else as the bytes it is (b'\\xff')."""
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
 
 
 def _problems_where(
