@@ -2,7 +2,9 @@
 arrive exactly: Django's ``decimal`` prices, which SQLite stored as reals, go into the
 ``numeric(10,2)`` column ``manage.py migrate`` created in PostgreSQL when each one reads back as
 the same double, and a value that would change (``0.1 + 0.2`` into two places, ``70000`` into a
-``smallint``) is a problem of its row (``validate.conform_problems``), never rounded silently.
+``smallint``) is a problem of its row (``validate._conform_problems``), never rounded silently.
+Dates and timestamps kept as text (a SQLite column of mixed formats) go into date and timestamp
+columns where Arrow's strict ISO parser reads them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ def conforms(source: pa.DataType, target: pa.DataType) -> bool:
             return True
     if _is_number(source) and _is_number(target):
         return True
+    if _is_text(source) and (pa.types.is_date32(target) or pa.types.is_timestamp(target)):
+        return True
     return bool(pa.types.is_boolean(source) and pa.types.is_integer(target))
 
 
@@ -33,6 +37,8 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
     """
     if array.type == target:
         return array
+    if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
+        return _instants(array, target)
     converted = pc.cast(array, target, safe=True)
     if _may_round(array.type, target):
         back = pc.cast(converted, array.type, safe=False)
@@ -42,6 +48,22 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         if not pc.all(pc.fill_null(same, True)).as_py():
             raise pa.ArrowInvalid(f"a value would not arrive exactly as {target}")
     return converted
+
+
+def _instants(text: pa.Array, target: pa.DataType) -> pa.Array:
+    """Timestamp texts as instants: with their offset, or taken as UTC without one (as typed
+    timestamps without a zone are; the plan says so). Arrow parses a text with an offset
+    only into a zoned type and one without only into a naive type: each group apart."""
+    offset = r"\d:\d\d.*(Z|[+-]\d\d(:?\d\d)?)$"  # after a time: '2024-01-02' has none
+    zoned = pc.fill_null(pc.match_substring_regex(text, offset), False)
+    none = pa.scalar(None, text.type)
+    with_offset = pc.cast(pc.if_else(zoned, text, none), target, safe=True)
+    naive = pc.cast(pc.if_else(zoned, none, text), pa.timestamp(target.unit), safe=True)
+    return pc.if_else(zoned, with_offset, pc.cast(naive, target))
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
 
 
 def _may_round(source: pa.DataType, target: pa.DataType) -> bool:
@@ -61,7 +83,7 @@ def _is_number(t: pa.DataType) -> bool:
 _KINDS = (
     pa.types.is_integer,
     pa.types.is_floating,
-    lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+    _is_text,
     lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t),
     pa.types.is_timestamp,
     pa.types.is_decimal,

@@ -450,6 +450,11 @@ def _append_target(
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:
     """What appending timestamps into a column of the other kind (with or without a time
     zone) takes as given: the same instant needs a zone the naive side does not have."""
+    if pa.types.is_string(source) and pa.types.is_timestamp(target) and target.tz is not None:
+        return (
+            "timestamp texts appended into a column with a time zone: with their offset, or "
+            "taken as UTC without one"
+        )
     if not (pa.types.is_timestamp(source) and pa.types.is_timestamp(target)):
         return None
     if source.tz is None and target.tz is not None:

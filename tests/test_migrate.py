@@ -344,6 +344,44 @@ def test_append_names_text_longer_than_the_targets_varchar(tmp_path: Path, pg_ur
     assert pg_rows(pg_url, "t", "id") == [(1, "abc"), (4, "é€x")]
 
 
+@pytest.mark.postgres
+def test_append_reads_date_and_time_texts_into_typed_columns(tmp_path: Path, pg_url: str) -> None:
+    # Northwind's OrderDate mixes '1996-07-04' and '1996-07-04 00:00:00.000': kept as text, then
+    # appended into an application's timestamp columns, each text parsed exactly or named.
+    src = make_sqlite(
+        tmp_path / "o.db",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, at DATETIME, seen DATETIME, day DATE);",
+        {
+            "orders": [
+                (1, "1996-07-04", "1996-07-04 10:00:00+02:00", "1996-07-04"),
+                (2, "1996-07-05 12:30:00.000", "1996-07-05 12:30:00", "1996-07-05"),
+                (3, "07/06/1996", None, "1996-07-06 00:00:00"),
+                (4, "1996-07-07", "1996-07-07", "1996-07-07"),
+            ]
+        },
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            "CREATE TABLE orders (id bigint PRIMARY KEY, at timestamp, seen timestamptz, day date)"
+        )
+    rejects = tmp_path / "rejects"
+    config = arrowmig.MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    report = arrowmig.migrate(src, pg_url, config=config)
+    assert "seen: timestamp texts appended into a column with a time zone" in " ".join(
+        report.tables[0].notes
+    )
+    utc = dt.UTC
+    assert pg_rows(pg_url, "orders", "id") == [
+        (1, dt.datetime(1996, 7, 4), dt.datetime(1996, 7, 4, 8, tzinfo=utc), dt.date(1996, 7, 4)),
+        (2, dt.datetime(1996, 7, 5, 12, 30), dt.datetime(1996, 7, 5, 12, 30, tzinfo=utc),
+         dt.date(1996, 7, 5)),
+        (4, dt.datetime(1996, 7, 7), dt.datetime(1996, 7, 7, tzinfo=utc), dt.date(1996, 7, 7)),
+    ]  # fmt: skip
+    # '07/06/1996' is no ISO date and '1996-07-06 00:00:00' no date: named, not guessed at.
+    (line,) = (rejects / "orders.jsonl").read_text().splitlines()
+    assert '"key": {"id": 3}' in line and line.count("does not fit") == 2
+
+
 BLOG_SQLITE = """
     CREATE TABLE auth_user (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, username text NOT NULL);
     CREATE TABLE blog_post (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, title text NOT NULL,
