@@ -126,21 +126,32 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     """The tables to move, and the views left out (views move only when named)."""
     tables = src.list_tables()
     views = src.list_views()
-    if config.tables:
-        known = set(tables) | set(views)
-        missing = [t for t in config.tables if t not in known]
+    known = [*tables, *views]
+    # A name that is not there is refused, in --exclude too: a mistyped exclusion would
+    # copy the very table it meant to leave out.
+    for named_by, names in (("", config.tables), (" named by --exclude", config.exclude)):
+        missing = [t for t in names or () if t not in known]
         if missing:
             raise SchemaError(
-                f"table {missing[0]!r} not found in {src.url.redacted}",
-                hint=f"tables there: {', '.join(tables[:12]) or '(none)'}",
+                f"table {missing[0]!r}{named_by} not found in {src.url.redacted}",
+                hint=_name_hint(missing[0], known, tables),
                 table=missing[0],
             )
-        chosen = list(dict.fromkeys(config.tables))
-    else:
-        chosen = list(tables)
+    chosen = list(dict.fromkeys(config.tables)) if config.tables else list(tables)
     chosen = [t for t in chosen if t not in set(config.exclude)]
     skipped = [v for v in views if v not in chosen]
     return chosen, skipped
+
+
+def _name_hint(name: str, known: list[str], tables: list[str]) -> str:
+    """What the user may have meant by a table name the source does not have."""
+    same_but_case = [k for k in known if k.lower() == name.lower()]
+    if same_but_case:
+        return f"did you mean {same_but_case[0]!r}? (names are matched exactly)"
+    schema, dot, bare = name.rpartition(".")
+    if dot and bare in known:
+        return f"name it {bare!r}, with --source-schema {schema} for a PostgreSQL or DuckDB schema"
+    return f"tables there: {', '.join(tables[:12]) or '(none)'}"
 
 
 def build_plan(

@@ -566,6 +566,16 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
         with pytest.raises(SchemaError, match="'nope' not found"):
             arrowmig.migrate(src, str(tmp_path / target), tables=["nope"])
         assert not list(tmp_path.glob(target + "*"))
+    # A mistyped --exclude would copy the table it meant to leave out: refused too, with what
+    # the user may have meant.
+    src2 = make_sqlite(tmp_path / "u.db", "CREATE TABLE Users (a INTEGER); CREATE TABLE t (a);")
+    target2 = str(tmp_path / "w2.duckdb")
+    with pytest.raises(SchemaError, match="'users' named by --exclude not found") as refused:
+        arrowmig.migrate(src2, target2, config=arrowmig.MigrationConfig(exclude=("users",)))
+    assert "did you mean 'Users'?" in str(refused.value)
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(src2, target2, tables=["main.t"])
+    assert "name it 't', with --source-schema main" in str(refused.value)
     not_sqlite = tmp_path / "text.db"
     not_sqlite.write_text("hello, not a database")
     with pytest.raises(ConnectError, match="not a SQLite database"):
