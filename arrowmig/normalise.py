@@ -148,7 +148,27 @@ def _float_as_exact_text(x: str) -> str:
     """
     d = f"{x}::DOUBLE"
     integral = f"({d} = trunc({d}) AND abs({d}) < 9.2e18)"
-    return f"(CASE WHEN {integral} THEN {d}::HUGEINT::VARCHAR ELSE {d}::VARCHAR END)"
+    return (
+        f"(CASE WHEN {integral} THEN {d}::HUGEINT::VARCHAR "
+        f"WHEN abs({d})::VARCHAR LIKE '%e%' THEN {_canon_numtext(_without_exponent(d))} "
+        f"ELSE {d}::VARCHAR END)"
+    )
+
+
+def _without_exponent(d: str) -> str:
+    """A double's shortest text with its exponent written out: ``1e+20`` as
+    ``100000000000000000000``, ``-1.5e-07`` as ``-0.00000015`` (the exact side is plain)."""
+    t = f"abs({d})::VARCHAR"
+    mantissa = f"split_part({t}, 'e', 1)"
+    digits = f"replace({mantissa}, '.', '')"
+    whole = f"(CASE WHEN strpos({mantissa}, '.') > 0 THEN strpos({mantissa}, '.') - 1 ELSE length({mantissa}) END)"
+    at = f"({whole} + split_part({t}, 'e', 2)::INTEGER)"  # digits before the point
+    plain = (
+        f"(CASE WHEN {at} >= length({digits}) THEN {digits} || repeat('0', {at} - length({digits})) "
+        f"WHEN {at} <= 0 THEN '0.' || repeat('0', -{at}) || {digits} "
+        f"ELSE substr({digits}, 1, {at}) || '.' || substr({digits}, {at} + 1) END)"
+    )
+    return f"((CASE WHEN {d} < 0 THEN '-' ELSE '' END) || {plain})"
 
 
 def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:

@@ -5,6 +5,7 @@ Arrow types each target's writer needs ("wire" types). See the README's mapping 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,6 +46,14 @@ def ddl_type(column: Column, dialect: str) -> str:
     """The column type to create in ``dialect`` for a column of this Arrow type."""
     if dialect == "postgresql" and column.pg_type:
         return column.pg_type  # a --cast clears it
+    if (
+        column.target_type == "numeric"
+        and dialect != "postgresql"
+        and pa.types.is_floating(column.arrow_type)
+    ):
+        # Doubles PostgreSQL keeps as numeric: elsewhere they stay doubles (DuckDB's bare
+        # DECIMAL is DECIMAL(18,3), and a SQLite NUMERIC would hold the same double anyway).
+        return ddl_type(replace(column, target_type=None), dialect)
     if column.target_type:
         return _forced_type(column.target_type, dialect)
     t = column.arrow_type

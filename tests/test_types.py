@@ -385,6 +385,41 @@ def test_sqlite_decimal_prices_stored_as_reals_keep_their_declared_type(
         con.close()
 
 
+@pytest.mark.postgres
+def test_bare_decimal_reals_are_numeric_in_postgresql_and_doubles_elsewhere(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Django declares DecimalField as a bare `decimal`; SQLite stores '12.50' as the real 12.5.
+    # PostgreSQL's unbounded numeric keeps each real's shortest text (0.1 + 0.2 included), which
+    # reads back as the same double; DuckDB's bare DECIMAL is (18,3), so it keeps the double.
+    db = _sqlite(
+        tmp_path / "d.db",
+        'CREATE TABLE item (id INTEGER PRIMARY KEY, "price" decimal NOT NULL);',
+        {"item": [(1, "12.50"), (2, 7), (3, 0.1 + 0.2), (4, 1e20)]},
+    )
+    duck = tmp_path / "d.duckdb"
+    for target in (pg_url, str(duck)):
+        assert migrate(db, target).ok
+        assert verify(db, target).ok
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT price, pg_typeof(price)::text FROM item ORDER BY id").fetchall()
+    assert rows == [
+        (decimal.Decimal("12.5"), "numeric"),
+        (decimal.Decimal("7"), "numeric"),
+        (decimal.Decimal("0.30000000000000004"), "numeric"),
+        (decimal.Decimal("1E+20"), "numeric"),
+    ]
+    con = duckdb.connect(str(duck), read_only=True)
+    try:
+        assert con.execute("SELECT price FROM item ORDER BY id").fetchall() == [
+            (12.5,), (7.0,), (0.1 + 0.2,), (1e20,)
+        ]  # fmt: skip
+        kind = con.execute("SELECT data_type FROM duckdb_columns() WHERE column_name = 'price'")
+        assert kind.fetchone() == ("DOUBLE",)
+    finally:
+        con.close()
+
+
 JSON_DOCS = ['{"b": 1,  "a": [1, 2.50]}', '{"a": 1, "a": 2}', "[]", '"text"', None]
 
 

@@ -109,6 +109,16 @@ def test_equal_values_hash_equal_across_types(label: str, left: pa.Array, right:
     assert _same(left, right), label
 
 
+def test_doubles_printed_with_an_exponent_match_their_plain_decimals() -> None:
+    # PostgreSQL's numeric keeps 1e+20 as 100000000000000000000: the double's shortest text,
+    # written out, is what it equals (and nothing one unit away).
+    doubles = pa.array([1e20, -1.5e-7, 1.2345678901234568e20, 5e-324, 0.1, 2.5e-3])
+    plain = ["100000000000000000000", "-0.00000015", "123456789012345680000",
+             "0." + "0" * 323 + "5", "0.1", "0.0025"]  # fmt: skip
+    assert _same(doubles, pa.array(plain), "", "numeric")
+    assert not _same(doubles, pa.array(["100000000000000000001", *plain[1:]]), "", "numeric")
+
+
 def test_numeric_declared_text_matches_decimal() -> None:
     assert _same(pa.array(["1.10"]), pa.array([Decimal("1.1")], pa.decimal128(5, 1)), "numeric")
 

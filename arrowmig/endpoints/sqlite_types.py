@@ -151,10 +151,12 @@ def _exact_decimal(
 ) -> _Choice | None:
     """NUMERIC as declared when every value is an integer, an exact decimal text, or a real
     whose text fits DECIMAL(p,s) (Chinook's ``NUMERIC(10,2)`` prices: SQLite's numeric affinity
-    stored ``0.99`` as a real, and ``0.99`` reads back as that same double)."""
+    stored ``0.99`` as a real, and ``0.99`` reads back as that same double). A bare NUMERIC
+    (Django's ``decimal``, Northwind's prices) holds any real: each is the decimal of its
+    shortest round-trip text, so PostgreSQL's unbounded numeric keeps it exactly."""
     if p.decimal_texts != p.texts:
         return None  # some text is not a number: the text rule decides
-    if p.reals and (p.decimal_reals != p.reals or not isinstance(spec, tuple)):
+    if p.reals and isinstance(spec, tuple) and p.decimal_reals != p.reals:
         return None  # a real that no decimal of this type is: the double rule decides
     int_digits = max(
         p.decimal_int_digits,
@@ -164,7 +166,13 @@ def _exact_decimal(
     if spec is True:
         if classes == ("integer",):
             return None  # a bare NUMERIC of integers is simply BIGINT
-        return _Choice(pa.string(), target_type="numeric", note="exact decimal text: NUMERIC")
+        if "text" in classes:
+            return _Choice(pa.string(), target_type="numeric", note="exact decimal text: NUMERIC")
+        if max(abs(p.min_int or 0), abs(p.max_int or 0)) > EXACT_FLOAT_INT:
+            return None  # integers a double would round: the exact-text rule decides
+        # Doubles on the way; PostgreSQL parses each one's shortest text into numeric, other
+        # targets keep the double (DuckDB's bare DECIMAL would be (18,3)).
+        return _Choice(pa.float64(), target_type="numeric")
     assert isinstance(spec, tuple)
     precision, scale = spec
     if int_digits <= precision - scale and p.decimal_frac_digits <= scale:
