@@ -16,7 +16,7 @@ from arrowmig.defaults import collation_notes, default_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.schema import ddl_type, forced_arrow_type, key_statements, qualified
+from arrowmig.schema import EPOCH_UNITS, ddl_type, forced_arrow_type, key_statements, qualified
 
 
 @dataclass(frozen=True)
@@ -386,6 +386,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
     for col in table.columns:
         forced = casts.get((table.name, col.name))
         if forced:
+            _refuse_unitless_epochs(table.name, col, forced)
             col = replace(
                 col,
                 target_type=forced,
@@ -400,6 +401,25 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
         if t == table.name and c not in known:
             raise UsageError(f"--cast names column {c!r}, which table {t!r} does not have")
     return replace(table, columns=tuple(columns))
+
+
+def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
+    """Integers cast to a date or timestamp would be read as microseconds (or days) without a
+    word: 1700000000000, Prisma's milliseconds, would land in January 1970."""
+    target = forced_arrow_type(forced)
+    wanted = forced.strip().lower()
+    if (
+        pa.types.is_integer(column.arrow_type)
+        and target is not None
+        and (pa.types.is_timestamp(target) or pa.types.is_date(target))
+        and wanted not in EPOCH_UNITS
+    ):
+        raise UsageError(
+            f"--cast {table}.{column.name}={forced}: the column holds integers, and their unit "
+            "is not guessed at",
+            hint=f"say it: --cast {table}.{column.name}=epoch_ms (milliseconds since "
+            "1970-01-01 UTC, as Prisma stores dates), epoch_s or epoch_us",
+        )
 
 
 def _append_target(

@@ -68,6 +68,8 @@ def ddl_type(column: Column, dialect: str) -> str:
 
 def _forced_type(target_type: str, dialect: str) -> str:
     lowered = target_type.lower()
+    if lowered in EPOCH_UNITS:
+        return _forced_type("timestamptz", dialect)
     if dialect == "sqlite":
         # SQLite keeps structured and exact values as text: a declared NUMERIC would let its
         # numeric affinity turn '1.10' into the float 1.1.
@@ -116,11 +118,18 @@ _FORCED_ARROW = {
 }
 
 
+EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}
+"""``--cast T.C=epoch_ms``: integers counted from 1970-01-01 UTC in that unit (Prisma stores
+its SQLite DateTime as milliseconds), as instants (timestamptz); the factor to microseconds."""
+
+
 def forced_arrow_type(target_type: str | None) -> pa.DataType | None:
     """The Arrow type a forced target type is converted to client-side, or None."""
     if not target_type:
         return None
     lowered = re.sub(r"\s+", " ", target_type.strip().lower())
+    if lowered in EPOCH_UNITS:
+        return pa.timestamp("us", tz="UTC")
     if re.match(r"^(varchar|character varying) ?\(\d+\)$", lowered):
         return pa.string()
     return _FORCED_ARROW.get(lowered)
@@ -369,6 +378,8 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
         # Narrowing ns to µs must not drop nanoseconds silently: safe cast raises instead.
         return pc.cast(array, target, safe=True)
+    if (column.target_type or "").strip().lower() in EPOCH_UNITS:
+        return cast_as_asked(array, column)
     return forced_cast(array, target)
 
 
@@ -401,6 +412,11 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     forced = forced_arrow_type(column.target_type)
     if forced is None or forced == array.type:
         return array
+    factor = EPOCH_UNITS.get((column.target_type or "").strip().lower())
+    if factor is not None and pa.types.is_integer(array.type):
+        # Counted in the unit asked for; an epoch beyond the microsecond range raises.
+        micros = pc.multiply_checked(array.cast(pa.int64()), factor)
+        return micros.cast(pa.timestamp("us")).cast(forced)
     return forced_cast(array, forced)
 
 

@@ -211,7 +211,7 @@ def test_booleans(
         ("TIMESTAMP", ["2024-01-02T03:04:05.000001"], pa.timestamp("us"), None),
         ("DATETIME", ["2024-01-31 10:00:00", "2024-01-31T10:00:00"], pa.string(), "1 of 2"),
         ("DATETIME", ["2024-01-31"], pa.date32(), "every value is YYYY-MM-DD: DATE"),
-        ("DATETIME", [17, 18], pa.int64(), "Unix epochs"),
+        ("DATETIME", [17, 18], pa.int64(), "=epoch_ms reads milliseconds"),
         ("DATE", ["2024-01-31", 17], pa.string(), "integers in a date/time column"),
         ("DATE", [1.5], pa.float64(), "holds reals"),
     ],

@@ -18,6 +18,7 @@ import pytest
 from arrowmig import migrate, verify
 from arrowmig.cli import main
 from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.errors import UsageError
 from arrowmig.migrate import explain
 from arrowmig.rejects import decode_value, encode_value, file_safe
 
@@ -418,6 +419,29 @@ def test_bare_decimal_reals_are_numeric_in_postgresql_and_doubles_elsewhere(
         assert kind.fetchone() == ("DOUBLE",)
     finally:
         con.close()
+
+
+@pytest.mark.postgres
+def test_epoch_integers_become_instants_only_in_the_unit_named(tmp_path: Path, pg_url: str) -> None:
+    # Prisma stores SQLite DateTime as milliseconds since 1970. A plain --cast to timestamp
+    # read them as microseconds (January 1970) without a word: refused; epoch_ms says the unit.
+    db = _sqlite(
+        tmp_path / "p.db",
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, at DATETIME NOT NULL);",
+        {"ev": [(1, 1700000000000), (2, 1700000001234), (3, -1)]},
+    )
+    with pytest.raises(UsageError, match="holds integers, and their unit is not guessed at"):
+        migrate(db, pg_url, config=MigrationConfig(casts=(("ev", "at", "timestamp"),)))
+    report = migrate(db, pg_url, config=MigrationConfig(casts=(("ev", "at", "epoch_ms"),)))
+    assert report.ok
+    utc = dt.UTC
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT at, pg_typeof(at)::text FROM ev ORDER BY id").fetchall()
+    assert rows == [
+        (dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=utc), "timestamp with time zone"),
+        (dt.datetime(2023, 11, 14, 22, 13, 21, 234000, tzinfo=utc), "timestamp with time zone"),
+        (dt.datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=utc), "timestamp with time zone"),
+    ]
 
 
 JSON_DOCS = ['{"b": 1,  "a": [1, 2.50]}', '{"a": 1, "a": 2}', "[]", '"text"', None]

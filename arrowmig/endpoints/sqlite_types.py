@@ -140,8 +140,9 @@ def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
     if date_kind(declared):
         return _Choice(
             pa.int64(),
-            note=f"declared {declared} but holds integers: kept as BIGINT (Unix epochs are not "
-            "guessed at)",
+            note=f"declared {declared} but holds integers: kept as BIGINT (their unit is not "
+            f"guessed at: --cast {CAST_THIS}=epoch_ms reads milliseconds since 1970, as Prisma "
+            "stores dates; epoch_s, epoch_us)",
         )
     return _Choice(pa.int64())
 

@@ -17,7 +17,7 @@ from arrowmig.conform import conform
 from arrowmig.errors import DataError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
-from arrowmig.schema import cast_as_asked, forced_arrow_type, forced_cast, is_text_type
+from arrowmig.schema import cast_as_asked, forced_arrow_type, is_text_type
 
 DEFAULT_HINT = (
     "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
@@ -101,7 +101,7 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
     if target is None or target == array.type:
         return []
     reason = f"value does not convert to {column.target_type}"
-    return _unconverted(array, lambda a: forced_cast(a, target), Problem(0, name, reason))
+    return _unconverted(array, lambda a: cast_as_asked(a, column), Problem(0, name, reason))
 
 
 def _conform_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
