@@ -261,9 +261,11 @@ def _wrap_up(
     add_foreign_keys(dst, config, plan, report)
     if all(t.status == "done" for t in report.tables):
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.
+        # Marked complete first: killed in between, a resume finds the run complete (the other
+        # way round, it found a running run with no table prepared, and refused the tables).
         store = CheckpointStore(dst)
-        store.forget_run(run_id, keep_run_row=True)
         store.record(_run_row(run_id, "complete", basis))
+        store.forget_run(run_id, keep_run_row=True)
 
 
 def _with_target_retries(

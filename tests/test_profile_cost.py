@@ -212,6 +212,11 @@ def test_booleans(
         ("DATETIME", ["2024-01-31 10:00:00", "2024-01-31T10:00:00"], pa.string(), "1 of 2"),
         ("DATETIME", ["2024-01-31"], pa.date32(), "every value is YYYY-MM-DD: DATE"),
         ("DATETIME", [17, 18], pa.int64(), "=epoch_ms reads milliseconds"),
+        ("TIME", ["09:30:00", "17:45:30.5", "23:59:59.999999", None], pa.time64("us"), None),
+        ("TIME", ["09:30:00", "09:30"], pa.string(), "1 of 2 values are not a time of day"),
+        ("TIME", ["24:00:00", "00:00:00"], pa.time64("us"), None),  # the end of the day
+        ("TIME", ["24:00:01"], pa.string(), "not a time of day"),
+        ("TIME", ["2000-01-01 09:30:00"], pa.string(), "not a time of day"),  # Rails' times
         ("DATE", ["2024-01-31", 17], pa.string(), "integers in a date/time column"),
         ("DATE", [1.5], pa.float64(), "holds reals"),
     ],

@@ -231,3 +231,29 @@ def test_sigterm_keeps_committed_batches_and_exits_143(source: str, tmp_path: Pa
 
 if os.environ.get("ARROWMIG_SKIP_SLOW"):
     pytest.skip("ARROWMIG_SKIP_SLOW set", allow_module_level=True)
+
+
+def test_a_run_stopped_while_it_marks_itself_complete_resumes_to_nothing(
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The last step clears the run's checkpoint rows and marks the run complete. Stopped
+    # after the clearing and before the mark, a resume found a running run with no table
+    # prepared, and refused every table as existing (hypothesis found it with a kill).
+    from arrowmig import MigrationConfig, migrate
+    from arrowmig.checkpoint import CheckpointStore
+
+    clear = CheckpointStore.forget_run
+
+    def clear_then_stop(self: CheckpointStore, run_id: str, *, keep_run_row: bool = False) -> None:
+        clear(self, run_id, keep_run_row=keep_run_row)
+        if keep_run_row:
+            raise KeyboardInterrupt  # the process stops here
+
+    target = str(tmp_path / "t.db")
+    monkeypatch.setattr(CheckpointStore, "forget_run", clear_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        migrate(source, target, tables=["events"])
+    monkeypatch.setattr(CheckpointStore, "forget_run", clear)
+    resumed = migrate(source, target, tables=["events"], config=MigrationConfig(resume=True))
+    assert resumed.ok and any("nothing to resume" in n for n in resumed.notes)
+    assert len(sqlite_rows(target, "events")) == ROWS

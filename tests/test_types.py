@@ -444,6 +444,33 @@ def test_epoch_integers_become_instants_only_in_the_unit_named(tmp_path: Path, p
     ]
 
 
+@pytest.mark.postgres
+def test_sqlite_times_of_day_land_as_time(tmp_path: Path, pg_url: str) -> None:
+    # Django's TimeField: SQLite keeps 'HH:MM:SS[.ffffff]' text; PostgreSQL and DuckDB get
+    # time, the end of the day included. Rails' '2000-01-01 09:30:00' is no time: text.
+    db = _sqlite(
+        tmp_path / "t.db",
+        "CREATE TABLE shop (id INTEGER PRIMARY KEY, opens time NOT NULL, rails time);",
+        {"shop": [(1, "09:30:00", "2000-01-01 09:30:00"), (2, "17:45:30.5", None),
+                  (3, "24:00:00", None), (4, "00:00:00.000001", None)]},
+    )  # fmt: skip
+    duck = tmp_path / "t.duckdb"
+    for target in (pg_url, str(duck)):
+        assert migrate(db, target).ok
+        assert verify(db, target).ok
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT opens::text, pg_typeof(opens)::text, pg_typeof(rails)::text "
+                           "FROM shop ORDER BY id").fetchall()  # fmt: skip
+    assert [r[0] for r in rows] == ["09:30:00", "17:45:30.5", "24:00:00", "00:00:00.000001"]
+    assert {r[1:] for r in rows} == {("time without time zone", "text")}
+    con = duckdb.connect(str(duck), read_only=True)
+    try:
+        got = con.execute("SELECT opens FROM shop WHERE id IN (1, 2) ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert got == [(dt.time(9, 30),), (dt.time(17, 45, 30, 500000),)]
+
+
 JSON_DOCS = ['{"b": 1,  "a": [1, 2.50]}', '{"a": 1, "a": 2}', "[]", '"text"', None]
 
 

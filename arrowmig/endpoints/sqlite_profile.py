@@ -53,6 +53,8 @@ class ColumnProfile:
     """Most digits after the point among those texts and reals."""
     json_texts: int = 0
     """Texts that are well-formed JSON (RFC 8259, SQLite's json_valid), in a JSON column."""
+    time_texts: int = 0
+    """Texts that are exactly ``HH:MM:SS[.f{1,6}]`` and a real time of day, in a TIME column."""
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -113,8 +115,13 @@ def decimal_spec(declared: str) -> tuple[int, int] | bool | None:
     return precision, scale
 
 
+def is_time(declared: str) -> bool:
+    """Whether the declared type is TIME (Django's TimeField; SQLite stores the text)."""
+    return bool(re.match(r"^\s*TIME\s*(\(\s*\d+\s*\))?\s*$", declared, re.IGNORECASE))
+
+
 def date_kind(declared: str) -> str | None:
-    """``date`` or ``timestamp`` for declared date/time types (TIME alone is left as text)."""
+    """``date`` or ``timestamp`` for declared date/time types (TIME has its own rule: ``is_time``)."""
     d = declared.strip().upper()
     if re.match(r"^(DATETIME|TIMESTAMP)\b", d):
         return "timestamp"
@@ -208,6 +215,20 @@ def _date_formats(c: str) -> dict[str, str]:
     }
 
 
+def _time_aggregate(c: str) -> _Aggregate:
+    """Texts that are exactly HH:MM:SS[.f{1,6}] and a real time: ``time()`` gives back only
+    its canonical HH:MM:SS of a time unchanged. It keeps hour 24, of which only 24:00:00, the
+    end of the day, is a time (PostgreSQL's and DuckDB's too)."""
+    head = f"substr({c},1,8)"
+    frac = (
+        f"(length({c})=8 OR (substr({c},9,1)='.' AND length({c}) BETWEEN 10 AND 15 "
+        f"AND substr({c},10) NOT GLOB '*[^0-9]*'))"
+    )
+    day_end = f"(substr({c},1,2) <> '24' OR {c} = '24:00:00')"
+    test = f"typeof({c})='text' AND time({head}) = {head} AND {frac} AND {day_end}"
+    return ("time_texts", f"count(CASE WHEN {test} THEN 1 END)")
+
+
 def _date_aggregates(c: str) -> list[_Aggregate]:
     return [
         (field, f"count(CASE WHEN typeof({c})='text' AND {test} THEN 1 END)")
@@ -265,6 +286,8 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
         parts += _decimal_aggregates(c)
     if is_json(declared):
         parts.append(_json_aggregate(c))
+    if is_time(declared):
+        parts.append(_time_aggregate(c))
     return parts
 
 
@@ -317,6 +340,8 @@ def _expected_aggregates(
             parts += _decimal_aggregates(c)
         if is_json(declared):
             parts.append(_json_aggregate(c))
+        if is_time(declared):
+            parts.append(_time_aggregate(c))
     return parts
 
 
@@ -381,6 +406,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         decimal_int_digits=_int(values.get("decimal_int_digits")),
         decimal_frac_digits=_int(values.get("decimal_frac_digits")),
         json_texts=_int(values.get("json_texts")),
+        time_texts=_int(values.get("time_texts")),
     )
 
 

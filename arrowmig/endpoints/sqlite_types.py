@@ -23,6 +23,7 @@ from arrowmig.endpoints.sqlite_profile import (
     decimal_spec,
     is_boolean,
     is_json,
+    is_time,
     varchar_limit,
 )
 from arrowmig.model import Column
@@ -121,6 +122,14 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         if len(classes) > 1:
             note = f"mixed storage classes {'/'.join(classes)}: stored as bytes (text as UTF-8)"
         return _Choice(pa.binary(), note=note)
+    if classes == ("text",) and is_time(declared):
+        if p.time_texts == p.texts:
+            return _Choice(pa.time64("us"))  # read as microseconds of the day (read_expression)
+        return _Choice(
+            pa.string(),
+            note=f"declared {declared} but {p.texts - p.time_texts:,} of {p.texts:,} values are "
+            "not a time of day as HH:MM:SS[.ffffff]: kept as text",
+        )
     if classes == ("text",):
         return _text_choice(declared, p)
     why = f"mixed storage classes {'/'.join(classes)}: stored as text"
@@ -275,6 +284,14 @@ def read_expression(column: Column) -> str:
     """The SELECT expression that hands the driver one storage class for this column."""
     c = quote_ident(column.name)
     arrow_type, classes = column.arrow_type, column.observed
+    if pa.types.is_time(arrow_type):
+        # 'HH:MM:SS[.f]' as microseconds of the day (Arrow cannot cast text to a time).
+        fraction = f"CAST(substr(substr({c},10) || '000000',1,6) AS INTEGER)"
+        return (
+            f"(CAST(substr({c},1,2) AS INTEGER)*3600 + CAST(substr({c},4,2) AS INTEGER)*60 "
+            f"+ CAST(substr({c},7,2) AS INTEGER))*1000000 "
+            f"+ (CASE WHEN length({c}) > 9 THEN {fraction} ELSE 0 END)"
+        )
     if pa.types.is_floating(arrow_type) and classes != ("real",):
         return f"CAST({c} AS REAL)"
     if (pa.types.is_string(arrow_type) or pa.types.is_decimal(arrow_type)) and classes not in (
@@ -298,6 +315,8 @@ def primer_literal(arrow_type: pa.DataType) -> str:
     """A literal of the column's class for the typed first row that fixes the driver's types."""
     if pa.types.is_boolean(arrow_type) or pa.types.is_integer(arrow_type):
         return "0"
+    if pa.types.is_time(arrow_type):
+        return "0"  # read as microseconds (read_expression)
     if pa.types.is_floating(arrow_type):
         return "0.5"
     if pa.types.is_binary(arrow_type):
