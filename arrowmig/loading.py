@@ -142,7 +142,10 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
         cols = ", ".join(quote_ident(c.name) for c in final.columns)
         if landing.action == "truncate":
             statements.append(f"DELETE FROM {target}")
-        statements.append(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
+        # A PostgreSQL GENERATED ALWAYS identity takes the loaded keys only when told to
+        # (COPY takes them as they come).
+        overriding = " OVERRIDING SYSTEM VALUE" if dst.dialect == "postgresql" else ""
+        statements.append(f"INSERT INTO {target} ({cols}){overriding} SELECT {cols} FROM {stage}")
         statements.append(f"DROP TABLE {stage}")
     created = landing.action in ("create", "replace") or not exists
     if dst.dialect == "postgresql" and created:

@@ -430,6 +430,45 @@ def test_loading_into_tables_whose_foreign_keys_the_target_checks(
     assert keys == (1,)
 
 
+def test_appending_into_duckdb_tables_whose_foreign_keys_it_checks(tmp_path: Path) -> None:
+    # DuckDB checks a foreign key as each row arrives: the posts wait for their authors.
+    src = make_sqlite(
+        tmp_path / "blog.db",
+        BLOG_SQLITE,
+        {
+            "auth_user": [(2, "ann"), (3, "bob")],
+            "blog_post": [(i, f"p{i}", 2 + i % 2) for i in range(2, 40)],
+        },
+    )
+    target = str(tmp_path / "app.duckdb")
+    con = duckdb.connect(target)
+    con.execute("CREATE TABLE auth_user (id BIGINT PRIMARY KEY, username VARCHAR NOT NULL)")
+    con.execute(
+        "CREATE TABLE blog_post (id BIGINT PRIMARY KEY, title VARCHAR NOT NULL, "
+        "author_id BIGINT NOT NULL REFERENCES auth_user (id))"
+    )
+    con.close()
+    config = arrowmig.MigrationConfig(mode="append", parallel=1)
+    report = arrowmig.migrate(src, target, config=config)
+    assert report.ok, report.to_dict()
+    assert len(rows_of(target, "blog_post")) == 38
+
+
+@pytest.mark.postgres
+def test_append_through_staging_into_an_always_identity(tmp_path: Path, pg_url: str) -> None:
+    # A table without an integer key loads through a staging table, put in place with INSERT
+    # ... SELECT, which a GENERATED ALWAYS identity refuses unless told to take the values.
+    src = make_sqlite(
+        tmp_path / "w.db",
+        "CREATE TABLE g (id INTEGER, v TEXT PRIMARY KEY) WITHOUT ROWID;",
+        {"g": [(5, "a"), (7, "b")]},
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE g (id int GENERATED ALWAYS AS IDENTITY, v text PRIMARY KEY)")
+    assert arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="append")).ok
+    assert pg_rows(pg_url, "g", "id") == [(5, "a"), (7, "b")]
+
+
 @pytest.mark.postgres
 def test_truncate_refuses_to_empty_a_table_another_table_points_at(
     tmp_path: Path, pg_url: str

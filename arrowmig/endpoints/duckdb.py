@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,7 +24,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
 )
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
-from arrowmig.model import Column, Index, KeyRange, Table, TableLoad
+from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
@@ -509,7 +510,19 @@ class DuckDBEndpoint(BaseEndpoint):
         self._run(f"DELETE FROM {qualified(name, self._schema)}", f"emptying {name!r}", name)
 
     def existing_table(self, name: str) -> Table:
-        return self.describe(name, profile=False)
+        # With its foreign keys, which DuckDB checks as each row arrives: a run loads the
+        # tables they point at first.
+        keys = tuple(
+            ForeignKey(tuple(cols), str(parent), tuple(parent_cols), name=key_name)
+            for cols, parent, parent_cols, key_name in self._query(
+                "SELECT constraint_column_names, referenced_table, referenced_column_names, "
+                "constraint_name FROM duckdb_constraints() WHERE schema_name = ? AND "
+                "lower(table_name) = lower(?) AND database_name = current_database() AND "
+                "constraint_type = 'FOREIGN KEY'",
+                [self._schema, name],
+            )
+        )
+        return replace(self.describe(name, profile=False), foreign_keys=keys)
 
     def param(self, index: int) -> str:
         return f"${index}"
