@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import replace
 
 from arrowmig.checkpoint import (
@@ -190,7 +191,11 @@ def transfer(
     report.interrupted = runner.interrupted
     if runner.interrupted is None:
         _with_target_retries(
-            lambda dst: _wrap_up(dst, config, plan, report, run_id, basis), target, config
+            lambda dst: _wrap_up(
+                dst, config, plan, report, run_id, basis, lambda: open_target(target, config)
+            ),
+            target,
+            config,
         )
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
@@ -254,11 +259,12 @@ def _wrap_up(
     report: MigrationReport,
     run_id: str,
     basis: dict[str, object],
+    connect: Callable[[], AbstractContextManager[Endpoint]],
 ) -> None:
-    """PostgreSQL-only constraints and indexes, foreign keys, then (when every table is done)
-    mark the run complete."""
+    """PostgreSQL-only constraints and indexes, foreign keys (checked on ``connect``'s
+    connections), then (when every table is done) mark the run complete."""
     add_pg_definitions(dst, plan, report)
-    add_foreign_keys(dst, config, plan, report)
+    add_foreign_keys(dst, config, plan, report, connect)
     if all(t.status == "done" for t in report.tables):
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.
         # Marked complete first: killed in between, a resume finds the run complete (the other

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from arrowmig.errors import ArrowmigError, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
+from arrowmig.model import ForeignKey
 from arrowmig.pipeline import StreamSettings, copy_stream, through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, is_unique, plan_streams
 from arrowmig.rejects import count_rejects, reject_writer
@@ -484,13 +486,17 @@ def describe_error(exc: BaseException) -> str:
 
 
 def add_foreign_keys(
-    dst: Endpoint, config: MigrationConfig, plan: MigrationPlan, report: MigrationReport
+    dst: Endpoint,
+    config: MigrationConfig,
+    plan: MigrationPlan,
+    report: MigrationReport,
+    connect: Callable[[], AbstractContextManager[Endpoint]] | None = None,
 ) -> None:
     """Foreign keys after every table is loaded, each one reported.
 
-    PostgreSQL targets add them here, referenced tables first, so a run's keys are added
-    parent before child. SQLite targets declared them with their tables (``plan.target``)
-    and confirm them here.
+    PostgreSQL targets add them here, referenced tables first, and check their rows on
+    ``config.parallel`` connections opened by ``connect``. SQLite targets declared them with
+    their tables (``plan.target``) and confirm them here.
     """
     # Only created tables: an existing one (append, truncate) keeps its own foreign keys.
     wanted = [
@@ -503,6 +509,7 @@ def add_foreign_keys(
     by_name = {t.name: t for t in report.tables}
     plans = {p.source.name: p for p in plan.tables}
     add = getattr(dst, "add_foreign_key", None)
+    to_add: list[tuple[TableReport, str, ForeignKey]] = []
     for p, fk in wanted:
         table_report = by_name[p.source.name]
         label = fk.label
@@ -522,14 +529,37 @@ def add_foreign_keys(
                 "neither its primary key nor a unique index"
             )
         elif p.source.name in loaded and fk.ref_table in loaded:
-            try:
-                table_report.built.append(add(p.target.name, fk))
-            except ArrowmigError as exc:
-                table_report.notes.append(f"{label} not created: {exc}")
+            to_add.append((table_report, p.target.name, fk))
         elif declared:
             table_report.notes.append(f"{label} declared, but a table was not loaded")
         else:
             table_report.notes.append(f"{label} not created: a table was not loaded")
+    added = _add_keys(dst, [(t, fk) for _, t, fk in to_add], config.parallel, connect)
+    for (table_report, _, fk), result in zip(to_add, added, strict=True):
+        if isinstance(result, ArrowmigError):
+            table_report.notes.append(f"{fk.label} not created: {result}")
+        else:
+            table_report.built.append(result)
+
+
+def _add_keys(
+    dst: Endpoint,
+    keys: list[tuple[str, ForeignKey]],
+    workers: int,
+    connect: Callable[[], AbstractContextManager[Endpoint]] | None,
+) -> list[str | ArrowmigError]:
+    """Each key's label once added, or why it was not: all at once where the target checks
+    them on several connections (PostgreSQL), else one after another."""
+    add_all = getattr(dst, "add_foreign_keys", None)
+    if add_all is not None and connect is not None:
+        return list(add_all(keys, workers, connect))
+    results: list[str | ArrowmigError] = []
+    for table, fk in keys:
+        try:
+            results.append(dst.add_foreign_key(table, fk))  # type: ignore[attr-defined]
+        except ArrowmigError as exc:
+            results.append(exc)
+    return results
 
 
 def add_pg_definitions(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:

@@ -315,6 +315,38 @@ def test_foreign_keys_parent_first_implicit_keys_and_unkeyed_parents(
     assert fks == (1,)
 
 
+def test_a_foreign_key_the_rows_break_is_named_and_not_left_behind(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # SQLite never checked these keys: bets 3 points at a player that is not there. Keys are
+    # added unchecked, then checked on two connections; the broken one is dropped again.
+    source = make_sqlite(
+        tmp_path / "o.db",
+        """
+        CREATE TABLE players (id INTEGER PRIMARY KEY);
+        CREATE TABLE matches (id INTEGER PRIMARY KEY);
+        CREATE TABLE bets (id INTEGER PRIMARY KEY, player_id INTEGER REFERENCES players,
+                           match_id INTEGER REFERENCES matches);
+        CREATE TABLE odds (id INTEGER PRIMARY KEY, match_id INTEGER REFERENCES matches);
+        INSERT INTO players VALUES (1); INSERT INTO matches VALUES (1);
+        INSERT INTO bets VALUES (1, 1, 1), (3, 99, 1);
+        INSERT INTO odds VALUES (1, 1);
+        """,
+    )
+    report = arrowmig.migrate(source, pg_url, config=MigrationConfig(parallel=2))
+    bets = next(t for t in report.tables if t.name == "bets")
+    assert "foreign key (match_id) -> matches" in bets.built
+    assert "foreign key (player_id) -> players not created" in "\n".join(bets.notes)
+    assert "violates foreign key constraint" in "\n".join(bets.notes)
+    kept = pg_one(
+        pg_url,
+        "SELECT string_agg(conrelid::regclass || ':' || conname || ':' || convalidated, ' ' "
+        "ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE contype = 'f'",
+    )
+    assert kept == ("bets:bets_match_id_fkey:true odds:odds_match_id_fkey:true",)
+    assert pg_one(pg_url, "SELECT count(*) FROM bets") == (2,)
+
+
 def test_parents_come_first_and_cycles_end() -> None:
     def plan(name: str, *refs: str) -> TablePlan:
         fks = tuple(ForeignKey(("x",), r, ("id",)) for r in refs)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -26,7 +27,7 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
-from arrowmig.errors import ConnectError, DataError, SchemaError, TransferError
+from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError, TransferError
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
 from arrowmig.model import Column, ForeignKey, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.schema import (
@@ -476,13 +477,75 @@ class PostgresEndpoint(BaseEndpoint):
         return definition.built_label
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
-        clause = foreign_key_clause(fk, qualified(fk.ref_table, self._schema))
-        self._run(
-            f"ALTER TABLE {qualified(table, self._schema)} ADD {clause}",
-            f"adding a foreign key to {table!r}",
-            table,
-        )
-        return fk.label
+        result = self.add_foreign_keys([(table, fk)], 1, lambda: contextlib.nullcontext(self))
+        if isinstance(result[0], ArrowmigError):
+            raise result[0]
+        return result[0]
+
+    def add_foreign_keys(
+        self,
+        keys: list[tuple[str, ForeignKey]],
+        workers: int,
+        connect: Callable[[], contextlib.AbstractContextManager[PostgresEndpoint]],
+    ) -> list[str | ArrowmigError]:
+        """Add foreign keys to loaded tables: each one's label, or why it was not added.
+
+        Each is added NOT VALID (its definition alone, at once), then its rows are checked
+        with VALIDATE on ``workers`` connections, a table's keys one after another: checking
+        takes a lock that another check of the same table waits for, but not one of another
+        table. A key whose rows do not check out is dropped again: the target never keeps a
+        key its rows break. (ADD FOREIGN KEY checks as it adds, one table after another.)
+        """
+        results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
+        to_check: dict[str, list[tuple[int, str]]] = {}
+        for i, (table, fk) in enumerate(keys):
+            target = qualified(table, self._schema)
+            clause = foreign_key_clause(fk, qualified(fk.ref_table, self._schema))
+            try:
+                self._run(
+                    f"ALTER TABLE {target} ADD {clause} NOT VALID", f"adding {fk.label}", table
+                )
+                (name,) = self._query(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND "
+                    "contype = 'f' AND NOT convalidated ORDER BY oid DESC LIMIT 1",
+                    (target,),
+                )[0]
+                to_check.setdefault(table, []).append((i, str(name)))
+            except ArrowmigError as exc:
+                results[i] = exc
+
+        def check(table: str, added: list[tuple[int, str]]) -> None:
+            with connect() as conn:
+                for i, name in added:
+                    error = conn._validate_or_drop(table, name, keys[i][1].label)
+                    if error is not None:
+                        results[i] = error
+
+        if workers <= 1 or len(to_check) <= 1:
+            for table, added in to_check.items():
+                check(table, added)
+            return results
+        with ThreadPoolExecutor(min(workers, len(to_check))) as pool:
+            for done in [pool.submit(check, t, added) for t, added in to_check.items()]:
+                done.result()
+        return results
+
+    def _validate_or_drop(self, table: str, name: str, label: str) -> ArrowmigError | None:
+        target = qualified(table, self._schema)
+        try:
+            self._run(
+                f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(name)}",
+                f"checking {label}",
+                table,
+            )
+            return None
+        except ArrowmigError as exc:
+            self._run(
+                f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(name)}",
+                f"dropping {label} again",
+                table,
+            )
+            return exc
 
 
 def _batch_settings_sql(timeout_ms: int) -> str:
