@@ -534,7 +534,7 @@ def add_foreign_keys(
             table_report.notes.append(f"{label} declared, but a table was not loaded")
         else:
             table_report.notes.append(f"{label} not created: a table was not loaded")
-    added = _add_keys(dst, [(t, fk) for _, t, fk in to_add], config.parallel, connect)
+    added = _add_keys(dst, add, [(t, fk) for _, t, fk in to_add], config.parallel, connect)
     for (table_report, _, fk), result in zip(to_add, added, strict=True):
         if isinstance(result, ArrowmigError):
             table_report.notes.append(f"{fk.label} not created: {result}")
@@ -544,6 +544,7 @@ def add_foreign_keys(
 
 def _add_keys(
     dst: Endpoint,
+    add: Callable[[str, ForeignKey], str] | None,
     keys: list[tuple[str, ForeignKey]],
     workers: int,
     connect: Callable[[], AbstractContextManager[Endpoint]] | None,
@@ -556,7 +557,8 @@ def _add_keys(
     results: list[str | ArrowmigError] = []
     for table, fk in keys:
         try:
-            results.append(dst.add_foreign_key(table, fk))  # type: ignore[attr-defined]
+            assert add is not None  # keys to add come only from a target that adds them
+            results.append(add(table, fk))
         except ArrowmigError as exc:
             results.append(exc)
     return results

@@ -126,7 +126,7 @@ class Endpoint(Source, Protocol):
     def existing_table(self, name: str) -> Table:
         """An existing table as batches are written into it: its columns' Arrow types, the
         target's own type where values travel as text (uuid, jsonb on PostgreSQL), and the
-        foreign keys the target checks as rows arrive (PostgreSQL's)."""
+        foreign keys the target checks as rows arrive (PostgreSQL's and DuckDB's)."""
         ...
 
     def declared_columns(self, name: str) -> list[tuple[str, str]]:

@@ -444,8 +444,8 @@ def profile_table(
 
     A profile proven to hold one class carries only the details its declared type's decision
     reads (``min_int``/``max_int`` for BOOLEAN and DECIMAL, ``max_text_chars`` for VARCHAR(n),
-    format counts for DATE/TIMESTAMP and DECIMAL texts and reals); the others are left None or 0. Class counts
-    and NULL counts are always exact. ``query`` runs the small statements; ``scan`` the full
+    format counts for DATE/TIMESTAMP, DECIMAL texts and reals); the others are left None or 0.
+    Class counts and NULL counts are always exact. ``query`` runs the small statements; ``scan`` the full
     scans (by default ``query`` over the whole table).
     """
     if scan is None:

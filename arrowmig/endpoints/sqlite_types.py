@@ -5,9 +5,9 @@ The rules (the README's "SQLite sources: profiled, then mapped" has them as a ta
 stay BIGINT; reals are doubles; integers mixed with reals become doubles only while every
 integer is exact in a double; DECIMAL(p,s) keeps its precision when every value fits it (a real
 fits when its round-trip text does), and is a double when SQLite stored reals that do not;
-BOOLEAN is boolean only for 0/1; dates and timestamps stored as text become dates and
-timestamps only when every value has one exact format; VARCHAR(n) is varchar(n) only when every value fits. Anything else is text (or bytes),
-and flagged.
+BOOLEAN is boolean only for 0/1; dates, timestamps and times stored as text become dates,
+timestamps and times only when every value has one exact format; VARCHAR(n) is varchar(n) only
+when every value fits. Anything else is text (or bytes), and flagged.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def screen_batch(
             more = _conform_problems(batch.column(i), table, target, field.name)
             problems.extend(p for p in more if p.row not in told)
             if dialect == "postgresql":
-                problems.extend(_length_problems(batch.column(i), target, field.name))
+                problems.extend(_length_problems(batch.column(i), table, target, field.name))
         travels_as = _travels_as(table, field)
         if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
             problems.extend(_nan_problems(batch.column(i), field.name))
@@ -145,15 +145,19 @@ _PG_LIMITED_TEXT = re.compile(
 )
 
 
-def _length_problems(array: pa.Array, target: Table, name: str) -> list[Problem]:
+def _length_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
     """Text longer than the PostgreSQL column's varchar(n) or char(n): the server refuses the
-    whole batch, or, when the excess is spaces, cuts them off without a word."""
+    whole batch, or, when the excess is spaces, cuts them off without a word. A column the
+    source holds to the same limit (every created table) needs no look."""
     try:
-        column = target.column(name)
+        column, source = target.column(name), table.column(name)
     except KeyError:
         return []
-    limit = _PG_LIMITED_TEXT.match(column.pg_type or column.target_type or "")
+    declared = column.pg_type or column.target_type or ""
+    limit = _PG_LIMITED_TEXT.match(declared)
     if limit is None or not is_text_type(array.type):
+        return []
+    if (source.pg_type or source.target_type or "") == declared:
         return []
     n = int(limit.group(1))
     reason = f"text longer than the target column's {n} characters"
