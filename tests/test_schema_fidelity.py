@@ -347,6 +347,34 @@ def test_a_foreign_key_the_rows_break_is_named_and_not_left_behind(
     assert pg_one(pg_url, "SELECT count(*) FROM bets") == (2,)
 
 
+def test_duckdb_foreign_keys_reach_postgresql_and_sqlite(tmp_path: Path, pg_url: str) -> None:
+    # A DuckDB source's foreign keys were not read: its tables arrived without them.
+    source = tmp_path / "app.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE authors (id BIGINT PRIMARY KEY, name VARCHAR)")
+    con.execute(
+        "CREATE TABLE posts (id BIGINT PRIMARY KEY, author_id BIGINT REFERENCES authors (id))"
+    )
+    con.execute("INSERT INTO authors VALUES (1, 'ann'); INSERT INTO posts VALUES (7, 1)")
+    con.close()
+    report = arrowmig.migrate(str(source), pg_url)
+    assert (
+        report.ok
+        and "foreign key (author_id) -> authors"
+        in next(t for t in report.tables if t.name == "posts").built
+    )
+    assert pg_one(
+        pg_url,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
+        "AND conrelid = 'posts'::regclass",
+    ) == ("FOREIGN KEY (author_id) REFERENCES authors(id)",)
+    back = tmp_path / "app.db"
+    assert arrowmig.migrate(str(source), str(back)).ok
+    assert sqlite_foreign_keys(str(back), "posts") == [
+        ("authors", "author_id", "id", "NO ACTION", "NO ACTION")
+    ]
+
+
 def test_parents_come_first_and_cycles_end() -> None:
     def plan(name: str, *refs: str) -> TablePlan:
         fks = tuple(ForeignKey(("x",), r, ("id",)) for r in refs)

@@ -7,7 +7,6 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -347,8 +346,23 @@ class DuckDBEndpoint(BaseEndpoint):
             columns=tuple(columns),
             primary_key=pk,
             indexes=tuple(uniques),
+            foreign_keys=self._foreign_keys(name),
             row_count=count,
             split_key=split_key,
+        )
+
+    def _foreign_keys(self, name: str) -> tuple[ForeignKey, ...]:
+        """The table's foreign keys (DuckDB's have no ON DELETE/UPDATE actions): carried to
+        PostgreSQL and SQLite targets, and waited for when appending into this table."""
+        return tuple(
+            ForeignKey(tuple(cols), str(parent), tuple(parent_cols), name=key_name)
+            for cols, parent, parent_cols, key_name in self._query(
+                "SELECT constraint_column_names, referenced_table, referenced_column_names, "
+                "constraint_name FROM duckdb_constraints() WHERE schema_name = ? AND "
+                "lower(table_name) = lower(?) AND database_name = current_database() AND "
+                "constraint_type = 'FOREIGN KEY'",
+                [self._schema, name],
+            )
         )
 
     def read(
@@ -512,17 +526,7 @@ class DuckDBEndpoint(BaseEndpoint):
     def existing_table(self, name: str) -> Table:
         # With its foreign keys, which DuckDB checks as each row arrives: a run loads the
         # tables they point at first.
-        keys = tuple(
-            ForeignKey(tuple(cols), str(parent), tuple(parent_cols), name=key_name)
-            for cols, parent, parent_cols, key_name in self._query(
-                "SELECT constraint_column_names, referenced_table, referenced_column_names, "
-                "constraint_name FROM duckdb_constraints() WHERE schema_name = ? AND "
-                "lower(table_name) = lower(?) AND database_name = current_database() AND "
-                "constraint_type = 'FOREIGN KEY'",
-                [self._schema, name],
-            )
-        )
-        return replace(self.describe(name, profile=False), foreign_keys=keys)
+        return self.describe(name, profile=False)
 
     def param(self, index: int) -> str:
         return f"${index}"
