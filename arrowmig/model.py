@@ -163,6 +163,9 @@ class Table:
     """Exact or estimated number of rows, when cheap to know."""
     split_key: str | None = None
     """An integer column (or SQLite ``rowid``) that orders rows and splits the table into ranges."""
+    takes_any_value: bool = False
+    """An existing SQLite table that is not STRICT: each column takes a value of any type (its
+    declared type is only an affinity), so rows appended keep the types they arrive in."""
 
     @property
     def arrow_schema(self) -> pa.Schema:

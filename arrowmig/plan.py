@@ -215,9 +215,7 @@ def build_plan(
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
                 existing = dst.existing_table(name)
-                target, conversions = _append_target(
-                    source, existing.columns, dst.omittable_columns(name)
-                )
+                target, conversions = _append_target(source, existing, dst.omittable_columns(name))
                 notes += conversions
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
@@ -422,15 +420,14 @@ def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
         )
 
 
-def _append_target(
-    source: Table, existing: tuple[Column, ...], omittable: set[str]
-) -> tuple[Table, list[str]]:
+def _append_target(source: Table, existing: Table, omittable: set[str]) -> tuple[Table, list[str]]:
     """The target shape when writing into an existing table (its column order and types), and
     a note for each conversion that takes something as given. A target column the source
     lacks is left to the target (NULL, its default, its identity) when it may be; a source
-    column the target lacks has nowhere to go."""
+    column the target lacks has nowhere to go. A SQLite table that is not STRICT takes every
+    value as it comes (written as a created table's would be), whatever the declared type."""
     source_names = [c.name for c in source.columns]
-    target_names = [c.name for c in existing]
+    target_names = [c.name for c in existing.columns]
     only_src = [n for n in source_names if n not in target_names]
     required = [n for n in target_names if n not in source_names and n not in omittable]
     if only_src or required:
@@ -446,10 +443,13 @@ def _append_target(
             table=source.name,
         )
     columns, notes = [], []
-    for there in existing:
+    for there in existing.columns:
         if there.name not in source_names:
             continue  # the target fills it in
         src = source.column(there.name)
+        if existing.takes_any_value:
+            columns.append(src)
+            continue
         # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
         arriving = forced_arrow_type(src.target_type) or src.arrow_type
         zone = _zone_note(arriving, there.arrow_type)

@@ -382,6 +382,41 @@ def test_append_reads_date_and_time_texts_into_typed_columns(tmp_path: Path, pg_
     assert '"key": {"id": 3}' in line and line.count("does not fit") == 2
 
 
+@pytest.mark.postgres
+def test_append_into_a_sqlite_schema_django_made_takes_values_as_they_come(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Refreshing a development copy from production: PostgreSQL into the SQLite schema Django
+    # made. SQLite's declared types are affinities (decimal, datetime, date hold anything);
+    # the rows are written as in a created table. A STRICT table's types still hold.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(DJANGO_POSTGRES)
+        con.execute(
+            "INSERT INTO shop_order VALUES (1, 1, 2, 'A1', 12.50, '2024-01-02 03:04:05+00', "
+            "'2024-01-02', true, '550e8400-e29b-41d4-a716-446655440000', '{\"a\": 1}', 0.5)"
+        )
+        con.execute("CREATE TABLE strict_t (id bigint PRIMARY KEY, v double precision)")
+        con.execute("INSERT INTO strict_t VALUES (1, 1.5)")
+    dev = tmp_path / "dev.db"
+    make_sqlite(
+        dev, DJANGO_SQLITE + "CREATE TABLE strict_t (id INTEGER PRIMARY KEY, v INTEGER) STRICT;"
+    )
+    append = arrowmig.MigrationConfig(mode="append")
+    report = arrowmig.migrate(pg_url, str(dev), tables=["shop_order"], config=append)
+    assert report.ok, report.to_dict()
+    con = sqlite3.connect(dev)
+    try:
+        row = con.execute("SELECT total, typeof(total), placed, day FROM shop_order").fetchone()
+    finally:
+        con.close()
+    assert row == (12.5, "real", "2024-01-02 03:04:05.000000+00:00", "2024-01-02")
+    assert arrowmig.verify(pg_url, str(dev), tables=["shop_order"]).ok
+    failed = arrowmig.migrate(pg_url, str(dev), tables=["strict_t"], config=append)
+    assert "value does not fit the target column's type (int64) exactly: 1.5" in str(
+        failed.tables[0].error
+    )
+
+
 BLOG_SQLITE = """
     CREATE TABLE auth_user (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, username text NOT NULL);
     CREATE TABLE blog_post (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, title text NOT NULL,

@@ -775,7 +775,10 @@ class SQLiteEndpoint(BaseEndpoint):
         columns = tuple(
             choose(col_name, declared or "", None, False) for col_name, declared in info
         )
-        return Table(name, columns)
+        strict = self._query(
+            "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = ?", (name,)
+        )
+        return Table(name, columns, takes_any_value=not (strict and strict[0][0]))
 
     def param(self, index: int) -> str:
         return "?"
