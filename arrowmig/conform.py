@@ -4,7 +4,8 @@ arrive exactly: Django's ``decimal`` prices, which SQLite stored as reals, go in
 the same double, and a value that would change (``0.1 + 0.2`` into two places, ``70000`` into a
 ``smallint``) is a problem of its row (``validate._conform_problems``), never rounded silently.
 Dates and timestamps kept as text (a SQLite column of mixed formats) go into date and timestamp
-columns where Arrow's strict ISO parser reads them.
+columns where Arrow's strict ISO parser reads them; numbers go into text columns (and into an
+unbounded ``numeric``, which travels as text) as their exact text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def conforms(source: pa.DataType, target: pa.DataType) -> bool:
     if _is_number(source) and _is_number(target):
         return True
     if _is_text(source) and (pa.types.is_date32(target) or pa.types.is_timestamp(target)):
+        return True
+    if _is_number(source) and _is_text(target):
+        # As its exact text: integers and decimals as written, a double as its shortest
+        # round-trip text (what an unbounded PostgreSQL numeric, carried as text, parses).
         return True
     return bool(pa.types.is_boolean(source) and pa.types.is_integer(target))
 

@@ -417,6 +417,29 @@ def test_append_into_a_sqlite_schema_django_made_takes_values_as_they_come(
     )
 
 
+@pytest.mark.postgres
+def test_append_writes_numbers_into_text_and_unbounded_numeric_exactly(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Rails' `t.decimal :amount` without precision is an unbounded numeric in PostgreSQL,
+    # which travels as text: each real goes as its shortest round-trip text. An integer into
+    # a text column goes as its digits.
+    src = make_sqlite(
+        tmp_path / "r.db",
+        "CREATE TABLE pay (id integer PRIMARY KEY, amount decimal, zip integer);",
+        {"pay": [(1, "12.50", 12345), (2, 0.1 + 0.2, 501), (3, 7, None)]},
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE pay (id bigint PRIMARY KEY, amount numeric, zip text)")
+    assert arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="append")).ok
+    assert pg_rows(pg_url, "pay", "id") == [
+        (1, Decimal("12.5"), "12345"),
+        (2, Decimal("0.30000000000000004"), "501"),
+        (3, Decimal("7"), None),
+    ]
+    assert arrowmig.verify(src, pg_url).ok
+
+
 BLOG_SQLITE = """
     CREATE TABLE auth_user (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, username text NOT NULL);
     CREATE TABLE blog_post (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, title text NOT NULL,
