@@ -264,7 +264,8 @@ def _copy_range(
 
 def _conform(batch: pa.RecordBatch, source: Table, target: Table) -> pa.RecordBatch:
     """Reorder and cast a source batch to the target table's columns (append mode), each
-    source column first in its --cast type."""
+    source column first in its --cast type. A column already of its target type goes as it
+    is: its --cast, if any, is the writer's to apply (a SQLite table that takes any value)."""
     if batch.schema.names == [c.name for c in target.columns] and all(
         f.type == c.arrow_type for f, c in zip(batch.schema, target.columns, strict=True)
     ):
@@ -272,8 +273,9 @@ def _conform(batch: pa.RecordBatch, source: Table, target: Table) -> pa.RecordBa
     arrays = []
     for col in target.columns:
         array = batch.column(batch.schema.get_field_index(col.name))
-        asked = cast_as_asked(array, source.column(col.name))
-        arrays.append(conform(asked, col.arrow_type))  # screen_batch set the misfits aside
+        if array.type != col.arrow_type:  # screen_batch set the misfits aside
+            array = conform(cast_as_asked(array, source.column(col.name)), col.arrow_type)
+        arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=target.arrow_schema)
 
 

@@ -359,6 +359,9 @@ def to_wire(batch: pa.RecordBatch, table: Table, dialect: str) -> pa.RecordBatch
 
 
 def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
+    # A --cast first (PostgreSQL's boolean words, epoch units), then the writer's own type
+    # (a boolean goes to SQLite as 0/1).
+    array = cast_as_asked(array, column)
     source = array.type
     if source == target:
         return array
@@ -378,8 +381,6 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
         # Narrowing ns to µs must not drop nanoseconds silently: safe cast raises instead.
         return pc.cast(array, target, safe=True)
-    if (column.target_type or "").strip().lower() in EPOCH_UNITS:
-        return cast_as_asked(array, column)
     return forced_cast(array, target)
 
 

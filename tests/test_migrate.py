@@ -440,6 +440,24 @@ def test_append_writes_numbers_into_text_and_unbounded_numeric_exactly(
     assert arrowmig.verify(src, pg_url).ok
 
 
+@pytest.mark.parametrize("mode", ["create", "append"])
+def test_a_boolean_cast_into_sqlite_writes_0_and_1(tmp_path: Path, mode: str) -> None:
+    # The cast's words ('t'/'f') went to SQLite through a plain text-to-integer cast, which
+    # failed the table; into a table that takes any value, the cast applies just the same.
+    src = make_sqlite(
+        tmp_path / "r.db",
+        "CREATE TABLE posts (id integer PRIMARY KEY, published boolean);",
+        {"posts": [(1, "t"), (2, "F"), (3, None)]},
+    )
+    target = tmp_path / "out.db"
+    if mode == "append":
+        make_sqlite(target, "CREATE TABLE posts (id integer PRIMARY KEY, published boolean);")
+    config = arrowmig.MigrationConfig(mode=mode, casts=(("posts", "published", "boolean"),))
+    assert arrowmig.migrate(src, str(target), config=config).ok
+    assert sqlite_rows(str(target), "posts", "id") == [(1, 1), (2, 0), (3, None)]
+    assert arrowmig.verify(src, str(target)).ok
+
+
 BLOG_SQLITE = """
     CREATE TABLE auth_user (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, username text NOT NULL);
     CREATE TABLE blog_post (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, title text NOT NULL,
