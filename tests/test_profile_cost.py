@@ -213,6 +213,17 @@ def test_booleans(
         ("DATETIME", ["2024-01-31"], pa.date32(), "every value is YYYY-MM-DD: DATE"),
         ("DATETIME", [17, 18], pa.int64(), "=epoch_ms reads milliseconds"),
         ("TIME", ["09:30:00", "17:45:30.5", "23:59:59.999999", None], pa.time64("us"), None),
+        # SQLAlchemy and pandas write zoned times with their offset: instants.
+        (
+            "DATETIME",
+            ["2024-01-02 03:04:05+02:00", "2024-06-30T23:59:59.5Z", "2024-01-02 00:00:00-05:30"],
+            pa.timestamp("us", tz="UTC"),
+            "and a UTC offset",
+        ),
+        ("DATETIME", ["2024-01-02 03:04:05+02:00", "2024-01-02 03:04:05"], pa.string(), "1 of 2"),
+        ("DATETIME", ["2024-01-02 03:04:05+24:00"], pa.string(), "do not share"),
+        ("DATETIME", ["2024-01-02 03:04:05+02"], pa.string(), "do not share"),
+        ("DATETIME", ["2024-02-30 03:04:05Z"], pa.string(), "do not share"),
         ("TIME", ["09:30:00", "09:30"], pa.string(), "1 of 2 values are not a time of day"),
         ("TIME", ["24:00:00", "00:00:00"], pa.time64("us"), None),  # the end of the day
         ("TIME", ["24:00:01"], pa.string(), "not a time of day"),
@@ -498,7 +509,13 @@ DATE_SHAPED = st.builds(
     DIGITS,
     st.sampled_from([" ", "T", None]),
     st.builds(lambda h, m, s: f"{h}:{m}:{s}", DIGITS, DIGITS, DIGITS),
-    st.sampled_from(["", ".5", ".123456", ".1234567", ".", ".x", "Z", "+01:00"]),
+    st.sampled_from(
+        [
+            *("", ".5", ".123456", ".1234567", ".", ".x"),
+            *("Z", "+01:00", ".5Z", ".123456-05:30", "+23:59"),
+            *("+24:00", "-12:60", "+01", "+0100", "Z+01:00", "ZZ"),
+        ]
+    ),
 )
 _SHAPES = {
     "date_texts": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
@@ -507,6 +524,10 @@ _SHAPES = {
     ),
     "ts_t_texts": re.compile(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    ),
+    "ts_zone_texts": re.compile(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+        r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
     ),
 }
 
@@ -526,7 +547,7 @@ def _is_format(text: str, field: str) -> bool:
 
 
 @settings(max_examples=500, deadline=None)
-@given(DATE_SHAPED | st.text("0123456789-: T.x", max_size=30))
+@given(DATE_SHAPED | st.text("0123456789-: T.xZ+", max_size=30))
 def test_date_formats_are_real_dates_and_times(text: str) -> None:
     # The format tests lean on date()/datetime() without a modifier, which give back only a
     # canonical, real date and time unchanged; Python's calendar is the independent judge.

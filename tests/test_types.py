@@ -471,6 +471,29 @@ def test_sqlite_times_of_day_land_as_time(tmp_path: Path, pg_url: str) -> None:
     assert got == [(dt.time(9, 30),), (dt.time(17, 45, 30, 500000),)]
 
 
+@pytest.mark.postgres
+def test_sqlite_zoned_times_land_as_timestamptz(tmp_path: Path, pg_url: str) -> None:
+    # SQLAlchemy and pandas write zoned datetimes with their offset; each is an instant.
+    db = _sqlite(
+        tmp_path / "z.db",
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, at DATETIME);",
+        {"ev": [(1, "2024-01-02 03:04:05+02:00"), (2, "2024-06-30T23:59:59.5-05:30"),
+                (3, "2024-01-02 00:00:00Z"), (4, None)]},
+    )  # fmt: skip
+    assert migrate(db, pg_url).ok
+    assert verify(db, pg_url).ok
+    utc = dt.UTC
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT at, pg_typeof(at)::text FROM ev ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == [
+        dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=utc),
+        dt.datetime(2024, 7, 1, 5, 29, 59, 500000, tzinfo=utc),
+        dt.datetime(2024, 1, 2, tzinfo=utc),
+        None,
+    ]
+    assert {r[1] for r in rows} == {"timestamp with time zone"}
+
+
 JSON_DOCS = ['{"b": 1,  "a": [1, 2.50]}', '{"a": 1, "a": 2}', "[]", '"text"', None]
 
 

@@ -42,6 +42,9 @@ class ColumnProfile:
     """Texts that are exactly ``YYYY-MM-DD HH:MM:SS[.f{1,6}]``, valid, no zone."""
     ts_t_texts: int = 0
     """Texts that are exactly ``YYYY-MM-DDTHH:MM:SS[.f{1,6}]``, valid, no zone."""
+    ts_zone_texts: int = 0
+    """Texts that are exactly ``YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}]`` and a UTC offset (``Z`` or
+    ``±HH:MM``, as SQLAlchemy and pandas write zoned times), valid."""
     decimal_texts: int = 0
     """Texts that are exact decimal literals (sign, digits, at most one point)."""
     decimal_reals: int = 0
@@ -206,12 +209,25 @@ def _date_formats(c: str) -> dict[str, str]:
     )
     real = f"{c} >= '0001' AND substr({c},12,2) <> '24'"
     t_head = f"replace({head},'T',' ')"
+    # With an offset: the time, then an optional fraction, then Z or +HH:MM (hours to 23).
+    tail = f"substr({c},20)"
+    zone = (
+        f"(CASE WHEN {tail} GLOB '*Z' THEN 1 WHEN {tail} GLOB '*[+-][0-2][0-9]:[0-5][0-9]' "
+        f"AND substr({c},-5,2) <= '23' THEN 6 ELSE 0 END)"
+    )
+    zone_frac = f"substr({tail},1,length({tail})-{zone})"
+    zoned = (
+        f"{zone} > 0 AND substr({c},11,1) IN (' ','T') AND datetime({t_head}) = {t_head} "
+        f"AND {real} AND ({zone_frac} = '' OR ({zone_frac} GLOB '.[0-9]*' AND "
+        f"length({zone_frac}) <= 7 AND substr({zone_frac},2) NOT GLOB '*[^0-9]*'))"
+    )
     return {
         "date_texts": f"date({c}) = {c} AND {c} >= '0001'",
         "ts_space_texts": f"datetime({head}) = {head} AND {real} AND {frac}",
         "ts_t_texts": (
             f"substr({c},11,1) = 'T' AND datetime({t_head}) = {t_head} AND {real} AND {frac}"
         ),
+        "ts_zone_texts": zoned,
     }
 
 
@@ -401,6 +417,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         date_texts=_int(values.get("date_texts")),
         ts_space_texts=_int(values.get("ts_space_texts")),
         ts_t_texts=_int(values.get("ts_t_texts")),
+        ts_zone_texts=_int(values.get("ts_zone_texts")),
         decimal_texts=_int(values.get("decimal_texts")),
         decimal_reals=_int(values.get("decimal_reals")),
         decimal_int_digits=_int(values.get("decimal_int_digits")),
@@ -510,6 +527,7 @@ def _date_format_guesses(
     # The shape is named in SQL: a sample handed back as text would be decoded by the
     # driver, and one that is not UTF-8 would fail the profile.
     shapes = {
+        "ts_zone_texts": f"'{_DATE_GLOB}?{_TIME_GLOB}*[Z+-]*'",  # first: the others match it
         "date_texts": f"'{_DATE_GLOB}'",
         "ts_space_texts": f"'{_DATE_GLOB} {_TIME_GLOB}*'",
         "ts_t_texts": f"'{_DATE_GLOB}T{_TIME_GLOB}*'",
@@ -562,7 +580,7 @@ def _whole_table_scan(query: Query, table_sql: str) -> Scan:
 # from, are profiled as before.
 
 PROVEN_BY_SCAN = ("text", "varchar", "blob")
-DATE_PROOFS = ("date_texts", "ts_space_texts", "ts_t_texts")
+DATE_PROOFS = ("date_texts", "ts_space_texts", "ts_t_texts", "ts_zone_texts")
 
 
 def presumable(declared: str) -> str | None:

@@ -25,6 +25,7 @@ FORMATS = {
     "date_texts": f"^{_DATE}$",
     "ts_space_texts": f"^{_DATE} {_TIME}$",
     "ts_t_texts": f"^{_DATE}T{_TIME}$",
+    "ts_zone_texts": f"^{_DATE}[ T]{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
 }
 """The exact text of each date/time format the profile recognises (years 0001-9999, at most
 microseconds, no zone); Arrow's cast then rejects impossible dates and times."""

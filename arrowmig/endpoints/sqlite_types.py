@@ -208,6 +208,12 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
         p.date_texts: ("date", pa.date32(), "YYYY-MM-DD"),
         p.ts_space_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DD HH:MM:SS[.ffffff]"),
         p.ts_t_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DDTHH:MM:SS[.ffffff]"),
+        p.ts_zone_texts: (
+            "timestamptz",
+            pa.timestamp("us", tz="UTC"),
+            "YYYY-MM-DD HH:MM:SS[.ffffff] (or with T) and a UTC offset (each kept as the "
+            "instant it names)",
+        ),
     }.get(p.texts)
     if fmt is not None:
         kind, arrow_type, pattern = fmt
@@ -215,12 +221,12 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
         if kind != date_kind(declared):
             note = f"declared {declared} but every value is {pattern}: {kind.upper()}"
         return _Choice(arrow_type, note=note)
-    best = max(p.date_texts, p.ts_space_texts, p.ts_t_texts)
+    best = max(p.date_texts, p.ts_space_texts, p.ts_t_texts, p.ts_zone_texts)
     return _Choice(
         pa.string(),
         note=f"declared {declared} but {p.texts - best:,} of {p.texts:,} values do not share one "
-        "exact date/time format (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff] or with T; no time "
-        "zone, at most microseconds): kept as text",
+        "exact date/time format (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff] or with T, either "
+        "with a UTC offset on every value or on none; at most microseconds): kept as text",
     )
 
 
