@@ -494,6 +494,25 @@ def test_sqlite_zoned_times_land_as_timestamptz(tmp_path: Path, pg_url: str) -> 
     assert {r[1] for r in rows} == {"timestamp with time zone"}
 
 
+@pytest.mark.postgres
+def test_timestamptz_survives_a_trip_through_sqlite(tmp_path: Path, pg_url: str) -> None:
+    # arrowmig writes zoned times to SQLite as TIMESTAMPTZ text with +00:00; read back, that
+    # column is timestamptz again (it came back as text).
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE ev (id int PRIMARY KEY, at timestamptz)")
+        con.execute("INSERT INTO ev VALUES (1, '2024-01-02 03:04:05.5+02'), (2, NULL)")
+    lite = str(tmp_path / "ev.db")
+    assert migrate(pg_url, lite).ok
+    back = migrate(lite, pg_url, config=MigrationConfig(target_schema="back"))
+    assert back.ok and not any("at:" in n for n in back.tables[0].notes)
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute(
+            "SELECT a.at = b.at, pg_typeof(b.at)::text FROM ev a JOIN back.ev b USING (id) "
+            "WHERE a.at IS NOT NULL"
+        ).fetchall()
+    assert rows == [(True, "timestamp with time zone")]
+
+
 JSON_DOCS = ['{"b": 1,  "a": [1, 2.50]}', '{"a": 1, "a": 2}', "[]", '"text"', None]
 
 

@@ -124,8 +124,12 @@ def is_time(declared: str) -> bool:
 
 
 def date_kind(declared: str) -> str | None:
-    """``date`` or ``timestamp`` for declared date/time types (TIME has its own rule: ``is_time``)."""
+    """``date``, ``timestamp`` or ``timestamptz`` (TIMESTAMPTZ, as arrowmig writes zoned times
+    to SQLite, and TIMESTAMP WITH TIME ZONE) for declared date/time types; TIME has its own
+    rule (``is_time``)."""
     d = declared.strip().upper()
+    if re.match(r"^TIMESTAMP(TZ\b|\s+WITH\s+TIME\s+ZONE\b)", d):
+        return "timestamptz"
     if re.match(r"^(DATETIME|TIMESTAMP)\b", d):
         return "timestamp"
     if re.match(r"^DATE\b", d):
