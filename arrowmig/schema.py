@@ -359,9 +359,13 @@ def to_wire(batch: pa.RecordBatch, table: Table, dialect: str) -> pa.RecordBatch
 
 
 def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
-    # A --cast first (PostgreSQL's boolean words, epoch units), then the writer's own type
-    # (a boolean goes to SQLite as 0/1).
-    array = cast_as_asked(array, column)
+    # A --cast first where the writer converts its result further (a boolean goes to SQLite as
+    # 0/1; PostgreSQL's boolean words are the cast's own), and an epoch's unit always; a cast
+    # to the wire type itself (text) is done below, years past 9999 and infinities included.
+    forced = forced_arrow_type(column.target_type)
+    epoch = (column.target_type or "").strip().lower() in EPOCH_UNITS
+    if forced is not None and array.type != forced and (forced != target or epoch):
+        array = cast_as_asked(array, column)
     source = array.type
     if source == target:
         return array

@@ -404,3 +404,25 @@ def test_dates_past_year_9999_reach_sqlite_exactly(pg_url: str, tmp_path: Path) 
         ("5874897-12-31", "294247-01-01 00:00:00.000000+00:00"),
         ("-0043-03-15", "10000-01-01 12:00:00.000000+00:00"),
     ]
+
+
+def test_a_cast_to_text_writes_infinities_and_far_years_as_postgresql_does(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # --cast T.C=text is done by the writer's own text conversion, which knows infinity and
+    # years past 9999; Arrow's plain cast writes neither.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE far (id int PRIMARY KEY, at timestamp)")
+        con.execute(
+            "INSERT INTO far VALUES (1, 'infinity'), (2, '10000-01-01 00:00:00'), "
+            "(3, '2024-01-02 03:04:05')"
+        )
+    out = tmp_path / "far.db"
+    config = MigrationConfig(casts=(("far", "at", "text"),))
+    assert migrate(pg_url, str(out), config=config).ok
+    con = sqlite3.connect(out)
+    try:
+        got = [r[0] for r in con.execute("SELECT at FROM far ORDER BY id")]
+    finally:
+        con.close()
+    assert got == ["infinity", "10000-01-01 00:00:00.000000", "2024-01-02 03:04:05.000000"]
