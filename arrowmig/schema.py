@@ -422,6 +422,9 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
         # Counted in the unit asked for; an epoch beyond the microsecond range raises.
         micros = pc.multiply_checked(array.cast(pa.int64()), factor)
         return micros.cast(pa.timestamp("us")).cast(forced)
+    if pa.types.is_string(forced):
+        # As the writers write text: infinities, years past 9999, intervals, lists as JSON.
+        return _convert(array, forced, replace(column, target_type=None))
     return forced_cast(array, forced)
 
 

@@ -426,3 +426,15 @@ def test_a_cast_to_text_writes_infinities_and_far_years_as_postgresql_does(
     finally:
         con.close()
     assert got == ["infinity", "10000-01-01 00:00:00.000000", "2024-01-02 03:04:05.000000"]
+    # Appended into an existing STRICT text column, the cast goes the same way.
+    strict = tmp_path / "strict.db"
+    con = sqlite3.connect(strict)
+    con.execute("CREATE TABLE far (id INTEGER PRIMARY KEY, at TEXT) STRICT")
+    con.close()
+    append = MigrationConfig(mode="append", casts=(("far", "at", "text"),))
+    assert migrate(pg_url, str(strict), config=append).ok
+    con = sqlite3.connect(strict)
+    try:
+        assert [r[0] for r in con.execute("SELECT at FROM far ORDER BY id")] == got
+    finally:
+        con.close()
