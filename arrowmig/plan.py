@@ -96,6 +96,7 @@ class TablePlan:
                 for s in self.streams
             ],
             "loading": self.loading,
+            "waits_for": list(self.waits_for),
             "notes": self.notes,
         }
 

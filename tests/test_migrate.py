@@ -17,6 +17,7 @@ import pytest
 
 import arrowmig
 from arrowmig.errors import ConnectError, SchemaError, UrlError
+from arrowmig.migrate import explain
 from arrowmig.model import KeyRange
 from tests.dbutil import pg_columns, pg_rows, q, rows_of, sqlite_rows
 
@@ -493,8 +494,13 @@ def test_loading_into_tables_whose_foreign_keys_the_target_checks(
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute(BLOG_POSTGRES)
     config = arrowmig.MigrationConfig(mode=mode, parallel=1)
+    planned = {t.source.name: t for t in explain(src, pg_url, config=config).tables}
+    assert planned["blog_post"].waits_for == ("auth_user",)
+    assert planned["blog_post"].to_dict("postgresql")["waits_for"] == ["auth_user"]
     report = arrowmig.migrate(src, pg_url, config=config)
     assert report.ok, report.to_dict()
+    posts = next(t for t in report.tables if t.name == "blog_post")
+    assert "loads after auth_user: the target checks its foreign keys" in posts.notes
     kept = [(1, "admin")] if mode == "append" else []
     assert pg_rows(pg_url, "auth_user", "id") == [*kept, (2, "ann"), (3, "bob")]
     assert len(pg_rows(pg_url, "blog_post")) == 38 + len(kept)
