@@ -514,19 +514,22 @@ class PostgresEndpoint(BaseEndpoint):
             except ArrowmigError as exc:
                 results[i] = exc
 
-        def check(table: str, added: list[tuple[int, str]]) -> None:
+        def check(conn: PostgresEndpoint, table: str, added: list[tuple[int, str]]) -> None:
+            for i, name in added:
+                error = conn._validate_or_drop(table, name, keys[i][1].label)
+                if error is not None:
+                    results[i] = error
+
+        def check_apart(table: str, added: list[tuple[int, str]]) -> None:
             with connect() as conn:
-                for i, name in added:
-                    error = conn._validate_or_drop(table, name, keys[i][1].label)
-                    if error is not None:
-                        results[i] = error
+                check(conn, table, added)
 
         if workers <= 1 or len(to_check) <= 1:
             for table, added in to_check.items():
-                check(table, added)
+                check(self, table, added)
             return results
         with ThreadPoolExecutor(min(workers, len(to_check))) as pool:
-            for done in [pool.submit(check, t, added) for t, added in to_check.items()]:
+            for done in [pool.submit(check_apart, t, added) for t, added in to_check.items()]:
                 done.result()
         return results
 
