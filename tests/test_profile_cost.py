@@ -252,7 +252,8 @@ def test_dates(
         ("DECIMAL(10,2)", None, [0.99, 1.255], pa.float64(), None, "numeric(10,2) rounds"),
         ("DECIMAL(10,2)", None, [7, 1.255], pa.float64(), None, "cannot hold exactly"),
         ("DECIMAL(10,2)", None, [0.5, 123456789.5], pa.float64(), None, "cannot hold exactly"),
-        ("DECIMAL(30,2)", None, [0.5, 1e20], pa.float64(), None, "cannot hold exactly"),
+        ("DECIMAL(30,2)", None, [0.5, 1e20], pa.decimal128(30, 2), None, None),
+        ("DECIMAL(30,2)", None, [0.5, 1e29], pa.float64(), None, "cannot hold exactly"),
         # Bare NUMERIC (Django's decimal): doubles, each kept by PostgreSQL's numeric exactly.
         ("NUMERIC", None, [0.5, 7, 0.1 + 0.2], pa.float64(), "numeric", None),
         ("DECIMAL", None, [2**60, 0.5], pa.string(), "numeric", "beyond 2^53"),
