@@ -4,8 +4,8 @@ SELECT expression that hands the driver those values in that type's storage clas
 The rules (the README's "SQLite sources: profiled, then mapped" has them as a table): integers
 stay BIGINT; reals are doubles; integers mixed with reals become doubles only while every
 integer is exact in a double; DECIMAL(p,s) keeps its precision when every value fits it (a real
-fits when its round-trip text does), and is a double when SQLite stored reals that do not;
-BOOLEAN is boolean only for 0/1; dates, timestamps and times stored as text become dates,
+fits when it is the double nearest a decimal of s places), and is a double when SQLite stored
+reals that do not; BOOLEAN is boolean only for 0/1; dates, timestamps and times stored as text become dates,
 timestamps and times only when every value has one exact format; VARCHAR(n) is varchar(n) only
 when every value fits. Anything else is text (or bytes), and flagged.
 """
@@ -160,8 +160,9 @@ def _exact_decimal(
     declared: str, spec: tuple[int, int] | bool, p: ColumnProfile, classes: tuple[str, ...]
 ) -> _Choice | None:
     """NUMERIC as declared when every value is an integer, an exact decimal text, or a real
-    whose text fits DECIMAL(p,s) (Chinook's ``NUMERIC(10,2)`` prices: SQLite's numeric affinity
-    stored ``0.99`` as a real, and ``0.99`` reads back as that same double). A bare NUMERIC
+    that is the double nearest a decimal of DECIMAL(p,s) (Chinook's ``NUMERIC(10,2)`` prices:
+    SQLite's numeric affinity stored ``0.99`` as a real, and ``0.99`` reads back as that same
+    double). A bare NUMERIC
     (Django's ``decimal``, Northwind's prices) holds any real: each is the decimal of its
     shortest round-trip text, so PostgreSQL's unbounded numeric keeps it exactly."""
     if p.decimal_texts != p.texts:
