@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from typing import Protocol, TypeVar
 
 from arrowmig.checkpoint import (
     RUN_ROW,
@@ -233,31 +234,55 @@ def _parallel_describe(
                 )
                 for name in names
             }
-        local = threading.local()
-        opened: list[Source] = []
-        lock = threading.Lock()
-
-        def describe(name: str) -> Table:
-            conn: Source | None = getattr(local, "conn", None)
-            if conn is None:
-                conn = open_source()
-                local.conn = conn
-                with lock:
-                    opened.append(conn)
-            return conn.describe(
+        described = _on_own_connections(
+            names,
+            lambda conns, name: conns[0].describe(
                 name, profile=config.profile, workers=config.parallel, presume=presume
-            )
-
-        try:
-            with ThreadPoolExecutor(
-                max_workers=workers, thread_name_prefix="arrowmig-describe"
-            ) as pool:
-                return dict(zip(names, pool.map(describe, names), strict=True))
-        finally:
-            for conn in opened:
-                conn.close()
+            ),
+            lambda: (open_source(),),
+            workers,
+        )
+        return dict(zip(names, described, strict=True))
 
     return describe_all
+
+
+T = TypeVar("T")
+W = TypeVar("W")
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=tuple[_Closable, ...])
+
+
+def _on_own_connections(
+    items: list[T], work: Callable[[C, T], W], connect: Callable[[], C], workers: int
+) -> list[W]:
+    """``work(connections, item)`` for each item, in order, on ``workers`` threads: each
+    thread opens its own connections once (``connect``), all closed at the end."""
+    local = threading.local()
+    opened: list[C] = []
+    lock = threading.Lock()
+
+    def one(item: T) -> W:
+        conns: C | None = getattr(local, "conns", None)
+        if conns is None:
+            conns = connect()
+            local.conns = conns
+            with lock:
+                opened.append(conns)
+        return work(conns, item)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arrowmig-plan") as pool:
+            return list(pool.map(one, items))
+    finally:
+        for conns in opened:
+            for conn in conns:
+                conn.close()
 
 
 def _wrap_up(
@@ -371,26 +396,9 @@ def _prepare_all(
     src, dst = run_pair
     if dst.dialect != "postgresql" or workers <= 1 or len(tables) < 2 * workers or shared_types:
         return [prepare_one(src, dst, p) for p in tables]
-    local = threading.local()
-    opened: list[tuple[Source, Endpoint]] = []
-    lock = threading.Lock()
-
-    def one(p: TablePlan) -> TableWork:
-        pair: tuple[Source, Endpoint] | None = getattr(local, "pair", None)
-        if pair is None:
-            pair = open_pair()
-            local.pair = pair
-            with lock:
-                opened.append(pair)
-        return prepare_one(pair[0], pair[1], p)
-
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arrowmig-prepare") as pool:
-            return list(pool.map(one, tables))
-    finally:
-        for s, d in opened:
-            s.close()
-            d.close()
+    return _on_own_connections(
+        tables, lambda pair, p: prepare_one(pair[0], pair[1], p), open_pair, workers
+    )
 
 
 def _empty_fresh_tables(dst: Endpoint, plan: MigrationPlan, earlier: list[Row] | None) -> set[str]:

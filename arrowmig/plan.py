@@ -253,8 +253,8 @@ def _waiting_for_parents(
     plans: list[TablePlan], checked: dict[str, tuple[ForeignKey, ...]]
 ) -> list[TablePlan]:
     """Each table whose existing target table checks foreign keys waits for the run's tables
-    they point at (a parent first, as ``_parents_first`` orders them; a cycle is broken where
-    it closes, and a table never waits for itself)."""
+    they point at (in ``parents_first`` order: a cycle is broken where it closes, and a table
+    never waits for itself)."""
     if not any(checked.values()):
         return plans
     by_target = {p.target.name.lower(): p.source.name for p in plans}
@@ -263,17 +263,9 @@ def _waiting_for_parents(
         - {name}
         for name, fks in checked.items()
     }
-    order: list[str] = []
-
-    def visit(name: str, seen: set[str]) -> None:
-        if name in order or name in seen:
-            return
-        for parent in sorted(parents.get(name, ())):
-            visit(parent, seen | {name})
-        order.append(name)
-
-    for p in plans:
-        visit(p.source.name, set())
+    order = parents_first(
+        [p.source.name for p in plans], lambda name: sorted(parents.get(name, ()))
+    )
     position = {name: i for i, name in enumerate(order)}
     waiting = []
     for p in plans:
@@ -284,6 +276,25 @@ def _waiting_for_parents(
             p = replace(p, waits_for=tuple(first), notes=[*p.notes, note])
         waiting.append(p)
     return waiting
+
+
+def parents_first(names: list[str], parents: Callable[[str], list[str]]) -> list[str]:
+    """``names`` ordered so that each comes after its ``parents`` (depth-first; a cycle is
+    broken where it closes, the rest keeps the given order)."""
+    ordered: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        for parent in parents(name):
+            visit(parent)
+        ordered.append(name)
+
+    for name in names:
+        visit(name)
+    return ordered
 
 
 def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:

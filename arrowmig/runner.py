@@ -20,7 +20,7 @@ from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import ForeignKey
 from arrowmig.pipeline import StreamSettings, copy_stream, through_restarts
-from arrowmig.plan import MigrationPlan, Stream, TablePlan, is_unique, plan_streams
+from arrowmig.plan import MigrationPlan, Stream, TablePlan, is_unique, parents_first, plan_streams
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
 from arrowmig.scheduler import (
@@ -586,19 +586,10 @@ def _parents_first(tables: list[TablePlan]) -> list[TablePlan]:
     """Tables ordered so that a referenced table comes before those referring to it
     (depth-first; a cycle is broken where it closes, the rest keeps the plan's order)."""
     by_name = {t.source.name: t for t in tables}
-    ordered: list[TablePlan] = []
-    seen: set[str] = set()
-
-    def visit(table: TablePlan) -> None:
-        if table.source.name in seen:
-            return
-        seen.add(table.source.name)
-        for fk in table.source.foreign_keys:
-            parent = by_name.get(fk.ref_table)
-            if parent is not None:
-                visit(parent)
-        ordered.append(table)
-
-    for table in tables:
-        visit(table)
-    return ordered
+    order = parents_first(
+        list(by_name),
+        lambda name: [
+            fk.ref_table for fk in by_name[name].source.foreign_keys if fk.ref_table in by_name
+        ],
+    )
+    return [by_name[name] for name in order]

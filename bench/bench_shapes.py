@@ -1,12 +1,16 @@
 """Two table shapes the phase3 dataset does not have, behind two figures in the README.
 
-Usage: python bench/bench_shapes.py wide|many [--target sqlite|duckdb|URL] [--repeat N]
-                                     [--dir DIR]
+Usage: python bench/bench_shapes.py wide|many|prices [--target sqlite|duckdb|URL]
+                                     [--repeat N] [--dir DIR] [--tables T,...]
 
 - ``wide``: one SQLite table of 2,000 rows of 100 bytes followed by 150 rows of a 5 MB blob
   (715 MiB): is peak RSS bounded by the batch size when the first rows are small?
 - ``many``: 300 SQLite tables of 100 rows, each ``(id INTEGER PRIMARY KEY, name TEXT NOT NULL,
   v REAL, created_at DATETIME)`` with an index on ``name``: the cost of a table as such.
+- ``prices``: three SQLite tables of 1,000,000 rows ``(id INTEGER PRIMARY KEY, price T, qty
+  INTEGER)`` holding the same two-place reals, with T ``DECIMAL(10,2)`` (``fixed``), a bare
+  ``decimal`` (``bare``, as Django declares it) and ``REAL`` (``doubles``): what keeping a
+  DECIMAL's type costs against moving the doubles (``--tables fixed`` and so on).
 
 The source is built once in a temporary folder, or in ``--dir``, which keeps it and a SQLite or
 DuckDB target afterwards (the blobs are seeded, so every run moves the
@@ -59,19 +63,34 @@ def build_many(path: Path) -> None:
     con.close()
 
 
+def build_prices(path: Path) -> None:
+    rng = random.Random(1)
+    rows = [(i, round(rng.uniform(0, 1000), 2), i % 7) for i in range(1, 1_000_001)]
+    con = sqlite3.connect(path)
+    for table, declared in (("fixed", "DECIMAL(10,2)"), ("bare", "decimal"), ("doubles", "REAL")):
+        con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, price {declared}, qty INTEGER)")
+        con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)
+    con.commit()
+    con.close()
+
+
+BUILDERS = {"wide": build_wide, "many": build_many, "prices": build_prices}
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("shape", choices=("wide", "many"))
+    parser.add_argument("shape", choices=tuple(BUILDERS))
     parser.add_argument("--target", default=DEFAULT_PG_URL, help="sqlite, duckdb or a URL")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--dir", type=Path, help="keep the source and target here")
+    parser.add_argument("--tables", help="move only these tables (comma-separated)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="arrowmig-shapes-") as tmp:
         work = args.dir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         source = work / f"{args.shape}.db"
         source.unlink(missing_ok=True)
-        (build_wide if args.shape == "wide" else build_many)(source)
+        BUILDERS[args.shape](source)
         notes: list[str] = []
         if args.target == "duckdb":
             target_url, target = str(work / "target.duckdb"), None
@@ -84,6 +103,8 @@ def main(argv: list[str]) -> int:
         try:
             for _ in range(args.repeat):
                 cmd = [sys.executable, "-m", "arrowmig.cli", "migrate", str(source), target_url]
+                if args.tables:
+                    cmd += ["--tables", args.tables]
                 run = subprocess.run(
                     [*cmd, "--mode", "replace", "--progress", "none"],
                     capture_output=True,

@@ -477,7 +477,7 @@ class PostgresEndpoint(BaseEndpoint):
         return definition.built_label
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
-        result = self.add_foreign_keys([(table, fk)], 1, lambda: contextlib.nullcontext(self))
+        result = self.add_foreign_keys([(table, fk)])
         if isinstance(result[0], ArrowmigError):
             raise result[0]
         return result[0]
@@ -485,16 +485,17 @@ class PostgresEndpoint(BaseEndpoint):
     def add_foreign_keys(
         self,
         keys: list[tuple[str, ForeignKey]],
-        workers: int,
-        connect: Callable[[], contextlib.AbstractContextManager[PostgresEndpoint]],
+        workers: int = 1,
+        connect: Callable[[], contextlib.AbstractContextManager[PostgresEndpoint]] | None = None,
     ) -> list[str | ArrowmigError]:
         """Add foreign keys to loaded tables: each one's label, or why it was not added.
 
         Each is added NOT VALID (its definition alone, at once), then its rows are checked
-        with VALIDATE on ``workers`` connections, a table's keys one after another: checking
-        takes a lock that another check of the same table waits for, but not one of another
-        table. A key whose rows do not check out is dropped again: the target never keeps a
-        key its rows break. (ADD FOREIGN KEY checks as it adds, one table after another.)
+        with VALIDATE on ``workers`` connections opened by ``connect`` (else on this one), a
+        table's keys one after another: checking takes a lock that another check of the same
+        table waits for, but not one of another table. A key whose rows do not check out is
+        dropped again: the target never keeps a key its rows break. (ADD FOREIGN KEY checks
+        as it adds, one table after another.)
         """
         results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
         to_check: dict[str, list[tuple[int, str]]] = {}
@@ -521,10 +522,11 @@ class PostgresEndpoint(BaseEndpoint):
                     results[i] = error
 
         def check_apart(table: str, added: list[tuple[int, str]]) -> None:
+            assert connect is not None
             with connect() as conn:
                 check(conn, table, added)
 
-        if workers <= 1 or len(to_check) <= 1:
+        if connect is None or workers <= 1 or len(to_check) <= 1:
             for table, added in to_check.items():
                 check(self, table, added)
             return results
