@@ -279,6 +279,9 @@ class GeneratedSource(ClosedOnExit):
     def list_views(self) -> list[str]:
         return []
 
+    def other_schemas(self) -> dict[str, int]:
+        return {}
+
     def table_exists(self, name: str) -> bool:
         return name in self.tables
 

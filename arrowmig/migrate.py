@@ -139,6 +139,7 @@ def transfer(
             mode=config.mode,
             skipped_views=plan.skipped_views,
             run_id=run_id,
+            notes=list(plan.notes),
         )
         store = CheckpointStore(dst)
         earlier = _earlier_run(store, run_id, plan, config)

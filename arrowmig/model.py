@@ -163,6 +163,9 @@ class Table:
     """Exact or estimated number of rows, when cheap to know."""
     split_key: str | None = None
     """An integer column (or SQLite ``rowid``) that orders rows and splits the table into ranges."""
+    own_rows_only: bool = False
+    """A PostgreSQL table other tables inherit from: it is read ``FROM ONLY`` itself, since a
+    plain read would return its children's rows too, and each child is a table of its own."""
     takes_any_value: bool = False
     """An existing SQLite table that is not STRICT: each column takes a value of any type (its
     declared type is only an affinity), so rows appended keep the types they arrive in."""

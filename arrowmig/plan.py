@@ -110,11 +110,14 @@ class MigrationPlan:
     target_dialect: str
     conflicts: list[SchemaError] = field(default_factory=list)
     """Target tables that exist in create mode, when build_plan was asked to defer them."""
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about the run as a whole (schemas it does not read)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "tables": [t.to_dict(self.target_dialect) for t in self.tables],
             "skipped_views": self.skipped_views,
+            "notes": self.notes,
         }
 
 
@@ -123,8 +126,9 @@ def _source_order(target: Table, source: Table) -> list[Column]:
     return [by_name[c.name] for c in source.columns]
 
 
-def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list[str]]:
-    """The tables to move, and the views left out (views move only when named)."""
+def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list[str], list[str]]:
+    """The tables to move, the views left out (views move only when named), and the plan's
+    note on the source's other schemas, which a run does not read."""
     tables = src.list_tables()
     views = src.list_views()
     known = [*tables, *views]
@@ -134,25 +138,56 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
         missing = [t for t in names or () if t not in known]
         if missing:
             raise SchemaError(
-                f"table {missing[0]!r}{named_by} not found in {src.url.redacted}",
-                hint=_name_hint(missing[0], known, tables),
+                f"table {missing[0]!r}{named_by} not found in {_where(src)}",
+                hint=_name_hint(missing[0], known, tables, src.other_schemas()),
                 table=missing[0],
             )
     chosen = list(dict.fromkeys(config.tables)) if config.tables else list(tables)
     chosen = [t for t in chosen if t not in set(config.exclude)]
     skipped = [v for v in views if v not in chosen]
-    return chosen, skipped
+    if config.tables:
+        return chosen, skipped, []
+    note = _other_schemas_note(src, bool(tables or views))
+    return chosen, skipped, note if config.source_schema is None else []
 
 
-def _name_hint(name: str, known: list[str], tables: list[str]) -> str:
+def _where(src: Source) -> str:
+    return f"schema {src.schema!r} of {src.url.redacted}" if src.schema else src.url.redacted
+
+
+def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
+    """Tables in other schemas are not read: said in the plan, and refused as the run's
+    whole when the schema read holds nothing (an empty run would look like success)."""
+    others = src.other_schemas()
+    if not others:
+        return []
+    listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
+    pick = f"--source-schema {quote_for_shell(next(iter(others)))}"
+    if not any_here:
+        raise SchemaError(
+            f"{_where(src)} holds no tables; other schemas do: {listed}",
+            hint=f"pick the schema to read with {pick} (one schema per run)",
+        )
+    return [
+        f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
+        f"(one schema per run: {pick}, and --target-schema to keep them apart)"
+    ]
+
+
+def quote_for_shell(word: str) -> str:
+    return word if word.replace("_", "").isalnum() else "'" + word.replace("'", "'\\''") + "'"
+
+
+def _name_hint(name: str, known: list[str], tables: list[str], others: dict[str, int]) -> str:
     """What the user may have meant by a table name the source does not have."""
     same_but_case = [k for k in known if k.lower() == name.lower()]
     if same_but_case:
         return f"did you mean {same_but_case[0]!r}? (names are matched exactly)"
     schema, dot, bare = name.rpartition(".")
-    if dot and bare in known:
-        return f"name it {bare!r}, with --source-schema {schema} for a PostgreSQL or DuckDB schema"
-    return f"tables there: {', '.join(tables[:12]) or '(none)'}"
+    if dot and (bare in known or schema in others):
+        return f"name it {bare!r}, with --source-schema {quote_for_shell(schema)}"
+    where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
+    return f"tables there: {', '.join(tables[:12]) or '(none)'}{where}"
 
 
 def build_plan(
@@ -169,7 +204,7 @@ def build_plan(
     Raises before anything is written when the run cannot work: a missing table, a target
     table that exists in create mode, names the target cannot hold, an impossible append.
     """
-    names, skipped_views = select_tables(src, config)
+    names, skipped_views, run_notes = select_tables(src, config)
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
     _refuse_names_equal_but_for_case(names, target_dialect)
     casts = {(t, c): ty for t, c, ty in config.casts}
@@ -246,7 +281,7 @@ def build_plan(
     plans = _with_creatable_foreign_keys(plans, config, target_dialect)
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
-    return MigrationPlan(plans, skipped_views, target_dialect, conflicts)
+    return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
 
 
 def _waiting_for_parents(

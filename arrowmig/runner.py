@@ -530,6 +530,8 @@ def add_foreign_keys(
             )
         elif p.source.name in loaded and fk.ref_table in loaded:
             to_add.append((table_report, p.target.name, fk))
+        elif parent is None and not declared:
+            table_report.notes.append(f"{label} not created: {fk.ref_table!r} is not in this run")
         elif declared:
             table_report.notes.append(f"{label} declared, but a table was not loaded")
         else:

@@ -495,8 +495,8 @@ def test_sqlite_targets_declare_only_the_foreign_keys_a_run_can_create(tmp_path:
     # teams is not part of the run: no declaration would point at a missing table
     assert [fk[0] for fk in sqlite_foreign_keys(subset, "players")] == ["players"]
     assert (
-        "foreign key (code, season) -> teams on update cascade not created: a table was not loaded"
-        in notes_of(report, "players")
+        "foreign key (code, season) -> teams on update cascade not created: 'teams' is not in "
+        "this run" in notes_of(report, "players")
     )
     bare = str(tmp_path / "bare.db")
     report = arrowmig.migrate(source, bare, config=MigrationConfig(foreign_keys=False))
@@ -614,6 +614,95 @@ def test_what_no_target_gets_is_named_not_dropped_silently(tmp_path: Path, pg_ur
     assert "not carried: partitioning (RANGE (at)): the rows arrive in one table" in notes_of(
         report, "pay"
     )
+
+
+@pytest.mark.postgres
+def test_inherited_tables_each_arrive_with_their_own_rows(pg_url: str, tmp_path: Path) -> None:
+    # A plain read of a parent returns its children's rows too: they arrived twice, once in
+    # the parent and once in the child. Each table now brings only its own rows.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE city (id int PRIMARY KEY, name text);"
+        "CREATE TABLE capital (state text) INHERITS (city);"
+        "CREATE TABLE old_capital (until int) INHERITS (capital);"
+        "INSERT INTO city VALUES (1, 'Lyon'), (2, 'Nice');"
+        "INSERT INTO capital VALUES (3, 'Paris', 'FR');"
+        "INSERT INTO old_capital VALUES (4, 'Bonn', 'DE', 1990)",
+    )
+    target = str(tmp_path / "cities.duckdb")
+    report = arrowmig.migrate(pg_url, target)
+    assert report.ok
+    assert {t.name: t.rows for t in report.tables} == {"city": 2, "capital": 1, "old_capital": 1}
+    con = duckdb.connect(target)
+    assert con.execute("SELECT id FROM city ORDER BY id").fetchall() == [(1,), (2,)]
+    assert con.execute("SELECT id, state FROM capital").fetchall() == [(3, "FR")]
+    con.close()
+    assert "inherited by capital: only its own rows are copied" in notes_of(report, "city")
+    assert "inheritance from capital: arrives as a table of its own" in notes_of(
+        report, "old_capital"
+    )
+    assert arrowmig.verify(pg_url, target).ok
+
+
+@pytest.mark.postgres
+def test_a_generated_column_from_postgres_is_named(pg_url: str, tmp_path: Path) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE lines (id int PRIMARY KEY, qty int, price numeric(10,2), "
+        "total numeric GENERATED ALWAYS AS (qty * price) STORED);"
+        "INSERT INTO lines (id, qty, price) VALUES (1, 3, 2.50)",
+    )
+    target = str(tmp_path / "lines.db")
+    report = arrowmig.migrate(pg_url, target)
+    assert report.ok
+    assert "total: generated column AS ((qty)::numeric * price): its values are copied" in (
+        notes_of(report, "lines")
+    )
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT total FROM lines").fetchall() == [("7.50",)]
+    con.close()
+
+
+@pytest.mark.postgres
+def test_tables_in_other_schemas_are_named_not_silently_left(pg_url: str, tmp_path: Path) -> None:
+    # A run reads one schema. An application's tables in other schemas were left without a
+    # word, and a database with nothing in public copied nothing and said "done".
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA sales; CREATE SCHEMA person;"
+        "CREATE TABLE sales.orders (id int PRIMARY KEY); INSERT INTO sales.orders VALUES (1);"
+        "CREATE TABLE sales.lines (id int); CREATE TABLE person.person (id int PRIMARY KEY);"
+        "CREATE TABLE sales.person (id int PRIMARY KEY); INSERT INTO person.person VALUES (1);"
+        "ALTER TABLE sales.orders ADD CONSTRAINT buyer FOREIGN KEY (id) REFERENCES person.person",
+    )
+    target = str(tmp_path / "aw.duckdb")
+    with pytest.raises(arrowmig.SchemaError) as refused:
+        arrowmig.migrate(pg_url, target)
+    assert "schema 'public'" in str(refused.value)
+    assert "holds no tables; other schemas do: person (1 table), sales (3 tables)" in str(
+        refused.value
+    )
+    assert "--source-schema person" in str(refused.value)
+    with pytest.raises(arrowmig.SchemaError) as refused:
+        arrowmig.migrate(pg_url, target, tables=["sales.orders"])
+    assert "name it 'orders', with --source-schema sales" in str(refused.value)
+    pg_exec(pg_url, "CREATE TABLE public.here (id int)")
+    report = arrowmig.migrate(pg_url, target)
+    assert [t.name for t in report.tables] == ["here"]
+    assert any(
+        "other schemas hold tables and are not: person (1 table), sales (3 tables)" in n
+        for n in report.notes
+    ), report.notes
+    sales = str(tmp_path / "sales.db")
+    report = arrowmig.migrate(pg_url, sales, config=MigrationConfig(source_schema="sales"))
+    assert sorted(t.name for t in report.tables) == ["lines", "orders", "person"]
+    # The key points at person.person, not at the run's own sales.person of the same name.
+    assert (
+        "foreign key buyer (id) -> person.person: into another schema, which this run does "
+        "not read" in notes_of(report, "orders")
+    )
+    assert sqlite_foreign_keys(sales, "orders") == []
+    assert not any("other schemas" in n for n in report.notes)  # a schema picked knowingly
 
 
 def test_postgres_to_postgres_rebuilds_what_only_postgres_has(pg_url: str) -> None:

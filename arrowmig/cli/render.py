@@ -116,4 +116,5 @@ def plan_text(plan: dict[str, Any]) -> str:
             "views and virtual tables skipped (name them with --tables to copy their rows): "
             + ", ".join(plan["skipped_views"])
         )
+    out.extend(plan.get("notes", []))
     return "\n".join(out).rstrip()

@@ -63,6 +63,11 @@ class Source(Protocol):
 
     def list_views(self) -> list[str]: ...
 
+    def other_schemas(self) -> dict[str, int]:
+        """Schemas other than the one read that hold tables, with how many: a run reads one
+        schema, and the plan names what it leaves."""
+        ...
+
     def table_exists(self, name: str) -> bool: ...
 
     # -- source side --------------------------------------------------------------------

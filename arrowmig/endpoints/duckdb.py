@@ -256,6 +256,15 @@ class DuckDBEndpoint(BaseEndpoint):
         )
         return [r[0] for r in rows]
 
+    def other_schemas(self) -> dict[str, int]:
+        rows = self._query(
+            "SELECT schema_name, count(*) FROM duckdb_tables() WHERE schema_name <> ? AND "
+            "database_name = current_database() AND NOT internal AND NOT starts_with(table_name, "
+            "'_arrowmig_') GROUP BY 1 ORDER BY 1",
+            [self._schema],
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def omittable_columns(self, name: str) -> set[str]:
         rows = self._query(
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND lower(table_name) = lower(?) "
@@ -501,8 +510,11 @@ class DuckDBEndpoint(BaseEndpoint):
                 )
             seen[folded] = col.name
 
-    def create_table(self, table: Table) -> None:
+    def ensure_schema(self) -> None:
         self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
+
+    def create_table(self, table: Table) -> None:
+        self.ensure_schema()
         defs = []
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'duckdb')}" + column_suffix(col, "duckdb")

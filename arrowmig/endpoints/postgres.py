@@ -148,6 +148,9 @@ class PostgresEndpoint(BaseEndpoint):
     def list_views(self) -> list[str]:
         return postgres_catalog.list_views(self._query, self._schema)
 
+    def other_schemas(self) -> dict[str, int]:
+        return postgres_catalog.other_schemas(self._query, self._schema)
+
     def table_exists(self, name: str) -> bool:
         return postgres_catalog.table_exists(self._query, self._schema, name)
 
@@ -178,7 +181,8 @@ class PostgresEndpoint(BaseEndpoint):
             # Named apart: a bare "id"::int8 is also called id, and ORDER BY "id" is ambiguous.
             alias = quote_ident(KEY_COLUMN)
             exprs.append(f"{key}::int8 AS {alias}" if key else f"NULL::int8 AS {alias}")
-        sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
+        source = postgres_catalog.from_clause(self._schema, table.name, table.own_rows_only)
+        sql = f"SELECT {', '.join(exprs)} FROM {source}"
         if key_range is not None and key is not None:
             # Ordered only when ranged (a resume needs it); a whole-table read stays a scan.
             sql += key_range_filter(key, key_range) + f" ORDER BY {key}"

@@ -92,6 +92,17 @@ def list_views(query: Query, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def other_schemas(query: Query, schema: str) -> dict[str, int]:
+    rows = query(
+        "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname <> $1 AND n.nspname <> 'information_schema' "
+        "AND n.nspname NOT LIKE 'pg\\_%' AND c.relkind IN ('r','p') AND NOT c.relispartition "
+        "AND c.relname NOT LIKE '\\_arrowmig\\_%' GROUP BY 1 ORDER BY 1",
+        (schema,),
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
 def table_exists(query: Query, schema: str, name: str) -> bool:
     rows = query(
         "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -132,7 +143,8 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         "a.atttypmod, a.attnotnull, t.typcategory, "
         # A generated column's adbin is its generation expression, not a default.
         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-        "a.attidentity <> '', a.atttypid, t.typelem, coalesce(et.typtype::text, '') "
+        "a.attidentity <> '', a.atttypid, t.typelem, coalesce(et.typtype::text, ''), "
+        "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -140,7 +152,8 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         (oid,),
     )
     columns = tuple(
-        _with_default(_described_column(query, r, name), r[7], bool(r[8])) for r in rows
+        _generated(_with_default(_described_column(query, r, name), r[7], bool(r[8])), r[12])
+        for r in rows
     )
     pk = _primary_key(query, oid)
     split_key = None
@@ -150,17 +163,64 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
             split_key = pk[0]
     indexes, only_postgres = _indexes(query, oid)
     only_postgres += _checks(query, oid)
+    parents, children, own_rows_only = _inheritance(query, oid)
+    foreign_keys, foreign_keys_elsewhere = _foreign_keys(query, oid)
     return Table(
         name=name,
         columns=columns,
         primary_key=pk,
         indexes=tuple(indexes),
-        foreign_keys=tuple(_foreign_keys(query, oid)),
-        not_carried=(*(d.label for d in only_postgres), *_triggers_and_partitioning(query, oid)),
+        foreign_keys=tuple(foreign_keys),
+        not_carried=(
+            *(d.label for d in only_postgres),
+            *_triggers_and_partitioning(query, oid),
+            *parents,
+            *children,
+            *foreign_keys_elsewhere,
+        ),
         pg_definitions=tuple(only_postgres),
-        row_count=_row_count(query, schema, name, oid),
+        row_count=_row_count(query, oid, from_clause(schema, name, own_rows_only)),
         split_key=split_key,
+        own_rows_only=own_rows_only,
     )
+
+
+def from_clause(schema: str, name: str, own_rows_only: bool) -> str:
+    """What a read of the table selects from: ``ONLY`` the table when others inherit from it."""
+    return ("ONLY " if own_rows_only else "") + qualified(name, schema)
+
+
+def _inheritance(query: Query, oid: int) -> tuple[list[str], list[str], bool]:
+    """The plan's words for a table's inheritance (not carried: each table arrives on its own),
+    and whether it is a plain table with children, read ``ONLY`` for its own rows. A partitioned
+    table's partitions are its rows, so it is read whole."""
+    rows = query(
+        "SELECT c.relkind::text, "
+        "ARRAY(SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
+        "WHERE i.inhrelid = c.oid AND p.relkind = 'r' ORDER BY i.inhseqno)::text[], "
+        "ARRAY(SELECT k.relname FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid "
+        "WHERE i.inhparent = c.oid AND NOT k.relispartition ORDER BY 1)::text[] "
+        "FROM pg_class c WHERE c.oid = $1",
+        (oid,),
+    )
+    relkind, parents, children = rows[0][0], list(rows[0][1] or []), list(rows[0][2] or [])
+    parent_notes = (
+        [
+            f"inheritance from {', '.join(parents)}: arrives as a table of its own, with the "
+            "inherited columns and its own rows"
+        ]
+        if parents
+        else []
+    )
+    child_notes = (
+        [
+            f"inherited by {', '.join(children)}: only its own rows are copied (each child's rows "
+            "arrive with the child)"
+        ]
+        if children and relkind == "r"
+        else []
+    )
+    return parent_notes, child_notes, bool(children) and relkind == "r"
 
 
 def _oid(query: Query, schema: str, name: str, where: str) -> int:
@@ -178,11 +238,11 @@ def _oid(query: Query, schema: str, name: str, where: str) -> int:
     return int(rows[0][0])
 
 
-def _row_count(query: Query, schema: str, name: str, oid: int) -> int:
+def _row_count(query: Query, oid: int, source: str) -> int:
     estimate = float(query("SELECT reltuples FROM pg_class WHERE oid = $1", (oid,))[0][0])
     if estimate < 0 or estimate < 1_000_000:
         # Never analysed, or small enough that an exact count is cheap.
-        return int(query(f"SELECT count(*) FROM {qualified(name, schema)}")[0][0])
+        return int(query(f"SELECT count(*) FROM {source}")[0][0])
     return int(estimate)
 
 
@@ -269,19 +329,29 @@ def _triggers_and_partitioning(query: Query, oid: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
+def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
+    """The table's foreign keys within its schema, and the words for those into another
+    schema: a run reads one schema, so such a key has no table to point at (and one of the
+    same name in this schema would be the wrong one)."""
     rows = query(
         "SELECT c.conname, rc.relname, "
         "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.conkey) WITH ORDINALITY k(n, o) "
         "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
         "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
         "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
-        "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred "
+        "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, "
+        "CASE WHEN rc.relnamespace <> c.connamespace THEN rc.relnamespace::regnamespace::text END "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
         (oid,),
     )
-    return [
+    elsewhere = [
+        f"foreign key {r[0]} ({', '.join(r[2].split(chr(1)))}) -> {r[8]}.{r[1]}: into another "
+        "schema, which this run does not read"
+        for r in rows
+        if r[8] is not None
+    ]
+    keys = [
         ForeignKey(
             tuple(r[2].split("\x01")),
             r[1],
@@ -292,7 +362,9 @@ def _foreign_keys(query: Query, oid: int) -> list[ForeignKey]:
             name=r[0],
         )
         for r in rows
+        if r[8] is None
     ]
+    return keys, elsewhere
 
 
 _PG_FK_ACTIONS = {
@@ -372,6 +444,15 @@ def _reparsed_on_postgres(
         f"({col.source_type} again on PostgreSQL targets, text elsewhere)"
     )
     return replace(col, pg_type=col.source_type, notes=(note,))
+
+
+def _generated(col: Column, expression: str | None) -> Column:
+    if expression is None:
+        return col
+    note = (
+        f"generated column AS {expression}: its values are copied, its expression is not recreated"
+    )
+    return replace(col, notes=(*col.notes, note))
 
 
 def _with_default(col: Column, default: str | None, identity: bool) -> Column:

@@ -219,6 +219,9 @@ class SQLiteEndpoint(BaseEndpoint):
         )
         return [r[0] for r in rows]
 
+    def other_schemas(self) -> dict[str, int]:
+        return {}  # a SQLite file has one namespace
+
     def list_views(self) -> list[str]:
         """Views and virtual tables: what moves only when named, as a table of its rows."""
         rows = self._query(
