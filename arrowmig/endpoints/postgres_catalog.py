@@ -59,6 +59,25 @@ _EXACT_TEXT = {
     "char",
     "oid",
     "pg_lsn",
+    # Vectors of the system catalogs: arrays to the catalog, but with a text form of their own
+    # ('1 2'), not an array literal.
+    "oidvector",
+    "int2vector",
+}
+# Object identifier types name a database object ('orders', 'int4'): the name is exact text,
+# but the object it names may not exist in the target, where the cast back would fail the table.
+_OBJECT_NAMES = {
+    "regclass",
+    "regcollation",
+    "regconfig",
+    "regdictionary",
+    "regnamespace",
+    "regoper",
+    "regoperator",
+    "regproc",
+    "regprocedure",
+    "regrole",
+    "regtype",
 }
 # Types read as their text form and re-created by type name on PostgreSQL targets.
 _TEXT_WITH_TYPE = {
@@ -147,6 +166,7 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
+        "AND t.typname NOT IN ('oidvector', 'int2vector') "
         "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
@@ -435,6 +455,8 @@ def _reparsed_on_postgres(
         )
         return replace(col, pg_type=col.source_type, notes=(note,))
     carried_as_text = pa.types.is_string(col.arrow_type) and col.target_type is None
+    if col.source_type in _OBJECT_NAMES:
+        return col
     if not (
         carried_as_text and col.notes and typtype in ("b", "r", "m") and type_oid < FIRST_USER_OID
     ):
@@ -541,7 +563,13 @@ def _column(
             arrow_type, target = pa.string(), "numeric"
     elif typname in _TEXT_WITH_TYPE:
         arrow_type, target = pa.string(), _TEXT_WITH_TYPE[typname]
-    elif category == "A":
+    elif typname in _OBJECT_NAMES:
+        arrow_type = pa.string()
+        notes = (
+            f"type {formatted} names a database object: carried as its text form, text on "
+            "every target (the object it names may not be there)",
+        )
+    elif category == "A" and typname not in _EXACT_TEXT:
         # Read as JSON (array_to_json), so nested arrays keep their shape.
         arrow_type, target = pa.string(), "jsonb"
         notes = (
