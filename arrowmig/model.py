@@ -30,6 +30,10 @@ class Column:
     """The source's DEFAULT clause; copied only when portable (see defaults.py)."""
     auto_increment: bool = False
     """The source assigns this key itself (SQLite INTEGER PRIMARY KEY, serial, identity)."""
+    duckdb_type: str | None = None
+    """A DuckDB type read from a DuckDB source as its exact text (HUGEINT, BIT, TIMETZ, ...):
+    a DuckDB target creates the column as this type again, converting the text back as it
+    inserts (other targets keep their own mapping)."""
     pg_type: str | None = None
     """A PostgreSQL built-in type with no Arrow twin (tsvector, ranges, geometric types, bit,
     ...), read from a PostgreSQL source as its exact text form: a PostgreSQL target creates the

@@ -436,6 +436,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
                 col,
                 target_type=forced,
                 pg_type=None,
+                duckdb_type=None,
                 pg_enum=None,
                 pg_domain=None,
                 notes=(*col.notes, f"cast to {forced} by --cast"),

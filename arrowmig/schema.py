@@ -46,6 +46,8 @@ def ddl_type(column: Column, dialect: str) -> str:
     """The column type to create in ``dialect`` for a column of this Arrow type."""
     if dialect == "postgresql" and column.pg_type:
         return column.pg_type  # a --cast clears it
+    if dialect == "duckdb" and column.duckdb_type:
+        return column.duckdb_type  # and this one
     if (
         column.target_type == "numeric"
         and dialect != "postgresql"
@@ -208,7 +210,11 @@ def _duckdb_type(t: pa.DataType, name: str) -> str:
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return _duckdb_type(t.value_type, name) + "[]"
     if pa.types.is_struct(t):
-        return "JSON"
+        fields = [t.field(i) for i in range(t.num_fields)]
+        if not fields or len({f.name.lower() for f in fields}) < len(fields):
+            return "JSON"  # DuckDB's STRUCT needs fields, named apart whatever their case
+        members = ", ".join(f"{quote_ident(f.name)} {_duckdb_type(f.type, name)}" for f in fields)
+        return f"STRUCT({members})"
     raise SchemaError(f"column {name!r} has Arrow type {t} that DuckDB cannot hold here")
 
 

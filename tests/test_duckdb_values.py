@@ -62,6 +62,38 @@ def test_duckdb_values_reach_sqlite_exactly(tmp_path: Path) -> None:
     assert verify(source, target).ok
 
 
+def test_duckdb_types_are_themselves_again_in_duckdb(tmp_path: Path) -> None:
+    # HUGEINT, BIT, TIMETZ and an ENUM landed as VARCHAR, and structs as JSON (a list of them
+    # as JSON[], which verify saw as changed): DuckDB to DuckDB kept the values, not the types.
+    source = _source(tmp_path / "s.duckdb")
+    con = duckdb.connect(source)
+    con.execute(
+        'CREATE TABLE nested (id INTEGER PRIMARY KEY, s STRUCT(a INTEGER, "B c" VARCHAR[]),'
+        " ls STRUCT(x INTEGER, y DOUBLE)[], e ENUM('sad', 'happy'), tz TIMETZ, v VARINT)"
+    )
+    con.execute(
+        "INSERT INTO nested VALUES (1, {'a': 1, 'B c': ['x', NULL]}, [{'x': 1, 'y': 2.5}, NULL],"
+        " 'happy', '10:00:00+02', 123456789012345678901234567890123456789012),"
+        " (2, NULL, [], NULL, NULL, NULL)"
+    )
+    con.close()
+    target = str(tmp_path / "t.duckdb")
+    report = migrate(source, target)
+    assert report.ok, [t.error for t in report.tables]
+    declared = (
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE column_name NOT IN ('arr', 'm', 'un') AND table_name IN ('kinds', 'nested') "
+        "ORDER BY ALL"
+    )
+    with duckdb.connect(source, read_only=True) as src, duckdb.connect(target) as dst:
+        assert dst.execute(declared).fetchall() == src.execute(declared).fetchall()
+        rows = "SELECT * EXCLUDE (m, un, arr) FROM kinds ORDER BY id"
+        assert dst.execute(rows).fetchall() == src.execute(rows).fetchall()
+        nested = "FROM nested ORDER BY id"
+        assert dst.execute(nested).fetchall() == src.execute(nested).fetchall()
+    assert verify(source, target).ok
+
+
 @pytest.mark.postgres
 def test_duckdb_values_reach_postgres_exactly(tmp_path: Path, pg_url: str) -> None:
     source = _source(tmp_path / "s.duckdb")

@@ -117,6 +117,17 @@ _TEXT_WITH_TYPE = {
 # hands HUGEINT and UHUGEINT out as decimal128(38, 0), which holds neither's largest values
 # (UHUGEINT's maximum arrived as -1), BIT as its internal bytes, UNION and TIMETZ not at all.
 _READ_AS_TEXT = {"HUGEINT", "UHUGEINT", "VARINT", "BIGNUM", "BIT", "TIME WITH TIME ZONE"}
+
+
+def _same_again_on_duckdb(data_type: str) -> str | None:
+    """The type a DuckDB target creates for this source column where it differs from the
+    Arrow mapping: those read as their text (DuckDB converts the text back exactly as it
+    inserts), and an ENUM, by its labels."""
+    if data_type in _READ_AS_TEXT or data_type.startswith("ENUM("):
+        return data_type
+    return None
+
+
 _FIXED_ARRAY = re.compile(r"\[\d+\]$")
 
 
@@ -167,8 +178,9 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
     kind = _read_kind(data_type)
     if kind == "text":
         numeric = data_type in _TEXT_WITH_TYPE
+        again = " (itself again on DuckDB targets)" if _same_again_on_duckdb(data_type) else ""
         return pa.string(), () if numeric else (
-            f"{data_type} has no Arrow equivalent: carried as its text form",
+            f"{data_type} has no Arrow equivalent: carried as its text form{again}",
         )
     if kind == "json":
         return pa.string(), (f"{data_type} carried as a JSON object",)
@@ -323,6 +335,7 @@ class DuckDBEndpoint(BaseEndpoint):
                         if _read_kind(data_type) == "json"
                         else _TEXT_WITH_TYPE.get(data_type)
                     ),
+                    duckdb_type=_same_again_on_duckdb(data_type),
                     notes=notes,
                     default=parsed,
                     # A key filled from a sequence (DEFAULT nextval('s')) is assigned by DuckDB.
