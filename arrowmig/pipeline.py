@@ -45,6 +45,22 @@ class StreamSettings:
     """fail: a value the target cannot hold stops the stream; reject: its row goes to rejects."""
     rejects: RejectWriter | None = None
     """Where rejected rows are written (required when on_error is reject)."""
+    gather_rows: int = 1
+    """Consecutive batches are written together, in one transaction, until they hold this
+    many rows (or ``GATHER_BYTES``): see ``gather_rows_for``."""
+
+
+DUCKDB_ROW_GROUP = 122_880
+GATHER_BYTES = 32 * 1024 * 1024
+"""At most this much Arrow data is gathered for one write, whatever ``gather_rows`` asks."""
+
+
+def gather_rows_for(dialect: str) -> int:
+    """DuckDB writes an insert of a whole row group straight to its file, compressed once;
+    smaller inserts go through its write-ahead log and are read back and compressed at its
+    checkpoint. Phase3 into DuckDB took 4.0-4.2 s gathered against 7.2-7.3 s in 1 MiB
+    transactions (README). The other targets take each batch as it comes."""
+    return DUCKDB_ROW_GROUP if dialect == "duckdb" else 1
 
 
 def sliced(
@@ -223,43 +239,92 @@ def _copy_range(
         stop,
         settings.read_ahead,
     )
+    gathered: list[tuple[pa.RecordBatch, pa.Array, Any]] = []
+    """Batches read but not yet written: each with its rows' keys and the last key read
+    (past the rows set aside as rejects)."""
+    write_broke: list[Exception] = []
+
+    def write_gathered(rows: int | None = None) -> None:
+        """Write the first ``rows`` gathered rows (all by default) in one transaction, with
+        the checkpoint of the last of them; only then do they count as done (a retry starts
+        after them). The rest stay gathered."""
+        last_key = gathered[-1][2]
+        if len(gathered) == 1 and (rows is None or rows >= gathered[0][0].num_rows):
+            out = gathered.pop()[0]
+        else:
+            out = _concatenated([b for b, _, _ in gathered])
+            keys = pa.concat_arrays([k for _, k, _ in gathered])
+            gathered.clear()
+            if rows is not None and rows < out.num_rows:
+                gathered.append((out.slice(rows), keys.slice(rows), last_key))
+                out, last_key = out.slice(0, rows), keys[rows - 1].as_py()
+        after = checkpoint(progress.rows + out.num_rows, last_key) if checkpoint else None
+        try:
+            _write_with_retries(conns, target_table, out, settings, on_retry, after)
+        except Exception as exc:
+            write_broke.append(exc)
+            if isinstance(exc, TransientError):
+                exc.table_written = True  # the write side gave up: not a read to redo
+            raise
+        progress.rows += out.num_rows
+        progress.written += out.num_rows
+        if last_key is not None:
+            progress.last_key = last_key
+        on_batch(out.num_rows, out.nbytes)
+
     try:
-        for batch in ahead:
-            if stop.is_set():
-                budget.release(batch.nbytes)
-                break
-            try:
-                keys = batch.column(batch.num_columns - 1)
-                data = batch.drop_columns([KEY_COLUMN])
-                problems = screen_batch(data, source_table, settings.dialect, target_table)
-                if problems and (settings.on_error != "reject" or settings.rejects is None):
-                    raise problem_error(problems[0], data, source_table, keys)
-                if problems:
-                    # Written (and fsync'd) before the batch commits; a row already in the
-                    # reject file (batch retried or resumed) is not written again.
-                    assert settings.rejects is not None
-                    settings.rejects.write(source_table, data, problems, keys)
-                    data = without_rows(data, bad_rows(problems))
-                last_key = keys[len(keys) - 1].as_py() if len(keys) else None
-                after = checkpoint(progress.rows + data.num_rows, last_key) if checkpoint else None
-                out = _conform(data, source_table, target_table)
+        try:
+            for batch in ahead:
+                if stop.is_set():
+                    budget.release(batch.nbytes)
+                    break
                 try:
-                    _write_with_retries(conns, target_table, out, settings, on_retry, after)
-                except TransientError as exc:
-                    exc.table_written = True  # the write side gave up: not a read to redo
-                    raise
-            finally:
-                budget.release(batch.nbytes)
-            progress.rows += data.num_rows
-            progress.written += data.num_rows
-            if last_key is not None:
-                progress.last_key = last_key
-            on_batch(data.num_rows, data.nbytes)
+                    keys = batch.column(batch.num_columns - 1)
+                    data = batch.drop_columns([KEY_COLUMN])
+                    problems = screen_batch(data, source_table, settings.dialect, target_table)
+                    if problems and (settings.on_error != "reject" or settings.rejects is None):
+                        raise problem_error(problems[0], data, source_table, keys)
+                    if problems:
+                        # Written (and fsync'd) before the batch commits; a row already in the
+                        # reject file (batch retried or resumed) is not written again.
+                        assert settings.rejects is not None
+                        settings.rejects.write(source_table, data, problems, keys)
+                        bad = bad_rows(problems)
+                        data = without_rows(data, bad)
+                        keys = without_rows(pa.record_batch([keys], [KEY_COLUMN]), bad).column(0)
+                    last_read = batch.column(batch.num_columns - 1)
+                    last_key = last_read[len(last_read) - 1].as_py() if len(last_read) else None
+                    gathered.append((_conform(data, source_table, target_table), keys, last_key))
+                    rows = sum(b.num_rows for b, _, _ in gathered)
+                    if sum(b.nbytes for b, _, _ in gathered) >= GATHER_BYTES:
+                        write_gathered()
+                    elif rows >= settings.gather_rows:
+                        # Whole row groups: a remainder written with them would leave a
+                        # part-filled group behind each write.
+                        write_gathered(rows - rows % settings.gather_rows)
+                finally:
+                    # Released as read: the budget paces the reader, which must not wait on
+                    # batches the writer is still gathering.
+                    budget.release(batch.nbytes)
+        except Exception:
+            # A bad value or a broken read stops the stream after what was read before it,
+            # as when every batch was written at once (a retry then starts after it).
+            if gathered and not write_broke:
+                with contextlib.suppress(Exception):
+                    write_gathered()
+            raise
+        if gathered and not stop.is_set():
+            write_gathered()
     finally:
         ahead.close()
         reader.close()
         with contextlib.suppress(Exception):
             conns.source.end_reads()
+
+
+def _concatenated(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    table = pa.Table.from_batches(batches).combine_chunks()
+    return table.to_batches()[0] if table.num_rows else batches[0]
 
 
 def _conform(batch: pa.RecordBatch, source: Table, target: Table) -> pa.RecordBatch:

@@ -19,7 +19,7 @@ from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import ForeignKey
-from arrowmig.pipeline import StreamSettings, copy_stream, through_restarts
+from arrowmig.pipeline import StreamSettings, copy_stream, gather_rows_for, through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, is_unique, parents_first, plan_streams
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
@@ -106,6 +106,7 @@ class Runner:
             batch_rows=config.batch.batch_rows,
             batch_bytes=config.batch.batch_bytes,
             dialect=plan.target_dialect,
+            gather_rows=gather_rows_for(plan.target_dialect),
             on_error=config.on_error,
             rejects=reject_writer(config),
         )

@@ -188,7 +188,7 @@ def test_plain_sink_one_line_per_table_per_interval() -> None:
 
 
 def test_plain_progress_shows_rates_from_the_first_line(source_db: Path, tmp_path: Path) -> None:
-    target = tmp_path / "out.duckdb"
+    target = tmp_path / "out.db"  # a DuckDB target gathers batches into row groups
     args = ["--batch-rows", "500", "--progress", "plain", "--progress-interval", "0"]
     proc = _migrate(source_db, target, args)
     assert proc.stdout == ""

@@ -581,3 +581,56 @@ StreamsMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestStreams = StreamsMachine.TestCase
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.integers(0, 60),
+    batch_rows=st.integers(1, 9),
+    gather=st.integers(1, 12),
+    broken_read=st.integers(0, 8),
+)
+def test_gathered_writes_are_whole_groups_and_resume_after_the_last_written_row(
+    rows: int, batch_rows: int, gather: int, broken_read: int
+) -> None:
+    # Into DuckDB, batches are gathered into whole row groups before a write. Each write
+    # must carry the checkpoint of its own last row (a remainder kept back is not done); a
+    # read that breaks mid-gather writes what it gathered, then continues after it: every row
+    # arrives once, in order.
+    store = MemoryStore({"t": make_table(rows)})
+    store.faults["t"] = Faults(read_transient_at={broken_read: 1})
+    checkpoints: list[tuple[int, int | None]] = []
+
+    def checkpoint(done: int, last_key: int | None) -> tuple[str, tuple[Any, ...]]:
+        checkpoints.append((done, last_key))
+        return ("checkpoint", (done, last_key))
+
+    stream_settings = StreamSettings(
+        batch_rows=batch_rows, batch_bytes=1 << 30, retry_max_wait_s=0.0, gather_rows=gather
+    )
+    with store.open() as source:
+        table = source.describe("t")
+        conns = WorkerConnections(store.open, store.open)
+        written = copy_stream(
+            Stream("t", None, 0, 1, rows),
+            table,
+            table,
+            conns,
+            stream_settings,
+            MemoryBudget(1 << 20),
+            Scheduler(1, store.open, store.open).stop,
+            lambda _rows, _bytes: None,
+            lambda _message: None,
+            checkpoint,
+        )
+        conns.close()
+    writes = [b.num_rows for b in store.target.get("t", [])]
+    assert written == rows == sum(writes)
+    # Part groups: the last write, and what was gathered when the read broke.
+    assert len([n for n in writes[:-1] if n % gather]) <= 1
+    landed = [i for b in store.target.get("t", []) for i in b.column("id").to_pylist()]
+    assert landed == list(range(1, rows + 1))
+    ends = list(itertools.accumulate(writes))
+    assert checkpoints == [(end, end) for end in ends]
