@@ -239,25 +239,14 @@ def _copy_range(
         stop,
         settings.read_ahead,
     )
-    gathered: list[tuple[pa.RecordBatch, pa.Array, Any]] = []
-    """Batches read but not yet written: each with its rows' keys and the last key read
-    (past the rows set aside as rejects)."""
+    gathered: list[_Gathered] = []
     write_broke: list[Exception] = []
 
     def write_gathered(rows: int | None = None) -> None:
         """Write the first ``rows`` gathered rows (all by default) in one transaction, with
         the checkpoint of the last of them; only then do they count as done (a retry starts
         after them). The rest stay gathered."""
-        last_key = gathered[-1][2]
-        if len(gathered) == 1 and (rows is None or rows >= gathered[0][0].num_rows):
-            out = gathered.pop()[0]
-        else:
-            out = _concatenated([b for b, _, _ in gathered])
-            keys = pa.concat_arrays([k for _, k, _ in gathered])
-            gathered.clear()
-            if rows is not None and rows < out.num_rows:
-                gathered.append((out.slice(rows), keys.slice(rows), last_key))
-                out, last_key = out.slice(0, rows), keys[rows - 1].as_py()
+        out, last_key = _take(gathered, rows)
         after = checkpoint(progress.rows + out.num_rows, last_key) if checkpoint else None
         try:
             _write_with_retries(conns, target_table, out, settings, on_retry, after)
@@ -322,9 +311,25 @@ def _copy_range(
             conns.source.end_reads()
 
 
-def _concatenated(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
-    table = pa.Table.from_batches(batches).combine_chunks()
-    return table.to_batches()[0] if table.num_rows else batches[0]
+_Gathered = tuple[pa.RecordBatch, pa.Array, Any]
+"""A batch read but not yet written, its rows' keys, and the last key read (past the rows
+set aside as rejects)."""
+
+
+def _take(gathered: list[_Gathered], rows: int | None) -> tuple[pa.RecordBatch, Any]:
+    """The first ``rows`` gathered rows (all when None) as one batch, with the key to
+    checkpoint after them; what is left stays in ``gathered``."""
+    last_key = gathered[-1][2]
+    if len(gathered) == 1 and (rows is None or rows >= gathered[0][0].num_rows):
+        return gathered.pop()[0], last_key
+    table = pa.Table.from_batches([b for b, _, _ in gathered]).combine_chunks()
+    out = table.to_batches()[0] if table.num_rows else gathered[0][0]
+    keys = pa.concat_arrays([k for _, k, _ in gathered])
+    gathered.clear()
+    if rows is not None and rows < out.num_rows:
+        gathered.append((out.slice(rows), keys.slice(rows), last_key))
+        out, last_key = out.slice(0, rows), keys[rows - 1].as_py()
+    return out, last_key
 
 
 def _conform(batch: pa.RecordBatch, source: Table, target: Table) -> pa.RecordBatch:

@@ -139,7 +139,7 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
         if missing:
             raise SchemaError(
                 f"table {missing[0]!r}{named_by} not found in {_where(src)}",
-                hint=_name_hint(missing[0], known, tables, src.other_schemas()),
+                hint=_name_hint(missing[0], known, tables, src),
                 table=missing[0],
             )
     chosen = list(dict.fromkeys(config.tables)) if config.tables else list(tables)
@@ -162,7 +162,7 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
     if not others:
         return []
     listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
-    pick = f"--source-schema {quote_for_shell(next(iter(others)))}"
+    pick = f"--source-schema {_quote_for_shell(next(iter(others)))}"
     if not any_here:
         raise SchemaError(
             f"{_where(src)} holds no tables; other schemas do: {listed}",
@@ -174,18 +174,21 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
     ]
 
 
-def quote_for_shell(word: str) -> str:
+def _quote_for_shell(word: str) -> str:
     return word if word.replace("_", "").isalnum() else "'" + word.replace("'", "'\\''") + "'"
 
 
-def _name_hint(name: str, known: list[str], tables: list[str], others: dict[str, int]) -> str:
+def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> str:
     """What the user may have meant by a table name the source does not have."""
     same_but_case = [k for k in known if k.lower() == name.lower()]
     if same_but_case:
         return f"did you mean {same_but_case[0]!r}? (names are matched exactly)"
     schema, dot, bare = name.rpartition(".")
+    if dot and bare in known and src.dialect == "sqlite":
+        return f"name it {bare!r} (a SQLite file has no schemas)"
+    others = src.other_schemas()
     if dot and (bare in known or schema in others):
-        return f"name it {bare!r}, with --source-schema {quote_for_shell(schema)}"
+        return f"name it {bare!r}, with --source-schema {_quote_for_shell(schema)}"
     where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
     return f"tables there: {', '.join(tables[:12]) or '(none)'}{where}"
 

@@ -696,7 +696,7 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     assert "did you mean 'Users'?" in str(refused.value)
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(src2, target2, tables=["main.t"])
-    assert "name it 't', with --source-schema main" in str(refused.value)
+    assert "name it 't' (a SQLite file has no schemas)" in str(refused.value)
     not_sqlite = tmp_path / "text.db"
     not_sqlite.write_text("hello, not a database")
     with pytest.raises(ConnectError, match="not a SQLite database"):
