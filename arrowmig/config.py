@@ -65,6 +65,9 @@ class MigrationConfig:
     keys: bool = True
     """Build primary keys, unique constraints and indexes once a created table's rows are in
     (off: none of them, and so no foreign keys either)."""
+    analyze: bool = True
+    """ANALYZE each table a PostgreSQL target created, so its first queries are planned from
+    statistics (off: left to autovacuum, which gathers them within minutes)."""
     split_rows: int = DEFAULT_SPLIT_ROWS
     """Tables with more rows than this are read as several key-range streams."""
     retries: int = 3

@@ -151,6 +151,7 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "profile": _flag,
     "foreign_keys": _flag,
     "keys": _flag,
+    "analyze": _flag,
     "casts": _casts,
     "on_error": _text,
     "reject_dir": _text,
@@ -166,6 +167,7 @@ _NEGATED = {
     "no_profile": "profile",
     "no_foreign_keys": "foreign_keys",
     "no_keys": "keys",
+    "no_analyze": "analyze",
 }
 """Command-line spellings that are accepted too: ``no-profile = true`` is ``profile = false``."""
 _ALIASES = {"cast": "casts"}

@@ -10,11 +10,13 @@ behind, and a replaced table is never missing or half-loaded.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from arrowmig.defaults import identity_resets
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
+from arrowmig.errors import ArrowmigError
 from arrowmig.model import Table, TableLoad
 from arrowmig.schema import key_statements, qualified, quote_ident
 
@@ -114,7 +116,9 @@ def prepare(dst: Endpoint, landing: Landing, *, emptied: bool = False) -> None:
         dst.create_table(landing.final)
 
 
-def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> TableLoad:
+def finish(
+    dst: Endpoint, landing: Landing, *, keep_backup: bool = False, analyze: bool = True
+) -> TableLoad:
     """Build keys and indexes, and move a staging table into place, in one transaction."""
     final = landing.final
     if not landing.staged:
@@ -124,7 +128,10 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
             load = TableLoad()
             _advance_key_sequences(dst, final, load)
             return load
-        return dst.finish_table(final)
+        load = dst.finish_table(final)
+        if analyze:
+            _analyze(dst, final, load)
+        return load
     target = qualified(final.name, dst.schema)
     stage = qualified(landing.physical.name, dst.schema)
     load = TableLoad()
@@ -153,8 +160,8 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
         # transaction, so the next insert that leaves the key out does not collide.
         statements += identity_resets(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
-    if dst.dialect == "postgresql":
-        dst.execute(f"ANALYZE {target}")
+    if analyze:
+        _analyze(dst, final, load)
     if created:
         add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
         if add_key_sequences is not None:
@@ -162,6 +169,28 @@ def finish(dst: Endpoint, landing: Landing, *, keep_backup: bool = False) -> Tab
     else:
         _advance_key_sequences(dst, final, load)
     return load
+
+
+ANALYZE_WORTH_NAMING_S = 2.0
+"""An ANALYZE that took longer is named in the report with its time (a table of hundreds of
+columns can spend longer on it than on its rows)."""
+
+
+def _analyze(dst: Endpoint, table: Table, load: TableLoad) -> None:
+    """PostgreSQL: gather the planner's statistics for a table arrowmig created."""
+    if dst.dialect != "postgresql":
+        return
+    started = time.monotonic()
+    try:
+        dst.execute(f"ANALYZE {qualified(table.name, dst.schema)}")
+    except ArrowmigError as exc:
+        load.skipped.append(f"statistics not gathered (autovacuum will): {exc}")
+        return
+    seconds = time.monotonic() - started
+    if seconds >= ANALYZE_WORTH_NAMING_S:
+        load.built.append(
+            f"statistics (ANALYZE, {seconds:.1f} s; --no-analyze leaves them to autovacuum)"
+        )
 
 
 def _advance_key_sequences(dst: Endpoint, table: Table, load: TableLoad) -> None:

@@ -5,6 +5,7 @@ keys and indexes, and the key ranges that split a table into streams. No databas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
@@ -180,10 +181,13 @@ class Table:
         return pa.schema([pa.field(c.name, c.arrow_type, nullable=True) for c in self.columns])
 
     def column(self, name: str) -> Column:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        # Looked up per column of every batch: a scan of 900 columns for each of 900 made a
+        # quarter of a wide table's run (README, known limits).
+        return {c.name: c for c in self.columns}
 
 
 ROWID_NAMES = ("rowid", "_rowid_", "oid")

@@ -377,7 +377,9 @@ class Runner:
         self._sync(name)
 
     def _put_in_place(self, work: TableWork, dst: Endpoint) -> None:
-        load = finish(dst, work.landing, keep_backup=self.config.keep_backup)
+        load = finish(
+            dst, work.landing, keep_backup=self.config.keep_backup, analyze=self.config.analyze
+        )
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.notes.extend(load.skipped)

@@ -1,7 +1,7 @@
-"""Two table shapes the phase3 dataset does not have, behind two figures in the README.
+"""Table shapes the phase3 dataset does not have, behind figures in the README.
 
-Usage: python bench/bench_shapes.py wide|many|prices [--target sqlite|duckdb|URL]
-                                     [--repeat N] [--dir DIR] [--tables T,...]
+Usage: python bench/bench_shapes.py wide|many|prices|columns [--target sqlite|duckdb|URL]
+                                     [--repeat N] [--dir DIR] [--tables T,...] [--extra=OPTION]
 
 - ``wide``: one SQLite table of 2,000 rows of 100 bytes followed by 150 rows of a 5 MB blob
   (715 MiB): is peak RSS bounded by the batch size when the first rows are small?
@@ -11,6 +11,9 @@ Usage: python bench/bench_shapes.py wide|many|prices [--target sqlite|duckdb|URL
   INTEGER)`` holding the same two-place reals, with T ``DECIMAL(10,2)`` (``fixed``), a bare
   ``decimal`` (``bare``, as Django declares it) and ``REAL`` (``doubles``): what keeping a
   DECIMAL's type costs against moving the doubles (``--tables fixed`` and so on).
+- ``columns``: one SQLite table of 20,000 rows of 901 columns (an integer key, then integers,
+  reals and texts in turn; 146 MiB): the cost of a column as such, and of PostgreSQL's ANALYZE
+  over many of them (``--extra=--no-analyze`` leaves it out).
 
 The source is built once in a temporary folder, or in ``--dir``, which keeps it and a SQLite or
 DuckDB target afterwards (the blobs are seeded, so every run moves the
@@ -74,7 +77,31 @@ def build_prices(path: Path) -> None:
     con.close()
 
 
-BUILDERS = {"wide": build_wide, "many": build_many, "prices": build_prices}
+def build_columns(path: Path) -> None:
+    kinds = ("INTEGER", "REAL", "TEXT")
+    declared = ", ".join(f"c{j} {kinds[j % 3]}" for j in range(900))
+
+    def row(i: int) -> tuple[object, ...]:
+        return (
+            i,
+            *(i * j if j % 3 == 0 else i * 0.5 if j % 3 == 1 else f"t{i}" for j in range(900)),
+        )
+
+    con = sqlite3.connect(path)
+    con.execute(f"CREATE TABLE w (id INTEGER PRIMARY KEY, {declared})")
+    con.executemany(
+        f"INSERT INTO w VALUES ({', '.join('?' * 901)})", (row(i) for i in range(20_000))
+    )
+    con.commit()
+    con.close()
+
+
+BUILDERS = {
+    "wide": build_wide,
+    "many": build_many,
+    "prices": build_prices,
+    "columns": build_columns,
+}
 
 
 def main(argv: list[str]) -> int:
@@ -84,6 +111,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--dir", type=Path, help="keep the source and target here")
     parser.add_argument("--tables", help="move only these tables (comma-separated)")
+    parser.add_argument("--extra", action="append", default=[], help="an arrowmig migrate option")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="arrowmig-shapes-") as tmp:
         work = args.dir or Path(tmp)
@@ -106,12 +134,15 @@ def main(argv: list[str]) -> int:
                 if args.tables:
                     cmd += ["--tables", args.tables]
                 run = subprocess.run(
-                    [*cmd, "--mode", "replace", "--progress", "none"],
+                    [*cmd, "--mode", "replace", "--progress", "none", *args.extra],
                     capture_output=True,
                     text=True,
                     check=False,
                 )
-                print((run.stderr.strip().splitlines() or ["(no output)"])[-1])
+                lines = run.stderr.strip().splitlines() or ["(no output)"]
+                print(
+                    *[line for line in lines if "statistics (ANALYZE" in line], lines[-1], sep="\n"
+                )
         finally:
             if target is not None:
                 close_target(target)

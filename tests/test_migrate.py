@@ -120,6 +120,23 @@ def test_no_keys_loads_rows_only_and_says_what_it_left_unbuilt(
     assert "foreign key (player_id) -> players skipped (--no-keys)" in bets.notes
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["create", "replace"])
+def test_tables_are_analysed_unless_no_analyze(bets_db: str, pg_url: str, mode: str) -> None:
+    # ANALYZE writes pg_statistic in its own transaction: the rows are there at once (the
+    # activity counters in pg_stat_user_tables are not).
+    statistics = "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = 'bets'"
+    config = arrowmig.MigrationConfig(mode=mode, split_rows=500)
+    assert arrowmig.migrate(bets_db, pg_url, config=config).ok
+    with psycopg.connect(pg_url) as con:
+        analysed = con.execute(statistics).fetchone()
+    assert analysed is not None and analysed[0] > 0
+    config = arrowmig.MigrationConfig(mode="replace", analyze=False, split_rows=500)
+    assert arrowmig.migrate(bets_db, pg_url, config=config).ok  # a new table, not analysed
+    with psycopg.connect(pg_url) as con:
+        assert con.execute(statistics).fetchone() == (0,)
+
+
 def test_no_keys_into_sqlite_declares_no_primary_key(bets_db: str, tmp_path: Path) -> None:
     target = str(tmp_path / "t.db")
     report = arrowmig.migrate(bets_db, target, config=arrowmig.MigrationConfig(keys=False))

@@ -85,6 +85,11 @@ def migration_options(f: Any) -> Any:
             help="Load only: no primary keys, unique constraints, indexes or foreign keys.",
         ),
         click.option(
+            "--no-analyze",
+            is_flag=True,
+            help="PostgreSQL targets: leave statistics to autovacuum instead of running ANALYZE.",
+        ),
+        click.option(
             "--resume", is_flag=True, help="Continue the interrupted run recorded in the target."
         ),
         click.option(
@@ -126,6 +131,7 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         "casts": parse_casts(tuple(opts.get("casts") or ())),
         "foreign_keys": not opts.get("no_foreign_keys"),
         "keys": not opts.get("no_keys"),
+        "analyze": not opts.get("no_analyze"),
         "resume": bool(opts.get("resume")),
         "keep_backup": bool(opts.get("keep_backup")),
         "on_error": opts.get("on_error") or "fail",

@@ -23,6 +23,7 @@ _RENAMED: dict[str, tuple[str, Any]] = {
     "no_profile": ("profile", lambda v: not v),
     "no_foreign_keys": ("foreign_keys", lambda v: not v),
     "no_keys": ("keys", lambda v: not v),
+    "no_analyze": ("analyze", lambda v: not v),
     "as_json": ("json", bool),
     "verify_after": ("verify", bool),
     "progress_kind": ("progress", str),

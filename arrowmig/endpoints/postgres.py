@@ -431,14 +431,11 @@ class PostgresEndpoint(BaseEndpoint):
 
     def finish_table(self, table: Table) -> TableLoad:
         load = build_keys(self, table)
-        target = qualified(table.name, self._schema)
         for sql in identity_resets(table, self._schema):
             try:
                 self._run(sql, f"restarting the key sequence of {table.name!r}", table.name)
             except TransferError as exc:
                 load.skipped.append(f"key sequence not restarted: {exc}")
-        with contextlib.suppress(TransferError):
-            self._run(f"ANALYZE {target}", f"analysing {table.name!r}", table.name)
         return load
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
