@@ -31,6 +31,9 @@ class Column:
     """The source's DEFAULT clause; copied only when portable (see defaults.py)."""
     auto_increment: bool = False
     """The source assigns this key itself (SQLite INTEGER PRIMARY KEY, serial, identity)."""
+    identity_always: bool = False
+    """A PostgreSQL ``GENERATED ALWAYS`` identity: PostgreSQL targets create it ALWAYS again
+    (an insert must then ask to give its own key). COPY still loads the source's keys."""
     duckdb_type: str | None = None
     """A DuckDB type read from a DuckDB source as its exact text (HUGEINT, BIT, TIMETZ, ...):
     a DuckDB target creates the column as this type again, converting the text back as it

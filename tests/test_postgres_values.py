@@ -224,6 +224,30 @@ def test_catalog_vectors_and_object_names_reach_every_target(
     con.close()
 
 
+def test_a_generated_always_identity_stays_always_in_postgres(pg_url: str, second_pg: str) -> None:
+    # It arrived BY DEFAULT. Kept ALWAYS, the loaded keys must still get in: by COPY, and
+    # through the staging table a uuid column needs (which failed on ALWAYS identities,
+    # appending into an application's table too).
+    _load(
+        pg_url,
+        "CREATE TABLE orders (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ref uuid, n int);"
+        "INSERT INTO orders (ref, n) SELECT gen_random_uuid(), g FROM generate_series(1, 5) g;"
+        "CREATE TABLE plain (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n int);"
+        "INSERT INTO plain (n) VALUES (1), (2)",
+    )
+    for mode in ("create", "replace"):
+        report = migrate(pg_url, second_pg, config=MigrationConfig(mode=mode))
+        assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(second_pg) as con:
+        kinds = con.execute(
+            "SELECT attrelid::regclass::text, attidentity FROM pg_attribute "
+            "WHERE attname = 'id' AND attrelid IN ('orders'::regclass, 'plain'::regclass) ORDER BY 1"
+        ).fetchall()
+        assert kinds == [("orders", "a"), ("plain", "a")]
+        assert con.execute("INSERT INTO orders (n) VALUES (6) RETURNING id").fetchone() == (6,)
+    assert verify(pg_url, second_pg, tables=["plain"]).ok
+
+
 def test_an_enum_of_the_same_name_with_other_labels_is_refused(pg_url: str, second_pg: str) -> None:
     _load(
         pg_url,

@@ -585,8 +585,10 @@ def _move_staged_sql(table: Table, staging: str, schema: str, infinite: list[int
             )
         exprs.append(expr)
     cols = ", ".join(quote_ident(c.name) for c in table.columns)
+    # A GENERATED ALWAYS identity takes the source's keys only when told to (COPY takes them
+    # as they come); without such a column the clause changes nothing.
     return (
-        f"INSERT INTO {qualified(table.name, schema)} ({cols}) "
+        f"INSERT INTO {qualified(table.name, schema)} ({cols}) OVERRIDING SYSTEM VALUE "
         f"SELECT {', '.join(exprs)} FROM {quote_ident(staging)}"
     )
 

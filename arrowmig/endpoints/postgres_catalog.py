@@ -162,7 +162,7 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         "a.atttypmod, a.attnotnull, t.typcategory, "
         # A generated column's adbin is its generation expression, not a default.
         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-        "a.attidentity <> '', a.atttypid, t.typelem, coalesce(et.typtype::text, ''), "
+        "a.attidentity::text, a.atttypid, t.typelem, coalesce(et.typtype::text, ''), "
         "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
@@ -172,7 +172,7 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
         (oid,),
     )
     columns = tuple(
-        _generated(_with_default(_described_column(query, r, name), r[7], bool(r[8])), r[12])
+        _generated(_with_default(_described_column(query, r, name), r[7], r[8]), r[12])
         for r in rows
     )
     pk = _primary_key(query, oid)
@@ -477,12 +477,13 @@ def _generated(col: Column, expression: str | None) -> Column:
     return replace(col, notes=(*col.notes, note))
 
 
-def _with_default(col: Column, default: str | None, identity: bool) -> Column:
+def _with_default(col: Column, default: str | None, identity: str) -> Column:
+    """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT) or ''."""
     parsed = read_default(default, "postgresql")
     # serial (a nextval default) and identity columns take their key from a sequence.
-    sequence = identity or (parsed is not None and parsed.kind == "sequence")
+    sequence = bool(identity) or (parsed is not None and parsed.kind == "sequence")
     auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
-    return replace(col, default=parsed, auto_increment=auto)
+    return replace(col, default=parsed, auto_increment=auto, identity_always=identity == "a")
 
 
 def _domain_column(
