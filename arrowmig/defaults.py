@@ -46,6 +46,9 @@ def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
         return ColumnDefault(sql, "now")
     elif lowered in ("localtimestamp", "current_date"):
         return ColumnDefault(sql, "now_local" if lowered == "localtimestamp" else "today")
+    if dialect != "sqlite" and lowered in ("gen_random_uuid()", "uuid()", "uuidv4()"):
+        # PostgreSQL's (13+) and DuckDB's random UUID: the usual default of a uuid key.
+        return ColumnDefault(sql, "random_uuid")
     if lowered == "null":
         return ColumnDefault(sql, "null")
     if lowered in ("true", "false"):
@@ -94,7 +97,7 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
     if d is None or d.kind == "null" or column.auto_increment:
         return None, None
     family, arrow_type = _family(column)
-    if family is None:
+    if family is None or (family == "uuid" and d.kind != "random_uuid"):
         return None, "the column's target type takes no portable default"
     if d.kind in ("number", "boolean", "string"):
         sql, why = _literal(d, family, dialect)
@@ -103,6 +106,10 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
         return sql, why
     if d.kind in ("now", "now_utc", "now_local", "today", "today_utc"):
         return _clock(d.kind, family, dialect)
+    if d.kind == "random_uuid":
+        if dialect == "sqlite":
+            return None, "SQLite has no random UUID function"
+        return ("gen_random_uuid()", None) if family == "uuid" else (None, "not a uuid column here")
     return None, "not a portable literal"
 
 
@@ -115,6 +122,8 @@ def _family(column: Column) -> tuple[str | None, pa.DataType | None]:
             t = forced
         elif column.target_type.lower().startswith(("numeric", "decimal")):
             return "number", None
+        elif column.target_type.lower() == "uuid":
+            return "uuid", None
         else:
             return None, None
     if pa.types.is_boolean(t):

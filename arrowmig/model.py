@@ -70,7 +70,8 @@ class ColumnDefault:
     sql: str
     kind: str
     """null, number, string, boolean, now (an instant), now_utc and today_utc (SQLite's UTC
-    wall clock), now_local and today (the session's clock), sequence, or expression."""
+    wall clock), now_local and today (the session's clock), random_uuid, sequence, or
+    expression."""
     value: str | None = None
     """The literal for number, string and boolean kinds (strings unquoted)."""
 

@@ -63,6 +63,8 @@ def notes_of(report: arrowmig.MigrationReport, table: str) -> str:
         ("(datetime('now'))", "sqlite", "now_utc", None),
         ("TRUE", "sqlite", "boolean", "true"),
         ("1+2", "sqlite", "expression", None),
+        ("gen_random_uuid()", "postgresql", "random_uuid", None),
+        ("uuid()", "duckdb", "random_uuid", None),
     ],
 )
 def test_defaults_are_classified_from_each_catalogs_spelling(
@@ -166,6 +168,28 @@ def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:
     assert row == (102, "1.25", "n/a", -3)
     assert "id: auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)" in notes_of(
         report, "t"
+    )
+
+
+@pytest.mark.postgres
+def test_a_random_uuid_default_reaches_postgres_and_duckdb(pg_url: str, tmp_path: Path) -> None:
+    # The usual default of a uuid key (Supabase's tables have it): it was left out everywhere.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text);"
+        "INSERT INTO docs (title) VALUES ('a')",
+    )
+    target = str(tmp_path / "docs.duckdb")
+    assert arrowmig.migrate(pg_url, target).ok
+    con = duckdb.connect(target)
+    con.execute("INSERT INTO docs (title) VALUES ('b')")
+    assert con.execute("SELECT count(DISTINCT id) FROM docs WHERE id IS NOT NULL").fetchall() == [
+        (2,)
+    ]
+    con.close()
+    report = arrowmig.migrate(pg_url, str(tmp_path / "docs.db"))
+    assert "id: default gen_random_uuid() not copied (SQLite has no random UUID function)" in (
+        notes_of(report, "docs")
     )
 
 
