@@ -27,7 +27,14 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
-from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError, TransferError
+from arrowmig.errors import (
+    ArrowmigError,
+    ConnectError,
+    DataError,
+    SchemaError,
+    TransferError,
+    TypeSurprise,
+)
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
 from arrowmig.model import Column, ForeignKey, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.schema import (
@@ -163,7 +170,13 @@ class PostgresEndpoint(BaseEndpoint):
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:
-        return postgres_catalog.describe(self._query, self._schema, name, where=self.url.redacted)
+        return postgres_catalog.describe(
+            self._query,
+            self._schema,
+            name,
+            where=self.url.redacted,
+            specials="presume" if presume else "look" if profile else "ignore",
+        )
 
     # -- reading --------------------------------------------------------------------------
     def read(
@@ -646,6 +659,13 @@ def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
             raise
         # numeric(p,s) admits NaN and ±Infinity, which the driver reads as 'nan' and 'inf'.
         reason = "NaN or Infinity, which an Arrow decimal cannot hold"
+        if table.column(field.name).proof is not None:
+            # Presumed: the table is looked at and loaded again, the column as its text.
+            raise TypeSurprise(
+                f"table {table.name!r}, column {field.name!r} holds {reason}",
+                table=table.name,
+                column=field.name,
+            ) from None
     raise DataError(
         f"table {table.name!r}, column {field.name!r}: {reason}",
         hint="convert the column in a view (e.g. to text) and name the view with --tables",

@@ -14,7 +14,7 @@ import pyarrow as pa
 from arrowmig.defaults import read_default
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
-from arrowmig.schema import qualified
+from arrowmig.schema import qualified, quote_ident
 
 
 class Query(Protocol):
@@ -153,9 +153,16 @@ def omittable_columns(query: Query, schema: str, name: str) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
+def describe(
+    query: Query, schema: str, name: str, *, where: str, specials: str = "ignore"
+) -> Table:
     """Table ``name`` of ``schema`` as the catalogs declare it; ``where`` names the database
-    (redacted) in the error for a table that is not there."""
+    (redacted) in the error for a table that is not there.
+
+    ``specials``: what to do about NaN and ±Infinity, which a numeric(p,s) column may hold and
+    an Arrow decimal cannot: ``presume`` there are none (the read proves it, and a value that
+    breaks it has the table looked at and loaded again), ``look`` (one scan; such a column is
+    carried as its text), or ``ignore`` (such a value fails the table)."""
     oid = _oid(query, schema, name, where)
     rows = query(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typtype, "
@@ -184,6 +191,13 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
     indexes, only_postgres = _indexes(query, oid)
     only_postgres += _checks(query, oid)
     parents, children, own_rows_only = _inheritance(query, oid)
+    source = from_clause(schema, name, own_rows_only)
+    if specials == "presume":
+        columns = tuple(
+            replace(c, proof="decimal") if pa.types.is_decimal(c.arrow_type) else c for c in columns
+        )
+    elif specials == "look":
+        columns = _with_specials_as_text(query, source, columns)
     foreign_keys, foreign_keys_elsewhere = _foreign_keys(query, oid)
     return Table(
         name=name,
@@ -199,9 +213,47 @@ def describe(query: Query, schema: str, name: str, *, where: str) -> Table:
             *foreign_keys_elsewhere,
         ),
         pg_definitions=tuple(only_postgres),
-        row_count=_row_count(query, oid, from_clause(schema, name, own_rows_only)),
+        row_count=_row_count(query, oid, source),
         split_key=split_key,
         own_rows_only=own_rows_only,
+    )
+
+
+def _with_specials_as_text(
+    query: Query, source: str, columns: tuple[Column, ...]
+) -> tuple[Column, ...]:
+    """The numeric(p,s) columns that hold NaN or ±Infinity, carried as their exact text
+    instead: numeric(p,s) again on PostgreSQL targets (the server parses the text back),
+    text elsewhere. One scan counts them all; NaN sorts above every number, and no finite
+    value of 38 digits or fewer reaches 1e38."""
+    decimals = [c for c in columns if pa.types.is_decimal(c.arrow_type)]
+    if not decimals:
+        return columns
+    counts = query(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER (WHERE {quote_ident(c.name)} >= 1e38 OR {quote_ident(c.name)} <= -1e38)"
+            for c in decimals
+        )
+        + f" FROM {source}"
+    )[0]
+    special = {c.name: int(n) for c, n in zip(decimals, counts, strict=True) if n}
+    return tuple(
+        replace(
+            c,
+            arrow_type=pa.string(),
+            pg_type=c.source_type,
+            pg_binary=False,
+            notes=(
+                *c.notes,
+                f"holds NaN or Infinity ({special[c.name]:,} of them), which an Arrow decimal "
+                f"cannot hold: carried as its text ({c.source_type} again on PostgreSQL "
+                "targets, text elsewhere)",
+            ),
+        )
+        if c.name in special
+        else c
+        for c in columns
     )
 
 
