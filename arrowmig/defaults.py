@@ -30,6 +30,11 @@ _SQLITE_TODAY = {"current_date", "date('now')", "date()"}
 _INTEGER_DDL = ("SMALLINT", "INTEGER", "BIGINT")
 
 
+_RANDOM_UUID = ("gen_random_uuid()", "uuid_generate_v4()", "uuid()", "uuidv4()")
+"""A random (version 4) UUID, the usual default of a uuid key: PostgreSQL's own (13+) and
+uuid-ossp's, DuckDB's. Written as gen_random_uuid(), which both targets have built in."""
+
+
 def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
     """Classify a source's default expression (its text as the catalog shows it)."""
     if sql is None:
@@ -46,8 +51,7 @@ def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
         return ColumnDefault(sql, "now")
     elif lowered in ("localtimestamp", "current_date"):
         return ColumnDefault(sql, "now_local" if lowered == "localtimestamp" else "today")
-    if dialect != "sqlite" and lowered in ("gen_random_uuid()", "uuid()", "uuidv4()"):
-        # PostgreSQL's (13+) and DuckDB's random UUID: the usual default of a uuid key.
+    if dialect != "sqlite" and lowered in _RANDOM_UUID:
         return ColumnDefault(sql, "random_uuid")
     if lowered == "null":
         return ColumnDefault(sql, "null")

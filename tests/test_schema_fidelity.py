@@ -64,6 +64,7 @@ def notes_of(report: arrowmig.MigrationReport, table: str) -> str:
         ("TRUE", "sqlite", "boolean", "true"),
         ("1+2", "sqlite", "expression", None),
         ("gen_random_uuid()", "postgresql", "random_uuid", None),
+        ("uuid_generate_v4()", "postgresql", "random_uuid", None),
         ("uuid()", "duckdb", "random_uuid", None),
     ],
 )
