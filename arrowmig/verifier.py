@@ -198,6 +198,8 @@ def verify(
         )
         assert tgt.endpoint is not None
         pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)
+        if not pairs:
+            raise _nothing_to_compare(src, tgt)
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
         try:
             for name, target_name in pairs:
@@ -220,6 +222,26 @@ def verify(
         report.seconds = time.perf_counter() - started
     sink.emit(Event("summary", report=report.to_dict()))
     return report
+
+
+def _nothing_to_compare(src: _Side, tgt: _Side) -> SchemaError:
+    """Neither side has a table: "all tables match" would prove nothing. Most likely the
+    tables are in another schema."""
+    found = _both(
+        src.submit(lambda e, _: e.other_schemas()), tgt.submit(lambda e, _: e.other_schemas())
+    )
+    others = [
+        f"{side.label}: {', '.join(schemas)}"
+        for side, schemas in zip((src, tgt), found, strict=True)
+        if schemas
+    ]
+    where = f"; other schemas hold tables ({'; '.join(others)})" if others else ""
+    return SchemaError(
+        f"nothing to compare: neither side has a table{where}",
+        hint="pick the schemas with --source-schema and --target-schema"
+        if others
+        else "check the URLs",
+    )
 
 
 def _table_pairs(

@@ -314,6 +314,22 @@ def test_one_mutation_is_caught(
         }
 
 
+def test_nothing_to_compare_is_not_a_match(tmp_path: Path) -> None:
+    # "all tables match" over no table at all proved nothing: most likely the tables are in
+    # another schema than the one read.
+    source = tmp_path / "s.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE SCHEMA sales; CREATE TABLE sales.orders (id INTEGER)")
+    con.close()
+    target = tmp_path / "t.db"
+    sqlite3.connect(target).close()
+    with pytest.raises(ArrowmigError) as refused:
+        verify(str(source), str(target))
+    assert "nothing to compare: neither side has a table" in str(refused.value)
+    assert "other schemas hold tables (source: sales)" in str(refused.value)
+    assert "--source-schema" in str(refused.value)
+
+
 @pytest.mark.postgres
 def test_missing_and_extra_tables_and_columns(bases: dict[str, str], tmp_path: Path) -> None:
     tgt = Target("duckdb", bases, tmp_path)
