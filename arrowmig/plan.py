@@ -148,7 +148,8 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     if config.tables:
         return chosen, skipped, []
     note = _other_schemas_note(src, bool(tables or views))
-    return chosen, skipped, note if config.source_schema is None else []
+    # Schemas picked knowingly are not listed again; an empty run is always said.
+    return chosen, skipped, note if config.source_schema is None or not chosen else []
 
 
 def _where(src: Source) -> str:
@@ -160,7 +161,7 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
     whole when the schema read holds nothing (an empty run would look like success)."""
     others = src.other_schemas()
     if not others:
-        return []
+        return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
     listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
     pick = f"--source-schema {_quote_for_shell(next(iter(others)))}"
     if not any_here:

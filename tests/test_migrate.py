@@ -137,6 +137,14 @@ def test_tables_are_analysed_unless_no_analyze(bets_db: str, pg_url: str, mode: 
         assert con.execute(statistics).fetchone() == (0,)
 
 
+def test_an_empty_source_says_there_was_nothing_to_copy(tmp_path: Path) -> None:
+    source = tmp_path / "empty.db"
+    sqlite3.connect(source).execute("VACUUM")
+    report = arrowmig.migrate(str(source), str(tmp_path / "out.duckdb"))
+    assert report.ok and report.tables == []
+    assert report.notes == [f"nothing to copy: {source} holds no tables"]
+
+
 def test_no_keys_into_sqlite_declares_no_primary_key(bets_db: str, tmp_path: Path) -> None:
     target = str(tmp_path / "t.db")
     report = arrowmig.migrate(bets_db, target, config=arrowmig.MigrationConfig(keys=False))
