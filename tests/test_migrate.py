@@ -9,6 +9,7 @@ import sqlite3
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import psycopg
@@ -19,7 +20,7 @@ import arrowmig
 from arrowmig.errors import ConnectError, SchemaError, UrlError
 from arrowmig.migrate import explain
 from arrowmig.model import KeyRange
-from tests.dbutil import pg_columns, pg_rows, q, rows_of, sqlite_rows
+from tests.dbutil import pg_columns, pg_exec, pg_rows, q, rows_of, sqlite_rows
 
 
 def make_sqlite(
@@ -135,6 +136,36 @@ def test_tables_are_analysed_unless_no_analyze(bets_db: str, pg_url: str, mode: 
     assert arrowmig.migrate(bets_db, pg_url, config=config).ok  # a new table, not analysed
     with psycopg.connect(pg_url) as con:
         assert con.execute(statistics).fetchone() == (0,)
+
+
+@pytest.mark.postgres
+def test_a_table_the_user_may_not_read_is_named_before_anything_is_written(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # It stopped the run with "unexpected ProgrammingError" and a raw COPY statement.
+    role = f"arrowmig_reader_{uuid.uuid4().hex[:8]}"
+    pg_exec(
+        pg_url,
+        "CREATE TABLE secret (id int PRIMARY KEY); CREATE TABLE open_t (id int);"
+        "INSERT INTO open_t VALUES (1)",
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT SELECT ON open_t TO {role}",
+    )
+    server = urlsplit(pg_url)
+    as_reader = urlunsplit(
+        server._replace(netloc=f"{role}@{server.hostname}:{server.port or 5432}")
+    )
+    target = tmp_path / "out.duckdb"
+    try:
+        with pytest.raises(SchemaError) as refused:
+            arrowmig.migrate(as_reader, str(target))
+        assert "no permission to read table 'secret'" in str(refused.value)
+        assert "--exclude secret" in str(refused.value)
+        assert not target.exists()
+        config = arrowmig.MigrationConfig(exclude=("secret",))
+        assert arrowmig.migrate(as_reader, str(target), config=config).ok
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
 
 
 def test_an_empty_source_says_there_was_nothing_to_copy(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from arrowmig.endpoints.common import (
     read_schema,
     refuse_empty_names,
     short_driver_message,
+    sqlstate_of,
 )
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
@@ -170,13 +171,24 @@ class PostgresEndpoint(BaseEndpoint):
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:
-        return postgres_catalog.describe(
-            self._query,
-            self._schema,
-            name,
-            where=self.url.redacted,
-            specials="presume" if presume else "look" if profile else "ignore",
-        )
+        try:
+            return postgres_catalog.describe(
+                self._query,
+                self._schema,
+                name,
+                where=self.url.redacted,
+                specials="presume" if presume else "look" if profile else "ignore",
+            )
+        except ArrowmigError:
+            raise
+        except Exception as exc:
+            if sqlstate_of(exc) == "42501":  # insufficient_privilege
+                raise SchemaError(
+                    f"no permission to read table {name!r} in {self.url.redacted}",
+                    hint=f"grant SELECT on it to this user, or leave it out with --exclude {name}",
+                    table=name,
+                ) from exc
+            raise self.translate(exc, f"describing {name!r}", name) from exc
 
     # -- reading --------------------------------------------------------------------------
     def read(
