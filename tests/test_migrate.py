@@ -168,6 +168,29 @@ def test_a_table_the_user_may_not_read_is_named_before_anything_is_written(
         pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
 
 
+@pytest.mark.postgres
+def test_a_user_who_may_create_tables_but_not_schemas_can_load(pg_url: str, bets_db: str) -> None:
+    # CREATE SCHEMA IF NOT EXISTS "public" needs CREATE on the database even though public
+    # exists: such a user was refused. Without CREATE on the schema either, the error says
+    # what to grant.
+    role = f"arrowmig_writer_{uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
+    server = urlsplit(pg_url)
+    as_writer = urlunsplit(
+        server._replace(netloc=f"{role}@{server.hostname}:{server.port or 5432}")
+    )
+    try:
+        with pytest.raises(SchemaError) as refused:
+            arrowmig.migrate(bets_db, as_writer)
+        assert "permission denied for schema public" in str(refused.value)
+        assert "GRANT CREATE ON SCHEMA public" in str(refused.value)
+        pg_exec(pg_url, f"GRANT CREATE ON SCHEMA public TO {role}")
+        report = arrowmig.migrate(bets_db, as_writer)
+        assert report.ok, [t.error for t in report.tables]
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
 def test_an_empty_source_says_there_was_nothing_to_copy(tmp_path: Path) -> None:
     source = tmp_path / "empty.db"
     sqlite3.connect(source).execute("VACUUM")

@@ -142,6 +142,14 @@ class BaseEndpoint(ClosedOnExit):
         hint = None
         if _DISK_FULL.search(str(exc)) or (sqlstate_of(exc) or "").startswith("53100"):
             hint = "free space on the target's disk, then run the same command with --resume (committed batches are kept)"
+        elif sqlstate_of(exc) == "42501":  # insufficient_privilege: configuration, exit 2
+            return SchemaError(
+                message,
+                hint="the database user lacks this privilege: grant it (e.g. GRANT CREATE ON "
+                "SCHEMA public TO the user), pick a schema it owns with --target-schema, or "
+                "connect as a user who has it",
+                table=table,
+            )
         return cls(message, hint=hint, table=table, sqlstate=sqlstate_of(exc))
 
     def guarded_reader(

@@ -257,7 +257,10 @@ class PostgresEndpoint(BaseEndpoint):
         # Once per connection: a run creates many tables, each a round trip and a commit.
         if self.__dict__.get("_schema_ready"):
             return
-        self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
+        # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema is
+        # there: a user who may create tables in public but not schemas was refused.
+        if not self._query("SELECT 1 FROM pg_namespace WHERE nspname = $1", (self._schema,)):
+            self._run(f"CREATE SCHEMA {quote_ident(self._schema)}", "creating schema")
         self._schema_ready = True
 
     def create_table(self, table: Table) -> None:
