@@ -258,9 +258,10 @@ class PostgresEndpoint(BaseEndpoint):
         if self.__dict__.get("_schema_ready"):
             return
         # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema is
-        # there: a user who may create tables in public but not schemas was refused.
+        # there: a user who may create tables in public but not schemas was refused. (IF NOT
+        # EXISTS stays for the connections of one run that create a new schema at once.)
         if not self._query("SELECT 1 FROM pg_namespace WHERE nspname = $1", (self._schema,)):
-            self._run(f"CREATE SCHEMA {quote_ident(self._schema)}", "creating schema")
+            self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
         self._schema_ready = True
 
     def create_table(self, table: Table) -> None:
