@@ -4,6 +4,7 @@ target (types, action), and the streams (key ranges) each is read in. Writes not
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -163,7 +164,7 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
     if not others:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
     listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
-    pick = f"--source-schema {_quote_for_shell(next(iter(others)))}"
+    pick = f"--source-schema {shlex.quote(next(iter(others)))}"
     if not any_here:
         raise SchemaError(
             f"{_where(src)} holds no tables; other schemas do: {listed}",
@@ -173,10 +174,6 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
         f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
         f"(one schema per run: {pick}, and --target-schema to keep them apart)"
     ]
-
-
-def _quote_for_shell(word: str) -> str:
-    return word if word.replace("_", "").isalnum() else "'" + word.replace("'", "'\\''") + "'"
 
 
 def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> str:
@@ -189,7 +186,7 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
         return f"name it {bare!r} (a SQLite file has no schemas)"
     others = src.other_schemas()
     if dot and (bare in known or schema in others):
-        return f"name it {bare!r}, with --source-schema {_quote_for_shell(schema)}"
+        return f"name it {bare!r}, with --source-schema {shlex.quote(schema)}"
     where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
     return f"tables there: {', '.join(tables[:12]) or '(none)'}{where}"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -185,7 +186,8 @@ class PostgresEndpoint(BaseEndpoint):
             if sqlstate_of(exc) == "42501":  # insufficient_privilege
                 raise SchemaError(
                     f"no permission to read table {name!r} in {self.url.redacted}",
-                    hint=f"grant SELECT on it to this user, or leave it out with --exclude {name}",
+                    hint="grant SELECT on it to this user, or leave it out with --exclude "
+                    + shlex.quote(name),
                     table=name,
                 ) from exc
             raise self.translate(exc, f"describing {name!r}", name) from exc
