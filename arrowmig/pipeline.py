@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import pyarrow as pa
 
@@ -80,12 +80,21 @@ def sliced(
             yield batch.slice(offset, step)
 
 
-class ReadAhead:
-    """Runs the source reader on its own thread, bounded by a queue and the memory budget."""
+class Sized(Protocol):
+    @property
+    def nbytes(self) -> int: ...
+
+
+_Item = TypeVar("_Item", bound=Sized)
+
+
+class ReadAhead(Generic[_Item]):
+    """Runs the source reader on its own thread, bounded by a queue and the memory budget.
+    Its items are Arrow batches, or anything else that says its size (``direct_copy``)."""
 
     def __init__(
         self,
-        batches: Iterator[pa.RecordBatch],
+        batches: Iterator[_Item],
         budget: MemoryBudget,
         stop: StopFlag,
         depth: int,
@@ -119,7 +128,7 @@ class ReadAhead:
         except BaseException as exc:
             self._put(exc)
 
-    def __iter__(self) -> Iterator[pa.RecordBatch]:
+    def __iter__(self) -> Iterator[_Item]:
         while True:
             try:
                 item = self._queue.get(timeout=0.1)
@@ -131,8 +140,7 @@ class ReadAhead:
                 return
             if isinstance(item, BaseException):
                 raise item
-            assert isinstance(item, pa.RecordBatch)
-            yield item
+            yield cast(_Item, item)
 
     def close(self) -> None:
         """Stop the reader thread and give back the budget of batches never written."""
@@ -143,8 +151,8 @@ class ReadAhead:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(item, pa.RecordBatch):
-                self._budget.release(item.nbytes)
+            if item is not _DONE and not isinstance(item, BaseException):
+                self._budget.release(cast(_Item, item).nbytes)
 
 
 Checkpoint = Callable[[int, int | None], tuple[str, tuple[Any, ...]] | None]
@@ -163,17 +171,37 @@ def copy_stream(
     on_retry: Callable[[str], None],
     checkpoint: Checkpoint | None = None,
     rows_before: int = 0,
+    direct: list[str] | None = None,
 ) -> int:
     """Move one stream; returns the rows written. ``on_batch(rows, bytes)`` after each commit.
 
     A transient error while reading re-opens the source and continues after the last
-    committed key (tables with a split key), so nothing is read twice or skipped.
+    committed key (tables with a split key), so nothing is read twice or skipped. With
+    ``direct`` (columns, from ``direct_copy.direct_columns``) the rows pass between two
+    PostgreSQL databases as binary COPY, undecoded.
     """
     progress = _StreamProgress(rows_before, stream.key_range.after if stream.key_range else None)
     attempt = 0
     while True:
         key_range = KeyRange(progress.last_key, stream.key_range.upto if stream.key_range else None)
         try:
+            if direct is not None:
+                from arrowmig.direct_copy import copy_range_direct
+
+                copy_range_direct(
+                    key_range,
+                    source_table,
+                    target_table,
+                    direct,
+                    conns,
+                    settings,
+                    budget,
+                    stop,
+                    on_batch,
+                    checkpoint,
+                    progress,
+                )
+                return progress.written
             _copy_range(
                 key_range,
                 source_table,

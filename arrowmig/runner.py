@@ -13,6 +13,7 @@ from typing import Any
 
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
 from arrowmig.config import MigrationConfig
+from arrowmig.direct_copy import DIRECT_NOTE, direct_columns
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, TypeSurprise
 from arrowmig.events import Event, ProgressSink
@@ -235,6 +236,11 @@ class Runner:
                 stream.count,
                 stream.est_rows,
             )
+        direct = direct_columns(conns, source_table, work.landing.physical)
+        if direct is not None:
+            with self.lock:
+                if DIRECT_NOTE not in table_report.notes:
+                    table_report.notes.append(DIRECT_NOTE)
         rows = copy_stream(
             stream_for_read,
             source_table,
@@ -247,6 +253,7 @@ class Runner:
             on_retry,
             checkpoint,
             item.rows_before,
+            direct,
         )
         if resumable and not stop.is_set():
             done = self._stream_row(work, stream, item.rows_before + rows, None, "done")

@@ -9,7 +9,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,6 +52,9 @@ from arrowmig.schema import (
 )
 from arrowmig.urls import EndpointUrl
 
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_wire import WireConnection
+
 MAX_IDENTIFIER_BYTES = 63
 _SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+-[0-9A-Fa-f]+-[0-9]+")
 _BATCH_BYTES_OPTION = "adbc.postgresql.batch_size_hint_bytes"
@@ -80,6 +83,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._batch_timeout_ms = 0
         self._snapshot: str | None = None
         self._write_prepared: set[str] = set()
+        self._wire: WireConnection | None = None
 
     @property
     def _schema(self) -> str:
@@ -93,6 +97,7 @@ class PostgresEndpoint(BaseEndpoint):
 
     def close(self) -> None:
         self.end_reads()
+        self.drop_wire()
         self._rollback()
         try:
             self._cursor.close()
@@ -142,6 +147,51 @@ class PostgresEndpoint(BaseEndpoint):
         self._conn.commit()
         self._cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         self._cursor.execute(f"SET TRANSACTION SNAPSHOT '{self._snapshot}'")
+
+    # -- raw COPY between two PostgreSQL databases (direct_copy) -----------------------------
+    def wire(self) -> WireConnection:
+        """A second connection, at the libpq level, for COPY passed on undecoded."""
+        if self._wire is None:
+            from arrowmig.endpoints.pg_wire import WireConnection
+
+            try:
+                self._wire = WireConnection(self.url.target)
+            except Exception as exc:
+                raise ConnectError(
+                    self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
+                    hint=_connect_hint(str(exc)),
+                ) from exc
+        return self._wire
+
+    def drop_wire(self) -> None:
+        """Close the libpq connection (after a failure, or mid-COPY); the next use opens one."""
+        if self._wire is not None:
+            with contextlib.suppress(Exception):
+                self._wire.close()
+            self._wire = None
+
+    def wire_read_begin(self) -> str:
+        """The statement that starts a direct read: in the run's snapshot, when it has one."""
+        if self._snapshot is None:
+            return "BEGIN"
+        return f"BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT '{self._snapshot}'"
+
+    def batch_settings_sql(self) -> str:
+        return _batch_settings_sql(self._batch_timeout_ms)
+
+    def column_types(self, name: str) -> dict[str, tuple[str, bool]]:
+        """Each column's type as the server spells it (with its modifier), and whether the
+        server computes it (a generated column, which COPY cannot write)."""
+        rows = self._query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '' "
+            "FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
+            "AND NOT a.attisdropped",
+            (qualified(name, self._schema),),
+        )
+        return {str(n): (str(t), bool(g)) for n, t, g in rows}
+
+    def server_major(self) -> int:
+        return int(self._query("SELECT current_setting('server_version_num')::int")[0][0]) // 10000
 
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take longer)."""

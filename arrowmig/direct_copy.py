@@ -1,0 +1,267 @@
+"""PostgreSQL to PostgreSQL without decoding: a table whose columns have the same types on
+both servers, of one major version, moves as the source's binary COPY, passed on as it comes.
+
+On the Arrow path the drivers decode every value into Arrow and encode it again into a COPY:
+about two thirds of a PostgreSQL → PostgreSQL run's client CPU (README, "PostgreSQL →
+PostgreSQL"). Here each row is one CopyData message, passed on whole; the rows are counted
+and cut into transactions of ``--batch-rows`` / ``--batch-bytes``, each committed with its
+checkpoint, as the Arrow path commits a batch. Nothing is converted, so nothing can be lost:
+the target's recv functions check each value against its column as an INSERT would.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from arrowmig.endpoints.common import key_range_filter
+from arrowmig.endpoints.pg_wire import BINARY_HEADER, BINARY_TRAILER, WireError
+from arrowmig.errors import TransferError
+from arrowmig.model import KeyRange, Table
+from arrowmig.schema import qualified, quote_ident
+
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_wire import WireConnection
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+    from arrowmig.pipeline import Checkpoint, StreamSettings, _StreamProgress
+    from arrowmig.scheduler import MemoryBudget, StopFlag, WorkerConnections
+
+_T = TypeVar("_T")
+
+DIRECT_NOTE = (
+    "rows passed on as PostgreSQL binary COPY, undecoded (every column has the same type on "
+    "both servers)"
+)
+
+_SEND_BYTES = 256 * 1024
+"""Rows are handed on in blocks of about this size: one libpq call per row costs more than
+joining them."""
+
+
+def direct_columns(
+    conns: WorkerConnections, source_table: Table, target_table: Table
+) -> list[str] | None:
+    """The columns to COPY straight across, in the target's order; None when a value would
+    have to change on the way: not PostgreSQL on both sides, another type or type modifier
+    (a --cast, a wider type, text for a type the target lacks), a column the target
+    computes, another major version (the binary format may differ), or a split key that is
+    not carried (a resume needs its last value)."""
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+
+    source, target = conns.source, conns.target
+    if not (isinstance(source, PostgresEndpoint) and isinstance(target, PostgresEndpoint)):
+        return None
+    names = [c.name for c in target_table.columns]
+    if sorted(names) != sorted(c.name for c in source_table.columns):
+        return None
+    key = source_table.split_key
+    if key is not None and key not in names:
+        return None
+    try:
+        theirs = source.column_types(source_table.name)
+        ours = target.column_types(target_table.name)
+        same_major = source.server_major() == target.server_major()
+    except Exception:
+        # Only a shortcut: the Arrow path reads the same table and reports what is wrong.
+        return None
+    for name in names:
+        if name not in theirs or name not in ours or ours[name][1]:
+            return None
+        if theirs[name][0] != ours[name][0]:
+            return None
+    return names if same_major else None
+
+
+def copy_range_direct(
+    key_range: KeyRange,
+    source_table: Table,
+    target_table: Table,
+    columns: list[str],
+    conns: WorkerConnections,
+    settings: StreamSettings,
+    budget: MemoryBudget,
+    stop: StopFlag,
+    on_batch: Callable[[int, int], None],
+    checkpoint: Checkpoint | None,
+    progress: _StreamProgress,
+) -> None:
+    """Copy one key range of a table; each transaction's rows count when it commits.
+
+    A thread reads the source's COPY while this one writes the target's: the source goes on
+    sending while a transaction ends and the next begins."""
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+    from arrowmig.endpoints.postgres_catalog import from_clause
+    from arrowmig.pipeline import ReadAhead
+
+    source, target = conns.source, conns.target
+    assert isinstance(source, PostgresEndpoint) and isinstance(target, PostgresEndpoint)
+    listed = ", ".join(quote_ident(c) for c in columns)
+    key = source_table.split_key
+    read_from = from_clause(
+        source.schema or "public", source_table.name, source_table.own_rows_only
+    )
+    select = f"SELECT {listed} FROM {read_from}"
+    if key is not None:
+        select += key_range_filter(quote_ident(key), key_range) + f" ORDER BY {quote_ident(key)}"
+    writer = _ChunkWriter(
+        target,
+        target_table.name,
+        f"COPY {qualified(target_table.name, target.schema)} ({listed}) FROM STDIN (FORMAT binary)",
+    )
+    key_at = columns.index(key) if key is not None else None
+    blocks = _source_blocks(
+        source,
+        source_table.name,
+        f"COPY ({select}) TO STDOUT (FORMAT binary)",
+        settings.batch_rows,
+    )
+    ahead = ReadAhead(blocks, budget, stop, depth=8)
+    finished = False
+    try:
+        for block in ahead:
+            try:
+                writer.send(block)
+            finally:
+                budget.release(block.nbytes)
+            if block.ends_chunk:
+                _commit(writer, block.last, key_at, checkpoint, progress, on_batch)
+        finished = not stop.is_set()
+    finally:
+        ahead.close()
+        if not finished:
+            # Either connection may be inside a COPY or a transaction: both are closed (the
+            # server rolls back), and the next use opens them again.
+            source.drop_wire()
+            target.drop_wire()
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Whole rows of the source's COPY, sent to the target in one call."""
+
+    data: bytes
+    rows: int
+    last: bytes
+    """The last row (its split key is where a resume starts)."""
+    ends_chunk: bool
+    """The transaction commits after this block."""
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.data)
+
+
+def _source_blocks(
+    source: PostgresEndpoint, table: str, copy_sql: str, chunk_rows: int
+) -> Iterator[_Block]:
+    """The source COPY's rows (one message each, without its header and trailer) in blocks
+    of about ``_SEND_BYTES``, the last of each transaction of ``chunk_rows`` rows marked.
+
+    --batch-bytes, which bounds the Arrow batches a stream holds, has nothing to bound here
+    (blocks are small whatever the transaction): a transaction is --batch-rows rows. Each
+    one ends with a pause while the target takes what is still in flight, which cost a
+    third of the time in transactions of 1 MiB (README, "PostgreSQL → PostgreSQL")."""
+    wire = source.wire()
+    pending: list[memoryview] = []
+    size = rows = chunk_count = 0
+    try:
+        wire.execute(source.wire_read_begin())
+        messages = wire.copy_out(copy_sql)
+        first = next(messages, None)
+        if first is None:
+            return
+        for row in itertools.chain([first[len(BINARY_HEADER) :]], messages):
+            if len(row) <= len(BINARY_TRAILER) and (not row or row == BINARY_TRAILER):
+                continue  # the header on its own, or the trailer
+            pending.append(row)
+            size += len(row)
+            rows += 1
+            if size >= _SEND_BYTES or chunk_count + rows >= chunk_rows:
+                chunk_count += rows
+                ends = chunk_count >= chunk_rows
+                yield _Block(b"".join(pending), rows, bytes(row), ends)
+                pending.clear()
+                size = rows = 0
+                if ends:
+                    chunk_count = 0
+        if pending:
+            yield _Block(b"".join(pending), rows, bytes(pending[-1]), True)
+        wire.execute("COMMIT")
+    except WireError as exc:
+        raise source.translate(exc, f"reading {table!r}", table) from exc
+
+
+class _ChunkWriter:
+    """One transaction's rows, sent as they come, committed by ``_commit``."""
+
+    def __init__(self, target: PostgresEndpoint, table: str, copy_sql: str) -> None:
+        self.target = target
+        self.table = table
+        self.copy_sql = copy_sql
+        self.rows = 0
+        self.bytes = 0
+
+    def send(self, block: _Block) -> None:
+        if not self.rows:
+            self._run(self._begin)
+        self._run(lambda wire: wire.put(block.data))
+        self.rows += block.rows
+        self.bytes += block.nbytes
+
+    def _begin(self, wire: WireConnection) -> None:
+        wire.execute("BEGIN; " + self.target.batch_settings_sql())
+        wire.copy_in(self.copy_sql)
+        wire.put(BINARY_HEADER)
+
+    def finish(self, after: tuple[str, tuple[Any, ...]] | None) -> int:
+        """End the COPY and commit it (with ``after``, the checkpoint); the rows it took."""
+        self._run(lambda wire: wire.put(BINARY_TRAILER))
+        taken = self._run(lambda wire: wire.end_copy())
+        if after is not None:
+            self._run(lambda wire: wire.execute(after[0], after[1]))
+        self._run(lambda wire: wire.execute("COMMIT"))
+        return taken
+
+    def _run(self, action: Callable[[WireConnection], _T]) -> _T:
+        try:
+            return action(self.target.wire())
+        except WireError as exc:
+            raise self.target.translate(exc, f"writing {self.table!r}", self.table) from exc
+
+
+def _commit(
+    writer: _ChunkWriter,
+    last_row: bytes,
+    key_at: int | None,
+    checkpoint: Checkpoint | None,
+    progress: _StreamProgress,
+    on_batch: Callable[[int, int], None],
+) -> None:
+    rows, sent = writer.rows, writer.bytes
+    last_key = _integer_field(last_row, key_at) if key_at is not None else None
+    after = checkpoint(progress.rows + rows, last_key) if checkpoint else None
+    taken = writer.finish(after)
+    if taken != rows:
+        raise TransferError(
+            f"writing {writer.table!r}: the target took {taken:,} of {rows:,} rows sent",
+            table=writer.table,
+        )
+    writer.rows = writer.bytes = 0
+    progress.rows += rows
+    progress.written += rows
+    if last_key is not None:
+        progress.last_key = last_key
+    on_batch(rows, sent)
+
+
+def _integer_field(row: bytes, position: int) -> int:
+    """The integer in field ``position`` of a binary COPY row (the split key of the last row
+    a transaction committed: a resume starts after it)."""
+    offset = 2  # the row's field count
+    for _ in range(position):
+        length = int.from_bytes(row[offset : offset + 4], "big", signed=True)
+        offset += 4 + max(length, 0)
+    length = int.from_bytes(row[offset : offset + 4], "big", signed=True)
+    return int.from_bytes(row[offset + 4 : offset + 4 + length], "big", signed=True)

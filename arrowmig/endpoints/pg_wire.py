@@ -1,0 +1,136 @@
+"""PostgreSQL's COPY protocol at the libpq level, for moving rows between two PostgreSQL
+databases without decoding them.
+
+ADBC decodes a COPY into Arrow and encodes Arrow into a COPY; between two servers of one
+major version with the same column types, the binary COPY one sends is what the other
+takes. The rows then pass through untouched, one CopyData message per row (the server's
+own framing), which is what ``direct_copy`` relies on to count rows and commit between
+them. psycopg's ``pq`` module is the libpq binding; its blocking calls release the GIL.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+"""The 19 bytes a binary COPY starts with: signature, flags, header extension length."""
+BINARY_TRAILER = b"\xff\xff"
+"""A binary COPY ends with a field count of -1."""
+
+_SESSION = (
+    "SET client_encoding = 'UTF8'; SET datestyle = 'ISO'; SET intervalstyle = 'postgres'; "
+    "SET extra_float_digits = 3"
+)
+"""As pg_dump sets them: text inside a binary COPY travels in the client encoding."""
+
+
+class WireError(Exception):
+    """A statement that failed on the server, or a connection that broke."""
+
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+class WireConnection:
+    """One libpq connection: plain statements, and COPY in and out as raw messages."""
+
+    def __init__(self, conninfo: str) -> None:
+        from psycopg import pq
+
+        self._pq = pq
+        self._conn = pq.PGconn.connect(conninfo.encode())
+        if self._conn.status != pq.ConnStatus.OK:
+            message = self._conn.error_message.decode(errors="replace").strip()
+            self._conn.finish()
+            raise WireError(message or "cannot connect", "08001")
+        self.execute(_SESSION)
+
+    @property
+    def server_major(self) -> int:
+        return int(self._conn.server_version) // 10000
+
+    def close(self) -> None:
+        self._conn.finish()
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[str | None, ...]]:
+        """Run a statement; its rows as text. Parameters go apart from the SQL, as text."""
+        if params:
+            result = self._conn.exec_params(sql.encode(), [_text_param(p) for p in params])
+        else:
+            result = self._conn.exec_(sql.encode())
+        self._check(result, (self._pq.ExecStatus.COMMAND_OK, self._pq.ExecStatus.TUPLES_OK))
+        return [
+            tuple(
+                None if (v := result.get_value(r, c)) is None else bytes(v).decode()
+                for c in range(result.nfields)
+            )
+            for r in range(result.ntuples)
+        ]
+
+    def copy_out(self, sql: str) -> Iterator[memoryview]:
+        """``COPY (...) TO STDOUT``: its CopyData messages as they come (one row each)."""
+        self._check(self._conn.exec_(sql.encode()), (self._pq.ExecStatus.COPY_OUT,))
+        get = self._conn.get_copy_data
+        while True:
+            size, data = get(0)
+            if size < 0:
+                break
+            yield data
+        self._check(self._conn.get_result(), (self._pq.ExecStatus.COMMAND_OK,))
+        self._drain()
+
+    def copy_in(self, sql: str) -> None:
+        """Start ``COPY ... FROM STDIN``; rows follow with ``put``, then ``end_copy``."""
+        self._check(self._conn.exec_(sql.encode()), (self._pq.ExecStatus.COPY_IN,))
+
+    def put(self, data: bytes) -> None:
+        if self._conn.put_copy_data(data) != 1:
+            raise self._broken()
+
+    def end_copy(self, error: str | None = None) -> int:
+        """End the COPY (or abort it with ``error``); the rows it took."""
+        if self._conn.put_copy_end(error.encode() if error else None) != 1:
+            raise self._broken()
+        result = self._conn.get_result()
+        self._drain()
+        self._check(result, (self._pq.ExecStatus.COMMAND_OK,))
+        assert result is not None
+        return int(result.command_tuples or 0)
+
+    def rollback(self) -> None:
+        """Leave a failed transaction, if the connection still works."""
+        if self._conn.status == self._pq.ConnStatus.OK:
+            self._conn.exec_(b"ROLLBACK")
+
+    def _drain(self) -> None:
+        while self._conn.get_result() is not None:
+            pass
+
+    def _check(self, result: Any, expected: tuple[Any, ...]) -> None:
+        if result is not None and result.status in expected:
+            return
+        if result is None or self._conn.status != self._pq.ConnStatus.OK:
+            raise self._broken()
+        field = self._pq.DiagnosticField
+        state = result.error_field(field.SQLSTATE)
+        message = result.error_field(field.MESSAGE_PRIMARY) or result.error_message
+        self._drain()
+        raise WireError(
+            bytes(message).decode(errors="replace").strip(),
+            bytes(state).decode() if state else None,
+        )
+
+    def _broken(self) -> WireError:
+        text = self._conn.error_message.decode(errors="replace").strip()
+        return WireError(text or "the connection to the server was lost", "08006")
+
+
+def _text_param(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    return str(value).encode()
