@@ -63,5 +63,18 @@ def pg_url() -> Iterator[str]:
         admin.close()  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def second_pg(pg_url: str) -> Iterator[str]:
+    """Another throw-away database on the same server, dropped with the first one's."""
+    name = pg_url.rsplit("/", 1)[1] + "_b"
+    admin = _admin_connect()
+    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    try:
+        yield _with_database(PG_URL, name)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
+        admin.close()  # type: ignore[attr-defined]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs the PostgreSQL server")

@@ -41,17 +41,6 @@ def _pg_text(url: str, table: str, columns: str) -> list[tuple[object, ...]]:
         return con.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()
 
 
-@pytest.fixture
-def second_pg(pg_url: str) -> str:
-    """Another throw-away database on the same server, dropped with the first one's."""
-    name = pg_url.rsplit("/", 1)[1] + "_b"
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    yield pg_url.rsplit("/", 1)[0] + "/" + name  # type: ignore[misc]
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_infinite_dates_and_timestamps_reach_postgres_exactly(pg_url: str, second_pg: str) -> None:
     # The driver's binary COPY reads them as wrapped values and cannot write +infinity.
     _load(pg_url, TEMPORAL)

@@ -19,9 +19,12 @@ BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 BINARY_TRAILER = b"\xff\xff"
 """A binary COPY ends with a field count of -1."""
 
+APPLICATION_NAME = "arrowmig-copy"
+"""How these connections show in pg_stat_activity."""
+
 _SESSION = (
     "SET client_encoding = 'UTF8'; SET datestyle = 'ISO'; SET intervalstyle = 'postgres'; "
-    "SET extra_float_digits = 3"
+    f"SET extra_float_digits = 3; SET application_name = '{APPLICATION_NAME}'"
 )
 """As pg_dump sets them: text inside a binary COPY travels in the client encoding."""
 
