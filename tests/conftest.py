@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -49,31 +50,30 @@ def require_pg() -> None:
         pytest.skip(_reason)
 
 
+@contextmanager
+def _throwaway_database(name: str) -> Iterator[str]:
+    admin = _admin_connect()
+    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    try:
+        yield _with_database(PG_URL, name)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
+        admin.close()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
     require_pg()
-    name = f"arrowmig_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin_connect()
-    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
-    try:
-        yield _with_database(PG_URL, name)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
-        admin.close()  # type: ignore[attr-defined]
+    with _throwaway_database(f"arrowmig_test_{uuid.uuid4().hex[:12]}") as url:
+        yield url
 
 
 @pytest.fixture
 def second_pg(pg_url: str) -> Iterator[str]:
-    """Another throw-away database on the same server, dropped with the first one's."""
-    name = pg_url.rsplit("/", 1)[1] + "_b"
-    admin = _admin_connect()
-    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
-    try:
-        yield _with_database(PG_URL, name)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
-        admin.close()  # type: ignore[attr-defined]
+    """Another throw-away database on the same server (a PostgreSQL → PostgreSQL target)."""
+    with _throwaway_database(pg_url.rsplit("/", 1)[1] + "_b") as url:
+        yield url
 
 
 def pytest_configure(config: pytest.Config) -> None:
