@@ -25,19 +25,20 @@ CREATE TABLE every_kind (
     small smallint, whole integer, exact numeric(14,4), single real, double double precision,
     word text, short varchar(5), fixed char(3), raw bytea, flag boolean,
     day date, moment timestamp, instant timestamptz, span interval, clock time,
-    ident uuid, doc jsonb, nums integer[], words text[], feeling mood, count positive
+    ident uuid, doc jsonb, nums integer[], words text[], feeling mood, count positive,
+    feelings mood[]  -- its elements' type has another OID in the target
 );
 INSERT INTO every_kind VALUES
  (1, -32768, -2147483648, -9999999999.9999, '-Infinity', '-0', '', '', '', '', false,
   '-infinity', '-infinity', '-infinity', '-178000000 years', '00:00', '00000000-0000-0000-0000-000000000000',
-  '{}', '{}', '{}', 'sad', 1),
+  '{}', '{}', '{}', 'sad', 1, '{}'),
  (2, 32767, 2147483647, 9999999999.9999, 'NaN', 1.7976931348623157e308, E'a\\tb\\nc\\\\d "q" ''s'' ü 日本 😀',
   'abcde', 'xy', E'\\\\x00ff10', true, 'infinity', 'infinity', 'infinity', '1 year -2 mons 3 days 04:05:06.789',
   '23:59:59.999999', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '{"a": [1, 2.5, null, "ü"], "b": {"c": true}}',
-  '{1,NULL,-3}', '{"x y",NULL,"\\"q\\""}', 'happy', 2147483647),
+  '{1,NULL,-3}', '{"x y",NULL,"\\"q\\""}', 'happy', 2147483647, '{happy,NULL,sad}'),
  (3, NULL, NULL, 'NaN', 1.5e-45, 5e-324, NULL, NULL, NULL, NULL, NULL,
   '4713-01-01 BC', '0001-01-01 00:00:00 BC', '1970-01-01 00:00:00.000001+00', NULL, NULL, NULL,
-  'null', NULL, NULL, NULL, NULL);
+  'null', NULL, NULL, NULL, NULL, NULL);
 INSERT INTO every_kind (id, whole, word, instant)
   SELECT i, i, repeat('w', i % 50), '2024-03-31 01:30:00+02'::timestamptz + i * interval '1 second'
   FROM generate_series(4, 500) AS i;
