@@ -11,6 +11,7 @@ the target's recv functions check each value against its column as an INSERT wou
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ def direct_columns(
     source, target = conns.source, conns.target
     if not (isinstance(source, PostgresEndpoint) and isinstance(target, PostgresEndpoint)):
         return None
+    if not _libpq_available():
+        return None
     names = [c.name for c in target_table.columns]
     if sorted(names) != sorted(c.name for c in source_table.columns):
         return None
@@ -72,6 +75,17 @@ def direct_columns(
         if theirs[name][0] != ours[name][0]:
             return None
     return names if same_major else None
+
+
+@functools.cache
+def _libpq_available() -> bool:
+    """Whether psycopg's libpq binding loads here (a platform without its binary wheel needs a
+    system libpq); without it every table goes the Arrow way."""
+    try:
+        from psycopg import pq  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def copy_range_direct(

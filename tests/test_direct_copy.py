@@ -5,6 +5,8 @@ doubled."""
 
 from __future__ import annotations
 
+import sys
+
 import psycopg
 import pytest
 
@@ -125,3 +127,23 @@ def test_a_connection_killed_mid_table_is_retried_without_a_row_lost_or_doubled(
     (table,) = report.tables
     assert table.retries >= 1 and table.rows == 20000
     assert as_text(second_pg, "t") == as_text(pg_url, "t")
+
+
+def test_without_libpq_every_table_goes_the_arrow_way(
+    pg_url: str, second_pg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A platform without psycopg's binary wheel and without a system libpq.
+    from arrowmig import direct_copy
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    direct_copy._libpq_available.cache_clear()
+    try:
+        pg_exec(
+            pg_url, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'a')"
+        )
+        report = migrate(pg_url, second_pg)
+    finally:
+        direct_copy._libpq_available.cache_clear()
+    assert report.ok, [t.error for t in report.tables]
+    assert DIRECT_NOTE not in report.tables[0].notes
+    assert as_text(second_pg, "t") == ["(1,a)"]
