@@ -147,3 +147,29 @@ def test_without_libpq_every_table_goes_the_arrow_way(
     assert report.ok, [t.error for t in report.tables]
     assert DIRECT_NOTE not in report.tables[0].notes
     assert as_text(second_pg, "t") == ["(1,a)"]
+
+
+def test_every_stream_reads_the_one_snapshot_of_the_run(pg_url: str, second_pg: str) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id bigint PRIMARY KEY, v text)",
+        "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 20000) g",
+        "ANALYZE t",
+    )
+    meddled: list[bool] = []
+
+    def meddle(event: Event) -> None:
+        # Rows changed mid-run (after the snapshot) must not show in the copy.
+        if event.event == "progress" and not meddled:
+            pg_exec(
+                pg_url,
+                "INSERT INTO t SELECT g, 'late' FROM generate_series(20001, 21000) g",
+                "DELETE FROM t WHERE id <= 100 OR id > 19900",
+            )
+            meddled.append(True)
+
+    config = MigrationConfig(split_rows=5000, parallel=2, batch=BatchConfig(batch_rows=1000))
+    report = migrate(pg_url, second_pg, config=config, progress=meddle)
+    assert meddled and report.ok
+    assert DIRECT_NOTE in report.tables[0].notes and report.tables[0].streams == 4
+    assert as_text(second_pg, "t") == [f"({i},v{i})" for i in range(1, 20001)]
