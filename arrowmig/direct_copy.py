@@ -36,6 +36,15 @@ DIRECT_NOTE = (
     "both servers)"
 )
 
+
+def direct_note(notes: list[str]) -> str:
+    """The report's note for a table copied undecoded; the plan's notes on how a column is
+    carried (as text, as JSON) describe the Arrow way, which these rows did not take."""
+    if any(" carried as " in note for note in notes):
+        return DIRECT_NOTE + ": the columns kept their types, not the carried forms noted above"
+    return DIRECT_NOTE
+
+
 _SEND_BYTES = 256 * 1024
 """Rows are handed on in blocks of about this size: one libpq call per row costs more than
 joining them."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
 from arrowmig.config import MigrationConfig
-from arrowmig.direct_copy import DIRECT_NOTE, direct_columns
+from arrowmig.direct_copy import DIRECT_NOTE, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, TypeSurprise
 from arrowmig.events import Event, ProgressSink
@@ -239,8 +239,8 @@ class Runner:
         direct = direct_columns(conns, source_table, work.landing.physical)
         if direct is not None:
             with self.lock:
-                if DIRECT_NOTE not in table_report.notes:
-                    table_report.notes.append(DIRECT_NOTE)
+                if not any(n.startswith(DIRECT_NOTE) for n in table_report.notes):
+                    table_report.notes.append(direct_note(table_report.notes))
         rows = copy_stream(
             stream_for_read,
             source_table,

@@ -60,7 +60,7 @@ def test_every_value_passes_undecoded_and_arrives_as_it_was(pg_url: str, second_
     report = migrate(pg_url, second_pg, config=config, progress=events.append)
     assert report.ok, [t.error for t in report.tables]
     (table,) = report.tables
-    assert DIRECT_NOTE in table.notes
+    assert any(n.startswith(DIRECT_NOTE) and "not the carried forms" in n for n in table.notes)
     assert as_text(second_pg, "every_kind") == as_text(pg_url, "every_kind")
     # A transaction every --batch-rows rows, each counted as it committed.
     batches = [e.batch_rows for e in events if e.event == "progress"]
@@ -75,7 +75,7 @@ def test_a_column_of_another_type_in_the_target_goes_the_arrow_way(
     pg_exec(second_pg, "CREATE TABLE t (id int PRIMARY KEY, v bigint)")
     report = migrate(pg_url, second_pg, config=MigrationConfig(mode="append"))
     assert report.ok, [t.error for t in report.tables]
-    assert DIRECT_NOTE not in report.tables[0].notes
+    assert not any(n.startswith(DIRECT_NOTE) for n in report.tables[0].notes)
     assert as_text(second_pg, "t") == ["(1,7)"]
 
 
@@ -145,7 +145,7 @@ def test_without_libpq_every_table_goes_the_arrow_way(
     finally:
         direct_copy._libpq_available.cache_clear()
     assert report.ok, [t.error for t in report.tables]
-    assert DIRECT_NOTE not in report.tables[0].notes
+    assert not any(n.startswith(DIRECT_NOTE) for n in report.tables[0].notes)
     assert as_text(second_pg, "t") == ["(1,a)"]
 
 
@@ -171,5 +171,5 @@ def test_every_stream_reads_the_one_snapshot_of_the_run(pg_url: str, second_pg: 
     config = MigrationConfig(split_rows=5000, parallel=2, batch=BatchConfig(batch_rows=1000))
     report = migrate(pg_url, second_pg, config=config, progress=meddle)
     assert meddled and report.ok
-    assert DIRECT_NOTE in report.tables[0].notes and report.tables[0].streams == 4
+    assert report.tables[0].notes == [DIRECT_NOTE] and report.tables[0].streams == 4
     assert as_text(second_pg, "t") == [f"({i},v{i})" for i in range(1, 20001)]
