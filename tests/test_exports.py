@@ -30,3 +30,22 @@ def test_import_loads_no_database_driver() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_version_names_arrowmig_and_every_driver_it_loads() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "arrowmig", "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    versions = dict(line.split(" ", 1) for line in out.splitlines())
+    for name in (
+        "arrowmig",
+        "pyarrow",
+        "adbc-driver-manager",
+        "adbc-driver-sqlite",
+        "adbc-driver-postgresql",
+        "duckdb",
+        "psycopg",
+        "libpq",
+        "python",
+    ):
+        assert versions.get(name, "")[:1].isdigit(), (name, out)

@@ -33,13 +33,26 @@ def _versions() -> str:
         "adbc-driver-sqlite",
         "adbc-driver-postgresql",
         "duckdb",
+        "psycopg",
     ):
         try:
             lines.append(f"{dist} {version(dist)}")
         except PackageNotFoundError:
             lines.append(f"{dist} (not installed)")
+    lines.append(f"libpq {_libpq_version()} (PostgreSQL → PostgreSQL copies, via psycopg)")
     lines.append(f"python {sys.version.split()[0]}")
     return "\n".join(lines)
+
+
+def _libpq_version() -> str:
+    try:
+        from psycopg import pq
+    except ImportError as exc:
+        return f"(not loadable: {exc})"
+    number = pq.version()  # 170004 is 17.4; before 10, 90624 was 9.6.24
+    if number >= 100000:
+        return f"{number // 10000}.{number % 10000}"
+    return f"{number // 10000}.{number // 100 % 100}.{number % 100}"
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
