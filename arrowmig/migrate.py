@@ -44,6 +44,7 @@ from arrowmig.runner import (
     add_pg_definitions,
     record_prepared,
 )
+from arrowmig.schemas import SeveralPlans, several_schemas
 from arrowmig.urls import parse_url
 
 __all__ = ["StopRequested", "explain", "migrate", "transfer"]
@@ -67,11 +68,32 @@ def migrate(
     config = config or MigrationConfig()
     if tables is not None:
         config = replace(config, tables=tuple(tables))
+    parse_url(source), parse_url(target)
+    if several_schemas(config.source_schema) is not None:
+        from arrowmig.schemas import migrate_schemas, one_snapshot
+
+        with one_snapshot(source) as snapshot:
+            return migrate_schemas(
+                source,
+                target,
+                config,
+                lambda run: _migrate_schema(source, target, run.config, progress, snapshot),
+            )
+    return _migrate_schema(source, target, config, progress, None)
+
+
+def _migrate_schema(
+    source: str,
+    target: str,
+    config: MigrationConfig,
+    progress: Progress,
+    snapshot: str | None,
+) -> MigrationReport:
+    """A run of one schema; a PostgreSQL source is read from ``snapshot`` when one is given,
+    else from one exported here."""
     source_url = parse_url(source)
-    parse_url(target)
     with contextlib.ExitStack() as stack:
-        snapshot = None
-        if source_url.kind == "postgresql":
+        if source_url.kind == "postgresql" and snapshot is None:
             # Every worker reads from one exported snapshot, so a live source cannot tear a
             # table between streams (or between tables); the exporter stays open meanwhile.
             holder = stack.enter_context(open_endpoint(source, schema=config.source_schema))
@@ -518,9 +540,18 @@ def explain(
     target: str,
     *,
     config: MigrationConfig | None = None,
-) -> MigrationPlan:
+) -> MigrationPlan | SeveralPlans:
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
+    if several_schemas(config.source_schema) is not None:
+        from arrowmig.schemas import schema_runs
+
+        runs = schema_runs(source, target, config)
+        return SeveralPlans([(r.schema, _explain_schema(source, target, r.config)) for r in runs])
+    return _explain_schema(source, target, config)
+
+
+def _explain_schema(source: str, target: str, config: MigrationConfig) -> MigrationPlan:
     target_url = parse_url(target)
     with open_endpoint(source, schema=config.source_schema) as src:
         dst: Endpoint | None = None

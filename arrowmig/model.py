@@ -113,6 +113,9 @@ class ForeignKey:
     name: str | None = field(default=None, compare=False)
     """The constraint's own name (Rails' ``fk_rails_…``), when the source gave it one; the
     target names it so. Not part of what makes two keys the same."""
+    ref_schema: str | None = None
+    """The referenced table's schema when it is not the table's own (a run of several
+    schemas adds such keys once every schema is in: ``schemas.py``)."""
 
     @property
     def label(self) -> str:
@@ -124,7 +127,8 @@ class ForeignKey:
         )
         if self.timing:
             actions += ", " + ("deferred" if self.timing.endswith("DEFERRED") else "deferrable")
-        return f"foreign key ({', '.join(self.columns)}) -> {self.ref_table}{actions}"
+        ref = f"{self.ref_schema}.{self.ref_table}" if self.ref_schema else self.ref_table
+        return f"foreign key ({', '.join(self.columns)}) -> {ref}{actions}"
 
 
 @dataclass(frozen=True)

@@ -165,14 +165,18 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
     listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
     pick = f"--source-schema {shlex.quote(next(iter(others)))}"
+    every = "--source-schema " + shlex.quote(
+        ",".join([*([src.schema] if any_here and src.schema else []), *others])
+    )
     if not any_here:
         raise SchemaError(
             f"{_where(src)} holds no tables; other schemas do: {listed}",
-            hint=f"pick the schema to read with {pick} (one schema per run)",
+            hint=f"pick the schema to read with {pick}, or several with {every} "
+            "(or '*' for every schema)",
         )
     return [
         f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
-        f"(one schema per run: {pick}, and --target-schema to keep them apart)"
+        f"(read them too with {every}, each into the target schema of its name)"
     ]
 
 

@@ -24,6 +24,7 @@ from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
+from arrowmig.schemas import several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
     DIFFER,
@@ -185,6 +186,27 @@ def verify(
     if batch_rows < 1:
         raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
     src_url, tgt_url = parse_url(source), parse_url(target)
+    if several_schemas(source_schema) is not None:
+        from arrowmig.schemas import verify_schemas
+
+        return verify_schemas(
+            source,
+            target,
+            tables,
+            source_schema,
+            target_schema,
+            lambda schema, chosen: verify(
+                source,
+                target,
+                tables=chosen,
+                level=level,
+                max_diffs=max_diffs,
+                source_schema=schema,
+                target_schema=schema,
+                progress=progress,
+                batch_rows=batch_rows,
+            ),
+        )
     sink = as_sink(progress)
     started = time.perf_counter()
     rss = _RssPeak()

@@ -66,8 +66,14 @@ def migration_options(f: Any) -> Any:
             help="Seconds before a hung PostgreSQL batch write is cancelled and retried [300].",
         ),
         click.option("--max-memory", default=None, help="Arrow bytes in flight at most [512MiB]."),
-        click.option("--source-schema", help="PostgreSQL/DuckDB schema to read from."),
-        click.option("--target-schema", help="PostgreSQL/DuckDB schema to write to."),
+        click.option(
+            "--source-schema",
+            help="PostgreSQL/DuckDB schema to read from; several (sales,person) or '*' for "
+            "every schema, each into the target schema of its name.",
+        ),
+        click.option(
+            "--target-schema", help="PostgreSQL/DuckDB schema to write to (one source schema)."
+        ),
         click.option(
             "--no-profile", is_flag=True, help="Trust SQLite declared types; skip the value scan."
         ),

@@ -110,7 +110,11 @@ def _shown(value: Any) -> str:
     show_default=True,
     help="Differing keys to list per table on a mismatch (0: do not look for them).",
 )
-@click.option("--source-schema", help="PostgreSQL or DuckDB schema to read the source from.")
+@click.option(
+    "--source-schema",
+    help="PostgreSQL or DuckDB schema to read the source from; several (sales,person) or '*', "
+    "each against the target schema of its name.",
+)
 @click.option("--target-schema", help="PostgreSQL or DuckDB schema to read the target from.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.pass_context

@@ -210,6 +210,9 @@ class PostgresEndpoint(BaseEndpoint):
     def other_schemas(self) -> dict[str, int]:
         return postgres_catalog.other_schemas(self._query, self._schema)
 
+    def foreign_keys_between(self, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
+        return postgres_catalog.foreign_keys_between(self._query, schemas)
+
     def table_exists(self, name: str) -> bool:
         return postgres_catalog.table_exists(self._query, self._schema, name)
 
@@ -583,7 +586,7 @@ class PostgresEndpoint(BaseEndpoint):
         to_check: dict[str, list[tuple[int, str]]] = {}
         for i, (table, fk) in enumerate(keys):
             target = qualified(table, self._schema)
-            clause = foreign_key_clause(fk, qualified(fk.ref_table, self._schema))
+            clause = foreign_key_clause(fk, qualified(fk.ref_table, fk.ref_schema or self._schema))
             try:
                 self._run(
                     f"ALTER TABLE {target} ADD {clause} NOT VALID", f"adding {fk.label}", table

@@ -401,17 +401,36 @@ def _triggers_and_partitioning(query: Query, oid: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+_FOREIGN_KEY_COLUMNS = (
+    "c.conname, rc.relname, "
+    "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.conkey) WITH ORDINALITY k(n, o) "
+    "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
+    "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
+    "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
+    "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred"
+)
+
+
+def _foreign_key(row: tuple[Any, ...], ref_schema: str | None = None) -> ForeignKey:
+    """A foreign key from the columns of ``_FOREIGN_KEY_COLUMNS``."""
+    return ForeignKey(
+        tuple(row[2].split("\x01")),
+        row[1],
+        tuple(row[3].split("\x01")),
+        on_delete=_PG_FK_ACTIONS.get(row[4], "NO ACTION"),
+        on_update=_PG_FK_ACTIONS.get(row[5], "NO ACTION"),
+        timing=FOREIGN_KEY_TIMINGS[2 if row[7] else 1] if row[6] else "",
+        name=row[0],
+        ref_schema=ref_schema,
+    )
+
+
 def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
     """The table's foreign keys within its schema, and the words for those into another
     schema: a run reads one schema, so such a key has no table to point at (and one of the
     same name in this schema would be the wrong one)."""
     rows = query(
-        "SELECT c.conname, rc.relname, "
-        "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.conkey) WITH ORDINALITY k(n, o) "
-        "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
-        "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
-        "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
-        "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, "
+        f"SELECT {_FOREIGN_KEY_COLUMNS}, "
         "CASE WHEN rc.relnamespace <> c.connamespace THEN rc.relnamespace::regnamespace::text END "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
@@ -423,20 +442,23 @@ def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
         for r in rows
         if r[8] is not None
     ]
-    keys = [
-        ForeignKey(
-            tuple(r[2].split("\x01")),
-            r[1],
-            tuple(r[3].split("\x01")),
-            on_delete=_PG_FK_ACTIONS.get(r[4], "NO ACTION"),
-            on_update=_PG_FK_ACTIONS.get(r[5], "NO ACTION"),
-            timing=FOREIGN_KEY_TIMINGS[2 if r[7] else 1] if r[6] else "",
-            name=r[0],
-        )
-        for r in rows
-        if r[8] is None
-    ]
-    return keys, elsewhere
+    return [_foreign_key(r) for r in rows if r[8] is None], elsewhere
+
+
+def foreign_keys_between(query: Query, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
+    """The foreign keys from a table of one of ``schemas`` to a table of another of them:
+    (schema, table, key with its ``ref_schema``)."""
+    rows = query(
+        f"SELECT {_FOREIGN_KEY_COLUMNS}, rn.nspname, n.nspname, t.relname "
+        "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
+        "JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+        "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE c.contype = 'f' AND n.nspname <> rn.nspname "
+        "AND n.nspname = ANY(string_to_array($1, chr(1))) "
+        "AND rn.nspname = ANY(string_to_array($1, chr(1))) ORDER BY n.nspname, t.relname, c.conname",
+        ("\x01".join(schemas),),
+    )
+    return [(str(r[9]), str(r[10]), _foreign_key(r, str(r[8]))) for r in rows]
 
 
 _PG_FK_ACTIONS = {

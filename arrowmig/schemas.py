@@ -1,0 +1,341 @@
+"""Several schemas in one run (``--source-schema sales,person`` or ``'*'``): each schema's
+tables are moved by a run of their own into the target schema of the same name, all read
+from one snapshot of a PostgreSQL source; then the foreign keys between those schemas are
+added, which no run of one schema can (its tables only see their own schema).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from arrowmig.config import MigrationConfig
+from arrowmig.endpoints import open_endpoint
+from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.model import ForeignKey
+from arrowmig.plan import MigrationPlan
+from arrowmig.report import MigrationReport
+from arrowmig.urls import parse_url
+
+if TYPE_CHECKING:
+    # verify_report loads DuckDB (for JSON); a plain `import arrowmig` must not.
+    from arrowmig.verify_report import VerifyReport
+
+ALL_SCHEMAS = "*"
+
+
+def several_schemas(value: str | None) -> list[str] | None:
+    """The schemas ``--source-schema`` names when it names more than one (a comma list, or
+    ``*`` for every schema that holds tables); None for one schema or the default."""
+    if value is None or (value != ALL_SCHEMAS and "," not in value):
+        return None
+    names = [part.strip() for part in value.split(",")]
+    if any(not name for name in names) or (ALL_SCHEMAS in names and len(names) > 1):
+        raise UsageError(
+            f"--source-schema {value!r} names an empty schema",
+            hint="give one schema, a comma list (sales,person) or '*' for every schema",
+        )
+    return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class SchemaRun:
+    """One schema's share of the run: the config of its own run, its tables named."""
+
+    schema: str
+    config: MigrationConfig
+
+
+def schema_runs(source: str, target: str, config: MigrationConfig) -> list[SchemaRun]:
+    """The runs, one per schema that has tables to move, checked before anything is written:
+    the endpoints have schemas, every table named is found, and in create mode no target
+    table exists yet."""
+    named = several_schemas(config.source_schema)
+    assert named is not None
+    for url, side in ((parse_url(source), "source"), (parse_url(target), "target")):
+        if url.kind == "sqlite":
+            raise UsageError(
+                f"--source-schema {config.source_schema!r}: the {side} is a SQLite file, which "
+                "has no schemas",
+                hint="move one schema per run, with --source-schema NAME",
+            )
+    if config.target_schema is not None:
+        raise UsageError(
+            "--target-schema names one schema, but --source-schema names several",
+            hint="leave --target-schema out: each schema lands in the target schema of its name",
+        )
+    tables, views = _tables_by_schema(source, named)
+    present = {s: [*tables[s], *views[s]] for s in tables}
+    wanted = _pick(config.tables, present, "--tables")
+    left_out = _pick(config.exclude, present, "--exclude")
+    runs = []
+    for schema in tables:
+        chosen = tables[schema] if config.tables is None else wanted.get(schema, [])
+        chosen = [t for t in chosen if t not in left_out.get(schema, [])]
+        if chosen:
+            one = replace(
+                config,
+                source_schema=schema,
+                target_schema=schema,
+                tables=tuple(chosen),
+                exclude=(),
+            )
+            runs.append(SchemaRun(schema, one))
+    if not runs:
+        raise SchemaError(f"no table to move in schemas {', '.join(tables)}")
+    if config.mode == "create" and not config.resume:
+        _refuse_existing(target, runs)
+    return runs
+
+
+def _tables_by_schema(
+    source: str, named: list[str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Each schema's tables, and its views (moved only when named)."""
+    schemas = named
+    if named == [ALL_SCHEMAS]:
+        with open_endpoint(source) as src:
+            own = [src.schema] if src.schema and src.list_tables() else []
+            schemas = sorted([*own, *src.other_schemas()])
+            if not schemas:
+                raise SchemaError(f"{src.url.redacted} holds no tables in any schema")
+    tables: dict[str, list[str]] = {}
+    views: dict[str, list[str]] = {}
+    for schema in schemas:
+        with open_endpoint(source, schema=schema) as src:
+            tables[schema], views[schema] = src.list_tables(), src.list_views()
+            if not tables[schema] and not views[schema]:
+                raise SchemaError(
+                    f"schema {schema!r} of {src.url.redacted} holds no tables",
+                    hint="check its spelling, or leave it out of --source-schema",
+                )
+    return tables, views
+
+
+def _pick(
+    entries: tuple[str, ...] | None, present: dict[str, list[str]], option: str
+) -> dict[str, list[str]]:
+    """Where each ``--tables`` / ``--exclude`` entry is: ``schema.table`` in its schema, a bare
+    name in every schema that has it. An entry found nowhere is refused."""
+    picked: dict[str, list[str]] = {}
+    for entry in entries or ():
+        schema, dot, name = entry.partition(".")
+        if dot and schema in present:
+            places = [schema] if name in present[schema] else []
+        else:
+            name = entry
+            places = [s for s, found in present.items() if name in found]
+        if not places:
+            raise SchemaError(
+                f"{option} {entry!r}: no such table in schemas {', '.join(present)}",
+                hint="name it as schema.table, as the report lists them",
+                table=entry,
+            )
+        for schema in places:
+            picked.setdefault(schema, []).append(name)
+    return picked
+
+
+def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
+    url = parse_url(target)
+    if url.kind != "postgresql" and not url.path.exists():
+        return  # a new file holds nothing yet
+    for run in runs:
+        with open_endpoint(target, schema=run.schema) as dst:
+            for name in run.config.tables or ():
+                if dst.table_exists(name):
+                    raise SchemaError(
+                        f"table {run.schema}.{name} already exists in {dst.url.redacted}",
+                        hint="use --mode replace, append or truncate, --resume to continue an "
+                        "interrupted run, or drop it first",
+                        table=f"{run.schema}.{name}",
+                    )
+
+
+@contextlib.contextmanager
+def one_snapshot(source: str) -> Iterator[str | None]:
+    """A snapshot every schema's run reads from (PostgreSQL sources), held open meanwhile."""
+    if parse_url(source).kind != "postgresql":
+        yield None
+        return
+    with open_endpoint(source) as holder:
+        yield holder.export_snapshot()  # type: ignore[attr-defined]
+
+
+RunOne = Callable[[SchemaRun], MigrationReport]
+
+
+def migrate_schemas(
+    source: str, target: str, config: MigrationConfig, run_one: RunOne
+) -> MigrationReport:
+    """Each schema's run in turn (``run_one``), their reports as one, tables named
+    ``schema.table``; then the foreign keys between the schemas."""
+    runs = schema_runs(source, target, config)
+    started = time.monotonic()
+    merged = MigrationReport(
+        source=parse_url(source).redacted, target=parse_url(target).redacted, mode=config.mode
+    )
+    done: list[str] = []
+    for run in runs:
+        try:
+            report = run_one(run)
+        except ArrowmigError as exc:
+            if not done:
+                raise
+            exc.message = (
+                f"schema {run.schema!r}: {exc.message} (schemas already moved: {', '.join(done)})"
+            )
+            raise
+        _merge(merged, run.schema, report)
+        done.append(run.schema)
+        if report.interrupted:
+            break
+    merged.seconds = time.monotonic() - started
+    if not merged.interrupted:
+        add_foreign_keys_between(source, target, runs, merged)
+    return merged
+
+
+def _merge(merged: MigrationReport, schema: str, report: MigrationReport) -> None:
+    for table in report.tables:
+        table.name = f"{schema}.{table.name}"
+        table.target_name = f"{schema}.{table.target_name}"
+        merged.tables.append(table)
+    merged.skipped_views.extend(f"{schema}.{v}" for v in report.skipped_views)
+    merged.notes.extend(f"{schema}: {n}" for n in report.notes)
+    merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
+    merged.baseline_rss_bytes = merged.baseline_rss_bytes or report.baseline_rss_bytes
+    merged.interrupted = merged.interrupted or report.interrupted
+    merged.run_id = ",".join(filter(None, [merged.run_id, report.run_id])) or None
+
+
+def add_foreign_keys_between(
+    source: str, target: str, runs: list[SchemaRun], merged: MigrationReport
+) -> None:
+    """Add the foreign keys from a table of one schema to a table of another, both moved by
+    this run (into PostgreSQL, checked as the keys of one schema are); otherwise each is
+    named as not created. The note a run of one schema left for such a key is replaced."""
+    if parse_url(source).kind != "postgresql":
+        return
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+
+    with open_endpoint(source) as src:
+        assert isinstance(src, PostgresEndpoint)
+        keys = src.foreign_keys_between([r.schema for r in runs])
+    config = runs[0].config
+    tables = {t.name: t for t in merged.tables}
+    for schema, table, key in keys:
+        report = tables.get(f"{schema}.{table}")
+        ref = tables.get(f"{key.ref_schema}.{key.ref_table}")
+        if report is None:
+            continue
+        report.notes = [n for n in report.notes if not _left_by_one_schema(n, key)]
+        if ref is None:
+            report.notes.append(f"{key.label} not created: that table is not in this run")
+        elif report.status != "done" or ref.status != "done":
+            report.notes.append(f"{key.label} not created: a table was not loaded")
+        elif not (config.keys and config.foreign_keys):
+            report.notes.append(f"{key.label} skipped (--no-keys or --no-foreign-keys)")
+        elif parse_url(target).kind != "postgresql":
+            report.notes.append(
+                f"{key.label} not created: between schemas, keys are added into PostgreSQL "
+                "only (a DuckDB table declares its keys as it is created)"
+            )
+        else:
+            with open_endpoint(target, schema=schema) as dst:
+                outcome = dst.add_foreign_keys([(table, key)])[0]  # type: ignore[attr-defined]
+            if isinstance(outcome, ArrowmigError):
+                report.notes.append(f"{key.label} not created: {outcome}")
+            else:
+                report.built.append(outcome)
+
+
+_ELSEWHERE = ": into another schema, which this run does not read"
+
+
+def _in_this_run(note: str, moved: set[str]) -> str:
+    """A plan note on a foreign key into another schema, as a run that moves the tables
+    ``moved`` (``schema.table``) sees it."""
+    if note.endswith(_ELSEWHERE) and note.removesuffix(_ELSEWHERE).rpartition("-> ")[2] in moved:
+        return note.removesuffix(_ELSEWHERE).removeprefix("not carried: ") + (
+            ": into another schema of this run, added once every schema is in (PostgreSQL targets)"
+        )
+    return note
+
+
+def _left_by_one_schema(note: str, key: ForeignKey) -> bool:
+    """Whether ``note`` is what postgres_catalog says of this key in a run of one schema."""
+    return f"foreign key {key.name} (" in note and note.endswith(
+        f"-> {key.ref_schema}.{key.ref_table}{_ELSEWHERE}"
+    )
+
+
+@dataclass(frozen=True)
+class SeveralPlans:
+    """The plans of a run of several schemas, shown as one (``arrowmig plan``)."""
+
+    parts: list[tuple[str, MigrationPlan]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """One plan's form, each table named ``schema.table``; a foreign key into another
+        schema of the run is said to be added at the end."""
+        out: dict[str, Any] = {"tables": [], "skipped_views": [], "notes": []}
+        moved = {f"{schema}.{t.source.name}" for schema, plan in self.parts for t in plan.tables}
+        for schema, plan in self.parts:
+            part = plan.to_dict()
+            for table in part["tables"]:
+                out["tables"].append(
+                    {
+                        **table,
+                        "name": f"{schema}.{table['name']}",
+                        "target": f"{schema}.{table['target']}",
+                        "notes": [_in_this_run(n, moved) for n in table["notes"]],
+                    }
+                )
+            out["skipped_views"].extend(f"{schema}.{v}" for v in part["skipped_views"])
+            out["notes"].extend(f"{schema}: {n}" for n in part["notes"])
+        return out
+
+
+def verify_schemas(
+    source: str,
+    target: str,
+    tables: list[str] | tuple[str, ...] | None,
+    source_schema: str | None,
+    target_schema: str | None,
+    verify_one: Callable[[str, list[str] | None], VerifyReport],
+) -> VerifyReport:
+    """``verify`` of several schemas, each against the target schema of its name; one report
+    with every table named ``schema.table``."""
+    named = several_schemas(source_schema)
+    assert named is not None
+    if target_schema is not None:
+        raise UsageError(
+            "--target-schema names one schema, but --source-schema names several",
+            hint="leave --target-schema out: each schema is compared with the target schema "
+            "of its name",
+        )
+    from arrowmig.verify_report import VerifyReport
+
+    found, views = _tables_by_schema(source, named)
+    present = {s: [*found[s], *views[s]] for s in found}
+    wanted = _pick(tuple(tables or ()), present, "--tables")
+    started = time.monotonic()
+    merged = VerifyReport(
+        source=parse_url(source).redacted, target=parse_url(target).redacted, level=""
+    )
+    for schema in found:
+        if tables is not None and schema not in wanted:
+            continue
+        report = verify_one(schema, wanted.get(schema) if tables is not None else None)
+        merged.level = report.level
+        for table in report.tables:
+            table.name = f"{schema}.{table.name}"
+            table.target_name = table.target_name and f"{schema}.{table.target_name}"
+            merged.tables.append(table)
+        merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
+    merged.seconds = time.monotonic() - started
+    return merged

@@ -1,0 +1,204 @@
+"""Several schemas in one run: `--source-schema a,b` or `'*'` moves each schema into the
+target schema of its name, from one snapshot, and adds the foreign keys between them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+import arrowmig
+from arrowmig import MigrationConfig, SchemaError, UsageError, migrate
+from arrowmig.events import Event
+from arrowmig.migrate import explain
+from tests.dbutil import pg_exec
+
+pytestmark = pytest.mark.postgres
+
+SCHEMAS = """
+CREATE SCHEMA person; CREATE SCHEMA sales; CREATE SCHEMA "Human Resources";
+CREATE TABLE person.person (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE person.address (id serial PRIMARY KEY, city text, person_id int REFERENCES person.person);
+CREATE TABLE sales.customer (id serial PRIMARY KEY,
+    person_id int REFERENCES person.person ON DELETE CASCADE, account text);
+CREATE TABLE sales.orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id int NOT NULL REFERENCES sales.customer, ship_to int REFERENCES person.address,
+    total numeric(12,2));
+CREATE TABLE "Human Resources"."Employee" (id int PRIMARY KEY REFERENCES person.person, title text);
+CREATE TABLE sales.notes (id int PRIMARY KEY, body text);
+CREATE TABLE person.notes (id int PRIMARY KEY, body text);
+CREATE VIEW sales.big_orders AS SELECT * FROM sales.orders WHERE total > 100;
+INSERT INTO person.person SELECT i, 'name ' || i FROM generate_series(1, 300) i;
+INSERT INTO person.address (city, person_id) SELECT 'city ' || i, i FROM generate_series(1, 300) i;
+INSERT INTO sales.customer (person_id, account) SELECT i, 'a' || i FROM generate_series(1, 100) i;
+INSERT INTO sales.orders (customer_id, ship_to, total)
+    SELECT 1 + i % 100, 1 + i % 300, i * 1.25 FROM generate_series(1, 2000) i;
+INSERT INTO "Human Resources"."Employee" SELECT i, 'title ' || i FROM generate_series(1, 20) i;
+INSERT INTO sales.notes VALUES (1, 'sales note');
+INSERT INTO person.notes VALUES (1, 'person note'), (2, 'another');
+"""
+
+ALL_TABLES = [
+    "Human Resources.Employee",
+    "person.address",
+    "person.notes",
+    "person.person",
+    "sales.customer",
+    "sales.notes",
+    "sales.orders",
+]
+
+
+def rows(url: str, table: str) -> list[str]:
+    with psycopg.connect(url) as con:
+        return [r[0] for r in con.execute(f"SELECT t::text FROM {table} t ORDER BY 1")]
+
+
+def foreign_keys(url: str) -> list[tuple[str, str, bool]]:
+    with psycopg.connect(url) as con:
+        return con.execute(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid), convalidated "
+            "FROM pg_constraint WHERE contype = 'f' ORDER BY 1, 2"
+        ).fetchall()
+
+
+def test_every_schema_lands_in_its_own_with_the_keys_between_them(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    report = migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*"))
+    assert report.ok, [(t.name, t.error) for t in report.tables]
+    assert sorted(t.name for t in report.tables) == ALL_TABLES
+    assert report.skipped_views == ["sales.big_orders"]
+    for table in ('"Human Resources"."Employee"', "person.address", "sales.orders"):
+        assert rows(second_pg, table) == rows(pg_url, table)
+    # Every key, within a schema and between two, as the source has it, and checked.
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
+    assert all(valid for _, _, valid in foreign_keys(second_pg))
+    customer = next(t for t in report.tables if t.name == "sales.customer")
+    assert "foreign key (person_id) -> person.person on delete cascade" in customer.built
+    assert not any("does not read" in n for t in report.tables for n in t.notes)
+    checked = arrowmig.verify(pg_url, second_pg, source_schema="*")
+    assert checked.ok and sorted(t.name for t in checked.tables) == ALL_TABLES
+
+
+def test_tables_are_named_with_their_schema_or_bare_in_every_schema(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    config = MigrationConfig(
+        source_schema="sales,person", tables=("notes", "sales.orders", "sales.customer")
+    )
+    plan = explain(pg_url, second_pg, config=config).to_dict()
+    assert sorted(t["name"] for t in plan["tables"]) == [
+        "person.notes",
+        "sales.customer",
+        "sales.notes",
+        "sales.orders",
+    ]
+    report = migrate(
+        pg_url,
+        second_pg,
+        config=MigrationConfig(source_schema="sales,person", exclude=("notes", "person.address")),
+    )
+    assert report.ok
+    assert sorted(t.name for t in report.tables) == [
+        "person.person",
+        "sales.customer",
+        "sales.orders",
+    ]
+    orders = next(t for t in report.tables if t.name == "sales.orders")
+    assert any(
+        "ship_to) -> person.address not created: that table is not in this run" in n
+        for n in orders.notes
+    )
+
+
+def test_what_cannot_work_is_refused_before_anything_is_written(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    pg_exec(second_pg, "CREATE SCHEMA sales", "CREATE TABLE sales.notes (id int)")
+    with pytest.raises(SchemaError, match=r"sales\.notes already exists"):
+        migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*"))
+    with pytest.raises(SchemaError, match="no such table"):
+        migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*", tables=("nope",)))
+    with pytest.raises(UsageError, match="--target-schema"):
+        migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*", target_schema="x"))
+    with pytest.raises(UsageError, match="no schemas"):
+        migrate(pg_url, str(tmp_path / "t.db"), config=MigrationConfig(source_schema="*"))
+    with pytest.raises(SchemaError, match="holds no tables"):
+        migrate(pg_url, second_pg, config=MigrationConfig(source_schema="sales,nowhere"))
+    with psycopg.connect(second_pg) as con:
+        left = con.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+        ).fetchone()
+    assert left == (1,)  # only the table that was there
+
+
+def test_every_schema_is_read_from_one_snapshot(pg_url: str, second_pg: str) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    meddled: list[bool] = []
+
+    def meddle(event: Event) -> None:
+        # Rows added to the last schema while the first is being moved must not arrive.
+        if event.event == "progress" and not meddled:
+            pg_exec(pg_url, "INSERT INTO sales.notes VALUES (2, 'late')")
+            meddled.append(True)
+
+    report = migrate(
+        pg_url, second_pg, config=MigrationConfig(source_schema="person,sales"), progress=meddle
+    )
+    assert meddled and report.ok
+    assert rows(second_pg, "sales.notes") == ['(1,"sales note")']
+
+
+def test_into_duckdb_each_schema_is_a_schema_and_keys_between_them_are_named(
+    pg_url: str, tmp_path: Path
+) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    target = tmp_path / "aw.duckdb"
+    report = migrate(pg_url, str(target), config=MigrationConfig(source_schema="*"))
+    assert report.ok
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        assert con.execute('SELECT count(*) FROM "Human Resources"."Employee"').fetchone() == (20,)
+        assert con.execute("SELECT sum(total) FROM sales.orders").fetchone() == (
+            sum(i * 1.25 for i in range(1, 2001)),
+        )
+    finally:
+        con.close()
+    customer = next(t for t in report.tables if t.name == "sales.customer")
+    assert any("-> person.person" in n and "not created" in n for n in customer.notes)
+
+
+def test_the_command_line_names_tables_with_their_schema(pg_url: str, second_pg: str) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "arrowmig",
+            "migrate",
+            pg_url,
+            second_pg,
+            "--source-schema",
+            "*",
+            "--json",
+            "--progress",
+            "none",
+            "--verify",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(t["name"] for t in report["tables"]) == ALL_TABLES
+    assert report["verify"]["ok"] is True
+    assert "sales.orders" in done.stderr
