@@ -217,7 +217,10 @@ def add_foreign_keys_between(
 ) -> None:
     """Add the foreign keys from a table of one schema to a table of another, both moved by
     this run (into PostgreSQL, checked as the keys of one schema are); otherwise each is
-    named as not created. The note a run of one schema left for such a key is replaced."""
+    named as not created. The note a run of one schema left for such a key is replaced.
+
+    A resumed run reports only what it moved now: a table missing from the report was moved
+    by the run it resumes, and a key of it that is not in the target yet is added now."""
     if parse_url(source).kind != "postgresql":
         return
     from arrowmig.endpoints.postgres import PostgresEndpoint
@@ -226,31 +229,40 @@ def add_foreign_keys_between(
         assert isinstance(src, PostgresEndpoint)
         keys = src.foreign_keys_between([r.schema for r in runs])
     config = runs[0].config
-    tables = {t.name: t for t in merged.tables}
+    in_run = {f"{r.schema}.{t}" for r in runs for t in r.config.tables or ()}
+    reports = {t.name: t for t in merged.tables}
     for schema, table, key in keys:
-        report = tables.get(f"{schema}.{table}")
-        ref = tables.get(f"{key.ref_schema}.{key.ref_table}")
-        if report is None:
+        name, ref_name = f"{schema}.{table}", f"{key.ref_schema}.{key.ref_table}"
+        if name not in in_run:
             continue
-        report.notes = [n for n in report.notes if not _left_by_one_schema(n, key)]
-        if ref is None:
-            report.notes.append(f"{key.label} not created: that table is not in this run")
-        elif report.status != "done" or ref.status != "done":
-            report.notes.append(f"{key.label} not created: a table was not loaded")
+        report, ref = reports.get(name), reports.get(ref_name)
+        if report is not None:
+            report.notes = [n for n in report.notes if not _left_by_one_schema(n, key)]
+        notes = report.notes if report is not None else merged.notes
+        said = "" if report is not None else f"{name}: "
+        if ref_name not in in_run:
+            notes.append(f"{said}{key.label} not created: that table is not in this run")
+        elif any(r is not None and r.status != "done" for r in (report, ref)):
+            notes.append(f"{said}{key.label} not created: a table was not loaded")
         elif not (config.keys and config.foreign_keys):
-            report.notes.append(f"{key.label} skipped (--no-keys or --no-foreign-keys)")
+            notes.append(f"{said}{key.label} skipped (--no-keys or --no-foreign-keys)")
         elif parse_url(target).kind != "postgresql":
-            report.notes.append(
-                f"{key.label} not created: between schemas, keys are added into PostgreSQL "
-                "only (a DuckDB table declares its keys as it is created)"
+            notes.append(
+                f"{said}{key.label} not created: between schemas, keys are added into "
+                "PostgreSQL only (a DuckDB table declares its keys as it is created)"
             )
         else:
             with open_endpoint(target, schema=schema) as dst:
-                outcome = dst.add_foreign_keys([(table, key)])[0]  # type: ignore[attr-defined]
+                assert isinstance(dst, PostgresEndpoint)
+                if report is None and key.name and dst.has_constraint(table, key.name):
+                    continue  # added by the run this one resumes
+                outcome = dst.add_foreign_keys([(table, key)])[0]
             if isinstance(outcome, ArrowmigError):
-                report.notes.append(f"{key.label} not created: {outcome}")
-            else:
+                notes.append(f"{said}{key.label} not created: {outcome}")
+            elif report is not None:
                 report.built.append(outcome)
+            else:
+                notes.append(f"{said}built {outcome}")
 
 
 _ELSEWHERE = ": into another schema, which this run does not read"

@@ -4,8 +4,10 @@ target schema of its name, from one snapshot, and adds the foreign keys between 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -202,3 +204,52 @@ def test_the_command_line_names_tables_with_their_schema(pg_url: str, second_pg:
     assert sorted(t["name"] for t in report["tables"]) == ALL_TABLES
     assert report["verify"]["ok"] is True
     assert "sales.orders" in done.stderr
+
+
+def test_a_stopped_run_of_several_schemas_resumes_with_every_key(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    command = [sys.executable, "-m", "arrowmig", "migrate", pg_url, second_pg]
+    options = ["--source-schema", "*", "--batch-rows", "50", "--parallel", "1"]
+    run = subprocess.Popen(
+        [*command, *options, "--progress", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stdout is not None
+    for line in run.stdout:
+        event = json.loads(line)
+        # The last schema (sales) is under way: its first batch of orders is committed.
+        if event["event"] == "progress" and event["table"] == "orders":
+            run.send_signal(signal.SIGTERM)
+            break
+    run.communicate(timeout=60)
+    assert run.returncode == 143
+    assert foreign_keys(second_pg) != foreign_keys(pg_url)
+    resumed = subprocess.run(
+        [*command, *options, "--resume", "--progress", "none"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    for table in ('"Human Resources"."Employee"', "person.address", "sales.orders"):
+        assert rows(second_pg, table) == rows(pg_url, table)
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
+
+
+def test_keys_between_schemas_missing_after_a_crash_are_added_by_resume(
+    pg_url: str, second_pg: str
+) -> None:
+    # A run killed after every schema was loaded, before the keys between them were added.
+    pg_exec(pg_url, SCHEMAS)
+    config = MigrationConfig(source_schema="*")
+    assert migrate(pg_url, second_pg, config=config).ok
+    pg_exec(
+        second_pg,
+        "ALTER TABLE sales.customer DROP CONSTRAINT customer_person_id_fkey",
+        'ALTER TABLE "Human Resources"."Employee" DROP CONSTRAINT "Employee_id_fkey"',
+    )
+    report = migrate(pg_url, second_pg, config=replace(config, resume=True))
+    assert report.ok and report.rows == 0
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
+    assert any("sales.customer: built foreign key (person_id)" in n for n in report.notes)

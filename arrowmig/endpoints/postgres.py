@@ -213,6 +213,14 @@ class PostgresEndpoint(BaseEndpoint):
     def foreign_keys_between(self, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
         return postgres_catalog.foreign_keys_between(self._query, schemas)
 
+    def has_constraint(self, table: str, name: str) -> bool:
+        return bool(
+            self._query(
+                "SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2",
+                (qualified(table, self._schema), name),
+            )
+        )
+
     def table_exists(self, name: str) -> bool:
         return postgres_catalog.table_exists(self._query, self._schema, name)
 
