@@ -70,14 +70,17 @@ def migrate(
         config = replace(config, tables=tuple(tables))
     parse_url(source), parse_url(target)
     if several_schemas(config.source_schema) is not None:
-        from arrowmig.schemas import migrate_schemas, one_snapshot
+        from arrowmig.schemas import InSchema, migrate_schemas, one_snapshot
 
+        sink = as_sink(progress)
         with one_snapshot(source) as snapshot:
             return migrate_schemas(
                 source,
                 target,
                 config,
-                lambda run: _migrate_schema(source, target, run.config, progress, snapshot),
+                lambda run: _migrate_schema(
+                    source, target, run.config, InSchema(sink, run.schema), snapshot
+                ),
             )
     return _migrate_schema(source, target, config, progress, None)
 

@@ -7,6 +7,7 @@ added, which no run of one schema can (its tables only see their own schema).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
 from arrowmig.plan import MigrationPlan
 from arrowmig.report import MigrationReport
@@ -163,6 +165,20 @@ def one_snapshot(source: str) -> Iterator[str | None]:
         return
     with open_endpoint(source) as holder:
         yield holder.export_snapshot()  # type: ignore[attr-defined]
+
+
+class InSchema:
+    """Passes a run's events on with each table named ``schema.table``, as the report names
+    it (a run of one schema knows its tables by their bare names)."""
+
+    def __init__(self, sink: ProgressSink, schema: str) -> None:
+        self.sink = sink
+        self.schema = schema
+
+    def emit(self, event: Event) -> None:
+        if event.table is not None:
+            event = dataclasses.replace(event, table=f"{self.schema}.{event.table}")
+        self.sink.emit(event)
 
 
 RunOne = Callable[[SchemaRun], MigrationReport]

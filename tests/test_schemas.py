@@ -206,6 +206,14 @@ def test_the_command_line_names_tables_with_their_schema(pg_url: str, second_pg:
     assert "sales.orders" in done.stderr
 
 
+def test_progress_names_each_table_with_its_schema(pg_url: str, second_pg: str) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    events: list[Event] = []
+    migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*"), progress=events.append)
+    started = sorted(e.table or "" for e in events if e.event == "start")
+    assert started == ALL_TABLES
+
+
 def test_a_stopped_run_of_several_schemas_resumes_with_every_key(
     pg_url: str, second_pg: str
 ) -> None:
@@ -222,7 +230,7 @@ def test_a_stopped_run_of_several_schemas_resumes_with_every_key(
     for line in run.stdout:
         event = json.loads(line)
         # The last schema (sales) is under way: its first batch of orders is committed.
-        if event["event"] == "progress" and event["table"] == "orders":
+        if event["event"] == "progress" and event["table"] == "sales.orders":
             run.send_signal(signal.SIGTERM)
             break
     run.communicate(timeout=60)
