@@ -66,6 +66,17 @@ def _text(key: str, value: Any) -> str:
     return value
 
 
+def _schemas(key: str, value: Any) -> str:
+    """One schema, ``"*"``, a comma list, or a list of schema names."""
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return ",".join(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise UsageError(
+        f"job file key {key!r} must be a schema name, a list of them or '*', not {value!r}"
+    )
+
+
 def _whole(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise UsageError(f"job file key {key!r} must be a whole number, not {value!r}")
@@ -146,7 +157,7 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "split_rows": _whole,
     "retries": _whole,
     "max_memory": _size,
-    "source_schema": _text,
+    "source_schema": _schemas,
     "target_schema": _text,
     "profile": _flag,
     "foreign_keys": _flag,

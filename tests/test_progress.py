@@ -437,6 +437,15 @@ def test_job_file_gives_the_same_config_as_the_command_line(tmp_path: Path) -> N
     assert (job.progress, job.json, job.verify) == ("none", True, False)
 
 
+def test_a_job_file_lists_several_schemas_as_the_command_line_does(tmp_path: Path) -> None:
+    listed = load_job(
+        _job(tmp_path, 'source = "a.db"\ntarget = "b.db"\nsource_schema = ["sales", "person"]\n')
+    )
+    assert listed.config == build_config({"source_schema": "sales,person"})
+    every = load_job(_job(tmp_path, 'source = "a.db"\ntarget = "b.db"\nsource_schema = "*"\n'))
+    assert every.config.source_schema == "*"
+
+
 def test_command_line_overrides_the_job_file(tmp_path: Path) -> None:
     job = load_job(_job(tmp_path), {"parallel": 3, "mode": "append", "tables": ("bets",)})
     assert job.config.parallel == 3 and job.config.mode == "append"
@@ -453,6 +462,7 @@ def test_command_line_overrides_the_job_file(tmp_path: Path) -> None:
         ('max_memory = "lots"\n', "cannot read 'lots' as a size"),
         ("source = \n", "cannot read job file"),
         ('[target]\nurl = "x"\n', "'target' must be a non-empty string"),
+        ("source_schema = []\n", "'source_schema' must be a schema name, a list of them"),
     ],
 )
 def test_bad_job_files_fail_with_one_line(tmp_path: Path, text: str, message: str) -> None:
