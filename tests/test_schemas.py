@@ -261,3 +261,21 @@ def test_keys_between_schemas_missing_after_a_crash_are_added_by_resume(
     assert report.ok and report.rows == 0
     assert foreign_keys(second_pg) == foreign_keys(pg_url)
     assert any("sales.customer: built foreign key (person_id)" in n for n in report.notes)
+
+
+def test_a_schema_refused_at_planning_names_the_schemas_moved_before_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # DuckDB cannot hold two columns whose names differ only by case: found as the second
+    # schema is planned, after the first was moved.
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA a",
+        "CREATE SCHEMA b",
+        "CREATE TABLE a.t (id int PRIMARY KEY)",
+        'CREATE TABLE b.t (id int PRIMARY KEY, "Name" text, name text)',
+    )
+    with pytest.raises(SchemaError) as refused:
+        migrate(pg_url, str(tmp_path / "x.duckdb"), config=MigrationConfig(source_schema="a,b"))
+    assert str(refused.value).startswith("schema 'b': ")
+    assert "(schemas already moved: a)" in str(refused.value)
