@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -117,9 +118,15 @@ def prepare(dst: Endpoint, landing: Landing, *, emptied: bool = False) -> None:
 
 
 def finish(
-    dst: Endpoint, landing: Landing, *, keep_backup: bool = False, analyze: bool = True
+    dst: Endpoint,
+    landing: Landing,
+    *,
+    keep_backup: bool = False,
+    analyze: bool = True,
+    moved: Collection[str] = (),
 ) -> TableLoad:
-    """Build keys and indexes, and move a staging table into place, in one transaction."""
+    """Build keys and indexes, and move a staging table into place, in one transaction.
+    ``moved``: the run's target tables (their foreign keys are the run's to add)."""
     final = landing.final
     if not landing.staged:
         if landing.action in ("append", "truncate"):
@@ -140,8 +147,12 @@ def finish(
         load.skipped.extend(pop_notes(landing.physical.name))
     statements: list[str] = []
     exists = dst.table_exists(final.name)
+    pointing_in: list[tuple[str, str, str]] = []
     if landing.action in ("create", "replace") or not exists:
         if exists:
+            foreign_keys_into = getattr(dst, "foreign_keys_into", None)  # PostgreSQL's
+            if foreign_keys_into is not None:
+                pointing_in = foreign_keys_into(final.name, moved)
             statements += _set_aside(dst, final.name, keep_backup, load)
         statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")
         statements += _key_statements(dst, final, load)
@@ -160,6 +171,7 @@ def finish(
         # transaction, so the next insert that leaves the key out does not collide.
         statements += identity_resets(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
+    _restore_foreign_keys(dst, pointing_in, load)
     if analyze:
         _analyze(dst, final, load)
     if created:
@@ -169,6 +181,18 @@ def finish(
     else:
         _advance_key_sequences(dst, final, load)
     return load
+
+
+def _restore_foreign_keys(dst: Endpoint, keys: list[tuple[str, str, str]], load: TableLoad) -> None:
+    """The foreign keys other tables had on a replaced table: the old table took them with it
+    (dropped, or renamed as the backup), so each is added again on the new one, checked."""
+    for table, name, definition in keys:
+        try:
+            load.built.append(dst.restore_foreign_key(table, name, definition) + " (again)")  # type: ignore[attr-defined]
+        except ArrowmigError as exc:
+            load.skipped.append(
+                f"foreign key {name} of {table} (pointing here) not added again: {exc}"
+            )
 
 
 ANALYZE_WORTH_NAMING_S = 2.0

@@ -245,6 +245,8 @@ def build_plan(
         if dst is not None:
             dst.check_names(target)
             exists = dst.table_exists(name)
+            if config.mode == "replace" and exists:
+                _refuse_dropping_views(dst, name)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
                     f"table {name!r} already exists in {dst.url.redacted}",
@@ -287,6 +289,20 @@ def build_plan(
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
+
+
+def _refuse_dropping_views(dst: Endpoint, name: str) -> None:
+    """PostgreSQL drops the views on a table as the table is replaced (DuckDB and SQLite
+    bind a view as it is read): refused before anything is written, rather than lost."""
+    views_on = getattr(dst, "views_on", None)
+    found = views_on(name) if views_on is not None else []
+    if found:
+        raise SchemaError(
+            f"replacing {name!r} would drop the views that use it: {', '.join(found)}",
+            hint="use --mode truncate, which keeps them, or drop them first and create them "
+            "again afterwards",
+            table=name,
+        )
 
 
 def _waiting_for_parents(

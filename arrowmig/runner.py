@@ -385,7 +385,11 @@ class Runner:
 
     def _put_in_place(self, work: TableWork, dst: Endpoint) -> None:
         load = finish(
-            dst, work.landing, keep_backup=self.config.keep_backup, analyze=self.config.analyze
+            dst,
+            work.landing,
+            keep_backup=self.config.keep_backup,
+            analyze=self.config.analyze,
+            moved={w.landing.final.name for w in self.tables.values()},
         )
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built

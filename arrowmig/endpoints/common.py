@@ -47,12 +47,18 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def short_driver_message(exc: BaseException) -> str:
-    """The first meaningful line of a driver error, without driver boilerplate."""
+    """The first meaningful line of a driver error, without driver boilerplate (the ADBC
+    status, the statement it ran), and the server's DETAIL when it gives one: which key."""
     text = str(exc).strip()
-    text = re.sub(r"^(?:IO|INTERNAL|INVALID_ARGUMENT|NOT_FOUND|UNKNOWN)\s*:\s*", "", text)
+    text = re.sub(r"^[A-Z][A-Z_]+\s*:\s*", "", text)
     text = re.sub(r"^\[(?:SQLite|libpq)\]\s*", "", text)
+    text = re.sub(r"^Failed to execute query '.*?': (?=ERROR:)", "", text, flags=re.DOTALL)
+    text = re.sub(r"^ERROR:\s+", "", text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
+    if not lines:
+        return type(exc).__name__
+    detail = next((ln[len("DETAIL:") :].strip() for ln in lines if ln.startswith("DETAIL:")), "")
+    return f"{lines[0]} ({detail})" if detail else lines[0]
 
 
 class BaseEndpoint(ClosedOnExit):

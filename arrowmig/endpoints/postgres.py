@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +212,59 @@ class PostgresEndpoint(BaseEndpoint):
 
     def foreign_keys_between(self, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
         return postgres_catalog.foreign_keys_between(self._query, schemas)
+
+    def views_on(self, name: str) -> list[str]:
+        """The views and materialized views that use table ``name`` (DROP ... CASCADE would
+        drop them, and the views on those)."""
+        rows = self._query(
+            "SELECT DISTINCT v.oid::regclass::text FROM pg_depend d "
+            "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
+            "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = $1::regclass "
+            "AND v.oid <> d.refobjid ORDER BY 1",
+            (qualified(name, self._schema),),
+        )
+        return [str(r[0]) for r in rows]
+
+    def foreign_keys_into(self, name: str, moved: Collection[str]) -> list[tuple[str, str, str]]:
+        """The foreign keys of other tables, not among ``moved`` (this schema's tables of the
+        run), that point at table ``name``: (table, constraint, definition), the table
+        qualified."""
+        rows = self._query(
+            "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE c.contype = 'f' AND c.confrelid = $1::regclass AND c.conrelid <> c.confrelid "
+            "ORDER BY 1, 2, 3",
+            (qualified(name, self._schema),),
+        )
+        return [
+            (qualified(str(t), str(n)), str(k), str(d))
+            for n, t, k, d in rows
+            if not (n == self._schema and t in moved)
+        ]
+
+    def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
+        """Put back a foreign key of another table (``table``, qualified) on a table that was
+        replaced: added NOT VALID, then checked; dropped again if its rows do not check out."""
+        label = f"foreign key {name} of {table}"
+        self._run(
+            f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote_ident(name)}",
+            f"re-adding {label}",
+        )
+        self._run(
+            f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition} NOT VALID",
+            f"re-adding {label}",
+        )
+        try:
+            self._run(
+                f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}"
+            )
+        except ArrowmigError:
+            self._run(
+                f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}"
+            )
+            raise
+        return label
 
     def has_constraint(self, table: str, name: str) -> bool:
         return bool(

@@ -1,0 +1,99 @@
+"""`--mode replace` into PostgreSQL drops the old table: what other tables and views built on
+it must not go with it silently."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from arrowmig import MigrationConfig, SchemaError, migrate
+from tests.dbutil import pg_exec
+
+pytestmark = pytest.mark.postgres
+
+
+def _source(path: Path, ids: list[int]) -> str:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT)")
+    con.executemany("INSERT INTO parent VALUES (?, ?)", [(i, f"p{i}") for i in ids])
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _foreign_keys(url: str) -> list[tuple[str, str, bool]]:
+    with psycopg.connect(url) as con:
+        return con.execute(
+            "SELECT conrelid::regclass::text, conname, convalidated FROM pg_constraint "
+            "WHERE contype = 'f' ORDER BY 1, 2"
+        ).fetchall()
+
+
+@pytest.mark.parametrize("keep_backup", [False, True])
+def test_a_foreign_key_of_a_table_outside_the_run_points_at_the_new_table(
+    tmp_path: Path, pg_url: str, keep_backup: bool
+) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+        "INSERT INTO parent VALUES (1, 'old'), (2, 'old')",
+        "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent ON DELETE CASCADE)",
+        "INSERT INTO child VALUES (1, 1), (2, 2)",
+    )
+    config = MigrationConfig(mode="replace", keep_backup=keep_backup)
+    report = migrate(_source(tmp_path / "s.db", [1, 2, 3]), pg_url, config=config)
+    assert report.ok, report.tables[0].error
+    assert 'foreign key child_parent_id_fkey of "public"."child" (again)' in report.tables[0].built
+    assert _foreign_keys(pg_url) == [("child", "child_parent_id_fkey", True)]
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        # It points at the new rows (3 is only there), with its action.
+        con.execute("INSERT INTO child VALUES (3, 3)")
+        con.execute("DELETE FROM parent WHERE id = 1")
+        assert con.execute("SELECT id FROM child ORDER BY id").fetchall() == [(2,), (3,)]
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            con.execute("INSERT INTO child VALUES (4, 99)")
+
+
+def test_a_foreign_key_the_new_rows_break_is_named_and_not_kept(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+        "INSERT INTO parent VALUES (1, 'old'), (2, 'old')",
+        "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent)",
+        "INSERT INTO child VALUES (1, 1)",
+    )
+    report = migrate(
+        _source(tmp_path / "s.db", [2]), pg_url, config=MigrationConfig(mode="replace")
+    )
+    (table,) = report.tables
+    assert table.status == "done"
+    note = next(n for n in table.notes if "child_parent_id_fkey" in n)
+    assert "not added again" in note and "Key (parent_id)=(1) is not present" in note
+    assert _foreign_keys(pg_url) == []
+
+
+def test_replacing_a_table_a_view_uses_is_refused_before_anything_is_written(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+        "INSERT INTO parent VALUES (1, 'old')",
+        "CREATE VIEW names AS SELECT name FROM parent",
+    )
+    with pytest.raises(SchemaError, match=r"would drop the views that use it: names"):
+        migrate(_source(tmp_path / "s.db", [1, 2]), pg_url, config=MigrationConfig(mode="replace"))
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT name FROM names").fetchall() == [("old",)]
+    # --mode truncate keeps the view, which then shows the new rows.
+    report = migrate(
+        _source(tmp_path / "t.db", [1, 2]), pg_url, config=MigrationConfig(mode="truncate")
+    )
+    assert report.ok
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT name FROM names ORDER BY 1").fetchall() == [("p1",), ("p2",)]
