@@ -20,6 +20,7 @@ from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
 from arrowmig.plan import MigrationPlan
 from arrowmig.report import MigrationReport
+from arrowmig.schema import qualified
 from arrowmig.urls import parse_url
 
 if TYPE_CHECKING:
@@ -210,9 +211,24 @@ def migrate_schemas(
         if report.interrupted:
             break
     merged.seconds = time.monotonic() - started
+    _forget_keys_put_back_early(merged, runs)
     if not merged.interrupted:
         add_foreign_keys_between(source, target, runs, merged)
     return merged
+
+
+def _forget_keys_put_back_early(merged: MigrationReport, runs: list[SchemaRun]) -> None:
+    """A schema's run puts back the foreign keys that tables of other schemas had on a table
+    it replaced (loading._restore_foreign_keys); when those tables are moved by a later
+    schema of this run, their keys are this run's to add at the end, so what the earlier
+    run said of them is dropped."""
+    moved = [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
+    said = [f" of {table} (again)" for table in moved] + [
+        f" of {table} (pointing here)" for table in moved
+    ]
+    for table in merged.tables:
+        table.built = [b for b in table.built if not any(s in b for s in said)]
+        table.notes = [n for n in table.notes if not any(s in n for s in said)]
 
 
 def _merge(merged: MigrationReport, schema: str, report: MigrationReport) -> None:

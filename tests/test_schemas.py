@@ -279,3 +279,14 @@ def test_a_schema_refused_at_planning_names_the_schemas_moved_before_it(
         migrate(pg_url, str(tmp_path / "x.duckdb"), config=MigrationConfig(source_schema="a,b"))
     assert str(refused.value).startswith("schema 'b': ")
     assert "(schemas already moved: a)" in str(refused.value)
+
+
+def test_replacing_every_schema_keeps_every_key_between_them(pg_url: str, second_pg: str) -> None:
+    pg_exec(pg_url, SCHEMAS)
+    assert migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*")).ok
+    report = migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*", mode="replace"))
+    assert report.ok
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
+    # Each key is named once, where this run added it.
+    built = [b for t in report.tables for b in t.built if "foreign key" in b]
+    assert len(built) == len(foreign_keys(pg_url)) and not any("again" in b for b in built)
