@@ -148,11 +148,12 @@ def finish(
     statements: list[str] = []
     exists = dst.table_exists(final.name)
     pointing_in: list[tuple[str, str, str]] = []
+    dressing: list[tuple[str, str]] = []
     if landing.action in ("create", "replace") or not exists:
+        if exists and dst.dialect == "postgresql":
+            pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
+            dressing = dst.table_dressing(final.name)  # type: ignore[attr-defined]
         if exists:
-            foreign_keys_into = getattr(dst, "foreign_keys_into", None)  # PostgreSQL's
-            if foreign_keys_into is not None:
-                pointing_in = foreign_keys_into(final.name, moved)
             statements += _set_aside(dst, final.name, keep_backup, load)
         statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")
         statements += _key_statements(dst, final, load)
@@ -172,6 +173,7 @@ def finish(
         statements += identity_resets(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     _restore_foreign_keys(dst, pointing_in, load)
+    _dress(dst, final.name, dressing, load)
     if analyze:
         _analyze(dst, final, load)
     if created:
@@ -193,6 +195,20 @@ def _restore_foreign_keys(dst: Endpoint, keys: list[tuple[str, str, str]], load:
             load.skipped.append(
                 f"foreign key {name} of {table} (pointing here) not added again: {exc}"
             )
+
+
+def _dress(dst: Endpoint, name: str, dressing: list[tuple[str, str]], load: TableLoad) -> None:
+    """Give the new table what the one it replaced had (privileges, triggers, row security,
+    comment, owner), each on its own: one that fails is named, the others still apply."""
+    kept = []
+    for label, sql in dressing:
+        try:
+            dst.execute(sql)
+            kept.append(label)
+        except ArrowmigError as exc:
+            load.skipped.append(f"{label} of the replaced table not kept: {exc}")
+    if kept:
+        load.built.append(f"kept from the replaced table: {', '.join(kept)}")
 
 
 ANALYZE_WORTH_NAMING_S = 2.0

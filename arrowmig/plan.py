@@ -246,7 +246,7 @@ def build_plan(
             dst.check_names(target)
             exists = dst.table_exists(name)
             if config.mode == "replace" and exists:
-                _refuse_dropping_views(dst, name)
+                _refuse_dropping_dependents(dst, name)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
                     f"table {name!r} already exists in {dst.url.redacted}",
@@ -291,14 +291,24 @@ def build_plan(
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
 
 
-def _refuse_dropping_views(dst: Endpoint, name: str) -> None:
-    """PostgreSQL drops the views on a table as the table is replaced (DuckDB and SQLite
-    bind a view as it is read): refused before anything is written, rather than lost."""
-    views_on = getattr(dst, "views_on", None)
-    found = views_on(name) if views_on is not None else []
+def _refuse_dropping_dependents(dst: Endpoint, name: str) -> None:
+    """PostgreSQL drops the views on a table and its row security policies as the table is
+    replaced (DuckDB and SQLite bind a view as it is read): refused before anything is
+    written, rather than lost."""
+    if dst.dialect != "postgresql":
+        return
+    found = dst.views_on(name)  # type: ignore[attr-defined]
     if found:
         raise SchemaError(
             f"replacing {name!r} would drop the views that use it: {', '.join(found)}",
+            hint="use --mode truncate, which keeps them, or drop them first and create them "
+            "again afterwards",
+            table=name,
+        )
+    policies = dst.policies_on(name)  # type: ignore[attr-defined]
+    if policies:
+        raise SchemaError(
+            f"replacing {name!r} would drop its row security policies: {', '.join(policies)}",
             hint="use --mode truncate, which keeps them, or drop them first and create them "
             "again afterwards",
             table=name,

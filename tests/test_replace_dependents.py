@@ -4,6 +4,7 @@ it must not go with it silently."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -97,3 +98,53 @@ def test_replacing_a_table_a_view_uses_is_refused_before_anything_is_written(
     assert report.ok
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT name FROM names ORDER BY 1").fetchall() == [("p1",), ("p2",)]
+
+
+def test_the_new_table_keeps_the_privileges_triggers_comment_and_owner_of_the_old(
+    tmp_path: Path, pg_url: str
+) -> None:
+    role = f"arrowmig_reader_{uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f"CREATE ROLE {role}")
+    try:
+        pg_exec(
+            pg_url,
+            "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+            "CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$",
+            "CREATE TRIGGER shout BEFORE INSERT ON parent FOR EACH ROW EXECUTE FUNCTION shout()",
+            f"GRANT SELECT, UPDATE ON parent TO {role} WITH GRANT OPTION",
+            "GRANT SELECT ON parent TO PUBLIC",
+            "COMMENT ON TABLE parent IS 'who''s who'",
+            "ALTER TABLE parent ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE parent OWNER TO {role}",
+        )
+        report = migrate(
+            _source(tmp_path / "s.db", [1, 2]), pg_url, config=MigrationConfig(mode="replace")
+        )
+        assert report.ok, report.tables[0].error
+        kept = next(b for b in report.tables[0].built if b.startswith("kept from the replaced"))
+        assert "trigger shout" in kept and f"owner {role}" in kept
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            acl, comment, secured, owner = con.execute(
+                "SELECT relacl::text, obj_description(oid, 'pg_class'), relrowsecurity, "
+                "relowner::regrole::text FROM pg_class WHERE relname = 'parent'"
+            ).fetchone()  # type: ignore[misc]
+            assert (comment, secured, owner) == ("who's who", True, role)
+            assert "=r/" in acl  # PUBLIC may still read it
+            con.execute("INSERT INTO parent VALUES (3, 'new')")
+            assert con.execute("SELECT name FROM parent WHERE id = 3").fetchone() == ("NEW",)
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}")
+        pg_exec(pg_url, f"DROP ROLE {role}")
+
+
+def test_replacing_a_table_with_row_security_policies_is_refused(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+        "CREATE POLICY mine ON parent USING (name = current_user)",
+    )
+    with pytest.raises(SchemaError, match=r"would drop its row security policies: mine"):
+        migrate(_source(tmp_path / "s.db", [1]), pg_url, config=MigrationConfig(mode="replace"))

@@ -266,6 +266,60 @@ class PostgresEndpoint(BaseEndpoint):
             raise
         return label
 
+    def policies_on(self, name: str) -> list[str]:
+        """The row security policies of table ``name`` (a replace would drop them)."""
+        rows = self._query(
+            "SELECT polname FROM pg_policy WHERE polrelid = $1::regclass ORDER BY 1",
+            (qualified(name, self._schema),),
+        )
+        return [str(r[0]) for r in rows]
+
+    def table_dressing(self, name: str) -> list[tuple[str, str]]:
+        """What table ``name`` has beyond its columns, keys and rows, as (label, statement)
+        pairs that give it to a new table of the same name: its privileges, triggers, row
+        security, comment and owner (a replace builds a new table; these would go with the
+        old one)."""
+        target = qualified(name, self._schema)
+        rows = self._query(
+            "SELECT c.relowner::regrole::text, c.relowner = (SELECT oid FROM pg_roles WHERE "
+            "rolname = current_user), obj_description(c.oid, 'pg_class'), "
+            "(SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE "
+            "quote_ident(a.grantee::regrole::text) END || chr(2) || a.privilege_type || chr(2) "
+            "|| a.is_grantable::text, chr(1)) FROM aclexplode(c.relacl) a "
+            "WHERE a.grantee <> c.relowner), c.relrowsecurity, c.relforcerowsecurity "
+            "FROM pg_class c WHERE c.oid = $1::regclass",
+            (target,),
+        )
+        if not rows:
+            return []
+        owner, own, comment, grants, row_security, forced = rows[0]
+        dressing = []
+        for grant in str(grants).split("\x01") if grants else []:
+            grantee, privilege, grantable = grant.split("\x02")
+            option = " WITH GRANT OPTION" if grantable == "true" else ""
+            dressing.append(
+                (f"{privilege} to {grantee}", f"GRANT {privilege} ON {target} TO {grantee}{option}")
+            )
+        for trigger, definition in self._query(
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass "
+            "AND NOT tgisinternal ORDER BY 1",
+            (target,),
+        ):
+            dressing.append((f"trigger {trigger}", str(definition)))
+        if row_security:
+            dressing.append(("row security", f"ALTER TABLE {target} ENABLE ROW LEVEL SECURITY"))
+        if forced:
+            dressing.append(
+                ("forced row security", f"ALTER TABLE {target} FORCE ROW LEVEL SECURITY")
+            )
+        if comment is not None:
+            literal = "'" + str(comment).replace("'", "''") + "'"
+            dressing.append(("comment", f"COMMENT ON TABLE {target} IS {literal}"))
+        if not own:
+            owner_sql = f"ALTER TABLE {target} OWNER TO {quote_ident(str(owner))}"
+            dressing.append((f"owner {owner}", owner_sql))
+        return dressing
+
     def has_constraint(self, table: str, name: str) -> bool:
         return bool(
             self._query(
