@@ -297,22 +297,17 @@ def _refuse_dropping_dependents(dst: Endpoint, name: str) -> None:
     written, rather than lost."""
     if dst.dialect != "postgresql":
         return
-    found = dst.views_on(name)  # type: ignore[attr-defined]
-    if found:
-        raise SchemaError(
-            f"replacing {name!r} would drop the views that use it: {', '.join(found)}",
-            hint="use --mode truncate, which keeps them, or drop them first and create them "
-            "again afterwards",
-            table=name,
-        )
-    policies = dst.policies_on(name)  # type: ignore[attr-defined]
-    if policies:
-        raise SchemaError(
-            f"replacing {name!r} would drop its row security policies: {', '.join(policies)}",
-            hint="use --mode truncate, which keeps them, or drop them first and create them "
-            "again afterwards",
-            table=name,
-        )
+    for what, found in (
+        ("the views that use it", dst.views_on(name)),  # type: ignore[attr-defined]
+        ("its row security policies", dst.policies_on(name)),  # type: ignore[attr-defined]
+    ):
+        if found:
+            raise SchemaError(
+                f"replacing {name!r} would drop {what}: {', '.join(found)}",
+                hint="use --mode truncate, which keeps them, or drop them first and create "
+                "them again afterwards",
+                table=name,
+            )
 
 
 def _waiting_for_parents(
