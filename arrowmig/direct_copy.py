@@ -4,8 +4,8 @@ both servers, of one major version, moves as the source's binary COPY, passed on
 On the Arrow path the drivers decode every value into Arrow and encode it again into a COPY:
 about two thirds of a PostgreSQL → PostgreSQL run's client CPU (README, "PostgreSQL →
 PostgreSQL"). Here each row is one CopyData message, passed on whole; the rows are counted
-and cut into transactions of ``--batch-rows`` / ``--batch-bytes``, each committed with its
-checkpoint, as the Arrow path commits a batch. Nothing is converted, so nothing can be lost:
+and cut into transactions of ``--batch-rows`` rows, each committed with its checkpoint, as
+the Arrow path commits a batch. Nothing is converted, so nothing can be lost:
 the target's recv functions check each value against its column as an INSERT would.
 """
 
@@ -16,6 +16,8 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import pyarrow as pa
 
 from arrowmig.endpoints.common import key_range_filter
 from arrowmig.endpoints.pg_wire import BINARY_HEADER, BINARY_TRAILER, WireError
@@ -133,7 +135,10 @@ def copy_range_direct(
         target_table.name,
         f"COPY {qualified(target_table.name, target.schema)} ({listed}) FROM STDIN (FORMAT binary)",
     )
-    key_at = columns.index(key) if key is not None else None
+    key_at = None
+    if key is not None:
+        signed = not pa.types.is_unsigned_integer(source_table.column(key).arrow_type)
+        key_at = (columns.index(key), signed)
     blocks = _source_blocks(
         source,
         source_table.name,
@@ -238,14 +243,20 @@ class _ChunkWriter:
         wire.copy_in(self.copy_sql)
         wire.put(BINARY_HEADER)
 
-    def finish(self, after: tuple[str, tuple[Any, ...]] | None) -> int:
-        """End the COPY and commit it (with ``after``, the checkpoint); the rows it took."""
+    def finish(self, after: tuple[str, tuple[Any, ...]] | None) -> None:
+        """End the COPY and commit it with ``after``, the checkpoint, once the target says it
+        took every row sent (else nothing of it commits)."""
         self._run(lambda wire: wire.put(BINARY_TRAILER))
         taken = self._run(lambda wire: wire.end_copy())
+        if taken != self.rows:
+            raise TransferError(
+                f"writing {self.table!r}: the target took {taken:,} of the {self.rows:,} rows "
+                "sent; nothing of them was committed",
+                table=self.table,
+            )
         if after is not None:
             self._run(lambda wire: wire.execute(after[0], after[1]))
         self._run(lambda wire: wire.execute("COMMIT"))
-        return taken
 
     def _run(self, action: Callable[[WireConnection], _T]) -> _T:
         try:
@@ -257,20 +268,15 @@ class _ChunkWriter:
 def _commit(
     writer: _ChunkWriter,
     last_row: bytes,
-    key_at: int | None,
+    key_at: tuple[int, bool] | None,
     checkpoint: Checkpoint | None,
     progress: _StreamProgress,
     on_batch: Callable[[int, int], None],
 ) -> None:
     rows, sent = writer.rows, writer.bytes
-    last_key = _integer_field(last_row, key_at) if key_at is not None else None
+    last_key = _integer_field(last_row, *key_at) if key_at is not None else None
     after = checkpoint(progress.rows + rows, last_key) if checkpoint else None
-    taken = writer.finish(after)
-    if taken != rows:
-        raise TransferError(
-            f"writing {writer.table!r}: the target took {taken:,} of {rows:,} rows sent",
-            table=writer.table,
-        )
+    writer.finish(after)
     writer.rows = writer.bytes = 0
     progress.rows += rows
     progress.written += rows
@@ -279,12 +285,12 @@ def _commit(
     on_batch(rows, sent)
 
 
-def _integer_field(row: bytes, position: int) -> int:
+def _integer_field(row: bytes, position: int, signed: bool) -> int:
     """The integer in field ``position`` of a binary COPY row (the split key of the last row
-    a transaction committed: a resume starts after it)."""
+    a transaction committed: a resume starts after it); ``signed`` but for an ``oid`` key."""
     offset = 2  # the row's field count
     for _ in range(position):
         length = int.from_bytes(row[offset : offset + 4], "big", signed=True)
         offset += 4 + max(length, 0)
     length = int.from_bytes(row[offset : offset + 4], "big", signed=True)
-    return int.from_bytes(row[offset + 4 : offset + 4 + length], "big", signed=True)
+    return int.from_bytes(row[offset + 4 : offset + 4 + length], "big", signed=signed)
