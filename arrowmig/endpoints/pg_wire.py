@@ -51,10 +51,6 @@ class WireConnection:
             raise WireError(message or "cannot connect", "08001")
         self.execute(_SESSION)
 
-    @property
-    def server_major(self) -> int:
-        return int(self._conn.server_version) // 10000
-
     def close(self) -> None:
         self._conn.finish()
 
@@ -102,11 +98,6 @@ class WireConnection:
         self._check(result, (self._pq.ExecStatus.COMMAND_OK,))
         assert result is not None
         return int(result.command_tuples or 0)
-
-    def rollback(self) -> None:
-        """Leave a failed transaction, if the connection still works."""
-        if self._conn.status == self._pq.ConnStatus.OK:
-            self._conn.exec_(b"ROLLBACK")
 
     def _drain(self) -> None:
         while self._conn.get_result() is not None:
