@@ -227,10 +227,13 @@ def _clock(kind: str, family: str, dialect: str) -> tuple[str | None, str | None
 def default_notes(table: Table, dialect: str) -> list[str]:
     """What the plan says about defaults left out and keys that keep (or lose) auto-assignment."""
     notes = []
+    set_again = {d.name for d in table.pg_definitions if d.kind == "default"}
     for col in table.columns:
         if col.auto_increment:
             notes.append(f"{col.name}: {_identity_note(table, col, dialect)}")
             continue
+        if dialect == "postgresql" and col.name in set_again:
+            continue  # set again as the source wrote it, once the table is loaded
         _sql, why = default_sql(col, dialect)
         if why is not None and col.default is not None:
             notes.append(f"{col.name}: default {col.default.sql} not copied ({why})")

@@ -138,7 +138,7 @@ class PgDefinition:
     loading; others name it as not carried (``label``)."""
 
     kind: str
-    """constraint (CHECK, EXCLUDE) or index."""
+    """constraint (CHECK, EXCLUDE), index, or default (a column's, when an expression)."""
     name: str
     sql: str
     """A constraint's ``pg_get_constraintdef``; an index's ``pg_get_indexdef`` from its

@@ -407,9 +407,14 @@ def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> N
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
     """The table to create with no primary key and no index, and what is left unbuilt."""
     unbuilt = [label for _, label in key_statements(target, dialect, None)]
+    keys = tuple(d for d in target.pg_definitions if d.kind != "default")
     if dialect == "postgresql":
-        unbuilt += [d.built_label for d in target.pg_definitions]
-    return replace(target, primary_key=(), indexes=(), foreign_keys=(), pg_definitions=()), unbuilt
+        unbuilt += [d.built_label for d in keys]
+    defaults = tuple(d for d in target.pg_definitions if d.kind == "default")
+    return (
+        replace(target, primary_key=(), indexes=(), foreign_keys=(), pg_definitions=defaults),
+        unbuilt,
+    )
 
 
 FOREIGN_KEY_DIALECTS = ("postgresql", "sqlite")

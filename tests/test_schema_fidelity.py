@@ -856,3 +856,42 @@ def test_deferred_foreign_keys_stay_deferred(tmp_path: Path, pg_url: str) -> Non
     assert create.count("DEFERRABLE INITIALLY DEFERRED") == 2
     assert create.count("DEFERRABLE INITIALLY IMMEDIATE") == 1
     assert 'CONSTRAINT "blog_post_author_fk" FOREIGN KEY' in create
+
+
+@pytest.mark.postgres
+def test_postgres_to_postgres_sets_expression_defaults_again(pg_url: str, second_pg: str) -> None:
+    pg_exec(
+        pg_url,
+        """
+        CREATE SEQUENCE invoice_no START 1000;
+        CREATE TABLE t (id int PRIMARY KEY, due timestamptz DEFAULT (now() + interval '1 day'),
+                        who text DEFAULT current_user, code text DEFAULT md5(random()::text),
+                        invoice bigint DEFAULT nextval('invoice_no'), n int DEFAULT 5);
+        INSERT INTO t (id) VALUES (1);
+        """,
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    (table,) = report.tables
+    assert "default CURRENT_USER on who" in table.built
+    # A sequence the run does not create is named, not passed over.
+    assert any(
+        n.startswith("default nextval('invoice_no'::regclass) on invoice not created")
+        and 'relation "invoice_no" does not exist' in n
+        for n in table.notes
+    )
+    defaults = pg_one(
+        second_pg,
+        "SELECT string_agg(column_name || '=' || coalesce(column_default, '-'), ' | ' "
+        "ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 't'",
+    )
+    assert defaults == (
+        "id=- | due=(now() + '1 day'::interval) | who=CURRENT_USER | "
+        "code=md5((random())::text) | invoice=- | n=5",
+    )
+    # Into another kind of database such defaults are named as not copied.
+    plan = explain(pg_url, "sqlite:///unused.db").to_dict()
+    assert (
+        "who: default CURRENT_USER not copied (not a portable literal)"
+        in plan["tables"][0]["notes"]
+    )

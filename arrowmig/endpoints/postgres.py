@@ -665,12 +665,15 @@ class PostgresEndpoint(BaseEndpoint):
             load.skipped.append(str(error))
 
     def add_definition(self, table: str, definition: PgDefinition) -> str:
-        """Build a PostgreSQL source's CHECK or EXCLUDE constraint, or an index only
-        PostgreSQL has, on ``table`` again, as the source defined it."""
+        """Build a PostgreSQL source's CHECK or EXCLUDE constraint, an index only PostgreSQL
+        has, or a default that is an expression, on ``table`` again, as the source defined it."""
         target = qualified(table, self._schema)
         if definition.kind == "index":
             unique = "UNIQUE " if definition.unique else ""
             sql = f"CREATE {unique}INDEX {quote_ident(definition.name)} ON {target}{definition.sql}"
+        elif definition.kind == "default":
+            column = quote_ident(definition.name)
+            sql = f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT {definition.sql}"
         else:
             sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
         self._run(sql, f"building {definition.built_label} of {table!r}", table)

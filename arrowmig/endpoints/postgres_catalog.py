@@ -212,11 +212,24 @@ def describe(
             *children,
             *foreign_keys_elsewhere,
         ),
-        pg_definitions=tuple(only_postgres),
+        pg_definitions=(*only_postgres, *_expression_defaults(columns)),
         row_count=_row_count(query, oid, source),
         split_key=split_key,
         own_rows_only=own_rows_only,
     )
+
+
+def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
+    """Defaults that are expressions (a function call, a sequence not owned by its column):
+    set again on a PostgreSQL target once the table is loaded, as the source wrote them
+    (each one that the target cannot take is named); other targets name them as not copied."""
+    return [
+        PgDefinition("default", c.name, c.default.sql, f"default {c.default.sql} on {c.name}")
+        for c in columns
+        if c.default is not None
+        and c.default.kind in ("expression", "sequence")
+        and not c.auto_increment
+    ]
 
 
 def _with_specials_as_text(
