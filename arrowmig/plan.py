@@ -143,14 +143,31 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
                 hint=_name_hint(missing[0], known, tables, src),
                 table=missing[0],
             )
-    chosen = list(dict.fromkeys(config.tables)) if config.tables else list(tables)
+    extensions = extension_tables(src)
+    if config.tables:
+        chosen = list(dict.fromkeys(config.tables))
+    else:
+        chosen = [t for t in tables if t not in extensions]
     chosen = [t for t in chosen if t not in set(config.exclude)]
     skipped = [v for v in views if v not in chosen]
     if config.tables:
         return chosen, skipped, []
     note = _other_schemas_note(src, bool(tables or views))
+    left = [f"{t} ({e})" for t, e in extensions.items() if t not in set(config.exclude)]
+    if left:
+        note.append(
+            f"tables of extensions left out: {', '.join(left)} (CREATE EXTENSION makes them "
+            "in the target; name one with --tables to copy its rows)"
+        )
     # Schemas picked knowingly are not listed again; an empty run is always said.
     return chosen, skipped, note if config.source_schema is None or not chosen else []
+
+
+def extension_tables(src: Source) -> dict[str, str]:
+    """The source's tables that an extension created (PostgreSQL), and the extension's name:
+    moved only when named, as views are."""
+    found = getattr(src, "extension_tables", None)
+    return dict(found()) if found is not None else {}
 
 
 def _where(src: Source) -> str:

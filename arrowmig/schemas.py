@@ -18,7 +18,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
-from arrowmig.plan import MigrationPlan
+from arrowmig.plan import MigrationPlan, extension_tables
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
 from arrowmig.urls import parse_url
@@ -50,6 +50,8 @@ class SchemaRun:
 
     schema: str
     config: MigrationConfig
+    extension_tables_left: tuple[str, ...] = ()
+    """Tables an extension made in the schema, not named (said in the report)."""
 
 
 def schema_runs(source: str, target: str, config: MigrationConfig) -> list[SchemaRun]:
@@ -70,7 +72,7 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
             "--target-schema names one schema, but --source-schema names several",
             hint="leave --target-schema out: each schema lands in the target schema of its name",
         )
-    tables, views = _tables_by_schema(source, named)
+    tables, views, extensions = _tables_by_schema(source, named)
     present = {s: [*tables[s], *views[s]] for s in tables}
     wanted = _pick(config.tables, present, "--tables")
     left_out = _pick(config.exclude, present, "--exclude")
@@ -86,7 +88,8 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
                 tables=tuple(chosen),
                 exclude=(),
             )
-            runs.append(SchemaRun(schema, one))
+            left = [t for t in extensions[schema] if t not in chosen]
+            runs.append(SchemaRun(schema, one, tuple(left)))
     if not runs:
         raise SchemaError(f"no table to move in schemas {', '.join(tables)}")
     if config.mode == "create" and not config.resume:
@@ -96,8 +99,8 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
 
 def _tables_by_schema(
     source: str, named: list[str]
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Each schema's tables, and its views (moved only when named)."""
+) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """Each schema's tables, and its views and extensions' tables (moved only when named)."""
     schemas = named
     if named == [ALL_SCHEMAS]:
         with open_endpoint(source) as src:
@@ -107,15 +110,19 @@ def _tables_by_schema(
                 raise SchemaError(f"{src.url.redacted} holds no tables in any schema")
     tables: dict[str, list[str]] = {}
     views: dict[str, list[str]] = {}
+    extensions: dict[str, list[str]] = {}
     for schema in schemas:
         with open_endpoint(source, schema=schema) as src:
-            tables[schema], views[schema] = src.list_tables(), src.list_views()
+            # An extension's tables go with views: moved only when named.
+            extensions[schema] = list(extension_tables(src))
+            views[schema] = [*src.list_views(), *extensions[schema]]
+            tables[schema] = [t for t in src.list_tables() if t not in extensions[schema]]
             if not tables[schema] and not views[schema]:
                 raise SchemaError(
                     f"schema {schema!r} of {src.url.redacted} holds no tables",
                     hint="check its spelling, or leave it out of --source-schema",
                 )
-    return tables, views
+    return tables, views, extensions
 
 
 def _pick(
@@ -207,6 +214,12 @@ def migrate_schemas(
             )
             raise
         _merge(merged, run.schema, report)
+        if run.extension_tables_left:
+            listed = ", ".join(f"{run.schema}.{t}" for t in run.extension_tables_left)
+            merged.notes.append(
+                f"tables of extensions left out: {listed} (CREATE EXTENSION makes them in the "
+                "target; name one with --tables to copy its rows)"
+            )
         done.append(run.schema)
         if report.interrupted:
             break
@@ -364,7 +377,7 @@ def verify_schemas(
         )
     from arrowmig.verify_report import VerifyReport
 
-    found, views = _tables_by_schema(source, named)
+    found, views, _extensions = _tables_by_schema(source, named)
     present = {s: [*found[s], *views[s]] for s in found}
     wanted = _pick(tuple(tables or ()), present, "--tables")
     started = time.monotonic()

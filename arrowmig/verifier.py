@@ -24,6 +24,7 @@ from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
+from arrowmig.plan import extension_tables
 from arrowmig.schemas import several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
@@ -159,6 +160,15 @@ def _is_internal(name: str) -> bool:
 # -- the API -------------------------------------------------------------------------------
 
 
+def _own_tables(endpoint: Endpoint, named: bool) -> list[str]:
+    """The tables compared by default: not those an extension made (as migrate leaves them
+    out), unless tables are named."""
+    if named:
+        return endpoint.list_tables()
+    extensions = extension_tables(endpoint)
+    return [t for t in endpoint.list_tables() if t not in extensions]
+
+
 def verify(
     source: str,
     target: str,
@@ -216,7 +226,8 @@ def verify(
     try:
         _both(src.open(), tgt.open())
         src_names, tgt_names = _both(
-            src.submit(lambda e, _: e.list_tables()), tgt.submit(lambda e, _: e.list_tables())
+            src.submit(lambda e, _: _own_tables(e, named=bool(tables))),
+            tgt.submit(lambda e, _: _own_tables(e, named=bool(tables))),
         )
         assert tgt.endpoint is not None
         pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)

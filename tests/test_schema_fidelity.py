@@ -895,3 +895,38 @@ def test_postgres_to_postgres_sets_expression_defaults_again(pg_url: str, second
         "who: default CURRENT_USER not copied (not a portable literal)"
         in plan["tables"][0]["notes"]
     )
+
+
+@pytest.mark.postgres
+def test_tables_an_extension_made_are_left_out_unless_named(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # As PostGIS makes spatial_ref_sys: CREATE EXTENSION makes it in the target too, where
+    # copying it would collide (and pg_dump leaves it out).
+    pg_exec(
+        pg_url,
+        "CREATE EXTENSION citext",
+        "CREATE TABLE ref_codes (id int PRIMARY KEY, label text)",
+        "INSERT INTO ref_codes VALUES (1, 'a')",
+        "ALTER EXTENSION citext ADD TABLE ref_codes",
+        "CREATE TABLE mine (id int PRIMARY KEY)",
+        "INSERT INTO mine VALUES (1)",
+    )
+    pg_exec(
+        second_pg,
+        "CREATE EXTENSION citext",
+        "CREATE TABLE ref_codes (id int PRIMARY KEY, label text)",
+        "ALTER EXTENSION citext ADD TABLE ref_codes",
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok and [t.name for t in report.tables] == ["mine"]
+    assert any("tables of extensions left out: ref_codes (citext)" in n for n in report.notes)
+    assert arrowmig.verify(pg_url, second_pg).ok  # compared as migrate moved them
+    named = arrowmig.migrate(pg_url, str(tmp_path / "x.db"), tables=["ref_codes"])
+    assert named.ok and named.rows == 1
+    pg_exec(pg_url, "CREATE SCHEMA other", "CREATE TABLE other.t (id int)")
+    several = arrowmig.migrate(
+        pg_url, str(tmp_path / "y.duckdb"), config=MigrationConfig(source_schema="*")
+    )
+    assert sorted(t.name for t in several.tables) == ["other.t", "public.mine"]
+    assert any("tables of extensions left out: public.ref_codes" in n for n in several.notes)

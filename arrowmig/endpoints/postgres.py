@@ -210,6 +210,9 @@ class PostgresEndpoint(BaseEndpoint):
     def other_schemas(self) -> dict[str, int]:
         return postgres_catalog.other_schemas(self._query, self._schema)
 
+    def extension_tables(self) -> dict[str, str]:
+        return postgres_catalog.extension_tables(self._query, self._schema)
+
     def foreign_keys_between(self, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
         return postgres_catalog.foreign_keys_between(self._query, schemas)
 

@@ -102,6 +102,26 @@ def list_tables(query: Query, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+_EXTENSION_MEMBER = (
+    "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+    "AND d.objid = c.oid AND d.deptype = 'e')"
+)
+"""A table an extension created (PostGIS's spatial_ref_sys): CREATE EXTENSION makes it."""
+
+
+def extension_tables(query: Query, schema: str) -> dict[str, str]:
+    """The tables of ``schema`` that belong to an extension, and its name."""
+    rows = query(
+        "SELECT c.relname, e.extname FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+        "AND d.deptype = 'e' JOIN pg_extension e ON e.oid = d.refobjid "
+        "WHERE n.nspname = $1 AND c.relkind IN ('r','p') ORDER BY 1",
+        (schema,),
+    )
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
 def list_views(query: Query, schema: str) -> list[str]:
     rows = query(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -116,7 +136,7 @@ def other_schemas(query: Query, schema: str) -> dict[str, int]:
         "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname <> $1 AND n.nspname <> 'information_schema' "
         "AND n.nspname NOT LIKE 'pg\\_%' AND c.relkind IN ('r','p') AND NOT c.relispartition "
-        "AND c.relname NOT LIKE '\\_arrowmig\\_%' GROUP BY 1 ORDER BY 1",
+        f"AND c.relname NOT LIKE '\\_arrowmig\\_%' AND NOT {_EXTENSION_MEMBER} GROUP BY 1 ORDER BY 1",
         (schema,),
     )
     return {str(r[0]): int(r[1]) for r in rows}
