@@ -240,15 +240,15 @@ def describe(
 
 
 def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
-    """Defaults that are expressions (a function call, a sequence not owned by its column):
-    set again on a PostgreSQL target once the table is loaded, as the source wrote them
-    (each one that the target cannot take is named); other targets name them as not copied."""
+    """Defaults that are expressions (function calls): set again on a PostgreSQL target once
+    the table is loaded, as the source wrote them (each one that the target cannot take is
+    named); other targets name them as not copied. ``nextval()`` on a sequence no column owns
+    is not among them: the run does not create the sequence, and its name could find another
+    one of that name in the target (a copy into another schema of the same database)."""
     return [
         PgDefinition("default", c.name, c.default.sql, f"default {c.default.sql} on {c.name}")
         for c in columns
-        if c.default is not None
-        and c.default.kind in ("expression", "sequence")
-        and not c.auto_increment
+        if c.default is not None and c.default.kind == "expression" and not c.auto_increment
     ]
 
 
