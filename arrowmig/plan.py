@@ -153,14 +153,15 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     if config.tables:
         return chosen, skipped, []
     note = _other_schemas_note(src, bool(tables or views))
+    # Schemas picked knowingly are not listed again; an empty run is always said.
+    notes = note if config.source_schema is None or not chosen else []
     left = [f"{t} ({e})" for t, e in extensions.items() if t not in set(config.exclude)]
     if left:
-        note.append(
+        notes.append(
             f"tables of extensions left out: {', '.join(left)} (CREATE EXTENSION makes them "
             "in the target; name one with --tables to copy its rows)"
         )
-    # Schemas picked knowingly are not listed again; an empty run is always said.
-    return chosen, skipped, note if config.source_schema is None or not chosen else []
+    return chosen, skipped, notes
 
 
 def extension_tables(src: Source) -> dict[str, str]:

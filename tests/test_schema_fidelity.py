@@ -920,6 +920,11 @@ def test_tables_an_extension_made_are_left_out_unless_named(
     report = arrowmig.migrate(pg_url, second_pg)
     assert report.ok and [t.name for t in report.tables] == ["mine"]
     assert any("tables of extensions left out: ref_codes (citext)" in n for n in report.notes)
+    # Said as well when the schema is named.
+    plan = explain(
+        pg_url, second_pg, config=MigrationConfig(source_schema="public", mode="replace")
+    )
+    assert any("tables of extensions left out: ref_codes" in n for n in plan.to_dict()["notes"])
     assert arrowmig.verify(pg_url, second_pg).ok  # compared as migrate moved them
     named = arrowmig.migrate(pg_url, str(tmp_path / "x.db"), tables=["ref_codes"])
     assert named.ok and named.rows == 1
