@@ -103,8 +103,11 @@ def test_replacing_a_table_a_view_uses_is_refused_before_anything_is_written(
 def test_the_new_table_keeps_the_privileges_triggers_comment_and_owner_of_the_old(
     tmp_path: Path, pg_url: str
 ) -> None:
-    role = f"arrowmig_reader_{uuid.uuid4().hex[:8]}"
-    pg_exec(pg_url, f"CREATE ROLE {role}")
+    # A name that needs quoting, as roles made by hand often do.
+    role = f"Reader {uuid.uuid4().hex[:8]}"
+    quoted = f'"{role}"'
+    auditor = f'"Audit {role[7:]}"'
+    pg_exec(pg_url, f"CREATE ROLE {quoted}", f"CREATE ROLE {auditor}")
     try:
         pg_exec(
             pg_url,
@@ -112,11 +115,12 @@ def test_the_new_table_keeps_the_privileges_triggers_comment_and_owner_of_the_ol
             "CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$",
             "CREATE TRIGGER shout BEFORE INSERT ON parent FOR EACH ROW EXECUTE FUNCTION shout()",
-            f"GRANT SELECT, UPDATE ON parent TO {role} WITH GRANT OPTION",
+            f"GRANT SELECT, UPDATE ON parent TO {quoted} WITH GRANT OPTION",
             "GRANT SELECT ON parent TO PUBLIC",
+            f"GRANT INSERT ON parent TO {auditor}",
             "COMMENT ON TABLE parent IS 'who''s who'",
             "ALTER TABLE parent ENABLE ROW LEVEL SECURITY",
-            f"ALTER TABLE parent OWNER TO {role}",
+            f"ALTER TABLE parent OWNER TO {quoted}",
         )
         report = migrate(
             _source(tmp_path / "s.db", [1, 2]), pg_url, config=MigrationConfig(mode="replace")
@@ -127,15 +131,19 @@ def test_the_new_table_keeps_the_privileges_triggers_comment_and_owner_of_the_ol
         with psycopg.connect(pg_url, autocommit=True) as con:
             acl, comment, secured, owner = con.execute(
                 "SELECT relacl::text, obj_description(oid, 'pg_class'), relrowsecurity, "
-                "relowner::regrole::text FROM pg_class WHERE relname = 'parent'"
+                "pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'parent'"
             ).fetchone()  # type: ignore[misc]
             assert (comment, secured, owner) == ("who's who", True, role)
             assert "=r/" in acl  # PUBLIC may still read it
+            may_insert = con.execute(
+                "SELECT has_table_privilege(%s, 'parent', 'INSERT')", (auditor.strip('"'),)
+            ).fetchone()
+            assert may_insert == (True,)
             con.execute("INSERT INTO parent VALUES (3, 'new')")
             assert con.execute("SELECT name FROM parent WHERE id = 3").fetchone() == ("NEW",)
     finally:
-        pg_exec(pg_url, f"DROP OWNED BY {role}")
-        pg_exec(pg_url, f"DROP ROLE {role}")
+        pg_exec(pg_url, f"DROP OWNED BY {quoted}, {auditor}")
+        pg_exec(pg_url, f"DROP ROLE {quoted}", f"DROP ROLE {auditor}")
 
 
 def test_replacing_a_table_with_row_security_policies_is_refused(

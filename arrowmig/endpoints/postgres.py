@@ -284,10 +284,10 @@ class PostgresEndpoint(BaseEndpoint):
         old one)."""
         target = qualified(name, self._schema)
         rows = self._query(
-            "SELECT c.relowner::regrole::text, c.relowner = (SELECT oid FROM pg_roles WHERE "
+            "SELECT pg_get_userbyid(c.relowner), c.relowner = (SELECT oid FROM pg_roles WHERE "
             "rolname = current_user), obj_description(c.oid, 'pg_class'), "
             "(SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE "
-            "quote_ident(a.grantee::regrole::text) END || chr(2) || a.privilege_type || chr(2) "
+            "quote_ident(pg_get_userbyid(a.grantee)) END || chr(2) || a.privilege_type || chr(2) "
             "|| a.is_grantable::text, chr(1)) FROM aclexplode(c.relacl) a "
             "WHERE a.grantee <> c.relowner), c.relrowsecurity, c.relforcerowsecurity "
             "FROM pg_class c WHERE c.oid = $1::regclass",
