@@ -33,6 +33,8 @@ CREATE TABLE sales.orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     total numeric(12,2));
 CREATE TABLE "Human Resources"."Employee" (id int PRIMARY KEY REFERENCES person.person, title text);
 CREATE TABLE sales.notes (id int PRIMARY KEY, body text);
+CREATE TABLE sales.reviews (id int PRIMARY KEY,
+    employee_id int REFERENCES "Human Resources"."Employee");
 CREATE TABLE person.notes (id int PRIMARY KEY, body text);
 CREATE VIEW sales.big_orders AS SELECT * FROM sales.orders WHERE total > 100;
 INSERT INTO person.person SELECT i, 'name ' || i FROM generate_series(1, 300) i;
@@ -42,6 +44,7 @@ INSERT INTO sales.orders (customer_id, ship_to, total)
     SELECT 1 + i % 100, 1 + i % 300, i * 1.25 FROM generate_series(1, 2000) i;
 INSERT INTO "Human Resources"."Employee" SELECT i, 'title ' || i FROM generate_series(1, 20) i;
 INSERT INTO sales.notes VALUES (1, 'sales note');
+INSERT INTO sales.reviews VALUES (1, 7), (2, NULL);
 INSERT INTO person.notes VALUES (1, 'person note'), (2, 'another');
 """
 
@@ -53,6 +56,7 @@ ALL_TABLES = [
     "sales.customer",
     "sales.notes",
     "sales.orders",
+    "sales.reviews",
 ]
 
 
@@ -113,6 +117,7 @@ def test_tables_are_named_with_their_schema_or_bare_in_every_schema(
         "person.person",
         "sales.customer",
         "sales.orders",
+        "sales.reviews",
     ]
     orders = next(t for t in report.tables if t.name == "sales.orders")
     assert any(

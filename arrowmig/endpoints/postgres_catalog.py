@@ -464,7 +464,8 @@ def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
     same name in this schema would be the wrong one)."""
     rows = query(
         f"SELECT {_FOREIGN_KEY_COLUMNS}, "
-        "CASE WHEN rc.relnamespace <> c.connamespace THEN rc.relnamespace::regnamespace::text END "
+        "CASE WHEN rc.relnamespace <> c.connamespace THEN "
+        "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
         (oid,),
