@@ -47,6 +47,10 @@ def direct_note(notes: list[str]) -> str:
     return DIRECT_NOTE
 
 
+TRANSACTION_BYTES = 64 * 1024 * 1024
+"""A transaction also ends at this much COPY data (or --batch-bytes, if larger), so a table
+of wide rows still commits, and shows progress, every so often."""
+
 _SEND_BYTES = 256 * 1024
 """Rows are handed on in blocks of about this size: one libpq call per row costs more than
 joining them."""
@@ -144,6 +148,7 @@ def copy_range_direct(
         source_table.name,
         f"COPY ({select}) TO STDOUT (FORMAT binary)",
         settings.batch_rows,
+        max(settings.batch_bytes, TRANSACTION_BYTES),
     )
     ahead = ReadAhead(blocks, budget, stop, depth=8)
     finished = False
@@ -182,18 +187,19 @@ class _Block:
 
 
 def _source_blocks(
-    source: PostgresEndpoint, table: str, copy_sql: str, chunk_rows: int
+    source: PostgresEndpoint, table: str, copy_sql: str, chunk_rows: int, chunk_bytes: int
 ) -> Iterator[_Block]:
     """The source COPY's rows (one message each, without its header and trailer) in blocks
-    of about ``_SEND_BYTES``, the last of each transaction of ``chunk_rows`` rows marked.
+    of about ``_SEND_BYTES``, the last of each transaction of ``chunk_rows`` rows (or
+    ``chunk_bytes`` bytes) marked.
 
-    --batch-bytes, which bounds the Arrow batches a stream holds, has nothing to bound here
-    (blocks are small whatever the transaction): a transaction is --batch-rows rows. Each
-    one ends with a pause while the target takes what is still in flight, which cost a
-    third of the time in transactions of 1 MiB (README, "PostgreSQL → PostgreSQL")."""
+    --batch-bytes bounds the Arrow batches a stream holds; here blocks are small whatever
+    the transaction, so a transaction is --batch-rows rows, or 64 MiB of wide rows. Each one
+    ends with a pause while the target takes what is still in flight, which cost a fifth to a
+    third of the time in transactions of 1 MiB (README, "Between two PostgreSQL databases")."""
     wire = source.wire()
     pending: list[memoryview] = []
-    size = rows = chunk_count = 0
+    size = rows = chunk_count = chunk_size = 0
     try:
         wire.execute(source.wire_read_begin())
         messages = wire.copy_out(copy_sql)
@@ -208,12 +214,13 @@ def _source_blocks(
             rows += 1
             if size >= _SEND_BYTES or chunk_count + rows >= chunk_rows:
                 chunk_count += rows
-                ends = chunk_count >= chunk_rows
+                chunk_size += size
+                ends = chunk_count >= chunk_rows or chunk_size >= chunk_bytes
                 yield _Block(b"".join(pending), rows, bytes(row), ends)
                 pending.clear()
                 size = rows = 0
                 if ends:
-                    chunk_count = 0
+                    chunk_count = chunk_size = 0
         if pending:
             yield _Block(b"".join(pending), rows, bytes(pending[-1]), True)
         wire.execute("COMMIT")
