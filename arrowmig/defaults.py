@@ -227,7 +227,7 @@ def _clock(kind: str, family: str, dialect: str) -> tuple[str | None, str | None
 def default_notes(table: Table, dialect: str) -> list[str]:
     """What the plan says about defaults left out and keys that keep (or lose) auto-assignment."""
     notes = []
-    set_again = {d.name for d in table.pg_definitions if d.kind == "default"}
+    set_again = {d.name for d in table.pg_definitions if d.kind in ("default", "sequence_default")}
     for col in table.columns:
         if col.auto_increment:
             notes.append(f"{col.name}: {_identity_note(table, col, dialect)}")

@@ -138,7 +138,8 @@ class PgDefinition:
     loading; others name it as not carried (``label``)."""
 
     kind: str
-    """constraint (CHECK, EXCLUDE), index, or default (a column's, when an expression)."""
+    """constraint (CHECK, EXCLUDE), index, default (a column's, when an expression), sequence
+    (one no column owns, that a default draws from) or sequence_default (``sql`` names it)."""
     name: str
     sql: str
     """A constraint's ``pg_get_constraintdef``; an index's ``pg_get_indexdef`` from its
@@ -146,6 +147,8 @@ class PgDefinition:
     label: str
     """How the plan and report name it where it is not carried."""
     unique: bool = False
+    value: int | None = None
+    """A sequence's last value in the source (None: none taken yet)."""
 
     @property
     def built_label(self) -> str:

@@ -422,13 +422,17 @@ def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> N
         check(*args)
 
 
+NOT_KEYS = ("default", "sequence", "sequence_default")
+"""PostgreSQL-only definitions that --no-keys leaves in place: defaults and their sequences."""
+
+
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
     """The table to create with no primary key and no index, and what is left unbuilt."""
     unbuilt = [label for _, label in key_statements(target, dialect, None)]
-    keys = tuple(d for d in target.pg_definitions if d.kind != "default")
+    keys = tuple(d for d in target.pg_definitions if d.kind not in NOT_KEYS)
     if dialect == "postgresql":
         unbuilt += [d.built_label for d in keys]
-    defaults = tuple(d for d in target.pg_definitions if d.kind == "default")
+    defaults = tuple(d for d in target.pg_definitions if d.kind in NOT_KEYS)
     return (
         replace(target, primary_key=(), indexes=(), foreign_keys=(), pg_definitions=defaults),
         unbuilt,

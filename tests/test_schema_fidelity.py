@@ -863,21 +863,27 @@ def test_postgres_to_postgres_sets_expression_defaults_again(pg_url: str, second
     pg_exec(
         pg_url,
         """
-        CREATE SEQUENCE invoice_no START 1000;
+        CREATE SEQUENCE invoice_no START 1000 INCREMENT 5;
         CREATE TABLE t (id int PRIMARY KEY, due timestamptz DEFAULT (now() + interval '1 day'),
                         who text DEFAULT current_user, code text DEFAULT md5(random()::text),
-                        invoice bigint DEFAULT nextval('invoice_no'), n int DEFAULT 5);
+                        invoice bigint DEFAULT nextval('invoice_no'),
+                        label text DEFAULT 'INV-' || nextval('invoice_no'), n int DEFAULT 5);
+        CREATE TABLE u (id int PRIMARY KEY, invoice bigint DEFAULT nextval('invoice_no'));
         INSERT INTO t (id) VALUES (1);
+        INSERT INTO u (id) VALUES (1);
         """,
     )
     report = arrowmig.migrate(pg_url, second_pg)
     assert report.ok, report.to_dict()
-    (table,) = report.tables
-    assert "default CURRENT_USER on who" in table.built
-    # A sequence the run does not create: its default is named as not copied.
-    assert (
-        "invoice: default nextval('invoice_no'::regclass) not copied (not a portable literal)"
-        in table.notes
+    t, u = sorted(report.tables, key=lambda r: r.name)
+    assert "default CURRENT_USER on who" in t.built
+    # A sequence no column owns is created with the source's last value, once for both.
+    assert "sequence invoice_no, at 1,010" in t.built + u.built
+    assert "default nextval(invoice_no) on invoice" in t.built
+    # Within an expression, the sequence's name could find another: named, not set.
+    assert any(
+        n.startswith("label: default ('INV-'::text || nextval(") and "not copied" in n
+        for n in t.notes
     )
     defaults = pg_one(
         second_pg,
@@ -886,8 +892,14 @@ def test_postgres_to_postgres_sets_expression_defaults_again(pg_url: str, second
     )
     assert defaults == (
         "id=- | due=(now() + '1 day'::interval) | who=CURRENT_USER | "
-        "code=md5((random())::text) | invoice=- | n=5",
+        "code=md5((random())::text) | invoice=nextval('invoice_no'::regclass) | label=- | n=5",
     )
+    assert pg_one(second_pg, "INSERT INTO u (id) VALUES (2) RETURNING invoice") == (1015,)
+    # A copy into another schema of the same database draws from a sequence of its own.
+    copied = arrowmig.migrate(pg_url, pg_url, config=MigrationConfig(target_schema="copy"))
+    assert copied.ok
+    assert pg_one(pg_url, "INSERT INTO copy.u (id) VALUES (2) RETURNING invoice") == (1015,)
+    assert pg_one(pg_url, "SELECT last_value FROM public.invoice_no") == (1010,)
     # Into another kind of database such defaults are named as not copied.
     plan = explain(pg_url, "sqlite:///unused.db").to_dict()
     assert (

@@ -677,10 +677,39 @@ class PostgresEndpoint(BaseEndpoint):
         elif definition.kind == "default":
             column = quote_ident(definition.name)
             sql = f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT {definition.sql}"
+        elif definition.kind == "sequence":
+            return self._add_sequence(table, definition)
+        elif definition.kind == "sequence_default":
+            column = quote_ident(definition.name)
+            sequence = qualified(definition.sql, self._schema).replace("'", "''")
+            sql = (
+                f"ALTER TABLE {target} ALTER COLUMN {column} "
+                f"SET DEFAULT nextval('{sequence}'::regclass)"
+            )
         else:
             sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
         self._run(sql, f"building {definition.built_label} of {table!r}", table)
         return definition.built_label
+
+    def _add_sequence(self, table: str, definition: PgDefinition) -> str:
+        """Create a sequence a default draws from, at the source's last value; one of its
+        name that is there already is left as it is (an application's, or made for another
+        table of the run)."""
+        sequence = qualified(definition.name, self._schema)
+        found = self._query(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relname = $2",
+            (self._schema, definition.name),
+        )
+        if found:
+            return f"{definition.label} (there already: left as it is)"
+        statements = [f"CREATE SEQUENCE {sequence} {definition.sql}"]
+        if definition.value is not None:
+            literal = sequence.replace("'", "''")
+            statements.append(f"SELECT setval('{literal}'::regclass, {int(definition.value)})")
+        self.run_in_transaction(statements, f"creating {definition.label}", table)
+        at = "" if definition.value is None else f", at {definition.value:,}"
+        return f"{definition.label}{at}"
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         result = self.add_foreign_keys([(table, fk)])

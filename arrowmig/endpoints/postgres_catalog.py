@@ -6,6 +6,7 @@ The declared type is the truth: a type with no exact Arrow form is carried as te
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -232,7 +233,11 @@ def describe(
             *children,
             *foreign_keys_elsewhere,
         ),
-        pg_definitions=(*only_postgres, *_expression_defaults(columns)),
+        pg_definitions=(
+            *only_postgres,
+            *_expression_defaults(columns),
+            *_sequence_defaults(query, oid, columns),
+        ),
         row_count=_row_count(query, oid, source),
         split_key=split_key,
         own_rows_only=own_rows_only,
@@ -242,14 +247,78 @@ def describe(
 def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
     """Defaults that are expressions (function calls): set again on a PostgreSQL target once
     the table is loaded, as the source wrote them (each one that the target cannot take is
-    named); other targets name them as not copied. ``nextval()`` on a sequence no column owns
-    is not among them: the run does not create the sequence, and its name could find another
-    one of that name in the target (a copy into another schema of the same database)."""
+    named); other targets name them as not copied. One that calls ``nextval()`` is not among
+    them: its sequence, named as text, could find another of that name in the target (a copy
+    into another schema of the same database finds the source's own); a default that is
+    ``nextval()`` alone is set again by ``_sequence_defaults``, its sequence named exactly."""
     return [
         PgDefinition("default", c.name, c.default.sql, f"default {c.default.sql} on {c.name}")
         for c in columns
-        if c.default is not None and c.default.kind == "expression" and not c.auto_increment
+        if c.default is not None
+        and c.default.kind == "expression"
+        and not c.auto_increment
+        and "nextval(" not in c.default.sql.lower()
     ]
+
+
+_NEXTVAL = re.compile(r"nextval\('[^']+'::regclass\)")
+
+
+def _sequence_defaults(query: Query, oid: int, columns: tuple[Column, ...]) -> list[PgDefinition]:
+    """A default that is ``nextval()`` on a sequence no column owns, in the table's schema:
+    the sequence is created in the target schema with the source's definition and last
+    value (unless one of its name is there: left as it is), and the default draws from it,
+    named exactly. A sequence the user may not read is left out, and its default named as
+    not copied."""
+    drawing = {
+        c.name
+        for c in columns
+        if c.default is not None
+        and c.default.kind == "sequence"
+        and not c.auto_increment
+        and _NEXTVAL.fullmatch(c.default.sql.strip())
+    }
+    if not drawing:
+        return []
+    rows = query(
+        "SELECT a.attname, s.relname, format_type(q.seqtypid, NULL), q.seqstart, "
+        "q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, "
+        "CASE WHEN has_sequence_privilege(s.oid, 'SELECT') THEN pg_sequence_last_value(s.oid) END, "
+        "has_sequence_privilege(s.oid, 'SELECT') "
+        "FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+        "JOIN pg_depend p ON p.classid = 'pg_attrdef'::regclass AND p.objid = d.oid "
+        "AND p.refclassid = 'pg_class'::regclass "
+        "JOIN pg_class s ON s.oid = p.refobjid AND s.relkind = 'S' "
+        "JOIN pg_sequence q ON q.seqrelid = s.oid "
+        "WHERE d.adrelid = $1 AND s.relnamespace = (SELECT relnamespace FROM pg_class "
+        "WHERE oid = $1) ORDER BY a.attnum",
+        (oid,),
+    )
+    definitions: list[PgDefinition] = []
+    for column, sequence, type_name, start, step, low, high, cache, cycle, last, readable in rows:
+        if column not in drawing or not readable:
+            continue
+        if not any(d.kind == "sequence" and d.name == sequence for d in definitions):
+            definitions.append(
+                PgDefinition(
+                    "sequence",
+                    str(sequence),
+                    f"AS {type_name} INCREMENT BY {int(step)} MINVALUE {int(low)} "
+                    f"MAXVALUE {int(high)} START WITH {int(start)} CACHE {int(cache)} "
+                    f"{'CYCLE' if cycle else 'NO CYCLE'}",
+                    f"sequence {sequence}",
+                    value=None if last is None else int(last),
+                )
+            )
+        definitions.append(
+            PgDefinition(
+                "sequence_default",
+                str(column),
+                str(sequence),
+                f"default nextval({sequence}) on {column}",
+            )
+        )
+    return definitions
 
 
 def _with_specials_as_text(
