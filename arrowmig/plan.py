@@ -306,6 +306,12 @@ def build_plan(
     plans = _with_creatable_foreign_keys(plans, config, target_dialect)
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
+    if src.dialect == target_dialect == "postgresql" and plans:
+        run_notes.append(
+            "between two PostgreSQL databases of one major version, a table whose columns keep "
+            "their types passes its rows undecoded, as binary COPY (the forms, text or JSON, "
+            "noted per column are then not used); the report says which tables did"
+        )
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
 
 

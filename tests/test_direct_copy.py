@@ -194,3 +194,16 @@ def test_wide_rows_commit_by_size_as_well_as_by_count(
     batches = [e.batch_rows or 0 for e in events if e.event == "progress"]
     assert sum(batches) == 40 and len(batches) >= 2 and max(batches) < 40
     assert as_text(second_pg, "blobs") == as_text(pg_url, "blobs")
+
+
+def test_the_plan_says_rows_may_pass_undecoded_between_two_postgresql_databases(
+    pg_url: str, second_pg: str
+) -> None:
+    from arrowmig.migrate import explain
+
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, tags text[])")
+    undecoded = "a table whose columns keep their types passes its rows undecoded"
+    assert any(undecoded in n for n in explain(pg_url, second_pg).to_dict()["notes"])
+    assert not any(
+        undecoded in n for n in explain(pg_url, "sqlite:///unused.db").to_dict()["notes"]
+    )
