@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from arrowmig._version import DRIVER_DISTRIBUTIONS
+
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_BATCHES = (5_000, 25_000, 100_000)
 PATHS = ("row", "columnar")
@@ -412,14 +414,7 @@ def machine_info(pg_url: str | None) -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "postgresql": None,
     }
-    for dist in (
-        "pyarrow",
-        "adbc-driver-manager",
-        "adbc-driver-sqlite",
-        "adbc-driver-postgresql",
-        "duckdb",
-        "psycopg",
-    ):
+    for dist in DRIVER_DISTRIBUTIONS:
         info[dist] = _version(dist)
     if pg_url:
         try:

@@ -13,7 +13,7 @@ from importlib import import_module
 
 import click
 
-from arrowmig._version import __version__
+from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
 from arrowmig.errors import ArrowmigError
 from arrowmig.malloc_tuning import return_freed_memory_promptly
 
@@ -27,14 +27,7 @@ def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     lines = [f"arrowmig {__version__}"]
-    for dist in (
-        "pyarrow",
-        "adbc-driver-manager",
-        "adbc-driver-sqlite",
-        "adbc-driver-postgresql",
-        "duckdb",
-        "psycopg",
-    ):
+    for dist in DRIVER_DISTRIBUTIONS:
         try:
             lines.append(f"{dist} {version(dist)}")
         except PackageNotFoundError:
