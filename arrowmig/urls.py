@@ -6,15 +6,20 @@ Accepted forms follow SQLAlchemy's slash rule for files (``sqlite:///rel.db`` is
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from arrowmig.errors import UrlError
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 DUCKDB_SUFFIXES = (".duckdb",)
+
+SOCKET_DIRECTORIES = ("/var/run/postgresql", "/run/postgresql")
+"""Where Debian's, Ubuntu's and Red Hat's servers put their Unix socket (and their psql looks),
+which the libpq bundled with the ADBC driver does not: it looks in /tmp only."""
 
 ACCEPTED_FORMS = (
     "sqlite:///rel.db, sqlite:////abs.db, duckdb:///rel.duckdb, duckdb:////abs.duckdb, "
@@ -65,11 +70,37 @@ def parse_url(url: str) -> EndpointUrl:
         return EndpointUrl(kind, path, text)
     if scheme in ("postgresql", "postgres"):
         normalised = "postgresql://" + rest
-        return EndpointUrl("postgresql", normalised, redact(normalised))
+        return EndpointUrl("postgresql", with_socket_directory(normalised), redact(normalised))
     raise UrlError(
         f"unknown database URL scheme {scheme!r} in {redact(text)!r}",
         hint=f"use one of: {ACCEPTED_FORMS}",
     )
+
+
+def with_socket_directory(uri: str) -> str:
+    """``uri`` with ``host=`` set to the directory of the local server's socket when it names
+    no host (``postgresql:///app``, as psql users write it) and the environment names none
+    either, and the socket is in a distribution's directory rather than /tmp.
+
+    psql and psycopg find such a server through their libpq's built-in directory; the ADBC
+    driver's own libpq looks in /tmp and would fail with "No such file or directory"."""
+    try:
+        parts = urlsplit(uri)
+        params = parse_qs(parts.query)
+        port = next(iter(params.get("port", [])), None) or parts.port or os.environ.get("PGPORT")
+    except ValueError:
+        return uri
+    named = parts.hostname or any(k in params for k in ("host", "hostaddr", "service"))
+    if named or any(os.environ.get(v) for v in ("PGHOST", "PGHOSTADDR", "PGSERVICE")):
+        return uri
+    for directory in SOCKET_DIRECTORIES:
+        if os.path.exists(f"{directory}/.s.PGSQL.{port or 5432}"):
+            query = "&".join(filter(None, [parts.query, f"host={quote(directory, safe='')}"]))
+            # Spelt out: urlunsplit would drop the empty host's "//".
+            return f"{parts.scheme}://{parts.netloc}{parts.path}?{query}" + (
+                f"#{parts.fragment}" if parts.fragment else ""
+            )
+    return uri
 
 
 def _bare_path(text: str) -> EndpointUrl:
@@ -97,6 +128,8 @@ def redact(url: str) -> str:
             user = userinfo.split(":", 1)[0]
             netloc = f"{user}:***@{hostport}"
     query = _PASSWORD_PARAM.sub(r"\1***", parts.query)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # as written: urlunsplit would turn postgresql:///db into postgresql:/db
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

@@ -5,6 +5,7 @@ errors before anything is written. Every check reads the target with its own cli
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import uuid
 from decimal import Decimal
@@ -20,6 +21,7 @@ import arrowmig
 from arrowmig.errors import ConnectError, SchemaError, UrlError
 from arrowmig.migrate import explain
 from arrowmig.model import KeyRange
+from arrowmig.urls import SOCKET_DIRECTORIES
 from tests.dbutil import pg_columns, pg_exec, pg_rows, q, rows_of, sqlite_rows
 
 
@@ -95,6 +97,25 @@ def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
             )
         }
     assert {"p", "f"} <= kinds
+
+
+@pytest.mark.postgres
+def test_a_url_without_a_host_reaches_the_local_server_by_its_socket(
+    bets_db: str, pg_url: str
+) -> None:
+    """psql users write postgresql:///db; Debian's server keeps its socket in
+    /var/run/postgresql, where the ADBC driver's own libpq does not look."""
+    parts = urlsplit(pg_url)
+    port = parts.port or 5432
+    if parts.hostname not in ("127.0.0.1", "localhost") or not any(
+        os.path.exists(f"{d}/.s.PGSQL.{port}") for d in SOCKET_DIRECTORIES
+    ):
+        pytest.skip("the test server keeps no socket in a distribution's directory")
+    local = f"postgresql://{parts.username}@{parts.path}?port={port}"
+    report = arrowmig.migrate(bets_db, local)
+    assert report.ok, [t.error for t in report.tables]
+    assert pg_rows(pg_url, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    assert arrowmig.verify(bets_db, local).ok
 
 
 @pytest.mark.postgres

@@ -290,6 +290,11 @@ def test_report_text_shows_every_column_and_memory_per_rows() -> None:
     assert data["retries"] == 2 and data["mb_growth_per_1000_rows"] == pytest.approx(0.1)
     assert data["tables"][0]["mb_per_s"] == 25.0 and data["tables"][0]["streams"] == 3
 
+    # A small run's growth is its fixed cost: per 1,000 rows it would read 10 GB for 10 rows.
+    report.tables = report.tables[1:]
+    footer = report_text(report).splitlines()[-1]
+    assert footer.endswith("growth 95.4 MiB") and "per 1,000 rows" not in footer
+
 
 # -- the log file ----------------------------------------------------------------------------
 

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import quote
+
 import pytest
 
+from arrowmig import urls
 from arrowmig.errors import UrlError
 from arrowmig.urls import parse_url, redact
 
@@ -45,3 +49,45 @@ def test_passwords_are_redacted_everywhere_in_a_url() -> None:
     with pytest.raises(UrlError) as info:
         parse_url("mysql://bob:s3cret@h/db")
     assert "s3cret" not in str(info.value)
+
+
+@pytest.fixture
+def socket_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A distribution's socket directory holding a server's socket on port 5432 (the file's
+    presence is what is looked for), with no libpq host in the environment."""
+    for var in ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGPORT"):
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / ".s.PGSQL.5432").touch()
+    monkeypatch.setattr(urls, "SOCKET_DIRECTORIES", (str(tmp_path / "none"), str(tmp_path)))
+    return tmp_path
+
+
+def test_a_url_without_a_host_finds_the_distributions_socket(socket_dir: Path) -> None:
+    host = quote(str(socket_dir), safe="")
+    assert parse_url("postgresql:///app").target == f"postgresql:///app?host={host}"
+    assert (
+        parse_url("postgres://bob@/app?sslmode=disable").target
+        == f"postgresql://bob@/app?sslmode=disable&host={host}"
+    )
+    # As written when shown: the host was not the user's to see changed.
+    assert parse_url("postgresql:///app").redacted == "postgresql:///app"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://127.0.0.1/app",
+        "postgresql:///app?host=/elsewhere",
+        "postgresql:///app?service=prod",
+        "postgresql://:5433/app",  # no socket for that port
+    ],
+)
+def test_a_url_that_names_its_server_is_left_as_written(socket_dir: Path, url: str) -> None:
+    assert parse_url(url).target == url
+
+
+def test_a_host_in_the_environment_is_left_to_libpq(
+    socket_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGHOST", "db.example")
+    assert parse_url("postgresql:///app").target == "postgresql:///app"

@@ -8,6 +8,10 @@ from typing import Any
 from arrowmig.report import MigrationReport
 from arrowmig.sizes import format_size
 
+GROWTH_PER_ROWS_FROM = 100_000
+"""Below this many rows the growth is the run's fixed cost (connections, buffers), and a figure
+per 1,000 rows would only say how few rows there were (800 MB per 1,000 for 2 rows)."""
+
 
 def table_text(
     header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
@@ -74,8 +78,12 @@ def report_text(report: MigrationReport) -> str:
         f"({report.rows_per_s:,.0f} rows/s, {report.mb_per_s:,.1f} MB/s)"
         + (f", {report.retries:,} retries" if report.retries else "")
         + (f", {report.rejected:,} rows rejected" if report.rejected else "")
-        + f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)} "
-        f"({report.mb_growth_per_1000_rows:.3f} MB per 1,000 rows)"
+        + f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)}"
+        + (
+            f" ({report.mb_growth_per_1000_rows:.3f} MB per 1,000 rows)"
+            if report.rows >= GROWTH_PER_ROWS_FROM
+            else ""
+        )
     )
     return "\n".join(out)
 

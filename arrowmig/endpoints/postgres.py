@@ -50,7 +50,7 @@ from arrowmig.schema import (
     to_wire,
     wire_type,
 )
-from arrowmig.urls import EndpointUrl
+from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_wire import WireConnection
@@ -913,4 +913,10 @@ def _connect_hint(message: str) -> str:
         )
     if "password authentication failed" in message or "no password supplied" in message:
         return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+    if ".s.PGSQL." in message and "No such file or directory" in message:
+        return (
+            f"no local server's socket was found in /tmp or {' or '.join(SOCKET_DIRECTORIES)} "
+            "for that port: name the host (postgresql://user@127.0.0.1/db) or the socket's "
+            "directory (postgresql:///db?host=/path/to/dir)"
+        )
     return "check that the server runs and that host, port, database, user and password are right"
