@@ -5,11 +5,18 @@ ADBC decodes a COPY into Arrow and encodes Arrow into a COPY; between two server
 major version with the same column types, the binary COPY one sends is what the other
 takes. The rows then pass through untouched, one CopyData message per row (the server's
 own framing), which is what ``direct_copy`` relies on to count rows and commit between
-them. psycopg's ``pq`` module is the libpq binding; its blocking calls release the GIL.
+them. psycopg's ``pq`` module is the libpq binding.
+
+Statements (``exec_``) wait for the server without the GIL, but psycopg's COPY calls and
+``get_result`` hold it while libpq waits: a COPY of 100,000 rows then froze every other
+thread of the run (the reader feeding it, the other stream) for as long as the server took to
+take it. So the connection is non-blocking, and every wait during a COPY is a ``select``,
+which lets the other threads run.
 """
 
 from __future__ import annotations
 
+import select
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -49,6 +56,9 @@ class WireConnection:
             message = self._conn.error_message.decode(errors="replace").strip()
             self._conn.finish()
             raise WireError(message or "cannot connect", "08001")
+        # Statements still wait as before (PQexec ignores the mode); COPY data is queued, and
+        # sent as the socket takes it, in _flush.
+        self._conn.nonblocking = 1
         self.execute(_SESSION)
 
     def close(self) -> None:
@@ -74,33 +84,75 @@ class WireConnection:
         self._check(self._conn.exec_(sql.encode()), (self._pq.ExecStatus.COPY_OUT,))
         get = self._conn.get_copy_data
         while True:
-            size, data = get(0)
-            if size < 0:
+            size, data = get(1)
+            if size > 0:
+                yield data
+            elif size == 0:
+                self._wait_readable()
+            else:
                 break
-            yield data
-        self._check(self._conn.get_result(), (self._pq.ExecStatus.COMMAND_OK,))
+        self._check(self._result(), (self._pq.ExecStatus.COMMAND_OK,))
         self._drain()
 
     def copy_in(self, sql: str) -> None:
         """Start ``COPY ... FROM STDIN``; rows follow with ``put``, then ``end_copy``."""
         self._check(self._conn.exec_(sql.encode()), (self._pq.ExecStatus.COPY_IN,))
 
-    def put(self, data: bytes) -> None:
+    def put(self, data: bytes | memoryview) -> None:
+        """Send COPY data; returns once the socket took it (libpq keeps no backlog)."""
         if self._conn.put_copy_data(data) != 1:
             raise self._broken()
+        self._flush()
 
     def end_copy(self, error: str | None = None) -> int:
         """End the COPY (or abort it with ``error``); the rows it took."""
-        if self._conn.put_copy_end(error.encode() if error else None) != 1:
+        while (sent := self._conn.put_copy_end(error.encode() if error else None)) == 0:
+            self._wait(write=True)
+        if sent != 1:
             raise self._broken()
-        result = self._conn.get_result()
+        self._flush()
+        result = self._result()
         self._drain()
         self._check(result, (self._pq.ExecStatus.COMMAND_OK,))
         assert result is not None
         return int(result.command_tuples or 0)
 
+    def _flush(self) -> None:
+        """Send what libpq has queued, reading what the server says meanwhile (an error
+        mid-COPY), as libpq asks of a non-blocking connection."""
+        while (pending := self._conn.flush()) == 1:
+            if self._wait(write=True):
+                self._consume()
+        if pending < 0:
+            raise self._broken()
+
+    def _result(self) -> Any:
+        """The next result, waited for without the GIL."""
+        self._consume()
+        while self._conn.is_busy():
+            self._wait_readable()
+            self._consume()
+        return self._conn.get_result()
+
+    def _consume(self) -> None:
+        try:
+            self._conn.consume_input()
+        except Exception as exc:
+            raise self._broken() from exc
+
+    def _wait_readable(self) -> None:
+        self._wait(write=False)
+        self._consume()
+
+    def _wait(self, *, write: bool) -> bool:
+        """Wait until the socket is readable (or, with ``write``, writable); whether it is
+        readable. ``select`` releases the GIL."""
+        fd = self._conn.socket
+        readable, _, _ = select.select([fd], [fd] if write else [], [])
+        return bool(readable)
+
     def _drain(self) -> None:
-        while self._conn.get_result() is not None:
+        while self._result() is not None:
             pass
 
     def _check(self, result: Any, expected: tuple[Any, ...]) -> None:
