@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from arrowmig.errors import UrlError
 
@@ -109,45 +109,61 @@ def _bare_path(text: str) -> EndpointUrl:
         return EndpointUrl("sqlite", text, text)
     if lowered.endswith(DUCKDB_SUFFIXES):
         return EndpointUrl("duckdb", text, text)
-    raise UrlError(f"cannot tell what database {text!r} is", hint=f"use one of: {ACCEPTED_FORMS}")
+    raise UrlError(
+        f"cannot tell what database {redact(text)!r} is", hint=f"use one of: {ACCEPTED_FORMS}"
+    )
 
 
-_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE)
+"""``password=`` in a URL's query or a libpq key=value string, quoted or not."""
+
+
+def _userinfo_password(url: str) -> tuple[int, int] | None:
+    """Where the password of ``scheme://user:password@host`` is, read from the raw text.
+
+    Not urlsplit: an unencoded ``#``, ``?`` or ``/`` in a password (generated passwords have
+    them, and libpq takes them) would end its netloc early and hide the password from it.
+    Everything between the first ``:`` after the user and the last ``@`` is taken as the
+    password, so that nothing of it shows, whatever it holds."""
+    scheme_end = url.find("://")
+    if scheme_end < 0:
+        return None
+    start = scheme_end + 3
+    at = url.rfind("@", start)
+    colon = url.find(":", start, at) if at >= 0 else -1
+    if colon < 0 or any(c in url[start:colon] for c in "/?#"):
+        return None  # no user:password@, or the @ is in the path or query
+    return colon + 1, at
 
 
 def redact(url: str) -> str:
-    """Return ``url`` with any password (user info or ``password=`` parameter) masked."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _PASSWORD_PARAM.sub(r"\1***", url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        if ":" in userinfo:
-            user = userinfo.split(":", 1)[0]
-            netloc = f"{user}:***@{hostport}"
-    query = _PASSWORD_PARAM.sub(r"\1***", parts.query)
-    if (netloc, query) == (parts.netloc, parts.query):
-        return url  # as written: urlunsplit would turn postgresql:///db into postgresql:/db
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """Return ``url`` (or a libpq key=value string) with any password masked."""
+    text = str(url)
+    where = _userinfo_password(text)
+    if where is not None:
+        text = text[: where[0]] + "***" + text[where[1] :]
+    return _PASSWORD_PARAM.sub(r"\1***", text)
 
 
 def redact_text(text: str, secrets: list[str]) -> str:
     """Remove each known secret (a password) from a message before it is shown."""
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+        for form in {secret, unquote(secret)}:
+            if len(form) >= 4:
+                text = text.replace(form, "***")
+            elif form:  # a short one only where it stands alone, not inside every word
+                text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", "***", text)
     return text
 
 
 def password_of(url: str) -> str | None:
-    """The password written in a PostgreSQL URL, if any, so messages can be scrubbed of it."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.password:
-        return parts.password
-    match = re.search(r"password=([^&\s]*)", parts.query, re.IGNORECASE)
-    return match.group(1) if match else None
+    """The password written in a PostgreSQL URL or key=value string, if any, so that
+    messages can be scrubbed of it (as written and percent-decoded)."""
+    text = str(url)
+    where = _userinfo_password(text)
+    if where is not None and where[1] > where[0]:
+        return text[where[0] : where[1]]
+    match = _PASSWORD_PARAM.search(text)
+    if match and match.group(2):
+        return match.group(2).strip("'")
+    return None

@@ -216,8 +216,15 @@ def test_hostile_names_round_trip_and_execute_nothing(
 
 
 @pytest.mark.postgres
-def test_passwords_never_appear_in_any_output(tmp_path: Path, pg_url: str) -> None:
-    secret = "S3cretPw-do-not-print"
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "S3cretPw-do-not-print",
+        # Generated passwords hold these; libpq takes them unencoded, urlsplit does not.
+        "S3cret#Pw?do-not-print",
+    ],
+)
+def test_passwords_never_appear_in_any_output(tmp_path: Path, pg_url: str, secret: str) -> None:
     url = pg_url.replace("postgres@", f"postgres:{secret}@")  # trust auth: accepted, never needed
     source = tmp_path / "s.db"
     con = sqlite3.connect(source)
@@ -252,6 +259,9 @@ def test_passwords_never_appear_in_any_output(tmp_path: Path, pg_url: str) -> No
         ["plan", str(source), url, "--json"],
         ["status", url],
         ["migrate", str(source), url.replace(":5432/", ":1/")],  # unreachable
+        ["--debug", "migrate", str(source), url.replace(":5432/", ":1/")],  # and its traceback
+        ["migrate", str(source), f"host=127.0.0.1 dbname=x password={secret}"],  # not a URL
+        ["migrate", str(source), url, "an-extra-argument"],  # a usage error echoes arguments
     ]
     seen = []
     for args in runs:

@@ -7,7 +7,7 @@ import pytest
 
 from arrowmig import urls
 from arrowmig.errors import UrlError
-from arrowmig.urls import parse_url, redact
+from arrowmig.urls import parse_url, password_of, redact, redact_text
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,31 @@ def test_a_host_in_the_environment_is_left_to_libpq(
 ) -> None:
     monkeypatch.setenv("PGHOST", "db.example")
     assert parse_url("postgresql:///app").target == "postgresql:///app"
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("postgresql://u:Hunter#2pw@h:5432/db", "Hunter#2pw"),
+        ("postgresql://u:S3cr3t?x@h/db", "S3cr3t?x"),
+        ("postgresql://u:p@ss:w/rd@h:5432/db", "p@ss:w/rd"),
+        ("postgresql://u:LeakMe6@[::1/x", "LeakMe6"),
+        ("host=h dbname=x user=u password=S3cr3tDSN", "S3cr3tDSN"),
+        ("host=h password='a b c' user=u", "a b c"),
+        ("postgresql:///db?password=abc123&sslmode=disable", "abc123"),
+    ],
+)
+def test_a_password_is_masked_whatever_it_holds(url: str, secret: str) -> None:
+    """Not only what urlsplit parses: an unencoded # or ? ends its netloc early."""
+    assert secret not in redact(url) and "***" in redact(url)
+    assert password_of(url) == secret
+    assert secret not in redact_text(f"failed: {url}", [secret])
+
+
+def test_a_short_password_is_scrubbed_only_where_it_stands_alone() -> None:
+    assert redact_text("postgresql://u:p@host failed", ["p"]) == "postgresql://u:***@host failed"
+
+
+def test_a_url_without_a_password_is_shown_as_written() -> None:
+    for url in ("postgresql:///db", "postgresql://bob@h/db", "postgresql://h/db?user=a@b"):
+        assert redact(url) == url

@@ -7,6 +7,8 @@ rejected rows or differences; 2 usage, configuration or connection error; 130 SI
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import traceback
 from importlib import import_module
@@ -16,6 +18,7 @@ import click
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
 from arrowmig.errors import ArrowmigError
 from arrowmig.malloc_tuning import return_freed_memory_promptly
+from arrowmig.urls import password_of, redact_text
 
 # Each verb lives in its own module; importing one loads no database driver.
 COMMAND_MODULES = ("migrate", "plan", "verify", "generate", "bench", "run", "status", "replay")
@@ -73,33 +76,46 @@ for _name in COMMAND_MODULES:
     cli.add_command(import_module(f"arrowmig.cli.{_name}").command)
 
 
+_secrets: list[str] = []
+"""Passwords written in this command's arguments: no error line shows them, whatever
+printed them (a driver echoing a URL it could not parse, say)."""
+
+
 def error_line(message: str) -> None:
-    click.echo(f"arrowmig: error: {message}", err=True)
+    click.echo(f"arrowmig: error: {redact_text(message, _secrets)}", err=True)
+
+
+def _print_traceback() -> None:
+    click.echo(redact_text(traceback.format_exc(), _secrets).rstrip(), err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
+    _secrets[:] = [p for p in map(password_of, args) if p]
     return_freed_memory_promptly()
     try:
         result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.UsageError as exc:
-        exc.show()
+        shown = io.StringIO()
+        with contextlib.redirect_stderr(shown):
+            exc.show()
+        click.echo(redact_text(shown.getvalue(), _secrets), err=True, nl=False)
         return 2
     except (click.Abort, KeyboardInterrupt):
         error_line("interrupted")
         return 130
     except ArrowmigError as exc:
         if _state["debug"]:
-            traceback.print_exc()
+            _print_traceback()
         error_line(str(exc))
         return exc.exit_code
     except Exception as exc:
         if _state["debug"]:
-            traceback.print_exc()
+            _print_traceback()
         error_line(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
         return 1
     return int(result) if isinstance(result, int) else 0

@@ -913,6 +913,11 @@ def _connect_hint(message: str) -> str:
         )
     if "password authentication failed" in message or "no password supplied" in message:
         return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+    if 'for connection option "port"' in message:
+        return (
+            "a password (or user) holding / # ? @ or : must be percent-encoded in a URL "
+            "(/ as %2F, # as %23), or given in PGPASSWORD or ~/.pgpass"
+        )
     if ".s.PGSQL." in message and "No such file or directory" in message:
         return (
             f"no local server's socket was found in /tmp or {' or '.join(SOCKET_DIRECTORIES)} "
