@@ -241,20 +241,26 @@ def default_notes(table: Table, dialect: str) -> list[str]:
 
 
 def _identity_note(table: Table, column: Column, dialect: str) -> str:
+    past = "the largest loaded key"
+    if column.key_high_water is not None:
+        past += f" and key {column.key_high_water:,}, the last the source handed out"
     if dialect == "postgresql":
         if is_identity(column, dialect):
             kind = "identity, ALWAYS" if column.identity_always else "identity"
-            return f"auto-assigned key kept ({kind}), restarted past the largest loaded key"
+            return f"auto-assigned key kept ({kind}), restarted past {past}"
         return "auto-assigned key not kept: its target type is not an integer"
     if dialect == "sqlite":
         # SQLite numbers past the largest rowid by itself, when the key is the rowid.
         if table.primary_key == (column.name,) and ddl_type(column, dialect) == "INTEGER":
-            return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
+            kept = "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
+            if column.key_high_water is not None:
+                kept += ", without AUTOINCREMENT: a deleted largest key may be handed out again"
+            return kept
         return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
     if takes_key_sequence(column, dialect):
         return (
             f"auto-assigned key kept (sequence {key_sequence_name(table.name, column.name)!r} "
-            "as its default), started past the largest loaded key"
+            f"as its default), started past {past}"
         )
     return "auto-assigned key not kept: its target type is not an integer"
 
@@ -337,10 +343,13 @@ def identity_resets(table: Table, schema: str | None) -> list[str]:
         if not col.auto_increment:
             continue
         key = quote_ident(col.name)
+        largest = f"(SELECT max({key}) FROM {target})"
+        if col.key_high_water is not None:  # past the source's deleted keys too
+            largest = f"GREATEST({largest}, {int(col.key_high_water)})"
         statements.append(
             f"SELECT setval(s, GREATEST(m, 1), m >= 1) FROM (SELECT "
             f"pg_get_serial_sequence({_text(target)}, {_text(col.name)}) AS s, "
-            f"(SELECT max({key}) FROM {target}) AS m) AS k WHERE s IS NOT NULL AND m IS NOT NULL"
+            f"{largest} AS m) AS k WHERE s IS NOT NULL AND m IS NOT NULL"
         )
     return statements
 

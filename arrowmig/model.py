@@ -31,6 +31,11 @@ class Column:
     """The source's DEFAULT clause; copied only when portable (see defaults.py)."""
     auto_increment: bool = False
     """The source assigns this key itself (SQLite INTEGER PRIMARY KEY, serial, identity)."""
+    key_high_water: int | None = None
+    """With ``auto_increment``: the largest key the source has handed out, deleted rows'
+    included (SQLite's ``sqlite_sequence`` for an AUTOINCREMENT table, a PostgreSQL key
+    sequence's last value). A target's key sequence restarts past it as well as past the
+    loaded keys, so a deleted row's key is not handed out again."""
     identity_always: bool = False
     """A PostgreSQL ``GENERATED ALWAYS`` identity: PostgreSQL targets create it ALWAYS again
     (an insert must then ask to give its own key). COPY still loads the source's keys."""

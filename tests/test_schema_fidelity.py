@@ -205,13 +205,15 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_postgresql(
         tmp_path / "k.db",
         """
         CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, other TEXT);
-        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
+        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c'), (42, 'deleted'), (43, 'deleted');
+        DELETE FROM t WHERE id > 41;
         CREATE TABLE plain (id INTEGER PRIMARY KEY, other TEXT);
         """,
     )
     report = arrowmig.migrate(source, pg_url, config=MigrationConfig(mode=mode))
     assert report.ok, str(report.to_dict())
-    assert pg_one(pg_url, "INSERT INTO t (other) VALUES ('d') RETURNING id") == (42,)
+    # AUTOINCREMENT never hands out a deleted row's key again (sqlite_sequence says 43).
+    assert pg_one(pg_url, "INSERT INTO t (other) VALUES ('d') RETURNING id") == (44,)
     # An empty table's sequence starts at 1.
     assert pg_one(pg_url, "INSERT INTO plain (other) VALUES ('d') RETURNING id") == (1,)
 
@@ -222,7 +224,8 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_duckdb(tmp_path: Path, mo
         tmp_path / "k.db",
         """
         CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, other TEXT);
-        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');
+        INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c'), (42, 'deleted'), (43, 'deleted');
+        DELETE FROM t WHERE id > 41;
         CREATE TABLE plain (id INTEGER PRIMARY KEY, other TEXT);
         """,
     )
@@ -232,7 +235,7 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_duckdb(tmp_path: Path, mo
         assert report.ok, str(report.to_dict())
     con = duckdb.connect(target)
     try:
-        assert con.execute("INSERT INTO t (other) VALUES ('d') RETURNING id").fetchall() == [(42,)]
+        assert con.execute("INSERT INTO t (other) VALUES ('d') RETURNING id").fetchall() == [(44,)]
         assert con.execute("INSERT INTO plain (other) VALUES ('d') RETURNING id").fetchall() == [
             (1,)
         ]
@@ -300,13 +303,14 @@ def test_postgresql_serial_and_identity_keep_assigning(pg_url: str) -> None:
         "CREATE TABLE i (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, other text, "
         "n int DEFAULT 3)",
         "INSERT INTO s (id, other) VALUES (7, 'a'), (3, 'b')",
-        "INSERT INTO i (other) SELECT 'x' FROM generate_series(1, 12)",
+        "INSERT INTO i (other) SELECT 'x' FROM generate_series(1, 14)",
+        "DELETE FROM i WHERE id > 12",  # the sequence has handed out 13 and 14: not again
     )
     config = MigrationConfig(target_schema="copy")
     report = arrowmig.migrate(pg_url, pg_url, config=config)
     assert report.ok, str(report.to_dict())
     assert pg_one(pg_url, "INSERT INTO copy.s (other) VALUES ('c') RETURNING id") == (8,)
-    assert pg_one(pg_url, "INSERT INTO copy.i (other) VALUES ('c') RETURNING id, n") == (13, 3)
+    assert pg_one(pg_url, "INSERT INTO copy.i (other) VALUES ('c') RETURNING id, n") == (15, 3)
 
 
 # -- foreign keys ------------------------------------------------------------------------------

@@ -664,7 +664,7 @@ class DuckDBEndpoint(BaseEndpoint):
             sequence = qualified(name, self._schema)
             try:
                 ((largest,),) = self.execute(f"SELECT max({quote_ident(col.name)}) FROM {target}")
-                start = max(int(largest or 0) + 1, 1)
+                start = max(int(largest or 0), col.key_high_water or 0) + 1
                 # A sequence left by an earlier run's table, now dropped, is replaced; one
                 # still used by another table's default makes DuckDB refuse, and that is noted.
                 what = f"creating the key sequence of {table.name!r}"

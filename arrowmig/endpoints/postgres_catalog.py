@@ -191,7 +191,11 @@ def describe(
         # A generated column's adbin is its generation expression, not a default.
         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
         "a.attidentity::text, a.atttypid, t.typelem, coalesce(et.typtype::text, ''), "
-        "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END "
+        "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+        # A serial or identity column's sequence may be past the largest key (deleted rows).
+        "(SELECT CASE WHEN has_sequence_privilege(q.seq, 'SELECT') "
+        "THEN pg_sequence_last_value(q.seq) END FROM (SELECT pg_get_serial_sequence("
+        "a.attrelid::regclass::text, a.attname)::regclass AS seq) q WHERE q.seq IS NOT NULL) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
@@ -200,7 +204,7 @@ def describe(
         (oid,),
     )
     columns = tuple(
-        _generated(_with_default(_described_column(query, r, name), r[7], r[8]), r[12])
+        _generated(_with_default(_described_column(query, r, name), r[7], r[8], r[13]), r[12])
         for r in rows
     )
     pk = _primary_key(query, oid)
@@ -654,13 +658,22 @@ def _generated(col: Column, expression: str | None) -> Column:
     return replace(col, notes=(*col.notes, note))
 
 
-def _with_default(col: Column, default: str | None, identity: str) -> Column:
-    """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT) or ''."""
+def _with_default(
+    col: Column, default: str | None, identity: str, last_value: int | None
+) -> Column:
+    """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT) or '';
+    ``last_value`` the last value of the sequence the column owns, if any."""
     parsed = read_default(default, "postgresql")
     # serial (a nextval default) and identity columns take their key from a sequence.
     sequence = bool(identity) or (parsed is not None and parsed.kind == "sequence")
     auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
-    return replace(col, default=parsed, auto_increment=auto, identity_always=identity == "a")
+    return replace(
+        col,
+        default=parsed,
+        auto_increment=auto,
+        identity_always=identity == "a",
+        key_high_water=int(last_value) if auto and last_value is not None else None,
+    )
 
 
 def _domain_column(

@@ -325,6 +325,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 col,
                 default=read_default(r[4], "sqlite"),
                 auto_increment=rowid_alias,
+                key_high_water=self._autoincrement_seq(name, create_sql) if rowid_alias else None,
                 proof=proofs[i],
                 collation=collations.get(str(r[0]).lower()),
             )
@@ -344,6 +345,14 @@ class SQLiteEndpoint(BaseEndpoint):
             row_count=row_count,
             split_key=split_key,
         )
+
+    def _autoincrement_seq(self, name: str, create_sql: str) -> int | None:
+        """The largest rowid an AUTOINCREMENT table has handed out (``sqlite_sequence``),
+        which SQLite never hands out again, even once its rows are deleted."""
+        if "AUTOINCREMENT" not in create_sql.upper():
+            return None
+        rows = self._query("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def _count(self, name: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
