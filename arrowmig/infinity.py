@@ -109,11 +109,21 @@ def as_text(array: pa.Array, to_text: Callable[[pa.Array], pa.Array]) -> pa.Arra
 
 def value_at(array: pa.Array, row: int) -> object:
     """``array[row].as_py()``, or its text where Python's datetime cannot hold it: 'infinity',
-    '-infinity', and timestamps with nanoseconds."""
+    '-infinity', timestamps with nanoseconds, and years before 1 AD or after 9999."""
     one = array.slice(row, 1)
     signs = infinity_signs(one)
     if signs is not None and signs[0].as_py():
         return "infinity" if signs[0].as_py() > 0 else "-infinity"
     if pa.types.is_timestamp(array.type) and array.type.unit == "ns":
         return one.cast(pa.string())[0].as_py()
-    return one[0].as_py()
+    try:
+        return one[0].as_py()
+    except (OverflowError, ValueError):
+        # A year Python's date cannot hold (before 1 AD, after 9999): its exact ISO text.
+        from arrowmig.temporal_text import date_text, timestamp_text
+
+        if pa.types.is_date32(array.type):
+            return date_text(one)[0].as_py()
+        if pa.types.is_timestamp(array.type):
+            return timestamp_text(one)[0].as_py()
+        raise

@@ -553,3 +553,26 @@ def test_a_rejected_row_is_one_line_whatever_its_text_holds(tmp_path: Path, pg_u
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1
     assert json.loads(lines[0])["row"][2] == "a\x85b\u2028c\u2029d"
+
+
+@pytest.mark.postgres
+def test_a_rejected_row_with_a_year_python_cannot_hold_is_written_as_its_text(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Python's date stops at 1 AD and 9999: such a row's date goes to the file as its
+    exact ISO text, and the table's other rows load (it failed whole before)."""
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE rj (id int PRIMARY KEY, f float8, d date, ts timestamp)")
+        con.execute(
+            "INSERT INTO rj VALUES (1, 'NaN', '0044-03-15 BC', '0044-03-15 12:00 BC'), "
+            "(2, 1.5, '2020-01-01', '2020-01-01'), (3, 'NaN', '12000-01-01', '12000-01-01')"
+        )
+    config = MigrationConfig(on_error="reject", reject_dir=str(tmp_path / "rejects"))
+    report = migrate(pg_url, str(tmp_path / "t.db"), config=config)
+    assert report.tables[0].rejected == 2 and report.rows == 1, report.tables[0].error
+    (path,) = (tmp_path / "rejects").glob("*.jsonl")
+    rows = [json.loads(line)["row"] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [r[2:] for r in rows] == [
+        ["-0043-03-15", "-0043-03-15 12:00:00.000000"],
+        ["12000-01-01", "12000-01-01 00:00:00.000000"],
+    ]
