@@ -320,11 +320,22 @@ def collation_notes(table: Table, dialect: str) -> list[str]:
         if not c.collation or kept_collation(c, dialect) or not pa.types.is_string(c.arrow_type):
             continue
         differs = _COLLATION_DIFFERENCE.get(c.collation, "its own rules are not known there")
+        what = f"COLLATE {c.collation}"
+        if is_citext(c):  # only a PostgreSQL target without the extension gets here
+            what, differs = (
+                "citext",
+                "not in the target, CREATE EXTENSION citext keeps it; case counts",
+            )
         notes.append(
-            f"{c.name}: COLLATE {c.collation} not carried ({differs} in {dialect}: comparisons, "
+            f"{c.name}: {what} not carried ({differs} in {dialect}: comparisons, "
             "sorting and unique indexes on it can differ)"
         )
     return notes
+
+
+def is_citext(col: Column) -> bool:
+    """A column of the citext extension's type (its name qualified when not on the path)."""
+    return col.source_type.rsplit(".", 1)[-1].strip('"') == "citext"
 
 
 _COLLATION_DIFFERENCE = {"NOCASE": "case counts", "RTRIM": "trailing spaces count"}

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
-from arrowmig.defaults import collation_notes, default_notes
+from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
@@ -402,14 +402,19 @@ def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
 
 def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
     """A PostgreSQL source's enum and domain columns as that type of the target schema
-    (created there when missing, refused here when one of that name differs); a --cast keeps
-    its own type."""
-    if not any(c.pg_enum or c.pg_domain for c in source.columns):
+    (created there when missing, refused here when one of that name differs), and citext
+    as the target's citext where it has the extension; a --cast keeps its own type."""
+    if not any(c.pg_enum or c.pg_domain or is_citext(c) for c in source.columns):
         return source
     schema = (dst.schema if dst is not None else None) or "public"
+    type_named = getattr(dst, "type_named", None)
     columns = []
     for c in source.columns:
-        if c.pg_enum:
+        if is_citext(c) and type_named is not None:
+            citext = type_named("citext")
+            if citext is not None:  # the values travel as text, which citext takes as it is
+                c = replace(c, pg_type=citext, pg_binary=True, collation=None)
+        elif c.pg_enum:
             _check(dst, "check_enum", source.name, c.name, *c.pg_enum)
             array = "[]" if c.source_type.endswith("]") else ""
             c = replace(c, pg_type=qualified(c.pg_enum[0], schema) + array)

@@ -493,3 +493,44 @@ def test_a_cast_to_text_writes_infinities_and_far_years_as_postgresql_does(
         assert [r[0] for r in con.execute("SELECT at FROM far ORDER BY id")] == got
     finally:
         con.close()
+
+
+@pytest.mark.postgres
+def test_citext_stays_case_insensitive_wherever_it_can(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """citext reads as text: without care it became text everywhere, silently, and a query
+    or unique index that ignored case in the source no longer did."""
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        if not con.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'citext'"
+        ).fetchone():
+            pytest.skip("the server has no citext extension (postgresql-contrib)")
+        con.execute("CREATE EXTENSION citext")
+        con.execute("CREATE TABLE u (id int PRIMARY KEY, email citext UNIQUE)")
+        con.execute("INSERT INTO u VALUES (1, 'User1@Example.com')")
+    ask = "SELECT count(*) FROM u WHERE email = 'USER1@example.com'"
+
+    # A PostgreSQL target without the extension: text, and the report says what is lost.
+    report = migrate(pg_url, second_pg)
+    assert report.ok and "CREATE EXTENSION citext" in " ".join(report.tables[0].notes)
+    with psycopg.connect(second_pg, autocommit=True) as con:
+        assert con.execute(ask).fetchone() == (0,)
+        con.execute("CREATE EXTENSION citext")
+    # With it: citext again (and the rows pass undecoded, the types being the same).
+    report = migrate(pg_url, second_pg, config=MigrationConfig(mode="replace"))
+    assert report.ok and any("undecoded" in n for n in report.tables[0].notes)
+    with psycopg.connect(second_pg) as con:
+        assert con.execute(ask).fetchone() == (1,)
+    # SQLite and DuckDB: COLLATE NOCASE, which the unique index follows too.
+    lite, duck = str(tmp_path / "u.db"), str(tmp_path / "u.duckdb")
+    for target in (lite, duck):
+        assert migrate(pg_url, target).ok
+        assert verify(pg_url, target).ok
+    con_lite = sqlite3.connect(lite)
+    assert con_lite.execute(ask).fetchone() == (1,)
+    with pytest.raises(sqlite3.IntegrityError):
+        con_lite.execute("INSERT INTO u VALUES (2, 'USER1@EXAMPLE.COM')")
+    con_lite.close()
+    with duckdb.connect(duck) as con_duck:
+        assert con_duck.execute(ask).fetchone() == (1,)

@@ -488,6 +488,12 @@ class PostgresEndpoint(BaseEndpoint):
         self._create_type(table, target, f"DOMAIN {target} {definition}")
         self.check_domain(table, column, name, definition)
 
+    def type_named(self, name: str) -> str | None:
+        """The type of that name the target's search path finds (an extension's, such as
+        citext), as the server spells it; None when it has none."""
+        found = self._query("SELECT to_regtype($1)::text", (name,))
+        return str(found[0][0]) if found and found[0][0] is not None else None
+
     def check_domain(self, table: str, column: str, name: str, definition: str) -> None:
         """Refuse a type ``name`` in the target schema that is not this domain (the same base
         type, NOT NULL, default and CHECK constraints), or a domain the target cannot create.

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from arrowmig.defaults import read_default
+from arrowmig.defaults import is_citext, read_default
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
 from arrowmig.schema import qualified, quote_ident
@@ -598,6 +598,13 @@ def _described_column(query: Query, row: tuple[Any, ...], table: str) -> Column:
         return _with_enum(query, col, type_oid)
     if element_typtype == "e":
         return _with_enum(query, col, element_oid, array=True)
+    if is_citext(col):
+        # Read as text like any other: what makes it citext is how it compares.
+        note = (
+            "citext: case-insensitive text (citext again on PostgreSQL targets that have the "
+            "extension, COLLATE NOCASE on SQLite and DuckDB)"
+        )
+        return replace(col, collation="NOCASE", notes=(*col.notes, note))
     return _reparsed_on_postgres(col, typtype, type_oid, element_oid, element_typtype)
 
 
