@@ -223,6 +223,7 @@ def test_reject_values_round_trip_through_json() -> None:
     assert back[0] == b"\x00" and back[1:3] == [float("inf"), float("-inf")]
     assert str(back[3]) == "-0.0" and back[4:] == [1.5, "x", None, 2**70]
     assert encode_value(float("nan")) == {"float": "nan"}
+    assert encode_value(decimal.Decimal("1E-8")) == "0.00000001"  # not str()'s 1E-8
     assert file_safe("plain_name") == "plain_name"
     assert file_safe("a/b") != file_safe("a_b") and "/" not in file_safe("a/b")
 
