@@ -10,6 +10,8 @@ unbounded ``numeric``, which travels as text) as their exact text.
 
 from __future__ import annotations
 
+import decimal
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -44,6 +46,8 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         return array
     if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
         return _instants(array, target)
+    if pa.types.is_decimal(array.type) and _is_text(target):
+        return decimal_text(array).cast(target)
     converted = pc.cast(array, target, safe=True)
     if _may_round(array.type, target):
         back = pc.cast(converted, array.type, safe=False)
@@ -53,6 +57,25 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         if not pc.all(pc.fill_null(same, True)).as_py():
             raise pa.ArrowInvalid(f"a value would not arrive exactly as {target}")
     return converted
+
+
+def decimal_text(array: pa.Array) -> pa.Array:
+    """Decimals as plain fixed-point text with their scale ('0.00000001', '0.00000000').
+
+    Arrow's cast writes scientific notation where the exponent is small ('1E-8', '0E-8' in a
+    numeric(20,8)): the same number, but not the text a text column, its queries and its
+    sorting expect. Only those values are rewritten.
+    """
+    text = pc.cast(array, pa.string())
+    scientific = pc.fill_null(pc.match_substring(text, "E"), False)
+    if not pc.any(scientific).as_py():
+        return text
+    values = array.to_pylist()
+    fixed = [
+        None if v is None or not e else format(decimal.Decimal(v), "f")
+        for v, e in zip(values, scientific.to_pylist(), strict=True)
+    ]
+    return pc.if_else(scientific, pa.array(fixed, pa.string()), text)
 
 
 def _instants(text: pa.Array, target: pa.DataType) -> pa.Array:

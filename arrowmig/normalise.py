@@ -71,7 +71,10 @@ def kind_of(column: Column) -> str:
         return FLOAT
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         declared = column.target_type or column.source_type
-        if _NUMERIC_SOURCE.match(declared):
+        # A SQLite NUMERIC column its profile found text in (and kept as text) holds the
+        # exact texts written, numbers among them: compared as text, so '2.5' is not '2.50'.
+        kept_as_text = bool(column.observed) and column.target_type is None
+        if _NUMERIC_SOURCE.match(declared) and not kept_as_text:
             return NUMTEXT
         if _JSON_SOURCE.match(declared):
             return JSON
@@ -177,7 +180,9 @@ def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     if pa.types.is_timestamp(t) and t.unit == "ns":
         value = f"epoch_ns({x})::HUGEINT"
         return value if ns else f"({value} // 1000)"
-    if pa.types.is_date(t):
+    if pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.unit in ("s", "ms") and not t.tz):
+        # DuckDB's epoch_us of a TIMESTAMP_S or _MS goes through nanoseconds and overflows
+        # outside about 1677-2262 (9999-12-31); a TIMESTAMP holds years 1-9999 exactly.
         value = f"epoch_us({x}::TIMESTAMP)::HUGEINT"
     else:
         value = f"epoch_us({x})::HUGEINT"
@@ -259,6 +264,10 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         return NUMTEXT
     if FLOAT in kinds and kinds <= {INT, FLOAT}:
         return "float_int"
+    if (sk, tk) == (FLOAT, TEXT):
+        # A float written as text (--cast T.C=text, an existing text column) is written as
+        # its shortest round-trip text: the text must read back as the same float.
+        return FLOAT_TEXT + ("32" if pa.types.is_float32(plain_type(st)) else "64")
     if FLOAT in kinds and kinds <= {FLOAT, DECIMAL, NUMTEXT, INT}:
         return "float_exact"
     if TEXT in kinds:
@@ -277,6 +286,11 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         return JSON
     return "text"
 
+
+FLOAT_TEXT = "float_text:"
+"""A source float against target text (``float_text:32`` or ``:64``, the float's width): the
+text parsed as a float of that width must be the same float; text that does not parse only
+equals itself."""
 
 BOOL_TEXT = "bool_text"
 """Text against booleans: PostgreSQL's boolean words (``t``, ``yes``, ``on``, ``1``, any case)
@@ -313,6 +327,11 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
                 f"THEN hash({d}::HUGEINT) ELSE hash({d}) END)"
             )
         return f"hash({x}::HUGEINT)"
+    if mode.startswith(FLOAT_TEXT):
+        width = "FLOAT" if mode.endswith("32") else "DOUBLE"
+        if kind == FLOAT:
+            return f"hash({x}::{width}::DOUBLE)"
+        return _parsed(x, width, "{v}::DOUBLE")
     if mode == "float_exact":
         if kind == FLOAT:
             return f"hash({_float_as_exact_text(x)})"

@@ -73,7 +73,7 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        return format(value, "f")  # str() writes 1E-8 for 0.00000001
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, list):

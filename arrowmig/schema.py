@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import infinity, temporal_text
+from arrowmig.conform import decimal_text
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_ACTIONS, FOREIGN_KEY_TIMINGS, Column, ForeignKey, Table
 
@@ -388,6 +389,8 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
             return _time_text(array)
         if pa.types.is_floating(source):
             return pc.cast(array, pa.string())
+        if pa.types.is_decimal(source):
+            return decimal_text(array)
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
         # Narrowing ns to µs must not drop nanoseconds silently: safe cast raises instead.
         return pc.cast(array, target, safe=True)
@@ -486,8 +489,16 @@ def _to_json_text(array: pa.Array) -> pa.Array:
     import json
 
     return pa.array(
-        [None if v is None else json.dumps(v, default=str) for v in array.to_pylist()], pa.string()
+        [None if v is None else json.dumps(v, default=_json_default) for v in array.to_pylist()],
+        pa.string(),
     )
+
+
+def _json_default(value: object) -> str:
+    """Values JSON has no form for, as text; decimals fixed-point (str() writes '1E-8')."""
+    import decimal
+
+    return format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
 
 
 def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple[str, str]]:

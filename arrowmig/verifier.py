@@ -367,7 +367,9 @@ class _TableRunner:
         except ArrowmigError as exc:
             result.result, result.message = ERROR, str(exc)
         except Exception as exc:  # a driver error the endpoint did not translate
-            result.result, result.message = ERROR, f"{type(exc).__name__}: {exc}"
+            # DuckDB's errors go on with the SQL and a caret: the first line says what failed.
+            first = next((line for line in str(exc).splitlines() if line.strip()), "")
+            result.result, result.message = ERROR, f"{type(exc).__name__}: {first.strip()}"
         result.seconds = time.perf_counter() - started
         return result
 

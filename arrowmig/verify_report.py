@@ -183,7 +183,7 @@ def _jsonable(value: Any) -> Any:
             value if value == value and value not in (float("inf"), float("-inf")) else str(value)
         )
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        return format(value, "f")  # str() writes 1E-8 for 0.00000001
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview)):

@@ -62,6 +62,39 @@ def test_duckdb_values_reach_sqlite_exactly(tmp_path: Path) -> None:
     assert verify(source, target).ok
 
 
+@pytest.mark.postgres
+def test_second_and_millisecond_timestamps_far_out_and_wide_decimals_verify(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # epoch_us() of a TIMESTAMP_S or _MS overflows outside about 1677-2262; DECIMAL(38,10)
+    # into SQLite must be fixed-point text ('-0.0000000001', not '-1E-10').
+    source = str(tmp_path / "s.duckdb")
+    con = duckdb.connect(source)
+    con.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, ms TIMESTAMP_MS, s TIMESTAMP_S, d DECIMAL(38,10))"
+    )
+    con.execute(
+        "INSERT INTO t VALUES (1, '9999-12-31 23:59:59.999', '0001-01-01', -0.0000000001),"
+        " (2, '2024-01-02 03:04:05.5', '2024-01-02 03:04:05', 0)"
+    )
+    con.close()
+    for target in (pg_url, str(tmp_path / "t.db")):
+        assert migrate(source, target).ok
+        assert verify(source, target).ok
+    lite = sqlite3.connect(tmp_path / "t.db")
+    try:
+        assert [r[0] for r in lite.execute("SELECT d FROM t ORDER BY id")] == [
+            "-0.0000000001",
+            "0.0000000000",
+        ]
+    finally:
+        lite.close()
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        pg.execute("UPDATE t SET ms = ms - interval '1 millisecond' WHERE id = 1")
+    changed = verify(source, pg_url)
+    assert not changed.ok and changed.tables[0].differing_columns == ["ms"]
+
+
 def test_duckdb_types_are_themselves_again_in_duckdb(tmp_path: Path) -> None:
     # HUGEINT, BIT, TIMETZ and an ENUM landed as VARCHAR, and structs as JSON (a list of them
     # as JSON[], which verify saw as changed): DuckDB to DuckDB kept the values, not the types.

@@ -446,6 +446,51 @@ def test_end_of_day_time_reaches_sqlite_as_text(pg_url: str, tmp_path: Path) -> 
     assert rows == [("24:00:00.000000",), ("17:30:00.250000",), (None,)]
 
 
+def test_numeric_of_scale_7_or_more_reaches_sqlite_as_fixed_point_and_verifies(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # Arrow's decimal-to-text cast writes 0E-8 and 1E-8: the text must keep the column's scale.
+    _load(
+        pg_url,
+        "CREATE TABLE wallet (id int PRIMARY KEY, btc numeric(20,8), wide numeric(38,10));"
+        "INSERT INTO wallet VALUES (1, 0, -0.0000000001), (2, 0.00000001, 0), (3, 0.5, 1)",
+    )
+    out = tmp_path / "w.db"
+    assert migrate(pg_url, str(out)).ok
+    con = sqlite3.connect(out)
+    try:
+        rows = con.execute("SELECT btc, wide FROM wallet ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert rows == [
+        ("0.00000000", "-0.0000000001"),
+        ("0.00000001", "0.0000000000"),
+        ("0.50000000", "1.0000000000"),
+    ]
+    assert verify(pg_url, str(out)).ok
+
+
+def test_floats_cast_to_text_verify_as_the_cast_wrote_them(pg_url: str, tmp_path: Path) -> None:
+    # The way past NaN into SQLite (--cast T.C=text) writes each float's shortest text.
+    _load(
+        pg_url,
+        "CREATE TABLE fl (id int PRIMARY KEY, f float8, g float4);"
+        "INSERT INTO fl VALUES (1, 'NaN', 1), (2, 1e308, 1.17549435e-38), (3, 0.1, 0.1),"
+        " (4, 1e20, 1e20), (5, 1e-7, 1e-7)",
+    )
+    out = tmp_path / "fl.db"
+    config = MigrationConfig(casts=(("fl", "f", "text"), ("fl", "g", "text")))
+    assert migrate(pg_url, str(out), config=config).ok
+    assert verify(pg_url, str(out)).ok
+    con = sqlite3.connect(out)
+    try:
+        con.execute("UPDATE fl SET f = '1.0000000000000001e-7' WHERE id = 5")
+        con.commit()
+    finally:
+        con.close()
+    assert not verify(pg_url, str(out)).ok  # another double
+
+
 def test_dates_past_year_9999_reach_sqlite_exactly(pg_url: str, tmp_path: Path) -> None:
     rows = _through_sqlite(
         pg_url,

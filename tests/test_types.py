@@ -223,6 +223,7 @@ def test_reject_values_round_trip_through_json() -> None:
     assert back[0] == b"\x00" and back[1:3] == [float("inf"), float("-inf")]
     assert str(back[3]) == "-0.0" and back[4:] == [1.5, "x", None, 2**70]
     assert encode_value(float("nan")) == {"float": "nan"}
+    assert encode_value(decimal.Decimal("1E-8")) == "0.00000001"  # not str()'s 1E-8
     assert file_safe("plain_name") == "plain_name"
     assert file_safe("a/b") != file_safe("a_b") and "/" not in file_safe("a/b")
 
@@ -348,6 +349,52 @@ def test_sqlite_dates_and_decimals_to_duckdb(tmp_path: Path) -> None:
         (None, None, decimal.Decimal("-3.00")),
     ]
     assert types == ["BIGINT", "DATE", "TIMESTAMP", "DECIMAL(6,2)"]
+
+
+def test_no_profile_reads_decimal_reals_as_their_exact_text(tmp_path: Path) -> None:
+    # Without a profile a NUMERIC column is text; the driver would write a real into text as
+    # C's %e (3.14159265358979 as 3.141593e+00), so SQLite writes it, as it reads back.
+    db = _sqlite(
+        tmp_path / "p.db",
+        "CREATE TABLE prices (id INTEGER PRIMARY KEY, amount NUMERIC(10,2), price decimal, "
+        "qty numeric, note);",
+        {
+            "prices": [
+                (1, 12345.67, 3.14159265358979, 1234567.891, 0.30000000000000004),
+                (2, 0.1, 2.5, 7, "x"),
+                (3, None, 1e20, "abc", 5e-324),
+            ]
+        },
+    )
+    target = tmp_path / "p.duckdb"
+    report = migrate(db, str(target), config=MigrationConfig(profile=False))
+    assert report.ok, [t.error for t in report.tables]
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        rows = con.execute("SELECT amount, price, qty, note FROM prices ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert rows[:2] == [
+        ("12345.67", "3.14159265358979", "1234567.891", "0.30000000000000004"),
+        ("0.1", "2.5", "7", "x"),
+    ]
+    assert rows[2][:3] == (None, "1.0e+20", "abc") and float(rows[2][3]) == 5e-324
+    assert verify(db, str(target)).ok
+
+
+def test_no_profile_names_the_value_its_declared_type_cannot_read(tmp_path: Path) -> None:
+    db = _sqlite(
+        tmp_path / "m.db",
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, n INTEGER, flag BOOL);",
+        {"events": [(1, 1, 1), (2, 2, 0), (3, 3, "t"), (4, 4, "f")]},
+    )
+    report = migrate(db, str(tmp_path / "m.duckdb"), config=MigrationConfig(profile=False))
+    error = report.tables[0].error or ""
+    assert error == (
+        "table 'events', column 'flag' holds 't' (id 3), which its declared type BOOL does not "
+        "read as bool; run without --no-profile, so that arrowmig picks the column's type from "
+        "its values"
+    )
 
 
 @pytest.mark.postgres

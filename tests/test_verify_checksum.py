@@ -95,6 +95,26 @@ EQUAL_ACROSS_TYPES = [
     ),
     ("date vs text", pa.array([dt.date(2024, 1, 2)]), pa.array(["2024-01-02"])),
     (
+        "timestamp_ms and _s outside 1677-2262 vs us",
+        pa.array([dt.datetime(9999, 12, 31, 23, 59, 59, 999000)], pa.timestamp("ms")),
+        pa.array([dt.datetime(9999, 12, 31, 23, 59, 59, 999000)], pa.timestamp("us")),
+    ),
+    (
+        "timestamp_s in year 1 vs us",
+        pa.array([dt.datetime(1, 1, 1)], pa.timestamp("s")),
+        pa.array([dt.datetime(1, 1, 1)], pa.timestamp("us")),
+    ),
+    (
+        "double vs the text --cast T.C=text writes",
+        pa.array([1e20, 1e-7, 1e308, 0.1, float("nan"), float("-inf"), None]),
+        pa.array([1e20, 1e-7, 1e308, 0.1, float("nan"), float("-inf"), None]).cast(pa.string()),
+    ),
+    (
+        "float4 vs the text --cast T.C=text writes",
+        pa.array([1.1754943508222875e-38, 0.1, 1e20, 1e-7], pa.float32()),
+        pa.array([1.1754943508222875e-38, 0.1, 1e20, 1e-7], pa.float32()).cast(pa.string()),
+    ),
+    (
         "boolean words vs booleans (what --cast T.C=boolean converts)",
         pa.array(["t", "F", " yes ", "off", "1", None]),
         pa.array([True, False, True, False, True, None]),
@@ -121,6 +141,28 @@ def test_doubles_printed_with_an_exponent_match_their_plain_decimals() -> None:
 
 def test_numeric_declared_text_matches_decimal() -> None:
     assert _same(pa.array(["1.10"]), pa.array([Decimal("1.1")], pa.decimal128(5, 1)), "numeric")
+
+
+def test_numeric_column_kept_as_text_compares_its_exact_texts() -> None:
+    # A SQLite NUMERIC column that holds 'abc' among its numbers is text in the target: the
+    # migration writes each number's exact text, so '2.50' for '2.5' is a re-spelling.
+    mixed = Column("v", pa.string(), "numeric", observed=("integer", "real", "text"))
+    con = new_engine()
+
+    def sums(source: list[str], target: list[str]) -> tuple[Checksum, Checksum]:
+        pair = pair_columns(mixed, Column("v", pa.string(), "text"))
+        a = checksum_reader(con, pa.table({"v": source}).to_reader(), [pair.source_sql], ["v"])
+        b = checksum_reader(con, pa.table({"v": target}).to_reader(), [pair.target_sql], ["v"])
+        return a, b
+
+    texts = ["2.5", "3.14", "7", "abc"]
+    same, other = sums(texts, texts)
+    assert same == other
+    for changed in (["2.50", "3.14", "7", "abc"], ["2.5", "+3.140", "7", "abc"]):
+        a, b = sums(texts, changed)
+        assert a != b, changed
+    a, b = sums(texts, ["2.5", "3.14", "07.0", "abc"])
+    assert a != b
 
 
 def _next_double(x: float) -> float:
@@ -153,6 +195,9 @@ UNEQUAL = [
     ("boolean word vs the other boolean", pa.array(["f"]), pa.array([True])),
     ("text that is no boolean word", pa.array(["maybe"]), pa.array([True])),
     ("boolean word vs NULL", pa.array(["no"]), pa.array([None], pa.bool_())),
+    ("double vs the text of the next double", pa.array([0.1]), pa.array(["0.10000000000000002"])),
+    ("float4 vs text of another float4", pa.array([0.1], pa.float32()), pa.array(["0.1000001"])),
+    ("double vs text that is no number", pa.array([1.5]), pa.array(["1.5 kg"])),
 ]
 
 

@@ -671,14 +671,14 @@ class SQLiteEndpoint(BaseEndpoint):
                 if batch.num_rows == 0:
                     continue
                 arrays = []
+                keys = batch.column(n) if has_key else None
                 for i, col in enumerate(table.columns):
                     arr = batch.column(i)
                     if col.proof is not None:
                         check_batch(table, col, arr)
                     if arr.type != col.arrow_type:
-                        arr = cast_or_surprise(table, col, arr)
+                        arr = cast_or_surprise(table, col, arr, keys)
                     arrays.append(arr)
-                keys = batch.column(n) if has_key else None
                 out = pa.RecordBatch.from_arrays(arrays, names=names)
                 if with_key:
                     key_array = keys if keys is not None else pa.nulls(out.num_rows, pa.int64())

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.endpoints.sqlite_profile import varchar_limit
-from arrowmig.errors import TypeSurprise
-from arrowmig.model import Column, Table
+from arrowmig.errors import DataError, TypeSurprise
+from arrowmig.model import ROWID_NAMES, Column, Table
 
 _YEAR = "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
 _DATE = f"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
@@ -71,17 +71,52 @@ def _shown(array: pa.Array, row: int) -> str:
     return repr(array[row].as_py())
 
 
-def cast_or_surprise(table: Table, column: Column, array: pa.Array) -> pa.Array:
+def cast_or_surprise(
+    table: Table, column: Column, array: pa.Array, keys: pa.Array | None = None
+) -> pa.Array:
     """The cast to the column's type; for a presumed column, a value that cannot be cast
-    (an impossible date) is a surprise, not a failure."""
+    (an impossible date) is a surprise, not a failure. Otherwise (a declared type trusted by
+    ``--no-profile``) the failure names the table, column, value and, from ``keys``, its row."""
     try:
         return array.cast(column.arrow_type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         if column.proof is None:
-            raise
+            raise _unreadable(table, column, array, keys) from exc
         found = _UNPARSED.search(str(exc))
         value = found.group(1) if found else "a value"
         raise surprise(table, column, f"holds {value}, not a valid {column.arrow_type}") from exc
+
+
+def _unreadable(table: Table, column: Column, array: pa.Array, keys: pa.Array | None) -> DataError:
+    # The driver widened the column to the class it found (text, a real); the Arrow cast
+    # names no row, so the first value that does not cast is found by halving the batch.
+    lo, hi = 0, len(array)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            array.slice(lo, mid - lo).cast(column.arrow_type)
+            lo = mid
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            hi = mid
+    where = ""
+    if keys is not None and table.split_key is not None and lo < len(keys):
+        key = table.split_key
+        # An INTEGER PRIMARY KEY is the rowid: named as the user knows it.
+        if key in ROWID_NAMES and len(table.primary_key) == 1:
+            pk = [c for c in table.columns if c.name == table.primary_key[0]]
+            key = pk[0].name if pk and pk[0].auto_increment else key
+        where = f" ({key} {keys[lo].as_py()})"
+    declared = column.source_type or "untyped"
+    profiled = bool(column.observed)
+    return DataError(
+        f"table {table.name!r}, column {column.name!r} holds {_shown(array, lo)}{where}, which "
+        f"its declared type {declared} does not read as {column.arrow_type}",
+        hint="--cast the column to a type that holds it"
+        if profiled
+        else "run without --no-profile, so that arrowmig picks the column's type from its values",
+        table=table.name,
+        column=column.name,
+    )
 
 
 def driver_surprise(table: Table, exc: Exception) -> TypeSurprise | None:

@@ -307,6 +307,10 @@ def read_expression(column: Column) -> str:
             f"CASE WHEN typeof({c})='real' THEN printf('%.{arrow_type.scale}f', {c}) "
             f"ELSE CAST({c} AS TEXT) END"
         )
+    real_text = (
+        f"CASE WHEN typeof({c})='real' AND {c} = 0 AND atan2({c}, -1.0) < 0 "
+        f"THEN '-0.0' ELSE CAST({c} AS TEXT) END"
+    )
     if (pa.types.is_string(arrow_type) or pa.types.is_decimal(arrow_type)) and classes not in (
         (),
         ("text",),
@@ -314,11 +318,12 @@ def read_expression(column: Column) -> str:
         # The bundled SQLite (3.53) prints reals with round-trip precision, so this is exact,
         # except for -0.0, which it prints as 0.0 (atan2 tells the zeros apart).
         if "real" in classes:
-            return (
-                f"CASE WHEN typeof({c})='real' AND {c} = 0 AND atan2({c}, -1.0) < 0 "
-                f"THEN '-0.0' ELSE CAST({c} AS TEXT) END"
-            )
+            return real_text
         return f"CAST({c} AS TEXT)"
+    if pa.types.is_string(arrow_type) and not classes and affinity(column.source_type) != "text":
+        # Not profiled (--no-profile): a NUMERIC or untyped column read as text may hold reals,
+        # which the driver would write into text as C's %e (3.14159265358979 as 3.141593e+00).
+        return f"CASE WHEN typeof({c})='real' THEN {real_text} ELSE {c} END"
     if pa.types.is_binary(arrow_type) and classes not in ((), ("blob",)):
         return f"CAST({c} AS BLOB)"
     return c
