@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -801,6 +805,63 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     not_sqlite.write_text("hello, not a database")
     with pytest.raises(ConnectError, match="not a SQLite database"):
         arrowmig.migrate(str(not_sqlite), str(tmp_path / "w.duckdb"))
+
+
+def test_a_sqlite_file_that_cannot_be_read_is_named_with_what_to_do(tmp_path: Path) -> None:
+    # An empty file is what sqlite3 leaves after opening a mistyped name.
+    (tmp_path / "empty.db").touch()
+    with pytest.raises(ConnectError, match=r"is empty \(0 bytes\): it holds no tables"):
+        arrowmig.migrate(str(tmp_path / "empty.db"), str(tmp_path / "w.duckdb"))
+    big = make_sqlite(
+        tmp_path / "big.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);",
+        {"t": [(i, "x" * 200) for i in range(200)]},
+    )
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(Path(big).read_bytes()[:3000])  # cut inside its first page
+    with pytest.raises(ConnectError, match="is damaged") as info:
+        arrowmig.migrate(str(damaged), str(tmp_path / "w.duckdb"))
+    assert ".recover" in str(info.value) and "\n" not in str(info.value)
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run as a user without write access",
+)
+def test_files_this_user_may_not_write_are_refused_in_one_line(
+    request: pytest.FixtureRequest,
+) -> None:
+    """As user nobody: a WAL source SQLite must write beside to read, and a target in a
+    folder that is not writable (the driver said 'failed to allocate memory')."""
+    base = Path(tempfile.mkdtemp(prefix="arrowmig-perms-"))  # pytest's own are root's alone
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
+    base.chmod(0o755)
+    src = make_sqlite(base / "wal.db", "CREATE TABLE t (a INTEGER); PRAGMA journal_mode=wal;")
+    locked, open_dir = base / "locked", base / "open"
+    locked.mkdir(mode=0o555)
+    open_dir.mkdir(mode=0o777)
+    open_dir.chmod(0o777)
+
+    def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        return subprocess.run(
+            [*command, sys.executable, "-m", "arrowmig", "migrate", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd="/",
+            env={**os.environ, "PYTHONPATH": str(Path(arrowmig.__file__).parent.parent)},
+        )
+
+    for args, expected in [
+        ((src, str(open_dir / "w.duckdb")), "is in WAL mode"),
+        ((make_sqlite(base / "ok.db", "CREATE TABLE t (a);"), str(locked / "w.db")),
+         "its folder is not writable"),
+    ]:  # fmt: skip
+        done = as_nobody(*args)
+        assert done.returncode == 2 and expected in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])

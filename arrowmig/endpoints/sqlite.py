@@ -21,6 +21,7 @@ from arrowmig.endpoints.common import (
     build_keys,
     key_range_filter,
     read_schema,
+    short_driver_message,
 )
 from arrowmig.endpoints.sqlite_ddl import (
     column_collations,
@@ -118,6 +119,24 @@ def _size_sql(table: Table) -> str:
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+def _open_error(target: str, exc: BaseException) -> ConnectError:
+    """Why a SQLite file that exists cannot be read, with what to do about it."""
+    reason = short_driver_message(exc).removeprefix("Failed to prepare query: ")
+    if "readonly database" in reason:
+        return ConnectError(
+            f"cannot read SQLite file {target!r}: it is in WAL mode, and SQLite must write "
+            "beside it (its -shm index) to read it, which this user may not",
+            hint="copy the file (with its -wal file, if there is one) to a folder you may "
+            "write, and read the copy; or run as a user who may write the file and its folder",
+        )
+    if "malformed" in reason or "not a database" in reason:
+        return ConnectError(
+            f"SQLite file {target!r} is damaged ({reason})",
+            hint=f'recover what it holds: sqlite3 {target} ".recover" | sqlite3 recovered.db',
+        )
+    return ConnectError(f"cannot open SQLite file {target!r}: {reason}")
+
+
 class SQLiteEndpoint(BaseEndpoint):
     """One ADBC connection to a SQLite file."""
 
@@ -144,6 +163,18 @@ class SQLiteEndpoint(BaseEndpoint):
                 f"{url.target!r} is not a SQLite database",
                 hint="name a SQLite file, or use duckdb:/// for a DuckDB file",
             )
+        elif not create and path.stat().st_size == 0:
+            # What sqlite3 leaves after opening a mistyped name: never a database to copy.
+            raise ConnectError(
+                f"SQLite file {url.target!r} is empty (0 bytes): it holds no tables",
+                hint="check the path (sqlite3 creates an empty file for a name it is given)",
+            )
+        if create and not os.access(path if path.exists() else path.parent, os.W_OK):
+            raise ConnectError(
+                f"cannot write SQLite file {url.target!r}: "
+                + ("the file is read-only" if path.exists() else "its folder is not writable"),
+                hint="write to a folder you may write to, or change its permissions",
+            )
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
         self._created_file = not path.exists()
@@ -155,8 +186,16 @@ class SQLiteEndpoint(BaseEndpoint):
         self._cursor = self._conn.cursor()
         self._lock_key = os.path.realpath(path)
         self._lock = _write_lock(path)
-        self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
-        self._pragma(READ_CACHE_PRAGMA)
+        try:
+            # The first statements read the file's header: a damaged file, or a WAL file this
+            # user may not write, fails here.
+            self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
+            self._pragma(READ_CACHE_PRAGMA)
+            self._query("SELECT count(*) FROM sqlite_schema")
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            raise _open_error(url.target, exc) from exc
         self._write_mode_set = False
         self._journal_mode: str | None = None
 
