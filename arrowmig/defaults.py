@@ -365,6 +365,27 @@ def identity_resets(table: Table, schema: str | None) -> list[str]:
     return statements
 
 
+def sequence_renames(table: Table, schema: str | None) -> list[str]:
+    """PostgreSQL: after a staging table took the final name, give each of its key sequences
+    the name PostgreSQL would have given it (``<table>_<column>_seq``): it was named after
+    the staging table, and scripts call setval() by the usual name. A name already taken
+    (the backup table's sequence, with --keep-backup) or too long is left as it is."""
+    statements = []
+    target = qualified(table.name, schema)
+    for col in table.columns:
+        wanted = f"{table.name}_{col.name}_seq"
+        if not col.auto_increment or len(wanted.encode()) > 63:
+            continue
+        statements.append(
+            "DO $arrowmig$ DECLARE s regclass := pg_get_serial_sequence("
+            f"{_text(target)}, {_text(col.name)}); BEGIN "
+            f"IF s IS NOT NULL AND to_regclass({_text(qualified(wanted, schema))}) IS NULL THEN "
+            f"EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', s, {_text(wanted)}); "
+            "END IF; END $arrowmig$"
+        )
+    return statements
+
+
 def _text(value: str) -> str:
     """A string literal (standard_conforming_strings: only quotes are doubled)."""
     return "'" + value.replace("'", "''") + "'"

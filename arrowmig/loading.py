@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from arrowmig.defaults import identity_resets
+from arrowmig.defaults import identity_resets, sequence_renames
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError
 from arrowmig.model import Table, TableLoad
@@ -171,6 +171,7 @@ def finish(
         # Keys arrived as explicit values: move each key sequence past them, in the same
         # transaction, so the next insert that leaves the key out does not collide.
         statements += identity_resets(final, dst.schema)
+        statements += sequence_renames(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     _restore_foreign_keys(dst, pointing_in, load)
     _dress(dst, final.name, dressing, load)

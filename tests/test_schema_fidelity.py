@@ -313,6 +313,21 @@ def test_postgresql_serial_and_identity_keep_assigning(pg_url: str) -> None:
     assert pg_one(pg_url, "INSERT INTO copy.i (other) VALUES ('c') RETURNING id, n") == (15, 3)
 
 
+def test_a_staged_tables_key_sequence_has_the_usual_name(pg_url: str, second_pg: str) -> None:
+    """A table without a single integer key loads through a staging table, whose name its
+    identity sequence took; scripts call setval('payment_payment_id_seq', ...)."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE payment (payment_id bigserial, at date, PRIMARY KEY (payment_id, at))",
+        "INSERT INTO payment (at) VALUES ('2020-01-01'), ('2020-01-02')",
+    )
+    assert arrowmig.migrate(pg_url, second_pg).ok
+    assert pg_one(second_pg, "SELECT pg_get_serial_sequence('payment', 'payment_id')") == (
+        "public.payment_payment_id_seq",
+    )
+    assert pg_one(second_pg, "SELECT nextval('payment_payment_id_seq')") == (3,)
+
+
 # -- foreign keys ------------------------------------------------------------------------------
 
 
