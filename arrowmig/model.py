@@ -94,6 +94,9 @@ class Index:
     descending: tuple[str, ...] = ()
     """The key columns sorted DESC (``ON t (a DESC, b)``): kept on PostgreSQL and SQLite
     targets; DuckDB's ART indexes have no order, and take them ascending."""
+    constraint: bool = False
+    """A PostgreSQL source's UNIQUE constraint, not only a unique index: PostgreSQL targets
+    add it as a constraint again (``ON CONFLICT ON CONSTRAINT`` names it)."""
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")

@@ -524,6 +524,20 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
         include = ""
         if index.include and dialect == "postgresql":
             include = f" INCLUDE ({', '.join(quote_ident(c) for c in index.include)})"
+        if index.constraint and index.unique and dialect == "postgresql":
+            # Added as a constraint again; one there already (a retried build) is kept.
+            add = (
+                f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(index.name)} "
+                f"UNIQUE ({cols}){include}"
+            )
+            steps.append(
+                (
+                    f"DO $arrowmig$ BEGIN {add}; EXCEPTION WHEN duplicate_table OR "
+                    "duplicate_object THEN NULL; END $arrowmig$",
+                    f"unique constraint {index.name}",
+                )
+            )
+            continue
         steps.append(
             (
                 f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols}){include}",

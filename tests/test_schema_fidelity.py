@@ -328,6 +328,26 @@ def test_a_staged_tables_key_sequence_has_the_usual_name(pg_url: str, second_pg:
     assert pg_one(second_pg, "SELECT nextval('payment_payment_id_seq')") == (3,)
 
 
+def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> None:
+    """Not only a unique index: ON CONFLICT ON CONSTRAINT names the constraint."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE x (id int PRIMARY KEY, code text CONSTRAINT x_code_key UNIQUE, a int)",
+        "CREATE UNIQUE INDEX x_a_idx ON x (a)",
+        "INSERT INTO x VALUES (1, 'a', 1)",
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok and "unique constraint x_code_key" in report.tables[0].built
+    kinds = (
+        "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint "
+        "WHERE contype = 'u' AND conrelid = 'x'::regclass"
+    )
+    assert pg_one(second_pg, kinds) == ("x_code_key",)  # the plain unique index stays an index
+    insert = "INSERT INTO x VALUES (2, 'a', 2) ON CONFLICT ON CONSTRAINT x_code_key DO NOTHING"
+    pg_exec(second_pg, insert)
+    assert pg_one(second_pg, "SELECT count(*) FROM x") == (1,)
+
+
 # -- foreign keys ------------------------------------------------------------------------------
 
 

@@ -447,7 +447,9 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "WHERE conrelid = $1), array_to_string(array_agg(a.attname ORDER BY k.ord) "
         "FILTER (WHERE k.ord > i.indnkeyatts), chr(1)), "
         "array_to_string(array_agg(a.attname ORDER BY k.ord) FILTER (WHERE k.ord <= "
-        "i.indnkeyatts AND i.indoption[k.ord::int - 1] & 1 = 1), chr(1)) "
+        "i.indnkeyatts AND i.indoption[k.ord::int - 1] & 1 = 1), chr(1)), "
+        "i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conrelid = $1 "
+        "AND contype = 'u') "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
@@ -460,7 +462,7 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
     only_postgres: list[PgDefinition] = []
     for row in rows:
         name, unique, columns, on_expression, partial, method, sql, of_constraint = row[:8]
-        included, descending = row[8:]
+        included, descending, unique_constraint = row[8:]
         if on_expression:
             why = "on an expression"
         elif partial:
@@ -471,7 +473,16 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
             # INCLUDE columns cover queries and do not make rows unique: kept apart.
             include = tuple(included.split("\x01")) if included else ()
             desc = tuple(descending.split("\x01")) if descending else ()
-            found.append(Index(name, tuple(columns.split("\x01")), bool(unique), include, desc))
+            found.append(
+                Index(
+                    name,
+                    tuple(columns.split("\x01")),
+                    bool(unique),
+                    include,
+                    desc,
+                    constraint=bool(unique_constraint),
+                )
+            )
             continue
         if not of_constraint:  # an exclusion constraint's index comes with its constraint
             label = f"index {name} ({why})"
