@@ -162,9 +162,9 @@ def _is_internal(name: str) -> bool:
 
 def _own_tables(endpoint: Endpoint, named: bool) -> list[str]:
     """The tables compared by default: not those an extension made (as migrate leaves them
-    out), unless tables are named."""
+    out), unless tables are named; then views too, whose rows migrate copies when named."""
     if named:
-        return endpoint.list_tables()
+        return [*endpoint.list_tables(), *endpoint.list_views()]
     extensions = extension_tables(endpoint)
     return [t for t in endpoint.list_tables() if t not in extensions]
 
