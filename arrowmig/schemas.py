@@ -184,6 +184,8 @@ class InSchema:
         self.schema = schema
 
     def emit(self, event: Event) -> None:
+        if event.event == "summary":
+            return  # one summary, of every schema, ends the run (arrowmig.migrate)
         if event.table is not None:
             event = dataclasses.replace(event, table=f"{self.schema}.{event.table}")
         self.sink.emit(event)
@@ -224,6 +226,9 @@ def migrate_schemas(
         if report.interrupted:
             break
     merged.seconds = time.monotonic() - started
+    moved = {f"{r.schema}.{t}" for r in runs for t in r.config.tables or ()}
+    for table in merged.tables:
+        table.notes = [_in_this_run(n, moved) for n in table.notes]
     _forget_keys_put_back_early(merged, runs)
     if not merged.interrupted:
         add_foreign_keys_between(source, target, runs, merged)
@@ -249,6 +254,7 @@ def _merge(merged: MigrationReport, schema: str, report: MigrationReport) -> Non
         table.name = f"{schema}.{table.name}"
         table.target_name = f"{schema}.{table.target_name}"
         merged.tables.append(table)
+    merged.done_before.extend(f"{schema}.{t}" for t in report.done_before)
     merged.skipped_views.extend(f"{schema}.{v}" for v in report.skipped_views)
     merged.notes.extend(f"{schema}: {n}" for n in report.notes)
     merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
@@ -311,22 +317,25 @@ def add_foreign_keys_between(
 
 
 _ELSEWHERE = ": into another schema, which this run does not read"
+_OF_THIS_RUN = (
+    ": into another schema of this run, added once every schema is in (PostgreSQL targets)"
+)
 
 
 def _in_this_run(note: str, moved: set[str]) -> str:
     """A plan note on a foreign key into another schema, as a run that moves the tables
     ``moved`` (``schema.table``) sees it."""
     if note.endswith(_ELSEWHERE) and note.removesuffix(_ELSEWHERE).rpartition("-> ")[2] in moved:
-        return note.removesuffix(_ELSEWHERE).removeprefix("not carried: ") + (
-            ": into another schema of this run, added once every schema is in (PostgreSQL targets)"
-        )
+        return note.removesuffix(_ELSEWHERE).removeprefix("not carried: ") + _OF_THIS_RUN
     return note
 
 
 def _left_by_one_schema(note: str, key: ForeignKey) -> bool:
-    """Whether ``note`` is what postgres_catalog says of this key in a run of one schema."""
-    return f"foreign key {key.name} (" in note and note.endswith(
-        f"-> {key.ref_schema}.{key.ref_table}{_ELSEWHERE}"
+    """Whether ``note`` is what postgres_catalog says of this key in a run of one schema (as
+    it is, or as ``_in_this_run`` words it)."""
+    ref = f"-> {key.ref_schema}.{key.ref_table}"
+    return f"foreign key {key.name} (" in note and (
+        note.endswith(ref + _ELSEWHERE) or note.endswith(ref + _OF_THIS_RUN)
     )
 
 

@@ -42,7 +42,12 @@ def render_table(report: VerifyReport) -> str:
         out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for t in report.tables:
         out.extend(_details(t.to_dict()))
+    for name, why in report.not_verified.items():
+        out.append(f"{name}: NOT VERIFIED: {why}")
     state = "all tables match" if report.ok else "DIFFERENCES FOUND"
+    if report.not_verified and all(t.ok for t in report.tables):
+        compared = "the tables compared match; " if report.tables else ""
+        state = f"{compared}NOT VERIFIED: {', '.join(report.not_verified)}"
     if report.exit_code == 2:
         state = "ERRORS"
     out.append(f"{state} ({report.seconds:.2f}s, peak RSS {report.peak_rss_bytes / 2**20:.0f} MiB)")
