@@ -372,10 +372,11 @@ def verify_schemas(
     tables: list[str] | tuple[str, ...] | None,
     source_schema: str | None,
     target_schema: str | None,
-    verify_one: Callable[[str, list[str] | None], VerifyReport],
+    verify_one: Callable[[str, list[str] | None, list[str]], VerifyReport],
+    exclude: list[str] | tuple[str, ...] = (),
 ) -> VerifyReport:
     """``verify`` of several schemas, each against the target schema of its name; one report
-    with every table named ``schema.table``."""
+    with every table named ``schema.table``. ``exclude`` is named as ``--tables`` is."""
     named = several_schemas(source_schema)
     assert named is not None
     if target_schema is not None:
@@ -389,6 +390,7 @@ def verify_schemas(
     found, views, _extensions = _tables_by_schema(source, named)
     present = {s: [*found[s], *views[s]] for s in found}
     wanted = _pick(tuple(tables or ()), present, "--tables")
+    left_out = _pick(tuple(exclude), present, "--exclude")
     started = time.monotonic()
     merged = VerifyReport(
         source=parse_url(source).redacted, target=parse_url(target).redacted, level=""
@@ -396,7 +398,14 @@ def verify_schemas(
     for schema in found:
         if tables is not None and schema not in wanted:
             continue
-        report = verify_one(schema, wanted.get(schema) if tables is not None else None)
+        chosen = wanted.get(schema) if tables is not None else None
+        if chosen is not None:
+            chosen = [t for t in chosen if t not in left_out.get(schema, [])]
+            if not chosen:
+                continue
+        elif set(found[schema]) <= set(left_out.get(schema, [])):
+            continue  # every table of the schema left out
+        report = verify_one(schema, chosen, left_out.get(schema, []))
         merged.level = report.level
         for table in report.tables:
             table.name = f"{schema}.{table.name}"

@@ -74,6 +74,9 @@ def progress_options(f: Any) -> Any:
     return f
 
 
+RESUME_HINT = "to continue, run the same command again with --resume (committed rows are kept)"
+
+
 def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> None:
     if progress_kind != "json":
         click.echo(report_text(report), err=True)
@@ -163,7 +166,7 @@ def run_migration(
             name = exc.signal_name if isinstance(exc, StopRequested) else "SIGINT"
             if log is not None:
                 log.note(f"interrupted by {name} before the report was complete")
-            click.echo(f"arrowmig: interrupted by {name}", err=True)
+            click.echo(f"arrowmig: interrupted by {name}; {RESUME_HINT}", err=True)
             return EXIT_SIGNAL[name]
         except ArrowmigError as exc:
             if log is not None:
@@ -188,6 +191,8 @@ def run_migration(
             if log is not None:
                 log.emit(summary)
         emit_report(report, as_json, progress_kind)
+        if report.interrupted:
+            click.echo(RESUME_HINT, err=True)
         if verify_text and progress_kind != "json":
             click.echo(verify_text, err=True)
         elif progress_kind == "json" and report.verify is not None and not report.verify["ok"]:

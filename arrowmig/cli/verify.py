@@ -100,6 +100,7 @@ def _shown(value: Any) -> str:
 @click.argument("source")
 @click.argument("target")
 @click.option("--tables", "-t", help="Comma-separated tables to compare (default: all).")
+@click.option("--exclude", help="Comma-separated tables to leave out (each must be in the source).")
 @click.option(
     "--level",
     type=click.Choice(LEVELS),
@@ -128,6 +129,7 @@ def verify_command(
     source: str,
     target: str,
     tables: str | None,
+    exclude: str | None,
     level: str,
     max_diffs: int,
     source_schema: str | None,
@@ -144,6 +146,7 @@ def verify_command(
         source,
         target,
         tables=split_list(tables) or None,
+        exclude=split_list(exclude),
         level=level,
         max_diffs=max_diffs,
         source_schema=source_schema,
