@@ -92,9 +92,22 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
             runs.append(SchemaRun(schema, one, tuple(left)))
     if not runs:
         raise SchemaError(f"no table to move in schemas {', '.join(tables)}")
+    _refuse_unreadable(source, runs)
     if config.mode == "create" and not config.resume:
         _refuse_existing(target, runs)
     return runs
+
+
+def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
+    """Every schema's tables readable by this user (PostgreSQL privileges), checked before
+    the first schema is written: found in a later schema, the earlier ones were moved."""
+    for run in runs:
+        with open_endpoint(source, schema=run.schema) as src:
+            check = getattr(src, "unreadable", None)
+            refused = check(list(run.config.tables or ()), f"{run.schema}.") if check else None
+        if refused is not None:
+            refused.message = f"schema {run.schema!r}: {refused.message}"
+            raise refused
 
 
 def _tables_by_schema(

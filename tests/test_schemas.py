@@ -353,3 +353,44 @@ def test_verify_result_is_in_the_one_summary_event_of_a_json_run(
     assert main([*common, "--mode", "append", "--progress", "none"]) == 1
     err = capsys.readouterr().err
     assert "b.u: NOT VERIFIED: failed to load" in err and "all tables match" not in err
+
+
+def test_a_schema_the_user_may_not_use_is_refused_before_any_schema_is_written(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # The earlier schemas were written, then exit 2 said to grant SELECT on the table, which
+    # changed nothing: USAGE on the schema was missing.
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    role = f"arrowmig_reader_{uuid.uuid4().hex[:8]}"
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA a; CREATE SCHEMA secret; CREATE TABLE a.t (id int PRIMARY KEY);"
+        "CREATE TABLE secret.salaries (id int PRIMARY KEY); CREATE TABLE secret.bonus (id int)",
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT USAGE ON SCHEMA a TO {role}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA a, secret TO {role}",
+    )
+    server = urlsplit(pg_url)
+    as_reader = urlunsplit(server._replace(netloc=f"{role}@{server.hostname}:{server.port}"))
+    target = tmp_path / "out.duckdb"
+    config = MigrationConfig(source_schema="*")
+    try:
+        with pytest.raises(SchemaError) as refused:
+            migrate(as_reader, str(target), config=config)
+        assert refused.value.exit_code == 2 and not target.exists()
+        said = str(refused.value)
+        assert "USAGE on the schema is missing" in said and "grant select" not in said.lower()
+        assert f'GRANT USAGE ON SCHEMA "secret" TO "{role}"' in said
+        assert "--exclude secret.bonus,secret.salaries" in said
+        pg_exec(pg_url, f"GRANT USAGE ON SCHEMA secret TO {role}", f"REVOKE ALL ON a.t FROM {role}")
+        with pytest.raises(SchemaError) as refused:
+            migrate(as_reader, str(target), config=config)
+        assert not target.exists()
+        assert "no permission to read table 't'" in str(refused.value)
+        assert f'GRANT SELECT ON "a"."t" TO "{role}"' in str(refused.value)
+        pg_exec(pg_url, f"GRANT SELECT ON a.t TO {role}")
+        assert migrate(as_reader, str(target), config=config).ok
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
