@@ -74,7 +74,7 @@ def migrate(
 
         sink = as_sink(progress)
         with one_snapshot(source) as snapshot:
-            return migrate_schemas(
+            report = migrate_schemas(
                 source,
                 target,
                 config,
@@ -82,6 +82,10 @@ def migrate(
                     source, target, run.config, InSchema(sink, run.schema), snapshot
                 ),
             )
+        # One summary for the whole run, its tables named schema.table (InSchema holds back
+        # each schema's own).
+        sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
+        return report
     return _migrate_schema(source, target, config, progress, None)
 
 
@@ -172,6 +176,7 @@ def transfer(
             r.table_name == RUN_ROW and r.state == "complete" for r in earlier
         ):
             report.notes.append(f"run {run_id} already completed: nothing to resume")
+            report.done_before = [p.source.name for p in plan.tables]
             sink.emit(Event("summary", report=report.to_dict()))
             return report
         conflicts = [

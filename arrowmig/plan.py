@@ -213,6 +213,17 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
     return f"tables there: {', '.join(tables[:12]) or '(none)'}{where}"
 
 
+def unknown_table(src: Source, name: str, option: str) -> SchemaError:
+    """The error for a table ``option`` names that the source lacks, with the name meant
+    where it is clear (as ``migrate`` says it)."""
+    tables = src.list_tables()
+    return SchemaError(
+        f"table {name!r} named by {option} not found in {_where(src)}",
+        hint=_name_hint(name, [*tables, *src.list_views()], tables, src),
+        table=name,
+    )
+
+
 def build_plan(
     src: Source,
     dst: Endpoint | None,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+"""The exit code of a run stopped by each signal."""
+
 
 @dataclass
 class TableReport:
@@ -60,6 +63,9 @@ class MigrationReport:
     """The run's fingerprint: the key of its rows in the target's checkpoint table."""
     notes: list[str] = field(default_factory=list)
     """Things about the whole run the user should know (e.g. a resume that had nothing to do)."""
+    done_before: list[str] = field(default_factory=list)
+    """Tables a resumed run found finished by the run it resumes (its schema's run completed),
+    not in ``tables``: nothing of them was moved now, and ``--verify`` checks them too."""
 
     @property
     def rows(self) -> int:
@@ -79,7 +85,17 @@ class MigrationReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.rejected and self.interrupted is None
+        """All went as asked: no table failed, no row rejected, not interrupted, and (when the
+        run was verified) every table verified and matching."""
+        verified = self.verify is None or bool(self.verify.get("ok"))
+        return not self.failed and not self.rejected and self.interrupted is None and verified
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's: 0 ok, 1 finished with failures (or differences), 130/143 interrupted."""
+        if self.interrupted:
+            return EXIT_SIGNAL.get(self.interrupted, 130)
+        return 0 if self.ok else 1
 
     @property
     def rss_growth_bytes(self) -> int:
@@ -108,6 +124,7 @@ class MigrationReport:
             "target": self.target,
             "mode": self.mode,
             "ok": self.ok,
+            "exit_code": self.exit_code,
             "rows": self.rows,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
@@ -124,6 +141,7 @@ class MigrationReport:
             "interrupted": self.interrupted,
             "run_id": self.run_id,
             "notes": self.notes,
+            "done_before": self.done_before,
             "tables": [t.to_dict() for t in self.tables],
             **({"verify": self.verify} if self.verify is not None else {}),
         }

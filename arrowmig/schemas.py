@@ -92,9 +92,22 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
             runs.append(SchemaRun(schema, one, tuple(left)))
     if not runs:
         raise SchemaError(f"no table to move in schemas {', '.join(tables)}")
+    _refuse_unreadable(source, runs)
     if config.mode == "create" and not config.resume:
         _refuse_existing(target, runs)
     return runs
+
+
+def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
+    """Every schema's tables readable by this user (PostgreSQL privileges), checked before
+    the first schema is written: found in a later schema, the earlier ones were moved."""
+    for run in runs:
+        with open_endpoint(source, schema=run.schema) as src:
+            check = getattr(src, "unreadable", None)
+            refused = check(list(run.config.tables or ()), f"{run.schema}.") if check else None
+        if refused is not None:
+            refused.message = f"schema {run.schema!r}: {refused.message}"
+            raise refused
 
 
 def _tables_by_schema(
@@ -184,6 +197,8 @@ class InSchema:
         self.schema = schema
 
     def emit(self, event: Event) -> None:
+        if event.event == "summary":
+            return  # one summary, of every schema, ends the run (arrowmig.migrate)
         if event.table is not None:
             event = dataclasses.replace(event, table=f"{self.schema}.{event.table}")
         self.sink.emit(event)
@@ -224,6 +239,9 @@ def migrate_schemas(
         if report.interrupted:
             break
     merged.seconds = time.monotonic() - started
+    moved = {f"{r.schema}.{t}" for r in runs for t in r.config.tables or ()}
+    for table in merged.tables:
+        table.notes = [_in_this_run(n, moved) for n in table.notes]
     _forget_keys_put_back_early(merged, runs)
     if not merged.interrupted:
         add_foreign_keys_between(source, target, runs, merged)
@@ -249,6 +267,7 @@ def _merge(merged: MigrationReport, schema: str, report: MigrationReport) -> Non
         table.name = f"{schema}.{table.name}"
         table.target_name = f"{schema}.{table.target_name}"
         merged.tables.append(table)
+    merged.done_before.extend(f"{schema}.{t}" for t in report.done_before)
     merged.skipped_views.extend(f"{schema}.{v}" for v in report.skipped_views)
     merged.notes.extend(f"{schema}: {n}" for n in report.notes)
     merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
@@ -311,22 +330,25 @@ def add_foreign_keys_between(
 
 
 _ELSEWHERE = ": into another schema, which this run does not read"
+_OF_THIS_RUN = (
+    ": into another schema of this run, added once every schema is in (PostgreSQL targets)"
+)
 
 
 def _in_this_run(note: str, moved: set[str]) -> str:
     """A plan note on a foreign key into another schema, as a run that moves the tables
     ``moved`` (``schema.table``) sees it."""
     if note.endswith(_ELSEWHERE) and note.removesuffix(_ELSEWHERE).rpartition("-> ")[2] in moved:
-        return note.removesuffix(_ELSEWHERE).removeprefix("not carried: ") + (
-            ": into another schema of this run, added once every schema is in (PostgreSQL targets)"
-        )
+        return note.removesuffix(_ELSEWHERE).removeprefix("not carried: ") + _OF_THIS_RUN
     return note
 
 
 def _left_by_one_schema(note: str, key: ForeignKey) -> bool:
-    """Whether ``note`` is what postgres_catalog says of this key in a run of one schema."""
-    return f"foreign key {key.name} (" in note and note.endswith(
-        f"-> {key.ref_schema}.{key.ref_table}{_ELSEWHERE}"
+    """Whether ``note`` is what postgres_catalog says of this key in a run of one schema (as
+    it is, or as ``_in_this_run`` words it)."""
+    ref = f"-> {key.ref_schema}.{key.ref_table}"
+    return f"foreign key {key.name} (" in note and (
+        note.endswith(ref + _ELSEWHERE) or note.endswith(ref + _OF_THIS_RUN)
     )
 
 
@@ -363,10 +385,11 @@ def verify_schemas(
     tables: list[str] | tuple[str, ...] | None,
     source_schema: str | None,
     target_schema: str | None,
-    verify_one: Callable[[str, list[str] | None], VerifyReport],
+    verify_one: Callable[[str, list[str] | None, list[str]], VerifyReport],
+    exclude: list[str] | tuple[str, ...] = (),
 ) -> VerifyReport:
     """``verify`` of several schemas, each against the target schema of its name; one report
-    with every table named ``schema.table``."""
+    with every table named ``schema.table``. ``exclude`` is named as ``--tables`` is."""
     named = several_schemas(source_schema)
     assert named is not None
     if target_schema is not None:
@@ -380,6 +403,7 @@ def verify_schemas(
     found, views, _extensions = _tables_by_schema(source, named)
     present = {s: [*found[s], *views[s]] for s in found}
     wanted = _pick(tuple(tables or ()), present, "--tables")
+    left_out = _pick(tuple(exclude), present, "--exclude")
     started = time.monotonic()
     merged = VerifyReport(
         source=parse_url(source).redacted, target=parse_url(target).redacted, level=""
@@ -387,7 +411,14 @@ def verify_schemas(
     for schema in found:
         if tables is not None and schema not in wanted:
             continue
-        report = verify_one(schema, wanted.get(schema) if tables is not None else None)
+        chosen = wanted.get(schema) if tables is not None else None
+        if chosen is not None:
+            chosen = [t for t in chosen if t not in left_out.get(schema, [])]
+            if not chosen:
+                continue
+        elif set(found[schema]) <= set(left_out.get(schema, [])):
+            continue  # every table of the schema left out
+        report = verify_one(schema, chosen, left_out.get(schema, []))
         merged.level = report.level
         for table in report.tables:
             table.name = f"{schema}.{table.name}"

@@ -24,7 +24,7 @@ from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
-from arrowmig.plan import extension_tables
+from arrowmig.plan import extension_tables, unknown_table
 from arrowmig.schemas import several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
@@ -162,9 +162,9 @@ def _is_internal(name: str) -> bool:
 
 def _own_tables(endpoint: Endpoint, named: bool) -> list[str]:
     """The tables compared by default: not those an extension made (as migrate leaves them
-    out), unless tables are named."""
+    out), unless tables are named; then views too, whose rows migrate copies when named."""
     if named:
-        return endpoint.list_tables()
+        return [*endpoint.list_tables(), *endpoint.list_views()]
     extensions = extension_tables(endpoint)
     return [t for t in endpoint.list_tables() if t not in extensions]
 
@@ -174,6 +174,7 @@ def verify(
     target: str,
     *,
     tables: list[str] | tuple[str, ...] | None = None,
+    exclude: list[str] | tuple[str, ...] = (),
     level: str = "checksum",
     max_diffs: int = 20,
     source_schema: str | None = None,
@@ -181,13 +182,13 @@ def verify(
     progress: ProgressSink | Callable[[Event], None] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> VerifyReport:
-    """Compare every table (or ``tables``) of ``source`` with ``target``.
+    """Compare every table (or ``tables``) of ``source`` with ``target``, but ``exclude``.
 
     ``level``: ``count`` compares row counts; ``checksum`` (default) compares an
     order-independent checksum of whole rows and of each column, and on a mismatch lists up
     to ``max_diffs`` differing keys; ``diff`` also matches every row by key on tables whose
-    checksums agree. Raises ArrowmigError (exit code 2) when a database cannot be opened or
-    a named table exists on neither side.
+    checksums agree. Raises ArrowmigError (exit code 2) when a database cannot be opened, a
+    named table exists on neither side, or a table to exclude is not in the source.
     """
     if level not in LEVELS:
         raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
@@ -205,10 +206,11 @@ def verify(
             tables,
             source_schema,
             target_schema,
-            lambda schema, chosen: verify(
+            lambda schema, chosen, left_out: verify(
                 source,
                 target,
                 tables=chosen,
+                exclude=left_out,
                 level=level,
                 max_diffs=max_diffs,
                 source_schema=schema,
@@ -216,6 +218,7 @@ def verify(
                 progress=progress,
                 batch_rows=batch_rows,
             ),
+            exclude,
         )
     sink = as_sink(progress)
     started = time.perf_counter()
@@ -231,6 +234,13 @@ def verify(
         )
         assert tgt.endpoint is not None
         pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)
+        if exclude:
+            dialect = tgt.endpoint.dialect
+            pairs = src.submit(
+                lambda e, _: _leave_out(e, pairs, exclude, tgt_names, dialect)
+            ).result()
+            if not pairs:
+                raise UsageError("nothing to compare: --exclude leaves out every table")
         if not pairs:
             raise _nothing_to_compare(src, tgt)
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
@@ -255,6 +265,29 @@ def verify(
         report.seconds = time.perf_counter() - started
     sink.emit(Event("summary", report=report.to_dict()))
     return report
+
+
+def _leave_out(
+    src: Endpoint,
+    pairs: list[tuple[str, str | None]],
+    exclude: list[str] | tuple[str, ...],
+    tgt_names: list[str],
+    tgt_dialect: str,
+) -> list[tuple[str, str | None]]:
+    """``pairs`` without the tables ``exclude`` names, matched as ``migrate --exclude``
+    matches them: exactly, and a name the source lacks refused (a mistyped exclusion would
+    compare the very table it meant to leave out)."""
+    known = [*src.list_tables(), *src.list_views()]
+    for name in exclude:
+        if name not in known:
+            raise unknown_table(src, name, "--exclude")
+    left_out = set(exclude)
+    gone = {_match_name(n, tgt_names, tgt_dialect) for n in left_out} - {None}
+    return [
+        (name, target)
+        for name, target in pairs
+        if name not in left_out and not (name.startswith("\x00") and target in gone)
+    ]
 
 
 def _nothing_to_compare(src: _Side, tgt: _Side) -> SchemaError:

@@ -88,10 +88,14 @@ class VerifyReport:
     tables: list[TableResult] = field(default_factory=list)
     seconds: float = 0.0
     peak_rss_bytes: int = 0
+    not_verified: dict[str, str] = field(default_factory=dict)
+    """Tables of the run that were not compared, and why (``migrate --verify``: a table that
+    failed to load): the report is not a proof for them."""
 
     @property
     def ok(self) -> bool:
-        return all(t.ok for t in self.tables)
+        # No table compared proves nothing: never "all tables match".
+        return bool(self.tables) and all(t.ok for t in self.tables) and not self.not_verified
 
     @property
     def exit_code(self) -> int:
@@ -113,6 +117,7 @@ class VerifyReport:
             "seconds": round(self.seconds, 3),
             "peak_rss_bytes": self.peak_rss_bytes,
             "tables": [t.to_dict() for t in self.tables],
+            "not_verified": dict(self.not_verified),
         }
 
     def __str__(self) -> str:

@@ -216,6 +216,30 @@ def test_a_user_who_may_create_tables_but_not_schemas_can_load(pg_url: str, bets
         pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
 
 
+@pytest.mark.postgres
+def test_a_new_target_schema_without_create_on_the_database_names_that_privilege(
+    pg_url: str, bets_db: str
+) -> None:
+    # It was answered with "e.g. GRANT CREATE ON SCHEMA public", which does not help.
+    role = f"arrowmig_writer_{uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
+    server = urlsplit(pg_url)
+    as_writer = urlunsplit(
+        server._replace(netloc=f"{role}@{server.hostname}:{server.port or 5432}")
+    )
+    config = arrowmig.MigrationConfig(target_schema="newschema")
+    try:
+        with pytest.raises(SchemaError) as refused:
+            arrowmig.migrate(bets_db, as_writer, config=config)
+        database = urlsplit(pg_url).path.lstrip("/")
+        assert f'GRANT CREATE ON DATABASE "{database}" TO "{role}"' in str(refused.value)
+        assert "ON SCHEMA public" not in str(refused.value)
+        pg_exec(pg_url, f'GRANT CREATE ON DATABASE "{database}" TO {role}')
+        assert arrowmig.migrate(bets_db, as_writer, config=config).ok
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
 def test_an_empty_source_says_there_was_nothing_to_copy(tmp_path: Path) -> None:
     source = tmp_path / "empty.db"
     sqlite3.connect(source).execute("VACUUM")

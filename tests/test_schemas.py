@@ -238,13 +238,25 @@ def test_a_stopped_run_of_several_schemas_resumes_with_every_key(
         if event["event"] == "progress" and event["table"] == "sales.orders":
             run.send_signal(signal.SIGTERM)
             break
-    run.communicate(timeout=60)
+    rest, _ = run.communicate(timeout=60)
     assert run.returncode == 143
     assert foreign_keys(second_pg) != foreign_keys(pg_url)
+    # A key into another schema of the run is not said to be outside what the run reads.
+    stopped = json.loads(rest.splitlines()[-1])["report"]
+    customer = next(t for t in stopped["tables"] if t["name"] == "sales.customer")
+    assert not any("does not read" in n for n in customer["notes"]), customer["notes"]
+    assert any("-> person.person: into another schema of this run" in n for n in customer["notes"])
     resumed = subprocess.run(
-        [*command, *options, "--resume", "--progress", "none"], capture_output=True, text=True
+        [*command, *options, "--resume", "--progress", "none", "--verify", "--json"],
+        capture_output=True,
+        text=True,
     )
     assert resumed.returncode == 0, resumed.stderr
+    # --verify checks every table of the run, those the stopped run finished included.
+    report = json.loads(resumed.stdout)
+    assert sorted(t["name"] for t in report["verify"]["tables"]) == ALL_TABLES
+    assert set(report["done_before"]) >= {"person.person", "Human Resources.Employee"}
+    assert "finished by the interrupted run" in resumed.stderr
     for table in ('"Human Resources"."Employee"', "person.address", "sales.orders"):
         assert rows(second_pg, table) == rows(pg_url, table)
     assert foreign_keys(second_pg) == foreign_keys(pg_url)
@@ -295,3 +307,90 @@ def test_replacing_every_schema_keeps_every_key_between_them(pg_url: str, second
     # Each key is named once, where this run added it.
     built = [b for t in report.tables for b in t.built if "foreign key" in b]
     assert len(built) == len(foreign_keys(pg_url)) and not any("again" in b for b in built)
+
+
+def test_verify_result_is_in_the_one_summary_event_of_a_json_run(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Under --progress json the verify result was lost (the summary came before it, once per
+    # schema, its tables named without their schema), and a failed table was left out of
+    # verify silently while it said "all tables match".
+    from arrowmig.cli import main
+
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA a",
+        "CREATE SCHEMA b",
+        "CREATE TABLE a.t (id int)",  # no key: appended again, its rows are twice in the target
+        "CREATE TABLE b.u (id int PRIMARY KEY)",  # appended again, it fails on its key
+        "INSERT INTO a.t VALUES (1), (2)",
+        "INSERT INTO b.u VALUES (1)",
+    )
+    target = str(tmp_path / "m.duckdb")
+    common = ["migrate", pg_url, target, "--source-schema", "*", "--verify", "--json"]
+
+    def summaries(code: int, *options: str) -> dict[str, object]:
+        assert main([*common, *options, "--progress", "json"]) == code
+        lines = capsys.readouterr().out.splitlines()
+        events = [json.loads(line) for line in lines]
+        assert [e["event"] for e in events].count("summary") == 1
+        assert events[-1]["event"] == "summary"
+        report = events[-1]["report"]
+        assert isinstance(report, dict) and report["exit_code"] == code
+        assert [t["name"] for t in report["tables"]] == ["a.t", "b.u"]
+        return report
+
+    report = summaries(0)
+    assert report["ok"] is True and report["verify"]["ok"] is True
+    assert [t["name"] for t in report["verify"]["tables"]] == ["a.t", "b.u"]
+
+    report = summaries(1, "--mode", "append")
+    verified = report["verify"]
+    assert report["ok"] is False and verified["ok"] is False
+    assert [(t["name"], t["result"]) for t in verified["tables"]] == [("a.t", "differ")]
+    assert verified["not_verified"] == {"b.u": "failed to load"}
+
+    assert main([*common, "--mode", "append", "--progress", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "b.u: NOT VERIFIED: failed to load" in err and "all tables match" not in err
+
+
+def test_a_schema_the_user_may_not_use_is_refused_before_any_schema_is_written(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # The earlier schemas were written, then exit 2 said to grant SELECT on the table, which
+    # changed nothing: USAGE on the schema was missing.
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    role = f"arrowmig_reader_{uuid.uuid4().hex[:8]}"
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA a; CREATE SCHEMA secret; CREATE TABLE a.t (id int PRIMARY KEY);"
+        "CREATE TABLE secret.salaries (id int PRIMARY KEY); CREATE TABLE secret.bonus (id int)",
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT USAGE ON SCHEMA a TO {role}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA a, secret TO {role}",
+    )
+    server = urlsplit(pg_url)
+    as_reader = urlunsplit(server._replace(netloc=f"{role}@{server.hostname}:{server.port}"))
+    target = tmp_path / "out.duckdb"
+    config = MigrationConfig(source_schema="*")
+    try:
+        with pytest.raises(SchemaError) as refused:
+            migrate(as_reader, str(target), config=config)
+        assert refused.value.exit_code == 2 and not target.exists()
+        said = str(refused.value)
+        assert "USAGE on the schema is missing" in said and "grant select" not in said.lower()
+        assert f'GRANT USAGE ON SCHEMA "secret" TO "{role}"' in said
+        assert "--exclude secret.bonus,secret.salaries" in said
+        pg_exec(pg_url, f"GRANT USAGE ON SCHEMA secret TO {role}", f"REVOKE ALL ON a.t FROM {role}")
+        with pytest.raises(SchemaError) as refused:
+            migrate(as_reader, str(target), config=config)
+        assert not target.exists()
+        assert "no permission to read table 't'" in str(refused.value)
+        assert f'GRANT SELECT ON "a"."t" TO "{role}"' in str(refused.value)
+        pg_exec(pg_url, f"GRANT SELECT ON a.t TO {role}")
+        assert migrate(as_reader, str(target), config=config).ok
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")

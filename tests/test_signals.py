@@ -114,6 +114,10 @@ def test_signal_to_a_sqlite_target_prints_a_partial_report(
     assert int(total.group(1).replace(",", "")) == committed
     row = re.search(r"^t\s+([\d,]+)\s.*\binterrupted$", err, re.MULTILINE)
     assert row is not None and int(row.group(1).replace(",", "")) == committed
+    # The way on is said where the run stopped.
+    assert err.rstrip().endswith(
+        "run the same command again with --resume (committed rows are kept)"
+    )
 
 
 def test_sigterm_before_the_streams_start_exits_143_without_a_traceback(

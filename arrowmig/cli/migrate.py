@@ -16,10 +16,8 @@ from arrowmig.cli.options import build_config, migration_options
 from arrowmig.cli.render import plan_text, report_text
 from arrowmig.cli.sinks import make_sink
 from arrowmig.config import MigrationConfig
-from arrowmig.events import FanOutSink
-from arrowmig.report import MigrationReport
-
-EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+from arrowmig.events import Event, FanOutSink, ProgressSink
+from arrowmig.report import EXIT_SIGNAL, MigrationReport
 
 
 @contextmanager
@@ -38,9 +36,20 @@ def sigterm_stops_run() -> Iterator[None]:
 
 
 def exit_code(report: MigrationReport) -> int:
-    if report.interrupted:
-        return EXIT_SIGNAL.get(report.interrupted, 130)
-    return 0 if report.ok else 1
+    return report.exit_code
+
+
+class _SummaryLast:
+    """Holds the engine's ``summary`` event back: under ``--verify`` the summary is sent once
+    the tables are verified, so that the last event carries the whole report, verify and
+    exit code included."""
+
+    def __init__(self, sink: ProgressSink) -> None:
+        self.sink = sink
+
+    def emit(self, event: Event) -> None:
+        if event.event != "summary":
+            self.sink.emit(event)
 
 
 def progress_options(f: Any) -> Any:
@@ -63,6 +72,9 @@ def progress_options(f: Any) -> Any:
         "--json", "as_json", is_flag=True, help="Print the final report as JSON on stdout."
     )(f)
     return f
+
+
+RESUME_HINT = "to continue, run the same command again with --resume (committed rows are kept)"
 
 
 def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> None:
@@ -143,6 +155,8 @@ def run_migration(
     console = make_sink(progress_kind, progress_interval)
     log = open_log(log_file, source, target, config) if log_file else None
     sink = console if log is None else FanOutSink(console, log)
+    if verify_after:
+        sink = _SummaryLast(sink)
     try:
         try:
             with sigterm_stops_run():
@@ -152,7 +166,7 @@ def run_migration(
             name = exc.signal_name if isinstance(exc, StopRequested) else "SIGINT"
             if log is not None:
                 log.note(f"interrupted by {name} before the report was complete")
-            click.echo(f"arrowmig: interrupted by {name}", err=True)
+            click.echo(f"arrowmig: interrupted by {name}; {RESUME_HINT}", err=True)
             return EXIT_SIGNAL[name]
         except ArrowmigError as exc:
             if log is not None:
@@ -162,16 +176,28 @@ def run_migration(
             close = getattr(console, "close", None)  # the log stays open for what follows
             if close:
                 close()
-        verified_ok, verify_text = True, ""
+        verify_text = ""
         if verify_after and not report.interrupted:
-            verified_ok, verify_text = _verify_after(source, target, report, config)
+            verify_text = _verify_after(source, target, report, config)
             if log is not None and report.verify is not None:
                 log.note("verify " + json.dumps(report.verify, default=str))
+        if verify_after:
+            # The summary held back, now with the verify result and the exit code.
+            summary = Event(
+                "summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()
+            )
+            if progress_kind == "json":  # the other consoles show no summary event
+                console.emit(summary)
+            if log is not None:
+                log.emit(summary)
         emit_report(report, as_json, progress_kind)
+        if report.interrupted:
+            click.echo(RESUME_HINT, err=True)
         if verify_text and progress_kind != "json":
             click.echo(verify_text, err=True)
+        elif progress_kind == "json" and report.verify is not None and not report.verify["ok"]:
+            click.echo(f"arrowmig: {_verify_failure(report.verify)}", err=True)
         code = exit_code(report)
-        code = code if code or verified_ok else 1
         if log is not None:
             log.note(f"exit code {code}")
         return code
@@ -189,22 +215,41 @@ def open_log(path: str, source: str, target: str, config: MigrationConfig) -> An
     return log
 
 
-def _verify_after(
-    source: str, target: str, report: MigrationReport, config: Any
-) -> tuple[bool, str]:
-    """Checksum the tables that were moved; the result goes into the report (and summary)."""
+def _verify_after(source: str, target: str, report: MigrationReport, config: Any) -> str:
+    """Checksum every table of the run: those moved now, and those a resumed run found
+    finished by the run it resumes; a table that did not load is named as not verified.
+    The result goes into the report (and so the summary); returns its text."""
     from arrowmig.cli.verify import render_table
     from arrowmig.verifier import verify
+    from arrowmig.verify_report import VerifyReport
 
-    moved = [t.name for t in report.tables if t.status == "done"]
-    if not moved:
-        return False, "verify: no table was moved, nothing to compare"
-    result = verify(
-        source,
-        target,
-        tables=moved,
-        source_schema=config.source_schema,
-        target_schema=config.target_schema,
-    )
+    loaded = [t.name for t in report.tables if t.status == "done"] + report.done_before
+    not_loaded = {
+        t.name: "failed to load" if t.status == "failed" else f"not loaded ({t.status})"
+        for t in report.tables
+        if t.status != "done"
+    }
+    if loaded:
+        result = verify(
+            source,
+            target,
+            tables=loaded,
+            source_schema=config.source_schema,
+            target_schema=config.target_schema,
+        )
+    else:
+        result = VerifyReport(source=report.source, target=report.target, level="checksum")
+    result.not_verified.update(not_loaded)
     report.verify = result.to_dict()
-    return bool(result.ok), render_table(result)
+    if not loaded and not not_loaded:
+        return "verify: no table was moved, nothing to compare"  # not ok: it proves nothing
+    return render_table(result)
+
+
+def _verify_failure(verify: dict[str, Any]) -> str:
+    """One line on why a verify did not pass (for stderr, when stdout holds JSON events)."""
+    differ = [t["name"] for t in verify["tables"] if not t["ok"]]
+    parts = [f"differences in {', '.join(differ)}"] if differ else []
+    if verify["not_verified"]:
+        parts.append(f"not verified: {', '.join(verify['not_verified'])}")
+    return "verify: " + "; ".join(parts or ["failed"]) + " (the summary event's report.verify)"

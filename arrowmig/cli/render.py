@@ -64,6 +64,11 @@ def report_text(report: MigrationReport) -> str:
             out.append(f"  {t.name}: {t.rejected:,} rows rejected")
     for note in report.notes:
         out.append(f"  {note}")
+    if report.done_before:
+        out.append(
+            "  finished by the interrupted run, nothing left to move: "
+            + ", ".join(report.done_before)
+        )
     if report.skipped_views:
         out.append(
             "  views and virtual tables skipped (name them with --tables to copy their rows): "

@@ -42,7 +42,12 @@ def render_table(report: VerifyReport) -> str:
         out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for t in report.tables:
         out.extend(_details(t.to_dict()))
+    for name, why in report.not_verified.items():
+        out.append(f"{name}: NOT VERIFIED: {why}")
     state = "all tables match" if report.ok else "DIFFERENCES FOUND"
+    if report.not_verified and all(t.ok for t in report.tables):
+        compared = "the tables compared match; " if report.tables else ""
+        state = f"{compared}NOT VERIFIED: {', '.join(report.not_verified)}"
     if report.exit_code == 2:
         state = "ERRORS"
     out.append(f"{state} ({report.seconds:.2f}s, peak RSS {report.peak_rss_bytes / 2**20:.0f} MiB)")
@@ -95,6 +100,7 @@ def _shown(value: Any) -> str:
 @click.argument("source")
 @click.argument("target")
 @click.option("--tables", "-t", help="Comma-separated tables to compare (default: all).")
+@click.option("--exclude", help="Comma-separated tables to leave out (each must be in the source).")
 @click.option(
     "--level",
     type=click.Choice(LEVELS),
@@ -123,6 +129,7 @@ def verify_command(
     source: str,
     target: str,
     tables: str | None,
+    exclude: str | None,
     level: str,
     max_diffs: int,
     source_schema: str | None,
@@ -139,6 +146,7 @@ def verify_command(
         source,
         target,
         tables=split_list(tables) or None,
+        exclude=split_list(exclude),
         level=level,
         max_diffs=max_diffs,
         source_schema=source_schema,

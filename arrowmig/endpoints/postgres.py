@@ -355,13 +355,37 @@ class PostgresEndpoint(BaseEndpoint):
             raise
         except Exception as exc:
             if sqlstate_of(exc) == "42501":  # insufficient_privilege
-                raise SchemaError(
-                    f"no permission to read table {name!r} in {self.url.redacted}",
-                    hint="grant SELECT on it to this user, or leave it out with --exclude "
-                    + shlex.quote(name),
-                    table=name,
-                ) from exc
+                refused = self.unreadable([name])
+                raise (refused or self._no_select(name, name)) from exc
             raise self.translate(exc, f"describing {name!r}", name) from exc
+
+    def unreadable(self, names: list[str], exclude_as: str = "") -> SchemaError | None:
+        """Why this user may not read the tables ``names`` (the privilege it lacks, named),
+        or None; ``exclude_as`` is the schema.table prefix ``--exclude`` takes."""
+        missing = postgres_catalog.read_privilege_missing(self._query, self._schema, names)
+        if missing is None:
+            return None
+        who = self._query("SELECT current_user")[0][0]
+        if missing == "USAGE":
+            listed = ",".join(exclude_as + n for n in names)
+            return SchemaError(
+                f"no permission to read schema {self._schema!r} in {self.url.redacted}: "
+                f"USAGE on the schema is missing",
+                hint=f"GRANT USAGE ON SCHEMA {quote_ident(self._schema)} TO "
+                f"{quote_ident(who)} (and SELECT on its tables), or leave its tables out with "
+                f"--exclude {shlex.quote(listed)}",
+            )
+        name = missing.removeprefix("SELECT ")
+        return self._no_select(name, exclude_as + name, who)
+
+    def _no_select(self, name: str, excluded: str, who: str | None = None) -> SchemaError:
+        to = quote_ident(who) if who else "this user"
+        return SchemaError(
+            f"no permission to read table {name!r} in {self.url.redacted}",
+            hint=f"GRANT SELECT ON {qualified(name, self._schema)} TO {to}, or leave it out "
+            f"with --exclude {shlex.quote(excluded)}",
+            table=name,
+        )
 
     # -- reading --------------------------------------------------------------------------
     def read(
@@ -434,7 +458,19 @@ class PostgresEndpoint(BaseEndpoint):
         # there: a user who may create tables in public but not schemas was refused. (IF NOT
         # EXISTS stays for the connections of one run that create a new schema at once.)
         if not self._query("SELECT 1 FROM pg_namespace WHERE nspname = $1", (self._schema,)):
-            self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
+            try:
+                self._run(
+                    f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema"
+                )
+            except SchemaError as exc:  # insufficient_privilege: CREATE on the database
+                who, db = self._query("SELECT current_user, current_database()")[0]
+                exc.hint = (
+                    f"creating schema {self._schema!r} needs CREATE on the database: GRANT "
+                    f"CREATE ON DATABASE {quote_ident(db)} TO {quote_ident(who)}, create the "
+                    "schema first, or pick an existing schema it may write to with "
+                    "--target-schema"
+                )
+                raise
         self._schema_ready = True
 
     def create_table(self, table: Table) -> None:
