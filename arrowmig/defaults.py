@@ -13,7 +13,7 @@ from decimal import Decimal
 import pyarrow as pa
 
 from arrowmig.model import Column, ColumnDefault, Table
-from arrowmig.schema import ddl_type, forced_arrow_type, qualified, quote_ident
+from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, qualified, quote_ident
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -166,8 +166,11 @@ def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, s
     value = d.value or ""
     misfit = (None, f"{d.sql} does not fit the column's type")
     if family == "boolean":
-        truth = {"true": True, "false": False, "1": True, "0": False}.get(value.lower())
-        if truth is None or d.kind == "string":
+        # A text default of a column cast to boolean ('f', as older Rails wrote) reads as the
+        # cast reads its values.
+        words = BOOLEAN_WORDS if d.kind == "string" else {"true": True, "false": False}
+        truth = {"1": True, "0": False, **words}.get(value.strip().lower())
+        if truth is None or (d.kind == "string" and not value.strip()):
             return misfit
         if dialect == "sqlite":
             return ("1" if truth else "0"), None

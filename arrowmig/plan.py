@@ -507,6 +507,9 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
         forced = casts.get((table.name, col.name))
         if forced:
             _refuse_unitless_epochs(table.name, col, forced)
+            # A note that suggested a --cast of this column is answered now: not shown again.
+            suggested = f"--cast {table.name}.{col.name}="
+            kept = tuple(n for n in col.notes if suggested not in n)
             col = replace(
                 col,
                 target_type=forced,
@@ -514,7 +517,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
                 duckdb_type=None,
                 pg_enum=None,
                 pg_domain=None,
-                notes=(*col.notes, f"cast to {forced} by --cast"),
+                notes=(*kept, f"cast to {forced} by --cast"),
             )
         columns.append(col)
     known = {c.name for c in table.columns}

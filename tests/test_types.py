@@ -172,12 +172,17 @@ def test_boolean_words_are_flagged_and_cast_as_postgresql_reads_them(tmp_path: P
     words = ["t", "f", " Yes", "NO", "on", "off", "true", "FALSE", None, "maybe"]
     db = _sqlite(
         tmp_path / "b.db",
-        "CREATE TABLE b (id INTEGER PRIMARY KEY, ok BOOLEAN);",
+        "CREATE TABLE b (id INTEGER PRIMARY KEY, ok BOOLEAN DEFAULT 'f');",
         {"b": list(enumerate(words, 1))},
     )
     target = tmp_path / "b.duckdb"
     columns = _columns(explain(db, str(target)).to_dict(), "b")
     assert "declared BOOLEAN but holds text: kept as text" in " ".join(columns["ok"]["flags"])
+    # Once cast, the advice to cast is gone, and the default 'f' reads as the cast reads 'f'.
+    cast = explain(db, str(target), config=MigrationConfig(casts=(("b", "ok", "boolean"),)))
+    notes = " ".join(_columns(cast.to_dict(), "b")["ok"]["flags"])
+    assert "kept as text" not in notes and "cast to boolean by --cast" in notes
+    assert "not copied" not in " ".join(cast.to_dict()["tables"][0]["notes"])
     rejects = tmp_path / "rej"
     options = ["--cast", "b.ok=boolean", "--on-error", "reject", "--reject-dir", str(rejects)]
     code = main(["migrate", db, str(target), *options, "--progress", "none"])
@@ -190,6 +195,8 @@ def test_boolean_words_are_flagged_and_cast_as_postgresql_reads_them(tmp_path: P
     finally:
         con.close()
     assert [r[0] for r in got] == [True, False, True, False, True, False, True, False, None]
+    with duckdb.connect(str(target)) as con:
+        assert con.execute("INSERT INTO b (id) VALUES (11) RETURNING ok").fetchall() == [(False,)]
 
 
 def test_fail_mode_message_names_table_column_key_value(tmp_path: Path) -> None:
