@@ -322,7 +322,9 @@ def test_nothing_to_compare_is_not_a_match(tmp_path: Path) -> None:
     con.execute("CREATE SCHEMA sales; CREATE TABLE sales.orders (id INTEGER)")
     con.close()
     target = tmp_path / "t.db"
-    sqlite3.connect(target).close()
+    con_lite = sqlite3.connect(target)  # a database without tables (a 0-byte file is refused)
+    con_lite.executescript("CREATE TABLE gone (a); DROP TABLE gone;")
+    con_lite.close()
     with pytest.raises(ArrowmigError) as refused:
         verify(str(source), str(target))
     assert "nothing to compare: neither side has a table" in str(refused.value)
