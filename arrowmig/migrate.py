@@ -433,7 +433,7 @@ def _empty_fresh_tables(dst: Endpoint, plan: MigrationPlan, earlier: list[Row] |
     fresh = [
         p
         for p in plan.tables
-        if emptied_first(landing_for(p.target, p.source, p.action))
+        if emptied_first(landing_for(p.target, p.source, p.action), dst.dialect)
         and not _prepared(earlier or [], p.source.name)
     ]
     empty_tables(dst, [p.target.name for p in fresh])

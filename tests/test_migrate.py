@@ -664,6 +664,31 @@ def test_truncate_refuses_to_empty_a_table_another_table_points_at(
     assert pg_rows(pg_url, "auth_user") == [(1, "admin")]  # nothing emptied
 
 
+@pytest.mark.postgres
+def test_truncate_empties_staged_tables_with_the_others(tmp_path: Path, pg_url: str) -> None:
+    # A child without an integer key loads through a staging table: it is part of the run,
+    # emptied in the one TRUNCATE with the parent it points at, not "a table this run does
+    # not load".
+    script = (
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE child (parent_id INTEGER REFERENCES parent, note TEXT, "
+        "PRIMARY KEY (parent_id, note)) WITHOUT ROWID;"
+    )
+    src = make_sqlite(
+        tmp_path / "s.db", script, {"parent": [(1,), (2,)], "child": [(1, "a"), (2, "b")]}
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child "
+            "(parent_id int REFERENCES parent, note text); INSERT INTO parent VALUES (1), (9);"
+            "INSERT INTO child VALUES (9, 'old')"
+        )
+    report = arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert report.ok, report.to_dict()
+    assert pg_rows(pg_url, "parent", "id") == [(1,), (2,)]
+    assert pg_rows(pg_url, "child", "parent_id") == [(1, "a"), (2, "b")]
+
+
 def test_late_odd_values_never_crash_halfway(tmp_path: Path) -> None:
     # 3,000 NULLs (three batches), then a text value in an INTEGER column and a real in another.
     rows = [(i, None, i) for i in range(1, 3001)] + [(3001, "N/A", 2.5), (3002, 7, 2**60)]
