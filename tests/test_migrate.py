@@ -21,6 +21,7 @@ import arrowmig
 from arrowmig.errors import ConnectError, SchemaError, UrlError
 from arrowmig.migrate import explain
 from arrowmig.model import KeyRange
+from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
 from tests.dbutil import pg_columns, pg_exec, pg_rows, q, rows_of, sqlite_rows
 
@@ -687,6 +688,28 @@ def test_truncate_empties_staged_tables_with_the_others(tmp_path: Path, pg_url: 
     assert report.ok, report.to_dict()
     assert pg_rows(pg_url, "parent", "id") == [(1,), (2,)]
     assert pg_rows(pg_url, "child", "parent_id") == [(1, "a"), (2, "b")]
+
+
+@pytest.mark.postgres
+def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Two batches committed into the staging table, then a NUL fails the table: none of its
+    # rows reached kv, the staging table goes, and the run is recorded as failed.
+    src = make_sqlite(
+        tmp_path / "kv.db",
+        "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;",
+        {"kv": [("a", "1"), ("b", "2"), ("c", "x\x00y")]},
+    )
+    config = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=1))
+    report = arrowmig.migrate(src, pg_url, config=config)
+    assert report.tables[0].status == "failed"
+    assert report.rows == 0
+    assert any("never put in place" in n for n in report.tables[0].notes)
+    with psycopg.connect(pg_url) as con:
+        left = con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [r[0] for r in left] == ["_arrowmig_checkpoints"]
+    assert [r["state"] for r in runs_of(pg_url)] == ["failed"]
 
 
 def test_late_odd_values_never_crash_halfway(tmp_path: Path) -> None:
