@@ -166,6 +166,21 @@ def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
         ]
 
 
+@pytest.mark.postgres
+def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
+    # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);",
+        {"t": [(1, "a\x00b"), (2, "ok"), (3, "ü")]},
+    )
+    report = migrate(db, pg_url, config=MigrationConfig(casts=(("t", "v", "bytea"),)))
+    assert report.ok, report.to_dict()
+    with psycopg.connect(pg_url) as con:
+        got = con.execute("SELECT id, v FROM t ORDER BY id").fetchall()
+    assert [(i, bytes(v)) for i, v in got] == [(1, b"a\x00b"), (2, b"ok"), (3, "ü".encode())]
+
+
 def test_boolean_words_are_flagged_and_cast_as_postgresql_reads_them(tmp_path: Path) -> None:
     # Older Rails wrote 't'/'f' into SQLite BOOLEAN columns. Kept as text and flagged;
     # --cast boolean takes PostgreSQL's boolean words, and sets aside a text that is none.

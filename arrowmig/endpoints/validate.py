@@ -17,7 +17,7 @@ from arrowmig.conform import conform
 from arrowmig.errors import DataError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
-from arrowmig.schema import cast_as_asked, forced_arrow_type, is_text_type
+from arrowmig.schema import cast_as_asked, forced_arrow_type, is_bytes_type, is_text_type
 
 DEFAULT_HINT = (
     "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
@@ -66,8 +66,8 @@ def screen_batch(
             and travels_as.unit == "ns"
         ):
             problems.extend(_nanosecond_problems(batch.column(i), field.name))
-        if not is_text_type(field.type):
-            continue
+        if not is_text_type(field.type) or is_bytes_type(travels_as):
+            continue  # text cast to bytea arrives as its UTF-8 bytes, NULs and all
         array = batch.column(i)
         try:
             array.validate(full=True)
