@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import sqlite3
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -416,7 +417,8 @@ def test_append_takes_a_cast_first(tmp_path: Path, pg_url: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute("CREATE TABLE posts (id bigserial PRIMARY KEY, published boolean)")
     append = arrowmig.MigrationConfig(mode="append")
-    with pytest.raises(SchemaError, match="'published' is string in the source but bool"):
+    wanted = r"'published' is text in the source but boolean in the target; --cast posts\.published"
+    with pytest.raises(SchemaError, match=wanted):
         arrowmig.migrate(src, pg_url, config=append)
     cast = arrowmig.MigrationConfig(mode="append", casts=(("posts", "published", "boolean"),))
     assert arrowmig.migrate(src, pg_url, config=cast).ok
@@ -514,7 +516,7 @@ def test_append_into_a_sqlite_schema_django_made_takes_values_as_they_come(
     assert row == (12.5, "real", "2024-01-02 03:04:05.000000+00:00", "2024-01-02")
     assert arrowmig.verify(pg_url, str(dev), tables=["shop_order"]).ok
     failed = arrowmig.migrate(pg_url, str(dev), tables=["strict_t"], config=append)
-    assert "value does not fit the target column's type (int64) exactly: 1.5" in str(
+    assert "value does not fit the target column's type (bigint) exactly: 1.5" in str(
         failed.tables[0].error
     )
 
@@ -710,6 +712,27 @@ def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
         left = con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         assert [r[0] for r in left] == ["_arrowmig_checkpoints"]
     assert [r["state"] for r in runs_of(pg_url)] == ["failed"]
+
+
+@pytest.mark.postgres
+def test_an_unbounded_numeric_appends_into_numeric_p_s_each_value_checked(pg_url: str) -> None:
+    # Rails' t.decimal without precision is an unbounded numeric: its exact text goes into
+    # the numeric(10,2) an application made; 1.005 would become 1.01 and is its row's problem.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            "CREATE SCHEMA old; CREATE TABLE old.ap (id int PRIMARY KEY, amount numeric);"
+            "INSERT INTO old.ap VALUES (1, 1.5), (2, 1.005), (3, NULL);"
+            "CREATE TABLE ap (id int PRIMARY KEY, amount numeric(10,2))"
+        )
+    config = arrowmig.MigrationConfig(mode="append", source_schema="old")
+    report = arrowmig.migrate(pg_url, pg_url, config=config)
+    assert "id 2: value does not fit the target column's type (numeric(10,2)) exactly: '1.005'" in (
+        report.tables[0].error or ""
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("UPDATE old.ap SET amount = 1.01 WHERE id = 2")
+    assert arrowmig.migrate(pg_url, pg_url, config=replace(config, mode="truncate")).ok
+    assert pg_rows(pg_url, "ap", "id") == [(1, Decimal("1.50")), (2, Decimal("1.01")), (3, None)]
 
 
 def test_late_odd_values_never_crash_halfway(tmp_path: Path) -> None:
