@@ -28,6 +28,12 @@ def conforms(source: pa.DataType, target: pa.DataType) -> bool:
         return True
     if _is_text(source) and (pa.types.is_date32(target) or pa.types.is_timestamp(target)):
         return True
+    if _is_text(source) and pa.types.is_decimal(target):
+        # Numbers kept as their exact text (an unbounded PostgreSQL numeric) into
+        # numeric(p,s): parsed exactly; one with more places or digits is refused, not rounded.
+        return True
+    if pa.types.is_duration(source) and pa.types.is_interval(target):
+        return True  # as that many seconds (--cast T.C=interval: Django's microseconds)
     if _is_number(source) and _is_text(target):
         # As its exact text: integers and decimals as written, a double as its shortest
         # round-trip text (what an unbounded PostgreSQL numeric, carried as text, parses).
@@ -48,6 +54,8 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         return _instants(array, target)
     if pa.types.is_decimal(array.type) and _is_text(target):
         return decimal_text(array).cast(target)
+    if pa.types.is_duration(array.type) and pa.types.is_interval(target):
+        return _as_interval(array)
     converted = pc.cast(array, target, safe=True)
     if _may_round(array.type, target):
         back = pc.cast(converted, array.type, safe=False)
@@ -88,6 +96,16 @@ def _instants(text: pa.Array, target: pa.DataType) -> pa.Array:
     with_offset = pc.cast(pc.if_else(zoned, text, none), target, safe=True)
     naive = pc.cast(pc.if_else(zoned, none, text), pa.timestamp(target.unit), safe=True)
     return pc.if_else(zoned, with_offset, pc.cast(naive, target))
+
+
+def _as_interval(durations: pa.Array) -> pa.Array:
+    """Durations as intervals of no months and no days, every nanosecond kept (a day of
+    PostgreSQL's interval is a calendar day, not 86,400 seconds)."""
+    per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[durations.type.unit]
+    nanos = [None if n is None else n * per_unit for n in durations.view(pa.int64()).to_pylist()]
+    if any(n is not None and not -(2**63) <= n < 2**63 for n in nanos):
+        raise pa.ArrowInvalid("a duration beyond an interval's nanoseconds")
+    return pa.array([None if n is None else (0, 0, n) for n in nanos], pa.month_day_nano_interval())
 
 
 def _is_text(t: pa.DataType) -> bool:

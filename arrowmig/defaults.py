@@ -121,7 +121,7 @@ def _family(column: Column) -> tuple[str | None, pa.DataType | None]:
     """What kind of literal the column takes, and the Arrow type that bounds a number."""
     t = column.arrow_type
     if column.target_type:
-        forced = forced_arrow_type(column.target_type)
+        forced = forced_arrow_type(column.target_type, t)
         if forced is not None:
             t = forced
         elif column.target_type.lower().startswith(("numeric", "decimal")):

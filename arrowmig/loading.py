@@ -84,10 +84,12 @@ def landing_for(target: Table, source: Table, action: str) -> Landing:
     return Landing(replace(target, split_key=source.split_key), action, staged)
 
 
-def emptied_first(landing: Landing) -> bool:
+def emptied_first(landing: Landing, dialect: str) -> bool:
     """Whether ``--mode truncate`` empties this table before loading (``empty_tables``); a
-    staged one is emptied when its rows are put in place."""
-    return landing.action == "truncate" and not landing.staged
+    staged one is emptied when its rows are put in place, except into PostgreSQL, which
+    empties tables that reference each other only together, in one TRUNCATE: there the
+    run's staged tables are in it too."""
+    return landing.action == "truncate" and (not landing.staged or dialect == "postgresql")
 
 
 def empty_tables(dst: Endpoint, names: list[str]) -> None:

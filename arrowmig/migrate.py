@@ -27,7 +27,7 @@ from arrowmig.checkpoint import (
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import SchemaError, UsageError
+from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.loading import describe_landing, emptied_first, empty_tables, landing_for, prepare
 from arrowmig.meter import RunMeter
@@ -329,13 +329,39 @@ def _wrap_up(
     connections), then (when every table is done) mark the run complete."""
     add_pg_definitions(dst, plan, report)
     add_foreign_keys(dst, config, plan, report, connect)
-    if all(t.status == "done" for t in report.tables):
+    _drop_failed_staging(dst, plan, report)
+    if not all(t.status == "done" for t in report.tables):
+        # Finished, with failures: no longer running (a --resume still picks it up).
+        CheckpointStore(dst).record(_run_row(run_id, "failed", basis))
+    else:
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.
         # Marked complete first: killed in between, a resume finds the run complete (the other
         # way round, it found a running run with no table prepared, and refused the tables).
         store = CheckpointStore(dst)
         store.record(_run_row(run_id, "complete", basis))
         store.forget_run(run_id, keep_run_row=True)
+
+
+def _drop_failed_staging(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:
+    """A failed table's staging table, when a --resume would load it again from the start
+    anyway (no usable key), is dropped; one a resume continues is kept, and named."""
+    failed = {t.name: t for t in report.tables if t.status == "failed"}
+    for p in plan.tables:
+        table_report = failed.get(p.source.name)
+        landing = landing_for(p.target, p.source, p.action)
+        if table_report is None or not landing.staged:
+            continue
+        stage = landing.physical.name
+        if landing.resumable:
+            if dst.table_exists(stage):
+                table_report.notes.append(
+                    f"its staging table {stage!r} is kept: --resume continues after its rows"
+                )
+            continue
+        try:
+            dst.drop_table(stage)
+        except ArrowmigError as exc:
+            table_report.notes.append(f"its staging table {stage!r} was not dropped: {exc}")
 
 
 def _with_target_retries(
@@ -438,7 +464,7 @@ def _empty_fresh_tables(dst: Endpoint, plan: MigrationPlan, earlier: list[Row] |
     fresh = [
         p
         for p in plan.tables
-        if emptied_first(landing_for(p.target, p.source, p.action))
+        if emptied_first(landing_for(p.target, p.source, p.action), dst.dialect)
         and not _prepared(earlier or [], p.source.name)
     ]
     empty_tables(dst, [p.target.name for p in fresh])

@@ -17,7 +17,16 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.schema import EPOCH_UNITS, ddl_type, forced_arrow_type, key_statements, qualified
+from arrowmig.schema import (
+    EPOCH_UNITS,
+    cast_as_asked,
+    ddl_type,
+    forced_arrow_type,
+    key_statements,
+    qualified,
+    type_words,
+    wire_type,
+)
 
 
 @dataclass(frozen=True)
@@ -268,6 +277,7 @@ def build_plan(
                 table=name,
             )
         source = _apply_casts(source, casts)
+        _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
         target = source
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
@@ -527,6 +537,53 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
     return replace(table, columns=tuple(columns))
 
 
+def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dialect: str) -> None:
+    """A --cast to a type the target does not know (``foobar``, ``varchar(abc)``), or that
+    the column's values cannot be converted to there, is refused before anything is written,
+    as the target itself answers (SQLite takes any declared type)."""
+    for col in table.columns:
+        if not col.target_type or col.target_type.strip().lower() in EPOCH_UNITS:
+            continue
+        type_sql = ddl_type(col, dialect)
+        # Converted client-side, each value checked: the values arrive as that type already.
+        client_side = forced_arrow_type(col.target_type, col.arrow_type) is not None
+        arriving = (
+            None if client_side else ddl_type(Column(col.name, wire_type(col, dialect)), dialect)
+        )
+        refusal = _type_refusal(dst, dialect, type_sql, arriving)
+        if refusal is None and client_side:
+            try:
+                cast_as_asked(pa.array([], col.arrow_type), col)
+            except pa.ArrowNotImplementedError:
+                refusal = f"{type_words(col.arrow_type)} values do not convert to {col.target_type}"
+            except pa.ArrowInvalid:
+                pass  # a value's own problem: none here, each is checked as it travels
+        if refusal is not None:
+            raise UsageError(
+                f"--cast {table.name}.{col.name}={col.target_type}: {refusal}",
+                hint=f"name a type {_DIALECT_NAMES.get(dialect, dialect)} has, that its "
+                f"{col.source_type or col.arrow_type} values convert to, or leave the cast out",
+            )
+
+
+_DIALECT_NAMES = {"postgresql": "PostgreSQL", "duckdb": "DuckDB", "sqlite": "SQLite"}
+
+
+def _type_refusal(
+    dst: Endpoint | None, dialect: str, type_sql: str, arriving: str | None
+) -> str | None:
+    """The target's reason to refuse a column type (``type_refusal``), or None."""
+    ask = getattr(dst, "type_refusal", None)
+    if ask is not None:
+        refusal: str | None = ask(type_sql, arriving)
+        return refusal
+    if dialect == "duckdb" and dst is None:  # a DuckDB file not made yet: DuckDB in memory
+        from arrowmig.endpoints.duckdb import type_refusal
+
+        return type_refusal(None, type_sql, arriving)
+    return None
+
+
 def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
     """Integers cast to a date or timestamp would be read as microseconds (or days) without a
     word: 1700000000000, Prisma's milliseconds, would land in January 1970."""
@@ -577,15 +634,22 @@ def _append_target(source: Table, existing: Table, omittable: set[str]) -> tuple
             columns.append(src)
             continue
         # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
-        arriving = forced_arrow_type(src.target_type) or src.arrow_type
+        arriving = forced_arrow_type(src.target_type, src.arrow_type) or src.arrow_type
         zone = _zone_note(arriving, there.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")
         if not conforms(arriving, there.arrow_type):
+            wanted = there.source_type or type_words(there.arrow_type)
+            what = (
+                f"--cast {source.name}.{src.name}={src.target_type} does not convert its "
+                f"{_as_given(src, src.arrow_type)} values to the target's {wanted}"
+                if src.target_type
+                else f"column {there.name!r} is {_as_given(src, arriving)} in the source but "
+                f"{wanted} in the target"
+            )
             raise SchemaError(
-                f"cannot append to {source.name!r}: column {there.name!r} is {arriving} in the "
-                f"source but {there.arrow_type} in the target",
-                hint="use --mode replace, or --cast the column to the target's type",
+                f"cannot append to {source.name!r}: {what}",
+                hint=_append_hint(source.name, src, there.arrow_type),
                 table=source.name,
             )
         # Written as the target's column: its type, and how its values travel (a uuid or
@@ -602,6 +666,46 @@ def _append_target(source: Table, existing: Table, omittable: set[str]) -> tuple
             )
         )
     return replace(source, columns=tuple(columns)), notes
+
+
+def _as_given(src: Column, arriving: pa.DataType) -> str:
+    """A source column's type as the user knows it: the declared type where it is the truth
+    (PostgreSQL, DuckDB), or what the values are (SQLite's profiled columns)."""
+    if src.source_type and not src.observed:
+        return src.source_type
+    return type_words(arriving)
+
+
+CAST_ADVICE = {
+    "interval": "integers read as microseconds, as Django's DurationField stores them",
+    "epoch_ms": "integers read as milliseconds since 1970-01-01 UTC; or epoch_s, epoch_us",
+}
+"""What a suggested --cast does, where its name alone does not say."""
+
+_CASTS_TO_SUGGEST = (
+    *CAST_ADVICE,
+    "boolean",
+    "bigint",
+    "double precision",
+    "text",
+    "bytea",
+    "date",
+    "timestamptz",
+)
+
+
+def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
+    """The way past a column whose values cannot go into the target's: a --cast only where
+    one exists that converts them to the target's type."""
+    for name in _CASTS_TO_SUGGEST:
+        forced = forced_arrow_type(name, src.arrow_type)
+        if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
+            continue
+        if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamptz"):
+            continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
+        advice = f" ({CAST_ADVICE[name]})" if name in CAST_ADVICE else ""
+        return f"--cast {table}.{src.name}={name}{advice}, or use --mode replace"
+    return "use --mode replace to recreate the table, or change the target column's type"
 
 
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:

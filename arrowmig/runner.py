@@ -407,6 +407,14 @@ class Runner:
             meter.bytes,
             meter.seconds,
         )
+        if table_report.status == "failed" and self.tables[name].landing.staged and meter.rows:
+            # Its rows went into a staging table that was never put in place: none is in the
+            # target, so none counts as moved.
+            table_report.rows = table_report.bytes = 0
+            table_report.notes.append(
+                f"the {meter.rows:,} rows it loaded went into its staging table and were never "
+                f"put in place: none is in {table_report.target_name!r}"
+            )
         if table_report.status == "done":
             self.sink.emit(
                 Event(

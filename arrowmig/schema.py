@@ -126,16 +126,51 @@ EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}
 its SQLite DateTime as milliseconds), as instants (timestamptz); the factor to microseconds."""
 
 
-def forced_arrow_type(target_type: str | None) -> pa.DataType | None:
-    """The Arrow type a forced target type is converted to client-side, or None."""
+INTERVAL_MICROSECONDS = "interval"
+"""``--cast T.C=interval`` on integers: microseconds, as Django's DurationField stores a
+timedelta in SQLite (PostgreSQL's own cast reads a bare number as seconds)."""
+
+
+def forced_arrow_type(
+    target_type: str | None, source: pa.DataType | None = None
+) -> pa.DataType | None:
+    """The Arrow type a forced target type is converted to client-side from values of
+    ``source``, or None (the writer, or the server, converts them)."""
     if not target_type:
         return None
     lowered = re.sub(r"\s+", " ", target_type.strip().lower())
     if lowered in EPOCH_UNITS:
         return pa.timestamp("us", tz="UTC")
+    if lowered == INTERVAL_MICROSECONDS and source is not None and pa.types.is_integer(source):
+        return pa.duration("us")
     if re.match(r"^(varchar|character varying) ?\(\d+\)$", lowered):
         return pa.string()
     return _FORCED_ARROW.get(lowered)
+
+
+def type_words(t: pa.DataType) -> str:
+    """An Arrow type in the SQL words a user knows it by (``decimal128(10, 2)`` is
+    ``numeric(10,2)``)."""
+    if pa.types.is_decimal(t):
+        return f"numeric({t.precision},{t.scale})"
+    if pa.types.is_timestamp(t):
+        return "timestamptz" if t.tz else "timestamp"
+    if pa.types.is_duration(t) or pa.types.is_interval(t):
+        return "interval"
+    words = {
+        pa.string(): "text",
+        pa.large_string(): "text",
+        pa.bool_(): "boolean",
+        pa.int16(): "smallint",
+        pa.int32(): "integer",
+        pa.int64(): "bigint",
+        pa.float32(): "real",
+        pa.float64(): "double precision",
+        pa.date32(): "date",
+        pa.binary(): "bytea",
+        pa.large_binary(): "bytea",
+    }
+    return words.get(t, str(t))
 
 
 def _pg_type(t: pa.DataType, name: str) -> str:
@@ -247,7 +282,7 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
     forced = (column.target_type or "").lower()
     if dialect == "postgresql" and forced.startswith(PG_TEXT_CARRIED):
         return pa.string()
-    converted = forced_arrow_type(column.target_type)
+    converted = forced_arrow_type(column.target_type, t)
     if converted is not None:
         return wire_type(Column(column.name, converted), dialect)
     if dialect == "postgresql":
@@ -369,7 +404,7 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     # A --cast first where the writer converts its result further (a boolean goes to SQLite as
     # 0/1; PostgreSQL's boolean words are the cast's own), and an epoch's unit always; a cast
     # to the wire type itself (text) is done below, years past 9999 and infinities included.
-    forced = forced_arrow_type(column.target_type)
+    forced = forced_arrow_type(column.target_type, column.arrow_type)
     epoch = (column.target_type or "").strip().lower() in EPOCH_UNITS
     if forced is not None and array.type != forced and (forced != target or epoch):
         array = cast_as_asked(array, column)
@@ -423,7 +458,7 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
 def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     """The values in the column's ``--cast`` type where it is converted client-side (raises
     ArrowInvalid on a value that does not convert), else as they are."""
-    forced = forced_arrow_type(column.target_type)
+    forced = forced_arrow_type(column.target_type, array.type)
     if forced is None or forced == array.type:
         return array
     factor = EPOCH_UNITS.get((column.target_type or "").strip().lower())

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +26,7 @@ import arrowmig
 from arrowmig.errors import ConnectError, SchemaError, UrlError
 from arrowmig.migrate import explain
 from arrowmig.model import KeyRange
+from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
 from tests.dbutil import pg_columns, pg_exec, pg_rows, q, rows_of, sqlite_rows
 
@@ -443,7 +445,8 @@ def test_append_takes_a_cast_first(tmp_path: Path, pg_url: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute("CREATE TABLE posts (id bigserial PRIMARY KEY, published boolean)")
     append = arrowmig.MigrationConfig(mode="append")
-    with pytest.raises(SchemaError, match="'published' is string in the source but bool"):
+    wanted = r"'published' is text in the source but boolean in the target; --cast posts\.published"
+    with pytest.raises(SchemaError, match=wanted):
         arrowmig.migrate(src, pg_url, config=append)
     cast = arrowmig.MigrationConfig(mode="append", casts=(("posts", "published", "boolean"),))
     assert arrowmig.migrate(src, pg_url, config=cast).ok
@@ -541,7 +544,7 @@ def test_append_into_a_sqlite_schema_django_made_takes_values_as_they_come(
     assert row == (12.5, "real", "2024-01-02 03:04:05.000000+00:00", "2024-01-02")
     assert arrowmig.verify(pg_url, str(dev), tables=["shop_order"]).ok
     failed = arrowmig.migrate(pg_url, str(dev), tables=["strict_t"], config=append)
-    assert "value does not fit the target column's type (int64) exactly: 1.5" in str(
+    assert "value does not fit the target column's type (bigint) exactly: 1.5" in str(
         failed.tables[0].error
     )
 
@@ -690,6 +693,74 @@ def test_truncate_refuses_to_empty_a_table_another_table_points_at(
     with pytest.raises(SchemaError, match="blog_post, which this run does not load, has a foreign"):
         arrowmig.migrate(src, pg_url, tables=["auth_user"], config=config)
     assert pg_rows(pg_url, "auth_user") == [(1, "admin")]  # nothing emptied
+
+
+@pytest.mark.postgres
+def test_truncate_empties_staged_tables_with_the_others(tmp_path: Path, pg_url: str) -> None:
+    # A child without an integer key loads through a staging table: it is part of the run,
+    # emptied in the one TRUNCATE with the parent it points at, not "a table this run does
+    # not load".
+    script = (
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE child (parent_id INTEGER REFERENCES parent, note TEXT, "
+        "PRIMARY KEY (parent_id, note)) WITHOUT ROWID;"
+    )
+    src = make_sqlite(
+        tmp_path / "s.db", script, {"parent": [(1,), (2,)], "child": [(1, "a"), (2, "b")]}
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child "
+            "(parent_id int REFERENCES parent, note text); INSERT INTO parent VALUES (1), (9);"
+            "INSERT INTO child VALUES (9, 'old')"
+        )
+    report = arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert report.ok, report.to_dict()
+    assert pg_rows(pg_url, "parent", "id") == [(1,), (2,)]
+    assert pg_rows(pg_url, "child", "parent_id") == [(1, "a"), (2, "b")]
+
+
+@pytest.mark.postgres
+def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Two batches committed into the staging table, then a NUL fails the table: none of its
+    # rows reached kv, the staging table goes, and the run is recorded as failed.
+    src = make_sqlite(
+        tmp_path / "kv.db",
+        "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;",
+        {"kv": [("a", "1"), ("b", "2"), ("c", "x\x00y")]},
+    )
+    config = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=1))
+    report = arrowmig.migrate(src, pg_url, config=config)
+    assert report.tables[0].status == "failed"
+    assert report.rows == 0
+    assert any("never put in place" in n for n in report.tables[0].notes)
+    with psycopg.connect(pg_url) as con:
+        left = con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [r[0] for r in left] == ["_arrowmig_checkpoints"]
+    assert [r["state"] for r in runs_of(pg_url)] == ["failed"]
+
+
+@pytest.mark.postgres
+def test_an_unbounded_numeric_appends_into_numeric_p_s_each_value_checked(pg_url: str) -> None:
+    # Rails' t.decimal without precision is an unbounded numeric: its exact text goes into
+    # the numeric(10,2) an application made; 1.005 would become 1.01 and is its row's problem.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            "CREATE SCHEMA old; CREATE TABLE old.ap (id int PRIMARY KEY, amount numeric);"
+            "INSERT INTO old.ap VALUES (1, 1.5), (2, 1.005), (3, NULL);"
+            "CREATE TABLE ap (id int PRIMARY KEY, amount numeric(10,2))"
+        )
+    config = arrowmig.MigrationConfig(mode="append", source_schema="old")
+    report = arrowmig.migrate(pg_url, pg_url, config=config)
+    assert "id 2: value does not fit the target column's type (numeric(10,2)) exactly: '1.005'" in (
+        report.tables[0].error or ""
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("UPDATE old.ap SET amount = 1.01 WHERE id = 2")
+    assert arrowmig.migrate(pg_url, pg_url, config=replace(config, mode="truncate")).ok
+    assert pg_rows(pg_url, "ap", "id") == [(1, Decimal("1.50")), (2, Decimal("1.01")), (3, None)]
 
 
 def test_late_odd_values_never_crash_halfway(tmp_path: Path) -> None:

@@ -166,6 +166,73 @@ def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
         ]
 
 
+@pytest.mark.postgres
+def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
+    # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);",
+        {"t": [(1, "a\x00b"), (2, "ok"), (3, "ü")]},
+    )
+    report = migrate(db, pg_url, config=MigrationConfig(casts=(("t", "v", "bytea"),)))
+    assert report.ok, report.to_dict()
+    with psycopg.connect(pg_url) as con:
+        got = con.execute("SELECT id, v FROM t ORDER BY id").fetchall()
+    assert [(i, bytes(v)) for i, v in got] == [(1, b"a\x00b"), (2, b"ok"), (3, "ü".encode())]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("cast", ["t.v=foobar", "t.v=varchar(abc)", "t.id=blob"])
+def test_a_cast_the_target_cannot_take_is_refused_at_planning(
+    tmp_path: Path, pg_url: str, cast: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An unknown type, or one the values cannot be converted to (integers to blob): exit 2
+    # before anything is written, not a failure while creating tables.
+    db = _sqlite(
+        tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);", {"t": [(1, "a")]}
+    )
+    duck = tmp_path / "out.duckdb"
+    for target in (str(duck), pg_url):
+        if target == pg_url and cast == "t.id=blob":
+            continue  # PostgreSQL has no type blob: refused as unknown above
+        for verb in ("plan", "migrate"):
+            assert main([verb, db, target, "--cast", cast]) == 2
+            assert f"--cast {cast}: " in capsys.readouterr().err
+    assert not duck.exists()
+    with psycopg.connect(pg_url) as con:
+        assert con.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone() == (0,)
+
+
+@pytest.mark.postgres
+def test_integers_cast_to_interval_are_microseconds(tmp_path: Path, pg_url: str) -> None:
+    # Django's DurationField: bigint microseconds in SQLite, interval in Django's PostgreSQL
+    # schema. The refusal names the cast that works, and the cast loads into both targets.
+    micros = [1, 90_000_000_000, -1_500_000, None]
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE blog_post (id INTEGER PRIMARY KEY, duration bigint);",
+        {"blog_post": list(enumerate(micros, 1))},
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE blog_post (id bigint PRIMARY KEY, duration interval)")
+    truncate = MigrationConfig(mode="truncate")
+    with pytest.raises(Exception, match=r"--cast blog_post\.duration=interval \(integers read as"):
+        migrate(db, pg_url, config=truncate)
+    cast = (("blog_post", "duration", "interval"),)
+    assert migrate(db, pg_url, config=MigrationConfig(mode="truncate", casts=cast)).ok
+    wanted = [
+        (i, None if m is None else dt.timedelta(microseconds=m)) for i, m in enumerate(micros, 1)
+    ]
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, duration FROM blog_post ORDER BY id").fetchall() == wanted
+    duck = str(tmp_path / "out.duckdb")
+    assert migrate(db, duck, config=MigrationConfig(casts=cast)).ok
+    with duckdb.connect(duck) as con:
+        assert con.execute("SELECT id, duration FROM blog_post ORDER BY id").fetchall() == wanted
+
+
 def test_boolean_words_are_flagged_and_cast_as_postgresql_reads_them(tmp_path: Path) -> None:
     # Older Rails wrote 't'/'f' into SQLite BOOLEAN columns. Kept as text and flagged;
     # --cast boolean takes PostgreSQL's boolean words, and sets aside a text that is none.

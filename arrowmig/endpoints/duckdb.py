@@ -509,6 +509,12 @@ class DuckDBEndpoint(BaseEndpoint):
             self._forget_read(raw)
 
     # -- writing --------------------------------------------------------------------------
+    def type_refusal(self, type_sql: str, arriving: str | None) -> str | None:
+        """Why DuckDB would refuse a column of ``type_sql`` (a --cast), or values of type
+        ``arriving`` converted to it; None when it takes both (``type_refusal``)."""
+        with self._lock:
+            return type_refusal(self._conn, type_sql, arriving)
+
     def check_names(self, table: Table) -> None:
         refuse_empty_names(table, "DuckDB")
         seen: dict[str, str] = {}
@@ -713,3 +719,32 @@ def _normalise(arrow_type: pa.DataType) -> pa.DataType:
     if pa.types.is_dictionary(arrow_type):
         return _normalise(arrow_type.value_type)  # ENUM: its labels, as text
     return arrow_type
+
+
+def type_refusal(connection: Any, type_sql: str, arriving: str | None) -> str | None:
+    """Why DuckDB refuses a column of ``type_sql``, or values of ``arriving`` cast to it, on
+    ``connection`` (one in memory when the target file does not exist yet); None when it takes
+    both. DuckDB finds a missing conversion only as it converts a value, so one sample value
+    is converted, and only a missing conversion counts (the sample's own value may not fit)."""
+    if connection is None:
+        import duckdb
+
+        with contextlib.closing(duckdb.connect(":memory:")) as in_memory:
+            return type_refusal(in_memory, type_sql, arriving)
+    try:
+        connection.execute(f"SELECT CAST(NULL AS {type_sql})").fetchall()
+    except Exception as exc:
+        return short_driver_message(exc)
+    if arriving is None:
+        return None
+    upper = arriving.upper()
+    sample = "2000-01-01" if upper.startswith(("DATE", "TIMESTAMP")) else "0"
+    sample = "false" if upper == "BOOLEAN" else sample
+    try:
+        connection.execute(
+            f"SELECT CAST(x AS {type_sql}) FROM (SELECT CAST('{sample}' AS {arriving}) AS x)"
+        ).fetchall()
+    except Exception as exc:
+        if "Unimplemented type for cast" in str(exc):
+            return f"DuckDB cannot convert {arriving} values to {type_sql.upper()}"
+    return None

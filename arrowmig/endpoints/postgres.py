@@ -500,6 +500,23 @@ class PostgresEndpoint(BaseEndpoint):
         self._create_type(table, target, f"TYPE {target} AS ENUM ({literals})")
         self.check_enum(table, column, name, labels)
 
+    def type_refusal(self, type_sql: str, arriving: str | None) -> str | None:
+        """Why the server would refuse a column of ``type_sql`` (a --cast), or values of type
+        ``arriving`` converted to it; None when it takes both. Asked before anything is
+        written: a cast of NULL names an unknown type or a missing conversion, and writes
+        nothing."""
+        trials = [f"SELECT CAST(NULL AS {type_sql})"]
+        if arriving is not None:
+            trials.append(f"SELECT CAST(CAST(NULL AS {arriving}) AS {type_sql})")
+        for sql in trials:
+            try:
+                self._query(sql)
+            except Exception as exc:
+                return re.sub(
+                    r"^Failed to prepare query:\s*(ERROR:\s*)?", "", short_driver_message(exc)
+                )
+        return None
+
     def check_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
         """Refuse a type ``name`` in the target schema that is not this enum: the same labels
         in the same order (their order is how they sort). No such type is fine."""

@@ -17,7 +17,13 @@ from arrowmig.conform import conform
 from arrowmig.errors import DataError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
-from arrowmig.schema import cast_as_asked, forced_arrow_type, is_text_type
+from arrowmig.schema import (
+    cast_as_asked,
+    forced_arrow_type,
+    is_bytes_type,
+    is_text_type,
+    type_words,
+)
 
 DEFAULT_HINT = (
     "fix the value in the source, --cast the column (e.g. to bytea), or use --on-error reject"
@@ -66,8 +72,8 @@ def screen_batch(
             and travels_as.unit == "ns"
         ):
             problems.extend(_nanosecond_problems(batch.column(i), field.name))
-        if not is_text_type(field.type):
-            continue
+        if not is_text_type(field.type) or is_bytes_type(travels_as):
+            continue  # text cast to bytea arrives as its UTF-8 bytes, NULs and all
         array = batch.column(i)
         try:
             array.validate(full=True)
@@ -85,7 +91,8 @@ def screen_batch(
 def _travels_as(table: Table, field: pa.Field) -> pa.DataType:
     """The type a column's values are written as: its ``--cast`` type, if it has one."""
     try:
-        forced = forced_arrow_type(table.column(field.name).target_type)
+        column = table.column(field.name)
+        forced = forced_arrow_type(column.target_type, column.arrow_type)
     except KeyError:
         forced = None
     return forced or field.type
@@ -97,7 +104,7 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
         column = table.column(name)
     except KeyError:
         return []
-    target = forced_arrow_type(column.target_type)
+    target = forced_arrow_type(column.target_type, array.type)
     if target is None or target == array.type:
         return []
     reason = f"value does not convert to {column.target_type}"
@@ -108,13 +115,14 @@ def _conform_problems(array: pa.Array, table: Table, target: Table, name: str) -
     """Values that the existing column appended to cannot hold exactly (``conform``), after
     the column's --cast."""
     try:
-        wanted = target.column(name).arrow_type
+        there = target.column(name)
         column = table.column(name)
     except KeyError:
         return []
+    wanted = there.arrow_type
     if wanted == array.type:
         return []
-    reason = f"value does not fit the target column's type ({wanted}) exactly"
+    reason = f"value does not fit the target column's type ({type_words(wanted)}) exactly"
     problem = Problem(0, name, reason, _CONFORM_HINT)
     return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
 
