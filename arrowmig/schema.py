@@ -285,6 +285,8 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
     converted = forced_arrow_type(column.target_type, t)
     if converted is not None:
         return wire_type(Column(column.name, converted), dialect)
+    if dialect == "postgresql" and _server_converts(column.target_type):
+        return pa.string()
     if dialect == "postgresql":
         if pa.types.is_uint64(t) or pa.types.is_duration(t) or pa.types.is_interval(t):
             return pa.string()
@@ -331,14 +333,36 @@ def _pg_text_carried(column: Column) -> bool:
     if column.pg_type is not None:
         # A domain's values travel as its base type, a varchar(n)'s as text: no cast.
         return column.pg_domain is None and not column.pg_binary
+    forced = column.target_type
     return (
-        pa.types.is_string(wire_type(column, "postgresql"))
-        and not (
-            pa.types.is_string(column.arrow_type)
-            or pa.types.is_large_string(column.arrow_type)
-            or pa.types.is_null(column.arrow_type)
+        (
+            pa.types.is_string(wire_type(column, "postgresql"))
+            and not (
+                pa.types.is_string(column.arrow_type)
+                or pa.types.is_large_string(column.arrow_type)
+                or pa.types.is_null(column.arrow_type)
+            )
         )
-    ) or (column.target_type or "").lower().startswith(PG_TEXT_CARRIED)
+        or (forced or "").lower().startswith(PG_TEXT_CARRIED)
+        or (_server_converts(forced) and forced_arrow_type(forced, column.arrow_type) is None)
+    )
+
+
+_LENGTH_LIMITED = re.compile(
+    r"^\s*(char|character|bpchar|nchar|bit|varbit|bit varying|varchar|character varying)\b",
+    re.IGNORECASE,
+)
+
+
+def _server_converts(target_type: str | None) -> bool:
+    """Whether a --cast type arrowmig does not convert itself reaches PostgreSQL as text, for
+    the server to convert: the source's binary form is another type's (an integer sent
+    as binary into ``money`` would be read as cents: 5 became $0.05). Types with a length
+    stay binary: an explicit cast from text would cut a value to fit (``'abcd'::char(3)``),
+    where COPY refuses it."""
+    if not target_type or forced_arrow_type(target_type) is not None:
+        return False
+    return _LENGTH_LIMITED.match(target_type) is None
 
 
 def pg_server_cast(column: Column) -> str | None:

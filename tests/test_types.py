@@ -697,3 +697,25 @@ def test_a_rejected_row_with_a_year_python_cannot_hold_is_written_as_its_text(
         ["-0043-03-15", "-0043-03-15 12:00:00.000000"],
         ["12000-01-01", "12000-01-01 00:00:00.000000"],
     ]
+
+
+@pytest.mark.postgres
+def test_a_cast_to_a_type_arrowmig_does_not_convert_is_converted_by_the_server(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """The values go as text, for PostgreSQL to read: sent as binary integers, money read
+    them as cents (5 became $0.05, and the run said done)."""
+    db = _sqlite(
+        tmp_path / "m.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, amount INTEGER, price REAL);"
+        "INSERT INTO m VALUES (1, 5, 1.25), (2, NULL, -0.5);",
+    )
+    casts = (("m", "amount", "money"), ("m", "price", "money"))
+    report = migrate(db, pg_url, config=MigrationConfig(casts=casts))
+    assert report.ok, report.tables[0].error
+    with psycopg.connect(pg_url) as con:
+        got = con.execute("SELECT amount::numeric, price::numeric FROM m ORDER BY id").fetchall()
+    assert got == [
+        (decimal.Decimal("5.00"), decimal.Decimal("1.25")),
+        (None, decimal.Decimal("-0.50")),
+    ]
