@@ -415,8 +415,8 @@ def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
             raise SchemaError(
                 f"tables {other!r} and {name!r} differ only in case, and {dialect} table names "
                 "ignore case: they would land in one table",
-                hint="move them in two runs, one with --exclude for each, into different targets "
-                "or with --target-schema",
+                hint="move them in two runs, one with --exclude for each, into different targets"
+                + (" or with --target-schema" if dialect == "duckdb" else " (files)"),
                 table=name,
             )
 

@@ -297,7 +297,9 @@ class Runner:
                 and table_report.status != "failed"
             ):
                 table_report.status = "failed"
-                table_report.error = describe_error(error)
+                table_report.error = describe_error(error) + self._failed_parents(
+                    stream.table, error
+                )
                 self.sink.emit(
                     Event(
                         "error", table=stream.table, stream=stream.name, message=table_report.error
@@ -426,6 +428,20 @@ class Runner:
                     rows_per_s=table_report.rows_per_s,
                 )
             )
+
+    def _failed_parents(self, name: str, error: BaseException) -> str:
+        """A foreign key the target refused, of a table whose parent in this run failed:
+        the cause to look at is the parent's failure, named here."""
+        if getattr(error, "sqlstate", None) != "23503":  # foreign_key_violation
+            return ""
+        failed = [
+            p
+            for p in self.tables[name].plan.waits_for
+            if p in self.reports and self.reports[p].status == "failed"
+        ]
+        if not failed:
+            return ""
+        return f" (the rows it points at did not arrive: {', '.join(failed)} failed, above)"
 
     def _release_children_of(self, name: str) -> None:
         """A table is finished (or failed): start the tables that waited only for it. A child

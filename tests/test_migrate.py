@@ -106,6 +106,28 @@ def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
 
 
 @pytest.mark.postgres
+def test_a_child_whose_parent_failed_names_the_parent(tmp_path: Path, pg_url: str) -> None:
+    """Into existing tables whose foreign keys are checked as rows arrive, a child loads after
+    its parent; when the parent failed, the child's key violation names it as the cause."""
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id));",
+        {"parent": [(1, "ok"), (2, "nul\x00")], "child": [(1, 1), (2, 2)]},
+    )
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id bigint PRIMARY KEY, name text)",
+        "CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint REFERENCES parent (id))",
+    )
+    report = arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    by_name = {t.name: t for t in report.tables}
+    assert by_name["parent"].status == "failed"
+    assert by_name["child"].status == "failed"
+    assert "did not arrive: parent failed" in str(by_name["child"].error)
+
+
+@pytest.mark.postgres
 def test_a_url_without_a_host_reaches_the_local_server_by_its_socket(
     bets_db: str, pg_url: str
 ) -> None:
