@@ -338,7 +338,7 @@ def _wrap_up(
         # Marked complete first: killed in between, a resume finds the run complete (the other
         # way round, it found a running run with no table prepared, and refused the tables).
         store = CheckpointStore(dst)
-        store.record(_run_row(run_id, "complete", basis))
+        store.record(_run_row(run_id, "complete", basis, rows=report.rows))
         store.forget_run(run_id, keep_run_row=True)
 
 
@@ -551,7 +551,8 @@ def _finish_without_streams(
         runner._put_in_place(work, dst)
 
 
-def _run_row(run_id: str, state: str, basis: dict[str, object]) -> Row:
+def _run_row(run_id: str, state: str, basis: dict[str, object], *, rows: int = 0) -> Row:
+    """The run's own row; ``rows``: all it moved, kept once the tables' rows are forgotten."""
     import json
 
     return Row(
@@ -562,7 +563,7 @@ def _run_row(run_id: str, state: str, basis: dict[str, object]) -> Row:
         None,
         None,
         None,
-        0,
+        rows,
         state,
         json.dumps(basis, sort_keys=True),
         None,

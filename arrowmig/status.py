@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -30,16 +31,32 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
                     "rows_done": sum(r.rows_done for r in mine if r.stream_name != TABLE_ROW),
                 }
             )
+        rows_done = sum(int(t["rows_done"]) for t in tables)
+        table_count = len(tables)
+        if run_row is not None and not tables:
+            # A complete run keeps only its own row: what it moved is recorded there.
+            rows_done = run_row.rows_done
+            table_count = len(_basis(run_row).get("tables", []))
         runs.append(
             {
                 "run_id": run_id,
                 "state": run_row.state if run_row else "unknown",
                 "updated_at": max((r.updated_at or "" for r in run_rows), default="") or None,
-                "rows_done": sum(int(t["rows_done"]) for t in tables),
+                "rows_done": rows_done,
+                "table_count": table_count,
                 "tables": tables,
             }
         )
     return runs
+
+
+def _basis(run_row: Row) -> dict[str, Any]:
+    """What the run was computed from (its tables), as the run row keeps it."""
+    try:
+        basis = json.loads(run_row.detail or "{}")
+    except ValueError:
+        return {}
+    return basis if isinstance(basis, dict) else {}
 
 
 def clean_runs(target: str, *, schema: str | None = None) -> int:

@@ -743,6 +743,15 @@ def test_truncate_empties_staged_tables_with_the_others(tmp_path: Path, pg_url: 
 
 
 @pytest.mark.postgres
+def test_status_shows_what_a_complete_run_moved(bets_db: str, pg_url: str) -> None:
+    """A complete run keeps only its own checkpoint row: status said 0 tables, 0 rows."""
+    report = arrowmig.migrate(bets_db, pg_url)
+    assert report.ok
+    (run,) = runs_of(pg_url)
+    assert (run["state"], run["table_count"], run["rows_done"]) == ("complete", 2, report.rows)
+
+
+@pytest.mark.postgres
 def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
     tmp_path: Path, pg_url: str
 ) -> None:

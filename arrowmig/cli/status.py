@@ -34,7 +34,7 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         [
             r["run_id"],
             r["state"],
-            str(len(r["tables"])),
+            f"{r['table_count']:,}",
             f"{r['rows_done']:,}",
             r["updated_at"] or "-",
         ]
