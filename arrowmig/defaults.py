@@ -255,10 +255,12 @@ def _identity_note(table: Table, column: Column, dialect: str) -> str:
     if dialect == "sqlite":
         # SQLite numbers past the largest rowid by itself, when the key is the rowid.
         if table.primary_key == (column.name,) and ddl_type(column, dialect) == "INTEGER":
-            kept = "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
             if column.key_high_water is not None:
-                kept += ", without AUTOINCREMENT: a deleted largest key may be handed out again"
-            return kept
+                return (
+                    "auto-assigned key kept (INTEGER PRIMARY KEY AUTOINCREMENT, its counter "
+                    f"past {past})"
+                )
+            return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
         return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
     if takes_key_sequence(column, dialect):
         return (

@@ -243,6 +243,43 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_duckdb(tmp_path: Path, mo
         con.close()
 
 
+@pytest.mark.parametrize("source_kind", ["sqlite", "postgresql"])
+def test_a_key_that_never_repeats_stays_autoincrement_in_sqlite(
+    tmp_path: Path, pg_url: str, source_kind: str
+) -> None:
+    """A plain SQLite rowid hands out a deleted largest key again; an AUTOINCREMENT source
+    or a PostgreSQL sequence never does, and the SQLite copy keeps it so."""
+    if source_kind == "sqlite":
+        source = make_sqlite(
+            tmp_path / "k.db",
+            """
+            CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, other TEXT);
+            INSERT INTO t VALUES (1, 'a'), (41, 'c'), (42, 'deleted'), (43, 'deleted');
+            DELETE FROM t WHERE id > 41;
+            """,
+        )
+    else:
+        source = pg_url
+        pg_exec(
+            pg_url,
+            "CREATE TABLE t (id bigserial PRIMARY KEY, other text)",
+            "INSERT INTO t (other) SELECT 'x' FROM generate_series(1, 43)",
+            "DELETE FROM t WHERE id > 41",
+        )
+    target = tmp_path / "copy.db"
+    assert arrowmig.migrate(source, str(target)).ok
+    con = sqlite3.connect(target)
+    try:
+        assert (
+            "AUTOINCREMENT"
+            in con.execute("SELECT sql FROM sqlite_master WHERE name = 't'").fetchone()[0]
+        )
+        con.execute("INSERT INTO t (other) VALUES ('new')")
+        assert con.execute("SELECT max(id) FROM t").fetchone() == (44,)
+    finally:
+        con.close()
+
+
 KEYED_ROWS = """
     CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
     INSERT INTO t VALUES (1, 'a'), (2, 'b'), (41, 'c');

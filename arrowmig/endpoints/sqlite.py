@@ -41,6 +41,7 @@ from arrowmig.errors import ConnectError, DataError, SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
+    Column,
     ForeignKey,
     Index,
     KeyRange,
@@ -777,14 +778,17 @@ class SQLiteEndpoint(BaseEndpoint):
     def create_table(self, table: Table) -> None:
         self._ensure_write_mode()
         defs = []
+        counter = _autoincrement_key(table)
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}" + column_suffix(col, "sqlite")
             if not col.nullable:
                 d += " NOT NULL"
+            if col is counter:
+                d += " PRIMARY KEY AUTOINCREMENT"
             defs.append(d)
         # SQLite cannot add a primary key to an existing table, so it is declared up front;
         # loading in key order keeps that cheap (an INTEGER key is the rowid itself).
-        if table.primary_key:
+        if table.primary_key and counter is None:
             defs.append(f"PRIMARY KEY ({', '.join(quote_ident(c) for c in table.primary_key)})")
         # Nor a foreign key: those the plan kept are declared here too. This connection does
         # not enforce them (foreign_keys is off), so load order does not matter.
@@ -879,7 +883,44 @@ class SQLiteEndpoint(BaseEndpoint):
     def finish_table(self, table: Table) -> TableLoad:
         load = build_keys(self, table)
         load.skipped.extend(self.pop_notes(table.name))
+        self.add_key_sequences(table, load)
         return load
+
+    def add_key_sequences(self, table: Table, load: TableLoad) -> None:
+        """An AUTOINCREMENT key's counter (``sqlite_sequence``) past the source's high-water
+        mark: SQLite moved it past the loaded keys itself, not past deleted ones."""
+        counter = _autoincrement_key(table)
+        if counter is None or counter.key_high_water is None:
+            return
+        mark = int(counter.key_high_water)
+        with self._lock:
+            try:
+                self._cursor.execute(
+                    "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?",
+                    (mark, table.name),
+                )
+                self._cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS "
+                    "(SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+                    (table.name, mark, table.name),
+                )
+                self._conn.commit()
+            except Exception as exc:
+                self._rollback()
+                load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
+                return
+        load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
+
+
+def _autoincrement_key(table: Table) -> Column | None:
+    """The single INTEGER key that gets AUTOINCREMENT: one whose source never hands a key out
+    twice (SQLite AUTOINCREMENT, a PostgreSQL sequence), which plain SQLite rowids would."""
+    if len(table.primary_key) != 1:
+        return None
+    col = next((c for c in table.columns if c.name == table.primary_key[0]), None)
+    if col is None or col.key_high_water is None or not col.auto_increment:
+        return None
+    return col if ddl_type(col, "sqlite") == "INTEGER" else None
 
 
 def _looks_like_sqlite(path: Path) -> bool:
