@@ -1176,3 +1176,18 @@ def test_small_rows_then_large_ones_stay_within_the_batch_budget(
     got = pa.Table.from_batches(batches)
     assert got.column("id").to_pylist() == list(expected_ids)
     assert got.column("b").to_pylist() == [dict(small + large)[i] for i in expected_ids]
+
+
+def test_a_table_whose_name_holds_a_comma_is_named_in_double_quotes(tmp_path: Path) -> None:
+    from arrowmig.cli import main
+
+    src = make_sqlite(
+        tmp_path / "s.db",
+        'CREATE TABLE "a,b" (x INTEGER); CREATE TABLE a (x INTEGER); CREATE TABLE b (x INTEGER);',
+        {"a,b": [(1,)]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    assert main(["migrate", src, target, "--tables", '"a,b"', "--progress", "none"]) == 0
+    with duckdb.connect(target, read_only=True) as con:
+        names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "a,b" in names and not {"a", "b"} & names
