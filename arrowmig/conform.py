@@ -101,11 +101,24 @@ def _instants(text: pa.Array, target: pa.DataType) -> pa.Array:
 def _as_interval(durations: pa.Array) -> pa.Array:
     """Durations as intervals of no months and no days, every nanosecond kept (a day of
     PostgreSQL's interval is a calendar day, not 86,400 seconds)."""
+    import numpy as np
+
     per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[durations.type.unit]
-    nanos = [None if n is None else n * per_unit for n in durations.view(pa.int64()).to_pylist()]
-    if any(n is not None and not -(2**63) <= n < 2**63 for n in nanos):
+    values = durations.view(pa.int64()).fill_null(0).to_numpy()
+    if np.any(np.abs(values) > (2**63 - 1) // per_unit):
         raise pa.ArrowInvalid("a duration beyond an interval's nanoseconds")
-    return pa.array([None if n is None else (0, 0, n) for n in nanos], pa.month_day_nano_interval())
+    # Built as its buffer (months int32, days int32, nanoseconds int64 per value): a
+    # column of a million durations is one vector operation, not a million tuples.
+    layout = np.zeros(len(values), dtype=[("months", "<i4"), ("days", "<i4"), ("nanos", "<i8")])
+    layout["nanos"] = values * per_unit
+    # is_valid() is a new array, its bitmap from the first value whatever the slice.
+    validity = durations.is_valid().buffers()[1] if durations.null_count else None
+    return pa.Array.from_buffers(
+        pa.month_day_nano_interval(),
+        len(values),
+        [validity, pa.py_buffer(layout.tobytes())],
+        null_count=durations.null_count,
+    )
 
 
 def _is_text(t: pa.DataType) -> bool:

@@ -719,3 +719,18 @@ def test_a_cast_to_a_type_arrowmig_does_not_convert_is_converted_by_the_server(
         (decimal.Decimal("5.00"), decimal.Decimal("1.25")),
         (None, decimal.Decimal("-0.50")),
     ]
+
+
+def test_durations_become_intervals_exactly_nulls_and_slices_included() -> None:
+    """Built as a buffer: a batch is often a slice, whose null bitmap starts mid-byte."""
+    import pyarrow as pa
+
+    from arrowmig.conform import conform
+
+    micros = [1, None, -5, 86_400_000_000 * 3, None, 2**40]
+    durations = pa.array(micros, pa.duration("us"))
+    for start in range(len(micros)):
+        got = conform(durations.slice(start), pa.month_day_nano_interval()).to_pylist()
+        assert [None if v is None else (v.months, v.days, v.nanoseconds) for v in got] == [
+            None if m is None else (0, 0, m * 1000) for m in micros[start:]
+        ]
