@@ -337,6 +337,16 @@ def _to_array(
 ) -> pa.Array:
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         values = [v if not isinstance(v, bytes) else _utf8(v, table, column, path) for v in values]
+    if pa.types.is_date32(arrow_type) or pa.types.is_timestamp(arrow_type):
+        try:
+            return _temporal(values, arrow_type)
+        except ValueError as exc:
+            raise DataError(
+                f"{path}: column {column!r} of {table!r}: {exc}",
+                hint="fix the value in the reject file, or change the target column's type",
+                table=table,
+                column=column,
+            ) from exc
     try:
         return pa.array(values, type=arrow_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -351,6 +361,28 @@ def _to_array(
             table=table,
             column=column,
         ) from exc
+
+
+def _temporal(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    """Dates and timestamps as the reject file writes them: ISO text of any year
+    ('-0043-03-15' is 44 BC, '12000-01-01 00:00:00.000000'), and 'infinity' / '-infinity',
+    which Python's datetime cannot hold (nor the cast of text Arrow has)."""
+    from arrowmig.infinity import DATE_INFINITY, TIMESTAMP_INFINITY
+    from arrowmig.temporal_text import date_days, timestamp_units
+
+    is_date = pa.types.is_date32(arrow_type)
+    infinity = DATE_INFINITY if is_date else TIMESTAMP_INFINITY
+    numbers: list[int | None] = []
+    for value in values:
+        text = None if value is None else str(value).strip()
+        if text is None:
+            numbers.append(None)
+        elif text.lower() in ("infinity", "-infinity"):
+            numbers.append(-infinity if text.startswith("-") else infinity)
+        else:
+            numbers.append(date_days(text) if is_date else timestamp_units(text, arrow_type.unit))
+    storage = pa.int32() if is_date else pa.int64()
+    return pa.array(numbers, storage).view(arrow_type)
 
 
 def _utf8(value: bytes, table: str, column: str, path: Path) -> str:

@@ -9,6 +9,8 @@ Arrow writes negative years ('-0043-03-15' is 44 BC).
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -68,3 +70,58 @@ def _date(days: int) -> str:
     year = yoe + era * 400 + (month <= 2)
     sign = "-" if year < 0 else ""
     return f"{sign}{abs(year):04d}-{month:02d}-{day:02d}"
+
+
+# -- and back: the texts above (and ISO 8601 as Python writes it) as Arrow's integers --------
+
+_DATE_TEXT = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})")
+_TIMESTAMP_TEXT = re.compile(
+    r"(-?\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def date_days(text: str) -> int:
+    """'YYYY-MM-DD' (any year, astronomical: '-0043-03-15' is 44 BC) as days since 1970."""
+    found = _DATE_TEXT.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"not a date: {text!r}")
+    year, month, day = (int(g) for g in found.groups())
+    return _days(year, month, day)
+
+
+def timestamp_units(text: str, unit: str) -> int:
+    """A timestamp text as written above or by Python's isoformat (offset or 'Z' optional,
+    taken as UTC without one) as ``unit``s since 1970-01-01 UTC; raises ValueError when it
+    is not one, or holds digits the unit cannot."""
+    found = _TIMESTAMP_TEXT.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"not a timestamp: {text!r}")
+    year, month, day, hour, minute, second = (int(g) for g in found.groups()[:6])
+    fraction, offset = found.group(7) or "", found.group(8) or ""
+    nanos = int(fraction.ljust(9, "0")) if fraction else 0
+    seconds = _days(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    if offset and offset != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
+    per_second: int = 10 ** _DIGITS[unit]
+    per_unit: int = 10 ** (9 - _DIGITS[unit])  # nanoseconds
+    whole, rest = divmod(nanos, per_unit)
+    if rest:
+        raise ValueError(f"{text!r} has digits below the column's {unit}")
+    return seconds * per_second + whole
+
+
+def _days(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil);
+    raises ValueError for a date that does not exist (February 30th)."""
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    yoe = shifted - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+    sign = "-" if year < 0 else ""
+    if not 1 <= month <= 12 or _date(days) != f"{sign}{abs(year):04d}-{month:02d}-{day:02d}":
+        raise ValueError(f"no such date: {sign}{abs(year):04d}-{month:02d}-{day:02d}")
+    return days

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,3 +52,19 @@ def test_durations_are_written_for_sqlite_in_every_digit() -> None:
     wire = to_wire(batch, table, "sqlite")
     assert wire.column(0).to_pylist() == ["100000000000.000001 seconds", None]
     assert wire.column(1).to_pylist() == ["-0.000000001 seconds", "100000000.000000001 seconds"]
+
+
+def test_texts_read_back_as_the_days_and_microseconds_they_were_written_from() -> None:
+    from arrowmig.temporal_text import date_days, timestamp_units
+
+    days = [-2_440_588, -735_160, -719_162, -1, 0, 18_262, 2_932_896, 2_145_042_905]
+    written = date_text(pa.array(days, pa.int32()).view(pa.date32())).to_pylist()
+    assert [date_days(t) for t in written] == days
+    micros = [-63_517_780_800_000_000, -1, 0, 1_577_836_800_500_000, 316_516_204_800_000_000]
+    for tz in (None, "UTC"):
+        array = pa.array(micros, pa.int64()).view(pa.timestamp("us", tz=tz))
+        assert [timestamp_units(t, "us") for t in timestamp_text(array).to_pylist()] == micros
+    assert timestamp_units("2020-01-01T02:00:00+02:00", "us") == 1_577_836_800_000_000
+    for bad in ("2023-02-29", "2020-13-01", "2020-01-01 00:00:00.5", "noon"):
+        with pytest.raises(ValueError):
+            date_days(bad) if len(bad) == 10 else timestamp_units(bad, "s")

@@ -734,3 +734,29 @@ def test_durations_become_intervals_exactly_nulls_and_slices_included() -> None:
         assert [None if v is None else (v.months, v.days, v.nanoseconds) for v in got] == [
             None if m is None else (0, 0, m * 1000) for m in micros[start:]
         ]
+
+
+@pytest.mark.postgres
+def test_replay_loads_the_dates_and_infinities_it_wrote(
+    tmp_path: Path, pg_url: str, second_pg: str
+) -> None:
+    """A reject file holds dates of any year and ±infinity as text; replay read them back
+    through Python's datetime, which holds neither, and refused the whole file."""
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE rj (id int PRIMARY KEY, d date, ts timestamptz, t text)")
+        con.execute(
+            "INSERT INTO rj VALUES (1, '0044-03-15 BC', 'infinity', 'a'), "
+            "(2, '2020-01-01', '2020-01-01 10:00:00.5+02', 'b'), "
+            "(3, '5874897-12-31', '-infinity', 'c'), (4, NULL, NULL, 'd')"
+        )
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(
+        casts=(("rj", "t", "integer"),), on_error="reject", reject_dir=str(rejects)
+    )
+    assert migrate(pg_url, second_pg, config=config).tables[0].rejected == 4
+    with psycopg.connect(second_pg, autocommit=True) as con:
+        con.execute("ALTER TABLE rj ALTER t TYPE text")  # the cause, fixed
+    assert main(["replay-rejects", str(rejects), second_pg]) == 0
+    as_text = "SELECT id, d::text, ts::text, t FROM rj ORDER BY id"
+    with psycopg.connect(pg_url) as a, psycopg.connect(second_pg) as b:
+        assert b.execute(as_text).fetchall() == a.execute(as_text).fetchall()
