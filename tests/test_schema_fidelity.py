@@ -243,6 +243,17 @@ def test_sqlite_integer_primary_key_keeps_assigning_in_duckdb(tmp_path: Path, mo
         con.close()
 
 
+def test_a_duckdb_sources_key_sequence_is_its_high_water_mark(tmp_path: Path, pg_url: str) -> None:
+    source = tmp_path / "s.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute("CREATE SEQUENCE s_items")
+        con.execute("CREATE TABLE items (id BIGINT DEFAULT nextval('s_items') PRIMARY KEY, v TEXT)")
+        con.execute("INSERT INTO items (v) SELECT 'x' FROM range(50)")
+        con.execute("DELETE FROM items WHERE id > 40")  # 41-50 handed out, then deleted
+    assert arrowmig.migrate(str(source), pg_url).ok
+    assert pg_one(pg_url, "INSERT INTO items (v) VALUES ('new') RETURNING id") == (51,)
+
+
 @pytest.mark.parametrize("source_kind", ["sqlite", "postgresql"])
 def test_a_key_that_never_repeats_stays_autoincrement_in_sqlite(
     tmp_path: Path, pg_url: str, source_kind: str

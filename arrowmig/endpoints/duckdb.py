@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -345,6 +346,9 @@ class DuckDBEndpoint(BaseEndpoint):
                     and pa.types.is_integer(arrow_type),
                 )
             )
+            if columns[-1].auto_increment:
+                mark = self._sequence_last_value(str(default))
+                columns[-1] = replace(columns[-1], key_high_water=mark)
         pk: tuple[str, ...] = ()
         uniques = []
         for kind, cols in self._query(
@@ -657,6 +661,20 @@ class DuckDBEndpoint(BaseEndpoint):
                 load.built.append(f"key sequence {text} moved past {int(largest):,}")
             except TransferError as exc:
                 load.skipped.append(f"key sequence {text} not moved past the appended keys: {exc}")
+
+    def _sequence_last_value(self, default: str) -> int | None:
+        """The last value the sequence of a ``nextval('s')`` default handed out (past the
+        largest key when the rows above were deleted), or None."""
+        found = _NEXTVAL.search(default)
+        if found is None:
+            return None
+        schema, name = _sequence_name(found.group(1), self._schema)
+        rows = self._query(
+            "SELECT last_value FROM duckdb_sequences() WHERE schema_name = ? "
+            "AND sequence_name = ? AND database_name = current_database()",
+            [schema, name],
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def add_key_sequences(self, table: Table, load: TableLoad) -> None:
         """Give each auto-assigned integer key of a created table a sequence as its default,
