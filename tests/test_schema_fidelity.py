@@ -165,11 +165,9 @@ def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:
         row = lite.execute("SELECT id, amount, label, big FROM t ORDER BY id DESC").fetchone()
     finally:
         lite.close()
-    # The key was a rowid alias in SQLite: it auto-assigns past the largest loaded key.
+    # The key is AUTOINCREMENT in SQLite, past the sequence's last value (101).
     assert row == (102, "1.25", "n/a", -3)
-    assert "id: auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)" in notes_of(
-        report, "t"
-    )
+    assert "id: auto-assigned key kept (INTEGER PRIMARY KEY AUTOINCREMENT" in notes_of(report, "t")
 
 
 @pytest.mark.postgres
