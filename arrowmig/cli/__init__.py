@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
-    _secrets[:] = [p for p in map(password_of, args) if p]
+    # Only arguments that name a database: a --cast of a column called password is not one.
+    named = [a for a in args if "://" in a or a.count("=") >= 2]
+    _secrets[:] = [p for p in map(password_of, named) if p]
     return_freed_memory_promptly()
     try:
         result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
