@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from arrowmig.errors import UsageError
+from arrowmig.sizes import parse_size
 
 MODES = ("create", "replace", "append", "truncate")
 ON_ERROR = ("fail", "reject")
@@ -23,9 +24,11 @@ class BatchConfig:
     batch_rows: int = DEFAULT_BATCH_ROWS
     """Rows per batch at most (default 100,000; see README for the measurement)."""
     batch_bytes: int = DEFAULT_BATCH_BYTES
-    """Arrow bytes per batch at most (default 1 MiB; see the README for the measurement)."""
+    """Arrow bytes per batch at most (default 1 MiB; see the README for the measurement);
+    a size string ("16MiB") is read as the command line reads it."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "batch_bytes", _size("batch_bytes", self.batch_bytes))
         if self.batch_rows < 1:
             raise UsageError(f"--batch-rows must be at least 1, not {self.batch_rows}")
         if self.batch_bytes < 1024:
@@ -47,7 +50,8 @@ class MigrationConfig:
     parallel: int = DEFAULT_PARALLEL
     """Streams run at once, each with its own source and target connection."""
     max_memory: int = DEFAULT_MAX_MEMORY
-    """Bytes of Arrow data in flight across all streams before readers wait."""
+    """Bytes of Arrow data in flight across all streams before readers wait (a size string,
+    "16MiB", is read as the command line reads it)."""
     source_schema: str | None = None
     """PostgreSQL or DuckDB schema to read from (default: public / main)."""
     target_schema: str | None = None
@@ -80,6 +84,14 @@ class MigrationConfig:
     """In replace mode, keep the previous table under a backup name instead of dropping it."""
 
     def __post_init__(self) -> None:
+        # From Python, a lone name is one table ("bets"), not a sequence of one-letter names.
+        for name in ("tables", "exclude"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            elif value is not None:
+                object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "max_memory", _size("max_memory", self.max_memory))
         if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}", hint=f"use one of {', '.join(MODES)}")
         if self.on_error not in ON_ERROR:
@@ -92,3 +104,21 @@ class MigrationConfig:
             raise UsageError(f"--split-rows must be at least 1, not {self.split_rows}")
         if self.max_memory < 1024 * 1024:
             raise UsageError("--max-memory must be at least 1MiB")
+        if self.retries < 0:
+            raise UsageError(f"--retries must be 0 or more, not {self.retries}")
+        if not self.batch_timeout_s > 0:  # NaN too
+            raise UsageError(
+                f"--batch-timeout must be a positive number of seconds, not {self.batch_timeout_s:g}"
+            )
+        if self.keep_backup and self.mode != "replace":
+            raise UsageError(
+                f"--keep-backup keeps the table a replace drops; --mode {self.mode} drops none",
+                hint="use --mode replace, or leave out --keep-backup",
+            )
+
+
+def _size(name: str, value: object) -> int:
+    """A size given as bytes or as a size string; anything else is refused in one line."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise UsageError(f"{name} must be a number of bytes or a size like '64MiB', not {value!r}")
+    return parse_size(value)

@@ -80,15 +80,30 @@ class NullSink:
 
 
 class CallbackSink:
-    """Calls a user function with each event, one call at a time."""
+    """Calls a user function with each event, one call at a time.
+
+    A callback that raises is not called again, and its exception is kept in ``error`` for
+    ``migrate()`` to raise once the run is over: a broken progress display neither fails a
+    table nor leaves a run half done."""
 
     def __init__(self, callback: Callable[[Event], None]) -> None:
         self._callback = callback
         self._lock = threading.Lock()
+        self.error: Exception | None = None
 
     def emit(self, event: Event) -> None:
         with self._lock:
-            self._callback(event)
+            if self.error is not None:
+                return
+            try:
+                self._callback(event)
+            except Exception as exc:
+                where = f" of table {event.table!r}" if event.table else ""
+                exc.add_note(
+                    f"raised by the progress callback at the {event.event!r} event{where}; "
+                    "the run went on to its end without calling it again"
+                )
+                self.error = exc
 
 
 class FanOutSink:

@@ -56,6 +56,12 @@ class Job:
     log_file: str | None = None
     """Where the complete log of the run goes, if anywhere."""
 
+    def __post_init__(self) -> None:
+        if self.progress_interval is not None and not self.progress_interval >= 0:
+            raise UsageError(
+                f"progress_interval must be 0 or more seconds, not {self.progress_interval:g}"
+            )
+
 
 # -- reading values --------------------------------------------------------------------------
 
@@ -181,7 +187,8 @@ _NEGATED = {
     "no_analyze": "analyze",
 }
 """Command-line spellings that are accepted too: ``no-profile = true`` is ``profile = false``."""
-_ALIASES = {"cast": "casts"}
+_ALIASES = {"cast": "casts", "batch_timeout": "batch_timeout_s"}
+"""The option's name for a setting whose MigrationConfig name differs (``--batch-timeout``)."""
 
 
 def _config_keys() -> dict[str, Callable[[str, Any], Any]]:
@@ -251,17 +258,23 @@ def read_job(path: str | Path) -> dict[str, Any]:
         raise UsageError(f"cannot read job file {str(path)!r}: {exc}") from None
     readers = {**_READERS, **_config_keys()}
     settings: dict[str, Any] = {}
+    given: dict[str, str] = {}  # setting -> the key that set it, as written
     for key, value in raw.items():
         name = key.replace("-", "_")
         name = _ALIASES.get(name, name)
         if name in _NEGATED:
-            settings[_NEGATED[name]] = not _flag(key, value)
-            continue
-        if name not in readers:
+            flag, value = _NEGATED[name], not _flag(key, value)
+        elif name in readers:
+            flag, value = name, readers[name](key, value)
+        else:
             raise _unknown(key, str(path))
-        if name in settings:
-            raise UsageError(f"job file {str(path)!r} sets {name!r} twice")
-        settings[name] = readers[name](key, value)
+        if flag in settings:
+            # profile = true with no_profile = true, or batch_rows with batch-rows.
+            raise UsageError(
+                f"job file {str(path)!r} sets {flag!r} twice ({given[flag]!r} and {key!r})",
+                hint="keep one of them",
+            )
+        settings[flag], given[flag] = value, key
     base = path.resolve().parent
     for key in ("source", "target"):
         if key in settings:
@@ -300,5 +313,17 @@ def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Jo
 def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Job:
     """Read a job file; ``overrides`` (canonical keys, e.g. from the command line) win."""
     settings = read_job(path)
-    settings.update(overrides or {})
+    overrides = overrides or {}
+    if "casts" in settings and "casts" not in overrides and {"tables", "exclude"} & set(overrides):
+        settings["casts"] = _casts_in_run(settings["casts"], {**settings, **overrides})
+    settings.update(overrides)
     return build_job(settings, where=f"job file {str(path)!r}")
+
+
+def _casts_in_run(
+    casts: tuple[tuple[str, str, str], ...], settings: Mapping[str, Any]
+) -> tuple[tuple[str, str, str], ...]:
+    """The job's casts for the tables this run moves: a ``--tables``/``--exclude`` override
+    that leaves a table out leaves its casts out too (a cast the user types is still checked)."""
+    tables, exclude = settings.get("tables"), set(settings.get("exclude") or ())
+    return tuple(c for c in casts if c[0] not in exclude and (not tables or c[0] in set(tables)))

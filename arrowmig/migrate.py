@@ -28,7 +28,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
-from arrowmig.events import Event, ProgressSink, as_sink
+from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
 from arrowmig.loading import describe_landing, emptied_first, empty_tables, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
@@ -56,23 +56,38 @@ def migrate(
     source: str,
     target: str,
     *,
-    tables: list[str] | tuple[str, ...] | None = None,
+    tables: str | list[str] | tuple[str, ...] | None = None,
     config: MigrationConfig | None = None,
     progress: Progress = None,
 ) -> MigrationReport:
     """Copy tables from ``source`` to ``target`` (URLs or paths); returns the report.
 
+    ``tables`` is one table name or a list of them (or ``config.tables``, not both).
     Raises an ArrowmigError before writing anything when the run cannot work (bad URL,
     unreachable server, missing table, existing target table in create mode).
     """
     config = config or MigrationConfig()
     if tables is not None:
-        config = replace(config, tables=tuple(tables))
+        if config.tables is not None:
+            raise UsageError(
+                "migrate() was given tables= and config.tables; which tables to move is unclear",
+                hint="name the tables in one of them",
+            )
+        config = replace(config, tables=(tables,) if isinstance(tables, str) else tuple(tables))
     parse_url(source), parse_url(target)
+    sink = as_sink(progress)
+    report = _migrate(source, target, config, sink)
+    if isinstance(sink, CallbackSink) and sink.error is not None:
+        raise sink.error  # the caller's own exception (its note says when it was raised)
+    return report
+
+
+def _migrate(
+    source: str, target: str, config: MigrationConfig, sink: ProgressSink
+) -> MigrationReport:
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import InSchema, migrate_schemas, one_snapshot
 
-        sink = as_sink(progress)
         with one_snapshot(source) as snapshot:
             report = migrate_schemas(
                 source,
@@ -86,7 +101,7 @@ def migrate(
         # each schema's own).
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
         return report
-    return _migrate_schema(source, target, config, progress, None)
+    return _migrate_schema(source, target, config, sink, None)
 
 
 def _migrate_schema(

@@ -275,6 +275,8 @@ def replay_rejects(
     files = reject_files(directory)
     if not Path(directory).is_dir():
         raise UsageError(f"reject directory {os.fspath(directory)!r} does not exist")
+    if not files:
+        _refuse_run_folders(Path(directory))
     loaded: dict[str, int] = {}
     with open_endpoint(target, schema=schema) as dst:
         for path in files:
@@ -297,6 +299,22 @@ def replay_rejects(
                 loaded[table.name] = loaded.get(table.name, 0) + loaded_here
             path.rename(path.with_name(path.name + REPLAYED_SUFFIX))
     return loaded
+
+
+def _refuse_run_folders(directory: Path) -> None:
+    """The default layout puts each run's files in a folder of its own (arrowmig-rejects/<run
+    id>/): given the root, name the run folders that hold reject files rather than report
+    nothing to do. Each is replayed on its own, as each run's rows belong to its own target."""
+    runs = sorted(p for p in directory.iterdir() if p.is_dir() and reject_files(p))
+    if not runs:
+        return
+    shown = ", ".join(f"{p} ({', '.join(f.name for f in reject_files(p))})" for p in runs[:5])
+    more = f" and {len(runs) - 5} more" if len(runs) > 5 else ""
+    raise UsageError(
+        f"{os.fspath(directory)!r} holds no reject files itself; its run folders do: {shown}{more}",
+        hint=f"replay one run's folder into the target that run wrote to, e.g. "
+        f"arrowmig replay-rejects {runs[-1]} TARGET",
+    )
 
 
 def _target_table(dst: Endpoint, name: str) -> Table:

@@ -80,6 +80,44 @@ def test_sqlite_to_duckdb_copies_rows_keys_and_indexes(bets_db: str, tmp_path: P
     con.close()
 
 
+def test_python_api_takes_one_table_name_and_size_strings(bets_db: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "w.duckdb")
+    config = arrowmig.MigrationConfig(
+        max_memory="16MiB", batch=arrowmig.BatchConfig(batch_bytes="64KiB")
+    )
+    assert (config.max_memory, config.batch.batch_bytes) == (16 * 1024**2, 64 * 1024)
+    report = arrowmig.migrate(bets_db, target, tables="bets", config=config)
+    assert [t.name for t in report.tables] == ["bets"] and report.rows == 2000
+    with pytest.raises(arrowmig.UsageError, match="max_memory must be a number of bytes"):
+        arrowmig.MigrationConfig(max_memory=1.5e9)  # type: ignore[arg-type]
+    with pytest.raises(arrowmig.UsageError, match=r"tables= and config\.tables"):
+        arrowmig.migrate(
+            bets_db,
+            str(tmp_path / "x.duckdb"),
+            tables=["bets"],
+            config=arrowmig.MigrationConfig(tables=("players",)),
+        )
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_a_progress_callback_that_raises_reaches_the_caller(bets_db: str, tmp_path: Path) -> None:
+    """The run is not the worse for it (no table fails); the caller gets its exception."""
+    target = str(tmp_path / "w.duckdb")
+    seen: list[str] = []
+
+    def callback(event: arrowmig.Event) -> None:
+        seen.append(event.event)
+        if event.event == "table_done":
+            raise RuntimeError("boom in callback")
+
+    with pytest.raises(RuntimeError, match="boom in callback") as err:
+        arrowmig.migrate(bets_db, target, progress=callback)
+    assert "raised by the progress callback at the 'table_done' event" in err.value.__notes__[0]
+    assert seen.count("table_done") == 1  # not called again
+    assert rows_of(target, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    assert rows_of(target, "players", "id") == sqlite_rows(bets_db, "players", "id")
+
+
 @pytest.mark.postgres
 def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
     bets_db: str, pg_url: str

@@ -487,7 +487,9 @@ def test_arrowmig_run_runs_the_job_with_overrides(
 ) -> None:
     path = _job(tmp_path, JOB)
     (tmp_path / "out").mkdir()
-    code, out, err = _cli(capsys, "run", str(path), "--parallel", "2", "--tables", "bets")
+    code, out, err = _cli(
+        capsys, "run", str(path), "--parallel", "2", "--tables", "bets", "--batch-timeout", "7"
+    )
     assert code == 0, err
     report = json.loads(out)
     assert [t["name"] for t in report["tables"]] == ["bets"]
@@ -496,6 +498,118 @@ def test_arrowmig_run_runs_the_job_with_overrides(
         assert con.execute("SELECT count(*) FROM bets").fetchone() == (5000,)
     log = (tmp_path / "logs" / "run.log").read_text()
     assert '"parallel": 2' in log and "exit code 0" in log
+    assert '"batch_timeout_s": 7.0' in log  # --batch-timeout overrides the job's too
+
+
+@pytest.mark.parametrize("key", ["batch_timeout", "batch-timeout", "batch_timeout_s"])
+def test_job_file_takes_the_batch_timeout_by_the_options_name(tmp_path: Path, key: str) -> None:
+    job = load_job(_job(tmp_path, f'source = "a.db"\ntarget = "b.db"\n{key} = 5\n'))
+    assert job.config.batch_timeout_s == 5.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "profile = true\nno_profile = true\n",
+            "sets 'profile' twice ('profile' and 'no_profile')",
+        ),
+        ("no-profile = true\nprofile = false\n", "sets 'profile' twice"),
+        ("batch_timeout_s = -5\n", "--batch-timeout must be a positive number of seconds, not -5"),
+        ("batch-timeout = 0\n", "--batch-timeout must be a positive number of seconds, not 0"),
+        ("retries = -1\n", "--retries must be 0 or more, not -1"),
+        ("progress_interval = -1\n", "progress_interval must be 0 or more seconds, not -1"),
+        ('keep_backup = true\nmode = "append"\n', "--keep-backup keeps the table a replace drops"),
+    ],
+)
+def test_contradictory_or_impossible_job_settings_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(UsageError) as err:
+        load_job(_job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n' + text))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's own example: a job casting two tables, run for one of them elsewhere."""
+    path = _job(
+        tmp_path,
+        'source = "src.db"\ntarget = "out.db"\nprogress = "none"\n'
+        '[casts]\n"bets.stake" = "double"\n"players.name" = "text"\n',
+    )
+    code, _, err = _cli(
+        capsys, "run", str(path), "--target", str(tmp_path / "o.db"), "--tables", "bets"
+    )
+    assert code == 0, err
+    with sqlite3.connect(tmp_path / "o.db") as con:
+        assert con.execute("SELECT count(*) FROM bets").fetchone() == (5000,)
+    assert load_job(path, {"exclude": ("bets",)}).config.casts == (("players", "name", "text"),)
+    # A cast typed on the command line for a table outside the run is still an error.
+    code, _, err = _cli(
+        capsys,
+        "run",
+        str(path),
+        "--target",
+        str(tmp_path / "p.db"),
+        "--tables",
+        "bets",
+        "--cast",
+        "players.name=text",
+    )
+    assert code == 2 and "names table 'players', which is not part of this run" in err
+    assert not (tmp_path / "p.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--batch-timeout", "-5"], "--batch-timeout must be a positive number of seconds, not -5"),
+        (["--retries", "-1"], "--retries must be 0 or more, not -1"),
+        (["--progress-interval", "-1"], "--progress-interval must be 0 or more seconds"),
+        (["--log-file", "/proc/nope/x.log"], "cannot write the log file '/proc/nope/x.log'"),
+        (["--keep-backup", "--mode", "truncate"], "--mode truncate drops none"),
+        (["--keep-backup", "--mode", "append"], "--mode append drops none"),
+        (["--keep-backup"], "--mode create drops none"),
+    ],
+)
+def test_impossible_options_are_refused_before_anything_is_written(
+    source_db: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    target = tmp_path / "t.db"
+    code, _, err = _cli(capsys, "migrate", str(source_db), str(target), *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not target.exists()
+
+
+def test_a_closed_stderr_does_not_stop_the_run(source_db: Path, tmp_path: Path) -> None:
+    """``arrowmig migrate ... 2>&1 | head -3``: the reader goes away, the run goes on."""
+    target, log = tmp_path / "t.db", tmp_path / "run.log"
+    proc = subprocess.Popen(
+        [
+            *ARROWMIG,
+            "migrate",
+            str(source_db),
+            str(target),
+            *("--progress", "plain", "--json", "--batch-rows", "500", "--log-file", str(log)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stderr.close()  # before the first line: every write to stderr meets EPIPE
+    proc.stdout.close()  # the --json report on stdout too
+    assert proc.wait(timeout=120) == 0
+    with sqlite3.connect(target) as con:
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SIZES}
+    assert counts == SIZES
+    text = log.read_text()
+    assert "BrokenPipe" not in text and text.rstrip().endswith("exit code 0")
 
 
 def test_arrowmig_run_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,6 +111,28 @@ def test_plan_for_postgres_target(tmp_path: Path, pg_url: str) -> None:
     assert cols["r"]["target_type"] == "DOUBLE PRECISION"
 
 
+def test_replay_of_the_default_reject_folder_names_its_run_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default layout is arrowmig-rejects/<run id>/: the root holds no file itself."""
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT);",
+        {"m": [(1, "10"), (2, "N/A")]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    monkeypatch.chdir(tmp_path)
+    args = ["migrate", db, target, "--cast", "m.n=integer", "--on-error", "reject"]
+    assert main([*args, "--progress", "none"]) == 1
+    (run_folder,) = (tmp_path / "arrowmig-rejects").iterdir()
+    capsys.readouterr()
+    assert main(["replay-rejects", "arrowmig-rejects", target]) == 2
+    err = capsys.readouterr().err
+    assert f"its run folders do: arrowmig-rejects/{run_folder.name} (m.jsonl)" in err
+    assert len(err.strip().splitlines()) == 1
+    assert list(run_folder.glob("*.jsonl"))  # nothing replayed
+
+
 @pytest.mark.postgres
 def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
     import psycopg

@@ -82,7 +82,9 @@ printed them (a driver echoing a URL it could not parse, say)."""
 
 
 def error_line(message: str) -> None:
-    click.echo(f"arrowmig: error: {redact_text(message, _secrets)}", err=True)
+    from arrowmig.cli.sinks import write_or_drop
+
+    write_or_drop(sys.stderr, f"arrowmig: error: {redact_text(message, _secrets)}\n")
 
 
 def _print_traceback() -> None:

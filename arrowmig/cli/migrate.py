@@ -14,7 +14,7 @@ import click
 
 from arrowmig.cli.options import build_config, migration_options
 from arrowmig.cli.render import plan_text, report_text
-from arrowmig.cli.sinks import make_sink
+from arrowmig.cli.sinks import make_sink, write_or_drop
 from arrowmig.config import MigrationConfig
 from arrowmig.events import Event, FanOutSink, ProgressSink
 from arrowmig.report import EXIT_SIGNAL, MigrationReport
@@ -77,11 +77,17 @@ def progress_options(f: Any) -> Any:
 RESUME_HINT = "to continue, run the same command again with --resume (committed rows are kept)"
 
 
+def say(text: str) -> None:
+    """A line on stderr; when nobody reads it any more (``2>&1 | head``) it is dropped, and the
+    run and its exit code are not the worse for it."""
+    write_or_drop(sys.stderr, text + "\n")
+
+
 def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> None:
     if progress_kind != "json":
-        click.echo(report_text(report), err=True)
+        say(report_text(report))
     if as_json and progress_kind != "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+        write_or_drop(sys.stdout, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
 
 
 def log_file_option(f: Any) -> Any:
@@ -142,7 +148,7 @@ def run_migration(
 ) -> int:
     """What ``migrate`` and ``run`` do once the options are read: run (or show the plan),
     verify, render, and pick the exit code."""
-    from arrowmig.errors import ArrowmigError
+    from arrowmig.errors import ArrowmigError, UsageError
     from arrowmig.migrate import StopRequested, explain, migrate
 
     if dry_run:
@@ -152,6 +158,10 @@ def run_migration(
         else:
             click.echo(plan_text(plan), err=True)
         return 0
+    if not progress_interval >= 0:
+        raise UsageError(
+            f"--progress-interval must be 0 or more seconds, not {progress_interval:g}"
+        )
     console = make_sink(progress_kind, progress_interval)
     log = open_log(log_file, source, target, config) if log_file else None
     sink = console if log is None else FanOutSink(console, log)
@@ -166,7 +176,7 @@ def run_migration(
             name = exc.signal_name if isinstance(exc, StopRequested) else "SIGINT"
             if log is not None:
                 log.note(f"interrupted by {name} before the report was complete")
-            click.echo(f"arrowmig: interrupted by {name}; {RESUME_HINT}", err=True)
+            say(f"arrowmig: interrupted by {name}; {RESUME_HINT}")
             return EXIT_SIGNAL[name]
         except ArrowmigError as exc:
             if log is not None:
@@ -192,11 +202,11 @@ def run_migration(
                 log.emit(summary)
         emit_report(report, as_json, progress_kind)
         if report.interrupted:
-            click.echo(RESUME_HINT, err=True)
+            say(RESUME_HINT)
         if verify_text and progress_kind != "json":
-            click.echo(verify_text, err=True)
+            say(verify_text)
         elif progress_kind == "json" and report.verify is not None and not report.verify["ok"]:
-            click.echo(f"arrowmig: {_verify_failure(report.verify)}", err=True)
+            say(f"arrowmig: {_verify_failure(report.verify)}")
         code = exit_code(report)
         if log is not None:
             log.note(f"exit code {code}")
@@ -208,9 +218,16 @@ def run_migration(
 
 def open_log(path: str, source: str, target: str, config: MigrationConfig) -> Any:
     """The --log-file sink, with the run's settings as its first lines (passwords masked)."""
+    from arrowmig.errors import UsageError
     from arrowmig.logfile import LogFileSink
 
-    log = LogFileSink.for_run(path, source, target)
+    try:
+        log = LogFileSink.for_run(path, source, target)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the log file {path!r}: {exc.strerror or exc}",
+            hint="give --log-file a path in a folder you can write to",
+        ) from None
     log.note_config(config)
     return log
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -10,6 +11,29 @@ from typing import IO, Any
 
 from arrowmig.events import Event
 from arrowmig.sizes import format_size
+
+
+def drop_stream(out: IO[str]) -> None:
+    """Point a stream whose reader went away (``2>&1 | head``) at /dev/null, so that the run
+    goes on and what it would have printed is dropped (the --log-file keeps the record)."""
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def write_or_drop(out: IO[str], text: str) -> None:
+    """Write and flush ``text``; a closed reader (EPIPE) is not the run's failure."""
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        drop_stream(out)
 
 
 def _eta(seconds: float | None) -> str:
@@ -32,7 +56,7 @@ class PlainSink:
 
     def _line(self, text: str) -> None:
         stamp = time.strftime("%H:%M:%S")
-        print(f"{stamp} {text}", file=self._out, flush=True)
+        write_or_drop(self._out, f"{stamp} {text}\n")
 
     def emit(self, event: Event) -> None:
         with self._lock:
@@ -80,8 +104,7 @@ class JsonLinesSink:
                 if last is not None and now - last < self._interval:
                     return
                 self._last[event.table] = now
-            self._out.write(json.dumps(event.to_dict(), default=str) + "\n")
-            self._out.flush()
+            write_or_drop(self._out, json.dumps(event.to_dict(), default=str) + "\n")
 
 
 class RichSink:
@@ -117,6 +140,12 @@ class RichSink:
             self._overall = self._progress.add_task("[bold]all tables", total=None, info="")
 
     def emit(self, event: Event) -> None:
+        try:
+            self._emit(event)
+        except BrokenPipeError:
+            drop_stream(sys.stderr)
+
+    def _emit(self, event: Event) -> None:
         with self._lock:
             self._start()
             if event.event == "start" and event.table:
@@ -193,7 +222,10 @@ class RichSink:
 
     def close(self) -> None:
         if self._overall is not None:
-            self._progress.stop()
+            try:
+                self._progress.stop()
+            except BrokenPipeError:
+                drop_stream(sys.stderr)
 
 
 def make_sink(kind: str, interval_s: float) -> Any:
