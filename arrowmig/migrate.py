@@ -7,9 +7,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
@@ -27,7 +27,7 @@ from arrowmig.checkpoint import (
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransientError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.loading import describe_landing, emptied_first, empty_tables, landing_for, prepare
 from arrowmig.meter import RunMeter
@@ -154,13 +154,14 @@ def transfer(
     with open_source() as src, open_target(target, config) as dst:
         label = source_label or src.url.redacted
         _refuse_reading_own_target(src, dst, config)
-        plan = build_plan(
-            src,
-            dst,
-            config,
-            defer_conflicts=True,
-            describe_all=_parallel_describe(src, open_source, config),
-        )
+        with _nothing_written_yet():
+            plan = build_plan(
+                src,
+                dst,
+                config,
+                defer_conflicts=True,
+                describe_all=_parallel_describe(src, open_source, config),
+            )
         run_id, basis = fingerprint(label, [p.source for p in plan.tables], config)
         report = MigrationReport(
             source=label,
@@ -184,7 +185,8 @@ def transfer(
         ]
         if conflicts:
             raise conflicts[0]
-        store.ensure()
+        with _nothing_written_yet():
+            store.ensure()
         if earlier is None:
             store.forget_run(run_id)
         again = _loaded_again(earlier)
@@ -362,6 +364,17 @@ def _drop_failed_staging(dst: Endpoint, plan: MigrationPlan, report: MigrationRe
             dst.drop_table(stage)
         except ArrowmigError as exc:
             table_report.notes.append(f"its staging table {stage!r} was not dropped: {exc}")
+
+
+@contextmanager
+def _nothing_written_yet() -> Iterator[None]:
+    """Planning, and the run's first write: a transient error there (a table or file another
+    session holds locked, a lost connection) stops the run before anything is written, which
+    is exit code 2, as for a target that cannot be reached."""
+    try:
+        yield
+    except TransientError as exc:
+        raise ConnectError(exc.message, hint=exc.hint, table=exc.table) from exc
 
 
 def _with_target_retries(
