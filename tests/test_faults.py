@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import psycopg
@@ -544,6 +545,46 @@ def test_a_batch_cancelled_by_the_batch_timeout_says_so(tmp_path: Path, pg_url: 
     report = arrowmig.migrate(str(source), pg_url, config=config)
     error = report.tables[0].error or ""
     assert "statement timeout" in error and "--batch-timeout (0.5 s)" in error
+
+
+def _one_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every replace of the test runs within the same second, as a quick loop's do."""
+    import arrowmig.loading
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Frozen:
+            return cls(2026, 11, 29, 12, 15, 59, tzinfo=tz)
+
+    monkeypatch.setattr(arrowmig.loading, "datetime", Frozen)
+
+
+@pytest.mark.parametrize(
+    "kind", ["sqlite", "duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_replaces_within_one_second_keep_a_backup_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, kind: str
+) -> None:
+    _one_second(monkeypatch)
+    source = _one_row_source(tmp_path / "s.db")
+    target = {
+        "sqlite": lambda: str(tmp_path / "kb.db"),
+        "duckdb": lambda: str(tmp_path / "kb.duckdb"),
+        "postgresql": lambda: str(request.getfixturevalue("pg_url")),
+    }[kind]()
+    assert arrowmig.migrate(str(source), target).ok
+    kept = []
+    for _ in range(3):
+        report = arrowmig.migrate(
+            str(source), target, config=arrowmig.MigrationConfig(mode="replace", keep_backup=True)
+        )
+        assert report.ok, report.tables[0].error
+        kept += [b for b in report.tables[0].built if b.startswith("previous table kept as")]
+    assert kept == [
+        "previous table kept as 't_arrowmig_backup_20261129121559'",
+        "previous table kept as 't_arrowmig_backup_20261129121559_2'",
+        "previous table kept as 't_arrowmig_backup_20261129121559_3'",
+    ]
 
 
 @pytest.mark.postgres
