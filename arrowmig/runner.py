@@ -586,6 +586,10 @@ def add_foreign_keys(
             )
         elif p.source.name in loaded and fk.ref_table in loaded:
             to_add.append((table_report, p.target.name, fk))
+        elif parent is None and p.source.name in loaded and _in_target(dst, fk):
+            # Its parent stays in the target (replacing one table of several): the key is
+            # added again against it, and checked, as for the run's own parents.
+            to_add.append((table_report, p.target.name, fk))
         elif parent is None and not declared:
             table_report.notes.append(f"{label} not created: {fk.ref_table!r} is not in this run")
         elif declared:
@@ -598,6 +602,12 @@ def add_foreign_keys(
             table_report.notes.append(f"{fk.label} not created: {result}")
         else:
             table_report.built.append(result)
+
+
+def _in_target(dst: Endpoint, fk: ForeignKey) -> bool:
+    """Whether a foreign key's parent, not in this run, is a table of the PostgreSQL target
+    (which adds keys to loaded tables; SQLite declares them with the table)."""
+    return dst.dialect == "postgresql" and fk.ref_schema is None and dst.table_exists(fk.ref_table)
 
 
 def _add_keys(
