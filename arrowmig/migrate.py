@@ -44,6 +44,7 @@ from arrowmig.runner import (
     add_pg_definitions,
     record_prepared,
 )
+from arrowmig.schema import qualified
 from arrowmig.schemas import SeveralPlans, several_schemas
 from arrowmig.urls import parse_url
 
@@ -332,6 +333,7 @@ def _wrap_up(
     add_pg_definitions(dst, plan, report)
     add_foreign_keys(dst, config, plan, report, connect)
     _drop_failed_staging(dst, plan, report)
+    _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
         # Finished, with failures: no longer running (a --resume still picks it up).
         CheckpointStore(dst).record(_run_row(run_id, "failed", basis))
@@ -375,6 +377,36 @@ def _nothing_written_yet() -> Iterator[None]:
         yield
     except TransientError as exc:
         raise ConnectError(exc.message, hint=exc.hint, table=exc.table) from exc
+
+
+def _drop_failed_empty_tables(
+    dst: Endpoint, plan: MigrationPlan, report: MigrationReport, run_id: str
+) -> None:
+    """A table the run created that failed with none of its rows in it is dropped, so that
+    the same command run again once the cause is fixed (a --cast) is not refused because the
+    table exists. Only an empty one: a table holding rows is kept for --resume to continue."""
+    failed = {t.name: t for t in report.tables if t.status == "failed"}
+    store = CheckpointStore(dst)
+    for p in plan.tables:
+        table_report = failed.get(p.source.name)
+        landing = landing_for(p.target, p.source, p.action)
+        if table_report is None or p.action != "create" or landing.staged:
+            continue
+        name = landing.final.name
+        try:
+            if not dst.table_exists(name) or dst.execute(
+                f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"
+            ):
+                continue
+            dst.drop_table(name)
+            store.forget_table(run_id, p.source.name)
+        except ArrowmigError as exc:
+            table_report.notes.append(f"the empty table {name!r} it created was not dropped: {exc}")
+            continue
+        table_report.notes.append(
+            f"the empty table {name!r} it created was dropped: once the cause is fixed, "
+            "the same command creates it again"
+        )
 
 
 def _with_target_retries(
