@@ -10,8 +10,9 @@ behind, and a replaced table is never missing or half-loaded.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -22,6 +23,8 @@ from arrowmig.model import Table, TableLoad
 from arrowmig.schema import key_statements, qualified, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
+MAX_NAME_BYTES = 63
+"""The longest name every target takes whole (PostgreSQL's identifiers)."""
 
 
 def staging_name(table: str) -> str:
@@ -29,14 +32,30 @@ def staging_name(table: str) -> str:
     return STAGE_PREFIX + hashlib.sha1(table.encode()).hexdigest()[:12]
 
 
-def backup_name(table: str) -> str:
+def backup_name(table: str, taken: Callable[[str], bool]) -> tuple[str, str]:
+    """The name ``--keep-backup`` gives a replaced table, and its tag (the time, and a count
+    when a backup of the same second is ``taken``: two replaces within one second)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    base = f"{table}_arrowmig_backup_{stamp}"
-    return (
-        base
-        if len(base.encode()) <= 63
-        else f"{INTERNAL_PREFIX}backup_{staging_name(table)[-12:]}_{stamp}"
-    )
+    for count in itertools.count(1):
+        tag = stamp if count == 1 else f"{stamp}_{count}"
+        name = f"{table}_arrowmig_backup_{tag}"
+        if len(name.encode()) > MAX_NAME_BYTES:
+            name = f"{INTERNAL_PREFIX}backup_{staging_name(table)[-12:]}_{tag}"
+        if not taken(name):
+            return name, tag
+    raise AssertionError("unreachable")
+
+
+def suffixed(name: str, suffix: str) -> str:
+    """``name`` + ``suffix`` within PostgreSQL's 63 bytes (a longer one it would cut short, and
+    two cut alike would collide): a long name is shortened and told apart by a hash."""
+    whole = name + suffix
+    if len(whole.encode()) <= MAX_NAME_BYTES:
+        return whole
+    digest = "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    room = MAX_NAME_BYTES - len((digest + suffix).encode())
+    head = name.encode()[:room].decode(errors="ignore")
+    return head + digest + suffix
 
 
 @dataclass(frozen=True)
@@ -246,7 +265,7 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     target = qualified(name, dst.schema)
     if not keep_backup:
         return [f"DROP TABLE {target}" + (" CASCADE" if dst.dialect == "postgresql" else "")]
-    backup = backup_name(name)
+    backup, tag = backup_name(name, dst.table_exists)
     load.built.append(f"previous table kept as {backup!r}")
     if dst.dialect == "duckdb":
         # DuckDB cannot rename a table that has indexes: copy it aside instead.
@@ -259,11 +278,32 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     for (index,) in _index_names(dst, name):
         if dst.dialect == "postgresql":
             statements.append(
-                f"ALTER INDEX {qualified(index, dst.schema)} RENAME TO {quote_ident(index + '_bak_' + backup[-14:])}"
+                f"ALTER INDEX {qualified(index, dst.schema)} RENAME TO {quote_ident(suffixed(index, '_bak_' + tag))}"
             )
         elif not index.startswith("sqlite_autoindex"):
             statements.append(f"DROP INDEX {quote_ident(index)}")
+    if dst.dialect == "postgresql":
+        # PostgreSQL names a new key after the table and its columns, avoiding names taken in
+        # the schema: the backup gives its keys up, so the new table's keep the same names
+        # (bets_player_id_fkey, not bets_player_id_fkey1 after a replace).
+        kept = qualified(backup, dst.schema)
+        for constraint in _own_constraint_names(dst, name):
+            statements.append(
+                f"ALTER TABLE {kept} RENAME CONSTRAINT {quote_ident(constraint)} "
+                f"TO {quote_ident(suffixed(constraint, '_bak_' + tag))}"
+            )
     return statements
+
+
+def _own_constraint_names(dst: Endpoint, table: str) -> list[str]:
+    """A PostgreSQL table's foreign key and check constraints (those of its indexes are
+    renamed with them)."""
+    rows = dst.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass "
+        "AND contype IN ('f', 'c') ORDER BY conname",
+        (qualified(table, dst.schema),),
+    )
+    return [str(r[0]) for r in rows]
 
 
 def _index_names(dst: Endpoint, table: str) -> list[tuple[str]]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
@@ -27,7 +27,7 @@ from arrowmig.checkpoint import (
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransientError, UsageError
 from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
 from arrowmig.loading import describe_landing, emptied_first, empty_tables, landing_for, prepare
 from arrowmig.meter import RunMeter
@@ -44,6 +44,7 @@ from arrowmig.runner import (
     add_pg_definitions,
     record_prepared,
 )
+from arrowmig.schema import qualified
 from arrowmig.schemas import SeveralPlans, several_schemas
 from arrowmig.urls import parse_url
 
@@ -169,13 +170,14 @@ def transfer(
     with open_source() as src, open_target(target, config) as dst:
         label = source_label or src.url.redacted
         _refuse_reading_own_target(src, dst, config)
-        plan = build_plan(
-            src,
-            dst,
-            config,
-            defer_conflicts=True,
-            describe_all=_parallel_describe(src, open_source, config),
-        )
+        with _nothing_written_yet():
+            plan = build_plan(
+                src,
+                dst,
+                config,
+                defer_conflicts=True,
+                describe_all=_parallel_describe(src, open_source, config),
+            )
         run_id, basis = fingerprint(label, [p.source for p in plan.tables], config)
         report = MigrationReport(
             source=label,
@@ -199,7 +201,8 @@ def transfer(
         ]
         if conflicts:
             raise conflicts[0]
-        store.ensure()
+        with _nothing_written_yet():
+            store.ensure()
         if earlier is None:
             store.forget_run(run_id)
         again = _loaded_again(earlier)
@@ -345,6 +348,7 @@ def _wrap_up(
     add_pg_definitions(dst, plan, report)
     add_foreign_keys(dst, config, plan, report, connect)
     _drop_failed_staging(dst, plan, report)
+    _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
         # Finished, with failures: no longer running (a --resume still picks it up).
         CheckpointStore(dst).record(_run_row(run_id, "failed", basis))
@@ -377,6 +381,47 @@ def _drop_failed_staging(dst: Endpoint, plan: MigrationPlan, report: MigrationRe
             dst.drop_table(stage)
         except ArrowmigError as exc:
             table_report.notes.append(f"its staging table {stage!r} was not dropped: {exc}")
+
+
+@contextmanager
+def _nothing_written_yet() -> Iterator[None]:
+    """Planning, and the run's first write: a transient error there (a table or file another
+    session holds locked, a lost connection) stops the run before anything is written, which
+    is exit code 2, as for a target that cannot be reached."""
+    try:
+        yield
+    except TransientError as exc:
+        raise ConnectError(exc.message, hint=exc.hint, table=exc.table) from exc
+
+
+def _drop_failed_empty_tables(
+    dst: Endpoint, plan: MigrationPlan, report: MigrationReport, run_id: str
+) -> None:
+    """A table the run created that failed with none of its rows in it is dropped, so that
+    the same command run again once the cause is fixed (a --cast) is not refused because the
+    table exists. Only an empty one: a table holding rows is kept for --resume to continue."""
+    failed = {t.name: t for t in report.tables if t.status == "failed"}
+    store = CheckpointStore(dst)
+    for p in plan.tables:
+        table_report = failed.get(p.source.name)
+        landing = landing_for(p.target, p.source, p.action)
+        if table_report is None or p.action != "create" or landing.staged:
+            continue
+        name = landing.final.name
+        try:
+            if not dst.table_exists(name) or dst.execute(
+                f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"
+            ):
+                continue
+            dst.drop_table(name)
+            store.forget_table(run_id, p.source.name)
+        except ArrowmigError as exc:
+            table_report.notes.append(f"the empty table {name!r} it created was not dropped: {exc}")
+            continue
+        table_report.notes.append(
+            f"the empty table {name!r} it created was dropped: once the cause is fixed, "
+            "the same command creates it again"
+        )
 
 
 def _with_target_retries(

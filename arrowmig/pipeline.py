@@ -403,21 +403,28 @@ def _write_with_retries(
 
 
 def through_restarts(
-    action: Callable[[], None], retries: int, before_retry: Callable[[], None]
+    action: Callable[[], None],
+    retries: int,
+    before_retry: Callable[[], None],
+    on_retry: Callable[[str], None] | None = None,
 ) -> None:
     """Run a small control statement (a checkpoint, a wrap-up) through a restart of the
-    server: transient errors and failed reconnects are retried with backoff."""
+    server or a lock held elsewhere: transient errors and failed reconnects are retried with
+    backoff, each retry told to ``on_retry``."""
     attempt = 0
     while True:
         try:
             action()
             return
-        except (TransientError, ConnectError):
+        except (TransientError, ConnectError) as exc:
             if attempt >= retries:
                 raise
             attempt += 1
+            wait_s = backoff_s(attempt, 30.0)
+            if on_retry is not None:
+                on_retry(f"{exc.message} (retry {attempt}/{retries} in {wait_s:.1f}s)")
             before_retry()
-            time.sleep(backoff_s(attempt, 30.0))
+            time.sleep(wait_s)
 
 
 def backoff_s(attempt: int, max_wait_s: float) -> float:

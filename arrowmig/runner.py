@@ -318,9 +318,22 @@ class Runner:
         self._finish_table(
             self.tables[stream.table],
             lambda w: retrying(
-                lambda: self._put_in_place(w, conns.target), conns, self.settings.retries
+                lambda: self._put_in_place(w, conns.target),
+                conns,
+                self.settings.retries,
+                self._retried(stream.table),
             ),
         )
+
+    def _retried(self, table: str) -> Callable[[str], None]:
+        """Counts and tells a retry of a table's wrap-up (a lock held elsewhere, a restart)."""
+
+        def on_retry(message: str) -> None:
+            with self.lock:
+                self.reports[table].retries += 1
+            self.sink.emit(Event("retry", table=table, message=message))
+
+        return on_retry
 
     def _load_again(self, work: TableWork, conns: WorkerConnections) -> None:
         """A value broke a presumed type: profile the table in full, recreate what it loads
@@ -465,9 +478,14 @@ def _key_builds(landing: Landing) -> int:
     return int(bool(final.primary_key)) + len(final.indexes)
 
 
-def retrying(action: Callable[[], None], conns: WorkerConnections, retries: int) -> None:
+def retrying(
+    action: Callable[[], None],
+    conns: WorkerConnections,
+    retries: int,
+    on_retry: Callable[[str], None] | None = None,
+) -> None:
     """Run a control statement on a worker's target through a restart (reconnecting)."""
-    through_restarts(action, retries, conns.reset_target)
+    through_restarts(action, retries, conns.reset_target, on_retry)
 
 
 def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> None:
@@ -568,6 +586,10 @@ def add_foreign_keys(
             )
         elif p.source.name in loaded and fk.ref_table in loaded:
             to_add.append((table_report, p.target.name, fk))
+        elif parent is None and p.source.name in loaded and _in_target(dst, fk):
+            # Its parent stays in the target (replacing one table of several): the key is
+            # added again against it, and checked, as for the run's own parents.
+            to_add.append((table_report, p.target.name, fk))
         elif parent is None and not declared:
             table_report.notes.append(f"{label} not created: {fk.ref_table!r} is not in this run")
         elif declared:
@@ -580,6 +602,12 @@ def add_foreign_keys(
             table_report.notes.append(f"{fk.label} not created: {result}")
         else:
             table_report.built.append(result)
+
+
+def _in_target(dst: Endpoint, fk: ForeignKey) -> bool:
+    """Whether a foreign key's parent, not in this run, is a table of the PostgreSQL target
+    (which adds keys to loaded tables; SQLite declares them with the table)."""
+    return dst.dialect == "postgresql" and fk.ref_schema is None and dst.table_exists(fk.ref_table)
 
 
 def _add_keys(

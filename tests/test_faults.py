@@ -12,8 +12,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import psycopg
@@ -22,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import arrowmig
-from arrowmig.errors import UsageError
+from arrowmig.errors import ConnectError, UsageError
 from tests.dbutil import pg_rows, q, rows_of, sqlite_rows
 
 
@@ -346,6 +348,7 @@ def test_full_disk_is_a_clear_error_and_resume_finishes_after_space_is_freed(
         ("could not serialize access due to concurrent update", "40001", True),
         ("deadlock detected", "40P01", True),
         ("canceling statement due to statement timeout", "57014", True),
+        ("canceling statement due to lock timeout", "55P03", True),
         ("database is locked", None, True),
         ('syntax error at or near "SELEC"', "42601", False),
         ("permission denied for table t", "42501", False),
@@ -409,6 +412,179 @@ def test_a_hung_batch_is_cancelled_and_retried(tmp_path: Path, pg_url: str) -> N
     assert b"retry" in err and b"timeout" in err
     assert b"not built" not in err  # appending keeps the table's own keys as they are
     assert pg_rows(pg_url, "t", "id") == sqlite_rows(source, "t", "id")
+
+
+def _one_row_source(path: Path) -> Path:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    con.execute("INSERT INTO t VALUES (1, 'new')")
+    con.commit()
+    con.close()
+    return path
+
+
+@pytest.mark.postgres
+def test_a_lock_held_on_a_replaced_table_is_retried_then_names_its_holder(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _one_row_source(tmp_path / "s.db")
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+        pc.execute("INSERT INTO t VALUES (7, 'old')")
+    # Another session (a forgotten BEGIN in psql) holds the table: DROP TABLE would wait on
+    # it forever; --batch-timeout bounds the wait, and the wait is retried, then reported.
+    locker = psycopg.connect(pg_url, application_name="forgotten")
+    locker.execute("LOCK TABLE t")
+    holder = locker.info.backend_pid
+    events: list[arrowmig.Event] = []
+    config = arrowmig.MigrationConfig(mode="replace", batch_timeout_s=0.5, retries=1)
+    try:
+        report = arrowmig.migrate(str(source), pg_url, config=config, progress=events.append)
+    finally:
+        locker.rollback()
+        locker.close()
+    (table,) = report.tables
+    assert table.status == "failed" and table.retries == 1
+    assert f"lock on t held by pid {holder} (forgotten: 'LOCK TABLE t')" in (table.error or "")
+    assert "--batch-timeout" in (table.error or "")
+    retries = [e.message or "" for e in events if e.event == "retry"]
+    assert len(retries) == 1 and f"held by pid {holder}" in retries[0]
+    assert pg_rows(pg_url, "t") == [(7, "old")]  # the old table is untouched
+
+
+@pytest.mark.postgres
+def test_a_lock_released_while_waiting_lets_the_replace_finish(tmp_path: Path, pg_url: str) -> None:
+    source = _one_row_source(tmp_path / "s.db")
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+    locker = psycopg.connect(pg_url)
+    locker.execute("LOCK TABLE t")
+    release = threading.Timer(1.0, locker.rollback)
+    release.start()
+    config = arrowmig.MigrationConfig(mode="replace", batch_timeout_s=0.5, retries=5)
+    try:
+        report = arrowmig.migrate(str(source), pg_url, config=config)
+    finally:
+        release.join()
+        locker.close()
+    assert report.ok, report.tables[0].error
+    assert report.tables[0].retries >= 1
+    assert pg_rows(pg_url, "t") == [(1, "new")]
+
+
+@pytest.mark.postgres
+def test_a_lock_met_while_planning_stops_before_writing_with_exit_code_2(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _one_row_source(tmp_path / "s.db")
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+    locker = psycopg.connect(pg_url)
+    locker.execute("LOCK TABLE t")
+    config = arrowmig.MigrationConfig(mode="append", batch_timeout_s=0.5)
+    try:
+        with pytest.raises(ConnectError, match=r"held by pid \d+.*--batch-timeout") as caught:
+            arrowmig.migrate(str(source), pg_url, config=config)
+    finally:
+        locker.rollback()
+        locker.close()
+    assert caught.value.exit_code == 2
+    assert pg_rows(pg_url, "t") == []
+
+
+@pytest.mark.parametrize(
+    "hold", ["BEGIN EXCLUSIVE", "BEGIN; SELECT count(*) FROM other"], ids=["writer", "reader"]
+)
+def test_a_sqlite_target_locked_past_the_busy_timeout_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hold: str
+) -> None:
+    import arrowmig.endpoints.sqlite as sqlite_endpoint
+
+    monkeypatch.setattr(sqlite_endpoint, "BUSY_TIMEOUT_MS", 300)
+    source = _one_row_source(tmp_path / "s.db")
+    target = tmp_path / "w.db"
+    sqlite3.connect(target).execute("CREATE TABLE other (x)").connection.commit()
+    # Another process (locks do not conflict within one process) holds the file.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "[c.execute(s).fetchall() for s in sys.argv[2].split(';')]; "
+            "print('locked', flush=True); sys.stdin.read()",
+            str(target),
+            hold,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        with pytest.raises(ConnectError, match="locked by another process") as caught:
+            arrowmig.migrate(str(source), str(target))
+    finally:
+        holder.communicate(b"")
+    assert str(target) in str(caught.value) and "end it" in str(caught.value)
+    assert caught.value.exit_code == 2
+    assert sqlite_rows(target, "sqlite_master", None)[0][1] == "other"  # nothing written
+
+
+@pytest.mark.postgres
+def test_a_batch_cancelled_by_the_batch_timeout_says_so(tmp_path: Path, pg_url: str) -> None:
+    source = _one_row_source(tmp_path / "s.db")
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+        pc.execute(
+            "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$BEGIN PERFORM pg_sleep(2); RETURN NULL; END$$"
+        )
+        pc.execute(
+            "CREATE TRIGGER slow AFTER INSERT ON t FOR EACH STATEMENT EXECUTE FUNCTION slow()"
+        )
+    config = arrowmig.MigrationConfig(mode="append", batch_timeout_s=0.5, retries=0)
+    report = arrowmig.migrate(str(source), pg_url, config=config)
+    error = report.tables[0].error or ""
+    assert "statement timeout" in error and "--batch-timeout (0.5 s)" in error
+
+
+def _one_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every replace of the test runs within the same second, as a quick loop's do."""
+    import arrowmig.loading
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Frozen:
+            return cls(2026, 11, 29, 12, 15, 59, tzinfo=tz)
+
+    monkeypatch.setattr(arrowmig.loading, "datetime", Frozen)
+
+
+@pytest.mark.parametrize(
+    "kind", ["sqlite", "duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_replaces_within_one_second_keep_a_backup_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, kind: str
+) -> None:
+    _one_second(monkeypatch)
+    source = _one_row_source(tmp_path / "s.db")
+    target = {
+        "sqlite": lambda: str(tmp_path / "kb.db"),
+        "duckdb": lambda: str(tmp_path / "kb.duckdb"),
+        "postgresql": lambda: str(request.getfixturevalue("pg_url")),
+    }[kind]()
+    assert arrowmig.migrate(str(source), target).ok
+    kept = []
+    for _ in range(3):
+        report = arrowmig.migrate(
+            str(source), target, config=arrowmig.MigrationConfig(mode="replace", keep_backup=True)
+        )
+        assert report.ok, report.tables[0].error
+        kept += [b for b in report.tables[0].built if b.startswith("previous table kept as")]
+    assert kept == [
+        "previous table kept as 't_arrowmig_backup_20261129121559'",
+        "previous table kept as 't_arrowmig_backup_20261129121559_2'",
+        "previous table kept as 't_arrowmig_backup_20261129121559_3'",
+    ]
 
 
 @pytest.mark.postgres

@@ -1229,3 +1229,33 @@ def test_a_table_whose_name_holds_a_comma_is_named_in_double_quotes(tmp_path: Pa
     with duckdb.connect(target, read_only=True) as con:
         names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert "a,b" in names and not {"a", "b"} & names
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("bad_row", [1, 3])
+def test_a_created_table_that_failed_empty_is_dropped_so_the_fix_can_be_run(
+    tmp_path: Path, pg_url: str, bad_row: int
+) -> None:
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE r (id INTEGER PRIMARY KEY, t TEXT)")
+    con.executemany(
+        "INSERT INTO r VALUES (?, ?)", [(i, "a\x00b" if i == bad_row else "ok") for i in (1, 2, 3)]
+    )
+    con.commit()
+    con.close()
+    one_row_batches = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=1))
+    report = arrowmig.migrate(str(source), pg_url, config=one_row_batches)
+    assert report.tables[0].status == "failed"
+    with psycopg.connect(pg_url) as pc:
+        left = pc.execute("SELECT to_regclass('r') IS NOT NULL").fetchone()
+    if bad_row == 1:
+        # Nothing of it arrived: it is dropped, and the retry the error suggests works.
+        assert left == (False,)
+        assert any("empty table 'r' it created was dropped" in n for n in report.tables[0].notes)
+        fixed = replace(one_row_batches, casts=(("r", "t", "bytea"),))
+        assert arrowmig.migrate(str(source), pg_url, config=fixed).ok
+        assert len(pg_rows(pg_url, "r")) == 3
+    else:
+        # Rows before the bad one are committed: the table stays for --resume.
+        assert left == (True,) and pg_rows(pg_url, "r", "id") == [(1, "ok"), (2, "ok")]

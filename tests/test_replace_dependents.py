@@ -156,3 +156,51 @@ def test_replacing_a_table_with_row_security_policies_is_refused(
     )
     with pytest.raises(SchemaError, match=r"would drop its row security policies: mine"):
         migrate(_source(tmp_path / "s.db", [1]), pg_url, config=MigrationConfig(mode="replace"))
+
+
+def test_replaces_that_keep_backups_leave_the_new_tables_key_names_as_they_were(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _source(tmp_path / "s.db", [1, 2])
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent)")
+    con.execute("INSERT INTO child VALUES (1, 1)")
+    con.commit()
+    con.close()
+    assert migrate(source, pg_url).ok
+    for _ in range(2):
+        report = migrate(source, pg_url, config=MigrationConfig(mode="replace", keep_backup=True))
+        assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as pc:
+        names = pc.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE "
+            "conrelid::regclass::text IN ('parent', 'child') ORDER BY 1, 2"
+        ).fetchall()
+        backups = pc.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid::regclass::text LIKE "
+            "'%_arrowmig_backup_%' AND contype = 'f'"
+        ).fetchall()
+    assert names == [
+        ("child", "child_parent_id_fkey"),
+        ("child", "child_pkey"),
+        ("parent", "parent_pkey"),
+    ]
+    assert len(backups) == 2 and all("_bak_" in name for (name,) in backups)
+
+
+def test_replacing_one_table_keeps_its_foreign_key_to_a_table_left_in_the_target(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _source(tmp_path / "s.db", [1, 2])
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent)")
+    con.execute("INSERT INTO child VALUES (1, 1), (2, NULL)")
+    con.commit()
+    con.close()
+    assert migrate(source, pg_url).ok
+    report = migrate(source, pg_url, config=MigrationConfig(mode="replace", tables=("child",)))
+    assert report.ok, report.tables[0].error
+    assert "foreign key (parent_id) -> parent" in report.tables[0].built
+    assert _foreign_keys(pg_url) == [("child", "child_parent_id_fkey", True)]
+    with psycopg.connect(pg_url) as pc, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        pc.execute("INSERT INTO child VALUES (3, 99)")

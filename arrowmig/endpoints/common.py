@@ -20,8 +20,19 @@ KEY_COLUMN = "_arrowmig_key"
 
 # SQLSTATE classes and messages that mean "try again": connection loss, server shutting
 # down or starting, serialization failures and deadlocks, a busy or locked SQLite file.
-_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "57014", "40001", "40P01", "53300")
-# 57014 is a statement cancelled by statement_timeout: a batch that hung past --batch-timeout.
+_TRANSIENT_SQLSTATES = (
+    "08",
+    "57P01",
+    "57P02",
+    "57P03",
+    "57014",
+    "40001",
+    "40P01",
+    "53300",
+    "55P03",
+)
+# 57014 is a statement cancelled by statement_timeout: a batch that hung past --batch-timeout;
+# 55P03 one that waited longer for a lock (lock_timeout, also --batch-timeout).
 _TRANSIENT_WORDS = re.compile(
     r"database is locked|database table is locked|SQLITE_BUSY|connection (?:reset|refused|lost)|"
     r"server closed the connection|terminating connection|no connection to the server|"

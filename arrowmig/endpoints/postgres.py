@@ -194,8 +194,58 @@ class PostgresEndpoint(BaseEndpoint):
         return int(self._query("SELECT current_setting('server_version_num')::int")[0][0]) // 10000
 
     def set_statement_timeout(self, seconds: float) -> None:
-        """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take longer)."""
+        """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take
+        longer), and any statement that waits longer for a lock (the whole session: a DROP
+        or ALTER of a table another session holds locked would otherwise wait forever)."""
         self._batch_timeout_ms = int(seconds * 1000)
+        self._query("SELECT set_config('lock_timeout', $1, false)", (str(self._batch_timeout_ms),))
+
+    def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        error = super().translate(exc, what, table)
+        state = sqlstate_of(exc)
+        seconds = f"{self._batch_timeout_ms / 1000:g}"
+        if state == "55P03" and "lock timeout" in str(exc):  # lock_not_available
+            error.message = self._clean(
+                f"{what}: waited {seconds} s for a lock{self._lock_holder(table)}"
+            )
+            error.hint = (
+                "end that session's transaction (or SELECT pg_terminate_backend(pid)), or "
+                "let arrowmig wait longer with --batch-timeout (seconds)"
+            )
+        elif state == "57014" and "statement timeout" in str(exc) and error.hint is None:
+            error.hint = (
+                f"a statement ran longer than --batch-timeout ({seconds} s): raise it if the "
+                "batches are slow, or look for what holds them up (a trigger, a lock)"
+            )
+        return error
+
+    def _lock_holder(self, table: str | None) -> str:
+        """' on X held by pid N (application: 'query...')' for the session that holds a lock
+        on ``table`` or a table tied to it by a foreign key (the lock a statement waited for
+        is released with it, so the holders are looked up afterwards); '' if none is found."""
+        try:
+            rows = self._query(
+                "WITH t AS (SELECT to_regclass($1) AS oid) "
+                "SELECT l.pid, l.relation::regclass::text, coalesce(a.application_name, ''), "
+                "coalesce(a.query, '') FROM pg_locks l LEFT JOIN pg_stat_activity a "
+                "ON a.pid = l.pid, t WHERE l.granted AND l.pid <> pg_backend_pid() "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND (l.relation = t.oid OR l.relation IN (SELECT conrelid FROM pg_constraint "
+                "WHERE confrelid = t.oid UNION SELECT confrelid FROM pg_constraint "
+                "WHERE conrelid = t.oid) OR (t.oid IS NULL AND l.mode = 'AccessExclusiveLock')) "
+                "ORDER BY l.relation = t.oid DESC, l.mode = 'AccessExclusiveLock' DESC, l.pid "
+                "LIMIT 1",
+                (qualified(table, self._schema) if table else "",),
+            )
+        except Exception:
+            return ""  # only a better message was lost: the error itself is reported
+        if not rows:
+            return ""
+        pid, relation, application, query = rows[0]
+        query = " ".join(str(query).split())
+        shown = query if len(query) <= 40 else query[:40] + "..."
+        who = f"{application}: " if application else ""
+        return f" on {relation} held by pid {pid} ({who}{shown!r})"
 
     def server_version(self) -> str:
         return str(self._query("SHOW server_version")[0][0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,7 @@ from arrowmig.endpoints.sqlite_profile import (
 )
 from arrowmig.endpoints.sqlite_proofs import cast_or_surprise, check_batch, driver_surprise
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
-from arrowmig.errors import ConnectError, DataError, SchemaError
+from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
@@ -52,6 +53,11 @@ from arrowmig.schema import ddl_type, foreign_key_clause, qualified, quote_ident
 from arrowmig.urls import EndpointUrl
 
 _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
+_LOCKED = re.compile(r"database is locked|database table is locked|SQLITE_BUSY", re.IGNORECASE)
+_LOCKED_HINT = (
+    "another connection holds a transaction open on it (a sqlite3 shell inside BEGIN, a long "
+    "read or write): end it, then run the same command again"
+)
 BUSY_TIMEOUT_MS = 60_000
 """How long a statement waits for a lock another process holds before failing (busy)."""
 PROFILE_PART_ROWS = 250_000
@@ -134,6 +140,12 @@ def _open_error(target: str, exc: BaseException) -> ConnectError:
         return ConnectError(
             f"SQLite file {target!r} is damaged ({reason})",
             hint=f'recover what it holds: sqlite3 {target} ".recover" | sqlite3 recovered.db',
+        )
+    if _LOCKED.search(reason):
+        return ConnectError(
+            f"cannot open SQLite file {target!r}: it is locked by another process "
+            f"(waited {BUSY_TIMEOUT_MS // 1000} s)",
+            hint=_LOCKED_HINT,
         )
     return ConnectError(f"cannot open SQLite file {target!r}: {reason}")
 
@@ -840,6 +852,18 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def _writer_guard(self) -> contextlib.AbstractContextManager[Any]:
         return self._lock
+
+    def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        error = super().translate(exc, what, table)
+        if _LOCKED.search(str(exc)):
+            # Still locked after the busy timeout: another process (not this run, whose
+            # writers take turns) holds a transaction open on the file.
+            error.message = (
+                f"{what}: SQLite file {self.url.target!r} is locked by another process "
+                f"(waited {BUSY_TIMEOUT_MS // 1000} s)"
+            )
+            error.hint = _LOCKED_HINT
+        return error
 
     def run_in_transaction(
         self, statements: list[str], what: str, table: str | None = None
