@@ -1080,7 +1080,7 @@ def _columnar_child(argv: Sequence[str]) -> int:
         pass
     baseline = rss_bytes()
     t0 = time.perf_counter()
-    report = migrate(args.source, args.target, tables=tables, config=config)
+    report = migrate(args.source, args.target, config=config)  # the tables are in the config
     seconds = time.perf_counter() - t0
     out = {
         "path": "columnar",

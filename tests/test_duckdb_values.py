@@ -151,8 +151,7 @@ def test_nanoseconds_into_postgres_fail_the_table_in_one_line(tmp_path: Path, pg
         "hold: '2024-01-01 00:00:00.123456789'" in error
     )
     assert "--cast kinds.tsns=text" in error
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        con.execute("DROP TABLE kinds")
+    # Nothing of the table was committed: it is not left behind, so the cast runs as it is.
     as_text = migrate(source, pg_url, config=MigrationConfig(casts=(("kinds", "tsns", "text"),)))
     assert as_text.ok, [t.error for t in as_text.tables]
     with psycopg.connect(pg_url) as con:
