@@ -12,7 +12,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-EVENT_KINDS = ("start", "progress", "retry", "reject", "table_done", "error", "summary")
+EVENT_KINDS = (
+    "start",
+    "progress",
+    "retry",
+    "reject",
+    "table_done",
+    "foreign_keys",
+    "error",
+    "summary",
+)
 
 
 def _now_iso() -> str:
@@ -41,6 +50,12 @@ class Event:
     """Progress only: Arrow bytes of the batch just committed."""
     batch_ms: float | None = None
     """Progress only: milliseconds the stream spent on this batch (read, write, commit)."""
+    keys_added: int | None = None
+    """``foreign_keys`` only: keys added (NOT VALID, or refused) so far."""
+    keys_checked: int | None = None
+    """``foreign_keys`` only: keys whose rows are checked (or refused) so far."""
+    keys_total: int | None = None
+    """``foreign_keys`` only: keys to add once every table is loaded."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: the fields of CORE_FIELDS always (null when unknown), others if set."""

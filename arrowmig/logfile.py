@@ -105,6 +105,15 @@ class LogFileSink:
             parts.append(f"{name}={_quote(value) if name == 'message' else value}")
         return " ".join(parts)
 
+    def _on_foreign_keys(self, event: Event) -> None:
+        eta = "" if event.eta_s is None else f" eta_s={event.eta_s:.1f}"
+        self._write(
+            event.ts,
+            "fk",
+            f"{event.table} added={event.keys_added}/{event.keys_total} "
+            f"checked={event.keys_checked}/{event.keys_total}{eta}",
+        )
+
     def _on_start(self, event: Event) -> None:
         total = "unknown" if event.total_rows is None else str(event.total_rows)
         self._write(event.ts, "start", f"{event.table} total_rows={total}")

@@ -121,6 +121,11 @@ class RunMeter:
         self._finishing: dict[str, float] = {}
         self._finished: dict[str, float | None] = {}
         """Seconds each ended table spent in its builds (None: it ended without them)."""
+        self._foreign_keys: dict[str, int] = {}
+        """Foreign keys to add to each table once every table is loaded."""
+        self._fk_phase: tuple[float, int, int] | None = None
+        """While they are added: when the phase began, its steps (each key is added, then
+        checked), steps done."""
         self.rows = 0
         self.bytes = 0
         self.total_rows: int | None = 0
@@ -161,13 +166,16 @@ class RunMeter:
             self._sampler.join()
         self.sample()
 
-    def table(self, name: str, total_rows: int | None, keys: int = 0) -> TableMeter:
+    def table(
+        self, name: str, total_rows: int | None, keys: int = 0, foreign_keys: int = 0
+    ) -> TableMeter:
         """Meter a table of ``total_rows`` (None: unknown) that ends with ``keys`` key and
-        index builds."""
+        index builds, and gets ``foreign_keys`` once every table is loaded."""
         with self._lock:
             meter = TableMeter(name, total_rows, clock=self._clock)
             self.tables[name] = meter
             self._keys[name] = keys
+            self._foreign_keys[name] = foreign_keys
             if total_rows is None:
                 self.total_rows = None
             elif self.total_rows is not None:
@@ -204,16 +212,33 @@ class RunMeter:
             if began is not None or name not in self._finished:
                 self._finished[name] = None if began is None else self._clock() - began
 
+    def foreign_keys_begin(self, count: int) -> None:
+        """Every table has ended; ``count`` foreign keys are being added from now."""
+        with self._lock:
+            self._fk_phase = (self._clock(), 2 * count, 0)
+
+    def foreign_key_step(self) -> None:
+        """A foreign key has been added (NOT VALID), or its rows checked."""
+        with self._lock:
+            assert self._fk_phase is not None
+            began, steps, done = self._fk_phase
+            self._fk_phase = (began, steps, done + 1)
+
     @property
     def eta_s(self) -> float | None:
-        """Seconds until the run ends: the rows still to stream and the key and index builds
-        still to do, in worker-seconds learned from this run, shared among the workers, and
-        never less than the longest single table still to finish.
+        """Seconds until the run ends: the rows still to stream, the key and index builds
+        still to do and the foreign keys to add at the end, in worker-seconds learned from
+        this run, shared among the workers, and never less than the longest single table
+        still to finish.
 
         A smoothed rows/s alone misjudges a run whose tables end in index builds: the builds
         hold workers (rows/s drops late in the run) and continue after the last row.
         """
         with self._lock:
+            if self._fk_phase is not None:
+                began, steps, done = self._fk_phase
+                if done:  # the foreign keys added so far say what the rest will take
+                    return (self._clock() - began) / done * (steps - done)
             if self._started is None or self.total_rows is None or self.rows <= 0:
                 return None
             now = self._clock()
@@ -225,6 +250,13 @@ class RunMeter:
             per_key_row = self._per_key_row(per_row)
             work, longest = 0.0, 0.0
             for name, meter in self.tables.items():
+                # Checking a foreign key reads its table's rows once, as building an index
+                # does; all of them wait for the last table.
+                fk_rows = max(meter.total_rows or 0, meter.rows)
+                if self._fk_phase is None or not self._fk_phase[2]:
+                    fk_build = self._foreign_keys[name] * fk_rows * per_key_row
+                    work += fk_build
+                    longest = max(longest, fk_build)
                 if name in self._finished:
                     continue
                 left_rows = max(0, (meter.total_rows or 0) - meter.rows)

@@ -250,11 +250,19 @@ def transfer(
     if runner.interrupted is None:
         _with_target_retries(
             lambda dst: _wrap_up(
-                dst, config, plan, report, run_id, basis, lambda: open_target(target, config)
+                dst,
+                config,
+                plan,
+                report,
+                run_id,
+                basis,
+                lambda: open_target(target, config),
+                (meter, sink),
             ),
             target,
             config,
         )
+        report.seconds = time.monotonic() - started  # the foreign keys are part of the run
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
 
@@ -342,11 +350,13 @@ def _wrap_up(
     run_id: str,
     basis: dict[str, object],
     connect: Callable[[], AbstractContextManager[Endpoint]],
+    progress: tuple[RunMeter, ProgressSink],
 ) -> None:
     """PostgreSQL-only constraints and indexes, foreign keys (checked on ``connect``'s
-    connections), then (when every table is done) mark the run complete."""
+    connections, each one counted on the run's meter and told to its sink), then (when
+    every table is done) mark the run complete."""
     add_pg_definitions(dst, plan, report)
-    add_foreign_keys(dst, config, plan, report, connect)
+    add_foreign_keys(dst, config, plan, report, connect, *progress)
     _drop_failed_staging(dst, plan, report)
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):

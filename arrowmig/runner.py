@@ -141,7 +141,12 @@ class Runner:
                 )
             self.reports[name] = table_report
             report.tables.append(table_report)
-            meter.table(name, w.plan.source.row_count, keys=_key_builds(w.landing))
+            meter.table(
+                name,
+                w.plan.source.row_count,
+                keys=_key_builds(w.landing),
+                foreign_keys=_foreign_keys_added(w.plan, plan.target_dialect, config),
+            )
             meter.tables[name].rows = w.rows_before
 
     def execute(self, finish_empty: Callable[[TableWork], None]) -> None:
@@ -478,6 +483,16 @@ def _key_builds(landing: Landing) -> int:
     return int(bool(final.primary_key)) + len(final.indexes)
 
 
+def _foreign_keys_added(plan: TablePlan, dialect: str, config: MigrationConfig) -> int:
+    """How many foreign keys ``add_foreign_keys`` adds to the table once every table is
+    loaded (into PostgreSQL: SQLite declares them with the table, DuckDB not at all)."""
+    if dialect != "postgresql" or plan.action not in ("create", "replace"):
+        return 0
+    if not (config.foreign_keys and config.keys):
+        return 0
+    return len(plan.source.foreign_keys)
+
+
 def retrying(
     action: Callable[[], None],
     conns: WorkerConnections,
@@ -547,12 +562,16 @@ def add_foreign_keys(
     plan: MigrationPlan,
     report: MigrationReport,
     connect: Callable[[], AbstractContextManager[Endpoint]] | None = None,
+    meter: RunMeter | None = None,
+    sink: ProgressSink | None = None,
 ) -> None:
     """Foreign keys after every table is loaded, each one reported.
 
     PostgreSQL targets add them here, referenced tables first, and check their rows on
-    ``config.parallel`` connections opened by ``connect``. SQLite targets declared them with
-    their tables (``plan.target``) and confirm them here.
+    ``config.parallel`` connections opened by ``connect``, each reused for table after table.
+    SQLite targets declared them with their tables (``plan.target``) and confirm them here.
+    Into PostgreSQL, each key added, then checked, is a ``foreign_keys`` event to ``sink``
+    (counts of the total, and the time left from ``meter``).
     """
     # Only created tables: an existing one (append, truncate) keeps its own foreign keys.
     wanted = [
@@ -596,7 +615,11 @@ def add_foreign_keys(
             table_report.notes.append(f"{label} declared, but a table was not loaded")
         else:
             table_report.notes.append(f"{label} not created: a table was not loaded")
-    added = _add_keys(dst, add, [(t, fk) for _, t, fk in to_add], config.parallel, connect)
+    keys = [(t, fk) for _, t, fk in to_add]
+    on_key = None
+    if keys and meter is not None and sink is not None and dst.dialect == "postgresql":
+        on_key = _key_progress(len(keys), meter, sink)
+    added = _add_keys(dst, add, keys, config.parallel, connect, on_key)
     for (table_report, _, fk), result in zip(to_add, added, strict=True):
         if isinstance(result, ArrowmigError):
             table_report.notes.append(f"{fk.label} not created: {result}")
@@ -616,12 +639,13 @@ def _add_keys(
     keys: list[tuple[str, ForeignKey]],
     workers: int,
     connect: Callable[[], AbstractContextManager[Endpoint]] | None,
+    on_key: Callable[[str, str], None] | None = None,
 ) -> list[str | ArrowmigError]:
     """Each key's label once added, or why it was not: all at once where the target checks
     them on several connections (PostgreSQL), else one after another."""
     add_all = getattr(dst, "add_foreign_keys", None)
     if add_all is not None and connect is not None:
-        return list(add_all(keys, workers, connect))
+        return list(add_all(keys, workers, connect, on_key))
     results: list[str | ArrowmigError] = []
     for table, fk in keys:
         try:
@@ -629,7 +653,35 @@ def _add_keys(
             results.append(add(table, fk))
         except ArrowmigError as exc:
             results.append(exc)
+        if on_key is not None:
+            on_key(table, "added")
+            on_key(table, "checked")
     return results
+
+
+def _key_progress(total: int, meter: RunMeter, sink: ProgressSink) -> Callable[[str, str], None]:
+    """What to do as each of ``total`` foreign keys is added, then checked: count it and
+    say so."""
+    meter.foreign_keys_begin(total)
+    lock = threading.Lock()
+    counts = {"added": 0, "checked": 0}
+
+    def on_key(table: str, stage: str) -> None:
+        with lock:  # events in order: no count goes backwards
+            counts[stage] += 1
+            meter.foreign_key_step()
+            sink.emit(
+                Event(
+                    "foreign_keys",
+                    table=table,
+                    eta_s=meter.eta_s,
+                    keys_added=counts["added"],
+                    keys_checked=counts["checked"],
+                    keys_total=total,
+                )
+            )
+
+    return on_key
 
 
 def add_pg_definitions(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:

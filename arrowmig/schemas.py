@@ -238,13 +238,13 @@ def migrate_schemas(
         done.append(run.schema)
         if report.interrupted:
             break
-    merged.seconds = time.monotonic() - started
     moved = {f"{r.schema}.{t}" for r in runs for t in r.config.tables or ()}
     for table in merged.tables:
         table.notes = [_in_this_run(n, moved) for n in table.notes]
     _forget_keys_put_back_early(merged, runs)
     if not merged.interrupted:
         add_foreign_keys_between(source, target, runs, merged)
+    merged.seconds = time.monotonic() - started
     return merged
 
 

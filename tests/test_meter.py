@@ -204,6 +204,34 @@ def test_eta_shares_work_among_workers_but_waits_for_the_longest_build() -> None
         assert run.eta_s == pytest.approx(900 * 0.2 * (2.0 / 1000))
 
 
+def test_eta_counts_the_foreign_keys_added_after_the_last_table() -> None:
+    # Foreign keys are added once every table is loaded: a table's keys wait for the end,
+    # even once the table itself is done, and each checks its rows as an index build reads
+    # them. Then the keys done so far say what the rest will take.
+    clock = FakeClock()
+    run = RunMeter(clock=clock)
+    run.table("a", 1000, foreign_keys=1)
+    run.table("b", 1000, foreign_keys=2)
+    run.start_sampling(every_s=60.0)
+    try:
+        clock.advance(2.0)
+        run.add("a", 1000, 10)
+        run.add("b", 1000, 10)  # 0.001 s per row, so 0.0002 per key-row (the guess)
+        run.finished("a")
+        run.finished("b")
+        assert run.eta_s == pytest.approx(3 * 1000 * 0.0002)
+        run.foreign_keys_begin(3)  # each key is added, then checked: 6 steps
+        clock.advance(0.5)
+        for _ in range(2):
+            run.foreign_key_step()
+        assert run.eta_s == pytest.approx(0.25 * 4)
+        for _ in range(4):
+            run.foreign_key_step()
+        assert run.eta_s == 0.0
+    finally:
+        run.stop_sampling()
+
+
 def test_unknown_table_size_means_unknown_eta() -> None:
     clock = FakeClock()
     run = RunMeter(clock=clock)

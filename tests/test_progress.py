@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 
+import arrowmig
 from arrowmig.cli import main
 from arrowmig.cli.options import build_config
 from arrowmig.cli.render import report_text
 from arrowmig.cli.sinks import JsonLinesSink, PlainSink, RichSink
+from arrowmig.config import MigrationConfig
 from arrowmig.errors import UsageError
 from arrowmig.events import CORE_FIELDS, Event, FanOutSink
 from arrowmig.jobfile import load_job, read_job
@@ -200,6 +202,84 @@ def test_plain_progress_shows_rates_from_the_first_line(source_db: Path, tmp_pat
     assert len(running) >= 9
     assert all(" rows/s " in line for line in running), running  # never a bare "-"
     assert "bets: 5,000 rows" in " ".join(dones)
+
+
+def test_sinks_show_the_foreign_keys_after_the_last_table(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    out, json_out = io.StringIO(), io.StringIO()
+    bar = RichSink(Console(file=io.StringIO(), force_terminal=True, width=160))
+    log = LogFileSink(tmp_path / "run.log")
+    sinks = [PlainSink(interval_s=3600, out=out), JsonLinesSink(interval_s=3600, out=json_out)]
+    sinks += [bar, log]
+    steps = [(1, 0), (2, 0), (3, 0), (3, 1), (3, 2), (3, 3)]
+    for added, checked in steps:
+        event = Event(
+            "foreign_keys", table="t", eta_s=4.0, keys_added=added, keys_checked=checked,
+            keys_total=3,
+        )  # fmt: skip
+        for sink in sinks:
+            sink.emit(event)
+    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
+    # The first and the last; those between fall inside the interval.
+    assert lines == [
+        "foreign keys: 1/3 added, 0/3 checked ETA 00:04",
+        "foreign keys: 3/3 added, 3/3 checked ETA 00:04",
+    ]
+    events = [json.loads(line) for line in json_out.getvalue().splitlines()]
+    assert [(e["keys_added"], e["keys_checked"], e["keys_total"]) for e in events] == [
+        (1, 0, 3),
+        (3, 3, 3),
+    ]
+    shown = {t.description: t for t in bar._progress.tasks}["foreign keys"]
+    assert shown.completed == shown.total == 6
+    assert shown.fields["info"] == "3/3 added, 3/3 checked ETA 00:04"
+    bar.close()
+    log.close()
+    logged = (tmp_path / "run.log").read_text().splitlines()
+    assert len(logged) == len(steps)  # the log has every step
+    assert logged[-1].split(" ", 1)[1].split() == [
+        "fk",
+        "t",
+        "added=3/3",
+        "checked=3/3",
+        "eta_s=4.0",
+    ]
+
+
+@pytest.mark.postgres
+def test_foreign_keys_are_shown_counted_in_the_eta_and_in_the_runs_seconds(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Into PostgreSQL the foreign keys are added once every table is loaded. That phase is
+    # part of the run: the last table's progress still has time left for it, each key is an
+    # event, and the report's seconds end after the last key.
+    n = 12
+    src = tmp_path / "chain.db"
+    con = sqlite3.connect(src)
+    for i in range(n):
+        ref = f" REFERENCES t{i - 1}(id)" if i else ""
+        con.execute(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, ref INTEGER{ref})")
+        con.executemany(f"INSERT INTO t{i} VALUES (?, ?)", [(k, k) for k in range(1, 51)])
+    con.commit()
+    con.close()
+    events: list[Event] = []
+    report = arrowmig.migrate(
+        str(src), pg_url, config=MigrationConfig(parallel=2), progress=events.append
+    )
+    assert report.ok
+    assert pg_rows(pg_url, "t11", "id")[:1] == [(1, 1)]
+    keys = [e for e in events if e.event == "foreign_keys"]
+    assert keys, [e.event for e in events]
+    assert (keys[-1].keys_added, keys[-1].keys_checked, keys[-1].keys_total) == (11, 11, 11)
+    steps = [(e.keys_added or 0) + (e.keys_checked or 0) for e in keys]
+    assert steps == list(range(1, 23))  # each key added, then checked: never backwards
+    assert all(e.eta_s is not None for e in keys) and keys[-1].eta_s == 0.0
+    last_progress = [e for e in events if e.event == "progress"][-1]
+    assert last_progress.eta_s is not None and last_progress.eta_s > 0  # the keys are ahead
+    assert events[-1].event == "summary" and events.index(keys[-1]) < len(events) - 1
+    phase = _parse_ts(keys[-1].ts) - _parse_ts(events[0].ts)  # at least: the run began earlier
+    assert report.seconds >= phase.total_seconds() - 0.002  # the stamps are to the millisecond
 
 
 # -- the report ------------------------------------------------------------------------------

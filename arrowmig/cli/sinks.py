@@ -45,6 +45,29 @@ def _eta(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
+def _key_due(event: Event, last: dict[str, float], interval_s: float) -> bool:
+    """A ``foreign_keys`` event to show: the first, the last, and one per interval between."""
+    now = time.monotonic()
+    since = last.get(_KEYS)  # monotonic() may start near 0: no default
+    first, final = event.keys_added == 1, event.keys_checked == event.keys_total
+    if first or final or since is None or now - since >= interval_s:
+        last[_KEYS] = now
+        return True
+    return False
+
+
+def _keys_line(event: Event) -> str:
+    total = event.keys_total or 0
+    return (
+        f"{event.keys_added or 0:,}/{total:,} added, {event.keys_checked or 0:,}/{total:,} "
+        f"checked ETA {_eta(event.eta_s)}"
+    )
+
+
+_KEYS = "\0foreign keys"
+"""The rate limiter's slot for foreign keys (not a table name: those have no NUL)."""
+
+
 class PlainSink:
     """One line per table every ``interval_s`` seconds, plus start, finish and error lines."""
 
@@ -83,6 +106,8 @@ class PlainSink:
                 self._line(
                     f"done    {event.table}: {event.rows:,} rows, {format_size(event.bytes)}{rate}"
                 )
+            elif event.event == "foreign_keys" and _key_due(event, self._last, self._interval):
+                self._line(f"foreign keys: {_keys_line(event)}")
             elif event.event in ("error", "retry", "reject"):
                 self._line(f"{event.event:7} {event.table}: {event.message}")
 
@@ -104,6 +129,8 @@ class JsonLinesSink:
                 if last is not None and now - last < self._interval:
                     return
                 self._last[event.table] = now
+            if event.event == "foreign_keys" and not _key_due(event, self._last, self._interval):
+                return
             write_or_drop(self._out, json.dumps(event.to_dict(), default=str) + "\n")
 
 
@@ -130,6 +157,7 @@ class RichSink:
         self._bytes: dict[str, int] = {}
         self._total_rows = 0
         self._eta_s: float | None = None
+        self._keys: TaskID | None = None
         self._began = time.monotonic()
         self._lock = threading.Lock()
 
@@ -174,10 +202,23 @@ class RichSink:
                     self._progress.remove_task(task)
                     self._stream_rows.pop(name, None)
                 self._streams[event.table] = {}
+            elif event.event == "foreign_keys":
+                self._foreign_keys(event)
             elif event.event == "error":
                 self._progress.console.print(f"[red]error[/red] {event.table}: {event.message}")
             elif event.event == "summary":
                 self._progress.stop()
+
+    def _foreign_keys(self, event: Event) -> None:
+        """The phase after the last table: a bar of keys added, and the run's ETA."""
+        if self._keys is None:
+            self._keys = self._progress.add_task("foreign keys", total=None, info="")
+        self._progress.update(
+            self._keys,
+            completed=(event.keys_added or 0) + (event.keys_checked or 0),
+            total=2 * (event.keys_total or 0),
+            info=_keys_line(event),
+        )
 
     def _table(self, event: Event) -> None:
         assert event.table is not None

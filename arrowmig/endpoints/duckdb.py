@@ -171,7 +171,17 @@ def _size_sql(table: Table) -> str:
             sizes.append("64")
         else:
             sizes.append("8")
-    return " + ".join(sizes) or "0"
+    return _sum_sql(sizes)
+
+
+def _sum_sql(terms: list[str]) -> str:
+    """``a + b + ...`` added in halves: a chain of one ``+`` per column nests as deep as the
+    table is wide, and DuckDB refuses an expression deeper than 1,000 (a table of 1,000
+    columns could be written, not read back)."""
+    if len(terms) <= 2:
+        return " + ".join(terms) or "0"
+    half = len(terms) // 2
+    return f"({_sum_sql(terms[:half])}) + ({_sum_sql(terms[half:])})"
 
 
 def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tuple[str, ...]]:
