@@ -838,11 +838,12 @@ class PostgresEndpoint(BaseEndpoint):
 
         Each is added NOT VALID (its definition alone, at once), then its rows are checked
         with VALIDATE on ``workers`` connections opened by ``connect`` (else on this one), each
-        reused for table after table; a table's keys one after another (``on_key(table,
-        "added")`` and ``on_key(table, "checked")`` as each key gets there, refused or not): checking takes a lock that another check of the same
-        table waits for, but not one of another table. A key whose rows do not check out is
-        dropped again: the target never keeps a key its rows break. (ADD FOREIGN KEY checks
-        as it adds, one table after another.)
+        reused for table after table; a table's keys one after another: checking takes a lock
+        that another check of the same table waits for, but not one of another table.
+        ``on_key(table, "added")`` and ``on_key(table, "checked")`` are called as each key
+        gets there, refused or not. A key whose rows do not check out is dropped again: the
+        target never keeps a key its rows break. (ADD FOREIGN KEY checks as it adds, one
+        table after another.)
         """
         results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
         to_check: dict[str, list[tuple[int, str]]] = {}
