@@ -295,38 +295,49 @@ def add_foreign_keys_between(
     config = runs[0].config
     in_run = {f"{r.schema}.{t}" for r in runs for t in r.config.tables or ()}
     reports = {t.name: t for t in merged.tables}
-    for schema, table, key in keys:
-        name, ref_name = f"{schema}.{table}", f"{key.ref_schema}.{key.ref_table}"
-        if name not in in_run:
-            continue
-        report, ref = reports.get(name), reports.get(ref_name)
-        if report is not None:
-            report.notes = [n for n in report.notes if not _left_by_one_schema(n, key)]
-        notes = report.notes if report is not None else merged.notes
-        said = "" if report is not None else f"{name}: "
-        if ref_name not in in_run:
-            notes.append(f"{said}{key.label} not created: that table is not in this run")
-        elif any(r is not None and r.status != "done" for r in (report, ref)):
-            notes.append(f"{said}{key.label} not created: a table was not loaded")
-        elif not (config.keys and config.foreign_keys):
-            notes.append(f"{said}{key.label} skipped (--no-keys or --no-foreign-keys)")
-        elif parse_url(target).kind != "postgresql":
-            notes.append(
-                f"{said}{key.label} not created: between schemas, keys are added into "
-                "PostgreSQL only (a DuckDB table declares its keys as it is created)"
-            )
-        else:
-            with open_endpoint(target, schema=schema) as dst:
+    with contextlib.ExitStack() as opened:
+        targets: dict[str, PostgresEndpoint] = {}
+
+        def target_in(schema: str) -> PostgresEndpoint:
+            """One connection per schema, kept for all its keys (one per key cost a
+            connection's set-up each)."""
+            if schema not in targets:
+                dst = opened.enter_context(open_endpoint(target, schema=schema))
                 assert isinstance(dst, PostgresEndpoint)
+                targets[schema] = dst
+            return targets[schema]
+
+        for schema, table, key in keys:
+            name, ref_name = f"{schema}.{table}", f"{key.ref_schema}.{key.ref_table}"
+            if name not in in_run:
+                continue
+            report, ref = reports.get(name), reports.get(ref_name)
+            if report is not None:
+                report.notes = [n for n in report.notes if not _left_by_one_schema(n, key)]
+            notes = report.notes if report is not None else merged.notes
+            said = "" if report is not None else f"{name}: "
+            if ref_name not in in_run:
+                notes.append(f"{said}{key.label} not created: that table is not in this run")
+            elif any(r is not None and r.status != "done" for r in (report, ref)):
+                notes.append(f"{said}{key.label} not created: a table was not loaded")
+            elif not (config.keys and config.foreign_keys):
+                notes.append(f"{said}{key.label} skipped (--no-keys or --no-foreign-keys)")
+            elif parse_url(target).kind != "postgresql":
+                notes.append(
+                    f"{said}{key.label} not created: between schemas, keys are added into "
+                    "PostgreSQL only (a DuckDB table declares its keys as it is created)"
+                )
+            else:
+                dst = target_in(schema)
                 if report is None and key.name and dst.has_constraint(table, key.name):
                     continue  # added by the run this one resumes
                 outcome = dst.add_foreign_keys([(table, key)])[0]
-            if isinstance(outcome, ArrowmigError):
-                notes.append(f"{said}{key.label} not created: {outcome}")
-            elif report is not None:
-                report.built.append(outcome)
-            else:
-                notes.append(f"{said}built {outcome}")
+                if isinstance(outcome, ArrowmigError):
+                    notes.append(f"{said}{key.label} not created: {outcome}")
+                elif report is not None:
+                    report.built.append(outcome)
+                else:
+                    notes.append(f"{said}built {outcome}")
 
 
 _ELSEWHERE = ": into another schema, which this run does not read"
