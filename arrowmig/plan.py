@@ -15,7 +15,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import SchemaError, UsageError
+from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.schema import (
     EPOCH_UNITS,
@@ -324,7 +324,7 @@ def build_plan(
                 if unbuilt:
                     notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
-    plans = _with_creatable_foreign_keys(plans, config, target_dialect)
+    plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     if src.dialect == target_dialect == "postgresql" and plans:
@@ -471,23 +471,37 @@ def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
     )
 
 
+def _unique_in_target(dst: Endpoint, fk: ForeignKey) -> bool:
+    """Whether the target holds the key's parent table, outside this run, with the columns
+    it points at as its primary key or a unique index."""
+    try:
+        return dst.table_exists(fk.ref_table) and is_unique(
+            dst.describe(fk.ref_table, profile=False), fk.ref_columns
+        )
+    except ArrowmigError:
+        return False
+
+
 FOREIGN_KEY_DIALECTS = ("postgresql", "sqlite")
 """Targets that hold foreign keys: PostgreSQL adds them after loading, SQLite declares them with
 the table. DuckDB cannot add one to a loaded table."""
 
 
 def _with_creatable_foreign_keys(
-    plans: list[TablePlan], config: MigrationConfig, dialect: str
+    plans: list[TablePlan], config: MigrationConfig, dialect: str, dst: Endpoint | None = None
 ) -> list[TablePlan]:
     """Each created table keeps the foreign keys the run can create: to a table of this run,
-    on its primary key or a unique index (what a target that declares them with the table,
-    SQLite, writes into its CREATE TABLE). Tables that exist keep their own."""
+    or one the target holds already (replacing one table of several), on its primary key or
+    a unique index (what a target that declares them with the table, SQLite, writes into its
+    CREATE TABLE). Tables that exist keep their own."""
     by_name = {p.source.name: p for p in plans}
     wanted = config.keys and config.foreign_keys and dialect in FOREIGN_KEY_DIALECTS
 
     def creatable(fk: ForeignKey) -> bool:
         parent = by_name.get(fk.ref_table)
-        return parent is not None and is_unique(parent.target, fk.ref_columns)
+        if parent is not None:
+            return is_unique(parent.target, fk.ref_columns)
+        return dst is not None and fk.ref_schema is None and _unique_in_target(dst, fk)
 
     return [
         replace(

@@ -605,12 +605,19 @@ def add_foreign_keys(
             )
         elif p.source.name in loaded and fk.ref_table in loaded:
             to_add.append((table_report, p.target.name, fk))
-        elif parent is None and p.source.name in loaded and _in_target(dst, fk):
+        elif parent is None and p.source.name in loaded and (declared or _in_target(dst, fk)):
             # Its parent stays in the target (replacing one table of several): the key is
-            # added again against it, and checked, as for the run's own parents.
+            # added again against it, and checked, as for the run's own parents (SQLite
+            # declared it with the table: confirmed).
             to_add.append((table_report, p.target.name, fk))
         elif parent is None and not declared:
-            table_report.notes.append(f"{label} not created: {fk.ref_table!r} is not in this run")
+            why = f"{fk.ref_table!r} is not in this run"
+            if fk.ref_schema is None and dst.table_exists(fk.ref_table):
+                why = (
+                    f"({', '.join(fk.ref_columns)}) of {fk.ref_table!r}, which the target holds, "
+                    "is neither its primary key nor a unique index"
+                )
+            table_report.notes.append(f"{label} not created: {why}")
         elif declared:
             table_report.notes.append(f"{label} declared, but a table was not loaded")
         else:

@@ -1259,3 +1259,25 @@ def test_a_created_table_that_failed_empty_is_dropped_so_the_fix_can_be_run(
     else:
         # Rows before the bad one are committed: the table stays for --resume.
         assert left == (True,) and pg_rows(pg_url, "r", "id") == [(1, "ok"), (2, "ok")]
+
+
+def test_replacing_one_table_into_sqlite_declares_its_key_to_a_table_left_there(
+    bets_db: str, tmp_path: Path
+) -> None:
+    """SQLite declares foreign keys with the table: the replaced table declares its key to a
+    parent the target holds (not in this run), when the parent's columns are its key."""
+    target = str(tmp_path / "t.db")
+    assert arrowmig.migrate(bets_db, target).ok
+    config = arrowmig.MigrationConfig(mode="replace")
+    report = arrowmig.migrate(bets_db, target, tables=["bets"], config=config)
+    assert report.ok and "foreign key (player_id) -> players" in report.tables[0].built
+    con = sqlite3.connect(target)
+    try:
+        assert con.execute("PRAGMA foreign_key_list(bets)").fetchall()[0][2] == "players"
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        con.close()
+    # A parent without a key on those columns cannot take one: named, not declared.
+    other = make_sqlite(tmp_path / "o.db", "CREATE TABLE players (id INTEGER, name TEXT);")
+    report = arrowmig.migrate(bets_db, other, tables=["bets"])
+    assert "which the target holds, is neither its primary key" in " ".join(report.tables[0].notes)
