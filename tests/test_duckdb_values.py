@@ -223,3 +223,21 @@ def test_a_table_of_a_thousand_columns_is_read_back_and_verified(tmp_path: Path)
     row = con.execute("SELECT c0001, c0999 FROM wide WHERE id = 3").fetchone()
     con.close()
     assert row == ("s1_3", "2000-01-04")
+
+
+def test_second_and_millisecond_timestamps_keep_their_type_duckdb_to_duckdb(
+    tmp_path: Path,
+) -> None:
+    source, target = str(tmp_path / "s.duckdb"), str(tmp_path / "t.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TIMESTAMP_S, ms TIMESTAMP_MS)")
+        con.execute("INSERT INTO t VALUES (1, '9999-12-31 23:59:59', '0001-01-01 00:00:00.123')")
+    report = migrate(source, target)
+    assert report.ok and verify(source, target).ok
+    with duckdb.connect(target, read_only=True) as con:
+        types = con.execute(
+            "SELECT data_type FROM duckdb_columns() WHERE table_name = 't' ORDER BY column_index"
+        ).fetchall()
+        row = con.execute("SELECT s::VARCHAR, ms::VARCHAR FROM t").fetchone()
+    assert [t[0] for t in types] == ["INTEGER", "TIMESTAMP_S", "TIMESTAMP_MS"]
+    assert row == ("9999-12-31 23:59:59", "0001-01-01 00:00:00.123")

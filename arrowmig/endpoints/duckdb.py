@@ -126,6 +126,8 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
     inserts), and an ENUM, by its labels."""
     if data_type in _READ_AS_TEXT or data_type.startswith("ENUM("):
         return data_type
+    if data_type in ("TIMESTAMP_S", "TIMESTAMP_MS"):
+        return data_type  # read as microseconds (every value whole in its unit): kept
     return None
 
 
