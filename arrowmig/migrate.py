@@ -35,6 +35,7 @@ from arrowmig.model import KeyRange, Table
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
 from arrowmig.report import MigrationReport
+from arrowmig.run_lock import exclusive_tables
 from arrowmig.runner import (
     Runner,
     StopRequested,
@@ -148,6 +149,18 @@ def transfer(
     source_label: str | None = None,
 ) -> MigrationReport:
     """The engine behind migrate and generate: any source into the ``target`` URL."""
+    with contextlib.ExitStack() as held:  # the run's hold on its target tables
+        return _transfer(open_source, target, config, progress, source_label, held)
+
+
+def _transfer(
+    open_source: Callable[[], Source],
+    target: str,
+    config: MigrationConfig,
+    progress: Progress,
+    source_label: str | None,
+    held: contextlib.ExitStack,
+) -> MigrationReport:
     sink = as_sink(progress)
 
     def replan(src: Source, dst: Endpoint, name: str) -> TablePlan:
@@ -196,6 +209,10 @@ def transfer(
             report.done_before = [p.source.name for p in plan.tables]
             sink.emit(Event("summary", report=report.to_dict()))
             return report
+        # Before anything is written: no other run may write these tables meanwhile.
+        held.enter_context(
+            exclusive_tables(target, dst.schema, [p.target.name for p in plan.tables])
+        )
         conflicts = [
             c for c in plan.conflicts if earlier is None or not _prepared(earlier, c.table)
         ]

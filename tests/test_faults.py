@@ -616,3 +616,30 @@ def test_replace_keeps_a_backup_when_asked_and_never_leaves_the_table_missing(
         ]
         assert len(backups) == 1
         assert pc.execute(f'SELECT v FROM "{backups[0]}"').fetchall() == [("old",)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_second_run_into_the_same_tables_is_refused_before_writing(
+    tmp_path: Path, pg_url: str, kind: str
+) -> None:
+    """Two replaces of a keyless table at once shared its staging table: it ended with the
+    rows of both, and one run said done. While a run holds a table, another is refused."""
+    from arrowmig.run_lock import exclusive_tables
+
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"r{i}") for i in range(10)])
+    con.commit()
+    con.close()
+    target = pg_url if kind == "postgresql" else str(tmp_path / "t.db")
+    assert arrowmig.migrate(str(source), target).ok
+    replace = arrowmig.MigrationConfig(mode="replace")
+    with exclusive_tables(target, None, ["t"]):  # another run, mid-way
+        with pytest.raises(UsageError, match="another arrowmig run is writing") as refused:
+            arrowmig.migrate(str(source), target, config=replace)
+        assert refused.value.exit_code == 2
+    assert len(rows_of(target, "t")) == 10
+    assert arrowmig.migrate(str(source), target, config=replace).ok  # once it has ended
+    assert len(rows_of(target, "t")) == 10

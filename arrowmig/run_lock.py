@@ -1,0 +1,91 @@
+"""One arrowmig run at a time per target table.
+
+Two runs into the same tables would share their staging tables (named after the table) and
+checkpoints: two replaces of a keyless table wrote into each other's staging table and left
+it with the rows of both, one of them reporting "done". So a run takes, before it writes
+anything, a lock that a second run cannot take, held until it ends (the process ending, a
+kill -9 included, releases it):
+
+- PostgreSQL: a session advisory lock per target table, on a connection of its own;
+- SQLite: an exclusive ``flock`` on the database file (SQLite locks with ``fcntl`` locks,
+  which ``flock`` does not touch; a SQLite file has one writer anyway);
+- DuckDB: DuckDB itself lets one process write a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from arrowmig.errors import UsageError
+from arrowmig.urls import parse_url
+
+_NAMESPACE = 0x61726D  # 'arm': the first key of arrowmig's advisory locks
+_HINT = "wait for the other run to end, or stop it (a stopped run goes on with --resume)"
+
+
+@contextlib.contextmanager
+def exclusive_tables(target: str, schema: str | None, tables: list[str]) -> Iterator[None]:
+    """Hold the target's ``tables`` for this run; refuse (exit 2) when another run holds one."""
+    url = parse_url(target)
+    if url.kind == "postgresql":
+        with _postgres_locks(url.target, schema or "public", tables, url.redacted):
+            yield
+    elif url.kind == "sqlite" and os.path.exists(url.target):
+        with _file_lock(url.target, url.redacted):
+            yield
+    else:
+        yield
+
+
+@contextlib.contextmanager
+def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -> Iterator[None]:
+    import psycopg
+
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True, application_name="arrowmig-lock")
+    except Exception:
+        yield  # the run's own connections say what is wrong with the server
+        return
+    with conn:
+        for table in tables:
+            key = f"{schema}.{table}"
+            held = conn.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(current_database() || '/' || %s))",
+                (_NAMESPACE, key),
+            ).fetchone()
+            if held is None or not held[0]:
+                raise UsageError(
+                    f"another arrowmig run is writing table {table!r} of {shown}"
+                    + _holder(conn, key),
+                    hint=_HINT,
+                    table=table,
+                )
+        yield
+
+
+def _holder(conn: Any, key: str) -> str:
+    """' (pid N)' of the session that holds the lock on ``key``, when it can be seen."""
+    with contextlib.suppress(Exception):
+        row = conn.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objid = hashtext(current_database() || '/' || %s)::oid AND granted LIMIT 1",
+            (_NAMESPACE, key),
+        ).fetchone()
+        if row:
+            return f" (pid {row[0]})"
+    return ""
+
+
+@contextlib.contextmanager
+def _file_lock(path: str, shown: str) -> Iterator[None]:
+    import fcntl
+
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"another arrowmig run is writing {shown}", hint=_HINT) from None
+        yield
