@@ -355,12 +355,18 @@ def test_postgresql_serial_and_identity_keep_assigning(pg_url: str) -> None:
         "INSERT INTO s (id, other) VALUES (7, 'a'), (3, 'b')",
         "INSERT INTO i (other) SELECT 'x' FROM generate_series(1, 14)",
         "DELETE FROM i WHERE id > 12",  # the sequence has handed out 13 and 14: not again
+        # A key drawn from a sequence no column owns: its last value counts the same.
+        "CREATE SEQUENCE free_seq",
+        "CREATE TABLE f (id bigint PRIMARY KEY DEFAULT nextval('free_seq'), other text)",
+        "INSERT INTO f (other) SELECT 'x' FROM generate_series(1, 9)",
+        "DELETE FROM f WHERE id > 7",
     )
     config = MigrationConfig(target_schema="copy")
     report = arrowmig.migrate(pg_url, pg_url, config=config)
     assert report.ok, str(report.to_dict())
     assert pg_one(pg_url, "INSERT INTO copy.s (other) VALUES ('c') RETURNING id") == (8,)
     assert pg_one(pg_url, "INSERT INTO copy.i (other) VALUES ('c') RETURNING id, n") == (15, 3)
+    assert pg_one(pg_url, "INSERT INTO copy.f (other) VALUES ('c') RETURNING id") == (10,)
 
 
 def test_a_staged_tables_key_sequence_has_the_usual_name(pg_url: str, second_pg: str) -> None:

@@ -212,8 +212,10 @@ def describe(
         "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
         # A serial or identity column's sequence may be past the largest key (deleted rows).
         "(SELECT CASE WHEN has_sequence_privilege(q.seq, 'SELECT') "
-        "THEN pg_sequence_last_value(q.seq) END FROM (SELECT pg_get_serial_sequence("
-        "a.attrelid::regclass::text, a.attname)::regclass AS seq) q WHERE q.seq IS NOT NULL) "
+        "THEN pg_sequence_last_value(q.seq) END FROM (SELECT coalesce(pg_get_serial_sequence("
+        "a.attrelid::regclass::text, a.attname)::regclass, to_regclass((regexp_match("
+        "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1])) AS seq) q "
+        "WHERE q.seq IS NOT NULL) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
