@@ -189,6 +189,52 @@ def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("into", ["postgresql", "duckdb"])
+def test_rejected_times_and_intervals_replay_exactly(
+    tmp_path: Path, pg_url: str, second_pg: str, into: str
+) -> None:
+    """24:00:00 stays 24:00:00 (Python's time would make it 00:00:00) and an interval is
+    written as PostgreSQL interval input, which replay reads back into time/interval columns."""
+    values = "id, t, iv::text, tm::text, tz::text"
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE rj (id int PRIMARY KEY, t text, iv interval, tm time, tz timetz)")
+        con.execute(
+            "INSERT INTO rj VALUES (1, 'a', '1 year 2 mons 3 days 04:05:06.5', '24:00:00', "
+            "'24:00:00+02'), (2, 'b', '-1 day +00:00:00.000001', '23:59:59.999999', "
+            "'23:59:59.999999-05:30')"
+        )
+        source = con.execute(f"SELECT {values} FROM rj ORDER BY id").fetchall()
+    target = second_pg if into == "postgresql" else str(tmp_path / "t.duckdb")
+    rejects = tmp_path / "rej"
+    args = ["--cast", "rj.t=integer", "--on-error", "reject", "--reject-dir", str(rejects)]
+    assert main(["migrate", pg_url, target, *args, "--progress", "none"]) == 1
+    rows = [json.loads(line)["row"] for line in (rejects / "rj.jsonl").read_text().splitlines()]
+    assert [r[2:4] for r in rows] == [
+        ["14 mons 3 days 14706.5 secs", "24:00:00.000000"],
+        ["0 mons -1 days 0.000001 secs", "23:59:59.999999"],
+    ]
+    fix = "ALTER TABLE rj ALTER COLUMN t TYPE text"
+    if into == "postgresql":
+        with psycopg.connect(target) as con:
+            con.execute(fix)
+    else:
+        with duckdb.connect(target) as con:
+            con.execute(fix)
+    assert main(["replay-rejects", str(rejects), target]) == 0
+    if into == "postgresql":
+        with psycopg.connect(target) as con:
+            assert con.execute(f"SELECT {values} FROM rj ORDER BY id").fetchall() == source
+    else:
+        with duckdb.connect(target) as con:
+            got = con.execute(f"SELECT {values} FROM rj ORDER BY id").fetchall()
+        # DuckDB writes the same intervals its own way.
+        assert got == [
+            (1, "a", "1 year 2 months 3 days 04:05:06.5", *source[0][3:]),
+            (2, "b", "-1 day 00:00:00.000001", *source[1][3:]),
+        ]
+
+
+@pytest.mark.postgres
 def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
     # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
     db = _sqlite(
