@@ -235,6 +235,52 @@ def test_rejected_times_and_intervals_replay_exactly(
 
 
 @pytest.mark.postgres
+def test_date_and_time_text_casts(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """timestamptz takes text without a zone as UTC (as appending does); a time refuses a text
+    that holds a date (it would be dropped); a failed cast suggests another cast, not bytea."""
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, ts TEXT, tm TEXT);",
+        {"c": [(1, "2024-01-02 03:04:05.123456", "03:04:05"), (2, "2024-01-02 03:04:05+02", None)]},
+    )
+    casts = ["--cast", "c.ts=timestamptz", "--cast", "c.tm=time", "--progress", "none"]
+    assert main(["plan", db, pg_url, "--cast", "c.ts=timestamptz"]) == 0
+    assert (
+        "timestamptz by --cast (text without a time zone is taken as UTC)"
+        in capsys.readouterr().err
+    )
+    assert main(["migrate", db, pg_url, *casts]) == 0
+    with psycopg.connect(pg_url) as con:
+        con.execute("SET TIME ZONE 'UTC'")
+        assert con.execute("SELECT ts::text, tm::text FROM c ORDER BY id").fetchall() == [
+            ("2024-01-02 03:04:05.123456+00", "03:04:05"),
+            ("2024-01-02 01:04:05+00", None),
+        ]
+    dated = _sqlite(
+        tmp_path / "d.db",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, ts TEXT, tm TEXT);",
+        {"c": [(1, "2024-01-02", "2024-01-02 03:04:05"), (2, "x", "03:04:05")]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    rejects = tmp_path / "rej"
+    args = ["--cast", "c.tm=time", "--on-error", "reject", "--reject-dir", str(rejects)]
+    assert main(["migrate", dated, target, *args, "--progress", "none"]) == 1
+    (record,) = [json.loads(line) for line in (rejects / "c.jsonl").read_text().splitlines()]
+    assert record["key"] == {"id": 1}
+    assert record["problems"] == [
+        {"column": "tm", "reason": "value does not convert to time: it holds a date"}
+    ]
+    capsys.readouterr()
+    assert main(["migrate", dated, str(tmp_path / "u.duckdb"), "--cast", "c.ts=date"]) == 1
+    err = capsys.readouterr().err
+    assert "id 2: value does not convert to date: 'x'; fix the value in the source, --cast" in err
+    assert "(e.g. --cast c.ts=text)" in err
+    assert "bytea" not in err
+
+
+@pytest.mark.postgres
 def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
     # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
     db = _sqlite(
