@@ -51,7 +51,7 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
     if array.type == target:
         return array
     if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
-        return _instants(array, target)
+        return instants(array, target)
     if pa.types.is_decimal(array.type) and _is_text(target):
         return decimal_text(array).cast(target)
     if pa.types.is_duration(array.type) and pa.types.is_interval(target):
@@ -86,7 +86,7 @@ def decimal_text(array: pa.Array) -> pa.Array:
     return pc.if_else(scientific, pa.array(fixed, pa.string()), text)
 
 
-def _instants(text: pa.Array, target: pa.DataType) -> pa.Array:
+def instants(text: pa.Array, target: pa.DataType) -> pa.Array:
     """Timestamp texts as instants: with their offset, or taken as UTC without one (as typed
     timestamps without a zone are; the plan says so). Arrow parses a text with an offset
     only into a zoned type and one without only into a naive type: each group apart."""

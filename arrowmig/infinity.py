@@ -109,8 +109,20 @@ def as_text(array: pa.Array, to_text: Callable[[pa.Array], pa.Array]) -> pa.Arra
 
 def value_at(array: pa.Array, row: int) -> object:
     """``array[row].as_py()``, or its text where Python's datetime cannot hold it: 'infinity',
-    '-infinity', timestamps with nanoseconds, and years before 1 AD or after 9999."""
+    '-infinity', timestamps with nanoseconds, and years before 1 AD or after 9999; times
+    (PostgreSQL's '24:00:00' included) and intervals always as their exact text."""
     one = array.slice(row, 1)
+    if one[0].is_valid and (
+        pa.types.is_time(array.type)
+        or pa.types.is_interval(array.type)
+        or pa.types.is_duration(array.type)
+    ):
+        # Python's time wraps 24:00:00 round to 00:00:00, and an interval has no text of its
+        # own: both as the text the writers send (PostgreSQL interval input for intervals).
+        from arrowmig.schema import _interval_text, _time_text
+
+        text = _time_text(one) if pa.types.is_time(array.type) else _interval_text(one)
+        return text[0].as_py()
     signs = infinity_signs(one)
     if signs is not None and signs[0].as_py():
         return "infinity" if signs[0].as_py() > 0 else "-infinity"

@@ -22,6 +22,7 @@ from arrowmig.schema import (
     cast_as_asked,
     ddl_type,
     forced_arrow_type,
+    is_text_type,
     key_statements,
     qualified,
     type_words,
@@ -534,6 +535,10 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
             # A note that suggested a --cast of this column is answered now: not shown again.
             suggested = f"--cast {table.name}.{col.name}="
             kept = tuple(n for n in col.notes if suggested not in n)
+            note = f"cast to {forced} by --cast"
+            instant = forced_arrow_type(forced, col.arrow_type)
+            if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
+                note += " (text without a time zone is taken as UTC)"
             col = replace(
                 col,
                 target_type=forced,
@@ -541,7 +546,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
                 duckdb_type=None,
                 pg_enum=None,
                 pg_domain=None,
-                notes=(*kept, f"cast to {forced} by --cast"),
+                notes=(*kept, note),
             )
         columns.append(col)
     known = {c.name for c in table.columns}

@@ -355,7 +355,13 @@ def _to_array(
 ) -> pa.Array:
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         values = [v if not isinstance(v, bytes) else _utf8(v, table, column, path) for v in values]
-    if pa.types.is_date32(arrow_type) or pa.types.is_timestamp(arrow_type):
+    if (
+        pa.types.is_date32(arrow_type)
+        or pa.types.is_timestamp(arrow_type)
+        or pa.types.is_time(arrow_type)
+        or pa.types.is_interval(arrow_type)
+        or pa.types.is_duration(arrow_type)
+    ):
         try:
             return _temporal(values, arrow_type)
         except ValueError as exc:
@@ -386,8 +392,16 @@ def _temporal(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     ('-0043-03-15' is 44 BC, '12000-01-01 00:00:00.000000'), and 'infinity' / '-infinity',
     which Python's datetime cannot hold (nor the cast of text Arrow has)."""
     from arrowmig.infinity import DATE_INFINITY, TIMESTAMP_INFINITY
-    from arrowmig.temporal_text import date_days, timestamp_units
+    from arrowmig.temporal_text import date_days, time_units, timestamp_units
 
+    if pa.types.is_interval(arrow_type) or pa.types.is_duration(arrow_type):
+        return _intervals(values, arrow_type)
+    if pa.types.is_time(arrow_type):
+        # Times as the file writes them, PostgreSQL's '24:00:00' included (no Python time
+        # holds it, and Arrow has no cast from text to time).
+        counts = [None if v is None else time_units(str(v), arrow_type.unit) for v in values]
+        storage = pa.int64() if arrow_type.bit_width == 64 else pa.int32()
+        return pa.array(counts, storage).view(arrow_type)
     is_date = pa.types.is_date32(arrow_type)
     infinity = DATE_INFINITY if is_date else TIMESTAMP_INFINITY
     numbers: list[int | None] = []
@@ -401,6 +415,37 @@ def _temporal(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
             numbers.append(date_days(text) if is_date else timestamp_units(text, arrow_type.unit))
     storage = pa.int32() if is_date else pa.int64()
     return pa.array(numbers, storage).view(arrow_type)
+
+
+_INTERVAL_TEXT = re.compile(r"(-?\d+) mons (-?\d+) days (-?\d+(?:\.\d{1,9})?) secs")
+_DURATION_TEXT = re.compile(r"(-?\d+(?:\.\d{1,9})?) seconds")
+
+
+def _intervals(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    """Intervals as the file writes them (``schema._interval_text``, PostgreSQL interval input):
+    '14 mons 3 days 14706.5 secs', and durations as '-0.000001 seconds'."""
+    duration = pa.types.is_duration(arrow_type)
+    pattern = _DURATION_TEXT if duration else _INTERVAL_TEXT
+    parsed: list[Any] = []
+    for value in values:
+        if value is None:
+            parsed.append(None)
+            continue
+        found = pattern.fullmatch(str(value).strip())
+        if found is None:
+            raise ValueError(f"not an interval as arrowmig writes one: {value!r}")
+        nanos = decimal.Decimal(found.groups()[-1]) * 1_000_000_000
+        if duration:
+            per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[arrow_type.unit]
+            count, rest = divmod(int(nanos), per_unit)
+            if rest:
+                raise ValueError(f"{value!r} has digits below the column's {arrow_type.unit}")
+            parsed.append(count)
+        else:
+            parsed.append(pa.MonthDayNano([int(found.group(1)), int(found.group(2)), int(nanos)]))
+    if duration:
+        return pa.array(parsed, pa.int64()).view(arrow_type)
+    return pa.array(parsed, arrow_type)
 
 
 def _utf8(value: bytes, table: str, column: str, path: Path) -> str:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import infinity, temporal_text
-from arrowmig.conform import decimal_text
+from arrowmig.conform import decimal_text, instants
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_ACTIONS, FOREIGN_KEY_TIMINGS, Column, ForeignKey, Table
 
@@ -476,6 +476,9 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         if not pc.all(known).as_py():
             raise pa.ArrowInvalid("a text that is no boolean word")
         return pc.if_else(pc.is_null(array), pa.scalar(None, pa.bool_()), trues)
+    if is_text_type(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
+        # Text without a zone taken as UTC, as appending into a timestamptz column takes it.
+        return instants(array, target)
     return pc.cast(array, target, safe=True)
 
 

@@ -113,6 +113,28 @@ def timestamp_units(text: str, unit: str) -> int:
     return seconds * per_second + whole
 
 
+_TIME_TEXT = re.compile(r"(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
+
+
+def time_units(text: str, unit: str) -> int:
+    """'HH:MM:SS[.fraction]' as ``unit``s since midnight, up to PostgreSQL's end of day,
+    '24:00:00'; raises ValueError when it is not a time (a date in front of it included), or
+    holds digits the unit cannot."""
+    found = _TIME_TEXT.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"not a time of day: {text!r}")
+    hour, minute, second = (int(g) for g in found.groups()[:3])
+    nanos = int((found.group(4) or "").ljust(9, "0"))
+    if minute > 59 or second > 59 or hour > 24 or (hour == 24 and (minute or second or nanos)):
+        raise ValueError(f"no such time of day: {text!r}")
+    per_unit: int = 10 ** (9 - _DIGITS[unit])
+    per_second: int = 10 ** _DIGITS[unit]
+    whole, rest = divmod(nanos, per_unit)
+    if rest:
+        raise ValueError(f"{text!r} has digits below the column's {unit}")
+    return (hour * 3600 + minute * 60 + second) * per_second + whole
+
+
 def _days(year: int, month: int, day: int) -> int:
     """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil);
     raises ValueError for a date that does not exist (February 30th)."""

@@ -189,6 +189,98 @@ def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("into", ["postgresql", "duckdb"])
+def test_rejected_times_and_intervals_replay_exactly(
+    tmp_path: Path, pg_url: str, second_pg: str, into: str
+) -> None:
+    """24:00:00 stays 24:00:00 (Python's time would make it 00:00:00) and an interval is
+    written as PostgreSQL interval input, which replay reads back into time/interval columns."""
+    values = "id, t, iv::text, tm::text, tz::text"
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE rj (id int PRIMARY KEY, t text, iv interval, tm time, tz timetz)")
+        con.execute(
+            "INSERT INTO rj VALUES (1, 'a', '1 year 2 mons 3 days 04:05:06.5', '24:00:00', "
+            "'24:00:00+02'), (2, 'b', '-1 day +00:00:00.000001', '23:59:59.999999', "
+            "'23:59:59.999999-05:30')"
+        )
+        source = con.execute(f"SELECT {values} FROM rj ORDER BY id").fetchall()
+    target = second_pg if into == "postgresql" else str(tmp_path / "t.duckdb")
+    rejects = tmp_path / "rej"
+    args = ["--cast", "rj.t=integer", "--on-error", "reject", "--reject-dir", str(rejects)]
+    assert main(["migrate", pg_url, target, *args, "--progress", "none"]) == 1
+    rows = [json.loads(line)["row"] for line in (rejects / "rj.jsonl").read_text().splitlines()]
+    assert [r[2:4] for r in rows] == [
+        ["14 mons 3 days 14706.5 secs", "24:00:00.000000"],
+        ["0 mons -1 days 0.000001 secs", "23:59:59.999999"],
+    ]
+    fix = "ALTER TABLE rj ALTER COLUMN t TYPE text"
+    if into == "postgresql":
+        with psycopg.connect(target) as con:
+            con.execute(fix)
+    else:
+        with duckdb.connect(target) as con:
+            con.execute(fix)
+    assert main(["replay-rejects", str(rejects), target]) == 0
+    if into == "postgresql":
+        with psycopg.connect(target) as con:
+            assert con.execute(f"SELECT {values} FROM rj ORDER BY id").fetchall() == source
+    else:
+        with duckdb.connect(target) as con:
+            got = con.execute(f"SELECT {values} FROM rj ORDER BY id").fetchall()
+        # DuckDB writes the same intervals its own way.
+        assert got == [
+            (1, "a", "1 year 2 months 3 days 04:05:06.5", *source[0][3:]),
+            (2, "b", "-1 day 00:00:00.000001", *source[1][3:]),
+        ]
+
+
+@pytest.mark.postgres
+def test_date_and_time_text_casts(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """timestamptz takes text without a zone as UTC (as appending does); a time refuses a text
+    that holds a date (it would be dropped); a failed cast suggests another cast, not bytea."""
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, ts TEXT, tm TEXT);",
+        {"c": [(1, "2024-01-02 03:04:05.123456", "03:04:05"), (2, "2024-01-02 03:04:05+02", None)]},
+    )
+    casts = ["--cast", "c.ts=timestamptz", "--cast", "c.tm=time", "--progress", "none"]
+    assert main(["plan", db, pg_url, "--cast", "c.ts=timestamptz"]) == 0
+    assert (
+        "timestamptz by --cast (text without a time zone is taken as UTC)"
+        in capsys.readouterr().err
+    )
+    assert main(["migrate", db, pg_url, *casts]) == 0
+    with psycopg.connect(pg_url) as con:
+        con.execute("SET TIME ZONE 'UTC'")
+        assert con.execute("SELECT ts::text, tm::text FROM c ORDER BY id").fetchall() == [
+            ("2024-01-02 03:04:05.123456+00", "03:04:05"),
+            ("2024-01-02 01:04:05+00", None),
+        ]
+    dated = _sqlite(
+        tmp_path / "d.db",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, ts TEXT, tm TEXT);",
+        {"c": [(1, "2024-01-02", "2024-01-02 03:04:05"), (2, "x", "03:04:05")]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    rejects = tmp_path / "rej"
+    args = ["--cast", "c.tm=time", "--on-error", "reject", "--reject-dir", str(rejects)]
+    assert main(["migrate", dated, target, *args, "--progress", "none"]) == 1
+    (record,) = [json.loads(line) for line in (rejects / "c.jsonl").read_text().splitlines()]
+    assert record["key"] == {"id": 1}
+    assert record["problems"] == [
+        {"column": "tm", "reason": "value does not convert to time: it holds a date"}
+    ]
+    capsys.readouterr()
+    assert main(["migrate", dated, str(tmp_path / "u.duckdb"), "--cast", "c.ts=date"]) == 1
+    err = capsys.readouterr().err
+    assert "id 2: value does not convert to date: 'x'; fix the value in the source, --cast" in err
+    assert "(e.g. --cast c.ts=text)" in err
+    assert "bytea" not in err
+
+
+@pytest.mark.postgres
 def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
     # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
     db = _sqlite(

@@ -105,10 +105,28 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
     except KeyError:
         return []
     target = forced_arrow_type(column.target_type, array.type)
-    if target is None or target == array.type:
+    if target == array.type:
         return []
     reason = f"value does not convert to {column.target_type}"
-    return _unconverted(array, lambda a: cast_as_asked(a, column), Problem(0, name, reason))
+    if target is None:
+        if _TIME_TYPE.match(column.target_type or "") and is_text_type(array.type):
+            # The writer or the server takes such text as a time and drops its date unsaid.
+            holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
+            return _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
+        return []
+    problem = Problem(0, name, reason, _CAST_HINT)
+    return _unconverted(array, lambda a: cast_as_asked(a, column), problem)
+
+
+_CAST_HINT = (
+    "fix the value in the source, --cast the column to another type (e.g. {cast}), or use "
+    "--on-error reject to set such rows aside"
+)
+_TIME_TYPE = re.compile(
+    r"^\s*(time|timetz)\s*(\(\s*\d+\s*\))?(\s+with(out)?\s+time\s+zone)?\s*$", re.IGNORECASE
+)
+_DATE_IN_TEXT = r"\d{4}-\d{1,2}-\d{1,2}|\d{1,4}/\d{1,2}/\d{1,4}"
+"""A date in a text cast to time: ISO '2024-01-02' or '01/02/2024'."""
 
 
 def _conform_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
