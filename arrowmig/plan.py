@@ -4,6 +4,7 @@ target (types, action), and the streams (key ranges) each is read in. Writes not
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -585,6 +586,9 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
             )
 
 
+_SQLITE_TYPE_NAME = re.compile(r'[A-Za-z_"][A-Za-z0-9_ "]*(\(\s*[+-]?\d+(\s*,\s*[+-]?\d+)?\s*\))?')
+"""A declared type SQLite reads as one: words, and a size (``VARCHAR(10)``, ``NUMERIC(10,2)``)."""
+
 _DIALECT_NAMES = {"postgresql": "PostgreSQL", "duckdb": "DuckDB", "sqlite": "SQLite"}
 
 
@@ -592,6 +596,10 @@ def _type_refusal(
     dst: Endpoint | None, dialect: str, type_sql: str, arriving: str | None
 ) -> str | None:
     """The target's reason to refuse a column type (``type_refusal``), or None."""
+    if dialect == "sqlite":
+        # SQLite takes any declared type, but only a name (and its size) is one: anything
+        # else would be written into CREATE TABLE as it is ('text, evil integer').
+        return None if _SQLITE_TYPE_NAME.fullmatch(type_sql.strip()) else "not a type name"
     ask = getattr(dst, "type_refusal", None)
     if ask is not None:
         refusal: str | None = ask(type_sql, arriving)

@@ -148,7 +148,11 @@ def redact(url: str) -> str:
 def redact_text(text: str, secrets: list[str]) -> str:
     """Remove each known secret (a password) from a message before it is shown."""
     for secret in secrets:
-        for form in {secret, unquote(secret)}:
+        # libpq may read a URL whose password holds / or @ otherwise than we do, and quote
+        # a piece of it back ('invalid integer value "Le" for connection option "port"'):
+        # the pieces between such characters are scrubbed too.
+        pieces = {p for p in re.split(r"[/@#?:]", secret) if len(p) >= 2}
+        for form in {secret, unquote(secret), *pieces}:
             if len(form) >= 4:
                 text = text.replace(form, "***")
             elif form:  # a short one only where it stands alone, not inside every word

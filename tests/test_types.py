@@ -319,6 +319,23 @@ def test_a_cast_the_target_cannot_take_is_refused_at_planning(
         ).fetchone() == (0,)
 
 
+@pytest.mark.parametrize("cast", ["t.v=varchar(abc)", "t.v=text, evil integer"])
+def test_a_sqlite_target_takes_a_type_name_only(
+    tmp_path: Path, cast: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite takes any declared type, but what is not a type name went into CREATE TABLE as
+    it was (a column 'evil' added, or a syntax error after the file was made)."""
+    db = _sqlite(
+        tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);", {"t": [(1, "a")]}
+    )
+    out = tmp_path / "out.db"
+    for verb in ("plan", "migrate"):
+        assert main([verb, db, str(out), "--cast", cast]) == 2
+        assert f"--cast {cast}: not a type name" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["migrate", db, str(out), "--cast", "t.v=VARCHAR(10)"]) == 0
+
+
 @pytest.mark.postgres
 def test_integers_cast_to_interval_are_microseconds(tmp_path: Path, pg_url: str) -> None:
     # Django's DurationField: bigint microseconds in SQLite, interval in Django's PostgreSQL

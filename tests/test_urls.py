@@ -119,3 +119,11 @@ def test_a_short_password_is_scrubbed_only_where_it_stands_alone() -> None:
 def test_a_url_without_a_password_is_shown_as_written() -> None:
     for url in ("postgresql:///db", "postgresql://bob@h/db", "postgresql://h/db?user=a@b"):
         assert redact(url) == url
+
+
+def test_pieces_of_a_password_libpq_quotes_back_are_scrubbed() -> None:
+    # libpq reads 'postgresql://u:Le/ak11@h/db' with host 'u' and port 'Le'.
+    message = 'invalid integer value "Le" for connection option "port"; at "ak11@h"'
+    assert redact_text(message, ["Le/ak11"]) == (
+        'invalid integer value "***" for connection option "port"; at "***@h"'
+    )
