@@ -527,6 +527,9 @@ def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
     return any(i.unique and set(i.columns) == wanted for i in table.indexes)
 
 
+_NUMERIC_SCALE = re.compile(r"(?:numeric|decimal)\s*\(\s*\d+\s*,\s*(\d+)\s*\)", re.IGNORECASE)
+
+
 def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
     columns = []
     for col in table.columns:
@@ -540,6 +543,9 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
+            scale = _NUMERIC_SCALE.fullmatch(forced.strip())
+            if scale:  # as asked: the target rounds, and the plan says so beforehand
+                note += f" (each value is rounded to {scale.group(1)} decimal places)"
             col = replace(
                 col,
                 target_type=forced,

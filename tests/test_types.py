@@ -891,3 +891,11 @@ def test_replay_loads_the_dates_and_infinities_it_wrote(
     as_text = "SELECT id, d::text, ts::text, t FROM rj ORDER BY id"
     with psycopg.connect(pg_url) as a, psycopg.connect(second_pg) as b:
         assert b.execute(as_text).fetchall() == a.execute(as_text).fetchall()
+
+
+def test_a_cast_to_numeric_p_s_says_it_rounds(tmp_path: Path) -> None:
+    db = _sqlite(tmp_path / "s.db", "CREATE TABLE n (v REAL);", {"n": [(1234.56789,)]})
+    config = MigrationConfig(casts=(("n", "v", "numeric(12,4)"),))
+    plan = explain(db, str(tmp_path / "t.duckdb"), config=config).to_dict()
+    flags = " ".join(_columns(plan, "n")["v"]["flags"])
+    assert "(each value is rounded to 4 decimal places)" in flags
