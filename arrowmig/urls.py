@@ -151,13 +151,20 @@ def redact_text(text: str, secrets: list[str]) -> str:
         # libpq may read a URL whose password holds / or @ otherwise than we do, and quote
         # a piece of it back ('invalid integer value "Le" for connection option "port"'):
         # the pieces between such characters are scrubbed too.
-        pieces = {p for p in re.split(r"[/@#?:]", secret) if len(p) >= 2}
-        for form in {secret, unquote(secret), *pieces}:
+        pieces = {p for p in re.split(r"[/@#?:]", secret) if len(p) >= 2} - {secret}
+        for form in {secret, unquote(secret)}:
             if len(form) >= 4:
                 text = text.replace(form, "***")
-            elif form:  # a short one only where it stands alone, not inside every word
-                text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", "***", text)
+            elif form:
+                text = _alone(form, text)
+        for piece in pieces:  # only where it stands alone: 'word' of 'pass/word' is common
+            text = _alone(piece, text)
     return text
+
+
+def _alone(form: str, text: str) -> str:
+    """``text`` with ``form`` masked where it stands alone, not inside a longer word."""
+    return re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", "***", text)
 
 
 def password_of(url: str) -> str | None:
