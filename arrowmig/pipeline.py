@@ -17,8 +17,14 @@ import pyarrow as pa
 
 from arrowmig.conform import conform
 from arrowmig.endpoints.common import KEY_COLUMN
-from arrowmig.endpoints.validate import bad_rows, problem_error, screen_batch, without_rows
-from arrowmig.errors import ConnectError, TransientError
+from arrowmig.endpoints.validate import (
+    Problem,
+    bad_rows,
+    problem_error,
+    screen_batch,
+    without_rows,
+)
+from arrowmig.errors import ConnectError, TransferError, TransientError
 from arrowmig.model import KeyRange, Table
 from arrowmig.plan import Stream
 from arrowmig.rejects import RejectWriter
@@ -274,15 +280,34 @@ def _copy_range(
         """Write the first ``rows`` gathered rows (all by default) in one transaction, with
         the checkpoint of the last of them; only then do they count as done (a retry starts
         after them). The rest stay gathered."""
-        out, last_key = _take(gathered, rows)
-        after = checkpoint(progress.rows + out.num_rows, last_key) if checkpoint else None
+        out, keys, last_key = _take(gathered, rows)
         try:
-            _write_with_retries(conns, target_table, out, settings, on_retry, after)
+            commit(out, keys, last_key)
         except Exception as exc:
             write_broke.append(exc)
             if isinstance(exc, TransientError):
                 exc.table_written = True  # the write side gave up: not a read to redo
             raise
+
+    def commit(out: pa.RecordBatch, keys: pa.Array, last_key: Any) -> None:
+        after = checkpoint(progress.rows + out.num_rows, last_key) if checkpoint else None
+        try:
+            _write_with_retries(conns, target_table, out, settings, on_retry, after)
+        except TransferError as exc:
+            if not (_value_refused(exc) and settings.rejects and settings.on_error == "reject"):
+                raise
+            # The target refused a value its client-side checks let through (a --cast the
+            # server converts: 'nope' as uuid): the batch is written in halves until the
+            # rows it refuses are found, one by one, and set aside with its message.
+            if out.num_rows == 1:
+                reason = exc.message.removeprefix(f"writing {target_table.name!r}: ")
+                problem = Problem(0, "*", reason, hint="")
+                settings.rejects.write(source_table, out, [problem], keys)
+                return
+            half = out.num_rows // 2
+            commit(out.slice(0, half), keys.slice(0, half), keys[half - 1].as_py())
+            commit(out.slice(half), keys.slice(half), last_key)
+            return
         progress.rows += out.num_rows
         progress.written += out.num_rows
         if last_key is not None:
@@ -344,20 +369,31 @@ _Gathered = tuple[pa.RecordBatch, pa.Array, Any]
 set aside as rejects)."""
 
 
-def _take(gathered: list[_Gathered], rows: int | None) -> tuple[pa.RecordBatch, Any]:
-    """The first ``rows`` gathered rows (all when None) as one batch, with the key to
-    checkpoint after them; what is left stays in ``gathered``."""
+def _take(gathered: list[_Gathered], rows: int | None) -> tuple[pa.RecordBatch, pa.Array, Any]:
+    """The first ``rows`` gathered rows (all when None) as one batch, their keys, and the
+    key to checkpoint after them; what is left stays in ``gathered``."""
     last_key = gathered[-1][2]
     if len(gathered) == 1 and (rows is None or rows >= gathered[0][0].num_rows):
-        return gathered.pop()[0], last_key
+        out, keys, _ = gathered.pop()
+        return out, keys, last_key
     table = pa.Table.from_batches([b for b, _, _ in gathered]).combine_chunks()
     out = table.to_batches()[0] if table.num_rows else gathered[0][0]
     keys = pa.concat_arrays([k for _, k, _ in gathered])
     gathered.clear()
     if rows is not None and rows < out.num_rows:
         gathered.append((out.slice(rows), keys.slice(rows), last_key))
-        out, last_key = out.slice(0, rows), keys[rows - 1].as_py()
-    return out, last_key
+        out, keys, last_key = out.slice(0, rows), keys.slice(0, rows), keys[rows - 1].as_py()
+    return out, keys, last_key
+
+
+_REFUSED_VALUE_STATES = ("22", "23502", "23514")
+"""SQLSTATEs of a value the target refuses (data exceptions, NOT NULL, CHECK): a row's own
+problem, set aside with --on-error reject. A key that repeats (23505) is not one."""
+
+
+def _value_refused(exc: TransferError) -> bool:
+    state = exc.sqlstate or ""
+    return not isinstance(exc, TransientError) and state.startswith(_REFUSED_VALUE_STATES)
 
 
 def _conform(batch: pa.RecordBatch, source: Table, target: Table) -> pa.RecordBatch:

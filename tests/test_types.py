@@ -899,3 +899,30 @@ def test_a_cast_to_numeric_p_s_says_it_rounds(tmp_path: Path) -> None:
     plan = explain(db, str(tmp_path / "t.duckdb"), config=config).to_dict()
     flags = " ".join(_columns(plan, "n")["v"]["flags"])
     assert "(each value is rounded to 4 decimal places)" in flags
+
+
+@pytest.mark.postgres
+def test_values_the_server_refuses_after_a_cast_are_set_aside_row_by_row(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A --cast the server converts ('nope' as uuid) is checked by the server: its batch
+    failed whole, the table with it, though --on-error reject asked for the row alone."""
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE r (id INTEGER PRIMARY KEY, u TEXT);",
+        {"r": [(i, "nope" if i in (7, 30) else f"a0eebc99-9c0b-4ef8-bb6d-6bb9bd38{i:04d}")
+               for i in range(1, 41)]},
+    )  # fmt: skip
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(
+        casts=(("r", "u", "uuid"),), on_error="reject", reject_dir=str(rejects)
+    )
+    report = migrate(db, pg_url, config=config)
+    assert report.tables[0].rejected == 2 and report.rows == 38
+    (path,) = rejects.glob("*.jsonl")
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [r["key"] for r in records] == [{"id": 7}, {"id": 30}]
+    assert records[0]["problems"][0]["reason"] == 'invalid input syntax for type uuid: "nope"'
+    with psycopg.connect(pg_url) as con:
+        ids = [r[0] for r in con.execute("SELECT id FROM r ORDER BY id").fetchall()]
+    assert ids == [i for i in range(1, 41) if i not in (7, 30)]
