@@ -103,7 +103,9 @@ def _as_interval(durations: pa.Array) -> pa.Array:
     PostgreSQL's interval is a calendar day, not 86,400 seconds)."""
     import numpy as np
 
-    per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[durations.type.unit]
+    from arrowmig.temporal_text import NANOS_PER
+
+    per_unit = NANOS_PER[durations.type.unit]
     values = durations.view(pa.int64()).fill_null(0).to_numpy()
     if np.any(np.abs(values) > (2**63 - 1) // per_unit):
         raise pa.ArrowInvalid("a duration beyond an interval's nanoseconds")

@@ -254,12 +254,12 @@ def _identity_note(table: Table, column: Column, dialect: str) -> str:
         return "auto-assigned key not kept: its target type is not an integer"
     if dialect == "sqlite":
         # SQLite numbers past the largest rowid by itself, when the key is the rowid.
+        if column is autoincrement_key(table):
+            return (
+                "auto-assigned key kept (INTEGER PRIMARY KEY AUTOINCREMENT, its counter "
+                f"past {past})"
+            )
         if table.primary_key == (column.name,) and ddl_type(column, dialect) == "INTEGER":
-            if column.key_high_water is not None:
-                return (
-                    "auto-assigned key kept (INTEGER PRIMARY KEY AUTOINCREMENT, its counter "
-                    f"past {past})"
-                )
             return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
         return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
     if takes_key_sequence(column, dialect):
@@ -268,6 +268,17 @@ def _identity_note(table: Table, column: Column, dialect: str) -> str:
             f"as its default), started past {past}"
         )
     return "auto-assigned key not kept: its target type is not an integer"
+
+
+def autoincrement_key(table: Table) -> Column | None:
+    """The single INTEGER key a SQLite target declares AUTOINCREMENT: one whose source never
+    hands a key out twice (SQLite AUTOINCREMENT, a sequence), which a plain rowid would."""
+    if len(table.primary_key) != 1:
+        return None
+    col = next((c for c in table.columns if c.name == table.primary_key[0]), None)
+    if col is None or col.key_high_water is None or not col.auto_increment:
+        return None
+    return col if ddl_type(col, "sqlite") == "INTEGER" else None
 
 
 def is_identity(column: Column, dialect: str) -> bool:

@@ -119,9 +119,10 @@ def value_at(array: pa.Array, row: int) -> object:
     ):
         # Python's time wraps 24:00:00 round to 00:00:00, and an interval has no text of its
         # own: both as the text the writers send (PostgreSQL interval input for intervals).
-        from arrowmig.schema import _interval_text, _time_text
+        # Imported here: schema imports this module.
+        from arrowmig.schema import interval_text, time_text
 
-        text = _time_text(one) if pa.types.is_time(array.type) else _interval_text(one)
+        text = time_text(one) if pa.types.is_time(array.type) else interval_text(one)
         return text[0].as_py()
     signs = infinity_signs(one)
     if signs is not None and signs[0].as_py():

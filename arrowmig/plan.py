@@ -473,15 +473,12 @@ def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
     )
 
 
-def _unique_in_target(dst: Endpoint, fk: ForeignKey) -> bool:
-    """Whether the target holds the key's parent table, outside this run, with the columns
-    it points at as its primary key or a unique index."""
+def _in_target(dst: Endpoint, name: str) -> Table | None:
+    """A table the target holds outside this run (a foreign key's parent), with its keys."""
     try:
-        return dst.table_exists(fk.ref_table) and is_unique(
-            dst.describe(fk.ref_table, profile=False), fk.ref_columns
-        )
+        return dst.describe(name, profile=False) if dst.table_exists(name) else None
     except ArrowmigError:
-        return False
+        return None
 
 
 FOREIGN_KEY_DIALECTS = ("postgresql", "sqlite")
@@ -499,11 +496,18 @@ def _with_creatable_foreign_keys(
     by_name = {p.source.name: p for p in plans}
     wanted = config.keys and config.foreign_keys and dialect in FOREIGN_KEY_DIALECTS
 
+    in_target: dict[str, Table | None] = {}  # each parent the target holds, described once
+
     def creatable(fk: ForeignKey) -> bool:
         parent = by_name.get(fk.ref_table)
         if parent is not None:
             return is_unique(parent.target, fk.ref_columns)
-        return dst is not None and fk.ref_schema is None and _unique_in_target(dst, fk)
+        if dst is None or fk.ref_schema is not None:
+            return False
+        if fk.ref_table not in in_target:
+            in_target[fk.ref_table] = _in_target(dst, fk.ref_table)
+        held = in_target[fk.ref_table]
+        return held is not None and is_unique(held, fk.ref_columns)
 
     return [
         replace(

@@ -31,6 +31,7 @@ from arrowmig.errors import DataError, SchemaError, UsageError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.report import TableReport
+from arrowmig.temporal_text import NANOS_PER
 
 DEFAULT_REJECT_ROOT = "arrowmig-rejects"
 SUFFIX = ".jsonl"
@@ -388,9 +389,10 @@ def _to_array(
 
 
 def _temporal(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
-    """Dates and timestamps as the reject file writes them: ISO text of any year
-    ('-0043-03-15' is 44 BC, '12000-01-01 00:00:00.000000'), and 'infinity' / '-infinity',
-    which Python's datetime cannot hold (nor the cast of text Arrow has)."""
+    """Dates, timestamps, times and intervals as the reject file writes them: ISO text of
+    any year ('-0043-03-15' is 44 BC, '12000-01-01 00:00:00.000000'), 'infinity' /
+    '-infinity', '24:00:00', interval input, which Python's datetime cannot all hold (nor
+    the cast of text Arrow has)."""
     from arrowmig.infinity import DATE_INFINITY, TIMESTAMP_INFINITY
     from arrowmig.temporal_text import date_days, time_units, timestamp_units
 
@@ -422,7 +424,7 @@ _DURATION_TEXT = re.compile(r"(-?\d+(?:\.\d{1,9})?) seconds")
 
 
 def _intervals(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
-    """Intervals as the file writes them (``schema._interval_text``, PostgreSQL interval input):
+    """Intervals as the file writes them (``schema.interval_text``, PostgreSQL interval input):
     '14 mons 3 days 14706.5 secs', and durations as '-0.000001 seconds'."""
     duration = pa.types.is_duration(arrow_type)
     pattern = _DURATION_TEXT if duration else _INTERVAL_TEXT
@@ -436,8 +438,7 @@ def _intervals(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
             raise ValueError(f"not an interval as arrowmig writes one: {value!r}")
         nanos = decimal.Decimal(found.groups()[-1]) * 1_000_000_000
         if duration:
-            per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[arrow_type.unit]
-            count, rest = divmod(int(nanos), per_unit)
+            count, rest = divmod(int(nanos), NANOS_PER[arrow_type.unit])
             if rest:
                 raise ValueError(f"{value!r} has digits below the column's {arrow_type.unit}")
             parsed.append(count)

@@ -439,13 +439,13 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
         if pa.types.is_list(source) or pa.types.is_large_list(source) or pa.types.is_struct(source):
             return _to_json_text(array)
         if pa.types.is_interval(source) or pa.types.is_duration(source):
-            return _interval_text(array)
+            return interval_text(array)
         if pa.types.is_timestamp(source):
             return infinity.as_text(array, _timestamp_text)
         if pa.types.is_date32(source):
             return infinity.as_text(array, temporal_text.date_text)
         if pa.types.is_time(source):
-            return _time_text(array)
+            return time_text(array)
         if pa.types.is_floating(source):
             return pc.cast(array, pa.string())
         if pa.types.is_decimal(source):
@@ -507,7 +507,7 @@ def _timestamp_text(array: pa.Array) -> pa.Array:
     return text
 
 
-def _time_text(array: pa.Array) -> pa.Array:
+def time_text(array: pa.Array) -> pa.Array:
     """Times as Arrow writes them ('HH:MM:SS.ffffff'), and PostgreSQL's end of day, time
     '24:00:00', which Arrow's cast writes as '<value out of range: 86400000000>' unfailing."""
     digits = {"s": 0, "ms": 3, "us": 6, "ns": 9}[array.type.unit]
@@ -520,7 +520,7 @@ def _time_text(array: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(end_of_day, False), pa.scalar(end_text), text)
 
 
-def _interval_text(array: pa.Array) -> pa.Array:
+def interval_text(array: pa.Array) -> pa.Array:
     """Intervals and durations as PostgreSQL interval input, every digit kept."""
     values: list[str | None] = []
     if pa.types.is_duration(array.type):

@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 _FIRST_DAY, _LAST_DAY = -719_162, 2_932_896
 """0001-01-01 and 9999-12-31 in days since 1970-01-01: the years Arrow writes right."""
 _DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
+NANOS_PER: dict[str, int] = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+"""Nanoseconds in one of each Arrow time unit."""
 
 
 def date_text(array: pa.Array) -> pa.Array:
@@ -105,12 +107,7 @@ def timestamp_units(text: str, unit: str) -> int:
         sign = -1 if offset[0] == "-" else 1
         digits = offset[1:].replace(":", "")
         seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
-    per_second: int = 10 ** _DIGITS[unit]
-    per_unit: int = 10 ** (9 - _DIGITS[unit])  # nanoseconds
-    whole, rest = divmod(nanos, per_unit)
-    if rest:
-        raise ValueError(f"{text!r} has digits below the column's {unit}")
-    return seconds * per_second + whole
+    return _in_units(seconds, nanos, unit, text)
 
 
 _TIME_TEXT = re.compile(r"(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
@@ -127,12 +124,18 @@ def time_units(text: str, unit: str) -> int:
     nanos = int((found.group(4) or "").ljust(9, "0"))
     if minute > 59 or second > 59 or hour > 24 or (hour == 24 and (minute or second or nanos)):
         raise ValueError(f"no such time of day: {text!r}")
-    per_unit: int = 10 ** (9 - _DIGITS[unit])
-    per_second: int = 10 ** _DIGITS[unit]
+    return _in_units(hour * 3600 + minute * 60 + second, nanos, unit, text)
+
+
+def _in_units(seconds: int, nanos: int, unit: str, text: str) -> int:
+    """``seconds`` and a fraction of ``nanos`` as a count of ``unit``; raises ValueError
+    when the fraction holds digits the unit cannot."""
+    per_unit: int = NANOS_PER[unit]
     whole, rest = divmod(nanos, per_unit)
     if rest:
         raise ValueError(f"{text!r} has digits below the column's {unit}")
-    return (hour * 3600 + minute * 60 + second) * per_second + whole
+    per_second: int = 10 ** _DIGITS[unit]
+    return seconds * per_second + whole
 
 
 def _days(year: int, month: int, day: int) -> int:

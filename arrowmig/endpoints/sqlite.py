@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig.defaults import column_suffix, read_default
+from arrowmig.defaults import autoincrement_key, column_suffix, read_default
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
@@ -42,7 +42,6 @@ from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
-    Column,
     ForeignKey,
     Index,
     KeyRange,
@@ -790,7 +789,7 @@ class SQLiteEndpoint(BaseEndpoint):
     def create_table(self, table: Table) -> None:
         self._ensure_write_mode()
         defs = []
-        counter = _autoincrement_key(table)
+        counter = autoincrement_key(table)
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}" + column_suffix(col, "sqlite")
             if not col.nullable:
@@ -913,7 +912,7 @@ class SQLiteEndpoint(BaseEndpoint):
     def add_key_sequences(self, table: Table, load: TableLoad) -> None:
         """An AUTOINCREMENT key's counter (``sqlite_sequence``) past the source's high-water
         mark: SQLite moved it past the loaded keys itself, not past deleted ones."""
-        counter = _autoincrement_key(table)
+        counter = autoincrement_key(table)
         if counter is None or counter.key_high_water is None:
             return
         mark = int(counter.key_high_water)
@@ -934,17 +933,6 @@ class SQLiteEndpoint(BaseEndpoint):
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
         load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
-
-
-def _autoincrement_key(table: Table) -> Column | None:
-    """The single INTEGER key that gets AUTOINCREMENT: one whose source never hands a key out
-    twice (SQLite AUTOINCREMENT, a PostgreSQL sequence), which plain SQLite rowids would."""
-    if len(table.primary_key) != 1:
-        return None
-    col = next((c for c in table.columns if c.name == table.primary_key[0]), None)
-    if col is None or col.key_high_water is None or not col.auto_increment:
-        return None
-    return col if ddl_type(col, "sqlite") == "INTEGER" else None
 
 
 def _looks_like_sqlite(path: Path) -> bool:
