@@ -640,6 +640,8 @@ def test_a_second_run_into_the_same_tables_is_refused_before_writing(
         with pytest.raises(UsageError, match="another arrowmig run is writing") as refused:
             arrowmig.migrate(str(source), target, config=replace)
         assert refused.value.exit_code == 2
+        if kind == "postgresql":
+            assert "(pid " in str(refused.value)  # the holder, for the user to find it
     assert len(rows_of(target, "t")) == 10
     assert arrowmig.migrate(str(source), target, config=replace).ok  # once it has ended
     assert len(rows_of(target, "t")) == 10
