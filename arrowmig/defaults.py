@@ -278,7 +278,7 @@ def autoincrement_key(table: Table) -> Column | None:
     col = next((c for c in table.columns if c.name == table.primary_key[0]), None)
     if col is None or col.key_high_water is None or not col.auto_increment:
         return None
-    return col if ddl_type(col, "sqlite") == "INTEGER" else None
+    return col if ddl_type(col, "sqlite").upper() == "INTEGER" else None
 
 
 def is_identity(column: Column, dialect: str) -> bool:

@@ -47,6 +47,10 @@ class Column:
     """A PostgreSQL built-in type with no Arrow twin (tsvector, ranges, geometric types, bit,
     ...), read from a PostgreSQL source as its exact text form: a PostgreSQL target creates the
     column as this type again and the server parses the text back (other targets keep text)."""
+    sqlite_type: str | None = None
+    """A SQLite source's declared type, exactly as declared (``DECIMAL(5,2)``, ``DATETIME``,
+    or none): a SQLite target declares the column so again, and gives it the same affinity, so
+    that a value keeps its storage class and its text (other targets keep their own mapping)."""
     collation: str | None = None
     """A SQLite source's collating sequence other than BINARY (NOCASE, RTRIM): kept by SQLite
     targets, NOCASE by DuckDB, named in the plan where it is not kept."""

@@ -56,6 +56,18 @@ class StreamSettings:
     many rows (or ``GATHER_BYTES``): see ``gather_rows_for``."""
 
 
+@dataclass(frozen=True)
+class DirectCopy:
+    """A stream's rows passed from source to target without Arrow: its columns, and what
+    copies a key range of them (``direct_copy.copy_range_direct`` between two PostgreSQL
+    databases, ``attached_copy.copy_range_attached`` between two SQLite files)."""
+
+    columns: list[str]
+    copy_range: Callable[..., None]
+    note: str
+    """What the report says of a table whose rows went this way."""
+
+
 DUCKDB_ROW_GROUP = 122_880
 GATHER_BYTES = 32 * 1024 * 1024
 """At most this much Arrow data is gathered for one write, whatever ``gather_rows`` asks."""
@@ -177,14 +189,14 @@ def copy_stream(
     on_retry: Callable[[str], None],
     checkpoint: Checkpoint | None = None,
     rows_before: int = 0,
-    direct: list[str] | None = None,
+    direct: DirectCopy | None = None,
 ) -> int:
     """Move one stream; returns the rows written. ``on_batch(rows, bytes)`` after each commit.
 
     A transient error while reading re-opens the source and continues after the last
     committed key (tables with a split key), so nothing is read twice or skipped. With
-    ``direct`` (columns, from ``direct_copy.direct_columns``) the rows pass between two
-    PostgreSQL databases as binary COPY, undecoded.
+    ``direct`` the rows pass without Arrow: between two PostgreSQL databases as binary COPY,
+    undecoded; between two SQLite files copied by SQLite itself.
     """
     progress = _StreamProgress(rows_before, stream.key_range.after if stream.key_range else None)
     attempt = 0
@@ -192,13 +204,11 @@ def copy_stream(
         key_range = KeyRange(progress.last_key, stream.key_range.upto if stream.key_range else None)
         try:
             if direct is not None:
-                from arrowmig.direct_copy import copy_range_direct
-
-                copy_range_direct(
+                direct.copy_range(
                     key_range,
                     source_table,
                     target_table,
-                    direct,
+                    direct.columns,
                     conns,
                     settings,
                     budget,

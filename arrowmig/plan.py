@@ -315,6 +315,8 @@ def build_plan(
         if action in ("create", "replace"):
             if target_dialect == "postgresql":
                 target = _with_target_types(target, dst)
+            elif target_dialect == src.dialect == "sqlite":
+                target = _as_declared(target, {c for t, c in casts if t == name})
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
@@ -335,7 +337,23 @@ def build_plan(
             "their types passes its rows undecoded, as binary COPY (the forms, text or JSON, "
             "noted per column are then not used); the report says which tables did"
         )
+    if src.dialect == target_dialect == "sqlite" and plans:
+        run_notes.append(
+            "between two SQLite files every column is declared as in the source, and a table "
+            "without a --cast is copied by SQLite itself (INSERT ... SELECT from the attached "
+            "source file): each value keeps its storage class and its exact text (the types "
+            "and forms noted per column are then not used); the report says which tables were"
+        )
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
+
+
+def _as_declared(table: Table, cast: set[str]) -> Table:
+    """A SQLite source table as a SQLite target declares it: each column with its declared
+    type (and so its affinity) but those ``cast`` to another."""
+    columns = tuple(
+        c if c.name in cast else replace(c, sqlite_type=c.source_type) for c in table.columns
+    )
+    return replace(table, columns=columns)
 
 
 def _refuse_dropping_dependents(dst: Endpoint, name: str) -> None:

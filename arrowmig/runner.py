@@ -11,16 +11,23 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
 from arrowmig.config import MigrationConfig
-from arrowmig.direct_copy import DIRECT_NOTE, direct_columns, direct_note
+from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import ForeignKey
-from arrowmig.pipeline import StreamSettings, copy_stream, gather_rows_for, through_restarts
+from arrowmig.pipeline import (
+    DirectCopy,
+    StreamSettings,
+    copy_stream,
+    gather_rows_for,
+    through_restarts,
+)
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, is_unique, parents_first, plan_streams
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
@@ -241,11 +248,11 @@ class Runner:
                 stream.count,
                 stream.est_rows,
             )
-        direct = direct_columns(conns, source_table, work.landing.physical)
+        direct = _direct_copy(conns, work, self.config, table_report.notes)
         if direct is not None:
             with self.lock:
-                if not any(n.startswith(DIRECT_NOTE) for n in table_report.notes):
-                    table_report.notes.append(direct_note(table_report.notes))
+                if direct.note not in table_report.notes:
+                    table_report.notes.append(direct.note)
         rows = copy_stream(
             stream_for_read,
             source_table,
@@ -472,6 +479,26 @@ class Runner:
                     ready.extend(self.held.pop(child))
         if ready and not self.scheduler.stop.is_set():
             self.scheduler.add(ready)
+
+
+def _direct_copy(
+    conns: WorkerConnections, work: TableWork, config: MigrationConfig, notes: list[str]
+) -> DirectCopy | None:
+    """How the table's rows pass without Arrow, when every value can pass as it is."""
+    source, target = work.plan.source, work.landing.physical
+    columns = direct_columns(conns, source, target)
+    if columns is not None:
+        return DirectCopy(columns, copy_range_direct, direct_note(notes))
+    # Between two SQLite files a --cast converts the values even where the declared type is
+    # the same (BOOLEAN texts 't' and 'F' as 1 and 0); into a table the run did not create,
+    # --on-error reject sets aside each row the target refuses: both need the rows in hand.
+    converted = any(table == source.name for table, _, _ in config.casts) or (
+        config.on_error == "reject" and work.plan.action not in ("create", "replace")
+    )
+    columns = None if converted else attached_columns(conns, source, target)
+    if columns is not None:
+        return DirectCopy(columns, copy_range_attached, ATTACHED_NOTE)
+    return None
 
 
 def _key_builds(landing: Landing) -> int:

@@ -49,6 +49,8 @@ def ddl_type(column: Column, dialect: str) -> str:
         return column.pg_type  # a --cast clears it
     if dialect == "duckdb" and column.duckdb_type:
         return column.duckdb_type  # and this one
+    if dialect == "sqlite" and column.sqlite_type is not None:
+        return column.sqlite_type  # and this one; '' declares no type, as the source did
     if (
         column.target_type == "numeric"
         and dialect != "postgresql"

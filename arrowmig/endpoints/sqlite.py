@@ -6,7 +6,8 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+import urllib.parse
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -58,6 +59,8 @@ _LOCKED_HINT = (
     "read or write): end it, then run the same command again"
 )
 BUSY_TIMEOUT_MS = 60_000
+_SOURCE_ALIAS = "arrowmig_source"
+"""The schema name a SQLite source file is attached as, to be copied by SQLite itself."""
 """How long a statement waits for a lock another process holds before failing (busy)."""
 PROFILE_PART_ROWS = 250_000
 """A table whose rowids span more than this is profiled in parts at once, one per worker:
@@ -210,11 +213,17 @@ class SQLiteEndpoint(BaseEndpoint):
             raise _open_error(url.target, exc) from exc
         self._write_mode_set = False
         self._journal_mode: str | None = None
+        self._attached: str | None = None
 
     # -- both sides -------------------------------------------------------------------------
     def close(self) -> None:
         self.end_reads()
         self._rollback()
+        if self._attached is not None:
+            # Detached first: the journal mode restored below would apply to it too.
+            with contextlib.suppress(Exception):
+                self._conn.adbc_connection.set_autocommit(True)
+                self._execute(f"DETACH DATABASE {_SOURCE_ALIAS}")
         if self._write_mode_set and self._journal_mode and self._journal_mode != "wal":
             # Succeeds only for the last connection to the file; others leave WAL on.
             with contextlib.suppress(Exception):
@@ -892,6 +901,73 @@ class SQLiteEndpoint(BaseEndpoint):
             except Exception as exc:
                 self._rollback()
                 raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+
+    # -- SQLite to SQLite: copied by SQLite itself (attached_copy.py) --------------------------
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def average_row_bytes(self, table: Table) -> int:
+        """About the Arrow bytes of one row (from the sample that sizes batches): what a
+        row copied by SQLite itself counts for in progress and the report."""
+        key = table.split_key
+        key_sql = key if key in ROWID_NAMES else (quote_ident(key) if key else None)
+        return self._row_widths(table, key_sql)[0]
+
+    def attach_source(self, path: str) -> str:
+        """Attach the SQLite file at ``path``, read-only, to this target connection (once);
+        its schema's name in SQL."""
+        uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+        # Before the source is attached: an unqualified journal_mode PRAGMA changes every
+        # attached file, and the source is read-only.
+        self._ensure_write_mode()
+        with self._lock:
+            if self._attached == uri:
+                return _SOURCE_ALIAS
+            # ATTACH cannot run inside a transaction: autocommit for it alone, as a PRAGMA.
+            self._rollback()
+            self._conn.adbc_connection.set_autocommit(True)
+            try:
+                if self._attached is not None:
+                    self._execute(f"DETACH DATABASE {_SOURCE_ALIAS}")
+                    self._attached = None
+                self._cursor.execute(f"ATTACH DATABASE ? AS {_SOURCE_ALIAS}", (uri,))
+            except Exception as exc:
+                raise self.translate(exc, f"attaching {path!r} to read from it") from exc
+            finally:
+                self._conn.adbc_connection.set_autocommit(False)
+            self._attached = uri
+        return _SOURCE_ALIAS
+
+    def first_key_after(self, origin: str, key_sql: str, key_range: KeyRange) -> int | None:
+        """The smallest key of ``origin`` in ``key_range`` (one seek), None when it has none."""
+        row = self._query(
+            f"SELECT min({key_sql}) FROM {origin}{key_range_filter(key_sql, key_range)}"
+        )
+        return None if row[0][0] is None else int(row[0][0])
+
+    def insert_selected(
+        self,
+        table: str,
+        insert_sql: str,
+        after: Callable[[int], tuple[str, tuple[Any, ...]] | None],
+    ) -> int:
+        """Run ``insert_sql`` (an ``INSERT ... SELECT``) and the checkpoint ``after(rows)``
+        gives in one transaction; the rows it inserted."""
+        self._ensure_write_mode()
+        with self._lock:
+            try:
+                self._cursor.execute(insert_sql)
+                self._cursor.execute("SELECT changes()")
+                rows = int(self._cursor.fetchall()[0][0])
+                checkpoint = after(rows)
+                if checkpoint is not None:
+                    self._cursor.execute(checkpoint[0], checkpoint[1])
+                self._conn.commit()
+            except Exception as exc:
+                self._rollback()
+                raise self.translate(exc, f"writing {table!r}", table) from exc
+        return rows
 
     def pop_notes(self, name: str) -> list[str]:
         """What the writes into ``name`` changed that the report must say."""

@@ -1,0 +1,159 @@
+"""SQLite → SQLite: each column declared as in the source and each value copied by SQLite
+itself, keeping its storage class and its exact text. On the Arrow path a DECIMAL(5,2)
+column of reals arrived as text ('9.99' > '11.99'), and a DATETIME text as another text
+('2009-01-05 00:00:00' became '2009-01-05 00:00:00.000000', so lookups in the application's
+own format found nothing)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from arrowmig import migrate
+from arrowmig.attached_copy import ATTACHED_NOTE
+from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.events import Event
+
+CHINOOKISH = """
+CREATE TABLE invoice (
+    invoice_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    invoice_date DATETIME NOT NULL,
+    total NUMERIC(10,2) NOT NULL,
+    price DECIMAL(5,2),
+    anything,
+    note VARCHAR(10),
+    picture BLOB,
+    flag BOOLEAN
+);
+"""
+
+ROWS = [
+    (1, "2009-01-05 00:00:00", 1.98, 0.99, 1, "a note that is longer than ten", None, 1),
+    (2, "1996-07-04 00:00:00.000", 13.86, 9.99, "text", "x", b"\x00\xff\x00", 0),
+    (3, "2009-01-05T10:00:00", 11.99, 11.99, 2.5, None, b"", None),
+    (4, "not a date at all", 0.0, 0, b"\x01blob", "", None, "yes"),
+    (7, "2010-02-03", 100, None, None, "ü 日本 😀", None, 1),
+]
+
+
+def build(path: Path, rows: list[tuple[object, ...]] = ROWS) -> None:
+    con = sqlite3.connect(path)
+    con.executescript(CHINOOKISH)
+    con.executemany("INSERT INTO invoice VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute("DELETE FROM invoice WHERE invoice_id = 7")  # its id is not handed out again
+    con.execute("INSERT INTO invoice VALUES (5, '2011-01-01', 1, 1, NULL, NULL, NULL, NULL)")
+    con.commit()
+    con.close()
+
+
+def stored(path: Path, table: str = "invoice") -> list[tuple[object, ...]]:
+    """Every value as SQLite stores it: its storage class and its exact SQL literal."""
+    con = sqlite3.connect(path)
+    names = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+    listed = ", ".join(f'typeof("{n}"), quote("{n}")' for n in names)
+    rows = con.execute(f"SELECT rowid, {listed} FROM {table} ORDER BY rowid").fetchall()
+    con.close()
+    return rows
+
+
+def declared(path: Path, table: str = "invoice") -> list[tuple[str, str]]:
+    con = sqlite3.connect(path)
+    found = [(r[1], r[2]) for r in con.execute(f"PRAGMA table_info({table})")]
+    con.close()
+    return found
+
+
+def test_every_value_keeps_its_storage_class_and_text(tmp_path: Path) -> None:
+    source, target = tmp_path / "chinook.db", tmp_path / "copy.db"
+    build(source)
+    report = migrate(str(source), str(target))
+    assert report.ok
+    assert ATTACHED_NOTE in report.tables[0].notes
+    assert stored(target) == stored(source)
+    assert declared(target) == declared(source)
+    con = sqlite3.connect(target)
+    # What the application asks of its own data still answers the same.
+    assert con.execute("SELECT max(price) FROM invoice").fetchone() == (11.99,)
+    assert con.execute(
+        "SELECT count(*) FROM invoice WHERE invoice_date = '2009-01-05 00:00:00'"
+    ).fetchone() == (1,)
+    # AUTOINCREMENT and its counter, past the deleted row's id.
+    con.execute("INSERT INTO invoice (invoice_date, total) VALUES ('2012-01-01', 1)")
+    assert con.execute("SELECT max(invoice_id) FROM invoice").fetchone() == (8,)
+    con.close()
+
+
+def test_batches_streams_and_gaps_in_the_keys(tmp_path: Path) -> None:
+    """Transactions of --batch-rows keys, several streams, and keys far apart: every row
+    once, each committed with its checkpoint as it goes."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, n NUMERIC)")
+    keys = [*range(1, 301), *range(10**6, 10**6 + 50), 2**62, 2**63 - 1]
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(k, f"v{k}", k % 3 or "x") for k in keys])
+    con.execute("CREATE TABLE no_key (a, b)")  # rowid only
+    con.executemany("INSERT INTO no_key VALUES (?, ?)", [(i, str(i)) for i in range(250)])
+    con.commit()
+    con.close()
+    events: list[Event] = []
+    config = MigrationConfig(batch=BatchConfig(batch_rows=40), split_rows=100)
+    report = migrate(str(source), str(target), config=config, progress=events.append)
+    assert report.ok, report.failed
+    assert stored(target, "t") == stored(source, "t")
+    # Without an INTEGER PRIMARY KEY the rowid is SQLite's own (VACUUM renumbers it too).
+    assert sorted(r[1:] for r in stored(target, "no_key")) == sorted(
+        r[1:] for r in stored(source, "no_key")
+    )
+    batches = [e.batch_rows or 0 for e in events if e.event == "progress" and e.table == "t"]
+    assert batches[:7] == [40] * 7  # dense keys: --batch-rows keys, --batch-rows rows
+    assert sum(batches) == len(keys) and max(batches) <= 2 * 40
+    assert len(batches) <= 12  # a gap between keys costs no transaction
+
+
+def test_a_table_without_rowid_is_copied_whole(tmp_path: Path) -> None:
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
+    con.executemany("INSERT INTO kv VALUES (?, ?)", [("a", 1), ("b", "1"), ("c", 1.0)])
+    con.commit()
+    con.close()
+    report = migrate(str(source), str(target))
+    assert report.ok and ATTACHED_NOTE in report.tables[0].notes
+    query = "SELECT k, typeof(v), quote(v) FROM kv ORDER BY k"
+    assert sqlite3.connect(target).execute(query).fetchall() == [
+        ("a", "integer", "1"),
+        ("b", "text", "'1'"),
+        ("c", "real", "1.0"),
+    ]
+
+
+def test_a_cast_table_takes_the_arrow_path_and_is_converted(tmp_path: Path) -> None:
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    build(source)
+    config = MigrationConfig(casts=(("invoice", "flag", "text"),))
+    report = migrate(str(source), str(target), config=config)
+    assert report.ok
+    assert ATTACHED_NOTE not in report.tables[0].notes
+    assert ("flag", "TEXT") in declared(target)
+    assert ("price", "DECIMAL(5,2)") in declared(target)  # the others keep their declarations
+
+
+@pytest.mark.parametrize("same_types", [True, False])
+def test_appending_copies_directly_only_into_the_same_declarations(
+    tmp_path: Path, same_types: bool
+) -> None:
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    build(source)
+    con = sqlite3.connect(target)
+    con.executescript(CHINOOKISH if same_types else CHINOOKISH.replace("DECIMAL(5,2)", "TEXT"))
+    con.close()
+    report = migrate(str(source), str(target), config=MigrationConfig(mode="append"))
+    assert report.ok
+    assert (ATTACHED_NOTE in report.tables[0].notes) is same_types
+    if same_types:
+        assert stored(target) == stored(source)
+    else:
+        price = sqlite3.connect(target).execute("SELECT price FROM invoice WHERE invoice_id = 2")
+        assert price.fetchone() == ("9.99",)  # the target's TEXT column, as it declares
