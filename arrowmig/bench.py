@@ -1060,7 +1060,9 @@ def _columnar_child(argv: Sequence[str]) -> int:
     from arrowmig.rowpath import peak_rss_bytes, rss_bytes
 
     tables = tuple(t for t in args.tables.split(",") if t) or None
-    config = MigrationConfig(tables=tables, keys=not args.no_keys)
+    # The columnar path, always: between two SQLite files arrowmig would otherwise have SQLite
+    # copy the rows itself (direct), which is the ceiling's own statement.
+    config = MigrationConfig(tables=tables, keys=not args.no_keys, direct=False)
     if args.batch_rows is not None:
         # Same batch sizes as the row path: the batch is set in rows, so the byte limit is
         # lifted (the "defaults" configuration keeps it).
@@ -1069,6 +1071,7 @@ def _columnar_child(argv: Sequence[str]) -> int:
             batch=BatchConfig(batch_rows=args.batch_rows, batch_bytes=2**30),
             parallel=args.parallel or config.parallel,
             keys=config.keys,
+            direct=False,
         )
     # The baseline is taken after the engine's own imports and connections: open (and close)
     # both endpoints the way the engine will, so driver imports do not count as growth.

@@ -82,6 +82,10 @@ class MigrationConfig:
     """Continue the interrupted run recorded in the target's checkpoint table."""
     keep_backup: bool = False
     """In replace mode, keep the previous table under a backup name instead of dropping it."""
+    direct: bool = True
+    """Between two PostgreSQL databases (binary COPY, undecoded) and two SQLite files (SQLite's
+    own INSERT ... SELECT), a table whose values can pass as they are skips Arrow (off: every
+    table goes the Arrow way, which is what ``arrowmig bench`` measures as the columnar path)."""
 
     def __post_init__(self) -> None:
         # From Python, a lone name is one table ("bets"), not a sequence of one-letter names.

@@ -120,11 +120,13 @@ def _migrate_schema(
         if source_url.kind == "postgresql" and snapshot is None:
             # Every worker reads from one exported snapshot, so a live source cannot tear a
             # table between streams (or between tables); the exporter stays open meanwhile.
-            holder = stack.enter_context(open_endpoint(source, schema=config.source_schema))
+            holder = stack.enter_context(
+                open_endpoint(source, schema=config.source_schema, read_only=True)
+            )
             snapshot = holder.export_snapshot()  # type: ignore[attr-defined]
 
         def open_source() -> Endpoint:
-            endpoint = open_endpoint(source, schema=config.source_schema)
+            endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
             if snapshot is not None:
                 endpoint.use_snapshot(snapshot)  # type: ignore[attr-defined]
             return endpoint
@@ -675,10 +677,11 @@ def explain(
 
 def _explain_schema(source: str, target: str, config: MigrationConfig) -> MigrationPlan:
     target_url = parse_url(target)
-    with open_endpoint(source, schema=config.source_schema) as src:
+    with open_endpoint(source, schema=config.source_schema, read_only=True) as src:
         dst: Endpoint | None = None
         if target_url.kind == "postgresql" or target_url.path.exists():
-            dst = open_endpoint(target, schema=config.target_schema)
+            # The plan writes nothing: a DuckDB target is opened read-only too.
+            dst = open_endpoint(target, schema=config.target_schema, read_only=True)
         try:
             plan = build_plan(src, dst, config, dialect=target_url.kind)
         finally:

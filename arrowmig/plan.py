@@ -331,13 +331,13 @@ def build_plan(
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
-    if src.dialect == target_dialect == "postgresql" and plans:
+    if src.dialect == target_dialect == "postgresql" and plans and config.direct:
         run_notes.append(
             "between two PostgreSQL databases of one major version, a table whose columns keep "
             "their types passes its rows undecoded, as binary COPY (the forms, text or JSON, "
             "noted per column are then not used); the report says which tables did"
         )
-    if src.dialect == target_dialect == "sqlite" and plans:
+    if src.dialect == target_dialect == "sqlite" and plans and config.direct:
         run_notes.append(
             "between two SQLite files every column is declared as in the source, and a table "
             "without a --cast is copied by SQLite itself (INSERT ... SELECT from the attached "

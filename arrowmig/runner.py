@@ -485,6 +485,8 @@ def _direct_copy(
     conns: WorkerConnections, work: TableWork, config: MigrationConfig, notes: list[str]
 ) -> DirectCopy | None:
     """How the table's rows pass without Arrow, when every value can pass as it is."""
+    if not config.direct:
+        return None
     source, target = work.plan.source, work.landing.physical
     columns = direct_columns(conns, source, target)
     if columns is not None:

@@ -102,7 +102,7 @@ def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
     """Every schema's tables readable by this user (PostgreSQL privileges), checked before
     the first schema is written: found in a later schema, the earlier ones were moved."""
     for run in runs:
-        with open_endpoint(source, schema=run.schema) as src:
+        with open_endpoint(source, schema=run.schema, read_only=True) as src:
             check = getattr(src, "unreadable", None)
             refused = check(list(run.config.tables or ()), f"{run.schema}.") if check else None
         if refused is not None:
@@ -116,7 +116,7 @@ def _tables_by_schema(
     """Each schema's tables, and its views and extensions' tables (moved only when named)."""
     schemas = named
     if named == [ALL_SCHEMAS]:
-        with open_endpoint(source) as src:
+        with open_endpoint(source, read_only=True) as src:
             own = [src.schema] if src.schema and src.list_tables() else []
             schemas = sorted([*own, *src.other_schemas()])
             if not schemas:
@@ -125,7 +125,7 @@ def _tables_by_schema(
     views: dict[str, list[str]] = {}
     extensions: dict[str, list[str]] = {}
     for schema in schemas:
-        with open_endpoint(source, schema=schema) as src:
+        with open_endpoint(source, schema=schema, read_only=True) as src:
             # An extension's tables go with views: moved only when named.
             extensions[schema] = list(extension_tables(src))
             views[schema] = [*src.list_views(), *extensions[schema]]

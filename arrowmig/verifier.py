@@ -76,7 +76,7 @@ class _Side:
     def _open(self) -> None:
         from arrowmig.endpoints import open_endpoint
 
-        self.endpoint = open_endpoint(self.url, schema=self.schema)
+        self.endpoint = open_endpoint(self.url, schema=self.schema, read_only=True)
         self.engine = new_engine(threads=1)
 
     def submit(self, fn: Callable[[Endpoint, duckdb.DuckDBPyConnection], T]) -> Future[T]:

@@ -241,3 +241,33 @@ def test_second_and_millisecond_timestamps_keep_their_type_duckdb_to_duckdb(
         row = con.execute("SELECT s::VARCHAR, ms::VARCHAR FROM t").fetchone()
     assert [t[0] for t in types] == ["INTEGER", "TIMESTAMP_S", "TIMESTAMP_MS"]
     assert row == ("9999-12-31 23:59:59", "0001-01-01 00:00:00.123")
+
+
+def test_a_duckdb_source_is_read_without_being_written(tmp_path: Path) -> None:
+    """A DuckDB file left with a write-ahead log (its application crashed) was opened
+    read-write: the log was checkpointed into it, so its bytes changed (an older DuckDB
+    could no longer open it). Sources, verify and plan open it read-only."""
+    import hashlib
+    import subprocess
+    import sys
+
+    source = tmp_path / "crashed.duckdb"
+    crash = (
+        "import duckdb, os, sys; c = duckdb.connect(sys.argv[1]);"
+        "c.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR)'); c.execute('CHECKPOINT');"
+        "c.execute('PRAGMA disable_checkpoint_on_shutdown');"
+        "c.execute(\"INSERT INTO t SELECT i, 'v' || i FROM range(100) r(i)\"); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", crash, str(source)], check=True)
+    wal = Path(str(source) + ".wal")
+    assert wal.exists()
+
+    def fingerprint() -> tuple[str, str]:
+        return tuple(hashlib.sha1(p.read_bytes()).hexdigest() for p in (source, wal))  # type: ignore[return-value]
+
+    before = fingerprint()
+    target = tmp_path / "copy.db"
+    assert migrate(str(source), str(target)).ok
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM t").fetchone() == (100,)
+    assert verify(str(source), str(target)).ok
+    assert fingerprint() == before

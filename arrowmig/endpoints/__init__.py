@@ -9,11 +9,18 @@ __all__ = ["CHECKPOINT_TABLE", "Endpoint", "open_endpoint"]
 
 
 def open_endpoint(
-    url: str, *, schema: str | None = None, create: bool = False, timeout_s: float | None = None
+    url: str,
+    *,
+    schema: str | None = None,
+    create: bool = False,
+    timeout_s: float | None = None,
+    read_only: bool = False,
 ) -> Endpoint:
     """Open one connection to the database ``url`` names.
 
     ``create`` lets a missing SQLite or DuckDB file be created (targets); sources must exist.
+    ``read_only`` (sources, verify, plan) opens a DuckDB file so that nothing can be written
+    to it: a read-write open would checkpoint a write-ahead log left beside it into the file.
     ``timeout_s`` cancels a PostgreSQL statement that runs longer (a hung batch), which then
     counts as a transient error and is retried.
     Raises UrlError for a URL no endpoint understands, ConnectError when it cannot be opened.
@@ -26,7 +33,7 @@ def open_endpoint(
     if parsed.kind == "duckdb":
         from arrowmig.endpoints.duckdb import DuckDBEndpoint
 
-        return DuckDBEndpoint(parsed, schema, create=create)
+        return DuckDBEndpoint(parsed, schema, create=create, read_only=read_only)
     from arrowmig.endpoints.postgres import PostgresEndpoint
 
     endpoint = PostgresEndpoint(parsed, schema, create=create)

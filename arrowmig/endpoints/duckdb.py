@@ -50,12 +50,13 @@ class _SharedDatabase:
     _registry: ClassVar[dict[str, _SharedDatabase]] = {}
     _guard: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, read_only: bool) -> None:
         import duckdb
 
         self.path = path
+        self.read_only = read_only
         self.created = not os.path.exists(path)
-        self.connection = duckdb.connect(path)
+        self.connection = duckdb.connect(path, read_only=read_only)
         self.connection.execute("SET enable_progress_bar = false")
         # DuckDB's buffer pool defaults to 80% of RAM and keeps written blocks and index
         # builds in memory; a bound keeps arrowmig's memory flat as tables grow (DuckDB
@@ -70,12 +71,19 @@ class _SharedDatabase:
         self.users = 0
 
     @classmethod
-    def acquire(cls, path: Path) -> _SharedDatabase:
+    def acquire(cls, path: Path, read_only: bool) -> _SharedDatabase:
+        """The process's connection to ``path``; one opened read-write also serves readers."""
         key = os.path.realpath(path)
         with cls._guard:
             shared = cls._registry.get(key)
+            if shared is not None and shared.read_only and not read_only:
+                raise ConnectError(
+                    f"DuckDB file {str(path)!r} is open read-only in this process (as a "
+                    "source): it cannot be written meanwhile",
+                    hint="write to another file, or once the reading is done",
+                )
             if shared is None:
-                shared = cls._registry[key] = _SharedDatabase(key)
+                shared = cls._registry[key] = _SharedDatabase(key, read_only)
             shared.users += 1
             return shared
 
@@ -208,7 +216,12 @@ class DuckDBEndpoint(BaseEndpoint):
     dialect = "duckdb"
 
     def __init__(
-        self, url: EndpointUrl, schema: str | None = None, *, create: bool = False
+        self,
+        url: EndpointUrl,
+        schema: str | None = None,
+        *,
+        create: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__(url, schema or "main")
         path = Path(url.target)
@@ -221,9 +234,11 @@ class DuckDBEndpoint(BaseEndpoint):
             raise ConnectError(f"cannot create DuckDB file {url.target!r}: its folder is missing")
 
         try:
-            self._shared = _SharedDatabase.acquire(path)
+            self._shared = _SharedDatabase.acquire(path, read_only and not create)
             self._lock = self._shared.lock
             self._conn = self._shared.connection.cursor()
+        except ConnectError:
+            raise
         except Exception as exc:
             raise ConnectError(
                 f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}"
