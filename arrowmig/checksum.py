@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import json_canon
+from arrowmig import json_canon, nested_json
 from arrowmig.normalise import plain_type, quote
 
 # -- streams ------------------------------------------------------------------------------
@@ -22,18 +22,21 @@ from arrowmig.normalise import plain_type, quote
 
 def plain_reader(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
     """The same stream with types DuckDB cannot scan (extension types, half floats) replaced
-    by their storage, batch by batch."""
+    by their storage, and nested values by their JSON text as migrate writes them (DuckDB's
+    own to_json writes blobs, intervals and NaN otherwise), batch by batch."""
     schema = reader.schema
     fixes = [
         i
         for i, f in enumerate(schema)
-        if isinstance(f.type, pa.ExtensionType) or pa.types.is_float16(f.type)
+        if isinstance(f.type, pa.ExtensionType)
+        or pa.types.is_float16(f.type)
+        or nested_json.is_nested(f.type)
     ]
     if not fixes:
         return reader
     fields = list(schema)
     for i in fixes:
-        fields[i] = pa.field(fields[i].name, plain_type(fields[i].type), nullable=True)
+        fields[i] = pa.field(fields[i].name, _scanned_type(fields[i].type), nullable=True)
     new_schema = pa.schema(fields)
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -45,10 +48,17 @@ def plain_reader(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
                     col = col.storage
                 if pa.types.is_float16(col.type):
                     col = pc.cast(col, pa.float32())
+                if nested_json.is_nested(col.type):
+                    # As migrate writes it where the target keeps JSON (normalise: JSON).
+                    col = nested_json.json_texts(col)
                 cols[i] = col
             yield pa.RecordBatch.from_arrays(cols, schema=new_schema)
 
     return pa.RecordBatchReader.from_batches(new_schema, batches())
+
+
+def _scanned_type(t: pa.DataType) -> pa.DataType:
+    return pa.string() if nested_json.is_nested(t) else plain_type(t)
 
 
 @dataclass

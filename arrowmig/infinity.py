@@ -107,6 +107,30 @@ def as_text(array: pa.Array, to_text: Callable[[pa.Array], pa.Array]) -> pa.Arra
     return pc.if_else(pc.equal(signs, -1), pa.scalar("-infinity"), text)
 
 
+def cast_timestamps(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """A timestamp array in another unit, its ±infinity still ±infinity (the carried form is
+    the storage's extreme in every unit, which no other unit can reach by multiplying or
+    dividing). A finite value the target unit cannot hold exactly raises ArrowInvalid."""
+    signs = infinity_signs(array)
+    if signs is None:
+        return pc.cast(array, target, safe=True)
+    finite = pc.cast(pc.if_else(pc.equal(signs, 0), array, pa.scalar(None, array.type)), target)
+    values = finite.view(pa.int64())
+    for sign in (1, -1):
+        values = pc.if_else(
+            pc.equal(signs, sign), pa.scalar(sign * TIMESTAMP_INFINITY, pa.int64()), values
+        )
+    return values.view(target)
+
+
+def is_finite(array: pa.Array) -> pa.Array:
+    """Per row, whether a date or timestamp is not ±infinity (nulls count as finite)."""
+    signs = infinity_signs(array)
+    if signs is None:
+        return pa.array([True] * len(array), pa.bool_())
+    return pc.equal(signs, 0)
+
+
 def value_at(array: pa.Array, row: int) -> object:
     """``array[row].as_py()``, or its text where Python's datetime cannot hold it: 'infinity',
     '-infinity', timestamps with nanoseconds, and years before 1 AD or after 9999; times

@@ -376,7 +376,7 @@ def _wrap_up(
     every table is done) mark the run complete."""
     add_pg_definitions(dst, plan, report)
     add_foreign_keys(dst, config, plan, report, connect, *progress)
-    _drop_failed_staging(dst, plan, report)
+    _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
         # Finished, with failures: no longer running (a --resume still picks it up).
@@ -390,9 +390,12 @@ def _wrap_up(
         store.forget_run(run_id, keep_run_row=True)
 
 
-def _drop_failed_staging(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:
+def _drop_failed_staging(
+    dst: Endpoint, plan: MigrationPlan, report: MigrationReport, run_id: str
+) -> None:
     """A failed table's staging table, when a --resume would load it again from the start
-    anyway (no usable key), is dropped; one a resume continues is kept, and named."""
+    anyway (no usable key, or no row in it yet), is dropped; one a resume continues is
+    kept, and named."""
     failed = {t.name: t for t in report.tables if t.status == "failed"}
     for p in plan.tables:
         table_report = failed.get(p.source.name)
@@ -400,16 +403,22 @@ def _drop_failed_staging(dst: Endpoint, plan: MigrationPlan, report: MigrationRe
         if table_report is None or not landing.staged:
             continue
         stage = landing.physical.name
-        if landing.resumable:
-            if dst.table_exists(stage):
+        try:
+            if not dst.table_exists(stage):
+                continue
+            if landing.resumable and _holds_rows(dst, stage):
                 table_report.notes.append(
                     f"its staging table {stage!r} is kept: --resume continues after its rows"
                 )
-            continue
-        try:
+                continue
             dst.drop_table(stage)
+            CheckpointStore(dst).forget_table(run_id, p.source.name)
         except ArrowmigError as exc:
             table_report.notes.append(f"its staging table {stage!r} was not dropped: {exc}")
+
+
+def _holds_rows(dst: Endpoint, name: str) -> bool:
+    return bool(dst.execute(f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"))
 
 
 @contextmanager
@@ -438,9 +447,7 @@ def _drop_failed_empty_tables(
             continue
         name = landing.final.name
         try:
-            if not dst.table_exists(name) or dst.execute(
-                f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"
-            ):
+            if not dst.table_exists(name) or _holds_rows(dst, name):
                 continue
             dst.drop_table(name)
             store.forget_table(run_id, p.source.name)

@@ -367,7 +367,8 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
     if mode == JSON:
         # Minified JSON: whitespace differences between a text copy and jsonb do not count.
         # Keys sorted too: JSON objects have no order, and JSONB reorders them (json_canon).
-        j = f"TRY_CAST({x} AS JSON)" if kind != NESTED else f"to_json({x})"
+        # Nested values arrive as JSON text already (checksum.plain_reader).
+        j = f"TRY_CAST({x} AS JSON)"
         canon = f"{json_canon.FUNCTION}(json({j})::VARCHAR)"
         return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash({canon}) END)"
     if mode == INTERVAL:

@@ -317,6 +317,7 @@ def build_plan(
                 target = _with_target_types(target, dst)
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
+            _refuse_types_the_target_cannot_hold(target, target_dialect)
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
@@ -583,6 +584,22 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
         if t == table.name and c not in known:
             raise UsageError(f"--cast names column {c!r}, which table {t!r} does not have")
     return replace(table, columns=tuple(columns))
+
+
+def _refuse_types_the_target_cannot_hold(table: Table, dialect: str) -> None:
+    """Every column's type is worked out now, so that one the target cannot create is refused
+    at planning, naming its table, before any table of the run is created."""
+    for col in table.columns:
+        try:
+            ddl_type(col, dialect)
+        except SchemaError as exc:
+            raise SchemaError(
+                f"table {table.name!r}: {exc.message}",
+                hint=exc.hint
+                or f"leave the table out with --exclude {table.name}, or "
+                f"--cast {table.name}.{col.name}=text",
+                table=table.name,
+            ) from exc
 
 
 def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dialect: str) -> None:

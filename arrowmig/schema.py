@@ -10,7 +10,7 @@ from dataclasses import replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import infinity, temporal_text
+from arrowmig import infinity, nested_json, temporal_text
 from arrowmig.conform import decimal_text, instants
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_ACTIONS, FOREIGN_KEY_TIMINGS, Column, ForeignKey, Table
@@ -204,7 +204,7 @@ def _pg_type(t: pa.DataType, name: str) -> str:
         return "TIME"
     if pa.types.is_duration(t) or pa.types.is_interval(t):
         return "INTERVAL"
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_struct(t):
+    if nested_json.is_nested(t):
         return "JSONB"
     raise SchemaError(f"column {name!r} has Arrow type {t} that PostgreSQL cannot hold")
 
@@ -245,6 +245,9 @@ def _duckdb_type(t: pa.DataType, name: str) -> str:
         return "INTERVAL"
     if pa.types.is_fixed_size_binary(t):
         return "BLOB"
+    if pa.types.is_map(t):
+        # Only inside a LIST or STRUCT (a top-level MAP is read as JSON): kept as the MAP.
+        return f"MAP({_duckdb_type(t.key_type, name)}, {_duckdb_type(t.item_type, name)})"
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return _duckdb_type(t.value_type, name) + "[]"
     if pa.types.is_struct(t):
@@ -292,7 +295,7 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
     if dialect == "postgresql":
         if pa.types.is_uint64(t) or pa.types.is_duration(t) or pa.types.is_interval(t):
             return pa.string()
-        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_struct(t):
+        if nested_json.is_nested(t):
             return pa.string()
         if pa.types.is_uint8(t):
             return pa.int16()
@@ -438,12 +441,12 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     if source == target:
         return array
     if pa.types.is_string(target):
-        if pa.types.is_list(source) or pa.types.is_large_list(source) or pa.types.is_struct(source):
-            return _to_json_text(array)
+        if nested_json.is_nested(source):
+            return nested_json.json_texts(array)
         if pa.types.is_interval(source) or pa.types.is_duration(source):
             return interval_text(array)
         if pa.types.is_timestamp(source):
-            return infinity.as_text(array, _timestamp_text)
+            return infinity.as_text(array, timestamp_text)
         if pa.types.is_date32(source):
             return infinity.as_text(array, temporal_text.date_text)
         if pa.types.is_time(source):
@@ -454,7 +457,7 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
             return decimal_text(array)
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
         # Narrowing ns to µs must not drop nanoseconds silently: safe cast raises instead.
-        return pc.cast(array, target, safe=True)
+        return infinity.cast_timestamps(array, target)
     return forced_cast(array, target)
 
 
@@ -501,7 +504,7 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     return forced_cast(array, forced)
 
 
-def _timestamp_text(array: pa.Array) -> pa.Array:
+def timestamp_text(array: pa.Array) -> pa.Array:
     text = temporal_text.timestamp_text(array)
     if array.type.tz:
         # Arrow writes a trailing Z for UTC; an explicit offset is what every reader parses.
@@ -547,22 +550,6 @@ def _exact_seconds(nanoseconds: int) -> str:
     whole, fraction = divmod(abs(nanoseconds), 1_000_000_000)
     digits = f"{whole}.{fraction:09d}".rstrip("0")
     return ("-" if nanoseconds < 0 else "") + (digits + "0" if digits.endswith(".") else digits)
-
-
-def _to_json_text(array: pa.Array) -> pa.Array:
-    import json
-
-    return pa.array(
-        [None if v is None else json.dumps(v, default=_json_default) for v in array.to_pylist()],
-        pa.string(),
-    )
-
-
-def _json_default(value: object) -> str:
-    """Values JSON has no form for, as text; decimals fixed-point (str() writes '1E-8')."""
-    import decimal
-
-    return format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
 
 
 def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ read back with its own client, and ``verify`` must agree.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import psycopg
 import pyarrow as pa
 import pytest
 
-from arrowmig import migrate, verify
+from arrowmig import SchemaError, migrate, verify
 from arrowmig.config import MigrationConfig
 from arrowmig.model import KeyRange
 
@@ -54,7 +55,7 @@ def test_duckdb_values_reach_sqlite_exactly(tmp_path: Path) -> None:
         "1010",
         '{"k":1}',
         "5",
-        "[1, 2, 3]",
+        "[1,2,3]",
         "2024-01-01 00:00:00.123456789",
         "infinity",
     )
@@ -271,3 +272,177 @@ def test_a_duckdb_source_is_read_without_being_written(tmp_path: Path) -> None:
     assert sqlite3.connect(target).execute("SELECT count(*) FROM t").fetchone() == (100,)
     assert verify(str(source), str(target)).ok
     assert fingerprint() == before
+
+
+# -- nested values (LIST, STRUCT, MAP) where the target keeps them as JSON --------------------
+
+
+def _nested_source(path: Path, *rows: str, column: str) -> str:
+    con = duckdb.connect(str(path))
+    con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, c {column})")
+    for row in rows:
+        con.execute(f"INSERT INTO t VALUES {row}")
+    con.close()
+    return str(path)
+
+
+def test_a_map_inside_a_struct_stays_a_map_duckdb_to_duckdb(tmp_path: Path) -> None:
+    # It stopped the run with exit 2 after the run's other tables were created empty.
+    source = _nested_source(
+        tmp_path / "s.duckdb",
+        "(1, {'y': MAP {1: 'one'}, 'z': [MAP {'k': 2.5}]})",
+        column="STRUCT(y MAP(INTEGER, VARCHAR), z MAP(VARCHAR, DOUBLE)[])",
+    )
+    target = str(tmp_path / "t.duckdb")
+    report = migrate(source, target)
+    assert report.ok, [t.error for t in report.tables]
+    with duckdb.connect(target) as dst:
+        assert dst.execute(
+            "SELECT data_type FROM information_schema.columns WHERE column_name = 'c'"
+        ).fetchall() == [("STRUCT(y MAP(INTEGER, VARCHAR), z MAP(VARCHAR, DOUBLE)[])",)]
+        assert dst.execute("SELECT c FROM t").fetchall() == [
+            ({"y": {1: "one"}, "z": [{"k": 2.5}]},)
+        ]
+    assert verify(source, target).ok
+
+
+def test_a_type_the_target_cannot_create_is_refused_at_planning() -> None:
+    # Refused while planning (before the run's first table is created), naming its table.
+    from arrowmig.model import Column, Table
+    from arrowmig.plan import _refuse_types_the_target_cannot_hold
+
+    union = pa.sparse_union([pa.field("n", pa.int32()), pa.field("s", pa.string())])
+    table = Table("b", (Column("id", pa.int32()), Column("u", pa.list_(union))))
+    with pytest.raises(SchemaError, match=r"^table 'b': column 'u' has Arrow type"):
+        _refuse_types_the_target_cannot_hold(table, "duckdb")
+
+
+def test_a_nested_value_arrow_cannot_carry_is_read_as_its_text(tmp_path: Path) -> None:
+    # Inside a STRUCT, UHUGEINT's maximum arrived as -1 and a VARINT as its internal bytes.
+    source = _nested_source(
+        tmp_path / "s.duckdb",
+        f"(1, [{{'u': {UHUGE}, 'v': 123456789012345678901234567890123456789012}}])",
+        column="STRUCT(u UHUGEINT, v VARINT)[]",
+    )
+    for target in (str(tmp_path / "t.duckdb"), str(tmp_path / "t.db")):
+        report = migrate(source, target)
+        assert report.ok, [t.error for t in report.tables]
+        assert verify(source, target).ok
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as dst:
+        assert dst.execute("SELECT c[1].u FROM t").fetchall() == [(UHUGE,)]
+    lite = sqlite3.connect(tmp_path / "t.db")
+    try:
+        text = lite.execute("SELECT c FROM t").fetchone()[0]
+    finally:
+        lite.close()
+    assert str(UHUGE) in text and "123456789012345678901234567890123456789012" in text
+
+
+_MEMBERS = (
+    "STRUCT(b BLOB, i INTERVAL, t TIMESTAMP_NS, d DATE, tz TIMESTAMPTZ, h UBIGINT,"
+    " n DECIMAL(38,10), f DOUBLE[], m MAP(VARCHAR, DOUBLE))"
+)
+_MEMBER_ROWS = (
+    r"(1, {'b': '\x00\xff'::BLOB, 'i': INTERVAL '1 year 2 days 3.5 seconds',"
+    " 't': '2020-01-01 00:00:00.123456789', 'd': 'infinity', 'tz': '2020-01-01 00:00:00+00',"
+    " 'h': 18446744073709551615, 'n': 1.5,"
+    " 'f': ['nan'::DOUBLE, 'inf', '-inf', 0.1], 'm': MAP {'x': '-inf'::DOUBLE}})",
+    "(2, NULL)",
+)
+_MEMBERS_AS_JSON = {
+    "b": "\\x00ff",
+    "i": "12 mons 2 days 3.5 secs",
+    "t": "2020-01-01 00:00:00.123456789",
+    "d": "infinity",
+    "tz": "2020-01-01 00:00:00.000000+00:00",
+    "h": 18446744073709551615,
+    "n": 1.5,
+    "f": ["NaN", "Infinity", "-Infinity", 0.1],
+    "m": {"x": "-Infinity"},
+}
+
+
+@pytest.mark.postgres
+def test_nested_members_reach_jsonb_as_their_exact_text_and_verify(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Blobs arrived as Python's repr ("b'\\x00\\xff'"), intervals as [months, days, nanos];
+    # nanoseconds and infinite dates failed the table with Python's exception text, NaN with
+    # the server's JSON error; verify saw decimals and timestamptz as changed.
+    source = _nested_source(tmp_path / "s.duckdb", *_MEMBER_ROWS, column=_MEMBERS)
+    report = migrate(source, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT c::text FROM t ORDER BY id").fetchall()
+
+    assert json.loads(rows[0][0]) == _MEMBERS_AS_JSON and rows[1] == (None,)
+    assert verify(source, pg_url).ok
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("""UPDATE t SET c = jsonb_set(c, '{n}', '1.6') WHERE id = 1""")
+    changed = verify(source, pg_url)
+    assert not changed.ok and changed.tables[0].differing_columns == ["c"]
+
+
+def test_nested_members_reach_sqlite_as_json_text_and_verify(tmp_path: Path) -> None:
+    source = _nested_source(tmp_path / "s.duckdb", *_MEMBER_ROWS, column=_MEMBERS)
+    target = str(tmp_path / "t.db")
+    assert migrate(source, target).ok
+    lite = sqlite3.connect(target)
+    try:
+        text = lite.execute("SELECT c FROM t WHERE id = 1").fetchone()[0]
+    finally:
+        lite.close()
+    assert json.loads(text) == _MEMBERS_AS_JSON
+    assert verify(source, target).ok
+
+
+@pytest.mark.postgres
+def test_a_nul_inside_a_nested_value_fails_its_table_in_one_line_or_is_rejected(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _nested_source(
+        tmp_path / "s.duckdb",
+        "(1, {'v': 'ok'})",
+        "(2, {'v': 'a' || chr(0) || 'b'})",
+        column="STRUCT(v VARCHAR)",
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE t (id integer PRIMARY KEY, c jsonb)")
+    report = migrate(source, pg_url, config=MigrationConfig(mode="replace"))
+    error = report.tables[0].error or ""
+    assert error.startswith("table 't', column 'c', id 2: a text inside the nested value")
+    assert "--cast t.c=text" in error
+    with psycopg.connect(pg_url) as con:
+        # Replaced only once the new rows are in; the empty staging table is not left behind.
+        assert con.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        ).fetchall() == [("_arrowmig_checkpoints",), ("t",)]
+    rejected = migrate(
+        source,
+        pg_url,
+        config=MigrationConfig(mode="replace", on_error="reject", reject_dir=str(tmp_path / "rj")),
+    )
+    assert rejected.tables[0].rejected == 1
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id FROM t").fetchall() == [(1,)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("unit", ["TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"])
+def test_infinite_timestamps_of_every_unit_reach_postgres_as_infinity(
+    tmp_path: Path, pg_url: str, unit: str
+) -> None:
+    # TIMESTAMP_NS' infinity was refused as "nanoseconds"; _S and _MS failed on Arrow's cast.
+    source = _nested_source(
+        tmp_path / "s.duckdb",
+        "(1, 'infinity')",
+        "(2, '-infinity')",
+        "(3, '2020-01-01 00:00:01')",
+        column=unit,
+    )
+    report = migrate(source, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT c::text FROM t ORDER BY id").fetchall()
+    assert rows == [("infinity",), ("-infinity",), ("2020-01-01 00:00:01",)]
+    assert verify(source, pg_url).ok

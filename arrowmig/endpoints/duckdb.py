@@ -128,11 +128,26 @@ _TEXT_WITH_TYPE = {
 _READ_AS_TEXT = {"HUGEINT", "UHUGEINT", "VARINT", "BIGNUM", "BIT", "TIME WITH TIME ZONE"}
 
 
+_QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"')
+_NO_ARROW_MEMBER = re.compile(r"\b(U?HUGEINT|VARINT|BIGNUM|BIT|UNION|TIME WITH TIME ZONE)\b")
+_NESTED_MARK = re.compile(r"\[\d*\]|\bSTRUCT\(|\bMAP\(")
+
+
+def _nested_without_arrow_form(data_type: str) -> bool:
+    """A LIST, STRUCT or MAP holding a type that Arrow cannot carry (read inside a STRUCT, a
+    UHUGEINT's maximum arrived as -1, a VARINT or BIT as its internal bytes, a TIMETZ
+    without its offset): the whole value is read as DuckDB's text of it instead."""
+    bare = _QUOTED_NAME.sub("", data_type)  # a member named "bit" is no BIT
+    return bool(_NESTED_MARK.search(bare) and _NO_ARROW_MEMBER.search(bare))
+
+
 def _same_again_on_duckdb(data_type: str) -> str | None:
     """The type a DuckDB target creates for this source column where it differs from the
     Arrow mapping: those read as their text (DuckDB converts the text back exactly as it
     inserts), and an ENUM, by its labels."""
     if data_type in _READ_AS_TEXT or data_type.startswith("ENUM("):
+        return data_type
+    if _nested_without_arrow_form(data_type):
         return data_type
     if data_type in ("TIMESTAMP_S", "TIMESTAMP_MS"):
         return data_type  # read as microseconds (every value whole in its unit): kept
@@ -143,12 +158,13 @@ _FIXED_ARRAY = re.compile(r"\[\d+\]$")
 
 
 def _read_kind(data_type: str) -> str | None:
-    """How a column of this DuckDB type is read when not as it is: text, json (a MAP, as a
-    JSON object) or list (a fixed-size array, as a list)."""
+    """How a column of this DuckDB type is read when not as it is: text, or list (a
+    fixed-size array, as a list). A MAP is read as it is: targets that keep JSON get it as a
+    JSON object (nested_json), DuckDB the MAP again."""
     if data_type in _READ_AS_TEXT or data_type.startswith("UNION("):
         return "text"
-    if data_type.startswith("MAP("):
-        return "json"
+    if _nested_without_arrow_form(data_type):
+        return "text"
     if _FIXED_ARRAY.search(data_type):
         return "list"
     return None
@@ -159,8 +175,6 @@ def _read_expression(col: Column) -> str:
     kind = _read_kind(col.source_type)
     if kind == "text":
         return f"CAST({c} AS VARCHAR)"
-    if kind == "json":
-        return f"CAST(to_json({c}) AS VARCHAR)"
     if kind == "list":
         return f"CAST({c} AS {_FIXED_ARRAY.sub('[]', col.source_type)})"
     return c
@@ -203,8 +217,6 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
         return pa.string(), () if numeric else (
             f"{data_type} has no Arrow equivalent: carried as its text form{again}",
         )
-    if kind == "json":
-        return pa.string(), (f"{data_type} carried as a JSON object",)
     if kind == "list":
         return pa.list_(arrow_type.value_type), (f"{data_type} carried as a list",)
     return arrow_type, ()

@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig import nested_json
 from arrowmig.conform import conform
 from arrowmig.errors import DataError
-from arrowmig.infinity import value_at
+from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Table
 from arrowmig.schema import (
     cast_as_asked,
@@ -72,6 +73,8 @@ def screen_batch(
             and travels_as.unit == "ns"
         ):
             problems.extend(_nanosecond_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and nested_json.is_nested(travels_as):
+            problems.extend(_nested_nul_problems(batch.column(i), field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
             continue  # text cast to bytea arrives as its UTF-8 bytes, NULs and all
         array = batch.column(i)
@@ -288,7 +291,9 @@ def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
 
 def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a nanosecond timestamp array whose value is not a whole microsecond."""
-    hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
+    # ±infinity is no instant: it arrives as PostgreSQL's infinity, whatever the unit.
+    partial = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
+    hits = pc.and_(partial, is_finite(array))
     reason = "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
     hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
     return _problems_where(hits, column, reason, hint)
@@ -300,6 +305,15 @@ def _nul_problems(array: pa.Array, column: str) -> list[Problem]:
         return []
     reason = "text contains a NUL byte, which PostgreSQL text cannot store"
     return _problems_where(pc.match_substring(array, b"\x00"), column, reason)
+
+
+def _nested_nul_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of a nested array (bound for jsonb) with a NUL character in a text inside."""
+    reason = (
+        "a text inside the nested value contains a NUL byte, which PostgreSQL's jsonb cannot store"
+    )
+    hint = "keep the JSON text as it is with {cast}, or set such rows aside with --on-error reject"
+    return [Problem(row, column, reason, hint) for row in nested_json.nul_rows(array)]
 
 
 def check_no_nul(batch: pa.RecordBatch, table: Table, keys: pa.Array | None) -> None:
