@@ -459,7 +459,21 @@ def test_a_lock_released_while_waiting_lets_the_replace_finish(tmp_path: Path, p
         pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
     locker = psycopg.connect(pg_url)
     locker.execute("LOCK TABLE t")
-    release = threading.Timer(1.0, locker.rollback)
+
+    def release_once_waited_for() -> None:
+        # Held past the first wait's --batch-timeout, however long the run took to get there.
+        with psycopg.connect(pg_url, autocommit=True) as watcher:
+            for _ in range(600):
+                waiting = watcher.execute(
+                    "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND NOT granted"
+                ).fetchone()
+                if waiting and waiting[0]:
+                    break
+                time.sleep(0.05)
+        time.sleep(1.0)
+        locker.rollback()
+
+    release = threading.Thread(target=release_once_waited_for)
     release.start()
     config = arrowmig.MigrationConfig(mode="replace", batch_timeout_s=0.5, retries=5)
     try:
