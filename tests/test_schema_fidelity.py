@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -65,6 +65,12 @@ def notes_of(report: arrowmig.MigrationReport, table: str) -> str:
         ("CURRENT_TIMESTAMP", "sqlite", "now_utc", None),
         ("CURRENT_TIMESTAMP", "postgresql", "now", None),
         ("(datetime('now'))", "sqlite", "now_utc", None),
+        # SQLite's clock as arrowmig writes it into PostgreSQL and DuckDB, read back.
+        ("(CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text)", "postgresql", "now_utc", None),
+        ("((CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text))::date", "postgresql", "today_utc", None),
+        ("timezone('UTC', CURRENT_TIMESTAMP)", "duckdb", "now_utc", None),
+        ("CAST(timezone('UTC', CURRENT_TIMESTAMP) AS DATE)", "duckdb", "today_utc", None),
+        ("(now() AT TIME ZONE 'Europe/Paris'::text)", "postgresql", "expression", None),
         ("TRUE", "sqlite", "boolean", "true"),
         ("1+2", "sqlite", "expression", None),
         ("gen_random_uuid()", "postgresql", "random_uuid", None),
@@ -172,6 +178,53 @@ def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:
     # The key is AUTOINCREMENT in SQLite, past the sequence's last value (101).
     assert row == (102, "1.25", "n/a", -3)
     assert "id: auto-assigned key kept (INTEGER PRIMARY KEY AUTOINCREMENT" in notes_of(report, "t")
+
+
+@pytest.mark.parametrize(
+    "chain", [("pg", "sqlite"), ("pg", "duckdb"), ("duckdb", "sqlite"), ("duckdb", "pg")]
+)
+def test_sqlites_clock_defaults_survive_a_round_trip(
+    tmp_path: Path, pg_url: str, second_pg: str, chain: tuple[str, str]
+) -> None:
+    """SQLite's CURRENT_TIMESTAMP becomes (CURRENT_TIMESTAMP AT TIME ZONE 'UTC') in PostgreSQL
+    and timezone('UTC', CURRENT_TIMESTAMP) in DuckDB; the next hop took neither for a clock,
+    left the default out, and the application's inserts into the NOT NULL column failed."""
+    source = make_sqlite(
+        tmp_path / "s.db",
+        """
+        CREATE TABLE actor (actor_id INTEGER PRIMARY KEY, name TEXT,
+            last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            day DATE NOT NULL DEFAULT CURRENT_DATE);
+        INSERT INTO actor VALUES (1, 'a', '2006-02-15 04:34:33', '2006-02-15');
+        """,
+    )
+    urls = {"pg": pg_url, "duckdb": str(tmp_path / "m.duckdb"), "sqlite": str(tmp_path / "b.db")}
+    last = second_pg if chain[1] == "pg" else urls[chain[1]]
+    for source_url, target_url in ((source, urls[chain[0]]), (urls[chain[0]], last)):
+        report = arrowmig.migrate(source_url, target_url)
+        assert report.ok, str(report.to_dict())
+        assert "not copied" not in notes_of(report, "actor")
+    insert = "INSERT INTO actor (actor_id, name) VALUES (2, 'b')"
+    select = "SELECT last_update, day FROM actor WHERE actor_id = 2"
+    before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    if chain[1] == "pg":
+        pg_exec(last, insert)
+        at, day = pg_one(last, select)
+    else:
+        con: sqlite3.Connection | duckdb.DuckDBPyConnection = (
+            sqlite3.connect(last) if chain[1] == "sqlite" else duckdb.connect(last)
+        )
+        try:
+            con.execute(insert)
+            at, day = con.execute(select).fetchone() or (None, None)
+            con.commit()
+        finally:
+            con.close()
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    after = datetime.now(UTC).replace(tzinfo=None)
+    assert isinstance(at, datetime) and before - timedelta(seconds=1) <= at <= after  # UTC
+    assert day in (before.date(), after.date())
 
 
 @pytest.mark.postgres
