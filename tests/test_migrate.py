@@ -756,6 +756,30 @@ def test_truncate_refuses_to_empty_a_table_another_table_points_at(
 
 
 @pytest.mark.postgres
+def test_the_dry_run_refuses_a_truncate_the_run_would_refuse(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """plan and --dry-run said they would truncate auth_user (exit 0); the run then refused,
+    exit 2, as blog_post, outside the run, has a foreign key to it."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(tmp_path / "blog.db", BLOG_SQLITE, {"auth_user": [(2, "ann")]})
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(BLOG_POSTGRES)
+    args = [src, pg_url, "--mode", "truncate", "--tables", "auth_user"]
+    said = []
+    for command in (["plan", *args], ["migrate", *args, "--dry-run"], ["migrate", *args]):
+        capsys.readouterr()
+        assert main([*command, "--progress", "none"] if command[0] == "migrate" else command) == 2
+        said.append(capsys.readouterr().err)
+    assert "blog_post, which this run does not load, has a foreign key" in said[0]
+    assert said[0] == said[1] == said[2]
+    assert pg_rows(pg_url, "auth_user") == [(1, "admin")]  # nothing emptied
+    # With the child in the run, the dry run plans it as the run does.
+    assert main(["plan", src, pg_url, "--mode", "truncate"]) == 0
+
+
+@pytest.mark.postgres
 def test_truncate_empties_staged_tables_with_the_others(tmp_path: Path, pg_url: str) -> None:
     # A child without an integer key loads through a staging table: it is part of the run,
     # emptied in the one TRUNCATE with the parent it points at, not "a table this run does
