@@ -160,6 +160,13 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     else:
         chosen = [t for t in tables if t not in extensions]
     chosen = [t for t in chosen if t not in set(config.exclude)]
+    if not chosen and config.exclude and (config.tables or tables):
+        # A run of nothing would be "done", and leave a new target file behind.
+        named = "--tables names" if config.tables else f"{_where(src)} holds"
+        raise UsageError(
+            f"no tables left to move: --exclude removes every table {named}",
+            hint="leave out the --exclude, or name the tables to move with --tables",
+        )
     skipped = [v for v in views if v not in chosen]
     if config.tables:
         return chosen, skipped, []

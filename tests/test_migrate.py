@@ -1102,6 +1102,26 @@ def test_a_table_without_columns_is_refused_before_writing(
     assert report.ok and rows_of(str(target), "ok") == [(1,)]
 
 
+@pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
+def test_a_selection_that_leaves_nothing_is_refused_before_writing(
+    tmp_path: Path, target_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tables Orders --exclude Orders ran "done: 0 rows", exit 0, and left a target file
+    holding only arrowmig's checkpoint table."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE Orders (id INTEGER PRIMARY KEY);")
+    target = tmp_path / target_name
+    for selection in (["--tables", "Orders", "--exclude", "Orders"], ["--exclude", "Orders"]):
+        for command in ("plan", "migrate"):
+            capsys.readouterr()
+            assert main([command, src, str(target), *selection]) == 2
+            assert "no tables left to move: --exclude removes every table" in (
+                capsys.readouterr().err
+            )
+            assert not target.exists()
+
+
 def test_an_empty_name_sqlite_allows_is_refused_before_writing(tmp_path: Path) -> None:
     src = make_sqlite(
         tmp_path / "e.db",
