@@ -836,6 +836,24 @@ def test_plan_lists_what_each_created_table_builds(tmp_path: Path) -> None:
     assert "builds primary key (id)\n" in duck  # DuckDB holds no foreign keys
 
 
+def test_the_duckdb_plan_names_the_foreign_keys_the_run_will_not_create(tmp_path: Path) -> None:
+    """The run's report named each foreign key DuckDB does not get; the plan said nothing."""
+    source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
+    target = str(tmp_path / "out.duckdb")
+    planned = explain(source, target).to_dict()
+    text = plan_text(planned)
+    report = arrowmig.migrate(source, target)
+    assert report.ok, report.to_dict()
+    unbuilt = [n for t in report.tables for n in t.notes if "foreign key" in n]
+    assert unbuilt and all(
+        n.endswith("duckdb cannot add foreign keys to loaded tables") for n in unbuilt
+    )
+    assert sorted(unbuilt) == sorted(
+        n for t in planned["tables"] for n in t["notes"] if "foreign key" in n
+    )
+    assert all(n in text for n in unbuilt)
+
+
 def test_what_no_target_gets_is_named_not_dropped_silently(tmp_path: Path, pg_url: str) -> None:
     source = make_sqlite(
         tmp_path / "i.db",
