@@ -28,6 +28,14 @@ _NOW = {"current_timestamp", "now()", "transaction_timestamp()", "get_current_ti
 _SQLITE_NOW = {"current_timestamp", "datetime('now')", "datetime()"}
 _SQLITE_TODAY = {"current_date", "date('now')", "date()"}
 _INTEGER_DDL = ("SMALLINT", "INTEGER", "BIGINT")
+_ANY_NOW = "|".join(re.escape(now) for now in sorted(_NOW))
+_UTC_WALL_CLOCK = re.compile(
+    rf"(?:{_ANY_NOW}) at time zone 'utc'(?:::text)?|timezone\('utc'(?:::text)?, ?(?:{_ANY_NOW})\)"
+)
+"""The UTC wall clock (a naive timestamp) as PostgreSQL and DuckDB show the defaults arrowmig
+writes for SQLite's CURRENT_TIMESTAMP: (CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text), and
+DuckDB's timezone('UTC', CURRENT_TIMESTAMP); lowered, outer parentheses dropped."""
+_AS_DATE = re.compile(r"cast\((.*) as date\)|(.*)::date")
 
 
 _RANDOM_UUID = ("gen_random_uuid()", "uuid_generate_v4()", "uuid()", "uuidv4()")
@@ -49,6 +57,8 @@ def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
             return ColumnDefault(sql, "today_utc")
     elif lowered in _NOW:
         return ColumnDefault(sql, "now")
+    elif (utc := _utc_clock(lowered)) is not None:
+        return ColumnDefault(sql, utc)
     elif lowered in ("localtimestamp", "current_date"):
         return ColumnDefault(sql, "now_local" if lowered == "localtimestamp" else "today")
     if dialect != "sqlite" and lowered in _RANDOM_UUID:
@@ -68,6 +78,17 @@ def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
     if _SEQUENCE.match(text):
         return ColumnDefault(sql, "sequence")
     return ColumnDefault(sql, "expression")
+
+
+def _utc_clock(lowered: str) -> str | None:
+    """``now_utc`` or ``today_utc`` when a PostgreSQL or DuckDB default is SQLite's clock,
+    the UTC wall clock (of which CURRENT_DATE is the date), as arrowmig writes it there:
+    without this a round trip through them lost SQLite's DEFAULT CURRENT_TIMESTAMP."""
+    as_date = _AS_DATE.fullmatch(lowered)
+    if as_date is not None:
+        clock = _unwrap(as_date.group(1) or as_date.group(2))
+        return "today_utc" if _UTC_WALL_CLOCK.fullmatch(clock) else None
+    return "now_utc" if _UTC_WALL_CLOCK.fullmatch(lowered) else None
 
 
 def _unwrap(text: str) -> str:

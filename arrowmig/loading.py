@@ -124,6 +124,14 @@ def empty_tables(dst: Endpoint, names: list[str]) -> None:
         dst.truncate_table(name)
 
 
+def check_emptying(dst: Endpoint, names: list[str]) -> None:
+    """Refuse, as ``empty_tables`` would, to empty tables the target cannot empty (PostgreSQL:
+    one a table outside them has a foreign key to); for the plan, which empties nothing."""
+    check = getattr(dst, "check_emptying", None)
+    if check is not None:
+        check(names)
+
+
 def prepare(dst: Endpoint, landing: Landing, *, emptied: bool = False) -> None:
     """Create (or empty) what the batches are written into. Nothing else is touched yet.
     ``emptied``: ``empty_tables`` emptied it already, with the run's other tables."""

@@ -29,7 +29,14 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransientError, UsageError
 from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
-from arrowmig.loading import describe_landing, emptied_first, empty_tables, landing_for, prepare
+from arrowmig.loading import (
+    check_emptying,
+    describe_landing,
+    emptied_first,
+    empty_tables,
+    landing_for,
+    prepare,
+)
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
 from arrowmig.pipeline import through_restarts
@@ -560,11 +567,20 @@ def _empty_fresh_tables(dst: Endpoint, plan: MigrationPlan, earlier: list[Row] |
     fresh = [
         p
         for p in plan.tables
-        if emptied_first(landing_for(p.target, p.source, p.action), dst.dialect)
+        if p.target.name in _emptied_first(plan, dst.dialect)
         and not _prepared(earlier or [], p.source.name)
     ]
     empty_tables(dst, [p.target.name for p in fresh])
     return {p.source.name for p in fresh}
+
+
+def _emptied_first(plan: MigrationPlan, dialect: str) -> list[str]:
+    """The target tables ``--mode truncate`` empties before loading any (``emptied_first``)."""
+    return [
+        p.target.name
+        for p in plan.tables
+        if emptied_first(landing_for(p.target, p.source, p.action), dialect)
+    ]
 
 
 def _table_work(
@@ -691,6 +707,10 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
             dst = open_endpoint(target, schema=config.target_schema, read_only=True)
         try:
             plan = build_plan(src, dst, config, dialect=target_url.kind)
+            if dst is not None:
+                # The run's own pre-flight refusal, so the dry run does not promise a run
+                # that would then be refused.
+                check_emptying(dst, _emptied_first(plan, dst.dialect))
         finally:
             if dst is not None:
                 dst.close()

@@ -160,6 +160,13 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     else:
         chosen = [t for t in tables if t not in extensions]
     chosen = [t for t in chosen if t not in set(config.exclude)]
+    if not chosen and config.exclude and (config.tables or tables):
+        # A run of nothing would be "done", and leave a new target file behind.
+        named = "--tables names" if config.tables else f"{_where(src)} holds"
+        raise UsageError(
+            f"no tables left to move: --exclude removes every table {named}",
+            hint="leave out the --exclude, or name the tables to move with --tables",
+        )
     skipped = [v for v in views if v not in chosen]
     if config.tables:
         return chosen, skipped, []
@@ -330,6 +337,8 @@ def build_plan(
                     notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
+    for p in plans:
+        p.notes += _foreign_keys_never_created(p, config, target_dialect)
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     if src.dialect == target_dialect == "postgresql" and plans and config.direct:
@@ -539,6 +548,20 @@ def _with_creatable_foreign_keys(
             ),
         )
         for p in plans
+    ]
+
+
+def _foreign_keys_never_created(
+    plan: TablePlan, config: MigrationConfig, dialect: str
+) -> list[str]:
+    """The foreign keys of a created table that a target without them (DuckDB) will not get,
+    as the run's report names them: the plan must not leave them out silently."""
+    wanted = config.keys and config.foreign_keys and plan.action in ("create", "replace")
+    if not wanted or dialect in FOREIGN_KEY_DIALECTS:
+        return []
+    return [
+        f"{fk.label} not created: {dialect} cannot add foreign keys to loaded tables"
+        for fk in plan.source.foreign_keys
     ]
 
 

@@ -624,9 +624,7 @@ def add_foreign_keys(
         elif not config.keys:
             table_report.notes.append(f"{label} skipped (--no-keys)")
         elif add is None:
-            table_report.notes.append(
-                f"{label} not created: {dst.dialect} cannot add foreign keys to loaded tables"
-            )
+            continue  # named by the plan, whose notes the report starts from
         elif parent is not None and not is_unique(parent.target, fk.ref_columns):
             table_report.notes.append(
                 f"{label} not created: ({', '.join(fk.ref_columns)}) of {fk.ref_table!r} is "

@@ -505,7 +505,7 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
 
 
 def timestamp_text(array: pa.Array) -> pa.Array:
-    text = temporal_text.timestamp_text(array)
+    text = temporal_text.python_timestamp_text(temporal_text.timestamp_text(array), array.type.unit)
     if array.type.tz:
         # Arrow writes a trailing Z for UTC; an explicit offset is what every reader parses.
         text = pc.replace_substring_regex(text, pattern="Z$", replacement="+00:00")

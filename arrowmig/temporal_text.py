@@ -47,6 +47,25 @@ def timestamp_text(array: pa.Array) -> pa.Array:
     return _patched(array, values, low, high, text)
 
 
+def python_timestamp_text(text: pa.Array, unit: str) -> pa.Array:
+    """``timestamp_text``'s texts of a ``unit`` column as Python's ``str(datetime)`` writes
+    them: no fraction when it is zero, six digits otherwise (nine where nanoseconds are set).
+
+    Django, Rails and sqlite3's own adapters write and query SQLite's date columns in this
+    form, and SQLite compares them as text: '2024-03-01 10:00:00.000000' is not equal to,
+    and sorts after, the '2024-03-01 10:00:00' an application looks it up by."""
+    end = "(Z?)$"
+    if unit == "ms":
+        text = pc.replace_substring_regex(
+            text, pattern=rf"(\.\d{{3}}){end}", replacement=r"\1000\2"
+        )
+    elif unit == "ns":
+        text = pc.replace_substring_regex(
+            text, pattern=rf"(\.\d{{6}})000{end}", replacement=r"\1\2"
+        )
+    return pc.replace_substring_regex(text, pattern=rf"\.0{{6}}{end}", replacement=r"\1")
+
+
 def _patched(array: pa.Array, values: pa.Array, low: int, high: int, text: object) -> pa.Array:
     """Arrow's cast to text, with the values outside [low, high] written by ``text``."""
     cast = pc.cast(array, pa.string())

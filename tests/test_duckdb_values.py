@@ -96,6 +96,40 @@ def test_second_and_millisecond_timestamps_far_out_and_wide_decimals_verify(
     assert not changed.ok and changed.tables[0].differing_columns == ["ms"]
 
 
+def test_timestamps_of_every_unit_reach_sqlite_as_python_writes_them(tmp_path: Path) -> None:
+    # Python's str(datetime), which Django queries by: no fraction when it is zero, six digits
+    # otherwise (nine only for nanoseconds that are set). '.000000' and '.000' missed lookups.
+    source = str(tmp_path / "s.duckdb")
+    con = duckdb.connect(source)
+    con.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TIMESTAMP_S, ms TIMESTAMP_MS, us TIMESTAMP,"
+        " ns TIMESTAMP_NS, tz TIMESTAMPTZ)"
+    )
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(
+        "INSERT INTO t VALUES (1, '2024-01-02 03:04:05', '2024-01-02 03:04:05',"
+        " '2024-01-02 03:04:05', '2024-01-02 03:04:05', '2024-01-02 03:04:05+00'),"
+        " (2, NULL, '2024-01-02 03:04:05.5', '2024-01-02 03:04:05.000001',"
+        " '2024-01-02 03:04:05.000001', '2024-01-02 03:04:05.25+00'),"
+        " (3, NULL, NULL, NULL, '2024-01-02 03:04:05.000000001', NULL)"
+    )
+    con.close()
+    target = str(tmp_path / "t.db")
+    assert migrate(source, target).ok
+    assert verify(source, target).ok
+    lite = sqlite3.connect(target)
+    try:
+        rows = lite.execute("SELECT s, ms, us, ns, tz FROM t ORDER BY id").fetchall()
+    finally:
+        lite.close()
+    whole = "2024-01-02 03:04:05"
+    assert rows == [
+        (whole, whole, whole, whole, whole + "+00:00"),
+        (None, whole + ".500000", whole + ".000001", whole + ".000001", whole + ".250000+00:00"),
+        (None, None, None, whole + ".000000001", None),
+    ]
+
+
 def test_duckdb_types_are_themselves_again_in_duckdb(tmp_path: Path) -> None:
     # HUGEINT, BIT, TIMETZ and an ENUM landed as VARCHAR, and structs as JSON (a list of them
     # as JSON[], which verify saw as changed): DuckDB to DuckDB kept the values, not the types.

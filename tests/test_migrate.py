@@ -601,7 +601,7 @@ def test_append_into_a_sqlite_schema_django_made_takes_values_as_they_come(
         row = con.execute("SELECT total, typeof(total), placed, day FROM shop_order").fetchone()
     finally:
         con.close()
-    assert row == (12.5, "real", "2024-01-02 03:04:05.000000+00:00", "2024-01-02")
+    assert row == (12.5, "real", "2024-01-02 03:04:05+00:00", "2024-01-02")
     assert arrowmig.verify(pg_url, str(dev), tables=["shop_order"]).ok
     failed = arrowmig.migrate(pg_url, str(dev), tables=["strict_t"], config=append)
     assert "value does not fit the target column's type (bigint) exactly: 1.5" in str(
@@ -753,6 +753,30 @@ def test_truncate_refuses_to_empty_a_table_another_table_points_at(
     with pytest.raises(SchemaError, match="blog_post, which this run does not load, has a foreign"):
         arrowmig.migrate(src, pg_url, tables=["auth_user"], config=config)
     assert pg_rows(pg_url, "auth_user") == [(1, "admin")]  # nothing emptied
+
+
+@pytest.mark.postgres
+def test_the_dry_run_refuses_a_truncate_the_run_would_refuse(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """plan and --dry-run said they would truncate auth_user (exit 0); the run then refused,
+    exit 2, as blog_post, outside the run, has a foreign key to it."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(tmp_path / "blog.db", BLOG_SQLITE, {"auth_user": [(2, "ann")]})
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(BLOG_POSTGRES)
+    args = [src, pg_url, "--mode", "truncate", "--tables", "auth_user"]
+    said = []
+    for command in (["plan", *args], ["migrate", *args, "--dry-run"], ["migrate", *args]):
+        capsys.readouterr()
+        assert main([*command, "--progress", "none"] if command[0] == "migrate" else command) == 2
+        said.append(capsys.readouterr().err)
+    assert "blog_post, which this run does not load, has a foreign key" in said[0]
+    assert said[0] == said[1] == said[2]
+    assert pg_rows(pg_url, "auth_user") == [(1, "admin")]  # nothing emptied
+    # With the child in the run, the dry run plans it as the run does.
+    assert main(["plan", src, pg_url, "--mode", "truncate"]) == 0
 
 
 @pytest.mark.postgres
@@ -1076,6 +1100,26 @@ def test_a_table_without_columns_is_refused_before_writing(
         pg_url, str(target), config=arrowmig.MigrationConfig(exclude=("nothing",))
     )
     assert report.ok and rows_of(str(target), "ok") == [(1,)]
+
+
+@pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
+def test_a_selection_that_leaves_nothing_is_refused_before_writing(
+    tmp_path: Path, target_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tables Orders --exclude Orders ran "done: 0 rows", exit 0, and left a target file
+    holding only arrowmig's checkpoint table."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE Orders (id INTEGER PRIMARY KEY);")
+    target = tmp_path / target_name
+    for selection in (["--tables", "Orders", "--exclude", "Orders"], ["--exclude", "Orders"]):
+        for command in ("plan", "migrate"):
+            capsys.readouterr()
+            assert main([command, src, str(target), *selection]) == 2
+            assert "no tables left to move: --exclude removes every table" in (
+                capsys.readouterr().err
+            )
+            assert not target.exists()
 
 
 def test_an_empty_name_sqlite_allows_is_refused_before_writing(tmp_path: Path) -> None:

@@ -501,8 +501,8 @@ def test_dates_past_year_9999_reach_sqlite_exactly(pg_url: str, tmp_path: Path) 
         "SELECT d, tz FROM farout ORDER BY id",
     )
     assert rows == [
-        ("5874897-12-31", "294247-01-01 00:00:00.000000+00:00"),
-        ("-0043-03-15", "10000-01-01 12:00:00.000000+00:00"),
+        ("5874897-12-31", "294247-01-01 00:00:00+00:00"),
+        ("-0043-03-15", "10000-01-01 12:00:00+00:00"),
     ]
 
 
@@ -525,7 +525,7 @@ def test_a_cast_to_text_writes_infinities_and_far_years_as_postgresql_does(
         got = [r[0] for r in con.execute("SELECT at FROM far ORDER BY id")]
     finally:
         con.close()
-    assert got == ["infinity", "10000-01-01 00:00:00.000000", "2024-01-02 03:04:05.000000"]
+    assert got == ["infinity", "10000-01-01 00:00:00", "2024-01-02 03:04:05"]
     # Appended into an existing STRICT text column, the cast goes the same way.
     strict = tmp_path / "strict.db"
     con = sqlite3.connect(strict)
@@ -579,3 +579,52 @@ def test_citext_stays_case_insensitive_wherever_it_can(
     con_lite.close()
     with duckdb.connect(duck) as con_duck:
         assert con_duck.execute(ask).fetchone() == (1,)
+
+
+def test_timestamps_reach_sqlite_as_python_writes_them(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """Django queries SQLite's date columns with ``str(datetime)``: a zero fraction written as
+    '.000000' made ``=`` and ``<=`` on '2024-03-01 10:00:00' miss the row stored at that instant."""
+    import datetime as dt
+
+    _load(
+        pg_url,
+        "CREATE TABLE ev (id int PRIMARY KEY, at timestamp NOT NULL, tz timestamptz);"
+        "INSERT INTO ev VALUES (1, '2024-03-01 10:00:00', '2024-03-01 10:00:00+00'),"
+        " (2, '2024-03-01 10:00:00.5', '2024-03-01 10:00:00.000001+00'),"
+        " (3, '2024-03-01 10:00:01', NULL)",
+    )
+    target = str(tmp_path / "dev.db")
+    assert migrate(pg_url, target).ok
+    assert verify(pg_url, target).ok
+    con = sqlite3.connect(target)
+    try:
+        assert con.execute("SELECT at, tz FROM ev ORDER BY id").fetchall() == [
+            ("2024-03-01 10:00:00", "2024-03-01 10:00:00+00:00"),
+            ("2024-03-01 10:00:00.500000", "2024-03-01 10:00:00.000001+00:00"),
+            ("2024-03-01 10:00:01", None),
+        ]
+        ten = str(dt.datetime(2024, 3, 1, 10))  # what Django binds
+        assert con.execute("SELECT id FROM ev WHERE at = ?", (ten,)).fetchall() == [(1,)]
+        assert con.execute("SELECT id FROM ev WHERE at <= ?", (ten,)).fetchall() == [(1,)]
+        assert [r[0] for r in con.execute("SELECT id FROM ev ORDER BY at")] == [1, 2, 3]
+        # A changed value is still caught; the fractionless form compares as its instant.
+        con.execute("UPDATE ev SET at = '2024-03-01 10:00:00.000001' WHERE id = 1")
+        con.commit()
+        assert not verify(pg_url, target).ok
+        con.execute("UPDATE ev SET at = '2024-03-01 10:00:00' WHERE id = 1")
+        # The application's own rows then mix both forms; read back they are timestamps again.
+        con.execute("INSERT INTO ev VALUES (4, ?, NULL)", (str(dt.datetime(2024, 3, 2, 9)),))
+        con.commit()
+    finally:
+        con.close()
+    report = migrate(target, second_pg)
+    assert report.ok, [t.error for t in report.tables]
+    assert verify(target, second_pg).ok
+    assert _pg_text(second_pg, "ev", "pg_typeof(at)::text, at") == [
+        ("timestamp without time zone", dt.datetime(2024, 3, 1, 10)),
+        ("timestamp without time zone", dt.datetime(2024, 3, 1, 10, 0, 0, 500000)),
+        ("timestamp without time zone", dt.datetime(2024, 3, 1, 10, 0, 1)),
+        ("timestamp without time zone", dt.datetime(2024, 3, 2, 9)),
+    ]

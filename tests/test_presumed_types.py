@@ -263,3 +263,29 @@ def test_a_surprise_in_text_that_is_not_utf8_is_named_not_fatal(tmp_path: Path) 
     (note,) = _loaded_again(report)
     assert "column 'v' holds" in note and "\ufffd" in note
     assert report.tables[0].rejected == 1 and report.tables[0].rows == ROWS - 1
+
+
+def test_no_profile_types_come_from_the_declared_affinity_alone(tmp_path: Path) -> None:
+    """What README and --help say --no-profile does: only INTEGER, REAL, BOOLEAN and BLOB
+    declarations keep a type of their own; dates, decimals, VARCHAR(n) and YEAR are text."""
+    source = tmp_path / "r.db"
+    con = sqlite3.connect(source)
+    con.execute(
+        "CREATE TABLE rental (id INTEGER PRIMARY KEY, at DATETIME, d DATE, title VARCHAR(255),"
+        " amount DECIMAL(5,2), year YEAR, flag BOOLEAN, r REAL, b BLOB, u)"
+    )
+    con.execute(
+        "INSERT INTO rental VALUES (1, '2005-05-24 22:53:30', '2005-05-24', 'A', 9.99,"
+        " 2006, 1, 1.5, x'00', 'x')"
+    )
+    con.commit()
+    con.close()
+    plan = explain(str(source), str(tmp_path / "t.duckdb"), config=MigrationConfig(profile=False))
+    types = {c["name"]: c["target_type"] for c in plan.to_dict()["tables"][0]["columns"]}
+    assert types == {
+        "id": "BIGINT",
+        "flag": "BOOLEAN",
+        "r": "DOUBLE",
+        "b": "BLOB",
+        **dict.fromkeys(("at", "d", "title", "amount", "year", "u"), "VARCHAR"),
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -65,6 +65,12 @@ def notes_of(report: arrowmig.MigrationReport, table: str) -> str:
         ("CURRENT_TIMESTAMP", "sqlite", "now_utc", None),
         ("CURRENT_TIMESTAMP", "postgresql", "now", None),
         ("(datetime('now'))", "sqlite", "now_utc", None),
+        # SQLite's clock as arrowmig writes it into PostgreSQL and DuckDB, read back.
+        ("(CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text)", "postgresql", "now_utc", None),
+        ("((CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text))::date", "postgresql", "today_utc", None),
+        ("timezone('UTC', CURRENT_TIMESTAMP)", "duckdb", "now_utc", None),
+        ("CAST(timezone('UTC', CURRENT_TIMESTAMP) AS DATE)", "duckdb", "today_utc", None),
+        ("(now() AT TIME ZONE 'Europe/Paris'::text)", "postgresql", "expression", None),
         ("TRUE", "sqlite", "boolean", "true"),
         ("1+2", "sqlite", "expression", None),
         ("gen_random_uuid()", "postgresql", "random_uuid", None),
@@ -174,6 +180,53 @@ def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:
     assert "id: auto-assigned key kept (INTEGER PRIMARY KEY AUTOINCREMENT" in notes_of(report, "t")
 
 
+@pytest.mark.parametrize(
+    "chain", [("pg", "sqlite"), ("pg", "duckdb"), ("duckdb", "sqlite"), ("duckdb", "pg")]
+)
+def test_sqlites_clock_defaults_survive_a_round_trip(
+    tmp_path: Path, pg_url: str, second_pg: str, chain: tuple[str, str]
+) -> None:
+    """SQLite's CURRENT_TIMESTAMP becomes (CURRENT_TIMESTAMP AT TIME ZONE 'UTC') in PostgreSQL
+    and timezone('UTC', CURRENT_TIMESTAMP) in DuckDB; the next hop took neither for a clock,
+    left the default out, and the application's inserts into the NOT NULL column failed."""
+    source = make_sqlite(
+        tmp_path / "s.db",
+        """
+        CREATE TABLE actor (actor_id INTEGER PRIMARY KEY, name TEXT,
+            last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            day DATE NOT NULL DEFAULT CURRENT_DATE);
+        INSERT INTO actor VALUES (1, 'a', '2006-02-15 04:34:33', '2006-02-15');
+        """,
+    )
+    urls = {"pg": pg_url, "duckdb": str(tmp_path / "m.duckdb"), "sqlite": str(tmp_path / "b.db")}
+    last = second_pg if chain[1] == "pg" else urls[chain[1]]
+    for source_url, target_url in ((source, urls[chain[0]]), (urls[chain[0]], last)):
+        report = arrowmig.migrate(source_url, target_url)
+        assert report.ok, str(report.to_dict())
+        assert "not copied" not in notes_of(report, "actor")
+    insert = "INSERT INTO actor (actor_id, name) VALUES (2, 'b')"
+    select = "SELECT last_update, day FROM actor WHERE actor_id = 2"
+    before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    if chain[1] == "pg":
+        pg_exec(last, insert)
+        at, day = pg_one(last, select)
+    else:
+        con: sqlite3.Connection | duckdb.DuckDBPyConnection = (
+            sqlite3.connect(last) if chain[1] == "sqlite" else duckdb.connect(last)
+        )
+        try:
+            con.execute(insert)
+            at, day = con.execute(select).fetchone() or (None, None)
+            con.commit()
+        finally:
+            con.close()
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    after = datetime.now(UTC).replace(tzinfo=None)
+    assert isinstance(at, datetime) and before - timedelta(seconds=1) <= at <= after  # UTC
+    assert day in (before.date(), after.date())
+
+
 @pytest.mark.postgres
 def test_a_random_uuid_default_reaches_postgres_and_duckdb(pg_url: str, tmp_path: Path) -> None:
     # The usual default of a uuid key (Supabase's tables have it): it was left out everywhere.
@@ -254,6 +307,65 @@ def test_a_duckdb_sources_key_sequence_is_its_high_water_mark(tmp_path: Path, pg
         con.execute("DELETE FROM items WHERE id > 40")  # 41-50 handed out, then deleted
     assert arrowmig.migrate(str(source), pg_url).ok
     assert pg_one(pg_url, "INSERT INTO items (v) VALUES ('new') RETURNING id") == (51,)
+
+
+@pytest.mark.parametrize("last_hop", ["sqlite", "postgresql"])
+def test_an_autoincrement_high_water_mark_survives_a_hop_through_duckdb(
+    tmp_path: Path, pg_url: str, last_hop: str
+) -> None:
+    """SQLite AUTOINCREMENT -> DuckDB starts the key sequence past the deleted keys (START 6),
+    but a sequence never called has last_value NULL: the next hop took the largest key as
+    the mark, and handed the deleted keys 4 and 5 out again."""
+    source = make_sqlite(
+        tmp_path / "a.db",
+        """
+        CREATE TABLE actor (actor_id INTEGER PRIMARY KEY AUTOINCREMENT, n TEXT);
+        INSERT INTO actor (n) VALUES ('a'), ('b'), ('c'), ('d'), ('e');
+        DELETE FROM actor WHERE actor_id > 3;
+        """,
+    )
+    middle = str(tmp_path / "a.duckdb")
+    assert arrowmig.migrate(source, middle).ok
+    if last_hop == "sqlite":
+        target = tmp_path / "back.db"
+        assert arrowmig.migrate(middle, str(target)).ok
+        con = sqlite3.connect(target)
+        try:
+            new = con.execute("INSERT INTO actor (n) VALUES ('n') RETURNING actor_id").fetchall()
+        finally:
+            con.close()
+        assert new == [(6,)]
+    else:
+        assert arrowmig.migrate(middle, pg_url).ok
+        assert pg_one(pg_url, "INSERT INTO actor (n) VALUES ('n') RETURNING actor_id") == (6,)
+
+
+@pytest.mark.parametrize("target_kind", ["sqlite", "duckdb", "postgresql"])
+def test_a_postgresql_sequence_never_called_hands_out_its_start_next(
+    tmp_path: Path, pg_url: str, second_pg: str, target_kind: str
+) -> None:
+    """Rows inserted with explicit keys leave an identity (START WITH 100) uncalled: PostgreSQL
+    hands out 100 next, and so must the copy (it handed out 3)."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 100) "
+        "PRIMARY KEY, v text)",
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+    )
+    insert = "INSERT INTO t (v) VALUES ('new') RETURNING id"
+    if target_kind == "postgresql":
+        assert arrowmig.migrate(pg_url, second_pg).ok
+        assert pg_one(second_pg, insert) == (100,)
+        return
+    target = str(tmp_path / ("copy.db" if target_kind == "sqlite" else "copy.duckdb"))
+    assert arrowmig.migrate(pg_url, target).ok
+    con: sqlite3.Connection | duckdb.DuckDBPyConnection = (
+        sqlite3.connect(target) if target_kind == "sqlite" else duckdb.connect(target)
+    )
+    try:
+        assert con.execute(insert).fetchall() == [(100,)]
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("source_kind", ["sqlite", "postgresql"])
@@ -722,6 +834,24 @@ def test_plan_lists_what_each_created_table_builds(tmp_path: Path) -> None:
     ) in text
     duck = plan_text(explain(source, str(tmp_path / "out.duckdb")).to_dict())
     assert "builds primary key (id)\n" in duck  # DuckDB holds no foreign keys
+
+
+def test_the_duckdb_plan_names_the_foreign_keys_the_run_will_not_create(tmp_path: Path) -> None:
+    """The run's report named each foreign key DuckDB does not get; the plan said nothing."""
+    source = make_sqlite(tmp_path / "src.db", FK_SCRIPT)
+    target = str(tmp_path / "out.duckdb")
+    planned = explain(source, target).to_dict()
+    text = plan_text(planned)
+    report = arrowmig.migrate(source, target)
+    assert report.ok, report.to_dict()
+    unbuilt = [n for t in report.tables for n in t.notes if "foreign key" in n]
+    assert unbuilt and all(
+        n.endswith("duckdb cannot add foreign keys to loaded tables") for n in unbuilt
+    )
+    assert sorted(unbuilt) == sorted(
+        n for t in planned["tables"] for n in t["notes"] if "foreign key" in n
+    )
+    assert all(n in text for n in unbuilt)
 
 
 def test_what_no_target_gets_is_named_not_dropped_silently(tmp_path: Path, pg_url: str) -> None:

@@ -94,7 +94,11 @@ def migration_options(f: Any) -> Any:
             "--target-schema", help="PostgreSQL/DuckDB schema to write to (one source schema)."
         ),
         click.option(
-            "--no-profile", is_flag=True, help="Trust SQLite declared types; skip the value scan."
+            "--no-profile",
+            is_flag=True,
+            help="Skip the value scan of SQLite sources: types from declared affinity alone "
+            "(INTEGER, REAL, BOOLEAN, BLOB keep theirs; DATE/DATETIME, DECIMAL(p,s), "
+            "VARCHAR(n), YEAR and the rest become TEXT).",
         ),
         click.option(
             "--cast",

@@ -703,13 +703,16 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def _sequence_last_value(self, default: str) -> int | None:
         """The last value the sequence of a ``nextval('s')`` default handed out (past the
-        largest key when the rows above were deleted), or None."""
+        largest key when the rows above were deleted), or None. A sequence never called
+        (its last_value NULL) hands out its start next: one before it, which is past the
+        loaded keys when arrowmig started it past a SQLite AUTOINCREMENT's deleted ones."""
         found = _NEXTVAL.search(default)
         if found is None:
             return None
         schema, name = _sequence_name(found.group(1), self._schema)
         rows = self._query(
-            "SELECT last_value FROM duckdb_sequences() WHERE schema_name = ? "
+            "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() "
+            "WHERE schema_name = ? "
             "AND sequence_name = ? AND database_name = current_database()",
             [schema, name],
         )

@@ -656,6 +656,15 @@ class PostgresEndpoint(BaseEndpoint):
         reference each other (Django's auth_user and blog_post): one at a time it refuses
         any table a foreign key points at. A table outside them that points at one is named,
         and nothing is emptied (CASCADE would empty tables the run was not given)."""
+        self.check_emptying(names)
+        tables = ", ".join(qualified(n, self._schema) for n in names)
+        self._run(f"TRUNCATE {tables}", f"emptying {', '.join(map(repr, names))}", names[0])
+
+    def check_emptying(self, names: list[str]) -> None:
+        """Raise SchemaError when a table outside ``names`` has a foreign key to one of them:
+        TRUNCATE refuses it (the plan and ``--dry-run`` check it too, as the run would)."""
+        if not names:
+            return
         outside = self._query(
             "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
             "c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1)))) "
@@ -673,8 +682,6 @@ class PostgresEndpoint(BaseEndpoint):
                 "first, or use --mode append",
                 table=names[0],
             )
-        tables = ", ".join(qualified(n, self._schema) for n in names)
-        self._run(f"TRUNCATE {tables}", f"emptying {', '.join(map(repr, names))}", names[0])
 
     def existing_table(self, name: str) -> Table:
         return self.describe(name, profile=False)

@@ -210,21 +210,28 @@ def describe(
         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
         "a.attidentity::text, a.atttypid, t.typelem, coalesce(et.typtype::text, ''), "
         "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-        # A serial or identity column's sequence may be past the largest key (deleted rows).
-        "(SELECT CASE WHEN has_sequence_privilege(q.seq, 'SELECT') "
-        "THEN pg_sequence_last_value(q.seq) END FROM (SELECT coalesce(pg_get_serial_sequence("
-        "a.attrelid::regclass::text, a.attname)::regclass, to_regclass((regexp_match("
-        "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1])) AS seq) q "
-        "WHERE q.seq IS NOT NULL) "
+        # A serial or identity column's sequence may be past the largest key (deleted rows);
+        # its name is read too, for a sequence never called (NULL here: see _last_handed_out).
+        "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN pg_sequence_last_value(q.seq) END, "
+        "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN q.seq::text END "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
         "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "LEFT JOIN LATERAL (SELECT coalesce(pg_get_serial_sequence("
+        "a.attrelid::regclass::text, a.attname)::regclass, to_regclass((regexp_match("
+        "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1])) AS seq) q "
+        "ON true "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
     )
     columns = tuple(
-        _generated(_with_default(_described_column(query, r, name), r[7], r[8], r[13]), r[12])
+        _generated(
+            _with_default(
+                _described_column(query, r, name), r[7], r[8], _last_handed_out(query, r[13], r[14])
+            ),
+            r[12],
+        )
         for r in rows
     )
     pk = _primary_key(query, oid)
@@ -694,6 +701,17 @@ def _generated(col: Column, expression: str | None) -> Column:
         f"generated column AS {expression}: its values are copied, its expression is not recreated"
     )
     return replace(col, notes=(*col.notes, note))
+
+
+def _last_handed_out(query: Query, last_value: int | None, sequence: str | None) -> int | None:
+    """The last key a column's sequence handed out: ``last_value`` once it was called; for a
+    sequence never called (``pg_sequence_last_value`` is NULL: ``START WITH 100``, or
+    ``setval(s, n, false)``), one before the value it will hand out next, which may be past
+    every key (rows inserted with explicit keys). ``sequence``: its name, when readable."""
+    if last_value is not None or sequence is None:
+        return last_value
+    rows = query(f"SELECT last_value - 1 FROM {sequence} WHERE NOT is_called")
+    return int(rows[0][0]) if rows else None
 
 
 def _with_default(
