@@ -265,7 +265,7 @@ def _transfer(
         report.baseline_rss_bytes = meter.baseline_rss
     report.interrupted = runner.interrupted
     if runner.interrupted is None:
-        _with_target_retries(
+        _finish_run(
             lambda dst: _wrap_up(
                 dst,
                 config,
@@ -278,8 +278,11 @@ def _transfer(
             ),
             target,
             config,
+            report,
         )
         report.seconds = time.monotonic() - started  # the foreign keys are part of the run
+    if report.interrupted is not None:
+        _mark_interrupted(target, config, run_id, basis, report)
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
 
@@ -386,6 +389,55 @@ def _wrap_up(
         store = CheckpointStore(dst)
         store.record(_run_row(run_id, "complete", basis, rows=report.rows))
         store.forget_run(run_id, keep_run_row=True)
+
+
+def _finish_run(
+    wrap_up: Callable[[Endpoint], None],
+    target: str,
+    config: MigrationConfig,
+    report: MigrationReport,
+) -> None:
+    """Keys, foreign keys and the run's completion, once the tables are loaded.
+
+    A signal meanwhile stops the run as one during the streams does (the rows are in; what
+    is left, ``--resume`` builds and checks); a target lost for good (its retries spent)
+    leaves the run unfinished, said in the report: either way the user gets the report and
+    the way on, not a bare error as if nothing had been written.
+    """
+    try:
+        _with_target_retries(wrap_up, target, config)
+    except (StopRequested, KeyboardInterrupt) as stop:
+        name = stop.signal_name if isinstance(stop, StopRequested) else "SIGINT"
+        report.interrupted = name
+        report.notes.append(
+            f"stopped by {name} while building keys and foreign keys after the rows were in: "
+            "a foreign key not yet checked is left NOT VALID; --resume checks it, and builds "
+            "what is left"
+        )
+    except ArrowmigError as exc:
+        report.unfinished = (
+            f"the tables' rows are in, but their keys, foreign keys and the run's completion "
+            f"could not be written: {exc}"
+        )
+
+
+def _mark_interrupted(
+    target: str,
+    config: MigrationConfig,
+    run_id: str,
+    basis: dict[str, object],
+    report: MigrationReport,
+) -> None:
+    """Record that a signal stopped the run (``arrowmig status``: interrupted, not running);
+    a run that got as far as marking itself complete stays so."""
+    try:
+        with open_target(target, config) as dst:
+            store = CheckpointStore(dst)
+            if any(r.table_name == RUN_ROW and r.state == "complete" for r in store.rows(run_id)):
+                return
+            store.record(_run_row(run_id, "interrupted", basis))
+    except ArrowmigError as exc:
+        report.notes.append(f"the run could not be recorded as interrupted: {exc}")
 
 
 def _drop_failed_staging(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:

@@ -272,8 +272,8 @@ def test_a_run_stopped_while_it_marks_itself_complete_resumes_to_nothing(
 
     target = str(tmp_path / "t.db")
     monkeypatch.setattr(CheckpointStore, "forget_run", clear_then_stop)
-    with pytest.raises(KeyboardInterrupt):
-        migrate(source, target, tables=["events"])
+    # The signal is reported as any other (exit code 130); the run stays marked complete.
+    assert migrate(source, target, tables=["events"]).interrupted == "SIGINT"
     monkeypatch.setattr(CheckpointStore, "forget_run", clear)
     resumed = migrate(source, target, tables=["events"], config=MigrationConfig(resume=True))
     assert resumed.ok and any("nothing to resume" in n for n in resumed.notes)
