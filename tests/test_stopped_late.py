@@ -9,6 +9,7 @@ whatever the machine's speed.
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -178,3 +179,88 @@ def test_sigint_while_checking_foreign_keys_stops_at_once_with_a_report(
         (run,) = runs_of(pg_url)
         assert run["state"] == "interrupted"
     resume_finishes(fk_source, pg_url)
+
+
+@pytest.fixture
+def role_url(pg_url: str) -> Iterator[str]:
+    """``pg_url`` as a role that is not a superuser (a superuser ignores CONNECTION LIMIT)."""
+    role = "arrowmig_" + pg_url.rsplit("/", 1)[1][-12:]
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        admin.execute(f'GRANT ALL ON DATABASE "{pg_url.rsplit("/", 1)[1]}" TO "{role}"')
+        admin.execute(f'GRANT ALL ON SCHEMA public TO "{role}"')
+    try:
+        yield pg_url.replace("postgresql://postgres@", f"postgresql://{role}@")
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+            admin.execute(f'DROP OWNED BY "{role}"')
+            admin.execute(f'DROP ROLE "{role}"')
+
+
+def _rows_source(path: Path, rows: int) -> Path:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL)")
+    con.execute(
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+        "INSERT INTO events SELECT i, 'k' || (i % 7), i / 8.0 FROM s",
+        (rows,),
+    )
+    con.commit()
+    con.close()
+    return path
+
+
+def _committed(pg_url: str) -> int:
+    with psycopg.connect(pg_url) as con:
+        try:
+            row = con.execute(
+                "SELECT coalesce(sum(rows_done), 0) FROM _arrowmig_checkpoints"
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0
+    return int(row[0]) if row else 0
+
+
+def test_a_server_lost_for_good_mid_run_gives_the_report_exit_1_and_the_resume_hint(
+    tmp_path: Path, pg_url: str, role_url: str
+) -> None:
+    source = _rows_source(tmp_path / "events.db", 60_000)
+    database = pg_url.rsplit("/", 1)[1]
+    proc = _migrate(source, role_url, "--json", "--batch-rows", "200", "--retries", "1")
+    deadline = time.monotonic() + 60
+    while _committed(pg_url) < 2_000 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{database}" CONNECTION LIMIT 0')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        )
+        out, err = proc.communicate(timeout=120)
+        committed = _committed(pg_url)
+        admin.execute(f'ALTER DATABASE "{database}" CONNECTION LIMIT -1')
+    # Rows were written: not exit code 2 ("nothing happened, fix the configuration").
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "arrowmig: error" not in err
+    assert 2_000 <= committed < 60_000
+    report = json.loads(out)
+    assert report["exit_code"] == 1 and report["failed"] == ["events"]
+    assert "too many connections" in report["tables"][0]["error"]
+    assert "too many connections" in report["unfinished"]
+    assert "NOT FINISHED" in err
+    assert err.rstrip().endswith(
+        "run the same command again with --resume (committed rows are kept)"
+    )
+    resumed = _migrate(source, role_url, "--resume")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT id) FROM events").fetchone() == (
+            60_000,
+            60_000,
+        )
