@@ -222,6 +222,13 @@ def _transfer(
             store.ensure()
         if earlier is None:
             store.forget_run(run_id)
+        # The run row keeps, beside what the fingerprint was computed from, the SQLite target's
+        # own journal mode, read before this run first set WAL: a run killed before it put it
+        # back leaves WAL on, which a resumed run must not take for the file's own.
+        own_mode = _own_journal_mode(dst, earlier)
+        basis = {**basis, "target_journal_mode": own_mode}
+        # Recorded before any table is created: a run killed from here on is found by --resume.
+        store.record(_run_row(run_id, "running", basis))
         again = _loaded_again(earlier)
         plan.tables = [
             replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables
@@ -241,7 +248,6 @@ def _transfer(
             lambda: (open_source(), open_target(target, config)),
             config.parallel,
         )
-        store.record(_run_row(run_id, "running", basis))
         meter.set_baseline()
     runner = Runner(
         plan=plan,
@@ -283,6 +289,8 @@ def _transfer(
         report.seconds = time.monotonic() - started  # the foreign keys are part of the run
     if report.interrupted is not None:
         _mark_interrupted(target, config, run_id, basis, report)
+    if own_mode is not None and report.unfinished is None:
+        _restore_journal_mode(target, config, own_mode)
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
 
@@ -438,6 +446,30 @@ def _mark_interrupted(
             store.record(_run_row(run_id, "interrupted", basis))
     except ArrowmigError as exc:
         report.notes.append(f"the run could not be recorded as interrupted: {exc}")
+
+
+def _own_journal_mode(dst: Endpoint, earlier: list[Row] | None) -> str | None:
+    """A SQLite target's journal mode before arrowmig set WAL: as the interrupted run recorded
+    it, else as the file has it now; None for other targets."""
+    import json
+
+    read_mode = getattr(dst, "journal_mode", None)
+    if read_mode is None:
+        return None
+    run_row = next((r for r in earlier or [] if r.table_name == RUN_ROW), None)
+    if run_row is not None:
+        with contextlib.suppress(ValueError, AttributeError):
+            recorded = json.loads(run_row.detail or "{}").get("target_journal_mode")
+            if isinstance(recorded, str):
+                return recorded
+    return str(read_mode())
+
+
+def _restore_journal_mode(target: str, config: MigrationConfig, mode: str) -> None:
+    """Put a SQLite target back in its own journal mode once the run's connections are
+    closed (each puts back only the mode it found, which after a killed run was WAL)."""
+    with contextlib.suppress(ArrowmigError), open_target(target, config) as dst:
+        dst.restore_journal_mode(mode)  # type: ignore[attr-defined]
 
 
 def _drop_failed_staging(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:

@@ -264,3 +264,44 @@ def test_a_server_lost_for_good_mid_run_gives_the_report_exit_1_and_the_resume_h
             60_000,
             60_000,
         )
+
+
+@pytest.mark.parametrize("own_mode", ["delete", "wal"])
+def test_a_sqlite_target_killed_then_resumed_gets_its_own_journal_mode_back(
+    tmp_path: Path, own_mode: str
+) -> None:
+    source = _rows_source(tmp_path / "events.db", 60_000)
+    target = tmp_path / "target.db"
+    con = sqlite3.connect(target)  # a file of the user's, in its journal mode
+    con.execute(f"PRAGMA journal_mode={own_mode}")
+    con.execute("CREATE TABLE notes (line TEXT)")
+    con.close()  # (open, it would keep SQLite from changing the file's journal mode)
+    # The run sets WAL while it writes; SIGKILL gives it no chance to put the mode back.
+    proc = _migrate(source, str(target), "--batch-rows", "200")
+    deadline = time.monotonic() + 60
+    while _sqlite_committed(target) < 2_000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert 2_000 <= _sqlite_committed(target) < 60_000
+    resumed = _migrate(source, str(target), "--resume")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    con = sqlite3.connect(target)
+    assert con.execute("PRAGMA journal_mode").fetchone() == (own_mode,)
+    assert con.execute("SELECT count(*) FROM events").fetchone() == (60_000,)
+    con.close()
+
+
+def _sqlite_committed(path: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
+    except sqlite3.Error:
+        return 0
+    try:
+        row = con.execute("SELECT coalesce(sum(rows_done), 0) FROM _arrowmig_checkpoints")
+        return int(row.fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        con.close()
