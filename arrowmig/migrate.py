@@ -191,7 +191,9 @@ def _transfer(
                 defer_conflicts=True,
                 describe_all=_parallel_describe(src, open_source, config),
             )
-        run_id, basis = fingerprint(label, [p.source for p in plan.tables], config)
+        run_id, basis = fingerprint(
+            _source_identity(src, label), [p.source for p in plan.tables], config
+        )
         report = MigrationReport(
             source=label,
             target=dst.url.redacted,
@@ -201,7 +203,7 @@ def _transfer(
             notes=list(plan.notes),
         )
         store = CheckpointStore(dst)
-        earlier = _earlier_run(store, run_id, plan, config)
+        earlier = _earlier_run(store, run_id, plan, config, basis)
         if earlier is not None and any(
             r.table_name == RUN_ROW and r.state == "complete" for r in earlier
         ):
@@ -564,7 +566,11 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
 
 
 def _earlier_run(
-    store: CheckpointStore, run_id: str, plan: MigrationPlan, config: MigrationConfig
+    store: CheckpointStore,
+    run_id: str,
+    plan: MigrationPlan,
+    config: MigrationConfig,
+    basis: dict[str, object],
 ) -> list[Row] | None:
     """The checkpoint rows of the interrupted run to continue, or None to start afresh."""
     if not config.resume:
@@ -583,13 +589,60 @@ def _earlier_run(
     }
     clashing = [r for r in others if r.run_id in unfinished]
     if clashing:
+        other = clashing[0].run_id
+        run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
         raise SchemaError(
-            f"cannot resume: the interrupted run {clashing[0].run_id} in {store.target.url.redacted} was "
-            "started with other options or another source schema (tables, mode, casts, on-error, or "
-            "the source's columns changed)",
-            hint="run again with the options of the interrupted run, or start afresh with --mode replace",
+            f"cannot resume: the interrupted run {other} in {store.target.url.redacted} "
+            + _how_it_differs(_recorded_basis(run_row), basis),
+            hint="run again as the interrupted run did (same source and options); the rows it "
+            "committed stay until then",
         )
     return None
+
+
+def _source_identity(src: Source, label: str) -> str:
+    """The source as a run's fingerprint knows it: a file by its absolute path, however it
+    was spelled (``./a.db``, ``/data/a.db``, from another folder), so that the same file is
+    the same run and another file of the same name is not; a server by its redacted URL."""
+    if src.url.kind in ("sqlite", "duckdb") and src.url.target:
+        from pathlib import Path
+
+        return str(Path(src.url.target).resolve())
+    return label
+
+
+def _recorded_basis(run_row: Row) -> dict[str, object]:
+    import json
+
+    try:
+        basis = json.loads(run_row.detail or "{}")
+    except ValueError:
+        return {}
+    return basis if isinstance(basis, dict) else {}
+
+
+_BASIS_WORDS = {
+    "source": "read",
+    "tables": "moved the tables",
+    "mode": "ran in --mode",
+    "casts": "had the casts",
+    "on_error": "ran with --on-error",
+    "schema": "read the columns",
+}
+"""How a refused resume names each part of the fingerprint the two runs differ in."""
+
+
+def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
+    """'read 'a.db', this run '/data/b.db'': the first part of the fingerprint that differs."""
+    for key, words in _BASIS_WORDS.items():
+        if key in recorded and recorded[key] != now.get(key):
+            if key == "schema":
+                return f"{words} of the source as they were then; the source's columns changed since"
+            return f"{words} {recorded[key]!r}, this run {now.get(key)!r}"
+    return (
+        "was started with other options or another source schema (tables, mode, casts, "
+        "on-error, or the source's columns changed)"
+    )
 
 
 def _loaded_again(rows: list[Row] | None) -> set[str]:
