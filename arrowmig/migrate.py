@@ -637,7 +637,9 @@ def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
     for key, words in _BASIS_WORDS.items():
         if key in recorded and recorded[key] != now.get(key):
             if key == "schema":
-                return f"{words} of the source as they were then; the source's columns changed since"
+                return (
+                    f"{words} of the source as they were then; the source's columns changed since"
+                )
             return f"{words} {recorded[key]!r}, this run {now.get(key)!r}"
     return (
         "was started with other options or another source schema (tables, mode, casts, "
