@@ -114,11 +114,21 @@ class MigrationConfig:
             raise UsageError(
                 f"--batch-timeout must be a positive number of seconds, not {self.batch_timeout_s:g}"
             )
+        if self.batch_timeout_s > MAX_BATCH_TIMEOUT_S:  # inf too
+            raise UsageError(
+                f"--batch-timeout must be at most {MAX_BATCH_TIMEOUT_S:,} seconds (PostgreSQL's "
+                f"longest statement timeout), not {self.batch_timeout_s:g}",
+                hint="give a number of seconds up to that",
+            )
         if self.keep_backup and self.mode != "replace":
             raise UsageError(
                 f"--keep-backup keeps the table a replace drops; --mode {self.mode} drops none",
                 hint="use --mode replace, or leave out --keep-backup",
             )
+
+
+MAX_BATCH_TIMEOUT_S = 2_147_483
+"""PostgreSQL keeps statement and lock timeouts in milliseconds in a 32-bit integer."""
 
 
 def _size(name: str, value: object) -> int:

@@ -200,7 +200,9 @@ def _transfer(
                 defer_conflicts=True,
                 describe_all=_parallel_describe(src, open_source, config),
             )
-        run_id, basis = fingerprint(label, [p.source for p in plan.tables], config)
+        run_id, basis = fingerprint(
+            _source_identity(src, label), [p.source for p in plan.tables], config
+        )
         report = MigrationReport(
             source=label,
             target=dst.url.redacted,
@@ -210,7 +212,7 @@ def _transfer(
             notes=list(plan.notes),
         )
         store = CheckpointStore(dst)
-        earlier = _earlier_run(store, run_id, plan, config)
+        earlier = _earlier_run(store, run_id, plan, config, basis)
         if earlier is not None and any(
             r.table_name == RUN_ROW and r.state == "complete" for r in earlier
         ):
@@ -231,6 +233,13 @@ def _transfer(
             store.ensure()
         if earlier is None:
             store.forget_run(run_id)
+        # The run row keeps, beside what the fingerprint was computed from, the SQLite target's
+        # own journal mode, read before this run first set WAL: a run killed before it put it
+        # back leaves WAL on, which a resumed run must not take for the file's own.
+        own_mode = _own_journal_mode(dst, earlier)
+        basis = {**basis, "target_journal_mode": own_mode}
+        # Recorded before any table is created: a run killed from here on is found by --resume.
+        store.record(_run_row(run_id, "running", basis))
         again = _loaded_again(earlier)
         plan.tables = [
             replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables
@@ -250,7 +259,6 @@ def _transfer(
             lambda: (open_source(), open_target(target, config)),
             config.parallel,
         )
-        store.record(_run_row(run_id, "running", basis))
         meter.set_baseline()
     runner = Runner(
         plan=plan,
@@ -274,7 +282,7 @@ def _transfer(
         report.baseline_rss_bytes = meter.baseline_rss
     report.interrupted = runner.interrupted
     if runner.interrupted is None:
-        _with_target_retries(
+        _finish_run(
             lambda dst: _wrap_up(
                 dst,
                 config,
@@ -287,8 +295,13 @@ def _transfer(
             ),
             target,
             config,
+            report,
         )
         report.seconds = time.monotonic() - started  # the foreign keys are part of the run
+    if report.interrupted is not None:
+        _mark_interrupted(target, config, run_id, basis, report)
+    if own_mode is not None and report.unfinished is None:
+        _restore_journal_mode(target, config, own_mode)
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
 
@@ -397,6 +410,79 @@ def _wrap_up(
         store.forget_run(run_id, keep_run_row=True)
 
 
+def _finish_run(
+    wrap_up: Callable[[Endpoint], None],
+    target: str,
+    config: MigrationConfig,
+    report: MigrationReport,
+) -> None:
+    """Keys, foreign keys and the run's completion, once the tables are loaded.
+
+    A signal meanwhile stops the run as one during the streams does (the rows are in; what
+    is left, ``--resume`` builds and checks); a target lost for good (its retries spent)
+    leaves the run unfinished, said in the report: either way the user gets the report and
+    the way on, not a bare error as if nothing had been written.
+    """
+    try:
+        _with_target_retries(wrap_up, target, config)
+    except (StopRequested, KeyboardInterrupt) as stop:
+        name = stop.signal_name if isinstance(stop, StopRequested) else "SIGINT"
+        report.interrupted = name
+        report.notes.append(
+            f"stopped by {name} while building keys and foreign keys after the rows were in: "
+            "a foreign key not yet checked is left NOT VALID; --resume checks it, and builds "
+            "what is left"
+        )
+    except ArrowmigError as exc:
+        report.unfinished = (
+            f"the tables' rows are in, but their keys, foreign keys and the run's completion "
+            f"could not be written: {exc}"
+        )
+
+
+def _mark_interrupted(
+    target: str,
+    config: MigrationConfig,
+    run_id: str,
+    basis: dict[str, object],
+    report: MigrationReport,
+) -> None:
+    """Record that a signal stopped the run (``arrowmig status``: interrupted, not running);
+    a run that got as far as marking itself complete stays so."""
+    try:
+        with open_target(target, config) as dst:
+            store = CheckpointStore(dst)
+            if any(r.table_name == RUN_ROW and r.state == "complete" for r in store.rows(run_id)):
+                return
+            store.record(_run_row(run_id, "interrupted", basis))
+    except ArrowmigError as exc:
+        report.notes.append(f"the run could not be recorded as interrupted: {exc}")
+
+
+def _own_journal_mode(dst: Endpoint, earlier: list[Row] | None) -> str | None:
+    """A SQLite target's journal mode before arrowmig set WAL: as the interrupted run recorded
+    it, else as the file has it now; None for other targets."""
+    import json
+
+    read_mode = getattr(dst, "journal_mode", None)
+    if read_mode is None:
+        return None
+    run_row = next((r for r in earlier or [] if r.table_name == RUN_ROW), None)
+    if run_row is not None:
+        with contextlib.suppress(ValueError, AttributeError):
+            recorded = json.loads(run_row.detail or "{}").get("target_journal_mode")
+            if isinstance(recorded, str):
+                return recorded
+    return str(read_mode())
+
+
+def _restore_journal_mode(target: str, config: MigrationConfig, mode: str) -> None:
+    """Put a SQLite target back in its own journal mode once the run's connections are
+    closed (each puts back only the mode it found, which after a killed run was WAL)."""
+    with contextlib.suppress(ArrowmigError), open_target(target, config) as dst:
+        dst.restore_journal_mode(mode)  # type: ignore[attr-defined]
+
+
 def _drop_failed_staging(
     dst: Endpoint, plan: MigrationPlan, report: MigrationReport, run_id: str
 ) -> None:
@@ -496,7 +582,11 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
 
 
 def _earlier_run(
-    store: CheckpointStore, run_id: str, plan: MigrationPlan, config: MigrationConfig
+    store: CheckpointStore,
+    run_id: str,
+    plan: MigrationPlan,
+    config: MigrationConfig,
+    basis: dict[str, object],
 ) -> list[Row] | None:
     """The checkpoint rows of the interrupted run to continue, or None to start afresh."""
     if not config.resume:
@@ -515,13 +605,62 @@ def _earlier_run(
     }
     clashing = [r for r in others if r.run_id in unfinished]
     if clashing:
+        other = clashing[0].run_id
+        run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
         raise SchemaError(
-            f"cannot resume: the interrupted run {clashing[0].run_id} in {store.target.url.redacted} was "
-            "started with other options or another source schema (tables, mode, casts, on-error, or "
-            "the source's columns changed)",
-            hint="run again with the options of the interrupted run, or start afresh with --mode replace",
+            f"cannot resume: the interrupted run {other} in {store.target.url.redacted} "
+            + _how_it_differs(_recorded_basis(run_row), basis),
+            hint="run again as the interrupted run did (same source and options); the rows it "
+            "committed stay until then",
         )
     return None
+
+
+def _source_identity(src: Source, label: str) -> str:
+    """The source as a run's fingerprint knows it: a file by its absolute path, however it
+    was spelled (``./a.db``, ``/data/a.db``, from another folder), so that the same file is
+    the same run and another file of the same name is not; a server by its redacted URL."""
+    if src.url.kind in ("sqlite", "duckdb") and src.url.target:
+        from pathlib import Path
+
+        return str(Path(src.url.target).resolve())
+    return label
+
+
+def _recorded_basis(run_row: Row) -> dict[str, object]:
+    import json
+
+    try:
+        basis = json.loads(run_row.detail or "{}")
+    except ValueError:
+        return {}
+    return basis if isinstance(basis, dict) else {}
+
+
+_BASIS_WORDS = {
+    "source": "read",
+    "tables": "moved the tables",
+    "mode": "ran in --mode",
+    "casts": "had the casts",
+    "on_error": "ran with --on-error",
+    "schema": "read the columns",
+}
+"""How a refused resume names each part of the fingerprint the two runs differ in."""
+
+
+def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
+    """'read 'a.db', this run '/data/b.db'': the first part of the fingerprint that differs."""
+    for key, words in _BASIS_WORDS.items():
+        if key in recorded and recorded[key] != now.get(key):
+            if key == "schema":
+                return (
+                    f"{words} of the source as they were then; the source's columns changed since"
+                )
+            return f"{words} {recorded[key]!r}, this run {now.get(key)!r}"
+    return (
+        "was started with other options or another source schema (tables, mode, casts, "
+        "on-error, or the source's columns changed)"
+    )
 
 
 def _loaded_again(rows: list[Row] | None) -> set[str]:

@@ -58,6 +58,9 @@ class MigrationReport:
     skipped_views: list[str] = field(default_factory=list)
     interrupted: str | None = None
     """The signal name when the run was stopped by SIGINT or SIGTERM."""
+    unfinished: str | None = None
+    """Why the run stopped after its tables without finishing (their keys, foreign keys, its
+    own completion): the target was lost for good. The rows in stay; ``--resume`` finishes."""
     verify: dict[str, Any] | None = None
     run_id: str | None = None
     """The run's fingerprint: the key of its rows in the target's checkpoint table."""
@@ -88,7 +91,18 @@ class MigrationReport:
         """All went as asked: no table failed, no row rejected, not interrupted, and (when the
         run was verified) every table verified and matching."""
         verified = self.verify is None or bool(self.verify.get("ok"))
-        return not self.failed and not self.rejected and self.interrupted is None and verified
+        return (
+            not self.failed
+            and not self.rejected
+            and self.interrupted is None
+            and self.unfinished is None
+            and verified
+        )
+
+    @property
+    def resumable(self) -> bool:
+        """Stopped with work left that ``--resume`` continues (rows committed stay)."""
+        return self.interrupted is not None or self.unfinished is not None
 
     @property
     def exit_code(self) -> int:
@@ -139,6 +153,7 @@ class MigrationReport:
             "retries": self.retries,
             "skipped_views": self.skipped_views,
             "interrupted": self.interrupted,
+            "unfinished": self.unfinished,
             "run_id": self.run_id,
             "notes": self.notes,
             "done_before": self.done_before,

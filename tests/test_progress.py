@@ -646,6 +646,8 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
     ("args", "message"),
     [
         (["--batch-timeout", "-5"], "--batch-timeout must be a positive number of seconds, not -5"),
+        (["--batch-timeout", "inf"], "--batch-timeout must be at most 2,147,483 seconds"),
+        (["--batch-timeout", "3000000"], "--batch-timeout must be at most 2,147,483 seconds"),
         (["--retries", "-1"], "--retries must be 0 or more, not -1"),
         (["--progress-interval", "-1"], "--progress-interval must be 0 or more seconds"),
         (["--log-file", "/proc/nope/x.log"], "cannot write the log file '/proc/nope/x.log'"),

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from tests.dbutil import pg_rows, q, sqlite_rows
 
 ROWS = 40_000
+ARROWMIG_MIGRATE = (sys.executable, "-m", "arrowmig", "migrate")
+SMALL_EVENTS = ("--tables", "events", "--batch-rows", "100", "--progress", "none")
 
 
 def build_source(path: Path) -> str:
@@ -186,7 +188,8 @@ def test_resume_with_other_options_is_refused(source: str, tmp_path: Path) -> No
     )
     _, err = other.communicate(timeout=60)
     assert other.returncode == 2, err.decode()
-    assert b"other options" in err and err[-1:] == b"\n" and err.count(b"\n") == 1
+    assert b"ran in --mode 'create', this run 'append'" in err
+    assert err[-1:] == b"\n" and err.count(b"\n") == 1
 
 
 def kill_half_way(source: str, target: str) -> None:
@@ -272,9 +275,45 @@ def test_a_run_stopped_while_it_marks_itself_complete_resumes_to_nothing(
 
     target = str(tmp_path / "t.db")
     monkeypatch.setattr(CheckpointStore, "forget_run", clear_then_stop)
-    with pytest.raises(KeyboardInterrupt):
-        migrate(source, target, tables=["events"])
+    # The signal is reported as any other (exit code 130); the run stays marked complete.
+    assert migrate(source, target, tables=["events"]).interrupted == "SIGINT"
     monkeypatch.setattr(CheckpointStore, "forget_run", clear)
     resumed = migrate(source, target, tables=["events"], config=MigrationConfig(resume=True))
     assert resumed.ok and any("nothing to resume" in n for n in resumed.notes)
     assert len(sqlite_rows(target, "events")) == ROWS
+
+
+def test_resume_knows_the_source_file_however_its_path_is_spelled(
+    source: str, tmp_path: Path
+) -> None:
+    # A cron job resumes with an absolute path, or from another folder: the same file is the
+    # same run. Another file of the same name (same columns, other rows) is not: its rows
+    # after the committed key would have been mixed in, with exit code 0.
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "src.db").write_bytes(Path(source).read_bytes())
+    target = tmp_path / "t.db"
+
+    def run(cwd: Path, src: str, *more: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [*ARROWMIG_MIGRATE, src, str(target), *SMALL_EVENTS, *more],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+
+    kill_after(run(here, "src.db"), str(target), 2000)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "src.db").write_bytes(Path(source).read_bytes())
+    other = run(elsewhere, "src.db", "--resume")
+    _, err = other.communicate(timeout=60)
+    assert other.returncode == 2, err.decode()
+    assert f"read '{here / 'src.db'}', this run '{elsewhere / 'src.db'}'".encode() in err
+    assert b"--mode replace" not in err
+    resumed = run(tmp_path, f"sqlite:///{here / 'src.db'}", "--resume")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err.decode()
+    assert b"resumed after" in err
+    assert sqlite_rows(str(target), "events", "id") == sqlite_rows(source, "events", "id")

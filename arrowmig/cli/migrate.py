@@ -187,7 +187,7 @@ def run_migration(
             if close:
                 close()
         verify_text = ""
-        if verify_after and not report.interrupted:
+        if verify_after and not report.resumable:
             verify_text = _verify_after(source, target, report, config)
             if log is not None and report.verify is not None:
                 log.note("verify " + json.dumps(report.verify, default=str))
@@ -201,7 +201,7 @@ def run_migration(
             if log is not None:
                 log.emit(summary)
         emit_report(report, as_json, progress_kind)
-        if report.interrupted:
+        if report.resumable:
             say(RESUME_HINT)
         if verify_text and progress_kind != "json":
             say(verify_text)

@@ -64,6 +64,8 @@ def report_text(report: MigrationReport) -> str:
             out.append(f"  {t.name}: {t.rejected:,} rows rejected")
     for note in report.notes:
         out.append(f"  {note}")
+    if report.unfinished:
+        out.append(f"  NOT FINISHED: {report.unfinished}")
     if report.done_before:
         out.append(
             "  finished by the interrupted run, nothing left to move: "
@@ -74,9 +76,11 @@ def report_text(report: MigrationReport) -> str:
             "  views and virtual tables skipped (name them with --tables to copy their rows): "
             + ", ".join(report.skipped_views)
         )
-    state = (
-        "done" if report.ok else ("INTERRUPTED" if report.interrupted else "FINISHED WITH FAILURES")
-    )
+    state = "done" if report.ok else "FINISHED WITH FAILURES"
+    if report.interrupted:
+        state = "INTERRUPTED"
+    elif report.unfinished:
+        state = "NOT FINISHED"
     growth = report.rss_growth_bytes
     out.append(
         f"{state}: {report.rows:,} rows, {format_size(report.bytes)} in {report.seconds:.2f}s "

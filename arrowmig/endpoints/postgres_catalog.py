@@ -590,6 +590,20 @@ def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
     return [_foreign_key(r) for r in rows if r[8] is None], elsewhere
 
 
+def foreign_keys_on(query: Query, table: str) -> list[tuple[ForeignKey, bool]]:
+    """The foreign keys ``table`` (qualified) has now, each with whether its rows were
+    checked (a key added NOT VALID by a run stopped before it checked it was not)."""
+    rows = query(
+        f"SELECT {_FOREIGN_KEY_COLUMNS}, "
+        "CASE WHEN rc.relnamespace <> c.connamespace THEN "
+        "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END, c.convalidated "
+        "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
+        "WHERE c.conrelid = $1::regclass AND c.contype = 'f' ORDER BY c.conname",
+        (table,),
+    )
+    return [(_foreign_key(r, r[8]), bool(r[9])) for r in rows]
+
+
 def foreign_keys_between(query: Query, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
     """The foreign keys from a table of one of ``schemas`` to a table of another of them:
     (schema, table, key with its ``ref_schema``)."""

@@ -59,6 +59,8 @@ _LOCKED_HINT = (
     "read or write): end it, then run the same command again"
 )
 BUSY_TIMEOUT_MS = 60_000
+_JOURNAL_MODES = ("delete", "truncate", "persist", "memory", "wal", "off")
+"""SQLite's journal modes: a recorded one is put back only if it is one of them."""
 _SOURCE_ALIAS = "arrowmig_source"
 """The schema name a SQLite source file is attached as, to be copied by SQLite itself."""
 """How long a statement waits for a lock another process holds before failing (busy)."""
@@ -776,6 +778,18 @@ class SQLiteEndpoint(BaseEndpoint):
             raise SchemaError(
                 f"table {table.name!r}: names with NUL bytes cannot be stored", table=table.name
             )
+
+    def journal_mode(self) -> str:
+        """The file's journal mode as it is now (delete, wal, ...)."""
+        return str(self._pragma("journal_mode")[0][0]).lower()
+
+    def restore_journal_mode(self, mode: str) -> None:
+        """Set the file's journal mode back to ``mode`` (its own, recorded before a run set
+        WAL); takes effect only when no other connection has the file open."""
+        if mode not in _JOURNAL_MODES or self.journal_mode() == mode:
+            return
+        with self._lock, contextlib.suppress(Exception):
+            self._pragma(f"journal_mode={mode}")
 
     def _ensure_write_mode(self) -> None:
         if self._write_mode_set:
