@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import infinity, temporal_text
-from arrowmig.conform import decimal_text, instants
+from arrowmig.conform import decimal_as_float, decimal_text, instants
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_ACTIONS, FOREIGN_KEY_TIMINGS, Column, ForeignKey, Table
 
@@ -481,6 +481,8 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
     if is_text_type(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
         # Text without a zone taken as UTC, as appending into a timestamptz column takes it.
         return instants(array, target)
+    if pa.types.is_decimal(array.type) and pa.types.is_floating(target):
+        return decimal_as_float(array, target)  # Arrow's own cast is not correctly rounded
     return pc.cast(array, target, safe=True)
 
 
