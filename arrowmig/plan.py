@@ -18,6 +18,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
+from arrowmig.preflight import refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -300,6 +301,10 @@ def build_plan(
             if config.mode in ("append", "truncate") and exists:
                 existing = dst.existing_table(name)
                 target, conversions = _append_target(source, existing, dst.omittable_columns(name))
+                if config.on_error == "fail":
+                    # A value that cannot go in would stop the table halfway (emptied first
+                    # by --mode truncate): refused now; with reject its row is set aside.
+                    refuse_values_that_cannot_go_in(src, source, existing, dst.dialect, config.mode)
                 notes += conversions
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}

@@ -36,6 +36,18 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_LIMITED_TEXT = re.compile(
+    r"^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE
+)
+
+
+def text_limit(declared: str) -> int | None:
+    """The n of a PostgreSQL ``varchar(n)`` or ``char(n)`` (``character varying(10)``), which
+    the server holds its text to; None for any other type."""
+    limit = _LIMITED_TEXT.match(declared.strip())
+    return int(limit.group(1)) if limit else None
+
+
 def qualified(name: str, schema: str | None) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
 

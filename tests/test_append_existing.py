@@ -15,6 +15,8 @@ import pytest
 
 import arrowmig
 from arrowmig.conform import conform, decimal_as_float
+from arrowmig.errors import SchemaError
+from arrowmig.migrate import explain
 from tests.dbutil import duckdb_rows, pg_exec, pg_rows
 
 ALL_CENTS = [i / 100 for i in range(100_000)]
@@ -114,3 +116,83 @@ def test_a_decimal_cast_to_double_is_the_nearest_double(tmp_path: Path) -> None:
         (19.99,),
     ]
     con.close()
+
+
+def _customers_db(path: Path, postal: str, n: int) -> str:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, postal NVARCHAR(10), n INTEGER)")
+    con.executemany(
+        "INSERT INTO customer VALUES (?, ?, ?)", [(1, "12227-000", 1), (2, postal, n), (3, "x", 3)]
+    )
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _old_customers(url: str) -> None:
+    pg_exec(
+        url,
+        "CREATE TABLE customer (id bigint PRIMARY KEY, postal varchar(10), n smallint)",
+        "INSERT INTO customer VALUES (7, 'old-7', 7), (8, 'old-8', 8)",
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["truncate", "append"])
+@pytest.mark.parametrize(
+    ("postal", "n", "told"),
+    [
+        (
+            "12345-67890 ext",
+            2,
+            "column 'postal' holds text of up to 15 characters, beyond the "
+            "target column's character varying(10) (id 2: '12345-67890 ext')",
+        ),
+        (
+            "ok",
+            -40000,
+            "column 'n' holds integers from -40,000 to 3, beyond the target "
+            "column's smallint (id 2: -40000)",
+        ),
+    ],
+)
+def test_a_value_the_target_column_cannot_hold_refuses_the_run_before_emptying_anything(
+    tmp_path: Path, pg_url: str, mode: str, postal: str, n: int, told: str
+) -> None:
+    src = _customers_db(tmp_path / "c.db", postal, n)
+    _old_customers(pg_url)
+    config = arrowmig.MigrationConfig(mode=mode)
+    with pytest.raises(SchemaError) as refused:
+        explain(src, pg_url, config=config)  # the plan and --dry-run say so too
+    assert told in str(refused.value)
+    with pytest.raises(SchemaError, match="nothing"):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7), (8, "old-8", 8)]
+    rejects = str(tmp_path / "rejects")
+    config = arrowmig.MigrationConfig(mode=mode, on_error="reject", reject_dir=rejects)
+    assert arrowmig.migrate(src, pg_url, config=config).rejected == 1
+    loaded = {row[0] for row in pg_rows(pg_url, "customer", "id")}
+    assert loaded == ({1, 3} if mode == "truncate" else {1, 3, 7, 8})
+
+
+@pytest.mark.postgres
+def test_postgres_and_duckdb_sources_are_checked_alike(tmp_path: Path, pg_url: str) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA old; CREATE TABLE old.customer (id int PRIMARY KEY, postal text, n int)",
+        "INSERT INTO old.customer VALUES (1, 'ok', 1), (2, 'ok', 70000)",
+    )
+    _old_customers(pg_url)
+    config = arrowmig.MigrationConfig(mode="truncate", source_schema="old")
+    with pytest.raises(SchemaError, match=r"'n' holds integers from 1 to 70,000.*\(id 2: 70000\)"):
+        arrowmig.migrate(pg_url, pg_url, config=config)
+    duck = str(tmp_path / "c.duckdb")
+    con = duckdb.connect(duck)
+    con.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, postal VARCHAR, n INTEGER)")
+    con.execute(
+        "INSERT INTO customer VALUES (1, 'ok', 1), (2, 'ünïcödé-10', 2), (3, 'ünïcödé-100', 3)"
+    )
+    con.close()
+    with pytest.raises(SchemaError, match=r"up to 11 characters.*\(id 3: 'ünïcödé-100'\)"):
+        arrowmig.migrate(duck, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7), (8, "old-8", 8)]

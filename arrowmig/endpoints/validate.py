@@ -22,6 +22,7 @@ from arrowmig.schema import (
     forced_arrow_type,
     is_bytes_type,
     is_text_type,
+    text_limit,
     type_words,
 )
 
@@ -166,11 +167,6 @@ def _unconverted(
     return problems
 
 
-_PG_LIMITED_TEXT = re.compile(
-    r"^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE
-)
-
-
 def _length_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
     """Text longer than the PostgreSQL column's varchar(n) or char(n): the server refuses the
     whole batch, or, when the excess is spaces, cuts them off without a word. A column the
@@ -180,12 +176,11 @@ def _length_problems(array: pa.Array, table: Table, target: Table, name: str) ->
     except KeyError:
         return []
     declared = column.pg_type or column.target_type or ""
-    limit = _PG_LIMITED_TEXT.match(declared)
-    if limit is None or not is_text_type(array.type):
+    n = text_limit(declared)
+    if n is None or not is_text_type(array.type):
         return []
     if (source.pg_type or source.target_type or "") == declared:
         return []
-    n = int(limit.group(1))
     reason = f"text longer than the target column's {n} characters"
     return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
 
