@@ -16,7 +16,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.preflight import refuse_values_that_cannot_go_in
 from arrowmig.schema import (
@@ -27,6 +27,7 @@ from arrowmig.schema import (
     is_text_type,
     key_statements,
     qualified,
+    server_converts,
     type_words,
     wire_type,
 )
@@ -305,6 +306,7 @@ def build_plan(
                     # A value that cannot go in would stop the table halfway (emptied first
                     # by --mode truncate): refused now; with reject its row is set aside.
                     refuse_values_that_cannot_go_in(src, source, existing, dst.dialect, config.mode)
+                _check_write(dst, target, config.mode)
                 notes += conversions
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
@@ -719,13 +721,51 @@ def _append_target(source: Table, existing: Table, omittable: set[str]) -> tuple
                 src,
                 arrow_type=there.arrow_type,
                 target_type=there.target_type,
-                pg_type=there.pg_type,
+                pg_type=there.pg_type or _server_cast_asked(src) or _enum_type(there),
                 pg_binary=there.pg_binary,
                 pg_domain=None,
                 pg_enum=None,
             )
         )
     return replace(source, columns=tuple(columns)), notes
+
+
+def _check_write(dst: Endpoint, target: Table, mode: str) -> None:
+    """Ask the target whether it can take rows into the existing table as they will be
+    written (PostgreSQL plans its statement): a refusal there would come after --mode
+    truncate emptied the table, so it is refused now."""
+    check_write = getattr(dst, "check_write", None)
+    if check_write is None:
+        return
+    try:
+        check_write(target)
+    except TransferError as exc:
+        raise SchemaError(
+            f"cannot load {target.name!r} (--mode {mode}): {exc.message}; nothing has been "
+            "emptied or written",
+            hint="--cast the column to the target column's type, which the server then "
+            "converts its text to, or use --mode replace",
+            table=target.name,
+        ) from exc
+
+
+def _enum_type(there: Column) -> str | None:
+    """A PostgreSQL enum column's type, as the target's catalog names it: its text values are
+    cast to it on the server (COPY reads an enum from text, but INSERT ... SELECT of a text,
+    the way a batch with any server-converted column goes in, takes no implicit cast)."""
+    if there.pg_enum is None or there.source_type.endswith("]"):
+        return None
+    return there.source_type
+
+
+def _server_cast_asked(src: Column) -> str | None:
+    """The type a ``--cast`` asks the server to convert the column's values to (its text,
+    to a domain over an enum, to a type of an extension), cast there as they go in; the
+    existing column takes that type as it takes any assignment."""
+    asked = src.target_type
+    if not server_converts(asked) or forced_arrow_type(asked, src.arrow_type) is not None:
+        return None
+    return asked
 
 
 def _as_given(src: Column, arriving: pa.DataType) -> str:

@@ -1,7 +1,8 @@
 """What an append or a truncate learns of the source's values before it writes anything: text
-longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type.
-Any such value would stop its table halfway (after ``--mode truncate`` has emptied it), so
-the run is refused first, from one aggregate scan of the columns concerned.
+longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type,
+text that is no label of a PostgreSQL enum. Any such value would stop its table halfway (after
+``--mode truncate`` has emptied it), so the run is refused first, from one aggregate scan of
+the columns concerned.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
             held = text_limit(column.source_type) if source_dialect == "postgresql" else None
             if longest is not None and (held is None or held > longest):
                 yield _longest_text(column, _text_sql(c, source_dialect), longest, there)
+            if there.pg_enum is not None and not there.source_type.endswith("]"):
+                yield _enum_label(column, _text_sql(c, source_dialect), there)
         elif _narrower_integer(column.arrow_type, there.arrow_type):
             value = (
                 f"CASE WHEN typeof({c})='integer' THEN {c} END" if source_dialect == "sqlite" else c
@@ -78,7 +81,7 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
 
 
 def _text_sql(c: str, dialect: str) -> str:
-    # SQLite: the texts (a number's own text is short).
+    # SQLite: the texts (a number's own text is short, and no enum label here).
     return f"CASE WHEN typeof({c})='text' THEN {c} END" if dialect == "sqlite" else c
 
 
@@ -94,6 +97,22 @@ def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bo
         return f"holds text of up to {most:,} characters, beyond the target column's {declared}"
 
     return _Bound(column, (f"max({length})",), breaks, f"{length} > {longest}")
+
+
+def _enum_label(column: Column, text: str, there: Column) -> _Bound:
+    assert there.pg_enum is not None
+    labels = ", ".join("'" + label.replace("'", "''") + "'" for label in there.pg_enum[1])
+    outside = f"{text} NOT IN ({labels})"
+
+    def breaks(found: tuple[Any, ...]) -> str | None:
+        (count,) = found
+        if not count:
+            return None
+        texts = "1 text that is" if count == 1 else f"{count:,} texts that are"
+        return f"holds {texts} no label of the target column's enum {there.source_type}"
+
+    remedy = f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)"
+    return _Bound(column, (f"count(CASE WHEN {outside} THEN 1 END)",), breaks, outside, remedy)
 
 
 def _integer_range(column: Column, value: str, there: Column) -> _Bound:

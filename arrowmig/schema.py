@@ -299,7 +299,7 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
     converted = forced_arrow_type(column.target_type, t)
     if converted is not None:
         return wire_type(Column(column.name, converted), dialect)
-    if dialect == "postgresql" and _server_converts(column.target_type):
+    if dialect == "postgresql" and server_converts(column.target_type):
         return pa.string()
     if dialect == "postgresql":
         if pa.types.is_uint64(t) or pa.types.is_duration(t) or pa.types.is_interval(t):
@@ -358,7 +358,7 @@ def _pg_text_carried(column: Column) -> bool:
             )
         )
         or (forced or "").lower().startswith(PG_TEXT_CARRIED)
-        or (_server_converts(forced) and forced_arrow_type(forced, column.arrow_type) is None)
+        or (server_converts(forced) and forced_arrow_type(forced, column.arrow_type) is None)
     )
 
 
@@ -368,7 +368,7 @@ _LENGTH_LIMITED = re.compile(
 )
 
 
-def _server_converts(target_type: str | None) -> bool:
+def server_converts(target_type: str | None) -> bool:
     """Whether a --cast type arrowmig does not convert itself reaches PostgreSQL as text, for
     the server to convert: the source's binary form is another type's (an integer sent
     as binary into ``money`` would be read as cents: 5 became $0.05). Types with a length

@@ -6,10 +6,12 @@ a table says so before it has emptied anything.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pyarrow as pa
 import pytest
 
@@ -196,3 +198,82 @@ def test_postgres_and_duckdb_sources_are_checked_alike(tmp_path: Path, pg_url: s
     with pytest.raises(SchemaError, match=r"up to 11 characters.*\(id 3: 'ünïcödé-100'\)"):
         arrowmig.migrate(duck, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
     assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7), (8, "old-8", 8)]
+
+
+def _films_db(path: Path, ratings: list[str]) -> str:
+    # Loading a sakila SQLite file into pagila's schema: an enum next to an inet and a text[].
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE film (film_id INTEGER PRIMARY KEY, rating TEXT, ip TEXT, f TEXT)")
+    rows = [(i, r, f"10.0.0.{i}", '["Trailers"]') for i, r in enumerate(ratings, 1)]
+    con.executemany("INSERT INTO film VALUES (?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _pagila_film(url: str, rating_type: str) -> None:
+    pg_exec(
+        url,
+        "CREATE SCHEMA app",
+        "CREATE TYPE app.mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17')",
+        "CREATE DOMAIN app.rating_d AS app.mpaa_rating",
+        f"CREATE TABLE app.film (film_id int PRIMARY KEY, rating {rating_type}, ip inet, f text[])",
+        "INSERT INTO app.film VALUES (9, 'G', '1.1.1.1', '{old}')",
+    )
+
+
+def _films(url: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as con:
+        sql = "SELECT film_id, rating::text, host(ip), f FROM app.film ORDER BY film_id"
+        return list(con.execute(sql).fetchall())
+
+
+@pytest.mark.postgres
+def test_an_enum_column_takes_its_text_next_to_columns_the_server_converts(
+    tmp_path: Path, pg_url: str
+) -> None:
+    src = _films_db(tmp_path / "sakila.db", ["PG", "NC-17"])
+    _pagila_film(pg_url, "app.mpaa_rating")
+    config = arrowmig.MigrationConfig(mode="truncate", target_schema="app")
+    report = arrowmig.migrate(src, pg_url, config=config)
+    assert report.ok, report.tables[0].error
+    assert _films(pg_url) == [
+        (1, "PG", "10.0.0.1", ["Trailers"]),
+        (2, "NC-17", "10.0.0.2", ["Trailers"]),
+    ]
+
+
+@pytest.mark.postgres
+def test_a_text_that_is_no_label_of_the_enum_refuses_the_run_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    src = _films_db(tmp_path / "sakila.db", ["PG", "NC17", "X"])
+    _pagila_film(pg_url, "app.mpaa_rating")
+    config = arrowmig.MigrationConfig(mode="truncate", target_schema="app")
+    told = r"'rating' holds 2 texts that are no label of the target column's enum app.mpaa_rating \(film_id 2: 'NC17'\)"
+    with pytest.raises(SchemaError, match=told):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert _films(pg_url) == [(9, "G", "1.1.1.1", ["old"])]
+
+
+@pytest.mark.postgres
+def test_a_column_the_server_cannot_take_text_into_is_refused_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # A domain over an enum takes no text in an INSERT ... SELECT: the server is asked to
+    # prepare the statement first; --cast to the domain then converts each value there.
+    src = _films_db(tmp_path / "sakila.db", ["PG", "R"])
+    _pagila_film(pg_url, "app.rating_d")
+    config = arrowmig.MigrationConfig(mode="truncate", target_schema="app")
+    with pytest.raises(
+        SchemaError,
+        match=r"column \"rating\" is of type app.rating_d but .*; nothing has been emptied",
+    ):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert _films(pg_url) == [(9, "G", "1.1.1.1", ["old"])]
+    cast = replace(config, casts=(("film", "rating", "app.rating_d"),))
+    assert arrowmig.migrate(src, pg_url, config=cast).ok
+    assert _films(pg_url) == [
+        (1, "PG", "10.0.0.1", ["Trailers"]),
+        (2, "R", "10.0.0.2", ["Trailers"]),
+    ]
