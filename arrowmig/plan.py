@@ -779,6 +779,7 @@ def _as_given(src: Column, arriving: pa.DataType) -> str:
 CAST_ADVICE = {
     "interval": "integers read as microseconds, as Django's DurationField stores them",
     "epoch_ms": "integers read as milliseconds since 1970-01-01 UTC; or epoch_s, epoch_us",
+    "date": "a value with a time of day other than midnight is a bad value of its row",
 }
 """What a suggested --cast does, where its name alone does not say."""
 
@@ -787,10 +788,9 @@ _CASTS_TO_SUGGEST = (
     "boolean",
     "bigint",
     "double precision",
-    "text",
-    "bytea",
-    "date",
     "timestamptz",
+    "text",  # after the types: a timestamp as text is no date text
+    "bytea",
 )
 
 
@@ -803,6 +803,10 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
             continue
         if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamptz"):
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
+        try:
+            cast_as_asked(pa.array([], src.arrow_type), replace(src, target_type=name))
+        except pa.ArrowNotImplementedError:
+            continue  # no such conversion (a double to a date): --cast would be refused
         advice = f" ({CAST_ADVICE[name]})" if name in CAST_ADVICE else ""
         return f"--cast {table}.{src.name}={name}{advice}, or use --mode replace"
     return "use --mode replace to recreate the table, or change the target column's type"

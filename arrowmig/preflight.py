@@ -1,8 +1,8 @@
 """What an append or a truncate learns of the source's values before it writes anything: text
 longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type,
-text that is no label of a PostgreSQL enum. Any such value would stop its table halfway (after
-``--mode truncate`` has emptied it), so the run is refused first, from one aggregate scan of
-the columns concerned.
+text that is no label of a PostgreSQL enum, a time of day a cast to date would drop. Any such
+value would stop its table halfway (after ``--mode truncate`` has emptied it), so the run is
+refused first, from one aggregate scan of the columns concerned.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pyarrow as pa
 from arrowmig.endpoints.validate import render_value
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column, Table
-from arrowmig.schema import is_text_type, quote_ident, text_limit, type_words
+from arrowmig.schema import forced_arrow_type, is_text_type, quote_ident, text_limit, type_words
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,11 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
             column = source.column(there.name)
         except KeyError:
             continue
+        c = quote_ident(column.name)
+        if _timestamps_cast_to_date(column, there):
+            yield _midnight(column, c, source_dialect)
         if column.target_type:
             continue  # a --cast converts the values first; each is checked as it travels
-        c = quote_ident(column.name)
         if dialect == "postgresql" and is_text_type(column.arrow_type):
             longest = text_limit(there.pg_type or there.target_type or "")
             held = text_limit(column.source_type) if source_dialect == "postgresql" else None
@@ -128,6 +130,35 @@ def _integer_range(column: Column, value: str, there: Column) -> _Bound:
 
     outside = f"{value} < {lowest} OR {value} > {highest}"
     return _Bound(column, (f"min({value})", f"max({value})"), breaks, outside)
+
+
+def _timestamps_cast_to_date(column: Column, there: Column) -> bool:
+    forced = forced_arrow_type(column.target_type, column.arrow_type)
+    return bool(
+        pa.types.is_timestamp(column.arrow_type)
+        and forced == pa.date32()
+        and pa.types.is_date32(there.arrow_type)
+    )
+
+
+def _midnight(column: Column, c: str, dialect: str) -> _Bound:
+    """Timestamps cast to date (``--cast T.C=date``) go in only at midnight: the cast would
+    drop any other time of day."""
+    time_of_day = {
+        "sqlite": f"strftime('%H:%M:%f', {c}) <> '00:00:00.000'",
+        "postgresql": f"CAST({c} AS time) <> '00:00'",
+    }.get(dialect, f"CAST({c} AS TIME) <> TIME '00:00:00'")
+
+    def breaks(found: tuple[Any, ...]) -> str | None:
+        (count,) = found
+        if not count:
+            return None
+        timed = "1 timestamp" if count == 1 else f"{count:,} timestamps"
+        return f"holds {timed} with a time of day, which the cast to date would drop"
+
+    remedy = "make the target column a timestamp (which keeps the time)"
+    aggregate = f"count(CASE WHEN {time_of_day} THEN 1 END)"
+    return _Bound(column, (aggregate,), breaks, time_of_day, remedy)
 
 
 def _narrower_integer(source: pa.DataType, target: pa.DataType) -> bool:

@@ -495,7 +495,19 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         return instants(array, target)
     if pa.types.is_decimal(array.type) and pa.types.is_floating(target):
         return decimal_as_float(array, target)  # Arrow's own cast is not correctly rounded
+    if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
+        return _dates_of_midnights(array)
     return pc.cast(array, target, safe=True)
+
+
+def _dates_of_midnights(array: pa.Array) -> pa.Array:
+    """Timestamps as dates, each only where it is a midnight: Arrow's cast, even safe, drops
+    a time of day without a word ('1996-07-05 13:45' became 1996-07-05)."""
+    dates = pc.cast(array, pa.date32())
+    timed = pc.not_equal(pc.cast(dates, array.type), array)
+    if pc.any(pc.fill_null(timed, False)).as_py():
+        raise pa.ArrowInvalid("a timestamp with a time of day, which a date would drop")
+    return dates
 
 
 def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:

@@ -5,6 +5,7 @@ a table says so before it has emptied anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from dataclasses import replace
 from decimal import Decimal
@@ -277,3 +278,62 @@ def test_a_column_the_server_cannot_take_text_into_is_refused_before_emptying(
         (1, "PG", "10.0.0.1", ["Trailers"]),
         (2, "R", "10.0.0.2", ["Trailers"]),
     ]
+
+
+def _orders_db(path: Path, dates: list[str]) -> str:
+    # Northwind's OrderDate: DATETIME text, midnight on every order.
+    con = sqlite3.connect(path)
+    con.execute('CREATE TABLE "Orders" ("OrderID" INTEGER PRIMARY KEY, "OrderDate" DATETIME)')
+    con.executemany('INSERT INTO "Orders" VALUES (?, ?)', enumerate(dates, 10248))
+    con.commit()
+    con.close()
+    return str(path)
+
+
+@pytest.mark.postgres
+def test_datetimes_go_into_a_date_column_by_the_cast_the_error_names_and_only_at_midnight(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(pg_url, 'CREATE TABLE "Orders" ("OrderID" int PRIMARY KEY, "OrderDate" date)')
+    src = _orders_db(tmp_path / "nw.db", ["1996-07-04 00:00:00.000", "1996-07-05 00:00:00.000"])
+    append = arrowmig.MigrationConfig(mode="append")
+    with pytest.raises(SchemaError, match=r"--cast Orders\.OrderDate=date \("):
+        arrowmig.migrate(src, pg_url, config=append)
+    as_text = replace(append, casts=(("Orders", "OrderDate", "text"),))
+    error = arrowmig.migrate(src, pg_url, config=as_text).tables[0].error or ""
+    assert "exactly: '1996-07-04 00:00:00'" in error and "datetime" not in error
+    as_date = replace(append, casts=(("Orders", "OrderDate", "date"),))
+    assert arrowmig.migrate(src, pg_url, config=as_date).ok
+    assert pg_rows(pg_url, "Orders", "OrderID") == [
+        (10248, dt.date(1996, 7, 4)),
+        (10249, dt.date(1996, 7, 5)),
+    ]
+
+
+@pytest.mark.postgres
+def test_a_time_of_day_a_cast_to_date_would_drop_is_a_bad_value_of_its_row(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "Orders" ("OrderID" int PRIMARY KEY, "OrderDate" date)',
+        """INSERT INTO "Orders" VALUES (1, '2000-01-01')""",
+    )
+    src = _orders_db(tmp_path / "nw.db", ["1996-07-04 00:00:00.000", "1996-07-05 13:45:00.000"])
+    config = arrowmig.MigrationConfig(mode="truncate", casts=(("Orders", "OrderDate", "date"),))
+    told = r"1 timestamp with a time of day, which the cast to date would drop \(OrderID 10249"
+    with pytest.raises(SchemaError, match=told):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert pg_rows(pg_url, "Orders", "OrderID") == [(1, dt.date(2000, 1, 1))]
+    rejects = tmp_path / "rejects"
+    config = replace(config, on_error="reject", reject_dir=str(rejects))
+    assert arrowmig.migrate(src, pg_url, config=config).rejected == 1
+    assert pg_rows(pg_url, "Orders", "OrderID") == [(10248, dt.date(1996, 7, 4))]
+    assert "it holds a time of day" in (rejects / "Orders.jsonl").read_text()
+    duck = str(tmp_path / "nw.duckdb")
+    con = duckdb.connect(duck)
+    con.execute('CREATE TABLE "Orders" ("OrderID" INTEGER PRIMARY KEY, "OrderDate" TIMESTAMP)')
+    con.execute("""INSERT INTO "Orders" VALUES (1, '1996-07-04'), (2, '1996-07-05 00:00:01')""")
+    con.close()
+    with pytest.raises(SchemaError, match=r"\(OrderID 2: '1996-07-05 00:00:01'\)"):
+        arrowmig.migrate(duck, pg_url, config=replace(config, on_error="fail"))

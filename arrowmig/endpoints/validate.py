@@ -5,6 +5,8 @@ so the run can stop with a precise message (--on-error fail) or set the row asid
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import re
 import struct
 from collections.abc import Callable
@@ -44,7 +46,10 @@ class Problem:
 
 
 def render_value(value: object, limit: int = 40) -> str:
-    """A short, safe rendering of a value for an error message."""
+    """A short, safe rendering of a value for an error message: a date, time or decimal as
+    its quoted text ('1996-07-04 00:00:00'), not Python's repr of the object."""
+    if isinstance(value, dt.date | dt.time | decimal.Decimal):
+        value = str(value)
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -115,13 +120,21 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
             return _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
         return []
-    problem = Problem(0, name, reason, _CAST_HINT)
+    hint = _CAST_HINT
+    if pa.types.is_date32(target) and pa.types.is_timestamp(array.type):
+        reason += ": it holds a time of day (the date alone would be kept)"
+        hint = _TIME_OF_DAY_HINT
+    problem = Problem(0, name, reason, hint)
     return _unconverted(array, lambda a: cast_as_asked(a, column), problem)
 
 
 _CAST_HINT = (
     "fix the value in the source, --cast the column to another type (e.g. {cast}), or use "
     "--on-error reject to set such rows aside"
+)
+_TIME_OF_DAY_HINT = (
+    "fix the value in the source, make the target column a timestamp (which keeps the time), "
+    "or use --on-error reject to set such rows aside"
 )
 _TIME_TYPE = re.compile(
     r"^\s*(time|timetz)\s*(\(\s*\d+\s*\))?(\s+with(out)?\s+time\s+zone)?\s*$", re.IGNORECASE
