@@ -27,6 +27,7 @@ from arrowmig.schema import (
     is_text_type,
     key_statements,
     qualified,
+    quote_ident,
     server_converts,
     type_words,
     wire_type,
@@ -317,6 +318,7 @@ def build_plan(
                         f"default or identity): {', '.join(left_out)}"
                     )
             elif config.mode in ("append", "truncate"):
+                _refuse_creating_beside_another_case(dst, name, config.mode)
                 action = "create"
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
@@ -352,6 +354,28 @@ def build_plan(
             "and forms noted per column are then not used); the report says which tables were"
         )
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
+
+
+def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) -> None:
+    """A table missing from a PostgreSQL target that holds one of the same name but for case
+    (``track`` for ``Track``: pgloader's, or an application's unquoted names) is the table the
+    user means to load: creating ``"Track"`` beside it would leave it as it was, unsaid.
+    (SQLite and DuckDB names ignore case: there it is the table found.)"""
+    if dst.dialect != "postgresql":
+        return
+    others = [t for t in dst.list_tables() if t.lower() == name.lower() and t != name]
+    if not others:
+        return
+    other = others[0]
+    raise SchemaError(
+        f"cannot {mode} {name!r}: the target schema {dst.schema or 'public'!r} has no table "
+        f"{name!r} but has {other!r}, which differs only in case; the run would create "
+        f"{name!r} beside it and leave {other!r} as it is",
+        hint=f"to load into it, rename it (and its columns) to the source's names: ALTER TABLE "
+        f"{qualified(other, dst.schema)} RENAME TO {quote_ident(name)}; to create {name!r} "
+        "beside it, use --mode create",
+        table=name,
+    )
 
 
 def _as_declared(table: Table, cast: set[str]) -> Table:

@@ -337,3 +337,33 @@ def test_a_time_of_day_a_cast_to_date_would_drop_is_a_bad_value_of_its_row(
     con.close()
     with pytest.raises(SchemaError, match=r"\(OrderID 2: '1996-07-05 00:00:01'\)"):
         arrowmig.migrate(duck, pg_url, config=replace(config, on_error="fail"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["truncate", "append"])
+def test_a_table_of_the_same_name_but_for_case_is_named_not_doubled(
+    tmp_path: Path, pg_url: str, mode: str
+) -> None:
+    # pgloader (and any unquoted CREATE TABLE) made track where the source has Track.
+    src = str(tmp_path / "chinook.db")
+    con = sqlite3.connect(src)
+    con.execute("CREATE TABLE Track (TrackId INTEGER PRIMARY KEY, Name TEXT)")
+    con.execute("INSERT INTO Track VALUES (1, 'new')")
+    con.commit()
+    con.close()
+    pg_exec(
+        pg_url,
+        "CREATE TABLE track (trackid bigint PRIMARY KEY, name text)",
+        "INSERT INTO track VALUES (1, 'old')",
+    )
+    config = arrowmig.MigrationConfig(mode=mode)
+    told = r"has no table 'Track' but has 'track', which differs only in case.*RENAME TO \"Track\""
+    with pytest.raises(SchemaError, match=told):
+        arrowmig.migrate(src, pg_url, config=config)
+    with psycopg.connect(pg_url) as con:
+        tables = con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [t for (t,) in tables if not t.startswith("_arrowmig")] == ["track"]
+    pg_exec(pg_url, 'CREATE TABLE "Track" ("TrackId" bigint PRIMARY KEY, "Name" text)')
+    assert arrowmig.migrate(src, pg_url, config=config).ok  # the exact name is the one loaded
+    assert pg_rows(pg_url, "Track") == [(1, "new")]
+    assert pg_rows(pg_url, "track") == [(1, "old")]
