@@ -831,6 +831,8 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
             cast_as_asked(pa.array([], src.arrow_type), replace(src, target_type=name))
         except pa.ArrowNotImplementedError:
             continue  # no such conversion (a double to a date): --cast would be refused
+        except pa.ArrowInvalid:
+            pass  # a value's own problem (of none here): each is checked as it travels
         advice = f" ({CAST_ADVICE[name]})" if name in CAST_ADVICE else ""
         return f"--cast {table}.{src.name}={name}{advice}, or use --mode replace"
     return "use --mode replace to recreate the table, or change the target column's type"
