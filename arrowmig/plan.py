@@ -16,8 +16,9 @@ from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
+from arrowmig.preflight import refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -26,6 +27,8 @@ from arrowmig.schema import (
     is_text_type,
     key_statements,
     qualified,
+    quote_ident,
+    server_converts,
     type_words,
     wire_type,
 )
@@ -307,6 +310,11 @@ def build_plan(
             if config.mode in ("append", "truncate") and exists:
                 existing = dst.existing_table(name)
                 target, conversions = _append_target(source, existing, dst.omittable_columns(name))
+                if config.on_error == "fail":
+                    # A value that cannot go in would stop the table halfway (emptied first
+                    # by --mode truncate): refused now; with reject its row is set aside.
+                    refuse_values_that_cannot_go_in(src, source, existing, dst.dialect, config.mode)
+                _check_write(dst, target, config.mode)
                 notes += conversions
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
@@ -317,6 +325,7 @@ def build_plan(
                         f"default or identity): {', '.join(left_out)}"
                     )
             elif config.mode in ("append", "truncate"):
+                _refuse_creating_beside_another_case(dst, name, config.mode)
                 action = "create"
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
@@ -355,6 +364,28 @@ def build_plan(
             "and forms noted per column are then not used); the report says which tables were"
         )
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
+
+
+def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) -> None:
+    """A table missing from a PostgreSQL target that holds one of the same name but for case
+    (``track`` for ``Track``: pgloader's, or an application's unquoted names) is the table the
+    user means to load: creating ``"Track"`` beside it would leave it as it was, unsaid.
+    (SQLite and DuckDB names ignore case: there it is the table found.)"""
+    if dst.dialect != "postgresql":
+        return
+    others = [t for t in dst.list_tables() if t.lower() == name.lower() and t != name]
+    if not others:
+        return
+    other = others[0]
+    raise SchemaError(
+        f"cannot {mode} {name!r}: the target schema {dst.schema or 'public'!r} has no table "
+        f"{name!r} but has {other!r}, which differs only in case; the run would create "
+        f"{name!r} beside it and leave {other!r} as it is",
+        hint=f"to load into it, rename it (and its columns) to the source's names: ALTER TABLE "
+        f"{qualified(other, dst.schema)} RENAME TO {quote_ident(name)}; to create {name!r} "
+        "beside it, use --mode create",
+        table=name,
+    )
 
 
 def _as_declared(table: Table, cast: set[str]) -> Table:
@@ -754,13 +785,51 @@ def _append_target(source: Table, existing: Table, omittable: set[str]) -> tuple
                 src,
                 arrow_type=there.arrow_type,
                 target_type=there.target_type,
-                pg_type=there.pg_type,
+                pg_type=there.pg_type or _server_cast_asked(src) or _enum_type(there),
                 pg_binary=there.pg_binary,
                 pg_domain=None,
                 pg_enum=None,
             )
         )
     return replace(source, columns=tuple(columns)), notes
+
+
+def _check_write(dst: Endpoint, target: Table, mode: str) -> None:
+    """Ask the target whether it can take rows into the existing table as they will be
+    written (PostgreSQL plans its statement): a refusal there would come after --mode
+    truncate emptied the table, so it is refused now."""
+    check_write = getattr(dst, "check_write", None)
+    if check_write is None:
+        return
+    try:
+        check_write(target)
+    except TransferError as exc:
+        raise SchemaError(
+            f"cannot load {target.name!r} (--mode {mode}): {exc.message}; nothing has been "
+            "emptied or written",
+            hint="--cast the column to the target column's type, which the server then "
+            "converts its text to, or use --mode replace",
+            table=target.name,
+        ) from exc
+
+
+def _enum_type(there: Column) -> str | None:
+    """A PostgreSQL enum column's type, as the target's catalog names it: its text values are
+    cast to it on the server (COPY reads an enum from text, but INSERT ... SELECT of a text,
+    the way a batch with any server-converted column goes in, takes no implicit cast)."""
+    if there.pg_enum is None or there.source_type.endswith("]"):
+        return None
+    return there.source_type
+
+
+def _server_cast_asked(src: Column) -> str | None:
+    """The type a ``--cast`` asks the server to convert the column's values to (its text,
+    to a domain over an enum, to a type of an extension), cast there as they go in; the
+    existing column takes that type as it takes any assignment."""
+    asked = src.target_type
+    if not server_converts(asked) or forced_arrow_type(asked, src.arrow_type) is not None:
+        return None
+    return asked
 
 
 def _as_given(src: Column, arriving: pa.DataType) -> str:
@@ -774,6 +843,7 @@ def _as_given(src: Column, arriving: pa.DataType) -> str:
 CAST_ADVICE = {
     "interval": "integers read as microseconds, as Django's DurationField stores them",
     "epoch_ms": "integers read as milliseconds since 1970-01-01 UTC; or epoch_s, epoch_us",
+    "date": "a value with a time of day other than midnight is a bad value of its row",
 }
 """What a suggested --cast does, where its name alone does not say."""
 
@@ -782,10 +852,9 @@ _CASTS_TO_SUGGEST = (
     "boolean",
     "bigint",
     "double precision",
-    "text",
-    "bytea",
-    "date",
     "timestamptz",
+    "text",  # after the types: a timestamp as text is no date text
+    "bytea",
 )
 
 
@@ -798,6 +867,12 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
             continue
         if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamptz"):
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
+        try:
+            cast_as_asked(pa.array([], src.arrow_type), replace(src, target_type=name))
+        except pa.ArrowNotImplementedError:
+            continue  # no such conversion (a double to a date): --cast would be refused
+        except pa.ArrowInvalid:
+            pass  # a value's own problem (of none here): each is checked as it travels
         advice = f" ({CAST_ADVICE[name]})" if name in CAST_ADVICE else ""
         return f"--cast {table}.{src.name}={name}{advice}, or use --mode replace"
     return "use --mode replace to recreate the table, or change the target column's type"

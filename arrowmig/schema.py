@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import infinity, nested_json, temporal_text
-from arrowmig.conform import decimal_text, instants
+from arrowmig.conform import decimal_as_float, decimal_text, instants
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_ACTIONS, FOREIGN_KEY_TIMINGS, Column, ForeignKey, Table
 
@@ -34,6 +34,18 @@ def is_bytes_type(t: pa.DataType) -> bool:
 def quote_ident(name: str) -> str:
     """Quote an identifier the way PostgreSQL, SQLite and DuckDB all accept."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_LIMITED_TEXT = re.compile(
+    r"^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE
+)
+
+
+def text_limit(declared: str) -> int | None:
+    """The n of a PostgreSQL ``varchar(n)`` or ``char(n)`` (``character varying(10)``), which
+    the server holds its text to; None for any other type."""
+    limit = _LIMITED_TEXT.match(declared.strip())
+    return int(limit.group(1)) if limit else None
 
 
 def qualified(name: str, schema: str | None) -> str:
@@ -290,7 +302,7 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
     converted = forced_arrow_type(column.target_type, t)
     if converted is not None:
         return wire_type(Column(column.name, converted), dialect)
-    if dialect == "postgresql" and _server_converts(column.target_type):
+    if dialect == "postgresql" and server_converts(column.target_type):
         return pa.string()
     if dialect == "postgresql":
         if pa.types.is_uint64(t) or pa.types.is_duration(t) or pa.types.is_interval(t):
@@ -349,7 +361,7 @@ def _pg_text_carried(column: Column) -> bool:
             )
         )
         or (forced or "").lower().startswith(PG_TEXT_CARRIED)
-        or (_server_converts(forced) and forced_arrow_type(forced, column.arrow_type) is None)
+        or (server_converts(forced) and forced_arrow_type(forced, column.arrow_type) is None)
     )
 
 
@@ -359,7 +371,7 @@ _LENGTH_LIMITED = re.compile(
 )
 
 
-def _server_converts(target_type: str | None) -> bool:
+def server_converts(target_type: str | None) -> bool:
     """Whether a --cast type arrowmig does not convert itself reaches PostgreSQL as text, for
     the server to convert: the source's binary form is another type's (an integer sent
     as binary into ``money`` would be read as cents: 5 became $0.05). Types with a length
@@ -484,7 +496,21 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
     if is_text_type(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
         # Text without a zone taken as UTC, as appending into a timestamptz column takes it.
         return instants(array, target)
+    if pa.types.is_decimal(array.type) and pa.types.is_floating(target):
+        return decimal_as_float(array, target)  # Arrow's own cast is not correctly rounded
+    if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
+        return _dates_of_midnights(array)
     return pc.cast(array, target, safe=True)
+
+
+def _dates_of_midnights(array: pa.Array) -> pa.Array:
+    """Timestamps as dates, each only where it is a midnight: Arrow's cast, even safe, drops
+    a time of day without a word ('1996-07-05 13:45' became 1996-07-05)."""
+    dates = pc.cast(array, pa.date32())
+    timed = pc.not_equal(pc.cast(dates, array.type), array)
+    if pc.any(pc.fill_null(timed, False)).as_py():
+        raise pa.ArrowInvalid("a timestamp with a time of day, which a date would drop")
+    return dates
 
 
 def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:

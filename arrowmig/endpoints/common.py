@@ -109,6 +109,21 @@ class BaseEndpoint(ClosedOnExit):
         ]
         return None if lo is None else (int(lo), int(hi))
 
+    def select_from(
+        self, name: str, select: str, where: str | None = None, order: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """``SELECT select FROM name``: the few aggregates planning asks of a table's values
+        (``preflight``); with ``where``, the first row that matches it (in ``order``)."""
+        query = self._query  # type: ignore[attr-defined]
+        sql = f"SELECT {select} FROM {qualified(name, self.schema)}"
+        if where:
+            sql += f" WHERE {where}" + (f" ORDER BY {order}" if order else "") + " LIMIT 1"
+        try:
+            rows: list[tuple[Any, ...]] = query(sql)
+        except Exception as exc:
+            raise self.translate(exc, f"reading the values of {name!r}", name) from exc
+        return rows
+
     def _writer_guard(self) -> contextlib.AbstractContextManager[Any]:
         """Held around statements that write (SQLite: the file's one-writer lock)."""
         return contextlib.nullcontext()

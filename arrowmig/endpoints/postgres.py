@@ -723,6 +723,19 @@ class PostgresEndpoint(BaseEndpoint):
             self._rollback()
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
+    def check_write(self, table: Table) -> None:
+        """Have the server prepare, without running it, the statement that moves a batch with
+        server-converted columns into the existing ``table``: one it cannot prepare (a column
+        type it takes no text for) is found before ``--mode truncate`` empties anything."""
+        if not any(pg_server_cast(c) for c in table.columns):
+            return  # COPY straight into the table, which takes the batch's types
+        move = _move_staged_sql(table, self._staging_for(table, []), self._schema, [])
+        what = f"preparing how rows go into {table.name!r}"
+        # PREPARE, not EXPLAIN: the driver reads a statement's rows through COPY, which
+        # takes no EXPLAIN.
+        self._run(f"PREPARE _arrowmig_check_write AS {move}", what, table.name)
+        self._run("DEALLOCATE _arrowmig_check_write", what, table.name)
+
     def _staging_for(self, table: Table, infinite: list[int]) -> str:
         # Types whose binary COPY format differs from their Arrow form (jsonb, uuid, ...)
         # land as text in a temporary table and are converted by the server; the columns

@@ -5,6 +5,8 @@ so the run can stop with a precise message (--on-error fail) or set the row asid
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import re
 import struct
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from arrowmig.schema import (
     forced_arrow_type,
     is_bytes_type,
     is_text_type,
+    text_limit,
     type_words,
 )
 
@@ -44,7 +47,10 @@ class Problem:
 
 
 def render_value(value: object, limit: int = 40) -> str:
-    """A short, safe rendering of a value for an error message."""
+    """A short, safe rendering of a value for an error message: a date, time or decimal as
+    its quoted text ('1996-07-04 00:00:00'), not Python's repr of the object."""
+    if isinstance(value, dt.date | dt.time | decimal.Decimal):
+        value = str(value)
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -117,13 +123,21 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
             return _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
         return []
-    problem = Problem(0, name, reason, _CAST_HINT)
+    hint = _CAST_HINT
+    if pa.types.is_date32(target) and pa.types.is_timestamp(array.type):
+        reason += ": it holds a time of day (the date alone would be kept)"
+        hint = _TIME_OF_DAY_HINT
+    problem = Problem(0, name, reason, hint)
     return _unconverted(array, lambda a: cast_as_asked(a, column), problem)
 
 
 _CAST_HINT = (
     "fix the value in the source, --cast the column to another type (e.g. {cast}), or use "
     "--on-error reject to set such rows aside"
+)
+_TIME_OF_DAY_HINT = (
+    "fix the value in the source, make the target column a timestamp (which keeps the time), "
+    "or use --on-error reject to set such rows aside"
 )
 _TIME_TYPE = re.compile(
     r"^\s*(time|timetz)\s*(\(\s*\d+\s*\))?(\s+with(out)?\s+time\s+zone)?\s*$", re.IGNORECASE
@@ -169,11 +183,6 @@ def _unconverted(
     return problems
 
 
-_PG_LIMITED_TEXT = re.compile(
-    r"^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE
-)
-
-
 def _length_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
     """Text longer than the PostgreSQL column's varchar(n) or char(n): the server refuses the
     whole batch, or, when the excess is spaces, cuts them off without a word. A column the
@@ -183,12 +192,11 @@ def _length_problems(array: pa.Array, table: Table, target: Table, name: str) ->
     except KeyError:
         return []
     declared = column.pg_type or column.target_type or ""
-    limit = _PG_LIMITED_TEXT.match(declared)
-    if limit is None or not is_text_type(array.type):
+    n = text_limit(declared)
+    if n is None or not is_text_type(array.type):
         return []
     if (source.pg_type or source.target_type or "") == declared:
         return []
-    n = int(limit.group(1))
     reason = f"text longer than the target column's {n} characters"
     return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
 

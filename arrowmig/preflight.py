@@ -1,0 +1,189 @@
+"""What an append or a truncate learns of the source's values before it writes anything: text
+longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type,
+text that is no label of a PostgreSQL enum, a time of day a cast to date would drop. Any such
+value would stop its table halfway (after ``--mode truncate`` has emptied it), so the run is
+refused first, from one aggregate scan of the columns concerned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from arrowmig.endpoints.validate import render_value
+from arrowmig.errors import SchemaError
+from arrowmig.model import Column, Table
+from arrowmig.schema import forced_arrow_type, is_text_type, quote_ident, text_limit, type_words
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """What the target column holds its values to, as SQL over the source column."""
+
+    column: Column
+    """The source column, as it is read."""
+    aggregates: tuple[str, ...]
+    """What the scan reads of the column (one scan for every bound of the table)."""
+    breaks: Callable[[tuple[Any, ...]], str | None]
+    """From those aggregates' values: what the column holds beyond the bound, or None."""
+    outside: str
+    """SQL that is true of a value beyond the bound: the first such row is named."""
+    remedy: str = "widen the target column"
+    """How the target could take the value."""
+
+
+def refuse_values_that_cannot_go_in(
+    src: Any, source: Table, existing: Table, dialect: str, mode: str
+) -> None:
+    """Raise SchemaError when a value of ``source`` cannot go into the ``existing`` table's
+    columns it is appended to. ``src`` is the source endpoint; one without ``select_from``
+    (the dataset generator) makes values that fit what it was asked for."""
+    select_from = getattr(src, "select_from", None)
+    if select_from is None or existing.takes_any_value:  # a SQLite table that is not STRICT
+        return
+    bounds = list(_bounds(source, existing, dialect, src.dialect))
+    if not bounds:
+        return
+    (row,) = select_from(source.name, ", ".join(a for b in bounds for a in b.aggregates))
+    values = iter(row)
+    for bound in bounds:
+        what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
+        if what is not None:
+            raise _refusal(select_from, source, bound, what, mode)
+
+
+def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -> Iterator[_Bound]:
+    """The columns whose values the target holds to a bound their source does not."""
+    for there in existing.columns:
+        try:
+            column = source.column(there.name)
+        except KeyError:
+            continue
+        c = quote_ident(column.name)
+        if _timestamps_cast_to_date(column, there):
+            yield _midnight(column, c, source_dialect)
+        if column.target_type:
+            continue  # a --cast converts the values first; each is checked as it travels
+        if dialect == "postgresql" and is_text_type(column.arrow_type):
+            longest = text_limit(there.pg_type or there.target_type or "")
+            held = text_limit(column.source_type) if source_dialect == "postgresql" else None
+            if longest is not None and (held is None or held > longest):
+                yield _longest_text(column, _text_sql(c, source_dialect), longest, there)
+            if there.pg_enum is not None and not there.source_type.endswith("]"):
+                yield _enum_label(column, _text_sql(c, source_dialect), there)
+        elif _narrower_integer(column.arrow_type, there.arrow_type):
+            value = (
+                f"CASE WHEN typeof({c})='integer' THEN {c} END" if source_dialect == "sqlite" else c
+            )
+            yield _integer_range(column, value, there)
+
+
+def _text_sql(c: str, dialect: str) -> str:
+    # SQLite: the texts (a number's own text is short, and no enum label here).
+    return f"CASE WHEN typeof({c})='text' THEN {c} END" if dialect == "sqlite" else c
+
+
+def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bound:
+    # Characters as Arrow's utf8_length and PostgreSQL count them (code points).
+    length = f"length(CAST({text} AS VARCHAR))"
+
+    def breaks(found: tuple[Any, ...]) -> str | None:
+        (most,) = found
+        if most is None or most <= longest:
+            return None
+        declared = there.pg_type or there.target_type
+        return f"holds text of up to {most:,} characters, beyond the target column's {declared}"
+
+    return _Bound(column, (f"max({length})",), breaks, f"{length} > {longest}")
+
+
+def _enum_label(column: Column, text: str, there: Column) -> _Bound:
+    assert there.pg_enum is not None
+    labels = ", ".join("'" + label.replace("'", "''") + "'" for label in there.pg_enum[1])
+    outside = f"{text} NOT IN ({labels})"
+
+    def breaks(found: tuple[Any, ...]) -> str | None:
+        (count,) = found
+        if not count:
+            return None
+        texts = "1 text that is" if count == 1 else f"{count:,} texts that are"
+        return f"holds {texts} no label of the target column's enum {there.source_type}"
+
+    remedy = f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)"
+    return _Bound(column, (f"count(CASE WHEN {outside} THEN 1 END)",), breaks, outside, remedy)
+
+
+def _integer_range(column: Column, value: str, there: Column) -> _Bound:
+    bounds = np.iinfo(there.arrow_type.to_pandas_dtype())
+    lowest, highest = int(bounds.min), int(bounds.max)
+    words = there.source_type or type_words(there.arrow_type)
+
+    def breaks(found: tuple[Any, ...]) -> str | None:
+        low, high = found
+        if low is None or (low >= lowest and high <= highest):
+            return None
+        return f"holds integers from {low:,} to {high:,}, beyond the target column's {words}"
+
+    outside = f"{value} < {lowest} OR {value} > {highest}"
+    return _Bound(column, (f"min({value})", f"max({value})"), breaks, outside)
+
+
+def _timestamps_cast_to_date(column: Column, there: Column) -> bool:
+    forced = forced_arrow_type(column.target_type, column.arrow_type)
+    return bool(
+        pa.types.is_timestamp(column.arrow_type)
+        and forced == pa.date32()
+        and pa.types.is_date32(there.arrow_type)
+    )
+
+
+def _midnight(column: Column, c: str, dialect: str) -> _Bound:
+    """Timestamps cast to date (``--cast T.C=date``) go in only at midnight: the cast would
+    drop any other time of day."""
+    time_of_day = {
+        "sqlite": f"strftime('%H:%M:%f', {c}) <> '00:00:00.000'",
+        "postgresql": f"CAST({c} AS time) <> '00:00'",
+    }.get(dialect, f"CAST({c} AS TIME) <> TIME '00:00:00'")
+
+    def breaks(found: tuple[Any, ...]) -> str | None:
+        (count,) = found
+        if not count:
+            return None
+        timed = "1 timestamp" if count == 1 else f"{count:,} timestamps"
+        return f"holds {timed} with a time of day, which the cast to date would drop"
+
+    remedy = "make the target column a timestamp (which keeps the time)"
+    aggregate = f"count(CASE WHEN {time_of_day} THEN 1 END)"
+    return _Bound(column, (aggregate,), breaks, time_of_day, remedy)
+
+
+def _narrower_integer(source: pa.DataType, target: pa.DataType) -> bool:
+    if not (pa.types.is_integer(source) and pa.types.is_integer(target)):
+        return False
+    held, taken = np.iinfo(source.to_pandas_dtype()), np.iinfo(target.to_pandas_dtype())
+    return bool(held.min < taken.min or held.max > taken.max)
+
+
+def _refusal(select_from: Any, source: Table, bound: _Bound, what: str, mode: str) -> SchemaError:
+    """The one-line refusal, naming the first row (in key order) whose value does not go in."""
+    keys = list(source.primary_key)
+    shown = ", ".join(quote_ident(k) for k in [*keys, bound.column.name])
+    order = ", ".join(map(quote_ident, keys)) or None
+    rows = select_from(source.name, shown, bound.outside, order)
+    example = ""
+    if rows:
+        *key, value = rows[0]
+        named = ", ".join(f"{k} {v!r}" for k, v in zip(keys, key, strict=True))
+        example = f" ({named}: {render_value(value)})" if named else f" ({render_value(value)})"
+    nothing = "nothing has been emptied or written" if mode == "truncate" else "nothing written"
+    return SchemaError(
+        f"cannot load {source.name!r} (--mode {mode}): column {bound.column.name!r} {what}"
+        f"{example}; {nothing}",
+        hint=f"{bound.remedy}, fix the values in the source, or use --on-error reject to load "
+        "the other rows and set those aside",
+        table=source.name,
+    )

@@ -1,0 +1,369 @@
+"""Appending and truncating into tables that already exist, as an application made them: each
+value goes in exactly as it is or is named as its row's problem, and a run that cannot load
+a table says so before it has emptied anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pyarrow as pa
+import pytest
+
+import arrowmig
+from arrowmig.conform import conform, decimal_as_float
+from arrowmig.errors import SchemaError
+from arrowmig.migrate import explain
+from tests.dbutil import duckdb_rows, pg_exec, pg_rows
+
+ALL_CENTS = [i / 100 for i in range(100_000)]
+"""Every two-place value from 0.00 to 999.99, as doubles: what SQLite holds for prices."""
+
+
+def _prices_db(path: Path, prices: list[float]) -> str:
+    # Django declares a DecimalField as bare `decimal` in SQLite, which stores reals.
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE shop_product (id INTEGER PRIMARY KEY, price decimal NOT NULL)")
+    con.executemany("INSERT INTO shop_product VALUES (?, ?)", enumerate(prices, 1))
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def test_every_two_place_double_fits_numeric_10_2_and_a_third_place_does_not() -> None:
+    stored = conform(pa.array(ALL_CENTS), pa.decimal128(10, 2))
+    assert stored.to_pylist() == [Decimal(f"{v:.2f}") for v in ALL_CENTS]
+    with pytest.raises(pa.ArrowInvalid):
+        conform(pa.array([0.125]), pa.decimal128(10, 2))
+
+
+def test_decimals_become_the_nearest_double() -> None:
+    # Arrow's own cast gives 18.400000000000002 for 18.40; every one here is float(text).
+    texts = [f"{v:.2f}" for v in ALL_CENTS] + ["-0.35", "123456789012.345", "1E-8"]
+    values = [*(Decimal(t) for t in texts), None]
+    wide = pa.array(values, pa.decimal128(38, 8))  # through its text
+    narrow = pa.array([*values[:-2], None], pa.decimal128(15, 3)).slice(7)  # by division
+    for array in (wide, narrow):
+        as_double = decimal_as_float(array, pa.float64()).to_pylist()
+        assert as_double == [None if d is None else float(d) for d in array.to_pylist()]
+    assert conform(pa.array([Decimal("18.40")]), pa.float64()).to_pylist() == [18.4]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_truncate_loads_every_price_into_an_existing_numeric_10_2(
+    tmp_path: Path, pg_url: str
+) -> None:
+    src = _prices_db(tmp_path / "shop.db", ALL_CENTS)
+    pg_exec(
+        pg_url,
+        "CREATE TABLE shop_product (id bigint PRIMARY KEY, price numeric(10,2) NOT NULL)",
+        "INSERT INTO shop_product VALUES (1, 9.99)",
+    )
+    report = arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert report.ok, report.tables[0].error
+    loaded = [price for _, price in pg_rows(pg_url, "shop_product", "id")]
+    assert loaded == [Decimal(f"{v:.2f}") for v in ALL_CENTS]
+
+
+@pytest.mark.postgres
+def test_a_price_with_a_third_place_is_the_only_row_set_aside(tmp_path: Path, pg_url: str) -> None:
+    src = _prices_db(tmp_path / "shop.db", [0.35, 18.4, 0.125, 0.7, 19.99, 5])
+    pg_exec(pg_url, "CREATE TABLE shop_product (id bigint PRIMARY KEY, price numeric(10,2))")
+    config = arrowmig.MigrationConfig(
+        mode="append", on_error="reject", reject_dir=str(tmp_path / "rejects")
+    )
+    report = arrowmig.migrate(src, pg_url, config=config)
+    assert report.rejected == 1
+    assert pg_rows(pg_url, "shop_product", "id") == [
+        (1, Decimal("0.35")),
+        (2, Decimal("18.40")),
+        (4, Decimal("0.70")),
+        (5, Decimal("19.99")),
+        (6, Decimal("5.00")),
+    ]
+
+
+def test_append_into_an_existing_duckdb_decimal_keeps_every_price(tmp_path: Path) -> None:
+    prices = ALL_CENTS[::7]  # a spread of them: 0.35 and 18.4 among those refused before
+    src = _prices_db(tmp_path / "shop.db", prices)
+    target = str(tmp_path / "shop.duckdb")
+    con = duckdb.connect(target)
+    con.execute("CREATE TABLE shop_product (id BIGINT PRIMARY KEY, price DECIMAL(10,2))")
+    con.close()
+    report = arrowmig.migrate(src, target, config=arrowmig.MigrationConfig(mode="append"))
+    assert report.ok, report.tables[0].error
+    loaded = [price for _, price in duckdb_rows(target, "shop_product", "id")]
+    assert loaded == [Decimal(f"{v:.2f}") for v in prices]
+
+
+def test_a_decimal_cast_to_double_is_the_nearest_double(tmp_path: Path) -> None:
+    src = str(tmp_path / "money.duckdb")
+    con = duckdb.connect(src)
+    con.execute("CREATE TABLE lines (id INTEGER PRIMARY KEY, price DECIMAL(10,2))")
+    con.execute("INSERT INTO lines VALUES (1, 18.40), (2, 0.35), (3, 19.99)")
+    con.close()
+    target = str(tmp_path / "w.db")
+    config = arrowmig.MigrationConfig(casts=(("lines", "price", "double precision"),))
+    assert arrowmig.migrate(src, target, config=config).ok
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT price FROM lines ORDER BY id").fetchall() == [
+        (18.4,),
+        (0.35,),
+        (19.99,),
+    ]
+    con.close()
+
+
+def _customers_db(path: Path, postal: str, n: int) -> str:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, postal NVARCHAR(10), n INTEGER)")
+    con.executemany(
+        "INSERT INTO customer VALUES (?, ?, ?)", [(1, "12227-000", 1), (2, postal, n), (3, "x", 3)]
+    )
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _old_customers(url: str) -> None:
+    pg_exec(
+        url,
+        "CREATE TABLE customer (id bigint PRIMARY KEY, postal varchar(10), n smallint)",
+        "INSERT INTO customer VALUES (7, 'old-7', 7), (8, 'old-8', 8)",
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["truncate", "append"])
+@pytest.mark.parametrize(
+    ("postal", "n", "told"),
+    [
+        (
+            "12345-67890 ext",
+            2,
+            "column 'postal' holds text of up to 15 characters, beyond the "
+            "target column's character varying(10) (id 2: '12345-67890 ext')",
+        ),
+        (
+            "ok",
+            -40000,
+            "column 'n' holds integers from -40,000 to 3, beyond the target "
+            "column's smallint (id 2: -40000)",
+        ),
+    ],
+)
+def test_a_value_the_target_column_cannot_hold_refuses_the_run_before_emptying_anything(
+    tmp_path: Path, pg_url: str, mode: str, postal: str, n: int, told: str
+) -> None:
+    src = _customers_db(tmp_path / "c.db", postal, n)
+    _old_customers(pg_url)
+    config = arrowmig.MigrationConfig(mode=mode)
+    with pytest.raises(SchemaError) as refused:
+        explain(src, pg_url, config=config)  # the plan and --dry-run say so too
+    assert told in str(refused.value)
+    with pytest.raises(SchemaError, match="nothing"):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7), (8, "old-8", 8)]
+    rejects = str(tmp_path / "rejects")
+    config = arrowmig.MigrationConfig(mode=mode, on_error="reject", reject_dir=rejects)
+    assert arrowmig.migrate(src, pg_url, config=config).rejected == 1
+    loaded = {row[0] for row in pg_rows(pg_url, "customer", "id")}
+    assert loaded == ({1, 3} if mode == "truncate" else {1, 3, 7, 8})
+
+
+@pytest.mark.postgres
+def test_postgres_and_duckdb_sources_are_checked_alike(tmp_path: Path, pg_url: str) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA old; CREATE TABLE old.customer (id int PRIMARY KEY, postal text, n int)",
+        "INSERT INTO old.customer VALUES (1, 'ok', 1), (2, 'ok', 70000)",
+    )
+    _old_customers(pg_url)
+    config = arrowmig.MigrationConfig(mode="truncate", source_schema="old")
+    with pytest.raises(SchemaError, match=r"'n' holds integers from 1 to 70,000.*\(id 2: 70000\)"):
+        arrowmig.migrate(pg_url, pg_url, config=config)
+    duck = str(tmp_path / "c.duckdb")
+    con = duckdb.connect(duck)
+    con.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, postal VARCHAR, n INTEGER)")
+    con.execute(
+        "INSERT INTO customer VALUES (1, 'ok', 1), (2, 'ünïcödé-10', 2), (3, 'ünïcödé-100', 3)"
+    )
+    con.close()
+    with pytest.raises(SchemaError, match=r"up to 11 characters.*\(id 3: 'ünïcödé-100'\)"):
+        arrowmig.migrate(duck, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7), (8, "old-8", 8)]
+
+
+def _films_db(path: Path, ratings: list[str]) -> str:
+    # Loading a sakila SQLite file into pagila's schema: an enum next to an inet and a text[].
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE film (film_id INTEGER PRIMARY KEY, rating TEXT, ip TEXT, f TEXT)")
+    rows = [(i, r, f"10.0.0.{i}", '["Trailers"]') for i, r in enumerate(ratings, 1)]
+    con.executemany("INSERT INTO film VALUES (?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _pagila_film(url: str, rating_type: str) -> None:
+    pg_exec(
+        url,
+        "CREATE SCHEMA app",
+        "CREATE TYPE app.mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17')",
+        "CREATE DOMAIN app.rating_d AS app.mpaa_rating",
+        f"CREATE TABLE app.film (film_id int PRIMARY KEY, rating {rating_type}, ip inet, f text[])",
+        "INSERT INTO app.film VALUES (9, 'G', '1.1.1.1', '{old}')",
+    )
+
+
+def _films(url: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as con:
+        sql = "SELECT film_id, rating::text, host(ip), f FROM app.film ORDER BY film_id"
+        return list(con.execute(sql).fetchall())
+
+
+@pytest.mark.postgres
+def test_an_enum_column_takes_its_text_next_to_columns_the_server_converts(
+    tmp_path: Path, pg_url: str
+) -> None:
+    src = _films_db(tmp_path / "sakila.db", ["PG", "NC-17"])
+    _pagila_film(pg_url, "app.mpaa_rating")
+    config = arrowmig.MigrationConfig(mode="truncate", target_schema="app")
+    report = arrowmig.migrate(src, pg_url, config=config)
+    assert report.ok, report.tables[0].error
+    assert _films(pg_url) == [
+        (1, "PG", "10.0.0.1", ["Trailers"]),
+        (2, "NC-17", "10.0.0.2", ["Trailers"]),
+    ]
+
+
+@pytest.mark.postgres
+def test_a_text_that_is_no_label_of_the_enum_refuses_the_run_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    src = _films_db(tmp_path / "sakila.db", ["PG", "NC17", "X"])
+    _pagila_film(pg_url, "app.mpaa_rating")
+    config = arrowmig.MigrationConfig(mode="truncate", target_schema="app")
+    told = r"'rating' holds 2 texts that are no label of the target column's enum app.mpaa_rating \(film_id 2: 'NC17'\)"
+    with pytest.raises(SchemaError, match=told):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert _films(pg_url) == [(9, "G", "1.1.1.1", ["old"])]
+
+
+@pytest.mark.postgres
+def test_a_column_the_server_cannot_take_text_into_is_refused_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # A domain over an enum takes no text in an INSERT ... SELECT: the server is asked to
+    # prepare the statement first; --cast to the domain then converts each value there.
+    src = _films_db(tmp_path / "sakila.db", ["PG", "R"])
+    _pagila_film(pg_url, "app.rating_d")
+    config = arrowmig.MigrationConfig(mode="truncate", target_schema="app")
+    with pytest.raises(
+        SchemaError,
+        match=r"column \"rating\" is of type app.rating_d but .*; nothing has been emptied",
+    ):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert _films(pg_url) == [(9, "G", "1.1.1.1", ["old"])]
+    cast = replace(config, casts=(("film", "rating", "app.rating_d"),))
+    assert arrowmig.migrate(src, pg_url, config=cast).ok
+    assert _films(pg_url) == [
+        (1, "PG", "10.0.0.1", ["Trailers"]),
+        (2, "R", "10.0.0.2", ["Trailers"]),
+    ]
+
+
+def _orders_db(path: Path, dates: list[str]) -> str:
+    # Northwind's OrderDate: DATETIME text, midnight on every order.
+    con = sqlite3.connect(path)
+    con.execute('CREATE TABLE "Orders" ("OrderID" INTEGER PRIMARY KEY, "OrderDate" DATETIME)')
+    con.executemany('INSERT INTO "Orders" VALUES (?, ?)', enumerate(dates, 10248))
+    con.commit()
+    con.close()
+    return str(path)
+
+
+@pytest.mark.postgres
+def test_datetimes_go_into_a_date_column_by_the_cast_the_error_names_and_only_at_midnight(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(pg_url, 'CREATE TABLE "Orders" ("OrderID" int PRIMARY KEY, "OrderDate" date)')
+    src = _orders_db(tmp_path / "nw.db", ["1996-07-04 00:00:00.000", "1996-07-05 00:00:00.000"])
+    append = arrowmig.MigrationConfig(mode="append")
+    with pytest.raises(SchemaError, match=r"--cast Orders\.OrderDate=date \("):
+        arrowmig.migrate(src, pg_url, config=append)
+    as_text = replace(append, casts=(("Orders", "OrderDate", "text"),))
+    error = arrowmig.migrate(src, pg_url, config=as_text).tables[0].error or ""
+    assert "exactly: '1996-07-04 00:00:00'" in error and "datetime" not in error
+    as_date = replace(append, casts=(("Orders", "OrderDate", "date"),))
+    assert arrowmig.migrate(src, pg_url, config=as_date).ok
+    assert pg_rows(pg_url, "Orders", "OrderID") == [
+        (10248, dt.date(1996, 7, 4)),
+        (10249, dt.date(1996, 7, 5)),
+    ]
+
+
+@pytest.mark.postgres
+def test_a_time_of_day_a_cast_to_date_would_drop_is_a_bad_value_of_its_row(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "Orders" ("OrderID" int PRIMARY KEY, "OrderDate" date)',
+        """INSERT INTO "Orders" VALUES (1, '2000-01-01')""",
+    )
+    src = _orders_db(tmp_path / "nw.db", ["1996-07-04 00:00:00.000", "1996-07-05 13:45:00.000"])
+    config = arrowmig.MigrationConfig(mode="truncate", casts=(("Orders", "OrderDate", "date"),))
+    told = r"1 timestamp with a time of day, which the cast to date would drop \(OrderID 10249"
+    with pytest.raises(SchemaError, match=told):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert pg_rows(pg_url, "Orders", "OrderID") == [(1, dt.date(2000, 1, 1))]
+    rejects = tmp_path / "rejects"
+    config = replace(config, on_error="reject", reject_dir=str(rejects))
+    assert arrowmig.migrate(src, pg_url, config=config).rejected == 1
+    assert pg_rows(pg_url, "Orders", "OrderID") == [(10248, dt.date(1996, 7, 4))]
+    assert "it holds a time of day" in (rejects / "Orders.jsonl").read_text()
+    duck = str(tmp_path / "nw.duckdb")
+    con = duckdb.connect(duck)
+    con.execute('CREATE TABLE "Orders" ("OrderID" INTEGER PRIMARY KEY, "OrderDate" TIMESTAMP)')
+    con.execute("""INSERT INTO "Orders" VALUES (1, '1996-07-04'), (2, '1996-07-05 00:00:01')""")
+    con.close()
+    with pytest.raises(SchemaError, match=r"\(OrderID 2: '1996-07-05 00:00:01'\)"):
+        arrowmig.migrate(duck, pg_url, config=replace(config, on_error="fail"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["truncate", "append"])
+def test_a_table_of_the_same_name_but_for_case_is_named_not_doubled(
+    tmp_path: Path, pg_url: str, mode: str
+) -> None:
+    # pgloader (and any unquoted CREATE TABLE) made track where the source has Track.
+    src = str(tmp_path / "chinook.db")
+    con = sqlite3.connect(src)
+    con.execute("CREATE TABLE Track (TrackId INTEGER PRIMARY KEY, Name TEXT)")
+    con.execute("INSERT INTO Track VALUES (1, 'new')")
+    con.commit()
+    con.close()
+    pg_exec(
+        pg_url,
+        "CREATE TABLE track (trackid bigint PRIMARY KEY, name text)",
+        "INSERT INTO track VALUES (1, 'old')",
+    )
+    config = arrowmig.MigrationConfig(mode=mode)
+    told = r"has no table 'Track' but has 'track', which differs only in case.*RENAME TO \"Track\""
+    with pytest.raises(SchemaError, match=told):
+        arrowmig.migrate(src, pg_url, config=config)
+    with psycopg.connect(pg_url) as con:
+        tables = con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [t for (t,) in tables if not t.startswith("_arrowmig")] == ["track"]
+    pg_exec(pg_url, 'CREATE TABLE "Track" ("TrackId" bigint PRIMARY KEY, "Name" text)')
+    assert arrowmig.migrate(src, pg_url, config=config).ok  # the exact name is the one loaded
+    assert pg_rows(pg_url, "Track") == [(1, "new")]
+    assert pg_rows(pg_url, "track") == [(1, "old")]
