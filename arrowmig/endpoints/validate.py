@@ -72,6 +72,8 @@ def screen_batch(
             and travels_as.unit == "ns"
         ):
             problems.extend(_nanosecond_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
+            problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
             continue  # text cast to bytea arrives as its UTF-8 bytes, NULs and all
         array = batch.column(i)
@@ -290,6 +292,15 @@ def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a nanosecond timestamp array whose value is not a whole microsecond."""
     hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
     reason = "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
+    hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
+    return _problems_where(hits, column, reason, hint)
+
+
+def _time_nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of a nanosecond time array (DuckDB's TIME_NS) whose value is not a whole
+    microsecond: PostgreSQL's time would round it (23:59:59.999999999 to 24:00:00)."""
+    hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
+    reason = "nanoseconds, which PostgreSQL's microsecond times cannot hold"
     hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
     return _problems_where(hits, column, reason, hint)
 
