@@ -393,6 +393,16 @@ class DuckDBEndpoint(BaseEndpoint):
             next(c for c in columns if c.name == pk[0]).arrow_type
         ):
             split_key = pk[0]
+        key_type = next((c.arrow_type for c in columns if c.name == split_key), None)
+        if key_type == pa.uint64() and self._keys_past_bigint(target, str(split_key)):
+            # Key ranges, resume points and checkpoints are BIGINT: a UBIGINT key past
+            # 2**63 - 1 failed the read ("can't be cast ... INT64"), and the split key's
+            # checkpoint the run. The table loads as one without a usable key.
+            split_key = None
+            columns = [
+                replace(c, notes=(*c.notes, _UNSIGNED_KEY_NOTE)) if c.name == pk[0] else c
+                for c in columns
+            ]
         count = int(self._query(f"SELECT count(*) FROM {target}")[0][0])
         return Table(
             name=name,
@@ -403,6 +413,12 @@ class DuckDBEndpoint(BaseEndpoint):
             row_count=count,
             split_key=split_key,
         )
+
+    def _keys_past_bigint(self, target: str, key: str) -> bool:
+        """Whether the UBIGINT key column holds a value past BIGINT's largest."""
+        column = quote_ident(key)
+        rows = self._query(f"SELECT max({column}) > 9223372036854775807 FROM {target}")
+        return bool(rows and rows[0][0])
 
     def _foreign_keys(self, name: str) -> tuple[ForeignKey, ...]:
         """The table's foreign keys (DuckDB's have no ON DELETE/UPDATE actions): carried to
@@ -731,6 +747,11 @@ class DuckDBEndpoint(BaseEndpoint):
             except TransferError as exc:
                 load.skipped.append(f"key sequence for {col.name} not created: {exc}")
 
+
+_UNSIGNED_KEY_NOTE = (
+    "key values past 2^63 - 1: the table is read as one without a usable key (not split, "
+    "and a resumed run loads it again from the start)"
+)
 
 _NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'\)")
 _NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
