@@ -404,15 +404,47 @@ class DuckDBEndpoint(BaseEndpoint):
                 for c in columns
             ]
         count = int(self._query(f"SELECT count(*) FROM {target}")[0][0])
+        indexes, unportable = self._indexes(name, [c.name for c in columns])
         return Table(
             name=name,
             columns=tuple(columns),
             primary_key=pk,
-            indexes=tuple(uniques),
+            indexes=(*uniques, *indexes),
             foreign_keys=self._foreign_keys(name),
+            not_carried=(*unportable, *self._checks(name)),
             row_count=count,
             split_key=split_key,
         )
+
+    def _indexes(self, name: str, columns: list[str]) -> tuple[list[Index], list[str]]:
+        """The table's CREATE INDEX indexes on its columns, and those on expressions, which
+        no target gets, named for the plan and report. DuckDB gives each as its SQL."""
+        found: list[Index] = []
+        unportable: list[str] = []
+        for index_name, unique, sql in self._query(
+            "SELECT index_name, is_unique, sql FROM duckdb_indexes() WHERE schema_name = ? AND "
+            "lower(table_name) = lower(?) AND database_name = current_database() AND NOT "
+            "is_primary ORDER BY index_name",
+            [self._schema, name],
+        ):
+            keys = index_columns(str(sql or ""), columns)
+            if keys is None:
+                unportable.append(f"index {index_name} (on an expression)")
+            else:
+                found.append(Index(str(index_name), keys, bool(unique)))
+        return found, unportable
+
+    def _checks(self, name: str) -> list[str]:
+        """CHECK constraints, which no target gets: named for the plan and report."""
+        return [
+            f"CHECK constraint {check_name} {str(text).removeprefix('CHECK')}"
+            for check_name, text in self._query(
+                "SELECT constraint_name, constraint_text FROM duckdb_constraints() WHERE "
+                "schema_name = ? AND lower(table_name) = lower(?) AND database_name = "
+                "current_database() AND constraint_type = 'CHECK' ORDER BY constraint_index",
+                [self._schema, name],
+            )
+        ]
 
     def _keys_past_bigint(self, target: str, key: str) -> bool:
         """Whether the UBIGINT key column holds a value past BIGINT's largest."""
@@ -763,6 +795,70 @@ def _sequence_name(text: str, schema: str) -> tuple[str, str]:
         quoted.replace('""', '"') if quoted else bare for quoted, bare in _NAME_PART.findall(text)
     ]
     return (parts[-2] if len(parts) > 1 else schema), parts[-1]
+
+
+_INDEX_KEY = re.compile(r'\s*(?:"((?:[^"]|"")+)"|([^\s",()]+))\s*')
+
+
+def index_columns(sql: str, columns: list[str]) -> tuple[str, ...] | None:
+    """The columns a ``CREATE [UNIQUE] INDEX name ON table (keys);`` indexes, by their names
+    in the table, or None when a key is an expression (or the SQL is not of that form)."""
+    keys = _split_keys(_last_parenthesised(sql.strip().rstrip(";").rstrip()))
+    if not keys:
+        return None
+    by_folded = {c.lower(): c for c in columns}  # DuckDB's names ignore case
+    found = []
+    for key in keys:
+        m = _INDEX_KEY.fullmatch(key)
+        name = None if m is None else (m.group(1).replace('""', '"') if m.group(1) else m.group(2))
+        if name is None or name.lower() not in by_folded:
+            return None
+        found.append(by_folded[name.lower()])
+    return tuple(found)
+
+
+def _last_parenthesised(sql: str) -> str:
+    """What the last, outermost parentheses of ``sql`` (which must end with one) hold; quoted
+    names and strings may hold parentheses of their own."""
+    if not sql.endswith(")"):
+        return ""
+    depth, quote, start = 0, "", -1
+    for i, ch in enumerate(sql):
+        if quote:
+            quote = "" if ch == quote else quote  # a doubled quote closes and reopens
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+    return sql[start + 1 : -1] if start >= 0 and depth == 0 else ""
+
+
+def _split_keys(inside: str) -> list[str]:
+    """The comma-separated keys of an index, commas inside quotes or parentheses kept."""
+    keys: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for ch in inside:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            keys.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if current:
+        keys.append("".join(current))
+    return keys
 
 
 def _memory_advice(note: str) -> str:
