@@ -148,3 +148,29 @@ def test_nanosecond_times_into_postgres_are_refused_per_row(tmp_path: Path, pg_u
             "00:00:00.000000000",
         ]
     assert verify(source, pg_url).ok
+
+
+@pytest.mark.postgres
+def test_second_and_millisecond_infinity_reaches_postgres(tmp_path: Path, pg_url: str) -> None:
+    # Arrow held their infinity as the largest count of seconds (milliseconds), which the
+    # cast to PostgreSQL's microseconds refused: the table failed with a raw ArrowInvalid.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TIMESTAMP_S, ms TIMESTAMP_MS)")
+        con.execute(
+            "INSERT INTO t VALUES (1, 'infinity', 'infinity'), (2, '-infinity', '-infinity'),"
+            " (3, '9999-12-31 23:59:59', '0001-01-01 00:00:00.001')"
+        )
+    report = migrate(source, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT s::text, ms::text FROM t ORDER BY id").fetchall()
+    assert rows == [
+        ("infinity", "infinity"),
+        ("-infinity", "-infinity"),
+        ("9999-12-31 23:59:59", "0001-01-01 00:00:00.001"),
+    ]
+    assert verify(source, pg_url).ok
+    with psycopg.connect(pg_url) as con:
+        con.execute("UPDATE t SET s = '-infinity' WHERE id = 1")
+    assert not verify(source, pg_url).ok

@@ -134,7 +134,7 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
     inserts), and an ENUM, by its labels."""
     if data_type in _READ_AS_TEXT or data_type.startswith("ENUM("):
         return data_type
-    if data_type in ("TIMESTAMP_S", "TIMESTAMP_MS"):
+    if data_type in _COARSE_TIMESTAMPS:
         return data_type  # read as microseconds (every value whole in its unit): kept
     return None
 
@@ -142,11 +142,19 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
 _FIXED_ARRAY = re.compile(r"\[\d+\]$")
 
 
+_COARSE_TIMESTAMPS = ("TIMESTAMP_S", "TIMESTAMP_MS")
+"""Read as TIMESTAMP (microseconds), which DuckDB converts exactly, ±infinity included: as
+they are, Arrow holds their infinity as the largest count of seconds, which no cast to
+microseconds could take (into PostgreSQL the table failed with a raw ArrowInvalid)."""
+
+
 def _read_kind(data_type: str) -> str | None:
     """How a column of this DuckDB type is read when not as it is: text, json (a MAP, as a
-    JSON object) or list (a fixed-size array, as a list)."""
+    JSON object), list (a fixed-size array, as a list) or timestamp (in microseconds)."""
     if data_type in _READ_AS_TEXT or data_type.startswith("UNION("):
         return "text"
+    if data_type in _COARSE_TIMESTAMPS:
+        return "timestamp"
     if data_type.startswith("MAP("):
         return "json"
     if _FIXED_ARRAY.search(data_type):
@@ -163,6 +171,8 @@ def _read_expression(col: Column) -> str:
         return f"CAST(to_json({c}) AS VARCHAR)"
     if kind == "list":
         return f"CAST({c} AS {_FIXED_ARRAY.sub('[]', col.source_type)})"
+    if kind == "timestamp":
+        return f"CAST({c} AS TIMESTAMP)"
     return c
 
 
@@ -207,6 +217,8 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
         return pa.string(), (f"{data_type} carried as a JSON object",)
     if kind == "list":
         return pa.list_(arrow_type.value_type), (f"{data_type} carried as a list",)
+    if kind == "timestamp":
+        return pa.timestamp("us"), ()
     return arrow_type, ()
 
 
