@@ -148,6 +148,13 @@ they are, Arrow holds their infinity as the largest count of seconds, which no c
 microseconds could take (into PostgreSQL the table failed with a raw ArrowInvalid)."""
 
 
+_VARIANT = re.compile(r'(?<![\w"])VARIANT(?=$|[,)\[])')
+"""DuckDB's VARIANT, alone or inside a STRUCT, LIST or MAP (as a type: followed by the end, a
+comma, a parenthesis or a bracket; a field named VARIANT is followed by its type). Arrow hands
+out its internal encoding (STRUCT(metadata BLOB, value BLOB)), which no one but DuckDB can
+read: such a column is read as JSON."""
+
+
 def _read_kind(data_type: str) -> str | None:
     """How a column of this DuckDB type is read when not as it is: text, json (a MAP, as a
     JSON object), list (a fixed-size array, as a list) or timestamp (in microseconds)."""
@@ -155,7 +162,7 @@ def _read_kind(data_type: str) -> str | None:
         return "text"
     if data_type in _COARSE_TIMESTAMPS:
         return "timestamp"
-    if data_type.startswith("MAP("):
+    if data_type.startswith("MAP(") or _VARIANT.search(data_type):
         return "json"
     if _FIXED_ARRAY.search(data_type):
         return "list"
@@ -212,6 +219,11 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
         again = " (itself again on DuckDB targets)" if _same_again_on_duckdb(data_type) else ""
         return pa.string(), () if numeric else (
             f"{data_type} has no Arrow equivalent: carried as its text form{again}",
+        )
+    if kind == "json" and _VARIANT.search(data_type):
+        return pa.string(), (
+            f"{data_type} carried as JSON (a value's type beyond JSON's, such as a date, "
+            "decimal or blob, as JSON text or number)",
         )
     if kind == "json":
         return pa.string(), (f"{data_type} carried as a JSON object",)
