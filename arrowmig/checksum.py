@@ -157,6 +157,23 @@ def count_reader(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader) -
 # -- diff localisation --------------------------------------------------------------------
 
 
+def _shown(field: pa.Field) -> str:
+    """A column of a differing row as the report shows it: dates, times and intervals as
+    DuckDB's text. Python's own types would show a nanosecond timestamp or time cut to
+    microseconds, ±infinity as 9999-12-31 and 0001-01-01, an interval of a month as 30 days,
+    and could not hold one of 2,147,483,647 months at all (the verify stopped)."""
+    t = field.type
+    temporal = (
+        pa.types.is_timestamp(t)
+        or pa.types.is_date(t)
+        or pa.types.is_time(t)
+        or pa.types.is_duration(t)
+        or pa.types.is_interval(t)
+    )
+    name = quote(field.name)
+    return f"{name}::VARCHAR AS {name}" if temporal else name
+
+
 class DiffStore:
     """A disk-backed DuckDB database that holds (key hash, row hash, key) per row of both
     sides of one table, and finds the keys whose rows differ.
@@ -256,7 +273,7 @@ class DiffStore:
         rh = row_hash_sql(column_sqls)
         kh = f"hash({', '.join(key_sqls)})" if key_sqls else rh
         hs = "".join(f", {sql}" for sql in column_sqls)
-        cols = "".join(f", {quote(n)}" for n in names)
+        cols = "".join(f", {_shown(f)}" for f in reader.schema)
         cur.register("__arrowmig_stream", reader)
         # DuckDB guesses an Arrow stream holds one row and would build its hash table from
         # the stream, every row of the table in memory, instead of from the few wanted keys.

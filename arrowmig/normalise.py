@@ -39,8 +39,9 @@ _NUMERIC_SOURCE = re.compile(r"^\s*(numeric|decimal)", re.IGNORECASE)
 _JSON_SOURCE = re.compile(r"^\s*jsonb?\b", re.IGNORECASE)
 _UUID_SOURCE = re.compile(r"^\s*uuid\b", re.IGNORECASE)
 
-# Epoch values of the timestamp family are compared in nanoseconds only when one side carries
-# nanoseconds; otherwise microseconds (the unit every database here stores) suffice.
+# Epoch values of the timestamp family, and times of day, are compared in nanoseconds only when
+# one side carries nanoseconds; otherwise microseconds (the unit every database here stores)
+# suffice.
 
 
 def kind_of(column: Column) -> str:
@@ -108,7 +109,7 @@ def quote(name: str) -> str:
 
 def _is_ns(t: pa.DataType) -> bool:
     t = plain_type(t)
-    return bool(pa.types.is_timestamp(t) and t.unit == "ns")
+    return bool((pa.types.is_timestamp(t) or pa.types.is_time(t)) and t.unit == "ns")
 
 
 def plain_type(t: pa.DataType) -> pa.DataType:
@@ -179,14 +180,28 @@ def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     t = plain_type(t)
     if pa.types.is_timestamp(t) and t.unit == "ns":
         value = f"epoch_ns({x})::HUGEINT"
-        return value if ns else f"({value} // 1000)"
+        return _or_infinity(x, value if ns else f"({value} // 1000)")
     if pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.unit in ("s", "ms") and not t.tz):
         # DuckDB's epoch_us of a TIMESTAMP_S or _MS goes through nanoseconds and overflows
         # outside about 1677-2262 (9999-12-31); a TIMESTAMP holds years 1-9999 exactly.
         value = f"epoch_us({x}::TIMESTAMP)::HUGEINT"
     else:
         value = f"epoch_us({x})::HUGEINT"
-    return f"({value} * 1000)" if ns else value
+    return _or_infinity(x, f"({value} * 1000)" if ns else value)
+
+
+_INFINITE_EPOCH = 2**100
+"""The epoch ±infinity are compared as: further out than any timestamp's in nanoseconds."""
+
+
+def _or_infinity(x: str, epoch: str) -> str:
+    """``epoch`` of the date or timestamp ``x``, and ±``_INFINITE_EPOCH`` for ±infinity: DuckDB's
+    epoch functions give NULL for both, which hashed infinity, -infinity and NULL alike."""
+    sign = f"(CASE WHEN {x}::TIMESTAMP > TIMESTAMP '1970-01-01' THEN 1 ELSE -1 END)"
+    return (
+        f"(CASE WHEN {x} IS NULL THEN NULL "
+        f"ELSE coalesce({epoch}, {sign} * {_INFINITE_EPOCH}::HUGEINT) END)"
+    )
 
 
 def _parsed(x: str, parse_type: str, canon: str) -> str:
@@ -203,13 +218,18 @@ def _parsed(x: str, parse_type: str, canon: str) -> str:
 
 
 def _parsed_ns_timestamp(x: str) -> str:
-    """Like ``_parsed`` for timestamp text compared in nanoseconds: TIMESTAMPTZ keeps only
-    microseconds, so text without an offset (how nanoseconds are written to SQLite) is read
-    as TIMESTAMP_NS, which would drop an offset, and text with one as TIMESTAMPTZ."""
+    """Like ``_parsed`` for timestamp text compared in nanoseconds. Text without an offset
+    (how nanoseconds without a zone are written to SQLite) is read as TIMESTAMP_NS, which
+    would drop an offset; text with one as TIMESTAMPTZ, which keeps microseconds (the digits
+    past them cut off), and the nanoseconds past those are read from the text itself."""
     has_offset = f"regexp_matches({x}, '([+-][0-9][0-9](:?[0-9][0-9])?|Z)$')"
+    zoned = f"TRY_CAST({x} AS TIMESTAMPTZ)"
+    beyond_micros = f"rpad(regexp_extract({x}, '\\.[0-9]{{6}}([0-9]{{1,3}})', 1), 3, '0')::HUGEINT"
+    naive = f"TRY_CAST({x} AS TIMESTAMP_NS)"
     epoch = (
-        f"(CASE WHEN {has_offset} THEN epoch_us(TRY_CAST({x} AS TIMESTAMPTZ))::HUGEINT * 1000 "
-        f"ELSE epoch_ns(TRY_CAST({x} AS TIMESTAMP_NS))::HUGEINT END)"
+        f"(CASE WHEN {has_offset} "
+        f"THEN {_or_infinity(zoned, f'epoch_us({zoned})::HUGEINT * 1000 + {beyond_micros}')} "
+        f"ELSE {_or_infinity(naive, f'epoch_ns({naive})::HUGEINT')} END)"
     )
     return (
         f"(CASE WHEN {x} IS NOT NULL AND {epoch} IS NULL "
@@ -354,12 +374,15 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             # text without one is taken as UTC because the session time zone is UTC.
             if ns:
                 return _parsed_ns_timestamp(x)
-            return _parsed(x, "TIMESTAMPTZ", "epoch_us({v})::HUGEINT")
+            return _parsed(x, "TIMESTAMPTZ", _or_infinity("{v}", "epoch_us({v})::HUGEINT"))
         return f"hash({_ts_epoch(x, t, ns)})"
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"
     if mode == TIME:
-        return _parsed(x, "TIME", "{v}") if kind == TEXT else f"hash({x}::TIME)"
+        # DuckDB's TIME holds microseconds: a cast to it would round 23:59:59.999999999 up
+        # to 24:00:00, and so make a rounded copy equal to its source.
+        time_type = "TIME_NS" if ns else "TIME"
+        return _parsed(x, time_type, "{v}") if kind == TEXT else f"hash({x}::{time_type})"
     if mode == UUID:
         if kind == BINARY:
             return f"hash(lower(hex({x})))"

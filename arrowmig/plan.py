@@ -309,7 +309,12 @@ def build_plan(
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
                 existing = dst.existing_table(name)
-                target, conversions = _append_target(source, existing, dst.omittable_columns(name))
+                target, conversions = _append_target(
+                    source,
+                    existing,
+                    dst.omittable_columns(name),
+                    cast_columns={c for t, c in casts if t == name},
+                )
                 if config.on_error == "fail":
                     # A value that cannot go in would stop the table halfway (emptied first
                     # by --mode truncate): refused now; with reject its row is set aside.
@@ -729,7 +734,9 @@ def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
         )
 
 
-def _append_target(source: Table, existing: Table, omittable: set[str]) -> tuple[Table, list[str]]:
+def _append_target(
+    source: Table, existing: Table, omittable: set[str], *, cast_columns: set[str]
+) -> tuple[Table, list[str]]:
     """The target shape when writing into an existing table (its column order and types), and
     a note for each conversion that takes something as given. A target column the source
     lacks is left to the target (NULL, its default, its identity) when it may be; a source
@@ -757,19 +764,23 @@ def _append_target(source: Table, existing: Table, omittable: set[str]) -> tuple
             continue  # the target fills it in
         src = source.column(there.name)
         if existing.takes_any_value:
-            columns.append(src)
+            # Its declared type still gives an affinity, which screening needs to know: a
+            # numeric one turns text that spells an integer past 64 bits into a rounded REAL.
+            columns.append(replace(src, sqlite_type=there.source_type))
             continue
         # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
         arriving = forced_arrow_type(src.target_type, src.arrow_type) or src.arrow_type
         zone = _zone_note(arriving, there.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")
-        if not conforms(arriving, there.arrow_type):
+        if not conforms(arriving, there.arrow_type) and not (
+            _numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type)
+        ):
             wanted = there.source_type or type_words(there.arrow_type)
             what = (
                 f"--cast {source.name}.{src.name}={src.target_type} does not convert its "
                 f"{_as_given(src, src.arrow_type)} values to the target's {wanted}"
-                if src.target_type
+                if src.name in cast_columns
                 else f"column {there.name!r} is {_as_given(src, arriving)} in the source but "
                 f"{wanted} in the target"
             )
@@ -832,6 +843,14 @@ def _server_cast_asked(src: Column) -> str | None:
     return asked
 
 
+def _numbers_as_text(src: Column, arriving: pa.DataType) -> bool:
+    """Whether a column's values are exact numbers carried as their text (DuckDB's HUGEINT
+    and UHUGEINT, an unbounded PostgreSQL numeric): into an integer column each is parsed,
+    and one that is no integer of the column's range is a bad value of its row."""
+    numeric = (src.target_type or "").strip().lower().startswith(("numeric", "decimal"))
+    return numeric and (pa.types.is_string(arriving) or pa.types.is_large_string(arriving))
+
+
 def _as_given(src: Column, arriving: pa.DataType) -> str:
     """A source column's type as the user knows it: the declared type where it is the truth
     (PostgreSQL, DuckDB), or what the values are (SQLite's profiled columns)."""
@@ -861,10 +880,16 @@ _CASTS_TO_SUGGEST = (
 def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
     """The way past a column whose values cannot go into the target's: a --cast only where
     one exists that converts them to the target's type."""
+    numbers = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
+    numbers = (
+        numbers or pa.types.is_decimal(src.arrow_type) or _numbers_as_text(src, src.arrow_type)
+    )
     for name in _CASTS_TO_SUGGEST:
         forced = forced_arrow_type(name, src.arrow_type)
         if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
             continue
+        if numbers and name in ("boolean", "bytea"):
+            continue  # numbers are no truth values (only 0 and 1 would convert) nor bytes
         if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamptz"):
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
         try:

@@ -248,11 +248,11 @@ def _duckdb_type(t: pa.DataType, name: str) -> str:
     if pa.types.is_decimal(t):
         return f"DECIMAL({t.precision},{t.scale})"
     if pa.types.is_timestamp(t):
-        if t.tz:
-            return "TIMESTAMPTZ"
-        return "TIMESTAMP_NS" if t.unit == "ns" else "TIMESTAMP"
+        # Nanoseconds are kept: DuckDB's TIMESTAMP and TIMESTAMPTZ would round them to µs.
+        nanos = "_NS" if t.unit == "ns" else ""
+        return ("TIMESTAMPTZ" if t.tz else "TIMESTAMP") + nanos
     if pa.types.is_time(t):
-        return "TIME"
+        return "TIME_NS" if t.unit == "ns" else "TIME"
     if pa.types.is_duration(t) or pa.types.is_interval(t):
         return "INTERVAL"
     if pa.types.is_fixed_size_binary(t):

@@ -149,7 +149,7 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
         return data_type
     if _nested_without_arrow_form(data_type):
         return data_type
-    if data_type in ("TIMESTAMP_S", "TIMESTAMP_MS"):
+    if data_type in _COARSE_TIMESTAMPS:
         return data_type  # read as microseconds (every value whole in its unit): kept
     return None
 
@@ -157,14 +157,32 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
 _FIXED_ARRAY = re.compile(r"\[\d+\]$")
 
 
+_COARSE_TIMESTAMPS = ("TIMESTAMP_S", "TIMESTAMP_MS")
+"""Read as TIMESTAMP (microseconds), which DuckDB converts exactly, ±infinity included: as
+they are, Arrow holds their infinity as the largest count of seconds, which no cast to
+microseconds could take (into PostgreSQL the table failed with a raw ArrowInvalid)."""
+
+
+_VARIANT = re.compile(r'(?<![\w"])VARIANT(?=$|[,)\[])')
+"""DuckDB's VARIANT, alone or inside a STRUCT, LIST or MAP (as a type: followed by the end, a
+comma, a parenthesis or a bracket; a field named VARIANT is followed by its type). Arrow hands
+out its internal encoding (STRUCT(metadata BLOB, value BLOB)), which no one but DuckDB can
+read: such a column is read as JSON."""
+
+
 def _read_kind(data_type: str) -> str | None:
-    """How a column of this DuckDB type is read when not as it is: text, or list (a
-    fixed-size array, as a list). A MAP is read as it is: targets that keep JSON get it as a
-    JSON object (nested_json), DuckDB the MAP again."""
+    """How a column of this DuckDB type is read when not as it is: text, json (a VARIANT, as
+    its JSON), list (a fixed-size array, as a list) or timestamp (in microseconds). A MAP is
+    read as it is: targets that keep JSON get it as a JSON object (nested_json), DuckDB the
+    MAP again."""
     if data_type in _READ_AS_TEXT or data_type.startswith("UNION("):
         return "text"
     if _nested_without_arrow_form(data_type):
         return "text"
+    if data_type in _COARSE_TIMESTAMPS:
+        return "timestamp"
+    if _VARIANT.search(data_type):
+        return "json"
     if _FIXED_ARRAY.search(data_type):
         return "list"
     return None
@@ -175,8 +193,12 @@ def _read_expression(col: Column) -> str:
     kind = _read_kind(col.source_type)
     if kind == "text":
         return f"CAST({c} AS VARCHAR)"
+    if kind == "json":
+        return f"CAST(to_json({c}) AS VARCHAR)"
     if kind == "list":
         return f"CAST({c} AS {_FIXED_ARRAY.sub('[]', col.source_type)})"
+    if kind == "timestamp":
+        return f"CAST({c} AS TIMESTAMP)"
     return c
 
 
@@ -217,8 +239,15 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
         return pa.string(), () if numeric else (
             f"{data_type} has no Arrow equivalent: carried as its text form{again}",
         )
+    if kind == "json":
+        return pa.string(), (
+            f"{data_type} carried as JSON (a value's type beyond JSON's, such as a date, "
+            "decimal or blob, as JSON text or number)",
+        )
     if kind == "list":
         return pa.list_(arrow_type.value_type), (f"{data_type} carried as a list",)
+    if kind == "timestamp":
+        return pa.timestamp("us"), ()
     return arrow_type, ()
 
 
@@ -405,16 +434,64 @@ class DuckDBEndpoint(BaseEndpoint):
             next(c for c in columns if c.name == pk[0]).arrow_type
         ):
             split_key = pk[0]
+        key_type = next((c.arrow_type for c in columns if c.name == split_key), None)
+        if key_type == pa.uint64() and self._keys_past_bigint(target, str(split_key)):
+            # Key ranges, resume points and checkpoints are BIGINT: a UBIGINT key past
+            # 2**63 - 1 failed the read ("can't be cast ... INT64"), and the split key's
+            # checkpoint the run. The table loads as one without a usable key.
+            split_key = None
+            columns = [
+                replace(c, notes=(*c.notes, _UNSIGNED_KEY_NOTE)) if c.name == pk[0] else c
+                for c in columns
+            ]
         count = int(self._query(f"SELECT count(*) FROM {target}")[0][0])
+        indexes, unportable = self._indexes(name, [c.name for c in columns])
         return Table(
             name=name,
             columns=tuple(columns),
             primary_key=pk,
-            indexes=tuple(uniques),
+            indexes=(*uniques, *indexes),
             foreign_keys=self._foreign_keys(name),
+            not_carried=(*unportable, *self._checks(name)),
             row_count=count,
             split_key=split_key,
         )
+
+    def _indexes(self, name: str, columns: list[str]) -> tuple[list[Index], list[str]]:
+        """The table's CREATE INDEX indexes on its columns, and those on expressions, which
+        no target gets, named for the plan and report. DuckDB gives each as its SQL."""
+        found: list[Index] = []
+        unportable: list[str] = []
+        for index_name, unique, sql in self._query(
+            "SELECT index_name, is_unique, sql FROM duckdb_indexes() WHERE schema_name = ? AND "
+            "lower(table_name) = lower(?) AND database_name = current_database() AND NOT "
+            "is_primary ORDER BY index_name",
+            [self._schema, name],
+        ):
+            keys = index_columns(str(sql or ""), columns)
+            if keys is None:
+                unportable.append(f"index {index_name} (on an expression)")
+            else:
+                found.append(Index(str(index_name), keys, bool(unique)))
+        return found, unportable
+
+    def _checks(self, name: str) -> list[str]:
+        """CHECK constraints, which no target gets: named for the plan and report."""
+        return [
+            f"CHECK constraint {check_name} {str(text).removeprefix('CHECK')}"
+            for check_name, text in self._query(
+                "SELECT constraint_name, constraint_text FROM duckdb_constraints() WHERE "
+                "schema_name = ? AND lower(table_name) = lower(?) AND database_name = "
+                "current_database() AND constraint_type = 'CHECK' ORDER BY constraint_index",
+                [self._schema, name],
+            )
+        ]
+
+    def _keys_past_bigint(self, target: str, key: str) -> bool:
+        """Whether the UBIGINT key column holds a value past BIGINT's largest."""
+        column = quote_ident(key)
+        rows = self._query(f"SELECT max({column}) > 9223372036854775807 FROM {target}")
+        return bool(rows and rows[0][0])
 
     def _foreign_keys(self, name: str) -> tuple[ForeignKey, ...]:
         """The table's foreign keys (DuckDB's have no ON DELETE/UPDATE actions): carried to
@@ -747,6 +824,11 @@ class DuckDBEndpoint(BaseEndpoint):
                 load.skipped.append(f"key sequence for {col.name} not created: {exc}")
 
 
+_UNSIGNED_KEY_NOTE = (
+    "key values past 2^63 - 1: the table is read as one without a usable key (not split, "
+    "and a resumed run loads it again from the start)"
+)
+
 _NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'\)")
 _NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
 
@@ -757,6 +839,70 @@ def _sequence_name(text: str, schema: str) -> tuple[str, str]:
         quoted.replace('""', '"') if quoted else bare for quoted, bare in _NAME_PART.findall(text)
     ]
     return (parts[-2] if len(parts) > 1 else schema), parts[-1]
+
+
+_INDEX_KEY = re.compile(r'\s*(?:"((?:[^"]|"")+)"|([^\s",()]+))\s*')
+
+
+def index_columns(sql: str, columns: list[str]) -> tuple[str, ...] | None:
+    """The columns a ``CREATE [UNIQUE] INDEX name ON table (keys);`` indexes, by their names
+    in the table, or None when a key is an expression (or the SQL is not of that form)."""
+    keys = _split_keys(_last_parenthesised(sql.strip().rstrip(";").rstrip()))
+    if not keys:
+        return None
+    by_folded = {c.lower(): c for c in columns}  # DuckDB's names ignore case
+    found = []
+    for key in keys:
+        m = _INDEX_KEY.fullmatch(key)
+        name = None if m is None else (m.group(1).replace('""', '"') if m.group(1) else m.group(2))
+        if name is None or name.lower() not in by_folded:
+            return None
+        found.append(by_folded[name.lower()])
+    return tuple(found)
+
+
+def _last_parenthesised(sql: str) -> str:
+    """What the last, outermost parentheses of ``sql`` (which must end with one) hold; quoted
+    names and strings may hold parentheses of their own."""
+    if not sql.endswith(")"):
+        return ""
+    depth, quote, start = 0, "", -1
+    for i, ch in enumerate(sql):
+        if quote:
+            quote = "" if ch == quote else quote  # a doubled quote closes and reopens
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+    return sql[start + 1 : -1] if start >= 0 and depth == 0 else ""
+
+
+def _split_keys(inside: str) -> list[str]:
+    """The comma-separated keys of an index, commas inside quotes or parentheses kept."""
+    keys: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for ch in inside:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            keys.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if current:
+        keys.append("".join(current))
+    return keys
 
 
 def _memory_advice(note: str) -> str:

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import nested_json
-from arrowmig.conform import conform
+from arrowmig.conform import conform, decimal_text
+from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Table
@@ -70,6 +71,8 @@ def screen_batch(
             problems.extend(p for p in more if p.row not in told)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
+        if dialect == "sqlite" and target is not None:
+            problems.extend(_rounded_by_affinity(batch.column(i), target, field.name))
         travels_as = _travels_as(table, field)
         if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
             problems.extend(_nan_problems(batch.column(i), field.name))
@@ -81,6 +84,8 @@ def screen_batch(
             problems.extend(_nanosecond_problems(batch.column(i), field.name))
         if dialect == "postgresql" and nested_json.is_nested(travels_as):
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
+            problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
             continue  # text cast to bytea arrives as its UTF-8 bytes, NULs and all
         array = batch.column(i)
@@ -207,6 +212,48 @@ _CONFORM_HINT = (
 )
 
 
+_LONG_INTEGER = r"^\s*[+-]?[0-9]{19,}\s*$"
+"""Text SQLite reads as an integer literal of 19 digits or more: perhaps past 64 bits."""
+
+
+def _rounded_by_affinity(array: pa.Array, target: Table, name: str) -> list[Problem]:
+    """Integers past SQLite's 64 bits (a UBIGINT past 2**63 - 1, a HUGEINT) bound for a SQLite
+    column of INTEGER, REAL or NUMERIC affinity: they travel as their exact text, which the
+    affinity turns into a REAL, rounded (18446744073709551615 was stored as
+    1.84467440737096e+19). A created column is TEXT; an existing one that is not STRICT
+    keeps its declared type's affinity."""
+    try:
+        declared = target.column(name).sqlite_type
+    except KeyError:
+        return []
+    if declared is None or affinity(declared) not in ("integer", "real", "numeric"):
+        return []
+    if pa.types.is_uint64(array.type):
+        text = pc.cast(array, pa.string())
+    elif pa.types.is_decimal(array.type) and array.type.scale == 0:
+        text = decimal_text(array)
+    elif is_text_type(array.type):
+        text = array
+    else:
+        return []
+    long = pc.fill_null(pc.match_substring_regex(text, _LONG_INTEGER), False)
+    if not pc.any(long).as_py():
+        return []
+    reason = (
+        f"an integer beyond SQLite's 64-bit integers, which the column's "
+        f"{affinity(declared).upper()} affinity would store as a rounded REAL"
+    )
+    hint = (
+        "declare the target column TEXT, use --mode replace (the column it creates keeps the "
+        "digits as TEXT), or use --on-error reject to set such rows aside"
+    )
+    return [
+        Problem(row, name, reason, hint)
+        for row in pc.indices_nonzero(long).to_pylist()
+        if not -(2**63) <= int(text[row].as_py()) < 2**63
+    ]
+
+
 def bad_rows(problems: list[Problem]) -> list[int]:
     """The distinct rows that have at least one problem, in order."""
     return sorted({p.row for p in problems})
@@ -303,6 +350,15 @@ def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
     partial = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
     hits = pc.and_(partial, is_finite(array))
     reason = "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
+    hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
+    return _problems_where(hits, column, reason, hint)
+
+
+def _time_nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of a nanosecond time array (DuckDB's TIME_NS) whose value is not a whole
+    microsecond: PostgreSQL's time would round it (23:59:59.999999999 to 24:00:00)."""
+    hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
+    reason = "nanoseconds, which PostgreSQL's microsecond times cannot hold"
     hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
     return _problems_where(hits, column, reason, hint)
 

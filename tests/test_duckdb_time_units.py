@@ -1,0 +1,176 @@
+"""DuckDB's time units other than microseconds (TIME_NS, TIMESTAMPTZ_NS, TIMESTAMP_S and _MS)
+and ±infinity: each value arrives exactly where the target can hold it, is refused per row
+where it cannot, and ``verify`` compares every digit (a rounded copy is a difference).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+from arrowmig import migrate, verify
+from arrowmig.config import MigrationConfig
+
+TIMES = ("12:34:56.123456789", "23:59:59.999999999", "00:00:00")
+INSTANTS = ("2024-01-01 00:00:00.123456789+00", "infinity", "-infinity")
+
+
+def _nanosecond_source(path: Path) -> str:
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, tn TIME_NS, tz TIMESTAMPTZ_NS)")
+        for i, (tn, tz) in enumerate(zip(TIMES, INSTANTS, strict=True), start=1):
+            con.execute("INSERT INTO t VALUES (?, ?::TIME_NS, ?::TIMESTAMPTZ_NS)", (i, tn, tz))
+    return str(path)
+
+
+def test_nanosecond_times_and_instants_keep_their_type_duckdb_to_duckdb(tmp_path: Path) -> None:
+    # TIME_NS became TIME and TIMESTAMPTZ_NS became TIMESTAMPTZ: 23:59:59.999999999 arrived
+    # as 24:00:00, and verify, which compared times at microseconds, said they matched.
+    source, target = _nanosecond_source(tmp_path / "s.duckdb"), str(tmp_path / "t.duckdb")
+    assert migrate(source, target).ok
+    with duckdb.connect(target) as con:
+        types = con.execute(
+            "SELECT data_type FROM duckdb_columns() WHERE table_name = 't' ORDER BY column_index"
+        ).fetchall()
+        rows = con.execute("SELECT tn::VARCHAR, tz::VARCHAR FROM t ORDER BY id").fetchall()
+    assert [t[0] for t in types] == ["INTEGER", "TIME_NS", "TIMESTAMPTZ_NS"]
+    assert rows == [
+        ("12:34:56.123456789", "2024-01-01 00:00:00.123456789+00"),
+        ("23:59:59.999999999", "infinity"),
+        ("00:00:00", "-infinity"),
+    ]
+    assert verify(source, target).ok
+    # One nanosecond off, in either column, is a difference verify names.
+    with duckdb.connect(target) as con:
+        con.execute("UPDATE t SET tn = '23:59:59.999999998' WHERE id = 2")
+        con.execute("UPDATE t SET tz = '2024-01-01 00:00:00.123456788+00' WHERE id = 1")
+    changed = verify(source, target)
+    assert not changed.ok
+    assert sorted(changed.tables[0].differing_columns) == ["tn", "tz"]
+
+
+def test_nanosecond_text_in_sqlite_verifies_and_its_changes_are_caught(tmp_path: Path) -> None:
+    # SQLite holds the exact text; verify read the source at microseconds and reported every
+    # such row as changed, and took the source's infinity for 9999-12-31.
+    source, target = _nanosecond_source(tmp_path / "s.duckdb"), str(tmp_path / "t.db")
+    assert migrate(source, target).ok
+    with sqlite3.connect(target) as con:
+        rows = con.execute("SELECT tn, tz FROM t ORDER BY id").fetchall()
+    assert rows == [
+        ("12:34:56.123456789", "2024-01-01 00:00:00.123456789+00:00"),
+        ("23:59:59.999999999", "infinity"),
+        ("00:00:00.000000000", "-infinity"),
+    ]
+    assert verify(source, target).ok
+    with sqlite3.connect(target) as con:
+        con.execute("UPDATE t SET tn = '12:34:56.123456788' WHERE id = 1")
+        con.execute("UPDATE t SET tz = '-infinity' WHERE id = 2")  # was infinity
+    changed = verify(source, target)
+    assert not changed.ok
+    diffs = {d.key["id"]: d for d in changed.tables[0].diffs if d.key}
+    assert diffs[1].columns == ["tn"] and diffs[2].columns == ["tz"]
+    # Shown as they are, not cut to microseconds or as 9999-12-31.
+    assert diffs[1].source == {"id": 1, "tn": "12:34:56.123456789", "tz": INSTANTS[0]}
+    assert diffs[2].source is not None and diffs[2].source["tz"] == "infinity"
+
+
+def test_naive_nanosecond_infinity_in_sqlite_verifies(tmp_path: Path) -> None:
+    # TIMESTAMP_NS ±infinity arrive as 'infinity' text; verify compared them as 9999-12-31.
+    source, target = str(tmp_path / "s.duckdb"), str(tmp_path / "t.db")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP_NS, t2 TIMESTAMP)")
+        con.execute(
+            "INSERT INTO t VALUES (1, 'infinity', 'infinity'), (2, '-infinity', '-infinity'),"
+            " (3, '2020-01-01 00:00:00.000000001', '2020-01-01')"
+        )
+    assert migrate(source, target).ok
+    assert verify(source, target).ok
+    # infinity and -infinity were both hashed as NULL: one taken for the other went unseen.
+    with sqlite3.connect(target) as con:
+        con.execute("UPDATE t SET t2 = '-infinity' WHERE id = 1")
+    changed = verify(source, target)
+    assert not changed.ok and changed.tables[0].differing_columns == ["t2"]
+
+
+def test_a_differing_row_with_a_huge_interval_is_shown(tmp_path: Path) -> None:
+    # Python's timedelta cannot hold 2,147,483,647 months: verify stopped (exit 2) while
+    # showing the row, and showed a month as '30 days, 0:00:00' on both sides.
+    source, target = str(tmp_path / "s.duckdb"), str(tmp_path / "t.db")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, d INTERVAL)")
+        con.execute(
+            "INSERT INTO t VALUES (1, INTERVAL '2147483647 months'), (2, INTERVAL '1 month')"
+        )
+    assert migrate(source, target).ok
+    with sqlite3.connect(target) as con:
+        con.execute("DELETE FROM t WHERE id = 1")
+        con.execute("UPDATE t SET d = '30 days' WHERE id = 2")
+    report = verify(source, target)
+    assert report.exit_code == 1
+    diffs = {d.key["id"]: d for d in report.tables[0].diffs if d.key}
+    assert diffs[1].kind == "missing in target"
+    assert diffs[1].source == {"id": 1, "d": "178956970 years 7 months"}
+    assert diffs[2].source == {"id": 2, "d": "1 month"}
+    assert diffs[2].target == {"id": 2, "d": "30 days"}
+
+
+@pytest.mark.postgres
+def test_nanosecond_times_into_postgres_are_refused_per_row(tmp_path: Path, pg_url: str) -> None:
+    # A raw ArrowInvalid failed the table ("Casting from time64[ns] to time64[us] would lose
+    # data"): now each such time is a bad value of its row, named, and set aside on request.
+    source = _nanosecond_source(tmp_path / "s.duckdb")
+    only_times = MigrationConfig(casts=(("t", "tz", "text"),))
+    report = migrate(source, pg_url, config=only_times)
+    error = report.tables[0].error or ""
+    assert (
+        "table 't', column 'tn', id 1: nanoseconds, which PostgreSQL's microsecond times "
+        "cannot hold: '12:34:56.123456789'" in error
+    )
+    assert "--cast t.tn=text" in error
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(
+        casts=only_times.casts, on_error="reject", reject_dir=str(rejects), mode="replace"
+    )
+    kept = migrate(source, pg_url, config=config)
+    assert kept.tables[0].rejected == 2
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, tn::text FROM t").fetchall() == [(3, "00:00:00")]
+    as_text = MigrationConfig(casts=(("t", "tz", "text"), ("t", "tn", "text")), mode="replace")
+    assert migrate(source, pg_url, config=as_text).ok
+    with psycopg.connect(pg_url) as con:
+        assert [r[0] for r in con.execute("SELECT tn FROM t ORDER BY id")] == [
+            "12:34:56.123456789",
+            "23:59:59.999999999",
+            "00:00:00.000000000",
+        ]
+    assert verify(source, pg_url).ok
+
+
+@pytest.mark.postgres
+def test_second_and_millisecond_infinity_reaches_postgres(tmp_path: Path, pg_url: str) -> None:
+    # Arrow held their infinity as the largest count of seconds (milliseconds), which the
+    # cast to PostgreSQL's microseconds refused: the table failed with a raw ArrowInvalid.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TIMESTAMP_S, ms TIMESTAMP_MS)")
+        con.execute(
+            "INSERT INTO t VALUES (1, 'infinity', 'infinity'), (2, '-infinity', '-infinity'),"
+            " (3, '9999-12-31 23:59:59', '0001-01-01 00:00:00.001')"
+        )
+    report = migrate(source, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT s::text, ms::text FROM t ORDER BY id").fetchall()
+    assert rows == [
+        ("infinity", "infinity"),
+        ("-infinity", "-infinity"),
+        ("9999-12-31 23:59:59", "0001-01-01 00:00:00.001"),
+    ]
+    assert verify(source, pg_url).ok
+    with psycopg.connect(pg_url) as con:
+        con.execute("UPDATE t SET s = '-infinity' WHERE id = 1")
+    assert not verify(source, pg_url).ok
