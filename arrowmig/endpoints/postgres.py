@@ -28,6 +28,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import (
@@ -80,6 +81,7 @@ class PostgresEndpoint(BaseEndpoint):
                 hint=_connect_hint(str(exc)),
             ) from exc
         self._cursor = self._conn.cursor()
+        self._query(PIN_SESSION_SQL)
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
         self._snapshot: str | None = None
