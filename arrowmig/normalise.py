@@ -174,19 +174,32 @@ def _without_exponent(d: str) -> str:
     return f"((CASE WHEN {d} < 0 THEN '-' ELSE '' END) || {plain})"
 
 
+_INFINITE_EPOCH = 2**100
+"""The epoch ±infinity hash as: further out than any real date or time, in µs or ns."""
+
+
+def _with_infinities(v: str, epoch: str) -> str:
+    """``epoch`` of the date or timestamp ``v``, with ±infinity as ±_INFINITE_EPOCH.
+
+    DuckDB's epoch functions give NULL for ±infinity: both would hash as NULL, so an infinity
+    that became NULL or changed sign went unseen."""
+    sign = f"(CASE WHEN {v}::VARCHAR LIKE '-%' THEN -1 ELSE 1 END)"
+    return f"(CASE WHEN isinf({v}) THEN {sign} * {_INFINITE_EPOCH}::HUGEINT ELSE {epoch} END)"
+
+
 def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     """Epoch of a timestamp (naive ones taken as UTC) in the pair's unit, as HUGEINT."""
     t = plain_type(t)
     if pa.types.is_timestamp(t) and t.unit == "ns":
         value = f"epoch_ns({x})::HUGEINT"
-        return value if ns else f"({value} // 1000)"
+        return _with_infinities(x, value if ns else f"({value} // 1000)")
     if pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.unit in ("s", "ms") and not t.tz):
         # DuckDB's epoch_us of a TIMESTAMP_S or _MS goes through nanoseconds and overflows
         # outside about 1677-2262 (9999-12-31); a TIMESTAMP holds years 1-9999 exactly.
         value = f"epoch_us({x}::TIMESTAMP)::HUGEINT"
     else:
         value = f"epoch_us({x})::HUGEINT"
-    return f"({value} * 1000)" if ns else value
+    return _with_infinities(x, f"({value} * 1000)" if ns else value)
 
 
 def _parsed(x: str, parse_type: str, canon: str) -> str:
@@ -207,9 +220,11 @@ def _parsed_ns_timestamp(x: str) -> str:
     microseconds, so text without an offset (how nanoseconds are written to SQLite) is read
     as TIMESTAMP_NS, which would drop an offset, and text with one as TIMESTAMPTZ."""
     has_offset = f"regexp_matches({x}, '([+-][0-9][0-9](:?[0-9][0-9])?|Z)$')"
+    zoned, naive = f"TRY_CAST({x} AS TIMESTAMPTZ)", f"TRY_CAST({x} AS TIMESTAMP_NS)"
     epoch = (
-        f"(CASE WHEN {has_offset} THEN epoch_us(TRY_CAST({x} AS TIMESTAMPTZ))::HUGEINT * 1000 "
-        f"ELSE epoch_ns(TRY_CAST({x} AS TIMESTAMP_NS))::HUGEINT END)"
+        f"(CASE WHEN {has_offset} "
+        f"THEN {_with_infinities(zoned, f'epoch_us({zoned})::HUGEINT * 1000')} "
+        f"ELSE {_with_infinities(naive, f'epoch_ns({naive})::HUGEINT')} END)"
     )
     return (
         f"(CASE WHEN {x} IS NOT NULL AND {epoch} IS NULL "
@@ -354,7 +369,7 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             # text without one is taken as UTC because the session time zone is UTC.
             if ns:
                 return _parsed_ns_timestamp(x)
-            return _parsed(x, "TIMESTAMPTZ", "epoch_us({v})::HUGEINT")
+            return _parsed(x, "TIMESTAMPTZ", _with_infinities("{v}", "epoch_us({v})::HUGEINT"))
         return f"hash({_ts_epoch(x, t, ns)})"
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"
