@@ -382,8 +382,10 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
     if mode == JSON:
         # Minified JSON: whitespace differences between a text copy and jsonb do not count.
         # Keys sorted too: JSON objects have no order, and JSONB reorders them (json_canon).
+        # The text itself goes to json_canon: DuckDB's json() reads numbers as doubles, and
+        # jsonb keeps them exact (0.1 and 0.10000000000000001 are two values there).
         j = f"TRY_CAST({x} AS JSON)" if kind != NESTED else f"to_json({x})"
-        canon = f"{json_canon.FUNCTION}(json({j})::VARCHAR)"
+        canon = f"{json_canon.FUNCTION}({j if kind == NESTED else x}::VARCHAR)"
         return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash({canon}) END)"
     if mode == INTERVAL:
         # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart);

@@ -108,3 +108,53 @@ def test_a_differing_row_with_an_interval_no_timedelta_holds_is_shown(
     }
     diff = report.tables[0].diffs[0]
     assert diff.source is not None and diff.source["iv"] == "2136000000 mons 0 days 0.0 secs"
+
+
+def _deep(depth: int, number: str) -> str:
+    return "[" * depth + number + "]" * depth
+
+
+@pytest.mark.parametrize("into", ["postgresql", "duckdb", "sqlite"])
+def test_json_numbers_are_compared_exactly_at_any_depth(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    _load(
+        pg_url,
+        "CREATE TABLE r (id int PRIMARY KEY, j jsonb, t json);"
+        """INSERT INTO r VALUES (1, '{"amount": 0.1}', '{"b": 2.50, "a": 1}'),"""
+        " (2, '123456789012345678901234567890.1234567890123456789', '[1e2]'),"
+        f" (3, '{_deep(400, '1.5')}', '{_deep(400, '1')}'),"
+        f" (4, '{_deep(5000, '1.5')}', '{_deep(5000, '1')}')",
+    )
+    target = {
+        "postgresql": second_pg,
+        "duckdb": str(tmp_path / "r.duckdb"),
+        "sqlite": str(tmp_path / "r.db"),
+    }[into]
+    assert migrate(pg_url, target).ok
+    assert verify(pg_url, target, level="diff").ok
+    changed = {
+        1: '{"amount": 0.10000000000000001}',
+        2: "123456789012345678901234567890.1234567890123456788",
+        3: _deep(400, "1.50000000000000000001"),
+        4: _deep(5000, "1.6"),
+    }
+    if into == "postgresql":
+        with psycopg.connect(second_pg, autocommit=True) as con:
+            for key, text in changed.items():
+                con.execute("UPDATE r SET j = %s::jsonb WHERE id = %s", (text, key))
+    elif into == "duckdb":
+        duck = duckdb.connect(target)
+        duck.executemany("UPDATE r SET j = ? WHERE id = ?", [(t, k) for k, t in changed.items()])
+        duck.close()
+    else:
+        with sqlite3.connect(target) as lite:
+            lite.executemany(
+                "UPDATE r SET j = ? WHERE id = ?", [(t, k) for k, t in changed.items()]
+            )
+        lite.close()
+    report = verify(pg_url, target)
+    assert report.exit_code == 1
+    [table] = report.tables
+    assert table.differing_columns == ["j"]
+    assert sorted(d.key["id"] for d in table.diffs if d.key) == [1, 2, 3, 4]
