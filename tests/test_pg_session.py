@@ -115,3 +115,23 @@ def test_environment_settings_do_not_change_values_into_sqlite_and_duckdb(
     monkeypatch.delenv("PGOPTIONS")
     assert verify(pg_url, into_sqlite, level="diff").ok
     assert verify(pg_url, into_duckdb, level="diff").ok
+
+
+def test_a_databases_timeouts_neither_cancel_reads_nor_end_the_snapshot(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # pg_dump sets them to 0 too: a DBA's statement_timeout would cancel the read of a big
+    # table, an idle_in_transaction_session_timeout end the session holding the snapshot.
+    database = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            "CREATE VIEW slow AS SELECT 1 AS id FROM (SELECT pg_sleep(0.6)) AS s;"
+            "CREATE TABLE later (id int PRIMARY KEY); INSERT INTO later VALUES (1), (2)"
+        )
+        con.execute(f'ALTER DATABASE "{database}" SET statement_timeout = 300')
+        con.execute(f'ALTER DATABASE "{database}" SET idle_in_transaction_session_timeout = 300')
+    target = str(tmp_path / "t.db")
+    config = MigrationConfig(tables=("slow", "later"), parallel=1)
+    report = migrate(pg_url, target, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    assert verify(pg_url, target, tables=["slow", "later"]).ok
