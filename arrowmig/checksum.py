@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import json_canon, nested_json
+from arrowmig.infinity import value_at
 from arrowmig.normalise import plain_type, quote
 
 # -- streams ------------------------------------------------------------------------------
@@ -279,16 +280,20 @@ class DiffStore:
         # the stream, every row of the table in memory, instead of from the few wanted keys.
         cur.execute("SET disabled_optimizers = 'build_side_probe_side'")
         try:
-            got = cur.execute(
+            got = cur.sql(
                 f"SELECT * FROM (SELECT {kh} AS __kh{hs}{cols} FROM __arrowmig_stream) "
                 "WHERE __kh IN (SELECT kh FROM wanted)"
-            ).fetchall()
+            ).to_arrow_table()
         finally:
             cur.execute("RESET disabled_optimizers")
             cur.unregister("__arrowmig_stream")
         n = len(column_sqls)
+        hashes = [got.column(i).to_pylist() for i in range(1 + n)]
+        values = [got.column(i).combine_chunks() for i in range(1 + n, got.num_columns)]
         out = []
-        for row in got:
-            hashes = tuple(int(h) for h in row[1 : 1 + n])
-            out.append((int(row[0]), hashes, dict(zip(names, row[1 + n :], strict=True))))
+        for row in range(got.num_rows):
+            # Taken from Arrow, not as DuckDB's Python values: those turn ±infinity into
+            # year 9999 or 1, and fail on an interval of more than 999,999,999 days.
+            shown = {name: value_at(array, row) for name, array in zip(names, values, strict=True)}
+            out.append((int(hashes[0][row]), tuple(int(h[row]) for h in hashes[1:]), shown))
         return out

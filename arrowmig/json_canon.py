@@ -1,17 +1,19 @@
 """One canonical text per JSON document, for ``verify``: object keys sorted, no whitespace,
-numbers written plainly.
+numbers written plainly and exactly.
 
 JSON objects have no order, and PostgreSQL's JSONB does not keep the one it was given (it
 sorts keys by length first): a nested value written as JSON text on one side and read back
 from JSONB on the other holds the same keys and values in another order. DuckDB's ``json()``
-minifies but keeps the order, so this runs as a DuckDB function written in Python, on JSON
-columns only.
+minifies but keeps the order, and reads numbers as doubles where JSONB keeps them exact, so
+this runs as a DuckDB function written in Python, on JSON columns only, and takes documents
+nested as deep as PostgreSQL does.
 """
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import re
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any
 
 import duckdb
@@ -42,19 +44,128 @@ def canonical_texts(texts: pa.Array) -> pa.Array:
             out.append(None)
             continue
         try:
-            out.append(canonical(json.loads(text, parse_float=Decimal, parse_int=Decimal)))
+            out.append(canonical(parse(text)))
         except ValueError:
             out.append(text)
     return pa.array(out, pa.string())
 
 
+def parse(text: str) -> Any:
+    """A JSON document with every number as an exact Decimal (jsonb keeps numerics exactly:
+    0.1 and 0.10000000000000001 are two values). Raises ValueError if it is not JSON."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    except RecursionError:
+        # Python's parser recurses once per level and stops near 1,000; PostgreSQL takes
+        # documents nested thousands deep.
+        return _parse_deep(text)
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:([\[\]{},:])|("(?:[^"\\\x00-\x1f]|\\.)*")"""
+    r"""|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|(true|false|null))"""
+)
+_LITERALS = {"true": True, "false": False, "null": None}
+
+
+def _parse_deep(text: str) -> Any:
+    """``json.loads`` without recursion: the open arrays and objects on a stack of their own.
+
+    ``expect`` is what may come next: a value, a key (or ``}``), ``:``, or ``,`` / a close."""
+    open_: list[list[Any] | dict[str, Any]] = []
+    keys: list[str] = []  # per open object, the key whose value comes next
+    expect, pos, root = "value", 0, _NOTHING
+    value: Any
+    while (match := _TOKEN.match(text, pos)) is not None:
+        pos = match.end()
+        punct, string, number, literal = match.groups()
+        where = f"not JSON at character {match.start()}"
+        if expect == "colon":
+            if punct != ":":
+                raise ValueError(where)
+            expect = "value"
+            continue
+        if expect == "after" and punct == "," and open_:
+            expect = "key" if isinstance(open_[-1], dict) else "value"
+            continue
+        closing = (expect == "after" and bool(open_)) or (
+            # an empty array or object
+            (expect, punct) in (("value", "]"), ("key", "}")) and not _filled(open_)
+        )
+        if punct in ("]", "}") and closing and isinstance(open_[-1], list) == (punct == "]"):
+            value = open_.pop()
+        elif expect == "key" and string is not None:
+            keys.append(json.loads(string))
+            expect = "colon"
+            continue
+        elif expect != "value":
+            raise ValueError(where)
+        elif punct in ("[", "{"):
+            open_.append([] if punct == "[" else {})
+            expect = "key" if punct == "{" else "value"
+            continue
+        elif string is not None:
+            value = json.loads(string)
+        elif number is not None:
+            value = Decimal(number)
+        elif literal is not None:
+            value = _LITERALS[literal]
+        else:
+            raise ValueError(where)
+        if not open_:
+            if root is not _NOTHING:
+                raise ValueError(where)
+            root = value
+        elif isinstance(open_[-1], list):
+            open_[-1].append(value)
+        else:
+            open_[-1][keys.pop()] = value
+        expect = "after"
+    if text[pos:].strip() or open_ or root is _NOTHING:
+        raise ValueError(f"not JSON at character {pos}")
+    return root
+
+
+_NOTHING = object()
+
+
+def _filled(open_: list[list[Any] | dict[str, Any]]) -> bool:
+    return not open_ or bool(open_[-1])
+
+
+class _Raw(str):
+    """Canonical text already written (a bracket, a comma, a key), as opposed to a value."""
+
+
 def canonical(value: Any) -> str:
-    if isinstance(value, dict):
-        items = sorted(value.items())
-        return "{" + ",".join(f"{json.dumps(k)}:{canonical(v)}" for k, v in items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(canonical(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        # 1e2, 100 and 100.0 are one number; JSONB and JSON text may write it differently.
-        return format(value.normalize(), "f")
-    return json.dumps(value)
+    """The canonical text of a parsed document, built without recursion (see ``parse``)."""
+    out: list[str] = []
+    todo: list[Any] = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, _Raw):
+            out.append(item)
+        elif isinstance(item, dict):
+            parts: list[Any] = [_Raw("{")]
+            for i, (k, v) in enumerate(sorted(item.items(), key=lambda kv: kv[0])):
+                parts.extend(([_Raw(",")] if i else []) + [_Raw(json.dumps(k) + ":"), v])
+            todo.extend(reversed([*parts, _Raw("}")]))
+        elif isinstance(item, list):
+            parts = [_Raw("[")]
+            for i, v in enumerate(item):
+                parts.extend([_Raw(","), v] if i else [v])
+            todo.extend(reversed([*parts, _Raw("]")]))
+        elif isinstance(item, Decimal):
+            # 1e2, 100 and 100.0 are one number; JSONB and JSON text may write it differently.
+            out.append(_plain(item))
+        else:
+            out.append(json.dumps(item))
+    return "".join(out)
+
+
+def _plain(number: Decimal) -> str:
+    """Every digit of ``number``, without an exponent or trailing zeros: normalize() in the
+    default context rounds to 28 digits, and PostgreSQL's numerics have thousands."""
+    digits = max(len(number.as_tuple().digits), 1)
+    exact = Context(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN)
+    return format(number.normalize(exact), "f")

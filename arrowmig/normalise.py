@@ -175,33 +175,32 @@ def _without_exponent(d: str) -> str:
     return f"((CASE WHEN {d} < 0 THEN '-' ELSE '' END) || {plain})"
 
 
+_INFINITE_EPOCH = 2**100
+"""The epoch ±infinity hash as: further out than any real date or time, in µs or ns."""
+
+
+def _with_infinities(v: str, epoch: str) -> str:
+    """``epoch`` of the date or timestamp ``v``, with ±infinity as ±_INFINITE_EPOCH.
+
+    DuckDB's epoch functions give NULL for ±infinity: both would hash as NULL, so an infinity
+    that became NULL or changed sign went unseen."""
+    sign = f"(CASE WHEN {v}::VARCHAR LIKE '-%' THEN -1 ELSE 1 END)"
+    return f"(CASE WHEN isinf({v}) THEN {sign} * {_INFINITE_EPOCH}::HUGEINT ELSE {epoch} END)"
+
+
 def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     """Epoch of a timestamp (naive ones taken as UTC) in the pair's unit, as HUGEINT."""
     t = plain_type(t)
     if pa.types.is_timestamp(t) and t.unit == "ns":
         value = f"epoch_ns({x})::HUGEINT"
-        return _or_infinity(x, value if ns else f"({value} // 1000)")
+        return _with_infinities(x, value if ns else f"({value} // 1000)")
     if pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.unit in ("s", "ms") and not t.tz):
         # DuckDB's epoch_us of a TIMESTAMP_S or _MS goes through nanoseconds and overflows
         # outside about 1677-2262 (9999-12-31); a TIMESTAMP holds years 1-9999 exactly.
         value = f"epoch_us({x}::TIMESTAMP)::HUGEINT"
     else:
         value = f"epoch_us({x})::HUGEINT"
-    return _or_infinity(x, f"({value} * 1000)" if ns else value)
-
-
-_INFINITE_EPOCH = 2**100
-"""The epoch ±infinity are compared as: further out than any timestamp's in nanoseconds."""
-
-
-def _or_infinity(x: str, epoch: str) -> str:
-    """``epoch`` of the date or timestamp ``x``, and ±``_INFINITE_EPOCH`` for ±infinity: DuckDB's
-    epoch functions give NULL for both, which hashed infinity, -infinity and NULL alike."""
-    sign = f"(CASE WHEN {x}::TIMESTAMP > TIMESTAMP '1970-01-01' THEN 1 ELSE -1 END)"
-    return (
-        f"(CASE WHEN {x} IS NULL THEN NULL "
-        f"ELSE coalesce({epoch}, {sign} * {_INFINITE_EPOCH}::HUGEINT) END)"
-    )
+    return _with_infinities(x, f"({value} * 1000)" if ns else value)
 
 
 def _parsed(x: str, parse_type: str, canon: str) -> str:
@@ -228,8 +227,8 @@ def _parsed_ns_timestamp(x: str) -> str:
     naive = f"TRY_CAST({x} AS TIMESTAMP_NS)"
     epoch = (
         f"(CASE WHEN {has_offset} "
-        f"THEN {_or_infinity(zoned, f'epoch_us({zoned})::HUGEINT * 1000 + {beyond_micros}')} "
-        f"ELSE {_or_infinity(naive, f'epoch_ns({naive})::HUGEINT')} END)"
+        f"THEN {_with_infinities(zoned, f'epoch_us({zoned})::HUGEINT * 1000 + {beyond_micros}')} "
+        f"ELSE {_with_infinities(naive, f'epoch_ns({naive})::HUGEINT')} END)"
     )
     return (
         f"(CASE WHEN {x} IS NOT NULL AND {epoch} IS NULL "
@@ -374,7 +373,7 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             # text without one is taken as UTC because the session time zone is UTC.
             if ns:
                 return _parsed_ns_timestamp(x)
-            return _parsed(x, "TIMESTAMPTZ", _or_infinity("{v}", "epoch_us({v})::HUGEINT"))
+            return _parsed(x, "TIMESTAMPTZ", _with_infinities("{v}", "epoch_us({v})::HUGEINT"))
         return f"hash({_ts_epoch(x, t, ns)})"
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"
@@ -390,9 +389,11 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
     if mode == JSON:
         # Minified JSON: whitespace differences between a text copy and jsonb do not count.
         # Keys sorted too: JSON objects have no order, and JSONB reorders them (json_canon).
-        # Nested values arrive as JSON text already (checksum.plain_reader).
+        # Nested values arrive as JSON text already (checksum.plain_reader), and the text itself
+        # goes to json_canon: DuckDB's json() reads numbers as doubles, and jsonb keeps them
+        # exact (0.1 and 0.10000000000000001 are two values there).
         j = f"TRY_CAST({x} AS JSON)"
-        canon = f"{json_canon.FUNCTION}(json({j})::VARCHAR)"
+        canon = f"{json_canon.FUNCTION}({x}::VARCHAR)"
         return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash({canon}) END)"
     if mode == INTERVAL:
         # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart);

@@ -24,6 +24,7 @@ from arrowmig.schema import (
     cast_as_asked,
     ddl_type,
     forced_arrow_type,
+    is_pg_interval,
     is_text_type,
     key_statements,
     qualified,
@@ -612,6 +613,15 @@ def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
 _NUMERIC_SCALE = re.compile(r"(?:numeric|decimal)\s*\(\s*\d+\s*,\s*(\d+)\s*\)", re.IGNORECASE)
 
 
+def _read_type(col: Column, cast_to: pa.DataType | None) -> pa.DataType:
+    """The Arrow type a cast column is read as: a PostgreSQL interval cast to text is read as
+    text by the server (in the form arrowmig writes intervals), since Arrow's intervals stop
+    at 2,562,047 hours and PostgreSQL's do not."""
+    if is_pg_interval(col.source_type) and cast_to is not None and is_text_type(cast_to):
+        return pa.string()
+    return col.arrow_type
+
+
 def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
     columns = []
     for col in table.columns:
@@ -630,6 +640,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
                 note += f" (each value is rounded to {scale.group(1)} decimal places)"
             col = replace(
                 col,
+                arrow_type=_read_type(col, instant),
                 target_type=forced,
                 pg_type=None,
                 duckdb_type=None,

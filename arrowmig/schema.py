@@ -25,6 +25,12 @@ def is_text_type(t: pa.DataType) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
 
 
+def is_pg_interval(declared: str) -> bool:
+    """A PostgreSQL interval column (``interval``, ``interval second(3)``, ``interval year
+    to month``; not an array of them). DuckDB declares 'INTERVAL', in capitals."""
+    return declared.startswith("interval") and not declared.endswith("]")
+
+
 def is_bytes_type(t: pa.DataType) -> bool:
     return bool(
         pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)

@@ -431,11 +431,14 @@ class _TableRunner:
             ):
                 result.differing_columns.append(pair.name)
         same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
-        if not same or missing or extra:
+        # A column whose checksum or null count differs is a difference even where the rows'
+        # checksums agree (a value that hashes as NULL does): never "match" beside it.
+        if not same or missing or extra or result.differing_columns:
             result.result = DIFFER
         if not same and not result.differing_columns:
             result.message = "values moved between rows (every column's values agree as sets)"
-        if pairs and (self.level == "diff" or (not same and self.max_diffs > 0)):
+        unequal = not same or bool(result.differing_columns)
+        if pairs and (self.level == "diff" or (unequal and self.max_diffs > 0)):
             self._diff(result, s_read, t_read, pairs)
 
     def _reader(

@@ -628,3 +628,35 @@ def test_timestamps_reach_sqlite_as_python_writes_them(
         ("timestamp without time zone", dt.datetime(2024, 3, 1, 10, 0, 1)),
         ("timestamp without time zone", dt.datetime(2024, 3, 2, 9)),
     ]
+
+
+def test_an_interval_past_arrows_nanoseconds_is_named_and_carried_as_text_when_cast(
+    pg_url: str, tmp_path: Path
+) -> None:
+    _load(
+        pg_url,
+        "CREATE TABLE iv (id int PRIMARY KEY, iv interval);"
+        "INSERT INTO iv VALUES (1, '2562048 hours'), (2, '-2562047788 hours -0.000001 sec'),"
+        " (3, '-1 year -2 mons +3 days -04:05:06.789'), (4, NULL), (5, '1 day -24:00:00')",
+    )
+    out = str(tmp_path / "iv.db")
+    report = migrate(pg_url, out)
+    assert not report.ok
+    error = report.tables[0].error or ""
+    assert "column 'iv'" in error and "--cast iv.iv=text" in error
+    config = MigrationConfig(casts=(("iv", "iv", "text"),))
+    report = migrate(pg_url, out, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    con = sqlite3.connect(out)
+    try:
+        got = [r[0] for r in con.execute("SELECT iv FROM iv ORDER BY id")]
+    finally:
+        con.close()
+    # The text arrowmig writes for any interval cast to text, every microsecond kept.
+    assert got == [
+        "0 mons 0 days 9223372800.0 secs",
+        "0 mons 0 days -9223372036800.000001 secs",
+        "-14 mons 3 days -14706.789 secs",
+        None,
+        "0 mons 1 days -86400.0 secs",
+    ]

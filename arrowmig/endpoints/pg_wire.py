@@ -29,11 +29,34 @@ BINARY_TRAILER = b"\xff\xff"
 APPLICATION_NAME = "arrowmig-copy"
 """How these connections show in pg_stat_activity."""
 
-_SESSION = (
-    "SET client_encoding = 'UTF8'; SET datestyle = 'ISO'; SET intervalstyle = 'postgres'; "
-    f"SET extra_float_digits = 3; SET application_name = '{APPLICATION_NAME}'"
+PINNED_SETTINGS = (
+    ("DateStyle", "ISO"),
+    ("IntervalStyle", "postgres"),
+    ("extra_float_digits", "3"),
+    ("TimeZone", "UTC"),
+    ("statement_timeout", "0"),
+    ("lock_timeout", "0"),
+    ("idle_in_transaction_session_timeout", "0"),
 )
-"""As pg_dump sets them: text inside a binary COPY travels in the client encoding."""
+"""The session settings every arrowmig connection to PostgreSQL sets, as pg_dump does (and
+UTC): values that travel as text (ranges, arrays as JSON, geometric types, a --cast to text)
+are written by the server in the session's style, so a DateStyle of 'SQL, DMY' or an
+extra_float_digits of 0 from ALTER DATABASE/ROLE, postgresql.conf or PGOPTIONS would swap
+days and months or drop digits, and a time zone would make the text depend on the run.
+A DBA's timeouts would cancel the read of a big table, or end the idle session that holds
+the run's snapshot; a target's batches and locks get --batch-timeout instead."""
+
+PIN_SESSION_SQL = "SELECT " + ", ".join(
+    f"set_config('{name}', '{value}', false)" for name, value in PINNED_SETTINGS
+)
+"""One statement (one round trip) that pins them for the rest of the session, once it commits."""
+
+_SESSION = (
+    "SET client_encoding = 'UTF8'; "
+    + "".join(f"SET {name} = '{value}'; " for name, value in PINNED_SETTINGS)
+    + f"SET application_name = '{APPLICATION_NAME}'"
+)
+"""Text inside a binary COPY travels in the client encoding."""
 
 
 class WireError(Exception):

@@ -28,6 +28,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
 from arrowmig.errors import (
@@ -44,6 +45,7 @@ from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     ddl_type,
     foreign_key_clause,
+    is_pg_interval,
     pg_server_cast,
     pg_server_expression,
     qualified,
@@ -80,6 +82,7 @@ class PostgresEndpoint(BaseEndpoint):
                 hint=_connect_hint(str(exc)),
             ) from exc
         self._cursor = self._conn.cursor()
+        self._query(PIN_SESSION_SQL)
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
         self._snapshot: str | None = None
@@ -484,6 +487,10 @@ class PostgresEndpoint(BaseEndpoint):
                 arrays = [_from_driver(table, f, batch.column(i)) for i, f in enumerate(schema)]
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
             self._conn.commit()
+        except Exception as exc:
+            if _INTERVAL_OVERFLOW in str(exc):
+                raise _interval_too_long(table) from exc
+            raise
         finally:
             self._forget_read(cursor)
 
@@ -1077,8 +1084,39 @@ def _infinities_apart(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, list[int]]
     return pa.RecordBatch.from_arrays(arrays, names=names), infinite
 
 
+_INTERVAL_OVERFLOW = "would overflow when converting to nanoseconds"
+"""The driver's message for an interval whose time part passes 2,562,047 hours (Arrow's
+intervals count nanoseconds in 64 bits; PostgreSQL's microseconds reach 2,562,047,788 hours)."""
+
+INTERVAL_AS_TEXT_SQL = (
+    "CASE WHEN {c} IS NOT NULL THEN format('%s mons %s days %s secs', "
+    "(extract(year FROM {c})::numeric * 12 + extract(month FROM {c})::numeric)::bigint, "
+    "extract(day FROM {c})::bigint, regexp_replace(rtrim((extract(hour FROM {c})::numeric * 3600 "
+    "+ extract(minute FROM {c})::numeric * 60 + extract(second FROM {c})::numeric)"
+    "::numeric(30,6)::text, '0'), '\\.$', '.0')) END"
+)
+"""An interval as the text arrowmig writes for one cast to text (``schema.interval_text``:
+'14 mons 3 days 14706.5 secs'), made by the server: read so, an interval past Arrow's
+nanoseconds arrives too."""
+
+
+def _interval_too_long(table: Table) -> DataError:
+    names = [c.name for c in table.columns if pa.types.is_interval(c.arrow_type)]
+    which = repr(names[0]) if len(names) == 1 else f"one of {', '.join(map(repr, names))}"
+    column = names[0] if names else "?"
+    return DataError(
+        f"table {table.name!r}, column {which}: an interval of 2,562,048 hours or more, "
+        "past what Arrow's intervals hold (nanoseconds in 64 bits)",
+        hint=f"carry it as text: --cast {table.name}.{column}=text (read as text by the server)",
+        table=table.name,
+        column=names[0] if len(names) == 1 else None,
+    )
+
+
 def _read_expression(col: Column) -> str:
     c = quote_ident(col.name)
+    if is_pg_interval(col.source_type) and pa.types.is_string(col.arrow_type):
+        return INTERVAL_AS_TEXT_SQL.format(c=c)  # cast to text by the plan
     if col.target_type == "jsonb" and col.source_type.endswith("]"):
         return f"array_to_json({c})::text"
     if col.source_type == "money":

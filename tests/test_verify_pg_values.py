@@ -1,0 +1,160 @@
+"""``verify`` against PostgreSQL values at their edges: ±infinity, exact JSON numbers, deeply
+nested documents, intervals no Python timedelta holds. One changed value must be a
+difference (exit 1) with its row shown, never "match" and never an error.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+from arrowmig import migrate, verify
+from arrowmig.verify_report import VerifyReport
+
+pytestmark = pytest.mark.postgres
+
+
+def _load(url: str, script: str) -> None:
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(script)
+
+
+def _changed(report: VerifyReport) -> dict[object, tuple[object, object]]:
+    """Per changed key, its one differing column's (source value, target value)."""
+    [table] = report.tables
+    out: dict[object, tuple[object, object]] = {}
+    for diff in table.diffs:
+        assert diff.kind == "changed" and diff.key and diff.source and diff.target
+        [column] = diff.columns
+        out[diff.key["id"]] = (diff.source[column], diff.target[column])
+    return out
+
+
+INFINITE = """
+CREATE TABLE r (id int PRIMARY KEY, v timestamp, z timestamptz, w int);
+INSERT INTO r VALUES (1, 'infinity', 'infinity', 5), (2, '2021-01-01', '2021-01-01', 6),
+  (3, '-infinity', '-infinity', 7), (4, 'infinity', '-infinity', 8);
+"""
+INFINITIES_CHANGED = {
+    1: ("infinity", None),
+    3: ("-infinity", "infinity"),
+    4: ("-infinity", None),
+}
+
+
+@pytest.mark.parametrize("into", ["postgresql", "duckdb", "sqlite"])
+def test_an_infinity_lost_or_turned_is_a_difference(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    _load(pg_url, INFINITE)
+    target = {
+        "postgresql": second_pg,
+        "duckdb": str(tmp_path / "r.duckdb"),
+        "sqlite": str(tmp_path / "r.db"),
+    }[into]
+    assert migrate(pg_url, target).ok
+    assert verify(pg_url, target, level="diff").ok
+    changes = [
+        "UPDATE r SET v = NULL WHERE id = 1",
+        "UPDATE r SET z = 'infinity' WHERE id = 3",
+        "UPDATE r SET z = NULL WHERE id = 4",
+    ]
+    if into == "postgresql":
+        _load(second_pg, ";".join(changes))
+    elif into == "duckdb":
+        con = duckdb.connect(target)
+        for sql in changes:
+            con.execute(sql)
+        con.close()
+    else:
+        with sqlite3.connect(target) as lite:
+            lite.executescript(";".join(changes))
+        lite.close()
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, target, level=level)
+        assert report.exit_code == 1
+        assert report.tables[0].result == "differ"
+        assert report.tables[0].differing_columns == ["v", "z"]
+        assert _changed(report) == INFINITIES_CHANGED
+
+
+def test_a_differing_row_with_an_interval_no_timedelta_holds_is_shown(
+    pg_url: str, second_pg: str
+) -> None:
+    _load(
+        pg_url,
+        "CREATE TABLE r (id int PRIMARY KEY, iv interval, k int);"
+        "INSERT INTO r VALUES (1, '178000000 years', 1), (2, '1008000000 days', 1),"
+        " (3, '1 mon', 1), (4, '1 day -24:00:00', 1)",
+    )
+    assert migrate(pg_url, second_pg).ok
+    _load(
+        second_pg,
+        "UPDATE r SET k = 2 WHERE id IN (1, 2);"
+        "UPDATE r SET iv = '30 days' WHERE id = 3; UPDATE r SET iv = '0' WHERE id = 4",
+    )
+    report = verify(pg_url, second_pg)
+    assert report.exit_code == 1
+    # Intervals as their text: months are not 30 days, '1 day -24:00:00' is not zero.
+    assert _changed(report) == {
+        1: (1, 2),
+        2: (1, 2),
+        3: ("1 mons 0 days 0.0 secs", "0 mons 30 days 0.0 secs"),
+        4: ("0 mons 1 days -86400.0 secs", "0 mons 0 days 0.0 secs"),
+    }
+    diff = report.tables[0].diffs[0]
+    assert diff.source is not None and diff.source["iv"] == "2136000000 mons 0 days 0.0 secs"
+
+
+def _deep(depth: int, number: str) -> str:
+    return "[" * depth + number + "]" * depth
+
+
+@pytest.mark.parametrize("into", ["postgresql", "duckdb", "sqlite"])
+def test_json_numbers_are_compared_exactly_at_any_depth(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    _load(
+        pg_url,
+        "CREATE TABLE r (id int PRIMARY KEY, j jsonb, t json);"
+        """INSERT INTO r VALUES (1, '{"amount": 0.1}', '{"b": 2.50, "a": 1}'),"""
+        " (2, '123456789012345678901234567890.1234567890123456789', '[1e2]'),"
+        f" (3, '{_deep(400, '1.5')}', '{_deep(400, '1')}'),"
+        f" (4, '{_deep(5000, '1.5')}', '{_deep(5000, '1')}')",
+    )
+    target = {
+        "postgresql": second_pg,
+        "duckdb": str(tmp_path / "r.duckdb"),
+        "sqlite": str(tmp_path / "r.db"),
+    }[into]
+    assert migrate(pg_url, target).ok
+    assert verify(pg_url, target, level="diff").ok
+    changed = {
+        1: '{"amount": 0.10000000000000001}',
+        2: "123456789012345678901234567890.1234567890123456788",
+        3: _deep(400, "1.50000000000000000001"),
+        4: _deep(5000, "1.6"),
+    }
+    if into == "postgresql":
+        with psycopg.connect(second_pg, autocommit=True) as con:
+            for key, text in changed.items():
+                con.execute("UPDATE r SET j = %s::jsonb WHERE id = %s", (text, key))
+    elif into == "duckdb":
+        duck = duckdb.connect(target)
+        duck.executemany("UPDATE r SET j = ? WHERE id = ?", [(t, k) for k, t in changed.items()])
+        duck.close()
+    else:
+        with sqlite3.connect(target) as lite:
+            lite.executemany(
+                "UPDATE r SET j = ? WHERE id = ?", [(t, k) for k, t in changed.items()]
+            )
+        lite.close()
+    report = verify(pg_url, target)
+    assert report.exit_code == 1
+    [table] = report.tables
+    assert table.differing_columns == ["j"]
+    assert sorted(d.key["id"] for d in table.diffs if d.key) == [1, 2, 3, 4]
