@@ -185,7 +185,10 @@ def _with_infinities(v: str, epoch: str) -> str:
     DuckDB's epoch functions give NULL for ±infinity: both would hash as NULL, so an infinity
     that became NULL or changed sign went unseen."""
     sign = f"(CASE WHEN {v}::VARCHAR LIKE '-%' THEN -1 ELSE 1 END)"
-    return f"(CASE WHEN isinf({v}) THEN {sign} * {_INFINITE_EPOCH}::HUGEINT ELSE {epoch} END)"
+    # Through TIMESTAMPTZ: DuckDB has no isinf of TIMESTAMPTZ_NS (nor of TIME, which is never
+    # infinite); every date and timestamp type converts, its infinities kept.
+    infinite = f"isinf(({v})::TIMESTAMPTZ)"
+    return f"(CASE WHEN {infinite} THEN {sign} * {_INFINITE_EPOCH}::HUGEINT ELSE {epoch} END)"
 
 
 def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
