@@ -20,7 +20,8 @@ def open_endpoint(
 
     ``create`` lets a missing SQLite or DuckDB file be created (targets); sources must exist.
     ``read_only`` (sources, verify, plan) opens a DuckDB file so that nothing can be written
-    to it: a read-write open would checkpoint a write-ahead log left beside it into the file.
+    to it (a read-write open would checkpoint a write-ahead log left beside it into the file),
+    and reads PostgreSQL with row_security off (a table read in part fails instead).
     ``timeout_s`` cancels a PostgreSQL statement that runs longer (a hung batch), which then
     counts as a transient error and is retried.
     Raises UrlError for a URL no endpoint understands, ConnectError when it cannot be opened.
@@ -36,7 +37,7 @@ def open_endpoint(
         return DuckDBEndpoint(parsed, schema, create=create, read_only=read_only)
     from arrowmig.endpoints.postgres import PostgresEndpoint
 
-    endpoint = PostgresEndpoint(parsed, schema, create=create)
+    endpoint = PostgresEndpoint(parsed, schema, create=create, read_only=read_only)
     if timeout_s:
         endpoint.set_statement_timeout(timeout_s)
     return endpoint

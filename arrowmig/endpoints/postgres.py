@@ -69,7 +69,12 @@ class PostgresEndpoint(BaseEndpoint):
     dialect = "postgresql"
 
     def __init__(
-        self, url: EndpointUrl, schema: str | None = None, *, create: bool = False
+        self,
+        url: EndpointUrl,
+        schema: str | None = None,
+        *,
+        create: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__(url, schema or "public")
         import adbc_driver_postgresql.dbapi as pg_dbapi
@@ -83,6 +88,11 @@ class PostgresEndpoint(BaseEndpoint):
             ) from exc
         self._cursor = self._conn.cursor()
         self._query(PIN_SESSION_SQL)
+        # A reading session (a source, verify) never reads a table in part: with row_security
+        # off, a policy that would hide rows fails the read instead (as pg_dump reads).
+        self._reads_whole_tables = read_only
+        if read_only:
+            self._query(_READ_WHOLE_TABLES_SQL)
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
         self._snapshot: str | None = None
@@ -160,6 +170,8 @@ class PostgresEndpoint(BaseEndpoint):
 
             try:
                 self._wire = WireConnection(self.url.target)
+                if self._reads_whole_tables:
+                    self._wire.execute("SET row_security = off")
             except Exception as exc:
                 raise ConnectError(
                     self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
@@ -397,6 +409,7 @@ class PostgresEndpoint(BaseEndpoint):
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:
+        self._refuse_rows_hidden_by_policies(name)
         try:
             return postgres_catalog.describe(
                 self._query,
@@ -412,6 +425,27 @@ class PostgresEndpoint(BaseEndpoint):
                 refused = self.unreadable([name])
                 raise (refused or self._no_select(name, name)) from exc
             raise self.translate(exc, f"describing {name!r}", name) from exc
+
+    def _refuse_rows_hidden_by_policies(self, name: str) -> None:
+        """A table whose row-level security policies apply to this user: it would read only
+        the rows they let it see, and the copy would be 'done' with the rest missing. Refused
+        before anything is written, as pg_dump refuses it (its sessions read with
+        row_security off, as arrowmig's reading sessions do too)."""
+        rows = self._query(
+            "SELECT c.relrowsecurity AND (c.relforcerowsecurity OR c.relowner <> r.oid) "
+            "AND NOT (r.rolsuper OR r.rolbypassrls), r.rolname "
+            "FROM pg_class c, pg_roles r "
+            "WHERE c.oid = to_regclass($1) AND r.rolname = current_user",
+            (qualified(name, self._schema),),
+        )
+        if rows and rows[0][0]:
+            raise SchemaError(
+                f"table {name!r} in {self.url.redacted} has row-level security policies that "
+                f"apply to {rows[0][1]!r}: only the rows they show would be copied",
+                hint="connect as the table's owner or a role with BYPASSRLS (as pg_dump "
+                f"requires), or leave it out with --exclude {shlex.quote(name)}",
+                table=name,
+            )
 
     def unreadable(self, names: list[str], exclude_as: str = "") -> SchemaError | None:
         """Why this user may not read the tables ``names`` (the privilege it lacks, named),
@@ -1016,6 +1050,9 @@ def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[s
         return None
     key, checked = same[0]
     return str(key.name), checked
+
+
+_READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
 
 
 def _batch_settings_sql(timeout_ms: int) -> str:
