@@ -309,7 +309,12 @@ def build_plan(
                     raise conflict
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
-                existing = dst.existing_table(name)
+                computed = dst.computed_columns(name)
+                source, left_to_target = _without_computed(source, computed)
+                # Only the columns still read keep their notes ("its values are copied").
+                notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
+                notes += left_to_target
+                existing = _without_columns(dst.existing_table(name), computed)
                 target, conversions = _append_target(
                     source,
                     existing,
@@ -860,6 +865,30 @@ def _numbers_as_text(src: Column, arriving: pa.DataType) -> bool:
     and one that is no integer of the column's range is a bad value of its row."""
     numeric = (src.target_type or "").strip().lower().startswith(("numeric", "decimal"))
     return numeric and (pa.types.is_string(arriving) or pa.types.is_large_string(arriving))
+
+
+def _without_computed(source: Table, computed: set[str]) -> tuple[Table, list[str]]:
+    """The source table without the columns an existing target table generates itself, which
+    no write may give a value (PostgreSQL's COPY refuses the whole table; pg_dump leaves them
+    out of its COPY too), and a note for each. They are not read either: the target computes
+    them from the row, and verify compares them as the target holds them."""
+    ours = {c.name for c in source.columns}
+    notes = [
+        f"{name}: computed by the target (a generated column of the existing table)"
+        + (": the source's values are not written" if name in ours else "")
+        for name in sorted(computed)
+    ]
+    return _without_columns(source, computed), notes
+
+
+def _without_columns(table: Table, names: set[str]) -> Table:
+    """``table`` without the columns ``names``; a split key among them is given up (the
+    table is then read as one stream)."""
+    if not names & {c.name for c in table.columns}:
+        return table
+    columns = tuple(c for c in table.columns if c.name not in names)
+    split_key = None if table.split_key in names else table.split_key
+    return replace(table, columns=columns, split_key=split_key)
 
 
 def _as_given(src: Column, arriving: pa.DataType) -> str:

@@ -394,6 +394,9 @@ class PostgresEndpoint(BaseEndpoint):
     def omittable_columns(self, name: str) -> set[str]:
         return postgres_catalog.omittable_columns(self._query, self._schema, name)
 
+    def computed_columns(self, name: str) -> set[str]:
+        return postgres_catalog.computed_columns(self._query, self._schema, name)
+
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:

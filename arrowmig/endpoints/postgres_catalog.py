@@ -192,6 +192,17 @@ def omittable_columns(query: Query, schema: str, name: str) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+def computed_columns(query: Query, schema: str, name: str) -> set[str]:
+    rows = query(
+        "SELECT a.attname FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND a.attgenerated <> ''",
+        (schema, name),
+    )
+    return {str(r[0]) for r in rows}
+
+
 def describe(
     query: Query, schema: str, name: str, *, where: str, specials: str = "ignore"
 ) -> Table:
