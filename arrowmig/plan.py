@@ -261,6 +261,7 @@ def build_plan(
     table that exists in create mode, names the target cannot hold, an impossible append.
     """
     names, skipped_views, run_notes = select_tables(src, config)
+    _refuse_unreadable(src, names)
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
     _refuse_names_equal_but_for_case(names, target_dialect)
     casts = {(t, c): ty for t, c, ty in config.casts}
@@ -397,6 +398,16 @@ def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) ->
         "beside it, use --mode create",
         table=name,
     )
+
+
+def _refuse_unreadable(src: Source, names: list[str]) -> None:
+    """Every privilege the user lacks to read the run's tables (a PostgreSQL source: USAGE,
+    SELECT, a column SELECT is not granted on), named at once before anything is written:
+    the read would fail halfway, after the target table was made."""
+    check = getattr(src, "unreadable", None)
+    refused = check(names) if check is not None else None
+    if refused is not None:
+        raise refused
 
 
 def _as_declared(table: Table, cast: set[str]) -> Table:

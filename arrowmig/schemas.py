@@ -100,14 +100,22 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
 
 def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
     """Every schema's tables readable by this user (PostgreSQL privileges), checked before
-    the first schema is written: found in a later schema, the earlier ones were moved."""
+    the first schema is written (found in a later schema, the earlier ones were moved), and
+    every privilege missing named at once (one per run would take a run per grant)."""
+    from arrowmig.endpoints.pg_privileges import refused_error
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+
+    refusals, where, who = [], "", ""
     for run in runs:
         with open_endpoint(source, schema=run.schema, read_only=True) as src:
-            check = getattr(src, "unreadable", None)
-            refused = check(list(run.config.tables or ()), f"{run.schema}.") if check else None
-        if refused is not None:
-            refused.message = f"schema {run.schema!r}: {refused.message}"
-            raise refused
+            if not isinstance(src, PostgresEndpoint):
+                return
+            found = src.read_refusals(list(run.config.tables or ()))
+            if found:
+                refusals += found
+                where, who = src.url.redacted, src.current_user()
+    if refusals:
+        raise refused_error(where, who, refusals, several_schemas=True)
 
 
 def _tables_by_schema(

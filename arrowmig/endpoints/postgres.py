@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shlex
 import threading
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.pg_privileges import ReadRefusal, read_refusals, refused_error
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
@@ -412,37 +412,26 @@ class PostgresEndpoint(BaseEndpoint):
             raise
         except Exception as exc:
             if sqlstate_of(exc) == "42501":  # insufficient_privilege
-                refused = self.unreadable([name])
-                raise (refused or self._no_select(name, name)) from exc
+                refused = self.unreadable([name]) or refused_error(
+                    self.url.redacted, self.current_user(), [ReadRefusal(self._schema, name)]
+                )
+                raise refused from exc
             raise self.translate(exc, f"describing {name!r}", name) from exc
 
-    def unreadable(self, names: list[str], exclude_as: str = "") -> SchemaError | None:
-        """Why this user may not read the tables ``names`` (the privilege it lacks, named),
-        or None; ``exclude_as`` is the schema.table prefix ``--exclude`` takes."""
-        missing = postgres_catalog.read_privilege_missing(self._query, self._schema, names)
-        if missing is None:
+    def unreadable(self, names: list[str], several_schemas: bool = False) -> SchemaError | None:
+        """Every privilege this user lacks to read the tables ``names``, named with its GRANT
+        in one error, or None; ``several_schemas``: the run names tables ``schema.table``."""
+        refusals = self.read_refusals(names)
+        if not refusals:
             return None
-        who = self._query("SELECT current_user")[0][0]
-        if missing == "USAGE":
-            listed = ",".join(exclude_as + n for n in names)
-            return SchemaError(
-                f"no permission to read schema {self._schema!r} in {self.url.redacted}: "
-                f"USAGE on the schema is missing",
-                hint=f"GRANT USAGE ON SCHEMA {quote_ident(self._schema)} TO "
-                f"{quote_ident(who)} (and SELECT on its tables), or leave its tables out with "
-                f"--exclude {shlex.quote(listed)}",
-            )
-        name = missing.removeprefix("SELECT ")
-        return self._no_select(name, exclude_as + name, who)
+        return refused_error(self.url.redacted, self.current_user(), refusals, several_schemas)
 
-    def _no_select(self, name: str, excluded: str, who: str | None = None) -> SchemaError:
-        to = quote_ident(who) if who else "this user"
-        return SchemaError(
-            f"no permission to read table {name!r} in {self.url.redacted}",
-            hint=f"GRANT SELECT ON {qualified(name, self._schema)} TO {to}, or leave it out "
-            f"with --exclude {shlex.quote(excluded)}",
-            table=name,
-        )
+    def read_refusals(self, names: list[str]) -> list[ReadRefusal]:
+        """What this user lacks to read the tables ``names`` (USAGE, SELECT, columns)."""
+        return read_refusals(self._query, self._schema, names)
+
+    def current_user(self) -> str:
+        return str(self._query("SELECT current_user")[0][0])
 
     # -- reading --------------------------------------------------------------------------
     def read(

@@ -132,24 +132,6 @@ def list_views(query: Query, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def read_privilege_missing(query: Query, schema: str, names: list[str]) -> str | None:
-    """The privilege the user lacks to read the tables ``names`` of ``schema``: ``USAGE`` on
-    the schema, else ``SELECT`` on the first table it may not read (every column granted
-    counts as the table granted); None when it may read them all."""
-    if not query("SELECT has_schema_privilege($1, 'USAGE')", (schema,))[0][0]:
-        return "USAGE"
-    rows = query(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND NOT has_table_privilege(c.oid, 'SELECT') "
-        "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
-        "AND NOT a.attisdropped AND NOT has_column_privilege(c.oid, a.attnum, 'SELECT')) "
-        "ORDER BY c.relname",
-        (schema,),
-    )
-    refused = {str(r[0]) for r in rows}
-    return next((f"SELECT {n}" for n in names if n in refused), None)
-
-
 def other_schemas(query: Query, schema: str) -> dict[str, int]:
     rows = query(
         "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
