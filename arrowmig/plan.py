@@ -65,6 +65,9 @@ class TablePlan:
     waits_for: tuple[str, ...] = ()
     """Tables of this run that an existing target table's foreign keys point at: its rows
     go in after theirs (the target checks each batch as it commits)."""
+    types_created: tuple[str, ...] = ()
+    """The enum and domain types the run created in the target for this table (set as it is
+    prepared): dropped again with its table, if that fails empty and nothing else uses them."""
 
     def builds(self, dialect: str) -> list[str]:
         """The keys, indexes and foreign keys a created table gets (an existing one keeps its own)."""

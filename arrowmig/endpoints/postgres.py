@@ -88,6 +88,8 @@ class PostgresEndpoint(BaseEndpoint):
         self._snapshot: str | None = None
         self._write_prepared: set[str] = set()
         self._wire: WireConnection | None = None
+        self._created_types: dict[str, list[str]] = {}
+        """Each table's enum and domain types this connection created (not found there)."""
 
     @property
     def _schema(self) -> str:
@@ -632,13 +634,36 @@ class PostgresEndpoint(BaseEndpoint):
 
     def _create_type(self, table: str, target: str, definition: str) -> None:
         """``CREATE <definition>`` of type ``target`` unless one of that name is there: two
-        streams may get here at once, and the one created meanwhile is checked by the caller."""
+        streams may get here at once, and the one created meanwhile is checked by the caller.
+        One it creates is noted for ``table`` (dropped again with it: ``drop_types``)."""
+        there = self._query("SELECT to_regtype($1) IS NOT NULL", (target,))[0][0]
         self._run(
             f"DO $arrowmig$ BEGIN CREATE {definition}; "
             "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",
             f"creating {target}",
             table,
         )
+        if not there:
+            self._created_types.setdefault(table, []).append(target)
+
+    def types_created(self, table: str) -> list[str]:
+        """The enum and domain types this connection created for ``table``, in order."""
+        return list(self._created_types.get(table, ()))
+
+    def drop_types(self, types: Collection[str]) -> tuple[list[str], list[str]]:
+        """Drop these types (a failed table's, dropped again) where nothing else uses them;
+        the types dropped, and those kept (another table's column or a type uses them)."""
+        dropped, kept = [], []
+        # A domain may be over an enum created before it: the last created go first.
+        for target in reversed(list(types)):
+            try:
+                self._run(f"DROP TYPE IF EXISTS {target}", f"dropping {target}")
+            except ArrowmigError as exc:
+                in_use = getattr(exc, "sqlstate", None) == "2BP01"  # dependent objects
+                kept.append(target if in_use else f"{target} ({exc.message})")
+            else:
+                dropped.append(target)
+        return dropped, kept
 
     def drop_table(self, name: str) -> None:
         self._run(
