@@ -151,10 +151,15 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     tables = src.list_tables()
     views = src.list_views()
     known = [*tables, *views]
+    # A partition's rows are its parent's: it moves as a table of its own only when named.
+    nameable = [*known, *partitions_of(src)] if config.tables else known
     # A name that is not there is refused, in --exclude too: a mistyped exclusion would
     # copy the very table it meant to leave out.
-    for named_by, names in (("", config.tables), (" named by --exclude", config.exclude)):
-        missing = [t for t in names or () if t not in known]
+    for named_by, names, there in (
+        ("", config.tables, nameable),
+        (" named by --exclude", config.exclude, known),
+    ):
+        missing = [t for t in names or () if t not in there]
         if missing:
             raise SchemaError(
                 f"table {missing[0]!r}{named_by} not found in {_where(src)}",
@@ -176,7 +181,7 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
         )
     skipped = [v for v in views if v not in chosen]
     if config.tables:
-        return chosen, skipped, []
+        return chosen, skipped, _partition_notes(src, chosen)
     note = _other_schemas_note(src, bool(tables or views))
     # Schemas picked knowingly are not listed again; an empty run is always said.
     notes = note if config.source_schema is None or not chosen else []
@@ -194,6 +199,22 @@ def extension_tables(src: Source) -> dict[str, str]:
     moved only when named, as views are."""
     found = getattr(src, "extension_tables", None)
     return dict(found()) if found is not None else {}
+
+
+def partitions_of(src: Source) -> dict[str, str]:
+    """The source's partitions (PostgreSQL), each with the table it is a partition of."""
+    found = getattr(src, "partitions", None)
+    return dict(found()) if found is not None else {}
+
+
+def _partition_notes(src: Source, chosen: list[str]) -> list[str]:
+    """What moving a partition named in --tables means: its rows, as a table of its own."""
+    named = {t: parent for t, parent in partitions_of(src).items() if t in chosen}
+    return [
+        f"{t}: a partition of {parent}, moved as a table of its own with its rows only "
+        f"(they are {parent}'s rows too{', and both are moved' if parent in chosen else ''})"
+        for t, parent in named.items()
+    ]
 
 
 def _where(src: Source) -> str:
@@ -234,8 +255,22 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
     others = src.other_schemas()
     if dot and (bare in known or schema in others):
         return f"name it {bare!r}, with --source-schema {shlex.quote(schema)}"
+    parent = partitions_of(src).get(name)
+    if parent is not None:
+        return (
+            f"{name!r} is a partition of {parent!r}, whose rows it holds: they move with "
+            f"{parent!r}; name it with --tables to move it as a table of its own"
+        )
     where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
-    return f"tables there: {', '.join(tables[:12]) or '(none)'}{where}"
+    return f"tables there: {listed(tables, 12) or '(none)'}{where}"
+
+
+def listed(names: list[str], most: int) -> str:
+    """At most ``most`` names, comma-separated, and how many more there are: a list is never
+    cut without saying so."""
+    more = len(names) - most
+    shown = ", ".join(names[:most])
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def unknown_table(src: Source, name: str, option: str) -> SchemaError:

@@ -18,7 +18,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
-from arrowmig.plan import MigrationPlan, extension_tables
+from arrowmig.plan import MigrationPlan, extension_tables, partitions_of
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
 from arrowmig.urls import parse_url
@@ -74,7 +74,9 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
         )
     tables, views, extensions = _tables_by_schema(source, named)
     present = {s: [*tables[s], *views[s]] for s in tables}
-    wanted = _pick(config.tables, present, "--tables")
+    # A partition moves as a table of its own only when --tables names it.
+    nameable = _with_partitions(source, present) if config.tables else present
+    wanted = _pick(config.tables, nameable, "--tables")
     left_out = _pick(config.exclude, present, "--exclude")
     runs = []
     for schema in tables:
@@ -116,6 +118,15 @@ def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
                 where, who = src.url.redacted, src.current_user()
     if refusals:
         raise refused_error(where, who, refusals, several_schemas=True)
+
+
+def _with_partitions(source: str, present: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each schema's tables and views, and its partitions (PostgreSQL)."""
+    nameable = {}
+    for schema, names in present.items():
+        with open_endpoint(source, schema=schema, read_only=True) as src:
+            nameable[schema] = [*names, *partitions_of(src)]
+    return nameable
 
 
 def _tables_by_schema(

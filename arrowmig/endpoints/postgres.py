@@ -266,6 +266,9 @@ class PostgresEndpoint(BaseEndpoint):
     def other_schemas(self) -> dict[str, int]:
         return postgres_catalog.other_schemas(self._query, self._schema)
 
+    def partitions(self) -> dict[str, str]:
+        return postgres_catalog.partitions(self._query, self._schema)
+
     def extension_tables(self) -> dict[str, str]:
         return postgres_catalog.extension_tables(self._query, self._schema)
 

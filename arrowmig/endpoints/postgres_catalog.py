@@ -103,6 +103,22 @@ def list_tables(query: Query, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def partitions(query: Query, schema: str) -> dict[str, str]:
+    """The partitions in ``schema`` (list_tables leaves them out: their rows are the parent
+    table's), each with the table it is a partition of (``schema.parent`` when in another
+    schema)."""
+    rows = query(
+        "SELECT c.relname, CASE WHEN pn.nspname = $1 THEN p.relname "
+        "ELSE pn.nspname || '.' || p.relname END "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent "
+        "JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+        "WHERE n.nspname = $1 AND c.relispartition ORDER BY 1",
+        (schema,),
+    )
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
 _EXTENSION_MEMBER = (
     "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
     "AND d.objid = c.oid AND d.deptype = 'e')"
