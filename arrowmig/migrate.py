@@ -39,6 +39,7 @@ from arrowmig.loading import (
 )
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
+from arrowmig.names import one_schema
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
 from arrowmig.report import MigrationReport
@@ -110,6 +111,7 @@ def _migrate(
         # each schema's own).
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
         return report
+    config = replace(config, source_schema=one_schema(config.source_schema))
     return _migrate_schema(source, target, config, sink, None)
 
 
@@ -849,6 +851,7 @@ def explain(
 
         runs = schema_runs(source, target, config)
         return SeveralPlans([(r.schema, _explain_schema(source, target, r.config)) for r in runs])
+    config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)
 
 

@@ -18,6 +18,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
+from arrowmig.names import name_parts, written_list
 from arrowmig.preflight import refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
@@ -148,6 +149,11 @@ def _source_order(target: Table, source: Table) -> list[Column]:
 def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list[str], list[str]]:
     """The tables to move, the views left out (views move only when named), and the plan's
     note on the source's other schemas, which a run does not read."""
+    config = replace(
+        config,
+        tables=in_this_schema(config.tables, src.schema),
+        exclude=in_this_schema(config.exclude, src.schema) or (),
+    )
     tables = src.list_tables()
     views = src.list_views()
     known = [*tables, *views]
@@ -201,6 +207,22 @@ def extension_tables(src: Source) -> dict[str, str]:
     return dict(found()) if found is not None else {}
 
 
+def in_this_schema(names: tuple[str, ...] | None, schema: str | None) -> tuple[str, ...] | None:
+    """Names as written in --tables or --exclude (``"a,b"``, ``"a.b"``, ``public."c.d"``) as
+    the tables of the schema read; a name without quotes is a table's exact name."""
+    if names is None:
+        return None
+    resolved = []
+    for name in names:
+        parts = name_parts(name)
+        if len(parts) == 1:
+            name = parts[0]
+        elif len(parts) == 2 and parts[0] == schema:
+            name = parts[1]
+        resolved.append(name)
+    return tuple(resolved)
+
+
 def partitions_of(src: Source) -> dict[str, str]:
     """The source's partitions (PostgreSQL), each with the table it is a partition of."""
     found = getattr(src, "partitions", None)
@@ -228,9 +250,10 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
     if not others:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
     listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
-    pick = f"--source-schema {shlex.quote(next(iter(others)))}"
+    # Written as --source-schema reads them back: a schema holding a comma in double quotes.
+    pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
     every = "--source-schema " + shlex.quote(
-        ",".join([*([src.schema] if any_here and src.schema else []), *others])
+        written_list([*([src.schema] if any_here and src.schema else []), *others])
     )
     if not any_here:
         raise SchemaError(
@@ -254,7 +277,7 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
         return f"name it {bare!r} (a SQLite file has no schemas)"
     others = src.other_schemas()
     if dot and (bare in known or schema in others):
-        return f"name it {bare!r}, with --source-schema {shlex.quote(schema)}"
+        return f"name it {bare!r}, with --source-schema {shlex.quote(written_list([schema]))}"
     parent = partitions_of(src).get(name)
     if parent is not None:
         return (

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arrowmig.errors import SchemaError
+from arrowmig.names import shown, written
 from arrowmig.schema import qualified, quote_ident
 
 Query = Callable[..., list[tuple[Any, ...]]]
@@ -38,8 +39,9 @@ class ReadRefusal:
         return f"SELECT on table {table!r}"
 
     def shown(self, table: str, several_schemas: bool) -> str:
-        """A table as the run names it: ``schema.table`` in a run of several schemas."""
-        return f"{self.schema}.{table}" if several_schemas else table
+        """A table as the run names it (``schema.table`` in a run of several schemas), as
+        --exclude takes it back."""
+        return shown(self.schema, table) if several_schemas else written(table)
 
     def grant(self, who: str) -> str:
         to = quote_ident(who)
