@@ -388,6 +388,9 @@ class GeneratedSource(ClosedOnExit):
     def omittable_columns(self, name: str) -> set[str]:
         raise self._read_only()
 
+    def computed_columns(self, name: str) -> set[str]:
+        raise self._read_only()
+
     def write_batch(
         self,
         table: Table,

@@ -39,6 +39,7 @@ from arrowmig.loading import (
 )
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
+from arrowmig.names import one_schema
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
 from arrowmig.report import MigrationReport
@@ -110,6 +111,7 @@ def _migrate(
         # each schema's own).
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
         return report
+    config = replace(config, source_schema=one_schema(config.source_schema))
     return _migrate_schema(source, target, config, sink, None)
 
 
@@ -548,9 +550,22 @@ def _drop_failed_empty_tables(
             table_report.notes.append(f"the empty table {name!r} it created was not dropped: {exc}")
             continue
         table_report.notes.append(
-            f"the empty table {name!r} it created was dropped: once the cause is fixed, "
-            "the same command creates it again"
+            f"the empty table {name!r} it created was dropped{_types_dropped(dst, p)}: once "
+            "the cause is fixed, the same command creates it again"
         )
+
+
+def _types_dropped(dst: Endpoint, table_plan: TablePlan) -> str:
+    """The types (PostgreSQL enums, domains) the run created for a table it dropped again,
+    dropped too unless another table uses them: said as ', with the types ...'."""
+    drop = getattr(dst, "drop_types", None)
+    if drop is None or not table_plan.types_created:
+        return ""
+    dropped, kept = drop(table_plan.types_created)
+    said = f", with the types it created for it: {', '.join(dropped)}" if dropped else ""
+    if kept:
+        said += f" (types kept, as another table uses them: {', '.join(kept)})"
+    return said
 
 
 def _with_target_retries(
@@ -763,6 +778,8 @@ def _table_work(
         table_plan, src.key_bounds(table_plan.source), config.split_rows
     )
     prepare(dst, landing, emptied=name in emptied)
+    created = getattr(dst, "types_created", None)
+    table_plan.types_created = tuple(created(landing.physical.name)) if created else ()
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
     record_prepared(store, run_id, work)
     return work
@@ -834,6 +851,7 @@ def explain(
 
         runs = schema_runs(source, target, config)
         return SeveralPlans([(r.schema, _explain_schema(source, target, r.config)) for r in runs])
+    config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)
 
 

@@ -18,6 +18,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
+from arrowmig.names import name_parts, written_list
 from arrowmig.preflight import refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
@@ -65,6 +66,9 @@ class TablePlan:
     waits_for: tuple[str, ...] = ()
     """Tables of this run that an existing target table's foreign keys point at: its rows
     go in after theirs (the target checks each batch as it commits)."""
+    types_created: tuple[str, ...] = ()
+    """The enum and domain types the run created in the target for this table (set as it is
+    prepared): dropped again with its table, if that fails empty and nothing else uses them."""
 
     def builds(self, dialect: str) -> list[str]:
         """The keys, indexes and foreign keys a created table gets (an existing one keeps its own)."""
@@ -145,13 +149,23 @@ def _source_order(target: Table, source: Table) -> list[Column]:
 def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list[str], list[str]]:
     """The tables to move, the views left out (views move only when named), and the plan's
     note on the source's other schemas, which a run does not read."""
+    config = replace(
+        config,
+        tables=in_this_schema(config.tables, src.schema),
+        exclude=in_this_schema(config.exclude, src.schema) or (),
+    )
     tables = src.list_tables()
     views = src.list_views()
     known = [*tables, *views]
+    # A partition's rows are its parent's: it moves as a table of its own only when named.
+    nameable = [*known, *partitions_of(src)] if config.tables else known
     # A name that is not there is refused, in --exclude too: a mistyped exclusion would
     # copy the very table it meant to leave out.
-    for named_by, names in (("", config.tables), (" named by --exclude", config.exclude)):
-        missing = [t for t in names or () if t not in known]
+    for named_by, names, there in (
+        ("", config.tables, nameable),
+        (" named by --exclude", config.exclude, known),
+    ):
+        missing = [t for t in names or () if t not in there]
         if missing:
             raise SchemaError(
                 f"table {missing[0]!r}{named_by} not found in {_where(src)}",
@@ -173,7 +187,7 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
         )
     skipped = [v for v in views if v not in chosen]
     if config.tables:
-        return chosen, skipped, []
+        return chosen, skipped, _partition_notes(src, chosen)
     note = _other_schemas_note(src, bool(tables or views))
     # Schemas picked knowingly are not listed again; an empty run is always said.
     notes = note if config.source_schema is None or not chosen else []
@@ -193,6 +207,38 @@ def extension_tables(src: Source) -> dict[str, str]:
     return dict(found()) if found is not None else {}
 
 
+def in_this_schema(names: tuple[str, ...] | None, schema: str | None) -> tuple[str, ...] | None:
+    """Names as written in --tables or --exclude (``"a,b"``, ``"a.b"``, ``public."c.d"``) as
+    the tables of the schema read; a name without quotes is a table's exact name."""
+    if names is None:
+        return None
+    resolved = []
+    for name in names:
+        parts = name_parts(name)
+        if len(parts) == 1:
+            name = parts[0]
+        elif len(parts) == 2 and parts[0] == schema:
+            name = parts[1]
+        resolved.append(name)
+    return tuple(resolved)
+
+
+def partitions_of(src: Source) -> dict[str, str]:
+    """The source's partitions (PostgreSQL), each with the table it is a partition of."""
+    found = getattr(src, "partitions", None)
+    return dict(found()) if found is not None else {}
+
+
+def _partition_notes(src: Source, chosen: list[str]) -> list[str]:
+    """What moving a partition named in --tables means: its rows, as a table of its own."""
+    named = {t: parent for t, parent in partitions_of(src).items() if t in chosen}
+    return [
+        f"{t}: a partition of {parent}, moved as a table of its own with its rows only "
+        f"(they are {parent}'s rows too{', and both are moved' if parent in chosen else ''})"
+        for t, parent in named.items()
+    ]
+
+
 def _where(src: Source) -> str:
     return f"schema {src.schema!r} of {src.url.redacted}" if src.schema else src.url.redacted
 
@@ -204,9 +250,10 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
     if not others:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
     listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
-    pick = f"--source-schema {shlex.quote(next(iter(others)))}"
+    # Written as --source-schema reads them back: a schema holding a comma in double quotes.
+    pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
     every = "--source-schema " + shlex.quote(
-        ",".join([*([src.schema] if any_here and src.schema else []), *others])
+        written_list([*([src.schema] if any_here and src.schema else []), *others])
     )
     if not any_here:
         raise SchemaError(
@@ -230,9 +277,23 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
         return f"name it {bare!r} (a SQLite file has no schemas)"
     others = src.other_schemas()
     if dot and (bare in known or schema in others):
-        return f"name it {bare!r}, with --source-schema {shlex.quote(schema)}"
+        return f"name it {bare!r}, with --source-schema {shlex.quote(written_list([schema]))}"
+    parent = partitions_of(src).get(name)
+    if parent is not None:
+        return (
+            f"{name!r} is a partition of {parent!r}, whose rows it holds: they move with "
+            f"{parent!r}; name it with --tables to move it as a table of its own"
+        )
     where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
-    return f"tables there: {', '.join(tables[:12]) or '(none)'}{where}"
+    return f"tables there: {listed(tables, 12) or '(none)'}{where}"
+
+
+def listed(names: list[str], most: int) -> str:
+    """At most ``most`` names, comma-separated, and how many more there are: a list is never
+    cut without saying so."""
+    more = len(names) - most
+    shown = ", ".join(names[:most])
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def unknown_table(src: Source, name: str, option: str) -> SchemaError:
@@ -261,6 +322,7 @@ def build_plan(
     table that exists in create mode, names the target cannot hold, an impossible append.
     """
     names, skipped_views, run_notes = select_tables(src, config)
+    _refuse_unreadable(src, names)
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
     _refuse_names_equal_but_for_case(names, target_dialect)
     casts = {(t, c): ty for t, c, ty in config.casts}
@@ -309,7 +371,12 @@ def build_plan(
                     raise conflict
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
-                existing = dst.existing_table(name)
+                computed = dst.computed_columns(name)
+                source, left_to_target = _without_computed(source, computed)
+                # Only the columns still read keep their notes ("its values are copied").
+                notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
+                notes += left_to_target
+                existing = _without_columns(dst.existing_table(name), computed)
                 target, conversions = _append_target(
                     source,
                     existing,
@@ -392,6 +459,16 @@ def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) ->
         "beside it, use --mode create",
         table=name,
     )
+
+
+def _refuse_unreadable(src: Source, names: list[str]) -> None:
+    """Every privilege the user lacks to read the run's tables (a PostgreSQL source: USAGE,
+    SELECT, a column SELECT is not granted on), named at once before anything is written:
+    the read would fail halfway, after the target table was made."""
+    check = getattr(src, "unreadable", None)
+    refused = check(names) if check is not None else None
+    if refused is not None:
+        raise refused
 
 
 def _as_declared(table: Table, cast: set[str]) -> Table:
@@ -860,6 +937,30 @@ def _numbers_as_text(src: Column, arriving: pa.DataType) -> bool:
     and one that is no integer of the column's range is a bad value of its row."""
     numeric = (src.target_type or "").strip().lower().startswith(("numeric", "decimal"))
     return numeric and (pa.types.is_string(arriving) or pa.types.is_large_string(arriving))
+
+
+def _without_computed(source: Table, computed: set[str]) -> tuple[Table, list[str]]:
+    """The source table without the columns an existing target table generates itself, which
+    no write may give a value (PostgreSQL's COPY refuses the whole table; pg_dump leaves them
+    out of its COPY too), and a note for each. They are not read either: the target computes
+    them from the row, and verify compares them as the target holds them."""
+    ours = {c.name for c in source.columns}
+    notes = [
+        f"{name}: computed by the target (a generated column of the existing table)"
+        + (": the source's values are not written" if name in ours else "")
+        for name in sorted(computed)
+    ]
+    return _without_columns(source, computed), notes
+
+
+def _without_columns(table: Table, names: set[str]) -> Table:
+    """``table`` without the columns ``names``; a split key among them is given up (the
+    table is then read as one stream)."""
+    if not names & {c.name for c in table.columns}:
+        return table
+    columns = tuple(c for c in table.columns if c.name not in names)
+    split_key = None if table.split_key in names else table.split_key
+    return replace(table, columns=columns, split_key=split_key)
 
 
 def _as_given(src: Column, arriving: pa.DataType) -> str:

@@ -18,7 +18,8 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
-from arrowmig.plan import MigrationPlan, extension_tables
+from arrowmig.names import name_parts, shown, split_names
+from arrowmig.plan import MigrationPlan, extension_tables, partitions_of
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
 from arrowmig.urls import parse_url
@@ -35,7 +36,12 @@ def several_schemas(value: str | None) -> list[str] | None:
     ``*`` for every schema that holds tables); None for one schema or the default."""
     if value is None or (value != ALL_SCHEMAS and "," not in value):
         return None
-    names = [part.strip() for part in value.split(",")]
+    if value.strip() == ALL_SCHEMAS:
+        return [ALL_SCHEMAS]
+    # A schema holding a comma is written in double quotes: '"s,1"' is one schema.
+    names = split_names(value)
+    if len(names) == 1 and names[0]:
+        return None
     if any(not name for name in names) or (ALL_SCHEMAS in names and len(names) > 1):
         raise UsageError(
             f"--source-schema {value!r} names an empty schema",
@@ -74,7 +80,9 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
         )
     tables, views, extensions = _tables_by_schema(source, named)
     present = {s: [*tables[s], *views[s]] for s in tables}
-    wanted = _pick(config.tables, present, "--tables")
+    # A partition moves as a table of its own only when --tables names it.
+    nameable = _with_partitions(source, present) if config.tables else present
+    wanted = _pick(config.tables, nameable, "--tables")
     left_out = _pick(config.exclude, present, "--exclude")
     runs = []
     for schema in tables:
@@ -100,14 +108,31 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
 
 def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
     """Every schema's tables readable by this user (PostgreSQL privileges), checked before
-    the first schema is written: found in a later schema, the earlier ones were moved."""
+    the first schema is written (found in a later schema, the earlier ones were moved), and
+    every privilege missing named at once (one per run would take a run per grant)."""
+    from arrowmig.endpoints.pg_privileges import refused_error
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+
+    refusals, where, who = [], "", ""
     for run in runs:
         with open_endpoint(source, schema=run.schema, read_only=True) as src:
-            check = getattr(src, "unreadable", None)
-            refused = check(list(run.config.tables or ()), f"{run.schema}.") if check else None
-        if refused is not None:
-            refused.message = f"schema {run.schema!r}: {refused.message}"
-            raise refused
+            if not isinstance(src, PostgresEndpoint):
+                return
+            found = src.read_refusals(list(run.config.tables or ()))
+            if found:
+                refusals += found
+                where, who = src.url.redacted, src.current_user()
+    if refusals:
+        raise refused_error(where, who, refusals, several_schemas=True)
+
+
+def _with_partitions(source: str, present: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each schema's tables and views, and its partitions (PostgreSQL)."""
+    nameable = {}
+    for schema, names in present.items():
+        with open_endpoint(source, schema=schema, read_only=True) as src:
+            nameable[schema] = [*names, *partitions_of(src)]
+    return nameable
 
 
 def _tables_by_schema(
@@ -142,24 +167,49 @@ def _pick(
     entries: tuple[str, ...] | None, present: dict[str, list[str]], option: str
 ) -> dict[str, list[str]]:
     """Where each ``--tables`` / ``--exclude`` entry is: ``schema.table`` in its schema, a bare
-    name in every schema that has it. An entry found nowhere is refused."""
+    name in every schema that has it. A part holding a dot is quoted (``"a.b"."c.d"``, as the
+    report prints it); unquoted, the entry is read at whichever dot names a schema holding
+    such a table. An entry found nowhere, or in two ways, is refused."""
     picked: dict[str, list[str]] = {}
     for entry in entries or ():
-        schema, dot, name = entry.partition(".")
-        if dot and schema in present:
-            places = [schema] if name in present[schema] else []
-        else:
-            name = entry
-            places = [s for s, found in present.items() if name in found]
+        places = _places(entry, present)
         if not places:
             raise SchemaError(
                 f"{option} {entry!r}: no such table in schemas {', '.join(present)}",
-                hint="name it as schema.table, as the report lists them",
+                hint="name it as schema.table, as the report lists them (a part holding a "
+                'dot in double quotes: \'"a.b"."c.d"\')',
                 table=entry,
             )
-        for schema in places:
+        for schema, name in places:
             picked.setdefault(schema, []).append(name)
     return picked
+
+
+def _places(entry: str, present: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The (schema, table) pairs an entry names."""
+    parts = name_parts(entry)
+    if len(parts) == 2:
+        schema, name = parts
+        return [(schema, name)] if name in present.get(schema, ()) else []
+    if len(parts) > 2:
+        return []
+    name = parts[0]
+    bare = [(s, name) for s, found in present.items() if name in found]
+    if '"' in entry:
+        return bare  # one quoted name: a table of that name, dots and all
+    dots = [i for i, c in enumerate(name) if c == "."]
+    split = [(name[:i], name[i + 1 :]) for i in dots if name[i + 1 :] in present.get(name[:i], ())]
+    if len(split) > 1 or (split and bare):
+        raise SchemaError(
+            f"{entry!r} names {len(split) + len(bare)} tables: "
+            f"{', '.join(shown(s, t) for s, t in [*split, *bare])}",
+            hint="name one as the report lists it, a part holding a dot in double quotes",
+            table=entry,
+        )
+    if split:
+        return split
+    schema = name.partition(".")[0]
+    return [] if "." in name and schema in present and not bare else bare
 
 
 def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
@@ -171,10 +221,10 @@ def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
             for name in run.config.tables or ():
                 if dst.table_exists(name):
                     raise SchemaError(
-                        f"table {run.schema}.{name} already exists in {dst.url.redacted}",
+                        f"table {shown(run.schema, name)} already exists in {dst.url.redacted}",
                         hint="use --mode replace, append or truncate, --resume to continue an "
                         "interrupted run, or drop it first",
-                        table=f"{run.schema}.{name}",
+                        table=shown(run.schema, name),
                     )
 
 
@@ -200,7 +250,7 @@ class InSchema:
         if event.event == "summary":
             return  # one summary, of every schema, ends the run (arrowmig.migrate)
         if event.table is not None:
-            event = dataclasses.replace(event, table=f"{self.schema}.{event.table}")
+            event = dataclasses.replace(event, table=shown(self.schema, event.table))
         self.sink.emit(event)
 
 
@@ -230,7 +280,7 @@ def migrate_schemas(
             raise
         _merge(merged, run.schema, report)
         if run.extension_tables_left:
-            listed = ", ".join(f"{run.schema}.{t}" for t in run.extension_tables_left)
+            listed = ", ".join(shown(run.schema, t) for t in run.extension_tables_left)
             merged.notes.append(
                 f"tables of extensions left out: {listed} (CREATE EXTENSION makes them in the "
                 "target; name one with --tables to copy its rows)"
@@ -264,11 +314,11 @@ def _forget_keys_put_back_early(merged: MigrationReport, runs: list[SchemaRun]) 
 
 def _merge(merged: MigrationReport, schema: str, report: MigrationReport) -> None:
     for table in report.tables:
-        table.name = f"{schema}.{table.name}"
-        table.target_name = f"{schema}.{table.target_name}"
+        table.name = shown(schema, table.name)
+        table.target_name = shown(schema, table.target_name)
         merged.tables.append(table)
-    merged.done_before.extend(f"{schema}.{t}" for t in report.done_before)
-    merged.skipped_views.extend(f"{schema}.{v}" for v in report.skipped_views)
+    merged.done_before.extend(shown(schema, t) for t in report.done_before)
+    merged.skipped_views.extend(shown(schema, v) for v in report.skipped_views)
     merged.notes.extend(f"{schema}: {n}" for n in report.notes)
     merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
     merged.baseline_rss_bytes = merged.baseline_rss_bytes or report.baseline_rss_bytes
@@ -311,7 +361,8 @@ def add_foreign_keys_between(
             name, ref_name = f"{schema}.{table}", f"{key.ref_schema}.{key.ref_table}"
             if name not in in_run:
                 continue
-            report, ref = reports.get(name), reports.get(ref_name)
+            report = reports.get(shown(schema, table))
+            ref = reports.get(shown(key.ref_schema or schema, key.ref_table))
             if report is not None:
                 report.notes = [n for n in report.notes if not _left_by_one_schema(n, key)]
             notes = report.notes if report is not None else merged.notes
@@ -380,12 +431,12 @@ class SeveralPlans:
                 out["tables"].append(
                     {
                         **table,
-                        "name": f"{schema}.{table['name']}",
-                        "target": f"{schema}.{table['target']}",
+                        "name": shown(schema, table["name"]),
+                        "target": shown(schema, table["target"]),
                         "notes": [_in_this_run(n, moved) for n in table["notes"]],
                     }
                 )
-            out["skipped_views"].extend(f"{schema}.{v}" for v in part["skipped_views"])
+            out["skipped_views"].extend(shown(schema, v) for v in part["skipped_views"])
             out["notes"].extend(f"{schema}: {n}" for n in part["notes"])
         return out
 
@@ -432,8 +483,8 @@ def verify_schemas(
         report = verify_one(schema, chosen, left_out.get(schema, []))
         merged.level = report.level
         for table in report.tables:
-            table.name = f"{schema}.{table.name}"
-            table.target_name = table.target_name and f"{schema}.{table.target_name}"
+            table.name = shown(schema, table.name)
+            table.target_name = table.target_name and shown(schema, table.target_name)
             merged.tables.append(table)
         merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
     merged.seconds = time.monotonic() - started

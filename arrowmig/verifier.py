@@ -23,6 +23,7 @@ from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
+from arrowmig.names import one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import extension_tables, unknown_table
 from arrowmig.schemas import several_schemas
@@ -213,13 +214,15 @@ def verify(
                 exclude=left_out,
                 level=level,
                 max_diffs=max_diffs,
-                source_schema=schema,
+                # Written as --source-schema takes one name: a comma in it is no list.
+                source_schema=written(schema),
                 target_schema=schema,
                 progress=progress,
                 batch_rows=batch_rows,
             ),
             exclude,
         )
+    source_schema = one_schema(source_schema)
     sink = as_sink(progress)
     started = time.perf_counter()
     rss = _RssPeak()
@@ -297,7 +300,7 @@ def _nothing_to_compare(src: _Side, tgt: _Side) -> SchemaError:
         src.submit(lambda e, _: e.other_schemas()), tgt.submit(lambda e, _: e.other_schemas())
     )
     others = [
-        f"{side.label}: {', '.join(schemas)}"
+        f"{side.label}: {written_list(list(schemas))}"  # as --source-schema takes them
         for side, schemas in zip((src, tgt), found, strict=True)
         if schemas
     ]

@@ -217,6 +217,9 @@ class MemoryEndpoint(ClosedOnExit):
     def omittable_columns(self, name: str) -> set[str]:
         return set()
 
+    def computed_columns(self, name: str) -> set[str]:
+        return set()
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         with self.store.lock:
             return list(self.store.columns.get(name, [])) if name in self.store.target else []

@@ -660,3 +660,31 @@ def test_an_interval_past_arrows_nanoseconds_is_named_and_carried_as_text_when_c
         None,
         "0 mons 1 days -86400.0 secs",
     ]
+
+
+def test_a_failed_table_dropped_again_takes_the_types_it_created_with_it(
+    pg_url: str, second_pg: str
+) -> None:
+    # The enum and domain the run created for the table stayed behind when the empty table
+    # was dropped again. One the target had before, or another table uses, stays.
+    _load(
+        pg_url,
+        "CREATE TYPE colour AS ENUM ('red', 'green'); CREATE TYPE size AS ENUM ('s', 'm');"
+        "CREATE DOMAIN posint AS int CHECK (VALUE > 0);"
+        "CREATE TABLE lo (id int PRIMARY KEY, c colour, p posint, s size, ts timestamp);"
+        "INSERT INTO lo VALUES (1, 'red', 5, 's', '294276-01-01');"
+        "CREATE TABLE ok (id int PRIMARY KEY, s size); INSERT INTO ok VALUES (1, 'm')",
+    )
+    _load(second_pg, "CREATE TYPE colour AS ENUM ('red', 'green')")  # the target's own
+    report = migrate(pg_url, second_pg, config=MigrationConfig(casts=(("lo", "id", "bigint"),)))
+    lo = next(t for t in report.tables if t.name == "lo")
+    assert lo.status == "failed"
+    with psycopg.connect(second_pg) as con:
+        types = con.execute(
+            "SELECT typname FROM pg_type WHERE typnamespace = 'public'::regnamespace "
+            "AND typtype IN ('e', 'd') ORDER BY 1"
+        ).fetchall()
+    assert types == [("colour",), ("size",)]
+    said = " ".join(lo.notes)
+    assert 'with the types it created for it: "public"."posint"' in said
+    assert 'types kept, as another table uses them: "public"."size"' in said

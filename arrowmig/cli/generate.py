@@ -7,10 +7,10 @@ from typing import Any
 import click
 
 from arrowmig.cli.migrate import emit_report, exit_code, progress_options, sigterm_stops_run
-from arrowmig.cli.options import split_list
 from arrowmig.cli.sinks import make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
+from arrowmig.names import split_list
 
 
 def parse_seed(text: str) -> int:

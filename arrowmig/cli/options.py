@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import click
 
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
+from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
-
-
-def split_list(value: str | None) -> tuple[str, ...]:
-    """``a, b,c`` as names; a name holding a comma is written in double quotes, as CSV does
-    (``"a,b",c``; a quote inside it doubled), and is taken exactly, spaces included."""
-    if not value:
-        return ()
-    names, rest = [], value
-    while rest:
-        rest = rest.lstrip()
-        if rest.startswith('"'):
-            quoted = re.match(r'"((?:[^"]|"")*)"\s*(?:,|$)', rest)
-            if quoted is None:
-                raise UsageError(
-                    f"cannot read the list {value!r}: a quoted name is not closed",
-                    hint="write a name holding a comma in double quotes: --tables '\"a,b\",c'",
-                )
-            names.append(quoted.group(1).replace('""', '"'))
-            rest = rest[quoted.end() :]
-            continue
-        item, _, rest = rest.partition(",")
-        if item.strip():
-            names.append(item.strip())
-    return tuple(names)
 
 
 def parse_casts(values: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:

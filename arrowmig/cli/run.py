@@ -9,8 +9,9 @@ import click
 from click.core import ParameterSource
 
 from arrowmig.cli.migrate import log_file_option, progress_options, run_migration
-from arrowmig.cli.options import migration_options, parse_casts, split_list
+from arrowmig.cli.options import migration_options, parse_casts
 from arrowmig.config import MigrationConfig
+from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
 
 # Command-line parameter -> (job file key, how its value becomes the job file's form).

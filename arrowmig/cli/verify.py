@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from arrowmig.cli.options import split_list
+from arrowmig.names import split_list
 
 if TYPE_CHECKING:
     from arrowmig.verify_report import VerifyReport

@@ -144,6 +144,11 @@ class Endpoint(Source, Protocol):
         default, auto-assigned (identity, serial, rowid) or generated."""
         ...
 
+    def computed_columns(self, name: str) -> set[str]:
+        """The generated columns of an existing table: the database computes their values
+        and refuses a write that gives one, so a load leaves them out."""
+        ...
+
     def write_batch(
         self,
         table: Table,

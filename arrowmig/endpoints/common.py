@@ -175,13 +175,7 @@ class BaseEndpoint(ClosedOnExit):
         if _DISK_FULL.search(str(exc)) or (sqlstate_of(exc) or "").startswith("53100"):
             hint = "free space on the target's disk, then run the same command with --resume (committed batches are kept)"
         elif sqlstate_of(exc) == "42501":  # insufficient_privilege: configuration, exit 2
-            return SchemaError(
-                message,
-                hint="the database user lacks this privilege: grant it (e.g. GRANT CREATE ON "
-                "SCHEMA public TO the user), pick a schema it owns with --target-schema, or "
-                "connect as a user who has it",
-                table=table,
-            )
+            return SchemaError(message, hint=_privilege_hint(what, table), table=table)
         return cls(message, hint=hint, table=table, sqlstate=sqlstate_of(exc))
 
     def guarded_reader(
@@ -247,3 +241,18 @@ def refuse_empty_names(table: Table, target: str) -> None:
             "with --tables",
             table=table.name,
         )
+
+
+def _privilege_hint(what: str, table: str | None) -> str:
+    """What to grant for a refused statement: reading is the source's SELECT (the planning
+    checks found it granted, so it was revoked since), the rest the target's CREATE."""
+    if what.startswith("reading") and table:
+        return (
+            f"the source's user lacks SELECT on {table!r} or some of its columns: grant it "
+            f"(GRANT SELECT ON the table TO the user), or leave it out with --exclude"
+        )
+    return (
+        "the database user lacks this privilege: grant it (e.g. GRANT CREATE ON SCHEMA "
+        "public TO the user), pick a schema it owns with --target-schema, or connect as a "
+        "user who has it"
+    )

@@ -354,6 +354,15 @@ class DuckDBEndpoint(BaseEndpoint):
         )
         return {str(r[0]) for r in rows}
 
+    def computed_columns(self, name: str) -> set[str]:
+        rows = self._query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND "
+            "lower(table_name) = lower(?) AND table_catalog = current_database() "
+            "AND is_generated = 'ALWAYS'",
+            [self._schema, name],
+        )
+        return {str(r[0]) for r in rows}
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         rows = self._query(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND "

@@ -28,6 +28,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.pg_privileges import ReadRefusal, read_refusals, refused_error
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul
@@ -41,6 +42,7 @@ from arrowmig.errors import (
 )
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
 from arrowmig.model import Column, ForeignKey, KeyRange, PgDefinition, Table, TableLoad
+from arrowmig.names import written
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     ddl_type,
@@ -98,6 +100,8 @@ class PostgresEndpoint(BaseEndpoint):
         self._snapshot: str | None = None
         self._write_prepared: set[str] = set()
         self._wire: WireConnection | None = None
+        self._created_types: dict[str, list[str]] = {}
+        """Each table's enum and domain types this connection created (not found there)."""
 
     @property
     def _schema(self) -> str:
@@ -276,6 +280,9 @@ class PostgresEndpoint(BaseEndpoint):
     def other_schemas(self) -> dict[str, int]:
         return postgres_catalog.other_schemas(self._query, self._schema)
 
+    def partitions(self) -> dict[str, str]:
+        return postgres_catalog.partitions(self._query, self._schema)
+
     def extension_tables(self) -> dict[str, str]:
         return postgres_catalog.extension_tables(self._query, self._schema)
 
@@ -406,6 +413,9 @@ class PostgresEndpoint(BaseEndpoint):
     def omittable_columns(self, name: str) -> set[str]:
         return postgres_catalog.omittable_columns(self._query, self._schema, name)
 
+    def computed_columns(self, name: str) -> set[str]:
+        return postgres_catalog.computed_columns(self._query, self._schema, name)
+
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:
@@ -422,8 +432,10 @@ class PostgresEndpoint(BaseEndpoint):
             raise
         except Exception as exc:
             if sqlstate_of(exc) == "42501":  # insufficient_privilege
-                refused = self.unreadable([name])
-                raise (refused or self._no_select(name, name)) from exc
+                refused = self.unreadable([name]) or refused_error(
+                    self.url.redacted, self.current_user(), [ReadRefusal(self._schema, name)]
+                )
+                raise refused from exc
             raise self.translate(exc, f"describing {name!r}", name) from exc
 
     def _refuse_rows_hidden_by_policies(self, name: str) -> None:
@@ -443,37 +455,24 @@ class PostgresEndpoint(BaseEndpoint):
                 f"table {name!r} in {self.url.redacted} has row-level security policies that "
                 f"apply to {rows[0][1]!r}: only the rows they show would be copied",
                 hint="connect as the table's owner or a role with BYPASSRLS (as pg_dump "
-                f"requires), or leave it out with --exclude {shlex.quote(name)}",
+                f"requires), or leave it out with --exclude {shlex.quote(written(name))}",
                 table=name,
             )
 
-    def unreadable(self, names: list[str], exclude_as: str = "") -> SchemaError | None:
-        """Why this user may not read the tables ``names`` (the privilege it lacks, named),
-        or None; ``exclude_as`` is the schema.table prefix ``--exclude`` takes."""
-        missing = postgres_catalog.read_privilege_missing(self._query, self._schema, names)
-        if missing is None:
+    def unreadable(self, names: list[str], several_schemas: bool = False) -> SchemaError | None:
+        """Every privilege this user lacks to read the tables ``names``, named with its GRANT
+        in one error, or None; ``several_schemas``: the run names tables ``schema.table``."""
+        refusals = self.read_refusals(names)
+        if not refusals:
             return None
-        who = self._query("SELECT current_user")[0][0]
-        if missing == "USAGE":
-            listed = ",".join(exclude_as + n for n in names)
-            return SchemaError(
-                f"no permission to read schema {self._schema!r} in {self.url.redacted}: "
-                f"USAGE on the schema is missing",
-                hint=f"GRANT USAGE ON SCHEMA {quote_ident(self._schema)} TO "
-                f"{quote_ident(who)} (and SELECT on its tables), or leave its tables out with "
-                f"--exclude {shlex.quote(listed)}",
-            )
-        name = missing.removeprefix("SELECT ")
-        return self._no_select(name, exclude_as + name, who)
+        return refused_error(self.url.redacted, self.current_user(), refusals, several_schemas)
 
-    def _no_select(self, name: str, excluded: str, who: str | None = None) -> SchemaError:
-        to = quote_ident(who) if who else "this user"
-        return SchemaError(
-            f"no permission to read table {name!r} in {self.url.redacted}",
-            hint=f"GRANT SELECT ON {qualified(name, self._schema)} TO {to}, or leave it out "
-            f"with --exclude {shlex.quote(excluded)}",
-            table=name,
-        )
+    def read_refusals(self, names: list[str]) -> list[ReadRefusal]:
+        """What this user lacks to read the tables ``names`` (USAGE, SELECT, columns)."""
+        return read_refusals(self._query, self._schema, names)
+
+    def current_user(self) -> str:
+        return str(self._query("SELECT current_user")[0][0])
 
     # -- reading --------------------------------------------------------------------------
     def read(
@@ -674,13 +673,36 @@ class PostgresEndpoint(BaseEndpoint):
 
     def _create_type(self, table: str, target: str, definition: str) -> None:
         """``CREATE <definition>`` of type ``target`` unless one of that name is there: two
-        streams may get here at once, and the one created meanwhile is checked by the caller."""
+        streams may get here at once, and the one created meanwhile is checked by the caller.
+        One it creates is noted for ``table`` (dropped again with it: ``drop_types``)."""
+        there = self._query("SELECT to_regtype($1) IS NOT NULL", (target,))[0][0]
         self._run(
             f"DO $arrowmig$ BEGIN CREATE {definition}; "
             "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",
             f"creating {target}",
             table,
         )
+        if not there:
+            self._created_types.setdefault(table, []).append(target)
+
+    def types_created(self, table: str) -> list[str]:
+        """The enum and domain types this connection created for ``table``, in order."""
+        return list(self._created_types.get(table, ()))
+
+    def drop_types(self, types: Collection[str]) -> tuple[list[str], list[str]]:
+        """Drop these types (a failed table's, dropped again) where nothing else uses them;
+        the types dropped, and those kept (another table's column or a type uses them)."""
+        dropped, kept = [], []
+        # A domain may be over an enum created before it: the last created go first.
+        for target in reversed(list(types)):
+            try:
+                self._run(f"DROP TYPE IF EXISTS {target}", f"dropping {target}")
+            except ArrowmigError as exc:
+                in_use = getattr(exc, "sqlstate", None) == "2BP01"  # dependent objects
+                kept.append(target if in_use else f"{target} ({exc.message})")
+            else:
+                dropped.append(target)
+        return dropped, kept
 
     def drop_table(self, name: str) -> None:
         self._run(

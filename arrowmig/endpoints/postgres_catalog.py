@@ -103,6 +103,22 @@ def list_tables(query: Query, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def partitions(query: Query, schema: str) -> dict[str, str]:
+    """The partitions in ``schema`` (list_tables leaves them out: their rows are the parent
+    table's), each with the table it is a partition of (``schema.parent`` when in another
+    schema)."""
+    rows = query(
+        "SELECT c.relname, CASE WHEN pn.nspname = $1 THEN p.relname "
+        "ELSE pn.nspname || '.' || p.relname END "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent "
+        "JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+        "WHERE n.nspname = $1 AND c.relispartition ORDER BY 1",
+        (schema,),
+    )
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
 _EXTENSION_MEMBER = (
     "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
     "AND d.objid = c.oid AND d.deptype = 'e')"
@@ -130,24 +146,6 @@ def list_views(query: Query, schema: str) -> list[str]:
         (schema,),
     )
     return [r[0] for r in rows]
-
-
-def read_privilege_missing(query: Query, schema: str, names: list[str]) -> str | None:
-    """The privilege the user lacks to read the tables ``names`` of ``schema``: ``USAGE`` on
-    the schema, else ``SELECT`` on the first table it may not read (every column granted
-    counts as the table granted); None when it may read them all."""
-    if not query("SELECT has_schema_privilege($1, 'USAGE')", (schema,))[0][0]:
-        return "USAGE"
-    rows = query(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND NOT has_table_privilege(c.oid, 'SELECT') "
-        "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
-        "AND NOT a.attisdropped AND NOT has_column_privilege(c.oid, a.attnum, 'SELECT')) "
-        "ORDER BY c.relname",
-        (schema,),
-    )
-    refused = {str(r[0]) for r in rows}
-    return next((f"SELECT {n}" for n in names if n in refused), None)
 
 
 def other_schemas(query: Query, schema: str) -> dict[str, int]:
@@ -187,6 +185,17 @@ def omittable_columns(query: Query, schema: str, name: str) -> set[str]:
         "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
         "AND (NOT a.attnotnull OR a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '')",
+        (schema, name),
+    )
+    return {str(r[0]) for r in rows}
+
+
+def computed_columns(query: Query, schema: str, name: str) -> set[str]:
+    rows = query(
+        "SELECT a.attname FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND a.attgenerated <> ''",
         (schema, name),
     )
     return {str(r[0]) for r in rows}

@@ -321,6 +321,11 @@ class SQLiteEndpoint(BaseEndpoint):
             if not r[2] or r[3] is not None or r[5] in (2, 3) or r[0] == rowid_alias
         }
 
+    def computed_columns(self, name: str) -> set[str]:
+        # Hidden 2 and 3: a VIRTUAL and a STORED generated column (table_info leaves them out).
+        rows = self._query("SELECT name, hidden FROM pragma_table_xinfo(?)", (name,))
+        return {str(r[0]) for r in rows if r[1] in (2, 3)}
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         rows = self._query("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", (name,))
         return [(str(r[0]), str(r[1] or "")) for r in rows]

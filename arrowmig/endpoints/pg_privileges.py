@@ -1,0 +1,123 @@
+"""What a PostgreSQL user lacks to read a run's tables (USAGE on a schema, SELECT on a table or
+on some of its columns), found before anything is written and named all at once, each with
+the GRANT that gives it."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from arrowmig.errors import SchemaError
+from arrowmig.names import shown, written
+from arrowmig.schema import qualified, quote_ident
+
+Query = Callable[..., list[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class ReadRefusal:
+    """One privilege the user lacks: USAGE on ``schema`` (``table`` None), or SELECT on
+    ``table``, on all its columns or, where SELECT is granted on some columns only, on
+    ``columns``."""
+
+    schema: str
+    table: str | None
+    columns: tuple[str, ...] = ()
+    """The columns it may not read, when it may read others (a column-level grant)."""
+    tables: tuple[str, ...] = ()
+    """With USAGE: the run's tables in the schema, which --exclude would leave out."""
+
+    def what(self, several_schemas: bool) -> str:
+        if self.table is None:
+            return f"USAGE on schema {self.schema!r}"
+        table = self.shown(self.table, several_schemas)
+        if self.columns:
+            plural = "s" if len(self.columns) > 1 else ""
+            return f"SELECT on column{plural} {', '.join(self.columns)} of table {table!r}"
+        return f"SELECT on table {table!r}"
+
+    def shown(self, table: str, several_schemas: bool) -> str:
+        """A table as the run names it (``schema.table`` in a run of several schemas), as
+        --exclude takes it back."""
+        return shown(self.schema, table) if several_schemas else written(table)
+
+    def grant(self, who: str) -> str:
+        to = quote_ident(who)
+        if self.table is None:
+            return f"GRANT USAGE ON SCHEMA {quote_ident(self.schema)} TO {to}"
+        on = qualified(self.table, self.schema)
+        if self.columns:
+            listed = ", ".join(quote_ident(c) for c in self.columns)
+            return f"GRANT SELECT ({listed}) ON {on} TO {to}"
+        return f"GRANT SELECT ON {on} TO {to}"
+
+    def excluded(self, several_schemas: bool) -> tuple[str, ...]:
+        """What --exclude takes to leave out the tables this refusal stops."""
+        tables = self.tables if self.table is None else (self.table,)
+        return tuple(self.shown(t, several_schemas) for t in tables)
+
+
+def read_refusals(query: Query, schema: str, names: Sequence[str]) -> list[ReadRefusal]:
+    """Every privilege the user lacks to read the tables ``names`` of ``schema``. A table
+    whose every column is granted counts as granted (PostgreSQL reads it so)."""
+    refusals = []
+    if not query("SELECT has_schema_privilege($1, 'USAGE')", (schema,))[0][0]:
+        refusals.append(ReadRefusal(schema, None, tables=tuple(names)))
+    rows = query(
+        "SELECT c.relname, a.attname, has_column_privilege(c.oid, a.attnum, 'SELECT') "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE n.nspname = $1 AND NOT has_table_privilege(c.oid, 'SELECT') "
+        "ORDER BY c.relname, a.attnum",
+        (schema,),
+    )
+    granted: dict[str, list[bool]] = {}
+    refused: dict[str, list[str]] = {}
+    for table, column, allowed in rows:
+        granted.setdefault(str(table), []).append(bool(allowed))
+        if not allowed:
+            refused.setdefault(str(table), []).append(str(column))
+    for name in names:
+        if name in refused:
+            some = any(granted[name])  # a column-level grant: name the columns it lacks
+            refusals.append(ReadRefusal(schema, name, tuple(refused[name]) if some else ()))
+    return refusals
+
+
+def refused_error(
+    where: str, who: str, refusals: list[ReadRefusal], several_schemas: bool = False
+) -> SchemaError:
+    """One error naming every refusal with its GRANT, and the --exclude that leaves the
+    tables out; ``where`` is the source, redacted."""
+    excluded = ",".join(dict.fromkeys(t for r in refusals for t in r.excluded(several_schemas)))
+    grants = "; ".join(r.grant(who) for r in refusals)
+    leave_out = f"--exclude {shlex.quote(excluded)}"
+    if len(refusals) > 1:
+        return SchemaError(
+            f"no permission to read the run's tables in {where}, {len(refusals)} privileges "
+            f"missing: {'; '.join(r.what(several_schemas) for r in refusals)}",
+            hint=f"{grants}; or leave the tables out with {leave_out}",
+        )
+    refusal = refusals[0]
+    said = f"schema {refusal.schema!r}: " if several_schemas else ""
+    if refusal.table is None:
+        return SchemaError(
+            f"{said}no permission to read schema {refusal.schema!r} in {where}: USAGE on the "
+            "schema is missing",
+            hint=f"{grants} (and SELECT on its tables), or leave its tables out with {leave_out}",
+        )
+    if refusal.columns:
+        plural = "s" if len(refusal.columns) > 1 else ""
+        return SchemaError(
+            f"{said}no permission to read column{plural} {', '.join(refusal.columns)} of table "
+            f"{refusal.table!r} in {where}: SELECT is granted on its other columns only",
+            hint=f"{grants}, or leave the table out with {leave_out}",
+            table=refusal.table,
+        )
+    return SchemaError(
+        f"{said}no permission to read table {refusal.table!r} in {where}",
+        hint=f"{grants}, or leave it out with {leave_out}",
+        table=refusal.table,
+    )

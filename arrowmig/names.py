@@ -1,0 +1,102 @@
+"""How names are written in option lists (--tables, --exclude, --source-schema) and as
+``schema.table``: a name holding a comma, a dot or a quote is written in double quotes, and
+what arrowmig prints can be given back as it is."""
+
+from __future__ import annotations
+
+import re
+
+from arrowmig.errors import UsageError
+
+_QUOTED = r'"(?:[^"]|"")*"'
+_ITEM = re.compile(rf'\s*((?:{_QUOTED}|[^,"])*)\s*(?:,|$)')
+_PART = re.compile(rf'({_QUOTED}|[^."]+)(\.|$)')
+
+
+def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...]:
+    """``a, b,c`` as names. A name holding a comma is written in double quotes, as CSV does
+    (``"a,b",c``; a quote inside it doubled), and is taken exactly, spaces included. A
+    ``schema.table`` whose parts hold dots quotes them (``"a.b"."c.d"``): such an item is
+    kept as written, for ``name_parts`` to read. ``keep_empty`` keeps an empty item
+    (``a,,b``) as ``""``, for the caller to refuse."""
+    if not value:
+        return ()
+    names, at = [], 0
+    while at < len(value):
+        found = _ITEM.match(value, at)
+        if found is None or found.end() == at:
+            raise UsageError(
+                f"cannot read the list {value!r}: a quoted name is not closed",
+                hint="write a name holding a comma in double quotes: --tables '\"a,b\",c'",
+            )
+        item = found.group(1).strip()
+        if not item and keep_empty:
+            names.append("")
+        elif item:
+            parts = name_parts(item)
+            # One quoted name: the name itself, unless a dot in it would read as schema.table.
+            plain = len(parts) == 1 and "." not in parts[0]
+            names.append(parts[0] if plain else item)
+        at = found.end()
+    if keep_empty and value.rstrip().endswith(","):
+        names.append("")
+    return tuple(names)
+
+
+def split_names(value: str) -> list[str]:
+    """A list of single names (``--source-schema``): ``a,"b,c","d.e"`` is ``a``, ``b,c`` and
+    ``d.e``; dots are part of a name here."""
+    names = []
+    for item in split_list(value, keep_empty=True):
+        parts = name_parts(item) if item else [""]
+        names.append(parts[0] if len(parts) == 1 else item)
+    return names
+
+
+def one_schema(value: str | None) -> str | None:
+    """The schema ``--source-schema`` names when it names one: unquoted (``"s,1"`` is the
+    schema ``s,1``)."""
+    if value is None:
+        return None
+    names = split_names(value)
+    return names[0] if len(names) == 1 else value
+
+
+def name_parts(item: str) -> list[str]:
+    """The dot-separated parts of a name as written: ``"a.b"."c.d"`` is ``a.b`` and ``c.d``.
+    An item without quotes is one part, taken as it is (its dots are read by the caller)."""
+    if '"' not in item:
+        return [item]
+    parts, at = [], 0
+    while at < len(item):
+        found = _PART.match(item, at)
+        if found is None:
+            raise UsageError(
+                f"cannot read the name {item!r}",
+                hint="write schema.table with each part that holds a dot in double quotes: "
+                '"a.b"."c.d"',
+            )
+        part = found.group(1)
+        parts.append(part[1:-1].replace('""', '"') if part.startswith('"') else part)
+        at = found.end()
+    return parts
+
+
+def written(name: str, *, dots: bool = False) -> str:
+    """A name as an option list takes it: in double quotes when it holds a comma or a quote
+    (or, with ``dots``, a dot: a part of ``schema.table``), or begins or ends with a space."""
+    special = ',"' + ("." if dots else "")
+    if any(c in name for c in special) or name != name.strip():
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
+def written_list(names: list[str]) -> str:
+    """Names as one option list (``--source-schema``, ``--exclude``), each read back exactly."""
+    return ",".join(written(n) for n in names)
+
+
+def shown(schema: str, table: str) -> str:
+    """``schema.table`` as a run of several schemas names it, parts holding a dot, comma or
+    quote in double quotes: two tables never print alike, and --tables takes it back."""
+    return f"{written(schema, dots=True)}.{written(table, dots=True)}"
