@@ -418,10 +418,12 @@ class Runner:
             analyze=self.config.analyze,
             moved={w.landing.final.name for w in self.tables.values()},
         )
+        # Recorded before the report takes the notes: an attempt that fails here (its
+        # connection lost) is retried whole, and only the last attempt is reported.
+        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.notes.extend(load.skipped)
-        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
 
     def _sync(self, name: str) -> None:
         self._release_children_of(name)
