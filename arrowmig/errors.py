@@ -96,3 +96,17 @@ class TransientError(TransferError):
 
     table_written: bool = False
     """Set when the write side already used up its retries (the read must not be redone)."""
+
+
+def raised_by_ctrl_c(exc: BaseException | None) -> bool:
+    """Whether an error was raised because Ctrl-C cancelled what was running: ADBC's drivers
+    catch SIGINT during a statement of the main thread, cancel it, and raise the statement's
+    error (or the cancel's own: SQLite's driver answers NOT_IMPLEMENTED) "from
+    KeyboardInterrupt". The user asked to stop; no statement failed."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -189,7 +189,12 @@ def _transfer(
 
     meter = RunMeter()
     started = time.monotonic()
-    with open_source() as src, open_target(target, config) as dst:
+    written: list[bool] = []
+    with (
+        _stopped_before_writing(written),
+        open_source() as src,
+        open_target(target, config) as dst,
+    ):
         label = source_label or src.url.redacted
         _refuse_reading_own_target(src, dst, config)
         with _nothing_written_yet():
@@ -239,6 +244,7 @@ def _transfer(
         own_mode = _own_journal_mode(dst, earlier)
         basis = {**basis, "target_journal_mode": own_mode}
         # Recorded before any table is created: a run killed from here on is found by --resume.
+        written.append(True)
         store.record(_run_row(run_id, "running", basis))
         again = _loaded_again(earlier)
         plan.tables = [
@@ -512,6 +518,22 @@ def _drop_failed_staging(
 
 def _holds_rows(dst: Endpoint, name: str) -> bool:
     return bool(dst.execute(f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"))
+
+
+@contextmanager
+def _stopped_before_writing(written: list[bool]) -> Iterator[None]:
+    """A signal before the run recorded itself (planning, profiling) leaves nothing to
+    resume: the stop says so (the same command, without --resume, starts afresh)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if written:
+            raise
+        raise StopRequested("SIGINT", nothing_written=True) from None
+    except StopRequested as stop:
+        if written:
+            raise
+        raise StopRequested(stop.signal_name, nothing_written=True) from None
 
 
 @contextmanager

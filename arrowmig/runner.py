@@ -46,9 +46,11 @@ Replan = Callable[[Source, Endpoint, str], TablePlan]
 class StopRequested(BaseException):
     """Raised in the main thread by a signal handler to stop a run cleanly."""
 
-    def __init__(self, signal_name: str) -> None:
+    def __init__(self, signal_name: str, *, nothing_written: bool = False) -> None:
         super().__init__(signal_name)
         self.signal_name = signal_name
+        self.nothing_written = nothing_written
+        """Stopped while planning, before the run wrote anything: nothing to resume."""
 
 
 @dataclass

@@ -135,3 +135,72 @@ def test_sigterm_before_the_streams_start_exits_143_without_a_traceback(
     assert "Traceback" not in err
     assert "SIGTERM" in err or "INTERRUPTED" in err
     assert "SIGTERM" in log.read_text()
+
+
+@pytest.fixture(scope="module")
+def slow_to_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Columns whose types only a scan of every value settles (dates, decimals, untyped):
+    profiling them takes a while, in a statement of the main thread."""
+    path = tmp_path_factory.mktemp("signals") / "profile.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at DATETIME, amount DECIMAL(12,2), v)")
+    con.execute(
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) "
+        "INSERT INTO t SELECT i, datetime(1600000000 + i, 'unixepoch'), i * 0.25, 'x' || i FROM s"
+    )
+    con.commit()
+    con.close()
+    return path
+
+
+def _interrupt_once_open(proc: subprocess.Popen[str], path: Path) -> None:
+    """SIGINT once the process has ``path`` open (it is reading it, past its imports)."""
+    end = time.monotonic() + 60
+    fds = Path(f"/proc/{proc.pid}/fd")
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            if any(str(path) in str(fd.readlink()) for fd in fds.iterdir()):
+                break
+        except OSError:
+            pass  # an fd closed while listed
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert proc.poll() is None, "the plan was made before the signal: make the source slower"
+    proc.send_signal(signal.SIGINT)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_ctrl_c_while_plan_profiles_is_an_interrupt_not_a_profiling_error(
+    slow_to_profile: Path, tmp_path: Path
+) -> None:
+    # SQLite's driver cannot cancel a statement: the cancel that Ctrl-C asks for answered
+    # NOT_IMPLEMENTED, which showed as "error: profiling 't': NOT_IMPLEMENTED", exit 1.
+    proc = subprocess.Popen(
+        [*ARROWMIG, "plan", str(slow_to_profile), str(tmp_path / "out.duckdb")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _interrupt_once_open(proc, slow_to_profile)
+    code, _out, err = _finish(proc)
+    assert code == 130, err
+    assert err.strip() == "arrowmig: error: interrupted"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_ctrl_c_while_migrate_plans_says_nothing_was_written(
+    slow_to_profile: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.duckdb"
+    proc = _start(slow_to_profile, target, "--progress", "plain")
+    _interrupt_once_open(proc, slow_to_profile)
+    code, _out, err = _finish(proc)
+    assert code == 130, err
+    assert "Traceback" not in err and "--resume" not in err
+    assert err.strip().endswith(
+        "interrupted by SIGINT while planning, before this run wrote anything; "
+        "run the same command again to start it"
+    )
+    # And so it does: the same command, run again, is not refused.
+    code, _out, err = _finish(_start(slow_to_profile, target, "--progress", "none"))
+    assert code == 0, err

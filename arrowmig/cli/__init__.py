@@ -16,7 +16,7 @@ from importlib import import_module
 import click
 
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
-from arrowmig.errors import ArrowmigError
+from arrowmig.errors import ArrowmigError, raised_by_ctrl_c
 from arrowmig.malloc_tuning import return_freed_memory_promptly
 from arrowmig.urls import password_of, redact_text
 
@@ -115,11 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     except ArrowmigError as exc:
         if _state["debug"]:
             _print_traceback()
+        if raised_by_ctrl_c(exc):
+            error_line("interrupted")
+            return 130
         error_line(str(exc))
         return exc.exit_code
     except Exception as exc:
         if _state["debug"]:
             _print_traceback()
+        if raised_by_ctrl_c(exc):  # a driver's error for the statement Ctrl-C cancelled
+            error_line("interrupted")
+            return 130
         error_line(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
         return 1
     return int(result) if isinstance(result, int) else 0

@@ -15,6 +15,7 @@ from arrowmig.errors import (
     SchemaError,
     TransferError,
     TransientError,
+    raised_by_ctrl_c,
 )
 from arrowmig.model import KeyRange, Table, TableLoad
 from arrowmig.schema import key_statements, qualified, quote_ident
@@ -174,7 +175,10 @@ class BaseEndpoint(ClosedOnExit):
         return redact_text(text, [self._secret])
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
-        """Wrap a driver error as a TransferError (or TransientError), password scrubbed."""
+        """Wrap a driver error as a TransferError (or TransientError), password scrubbed.
+        One that Ctrl-C caused is raised as the KeyboardInterrupt it is."""
+        if raised_by_ctrl_c(exc):
+            raise KeyboardInterrupt from exc
         if isinstance(exc, ArrowmigError):
             return exc
         message = self._clean(f"{what}: {short_driver_message(exc)}")
