@@ -27,7 +27,14 @@ from arrowmig.checkpoint import (
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransientError, UsageError
+from arrowmig.errors import (
+    ArrowmigError,
+    ConnectError,
+    SchemaError,
+    StopRequested,
+    TransientError,
+    UsageError,
+)
 from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
 from arrowmig.loading import (
     check_emptying,
@@ -45,7 +52,6 @@ from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
 from arrowmig.runner import (
     Runner,
-    StopRequested,
     StreamWork,
     TableWork,
     add_foreign_keys,

@@ -16,7 +16,7 @@ from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDet
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, TypeSurprise
+from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
@@ -41,16 +41,6 @@ from arrowmig.scheduler import (
 
 Replan = Callable[[Source, Endpoint, str], TablePlan]
 """(source, target, table name) -> the table's plan from a full profile of its values."""
-
-
-class StopRequested(BaseException):
-    """Raised in the main thread by a signal handler to stop a run cleanly."""
-
-    def __init__(self, signal_name: str, *, nothing_written: bool = False) -> None:
-        super().__init__(signal_name)
-        self.signal_name = signal_name
-        self.nothing_written = nothing_written
-        """Stopped while planning, before the run wrote anything: nothing to resume."""
 
 
 @dataclass

@@ -8,6 +8,7 @@ The run is made slow enough to be caught in the middle by small batches (200 row
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -204,3 +205,37 @@ def test_ctrl_c_while_migrate_plans_says_nothing_was_written(
     # And so it does: the same command, run again, is not refused.
     code, _out, err = _finish(_start(slow_to_profile, target, "--progress", "none"))
     assert code == 0, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_verify_removes_its_temporary_files(
+    big_db: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    # SIGTERM (cron, systemd, timeout) killed verify on the spot, leaving
+    # arrowmig-verify-*/diff.duckdb behind; a signal while both sides wrote into it left it too.
+    import arrowmig
+
+    copy = tmp_path / "copy.duckdb"
+    assert arrowmig.migrate(str(big_db), str(copy)).ok
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [*ARROWMIG, "verify", str(big_db), str(copy), "--level", "diff"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    end = time.monotonic() + 60
+    while not list(temp.glob("arrowmig-verify-*/diff.duckdb")) and time.monotonic() < end:
+        time.sleep(0.01)
+    assert proc.poll() is None, "verify ended before the signal: make the table bigger"
+    proc.send_signal(sig)
+    code, out, err = _finish(proc)
+    name = signal.Signals(sig).name
+    assert (code, err.strip()) in (
+        (143, "arrowmig: error: interrupted by SIGTERM"),
+        (130, "arrowmig: error: interrupted"),
+    ) and code == {"SIGTERM": 143, "SIGINT": 130}[name], err
+    assert out == ""
+    assert list(temp.iterdir()) == []
