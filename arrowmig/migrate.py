@@ -5,6 +5,7 @@ streams, put tables in place, report.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -248,7 +249,14 @@ def _transfer(
         # own journal mode, read before this run first set WAL: a run killed before it put it
         # back leaves WAL on, which a resumed run must not take for the file's own.
         own_mode = _own_journal_mode(dst, earlier)
-        basis = {**basis, "target_journal_mode": own_mode}
+        # And, for `arrowmig status`, the process (its lock tells a live run from a dead one)
+        # and the source schema (part of the command that resumes it).
+        basis = {
+            **basis,
+            "target_journal_mode": own_mode,
+            "pid": os.getpid(),
+            "source_schema": config.source_schema,
+        }
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
         store.record(_run_row(run_id, "running", basis))

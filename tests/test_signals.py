@@ -239,3 +239,45 @@ def test_a_signal_to_verify_removes_its_temporary_files(
     ) and code == {"SIGTERM": 143, "SIGINT": 130}[name], err
     assert out == ""
     assert list(temp.iterdir()) == []
+
+
+def _status(target: str) -> dict[str, object]:
+    done = subprocess.run(
+        [*ARROWMIG, "status", target, "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    (run,) = json.loads(done.stdout)["runs"]
+    assert isinstance(run, dict)
+    return run
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_status_tells_a_live_run_from_a_dead_one_and_how_to_resume_it(
+    big_db: Path, tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    # Both showed "running", hours after a kill -9; and nothing said how to resume.
+    target = str(tmp_path / "out.db") if kind == "sqlite" else request.getfixturevalue("pg_url")
+    plain = ("--progress", "plain", "--progress-interval", "0.2")
+    proc = subprocess.Popen(
+        [*ARROWMIG, "migrate", str(big_db), target, "--batch-rows", "200", *plain],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 2_000:
+        pass
+    live = _status(target)
+    assert (live["state"], live["pid"], live["resume"]) == ("running", proc.pid, None)
+    proc.kill()
+    proc.communicate()
+    dead = _status(target)
+    assert (dead["state"], dead["pid"]) == ("interrupted", None)
+    command = str(dead["resume"])
+    assert command == f"arrowmig migrate {big_db} {target} --tables t --resume"
+    # What it says works: the run goes on and completes.
+    resumed = subprocess.run(
+        [*ARROWMIG, *command.split()[1:], "--progress", "none"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed after" in resumed.stderr
+    assert _status(target)["state"] == "complete"

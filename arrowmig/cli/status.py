@@ -33,7 +33,7 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
     rows = [
         [
             r["run_id"],
-            r["state"],
+            r["state"] if r["pid"] is None else f"{r['state']} (pid {r['pid']})",
             f"{r['table_count']:,}",
             f"{r['rows_done']:,}",
             r["updated_at"] or "-",
@@ -49,4 +49,6 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
             click.echo(
                 f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows", err=True
             )
+        if r["resume"]:
+            click.echo(f"  {r['run_id']} to continue: {r['resume']}", err=True)
     return 0
