@@ -281,3 +281,21 @@ def test_status_tells_a_live_run_from_a_dead_one_and_how_to_resume_it(
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed after" in resumed.stderr
     assert _status(target)["state"] == "complete"
+
+
+def test_an_interrupted_generate_says_how_to_start_again(tmp_path: Path) -> None:
+    target = tmp_path / "gen.duckdb"
+    proc = subprocess.Popen(
+        [*ARROWMIG, "generate", str(target), "--progress", "plain", "--progress-interval", "0.2"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    _wait_for(proc.stderr, r"running large_\w+: [1-9]")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" not in err
+    assert err.rstrip().endswith(
+        "to start again, run the same command with --mode replace (the same rows again)"
+    )
