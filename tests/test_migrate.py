@@ -814,6 +814,21 @@ def test_status_shows_what_a_complete_run_moved(bets_db: str, pg_url: str) -> No
 
 
 @pytest.mark.postgres
+def test_status_clean_leaves_no_checkpoint_table_behind_once_no_run_is_left(
+    bets_db: str, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --clean emptied _arrowmig_checkpoints and left it in the target's schema for good.
+    from arrowmig.cli import main
+
+    assert arrowmig.migrate(bets_db, pg_url).ok
+    assert main(["status", pg_url, "--clean"]) == 0
+    assert "_arrowmig_checkpoints is dropped" in capsys.readouterr().err
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT to_regclass('_arrowmig_checkpoints')").fetchone() == (None,)
+    assert runs_of(pg_url) == []
+
+
+@pytest.mark.postgres
 def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
     tmp_path: Path, pg_url: str
 ) -> None:

@@ -24,6 +24,10 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         removed = clean_runs(target, schema=target_schema)
         click.echo(f"removed the checkpoint rows of {removed} completed run(s)", err=True)
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
+    if clean and not runs:
+        click.echo(
+            "no run is left: the checkpoint table _arrowmig_checkpoints is dropped", err=True
+        )
     if as_json:
         sys.stdout.write(json.dumps({"runs": runs}, indent=2) + "\n")
         return 0
