@@ -80,7 +80,7 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             raise ConnectError(
                 self._clean(f"cannot connect to {url.redacted}: {short_driver_message(exc)}"),
-                hint=_connect_hint(str(exc)),
+                hint=_connect_hint(str(exc), url.target),
             ) from exc
         self._cursor = self._conn.cursor()
         self._staged: set[str] = set()
@@ -163,7 +163,7 @@ class PostgresEndpoint(BaseEndpoint):
             except Exception as exc:
                 raise ConnectError(
                     self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
-                    hint=_connect_hint(str(exc)),
+                    hint=_connect_hint(str(exc), self.url.target),
                 ) from exc
         return self._wire
 
@@ -1162,8 +1162,21 @@ def _same_index(wanted: Index, there: Index) -> bool:
     )
 
 
-def _connect_hint(message: str) -> str:
-    """What to do about a refused connection, as far as the server's message tells."""
+def _port_misread(conninfo: str) -> bool:
+    """Whether a URL's port is a piece of a password (or user) holding / # or ?: the URL
+    then ends its host part before the '@' (``postgresql://u:pa/ss@h/db`` reads host 'u',
+    port 'pa'), which a URL whose '@' comes before its first / # ? does not."""
+    from urllib.parse import urlsplit
+
+    if "://" not in conninfo:
+        return True  # not a URL: cannot tell, the hint may apply
+    rest = conninfo.split("://", 1)[1]
+    return "@" in rest and "@" not in urlsplit(conninfo).netloc
+
+
+def _connect_hint(message: str, conninfo: str = "") -> str:
+    """What to do about a refused connection, as far as the server's message (and the URL,
+    ``conninfo``) tells."""
     missing = re.search(r'database "([^"]+)" does not exist', message)
     if missing:
         return (
@@ -1172,6 +1185,8 @@ def _connect_hint(message: str) -> str:
         )
     if "password authentication failed" in message or "no password supplied" in message:
         return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+    if 'for connection option "port"' in message and not _port_misread(conninfo):
+        return "the port after the host must be a number (postgresql://user@host:5432/db)"
     if 'for connection option "port"' in message:
         return (
             "a password (or user) holding / # ? @ or : must be percent-encoded in a URL "
