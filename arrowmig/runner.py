@@ -133,6 +133,7 @@ class Runner:
                 target_name=w.plan.target.name,
                 streams=len(w.plan.streams),
                 notes=list(w.plan.notes),
+                rows_before=w.rows_before,
             )
             if w.rows_before:
                 table_report.notes.append(
@@ -381,6 +382,7 @@ class Runner:
             f"loaded again with profiled types: {surprise.message}",
         ]
         self.meter.restart(name)
+        table_report.rows_before = 0  # its rows are all loaded again, by this run
         if self.settings.rejects is not None:
             self.settings.rejects.forget(name)  # rejected again, if so, in the new types
         with self.lock:

@@ -299,3 +299,26 @@ def test_an_interrupted_generate_says_how_to_start_again(tmp_path: Path) -> None
     assert err.rstrip().endswith(
         "to start again, run the same command with --mode replace (the same rows again)"
     )
+
+
+def test_a_resumed_run_reports_its_own_rate_not_the_whole_table_over_its_own_time(
+    big_db: Path, tmp_path: Path
+) -> None:
+    # rows is the whole table (the interrupted run's rows too), bytes and seconds this run's:
+    # rows/s was overstated (2,000,000 rows "in" 32 MiB).
+    target = tmp_path / "out.db"
+    proc = _start(big_db, target, "--progress", "plain", "--progress-interval", "0.2")
+    assert proc.stderr is not None
+    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 20_000:
+        pass
+    proc.send_signal(signal.SIGINT)
+    assert _finish(proc)[0] == 130
+    before = _sqlite_count(target)
+    resumed = _start(big_db, target, "--resume", "--progress", "none", "--json")
+    code, out, err = _finish(resumed)
+    assert code == 0, err
+    report = json.loads(out)
+    (table,) = report["tables"]
+    assert (report["rows"], report["rows_before"], table["rows_before"]) == (ROWS, before, before)
+    assert table["rows_per_s"] == pytest.approx((ROWS - before) / table["seconds"], rel=0.01)
+    assert f"{ROWS:,} rows ({before:,} of them committed by the interrupted run)" in err
