@@ -241,8 +241,11 @@ class CheckpointStore:
         )
 
     def clean(self) -> int:
-        """Remove the rows of complete runs; returns how many runs were removed."""
+        """Remove the rows of complete runs; returns how many runs were removed. The table
+        itself goes once no run is left in it (a run creates it again)."""
         done = [r.run_id for r in self.rows() if r.table_name == RUN_ROW and r.state == "complete"]
         for run_id in done:
             self.forget_run(run_id)
+        if self.exists() and not self.rows():
+            self.target.drop_table(CHECKPOINT_TABLE)
         return len(done)

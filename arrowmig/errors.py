@@ -96,3 +96,29 @@ class TransientError(TransferError):
 
     table_written: bool = False
     """Set when the write side already used up its retries (the read must not be redone)."""
+
+
+class StopRequested(BaseException):
+    """Raised in the main thread by a signal handler (SIGTERM) to stop a command cleanly: not
+    an error (a BaseException, as KeyboardInterrupt is), so that only the code that stops on
+    purpose catches it, and every ``finally`` on the way runs (temporary files removed)."""
+
+    def __init__(self, signal_name: str, *, nothing_written: bool = False) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.nothing_written = nothing_written
+        """Stopped while planning, before the run wrote anything: nothing to resume."""
+
+
+def raised_by_ctrl_c(exc: BaseException | None) -> bool:
+    """Whether an error was raised because Ctrl-C cancelled what was running: ADBC's drivers
+    catch SIGINT during a statement of the main thread, cancel it, and raise the statement's
+    error (or the cancel's own: SQLite's driver answers NOT_IMPLEMENTED) "from
+    KeyboardInterrupt". The user asked to stop; no statement failed."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -22,6 +22,7 @@ from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
 from arrowmig.migrate import transfer
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
+from arrowmig.plan import TABLE_EXISTS_HINT
 from arrowmig.urls import EndpointUrl
 
 if TYPE_CHECKING:
@@ -449,5 +450,16 @@ def generate(
             scale=scale, seed=seed, tables=tables, rows=rows, threads=threads, keys=keys
         )
 
-    report: MigrationReport = transfer(open_source, target, config=base, progress=progress)
+    try:
+        report: MigrationReport = transfer(open_source, target, config=base, progress=progress)
+    except SchemaError as exc:
+        if exc.hint == TABLE_EXISTS_HINT:
+            exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer
+        raise
     return report
+
+
+GENERATED_TABLE_EXISTS_HINT = (
+    "generate it again with --mode replace (the same seed gives the same rows), or drop it first"
+)
+"""What to do about a table that exists already (an interrupted generate left it)."""

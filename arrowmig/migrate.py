@@ -5,6 +5,7 @@ streams, put tables in place, report.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +28,14 @@ from arrowmig.checkpoint import (
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransientError, UsageError
+from arrowmig.errors import (
+    ArrowmigError,
+    ConnectError,
+    SchemaError,
+    StopRequested,
+    TransientError,
+    UsageError,
+)
 from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
 from arrowmig.loading import (
     check_emptying,
@@ -46,7 +54,6 @@ from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
 from arrowmig.runner import (
     Runner,
-    StopRequested,
     StreamWork,
     TableWork,
     add_foreign_keys,
@@ -191,7 +198,12 @@ def _transfer(
 
     meter = RunMeter()
     started = time.monotonic()
-    with open_source() as src, open_target(target, config) as dst:
+    written: list[bool] = []
+    with (
+        _stopped_before_writing(written),
+        open_source() as src,
+        open_target(target, config) as dst,
+    ):
         label = source_label or src.url.redacted
         _refuse_reading_own_target(src, dst, config)
         with _nothing_written_yet():
@@ -239,8 +251,16 @@ def _transfer(
         # own journal mode, read before this run first set WAL: a run killed before it put it
         # back leaves WAL on, which a resumed run must not take for the file's own.
         own_mode = _own_journal_mode(dst, earlier)
-        basis = {**basis, "target_journal_mode": own_mode}
+        # And, for `arrowmig status`, the process (its lock tells a live run from a dead one)
+        # and the source schema (part of the command that resumes it).
+        basis = {
+            **basis,
+            "target_journal_mode": own_mode,
+            "pid": os.getpid(),
+            "source_schema": config.source_schema,
+        }
         # Recorded before any table is created: a run killed from here on is found by --resume.
+        written.append(True)
         store.record(_run_row(run_id, "running", basis))
         again = _loaded_again(earlier)
         plan.tables = [
@@ -514,6 +534,22 @@ def _drop_failed_staging(
 
 def _holds_rows(dst: Endpoint, name: str) -> bool:
     return bool(dst.execute(f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"))
+
+
+@contextmanager
+def _stopped_before_writing(written: list[bool]) -> Iterator[None]:
+    """A signal before the run recorded itself (planning, profiling) leaves nothing to
+    resume: the stop says so (the same command, without --resume, starts afresh)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if written:
+            raise
+        raise StopRequested("SIGINT", nothing_written=True) from None
+    except StopRequested as stop:
+        if written:
+            raise
+        raise StopRequested(stop.signal_name, nothing_written=True) from None
 
 
 @contextmanager

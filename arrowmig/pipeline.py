@@ -241,8 +241,11 @@ def copy_stream(
                 raise
             attempt += 1
             wait_s = backoff_s(attempt, settings.retry_max_wait_s)
+            where = (
+                "from the start" if progress.last_key is None else f"after key {progress.last_key}"
+            )
             on_retry(
-                f"{exc} (reading again after key {progress.last_key}, retry {attempt}/{settings.retries} in {wait_s:.1f}s)"
+                f"{exc} (reading again {where}, retry {attempt}/{settings.retries} in {wait_s:.1f}s)"
             )
             conns.reset_source()
             time.sleep(wait_s)

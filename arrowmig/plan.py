@@ -35,6 +35,13 @@ from arrowmig.schema import (
     wire_type,
 )
 
+TABLE_EXISTS_HINT = (
+    "use --mode replace, append or truncate, --resume to continue an interrupted run, "
+    "or drop it first"
+)
+"""What to do about a target table that exists, in create mode (``generate`` says otherwise:
+it has no --resume)."""
+
 
 @dataclass(frozen=True)
 class Stream:
@@ -364,7 +371,7 @@ def build_plan(
             if config.mode == "create" and exists:
                 conflict = SchemaError(
                     f"table {name!r} already exists in {dst.url.redacted}",
-                    hint="use --mode replace, append or truncate, --resume to continue an interrupted run, or drop it first",
+                    hint=TABLE_EXISTS_HINT,
                     table=name,
                 )
                 if not defer_conflicts:

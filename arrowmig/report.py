@@ -18,6 +18,9 @@ class TableReport:
     rows: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    rows_before: int = 0
+    """Of ``rows``, those the interrupted run had committed (``--resume``); ``bytes``,
+    ``seconds`` and the rates are this run's alone."""
     streams: int = 1
     retries: int = 0
     rejected: int = 0
@@ -31,7 +34,8 @@ class TableReport:
 
     @property
     def rows_per_s(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else 0.0
+        moved = max(0, self.rows - self.rows_before)
+        return moved / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def mb_per_s(self) -> float:
@@ -116,8 +120,15 @@ class MigrationReport:
         return max(0, self.peak_rss_bytes - self.baseline_rss_bytes)
 
     @property
+    def rows_before(self) -> int:
+        """Of ``rows``, those an interrupted run had committed (``--resume``)."""
+        return sum(t.rows_before for t in self.tables)
+
+    @property
     def rows_per_s(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else 0.0
+        """Rows this run moved a second (not those of the run it resumed)."""
+        moved = max(0, self.rows - self.rows_before)
+        return moved / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def mb_per_s(self) -> float:
@@ -126,7 +137,8 @@ class MigrationReport:
     @property
     def mb_growth_per_1000_rows(self) -> float:
         """RSS growth (MB) per 1,000 rows moved: near 0 when memory stays flat as tables grow."""
-        return self.rss_growth_bytes / 1e6 / (self.rows / 1000) if self.rows else 0.0
+        moved = max(0, self.rows - self.rows_before)
+        return self.rss_growth_bytes / 1e6 / (moved / 1000) if moved else 0.0
 
     @property
     def retries(self) -> int:
@@ -140,6 +152,7 @@ class MigrationReport:
             "ok": self.ok,
             "exit_code": self.exit_code,
             "rows": self.rows,
+            "rows_before": self.rows_before,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
             "rows_per_s": round(self.rows_per_s, 1),

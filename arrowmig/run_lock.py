@@ -54,7 +54,7 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
         yield
         return
     with conn, conn.cursor() as cursor:
-        cursor.execute("SET application_name = 'arrowmig-lock'")
+        cursor.execute(f"SET application_name = '{lock_session_name(os.getpid())}'")
         for table in tables:
             key = f"{schema}.{table}"
             cursor.execute(
@@ -70,6 +70,52 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
                     table=table,
                 )
         yield
+
+
+def lock_session_name(pid: int) -> str:
+    """The application_name of the session that holds a run's locks: it names the run's
+    process, so that ``arrowmig status`` can tell a live run from a dead one."""
+    return f"arrowmig-lock pid {pid}"
+
+
+def holds_lock(endpoint: Any, pid: int) -> bool:
+    """Whether the run of process ``pid`` (on this host, or any for PostgreSQL) still holds
+    its lock on the target ``endpoint``: it is running; else it died or was stopped."""
+    if endpoint.dialect == "postgresql":
+        rows = endpoint.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = $1",
+            (lock_session_name(pid),),
+        )
+        return bool(rows)
+    if not _process_alive(pid):
+        return False
+    if endpoint.dialect == "sqlite":
+        return _file_locked(endpoint.url.target)
+    return True  # DuckDB: a live writer keeps others from opening the file at all
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _file_locked(path: str) -> bool:
+    import fcntl
+
+    try:
+        with open(path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _holder(cursor: Any, key: str) -> str:

@@ -16,7 +16,7 @@ from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDet
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.errors import ArrowmigError, TypeSurprise
+from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
@@ -41,14 +41,6 @@ from arrowmig.scheduler import (
 
 Replan = Callable[[Source, Endpoint, str], TablePlan]
 """(source, target, table name) -> the table's plan from a full profile of its values."""
-
-
-class StopRequested(BaseException):
-    """Raised in the main thread by a signal handler to stop a run cleanly."""
-
-    def __init__(self, signal_name: str) -> None:
-        super().__init__(signal_name)
-        self.signal_name = signal_name
 
 
 @dataclass
@@ -141,6 +133,7 @@ class Runner:
                 target_name=w.plan.target.name,
                 streams=len(w.plan.streams),
                 notes=list(w.plan.notes),
+                rows_before=w.rows_before,
             )
             if w.rows_before:
                 table_report.notes.append(
@@ -389,6 +382,7 @@ class Runner:
             f"loaded again with profiled types: {surprise.message}",
         ]
         self.meter.restart(name)
+        table_report.rows_before = 0  # its rows are all loaded again, by this run
         if self.settings.rejects is not None:
             self.settings.rejects.forget(name)  # rejected again, if so, in the new types
         with self.lock:
@@ -418,10 +412,12 @@ class Runner:
             analyze=self.config.analyze,
             moved={w.landing.final.name for w in self.tables.values()},
         )
+        # Recorded before the report takes the notes: an attempt that fails here (its
+        # connection lost) is retried whole, and only the last attempt is reported.
+        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.notes.extend(load.skipped)
-        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
 
     def _sync(self, name: str) -> None:
         self._release_children_of(name)

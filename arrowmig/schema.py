@@ -13,7 +13,14 @@ import pyarrow.compute as pc
 from arrowmig import infinity, nested_json, temporal_text
 from arrowmig.conform import decimal_as_float, decimal_text, instants
 from arrowmig.errors import SchemaError
-from arrowmig.model import FOREIGN_KEY_ACTIONS, FOREIGN_KEY_TIMINGS, Column, ForeignKey, Table
+from arrowmig.model import (
+    FOREIGN_KEY_ACTIONS,
+    FOREIGN_KEY_TIMINGS,
+    Column,
+    ForeignKey,
+    Index,
+    Table,
+)
 
 # Target types that PostgreSQL cannot receive straight from an Arrow column through COPY
 # BINARY (its binary formats differ from text): they are ingested as text into a staging
@@ -595,7 +602,7 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
     if table.primary_key:
         cols = ", ".join(quote_ident(c) for c in table.primary_key)
         sql = "" if dialect == "sqlite" else f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})"
-        steps.append((sql, f"primary key ({', '.join(table.primary_key)})"))
+        steps.append((sql, primary_key_label(table.primary_key)))
     for index in table.indexes:
         kind = "UNIQUE INDEX" if index.unique else "INDEX"
         ordered = dialect in ("postgresql", "sqlite")
@@ -603,7 +610,7 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
             quote_ident(c) + (" DESC" if ordered and c in index.descending else "")
             for c in index.columns
         )
-        label = f"{'unique ' if index.unique else ''}index {index.name}"
+        label = index_label(index, dialect)
         include = ""
         if index.include and dialect == "postgresql":
             include = f" INCLUDE ({', '.join(quote_ident(c) for c in index.include)})"
@@ -617,7 +624,7 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
                 (
                     f"DO $arrowmig$ BEGIN {add}; EXCEPTION WHEN duplicate_table OR "
                     "duplicate_object THEN NULL; END $arrowmig$",
-                    f"unique constraint {index.name}",
+                    label,
                 )
             )
             continue
@@ -628,6 +635,18 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
             )
         )
     return steps
+
+
+def primary_key_label(columns: tuple[str, ...]) -> str:
+    """How the report names a primary key built on ``columns``."""
+    return f"primary key ({', '.join(columns)})"
+
+
+def index_label(index: Index, dialect: str) -> str:
+    """How the report names an index (or a unique constraint, into PostgreSQL) once built."""
+    if index.constraint and index.unique and dialect == "postgresql":
+        return f"unique constraint {index.name}"
+    return f"{'unique ' if index.unique else ''}index {index.name}"
 
 
 def foreign_key_clause(fk: ForeignKey, parent: str) -> str:

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections import defaultdict
 from typing import Any
 
 from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row
 from arrowmig.endpoints import open_endpoint
+from arrowmig.run_lock import holds_lock
 
 
 def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
-    """Every run recorded in the target: its state and, per table, state and rows committed."""
+    """Every run recorded in the target: its state and, per table, state and rows committed.
+
+    A run recorded as running is ``running`` (with its ``pid``) only while its process holds
+    the run's lock on the target; else it died (kill -9, a crash, a lost server) and is
+    ``interrupted``. A run not complete comes with ``resume``, the command that continues it."""
     with open_endpoint(target, schema=schema) as dst:
         rows = CheckpointStore(dst).rows()
+        live = {run_id: holds_lock(dst, pid) for run_id, pid in _recorded_pids(rows).items()}
+        shown_target = dst.url.redacted
     by_run: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_run[row.run_id].append(row)
@@ -37,10 +45,22 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
             # A complete run keeps only its own row: what it moved is recorded there.
             rows_done = run_row.rows_done
             table_count = len(_basis(run_row).get("tables", []))
+        basis = _basis(run_row) if run_row is not None else {}
+        state = run_row.state if run_row else "unknown"
+        pid = None
+        if state == "running" and run_id in live:
+            if live[run_id]:
+                pid = basis["pid"]
+            else:
+                state = "interrupted"
         runs.append(
             {
                 "run_id": run_id,
-                "state": run_row.state if run_row else "unknown",
+                "state": state,
+                "pid": pid,
+                "resume": None
+                if state in ("complete", "unknown") or pid is not None
+                else resume_command(basis, shown_target, schema),
                 "updated_at": max((r.updated_at or "" for r in run_rows), default="") or None,
                 "rows_done": rows_done,
                 "table_count": table_count,
@@ -48,6 +68,38 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
             }
         )
     return runs
+
+
+def _recorded_pids(rows: list[Row]) -> dict[str, int]:
+    """The process of each run recorded as running (runs of older versions recorded none)."""
+    pids = {}
+    for row in rows:
+        if row.table_name == RUN_ROW and row.state == "running":
+            pid = _basis(row).get("pid")
+            if isinstance(pid, int):
+                pids[row.run_id] = pid
+    return pids
+
+
+def resume_command(basis: dict[str, Any], target: str, target_schema: str | None) -> str | None:
+    """The ``arrowmig migrate ... --resume`` that continues a run, from what its run row
+    recorded (the source as the run resolved it, its tables, mode, casts and on-error);
+    None for a run that recorded too little to say."""
+    source, tables = basis.get("source"), basis.get("tables")
+    if not isinstance(source, str) or not isinstance(tables, list):
+        return None
+    words = ["arrowmig", "migrate", source, target, "--tables", ",".join(map(str, tables))]
+    if basis.get("mode", "create") != "create":
+        words += ["--mode", str(basis["mode"])]
+    for table, column, to in basis.get("casts") or []:
+        words += ["--cast", f"{table}.{column}={to}"]
+    if basis.get("on_error", "fail") != "fail":
+        words += ["--on-error", str(basis["on_error"])]
+    if basis.get("source_schema"):
+        words += ["--source-schema", str(basis["source_schema"])]
+    if target_schema:
+        words += ["--target-schema", target_schema]
+    return shlex.join([*words, "--resume"])
 
 
 def _basis(run_row: Row) -> dict[str, Any]:

@@ -229,6 +229,7 @@ def verify(
     report = VerifyReport(source=src_url.redacted, target=tgt_url.redacted, level=level)
     src = _Side(source, source_schema, "source")
     tgt = _Side(target, target_schema, "target")
+    runner: _TableRunner | None = None
     try:
         _both(src.open(), tgt.open())
         src_names, tgt_names = _both(
@@ -247,23 +248,27 @@ def verify(
         if not pairs:
             raise _nothing_to_compare(src, tgt)
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
-        try:
-            for name, target_name in pairs:
-                result = runner.run(name, target_name)
-                report.tables.append(result)
-                sink.emit(
-                    Event(
-                        "table_done",
-                        table=name,
-                        rows=result.rows_source or 0,
-                        message=result.result,
-                    )
+        for name, target_name in pairs:
+            result = runner.run(name, target_name)
+            report.tables.append(result)
+            sink.emit(
+                Event(
+                    "table_done",
+                    table=name,
+                    rows=result.rows_source or 0,
+                    message=result.result,
                 )
-        finally:
-            runner.close()
+            )
     finally:
+        # Stopped by a signal, both sides may still be writing into the diff store: their
+        # statements are interrupted, the sides' threads waited for, and only then the
+        # store closed and its temporary directory removed.
+        if runner is not None:
+            runner.interrupt()
         src.close()
         tgt.close()
+        if runner is not None:
+            runner.close()
         report.peak_rss_bytes = rss.stop()
         report.seconds = time.perf_counter() - started
     sink.emit(Event("summary", report=report.to_dict()))
@@ -368,17 +373,31 @@ class _TableRunner:
         self._tmp: str | None = None
         self._store: DiffStore | None = None
 
-    def close(self) -> None:
-        for side in (self.src, self.tgt):
-            cur = side.store_cursor
-            side.store_cursor = None
+    def interrupt(self) -> None:
+        """Stop what the diff store is running for either side (a signal stopped the run)."""
+        cursors = [side.store_cursor for side in (self.src, self.tgt)]
+        if self._store is not None:
+            cursors.append(self._store.con)
+        for cur in cursors:
             if cur is not None:
                 with contextlib.suppress(Exception):
-                    cur.close()
-        if self._store is not None:
-            self._store.close()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+                    cur.interrupt()
+
+    def close(self) -> None:
+        """Close the diff store and remove its temporary directory, whatever fails first."""
+        try:
+            for side in (self.src, self.tgt):
+                cur = side.store_cursor
+                side.store_cursor = None
+                if cur is not None:
+                    with contextlib.suppress(Exception):
+                        cur.close()
+            if self._store is not None:
+                with contextlib.suppress(Exception):
+                    self._store.close()
+        finally:
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
 
     def store(self) -> DiffStore:
         if self._store is None:

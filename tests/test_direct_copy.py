@@ -6,6 +6,8 @@ doubled."""
 from __future__ import annotations
 
 import sys
+import threading
+import time
 
 import psycopg
 import pytest
@@ -126,6 +128,56 @@ def test_a_connection_killed_mid_table_is_retried_without_a_row_lost_or_doubled(
     assert report.ok, [t.error for t in report.tables]
     (table,) = report.tables
     assert table.retries >= 1 and table.rows == 20000
+    assert as_text(second_pg, "t") == as_text(pg_url, "t")
+
+
+@pytest.mark.parametrize("side", ["source", "target"])
+def test_a_backend_killed_inside_its_copy_is_retried_from_the_last_committed_key(
+    pg_url: str, second_pg: str, side: str
+) -> None:
+    # Killed while rows stream (not between two transactions): the target's libpq call
+    # that sends them fails ("sending copy data failed"), and that too is a lost connection.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id bigint PRIMARY KEY, v text)",
+        "INSERT INTO t SELECT i, repeat('x', i % 50) FROM generate_series(1, 200000) AS i",
+    )
+    database = (pg_url if side == "source" else second_pg).rsplit("/", 1)[1]
+    killed: list[str] = []
+
+    def kill_inside_copy() -> None:
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            for _ in range(3000):
+                found = con.execute(
+                    "SELECT pid, query FROM pg_stat_activity WHERE datname = %s "
+                    "AND application_name = %s AND state = 'active' AND query ILIKE 'COPY%%'",
+                    (database, APPLICATION_NAME),
+                ).fetchall()
+                if found:
+                    con.execute("SELECT pg_terminate_backend(%s)", (found[0][0],))
+                    killed.append(found[0][1])
+                    return
+                time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_inside_copy)
+    retries: list[str] = []
+
+    def after_first_commit(event: Event) -> None:
+        if event.event == "progress" and not killer.is_alive() and not killed:
+            killer.start()
+        if event.event == "retry":
+            retries.append(event.message or "")
+
+    config = MigrationConfig(batch=BatchConfig(batch_rows=20000))
+    report = migrate(pg_url, second_pg, config=config, progress=after_first_commit)
+    killer.join()
+    assert len(killed) == 1 and killed[0].startswith("COPY")
+    assert report.ok, [t.error for t in report.tables]
+    (table,) = report.tables
+    assert table.retries == 1 and table.rows == 200000
+    # The server's own word when it is read first, libpq's when the write fails first.
+    lost = ("terminating connection due to administrator command", "server closed the connection")
+    assert any(word in retries[0] for word in lost) and "after key" in retries[0], retries
     assert as_text(second_pg, "t") == as_text(pg_url, "t")
 
 

@@ -659,3 +659,88 @@ def test_a_second_run_into_the_same_tables_is_refused_before_writing(
     assert len(rows_of(target, "t")) == 10
     assert arrowmig.migrate(str(source), target, config=replace).ok  # once it has ended
     assert len(rows_of(target, "t")) == 10
+
+
+SLEEP_ONCE_IN_CREATE_INDEX = """
+CREATE SEQUENCE slept;
+CREATE FUNCTION sleep_once() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('slept') = 1 THEN  -- a sequence: the kill does not roll the count back
+        PERFORM pg_sleep(60);
+    END IF;
+END $$;
+CREATE EVENT TRIGGER sleep_once ON ddl_command_start WHEN TAG IN ('CREATE INDEX')
+    EXECUTE FUNCTION sleep_once();
+"""
+
+
+def test_keys_built_before_a_lost_connection_are_reported_built_after_the_retry(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The primary key is committed, then the connection is lost during the first index: the
+    # retry finds the key in place, with the same columns, and builds the rest.
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT)")
+    con.execute("CREATE INDEX ix_t_a ON t (a)")
+    con.execute("CREATE INDEX ix_t_b ON t (b DESC)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, i % 7, f"b{i}") for i in range(1, 501)])
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(SLEEP_ONCE_IN_CREATE_INDEX)
+    database = pg_url.rsplit("/", 1)[1]
+    killed: list[str] = []
+
+    def kill_the_sleeping_build() -> None:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            for _ in range(3000):
+                found = admin.execute(
+                    "SELECT pid, query FROM pg_stat_activity WHERE datname = %s "
+                    "AND wait_event = 'PgSleep' AND query ILIKE 'CREATE INDEX%%'",
+                    (database,),
+                ).fetchall()
+                if found:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (found[0][0],))
+                    killed.append(found[0][1])
+                    return
+                time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_the_sleeping_build)
+    killer.start()
+    report = arrowmig.migrate(str(source), pg_url)
+    killer.join()
+    assert len(killed) == 1
+    (table,) = report.tables
+    assert report.ok and table.status == "done", table.error
+    assert table.retries >= 1
+    assert sorted(table.built) == ["index ix_t_a", "index ix_t_b", "primary key (id)"]
+    assert not [n for n in table.notes if "not built" in n], table.notes
+    with psycopg.connect(pg_url) as c:
+        built = c.execute(
+            "SELECT indexrelid::regclass::text, indisprimary FROM pg_index "
+            "WHERE indrelid = 't'::regclass ORDER BY 1"
+        ).fetchall()
+    assert built == [("ix_t_a", False), ("ix_t_b", False), ("t_pkey", True)]
+
+
+def test_an_index_name_another_table_holds_is_reported_not_built(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Index names are per schema: CREATE INDEX IF NOT EXISTS would pass over this one in
+    # silence, and the report said it was built.
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
+    con.execute("CREATE INDEX ix_a ON t (a)")
+    con.execute("INSERT INTO t VALUES (1, 2)")
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("CREATE TABLE other (a int); CREATE INDEX ix_a ON other (a)")
+    report = arrowmig.migrate(str(source), pg_url, config=arrowmig.MigrationConfig(tables=("t",)))
+    (table,) = report.tables
+    assert table.built == ["primary key (id)"]
+    assert "index ix_a not built: the name 'ix_a' is taken by an index of 'other'" in "\n".join(
+        table.notes
+    )

@@ -648,3 +648,24 @@ def test_duckdb_index_that_does_not_fit_its_memory_cap_is_reported_with_advice(
     assert count == 3_000_000
     assert len(load.skipped) == 1 and "ix_t_h not built" in load.skipped[0]
     assert "Out of Memory" in load.skipped[0] and "SET memory_limit" in load.skipped[0]
+
+
+def test_generating_into_tables_that_exist_advises_what_generate_can_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The advice was migrate's "--resume to continue an interrupted run", which generate lacks.
+    from arrowmig.cli import main
+
+    target = str(tmp_path / "again.duckdb")
+    args = ["generate", target, "--rows=large_players=50", "--tables", "large_players"]
+    assert main([*args, "--progress", "none"]) == 0
+    capsys.readouterr()
+    assert main([*args, "--progress", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "--resume" not in err
+    assert err.strip().endswith(
+        "generate it again with --mode replace (the same seed gives the same rows), "
+        "or drop it first"
+    )
+    # What it says works.
+    assert main([*args, "--mode", "replace", "--progress", "none"]) == 0

@@ -814,6 +814,21 @@ def test_status_shows_what_a_complete_run_moved(bets_db: str, pg_url: str) -> No
 
 
 @pytest.mark.postgres
+def test_status_clean_leaves_no_checkpoint_table_behind_once_no_run_is_left(
+    bets_db: str, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --clean emptied _arrowmig_checkpoints and left it in the target's schema for good.
+    from arrowmig.cli import main
+
+    assert arrowmig.migrate(bets_db, pg_url).ok
+    assert main(["status", pg_url, "--clean"]) == 0
+    assert "_arrowmig_checkpoints is dropped" in capsys.readouterr().err
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT to_regclass('_arrowmig_checkpoints')").fetchone() == (None,)
+    assert runs_of(pg_url) == []
+
+
+@pytest.mark.postgres
 def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
     tmp_path: Path, pg_url: str
 ) -> None:
@@ -1325,3 +1340,26 @@ def test_replacing_one_table_into_sqlite_declares_its_key_to_a_table_left_there(
     other = make_sqlite(tmp_path / "o.db", "CREATE TABLE players (id INTEGER, name TEXT);")
     report = arrowmig.migrate(bets_db, other, tables=["bets"])
     assert "which the target holds, is neither its primary key" in " ".join(report.tables[0].notes)
+
+
+def test_plan_help_lists_only_what_changes_a_plan_and_takes_the_run_options_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # plan --help listed --resume, --keep-backup, --retries and --reject-dir, which only a
+    # run uses; a script still passes plan the options it gives migrate.
+    from arrowmig.cli import main
+    from arrowmig.cli.options import RUN_ONLY
+
+    assert main(["plan", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "--mode" in shown and not [o for o in RUN_ONLY if o in shown]
+    assert main(["migrate", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert all(o in shown for o in RUN_ONLY), shown
+    src = tmp_path / "s.db"
+    con = sqlite3.connect(src)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    con.close()
+    run_only = ["--mode", "replace", "--keep-backup", "--resume", "--retries", "2"]
+    run_only += ["--reject-dir", str(tmp_path)]
+    assert main(["plan", str(src), str(tmp_path / "t.db"), *run_only]) == 0

@@ -8,6 +8,7 @@ The run is made slow enough to be caught in the middle by small batches (200 row
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -135,3 +136,189 @@ def test_sigterm_before_the_streams_start_exits_143_without_a_traceback(
     assert "Traceback" not in err
     assert "SIGTERM" in err or "INTERRUPTED" in err
     assert "SIGTERM" in log.read_text()
+
+
+@pytest.fixture(scope="module")
+def slow_to_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Columns whose types only a scan of every value settles (dates, decimals, untyped):
+    profiling them takes a while, in a statement of the main thread."""
+    path = tmp_path_factory.mktemp("signals") / "profile.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at DATETIME, amount DECIMAL(12,2), v)")
+    con.execute(
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) "
+        "INSERT INTO t SELECT i, datetime(1600000000 + i, 'unixepoch'), i * 0.25, 'x' || i FROM s"
+    )
+    con.commit()
+    con.close()
+    return path
+
+
+def _interrupt_once_open(proc: subprocess.Popen[str], path: Path) -> None:
+    """SIGINT once the process has ``path`` open (it is reading it, past its imports)."""
+    end = time.monotonic() + 60
+    fds = Path(f"/proc/{proc.pid}/fd")
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            if any(str(path) in str(fd.readlink()) for fd in fds.iterdir()):
+                break
+        except OSError:
+            pass  # an fd closed while listed
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert proc.poll() is None, "the plan was made before the signal: make the source slower"
+    proc.send_signal(signal.SIGINT)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_ctrl_c_while_plan_profiles_is_an_interrupt_not_a_profiling_error(
+    slow_to_profile: Path, tmp_path: Path
+) -> None:
+    # SQLite's driver cannot cancel a statement: the cancel that Ctrl-C asks for answered
+    # NOT_IMPLEMENTED, which showed as "error: profiling 't': NOT_IMPLEMENTED", exit 1.
+    proc = subprocess.Popen(
+        [*ARROWMIG, "plan", str(slow_to_profile), str(tmp_path / "out.duckdb")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _interrupt_once_open(proc, slow_to_profile)
+    code, _out, err = _finish(proc)
+    assert code == 130, err
+    assert err.strip() == "arrowmig: error: interrupted"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_ctrl_c_while_migrate_plans_says_nothing_was_written(
+    slow_to_profile: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.duckdb"
+    proc = _start(slow_to_profile, target, "--progress", "plain")
+    _interrupt_once_open(proc, slow_to_profile)
+    code, _out, err = _finish(proc)
+    assert code == 130, err
+    assert "Traceback" not in err and "--resume" not in err
+    assert err.strip().endswith(
+        "interrupted by SIGINT while planning, before this run wrote anything; "
+        "run the same command again to start it"
+    )
+    # And so it does: the same command, run again, is not refused.
+    code, _out, err = _finish(_start(slow_to_profile, target, "--progress", "none"))
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_verify_removes_its_temporary_files(
+    big_db: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    # SIGTERM (cron, systemd, timeout) killed verify on the spot, leaving
+    # arrowmig-verify-*/diff.duckdb behind; a signal while both sides wrote into it left it too.
+    import arrowmig
+
+    copy = tmp_path / "copy.duckdb"
+    assert arrowmig.migrate(str(big_db), str(copy)).ok
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [*ARROWMIG, "verify", str(big_db), str(copy), "--level", "diff"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    end = time.monotonic() + 60
+    while not list(temp.glob("arrowmig-verify-*/diff.duckdb")) and time.monotonic() < end:
+        time.sleep(0.01)
+    assert proc.poll() is None, "verify ended before the signal: make the table bigger"
+    proc.send_signal(sig)
+    code, out, err = _finish(proc)
+    name = signal.Signals(sig).name
+    assert (code, err.strip()) in (
+        (143, "arrowmig: error: interrupted by SIGTERM"),
+        (130, "arrowmig: error: interrupted"),
+    ) and code == {"SIGTERM": 143, "SIGINT": 130}[name], err
+    assert out == ""
+    assert list(temp.iterdir()) == []
+
+
+def _status(target: str) -> dict[str, object]:
+    done = subprocess.run(
+        [*ARROWMIG, "status", target, "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    (run,) = json.loads(done.stdout)["runs"]
+    assert isinstance(run, dict)
+    return run
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_status_tells_a_live_run_from_a_dead_one_and_how_to_resume_it(
+    big_db: Path, tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    # Both showed "running", hours after a kill -9; and nothing said how to resume.
+    target = str(tmp_path / "out.db") if kind == "sqlite" else request.getfixturevalue("pg_url")
+    plain = ("--progress", "plain", "--progress-interval", "0.2")
+    proc = subprocess.Popen(
+        [*ARROWMIG, "migrate", str(big_db), target, "--batch-rows", "200", *plain],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 2_000:
+        pass
+    live = _status(target)
+    assert (live["state"], live["pid"], live["resume"]) == ("running", proc.pid, None)
+    proc.kill()
+    proc.communicate()
+    dead = _status(target)
+    assert (dead["state"], dead["pid"]) == ("interrupted", None)
+    command = str(dead["resume"])
+    assert command == f"arrowmig migrate {big_db} {target} --tables t --resume"
+    # What it says works: the run goes on and completes.
+    resumed = subprocess.run(
+        [*ARROWMIG, *command.split()[1:], "--progress", "none"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed after" in resumed.stderr
+    assert _status(target)["state"] == "complete"
+
+
+def test_an_interrupted_generate_says_how_to_start_again(tmp_path: Path) -> None:
+    target = tmp_path / "gen.duckdb"
+    proc = subprocess.Popen(
+        [*ARROWMIG, "generate", str(target), "--progress", "plain", "--progress-interval", "0.2"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    _wait_for(proc.stderr, r"running large_\w+: [1-9]")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" not in err
+    assert err.rstrip().endswith(
+        "to start again, run the same command with --mode replace (the same rows again)"
+    )
+
+
+def test_a_resumed_run_reports_its_own_rate_not_the_whole_table_over_its_own_time(
+    big_db: Path, tmp_path: Path
+) -> None:
+    # rows is the whole table (the interrupted run's rows too), bytes and seconds this run's:
+    # rows/s was overstated (2,000,000 rows "in" 32 MiB).
+    target = tmp_path / "out.db"
+    proc = _start(big_db, target, "--progress", "plain", "--progress-interval", "0.2")
+    assert proc.stderr is not None
+    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 20_000:
+        pass
+    proc.send_signal(signal.SIGINT)
+    assert _finish(proc)[0] == 130
+    before = _sqlite_count(target)
+    resumed = _start(big_db, target, "--resume", "--progress", "none", "--json")
+    code, out, err = _finish(resumed)
+    assert code == 0, err
+    report = json.loads(out)
+    (table,) = report["tables"]
+    assert (report["rows"], report["rows_before"], table["rows_before"]) == (ROWS, before, before)
+    assert table["rows_per_s"] == pytest.approx((ROWS - before) / table["seconds"], rel=0.01)
+    assert f"{ROWS:,} rows ({before:,} of them committed by the interrupted run)" in err

@@ -127,3 +127,25 @@ def test_pieces_of_a_password_libpq_quotes_back_are_scrubbed() -> None:
     assert redact_text(message, ["Le/ak11"]) == (
         'invalid integer value "***" for connection option "port"; at "***@h"'
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        (
+            "postgresql://postgres@127.0.0.1:abc/db",
+            "the port after the host must be a number (postgresql://user@host:5432/db)",
+        ),
+        ("postgresql://postgres:pa/ss@127.0.0.1/db", "must be percent-encoded in a URL"),
+    ],
+)
+def test_a_port_that_is_no_number_is_told_apart_from_a_password_read_as_one(
+    url: str, hint: str
+) -> None:
+    # A plain bad port got the hint about passwords holding / # ?, with no password in sight.
+    from arrowmig import open_endpoint
+    from arrowmig.errors import ConnectError
+
+    with pytest.raises(ConnectError) as info:
+        open_endpoint(url).close()
+    assert info.value.hint is not None and hint in info.value.hint

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
 from importlib import import_module
+from types import FrameType
 
 import click
 
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
-from arrowmig.errors import ArrowmigError
+from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
 from arrowmig.malloc_tuning import return_freed_memory_promptly
 from arrowmig.urls import password_of, redact_text
 
@@ -91,6 +95,25 @@ def _print_traceback() -> None:
     click.echo(redact_text(traceback.format_exc(), _secrets).rstrip(), err=True)
 
 
+@contextlib.contextmanager
+def _sigterm_stops_the_command() -> Iterator[None]:
+    """SIGTERM (cron, systemd, ``timeout``) stops any command as Ctrl-C does: what it holds is
+    cleaned up on the way out (verify's temporary files), and it exits 143 with one line.
+    ``migrate`` puts its own handler in while it runs, to print its report."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (main() called from a thread)
+        return
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise StopRequested("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -100,9 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     _secrets[:] = [p for p in map(password_of, named) if p]
     return_freed_memory_promptly()
     try:
-        result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
+        with _sigterm_stops_the_command():
+            result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except StopRequested as stop:
+        error_line(f"interrupted by {stop.signal_name}")
+        return 143 if stop.signal_name == "SIGTERM" else 130
     except click.UsageError as exc:
         shown = io.StringIO()
         with contextlib.redirect_stderr(shown):
@@ -115,11 +142,17 @@ def main(argv: list[str] | None = None) -> int:
     except ArrowmigError as exc:
         if _state["debug"]:
             _print_traceback()
+        if raised_by_ctrl_c(exc):
+            error_line("interrupted")
+            return 130
         error_line(str(exc))
         return exc.exit_code
     except Exception as exc:
         if _state["debug"]:
             _print_traceback()
+        if raised_by_ctrl_c(exc):  # a driver's error for the statement Ctrl-C cancelled
+            error_line("interrupted")
+            return 130
         error_line(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
         return 1
     return int(result) if isinstance(result, int) else 0

@@ -6,7 +6,13 @@ from typing import Any
 
 import click
 
-from arrowmig.cli.migrate import emit_report, exit_code, progress_options, sigterm_stops_run
+from arrowmig.cli.migrate import (
+    emit_report,
+    exit_code,
+    progress_options,
+    say,
+    sigterm_stops_run,
+)
 from arrowmig.cli.sinks import make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
@@ -119,4 +125,7 @@ def command(
         if close:
             close()
     emit_report(report, as_json, progress_kind)
+    if report.resumable:
+        # Not migrate's --resume hint: generate has none, and the seed gives the same rows.
+        say("to start again, run the same command with --mode replace (the same rows again)")
     return exit_code(report)

@@ -174,6 +174,14 @@ def run_migration(
         except (StopRequested, KeyboardInterrupt) as exc:
             # Stopped outside the streams (planning, preparing, foreign keys): no report.
             name = exc.signal_name if isinstance(exc, StopRequested) else "SIGINT"
+            if getattr(exc, "nothing_written", False):
+                if log is not None:
+                    log.note(f"interrupted by {name} before anything was written")
+                again = RESUME_HINT if config.resume else "run the same command again to start it"
+                say(
+                    f"arrowmig: interrupted by {name} while planning, before this run wrote anything; {again}"
+                )
+                return EXIT_SIGNAL[name]
             if log is not None:
                 log.note(f"interrupted by {name} before the report was complete")
             say(f"arrowmig: interrupted by {name}; {RESUME_HINT}")

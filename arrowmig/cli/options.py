@@ -23,100 +23,114 @@ def parse_casts(values: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
     return tuple(casts)
 
 
+RUN_ONLY = ("--retries", "--resume", "--keep-backup", "--reject-dir")
+"""Options that change how a run goes, not what it plans: ``plan`` takes them (one set of
+options for plan and migrate) but does not list them in its --help."""
+
+
 def migration_options(f: Any) -> Any:
     """The options every verb that moves data takes."""
-    options = [
-        click.option("--tables", help="Comma-separated tables to move (default: all base tables)."),
-        click.option("--exclude", help="Comma-separated tables to leave out."),
-        click.option(
+    for option in reversed(_migration_options(hide=())):
+        f = option(f)
+    return f
+
+
+def plan_options(f: Any) -> Any:
+    """``migration_options``, those that only a run uses left out of the help."""
+    for option in reversed(_migration_options(hide=RUN_ONLY)):
+        f = option(f)
+    return f
+
+
+def _migration_options(hide: tuple[str, ...]) -> list[Any]:
+    def option(*names: str, **kwargs: Any) -> Any:
+        return click.option(*names, hidden=names[0] in hide, **kwargs)
+
+    return [
+        option("--tables", help="Comma-separated tables to move (default: all base tables)."),
+        option("--exclude", help="Comma-separated tables to leave out."),
+        option(
             "--mode",
             type=click.Choice(["create", "replace", "append", "truncate"]),
             default="create",
             show_default=True,
             help="What to do with target tables.",
         ),
-        click.option(
-            "--batch-rows", type=int, default=None, help="Rows per batch at most [100000]."
-        ),
-        click.option(
+        option("--batch-rows", type=int, default=None, help="Rows per batch at most [100000]."),
+        option(
             "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 16MiB [1MiB]."
         ),
-        click.option("--parallel", type=int, default=None, help="Streams run at once [2]."),
-        click.option(
+        option("--parallel", type=int, default=None, help="Streams run at once [2]."),
+        option(
             "--split-rows",
             type=int,
             default=None,
             help="Split tables above this many rows into key ranges [1000000].",
         ),
-        click.option(
+        option(
             "--retries",
             type=int,
             default=None,
             help="Retries of a batch after a transient error [3].",
         ),
-        click.option(
+        option(
             "--batch-timeout",
             type=float,
             default=None,
             help="Seconds before a hung PostgreSQL batch write is cancelled and retried [300].",
         ),
-        click.option("--max-memory", default=None, help="Arrow bytes in flight at most [512MiB]."),
-        click.option(
+        option("--max-memory", default=None, help="Arrow bytes in flight at most [512MiB]."),
+        option(
             "--source-schema",
             help="PostgreSQL/DuckDB schema to read from; several (sales,person) or '*' for "
             "every schema, each into the target schema of its name.",
         ),
-        click.option(
-            "--target-schema", help="PostgreSQL/DuckDB schema to write to (one source schema)."
-        ),
-        click.option(
+        option("--target-schema", help="PostgreSQL/DuckDB schema to write to (one source schema)."),
+        option(
             "--no-profile",
             is_flag=True,
             help="Skip the value scan of SQLite sources: types from declared affinity alone "
             "(INTEGER, REAL, BOOLEAN, BLOB keep theirs; DATE/DATETIME, DECIMAL(p,s), "
             "VARCHAR(n), YEAR and the rest become TEXT).",
         ),
-        click.option(
+        option(
             "--cast",
             "casts",
             multiple=True,
             metavar="TABLE.COLUMN=TYPE",
             help="Force a target type.",
         ),
-        click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys."),
-        click.option(
+        option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys."),
+        option(
             "--no-keys",
             is_flag=True,
             help="Load only: no primary keys, unique constraints, indexes or foreign keys.",
         ),
-        click.option(
+        option(
             "--no-analyze",
             is_flag=True,
             help="PostgreSQL targets: leave statistics to autovacuum instead of running ANALYZE.",
         ),
-        click.option(
+        option(
             "--resume", is_flag=True, help="Continue the interrupted run recorded in the target."
         ),
-        click.option(
+        option(
             "--keep-backup",
             is_flag=True,
             help="With --mode replace, keep the old table under a backup name.",
         ),
-        click.option(
+        option(
             "--on-error",
             type=click.Choice(["fail", "reject"]),
             default="fail",
             show_default=True,
             help="A value the target cannot hold: stop its table (fail) or set its row aside (reject).",
         ),
-        click.option(
+        option(
             "--reject-dir",
             help="Where rejected rows go, one JSON Lines file per table [./arrowmig-rejects/<run id>/].",
         ),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
 
 
 def build_config(opts: dict[str, Any]) -> MigrationConfig:

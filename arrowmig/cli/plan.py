@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from arrowmig.cli.options import build_config, migration_options
+from arrowmig.cli.options import build_config, plan_options
 from arrowmig.cli.render import plan_text
 
 
 @click.command("plan")
 @click.argument("source")
 @click.argument("target")
-@migration_options
+@plan_options
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the plan as one JSON document on stdout."
 )

@@ -83,7 +83,13 @@ def report_text(report: MigrationReport) -> str:
         state = "NOT FINISHED"
     growth = report.rss_growth_bytes
     out.append(
-        f"{state}: {report.rows:,} rows, {format_size(report.bytes)} in {report.seconds:.2f}s "
+        f"{state}: {report.rows:,} rows"
+        + (
+            f" ({report.rows_before:,} of them committed by the interrupted run)"
+            if report.rows_before
+            else ""
+        )
+        + f", {format_size(report.bytes)} in {report.seconds:.2f}s "
         f"({report.rows_per_s:,.0f} rows/s, {report.mb_per_s:,.1f} MB/s)"
         + (f", {report.retries:,} retries" if report.retries else "")
         + (f", {report.rejected:,} rows rejected" if report.rejected else "")

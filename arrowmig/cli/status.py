@@ -24,6 +24,10 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         removed = clean_runs(target, schema=target_schema)
         click.echo(f"removed the checkpoint rows of {removed} completed run(s)", err=True)
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
+    if clean and not runs:
+        click.echo(
+            "no run is left: the checkpoint table _arrowmig_checkpoints is dropped", err=True
+        )
     if as_json:
         sys.stdout.write(json.dumps({"runs": runs}, indent=2) + "\n")
         return 0
@@ -33,7 +37,7 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
     rows = [
         [
             r["run_id"],
-            r["state"],
+            r["state"] if r["pid"] is None else f"{r['state']} (pid {r['pid']})",
             f"{r['table_count']:,}",
             f"{r['rows_done']:,}",
             r["updated_at"] or "-",
@@ -49,4 +53,6 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
             click.echo(
                 f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows", err=True
             )
+        if r["resume"]:
+            click.echo(f"  {r['run_id']} to continue: {r['resume']}", err=True)
     return 0

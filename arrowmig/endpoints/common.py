@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
 
 from arrowmig.endpoints.base import ClosedOnExit
-from arrowmig.errors import ArrowmigError, SchemaError, TransferError, TransientError
+from arrowmig.errors import (
+    ArrowmigError,
+    SchemaError,
+    TransferError,
+    TransientError,
+    raised_by_ctrl_c,
+)
 from arrowmig.model import KeyRange, Table, TableLoad
 from arrowmig.schema import key_statements, qualified, quote_ident
 from arrowmig.urls import EndpointUrl, password_of, redact_text
@@ -42,6 +48,24 @@ _TRANSIENT_WORDS = re.compile(
 
 
 _DISK_FULL = re.compile(r"disk is full|no space left|could not extend file|quota", re.IGNORECASE)
+
+
+_LOST_STATES = ("08", "57P01", "57P02", "57P03")
+_LOST_WORDS = re.compile(
+    r"server closed the connection|terminating connection|no connection to the server|"
+    r"connection (?:reset|lost)|could not receive data|could not send data|broken pipe|"
+    r"the connection to the server was lost",
+    re.IGNORECASE,
+)
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether the connection itself broke (a server restart, a terminated backend): what
+    came after on it failed for that alone, and the work is retried on a new one."""
+    state = sqlstate_of(exc)
+    if state and state.startswith(_LOST_STATES):
+        return True
+    return bool(_LOST_WORDS.search(str(exc)))
 
 
 def sqlstate_of(exc: BaseException) -> str | None:
@@ -166,7 +190,10 @@ class BaseEndpoint(ClosedOnExit):
         return redact_text(text, [self._secret])
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
-        """Wrap a driver error as a TransferError (or TransientError), password scrubbed."""
+        """Wrap a driver error as a TransferError (or TransientError), password scrubbed.
+        One that Ctrl-C caused is raised as the KeyboardInterrupt it is."""
+        if raised_by_ctrl_c(exc):
+            raise KeyboardInterrupt from exc
         if isinstance(exc, ArrowmigError):
             return exc
         message = self._clean(f"{what}: {short_driver_message(exc)}")
@@ -200,17 +227,32 @@ def read_schema(table: Table, with_key: bool) -> pa.Schema:
     return schema.append(pa.field(KEY_COLUMN, pa.int64())) if with_key else schema
 
 
-def build_keys(endpoint: Any, table: Table) -> TableLoad:
-    """Primary key and indexes once the data is in, one statement each; a failure is noted."""
+def build_keys(
+    endpoint: Any,
+    table: Table,
+    in_place: Collection[str] = (),
+    refused: Mapping[str, str] | None = None,
+) -> TableLoad:
+    """Primary key and indexes once the data is in, one statement each; a failure is noted.
+
+    ``in_place``: the labels of those the target holds already, as asked (built by an
+    attempt that lost its connection afterwards): built. ``refused``: why some cannot be
+    built (label -> reason). A lost connection is raised, not noted: the caller retries the
+    whole build on a new connection, and the report tells only how that one ended."""
     load = TableLoad()
     for sql, label in key_statements(table, endpoint.dialect, endpoint.schema):
-        if not sql:
+        if refused and label in refused:
+            load.skipped.append(f"{label} not built: {refused[label]}")
+            continue
+        if not sql or label in in_place:
             load.built.append(label)
             continue
         try:
             endpoint.execute(sql)
             load.built.append(label)
         except TransferError as exc:
+            if lost_connection(exc):
+                raise
             load.skipped.append(f"{label} not built: {exc}")
     return load
 

@@ -16,6 +16,7 @@ which lets the other threads run.
 
 from __future__ import annotations
 
+import contextlib
 import select
 import struct
 from collections.abc import Iterator
@@ -89,10 +90,11 @@ class WireConnection:
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[str | None, ...]]:
         """Run a statement; its rows as text. Parameters go apart from the SQL, as text."""
-        if params:
-            result = self._conn.exec_params(sql.encode(), [_text_param(p) for p in params])
-        else:
-            result = self._conn.exec_(sql.encode())
+        with self._lost_as_wire_error():
+            if params:
+                result = self._conn.exec_params(sql.encode(), [_text_param(p) for p in params])
+            else:
+                result = self._conn.exec_(sql.encode())
         self._check(result, (self._pq.ExecStatus.COMMAND_OK, self._pq.ExecStatus.TUPLES_OK))
         return [
             tuple(
@@ -104,10 +106,13 @@ class WireConnection:
 
     def copy_out(self, sql: str) -> Iterator[memoryview]:
         """``COPY (...) TO STDOUT``: its CopyData messages as they come (one row each)."""
-        self._check(self._conn.exec_(sql.encode()), (self._pq.ExecStatus.COPY_OUT,))
+        with self._lost_as_wire_error():
+            started = self._conn.exec_(sql.encode())
+        self._check(started, (self._pq.ExecStatus.COPY_OUT,))
         get = self._conn.get_copy_data
         while True:
-            size, data = get(1)
+            with self._lost_as_wire_error():
+                size, data = get(1)
             if size > 0:
                 yield data
             elif size == 0:
@@ -119,17 +124,25 @@ class WireConnection:
 
     def copy_in(self, sql: str) -> None:
         """Start ``COPY ... FROM STDIN``; rows follow with ``put``, then ``end_copy``."""
-        self._check(self._conn.exec_(sql.encode()), (self._pq.ExecStatus.COPY_IN,))
+        with self._lost_as_wire_error():
+            started = self._conn.exec_(sql.encode())
+        self._check(started, (self._pq.ExecStatus.COPY_IN,))
 
     def put(self, data: bytes | memoryview) -> None:
         """Send COPY data; returns once the socket took it (libpq keeps no backlog)."""
-        if self._conn.put_copy_data(data) != 1:
+        with self._lost_as_wire_error():
+            sent = self._conn.put_copy_data(data)
+        if sent != 1:
             raise self._broken()
         self._flush()
 
     def end_copy(self, error: str | None = None) -> int:
         """End the COPY (or abort it with ``error``); the rows it took."""
-        while (sent := self._conn.put_copy_end(error.encode() if error else None)) == 0:
+        while True:
+            with self._lost_as_wire_error():
+                sent = self._conn.put_copy_end(error.encode() if error else None)
+            if sent != 0:
+                break
             self._wait(write=True)
         if sent != 1:
             raise self._broken()
@@ -143,7 +156,11 @@ class WireConnection:
     def _flush(self) -> None:
         """Send what libpq has queued, reading what the server says meanwhile (an error
         mid-COPY), as libpq asks of a non-blocking connection."""
-        while (pending := self._conn.flush()) == 1:
+        while True:
+            with self._lost_as_wire_error():
+                pending = self._conn.flush()
+            if pending != 1:
+                break
             if self._wait(write=True):
                 self._consume()
         if pending < 0:
@@ -191,6 +208,18 @@ class WireConnection:
             bytes(message).decode(errors="replace").strip(),
             bytes(state).decode() if state else None,
         )
+
+    @contextlib.contextmanager
+    def _lost_as_wire_error(self) -> Iterator[None]:
+        """psycopg's libpq calls raise its own OperationalError when the connection breaks
+        under them (a backend terminated mid-COPY: "sending copy data failed"): it becomes a
+        lost connection (08006), which the run retries from the last committed key."""
+        from psycopg import Error
+
+        try:
+            yield
+        except Error as exc:
+            raise self._broken() from exc
 
     def _broken(self) -> WireError:
         text = self._conn.error_message.decode(errors="replace").strip()

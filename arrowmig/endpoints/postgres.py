@@ -23,6 +23,7 @@ from arrowmig.endpoints.common import (
     BaseEndpoint,
     build_keys,
     key_range_filter,
+    lost_connection,
     read_schema,
     refuse_empty_names,
     short_driver_message,
@@ -41,15 +42,17 @@ from arrowmig.errors import (
     TypeSurprise,
 )
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
-from arrowmig.model import Column, ForeignKey, KeyRange, PgDefinition, Table, TableLoad
+from arrowmig.model import Column, ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.names import written
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     ddl_type,
     foreign_key_clause,
+    index_label,
     is_pg_interval,
     pg_server_cast,
     pg_server_expression,
+    primary_key_label,
     qualified,
     quote_ident,
     to_wire,
@@ -86,7 +89,7 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             raise ConnectError(
                 self._clean(f"cannot connect to {url.redacted}: {short_driver_message(exc)}"),
-                hint=_connect_hint(str(exc)),
+                hint=_connect_hint(str(exc), url.target),
             ) from exc
         self._cursor = self._conn.cursor()
         self._query(PIN_SESSION_SQL)
@@ -179,7 +182,7 @@ class PostgresEndpoint(BaseEndpoint):
             except Exception as exc:
                 raise ConnectError(
                     self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
-                    hint=_connect_hint(str(exc)),
+                    hint=_connect_hint(str(exc), self.url.target),
                 ) from exc
         return self._wire
 
@@ -825,13 +828,46 @@ class PostgresEndpoint(BaseEndpoint):
         return staging
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = build_keys(self, table)
+        in_place, refused = self._keys_in_place(table)
+        load = build_keys(self, table, in_place, refused)
         for sql in identity_resets(table, self._schema):
             try:
                 self._run(sql, f"restarting the key sequence of {table.name!r}", table.name)
             except TransferError as exc:
+                if lost_connection(exc):
+                    raise  # the whole wrap-up is retried on a new connection
                 load.skipped.append(f"key sequence not restarted: {exc}")
         return load
+
+    def _keys_in_place(self, table: Table) -> tuple[set[str], dict[str, str]]:
+        """The keys and indexes of ``table`` the target holds already as asked (an earlier
+        attempt built them before its connection was lost: built, not built again), and
+        those whose name another relation holds (CREATE INDEX IF NOT EXISTS would pass
+        over them in silence), with why they cannot be built."""
+        primary_key, indexes = postgres_catalog.keys_of(self._query, self._schema, table.name)
+        in_place = set()
+        if table.primary_key and primary_key == table.primary_key:
+            in_place.add(primary_key_label(primary_key))
+        built = [i for i in table.indexes if any(_same_index(i, there) for there in indexes)]
+        in_place.update(index_label(i, "postgresql") for i in built)
+        missing = [i for i in table.indexes if i not in built]
+        owners = postgres_catalog.index_owners(self._query, self._schema, [i.name for i in missing])
+        refused = {}
+        for index in missing:
+            if index.name not in owners:
+                continue
+            owner = owners[index.name]
+            if owner is None:
+                held_by = "a table, view or sequence"
+            elif owner == table.name:
+                held_by = f"another index of {owner!r} (other columns or options)"
+            else:
+                held_by = f"an index of {owner!r}"
+            refused[index_label(index, "postgresql")] = (
+                f"the name {index.name!r} is taken by {held_by}; rename or drop that one, "
+                "then create this index by hand"
+            )
+        return in_place, refused
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each of its key sequences (serial,
@@ -1223,8 +1259,34 @@ def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:
     return array.cast(target)
 
 
-def _connect_hint(message: str) -> str:
-    """What to do about a refused connection, as far as the server's message tells."""
+def _same_index(wanted: Index, there: Index) -> bool:
+    """Whether an index the target holds is the one to build (the catalog lists the
+    descending columns in key order, the plan in its own)."""
+    return (
+        wanted.name == there.name
+        and wanted.columns == there.columns
+        and wanted.unique == there.unique
+        and wanted.include == there.include
+        and set(wanted.descending) == set(there.descending)
+        and wanted.constraint == there.constraint
+    )
+
+
+def _port_misread(conninfo: str) -> bool:
+    """Whether a URL's port is a piece of a password (or user) holding / # or ?: the URL
+    then ends its host part before the '@' (``postgresql://u:pa/ss@h/db`` reads host 'u',
+    port 'pa'), which a URL whose '@' comes before its first / # ? does not."""
+    from urllib.parse import urlsplit
+
+    if "://" not in conninfo:
+        return True  # not a URL: cannot tell, the hint may apply
+    rest = conninfo.split("://", 1)[1]
+    return "@" in rest and "@" not in urlsplit(conninfo).netloc
+
+
+def _connect_hint(message: str, conninfo: str = "") -> str:
+    """What to do about a refused connection, as far as the server's message (and the URL,
+    ``conninfo``) tells."""
     missing = re.search(r'database "([^"]+)" does not exist', message)
     if missing:
         return (
@@ -1233,6 +1295,8 @@ def _connect_hint(message: str) -> str:
         )
     if "password authentication failed" in message or "no password supplied" in message:
         return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+    if 'for connection option "port"' in message and not _port_misread(conninfo):
+        return "the port after the host must be a number (postgresql://user@host:5432/db)"
     if 'for connection option "port"' in message:
         return (
             "a password (or user) holding / # ? @ or : must be percent-encoded in a URL "

@@ -168,6 +168,28 @@ def table_exists(query: Query, schema: str, name: str) -> bool:
     return bool(rows)
 
 
+def keys_of(query: Query, schema: str, name: str) -> tuple[tuple[str, ...], list[Index]]:
+    """The primary key columns and the btree indexes a table has now, in the model's terms
+    (a build retried after a lost connection compares them with what it was to build)."""
+    oid = _oid(query, schema, name, "the target")
+    return _primary_key(query, oid), _indexes(query, oid)[0]
+
+
+def index_owners(query: Query, schema: str, names: list[str]) -> dict[str, str | None]:
+    """Which of ``names`` are already taken in ``schema`` (index names are per schema), each
+    with the table whose index holds it (None: a table, view or sequence holds it)."""
+    if not names:
+        return {}
+    rows = query(
+        "SELECT c.relname, t.relname FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_index x ON x.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = x.indrelid "
+        "WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1)))",
+        (schema, "\x01".join(names)),
+    )
+    return {str(index): None if table is None else str(table) for index, table in rows}
+
+
 def declared_columns(query: Query, schema: str, name: str) -> list[tuple[str, str]]:
     rows = query(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
