@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import io
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Iterator
 from importlib import import_module
-from types import FrameType
 
 import click
 
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
+from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
 from arrowmig.malloc_tuning import return_freed_memory_promptly
 from arrowmig.urls import password_of, redact_text
@@ -95,25 +92,6 @@ def _print_traceback() -> None:
     click.echo(redact_text(traceback.format_exc(), _secrets).rstrip(), err=True)
 
 
-@contextlib.contextmanager
-def _sigterm_stops_the_command() -> Iterator[None]:
-    """SIGTERM (cron, systemd, ``timeout``) stops any command as Ctrl-C does: what it holds is
-    cleaned up on the way out (verify's temporary files), and it exits 143 with one line.
-    ``migrate`` puts its own handler in while it runs, to print its report."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set handlers (main() called from a thread)
-        return
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise StopRequested("SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -123,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     _secrets[:] = [p for p in map(password_of, named) if p]
     return_freed_memory_promptly()
     try:
-        with _sigterm_stops_the_command():
+        with sigterm_stops():
             result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

@@ -11,8 +11,8 @@ from arrowmig.cli.migrate import (
     exit_code,
     progress_options,
     say,
-    sigterm_stops_run,
 )
+from arrowmig.cli.signals import sigterm_stops
 from arrowmig.cli.sinks import make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
@@ -109,7 +109,7 @@ def command(
     config = MigrationConfig(**kwargs)
     sink = make_sink(progress_kind, progress_interval)
     try:
-        with sigterm_stops_run():
+        with sigterm_stops():
             report = generate(
                 target,
                 scale=scale,

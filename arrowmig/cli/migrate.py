@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 import click
 
 from arrowmig.cli.options import build_config, migration_options
 from arrowmig.cli.render import plan_text, report_text
+from arrowmig.cli.signals import sigterm_stops
 from arrowmig.cli.sinks import make_sink, write_or_drop
 from arrowmig.config import MigrationConfig
 from arrowmig.events import Event, FanOutSink, ProgressSink
 from arrowmig.report import EXIT_SIGNAL, MigrationReport
-
-
-@contextmanager
-def sigterm_stops_run() -> Iterator[None]:
-    """SIGTERM stops the run like Ctrl-C does: committed batches stay, the report is kept."""
-    from arrowmig.migrate import StopRequested
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise StopRequested("SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def exit_code(report: MigrationReport) -> int:
@@ -169,7 +151,7 @@ def run_migration(
         sink = _SummaryLast(sink)
     try:
         try:
-            with sigterm_stops_run():
+            with sigterm_stops():
                 report = migrate(source, target, config=config, progress=sink)
         except (StopRequested, KeyboardInterrupt) as exc:
             # Stopped outside the streams (planning, preparing, foreign keys): no report.
