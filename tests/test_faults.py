@@ -744,3 +744,40 @@ def test_an_index_name_another_table_holds_is_reported_not_built(
     assert "index ix_a not built: the name 'ix_a' is taken by an index of 'other'" in "\n".join(
         table.notes
     )
+
+
+def test_opening_a_sqlite_file_again_keeps_its_readers_locks(tmp_path: Path) -> None:
+    """Each endpoint read the file's header with open() and close(): closing any descriptor of
+    a file drops every POSIX lock the process holds on it, so a reader's lock was gone, and an
+    outside writer committed under it (the run then read 'database disk image is malformed')."""
+    import subprocess
+    import sys
+
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    from arrowmig.endpoints import open_endpoint
+
+    path = str(tmp_path / "s.db")
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.execute("INSERT INTO t VALUES (1)")
+    con.commit()
+    con.close()
+    reader = sqlite_dbapi.connect(path)
+    cursor = reader.cursor()
+    cursor.execute("SELECT count(*) FROM t")
+    cursor.fetchall()  # its read transaction stays open, with its SHARED lock
+    try:
+        with open_endpoint(path):  # another connection of this process to the file
+            pass
+        writer = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0);"
+            "c.execute('BEGIN EXCLUSIVE')"
+        )
+        outside = subprocess.run(
+            [sys.executable, "-c", writer, path], capture_output=True, text=True, check=False
+        )
+        assert outside.returncode != 0 and "locked" in outside.stderr
+    finally:
+        cursor.close()
+        reader.close()

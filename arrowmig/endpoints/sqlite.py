@@ -175,11 +175,8 @@ class SQLiteEndpoint(BaseEndpoint):
                     f"cannot create SQLite file {url.target!r}: folder {str(path.parent)!r} is missing",
                     hint="create the folder first",
                 )
-        elif path.is_dir() or (path.stat().st_size > 0 and not _looks_like_sqlite(path)):
-            raise ConnectError(
-                f"{url.target!r} is not a SQLite database",
-                hint="name a SQLite file, or use duckdb:/// for a DuckDB file",
-            )
+        elif path.is_dir():
+            raise _not_sqlite(url.target)
         elif not create and path.stat().st_size == 0:
             # What sqlite3 leaves after opening a mistyped name: never a database to copy.
             raise ConnectError(
@@ -212,6 +209,12 @@ class SQLiteEndpoint(BaseEndpoint):
         except Exception as exc:
             with contextlib.suppress(Exception):
                 self._conn.close()
+            # The header is read only now, when SQLite has refused the file: closing any
+            # descriptor of a file drops every POSIX lock this process holds on it, and a read
+            # of it beside another connection's read transaction let an outside writer commit
+            # under that reader (SQLite then read "database disk image is malformed").
+            if path.stat().st_size > 0 and not _looks_like_sqlite(path):
+                raise _not_sqlite(url.target) from exc
             raise _open_error(url.target, exc) from exc
         self._write_mode_set = False
         self._journal_mode: str | None = None
@@ -1028,6 +1031,13 @@ class SQLiteEndpoint(BaseEndpoint):
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
         load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
+
+
+def _not_sqlite(target: str) -> ConnectError:
+    return ConnectError(
+        f"{target!r} is not a SQLite database",
+        hint="name a SQLite file, or use duckdb:/// for a DuckDB file",
+    )
 
 
 def _looks_like_sqlite(path: Path) -> bool:
