@@ -37,13 +37,15 @@ def attached_columns(
     conns: WorkerConnections, source_table: Table, target_table: Table
 ) -> list[str] | None:
     """The columns SQLite copies straight across, in the source's order; None when a value
-    would have to change on the way: not SQLite on both sides, or a target column declared
-    otherwise than the source's (an existing table appended to)."""
+    would have to change on the way: not SQLite on both sides, files of two text encodings, or
+    a target column declared otherwise than the source's (an existing table appended to)."""
     from arrowmig.endpoints.sqlite import SQLiteEndpoint
 
     source, target = conns.source, conns.target
     if not (isinstance(source, SQLiteEndpoint) and isinstance(target, SQLiteEndpoint)):
         return None
+    if source.text_encoding() != target.text_encoding():
+        return None  # SQLite attaches only a file of its own text encoding (UTF-16 vs UTF-8)
     ours = {
         name: _normal(declared) for name, declared in target.declared_columns(target_table.name)
     }

@@ -173,3 +173,19 @@ def test_direct_off_sends_the_rows_the_arrow_way(tmp_path: Path) -> None:
     assert report.ok and ATTACHED_NOTE not in report.tables[0].notes
     assert declared(target) == declared(source)
     assert len(stored(target)) == len(stored(source))
+
+
+def test_a_utf16_source_takes_the_arrow_path(tmp_path: Path) -> None:
+    """SQLite attaches only a file of its own text encoding: every table of a UTF-16 source
+    (Windows and Java applications make them) failed to attach."""
+    source, target = tmp_path / "u16.db", tmp_path / "t.db"
+    con = sqlite3.connect(source)
+    con.execute("PRAGMA encoding = 'UTF-16le'")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, d DECIMAL(5,2))")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(1, "héllo 日本", 1.5), (2, "x", 2)])
+    con.commit()
+    con.close()
+    report = migrate(str(source), str(target))
+    assert report.ok, report.failed
+    assert ATTACHED_NOTE not in report.tables[0].notes
+    assert stored(target, "t") == stored(source, "t")

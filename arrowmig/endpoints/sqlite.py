@@ -929,6 +929,10 @@ class SQLiteEndpoint(BaseEndpoint):
     def path(self) -> str:
         return self._path
 
+    def text_encoding(self) -> str:
+        """UTF-8, UTF-16le or UTF-16be: set when the file was made, the same in every table."""
+        return str(self._query("PRAGMA encoding")[0][0])
+
     def average_row_bytes(self, table: Table) -> int:
         """About the Arrow bytes of one row (from the sample that sizes batches): what a
         row copied by SQLite itself counts for in progress and the report."""
