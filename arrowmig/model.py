@@ -194,6 +194,10 @@ class Table:
     own_rows_only: bool = False
     """A PostgreSQL table other tables inherit from: it is read ``FROM ONLY`` itself, since a
     plain read would return its children's rows too, and each child is a table of its own."""
+    sqlite_options: tuple[str, ...] = ()
+    """A SQLite source table's ``STRICT`` and ``WITHOUT ROWID``: a SQLite target that declares
+    its columns as the source does (``sqlite_type``) creates it so again. STRICT is what keeps
+    an ``ANY`` column's texts as texts ('0012' is not 12)."""
     takes_any_value: bool = False
     """An existing SQLite table that is not STRICT: each column takes a value of any type (its
     declared type is only an affinity), so rows appended keep the types they arrive in."""

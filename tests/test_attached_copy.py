@@ -189,3 +189,31 @@ def test_a_utf16_source_takes_the_arrow_path(tmp_path: Path) -> None:
     assert report.ok, report.failed
     assert ATTACHED_NOTE not in report.tables[0].notes
     assert stored(target, "t") == stored(source, "t")
+
+
+def test_strict_and_without_rowid_tables_are_created_so_again(tmp_path: Path) -> None:
+    """A STRICT table's ANY column keeps texts as texts; declared ANY in an ordinary table it
+    has NUMERIC affinity, and '0012', '1e3' and ' 7 ' became the integers 12, 1000 and 7."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    con = sqlite3.connect(source)
+    con.executescript(
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY, code ANY, note TEXT) STRICT;"
+        "INSERT INTO tags VALUES (1, '0012', 'zip'), (2, '1e3', 't'), (3, 12, 'int'),"
+        " (4, x'3132', 'blob'), (5, ' 7 ', 'sp');"
+        "CREATE TABLE k (code TEXT PRIMARY KEY, v INT) STRICT, WITHOUT ROWID;"
+        "INSERT INTO k VALUES ('0012', 1), ('12', 2);"
+    )
+    con.close()
+    report = migrate(str(source), str(target))
+    assert report.ok, report.failed
+    assert stored(target, "tags") == stored(source, "tags")
+    copy = sqlite3.connect(target)
+    listed = (
+        "SELECT name, strict, wr FROM pragma_table_list WHERE name IN ('tags', 'k') ORDER BY name"
+    )
+    assert copy.execute(listed).fetchall() == [("k", 1, 1), ("tags", 1, 0)]
+    assert copy.execute("SELECT code, v FROM k ORDER BY code").fetchall() == [
+        ("0012", 1),
+        ("12", 2),
+    ]
+    copy.close()

@@ -405,6 +405,13 @@ class SQLiteEndpoint(BaseEndpoint):
             columns.append(col)
         foreign_keys = self._foreign_keys(name, create_sql)
         indexes, unportable = self._indexes(name, collations)
+        listed = self._query(
+            "SELECT strict, wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", (name,)
+        )
+        strict, without_rowid = (
+            (bool(listed[0][0]), bool(listed[0][1])) if listed else (False, False)
+        )
+        options = (("WITHOUT ROWID",) if without_rowid else ()) + (("STRICT",) if strict else ())
         return Table(
             name=name,
             columns=tuple(columns),
@@ -414,6 +421,7 @@ class SQLiteEndpoint(BaseEndpoint):
             not_carried=(*unportable, *self._checks_and_triggers(name, create_sql)),
             row_count=row_count,
             split_key=split_key,
+            sqlite_options=options,
         )
 
     def _autoincrement_seq(self, name: str, create_sql: str) -> int | None:
@@ -835,7 +843,18 @@ class SQLiteEndpoint(BaseEndpoint):
         # Nor a foreign key: those the plan kept are declared here too. This connection does
         # not enforce them (foreign_keys is off), so load order does not matter.
         defs += [foreign_key_clause(fk, quote_ident(fk.ref_table)) for fk in table.foreign_keys]
-        self._run_ddl(f"CREATE TABLE {quote_ident(table.name)} ({', '.join(defs)})", table.name)
+        # The source's STRICT and WITHOUT ROWID, where every column is declared as there
+        # (SQLite to SQLite); WITHOUT ROWID needs its primary key (not with --no-keys).
+        options = [
+            o
+            for o in table.sqlite_options
+            if all(c.sqlite_type is not None for c in table.columns)
+            and (o != "WITHOUT ROWID" or table.primary_key)
+        ]
+        self._run_ddl(
+            f"CREATE TABLE {quote_ident(table.name)} ({', '.join(defs)}) {', '.join(options)}",
+            table.name,
+        )
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         """Confirm a foreign key declared with its table (SQLite cannot add one later)."""
