@@ -1,5 +1,5 @@
-"""What an append or a truncate learns of the source's values before it writes anything: text
-longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type,
+"""What an append or a truncate learns of the source's values before it writes anything: NULLs
+bound for a NOT NULL column, text longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type,
 text that is no label of a PostgreSQL enum, a time of day a cast to date would drop. Any such
 value would stop its table halfway (after ``--mode truncate`` has emptied it), so the run is
 refused first, from one aggregate scan of the columns concerned.
@@ -64,6 +64,8 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
         except KeyError:
             continue
         c = quote_ident(column.name)
+        if not there.nullable and column.nullable:
+            yield _null_into_not_null(column, c)
         if _timestamps_cast_to_date(column, there):
             yield _midnight(column, c, source_dialect)
         if column.target_type:
@@ -80,6 +82,23 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
                 f"CASE WHEN typeof({c})='integer' THEN {c} END" if source_dialect == "sqlite" else c
             )
             yield _integer_range(column, value, there)
+
+
+def _null_into_not_null(column: Column, c: str) -> _Bound:
+    """A NULL bound for a NOT NULL column (a default does not fill an explicit NULL): the
+    most common value an existing table refuses, and one --mode truncate met only after
+    emptying the table."""
+
+    def breaks(found: tuple[Any, ...]) -> str | None:
+        (count,) = found
+        if not count:
+            return None
+        nulls = "1 NULL" if count == 1 else f"{count:,} NULLs"
+        return f"holds {nulls}, and the target column is NOT NULL"
+
+    outside = f"{c} IS NULL"
+    remedy = "drop NOT NULL on the target column"
+    return _Bound(column, (f"count(CASE WHEN {outside} THEN 1 END)",), breaks, outside, remedy)
 
 
 def _text_sql(c: str, dialect: str) -> str:

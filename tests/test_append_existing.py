@@ -367,3 +367,27 @@ def test_a_table_of_the_same_name_but_for_case_is_named_not_doubled(
     assert arrowmig.migrate(src, pg_url, config=config).ok  # the exact name is the one loaded
     assert pg_rows(pg_url, "Track") == [(1, "new")]
     assert pg_rows(pg_url, "track") == [(1, "old")]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["truncate", "append"])
+def test_a_null_bound_for_a_not_null_column_refuses_the_run_before_emptying_anything(
+    tmp_path: Path, pg_url: str, mode: str
+) -> None:
+    """--mode truncate emptied the table, then COPY refused the NULL: the old rows were gone."""
+    src = _customers_db(tmp_path / "c.db", "ok", 2)
+    con = sqlite3.connect(src)
+    con.execute("UPDATE customer SET postal = NULL WHERE id = 2")
+    con.commit()
+    con.close()
+    pg_exec(
+        pg_url,
+        "CREATE TABLE customer (id bigint PRIMARY KEY, postal varchar(10) NOT NULL, n smallint)",
+        "INSERT INTO customer VALUES (7, 'old-7', 7)",
+    )
+    config = arrowmig.MigrationConfig(mode=mode)
+    with pytest.raises(
+        SchemaError, match="column 'postal' holds 1 NULL, and the target column is NOT NULL"
+    ):
+        arrowmig.migrate(src, pg_url, config=config)
+    assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7)]
