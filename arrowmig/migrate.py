@@ -617,17 +617,24 @@ def _with_target_retries(
 
 
 def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConfig) -> None:
-    """replace/truncate of the very table the run reads would destroy its own source."""
-    if config.mode not in ("replace", "truncate") or src.url.kind != dst.url.kind:
+    """A run whose tables are its own source: replace and truncate would destroy the tables
+    being read, append would copy them into themselves (a keyless table doubled)."""
+    if src.url.kind != dst.url.kind:
         return
     same_place = src.url.target == dst.url.target
     if src.url.kind != "postgresql":
-        from pathlib import Path
+        import os
 
-        same_place = Path(src.url.target).resolve() == Path(dst.url.target).resolve()
+        # The same file however it is named: another path, a symbolic or a hard link.
+        try:
+            same_place = os.path.samefile(src.url.target, dst.url.target)
+        except OSError:
+            same_place = False
     if same_place and (src.schema or "") == (dst.schema or ""):
+        what = "append them into themselves" if config.mode == "append" else "destroy them"
         raise UsageError(
-            f"source and target are the same database: --mode {config.mode} would destroy the tables being read",
+            f"source and target are the same database: --mode {config.mode} would {what} "
+            "while reading its tables",
             hint="pick another target database or schema (--target-schema)",
         )
 

@@ -166,13 +166,22 @@ def test_locked_source_file_is_waited_for(tmp_path: Path) -> None:
     assert waited >= 1.0, "the run did not wait for the lock"
 
 
-def test_replacing_the_table_being_read_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["replace", "truncate", "append"])
+def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str) -> None:
+    """Named through a hard link too: replace and truncate failed with 'disk I/O error',
+    and append doubled a keyless table in its own source."""
     source = tmp_path / "s.db"
-    sqlite3.connect(source).execute("CREATE TABLE t (a INTEGER)").connection.commit()
-    with pytest.raises(UsageError, match="same database"):
-        arrowmig.migrate(
-            str(source), f"sqlite:///{source}", config=arrowmig.MigrationConfig(mode="replace")
-        )
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.execute("INSERT INTO t VALUES (1)")
+    con.commit()
+    con.close()
+    os.link(source, tmp_path / "link.db")
+    config = arrowmig.MigrationConfig(mode=mode)
+    for target in (f"sqlite:///{source}", str(tmp_path / "link.db")):
+        with pytest.raises(UsageError, match="same database"):
+            arrowmig.migrate(str(source), target, config=config)
+    assert sqlite3.connect(source).execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
 IDENT = st.text(

@@ -135,3 +135,18 @@ def test_a_databases_timeouts_neither_cancel_reads_nor_end_the_snapshot(
     report = migrate(pg_url, target, config=config)
     assert report.ok, [t.error for t in report.tables]
     assert verify(pg_url, target, tables=["slow", "later"]).ok
+
+
+def test_bytea_output_does_not_change_bytea_arrays_into_sqlite(pg_url: str, tmp_path: Path) -> None:
+    """bytea[] travels as the server's text: with bytea_output = 'escape' the elements arrived
+    as '\\000\\377' instead of the hex every other bytea is written in."""
+    database = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(f"ALTER DATABASE \"{database}\" SET bytea_output = 'escape'")
+        con.execute("CREATE TABLE b (id int PRIMARY KEY, ba bytea[])")
+        con.execute("INSERT INTO b VALUES (1, ARRAY['\\x00ff'::bytea, 'ab'::bytea])")
+    target = str(tmp_path / "b.db")
+    assert migrate(pg_url, target).ok
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT ba FROM b").fetchone() == ('["\\\\x00ff","\\\\x6162"]',)
+    copy.close()

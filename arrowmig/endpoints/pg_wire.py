@@ -38,6 +38,7 @@ PINNED_SETTINGS = (
     ("statement_timeout", "0"),
     ("lock_timeout", "0"),
     ("idle_in_transaction_session_timeout", "0"),
+    ("bytea_output", "hex"),
 )
 """The session settings every arrowmig connection to PostgreSQL sets, as pg_dump does (and
 UTC): values that travel as text (ranges, arrays as JSON, geometric types, a --cast to text)
