@@ -221,7 +221,10 @@ def in_this_schema(names: tuple[str, ...] | None, schema: str | None) -> tuple[s
         return None
     resolved = []
     for name in names:
-        parts = name_parts(name)
+        try:
+            parts = name_parts(name)
+        except UsageError:
+            parts = [name]  # not written in quotes (from Python, 'a"b'): the exact name
         if len(parts) == 1:
             name = parts[0]
         elif len(parts) == 2 and parts[0] == schema:
