@@ -9,8 +9,8 @@ columns are declared as the source's (``plan._as_declared``), and SQLite moves e
 it is stored: the same storage class, the same text, the same bytes. It is also the fastest
 way there is (the bench's ceiling for SQLite is this statement).
 
-The rows are still cut into transactions of ``--batch-rows`` rows by key, each committed
-with its checkpoint, as the Arrow path commits a batch: progress, ``--resume`` and
+The rows are still cut into transactions of about ``--batch-rows`` rows, by spans of keys,
+each committed with its checkpoint, as the Arrow path commits a batch: progress, ``--resume`` and
 interruption work the same.
 """
 
@@ -73,8 +73,8 @@ def copy_range_attached(
     checkpoint: Checkpoint | None,
     progress: _StreamProgress,
 ) -> None:
-    """Copy one key range of a table, ``--batch-rows`` keys per transaction; each
-    transaction's rows count when it commits. A table without an integer key (``WITHOUT
+    """Copy one key range of a table, about ``--batch-rows`` rows (a span of keys) per
+    transaction; each transaction's rows count when it commits. A table without an integer key (``WITHOUT
     ROWID``) is copied in one transaction. No batch passes through this process, so the
     memory budget has nothing to hold."""
     from arrowmig.endpoints.sqlite import SQLiteEndpoint
