@@ -792,7 +792,10 @@ class PostgresEndpoint(BaseEndpoint):
     def check_write(self, table: Table) -> None:
         """Have the server prepare, without running it, the statement that moves a batch with
         server-converted columns into the existing ``table``: one it cannot prepare (a column
-        type it takes no text for) is found before ``--mode truncate`` empties anything."""
+        type it takes no text for) is found before ``--mode truncate`` empties anything. And
+        refuse a key sequence this user may not move past the loaded keys: the run would end
+        done, and the application's next insert take a loaded key."""
+        self._refuse_unmovable_key_sequences(table.name)
         if not any(pg_server_cast(c) for c in table.columns):
             return  # COPY straight into the table, which takes the batch's types
         move = _move_staged_sql(table, self._staging_for(table, []), self._schema, [])
@@ -801,6 +804,25 @@ class PostgresEndpoint(BaseEndpoint):
         # takes no EXPLAIN.
         self._run(f"PREPARE _arrowmig_check_write AS {move}", what, table.name)
         self._run("DEALLOCATE _arrowmig_check_write", what, table.name)
+
+    def _refuse_unmovable_key_sequences(self, name: str) -> None:
+        target = qualified(name, self._schema)
+        rows = self._query(
+            "SELECT s, current_user FROM (SELECT pg_get_serial_sequence($1, a.attname) AS s "
+            "FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
+            "AND NOT a.attisdropped) q WHERE s IS NOT NULL AND NOT has_sequence_privilege(s, "
+            "'UPDATE')",
+            (target,),
+        )
+        if rows:
+            sequences = ", ".join(str(r[0]) for r in rows)
+            raise SchemaError(
+                f"cannot load {name!r}: user {rows[0][1]!r} may not move its key sequence "
+                f"{sequences} past the keys the run loads (UPDATE on it is missing), so the "
+                "next insert would take a loaded key; nothing has been emptied or written",
+                hint=f"GRANT UPDATE ON SEQUENCE {sequences} TO {quote_ident(str(rows[0][1]))}",
+                table=name,
+            )
 
     def _staging_for(self, table: Table, infinite: list[int]) -> str:
         # Types whose binary COPY format differs from their Arrow form (jsonb, uuid, ...)
