@@ -391,3 +391,33 @@ def test_a_null_bound_for_a_not_null_column_refuses_the_run_before_emptying_anyt
     ):
         arrowmig.migrate(src, pg_url, config=config)
     assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7)]
+
+
+@pytest.mark.postgres
+def test_truncate_empties_a_partitioned_table_with_its_partitions(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Pagila's payment is partitioned and has a foreign key to customer: each partition holds
+    a copy of that key, and the run was refused, naming a partition as a table outside it."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE customer (id bigint PRIMARY KEY, name text)",
+        "CREATE TABLE payment (id bigint, customer_id bigint REFERENCES customer (id),"
+        " paid date NOT NULL, PRIMARY KEY (id, paid)) PARTITION BY RANGE (paid)",
+        "CREATE TABLE payment_2022 PARTITION OF payment"
+        " FOR VALUES FROM ('2022-01-01') TO ('2023-01-01')",
+        "INSERT INTO customer VALUES (9, 'old')",
+        "INSERT INTO payment VALUES (90, 9, '2022-05-01')",
+    )
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT)")
+    con.execute("CREATE TABLE payment (id INTEGER, customer_id INTEGER, paid DATE NOT NULL)")
+    con.execute("INSERT INTO customer VALUES (1, 'new')")
+    con.execute("INSERT INTO payment VALUES (10, 1, '2022-06-01')")
+    con.commit()
+    con.close()
+    report = arrowmig.migrate(str(source), pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert report.ok, [t.error for t in report.tables]
+    assert pg_rows(pg_url, "customer", "id") == [(1, "new")]
+    assert [r[:2] for r in pg_rows(pg_url, "payment", "id")] == [(10, 1)]
