@@ -457,7 +457,7 @@ def _finish_run(
         )
     except ArrowmigError as exc:
         report.unfinished = (
-            f"the tables' rows are in, but their keys, foreign keys and the run's completion "
+            f"the rows committed are kept, but the keys, foreign keys and the run's completion "
             f"could not be written: {exc}"
         )
 
