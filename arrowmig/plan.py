@@ -1006,7 +1006,10 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
     numbers = (
         numbers or pa.types.is_decimal(src.arrow_type) or _numbers_as_text(src, src.arrow_type)
     )
-    for name in _CASTS_TO_SUGGEST:
+    # The cast to the target's own type first: text bound for an integer column is numbers
+    # more often than truth values (its 'true' and 'false' words are what =boolean takes).
+    exact = [n for n in _CASTS_TO_SUGGEST if forced_arrow_type(n, src.arrow_type) == wanted]
+    for name in [*exact, *(n for n in _CASTS_TO_SUGGEST if n not in exact)]:
         forced = forced_arrow_type(name, src.arrow_type)
         if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
             continue

@@ -421,3 +421,28 @@ def test_truncate_empties_a_partitioned_table_with_its_partitions(
     assert report.ok, [t.error for t in report.tables]
     assert pg_rows(pg_url, "customer", "id") == [(1, "new")]
     assert [r[:2] for r in pg_rows(pg_url, "payment", "id")] == [(10, 1)]
+
+
+def test_text_bound_for_an_integer_column_is_pointed_at_the_integer_cast(tmp_path: Path) -> None:
+    """The hint named --cast ...=boolean, which then failed on the first number."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE q (id INTEGER PRIMARY KEY, n INT)")
+    con.executemany("INSERT INTO q VALUES (?, ?)", [(1, 5), (2, "abc"), (3, "7")])
+    con.commit()
+    con.close()
+    sqlite3.connect(target).execute("CREATE TABLE q (id INTEGER PRIMARY KEY, n INT) STRICT")
+    config = arrowmig.MigrationConfig(mode="append")
+    with pytest.raises(arrowmig.ArrowmigError) as refused:
+        arrowmig.migrate(str(source), str(target), config=config)
+    assert "--cast q.n=bigint" in str(refused.value)
+    rejects = str(tmp_path / "rejects")
+    config = arrowmig.MigrationConfig(
+        mode="append", casts=(("q", "n", "bigint"),), on_error="reject", reject_dir=rejects
+    )
+    report = arrowmig.migrate(str(source), str(target), config=config)
+    assert report.rejected == 1
+    assert sqlite3.connect(target).execute("SELECT id, n FROM q ORDER BY id").fetchall() == [
+        (1, 5),
+        (3, 7),
+    ]
