@@ -217,3 +217,23 @@ def test_strict_and_without_rowid_tables_are_created_so_again(tmp_path: Path) ->
         ("12", 2),
     ]
     copy.close()
+
+
+def test_an_integer_primary_key_desc_is_not_made_the_rowid(tmp_path: Path) -> None:
+    """SQLite does not make an INTEGER PRIMARY KEY DESC column the rowid: it holds NULLs, and
+    an insert without it stores NULL. Created as a table's PRIMARY KEY, it became the rowid,
+    and the source's NULL keys were numbered 21 and 22."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY DESC, v TEXT)")
+    con.executemany("INSERT INTO m VALUES (?, ?)", [(10, "a"), (20, "b"), (None, "c"), (None, "d")])
+    con.commit()
+    con.close()
+    report = migrate(str(source), str(target))
+    assert report.ok, report.failed
+    assert not any("rowid" in note for note in report.tables[0].notes)
+    assert sorted(r[1:] for r in stored(target, "m")) == sorted(r[1:] for r in stored(source, "m"))
+    copy = sqlite3.connect(target)
+    copy.execute("INSERT INTO m (v) VALUES ('new')")
+    assert copy.execute("SELECT id FROM m WHERE v = 'new'").fetchone() == (None,)
+    copy.close()

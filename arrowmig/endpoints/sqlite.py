@@ -43,6 +43,7 @@ from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
+    Column,
     ForeignKey,
     Index,
     KeyRange,
@@ -316,6 +317,7 @@ class SQLiteEndpoint(BaseEndpoint):
             if len(keys) == 1
             and str(keys[0][1] or "").upper() == "INTEGER"
             and self._rowid_name(name, [str(r[0]) for r in rows]) is not None
+            and not self._key_has_own_index(name)
             else None
         )
         return {
@@ -380,6 +382,7 @@ class SQLiteEndpoint(BaseEndpoint):
             row_count = self._count(name)
         pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
         create_sql = self._create_sql(name)  # what no pragma tells: read once, used thrice
+        key_has_own_index = len(pk) == 1 and self._key_has_own_index(name)
         collations = column_collations(create_sql)
         columns = []
         for i, r in enumerate(info):
@@ -389,7 +392,10 @@ class SQLiteEndpoint(BaseEndpoint):
             )
             # A rowid table's single INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
             rowid_alias = (
-                split_key is not None and pk == (r[0],) and (r[1] or "").upper() == "INTEGER"
+                split_key is not None
+                and pk == (r[0],)
+                and (r[1] or "").upper() == "INTEGER"
+                and not key_has_own_index
             )
             col = replace(
                 col,
@@ -482,6 +488,13 @@ class SQLiteEndpoint(BaseEndpoint):
             return rows
         finally:
             conn.close()
+
+    def _key_has_own_index(self, name: str) -> bool:
+        """Whether the primary key is an index of its own, not the rowid: so is an ``INTEGER
+        PRIMARY KEY DESC`` column (a quirk SQLite keeps), which holds NULLs and is not numbered
+        by SQLite."""
+        rows = self._query("SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'", (name,))
+        return bool(rows)
 
     def _rowid_name(self, name: str, columns: list[str]) -> str | None:
         rows = self._query(
@@ -829,16 +842,19 @@ class SQLiteEndpoint(BaseEndpoint):
         self._ensure_write_mode()
         defs = []
         counter = autoincrement_key(table)
+        own_index_key = _integer_key_not_the_rowid(table)
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}" + column_suffix(col, "sqlite")
             if not col.nullable:
                 d += " NOT NULL"
             if col is counter:
                 d += " PRIMARY KEY AUTOINCREMENT"
+            if col is own_index_key:
+                d += " PRIMARY KEY DESC"  # SQLite's one spelling of it that is not the rowid
             defs.append(d)
         # SQLite cannot add a primary key to an existing table, so it is declared up front;
         # loading in key order keeps that cheap (an INTEGER key is the rowid itself).
-        if table.primary_key and counter is None:
+        if table.primary_key and counter is None and own_index_key is None:
             defs.append(f"PRIMARY KEY ({', '.join(quote_ident(c) for c in table.primary_key)})")
         # Nor a foreign key: those the plan kept are declared here too. This connection does
         # not enforce them (foreign_keys is off), so load order does not matter.
@@ -1054,6 +1070,16 @@ class SQLiteEndpoint(BaseEndpoint):
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
         load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
+
+
+def _integer_key_not_the_rowid(table: Table) -> Column | None:
+    """A SQLite source's ``INTEGER PRIMARY KEY DESC`` column, created so again: declared as a
+    table's PRIMARY KEY it would become the rowid, and number the source's NULL keys."""
+    if len(table.primary_key) != 1 or "WITHOUT ROWID" in table.sqlite_options:
+        return None
+    col = table.column(table.primary_key[0])
+    declared = (col.sqlite_type or "").upper()
+    return col if declared == "INTEGER" and not col.auto_increment else None
 
 
 def _not_sqlite(target: str) -> ConnectError:
