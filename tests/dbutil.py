@@ -13,6 +13,15 @@ import duckdb
 import psycopg
 
 
+def as_role(url: str, role: str) -> str:
+    """``url`` logged in as ``role`` (trust authentication: no password)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = f"{role}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc, fragment=""))
+
+
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

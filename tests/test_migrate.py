@@ -15,7 +15,7 @@ import uuid
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import duckdb
 import psycopg
@@ -28,7 +28,7 @@ from arrowmig.migrate import explain
 from arrowmig.model import KeyRange
 from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
-from tests.dbutil import pg_columns, pg_exec, pg_rows, q, rows_of, sqlite_rows
+from tests.dbutil import as_role, pg_columns, pg_exec, pg_rows, q, rows_of, sqlite_rows
 
 
 def make_sqlite(
@@ -238,10 +238,7 @@ def test_a_table_the_user_may_not_read_is_named_before_anything_is_written(
         f"CREATE ROLE {role} LOGIN",
         f"GRANT SELECT ON open_t TO {role}",
     )
-    server = urlsplit(pg_url)
-    as_reader = urlunsplit(
-        server._replace(netloc=f"{role}@{server.hostname}:{server.port or 5432}")
-    )
+    as_reader = as_role(pg_url, role)
     target = tmp_path / "out.duckdb"
     try:
         with pytest.raises(SchemaError) as refused:
@@ -262,10 +259,7 @@ def test_a_user_who_may_create_tables_but_not_schemas_can_load(pg_url: str, bets
     # what to grant.
     role = f"arrowmig_writer_{uuid.uuid4().hex[:8]}"
     pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
-    server = urlsplit(pg_url)
-    as_writer = urlunsplit(
-        server._replace(netloc=f"{role}@{server.hostname}:{server.port or 5432}")
-    )
+    as_writer = as_role(pg_url, role)
     try:
         with pytest.raises(SchemaError) as refused:
             arrowmig.migrate(bets_db, as_writer)
@@ -285,10 +279,7 @@ def test_a_new_target_schema_without_create_on_the_database_names_that_privilege
     # It was answered with "e.g. GRANT CREATE ON SCHEMA public", which does not help.
     role = f"arrowmig_writer_{uuid.uuid4().hex[:8]}"
     pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
-    server = urlsplit(pg_url)
-    as_writer = urlunsplit(
-        server._replace(netloc=f"{role}@{server.hostname}:{server.port or 5432}")
-    )
+    as_writer = as_role(pg_url, role)
     config = arrowmig.MigrationConfig(target_schema="newschema")
     try:
         with pytest.raises(SchemaError) as refused:

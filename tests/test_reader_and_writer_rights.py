@@ -10,13 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from arrowmig import migrate
 from arrowmig.errors import SchemaError
-from tests.dbutil import pg_exec
+from tests.dbutil import as_role, pg_exec
 
 pytestmark = pytest.mark.postgres
 
@@ -35,10 +34,8 @@ def reader(pg_url: str) -> Iterator[str]:
         f"CREATE POLICY only_ours ON secret TO {role} USING (owner = 'us')",
         f"GRANT SELECT ON secret TO {role}",
     )
-    parts = urlsplit(pg_url)
-    netloc = f"{role}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     try:
-        yield urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        yield as_role(pg_url, role)
     finally:
         pg_exec(pg_url, "DROP TABLE secret", f"DROP OWNED BY {role}", f"DROP ROLE {role}")
 
@@ -68,10 +65,8 @@ def writer(pg_url: str) -> Iterator[str]:
         f"GRANT USAGE, CREATE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT, TRUNCATE ON t TO {role}",
     )
-    parts = urlsplit(pg_url)
-    netloc = f"{role}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     try:
-        yield urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        yield as_role(pg_url, role)
     finally:
         pg_exec(pg_url, "DROP TABLE t", f"DROP OWNED BY {role}", f"DROP ROLE {role}")
 

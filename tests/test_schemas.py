@@ -18,7 +18,7 @@ import arrowmig
 from arrowmig import MigrationConfig, SchemaError, UsageError, migrate
 from arrowmig.events import Event
 from arrowmig.migrate import explain
-from tests.dbutil import pg_exec
+from tests.dbutil import as_role, pg_exec
 
 pytestmark = pytest.mark.postgres
 
@@ -361,7 +361,6 @@ def test_a_schema_the_user_may_not_use_is_refused_before_any_schema_is_written(
     # The earlier schemas were written, then exit 2 said to grant SELECT on the table, which
     # changed nothing: USAGE on the schema was missing.
     import uuid
-    from urllib.parse import urlsplit, urlunsplit
 
     role = f"arrowmig_reader_{uuid.uuid4().hex[:8]}"
     pg_exec(
@@ -372,8 +371,7 @@ def test_a_schema_the_user_may_not_use_is_refused_before_any_schema_is_written(
         f"GRANT USAGE ON SCHEMA a TO {role}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA a, secret TO {role}",
     )
-    server = urlsplit(pg_url)
-    as_reader = urlunsplit(server._replace(netloc=f"{role}@{server.hostname}:{server.port}"))
+    as_reader = as_role(pg_url, role)
     target = tmp_path / "out.duckdb"
     config = MigrationConfig(source_schema="*")
     try:

@@ -7,13 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
 from arrowmig import MigrationConfig, SchemaError, migrate
-from tests.dbutil import pg_exec, pg_rows
+from tests.dbutil import as_role, pg_exec, pg_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -23,8 +22,7 @@ def reader(pg_url: str) -> Iterator[tuple[str, str]]:
     """A role that may log in and read nothing yet, and the source URL as that role."""
     role = f"arrowmig_reader_{uuid.uuid4().hex[:8]}"
     pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
-    server = urlsplit(pg_url)
-    as_reader = urlunsplit(server._replace(netloc=f"{role}@{server.hostname}:{server.port}"))
+    as_reader = as_role(pg_url, role)
     try:
         yield role, as_reader
     finally:

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 
 from arrowmig.status import runs_of
+from tests.dbutil import as_role
 
 ARROWMIG = (sys.executable, "-m", "arrowmig")
 HOLD_KEY = 730_173
@@ -190,7 +191,7 @@ def role_url(pg_url: str) -> Iterator[str]:
         admin.execute(f'GRANT ALL ON DATABASE "{pg_url.rsplit("/", 1)[1]}" TO "{role}"')
         admin.execute(f'GRANT ALL ON SCHEMA public TO "{role}"')
     try:
-        yield pg_url.replace("postgresql://postgres@", f"postgresql://{role}@")
+        yield as_role(pg_url, role)
     finally:
         with psycopg.connect(pg_url, autocommit=True) as admin:
             admin.execute(
