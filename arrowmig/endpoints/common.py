@@ -298,3 +298,29 @@ def _privilege_hint(what: str, table: str | None) -> str:
         "public TO the user), pick a schema it owns with --target-schema, or connect as a "
         "user who has it"
     )
+
+
+def split_top_level(text: str) -> list[str]:
+    """The comma-separated parts of SQL ``text`` (a CREATE TABLE body, an index's keys),
+    commas inside parentheses, string literals and quoted names kept (``"``, ``'``, backticks
+    and ``[...]``; a doubled quote closes and opens again)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'`[":
+            quote = "]" if ch == "[" else ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if current or parts:
+        parts.append("".join(current))
+    return parts

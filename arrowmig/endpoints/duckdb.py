@@ -22,6 +22,7 @@ from arrowmig.endpoints.common import (
     read_schema,
     refuse_empty_names,
     short_driver_message,
+    split_top_level,
 )
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
@@ -856,7 +857,7 @@ _INDEX_KEY = re.compile(r'\s*(?:"((?:[^"]|"")+)"|([^\s",()]+))\s*')
 def index_columns(sql: str, columns: list[str]) -> tuple[str, ...] | None:
     """The columns a ``CREATE [UNIQUE] INDEX name ON table (keys);`` indexes, by their names
     in the table, or None when a key is an expression (or the SQL is not of that form)."""
-    keys = _split_keys(_last_parenthesised(sql.strip().rstrip(";").rstrip()))
+    keys = split_top_level(_last_parenthesised(sql.strip().rstrip(";").rstrip()))
     if not keys:
         return None
     by_folded = {c.lower(): c for c in columns}  # DuckDB's names ignore case
@@ -888,30 +889,6 @@ def _last_parenthesised(sql: str) -> str:
         elif ch == ")":
             depth -= 1
     return sql[start + 1 : -1] if start >= 0 and depth == 0 else ""
-
-
-def _split_keys(inside: str) -> list[str]:
-    """The comma-separated keys of an index, commas inside quotes or parentheses kept."""
-    keys: list[str] = []
-    current: list[str] = []
-    depth, quote = 0, ""
-    for ch in inside:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            keys.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    if current:
-        keys.append("".join(current))
-    return keys
 
 
 def _memory_advice(note: str) -> str:

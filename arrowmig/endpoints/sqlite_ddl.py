@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from arrowmig.endpoints.common import split_top_level
+
 _STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _IDENTIFIER = r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(),]+'
 _QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]')
@@ -61,7 +63,7 @@ def column_collations(create_sql: str) -> dict[str, str]:
     code = _STRING_OR_COMMENT.sub(" ", create_sql)
     start = code.find("(")
     found: dict[str, str] = {}
-    for part in _top_level_parts(code[start + 1 : code.rfind(")")] if start >= 0 else ""):
+    for part in split_top_level(code[start + 1 : code.rfind(")")] if start >= 0 else ""):
         name = re.match(rf"\s*({_IDENTIFIER})", part)
         if name is None or _TABLE_CONSTRAINT.match(part.strip()):
             continue
@@ -69,30 +71,6 @@ def column_collations(create_sql: str) -> dict[str, str]:
         if collation and collation.group(1).upper() != "BINARY":
             found[_unquoted(name.group(1)).lower()] = collation.group(1).upper()
     return found
-
-
-def _top_level_parts(body: str) -> list[str]:
-    """The comma-separated parts of a CREATE TABLE body, commas inside parentheses or
-    quoted names aside."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quote = 0, ""
-    for ch in body:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in '"`[':
-            quote = "]" if ch == "[" else ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current))
-    return parts
 
 
 _NAMED_TABLE_KEY = re.compile(
@@ -110,7 +88,7 @@ def foreign_key_names(create_sql: str) -> dict[tuple[str, ...], str]:
     code = _STRING_OR_COMMENT.sub(" ", create_sql)
     start = code.find("(")
     found: dict[tuple[str, ...], str] = {}
-    for part in _top_level_parts(code[start + 1 : code.rfind(")")] if start >= 0 else ""):
+    for part in split_top_level(code[start + 1 : code.rfind(")")] if start >= 0 else ""):
         table_key = _NAMED_TABLE_KEY.match(part)
         if table_key:
             columns = tuple(
