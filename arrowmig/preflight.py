@@ -88,17 +88,27 @@ def _null_into_not_null(column: Column, c: str) -> _Bound:
     """A NULL bound for a NOT NULL column (a default does not fill an explicit NULL): the
     most common value an existing table refuses, and one --mode truncate met only after
     emptying the table."""
+    return _counted(
+        column,
+        f"{c} IS NULL",
+        lambda n: f"holds {_counting(n, 'NULL', 'NULLs')}, and the target column is NOT NULL",
+        "drop NOT NULL on the target column",
+    )
+
+
+def _counted(column: Column, outside: str, what: Callable[[int], str], remedy: str) -> _Bound:
+    """The bound that no row is ``outside``: the scan counts those that are, and ``what``
+    says what that many rows hold."""
 
     def breaks(found: tuple[Any, ...]) -> str | None:
         (count,) = found
-        if not count:
-            return None
-        nulls = "1 NULL" if count == 1 else f"{count:,} NULLs"
-        return f"holds {nulls}, and the target column is NOT NULL"
+        return what(count) if count else None
 
-    outside = f"{c} IS NULL"
-    remedy = "drop NOT NULL on the target column"
     return _Bound(column, (f"count(CASE WHEN {outside} THEN 1 END)",), breaks, outside, remedy)
+
+
+def _counting(count: int, one: str, many: str) -> str:
+    return f"1 {one}" if count == 1 else f"{count:,} {many}"
 
 
 def _text_sql(c: str, dialect: str) -> str:
@@ -123,17 +133,15 @@ def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bo
 def _enum_label(column: Column, text: str, there: Column) -> _Bound:
     assert there.pg_enum is not None
     labels = ", ".join("'" + label.replace("'", "''") + "'" for label in there.pg_enum[1])
-    outside = f"{text} NOT IN ({labels})"
-
-    def breaks(found: tuple[Any, ...]) -> str | None:
-        (count,) = found
-        if not count:
-            return None
-        texts = "1 text that is" if count == 1 else f"{count:,} texts that are"
-        return f"holds {texts} no label of the target column's enum {there.source_type}"
-
-    remedy = f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)"
-    return _Bound(column, (f"count(CASE WHEN {outside} THEN 1 END)",), breaks, outside, remedy)
+    return _counted(
+        column,
+        f"{text} NOT IN ({labels})",
+        lambda n: (
+            f"holds {_counting(n, 'text that is', 'texts that are')} no label of the "
+            f"target column's enum {there.source_type}"
+        ),
+        f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)",
+    )
 
 
 def _integer_range(column: Column, value: str, there: Column) -> _Bound:
@@ -167,17 +175,15 @@ def _midnight(column: Column, c: str, dialect: str) -> _Bound:
         "sqlite": f"strftime('%H:%M:%f', {c}) <> '00:00:00.000'",
         "postgresql": f"CAST({c} AS time) <> '00:00'",
     }.get(dialect, f"CAST({c} AS TIME) <> TIME '00:00:00'")
-
-    def breaks(found: tuple[Any, ...]) -> str | None:
-        (count,) = found
-        if not count:
-            return None
-        timed = "1 timestamp" if count == 1 else f"{count:,} timestamps"
-        return f"holds {timed} with a time of day, which the cast to date would drop"
-
-    remedy = "make the target column a timestamp (which keeps the time)"
-    aggregate = f"count(CASE WHEN {time_of_day} THEN 1 END)"
-    return _Bound(column, (aggregate,), breaks, time_of_day, remedy)
+    return _counted(
+        column,
+        time_of_day,
+        lambda n: (
+            f"holds {_counting(n, 'timestamp', 'timestamps')} with a time of day, which "
+            "the cast to date would drop"
+        ),
+        "make the target column a timestamp (which keeps the time)",
+    )
 
 
 def _narrower_integer(source: pa.DataType, target: pa.DataType) -> bool:
