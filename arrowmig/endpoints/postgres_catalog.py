@@ -202,22 +202,26 @@ def declared_columns(query: Query, schema: str, name: str) -> list[tuple[str, st
 
 
 def omittable_columns(query: Query, schema: str, name: str) -> set[str]:
-    rows = query(
-        "SELECT a.attname FROM pg_attribute a "
-        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
-        "AND (NOT a.attnotnull OR a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '')",
-        (schema, name),
+    """Columns an insert may leave out: nullable, with a default, an identity or generated."""
+    return _columns_where(
+        query,
+        schema,
+        name,
+        "NOT a.attnotnull OR a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''",
     )
-    return {str(r[0]) for r in rows}
 
 
 def computed_columns(query: Query, schema: str, name: str) -> set[str]:
+    """Generated columns, which the server computes and COPY may not write."""
+    return _columns_where(query, schema, name, "a.attgenerated <> ''")
+
+
+def _columns_where(query: Query, schema: str, name: str, condition: str) -> set[str]:
     rows = query(
         "SELECT a.attname FROM pg_attribute a "
         "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
-        "AND a.attgenerated <> ''",
+        f"WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+        f"AND ({condition})",
         (schema, name),
     )
     return {str(r[0]) for r in rows}
