@@ -351,7 +351,8 @@ class SQLiteEndpoint(BaseEndpoint):
         generated = {r[0] for r in rows if r[5] in (2, 3)}
         names = [r[0] for r in info]
         declared = [r[1] or "" for r in info]
-        split_key = self._rowid_name(name, names)
+        listed = self._listed(name)
+        split_key = self._rowid_name(name, names, listed)
         row_count: int | None = None
         profiles: list[Any] = [None] * len(names)
         proofs: list[str | None] = [None] * len(names)
@@ -411,12 +412,7 @@ class SQLiteEndpoint(BaseEndpoint):
             columns.append(col)
         foreign_keys = self._foreign_keys(name, create_sql)
         indexes, unportable = self._indexes(name, collations)
-        listed = self._query(
-            "SELECT strict, wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", (name,)
-        )
-        strict, without_rowid = (
-            (bool(listed[0][0]), bool(listed[0][1])) if listed else (False, False)
-        )
+        _, without_rowid, strict = listed
         options = (("WITHOUT ROWID",) if without_rowid else ()) + (("STRICT",) if strict else ())
         return Table(
             name=name,
@@ -496,11 +492,20 @@ class SQLiteEndpoint(BaseEndpoint):
         rows = self._query("SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'", (name,))
         return bool(rows)
 
-    def _rowid_name(self, name: str, columns: list[str]) -> str | None:
+    def _listed(self, name: str) -> tuple[str, bool, bool]:
+        """What ``pragma_table_list`` says of a table: its type ('table', 'view', 'virtual'),
+        WITHOUT ROWID and STRICT."""
         rows = self._query(
-            "SELECT wr, type FROM pragma_table_list WHERE name = ? AND schema='main'", (name,)
+            "SELECT type, wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+            (name,),
         )
-        if rows and (rows[0][0] or rows[0][1] != "table"):
+        return (str(rows[0][0]), bool(rows[0][1]), bool(rows[0][2])) if rows else ("", False, False)
+
+    def _rowid_name(
+        self, name: str, columns: list[str], listed: tuple[str, bool, bool] | None = None
+    ) -> str | None:
+        kind, without_rowid, _ = listed or self._listed(name)
+        if kind and (without_rowid or kind != "table"):
             return None  # WITHOUT ROWID tables and views have no rowid
         lowered = {c.lower() for c in columns}
         for alias in ROWID_NAMES:
@@ -907,10 +912,7 @@ class SQLiteEndpoint(BaseEndpoint):
         columns = tuple(
             choose(col_name, declared or "", None, False) for col_name, declared in info
         )
-        strict = self._query(
-            "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = ?", (name,)
-        )
-        return Table(name, columns, takes_any_value=not (strict and strict[0][0]))
+        return Table(name, columns, takes_any_value=not self._listed(name)[2])
 
     def param(self, index: int) -> str:
         return "?"
