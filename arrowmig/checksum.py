@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import json_canon, nested_json
-from arrowmig.infinity import value_at
 from arrowmig.normalise import plain_type, quote
 
 # -- streams ------------------------------------------------------------------------------
@@ -289,11 +288,11 @@ class DiffStore:
             cur.unregister("__arrowmig_stream")
         n = len(column_sqls)
         hashes = [got.column(i).to_pylist() for i in range(1 + n)]
-        values = [got.column(i).combine_chunks() for i in range(1 + n, got.num_columns)]
+        # Dates, times and intervals arrive as DuckDB's text (_shown): as Python values
+        # ±infinity would be year 9999 or 1, and an interval past 999,999,999 days fail.
+        values = [got.column(i).to_pylist() for i in range(1 + n, got.num_columns)]
         out = []
         for row in range(got.num_rows):
-            # Taken from Arrow, not as DuckDB's Python values: those turn ±infinity into
-            # year 9999 or 1, and fail on an interval of more than 999,999,999 days.
-            shown = {name: value_at(array, row) for name, array in zip(names, values, strict=True)}
+            shown = {name: column[row] for name, column in zip(names, values, strict=True)}
             out.append((int(hashes[0][row]), tuple(int(h[row]) for h in hashes[1:]), shown))
         return out
