@@ -107,12 +107,9 @@ def decimal_text(array: pa.Array) -> pa.Array:
     scientific = pc.fill_null(pc.match_substring(text, "E"), False)
     if not pc.any(scientific).as_py():
         return text
-    values = array.to_pylist()
-    fixed = [
-        None if v is None or not e else format(decimal.Decimal(v), "f")
-        for v, e in zip(values, scientific.to_pylist(), strict=True)
-    ]
-    return pc.if_else(scientific, pa.array(fixed, pa.string()), text)
+    # In Python only the values Arrow wrote so, not the whole batch.
+    fixed = [format(decimal.Decimal(v), "f") for v in pc.filter(array, scientific).to_pylist()]
+    return pc.replace_with_mask(text, scientific, pa.array(fixed, pa.string()))
 
 
 def instants(text: pa.Array, target: pa.DataType) -> pa.Array:
