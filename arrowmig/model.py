@@ -25,6 +25,9 @@ class Column:
     """A target type the user or the type plan forces (``--cast``); None lets schema.py choose."""
     observed: tuple[str, ...] = ()
     """Storage classes seen in the data (SQLite profiling), e.g. ``("integer", "real")``."""
+    class_counts: tuple[int, int, int, int] | None = None
+    """How many INTEGER, REAL, TEXT and BLOB values a profile scan counted (SQLite); None
+    where the column was not scanned. Verify between two SQLite files compares them."""
     notes: tuple[str, ...] = ()
     """Why the column's type differs from what was declared (widening, conversions)."""
     default: ColumnDefault | None = None

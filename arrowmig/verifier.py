@@ -452,6 +452,8 @@ class _TableRunner:
                 t_sum.column_nulls[i],
             ):
                 result.differing_columns.append(pair.name)
+        if self._both_sqlite():
+            self._compare_storage_classes(result, pairs)
         same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
         # A column whose checksum or null count differs is a difference even where the rows'
         # checksums agree (a value that hashes as NULL does): never "match" beside it.
@@ -462,6 +464,31 @@ class _TableRunner:
         unequal = not same or bool(result.differing_columns)
         if pairs and (self.level == "diff" or (unequal and self.max_diffs > 0)):
             self._diff(result, s_read, t_read, pairs)
+
+    def _both_sqlite(self) -> bool:
+        assert self.src.endpoint is not None and self.tgt.endpoint is not None
+        return self.src.endpoint.dialect == "sqlite" == self.tgt.endpoint.dialect
+
+    def _compare_storage_classes(self, result: TableResult, pairs: list[ColumnPair]) -> None:
+        """Between two SQLite files a value's storage class is part of it (REAL 9.99 and TEXT
+        '9.99' read alike, yet ``amount > 10`` answers differently): a column whose counts of
+        INTEGER, REAL, TEXT and BLOB values differ, as both profiles counted them, differs."""
+        changed = []
+        for pair in pairs:
+            s_count, t_count = pair.source.class_counts, pair.target.class_counts
+            # A column declared otherwise in the target was cast on purpose: its values are
+            # compared across types, as between any two engines.
+            same_declaration = pair.source.source_type.lower() == pair.target.source_type.lower()
+            if None in (s_count, t_count) or s_count == t_count or not same_declaration:
+                continue
+            assert s_count is not None and t_count is not None
+            if pair.name not in result.differing_columns:
+                result.differing_columns.append(pair.name)
+            changed.append(
+                f"{pair.name}: source {_class_counts(s_count)}, target {_class_counts(t_count)}"
+            )
+        if changed:
+            result.message = "storage classes differ: " + "; ".join(changed)
 
     def _reader(
         self, endpoint: Endpoint, table: Table, key_range: KeyRange | None = None
@@ -561,6 +588,15 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, key, pairs, s_rows, t_rows)
+
+
+def _class_counts(counts: tuple[int, int, int, int]) -> str:
+    named = [
+        f"{n:,} {kind}"
+        for n, kind in zip(counts, ("integer", "real", "text", "blob"), strict=True)
+        if n
+    ]
+    return " and ".join(named) or "only NULLs"
 
 
 def _column_pairs(

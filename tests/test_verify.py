@@ -506,3 +506,25 @@ def test_exclude_leaves_a_table_out_and_refuses_a_name_the_source_lacks(tmp_path
     assert isinstance(mistyped.exception, ArrowmigError) and mistyped.exception.exit_code == 2
     assert "'orders' named by --exclude not found" in str(mistyped.exception)
     assert "did you mean 'Orders'?" in str(mistyped.exception)
+
+
+def test_sqlite_files_whose_values_read_alike_but_differ_in_storage_class_differ(
+    tmp_path: Path,
+) -> None:
+    """REAL 9.99 and TEXT '9.99' read as the same text, yet SQLite queries answer differently
+    for them (``amount > 10``): between two SQLite files the classes are compared too."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    for path, second in ((a, "9.99"), (b, "'9.99'")):
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, amount, note TEXT)")
+        con.execute(f"INSERT INTO t VALUES (1, 12.5, 'x'), (2, {second}, 'y'), (3, 'abc', 'z')")
+        con.commit()
+        con.close()
+    report = verify(str(a), str(b))
+    (table,) = report.tables
+    assert table.result == "differ" and report.exit_code == 1
+    assert table.differing_columns == ["amount"]
+    assert table.message == (
+        "storage classes differ: amount: source 2 real and 1 text, target 1 real and 2 text"
+    )
+    assert verify(str(a), str(a)).exit_code == 0
