@@ -229,9 +229,11 @@ _CLOCKS: dict[tuple[str, str], dict[str, str]] = {
         "sqlite": "CURRENT_TIMESTAMP",
     },
     ("now_utc", "string"): {"sqlite": "CURRENT_TIMESTAMP"},
-    ("now", "timestamp"): {"postgresql": "LOCALTIMESTAMP"},
-    ("now_local", "timestamp"): {"postgresql": "LOCALTIMESTAMP"},
-    ("today", "date"): {"postgresql": "CURRENT_DATE"},
+    # The session's wall clock: DuckDB casts CURRENT_TIMESTAMP to a TIMESTAMP column in its
+    # TimeZone, as PostgreSQL does, and has LOCALTIMESTAMP and CURRENT_DATE for the same.
+    ("now", "timestamp"): {"postgresql": "LOCALTIMESTAMP", "duckdb": "LOCALTIMESTAMP"},
+    ("now_local", "timestamp"): {"postgresql": "LOCALTIMESTAMP", "duckdb": "LOCALTIMESTAMP"},
+    ("today", "date"): {"postgresql": "CURRENT_DATE", "duckdb": "CURRENT_DATE"},
     ("today_utc", "date"): {
         "postgresql": "((CURRENT_TIMESTAMP AT TIME ZONE 'UTC')::date)",
         "duckdb": "(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE))",

@@ -275,6 +275,8 @@ def _duckdb_type(t: pa.DataType, name: str) -> str:
         return f"MAP({_duckdb_type(t.key_type, name)}, {_duckdb_type(t.item_type, name)})"
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return _duckdb_type(t.value_type, name) + "[]"
+    if pa.types.is_fixed_size_list(t):
+        return f"{_duckdb_type(t.value_type, name)}[{t.list_size}]"  # DuckDB's ARRAY
     if pa.types.is_struct(t):
         fields = [t.field(i) for i in range(t.num_fields)]
         if not fields or len({f.name.lower() for f in fields}) < len(fields):

@@ -133,6 +133,7 @@ def test_timestamps_of_every_unit_reach_sqlite_as_python_writes_them(tmp_path: P
 def test_duckdb_types_are_themselves_again_in_duckdb(tmp_path: Path) -> None:
     # HUGEINT, BIT, TIMETZ and an ENUM landed as VARCHAR, and structs as JSON (a list of them
     # as JSON[], which verify saw as changed): DuckDB to DuckDB kept the values, not the types.
+    # A fixed-size array INTEGER[3] became the list INTEGER[].
     source = _source(tmp_path / "s.duckdb")
     con = duckdb.connect(source)
     con.execute(
@@ -150,12 +151,12 @@ def test_duckdb_types_are_themselves_again_in_duckdb(tmp_path: Path) -> None:
     assert report.ok, [t.error for t in report.tables]
     declared = (
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE column_name NOT IN ('arr', 'm', 'un') AND table_name IN ('kinds', 'nested') "
+        "WHERE column_name NOT IN ('m', 'un') AND table_name IN ('kinds', 'nested') "
         "ORDER BY ALL"
     )
     with duckdb.connect(source, read_only=True) as src, duckdb.connect(target) as dst:
         assert dst.execute(declared).fetchall() == src.execute(declared).fetchall()
-        rows = "SELECT * EXCLUDE (m, un, arr) FROM kinds ORDER BY id"
+        rows = "SELECT * EXCLUDE (m, un) FROM kinds ORDER BY id"
         assert dst.execute(rows).fetchall() == src.execute(rows).fetchall()
         nested = "FROM nested ORDER BY id"
         assert dst.execute(nested).fetchall() == src.execute(nested).fetchall()
@@ -338,6 +339,61 @@ def test_a_map_inside_a_struct_stays_a_map_duckdb_to_duckdb(tmp_path: Path) -> N
             ({"y": {1: "one"}, "z": [{"k": 2.5}]},)
         ]
     assert verify(source, target).ok
+
+
+def test_a_fixed_size_array_inside_a_struct_stays_an_array_duckdb_to_duckdb(
+    tmp_path: Path,
+) -> None:
+    # It was refused at planning ("DuckDB cannot hold here"), though the target is DuckDB.
+    source = _nested_source(
+        tmp_path / "s.duckdb",
+        "(1, {'a': [1, 2, 3], 'b': [[1.5, NULL], [2.5, 3.5]]}), (2, NULL)",
+        column="STRUCT(a INTEGER[3], b DOUBLE[2][])",
+    )
+    target = str(tmp_path / "t.duckdb")
+    report = migrate(source, target)
+    assert report.ok, [t.error for t in report.tables]
+    with duckdb.connect(target) as dst:
+        assert dst.execute(
+            "SELECT data_type FROM information_schema.columns WHERE column_name = 'c'"
+        ).fetchall() == [("STRUCT(a INTEGER[3], b DOUBLE[2][])",)]
+        assert dst.execute("SELECT c FROM t ORDER BY 1").fetchall() == [
+            ({"a": (1, 2, 3), "b": [(1.5, None), (2.5, 3.5)]},),
+            (None,),
+        ]
+    assert verify(source, target).ok
+
+
+def test_duckdb_clock_defaults_and_generated_columns_duckdb_to_duckdb(tmp_path: Path) -> None:
+    # A TIMESTAMP's CURRENT_TIMESTAMP default was dropped ("no same-zone equivalent"), and a
+    # generated column was named as a default that is "not a portable literal".
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(
+            "CREATE TABLE t (id INTEGER, stamped TIMESTAMP DEFAULT current_timestamp,"
+            " d DATE DEFAULT current_date, x INTEGER, y INTEGER GENERATED ALWAYS AS (x * 2))"
+        )
+        con.execute("INSERT INTO t (id, x) VALUES (1, 5)")
+    target = str(tmp_path / "t.duckdb")
+    report = migrate(source, target)
+    assert report.ok, [t.error for t in report.tables]
+    (table,) = report.tables
+    assert any(
+        n == "y: generated column AS CAST((x * 2) AS INTEGER): its values are copied, its "
+        "expression is not recreated"
+        for n in table.notes
+    ), table.notes
+    assert not any("default" in n for n in table.notes), table.notes
+    with duckdb.connect(target) as dst:
+        assert dst.execute("SELECT x, y FROM t").fetchall() == [(5, 10)]
+        # The session's wall clock, as in the source: DuckDB casts to the session's zone.
+        dst.execute("SET TimeZone = 'Pacific/Kiritimati'")
+        dst.execute("INSERT INTO t (id, x, y) VALUES (2, 1, 2)")
+        stamped, d, now_there = dst.execute(
+            "SELECT stamped, d, CAST(now() AS TIMESTAMP) FROM t WHERE id = 2"
+        ).fetchone()
+    assert abs((now_there - stamped).total_seconds()) < 60
+    assert d == now_there.date()
 
 
 def test_a_type_the_target_cannot_create_is_refused_at_planning() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
@@ -17,7 +18,7 @@ from arrowmig.errors import (
     TransientError,
     raised_by_ctrl_c,
 )
-from arrowmig.model import KeyRange, Table, TableLoad
+from arrowmig.model import Column, KeyRange, Table, TableLoad
 from arrowmig.schema import key_statements, qualified, quote_ident
 from arrowmig.urls import EndpointUrl, password_of, redact_text
 
@@ -324,3 +325,15 @@ def split_top_level(text: str) -> list[str]:
     if current or parts:
         parts.append("".join(current))
     return parts
+
+
+def generated_column(col: Column, expression: str | None) -> Column:
+    """A PostgreSQL or DuckDB generated column (``expression`` is its generation expression,
+    None for any other column): its values are read and copied like any others, and the plan
+    says that its expression is not recreated."""
+    if expression is None:
+        return col
+    note = (
+        f"generated column AS {expression}: its values are copied, its expression is not recreated"
+    )
+    return replace(col, default=None, notes=(*col.notes, note))

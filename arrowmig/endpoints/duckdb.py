@@ -18,6 +18,7 @@ from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
     build_keys,
+    generated_column,
     key_range_filter,
     read_schema,
     refuse_empty_names,
@@ -152,6 +153,8 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
         return data_type
     if data_type in _COARSE_TIMESTAMPS:
         return data_type  # read as microseconds (every value whole in its unit): kept
+    if _read_kind(data_type) == "list":
+        return data_type  # a fixed-size array, read as a list: DuckDB casts it back
     return None
 
 
@@ -246,7 +249,9 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
             "decimal or blob, as JSON text or number)",
         )
     if kind == "list":
-        return pa.list_(arrow_type.value_type), (f"{data_type} carried as a list",)
+        return pa.list_(arrow_type.value_type), (
+            f"{data_type} carried as a list (itself again on DuckDB targets)",
+        )
     if kind == "timestamp":
         return pa.timestamp("us"), ()
     return arrow_type, ()
@@ -399,10 +404,13 @@ class DuckDBEndpoint(BaseEndpoint):
             "AND lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
+        generated = self.computed_columns(name)
         columns = []
         for field, (col_name, data_type, nullable, default) in zip(arrow_schema, meta, strict=True):
             arrow_type, notes = _read_type(data_type, _normalise(field.type))
-            parsed = read_default(default, "duckdb")
+            # A generated column's column_default is its expression, not a default.
+            expression = str(default) if col_name in generated else None
+            parsed = None if expression is not None else read_default(default, "duckdb")
             columns.append(
                 Column(
                     name=col_name,
@@ -427,6 +435,7 @@ class DuckDBEndpoint(BaseEndpoint):
             if columns[-1].auto_increment:
                 mark = self._sequence_last_value(str(default))
                 columns[-1] = replace(columns[-1], key_high_water=mark)
+            columns[-1] = generated_column(columns[-1], expression)
         pk: tuple[str, ...] = ()
         uniques = []
         for kind, cols in self._query(

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from arrowmig.endpoints.common import generated_column
 from arrowmig.defaults import is_citext, read_default
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
@@ -261,7 +262,7 @@ def describe(
         (oid,),
     )
     columns = tuple(
-        _generated(
+        generated_column(
             _with_default(
                 _described_column(query, r, name), r[7], r[8], _last_handed_out(query, r[13], r[14])
             ),
@@ -741,15 +742,6 @@ def _reparsed_on_postgres(
         f"({col.source_type} again on PostgreSQL targets, text elsewhere)"
     )
     return replace(col, pg_type=col.source_type, notes=(note,))
-
-
-def _generated(col: Column, expression: str | None) -> Column:
-    if expression is None:
-        return col
-    note = (
-        f"generated column AS {expression}: its values are copied, its expression is not recreated"
-    )
-    return replace(col, notes=(*col.notes, note))
 
 
 def _last_handed_out(query: Query, last_value: int | None, sequence: str | None) -> int | None:
