@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from arrowmig.endpoints.common import generated_column
 from arrowmig.defaults import is_citext, read_default
+from arrowmig.endpoints.common import generated_column
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
 from arrowmig.schema import qualified, quote_ident
