@@ -110,10 +110,16 @@ class WireConnection:
         with self._lost_as_wire_error():
             started = self._conn.exec_(sql.encode())
         self._check(started, (self._pq.ExecStatus.COPY_OUT,))
+        from psycopg import Error
+
         get = self._conn.get_copy_data
         while True:
-            with self._lost_as_wire_error():
+            # One message per row: the loop is the per-row cost of a PostgreSQL to PostgreSQL
+            # copy, so a broken connection is caught here, not by a context manager per call.
+            try:
                 size, data = get(1)
+            except Error as exc:
+                raise self._broken() from exc
             if size > 0:
                 yield data
             elif size == 0:
