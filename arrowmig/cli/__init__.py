@@ -15,6 +15,7 @@ from importlib import import_module
 
 import click
 
+from arrowmig._quiet_start import restore_python_handler
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
@@ -94,6 +95,7 @@ def _print_traceback() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
+    restore_python_handler()  # Ctrl-C is a KeyboardInterrupt again, handled below
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
     # Only arguments that name a database: a --cast of a column called password is not one.
