@@ -5,6 +5,7 @@ that move a target's key sequence past the loaded rows.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date, datetime
@@ -121,11 +122,11 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
     d = column.default
     if d is None or d.kind == "null" or column.auto_increment:
         return None, None
-    family, arrow_type = _family(column)
+    family, arrow_type = _family(column, dialect)
     if family is None or (family == "uuid" and d.kind != "random_uuid"):
-        return None, "the column's target type takes no portable default"
+        return None, f"arrowmig has no rule for a default of type {column.source_type} in {dialect}"
     if d.kind in ("number", "boolean", "string"):
-        sql, why = _literal(d, family, dialect)
+        sql, why = _literal(d, family, dialect, column.source_type.endswith("]"))
         if sql is not None and arrow_type is not None and not _fits(d.value or "", arrow_type):
             return None, f"{d.sql} is out of the column type's range"
         return sql, why
@@ -138,17 +139,24 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
     return None, "not a portable literal"
 
 
-def _family(column: Column) -> tuple[str | None, pa.DataType | None]:
+def _family(column: Column, dialect: str) -> tuple[str | None, pa.DataType | None]:
     """What kind of literal the column takes, and the Arrow type that bounds a number."""
     t = column.arrow_type
     if column.target_type:
         forced = forced_arrow_type(column.target_type, t)
+        lowered = column.target_type.lower()
         if forced is not None:
             t = forced
-        elif column.target_type.lower().startswith(("numeric", "decimal")):
+        elif lowered.startswith(("numeric", "decimal")):
             return "number", None
-        elif column.target_type.lower() == "uuid":
+        elif lowered == "uuid":
             return "uuid", None
+        elif lowered in ("json", "jsonb") and not (
+            # A PostgreSQL array carried as JSON is an array again in a PostgreSQL target,
+            # where a JSON default would not be one of its values.
+            dialect == "postgresql" and column.source_type.endswith("]")
+        ):
+            return "json", None
         else:
             return None, None
     if pa.types.is_boolean(t):
@@ -183,7 +191,9 @@ def _fits(value: str, arrow_type: pa.DataType) -> bool:
     return True
 
 
-def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, str | None]:
+def _literal(
+    d: ColumnDefault, family: str, dialect: str, column_is_array: bool = False
+) -> tuple[str | None, str | None]:
     value = d.value or ""
     misfit = (None, f"{d.sql} does not fit the column's type")
     if family == "boolean":
@@ -203,9 +213,15 @@ def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, s
     if family == "string":
         if d.kind == "boolean" or "\x00" in value:
             return misfit
-        return "'" + value.replace("'", "''") + "'", None
+        return _text(value), None
+    if family == "json":  # '0'::jsonb reads as a number
+        return _json_literal(value, column_is_array)
     if d.kind != "string":
         return misfit
+    if value in ("infinity", "-infinity"):
+        # Dates and timestamps of PostgreSQL and DuckDB hold them; SQLite holds these texts,
+        # as the values are carried there.
+        return _text(value), None
     try:
         if family == "date":
             date.fromisoformat(value)
@@ -216,7 +232,22 @@ def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, s
                 return misfit
     except ValueError:
         return misfit
-    return "'" + value.replace("'", "''") + "'", None
+    return _text(value), None
+
+
+def _json_literal(value: str, array: bool) -> tuple[str | None, str | None]:
+    """A JSON column's default: a json(b) literal as it is, and the empty array of a
+    PostgreSQL array column (``'{}'::text[]``), which travels as JSON; other array literals
+    have no JSON text arrowmig writes (their elements' quoting is PostgreSQL's own)."""
+    if array:
+        if value.strip() == "{}":
+            return "'[]'", None
+        return None, f"the array literal '{value}' is not written as JSON here"
+    try:
+        json.loads(value)
+    except ValueError:
+        return None, f"'{value}' is not JSON"
+    return _text(value), None
 
 
 # The current time for each kind of clock and column: (kind, column family) -> dialect -> SQL.

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from arrowmig.defaults import is_citext, read_default
+from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
@@ -312,20 +312,29 @@ def describe(
 
 
 def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
-    """Defaults that are expressions (function calls): set again on a PostgreSQL target once
+    """Defaults that are expressions (function calls), or literals arrowmig writes no default
+    for in PostgreSQL ('{}'::text[], '1 mon'::interval): set again on a PostgreSQL target once
     the table is loaded, as the source wrote them (each one that the target cannot take is
     named); other targets name them as not copied. One that calls ``nextval()`` is not among
     them: its sequence, named as text, could find another of that name in the target (a copy
     into another schema of the same database finds the source's own); a default that is
     ``nextval()`` alone is set again by ``_sequence_defaults``, its sequence named exactly."""
-    return [
-        PgDefinition("default", c.name, c.default.sql, f"default {c.default.sql} on {c.name}")
-        for c in columns
-        if c.default is not None
-        and c.default.kind == "expression"
-        and not c.auto_increment
-        and "nextval(" not in c.default.sql.lower()
-    ]
+    definitions = []
+    for c in columns:
+        if c.default is None or c.auto_increment:
+            continue
+        if c.default.kind == "expression" and "nextval(" not in c.default.sql.lower():
+            sql = c.default.sql
+        elif c.default.kind in ("string", "number") and default_sql(c, "postgresql")[1]:
+            # The literal without its casts: the column's type reads it, as the source's
+            # did; a cast would name the type's schema in the source.
+            sql = "'" + (c.default.value or "").replace("'", "''") + "'"
+        else:
+            continue
+        definitions.append(
+            PgDefinition("default", c.name, sql, f"default {c.default.sql} on {c.name}")
+        )
+    return definitions
 
 
 _NEXTVAL = re.compile(r"nextval\('[^']+'::regclass\)")
