@@ -19,9 +19,11 @@ from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, qualifie
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _STRING = re.compile(r"'((?:[^']|'')*)'")
-# A PostgreSQL cast after a literal: '5'::integer, 'x'::character varying(5), '{}'::jsonb.
+_TYPE_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_ ]*)'
+# A PostgreSQL cast after a literal: '5'::integer, 'x'::character varying(5), '{}'::jsonb,
+# 'new'::billing.status (an enum outside the search path: its schema is the source's).
 _CASTS = re.compile(
-    r'(?:\s*::\s*"?[A-Za-z_][A-Za-z0-9_ ]*"?(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)*'
+    rf"(?:\s*::\s*{_TYPE_NAME}(?:\.{_TYPE_NAME})?(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])*)*"
 )
 _SEQUENCE = re.compile(r"nextval\s*\(", re.IGNORECASE)
 

@@ -1220,6 +1220,30 @@ def test_constant_defaults_of_postgres_only_types_are_kept(
 
 
 @pytest.mark.postgres
+def test_an_enum_default_follows_the_type_into_the_target_schema(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(
+        pg_url,
+        """
+        CREATE SCHEMA billing;
+        CREATE TYPE billing.status AS ENUM ('new', 'done');
+        CREATE TABLE billing.tasks (id int PRIMARY KEY, st billing.status NOT NULL DEFAULT 'new',
+                                    sts billing.status[] DEFAULT '{new}');
+        INSERT INTO billing.tasks (id) VALUES (1);
+        """,
+    )
+    for target, schema in ((second_pg, "app"), (pg_url, "billing_copy")):
+        config = MigrationConfig(source_schema="billing", target_schema=schema)
+        report = arrowmig.migrate(pg_url, target, config=config)
+        assert report.ok, report.to_dict()
+        assert "not created" not in notes_of(report, "tasks")
+        inserted = f"INSERT INTO {schema}.tasks (id) VALUES (2) RETURNING st::text, sts::text, "
+        inserted += "pg_typeof(st)::text"
+        assert pg_one(target, inserted) == ("new", "{new}", f"{schema}.status")
+
+
+@pytest.mark.postgres
 def test_tables_an_extension_made_are_left_out_unless_named(
     pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:
