@@ -104,6 +104,10 @@ class Index:
     constraint: bool = False
     """A PostgreSQL source's UNIQUE constraint, not only a unique index: PostgreSQL targets
     add it as a constraint again (``ON CONFLICT ON CONSTRAINT`` names it)."""
+    nulls_not_distinct: bool = False
+    """PostgreSQL's (15+) ``NULLS NOT DISTINCT``: two keys alike but for NULLs collide. Kept
+    on PostgreSQL targets; elsewhere the index is a plain unique one (NULLs distinct, so it
+    refuses fewer rows, never one the source took), and the plan names the loss."""
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")

@@ -28,6 +28,7 @@ from arrowmig.schema import (
     is_pg_interval,
     is_text_type,
     key_statements,
+    nulls_distinct_notes,
     qualified,
     quote_ident,
     server_converts,
@@ -421,6 +422,7 @@ def build_plan(
             notes += collation_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
+            left += nulls_distinct_notes(target, target_dialect)
             if left:
                 notes.append(f"not carried: {', '.join(left)}")
             if not config.keys:

@@ -516,6 +516,34 @@ def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> 
     assert pg_one(second_pg, "SELECT count(*) FROM x") == (1,)
 
 
+@pytest.mark.postgres
+def test_nulls_not_distinct_stays_or_is_named(pg_url: str, second_pg: str, tmp_path: Path) -> None:
+    """The source refuses a second (1, NULL): so must a PostgreSQL copy; elsewhere the loss
+    is named."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE skus (id int PRIMARY KEY, tenant int, code text, "
+        "UNIQUE NULLS NOT DISTINCT (tenant, code))",
+        "CREATE UNIQUE INDEX skus_u ON skus (code, tenant) INCLUDE (id) NULLS NOT DISTINCT",
+        "INSERT INTO skus VALUES (1, 1, NULL)",
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    assert pg_one(
+        second_pg,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'skus_tenant_code_key'",
+    ) == ("UNIQUE NULLS NOT DISTINCT (tenant, code)",)
+    assert pg_one(second_pg, "SELECT pg_get_indexdef('skus_u'::regclass)")[0].endswith(
+        "(code, tenant) INCLUDE (id) NULLS NOT DISTINCT"
+    )
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        pg_exec(second_pg, "INSERT INTO skus VALUES (2, 1, NULL)")
+    for target in (f"sqlite:///{tmp_path / 't.db'}", str(tmp_path / "t.duckdb")):
+        notes = notes_of(arrowmig.migrate(pg_url, target), "skus")
+        for name in ("skus_tenant_code_key", "skus_u"):
+            assert f"NULLS NOT DISTINCT of unique index {name} (built without it" in notes
+
+
 # -- foreign keys ------------------------------------------------------------------------------
 
 

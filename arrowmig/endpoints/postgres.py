@@ -1294,6 +1294,7 @@ def _same_index(wanted: Index, there: Index) -> bool:
         and wanted.include == there.include
         and set(wanted.descending) == set(there.descending)
         and wanted.constraint == there.constraint
+        and wanted.nulls_not_distinct == there.nulls_not_distinct
     )
 
 

@@ -521,20 +521,23 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "array_to_string(array_agg(a.attname ORDER BY k.ord) FILTER (WHERE k.ord <= "
         "i.indnkeyatts AND i.indoption[k.ord::int - 1] & 1 = 1), chr(1)), "
         "i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conrelid = $1 "
-        "AND contype = 'u') "
+        "AND contype = 'u'), "
+        # The column is PostgreSQL 15's: read through to_jsonb, older servers lack it.
+        "coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
         "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
         "WHERE i.indrelid = $1 AND NOT i.indisprimary "
-        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname, i.indexrelid ORDER BY ic.relname",
+        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname, i.indexrelid, i.* "
+        "ORDER BY ic.relname",
         (oid,),
     )
     found: list[Index] = []
     only_postgres: list[PgDefinition] = []
     for row in rows:
         name, unique, columns, on_expression, partial, method, sql, of_constraint = row[:8]
-        included, descending, unique_constraint = row[8:]
+        included, descending, unique_constraint, nulls_not_distinct = row[8:]
         if on_expression:
             why = "on an expression"
         elif partial:
@@ -553,6 +556,7 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
                     include,
                     desc,
                     constraint=bool(unique_constraint),
+                    nulls_not_distinct=bool(nulls_not_distinct),
                 )
             )
             continue
