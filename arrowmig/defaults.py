@@ -138,6 +138,8 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
         if dialect == "sqlite":
             return None, "SQLite has no random UUID function"
         return ("gen_random_uuid()", None) if family == "uuid" else (None, "not a uuid column here")
+    if d.kind == "sequence":
+        return None, f"the sequence it draws from is not kept in {dialect}"
     return None, "not a portable literal"
 
 

@@ -1200,6 +1200,42 @@ def test_postgres_to_postgres_sets_expression_defaults_again(pg_url: str, second
 
 
 @pytest.mark.postgres
+def test_a_key_drawing_from_a_shared_sequence_keeps_drawing_from_it(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """A "global ticket number": an identity of the key's own would hand out numbers the
+    other table hands out too."""
+    pg_exec(
+        pg_url,
+        """
+        CREATE SEQUENCE ticket_no START 1000;
+        CREATE TABLE tickets (id int PRIMARY KEY DEFAULT nextval('ticket_no'), subject text);
+        CREATE TABLE notes (id int PRIMARY KEY, n int DEFAULT nextval('ticket_no'));
+        CREATE TABLE s (id serial PRIMARY KEY);
+        INSERT INTO tickets (subject) VALUES ('a'), ('b');
+        INSERT INTO notes (id) VALUES (1);
+        INSERT INTO s DEFAULT VALUES;
+        """,
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    tickets = next(t for t in report.tables if t.name == "tickets")
+    assert "default nextval(ticket_no) on id" in tickets.built
+    drawn = [
+        pg_one(second_pg, "INSERT INTO tickets (subject) VALUES ('c') RETURNING id"),
+        pg_one(second_pg, "INSERT INTO notes (id) VALUES (2) RETURNING n"),
+    ]
+    assert drawn == [(1003,), (1004,)]
+    # A serial key still owns its sequence: an identity, as before.
+    assert pg_one(
+        second_pg,
+        "SELECT attidentity FROM pg_attribute WHERE attname = 'id' AND attrelid = 's'::regclass",
+    ) == ("d",)
+    notes = notes_of(arrowmig.migrate(pg_url, str(tmp_path / "t.duckdb")), "tickets")
+    assert "id: default nextval('ticket_no'::regclass) not copied (the sequence it draws " in notes
+
+
+@pytest.mark.postgres
 def test_constant_defaults_of_postgres_only_types_are_kept(
     pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:

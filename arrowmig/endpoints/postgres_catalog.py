@@ -249,7 +249,8 @@ def describe(
         # A serial or identity column's sequence may be past the largest key (deleted rows);
         # its name is read too, for a sequence never called (NULL here: see _last_handed_out).
         "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN pg_sequence_last_value(q.seq) END, "
-        "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN q.seq::text END "
+        "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN q.seq::text END, "
+        "pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
@@ -264,7 +265,10 @@ def describe(
     columns = tuple(
         generated_column(
             _with_default(
-                _described_column(query, r, name), r[7], r[8], _last_handed_out(query, r[13], r[14])
+                _described_column(query, r, name),
+                r[7],
+                r[8] or ("owned" if r[15] else ""),
+                _last_handed_out(query, r[13], r[14]),
             ),
             r[12],
         )
@@ -771,11 +775,16 @@ def _last_handed_out(query: Query, last_value: int | None, sequence: str | None)
 def _with_default(
     col: Column, default: str | None, identity: str, last_value: int | None
 ) -> Column:
-    """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT) or '';
+    """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT), ``owned``
+    (a serial: the column owns the sequence its default draws from) or '';
     ``last_value`` the last value of the sequence the column owns, if any."""
     parsed = read_default(default, "postgresql")
-    # serial (a nextval default) and identity columns take their key from a sequence.
-    sequence = bool(identity) or (parsed is not None and parsed.kind == "sequence")
+    # serial and identity columns take their key from a sequence of their own. One that
+    # draws from a sequence no column owns (a number shared by several tables) keeps drawing
+    # from it: an identity of its own would hand out numbers the others also hand out.
+    sequence = identity in ("a", "d") or (
+        identity == "owned" and parsed is not None and parsed.kind == "sequence"
+    )
     auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
     return replace(
         col,
