@@ -364,6 +364,12 @@ def key_sequence_name(table: str, column: str) -> str:
 def column_suffix(column: Column, dialect: str) -> str:
     """What follows the column's type in CREATE TABLE: collation, identity and DEFAULT."""
     collation = kept_collation(column, dialect)
+    if (
+        dialect == "postgresql"
+        and column.pg_collation
+        and (column.pg_type or not column.target_type)
+    ):
+        collation = column.pg_collation  # not after a --cast, which clears pg_type
     collate = f" COLLATE {collation}" if collation else ""
     if is_identity(column, dialect):
         return (
@@ -391,6 +397,11 @@ def collation_notes(table: Table, dialect: str) -> list[str]:
     """What the plan says about collations the target does not keep."""
     notes = []
     for c in table.columns:
+        if c.pg_collation and dialect != "postgresql" and c.pg_collation not in _BYTE_ORDER:
+            notes.append(
+                f"{c.name}: COLLATE {c.pg_collation} not carried (its rules are not known in "
+                f"{dialect}: comparisons, sorting and unique indexes on it can differ)"
+            )
         if not c.collation or kept_collation(c, dialect) or not pa.types.is_string(c.arrow_type):
             continue
         differs = _COLLATION_DIFFERENCE.get(c.collation, "its own rules are not known there")
@@ -412,6 +423,8 @@ def is_citext(col: Column) -> bool:
     return col.source_type.rsplit(".", 1)[-1].strip('"') == "citext"
 
 
+_BYTE_ORDER = ('pg_catalog."C"', 'pg_catalog."POSIX"', 'pg_catalog."ucs_basic"')
+"""PostgreSQL's collations that order by code point: SQLite's and DuckDB's own default."""
 _COLLATION_DIFFERENCE = {"NOCASE": "case counts", "RTRIM": "trailing spaces count"}
 
 

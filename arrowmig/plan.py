@@ -415,6 +415,8 @@ def build_plan(
         if action in ("create", "replace"):
             if target_dialect == "postgresql":
                 target = _with_target_types(target, dst)
+                target, lacking = _without_collations_the_target_lacks(target, dst)
+                notes += lacking
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
@@ -600,6 +602,27 @@ def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
             c = replace(c, pg_type=qualified(c.pg_domain[0], schema))
         columns.append(c)
     return replace(source, columns=tuple(columns))
+
+
+def _without_collations_the_target_lacks(
+    source: Table, dst: Endpoint | None
+) -> tuple[Table, list[str]]:
+    """A PostgreSQL target creates each column with its source's collation; one the target
+    lacks (another server's ICU or libc locales) would fail the table: the column gets the
+    target's default instead, and the plan names it."""
+    has = getattr(dst, "has_collation", None)
+    if has is None or not any(c.pg_collation for c in source.columns):
+        return source, []
+    columns, notes = [], []
+    for c in source.columns:
+        if c.pg_collation and not has(c.pg_collation):
+            notes.append(
+                f"{c.name}: COLLATE {c.pg_collation} not carried (the target has no such "
+                "collation: the database's default orders and compares it)"
+            )
+            c = replace(c, pg_collation=None)
+        columns.append(c)
+    return replace(source, columns=tuple(columns)), notes
 
 
 def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> None:

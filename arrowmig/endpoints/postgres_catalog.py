@@ -250,7 +250,10 @@ def describe(
         # its name is read too, for a sequence never called (NULL here: see _last_handed_out).
         "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN pg_sequence_last_value(q.seq) END, "
         "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN q.seq::text END, "
-        "pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL "
+        "pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL, "
+        "(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co "
+        "JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation "
+        "AND a.attcollation <> t.typcollation) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
@@ -265,7 +268,7 @@ def describe(
     columns = tuple(
         generated_column(
             _with_default(
-                _described_column(query, r, name),
+                replace(_described_column(query, r, name), pg_collation=r[16]),
                 r[7],
                 r[8] or ("owned" if r[15] else ""),
                 _last_handed_out(query, r[13], r[14]),
