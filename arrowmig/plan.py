@@ -154,9 +154,12 @@ def _source_order(target: Table, source: Table) -> list[Column]:
     return [by_name[c.name] for c in source.columns]
 
 
-def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list[str], list[str]]:
+def select_tables(
+    src: Source, config: MigrationConfig, target_dialect: str = "postgresql"
+) -> tuple[list[str], list[str], list[str]]:
     """The tables to move, the views left out (views move only when named), and the plan's
-    note on the source's other schemas, which a run does not read."""
+    note on the source's other schemas, which a run does not read (its hint in the forms
+    ``target_dialect`` takes)."""
     config = replace(
         config,
         tables=in_this_schema(config.tables, src.schema),
@@ -196,7 +199,7 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     skipped = [v for v in views if v not in chosen]
     if config.tables:
         return chosen, skipped, _partition_notes(src, chosen)
-    note = _other_schemas_note(src, bool(tables or views))
+    note = _other_schemas_note(src, bool(tables or views), one_schema=target_dialect == "sqlite")
     # Schemas picked knowingly are not listed again; an empty run is always said.
     notes = note if config.source_schema is None or not chosen else []
     left = [f"{t} ({e})" for t, e in extensions.items() if t not in set(config.exclude)]
@@ -254,9 +257,11 @@ def _where(src: Source) -> str:
     return f"schema {src.schema!r} of {src.url.redacted}" if src.schema else src.url.redacted
 
 
-def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
+def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> list[str]:
     """Tables in other schemas are not read: said in the plan, and refused as the run's
-    whole when the schema read holds nothing (an empty run would look like success)."""
+    whole when the schema read holds nothing (an empty run would look like success).
+    ``one_schema``: the target (a SQLite file) takes one schema per run, so only that form is
+    suggested."""
     others = src.other_schemas()
     if not others:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
@@ -266,6 +271,17 @@ def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
     every = "--source-schema " + shlex.quote(
         written_list([*([src.schema] if any_here and src.schema else []), *others])
     )
+    if one_schema:
+        if not any_here:
+            raise SchemaError(
+                f"{_where(src)} holds no tables; other schemas do: {listed}",
+                hint=f"pick the schema to read with {pick} (a SQLite file takes one schema "
+                "per run: run again for each other schema)",
+            )
+        return [
+            f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
+            f"(a SQLite file takes one schema per run: read another with {pick})"
+        ]
     if not any_here:
         raise SchemaError(
             f"{_where(src)} holds no tables; other schemas do: {listed}",
@@ -332,9 +348,9 @@ def build_plan(
     Raises before anything is written when the run cannot work: a missing table, a target
     table that exists in create mode, names the target cannot hold, an impossible append.
     """
-    names, skipped_views, run_notes = select_tables(src, config)
-    _refuse_unreadable(src, names)
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
+    names, skipped_views, run_notes = select_tables(src, config, target_dialect)
+    _refuse_unreadable(src, names)
     _refuse_names_equal_but_for_case(names, target_dialect)
     casts = {(t, c): ty for t, c, ty in config.casts}
     for table_name, _column, _type in config.casts:

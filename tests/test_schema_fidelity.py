@@ -999,6 +999,12 @@ def test_tables_in_other_schemas_are_named_not_silently_left(pg_url: str, tmp_pa
         refused.value
     )
     assert "--source-schema person" in str(refused.value)
+    # A SQLite file takes one schema per run: only that form is suggested.
+    with pytest.raises(arrowmig.SchemaError) as refused:
+        arrowmig.migrate(pg_url, str(tmp_path / "aw.db"))
+    said = f"{refused.value} {refused.value.hint}"
+    assert "--source-schema person" in said
+    assert "person,sales" not in said and "'*'" not in said
     with pytest.raises(arrowmig.SchemaError) as refused:
         arrowmig.migrate(pg_url, target, tables=["sales.orders"])
     assert "name it 'orders', with --source-schema sales" in str(refused.value)
