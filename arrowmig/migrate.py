@@ -60,7 +60,6 @@ from arrowmig.runner import (
     add_pg_definitions,
     record_prepared,
 )
-from arrowmig.schema import qualified
 from arrowmig.schemas import SeveralPlans, several_schemas
 from arrowmig.urls import parse_url
 
@@ -533,7 +532,7 @@ def _drop_failed_staging(
 
 
 def _holds_rows(dst: Endpoint, name: str) -> bool:
-    return bool(dst.execute(f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"))
+    return bool(dst.execute(f"SELECT 1 FROM {dst.qualify(name)} LIMIT 1"))
 
 
 @contextmanager
