@@ -182,6 +182,8 @@ def finish(
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
             dressing = dst.table_dressing(final.name)  # type: ignore[attr-defined]
+            if final.comment:  # the source's own comment, set on the new table, wins
+                dressing = [d for d in dressing if d[0] != "comment"]
         if exists:
             statements += _set_aside(dst, final.name, keep_backup, load)
         statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")

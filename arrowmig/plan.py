@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
@@ -438,6 +439,7 @@ def build_plan(
             _refuse_types_the_target_cannot_hold(target, target_dialect)
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
+            notes += comment_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
             left += nulls_distinct_notes(target, target_dialect)

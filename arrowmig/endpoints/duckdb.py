@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix, key_sequence_name, read_default, takes_key_sequence
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
@@ -417,14 +418,17 @@ class DuckDBEndpoint(BaseEndpoint):
         target = self.qualify(name)
         arrow_schema = self._conn.sql(f"SELECT * FROM {target} LIMIT 0").to_arrow_table().schema
         meta = self._query(
-            "SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
+            "SELECT column_name, data_type, is_nullable, column_default, nullif(comment, '') "
+            "FROM duckdb_columns() "
             "WHERE schema_name = ? "
             "AND lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
         generated = self.computed_columns(name)
         columns = []
-        for field, (col_name, data_type, nullable, default) in zip(arrow_schema, meta, strict=True):
+        for field, (col_name, data_type, nullable, default, comment) in zip(
+            arrow_schema, meta, strict=True
+        ):
             arrow_type, notes = _read_type(data_type, _normalise(field.type))
             # A generated column's column_default is its expression, not a default.
             expression = str(default) if col_name in generated else None
@@ -442,6 +446,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     ),
                     duckdb_type=_same_again_on_duckdb(data_type),
                     notes=notes,
+                    comment=comment,
                     default=parsed,
                     # A key filled from a sequence (DEFAULT nextval('s')) is assigned by DuckDB.
                     auto_increment=parsed is not None
@@ -492,7 +497,16 @@ class DuckDBEndpoint(BaseEndpoint):
             not_carried=(*unportable, *self._checks(name)),
             row_count=count,
             split_key=split_key,
+            comment=self._table_comment(name),
         )
+
+    def _table_comment(self, name: str) -> str | None:
+        rows = self._query(
+            "SELECT nullif(comment, '') FROM duckdb_tables() WHERE schema_name = ? AND "
+            "lower(table_name) = lower(?) AND database_name = current_database()",
+            [self._schema, name],
+        )
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def _indexes(self, name: str, columns: list[str]) -> tuple[list[Index], list[str]]:
         """The table's CREATE INDEX indexes on its columns, and those on expressions, which
@@ -698,11 +712,13 @@ class DuckDBEndpoint(BaseEndpoint):
             if not col.nullable:
                 d += " NOT NULL"
             defs.append(d)
+        target = self.qualify(table.name)
         self._run(
-            f"CREATE TABLE {self.qualify(table.name)} ({', '.join(defs)})",
-            f"creating {table.name!r}",
-            table.name,
+            f"CREATE TABLE {target} ({', '.join(defs)})", f"creating {table.name!r}", table.name
         )
+        # As the table is made: a staging table keeps them as it takes the final name.
+        for sql in comment_statements(table, target):
+            self._run(sql, f"commenting {table.name!r}", table.name)
 
     def drop_table(self, name: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {self.qualify(name)}", f"dropping {name!r}", name)
