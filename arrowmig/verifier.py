@@ -482,6 +482,10 @@ class _TableRunner:
             if None in (s_count, t_count) or s_count == t_count or not same_declaration:
                 continue
             assert s_count is not None and t_count is not None
+            if _natural_only(t_count, pair.target.source_type) and not _natural_only(
+                s_count, pair.source.source_type
+            ):
+                continue  # converted to what the declared type holds (a --cast to boolean)
             if pair.name not in result.differing_columns:
                 result.differing_columns.append(pair.name)
             changed.append(
@@ -588,6 +592,19 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, key, pairs, s_rows, t_rows)
+
+
+_NATURAL_CLASSES = {"integer": (0, 1), "numeric": (0, 1), "real": (1,), "text": (2,), "blob": ()}
+"""The storage classes (indexes into integer, real, text, blob) that a column of each SQLite
+affinity converts its values to; a column without affinity (BLOB or untyped) converts none."""
+
+
+def _natural_only(counts: tuple[int, int, int, int], declared: str) -> bool:
+    """Whether every value is of a class the declared type's affinity converts values to."""
+    from arrowmig.endpoints.sqlite_profile import affinity
+
+    natural = _NATURAL_CLASSES[affinity(declared)]
+    return bool(natural) and all(n == 0 for i, n in enumerate(counts) if i not in natural)
 
 
 def _class_counts(counts: tuple[int, int, int, int]) -> str:
