@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from arrowmig.errors import UsageError
+from arrowmig.names import named_tables
 from arrowmig.sizes import parse_size
 
 MODES = ("create", "replace", "append", "truncate")
@@ -88,13 +89,12 @@ class MigrationConfig:
     table goes the Arrow way, which is what ``arrowmig bench`` measures as the columnar path)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", named_tables(self.tables))
         # From Python, a lone name is one table ("bets"), not a sequence of one-letter names.
-        for name in ("tables", "exclude"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                object.__setattr__(self, name, (value,))
-            elif value is not None:
-                object.__setattr__(self, name, tuple(value))
+        if isinstance(self.exclude, str):
+            object.__setattr__(self, "exclude", (self.exclude,))
+        else:
+            object.__setattr__(self, "exclude", tuple(self.exclude))
         object.__setattr__(self, "max_memory", _size("max_memory", self.max_memory))
         if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}", hint=f"use one of {', '.join(MODES)}")

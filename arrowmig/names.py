@@ -43,6 +43,24 @@ def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...
     return tuple(names)
 
 
+def named_tables(
+    value: str | list[str] | tuple[str, ...] | None, option: str = "--tables"
+) -> tuple[str, ...] | None:
+    """Tables named from Python or the command line: None is every table; a lone name
+    ("bets") is one table, not a sequence of one-letter names. A list that names no table
+    (``--tables "$EMPTY"``, ``tables=[]``) is refused: read as "every table", a script whose
+    list came out empty would replace or truncate them all."""
+    if value is None:
+        return None
+    names = (value,) if isinstance(value, str) else tuple(value)
+    if not any(names):
+        raise UsageError(
+            f"{option} names no table",
+            hint=f"name at least one table, or leave {option} out to take every table",
+        )
+    return names
+
+
 def split_names(value: str) -> list[str]:
     """A list of single names (``--source-schema``): ``a,"b,c","d.e"`` is ``a``, ``b,c`` and
     ``d.e``; dots are part of a name here."""

@@ -23,7 +23,7 @@ from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
-from arrowmig.names import one_schema, written, written_list
+from arrowmig.names import named_tables, one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import extension_tables, unknown_table
 from arrowmig.schemas import several_schemas
@@ -174,7 +174,7 @@ def verify(
     source: str,
     target: str,
     *,
-    tables: list[str] | tuple[str, ...] | None = None,
+    tables: str | list[str] | tuple[str, ...] | None = None,
     exclude: list[str] | tuple[str, ...] = (),
     level: str = "checksum",
     max_diffs: int = 20,
@@ -183,7 +183,8 @@ def verify(
     progress: ProgressSink | Callable[[Event], None] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> VerifyReport:
-    """Compare every table (or ``tables``) of ``source`` with ``target``, but ``exclude``.
+    """Compare every table (or ``tables``: one name or a list) of ``source`` with ``target``,
+    but ``exclude``.
 
     ``level``: ``count`` compares row counts; ``checksum`` (default) compares an
     order-independent checksum of whole rows and of each column, and on a mismatch lists up
@@ -191,6 +192,7 @@ def verify(
     checksums agree. Raises ArrowmigError (exit code 2) when a database cannot be opened, a
     named table exists on neither side, or a table to exclude is not in the source.
     """
+    tables = named_tables(tables)
     if level not in LEVELS:
         raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
     if max_diffs < 0:

@@ -1354,3 +1354,39 @@ def test_plan_help_lists_only_what_changes_a_plan_and_takes_the_run_options_too(
     run_only = ["--mode", "replace", "--keep-backup", "--resume", "--retries", "2"]
     run_only += ["--reject-dir", str(tmp_path)]
     assert main(["plan", str(src), str(tmp_path / "t.db"), *run_only]) == 0
+
+
+@pytest.mark.parametrize("empty", ["", ",", " "])
+def test_an_empty_table_list_is_refused_not_read_as_every_table(
+    tmp_path: Path, empty: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tables "$TABLES" with an empty variable moved (or, in replace mode, emptied and
+    reloaded) every table, exit 0; so did tables=[] from Python and tables = [] in a job."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY); CREATE TABLE b (id INTEGER PRIMARY KEY);",
+        {"a": [(1,)], "b": [(1,)]},
+    )
+    target = tmp_path / "t.duckdb"
+    job = tmp_path / "job.toml"
+    job.write_text(f'source = "{src}"\ntarget = "{target}"\ntables = []\n')
+    for command in (
+        ["migrate", src, str(target), "--tables", empty, "--progress", "none"],
+        ["plan", src, str(target), "--tables", empty],
+        ["verify", src, src, "--tables", empty],
+        ["run", str(job)],
+    ):
+        capsys.readouterr()
+        assert main(command) == 2, command
+        assert capsys.readouterr().err == (
+            "arrowmig: error: --tables names no table; name at least one table, or leave "
+            "--tables out to take every table\n"
+        )
+        assert not target.exists()
+    with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
+        arrowmig.migrate(src, str(target), tables=[])
+    with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
+        arrowmig.verify(src, src, tables=[])
+    assert not target.exists()

@@ -140,7 +140,8 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
     if opts.get("batch_bytes"):
         batch_kwargs["batch_bytes"] = parse_size(opts["batch_bytes"])
     kwargs: dict[str, Any] = {
-        "tables": split_list(opts.get("tables")) or None,
+        # Given but empty (--tables "$EMPTY") is a list of no table, which the config refuses.
+        "tables": None if opts.get("tables") is None else split_list(opts["tables"]),
         "exclude": split_list(opts.get("exclude")),
         "mode": opts.get("mode") or "create",
         "batch": BatchConfig(**batch_kwargs),

@@ -145,7 +145,7 @@ def verify_command(
     report = run_verify(
         source,
         target,
-        tables=split_list(tables) or None,
+        tables=None if tables is None else split_list(tables),
         exclude=split_list(exclude),
         level=level,
         max_diffs=max_diffs,
