@@ -50,6 +50,7 @@ from arrowmig.model import KeyRange, Table
 from arrowmig.names import one_schema
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
+from arrowmig.rejects import check_reject_dir
 from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
 from arrowmig.runner import (
@@ -196,6 +197,7 @@ def _transfer(
             },
         ).tables[0]
 
+    check_reject_dir(config)  # before the target is opened (a new file is made then)
     meter = RunMeter()
     started = time.monotonic()
     written: list[bool] = []
