@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 import arrowmig
@@ -692,6 +693,54 @@ def test_a_closed_stderr_does_not_stop_the_run(source_db: Path, tmp_path: Path) 
     assert counts == SIZES
     text = log.read_text()
     assert "BrokenPipe" not in text and text.rstrip().endswith("exit code 0")
+
+
+def _gone_reader(*args: str) -> int:
+    """The exit code of ``arrowmig ARGS | true``: stdout's reader is gone before any line."""
+    proc = subprocess.Popen([*ARROWMIG, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    return proc.wait(timeout=120)
+
+
+def test_a_gone_reader_of_stdout_leaves_the_exit_code_to_the_work(
+    source_db: Path, tmp_path: Path
+) -> None:
+    """verify, plan and status exited 1 when their --json reader went away (click's own
+    answer to EPIPE): to a script, verify's 1 says the data differs."""
+    target = tmp_path / "t.duckdb"
+    _migrate(source_db, target, ["--progress", "none"])
+    assert _gone_reader("verify", str(source_db), str(target), "--json") == 0
+    assert _gone_reader("status", str(target), "--json") == 0
+    new = str(tmp_path / "u.duckdb")
+    assert _gone_reader("plan", str(source_db), new, "--json") == 0
+    assert _gone_reader("migrate", str(source_db), new, "--dry-run", "--json") == 0
+    with duckdb.connect(str(target)) as con:
+        con.execute("UPDATE players SET name = 'changed' WHERE id = 7")
+    assert _gone_reader("verify", str(source_db), str(target), "--json") == 1
+
+
+@pytest.mark.parametrize("closed", ["1", "2"])
+def test_a_stream_closed_at_start_does_not_stop_the_run(
+    source_db: Path, tmp_path: Path, closed: str
+) -> None:
+    """Started with fd 1 closed (``>&-``), migrate --json ran, then failed with 'unexpected
+    AttributeError', exit 1; with fd 2 closed (as some daemons start programs) nothing ran."""
+    target, log = tmp_path / "t.duckdb", tmp_path / "run.log"
+    command = [*ARROWMIG, "migrate", str(source_db), str(target), "--json", "--log-file", str(log)]
+    proc = subprocess.run(
+        ["sh", "-c", f'exec "$@" {closed}>&-', "sh", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert duckdb_rows(str(target), "players", order="id")[:1] == [(1, "p1")]
+    assert log.read_text().rstrip().endswith("exit code 0")
+    if closed == "1":
+        assert "error" not in proc.stderr.lower() and "\ndone: 5,300 rows" in proc.stderr
+    else:
+        assert json.loads(proc.stdout)["ok"] is True
 
 
 def test_arrowmig_run_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

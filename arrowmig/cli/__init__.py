@@ -16,6 +16,7 @@ from importlib import import_module
 import click
 
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
+from arrowmig.cli.console import reopen_closed_streams
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
 from arrowmig.malloc_tuning import return_freed_memory_promptly
@@ -83,7 +84,7 @@ printed them (a driver echoing a URL it could not parse, say)."""
 
 
 def error_line(message: str) -> None:
-    from arrowmig.cli.sinks import write_or_drop
+    from arrowmig.cli.console import write_or_drop
 
     write_or_drop(sys.stderr, f"arrowmig: error: {redact_text(message, _secrets)}\n")
 
@@ -94,6 +95,7 @@ def _print_traceback() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
+    reopen_closed_streams()  # started with fd 1 or 2 closed (>&-, some daemons): run anyway
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
     # Only arguments that name a database: a --cast of a column called password is not one.

@@ -6,11 +6,11 @@ from typing import Any
 
 import click
 
+from arrowmig.cli.console import say
 from arrowmig.cli.migrate import (
     emit_report,
     exit_code,
     progress_options,
-    say,
 )
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.cli.sinks import make_sink

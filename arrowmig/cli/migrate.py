@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 
+from arrowmig.cli.console import print_out, say
 from arrowmig.cli.options import build_config, migration_options
-from arrowmig.cli.render import plan_text, report_text
+from arrowmig.cli.render import report_text, show_plan
 from arrowmig.cli.signals import sigterm_stops
-from arrowmig.cli.sinks import make_sink, write_or_drop
+from arrowmig.cli.sinks import make_sink
 from arrowmig.config import MigrationConfig
 from arrowmig.events import Event, FanOutSink, ProgressSink
 from arrowmig.report import EXIT_SIGNAL, MigrationReport
@@ -59,17 +59,11 @@ def progress_options(f: Any) -> Any:
 RESUME_HINT = "to continue, run the same command again with --resume (committed rows are kept)"
 
 
-def say(text: str) -> None:
-    """A line on stderr; when nobody reads it any more (``2>&1 | head``) it is dropped, and the
-    run and its exit code are not the worse for it."""
-    write_or_drop(sys.stderr, text + "\n")
-
-
 def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> None:
     if progress_kind != "json":
         say(report_text(report))
     if as_json and progress_kind != "json":
-        write_or_drop(sys.stdout, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+        print_out(json.dumps(report.to_dict(), indent=2, default=str))
 
 
 def log_file_option(f: Any) -> Any:
@@ -135,10 +129,7 @@ def run_migration(
 
     if dry_run:
         plan = explain(source, target, config=config).to_dict()
-        if as_json:
-            sys.stdout.write(json.dumps(plan, indent=2, default=str) + "\n")
-        else:
-            click.echo(plan_text(plan), err=True)
+        show_plan(plan, as_json)
         return 0
     if not progress_interval >= 0:
         raise UsageError(

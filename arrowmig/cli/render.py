@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -141,3 +142,13 @@ def plan_text(plan: dict[str, Any]) -> str:
         )
     out.extend(plan.get("notes", []))
     return "\n".join(out).rstrip()
+
+
+def show_plan(plan: dict[str, Any], as_json: bool) -> None:
+    """``plan`` and ``--dry-run``: JSON alone on stdout, or the text on stderr."""
+    from arrowmig.cli.console import print_out, say
+
+    if as_json:
+        print_out(json.dumps(plan, indent=2, default=str))
+    else:
+        say(plan_text(plan))

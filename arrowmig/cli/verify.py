@@ -7,11 +7,11 @@ table on neither side, a table that could not be read).
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from arrowmig.cli.console import print_out, say
 from arrowmig.names import split_list
 
 if TYPE_CHECKING:
@@ -152,10 +152,9 @@ def verify_command(
         source_schema=source_schema,
         target_schema=target_schema,
     )
-    click.echo(render_table(report), err=True)
+    say(render_table(report))
     if as_json:
-        json.dump(report.to_dict(), sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        print_out(json.dumps(report.to_dict(), indent=2, default=str))
     ctx.exit(report.exit_code)
 
 
