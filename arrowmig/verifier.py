@@ -25,7 +25,7 @@ from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import named_tables, one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
-from arrowmig.plan import extension_tables, unknown_table
+from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
 from arrowmig.schemas import several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
@@ -249,6 +249,9 @@ def verify(
                 raise UsageError("nothing to compare: --exclude leaves out every table")
         if not pairs:
             raise _nothing_to_compare(src, tgt)
+        if source_schema is None and tables is None:  # as a run of this command reads
+            note = src.submit(lambda e, _: uncompared_schemas_note(e)).result()
+            report.notes.extend([note] if note else [])
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
         for name, target_name in pairs:
             result = runner.run(name, target_name)

@@ -44,6 +44,7 @@ def render_table(report: VerifyReport) -> str:
         out.extend(_details(t.to_dict()))
     for name, why in report.not_verified.items():
         out.append(f"{name}: NOT VERIFIED: {why}")
+    out.extend(report.notes)
     state = "all tables match" if report.ok else "DIFFERENCES FOUND"
     if report.not_verified and all(t.ok for t in report.tables):
         compared = "the tables compared match; " if report.tables else ""
