@@ -1026,8 +1026,9 @@ def test_a_sqlite_file_that_cannot_be_read_is_named_with_what_to_do(tmp_path: Pa
 def test_files_this_user_may_not_write_are_refused_in_one_line(
     request: pytest.FixtureRequest,
 ) -> None:
-    """As user nobody: a WAL source SQLite must write beside to read, and a target in a
-    folder that is not writable (the driver said 'failed to allocate memory')."""
+    """As user nobody: a WAL source SQLite must write beside to read, a target in a folder
+    that is not writable and a source this user may not read (the driver said 'failed to
+    allocate memory' for both)."""
     base = Path(tempfile.mkdtemp(prefix="arrowmig-perms-"))  # pytest's own are root's alone
     request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
     base.chmod(0o755)
@@ -1036,6 +1037,8 @@ def test_files_this_user_may_not_write_are_refused_in_one_line(
     locked.mkdir(mode=0o555)
     open_dir.mkdir(mode=0o777)
     open_dir.chmod(0o777)
+    unreadable = Path(make_sqlite(base / "unreadable.db", "CREATE TABLE t (a);"))
+    unreadable.chmod(0o600)
 
     def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -1052,6 +1055,9 @@ def test_files_this_user_may_not_write_are_refused_in_one_line(
         ((src, str(open_dir / "w.duckdb")), "is in WAL mode"),
         ((make_sqlite(base / "ok.db", "CREATE TABLE t (a);"), str(locked / "w.db")),
          "its folder is not writable"),
+        ((str(unreadable), str(open_dir / "u.duckdb")),
+         "cannot read SQLite file '" + str(unreadable) + "': permission denied; run as a user "
+         "who may read it"),
     ]:  # fmt: skip
         done = as_nobody(*args)
         assert done.returncode == 2 and expected in done.stderr, done.stderr

@@ -156,6 +156,19 @@ def _open_error(target: str, exc: BaseException) -> ConnectError:
     return ConnectError(f"cannot open SQLite file {target!r}: {reason}")
 
 
+def _refuse_unreadable(target: str, path: Path) -> None:
+    """A file this user may not read: the driver's own words for it are "failed to allocate
+    memory", which sends the user looking at memory."""
+    try:
+        with path.open("rb"):
+            pass
+    except PermissionError:
+        raise ConnectError(
+            f"cannot read SQLite file {target!r}: permission denied",
+            hint="run as a user who may read it, or give this user read permission on it",
+        ) from None
+
+
 class SQLiteEndpoint(BaseEndpoint):
     """One ADBC connection to a SQLite file."""
 
@@ -191,6 +204,8 @@ class SQLiteEndpoint(BaseEndpoint):
                 + ("the file is read-only" if path.exists() else "its folder is not writable"),
                 hint="write to a folder you may write to, or change its permissions",
             )
+        if path.exists():
+            _refuse_unreadable(url.target, path)
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
         self._created_file = not path.exists()
