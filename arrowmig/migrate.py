@@ -62,7 +62,7 @@ from arrowmig.runner import (
     record_prepared,
 )
 from arrowmig.schema import qualified
-from arrowmig.schemas import SeveralPlans, several_schemas
+from arrowmig.schemas import SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 
 __all__ = ["StopRequested", "explain", "migrate", "transfer"]
@@ -93,6 +93,7 @@ def migrate(
             )
         config = replace(config, tables=(tables,) if isinstance(tables, str) else tuple(tables))
     parse_url(source), parse_url(target)
+    refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     sink = as_sink(progress)
     report = _migrate(source, target, config, sink)
     if isinstance(sink, CallbackSink) and sink.error is not None:
@@ -891,6 +892,7 @@ def explain(
 ) -> MigrationPlan | SeveralPlans:
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
+    refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import schema_runs
 

@@ -26,7 +26,7 @@ from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import named_tables, one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
-from arrowmig.schemas import several_schemas
+from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
     DIFFER,
@@ -200,6 +200,7 @@ def verify(
     if batch_rows < 1:
         raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
     src_url, tgt_url = parse_url(source), parse_url(target)
+    refuse_sqlite_schemas(source, target, source_schema, target_schema)
     if several_schemas(source_schema) is not None:
         from arrowmig.schemas import verify_schemas
 
@@ -218,7 +219,8 @@ def verify(
                 max_diffs=max_diffs,
                 # Written as --source-schema takes one name: a comma in it is no list.
                 source_schema=written(schema),
-                target_schema=schema,
+                # A SQLite target's one namespace holds the tables of every schema.
+                target_schema=None if tgt_url.kind == "sqlite" else schema,
                 progress=progress,
                 batch_rows=batch_rows,
             ),

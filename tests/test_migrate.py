@@ -1396,3 +1396,36 @@ def test_an_empty_table_list_is_refused_not_read_as_every_table(
     with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
         arrowmig.verify(src, src, tables=[])
     assert not target.exists()
+
+
+def test_a_schema_named_for_a_sqlite_side_is_refused_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--source-schema does_not_exist with a SQLite source ran as if not given (exit 0), and
+    the refusal of two schemas recommended that very option."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE a (id INTEGER);", {"a": [(1,)]})
+    duck, lite = str(tmp_path / "t.duckdb"), str(tmp_path / "t.db")
+    source_refused = (
+        "arrowmig: error: --source-schema {!r}: the source is a SQLite file, which has no "
+        "schemas; leave --source-schema out\n"
+    )
+    for command, expected in [
+        (["migrate", src, duck, "--source-schema", "nope"], source_refused.format("nope")),
+        (["migrate", src, duck, "--source-schema", "a,b"], source_refused.format("a,b")),
+        (["plan", src, duck, "--source-schema", "nope"], source_refused.format("nope")),
+        (["verify", src, src, "--source-schema", "nope"], source_refused.format("nope")),
+        (
+            ["migrate", src, lite, "--target-schema", "nor_this"],
+            "arrowmig: error: --target-schema 'nor_this': the target is a SQLite file, which "
+            "has no schemas; leave --target-schema out\n",
+        ),
+    ]:
+        capsys.readouterr()
+        assert main([*command, "--progress", "none"] if command[0] == "migrate" else command) == 2
+        assert capsys.readouterr().err == expected
+    assert not Path(duck).exists() and not Path(lite).exists()
+    with pytest.raises(arrowmig.UsageError, match="leave --target-schema out"):
+        arrowmig.verify(src, src, target_schema="main")
+
