@@ -47,7 +47,7 @@ from arrowmig.loading import (
 )
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
-from arrowmig.names import one_schema
+from arrowmig.names import named_tables, one_schema
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
 from arrowmig.rejects import check_reject_dir
@@ -91,7 +91,7 @@ def migrate(
                 "migrate() was given tables= and config.tables; which tables to move is unclear",
                 hint="name the tables in one of them",
             )
-        config = replace(config, tables=(tables,) if isinstance(tables, str) else tuple(tables))
+        config = replace(config, tables=named_tables(tables))
     parse_url(source), parse_url(target)
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     sink = as_sink(progress)

@@ -5,6 +5,7 @@ what arrowmig prints can be given back as it is."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from arrowmig.errors import UsageError
 
@@ -52,13 +53,22 @@ def named_tables(
     list came out empty would replace or truncate them all."""
     if value is None:
         return None
-    names = (value,) if isinstance(value, str) else tuple(value)
+    given = (value,) if isinstance(value, str) else tuple(_iterable(value, option))
+    names = tuple(n for n in given if isinstance(n, str))
+    if len(names) != len(given):
+        raise UsageError(f"{option} takes table names (text), not {value!r}")
     if not any(names):
         raise UsageError(
             f"{option} names no table",
             hint=f"name at least one table, or leave {option} out to take every table",
         )
     return names
+
+
+def _iterable(value: object, option: str) -> Iterable[object]:
+    if not isinstance(value, Iterable):
+        raise UsageError(f"{option} takes a table name or a list of them, not {value!r}")
+    return value
 
 
 def split_names(value: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -1429,3 +1430,28 @@ def test_a_schema_named_for_a_sqlite_side_is_refused_not_ignored(
     with pytest.raises(arrowmig.UsageError, match="leave --target-schema out"):
         arrowmig.verify(src, src, target_schema="main")
 
+
+def test_python_callers_get_one_table_for_a_name_and_usage_errors_for_wrong_types(
+    tmp_path: Path,
+) -> None:
+    """verify(tables="players") read the name as p, l, a, ...; migrate(tables=5) and
+    MigrationConfig(parallel="2") raised a bare TypeError, outside ArrowmigError."""
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE players (id INTEGER PRIMARY KEY); CREATE TABLE other (id INTEGER);",
+        {"players": [(1,)]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    assert arrowmig.migrate(src, target, tables="players").ok
+    report = arrowmig.verify(src, target, tables="players")
+    assert report.ok and [t.name for t in report.tables] == ["players"]
+    for call, message in [
+        (lambda: arrowmig.migrate(src, target, tables=5), "--tables takes a table name or a list"),  # type: ignore[arg-type]
+        (lambda: arrowmig.verify(src, target, tables=[5]), "--tables takes table names (text)"),  # type: ignore[list-item]
+        (lambda: arrowmig.MigrationConfig(parallel="2"), "parallel must be a whole number, not '2'"),  # type: ignore[arg-type]
+        (lambda: arrowmig.MigrationConfig(retries=1.5), "retries must be a whole number"),  # type: ignore[arg-type]
+        (lambda: arrowmig.BatchConfig(batch_rows="9"), "batch_rows must be a whole number"),  # type: ignore[arg-type]
+        (lambda: arrowmig.MigrationConfig(batch_timeout_s="3"), "batch_timeout_s must be a number"),  # type: ignore[arg-type]
+    ]:  # fmt: skip
+        with pytest.raises(arrowmig.UsageError, match=re.escape(message)):
+            call()
