@@ -670,6 +670,33 @@ def test_impossible_options_are_refused_before_anything_is_written(
     assert not target.exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mode", "replac"], "invalid value for '--mode': 'replac' is not one of 'create', "),
+        (["--parallel", "abc"], "invalid value for '--parallel': 'abc' is not a valid integer"),
+        (["--batch"], "no such option '--batch' (did you mean one of: '--batch-bytes', "),
+    ],
+)
+def test_usage_errors_are_one_arrowmig_error_line(
+    source_db: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    """click's three-line 'Usage: ... Error: ...' escaped scripts that look for the
+    'arrowmig: error:' line every other mistake gets."""
+    code, _, err = _cli(capsys, "migrate", str(source_db), str(tmp_path / "t.db"), *args)
+    assert code == 2 and err.startswith(f"arrowmig: error: {message}"), err
+    assert err.endswith("; see 'arrowmig migrate --help'\n") and len(err.splitlines()) == 1
+    code, _, err = _cli(capsys, "verify", str(source_db))
+    assert (code, err) == (
+        2,
+        "arrowmig: error: missing argument 'TARGET'; see 'arrowmig verify --help'\n",
+    )
+
+
 def test_a_closed_stderr_does_not_stop_the_run(source_db: Path, tmp_path: Path) -> None:
     """``arrowmig migrate ... 2>&1 | head -3``: the reader goes away, the run goes on."""
     target, log = tmp_path / "t.db", tmp_path / "run.log"

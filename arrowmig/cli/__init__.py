@@ -89,6 +89,14 @@ def error_line(message: str) -> None:
     write_or_drop(sys.stderr, f"arrowmig: error: {redact_text(message, _secrets)}\n")
 
 
+def _usage_line(exc: click.UsageError) -> str:
+    """click's usage error as arrowmig's other errors are: one line (a script that looks for
+    ``arrowmig: error:`` finds it), saying where the help is."""
+    message = " ".join(exc.format_message().split()).rstrip(".").replace(". (Did", " (did")
+    where = exc.ctx.command_path if exc.ctx is not None else "arrowmig"
+    return f"{message[:1].lower()}{message[1:]}; see '{where} --help'"
+
+
 def _print_traceback() -> None:
     click.echo(redact_text(traceback.format_exc(), _secrets).rstrip(), err=True)
 
@@ -111,10 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         error_line(f"interrupted by {stop.signal_name}")
         return 143 if stop.signal_name == "SIGTERM" else 130
     except click.UsageError as exc:
-        shown = io.StringIO()
-        with contextlib.redirect_stderr(shown):
-            exc.show()
-        click.echo(redact_text(shown.getvalue(), _secrets), err=True, nl=False)
+        if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+            shown = io.StringIO()  # `arrowmig` alone: the help, which is what was asked
+            with contextlib.redirect_stderr(shown):
+                exc.show()
+            click.echo(redact_text(shown.getvalue(), _secrets), err=True, nl=False)
+        else:
+            error_line(_usage_line(exc))
         return 2
     except (click.Abort, KeyboardInterrupt):
         error_line("interrupted")
