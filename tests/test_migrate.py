@@ -1363,6 +1363,30 @@ def test_plan_help_lists_only_what_changes_a_plan_and_takes_the_run_options_too(
     assert main(["plan", str(src), str(tmp_path / "t.db"), *run_only]) == 0
 
 
+def test_help_shows_every_default_alike_and_run_names_the_job_file_s(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help showed '[100000]' beside '[default: create]', and `run --help` showed
+    '[default: create]' for --mode, where a flag left out takes the job file's value."""
+    from arrowmig.cli import main
+
+    def shown(command: str) -> str:
+        assert main([command, "--help"]) == 0
+        return " ".join(capsys.readouterr().out.split())  # click wraps lines anywhere
+
+    migrate_help, run_help = shown("migrate"), shown("run")
+    for option, default in [
+        ("--mode", "create"),
+        ("--batch-rows", "100000"),
+        ("--on-error", "fail"),
+        ("--progress-interval", "5.0"),
+        ("--source-schema", "public; main in DuckDB"),
+    ]:
+        assert f"[default: {default}]" in migrate_help, option
+        assert f"[default: the job's, else {default}]" in run_help, option
+    assert "[100000]" not in migrate_help and "[default: create]" not in run_help
+
+
 @pytest.mark.parametrize("empty", ["", ",", " "])
 def test_an_empty_table_list_is_refused_not_read_as_every_table(
     tmp_path: Path, empty: str, capsys: pytest.CaptureFixture[str]

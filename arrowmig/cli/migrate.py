@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from arrowmig.cli.console import print_out, say
-from arrowmig.cli.options import build_config, migration_options
+from arrowmig.cli.options import build_config, migration_options, with_default
 from arrowmig.cli.render import report_text, show_plan
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.cli.sinks import make_sink
@@ -35,20 +35,27 @@ class _SummaryLast:
 
 
 def progress_options(f: Any) -> Any:
+    return _progress_options(f, job=False)
+
+
+def job_progress_options(f: Any) -> Any:
+    """``progress_options`` for ``run``, whose defaults are the job file's values."""
+    return _progress_options(f, job=True)
+
+
+def _progress_options(f: Any, job: bool) -> Any:
     f = click.option(
         "--progress-interval",
         type=float,
         default=5.0,
-        show_default=True,
-        help="Seconds between plain progress lines.",
+        help=with_default("Seconds between plain progress lines.", "5.0", job),
     )(f)
     f = click.option(
         "--progress",
         "progress_kind",
         type=click.Choice(["auto", "bar", "plain", "json", "none"]),
         default="auto",
-        show_default=True,
-        help="Live progress: bar on a TTY, plain lines otherwise.",
+        help=with_default("Live progress: bar on a TTY, plain lines otherwise.", "auto", job),
     )(f)
     f = click.option(
         "--json", "as_json", is_flag=True, help="Print the final report as JSON on stdout."

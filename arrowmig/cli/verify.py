@@ -100,7 +100,7 @@ def _shown(value: Any) -> str:
 @click.command("verify")
 @click.argument("source")
 @click.argument("target")
-@click.option("--tables", "-t", help="Comma-separated tables to compare (default: all).")
+@click.option("--tables", "-t", help="Comma-separated tables to compare.  [default: all]")
 @click.option("--exclude", help="Comma-separated tables to leave out (each must be in the source).")
 @click.option(
     "--level",
