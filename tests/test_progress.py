@@ -651,6 +651,7 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
         (["--batch-timeout", "3000000"], "--batch-timeout must be at most 2,147,483 seconds"),
         (["--retries", "-1"], "--retries must be 0 or more, not -1"),
         (["--progress-interval", "-1"], "--progress-interval must be 0 or more seconds"),
+        (["--progress-interval", "nan"], "--progress-interval must be 0 or more seconds"),
         (["--log-file", "/proc/nope/x.log"], "cannot write the log file '/proc/nope/x.log'"),
         (["--keep-backup", "--mode", "truncate"], "--mode truncate drops none"),
         (["--keep-backup", "--mode", "append"], "--mode append drops none"),
@@ -668,6 +669,11 @@ def test_impossible_options_are_refused_before_anything_is_written(
     code, _, err = _cli(capsys, "migrate", str(source_db), str(target), *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert not target.exists()
+    if "--log-file" in args:
+        return  # a dry run writes no log
+    # The dry run takes the same options, and refuses the same values.
+    code, _, err = _cli(capsys, "migrate", str(source_db), str(target), *args, "--dry-run")
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
 
 
 @pytest.mark.parametrize(

@@ -134,14 +134,13 @@ def run_migration(
     from arrowmig.errors import ArrowmigError, UsageError
     from arrowmig.migrate import StopRequested, explain, migrate
 
-    if dry_run:
-        plan = explain(source, target, config=config).to_dict()
-        show_plan(plan, as_json)
-        return 0
-    if not progress_interval >= 0:
+    if not progress_interval >= 0:  # NaN too; and in a --dry-run, which takes the same options
         raise UsageError(
             f"--progress-interval must be 0 or more seconds, not {progress_interval:g}"
         )
+    if dry_run:
+        show_plan(explain(source, target, config=config).to_dict(), as_json)
+        return 0
     console = make_sink(progress_kind, progress_interval)
     log = open_log(log_file, source, target, config) if log_file else None
     sink = console if log is None else FanOutSink(console, log)
