@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arrowmig.normalise import ColumnPair
+from arrowmig.sizes import counted
 
 MATCH = "match"
 DIFFER = "differ"
@@ -125,7 +126,7 @@ class VerifyReport:
 
     def __str__(self) -> str:
         state = "match" if self.ok else "DIFFERENCES"
-        return f"VerifyReport({self.source} vs {self.target}: {len(self.tables)} tables, {state})"
+        return f"VerifyReport({self.source} vs {self.target}: {counted(len(self.tables), 'table')}, {state})"
 
 
 def describe_diffs(

@@ -377,6 +377,19 @@ def test_report_text_shows_every_column_and_memory_per_rows() -> None:
     assert footer.endswith("growth 95.4 MiB") and "per 1,000 rows" not in footer
 
 
+def test_one_row_or_table_is_counted_in_the_singular() -> None:
+    """'done: 1 rows', '1 rows rejected', 'MigrationReport(...: 1 tables, ...)'."""
+    report = MigrationReport(source="a.db", target="b.duckdb", mode="create", seconds=1.0)
+    report.tables = [TableReport("t", "t", rows=1, bytes=9, rejected=1, status="done")]
+    text = report_text(report)
+    assert "  t: 1 row rejected" in text.splitlines()
+    assert ": 1 row, 9 B in" in text.splitlines()[-1] and ", 1 row rejected;" in text
+    assert "b.duckdb: 1 table, 1 row in" in str(report)
+    out = io.StringIO()
+    PlainSink(out=out).emit(Event("table_done", table="t", rows=1, bytes=9))
+    assert ": 1 row, 9 B" in out.getvalue()
+
+
 # -- the log file ----------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from arrowmig.cli.console import drop_stream, write_or_drop
 from arrowmig.events import Event
-from arrowmig.sizes import format_size
+from arrowmig.sizes import counted, format_size
 
 
 def _eta(seconds: float | None) -> str:
@@ -81,7 +81,7 @@ class PlainSink:
             elif event.event == "table_done":
                 rate = f" ({event.rows_per_s:,.0f} rows/s)" if event.rows_per_s else ""
                 self._line(
-                    f"done    {event.table}: {event.rows:,} rows, {format_size(event.bytes)}{rate}"
+                    f"done    {event.table}: {counted(event.rows, 'row')}, {format_size(event.bytes)}{rate}"
                 )
             elif event.event == "foreign_keys" and _key_due(event, self._last, self._interval):
                 self._line(f"foreign keys: {_keys_line(event)}")
