@@ -674,7 +674,26 @@ def _earlier_run(
             hint="run again as the interrupted run did (same source and options); the rows it "
             "committed stay until then",
         )
+    if config.mode == "create":
+        # Started afresh, create mode would refuse the tables a finished run made, and
+        # recommend the very --resume given: say which run it found, and how it differs.
+        for row in store.rows():
+            recorded = _recorded_basis(row) if row.table_name == RUN_ROW else {}
+            loaded = names & set(_as_names(recorded.get("tables")))
+            if row.state == "complete" and loaded:
+                raise SchemaError(
+                    f"cannot resume: the run {row.run_id} in {store.target.url.redacted} that "
+                    f"loaded {sorted(loaded)[0]!r} finished, and "
+                    + _how_it_differs(recorded, basis),
+                    hint="nothing is left to resume: to load the tables again, use --mode "
+                    "replace, append or truncate without --resume",
+                )
     return None
+
+
+def _as_names(value: object) -> list[str]:
+    """The table names a run row recorded (a JSON list), or none."""
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _source_identity(src: Source, label: str) -> str:
