@@ -634,7 +634,10 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
         except OSError:
             same_place = False
     if same_place and (src.schema or "") == (dst.schema or ""):
-        what = "append them into themselves" if config.mode == "append" else "destroy them"
+        what = {
+            "append": "append them into themselves",
+            "create": "find every one of them there already",
+        }.get(config.mode, "destroy them")
         raise UsageError(
             f"source and target are the same database: --mode {config.mode} would {what} "
             "while reading its tables",
