@@ -669,6 +669,9 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
         (["--keep-backup", "--mode", "truncate"], "--mode truncate drops none"),
         (["--keep-backup", "--mode", "append"], "--mode append drops none"),
         (["--keep-backup"], "--mode create drops none"),
+        # click's own refusals, in arrowmig's one line too
+        (["--mode", "replac"], "error: invalid value for '--mode': 'replac' is not one of "),
+        (["--parallel", "abc"], "error: invalid value for '--parallel': 'abc' is not a valid"),
     ],
 )
 def test_impossible_options_are_refused_before_anything_is_written(
@@ -689,26 +692,18 @@ def test_impossible_options_are_refused_before_anything_is_written(
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--mode", "replac"], "invalid value for '--mode': 'replac' is not one of 'create', "),
-        (["--parallel", "abc"], "invalid value for '--parallel': 'abc' is not a valid integer"),
-        (["--batch"], "no such option '--batch' (did you mean one of: '--batch-bytes', "),
-    ],
-)
 def test_usage_errors_are_one_arrowmig_error_line(
-    source_db: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    args: list[str],
-    message: str,
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """click's three-line 'Usage: ... Error: ...' escaped scripts that look for the
-    'arrowmig: error:' line every other mistake gets."""
-    code, _, err = _cli(capsys, "migrate", str(source_db), str(tmp_path / "t.db"), *args)
-    assert code == 2 and err.startswith(f"arrowmig: error: {message}"), err
-    assert err.endswith("; see 'arrowmig migrate --help'\n") and len(err.splitlines()) == 1
+    'arrowmig: error:' line every other mistake gets (more cases above, with the options
+    refused before anything is written)."""
+    code, _, err = _cli(capsys, "migrate", str(source_db), str(tmp_path / "t.db"), "--batch")
+    assert (code, err) == (
+        2,
+        "arrowmig: error: no such option '--batch' (did you mean one of: '--batch-bytes', "
+        "'--batch-rows', '--batch-timeout'?); see 'arrowmig migrate --help'\n",
+    )
     code, _, err = _cli(capsys, "verify", str(source_db))
     assert (code, err) == (
         2,
