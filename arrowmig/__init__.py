@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# First, before pyarrow loads: a Ctrl-C while the command starts ends it without a traceback.
+from arrowmig import _quiet_start  # noqa: F401
 from arrowmig._version import __version__
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.endpoints import open_endpoint

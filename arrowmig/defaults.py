@@ -5,6 +5,7 @@ that move a target's key sequence past the loaded rows.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date, datetime
@@ -18,9 +19,11 @@ from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, qualifie
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _STRING = re.compile(r"'((?:[^']|'')*)'")
-# A PostgreSQL cast after a literal: '5'::integer, 'x'::character varying(5), '{}'::jsonb.
+_TYPE_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_ ]*)'
+# A PostgreSQL cast after a literal: '5'::integer, 'x'::character varying(5), '{}'::jsonb,
+# 'new'::billing.status (an enum outside the search path: its schema is the source's).
 _CASTS = re.compile(
-    r'(?:\s*::\s*"?[A-Za-z_][A-Za-z0-9_ ]*"?(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)*'
+    rf"(?:\s*::\s*{_TYPE_NAME}(?:\.{_TYPE_NAME})?(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])*)*"
 )
 _SEQUENCE = re.compile(r"nextval\s*\(", re.IGNORECASE)
 
@@ -121,11 +124,11 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
     d = column.default
     if d is None or d.kind == "null" or column.auto_increment:
         return None, None
-    family, arrow_type = _family(column)
+    family, arrow_type = _family(column, dialect)
     if family is None or (family == "uuid" and d.kind != "random_uuid"):
-        return None, "the column's target type takes no portable default"
+        return None, f"arrowmig has no rule for a default of type {column.source_type} in {dialect}"
     if d.kind in ("number", "boolean", "string"):
-        sql, why = _literal(d, family, dialect)
+        sql, why = _literal(d, family, dialect, column.source_type.endswith("]"))
         if sql is not None and arrow_type is not None and not _fits(d.value or "", arrow_type):
             return None, f"{d.sql} is out of the column type's range"
         return sql, why
@@ -135,20 +138,29 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
         if dialect == "sqlite":
             return None, "SQLite has no random UUID function"
         return ("gen_random_uuid()", None) if family == "uuid" else (None, "not a uuid column here")
+    if d.kind == "sequence":
+        return None, f"the sequence it draws from is not kept in {dialect}"
     return None, "not a portable literal"
 
 
-def _family(column: Column) -> tuple[str | None, pa.DataType | None]:
+def _family(column: Column, dialect: str) -> tuple[str | None, pa.DataType | None]:
     """What kind of literal the column takes, and the Arrow type that bounds a number."""
     t = column.arrow_type
     if column.target_type:
         forced = forced_arrow_type(column.target_type, t)
+        lowered = column.target_type.lower()
         if forced is not None:
             t = forced
-        elif column.target_type.lower().startswith(("numeric", "decimal")):
+        elif lowered.startswith(("numeric", "decimal")):
             return "number", None
-        elif column.target_type.lower() == "uuid":
+        elif lowered == "uuid":
             return "uuid", None
+        elif lowered in ("json", "jsonb") and not (
+            # A PostgreSQL array carried as JSON is an array again in a PostgreSQL target,
+            # where a JSON default would not be one of its values.
+            dialect == "postgresql" and column.source_type.endswith("]")
+        ):
+            return "json", None
         else:
             return None, None
     if pa.types.is_boolean(t):
@@ -183,7 +195,9 @@ def _fits(value: str, arrow_type: pa.DataType) -> bool:
     return True
 
 
-def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, str | None]:
+def _literal(
+    d: ColumnDefault, family: str, dialect: str, column_is_array: bool = False
+) -> tuple[str | None, str | None]:
     value = d.value or ""
     misfit = (None, f"{d.sql} does not fit the column's type")
     if family == "boolean":
@@ -203,9 +217,15 @@ def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, s
     if family == "string":
         if d.kind == "boolean" or "\x00" in value:
             return misfit
-        return "'" + value.replace("'", "''") + "'", None
+        return _text(value), None
+    if family == "json":  # '0'::jsonb reads as a number
+        return _json_literal(value, column_is_array)
     if d.kind != "string":
         return misfit
+    if value in ("infinity", "-infinity"):
+        # Dates and timestamps of PostgreSQL and DuckDB hold them; SQLite holds these texts,
+        # as the values are carried there.
+        return _text(value), None
     try:
         if family == "date":
             date.fromisoformat(value)
@@ -216,7 +236,22 @@ def _literal(d: ColumnDefault, family: str, dialect: str) -> tuple[str | None, s
                 return misfit
     except ValueError:
         return misfit
-    return "'" + value.replace("'", "''") + "'", None
+    return _text(value), None
+
+
+def _json_literal(value: str, array: bool) -> tuple[str | None, str | None]:
+    """A JSON column's default: a json(b) literal as it is, and the empty array of a
+    PostgreSQL array column (``'{}'::text[]``), which travels as JSON; other array literals
+    have no JSON text arrowmig writes (their elements' quoting is PostgreSQL's own)."""
+    if array:
+        if value.strip() == "{}":
+            return "'[]'", None
+        return None, f"the array literal '{value}' is not written as JSON here"
+    try:
+        json.loads(value)
+    except ValueError:
+        return None, f"'{value}' is not JSON"
+    return _text(value), None
 
 
 # The current time for each kind of clock and column: (kind, column family) -> dialect -> SQL.
@@ -329,6 +364,12 @@ def key_sequence_name(table: str, column: str) -> str:
 def column_suffix(column: Column, dialect: str) -> str:
     """What follows the column's type in CREATE TABLE: collation, identity and DEFAULT."""
     collation = kept_collation(column, dialect)
+    if (
+        dialect == "postgresql"
+        and column.pg_collation
+        and (column.pg_type or not column.target_type)
+    ):
+        collation = column.pg_collation  # not after a --cast, which clears pg_type
     collate = f" COLLATE {collation}" if collation else ""
     if is_identity(column, dialect):
         return (
@@ -356,6 +397,11 @@ def collation_notes(table: Table, dialect: str) -> list[str]:
     """What the plan says about collations the target does not keep."""
     notes = []
     for c in table.columns:
+        if c.pg_collation and dialect != "postgresql" and c.pg_collation not in _BYTE_ORDER:
+            notes.append(
+                f"{c.name}: COLLATE {c.pg_collation} not carried (its rules are not known in "
+                f"{dialect}: comparisons, sorting and unique indexes on it can differ)"
+            )
         if not c.collation or kept_collation(c, dialect) or not pa.types.is_string(c.arrow_type):
             continue
         differs = _COLLATION_DIFFERENCE.get(c.collation, "its own rules are not known there")
@@ -377,6 +423,8 @@ def is_citext(col: Column) -> bool:
     return col.source_type.rsplit(".", 1)[-1].strip('"') == "citext"
 
 
+_BYTE_ORDER = ('pg_catalog."C"', 'pg_catalog."POSIX"', 'pg_catalog."ucs_basic"')
+"""PostgreSQL's collations that order by code point: SQLite's and DuckDB's own default."""
 _COLLATION_DIFFERENCE = {"NOCASE": "case counts", "RTRIM": "trailing spaces count"}
 
 

@@ -57,6 +57,10 @@ class Column:
     collation: str | None = None
     """A SQLite source's collating sequence other than BINARY (NOCASE, RTRIM): kept by SQLite
     targets, NOCASE by DuckDB, named in the plan where it is not kept."""
+    pg_collation: str | None = None
+    """A PostgreSQL source column's collation other than its type's default, as SQL
+    (``pg_catalog."en-x-icu"``, ``pg_catalog."C"``): a PostgreSQL target that has it creates
+    the column with it; the plan names it where it is not kept."""
     pg_binary: bool = False
     """With ``pg_type``: the values travel in binary as they are (varchar(30), char(3),
     timestamp(3): the type only adds a limit the source's values already meet)."""
@@ -104,6 +108,10 @@ class Index:
     constraint: bool = False
     """A PostgreSQL source's UNIQUE constraint, not only a unique index: PostgreSQL targets
     add it as a constraint again (``ON CONFLICT ON CONSTRAINT`` names it)."""
+    nulls_not_distinct: bool = False
+    """PostgreSQL's (15+) ``NULLS NOT DISTINCT``: two keys alike but for NULLs collide. Kept
+    on PostgreSQL targets; elsewhere the index is a plain unique one (NULLs distinct, so it
+    refuses fewer rows, never one the source took), and the plan names the loss."""
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")

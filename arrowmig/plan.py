@@ -28,6 +28,7 @@ from arrowmig.schema import (
     is_pg_interval,
     is_text_type,
     key_statements,
+    nulls_distinct_notes,
     qualified,
     quote_ident,
     server_converts,
@@ -153,9 +154,12 @@ def _source_order(target: Table, source: Table) -> list[Column]:
     return [by_name[c.name] for c in source.columns]
 
 
-def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list[str], list[str]]:
+def select_tables(
+    src: Source, config: MigrationConfig, target_dialect: str = "postgresql"
+) -> tuple[list[str], list[str], list[str]]:
     """The tables to move, the views left out (views move only when named), and the plan's
-    note on the source's other schemas, which a run does not read."""
+    note on the source's other schemas, which a run does not read (its hint in the forms
+    ``target_dialect`` takes)."""
     config = replace(
         config,
         tables=in_this_schema(config.tables, src.schema),
@@ -195,7 +199,7 @@ def select_tables(src: Source, config: MigrationConfig) -> tuple[list[str], list
     skipped = [v for v in views if v not in chosen]
     if config.tables:
         return chosen, skipped, _partition_notes(src, chosen)
-    note = _other_schemas_note(src, bool(tables or views))
+    note = _other_schemas_note(src, bool(tables or views), one_schema=target_dialect == "sqlite")
     # Schemas picked knowingly are not listed again; an empty run is always said.
     notes = note if config.source_schema is None or not chosen else []
     left = [f"{t} ({e})" for t, e in extensions.items() if t not in set(config.exclude)]
@@ -253,16 +257,29 @@ def _where(src: Source) -> str:
     return f"schema {src.schema!r} of {src.url.redacted}" if src.schema else src.url.redacted
 
 
-def _other_schemas_note(src: Source, any_here: bool) -> list[str]:
+def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> list[str]:
     """Tables in other schemas are not read: said in the plan, and refused as the run's
-    whole when the schema read holds nothing (an empty run would look like success)."""
+    whole when the schema read holds nothing (an empty run would look like success).
+    ``one_schema``: the target (a SQLite file) takes one schema per run, so only that form is
+    suggested."""
     others = src.other_schemas()
     if not others:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
     listed, every = _schemas_listed(src, others, any_here)
+    # Written as --source-schema reads it back: a schema holding a comma in double quotes.
+    pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
+    if one_schema:
+        if not any_here:
+            raise SchemaError(
+                f"{_where(src)} holds no tables; other schemas do: {listed}",
+                hint=f"pick the schema to read with {pick} (a SQLite file takes one schema "
+                "per run: run again for each other schema)",
+            )
+        return [
+            f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
+            f"(a SQLite file takes one schema per run: read another with {pick})"
+        ]
     if not any_here:
-        # Written as --source-schema reads it back: a schema holding a comma in double quotes.
-        pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
         raise SchemaError(
             f"{_where(src)} holds no tables; other schemas do: {listed}",
             hint=f"pick the schema to read with {pick}, or several with {every} "
@@ -351,9 +368,9 @@ def build_plan(
     Raises before anything is written when the run cannot work: a missing table, a target
     table that exists in create mode, names the target cannot hold, an impossible append.
     """
-    names, skipped_views, run_notes = select_tables(src, config)
-    _refuse_unreadable(src, names)
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
+    names, skipped_views, run_notes = select_tables(src, config, target_dialect)
+    _refuse_unreadable(src, names)
     _refuse_names_equal_but_for_case(names, target_dialect)
     casts = {(t, c): ty for t, c, ty in config.casts}
     for table_name, _column, _type in config.casts:
@@ -434,6 +451,8 @@ def build_plan(
         if action in ("create", "replace"):
             if target_dialect == "postgresql":
                 target = _with_target_types(target, dst)
+                target, lacking = _without_collations_the_target_lacks(target, dst)
+                notes += lacking
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
@@ -441,6 +460,7 @@ def build_plan(
             notes += collation_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
+            left += nulls_distinct_notes(target, target_dialect)
             if left:
                 notes.append(f"not carried: {', '.join(left)}")
             if not config.keys:
@@ -618,6 +638,27 @@ def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
             c = replace(c, pg_type=qualified(c.pg_domain[0], schema))
         columns.append(c)
     return replace(source, columns=tuple(columns))
+
+
+def _without_collations_the_target_lacks(
+    source: Table, dst: Endpoint | None
+) -> tuple[Table, list[str]]:
+    """A PostgreSQL target creates each column with its source's collation; one the target
+    lacks (another server's ICU or libc locales) would fail the table: the column gets the
+    target's default instead, and the plan names it."""
+    has = getattr(dst, "has_collation", None)
+    if has is None or not any(c.pg_collation for c in source.columns):
+        return source, []
+    columns, notes = [], []
+    for c in source.columns:
+        if c.pg_collation and not has(c.pg_collation):
+            notes.append(
+                f"{c.name}: COLLATE {c.pg_collation} not carried (the target has no such "
+                "collation: the database's default orders and compares it)"
+            )
+            c = replace(c, pg_collation=None)
+        columns.append(c)
+    return replace(source, columns=tuple(columns)), notes
 
 
 def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> None:

@@ -616,11 +616,12 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
         include = ""
         if index.include and dialect == "postgresql":
             include = f" INCLUDE ({', '.join(quote_ident(c) for c in index.include)})"
+        nulls = index.nulls_not_distinct and dialect == "postgresql"
         if index.constraint and index.unique and dialect == "postgresql":
             # Added as a constraint again; one there already (a retried build) is kept.
             add = (
                 f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(index.name)} "
-                f"UNIQUE ({cols}){include}"
+                f"UNIQUE{' NULLS NOT DISTINCT' if nulls else ''} ({cols}){include}"
             )
             steps.append(
                 (
@@ -632,7 +633,9 @@ def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple
             continue
         steps.append(
             (
-                f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols}){include}",
+                f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})"
+                + include
+                + (" NULLS NOT DISTINCT" if nulls else ""),
                 label,
             )
         )
@@ -649,6 +652,19 @@ def index_label(index: Index, dialect: str) -> str:
     if index.constraint and index.unique and dialect == "postgresql":
         return f"unique constraint {index.name}"
     return f"{'unique ' if index.unique else ''}index {index.name}"
+
+
+def nulls_distinct_notes(table: Table, dialect: str) -> list[str]:
+    """The plan's words for each NULLS NOT DISTINCT index a target other than PostgreSQL
+    builds as a plain unique index, which takes rows alike but for NULLs."""
+    if dialect == "postgresql":
+        return []
+    return [
+        f"NULLS NOT DISTINCT of unique index {i.name} (built without it: keys alike but for "
+        "NULLs are taken)"
+        for i in table.indexes
+        if i.nulls_not_distinct
+    ]
 
 
 def foreign_key_clause(fk: ForeignKey, parent: str) -> str:

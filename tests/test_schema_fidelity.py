@@ -516,6 +516,34 @@ def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> 
     assert pg_one(second_pg, "SELECT count(*) FROM x") == (1,)
 
 
+@pytest.mark.postgres
+def test_nulls_not_distinct_stays_or_is_named(pg_url: str, second_pg: str, tmp_path: Path) -> None:
+    """The source refuses a second (1, NULL): so must a PostgreSQL copy; elsewhere the loss
+    is named."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE skus (id int PRIMARY KEY, tenant int, code text, "
+        "UNIQUE NULLS NOT DISTINCT (tenant, code))",
+        "CREATE UNIQUE INDEX skus_u ON skus (code, tenant) INCLUDE (id) NULLS NOT DISTINCT",
+        "INSERT INTO skus VALUES (1, 1, NULL)",
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    assert pg_one(
+        second_pg,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'skus_tenant_code_key'",
+    ) == ("UNIQUE NULLS NOT DISTINCT (tenant, code)",)
+    assert pg_one(second_pg, "SELECT pg_get_indexdef('skus_u'::regclass)")[0].endswith(
+        "(code, tenant) INCLUDE (id) NULLS NOT DISTINCT"
+    )
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        pg_exec(second_pg, "INSERT INTO skus VALUES (2, 1, NULL)")
+    for target in (f"sqlite:///{tmp_path / 't.db'}", str(tmp_path / "t.duckdb")):
+        notes = notes_of(arrowmig.migrate(pg_url, target), "skus")
+        for name in ("skus_tenant_code_key", "skus_u"):
+            assert f"NULLS NOT DISTINCT of unique index {name} (built without it" in notes
+
+
 # -- foreign keys ------------------------------------------------------------------------------
 
 
@@ -971,6 +999,12 @@ def test_tables_in_other_schemas_are_named_not_silently_left(pg_url: str, tmp_pa
         refused.value
     )
     assert "--source-schema person" in str(refused.value)
+    # A SQLite file takes one schema per run: only that form is suggested.
+    with pytest.raises(arrowmig.SchemaError) as refused:
+        arrowmig.migrate(pg_url, str(tmp_path / "aw.db"))
+    said = f"{refused.value} {refused.value.hint}"
+    assert "--source-schema person" in said
+    assert "person,sales" not in said and "'*'" not in said
     with pytest.raises(arrowmig.SchemaError) as refused:
         arrowmig.migrate(pg_url, target, tables=["sales.orders"])
     assert "name it 'orders', with --source-schema sales" in str(refused.value)
@@ -1169,6 +1203,138 @@ def test_postgres_to_postgres_sets_expression_defaults_again(pg_url: str, second
         "who: default CURRENT_USER not copied (not a portable literal)"
         in plan["tables"][0]["notes"]
     )
+
+
+@pytest.mark.postgres
+def test_a_key_drawing_from_a_shared_sequence_keeps_drawing_from_it(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """A "global ticket number": an identity of the key's own would hand out numbers the
+    other table hands out too."""
+    pg_exec(
+        pg_url,
+        """
+        CREATE SEQUENCE ticket_no START 1000;
+        CREATE TABLE tickets (id int PRIMARY KEY DEFAULT nextval('ticket_no'), subject text);
+        CREATE TABLE notes (id int PRIMARY KEY, n int DEFAULT nextval('ticket_no'));
+        CREATE TABLE s (id serial PRIMARY KEY);
+        INSERT INTO tickets (subject) VALUES ('a'), ('b');
+        INSERT INTO notes (id) VALUES (1);
+        INSERT INTO s DEFAULT VALUES;
+        """,
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    tickets = next(t for t in report.tables if t.name == "tickets")
+    assert "default nextval(ticket_no) on id" in tickets.built
+    drawn = [
+        pg_one(second_pg, "INSERT INTO tickets (subject) VALUES ('c') RETURNING id"),
+        pg_one(second_pg, "INSERT INTO notes (id) VALUES (2) RETURNING n"),
+    ]
+    assert drawn == [(1003,), (1004,)]
+    # A serial key still owns its sequence: an identity, as before.
+    assert pg_one(
+        second_pg,
+        "SELECT attidentity FROM pg_attribute WHERE attname = 'id' AND attrelid = 's'::regclass",
+    ) == ("d",)
+    notes = notes_of(arrowmig.migrate(pg_url, str(tmp_path / "t.duckdb")), "tickets")
+    assert "id: default nextval('ticket_no'::regclass) not copied (the sequence it draws " in notes
+
+
+@pytest.mark.postgres
+def test_column_collations_stay_or_are_named(pg_url: str, second_pg: str, tmp_path: Path) -> None:
+    """The same ORDER BY and WHERE give the same answer in a PostgreSQL copy."""
+    pg_exec(
+        pg_url,
+        "CREATE COLLATION mine (provider = icu, locale = 'de-x-icu')",
+        'CREATE TABLE people (id int PRIMARY KEY, name text COLLATE "en-x-icu", '
+        'code varchar(5) COLLATE "C", m text COLLATE mine)',
+        "INSERT INTO people VALUES (1, 'apple', 'b', 'x'), (2, 'Banana', 'B', 'y')",
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    asked = "SELECT string_agg(name, ',' ORDER BY name), string_agg(code, ',' ORDER BY code) "
+    asked += "FROM people"
+    assert pg_one(second_pg, asked) == pg_one(pg_url, asked) == ("apple,Banana", "B,b")
+    # A collation of the source's own that the target lacks is named, not a failed table.
+    assert "m: COLLATE public.mine not carried (the target has no such collation" in notes_of(
+        report, "people"
+    )
+    notes = notes_of(arrowmig.migrate(pg_url, f"sqlite:///{tmp_path / 't.db'}"), "people")
+    assert 'name: COLLATE pg_catalog."en-x-icu" not carried' in notes
+    assert "code:" not in notes  # "C" orders by code point, as SQLite does
+
+
+@pytest.mark.postgres
+def test_constant_defaults_of_postgres_only_types_are_kept(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # Rails' `t.jsonb :settings, null: false, default: {}`: an insert that leaves such a
+    # column out must still work in the copy.
+    pg_exec(
+        pg_url,
+        """
+        CREATE TABLE accounts (id int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name text,
+            settings jsonb NOT NULL DEFAULT '{}', tags text[] NOT NULL DEFAULT '{}',
+            period interval NOT NULL DEFAULT '1 month', trial_ends date DEFAULT 'infinity',
+            ends timestamptz DEFAULT '-infinity');
+        INSERT INTO accounts (name) VALUES ('a');
+        """,
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    assert "not copied" not in notes_of(report, "accounts")
+    inserted = "INSERT INTO accounts (name) VALUES ('b') RETURNING settings::text, tags::text, "
+    inserted += "period::text, trial_ends::text, ends::text"
+    assert pg_one(second_pg, inserted) == ("{}", "{}", "1 mon", "infinity", "-infinity")
+    # DuckDB and SQLite keep what they can hold, and say truly why the rest is not kept.
+    sqlite_path = tmp_path / "t.db"
+    lite = arrowmig.migrate(pg_url, f"sqlite:///{sqlite_path}")
+    notes = notes_of(lite, "accounts")
+    assert (
+        "period: default '1 mon'::interval not copied (arrowmig has no rule for a default of "
+        "type interval in sqlite)"
+    ) in notes
+    assert "settings" not in notes and "trial_ends" not in notes
+    con = sqlite3.connect(sqlite_path)
+    con.execute("INSERT INTO accounts (name, period) VALUES ('b', '1 mon')")
+    assert con.execute(
+        "SELECT settings, tags, trial_ends, ends FROM accounts WHERE name = 'b'"
+    ).fetchone() == ("{}", "[]", "infinity", "-infinity")
+    con.close()
+    duck_path = tmp_path / "t.duckdb"
+    assert arrowmig.migrate(pg_url, str(duck_path)).ok
+    with duckdb.connect(str(duck_path)) as duck:
+        duck.execute("INSERT INTO accounts (name, period) VALUES ('b', INTERVAL 1 MONTH)")
+        row = duck.execute(
+            "SELECT settings::VARCHAR, tags::VARCHAR, trial_ends::VARCHAR FROM accounts "
+            "WHERE name = 'b'"
+        ).fetchone()
+    assert row == ("{}", "[]", "infinity")
+
+
+@pytest.mark.postgres
+def test_an_enum_default_follows_the_type_into_the_target_schema(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(
+        pg_url,
+        """
+        CREATE SCHEMA billing;
+        CREATE TYPE billing.status AS ENUM ('new', 'done');
+        CREATE TABLE billing.tasks (id int PRIMARY KEY, st billing.status NOT NULL DEFAULT 'new',
+                                    sts billing.status[] DEFAULT '{new}');
+        INSERT INTO billing.tasks (id) VALUES (1);
+        """,
+    )
+    for target, schema in ((second_pg, "app"), (pg_url, "billing_copy")):
+        config = MigrationConfig(source_schema="billing", target_schema=schema)
+        report = arrowmig.migrate(pg_url, target, config=config)
+        assert report.ok, report.to_dict()
+        assert "not created" not in notes_of(report, "tasks")
+        inserted = f"INSERT INTO {schema}.tasks (id) VALUES (2) RETURNING st::text, sts::text, "
+        inserted += "pg_typeof(st)::text"
+        assert pg_one(target, inserted) == ("new", "{new}", f"{schema}.status")
 
 
 @pytest.mark.postgres

@@ -15,6 +15,7 @@ from importlib import import_module
 
 import click
 
+from arrowmig._quiet_start import restore_python_handler
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
 from arrowmig.cli.console import reopen_closed_streams
 from arrowmig.cli.signals import sigterm_stops
@@ -103,6 +104,7 @@ def _print_traceback() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
+    restore_python_handler()  # Ctrl-C is a KeyboardInterrupt again, handled below
     reopen_closed_streams()  # started with fd 1 or 2 closed (>&-, some daemons): run anyway
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args

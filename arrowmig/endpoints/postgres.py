@@ -641,6 +641,12 @@ class PostgresEndpoint(BaseEndpoint):
         found = self._query("SELECT to_regtype($1)::text", (name,))
         return str(found[0][0]) if found and found[0][0] is not None else None
 
+    def has_collation(self, name: str) -> bool:
+        """Whether the target has a collation of that name (SQL: ``pg_catalog."en-x-icu"``):
+        ICU and libc locales differ from one server to another."""
+        found = self._query("SELECT to_regcollation($1) IS NOT NULL", (name,))
+        return bool(found and found[0][0])
+
     def check_domain(self, table: str, column: str, name: str, definition: str) -> None:
         """Refuse a type ``name`` in the target schema that is not this domain (the same base
         type, NOT NULL, default and CHECK constraints), or a domain the target cannot create.
@@ -1294,6 +1300,7 @@ def _same_index(wanted: Index, there: Index) -> bool:
         and wanted.include == there.include
         and set(wanted.descending) == set(there.descending)
         and wanted.constraint == there.constraint
+        and wanted.nulls_not_distinct == there.nulls_not_distinct
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from arrowmig.defaults import is_citext, read_default
+from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
 from arrowmig.errors import SchemaError
 from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
@@ -249,7 +249,11 @@ def describe(
         # A serial or identity column's sequence may be past the largest key (deleted rows);
         # its name is read too, for a sequence never called (NULL here: see _last_handed_out).
         "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN pg_sequence_last_value(q.seq) END, "
-        "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN q.seq::text END "
+        "CASE WHEN has_sequence_privilege(q.seq, 'SELECT') THEN q.seq::text END, "
+        "pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL, "
+        "(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co "
+        "JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation "
+        "AND a.attcollation <> t.typcollation) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
@@ -264,7 +268,10 @@ def describe(
     columns = tuple(
         generated_column(
             _with_default(
-                _described_column(query, r, name), r[7], r[8], _last_handed_out(query, r[13], r[14])
+                replace(_described_column(query, r, name), pg_collation=r[16]),
+                r[7],
+                r[8] or ("owned" if r[15] else ""),
+                _last_handed_out(query, r[13], r[14]),
             ),
             r[12],
         )
@@ -312,20 +319,29 @@ def describe(
 
 
 def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
-    """Defaults that are expressions (function calls): set again on a PostgreSQL target once
+    """Defaults that are expressions (function calls), or literals arrowmig writes no default
+    for in PostgreSQL ('{}'::text[], '1 mon'::interval): set again on a PostgreSQL target once
     the table is loaded, as the source wrote them (each one that the target cannot take is
     named); other targets name them as not copied. One that calls ``nextval()`` is not among
     them: its sequence, named as text, could find another of that name in the target (a copy
     into another schema of the same database finds the source's own); a default that is
     ``nextval()`` alone is set again by ``_sequence_defaults``, its sequence named exactly."""
-    return [
-        PgDefinition("default", c.name, c.default.sql, f"default {c.default.sql} on {c.name}")
-        for c in columns
-        if c.default is not None
-        and c.default.kind == "expression"
-        and not c.auto_increment
-        and "nextval(" not in c.default.sql.lower()
-    ]
+    definitions = []
+    for c in columns:
+        if c.default is None or c.auto_increment:
+            continue
+        if c.default.kind == "expression" and "nextval(" not in c.default.sql.lower():
+            sql = c.default.sql
+        elif c.default.kind in ("string", "number") and default_sql(c, "postgresql")[1]:
+            # The literal without its casts: the column's type reads it, as the source's
+            # did; a cast would name the type's schema in the source.
+            sql = "'" + (c.default.value or "").replace("'", "''") + "'"
+        else:
+            continue
+        definitions.append(
+            PgDefinition("default", c.name, sql, f"default {c.default.sql} on {c.name}")
+        )
+    return definitions
 
 
 _NEXTVAL = re.compile(r"nextval\('[^']+'::regclass\)")
@@ -512,20 +528,23 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "array_to_string(array_agg(a.attname ORDER BY k.ord) FILTER (WHERE k.ord <= "
         "i.indnkeyatts AND i.indoption[k.ord::int - 1] & 1 = 1), chr(1)), "
         "i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conrelid = $1 "
-        "AND contype = 'u') "
+        "AND contype = 'u'), "
+        # The column is PostgreSQL 15's: read through to_jsonb, older servers lack it.
+        "coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
         "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
         "WHERE i.indrelid = $1 AND NOT i.indisprimary "
-        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname, i.indexrelid ORDER BY ic.relname",
+        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname, i.indexrelid, i.* "
+        "ORDER BY ic.relname",
         (oid,),
     )
     found: list[Index] = []
     only_postgres: list[PgDefinition] = []
     for row in rows:
         name, unique, columns, on_expression, partial, method, sql, of_constraint = row[:8]
-        included, descending, unique_constraint = row[8:]
+        included, descending, unique_constraint, nulls_not_distinct = row[8:]
         if on_expression:
             why = "on an expression"
         elif partial:
@@ -544,6 +563,7 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
                     include,
                     desc,
                     constraint=bool(unique_constraint),
+                    nulls_not_distinct=bool(nulls_not_distinct),
                 )
             )
             continue
@@ -758,11 +778,16 @@ def _last_handed_out(query: Query, last_value: int | None, sequence: str | None)
 def _with_default(
     col: Column, default: str | None, identity: str, last_value: int | None
 ) -> Column:
-    """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT) or '';
+    """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT), ``owned``
+    (a serial: the column owns the sequence its default draws from) or '';
     ``last_value`` the last value of the sequence the column owns, if any."""
     parsed = read_default(default, "postgresql")
-    # serial (a nextval default) and identity columns take their key from a sequence.
-    sequence = bool(identity) or (parsed is not None and parsed.kind == "sequence")
+    # serial and identity columns take their key from a sequence of their own. One that
+    # draws from a sequence no column owns (a number shared by several tables) keeps drawing
+    # from it: an identity of its own would hand out numbers the others also hand out.
+    sequence = identity in ("a", "d") or (
+        identity == "owned" and parsed is not None and parsed.kind == "sequence"
+    )
     auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
     return replace(
         col,
