@@ -266,12 +266,9 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
     others = src.other_schemas()
     if not others:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
-    listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
-    # Written as --source-schema reads them back: a schema holding a comma in double quotes.
+    listed, every = _schemas_listed(src, others, any_here)
+    # Written as --source-schema reads it back: a schema holding a comma in double quotes.
     pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
-    every = "--source-schema " + shlex.quote(
-        written_list([*([src.schema] if any_here and src.schema else []), *others])
-    )
     if one_schema:
         if not any_here:
             raise SchemaError(
@@ -293,6 +290,29 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
         f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
         f"(read them too with {every}, each into the target schema of its name)"
     ]
+
+
+def uncompared_schemas_note(src: Source) -> str | None:
+    """``verify``'s note on the source schemas it did not read (as the plan's for a run):
+    "all tables match" says nothing of them."""
+    others = src.other_schemas()
+    if not others:
+        return None
+    listed, every = _schemas_listed(src, others, any_here=True)
+    return (
+        f"schema {src.schema!r} compared; other schemas hold tables and were not compared: "
+        f"{listed} (compare them too with {every}, each against the target schema of its name)"
+    )
+
+
+def _schemas_listed(src: Source, others: dict[str, int], any_here: bool) -> tuple[str, str]:
+    """The other schemas with their table counts, and the --source-schema naming them too
+    (as it reads them back: a schema holding a comma in double quotes)."""
+    listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
+    every = "--source-schema " + shlex.quote(
+        written_list([*([src.schema] if any_here and src.schema else []), *others])
+    )
+    return listed, every
 
 
 def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> str:
