@@ -32,7 +32,6 @@ from arrowmig.endpoints.sqlite_ddl import (
     foreign_key_names,
 )
 from arrowmig.endpoints.sqlite_profile import (
-    ColumnProfile,
     Scan,
     presume_columns,
     presumed_profile,
@@ -418,7 +417,8 @@ class SQLiteEndpoint(BaseEndpoint):
                 auto_increment=rowid_alias,
                 key_high_water=self._autoincrement_seq(name, create_sql) if rowid_alias else None,
                 proof=proofs[i],
-                class_counts=_class_counts(profiles[i]) if proofs[i] is None else None,
+                # A presumed column was proven, not counted.
+                class_counts=col.class_counts if proofs[i] is None else None,
                 collation=collations.get(str(r[0]).lower()),
             )
             if r[0] in generated:
@@ -1112,9 +1112,3 @@ def _looks_like_sqlite(path: Path) -> bool:
 
 
 __all__ = ["SQLiteEndpoint", "qualified"]
-
-
-def _class_counts(profile: ColumnProfile | None) -> tuple[int, int, int, int] | None:
-    if profile is None:
-        return None
-    return (profile.integers, profile.reals, profile.texts, profile.blobs)

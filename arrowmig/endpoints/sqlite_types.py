@@ -73,6 +73,11 @@ def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: boo
         nullable=not notnull,
         target_type=choice.target_type,
         observed=classes,
+        class_counts=(
+            None
+            if profile is None
+            else (profile.integers, profile.reals, profile.texts, profile.blobs)
+        ),
         notes=tuple(notes),
     )
 
