@@ -206,17 +206,25 @@ def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     return _with_infinities(x, f"({value} * 1000)" if ns else value)
 
 
-def _parsed(x: str, parse_type: str, canon: str) -> str:
+def _parsed(x: str, parse_type: str, canon: str, *, hashed: bool = False) -> str:
     """Hash text parsed as ``parse_type``; text that does not parse only equals itself.
 
-    ``canon`` is written in terms of ``{v}``, the parsed value. Without the CASE an
-    unparsable value would become NULL and hash like a real NULL.
+    ``canon`` is written in terms of ``{v}``, the parsed value (``hashed``: it is the hash
+    already). Without the CASE an unparsable value would become NULL and hash like a real NULL.
     """
     v = f"TRY_CAST({x} AS {parse_type})"
+    value = canon.format(v=v) if hashed else f"hash({canon.format(v=v)})"
     return (
         f"(CASE WHEN {x} IS NOT NULL AND {v} IS NULL "
-        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE hash({canon.format(v=v)}) END)"
+        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE {value} END)"
     )
+
+
+def _float_hash(d: str) -> str:
+    """The hash of the double ``d`` and of a zero's sign: DuckDB hashes -0.0 as 0.0, yet
+    they differ (``atan2(0, d)`` is pi for one and 0 for the other, their texts differ). Only
+    a zero's sign is added: a NaN's sign is not kept alike by every database."""
+    return f"hash({d}, {d} = 0 AND signbit({d}))"
 
 
 def _parsed_ns_timestamp(x: str) -> str:
@@ -340,7 +348,7 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         return f"hash({x}::HUGEINT)" if pa.types.is_uint64(t) else f"hash({x}::BIGINT)"
     if mode == FLOAT:
         # float32 -> DOUBLE is exact, so a float and a double agree only on exact values.
-        return f"hash({x}::DOUBLE)"
+        return _float_hash(f"{x}::DOUBLE")
     if mode == "float_int":
         if kind == FLOAT:
             d = f"{x}::DOUBLE"
@@ -352,8 +360,9 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
     if mode.startswith(FLOAT_TEXT):
         width = "FLOAT" if mode.endswith("32") else "DOUBLE"
         if kind == FLOAT:
-            return f"hash({x}::{width}::DOUBLE)"
-        return _parsed(x, width, "{v}::DOUBLE")
+            return _float_hash(f"{x}::{width}::DOUBLE")
+        # Read back as the float it was written from, hashed as the float's side is.
+        return _parsed(x, width, _float_hash("{v}::DOUBLE"), hashed=True)
     if mode == "float_exact":
         if kind == FLOAT:
             return f"hash({_float_as_exact_text(x)})"

@@ -454,6 +454,7 @@ class _TableRunner:
                 result.differing_columns.append(pair.name)
         if self._both_sqlite():
             self._compare_storage_classes(result, pairs)
+        self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
         same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
         # A column whose checksum or null count differs is a difference even where the rows'
         # checksums agree (a value that hashes as NULL does): never "match" beside it.
@@ -464,6 +465,23 @@ class _TableRunner:
         unequal = not same or bool(result.differing_columns)
         if pairs and (self.level == "diff" or (unequal and self.max_diffs > 0)):
             self._diff(result, s_read, t_read, pairs)
+
+    def _name_lost_negative_zeros(
+        self, result: TableResult, pairs: list[ColumnPair], s_sum: Checksum, t_sum: Checksum
+    ) -> None:
+        """A SQLite target stores -0.0 as 0.0 (migrate's report counts them): a column that
+        differs by them is named with the cause, the rows still listed as any difference."""
+        assert self.tgt.endpoint is not None
+        if self.tgt.endpoint.dialect != "sqlite":
+            return
+        for i, pair in enumerate(pairs):
+            lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
+            if lost > 0 and pair.name in result.differing_columns:
+                _add_message(
+                    result,
+                    f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
+                    "target: SQLite REAL columns have no negative zero",
+                )
 
     def _both_sqlite(self) -> bool:
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
@@ -488,7 +506,7 @@ class _TableRunner:
                 f"{pair.name}: source {_class_counts(s_count)}, target {_class_counts(t_count)}"
             )
         if changed:
-            result.message = "storage classes differ: " + "; ".join(changed)
+            _add_message(result, "storage classes differ: " + "; ".join(changed))
 
     def _reader(
         self, endpoint: Endpoint, table: Table, key_range: KeyRange | None = None
@@ -588,6 +606,10 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, key, pairs, s_rows, t_rows)
+
+
+def _add_message(result: TableResult, message: str) -> None:
+    result.message = f"{result.message}; {message}" if result.message else message
 
 
 def _class_counts(counts: tuple[int, int, int, int]) -> str:

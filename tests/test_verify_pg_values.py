@@ -5,6 +5,7 @@ difference (exit 1) with its row shown, never "match" and never an error.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from pathlib import Path
 
@@ -158,3 +159,61 @@ def test_json_numbers_are_compared_exactly_at_any_depth(
     [table] = report.tables
     assert table.differing_columns == ["j"]
     assert sorted(d.key["id"] for d in table.diffs if d.key) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("into", ["postgresql", "duckdb", "sqlite"])
+def test_a_negative_zero_become_zero_is_a_difference(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """-0.0 and 0.0 hash alike in DuckDB, yet an application tells them apart (``atan2(0,
+    d)``, ``d::text``). A SQLite target cannot hold -0.0 at all: the report names that."""
+    _load(
+        pg_url,
+        "CREATE TABLE z (id int PRIMARY KEY, d float8, f float4);"
+        "INSERT INTO z VALUES (1, '-0', '-0'), (2, 1.5, 0), (3, 0, 2.5)",
+    )
+    target = {
+        "postgresql": second_pg,
+        "duckdb": str(tmp_path / "z.duckdb"),
+        "sqlite": str(tmp_path / "z.db"),
+    }[into]
+    assert migrate(pg_url, target).ok
+    if into == "sqlite":
+        report = verify(pg_url, target)
+        assert report.exit_code == 1
+        assert report.tables[0].differing_columns == ["d", "f"]
+        assert report.tables[0].message == (
+            "d: 1 values of -0.0 in the source are 0.0 in the target: SQLite REAL columns "
+            "have no negative zero; f: 1 values of -0.0 in the source are 0.0 in the target: "
+            "SQLite REAL columns have no negative zero"
+        )
+        assert _changed_columns(report) == {1: {"d": (-0.0, 0.0), "f": (-0.0, 0.0)}}
+        return
+    assert verify(pg_url, target, level="diff").ok
+    change = "UPDATE z SET d = 0 WHERE id = 1; UPDATE z SET f = '-0' WHERE id = 2"
+    if into == "postgresql":
+        _load(second_pg, change)
+    else:
+        con = duckdb.connect(target)
+        # DuckDB leaves a value an UPDATE finds equal (-0.0 = 0.0) as it was: change it twice.
+        con.execute("UPDATE z SET d = 9 WHERE id = 1; UPDATE z SET f = 9 WHERE id = 2")
+        con.execute(change)
+        con.close()
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, target, level=level)
+        assert report.exit_code == 1
+        assert report.tables[0].differing_columns == ["d", "f"]
+        assert report.tables[0].message is None
+        changed = _changed_columns(report)
+        assert changed == {1: {"d": (-0.0, 0.0)}, 2: {"f": (0.0, -0.0)}}
+        signs = [math.copysign(1, v) for c in changed.values() for p in c.values() for v in p]
+        assert signs == [-1, 1, 1, -1]
+
+
+def _changed_columns(report: VerifyReport) -> dict[object, dict[str, tuple[object, object]]]:
+    [table] = report.tables
+    return {
+        d.key["id"]: {c: (d.source[c], d.target[c]) for c in d.columns}
+        for d in table.diffs
+        if d.key and d.source and d.target
+    }
