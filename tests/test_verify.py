@@ -528,3 +528,36 @@ def test_sqlite_files_whose_values_read_alike_but_differ_in_storage_class_differ
         "storage classes differ: amount: source 2 real and 1 text, target 1 real and 2 text"
     )
     assert verify(str(a), str(a)).exit_code == 0
+
+
+@pytest.mark.postgres
+def test_reals_sqlite_prints_with_an_exponent_match_the_exact_numbers_they_became(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A SQLite NUMERIC column of integers past 2^53 and reals is copied as exact numbers;
+    SQLite prints a real below 1e-4 or from 1e15 with an exponent ('1.0e-05'), which the
+    target holds written out ('0.000010'): the same number, by the rule for doubles."""
+    from arrowmig import migrate
+
+    source = tmp_path / "m.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, n NUMERIC)")
+    con.execute(
+        "INSERT INTO m VALUES (1, 123456789012345678), (2, 1e-5), (3, 1.2345678901234567e20),"
+        " (4, 0.30000000000000004), (5, -2.5e-7), (6, 1e15), (7, 5e-324)"
+    )
+    con.commit()
+    con.close()
+    duck = str(tmp_path / "m.duckdb")
+    for target in (pg_url, duck):
+        assert migrate(str(source), target).ok, target
+        assert verify(str(source), target, level="diff").exit_code == 0, target
+    with _pg(pg_url) as pg:
+        pg.execute("UPDATE m SET n = 0.000011 WHERE id = 2")
+        pg.execute("UPDATE m SET n = 123456789012345670001 WHERE id = 3")
+    report = verify(str(source), pg_url)
+    assert report.exit_code == 1
+    assert [(d.key, d.columns) for d in report.tables[0].diffs] == [
+        ({"id": 2}, ["n"]),
+        ({"id": 3}, ["n"]),
+    ]
