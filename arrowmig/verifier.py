@@ -38,6 +38,7 @@ from arrowmig.verify_report import (
     VerifyReport,
     describe_diffs,
 )
+from arrowmig.verify_sqlite import check_written, compare_storage_classes
 
 __all__ = ["LEVELS", "RowDiff", "TableResult", "VerifyReport", "verify"]
 
@@ -452,8 +453,9 @@ class _TableRunner:
                 t_sum.column_nulls[i],
             ):
                 result.differing_columns.append(pair.name)
-        if self._both_sqlite():
-            self._compare_storage_classes(result, pairs)
+        self._compare_what_sqlite_holds(result, pairs, t_table)
+        order = [p.name for p in pairs]
+        result.differing_columns.sort(key=order.index)
         self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
         same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
         # A column whose checksum or null count differs is a difference even where the rows'
@@ -477,36 +479,31 @@ class _TableRunner:
         for i, pair in enumerate(pairs):
             lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
             if lost > 0 and pair.name in result.differing_columns:
-                _add_message(
-                    result,
+                result.add_message(
                     f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
                     "target: SQLite REAL columns have no negative zero",
                 )
 
-    def _both_sqlite(self) -> bool:
+    def _compare_what_sqlite_holds(
+        self, result: TableResult, pairs: list[ColumnPair], t_table: Table
+    ) -> None:
+        """A SQLite target's storage classes, and the exact texts of dates, times and uuids
+        from another engine, are part of what its queries answer (verify_sqlite)."""
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
-        return self.src.endpoint.dialect == "sqlite" == self.tgt.endpoint.dialect
-
-    def _compare_storage_classes(self, result: TableResult, pairs: list[ColumnPair]) -> None:
-        """Between two SQLite files a value's storage class is part of it (REAL 9.99 and TEXT
-        '9.99' read alike, yet ``amount > 10`` answers differently): a column whose counts of
-        INTEGER, REAL, TEXT and BLOB values differ, as both profiles counted them, differs."""
-        changed = []
-        for pair in pairs:
-            s_count, t_count = pair.source.class_counts, pair.target.class_counts
-            # A column declared otherwise in the target was cast on purpose: its values are
-            # compared across types, as between any two engines.
-            same_declaration = pair.source.source_type.lower() == pair.target.source_type.lower()
-            if None in (s_count, t_count) or s_count == t_count or not same_declaration:
-                continue
-            assert s_count is not None and t_count is not None
-            if pair.name not in result.differing_columns:
-                result.differing_columns.append(pair.name)
-            changed.append(
-                f"{pair.name}: source {_class_counts(s_count)}, target {_class_counts(t_count)}"
-            )
-        if changed:
-            _add_message(result, "storage classes differ: " + "; ".join(changed))
+        if self.tgt.endpoint.dialect != "sqlite":
+            return
+        if self.src.endpoint.dialect == "sqlite":
+            compare_storage_classes(result, pairs)
+            return
+        count_where = self.tgt.endpoint.count_where  # type: ignore[attr-defined]
+        check_written(
+            result,
+            pairs,
+            t_table,
+            lambda conditions, key: self.tgt.submit(
+                lambda _e, _c: count_where(t_table.name, conditions, key)
+            ).result(),
+        )
 
     def _reader(
         self, endpoint: Endpoint, table: Table, key_range: KeyRange | None = None
@@ -606,19 +603,6 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, key, pairs, s_rows, t_rows)
-
-
-def _add_message(result: TableResult, message: str) -> None:
-    result.message = f"{result.message}; {message}" if result.message else message
-
-
-def _class_counts(counts: tuple[int, int, int, int]) -> str:
-    named = [
-        f"{n:,} {kind}"
-        for n, kind in zip(counts, ("integer", "real", "text", "blob"), strict=True)
-        if n
-    ]
-    return " and ".join(named) or "only NULLs"
 
 
 def _column_pairs(

@@ -35,6 +35,11 @@ def _changed(report: VerifyReport) -> dict[object, tuple[object, object]]:
     return out
 
 
+def _target(into: str, second_pg: str, stem: Path) -> str:
+    """The second PostgreSQL database, or a DuckDB or SQLite file named ``stem``."""
+    return {"postgresql": second_pg, "duckdb": f"{stem}.duckdb", "sqlite": f"{stem}.db"}[into]
+
+
 INFINITE = """
 CREATE TABLE r (id int PRIMARY KEY, v timestamp, z timestamptz, w int);
 INSERT INTO r VALUES (1, 'infinity', 'infinity', 5), (2, '2021-01-01', '2021-01-01', 6),
@@ -52,11 +57,7 @@ def test_an_infinity_lost_or_turned_is_a_difference(
     into: str, pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:
     _load(pg_url, INFINITE)
-    target = {
-        "postgresql": second_pg,
-        "duckdb": str(tmp_path / "r.duckdb"),
-        "sqlite": str(tmp_path / "r.db"),
-    }[into]
+    target = _target(into, second_pg, tmp_path / "r")
     assert migrate(pg_url, target).ok
     assert verify(pg_url, target, level="diff").ok
     changes = [
@@ -127,11 +128,7 @@ def test_json_numbers_are_compared_exactly_at_any_depth(
         f" (3, '{_deep(400, '1.5')}', '{_deep(400, '1')}'),"
         f" (4, '{_deep(5000, '1.5')}', '{_deep(5000, '1')}')",
     )
-    target = {
-        "postgresql": second_pg,
-        "duckdb": str(tmp_path / "r.duckdb"),
-        "sqlite": str(tmp_path / "r.db"),
-    }[into]
+    target = _target(into, second_pg, tmp_path / "r")
     assert migrate(pg_url, target).ok
     assert verify(pg_url, target, level="diff").ok
     changed = {
@@ -172,11 +169,7 @@ def test_a_negative_zero_become_zero_is_a_difference(
         "CREATE TABLE z (id int PRIMARY KEY, d float8, f float4);"
         "INSERT INTO z VALUES (1, '-0', '-0'), (2, 1.5, 0), (3, 0, 2.5)",
     )
-    target = {
-        "postgresql": second_pg,
-        "duckdb": str(tmp_path / "z.duckdb"),
-        "sqlite": str(tmp_path / "z.db"),
-    }[into]
+    target = _target(into, second_pg, tmp_path / "z")
     assert migrate(pg_url, target).ok
     if into == "sqlite":
         report = verify(pg_url, target)
