@@ -411,11 +411,14 @@ class _TableRunner:
         if name.startswith("\x00"):
             result = TableResult(name[1:], target_name, MISSING_IN_SOURCE, level=self.level)
             result.message = "the table exists only in the target"
+            assert target_name is not None
+            result.rows_target = self._rows_of_one(self.tgt, target_name, result)
             return result
         result = TableResult(name, target_name, level=self.level)
         if target_name is None:
             result.result = MISSING_IN_TARGET
             result.message = "the table exists only in the source"
+            result.rows_source = self._rows_of_one(self.src, name, result)
             return result
         self.sink.emit(Event("start", table=name))
         try:
@@ -428,6 +431,22 @@ class _TableRunner:
             result.result, result.message = ERROR, f"{type(exc).__name__}: {first.strip()}"
         result.seconds = time.perf_counter() - started
         return result
+
+    def _rows_of_one(self, side: _Side, name: str, result: TableResult) -> int | None:
+        """The rows of a table only one side has (what the other side lacks), counted as
+        ``--level count`` counts them; None, and the reason said, if it cannot be read."""
+
+        def count(endpoint: Endpoint, engine: duckdb.DuckDBPyConnection) -> int:
+            table = endpoint.describe(name, profile=False)
+            one = dataclasses.replace(table, columns=table.columns[:1])
+            return count_reader(engine, self._reader(endpoint, one))
+
+        try:
+            return int(side.submit(count).result())
+        except Exception as exc:  # the table is a difference already: say why it has no count
+            first = next((line for line in str(exc).splitlines() if line.strip()), "")
+            result.add_message(f"its rows could not be counted: {first.strip()}")
+            return None
 
     def _compare(self, result: TableResult, name: str, target_name: str) -> None:
         s_table, t_table = _both(

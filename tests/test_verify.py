@@ -397,19 +397,38 @@ def test_errors_and_exit_codes(bases: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_source_only_table_is_a_difference(tmp_path: Path) -> None:
+    """A table one side lacks is a difference, shown with the rows the other side has; the
+    last line says how many tables differ of how many."""
+    from arrowmig.cli.verify import verify_command as verify_cli
+
     a, b = tmp_path / "a.db", tmp_path / "b.duckdb"
     con = sqlite3.connect(a)
     con.execute("CREATE TABLE x (i INTEGER)")
     con.execute("CREATE TABLE y (i INTEGER)")
+    con.execute("INSERT INTO y VALUES (1), (2), (3)")
     con.commit()
     con.close()
-    duckdb.connect(str(b)).execute("CREATE TABLE x (i BIGINT)").close()
+    duck = duckdb.connect(str(b))
+    duck.execute("CREATE TABLE x (i BIGINT); CREATE TABLE z (i BIGINT); INSERT INTO z VALUES (7)")
+    duck.close()
     report = verify(str(a), str(b), tables=["x", "y"])
     assert [(t.name, t.result) for t in report.tables] == [
         ("x", "match"),
         ("y", "missing in target"),
     ]
     assert report.exit_code == 1
+    report = verify(str(a), str(b))
+    assert [(t.name, t.result, t.rows_source, t.rows_target) for t in report.tables] == [
+        ("x", "match", 0, 0),
+        ("y", "missing in target", 3, None),
+        ("z", "missing in source", None, 1),
+    ]
+    shown = CliRunner().invoke(verify_cli, [str(a), str(b)])
+    assert shown.exit_code == 1
+    lines = shown.output.splitlines()
+    assert lines[3].split() == ["y", "3", "-", "0", "missing", "in", "target"]
+    assert lines[4].split() == ["z", "-", "1", "0", "missing", "in", "source"]
+    assert lines[-1].startswith("DIFFERENCES FOUND: 2 of 3 tables differ (")
 
 
 def test_wide_differing_rows_are_listed_within_duckdbs_memory_limit(tmp_path: Path) -> None:

@@ -44,7 +44,12 @@ def render_table(report: VerifyReport) -> str:
         out.extend(_details(t.to_dict()))
     for name, why in report.not_verified.items():
         out.append(f"{name}: NOT VERIFIED: {why}")
-    state = "all tables match" if report.ok else "DIFFERENCES FOUND"
+    differ = sum(not t.ok for t in report.tables)
+    state = (
+        "all tables match"
+        if report.ok
+        else f"DIFFERENCES FOUND: {differ:,} of {len(report.tables):,} tables differ"
+    )
     if report.not_verified and all(t.ok for t in report.tables):
         compared = "the tables compared match; " if report.tables else ""
         state = f"{compared}NOT VERIFIED: {', '.join(report.not_verified)}"
