@@ -179,7 +179,9 @@ def _shown(field: pa.Field) -> str:
         or pa.types.is_interval(t)
     )
     name = quote(field.name)
-    return f"{name}::VARCHAR AS {name}" if temporal else name
+    # A float4 as its own shortest text ('1.5000001'), read back as a number below: widened
+    # to a double it would print as 1.5000001192092896.
+    return f"{name}::VARCHAR AS {name}" if temporal or pa.types.is_float32(t) else name
 
 
 class DiffStore:
@@ -299,6 +301,9 @@ class DiffStore:
         # Dates, times and intervals arrive as DuckDB's text (_shown): as Python values
         # ±infinity would be year 9999 or 1, and an interval past 999,999,999 days fail.
         values = [got.column(i).to_pylist() for i in range(1 + n, got.num_columns)]
+        for i, f in enumerate(reader.schema):
+            if pa.types.is_float32(f.type):
+                values[i] = [None if v is None else float(v) for v in values[i]]
         out = []
         for row in range(got.num_rows):
             shown = {name: column[row] for name, column in zip(names, values, strict=True)}

@@ -210,3 +210,36 @@ def _changed_columns(report: VerifyReport) -> dict[object, dict[str, tuple[objec
         for d in table.diffs
         if d.key and d.source and d.target
     }
+
+
+def test_differing_texts_that_print_alike_and_float4s_are_shown_as_they_differ(
+    pg_url: str, second_pg: str
+) -> None:
+    """'é' composed and decomposed look the same on a terminal: the line shows escapes then.
+    A float4 shows its own shortest text, not the double it widens to."""
+    from click.testing import CliRunner
+
+    from arrowmig.cli.verify import verify_command
+
+    _load(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY, name text, f real);"
+        "INSERT INTO p VALUES (1, 'é', 1.5), (2, 'a b', 2.5), (3, 'x', 0.1)",
+    )
+    assert migrate(pg_url, second_pg).ok
+    _load(
+        second_pg,
+        "UPDATE p SET name = 'e' || chr(769), f = '1.5000001' WHERE id = 1;"
+        "UPDATE p SET name = 'a' || chr(160) || 'b' WHERE id = 2;"
+        "UPDATE p SET name = 'y', f = 0.2 WHERE id = 3",
+    )
+    shown = CliRunner().invoke(verify_command, [pg_url, second_pg])
+    assert shown.exit_code == 1
+    changed = [line.strip() for line in shown.output.splitlines() if "changed" in line]
+    assert changed == [
+        "changed {'id': 1}: name: '\\xe9' -> 'e\\u0301'",
+        "changed {'id': 1}: f: 1.5 -> 1.5000001",
+        "changed {'id': 2}: name: 'a b' -> 'a\\xa0b'",
+        "changed {'id': 3}: name: 'x' -> 'y'",
+        "changed {'id': 3}: f: 0.1 -> 0.2",
+    ]
