@@ -279,12 +279,19 @@ class ColumnPair:
     target_sql: str
 
 
-def pair_columns(source: Column, target: Column) -> ColumnPair:
+def pair_columns(source: Column, target: Column, *, postgres_pair: bool = False) -> ColumnPair:
     """Decide how a source column and its target column are hashed so that equal values
-    hash equal and unequal values differ, whatever physical types carry them."""
+    hash equal and unequal values differ, whatever physical types carry them.
+
+    ``postgres_pair``: both sides are PostgreSQL, which keeps an unbounded numeric's scale
+    (``1.50`` and ``1.5000`` print apart) and a json's text as written (key order, duplicate
+    keys): such a column of the same declared type on both sides compares its exact text."""
     sk, tk = kind_of(source), kind_of(target)
     ns = _is_ns(source.arrow_type) or _is_ns(target.arrow_type)
     mode = _pair_mode(sk, tk, source.arrow_type, target.arrow_type)
+    declared = {source.source_type.strip().lower(), target.source_type.strip().lower()}
+    if postgres_pair and declared in ({"numeric"}, {"json"}) and sk == tk:
+        mode = TEXT
     reals = _reals_as_text(source, mode) or _reals_as_text(target, mode)
     src = _side_sql(_number_text(source, reals), sk, source.arrow_type, mode, ns)
     tgt = _side_sql(_number_text(target, reals), tk, target.arrow_type, mode, ns)

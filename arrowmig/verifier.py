@@ -453,7 +453,7 @@ class _TableRunner:
             self.src.submit(lambda e, _: e.describe(name, profile=True)),
             self.tgt.submit(lambda e, _: e.describe(target_name, profile=True)),
         )
-        pairs, missing, extra = _column_pairs(s_table, t_table, self.tgt)
+        pairs, missing, extra = _column_pairs(s_table, t_table, self.src, self.tgt)
         result.missing_columns, result.extra_columns = missing, extra
         result.columns_checked = len(pairs)
         if self.level == "count":
@@ -625,9 +625,10 @@ class _TableRunner:
 
 
 def _column_pairs(
-    s_table: Table, t_table: Table, tgt: _Side
+    s_table: Table, t_table: Table, src: _Side, tgt: _Side
 ) -> tuple[list[ColumnPair], list[str], list[str]]:
-    assert tgt.endpoint is not None
+    assert src.endpoint is not None and tgt.endpoint is not None
+    postgres_pair = src.endpoint.dialect == "postgresql" == tgt.endpoint.dialect
     t_names = [c.name for c in t_table.columns]
     pairs: list[ColumnPair] = []
     missing: list[str] = []
@@ -638,7 +639,7 @@ def _column_pairs(
             missing.append(col.name)
             continue
         used.add(t_name)
-        pairs.append(pair_columns(col, t_table.column(t_name)))
+        pairs.append(pair_columns(col, t_table.column(t_name), postgres_pair=postgres_pair))
     extra = [n for n in t_names if n not in used]
     return pairs, missing, extra
 

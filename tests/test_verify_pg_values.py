@@ -243,3 +243,35 @@ def test_differing_texts_that_print_alike_and_float4s_are_shown_as_they_differ(
         "changed {'id': 3}: name: 'x' -> 'y'",
         "changed {'id': 3}: f: 0.1 -> 0.2",
     ]
+
+
+def test_between_two_postgresql_databases_numeric_scale_and_json_text_count(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """PostgreSQL keeps an unbounded numeric's scale (1.50 prints apart from 1.5000) and a
+    json's text as written (json_object_keys gives two keys for {"a":1,"a":2}): between two
+    PostgreSQL databases those are compared as exact text. jsonb, and other targets, compare
+    values."""
+    _load(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY, price numeric, doc json, jb jsonb);"
+        """INSERT INTO p VALUES (1, 1.50, '{"b":1,"a":2}', '{"b":1}'),"""
+        """ (2, 100, '{"a":1,"a":2}', '{"a":1}'), (3, 7, '[1, 2]', '[1, 2]')""",
+    )
+    duck = str(tmp_path / "p.duckdb")
+    for target in (second_pg, duck):
+        assert migrate(pg_url, target).ok
+        assert verify(pg_url, target, level="diff").ok
+    _load(
+        second_pg,
+        "UPDATE p SET price = 1.5000 WHERE id = 1;"
+        """UPDATE p SET price = 100.00, doc = '{"a":2}' WHERE id = 2;"""
+        "UPDATE p SET jb = '[1,2]' WHERE id = 3",
+    )
+    report = verify(pg_url, second_pg)
+    assert report.exit_code == 1
+    assert report.tables[0].differing_columns == ["price", "doc"]
+    assert _changed_columns(report) == {
+        1: {"price": ("1.50", "1.5000")},
+        2: {"price": ("100", "100.00"), "doc": ('{"a":1,"a":2}', '{"a":2}')},
+    }
