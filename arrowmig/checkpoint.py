@@ -17,7 +17,6 @@ from typing import Any
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
 from arrowmig.model import Table
-from arrowmig.schema import qualified
 
 TABLE_ROW = "*"
 """``stream_name`` of a table's own row (prepared / loaded); streams use their names."""
@@ -157,7 +156,7 @@ class CheckpointStore:
 
     def __init__(self, target: Endpoint) -> None:
         self.target = target
-        self.table = qualified(CHECKPOINT_TABLE, target.schema)
+        self.table = target.qualify(CHECKPOINT_TABLE)
 
     def ensure(self) -> None:
         if getattr(self.target, "ensure_schema", None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from arrowmig.errors import UsageError
+from arrowmig.names import named_tables
 from arrowmig.sizes import parse_size
 
 MODES = ("create", "replace", "append", "truncate")
@@ -29,6 +30,7 @@ class BatchConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "batch_bytes", _size("batch_bytes", self.batch_bytes))
+        _whole("batch_rows", self.batch_rows)
         if self.batch_rows < 1:
             raise UsageError(f"--batch-rows must be at least 1, not {self.batch_rows}")
         if self.batch_bytes < 1024:
@@ -88,14 +90,21 @@ class MigrationConfig:
     table goes the Arrow way, which is what ``arrowmig bench`` measures as the columnar path)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", named_tables(self.tables))
         # From Python, a lone name is one table ("bets"), not a sequence of one-letter names.
-        for name in ("tables", "exclude"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                object.__setattr__(self, name, (value,))
-            elif value is not None:
-                object.__setattr__(self, name, tuple(value))
+        if isinstance(self.exclude, str):
+            object.__setattr__(self, "exclude", (self.exclude,))
+        else:
+            object.__setattr__(self, "exclude", tuple(self.exclude))
         object.__setattr__(self, "max_memory", _size("max_memory", self.max_memory))
+        for name in ("parallel", "split_rows", "retries"):
+            _whole(name, getattr(self, name))
+        if isinstance(self.batch_timeout_s, bool) or not isinstance(
+            self.batch_timeout_s, int | float
+        ):
+            raise UsageError(
+                f"batch_timeout_s must be a number of seconds, not {self.batch_timeout_s!r}"
+            )
         if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}", hint=f"use one of {', '.join(MODES)}")
         if self.on_error not in ON_ERROR:
@@ -129,6 +138,13 @@ class MigrationConfig:
 
 MAX_BATCH_TIMEOUT_S = 2_147_483
 """PostgreSQL keeps statement and lock timeouts in milliseconds in a 32-bit integer."""
+
+
+def _whole(name: str, value: object) -> None:
+    """From Python, a count given as text ("2") is refused in one line, not by a comparison's
+    TypeError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{name} must be a whole number, not {value!r}")
 
 
 def _size(name: str, value: object) -> int:

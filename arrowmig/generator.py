@@ -23,6 +23,7 @@ from arrowmig.errors import SchemaError, UsageError
 from arrowmig.migrate import transfer
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
 from arrowmig.plan import TABLE_EXISTS_HINT
+from arrowmig.schema import quote_ident
 from arrowmig.urls import EndpointUrl
 
 if TYPE_CHECKING:
@@ -373,6 +374,9 @@ class GeneratedSource(ClosedOnExit):
 
     def create_table(self, table: Table) -> None:
         raise self._read_only()
+
+    def qualify(self, name: str) -> str:
+        return quote_ident(name)
 
     def drop_table(self, name: str) -> None:
         raise self._read_only()

@@ -297,7 +297,7 @@ def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Jo
     config_fields = {f.name for f in fields(MigrationConfig)} - {"batch"}
     config = {k: v for k, v in settings.items() if k in config_fields and v is not None}
     if "tables" in config:
-        config["tables"] = tuple(config["tables"]) or None
+        config["tables"] = tuple(config["tables"])  # [] names no table: refused, not "all"
     return Job(
         source=settings["source"],
         target=settings["target"],

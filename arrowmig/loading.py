@@ -20,7 +20,7 @@ from arrowmig.defaults import identity_resets, sequence_renames
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError
 from arrowmig.model import Table, TableLoad
-from arrowmig.schema import key_statements, qualified, quote_ident
+from arrowmig.schema import key_statements, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
 MAX_NAME_BYTES = 63
@@ -168,8 +168,8 @@ def finish(
         if analyze:
             _analyze(dst, final, load)
         return load
-    target = qualified(final.name, dst.schema)
-    stage = qualified(landing.physical.name, dst.schema)
+    target = dst.qualify(final.name)
+    stage = dst.qualify(landing.physical.name)
     load = TableLoad()
     pop_notes = getattr(dst, "pop_notes", None)
     if pop_notes is not None:
@@ -182,6 +182,8 @@ def finish(
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
             dressing = dst.table_dressing(final.name)  # type: ignore[attr-defined]
+            if final.comment:  # the source's own comment, set on the new table, wins
+                dressing = [d for d in dressing if d[0] != "comment"]
         if exists:
             statements += _set_aside(dst, final.name, keep_backup, load)
         statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")
@@ -252,7 +254,7 @@ def _analyze(dst: Endpoint, table: Table, load: TableLoad) -> None:
         return
     started = time.monotonic()
     try:
-        dst.execute(f"ANALYZE {qualified(table.name, dst.schema)}")
+        dst.execute(f"ANALYZE {dst.qualify(table.name)}")
     except ArrowmigError as exc:
         load.skipped.append(f"statistics not gathered (autovacuum will): {exc}")
         return
@@ -270,7 +272,7 @@ def _advance_key_sequences(dst: Endpoint, table: Table, load: TableLoad) -> None
 
 
 def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> list[str]:
-    target = qualified(name, dst.schema)
+    target = dst.qualify(name)
     if not keep_backup:
         return [f"DROP TABLE {target}" + (" CASCADE" if dst.dialect == "postgresql" else "")]
     backup, tag = backup_name(name, dst.table_exists)
@@ -278,7 +280,7 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     if dst.dialect == "duckdb":
         # DuckDB cannot rename a table that has indexes: copy it aside instead.
         return [
-            f"CREATE TABLE {qualified(backup, dst.schema)} AS SELECT * FROM {target}",
+            f"CREATE TABLE {dst.qualify(backup)} AS SELECT * FROM {target}",
             f"DROP TABLE {target}",
         ]
     statements = [f"ALTER TABLE {target} RENAME TO {quote_ident(backup)}"]
@@ -286,7 +288,7 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     for (index,) in _index_names(dst, name):
         if dst.dialect == "postgresql":
             statements.append(
-                f"ALTER INDEX {qualified(index, dst.schema)} RENAME TO {quote_ident(suffixed(index, '_bak_' + tag))}"
+                f"ALTER INDEX {dst.qualify(index)} RENAME TO {quote_ident(suffixed(index, '_bak_' + tag))}"
             )
         elif not index.startswith("sqlite_autoindex"):
             statements.append(f"DROP INDEX {quote_ident(index)}")
@@ -294,7 +296,7 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
         # PostgreSQL names a new key after the table and its columns, avoiding names taken in
         # the schema: the backup gives its keys up, so the new table's keep the same names
         # (bets_player_id_fkey, not bets_player_id_fkey1 after a replace).
-        kept = qualified(backup, dst.schema)
+        kept = dst.qualify(backup)
         for constraint in _own_constraint_names(dst, name):
             statements.append(
                 f"ALTER TABLE {kept} RENAME CONSTRAINT {quote_ident(constraint)} "
@@ -309,7 +311,7 @@ def _own_constraint_names(dst: Endpoint, table: str) -> list[str]:
     rows = dst.execute(
         "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass "
         "AND contype IN ('f', 'c') ORDER BY conname",
-        (qualified(table, dst.schema),),
+        (dst.qualify(table),),
     )
     return [str(r[0]) for r in rows]
 
@@ -327,7 +329,7 @@ def _index_names(dst: Endpoint, table: str) -> list[tuple[str]]:
 
 def _key_statements(dst: Endpoint, table: Table, load: TableLoad) -> list[str]:
     statements = []
-    for sql, label in key_statements(table, dst.dialect, dst.schema):
+    for sql, label in key_statements(table, dst.dialect, dst.qualify(table.name)):
         if sql:
             statements.append(sql)
         load.built.append(label)

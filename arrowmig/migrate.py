@@ -47,9 +47,10 @@ from arrowmig.loading import (
 )
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
-from arrowmig.names import one_schema
+from arrowmig.names import named_tables, one_schema
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
+from arrowmig.rejects import check_reject_dir
 from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
 from arrowmig.runner import (
@@ -60,8 +61,7 @@ from arrowmig.runner import (
     add_pg_definitions,
     record_prepared,
 )
-from arrowmig.schema import qualified
-from arrowmig.schemas import SeveralPlans, several_schemas
+from arrowmig.schemas import SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 
 __all__ = ["StopRequested", "explain", "migrate", "transfer"]
@@ -90,8 +90,9 @@ def migrate(
                 "migrate() was given tables= and config.tables; which tables to move is unclear",
                 hint="name the tables in one of them",
             )
-        config = replace(config, tables=(tables,) if isinstance(tables, str) else tuple(tables))
+        config = replace(config, tables=named_tables(tables))
     parse_url(source), parse_url(target)
+    refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     sink = as_sink(progress)
     report = _migrate(source, target, config, sink)
     if isinstance(sink, CallbackSink) and sink.error is not None:
@@ -196,6 +197,7 @@ def _transfer(
             },
         ).tables[0]
 
+    check_reject_dir(config)  # before the target is opened (a new file is made then)
     meter = RunMeter()
     started = time.monotonic()
     written: list[bool] = []
@@ -533,7 +535,7 @@ def _drop_failed_staging(
 
 
 def _holds_rows(dst: Endpoint, name: str) -> bool:
-    return bool(dst.execute(f"SELECT 1 FROM {qualified(name, dst.schema)} LIMIT 1"))
+    return bool(dst.execute(f"SELECT 1 FROM {dst.qualify(name)} LIMIT 1"))
 
 
 @contextmanager
@@ -631,7 +633,10 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
         except OSError:
             same_place = False
     if same_place and (src.schema or "") == (dst.schema or ""):
-        what = "append them into themselves" if config.mode == "append" else "destroy them"
+        what = {
+            "append": "append them into themselves",
+            "create": "find every one of them there already",
+        }.get(config.mode, "destroy them")
         raise UsageError(
             f"source and target are the same database: --mode {config.mode} would {what} "
             "while reading its tables",
@@ -671,7 +676,26 @@ def _earlier_run(
             hint="run again as the interrupted run did (same source and options); the rows it "
             "committed stay until then",
         )
+    if config.mode == "create":
+        # Started afresh, create mode would refuse the tables a finished run made, and
+        # recommend the very --resume given: say which run it found, and how it differs.
+        for row in store.rows():
+            recorded = _recorded_basis(row) if row.table_name == RUN_ROW else {}
+            loaded = names & set(_as_names(recorded.get("tables")))
+            if row.state == "complete" and loaded:
+                raise SchemaError(
+                    f"cannot resume: the run {row.run_id} in {store.target.url.redacted} that "
+                    f"loaded {sorted(loaded)[0]!r} finished, and "
+                    + _how_it_differs(recorded, basis),
+                    hint="nothing is left to resume: to load the tables again, use --mode "
+                    "replace, append or truncate without --resume",
+                )
     return None
+
+
+def _as_names(value: object) -> list[str]:
+    """The table names a run row recorded (a JSON list), or none."""
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _source_identity(src: Source, label: str) -> str:
@@ -889,6 +913,7 @@ def explain(
 ) -> MigrationPlan | SeveralPlans:
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
+    refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import schema_runs
 

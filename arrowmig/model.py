@@ -61,6 +61,8 @@ class Column:
     """A PostgreSQL source column's collation other than its type's default, as SQL
     (``pg_catalog."en-x-icu"``, ``pg_catalog."C"``): a PostgreSQL target that has it creates
     the column with it; the plan names it where it is not kept."""
+    comment: str | None = None
+    """The source's COMMENT ON COLUMN (PostgreSQL, DuckDB): set again on those targets."""
     pg_binary: bool = False
     """With ``pg_type``: the values travel in binary as they are (varchar(30), char(3),
     timestamp(3): the type only adds a limit the source's values already meet)."""
@@ -195,6 +197,8 @@ class Table:
     not_carried: tuple[str, ...] = ()
     """What of the source table no target gets, each named with why: indexes on expressions,
     partial indexes, CHECK constraints, triggers."""
+    comment: str | None = None
+    """The source's COMMENT ON TABLE (PostgreSQL, DuckDB): set again on those targets."""
     pg_definitions: tuple[PgDefinition, ...] = ()
     """Those of ``not_carried`` that a PostgreSQL target builds again (from a PostgreSQL
     source)."""

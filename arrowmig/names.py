@@ -5,6 +5,7 @@ what arrowmig prints can be given back as it is."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from arrowmig.errors import UsageError
 
@@ -41,6 +42,33 @@ def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...
     if keep_empty and value.rstrip().endswith(","):
         names.append("")
     return tuple(names)
+
+
+def named_tables(
+    value: str | list[str] | tuple[str, ...] | None, option: str = "--tables"
+) -> tuple[str, ...] | None:
+    """Tables named from Python or the command line: None is every table; a lone name
+    ("bets") is one table, not a sequence of one-letter names. A list that names no table
+    (``--tables "$EMPTY"``, ``tables=[]``) is refused: read as "every table", a script whose
+    list came out empty would replace or truncate them all."""
+    if value is None:
+        return None
+    given = (value,) if isinstance(value, str) else tuple(_iterable(value, option))
+    names = tuple(n for n in given if isinstance(n, str))
+    if len(names) != len(given):
+        raise UsageError(f"{option} takes table names (text), not {value!r}")
+    if not any(names):
+        raise UsageError(
+            f"{option} names no table",
+            hint=f"name at least one table, or leave {option} out to take every table",
+        )
+    return names
+
+
+def _iterable(value: object, option: str) -> Iterable[object]:
+    if not isinstance(value, Iterable):
+        raise UsageError(f"{option} takes a table name or a list of them, not {value!r}")
+    return value
 
 
 def split_names(value: str) -> list[str]:

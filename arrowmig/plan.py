@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
@@ -265,12 +266,9 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
     others = src.other_schemas()
     if not others:
         return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
-    listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
-    # Written as --source-schema reads them back: a schema holding a comma in double quotes.
+    listed, every = _schemas_listed(src, others, any_here)
+    # Written as --source-schema reads it back: a schema holding a comma in double quotes.
     pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
-    every = "--source-schema " + shlex.quote(
-        written_list([*([src.schema] if any_here and src.schema else []), *others])
-    )
     if one_schema:
         if not any_here:
             raise SchemaError(
@@ -292,6 +290,29 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
         f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
         f"(read them too with {every}, each into the target schema of its name)"
     ]
+
+
+def uncompared_schemas_note(src: Source) -> str | None:
+    """``verify``'s note on the source schemas it did not read (as the plan's for a run):
+    "all tables match" says nothing of them."""
+    others = src.other_schemas()
+    if not others:
+        return None
+    listed, every = _schemas_listed(src, others, any_here=True)
+    return (
+        f"schema {src.schema!r} compared; other schemas hold tables and were not compared: "
+        f"{listed} (compare them too with {every}, each against the target schema of its name)"
+    )
+
+
+def _schemas_listed(src: Source, others: dict[str, int], any_here: bool) -> tuple[str, str]:
+    """The other schemas with their table counts, and the --source-schema naming them too
+    (as it reads them back: a schema holding a comma in double quotes)."""
+    listed = ", ".join(f"{s} ({n} table{'s' if n != 1 else ''})" for s, n in others.items())
+    every = "--source-schema " + shlex.quote(
+        written_list([*([src.schema] if any_here and src.schema else []), *others])
+    )
+    return listed, every
 
 
 def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> str:
@@ -438,6 +459,7 @@ def build_plan(
             _refuse_types_the_target_cannot_hold(target, target_dialect)
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
+            notes += comment_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
             left += nulls_distinct_notes(target, target_dialect)

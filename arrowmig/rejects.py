@@ -9,6 +9,7 @@ as ``{"float": "inf" | "-inf" | "nan" | "-0.0"}``. ``read_rejects`` turns them b
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -16,6 +17,7 @@ import json
 import math
 import os
 import re
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -27,7 +29,7 @@ import pyarrow as pa
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
-from arrowmig.errors import DataError, SchemaError, UsageError
+from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.report import TableReport
@@ -187,11 +189,19 @@ class RejectWriter:
                 }
                 lines.append(_one_line(json.dumps(record, ensure_ascii=False)) + "\n")
             if lines:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                with self.path_for(table.name).open("a", encoding="utf-8") as handle:
-                    handle.writelines(lines)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                try:
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    with self.path_for(table.name).open("a", encoding="utf-8") as handle:
+                        handle.writelines(lines)
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                except OSError as exc:  # checked at the start: the disk filled up, say
+                    raise TransferError(
+                        f"cannot write rejected rows to {str(self.directory)!r}: "
+                        f"{exc.strerror or exc}",
+                        hint="free space or give --reject-dir a folder you can write to",
+                        table=table.name,
+                    ) from None
             self.counts[table.name] = self.counts.get(table.name, 0) + len(lines)
         return len(lines)
 
@@ -236,6 +246,30 @@ def read_rejects(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
 
 
 # -- wiring into a run ------------------------------------------------------------------------
+
+
+def check_reject_dir(config: MigrationConfig) -> None:
+    """With ``--on-error reject``, refuse a reject directory that cannot be made or written
+    before the run writes anything: found at the first rejected row, it failed that row's
+    table, good rows and all. The directory is made on first use, as before: what this check
+    makes, it removes."""
+    if config.on_error != "reject":
+        return
+    directory = Path(config.reject_dir or DEFAULT_REJECT_ROOT)
+    made = [d for d in (directory, *directory.parents) if not d.exists()]  # deepest first
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write rejected rows to {str(directory)!r}: {exc.strerror or exc}",
+            hint="give --reject-dir a folder you can write to",
+        ) from None
+    finally:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def reject_writer(config: MigrationConfig) -> RejectWriter | None:

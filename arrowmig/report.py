@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from arrowmig.sizes import counted
+
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 """The exit code of a run stopped by each signal."""
 
@@ -177,6 +179,6 @@ class MigrationReport:
     def __str__(self) -> str:
         state = "ok" if self.ok else "with failures"
         return (
-            f"MigrationReport({self.source} -> {self.target}: {len(self.tables)} tables, "
-            f"{self.rows} rows in {self.seconds:.2f}s, {state})"
+            f"MigrationReport({self.source} -> {self.target}: {counted(len(self.tables), 'table')}, "
+            f"{counted(self.rows, 'row')} in {self.seconds:.2f}s, {state})"
         )

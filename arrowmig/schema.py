@@ -61,8 +61,13 @@ def text_limit(declared: str) -> int | None:
     return int(limit.group(1)) if limit else None
 
 
-def qualified(name: str, schema: str | None) -> str:
-    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+def qualified(name: str, schema: str | None, catalog: str | None = None) -> str:
+    """``schema.name``, or ``catalog.schema.name`` where a two-part name could be read as
+    ``catalog.name`` (a DuckDB file named like a schema it holds)."""
+    if not schema:
+        return quote_ident(name)
+    prefix = f"{quote_ident(catalog)}." if catalog else ""
+    return f"{prefix}{quote_ident(schema)}.{quote_ident(name)}"
 
 
 # -- Arrow -> target DDL ---------------------------------------------------------------------
@@ -593,13 +598,14 @@ def _exact_seconds(nanoseconds: int) -> str:
     return ("-" if nanoseconds < 0 else "") + (digits + "0" if digits.endswith(".") else digits)
 
 
-def key_statements(table: Table, dialect: str, schema: str | None) -> list[tuple[str, str]]:
-    """(DDL, what it builds) for the primary key and indexes of a loaded table.
+def key_statements(table: Table, dialect: str, target: str | None) -> list[tuple[str, str]]:
+    """(DDL, what it builds) for the primary key and indexes of a loaded table; ``target`` is
+    the table as the statements name it (the endpoint's ``qualify``), None when unqualified.
 
     SQLite cannot add a primary key to an existing table; it is declared at CREATE TABLE, so
     it appears here with an empty statement (built already, still reported).
     """
-    target = qualified(table.name, schema)
+    target = target or quote_ident(table.name)
     steps: list[tuple[str, str]] = []
     if table.primary_key:
         cols = ", ".join(quote_ident(c) for c in table.primary_key)

@@ -50,6 +50,22 @@ def several_schemas(value: str | None) -> list[str] | None:
     return list(dict.fromkeys(names))
 
 
+def refuse_sqlite_schemas(
+    source: str, target: str, source_schema: str | None, target_schema: str | None
+) -> None:
+    """A SQLite file has no schemas: a schema named for one was ignored, and the command
+    read or wrote other tables than the user named, without a word."""
+    for option, value, url, side in (
+        ("--source-schema", source_schema, source, "source"),
+        ("--target-schema", target_schema, target, "target"),
+    ):
+        if value is not None and parse_url(url).kind == "sqlite":
+            raise UsageError(
+                f"{option} {value!r}: the {side} is a SQLite file, which has no schemas",
+                hint=f"leave {option} out",
+            )
+
+
 @dataclass(frozen=True)
 class SchemaRun:
     """One schema's share of the run: the config of its own run, its tables named."""
@@ -66,13 +82,13 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
     table exists yet."""
     named = several_schemas(config.source_schema)
     assert named is not None
-    for url, side in ((parse_url(source), "source"), (parse_url(target), "target")):
-        if url.kind == "sqlite":
-            raise UsageError(
-                f"--source-schema {config.source_schema!r}: the {side} is a SQLite file, which "
-                "has no schemas",
-                hint="move one schema per run, with --source-schema NAME",
-            )
+    refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
+    if parse_url(target).kind == "sqlite":
+        raise UsageError(
+            f"--source-schema {config.source_schema!r}: the target is a SQLite file, which "
+            "has no schemas to put each in",
+            hint="move one schema per run, with --source-schema NAME",
+        )
     if config.target_schema is not None:
         raise UsageError(
             "--target-schema names one schema, but --source-schema names several",

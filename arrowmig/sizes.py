@@ -1,4 +1,5 @@
-"""Human byte sizes ("64MiB", "1.5GB", "4096") parsed to integers and shown back."""
+"""Human byte sizes ("64MiB", "1.5GB", "4096") parsed to integers and shown back; counts
+shown with their noun ("1 row", "2,000 rows")."""
 
 from __future__ import annotations
 
@@ -44,3 +45,8 @@ def format_size(n_bytes: float) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` things, the noun in the singular for one: "1 row", "0 rows", "2,000 rows"."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

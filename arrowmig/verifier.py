@@ -23,10 +23,10 @@ from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
-from arrowmig.names import one_schema, written, written_list
+from arrowmig.names import named_tables, one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
-from arrowmig.plan import extension_tables, unknown_table
-from arrowmig.schemas import several_schemas
+from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
+from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
     DIFFER,
@@ -175,7 +175,7 @@ def verify(
     source: str,
     target: str,
     *,
-    tables: list[str] | tuple[str, ...] | None = None,
+    tables: str | list[str] | tuple[str, ...] | None = None,
     exclude: list[str] | tuple[str, ...] = (),
     level: str = "checksum",
     max_diffs: int = 20,
@@ -184,7 +184,8 @@ def verify(
     progress: ProgressSink | Callable[[Event], None] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> VerifyReport:
-    """Compare every table (or ``tables``) of ``source`` with ``target``, but ``exclude``.
+    """Compare every table (or ``tables``: one name or a list) of ``source`` with ``target``,
+    but ``exclude``.
 
     ``level``: ``count`` compares row counts; ``checksum`` (default) compares an
     order-independent checksum of whole rows and of each column, and on a mismatch lists up
@@ -192,6 +193,7 @@ def verify(
     checksums agree. Raises ArrowmigError (exit code 2) when a database cannot be opened, a
     named table exists on neither side, or a table to exclude is not in the source.
     """
+    tables = named_tables(tables)
     if level not in LEVELS:
         raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
     if max_diffs < 0:
@@ -199,6 +201,7 @@ def verify(
     if batch_rows < 1:
         raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
     src_url, tgt_url = parse_url(source), parse_url(target)
+    refuse_sqlite_schemas(source, target, source_schema, target_schema)
     if several_schemas(source_schema) is not None:
         from arrowmig.schemas import verify_schemas
 
@@ -217,7 +220,8 @@ def verify(
                 max_diffs=max_diffs,
                 # Written as --source-schema takes one name: a comma in it is no list.
                 source_schema=written(schema),
-                target_schema=schema,
+                # A SQLite target's one namespace holds the tables of every schema.
+                target_schema=None if tgt_url.kind == "sqlite" else schema,
                 progress=progress,
                 batch_rows=batch_rows,
             ),
@@ -248,6 +252,9 @@ def verify(
                 raise UsageError("nothing to compare: --exclude leaves out every table")
         if not pairs:
             raise _nothing_to_compare(src, tgt)
+        if source_schema is None and tables is None:  # as a run of this command reads
+            note = src.submit(lambda e, _: uncompared_schemas_note(e)).result()
+            report.notes.extend([note] if note else [])
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
         for name, target_name in pairs:
             result = runner.run(name, target_name)

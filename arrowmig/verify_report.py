@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arrowmig.normalise import ColumnPair
+from arrowmig.sizes import counted
 
 MATCH = "match"
 DIFFER = "differ"
@@ -95,6 +96,8 @@ class VerifyReport:
     not_verified: dict[str, str] = field(default_factory=dict)
     """Tables of the run that were not compared, and why (``migrate --verify``: a table that
     failed to load): the report is not a proof for them."""
+    notes: list[str] = field(default_factory=list)
+    """What the user should know of what was compared (source schemas not read)."""
 
     @property
     def ok(self) -> bool:
@@ -122,11 +125,12 @@ class VerifyReport:
             "peak_rss_bytes": self.peak_rss_bytes,
             "tables": [t.to_dict() for t in self.tables],
             "not_verified": dict(self.not_verified),
+            "notes": list(self.notes),
         }
 
     def __str__(self) -> str:
         state = "match" if self.ok else "DIFFERENCES"
-        return f"VerifyReport({self.source} vs {self.target}: {len(self.tables)} tables, {state})"
+        return f"VerifyReport({self.source} vs {self.target}: {counted(len(self.tables), 'table')}, {state})"
 
 
 def describe_diffs(

@@ -34,12 +34,27 @@ def compare_storage_classes(result: TableResult, pairs: list[ColumnPair]) -> Non
         if None in (s_count, t_count) or s_count == t_count or not same_declaration:
             continue
         assert s_count is not None and t_count is not None
+        if _natural_only(t_count, pair.target.source_type) and not _natural_only(
+            s_count, pair.source.source_type
+        ):
+            continue  # converted to what the declared type holds (a --cast to boolean)
         _differs(result, pair.name)
         changed.append(
             f"{pair.name}: source {class_counts(s_count)}, target {class_counts(t_count)}"
         )
     if changed:
         result.add_message("storage classes differ: " + "; ".join(changed))
+
+
+_NATURAL_CLASSES = {"integer": (0, 1), "numeric": (0, 1), "real": (1,), "text": (2,), "blob": ()}
+"""The storage classes (indexes into CLASSES) that a column of each SQLite affinity converts
+its values to; a column without affinity (BLOB or untyped) converts none."""
+
+
+def _natural_only(counts: tuple[int, int, int, int], declared: str) -> bool:
+    """Whether every value is of a class the declared type's affinity converts values to."""
+    natural = _NATURAL_CLASSES[affinity(declared)]
+    return bool(natural) and all(n == 0 for i, n in enumerate(counts) if i not in natural)
 
 
 def class_counts(counts: tuple[int, ...]) -> str:

@@ -22,6 +22,7 @@ from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, TransferError, TransientError
 from arrowmig.model import Column, KeyRange, Table, TableLoad
+from arrowmig.schema import quote_ident
 from arrowmig.urls import EndpointUrl
 
 
@@ -202,6 +203,9 @@ class MemoryEndpoint(ClosedOnExit):
         with self.store.lock:
             self.store.target[table.name] = []
             self.store.columns[table.name] = [(c.name, str(c.arrow_type)) for c in table.columns]
+
+    def qualify(self, name: str) -> str:
+        return quote_ident(name)
 
     def drop_table(self, name: str) -> None:
         with self.store.lock:

@@ -166,8 +166,16 @@ def test_locked_source_file_is_waited_for(tmp_path: Path) -> None:
     assert waited >= 1.0, "the run did not wait for the lock"
 
 
-@pytest.mark.parametrize("mode", ["replace", "truncate", "append"])
-def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "what"),
+    [
+        ("replace", "destroy them"),
+        ("truncate", "destroy them"),
+        ("append", "append them into themselves"),
+        ("create", "find every one of them there already"),  # it destroys nothing
+    ],
+)
+def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str, what: str) -> None:
     """Named through a hard link too: replace and truncate failed with 'disk I/O error',
     and append doubled a keyless table in its own source."""
     source = tmp_path / "s.db"
@@ -179,7 +187,7 @@ def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str) -> 
     os.link(source, tmp_path / "link.db")
     config = arrowmig.MigrationConfig(mode=mode)
     for target in (f"sqlite:///{source}", str(tmp_path / "link.db")):
-        with pytest.raises(UsageError, match="same database"):
+        with pytest.raises(UsageError, match=f"same database: --mode {mode} would {what} "):
             arrowmig.migrate(str(source), target, config=config)
     assert sqlite3.connect(source).execute("SELECT count(*) FROM t").fetchone() == (1,)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -1026,8 +1027,9 @@ def test_a_sqlite_file_that_cannot_be_read_is_named_with_what_to_do(tmp_path: Pa
 def test_files_this_user_may_not_write_are_refused_in_one_line(
     request: pytest.FixtureRequest,
 ) -> None:
-    """As user nobody: a WAL source SQLite must write beside to read, and a target in a
-    folder that is not writable (the driver said 'failed to allocate memory')."""
+    """As user nobody: a WAL source SQLite must write beside to read, a target in a folder
+    that is not writable and a source this user may not read (the driver said 'failed to
+    allocate memory' for both)."""
     base = Path(tempfile.mkdtemp(prefix="arrowmig-perms-"))  # pytest's own are root's alone
     request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
     base.chmod(0o755)
@@ -1036,6 +1038,8 @@ def test_files_this_user_may_not_write_are_refused_in_one_line(
     locked.mkdir(mode=0o555)
     open_dir.mkdir(mode=0o777)
     open_dir.chmod(0o777)
+    unreadable = Path(make_sqlite(base / "unreadable.db", "CREATE TABLE t (a);"))
+    unreadable.chmod(0o600)
 
     def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -1052,6 +1056,9 @@ def test_files_this_user_may_not_write_are_refused_in_one_line(
         ((src, str(open_dir / "w.duckdb")), "is in WAL mode"),
         ((make_sqlite(base / "ok.db", "CREATE TABLE t (a);"), str(locked / "w.db")),
          "its folder is not writable"),
+        ((str(unreadable), str(open_dir / "u.duckdb")),
+         "cannot read SQLite file '" + str(unreadable) + "': permission denied; run as a user "
+         "who may read it"),
     ]:  # fmt: skip
         done = as_nobody(*args)
         assert done.returncode == 2 and expected in done.stderr, done.stderr
@@ -1354,3 +1361,121 @@ def test_plan_help_lists_only_what_changes_a_plan_and_takes_the_run_options_too(
     run_only = ["--mode", "replace", "--keep-backup", "--resume", "--retries", "2"]
     run_only += ["--reject-dir", str(tmp_path)]
     assert main(["plan", str(src), str(tmp_path / "t.db"), *run_only]) == 0
+
+
+def test_help_shows_every_default_alike_and_run_names_the_job_file_s(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help showed '[100000]' beside '[default: create]', and `run --help` showed
+    '[default: create]' for --mode, where a flag left out takes the job file's value."""
+    from arrowmig.cli import main
+
+    def shown(command: str) -> str:
+        assert main([command, "--help"]) == 0
+        return " ".join(capsys.readouterr().out.split())  # click wraps lines anywhere
+
+    migrate_help, run_help = shown("migrate"), shown("run")
+    for option, default in [
+        ("--mode", "create"),
+        ("--batch-rows", "100000"),
+        ("--on-error", "fail"),
+        ("--progress-interval", "5.0"),
+        ("--source-schema", "public; main in DuckDB"),
+    ]:
+        assert f"[default: {default}]" in migrate_help, option
+        assert f"[default: the job's, else {default}]" in run_help, option
+    assert "[100000]" not in migrate_help and "[default: create]" not in run_help
+
+
+@pytest.mark.parametrize("empty", ["", ",", " "])
+def test_an_empty_table_list_is_refused_not_read_as_every_table(
+    tmp_path: Path, empty: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tables "$TABLES" with an empty variable moved (or, in replace mode, emptied and
+    reloaded) every table, exit 0; so did tables=[] from Python and tables = [] in a job."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY); CREATE TABLE b (id INTEGER PRIMARY KEY);",
+        {"a": [(1,)], "b": [(1,)]},
+    )
+    target = tmp_path / "t.duckdb"
+    job = tmp_path / "job.toml"
+    job.write_text(f'source = "{src}"\ntarget = "{target}"\ntables = []\n')
+    for command in (
+        ["migrate", src, str(target), "--tables", empty, "--progress", "none"],
+        ["plan", src, str(target), "--tables", empty],
+        ["verify", src, src, "--tables", empty],
+        ["run", str(job)],
+    ):
+        capsys.readouterr()
+        assert main(command) == 2, command
+        assert capsys.readouterr().err == (
+            "arrowmig: error: --tables names no table; name at least one table, or leave "
+            "--tables out to take every table\n"
+        )
+        assert not target.exists()
+    with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
+        arrowmig.migrate(src, str(target), tables=[])
+    with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
+        arrowmig.verify(src, src, tables=[])
+    assert not target.exists()
+
+
+def test_a_schema_named_for_a_sqlite_side_is_refused_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--source-schema does_not_exist with a SQLite source ran as if not given (exit 0), and
+    the refusal of two schemas recommended that very option."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE a (id INTEGER);", {"a": [(1,)]})
+    duck, lite = str(tmp_path / "t.duckdb"), str(tmp_path / "t.db")
+    source_refused = (
+        "arrowmig: error: --source-schema {!r}: the source is a SQLite file, which has no "
+        "schemas; leave --source-schema out\n"
+    )
+    for command, expected in [
+        (["migrate", src, duck, "--source-schema", "nope"], source_refused.format("nope")),
+        (["migrate", src, duck, "--source-schema", "a,b"], source_refused.format("a,b")),
+        (["plan", src, duck, "--source-schema", "nope"], source_refused.format("nope")),
+        (["verify", src, src, "--source-schema", "nope"], source_refused.format("nope")),
+        (
+            ["migrate", src, lite, "--target-schema", "nor_this"],
+            "arrowmig: error: --target-schema 'nor_this': the target is a SQLite file, which "
+            "has no schemas; leave --target-schema out\n",
+        ),
+    ]:
+        capsys.readouterr()
+        assert main([*command, "--progress", "none"] if command[0] == "migrate" else command) == 2
+        assert capsys.readouterr().err == expected
+    assert not Path(duck).exists() and not Path(lite).exists()
+    with pytest.raises(arrowmig.UsageError, match="leave --target-schema out"):
+        arrowmig.verify(src, src, target_schema="main")
+
+
+def test_python_callers_get_one_table_for_a_name_and_usage_errors_for_wrong_types(
+    tmp_path: Path,
+) -> None:
+    """verify(tables="players") read the name as p, l, a, ...; migrate(tables=5) and
+    MigrationConfig(parallel="2") raised a bare TypeError, outside ArrowmigError."""
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE players (id INTEGER PRIMARY KEY); CREATE TABLE other (id INTEGER);",
+        {"players": [(1,)]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    assert arrowmig.migrate(src, target, tables="players").ok
+    report = arrowmig.verify(src, target, tables="players")
+    assert report.ok and [t.name for t in report.tables] == ["players"]
+    for call, message in [
+        (lambda: arrowmig.migrate(src, target, tables=5), "--tables takes a table name or a list"),  # type: ignore[arg-type]
+        (lambda: arrowmig.verify(src, target, tables=[5]), "--tables takes table names (text)"),  # type: ignore[list-item]
+        (lambda: arrowmig.MigrationConfig(parallel="2"), "parallel must be a whole number, not '2'"),  # type: ignore[arg-type]
+        (lambda: arrowmig.MigrationConfig(retries=1.5), "retries must be a whole number"),  # type: ignore[arg-type]
+        (lambda: arrowmig.BatchConfig(batch_rows="9"), "batch_rows must be a whole number"),  # type: ignore[arg-type]
+        (lambda: arrowmig.MigrationConfig(batch_timeout_s="3"), "batch_timeout_s must be a number"),  # type: ignore[arg-type]
+    ]:  # fmt: skip
+        with pytest.raises(arrowmig.UsageError, match=re.escape(message)):
+            call()

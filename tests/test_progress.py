@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 import arrowmig
@@ -376,6 +377,19 @@ def test_report_text_shows_every_column_and_memory_per_rows() -> None:
     assert footer.endswith("growth 95.4 MiB") and "per 1,000 rows" not in footer
 
 
+def test_one_row_or_table_is_counted_in_the_singular() -> None:
+    """'done: 1 rows', '1 rows rejected', 'MigrationReport(...: 1 tables, ...)'."""
+    report = MigrationReport(source="a.db", target="b.duckdb", mode="create", seconds=1.0)
+    report.tables = [TableReport("t", "t", rows=1, bytes=9, rejected=1, status="done")]
+    text = report_text(report)
+    assert "  t: 1 row rejected" in text.splitlines()
+    assert ": 1 row, 9 B in" in text.splitlines()[-1] and ", 1 row rejected;" in text
+    assert "b.duckdb: 1 table, 1 row in" in str(report)
+    out = io.StringIO()
+    PlainSink(out=out).emit(Event("table_done", table="t", rows=1, bytes=9))
+    assert ": 1 row, 9 B" in out.getvalue()
+
+
 # -- the log file ----------------------------------------------------------------------------
 
 
@@ -650,10 +664,14 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
         (["--batch-timeout", "3000000"], "--batch-timeout must be at most 2,147,483 seconds"),
         (["--retries", "-1"], "--retries must be 0 or more, not -1"),
         (["--progress-interval", "-1"], "--progress-interval must be 0 or more seconds"),
+        (["--progress-interval", "nan"], "--progress-interval must be 0 or more seconds"),
         (["--log-file", "/proc/nope/x.log"], "cannot write the log file '/proc/nope/x.log'"),
         (["--keep-backup", "--mode", "truncate"], "--mode truncate drops none"),
         (["--keep-backup", "--mode", "append"], "--mode append drops none"),
         (["--keep-backup"], "--mode create drops none"),
+        # click's own refusals, in arrowmig's one line too
+        (["--mode", "replac"], "error: invalid value for '--mode': 'replac' is not one of "),
+        (["--parallel", "abc"], "error: invalid value for '--parallel': 'abc' is not a valid"),
     ],
 )
 def test_impossible_options_are_refused_before_anything_is_written(
@@ -667,6 +685,30 @@ def test_impossible_options_are_refused_before_anything_is_written(
     code, _, err = _cli(capsys, "migrate", str(source_db), str(target), *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert not target.exists()
+    if "--log-file" in args:
+        return  # a dry run writes no log
+    # The dry run takes the same options, and refuses the same values.
+    code, _, err = _cli(capsys, "migrate", str(source_db), str(target), *args, "--dry-run")
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_usage_errors_are_one_arrowmig_error_line(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """click's three-line 'Usage: ... Error: ...' escaped scripts that look for the
+    'arrowmig: error:' line every other mistake gets (more cases above, with the options
+    refused before anything is written)."""
+    code, _, err = _cli(capsys, "migrate", str(source_db), str(tmp_path / "t.db"), "--batch")
+    assert (code, err) == (
+        2,
+        "arrowmig: error: no such option '--batch' (did you mean one of: '--batch-bytes', "
+        "'--batch-rows', '--batch-timeout'?); see 'arrowmig migrate --help'\n",
+    )
+    code, _, err = _cli(capsys, "verify", str(source_db))
+    assert (code, err) == (
+        2,
+        "arrowmig: error: missing argument 'TARGET'; see 'arrowmig verify --help'\n",
+    )
 
 
 def test_a_closed_stderr_does_not_stop_the_run(source_db: Path, tmp_path: Path) -> None:
@@ -692,6 +734,54 @@ def test_a_closed_stderr_does_not_stop_the_run(source_db: Path, tmp_path: Path) 
     assert counts == SIZES
     text = log.read_text()
     assert "BrokenPipe" not in text and text.rstrip().endswith("exit code 0")
+
+
+def _gone_reader(*args: str) -> int:
+    """The exit code of ``arrowmig ARGS | true``: stdout's reader is gone before any line."""
+    proc = subprocess.Popen([*ARROWMIG, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    return proc.wait(timeout=120)
+
+
+def test_a_gone_reader_of_stdout_leaves_the_exit_code_to_the_work(
+    source_db: Path, tmp_path: Path
+) -> None:
+    """verify, plan and status exited 1 when their --json reader went away (click's own
+    answer to EPIPE): to a script, verify's 1 says the data differs."""
+    target = tmp_path / "t.duckdb"
+    _migrate(source_db, target, ["--progress", "none"])
+    assert _gone_reader("verify", str(source_db), str(target), "--json") == 0
+    assert _gone_reader("status", str(target), "--json") == 0
+    new = str(tmp_path / "u.duckdb")
+    assert _gone_reader("plan", str(source_db), new, "--json") == 0
+    assert _gone_reader("migrate", str(source_db), new, "--dry-run", "--json") == 0
+    with duckdb.connect(str(target)) as con:
+        con.execute("UPDATE players SET name = 'changed' WHERE id = 7")
+    assert _gone_reader("verify", str(source_db), str(target), "--json") == 1
+
+
+@pytest.mark.parametrize("closed", ["1", "2"])
+def test_a_stream_closed_at_start_does_not_stop_the_run(
+    source_db: Path, tmp_path: Path, closed: str
+) -> None:
+    """Started with fd 1 closed (``>&-``), migrate --json ran, then failed with 'unexpected
+    AttributeError', exit 1; with fd 2 closed (as some daemons start programs) nothing ran."""
+    target, log = tmp_path / "t.duckdb", tmp_path / "run.log"
+    command = [*ARROWMIG, "migrate", str(source_db), str(target), "--json", "--log-file", str(log)]
+    proc = subprocess.run(
+        ["sh", "-c", f'exec "$@" {closed}>&-', "sh", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert duckdb_rows(str(target), "players", order="id")[:1] == [(1, "p1")]
+    assert log.read_text().rstrip().endswith("exit code 0")
+    if closed == "1":
+        assert "error" not in proc.stderr.lower() and "\ndone: 5,300 rows" in proc.stderr
+    else:
+        assert json.loads(proc.stdout)["ok"] is True
 
 
 def test_arrowmig_run_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -192,6 +192,28 @@ def test_resume_with_other_options_is_refused(source: str, tmp_path: Path) -> No
     assert err[-1:] == b"\n" and err.count(b"\n") == 1
 
 
+def test_resume_after_a_finished_run_with_other_options_names_the_difference(
+    source: str, tmp_path: Path
+) -> None:
+    """After a finished run, --resume with another --on-error got 'table exists; use ...
+    --resume to continue an interrupted run', the very flag it was given."""
+    target = str(tmp_path / "t.db")
+    done = arrowmig("migrate", source, target, "--tables", "events", "--progress", "none")
+    _, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err.decode()
+    other = arrowmig(
+        "migrate", source, target, "--tables", "events", "--on-error", "reject", "--resume"
+    )
+    _, err = other.communicate(timeout=60)
+    assert other.returncode == 2, err.decode()
+    text = err.decode()
+    assert text.startswith("arrowmig: error: cannot resume: the run ") and text.count("\n") == 1
+    assert (
+        "that loaded 'events' finished, and ran with --on-error 'fail', this run 'reject'" in text
+    )
+    assert text.endswith("use --mode replace, append or truncate without --resume\n")
+
+
 def kill_half_way(source: str, target: str) -> None:
     """Start a run of ``events`` alone and SIGKILL it after 2,000 rows (small batches keep it
     going long enough; checked)."""

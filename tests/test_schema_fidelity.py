@@ -24,7 +24,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.postgres import PostgresEndpoint
 from arrowmig.migrate import explain
 from arrowmig.model import Column, ForeignKey, Table
-from arrowmig.plan import TablePlan
+from arrowmig.plan import MigrationPlan, TablePlan
 from arrowmig.runner import _parents_first
 from tests.dbutil import pg_exec
 
@@ -1375,3 +1375,61 @@ def test_tables_an_extension_made_are_left_out_unless_named(
     )
     assert sorted(t.name for t in several.tables) == ["other.t", "public.mine"]
     assert any("tables of extensions left out: public.ref_codes" in n for n in several.notes)
+
+
+@pytest.mark.postgres
+def test_comments_travel_between_postgres_and_duckdb_and_are_named_into_sqlite(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """Rails', Django's and dbt's schema documentation: COMMENT ON TABLE and COLUMN."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, v text, w int)",
+        f"COMMENT ON TABLE t IS {pg_literal(HOSTILE)}",
+        "COMMENT ON COLUMN t.v IS 'col doc'",
+        "COMMENT ON COLUMN t.w IS 'w''s doc'",
+        "CREATE TABLE u (id int PRIMARY KEY)",
+        "COMMENT ON COLUMN u.id IS 'only a column'",
+        "INSERT INTO t VALUES (1, 'a', 2)",
+    )
+    asked = (
+        "SELECT obj_description('t'::regclass), col_description('t'::regclass, 2), "
+        "col_description('t'::regclass, 3), obj_description('u'::regclass), "
+        "col_description('u'::regclass, 1)"
+    )
+    expected = (HOSTILE, "col doc", "w's doc", None, "only a column")
+    assert arrowmig.migrate(pg_url, second_pg).ok
+    assert pg_one(second_pg, asked) == expected
+
+    into_duckdb, again = tmp_path / "c.duckdb", tmp_path / "again.duckdb"
+    assert arrowmig.migrate(pg_url, str(into_duckdb)).ok
+    assert arrowmig.migrate(str(into_duckdb), str(again)).ok
+    for path in (into_duckdb, again):
+        with contextlib.closing(duckdb.connect(str(path), read_only=True)) as con:
+            assert con.execute(
+                "SELECT (SELECT comment FROM duckdb_tables() WHERE table_name = 't'), "
+                "(SELECT comment FROM duckdb_tables() WHERE table_name = 'u'), "
+                "(SELECT list(comment ORDER BY table_name, column_index) FROM duckdb_columns() "
+                "WHERE table_name IN ('t', 'u'))"
+            ).fetchone() == (HOSTILE, None, [None, "col doc", "w's doc", "only a column"])
+
+    # Back into PostgreSQL, replacing: the source's comment wins over the replaced table's;
+    # where the source has none, the replaced table's is kept.
+    pg_exec(second_pg, "COMMENT ON TABLE t IS 'old'", "COMMENT ON TABLE u IS 'kept'")
+    back = arrowmig.migrate(str(again), second_pg, config=MigrationConfig(mode="replace"))
+    assert back.ok
+    assert pg_one(second_pg, asked) == (*expected[:3], "kept", expected[4])
+
+    sqlite_target = f"sqlite:///{tmp_path / 't.db'}"
+    planned = explain(pg_url, sqlite_target)
+    assert isinstance(planned, MigrationPlan)
+    assert [p.notes for p in planned.tables if p.source.name == "u"] == [
+        ["comments not carried: 1 column"]
+    ]
+    report = arrowmig.migrate(pg_url, sqlite_target)
+    assert "comments not carried: table and 2 columns" in notes_of(report, "t")
+    assert "comments not carried: 1 column" in notes_of(report, "u")
+
+
+def pg_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -184,6 +184,41 @@ def test_into_duckdb_each_schema_is_a_schema_and_keys_between_them_are_named(
     assert any("-> person.person" in n and "not created" in n for n in customer.notes)
 
 
+def test_a_duckdb_file_named_like_its_schema_is_written_read_and_verified(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # sales.duckdb holding schema sales: DuckDB read "sales"."orders" as catalog.table or
+    # schema.table and refused it as ambiguous (a raw Binder error, exit 1, nothing written).
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA sales; CREATE TABLE sales.orders (id serial PRIMARY KEY, v text UNIQUE);"
+        "CREATE INDEX ON sales.orders (v); INSERT INTO sales.orders (v) VALUES ('a'), ('b')",
+    )
+    whole, one = tmp_path / "whole" / "sales.duckdb", tmp_path / "one" / "sales.duckdb"
+    whole.parent.mkdir()
+    one.parent.mkdir()
+    assert migrate(pg_url, str(whole), config=MigrationConfig(source_schema="*")).ok
+    as_sales = MigrationConfig(source_schema="sales", target_schema="sales")
+    explain(pg_url, str(one), config=as_sales)
+    report = migrate(pg_url, str(one), config=as_sales)
+    assert report.ok and report.exit_code == 0
+    assert arrowmig.verify(pg_url, str(whole), source_schema="*").ok
+    assert arrowmig.verify(pg_url, str(one), source_schema="sales", target_schema="sales").ok
+    assert migrate(pg_url, str(one), config=replace(as_sales, mode="replace")).ok
+    con = duckdb.connect(str(one))
+    try:  # the key's sequence default resolves too
+        con.execute("INSERT INTO sales.sales.orders (v) VALUES ('c')")
+        assert con.execute("SELECT max(id) FROM sales.sales.orders").fetchone() == (3,)
+    finally:
+        con.close()
+
+    # And back, the file as the source.
+    back = migrate(str(one), second_pg, config=MigrationConfig(source_schema="sales"))
+    assert back.ok
+    assert rows(second_pg, "orders") == ["(1,a)", "(2,b)", "(3,c)"]
+    assert arrowmig.verify(str(one), second_pg, source_schema="sales").ok
+
+
 def test_the_command_line_names_tables_with_their_schema(pg_url: str, second_pg: str) -> None:
     pg_exec(pg_url, SCHEMAS)
     done = subprocess.run(

@@ -133,6 +133,35 @@ def test_replay_of_the_default_reject_folder_names_its_run_folders(
     assert list(run_folder.glob("*.jsonl"))  # nothing replayed
 
 
+def test_a_reject_folder_that_cannot_be_made_is_refused_before_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was found at the first rejected row, which failed the table (its good rows too)
+    with a raw 'FileNotFoundError'; a run without a bad row never noticed it."""
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT);",
+        {"m": [(1, "10"), (2, "N/A")]},
+    )
+    (tmp_path / "a_file").write_text("")
+    target = tmp_path / "t.duckdb"
+    args = ["migrate", db, str(target), "--cast", "m.n=integer", "--on-error", "reject"]
+    capsys.readouterr()
+    assert main([*args, "--reject-dir", str(tmp_path / "a_file" / "rej")]) == 2
+    assert capsys.readouterr().err == (
+        f"arrowmig: error: cannot write rejected rows to '{tmp_path / 'a_file' / 'rej'}': "
+        "Not a directory; give --reject-dir a folder you can write to\n"
+    )
+    assert not target.exists()
+    # A folder that can be made is made when a row is rejected, and only then.
+    monkeypatch.chdir(tmp_path)
+    good = ["migrate", db, str(target), "--on-error", "reject", "--progress", "none"]
+    assert main([*good, "--reject-dir", "new/rej"]) == 0
+    assert not (tmp_path / "new").exists() and not (tmp_path / "arrowmig-rejects").exists()
+    assert main([*args, "--mode", "replace", "--reject-dir", "new/rej", "--progress", "none"]) == 1
+    assert [p.name for p in (tmp_path / "new" / "rej").iterdir()] == ["m.jsonl"]
+
+
 @pytest.mark.postgres
 def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
     import psycopg

@@ -332,6 +332,38 @@ def test_nothing_to_compare_is_not_a_match(tmp_path: Path) -> None:
     assert "--source-schema" in str(refused.value)
 
 
+def test_other_schemas_holding_tables_are_named_when_not_compared(tmp_path: Path) -> None:
+    """After a run of --source-schema '*', the plain verify said "all tables match", exit 0,
+    without a word of the schema it did not read, where a value differed."""
+    from arrowmig.cli.verify import verify_command as verify_cli
+
+    paths = [tmp_path / "s.duckdb", tmp_path / "t.duckdb"]
+    for path, amount in zip(paths, ("10.00", "99.99"), strict=True):
+        with duckdb.connect(str(path)) as con:
+            con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1)")
+            con.execute(
+                "CREATE SCHEMA sales; CREATE TABLE sales.orders (id INTEGER, a DECIMAL(10,2))"
+            )
+            con.execute(f"INSERT INTO sales.orders VALUES (1, {amount})")
+    source, target = map(str, paths)
+    note = (
+        "schema 'main' compared; other schemas hold tables and were not compared: sales "
+        "(1 table) (compare them too with --source-schema main,sales, each against the target "
+        "schema of its name)"
+    )
+    shown = CliRunner().invoke(verify_cli, [source, target, "--json"])
+    assert shown.exit_code == 0
+    assert shown.stderr.splitlines()[-2] == note
+    assert json.loads(shown.stdout)["notes"] == [note]
+    assert (
+        CliRunner().invoke(verify_cli, [source, target, "--source-schema", "main,sales"]).exit_code
+        == 1
+    )
+    # Tables named, or one schema picked, are what the user asked for: no note.
+    assert verify(source, target, tables=["t"]).notes == []
+    assert verify(source, target, source_schema="main").notes == []
+
+
 @pytest.mark.postgres
 def test_missing_and_extra_tables_and_columns(bases: dict[str, str], tmp_path: Path) -> None:
     tgt = Target("duckdb", bases, tmp_path)

@@ -17,6 +17,7 @@ import click
 
 from arrowmig._quiet_start import restore_python_handler
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
+from arrowmig.cli.console import reopen_closed_streams
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
 from arrowmig.malloc_tuning import return_freed_memory_promptly
@@ -84,9 +85,17 @@ printed them (a driver echoing a URL it could not parse, say)."""
 
 
 def error_line(message: str) -> None:
-    from arrowmig.cli.sinks import write_or_drop
+    from arrowmig.cli.console import write_or_drop
 
     write_or_drop(sys.stderr, f"arrowmig: error: {redact_text(message, _secrets)}\n")
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """click's usage error as arrowmig's other errors are: one line (a script that looks for
+    ``arrowmig: error:`` finds it), saying where the help is."""
+    message = " ".join(exc.format_message().split()).rstrip(".").replace(". (Did", " (did")
+    where = exc.ctx.command_path if exc.ctx is not None else "arrowmig"
+    return f"{message[:1].lower()}{message[1:]}; see '{where} --help'"
 
 
 def _print_traceback() -> None:
@@ -96,6 +105,7 @@ def _print_traceback() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     restore_python_handler()  # Ctrl-C is a KeyboardInterrupt again, handled below
+    reopen_closed_streams()  # started with fd 1 or 2 closed (>&-, some daemons): run anyway
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
     # Only arguments that name a database: a --cast of a column called password is not one.
@@ -111,10 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         error_line(f"interrupted by {stop.signal_name}")
         return 143 if stop.signal_name == "SIGTERM" else 130
     except click.UsageError as exc:
-        shown = io.StringIO()
-        with contextlib.redirect_stderr(shown):
-            exc.show()
-        click.echo(redact_text(shown.getvalue(), _secrets), err=True, nl=False)
+        if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+            shown = io.StringIO()  # `arrowmig` alone: the help, which is what was asked
+            with contextlib.redirect_stderr(shown):
+                exc.show()
+            click.echo(redact_text(shown.getvalue(), _secrets), err=True, nl=False)
+        else:
+            error_line(_usage_line(exc))
         return 2
     except (click.Abort, KeyboardInterrupt):
         error_line("interrupted")

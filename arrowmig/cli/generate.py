@@ -6,12 +6,13 @@ from typing import Any
 
 import click
 
+from arrowmig.cli.console import say
 from arrowmig.cli.migrate import (
     emit_report,
     exit_code,
     progress_options,
-    say,
 )
+from arrowmig.cli.options import with_default
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.cli.sinks import make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
@@ -72,8 +73,18 @@ def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
     show_default=True,
     help="What to do with target tables that exist.",
 )
-@click.option("--batch-rows", type=int, default=None, help="Rows per batch at most [100000].")
-@click.option("--parallel", type=int, default=None, help="Streams run at once [2].")
+@click.option(
+    "--batch-rows",
+    type=int,
+    default=None,
+    help=with_default("Rows per batch at most.", "100000", job=False),
+)
+@click.option(
+    "--parallel",
+    type=int,
+    default=None,
+    help=with_default("Streams run at once.", "2", job=False),
+)
 @click.option("--no-foreign-keys", is_flag=True, help="Do not create foreign keys.")
 @click.option(
     "--no-keys", is_flag=True, help="Load only: no primary keys, indexes or foreign keys."

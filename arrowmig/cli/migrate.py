@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 
-from arrowmig.cli.options import build_config, migration_options
-from arrowmig.cli.render import plan_text, report_text
+from arrowmig.cli.console import print_out, say
+from arrowmig.cli.options import build_config, migration_options, with_default
+from arrowmig.cli.render import report_text, show_plan
 from arrowmig.cli.signals import sigterm_stops
-from arrowmig.cli.sinks import make_sink, write_or_drop
+from arrowmig.cli.sinks import make_sink
 from arrowmig.config import MigrationConfig
 from arrowmig.events import Event, FanOutSink, ProgressSink
 from arrowmig.report import EXIT_SIGNAL, MigrationReport
@@ -35,20 +35,27 @@ class _SummaryLast:
 
 
 def progress_options(f: Any) -> Any:
+    return _progress_options(f, job=False)
+
+
+def job_progress_options(f: Any) -> Any:
+    """``progress_options`` for ``run``, whose defaults are the job file's values."""
+    return _progress_options(f, job=True)
+
+
+def _progress_options(f: Any, job: bool) -> Any:
     f = click.option(
         "--progress-interval",
         type=float,
         default=5.0,
-        show_default=True,
-        help="Seconds between plain progress lines.",
+        help=with_default("Seconds between plain progress lines.", "5.0", job),
     )(f)
     f = click.option(
         "--progress",
         "progress_kind",
         type=click.Choice(["auto", "bar", "plain", "json", "none"]),
         default="auto",
-        show_default=True,
-        help="Live progress: bar on a TTY, plain lines otherwise.",
+        help=with_default("Live progress: bar on a TTY, plain lines otherwise.", "auto", job),
     )(f)
     f = click.option(
         "--json", "as_json", is_flag=True, help="Print the final report as JSON on stdout."
@@ -59,17 +66,11 @@ def progress_options(f: Any) -> Any:
 RESUME_HINT = "to continue, run the same command again with --resume (committed rows are kept)"
 
 
-def say(text: str) -> None:
-    """A line on stderr; when nobody reads it any more (``2>&1 | head``) it is dropped, and the
-    run and its exit code are not the worse for it."""
-    write_or_drop(sys.stderr, text + "\n")
-
-
 def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> None:
     if progress_kind != "json":
         say(report_text(report))
     if as_json and progress_kind != "json":
-        write_or_drop(sys.stdout, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+        print_out(json.dumps(report.to_dict(), indent=2, default=str))
 
 
 def log_file_option(f: Any) -> Any:
@@ -133,17 +134,13 @@ def run_migration(
     from arrowmig.errors import ArrowmigError, UsageError
     from arrowmig.migrate import StopRequested, explain, migrate
 
-    if dry_run:
-        plan = explain(source, target, config=config).to_dict()
-        if as_json:
-            sys.stdout.write(json.dumps(plan, indent=2, default=str) + "\n")
-        else:
-            click.echo(plan_text(plan), err=True)
-        return 0
-    if not progress_interval >= 0:
+    if not progress_interval >= 0:  # NaN too; and in a --dry-run, which takes the same options
         raise UsageError(
             f"--progress-interval must be 0 or more seconds, not {progress_interval:g}"
         )
+    if dry_run:
+        show_plan(explain(source, target, config=config).to_dict(), as_json)
+        return 0
     console = make_sink(progress_kind, progress_interval)
     log = open_log(log_file, source, target, config) if log_file else None
     sink = console if log is None else FanOutSink(console, log)

@@ -42,46 +42,87 @@ def plan_options(f: Any) -> Any:
     return f
 
 
-def _migration_options(hide: tuple[str, ...]) -> list[Any]:
-    def option(*names: str, **kwargs: Any) -> Any:
+def job_options(f: Any) -> Any:
+    """``migration_options`` for ``run``, whose defaults are the job file's values."""
+    for option in reversed(_migration_options(hide=(), job=True)):
+        f = option(f)
+    return f
+
+
+def with_default(help_text: str, value: str, job: bool) -> str:
+    """An option's help with its default, written as click writes one (the options whose
+    value is None until the config fills it in show the config's). In ``run`` a flag left
+    out takes the job file's value, and --help says so."""
+    default = f"the job's, else {value}" if job else value
+    return f"{help_text}  [default: {default}]"
+
+
+def _migration_options(hide: tuple[str, ...], job: bool = False) -> list[Any]:
+    def option(*names: str, default_shown: str | None = None, **kwargs: Any) -> Any:
+        if default_shown is not None:
+            kwargs["help"] = with_default(kwargs["help"], default_shown, job)
         return click.option(*names, hidden=names[0] in hide, **kwargs)
 
     return [
-        option("--tables", help="Comma-separated tables to move (default: all base tables)."),
+        option(
+            "--tables",
+            default_shown="all base tables",
+            help="Comma-separated tables to move.",
+        ),
         option("--exclude", help="Comma-separated tables to leave out."),
         option(
             "--mode",
             type=click.Choice(["create", "replace", "append", "truncate"]),
             default="create",
-            show_default=True,
+            default_shown="create",
             help="What to do with target tables.",
         ),
-        option("--batch-rows", type=int, default=None, help="Rows per batch at most [100000]."),
         option(
-            "--batch-bytes", default=None, help="Arrow bytes per batch at most, e.g. 16MiB [1MiB]."
+            "--batch-rows",
+            type=int,
+            default=None,
+            default_shown="100000",
+            help="Rows per batch at most.",
         ),
-        option("--parallel", type=int, default=None, help="Streams run at once [2]."),
+        option(
+            "--batch-bytes",
+            default=None,
+            default_shown="1MiB",
+            help="Arrow bytes per batch at most, e.g. 16MiB.",
+        ),
+        option(
+            "--parallel", type=int, default=None, default_shown="2", help="Streams run at once."
+        ),
         option(
             "--split-rows",
             type=int,
             default=None,
-            help="Split tables above this many rows into key ranges [1000000].",
+            default_shown="1000000",
+            help="Split tables above this many rows into key ranges.",
         ),
         option(
             "--retries",
             type=int,
             default=None,
-            help="Retries of a batch after a transient error [3].",
+            default_shown="3",
+            help="Retries of a batch after a transient error.",
         ),
         option(
             "--batch-timeout",
             type=float,
             default=None,
-            help="Seconds before a hung PostgreSQL batch write is cancelled and retried [300].",
+            default_shown="300",
+            help="Seconds before a hung PostgreSQL batch write is cancelled and retried.",
         ),
-        option("--max-memory", default=None, help="Arrow bytes in flight at most [512MiB]."),
+        option(
+            "--max-memory",
+            default=None,
+            default_shown="512MiB",
+            help="Arrow bytes in flight at most.",
+        ),
         option(
             "--source-schema",
+            default_shown="public; main in DuckDB",
             help="PostgreSQL/DuckDB schema to read from; several (sales,person) or '*' for "
             "every schema, each into the target schema of its name.",
         ),
@@ -123,12 +164,14 @@ def _migration_options(hide: tuple[str, ...]) -> list[Any]:
             "--on-error",
             type=click.Choice(["fail", "reject"]),
             default="fail",
-            show_default=True,
+            default_shown="fail",
             help="A value the target cannot hold: stop its table (fail) or set its row aside (reject).",
         ),
         option(
             "--reject-dir",
-            help="Where rejected rows go, one JSON Lines file per table [./arrowmig-rejects/<run id>/].",
+            metavar="DIR",
+            default_shown="./arrowmig-rejects/<run id>/",
+            help="Where rejected rows go, one JSON Lines file per table.",
         ),
     ]
 
@@ -140,7 +183,8 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
     if opts.get("batch_bytes"):
         batch_kwargs["batch_bytes"] = parse_size(opts["batch_bytes"])
     kwargs: dict[str, Any] = {
-        "tables": split_list(opts.get("tables")) or None,
+        # Given but empty (--tables "$EMPTY") is a list of no table, which the config refuses.
+        "tables": None if opts.get("tables") is None else split_list(opts["tables"]),
         "exclude": split_list(opts.get("exclude")),
         "mode": opts.get("mode") or "create",
         "batch": BatchConfig(**batch_kwargs),

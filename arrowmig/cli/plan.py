@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 
 import click
 
 from arrowmig.cli.options import build_config, plan_options
-from arrowmig.cli.render import plan_text
+from arrowmig.cli.render import show_plan
 
 
 @click.command("plan")
@@ -23,9 +21,5 @@ def command(source: str, target: str, as_json: bool, **opts: Any) -> int:
     """Show tables, columns, type mapping and streams of a migration; write nothing."""
     from arrowmig.migrate import explain
 
-    plan = explain(source, target, config=build_config(opts)).to_dict()
-    if as_json:
-        sys.stdout.write(json.dumps(plan, indent=2, default=str) + "\n")
-    else:
-        click.echo(plan_text(plan), err=True)
+    show_plan(explain(source, target, config=build_config(opts)).to_dict(), as_json)
     return 0

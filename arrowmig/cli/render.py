@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from arrowmig.report import MigrationReport
-from arrowmig.sizes import format_size
+from arrowmig.sizes import counted, format_size
 
 GROWTH_PER_ROWS_FROM = 100_000
 """Below this many rows the growth is the run's fixed cost (connections, buffers), and a figure
@@ -61,7 +62,7 @@ def report_text(report: MigrationReport) -> str:
         if t.built:
             out.append(f"  {t.name}: built {', '.join(t.built)}")
         if t.rejected:
-            out.append(f"  {t.name}: {t.rejected:,} rows rejected")
+            out.append(f"  {t.name}: {counted(t.rejected, 'row')} rejected")
     for note in report.notes:
         out.append(f"  {note}")
     if report.unfinished:
@@ -83,7 +84,7 @@ def report_text(report: MigrationReport) -> str:
         state = "NOT FINISHED"
     growth = report.rss_growth_bytes
     out.append(
-        f"{state}: {report.rows:,} rows"
+        f"{state}: {counted(report.rows, 'row')}"
         + (
             f" ({report.rows_before:,} of them committed by the interrupted run)"
             if report.rows_before
@@ -92,7 +93,7 @@ def report_text(report: MigrationReport) -> str:
         + f", {format_size(report.bytes)} in {report.seconds:.2f}s "
         f"({report.rows_per_s:,.0f} rows/s, {report.mb_per_s:,.1f} MB/s)"
         + (f", {report.retries:,} retries" if report.retries else "")
-        + (f", {report.rejected:,} rows rejected" if report.rejected else "")
+        + (f", {counted(report.rejected, 'row')} rejected" if report.rejected else "")
         + f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)}"
         + (
             f" ({report.mb_growth_per_1000_rows:.3f} MB per 1,000 rows)"
@@ -141,3 +142,13 @@ def plan_text(plan: dict[str, Any]) -> str:
         )
     out.extend(plan.get("notes", []))
     return "\n".join(out).rstrip()
+
+
+def show_plan(plan: dict[str, Any], as_json: bool) -> None:
+    """``plan`` and ``--dry-run``: JSON alone on stdout, or the text on stderr."""
+    from arrowmig.cli.console import print_out, say
+
+    if as_json:
+        print_out(json.dumps(plan, indent=2, default=str))
+    else:
+        say(plan_text(plan))

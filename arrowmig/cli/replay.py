@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from arrowmig.cli.console import say
+
 
 @click.command("replay-rejects")
 @click.argument("reject_dir")
@@ -18,7 +20,7 @@ def command(reject_dir: str, target: str, target_schema: str | None) -> int:
 
     loaded = replay_rejects(reject_dir, target, schema=target_schema)
     for table, rows in loaded.items():
-        click.echo(f"{table}: {rows:,} rows loaded", err=True)
+        say(f"{table}: {rows:,} rows loaded")
     if not loaded:
-        click.echo(f"no reject files in {reject_dir}", err=True)
+        say(f"no reject files in {reject_dir}")
     return 0

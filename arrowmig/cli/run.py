@@ -8,8 +8,8 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from arrowmig.cli.migrate import log_file_option, progress_options, run_migration
-from arrowmig.cli.options import migration_options, parse_casts
+from arrowmig.cli.migrate import job_progress_options, log_file_option, run_migration
+from arrowmig.cli.options import job_options, parse_casts
 from arrowmig.config import MigrationConfig
 from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
@@ -57,8 +57,8 @@ def overrides(ctx: click.Context, params: dict[str, Any]) -> dict[str, Any]:
 @click.argument("job_file", type=click.Path(dir_okay=False))
 @click.option("--source", help="Override the job's source URL.")
 @click.option("--target", help="Override the job's target URL.")
-@migration_options
-@progress_options
+@job_options
+@job_progress_options
 @click.option(
     "--dry-run", is_flag=True, help="Show the plan (like `arrowmig plan`) and write nothing."
 )

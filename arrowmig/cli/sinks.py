@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import time
 from typing import IO, Any
 
+from arrowmig.cli.console import drop_stream, write_or_drop
 from arrowmig.events import Event
-from arrowmig.sizes import format_size
-
-
-def drop_stream(out: IO[str]) -> None:
-    """Point a stream whose reader went away (``2>&1 | head``) at /dev/null, so that the run
-    goes on and what it would have printed is dropped (the --log-file keeps the record)."""
-    try:
-        fd = out.fileno()
-    except (OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
-
-
-def write_or_drop(out: IO[str], text: str) -> None:
-    """Write and flush ``text``; a closed reader (EPIPE) is not the run's failure."""
-    try:
-        out.write(text)
-        out.flush()
-    except BrokenPipeError:
-        drop_stream(out)
+from arrowmig.sizes import counted, format_size
 
 
 def _eta(seconds: float | None) -> str:
@@ -104,7 +81,7 @@ class PlainSink:
             elif event.event == "table_done":
                 rate = f" ({event.rows_per_s:,.0f} rows/s)" if event.rows_per_s else ""
                 self._line(
-                    f"done    {event.table}: {event.rows:,} rows, {format_size(event.bytes)}{rate}"
+                    f"done    {event.table}: {counted(event.rows, 'row')}, {format_size(event.bytes)}{rate}"
                 )
             elif event.event == "foreign_keys" and _key_due(event, self._last, self._interval):
                 self._line(f"foreign keys: {_keys_line(event)}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 
+from arrowmig.cli.console import print_out, say
 from arrowmig.cli.render import table_text
 
 
@@ -22,17 +22,15 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
 
     if clean:
         removed = clean_runs(target, schema=target_schema)
-        click.echo(f"removed the checkpoint rows of {removed} completed run(s)", err=True)
+        say(f"removed the checkpoint rows of {removed} completed run(s)")
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
     if clean and not runs:
-        click.echo(
-            "no run is left: the checkpoint table _arrowmig_checkpoints is dropped", err=True
-        )
+        say("no run is left: the checkpoint table _arrowmig_checkpoints is dropped")
     if as_json:
-        sys.stdout.write(json.dumps({"runs": runs}, indent=2) + "\n")
+        print_out(json.dumps({"runs": runs}, indent=2))
         return 0
     if not runs:
-        click.echo("no checkpointed runs", err=True)
+        say("no checkpointed runs")
         return 0
     rows = [
         [
@@ -44,15 +42,10 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         ]
         for r in runs
     ]
-    click.echo(
-        table_text(["run", "state", "tables", "rows committed", "updated"], rows, right=(2, 3)),
-        err=True,
-    )
+    say(table_text(["run", "state", "tables", "rows committed", "updated"], rows, right=(2, 3)))
     for r in runs:
         for t in r["tables"]:
-            click.echo(
-                f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows", err=True
-            )
+            say(f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows")
         if r["resume"]:
-            click.echo(f"  {r['run_id']} to continue: {r['resume']}", err=True)
+            say(f"  {r['run_id']} to continue: {r['resume']}")
     return 0

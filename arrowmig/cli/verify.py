@@ -7,12 +7,12 @@ table on neither side, a table that could not be read).
 from __future__ import annotations
 
 import json
-import sys
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from arrowmig.cli.console import print_out, say
 from arrowmig.names import split_list
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ def render_table(report: VerifyReport) -> str:
         out.extend(_details(t.to_dict()))
     for name, why in report.not_verified.items():
         out.append(f"{name}: NOT VERIFIED: {why}")
+    out.extend(report.notes)
     differ = sum(not t.ok for t in report.tables)
     state = (
         "all tables match"
@@ -132,7 +133,7 @@ def _shown(value: Any) -> str:
 @click.command("verify")
 @click.argument("source")
 @click.argument("target")
-@click.option("--tables", "-t", help="Comma-separated tables to compare (default: all).")
+@click.option("--tables", "-t", help="Comma-separated tables to compare.  [default: all]")
 @click.option("--exclude", help="Comma-separated tables to leave out (each must be in the source).")
 @click.option(
     "--level",
@@ -178,17 +179,16 @@ def verify_command(
     report = run_verify(
         source,
         target,
-        tables=split_list(tables) or None,
+        tables=None if tables is None else split_list(tables),
         exclude=split_list(exclude),
         level=level,
         max_diffs=max_diffs,
         source_schema=source_schema,
         target_schema=target_schema,
     )
-    click.echo(render_table(report), err=True)
+    say(render_table(report))
     if as_json:
-        json.dump(report.to_dict(), sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        print_out(json.dumps(report.to_dict(), indent=2, default=str))
     ctx.exit(report.exit_code)
 
 

@@ -109,6 +109,10 @@ class BaseEndpoint(ClosedOnExit):
         self._open_reads: list[Any] = []
         """Cursors and readers handed out by read(), closed by end_reads()."""
 
+    def qualify(self, name: str) -> str:
+        """``name`` (a table, index or sequence of this endpoint's schema) as SQL names it."""
+        return qualified(name, self.schema)
+
     def end_reads(self) -> None:
         """Close every reader handed out (a stream stopped early leaves one open)."""
         for handle in self._open_reads:
@@ -129,9 +133,7 @@ class BaseEndpoint(ClosedOnExit):
             return None
         key = quote_ident(table.split_key)
         query = self._query  # type: ignore[attr-defined]
-        lo, hi = query(f"SELECT min({key}), max({key}) FROM {qualified(table.name, self.schema)}")[
-            0
-        ]
+        lo, hi = query(f"SELECT min({key}), max({key}) FROM {self.qualify(table.name)}")[0]
         return None if lo is None else (int(lo), int(hi))
 
     def select_from(
@@ -140,7 +142,7 @@ class BaseEndpoint(ClosedOnExit):
         """``SELECT select FROM name``: the few aggregates planning asks of a table's values
         (``preflight``); with ``where``, the first row that matches it (in ``order``)."""
         query = self._query  # type: ignore[attr-defined]
-        sql = f"SELECT {select} FROM {qualified(name, self.schema)}"
+        sql = f"SELECT {select} FROM {self.qualify(name)}"
         if where:
             sql += f" WHERE {where}" + (f" ORDER BY {order}" if order else "") + " LIMIT 1"
         try:
@@ -241,7 +243,7 @@ def build_keys(
     built (label -> reason). A lost connection is raised, not noted: the caller retries the
     whole build on a new connection, and the report tells only how that one ended."""
     load = TableLoad()
-    for sql, label in key_statements(table, endpoint.dialect, endpoint.schema):
+    for sql, label in key_statements(table, endpoint.dialect, endpoint.qualify(table.name)):
         if refused and label in refused:
             load.skipped.append(f"{label} not built: {refused[label]}")
             continue

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix, key_sequence_name, read_default, takes_key_sequence
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
@@ -284,6 +285,7 @@ class DuckDBEndpoint(BaseEndpoint):
             self._shared = _SharedDatabase.acquire(path, read_only and not create)
             self._lock = self._shared.lock
             self._conn = self._shared.connection.cursor()
+            self._catalog = str(self._query("SELECT current_database()")[0][0])
         except ConnectError:
             raise
         except Exception as exc:
@@ -295,6 +297,23 @@ class DuckDBEndpoint(BaseEndpoint):
     def _schema(self) -> str:
         assert self.schema is not None
         return self.schema
+
+    def qualify(self, name: str) -> str:
+        """``catalog.schema.name``: DuckDB reads a two-part name as catalog.table as well as
+        schema.table, and refuses it as ambiguous where both exist (sales.duckdb holding a
+        schema sales, or one named like DuckDB's own catalogs: temp, system)."""
+        return qualified(name, self._schema, self._catalog)
+
+    def _stored_name(self, name: str) -> str:
+        """How a column default names a sequence of this schema: ``schema.name``, which stays
+        right when the file is renamed or attached under another name; with the catalog only
+        where the schema's name is a catalog's too (DuckDB would refuse the default as
+        ambiguous on each insert)."""
+        clash = self._query(
+            "SELECT 1 FROM duckdb_databases() WHERE lower(database_name) = lower(?)",
+            [self._schema],
+        )
+        return qualified(name, self._schema, self._catalog if clash else None)
 
     def close(self) -> None:
         self.end_reads()
@@ -396,17 +415,20 @@ class DuckDBEndpoint(BaseEndpoint):
                 hint="check the name or pick the schema with --source-schema",
                 table=name,
             )
-        target = qualified(name, self._schema)
+        target = self.qualify(name)
         arrow_schema = self._conn.sql(f"SELECT * FROM {target} LIMIT 0").to_arrow_table().schema
         meta = self._query(
-            "SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
+            "SELECT column_name, data_type, is_nullable, column_default, nullif(comment, '') "
+            "FROM duckdb_columns() "
             "WHERE schema_name = ? "
             "AND lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
         generated = self.computed_columns(name)
         columns = []
-        for field, (col_name, data_type, nullable, default) in zip(arrow_schema, meta, strict=True):
+        for field, (col_name, data_type, nullable, default, comment) in zip(
+            arrow_schema, meta, strict=True
+        ):
             arrow_type, notes = _read_type(data_type, _normalise(field.type))
             # A generated column's column_default is its expression, not a default.
             expression = str(default) if col_name in generated else None
@@ -424,6 +446,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     ),
                     duckdb_type=_same_again_on_duckdb(data_type),
                     notes=notes,
+                    comment=comment,
                     default=parsed,
                     # A key filled from a sequence (DEFAULT nextval('s')) is assigned by DuckDB.
                     auto_increment=parsed is not None
@@ -474,7 +497,16 @@ class DuckDBEndpoint(BaseEndpoint):
             not_carried=(*unportable, *self._checks(name)),
             row_count=count,
             split_key=split_key,
+            comment=self._table_comment(name),
         )
+
+    def _table_comment(self, name: str) -> str | None:
+        rows = self._query(
+            "SELECT nullif(comment, '') FROM duckdb_tables() WHERE schema_name = ? AND "
+            "lower(table_name) = lower(?) AND database_name = current_database()",
+            [self._schema, name],
+        )
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def _indexes(self, name: str, columns: list[str]) -> tuple[list[Index], list[str]]:
         """The table's CREATE INDEX indexes on its columns, and those on expressions, which
@@ -568,7 +600,7 @@ class DuckDBEndpoint(BaseEndpoint):
         if with_key:
             alias = quote_ident(KEY_COLUMN)
             exprs.append(f"{key}::BIGINT AS {alias}" if key else f"NULL::BIGINT AS {alias}")
-        sql = f"SELECT {', '.join(exprs)} FROM {qualified(table.name, self._schema)}"
+        sql = f"SELECT {', '.join(exprs)} FROM {self.qualify(table.name)}"
         sql += key_range_filter(key, key_range)
         if key is not None:
             sql += f" ORDER BY {key}"
@@ -603,7 +635,7 @@ class DuckDBEndpoint(BaseEndpoint):
         """Consecutive key ranges covering ``key_range``, each of about CHUNK_ROWS rows and
         at most about CHUNK_BYTES (a batch's worth, when batches are larger)."""
         whole = key_range or KeyRange()
-        target = qualified(table.name, self._schema)
+        target = self.qualify(table.name)
         where = key_range_filter(key, key_range)
         count, total = self._query(
             f"SELECT count(*), sum({_size_sql(table)}) FROM {target}{where}"
@@ -669,7 +701,8 @@ class DuckDBEndpoint(BaseEndpoint):
             seen[folded] = col.name
 
     def ensure_schema(self) -> None:
-        self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema")
+        schema = qualified(self._schema, self._catalog)  # see qualify
+        self._run(f"CREATE SCHEMA IF NOT EXISTS {schema}", "creating schema")
 
     def create_table(self, table: Table) -> None:
         self.ensure_schema()
@@ -679,19 +712,19 @@ class DuckDBEndpoint(BaseEndpoint):
             if not col.nullable:
                 d += " NOT NULL"
             defs.append(d)
+        target = self.qualify(table.name)
         self._run(
-            f"CREATE TABLE {qualified(table.name, self._schema)} ({', '.join(defs)})",
-            f"creating {table.name!r}",
-            table.name,
+            f"CREATE TABLE {target} ({', '.join(defs)})", f"creating {table.name!r}", table.name
         )
+        # As the table is made: a staging table keeps them as it takes the final name.
+        for sql in comment_statements(table, target):
+            self._run(sql, f"commenting {table.name!r}", table.name)
 
     def drop_table(self, name: str) -> None:
-        self._run(
-            f"DROP TABLE IF EXISTS {qualified(name, self._schema)}", f"dropping {name!r}", name
-        )
+        self._run(f"DROP TABLE IF EXISTS {self.qualify(name)}", f"dropping {name!r}", name)
 
     def truncate_table(self, name: str) -> None:
-        self._run(f"DELETE FROM {qualified(name, self._schema)}", f"emptying {name!r}", name)
+        self._run(f"DELETE FROM {self.qualify(name)}", f"emptying {name!r}", name)
 
     def existing_table(self, name: str) -> Table:
         # With its foreign keys, which DuckDB checks as each row arrives: a run loads the
@@ -751,7 +784,7 @@ class DuckDBEndpoint(BaseEndpoint):
         try:
             self._conn.begin()
             self._conn.execute(
-                f"INSERT INTO {qualified(table.name, self._schema)} ({cols}) SELECT * FROM _arrowmig_batch"
+                f"INSERT INTO {self.qualify(table.name)} ({cols}) SELECT * FROM _arrowmig_batch"
             )
             if after is not None:
                 self._conn.execute(after[0], list(after[1]))
@@ -769,7 +802,7 @@ class DuckDBEndpoint(BaseEndpoint):
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each sequence behind a column's
         default (nextval) past the largest value now in the column, never back."""
-        target = qualified(table.name, self._schema)
+        target = self.qualify(table.name)
         defaults = self._query(
             "SELECT column_name, column_default FROM duckdb_columns() WHERE schema_name = ? AND "
             "lower(table_name) = lower(?) AND database_name = current_database() AND "
@@ -818,12 +851,13 @@ class DuckDBEndpoint(BaseEndpoint):
         """Give each auto-assigned integer key of a created table a sequence as its default,
         started past the largest loaded key: keys arrived as explicit values, and the next
         insert that leaves the key out must get a fresh one, as it did in the source."""
-        target = qualified(table.name, self._schema)
+        target = self.qualify(table.name)
         for col in table.columns:
             if not takes_key_sequence(col, self.dialect):
                 continue
             name = key_sequence_name(table.name, col.name)
-            sequence = qualified(name, self._schema)
+            sequence = self.qualify(name)
+            stored = self._stored_name(name)
             try:
                 ((largest,),) = self.execute(f"SELECT max({quote_ident(col.name)}) FROM {target}")
                 start = max(int(largest or 0), col.key_high_water or 0) + 1
@@ -831,7 +865,7 @@ class DuckDBEndpoint(BaseEndpoint):
                 # still used by another table's default makes DuckDB refuse, and that is noted.
                 what = f"creating the key sequence of {table.name!r}"
                 self._run(f"CREATE OR REPLACE SEQUENCE {sequence} START WITH {start}", what)
-                sequence_text = "'" + sequence.replace("'", "''") + "'"
+                sequence_text = "'" + stored.replace("'", "''") + "'"
                 self._run(
                     f"ALTER TABLE {target} ALTER COLUMN {quote_ident(col.name)} "
                     f"SET DEFAULT nextval({sequence_text})",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix, identity_resets
 from arrowmig.endpoints import postgres_catalog
 from arrowmig.endpoints.base import INTERNAL_PREFIX
@@ -581,11 +582,12 @@ class PostgresEndpoint(BaseEndpoint):
             if not col.nullable:
                 d += " NOT NULL"
             defs.append(d)
+        target = qualified(table.name, self._schema)
         self._run(
-            f"CREATE TABLE {qualified(table.name, self._schema)} ({', '.join(defs)})",
-            f"creating {table.name!r}",
-            table.name,
+            f"CREATE TABLE {target} ({', '.join(defs)})", f"creating {table.name!r}", table.name
         )
+        for sql in comment_statements(table, target):
+            self._run(sql, f"commenting {table.name!r}", table.name)
 
     def _ensure_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
         """Create enum ``name`` in the target schema with the source's labels, then check it."""

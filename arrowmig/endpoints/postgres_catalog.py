@@ -253,7 +253,8 @@ def describe(
         "pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL, "
         "(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co "
         "JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation "
-        "AND a.attcollation <> t.typcollation) "
+        "AND a.attcollation <> t.typcollation), "
+        "nullif(col_description(a.attrelid, a.attnum), '') "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
@@ -268,7 +269,7 @@ def describe(
     columns = tuple(
         generated_column(
             _with_default(
-                replace(_described_column(query, r, name), pg_collation=r[16]),
+                replace(_described_column(query, r, name), pg_collation=r[16], comment=r[17]),
                 r[7],
                 r[8] or ("owned" if r[15] else ""),
                 _last_handed_out(query, r[13], r[14]),
@@ -315,6 +316,7 @@ def describe(
         row_count=_row_count(query, oid, source),
         split_key=split_key,
         own_rows_only=own_rows_only,
+        comment=query("SELECT nullif(obj_description($1::oid, 'pg_class'), '')", (oid,))[0][0],
     )
 
 

@@ -156,6 +156,19 @@ def _open_error(target: str, exc: BaseException) -> ConnectError:
     return ConnectError(f"cannot open SQLite file {target!r}: {reason}")
 
 
+def _connect_error(target: str, path: Path, exc: Exception) -> ConnectError:
+    """Why the driver could not open a file. For one this user may not read, its own words
+    are "failed to allocate memory", which sends the user looking at memory. (Asked with
+    access(), not by opening the file: closing a descriptor drops this process's locks on
+    it, a reader's too.)"""
+    if path.exists() and not os.access(path, os.R_OK):
+        return ConnectError(
+            f"cannot read SQLite file {target!r}: permission denied",
+            hint="run as a user who may read it, or give this user read permission on it",
+        )
+    return ConnectError(f"cannot open SQLite file {target!r}: {exc}")
+
+
 class SQLiteEndpoint(BaseEndpoint):
     """One ADBC connection to a SQLite file."""
 
@@ -198,7 +211,7 @@ class SQLiteEndpoint(BaseEndpoint):
         try:
             self._conn = sqlite_dbapi.connect(self._path)
         except Exception as exc:
-            raise ConnectError(f"cannot open SQLite file {url.target!r}: {exc}") from exc
+            raise _connect_error(url.target, path, exc) from exc
         self._cursor = self._conn.cursor()
         self._lock_key = os.path.realpath(path)
         self._lock = _write_lock(path)

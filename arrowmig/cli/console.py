@@ -1,0 +1,66 @@
+"""stdout and stderr for a command that must finish whoever reads them: a reader that went
+away (``| head -1``) or a stream closed at start (``>&-``, a daemon's closed fd 2) drops what
+would have been printed, and the exit code stays the command's own."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import IO
+
+
+def reopen_closed_streams() -> None:
+    """Put /dev/null on fds 0, 1 and 2 when they are closed, and give Python a stream for
+    them. Else the first file the run opens (a database) would take the number of a closed
+    fd, and output meant for the console would land in it; and ``sys.stderr`` is None."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+    if sys.stdin is None:
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 (process-long)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        if getattr(sys, name) is None:
+            stream = open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+            setattr(sys, name, stream)
+
+
+def drop_stream(out: IO[str]) -> None:
+    """Point a stream whose reader went away (``2>&1 | head``) at /dev/null, so that the run
+    goes on and what it would have printed is dropped (the --log-file keeps the record)."""
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+    # What the stream still buffers would fail again at exit: it goes to /dev/null now.
+    with contextlib.suppress(OSError, ValueError):
+        out.flush()
+
+
+def write_or_drop(out: IO[str], text: str) -> None:
+    """Write and flush ``text``; a closed reader (EPIPE) is not the run's failure."""
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        drop_stream(out)
+
+
+def say(text: str) -> None:
+    """A line of human text on stderr; dropped when nobody reads it any more."""
+    write_or_drop(sys.stderr, text + "\n")
+
+
+def print_out(text: str) -> None:
+    """Machine output (``--json``) on stdout; dropped when nobody reads it any more."""
+    write_or_drop(sys.stdout, text + "\n")
