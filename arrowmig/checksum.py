@@ -70,6 +70,9 @@ class Checksum:
     """Sum of the 64-bit row hashes (a Python int: exact however many rows)."""
     column_sums: list[int] = field(default_factory=list)
     column_nulls: list[int] = field(default_factory=list)
+    negative_zeros: list[int] = field(default_factory=list, compare=False)
+    """Per column, its values of -0.0 (0 for a column that is no float): a target that
+    cannot hold them (SQLite) is named as the cause of a difference."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,7 @@ class Checksum:
             "row_sum": str(self.row_sum),
             "column_sums": [str(s) for s in self.column_sums],
             "column_nulls": self.column_nulls,
+            "negative_zeros": self.negative_zeros,
         }
 
 
@@ -117,12 +121,15 @@ def checksum_reader(
     DuckDB streams the reader and aggregates without grouping, so memory stays flat.
     """
     reader = plain_reader(reader)
+    floats = {f.name for f in reader.schema if pa.types.is_floating(f.type)}
     hashes = ", ".join(f"{sql} AS h{i}" for i, sql in enumerate(column_sqls))
     row = row_hash_sql([f"h{i}" for i in range(len(column_sqls))])
     parts = ["count(*)", f"sum({row}::HUGEINT)"]
     for i, name in enumerate(null_columns):
         parts.append(f"sum(h{i}::HUGEINT)")
         parts.append(f"count(*) - count({quote(name)})")
+        zero = f"{quote(name)} = 0 AND signbit({quote(name)})"
+        parts.append(f"count(*) FILTER (WHERE {zero})" if name in floats else "0")
     select_from = f"(SELECT *{', ' + hashes if hashes else ''} FROM __arrowmig_stream)"
     sql = f"SELECT {', '.join(parts)} FROM {select_from}"
     con.register("__arrowmig_stream", reader)
@@ -136,8 +143,9 @@ def checksum_reader(
     return Checksum(
         rows=int(result[0]),
         row_sum=int(result[1] or 0),
-        column_sums=[int(result[2 + 2 * i] or 0) for i in range(n)],
-        column_nulls=[int(result[3 + 2 * i]) for i in range(n)],
+        column_sums=[int(result[2 + 3 * i] or 0) for i in range(n)],
+        column_nulls=[int(result[3 + 3 * i]) for i in range(n)],
+        negative_zeros=[int(result[4 + 3 * i]) for i in range(n)],
     )
 
 
@@ -171,7 +179,9 @@ def _shown(field: pa.Field) -> str:
         or pa.types.is_interval(t)
     )
     name = quote(field.name)
-    return f"{name}::VARCHAR AS {name}" if temporal else name
+    # A float4 as its own shortest text ('1.5000001'), read back as a number below: widened
+    # to a double it would print as 1.5000001192092896.
+    return f"{name}::VARCHAR AS {name}" if temporal or pa.types.is_float32(t) else name
 
 
 class DiffStore:
@@ -291,6 +301,9 @@ class DiffStore:
         # Dates, times and intervals arrive as DuckDB's text (_shown): as Python values
         # ±infinity would be year 9999 or 1, and an interval past 999,999,999 days fail.
         values = [got.column(i).to_pylist() for i in range(1 + n, got.num_columns)]
+        for i, f in enumerate(reader.schema):
+            if pa.types.is_float32(f.type):
+                values[i] = [None if v is None else float(v) for v in values[i]]
         out = []
         for row in range(got.num_rows):
             shown = {name: column[row] for name, column in zip(names, values, strict=True)}

@@ -162,17 +162,34 @@ def _float_as_exact_text(x: str) -> str:
 def _without_exponent(d: str) -> str:
     """A double's shortest text with its exponent written out: ``1e+20`` as
     ``100000000000000000000``, ``-1.5e-07`` as ``-0.00000015`` (the exact side is plain)."""
-    t = f"abs({d})::VARCHAR"
+    return f"((CASE WHEN {d} < 0 THEN '-' ELSE '' END) || {_written_out(f'abs({d})::VARCHAR')})"
+
+
+_EXPONENT_TEXT = "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)e[+-]?[0-9]+$'"
+
+
+def _exponent_text_written_out(x: str) -> str:
+    """Number text with an exponent written out, every digit as written (``'1.0e-05'`` as
+    ``'0.000010'``); any other text as it is. SQLite prints a real of a NUMERIC column so
+    (the shortest text that reads back as the double, its exponent below 1e-4 and from 1e15),
+    and migrate writes that text into an exact number, which holds it written out."""
+    t = f"lower(trim({x}::VARCHAR))"
+    sign = f"(CASE WHEN {t} LIKE '-%' THEN '-' ELSE '' END)"
+    written = _written_out(f"regexp_replace({t}, '^[+-]', '')")
+    return f"(CASE WHEN regexp_matches({t}, {_EXPONENT_TEXT}) THEN {sign} || {written} ELSE {x}::VARCHAR END)"
+
+
+def _written_out(t: str) -> str:
+    """The unsigned number text ``t`` with an exponent (``1.5e-07``) without it."""
     mantissa = f"split_part({t}, 'e', 1)"
     digits = f"replace({mantissa}, '.', '')"
     whole = f"(CASE WHEN strpos({mantissa}, '.') > 0 THEN strpos({mantissa}, '.') - 1 ELSE length({mantissa}) END)"
     at = f"({whole} + split_part({t}, 'e', 2)::INTEGER)"  # digits before the point
-    plain = (
+    return (
         f"(CASE WHEN {at} >= length({digits}) THEN {digits} || repeat('0', {at} - length({digits})) "
         f"WHEN {at} <= 0 THEN '0.' || repeat('0', -{at}) || {digits} "
         f"ELSE substr({digits}, 1, {at}) || '.' || substr({digits}, {at} + 1) END)"
     )
-    return f"((CASE WHEN {d} < 0 THEN '-' ELSE '' END) || {plain})"
 
 
 _INFINITE_EPOCH = 2**100
@@ -206,17 +223,25 @@ def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     return _with_infinities(x, f"({value} * 1000)" if ns else value)
 
 
-def _parsed(x: str, parse_type: str, canon: str) -> str:
+def _parsed(x: str, parse_type: str, canon: str, *, hashed: bool = False) -> str:
     """Hash text parsed as ``parse_type``; text that does not parse only equals itself.
 
-    ``canon`` is written in terms of ``{v}``, the parsed value. Without the CASE an
-    unparsable value would become NULL and hash like a real NULL.
+    ``canon`` is written in terms of ``{v}``, the parsed value (``hashed``: it is the hash
+    already). Without the CASE an unparsable value would become NULL and hash like a real NULL.
     """
     v = f"TRY_CAST({x} AS {parse_type})"
+    value = canon.format(v=v) if hashed else f"hash({canon.format(v=v)})"
     return (
         f"(CASE WHEN {x} IS NOT NULL AND {v} IS NULL "
-        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE hash({canon.format(v=v)}) END)"
+        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE {value} END)"
     )
+
+
+def _float_hash(d: str) -> str:
+    """The hash of the double ``d`` and of a zero's sign: DuckDB hashes -0.0 as 0.0, yet
+    they differ (``atan2(0, d)`` is pi for one and 0 for the other, their texts differ). Only
+    a zero's sign is added: a NaN's sign is not kept alike by every database."""
+    return f"hash({d}, {d} = 0 AND signbit({d}))"
 
 
 def _parsed_ns_timestamp(x: str) -> str:
@@ -254,17 +279,43 @@ class ColumnPair:
     target_sql: str
 
 
-def pair_columns(source: Column, target: Column) -> ColumnPair:
+def pair_columns(source: Column, target: Column, *, postgres_pair: bool = False) -> ColumnPair:
     """Decide how a source column and its target column are hashed so that equal values
-    hash equal and unequal values differ, whatever physical types carry them."""
+    hash equal and unequal values differ, whatever physical types carry them.
+
+    ``postgres_pair``: both sides are PostgreSQL, which keeps an unbounded numeric's scale
+    (``1.50`` and ``1.5000`` print apart) and a json's text as written (key order, duplicate
+    keys): such a column of the same declared type on both sides compares its exact text."""
     sk, tk = kind_of(source), kind_of(target)
     ns = _is_ns(source.arrow_type) or _is_ns(target.arrow_type)
     mode = _pair_mode(sk, tk, source.arrow_type, target.arrow_type)
-    src = _side_sql(quote(source.name), sk, source.arrow_type, mode, ns)
-    tgt = _side_sql(quote(target.name), tk, target.arrow_type, mode, ns)
+    declared = {source.source_type.strip().lower(), target.source_type.strip().lower()}
+    if postgres_pair and declared in ({"numeric"}, {"json"}) and sk == tk:
+        mode = TEXT
+    reals = _reals_as_text(source, mode) or _reals_as_text(target, mode)
+    src = _side_sql(_number_text(source, reals), sk, source.arrow_type, mode, ns)
+    tgt = _side_sql(_number_text(target, reals), tk, target.arrow_type, mode, ns)
     # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
     return ColumnPair(source.name, source, target, mode, _salted(src), _salted(tgt))
+
+
+def _reals_as_text(column: Column, mode: str) -> bool:
+    """Whether the column is the text of a SQLite column holding reals (a NUMERIC column
+    where integers past 2^53 made it exact), compared with exact numbers or doubles. SQLite
+    prints such a real with an exponent below 1e-4 and from 1e15 (``'1.0e-05'``); migrate
+    writes that text, which an exact number holds written out (``0.000010``)."""
+    t = plain_type(column.arrow_type)
+    return mode in (NUMTEXT, "float_exact") and pa.types.is_string(t) and "real" in column.observed
+
+
+def _number_text(column: Column, reals: bool) -> str:
+    """The column as its pair's SQL reads it: with ``reals``, a text's exponent written out
+    on either side (a text target holds SQLite's text of the real as it was)."""
+    name = quote(column.name)
+    if reals and pa.types.is_string(plain_type(column.arrow_type)):
+        return _exponent_text_written_out(name)
+    return name
 
 
 _SALT = 0x9E3779B97F4A7C15
@@ -340,7 +391,7 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         return f"hash({x}::HUGEINT)" if pa.types.is_uint64(t) else f"hash({x}::BIGINT)"
     if mode == FLOAT:
         # float32 -> DOUBLE is exact, so a float and a double agree only on exact values.
-        return f"hash({x}::DOUBLE)"
+        return _float_hash(f"{x}::DOUBLE")
     if mode == "float_int":
         if kind == FLOAT:
             d = f"{x}::DOUBLE"
@@ -352,8 +403,9 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
     if mode.startswith(FLOAT_TEXT):
         width = "FLOAT" if mode.endswith("32") else "DOUBLE"
         if kind == FLOAT:
-            return f"hash({x}::{width}::DOUBLE)"
-        return _parsed(x, width, "{v}::DOUBLE")
+            return _float_hash(f"{x}::{width}::DOUBLE")
+        # Read back as the float it was written from, hashed as the float's side is.
+        return _parsed(x, width, _float_hash("{v}::DOUBLE"), hashed=True)
     if mode == "float_exact":
         if kind == FLOAT:
             return f"hash({_float_as_exact_text(x)})"

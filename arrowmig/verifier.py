@@ -38,6 +38,7 @@ from arrowmig.verify_report import (
     VerifyReport,
     describe_diffs,
 )
+from arrowmig.verify_sqlite import check_written, compare_storage_classes
 
 __all__ = ["LEVELS", "RowDiff", "TableResult", "VerifyReport", "verify"]
 
@@ -417,11 +418,14 @@ class _TableRunner:
         if name.startswith("\x00"):
             result = TableResult(name[1:], target_name, MISSING_IN_SOURCE, level=self.level)
             result.message = "the table exists only in the target"
+            assert target_name is not None
+            result.rows_target = self._rows_of_one(self.tgt, target_name, result)
             return result
         result = TableResult(name, target_name, level=self.level)
         if target_name is None:
             result.result = MISSING_IN_TARGET
             result.message = "the table exists only in the source"
+            result.rows_source = self._rows_of_one(self.src, name, result)
             return result
         self.sink.emit(Event("start", table=name))
         try:
@@ -435,12 +439,28 @@ class _TableRunner:
         result.seconds = time.perf_counter() - started
         return result
 
+    def _rows_of_one(self, side: _Side, name: str, result: TableResult) -> int | None:
+        """The rows of a table only one side has (what the other side lacks), counted as
+        ``--level count`` counts them; None, and the reason said, if it cannot be read."""
+
+        def count(endpoint: Endpoint, engine: duckdb.DuckDBPyConnection) -> int:
+            table = endpoint.describe(name, profile=False)
+            one = dataclasses.replace(table, columns=table.columns[:1])
+            return count_reader(engine, self._reader(endpoint, one))
+
+        try:
+            return int(side.submit(count).result())
+        except Exception as exc:  # the table is a difference already: say why it has no count
+            first = next((line for line in str(exc).splitlines() if line.strip()), "")
+            result.add_message(f"its rows could not be counted: {first.strip()}")
+            return None
+
     def _compare(self, result: TableResult, name: str, target_name: str) -> None:
         s_table, t_table = _both(
             self.src.submit(lambda e, _: e.describe(name, profile=True)),
             self.tgt.submit(lambda e, _: e.describe(target_name, profile=True)),
         )
-        pairs, missing, extra = _column_pairs(s_table, t_table, self.tgt)
+        pairs, missing, extra = _column_pairs(s_table, t_table, self.src, self.tgt)
         result.missing_columns, result.extra_columns = missing, extra
         result.columns_checked = len(pairs)
         if self.level == "count":
@@ -459,8 +479,10 @@ class _TableRunner:
                 t_sum.column_nulls[i],
             ):
                 result.differing_columns.append(pair.name)
-        if self._both_sqlite():
-            self._compare_storage_classes(result, pairs)
+        self._compare_what_sqlite_holds(result, pairs, t_table)
+        order = [p.name for p in pairs]
+        result.differing_columns.sort(key=order.index)
+        self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
         same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
         # A column whose checksum or null count differs is a difference even where the rows'
         # checksums agree (a value that hashes as NULL does): never "match" beside it.
@@ -472,34 +494,42 @@ class _TableRunner:
         if pairs and (self.level == "diff" or (unequal and self.max_diffs > 0)):
             self._diff(result, s_read, t_read, pairs)
 
-    def _both_sqlite(self) -> bool:
-        assert self.src.endpoint is not None and self.tgt.endpoint is not None
-        return self.src.endpoint.dialect == "sqlite" == self.tgt.endpoint.dialect
+    def _name_lost_negative_zeros(
+        self, result: TableResult, pairs: list[ColumnPair], s_sum: Checksum, t_sum: Checksum
+    ) -> None:
+        """A SQLite target stores -0.0 as 0.0 (migrate's report counts them): a column that
+        differs by them is named with the cause, the rows still listed as any difference."""
+        assert self.tgt.endpoint is not None
+        if self.tgt.endpoint.dialect != "sqlite":
+            return
+        for i, pair in enumerate(pairs):
+            lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
+            if lost > 0 and pair.name in result.differing_columns:
+                result.add_message(
+                    f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
+                    "target: SQLite REAL columns have no negative zero",
+                )
 
-    def _compare_storage_classes(self, result: TableResult, pairs: list[ColumnPair]) -> None:
-        """Between two SQLite files a value's storage class is part of it (REAL 9.99 and TEXT
-        '9.99' read alike, yet ``amount > 10`` answers differently): a column whose counts of
-        INTEGER, REAL, TEXT and BLOB values differ, as both profiles counted them, differs."""
-        changed = []
-        for pair in pairs:
-            s_count, t_count = pair.source.class_counts, pair.target.class_counts
-            # A column declared otherwise in the target was cast on purpose: its values are
-            # compared across types, as between any two engines.
-            same_declaration = pair.source.source_type.lower() == pair.target.source_type.lower()
-            if None in (s_count, t_count) or s_count == t_count or not same_declaration:
-                continue
-            assert s_count is not None and t_count is not None
-            if _natural_only(t_count, pair.target.source_type) and not _natural_only(
-                s_count, pair.source.source_type
-            ):
-                continue  # converted to what the declared type holds (a --cast to boolean)
-            if pair.name not in result.differing_columns:
-                result.differing_columns.append(pair.name)
-            changed.append(
-                f"{pair.name}: source {_class_counts(s_count)}, target {_class_counts(t_count)}"
-            )
-        if changed:
-            result.message = "storage classes differ: " + "; ".join(changed)
+    def _compare_what_sqlite_holds(
+        self, result: TableResult, pairs: list[ColumnPair], t_table: Table
+    ) -> None:
+        """A SQLite target's storage classes, and the exact texts of dates, times and uuids
+        from another engine, are part of what its queries answer (verify_sqlite)."""
+        assert self.src.endpoint is not None and self.tgt.endpoint is not None
+        if self.tgt.endpoint.dialect != "sqlite":
+            return
+        if self.src.endpoint.dialect == "sqlite":
+            compare_storage_classes(result, pairs)
+            return
+        count_where = self.tgt.endpoint.count_where  # type: ignore[attr-defined]
+        check_written(
+            result,
+            pairs,
+            t_table,
+            lambda conditions, key: self.tgt.submit(
+                lambda _e, _c: count_where(t_table.name, conditions, key)
+            ).result(),
+        )
 
     def _reader(
         self, endpoint: Endpoint, table: Table, key_range: KeyRange | None = None
@@ -601,32 +631,11 @@ class _TableRunner:
         result.diffs = describe_diffs(rows, key, pairs, s_rows, t_rows)
 
 
-_NATURAL_CLASSES = {"integer": (0, 1), "numeric": (0, 1), "real": (1,), "text": (2,), "blob": ()}
-"""The storage classes (indexes into integer, real, text, blob) that a column of each SQLite
-affinity converts its values to; a column without affinity (BLOB or untyped) converts none."""
-
-
-def _natural_only(counts: tuple[int, int, int, int], declared: str) -> bool:
-    """Whether every value is of a class the declared type's affinity converts values to."""
-    from arrowmig.endpoints.sqlite_profile import affinity
-
-    natural = _NATURAL_CLASSES[affinity(declared)]
-    return bool(natural) and all(n == 0 for i, n in enumerate(counts) if i not in natural)
-
-
-def _class_counts(counts: tuple[int, int, int, int]) -> str:
-    named = [
-        f"{n:,} {kind}"
-        for n, kind in zip(counts, ("integer", "real", "text", "blob"), strict=True)
-        if n
-    ]
-    return " and ".join(named) or "only NULLs"
-
-
 def _column_pairs(
-    s_table: Table, t_table: Table, tgt: _Side
+    s_table: Table, t_table: Table, src: _Side, tgt: _Side
 ) -> tuple[list[ColumnPair], list[str], list[str]]:
-    assert tgt.endpoint is not None
+    assert src.endpoint is not None and tgt.endpoint is not None
+    postgres_pair = src.endpoint.dialect == "postgresql" == tgt.endpoint.dialect
     t_names = [c.name for c in t_table.columns]
     pairs: list[ColumnPair] = []
     missing: list[str] = []
@@ -637,7 +646,7 @@ def _column_pairs(
             missing.append(col.name)
             continue
         used.add(t_name)
-        pairs.append(pair_columns(col, t_table.column(t_name)))
+        pairs.append(pair_columns(col, t_table.column(t_name), postgres_pair=postgres_pair))
     extra = [n for n in t_names if n not in used]
     return pairs, missing, extra
 

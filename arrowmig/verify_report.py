@@ -72,6 +72,10 @@ class TableResult:
     def ok(self) -> bool:
         return self.result == MATCH
 
+    def add_message(self, message: str) -> None:
+        """Say one more thing of the table, after what was said (one line, '; ' between)."""
+        self.message = f"{self.message}; {message}" if self.message else message
+
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["ok"] = self.ok

@@ -429,19 +429,38 @@ def test_errors_and_exit_codes(bases: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_source_only_table_is_a_difference(tmp_path: Path) -> None:
+    """A table one side lacks is a difference, shown with the rows the other side has; the
+    last line says how many tables differ of how many."""
+    from arrowmig.cli.verify import verify_command as verify_cli
+
     a, b = tmp_path / "a.db", tmp_path / "b.duckdb"
     con = sqlite3.connect(a)
     con.execute("CREATE TABLE x (i INTEGER)")
     con.execute("CREATE TABLE y (i INTEGER)")
+    con.execute("INSERT INTO y VALUES (1), (2), (3)")
     con.commit()
     con.close()
-    duckdb.connect(str(b)).execute("CREATE TABLE x (i BIGINT)").close()
+    duck = duckdb.connect(str(b))
+    duck.execute("CREATE TABLE x (i BIGINT); CREATE TABLE z (i BIGINT); INSERT INTO z VALUES (7)")
+    duck.close()
     report = verify(str(a), str(b), tables=["x", "y"])
     assert [(t.name, t.result) for t in report.tables] == [
         ("x", "match"),
         ("y", "missing in target"),
     ]
     assert report.exit_code == 1
+    report = verify(str(a), str(b))
+    assert [(t.name, t.result, t.rows_source, t.rows_target) for t in report.tables] == [
+        ("x", "match", 0, 0),
+        ("y", "missing in target", 3, None),
+        ("z", "missing in source", None, 1),
+    ]
+    shown = CliRunner().invoke(verify_cli, [str(a), str(b)])
+    assert shown.exit_code == 1
+    lines = shown.output.splitlines()
+    assert lines[3].split() == ["y", "3", "-", "0", "missing", "in", "target"]
+    assert lines[4].split() == ["z", "-", "1", "0", "missing", "in", "source"]
+    assert lines[-1].startswith("DIFFERENCES FOUND: 2 of 3 tables differ (")
 
 
 def test_wide_differing_rows_are_listed_within_duckdbs_memory_limit(tmp_path: Path) -> None:
@@ -560,3 +579,125 @@ def test_sqlite_files_whose_values_read_alike_but_differ_in_storage_class_differ
         "storage classes differ: amount: source 2 real and 1 text, target 1 real and 2 text"
     )
     assert verify(str(a), str(a)).exit_code == 0
+
+
+@pytest.mark.postgres
+def test_reals_sqlite_prints_with_an_exponent_match_the_exact_numbers_they_became(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A SQLite NUMERIC column of integers past 2^53 and reals is copied as exact numbers;
+    SQLite prints a real below 1e-4 or from 1e15 with an exponent ('1.0e-05'), which the
+    target holds written out ('0.000010'): the same number, by the rule for doubles."""
+    from arrowmig import migrate
+
+    source = tmp_path / "m.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, n NUMERIC)")
+    con.execute(
+        "INSERT INTO m VALUES (1, 123456789012345678), (2, 1e-5), (3, 1.2345678901234567e20),"
+        " (4, 0.30000000000000004), (5, -2.5e-7), (6, 1e15), (7, 5e-324)"
+    )
+    con.commit()
+    con.close()
+    duck = str(tmp_path / "m.duckdb")
+    for target in (pg_url, duck):
+        assert migrate(str(source), target).ok, target
+        assert verify(str(source), target, level="diff").exit_code == 0, target
+    with _pg(pg_url) as pg:
+        pg.execute("UPDATE m SET n = 0.000011 WHERE id = 2")
+        pg.execute("UPDATE m SET n = 123456789012345670001 WHERE id = 3")
+    report = verify(str(source), pg_url)
+    assert report.exit_code == 1
+    assert [(d.key, d.columns) for d in report.tables[0].diffs] == [
+        ({"id": 2}, ["n"]),
+        ({"id": 3}, ["n"]),
+    ]
+
+
+@pytest.mark.postgres
+def test_a_sqlite_target_must_hold_the_classes_and_texts_arrowmig_writes(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Read by meaning, 'yes' is true and '2024-1-1' a date; SQLite's own queries (``WHERE
+    b``, ``date(d)``, ``u = '...'``) answer otherwise. A SQLite copy of another engine's
+    rows must hold the storage class and the exact text arrowmig writes."""
+    from arrowmig import migrate
+
+    with _pg(pg_url) as pg:
+        pg.execute(
+            "CREATE TABLE t (id int PRIMARY KEY, b boolean, d date, u uuid, bl bytea,"
+            " ts timestamp, tz timestamptz, tm time, n int, x text);"
+            "INSERT INTO t VALUES (1, true, '2024-01-01', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',"
+            " '\\x6162', '2024-01-01 12:00:00', '2024-01-01 12:00:00.5+02', '12:34:56.789', 7,"
+            " 'a'), (2, false, '5874897-12-31', NULL, NULL, '4713-01-01 00:00:00 BC',"
+            " 'infinity', '24:00:00', 0, 'b')"
+        )
+    target = tmp_path / "t.db"
+    assert migrate(pg_url, str(target)).ok
+    assert verify(pg_url, str(target), level="diff").exit_code == 0
+    con = sqlite3.connect(target)
+    con.execute(
+        "UPDATE t SET b = 'yes', d = '2024-1-1', u = upper(u), bl = CAST(bl AS TEXT),"
+        " ts = '2024-01-01T12:00:00Z', tz = '2024-01-01 10:00:00.5+00:00',"
+        " tm = '12:34:56.789' WHERE id = 1"
+    )
+    con.execute("UPDATE t SET n = '0', x = x'62' WHERE id = 2")  # '0' is stored as 0 again
+    con.commit()
+    con.close()
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, str(target), level=level)
+        (table,) = report.tables
+        assert report.exit_code == 1 and table.result == "differ"
+        assert table.differing_columns == ["b", "d", "u", "bl", "ts", "tz", "tm", "x"]
+        assert table.message == (
+            "SQLite holds other values than arrowmig writes: "
+            "b: 1 text where arrowmig writes integer (first id = 1); "
+            "d: 1 text not in the form arrowmig writes, YYYY-MM-DD (first id = 1); "
+            "u: 1 text not in the form arrowmig writes, lower-case 8-4-4-4-12 hex (first id = 1); "
+            "bl: 1 text where arrowmig writes blob (first id = 1); "
+            "ts: 1 text not in the form arrowmig writes, YYYY-MM-DD HH:MM:SS[.ffffff] "
+            "(first id = 1); "
+            "tz: 1 text not in the form arrowmig writes, YYYY-MM-DD HH:MM:SS[.ffffff]+00:00 "
+            "(first id = 1); "
+            "tm: 1 text not in the form arrowmig writes, HH:MM:SS.ffffff (first id = 1); "
+            "x: 1 blob where arrowmig writes text (first id = 2)"
+        )
+
+
+def test_a_sqlite_copy_of_duckdb_values_holds_what_arrowmig_writes(tmp_path: Path) -> None:
+    """Every kind DuckDB hands over, years past 9999 and infinities included, matches the
+    classes and text forms verify expects of a SQLite target."""
+    from arrowmig import migrate
+
+    source, target = tmp_path / "k.duckdb", tmp_path / "k.db"
+    con = duckdb.connect(str(source))
+    con.execute(
+        "CREATE TABLE k (id INTEGER PRIMARY KEY, u UUID, tns TIMESTAMP_NS, ts_s TIMESTAMP_S,"
+        " tms TIMESTAMP_MS, t TIME, tz TIMESTAMPTZ, d DATE, h HUGEINT, ub UBIGINT, bl BLOB,"
+        " b BOOLEAN, dec DECIMAL(10,3), l INTEGER[], iv INTERVAL, f FLOAT, ts TIMESTAMP)"
+    )
+    con.execute(
+        "INSERT INTO k VALUES (1, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',"
+        " '2024-01-01 12:00:00.123456789', '2024-01-01 12:00:00', '2024-01-01 12:00:00.5',"
+        " '12:00:00.25', '2024-01-01 12:00:00+02', '2024-01-01', 2::HUGEINT ** 100,"
+        " 18446744073709551615, 'ab'::BLOB, true, 1.5, [1, 2], INTERVAL 1 DAY, 1.5,"
+        " '2024-01-01 12:00:00.000001'), (2, NULL, '2024-01-01 12:00:00.123456',"
+        " '-0044-03-15 00:00:00', '2024-01-01 12:00:00', '00:00:00', 'infinity', '-infinity',"
+        " NULL, NULL, NULL, false, NULL, NULL, NULL, NULL, '12345-01-01 00:00:00'),"
+        " (3, NULL, '2024-01-01 12:00:00', NULL, NULL, NULL, NULL, '12345-06-07', NULL, NULL,"
+        " NULL, NULL, NULL, NULL, NULL, NULL, '-infinity')"
+    )
+    con.close()
+    assert migrate(str(source), str(target)).ok
+    report = verify(str(source), str(target), level="diff")
+    assert report.exit_code == 0, report.tables[0].message
+    lite = sqlite3.connect(target)
+    lite.execute("UPDATE k SET tns = '2024-01-01 12:00:00.123456000' WHERE id = 3")
+    lite.commit()
+    lite.close()
+    (table,) = verify(str(source), str(target)).tables
+    assert table.differing_columns == ["tns"]
+    assert table.message == (
+        "SQLite holds other values than arrowmig writes: tns: 1 text not in the form arrowmig "
+        "writes, YYYY-MM-DD HH:MM:SS[.ffffff[fff]] (first id = 3)"
+    )

@@ -115,6 +115,16 @@ EQUAL_ACROSS_TYPES = [
         pa.array([1.1754943508222875e-38, 0.1, 1e20, 1e-7], pa.float32()).cast(pa.string()),
     ),
     (
+        "signed zeros, NaN and NULL, double vs float and the text --cast T.C=text writes",
+        pa.array([-0.0, 0.0, float("nan"), None]),
+        pa.array(["-0", "0.0", "NaN", None]),
+    ),
+    (
+        "signed zeros, float vs double",
+        pa.array([-0.0, 0.0, None], pa.float32()),
+        pa.array([-0.0, 0.0, None]),
+    ),
+    (
         "boolean words vs booleans (what --cast T.C=boolean converts)",
         pa.array(["t", "F", " yes ", "off", "1", None]),
         pa.array([True, False, True, False, True, None]),
@@ -198,6 +208,10 @@ UNEQUAL = [
     ("double vs the text of the next double", pa.array([0.1]), pa.array(["0.10000000000000002"])),
     ("float4 vs text of another float4", pa.array([0.1], pa.float32()), pa.array(["0.1000001"])),
     ("double vs text that is no number", pa.array([1.5]), pa.array(["1.5 kg"])),
+    ("-0.0 vs 0.0", pa.array([-0.0, 1.5]), pa.array([0.0, 1.5])),
+    ("float4 -0.0 vs double 0.0", pa.array([-0.0], pa.float32()), pa.array([0.0])),
+    ("-0.0 vs the text '0'", pa.array([-0.0]), pa.array(["0"])),
+    ("0.0 vs the text '-0'", pa.array([0.0], pa.float32()), pa.array(["-0.0"])),
 ]
 
 

@@ -5,6 +5,7 @@ difference (exit 1) with its row shown, never "match" and never an error.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from pathlib import Path
 
@@ -34,6 +35,11 @@ def _changed(report: VerifyReport) -> dict[object, tuple[object, object]]:
     return out
 
 
+def _target(into: str, second_pg: str, stem: Path) -> str:
+    """The second PostgreSQL database, or a DuckDB or SQLite file named ``stem``."""
+    return {"postgresql": second_pg, "duckdb": f"{stem}.duckdb", "sqlite": f"{stem}.db"}[into]
+
+
 INFINITE = """
 CREATE TABLE r (id int PRIMARY KEY, v timestamp, z timestamptz, w int);
 INSERT INTO r VALUES (1, 'infinity', 'infinity', 5), (2, '2021-01-01', '2021-01-01', 6),
@@ -51,11 +57,7 @@ def test_an_infinity_lost_or_turned_is_a_difference(
     into: str, pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:
     _load(pg_url, INFINITE)
-    target = {
-        "postgresql": second_pg,
-        "duckdb": str(tmp_path / "r.duckdb"),
-        "sqlite": str(tmp_path / "r.db"),
-    }[into]
+    target = _target(into, second_pg, tmp_path / "r")
     assert migrate(pg_url, target).ok
     assert verify(pg_url, target, level="diff").ok
     changes = [
@@ -126,11 +128,7 @@ def test_json_numbers_are_compared_exactly_at_any_depth(
         f" (3, '{_deep(400, '1.5')}', '{_deep(400, '1')}'),"
         f" (4, '{_deep(5000, '1.5')}', '{_deep(5000, '1')}')",
     )
-    target = {
-        "postgresql": second_pg,
-        "duckdb": str(tmp_path / "r.duckdb"),
-        "sqlite": str(tmp_path / "r.db"),
-    }[into]
+    target = _target(into, second_pg, tmp_path / "r")
     assert migrate(pg_url, target).ok
     assert verify(pg_url, target, level="diff").ok
     changed = {
@@ -158,3 +156,122 @@ def test_json_numbers_are_compared_exactly_at_any_depth(
     [table] = report.tables
     assert table.differing_columns == ["j"]
     assert sorted(d.key["id"] for d in table.diffs if d.key) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("into", ["postgresql", "duckdb", "sqlite"])
+def test_a_negative_zero_become_zero_is_a_difference(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """-0.0 and 0.0 hash alike in DuckDB, yet an application tells them apart (``atan2(0,
+    d)``, ``d::text``). A SQLite target cannot hold -0.0 at all: the report names that."""
+    _load(
+        pg_url,
+        "CREATE TABLE z (id int PRIMARY KEY, d float8, f float4);"
+        "INSERT INTO z VALUES (1, '-0', '-0'), (2, 1.5, 0), (3, 0, 2.5)",
+    )
+    target = _target(into, second_pg, tmp_path / "z")
+    assert migrate(pg_url, target).ok
+    if into == "sqlite":
+        report = verify(pg_url, target)
+        assert report.exit_code == 1
+        assert report.tables[0].differing_columns == ["d", "f"]
+        assert report.tables[0].message == (
+            "d: 1 values of -0.0 in the source are 0.0 in the target: SQLite REAL columns "
+            "have no negative zero; f: 1 values of -0.0 in the source are 0.0 in the target: "
+            "SQLite REAL columns have no negative zero"
+        )
+        assert _changed_columns(report) == {1: {"d": (-0.0, 0.0), "f": (-0.0, 0.0)}}
+        return
+    assert verify(pg_url, target, level="diff").ok
+    change = "UPDATE z SET d = 0 WHERE id = 1; UPDATE z SET f = '-0' WHERE id = 2"
+    if into == "postgresql":
+        _load(second_pg, change)
+    else:
+        con = duckdb.connect(target)
+        # DuckDB leaves a value an UPDATE finds equal (-0.0 = 0.0) as it was: change it twice.
+        con.execute("UPDATE z SET d = 9 WHERE id = 1; UPDATE z SET f = 9 WHERE id = 2")
+        con.execute(change)
+        con.close()
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, target, level=level)
+        assert report.exit_code == 1
+        assert report.tables[0].differing_columns == ["d", "f"]
+        assert report.tables[0].message is None
+        changed = _changed_columns(report)
+        assert changed == {1: {"d": (-0.0, 0.0)}, 2: {"f": (0.0, -0.0)}}
+        signs = [math.copysign(1, v) for c in changed.values() for p in c.values() for v in p]
+        assert signs == [-1, 1, 1, -1]
+
+
+def _changed_columns(report: VerifyReport) -> dict[object, dict[str, tuple[object, object]]]:
+    [table] = report.tables
+    return {
+        d.key["id"]: {c: (d.source[c], d.target[c]) for c in d.columns}
+        for d in table.diffs
+        if d.key and d.source and d.target
+    }
+
+
+def test_differing_texts_that_print_alike_and_float4s_are_shown_as_they_differ(
+    pg_url: str, second_pg: str
+) -> None:
+    """'é' composed and decomposed look the same on a terminal: the line shows escapes then.
+    A float4 shows its own shortest text, not the double it widens to."""
+    from click.testing import CliRunner
+
+    from arrowmig.cli.verify import verify_command
+
+    _load(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY, name text, f real);"
+        "INSERT INTO p VALUES (1, 'é', 1.5), (2, 'a b', 2.5), (3, 'x', 0.1)",
+    )
+    assert migrate(pg_url, second_pg).ok
+    _load(
+        second_pg,
+        "UPDATE p SET name = 'e' || chr(769), f = '1.5000001' WHERE id = 1;"
+        "UPDATE p SET name = 'a' || chr(160) || 'b' WHERE id = 2;"
+        "UPDATE p SET name = 'y', f = 0.2 WHERE id = 3",
+    )
+    shown = CliRunner().invoke(verify_command, [pg_url, second_pg])
+    assert shown.exit_code == 1
+    changed = [line.strip() for line in shown.output.splitlines() if "changed" in line]
+    assert changed == [
+        "changed {'id': 1}: name: '\\xe9' -> 'e\\u0301'",
+        "changed {'id': 1}: f: 1.5 -> 1.5000001",
+        "changed {'id': 2}: name: 'a b' -> 'a\\xa0b'",
+        "changed {'id': 3}: name: 'x' -> 'y'",
+        "changed {'id': 3}: f: 0.1 -> 0.2",
+    ]
+
+
+def test_between_two_postgresql_databases_numeric_scale_and_json_text_count(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """PostgreSQL keeps an unbounded numeric's scale (1.50 prints apart from 1.5000) and a
+    json's text as written (json_object_keys gives two keys for {"a":1,"a":2}): between two
+    PostgreSQL databases those are compared as exact text. jsonb, and other targets, compare
+    values."""
+    _load(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY, price numeric, doc json, jb jsonb);"
+        """INSERT INTO p VALUES (1, 1.50, '{"b":1,"a":2}', '{"b":1}'),"""
+        """ (2, 100, '{"a":1,"a":2}', '{"a":1}'), (3, 7, '[1, 2]', '[1, 2]')""",
+    )
+    duck = str(tmp_path / "p.duckdb")
+    for target in (second_pg, duck):
+        assert migrate(pg_url, target).ok
+        assert verify(pg_url, target, level="diff").ok
+    _load(
+        second_pg,
+        "UPDATE p SET price = 1.5000 WHERE id = 1;"
+        """UPDATE p SET price = 100.00, doc = '{"a":2}' WHERE id = 2;"""
+        "UPDATE p SET jb = '[1,2]' WHERE id = 3",
+    )
+    report = verify(pg_url, second_pg)
+    assert report.exit_code == 1
+    assert report.tables[0].differing_columns == ["price", "doc"]
+    assert _changed_columns(report) == {
+        1: {"price": ("1.50", "1.5000")},
+        2: {"price": ("100", "100.00"), "doc": ('{"a":1,"a":2}', '{"a":2}')},
+    }

@@ -7,6 +7,7 @@ table on neither side, a table that could not be read).
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -45,7 +46,12 @@ def render_table(report: VerifyReport) -> str:
     for name, why in report.not_verified.items():
         out.append(f"{name}: NOT VERIFIED: {why}")
     out.extend(report.notes)
-    state = "all tables match" if report.ok else "DIFFERENCES FOUND"
+    differ = sum(not t.ok for t in report.tables)
+    state = (
+        "all tables match"
+        if report.ok
+        else f"DIFFERENCES FOUND: {differ:,} of {len(report.tables):,} tables differ"
+    )
     if report.not_verified and all(t.ok for t in report.tables):
         compared = "the tables compared match; " if report.tables else ""
         state = f"{compared}NOT VERIFIED: {', '.join(report.not_verified)}"
@@ -76,12 +82,39 @@ def _details(t: dict[str, Any]) -> list[str]:
             for col in cols:
                 before = (d["source"] or {}).get(col)
                 after = (d["target"] or {}).get(col)
+                if _look_alike(before, after):
+                    # 'é' and 'e' + U+0301 print alike: show what differs, as escapes.
+                    before, after = _Escaped(before), _Escaped(after)
                 out.append(f"  changed {where}: {col}: {_shown(before)} -> {_shown(after)}")
         else:
             row = d["source"] if d["source"] is not None else d["target"]
             shown_row = ", ".join(f"{k!r}: {_shown(v)}" for k, v in (row or {}).items())
             out.append(f"  {d['kind']} {where}: {{{shown_row}}}")
     return out
+
+
+class _Escaped(str):
+    """A text shown with every character past ASCII as its escape (``'e\\u0301'``)."""
+
+    def __repr__(self) -> str:
+        return ascii(str(self))
+
+
+def _look_alike(before: Any, after: Any) -> bool:
+    """Two different texts a terminal shows alike: the same once composed (NFC) and without
+    invisible characters (zero-width spaces, joiners, BOMs), any space as a space."""
+    if not isinstance(before, str) or not isinstance(after, str) or before == after:
+        return False
+    return _seen(before) == _seen(after)
+
+
+def _seen(text: str) -> str:
+    composed = unicodedata.normalize("NFC", text)
+    return "".join(
+        " " if unicodedata.category(ch) == "Zs" else ch
+        for ch in composed
+        if unicodedata.category(ch) != "Cf"
+    )
 
 
 SHOWN_CHARS = 100

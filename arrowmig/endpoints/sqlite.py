@@ -441,6 +441,24 @@ class SQLiteEndpoint(BaseEndpoint):
             sqlite_options=options,
         )
 
+    def count_where(
+        self, name: str, conditions: list[str], key: str | None
+    ) -> list[tuple[int, Any]]:
+        """Per condition, the rows that meet it and the least ``key`` among them (None
+        without a key), in one scan of the table: verify counts a SQLite target's values
+        that are not what arrowmig writes."""
+        if not conditions:
+            return []
+        k = quote_ident(key) if key is not None else "NULL"
+        parts = [
+            f"count(CASE WHEN {c} THEN 1 END), min(CASE WHEN {c} THEN {k} END)" for c in conditions
+        ]
+        try:
+            (row,) = self._query(f"SELECT {', '.join(parts)} FROM {quote_ident(name)}")
+        except Exception as exc:
+            raise self.translate(exc, f"checking {name!r}", name) from exc
+        return [(int(row[2 * i]), row[2 * i + 1]) for i in range(len(conditions))]
+
     def _autoincrement_seq(self, name: str, create_sql: str) -> int | None:
         """The largest rowid an AUTOINCREMENT table has handed out (``sqlite_sequence``),
         which SQLite never hands out again, even once its rows are deleted."""

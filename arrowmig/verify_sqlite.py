@@ -1,0 +1,188 @@
+"""What ``verify`` checks of a SQLite target beyond its values: SQLite queries answer by a
+value's storage class and exact text (``WHERE b``, ``date(d)``, ``u = '...'``), which reading
+by meaning does not see. Between two SQLite files the classes are compared; from any other
+source, each column must hold the classes and text forms arrowmig writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from arrowmig.endpoints.sqlite_profile import affinity
+from arrowmig.endpoints.sqlite_written import form_test, form_words
+from arrowmig.model import Column, Table
+from arrowmig.normalise import UUID, ColumnPair, kind_of, plain_type, quote
+from arrowmig.schema import ddl_type, forced_arrow_type, wire_type
+from arrowmig.verify_report import TableResult
+
+CLASSES = ("integer", "real", "text", "blob")
+"""SQLite's storage classes, in the order ``Column.class_counts`` counts them."""
+
+
+def compare_storage_classes(result: TableResult, pairs: list[ColumnPair]) -> None:
+    """Between two SQLite files a value's storage class is part of it (REAL 9.99 and TEXT
+    '9.99' read alike, yet ``amount > 10`` answers differently): a column whose counts of
+    INTEGER, REAL, TEXT and BLOB values differ, as both profiles counted them, differs."""
+    changed = []
+    for pair in pairs:
+        s_count, t_count = pair.source.class_counts, pair.target.class_counts
+        # A column declared otherwise in the target was cast on purpose: its values are
+        # compared across types, as between any two engines.
+        same_declaration = pair.source.source_type.lower() == pair.target.source_type.lower()
+        if None in (s_count, t_count) or s_count == t_count or not same_declaration:
+            continue
+        assert s_count is not None and t_count is not None
+        if _natural_only(t_count, pair.target.source_type) and not _natural_only(
+            s_count, pair.source.source_type
+        ):
+            continue  # converted to what the declared type holds (a --cast to boolean)
+        _differs(result, pair.name)
+        changed.append(
+            f"{pair.name}: source {class_counts(s_count)}, target {class_counts(t_count)}"
+        )
+    if changed:
+        result.add_message("storage classes differ: " + "; ".join(changed))
+
+
+_NATURAL_CLASSES = {"integer": (0, 1), "numeric": (0, 1), "real": (1,), "text": (2,), "blob": ()}
+"""The storage classes (indexes into CLASSES) that a column of each SQLite affinity converts
+its values to; a column without affinity (BLOB or untyped) converts none."""
+
+
+def _natural_only(counts: tuple[int, int, int, int], declared: str) -> bool:
+    """Whether every value is of a class the declared type's affinity converts values to."""
+    natural = _NATURAL_CLASSES[affinity(declared)]
+    return bool(natural) and all(n == 0 for i, n in enumerate(counts) if i not in natural)
+
+
+def class_counts(counts: tuple[int, ...]) -> str:
+    named = [f"{n:,} {kind}" for n, kind in zip(counts, CLASSES, strict=True) if n]
+    return " and ".join(named) or "only NULLs"
+
+
+CountWhere = Any
+"""``SQLiteEndpoint.count_where``: (conditions, key) -> [(rows, least key)] in one scan."""
+
+
+def check_written(
+    result: TableResult, pairs: list[ColumnPair], target: Table, count_where: CountWhere
+) -> None:
+    """A SQLite target of another engine's rows: each column must hold the storage class
+    arrowmig writes for its source's type under the column's affinity (integers for
+    booleans, blobs for bytes...), and dates, times, timestamps and uuids their one text
+    form, exactly. Counted from the profile's class counts and one more scan of the table,
+    only where a column has a form or a value of another class."""
+    checks: list[tuple[ColumnPair, str | None, str | None]] = []
+    for pair in pairs:
+        storage, form = written(pair.source, pair.target.source_type)
+        counts = pair.target.class_counts
+        others = 0
+        if storage is not None and counts is not None:
+            others = sum(counts) - counts[CLASSES.index(storage)]
+        if others or form:
+            checks.append((pair, storage if others else None, form))
+    if not checks:
+        return
+    conditions = []
+    for pair, storage, form in checks:
+        c = quote(pair.target.name)
+        if storage is not None:
+            conditions.append(f"typeof({c}) NOT IN ('null', '{storage}')")
+        if form is not None:
+            conditions.append(f"typeof({c}) = 'text' AND NOT {form_test(c, form)}")
+    key = target.primary_key[0] if len(target.primary_key) == 1 else None
+    found = iter(count_where(conditions, key))
+    notes = []
+    for pair, storage, form in checks:
+        if storage is not None:
+            _, first = next(found)
+            counts = pair.target.class_counts
+            assert counts is not None
+            wrong = tuple(
+                0 if kind == storage else n for n, kind in zip(counts, CLASSES, strict=True)
+            )
+            _differs(result, pair.name)
+            notes.append(
+                f"{pair.name}: {class_counts(wrong)} where arrowmig writes {storage}"
+                f"{_first(key, first)}"
+            )
+        if form is not None:
+            bad, first = next(found)
+            if bad:
+                _differs(result, pair.name)
+                notes.append(
+                    f"{pair.name}: {bad:,} text not in the form arrowmig writes, "
+                    f"{form_words(form)}{_first(key, first)}"
+                )
+    if notes:
+        result.add_message("SQLite holds other values than arrowmig writes: " + "; ".join(notes))
+
+
+def written(source: Column, declared: str) -> tuple[str | None, str | None]:
+    """(storage class, text form) arrowmig writes a value of ``source`` in, into a SQLite
+    column declared ``declared``: as it declares the column itself, or as a ``--cast`` to
+    that type converts it. (None, None) for a declaration neither gives (a table that was
+    there before): such a column is compared by value only."""
+    if declared.strip().lower() == ddl_type(source, "sqlite").strip().lower():
+        column = source
+    else:
+        cast = forced_arrow_type(declared, source.arrow_type)
+        if cast is None:
+            return None, None
+        column = Column(source.name, cast)
+    wire = wire_type(column, "sqlite")
+    form = _form(column) if pa.types.is_string(wire) else None
+    storage = _stored_as(wire, declared)
+    # A form's text never looks like a number: NUMERIC affinity (DATE, TIME) keeps it text.
+    return (storage or ("text" if form else None)), form
+
+
+_SENT = (
+    (pa.types.is_int64, "integer"),
+    (pa.types.is_float64, "real"),
+    (pa.types.is_binary, "blob"),
+)
+"""The writer's Arrow types (``schema.wire_type``) and the class SQLite receives each as;
+text otherwise."""
+
+
+def _stored_as(wire: pa.DataType, declared: str) -> str | None:
+    """The class SQLite stores a value sent as ``wire`` in, under the declared type's
+    affinity; None where the value decides (text or a real under NUMERIC affinity)."""
+    sent = "text"
+    for test, storage in _SENT:
+        if test(wire):
+            sent = storage
+    kind = affinity(declared)
+    if kind == "text" and sent in ("integer", "real"):
+        return "text"
+    if kind == "real" and sent == "integer":
+        return "real"
+    if kind in ("numeric", "integer") and sent in ("text", "real"):
+        return None
+    return sent
+
+
+def _form(column: Column) -> str | None:
+    """The text form ``sqlite_written`` names for the values of ``column``, or None."""
+    if kind_of(column) == UUID:
+        return "uuid"
+    t = plain_type(column.arrow_type)
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_timestamp(t):
+        return f"timestamp{'tz' if t.tz else ''}:{t.unit}"
+    if pa.types.is_time(t):
+        return f"time:{t.unit}"
+    return None
+
+
+def _first(key: str | None, value: Any) -> str:
+    return f" (first {key} = {value!r})" if key is not None and value is not None else ""
+
+
+def _differs(result: TableResult, name: str) -> None:
+    if name not in result.differing_columns:
+        result.differing_columns.append(name)
