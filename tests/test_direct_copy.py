@@ -248,6 +248,31 @@ def test_wide_rows_commit_by_size_as_well_as_by_count(
     assert as_text(second_pg, "blobs") == as_text(pg_url, "blobs")
 
 
+def test_a_table_whose_last_row_fills_a_block_commits_its_last_transaction(
+    pg_url: str, second_pg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arrowmig import direct_copy
+
+    # Blocks of one row each: the last row ends a block before the COPY's end is seen. The
+    # transaction it belonged to was then never committed (rows lost, the connection left
+    # inside its COPY).
+    monkeypatch.setattr(direct_copy, "_SEND_BYTES", 1)
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, v text)",
+        "INSERT INTO t SELECT i, 'v' || i FROM generate_series(1, 25) i",
+        "CREATE TABLE empty (id int PRIMARY KEY)",
+    )
+    events: list[Event] = []
+    config = MigrationConfig(batch=BatchConfig(batch_rows=10))
+    report = migrate(pg_url, second_pg, config=config, progress=events.append)
+    assert report.ok, [t.error for t in report.tables]
+    assert {t.name: t.rows for t in report.tables} == {"t": 25, "empty": 0}
+    batches = [e.batch_rows for e in events if e.event == "progress" and e.table == "t"]
+    assert batches == [10, 10, 5]
+    assert as_text(second_pg, "t") == as_text(pg_url, "t")
+
+
 def test_the_plan_says_rows_may_pass_undecoded_between_two_postgresql_databases(
     pg_url: str, second_pg: str
 ) -> None:

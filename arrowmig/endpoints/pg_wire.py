@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import select
 import struct
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -105,29 +105,46 @@ class WireConnection:
             for r in range(result.ntuples)
         ]
 
-    def copy_out(self, sql: str) -> Iterator[memoryview]:
-        """``COPY (...) TO STDOUT``: its CopyData messages as they come (one row each)."""
+    def copy_out_runs(
+        self, sql: str, run_bytes: int
+    ) -> Generator[tuple[list[memoryview], int, bool], int, None]:
+        """``COPY (...) TO STDOUT``: its CopyData messages (one row each; the first also holds
+        the header, the last is the trailer) gathered into runs of about ``run_bytes``, each of
+        at most the number of messages the caller ``send``s for it (prime with ``next``).
+
+        Each run comes with its size in bytes and whether it is the last (then possibly
+        empty: the COPY's end is known only after its last message). Gathering here, in one tight loop, is what a
+        PostgreSQL to PostgreSQL copy costs per row in Python: a generator step and a list
+        append per row cost more than libpq's own call (20,000,000 narrow rows).
+        """
         with self._lost_as_wire_error():
             started = self._conn.exec_(sql.encode())
         self._check(started, (self._pq.ExecStatus.COPY_OUT,))
         from psycopg import Error
 
         get = self._conn.get_copy_data
+        run: list[memoryview] = []
+        size = 0
+        limit = yield [], 0, False
         while True:
-            # One message per row: the loop is the per-row cost of a PostgreSQL to PostgreSQL
-            # copy, so a broken connection is caught here, not by a context manager per call.
+            # A broken connection is caught around the call, not by a context manager per row.
             try:
-                size, data = get(1)
+                got, data = get(1)
             except Error as exc:
                 raise self._broken() from exc
-            if size > 0:
-                yield data
-            elif size == 0:
+            if got > 0:
+                run.append(data)
+                size += got
+                if size >= run_bytes or len(run) >= limit:
+                    limit = yield run, size, False
+                    run, size = [], 0
+            elif got == 0:
                 self._wait_readable()
             else:
                 break
         self._check(self._result(), (self._pq.ExecStatus.COMMAND_OK,))
         self._drain()
+        yield run, size, True  # the COPY is over: the caller need not resume this
 
     def copy_in(self, sql: str) -> None:
         """Start ``COPY ... FROM STDIN``; rows follow with ``put``, then ``end_copy``."""
