@@ -339,3 +339,24 @@ def test_resume_knows_the_source_file_however_its_path_is_spelled(
     assert resumed.returncode == 0, err.decode()
     assert b"resumed after" in err
     assert sqlite_rows(str(target), "events", "id") == sqlite_rows(source, "events", "id")
+
+
+def test_resuming_a_completed_run_says_so_and_measures_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "finished by the interrupted run" (there was none) and "peak RSS 0 B".
+    from arrowmig.cli import main
+
+    source, target = tmp_path / "s.db", str(tmp_path / "t.duckdb")
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT)")
+    con.execute("INSERT INTO a VALUES (1, 'x'), (2, 'y')")
+    con.commit()
+    con.close()
+    assert main(["migrate", str(source), target, "--progress", "none"]) == 0
+    capsys.readouterr()
+    assert main(["migrate", str(source), target, "--resume", "--progress", "none"]) == 0
+    err = capsys.readouterr().err
+    assert "already completed: nothing to resume" in err
+    assert "finished by the earlier run, nothing left to move: a" in err
+    assert "interrupted" not in err and "peak RSS" not in err

@@ -69,8 +69,7 @@ def report_text(report: MigrationReport) -> str:
         out.append(f"  NOT FINISHED: {report.unfinished}")
     if report.done_before:
         out.append(
-            "  finished by the interrupted run, nothing left to move: "
-            + ", ".join(report.done_before)
+            "  finished by the earlier run, nothing left to move: " + ", ".join(report.done_before)
         )
     if report.skipped_views:
         out.append(
@@ -94,7 +93,12 @@ def report_text(report: MigrationReport) -> str:
         f"({report.rows_per_s:,.0f} rows/s, {report.mb_per_s:,.1f} MB/s)"
         + (f", {report.retries:,} retries" if report.retries else "")
         + (f", {counted(report.rejected, 'row')} rejected" if report.rejected else "")
-        + f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)}"
+        + (
+            # Nothing measured when nothing ran (a completed run resumed).
+            f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)}"
+            if report.peak_rss_bytes
+            else ""
+        )
         + (
             f" ({report.mb_growth_per_1000_rows:.3f} MB per 1,000 rows)"
             if report.rows >= GROWTH_PER_ROWS_FROM
