@@ -5,6 +5,7 @@ errors before anything is written. Every check reads the target with its own cli
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -1479,3 +1480,20 @@ def test_python_callers_get_one_table_for_a_name_and_usage_errors_for_wrong_type
     ]:  # fmt: skip
         with pytest.raises(arrowmig.UsageError, match=re.escape(message)):
             call()
+
+
+def test_t_names_the_tables_in_migrate_and_plan_as_in_verify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arrowmig.cli import main
+
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY); CREATE TABLE b (id INTEGER PRIMARY KEY);",
+        {"a": [(1,)], "b": [(2,)]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    assert main(["plan", src, target, "-t", "a"]) == 0
+    assert "b ->" not in capsys.readouterr().out
+    assert main(["migrate", src, target, "-t", "a", "--progress", "none", "--json"]) == 0
+    assert [t["name"] for t in json.loads(capsys.readouterr().out)["tables"]] == ["a"]

@@ -66,6 +66,7 @@ def _migration_options(hide: tuple[str, ...], job: bool = False) -> list[Any]:
     return [
         option(
             "--tables",
+            "-t",
             default_shown="all base tables",
             help="Comma-separated tables to move.",
         ),
