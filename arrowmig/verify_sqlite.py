@@ -14,7 +14,7 @@ from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.endpoints.sqlite_written import form_test, form_words
 from arrowmig.model import Column, Table
 from arrowmig.normalise import UUID, ColumnPair, kind_of, plain_type, quote
-from arrowmig.schema import ddl_type, forced_arrow_type, wire_type
+from arrowmig.schema import ddl_type, wire_type
 from arrowmig.verify_report import TableResult
 
 CLASSES = ("integer", "real", "text", "blob")
@@ -122,16 +122,13 @@ def check_written(
 
 def written(source: Column, declared: str) -> tuple[str | None, str | None]:
     """(storage class, text form) arrowmig writes a value of ``source`` in, into a SQLite
-    column declared ``declared``: as it declares the column itself, or as a ``--cast`` to
-    that type converts it. (None, None) for a declaration neither gives (a table that was
-    there before): such a column is compared by value only."""
-    if declared.strip().lower() == ddl_type(source, "sqlite").strip().lower():
-        column = source
-    else:
-        cast = forced_arrow_type(declared, source.arrow_type)
-        if cast is None:
-            return None, None
-        column = Column(source.name, cast)
+    column declared ``declared`` as arrowmig declares it. (None, None) for any other
+    declaration, which is compared by value only: a table that was there before (an append
+    into Django's schema writes values as into a created table, whatever it declares), or a
+    ``--cast``, which verify cannot tell from it."""
+    if declared.strip().lower() != ddl_type(source, "sqlite").strip().lower():
+        return None, None
+    column = source
     wire = wire_type(column, "sqlite")
     form = _form(column) if pa.types.is_string(wire) else None
     storage = _stored_as(wire, declared)

@@ -664,6 +664,29 @@ def test_a_sqlite_target_must_hold_the_classes_and_texts_arrowmig_writes(
         )
 
 
+@pytest.mark.postgres
+def test_an_append_into_a_sqlite_schema_declared_otherwise_is_compared_by_value(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Django's schema declares its own types; an append writes values as into a created
+    table. verify held such columns to the declared types and said 'differ' on a correct
+    copy (migrate --verify then exited 1)."""
+    from arrowmig import MigrationConfig, migrate
+
+    with _pg(pg_url) as pg:
+        pg.execute(
+            "CREATE TABLE ev (id int PRIMARY KEY, at timestamptz, ratio float8, raw bytea);"
+            "INSERT INTO ev VALUES (1, '2024-01-01 12:00:00+00', 0.5, '\\x6162')"
+        )
+    target = tmp_path / "dj.db"
+    con = sqlite3.connect(target)
+    con.execute("CREATE TABLE ev (id integer PRIMARY KEY, at timestamp, ratio integer, raw text)")
+    con.close()
+    assert migrate(pg_url, str(target), config=MigrationConfig(mode="append")).ok
+    report = verify(pg_url, str(target))
+    assert report.exit_code == 0, report.tables[0].message
+
+
 def test_a_sqlite_copy_of_duckdb_values_holds_what_arrowmig_writes(tmp_path: Path) -> None:
     """Every kind DuckDB hands over, years past 9999 and infinities included, matches the
     classes and text forms verify expects of a SQLite target."""

@@ -784,12 +784,12 @@ def _with_default(
     (a serial: the column owns the sequence its default draws from) or '';
     ``last_value`` the last value of the sequence the column owns, if any."""
     parsed = read_default(default, "postgresql")
-    # serial and identity columns take their key from a sequence of their own. One that
-    # draws from a sequence no column owns (a number shared by several tables) keeps drawing
-    # from it: an identity of its own would hand out numbers the others also hand out.
-    sequence = identity in ("a", "d") or (
-        identity == "owned" and parsed is not None and parsed.kind == "sequence"
-    )
+    # serial and identity columns take their key from a sequence. A key that draws from a
+    # sequence no column owns gets an identity of its own too, restarted past the loaded keys
+    # and the sequence's last value: kept as a shared default it was left behind the keys when
+    # the target already had that sequence (replace, truncate), and DuckDB and SQLite targets
+    # lost the key's numbering. Tables that shared it then number apart (README, Known limits).
+    sequence = bool(identity) or (parsed is not None and parsed.kind == "sequence")
     auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
     return replace(
         col,

@@ -1070,8 +1070,10 @@ class SQLiteEndpoint(BaseEndpoint):
         with self._lock:
             zeros = _negative_zeros.pop((self._lock_key, name), 0)
         if zeros:
+            values = "1 value" if zeros == 1 else f"{zeros:,} values"
             return [
-                f"{zeros:,} values of -0.0 are stored as 0.0: SQLite REAL columns have no negative zero"
+                f"{values} of -0.0 stored as 0.0: SQLite REAL columns have no negative zero "
+                f"(verify reports them; --cast {name}.COLUMN=text keeps the sign, as text)"
             ]
         return []
 
