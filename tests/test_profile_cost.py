@@ -601,3 +601,31 @@ def test_clean_date_column_takes_one_aggregate(db: Path) -> None:
     assert query.widths == [2, 1 + 2]  # the samples, then count(*) and one per column
     assert decided[0].arrow_type == pa.timestamp("us") and decided[1].arrow_type == pa.date32()
     assert cheap[0].ts_space_texts == 1 and cheap[1].date_texts == 2
+
+
+@pytest.mark.parametrize(("columns", "parts"), [(300, 1), (10, 0)])
+def test_wide_table_is_profiled_in_parts_at_fewer_rows(db: Path, columns: int, parts: int) -> None:
+    # The scan costs per value: 20,000 rows of 300 columns take as long as 300,000 rows of 20,
+    # so they are split across the workers too; 20,000 rows of 10 columns are not.
+    names = [f"c{i}" for i in range(columns)]
+    con = sqlite3.connect(db)
+    con.execute(f"CREATE TABLE w (id INTEGER PRIMARY KEY, {', '.join(names)})")
+    con.execute(
+        f"INSERT INTO w WITH RECURSIVE g(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM g "
+        f"WHERE v < 20000) SELECT v, {', '.join(['v'] * columns)} FROM g"
+    )
+    con.commit()
+    con.close()
+    with open_endpoint(str(db)) as ep:
+        apart: list[str] = []
+        original = ep._query_apart
+
+        def counted(sql: str) -> list[tuple[Any, ...]]:
+            apart.append(sql)
+            return original(sql)
+
+        ep._query_apart = counted  # type: ignore[method-assign]
+        described = ep.describe("w", workers=2)
+    assert len(apart) == parts
+    assert described.row_count == 20000
+    assert all(c.arrow_type == pa.int64() for c in described.columns)
