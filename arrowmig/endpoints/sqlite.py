@@ -37,7 +37,7 @@ from arrowmig.endpoints.sqlite_profile import (
     presumed_profile,
     profile_table,
 )
-from arrowmig.endpoints.sqlite_proofs import cast_or_surprise, check_batch, driver_surprise
+from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.model import (
@@ -806,15 +806,8 @@ class SQLiteEndpoint(BaseEndpoint):
                     first = False
                 if batch.num_rows == 0:
                     continue
-                arrays = []
                 keys = batch.column(n) if has_key else None
-                for i, col in enumerate(table.columns):
-                    arr = batch.column(i)
-                    if col.proof is not None:
-                        check_batch(table, col, arr)
-                    if arr.type != col.arrow_type:
-                        arr = cast_or_surprise(table, col, arr, keys)
-                    arrays.append(arr)
+                arrays = typed_arrays(table, [batch.column(i) for i in range(n)], keys)
                 out = pa.RecordBatch.from_arrays(arrays, names=names)
                 if with_key:
                     key_array = keys if keys is not None else pa.nulls(out.num_rows, pa.int64())
