@@ -49,7 +49,7 @@ from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
 from arrowmig.names import named_tables, one_schema
 from arrowmig.pipeline import through_restarts
-from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, plan_streams
+from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, source_streams
 from arrowmig.rejects import check_reject_dir
 from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
@@ -841,9 +841,7 @@ def _table_work(
         table_plan.streams = [w.stream for w in work.streams]
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).
-    table_plan.streams = plan_streams(
-        table_plan, src.key_bounds(table_plan.source), config.split_rows
-    )
+    table_plan.streams = source_streams(table_plan, src, config.split_rows)
     prepare(dst, landing, emptied=name in emptied)
     created = getattr(dst, "types_created", None)
     table_plan.types_created = tuple(created(landing.physical.name)) if created else ()
@@ -940,9 +938,7 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
             if dst is not None:
                 dst.close()
         for table_plan in plan.tables:
-            table_plan.streams = plan_streams(
-                table_plan, src.key_bounds(table_plan.source), config.split_rows
-            )
+            table_plan.streams = source_streams(table_plan, src, config.split_rows)
             table_plan.loading = describe_landing(
                 landing_for(table_plan.target, table_plan.source, table_plan.action)
             )

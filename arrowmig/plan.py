@@ -1111,6 +1111,31 @@ def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:
     return None
 
 
+SPLIT_BYTES = 128 * 1024 * 1024
+"""About the most Arrow bytes one stream reads when the source can tell its rows' width: a
+table of few but wide rows (300 columns, 200,000 rows: 560 MiB) is split like a long one, so
+every worker streams it."""
+SPLIT_BYTES_MIN_ROWS = 10_000
+"""Fewer rows than this are never split by bytes: the width is not sampled for them (a query
+per table, which a run of thousands of small tables would pay), and rows that wide (13 KiB and
+more) hold large texts or blobs, whose streams in parallel would hold more memory each."""
+
+
+def source_streams(plan: TablePlan, src: Source, split_rows: int) -> list[Stream]:
+    """The streams ``plan``'s table is read in: key ranges of about ``split_rows`` rows, or
+    of ``SPLIT_BYTES`` where the source (SQLite) samples its rows' width and they are wide."""
+    rows = plan.source.row_count
+    row_bytes = getattr(src, "average_row_bytes", None)
+    if (
+        row_bytes is not None
+        and rows is not None
+        and rows >= SPLIT_BYTES_MIN_ROWS
+        and plan.source.split_key is not None
+    ):
+        split_rows = min(split_rows, max(1, SPLIT_BYTES // max(1, row_bytes(plan.source))))
+    return plan_streams(plan, src.key_bounds(plan.source), split_rows)
+
+
 def plan_streams(plan: TablePlan, bounds: tuple[Any, Any] | None, split_rows: int) -> list[Stream]:
     """Split a table into key ranges of about ``split_rows`` rows (equal key-space widths)."""
     rows = plan.source.row_count

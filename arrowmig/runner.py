@@ -28,7 +28,14 @@ from arrowmig.pipeline import (
     gather_rows_for,
     through_restarts,
 )
-from arrowmig.plan import MigrationPlan, Stream, TablePlan, is_unique, parents_first, plan_streams
+from arrowmig.plan import (
+    MigrationPlan,
+    Stream,
+    TablePlan,
+    is_unique,
+    parents_first,
+    source_streams,
+)
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
 from arrowmig.scheduler import (
@@ -357,9 +364,7 @@ class Runner:
         try:
             plan = self.replan(conns.source, conns.target, name)
             landing = landing_for(plan.target, plan.source, plan.action)
-            plan.streams = plan_streams(
-                plan, conns.source.key_bounds(plan.source), self.config.split_rows
-            )
+            plan.streams = source_streams(plan, conns.source, self.config.split_rows)
             # Checkpoints go first: a run killed from here on resumes this table from its
             # start (or refuses, loudly, to create it over itself), never after a key of
             # the rows being dropped. Only tables this run creates are presumed (create and

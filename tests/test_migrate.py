@@ -976,6 +976,27 @@ def test_split_streams_move_every_row_once(tmp_path: Path) -> None:
     assert rows_of(target, "t", "id") == rows
 
 
+@pytest.mark.parametrize(("rows", "streams"), [(20_000, 3), (9_999, 1)])
+def test_wide_rows_are_split_by_bytes_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, streams: int
+) -> None:
+    # 200,000 rows of 300 columns (560 MiB) were one stream, below --split-rows, so one core
+    # read them. Shrunk here: about 500 bytes a row, streams of at most 4 MiB; a table of
+    # fewer than 10,000 rows is never sampled for its width.
+    monkeypatch.setattr(arrowmig.plan, "SPLIT_BYTES", 4 * 1024 * 1024)
+    values = [(i, "x" * 480 + str(i)) for i in range(1, rows + 1)]
+    src = make_sqlite(
+        tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);", {"t": values}
+    )
+    target = str(tmp_path / "w.duckdb")
+    report = arrowmig.migrate(src, target, config=arrowmig.MigrationConfig(parallel=2))
+    assert report.ok and report.tables[0].streams == streams
+    assert report.tables[0].rows == rows
+    assert rows_of(target, "t", "id") == values
+    planned = explain(src, str(tmp_path / "p.duckdb")).tables[0]  # the plan shows them too
+    assert len(planned.streams) == streams
+
+
 def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     with pytest.raises(ConnectError, match="does not exist"):
         arrowmig.migrate(str(tmp_path / "missing.db"), str(tmp_path / "w.duckdb"))

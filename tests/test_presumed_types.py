@@ -289,3 +289,58 @@ def test_no_profile_types_come_from_the_declared_affinity_alone(tmp_path: Path) 
         "b": "BLOB",
         **dict.fromkeys(("at", "d", "title", "amount", "year", "u"), "VARCHAR"),
     }
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "profiled_type"),
+    [
+        ("d2", "2023-02-30", "VARCHAR"),  # no such day: found by the cast
+        ("d2", "2024-1-05", "VARCHAR"),  # not the format: found by the proof
+        ("v2", "longer", "VARCHAR"),
+        ("v3", "abcd", "VARCHAR"),  # fits VARCHAR(4), not its own VARCHAR(3)
+        ("b2", 2, "BIGINT"),
+    ],
+)
+def test_a_surprise_among_columns_proven_together_names_its_column(
+    tmp_path: Path, column: str, value: Any, profiled_type: str
+) -> None:
+    # Columns of the same proof and types are checked and cast as one array per batch (a
+    # wide table's batch holds a few hundred rows of hundreds of columns): the value that
+    # breaks one still names its own column, and only that column changes type.
+    path = tmp_path / "s.db"
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, d1 DATE, d2 DATE, v1 VARCHAR(4), "
+        "v2 VARCHAR(4), v3 VARCHAR(3), b1 BOOLEAN, b2 BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO t VALUES (?,?,?,?,?,?,?,?)",
+        [
+            (
+                i,
+                f"2024-01-{1 + i % 28:02d}",
+                f"2023-{1 + i % 12:02d}-01",
+                "abcd",
+                "ab",
+                "abc",
+                i % 2,
+                1 - i % 2,
+            )
+            for i in range(1, 3001)
+        ],
+    )
+    con.execute(f"UPDATE t SET {q(column)} = ? WHERE id = 2500", (value,))
+    con.commit()
+    con.close()
+    target = tmp_path / "t.duckdb"
+    report = migrate(str(path), str(target), config=_config())
+    assert not report.failed, [t.error for t in report.tables]
+    (note,) = _loaded_again(report)
+    assert f"column {column!r}" in note
+    types = _duckdb_types(target)
+    expected = {"id": "BIGINT", "d1": "DATE", "d2": "DATE", "v1": "VARCHAR", "v2": "VARCHAR"}
+    expected |= {"v3": "VARCHAR", "b1": "BOOLEAN", "b2": "BOOLEAN", column: profiled_type}
+    assert types == expected
+    assert types == _profiled_types(str(path), target)
+    held = {r[0]: r for r in duckdb_rows(target, "t")}[2500][list(types).index(column)]
+    assert str(held) == str(value)

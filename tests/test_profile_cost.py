@@ -258,6 +258,11 @@ def test_dates(
         ("NUMERIC", None, [0.5, 7, 0.1 + 0.2], pa.float64(), "numeric", None),
         ("DECIMAL", None, [2**60, 0.5], pa.string(), "numeric", "beyond 2^53"),
         ("DECIMAL(10,2)", None, [2**60, 0.5], pa.string(), "numeric", "beyond 2^53"),
+        ("DECIMAL(10,2)", None, [-(2**63), 0.5], pa.string(), "numeric", "beyond 2^53"),
+        ("NUMERIC", None, [-(2**63), 0.5], pa.string(), "numeric", "beyond 2^53"),
+        ("NUMERIC", None, [2**53, 0.5], pa.float64(), "numeric", None),
+        ("DECIMAL(4,2)", None, [99, -99, 99.99], pa.decimal128(4, 2), None, None),
+        ("DECIMAL(4,2)", None, [100, 0.5], pa.float64(), None, "cannot hold exactly"),
         ("DECIMAL(6,2)", None, [10**7], pa.int64(), None, "8 digits"),
         ("DECIMAL(50,5)", None, [1, 2], pa.string(), "numeric(50,5)", None),
         ("NUMERIC", None, [1, 2], pa.int64(), None, None),
@@ -352,6 +357,26 @@ def test_clean_table_takes_one_scan_of_one_aggregate_per_column(db: Path) -> Non
     assert cheap[1].nulls == 1 and cheap[3].nulls == 1
 
 
+def test_decimal_columns_mixing_integers_and_reals_take_one_scan_of_two_aggregates(
+    db: Path,
+) -> None:
+    # NUMERIC affinity stores a whole real (3.0) as an integer, so a DECIMAL(p,s) column of
+    # prices mixes both classes: one scan proves both fit, without the second scan that a
+    # guessed single class (the first row's) would cost every such column.
+    _db(
+        db,
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, price DECIMAL(10,2), bare NUMERIC)",
+        {"p": [(1, 0.5, None), (2, 3.0, 2.5), (3, None, 7), (4, 12.25, 0.1 + 0.2)]},
+    )
+    decided, reference, cheap, _, query = _decide(db, "p")
+    assert decided == reference
+    assert cheap[1].integers == 1 and cheap[1].reals == 2 and cheap[1].nulls == 1
+    assert len(query.statements) == 2  # the first row's classes, then one scan
+    assert query.widths[1] == 1 + 1 + 2 + 2
+    assert decided[1].arrow_type == pa.decimal128(10, 2)
+    assert decided[2].arrow_type == pa.float64() and decided[2].target_type == "numeric"
+
+
 def test_only_the_surprising_column_gets_a_second_scan(db: Path) -> None:
     _db(
         db,
@@ -370,9 +395,9 @@ def test_untyped_columns_are_guessed_from_the_first_row(db: Path) -> None:
     decided, reference, _, _, query = _decide(db, "u")
     assert decided == reference
     assert query.statements[0].endswith("LIMIT 1")
-    # a: integer guessed (1 aggregate); b: NULL first, so every aggregate (8); d: real, so
-    # the proof and the four decimal details that decide whether its reals fit (10,2).
-    assert query.widths[1:] == [1 + 1 + 8 + 1 + 4]
+    # a: integer guessed (1 aggregate); b: NULL first, so every aggregate (8); d: DECIMAL,
+    # so integers and reals, each proven to fit (10,2) (2).
+    assert query.widths[1:] == [1 + 1 + 8 + 2]
     assert decided[2].arrow_type == pa.decimal128(10, 2)
 
 
@@ -576,3 +601,31 @@ def test_clean_date_column_takes_one_aggregate(db: Path) -> None:
     assert query.widths == [2, 1 + 2]  # the samples, then count(*) and one per column
     assert decided[0].arrow_type == pa.timestamp("us") and decided[1].arrow_type == pa.date32()
     assert cheap[0].ts_space_texts == 1 and cheap[1].date_texts == 2
+
+
+@pytest.mark.parametrize(("columns", "parts"), [(300, 1), (10, 0)])
+def test_wide_table_is_profiled_in_parts_at_fewer_rows(db: Path, columns: int, parts: int) -> None:
+    # The scan costs per value: 20,000 rows of 300 columns take as long as 300,000 rows of 20,
+    # so they are split across the workers too; 20,000 rows of 10 columns are not.
+    names = [f"c{i}" for i in range(columns)]
+    con = sqlite3.connect(db)
+    con.execute(f"CREATE TABLE w (id INTEGER PRIMARY KEY, {', '.join(names)})")
+    con.execute(
+        f"INSERT INTO w WITH RECURSIVE g(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM g "
+        f"WHERE v < 20000) SELECT v, {', '.join(['v'] * columns)} FROM g"
+    )
+    con.commit()
+    con.close()
+    with open_endpoint(str(db)) as ep:
+        apart: list[str] = []
+        original = ep._query_apart
+
+        def counted(sql: str) -> list[tuple[Any, ...]]:
+            apart.append(sql)
+            return original(sql)
+
+        ep._query_apart = counted  # type: ignore[method-assign]
+        described = ep.describe("w", workers=2)
+    assert len(apart) == parts
+    assert described.row_count == 20000
+    assert all(c.arrow_type == pa.int64() for c in described.columns)

@@ -37,7 +37,7 @@ from arrowmig.endpoints.sqlite_profile import (
     presumed_profile,
     profile_table,
 )
-from arrowmig.endpoints.sqlite_proofs import cast_or_surprise, check_batch, driver_surprise
+from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.model import (
@@ -68,6 +68,9 @@ _SOURCE_ALIAS = "arrowmig_source"
 PROFILE_PART_ROWS = 250_000
 """A table whose rowids span more than this is profiled in parts at once, one per worker:
 profiling is a full scan on one core, and one big table would otherwise leave the others idle."""
+PROFILE_PART_COLUMNS = 20
+"""The columns a table may have for ``PROFILE_PART_ROWS`` to apply as it is: the scan costs
+per value, so a wider table is split at proportionally fewer rows (300 columns: 16,667)."""
 WIDTH_SAMPLE_ROWS = 512
 """Rows sampled to size a table's batches."""
 WIDE_BATCH_FACTOR = 4
@@ -371,7 +374,7 @@ class SQLiteEndpoint(BaseEndpoint):
         proofs: list[str | None] = [None] * len(names)
         if profile:
             try:
-                scan = self._scan_in_parts(name, split_key, workers)
+                scan = self._scan_in_parts(name, split_key, workers, len(names))
                 if presume and not self._is_view(name):
                     proofs = presume_columns(self._query, quote_ident(name), names, declared, scan)
                 profiled = [i for i, proof in enumerate(proofs) if proof is None]
@@ -476,17 +479,21 @@ class SQLiteEndpoint(BaseEndpoint):
             self._query("SELECT 1 FROM sqlite_schema WHERE type='view' AND name = ?", (name,))
         )
 
-    def _scan_in_parts(self, name: str, key: str | None, workers: int) -> Scan | None:
+    def _scan_in_parts(self, name: str, key: str | None, workers: int, columns: int) -> Scan | None:
         """A profile scan split into rowid ranges run at once, each on its own connection
         (SQLite scans on the caller's thread and the driver releases the GIL), or None when
-        the table is small, has no rowid, or one worker was asked for."""
+        the table is small (in values: rows times columns), has no rowid, or one worker was
+        asked for."""
         if workers <= 1 or key is None:
             return None
         table = quote_ident(name)
         lo, hi = self._query(f"SELECT min({key}), max({key}) FROM {table}")[0]
-        if lo is None or hi - lo < PROFILE_PART_ROWS:
+        if lo is None:
             return None
-        parts = min(workers, (hi - lo) // PROFILE_PART_ROWS + 1)
+        span = (hi - lo) * max(1, columns // PROFILE_PART_COLUMNS)
+        if span < PROFILE_PART_ROWS:
+            return None
+        parts = min(workers, span // PROFILE_PART_ROWS + 1)
         step = (hi - lo) // parts + 1
         ranges = [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(parts)]
 
@@ -799,15 +806,8 @@ class SQLiteEndpoint(BaseEndpoint):
                     first = False
                 if batch.num_rows == 0:
                     continue
-                arrays = []
                 keys = batch.column(n) if has_key else None
-                for i, col in enumerate(table.columns):
-                    arr = batch.column(i)
-                    if col.proof is not None:
-                        check_batch(table, col, arr)
-                    if arr.type != col.arrow_type:
-                        arr = cast_or_surprise(table, col, arr, keys)
-                    arrays.append(arr)
+                arrays = typed_arrays(table, [batch.column(i) for i in range(n)], keys)
                 out = pa.RecordBatch.from_arrays(arrays, names=names)
                 if with_key:
                     key_array = keys if keys is not None else pa.nulls(out.num_rows, pa.int64())

@@ -164,6 +164,8 @@ def varchar_limit(declared: str) -> int | None:
 # 2. Only the columns whose proof fails get a second scan with every aggregate, so their
 #    classes, ranges and formats, and the notes built from them, are exact.
 #
+# DECIMAL/NUMERIC columns expect integers and reals together (``_number_aggregates``): numeric
+# affinity stores a whole real (3.0) as an integer, so nearly every such column mixes them.
 # Columns whose declared type guesses nothing and whose first row is NULL get every aggregate
 # in scan 1. A scan may run in parts (rowid ranges on several connections; see ``Scan``).
 
@@ -175,6 +177,13 @@ _Aggregate = tuple[str, str]
 
 _SURPRISE = 2**40
 """Weight of a value of an unexpected class in scan 1's sum: more than any table has rows."""
+
+EXACT_FLOAT_INT = 2**53
+"""Integers up to this magnitude survive a trip through a 64-bit float unchanged."""
+
+NUMBER = "number"
+"""The class expected of a DECIMAL/NUMERIC column: integers and reals (see
+``_number_aggregates``)."""
 
 Query = Callable[[str], list[tuple[Any, ...]]]
 """Runs one SELECT and returns its rows."""
@@ -373,6 +382,41 @@ def _expected_aggregates(
     return parts
 
 
+def _number_aggregates(name: str, declared: str) -> list[_Aggregate]:
+    """Proof that a DECIMAL/NUMERIC column holds integers and reals only, each of which its
+    declared type's decision keeps exact (``sqlite_types._exact_decimal``), in two aggregates
+    instead of a class count per class, the integer range and four decimal details: an
+    integer of at most p-s digits (of at most 2^53 in a bare NUMERIC, which a double may
+    carry), a real that is the double nearest a decimal of (p,s) (any real in a bare NUMERIC).
+
+    Each sum counts its class, or is at least ``_SURPRISE`` when a value breaks the proof;
+    the column is then profiled in full by the second scan.
+    """
+    c = quote_ident(name)
+    spec = decimal_spec(declared)
+    if isinstance(spec, tuple):
+        precision, scale = spec
+        bound = f"1e{precision - scale}"
+        # Compared, not abs(): abs() of the least int64 fails the whole query.
+        int_fits = f"{c} > -{bound} AND {c} < {bound}"
+        real_fits = f"round({c},{scale}) = {c} AND abs({c}) < {bound}"
+    else:
+        int_fits = f"{c} BETWEEN -{EXACT_FLOAT_INT} AND {EXACT_FLOAT_INT}"
+        real_fits = "1"
+    return [
+        (
+            "integers",
+            f"total(CASE typeof({c}) WHEN 'integer' THEN (CASE WHEN {int_fits} THEN 1 "
+            f"ELSE {_SURPRISE} END) WHEN 'real' THEN 0 WHEN 'null' THEN 0 ELSE {_SURPRISE} END)",
+        ),
+        (
+            "reals",
+            f"total(CASE WHEN typeof({c})='real' THEN (CASE WHEN {real_fits} THEN 1 "
+            f"ELSE {_SURPRISE} END) ELSE 0 END)",
+        ),
+    ]
+
+
 def _select_list(plan: list[list[_Aggregate]]) -> str:
     return ", ".join(["count(*)"] + [sql for aggregates in plan for _, sql in aggregates])
 
@@ -479,7 +523,7 @@ def profile_table(
     """
     if scan is None:
         scan = _whole_table_scan(query, table_sql)
-    expected = [expected_class(d) for d in declared]
+    expected: list[str | None] = [expected_class(d) for d in declared]
     if None in expected:
         first = query(
             f"SELECT {', '.join(f'typeof({quote_ident(n)})' for n in columns)} "
@@ -490,9 +534,18 @@ def profile_table(
                 str(k) if e is None and k in _CLASS_FIELDS else e
                 for e, k in zip(expected, first[0], strict=True)
             ]
+    # A DECIMAL/NUMERIC column whose first value is a number or NULL expects numbers.
+    expected = [
+        NUMBER if decimal_spec(d) is not None and e in (None, "integer", "real") else e
+        for d, e in zip(declared, expected, strict=True)
+    ]
     formats = _date_format_guesses(query, table_sql, columns, declared, expected)
     plan = [
-        _all_aggregates(n, d) if e is None else _expected_aggregates(n, d, e, f)
+        _all_aggregates(n, d)
+        if e is None
+        else _number_aggregates(n, d)
+        if e == NUMBER
+        else _expected_aggregates(n, d, e, f)
         for n, d, e, f in zip(columns, declared, expected, formats, strict=True)
     ]
     row = _merge(scan(_select_list(plan), None), plan)
@@ -502,6 +555,14 @@ def profile_table(
     for i, (kind, values) in enumerate(zip(expected, _split(row, plan), strict=True)):
         if kind is None:
             profiles.append(_profile(values, total))
+        elif kind == NUMBER:
+            if max(_int(values["integers"]), _int(values["reals"])) < _SURPRISE:
+                # Every real fits (p,s), every integer fits too: what the decision reads.
+                values["decimal_reals"] = values["reals"]
+                profiles.append(_profile(values, total))
+            else:
+                profiles.append(None)
+                surprised.append(i)
         elif float(values["expected"] or 0) < _SURPRISE:  # type: ignore[arg-type]
             values[_CLASS_FIELDS[kind]] = values["expected"]
             if formats[i] is not None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from arrowmig.endpoints.sqlite_profile import (
+    EXACT_FLOAT_INT,
     ColumnProfile,
     affinity,
     date_kind,
@@ -31,9 +32,6 @@ from arrowmig.schema import quote_ident
 
 CAST_THIS = "TABLE.COLUMN"
 """Stands for the column itself in a note's ``--cast``; ``describe`` names the column there."""
-
-EXACT_FLOAT_INT = 2**53
-"""Integers up to this magnitude survive a trip through a 64-bit float unchanged."""
 
 MAX_DECIMAL128_DIGITS = 38
 
