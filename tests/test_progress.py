@@ -379,7 +379,9 @@ def test_report_text_shows_every_column_and_memory_per_rows() -> None:
 
 def test_one_row_or_table_is_counted_in_the_singular() -> None:
     """'done: 1 rows', '1 rows rejected', 'MigrationReport(...: 1 tables, ...)'."""
-    report = MigrationReport(source="a.db", target="b.duckdb", mode="create", seconds=1.0)
+    report = MigrationReport(
+        source="a.db", target="b.duckdb", mode="create", seconds=1.0, peak_rss_bytes=2**27
+    )
     report.tables = [TableReport("t", "t", rows=1, bytes=9, rejected=1, status="done")]
     text = report_text(report)
     assert "  t: 1 row rejected" in text.splitlines()
