@@ -50,7 +50,7 @@ from arrowmig.model import KeyRange, Table
 from arrowmig.names import named_tables, one_schema
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, source_streams
-from arrowmig.rejects import check_reject_dir
+from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
 from arrowmig.runner import (
@@ -264,6 +264,8 @@ def _transfer(
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
         store.record(_run_row(run_id, "running", basis))
+        if earlier is None:  # a new run: its reject files hold its own rows only
+            report.notes.extend(set_aside_earlier(config, [p.source.name for p in plan.tables]))
         again = _loaded_again(earlier)
         plan.tables = [
             replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables

@@ -1,6 +1,10 @@
 """Rejected rows (``--on-error reject``): one JSON Lines file per table in a run's reject
 directory, written before the batch they were taken out of commits, never twice for one row.
 
+A new run starts each of its tables' files afresh: one an earlier run left in a reused
+``--reject-dir`` is kept aside (``set_aside_earlier``); only a retry or ``--resume`` of the run
+that wrote a file adds to it.
+
 Each line: ``{"table", "columns", "row", "key", "problems"}``. Values JSON cannot hold travel
 tagged: bytes and text that is not UTF-8 as ``{"base64": ...}``, non-finite floats and -0.0
 as ``{"float": "inf" | "-inf" | "nan" | "-0.0"}``. ``read_rejects`` turns them back.
@@ -37,16 +41,24 @@ from arrowmig.temporal_text import NANOS_PER
 
 DEFAULT_REJECT_ROOT = "arrowmig-rejects"
 SUFFIX = ".jsonl"
+EARLIER_SUFFIX = ".earlier"
+REPLAYED_SUFFIX = ".replayed"
+_STAMP = "%Y%m%dT%H%M%SZ"
 
 
 def new_run_id() -> str:
     """A sortable, unique name for one run's reject directory."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
 
 
 def default_reject_dir(run_id: str | None = None) -> Path:
     return Path(DEFAULT_REJECT_ROOT) / (run_id or new_run_id())
+
+
+def reject_path(directory: str | os.PathLike[str], table: str) -> Path:
+    """The reject file of ``table`` in ``directory``."""
+    return Path(directory) / (file_safe(table) + SUFFIX)
 
 
 def file_safe(name: str) -> str:
@@ -134,7 +146,8 @@ def _key_of(
 class RejectWriter:
     """Appends rejected rows to ``<directory>/<table>.jsonl``; safe to share across threads.
 
-    A row whose key is already in the file (a batch retried or resumed) is not written again.
+    A row whose key is already in the file (a batch retried, or resumed: a new run has set
+    the file of an earlier run aside before it starts) is not written again.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
@@ -144,7 +157,7 @@ class RejectWriter:
         self._lock = threading.Lock()
 
     def path_for(self, table: str) -> Path:
-        return self.directory / (file_safe(table) + SUFFIX)
+        return reject_path(self.directory, table)
 
     def _known_keys(self, table: str) -> set[str]:
         seen = self._seen.get(table)
@@ -272,6 +285,56 @@ def check_reject_dir(config: MigrationConfig) -> None:
                 folder.rmdir()
 
 
+def set_aside_earlier(config: MigrationConfig, tables: list[str]) -> list[str]:
+    """Keep aside, before a new run (not ``--resume``) rejects anything, the files an earlier
+    run left for its tables in a ``--reject-dir`` it reuses (a nightly job's): the writer
+    takes the keys in a file for rows already written by a retried or resumed batch, so a new
+    run's bad rows were skipped, neither loaded nor counted. Each is renamed
+    ``<table>.<time it was last written>.jsonl.earlier``, which replay leaves alone (its rows
+    may be stale: the new run rejects again those still bad). Returns the report's notes."""
+    if config.on_error != "reject" or config.reject_dir is None:
+        return []  # the default folder is the run's own
+    notes = []
+    for table in tables:
+        path = reject_path(config.reject_dir, table)
+        try:
+            written = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except FileNotFoundError:
+            continue
+        aside = _unused(
+            path.with_name(f"{path.stem}.{written.strftime(_STAMP)}{SUFFIX}"), EARLIER_SUFFIX
+        )
+        try:
+            path.rename(aside)
+        except OSError as exc:
+            raise TransferError(
+                f"cannot keep aside the earlier run's reject file {str(path)!r}: "
+                f"{exc.strerror or exc}",
+                hint="move it away, or give --reject-dir a folder of its own",
+                table=table,
+            ) from None
+        notes.append(
+            f"{table}: rejected rows of an earlier run, from {path}, are kept in {aside} "
+            "(replay-rejects does not load them)"
+        )
+    return notes
+
+
+def _unused(path: Path, end: str) -> Path:
+    """``path`` with ``end`` added, or, when a file has that name (a reused folder), the
+    first of ``<name>-2.jsonl<end>``, ... that none has: renamed there, no file is lost."""
+    candidate, number = path.with_name(path.name + end), 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name.removesuffix(SUFFIX)}-{number}{SUFFIX}{end}")
+    return candidate
+
+
+def earlier_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """The files of earlier runs kept aside in a directory (``set_aside_earlier``)."""
+    return sorted(Path(directory).glob(f"*{SUFFIX}{EARLIER_SUFFIX}"))
+
+
 def reject_writer(config: MigrationConfig) -> RejectWriter | None:
     """The run's reject writer when ``--on-error reject`` (the directory is made on first use)."""
     if config.on_error != "reject":
@@ -292,7 +355,6 @@ def count_rejects(writer: RejectWriter | None, reports: dict[str, TableReport]) 
 
 # -- replay ---------------------------------------------------------------------------------
 
-REPLAYED_SUFFIX = ".replayed"
 _REPLAY_BATCH_ROWS = 10_000
 
 
@@ -332,7 +394,7 @@ def replay_rejects(
                 loaded_here += _replay_batch(dst, table, pending, path)
             if table is not None:
                 loaded[table.name] = loaded.get(table.name, 0) + loaded_here
-            path.rename(path.with_name(path.name + REPLAYED_SUFFIX))
+            path.rename(_unused(path, REPLAYED_SUFFIX))  # a reused folder's earlier one kept
     return loaded
 
 

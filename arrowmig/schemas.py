@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arrowmig.config import MigrationConfig
@@ -20,6 +21,7 @@ from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
 from arrowmig.names import name_parts, shown, split_names
 from arrowmig.plan import MigrationPlan, extension_tables, partitions_of
+from arrowmig.rejects import file_safe
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
 from arrowmig.urls import parse_url
@@ -111,6 +113,8 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
                 target_schema=schema,
                 tables=tuple(chosen),
                 exclude=(),
+                # Each schema's runs its own: two schemas' tables of one name share no file.
+                reject_dir=config.reject_dir and str(Path(config.reject_dir) / file_safe(schema)),
             )
             left = [t for t in extensions[schema] if t not in chosen]
             runs.append(SchemaRun(schema, one, tuple(left)))

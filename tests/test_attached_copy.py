@@ -7,6 +7,7 @@ own format found nothing)."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,37 @@ def test_a_cast_table_takes_the_arrow_path_and_is_converted(tmp_path: Path) -> N
     assert ATTACHED_NOTE not in report.tables[0].notes
     assert ("flag", "TEXT") in declared(target)
     assert ("price", "DECIMAL(5,2)") in declared(target)  # the others keep their declarations
+
+
+@pytest.mark.parametrize("into", ["t.db", "t.duckdb"])
+def test_text_cast_to_real_names_the_row_it_cannot_convert(tmp_path: Path, into: str) -> None:
+    """Into SQLite the NaN check ran on the text before the cast: the table failed with
+    'ArrowNotImplementedError: Function 'is_nan' has no kernel matching input types (string)',
+    where DuckDB named the row; --on-error reject could not set the row aside."""
+    source, target = tmp_path / "s.db", str(tmp_path / into)
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n NUMERIC)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(1, "12"), (2, "abc"), (3, 1.5)])
+    config = MigrationConfig(casts=(("t", "n", "real"),))
+    (failed,) = migrate(str(source), target, config=config).tables
+    assert failed.error is not None
+    assert failed.error.startswith(
+        "table 't', column 'n', id 2: value does not convert to real: 'abc'; "
+    )
+    rejecting = replace(config, on_error="reject", reject_dir=str(tmp_path / "rej"), mode="replace")
+    (loaded,) = migrate(str(source), target, config=rejecting).tables
+    assert (loaded.status, loaded.rows, loaded.rejected) == ("done", 2, 1)
+    if into == "t.db":
+        with sqlite3.connect(target) as con:
+            assert con.execute("SELECT id, n FROM t ORDER BY id").fetchall() == [
+                (1, 12.0),
+                (3, 1.5),
+            ]
+    # Text that casts to NaN, which SQLite cannot store (DuckDB can), is named as such.
+    with sqlite3.connect(source) as con:
+        con.execute("UPDATE t SET n = 'nan' WHERE id = 2")
+    (nan,) = migrate(str(source), target, config=replace(config, mode="replace")).tables
+    assert ("NaN, which SQLite cannot store" in (nan.error or "")) is (into == "t.db")
 
 
 @pytest.mark.parametrize("same_types", [True, False])

@@ -1518,3 +1518,38 @@ def test_t_names_the_tables_in_migrate_and_plan_as_in_verify(
     assert "b ->" not in capsys.readouterr().out
     assert main(["migrate", src, target, "-t", "a", "--progress", "none", "--json"]) == 0
     assert [t["name"] for t in json.loads(capsys.readouterr().out)["tables"]] == ["a"]
+
+
+def test_t_and_exclude_repeated_take_every_value_in_every_verb(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pg_dump's `-t a -t b`: only the last was taken, so one table of two moved and verify
+    said 'all tables match' about the one it compared."""
+    from arrowmig.cli import main
+
+    src = make_sqlite(
+        tmp_path / "s.db",
+        "".join(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY);" for t in "abcd"),
+        {t: [(1,)] for t in "abcd"},
+    )
+    target = str(tmp_path / "t.duckdb")
+
+    def names(args: list[str]) -> list[str]:
+        capsys.readouterr()
+        assert main(args) in (0, 1)
+        return sorted(t["name"] for t in json.loads(capsys.readouterr().out)["tables"])
+
+    assert names(["plan", src, target, "-t", "a", "--tables", "b,c", "--json"]) == ["a", "b", "c"]
+    migrate = ["migrate", src, target, "--progress", "none", "--json"]
+    assert names([*migrate, "-t", "a", "-t", "b"]) == ["a", "b"]
+    assert names(["verify", src, target, "-t", "a", "-t", "b", "--json"]) == ["a", "b"]
+    assert names(["verify", src, target, "--exclude", "a", "--exclude", "b", "--json"]) == [
+        "c",
+        "d",
+    ]
+    job = tmp_path / "job.toml"
+    job.write_text(f'source = "{src}"\ntarget = "{target}"\nmode = "replace"\n')
+    run = ["run", str(job), "--progress", "none", "--json"]
+    assert names([*run, "-t", "c", "-t", "d", "--exclude", "d"]) == ["c"]
+    assert names([*run, "--exclude", "a", "--exclude", "b,c"]) == ["d"]
+    assert main(["migrate", src, target, "-t", "", "-t", ""]) == 2  # still names no table

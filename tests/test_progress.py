@@ -763,6 +763,40 @@ def test_a_gone_reader_of_stdout_leaves_the_exit_code_to_the_work(
     assert _gone_reader("verify", str(source_db), str(target), "--json") == 1
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_stdout_on_a_full_disk_is_an_error_of_its_own(source_db: Path, tmp_path: Path) -> None:
+    """`verify --json > file` on a full disk exited 1, which says the data differs, with
+    'unexpected OSError'."""
+    target = tmp_path / "t.duckdb"
+    runs = {
+        "the report": [
+            ["verify", str(source_db), str(tmp_path / "t.duckdb"), "--json"],
+            ["status", str(target), "--json"],
+            ["migrate", str(source_db), str(tmp_path / "u.duckdb"), "--json", "--progress", "none"],
+        ],
+        "the plan": [["plan", str(source_db), str(tmp_path / "v.duckdb"), "--json"]],
+        "the progress events": [
+            ["migrate", str(source_db), str(tmp_path / "w.duckdb"), "--progress", "json"]
+        ],
+    }
+    _migrate(source_db, target, ["--progress", "none"])
+    with open("/dev/full", "w") as full:
+        for what, commands in runs.items():
+            for args in commands:
+                done = subprocess.run(
+                    [*ARROWMIG, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+                )
+                last = done.stderr.strip().splitlines()[-1]
+                assert (done.returncode, last) == (
+                    2,
+                    f"arrowmig: error: cannot write {what} to stdout: No space left on device; "
+                    "free space where stdout goes, or send it elsewhere",
+                ), args
+                assert "Exception ignored" not in done.stderr
+    # The run itself went to its end: only its output was lost.
+    assert duckdb_rows(str(tmp_path / "w.duckdb"), "players", order="id")[:1] == [(1, "p1")]
+
+
 @pytest.mark.parametrize("closed", ["1", "2"])
 def test_a_stream_closed_at_start_does_not_stop_the_run(
     source_db: Path, tmp_path: Path, closed: str

@@ -427,3 +427,28 @@ def test_a_schema_the_user_may_not_use_is_refused_before_any_schema_is_written(
         assert migrate(as_reader, str(target), config=config).ok
     finally:
         pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
+def test_each_schema_rejects_into_a_folder_of_its_own(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """sales.notes and person.notes shared notes.jsonl: the second schema's run took the
+    first's file for an earlier run's, and a key of one for a row of the other."""
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA person; CREATE SCHEMA sales;"
+        "CREATE TABLE person.notes (id int PRIMARY KEY, body bytea);"
+        "CREATE TABLE sales.notes (id int PRIMARY KEY, body bytea);"
+        "INSERT INTO person.notes VALUES (1, '\\xff'); INSERT INTO sales.notes VALUES (1, '\\xfe')",
+    )
+    config = MigrationConfig(
+        source_schema="person,sales",
+        casts=(("notes", "body", "text"),),
+        on_error="reject",
+        reject_dir=str(tmp_path / "rej"),
+    )
+    report = migrate(pg_url, second_pg, config=config)
+    assert report.rejected == 2
+    for schema, body in (("person", "/w=="), ("sales", "/g==")):
+        (line,) = (tmp_path / "rej" / schema / "notes.jsonl").read_text().splitlines()
+        assert json.loads(line)["row"] == [1, {"base64": body}]

@@ -18,9 +18,11 @@ import pytest
 from arrowmig import migrate, verify
 from arrowmig.cli import main
 from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints.validate import screen_batch
 from arrowmig.errors import UsageError
 from arrowmig.migrate import explain
-from arrowmig.rejects import decode_value, encode_value, file_safe
+from arrowmig.rejects import RejectWriter, decode_value, encode_value, file_safe
 
 
 def _sqlite(path: Path, script: str, rows: dict[str, list[tuple[Any, ...]]] | None = None) -> str:
@@ -462,22 +464,90 @@ def test_reject_values_round_trip_through_json() -> None:
     assert file_safe("a/b") != file_safe("a_b") and "/" not in file_safe("a/b")
 
 
-def test_retried_or_resumed_rows_are_not_rejected_twice(tmp_path: Path) -> None:
+def test_a_new_run_into_a_reused_reject_dir_rejects_its_rows_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A nightly job's fixed reject_dir: the second night skipped the bad row as 'written
+    already' (a retry's rule), so it was neither loaded nor counted and the run exited 0."""
+    db = tmp_path / "s.db"
+    _sqlite(db, "CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT);", {"m": [(1, "10"), (2, "N/A")]})
+    target = str(tmp_path / "t.duckdb")
+    rejects = tmp_path / "rej"
+    run = ["migrate", str(db), target, "--cast", "m.n=integer", "--mode", "replace"]
+    run += ["--on-error", "reject", "--reject-dir", str(rejects), "--progress", "none"]
+    assert main(run) == 1
+    with sqlite3.connect(db) as con:  # the bad row changed since: the new run has the new value
+        con.execute("UPDATE m SET n = 'n/a' WHERE id = 2")
+    capsys.readouterr()
+    assert main(run) == 1
+    err = capsys.readouterr().err
+    assert "1 row rejected" in err
+    (earlier,) = rejects.glob("m.*.jsonl.earlier")
+    assert f"are kept in {earlier}" in err
+    assert [json.loads(line)["row"] for line in earlier.read_text().splitlines()] == [[2, "N/A"]]
+    lines = (rejects / "m.jsonl").read_text().splitlines()
+    assert [json.loads(line)["row"] for line in lines] == [[2, "n/a"]]
+    # Replay loads this run's rows only, and names the file it leaves.
+    with duckdb.connect(target) as con:
+        con.execute("ALTER TABLE m ALTER n TYPE VARCHAR")
+    assert main(["replay-rejects", str(rejects), target]) == 0
+    said = capsys.readouterr().err
+    assert f"not loaded: 1 file kept aside from earlier runs ({earlier.name})" in said
+    with duckdb.connect(target) as con:
+        assert con.execute("SELECT id, n FROM m ORDER BY id").fetchall() == [(1, "10"), (2, "n/a")]
+    # A third night after the replay: nothing more to keep aside, and the file replayed
+    # earlier is not overwritten by the next replay.
+    assert main(run) == 1
+    assert list(rejects.glob("m.*.jsonl.earlier")) == [earlier]
+    with duckdb.connect(target) as con:
+        con.execute("ALTER TABLE m ALTER n TYPE VARCHAR")
+    assert main(["replay-rejects", str(rejects), target]) == 0
+    assert sorted(p.name for p in rejects.glob("*.replayed")) == [
+        "m-2.jsonl.replayed",
+        "m.jsonl.replayed",
+    ]
+
+
+def test_rows_of_a_retried_batch_are_not_rejected_twice(tmp_path: Path) -> None:
     db = _sqlite(
         tmp_path / "s.db",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);"
         "INSERT INTO t VALUES (1, CAST(x'ff' AS TEXT)), (2, 'ok');",
     )
+    with open_endpoint(db) as src:
+        table = src.describe("t")
+        batch = src.read(table, batch_rows=10).read_next_batch()
+    problems = screen_batch(batch, table, "postgresql")
+    writer = RejectWriter(tmp_path / "rej")
+    assert [writer.write(table, batch, problems, None) for _ in range(2)] == [1, 0]
+    lines = (tmp_path / "rej" / "t.jsonl").read_text().splitlines()
+    assert [json.loads(line)["row"] for line in lines] == [[1, {"base64": "/w=="}]]
+
+
+@pytest.mark.postgres
+def test_a_resumed_run_adds_to_the_reject_file_of_the_run_it_continues(
+    tmp_path: Path, pg_url: str
+) -> None:
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);",
+        {"t": [(i, "bad\x00" if i in (2, 8) else "ok") for i in range(1, 10)]},
+    )
+    with psycopg.connect(pg_url) as con:  # a key that repeats fails the table at its 2nd batch
+        con.execute("CREATE TABLE t (id int PRIMARY KEY, s text); INSERT INTO t VALUES (5, 'x')")
     rejects = tmp_path / "rej"
-    for _ in range(2):  # the same reject directory twice, as a resumed run would
-        migrate(
-            db,
-            str(tmp_path / "t.duckdb"),
-            config=MigrationConfig(mode="replace", on_error="reject", reject_dir=str(rejects)),
-        )
+    run = ["migrate", db, pg_url, "--mode", "append", "--batch-rows", "3", "--progress", "none"]
+    run += ["--on-error", "reject", "--reject-dir", str(rejects)]
+    assert main(run) == 1
+    with psycopg.connect(pg_url) as con:
+        con.execute("DELETE FROM t WHERE id = 5")
+    assert main([*run, "--resume"]) == 1
+    assert [p.name for p in rejects.iterdir()] == ["t.jsonl"]  # kept, not set aside
     lines = (rejects / "t.jsonl").read_text().splitlines()
-    assert len(lines) == 1
-    assert json.loads(lines[0])["row"] == [1, {"base64": "/w=="}]
+    assert [json.loads(line)["key"] for line in lines] == [{"id": 2}, {"id": 8}]
+    with psycopg.connect(pg_url) as con:
+        ids = [r[0] for r in con.execute("SELECT id FROM t ORDER BY id")]
+    assert ids == [1, 3, 4, 5, 6, 7, 9]
 
 
 # -- round trips ------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import os
 import sys
 from typing import IO
 
+from arrowmig.errors import ArrowmigError
+
 
 def reopen_closed_streams() -> None:
     """Put /dev/null on fds 0, 1 and 2 when they are closed, and give Python a stream for
@@ -61,6 +63,20 @@ def say(text: str) -> None:
     write_or_drop(sys.stderr, text + "\n")
 
 
-def print_out(text: str) -> None:
+def print_out(text: str, what: str = "the report") -> None:
     """Machine output (``--json``) on stdout; dropped when nobody reads it any more."""
-    write_or_drop(sys.stdout, text + "\n")
+    try:
+        write_or_drop(sys.stdout, text + "\n")
+    except OSError as exc:
+        raise output_error(sys.stdout, exc, what) from None
+
+
+def output_error(out: IO[str], exc: OSError, what: str) -> ArrowmigError:
+    """A write to stdout that failed other than by a closed reader (a full disk): an error,
+    exit 2, as one line; exit 1 (and 'unexpected OSError') said the data differed or failed.
+    The stream is dropped: what it still buffers would fail again at exit."""
+    drop_stream(out)
+    return ArrowmigError(
+        f"cannot write {what} to stdout: {exc.strerror or exc}",
+        hint="free space where stdout goes, or send it elsewhere",
+    )

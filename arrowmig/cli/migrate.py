@@ -194,6 +194,11 @@ def run_migration(
             say(verify_text)
         elif progress_kind == "json" and report.verify is not None and not report.verify["ok"]:
             say(f"arrowmig: {_verify_failure(report.verify)}")
+        failed_output = getattr(console, "failed", None)
+        if failed_output is not None:
+            if log is not None:
+                log.note(f"error: {failed_output}")
+            raise failed_output
         code = exit_code(report)
         if log is not None:
             log.note(f"exit code {code}")

@@ -28,6 +28,15 @@ RUN_ONLY = ("--retries", "--resume", "--keep-backup", "--reject-dir")
 options for plan and migrate) but does not list them in its --help."""
 
 
+def split_lists(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The names of a repeatable list option, every value's in order: ``-t a -t b,c`` is
+    ``a, b, c`` (pg_dump's habit; taking only the last moved or compared one table of three
+    without a word). None when the option is not given."""
+    if not values:
+        return None
+    return tuple(name for value in values for name in split_list(value))
+
+
 def migration_options(f: Any) -> Any:
     """The options every verb that moves data takes."""
     for option in reversed(_migration_options(hide=())):
@@ -67,10 +76,13 @@ def _migration_options(hide: tuple[str, ...], job: bool = False) -> list[Any]:
         option(
             "--tables",
             "-t",
+            multiple=True,
             default_shown="all base tables",
-            help="Comma-separated tables to move.",
+            help="Comma-separated tables to move (repeatable).",
         ),
-        option("--exclude", help="Comma-separated tables to leave out."),
+        option(
+            "--exclude", multiple=True, help="Comma-separated tables to leave out (repeatable)."
+        ),
         option(
             "--mode",
             type=click.Choice(["create", "replace", "append", "truncate"]),
@@ -185,8 +197,8 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         batch_kwargs["batch_bytes"] = parse_size(opts["batch_bytes"])
     kwargs: dict[str, Any] = {
         # Given but empty (--tables "$EMPTY") is a list of no table, which the config refuses.
-        "tables": None if opts.get("tables") is None else split_list(opts["tables"]),
-        "exclude": split_list(opts.get("exclude")),
+        "tables": split_lists(opts.get("tables")),
+        "exclude": split_lists(opts.get("exclude")) or (),
         "mode": opts.get("mode") or "create",
         "batch": BatchConfig(**batch_kwargs),
         "source_schema": opts.get("source_schema"),

@@ -153,6 +153,6 @@ def show_plan(plan: dict[str, Any], as_json: bool) -> None:
     from arrowmig.cli.console import print_out, say
 
     if as_json:
-        print_out(json.dumps(plan, indent=2, default=str))
+        print_out(json.dumps(plan, indent=2, default=str), "the plan")
     else:
         say(plan_text(plan))

@@ -9,15 +9,14 @@ import click
 from click.core import ParameterSource
 
 from arrowmig.cli.migrate import job_progress_options, log_file_option, run_migration
-from arrowmig.cli.options import job_options, parse_casts
+from arrowmig.cli.options import job_options, parse_casts, split_lists
 from arrowmig.config import MigrationConfig
-from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
 
 # Command-line parameter -> (job file key, how its value becomes the job file's form).
 _RENAMED: dict[str, tuple[str, Any]] = {
-    "tables": ("tables", split_list),
-    "exclude": ("exclude", split_list),
+    "tables": ("tables", lambda v: split_lists(v) or ()),
+    "exclude": ("exclude", lambda v: split_lists(v) or ()),
     "batch_bytes": ("batch_bytes", parse_size),
     "max_memory": ("max_memory", parse_size),
     "casts": ("casts", parse_casts),

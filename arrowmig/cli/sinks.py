@@ -8,7 +8,8 @@ import threading
 import time
 from typing import IO, Any
 
-from arrowmig.cli.console import drop_stream, write_or_drop
+from arrowmig.cli.console import drop_stream, output_error, write_or_drop
+from arrowmig.errors import ArrowmigError
 from arrowmig.events import Event
 from arrowmig.sizes import counted, format_size
 
@@ -97,8 +98,18 @@ class JsonLinesSink:
         self._out = out or sys.stdout
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.failed: ArrowmigError | None = None
+        """Set when a write failed (a full disk): the run goes on, and the command then
+        exits 2 with this error, as the stream its reader got is not whole."""
 
     def emit(self, event: Event) -> None:
+        try:
+            self._emit(event)
+        except OSError as exc:
+            if self.failed is None:
+                self.failed = output_error(self._out, exc, "the progress events")
+
+    def _emit(self, event: Event) -> None:
         with self._lock:
             if event.event == "progress" and event.table:
                 now = time.monotonic()

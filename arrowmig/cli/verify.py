@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from arrowmig.cli.console import print_out, say
-from arrowmig.names import split_list
+from arrowmig.cli.options import split_lists
 
 if TYPE_CHECKING:
     from arrowmig.verify_report import VerifyReport
@@ -133,8 +133,17 @@ def _shown(value: Any) -> str:
 @click.command("verify")
 @click.argument("source")
 @click.argument("target")
-@click.option("--tables", "-t", help="Comma-separated tables to compare.  [default: all]")
-@click.option("--exclude", help="Comma-separated tables to leave out (each must be in the source).")
+@click.option(
+    "--tables",
+    "-t",
+    multiple=True,
+    help="Comma-separated tables to compare (repeatable).  [default: all]",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    help="Comma-separated tables to leave out (each must be in the source; repeatable).",
+)
 @click.option(
     "--level",
     type=click.Choice(LEVELS),
@@ -162,8 +171,8 @@ def verify_command(
     ctx: click.Context,
     source: str,
     target: str,
-    tables: str | None,
-    exclude: str | None,
+    tables: tuple[str, ...],
+    exclude: tuple[str, ...],
     level: str,
     max_diffs: int,
     source_schema: str | None,
@@ -179,8 +188,8 @@ def verify_command(
     report = run_verify(
         source,
         target,
-        tables=None if tables is None else split_list(tables),
-        exclude=split_list(exclude),
+        tables=split_lists(tables),
+        exclude=split_lists(exclude) or (),
         level=level,
         max_diffs=max_diffs,
         source_schema=source_schema,

@@ -75,7 +75,8 @@ def screen_batch(
             problems.extend(_rounded_by_affinity(batch.column(i), target, field.name))
         travels_as = _travels_as(table, field)
         if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
-            problems.extend(_nan_problems(batch.column(i), field.name))
+            written = _as_cast(batch.column(i), table, field.name, {p.row for p in cast})
+            problems.extend(_nan_problems(written, field.name))
         if (
             dialect == "postgresql"
             and pa.types.is_timestamp(travels_as)
@@ -335,6 +336,18 @@ def _problems_where(
         return []
     rows = pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
     return [Problem(r, column, reason, hint) for r in rows]
+
+
+def _as_cast(array: pa.Array, table: Table, name: str, refused: set[int]) -> pa.Array:
+    """A column's values as its ``--cast`` writes them (text cast to real: 'nan' is a NaN),
+    the rows the cast refuses, already named, as nulls: NaN is looked for in what is written,
+    not in the text, which has no NaN (and Arrow no kernel to look for one in)."""
+    if pa.types.is_floating(array.type):
+        return array  # as written: float32 from double rounds no number to NaN
+    if refused:
+        mask = pa.array([row in refused for row in range(len(array))])
+        array = pc.if_else(mask, pa.nulls(len(array), array.type), array)
+    return cast_as_asked(array, table.column(name))
 
 
 def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
