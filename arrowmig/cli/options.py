@@ -28,12 +28,14 @@ RUN_ONLY = ("--retries", "--resume", "--keep-backup", "--reject-dir")
 options for plan and migrate) but does not list them in its --help."""
 
 
-def split_lists(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+def split_lists(values: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
     """The names of a repeatable list option, every value's in order: ``-t a -t b,c`` is
     ``a, b, c`` (pg_dump's habit; taking only the last moved or compared one table of three
-    without a word). None when the option is not given."""
+    without a word). None when the option is not given; one string is one value."""
     if not values:
         return None
+    if isinstance(values, str):
+        values = (values,)
     return tuple(name for value in values for name in split_list(value))
 
 
