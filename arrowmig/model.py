@@ -114,6 +114,11 @@ class Index:
     """PostgreSQL's (15+) ``NULLS NOT DISTINCT``: two keys alike but for NULLs collide. Kept
     on PostgreSQL targets; elsewhere the index is a plain unique one (NULLs distinct, so it
     refuses fewer rows, never one the source took), and the plan names the loss."""
+    postgres_keys: str | None = None
+    """The key columns as PostgreSQL defines them, where a column has an operator class
+    (``name text_pattern_ops``), a collation or a NULLS order other than its default: kept on
+    PostgreSQL targets; elsewhere the index is built on the plain columns, and the plan says
+    so."""
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")

@@ -28,6 +28,7 @@ from arrowmig.schema import (
     forced_arrow_type,
     is_pg_interval,
     is_text_type,
+    key_form_notes,
     key_statements,
     nulls_distinct_notes,
     qualified,
@@ -463,6 +464,7 @@ def build_plan(
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
             left += nulls_distinct_notes(target, target_dialect)
+            left += key_form_notes(target, target_dialect)
             if left:
                 notes.append(f"not carried: {', '.join(left)}")
             if not config.keys:

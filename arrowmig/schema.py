@@ -618,6 +618,8 @@ def key_statements(table: Table, dialect: str, target: str | None) -> list[tuple
             quote_ident(c) + (" DESC" if ordered and c in index.descending else "")
             for c in index.columns
         )
+        if index.postgres_keys and dialect == "postgresql":
+            cols = index.postgres_keys  # operator classes, collations, NULLS orders kept
         label = index_label(index, dialect)
         include = ""
         if index.include and dialect == "postgresql":
@@ -670,6 +672,18 @@ def nulls_distinct_notes(table: Table, dialect: str) -> list[str]:
         "NULLs are taken)"
         for i in table.indexes
         if i.nulls_not_distinct
+    ]
+
+
+def key_form_notes(table: Table, dialect: str) -> list[str]:
+    """The plan's words for each index a target other than PostgreSQL builds on the plain
+    columns, without the operator class, collation or NULLS order its source gave them."""
+    if dialect == "postgresql":
+        return []
+    return [
+        f"index {i.name} on ({i.postgres_keys}): built on the plain columns"
+        for i in table.indexes
+        if i.postgres_keys
     ]
 
 

@@ -517,6 +517,32 @@ def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> 
 
 
 @pytest.mark.postgres
+def test_index_operator_classes_collations_and_nulls_orders_stay_or_are_named(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """A text_pattern_ops index serves LIKE 'abc%'; it was built plain, and reported built."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, name text, n int, m int)",
+        "CREATE INDEX t_pat ON t (name text_pattern_ops)",
+        'CREATE INDEX t_coll ON t (name COLLATE "C")',
+        "CREATE INDEX t_nf ON t (n NULLS FIRST, m DESC)",
+        "CREATE INDEX t_plain ON t (n, m DESC)",
+        "INSERT INTO t VALUES (1, 'a', 1, 2)",
+    )
+    assert arrowmig.migrate(pg_url, second_pg).ok
+    defs = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 't' ORDER BY 1"
+    with psycopg.connect(pg_url) as a, psycopg.connect(second_pg) as b:
+        assert b.execute(defs).fetchall() == a.execute(defs).fetchall()
+    report = arrowmig.migrate(pg_url, str(tmp_path / "t.db"))
+    assert report.ok
+    notes = notes_of(report, "t")
+    assert "index t_pat on (name text_pattern_ops): built on the plain columns" in notes
+    assert "index t_nf on (n NULLS FIRST, m DESC): built on the plain columns" in notes
+    assert "t_plain" not in notes and 't_coll on (name COLLATE "C")' in notes
+
+
+@pytest.mark.postgres
 def test_nulls_not_distinct_stays_or_is_named(pg_url: str, second_pg: str, tmp_path: Path) -> None:
     """The source refuses a second (1, NULL): so must a PostgreSQL copy; elsewhere the loss
     is named."""

@@ -532,7 +532,15 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conrelid = $1 "
         "AND contype = 'u'), "
         # The column is PostgreSQL 15's: read through to_jsonb, older servers lack it.
-        "coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) "
+        "coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), "
+        # A key column's operator class (text_pattern_ops), collation or NULLS order other
+        # than its default: only PostgreSQL's own definition keeps them.
+        "EXISTS (SELECT 1 FROM unnest(i.indclass::oid[], i.indcollation::oid[], "
+        "i.indoption::int2[], i.indkey::int2[]) WITH ORDINALITY AS o(opc, coll, opt, att, n) "
+        "LEFT JOIN pg_attribute oa ON oa.attrelid = i.indrelid AND oa.attnum = o.att "
+        "WHERE o.n <= i.indnkeyatts AND (NOT (SELECT opcdefault FROM pg_opclass "
+        "WHERE oid = o.opc) OR (o.coll <> 0 AND o.coll IS DISTINCT FROM oa.attcollation) "
+        "OR (o.opt & 1 <> 0) <> (o.opt & 2 <> 0))) "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
@@ -546,7 +554,7 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
     only_postgres: list[PgDefinition] = []
     for row in rows:
         name, unique, columns, on_expression, partial, method, sql, of_constraint = row[:8]
-        included, descending, unique_constraint, nulls_not_distinct = row[8:]
+        included, descending, unique_constraint, nulls_not_distinct, special = row[8:]
         if on_expression:
             why = "on an expression"
         elif partial:
@@ -566,6 +574,7 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
                     desc,
                     constraint=bool(unique_constraint),
                     nulls_not_distinct=bool(nulls_not_distinct),
+                    postgres_keys=_key_list(sql) if special else None,
                 )
             )
             continue
@@ -573,6 +582,23 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
             label = f"index {name} ({why})"
             only_postgres.append(PgDefinition("index", name, sql, label, bool(unique)))
     return found, only_postgres
+
+
+def _key_list(using: str) -> str | None:
+    """The key columns of ``USING btree (...) [INCLUDE (...)]`` as PostgreSQL wrote them."""
+    start = using.find("(")
+    depth, quoted = 0, False
+    for i in range(start, len(using)):
+        ch = using[i]
+        if ch == '"':
+            quoted = not quoted  # a doubled quote inside a name toggles twice
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+            if depth == 0:
+                return using[start + 1 : i]
+    return None
 
 
 def _checks(query: Query, oid: int) -> list[PgDefinition]:
