@@ -380,8 +380,9 @@ def column_suffix(column: Column, dialect: str) -> str:
     return collate + (f" DEFAULT {sql}" if sql is not None else "")
 
 
-KEPT_COLLATIONS = {"sqlite": ("NOCASE", "RTRIM"), "duckdb": ("NOCASE",)}
-"""SQLite's built-in collations each target has under the same name and meaning."""
+KEPT_COLLATIONS = {"sqlite": ("NOCASE", "RTRIM"), "duckdb": ("NOCASE", "NOACCENT", "NFC")}
+"""The collations (SQLite's built-in ones, DuckDB's) each target has under the same name and
+meaning."""
 
 
 def kept_collation(column: Column, dialect: str) -> str | None:
@@ -425,7 +426,12 @@ def is_citext(col: Column) -> bool:
 
 _BYTE_ORDER = ('pg_catalog."C"', 'pg_catalog."POSIX"', 'pg_catalog."ucs_basic"')
 """PostgreSQL's collations that order by code point: SQLite's and DuckDB's own default."""
-_COLLATION_DIFFERENCE = {"NOCASE": "case counts", "RTRIM": "trailing spaces count"}
+_COLLATION_DIFFERENCE = {
+    "NOCASE": "case counts",
+    "RTRIM": "trailing spaces count",
+    "NOACCENT": "accents count",
+    "NFC": "unnormalised text compares apart",
+}
 
 
 def identity_resets(table: Table, schema: str | None) -> list[str]:

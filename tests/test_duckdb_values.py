@@ -536,3 +536,26 @@ def test_infinite_timestamps_of_every_unit_reach_postgres_as_infinity(
         rows = con.execute("SELECT c::text FROM t ORDER BY id").fetchall()
     assert rows == [("infinity",), ("-infinity",), ("2020-01-01 00:00:01",)]
     assert verify(source, pg_url).ok
+
+
+def test_duckdb_column_collations_stay_or_are_named(tmp_path: Path) -> None:
+    # They were dropped without a word: a NOCASE lookup or unique index answered otherwise.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(
+            "CREATE TABLE t (id INTEGER, a VARCHAR COLLATE nocase, b VARCHAR COLLATE noaccent)"
+        )
+        con.execute("INSERT INTO t VALUES (1, 'Abc', 'café')")
+    target = str(tmp_path / "t.duckdb")
+    assert migrate(source, target).ok
+    with duckdb.connect(target) as dst:
+        assert dst.execute("SELECT id FROM t WHERE a = 'ABC' AND b = 'cafe'").fetchall() == [(1,)]
+    lite = tmp_path / "t.db"
+    report = migrate(source, str(lite))
+    assert report.ok
+    assert report.tables[0].notes == [
+        "b: COLLATE NOACCENT not carried (accents count in sqlite: comparisons, sorting and "
+        "unique indexes on it can differ)"
+    ]
+    with sqlite3.connect(lite) as con:
+        assert con.execute("SELECT id FROM t WHERE a = 'ABC'").fetchall() == [(1,)]

@@ -26,6 +26,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     split_top_level,
 )
+from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
 from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
@@ -425,6 +426,7 @@ class DuckDBEndpoint(BaseEndpoint):
             [self._schema, name],
         )
         generated = self.computed_columns(name)
+        collations = column_collations(self._create_sql(name))
         columns = []
         for field, (col_name, data_type, nullable, default, comment) in zip(
             arrow_schema, meta, strict=True
@@ -447,6 +449,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     duckdb_type=_same_again_on_duckdb(data_type),
                     notes=notes,
                     comment=comment,
+                    collation=collations.get(str(col_name).lower()),
                     default=parsed,
                     # A key filled from a sequence (DEFAULT nextval('s')) is assigned by DuckDB.
                     auto_increment=parsed is not None
@@ -499,6 +502,16 @@ class DuckDBEndpoint(BaseEndpoint):
             split_key=split_key,
             comment=self._table_comment(name),
         )
+
+    def _create_sql(self, name: str) -> str:
+        """The table's CREATE TABLE as DuckDB keeps it: the one place a column's collation
+        (``VARCHAR COLLATE nocase``) shows."""
+        rows = self._query(
+            "SELECT sql FROM duckdb_tables() WHERE schema_name = ? AND "
+            "lower(table_name) = lower(?) AND database_name = current_database()",
+            [self._schema, name],
+        )
+        return str(rows[0][0]) if rows and rows[0][0] is not None else ""
 
     def _table_comment(self, name: str) -> str | None:
         rows = self._query(
