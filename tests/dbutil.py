@@ -79,3 +79,11 @@ def rows_of(url: str, table: str, order: str | None = None) -> list[tuple[Any, .
     if url.startswith("duckdb:///") or url.endswith(".duckdb"):
         return duckdb_rows(url.removeprefix("duckdb:///"), table, order)
     return sqlite_rows(url.removeprefix("sqlite:///"), table, order)
+
+
+def target_of(kind: str, folder: Path, request: Any, stem: str = "t") -> str:
+    """A parametrised test's target: the throw-away PostgreSQL database (``postgres`` or
+    ``postgresql``), else a SQLite or DuckDB file named ``stem`` in ``folder``."""
+    if kind.startswith("postgres"):
+        return str(request.getfixturevalue("pg_url"))
+    return str(folder / f"{stem}.{'db' if kind == 'sqlite' else 'duckdb'}")

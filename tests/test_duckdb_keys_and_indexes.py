@@ -15,6 +15,7 @@ from arrowmig import migrate, verify
 from arrowmig.config import MigrationConfig
 from arrowmig.migrate import explain
 from arrowmig.plan import MigrationPlan
+from tests.dbutil import target_of
 
 BIG_KEYS = (1, 2**63 - 1, 2**63, 2**64 - 1)
 
@@ -34,10 +35,7 @@ def test_a_table_keyed_past_bigint_moves_split_or_not(
     # and with key-range splitting the run stopped recording the ranges ("Python int too
     # large to convert to C long", exit 1), leaving an empty table behind.
     source = _unsigned_keys(tmp_path / "s.duckdb")
-    if target_kind == "postgres":
-        target = request.getfixturevalue("pg_url")
-    else:
-        target = str(tmp_path / ("t.db" if target_kind == "sqlite" else "t.duckdb"))
+    target = target_of(target_kind, tmp_path, request)
     planned = explain(source, target, config=MigrationConfig(split_rows=2))
     assert isinstance(planned, MigrationPlan)
     (table,) = planned.tables
@@ -89,10 +87,7 @@ def test_duckdb_indexes_are_built_and_what_is_not_is_named(
     # CREATE INDEX and CREATE UNIQUE INDEX indexes were dropped without a word: the target
     # then took the duplicates the source's unique index refused. CHECKs were not named.
     source = _indexed(tmp_path / "s.duckdb")
-    if target_kind == "postgres":
-        target = request.getfixturevalue("pg_url")
-    else:
-        target = str(tmp_path / ("t.db" if target_kind == "sqlite" else "t.duckdb"))
+    target = target_of(target_kind, tmp_path, request)
     report = migrate(source, target)
     assert report.ok, [t.error for t in report.tables]
     (table,) = report.tables

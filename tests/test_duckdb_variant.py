@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from arrowmig import migrate, verify
+from tests.dbutil import target_of
 
 VALUES = {1: 42, 2: "text", 3: [1, 2], 4: {"a": 1.5}, 5: None}
 
@@ -34,10 +35,7 @@ def test_variant_values_arrive_as_json(
     # repr of the encoding's bytes) in SQLite and PostgreSQL, and as STRUCT(metadata BLOB,
     # value BLOB) in DuckDB, with exit 0 and nothing in the plan.
     source = _variants(tmp_path / "s.duckdb")
-    if target_kind == "postgres":
-        target = request.getfixturevalue("pg_url")
-    else:
-        target = str(tmp_path / ("t.db" if target_kind == "sqlite" else "t.duckdb"))
+    target = target_of(target_kind, tmp_path, request)
     report = migrate(source, target)
     assert report.ok, [t.error for t in report.tables]
     assert any("VARIANT carried as JSON" in n for n in report.tables[0].notes)

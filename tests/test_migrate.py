@@ -30,7 +30,16 @@ from arrowmig.migrate import explain
 from arrowmig.model import KeyRange
 from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
-from tests.dbutil import as_role, pg_columns, pg_exec, pg_rows, q, rows_of, sqlite_rows
+from tests.dbutil import (
+    as_role,
+    pg_columns,
+    pg_exec,
+    pg_rows,
+    q,
+    rows_of,
+    sqlite_rows,
+    target_of,
+)
 
 
 def make_sqlite(
@@ -891,10 +900,7 @@ def test_hostile_identifiers_round_trip(
     src = make_sqlite(
         tmp_path / "s.db", ddl, {table: [("1", "2", "3", "4"), ("x", None, "ü", "'")]}
     )
-    if kind == "postgresql":
-        target = request.getfixturevalue("pg_url")
-    else:
-        target = str(tmp_path / ("w.db" if kind == "sqlite" else "w.duckdb"))
+    target = target_of(kind, tmp_path, request, stem="w")
     report = arrowmig.migrate(src, target)
     assert report.ok, report.tables[0].error
     assert sorted(map(str, rows_of(target, table))) == sorted(map(str, sqlite_rows(src, table)))
