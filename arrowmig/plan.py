@@ -26,11 +26,10 @@ from arrowmig.schema import (
     cast_as_asked,
     ddl_type,
     forced_arrow_type,
+    index_form_notes,
     is_pg_interval,
     is_text_type,
-    key_form_notes,
     key_statements,
-    nulls_distinct_notes,
     qualified,
     quote_ident,
     server_converts,
@@ -463,8 +462,7 @@ def build_plan(
             notes += comment_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
-            left += nulls_distinct_notes(target, target_dialect)
-            left += key_form_notes(target, target_dialect)
+            left += index_form_notes(target, target_dialect)
             if left:
                 notes.append(f"not carried: {', '.join(left)}")
             if not config.keys:

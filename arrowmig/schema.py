@@ -662,29 +662,23 @@ def index_label(index: Index, dialect: str) -> str:
     return f"{'unique ' if index.unique else ''}index {index.name}"
 
 
-def nulls_distinct_notes(table: Table, dialect: str) -> list[str]:
-    """The plan's words for each NULLS NOT DISTINCT index a target other than PostgreSQL
-    builds as a plain unique index, which takes rows alike but for NULLs."""
+def index_form_notes(table: Table, dialect: str) -> list[str]:
+    """The plan's words for each index a target other than PostgreSQL builds plainer than its
+    source: a NULLS NOT DISTINCT one as a plain unique index (it takes keys alike but for
+    NULLs), and one whose columns have an operator class, collation or NULLS order of
+    PostgreSQL's on the plain columns."""
     if dialect == "postgresql":
         return []
-    return [
-        f"NULLS NOT DISTINCT of unique index {i.name} (built without it: keys alike but for "
-        "NULLs are taken)"
-        for i in table.indexes
-        if i.nulls_not_distinct
-    ]
-
-
-def key_form_notes(table: Table, dialect: str) -> list[str]:
-    """The plan's words for each index a target other than PostgreSQL builds on the plain
-    columns, without the operator class, collation or NULLS order its source gave them."""
-    if dialect == "postgresql":
-        return []
-    return [
-        f"index {i.name} on ({i.postgres_keys}): built on the plain columns"
-        for i in table.indexes
-        if i.postgres_keys
-    ]
+    notes = []
+    for i in table.indexes:
+        if i.nulls_not_distinct:
+            notes.append(
+                f"NULLS NOT DISTINCT of unique index {i.name} (built without it: keys alike "
+                "but for NULLs are taken)"
+            )
+        if i.postgres_keys:
+            notes.append(f"index {i.name} on ({i.postgres_keys}): built on the plain columns")
+    return notes
 
 
 def foreign_key_clause(fk: ForeignKey, parent: str) -> str:
