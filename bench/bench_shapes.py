@@ -1,6 +1,6 @@
 """Table shapes the phase3 dataset does not have, behind figures in the README.
 
-Usage: python bench/bench_shapes.py wide|many|prices|columns [--target sqlite|duckdb|URL]
+Usage: python bench/bench_shapes.py wide|many|prices|columns|mixed [--target sqlite|duckdb|URL]
                                      [--repeat N] [--dir DIR] [--tables T,...] [--extra=OPTION]
 
 - ``wide``: one SQLite table of 2,000 rows of 100 bytes followed by 150 rows of a 5 MB blob
@@ -14,6 +14,9 @@ Usage: python bench/bench_shapes.py wide|many|prices|columns [--target sqlite|du
 - ``columns``: one SQLite table of 20,000 rows of 901 columns (an integer key, then integers,
   reals and texts in turn; 146 MiB): the cost of a column as such, and of PostgreSQL's ANALYZE
   over many of them (``--extra=--no-analyze`` leaves it out).
+- ``mixed``: one SQLite table of 200,000 rows of 300 columns (an integer key, then INTEGER,
+  REAL, TEXT, DATE and NUMERIC(10,2) columns in turn; 770 MB): profiling, splitting and
+  checking a wide table whose declared types SQLite does not enforce.
 
 The source is built once in a temporary folder, or in ``--dir``, which keeps it and a SQLite or
 DuckDB target afterwards (the blobs are seeded, so every run moves the
@@ -96,11 +99,43 @@ def build_columns(path: Path) -> None:
     con.close()
 
 
+def build_mixed(path: Path) -> None:
+    columns, values = ["id INTEGER PRIMARY KEY"], ["value"]
+    for i in range(299):
+        kind = i % 5
+        if kind == 0:
+            columns.append(f"i{i} INTEGER")
+            values.append(f"(value * {i + 1}) % 100000")
+        elif kind == 1:
+            columns.append(f"r{i} REAL")
+            values.append(f"(value * {i + 1}) / 7.0")
+        elif kind == 2:
+            columns.append(f"t{i} TEXT")
+            values.append(f"'txt' || (value * {i + 1} % 9973)")
+        elif kind == 3:
+            columns.append(f"d{i} DATE")
+            values.append("date('2020-01-01', '+' || (value % 1000) || ' days')")
+        else:
+            columns.append(f"n{i} NUMERIC(10,2)")
+            values.append(
+                "CASE WHEN value % 13 = 0 THEN NULL ELSE round((value % 10000) / 3.0, 2) END"
+            )
+    con = sqlite3.connect(path)
+    con.execute(f"CREATE TABLE wide ({', '.join(columns)})")
+    con.execute(
+        "INSERT INTO wide WITH RECURSIVE g(value) AS (SELECT 1 UNION ALL SELECT value + 1 "
+        f"FROM g WHERE value < 200000) SELECT {', '.join(values)} FROM g"
+    )
+    con.commit()
+    con.close()
+
+
 BUILDERS = {
     "wide": build_wide,
     "many": build_many,
     "prices": build_prices,
     "columns": build_columns,
+    "mixed": build_mixed,
 }
 
 
