@@ -140,7 +140,9 @@ def test_a_backend_killed_inside_its_copy_is_retried_from_the_last_committed_key
     pg_exec(
         pg_url,
         "CREATE TABLE t (id bigint PRIMARY KEY, v text)",
-        "INSERT INTO t SELECT i, repeat('x', i % 50) FROM generate_series(1, 200000) AS i",
+        # About 50 MB: the reader runs at most a few MB ahead of the writer, so the source's
+        # COPY is still running when the killer looks (with 5 MB it could end before).
+        "INSERT INTO t SELECT i, repeat('x', i % 500) FROM generate_series(1, 200000) AS i",
     )
     database = (pg_url if side == "source" else second_pg).rsplit("/", 1)[1]
     killed: list[str] = []
