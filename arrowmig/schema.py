@@ -49,6 +49,11 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(text: str) -> str:
+    """A string literal all three accept (PostgreSQL's standard_conforming_strings is on)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 _LIMITED_TEXT = re.compile(
     r"^(?:character varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE
 )
@@ -418,6 +423,20 @@ def pg_server_expression(column: Column, source: str) -> str:
     cast = pg_server_cast(column)
     if cast is None:
         return source
+    unbounded = unbounded_pg_type(cast)
+    if unbounded is None:
+        return _pg_converted(column, source, cast)
+    # A cast to a type with a length, precision or fields (numeric(6,2), varchar(3)[],
+    # timestamp(0)) rounds or cuts what does not fit, where COPY would refuse it: the value
+    # is kept only when it reads back as the unbounded type's value, else the row is refused.
+    fitted = _pg_converted(column, source, cast)
+    same = (
+        f"({fitted})::{unbounded} IS NOT DISTINCT FROM ({_pg_converted(column, source, unbounded)})"
+    )
+    return f"{PG_EXACT}({fitted}, {same}, {quote_literal(column.name)}, {source}::text)"
+
+
+def _pg_converted(column: Column, source: str, cast: str) -> str:
     if column.pg_type is None or not column.pg_type.endswith("]"):
         return f"{source}::{cast}"
     as_json = f"{source}::json"
@@ -428,6 +447,44 @@ def pg_server_expression(column: Column, source: str) -> str:
         f"ELSE ARRAY(SELECT e FROM json_array_elements_text({as_json}) "
         f"WITH ORDINALITY AS t(e, n) ORDER BY n)::{cast} END"
     )
+
+
+_TYPMOD = re.compile(r"\(\s*\d+\s*(,\s*-?\d+\s*)?\)")
+
+
+def unbounded_pg_type(type_name: str) -> str | None:
+    """``type_name`` without its length, precision or interval fields (``numeric(6,2)[]`` to
+    ``numeric[]``), or None when it has none. Where the bare name still limits (``bit`` is
+    ``bit(1)``, ``character`` is ``character(1)``), the unlimited type of the same values."""
+    array = "[]" if type_name.endswith("[]") else ""
+    base = type_name.removesuffix("[]").strip()
+    bare = _TYPMOD.sub("", base).strip()
+    lowered = bare.lower()
+    if lowered.startswith("interval") and lowered != "interval":
+        return "interval" + array  # interval day, interval year to month, ...
+    if bare == base:
+        return None
+    if lowered in ("bit", "character", "char", "bpchar"):
+        bare = {"bit": "bit varying"}.get(lowered, "bpchar")
+    return " ".join(bare.split()) + array
+
+
+PG_EXACT = "pg_temp.arrowmig_exact"
+
+PG_EXACT_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {PG_EXACT}(fitted anyelement, exact boolean, what text, original text)
+RETURNS anyelement LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+  IF NOT exact THEN
+    RAISE EXCEPTION 'column %: value % would be stored as %, which the column''s type '
+      'cannot hold exactly; widen the target column, or use --on-error reject to set such '
+      'rows aside', what, original, fitted USING ERRCODE = '22000';
+  END IF;
+  RETURN fitted;
+END $f$
+"""
+"""``fitted`` when ``exact``, else the row is refused (a data exception, which
+``--on-error reject`` sets aside) naming the column and both values."""
 
 
 PG_ARRAY_LITERAL = "pg_temp.arrowmig_array_literal"

@@ -263,11 +263,13 @@ def test_lengths_and_precisions_stay_in_postgres(pg_url: str, second_pg: str) ->
     _load(
         pg_url,
         "CREATE TABLE lim (id int PRIMARY KEY, v varchar(30), c char(3), t time(0),"
-        " ts timestamp(3), tz timestamptz(2));"
+        " ts timestamp(3), tz timestamptz(2), d interval day, s interval second(0));"
         "INSERT INTO lim VALUES (1, 'abc', 'x', '10:00:01', '2024-01-01 10:00:00.123',"
-        " '2024-01-01 10:00:00.12+00'), (2, NULL, NULL, NULL, 'infinity', '-infinity')",
+        " '2024-01-01 10:00:00.12+00', '3 days', '5 seconds'),"
+        " (2, NULL, NULL, NULL, 'infinity', '-infinity', NULL, NULL)",
     )
-    _assert_same_types_and_text(pg_url, second_pg, "lim", "v, c, t::text, ts::text, tz::text", {})
+    columns = "v, c, t::text, ts::text, tz::text, d::text, s::text"
+    _assert_same_types_and_text(pg_url, second_pg, "lim", columns, {})
 
 
 def test_domains_are_domains_again_in_postgres(pg_url: str, second_pg: str) -> None:

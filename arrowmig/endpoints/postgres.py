@@ -47,6 +47,7 @@ from arrowmig.model import Column, ForeignKey, Index, KeyRange, PgDefinition, Ta
 from arrowmig.names import written
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
+    PG_EXACT_FUNCTION,
     ddl_type,
     foreign_key_clause,
     index_label,
@@ -57,6 +58,7 @@ from arrowmig.schema import (
     qualified,
     quote_ident,
     to_wire,
+    unbounded_pg_type,
     wire_type,
 )
 from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl
@@ -857,6 +859,8 @@ class PostgresEndpoint(BaseEndpoint):
             )
             if any((c.pg_type or "").endswith("]") for c in table.columns):
                 self._run(PG_ARRAY_LITERAL_FUNCTION, f"staging {table.name!r}", table.name)
+            if any(unbounded_pg_type(pg_server_cast(c) or "") for c in table.columns):
+                self._run(PG_EXACT_FUNCTION, f"staging {table.name!r}", table.name)
             self._staged.add(staging)
         return staging
 

@@ -47,9 +47,9 @@ _NATIVE = {
     "time": pa.time64("us"),
     "interval": pa.month_day_nano_interval(),
 }
-_LIMITED = {"varchar", "bpchar", "time", "timestamp", "timestamptz"}
-"""Types whose modifier (a length, a precision) PostgreSQL targets keep; other targets take
-the type without it."""
+_LIMITED = {"varchar", "bpchar", "time", "timestamp", "timestamptz", "interval"}
+"""Types whose modifier (a length, a precision, an interval's fields) PostgreSQL targets keep;
+other targets take the type without it."""
 # Types whose text form is exact and portable: carried as text (and noted in the plan).
 _EXACT_TEXT = {
     "timetz",
@@ -891,7 +891,7 @@ def _column(
         arrow_type = _NATIVE[typname]
         if typname == "interval":
             target = "interval"
-        elif typname in _LIMITED and typmod >= 0:
+        if typname in _LIMITED and typmod >= 0:
             # varchar(30), char(3), timestamp(3): the same on PostgreSQL targets.
             limited = formatted
     elif typname == "numeric":
@@ -946,5 +946,6 @@ def _column(
         target_type=target,
         notes=notes,
         pg_type=limited,
-        pg_binary=limited is not None,
+        # An interval travels as text (its Arrow form has no binary COPY twin in the driver).
+        pg_binary=limited is not None and typname != "interval",
     )

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from arrowmig import nested_json
 from arrowmig.conform import conform, decimal_text
+from arrowmig.endpoints.pg_precision import changed_by_column
 from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
@@ -71,6 +72,8 @@ def screen_batch(
             problems.extend(p for p in more if p.row not in told)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
+                rounded = _precision_problems(batch.column(i), table, target, field.name)
+                problems.extend(p for p in rounded if p.row not in told)
         if dialect == "sqlite" and target is not None:
             problems.extend(_rounded_by_affinity(batch.column(i), target, field.name))
         travels_as = _travels_as(table, field)
@@ -205,6 +208,27 @@ def _length_problems(array: pa.Array, table: Table, target: Table, name: str) ->
         return []
     reason = f"text longer than the target column's {n} characters"
     return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
+
+
+def _precision_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
+    """Times, timestamps and intervals that the PostgreSQL column's fewer fractional digits
+    or interval fields would round or cut (``pg_precision``), as the values are written."""
+    try:
+        there, column = target.column(name), table.column(name)
+    except KeyError:
+        return []
+    declared = there.pg_type or ""
+    if not declared or (column.pg_type or "") == declared:
+        return []
+    try:
+        written = conform(cast_as_asked(array, column), there.arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return []  # named by _conform_problems
+    hits = changed_by_column(declared, written)
+    if hits is None:
+        return []
+    reason = f"the target column's type ({declared}) would round or cut the value"
+    return _problems_where(hits, name, reason, _CONFORM_HINT)
 
 
 _CONFORM_HINT = (
