@@ -312,6 +312,16 @@ def test_an_empty_source_says_there_was_nothing_to_copy(tmp_path: Path) -> None:
     assert report.notes == [f"nothing to copy: {source} holds no tables"]
 
 
+@pytest.mark.postgres
+def test_a_schema_that_is_not_there_in_an_empty_database_is_nothing_to_copy(
+    tmp_path: Path, pg_url: str
+) -> None:
+    config = arrowmig.MigrationConfig(source_schema="nosuch")
+    report = arrowmig.migrate(pg_url, str(tmp_path / "out.db"), config=config)
+    assert report.ok and report.tables == []
+    assert report.notes == [f"nothing to copy: schema 'nosuch' of {pg_url} holds no tables"]
+
+
 def test_no_keys_into_sqlite_declares_no_primary_key(bets_db: str, tmp_path: Path) -> None:
     target = str(tmp_path / "t.db")
     report = arrowmig.migrate(bets_db, target, config=arrowmig.MigrationConfig(keys=False))

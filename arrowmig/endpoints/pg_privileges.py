@@ -62,6 +62,8 @@ class ReadRefusal:
 def read_refusals(query: Query, schema: str, names: Sequence[str]) -> list[ReadRefusal]:
     """Every privilege the user lacks to read the tables ``names`` of ``schema``. A table
     whose every column is granted counts as granted (PostgreSQL reads it so)."""
+    if not names:
+        return []  # nothing to read (has_schema_privilege raises for a schema not there)
     refusals = []
     if not query("SELECT has_schema_privilege($1, 'USAGE')", (schema,))[0][0]:
         refusals.append(ReadRefusal(schema, None, tables=tuple(names)))
