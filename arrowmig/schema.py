@@ -423,7 +423,9 @@ def pg_server_expression(column: Column, source: str) -> str:
     cast = pg_server_cast(column)
     if cast is None:
         return source
-    unbounded = unbounded_pg_type(cast)
+    # A type the user asked for by --cast rounds as asked (the plan says so); a column that
+    # is there before the run (pg_type, from the catalog) does not get to.
+    unbounded = unbounded_pg_type(cast) if column.pg_type else None
     if unbounded is None:
         return _pg_converted(column, source, cast)
     # A cast to a type with a length, precision or fields (numeric(6,2), varchar(3)[],

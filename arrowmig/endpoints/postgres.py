@@ -859,7 +859,7 @@ class PostgresEndpoint(BaseEndpoint):
             )
             if any((c.pg_type or "").endswith("]") for c in table.columns):
                 self._run(PG_ARRAY_LITERAL_FUNCTION, f"staging {table.name!r}", table.name)
-            if any(unbounded_pg_type(pg_server_cast(c) or "") for c in table.columns):
+            if any(c.pg_type and unbounded_pg_type(c.pg_type) for c in table.columns):
                 self._run(PG_EXACT_FUNCTION, f"staging {table.name!r}", table.name)
             self._staged.add(staging)
         return staging
