@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 EVENT_KINDS = (
+    "planned",
     "start",
     "progress",
     "retry",

@@ -127,6 +127,7 @@ class Runner:
         self.surprises: dict[str, TypeSurprise] = {}
         """Tables whose presumed types a value broke, until they are loaded again."""
         self.abandoned = {name: threading.Event() for name in self.tables}
+        self.begun: set[str] = set()
         """Set to stop a table's other streams early (its rows will be loaded again)."""
         self.parents_left = {
             name: set(w.plan.waits_for) for name, w in self.tables.items() if w.plan.waits_for
@@ -166,12 +167,14 @@ class Runner:
                 streams.extend(w.streams)
         streams.sort(key=lambda s: -s.est_rows)
         for name, w in self.tables.items():
-            self.sink.emit(Event("start", table=name, total_rows=w.plan.source.row_count))
+            self.sink.emit(Event("planned", table=name, total_rows=w.plan.source.row_count))
         for w in self.tables.values():
             if w.loaded:
+                self._begin(w.plan.source.name)
                 self.reports[w.plan.source.name].status = "done"
                 self._sync(w.plan.source.name)
             elif not w.streams:
+                self._begin(w.plan.source.name)
                 self._finish_table(w, finish_empty)
         try:
             self.scheduler.run(streams, self._work, self._done)
@@ -193,6 +196,7 @@ class Runner:
             raise _Skipped()
         work = self.tables[stream.table]
         stop = EitherStop(self.scheduler.stop, self.abandoned[stream.table])
+        self._begin(stream.table)
         self.meter.tables[stream.table].start()
         resumable = work.landing.resumable
 
@@ -395,6 +399,16 @@ class Runner:
             self.abandoned[name] = threading.Event()
             del self.surprises[name]
         self.scheduler.add(work.streams)
+
+    def _begin(self, name: str) -> None:
+        """The table's ``start`` event, once, when its first stream begins (every table of
+        the run was announced by a ``planned`` event before the first one began)."""
+        with self.progress_lock:
+            if name in self.begun:
+                return
+            self.begun.add(name)
+        total = self.tables[name].plan.source.row_count
+        self.sink.emit(Event("start", table=name, total_rows=total))
 
     def _finish_table(self, work: TableWork, put_in_place: Callable[[TableWork], None]) -> None:
         name = work.plan.source.name

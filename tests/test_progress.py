@@ -182,33 +182,33 @@ def test_plain_sink_one_line_per_table_per_interval() -> None:
         sink.emit(Event("progress", table="b", rows=n, bytes=n, rows_per_s=None))
     sink.emit(Event("table_done", table="a", rows=100, bytes=2048, rows_per_s=4321.0))
     lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
-    # Each start line comes with the table's first rows, not when it is queued.
-    assert lines[0] == "start   a (100 rows)" and lines[1].startswith("running a: 10/100")
-    assert lines[2] == "start   b (rows unknown)" and lines[3].startswith("running b: 10/0")
+    assert lines[0] == "start   a (100 rows)" and lines[1] == "start   b (rows unknown)"
+    assert lines[2].startswith("running a: 10/100") and lines[3].startswith("running b: 10/0")
     running = [line for line in lines if line.startswith("running")]
     assert len(running) == 2  # the first of each table; the rest fall inside the interval
     assert "10/100" in running[0] and " 10.0%" in running[0] and "5,000 rows/s" in running[0]
     assert lines[-1] == "done    a: 100 rows, 2.0 KiB (4,321 rows/s)"
 
 
-def test_plain_start_line_waits_for_the_tables_first_rows() -> None:
-    # Every table's start event comes at once; a third table queued behind two workers
-    # printed "start" seconds before any of its rows moved.
-    out = io.StringIO()
-    sink = PlainSink(interval_s=0, out=out)
-    for table in ("a", "b", "c"):
-        sink.emit(Event("start", table=table, total_rows=5))
-    sink.emit(Event("progress", table="a", rows=5, total_rows=5, bytes=5))
-    sink.emit(Event("table_done", table="a", rows=5, bytes=5))
-    sink.emit(Event("table_done", table="c", rows=0, bytes=0))
-    lines = [line.split(" ", 1)[1].split(":")[0] for line in out.getvalue().splitlines()]
-    assert lines == [
-        "start   a (5 rows)",
-        "running a",
-        "done    a",
-        "start   c (5 rows)",
-        "done    c",
-    ]
+def test_a_table_starts_when_its_first_stream_begins_not_when_it_is_planned(
+    source_db: Path, tmp_path: Path
+) -> None:
+    # Every table is announced at once (planned: the bar learns the run's total); a table
+    # queued behind the one worker said "start" seconds before any of its rows moved.
+    args = ["--progress", "json", "--progress-interval", "0", "--parallel", "1"]
+    proc = _migrate(source_db, tmp_path / "out.duckdb", args)
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    kinds = [(e["event"], e["table"]) for e in events]
+    planned = [table for kind, table in kinds if kind == "planned"]
+    assert sorted(planned) == sorted(SIZES)
+    assert kinds[: len(SIZES)] == [("planned", t) for t in planned]
+    started = [i for i, (kind, _) in enumerate(kinds) if kind == "start"]
+    assert sorted(table for kind, table in kinds if kind == "start") == sorted(SIZES)
+    first_rows = kinds.index(("progress", "bets"))
+    assert kinds[started[0]] == ("start", "bets")  # the largest table goes first
+    assert all(i > first_rows for i in started[1:])  # the others start after its rows moved
+    for table in SIZES:
+        assert kinds.index(("start", table)) < kinds.index(("table_done", table))
 
 
 def test_plain_progress_shows_rates_from_the_first_line(source_db: Path, tmp_path: Path) -> None:

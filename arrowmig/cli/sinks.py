@@ -54,19 +54,10 @@ class PlainSink:
         self._out = out or sys.stderr
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._queued: dict[str, str] = {}
-        """Tables planned but not yet moving, and their start line: every table's ``start``
-        event comes at once, while the workers take them a few at a time."""
 
     def _line(self, text: str) -> None:
         stamp = time.strftime("%H:%M:%S")
         write_or_drop(self._out, f"{stamp} {text}\n")
-
-    def _started(self, table: str | None) -> None:
-        """The table's start line, when its first rows (or its end) show it has begun."""
-        line = self._queued.pop(table, None) if table else None
-        if line is not None:
-            self._line(line)
 
     def emit(self, event: Event) -> None:
         with self._lock:
@@ -74,10 +65,8 @@ class PlainSink:
                 total = (
                     f"{event.total_rows:,} rows" if event.total_rows is not None else "rows unknown"
                 )
-                self._queued[event.table] = f"start   {event.table} ({total})"
+                self._line(f"start   {event.table} ({total})")
                 return
-            if event.event in ("progress", "table_done", "error", "retry", "reject"):
-                self._started(event.table)
             if event.event == "progress" and event.table:
                 now = time.monotonic()
                 last = self._last.get(event.table)  # monotonic() may start near 0: no default
@@ -176,7 +165,9 @@ class RichSink:
     def _emit(self, event: Event) -> None:
         with self._lock:
             self._start()
-            if event.event == "start" and event.table:
+            if event.event in ("planned", "start") and event.table:
+                if event.table in self._tables:
+                    return  # a run announces every table (planned) before the first begins
                 self._tables[event.table] = self._progress.add_task(
                     event.table, total=event.total_rows or None, info=""
                 )
