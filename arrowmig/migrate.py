@@ -59,6 +59,7 @@ from arrowmig.runner import (
     TableWork,
     add_foreign_keys,
     add_pg_definitions,
+    advance_shared_sequences,
     record_prepared,
 )
 from arrowmig.schemas import SeveralPlans, refuse_sqlite_schemas, several_schemas
@@ -417,10 +418,12 @@ def _wrap_up(
     connect: Callable[[], AbstractContextManager[Endpoint]],
     progress: tuple[RunMeter, ProgressSink],
 ) -> None:
-    """PostgreSQL-only constraints and indexes, foreign keys (checked on ``connect``'s
-    connections, each one counted on the run's meter and told to its sink), then (when
-    every table is done) mark the run complete."""
+    """PostgreSQL-only constraints and indexes, and the sequences tables share moved past
+    their keys; foreign keys (checked on ``connect``'s connections, each one counted on the
+    run's meter and told to its sink), then (when every table is done) mark the run
+    complete."""
     add_pg_definitions(dst, plan, report)
+    advance_shared_sequences(dst, plan, report)
     add_foreign_keys(dst, config, plan, report, connect, *progress)
     _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
