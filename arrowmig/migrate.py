@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
+from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
 from arrowmig.checkpoint import (
     RUN_ROW,
     TABLE_ROW,
@@ -70,6 +71,7 @@ __all__ = ["StopRequested", "explain", "migrate", "transfer"]
 Progress = ProgressSink | Callable[[Event], None] | None
 
 
+@checked(source=URL, target=URL, config=instance_of(MigrationConfig) | NONE, progress=PROGRESS)
 def migrate(
     source: str,
     target: str,
