@@ -944,6 +944,7 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
         finally:
             if dst is not None:
                 dst.close()
+        plan.source, plan.target = src.url.redacted, target_url.redacted
         for table_plan in plan.tables:
             table_plan.streams = source_streams(table_plan, src, config.split_rows)
             table_plan.loading = describe_landing(
