@@ -831,6 +831,41 @@ def test_status_clean_leaves_no_checkpoint_table_behind_once_no_run_is_left(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["postgresql", "duckdb"])
+def test_status_finding_no_run_says_where_it_looked_and_where_checkpoints_are(
+    bets_db: str, pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A run with --target-schema keeps its checkpoints in that schema; status, not told the
+    schema, said "no checkpointed runs" and nothing more."""
+    from arrowmig.cli import main
+
+    target = pg_url if kind == "postgresql" else str(tmp_path / "t.duckdb")
+    config = arrowmig.MigrationConfig(target_schema="sales floor")
+    assert arrowmig.migrate(bets_db, target, config=config).ok
+    default = "public" if kind == "postgresql" else "main"
+    assert main(["status", target]) == 0
+    assert capsys.readouterr().err == (
+        f"no checkpointed runs in {default}._arrowmig_checkpoints of {target}; schema sales "
+        "floor holds checkpoints of runs into it: look there with --target-schema 'sales floor'\n"
+    )
+    assert main(["status", target, "--json"]) == 0
+    looked = json.loads(capsys.readouterr().out)["looked_in"]
+    assert (looked["schema"], looked["checkpoints_in_other_schemas"]) == (default, ["sales floor"])
+    assert main(["status", target, "--target-schema", "sales floor"]) == 0
+    assert "complete" in capsys.readouterr().err
+
+
+def test_status_of_a_sqlite_file_without_runs_names_the_table_it_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arrowmig.cli import main
+
+    target = make_sqlite(tmp_path / "t.db", "CREATE TABLE t (id INTEGER);", {})
+    assert main(["status", target]) == 0
+    assert capsys.readouterr().err == f"no checkpointed runs in _arrowmig_checkpoints of {target}\n"
+
+
+@pytest.mark.postgres
 def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
     tmp_path: Path, pg_url: str
 ) -> None:
