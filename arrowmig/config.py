@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from arrowmig.arguments import FLAG, NONE, NUMBER, PATH, TEXT, WHOLE, Takes, checked, instance_of
 from arrowmig.errors import UsageError
 from arrowmig.names import named_tables
 from arrowmig.sizes import parse_size
@@ -18,6 +19,7 @@ DEFAULT_MAX_MEMORY = 512 * 1024 * 1024
 DEFAULT_SPLIT_ROWS = 1_000_000
 
 
+@checked(batch_rows=WHOLE)
 @dataclass(frozen=True, kw_only=True)
 class BatchConfig:
     """How big one batch may be: whichever limit is reached first ends it."""
@@ -30,13 +32,36 @@ class BatchConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "batch_bytes", _size("batch_bytes", self.batch_bytes))
-        _whole("batch_rows", self.batch_rows)
         if self.batch_rows < 1:
             raise UsageError(f"--batch-rows must be at least 1, not {self.batch_rows}")
         if self.batch_bytes < 1024:
             raise UsageError(f"--batch-bytes must be at least 1KiB, not {self.batch_bytes}")
 
 
+@checked(
+    mode=TEXT,
+    batch=instance_of(BatchConfig),
+    parallel=WHOLE,
+    source_schema=TEXT | NONE,
+    target_schema=TEXT | NONE,
+    on_error=TEXT,
+    reject_dir=PATH | NONE,
+    split_rows=WHOLE,
+    retries=WHOLE,
+    batch_timeout_s=Takes("a number of seconds", NUMBER.accepts),
+    **{
+        flag: FLAG
+        for flag in (
+            "profile",
+            "foreign_keys",
+            "keys",
+            "analyze",
+            "resume",
+            "keep_backup",
+            "direct",
+        )
+    },
+)
 @dataclass(frozen=True, kw_only=True)
 class MigrationConfig:
     """Everything that decides what a migration does."""
@@ -97,14 +122,6 @@ class MigrationConfig:
         else:
             object.__setattr__(self, "exclude", tuple(self.exclude))
         object.__setattr__(self, "max_memory", _size("max_memory", self.max_memory))
-        for name in ("parallel", "split_rows", "retries"):
-            _whole(name, getattr(self, name))
-        if isinstance(self.batch_timeout_s, bool) or not isinstance(
-            self.batch_timeout_s, int | float
-        ):
-            raise UsageError(
-                f"batch_timeout_s must be a number of seconds, not {self.batch_timeout_s!r}"
-            )
         if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}", hint=f"use one of {', '.join(MODES)}")
         if self.on_error not in ON_ERROR:
@@ -138,13 +155,6 @@ class MigrationConfig:
 
 MAX_BATCH_TIMEOUT_S = 2_147_483
 """PostgreSQL keeps statement and lock timeouts in milliseconds in a 32-bit integer."""
-
-
-def _whole(name: str, value: object) -> None:
-    """From Python, a count given as text ("2") is refused in one line, not by a comparison's
-    TypeError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"{name} must be a whole number, not {value!r}")
 
 
 def _size(name: str, value: object) -> int:

@@ -101,6 +101,10 @@ def _slot_count(n: int, period: int, first: int, width: int) -> int:
     return full * width + max(0, min(rest - first, width))
 
 
+MAX_SEED = 2**63 - 1
+"""The largest seed: the seed salts DuckDB's hash() as a BIGINT (seeds run from 0)."""
+
+
 def macros(seed: int, counts: Mapping[str, int]) -> list[str]:
     """The SQL macros every table's query is written with, bound to one seed and row counts."""
     n_players = max(counts[PLAYERS], 1)

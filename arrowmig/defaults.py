@@ -305,6 +305,22 @@ def _identity_note(table: Table, column: Column, dialect: str) -> str:
     past = "the largest loaded key"
     if column.key_high_water is not None:
         past += f" and key {column.key_high_water:,}, the last the source handed out"
+    if dialect == "postgresql" and column.shared_sequence is not None:
+        past = past.replace("the largest loaded key", "the largest key of each of the run's tables")
+        return (
+            f"auto-assigned key kept: it draws from sequence {column.shared_sequence}, shared "
+            f"with other tables, moved past {past}"
+        )
+    apart = (
+        ""
+        if column.shared_sequence is None
+        else f"; it numbers on its own, apart from the tables it shared sequence "
+        f"{column.shared_sequence} with"
+    )
+    return _own_numbering_note(table, column, dialect, past) + apart
+
+
+def _own_numbering_note(table: Table, column: Column, dialect: str, past: str) -> str:
     if dialect == "postgresql":
         if is_identity(column, dialect):
             kind = "identity, ALWAYS" if column.identity_always else "identity"
@@ -344,6 +360,7 @@ def is_identity(column: Column, dialect: str) -> bool:
     return (
         dialect == "postgresql"
         and column.auto_increment
+        and column.shared_sequence is None  # it keeps drawing from the shared sequence
         and ddl_type(column, dialect) in _INTEGER_DDL
     )
 
@@ -444,7 +461,7 @@ def identity_resets(table: Table, schema: str | None) -> list[str]:
     statements = []
     target = qualified(table.name, schema)
     for col in table.columns:
-        if not col.auto_increment:
+        if not is_identity(col, "postgresql"):
             continue
         key = quote_ident(col.name)
         largest = f"(SELECT max({key}) FROM {target})"
@@ -467,7 +484,7 @@ def sequence_renames(table: Table, schema: str | None) -> list[str]:
     target = qualified(table.name, schema)
     for col in table.columns:
         wanted = f"{table.name}_{col.name}_seq"
-        if not col.auto_increment or len(wanted.encode()) > 63:
+        if not is_identity(col, "postgresql") or len(wanted.encode()) > 63:
             continue
         statements.append(
             "DO $arrowmig$ DECLARE s regclass := pg_get_serial_sequence("

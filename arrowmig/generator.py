@@ -15,8 +15,19 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from arrowmig.arguments import FLAG, NONE, PROGRESS, TEXT, URL, WHOLE, checked, instance_of
 from arrowmig.config import BatchConfig, MigrationConfig
-from arrowmig.dataset_sql import BETS, MATCHES, ODDS, PLAYERS, STATCAST, TABLES, macros, table_sql
+from arrowmig.dataset_sql import (
+    BETS,
+    MATCHES,
+    MAX_SEED,
+    ODDS,
+    PLAYERS,
+    STATCAST,
+    TABLES,
+    macros,
+    table_sql,
+)
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
@@ -41,8 +52,6 @@ SCALES: dict[str, dict[str, int]] = {
     "xlarge": dict(zip(TABLES, (200_000, 800_000, 15_000_000, 9_000_000, 30_000_000), strict=True)),
 }
 """Rows per table at each scale; totals 560K, 2,959,920, 2.56M, 12.8M and 55M."""
-
-MAX_SEED = 2**63 - 1
 
 GENERATE_BATCH_BYTES = 2 * 1024 * 1024
 """Generation's batch limit, twice migrate's: its memory bar is 1 GiB, not migrate's 0.01 MB
@@ -420,6 +429,14 @@ class GeneratedSource(ClosedOnExit):
         raise self._read_only()
 
 
+@checked(
+    target=URL,
+    scale=TEXT,
+    config=instance_of(MigrationConfig) | NONE,
+    progress=PROGRESS,
+    threads=WHOLE | NONE,
+    keys=FLAG,
+)
 def generate(
     target: str,
     *,

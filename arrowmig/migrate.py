@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
+from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
 from arrowmig.checkpoint import (
     RUN_ROW,
     TABLE_ROW,
@@ -59,6 +60,7 @@ from arrowmig.runner import (
     TableWork,
     add_foreign_keys,
     add_pg_definitions,
+    advance_shared_sequences,
     record_prepared,
 )
 from arrowmig.schemas import SeveralPlans, refuse_sqlite_schemas, several_schemas
@@ -69,6 +71,7 @@ __all__ = ["StopRequested", "explain", "migrate", "transfer"]
 Progress = ProgressSink | Callable[[Event], None] | None
 
 
+@checked(source=URL, target=URL, config=instance_of(MigrationConfig) | NONE, progress=PROGRESS)
 def migrate(
     source: str,
     target: str,
@@ -417,10 +420,12 @@ def _wrap_up(
     connect: Callable[[], AbstractContextManager[Endpoint]],
     progress: tuple[RunMeter, ProgressSink],
 ) -> None:
-    """PostgreSQL-only constraints and indexes, foreign keys (checked on ``connect``'s
-    connections, each one counted on the run's meter and told to its sink), then (when
-    every table is done) mark the run complete."""
+    """PostgreSQL-only constraints and indexes, and the sequences tables share moved past
+    their keys; foreign keys (checked on ``connect``'s connections, each one counted on the
+    run's meter and told to its sink), then (when every table is done) mark the run
+    complete."""
     add_pg_definitions(dst, plan, report)
+    advance_shared_sequences(dst, plan, report)
     add_foreign_keys(dst, config, plan, report, connect, *progress)
     _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
@@ -939,6 +944,7 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
         finally:
             if dst is not None:
                 dst.close()
+        plan.source, plan.target = src.url.redacted, target_url.redacted
         for table_plan in plan.tables:
             table_plan.streams = source_streams(table_plan, src, config.split_rows)
             table_plan.loading = describe_landing(

@@ -39,6 +39,12 @@ class Column:
     included (SQLite's ``sqlite_sequence`` for an AUTOINCREMENT table, a PostgreSQL key
     sequence's last value). A target's key sequence restarts past it as well as past the
     loaded keys, so a deleted row's key is not handed out again."""
+    shared_sequence: str | None = None
+    """With ``auto_increment``, from a PostgreSQL source: the sequence of the table's schema
+    that the key draws from without owning it (``DEFAULT nextval('ticket_no')``, a number
+    several tables share). A PostgreSQL target keeps drawing from that sequence (its
+    ``sequence_default`` definition), moved past every key the run loads; other targets give
+    the key a numbering of its own."""
     identity_always: bool = False
     """A PostgreSQL ``GENERATED ALWAYS`` identity: PostgreSQL targets create it ALWAYS again
     (an insert must then ask to give its own key). COPY still loads the source's keys."""

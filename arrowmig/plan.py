@@ -141,9 +141,15 @@ class MigrationPlan:
     """Target tables that exist in create mode, when build_plan was asked to defer them."""
     notes: list[str] = field(default_factory=list)
     """What the user should know about the run as a whole (schemas it does not read)."""
+    source: str = ""
+    target: str = ""
+    """The source and target as shown (passwords masked; a PostgreSQL URL without a
+    database names the one libpq connects to), set by ``explain``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "source": self.source,
+            "target": self.target,
             "tables": [t.to_dict(self.target_dialect) for t in self.tables],
             "skipped_views": self.skipped_views,
             "notes": self.notes,

@@ -20,7 +20,7 @@ from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, landing_for, prepare
 from arrowmig.meter import RunMeter
-from arrowmig.model import ForeignKey
+from arrowmig.model import ForeignKey, TableLoad
 from arrowmig.pipeline import (
     DirectCopy,
     StreamSettings,
@@ -749,6 +749,28 @@ def add_pg_definitions(dst: Endpoint, plan: MigrationPlan, report: MigrationRepo
                 table_report.built.append(add(p.target.name, definition))
             except ArrowmigError as exc:
                 table_report.notes.append(f"{definition.built_label} not created: {exc}")
+
+
+def advance_shared_sequences(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:
+    """PostgreSQL: once the defaults are set again, move each sequence the run's tables draw
+    from without owning it (a number several tables share) past the keys each of them
+    loaded and the source's last value, never back. A table created or replaced draws from
+    it only from now on; one appended to that did not finish may hold some of its rows.
+    (One appended to that finished moved it then: ``advance_key_sequences``.)"""
+    advance = getattr(dst, "advance_shared_sequences", None)
+    if advance is None:
+        return  # SQLite and DuckDB give such a key a numbering of its own
+    by_name = {t.name: t for t in report.tables}
+    for p in plan.tables:
+        table_report = by_name[p.source.name]
+        if p.action in ("append", "truncate") and table_report.status == "done":
+            continue
+        if not dst.table_exists(p.target.name):
+            continue
+        load = TableLoad()
+        advance(p.target, load)
+        table_report.built.extend(load.built)
+        table_report.notes.extend(load.skipped)
 
 
 def _parents_first(tables: list[TablePlan]) -> list[TablePlan]:

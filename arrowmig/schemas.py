@@ -443,7 +443,14 @@ class SeveralPlans:
     def to_dict(self) -> dict[str, Any]:
         """One plan's form, each table named ``schema.table``; a foreign key into another
         schema of the run is said to be added at the end."""
-        out: dict[str, Any] = {"tables": [], "skipped_views": [], "notes": []}
+        first = self.parts[0][1] if self.parts else None
+        out: dict[str, Any] = {
+            "source": first.source if first else "",
+            "target": first.target if first else "",
+            "tables": [],
+            "skipped_views": [],
+            "notes": [],
+        }
         moved = {f"{schema}.{t.source.name}" for schema, plan in self.parts for t in plan.tables}
         for schema, plan in self.parts:
             part = plan.to_dict()

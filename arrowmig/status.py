@@ -9,6 +9,7 @@ from typing import Any
 
 from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row
 from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints.base import CHECKPOINT_TABLE
 from arrowmig.run_lock import holds_lock
 
 
@@ -109,6 +110,28 @@ def _basis(run_row: Row) -> dict[str, Any]:
     except ValueError:
         return {}
     return basis if isinstance(basis, dict) else {}
+
+
+def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
+    """Where ``runs_of`` looked (the target as shown, its checkpoint table in the schema it
+    reads), and the target's other schemas holding one: a run with ``--target-schema``
+    keeps its checkpoints there, and status, not told the schema, found none."""
+    with open_endpoint(target, schema=schema) as dst:
+        elsewhere: list[str] = []
+        if dst.dialect in ("postgresql", "duckdb"):
+            # current_database() names the DuckDB file's own catalog, not another attached.
+            rows = dst.execute(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = "
+                f"{dst.param(1)} AND table_catalog = current_database() ORDER BY 1",
+                (CHECKPOINT_TABLE,),
+            )
+            elsewhere = [str(r[0]) for r in rows if str(r[0]) != dst.schema]
+        return {
+            "target": dst.url.redacted,
+            "table": CHECKPOINT_TABLE,
+            "schema": dst.schema,
+            "checkpoints_in_other_schemas": elsewhere,
+        }
 
 
 def clean_runs(target: str, *, schema: str | None = None) -> int:

@@ -70,11 +70,54 @@ def parse_url(url: str) -> EndpointUrl:
         return EndpointUrl(kind, path, text)
     if scheme in ("postgresql", "postgres"):
         normalised = "postgresql://" + rest
-        return EndpointUrl("postgresql", with_socket_directory(normalised), redact(normalised))
+        return EndpointUrl(
+            "postgresql", with_socket_directory(normalised), _naming_database(redact(normalised))
+        )
     raise UrlError(
         f"unknown database URL scheme {scheme!r} in {redact(text)!r}",
         hint=f"use one of: {ACCEPTED_FORMS}",
     )
+
+
+def _naming_database(uri: str) -> str:
+    """``uri`` as shown, with the database libpq connects to written in where the URL names
+    none (``postgresql://app@db.internal``): PGDATABASE, else the user's name (the URL's,
+    PGUSER's, else the login's), as psql does. Left as it is where a service file may name
+    it, or the URL cannot be read."""
+    try:
+        parts = urlsplit(uri)
+        params = parse_qs(parts.query)
+    except ValueError:
+        return uri
+    if parts.path.strip("/") or "dbname" in params or "service" in params:
+        return uri
+    if os.environ.get("PGSERVICE"):
+        return uri
+    database = (
+        os.environ.get("PGDATABASE")
+        or next(iter(params.get("user", [])), None)
+        or unquote(parts.username or "")
+        or os.environ.get("PGUSER")
+        or _login_name()
+    )
+    if not database:
+        return uri
+    head = f"{parts.scheme}://{parts.netloc}/{quote(database, safe='')}"
+    return (
+        head
+        + (f"?{parts.query}" if parts.query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
+
+
+def _login_name() -> str | None:
+    """The user libpq logs in as when none is named: this process's effective user."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return None
 
 
 def with_socket_directory(uri: str) -> str:

@@ -18,6 +18,7 @@ import duckdb
 import psutil
 import pyarrow as pa
 
+from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
@@ -171,6 +172,16 @@ def _own_tables(endpoint: Endpoint, named: bool) -> list[str]:
     return [t for t in endpoint.list_tables() if t not in extensions]
 
 
+@checked(
+    source=URL,
+    target=URL,
+    level=TEXT,
+    max_diffs=WHOLE,
+    source_schema=TEXT | NONE,
+    target_schema=TEXT | NONE,
+    progress=PROGRESS,
+    batch_rows=WHOLE,
+)
 def verify(
     source: str,
     target: str,

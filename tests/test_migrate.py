@@ -841,6 +841,41 @@ def test_status_clean_leaves_no_checkpoint_table_behind_once_no_run_is_left(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["postgresql", "duckdb"])
+def test_status_finding_no_run_says_where_it_looked_and_where_checkpoints_are(
+    bets_db: str, pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A run with --target-schema keeps its checkpoints in that schema; status, not told the
+    schema, said "no checkpointed runs" and nothing more."""
+    from arrowmig.cli import main
+
+    target = pg_url if kind == "postgresql" else str(tmp_path / "t.duckdb")
+    config = arrowmig.MigrationConfig(target_schema="sales floor")
+    assert arrowmig.migrate(bets_db, target, config=config).ok
+    default = "public" if kind == "postgresql" else "main"
+    assert main(["status", target]) == 0
+    assert capsys.readouterr().err == (
+        f"no checkpointed runs in {default}._arrowmig_checkpoints of {target}; schema sales "
+        "floor holds checkpoints of runs into it: look there with --target-schema 'sales floor'\n"
+    )
+    assert main(["status", target, "--json"]) == 0
+    looked = json.loads(capsys.readouterr().out)["looked_in"]
+    assert (looked["schema"], looked["checkpoints_in_other_schemas"]) == (default, ["sales floor"])
+    assert main(["status", target, "--target-schema", "sales floor"]) == 0
+    assert "complete" in capsys.readouterr().err
+
+
+def test_status_of_a_sqlite_file_without_runs_names_the_table_it_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arrowmig.cli import main
+
+    target = make_sqlite(tmp_path / "t.db", "CREATE TABLE t (id INTEGER);", {})
+    assert main(["status", target]) == 0
+    assert capsys.readouterr().err == f"no checkpointed runs in _arrowmig_checkpoints of {target}\n"
+
+
+@pytest.mark.postgres
 def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
     tmp_path: Path, pg_url: str
 ) -> None:
@@ -1517,6 +1552,39 @@ def test_python_callers_get_one_table_for_a_name_and_usage_errors_for_wrong_type
     ]:  # fmt: skip
         with pytest.raises(arrowmig.UsageError, match=re.escape(message)):
             call()
+
+
+def test_wrong_argument_names_and_types_to_the_public_api_are_usage_errors(
+    tmp_path: Path,
+) -> None:
+    """verify(max_diffs="3") raised '<' not supported between 'str' and 'int' from deep
+    inside, migrate(mode="replace") Python's own TypeError, migrate(config={...}) an
+    AttributeError: each is now a UsageError naming the argument and what it takes, raised
+    before anything is opened."""
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY);", {"t": [(1,)]})
+    target = tmp_path / "t.duckdb"
+    for call, message in [
+        (lambda: arrowmig.verify(src, src, max_diffs="3"), "max_diffs must be a whole number, not '3'"),
+        (lambda: arrowmig.verify(src, src, batch_rows=1.5), "batch_rows must be a whole number, not 1.5"),
+        (lambda: arrowmig.verify(src, src, maxdiffs=3), "verify() takes no argument 'maxdiffs'; it takes source, target, tables, exclude, level, max_diffs,"),
+        (lambda: arrowmig.migrate(src, target, mode="replace"), "migrate() takes no argument 'mode'; it takes source, target, tables, config, progress (mode is set in config=MigrationConfig(mode=...))"),
+        (lambda: arrowmig.migrate(src, target, ["t"]), "migrate(): too many positional arguments; it takes source, target,"),
+        (lambda: arrowmig.migrate(src, target, config={"mode": "replace"}), "config must be a MigrationConfig or None, not {'mode': 'replace'}"),
+        (lambda: arrowmig.migrate(src, target, progress="plain"), "progress must be a ProgressSink, a function called with each Event, or None, not 'plain'"),
+        (lambda: arrowmig.migrate(5, target), "source must be a URL or a path (text or a pathlib.Path), not 5"),
+        (lambda: arrowmig.generate(target, threads="2"), "threads must be a whole number or None, not '2'"),
+        (lambda: arrowmig.open_endpoint(src, timeout=3), "open_endpoint() takes no argument 'timeout'; it takes url, schema, create, timeout_s, read_only"),
+        (lambda: arrowmig.MigrationConfig(mod="replace"), "MigrationConfig() takes no argument 'mod'; it takes tables, exclude, mode,"),
+        (lambda: arrowmig.MigrationConfig(profile="no"), "profile must be True or False, not 'no'"),
+        (lambda: arrowmig.MigrationConfig(batch=5000), "batch must be a BatchConfig, not 5000"),
+        (lambda: arrowmig.MigrationConfig(target_schema=1), "target_schema must be text or None, not 1"),
+        (lambda: arrowmig.BatchConfig(rows=9), "BatchConfig() takes no argument 'rows'; it takes batch_rows, batch_bytes"),
+    ]:  # fmt: skip
+        with pytest.raises(arrowmig.UsageError, match=re.escape(message)):
+            call()  # type: ignore[no-untyped-call]
+    assert not target.exists()
+    # A pathlib.Path is a path, as before.
+    assert arrowmig.verify(Path(src), src, max_diffs=3).ok
 
 
 def test_t_names_the_tables_in_migrate_and_plan_as_in_verify(

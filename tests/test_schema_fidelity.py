@@ -1232,39 +1232,6 @@ def test_postgres_to_postgres_sets_expression_defaults_again(pg_url: str, second
 
 
 @pytest.mark.postgres
-def test_a_key_drawing_from_a_sequence_it_does_not_own_numbers_past_its_keys(
-    pg_url: str, second_pg: str, tmp_path: Path
-) -> None:
-    """A key whose default is nextval() on a sequence no column owns gets an identity of its
-    own, past the loaded keys and the sequence's last value. Kept as the shared default, it
-    was left behind the keys when the target already had that sequence (a replace), so the
-    application's next insert failed on a duplicate key; into DuckDB the key lost its
-    numbering."""
-    pg_exec(
-        pg_url,
-        """
-        CREATE SEQUENCE ticket_no START 1000;
-        CREATE TABLE tickets (id int PRIMARY KEY DEFAULT nextval('ticket_no'), subject text);
-        CREATE TABLE notes (id int PRIMARY KEY, n int DEFAULT nextval('ticket_no'));
-        INSERT INTO tickets (subject) VALUES ('a'), ('b');
-        INSERT INTO notes (id) VALUES (1);
-        """,
-    )
-    report = arrowmig.migrate(pg_url, second_pg)
-    assert report.ok, report.to_dict()
-    insert = "INSERT INTO tickets (subject) VALUES ('c') RETURNING id"
-    assert pg_one(second_pg, insert) == (1003,)
-    pg_exec(pg_url, "INSERT INTO tickets (subject) SELECT 'n' FROM generate_series(1, 5)")
-    config = arrowmig.MigrationConfig(mode="replace")
-    assert arrowmig.migrate(pg_url, second_pg, config=config).ok
-    assert pg_one(second_pg, insert) == (1008,)  # past the source's 1,007
-    target = str(tmp_path / "t.duckdb")
-    assert arrowmig.migrate(pg_url, target).ok
-    with duckdb.connect(target) as con:
-        assert con.execute(insert).fetchone() == (1008,)
-
-
-@pytest.mark.postgres
 def test_column_collations_stay_or_are_named(pg_url: str, second_pg: str, tmp_path: Path) -> None:
     """The same ORDER BY and WHERE give the same answer in a PostgreSQL copy."""
     pg_exec(

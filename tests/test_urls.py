@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -149,3 +150,69 @@ def test_a_port_that_is_no_number_is_told_apart_from_a_password_read_as_one(
     with pytest.raises(ConnectError) as info:
         open_endpoint(url).close()
     assert info.value.hint is not None and hint in info.value.hint
+
+
+@pytest.fixture
+def no_libpq_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PGDATABASE", "PGUSER", "PGSERVICE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("no_libpq_environment")
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://postgres@127.0.0.1:5432", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        ("postgres://app:s3cret@db/", "postgresql://app:***@db/app"),
+        ("postgresql://db?user=carol&sslmode=require", "postgresql://db/carol?user=carol&sslmode=require"),
+        ("postgresql://db/sales", "postgresql://db/sales"),
+        ("postgresql://db?dbname=sales", "postgresql://db?dbname=sales"),
+        ("postgresql://db?service=prod", "postgresql://db?service=prod"),
+    ],
+)  # fmt: skip
+def test_a_url_without_a_database_shows_the_one_libpq_connects_to(url: str, shown: str) -> None:
+    """libpq (as psql) connects to the database named after the user when the URL names
+    none, and nothing said so: the URL is shown with it, the password still masked."""
+    assert parse_url(url).redacted == shown
+    assert parse_url(url).target == urls.with_socket_directory(
+        url.replace("postgres:", "postgresql:")
+    )
+
+
+@pytest.mark.usefixtures("no_libpq_environment")
+def test_pgdatabase_then_pguser_then_the_login_name_the_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pwd
+
+    login = pwd.getpwuid(os.geteuid()).pw_name
+    assert parse_url("postgresql://db").redacted == f"postgresql://db/{quote(login, safe='')}"
+    monkeypatch.setenv("PGUSER", "ops")
+    assert parse_url("postgresql://db").redacted == "postgresql://db/ops"
+    monkeypatch.setenv("PGDATABASE", "warehouse")
+    assert parse_url("postgresql://app@db").redacted == "postgresql://app@db/warehouse"
+    monkeypatch.setenv("PGSERVICE", "prod")  # its file may name another: not guessed
+    assert parse_url("postgresql://app@db").redacted == "postgresql://app@db"
+
+
+@pytest.mark.postgres
+def test_plan_migrate_and_verify_name_the_database_a_url_without_one_reached(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import sqlite3
+
+    from arrowmig.cli import main
+
+    source = tmp_path / "s.db"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    database = pg_url.rsplit("/", 1)[1]
+    monkeypatch.setenv("PGDATABASE", database)
+    monkeypatch.delenv("PGSERVICE", raising=False)
+    bare = pg_url.rsplit("/", 1)[0]  # postgresql://postgres@127.0.0.1:5432
+    for verb in ("plan", "migrate", "verify"):
+        assert main([verb, str(source), bare, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["target"] == pg_url, verb
+    assert main(["plan", str(source), bare, "--mode", "replace"]) == 0
+    assert capsys.readouterr().err.startswith(f"{source} -> {pg_url}\n")

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from arrowmig.bench import DEFAULT_PG_URL, BenchOptions, parse_list, run_bench
+from arrowmig.cli.options import SEED
 from arrowmig.errors import ArrowmigError
 
 
@@ -27,7 +28,7 @@ from arrowmig.errors import ArrowmigError
     f"(default: sqlite and {DEFAULT_PG_URL}). Unreachable servers are skipped with a note.",
 )
 @click.option("--scale", default="phase3", show_default=True, help="Dataset scale to generate.")
-@click.option("--seed", default=42, show_default=True, type=int, help="Dataset seed.")
+@click.option("--seed", default=42, show_default=True, type=SEED, help="Same seed, same data.")
 @click.option("--tables", help="Comma-separated tables (default: all).")
 @click.option("--paths", default="row,columnar", show_default=True, help="row, columnar or both.")
 @click.option(

@@ -12,25 +12,12 @@ from arrowmig.cli.migrate import (
     exit_code,
     progress_options,
 )
-from arrowmig.cli.options import with_default
+from arrowmig.cli.options import SEED, with_default
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.cli.sinks import make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
 from arrowmig.names import split_list
-
-
-def parse_seed(text: str) -> int:
-    try:
-        seed = int(text)
-    except ValueError:
-        seed = -1
-    if seed < 0:
-        raise UsageError(
-            f"--seed must be a whole number of at least 0, not {text!r}",
-            hint="pass e.g. --seed 42",
-        )
-    return seed
 
 
 def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
@@ -57,7 +44,7 @@ def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
     show_default=True,
     help="small (560K rows), phase3 (2.96M), medium (2.56M), large (12.8M) or xlarge (55M).",
 )
-@click.option("--seed", default="42", show_default=True, help="Same seed, same data.")
+@click.option("--seed", default=42, show_default=True, type=SEED, help="Same seed, same data.")
 @click.option("--tables", help="Comma-separated tables to generate (default: all five).")
 @click.option(
     "--rows",
@@ -93,7 +80,7 @@ def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
 def command(
     target: str,
     scale: str,
-    seed: str,
+    seed: int,
     tables: str | None,
     rows: tuple[str, ...],
     mode: str,
@@ -124,7 +111,7 @@ def command(
             report = generate(
                 target,
                 scale=scale,
-                seed=parse_seed(seed),
+                seed=seed,
                 tables=chosen,
                 rows=row_counts or None,
                 config=config,

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.dataset_sql import MAX_SEED
 from arrowmig.errors import UsageError
 from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
@@ -21,6 +22,26 @@ def parse_casts(values: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
             raise UsageError(f"cannot read --cast {item!r}", hint="write --cast table.column=TYPE")
         casts.append((table, column, type_name.strip()))
     return tuple(casts)
+
+
+class _Seed(click.ParamType[int]):
+    """What ``generate --seed`` and ``bench --seed`` take: the generator's seed, a whole
+    number read as int() reads it (``042`` is 42), so a seed gives the same rows whichever
+    verb it is given to."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            seed = int(value) if not isinstance(value, bool | float) else -1
+        except ValueError:
+            seed = -1
+        if not 0 <= seed <= MAX_SEED:
+            self.fail(f"{value!r} is not a whole number from 0 to {MAX_SEED:,}", param, ctx)
+        return seed
+
+
+SEED = _Seed()
 
 
 RUN_ONLY = ("--retries", "--resume", "--keep-backup", "--reject-dir")

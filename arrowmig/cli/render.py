@@ -109,7 +109,7 @@ def report_text(report: MigrationReport) -> str:
 
 
 def plan_text(plan: dict[str, Any]) -> str:
-    out = []
+    out = [f"{plan['source']} -> {plan['target']}", ""] if plan.get("source") else []
     for t in plan["tables"]:
         rows = t["rows"]
         out.append(

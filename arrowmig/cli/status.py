@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 import click
@@ -18,7 +19,7 @@ from arrowmig.cli.render import table_text
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON on stdout.")
 def command(target: str, target_schema: str | None, clean: bool, as_json: bool) -> int:
     """Show checkpointed runs (interrupted ones can be continued with migrate --resume)."""
-    from arrowmig.status import clean_runs, runs_of
+    from arrowmig.status import clean_runs, runs_of, where_looked
 
     if clean:
         removed = clean_runs(target, schema=target_schema)
@@ -26,11 +27,13 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
     if clean and not runs:
         say("no run is left: the checkpoint table _arrowmig_checkpoints is dropped")
+    looked = where_looked(target, schema=target_schema) if not runs else None
     if as_json:
-        print_out(json.dumps({"runs": runs}, indent=2))
+        print_out(json.dumps({"runs": runs, **({"looked_in": looked} if looked else {})}, indent=2))
         return 0
-    if not runs:
-        say("no checkpointed runs")
+    if looked is not None:
+        if not clean:  # --clean said the table is gone
+            say(_none_found(looked))
         return 0
     rows = [
         [
@@ -49,3 +52,21 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         if r["resume"]:
             say(f"  {r['run_id']} to continue: {r['resume']}")
     return 0
+
+
+def _none_found(looked: dict[str, Any]) -> str:
+    """No run found: where status looked, and how to look elsewhere."""
+    table = looked["table"]
+    if looked["schema"]:
+        table = f"{looked['schema']}.{table}"
+    said = f"no checkpointed runs in {table} of {looked['target']}"
+    others = looked["checkpoints_in_other_schemas"]
+    if others:
+        which = (
+            f"schema {others[0]} holds" if len(others) == 1 else f"schemas {', '.join(others)} hold"
+        )
+        shown = " or ".join(f"--target-schema {shlex.quote(s)}" for s in others)
+        return f"{said}; {which} checkpoints of runs into it: look there with {shown}"
+    if looked["schema"]:
+        return f"{said}; a run with --target-schema keeps them in that schema: add it here too"
+    return said

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix, identity_resets
-from arrowmig.endpoints import postgres_catalog
+from arrowmig.endpoints import pg_sequences, postgres_catalog
 from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
@@ -819,21 +819,16 @@ class PostgresEndpoint(BaseEndpoint):
         self._run("DEALLOCATE _arrowmig_check_write", what, table.name)
 
     def _refuse_unmovable_key_sequences(self, name: str) -> None:
-        target = qualified(name, self._schema)
-        rows = self._query(
-            "SELECT s, current_user FROM (SELECT pg_get_serial_sequence($1, a.attname) AS s "
-            "FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
-            "AND NOT a.attisdropped) q WHERE s IS NOT NULL AND NOT has_sequence_privilege(s, "
-            "'UPDATE')",
-            (target,),
-        )
-        if rows:
-            sequences = ", ".join(str(r[0]) for r in rows)
+        drawn = pg_sequences.drawn_sequences(self._query, qualified(name, self._schema))
+        unmovable = sorted({d.sequence for d in drawn if not d.movable})
+        if unmovable:
+            sequences = ", ".join(unmovable)
+            user = self.current_user()
             raise SchemaError(
-                f"cannot load {name!r}: user {rows[0][1]!r} may not move its key sequence "
+                f"cannot load {name!r}: user {user!r} may not move its key sequence "
                 f"{sequences} past the keys the run loads (UPDATE on it is missing), so the "
                 "next insert would take a loaded key; nothing has been emptied or written",
-                hint=f"GRANT UPDATE ON SEQUENCE {sequences} TO {quote_ident(str(rows[0][1]))}",
+                hint=f"GRANT UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
                 table=name,
             )
 
@@ -908,18 +903,13 @@ class PostgresEndpoint(BaseEndpoint):
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each of its key sequences (serial,
-        identity) past the largest value now in the column, never back. The rows arrived
-        with their keys, which a sequence does not see: the next insert that leaves the key
-        out would take one of theirs."""
+        identity, and a sequence it shares with other tables) past the largest value now in
+        the column, never back. The rows arrived with their keys, which a sequence does not
+        see: the next insert that leaves the key out would take one of theirs."""
         target = qualified(table.name, self._schema)
         try:
-            found = self._query(
-                "SELECT a.attname, pg_get_serial_sequence($1, a.attname) FROM pg_attribute a "
-                "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
-                "AND pg_get_serial_sequence($1, a.attname) IS NOT NULL",
-                (target,),
-            )
-            for column, sequence in found:
+            drawn = pg_sequences.drawn_sequences(self._query, target)
+            for column, sequence in [(d.column, d.sequence) for d in drawn if d.owned]:
                 moved = self._query(
                     f"SELECT setval($1::regclass, m) FROM (SELECT max({quote_ident(column)}) "
                     f"AS m FROM {target}) k WHERE m >= coalesce(pg_sequence_last_value("
@@ -932,6 +922,23 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             error = self.translate(exc, "moving key sequences past the appended keys", table.name)
             load.skipped.append(str(error))
+        self.advance_shared_sequences(table, load)
+
+    def advance_shared_sequences(self, table: Table, load: TableLoad) -> None:
+        """Move each sequence a column of ``table`` draws from without owning it (one several
+        tables share) past the largest value now in the column and the source's last value,
+        never back: in every mode, once the table holds its rows and its defaults."""
+        target = qualified(table.name, self._schema)
+        what = f"moving the sequences {table.name!r} shares past its keys"
+        try:
+            marks = pg_sequences.shared_marks(self._query, target, table)
+            for sequence, mark in marks.items():
+                self.run_in_transaction(pg_sequences.move_forward(sequence, mark), what, table.name)
+                load.built.append(f"shared sequence {sequence} past {mark:,}")
+        except Exception as exc:
+            if lost_connection(exc):
+                raise  # the whole wrap-up is retried on a new connection
+            load.skipped.append(f"{self.translate(exc, what, table.name)}")
 
     def add_definition(self, table: str, definition: PgDefinition) -> str:
         """Build a PostgreSQL source's CHECK or EXCLUDE constraint, an index only PostgreSQL
@@ -959,8 +966,9 @@ class PostgresEndpoint(BaseEndpoint):
 
     def _add_sequence(self, table: str, definition: PgDefinition) -> str:
         """Create a sequence a default draws from, at the source's last value; one of its
-        name that is there already is left as it is (an application's, or made for another
-        table of the run)."""
+        name that is there already is kept (an application's, or made for another table of
+        the run), its definition and value as they are: a key drawing from it moves it past
+        the loaded keys afterwards (``advance_shared_sequences``)."""
         sequence = qualified(definition.name, self._schema)
         found = self._query(
             "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -968,7 +976,7 @@ class PostgresEndpoint(BaseEndpoint):
             (self._schema, definition.name),
         )
         if found:
-            return f"{definition.label} (there already: left as it is)"
+            return f"{definition.label} (there already: kept)"
         statements = [f"CREATE SEQUENCE {sequence} {definition.sql}"]
         if definition.value is not None:
             literal = sequence.replace("'", "''")

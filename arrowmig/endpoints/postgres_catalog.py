@@ -278,6 +278,15 @@ def describe(
         )
         for r in rows
     )
+    # Columns whose default draws from a sequence of their own (serial, identity): the
+    # others' nextval() defaults draw from a sequence several tables may share.
+    owning = {str(r[0]) for r in rows if r[8] or r[15]}
+    sequence_defaults = _sequence_defaults(query, oid, columns, owning)
+    shared = {d.name: d.sql for d in sequence_defaults if d.kind == "sequence_default"}
+    columns = tuple(
+        replace(c, shared_sequence=shared[c.name]) if c.auto_increment and c.name in shared else c
+        for c in columns
+    )
     pk = _primary_key(query, oid)
     split_key = None
     if len(pk) == 1:
@@ -311,7 +320,7 @@ def describe(
         pg_definitions=(
             *only_postgres,
             *_expression_defaults(columns),
-            *_sequence_defaults(query, oid, columns),
+            *sequence_defaults,
         ),
         row_count=_row_count(query, oid, source),
         split_key=split_key,
@@ -349,18 +358,22 @@ def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
 _NEXTVAL = re.compile(r"nextval\('[^']+'::regclass\)")
 
 
-def _sequence_defaults(query: Query, oid: int, columns: tuple[Column, ...]) -> list[PgDefinition]:
-    """A default that is ``nextval()`` on a sequence no column owns, in the table's schema:
-    the sequence is created in the target schema with the source's definition and last
-    value (unless one of its name is there: left as it is), and the default draws from it,
-    named exactly. A sequence the user may not read is left out, and its default named as
-    not copied."""
+def _sequence_defaults(
+    query: Query, oid: int, columns: tuple[Column, ...], owning: set[str]
+) -> list[PgDefinition]:
+    """A default that is ``nextval()`` on a sequence the column does not own (``owning``:
+    those that own theirs), in the table's schema: the sequence is created in the target
+    schema with the source's definition and last value (one of its name that is there is
+    kept, and moved past the loaded keys), and the default draws from it, named exactly; a
+    key's too, so that the tables sharing a ticket number keep sharing it. A sequence the
+    user may not read is left out: its default is named as not copied, a key's becomes an
+    identity of its own."""
     drawing = {
         c.name
         for c in columns
         if c.default is not None
         and c.default.kind == "sequence"
-        and not c.auto_increment
+        and c.name not in owning
         and _NEXTVAL.fullmatch(c.default.sql.strip())
     }
     if not drawing:
@@ -810,11 +823,10 @@ def _with_default(
     (a serial: the column owns the sequence its default draws from) or '';
     ``last_value`` the last value of the sequence the column owns, if any."""
     parsed = read_default(default, "postgresql")
-    # serial and identity columns take their key from a sequence. A key that draws from a
-    # sequence no column owns gets an identity of its own too, restarted past the loaded keys
-    # and the sequence's last value: kept as a shared default it was left behind the keys when
-    # the target already had that sequence (replace, truncate), and DuckDB and SQLite targets
-    # lost the key's numbering. Tables that shared it then number apart (README, Known limits).
+    # serial and identity columns take their key from a sequence, and so does a key drawing
+    # from a sequence it does not own (several tables share it): a PostgreSQL target keeps
+    # it drawing from that sequence (``Column.shared_sequence``), other targets number it
+    # on its own, past the loaded keys and the sequence's last value.
     sequence = bool(identity) or (parsed is not None and parsed.kind == "sequence")
     auto = sequence and not col.nullable and pa.types.is_integer(col.arrow_type)
     return replace(

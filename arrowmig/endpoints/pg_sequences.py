@@ -1,0 +1,103 @@
+"""The sequences a PostgreSQL target table's columns draw from, and moving a shared one (a
+number several tables draw, a "global ticket number") past the values a run loaded.
+
+Loaded rows bring their values with them, which a sequence never sees: left behind them, the
+next insert that leaves the column out takes a loaded value. A sequence the column owns
+(serial, identity) is moved with its table (``defaults.identity_resets``,
+``PostgresEndpoint.advance_key_sequences``); a shared one is moved here, by every table of
+the run that draws from it, each move forward only, under a lock, so that tables finishing
+at once leave it past the largest of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from arrowmig.model import Table
+from arrowmig.schema import quote_ident
+
+Query = Callable[..., list[tuple[Any, ...]]]
+
+_LOCKS = 0x617271  # 'arq': the first key of the advisory locks taken to move a sequence
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A column whose default is ``nextval()`` of a sequence (or an identity's own)."""
+
+    column: str
+    sequence: str
+    """As ``regclass`` shows it: schema-qualified where it is not on the search path."""
+    owned: bool
+    """The column owns it (serial, identity): no other table draws from it."""
+    movable: bool
+    """The user may move it (UPDATE on it), as a load must."""
+
+
+def drawn_sequences(query: Query, target: str) -> list[Drawn]:
+    """The sequences the integer columns of ``target`` (a qualified table name) draw from."""
+    rows = query(
+        "SELECT a.attname, q.seq::text, pg_get_serial_sequence($1, a.attname) IS NOT NULL, "
+        "has_sequence_privilege(q.seq, 'UPDATE') "
+        "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid "
+        "AND d.adnum = a.attnum "
+        "LEFT JOIN pg_depend p ON p.classid = 'pg_attrdef'::regclass AND p.objid = d.oid "
+        "AND p.refclassid = 'pg_class'::regclass "
+        "LEFT JOIN pg_class s ON s.oid = p.refobjid AND s.relkind = 'S' "
+        "AND pg_get_expr(d.adbin, d.adrelid) ~ '^nextval\\(' "
+        "CROSS JOIN LATERAL (SELECT coalesce(pg_get_serial_sequence($1, a.attname)::regclass, "
+        "s.oid::regclass) AS seq) q "
+        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) "
+        "AND q.seq IS NOT NULL ORDER BY a.attnum",
+        (target,),
+    )
+    return [Drawn(str(r[0]), str(r[1]), bool(r[2]), bool(r[3])) for r in rows]
+
+
+def source_marks(table: Table) -> dict[str, int]:
+    """For each column of ``table`` drawing from a source sequence, the last value that
+    sequence handed out: a target sequence moves past it too, so that a number the source
+    gave a row since deleted is not handed out again."""
+    marks = {c.name: c.key_high_water for c in table.columns if c.key_high_water is not None}
+    last = {d.name: d.value for d in table.pg_definitions if d.kind == "sequence"}
+    for d in table.pg_definitions:
+        value = last.get(d.sql)
+        if d.kind == "sequence_default" and value is not None and d.name not in marks:
+            marks[d.name] = value
+    return {name: int(value) for name, value in marks.items() if value is not None}
+
+
+def shared_marks(query: Query, target: str, table: Table) -> dict[str, int]:
+    """Each shared sequence the columns of ``target`` draw from, and the value it must be
+    past: the largest value now in those columns, and the source's marks."""
+    marks = source_marks(table)
+    wanted: dict[str, int] = {}
+    for drawn in drawn_sequences(query, target):
+        if drawn.owned:
+            continue
+        largest = query(f"SELECT max({quote_ident(drawn.column)}) FROM {target}")[0][0]
+        values = [v for v in (largest, marks.get(drawn.column)) if v is not None]
+        if values:
+            wanted[drawn.sequence] = max(int(max(values)), wanted.get(drawn.sequence, 0))
+    return wanted
+
+
+def move_forward(sequence: str, mark: int) -> list[str]:
+    """Statements (one transaction) that leave ``sequence`` handing out numbers past
+    ``mark``, never moving it back (another table of the run, or the application, may have
+    taken it further): the lock makes two tables' moves one after the other."""
+    literal = "'" + sequence.replace("'", "''") + "'"
+    step = f"(SELECT seqincrement FROM pg_sequence WHERE seqrelid = {literal}::regclass)"
+    # The last number handed out; one step before the first, for a sequence never called.
+    # A descending sequence hands out smaller numbers: it is left as it is.
+    position = (
+        f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - {step} END FROM {sequence}"
+    )
+    return [
+        f"SELECT pg_advisory_xact_lock({_LOCKS}, {literal}::regclass::oid::int)",
+        f"SELECT setval({literal}::regclass, {int(mark)}) "
+        f"WHERE {step} > 0 AND {int(mark)} > ({position})",
+    ]
