@@ -894,6 +894,10 @@ def _column(
         elif typname in _LIMITED and typmod >= 0:
             # varchar(30), char(3), timestamp(3): the same on PostgreSQL targets.
             limited = formatted
+        elif typname == "name":
+            # The catalogs' identifier type: at most 63 bytes, compared and sorted under the
+            # "C" collation. Text would lose both; a name's value always fits name again.
+            limited = formatted
     elif typname == "numeric":
         precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
         if typmod >= 0 and precision <= 38:
