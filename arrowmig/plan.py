@@ -463,12 +463,16 @@ def build_plan(
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
             left += index_form_notes(target, target_dialect)
+            if target.unlogged and target_dialect != "postgresql":
+                left.append(f"UNLOGGED (an ordinary table in {target_dialect})")
             if left:
                 notes.append(f"not carried: {', '.join(left)}")
             if not config.keys:
                 target, unbuilt = _without_keys(target, target_dialect)
                 if unbuilt:
                     notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
+        if action not in ("create", "replace") or target_dialect != "postgresql":
+            target = replace(target, unlogged=False)  # an existing table keeps its own
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     for p in plans:

@@ -583,8 +583,14 @@ class PostgresEndpoint(BaseEndpoint):
                 d += " NOT NULL"
             defs.append(d)
         target = qualified(table.name, self._schema)
+        # An unlogged source table is unlogged here too, and so is its load (no WAL for its
+        # rows); a logged one is never loaded unlogged: SET LOGGED afterwards would write
+        # every row to the WAL anyway, and a crash meanwhile would empty what was committed.
+        unlogged = "UNLOGGED " if table.unlogged else ""
         self._run(
-            f"CREATE TABLE {target} ({', '.join(defs)})", f"creating {table.name!r}", table.name
+            f"CREATE {unlogged}TABLE {target} ({', '.join(defs)})",
+            f"creating {table.name!r}",
+            table.name,
         )
         for sql in comment_statements(table, target):
             self._run(sql, f"commenting {table.name!r}", table.name)

@@ -295,6 +295,11 @@ def describe(
     elif specials == "look":
         columns = _with_specials_as_text(query, source, columns)
     foreign_keys, foreign_keys_elsewhere = _foreign_keys(query, oid)
+    comment, persistence = query(
+        "SELECT nullif(obj_description($1::oid, 'pg_class'), ''), relpersistence::text "
+        "FROM pg_class WHERE oid = $1",
+        (oid,),
+    )[0]
     return Table(
         name=name,
         columns=columns,
@@ -316,7 +321,8 @@ def describe(
         row_count=_row_count(query, oid, source),
         split_key=split_key,
         own_rows_only=own_rows_only,
-        comment=query("SELECT nullif(obj_description($1::oid, 'pg_class'), '')", (oid,))[0][0],
+        comment=comment,
+        unlogged=persistence == "u",
     )
 
 
