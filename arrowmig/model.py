@@ -264,3 +264,6 @@ class TableLoad:
 
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    keys_not_built: list[str] = field(default_factory=list)
+    """Primary keys and unique constraints the target refused (duplicates, NULLs), each
+    with why and what to do: the rows are in, the key is not, and the table has failed."""

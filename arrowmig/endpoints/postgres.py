@@ -23,6 +23,7 @@ from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
     build_keys,
+    index_name_taken,
     key_range_filter,
     lost_connection,
     read_schema,
@@ -902,10 +903,7 @@ class PostgresEndpoint(BaseEndpoint):
                 held_by = f"another index of {owner!r} (other columns or options)"
             else:
                 held_by = f"an index of {owner!r}"
-            refused[index_label(index, "postgresql")] = (
-                f"the name {index.name!r} is taken by {held_by}; rename or drop that one, "
-                "then create this index by hand"
-            )
+            refused[index_label(index, "postgresql")] = index_name_taken(index.name, held_by)
         return in_place, refused
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
