@@ -471,6 +471,8 @@ def build_plan(
                 target, unbuilt = _without_keys(target, target_dialect)
                 if unbuilt:
                     notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
+            elif target_dialect != src.dialect:
+                notes += _keys_the_target_cannot_build(src, source, target_dialect)
         if action not in ("create", "replace") or target_dialect != "postgresql":
             target = replace(target, unlogged=False)  # an existing table keeps its own
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
@@ -677,6 +679,13 @@ def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> N
 
 NOT_KEYS = ("default", "sequence", "sequence_default")
 """PostgreSQL-only definitions that --no-keys leaves in place: defaults and their sequences."""
+
+
+def _keys_the_target_cannot_build(src: Source, table: Table, dialect: str) -> list[str]:
+    """What the source knows now of keys the target will refuse to build on its rows (a
+    SQLite source: NULLs in a primary key, values the conversion makes equal)."""
+    check = getattr(src, "keys_the_target_cannot_build", None)
+    return list(check(table, dialect)) if check is not None else []
 
 
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:
