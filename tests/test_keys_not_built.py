@@ -12,11 +12,14 @@ from pathlib import Path
 
 import duckdb
 import psycopg
+import pyarrow as pa
 import pytest
 
 from arrowmig import MigrationConfig, migrate
 from arrowmig.cli import main
+from arrowmig.endpoints import open_endpoint
 from arrowmig.migrate import explain
+from arrowmig.model import Column, Index, Table
 from arrowmig.plan import MigrationPlan
 from tests.dbutil import target_of
 
@@ -165,3 +168,23 @@ def test_an_index_whose_name_another_duckdb_table_holds_is_not_built_and_only_a_
     else:
         assert report.ok and table.keys_not_built == []
         assert any(n.startswith(said) for n in table.notes), table.notes
+
+
+def test_a_duckdb_primary_key_built_by_a_stopped_attempt_is_built_not_failed(
+    tmp_path: Path,
+) -> None:
+    # A run stopped after the key was built, before it recorded the table loaded, builds it
+    # again on resume: DuckDB refuses a second primary key, which failed the run.
+    table = Table(
+        name="t",
+        columns=(Column("id", pa.int64()), Column("a", pa.int64())),
+        primary_key=("id",),
+        indexes=(Index("t_a", ("a",), unique=True),),
+    )
+    with open_endpoint(str(tmp_path / "t.duckdb"), create=True) as ep:
+        ep.execute("CREATE TABLE t (id BIGINT, a BIGINT)")
+        ep.execute("INSERT INTO t VALUES (1, 2), (2, 3)")
+        for _ in range(2):
+            load = ep.finish_table(table)
+            assert load.keys_not_built == [], load.keys_not_built
+            assert load.built == ["primary key (id)", "unique index t_a"]
