@@ -90,6 +90,16 @@ def test_a_key_the_target_refuses_fails_the_run_and_the_plan_says_so_first(
     assert _primary_keys(target, "k") == 0
     assert _primary_keys(target, "fine") == 1
 
+    # Replaced, the table is put in place with its keys, in one transaction: it fails whole.
+    replace = MigrationConfig(mode="replace", tables=("k",))
+    planned = explain(source, target, config=replace)
+    assert isinstance(planned, MigrationPlan)
+    assert "the table then fails, none of its rows put in place" in "\n".join(
+        planned.tables[0].notes
+    )
+    report = migrate(source, target, config=replace)
+    assert report.exit_code == 1 and report.tables[0].status == "failed"
+
 
 def test_the_command_line_exits_1_and_names_the_key_in_the_report_and_the_events(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

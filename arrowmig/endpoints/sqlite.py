@@ -445,11 +445,11 @@ class SQLiteEndpoint(BaseEndpoint):
             sqlite_options=options,
         )
 
-    def keys_the_target_cannot_build(self, table: Table, target: str) -> list[str]:
+    def keys_the_target_cannot_build(self, table: Table, target: str, staged: bool) -> list[str]:
         """The plan's words for each key of ``table`` that ``target`` (PostgreSQL, DuckDB)
         will refuse to build on its rows (``sqlite_keys``)."""
         try:
-            return keys_the_target_cannot_build(self._query, table, target)
+            return keys_the_target_cannot_build(self._query, table, target, staged)
         except Exception as exc:
             raise self.translate(exc, f"checking the keys of {table.name!r}", table.name) from exc
 

@@ -14,12 +14,18 @@ from arrowmig.endpoints.sqlite_types import read_expression
 from arrowmig.model import Column, Table
 from arrowmig.schema import index_label, primary_key_label, quote_ident
 
-KEY_LOST = "its rows are copied without it, and the run ends with failures (exit code 1)"
 
-
-def keys_the_target_cannot_build(query: Query, table: Table, target: str) -> list[str]:
+def keys_the_target_cannot_build(
+    query: Query, table: Table, target: str, staged: bool
+) -> list[str]:
     """What the plan says of each primary key and unique index of ``table`` (as profiled)
-    that ``target``, a PostgreSQL or DuckDB database, will refuse to build on its rows."""
+    that ``target``, a PostgreSQL or DuckDB database, will refuse to build on its rows.
+    ``staged``: the table is put in place with its keys at the end, so it fails whole."""
+    lost = (
+        "the table then fails, none of its rows put in place"
+        if staged
+        else "its rows are copied without it, and the run ends with failures (exit code 1)"
+    )
     notes = []
     keys: list[tuple[str, tuple[str, ...]]] = []
     if table.primary_key:
@@ -28,7 +34,7 @@ def keys_the_target_cannot_build(query: Query, table: Table, target: str) -> lis
         if nulls:
             notes.append(
                 f"{keys[0][0]} cannot be built in {target}: {nulls}, which SQLite allows in a "
-                f"primary key that is not an INTEGER PRIMARY KEY rowid; {KEY_LOST}; give those "
+                f"primary key that is not an INTEGER PRIMARY KEY rowid; {lost}; give those "
                 "rows a key in the source to keep it"
             )
     keys += [(index_label(i, target), i.columns) for i in table.indexes if i.unique]
@@ -39,7 +45,7 @@ def keys_the_target_cannot_build(query: Query, table: Table, target: str) -> lis
             merged = _merged_values(query, table.name, columns, made_text[0])
             if merged:
                 notes.append(
-                    f"{label} cannot be built in {target}: {merged}; {KEY_LOST}; make "
+                    f"{label} cannot be built in {target}: {merged}; {lost}; make "
                     "those keys distinct in the source to keep it"
                 )
     return notes
