@@ -78,8 +78,10 @@ class Landing:
 
     @property
     def resumable(self) -> bool:
-        """Whether a crash can be resumed after the last committed key."""
-        return self.final.split_key is not None
+        """Whether a crash can be resumed after the last committed key. Not an unlogged
+        table's: a crash of the server empties it, while the (logged) checkpoints still
+        count its committed rows."""
+        return self.final.split_key is not None and not self.final.unlogged
 
 
 def describe_landing(landing: Landing) -> str:
@@ -91,16 +93,32 @@ def describe_landing(landing: Landing) -> str:
             f"a resumed run continues after the last committed {key}"
         )
     if landing.staged:
+        why = (
+            "unlogged as in the source (a crash of the server empties it)"
+            if landing.final.unlogged
+            else "no usable key"
+        )
         return (
-            "into a staging table, put in place in one transaction at the end; no usable key, "
+            f"into a staging table, put in place in one transaction at the end; {why}, "
             "so a resumed run loads it again from the start"
         )
     return f"straight into the target, batch by batch; a resumed run continues after the last committed {key}"
 
 
 def landing_for(target: Table, source: Table, action: str) -> Landing:
-    staged = action == "replace" or source.split_key is None
+    # An unlogged table is staged, so that a resume can load it again whole (``resumable``).
+    staged = action == "replace" or source.split_key is None or target.unlogged
     return Landing(replace(target, split_key=source.split_key), action, staged)
+
+
+def emptied_by_a_crash(dst: Endpoint, landing: Landing) -> bool:
+    """Whether an unlogged table that the interrupted run had put in place is empty now: a
+    crash of the PostgreSQL server empties every unlogged table, while the checkpoints
+    still say it was loaded. (One empty in the source is loaded again at no cost.)"""
+    name = landing.final.name
+    if not landing.final.unlogged or not dst.table_exists(name):
+        return False
+    return not dst.execute(f"SELECT 1 FROM {dst.qualify(name)} LIMIT 1")
 
 
 def emptied_first(landing: Landing, dialect: str) -> bool:

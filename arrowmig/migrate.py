@@ -41,6 +41,7 @@ from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
 from arrowmig.loading import (
     check_emptying,
     describe_landing,
+    emptied_by_a_crash,
     emptied_first,
     empty_tables,
     landing_for,
@@ -828,7 +829,7 @@ def _table_work(
     own_row = next((r for r in mine if r.stream_name == TABLE_ROW), None)
     table_state = own_row.state if own_row else None
     work = TableWork(table_plan, landing, profiled=profiled)
-    if table_state == "loaded":
+    if table_state == "loaded" and not emptied_by_a_crash(dst, landing):
         table_plan.streams = []
         work.loaded = True
         work.rows_before = sum(r.rows_done for r in mine if r.stream_name != TABLE_ROW)

@@ -224,6 +224,10 @@ class Table:
     """A SQLite source table's ``STRICT`` and ``WITHOUT ROWID``: a SQLite target that declares
     its columns as the source does (``sqlite_type``) creates it so again. STRICT is what keeps
     an ``ANY`` column's texts as texts ('0012' is not 12)."""
+    unlogged: bool = False
+    """A PostgreSQL source's ``UNLOGGED`` table (no WAL: fast, emptied by a crash): a
+    PostgreSQL target creates it, and loads it, unlogged again; other targets have no such
+    tables, and the plan names it."""
     takes_any_value: bool = False
     """An existing SQLite table that is not STRICT: each column takes a value of any type (its
     declared type is only an affinity), so rows appended keep the types they arrive in."""
@@ -266,3 +270,6 @@ class TableLoad:
 
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    keys_not_built: list[str] = field(default_factory=list)
+    """Primary keys and unique constraints the target refused (duplicates, NULLs), each
+    with why and what to do: the rows are in, the key is not, and the table has failed."""

@@ -18,6 +18,7 @@ from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
+from arrowmig.loading import landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import name_parts, written_list
 from arrowmig.preflight import refuse_values_that_cannot_go_in
@@ -469,12 +470,19 @@ def build_plan(
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
             left = [item for item in target.not_carried if item not in rebuilt]
             left += index_form_notes(target, target_dialect)
+            if target.unlogged and target_dialect != "postgresql":
+                left.append(f"UNLOGGED (an ordinary table in {target_dialect})")
             if left:
                 notes.append(f"not carried: {', '.join(left)}")
             if not config.keys:
                 target, unbuilt = _without_keys(target, target_dialect)
                 if unbuilt:
                     notes.append(f"not built (--no-keys): {', '.join(unbuilt)}")
+            elif target_dialect != src.dialect:
+                staged = landing_for(target, source, action).staged
+                notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
+        if action not in ("create", "replace") or target_dialect != "postgresql":
+            target = replace(target, unlogged=False)  # an existing table keeps its own
         plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     for p in plans:
@@ -679,6 +687,16 @@ def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> N
 
 NOT_KEYS = ("default", "sequence", "sequence_default")
 """PostgreSQL-only definitions that --no-keys leaves in place: defaults and their sequences."""
+
+
+def _keys_the_target_cannot_build(
+    src: Source, table: Table, dialect: str, staged: bool
+) -> list[str]:
+    """What the source knows now of keys the target will refuse to build on its rows (a
+    SQLite source: NULLs in a primary key, values the conversion makes equal); ``staged``:
+    the table is put in place with its keys, so it fails whole."""
+    check = getattr(src, "keys_the_target_cannot_build", None)
+    return list(check(table, dialect, staged)) if check is not None else []
 
 
 def _without_keys(target: Table, dialect: str) -> tuple[Table, list[str]]:

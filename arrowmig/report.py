@@ -31,6 +31,10 @@ class TableReport:
     error: str | None = None
     built: list[str] = field(default_factory=list)
     """Keys and indexes built after the data was in."""
+    keys_not_built: list[str] = field(default_factory=list)
+    """Primary keys and unique constraints the run meant to build and the target refused
+    (duplicates or NULLs in the rows, a name taken), each with why and what to do. The rows
+    are in (``status`` stays done), but the run has failed: exit code 1."""
     notes: list[str] = field(default_factory=list)
     """Type widenings and other things the user should know."""
 
@@ -89,16 +93,22 @@ class MigrationReport:
         return [t for t in self.tables if t.status == "failed"]
 
     @property
+    def keys_not_built(self) -> list[TableReport]:
+        """Tables whose rows are in but some of whose keys are not (``TableReport.keys_not_built``)."""
+        return [t for t in self.tables if t.keys_not_built]
+
+    @property
     def rejected(self) -> int:
         return sum(t.rejected for t in self.tables)
 
     @property
     def ok(self) -> bool:
-        """All went as asked: no table failed, no row rejected, not interrupted, and (when the
-        run was verified) every table verified and matching."""
+        """All went as asked: no table failed, every key built, no row rejected, not
+        interrupted, and (when the run was verified) every table verified and matching."""
         verified = self.verify is None or bool(self.verify.get("ok"))
         return (
             not self.failed
+            and not self.keys_not_built
             and not self.rejected
             and self.interrupted is None
             and self.unfinished is None
@@ -164,6 +174,7 @@ class MigrationReport:
             "rss_growth_bytes": self.rss_growth_bytes,
             "mb_growth_per_1000_rows": round(self.mb_growth_per_1000_rows, 5),
             "failed": [t.name for t in self.failed],
+            "keys_not_built": [t.name for t in self.keys_not_built],
             "rejected": self.rejected,
             "retries": self.retries,
             "skipped_views": self.skipped_views,

@@ -417,6 +417,8 @@ class Runner:
         try:
             put_in_place(work)
             table_report.status = "done"
+            for unbuilt in table_report.keys_not_built:
+                self.sink.emit(Event("error", table=name, message=unbuilt))
         except ArrowmigError as exc:
             table_report.status = "failed"
             table_report.error = describe_error(exc)
@@ -436,6 +438,7 @@ class Runner:
         CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
+        table_report.keys_not_built = load.keys_not_built
         table_report.notes.extend(load.skipped)
 
     def _sync(self, name: str) -> None:

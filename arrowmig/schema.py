@@ -721,6 +721,12 @@ def index_label(index: Index, dialect: str) -> str:
     return f"{'unique ' if index.unique else ''}index {index.name}"
 
 
+def enforces_uniqueness(label: str) -> bool:
+    """Whether a label of ``key_statements`` names a primary key or a unique constraint or
+    index: without it the target takes rows the source refuses."""
+    return label.startswith(("primary key (", "unique "))
+
+
 def index_form_notes(table: Table, dialect: str) -> list[str]:
     """The plan's words for each index a target other than PostgreSQL builds plainer than its
     source: a NULLS NOT DISTINCT one as a plain unique index (it takes keys alike but for

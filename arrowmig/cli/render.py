@@ -57,6 +57,8 @@ def report_text(report: MigrationReport) -> str:
     for t in report.tables:
         if t.error:
             out.append(f"  {t.name}: FAILED: {t.error}")
+        for unbuilt in t.keys_not_built:
+            out.append(f"  {t.name}: FAILED: {unbuilt}")
         for note in t.notes:
             out.append(f"  {t.name}: {note}")
         if t.built:
@@ -82,6 +84,7 @@ def report_text(report: MigrationReport) -> str:
     elif report.unfinished:
         state = "NOT FINISHED"
     growth = report.rss_growth_bytes
+    keys_missing = sum(len(t.keys_not_built) for t in report.tables)
     out.append(
         f"{state}: {counted(report.rows, 'row')}"
         + (
@@ -93,6 +96,7 @@ def report_text(report: MigrationReport) -> str:
         f"({report.rows_per_s:,.0f} rows/s, {report.mb_per_s:,.1f} MB/s)"
         + (f", {report.retries:,} retries" if report.retries else "")
         + (f", {counted(report.rejected, 'row')} rejected" if report.rejected else "")
+        + (f", {counted(keys_missing, 'key')} not built" if keys_missing else "")
         + (
             # Nothing measured when nothing ran (a completed run resumed).
             f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)}"

@@ -19,7 +19,7 @@ from arrowmig.errors import (
     raised_by_ctrl_c,
 )
 from arrowmig.model import Column, KeyRange, Table, TableLoad
-from arrowmig.schema import key_statements, qualified, quote_ident
+from arrowmig.schema import enforces_uniqueness, key_statements, qualified, quote_ident
 from arrowmig.urls import EndpointUrl, password_of, redact_text
 
 KEY_COLUMN = "_arrowmig_key"
@@ -245,7 +245,7 @@ def build_keys(
     load = TableLoad()
     for sql, label in key_statements(table, endpoint.dialect, endpoint.qualify(table.name)):
         if refused and label in refused:
-            load.skipped.append(f"{label} not built: {refused[label]}")
+            _not_built(load, label, refused[label])
             continue
         if not sql or label in in_place:
             load.built.append(label)
@@ -256,8 +256,34 @@ def build_keys(
         except TransferError as exc:
             if lost_connection(exc):
                 raise
-            load.skipped.append(f"{label} not built: {exc}")
+            broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(str(exc)))
+            _not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
     return load
+
+
+def index_name_taken(name: str, held_by: str) -> str:
+    """Why an index is not built when another relation holds its name (index names are per
+    schema, and CREATE INDEX IF NOT EXISTS passes over such a one in silence)."""
+    return f"the name {name!r} is taken by {held_by}; rename or drop that one, then create this index by hand"
+
+
+_BROKEN_BY_ROWS = re.compile(r"Constraint Error|constraint failed", re.IGNORECASE)
+"""DuckDB's and SQLite's words for rows that break a key (PostgreSQL's: SQLSTATE class 23)."""
+
+KEY_BROKEN_HINT = (
+    "the rows are all copied, without the key: make its values distinct and not NULL (in the "
+    "target, then add it by hand; or in the source, then run again with --mode replace)"
+)
+
+
+def _not_built(load: TableLoad, label: str, why: str) -> None:
+    """A primary key or unique constraint not built fails its table: the target would take
+    the duplicates the source refuses, and ON CONFLICT finds nothing. A plain index not
+    built only makes queries slower: a note."""
+    if enforces_uniqueness(label):
+        load.keys_not_built.append(f"{label} not built: {why}")
+    else:
+        load.skipped.append(f"{label} not built: {why}")
 
 
 def key_range_filter(key_sql: str | None, key_range: KeyRange | None) -> str:

@@ -20,6 +20,7 @@ from arrowmig.endpoints.common import (
     BaseEndpoint,
     build_keys,
     generated_column,
+    index_name_taken,
     key_range_filter,
     read_schema,
     refuse_empty_names,
@@ -29,7 +30,14 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
-from arrowmig.schema import ddl_type, qualified, quote_ident, to_wire
+from arrowmig.schema import (
+    ddl_type,
+    index_label,
+    primary_key_label,
+    qualified,
+    quote_ident,
+    to_wire,
+)
 from arrowmig.urls import EndpointUrl
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("ARROWMIG_DUCKDB_MEMORY_LIMIT") or "640MB"
@@ -807,10 +815,47 @@ class DuckDBEndpoint(BaseEndpoint):
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = build_keys(self, table)
+        load = build_keys(
+            self, table, self._primary_key_in_place(table), self._index_names_taken(table)
+        )
         load.skipped = [_memory_advice(note) for note in load.skipped]
+        load.keys_not_built = [_memory_advice(note) for note in load.keys_not_built]
         self.add_key_sequences(table, load)
         return load
+
+    def _primary_key_in_place(self, table: Table) -> set[str]:
+        """The primary key, when the table holds it already as asked: built by a run that was
+        stopped before it recorded the table loaded (a second ALTER TABLE ADD PRIMARY KEY is
+        refused, and the key would be reported as not built)."""
+        if not table.primary_key:
+            return set()
+        rows = self._query(
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = ? AND "
+            "lower(table_name) = lower(?) AND database_name = current_database() AND "
+            "constraint_type = 'PRIMARY KEY'",
+            [self._schema, table.name],
+        )
+        there = [tuple(r[0]) for r in rows]
+        return {primary_key_label(table.primary_key)} if table.primary_key in there else set()
+
+    def _index_names_taken(self, table: Table) -> dict[str, str]:
+        """The indexes of ``table`` whose name an index of another table holds, each with
+        why it cannot be built (CREATE INDEX IF NOT EXISTS would pass over it in silence)."""
+        wanted = {i.name.lower(): i for i in table.indexes}
+        if not wanted:
+            return {}
+        rows = self._query(
+            "SELECT index_name, table_name FROM duckdb_indexes() WHERE schema_name = ? AND "
+            "database_name = current_database() AND lower(table_name) <> lower(?)",
+            [self._schema, table.name],
+        )
+        return {
+            index_label(wanted[str(n).lower()], "duckdb"): index_name_taken(
+                wanted[str(n).lower()].name, f"an index of {t!r}"
+            )
+            for n, t in rows
+            if str(n).lower() in wanted
+        }
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each sequence behind a column's

@@ -23,6 +23,7 @@ from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
     build_keys,
+    index_name_taken,
     key_range_filter,
     lost_connection,
     read_schema,
@@ -585,8 +586,14 @@ class PostgresEndpoint(BaseEndpoint):
                 d += " NOT NULL"
             defs.append(d)
         target = qualified(table.name, self._schema)
+        # An unlogged source table is unlogged here too, and so is its load (no WAL for its
+        # rows); a logged one is never loaded unlogged: SET LOGGED afterwards would write
+        # every row to the WAL anyway, and a crash meanwhile would empty what was committed.
+        unlogged = "UNLOGGED " if table.unlogged else ""
         self._run(
-            f"CREATE TABLE {target} ({', '.join(defs)})", f"creating {table.name!r}", table.name
+            f"CREATE {unlogged}TABLE {target} ({', '.join(defs)})",
+            f"creating {table.name!r}",
+            table.name,
         )
         for sql in comment_statements(table, target):
             self._run(sql, f"commenting {table.name!r}", table.name)
@@ -895,10 +902,7 @@ class PostgresEndpoint(BaseEndpoint):
                 held_by = f"another index of {owner!r} (other columns or options)"
             else:
                 held_by = f"an index of {owner!r}"
-            refused[index_label(index, "postgresql")] = (
-                f"the name {index.name!r} is taken by {held_by}; rename or drop that one, "
-                "then create this index by hand"
-            )
+            refused[index_label(index, "postgresql")] = index_name_taken(index.name, held_by)
         return in_place, refused
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:

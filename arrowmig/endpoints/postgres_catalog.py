@@ -304,6 +304,11 @@ def describe(
     elif specials == "look":
         columns = _with_specials_as_text(query, source, columns)
     foreign_keys, foreign_keys_elsewhere = _foreign_keys(query, oid)
+    comment, persistence = query(
+        "SELECT nullif(obj_description($1::oid, 'pg_class'), ''), relpersistence::text "
+        "FROM pg_class WHERE oid = $1",
+        (oid,),
+    )[0]
     return Table(
         name=name,
         columns=columns,
@@ -325,7 +330,8 @@ def describe(
         row_count=_row_count(query, oid, source),
         split_key=split_key,
         own_rows_only=own_rows_only,
-        comment=query("SELECT nullif(obj_description($1::oid, 'pg_class'), '')", (oid,))[0][0],
+        comment=comment,
+        unlogged=persistence == "u",
     )
 
 
@@ -905,6 +911,10 @@ def _column(
             target = "interval"
         if typname in _LIMITED and typmod >= 0:
             # varchar(30), char(3), timestamp(3): the same on PostgreSQL targets.
+            limited = formatted
+        elif typname == "name":
+            # The catalogs' identifier type: at most 63 bytes, compared and sorted under the
+            # "C" collation. Text would lose both; a name's value always fits name again.
             limited = formatted
     elif typname == "numeric":
         precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF

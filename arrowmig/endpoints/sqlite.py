@@ -31,6 +31,7 @@ from arrowmig.endpoints.sqlite_ddl import (
     deferrability,
     foreign_key_names,
 )
+from arrowmig.endpoints.sqlite_keys import keys_the_target_cannot_build
 from arrowmig.endpoints.sqlite_profile import (
     Scan,
     presume_columns,
@@ -443,6 +444,14 @@ class SQLiteEndpoint(BaseEndpoint):
             split_key=split_key,
             sqlite_options=options,
         )
+
+    def keys_the_target_cannot_build(self, table: Table, target: str, staged: bool) -> list[str]:
+        """The plan's words for each key of ``table`` that ``target`` (PostgreSQL, DuckDB)
+        will refuse to build on its rows (``sqlite_keys``)."""
+        try:
+            return keys_the_target_cannot_build(self._query, table, target, staged)
+        except Exception as exc:
+            raise self.translate(exc, f"checking the keys of {table.name!r}", table.name) from exc
 
     def count_where(
         self, name: str, conditions: list[str], key: str | None
