@@ -36,6 +36,7 @@ from arrowmig.schema import (
     type_words,
     wire_type,
 )
+from arrowmig.sqlite_header import plan_header
 
 TABLE_EXISTS_HINT = (
     "use --mode replace, append or truncate, --resume to continue an interrupted run, "
@@ -141,6 +142,9 @@ class MigrationPlan:
     """Target tables that exist in create mode, when build_plan was asked to defer them."""
     notes: list[str] = field(default_factory=list)
     """What the user should know about the run as a whole (schemas it does not read)."""
+    sqlite_header: dict[str, int] = field(default_factory=dict)
+    """The SQLite source's file numbers the run sets on its SQLite target (``user_version``,
+    ``application_id``; sqlite_header.py)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -488,7 +492,9 @@ def build_plan(
             "source file): each value keeps its storage class and its exact text (the types "
             "and forms noted per column are then not used); the report says which tables were"
         )
-    return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
+    header, header_notes = plan_header(src, dst, target_dialect, [p.target.name for p in plans])
+    run_notes += header_notes
+    return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes, header)
 
 
 def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) -> None:

@@ -60,6 +60,9 @@ _LOCKED_HINT = (
     "read or write): end it, then run the same command again"
 )
 BUSY_TIMEOUT_MS = 60_000
+HEADER_PRAGMAS = ("user_version", "application_id")
+"""The numbers in a file's header that its application sets and reads (0: none); see
+sqlite_header.py."""
 BUILT_IN_COLLATIONS = frozenset({"BINARY", "NOCASE", "RTRIM"})
 """The collations every SQLite connection has. Any other is registered by an application on
 its own connections, and SQLite refuses here any statement that would compare under it or
@@ -1080,6 +1083,19 @@ class SQLiteEndpoint(BaseEndpoint):
     @property
     def path(self) -> str:
         return self._path
+
+    def header_values(self) -> dict[str, int]:
+        """The file's ``PRAGMA user_version`` and ``application_id`` (sqlite_header.py)."""
+        return {p: int(self._query(f"PRAGMA {p}")[0][0]) for p in HEADER_PRAGMAS}
+
+    def set_header_values(self, values: dict[str, int]) -> None:
+        """Set those numbers; each is written in the file's header, outside any table."""
+        with self._lock:
+            for pragma, value in values.items():
+                try:
+                    self._pragma(f"{pragma} = {int(value)}")
+                except Exception as exc:
+                    raise self.translate(exc, f"setting PRAGMA {pragma}") from exc
 
     def text_encoding(self) -> str:
         """UTF-8, UTF-16le or UTF-16be: set when the file was made, the same in every table."""
