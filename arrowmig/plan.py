@@ -19,7 +19,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.names import name_parts, written_list
+from arrowmig.names import folded, name_parts, written_list
 from arrowmig.preflight import refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
@@ -612,7 +612,7 @@ def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
         return
     seen: dict[str, str] = {}
     for name in names:
-        other = seen.setdefault(name.lower(), name)
+        other = seen.setdefault(folded(name), name)
         if other != name:
             raise SchemaError(
                 f"tables {other!r} and {name!r} differ only in case, and {dialect} table names "

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from arrowmig.names import folded
+
 
 def plan_header(
     src: Any, dst: Any, dialect: str, run_tables: list[str]
@@ -51,8 +53,8 @@ def _other_tables(dst: Any, run_tables: list[str]) -> list[str]:
     """The target's tables and views that are not this run's (arrowmig's own are not listed)."""
     if dst is None:
         return []
-    run = {t.lower() for t in run_tables}
-    return [t for t in [*dst.list_tables(), *dst.list_views()] if t.lower() not in run]
+    run = {folded(t) for t in run_tables}
+    return [t for t in [*dst.list_tables(), *dst.list_views()] if folded(t) not in run]
 
 
 def _listed(values: dict[str, int]) -> str:

@@ -50,6 +50,7 @@ from arrowmig.model import (
     Table,
     TableLoad,
 )
+from arrowmig.names import folded
 from arrowmig.schema import ddl_type, foreign_key_clause, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
@@ -908,15 +909,15 @@ class SQLiteEndpoint(BaseEndpoint):
     def check_names(self, table: Table) -> None:
         seen: set[str] = set()
         for col in table.columns:
-            folded = col.name.lower()
-            if folded in seen:
+            same = folded(col.name)
+            if same in seen:
                 raise SchemaError(
                     f"table {table.name!r} has two columns named {col.name!r} but for case; "
-                    "SQLite column names ignore case",
+                    "SQLite column names ignore ASCII case",
                     hint="rename one of them in the source",
                     table=table.name,
                 )
-            seen.add(folded)
+            seen.add(same)
         if "\x00" in table.name or any("\x00" in c.name for c in table.columns):
             raise SchemaError(
                 f"table {table.name!r}: names with NUL bytes cannot be stored", table=table.name
