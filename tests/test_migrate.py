@@ -1146,7 +1146,7 @@ def test_names_apart_but_for_non_ascii_case_move_as_they_are(
     # A-Z still fold: refused before anything is written, naming the table.
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute('CREATE TABLE m (id int PRIMARY KEY, "Mixed" text, mixed text)')
-    with pytest.raises(SchemaError, match="table 'm' has .*'mixed'.* but for case"):
+    with pytest.raises(SchemaError, match=r"table 'm' has .*'mixed'.* but for case"):
         arrowmig.migrate(pg_url, str(tmp_path / f"again.{target_name.split('.')[1]}"), tables=["m"])
 
 
