@@ -103,20 +103,23 @@ _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 
 
-# Values of -0.0 written per (file, table): SQLite stores them as 0.0, and the report says so.
-_negative_zeros: dict[tuple[str, str], int] = {}
+# Values of -0.0 written per (file, table) and column: SQLite stores them as 0.0, and the
+# report says so.
+_negative_zeros: dict[tuple[str, str], dict[str, int]] = {}
 
 
-def _count_negative_zeros(batch: pa.RecordBatch) -> int:
-    total = 0
-    for array in batch.columns:
+def _count_negative_zeros(batch: pa.RecordBatch) -> dict[str, int]:
+    found = {}
+    for name, array in zip(batch.schema.names, batch.columns, strict=True):
         if pa.types.is_floating(array.type):
             zero = pc.equal(array, 0.0)
             if pc.any(zero).as_py():
                 # 1/x tells the sign of a zero: -inf for -0.0.
                 negative = pc.and_(zero, pc.less(pc.divide(pa.scalar(1.0), array), 0.0))
-                total += int(pc.sum(negative).as_py() or 0)
-    return total
+                count = int(pc.sum(negative).as_py() or 0)
+                if count:
+                    found[name] = count
+    return found
 
 
 def _write_lock(path: Path) -> threading.Lock:
@@ -1068,9 +1071,6 @@ class SQLiteEndpoint(BaseEndpoint):
         batch = to_wire(batch, table, "sqlite")
         zeros = _count_negative_zeros(batch)
         with self._lock:
-            if zeros:
-                key = (self._lock_key, table.name)
-                _negative_zeros[key] = _negative_zeros.get(key, 0) + zeros
             try:
                 self._cursor.adbc_ingest(table.name, batch, mode="append")
                 if after is not None:
@@ -1079,6 +1079,10 @@ class SQLiteEndpoint(BaseEndpoint):
             except Exception as exc:
                 self._rollback()
                 raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+            # Counted once committed: a batch that failed and is tried again counts once.
+            counts = _negative_zeros.setdefault((self._lock_key, table.name), {}) if zeros else {}
+            for column, count in zeros.items():
+                counts[column] = counts.get(column, 0) + count
 
     # -- SQLite to SQLite: copied by SQLite itself (attached_copy.py) --------------------------
     @property
@@ -1164,17 +1168,18 @@ class SQLiteEndpoint(BaseEndpoint):
                 raise self.translate(exc, f"writing {table!r}", table) from exc
         return rows
 
-    def pop_notes(self, name: str) -> list[str]:
-        """What the writes into ``name`` changed that the report must say."""
+    def pop_notes(self, name: str, shown: str | None = None) -> list[str]:
+        """What the writes into ``name`` changed that the report must say; ``shown`` is the
+        table's own name where ``name`` is its staging table (the --cast it suggests names
+        the source's table, as the user writes it)."""
         with self._lock:
-            zeros = _negative_zeros.pop((self._lock_key, name), 0)
-        if zeros:
-            values = "1 value" if zeros == 1 else f"{zeros:,} values"
-            return [
-                f"{values} of -0.0 stored as 0.0: SQLite REAL columns have no negative zero "
-                f"(verify reports them; --cast {name}.COLUMN=text keeps the sign, as text)"
-            ]
-        return []
+            zeros = _negative_zeros.pop((self._lock_key, name), {})
+        return [
+            f"{column}: {'1 value' if count == 1 else f'{count:,} values'} of -0.0 stored as "
+            "0.0: SQLite REAL columns have no negative zero (verify reports them; --cast "
+            f"{shown or name}.{column}=text keeps the sign, as text)"
+            for column, count in zeros.items()
+        ]
 
     def finish_table(self, table: Table) -> TableLoad:
         load = build_keys(self, table)
