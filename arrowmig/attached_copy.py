@@ -81,7 +81,7 @@ def copy_range_attached(
 
     source, target = conns.source, conns.target
     assert isinstance(source, SQLiteEndpoint) and isinstance(target, SQLiteEndpoint)
-    origin = f"{target.attach_source(source.path)}.{quote_ident(source_table.name)}"
+    origin = source.from_clause(source_table.name, target.attach_source(source.path))
     listed = ", ".join(quote_ident(c) for c in columns)
     # main.: an unqualified name could also be the attached source file's table.
     insert = (

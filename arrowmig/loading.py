@@ -164,6 +164,13 @@ def prepare(dst: Endpoint, landing: Landing, *, emptied: bool = False) -> None:
         dst.create_table(landing.final)
 
 
+def _written_notes(dst: Endpoint, written: str, shown: str) -> list[str]:
+    """What the target changed in the values written into table ``written`` (a SQLite
+    target's -0.0 stored as 0.0), told of table ``shown``, the name the user knows."""
+    pop_notes = getattr(dst, "pop_notes", None)
+    return list(pop_notes(written, shown)) if pop_notes is not None else []
+
+
 def finish(
     dst: Endpoint,
     landing: Landing,
@@ -180,6 +187,7 @@ def finish(
             # An existing table keeps its own keys, indexes and constraints; its key
             # sequences are moved past the keys that arrived.
             load = TableLoad()
+            load.skipped.extend(_written_notes(dst, final.name, final.name))
             _advance_key_sequences(dst, final, load)
             return load
         load = dst.finish_table(final)
@@ -189,9 +197,7 @@ def finish(
     target = dst.qualify(final.name)
     stage = dst.qualify(landing.physical.name)
     load = TableLoad()
-    pop_notes = getattr(dst, "pop_notes", None)
-    if pop_notes is not None:
-        load.skipped.extend(pop_notes(landing.physical.name))
+    load.skipped.extend(_written_notes(dst, landing.physical.name, final.name))
     statements: list[str] = []
     exists = dst.table_exists(final.name)
     pointing_in: list[tuple[str, str, str]] = []

@@ -268,6 +268,8 @@ def _transfer(
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
         store.record(_run_row(run_id, "running", basis))
+        if plan.sqlite_header:
+            dst.set_header_values(plan.sqlite_header)  # type: ignore[attr-defined]
         if earlier is None:  # a new run: its reject files hold its own rows only
             report.notes.extend(set_aside_earlier(config, [p.source.name for p in plan.tables]))
         again = _loaded_again(earlier)

@@ -128,3 +128,13 @@ def shown(schema: str, table: str) -> str:
     """``schema.table`` as a run of several schemas names it, parts holding a dot, comma or
     quote in double quotes: two tables never print alike, and --tables takes it back."""
     return f"{written(schema, dots=True)}.{written(table, dots=True)}"
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def folded(name: str) -> str:
+    """``name`` as SQLite and DuckDB compare names: only A-Z fold to a-z. Both keep ``"ä"``
+    and ``"Ä"``, ``"ß"`` and ``"ẞ"``, the Kelvin sign and ``k`` apart (seen with SQLite 3.40
+    and 3.53, DuckDB 2.0.1), where Python's lower() and casefold() would make them one name."""
+    return name.translate(_ASCII_LOWER)

@@ -20,7 +20,7 @@ from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.loading import landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.names import name_parts, written_list
+from arrowmig.names import folded, name_parts, written_list
 from arrowmig.preflight import refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
@@ -37,6 +37,7 @@ from arrowmig.schema import (
     type_words,
     wire_type,
 )
+from arrowmig.sqlite_header import plan_header
 
 TABLE_EXISTS_HINT = (
     "use --mode replace, append or truncate, --resume to continue an interrupted run, "
@@ -146,6 +147,9 @@ class MigrationPlan:
     target: str = ""
     """The source and target as shown (passwords masked; a PostgreSQL URL without a
     database names the one libpq connects to), set by ``explain``."""
+    sqlite_header: dict[str, int] = field(default_factory=dict)
+    """The SQLite source's file numbers the run sets on its SQLite target (``user_version``,
+    ``application_id``; sqlite_header.py)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -502,7 +506,11 @@ def build_plan(
             "source file): each value keeps its storage class and its exact text (the types "
             "and forms noted per column are then not used); the report says which tables were"
         )
-    return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
+    header, header_notes = plan_header(src, dst, target_dialect, [p.target.name for p in plans])
+    run_notes += header_notes
+    return MigrationPlan(
+        plans, skipped_views, target_dialect, conflicts, run_notes, sqlite_header=header
+    )
 
 
 def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) -> None:
@@ -620,7 +628,7 @@ def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
         return
     seen: dict[str, str] = {}
     for name in names:
-        other = seen.setdefault(name.lower(), name)
+        other = seen.setdefault(folded(name), name)
         if other != name:
             raise SchemaError(
                 f"tables {other!r} and {name!r} differ only in case, and {dialect} table names "

@@ -61,7 +61,17 @@ def parse_url(url: str) -> EndpointUrl:
                 f"{kind} URL {text!r} has no path",
                 hint=f"write {kind}:///relative/path or {kind}:////absolute/path",
             )
-        path = rest[1:]
+        path, asks, query = rest[1:].partition("?")
+        if asks:
+            # SQLAlchemy's driver options (?mode=ro, ?journal_mode=wal) would otherwise be
+            # part of the file's name: "does not exist" for a source, a new file so named
+            # for a target.
+            raise UrlError(
+                f"{kind} URL {text!r} has a query string ('?{query}'), which arrowmig does not "
+                "read",
+                hint="drop it: arrowmig only reads a source, and sets a target's journal mode "
+                "itself while it writes (name a file whose name holds '?' by its bare path)",
+            )
         if not path or path == ":memory:":
             raise UrlError(
                 f"{kind} URL {text!r} names no file",

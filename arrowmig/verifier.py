@@ -24,7 +24,7 @@ from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
-from arrowmig.names import named_tables, one_schema, written, written_list
+from arrowmig.names import folded, named_tables, one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
@@ -152,8 +152,8 @@ def _match_name(name: str, candidates: list[str], target_dialect: str) -> str | 
         cut = name.encode()[:PG_MAX_IDENTIFIER_BYTES].decode(errors="ignore")
         if cut in candidates:
             return cut
-    folded = [c for c in candidates if c.casefold() == name.casefold()]
-    return folded[0] if len(folded) == 1 else None
+    same = [c for c in candidates if folded(c) == folded(name)]
+    return same[0] if len(same) == 1 else None
 
 
 def _is_internal(name: str) -> bool:

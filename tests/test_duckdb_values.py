@@ -559,3 +559,36 @@ def test_duckdb_column_collations_stay_or_are_named(tmp_path: Path) -> None:
     ]
     with sqlite3.connect(lite) as con:
         assert con.execute("SELECT id FROM t WHERE a = 'ABC'").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("mode", ["create", "replace", "append"])
+def test_the_negative_zero_note_names_the_table_and_column_to_cast(
+    tmp_path: Path, mode: str
+) -> None:
+    """SQLite REAL columns have no -0.0: the report counts them per column, and its --cast
+    names the table the user knows (replace loads a staging table) and the column."""
+    source = tmp_path / "z.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute(
+        "CREATE TABLE z (id INTEGER PRIMARY KEY, f4 REAL, f8 DOUBLE, plain DOUBLE);"
+        "INSERT INTO z VALUES (1, '-0'::REAL, '-0'::DOUBLE, 0), (2, 0, '-0'::DOUBLE, 1.5)"
+    )
+    con.close()
+    target = str(tmp_path / "z.db")
+    if mode != "create":  # a table there already: replaced, or appended to
+        assert migrate(str(source), target).ok
+        emptied = sqlite3.connect(target)
+        emptied.execute("DELETE FROM z")
+        emptied.commit()
+        emptied.close()
+    report = migrate(str(source), target, config=MigrationConfig(mode=mode))
+    assert report.ok
+    notes = report.tables[0].notes
+    cast = "(verify reports them; --cast z.{0}=text keeps the sign, as text)"
+    assert (
+        "f4: 1 value of -0.0 stored as 0.0: SQLite REAL columns have no negative zero "
+        + cast.format("f4")
+    ) in notes
+    assert "f8: 2 values of -0.0 stored as 0.0" in "\n".join(notes)
+    assert cast.format("f8") in "\n".join(notes)
+    assert not [n for n in notes if "plain" in n or "_arrowmig" in n or "COLUMN" in n]

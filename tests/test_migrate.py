@@ -1171,6 +1171,31 @@ def test_tables_equal_but_for_case_are_refused_for_targets_that_ignore_case(
 
 
 @pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
+def test_names_apart_but_for_non_ascii_case_move_as_they_are(
+    tmp_path: Path, pg_url: str, target_name: str
+) -> None:
+    # SQLite and DuckDB fold A-Z only: "ä" and "Ä" are two columns (and two tables) there.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            'CREATE TABLE c2 (id int PRIMARY KEY, "ä" text, "Ä" text, "ß" text, "ẞ" text);'
+            "INSERT INTO c2 VALUES (1, 'lower', 'UPPER', 'sharp', 'SHARP');"
+            'CREATE TABLE "Ö" (id int PRIMARY KEY); CREATE TABLE "ö" (id int PRIMARY KEY);'
+            'INSERT INTO "Ö" VALUES (1); INSERT INTO "ö" VALUES (2)'
+        )
+    target = str(tmp_path / target_name)
+    report = arrowmig.migrate(pg_url, target)
+    assert report.ok, str(report.to_dict())
+    assert rows_of(target, "c2") == [(1, "lower", "UPPER", "sharp", "SHARP")]
+    assert rows_of(target, "Ö") == [(1,)] and rows_of(target, "ö") == [(2,)]
+    assert arrowmig.verify(pg_url, target).ok
+    # A-Z still fold: refused before anything is written, naming the table.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute('CREATE TABLE m (id int PRIMARY KEY, "Mixed" text, mixed text)')
+    with pytest.raises(SchemaError, match=r"table 'm' has .*'mixed'.* but for case"):
+        arrowmig.migrate(pg_url, str(tmp_path / f"again.{target_name.split('.')[1]}"), tables=["m"])
+
+
+@pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
 def test_a_table_without_columns_is_refused_before_writing(
     tmp_path: Path, pg_url: str, target_name: str
 ) -> None:

@@ -216,3 +216,42 @@ def test_plan_migrate_and_verify_name_the_database_a_url_without_one_reached(
         assert json.loads(capsys.readouterr().out)["target"] == pg_url, verb
     assert main(["plan", str(source), bare, "--mode", "replace"]) == 0
     assert capsys.readouterr().err.startswith(f"{source} -> {pg_url}\n")
+
+
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("sqlite:////data/s.db?mode=ro", "?mode=ro"),
+        ("sqlite:///out/b.db?journal_mode=wal", "?journal_mode=wal"),
+        ("duckdb:///w.duckdb?access_mode=read_only", "?access_mode=read_only"),
+    ],
+)
+def test_a_query_string_in_a_file_url_is_refused_not_taken_for_part_of_the_name(
+    url: str, query: str
+) -> None:
+    with pytest.raises(UrlError) as info:
+        parse_url(url)
+    message = str(info.value)
+    assert f"has a query string ('{query}'), which arrowmig does not read; drop it" in message
+    assert "\n" not in message
+
+
+def test_a_query_string_makes_no_file_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from arrowmig.cli import main
+
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    con.close()
+    for src, dst in (
+        (f"sqlite:///{source}?mode=ro", str(tmp_path / "b.duckdb")),
+        (str(source), f"sqlite:///{tmp_path}/b.db?journal_mode=wal"),
+        (str(source), f"duckdb:///{tmp_path}/b.duckdb?access_mode=read_write"),
+    ):
+        assert main(["migrate", src, dst, "--progress", "none"]) == 2
+        assert "has a query string" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.db"]

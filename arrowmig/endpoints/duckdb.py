@@ -30,6 +30,7 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
+from arrowmig.names import folded
 from arrowmig.schema import (
     ddl_type,
     index_label,
@@ -319,7 +320,7 @@ class DuckDBEndpoint(BaseEndpoint):
         where the schema's name is a catalog's too (DuckDB would refuse the default as
         ambiguous on each insert)."""
         clash = self._query(
-            "SELECT 1 FROM duckdb_databases() WHERE lower(database_name) = lower(?)",
+            f"SELECT 1 FROM duckdb_databases() WHERE {_is_named('database_name')}",
             [self._schema],
         )
         return qualified(name, self._schema, self._catalog if clash else None)
@@ -382,7 +383,7 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def omittable_columns(self, name: str) -> set[str]:
         rows = self._query(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND lower(table_name) = lower(?) "
+            f"SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND {_is_named('table_name')} "
             "AND database_name = current_database() AND (is_nullable OR column_default IS NOT NULL)",
             [self._schema, name],
         )
@@ -391,7 +392,7 @@ class DuckDBEndpoint(BaseEndpoint):
     def computed_columns(self, name: str) -> set[str]:
         rows = self._query(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND "
-            "lower(table_name) = lower(?) AND table_catalog = current_database() "
+            f"{_is_named('table_name')} AND table_catalog = current_database() "
             "AND is_generated = 'ALWAYS'",
             [self._schema, name],
         )
@@ -400,7 +401,7 @@ class DuckDBEndpoint(BaseEndpoint):
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         rows = self._query(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND "
-            "lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
+            f"{_is_named('table_name')} AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
         return [(str(r[0]), str(r[1])) for r in rows]
@@ -408,9 +409,9 @@ class DuckDBEndpoint(BaseEndpoint):
     def table_exists(self, name: str) -> bool:
         rows = self._query(
             # DuckDB's names ignore case: "Users" is there when "users" is asked for.
-            "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND lower(table_name) = lower(?) "
+            f"SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND {_is_named('table_name')} "
             "AND database_name = current_database() UNION ALL SELECT 1 FROM duckdb_views() WHERE "
-            "schema_name = ? AND lower(view_name) = lower(?) AND database_name = current_database()",
+            f"schema_name = ? AND {_is_named('view_name')} AND database_name = current_database()",
             [self._schema, name, self._schema, name],
         )
         return bool(rows)
@@ -430,7 +431,7 @@ class DuckDBEndpoint(BaseEndpoint):
             "SELECT column_name, data_type, is_nullable, column_default, nullif(comment, '') "
             "FROM duckdb_columns() "
             "WHERE schema_name = ? "
-            "AND lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
+            f"AND {_is_named('table_name')} AND database_name = current_database() ORDER BY column_index",
             [self._schema, name],
         )
         generated = self.computed_columns(name)
@@ -474,7 +475,7 @@ class DuckDBEndpoint(BaseEndpoint):
         uniques = []
         for kind, cols in self._query(
             "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE "
-            "schema_name = ? AND lower(table_name) = lower(?) AND database_name = current_database() AND "
+            f"schema_name = ? AND {_is_named('table_name')} AND database_name = current_database() AND "
             "constraint_type IN ('PRIMARY KEY', 'UNIQUE')",
             [self._schema, name],
         ):
@@ -516,7 +517,7 @@ class DuckDBEndpoint(BaseEndpoint):
         (``VARCHAR COLLATE nocase``) shows."""
         rows = self._query(
             "SELECT sql FROM duckdb_tables() WHERE schema_name = ? AND "
-            "lower(table_name) = lower(?) AND database_name = current_database()",
+            f"{_is_named('table_name')} AND database_name = current_database()",
             [self._schema, name],
         )
         return str(rows[0][0]) if rows and rows[0][0] is not None else ""
@@ -524,7 +525,7 @@ class DuckDBEndpoint(BaseEndpoint):
     def _table_comment(self, name: str) -> str | None:
         rows = self._query(
             "SELECT nullif(comment, '') FROM duckdb_tables() WHERE schema_name = ? AND "
-            "lower(table_name) = lower(?) AND database_name = current_database()",
+            f"{_is_named('table_name')} AND database_name = current_database()",
             [self._schema, name],
         )
         return str(rows[0][0]) if rows and rows[0][0] is not None else None
@@ -536,7 +537,7 @@ class DuckDBEndpoint(BaseEndpoint):
         unportable: list[str] = []
         for index_name, unique, sql in self._query(
             "SELECT index_name, is_unique, sql FROM duckdb_indexes() WHERE schema_name = ? AND "
-            "lower(table_name) = lower(?) AND database_name = current_database() AND NOT "
+            f"{_is_named('table_name')} AND database_name = current_database() AND NOT "
             "is_primary ORDER BY index_name",
             [self._schema, name],
         ):
@@ -553,7 +554,7 @@ class DuckDBEndpoint(BaseEndpoint):
             f"CHECK constraint {check_name} {str(text).removeprefix('CHECK')}"
             for check_name, text in self._query(
                 "SELECT constraint_name, constraint_text FROM duckdb_constraints() WHERE "
-                "schema_name = ? AND lower(table_name) = lower(?) AND database_name = "
+                f"schema_name = ? AND {_is_named('table_name')} AND database_name = "
                 "current_database() AND constraint_type = 'CHECK' ORDER BY constraint_index",
                 [self._schema, name],
             )
@@ -573,7 +574,7 @@ class DuckDBEndpoint(BaseEndpoint):
             for cols, parent, parent_cols, key_name in self._query(
                 "SELECT constraint_column_names, referenced_table, referenced_column_names, "
                 "constraint_name FROM duckdb_constraints() WHERE schema_name = ? AND "
-                "lower(table_name) = lower(?) AND database_name = current_database() AND "
+                f"{_is_named('table_name')} AND database_name = current_database() AND "
                 "constraint_type = 'FOREIGN KEY'",
                 [self._schema, name],
             )
@@ -711,15 +712,15 @@ class DuckDBEndpoint(BaseEndpoint):
         refuse_empty_names(table, "DuckDB")
         seen: dict[str, str] = {}
         for col in table.columns:
-            folded = col.name.lower()
-            if folded in seen:
+            same = folded(col.name)
+            if same in seen:
                 raise SchemaError(
-                    f"table {table.name!r} has columns {seen[folded]!r} and {col.name!r}, equal but "
-                    "for case; DuckDB names ignore case",
+                    f"table {table.name!r} has columns {seen[same]!r} and {col.name!r}, equal but "
+                    "for case; DuckDB names ignore ASCII case",
                     hint="rename one of them in the source",
                     table=table.name,
                 )
-            seen[folded] = col.name
+            seen[same] = col.name
 
     def ensure_schema(self) -> None:
         schema = qualified(self._schema, self._catalog)  # see qualify
@@ -863,7 +864,7 @@ class DuckDBEndpoint(BaseEndpoint):
         target = self.qualify(table.name)
         defaults = self._query(
             "SELECT column_name, column_default FROM duckdb_columns() WHERE schema_name = ? AND "
-            "lower(table_name) = lower(?) AND database_name = current_database() AND "
+            f"{_is_named('table_name')} AND database_name = current_database() AND "
             "column_default LIKE 'nextval(%'",
             [self._schema, table.name],
         )
@@ -877,7 +878,7 @@ class DuckDBEndpoint(BaseEndpoint):
                 ((largest,),) = self.execute(f"SELECT max({quote_ident(column)}) FROM {target}")
                 state = self.execute(
                     "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE "
-                    "lower(schema_name) = lower(?) AND lower(sequence_name) = lower(?) AND "
+                    f"{_is_named('schema_name')} AND {_is_named('sequence_name')} AND "
                     "database_name = current_database()",
                     (schema, name),
                 )
@@ -1002,6 +1003,16 @@ def _memory_advice(note: str) -> str:
         "SET memory_limit = '4GB'; CREATE INDEX ..., or run with "
         "ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB)"
     )
+
+
+def _is_named(column: str) -> str:
+    """SQL: ``column`` holds the name the next ``?`` gives, as DuckDB's catalog compares names:
+    only A-Z fold to a-z (names.folded). Its lower() folds "Ö" to "ö" as well, two tables
+    there."""
+    return f"translate({column}, '{_UPPER}', '{_LOWER}') = translate(?, '{_UPPER}', '{_LOWER}')"
+
+
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 
 
 def _normalise(arrow_type: pa.DataType) -> pa.DataType:

@@ -51,6 +51,7 @@ from arrowmig.model import (
     Table,
     TableLoad,
 )
+from arrowmig.names import folded
 from arrowmig.schema import ddl_type, foreign_key_clause, qualified, quote_ident, to_wire
 from arrowmig.urls import EndpointUrl
 
@@ -61,6 +62,13 @@ _LOCKED_HINT = (
     "read or write): end it, then run the same command again"
 )
 BUSY_TIMEOUT_MS = 60_000
+HEADER_PRAGMAS = ("user_version", "application_id")
+"""The numbers in a file's header that its application sets and reads (0: none); see
+sqlite_header.py."""
+BUILT_IN_COLLATIONS = frozenset({"BINARY", "NOCASE", "RTRIM"})
+"""The collations every SQLite connection has. Any other is registered by an application on
+its own connections, and SQLite refuses here any statement that would compare under it or
+open an index ordered by it ("no such collation sequence"), though it reads the values."""
 _JOURNAL_MODES = ("delete", "truncate", "persist", "memory", "wal", "off")
 """SQLite's journal modes: a recorded one is put back only if it is one of them."""
 _SOURCE_ALIAS = "arrowmig_source"
@@ -96,20 +104,23 @@ _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 
 
-# Values of -0.0 written per (file, table): SQLite stores them as 0.0, and the report says so.
-_negative_zeros: dict[tuple[str, str], int] = {}
+# Values of -0.0 written per (file, table) and column: SQLite stores them as 0.0, and the
+# report says so.
+_negative_zeros: dict[tuple[str, str], dict[str, int]] = {}
 
 
-def _count_negative_zeros(batch: pa.RecordBatch) -> int:
-    total = 0
-    for array in batch.columns:
+def _count_negative_zeros(batch: pa.RecordBatch) -> dict[str, int]:
+    found = {}
+    for name, array in zip(batch.schema.names, batch.columns, strict=True):
         if pa.types.is_floating(array.type):
             zero = pc.equal(array, 0.0)
             if pc.any(zero).as_py():
                 # 1/x tells the sign of a zero: -inf for -0.0.
                 negative = pc.and_(zero, pc.less(pc.divide(pa.scalar(1.0), array), 0.0))
-                total += int(pc.sum(negative).as_py() or 0)
-    return total
+                count = int(pc.sum(negative).as_py() or 0)
+                if count:
+                    found[name] = count
+    return found
 
 
 def _write_lock(path: Path) -> threading.Lock:
@@ -237,6 +248,7 @@ class SQLiteEndpoint(BaseEndpoint):
         self._write_mode_set = False
         self._journal_mode: str | None = None
         self._attached: str | None = None
+        self._binary_selects: dict[str, str | None] = {}
 
     # -- both sides -------------------------------------------------------------------------
     def close(self) -> None:
@@ -377,12 +389,14 @@ class SQLiteEndpoint(BaseEndpoint):
             try:
                 scan = self._scan_in_parts(name, split_key, workers, len(names))
                 if presume and not self._is_view(name):
-                    proofs = presume_columns(self._query, quote_ident(name), names, declared, scan)
+                    proofs = presume_columns(
+                        self._query, self.from_clause(name), names, declared, scan
+                    )
                 profiled = [i for i, proof in enumerate(proofs) if proof is None]
                 if profiled:
                     row_count, found = profile_table(
                         self._query,
-                        quote_ident(name),
+                        self.from_clause(name),
                         [names[i] for i in profiled],
                         [declared[i] for i in profiled],
                         scan,
@@ -466,7 +480,7 @@ class SQLiteEndpoint(BaseEndpoint):
             f"count(CASE WHEN {c} THEN 1 END), min(CASE WHEN {c} THEN {k} END)" for c in conditions
         ]
         try:
-            (row,) = self._query(f"SELECT {', '.join(parts)} FROM {quote_ident(name)}")
+            (row,) = self._query(f"SELECT {', '.join(parts)} FROM {self.from_clause(name)}")
         except Exception as exc:
             raise self.translate(exc, f"checking {name!r}", name) from exc
         return [(int(row[2 * i]), row[2 * i + 1]) for i in range(len(conditions))]
@@ -480,7 +494,7 @@ class SQLiteEndpoint(BaseEndpoint):
         return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def _count(self, name: str) -> int:
-        return int(self._query(f"SELECT count(*) FROM {quote_ident(name)}")[0][0])
+        return int(self._query(f"SELECT count(*) FROM {self.from_clause(name)}")[0][0])
 
     def _is_view(self, name: str) -> bool:
         """Views break affinity (a column holds whatever its expression gives): always profiled."""
@@ -495,7 +509,7 @@ class SQLiteEndpoint(BaseEndpoint):
         asked for."""
         if workers <= 1 or key is None:
             return None
-        table = quote_ident(name)
+        table = self.from_clause(name)
         lo, hi = self._query(f"SELECT min({key}), max({key}) FROM {table}")[0]
         if lo is None:
             return None
@@ -533,6 +547,72 @@ class SQLiteEndpoint(BaseEndpoint):
             return rows
         finally:
             conn.close()
+
+    def from_clause(self, name: str, schema: str | None = None) -> str:
+        """Table ``name`` (in attached ``schema``) as the FROM clause of a read.
+
+        A table whose columns or indexes use a collation of its application's
+        (``BUILT_IN_COLLATIONS``) is read through a subquery that compares those columns
+        bytewise and opens no index: the values are the same, and every statement arrowmig
+        runs on them prepares. SQLite flattens the subquery, so rowid ranges and min()/max()
+        stay seeks.
+        """
+        table = quote_ident(name) if schema is None else f"{schema}.{quote_ident(name)}"
+        if name not in self._binary_selects:
+            self._binary_selects[name] = self._binary_select(name)
+        select = self._binary_selects[name]
+        if select is None:
+            return table
+        return f"(SELECT {select} FROM {table} NOT INDEXED) AS {quote_ident(name)}"
+
+    def _binary_select(self, name: str) -> str | None:
+        """The select list of ``from_clause``'s subquery: the rowid under the name reads use, and
+        each column, one declared with an application's collation as ``COLLATE BINARY``;
+        None where the table uses none. A WITHOUT ROWID table with such a column (its rows are
+        stored as one index of every column) cannot be read at all: refused."""
+        foreign = {
+            column: collation
+            for column, collation in column_collations(self._create_sql(name)).items()
+            if collation not in BUILT_IN_COLLATIONS
+        }
+        indexed = self._query(
+            "SELECT DISTINCT l.origin, x.coll FROM pragma_index_list(?) AS l, "
+            "pragma_index_xinfo(l.name) AS x WHERE x.key = 1",
+            (name,),
+        )
+        by_index = {
+            (str(origin), str(coll))
+            for origin, coll in indexed
+            if str(coll).upper() not in BUILT_IN_COLLATIONS
+        }
+        if not foreign and not by_index:
+            return None
+        listed = self._listed(name)
+        stored_by = sorted({*foreign.values(), *(c for origin, c in by_index if origin == "pk")})
+        if listed[1] and stored_by:
+            raise SchemaError(
+                f"table {name!r} cannot be read: it is WITHOUT ROWID and uses collation "
+                f"{stored_by[0]!r}, which only the application that made the file defines "
+                "(SQLite reads such a table only where the collation is registered)",
+                hint=_without_collation_hint(name),
+                table=name,
+            )
+        columns = [
+            str(r[0])
+            for r in self._query(
+                "SELECT name FROM pragma_table_xinfo(?) WHERE hidden <> 1", (name,)
+            )
+        ]
+        key = self._rowid_name(name, columns, listed)
+        return ", ".join(
+            ([f"{key} AS {key}"] if key is not None else [])
+            + [
+                f"{quote_ident(c)} COLLATE BINARY AS {quote_ident(c)}"
+                if c.lower() in foreign
+                else quote_ident(c)
+                for c in columns
+            ]
+        )
 
     def _key_has_own_index(self, name: str) -> bool:
         """Whether the primary key is an index of its own, not the rowid: so is an ``INTEGER
@@ -666,7 +746,7 @@ class SQLiteEndpoint(BaseEndpoint):
     def _key_bounds(self, name: str, key_sql: str) -> tuple[Any, Any]:
         """The smallest and largest key, two seeks: SQLite answers min() and max() from the
         key's B-tree only when each is alone in its query; together they scan the table."""
-        table = quote_ident(name)
+        table = self.from_clause(name)
         row = self._query(
             f"SELECT (SELECT min({key_sql}) FROM {table}), (SELECT max({key_sql}) FROM {table})"
         )[0]
@@ -715,7 +795,7 @@ class SQLiteEndpoint(BaseEndpoint):
         if key_sql is not None:
             exprs.append(key_sql)
             primers.append("0")
-        inner = f"SELECT {', '.join(exprs)} FROM {quote_ident(table.name)}"
+        inner = f"SELECT {', '.join(exprs)} FROM {self.from_clause(table.name)}"
         inner += key_range_filter(key_sql, key_range)
         if key_sql is not None:
             inner += f" ORDER BY {key_sql}"
@@ -756,7 +836,7 @@ class SQLiteEndpoint(BaseEndpoint):
         cache: dict[str, tuple[int, int]] = self.__dict__.setdefault("_widths", {})
         if table.name not in cache:
             size = _size_sql(table)
-            name = quote_ident(table.name)
+            name = self.from_clause(table.name)
             sample = f"SELECT {size} AS s FROM {name} LIMIT {WIDTH_SAMPLE_ROWS}"
             try:
                 low = high = None
@@ -789,7 +869,7 @@ class SQLiteEndpoint(BaseEndpoint):
         where = key_range_filter(key_sql, key_range)
         rows = self._query(
             f"SELECT max(k) FROM (SELECT {key_sql} AS k, sum({size}) OVER (ORDER BY {key_sql} "
-            f"ROWS UNBOUNDED PRECEDING) AS cum FROM {quote_ident(table.name)}{where}) "
+            f"ROWS UNBOUNDED PRECEDING) AS cum FROM {self.from_clause(table.name)}{where}) "
             f"GROUP BY cum / {int(batch_bytes)} ORDER BY 1"
         )
         ends = [int(r[0]) for r in rows]
@@ -841,15 +921,15 @@ class SQLiteEndpoint(BaseEndpoint):
     def check_names(self, table: Table) -> None:
         seen: set[str] = set()
         for col in table.columns:
-            folded = col.name.lower()
-            if folded in seen:
+            same = folded(col.name)
+            if same in seen:
                 raise SchemaError(
                     f"table {table.name!r} has two columns named {col.name!r} but for case; "
-                    "SQLite column names ignore case",
+                    "SQLite column names ignore ASCII case",
                     hint="rename one of them in the source",
                     table=table.name,
                 )
-            seen.add(folded)
+            seen.add(same)
         if "\x00" in table.name or any("\x00" in c.name for c in table.columns):
             raise SchemaError(
                 f"table {table.name!r}: names with NUL bytes cannot be stored", table=table.name
@@ -963,6 +1043,15 @@ class SQLiteEndpoint(BaseEndpoint):
         return self._lock
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        missing = _MISSING_COLLATION.search(str(exc))
+        if missing is not None:
+            # What from_clause cannot avoid: a view that sorts or compares under it.
+            return SchemaError(
+                f"{what}: SQLite needs collation {missing.group(1)!r}, which only the "
+                "application that made the file defines",
+                hint=_without_collation_hint(table or "TABLE"),
+                table=table,
+            )
         error = super().translate(exc, what, table)
         if _LOCKED.search(str(exc)):
             # Still locked after the busy timeout: another process (not this run, whose
@@ -991,9 +1080,6 @@ class SQLiteEndpoint(BaseEndpoint):
         batch = to_wire(batch, table, "sqlite")
         zeros = _count_negative_zeros(batch)
         with self._lock:
-            if zeros:
-                key = (self._lock_key, table.name)
-                _negative_zeros[key] = _negative_zeros.get(key, 0) + zeros
             try:
                 self._cursor.adbc_ingest(table.name, batch, mode="append")
                 if after is not None:
@@ -1002,11 +1088,28 @@ class SQLiteEndpoint(BaseEndpoint):
             except Exception as exc:
                 self._rollback()
                 raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+            # Counted once committed: a batch that failed and is tried again counts once.
+            counts = _negative_zeros.setdefault((self._lock_key, table.name), {}) if zeros else {}
+            for column, count in zeros.items():
+                counts[column] = counts.get(column, 0) + count
 
     # -- SQLite to SQLite: copied by SQLite itself (attached_copy.py) --------------------------
     @property
     def path(self) -> str:
         return self._path
+
+    def header_values(self) -> dict[str, int]:
+        """The file's ``PRAGMA user_version`` and ``application_id`` (sqlite_header.py)."""
+        return {p: int(self._query(f"PRAGMA {p}")[0][0]) for p in HEADER_PRAGMAS}
+
+    def set_header_values(self, values: dict[str, int]) -> None:
+        """Set those numbers; each is written in the file's header, outside any table."""
+        with self._lock:
+            for pragma, value in values.items():
+                try:
+                    self._pragma(f"{pragma} = {int(value)}")
+                except Exception as exc:
+                    raise self.translate(exc, f"setting PRAGMA {pragma}") from exc
 
     def text_encoding(self) -> str:
         """UTF-8, UTF-16le or UTF-16be: set when the file was made, the same in every table."""
@@ -1074,17 +1177,18 @@ class SQLiteEndpoint(BaseEndpoint):
                 raise self.translate(exc, f"writing {table!r}", table) from exc
         return rows
 
-    def pop_notes(self, name: str) -> list[str]:
-        """What the writes into ``name`` changed that the report must say."""
+    def pop_notes(self, name: str, shown: str | None = None) -> list[str]:
+        """What the writes into ``name`` changed that the report must say; ``shown`` is the
+        table's own name where ``name`` is its staging table (the --cast it suggests names
+        the source's table, as the user writes it)."""
         with self._lock:
-            zeros = _negative_zeros.pop((self._lock_key, name), 0)
-        if zeros:
-            values = "1 value" if zeros == 1 else f"{zeros:,} values"
-            return [
-                f"{values} of -0.0 stored as 0.0: SQLite REAL columns have no negative zero "
-                f"(verify reports them; --cast {name}.COLUMN=text keeps the sign, as text)"
-            ]
-        return []
+            zeros = _negative_zeros.pop((self._lock_key, name), {})
+        return [
+            f"{column}: {'1 value' if count == 1 else f'{count:,} values'} of -0.0 stored as "
+            "0.0: SQLite REAL columns have no negative zero (verify reports them; --cast "
+            f"{shown or name}.{column}=text keeps the sign, as text)"
+            for column, count in zeros.items()
+        ]
 
     def finish_table(self, table: Table) -> TableLoad:
         load = build_keys(self, table)
@@ -1116,6 +1220,16 @@ class SQLiteEndpoint(BaseEndpoint):
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
         load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
+
+
+_MISSING_COLLATION = re.compile(r"no such collation sequence: ([^\n]+)")
+
+
+def _without_collation_hint(table: str) -> str:
+    return (
+        f"leave it out with --exclude {table}, or copy it in that application into a table "
+        f"without the collation (CREATE TABLE copy AS SELECT * FROM {quote_ident(table)})"
+    )
 
 
 def _integer_key_not_the_rowid(table: Table) -> Column | None:

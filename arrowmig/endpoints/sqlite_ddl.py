@@ -53,7 +53,7 @@ def _unquoted(name: str) -> str:
     return name
 
 
-_COLLATE = re.compile(r"\bCOLLATE\s+(\w+)", re.IGNORECASE)
+_COLLATE = re.compile(r'\bCOLLATE\s+("(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|\w+)', re.IGNORECASE)
 _TABLE_CONSTRAINT = re.compile(r"(?:CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b", re.IGNORECASE)
 
 
@@ -68,8 +68,8 @@ def column_collations(create_sql: str) -> dict[str, str]:
         if name is None or _TABLE_CONSTRAINT.match(part.strip()):
             continue
         collation = _COLLATE.search(part[name.end() :])
-        if collation and collation.group(1).upper() != "BINARY":
-            found[_unquoted(name.group(1)).lower()] = collation.group(1).upper()
+        if collation and _unquoted(collation.group(1)).upper() != "BINARY":
+            found[_unquoted(name.group(1)).lower()] = _unquoted(collation.group(1)).upper()
     return found
 
 
