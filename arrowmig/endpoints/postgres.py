@@ -104,6 +104,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._snapshot: str | None = None
         self._write_prepared: set[str] = set()
         self._wire: WireConnection | None = None
+        self._encoding: str | None = None
         self._created_types: dict[str, list[str]] = {}
         """Each table's enum and domain types this connection created (not found there)."""
 
@@ -213,6 +214,12 @@ class PostgresEndpoint(BaseEndpoint):
             (qualified(name, self._schema),),
         )
         return {str(n): (str(t), bool(g)) for n, t, g in rows}
+
+    def encoding(self) -> str:
+        """The database's character encoding ('UTF8', 'LATIN1', 'SQL_ASCII', ...)."""
+        if self._encoding is None:
+            self._encoding = str(self._query("SELECT current_setting('server_encoding')")[0][0])
+        return self._encoding
 
     def server_major(self) -> int:
         return int(self._query("SELECT current_setting('server_version_num')::int")[0][0]) // 10000
