@@ -16,6 +16,7 @@ from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
+from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
@@ -488,6 +489,8 @@ def build_plan(
             "source file): each value keeps its storage class and its exact text (the types "
             "and forms noted per column are then not used); the report says which tables were"
         )
+    if plans:
+        run_notes += encoding_notes(getattr(src, "encoding", None), getattr(dst, "encoding", None))
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
 
 
