@@ -82,7 +82,7 @@ def direct_columns(
         theirs = source.column_types(source_table.name)
         ours = target.column_types(target_table.name)
         same_major = source.server_major() == target.server_major()
-        holds = holds_every_character(source.encoding(), target.encoding())
+        holds = holds_every_character(source.database_encoding(), target.database_encoding())
     except Exception:
         # Only a shortcut: the Arrow path reads the same table and reports what is wrong.
         return None

@@ -433,7 +433,7 @@ def _refused_character(
     if not isinstance(target, PostgresEndpoint):
         return None
     try:
-        encoding = target.encoding()
+        encoding = target.database_encoding()
     except Exception:
         return None  # only a better message lost: the server's own is raised
     return untranslatable_problem(exc.message, batch, encoding)

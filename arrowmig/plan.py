@@ -490,7 +490,9 @@ def build_plan(
             "and forms noted per column are then not used); the report says which tables were"
         )
     if plans:
-        run_notes += encoding_notes(getattr(src, "encoding", None), getattr(dst, "encoding", None))
+        run_notes += encoding_notes(
+            getattr(src, "database_encoding", None), getattr(dst, "database_encoding", None)
+        )
     return MigrationPlan(plans, skipped_views, target_dialect, conflicts, run_notes)
 
 

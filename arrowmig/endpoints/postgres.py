@@ -215,7 +215,7 @@ class PostgresEndpoint(BaseEndpoint):
         )
         return {str(n): (str(t), bool(g)) for n, t, g in rows}
 
-    def encoding(self) -> str:
+    def database_encoding(self) -> str:
         """The database's character encoding ('UTF8', 'LATIN1', 'SQL_ASCII', ...)."""
         if self._encoding is None:
             self._encoding = str(self._query("SELECT current_setting('server_encoding')")[0][0])
