@@ -17,6 +17,7 @@ from arrowmig import migrate, verify
 from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import DIRECT_NOTE
+from arrowmig.errors import SchemaError
 from tests.dbutil import duckdb_rows, pg_rows, sqlite_rows
 
 pytestmark = pytest.mark.postgres
@@ -194,3 +195,33 @@ def test_between_two_sql_ascii_databases_the_bytes_pass_as_they_are(
         (stored,) = con.execute("SELECT s::bytea FROM from_sqlite.t").fetchone() or (None,)
     assert stored == "日本".encode()
     assert verify(source, sql_ascii_pg, target_schema="from_sqlite", level="diff").ok
+
+
+def test_a_name_the_target_databases_encoding_lacks_is_refused_before_anything_is_written(
+    latin1_pg: str, tmp_path: Path
+) -> None:
+    source = str(tmp_path / "s.db")
+    con = sqlite3.connect(source)
+    con.execute('CREATE TABLE "año" (id INTEGER PRIMARY KEY, "名" TEXT)')
+    con.commit()
+    con.close()
+    # It failed on the first catalog query that named it, as "unexpected DataError".
+    with pytest.raises(SchemaError) as refused:
+        migrate(source, latin1_pg)
+    assert refused.value.message == (
+        "name '名' in table 'año': the target database's encoding LATIN1 has no character "
+        "'名' (U+540D)"
+    )
+    with psycopg.connect(latin1_pg) as pg:
+        assert (
+            pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+            == []
+        )
+    # A name LATIN1 holds is kept.
+    con = sqlite3.connect(source)
+    con.execute('ALTER TABLE "año" RENAME COLUMN "名" TO "réf"')
+    con.commit()
+    con.close()
+    assert migrate(source, latin1_pg).ok
+    with psycopg.connect(latin1_pg) as pg:
+        assert pg.execute('SELECT "réf" FROM "año"').fetchall() == []

@@ -445,6 +445,25 @@ messages: 'character with byte sequence 0xe6 0x97 0xa5 in encoding "UTF8" has no
 in encoding "LATIN1"'."""
 
 
+def refused_character(message: str) -> str | None:
+    """The character a 22P05 (untranslatable_character) message names, if it names one."""
+    found = _CHARACTER_BYTES.search(message)
+    if found is None:
+        return None
+    try:
+        return bytes(int(b, 16) for b in found.group().split()).decode("utf-8")
+    except ValueError:
+        return None
+
+
+def lacked_character_words(character: str, encoding: str) -> str:
+    """'the target database's encoding LATIN1 has no character '日' (U+65E5)'."""
+    return (
+        f"the target database's encoding {encoding} has no character "
+        f"{character!r} (U+{ord(character[0]):04X})"
+    )
+
+
 def untranslatable_problem(message: str, batch: pa.RecordBatch, encoding: str) -> Problem | None:
     """The value whose character a PostgreSQL target database of ``encoding`` has no
     equivalent for (the server refused the batch's COPY with 22P05, naming the character's
@@ -452,12 +471,8 @@ def untranslatable_problem(message: str, batch: pa.RecordBatch, encoding: str) -
 
     The COPY stopped at the first such character, field by field in order: the row is the
     first that holds this character, and its column the first of that row that holds it."""
-    found = _CHARACTER_BYTES.search(message)
-    if found is None:
-        return None
-    try:
-        character = bytes(int(b, 16) for b in found.group().split()).decode("utf-8")
-    except ValueError:
+    character = refused_character(message)
+    if character is None:
         return None
     first: tuple[int, str] | None = None
     for i, field in enumerate(batch.schema):
@@ -473,8 +488,7 @@ def untranslatable_problem(message: str, batch: pa.RecordBatch, encoding: str) -
     return Problem(
         first[0],
         first[1],
-        f"the target database's encoding {encoding} has no character "
-        f"{character!r} (U+{ord(character[0]):04X})",
+        lacked_character_words(character, encoding),
         hint=(
             "load it into a database created WITH ENCODING 'UTF8', fix the value in the "
             "source, --cast the column to bytea, or use --on-error reject"
