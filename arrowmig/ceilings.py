@@ -48,7 +48,13 @@ def _adbc_connect(url: str) -> Any:
     if parsed.kind == "postgresql":
         import adbc_driver_postgresql.dbapi as adbc_pg
 
-        return adbc_pg.connect(parsed.target)
+        from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
+
+        conn = adbc_pg.connect(parsed.target)
+        with conn.cursor() as cursor:  # UTF-8 text and the rest, as the run's own sessions
+            cursor.execute(PIN_SESSION_SQL)
+        conn.commit()
+        return conn
     raise ValueError(f"no ADBC driver for {parsed.kind}")
 
 

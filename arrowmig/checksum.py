@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import json_canon, nested_json
+from arrowmig.endpoints.validate import text_or_bytes
 from arrowmig.normalise import plain_type, quote
 
 # -- streams ------------------------------------------------------------------------------
@@ -184,6 +185,16 @@ def _shown(field: pa.Field) -> str:
     return f"{name}::VARCHAR AS {name}" if temporal or pa.types.is_float32(t) else name
 
 
+def python_values(column: pa.ChunkedArray) -> list[Any]:
+    """A column's values in Python; text that is not UTF-8 (a SQL_ASCII database's bytes, a
+    SQLite file's) as the bytes it is, where decoding it stopped the verify."""
+    try:
+        values: list[Any] = column.to_pylist()
+    except UnicodeDecodeError:
+        return [text_or_bytes(v) for v in column.cast(pa.binary()).to_pylist()]
+    return values
+
+
 class DiffStore:
     """A disk-backed DuckDB database that holds (key hash, row hash, key) per row of both
     sides of one table, and finds the keys whose rows differ.
@@ -259,10 +270,11 @@ class DiffStore:
         order = (
             ", ".join(f"TRY_CAST(k{i} AS HUGEINT), k{i}" for i in range(n_keys)) if n_keys else "kh"
         )
-        rows = self.con.execute(
+        got = self.con.sql(
             f"SELECT kh, sn, tn{', ' + key_cols if key_cols else ''} FROM differing "
             f"ORDER BY {order} LIMIT {int(limit)}"
-        ).fetchall()
+        ).to_arrow_table()
+        rows = list(zip(*(python_values(c) for c in got.columns), strict=True))
         self.con.execute(
             f"CREATE OR REPLACE TABLE wanted AS SELECT kh FROM differing "
             f"ORDER BY {order} LIMIT {int(limit)}"
@@ -300,7 +312,7 @@ class DiffStore:
         hashes = [got.column(i).to_pylist() for i in range(1 + n)]
         # Dates, times and intervals arrive as DuckDB's text (_shown): as Python values
         # ±infinity would be year 9999 or 1, and an interval past 999,999,999 days fail.
-        values = [got.column(i).to_pylist() for i in range(1 + n, got.num_columns)]
+        values = [python_values(got.column(i)) for i in range(1 + n, got.num_columns)]
         for i, f in enumerate(reader.schema):
             if pa.types.is_float32(f.type):
                 values[i] = [None if v is None else float(v) for v in values[i]]

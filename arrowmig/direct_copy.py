@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
+from arrowmig.encodings import holds_every_character
 from arrowmig.endpoints.common import key_range_filter
 from arrowmig.endpoints.pg_wire import BINARY_HEADER, BINARY_TRAILER, WireError
 from arrowmig.errors import TransferError
@@ -61,8 +62,9 @@ def direct_columns(
     """The columns to COPY straight across, in the target's order; None when a value would
     have to change on the way: not PostgreSQL on both sides, another type or type modifier
     (a --cast, a wider type, text for a type the target lacks), a column the target
-    computes, another major version (the binary format may differ), or a split key that is
-    not carried (a resume needs its last value)."""
+    computes, another major version (the binary format may differ), a target database whose
+    encoding may not hold a source's character (a row would fail without being named), or a
+    split key that is not carried (a resume needs its last value)."""
     from arrowmig.endpoints.postgres import PostgresEndpoint
 
     source, target = conns.source, conns.target
@@ -80,6 +82,7 @@ def direct_columns(
         theirs = source.column_types(source_table.name)
         ours = target.column_types(target_table.name)
         same_major = source.server_major() == target.server_major()
+        holds = holds_every_character(source.database_encoding(), target.database_encoding())
     except Exception:
         # Only a shortcut: the Arrow path reads the same table and reports what is wrong.
         return None
@@ -88,7 +91,7 @@ def direct_columns(
             return None
         if theirs[name][0] != ours[name][0]:
             return None
-    return names if same_major else None
+    return names if same_major and holds else None
 
 
 @functools.cache

@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ from arrowmig.endpoints.validate import (
     bad_rows,
     problem_error,
     screen_batch,
+    untranslatable_problem,
     without_rows,
 )
 from arrowmig.errors import ConnectError, TransferError, TransientError
@@ -307,7 +308,22 @@ def _copy_range(
         try:
             _write_with_retries(conns, target_table, out, settings, on_retry, after)
         except TransferError as exc:
-            if not (_value_refused(exc) and settings.rejects and settings.on_error == "reject"):
+            rejects = settings.rejects if settings.on_error == "reject" else None
+            refused = _refused_character(exc, out, conns)
+            if refused is not None and rejects is None:
+                raise problem_error(refused, out, source_table, keys) from exc
+            if refused is not None and rejects is not None:
+                # Its row is known: set aside, and the rows around it written.
+                row = refused.row
+                if row:
+                    commit(out.slice(0, row), keys.slice(0, row), keys[row - 1].as_py())
+                rejects.write(
+                    source_table, out.slice(row, 1), [replace(refused, row=0)], keys.slice(row, 1)
+                )
+                if row + 1 < out.num_rows:
+                    commit(out.slice(row + 1), keys.slice(row + 1), last_key)
+                return
+            if not (_value_refused(exc) and rejects is not None):
                 raise
             # The target refused a value its client-side checks let through (a --cast the
             # server converts: 'nope' as uuid): the batch is written in halves until the
@@ -315,7 +331,7 @@ def _copy_range(
             if out.num_rows == 1:
                 reason = exc.message.removeprefix(f"writing {target_table.name!r}: ")
                 problem = Problem(0, "*", reason, hint="")
-                settings.rejects.write(source_table, out, [problem], keys)
+                rejects.write(source_table, out, [problem], keys)
                 return
             half = out.num_rows // 2
             commit(out.slice(0, half), keys.slice(0, half), keys[half - 1].as_py())
@@ -402,6 +418,25 @@ def _take(gathered: list[_Gathered], rows: int | None) -> tuple[pa.RecordBatch, 
 _REFUSED_VALUE_STATES = ("22", "23502", "23514")
 """SQLSTATEs of a value the target refuses (data exceptions, NOT NULL, CHECK): a row's own
 problem, set aside with --on-error reject. A key that repeats (23505) is not one."""
+
+
+def _refused_character(
+    exc: TransferError, batch: pa.RecordBatch, conns: WorkerConnections
+) -> Problem | None:
+    """The row and column of a character a PostgreSQL target's database encoding (LATIN1...)
+    has no equivalent for, when that is why the batch was refused (22P05)."""
+    if exc.sqlstate != "22P05" or isinstance(exc, TransientError):
+        return None
+    from arrowmig.endpoints.postgres import PostgresEndpoint
+
+    target = conns.target
+    if not isinstance(target, PostgresEndpoint):
+        return None
+    try:
+        encoding = target.database_encoding()
+    except Exception:
+        return None  # only a better message lost: the server's own is raised
+    return untranslatable_problem(exc.message, batch, encoding)
 
 
 def _value_refused(exc: TransferError) -> bool:

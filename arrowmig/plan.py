@@ -16,6 +16,7 @@ from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
+from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.loading import landing_for
@@ -505,6 +506,10 @@ def build_plan(
             "without a --cast is copied by SQLite itself (INSERT ... SELECT from the attached "
             "source file): each value keeps its storage class and its exact text (the types "
             "and forms noted per column are then not used); the report says which tables were"
+        )
+    if plans:
+        run_notes += encoding_notes(
+            getattr(src, "database_encoding", None), getattr(dst, "database_encoding", None)
         )
     header, header_notes = plan_header(src, dst, target_dialect, [p.target.name for p in plans])
     run_notes += header_notes

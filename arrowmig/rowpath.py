@@ -128,7 +128,8 @@ def connect(url: Url, *, must_exist: bool = True) -> Any:
     if url.kind == "postgresql":
         import psycopg
 
-        return psycopg.connect(url.target)
+        # Text in UTF-8 whatever the database's encoding, as on the Arrow path (pg_wire).
+        return psycopg.connect(url.target, client_encoding="UTF8")
     import duckdb
 
     return duckdb.connect(url.target)

@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL
 from arrowmig.errors import UsageError
 from arrowmig.urls import parse_url
 
@@ -55,6 +56,9 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
         return
     with conn, conn.cursor() as cursor:
         cursor.execute(f"SET application_name = '{lock_session_name(os.getpid())}'")
+        # The lock's key hashes the table's name as the server holds it: sent as every
+        # arrowmig session sends text, so that any run hashes a non-ASCII name alike.
+        cursor.execute(f"SELECT {CLIENT_ENCODING_SQL}")
         for table in tables:
             key = f"{schema}.{table}"
             cursor.execute(

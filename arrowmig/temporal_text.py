@@ -16,6 +16,9 @@ import pyarrow.compute as pc
 
 _FIRST_DAY, _LAST_DAY = -719_162, 2_932_896
 """0001-01-01 and 9999-12-31 in days since 1970-01-01: the years Arrow writes right."""
+DATE32_YEARS = (-5_877_640, 5_881_579)
+"""The whole years Arrow's date32 holds (its days reach into 5877641 BC and 5881580 AD): the
+years a SQLite date text may have to be read as a date."""
 _DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 NANOS_PER: dict[str, int] = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 """Nanoseconds in one of each Arrow time unit."""
@@ -100,6 +103,23 @@ _TIMESTAMP_TEXT = re.compile(
     r"(-?\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
     r"(Z|[+-]\d{2}(?::?\d{2})?)?"
 )
+
+
+def text_dates(array: pa.Array) -> pa.Array:
+    """Texts 'YYYY-MM-DD' as date32, any year as ``date_text`` writes it ('-0043-03-15' is 44
+    BC); raises ValueError (Arrow's ArrowInvalid is one) for a text that is not a date.
+    Arrow's own cast reads years 0000 to 9999 only: a batch with another year is read here,
+    value by value."""
+    other_years = pc.fill_null(pc.match_substring_regex(array, r"^(?:-|[0-9]{5})"), False)
+    if not pc.any(other_years).as_py():
+        return array.cast(pa.date32())
+    texts = array.to_pylist()
+    days = [None if text is None else date_days(text) for text in texts]
+    low, high = _days(DATE32_YEARS[0], 1, 1), _days(DATE32_YEARS[1] + 1, 1, 1)
+    for text, n in zip(texts, days, strict=True):
+        if n is not None and not low <= n < high:
+            raise ValueError(f"{text!r} is past the years a date32 holds")
+    return pa.array(days, pa.date32())
 
 
 def date_days(text: str) -> int:

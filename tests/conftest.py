@@ -51,9 +51,11 @@ def require_pg() -> None:
 
 
 @contextmanager
-def _throwaway_database(name: str) -> Iterator[str]:
+def _throwaway_database(name: str, encoding: str | None = None) -> Iterator[str]:
     admin = _admin_connect()
-    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    # Another encoding than the server's takes the C locale, which goes with any.
+    other = f" ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    admin.execute(f'CREATE DATABASE "{name}"' + (other if encoding else ""))  # type: ignore[attr-defined]
     try:
         yield _with_database(PG_URL, name)
     finally:
@@ -73,6 +75,20 @@ def pg_url() -> Iterator[str]:
 def second_pg(pg_url: str) -> Iterator[str]:
     """Another throw-away database on the same server (a PostgreSQL → PostgreSQL target)."""
     with _throwaway_database(pg_url.rsplit("/", 1)[1] + "_b") as url:
+        yield url
+
+
+@pytest.fixture
+def latin1_pg(pg_url: str) -> Iterator[str]:
+    """A throw-away database whose encoding is LATIN1 (ISO 8859-1), as older servers have."""
+    with _throwaway_database(pg_url.rsplit("/", 1)[1] + "_latin1", "LATIN1") as url:
+        yield url
+
+
+@pytest.fixture
+def sql_ascii_pg(pg_url: str) -> Iterator[str]:
+    """A throw-away database of encoding SQL_ASCII: bytes stored as sent, in no encoding."""
+    with _throwaway_database(pg_url.rsplit("/", 1)[1] + "_sql_ascii", "SQL_ASCII") as url:
         yield url
 
 

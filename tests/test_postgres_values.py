@@ -508,6 +508,76 @@ def test_dates_past_year_9999_reach_sqlite_exactly(pg_url: str, tmp_path: Path) 
     ]
 
 
+BC_DATES = """
+CREATE TABLE bc (id int PRIMARY KEY, d date);
+INSERT INTO bc VALUES (1, '2024-01-02'), (2, '0044-03-15 BC'), (3, '0001-01-01 BC'),
+  (4, '4713-01-01 BC'), (5, '5874897-12-31'), (6, NULL), (7, '0005-02-29 BC');
+CREATE TABLE early (id int PRIMARY KEY, d date);
+INSERT INTO early VALUES (1, '0044-03-15 BC'), (2, '2024-01-02');
+"""
+
+
+def test_sqlite_dates_before_year_1_are_read_back_as_dates(
+    pg_url: str, second_pg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """arrowmig writes PostgreSQL's dates before year 1 into SQLite in astronomical years
+    ('-0043-03-15' is 44 BC, '0000-01-01' 1 BC). The profile took them for dates and the
+    reader did not: verify of that file stopped with a traceback fragment, and migrating it
+    onward failed though the plan said DATE."""
+    from arrowmig.cli import main
+
+    _load(pg_url, BC_DATES)
+    through = str(tmp_path / "bc.db")
+    assert migrate(pg_url, through).ok
+    con = sqlite3.connect(through)
+    texts = [r[0] for r in con.execute("SELECT d FROM bc ORDER BY id")]
+    con.close()
+    assert texts == [
+        "2024-01-02",
+        "-0043-03-15",
+        "0000-01-01",
+        "-4712-01-01",
+        "5874897-12-31",
+        None,
+        "-0004-02-29",
+    ]
+    for a, b in ((pg_url, through), (through, pg_url)):
+        report = verify(a, b, level="diff")
+        assert report.ok, [(t.name, t.result, t.message) for t in report.tables]
+    # 'bc' is presumed a date from its declaration and first text; 'early' is profiled.
+    onward = str(tmp_path / "bc.duckdb")
+    capsys.readouterr()
+    assert main(["plan", through, onward, "--json"]) == 0
+    planned = json.loads(capsys.readouterr().out)["tables"]
+    assert {t["name"]: t["columns"][1]["arrow_type"] for t in planned} == {
+        "bc": "date32[day]",
+        "early": "date32[day]",
+    }
+    for target in (onward, second_pg):
+        report = migrate(through, target)
+        assert report.ok, [t.error for t in report.tables]
+        assert not any("loaded again" in n for t in report.tables for n in t.notes)
+        assert verify(through, target, level="diff").ok
+    assert _pg_text(second_pg, "bc", "d::text") == _pg_text(pg_url, "bc", "d::text")
+    assert _pg_text(second_pg, "early", "d::text") == _pg_text(pg_url, "early", "d::text")
+    duck = duckdb.connect(onward, read_only=True)
+    days = duck.execute("SELECT d::VARCHAR FROM bc ORDER BY id").fetchall()
+    duck.close()
+    assert [d for (d,) in days][:4] == [
+        "2024-01-02",
+        "0044-03-15 (BC)",
+        "0001-01-01 (BC)",
+        "4713-01-01 (BC)",
+    ]
+    # Another year in the SQLite file is a difference.
+    con = sqlite3.connect(through)
+    con.execute("UPDATE bc SET d = '-0044-03-15' WHERE id = 2")
+    con.commit()
+    con.close()
+    (table, _) = verify(pg_url, through).tables
+    assert table.result == "differ" and table.differing_columns == ["d"]
+
+
 def test_a_cast_to_text_writes_infinities_and_far_years_as_postgresql_does(
     pg_url: str, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ mixed cases, on files whose values break SQLite's affinity rules, and as a prope
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import sqlite3
@@ -18,7 +19,7 @@ from typing import Any
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from arrowmig.endpoints import open_endpoint
@@ -530,7 +531,13 @@ def test_profile_in_parts_decides_as_one_scan(
 DIGITS = st.text("0123456789", min_size=2, max_size=2)
 DATE_SHAPED = st.builds(
     lambda y, m, d, sep, hms, frac: f"{y}-{m}-{d}" + ("" if sep is None else sep + hms + frac),
-    st.sampled_from(["0000", "0001", "1900", "1999", "2023", "2024", "2100", "9999", "-001"]),
+    st.sampled_from(
+        [
+            *("0000", "0001", "1900", "1999", "2023", "2024", "2100", "9999", "-001", "-0001"),
+            *("-0043", "-0004", "-00043", "-0000", "12345", "012345", "-2000", "1234567"),
+            *("5881579", "5881580", "-5877640", "-5877641"),
+        ]
+    ),
     DIGITS,
     DIGITS,
     st.sampled_from([" ", "T", None]),
@@ -544,7 +551,7 @@ DATE_SHAPED = st.builds(
     ),
 )
 _SHAPES = {
-    "date_texts": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "date_texts": re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})"),
     "ts_space_texts": re.compile(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
     ),
@@ -560,32 +567,64 @@ _SHAPES = {
 
 def _is_format(text: str, field: str) -> bool:
     """Python's judgement: exactly the format, and a real date and time of day."""
-    if not _SHAPES[field].fullmatch(text):
+    shape = _SHAPES[field].fullmatch(text)
+    if not shape:
         return False
+    if field == "date_texts":
+        return _is_date(*shape.groups())
+    # Year 0000 (1 BC) has the calendar of 2000, which Python's datetime can hold.
+    if text.startswith("0000"):
+        text = "2000" + text[4:]
     try:
-        if field == "date_texts":
-            dt.datetime.strptime(text, "%Y-%m-%d")
-        else:
-            dt.datetime.strptime(text[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
+        dt.datetime.strptime(text[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return False
     return True
 
 
+def _is_date(year_text: str, month_text: str, day_text: str) -> bool:
+    """A real proleptic Gregorian date of a year as arrowmig writes it into SQLite
+    (astronomical, four digits at least, no other leading zeros), in the years date32 holds."""
+    year, month, day = int(year_text), int(month_text), int(day_text)
+    if year_text != ("-" if year < 0 else "") + f"{abs(year):04d}":
+        return False
+    if not -5_877_640 <= year <= 5_881_579 or not 1 <= month <= 12:
+        return False
+    days = [31, 29 if calendar.isleap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= day <= days[month - 1]
+
+
 @settings(max_examples=500, deadline=None)
 @given(DATE_SHAPED | st.text("0123456789-: T.xZ+", max_size=30))
+# Years arrowmig writes into SQLite for PostgreSQL's and DuckDB's dates (44 BC, 1 BC, ...),
+# and their near misses.
+@example("-0043-03-15")
+@example("-0001-02-29")
+@example("-0004-02-29")
+@example("0000-02-29")
+@example("12345-01-01")
+@example("5881580-01-01")
+@example("0000-01-01 10:00:00")
+@example("-0043-03-15 10:00:00")
 def test_date_formats_are_real_dates_and_times(text: str) -> None:
     # The format tests lean on date()/datetime() without a modifier, which give back only a
     # canonical, real date and time unchanged; Python's calendar is the independent judge.
+    # In a DATE column (NUMERIC affinity) too, where SQLite compares a text with a text
+    # literal as a number: '-0043-03-15' >= '0001' held there.
     tests = _date_formats("v")
     with adbc_sqlite.connect() as conn, conn.cursor() as cursor:  # the SQLite arrowmig reads with
-        cursor.execute(
-            f"SELECT {', '.join(f'coalesce({t}, 0)' for t in tests.values())} FROM (SELECT ? AS v)",
-            (text,),
-        )
-        matched = cursor.fetchone()
-    for field, got in zip(tests, matched, strict=True):
-        assert bool(got) == _is_format(text, field), (field, text)
+        cursor.execute("CREATE TABLE d (v DATE)")
+        cursor.execute("INSERT INTO d VALUES (?)", (text,))
+        for source in ("(SELECT ? AS v)", "d WHERE typeof(v) = 'text' AND ? IS NOT NULL"):
+            cursor.execute(
+                f"SELECT {', '.join(f'coalesce({t}, 0)' for t in tests.values())} FROM {source}",
+                (text,),
+            )
+            matched = cursor.fetchone()
+            if matched is None:
+                continue  # a number in the DATE column: only texts are tested for formats
+            for field, got in zip(tests, matched, strict=True):
+                assert bool(got) == _is_format(text, field), (field, text, source)
 
 
 def test_clean_date_column_takes_one_aggregate(db: Path) -> None:

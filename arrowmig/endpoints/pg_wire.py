@@ -48,16 +48,25 @@ days and months or drop digits, and a time zone would make the text depend on th
 A DBA's timeouts would cancel the read of a big table, or end the idle session that holds
 the run's snapshot; a target's batches and locks get --batch-timeout instead."""
 
+CLIENT_ENCODING_SQL = (
+    "set_config('client_encoding', CASE current_setting('server_encoding') "
+    "WHEN 'SQL_ASCII' THEN 'SQL_ASCII' ELSE 'UTF8' END, false)"
+)
+"""Text travels in UTF-8 whatever the database's encoding (as pg_dump --encoding UTF8 would):
+the drivers, Arrow and DuckDB take every byte as UTF-8, so in the database's own encoding a
+LATIN1 database's 'café' arrived as invalid UTF-8 (and its 'Ã©' as 'é'), and UTF-8 written
+into it was stored as its bytes ('cafÃ©'). The server converts instead, and refuses a
+character the database's encoding cannot hold. A SQL_ASCII database declares no encoding: its
+bytes are what they are, and the server would refuse to send one that is not UTF-8 without
+naming its row; so they travel as they are, and arrowmig checks them as UTF-8 value by value."""
+
 PIN_SESSION_SQL = "SELECT " + ", ".join(
-    f"set_config('{name}', '{value}', false)" for name, value in PINNED_SETTINGS
+    [CLIENT_ENCODING_SQL]
+    + [f"set_config('{name}', '{value}', false)" for name, value in PINNED_SETTINGS]
 )
 """One statement (one round trip) that pins them for the rest of the session, once it commits."""
 
-_SESSION = (
-    "SET client_encoding = 'UTF8'; "
-    + "".join(f"SET {name} = '{value}'; " for name, value in PINNED_SETTINGS)
-    + f"SET application_name = '{APPLICATION_NAME}'"
-)
+_SESSION = f"{PIN_SESSION_SQL}; SET application_name = '{APPLICATION_NAME}'"
 """Text inside a binary COPY travels in the client encoding."""
 
 

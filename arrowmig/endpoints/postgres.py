@@ -34,7 +34,7 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.pg_privileges import ReadRefusal, read_refusals, refused_error
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
-from arrowmig.endpoints.validate import check_no_nul
+from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
     ArrowmigError,
     ConnectError,
@@ -107,6 +107,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._snapshot: str | None = None
         self._write_prepared: set[str] = set()
         self._wire: WireConnection | None = None
+        self._encoding: str | None = None
         self._created_types: dict[str, list[str]] = {}
         """Each table's enum and domain types this connection created (not found there)."""
 
@@ -217,6 +218,12 @@ class PostgresEndpoint(BaseEndpoint):
         )
         return {str(n): (str(t), bool(g)) for n, t, g in rows}
 
+    def database_encoding(self) -> str:
+        """The database's character encoding ('UTF8', 'LATIN1', 'SQL_ASCII', ...)."""
+        if self._encoding is None:
+            self._encoding = str(self._query("SELECT current_setting('server_encoding')")[0][0])
+        return self._encoding
+
     def server_major(self) -> int:
         return int(self._query("SELECT current_setting('server_version_num')::int")[0][0]) // 10000
 
@@ -238,6 +245,13 @@ class PostgresEndpoint(BaseEndpoint):
             error.hint = (
                 "end that session's transaction (or SELECT pg_terminate_backend(pid)), or "
                 "let arrowmig wait longer with --batch-timeout (seconds)"
+            )
+        elif state == "22P05" and error.hint is None:  # untranslatable_character
+            # A batch's rows are named by the pipeline; this is the rest: a default, a CHECK,
+            # a comment or an enum label with a character the database's encoding lacks.
+            error.hint = (
+                "the table's definition holds it (a default, a CHECK, a comment): load into a "
+                "database created WITH ENCODING 'UTF8', or change that text in the source"
             )
         elif state == "57014" and "statement timeout" in str(exc) and error.hint is None:
             error.hint = (
@@ -547,6 +561,31 @@ class PostgresEndpoint(BaseEndpoint):
                 )
             if "\x00" in name:
                 raise SchemaError(f"name {name!r} contains a NUL byte", table=table.name)
+        self._refuse_names_the_encoding_lacks(table)
+
+    def _refuse_names_the_encoding_lacks(self, table: Table) -> None:
+        """A name with a character the database's encoding lacks ('日' in LATIN1), refused
+        before the first query that names it fails with the server's raw message. The server
+        itself answers whether it holds the name: its conversion tables are the truth."""
+        if self.database_encoding() in ("UTF8", "SQL_ASCII"):
+            return  # UTF8 holds every character; SQL_ASCII takes any bytes
+        for name in [table.name, *(c.name for c in table.columns)]:
+            if name.isascii():
+                continue
+            try:
+                self._query("SELECT $1::text", (name,))
+            except Exception as exc:
+                character = refused_character(str(exc))
+                if sqlstate_of(exc) != "22P05" or character is None:
+                    raise self.translate(exc, f"checking the name {name!r}", table.name) from exc
+                where = "" if name == table.name else f" in table {table.name!r}"
+                raise SchemaError(
+                    f"name {name!r}{where}: "
+                    + lacked_character_words(character, self.database_encoding()),
+                    hint="rename it in the source, load into a database created WITH ENCODING "
+                    "'UTF8', or leave the table out with --exclude",
+                    table=table.name,
+                ) from exc
 
     def ensure_schema(self) -> None:
         # Once per connection: a run creates many tables, each a round trip and a commit.

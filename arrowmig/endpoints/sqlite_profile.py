@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arrowmig.schema import quote_ident
+from arrowmig.temporal_text import DATE32_YEARS
 
 _DIGITS4 = "[0-9][0-9][0-9][0-9]"
 _DATE_GLOB = f"{_DIGITS4}-[0-9][0-9]-[0-9][0-9]"
@@ -212,15 +213,18 @@ def _date_formats(c: str) -> dict[str, str]:
     ``date()``/``datetime()`` without a modifier give back only a canonical text
     (``YYYY-MM-DD[ HH:MM:SS]``) of a real calendar date unchanged: anything else comes back
     moved (2023-02-30 as 2023-03-02), reformatted or NULL, so comparing with the value proves
-    the format and the date at once, with no GLOB. Year 0 and hour 24 are the two values they
-    keep that are not real; the fraction is checked apart. Tested against Python's calendar.
+    the format and the date at once, with no GLOB. Hour 24 is the one value they keep that is
+    not real; the fraction is checked apart. Year 0000 is 1 BC (astronomical years, as Arrow,
+    DuckDB and arrowmig's own SQLite texts number them); a timestamp of another year, whose
+    canonical text is longer than the 19 characters compared, is text (see ``_date_test`` for
+    dates). Tested against Python's calendar.
     """
     head = f"substr({c},1,19)"
     frac = (
         f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 26 "
         f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
     )
-    real = f"{c} >= '0001' AND substr({c},12,2) <> '24'"
+    real = f"substr({c},12,2) <> '24'"
     t_head = f"replace({head},'T',' ')"
     # With an offset: the time, then an optional fraction, then Z or +HH:MM (hours to 23).
     tail = f"substr({c},20)"
@@ -235,13 +239,37 @@ def _date_formats(c: str) -> dict[str, str]:
         f"length({zone_frac}) <= 7 AND substr({zone_frac},2) NOT GLOB '*[^0-9]*'))"
     )
     return {
-        "date_texts": f"date({c}) = {c} AND {c} >= '0001'",
+        "date_texts": _date_test(c),
         "ts_space_texts": f"datetime({head}) = {head} AND {real} AND {frac}",
         "ts_t_texts": (
             f"substr({c},11,1) = 'T' AND datetime({t_head}) = {t_head} AND {real} AND {frac}"
         ),
         "ts_zone_texts": zoned,
     }
+
+
+def _date_test(c: str) -> str:
+    """Whether the text ``c`` is a real date in the form arrowmig writes (``temporal_text``):
+    'YYYY-MM-DD' for years 0000 to 9999, which ``date()`` gives back unchanged; another year
+    astronomical ('-0043-03-15' is 44 BC, '12345-01-01'), in at least four digits and with no
+    leading zero past them, proven on the same day of the year 2000 to 2399 that has it (the
+    Gregorian calendar repeats every 400 years), within the years date32 holds.
+
+    The years are compared as integers, in a CASE that orders the tests: a text compared
+    with '0001' in a DATE column (NUMERIC affinity) is compared as a number, where any text
+    is larger, and ``abs()`` of the smallest integer fails the query."""
+    year_text = f"substr({c},1,length({c})-6)"
+    year = f"CAST({year_text} AS INTEGER)"
+    written = f"(CASE WHEN {year} < 0 THEN '-' ELSE '' END) || printf('%04d', abs({year}))"
+    day = f"substr({c},-6)"
+    shifted = f"((({year} % 400) + 400) % 400 + 2000) || {day}"
+    low, high = DATE32_YEARS
+    return (
+        f"(CASE WHEN substr({c},1,1) <> '-' AND date({c}) = {c} THEN 1 "
+        f"WHEN {c} NOT GLOB '*[0-9]-[0-9][0-9]-[0-9][0-9]' OR {year} NOT BETWEEN {low} AND "
+        f"{high} THEN 0 WHEN {written} = {year_text} AND date({shifted}) = {shifted} THEN 1 "
+        "ELSE 0 END) = 1"
+    )
 
 
 def _time_aggregate(c: str) -> _Aggregate:

@@ -17,18 +17,22 @@ import pyarrow.compute as pc
 from arrowmig.endpoints.sqlite_profile import varchar_limit
 from arrowmig.errors import DataError, TypeSurprise
 from arrowmig.model import ROWID_NAMES, Column, Table
+from arrowmig.temporal_text import text_dates
 
-_YEAR = "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
-_DATE = f"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
+_YEAR_BC = "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_DAY = "-[0-9]{2}-[0-9]{2}"
+_DATE = f"[0-9]{{4}}{_DAY}"
 _TIME = "[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?"
 FORMATS = {
-    "date_texts": f"^{_DATE}$",
+    "date_texts": f"^(?:[0-9]{{4}}|-{_YEAR_BC}|-?[1-9][0-9]{{4,6}}){_DAY}$",
     "ts_space_texts": f"^{_DATE} {_TIME}$",
     "ts_t_texts": f"^{_DATE}T{_TIME}$",
     "ts_zone_texts": f"^{_DATE}[ T]{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
 }
-"""The exact text of each date/time format the profile recognises (years 0001-9999, at most
-microseconds, no zone); Arrow's cast then rejects impossible dates and times."""
+"""The exact text of each date/time format the profile recognises (at most microseconds, no
+zone); the cast then rejects impossible dates and times. Timestamps of years 0000-9999; dates
+of any year, astronomical, as arrowmig writes them into SQLite ('-0043-03-15' is 44 BC, year
+0000 is 1 BC, '12345-01-01')."""
 
 _DRIVER_MISMATCH = re.compile(r"Type mismatch in column (\d+): expected \S+ but got ([^\n]+)")
 _UNPARSED = re.compile(r"Failed to parse string: (.*) as a scalar of type")
@@ -91,8 +95,8 @@ def typed_arrays(table: Table, arrays: list[pa.Array], keys: pa.Array | None) ->
                 column = table.columns[members[0]]
                 check_batch(table, column, joined)
                 if joined.type != column.arrow_type:
-                    joined = joined.cast(column.arrow_type)
-            except (TypeSurprise, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    joined = _cast(joined, column.arrow_type)
+            except (TypeSurprise, ValueError, pa.ArrowNotImplementedError):
                 pass  # found again below, in its own column
             else:
                 at = 0
@@ -124,13 +128,20 @@ def cast_or_surprise(
     (an impossible date) is a surprise, not a failure. Otherwise (a declared type trusted by
     ``--no-profile``) the failure names the table, column, value and, from ``keys``, its row."""
     try:
-        return array.cast(column.arrow_type)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        return _cast(array, column.arrow_type)
+    except (ValueError, pa.ArrowNotImplementedError) as exc:
         if column.proof is None:
             raise _unreadable(table, column, array, keys) from exc
         found = _UNPARSED.search(str(exc))
         value = found.group(1) if found else "a value"
         raise surprise(table, column, f"holds {value}, not a valid {column.arrow_type}") from exc
+
+
+def _cast(array: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    """The cast to ``arrow_type``; date texts of any year (Arrow's cast reads 0000-9999)."""
+    if arrow_type == pa.date32() and pa.types.is_string(array.type):
+        return text_dates(array)
+    return array.cast(arrow_type)
 
 
 def _unreadable(table: Table, column: Column, array: pa.Array, keys: pa.Array | None) -> DataError:
@@ -140,9 +151,9 @@ def _unreadable(table: Table, column: Column, array: pa.Array, keys: pa.Array | 
     while hi - lo > 1:
         mid = (lo + hi) // 2
         try:
-            array.slice(lo, mid - lo).cast(column.arrow_type)
+            _cast(array.slice(lo, mid - lo), column.arrow_type)
             lo = mid
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        except (ValueError, pa.ArrowNotImplementedError):
             hi = mid
     where = ""
     if keys is not None and table.split_key is not None and lo < len(keys):

@@ -329,7 +329,7 @@ def problem_error(
     """The one-line error for ``--on-error fail``: table, column, key, value and the way past it."""
     array = batch.column(batch.schema.get_field_index(problem.column))
     value = (
-        _text_or_bytes(array.cast(pa.binary())[problem.row].as_py())
+        text_or_bytes(array.cast(pa.binary())[problem.row].as_py())
         if is_text_type(array.type)
         else value_at(array, problem.row)
     )
@@ -342,7 +342,7 @@ def problem_error(
     )
 
 
-def _text_or_bytes(raw: bytes | None) -> str | bytes | None:
+def text_or_bytes(raw: bytes | None) -> str | bytes | None:
     """A text value as text where it is UTF-8 ('abcd'), else as the bytes it is (b'\\xff')."""
     if raw is None:
         return None
@@ -460,4 +460,61 @@ def _data_holds_nul(array: pa.Array) -> bool:
     return any(
         data[at : min(at + NUL_SCAN_CHUNK, end)].tobytes().find(b"\x00") >= 0
         for at in range(start, end, NUL_SCAN_CHUNK)
+    )
+
+
+_CHARACTER_BYTES = re.compile(r"(?:0x[0-9a-f]{2} ?)+")
+"""The bytes PostgreSQL names in 22P05 (untranslatable_character), in any language of its
+messages: 'character with byte sequence 0xe6 0x97 0xa5 in encoding "UTF8" has no equivalent
+in encoding "LATIN1"'."""
+
+
+def refused_character(message: str) -> str | None:
+    """The character a 22P05 (untranslatable_character) message names, if it names one."""
+    found = _CHARACTER_BYTES.search(message)
+    if found is None:
+        return None
+    try:
+        return bytes(int(b, 16) for b in found.group().split()).decode("utf-8")
+    except ValueError:
+        return None
+
+
+def lacked_character_words(character: str, encoding: str) -> str:
+    """'the target database's encoding LATIN1 has no character '日' (U+65E5)'."""
+    return (
+        f"the target database's encoding {encoding} has no character "
+        f"{character!r} (U+{ord(character[0]):04X})"
+    )
+
+
+def untranslatable_problem(message: str, batch: pa.RecordBatch, encoding: str) -> Problem | None:
+    """The value whose character a PostgreSQL target database of ``encoding`` has no
+    equivalent for (the server refused the batch's COPY with 22P05, naming the character's
+    UTF-8 bytes, not its row); None if the message or the batch does not tell.
+
+    The COPY stopped at the first such character, field by field in order: the row is the
+    first that holds this character, and its column the first of that row that holds it."""
+    character = refused_character(message)
+    if character is None:
+        return None
+    first: tuple[int, str] | None = None
+    for i, field in enumerate(batch.schema):
+        if not is_text_type(field.type):
+            continue
+        hits = pc.fill_null(pc.match_substring(batch.column(i), character), False)
+        if pc.any(hits).as_py():
+            row = pc.index(hits, True).as_py()
+            if first is None or row < first[0]:
+                first = (row, field.name)
+    if first is None:
+        return None
+    return Problem(
+        first[0],
+        first[1],
+        lacked_character_words(character, encoding),
+        hint=(
+            "load it into a database created WITH ENCODING 'UTF8', fix the value in the "
+            "source, --cast the column to bytea, or use --on-error reject"
+        ),
     )
