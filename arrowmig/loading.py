@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+
+import pyarrow as pa
 
 from arrowmig.defaults import identity_resets, sequence_renames
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError
+from arrowmig.meter import FinishWork
 from arrowmig.model import Table, TableLoad
 from arrowmig.schema import key_statements, quote_ident
 
@@ -265,6 +268,48 @@ def _dress(dst: Endpoint, name: str, dressing: list[tuple[str, str]], load: Tabl
             load.skipped.append(f"{label} of the replaced table not kept: {exc}")
     if kept:
         load.built.append(f"kept from the replaced table: {', '.join(kept)}")
+
+
+def finish_work(landing: Landing, dialect: str, *, analyze: bool) -> FinishWork:
+    """What ``finish`` will do once the table's rows are in, for the ETA to weigh."""
+    final = landing.final
+    analyzed = 0.0
+    if analyze and dialect == "postgresql":
+        analyzed = sum(key_weight(final, (column.name,)) for column in final.columns)
+    if landing.action in ("append", "truncate"):
+        # An existing table keeps its own keys; rows that were staged are copied over once.
+        return FinishWork(copies=1, analyzed=analyzed) if landing.staged else FinishWork()
+    keys = [key_weight(final, index.columns) for index in final.indexes]
+    if final.primary_key and dialect != "sqlite":  # SQLite's is declared with the table
+        keys.append(key_weight(final, final.primary_key))
+    return FinishWork(keys=tuple(keys), analyzed=analyzed)
+
+
+def key_weight(table: Table, columns: Sequence[str]) -> float:
+    """What building a key over ``columns`` costs a row, against a key over one integer. Its
+    entries are sorted: text compares by collation, decimals digit by digit. Into PostgreSQL,
+    per million rows: integer 0.6 s, two integers 0.6, timestamptz 0.7, numeric 1.5, text of
+    10 characters 1.4, of 32 characters 2.4."""
+    types = {column.name: column.arrow_type for column in table.columns}
+    return 1.0 + sum(_compared_cost(types.get(name)) for name in columns)
+
+
+_BY_BYTES = (
+    pa.types.is_string,
+    pa.types.is_large_string,
+    pa.types.is_binary,
+    pa.types.is_large_binary,
+)
+_FIXED = (pa.types.is_integer, pa.types.is_floating, pa.types.is_temporal, pa.types.is_boolean)
+
+
+def _compared_cost(kind: pa.DataType | None) -> float:
+    """What a key column adds to a key's cost: nothing for numbers and times."""
+    if kind is not None and any(test(kind) for test in _FIXED):
+        return 0.0
+    if kind is not None and any(test(kind) for test in _BY_BYTES):
+        return 2.0
+    return 1.0  # decimals, uuids, JSON and the like, or an expression
 
 
 ANALYZE_WORTH_NAMING_S = 2.0

@@ -55,13 +55,51 @@ class RateEstimator:
         return self._pending / elapsed if elapsed > 0 else None
 
 
-FINISH_PRIOR = 0.2
-"""Building one key or index over a table's rows is first taken to cost a fifth of what
-streaming those rows cost a worker (phase3 into PostgreSQL measured 0.15-0.25); tables
-finished in the run replace the guess with a measurement."""
-FINISH_PRIOR_WEIGHT = 1_000_000
-"""The guess counts as this many key-rows measured: a small table, whose finish is mostly
-fixed costs, barely moves it; a big one decides."""
+FINISH_PRIOR = 0.1
+"""One unit of finishing work (one row through a key over numbers or times) is first taken to
+cost a tenth of streaming one narrow row (``NARROW_ROW_BYTES``); tables finished in the run
+replace the guess with a measurement. Phase3 into PostgreSQL on the shared 2-core host (load
+11-13): streaming cost 15 us a row a worker, its five tables' finishes 1.4 us a unit."""
+FINISH_PRIOR_UNITS = 1_000_000
+"""The guess counts as this many units measured: a small table, whose finish is mostly fixed
+costs, barely moves it; a big one decides."""
+NARROW_ROW_BYTES = 200
+"""A build's cost grows with rows, not with how wide they are: the yardstick, streaming a narrow
+row, costs at most what streaming this many bytes costs (phase3's rows of 100 bytes cost 150 ns
+a byte, rows of 2.5 KB of text 80)."""
+READ_BYTES = 2000
+"""A build reads every row, up to this much of it: longer values are stored apart (PostgreSQL's
+TOAST, SQLite's overflow pages, DuckDB's columns). Reading it costs about one unit more (a key
+over 150,000 rows of 740 bytes took 1.2 us a row, against 0.6-1.0 over rows of 60 bytes)."""
+ANALYZE_SAMPLE_ROWS = 30_000
+"""PostgreSQL's ANALYZE reads a sample of 300 x default_statistics_target (100) rows and sorts
+each column's values (300 columns of 30,000 rows took 9.8-10 s)."""
+WARMUP = 4
+"""No ETA until the run has streamed this many times as long as its first batch took to commit:
+before that, the time to open connections and fill the pipeline weighs on too few rows (one
+batch of 397 wide rows after 0.28 s said 334 s of a 41 s run; 1.3 s in, 47 s)."""
+
+
+@dataclass(frozen=True)
+class FinishWork:
+    """What finishing a table does once its rows are in, in the terms its time grows with."""
+
+    keys: tuple[float, ...] = ()
+    """Each key or index built, by weight: 1 for a key over numbers or times, more for one with
+    text or decimal columns (``loading.key_weight``); each reads every row once."""
+    copies: int = 0
+    """Staged rows copied into an existing table (whole rows: this grows with bytes)."""
+    analyzed: float = 0.0
+    """The columns whose statistics ANALYZE gathers afterwards, each by weight as a key over it
+    (0: none gathered)."""
+
+    def units(self, rows: int, row_bytes: float) -> float:
+        """The work for ``rows`` rows of ``row_bytes`` bytes each, in units (see FINISH_PRIOR)."""
+        read = min(row_bytes, READ_BYTES) / READ_BYTES
+        per_row = sum(weight + read for weight in self.keys)
+        per_row += self.copies * max(1.0, row_bytes / NARROW_ROW_BYTES)
+        sampled = min(rows, ANALYZE_SAMPLE_ROWS) * (self.analyzed + read) if self.analyzed else 0
+        return rows * per_row + sampled
 
 
 @dataclass
@@ -100,6 +138,11 @@ class TableMeter:
         self.finished = self.clock()
 
     @property
+    def row_bytes(self) -> float:
+        """Bytes a row so far (0 before the first)."""
+        return self.bytes / self.rows if self.rows else 0.0
+
+    @property
     def seconds(self) -> float:
         if self.started is None:
             return 0.0
@@ -117,7 +160,8 @@ class RunMeter:
         self.workers = max(1, workers)
         """Streams (and table finishes) that run at once: the ETA shares the work among them."""
         self._started: float | None = None
-        self._keys: dict[str, int] = {}
+        self._first_commit: float | None = None
+        self._finish_work: dict[str, FinishWork] = {}
         self._finishing: dict[str, float] = {}
         self._finished: dict[str, float | None] = {}
         """Seconds each ended table spent in its builds (None: it ended without them)."""
@@ -167,14 +211,18 @@ class RunMeter:
         self.sample()
 
     def table(
-        self, name: str, total_rows: int | None, keys: int = 0, foreign_keys: int = 0
+        self,
+        name: str,
+        total_rows: int | None,
+        finish: FinishWork = FinishWork(),
+        foreign_keys: int = 0,
     ) -> TableMeter:
-        """Meter a table of ``total_rows`` (None: unknown) that ends with ``keys`` key and
-        index builds, and gets ``foreign_keys`` once every table is loaded."""
+        """Meter a table of ``total_rows`` (None: unknown) that ends with ``finish`` (its key
+        and index builds), and gets ``foreign_keys`` once every table is loaded."""
         with self._lock:
             meter = TableMeter(name, total_rows, clock=self._clock)
             self.tables[name] = meter
-            self._keys[name] = keys
+            self._finish_work[name] = finish
             self._foreign_keys[name] = foreign_keys
             if total_rows is None:
                 self.total_rows = None
@@ -186,6 +234,8 @@ class RunMeter:
         with self._lock:
             meter = self.tables[table]
             meter.add(rows, n_bytes)
+            if self._first_commit is None:
+                self._first_commit = self._clock()
             self.rows += rows
             self.bytes += n_bytes
             return meter
@@ -229,7 +279,7 @@ class RunMeter:
         """Seconds until the run ends: the rows still to stream, the key and index builds
         still to do and the foreign keys to add at the end, in worker-seconds learned from
         this run, shared among the workers, and never less than the longest single table
-        still to finish.
+        still to finish. None until enough of the run was seen (``WARMUP``).
 
         A smoothed rows/s alone misjudges a run whose tables end in index builds: the builds
         hold workers (rows/s drops late in the run) and continue after the last row.
@@ -241,38 +291,50 @@ class RunMeter:
                     return (self._clock() - began) / done * (steps - done)
             if self._started is None or self.total_rows is None or self.rows <= 0:
                 return None
+            assert self._first_commit is not None  # rows were committed
             now = self._clock()
+            if now - self._started < WARMUP * (self._first_commit - self._started):
+                return None
             finishing_spent = sum(t for t in self._finished.values() if t) + sum(
                 now - t for t in self._finishing.values()
             )
             streaming_spent = max(1e-9, (now - self._started) * self.workers - finishing_spent)
             per_row = streaming_spent / self.rows  # worker-seconds to stream one row
-            per_key_row = self._per_key_row(per_row)
+            per_unit = self._per_unit(streaming_spent)
             work, longest = 0.0, 0.0
             for name, meter in self.tables.items():
+                rows = max(meter.total_rows or 0, meter.rows)
                 # Checking a foreign key reads its table's rows once, as building an index
                 # does; all of them wait for the last table.
-                fk_rows = max(meter.total_rows or 0, meter.rows)
                 if self._fk_phase is None or not self._fk_phase[2]:
-                    fk_build = self._foreign_keys[name] * fk_rows * per_key_row
+                    fk_build = self._foreign_keys[name] * rows * per_unit
                     work += fk_build
                     longest = max(longest, fk_build)
                 if name in self._finished:
                     continue
-                left_rows = max(0, (meter.total_rows or 0) - meter.rows)
-                build = self._keys[name] * max(meter.total_rows or 0, meter.rows) * per_key_row
-                if name in self._finishing:
+                finish = self._finish_work[name]
+                if name in self._finishing:  # every row is in: the estimate no longer counts
+                    left_rows = 0
+                    build = finish.units(meter.rows, meter.row_bytes) * per_unit
                     build = max(0.0, build - (now - self._finishing[name]))
+                else:
+                    left_rows = max(0, rows - meter.rows)
+                    build = finish.units(rows, meter.row_bytes) * per_unit
                 work += left_rows * per_row + build
                 longest = max(longest, build)
             return max(work / self.workers, longest)
 
-    def _per_key_row(self, per_row: float) -> float:
-        """Worker-seconds to build one key or index per row: ``FINISH_PRIOR`` of the streaming
-        cost, corrected by the tables finished in this run (weighted by their size)."""
-        built = {n: t for n, t in self._finished.items() if t is not None and self._keys[n]}
-        key_rows = sum(self._keys[n] * self.tables[n].rows for n in built)
-        seconds = sum(built.values())
-        return (seconds + FINISH_PRIOR * per_row * FINISH_PRIOR_WEIGHT) / (
-            key_rows + FINISH_PRIOR_WEIGHT
-        )
+    def _per_unit(self, streaming_spent: float) -> float:
+        """Worker-seconds for one unit of finishing work (``FinishWork.units``): FINISH_PRIOR of
+        streaming a narrow row, corrected by the tables finished in this run (weighted by
+        their work)."""
+        narrow_rows = max(self.rows, self.bytes / NARROW_ROW_BYTES, 1.0)
+        prior = FINISH_PRIOR * streaming_spent / narrow_rows
+        units, seconds = 0.0, 0.0
+        for name, spent in self._finished.items():
+            meter = self.tables[name]
+            done = self._finish_work[name].units(meter.rows, meter.row_bytes)
+            if spent is not None and done:
+                units += done
+                seconds += spent
+        return (seconds + prior * FINISH_PRIOR_UNITS) / (units + FINISH_PRIOR_UNITS)

@@ -18,7 +18,7 @@ from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
-from arrowmig.loading import Landing, finish, landing_for, prepare
+from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import ForeignKey, TableLoad
 from arrowmig.pipeline import (
@@ -152,7 +152,7 @@ class Runner:
             meter.table(
                 name,
                 w.plan.source.row_count,
-                keys=_key_builds(w.landing),
+                finish=finish_work(w.landing, plan.target_dialect, analyze=config.analyze),
                 foreign_keys=_foreign_keys_added(w.plan, plan.target_dialect, config),
             )
             meter.tables[name].rows = w.rows_before
@@ -519,15 +519,6 @@ def _direct_copy(
     if columns is not None:
         return DirectCopy(columns, copy_range_attached, ATTACHED_NOTE)
     return None
-
-
-def _key_builds(landing: Landing) -> int:
-    """How many keys and indexes ``finish`` builds once the table's rows are in."""
-    if landing.action in ("append", "truncate"):
-        # An existing table keeps its own keys; rows that were staged are copied over once.
-        return int(landing.staged)
-    final = landing.final
-    return int(bool(final.primary_key)) + len(final.indexes)
 
 
 def _foreign_keys_added(plan: TablePlan, dialect: str, config: MigrationConfig) -> int:

@@ -132,10 +132,16 @@ def test_json_events_are_one_object_per_line_on_stdout_and_add_up(
             assert counts[-1] == rows and sizes[-1] == done[table]["bytes"]
             assert all(e["stream"] == table and e["rss_bytes"] > 0 for e in progress)
             assert all(e["total_rows"] == rows for e in progress)
-            assert all(e["eta_s"] is not None and e["eta_s"] >= 0 for e in progress)
+            assert all(e["eta_s"] is None or e["eta_s"] >= 0 for e in progress)
         assert done[table]["rows"] == rows == by_table[table]["rows"]
         assert done[table]["bytes"] == by_table[table]["bytes"]
         assert by_table[table]["status"] == "done"
+    # No ETA from the run's first batch alone (it would weigh the start-up on too few rows);
+    # once there is one, every later progress event has one.
+    etas = [e["eta_s"] for e in events if e["event"] == "progress"]
+    assert etas[0] is None
+    shown = [eta is not None for eta in etas]
+    assert shown == sorted(shown)
     assert events[-1]["rows"] == report["rows"] == sum(SIZES.values())
     assert events[-1]["bytes"] == report["bytes"] == sum(d["bytes"] for d in done.values())
     for key in ("seconds", "rows_per_s", "mb_per_s", "peak_rss_bytes", "rss_growth_bytes"):
@@ -298,7 +304,9 @@ def test_foreign_keys_are_shown_counted_in_the_eta_and_in_the_runs_seconds(
     assert steps == list(range(1, 23))  # each key added, then checked: never backwards
     assert all(e.eta_s is not None for e in keys) and keys[-1].eta_s == 0.0
     last_progress = [e for e in events if e.event == "progress"][-1]
-    assert last_progress.eta_s is not None and last_progress.eta_s > 0  # the keys are ahead
+    # The keys are ahead: never a zero ETA. (Its streaming is too short to show one at all:
+    # test_eta.py feeds the estimator a run whose keys are ahead.)
+    assert last_progress.eta_s is None or last_progress.eta_s > 0
     assert events[-1].event == "summary" and events.index(keys[-1]) < len(events) - 1
     phase = _parse_ts(keys[-1].ts) - _parse_ts(events[0].ts)  # at least: the run began earlier
     assert report.seconds >= phase.total_seconds() - 0.002  # the stamps are to the millisecond
