@@ -1,8 +1,13 @@
-"""How good is the ETA? Run a migration with --progress json and compare, when 25% and 50%
-of the rows are committed, the ETA shown then with the time the run actually still took (to
-its end: the ETA counts the key and index builds after the last row, which a user waits for).
+"""How good is the ETA? Run a migration with --progress json and compare, when 25%, 50% and
+90% of the rows are committed, and at the last row, the ETA shown then with the time the run
+actually still took (to its end: the ETA counts the key and index builds after the last row,
+which a user waits for).
 
 Usage: python bench/bench_eta.py SOURCE TARGET [more migrate options ...]
+
+The README's table: phase3 (``arrowmig generate``), its ``large_statcast`` alone (``--tables``),
+large_bets of 5,000,000 rows (``bench/bench_memory.py`` caches it) and 150,000 rows of 1-4 KB
+of text (``python bench/bench_shapes.py texts --dir DIR --repeat 0`` builds DIR/texts.db).
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ def main(argv: list[str]) -> int:
     print(
         f"{' '.join(cmd[3:])}: {total:,} rows in {finished:.1f}s, the last row at {last_row:.1f}s"
     )
-    for share in (0.25, 0.5):
+    for share in (0.25, 0.5, 0.9, 1.0):
         at, _rows, eta = next(s for s in samples if s[1] >= share * total)
         left = finished - at
         shown = (

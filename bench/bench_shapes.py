@@ -1,6 +1,7 @@
 """Table shapes the phase3 dataset does not have, behind figures in the README.
 
-Usage: python bench/bench_shapes.py wide|many|prices|columns|mixed [--target sqlite|duckdb|URL]
+Usage: python bench/bench_shapes.py wide|many|prices|columns|mixed|texts
+                                     [--target sqlite|duckdb|URL]
                                      [--repeat N] [--dir DIR] [--tables T,...] [--extra=OPTION]
 
 - ``wide``: one SQLite table of 2,000 rows of 100 bytes followed by 150 rows of a 5 MB blob
@@ -17,6 +18,10 @@ Usage: python bench/bench_shapes.py wide|many|prices|columns|mixed [--target sql
 - ``mixed``: one SQLite table of 200,000 rows of 300 columns (an integer key, then INTEGER,
   REAL, TEXT, DATE and NUMERIC(10,2) columns in turn; 770 MB): profiling, splitting and
   checking a wide table whose declared types SQLite does not enforce.
+- ``texts``: one SQLite table of 150,000 rows ``(id INTEGER PRIMARY KEY, title TEXT NOT NULL,
+  body TEXT NOT NULL, views INTEGER)``, each body 1-4 KB of hex text (a 520 MB file): rows that cost
+  streaming per byte, while their key costs per row (``bench/bench_eta.py`` on it: the ETA).
+  ``--repeat 0`` only builds it (into ``--dir``).
 
 The source is built once in a temporary folder, or in ``--dir``, which keeps it and a SQLite or
 DuckDB target afterwards (the blobs are seeded, so every run moves the
@@ -130,12 +135,31 @@ def build_mixed(path: Path) -> None:
     con.close()
 
 
+def build_texts(path: Path) -> None:
+    rng = random.Random(7)
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, "
+        "views INTEGER)"
+    )
+    con.executemany(
+        "INSERT INTO articles VALUES (?, ?, ?, ?)",
+        (
+            (i, f"Title {i}", rng.randbytes(rng.randint(500, 2000)).hex(), i % 10007)
+            for i in range(1, 150_001)
+        ),
+    )
+    con.commit()
+    con.close()
+
+
 BUILDERS = {
     "wide": build_wide,
     "many": build_many,
     "prices": build_prices,
     "columns": build_columns,
     "mixed": build_mixed,
+    "texts": build_texts,
 }
 
 
