@@ -1093,6 +1093,7 @@ _CASTS_TO_SUGGEST = (
     "boolean",
     "bigint",
     "double precision",
+    "timestamp",
     "timestamptz",
     "text",  # after the types: a timestamp as text is no date text
     "bytea",
@@ -1115,8 +1116,12 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
             continue
         if numbers and name in ("boolean", "bytea"):
             continue  # numbers are no truth values (only 0 and 1 would convert) nor bytes
-        if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamptz"):
+        if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamp", "timestamptz"):
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
+        if name in EPOCH_UNITS and not pa.types.is_integer(src.arrow_type):
+            continue  # counts integers: a date is no count of milliseconds
+        if numbers and _drops_fractions(src, forced, wanted):
+            continue  # numeric 1.5 cast to bigint into a real column: the .5 is refused
         try:
             cast_as_asked(pa.array([], src.arrow_type), replace(src, target_type=name))
         except pa.ArrowNotImplementedError:
@@ -1126,6 +1131,14 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
         advice = f" ({CAST_ADVICE[name]})" if name in CAST_ADVICE else ""
         return f"--cast {table}.{src.name}={name}{advice}, or use --mode replace"
     return "use --mode replace to recreate the table, or change the target column's type"
+
+
+def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> bool:
+    """Whether a cast to integers would stand between numbers that may have a fraction and
+    a column that keeps one: each 1.5 would be refused by a cast the target does not need."""
+    if not pa.types.is_integer(forced) or pa.types.is_integer(wanted):
+        return False
+    return not (pa.types.is_integer(src.arrow_type) or pa.types.is_boolean(src.arrow_type))
 
 
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:
