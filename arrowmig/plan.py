@@ -996,6 +996,9 @@ def _append_target(
                 target_type=there.target_type,
                 pg_type=there.pg_type or _server_cast_asked(src) or _enum_type(there),
                 pg_binary=there.pg_binary,
+                # A DuckDB column's own type where Arrow's says less (TIMESTAMP_S, read as
+                # microseconds): what screening holds the values to.
+                duckdb_type=there.duckdb_type,
                 pg_domain=None,
                 pg_enum=None,
             )

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from arrowmig import nested_json
 from arrowmig.conform import conform, decimal_text
-from arrowmig.endpoints.pg_precision import changed_by_column
+from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
 from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
@@ -72,7 +72,8 @@ def screen_batch(
             problems.extend(p for p in more if p.row not in told)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
-                rounded = _precision_problems(batch.column(i), table, target, field.name)
+            if dialect in ("postgresql", "duckdb"):
+                rounded = _precision_problems(batch.column(i), table, target, field.name, dialect)
                 problems.extend(p for p in rounded if p.row not in told)
         if dialect == "sqlite" and target is not None:
             problems.extend(_rounded_by_affinity(batch.column(i), target, field.name))
@@ -210,21 +211,26 @@ def _length_problems(array: pa.Array, table: Table, target: Table, name: str) ->
     return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
 
 
-def _precision_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
-    """Times, timestamps and intervals that the PostgreSQL column's fewer fractional digits
-    or interval fields would round or cut (``pg_precision``), as the values are written."""
+def _precision_problems(
+    array: pa.Array, table: Table, target: Table, name: str, dialect: str
+) -> list[Problem]:
+    """Times, timestamps and intervals that the PostgreSQL or DuckDB column's fewer fractional
+    digits or interval fields would round or cut (``precision``), as the values are written."""
     try:
         there, column = target.column(name), table.column(name)
     except KeyError:
         return []
-    declared = there.pg_type or ""
-    if not declared or (column.pg_type or "") == declared:
+    if dialect == "duckdb":
+        declared, theirs, changed = there.duckdb_type, column.duckdb_type, changed_by_duckdb_column
+    else:
+        declared, theirs, changed = there.pg_type, column.pg_type, changed_by_column
+    if not declared or (theirs or "") == declared:
         return []
     try:
         written = conform(cast_as_asked(array, column), there.arrow_type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return []  # named by _conform_problems
-    hits = changed_by_column(declared, written)
+    hits = changed(declared, written)
     if hits is None:
         return []
     reason = f"the target column's type ({declared}) would round or cut the value"
