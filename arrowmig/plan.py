@@ -32,6 +32,7 @@ from arrowmig.schema import (
     is_pg_interval,
     is_text_type,
     key_statements,
+    numbers_as_text,
     qualified,
     quote_ident,
     server_converts,
@@ -972,7 +973,7 @@ def _append_target(
         if zone:
             notes.append(f"{src.name}: {zone}")
         if not conforms(arriving, there.arrow_type) and not (
-            _numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type)
+            numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type)
         ):
             wanted = there.source_type or type_words(there.arrow_type)
             what = (
@@ -1044,14 +1045,6 @@ def _server_cast_asked(src: Column) -> str | None:
     return asked
 
 
-def _numbers_as_text(src: Column, arriving: pa.DataType) -> bool:
-    """Whether a column's values are exact numbers carried as their text (DuckDB's HUGEINT
-    and UHUGEINT, an unbounded PostgreSQL numeric): into an integer column each is parsed,
-    and one that is no integer of the column's range is a bad value of its row."""
-    numeric = (src.target_type or "").strip().lower().startswith(("numeric", "decimal"))
-    return numeric and (pa.types.is_string(arriving) or pa.types.is_large_string(arriving))
-
-
 def _without_computed(source: Table, computed: set[str]) -> tuple[Table, list[str]]:
     """The source table without the columns an existing target table generates itself, which
     no write may give a value (PostgreSQL's COPY refuses the whole table; pg_dump leaves them
@@ -1107,9 +1100,7 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
     """The way past a column whose values cannot go into the target's: a --cast only where
     one exists that converts them to the target's type."""
     numbers = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
-    numbers = (
-        numbers or pa.types.is_decimal(src.arrow_type) or _numbers_as_text(src, src.arrow_type)
-    )
+    numbers = numbers or pa.types.is_decimal(src.arrow_type) or numbers_as_text(src, src.arrow_type)
     # The cast to the target's own type first: text bound for an integer column is numbers
     # more often than truth values (its 'true' and 'false' words are what =boolean takes).
     exact = [n for n in _CASTS_TO_SUGGEST if forced_arrow_type(n, src.arrow_type) == wanted]

@@ -1,0 +1,197 @@
+"""What a SQLite column's type affinity does to the values arrowmig writes into it.
+
+A table that is not STRICT converts each value to its column's affinity as it stores it: text
+that spells a number goes into an INTEGER, REAL or NUMERIC column as that number ('0012' as
+12, '1.50' as 1.5, '1e3' as 1000), a decimal of more digits than a double holds as a rounded
+REAL, an integer into a REAL column as a double. The rules have corners (a real literal that is
+a whole number becomes an INTEGER by way of a double: '9007199254740993.0' as
+9007199254740992; text is read up to its first NUL), so SQLite itself is asked: the values are
+stored into an in-memory table of the same affinity, by the library the writer uses, and what
+it holds is read back.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from arrowmig.endpoints.sqlite_profile import affinity
+
+_NUMBER_TEXT = r"^[\s\v]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[\s\v]*(\x00|$)"
+"""Text SQLite's affinity may read as a number: its numeric literal between spaces, and
+anything after a NUL (SQLite reads the text up to it). Only these texts are asked about."""
+
+_EXACT_DOUBLES = 2**53
+"""Integers of this size and beyond are not all doubles: a REAL column may round them."""
+
+_DOUBLE_DIGITS = 15
+"""A decimal of at most this many significant digits is the shortest text of its nearest
+double."""
+
+_SMALLEST_NORMAL = 2.2250738585072014e-308
+"""Below this a double has fewer than 53 bits: a short decimal there may have no double of
+its own."""
+
+_DECLARED = {"integer": "INTEGER", "real": "REAL", "numeric": "NUMERIC", "text": "TEXT"}
+"""A declared type of each affinity: the affinity alone decides what SQLite stores."""
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A value the column would hold otherwise than it was written."""
+
+    row: int
+    stored: str
+    """What the column would hold, in words: ``the INTEGER 12``, ``the REAL 1.5``."""
+
+
+def changed_by_affinity(declared: str, sent: pa.Array, numbers: bool) -> list[Changed]:
+    """The values of ``sent`` (as the SQLite writer sends them) that a column declared
+    ``declared`` would hold as another value, or another kind of value.
+
+    ``numbers``: text that carries numbers (a decimal, an unbounded numeric): a REAL or INTEGER
+    of the same number is no change ('1.50' as 1.5), one of other digits is. Other text must
+    stay text, or become the number it is the text of ('12' as 12, not '0012' nor '1e3').
+    """
+    kind = affinity(declared)
+    numbers = numbers and pa.types.is_string(sent.type)
+    rows = _worth_asking(kind, sent, numbers)
+    if rows is not None and len(rows) == 0:
+        return []
+    asked = sent if rows is None else sent.take(rows)
+    changed = []
+    for at, storage, text, real in _in_doubt(kind, asked, numbers):
+        value = asked[at].as_py()
+        if not _kept(value, storage, text, real, numbers):
+            shown = (
+                repr(real) if storage == "real" else text if storage == "integer" else repr(text)
+            )
+            row = at if rows is None else rows[at].as_py()
+            changed.append(Changed(row, f"the {storage.upper()} {shown}"))
+    return changed
+
+
+def _worth_asking(kind: str, sent: pa.Array, numbers: bool) -> pa.Array | None:
+    """The rows whose values the affinity may convert (None: every row): numbers (not into
+    TEXT), other text that looks like a number (not into TEXT), integers past 2**53 (into
+    REAL), doubles (into TEXT, as their text). An integer into INTEGER or NUMERIC, a double
+    into those, a blob anywhere stay as they are (a double becomes an INTEGER only where that
+    is the same number)."""
+    t = sent.type
+    if kind in ("integer", "real", "numeric") and numbers:
+        return None if sent.null_count < len(sent) else pa.array([], pa.int64())
+    if kind in ("integer", "real", "numeric") and pa.types.is_string(t):
+        hits = pc.match_substring_regex(sent, _NUMBER_TEXT)
+    elif kind == "real" and pa.types.is_int64(t):
+        hits = pc.greater_equal(
+            pc.abs(pc.cast(sent, pa.float64(), safe=False)), float(_EXACT_DOUBLES)
+        )
+    elif kind == "text" and pa.types.is_float64(t):
+        hits = pc.is_valid(sent)
+    else:
+        return pa.array([], pa.int64())
+    return pc.indices_nonzero(pc.fill_null(hits, False)).cast(pa.int64())
+
+
+def _in_doubt(
+    kind: str, values: pa.Array, numbers: bool
+) -> Iterator[tuple[int, str, str, float | None]]:
+    """The values the column would hold in another storage class than they were sent in,
+    and not surely as the same value: per value its index, that class, SQLite's text of it,
+    and the REAL held (exact, where it is one).
+
+    Surely the same, and settled by SQLite in the one scan that finds them (most values,
+    which are then not read back): text held as a number SQLite prints back as that text;
+    with ``numbers``, a plain decimal of at most 15 significant digits held as its nearest
+    double (``near``, parsed by Arrow, correctly rounded), or as an integer below 10**15 that
+    is that double."""
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    sent_as = {pa.int64(): "integer", pa.float64(): "real"}.get(values.type, "text")
+    columns = {"v": values}
+    unchanged = f"typeof(v) IN ('null', '{sent_as}')"
+    if numbers:
+        near = _nearest_double(values)
+        columns |= {"near": near, "short": _short_decimal(values, near)}
+        surely = "short AND v = near AND (typeof(v) = 'real' OR abs(v) < 1e15)"
+    elif sent_as == "text":
+        columns["sent"] = values
+        surely = "CAST(v AS TEXT) IS sent"
+    else:
+        surely = "0"
+    declared = {"v": _DECLARED[kind], "near": "REAL", "short": "INTEGER", "sent": ""}
+    # `sent` has no declared type, so no affinity: it holds each text as it came. Rows go
+    # in in order: a row's rowid is its index, plus one.
+    with sqlite_dbapi.connect(":memory:") as con, con.cursor() as cur:
+        cur.execute(f"CREATE TABLE probe ({', '.join(f'{c} {declared[c]}' for c in columns)})")
+        cur.adbc_ingest("probe", pa.table(columns), mode="append")
+        cur.execute("CREATE TABLE doubt (at INTEGER, v)")
+        cur.execute(
+            f"INSERT INTO doubt SELECT rowid - 1, v FROM probe WHERE NOT ({unchanged})"
+            f" AND NOT coalesce({surely}, 0)"
+        )
+        cur.execute("SELECT at, typeof(v), CAST(v AS TEXT) FROM doubt ORDER BY at")
+        doubt = cur.fetch_arrow_table()
+        # Apart, so that the column is all REALs: Arrow reads each exactly as its double.
+        cur.execute("SELECT at, v FROM doubt WHERE typeof(v) = 'real' ORDER BY at")
+        reals = cur.fetch_arrow_table()
+    if sent_as == "real" and doubt.num_rows:
+        # A double held as its text: kept where that text reads back as it.
+        back = _nearest_double(doubt.column(2))
+        kept = pc.fill_null(pc.equal(back, values.take(doubt.column(0))), False)
+        doubt = doubt.filter(pc.invert(kept))
+    real_of = dict(zip(*(c.to_pylist() for c in reals.columns), strict=True))
+    for at, storage, text in zip(*(c.to_pylist() for c in doubt.columns), strict=True):
+        real = real_of.get(at)
+        yield at, storage, text, None if real is None else float(real)
+
+
+def _nearest_double(text: pa.Array) -> pa.Array:
+    """Number texts as their nearest doubles; null where Arrow reads no number."""
+    try:
+        return pc.cast(text, pa.float64())
+    except pa.ArrowInvalid:  # 'NaN' of a numeric, say: only the plain numbers, then
+        plain = pc.match_substring_regex(text, r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$")
+        return pc.cast(pc.if_else(plain, text, pa.scalar(None, text.type)), pa.float64())
+
+
+def _short_decimal(text: pa.Array, near: pa.Array) -> pa.Array:
+    """Plain decimal texts (no exponent) of at most 15 significant digits, within the normal
+    doubles (``near``, their nearest): each is the shortest text of its nearest double, and
+    no other such text has that double. (1e-400 has one digit, but its nearest double is 0;
+    zero itself has none.)"""
+    plain = pc.and_(
+        pc.equal(pc.find_substring(text, "e", ignore_case=True), -1),
+        pc.equal(pc.find_substring(text, "\x00"), -1),
+    )
+    digits = pc.replace_substring(pc.utf8_trim_whitespace(text), ".", "")
+    significant = pc.utf8_length(pc.utf8_rtrim(pc.utf8_ltrim(digits, "+-0"), "0"))
+    magnitude = pc.abs(near)
+    normal = pc.and_(pc.is_finite(near), pc.greater_equal(magnitude, _SMALLEST_NORMAL))
+    in_range = pc.or_(pc.equal(significant, 0), normal)
+    return pc.and_(pc.and_(plain, pc.less_equal(significant, _DOUBLE_DIGITS)), in_range)
+
+
+def _kept(sent: object, storage: str, text: str, real: float | None, numbers: bool) -> bool:
+    """Whether the value held is the value sent, exactly: an integer as the same number; a
+    double as a text that reads back as it; a number as one whose digits the REAL's shortest
+    text gives back ('1.50' as 1.5, not '1.23456789012345678' as 1.2345678901234568), or
+    as the same integer. Other text, held as a number it is not the text of, is not."""
+    if isinstance(sent, int):
+        return real == sent
+    if isinstance(sent, float):
+        try:
+            return float(text) == sent
+        except ValueError:
+            return False
+    if not numbers or not isinstance(sent, str):
+        return False
+    held = repr(real) if storage == "real" else text
+    try:
+        return decimal.Decimal(sent.split("\x00")[0].strip()) == decimal.Decimal(held)
+    except decimal.InvalidOperation:
+        return False
