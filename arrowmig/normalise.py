@@ -344,6 +344,8 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         return sk
     if kinds == {TEXT, INT} and (pa.types.is_boolean(st) or pa.types.is_boolean(tt)):
         return BOOL_TEXT
+    if kinds == {TEXT, INT}:
+        return INT_TEXT
     if kinds <= {INT, DECIMAL, NUMTEXT}:
         return NUMTEXT
     if FLOAT in kinds and kinds <= {INT, FLOAT}:
@@ -375,6 +377,11 @@ FLOAT_TEXT = "float_text:"
 """A source float against target text (``float_text:32`` or ``:64``, the float's width): the
 text parsed as a float of that width must be the same float; text that does not parse only
 equals itself."""
+
+INT_TEXT = "int_text"
+"""Text against integers: the text must be the integer's own ('12'), as arrowmig writes an
+integer into a text column; '0012', ' 42' and '+5', which SQLite's INTEGER affinity stores as
+12, 42 and 5, are other values."""
 
 BOOL_TEXT = "bool_text"
 """Text against booleans: PostgreSQL's boolean words (``t``, ``yes``, ``on``, ``1``, any case)
@@ -425,6 +432,8 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         return f"hash({_canon_numtext(x)})"
     if mode == NUMTEXT:
         return f"hash({_canon_numtext(x)})"
+    if mode == INT_TEXT:
+        return f"hash({x}::HUGEINT::VARCHAR)" if kind == INT else f"hash({x}::VARCHAR)"
     if mode == BOOL_TEXT:
         if kind != TEXT:
             return f"hash({x}::BOOLEAN)"

@@ -332,3 +332,25 @@ def test_a_date_past_the_timestamps_range_against_a_timestamp_is_a_differing_row
     assert _changed(report) == {2: ("5874897-12-31", "infinity")}
     _load(second_pg, "UPDATE t SET d = '2020-01-01 00:00:01' WHERE id = 1")
     assert sorted(_changed(verify(pg_url, second_pg))) == [1, 2]
+
+
+def test_text_is_not_the_integer_sqlite_made_of_it(tmp_path: Path, pg_url: str) -> None:
+    """What an append left before: '0012' held as 12 in an INTEGER column. verify read both as
+    numbers and said the table matched, at --level diff too."""
+    _load(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, code text);"
+        "INSERT INTO t VALUES (1, '0012'), (2, ' 42'), (3, '+5'), (4, '12'), (5, '-7'), (6, NULL)",
+    )
+    target = tmp_path / "app.db"
+    with sqlite3.connect(target) as con:
+        con.execute("CREATE TABLE t (id integer PRIMARY KEY, code integer)")
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?)", [(1, 12), (2, 42), (3, 5), (4, 12), (5, -7), (6, None)]
+        )
+    con.close()
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, str(target), level=level)
+        assert report.exit_code == 1
+        assert report.tables[0].differing_columns == ["code"]
+    assert sorted(d.key["id"] for d in report.tables[0].diffs if d.key) == [1, 2, 3]
