@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import arrowmig
 from arrowmig.endpoints.sqlite_affinity import changed_by_affinity
@@ -165,3 +167,48 @@ def test_sqlite_itself_says_what_each_affinity_holds() -> None:
     assert changed_by_affinity("NUMERIC", wide, False) == []
     doubles = pa.array([0.1 + 0.2, 1 / 3, 1e300, float("inf"), 5e-324])
     assert changed_by_affinity("VARCHAR(10)", doubles, False) == []
+
+
+def _held_back(affinity: str, texts: list[str]) -> list[object]:
+    """Each text as a column of ``affinity`` holds it (a REAL as its exact double), asked of
+    a table of the writer's own SQLite, one storage class at a time."""
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    with sqlite_dbapi.connect(":memory:") as con, con.cursor() as cur:
+        cur.execute(f"CREATE TABLE p (v {affinity})")
+        cur.adbc_ingest("p", pa.table({"v": pa.array(texts, pa.string())}), mode="append")
+        held = []
+        for storage in ("real", "integer"):
+            cur.execute(f"SELECT rowid - 1, v FROM p WHERE typeof(v) = '{storage}'")
+            held += cur.fetchall()
+    back: list[object] = list(texts)
+    for at, value in held:
+        back[at] = value
+    return back
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.decimals(allow_nan=False, allow_infinity=False, places=None).map(
+            lambda d: format(d, "f")
+        ),
+        min_size=1,
+        max_size=200,
+    ),
+    st.sampled_from(["NUMERIC", "INTEGER", "REAL"]),
+)
+def test_a_number_is_changed_exactly_where_its_digits_do_not_come_back(
+    texts: list[str], affinity: str
+) -> None:
+    from decimal import Decimal
+
+    back = _held_back(affinity, texts)
+    expected = {
+        at
+        for at, (text, held) in enumerate(zip(texts, back, strict=True))
+        if not isinstance(held, str)
+        and Decimal(repr(held) if isinstance(held, float) else str(held)) != Decimal(text)
+    }
+    changed = changed_by_affinity(affinity, pa.array(texts, pa.string()), numbers=True)
+    assert {c.row for c in changed} == expected

@@ -57,9 +57,11 @@ def changed_by_affinity(declared: str, sent: pa.Array, numbers: bool) -> list[Ch
     of the same number is no change ('1.50' as 1.5), one of other digits is. Other text must
     stay text, or become the number it is the text of ('12' as 12, not '0012' nor '1e3').
     """
+    if not may_change(declared, sent.type):
+        return []
     kind = affinity(declared)
     numbers = numbers and pa.types.is_string(sent.type)
-    rows = _worth_asking(kind, sent, numbers)
+    rows = _worth_asking(sent, numbers)
     if rows is not None and len(rows) == 0:
         return []
     asked = sent if rows is None else sent.take(rows)
@@ -75,25 +77,35 @@ def changed_by_affinity(declared: str, sent: pa.Array, numbers: bool) -> list[Ch
     return changed
 
 
-def _worth_asking(kind: str, sent: pa.Array, numbers: bool) -> pa.Array | None:
-    """The rows whose values the affinity may convert (None: every row): numbers (not into
-    TEXT), other text that looks like a number (not into TEXT), integers past 2**53 (into
-    REAL), doubles (into TEXT, as their text). An integer into INTEGER or NUMERIC, a double
-    into those, a blob anywhere stay as they are (a double becomes an INTEGER only where that
-    is the same number)."""
+def may_change(declared: str, sent_as: pa.DataType) -> bool:
+    """Whether a column declared ``declared`` may hold a value the writer sends as
+    ``sent_as`` otherwise: text in a column of INTEGER, REAL or NUMERIC affinity, an integer
+    in a REAL one, a double in a TEXT one. An integer into INTEGER or NUMERIC, a double into
+    those (which make an INTEGER of it only where that is the same number) and a blob
+    anywhere stay as they are."""
+    kind = affinity(declared)
+    if pa.types.is_string(sent_as):
+        return kind in ("integer", "real", "numeric")
+    if pa.types.is_int64(sent_as):
+        return kind == "real"
+    return bool(pa.types.is_float64(sent_as) and kind == "text")
+
+
+def _worth_asking(sent: pa.Array, numbers: bool) -> pa.Array | None:
+    """Of the values ``may_change`` names, the rows whose value the affinity may convert (None:
+    every row): every number, other text that looks like a number, integers past 2**53 (into
+    REAL), every double (into TEXT, as its text)."""
     t = sent.type
-    if kind in ("integer", "real", "numeric") and numbers:
+    if numbers:
         return None if sent.null_count < len(sent) else pa.array([], pa.int64())
-    if kind in ("integer", "real", "numeric") and pa.types.is_string(t):
+    if pa.types.is_string(t):
         hits = pc.match_substring_regex(sent, _NUMBER_TEXT)
-    elif kind == "real" and pa.types.is_int64(t):
+    elif pa.types.is_int64(t):
         hits = pc.greater_equal(
             pc.abs(pc.cast(sent, pa.float64(), safe=False)), float(_EXACT_DOUBLES)
         )
-    elif kind == "text" and pa.types.is_float64(t):
-        hits = pc.is_valid(sent)
     else:
-        return pa.array([], pa.int64())
+        hits = pc.is_valid(sent)
     return pc.indices_nonzero(pc.fill_null(hits, False)).cast(pa.int64())
 
 
@@ -104,50 +116,61 @@ def _in_doubt(
     and not surely as the same value: per value its index, that class, SQLite's text of it,
     and the REAL held (exact, where it is one).
 
-    Surely the same, and settled by SQLite in the one scan that finds them (most values,
-    which are then not read back): text held as a number SQLite prints back as that text;
-    with ``numbers``, a plain decimal of at most 15 significant digits held as its nearest
-    double (``near``, parsed by Arrow, correctly rounded), or as an integer below 10**15 that
-    is that double."""
+    Surely the same, and settled without Python: text held as a number SQLite prints back as
+    that text (found by SQLite, in the scan that finds the converted values); with
+    ``numbers``, a plain decimal of at most 15 significant digits held as its nearest double
+    (parsed by Arrow, correctly rounded), or as an integer below 10**15 that is that double;
+    a double held as a text that reads back as it."""
     import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
     sent_as = {pa.int64(): "integer", pa.float64(): "real"}.get(values.type, "text")
+    converted = f"typeof(v) NOT IN ('null', '{sent_as}')"
     columns = {"v": values}
-    unchanged = f"typeof(v) IN ('null', '{sent_as}')"
-    if numbers:
-        near = _nearest_double(values)
-        columns |= {"near": near, "short": _short_decimal(values, near)}
-        surely = "short AND v = near AND (typeof(v) = 'real' OR abs(v) < 1e15)"
-    elif sent_as == "text":
+    if sent_as == "text" and not numbers:
+        # Text must come back as it was sent: `sent` has no declared type, so no affinity,
+        # and holds each text as it came.
         columns["sent"] = values
-        surely = "CAST(v AS TEXT) IS sent"
-    else:
-        surely = "0"
-    declared = {"v": _DECLARED[kind], "near": "REAL", "short": "INTEGER", "sent": ""}
-    # `sent` has no declared type, so no affinity: it holds each text as it came. Rows go
-    # in in order: a row's rowid is its index, plus one.
+        converted += " AND CAST(v AS TEXT) IS NOT sent"
+    # Rows go in in order: a row's rowid is its index plus one.
     with sqlite_dbapi.connect(":memory:") as con, con.cursor() as cur:
-        cur.execute(f"CREATE TABLE probe ({', '.join(f'{c} {declared[c]}' for c in columns)})")
+        cur.execute(f"CREATE TABLE probe (v {_DECLARED[kind]}, sent)")
         cur.adbc_ingest("probe", pa.table(columns), mode="append")
-        cur.execute("CREATE TABLE doubt (at INTEGER, v)")
-        cur.execute(
-            f"INSERT INTO doubt SELECT rowid - 1, v FROM probe WHERE NOT ({unchanged})"
-            f" AND NOT coalesce({surely}, 0)"
-        )
-        cur.execute("SELECT at, typeof(v), CAST(v AS TEXT) FROM doubt ORDER BY at")
-        doubt = cur.fetch_arrow_table()
-        # Apart, so that the column is all REALs: Arrow reads each exactly as its double.
-        cur.execute("SELECT at, v FROM doubt WHERE typeof(v) = 'real' ORDER BY at")
-        reals = cur.fetch_arrow_table()
-    if sent_as == "real" and doubt.num_rows:
-        # A double held as its text: kept where that text reads back as it.
-        back = _nearest_double(doubt.column(2))
-        kept = pc.fill_null(pc.equal(back, values.take(doubt.column(0))), False)
-        doubt = doubt.filter(pc.invert(kept))
-    real_of = dict(zip(*(c.to_pylist() for c in reals.columns), strict=True))
-    for at, storage, text in zip(*(c.to_pylist() for c in doubt.columns), strict=True):
-        real = real_of.get(at)
-        yield at, storage, text, None if real is None else float(real)
+        # Each class apart, so that Arrow reads a column of one type: a REAL exactly as its
+        # double, an INTEGER as its integer, a TEXT as it is.
+        held = {}
+        for storage in ("real", "integer", "text"):
+            cur.execute(
+                f"SELECT rowid - 1, v FROM probe WHERE {converted} AND typeof(v) = '{storage}'"
+            )
+            held[storage] = cur.fetch_arrow_table()
+    for storage, table in held.items():
+        at, value = table.column(0), table.column(1)
+        if storage == "real":
+            value = pc.cast(value, pa.float64())
+        elif storage == "integer":
+            value = pc.cast(value, pa.int64())
+        doubt = pc.invert(_surely_kept(storage, values.take(at), value, numbers))
+        for row, held_value in zip(
+            pc.filter(at, doubt).to_pylist(), pc.filter(value, doubt).to_pylist(), strict=True
+        ):
+            real = held_value if storage == "real" else None
+            yield row, storage, str(held_value), real
+
+
+def _surely_kept(storage: str, sent: pa.Array, held: pa.Array, numbers: bool) -> pa.Array:
+    """Where ``held`` (values of one storage class) is surely the value sent, without
+    Python: a number of a short plain decimal held as its nearest double or as that double's
+    integer below 10**15; a double held as a text that reads back as it."""
+    if len(held) == 0 or not (numbers or pa.types.is_float64(sent.type)):
+        return pa.array([False] * len(held), pa.bool_())
+    if storage == "text":
+        return pc.fill_null(pc.equal(_nearest_double(held), sent), False)
+    near = _nearest_double(sent)
+    if storage == "integer":  # below 10**15 every integer is its double
+        small = pc.less(pc.abs(held), 10**15)
+        held = pc.if_else(small, held, pa.scalar(None, held.type))
+    number = pc.cast(held, pa.float64())
+    return pc.fill_null(pc.and_(_short_decimal(sent, near), pc.equal(near, number)), False)
 
 
 def _nearest_double(text: pa.Array) -> pa.Array:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from arrowmig import nested_json
 from arrowmig.conform import conform
 from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
-from arrowmig.endpoints.sqlite_affinity import changed_by_affinity
+from arrowmig.endpoints.sqlite_affinity import changed_by_affinity, may_change
 from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
@@ -32,6 +32,7 @@ from arrowmig.schema import (
     numbers_as_text,
     text_limit,
     type_words,
+    wire_type,
 )
 
 DEFAULT_HINT = (
@@ -262,13 +263,15 @@ def _changed_by_affinity(
         column = table.column(name)
     except KeyError:
         return []
-    if declared is None or affinity(declared) == "blob":
+    travels = forced_arrow_type(column.target_type, array.type) or array.type
+    if declared is None or not may_change(declared, wire_type(column, "sqlite")):
         return []
+    if pa.types.is_temporal(travels):
+        return []  # the text of a date, time or interval never spells a number
     try:
         written = column_to_wire(_as_cast(array, table, name, refused), column, "sqlite")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return []  # a value the writer cannot convert fails it, named
-    travels = forced_arrow_type(column.target_type, array.type) or array.type
     numbers = (
         pa.types.is_decimal(travels)
         or pa.types.is_integer(travels)
