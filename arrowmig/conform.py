@@ -60,6 +60,8 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         return _as_interval(array)
     if pa.types.is_decimal(array.type) and pa.types.is_floating(target):
         converted = decimal_as_float(array, target)
+    elif pa.types.is_integer(array.type) and pa.types.is_decimal(target):
+        converted = pc.cast(_integers_as_decimal(array, target.scale), target, safe=True)
     else:
         converted = pc.cast(array, target, safe=True)
     if _may_round(array.type, target):
@@ -94,6 +96,25 @@ def decimal_as_float(array: pa.Array, target: pa.DataType) -> pa.Array:
     values = low.astype(np.float64) / float(10**array.type.scale)
     valid = array.is_valid().to_numpy(zero_copy_only=False)
     return pa.array(values, pa.float64(), mask=None if array.null_count == 0 else ~valid)
+
+
+_INTEGER_DIGITS = {8: 3, 16: 5, 32: 10, 64: 19}
+"""Decimal digits of the widest value of a signed integer type of that many bits (an unsigned
+one of 64 bits has 20)."""
+
+
+def _integers_as_decimal(array: pa.Array, scale: int) -> pa.Array:
+    """Integers as decimals of ``scale`` places wide enough for every integer of their type.
+
+    Arrow casts an integer type only into a decimal that holds the type's whole range: an
+    ``integer`` into ``numeric(10,2)`` was refused for every value, 0 included ("Precision
+    is not great enough"). Through this wider decimal, the cast to the column's own checks
+    each value instead (999 fits ``numeric(4,1)``, 12345 does not)."""
+    width = array.type.bit_width
+    digits = 20 if pa.types.is_uint64(array.type) else _INTEGER_DIGITS[width]
+    precision = digits + max(scale, 0)
+    wide = pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(precision, scale)
+    return pc.cast(array, wide)
 
 
 def decimal_text(array: pa.Array) -> pa.Array:

@@ -135,12 +135,15 @@ def _canon_numtext(x: str) -> str:
     """
     t = f"trim({x}::VARCHAR)"
     t = f"regexp_replace({t}, '^\\+', '')"
+    # A zero before a bare point first: DuckDB prints a DECIMAL(4,4) as '.5000' and its zero
+    # as '.0000', which the steps below would otherwise leave as '' where the other side's
+    # '0.0000' becomes '0'.
+    t = f"regexp_replace({t}, '^(-?)\\.', '\\10.')"
     # strip trailing zeros of a fraction, then a bare trailing point
     t = f"regexp_replace({t}, '^(-?[0-9]*\\.[0-9]*?)0+$', '\\1')"
     t = f"regexp_replace({t}, '^(-?[0-9]*)\\.$', '\\1')"
     # strip leading zeros of the integer part (keep one before the point)
     t = f"regexp_replace({t}, '^(-?)0+([0-9])', '\\1\\2')"
-    t = f"regexp_replace({t}, '^(-?)\\.', '\\10.')"
     return f"(CASE WHEN {t} = '-0' THEN '0' ELSE {t} END)"
 
 
@@ -192,19 +195,22 @@ def _written_out(t: str) -> str:
     )
 
 
+_MICROS_PER_DAY = 86_400_000_000
+
 _INFINITE_EPOCH = 2**100
 """The epoch ±infinity hash as: further out than any real date or time, in µs or ns."""
 
 
-def _with_infinities(v: str, epoch: str) -> str:
+def _with_infinities(v: str, epoch: str, *, date: bool = False) -> str:
     """``epoch`` of the date or timestamp ``v``, with ±infinity as ±_INFINITE_EPOCH.
 
     DuckDB's epoch functions give NULL for ±infinity: both would hash as NULL, so an infinity
     that became NULL or changed sign went unseen."""
     sign = f"(CASE WHEN {v}::VARCHAR LIKE '-%' THEN -1 ELSE 1 END)"
     # Through TIMESTAMPTZ: DuckDB has no isinf of TIMESTAMPTZ_NS (nor of TIME, which is never
-    # infinite); every date and timestamp type converts, its infinities kept.
-    infinite = f"isinf(({v})::TIMESTAMPTZ)"
+    # infinite); every timestamp type converts, its infinities kept. A date is asked itself:
+    # one past the timestamps' range (5874897-12-31) cannot convert.
+    infinite = f"isinf({v})" if date else f"isinf(({v})::TIMESTAMPTZ)"
     return f"(CASE WHEN {infinite} THEN {sign} * {_INFINITE_EPOCH}::HUGEINT ELSE {epoch} END)"
 
 
@@ -214,7 +220,12 @@ def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     if pa.types.is_timestamp(t) and t.unit == "ns":
         value = f"epoch_ns({x})::HUGEINT"
         return _with_infinities(x, value if ns else f"({value} // 1000)")
-    if pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.unit in ("s", "ms") and not t.tz):
+    if pa.types.is_date(t):
+        # Counted in days: a date past the timestamps' range (PostgreSQL's 5874897-12-31)
+        # failed the table's checksum where it was cast to a TIMESTAMP first.
+        value = f"(({x})::DATE - DATE '1970-01-01')::HUGEINT * {_MICROS_PER_DAY}"
+        return _with_infinities(x, f"({value} * 1000)" if ns else value, date=True)
+    if pa.types.is_timestamp(t) and t.unit in ("s", "ms") and not t.tz:
         # DuckDB's epoch_us of a TIMESTAMP_S or _MS goes through nanoseconds and overflows
         # outside about 1677-2262 (9999-12-31); a TIMESTAMP holds years 1-9999 exactly.
         value = f"epoch_us({x}::TIMESTAMP)::HUGEINT"
@@ -333,6 +344,8 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         return sk
     if kinds == {TEXT, INT} and (pa.types.is_boolean(st) or pa.types.is_boolean(tt)):
         return BOOL_TEXT
+    if kinds == {TEXT, INT}:
+        return INT_TEXT
     if kinds <= {INT, DECIMAL, NUMTEXT}:
         return NUMTEXT
     if FLOAT in kinds and kinds <= {INT, FLOAT}:
@@ -364,6 +377,11 @@ FLOAT_TEXT = "float_text:"
 """A source float against target text (``float_text:32`` or ``:64``, the float's width): the
 text parsed as a float of that width must be the same float; text that does not parse only
 equals itself."""
+
+INT_TEXT = "int_text"
+"""Text against integers: the text must be the integer's own ('12'), as arrowmig writes an
+integer into a text column; '0012', ' 42' and '+5', which SQLite's INTEGER affinity stores as
+12, 42 and 5, are other values."""
 
 BOOL_TEXT = "bool_text"
 """Text against booleans: PostgreSQL's boolean words (``t``, ``yes``, ``on``, ``1``, any case)
@@ -414,6 +432,8 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         return f"hash({_canon_numtext(x)})"
     if mode == NUMTEXT:
         return f"hash({_canon_numtext(x)})"
+    if mode == INT_TEXT:
+        return f"hash({x}::HUGEINT::VARCHAR)" if kind == INT else f"hash({x}::VARCHAR)"
     if mode == BOOL_TEXT:
         if kind != TEXT:
             return f"hash({x}::BOOLEAN)"

@@ -32,6 +32,7 @@ from arrowmig.schema import (
     is_pg_interval,
     is_text_type,
     key_statements,
+    numbers_as_text,
     qualified,
     quote_ident,
     server_converts,
@@ -972,7 +973,7 @@ def _append_target(
         if zone:
             notes.append(f"{src.name}: {zone}")
         if not conforms(arriving, there.arrow_type) and not (
-            _numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type)
+            numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type)
         ):
             wanted = there.source_type or type_words(there.arrow_type)
             what = (
@@ -996,6 +997,9 @@ def _append_target(
                 target_type=there.target_type,
                 pg_type=there.pg_type or _server_cast_asked(src) or _enum_type(there),
                 pg_binary=there.pg_binary,
+                # A DuckDB column's own type where Arrow's says less (TIMESTAMP_S, read as
+                # microseconds): what screening holds the values to.
+                duckdb_type=there.duckdb_type,
                 pg_domain=None,
                 pg_enum=None,
             )
@@ -1039,14 +1043,6 @@ def _server_cast_asked(src: Column) -> str | None:
     if not server_converts(asked) or forced_arrow_type(asked, src.arrow_type) is not None:
         return None
     return asked
-
-
-def _numbers_as_text(src: Column, arriving: pa.DataType) -> bool:
-    """Whether a column's values are exact numbers carried as their text (DuckDB's HUGEINT
-    and UHUGEINT, an unbounded PostgreSQL numeric): into an integer column each is parsed,
-    and one that is no integer of the column's range is a bad value of its row."""
-    numeric = (src.target_type or "").strip().lower().startswith(("numeric", "decimal"))
-    return numeric and (pa.types.is_string(arriving) or pa.types.is_large_string(arriving))
 
 
 def _without_computed(source: Table, computed: set[str]) -> tuple[Table, list[str]]:
@@ -1093,6 +1089,7 @@ _CASTS_TO_SUGGEST = (
     "boolean",
     "bigint",
     "double precision",
+    "timestamp",
     "timestamptz",
     "text",  # after the types: a timestamp as text is no date text
     "bytea",
@@ -1103,9 +1100,7 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
     """The way past a column whose values cannot go into the target's: a --cast only where
     one exists that converts them to the target's type."""
     numbers = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
-    numbers = (
-        numbers or pa.types.is_decimal(src.arrow_type) or _numbers_as_text(src, src.arrow_type)
-    )
+    numbers = numbers or pa.types.is_decimal(src.arrow_type) or numbers_as_text(src, src.arrow_type)
     # The cast to the target's own type first: text bound for an integer column is numbers
     # more often than truth values (its 'true' and 'false' words are what =boolean takes).
     exact = [n for n in _CASTS_TO_SUGGEST if forced_arrow_type(n, src.arrow_type) == wanted]
@@ -1115,8 +1110,12 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
             continue
         if numbers and name in ("boolean", "bytea"):
             continue  # numbers are no truth values (only 0 and 1 would convert) nor bytes
-        if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamptz"):
+        if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamp", "timestamptz"):
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
+        if name in EPOCH_UNITS and not pa.types.is_integer(src.arrow_type):
+            continue  # counts integers: a date is no count of milliseconds
+        if numbers and _drops_fractions(src, forced, wanted):
+            continue  # numeric 1.5 cast to bigint into a real column: the .5 is refused
         try:
             cast_as_asked(pa.array([], src.arrow_type), replace(src, target_type=name))
         except pa.ArrowNotImplementedError:
@@ -1126,6 +1125,14 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
         advice = f" ({CAST_ADVICE[name]})" if name in CAST_ADVICE else ""
         return f"--cast {table}.{src.name}={name}{advice}, or use --mode replace"
     return "use --mode replace to recreate the table, or change the target column's type"
+
+
+def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> bool:
+    """Whether a cast to integers would stand between numbers that may have a fraction and
+    a column that keeps one: each 1.5 would be refused by a cast the target does not need."""
+    if not pa.types.is_integer(forced) or pa.types.is_integer(wanted):
+        return False
+    return not (pa.types.is_integer(src.arrow_type) or pa.types.is_boolean(src.arrow_type))
 
 
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:

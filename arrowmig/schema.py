@@ -32,6 +32,14 @@ def is_text_type(t: pa.DataType) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
 
 
+def numbers_as_text(column: Column, arriving: pa.DataType) -> bool:
+    """Whether a column's values are exact numbers carried as their text (DuckDB's HUGEINT
+    and UHUGEINT, an unbounded PostgreSQL numeric): into an integer column each is parsed,
+    and one that is no integer of the column's range is a bad value of its row."""
+    numeric = (column.target_type or "").strip().lower().startswith(("numeric", "decimal"))
+    return numeric and is_text_type(arriving)
+
+
 def is_pg_interval(declared: str) -> bool:
     """A PostgreSQL interval column (``interval``, ``interval second(3)``, ``interval year
     to month``; not an array of them). DuckDB declares 'INTERVAL', in capitals."""
@@ -514,10 +522,14 @@ def to_wire(batch: pa.RecordBatch, table: Table, dialect: str) -> pa.RecordBatch
     arrays = []
     fields = []
     for col, array in zip(table.columns, batch.columns, strict=True):
-        target = wire_type(col, dialect)
-        arrays.append(_convert(array, target, col))
-        fields.append(pa.field(col.name, target))
+        arrays.append(column_to_wire(array, col, dialect))
+        fields.append(pa.field(col.name, arrays[-1].type))
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def column_to_wire(array: pa.Array, column: Column, dialect: str) -> pa.Array:
+    """One column's values as ``dialect``'s writer takes them (``to_wire``)."""
+    return _convert(array, wire_type(column, dialect), column)
 
 
 def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:

@@ -446,3 +446,85 @@ def test_text_bound_for_an_integer_column_is_pointed_at_the_integer_cast(tmp_pat
         (1, 5),
         (3, 7),
     ]
+
+
+@pytest.mark.postgres
+def test_integers_go_into_a_narrower_numeric_each_checked(tmp_path: Path, pg_url: str) -> None:
+    """An ``integer`` into ``numeric(10,2)``: Arrow casts an integer type only into a decimal
+    that holds its whole range, so every value was refused, 0 included, and with --on-error
+    reject the table then failed with a raw ArrowInvalid."""
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA src",
+        "CREATE TABLE src.t (id int PRIMARY KEY, qty integer)",
+        "INSERT INTO src.t VALUES (1, 0), (2, 1), (3, -999), (4, NULL), (5, 123456789)",
+        "CREATE TABLE public.t (id int PRIMARY KEY, qty numeric(10,2))",
+    )
+    rejects = tmp_path / "rejects"
+    config = arrowmig.MigrationConfig(
+        mode="append",
+        on_error="reject",
+        reject_dir=str(rejects),
+        source_schema="src",
+        target_schema="public",
+    )
+    report = arrowmig.migrate(pg_url, pg_url, config=config)
+    assert report.rejected == 1, [t.error for t in report.tables]
+    assert pg_rows(pg_url, "t", "id") == [
+        (1, Decimal("0.00")),
+        (2, Decimal("1.00")),
+        (3, Decimal("-999.00")),
+        (4, None),
+    ]
+    assert '"row": [5, 123456789]' in (rejects / "t.jsonl").read_text()
+
+
+def test_sqlite_integers_go_into_a_duckdb_decimal_that_holds_them(tmp_path: Path) -> None:
+    source, target = tmp_path / "s.db", str(tmp_path / "t.duckdb")
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, qty INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(1, 0), (2, 1), (3, 999)])
+    con.commit()
+    con.close()
+    duckdb.connect(target).execute("CREATE TABLE t (id INTEGER PRIMARY KEY, qty DECIMAL(4,1))")
+    report = arrowmig.migrate(str(source), target, config=arrowmig.MigrationConfig(mode="append"))
+    assert report.ok, [t.error for t in report.tables]
+    assert duckdb_rows(target, "t", "id") == [
+        (1, Decimal("0.0")),
+        (2, Decimal("1.0")),
+        (3, Decimal("999.0")),
+    ]
+    con = sqlite3.connect(source)
+    con.execute("INSERT INTO t VALUES (4, 12345)")
+    con.commit()
+    con.close()
+    failed = arrowmig.migrate(str(source), target, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert "id 4: value does not fit the target column's type (numeric(4,1)) exactly: 12345" in (
+        failed.tables[0].error or ""
+    )
+
+
+@pytest.mark.postgres
+def test_a_refused_append_suggests_only_a_cast_that_fits_and_it_loads(pg_url: str) -> None:
+    """A date bound for a timestamp column was pointed at --cast ...=epoch_ms (integers read as
+    milliseconds), and a numeric bound for a real at --cast ...=bigint, which refuses 1.5."""
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA src",
+        "CREATE TABLE src.t (id int PRIMARY KEY, d date, n numeric)",
+        "INSERT INTO src.t VALUES (1, '2020-01-02', 1.5)",
+        "CREATE TABLE public.t (id int PRIMARY KEY, d timestamp, n numeric)",
+    )
+    config = arrowmig.MigrationConfig(mode="append", source_schema="src", target_schema="public")
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(pg_url, pg_url, config=config)
+    assert refused.value.hint == "--cast t.d=timestamp, or use --mode replace"
+    pg_exec(pg_url, "ALTER TABLE public.t ALTER COLUMN d TYPE date, ALTER COLUMN n TYPE real")
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(pg_url, pg_url, config=config)
+    assert refused.value.hint == "--cast t.n=double precision, or use --mode replace"
+    pg_exec(pg_url, "ALTER TABLE public.t ALTER COLUMN d TYPE timestamp")
+    casts = (("t", "d", "timestamp"), ("t", "n", "double precision"))
+    report = arrowmig.migrate(pg_url, pg_url, config=replace(config, casts=casts))
+    assert report.ok, [t.error for t in report.tables]
+    assert pg_rows(pg_url, "t") == [(1, dt.datetime(2020, 1, 2), 1.5)]

@@ -7,15 +7,17 @@ such a value without a word where it converts it (10:00:00.7 became 10:00:01, 'a
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pyarrow as pa
 import pytest
 
 import arrowmig
-from arrowmig.endpoints.pg_precision import changed_by_column
+from arrowmig.endpoints.precision import changed_by_column
 from arrowmig.schema import unbounded_pg_type
 from tests.dbutil import pg_exec, pg_rows
 
@@ -112,3 +114,71 @@ def test_the_unbounded_type_holds_what_the_bounded_one_would_change() -> None:
     assert unbounded_pg_type("interval year to month") == "interval"
     assert unbounded_pg_type("numeric[]") is None
     assert unbounded_pg_type("jsonb") is None
+
+
+DUCK_MOMENTS = [
+    (1, "2020-01-01 10:00:00"),
+    (2, "2020-01-01 10:00:00.123"),
+    (3, "2020-01-01 10:00:00.123456"),
+    (4, "1999-12-31 23:59:59.999999"),
+    (5, "infinity"),
+    (6, None),
+]
+
+
+def _duckdb_moments(path: Path, declared: str, rows: list[tuple[int, str | None]]) -> str:
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, ts {declared})")
+        if rows:
+            con.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("declared", "kept"), [("TIMESTAMP_S", [1, 5, 6]), ("TIMESTAMP_MS", [1, 2, 5, 6])]
+)
+def test_duckdb_coarser_timestamps_take_only_what_they_hold(
+    tmp_path: Path, declared: str, kept: list[int]
+) -> None:
+    """DuckDB rounds a microsecond timestamp into TIMESTAMP_S or TIMESTAMP_MS without a word:
+    1999-12-31 23:59:59.999999 became 2000-01-01 00:00:00, and the run said done."""
+    source = _duckdb_moments(tmp_path / "s.duckdb", "TIMESTAMP", DUCK_MOMENTS)
+    target = _duckdb_moments(tmp_path / "t.duckdb", declared, [(0, "2000-01-01")])
+    failed = arrowmig.migrate(source, target, config=arrowmig.MigrationConfig(mode="append"))
+    assert f"the target column's type ({declared}) would round or cut the value" in (
+        failed.tables[0].error or ""
+    )
+    with duckdb.connect(target) as con:
+        assert con.execute("SELECT id FROM t").fetchall() == [(0,)]
+    rejects = tmp_path / "rejects"
+    config = arrowmig.MigrationConfig(mode="truncate", on_error="reject", reject_dir=str(rejects))
+    report = arrowmig.migrate(source, target, config=config)
+    assert report.rejected == len(DUCK_MOMENTS) - len(kept)
+    with duckdb.connect(target) as con:
+        held = con.execute("SELECT id, ts::VARCHAR FROM t ORDER BY id").fetchall()
+    assert held == [(i, a) for i, a in DUCK_MOMENTS if i in kept]
+
+
+@pytest.mark.postgres
+def test_postgres_and_sqlite_timestamps_into_duckdb_timestamp_s_are_checked_alike(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, ts timestamp);"
+        "INSERT INTO t VALUES (1, '2020-01-01 10:00:00'), (2, '2020-01-01 10:00:00.5')",
+    )
+    lite = tmp_path / "s.db"
+    with sqlite3.connect(lite) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts DATETIME)")
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?)",
+            [(1, "2020-01-01 10:00:00"), (2, "2020-01-01 10:00:00.5")],
+        )
+    con.close()
+    for source in (pg_url, str(lite)):
+        target = _duckdb_moments(tmp_path / "t.duckdb", "TIMESTAMP_S", [])
+        failed = arrowmig.migrate(source, target, config=arrowmig.MigrationConfig(mode="append"))
+        error = failed.tables[0].error or ""
+        assert "id 2: the target column's type (TIMESTAMP_S) would round or cut the value" in error
+        Path(target).unlink()

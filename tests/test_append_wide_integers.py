@@ -41,8 +41,8 @@ def test_wide_integers_into_a_loose_sqlite_integer_column_are_refused_not_rounde
     failed = migrate(source, str(target), config=MigrationConfig(mode="append"))
     error = failed.tables[0].error or ""
     assert (
-        "table 'u', column 'ubi', id 1: an integer beyond SQLite's 64-bit integers, which the "
-        "column's INTEGER affinity would store as a rounded REAL: 18446744073709551615" in error
+        "table 'u', column 'ubi', id 1: the target column's INTEGER affinity would store the "
+        "number as the REAL 1.8446744073709552e+19: 18446744073709551615" in error
     )
     config = MigrationConfig(mode="append", on_error="reject", reject_dir=str(tmp_path / "r"))
     kept = migrate(source, str(target), config=config)

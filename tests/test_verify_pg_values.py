@@ -275,3 +275,82 @@ def test_between_two_postgresql_databases_numeric_scale_and_json_text_count(
         1: {"price": ("1.50", "1.5000")},
         2: {"price": ("100", "100.00"), "doc": ('{"a":1,"a":2}', '{"a":2}')},
     }
+
+
+@pytest.mark.parametrize("into", ["duckdb", "sqlite"])
+def test_a_zero_of_a_numeric_without_integer_digits_matches_its_copy(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """DuckDB prints a DECIMAL(4,4) zero as '.0000': its canonical text came out empty where
+    the SQLite copy's '0.0000' came out '0', and a correct copy was reported as differing."""
+    _load(
+        pg_url,
+        "CREATE TABLE a (id int PRIMARY KEY, v numeric(4,4));"
+        "INSERT INTO a VALUES (1, 0), (2, 0.5), (3, -0.5), (4, -0.0001)",
+    )
+    target = _target(into, second_pg, tmp_path / "a")
+    assert migrate(pg_url, target).ok
+    for level in ("checksum", "diff"):
+        assert verify(pg_url, target, level=level).exit_code == 0
+    if into == "duckdb":
+        con = duckdb.connect(target)
+        con.execute("UPDATE a SET v = 0.0001 WHERE id = 1; UPDATE a SET v = 0 WHERE id = 3")
+        con.close()
+    else:  # as arrowmig writes them: text
+        with sqlite3.connect(target) as lite:
+            lite.executescript(
+                "UPDATE a SET v = '0.0001' WHERE id = 1; UPDATE a SET v = '0.0000' WHERE id = 3"
+            )
+        lite.close()
+    report = verify(pg_url, target)
+    assert report.exit_code == 1
+    assert sorted(_changed(report)) == [1, 3]
+
+
+def test_a_date_past_the_timestamps_range_against_a_timestamp_is_a_differing_row(
+    pg_url: str, second_pg: str
+) -> None:
+    """A date column verified against a timestamp column (an append into one) was cast to
+    TIMESTAMP: PostgreSQL's last date, 5874897-12-31, failed the table with DuckDB's raw
+    ConversionException (exit 2)."""
+    _load(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, d date);"
+        "INSERT INTO t VALUES (1, '2020-01-01'), (2, '5874897-12-31'), (3, 'infinity'),"
+        " (4, '4713-01-01 BC'), (5, NULL)",
+    )
+    _load(
+        second_pg,
+        "CREATE TABLE t (id int PRIMARY KEY, d timestamp);"
+        "INSERT INTO t VALUES (1, '2020-01-01'), (2, 'infinity'), (3, 'infinity'),"
+        " (4, '4713-01-01 00:00 BC'), (5, NULL)",
+    )
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, second_pg, level=level)
+        assert report.exit_code == 1, report.tables[0].message
+        assert report.tables[0].result == "differ"
+    assert _changed(report) == {2: ("5874897-12-31", "infinity")}
+    _load(second_pg, "UPDATE t SET d = '2020-01-01 00:00:01' WHERE id = 1")
+    assert sorted(_changed(verify(pg_url, second_pg))) == [1, 2]
+
+
+def test_text_is_not_the_integer_sqlite_made_of_it(tmp_path: Path, pg_url: str) -> None:
+    """What an append left before: '0012' held as 12 in an INTEGER column. verify read both as
+    numbers and said the table matched, at --level diff too."""
+    _load(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, code text);"
+        "INSERT INTO t VALUES (1, '0012'), (2, ' 42'), (3, '+5'), (4, '12'), (5, '-7'), (6, NULL)",
+    )
+    target = tmp_path / "app.db"
+    with sqlite3.connect(target) as con:
+        con.execute("CREATE TABLE t (id integer PRIMARY KEY, code integer)")
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?)", [(1, 12), (2, 42), (3, 5), (4, 12), (5, -7), (6, None)]
+        )
+    con.close()
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, str(target), level=level)
+        assert report.exit_code == 1
+        assert report.tables[0].differing_columns == ["code"]
+    assert sorted(d.key["id"] for d in report.tables[0].diffs if d.key) == [1, 2, 3]

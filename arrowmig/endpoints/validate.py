@@ -16,19 +16,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import nested_json
-from arrowmig.conform import conform, decimal_text
-from arrowmig.endpoints.pg_precision import changed_by_column
+from arrowmig.conform import conform
+from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
+from arrowmig.endpoints.sqlite_affinity import changed_by_affinity, may_change
 from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Table
 from arrowmig.schema import (
     cast_as_asked,
+    column_to_wire,
     forced_arrow_type,
     is_bytes_type,
     is_text_type,
+    numbers_as_text,
     text_limit,
     type_words,
+    wire_type,
 )
 
 DEFAULT_HINT = (
@@ -72,10 +76,14 @@ def screen_batch(
             problems.extend(p for p in more if p.row not in told)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
-                rounded = _precision_problems(batch.column(i), table, target, field.name)
+            if dialect in ("postgresql", "duckdb"):
+                rounded = _precision_problems(batch.column(i), table, target, field.name, dialect)
                 problems.extend(p for p in rounded if p.row not in told)
         if dialect == "sqlite" and target is not None:
-            problems.extend(_rounded_by_affinity(batch.column(i), target, field.name))
+            refused = {p.row for p in cast}
+            problems.extend(
+                _changed_by_affinity(batch.column(i), table, target, field.name, refused)
+            )
         travels_as = _travels_as(table, field)
         if dialect == "sqlite" and travels_as in (pa.float32(), pa.float64()):
             written = _as_cast(batch.column(i), table, field.name, {p.row for p in cast})
@@ -210,21 +218,26 @@ def _length_problems(array: pa.Array, table: Table, target: Table, name: str) ->
     return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
 
 
-def _precision_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
-    """Times, timestamps and intervals that the PostgreSQL column's fewer fractional digits
-    or interval fields would round or cut (``pg_precision``), as the values are written."""
+def _precision_problems(
+    array: pa.Array, table: Table, target: Table, name: str, dialect: str
+) -> list[Problem]:
+    """Times, timestamps and intervals that the PostgreSQL or DuckDB column's fewer fractional
+    digits or interval fields would round or cut (``precision``), as the values are written."""
     try:
         there, column = target.column(name), table.column(name)
     except KeyError:
         return []
-    declared = there.pg_type or ""
-    if not declared or (column.pg_type or "") == declared:
+    if dialect == "duckdb":
+        declared, theirs, changed = there.duckdb_type, column.duckdb_type, changed_by_duckdb_column
+    else:
+        declared, theirs, changed = there.pg_type, column.pg_type, changed_by_column
+    if not declared or (theirs or "") == declared:
         return []
     try:
         written = conform(cast_as_asked(array, column), there.arrow_type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return []  # named by _conform_problems
-    hits = changed_by_column(declared, written)
+    hits = changed(declared, written)
     if hits is None:
         return []
     reason = f"the target column's type ({declared}) would round or cut the value"
@@ -237,46 +250,55 @@ _CONFORM_HINT = (
 )
 
 
-_LONG_INTEGER = r"^\s*[+-]?[0-9]{19,}\s*$"
-"""Text SQLite reads as an integer literal of 19 digits or more: perhaps past 64 bits."""
-
-
-def _rounded_by_affinity(array: pa.Array, target: Table, name: str) -> list[Problem]:
-    """Integers past SQLite's 64 bits (a UBIGINT past 2**63 - 1, a HUGEINT) bound for a SQLite
-    column of INTEGER, REAL or NUMERIC affinity: they travel as their exact text, which the
-    affinity turns into a REAL, rounded (18446744073709551615 was stored as
-    1.84467440737096e+19). A created column is TEXT; an existing one that is not STRICT
-    keeps its declared type's affinity."""
+def _changed_by_affinity(
+    array: pa.Array, table: Table, target: Table, name: str, refused: set[int]
+) -> list[Problem]:
+    """Values that the SQLite column's affinity would hold otherwise than they are written
+    (``sqlite_affinity``): text '0012' as the INTEGER 12, a decimal of 30 digits as a rounded
+    REAL, a UBIGINT past 2**63 - 1 too. A created column declares what arrowmig writes; an
+    existing one that is not STRICT keeps its declared type's affinity. ``refused``: rows a
+    --cast refused, named already."""
     try:
         declared = target.column(name).sqlite_type
+        column = table.column(name)
     except KeyError:
         return []
-    if declared is None or affinity(declared) not in ("integer", "real", "numeric"):
+    travels = forced_arrow_type(column.target_type, array.type) or array.type
+    if declared is None or not may_change(declared, wire_type(column, "sqlite")):
         return []
-    if pa.types.is_uint64(array.type):
-        text = pc.cast(array, pa.string())
-    elif pa.types.is_decimal(array.type) and array.type.scale == 0:
-        text = decimal_text(array)
-    elif is_text_type(array.type):
-        text = array
-    else:
-        return []
-    long = pc.fill_null(pc.match_substring_regex(text, _LONG_INTEGER), False)
-    if not pc.any(long).as_py():
-        return []
-    reason = (
-        f"an integer beyond SQLite's 64-bit integers, which the column's "
-        f"{affinity(declared).upper()} affinity would store as a rounded REAL"
+    if pa.types.is_temporal(travels):
+        return []  # the text of a date, time or interval never spells a number
+    try:
+        written = column_to_wire(_as_cast(array, table, name, refused), column, "sqlite")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return []  # a value the writer cannot convert fails it, named
+    numbers = (
+        pa.types.is_decimal(travels)
+        or pa.types.is_integer(travels)
+        or numbers_as_text(column, travels)
     )
-    hint = (
-        "declare the target column TEXT, use --mode replace (the column it creates keeps the "
-        "digits as TEXT), or use --on-error reject to set such rows aside"
-    )
+    what = "number" if numbers or not is_text_type(written.type) else "text"
+    hint = _NUMBER_HINT if what == "number" else _TEXT_HINT
     return [
-        Problem(row, name, reason, hint)
-        for row in pc.indices_nonzero(long).to_pylist()
-        if not -(2**63) <= int(text[row].as_py()) < 2**63
+        Problem(
+            changed.row,
+            name,
+            f"the target column's {affinity(declared).upper()} affinity would store the {what} "
+            f"as {changed.stored}",
+            hint,
+        )
+        for changed in changed_by_affinity(declared, written, numbers)
     ]
+
+
+_NUMBER_HINT = (
+    "declare the target column TEXT, use --mode replace (the column it creates keeps every "
+    "digit), or use --on-error reject to set such rows aside"
+)
+_TEXT_HINT = (
+    "declare the target column TEXT (it keeps text as written), or use --on-error reject to "
+    "set such rows aside"
+)
 
 
 def bad_rows(problems: list[Problem]) -> list[int]:

@@ -1,10 +1,12 @@
-"""What a PostgreSQL column of fewer fractional digits or interval fields would do to a value.
+"""What a column of fewer fractional digits or interval fields would do to a value.
 
-COPY stores a value into ``timestamp(0)``, ``time(3)``, ``interval second(0)`` or ``interval day``
-rounded or cut to the column's precision, without a word (``10:00:00.7`` became ``10:00:01``).
-A created column has its source's precision, so only a column that was there before (an append,
-a truncate) can do that: such values are found before they are written, to be refused or set
-aside like any value the target cannot hold exactly.
+PostgreSQL's COPY stores a value into ``timestamp(0)``, ``time(3)``, ``interval second(0)`` or
+``interval day`` rounded or cut to the column's precision, without a word (``10:00:00.7``
+became ``10:00:01``), and DuckDB's insert into ``TIMESTAMP_S`` or ``TIMESTAMP_MS`` does the same
+(``1999-12-31 23:59:59.999999`` became ``2000-01-01 00:00:00``). A created column has its
+source's precision, so only a column that was there before (an append, a truncate) can do
+that: such values are found before they are written, to be refused or set aside like any
+value the target cannot hold exactly.
 """
 
 from __future__ import annotations
@@ -41,15 +43,31 @@ def changed_by_column(declared: str, array: pa.Array) -> pa.Array | None:
         return _interval_changed(array, _interval_resolution(name, digits))
     if digits is None or digits >= 6:
         return None
-    if pa.types.is_timestamp(array.type) or pa.types.is_time(array.type):
-        step = _PER_SECOND[array.type.unit] // 10**digits
-        if step <= 1:
-            return None
-        off = pc.not_equal(pc.remainder(array.view(_integer_of(array.type)), step), 0)
-        if pa.types.is_timestamp(array.type):
-            off = pc.and_(off, is_finite(array))  # ±infinity is kept as it is
-        return pc.fill_null(off, False)
-    return None
+    return _fraction_changed(array, digits)
+
+
+DUCKDB_DIGITS = {"TIMESTAMP_S": 0, "TIMESTAMP_MS": 3}
+"""DuckDB's types of fewer fractional digits than a TIMESTAMP's six (its TIME, TIMESTAMPTZ and
+INTERVAL take no precision; a DECIMAL's places are ``conform``'s)."""
+
+
+def changed_by_duckdb_column(declared: str, array: pa.Array) -> pa.Array | None:
+    """Like ``changed_by_column`` for a DuckDB column of the type ``declared``."""
+    digits = DUCKDB_DIGITS.get(declared.strip().upper())
+    return None if digits is None else _fraction_changed(array, digits)
+
+
+def _fraction_changed(array: pa.Array, digits: int) -> pa.Array | None:
+    """Where a time or timestamp has a fraction of a second past ``digits`` places."""
+    if not (pa.types.is_timestamp(array.type) or pa.types.is_time(array.type)):
+        return None
+    step = _PER_SECOND[array.type.unit] // 10**digits
+    if step <= 1:
+        return None
+    off = pc.not_equal(pc.remainder(array.view(_integer_of(array.type)), step), 0)
+    if pa.types.is_timestamp(array.type):
+        off = pc.and_(off, is_finite(array))  # ±infinity is kept as it is
+    return pc.fill_null(off, False)
 
 
 def _integer_of(arrow_type: pa.DataType) -> pa.DataType:
