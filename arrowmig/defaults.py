@@ -1,6 +1,5 @@
-"""Column defaults and auto-assigned keys across dialects: what a source's DEFAULT means,
-which of them a target can hold (re-written by its rules, never spliced), and the statements
-that move a target's key sequence past the loaded rows.
+"""Column defaults across dialects: what a source's DEFAULT means, and which of them a target
+can hold (re-written by its rules, never spliced); auto-assigned keys are ``auto_keys``'.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from arrowmig.key_numbering import described, sequence_options, setval_arguments
+from arrowmig.auto_keys import identity_note, is_identity, kept_numbering
 from arrowmig.model import Column, ColumnDefault, Table
-from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, qualified, quote_ident
+from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -31,7 +30,6 @@ _SEQUENCE = re.compile(r"nextval\s*\(", re.IGNORECASE)
 _NOW = {"current_timestamp", "now()", "transaction_timestamp()", "get_current_timestamp()"}
 _SQLITE_NOW = {"current_timestamp", "datetime('now')", "datetime()"}
 _SQLITE_TODAY = {"current_date", "date('now')", "date()"}
-_INTEGER_DDL = ("SMALLINT", "INTEGER", "BIGINT")
 _ANY_NOW = "|".join(re.escape(now) for now in sorted(_NOW))
 _UTC_WALL_CLOCK = re.compile(
     rf"(?:{_ANY_NOW}) at time zone 'utc'(?:::text)?|timezone\('utc'(?:::text)?, ?(?:{_ANY_NOW})\)"
@@ -292,7 +290,7 @@ def default_notes(table: Table, dialect: str) -> list[str]:
     set_again = {d.name for d in table.pg_definitions if d.kind in ("default", "sequence_default")}
     for col in table.columns:
         if col.auto_increment:
-            notes.append(f"{col.name}: {_identity_note(table, col, dialect)}")
+            notes.append(f"{col.name}: {identity_note(table, col, dialect)}")
             continue
         if dialect == "postgresql" and col.name in set_again:
             continue  # set again as the source wrote it, once the table is loaded
@@ -300,149 +298,6 @@ def default_notes(table: Table, dialect: str) -> list[str]:
         if why is not None and col.default is not None:
             notes.append(f"{col.name}: default {col.default.sql} not copied ({why})")
     return notes
-
-
-def _identity_note(table: Table, column: Column, dialect: str) -> str:
-    if dialect == "postgresql" and column.shared_sequence is not None:
-        past = _past(column, _counts_down(column, dialect), "key of each of the run's tables")
-        return (
-            f"auto-assigned key kept: it draws from sequence {column.shared_sequence}, shared "
-            f"with other tables, moved {past}"
-        )
-    apart = (
-        ""
-        if column.shared_sequence is None
-        else f"; it numbers on its own, apart from the tables it shared sequence "
-        f"{column.shared_sequence} with"
-    )
-    return _own_numbering_note(table, column, dialect) + apart
-
-
-def _counts_down(column: Column, dialect: str) -> bool:
-    """Whether the key's sequence in ``dialect`` counts down (the source's did, and the
-    target keeps its numbering)."""
-    numbering = column.key_numbering
-    return bool(numbering and numbering.descending and kept_numbering(column, dialect))
-
-
-def _past(column: Column, down: bool, loaded: str = "loaded key") -> str:
-    """Where a key's sequence restarts: past the largest key, or below the smallest for one
-    that counts down, and past the last the source handed out."""
-    text = f"below the smallest {loaded}" if down else f"past the largest {loaded}"
-    if column.key_high_water is not None:
-        text += f" and key {column.key_high_water:,}, the last the source handed out"
-    return text
-
-
-def _own_numbering_note(table: Table, column: Column, dialect: str) -> str:
-    options = kept_numbering(column, dialect)
-    past = _past(column, _counts_down(column, dialect))
-    source = "" if column.key_numbering is None else described(column.key_numbering)
-    if dialect == "postgresql":
-        if is_identity(column, dialect):
-            kind = "identity, ALWAYS" if column.identity_always else "identity"
-            if options is None:
-                return (
-                    f"auto-assigned key numbered differently ({kind} counting up by 1: the "
-                    f"source's {source} does not fit {ddl_type(column, dialect)}), "
-                    f"restarted {past}"
-                )
-            return f"auto-assigned key kept ({kind}{', ' + options if options else ''}), restarted {past}"
-        return "auto-assigned key not kept: its target type is not an integer"
-    if dialect == "sqlite":
-        # SQLite numbers past the largest rowid by itself, when the key is the rowid; up by
-        # 1 only, whatever the source's sequence did.
-        if column is autoincrement_key(table):
-            what = f"INTEGER PRIMARY KEY AUTOINCREMENT, its counter {past}"
-            if options is None:
-                if column.key_numbering and column.key_numbering.descending:
-                    what = "INTEGER PRIMARY KEY AUTOINCREMENT, past the largest loaded key"
-                return (
-                    f"auto-assigned key numbered differently (SQLite's {what}): it counts up "
-                    f"by 1, where the source's sequence had {source}"
-                )
-            return f"auto-assigned key kept ({what})"
-        if table.primary_key == (column.name,) and ddl_type(column, dialect) == "INTEGER":
-            if options is None:
-                return (
-                    "auto-assigned key numbered differently (an INTEGER PRIMARY KEY: SQLite's "
-                    f"rowid): it counts up by 1 past the largest key, where the source's "
-                    f"sequence had {source}"
-                )
-            return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
-        return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
-    if takes_key_sequence(column, dialect):
-        sequence = f"sequence {key_sequence_name(table.name, column.name)!r}"
-        if options is None:
-            return (
-                f"auto-assigned key numbered differently ({sequence} as its default, counting "
-                f"up by 1: the source's {source} does not fit {ddl_type(column, dialect)}), "
-                f"started {past}"
-            )
-        return (
-            f"auto-assigned key kept ({sequence} as its default"
-            f"{', ' + options if options else ''}), started {past}"
-        )
-    return "auto-assigned key not kept: its target type is not an integer"
-
-
-def unkept_key_notes(notes: list[str], unkept: dict[str, str]) -> list[str]:
-    """The plan's notes, where each key it said the target numbers could not be numbered
-    after all (``TableLoad.unkept_keys``: its sequence not created) said not to be, and why:
-    the report never says "kept" beside "not created"."""
-    said = {c: f"{c}: auto-assigned key not kept: {why}" for c, why in unkept.items()}
-    told = [
-        next((said.pop(c) for c in list(said) if n.startswith(f"{c}: auto-assigned key ")), n)
-        for n in notes
-    ]
-    return told + list(said.values())
-
-
-def kept_numbering(column: Column, dialect: str) -> str | None:
-    """The sequence options (``INCREMENT BY -1 MAXVALUE -1``) that keep the source's
-    numbering of an auto-assigned key in ``dialect``: "" for the default numbering; None
-    where the target cannot keep it: SQLite's rowid counts up by 1 only, and a type the
-    key was cast to may not hold the source's bounds (the key then counts up by 1)."""
-    if dialect == "sqlite":
-        return "" if column.key_numbering is None else None
-    key_type = ddl_type(column, dialect)
-    if key_type not in _INTEGER_DDL:
-        return None
-    return sequence_options(column.key_numbering, key_type)
-
-
-def autoincrement_key(table: Table) -> Column | None:
-    """The single INTEGER key a SQLite target declares AUTOINCREMENT: one whose source never
-    hands a key out twice (SQLite AUTOINCREMENT, a sequence), which a plain rowid would."""
-    if len(table.primary_key) != 1:
-        return None
-    col = next((c for c in table.columns if c.name == table.primary_key[0]), None)
-    if col is None or col.key_high_water is None or not col.auto_increment:
-        return None
-    return col if ddl_type(col, "sqlite").upper() == "INTEGER" else None
-
-
-def is_identity(column: Column, dialect: str) -> bool:
-    """Whether the column is created as an identity column in ``dialect`` (PostgreSQL only)."""
-    return (
-        dialect == "postgresql"
-        and column.auto_increment
-        and column.shared_sequence is None  # it keeps drawing from the shared sequence
-        and ddl_type(column, dialect) in _INTEGER_DDL
-    )
-
-
-def takes_key_sequence(column: Column, dialect: str) -> bool:
-    """Whether the column gets a sequence of its own as its default (DuckDB only), created
-    once the table is loaded, started past the largest loaded key."""
-    return (
-        dialect == "duckdb" and column.auto_increment and ddl_type(column, dialect) in _INTEGER_DDL
-    )
-
-
-def key_sequence_name(table: str, column: str) -> str:
-    """The sequence behind an auto-assigned DuckDB key: PostgreSQL's serial naming."""
-    return f"{table}_{column}_seq"
 
 
 def column_suffix(column: Column, dialect: str) -> str:
@@ -518,52 +373,6 @@ _COLLATION_DIFFERENCE = {
     "NOACCENT": "accents count",
     "NFC": "unnormalised text compares apart",
 }
-
-
-def identity_resets(table: Table, schema: str | None) -> list[str]:
-    """PostgreSQL: move each key sequence of ``table`` past its largest value (below the
-    smallest, for one counting down), within its bounds (``key_numbering.restart``).
-
-    Keys were loaded as explicit values, which never advance the sequence; without this
-    the next insert that lets the key default would collide with a loaded row. A column
-    of an existing table without a sequence is left alone.
-    """
-    statements = []
-    target = qualified(table.name, schema)
-    for col in table.columns:
-        if not is_identity(col, "postgresql"):
-            continue
-        down = _counts_down(col, "postgresql")
-        mark = f"(SELECT {'min' if down else 'max'}({quote_ident(col.name)}) FROM {target})"
-        if col.key_high_water is not None:  # past the source's deleted keys too
-            mark = f"{'LEAST' if down else 'GREATEST'}({mark}, {int(col.key_high_water)})"
-        statements.append(
-            f"SELECT setval(k.s, {setval_arguments('k.m')}) FROM (SELECT "
-            f"pg_get_serial_sequence({_text(target)}, {_text(col.name)})::regclass AS s, "
-            f"{mark} AS m) AS k JOIN pg_sequence q ON q.seqrelid = k.s WHERE k.m IS NOT NULL"
-        )
-    return statements
-
-
-def sequence_renames(table: Table, schema: str | None) -> list[str]:
-    """PostgreSQL: after a staging table took the final name, give each of its key sequences
-    the name PostgreSQL would have given it (``<table>_<column>_seq``): it was named after
-    the staging table, and scripts call setval() by the usual name. A name already taken
-    (the backup table's sequence, with --keep-backup) or too long is left as it is."""
-    statements = []
-    target = qualified(table.name, schema)
-    for col in table.columns:
-        wanted = f"{table.name}_{col.name}_seq"
-        if not is_identity(col, "postgresql") or len(wanted.encode()) > 63:
-            continue
-        statements.append(
-            "DO $arrowmig$ DECLARE s regclass := pg_get_serial_sequence("
-            f"{_text(target)}, {_text(col.name)}); BEGIN "
-            f"IF s IS NOT NULL AND to_regclass({_text(qualified(wanted, schema))}) IS NULL THEN "
-            f"EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', s, {_text(wanted)}); "
-            "END IF; END $arrowmig$"
-        )
-    return statements
 
 
 def _text(value: str) -> str:

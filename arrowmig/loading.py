@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from arrowmig.defaults import identity_resets, sequence_renames
+from arrowmig.auto_keys import identity_resets, sequence_renames
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError
 from arrowmig.model import Table, TableLoad

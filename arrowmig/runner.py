@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
+from arrowmig.auto_keys import unkept_key_notes
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
 from arrowmig.config import MigrationConfig
-from arrowmig.defaults import unkept_key_notes
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise

@@ -13,14 +13,9 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from arrowmig.auto_keys import kept_numbering, key_sequence_name, takes_key_sequence
 from arrowmig.comments import comment_statements
-from arrowmig.defaults import (
-    column_suffix,
-    kept_numbering,
-    key_sequence_name,
-    read_default,
-    takes_key_sequence,
-)
+from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,

@@ -3,7 +3,7 @@ number several tables draw, a "global ticket number") past the values a run load
 
 Loaded rows bring their values with them, which a sequence never sees: left behind them, the
 next insert that leaves the column out takes a loaded value. A sequence the column owns
-(serial, identity) is moved with its table (``defaults.identity_resets``,
+(serial, identity) is moved with its table (``auto_keys.identity_resets``,
 ``PostgresEndpoint.advance_key_sequences``); a shared one is moved here, by every table of
 the run that draws from it, each move forward only, under a lock, so that tables finishing
 at once leave it past the largest of them.

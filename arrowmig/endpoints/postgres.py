@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.auto_keys import identity_resets
 from arrowmig.comments import comment_statements
-from arrowmig.defaults import column_suffix, identity_resets
+from arrowmig.defaults import column_suffix
 from arrowmig.endpoints import pg_sequences, postgres_catalog
 from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.common import (

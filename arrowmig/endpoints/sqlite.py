@@ -16,7 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig.defaults import autoincrement_key, column_suffix, read_default
+from arrowmig.auto_keys import autoincrement_key
+from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
