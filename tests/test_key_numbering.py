@@ -12,11 +12,14 @@ from typing import Any
 
 import duckdb
 import psycopg
+import pyarrow as pa
 import pytest
 
 import arrowmig
 from arrowmig.config import MigrationConfig
+from arrowmig.endpoints import open_endpoint
 from arrowmig.migrate import explain
+from arrowmig.model import Column, Table
 from tests.dbutil import pg_exec
 
 PG_SOURCE = """
@@ -265,3 +268,20 @@ def test_a_sequence_at_its_limit_stays_used_up(
     error = psycopg.Error if kind == "postgresql" else duckdb.Error
     with pytest.raises(error, match="reached maximum value"):
         inserted(target, "small", 1)
+
+
+def test_a_duckdb_key_sequence_a_stopped_attempt_made_is_made_again(tmp_path: Path) -> None:
+    """A run stopped after the key's sequence was made and set as its default, before it
+    recorded the table loaded, finishes the table again on resume: DuckDB refused to replace
+    a sequence the key's default draws from, and the key was named as not kept."""
+    key = Column("id", pa.int64(), nullable=False, auto_increment=True, key_high_water=9)
+    table = Table(name="t", columns=(key, Column("v", pa.string())), primary_key=("id",))
+    target = tmp_path / "t.duckdb"
+    with open_endpoint(str(target), create=True) as ep:
+        ep.execute("CREATE TABLE t (id BIGINT NOT NULL, v VARCHAR)")
+        ep.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+        for _ in range(2):
+            load = ep.finish_table(table)
+            assert load.unkept_keys == {}, load.unkept_keys
+            assert "sequence t_id_seq for id (next 10)" in load.built
+    assert inserted(str(target), "t", 1) == [10]

@@ -948,7 +948,11 @@ class DuckDBEndpoint(BaseEndpoint):
                     value, called = restart(numbering, within, mark)
                 # A sequence left by an earlier run's table, now dropped, is replaced; one
                 # still used by another table's default makes DuckDB refuse, and that is noted.
+                # The key's own default, set by an attempt stopped before the table was
+                # recorded loaded, is dropped first: DuckDB will not replace what it draws from.
                 what = f"creating the key sequence of {table.name!r}"
+                column = quote_ident(col.name)
+                self._run(f"ALTER TABLE {target} ALTER COLUMN {column} DROP DEFAULT", what)
                 self._run(
                     f"CREATE OR REPLACE SEQUENCE {sequence} {options or ''} START WITH {value}",
                     what,
@@ -956,8 +960,7 @@ class DuckDBEndpoint(BaseEndpoint):
                 if called:
                     self._run(f"SELECT setval({sequence_text}, {value})", what)
                 self._run(
-                    f"ALTER TABLE {target} ALTER COLUMN {quote_ident(col.name)} "
-                    f"SET DEFAULT nextval({sequence_text})",
+                    f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT nextval({sequence_text})",
                     what,
                     table.name,
                 )
