@@ -1,6 +1,5 @@
-"""Column defaults and auto-assigned keys across dialects: what a source's DEFAULT means,
-which of them a target can hold (re-written by its rules, never spliced), and the statements
-that move a target's key sequence past the loaded rows.
+"""Column defaults across dialects: what a source's DEFAULT means, and which of them a target
+can hold (re-written by its rules, never spliced); auto-assigned keys are ``auto_keys``'.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from arrowmig.auto_keys import identity_note, is_identity, kept_numbering
 from arrowmig.model import Column, ColumnDefault, Table
-from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, qualified, quote_ident
+from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -30,7 +30,6 @@ _SEQUENCE = re.compile(r"nextval\s*\(", re.IGNORECASE)
 _NOW = {"current_timestamp", "now()", "transaction_timestamp()", "get_current_timestamp()"}
 _SQLITE_NOW = {"current_timestamp", "datetime('now')", "datetime()"}
 _SQLITE_TODAY = {"current_date", "date('now')", "date()"}
-_INTEGER_DDL = ("SMALLINT", "INTEGER", "BIGINT")
 _ANY_NOW = "|".join(re.escape(now) for now in sorted(_NOW))
 _UTC_WALL_CLOCK = re.compile(
     rf"(?:{_ANY_NOW}) at time zone 'utc'(?:::text)?|timezone\('utc'(?:::text)?, ?(?:{_ANY_NOW})\)"
@@ -291,7 +290,7 @@ def default_notes(table: Table, dialect: str) -> list[str]:
     set_again = {d.name for d in table.pg_definitions if d.kind in ("default", "sequence_default")}
     for col in table.columns:
         if col.auto_increment:
-            notes.append(f"{col.name}: {_identity_note(table, col, dialect)}")
+            notes.append(f"{col.name}: {identity_note(table, col, dialect)}")
             continue
         if dialect == "postgresql" and col.name in set_again:
             continue  # set again as the source wrote it, once the table is loaded
@@ -299,83 +298,6 @@ def default_notes(table: Table, dialect: str) -> list[str]:
         if why is not None and col.default is not None:
             notes.append(f"{col.name}: default {col.default.sql} not copied ({why})")
     return notes
-
-
-def _identity_note(table: Table, column: Column, dialect: str) -> str:
-    past = "the largest loaded key"
-    if column.key_high_water is not None:
-        past += f" and key {column.key_high_water:,}, the last the source handed out"
-    if dialect == "postgresql" and column.shared_sequence is not None:
-        past = past.replace("the largest loaded key", "the largest key of each of the run's tables")
-        return (
-            f"auto-assigned key kept: it draws from sequence {column.shared_sequence}, shared "
-            f"with other tables, moved past {past}"
-        )
-    apart = (
-        ""
-        if column.shared_sequence is None
-        else f"; it numbers on its own, apart from the tables it shared sequence "
-        f"{column.shared_sequence} with"
-    )
-    return _own_numbering_note(table, column, dialect, past) + apart
-
-
-def _own_numbering_note(table: Table, column: Column, dialect: str, past: str) -> str:
-    if dialect == "postgresql":
-        if is_identity(column, dialect):
-            kind = "identity, ALWAYS" if column.identity_always else "identity"
-            return f"auto-assigned key kept ({kind}), restarted past {past}"
-        return "auto-assigned key not kept: its target type is not an integer"
-    if dialect == "sqlite":
-        # SQLite numbers past the largest rowid by itself, when the key is the rowid.
-        if column is autoincrement_key(table):
-            return (
-                "auto-assigned key kept (INTEGER PRIMARY KEY AUTOINCREMENT, its counter "
-                f"past {past})"
-            )
-        if table.primary_key == (column.name,) and ddl_type(column, dialect) == "INTEGER":
-            return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
-        return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
-    if takes_key_sequence(column, dialect):
-        return (
-            f"auto-assigned key kept (sequence {key_sequence_name(table.name, column.name)!r} "
-            f"as its default), started past {past}"
-        )
-    return "auto-assigned key not kept: its target type is not an integer"
-
-
-def autoincrement_key(table: Table) -> Column | None:
-    """The single INTEGER key a SQLite target declares AUTOINCREMENT: one whose source never
-    hands a key out twice (SQLite AUTOINCREMENT, a sequence), which a plain rowid would."""
-    if len(table.primary_key) != 1:
-        return None
-    col = next((c for c in table.columns if c.name == table.primary_key[0]), None)
-    if col is None or col.key_high_water is None or not col.auto_increment:
-        return None
-    return col if ddl_type(col, "sqlite").upper() == "INTEGER" else None
-
-
-def is_identity(column: Column, dialect: str) -> bool:
-    """Whether the column is created as an identity column in ``dialect`` (PostgreSQL only)."""
-    return (
-        dialect == "postgresql"
-        and column.auto_increment
-        and column.shared_sequence is None  # it keeps drawing from the shared sequence
-        and ddl_type(column, dialect) in _INTEGER_DDL
-    )
-
-
-def takes_key_sequence(column: Column, dialect: str) -> bool:
-    """Whether the column gets a sequence of its own as its default (DuckDB only), created
-    once the table is loaded, started past the largest loaded key."""
-    return (
-        dialect == "duckdb" and column.auto_increment and ddl_type(column, dialect) in _INTEGER_DDL
-    )
-
-
-def key_sequence_name(table: str, column: str) -> str:
-    """The sequence behind an auto-assigned DuckDB key: PostgreSQL's serial naming."""
-    return f"{table}_{column}_seq"
 
 
 def column_suffix(column: Column, dialect: str) -> str:
@@ -389,9 +311,11 @@ def column_suffix(column: Column, dialect: str) -> str:
         collation = column.pg_collation  # not after a --cast, which clears pg_type
     collate = f" COLLATE {collation}" if collation else ""
     if is_identity(column, dialect):
+        options = kept_numbering(column, dialect)
         return (
             collate
             + f" GENERATED {'ALWAYS' if column.identity_always else 'BY DEFAULT'} AS IDENTITY"
+            + (f" ({options})" if options else "")
         )
     sql, _why = default_sql(column, dialect)
     return collate + (f" DEFAULT {sql}" if sql is not None else "")
@@ -449,51 +373,6 @@ _COLLATION_DIFFERENCE = {
     "NOACCENT": "accents count",
     "NFC": "unnormalised text compares apart",
 }
-
-
-def identity_resets(table: Table, schema: str | None) -> list[str]:
-    """PostgreSQL: move each key sequence of ``table`` past its largest value.
-
-    Keys were loaded as explicit values, which never advance the sequence; without this
-    the next insert that lets the key default would collide with a loaded row. A column
-    of an existing table without a sequence is left alone.
-    """
-    statements = []
-    target = qualified(table.name, schema)
-    for col in table.columns:
-        if not is_identity(col, "postgresql"):
-            continue
-        key = quote_ident(col.name)
-        largest = f"(SELECT max({key}) FROM {target})"
-        if col.key_high_water is not None:  # past the source's deleted keys too
-            largest = f"GREATEST({largest}, {int(col.key_high_water)})"
-        statements.append(
-            f"SELECT setval(s, GREATEST(m, 1), m >= 1) FROM (SELECT "
-            f"pg_get_serial_sequence({_text(target)}, {_text(col.name)}) AS s, "
-            f"{largest} AS m) AS k WHERE s IS NOT NULL AND m IS NOT NULL"
-        )
-    return statements
-
-
-def sequence_renames(table: Table, schema: str | None) -> list[str]:
-    """PostgreSQL: after a staging table took the final name, give each of its key sequences
-    the name PostgreSQL would have given it (``<table>_<column>_seq``): it was named after
-    the staging table, and scripts call setval() by the usual name. A name already taken
-    (the backup table's sequence, with --keep-backup) or too long is left as it is."""
-    statements = []
-    target = qualified(table.name, schema)
-    for col in table.columns:
-        wanted = f"{table.name}_{col.name}_seq"
-        if not is_identity(col, "postgresql") or len(wanted.encode()) > 63:
-            continue
-        statements.append(
-            "DO $arrowmig$ DECLARE s regclass := pg_get_serial_sequence("
-            f"{_text(target)}, {_text(col.name)}); BEGIN "
-            f"IF s IS NOT NULL AND to_regclass({_text(qualified(wanted, schema))}) IS NULL THEN "
-            f"EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', s, {_text(wanted)}); "
-            "END IF; END $arrowmig$"
-        )
-    return statements
 
 
 def _text(value: str) -> str:

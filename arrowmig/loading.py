@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from arrowmig.defaults import identity_resets, sequence_renames
+from arrowmig.auto_keys import identity_resets, sequence_renames
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork

@@ -35,10 +35,14 @@ class Column:
     auto_increment: bool = False
     """The source assigns this key itself (SQLite INTEGER PRIMARY KEY, serial, identity)."""
     key_high_water: int | None = None
-    """With ``auto_increment``: the largest key the source has handed out, deleted rows'
-    included (SQLite's ``sqlite_sequence`` for an AUTOINCREMENT table, a PostgreSQL key
-    sequence's last value). A target's key sequence restarts past it as well as past the
-    loaded keys, so a deleted row's key is not handed out again."""
+    """With ``auto_increment``: the last key the source has handed out, deleted rows'
+    included (SQLite's ``sqlite_sequence`` for an AUTOINCREMENT table, a PostgreSQL or DuckDB
+    key sequence's last value): the largest, or the smallest for a sequence that counts down.
+    A target's key sequence restarts past it as well as past the loaded keys, so a deleted
+    row's key is not handed out again."""
+    key_numbering: KeyNumbering | None = None
+    """With ``auto_increment``: how the source's key sequence steps, where it is not the
+    default (up by 1 from 1, no cycle); None for the default and for SQLite's rowid."""
     shared_sequence: str | None = None
     """With ``auto_increment``, from a PostgreSQL source: the sequence of the table's schema
     that the key draws from without owning it (``DEFAULT nextval('ticket_no')``, a number
@@ -85,6 +89,26 @@ class Column:
     """Set when the type was presumed from the declared type instead of profiled: what the
     read must prove of every value (``sqlite_profile``, "presumed ... proven while reading").
     A value that fails it raises ``TypeSurprise``, and the table is profiled and loaded again."""
+
+
+@dataclass(frozen=True)
+class KeyNumbering:
+    """How a key sequence steps where it is not PostgreSQL's and DuckDB's default (up by 1
+    from 1 to its type's largest value, no cycle): ``INCREMENT BY -1``, ``INCREMENT BY 10``,
+    ``MAXVALUE 999 CYCLE``. The bounds are None where they are the default for the
+    direction, so that they stay the defaults of another integer type."""
+
+    increment: int
+    minimum: int | None = None
+    """None: 1 counting up, the type's least value counting down."""
+    maximum: int | None = None
+    """None: the type's largest value counting up, -1 counting down."""
+    cycle: bool = False
+    """Past its last value the sequence starts again at its first (CYCLE)."""
+
+    @property
+    def descending(self) -> bool:
+        return self.increment < 0
 
 
 @dataclass(frozen=True)
@@ -273,3 +297,6 @@ class TableLoad:
     keys_not_built: list[str] = field(default_factory=list)
     """Primary keys and unique constraints the target refused (duplicates, NULLs), each
     with why and what to do: the rows are in, the key is not, and the table has failed."""
+    unkept_keys: dict[str, str] = field(default_factory=dict)
+    """Auto-assigned keys the plan said were kept that the target could not number after
+    all, by column, with why: the report says so in place of the plan's note."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
+from arrowmig.auto_keys import unkept_key_notes
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
@@ -439,6 +440,7 @@ class Runner:
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built
+        table_report.notes = unkept_key_notes(table_report.notes, load.unkept_keys)
         table_report.notes.extend(load.skipped)
 
     def _sync(self, name: str) -> None:

@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from arrowmig.auto_keys import kept_numbering, key_sequence_name, takes_key_sequence
 from arrowmig.comments import comment_statements
-from arrowmig.defaults import column_suffix, key_sequence_name, read_default, takes_key_sequence
+from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
@@ -29,7 +30,8 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
-from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
+from arrowmig.key_numbering import bounds, furthest, next_value, numbering_of, restart
+from arrowmig.model import Column, ForeignKey, Index, KeyNumbering, KeyRange, Table, TableLoad
 from arrowmig.names import folded
 from arrowmig.schema import (
     ddl_type,
@@ -468,8 +470,8 @@ class DuckDBEndpoint(BaseEndpoint):
                 )
             )
             if columns[-1].auto_increment:
-                mark = self._sequence_last_value(str(default))
-                columns[-1] = replace(columns[-1], key_high_water=mark)
+                mark, numbering = self._key_sequence(str(default))
+                columns[-1] = replace(columns[-1], key_high_water=mark, key_numbering=numbering)
             columns[-1] = generated_column(columns[-1], expression)
         pk: tuple[str, ...] = ()
         uniques = []
@@ -860,7 +862,8 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each sequence behind a column's
-        default (nextval) past the largest value now in the column, never back."""
+        default (nextval) past the furthest value now in the column in its direction (the
+        largest, the smallest for one counting down), never back."""
         target = self.qualify(table.name)
         defaults = self._query(
             "SELECT column_name, column_default FROM duckdb_columns() WHERE schema_name = ? AND "
@@ -875,65 +878,102 @@ class DuckDBEndpoint(BaseEndpoint):
             text = found.group(1).replace("''", "'")
             schema, name = _sequence_name(text, self._schema)
             try:
-                ((largest,),) = self.execute(f"SELECT max({quote_ident(column)}) FROM {target}")
                 state = self.execute(
-                    "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE "
+                    "SELECT coalesce(last_value, start_value - increment_by), increment_by "
+                    "FROM duckdb_sequences() WHERE "
                     f"{_is_named('schema_name')} AND {_is_named('sequence_name')} AND "
                     "database_name = current_database()",
                     (schema, name),
                 )
-                if largest is None or not state or int(largest) <= int(state[0][0]):
+                if not state:
                     continue
-                self.execute("SELECT setval(?, ?)", (text, int(largest)))
-                load.built.append(f"key sequence {text} moved past {int(largest):,}")
+                last, descending = int(state[0][0]), int(state[0][1]) < 0
+                extreme = "min" if descending else "max"
+                ((key,),) = self.execute(f"SELECT {extreme}({quote_ident(column)}) FROM {target}")
+                if key is None or (int(key) >= last if descending else int(key) <= last):
+                    continue
+                self.execute("SELECT setval(?, ?)", (text, int(key)))
+                way = "below" if descending else "past"
+                load.built.append(f"key sequence {text} moved {way} {int(key):,}")
             except TransferError as exc:
                 load.skipped.append(f"key sequence {text} not moved past the appended keys: {exc}")
 
-    def _sequence_last_value(self, default: str) -> int | None:
+    def _key_sequence(self, default: str) -> tuple[int | None, KeyNumbering | None]:
         """The last value the sequence of a ``nextval('s')`` default handed out (past the
-        largest key when the rows above were deleted), or None. A sequence never called
-        (its last_value NULL) hands out its start next: one before it, which is past the
-        loaded keys when arrowmig started it past a SQLite AUTOINCREMENT's deleted ones."""
+        largest key when the rows above were deleted), or None, and how it steps. A
+        sequence never called (its last_value NULL) hands out its start next: one step
+        before it, which is past the loaded keys when arrowmig started it past a SQLite
+        AUTOINCREMENT's deleted ones."""
         found = _NEXTVAL.search(default)
         if found is None:
-            return None
+            return None, None
         schema, name = _sequence_name(found.group(1), self._schema)
         rows = self._query(
-            "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() "
-            "WHERE schema_name = ? "
+            "SELECT coalesce(last_value, start_value - increment_by), increment_by, min_value, "
+            "max_value, cycle FROM duckdb_sequences() WHERE schema_name = ? "
             "AND sequence_name = ? AND database_name = current_database()",
             [schema, name],
         )
-        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+        if not rows:
+            return None, None
+        last, *steps = rows[0]
+        return (None if last is None else int(last)), numbering_of(*steps)
 
     def add_key_sequences(self, table: Table, load: TableLoad) -> None:
         """Give each auto-assigned integer key of a created table a sequence as its default,
-        started past the largest loaded key: keys arrived as explicit values, and the next
-        insert that leaves the key out must get a fresh one, as it did in the source."""
+        stepping as the source's did (``kept_numbering``: its increment, bounds and CYCLE),
+        its next value past the loaded keys in its direction: keys arrived as explicit
+        values, and the next insert that leaves the key out must get a fresh one, as it did
+        in the source."""
         target = self.qualify(table.name)
         for col in table.columns:
             if not takes_key_sequence(col, self.dialect):
                 continue
+            options = kept_numbering(col, self.dialect)
+            numbering = col.key_numbering if options else None
+            within = bounds(numbering, ddl_type(col, self.dialect))
+            assert within is not None  # the default numbering fits every integer type
             name = key_sequence_name(table.name, col.name)
             sequence = self.qualify(name)
-            stored = self._stored_name(name)
+            sequence_text = "'" + self._stored_name(name).replace("'", "''") + "'"
+            descending = numbering is not None and numbering.descending
             try:
-                ((largest,),) = self.execute(f"SELECT max({quote_ident(col.name)}) FROM {target}")
-                start = max(int(largest or 0), col.key_high_water or 0) + 1
+                ((loaded,),) = self.execute(
+                    f"SELECT {'min' if descending else 'max'}({quote_ident(col.name)}) FROM {target}"
+                )
+                mark = furthest(descending, loaded, col.key_high_water)
+                if mark is None:  # nothing loaded, nothing handed out: its first value
+                    value, called = within[1] if descending else within[0], False
+                else:
+                    value, called = restart(numbering, within, mark)
                 # A sequence left by an earlier run's table, now dropped, is replaced; one
                 # still used by another table's default makes DuckDB refuse, and that is noted.
+                # The key's own default, set by an attempt stopped before the table was
+                # recorded loaded, is dropped first: DuckDB will not replace what it draws from.
                 what = f"creating the key sequence of {table.name!r}"
-                self._run(f"CREATE OR REPLACE SEQUENCE {sequence} START WITH {start}", what)
-                sequence_text = "'" + stored.replace("'", "''") + "'"
+                column = quote_ident(col.name)
+                self._run(f"ALTER TABLE {target} ALTER COLUMN {column} DROP DEFAULT", what)
                 self._run(
-                    f"ALTER TABLE {target} ALTER COLUMN {quote_ident(col.name)} "
-                    f"SET DEFAULT nextval({sequence_text})",
+                    f"CREATE OR REPLACE SEQUENCE {sequence} {options or ''} START WITH {value}",
+                    what,
+                )
+                if called:
+                    self._run(f"SELECT setval({sequence_text}, {value})", what)
+                self._run(
+                    f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT nextval({sequence_text})",
                     what,
                     table.name,
                 )
-                load.built.append(f"sequence {name} for {col.name} (next {start:,})")
             except TransferError as exc:
-                load.skipped.append(f"key sequence for {col.name} not created: {exc}")
+                load.unkept_keys[col.name] = (
+                    f"its sequence {name} was not created, so inserts must give the key: {exc}"
+                )
+                continue
+            following = next_value(numbering, within, value, called)
+            after = f"next {following:,}" if following is not None else f"used up at {value:,}"
+            load.built.append(
+                f"sequence {name} for {col.name} ({options + ', ' if options else ''}{after})"
+            )
 
 
 _UNSIGNED_KEY_NOTE = (

@@ -3,7 +3,7 @@ number several tables draw, a "global ticket number") past the values a run load
 
 Loaded rows bring their values with them, which a sequence never sees: left behind them, the
 next insert that leaves the column out takes a loaded value. A sequence the column owns
-(serial, identity) is moved with its table (``defaults.identity_resets``,
+(serial, identity) is moved with its table (``auto_keys.identity_resets``,
 ``PostgresEndpoint.advance_key_sequences``); a shared one is moved here, by every table of
 the run that draws from it, each move forward only, under a lock, so that tables finishing
 at once leave it past the largest of them.
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from arrowmig.key_numbering import furthest, setval_arguments
 from arrowmig.model import Table
 from arrowmig.schema import quote_ident
 
@@ -34,13 +35,16 @@ class Drawn:
     """The column owns it (serial, identity): no other table draws from it."""
     movable: bool
     """The user may move it (UPDATE on it), as a load must."""
+    step: int
+    """Its increment: a sequence counting down (below 0) moves below the smallest key."""
 
 
 def drawn_sequences(query: Query, target: str) -> list[Drawn]:
     """The sequences the integer columns of ``target`` (a qualified table name) draw from."""
     rows = query(
         "SELECT a.attname, q.seq::text, pg_get_serial_sequence($1, a.attname) IS NOT NULL, "
-        "has_sequence_privilege(q.seq, 'UPDATE') "
+        "has_sequence_privilege(q.seq, 'UPDATE'), "
+        "(SELECT seqincrement FROM pg_sequence WHERE seqrelid = q.seq) "
         "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid "
         "AND d.adnum = a.attnum "
         "LEFT JOIN pg_depend p ON p.classid = 'pg_attrdef'::regclass AND p.objid = d.oid "
@@ -54,7 +58,7 @@ def drawn_sequences(query: Query, target: str) -> list[Drawn]:
         "AND q.seq IS NOT NULL ORDER BY a.attnum",
         (target,),
     )
-    return [Drawn(str(r[0]), str(r[1]), bool(r[2]), bool(r[3])) for r in rows]
+    return [Drawn(str(r[0]), str(r[1]), bool(r[2]), bool(r[3]), int(r[4])) for r in rows]
 
 
 def source_marks(table: Table) -> dict[str, int]:
@@ -70,34 +74,42 @@ def source_marks(table: Table) -> dict[str, int]:
     return {name: int(value) for name, value in marks.items() if value is not None}
 
 
-def shared_marks(query: Query, target: str, table: Table) -> dict[str, int]:
-    """Each shared sequence the columns of ``target`` draw from, and the value it must be
-    past: the largest value now in those columns, and the source's marks."""
+def shared_marks(query: Query, target: str, table: Table) -> dict[str, tuple[int, bool]]:
+    """Each shared sequence the columns of ``target`` draw from, the value it must be past
+    (the largest value now in those columns, and the source's marks; the smallest, for a
+    sequence counting down), and whether it counts down."""
     marks = source_marks(table)
-    wanted: dict[str, int] = {}
+    wanted: dict[str, tuple[int, bool]] = {}
     for drawn in drawn_sequences(query, target):
         if drawn.owned:
             continue
-        largest = query(f"SELECT max({quote_ident(drawn.column)}) FROM {target}")[0][0]
-        values = [v for v in (largest, marks.get(drawn.column)) if v is not None]
-        if values:
-            wanted[drawn.sequence] = max(int(max(values)), wanted.get(drawn.sequence, 0))
+        down = drawn.step < 0
+        column = quote_ident(drawn.column)
+        loaded = query(f"SELECT {'min' if down else 'max'}({column}) FROM {target}")[0][0]
+        before = wanted.get(drawn.sequence, (None, down))[0]
+        mark = furthest(down, loaded, marks.get(drawn.column), before)
+        if mark is not None:
+            wanted[drawn.sequence] = (mark, down)
     return wanted
 
 
 def move_forward(sequence: str, mark: int) -> list[str]:
     """Statements (one transaction) that leave ``sequence`` handing out numbers past
-    ``mark``, never moving it back (another table of the run, or the application, may have
-    taken it further): the lock makes two tables' moves one after the other."""
+    ``mark`` in its direction (below it, counting down), within its bounds, never moving it
+    back (another table of the run, or the application, may have taken it further): the
+    lock makes two tables' moves one after the other."""
     literal = "'" + sequence.replace("'", "''") + "'"
-    step = f"(SELECT seqincrement FROM pg_sequence WHERE seqrelid = {literal}::regclass)"
     # The last number handed out; one step before the first, for a sequence never called.
-    # A descending sequence hands out smaller numbers: it is left as it is.
     position = (
-        f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - {step} END FROM {sequence}"
+        f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - q.seqincrement END "
+        f"FROM {sequence}"
+    )
+    further = (
+        f"CASE WHEN q.seqincrement < 0 THEN {int(mark)} < ({position}) "
+        f"ELSE {int(mark)} > ({position}) END"
     )
     return [
         f"SELECT pg_advisory_xact_lock({_LOCKS}, {literal}::regclass::oid::int)",
-        f"SELECT setval({literal}::regclass, {int(mark)}) "
-        f"WHERE {step} > 0 AND {int(mark)} > ({position})",
+        f"SELECT setval({literal}::regclass, {setval_arguments(str(int(mark)))}) "
+        f"FROM pg_sequence q WHERE q.seqrelid = {literal}::regclass AND {further}",
     ]

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.auto_keys import identity_resets
 from arrowmig.comments import comment_statements
-from arrowmig.defaults import column_suffix, identity_resets
+from arrowmig.defaults import column_suffix
 from arrowmig.endpoints import pg_sequences, postgres_catalog
 from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.common import (
@@ -947,21 +948,26 @@ class PostgresEndpoint(BaseEndpoint):
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each of its key sequences (serial,
         identity, and a sequence it shares with other tables) past the largest value now in
-        the column, never back. The rows arrived with their keys, which a sequence does not
-        see: the next insert that leaves the key out would take one of theirs."""
+        the column (below the smallest, for one counting down), never back. The rows arrived
+        with their keys, which a sequence does not see: the next insert that leaves the key
+        out would take one of theirs."""
         target = qualified(table.name, self._schema)
         try:
-            drawn = pg_sequences.drawn_sequences(self._query, target)
-            for column, sequence in [(d.column, d.sequence) for d in drawn if d.owned]:
+            for drawn in pg_sequences.drawn_sequences(self._query, target):
+                if not drawn.owned:
+                    continue
+                down = drawn.step < 0
                 moved = self._query(
-                    f"SELECT setval($1::regclass, m) FROM (SELECT max({quote_ident(column)}) "
-                    f"AS m FROM {target}) k WHERE m >= coalesce(pg_sequence_last_value("
+                    f"SELECT setval($1::regclass, m) FROM (SELECT "
+                    f"{'min' if down else 'max'}({quote_ident(drawn.column)}) AS m FROM {target}) k "
+                    f"WHERE m {'<=' if down else '>='} coalesce(pg_sequence_last_value("
                     f"$1::regclass), (SELECT seqstart FROM pg_sequence WHERE seqrelid = "
                     f"$1::regclass))",
-                    (sequence,),
+                    (drawn.sequence,),
                 )
                 if moved:
-                    load.built.append(f"key sequence {sequence} moved past {moved[0][0]:,}")
+                    way = "below" if down else "past"
+                    load.built.append(f"key sequence {drawn.sequence} moved {way} {moved[0][0]:,}")
         except Exception as exc:
             error = self.translate(exc, "moving key sequences past the appended keys", table.name)
             load.skipped.append(str(error))
@@ -975,9 +981,11 @@ class PostgresEndpoint(BaseEndpoint):
         what = f"moving the sequences {table.name!r} shares past its keys"
         try:
             marks = pg_sequences.shared_marks(self._query, target, table)
-            for sequence, mark in marks.items():
+            for sequence, (mark, down) in marks.items():
                 self.run_in_transaction(pg_sequences.move_forward(sequence, mark), what, table.name)
-                load.built.append(f"shared sequence {sequence} past {mark:,}")
+                load.built.append(
+                    f"shared sequence {sequence} {'below' if down else 'past'} {mark:,}"
+                )
         except Exception as exc:
             if lost_connection(exc):
                 raise  # the whole wrap-up is retried on a new connection

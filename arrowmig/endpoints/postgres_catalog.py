@@ -15,7 +15,16 @@ import pyarrow as pa
 from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
 from arrowmig.errors import SchemaError
-from arrowmig.model import FOREIGN_KEY_TIMINGS, Column, ForeignKey, Index, PgDefinition, Table
+from arrowmig.key_numbering import numbering_of
+from arrowmig.model import (
+    FOREIGN_KEY_TIMINGS,
+    Column,
+    ForeignKey,
+    Index,
+    KeyNumbering,
+    PgDefinition,
+    Table,
+)
 from arrowmig.schema import qualified, quote_ident
 
 
@@ -254,7 +263,9 @@ def describe(
         "(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co "
         "JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation "
         "AND a.attcollation <> t.typcollation), "
-        "nullif(col_description(a.attrelid, a.attnum), '') "
+        "nullif(col_description(a.attrelid, a.attnum), ''), "
+        # How the key's sequence steps (pg_sequence is readable by every user).
+        "sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, format_type(sq.seqtypid, NULL) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
@@ -262,7 +273,7 @@ def describe(
         "LEFT JOIN LATERAL (SELECT coalesce(pg_get_serial_sequence("
         "a.attrelid::regclass::text, a.attname)::regclass, to_regclass((regexp_match("
         "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1])) AS seq) q "
-        "ON true "
+        "ON true LEFT JOIN pg_sequence sq ON sq.seqrelid = q.seq "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
     )
@@ -272,7 +283,8 @@ def describe(
                 replace(_described_column(query, r, name), pg_collation=r[16], comment=r[17]),
                 r[7],
                 r[8] or ("owned" if r[15] else ""),
-                _last_handed_out(query, r[13], r[14]),
+                _last_handed_out(query, r[13], r[14], r[18]),
+                None if r[18] is None else numbering_of(*r[18:23]),
             ),
             r[12],
         )
@@ -811,23 +823,31 @@ def _reparsed_on_postgres(
     return replace(col, pg_type=col.source_type, notes=(note,))
 
 
-def _last_handed_out(query: Query, last_value: int | None, sequence: str | None) -> int | None:
+def _last_handed_out(
+    query: Query, last_value: int | None, sequence: str | None, step: int | None
+) -> int | None:
     """The last key a column's sequence handed out: ``last_value`` once it was called; for a
     sequence never called (``pg_sequence_last_value`` is NULL: ``START WITH 100``, or
-    ``setval(s, n, false)``), one before the value it will hand out next, which may be past
-    every key (rows inserted with explicit keys). ``sequence``: its name, when readable."""
-    if last_value is not None or sequence is None:
+    ``setval(s, n, false)``), one step (``step``, its increment) before the value it will
+    hand out next, which may be past every key (rows inserted with explicit keys).
+    ``sequence``: its name, when readable."""
+    if last_value is not None or sequence is None or step is None:
         return last_value
-    rows = query(f"SELECT last_value - 1 FROM {sequence} WHERE NOT is_called")
+    rows = query(f"SELECT last_value - {int(step)} FROM {sequence} WHERE NOT is_called")
     return int(rows[0][0]) if rows else None
 
 
 def _with_default(
-    col: Column, default: str | None, identity: str, last_value: int | None
+    col: Column,
+    default: str | None,
+    identity: str,
+    last_value: int | None,
+    numbering: KeyNumbering | None,
 ) -> Column:
     """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT), ``owned``
     (a serial: the column owns the sequence its default draws from) or '';
-    ``last_value`` the last value of the sequence the column owns, if any."""
+    ``last_value`` the last value of the sequence the column draws from, if any, and
+    ``numbering`` how that sequence steps."""
     parsed = read_default(default, "postgresql")
     # serial and identity columns take their key from a sequence, and so does a key drawing
     # from a sequence it does not own (several tables share it): a PostgreSQL target keeps
@@ -841,6 +861,7 @@ def _with_default(
         auto_increment=auto,
         identity_always=identity == "a",
         key_high_water=int(last_value) if auto and last_value is not None else None,
+        key_numbering=numbering if auto else None,
     )
 
 

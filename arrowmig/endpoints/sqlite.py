@@ -16,7 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig.defaults import autoincrement_key, column_suffix, read_default
+from arrowmig.auto_keys import autoincrement_key
+from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
@@ -1198,9 +1199,13 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def add_key_sequences(self, table: Table, load: TableLoad) -> None:
         """An AUTOINCREMENT key's counter (``sqlite_sequence``) past the source's high-water
-        mark: SQLite moved it past the loaded keys itself, not past deleted ones."""
+        mark: SQLite moved it past the loaded keys itself, not past deleted ones. A source
+        sequence counting down handed out keys below the loaded ones: SQLite's counter
+        counts up, past the loaded keys, as it is."""
         counter = autoincrement_key(table)
         if counter is None or counter.key_high_water is None:
+            return
+        if counter.key_numbering is not None and counter.key_numbering.descending:
             return
         mark = int(counter.key_high_water)
         with self._lock:

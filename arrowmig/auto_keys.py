@@ -1,0 +1,203 @@
+"""Auto-assigned keys (serial, identity, rowid, a DuckDB sequence default) in each target:
+how each is created, what the plan says of it, and the statements that restart its sequence
+past the loaded keys, numbering as the source's did where the target can (``key_numbering``).
+"""
+
+from __future__ import annotations
+
+from arrowmig.key_numbering import described, sequence_options, setval_arguments
+from arrowmig.model import Column, Table
+from arrowmig.schema import ddl_type, qualified, quote_ident, quote_literal
+
+_INTEGER_DDL = ("SMALLINT", "INTEGER", "BIGINT")
+
+
+def identity_note(table: Table, column: Column, dialect: str) -> str:
+    """What the plan says of an auto-assigned key in ``dialect``: kept (and how it numbers,
+    from where), numbered differently, or not kept."""
+    if dialect == "postgresql" and column.shared_sequence is not None:
+        past = _past(column, _counts_down(column, dialect), "key of each of the run's tables")
+        return (
+            f"auto-assigned key kept: it draws from sequence {column.shared_sequence}, shared "
+            f"with other tables, moved {past}"
+        )
+    apart = (
+        ""
+        if column.shared_sequence is None
+        else f"; it numbers on its own, apart from the tables it shared sequence "
+        f"{column.shared_sequence} with"
+    )
+    return _own_numbering_note(table, column, dialect) + apart
+
+
+def _counts_down(column: Column, dialect: str) -> bool:
+    """Whether the key's sequence in ``dialect`` counts down (the source's did, and the
+    target keeps its numbering)."""
+    numbering = column.key_numbering
+    return bool(numbering and numbering.descending and kept_numbering(column, dialect))
+
+
+def _past(column: Column, down: bool, loaded: str = "loaded key") -> str:
+    """Where a key's sequence restarts: past the largest key, or below the smallest for one
+    that counts down, and past the last the source handed out."""
+    text = f"below the smallest {loaded}" if down else f"past the largest {loaded}"
+    if column.key_high_water is not None:
+        text += f" and key {column.key_high_water:,}, the last the source handed out"
+    return text
+
+
+def _own_numbering_note(table: Table, column: Column, dialect: str) -> str:
+    options = kept_numbering(column, dialect)
+    past = _past(column, _counts_down(column, dialect))
+    source = "" if column.key_numbering is None else described(column.key_numbering)
+    if dialect == "postgresql":
+        if is_identity(column, dialect):
+            kind = "identity, ALWAYS" if column.identity_always else "identity"
+            if options is None:
+                return (
+                    f"auto-assigned key numbered differently ({kind} counting up by 1: the "
+                    f"source's {source} does not fit {ddl_type(column, dialect)}), "
+                    f"restarted {past}"
+                )
+            return f"auto-assigned key kept ({kind}{', ' + options if options else ''}), restarted {past}"
+        return "auto-assigned key not kept: its target type is not an integer"
+    if dialect == "sqlite":
+        # SQLite numbers past the largest rowid by itself, when the key is the rowid; up by
+        # 1 only, whatever the source's sequence did.
+        if column is autoincrement_key(table):
+            what = f"INTEGER PRIMARY KEY AUTOINCREMENT, its counter {past}"
+            if options is None:
+                if column.key_numbering and column.key_numbering.descending:
+                    what = "INTEGER PRIMARY KEY AUTOINCREMENT, past the largest loaded key"
+                return (
+                    f"auto-assigned key numbered differently (SQLite's {what}): it counts up "
+                    f"by 1, where the source's sequence had {source}"
+                )
+            return f"auto-assigned key kept ({what})"
+        if table.primary_key == (column.name,) and ddl_type(column, dialect) == "INTEGER":
+            if options is None:
+                return (
+                    "auto-assigned key numbered differently (an INTEGER PRIMARY KEY: SQLite's "
+                    f"rowid): it counts up by 1 past the largest key, where the source's "
+                    f"sequence had {source}"
+                )
+            return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
+        return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
+    if takes_key_sequence(column, dialect):
+        sequence = f"sequence {key_sequence_name(table.name, column.name)!r}"
+        if options is None:
+            return (
+                f"auto-assigned key numbered differently ({sequence} as its default, counting "
+                f"up by 1: the source's {source} does not fit {ddl_type(column, dialect)}), "
+                f"started {past}"
+            )
+        return (
+            f"auto-assigned key kept ({sequence} as its default"
+            f"{', ' + options if options else ''}), started {past}"
+        )
+    return "auto-assigned key not kept: its target type is not an integer"
+
+
+def unkept_key_notes(notes: list[str], unkept: dict[str, str]) -> list[str]:
+    """The plan's notes, where each key it said the target numbers could not be numbered
+    after all (``TableLoad.unkept_keys``: its sequence not created) said not to be, and why:
+    the report never says "kept" beside "not created"."""
+    said = {c: f"{c}: auto-assigned key not kept: {why}" for c, why in unkept.items()}
+    told = [
+        next((said.pop(c) for c in list(said) if n.startswith(f"{c}: auto-assigned key ")), n)
+        for n in notes
+    ]
+    return told + list(said.values())
+
+
+def kept_numbering(column: Column, dialect: str) -> str | None:
+    """The sequence options (``INCREMENT BY -1 MAXVALUE -1``) that keep the source's
+    numbering of an auto-assigned key in ``dialect``: "" for the default numbering; None
+    where the target cannot keep it: SQLite's rowid counts up by 1 only, and a type the
+    key was cast to may not hold the source's bounds (the key then counts up by 1)."""
+    if dialect == "sqlite":
+        return "" if column.key_numbering is None else None
+    key_type = ddl_type(column, dialect)
+    if key_type not in _INTEGER_DDL:
+        return None
+    return sequence_options(column.key_numbering, key_type)
+
+
+def autoincrement_key(table: Table) -> Column | None:
+    """The single INTEGER key a SQLite target declares AUTOINCREMENT: one whose source never
+    hands a key out twice (SQLite AUTOINCREMENT, a sequence), which a plain rowid would."""
+    if len(table.primary_key) != 1:
+        return None
+    col = next((c for c in table.columns if c.name == table.primary_key[0]), None)
+    if col is None or col.key_high_water is None or not col.auto_increment:
+        return None
+    return col if ddl_type(col, "sqlite").upper() == "INTEGER" else None
+
+
+def is_identity(column: Column, dialect: str) -> bool:
+    """Whether the column is created as an identity column in ``dialect`` (PostgreSQL only)."""
+    return (
+        dialect == "postgresql"
+        and column.auto_increment
+        and column.shared_sequence is None  # it keeps drawing from the shared sequence
+        and ddl_type(column, dialect) in _INTEGER_DDL
+    )
+
+
+def takes_key_sequence(column: Column, dialect: str) -> bool:
+    """Whether the column gets a sequence of its own as its default (DuckDB only), created
+    once the table is loaded, started past the largest loaded key."""
+    return (
+        dialect == "duckdb" and column.auto_increment and ddl_type(column, dialect) in _INTEGER_DDL
+    )
+
+
+def key_sequence_name(table: str, column: str) -> str:
+    """The sequence behind an auto-assigned DuckDB key: PostgreSQL's serial naming."""
+    return f"{table}_{column}_seq"
+
+
+def identity_resets(table: Table, schema: str | None) -> list[str]:
+    """PostgreSQL: move each key sequence of ``table`` past its largest value (below the
+    smallest, for one counting down), within its bounds (``key_numbering.restart``).
+
+    Keys were loaded as explicit values, which never advance the sequence; without this
+    the next insert that lets the key default would collide with a loaded row. A column
+    of an existing table without a sequence is left alone.
+    """
+    statements = []
+    target = qualified(table.name, schema)
+    for col in table.columns:
+        if not is_identity(col, "postgresql"):
+            continue
+        down = _counts_down(col, "postgresql")
+        mark = f"(SELECT {'min' if down else 'max'}({quote_ident(col.name)}) FROM {target})"
+        if col.key_high_water is not None:  # past the source's deleted keys too
+            mark = f"{'LEAST' if down else 'GREATEST'}({mark}, {int(col.key_high_water)})"
+        statements.append(
+            f"SELECT setval(k.s, {setval_arguments('k.m')}) FROM (SELECT "
+            f"pg_get_serial_sequence({quote_literal(target)}, {quote_literal(col.name)})::regclass AS s, "
+            f"{mark} AS m) AS k JOIN pg_sequence q ON q.seqrelid = k.s WHERE k.m IS NOT NULL"
+        )
+    return statements
+
+
+def sequence_renames(table: Table, schema: str | None) -> list[str]:
+    """PostgreSQL: after a staging table took the final name, give each of its key sequences
+    the name PostgreSQL would have given it (``<table>_<column>_seq``): it was named after
+    the staging table, and scripts call setval() by the usual name. A name already taken
+    (the backup table's sequence, with --keep-backup) or too long is left as it is."""
+    statements = []
+    target = qualified(table.name, schema)
+    for col in table.columns:
+        wanted = f"{table.name}_{col.name}_seq"
+        if not is_identity(col, "postgresql") or len(wanted.encode()) > 63:
+            continue
+        statements.append(
+            "DO $arrowmig$ DECLARE s regclass := pg_get_serial_sequence("
+            f"{quote_literal(target)}, {quote_literal(col.name)}); BEGIN "
+            f"IF s IS NOT NULL AND to_regclass({quote_literal(qualified(wanted, schema))}) IS NULL THEN "
+            f"EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', s, {quote_literal(wanted)}); "
+            "END IF; END $arrowmig$"
+        )
+    return statements
