@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from arrowmig.checkpoint import (
     RUN_ROW,
@@ -49,7 +49,14 @@ from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
 from arrowmig.names import named_tables, one_schema
 from arrowmig.pipeline import through_restarts
-from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, source_streams
+from arrowmig.plan import (
+    MigrationPlan,
+    Stream,
+    TablePlan,
+    build_plan,
+    select_tables,
+    source_streams,
+)
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
@@ -61,8 +68,11 @@ from arrowmig.runner import (
     add_pg_definitions,
     record_prepared,
 )
-from arrowmig.schemas import SeveralPlans, refuse_sqlite_schemas, several_schemas
+from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
+
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_hold import HeldSnapshot
 
 __all__ = ["StopRequested", "explain", "migrate", "transfer"]
 
@@ -103,24 +113,93 @@ def migrate(
 def _migrate(
     source: str, target: str, config: MigrationConfig, sink: ProgressSink
 ) -> MigrationReport:
+    runs: list[SchemaRun] | None = None
     if several_schemas(config.source_schema) is not None:
-        from arrowmig.schemas import InSchema, migrate_schemas, one_snapshot
+        from arrowmig.schemas import schema_runs
 
-        with one_snapshot(source) as snapshot:
+        runs = schema_runs(source, target, config)
+    else:
+        config = replace(config, source_schema=one_schema(config.source_schema))
+    # The run's summary is its last event: held back while the schemas' runs (each its own
+    # summary) and the verify that follows them still have to finish.
+    held_back = runs is not None or config.verify
+    inner = SummaryLast(sink) if held_back else sink
+    with _held_source(source, target, config, runs, sink) as held:
+        if runs is not None:
+            from arrowmig.schemas import InSchema, migrate_schemas
+
             report = migrate_schemas(
                 source,
                 target,
                 config,
+                runs,
                 lambda run: _migrate_schema(
-                    source, target, run.config, InSchema(sink, run.schema), snapshot
+                    source, target, run.config, InSchema(inner, run.schema), held
                 ),
             )
-        # One summary for the whole run, its tables named schema.table (InSchema holds back
-        # each schema's own).
+        else:
+            report = _migrate_schema(source, target, config, inner, held)
+        if held is not None and held.unlocked:
+            report.notes.append(_unlocked_note(held.unlocked))
+        if config.verify and not report.resumable:
+            from arrowmig.run_verify import verify_run
+
+            verify_run(source, target, report, config, held)
+    if held_back:
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
-        return report
-    config = replace(config, source_schema=one_schema(config.source_schema))
-    return _migrate_schema(source, target, config, sink, None)
+    return report
+
+
+@contextmanager
+def _held_source(
+    source: str,
+    target: str,
+    config: MigrationConfig,
+    runs: list[SchemaRun] | None,
+    sink: ProgressSink,
+) -> Iterator[HeldSnapshot | None]:
+    """A PostgreSQL source held for the run (``pg_hold``): every table it reads locked, then
+    one snapshot exported for every connection, schema and stream, and for ``--verify``;
+    other sources are read as they are (None)."""
+    if parse_url(source).kind != "postgresql":
+        yield None
+        return
+    from arrowmig.endpoints.pg_hold import hold_source
+    from arrowmig.schema import qualified
+
+    if runs is not None:
+        relations = [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
+    else:
+        # The tables the plan will choose, by its own rules (a name not there is refused now,
+        # with the plan's words), before anything is locked or written.
+        with open_endpoint(source, schema=config.source_schema, read_only=True) as lister:
+            names = select_tables(lister, config, parse_url(target).kind)[0]
+            relations = [qualified(n, lister.schema) for n in names]
+
+    def said(table: str, message: str) -> None:
+        sink.emit(Event("waiting", table=table, message=message))
+
+    with hold_source(source, relations, config.lock_wait_s, said) as held:
+        yield held
+
+
+def _unlocked_note(tables: tuple[str, ...]) -> str:
+    return (
+        f"not locked while the run read them: {', '.join(tables)} (this user reads them by "
+        "grants on their columns, and LOCK TABLE needs SELECT on the table): a TRUNCATE or "
+        "ALTER TABLE meanwhile would not have waited for the run; arrowmig verify compares them"
+    )
+
+
+class SummaryLast:
+    """Passes events on, but for the ``summary``: the run sends its own, whole, at its end."""
+
+    def __init__(self, sink: ProgressSink) -> None:
+        self.sink = sink
+
+    def emit(self, event: Event) -> None:
+        if event.event != "summary":
+            self.sink.emit(event)
 
 
 def _migrate_schema(
@@ -128,29 +207,24 @@ def _migrate_schema(
     target: str,
     config: MigrationConfig,
     progress: Progress,
-    snapshot: str | None,
+    held: HeldSnapshot | None,
 ) -> MigrationReport:
-    """A run of one schema; a PostgreSQL source is read from ``snapshot`` when one is given,
-    else from one exported here."""
+    """A run of one schema; a PostgreSQL source is read from ``held``'s snapshot."""
     source_url = parse_url(source)
-    with contextlib.ExitStack() as stack:
-        if source_url.kind == "postgresql" and snapshot is None:
-            # Every worker reads from one exported snapshot, so a live source cannot tear a
-            # table between streams (or between tables); the exporter stays open meanwhile.
-            holder = stack.enter_context(
-                open_endpoint(source, schema=config.source_schema, read_only=True)
-            )
-            snapshot = holder.export_snapshot()  # type: ignore[attr-defined]
 
-        def open_source() -> Endpoint:
-            endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
-            if snapshot is not None:
-                endpoint.use_snapshot(snapshot)  # type: ignore[attr-defined]
-            return endpoint
+    def open_source() -> Endpoint:
+        endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
+        if held is not None:
+            try:
+                endpoint.use_snapshot(held)  # type: ignore[attr-defined]
+            except BaseException:
+                endpoint.close()
+                raise
+        return endpoint
 
-        return transfer(
-            open_source, target, config=config, progress=progress, source_label=source_url.redacted
-        )
+    return transfer(
+        open_source, target, config=config, progress=progress, source_label=source_url.redacted
+    )
 
 
 def open_target(target: str, config: MigrationConfig) -> Endpoint:

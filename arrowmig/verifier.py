@@ -10,15 +10,16 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import psutil
 import pyarrow as pa
 
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
+from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
@@ -26,6 +27,7 @@ from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import named_tables, one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
+from arrowmig.schema import qualified
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
@@ -39,6 +41,9 @@ from arrowmig.verify_report import (
     describe_diffs,
 )
 from arrowmig.verify_sqlite import check_written, compare_storage_classes
+
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_hold import HeldSnapshot
 
 __all__ = ["LEVELS", "RowDiff", "TableResult", "VerifyReport", "verify"]
 
@@ -183,6 +188,7 @@ def verify(
     target_schema: str | None = None,
     progress: ProgressSink | Callable[[Event], None] | None = None,
     batch_rows: int = BATCH_ROWS,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
 ) -> VerifyReport:
     """Compare every table (or ``tables``: one name or a list) of ``source`` with ``target``,
     but ``exclude``.
@@ -190,9 +196,45 @@ def verify(
     ``level``: ``count`` compares row counts; ``checksum`` (default) compares an
     order-independent checksum of whole rows and of each column, and on a mismatch lists up
     to ``max_diffs`` differing keys; ``diff`` also matches every row by key on tables whose
-    checksums agree. Raises ArrowmigError (exit code 2) when a database cannot be opened, a
-    named table exists on neither side, or a table to exclude is not in the source.
+    checksums agree. A PostgreSQL source is read in one snapshot, every table compared locked
+    against TRUNCATE and ALTER TABLE meanwhile (another session's lock on one is waited for
+    up to ``lock_wait_s``). Raises ArrowmigError (exit code 2) when a database cannot be
+    opened, a named table exists on neither side, or a table to exclude is not in the source.
     """
+    return verify_from(
+        None,
+        source,
+        target,
+        tables=tables,
+        exclude=exclude,
+        level=level,
+        max_diffs=max_diffs,
+        source_schema=source_schema,
+        target_schema=target_schema,
+        progress=progress,
+        batch_rows=batch_rows,
+        lock_wait_s=lock_wait_s,
+    )
+
+
+def verify_from(
+    held: HeldSnapshot | None,
+    source: str,
+    target: str,
+    *,
+    tables: str | list[str] | tuple[str, ...] | None = None,
+    exclude: list[str] | tuple[str, ...] = (),
+    level: str = "checksum",
+    max_diffs: int = 20,
+    source_schema: str | None = None,
+    target_schema: str | None = None,
+    progress: ProgressSink | Callable[[Event], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+) -> VerifyReport:
+    """``verify``, a PostgreSQL source read in ``held``'s snapshot (a run's: ``migrate
+    --verify``); without one, in a snapshot of its own, held as a run holds it."""
+    check_lock_wait(lock_wait_s)
     tables = named_tables(tables)
     if level not in LEVELS:
         raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
@@ -202,8 +244,12 @@ def verify(
         raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
     src_url, tgt_url = parse_url(source), parse_url(target)
     refuse_sqlite_schemas(source, target, source_schema, target_schema)
+    sink = as_sink(progress)
     if several_schemas(source_schema) is not None:
         from arrowmig.schemas import verify_schemas
+
+        def hold(relations: list[str]) -> contextlib.AbstractContextManager[HeldSnapshot | None]:
+            return _held(held, source, relations, lock_wait_s, sink)
 
         return verify_schemas(
             source,
@@ -211,7 +257,8 @@ def verify(
             tables,
             source_schema,
             target_schema,
-            lambda schema, chosen, left_out: verify(
+            lambda schema, chosen, left_out, one: verify_from(
+                one,
                 source,
                 target,
                 tables=chosen,
@@ -224,17 +271,19 @@ def verify(
                 target_schema=None if tgt_url.kind == "sqlite" else schema,
                 progress=progress,
                 batch_rows=batch_rows,
+                lock_wait_s=lock_wait_s,
             ),
             exclude,
+            hold,
         )
     source_schema = one_schema(source_schema)
-    sink = as_sink(progress)
     started = time.perf_counter()
     rss = _RssPeak()
     report = VerifyReport(source=src_url.redacted, target=tgt_url.redacted, level=level)
     src = _Side(source, source_schema, "source")
     tgt = _Side(target, target_schema, "target")
     runner: _TableRunner | None = None
+    holding = contextlib.ExitStack()
     try:
         _both(src.open(), tgt.open())
         src_names, tgt_names = _both(
@@ -255,6 +304,13 @@ def verify(
         if source_schema is None and tables is None:  # as a run of this command reads
             note = src.submit(lambda e, _: uncompared_schemas_note(e)).result()
             report.notes.extend([note] if note else [])
+        assert src.endpoint is not None
+        if src.endpoint.dialect == "postgresql":
+            schema = src.endpoint.schema
+            relations = [qualified(n, schema) for n, _ in pairs if not n.startswith("\x00")]
+            one = holding.enter_context(_held(held, source, relations, lock_wait_s, sink))
+            assert one is not None
+            src.submit(lambda e, _: e.use_snapshot(one)).result()  # type: ignore[attr-defined]
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
         for name, target_name in pairs:
             result = runner.run(name, target_name)
@@ -275,12 +331,36 @@ def verify(
             runner.interrupt()
         src.close()
         tgt.close()
+        holding.close()
         if runner is not None:
             runner.close()
         report.peak_rss_bytes = rss.stop()
         report.seconds = time.perf_counter() - started
     sink.emit(Event("summary", report=report.to_dict()))
     return report
+
+
+@contextlib.contextmanager
+def _held(
+    held: HeldSnapshot | None,
+    source: str,
+    relations: list[str],
+    lock_wait_s: float,
+    sink: ProgressSink,
+) -> Iterator[HeldSnapshot | None]:
+    """``held`` when given (a run's snapshot); else, for a PostgreSQL source, ``relations``
+    locked and a snapshot exported for this verify, as a run holds its source (pg_hold):
+    every table compared as of one moment, and none emptied by a TRUNCATE meanwhile."""
+    if held is not None or parse_url(source).kind != "postgresql":
+        yield held
+        return
+    from arrowmig.endpoints.pg_hold import hold_source
+
+    def said(table: str, message: str) -> None:
+        sink.emit(Event("waiting", table=table, message=message))
+
+    with hold_source(source, relations, lock_wait_s, said) as own:
+        yield own
 
 
 def _leave_out(
