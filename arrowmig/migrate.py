@@ -661,7 +661,14 @@ def _drop_failed_empty_tables(
             dst.drop_table(name)
             store.forget_table(run_id, p.source.name)
         except ArrowmigError as exc:
-            table_report.notes.append(f"the empty table {name!r} it created was not dropped: {exc}")
+            # Left in the target (another session holds it locked, most often): a run of the
+            # same command would be refused because it exists, so the way on is said.
+            why = exc.message.partition(": ")[2] or exc.message  # not 'running a statement'
+            table_report.notes.append(
+                f"the empty table {name!r} it created is left in the target: it could not be "
+                f"dropped ({why}); once that is over, go on with --resume, or drop it (DROP "
+                f"TABLE {dst.qualify(name)}) and run the same command again"
+            )
             continue
         table_report.notes.append(
             f"the empty table {name!r} it created was dropped{_types_dropped(dst, p)}: once "

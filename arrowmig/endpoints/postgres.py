@@ -180,6 +180,10 @@ class PostgresEndpoint(BaseEndpoint):
                     self._wire.execute("SET row_security = off")
                 if self._held is not None:
                     self._wire.execute(_READER_SQL, _reader_params(self._held))
+                if self._lock_wait_ms:  # a target's: as this connection's own (a pinned 0)
+                    self._wire.execute(
+                        "SELECT set_config('lock_timeout', $1, false)", (str(self._lock_wait_ms),)
+                    )
             except Exception as exc:
                 raise ConnectError(
                     self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
@@ -260,7 +264,7 @@ class PostgresEndpoint(BaseEndpoint):
         is released with it, so the holders are looked up afterwards); '' if none is found."""
         try:
             rows = self._query(
-                "WITH t AS (SELECT to_regclass($1) AS oid) "
+                "WITH t AS (SELECT to_regclass(nullif($1, '')) AS oid) "
                 "SELECT l.pid, l.relation::regclass::text, coalesce(a.application_name, ''), "
                 "coalesce(a.query, '') FROM pg_locks l LEFT JOIN pg_stat_activity a "
                 "ON a.pid = l.pid, t WHERE (l.granted OR l.mode = 'AccessExclusiveLock') "
