@@ -753,9 +753,21 @@ def _earlier_run(
     if clashing:
         other = clashing[0].run_id
         run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
+        recorded = _recorded_basis(run_row)
+        where = f"the interrupted run {other} in {store.target.url.redacted}"
+        changed = _columns_changed(recorded, basis)
+        if changed is not None:
+            table, what = changed
+            # Not the user's to undo (the application changed its schema): the rows committed
+            # were read with the old columns, and only loading the tables again goes on.
+            raise SchemaError(
+                f"cannot resume: {where} read {table!r} of the source as it was then; {what}",
+                hint="its committed rows cannot be continued with other columns: load the "
+                "tables again, with the same command without --resume and with --mode replace",
+                table=table,
+            )
         raise SchemaError(
-            f"cannot resume: the interrupted run {other} in {store.target.url.redacted} "
-            + _how_it_differs(_recorded_basis(run_row), basis),
+            f"cannot resume: {where} " + _how_it_differs(recorded, basis),
             hint="run again as the interrupted run did (same source and options); the rows it "
             "committed stay until then",
         )
@@ -826,6 +838,34 @@ def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
         "was started with other options or another source schema (tables, mode, casts, "
         "on-error, or the source's columns changed)"
     )
+
+
+def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tuple[str, str] | None:
+    """(table, what changed) for the first table whose source columns differ between the
+    interrupted run's fingerprint and this run's, when the rest of both is the same: 'column
+    'memo' was added since (string)', '... is gone', '... was double, is now int64'."""
+    others = [k for k in _BASIS_WORDS if k != "schema" and recorded.get(k) != now.get(k)]
+    then, current = recorded.get("schema"), now.get("schema")
+    if others or not isinstance(then, dict) or not isinstance(current, dict) or then == current:
+        return None
+    for table in sorted(then):
+        before = {str(c[0]): c[1:] for c in then.get(table) or []}
+        after = {str(c[0]): c[1:] for c in current.get(table) or []}
+        changes = [
+            f"column {name!r} was added since ({after[name][0]})"
+            for name in after
+            if name not in before
+        ]
+        changes += [f"column {name!r} is gone" for name in before if name not in after]
+        changes += [
+            f"column {name!r} was {before[name][0]}, is now {after[name][0]}"
+            for name in before
+            if name in after and before[name] != after[name]
+        ]
+        if changes:
+            more = f" (and {len(changes) - 1} more)" if len(changes) > 1 else ""
+            return table, changes[0] + more
+    return None
 
 
 def _loaded_again(rows: list[Row] | None) -> set[str]:
