@@ -329,11 +329,16 @@ def _transfer(
         own_mode = _own_journal_mode(dst, earlier)
         # And, for `arrowmig status`, the process (its lock tells a live run from a dead one)
         # and the source schema (part of the command that resumes it).
+        # And when each run of it began reading the source: a resumed run's copy holds the
+        # rows of two (or more) moments, which its report says.
+        read_before = _read_at(earlier)
+        read_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         basis = {
             **basis,
             "target_journal_mode": own_mode,
             "pid": os.getpid(),
             "source_schema": config.source_schema,
+            "read_at": [*read_before, read_now],
         }
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
@@ -360,6 +365,10 @@ def _transfer(
             config.parallel,
         )
         meter.set_baseline()
+    moments: list[str] | None = None
+    if _committed_any(earlier) and any(w.streams for w in work):
+        moments = [*read_before, read_now]
+        report.notes.append(_two_moments_note(moments))
     runner = Runner(
         plan=plan,
         work=work,
@@ -392,6 +401,7 @@ def _transfer(
                 basis,
                 lambda: open_target(target, config),
                 (meter, sink),
+                moments,
             ),
             target,
             config,
@@ -490,12 +500,22 @@ def _wrap_up(
     basis: dict[str, object],
     connect: Callable[[], AbstractContextManager[Endpoint]],
     progress: tuple[RunMeter, ProgressSink],
+    moments: list[str] | None,
 ) -> None:
     """PostgreSQL-only constraints and indexes, foreign keys (checked on ``connect``'s
     connections, each one counted on the run's meter and told to its sink), then (when
-    every table is done) mark the run complete."""
+    every table is done) mark the run complete. ``moments``: when the source was read, for a
+    resumed run whose copy holds rows of several (a key its rows break is said so)."""
     add_pg_definitions(dst, plan, report)
-    add_foreign_keys(dst, config, plan, report, connect, *progress)
+    refused = add_foreign_keys(dst, config, plan, report, connect, *progress)
+    for table, fk, error in refused:
+        if moments and getattr(error, "sqlstate", None) == "23503":  # foreign_key_violation
+            report.notes.append(
+                f"{table}: {fk.label} not created: its rows break it, most likely because this "
+                f"resumed run read the source at {' and '.join(_moments(moments))}, and a row "
+                "one moment refers to is gone in the other; load the tables again from one "
+                "snapshot: the same command without --resume, with --mode replace"
+            )
     _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
@@ -866,6 +886,39 @@ def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tup
             more = f" (and {len(changes) - 1} more)" if len(changes) > 1 else ""
             return table, changes[0] + more
     return None
+
+
+def _read_at(rows: list[Row] | None) -> list[str]:
+    """When the interrupted run (and the runs it resumed) began reading the source."""
+    run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
+    read = _recorded_basis(run_row).get("read_at") if run_row is not None else None
+    return [str(t) for t in read] if isinstance(read, list) else []
+
+
+def _committed_any(rows: list[Row] | None) -> bool:
+    """Whether the interrupted run committed rows (or finished a table) this run keeps."""
+    return any(
+        r.table_name != RUN_ROW and (r.rows_done > 0 or r.state == "loaded") for r in rows or []
+    )
+
+
+def _moments(read_at: list[str]) -> tuple[str, str]:
+    """When the runs before this one read the source, and when this one did, as said:
+    ('2024-05-01 10:00:03 UTC', '2024-05-01 10:20:11 UTC')."""
+    shown = [t.replace("T", " ").replace("Z", " UTC") for t in read_at]
+    before = ", ".join(shown[:-1]) or "an earlier moment"  # an arrowmig that kept no time
+    return before, shown[-1]
+
+
+def _two_moments_note(read_at: list[str]) -> str:
+    before, now = _moments(read_at)
+    return (
+        f"resumed: the rows the interrupted run committed were read from the source as it was "
+        f"at {before}, the rest as it was at {now}: a row changed or deleted in between "
+        "arrives as it was, and rows of the two moments may not fit together (a foreign key, a "
+        "total); arrowmig verify compares the copy with the source as it is now (or load the "
+        "tables again from one snapshot: --mode replace, without --resume)"
+    )
 
 
 def _loaded_again(rows: list[Row] | None) -> set[str]:

@@ -354,3 +354,50 @@ def test_the_lock_wait_must_be_a_positive_number_of_seconds(tmp_path: Path) -> N
         timeout=60,
     )
     assert proc.returncode == 2 and "--lock-wait-timeout must be more than 0" in proc.stderr
+
+
+def test_a_resumed_run_says_its_copy_holds_two_moments_and_why_a_key_is_not_built(
+    pg_url: str, second_pg: str
+) -> None:
+    # Stopped once order_items is in; the application then deletes an order (its items go
+    # with it, ON DELETE CASCADE); the resumed run reads orders as it is now. The report said
+    # "done" with one note that the foreign key was "not created", nothing of why.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE orders (id int PRIMARY KEY, note text)",
+        "INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 20000) g",
+        "CREATE TABLE order_items (id bigint PRIMARY KEY, "
+        "order_id int NOT NULL REFERENCES orders ON DELETE CASCADE, price int NOT NULL)",
+        "INSERT INTO order_items SELECT g, 1 + g % 20000, g % 97 FROM generate_series(1, 60000) g",
+        "ANALYZE",
+    )
+    command = [pg_url, second_pg, "--parallel", "1", "--batch-rows", "100"]
+    with subprocess.Popen(
+        [*ARROWMIG, "migrate", *command, "--progress", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if '"table_done", "table": "order_items"' in line:
+                proc.send_signal(signal.SIGINT)
+                break
+        proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    pg_exec(pg_url, "DELETE FROM orders WHERE id = 5")
+    config = MigrationConfig(resume=True, parallel=1)
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.rows_before >= 60_000  # order_items was the interrupted run's
+    (resumed,) = [n for n in report.notes if n.startswith("resumed: ")]
+    assert "read from the source as it was at 20" in resumed and "arrowmig verify" in resumed
+    (why,) = [n for n in report.notes if n.startswith("order_items: foreign key (order_id)")]
+    assert "not created: its rows break it, most likely because this resumed run read" in why
+    assert "--mode replace" in why
+    # What it says is so: the copy holds the items of the deleted order.
+    with psycopg.connect(second_pg) as con:
+        orphans = con.execute(
+            "SELECT count(*) FROM order_items i WHERE NOT EXISTS "
+            "(SELECT 1 FROM orders o WHERE o.id = i.order_id)"
+        ).fetchone()
+    assert orphans == (3,)
