@@ -22,7 +22,7 @@ def verify_run(
     """Checksum the tables moved now, and those a resumed run found finished by the run it
     resumes; a table that did not load is named as not verified. The result goes into the
     report (``verify``, and ``verify_result`` for rendering)."""
-    from arrowmig.verifier import verify_from
+    from arrowmig.verifier import verify
     from arrowmig.verify_report import VerifyReport
 
     loaded = [t.name for t in report.tables if t.status == "done"] + report.done_before
@@ -32,14 +32,14 @@ def verify_run(
         if t.status != "done"
     }
     if loaded:
-        result = verify_from(
-            held,
+        result = verify(
             source,
             target,
             tables=loaded,
             source_schema=config.source_schema,
             target_schema=config.target_schema,
             lock_wait_s=config.lock_wait_s,
+            held=held,
         )
     else:
         result = VerifyReport(source=report.source, target=report.target, level="checksum")

@@ -189,6 +189,7 @@ def verify(
     progress: ProgressSink | Callable[[Event], None] | None = None,
     batch_rows: int = BATCH_ROWS,
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+    held: HeldSnapshot | None = None,
 ) -> VerifyReport:
     """Compare every table (or ``tables``: one name or a list) of ``source`` with ``target``,
     but ``exclude``.
@@ -198,42 +199,10 @@ def verify(
     to ``max_diffs`` differing keys; ``diff`` also matches every row by key on tables whose
     checksums agree. A PostgreSQL source is read in one snapshot, every table compared locked
     against TRUNCATE and ALTER TABLE meanwhile (another session's lock on one is waited for
-    up to ``lock_wait_s``). Raises ArrowmigError (exit code 2) when a database cannot be
-    opened, a named table exists on neither side, or a table to exclude is not in the source.
+    up to ``lock_wait_s``); ``held``, a migrate run's hold on it (``migrate --verify``), reads
+    it in the run's snapshot instead. Raises ArrowmigError (exit code 2) when a database cannot
+    be opened, a named table exists on neither side, or a table to exclude is not in the source.
     """
-    return verify_from(
-        None,
-        source,
-        target,
-        tables=tables,
-        exclude=exclude,
-        level=level,
-        max_diffs=max_diffs,
-        source_schema=source_schema,
-        target_schema=target_schema,
-        progress=progress,
-        batch_rows=batch_rows,
-        lock_wait_s=lock_wait_s,
-    )
-
-
-def verify_from(
-    held: HeldSnapshot | None,
-    source: str,
-    target: str,
-    *,
-    tables: str | list[str] | tuple[str, ...] | None = None,
-    exclude: list[str] | tuple[str, ...] = (),
-    level: str = "checksum",
-    max_diffs: int = 20,
-    source_schema: str | None = None,
-    target_schema: str | None = None,
-    progress: ProgressSink | Callable[[Event], None] | None = None,
-    batch_rows: int = BATCH_ROWS,
-    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
-) -> VerifyReport:
-    """``verify``, a PostgreSQL source read in ``held``'s snapshot (a run's: ``migrate
-    --verify``); without one, in a snapshot of its own, held as a run holds it."""
     check_lock_wait(lock_wait_s)
     tables = named_tables(tables)
     if level not in LEVELS:
@@ -257,8 +226,7 @@ def verify_from(
             tables,
             source_schema,
             target_schema,
-            lambda schema, chosen, left_out, one: verify_from(
-                one,
+            lambda schema, chosen, left_out, one: verify(
                 source,
                 target,
                 tables=chosen,
@@ -272,6 +240,7 @@ def verify_from(
                 progress=progress,
                 batch_rows=batch_rows,
                 lock_wait_s=lock_wait_s,
+                held=one,
             ),
             exclude,
             hold,
