@@ -428,6 +428,12 @@ def _lock_error(where: str, exc: Exception, stopping: bool) -> ArrowmigError:
         )
     elif state == "42P01":
         hint = "a table of the run was dropped meanwhile: run again"
+    elif state == "53200":  # out of shared memory: one lock per table, as pg_dump takes them
+        hint = (
+            "the server's lock table is too small for a lock on every table of the run: raise "
+            "max_locks_per_transaction (as pg_dump needs), or move the tables in several runs "
+            "(--tables)"
+        )
     said = short_driver_message(exc)
     error = ConnectError(f"cannot lock the tables of {where} to read them: {said}", hint=hint)
     if stopping:
