@@ -17,6 +17,8 @@ DEFAULT_BATCH_BYTES = 1024 * 1024
 DEFAULT_PARALLEL = 2
 DEFAULT_MAX_MEMORY = 512 * 1024 * 1024
 DEFAULT_SPLIT_ROWS = 1_000_000
+DEFAULT_LOCK_WAIT_S = 60.0
+"""How long a run (or verify) waits for another session's lock on a PostgreSQL source table."""
 
 
 @checked(batch_rows=WHOLE)
@@ -105,6 +107,11 @@ class MigrationConfig:
     """Times a batch that failed with a transient error is tried again."""
     batch_timeout_s: float = 300.0
     """A PostgreSQL statement (one batch) running longer is cancelled and retried."""
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S
+    """The longest a PostgreSQL source's tables are waited for, when another session holds
+    one locked at the start (the run locks every table it reads, as pg_dump does)."""
+    verify: bool = False
+    """Checksum every table of the run afterwards, against the snapshot the run read."""
     resume: bool = False
     """Continue the interrupted run recorded in the target's checkpoint table."""
     keep_backup: bool = False
@@ -146,6 +153,7 @@ class MigrationConfig:
                 f"longest statement timeout), not {self.batch_timeout_s:g}",
                 hint="give a number of seconds up to that",
             )
+        check_lock_wait(self.lock_wait_s)
         if self.keep_backup and self.mode != "replace":
             raise UsageError(
                 f"--keep-backup keeps the table a replace drops; --mode {self.mode} drops none",
@@ -155,6 +163,18 @@ class MigrationConfig:
 
 MAX_BATCH_TIMEOUT_S = 2_147_483
 """PostgreSQL keeps statement and lock timeouts in milliseconds in a 32-bit integer."""
+
+
+def check_lock_wait(seconds: object) -> None:
+    """``--lock-wait-timeout``: a positive number of seconds PostgreSQL can keep."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise UsageError(f"lock_wait_s must be a number of seconds, not {seconds!r}")
+    if not 0 < seconds <= MAX_BATCH_TIMEOUT_S:  # NaN and inf too
+        raise UsageError(
+            f"--lock-wait-timeout must be more than 0 and at most {MAX_BATCH_TIMEOUT_S:,} "
+            f"seconds, not {seconds:g}",
+            hint="give a number of seconds",
+        )
 
 
 def _size(name: str, value: object) -> int:

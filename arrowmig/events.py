@@ -17,6 +17,7 @@ EVENT_KINDS = (
     "start",
     "progress",
     "retry",
+    "waiting",
     "reject",
     "table_done",
     "foreign_keys",

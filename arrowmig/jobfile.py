@@ -187,7 +187,11 @@ _NEGATED = {
     "no_analyze": "analyze",
 }
 """Command-line spellings that are accepted too: ``no-profile = true`` is ``profile = false``."""
-_ALIASES = {"cast": "casts", "batch_timeout": "batch_timeout_s"}
+_ALIASES = {
+    "cast": "casts",
+    "batch_timeout": "batch_timeout_s",
+    "lock_wait_timeout": "lock_wait_s",
+}
 """The option's name for a setting whose MigrationConfig name differs (``--batch-timeout``)."""
 
 

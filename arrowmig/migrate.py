@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
 from arrowmig.checkpoint import (
@@ -51,7 +51,14 @@ from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
 from arrowmig.names import named_tables, one_schema
 from arrowmig.pipeline import through_restarts
-from arrowmig.plan import MigrationPlan, Stream, TablePlan, build_plan, source_streams
+from arrowmig.plan import (
+    MigrationPlan,
+    Stream,
+    TablePlan,
+    build_plan,
+    select_tables,
+    source_streams,
+)
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables
@@ -64,8 +71,11 @@ from arrowmig.runner import (
     advance_shared_sequences,
     record_prepared,
 )
-from arrowmig.schemas import SeveralPlans, refuse_sqlite_schemas, several_schemas
+from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
+
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_hold import HeldSnapshot
 
 __all__ = ["StopRequested", "explain", "migrate", "transfer"]
 
@@ -107,24 +117,93 @@ def migrate(
 def _migrate(
     source: str, target: str, config: MigrationConfig, sink: ProgressSink
 ) -> MigrationReport:
+    runs: list[SchemaRun] | None = None
     if several_schemas(config.source_schema) is not None:
-        from arrowmig.schemas import InSchema, migrate_schemas, one_snapshot
+        from arrowmig.schemas import schema_runs
 
-        with one_snapshot(source) as snapshot:
+        runs = schema_runs(source, target, config)
+    else:
+        config = replace(config, source_schema=one_schema(config.source_schema))
+    # The run's summary is its last event: held back while the schemas' runs (each its own
+    # summary) and the verify that follows them still have to finish.
+    held_back = runs is not None or config.verify
+    inner = SummaryLast(sink) if held_back else sink
+    with _held_source(source, target, config, runs, sink) as held:
+        if runs is not None:
+            from arrowmig.schemas import InSchema, migrate_schemas
+
             report = migrate_schemas(
                 source,
                 target,
                 config,
+                runs,
                 lambda run: _migrate_schema(
-                    source, target, run.config, InSchema(sink, run.schema), snapshot
+                    source, target, run.config, InSchema(inner, run.schema), held
                 ),
             )
-        # One summary for the whole run, its tables named schema.table (InSchema holds back
-        # each schema's own).
+        else:
+            report = _migrate_schema(source, target, config, inner, held)
+        if held is not None and held.unlocked:
+            report.notes.append(_unlocked_note(held.unlocked))
+        if config.verify and not report.resumable:
+            from arrowmig.run_verify import verify_run
+
+            verify_run(source, target, report, config, held)
+    if held_back:
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
-        return report
-    config = replace(config, source_schema=one_schema(config.source_schema))
-    return _migrate_schema(source, target, config, sink, None)
+    return report
+
+
+@contextmanager
+def _held_source(
+    source: str,
+    target: str,
+    config: MigrationConfig,
+    runs: list[SchemaRun] | None,
+    sink: ProgressSink,
+) -> Iterator[HeldSnapshot | None]:
+    """A PostgreSQL source held for the run (``pg_hold``): every table it reads locked, then
+    one snapshot exported for every connection, schema and stream, and for ``--verify``;
+    other sources are read as they are (None)."""
+    if parse_url(source).kind != "postgresql":
+        yield None
+        return
+    from arrowmig.endpoints.pg_hold import hold_source
+    from arrowmig.schema import qualified
+
+    if runs is not None:
+        relations = [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
+    else:
+        # The tables the plan will choose, by its own rules (a name not there is refused now,
+        # with the plan's words), before anything is locked or written.
+        with open_endpoint(source, schema=config.source_schema, read_only=True) as lister:
+            names = select_tables(lister, config, parse_url(target).kind)[0]
+            relations = [qualified(n, lister.schema) for n in names]
+
+    def said(table: str, message: str) -> None:
+        sink.emit(Event("waiting", table=table, message=message))
+
+    with hold_source(source, relations, config.lock_wait_s, said) as held:
+        yield held
+
+
+def _unlocked_note(tables: tuple[str, ...]) -> str:
+    return (
+        f"not locked while the run read them: {', '.join(tables)} (this user reads them by "
+        "grants on their columns, and LOCK TABLE needs SELECT on the table): a TRUNCATE or "
+        "ALTER TABLE meanwhile would not have waited for the run; arrowmig verify compares them"
+    )
+
+
+class SummaryLast:
+    """Passes events on, but for the ``summary``: the run sends its own, whole, at its end."""
+
+    def __init__(self, sink: ProgressSink) -> None:
+        self.sink = sink
+
+    def emit(self, event: Event) -> None:
+        if event.event != "summary":
+            self.sink.emit(event)
 
 
 def _migrate_schema(
@@ -132,29 +211,24 @@ def _migrate_schema(
     target: str,
     config: MigrationConfig,
     progress: Progress,
-    snapshot: str | None,
+    held: HeldSnapshot | None,
 ) -> MigrationReport:
-    """A run of one schema; a PostgreSQL source is read from ``snapshot`` when one is given,
-    else from one exported here."""
+    """A run of one schema; a PostgreSQL source is read from ``held``'s snapshot."""
     source_url = parse_url(source)
-    with contextlib.ExitStack() as stack:
-        if source_url.kind == "postgresql" and snapshot is None:
-            # Every worker reads from one exported snapshot, so a live source cannot tear a
-            # table between streams (or between tables); the exporter stays open meanwhile.
-            holder = stack.enter_context(
-                open_endpoint(source, schema=config.source_schema, read_only=True)
-            )
-            snapshot = holder.export_snapshot()  # type: ignore[attr-defined]
 
-        def open_source() -> Endpoint:
-            endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
-            if snapshot is not None:
-                endpoint.use_snapshot(snapshot)  # type: ignore[attr-defined]
-            return endpoint
+    def open_source() -> Endpoint:
+        endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
+        if held is not None:
+            try:
+                endpoint.use_snapshot(held)  # type: ignore[attr-defined]
+            except BaseException:
+                endpoint.close()
+                raise
+        return endpoint
 
-        return transfer(
-            open_source, target, config=config, progress=progress, source_label=source_url.redacted
-        )
+    return transfer(
+        open_source, target, config=config, progress=progress, source_label=source_url.redacted
+    )
 
 
 def open_target(target: str, config: MigrationConfig) -> Endpoint:
@@ -259,11 +333,16 @@ def _transfer(
         own_mode = _own_journal_mode(dst, earlier)
         # And, for `arrowmig status`, the process (its lock tells a live run from a dead one)
         # and the source schema (part of the command that resumes it).
+        # And when each run of it began reading the source: a resumed run's copy holds the
+        # rows of two (or more) moments, which its report says.
+        read_before = _read_at(earlier)
+        read_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         basis = {
             **basis,
             "target_journal_mode": own_mode,
             "pid": os.getpid(),
             "source_schema": config.source_schema,
+            "read_at": [*read_before, read_now],
         }
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
@@ -292,6 +371,10 @@ def _transfer(
             config.parallel,
         )
         meter.set_baseline()
+    moments: list[str] | None = None
+    if _committed_any(earlier) and any(w.streams for w in work):
+        moments = [*read_before, read_now]
+        report.notes.append(_two_moments_note(moments))
     runner = Runner(
         plan=plan,
         work=work,
@@ -324,6 +407,7 @@ def _transfer(
                 basis,
                 lambda: open_target(target, config),
                 (meter, sink),
+                moments,
             ),
             target,
             config,
@@ -422,14 +506,24 @@ def _wrap_up(
     basis: dict[str, object],
     connect: Callable[[], AbstractContextManager[Endpoint]],
     progress: tuple[RunMeter, ProgressSink],
+    moments: list[str] | None,
 ) -> None:
     """PostgreSQL-only constraints and indexes, and the sequences tables share moved past
     their keys; foreign keys (checked on ``connect``'s connections, each one counted on the
     run's meter and told to its sink), then (when every table is done) mark the run
-    complete."""
+    complete. ``moments``: when the source was read, for a
+    resumed run whose copy holds rows of several (a key its rows break is said so)."""
     add_pg_definitions(dst, plan, report)
     advance_shared_sequences(dst, plan, report)
-    add_foreign_keys(dst, config, plan, report, connect, *progress)
+    refused = add_foreign_keys(dst, config, plan, report, connect, *progress)
+    for table, fk, error in refused:
+        if moments and getattr(error, "sqlstate", None) == "23503":  # foreign_key_violation
+            report.notes.append(
+                f"{table}: {fk.label} not created: its rows break it, most likely because this "
+                f"resumed run read the source at {' and '.join(_moments(moments))}, and a row "
+                "one moment refers to is gone in the other; load the tables again from one "
+                "snapshot: the same command without --resume, with --mode replace"
+            )
     _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
@@ -595,7 +689,14 @@ def _drop_failed_empty_tables(
             dst.drop_table(name)
             store.forget_table(run_id, p.source.name)
         except ArrowmigError as exc:
-            table_report.notes.append(f"the empty table {name!r} it created was not dropped: {exc}")
+            # Left in the target (another session holds it locked, most often): a run of the
+            # same command would be refused because it exists, so the way on is said.
+            why = exc.message.partition(": ")[2] or exc.message  # not 'running a statement'
+            table_report.notes.append(
+                f"the empty table {name!r} it created is left in the target: it could not be "
+                f"dropped ({why}); once that is over, go on with --resume, or drop it (DROP "
+                f"TABLE {dst.qualify(name)}) and run the same command again"
+            )
             continue
         table_report.notes.append(
             f"the empty table {name!r} it created was dropped{_types_dropped(dst, p)}: once "
@@ -680,9 +781,21 @@ def _earlier_run(
     if clashing:
         other = clashing[0].run_id
         run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
+        recorded = _recorded_basis(run_row)
+        where = f"the interrupted run {other} in {store.target.url.redacted}"
+        changed = _columns_changed(recorded, basis)
+        if changed is not None:
+            table, what = changed
+            # Not the user's to undo (the application changed its schema): the rows committed
+            # were read with the old columns, and only loading the tables again goes on.
+            raise SchemaError(
+                f"cannot resume: {where} read {table!r} of the source as it was then; {what}",
+                hint="its committed rows cannot be continued with other columns: load the "
+                "tables again, with the same command without --resume and with --mode replace",
+                table=table,
+            )
         raise SchemaError(
-            f"cannot resume: the interrupted run {other} in {store.target.url.redacted} "
-            + _how_it_differs(_recorded_basis(run_row), basis),
+            f"cannot resume: {where} " + _how_it_differs(recorded, basis),
             hint="run again as the interrupted run did (same source and options); the rows it "
             "committed stay until then",
         )
@@ -752,6 +865,67 @@ def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
     return (
         "was started with other options or another source schema (tables, mode, casts, "
         "on-error, or the source's columns changed)"
+    )
+
+
+def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tuple[str, str] | None:
+    """(table, what changed) for the first table whose source columns differ between the
+    interrupted run's fingerprint and this run's, when the rest of both is the same: 'column
+    'memo' was added since (string)', '... is gone', '... was double, is now int64'."""
+    others = [k for k in _BASIS_WORDS if k != "schema" and recorded.get(k) != now.get(k)]
+    then, current = recorded.get("schema"), now.get("schema")
+    if others or not isinstance(then, dict) or not isinstance(current, dict) or then == current:
+        return None
+    for table in sorted(then):
+        before = {str(c[0]): c[1:] for c in then.get(table) or []}
+        after = {str(c[0]): c[1:] for c in current.get(table) or []}
+        changes = [
+            f"column {name!r} was added since ({after[name][0]})"
+            for name in after
+            if name not in before
+        ]
+        changes += [f"column {name!r} is gone" for name in before if name not in after]
+        changes += [
+            f"column {name!r} was {before[name][0]}, is now {after[name][0]}"
+            for name in before
+            if name in after and before[name] != after[name]
+        ]
+        if changes:
+            more = f" (and {len(changes) - 1} more)" if len(changes) > 1 else ""
+            return table, changes[0] + more
+    return None
+
+
+def _read_at(rows: list[Row] | None) -> list[str]:
+    """When the interrupted run (and the runs it resumed) began reading the source."""
+    run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
+    read = _recorded_basis(run_row).get("read_at") if run_row is not None else None
+    return [str(t) for t in read] if isinstance(read, list) else []
+
+
+def _committed_any(rows: list[Row] | None) -> bool:
+    """Whether the interrupted run committed rows (or finished a table) this run keeps."""
+    return any(
+        r.table_name != RUN_ROW and (r.rows_done > 0 or r.state == "loaded") for r in rows or []
+    )
+
+
+def _moments(read_at: list[str]) -> tuple[str, str]:
+    """When the runs before this one read the source, and when this one did, as said:
+    ('2024-05-01 10:00:03 UTC', '2024-05-01 10:20:11 UTC')."""
+    shown = [t.replace("T", " ").replace("Z", " UTC") for t in read_at]
+    before = ", ".join(shown[:-1]) or "an earlier moment"  # an arrowmig that kept no time
+    return before, shown[-1]
+
+
+def _two_moments_note(read_at: list[str]) -> str:
+    before, now = _moments(read_at)
+    return (
+        f"resumed: the rows the interrupted run committed were read from the source as it was "
+        f"at {before}, the rest as it was at {now}: a row changed or deleted in between "
+        "arrives as it was, and rows of the two moments may not fit together (a foreign key, a "
+        "total); arrowmig verify compares the copy with the source as it is now (or load the "
+        "tables again from one snapshot: --mode replace, without --resume)"
     )
 
 

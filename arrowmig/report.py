@@ -72,6 +72,8 @@ class MigrationReport:
     """Why the run stopped after its tables without finishing (their keys, foreign keys, its
     own completion): the target was lost for good. The rows in stay; ``--resume`` finishes."""
     verify: dict[str, Any] | None = None
+    verify_result: Any = field(default=None, repr=False, compare=False)
+    """``--verify``'s VerifyReport itself (``verify`` is its JSON form), for rendering."""
     run_id: str | None = None
     """The run's fingerprint: the key of its rows in the target's checkpoint table."""
     notes: list[str] = field(default_factory=list)

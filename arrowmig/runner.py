@@ -604,8 +604,9 @@ def add_foreign_keys(
     connect: Callable[[], AbstractContextManager[Endpoint]] | None = None,
     meter: RunMeter | None = None,
     sink: ProgressSink | None = None,
-) -> None:
-    """Foreign keys after every table is loaded, each one reported.
+) -> list[tuple[str, ForeignKey, ArrowmigError]]:
+    """Foreign keys after every table is loaded, each one reported; returns those the target
+    refused to add or check, with their table and the error.
 
     PostgreSQL targets add them here, referenced tables first, and check their rows on
     ``config.parallel`` connections opened by ``connect``, each reused for table after table.
@@ -665,11 +666,14 @@ def add_foreign_keys(
     if keys and meter is not None and sink is not None and dst.dialect == "postgresql":
         on_key = _key_progress(len(keys), meter, sink)
     added = _add_keys(dst, add, keys, config.parallel, connect, on_key)
+    refused: list[tuple[str, ForeignKey, ArrowmigError]] = []
     for (table_report, _, fk), result in zip(to_add, added, strict=True):
         if isinstance(result, ArrowmigError):
             table_report.notes.append(f"{fk.label} not created: {result}")
+            refused.append((table_report.name, fk, result))
         else:
             table_report.built.append(result)
+    return refused
 
 
 def _in_target(dst: Endpoint, fk: ForeignKey) -> bool:

@@ -1,6 +1,6 @@
 """Several schemas in one run (``--source-schema sales,person`` or ``'*'``): each schema's
 tables are moved by a run of their own into the target schema of the same name, all read
-from one snapshot of a PostgreSQL source; then the foreign keys between those schemas are
+from one snapshot of a PostgreSQL source (``migrate`` holds it, with every table locked); then the foreign keys between those schemas are
 added, which no run of one schema can (its tables only see their own schema).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -248,16 +248,6 @@ def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
                     )
 
 
-@contextlib.contextmanager
-def one_snapshot(source: str) -> Iterator[str | None]:
-    """A snapshot every schema's run reads from (PostgreSQL sources), held open meanwhile."""
-    if parse_url(source).kind != "postgresql":
-        yield None
-        return
-    with open_endpoint(source) as holder:
-        yield holder.export_snapshot()  # type: ignore[attr-defined]
-
-
 class InSchema:
     """Passes a run's events on with each table named ``schema.table``, as the report names
     it (a run of one schema knows its tables by their bare names)."""
@@ -278,11 +268,10 @@ RunOne = Callable[[SchemaRun], MigrationReport]
 
 
 def migrate_schemas(
-    source: str, target: str, config: MigrationConfig, run_one: RunOne
+    source: str, target: str, config: MigrationConfig, runs: list[SchemaRun], run_one: RunOne
 ) -> MigrationReport:
-    """Each schema's run in turn (``run_one``), their reports as one, tables named
-    ``schema.table``; then the foreign keys between the schemas."""
-    runs = schema_runs(source, target, config)
+    """Each schema's run (``schema_runs``) in turn (``run_one``), their reports as one, tables
+    named ``schema.table``; then the foreign keys between the schemas."""
     started = time.monotonic()
     merged = MigrationReport(
         source=parse_url(source).redacted, target=parse_url(target).redacted, mode=config.mode
@@ -474,11 +463,14 @@ def verify_schemas(
     tables: list[str] | tuple[str, ...] | None,
     source_schema: str | None,
     target_schema: str | None,
-    verify_one: Callable[[str, list[str] | None, list[str]], VerifyReport],
-    exclude: list[str] | tuple[str, ...] = (),
+    verify_one: Callable[[str, list[str] | None, list[str], Any], VerifyReport],
+    exclude: list[str] | tuple[str, ...],
+    hold: Callable[[list[str]], contextlib.AbstractContextManager[Any]],
 ) -> VerifyReport:
     """``verify`` of several schemas, each against the target schema of its name; one report
-    with every table named ``schema.table``. ``exclude`` is named as ``--tables`` is."""
+    with every table named ``schema.table``. ``exclude`` is named as ``--tables`` is. Every
+    schema is read in one snapshot: ``hold`` locks the tables compared (SQL names) and gives
+    it, for ``verify_one``'s last argument."""
     named = several_schemas(source_schema)
     assert named is not None
     if target_schema is not None:
@@ -497,6 +489,7 @@ def verify_schemas(
     merged = VerifyReport(
         source=parse_url(source).redacted, target=parse_url(target).redacted, level=""
     )
+    compared: dict[str, list[str] | None] = {}
     for schema in found:
         if tables is not None and schema not in wanted:
             continue
@@ -507,12 +500,20 @@ def verify_schemas(
                 continue
         elif set(found[schema]) <= set(left_out.get(schema, [])):
             continue  # every table of the schema left out
-        report = verify_one(schema, chosen, left_out.get(schema, []))
-        merged.level = report.level
-        for table in report.tables:
-            table.name = shown(schema, table.name)
-            table.target_name = table.target_name and shown(schema, table.target_name)
-            merged.tables.append(table)
-        merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
+        compared[schema] = chosen
+    relations = [
+        qualified(t, schema)
+        for schema, chosen in compared.items()
+        for t in (chosen or [t for t in found[schema] if t not in left_out.get(schema, [])])
+    ]
+    with hold(relations) as held:
+        for schema, chosen in compared.items():
+            report = verify_one(schema, chosen, left_out.get(schema, []), held)
+            merged.level = report.level
+            for table in report.tables:
+                table.name = shown(schema, table.name)
+                table.target_name = table.target_name and shown(schema, table.target_name)
+                merged.tables.append(table)
+            merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
     merged.seconds = time.monotonic() - started
     return merged

@@ -10,9 +10,9 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import psutil
@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
+from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink, as_sink
@@ -27,6 +28,7 @@ from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import folded, named_tables, one_schema, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
+from arrowmig.schema import qualified
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
@@ -40,6 +42,9 @@ from arrowmig.verify_report import (
     describe_diffs,
 )
 from arrowmig.verify_sqlite import check_written, compare_storage_classes
+
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_hold import HeldSnapshot
 
 __all__ = ["LEVELS", "RowDiff", "TableResult", "VerifyReport", "verify"]
 
@@ -194,6 +199,8 @@ def verify(
     target_schema: str | None = None,
     progress: ProgressSink | Callable[[Event], None] | None = None,
     batch_rows: int = BATCH_ROWS,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+    held: HeldSnapshot | None = None,
 ) -> VerifyReport:
     """Compare every table (or ``tables``: one name or a list) of ``source`` with ``target``,
     but ``exclude``.
@@ -201,9 +208,13 @@ def verify(
     ``level``: ``count`` compares row counts; ``checksum`` (default) compares an
     order-independent checksum of whole rows and of each column, and on a mismatch lists up
     to ``max_diffs`` differing keys; ``diff`` also matches every row by key on tables whose
-    checksums agree. Raises ArrowmigError (exit code 2) when a database cannot be opened, a
-    named table exists on neither side, or a table to exclude is not in the source.
+    checksums agree. A PostgreSQL source is read in one snapshot, every table compared locked
+    against TRUNCATE and ALTER TABLE meanwhile (another session's lock on one is waited for
+    up to ``lock_wait_s``); ``held``, a migrate run's hold on it (``migrate --verify``), reads
+    it in the run's snapshot instead. Raises ArrowmigError (exit code 2) when a database cannot
+    be opened, a named table exists on neither side, or a table to exclude is not in the source.
     """
+    check_lock_wait(lock_wait_s)
     tables = named_tables(tables)
     if level not in LEVELS:
         raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
@@ -213,8 +224,12 @@ def verify(
         raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
     src_url, tgt_url = parse_url(source), parse_url(target)
     refuse_sqlite_schemas(source, target, source_schema, target_schema)
+    sink = as_sink(progress)
     if several_schemas(source_schema) is not None:
         from arrowmig.schemas import verify_schemas
+
+        def hold(relations: list[str]) -> contextlib.AbstractContextManager[HeldSnapshot | None]:
+            return _held(held, source, relations, lock_wait_s, sink)
 
         return verify_schemas(
             source,
@@ -222,7 +237,7 @@ def verify(
             tables,
             source_schema,
             target_schema,
-            lambda schema, chosen, left_out: verify(
+            lambda schema, chosen, left_out, one: verify(
                 source,
                 target,
                 tables=chosen,
@@ -235,17 +250,20 @@ def verify(
                 target_schema=None if tgt_url.kind == "sqlite" else schema,
                 progress=progress,
                 batch_rows=batch_rows,
+                lock_wait_s=lock_wait_s,
+                held=one,
             ),
             exclude,
+            hold,
         )
     source_schema = one_schema(source_schema)
-    sink = as_sink(progress)
     started = time.perf_counter()
     rss = _RssPeak()
     report = VerifyReport(source=src_url.redacted, target=tgt_url.redacted, level=level)
     src = _Side(source, source_schema, "source")
     tgt = _Side(target, target_schema, "target")
     runner: _TableRunner | None = None
+    holding = contextlib.ExitStack()
     try:
         _both(src.open(), tgt.open())
         src_names, tgt_names = _both(
@@ -266,6 +284,13 @@ def verify(
         if source_schema is None and tables is None:  # as a run of this command reads
             note = src.submit(lambda e, _: uncompared_schemas_note(e)).result()
             report.notes.extend([note] if note else [])
+        assert src.endpoint is not None
+        if src.endpoint.dialect == "postgresql":
+            schema = src.endpoint.schema
+            relations = [qualified(n, schema) for n, _ in pairs if not n.startswith("\x00")]
+            one = holding.enter_context(_held(held, source, relations, lock_wait_s, sink))
+            assert one is not None
+            src.submit(lambda e, _: e.use_snapshot(one)).result()  # type: ignore[attr-defined]
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
         for name, target_name in pairs:
             result = runner.run(name, target_name)
@@ -286,12 +311,36 @@ def verify(
             runner.interrupt()
         src.close()
         tgt.close()
+        holding.close()
         if runner is not None:
             runner.close()
         report.peak_rss_bytes = rss.stop()
         report.seconds = time.perf_counter() - started
     sink.emit(Event("summary", report=report.to_dict()))
     return report
+
+
+@contextlib.contextmanager
+def _held(
+    held: HeldSnapshot | None,
+    source: str,
+    relations: list[str],
+    lock_wait_s: float,
+    sink: ProgressSink,
+) -> Iterator[HeldSnapshot | None]:
+    """``held`` when given (a run's snapshot); else, for a PostgreSQL source, ``relations``
+    locked and a snapshot exported for this verify, as a run holds its source (pg_hold):
+    every table compared as of one moment, and none emptied by a TRUNCATE meanwhile."""
+    if held is not None or parse_url(source).kind != "postgresql":
+        yield held
+        return
+    from arrowmig.endpoints.pg_hold import hold_source
+
+    def said(table: str, message: str) -> None:
+        sink.emit(Event("waiting", table=table, message=message))
+
+    with hold_source(source, relations, lock_wait_s, said) as own:
+        yield own
 
 
 def _leave_out(

@@ -5,6 +5,7 @@ points, then `--resume`, and an independent comparison must find every source ro
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -246,6 +247,32 @@ def test_resume_into_a_column_changed_since_is_refused(source: str, pg_url: str)
     assert "column 'amount' is now bigint, the run was writing double precision" in err
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*), sum(amount) FROM events").fetchone() == before
+
+
+def test_resume_after_the_sources_columns_changed_names_the_change_and_a_way_on(
+    source: str, tmp_path: Path
+) -> None:
+    # The application added a column meanwhile. The refusal named neither table nor column,
+    # and said to "run again as the interrupted run did": no one can undo the application's
+    # change.
+    changed = str(tmp_path / "source.db")
+    shutil.copy(source, changed)
+    target = str(tmp_path / "t.db")
+    kill_half_way(changed, target)
+    con = sqlite3.connect(changed)
+    con.execute("ALTER TABLE events ADD COLUMN memo TEXT DEFAULT 'm'")
+    con.commit()
+    con.close()
+    err = refused_resume(changed, target)
+    assert "read 'events' of the source as it was then; column 'memo' was added since" in err
+    assert err.rstrip().endswith("without --resume and with --mode replace"), err
+    # The way it gives goes on.
+    again = arrowmig(
+        "migrate", changed, target, "--tables", "events", "--mode", "replace", "--progress", "none"
+    )
+    _, out = again.communicate(timeout=120)
+    assert again.returncode == 0, out.decode()
+    assert sqlite_rows(target, "events", "id") == sqlite_rows(changed, "events", "id")
 
 
 def test_resume_after_the_table_was_dropped_is_refused(source: str, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -13,25 +14,12 @@ from arrowmig.cli.render import report_text, show_plan
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.cli.sinks import make_sink
 from arrowmig.config import MigrationConfig
-from arrowmig.events import Event, FanOutSink, ProgressSink
+from arrowmig.events import FanOutSink
 from arrowmig.report import EXIT_SIGNAL, MigrationReport
 
 
 def exit_code(report: MigrationReport) -> int:
     return report.exit_code
-
-
-class _SummaryLast:
-    """Holds the engine's ``summary`` event back: under ``--verify`` the summary is sent once
-    the tables are verified, so that the last event carries the whole report, verify and
-    exit code included."""
-
-    def __init__(self, sink: ProgressSink) -> None:
-        self.sink = sink
-
-    def emit(self, event: Event) -> None:
-        if event.event != "summary":
-            self.sink.emit(event)
 
 
 def progress_options(f: Any) -> Any:
@@ -141,11 +129,11 @@ def run_migration(
     if dry_run:
         show_plan(explain(source, target, config=config).to_dict(), as_json)
         return 0
+    if verify_after:
+        config = replace(config, verify=True)
     console = make_sink(progress_kind, progress_interval)
     log = open_log(log_file, source, target, config) if log_file else None
     sink = console if log is None else FanOutSink(console, log)
-    if verify_after:
-        sink = _SummaryLast(sink)
     try:
         try:
             with sigterm_stops():
@@ -173,20 +161,9 @@ def run_migration(
             close = getattr(console, "close", None)  # the log stays open for what follows
             if close:
                 close()
-        verify_text = ""
-        if verify_after and not report.resumable:
-            verify_text = _verify_after(source, target, report, config)
-            if log is not None and report.verify is not None:
-                log.note("verify " + json.dumps(report.verify, default=str))
-        if verify_after:
-            # The summary held back, now with the verify result and the exit code.
-            summary = Event(
-                "summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()
-            )
-            if progress_kind == "json":  # the other consoles show no summary event
-                console.emit(summary)
-            if log is not None:
-                log.emit(summary)
+        verify_text = _verify_text(report)
+        if log is not None and report.verify is not None:
+            log.note("verify " + json.dumps(report.verify, default=str))
         emit_report(report, as_json, progress_kind)
         if report.resumable:
             say(RESUME_HINT)
@@ -224,34 +201,15 @@ def open_log(path: str, source: str, target: str, config: MigrationConfig) -> An
     return log
 
 
-def _verify_after(source: str, target: str, report: MigrationReport, config: Any) -> str:
-    """Checksum every table of the run: those moved now, and those a resumed run found
-    finished by the run it resumes; a table that did not load is named as not verified.
-    The result goes into the report (and so the summary); returns its text."""
-    from arrowmig.cli.verify import render_table
-    from arrowmig.verifier import verify
-    from arrowmig.verify_report import VerifyReport
-
-    loaded = [t.name for t in report.tables if t.status == "done"] + report.done_before
-    not_loaded = {
-        t.name: "failed to load" if t.status == "failed" else f"not loaded ({t.status})"
-        for t in report.tables
-        if t.status != "done"
-    }
-    if loaded:
-        result = verify(
-            source,
-            target,
-            tables=loaded,
-            source_schema=config.source_schema,
-            target_schema=config.target_schema,
-        )
-    else:
-        result = VerifyReport(source=report.source, target=report.target, level="checksum")
-    result.not_verified.update(not_loaded)
-    report.verify = result.to_dict()
-    if not loaded and not not_loaded:
+def _verify_text(report: MigrationReport) -> str:
+    """The ``--verify`` result as text: its table, or why nothing was compared."""
+    result = report.verify_result
+    if result is None:
+        return ""
+    if not result.tables and not result.not_verified:
         return "verify: no table was moved, nothing to compare"  # not ok: it proves nothing
+    from arrowmig.cli.verify import render_table
+
     return render_table(result)
 
 

@@ -44,7 +44,7 @@ class _Seed(click.ParamType[int]):
 SEED = _Seed()
 
 
-RUN_ONLY = ("--retries", "--resume", "--keep-backup", "--reject-dir")
+RUN_ONLY = ("--retries", "--resume", "--keep-backup", "--reject-dir", "--lock-wait-timeout")
 """Options that change how a run goes, not what it plans: ``plan`` takes them (one set of
 options for plan and migrate) but does not list them in its --help."""
 
@@ -151,6 +151,14 @@ def _migration_options(hide: tuple[str, ...], job: bool = False) -> list[Any]:
             help="Seconds before a hung PostgreSQL batch write is cancelled and retried.",
         ),
         option(
+            "--lock-wait-timeout",
+            type=float,
+            default=None,
+            default_shown="60",
+            help="Seconds to wait for another session's lock on a PostgreSQL source table "
+            "(the run locks every table it reads, as pg_dump does).",
+        ),
+        option(
             "--max-memory",
             default=None,
             default_shown="512MiB",
@@ -241,6 +249,8 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
             kwargs[name] = int(opts[name])
     if opts.get("batch_timeout") is not None:
         kwargs["batch_timeout_s"] = float(opts["batch_timeout"])
+    if opts.get("lock_wait_timeout") is not None:
+        kwargs["lock_wait_s"] = float(opts["lock_wait_timeout"])
     if opts.get("parallel") is not None:
         kwargs["parallel"] = int(opts["parallel"])
     if opts.get("max_memory"):

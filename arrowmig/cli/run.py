@@ -21,6 +21,7 @@ _RENAMED: dict[str, tuple[str, Any]] = {
     "max_memory": ("max_memory", parse_size),
     "casts": ("casts", parse_casts),
     "batch_timeout": ("batch_timeout_s", float),
+    "lock_wait_timeout": ("lock_wait_s", float),
     "no_profile": ("profile", lambda v: not v),
     "no_foreign_keys": ("foreign_keys", lambda v: not v),
     "no_keys": ("keys", lambda v: not v),

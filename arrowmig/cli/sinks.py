@@ -87,7 +87,7 @@ class PlainSink:
                 )
             elif event.event == "foreign_keys" and _key_due(event, self._last, self._interval):
                 self._line(f"foreign keys: {_keys_line(event)}")
-            elif event.event in ("error", "retry", "reject"):
+            elif event.event in ("error", "retry", "reject", "waiting"):
                 self._line(f"{event.event:7} {event.table}: {event.message}")
 
 
@@ -197,6 +197,12 @@ class RichSink:
                 self._foreign_keys(event)
             elif event.event == "error":
                 self._progress.console.print(f"[red]error[/red] {event.table}: {event.message}")
+            elif event.event == "waiting":
+                from rich.markup import escape  # a query's text may hold [brackets]
+
+                self._progress.console.print(
+                    f"[yellow]waiting[/yellow] {escape(f'{event.table}: {event.message}')}"
+                )
             elif event.event == "summary":
                 self._progress.stop()
 

@@ -16,6 +16,7 @@ from arrowmig.cli.console import print_out, say
 from arrowmig.cli.options import split_lists
 
 if TYPE_CHECKING:
+    from arrowmig.events import Event
     from arrowmig.verify_report import VerifyReport
 
 # The verify module loads DuckDB; it is imported when the command runs, not at start-up.
@@ -130,6 +131,12 @@ def _shown(value: Any) -> str:
     return f"{text[:SHOWN_CHARS]}... ({len(str(value)):,} characters)"
 
 
+def _say_waits(event: Event) -> None:
+    """The one event verify says while it runs: a wait for another session's lock."""
+    if event.event == "waiting":
+        say(f"waiting {event.table}: {event.message}")
+
+
 @click.command("verify")
 @click.argument("source")
 @click.argument("target")
@@ -165,6 +172,14 @@ def _shown(value: Any) -> str:
     "each against the target schema of its name.",
 )
 @click.option("--target-schema", help="PostgreSQL or DuckDB schema to read the target from.")
+@click.option(
+    "--lock-wait-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for another session's lock on a PostgreSQL source table (verify "
+    "locks the tables it compares, and reads them in one snapshot).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.pass_context
 def verify_command(
@@ -177,6 +192,7 @@ def verify_command(
     max_diffs: int,
     source_schema: str | None,
     target_schema: str | None,
+    lock_wait_timeout: float,
     as_json: bool,
 ) -> None:
     """Prove that TARGET holds the same rows as SOURCE (DuckDB checksums, then the keys
@@ -194,6 +210,8 @@ def verify_command(
         max_diffs=max_diffs,
         source_schema=source_schema,
         target_schema=target_schema,
+        progress=_say_waits,
+        lock_wait_s=lock_wait_timeout,
     )
     say(render_table(report))
     if as_json:

@@ -66,6 +66,7 @@ from arrowmig.schema import (
 from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl
 
 if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_hold import HeldSnapshot
     from arrowmig.endpoints.pg_wire import WireConnection
 
 MAX_IDENTIFIER_BYTES = 63
@@ -105,7 +106,9 @@ class PostgresEndpoint(BaseEndpoint):
             self._query(_READ_WHOLE_TABLES_SQL)
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
+        self._lock_wait_ms = 0
         self._snapshot: str | None = None
+        self._held: HeldSnapshot | None = None
         self._write_prepared: set[str] = set()
         self._wire: WireConnection | None = None
         self._encoding: str | None = None
@@ -153,21 +156,14 @@ class PostgresEndpoint(BaseEndpoint):
             self._rollback()
             raise self.translate(exc, what, table) from exc
 
-    def export_snapshot(self) -> str:
-        """Open a repeatable-read transaction and export its snapshot for other connections.
-
-        The transaction stays open (this connection must do nothing else) until close().
-        """
-        self._conn.commit()
-        self._cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        self._cursor.execute("SELECT pg_export_snapshot()")
-        return str(self._cursor.fetchall()[0][0])
-
-    def use_snapshot(self, snapshot_id: str) -> None:
-        """Read every table from ``snapshot_id``, so that all streams see one moment of the source."""
-        if not _SNAPSHOT_ID.fullmatch(snapshot_id):
-            raise ValueError(f"not a snapshot id: {snapshot_id!r}")
-        self._snapshot = snapshot_id
+    def use_snapshot(self, held: HeldSnapshot) -> None:
+        """Read every table from ``held``'s snapshot, so that all streams see one moment of
+        the source; and take part in the run's relay of lock waits (pg_hold)."""
+        if not _SNAPSHOT_ID.fullmatch(held.id):
+            raise ValueError(f"not a snapshot id: {held.id!r}")
+        self._snapshot = held.id
+        self._held = held
+        self._query(_READER_SQL, _reader_params(held))
 
     def _enter_snapshot(self) -> None:
         # Each read runs in a fresh transaction that adopts the exported snapshot.
@@ -185,6 +181,12 @@ class PostgresEndpoint(BaseEndpoint):
                 self._wire = WireConnection(self.url.target)
                 if self._reads_whole_tables:
                     self._wire.execute("SET row_security = off")
+                if self._held is not None:
+                    self._wire.execute(_READER_SQL, _reader_params(self._held))
+                if self._lock_wait_ms:  # a target's: as this connection's own (a pinned 0)
+                    self._wire.execute(
+                        "SELECT set_config('lock_timeout', $1, false)", (str(self._lock_wait_ms),)
+                    )
             except Exception as exc:
                 raise ConnectError(
                     self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
@@ -231,21 +233,32 @@ class PostgresEndpoint(BaseEndpoint):
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take
         longer), and any statement that waits longer for a lock (the whole session: a DROP
-        or ALTER of a table another session holds locked would otherwise wait forever)."""
+        or ALTER of a table another session holds locked would otherwise wait forever).
+
+        The lock wait ends a little sooner than the batch: a batch that waited for a lock all
+        along is then told as the lock it waited for, and who holds it, not as a slow batch."""
         self._batch_timeout_ms = int(seconds * 1000)
-        self._query("SELECT set_config('lock_timeout', $1, false)", (str(self._batch_timeout_ms),))
+        self._lock_wait_ms = max(
+            1, self._batch_timeout_ms - min(1000, self._batch_timeout_ms // 10)
+        )
+        self._query("SELECT set_config('lock_timeout', $1, false)", (str(self._lock_wait_ms),))
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
         error = super().translate(exc, what, table)
         state = sqlstate_of(exc)
         seconds = f"{self._batch_timeout_ms / 1000:g}"
         if state == "55P03" and "lock timeout" in str(exc):  # lock_not_available
+            option = "--batch-timeout"
+            if self._held is not None:  # a reading connection of a held source
+                seconds, option = f"{self._held.lock_wait_s:g}", "--lock-wait-timeout"
+            elif self._lock_wait_ms:
+                seconds = f"{self._lock_wait_ms / 1000:g}"
             error.message = self._clean(
                 f"{what}: waited {seconds} s for a lock{self._lock_holder(table)}"
             )
             error.hint = (
                 "end that session's transaction (or SELECT pg_terminate_backend(pid)), or "
-                "let arrowmig wait longer with --batch-timeout (seconds)"
+                f"let arrowmig wait longer with {option} (seconds)"
             )
         elif state == "22P05" and error.hint is None:  # untranslatable_character
             # A batch's rows are named by the pipeline; this is the rest: a default, a CHECK,
@@ -267,17 +280,22 @@ class PostgresEndpoint(BaseEndpoint):
         is released with it, so the holders are looked up afterwards); '' if none is found."""
         try:
             rows = self._query(
-                "WITH t AS (SELECT to_regclass($1) AS oid) "
+                "WITH t AS (SELECT to_regclass(nullif($1, '')) AS oid) "
                 "SELECT l.pid, l.relation::regclass::text, coalesce(a.application_name, ''), "
                 "coalesce(a.query, '') FROM pg_locks l LEFT JOIN pg_stat_activity a "
-                "ON a.pid = l.pid, t WHERE l.granted AND l.pid <> pg_backend_pid() "
+                "ON a.pid = l.pid, t WHERE (l.granted OR l.mode = 'AccessExclusiveLock') "
+                "AND l.pid NOT IN (pg_backend_pid(), $2) "
                 "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                 "AND (l.relation = t.oid OR l.relation IN (SELECT conrelid FROM pg_constraint "
                 "WHERE confrelid = t.oid UNION SELECT confrelid FROM pg_constraint "
                 "WHERE conrelid = t.oid) OR (t.oid IS NULL AND l.mode = 'AccessExclusiveLock')) "
-                "ORDER BY l.relation = t.oid DESC, l.mode = 'AccessExclusiveLock' DESC, l.pid "
+                "ORDER BY l.relation = t.oid DESC, l.mode = 'AccessExclusiveLock' DESC, l.granted DESC, "
+                "l.pid "
                 "LIMIT 1",
-                (qualified(table, self._schema) if table else "",),
+                (
+                    qualified(table, self._schema) if table else "",
+                    self._held.holder_pid if self._held else 0,
+                ),
             )
         except Exception:
             return ""  # only a better message was lost: the error itself is reported
@@ -1207,6 +1225,15 @@ def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[s
 
 
 _READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
+_READER_SQL = (
+    "SELECT pg_advisory_lock_shared($1::int4, $2::int4), set_config('lock_timeout', $3, false)"
+)
+"""A reading connection of a held source: the run's advisory lock, shared, for the session
+(pg_hold relays through it), and how long its statements wait for a lock at most."""
+
+
+def _reader_params(held: HeldSnapshot) -> tuple[int, int, str]:
+    return (*held.relay_key, str(int(held.lock_wait_s * 1000)))
 
 
 def _batch_settings_sql(timeout_ms: int) -> str:

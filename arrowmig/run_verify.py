@@ -1,0 +1,48 @@
+"""``migrate --verify``: every table of the run checksummed once it is in, the source read in
+the snapshot the run read (a live source's rows committed since are not differences)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from arrowmig.config import MigrationConfig
+from arrowmig.report import MigrationReport
+
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_hold import HeldSnapshot
+
+
+def verify_run(
+    source: str,
+    target: str,
+    report: MigrationReport,
+    config: MigrationConfig,
+    held: HeldSnapshot | None,
+) -> None:
+    """Checksum the tables moved now, and those a resumed run found finished by the run it
+    resumes; a table that did not load is named as not verified. The result goes into the
+    report (``verify``, and ``verify_result`` for rendering)."""
+    from arrowmig.verifier import verify
+    from arrowmig.verify_report import VerifyReport
+
+    loaded = [t.name for t in report.tables if t.status == "done"] + report.done_before
+    not_loaded = {
+        t.name: "failed to load" if t.status == "failed" else f"not loaded ({t.status})"
+        for t in report.tables
+        if t.status != "done"
+    }
+    if loaded:
+        result = verify(
+            source,
+            target,
+            tables=loaded,
+            source_schema=config.source_schema,
+            target_schema=config.target_schema,
+            lock_wait_s=config.lock_wait_s,
+            held=held,
+        )
+    else:
+        result = VerifyReport(source=report.source, target=report.target, level="checksum")
+    result.not_verified.update(not_loaded)
+    report.verify = result.to_dict()
+    report.verify_result = result
