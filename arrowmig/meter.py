@@ -59,7 +59,7 @@ FINISH_PRIOR = 0.1
 """One unit of finishing work (one row through a key over numbers or times) is first taken to
 cost a tenth of streaming one narrow row (``NARROW_ROW_BYTES``); tables finished in the run
 replace the guess with a measurement. Phase3 into PostgreSQL on the shared 2-core host (load
-11-13): streaming cost 15 us a row a worker, its five tables' finishes 1.4 us a unit."""
+7-13): streaming cost 9-15 us a row a worker, its five tables' finishes 0.6-1.1 us a unit."""
 FINISH_PRIOR_UNITS = 1_000_000
 """The guess counts as this many units measured: a small table, whose finish is mostly fixed
 costs, barely moves it; a big one decides."""
