@@ -11,7 +11,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -174,18 +174,34 @@ class Scheduler:
             return outcome
 
         pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="arrowmig-worker")
+        # Each future says it is done on this queue: waiting on all pending futures at once
+        # costs a lock per future per wait, and 2,000 small tables kept the main thread busy
+        # for seconds, holding the GIL the workers need.
+        finished: queue.SimpleQueue[Future[StreamOutcome]] = queue.SimpleQueue()
+        pending: set[Future[StreamOutcome]] = set()
+
+        def submit(stream: Any) -> None:
+            future = pool.submit(task, stream)
+            pending.add(future)
+            future.add_done_callback(finished.put)
+
         try:
-            pending: set[Future[StreamOutcome]] = {pool.submit(task, s) for s in streams}
             try:
+                for stream in streams:
+                    submit(stream)
                 while True:
                     # A stream added by on_done is queued before its own future completes,
                     # so nothing added is missed when the last future ends.
                     while not self._added.empty():
-                        pending.add(pool.submit(task, self._added.get()))
+                        submit(self._added.get())
                     if not pending:
                         break
-                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    outcomes.extend(f.result() for f in done)
+                    try:
+                        future = finished.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    pending.discard(future)
+                    outcomes.append(future.result())
             except BaseException:
                 self.stop.set()
                 for fut in pending:

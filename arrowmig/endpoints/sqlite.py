@@ -535,9 +535,11 @@ class SQLiteEndpoint(BaseEndpoint):
     def _listed(self, name: str) -> tuple[str, bool, bool]:
         """What ``pragma_table_list`` says of a table: its type ('table', 'view', 'virtual'),
         WITHOUT ROWID and STRICT."""
+        # Named as the pragma's argument: filtering its whole list read every table's entry
+        # (2,000 tables: 5 ms a table); the argument matches any case, the filter exactly.
         rows = self._query(
-            "SELECT type, wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = ?",
-            (name,),
+            "SELECT type, wr, strict FROM pragma_table_list(?) WHERE schema = 'main' AND name = ?",
+            (name, name),
         )
         return (str(rows[0][0]), bool(rows[0][1]), bool(rows[0][2])) if rows else ("", False, False)
 
