@@ -36,6 +36,17 @@ DUCKDB_MEMORY_LIMIT = os.environ.get("ARROWMIG_DUCKDB_MEMORY_LIMIT") or "640MB"
 """DuckDB's memory_limit on every DuckDB file arrowmig opens: its buffer pool and index builds
 stay within it (it spills beyond). ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB raises it."""
 _MEMORY_LIMIT_FORM = re.compile(r"\d+(\.\d+)?\s*(K|M|G|T)?i?B", re.IGNORECASE)
+
+
+def memory_limit_bytes(limit: str) -> int:
+    """A memory limit as DuckDB reads it, in bytes: ``640MB`` is 640,000,000 (KB, MB, GB and
+    TB count in thousands, KiB, MiB, GiB and TiB in 1,024s)."""
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", limit.strip(), re.IGNORECASE)
+    if found is None:
+        raise ValueError(f"not a memory limit: {limit!r}")
+    number, unit, binary = found.groups()
+    power = " KMGT".index(unit.upper() or " ")
+    return int(float(number) * (1024 if binary else 1000) ** power)
 CHUNK_ROWS = 250_000
 """About the most rows DuckDB sorts at once to hand a table over in key order."""
 CHUNK_BYTES = 16 * 1024 * 1024
@@ -810,7 +821,27 @@ class DuckDBEndpoint(BaseEndpoint):
         load = build_keys(self, table)
         load.skipped = [_memory_advice(note) for note in load.skipped]
         self.add_key_sequences(table, load)
+        self._checkpoint_when_held()
         return load
+
+    def _checkpoint_when_held(self) -> None:
+        """Have DuckDB write what it holds in memory to the file (CHECKPOINT) once that
+        passes a quarter of its memory limit. A table's indexes (about 0.8 MB for a primary
+        key, however few its rows) stay in memory until a checkpoint, which DuckDB makes by
+        itself only as its log grows past 16 MB: 2,000 small tables with a key each ran it
+        out of memory after some 700. After a checkpoint they are blocks of the file, which
+        the buffer pool lets go of as it needs."""
+        with self._lock:
+            ((held,),) = self._query(
+                "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() "
+                "WHERE tag IN ('ART_INDEX', 'IN_MEMORY_TABLE')"
+            )
+            if held < memory_limit_bytes(DUCKDB_MEMORY_LIMIT) // 4:
+                return
+            # Only memory is at stake: the rows are in DuckDB's log either way, and DuckDB
+            # checkpoints again as it closes the file.
+            with contextlib.suppress(Exception):
+                self._conn.execute("CHECKPOINT")
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each sequence behind a column's
