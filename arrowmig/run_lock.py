@@ -15,6 +15,7 @@ kill -9 included, releases it):
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -55,20 +56,24 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
         return
     with conn, conn.cursor() as cursor:
         cursor.execute(f"SET application_name = '{lock_session_name(os.getpid())}'")
-        for table in tables:
-            key = f"{schema}.{table}"
-            cursor.execute(
-                "SELECT pg_try_advisory_lock($1::int, hashtext(current_database() || '/' || $2))",
-                (_NAMESPACE, key),
+        # Every table's lock in one statement (a round trip each cost seconds for 2,000
+        # tables); the first refused is named. Closing the connection lets go of the rest.
+        keys = [f"{schema}.{table}" for table in tables]
+        cursor.execute(
+            "SELECT k.n FROM json_array_elements_text($2::json) WITH ORDINALITY AS k(t, n) "
+            "WHERE NOT pg_try_advisory_lock($1::int, hashtext(current_database() || '/' || k.t)) "
+            "ORDER BY k.n LIMIT 1",
+            (_NAMESPACE, json.dumps(keys)),
+        )
+        refused = cursor.fetchone()
+        if refused is not None:
+            table = tables[int(refused[0]) - 1]
+            raise UsageError(
+                f"another arrowmig run is writing table {table!r} of {shown}"
+                + _holder(cursor, keys[int(refused[0]) - 1]),
+                hint=_HINT,
+                table=table,
             )
-            held = cursor.fetchone()
-            if held is None or not held[0]:
-                raise UsageError(
-                    f"another arrowmig run is writing table {table!r} of {shown}"
-                    + _holder(cursor, key),
-                    hint=_HINT,
-                    table=table,
-                )
         yield
 
 

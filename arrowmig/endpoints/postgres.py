@@ -22,6 +22,7 @@ from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
+    NotTogether,
     build_keys,
     key_range_filter,
     lost_connection,
@@ -85,6 +86,17 @@ class PostgresEndpoint(BaseEndpoint):
         super().__init__(url, schema or "public")
         import adbc_driver_postgresql.dbapi as pg_dbapi
 
+        self._schema_ready = False
+        """The target schema is there (``ensure_schema`` looked once)."""
+        self._durability_deferred = False
+        """Commits return before they are on disk (``defer_durability``)."""
+        self._together = False
+        """Inside ``one_transaction``: statements do not commit on their own."""
+        self._broken = False
+        """A statement inside ``one_transaction`` failed or was rolled back."""
+        self._pending: list[str] = []
+        """Statements held back by ``_send`` inside ``one_transaction``."""
+
         try:
             self._conn = pg_dbapi.connect(url.target)
         except Exception as exc:
@@ -128,6 +140,7 @@ class PostgresEndpoint(BaseEndpoint):
 
     def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         try:
+            self._flush()
             if params:
                 self._cursor.execute(sql, params)
             else:
@@ -137,16 +150,128 @@ class PostgresEndpoint(BaseEndpoint):
             # A failed statement aborts the transaction until it is rolled back.
             self._rollback()
             raise
-        self._conn.commit()
+        self._commit()
         return rows
 
-    def _run(self, sql: str, what: str, table: str | None = None) -> None:
+    def _run(self, sql: str, what: str, table: str | None = None, *, now: bool = False) -> None:
+        """Run statements whose rows are not wanted, each commit its own (``_send``; ``now``:
+        not held back, even inside ``one_transaction``)."""
         try:
-            self._cursor.execute(sql)
-            self._conn.commit()
+            if now:
+                self._flush()
+                self._cursor.executemany(sql, None)
+            else:
+                self._send(sql)
+            self._commit()
         except Exception as exc:
             self._rollback()
             raise self.translate(exc, what, table) from exc
+
+    def _send(self, sql: str) -> None:
+        """Run statements whose rows, if any, are not wanted (several, separated by ``;``),
+        by PostgreSQL's simple protocol: one round trip, where ``execute`` takes two (prepare,
+        then run). The driver does so for a statement run with no parameters as
+        ``executemany``; its errors read as ``execute``'s. Inside ``one_transaction`` they
+        wait to go with the next statement that returns rows or takes parameters, or with
+        the commit, all in one round trip (one that fails undoes the whole transaction
+        anyway, whichever it was)."""
+        if self._together:
+            self._pending.append(sql)
+        else:
+            self._cursor.executemany(sql, None)
+
+    def _flush(self) -> None:
+        """Send the statements ``_send`` held back, in one round trip."""
+        if self._pending:
+            sql = ";\n".join(self._pending)
+            self._pending.clear()
+            self._cursor.executemany(sql, None)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if not params and _RETURNS_NO_ROWS.match(sql):
+            # An ANALYZE runs at once: its time is reported when long (``loading._analyze``).
+            self._run(sql, "running a statement", now=_ANALYZE.match(sql) is not None)
+            return []
+        try:
+            self._flush()
+        except Exception as exc:
+            self._rollback()
+            raise self.translate(exc, "running a statement") from exc
+        return super().execute(sql, params)
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
+        if statements:  # in one round trip
+            self._run(";\n".join(statements), what, table)
+
+    def _commit(self) -> None:
+        if not self._together:
+            self._conn.commit()
+
+    def _rollback(self) -> None:
+        if self._together:
+            self._broken = True  # what ran before is undone: the whole block is
+        self._pending.clear()
+        super()._rollback()
+
+    @contextlib.contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """The statements run inside (``_query``, ``_run``, ``execute``, ``run_in_transaction``)
+        commit together at its end, not each on its own. One that fails, or a step that
+        rolls back on purpose (a trial), undoes them all: the block then rolls back and raises
+        (``NotTogether``, or the error), nothing of it committed, and what this connection
+        remembers of its work (a schema made, types created) is as before it. Used through
+        ``common.together``, which then does the work again one statement at a time."""
+        if self._together:
+            yield  # inside another: its statements are that one's
+            return
+        remembered = (
+            self._schema_ready,
+            {table: list(types) for table, types in self._created_types.items()},
+            set(self._staged),
+        )
+        self._together, self._broken = True, False
+        try:
+            yield
+            if self._broken:
+                raise NotTogether("a statement of the transaction failed or was undone")
+            self._together = False
+            try:
+                self._flush()
+                self._conn.commit()
+            except Exception as exc:
+                raise self.translate(exc, "committing") from exc
+        except BaseException:
+            self._together = False
+            self._rollback()
+            self._schema_ready, self._created_types, self._staged = remembered
+            raise
+        finally:
+            self._together = False
+
+    def defer_durability(self) -> None:
+        """Let this connection's commits return before the server has flushed them to disk
+        (``synchronous_commit`` off), as each batch's already does: a server crash can then
+        lose the last commits, never part of one and never one without those before it,
+        which leaves the state a run killed a moment earlier leaves, and --resume continues
+        from it. ``execute_durably`` is for what the run reports: a table done, the run's
+        end. Each commit that waits for the disk cost about 3 ms; 2,000 small tables made
+        eight each (creating, recording, keys, statistics).
+        """
+        self._run("SET synchronous_commit TO off", "setting up the session")
+        self._durability_deferred = True
+
+    def execute_durably(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """``execute``, returning once its commit, and so every commit before it on the
+        server, is on disk (whatever ``defer_durability`` set)."""
+        if self._durability_deferred:
+            try:
+                self._send("SET LOCAL synchronous_commit TO on")
+            except Exception as exc:
+                self._rollback()
+                raise self.translate(exc, "running a statement") from exc
+        return self.execute(sql, params)
 
     def export_snapshot(self) -> str:
         """Open a repeatable-read transaction and export its snapshot for other connections.
@@ -411,8 +536,16 @@ class PostgresEndpoint(BaseEndpoint):
     def table_exists(self, name: str) -> bool:
         return postgres_catalog.table_exists(self._query, self._schema, name)
 
+    def tables_present(self, names: list[str]) -> set[str]:
+        """Which of ``names`` ``table_exists`` finds, in one query for all of them."""
+        return postgres_catalog.tables_present(self._query, self._schema, names)
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         return postgres_catalog.declared_columns(self._query, self._schema, name)
+
+    def declared_columns_of(self, names: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """``declared_columns`` of several tables in one query."""
+        return postgres_catalog.declared_columns_of(self._query, self._schema, names)
 
     def omittable_columns(self, name: str) -> set[str]:
         return postgres_catalog.omittable_columns(self._query, self._schema, name)
@@ -547,7 +680,7 @@ class PostgresEndpoint(BaseEndpoint):
 
     def ensure_schema(self) -> None:
         # Once per connection: a run creates many tables, each a round trip and a commit.
-        if self.__dict__.get("_schema_ready"):
+        if self._schema_ready:
             return
         # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema is
         # there: a user who may create tables in public but not schemas was refused. (IF NOT
@@ -784,7 +917,7 @@ class PostgresEndpoint(BaseEndpoint):
             else None
         )
         try:
-            self._cursor.execute(_batch_settings_sql(self._batch_timeout_ms))
+            self._send(_batch_settings_sql(self._batch_timeout_ms))
             if staging is None:
                 self._cursor.adbc_ingest(
                     table.name, batch, mode="append", db_schema_name=self._schema
@@ -1145,6 +1278,12 @@ def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[s
 
 _READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
 
+_RETURNS_NO_ROWS = re.compile(
+    r"\s*(?:ALTER|ANALYZE|COMMENT|CREATE|DO|DROP|GRANT|REVOKE|SET|TRUNCATE)\b", re.IGNORECASE
+)
+"""Statements ``execute`` sends by the simple protocol (``_send``): they return no rows."""
+_ANALYZE = re.compile(r"\s*ANALYZE\b", re.IGNORECASE)
+
 
 def _batch_settings_sql(timeout_ms: int) -> str:
     """Settings local to one batch's transaction, in one round trip.
@@ -1155,10 +1294,10 @@ def _batch_settings_sql(timeout_ms: int) -> str:
     resume starts exactly after what survived. The row that marks a table loaded commits
     synchronously, which flushes all earlier WAL: a table reported done is on disk.
     """
-    settings = "set_config('synchronous_commit', 'off', true)"
+    settings = "SET LOCAL synchronous_commit TO off"
     if timeout_ms:
-        settings += f", set_config('statement_timeout', '{timeout_ms}', true)"
-    return f"SELECT {settings}"
+        settings += f"; SET LOCAL statement_timeout = {int(timeout_ms)}"
+    return settings
 
 
 def _wire_column(col: Column) -> Column:
