@@ -77,9 +77,10 @@ def direct_columns(
     if key is not None and key not in names:
         return None
     try:
+        if source.server_major() != target.server_major():
+            return None
         theirs = source.column_types(source_table.name)
         ours = target.column_types(target_table.name)
-        same_major = source.server_major() == target.server_major()
     except Exception:
         # Only a shortcut: the Arrow path reads the same table and reports what is wrong.
         return None
@@ -88,7 +89,7 @@ def direct_columns(
             return None
         if theirs[name][0] != ours[name][0]:
             return None
-    return names if same_major else None
+    return names
 
 
 @functools.cache

@@ -47,6 +47,8 @@ def memory_limit_bytes(limit: str) -> int:
     number, unit, binary = found.groups()
     power = " KMGT".index(unit.upper() or " ")
     return int(float(number) * (1024 if binary else 1000) ** power)
+
+
 CHUNK_ROWS = 250_000
 """About the most rows DuckDB sorts at once to hand a table over in key order."""
 CHUNK_BYTES = 16 * 1024 * 1024
@@ -298,6 +300,7 @@ class DuckDBEndpoint(BaseEndpoint):
             self._lock = self._shared.lock
             self._conn = self._shared.connection.cursor()
             self._catalog = str(self._query("SELECT current_database()")[0][0])
+            self._schema_ready = False
         except ConnectError:
             raise
         except Exception as exc:
@@ -401,12 +404,30 @@ class DuckDBEndpoint(BaseEndpoint):
         return {str(r[0]) for r in rows}
 
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
-        rows = self._query(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND "
-            "lower(table_name) = lower(?) AND database_name = current_database() ORDER BY column_index",
-            [self._schema, name],
-        )
+        # DESCRIBE looks the one table up; duckdb_columns() lists every column of the file
+        # first (20 ms a table among 2,000). Both spell the types alike.
+        import duckdb
+
+        try:
+            rows = self._query(
+                f"SELECT column_name, column_type FROM (DESCRIBE {self.qualify(name)})"
+            )
+        except duckdb.CatalogException:
+            return []  # no such table
         return [(str(r[0]), str(r[1])) for r in rows]
+
+    def tables_present(self, names: list[str]) -> set[str]:
+        """Which of ``names`` ``table_exists`` finds, in one query for all of them."""
+        if not names:
+            return set()
+        rows = self._query(
+            "SELECT n FROM unnest(?::VARCHAR[]) AS asked(n) WHERE lower(n) IN ("
+            "SELECT lower(table_name) FROM duckdb_tables() WHERE schema_name = ? "
+            "AND database_name = current_database() UNION ALL SELECT lower(view_name) FROM "
+            "duckdb_views() WHERE schema_name = ? AND database_name = current_database())",
+            [names, self._schema, self._schema],
+        )
+        return {str(r[0]) for r in rows}
 
     def table_exists(self, name: str) -> bool:
         rows = self._query(
@@ -725,8 +746,12 @@ class DuckDBEndpoint(BaseEndpoint):
             seen[folded] = col.name
 
     def ensure_schema(self) -> None:
+        # Once per connection, as into PostgreSQL: a run creates many tables.
+        if self._schema_ready:
+            return
         schema = qualified(self._schema, self._catalog)  # see qualify
         self._run(f"CREATE SCHEMA IF NOT EXISTS {schema}", "creating schema")
+        self._schema_ready = True
 
     def create_table(self, table: Table) -> None:
         self.ensure_schema()

@@ -236,6 +236,7 @@ class SQLiteEndpoint(BaseEndpoint):
         self._write_mode_set = False
         self._journal_mode: str | None = None
         self._attached: str | None = None
+        self._encoding: str | None = None
 
     # -- both sides -------------------------------------------------------------------------
     def close(self) -> None:
@@ -1002,8 +1003,11 @@ class SQLiteEndpoint(BaseEndpoint):
         return self._path
 
     def text_encoding(self) -> str:
-        """UTF-8, UTF-16le or UTF-16be: set when the file was made, the same in every table."""
-        return str(self._query("PRAGMA encoding")[0][0])
+        """UTF-8, UTF-16le or UTF-16be: set when the file was made, the same in every table
+        (asked once per connection; asked per table, it was a tenth of a small table's copy)."""
+        if self._encoding is None:
+            self._encoding = str(self._query("PRAGMA encoding")[0][0])
+        return self._encoding
 
     def average_row_bytes(self, table: Table) -> int:
         """About the Arrow bytes of one row (from the sample that sizes batches): what a
