@@ -304,26 +304,36 @@ def _transfer(
                 record_prepared(store if d is dst else CheckpointStore(d), run_id, fresh)
             return works
 
+        spares: list[tuple[Source, Endpoint]] = []
         work = _prepare_all(
             plan.tables,
             prepare_lot,
             (src, dst),
             lambda: (open_source(), open_target(target, config)),
             config.parallel,
+            spares,
         )
         meter.set_baseline()
-    runner = Runner(
-        plan=plan,
-        work=work,
-        config=config,
-        report=report,
-        meter=meter,
-        sink=sink,
-        open_source=open_source,
-        open_target=lambda: open_target(target, config),
-        run_id=run_id,
-        replan=replan,
-    )
+    try:
+        runner = Runner(
+            plan=plan,
+            work=work,
+            config=config,
+            report=report,
+            meter=meter,
+            sink=sink,
+            open_source=open_source,
+            open_target=lambda: open_target(target, config),
+            run_id=run_id,
+            replan=replan,
+            spares=spares,  # closed by its scheduler, whatever happens
+        )
+    except BaseException:
+        for pair in spares:
+            for conn in pair:
+                with contextlib.suppress(Exception):
+                    conn.close()
+        raise
     meter.start_sampling()
     try:
         runner.execute(lambda w: _finish_without_streams(target, config, runner, w))
@@ -407,10 +417,15 @@ C = TypeVar("C", bound=tuple[_Closable, ...])
 
 
 def _on_own_connections(
-    items: list[T], work: Callable[[C, T], W], connect: Callable[[], C], workers: int
+    items: list[T],
+    work: Callable[[C, T], W],
+    connect: Callable[[], C],
+    workers: int,
+    kept: list[C] | None = None,
 ) -> list[W]:
     """``work(connections, item)`` for each item, in order, on ``workers`` threads: each
-    thread opens its own connections once (``connect``), all closed at the end."""
+    thread opens its own connections once (``connect``), all closed at the end, or, when
+    every item is done, handed to ``kept`` (the caller's to close)."""
     local = threading.local()
     opened: list[C] = []
     lock = threading.Lock()
@@ -426,7 +441,11 @@ def _on_own_connections(
 
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arrowmig-plan") as pool:
-            return list(pool.map(one, items))
+            done = list(pool.map(one, items))
+        if kept is not None:
+            kept.extend(opened)
+            opened.clear()
+        return done
     finally:
         for conns in opened:
             for conn in conns:
@@ -801,6 +820,7 @@ def _prepare_all(
     run_pair: tuple[Source, Endpoint],
     open_pair: Callable[[], tuple[Source, Endpoint]],
     workers: int,
+    kept: list[tuple[Source, Endpoint]],
 ) -> list[TableWork]:
     """Each table's work, its target table created (or emptied) and recorded, in plan order.
 
@@ -810,7 +830,8 @@ def _prepare_all(
     recorded in one transaction (``together``; a lot that fails is done again table by
     table). Not elsewhere (SQLite has one writer, DuckDB's catalog refuses concurrent
     changes), nor where two tables would race to create one enum or domain: there each
-    table is created and recorded on its own.
+    table is created and recorded on its own. The connections opened for it go to ``kept``,
+    for the workers that load the tables next.
     """
     shared_types = any(c.pg_enum or c.pg_domain for p in tables for c in p.target.columns)
     src, dst = run_pair
@@ -828,7 +849,7 @@ def _prepare_all(
     if dst.dialect != "postgresql" or workers <= 1 or len(tables) < 2 * workers or shared_types:
         prepared = [one_lot((src, dst), lot) for lot in lots]
     else:
-        prepared = _on_own_connections(lots, one_lot, open_pair, workers)
+        prepared = _on_own_connections(lots, one_lot, open_pair, workers, kept)
     return [w for lot in prepared for w in lot]
 
 

@@ -100,7 +100,9 @@ class Runner:
         open_target: Callable[[], Endpoint],
         run_id: str,
         replan: Replan,
+        spares: list[tuple[Source, Endpoint]] | None = None,
     ) -> None:
+        """``spares``: connections opened already, for the workers (``Scheduler.spares``)."""
         self.plan = plan
         self.config = config
         self.report = report
@@ -111,7 +113,7 @@ class Runner:
         self.tables = {w.plan.source.name: w for w in work}
         self.moved = frozenset(w.landing.final.name for w in work)
         """The run's target tables (their foreign keys are the run's to add)."""
-        self.scheduler = Scheduler(config.parallel, open_source, open_target)
+        self.scheduler = Scheduler(config.parallel, open_source, open_target, spares or [])
         self.budget = MemoryBudget(config.max_memory)
         self.settings = StreamSettings(
             retries=config.retries,
@@ -128,6 +130,8 @@ class Runner:
         self.reports: dict[str, TableReport] = {}
         self.lock = threading.Lock()
         self.progress_lock = threading.Lock()
+        self._eta: tuple[float, float | None] = (-ETA_EVERY_S, None)
+        """When the ETA was last weighed, and what it was (``_eta_s``)."""
         self.interrupted: str | None = None
         self.surprises: dict[str, TypeSurprise] = {}
         """Tables whose presumed types a value broke, until they are loaded again."""
@@ -219,7 +223,7 @@ class Runner:
                         total_rows=table_meter.total_rows,
                         bytes=table_meter.bytes,
                         rows_per_s=table_meter.rate.rate,
-                        eta_s=self.meter.eta_s,
+                        eta_s=self._eta_s(),
                         rss_bytes=self.meter.sample(),
                         batch_rows=rows,
                         batch_bytes=n_bytes,
@@ -288,6 +292,14 @@ class Runner:
                     self.settings.retries,
                 )
         return rows
+
+    def _eta_s(self) -> float | None:
+        """The meter's ETA, weighed again at most every ``ETA_EVERY_S``: it weighs every
+        table, and with a batch each, 2,000 small tables spent seconds of the GIL on it."""
+        now = time.monotonic()
+        if now - self._eta[0] >= ETA_EVERY_S:
+            self._eta = (now, self.meter.eta_s)
+        return self._eta[1]
 
     def _stream_row(
         self, work: TableWork, stream: Stream, rows: int, last_key: int | None, state: str
@@ -511,6 +523,9 @@ class Runner:
         if ready and not self.scheduler.stop.is_set():
             self.scheduler.add(ready)
 
+
+ETA_EVERY_S = 0.1
+"""How often a batch's progress event weighs the ETA again (``Runner._eta_s``)."""
 
 FINISHED_TOGETHER_ROWS = 100_000
 """Tables of at most this many rows are put in place in one transaction (``together``)."""
