@@ -96,6 +96,7 @@ class PostgresEndpoint(BaseEndpoint):
         """A statement inside ``one_transaction`` failed or was rolled back."""
         self._pending: list[str] = []
         """Statements held back by ``_send`` inside ``one_transaction``."""
+        self._server_major: int | None = None
 
         try:
             self._conn = pg_dbapi.connect(url.target)
@@ -340,7 +341,11 @@ class PostgresEndpoint(BaseEndpoint):
         return {str(n): (str(t), bool(g)) for n, t, g in rows}
 
     def server_major(self) -> int:
-        return int(self._query("SELECT current_setting('server_version_num')::int")[0][0]) // 10000
+        # Asked once per connection (it was asked per table, a round trip each).
+        if self._server_major is None:
+            version = self._query("SELECT current_setting('server_version_num')::int")[0][0]
+            self._server_major = int(version) // 10000
+        return self._server_major
 
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take
@@ -556,24 +561,26 @@ class PostgresEndpoint(BaseEndpoint):
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:
-        self._refuse_rows_hidden_by_policies(name)
-        try:
-            return postgres_catalog.describe(
-                self._query,
-                self._schema,
-                name,
-                where=self.url.redacted,
-                specials="presume" if presume else "look" if profile else "ignore",
-            )
-        except ArrowmigError:
-            raise
-        except Exception as exc:
-            if sqlstate_of(exc) == "42501":  # insufficient_privilege
-                refused = self.unreadable([name]) or refused_error(
-                    self.url.redacted, self.current_user(), [ReadRefusal(self._schema, name)]
+        # A dozen catalog queries, read in one transaction: a commit each cost a round trip.
+        with self.one_transaction():
+            self._refuse_rows_hidden_by_policies(name)
+            try:
+                return postgres_catalog.describe(
+                    self._query,
+                    self._schema,
+                    name,
+                    where=self.url.redacted,
+                    specials="presume" if presume else "look" if profile else "ignore",
                 )
-                raise refused from exc
-            raise self.translate(exc, f"describing {name!r}", name) from exc
+            except ArrowmigError:
+                raise
+            except Exception as exc:
+                if sqlstate_of(exc) == "42501":  # insufficient_privilege
+                    refused = self.unreadable([name]) or refused_error(
+                        self.url.redacted, self.current_user(), [ReadRefusal(self._schema, name)]
+                    )
+                    raise refused from exc
+                raise self.translate(exc, f"describing {name!r}", name) from exc
 
     def _refuse_rows_hidden_by_policies(self, name: str) -> None:
         """A table whose row-level security policies apply to this user: it would read only
@@ -994,7 +1001,11 @@ class PostgresEndpoint(BaseEndpoint):
         return staging
 
     def finish_table(self, table: Table) -> TableLoad:
-        in_place, refused = self._keys_in_place(table)
+        # Inside one_transaction a table with no index to build skips the look at what is
+        # there (a query each): a primary key there already fails the ADD, which undoes the
+        # transaction, and the keys are built again one by one, after the look.
+        look = not self._together or bool(table.indexes)
+        in_place, refused = self._keys_in_place(table) if look else (set(), {})
         load = build_keys(self, table, in_place, refused)
         for sql in identity_resets(table, self._schema):
             try:
