@@ -41,6 +41,7 @@ from arrowmig.errors import (
     DataError,
     SchemaError,
     TransferError,
+    TransientError,
     TypeSurprise,
 )
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
@@ -94,8 +95,11 @@ class PostgresEndpoint(BaseEndpoint):
         """Inside ``one_transaction``: statements do not commit on their own."""
         self._broken = False
         """A statement inside ``one_transaction`` failed or was rolled back."""
-        self._pending: list[str] = []
-        """Statements held back by ``_send`` inside ``one_transaction``."""
+        self._pending: list[tuple[str, str, str | None]] = []
+        """Statements held back by ``_send`` inside ``one_transaction`` (with what each does
+        and its table, for an error)."""
+        self._broke_with: TransientError | None = None
+        """The transient error that broke ``one_transaction``, even if its caller went on."""
         self._server_major: int | None = None
 
         try:
@@ -162,31 +166,37 @@ class PostgresEndpoint(BaseEndpoint):
                 self._flush()
                 self._cursor.executemany(sql, None)
             else:
-                self._send(sql)
+                self._send(sql, what, table)
             self._commit()
         except Exception as exc:
             self._rollback()
             raise self.translate(exc, what, table) from exc
 
-    def _send(self, sql: str) -> None:
+    def _send(self, sql: str, what: str = "running a statement", table: str | None = None) -> None:
         """Run statements whose rows, if any, are not wanted (several, separated by ``;``),
         by PostgreSQL's simple protocol: one round trip, where ``execute`` takes two (prepare,
         then run). The driver does so for a statement run with no parameters as
         ``executemany``; its errors read as ``execute``'s. Inside ``one_transaction`` they
         wait to go with the next statement that returns rows or takes parameters, or with
         the commit, all in one round trip (one that fails undoes the whole transaction
-        anyway, whichever it was)."""
+        anyway, whichever it was: its error is told as the first one's, with its ``what``)."""
         if self._together:
-            self._pending.append(sql)
+            self._pending.append((sql, what, table))
         else:
             self._cursor.executemany(sql, None)
 
     def _flush(self) -> None:
         """Send the statements ``_send`` held back, in one round trip."""
-        if self._pending:
-            sql = ";\n".join(self._pending)
-            self._pending.clear()
+        if not self._pending:
+            return
+        sql = ";\n".join(statement for statement, _, _ in self._pending)
+        _, what, table = self._pending[0]
+        self._pending.clear()
+        try:
             self._cursor.executemany(sql, None)
+        except Exception as exc:
+            self._rollback()
+            raise self.translate(exc, what, table) from exc
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if not params and _RETURNS_NO_ROWS.match(sql):
@@ -232,9 +242,12 @@ class PostgresEndpoint(BaseEndpoint):
             {table: list(types) for table, types in self._created_types.items()},
             set(self._staged),
         )
-        self._together, self._broken = True, False
+        self._together, self._broken, self._broke_with = True, False, None
         try:
             yield
+            if self._broke_with is not None:
+                # A lost connection or a lock held elsewhere: the caller retries the whole.
+                raise self._broke_with
             if self._broken:
                 raise NotTogether("a statement of the transaction failed or was undone")
             self._together = False
@@ -356,6 +369,8 @@ class PostgresEndpoint(BaseEndpoint):
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
         error = super().translate(exc, what, table)
+        if self._together and isinstance(error, TransientError) and self._broke_with is None:
+            self._broke_with = error  # raised at the end of one_transaction, for a retry
         state = sqlstate_of(exc)
         seconds = f"{self._batch_timeout_ms / 1000:g}"
         if state == "55P03" and "lock timeout" in str(exc):  # lock_not_available
