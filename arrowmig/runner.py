@@ -461,7 +461,7 @@ class Runner:
         small = rows is not None and rows <= FINISHED_TOGETHER_ROWS
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.
-        load = together(dst, put) if small else put()
+        load = together(dst, put, durable=True) if small else put()
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.notes.extend(load.skipped)

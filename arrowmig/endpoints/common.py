@@ -236,7 +236,13 @@ class NotTogether(Exception):
 T = TypeVar("T")
 
 
-def together(endpoint: Any, work: Callable[[], T], apart: Callable[[], T] | None = None) -> T:
+def together(
+    endpoint: Any,
+    work: Callable[[], T],
+    apart: Callable[[], T] | None = None,
+    *,
+    durable: bool = False,
+) -> T:
     """``work()``, its statements on ``endpoint`` committed together at the end, where the
     endpoint can (PostgreSQL's ``one_transaction``): a round trip and a commit saved per
     statement, which is what a small table costs. When they cannot all commit (one failed,
@@ -244,12 +250,13 @@ def together(endpoint: Any, work: Callable[[], T], apart: Callable[[], T] | None
     then does the same work with each statement on its own, as it always was, and its
     failures are what they were then (noted, or raised). A transient error (a lost
     connection, a lock held elsewhere) is raised for the caller's retries instead, and so
-    is a signal."""
+    is a signal. ``durable``: ``work`` records something ``durable``, and the transaction
+    says so with its first statements (a round trip saved)."""
     one_transaction = getattr(endpoint, "one_transaction", None)
     if one_transaction is None:
         return (apart or work)()
     try:
-        with one_transaction():
+        with one_transaction(durable=durable):
             return work()
     except TransientError:
         raise

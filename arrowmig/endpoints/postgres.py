@@ -98,6 +98,8 @@ class PostgresEndpoint(BaseEndpoint):
         self._pending: list[tuple[str, str, str | None]] = []
         """Statements held back by ``_send`` inside ``one_transaction`` (with what each does
         and its table, for an error)."""
+        self._durable_together = False
+        """Inside a ``one_transaction(durable=True)``."""
         self._broke_with: TransientError | None = None
         """The transient error that broke ``one_transaction``, even if its caller went on."""
         self._server_major: int | None = None
@@ -190,7 +192,8 @@ class PostgresEndpoint(BaseEndpoint):
         if not self._pending:
             return
         sql = ";\n".join(statement for statement, _, _ in self._pending)
-        _, what, table = self._pending[0]
+        # Told as the first statement that says what it does (not this setting's).
+        _, what, table = next((p for p in self._pending if p[1]), ("", "running a statement", None))
         self._pending.clear()
         try:
             self._cursor.executemany(sql, None)
@@ -227,13 +230,15 @@ class PostgresEndpoint(BaseEndpoint):
         super()._rollback()
 
     @contextlib.contextmanager
-    def one_transaction(self) -> Iterator[None]:
+    def one_transaction(self, *, durable: bool = False) -> Iterator[None]:
         """The statements run inside (``_query``, ``_run``, ``execute``, ``run_in_transaction``)
         commit together at its end, not each on its own. One that fails, or a step that
         rolls back on purpose (a trial), undoes them all: the block then rolls back and raises
         (``NotTogether``, or the error), nothing of it committed, and what this connection
         remembers of its work (a schema made, types created) is as before it. Used through
-        ``common.together``, which then does the work again one statement at a time."""
+        ``common.together``, which then does the work again one statement at a time.
+        ``durable``: it commits as ``execute_durably`` does (said with its first statements,
+        not in a round trip of its own)."""
         if self._together:
             yield  # inside another: its statements are that one's
             return
@@ -243,6 +248,9 @@ class PostgresEndpoint(BaseEndpoint):
             set(self._staged),
         )
         self._together, self._broken, self._broke_with = True, False, None
+        if durable and self._durability_deferred:
+            self._send(_DURABLE_SQL, "")
+            self._durable_together = True
         try:
             yield
             if self._broke_with is not None:
@@ -262,7 +270,7 @@ class PostgresEndpoint(BaseEndpoint):
             self._schema_ready, self._created_types, self._staged = remembered
             raise
         finally:
-            self._together = False
+            self._together = self._durable_together = False
 
     def defer_durability(self) -> None:
         """Let this connection's commits return before the server has flushed them to disk
@@ -279,9 +287,9 @@ class PostgresEndpoint(BaseEndpoint):
     def execute_durably(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """``execute``, returning once its commit, and so every commit before it on the
         server, is on disk (whatever ``defer_durability`` set)."""
-        if self._durability_deferred:
+        if self._durability_deferred and not self._durable_together:
             try:
-                self._send("SET LOCAL synchronous_commit TO on")
+                self._send(_DURABLE_SQL)
             except Exception as exc:
                 self._rollback()
                 raise self.translate(exc, "running a statement") from exc
@@ -1303,6 +1311,8 @@ def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[s
 
 
 _READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
+_DURABLE_SQL = "SET LOCAL synchronous_commit TO on"
+"""This transaction's commit waits for the disk (``execute_durably``)."""
 
 _RETURNS_NO_ROWS = re.compile(
     r"\s*(?:ALTER|ANALYZE|COMMENT|CREATE|DO|DROP|GRANT|REVOKE|SET|TRUNCATE)\b", re.IGNORECASE
