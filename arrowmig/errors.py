@@ -119,6 +119,10 @@ def raised_by_ctrl_c(exc: BaseException | None) -> bool:
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, KeyboardInterrupt):
             return True
+        if type(exc).__name__ == "InterruptException" and type(exc).__module__.lstrip(
+            "_"
+        ).startswith("duckdb"):
+            return True  # DuckDB takes Ctrl-C during its query and raises "Query interrupted"
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False

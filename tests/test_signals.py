@@ -146,7 +146,7 @@ def slow_to_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at DATETIME, amount DECIMAL(12,2), v)")
     con.execute(
-        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) "
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 6000000) "
         "INSERT INTO t SELECT i, datetime(1600000000 + i, 'unixepoch'), i * 0.25, 'x' || i FROM s"
     )
     con.commit()
@@ -203,7 +203,8 @@ def test_ctrl_c_while_migrate_plans_says_nothing_was_written(
         "run the same command again to start it"
     )
     # And so it does: the same command, run again, is not refused.
-    code, _out, err = _finish(_start(slow_to_profile, target, "--progress", "none"))
+    again = _start(slow_to_profile, target, "--progress", "none", "--batch-rows", "100000")
+    code, _out, err = _finish(again)
     assert code == 0, err
 
 
@@ -259,7 +260,9 @@ def test_status_tells_a_live_run_from_a_dead_one_and_how_to_resume_it(
     target = str(tmp_path / "out.db") if kind == "sqlite" else request.getfixturevalue("pg_url")
     plain = ("--progress", "plain", "--progress-interval", "0.2")
     proc = subprocess.Popen(
-        [*ARROWMIG, "migrate", str(big_db), target, "--batch-rows", "200", *plain],
+        # Small batches: a SQLite target copies by SQLite itself, and 200-row spans ended the
+        # run between the two looks of a quiet host.
+        [*ARROWMIG, "migrate", str(big_db), target, "--batch-rows", "20", *plain],
         stderr=subprocess.PIPE,
         text=True,
     )
