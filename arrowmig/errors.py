@@ -110,6 +110,26 @@ class StopRequested(BaseException):
         """Stopped while planning, before the run wrote anything: nothing to resume."""
 
 
+_pending_stops: list[StopRequested] = []
+"""Stops a signal handler raised and that no ``finally`` has ended yet (see ``stop_behind``)."""
+
+
+def note_stop(stop: StopRequested | None) -> None:
+    """Record the stop a signal handler is raising (None: the command ended, forget it)."""
+    _pending_stops.clear()
+    if stop is not None:
+        _pending_stops.append(stop)
+
+
+def stop_behind(exc: BaseException) -> StopRequested | None:
+    """The stop a signal asked for, when ``exc`` is how a DuckDB query of the main thread
+    answered it: DuckDB runs the Python signal handler itself while its query runs, drops the
+    ``StopRequested`` the handler raised, and raises ``RuntimeError('Query interrupted')``."""
+    if _pending_stops and "Query interrupted" in str(exc):
+        return _pending_stops[-1]
+    return None
+
+
 def raised_by_ctrl_c(exc: BaseException | None) -> bool:
     """Whether an error was raised because Ctrl-C cancelled what was running: ADBC's drivers
     catch SIGINT during a statement of the main thread, cancel it, and raise the statement's

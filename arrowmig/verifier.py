@@ -22,7 +22,7 @@ from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
-from arrowmig.errors import ArrowmigError, SchemaError, UsageError
+from arrowmig.errors import ArrowmigError, SchemaError, UsageError, stop_behind
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import folded, named_tables, one_schema, written, written_list
@@ -493,6 +493,9 @@ class _TableRunner:
         except ArrowmigError as exc:
             result.result, result.message = ERROR, str(exc)
         except Exception as exc:  # a driver error the endpoint did not translate
+            stop = stop_behind(exc)
+            if stop is not None:
+                raise stop from exc
             # DuckDB's errors go on with the SQL and a caret: the first line says what failed.
             first = next((line for line in str(exc).splitlines() if line.strip()), "")
             result.result, result.message = ERROR, f"{type(exc).__name__}: {first.strip()}"
@@ -511,6 +514,9 @@ class _TableRunner:
         try:
             return int(side.submit(count).result())
         except Exception as exc:  # the table is a difference already: say why it has no count
+            stop = stop_behind(exc)
+            if stop is not None:
+                raise stop from exc
             first = next((line for line in str(exc).splitlines() if line.strip()), "")
             result.add_message(f"its rows could not be counted: {first.strip()}")
             return None

@@ -351,3 +351,28 @@ def test_ctrl_c_while_the_command_loads_is_one_line_not_a_traceback(tmp_path: Pa
     proc.send_signal(signal.SIGINT)
     code, out, err = _finish(proc)
     assert (code, out, err) == (130, "", "arrowmig: error: interrupted\n")
+
+
+def test_sigterm_while_duckdb_queries_in_the_main_thread_is_a_stop_not_an_error() -> None:
+    # DuckDB runs the Python signal handler itself during its query, drops the StopRequested
+    # it raised, and raises RuntimeError("Query interrupted"): verify reported that as a table
+    # error (exit 2) instead of "interrupted by SIGTERM" (exit 143).
+    import threading
+
+    import duckdb
+
+    from arrowmig.cli.signals import sigterm_stops
+    from arrowmig.errors import StopRequested
+
+    con = duckdb.connect()
+    # DuckDB looks for a signal between its tasks and at the latest when the query ends
+    # (about 1 s here): either way the query ends in "Query interrupted", never in a result.
+    timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        with pytest.raises(StopRequested) as stopped, sigterm_stops():
+            con.execute("SELECT count(*) FROM range(400000000) t(i) WHERE i % 7 = 3").fetchall()
+    finally:
+        timer.cancel()
+        con.close()
+    assert stopped.value.signal_name == "SIGTERM"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from arrowmig.errors import StopRequested
+from arrowmig.errors import StopRequested, note_stop, stop_behind
 
 
 @contextmanager
@@ -22,10 +22,18 @@ def sigterm_stops() -> Iterator[None]:
         return
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise StopRequested("SIGTERM")
+        requested = StopRequested("SIGTERM")
+        note_stop(requested)  # DuckDB may drop it for "Query interrupted": see stop_behind
+        raise requested
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
+    except Exception as exc:
+        requested = stop_behind(exc)
+        if requested is None:
+            raise
+        raise requested from exc
     finally:
         signal.signal(signal.SIGTERM, previous)
+        note_stop(None)
