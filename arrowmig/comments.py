@@ -4,7 +4,7 @@ DuckDB), and named where they are not carried (SQLite has none)."""
 from __future__ import annotations
 
 from arrowmig.model import Table
-from arrowmig.schema import quote_ident
+from arrowmig.schema import quote_ident, quote_literal
 
 CARRIES_COMMENTS = ("postgresql", "duckdb")
 """Targets with COMMENT ON TABLE / COLUMN, both written alike."""
@@ -15,11 +15,11 @@ def comment_statements(table: Table, target: str) -> list[str]:
     columns the source's comments; PostgreSQL and DuckDB read them the same way."""
     statements = []
     if table.comment:
-        statements.append(f"COMMENT ON TABLE {target} IS {_literal(table.comment)}")
+        statements.append(f"COMMENT ON TABLE {target} IS {quote_literal(table.comment)}")
     for col in table.columns:
         if col.comment:
             statements.append(
-                f"COMMENT ON COLUMN {target}.{quote_ident(col.name)} IS {_literal(col.comment)}"
+                f"COMMENT ON COLUMN {target}.{quote_ident(col.name)} IS {quote_literal(col.comment)}"
             )
     return statements
 
@@ -33,9 +33,3 @@ def comment_notes(table: Table, dialect: str) -> list[str]:
     if columns:
         parts.append(f"{columns} column{'s' if columns > 1 else ''}")
     return [f"comments not carried: {' and '.join(parts)}"] if parts else []
-
-
-def _literal(text: str) -> str:
-    # A comment is the user's text: it travels as a quoted literal (PostgreSQL's COMMENT
-    # takes no parameter), standard_conforming_strings being on since PostgreSQL 9.1.
-    return "'" + text.replace("'", "''") + "'"

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import identity_note, is_identity, kept_numbering
 from arrowmig.model import Column, ColumnDefault, Table
-from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type
+from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, quote_literal
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -216,7 +216,7 @@ def _literal(
     if family == "string":
         if d.kind == "boolean" or "\x00" in value:
             return misfit
-        return _text(value), None
+        return quote_literal(value), None
     if family == "json":  # '0'::jsonb reads as a number
         return _json_literal(value, column_is_array)
     if d.kind != "string":
@@ -224,7 +224,7 @@ def _literal(
     if value in ("infinity", "-infinity"):
         # Dates and timestamps of PostgreSQL and DuckDB hold them; SQLite holds these texts,
         # as the values are carried there.
-        return _text(value), None
+        return quote_literal(value), None
     try:
         if family == "date":
             date.fromisoformat(value)
@@ -235,7 +235,7 @@ def _literal(
                 return misfit
     except ValueError:
         return misfit
-    return _text(value), None
+    return quote_literal(value), None
 
 
 def _json_literal(value: str, array: bool) -> tuple[str | None, str | None]:
@@ -250,7 +250,7 @@ def _json_literal(value: str, array: bool) -> tuple[str | None, str | None]:
         json.loads(value)
     except ValueError:
         return None, f"'{value}' is not JSON"
-    return _text(value), None
+    return quote_literal(value), None
 
 
 # The current time for each kind of clock and column: (kind, column family) -> dialect -> SQL.
@@ -373,8 +373,3 @@ _COLLATION_DIFFERENCE = {
     "NOACCENT": "accents count",
     "NFC": "unnormalised text compares apart",
 }
-
-
-def _text(value: str) -> str:
-    """A string literal (standard_conforming_strings: only quotes are doubled)."""
-    return "'" + value.replace("'", "''") + "'"

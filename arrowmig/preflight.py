@@ -17,7 +17,14 @@ import pyarrow as pa
 from arrowmig.endpoints.validate import render_value
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column, Table
-from arrowmig.schema import forced_arrow_type, is_text_type, quote_ident, text_limit, type_words
+from arrowmig.schema import (
+    forced_arrow_type,
+    is_text_type,
+    quote_ident,
+    quote_literal,
+    text_limit,
+    type_words,
+)
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bo
 
 def _enum_label(column: Column, text: str, there: Column) -> _Bound:
     assert there.pg_enum is not None
-    labels = ", ".join("'" + label.replace("'", "''") + "'" for label in there.pg_enum[1])
+    labels = ", ".join(map(quote_literal, there.pg_enum[1]))
     return _counted(
         column,
         f"{text} NOT IN ({labels})",

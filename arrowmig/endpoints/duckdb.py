@@ -39,6 +39,7 @@ from arrowmig.schema import (
     primary_key_label,
     qualified,
     quote_ident,
+    quote_literal,
     to_wire,
 )
 from arrowmig.urls import EndpointUrl
@@ -935,7 +936,7 @@ class DuckDBEndpoint(BaseEndpoint):
             assert within is not None  # the default numbering fits every integer type
             name = key_sequence_name(table.name, col.name)
             sequence = self.qualify(name)
-            sequence_text = "'" + self._stored_name(name).replace("'", "''") + "'"
+            sequence_text = quote_literal(self._stored_name(name))
             descending = numbering is not None and numbering.descending
             try:
                 ((loaded,),) = self.execute(

@@ -17,7 +17,7 @@ from typing import Any
 
 from arrowmig.key_numbering import furthest, setval_arguments
 from arrowmig.model import Table
-from arrowmig.schema import quote_ident
+from arrowmig.schema import quote_ident, quote_literal
 
 Query = Callable[..., list[tuple[Any, ...]]]
 
@@ -98,7 +98,7 @@ def move_forward(sequence: str, mark: int) -> list[str]:
     ``mark`` in its direction (below it, counting down), within its bounds, never moving it
     back (another table of the run, or the application, may have taken it further): the
     lock makes two tables' moves one after the other."""
-    literal = "'" + sequence.replace("'", "''") + "'"
+    literal = quote_literal(sequence)
     # The last number handed out; one step before the first, for a sequence never called.
     position = (
         f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - q.seqincrement END "

@@ -59,6 +59,7 @@ from arrowmig.schema import (
     primary_key_label,
     qualified,
     quote_ident,
+    quote_literal,
     to_wire,
     unbounded_pg_type,
     wire_type,
@@ -429,7 +430,7 @@ class PostgresEndpoint(BaseEndpoint):
                 ("forced row security", f"ALTER TABLE {target} FORCE ROW LEVEL SECURITY")
             )
         if comment is not None:
-            literal = "'" + str(comment).replace("'", "''") + "'"
+            literal = quote_literal(str(comment))
             dressing.append(("comment", f"COMMENT ON TABLE {target} IS {literal}"))
         if not own:
             owner_sql = f"ALTER TABLE {target} OWNER TO {quote_ident(str(owner))}"
@@ -659,7 +660,7 @@ class PostgresEndpoint(BaseEndpoint):
     def _ensure_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
         """Create enum ``name`` in the target schema with the source's labels, then check it."""
         target = qualified(name, self._schema)
-        literals = ", ".join("'" + label.replace("'", "''") + "'" for label in labels)
+        literals = ", ".join(map(quote_literal, labels))
         self._create_type(table, target, f"TYPE {target} AS ENUM ({literals})")
         self.check_enum(table, column, name, labels)
 
@@ -1023,10 +1024,10 @@ class PostgresEndpoint(BaseEndpoint):
             return self._add_sequence(table, definition)
         elif definition.kind == "sequence_default":
             column = quote_ident(definition.name)
-            sequence = qualified(definition.sql, self._schema).replace("'", "''")
+            sequence = quote_literal(qualified(definition.sql, self._schema))
             sql = (
                 f"ALTER TABLE {target} ALTER COLUMN {column} "
-                f"SET DEFAULT nextval('{sequence}'::regclass)"
+                f"SET DEFAULT nextval({sequence}::regclass)"
             )
         else:
             sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
@@ -1048,8 +1049,8 @@ class PostgresEndpoint(BaseEndpoint):
             return f"{definition.label} (there already: kept)"
         statements = [f"CREATE SEQUENCE {sequence} {definition.sql}"]
         if definition.value is not None:
-            literal = sequence.replace("'", "''")
-            statements.append(f"SELECT setval('{literal}'::regclass, {int(definition.value)})")
+            literal = quote_literal(sequence)
+            statements.append(f"SELECT setval({literal}::regclass, {int(definition.value)})")
         self.run_in_transaction(statements, f"creating {definition.label}", table)
         at = "" if definition.value is None else f", at {definition.value:,}"
         return f"{definition.label}{at}"

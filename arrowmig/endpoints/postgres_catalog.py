@@ -25,7 +25,7 @@ from arrowmig.model import (
     PgDefinition,
     Table,
 )
-from arrowmig.schema import qualified, quote_ident
+from arrowmig.schema import qualified, quote_ident, quote_literal
 
 
 class Query(Protocol):
@@ -364,7 +364,7 @@ def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
         elif c.default.kind in ("string", "number") and default_sql(c, "postgresql")[1]:
             # The literal without its casts: the column's type reads it, as the source's
             # did; a cast would name the type's schema in the source.
-            sql = "'" + (c.default.value or "").replace("'", "''") + "'"
+            sql = quote_literal(c.default.value or "")
         else:
             continue
         definitions.append(
