@@ -184,6 +184,16 @@ class CheckpointStore:
             for r in self.target.execute(sql + " ORDER BY run_id, table_name, stream_name", params)
         ]
 
+    def stream_row(self, run_id: str, table: str, stream: str) -> Row | None:
+        """One stream's row (what the target holds of it, read back after a failure)."""
+        p = self.target.param
+        found = self.target.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM {self.table} "
+            f"WHERE run_id = {p(1)} AND table_name = {p(2)} AND stream_name = {p(3)}",
+            (run_id, table, stream),
+        )
+        return Row(*found[0]) if found else None
+
     def upsert(self, row: Row) -> tuple[str, tuple[Any, ...]]:
         """The statement (and parameters) that records ``row``: run it with a batch, or alone."""
         p = self.target.param

@@ -21,7 +21,7 @@ import pyarrow as pa
 from arrowmig.encodings import holds_every_character
 from arrowmig.endpoints.common import key_range_filter
 from arrowmig.endpoints.pg_wire import BINARY_HEADER, BINARY_TRAILER, WireError
-from arrowmig.errors import TransferError
+from arrowmig.errors import TargetFailed, TransferError, TransientError
 from arrowmig.model import KeyRange, Table
 from arrowmig.schema import qualified, quote_ident
 
@@ -276,7 +276,14 @@ class _ChunkWriter:
         try:
             return action(self.target.wire())
         except WireError as exc:
-            raise self.target.translate(exc, f"writing {self.table!r}", self.table) from exc
+            error = self.target.translate(exc, f"writing {self.table!r}", self.table)
+            if isinstance(error, TransientError):
+                # The retry reads back what the target holds: a crash may have lost the
+                # last transactions, or committed the one whose answer it cut off.
+                error = TargetFailed(
+                    error.message, hint=error.hint, table=error.table, sqlstate=error.sqlstate
+                )
+            raise error from exc
 
 
 def _commit(

@@ -11,6 +11,8 @@
     │                               (its table is profiled and loaded again)
     └── TransferError               a stream failed while moving data (exit 1)
          └── TransientError         marker: may succeed if retried (lost connection, busy file)
+              └── TargetFailed      the target failed under a stream: a retry first reads back
+                                    what the target still holds of it
 
 Errors carry their context (table, column, sqlstate) so that reports can show it.
 """
@@ -96,6 +98,13 @@ class TransientError(TransferError):
 
     table_written: bool = False
     """Set when the write side already used up its retries (the read must not be redone)."""
+
+
+class TargetFailed(TransientError):
+    """The target failed under a stream that had committed batches into it. A server crash
+    loses the last of them (they commit without waiting for their WAL flush), and a commit
+    whose answer was lost may have gone in: a retry continues from what the target holds
+    (``pipeline.Ledger``), never from what the stream remembers."""
 
 
 class StopRequested(BaseException):

@@ -240,6 +240,17 @@ class RunMeter:
             self.bytes += n_bytes
             return meter
 
+    def recount(self, table: str, rows: int) -> None:
+        """Rows counted as committed that the target lost (negative: a server crash), or
+        committed though their answer was lost (positive); their bytes in proportion."""
+        with self._lock:
+            meter = self.tables[table]
+            n_bytes = round(meter.bytes * rows / meter.rows) if meter.rows else 0
+            meter.rows += rows
+            meter.bytes += n_bytes
+            self.rows += rows
+            self.bytes += n_bytes
+
     def restart(self, name: str) -> None:
         """The table is loaded again from the start: what it wrote no longer counts."""
         with self._lock:

@@ -5,6 +5,7 @@ worker writes the previous one to the target, each batch committed on its own.
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import random
 import threading
@@ -16,7 +17,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 import pyarrow as pa
 
 from arrowmig.conform import conform
-from arrowmig.endpoints.common import KEY_COLUMN
+from arrowmig.endpoints.common import KEY_COLUMN, lost_connection
 from arrowmig.endpoints.validate import (
     Problem,
     bad_rows,
@@ -25,7 +26,8 @@ from arrowmig.endpoints.validate import (
     untranslatable_problem,
     without_rows,
 )
-from arrowmig.errors import ConnectError, TransferError, TransientError
+from arrowmig.errors import ConnectError, TargetFailed, TransferError, TransientError
+from arrowmig.ledger import Ledger, landed_after_all, settle
 from arrowmig.model import KeyRange, Table
 from arrowmig.plan import Stream
 from arrowmig.rejects import RejectWriter
@@ -191,13 +193,15 @@ def copy_stream(
     checkpoint: Checkpoint | None = None,
     rows_before: int = 0,
     direct: DirectCopy | None = None,
+    ledger: Ledger | None = None,
 ) -> int:
     """Move one stream; returns the rows written. ``on_batch(rows, bytes)`` after each commit.
 
     A transient error while reading re-opens the source and continues after the last
-    committed key (tables with a split key), so nothing is read twice or skipped. With
-    ``direct`` the rows pass without Arrow: between two PostgreSQL databases as binary COPY,
-    undecoded; between two SQLite files copied by SQLite itself.
+    committed key (tables with a split key), so nothing is read twice or skipped; with a
+    ``ledger``, after the last key the target holds (a server crash loses its last commits).
+    With ``direct`` the rows pass without Arrow: between two PostgreSQL databases as binary
+    COPY, undecoded; between two SQLite files copied by SQLite itself.
     """
     progress = _StreamProgress(rows_before, stream.key_range.after if stream.key_range else None)
     attempt = 0
@@ -218,38 +222,73 @@ def copy_stream(
                     checkpoint,
                     progress,
                 )
-                return progress.written
-            _copy_range(
-                key_range,
-                source_table,
-                target_table,
-                conns,
-                settings,
-                budget,
-                stop,
-                on_batch,
-                on_retry,
-                checkpoint,
-                progress,
-            )
+            else:
+                _copy_range(
+                    key_range,
+                    source_table,
+                    target_table,
+                    conns,
+                    settings,
+                    budget,
+                    stop,
+                    on_batch,
+                    on_retry,
+                    checkpoint,
+                    progress,
+                    ledger,
+                )
+            if ledger is not None and not stop.is_set():
+                ledger.seal(progress.rows)
             return progress.written
         except (TransientError, ConnectError) as exc:
             reconnecting = isinstance(exc, ConnectError) and attempt > 0
+            target_failed = isinstance(exc, TargetFailed)
             resumable = source_table.split_key is not None and (
-                reconnecting or (isinstance(exc, TransientError) and not exc.table_written)
+                reconnecting
+                or target_failed
+                or (isinstance(exc, TransientError) and not exc.table_written)
             )
             if not resumable or attempt >= settings.retries or stop.is_set():
+                if target_failed and not exc.hint:
+                    exc.hint = _RESUME_HINT
                 raise
             attempt += 1
+            lost = 0
+            if ledger is not None:
+                lost = _settle(progress, ledger, target_failed, conns, settings, on_retry)
             wait_s = backoff_s(attempt, settings.retry_max_wait_s)
             where = (
                 "from the start" if progress.last_key is None else f"after key {progress.last_key}"
             )
+            said = f"{exc}: {lost:,} rows committed before it were lost" if lost else str(exc)
             on_retry(
-                f"{exc} (reading again {where}, retry {attempt}/{settings.retries} in {wait_s:.1f}s)"
+                f"{said} (reading again {where}, retry {attempt}/{settings.retries} in {wait_s:.1f}s)"
             )
             conns.reset_source()
             time.sleep(wait_s)
+
+
+_RESUME_HINT = (
+    "a server crash may have lost the rows committed last; run the same command with --resume, "
+    "which goes on from what the target holds"
+)
+
+
+def _settle(
+    progress: _StreamProgress,
+    ledger: Ledger,
+    target_failed: bool,
+    conns: WorkerConnections,
+    settings: StreamSettings,
+    on_retry: Callable[[str], None],
+) -> int:
+    """Before a retry: make the stream's count and resume point what the target holds,
+    waiting for a restarting server. Returns the rows the target was found to have lost."""
+    read: list[tuple[int, int | None] | None] = []
+    through_restarts(
+        lambda: read.append(ledger.held()), settings.retries, conns.reset_target, on_retry
+    )
+    return settle(progress, ledger, read[-1], target_failed)
 
 
 @dataclass
@@ -273,6 +312,7 @@ def _copy_range(
     on_retry: Callable[[str], None],
     checkpoint: Checkpoint | None,
     progress: _StreamProgress,
+    ledger: Ledger | None = None,
 ) -> None:
     reader = conns.source.read(
         source_table,
@@ -305,8 +345,11 @@ def _copy_range(
 
     def commit(out: pa.RecordBatch, keys: pa.Array, last_key: Any) -> None:
         after = checkpoint(progress.rows + out.num_rows, last_key) if checkpoint else None
+        landed = None
+        if ledger is not None:
+            landed = functools.partial(landed_after_all, ledger, progress, out.num_rows)
         try:
-            _write_with_retries(conns, target_table, out, settings, on_retry, after)
+            _write_with_retries(conns, target_table, out, settings, on_retry, after, landed)
         except TransferError as exc:
             rejects = settings.rejects if settings.on_error == "reject" else None
             refused = _refused_character(exc, out, conns)
@@ -468,13 +511,23 @@ def _write_with_retries(
     settings: StreamSettings,
     on_retry: Callable[[str], None],
     after: tuple[str, tuple[Any, ...]] | None = None,
+    landed: Callable[[], bool] | None = None,
 ) -> None:
+    """Write one batch, retried on a new connection after a transient error. Once the
+    connection was lost, ``landed`` is asked first whether the batch went in after all (and
+    whether what was committed before survived)."""
     attempt = 0
+    lost = False
     while True:
         try:
+            if lost and landed is not None and landed():
+                return
             conns.target.write_batch(table, batch, after=after)
             return
+        except TargetFailed:
+            raise
         except (TransientError, ConnectError) as exc:
+            lost = lost or isinstance(exc, ConnectError) or lost_connection(exc)
             # A ConnectError here is the reconnect of a retry failing (the server is still
             # restarting): as transient as the error that made us reconnect.
             if attempt >= settings.retries or (isinstance(exc, ConnectError) and attempt == 0):

@@ -4,6 +4,7 @@ table put in place when its last stream ends, foreign keys at the very end.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
+from arrowmig.ledger import Ledger, check_staged_rows, table_rows
 from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import ForeignKey, TableLoad
@@ -258,7 +260,7 @@ class Runner:
             with self.lock:
                 if direct.note not in table_report.notes:
                     table_report.notes.append(direct.note)
-        rows = copy_stream(
+        return copy_stream(
             stream_for_read,
             source_table,
             work.landing.physical,
@@ -271,13 +273,36 @@ class Runner:
             checkpoint,
             item.rows_before,
             direct,
+            self._ledger(work, stream, conns),
         )
-        if resumable and not stop.is_set():
-            done = self._stream_row(work, stream, item.rows_before + rows, None, "done")
-            retrying(
-                lambda: CheckpointStore(conns.target).record(done), conns, self.settings.retries
-            )
-        return rows
+
+    def _ledger(self, work: TableWork, stream: Stream, conns: WorkerConnections) -> Ledger:
+        """What a retry of the stream reads back from the target (``ledger``): its checkpoint
+        row; a table without one, the rows of its staging table, all its own when it is
+        loaded in one stream."""
+        physical = work.landing.physical.name
+
+        def held() -> tuple[int, int | None] | None:
+            target = conns.target  # looked up each time: a retry may have reconnected it
+            if not work.landing.resumable:
+                if stream.count != 1:
+                    return None
+                return table_rows(target, physical), None
+            row = CheckpointStore(target).stream_row(self.run_id, stream.table, stream.name)
+            if row is None:
+                return None
+            return row.rows_done, row.last_key if row.last_key is not None else row.after_key
+
+        def recount(rows: int) -> None:
+            with self.progress_lock:
+                self.meter.recount(stream.table, rows)
+
+        def seal(rows: int) -> None:
+            if work.landing.resumable:
+                done = self._stream_row(work, stream, rows, None, "done")
+                CheckpointStore(conns.target).record(done)
+
+        return Ledger(held, recount, seal, keyed=work.landing.resumable)
 
     def _stream_row(
         self, work: TableWork, stream: Stream, rows: int, last_key: int | None, state: str
@@ -332,10 +357,11 @@ class Runner:
         if stream.table in self.surprises:
             self._load_again(self.tables[stream.table], conns)
             return
+        tries = itertools.count()
         self._finish_table(
             self.tables[stream.table],
             lambda w: retrying(
-                lambda: self._put_in_place(w, conns.target),
+                lambda: self._put_in_place(w, conns.target, again=next(tries) > 0),
                 conns,
                 self.settings.retries,
                 self._retried(stream.table),
@@ -426,7 +452,11 @@ class Runner:
             self.sink.emit(Event("error", table=name, message=table_report.error))
         self._sync(name)
 
-    def _put_in_place(self, work: TableWork, dst: Endpoint) -> None:
+    def _put_in_place(self, work: TableWork, dst: Endpoint, *, again: bool = False) -> None:
+        if again and not work.landing.resumable:
+            # Retried (a restart?): a crash may have lost the staging table's last batches,
+            # which no checkpoint would have read again.
+            check_staged_rows(dst, work.landing, self.meter.tables[work.plan.source.name].rows)
         load = finish(
             dst,
             work.landing,

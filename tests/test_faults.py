@@ -4,10 +4,8 @@ another writer, hostile names, and passwords that must never show up anywhere.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,58 +26,14 @@ from hypothesis import strategies as st
 import arrowmig
 from arrowmig.errors import ConnectError, UsageError
 from tests.dbutil import pg_exec, pg_rows, q, rows_of, sqlite_rows
-
-
-def _bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _as_postgres(*cmd: str) -> list[str]:
-    return list(cmd) if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--", *cmd]
+from tests.private_pg import as_postgres, private_cluster
 
 
 @pytest.fixture
 def private_pg() -> Iterator[tuple[str, str, str]]:
     """A throw-away PostgreSQL cluster of our own (never the shared server): (url, pg_ctl, root dir)."""
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("initdb/pg_ctl not found (CI=true: the restart test must run)")
-        pytest.skip("initdb not found: cannot start a private PostgreSQL cluster")
-    root = Path(tempfile.mkdtemp(prefix="arrowmig-pg-"))
-    os.chmod(root, 0o777)
-    data = root / "data"
-    port = _free_port()
-    subprocess.run(
-        _as_postgres(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"),
-        check=True,
-        capture_output=True,
-    )
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    # The server's output goes to its log file, never to a pipe of ours: a postmaster that
-    # inherited our pipe would keep it open and make subprocess.run wait for ever.
-    subprocess.run(
-        _as_postgres(pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", pg_ctl, str(root)
-    finally:
-        subprocess.run(
-            _as_postgres(pg_ctl, "-D", str(data), "-m", "immediate", "stop"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    with private_cluster("fsync=off") as cluster:
+        yield cluster.url, cluster.pg_ctl, cluster.root
 
 
 def test_postgres_restart_mid_run_completes_through_retries(
@@ -127,7 +81,7 @@ def test_postgres_restart_mid_run_completes_through_retries(
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before the restart: make it slower"
     subprocess.run(
-        _as_postgres(
+        as_postgres(
             pg_ctl, "-D", f"{root}/data", "-l", f"{root}/log", "-m", "fast", "-w", "restart"
         ),
         check=True,

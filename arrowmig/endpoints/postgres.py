@@ -1243,8 +1243,9 @@ def _batch_settings_sql(timeout_ms: int) -> str:
     synchronous_commit off: a batch's COMMIT returns without waiting for its WAL to reach
     disk (the WAL writer flushes it moments later). A server crash can then lose the last
     batches, never part of one: each batch commits together with its checkpoint row, so a
-    resume starts exactly after what survived. The row that marks a table loaded commits
-    synchronously, which flushes all earlier WAL: a table reported done is on disk.
+    retry (``ledger``) or a resume starts exactly after what survived. The row that marks a
+    stream done commits synchronously, which flushes all earlier WAL: a table reported done
+    is on disk.
     """
     settings = "set_config('synchronous_commit', 'off', true)"
     if timeout_ms:
