@@ -434,10 +434,11 @@ def build_plan(
             if config.mode in ("append", "truncate") and exists:
                 computed = dst.computed_columns(name)
                 source, left_to_target = _without_computed(source, computed)
+                existing = _without_columns(dst.existing_table(name), computed)
+                source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
                 # Only the columns still read keep their notes ("its values are copied").
                 notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
                 notes += left_to_target
-                existing = _without_columns(dst.existing_table(name), computed)
                 target, conversions = _append_target(
                     source,
                     existing,
@@ -995,7 +996,12 @@ def _append_target(
                 src,
                 arrow_type=there.arrow_type,
                 target_type=there.target_type,
-                pg_type=there.pg_type or _server_cast_asked(src) or _enum_type(there),
+                # The source's own type plan (a SQLite JSON column's json) does not come
+                # between: json cast on its way into a jsonb column, or jsonb into json,
+                # would show the wrong type, and the second would reorder its keys.
+                pg_type=there.pg_type
+                or (_server_cast_asked(src) if src.name in cast_columns else None)
+                or _enum_type(there),
                 pg_binary=there.pg_binary,
                 # A DuckDB column's own type where Arrow's says less (TIMESTAMP_S, read as
                 # microseconds): what screening holds the values to.
@@ -1103,7 +1109,11 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
     numbers = numbers or pa.types.is_decimal(src.arrow_type) or numbers_as_text(src, src.arrow_type)
     # The cast to the target's own type first: text bound for an integer column is numbers
     # more often than truth values (its 'true' and 'false' words are what =boolean takes).
-    exact = [n for n in _CASTS_TO_SUGGEST if forced_arrow_type(n, src.arrow_type) == wanted]
+    # An integer column's own type leads (integer, smallint: =boolean gave them 0/1 only);
+    # not real, which would round each number as asked where double precision checks it.
+    own = (type_words(wanted),) if pa.types.is_integer(wanted) else ()
+    candidates = dict.fromkeys((*own, *_CASTS_TO_SUGGEST))
+    exact = [n for n in candidates if forced_arrow_type(n, src.arrow_type) == wanted]
     for name in [*exact, *(n for n in _CASTS_TO_SUGGEST if n not in exact)]:
         forced = forced_arrow_type(name, src.arrow_type)
         if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
@@ -1133,6 +1143,30 @@ def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> b
     if not pa.types.is_integer(forced) or pa.types.is_integer(wanted):
         return False
     return not (pa.types.is_integer(src.arrow_type) or pa.types.is_boolean(src.arrow_type))
+
+
+JSONB_NOTE = (
+    "appended into a jsonb column, which reorders keys, drops duplicate keys (the last is "
+    "kept) and respaces each document: the source's text is not kept"
+)
+
+
+def _with_jsonb_notes(
+    source: Table, existing: Table, source_dialect: str, target_dialect: str
+) -> Table:
+    """The source with a note on each column bound for an existing PostgreSQL jsonb column
+    whose values are not jsonb's already: the target stores each document its own way."""
+    if target_dialect != "postgresql":
+        return source
+    jsonb = {c.name for c in existing.columns if c.source_type == "jsonb"}
+    already = source_dialect == "postgresql"
+    columns = tuple(
+        replace(c, notes=(*c.notes, JSONB_NOTE))
+        if c.name in jsonb and not (already and c.source_type == "jsonb")
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
 
 
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:
