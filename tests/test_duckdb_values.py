@@ -592,3 +592,22 @@ def test_the_negative_zero_note_names_the_table_and_column_to_cast(
     assert "f8: 2 values of -0.0 stored as 0.0" in "\n".join(notes)
     assert cast.format("f8") in "\n".join(notes)
     assert not [n for n in notes if "plain" in n or "_arrowmig" in n or "COLUMN" in n]
+
+
+@pytest.mark.postgres
+def test_a_duckdb_json_document_reaches_postgresql_as_its_exact_text(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # DuckDB's JSON became jsonb, which reorders keys and drops a duplicate key: the document
+    # {"b":1,"a":2,"a":3} arrived as {"a": 3, "b": 1}, with no note, and verify said "match".
+    source = tmp_path / "s.duckdb"
+    document = '{"b":1, "a":2,"a":3}'
+    with duckdb.connect(str(source)) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, j JSON)")
+        con.execute("INSERT INTO t VALUES (1, ?), (2, NULL)", [document])
+    report = migrate(str(source), pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT j::text, pg_typeof(j)::text FROM t ORDER BY id").fetchall()
+    assert rows == [(document, "json"), (None, "json")]
+    assert verify(str(source), pg_url).ok

@@ -132,7 +132,7 @@ class _SharedDatabase:
 # DuckDB types that arrive in Arrow as plain strings but mean more on a target.
 _TEXT_WITH_TYPE = {
     "UUID": "uuid",
-    "JSON": "jsonb",
+    "JSON": "json",  # each document's text, as DuckDB holds it (jsonb would rewrite it)
     "HUGEINT": "numeric(39,0)",
     "UHUGEINT": "numeric(39,0)",
     "VARINT": "numeric",
