@@ -246,10 +246,11 @@ def finish(
 
 def _restore_foreign_keys(dst: Endpoint, keys: list[tuple[str, str, str]], load: TableLoad) -> None:
     """The foreign keys other tables had on a replaced table: the old table took them with it
-    (dropped, or renamed as the backup), so each is added again on the new one, checked."""
+    (dropped, or renamed as the backup), so each is added again on the new one, checked
+    (one that was NOT VALID stays so)."""
     for table, name, definition in keys:
         try:
-            load.built.append(dst.restore_foreign_key(table, name, definition) + " (again)")  # type: ignore[attr-defined]
+            load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
         except ArrowmigError as exc:
             load.skipped.append(
                 f"foreign key {name} of {table} (pointing here) not added again: {exc}"

@@ -78,6 +78,31 @@ def test_a_foreign_key_the_new_rows_break_is_named_and_not_kept(
     assert _foreign_keys(pg_url) == []
 
 
+def test_a_not_valid_foreign_key_pointing_here_stays_not_valid(tmp_path: Path, pg_url: str) -> None:
+    """Another table's key that was NOT VALID (its rows were never held to it) is put back
+    NOT VALID, not checked and dropped for the orphans it always had."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+        "INSERT INTO parent VALUES (1, 'old')",
+        "CREATE TABLE child (id int PRIMARY KEY, parent_id int)",
+        "INSERT INTO child VALUES (1, 1), (2, 7)",
+        "ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) "
+        "REFERENCES parent NOT VALID",
+    )
+    report = migrate(
+        _source(tmp_path / "s.db", [1, 2]), pg_url, config=MigrationConfig(mode="replace")
+    )
+    assert report.ok, report.tables[0].error
+    assert (
+        'foreign key child_parent_fk of "public"."child" (again, NOT VALID as it was)'
+        in report.tables[0].built
+    )
+    assert _foreign_keys(pg_url) == [("child", "child_parent_fk", False)]
+    with psycopg.connect(pg_url) as con, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        con.execute("INSERT INTO child VALUES (3, 99)")
+
+
 def test_replacing_a_table_a_view_uses_is_refused_before_anything_is_written(
     tmp_path: Path, pg_url: str
 ) -> None:

@@ -362,16 +362,21 @@ class PostgresEndpoint(BaseEndpoint):
 
     def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
         """Put back a foreign key of another table (``table``, qualified) on a table that was
-        replaced: added NOT VALID, then checked; dropped again if its rows do not check out."""
+        replaced: added NOT VALID, then checked; dropped again if its rows do not check out.
+        One that was NOT VALID (``definition`` says so) stays so, unchecked, as it was."""
         label = f"foreign key {name} of {table}"
         self._run(
             f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote_ident(name)}",
             f"re-adding {label}",
         )
+        unchecked = definition.endswith(" NOT VALID")
         self._run(
-            f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition} NOT VALID",
+            f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
+            + ("" if unchecked else " NOT VALID"),
             f"re-adding {label}",
         )
+        if unchecked:
+            return f"{label} (again, NOT VALID as it was)"
         try:
             self._run(
                 f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}"
@@ -381,7 +386,7 @@ class PostgresEndpoint(BaseEndpoint):
                 f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}"
             )
             raise
-        return label
+        return f"{label} (again)"
 
     def policies_on(self, name: str) -> list[str]:
         """The row security policies of table ``name`` (a replace would drop them)."""
@@ -1077,7 +1082,8 @@ class PostgresEndpoint(BaseEndpoint):
         ``on_key(table, "added")`` and ``on_key(table, "checked")`` are called as each key
         gets there, refused or not. A key whose rows do not check out is dropped again: the
         target never keeps a key its rows break. (ADD FOREIGN KEY checks as it adds, one
-        table after another.)
+        table after another.) A key NOT VALID in the source stays so, unchecked: the source
+        never held its rows to it.
         """
         results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
         to_check: dict[str, list[tuple[int, str]]] = {}
@@ -1094,8 +1100,12 @@ class PostgresEndpoint(BaseEndpoint):
                     # give the table a second copy (PostgreSQL names it *_fkey1), checked on
                     # every write, and leave the first unchecked.
                     name, checked = found
-                    if checked:
-                        results[i] = f"{fk.label} (there already, its rows checked)"
+                    if checked or not fk.valid:
+                        results[i] = (
+                            f"{fk.label} (there already, its rows checked)"
+                            if checked
+                            else _left_unchecked(fk)
+                        )
                         if on_key is not None:
                             on_key(table, "added")
                             on_key(table, "checked")
@@ -1107,6 +1117,12 @@ class PostgresEndpoint(BaseEndpoint):
                 self._run(
                     f"ALTER TABLE {target} ADD {clause} NOT VALID", f"adding {fk.label}", table
                 )
+                if not fk.valid:
+                    results[i] = _left_unchecked(fk)
+                    if on_key is not None:
+                        on_key(table, "added")
+                        on_key(table, "checked")
+                    continue
                 (name,) = self._query(
                     "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND "
                     "contype = 'f' AND NOT convalidated ORDER BY oid DESC LIMIT 1",
@@ -1212,6 +1228,11 @@ class PostgresEndpoint(BaseEndpoint):
                 table,
             )
             return exc
+
+
+def _left_unchecked(fk: ForeignKey) -> str:
+    """How the report names a key added NOT VALID, as the source has it."""
+    return f"{fk.label} (as in the source: rows already there are not checked, new ones are)"
 
 
 def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[str, bool] | None:
