@@ -32,6 +32,13 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.pg_dressing import (
+    Dressing,
+    index_keys,
+    index_sql,
+    read_dressing,
+    still_to_give,
+)
 from arrowmig.endpoints.pg_privileges import ReadRefusal, read_refusals, refused_error
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
@@ -396,51 +403,18 @@ class PostgresEndpoint(BaseEndpoint):
         )
         return [str(r[0]) for r in rows]
 
-    def table_dressing(self, name: str) -> list[tuple[str, str]]:
-        """What table ``name`` has beyond its columns, keys and rows, as (label, statement)
-        pairs that give it to a new table of the same name: its privileges, triggers, row
-        security, comment and owner (a replace builds a new table; these would go with the
-        old one)."""
-        target = qualified(name, self._schema)
-        rows = self._query(
-            "SELECT pg_get_userbyid(c.relowner), c.relowner = (SELECT oid FROM pg_roles WHERE "
-            "rolname = current_user), obj_description(c.oid, 'pg_class'), "
-            "(SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE "
-            "quote_ident(pg_get_userbyid(a.grantee)) END || chr(2) || a.privilege_type || chr(2) "
-            "|| a.is_grantable::text, chr(1)) FROM aclexplode(c.relacl) a "
-            "WHERE a.grantee <> c.relowner), c.relrowsecurity, c.relforcerowsecurity "
-            "FROM pg_class c WHERE c.oid = $1::regclass",
-            (target,),
-        )
-        if not rows:
-            return []
-        owner, own, comment, grants, row_security, forced = rows[0]
-        dressing = []
-        for grant in str(grants).split("\x01") if grants else []:
-            grantee, privilege, grantable = grant.split("\x02")
-            option = " WITH GRANT OPTION" if grantable == "true" else ""
-            dressing.append(
-                (f"{privilege} to {grantee}", f"GRANT {privilege} ON {target} TO {grantee}{option}")
-            )
-        for trigger, definition in self._query(
-            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass "
-            "AND NOT tgisinternal ORDER BY 1",
-            (target,),
-        ):
-            dressing.append((f"trigger {trigger}", str(definition)))
-        if row_security:
-            dressing.append(("row security", f"ALTER TABLE {target} ENABLE ROW LEVEL SECURITY"))
-        if forced:
-            dressing.append(
-                ("forced row security", f"ALTER TABLE {target} FORCE ROW LEVEL SECURITY")
-            )
-        if comment is not None:
-            literal = quote_literal(str(comment))
-            dressing.append(("comment", f"COMMENT ON TABLE {target} IS {literal}"))
-        if not own:
-            owner_sql = f"ALTER TABLE {target} OWNER TO {quote_ident(str(owner))}"
-            dressing.append((f"owner {owner}", owner_sql))
-        return dressing
+    def table_dressing(self, name: str, columns: Collection[str]) -> list[Dressing]:
+        """What table ``name`` has beyond its columns, keys and rows, each with the statement
+        that gives it to a new table of the same name with ``columns`` (a replace builds a
+        new table; these would go with the old one): ``pg_dressing``."""
+        return read_dressing(self._query, qualified(name, self._schema), columns)
+
+    def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
+        """``dressing`` less the indexes the new ``table`` has, or will have once every table
+        is loaded (its PostgreSQL-only definitions)."""
+        present = index_keys(self._query, qualified(table.name, self._schema))
+        coming = [d for d in table.pg_definitions if d.kind == "index"]
+        return still_to_give(dressing, present, coming)
 
     def has_constraint(self, table: str, name: str) -> bool:
         return bool(
@@ -1020,8 +994,7 @@ class PostgresEndpoint(BaseEndpoint):
         has, or a default that is an expression, on ``table`` again, as the source defined it."""
         target = qualified(table, self._schema)
         if definition.kind == "index":
-            unique = "UNIQUE " if definition.unique else ""
-            sql = f"CREATE {unique}INDEX {quote_ident(definition.name)} ON {target}{definition.sql}"
+            sql = index_sql(target, definition)
         elif definition.kind == "default":
             column = quote_ident(definition.name)
             sql = f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT {definition.sql}"
