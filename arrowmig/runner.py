@@ -463,6 +463,7 @@ class Runner:
             keep_backup=self.config.keep_backup,
             analyze=self.config.analyze,
             moved={w.landing.final.name for w in self.tables.values()},
+            indexes=self.config.keys,
         )
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.

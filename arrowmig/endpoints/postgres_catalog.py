@@ -672,7 +672,7 @@ _FOREIGN_KEY_COLUMNS = (
     "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
     "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
     "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
-    "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred"
+    "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, c.convalidated"
 )
 
 
@@ -687,6 +687,7 @@ def _foreign_key(row: tuple[Any, ...], ref_schema: str | None = None) -> Foreign
         timing=FOREIGN_KEY_TIMINGS[2 if row[7] else 1] if row[6] else "",
         name=row[0],
         ref_schema=ref_schema,
+        valid=bool(row[8]),
     )
 
 
@@ -703,12 +704,12 @@ def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
         (oid,),
     )
     elsewhere = [
-        f"foreign key {r[0]} ({', '.join(r[2].split(chr(1)))}) -> {r[8]}.{r[1]}: into another "
+        f"foreign key {r[0]} ({', '.join(r[2].split(chr(1)))}) -> {r[9]}.{r[1]}: into another "
         "schema, which this run does not read"
         for r in rows
-        if r[8] is not None
+        if r[9] is not None
     ]
-    return [_foreign_key(r) for r in rows if r[8] is None], elsewhere
+    return [_foreign_key(r) for r in rows if r[9] is None], elsewhere
 
 
 def foreign_keys_on(query: Query, table: str) -> list[tuple[ForeignKey, bool]]:
@@ -717,12 +718,12 @@ def foreign_keys_on(query: Query, table: str) -> list[tuple[ForeignKey, bool]]:
     rows = query(
         f"SELECT {_FOREIGN_KEY_COLUMNS}, "
         "CASE WHEN rc.relnamespace <> c.connamespace THEN "
-        "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END, c.convalidated "
+        "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "WHERE c.conrelid = $1::regclass AND c.contype = 'f' ORDER BY c.conname",
         (table,),
     )
-    return [(_foreign_key(r, r[8]), bool(r[9])) for r in rows]
+    return [(_foreign_key(r, r[9]), bool(r[8])) for r in rows]
 
 
 def foreign_keys_between(query: Query, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
@@ -738,7 +739,7 @@ def foreign_keys_between(query: Query, schemas: list[str]) -> list[tuple[str, st
         "AND rn.nspname = ANY(string_to_array($1, chr(1))) ORDER BY n.nspname, t.relname, c.conname",
         ("\x01".join(schemas),),
     )
-    return [(str(r[9]), str(r[10]), _foreign_key(r, str(r[8]))) for r in rows]
+    return [(str(r[10]), str(r[11]), _foreign_key(r, str(r[9]))) for r in rows]
 
 
 _PG_FK_ACTIONS = {
