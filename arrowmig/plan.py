@@ -20,10 +20,10 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
-from arrowmig.loading import landing_for
+from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import folded, name_parts, written_list
-from arrowmig.preflight import refuse_values_that_cannot_go_in
+from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -449,6 +449,10 @@ def build_plan(
                     # A value that cannot go in would stop the table halfway (emptied first
                     # by --mode truncate): refused now; with reject its row is set aside.
                     refuse_values_that_cannot_go_in(src, source, existing, dst.dialect, config.mode)
+                    if emptied_first(landing_for(target, source, action), dst.dialect):
+                        refuse_values_stored_otherwise(
+                            src, source, target, dst.dialect, config.batch
+                        )
                 _check_write(dst, target, config.mode)
                 notes += conversions
                 checked[name] = existing.foreign_keys
