@@ -395,7 +395,8 @@ class Runner:
         try:
             plan = self.replan(conns.source, conns.target, name)
             landing = landing_for(plan.target, plan.source, plan.action)
-            plan.streams = source_streams(plan, conns.source, self.config.split_rows)
+            # As many streams as the run planned for it (fitted to the workers).
+            plan.streams = source_streams(plan, conns.source, len(work.plan.streams))
             # Checkpoints go first: a run killed from here on resumes this table from its
             # start (or refuses, loudly, to create it over itself), never after a key of
             # the rows being dropped. Only tables this run creates are presumed (create and
