@@ -13,10 +13,11 @@ from typing import Any
 
 from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
 from arrowmig.auto_keys import unkept_key_notes
-from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
+from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shapes
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.endpoints.common import together
 from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
@@ -58,6 +59,8 @@ class StreamWork:
     stream: Stream
     rows_before: int = 0
     last_key: int | None = None
+    done_row: Row | None = None
+    """The checkpoint row of this stream done, when it is left to ``_put_in_place``."""
 
     @property
     def est_rows(self) -> int:
@@ -98,7 +101,9 @@ class Runner:
         open_target: Callable[[], Endpoint],
         run_id: str,
         replan: Replan,
+        spares: list[tuple[Source, Endpoint]] | None = None,
     ) -> None:
+        """``spares``: connections opened already, for the workers (``Scheduler.spares``)."""
         self.plan = plan
         self.config = config
         self.report = report
@@ -107,7 +112,9 @@ class Runner:
         self.run_id = run_id
         self.replan = replan
         self.tables = {w.plan.source.name: w for w in work}
-        self.scheduler = Scheduler(config.parallel, open_source, open_target)
+        self.moved = frozenset(w.landing.final.name for w in work)
+        """The run's target tables (their foreign keys are the run's to add)."""
+        self.scheduler = Scheduler(config.parallel, open_source, open_target, spares or [])
         self.budget = MemoryBudget(config.max_memory)
         self.settings = StreamSettings(
             retries=config.retries,
@@ -124,6 +131,8 @@ class Runner:
         self.reports: dict[str, TableReport] = {}
         self.lock = threading.Lock()
         self.progress_lock = threading.Lock()
+        self._eta: tuple[float, float | None] = (-ETA_EVERY_S, None)
+        """When the ETA was last weighed, and what it was (``_eta_s``)."""
         self.interrupted: str | None = None
         self.surprises: dict[str, TypeSurprise] = {}
         """Tables whose presumed types a value broke, until they are loaded again."""
@@ -219,7 +228,7 @@ class Runner:
                         total_rows=table_meter.total_rows,
                         bytes=table_meter.bytes,
                         rows_per_s=table_meter.rate.rate,
-                        eta_s=self.meter.eta_s,
+                        eta_s=self._eta_s(),
                         rss_bytes=self.meter.sample(),
                         batch_rows=rows,
                         batch_bytes=n_bytes,
@@ -274,10 +283,28 @@ class Runner:
         )
         if resumable and not stop.is_set():
             done = self._stream_row(work, stream, item.rows_before + rows, None, "done")
-            retrying(
-                lambda: CheckpointStore(conns.target).record(done), conns, self.settings.retries
-            )
+            with self.lock:
+                last = self.remaining[stream.table] == 1
+            if last:
+                # Recorded with the table's own row as it is put in place, on this worker
+                # next (``_done``): a transaction saved per table. Should the table not get
+                # there, a resume reads this stream on after its last key, finding nothing.
+                item.done_row = done
+            else:
+                retrying(
+                    lambda: CheckpointStore(conns.target).record(done),
+                    conns,
+                    self.settings.retries,
+                )
         return rows
+
+    def _eta_s(self) -> float | None:
+        """The meter's ETA, weighed again at most every ``ETA_EVERY_S``: it weighs every
+        table, and with a batch each, 2,000 small tables spent seconds of the GIL on it."""
+        now = time.monotonic()
+        if now - self._eta[0] >= ETA_EVERY_S:
+            self._eta = (now, self.meter.eta_s)
+        return self._eta[1]
 
     def _stream_row(
         self, work: TableWork, stream: Stream, rows: int, last_key: int | None, state: str
@@ -332,10 +359,11 @@ class Runner:
         if stream.table in self.surprises:
             self._load_again(self.tables[stream.table], conns)
             return
+        done_rows = (item.done_row,) if item.done_row is not None else ()
         self._finish_table(
             self.tables[stream.table],
             lambda w: retrying(
-                lambda: self._put_in_place(w, conns.target),
+                lambda: self._put_in_place(w, conns.target, done_rows),
                 conns,
                 self.settings.retries,
                 self._retried(stream.table),
@@ -386,7 +414,7 @@ class Runner:
         self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
         work.plan, work.landing, work.profiled = plan, landing, True
         work.streams = [StreamWork(s) for s in plan.streams]
-        record_prepared(store, self.run_id, work)
+        record_prepared(store, self.run_id, [work])
         table_report.notes = [
             *plan.notes,
             f"loaded again with profiled types: {surprise.message}",
@@ -426,17 +454,31 @@ class Runner:
             self.sink.emit(Event("error", table=name, message=table_report.error))
         self._sync(name)
 
-    def _put_in_place(self, work: TableWork, dst: Endpoint) -> None:
-        load = finish(
-            dst,
-            work.landing,
-            keep_backup=self.config.keep_backup,
-            analyze=self.config.analyze,
-            moved={w.landing.final.name for w in self.tables.values()},
-        )
+    def _put_in_place(
+        self, work: TableWork, dst: Endpoint, done_rows: tuple[Row, ...] = ()
+    ) -> None:
+        """Finish a table and record it loaded (with ``done_rows``, its last stream's)."""
+
+        def put() -> TableLoad:
+            load = finish(
+                dst,
+                work.landing,
+                keep_backup=self.config.keep_backup,
+                analyze=self.config.analyze,
+                moved=self.moved,
+            )
+            loaded = table_row(self.run_id, work, "loaded")
+            CheckpointStore(dst).record_all([*done_rows, loaded], durable=True)
+            return load
+
+        # A small table's keys, statistics and record commit together: each on its own cost
+        # more than the building. Not a large one's: a key that fails (rows not unique)
+        # undoes them all, and they are built again one by one (``together``).
+        rows = work.plan.source.row_count
+        small = rows is not None and rows <= FINISHED_TOGETHER_ROWS
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.
-        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
+        load = together(dst, put, durable=True) if small else put()
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built
@@ -501,6 +543,13 @@ class Runner:
             self.scheduler.add(ready)
 
 
+ETA_EVERY_S = 0.1
+"""How often a batch's progress event weighs the ETA again (``Runner._eta_s``)."""
+
+FINISHED_TOGETHER_ROWS = 100_000
+"""Tables of at most this many rows are put in place in one transaction (``together``)."""
+
+
 def _direct_copy(
     conns: WorkerConnections, work: TableWork, config: MigrationConfig, notes: list[str]
 ) -> DirectCopy | None:
@@ -543,18 +592,22 @@ def retrying(
     through_restarts(action, retries, conns.reset_target, on_retry)
 
 
-def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> None:
-    """Record a freshly prepared table: each stream pending (resumable tables), then the table
-    with the shape the target gives what the rows go into."""
-    name = work.plan.source.name
-    work.shape = table_shape(store.target, work.landing.physical.name)
-    if work.landing.resumable:
+def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork]) -> None:
+    """Record freshly prepared tables, all in one statement: each one's streams pending
+    (resumable tables), then the table with the shape the target gives what the rows go
+    into (so a table row never stands without its streams')."""
+    shapes = table_shapes(store.target, [w.landing.physical.name for w in works])
+    rows = []
+    for work in works:
+        work.shape = shapes[work.landing.physical.name]
+        if not work.landing.resumable:
+            continue
         for item in work.streams:
             key_range = item.stream.key_range
-            store.record(
+            rows.append(
                 Row(
                     run_id,
-                    name,
+                    work.plan.source.name,
                     item.stream.name,
                     work.landing.physical.name,
                     key_range.after if key_range else None,
@@ -566,7 +619,8 @@ def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> Non
                     None,
                 )
             )
-    store.record(table_row(run_id, work, "prepared"))
+    rows += [table_row(run_id, work, "prepared") for work in works]
+    store.record_all(rows)
 
 
 def table_row(run_id: str, work: TableWork, state: str) -> Row:
