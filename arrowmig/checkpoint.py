@@ -90,6 +90,16 @@ def table_shape(target: Endpoint, name: str) -> Shape:
     return tuple(target.declared_columns(name))
 
 
+def table_shapes(target: Endpoint, names: list[str]) -> dict[str, Shape]:
+    """``table_shape`` of each of ``names``: in one query where the target has one for many
+    tables (PostgreSQL), a round trip saved per table."""
+    of_many = getattr(target, "declared_columns_of", None)
+    if of_many is not None and len(names) > 1:
+        found = of_many(names)
+        return {name: tuple(found.get(name, ())) for name in names}
+    return {name: table_shape(target, name) for name in names}
+
+
 @dataclass(frozen=True)
 class TableDetail:
     """What a table row's ``detail`` records of the table being loaded.
@@ -147,6 +157,11 @@ def shape_change(recorded: Shape, now: Shape) -> str | None:
     return None
 
 
+ROWS_PER_STATEMENT = 500
+"""Rows one statement records: 5,500 parameters, within every target's limit (SQLite's
+is 32,766)."""
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -196,36 +211,58 @@ class CheckpointStore:
 
     def upsert(self, row: Row) -> tuple[str, tuple[Any, ...]]:
         """The statement (and parameters) that records ``row``: run it with a batch, or alone."""
+        return self._upsert([row])
+
+    def _upsert(self, rows: list[Row]) -> tuple[str, tuple[Any, ...]]:
+        """One statement that records ``rows`` (each of another stream or table)."""
         p = self.target.param
-        values = (
-            f"{p(1)}, {p(2)}, {p(3)}, {p(4)}, CAST({p(5)} AS BIGINT), CAST({p(6)} AS BIGINT), "
-            f"CAST({p(7)} AS BIGINT), CAST({p(8)} AS BIGINT), {p(9)}, {p(10)}, {p(11)}"
-        )
+        values = []
+        params: list[Any] = []
+        now = _now()
+        for row in rows:
+            n = len(params)
+            values.append(
+                f"({p(n + 1)}, {p(n + 2)}, {p(n + 3)}, {p(n + 4)}, CAST({p(n + 5)} AS BIGINT), "
+                f"CAST({p(n + 6)} AS BIGINT), CAST({p(n + 7)} AS BIGINT), "
+                f"CAST({p(n + 8)} AS BIGINT), {p(n + 9)}, {p(n + 10)}, {p(n + 11)})"
+            )
+            params += [
+                row.run_id,
+                row.table_name,
+                row.stream_name,
+                row.physical_table,
+                row.after_key,
+                row.upto_key,
+                row.last_key,
+                row.rows_done,
+                row.state,
+                row.detail,
+                now,
+            ]
         sql = (
-            f"INSERT INTO {self.table} ({', '.join(_COLUMNS)}) VALUES ({values}) "
+            f"INSERT INTO {self.table} ({', '.join(_COLUMNS)}) VALUES {', '.join(values)} "
             "ON CONFLICT (run_id, table_name, stream_name) DO UPDATE SET "
             "physical_table = excluded.physical_table, last_key = excluded.last_key, "
             "rows_done = excluded.rows_done, state = excluded.state, detail = excluded.detail, "
             "updated_at = excluded.updated_at"
         )
-        params = (
-            row.run_id,
-            row.table_name,
-            row.stream_name,
-            row.physical_table,
-            row.after_key,
-            row.upto_key,
-            row.last_key,
-            row.rows_done,
-            row.state,
-            row.detail,
-            _now(),
-        )
-        return sql, params
+        return sql, tuple(params)
 
-    def record(self, row: Row) -> None:
-        sql, params = self.upsert(row)
-        self.target.execute(sql, params)
+    def record(self, row: Row, *, durable: bool = False) -> None:
+        """Record ``row`` in a transaction of its own; ``durable``: on disk, with every commit
+        before it, when this returns (a table done, the run's end: what a run reports), even
+        on a connection whose other commits do not wait (``defer_durability``)."""
+        self.record_all([row], durable=durable)
+
+    def record_all(self, rows: list[Row], *, durable: bool = False) -> None:
+        """Record ``rows`` (each of another stream or table), in their order, a statement
+        for up to ``ROWS_PER_STATEMENT`` of them: a round trip per row saved. ``durable``:
+        as ``record``'s, the last statement."""
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            sql, params = self._upsert(rows[start : start + ROWS_PER_STATEMENT])
+            last = start + ROWS_PER_STATEMENT >= len(rows)
+            durably = getattr(self.target, "execute_durably", None) if durable and last else None
+            (durably or self.target.execute)(sql, params)
 
     def forget_run(self, run_id: str, *, keep_run_row: bool = False) -> None:
         """Remove a run's rows (all but its own row when ``keep_run_row``)."""

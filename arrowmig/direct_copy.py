@@ -79,9 +79,10 @@ def direct_columns(
     if key is not None and key not in names:
         return None
     try:
+        if source.server_major() != target.server_major():
+            return None
         theirs = source.column_types(source_table.name)
         ours = target.column_types(target_table.name)
-        same_major = source.server_major() == target.server_major()
         holds = holds_every_character(source.database_encoding(), target.database_encoding())
     except Exception:
         # Only a shortcut: the Arrow path reads the same table and reports what is wrong.
@@ -91,7 +92,7 @@ def direct_columns(
             return None
         if theirs[name][0] != ours[name][0]:
             return None
-    return names if same_major and holds else None
+    return names if holds else None
 
 
 @functools.cache

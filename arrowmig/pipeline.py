@@ -176,6 +176,29 @@ class ReadAhead(Generic[_Item]):
                 self._budget.release(cast(_Item, item).nbytes)
 
 
+class ReadInline(Generic[_Item]):
+    """``ReadAhead``'s reads on the caller's own thread: for a table of a batch or so, whose
+    reader thread cost more to start than it could overlap (2,000 small tables, a thread each)."""
+
+    def __init__(self, batches: Iterator[_Item], budget: MemoryBudget, stop: StopFlag) -> None:
+        self._batches = batches
+        self._budget = budget
+        self._stop = stop
+
+    def __iter__(self) -> Iterator[_Item]:
+        for batch in self._batches:
+            if not self._budget.acquire(batch.nbytes, self._stop):
+                return
+            yield batch
+
+    def close(self) -> None:
+        """Nothing to stop: each batch handed out is the caller's to give back."""
+
+
+INLINE_READ_ROWS = 1_000
+"""A table of at most this many rows is read on its stream's own thread (``ReadInline``)."""
+
+
 Checkpoint = Callable[[int, int | None], tuple[str, tuple[Any, ...]] | None]
 """(rows committed so far in the stream, last key committed) -> the statement that records it."""
 
@@ -321,11 +344,12 @@ def _copy_range(
         with_key=True,
         batch_bytes=settings.batch_bytes,
     )
-    ahead = ReadAhead(
-        sliced(iter(reader), settings.batch_rows, settings.batch_bytes),
-        budget,
-        stop,
-        settings.read_ahead,
+    batches = sliced(iter(reader), settings.batch_rows, settings.batch_bytes)
+    table_rows = source_table.row_count
+    ahead: ReadAhead[pa.RecordBatch] | ReadInline[pa.RecordBatch] = (
+        ReadInline(batches, budget, stop)
+        if table_rows is not None and table_rows <= INLINE_READ_ROWS
+        else ReadAhead(batches, budget, stop, settings.read_ahead)
     )
     gathered: list[_Gathered] = []
     write_broke: list[Exception] = []

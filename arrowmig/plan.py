@@ -402,6 +402,7 @@ def build_plan(
             for name in names
         }
     )
+    present = tables_present(dst, names) if dst is not None else set()
     for name in names:
         source = described[name]
         if not source.columns:
@@ -420,7 +421,7 @@ def build_plan(
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is not None:
             dst.check_names(target)
-            exists = dst.table_exists(name)
+            exists = name in present
             if config.mode == "replace" and exists:
                 _refuse_dropping_dependents(dst, name)
             if config.mode == "create" and exists:
@@ -523,6 +524,15 @@ def build_plan(
     return MigrationPlan(
         plans, skipped_views, target_dialect, conflicts, run_notes, sqlite_header=header
     )
+
+
+def tables_present(dst: Endpoint, names: list[str]) -> set[str]:
+    """Which of ``names`` the target holds (``table_exists``): in one query where the target
+    asks a server (PostgreSQL), as each table's own query cost a round trip."""
+    present = getattr(dst, "tables_present", None)
+    if present is not None:
+        return set(present(names))
+    return {name for name in names if dst.table_exists(name)}
 
 
 def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL
+from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.errors import UsageError
 from arrowmig.urls import parse_url
 
@@ -55,24 +56,32 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
         yield
         return
     with conn, conn.cursor() as cursor:
-        cursor.execute(f"SET application_name = '{lock_session_name(os.getpid())}'")
         # The lock's key hashes the table's name as the server holds it: sent as every
-        # arrowmig session sends text, so that any run hashes a non-ASCII name alike.
-        cursor.execute(f"SELECT {CLIENT_ENCODING_SQL}")
-        for table in tables:
-            key = f"{schema}.{table}"
-            cursor.execute(
-                "SELECT pg_try_advisory_lock($1::int, hashtext(current_database() || '/' || $2))",
-                (_NAMESPACE, key),
+        # arrowmig session sends text, so that any run hashes a non-ASCII name alike. Set
+        # before the statement that sends the names (its parameters are converted as they
+        # arrive), with the session's name in the same round trip.
+        cursor.execute(
+            f"SELECT {CLIENT_ENCODING_SQL}, "
+            f"set_config('application_name', '{lock_session_name(os.getpid())}', false)"
+        )
+        # Every table's lock in one statement (a round trip each cost seconds for 2,000
+        # tables); the first refused is named. Closing the connection lets go of the rest.
+        keys = [f"{schema}.{table}" for table in tables]
+        cursor.execute(
+            "SELECT k.n FROM json_array_elements_text($2::json) WITH ORDINALITY AS k(t, n) "
+            "WHERE NOT pg_try_advisory_lock($1::int, hashtext(current_database() || '/' || k.t)) "
+            "ORDER BY k.n LIMIT 1",
+            (_NAMESPACE, names_json(keys)),
+        )
+        refused = cursor.fetchone()
+        if refused is not None:
+            table = tables[int(refused[0]) - 1]
+            raise UsageError(
+                f"another arrowmig run is writing table {table!r} of {shown}"
+                + _holder(cursor, keys[int(refused[0]) - 1]),
+                hint=_HINT,
+                table=table,
             )
-            held = cursor.fetchone()
-            if held is None or not held[0]:
-                raise UsageError(
-                    f"another arrowmig run is writing table {table!r} of {shown}"
-                    + _holder(cursor, key),
-                    hint=_HINT,
-                    table=table,
-                )
         yield
 
 

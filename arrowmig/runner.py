@@ -14,10 +14,11 @@ from typing import Any
 
 from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
 from arrowmig.auto_keys import unkept_key_notes
-from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shape
+from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shapes
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.endpoints.common import together
 from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
@@ -100,7 +101,9 @@ class Runner:
         open_target: Callable[[], Endpoint],
         run_id: str,
         replan: Replan,
+        spares: list[tuple[Source, Endpoint]] | None = None,
     ) -> None:
+        """``spares``: connections opened already, for the workers (``Scheduler.spares``)."""
         self.plan = plan
         self.config = config
         self.report = report
@@ -109,7 +112,9 @@ class Runner:
         self.run_id = run_id
         self.replan = replan
         self.tables = {w.plan.source.name: w for w in work}
-        self.scheduler = Scheduler(config.parallel, open_source, open_target)
+        self.moved = frozenset(w.landing.final.name for w in work)
+        """The run's target tables (their foreign keys are the run's to add)."""
+        self.scheduler = Scheduler(config.parallel, open_source, open_target, spares or [])
         self.budget = MemoryBudget(config.max_memory)
         self.settings = StreamSettings(
             retries=config.retries,
@@ -126,6 +131,8 @@ class Runner:
         self.reports: dict[str, TableReport] = {}
         self.lock = threading.Lock()
         self.progress_lock = threading.Lock()
+        self._eta: tuple[float, float | None] = (-ETA_EVERY_S, None)
+        """When the ETA was last weighed, and what it was (``_eta_s``)."""
         self.interrupted: str | None = None
         self.surprises: dict[str, TypeSurprise] = {}
         """Tables whose presumed types a value broke, until they are loaded again."""
@@ -221,7 +228,7 @@ class Runner:
                         total_rows=table_meter.total_rows,
                         bytes=table_meter.bytes,
                         rows_per_s=table_meter.rate.rate,
-                        eta_s=self.meter.eta_s,
+                        eta_s=self._eta_s(),
                         rss_bytes=self.meter.sample(),
                         batch_rows=rows,
                         batch_bytes=n_bytes,
@@ -303,6 +310,14 @@ class Runner:
                 CheckpointStore(conns.target).record(done)
 
         return Ledger(held, recount, seal, keyed=work.landing.resumable)
+
+    def _eta_s(self) -> float | None:
+        """The meter's ETA, weighed again at most every ``ETA_EVERY_S``: it weighs every
+        table, and with a batch each, 2,000 small tables spent seconds of the GIL on it."""
+        now = time.monotonic()
+        if now - self._eta[0] >= ETA_EVERY_S:
+            self._eta = (now, self.meter.eta_s)
+        return self._eta[1]
 
     def _stream_row(
         self, work: TableWork, stream: Stream, rows: int, last_key: int | None, state: str
@@ -413,7 +428,7 @@ class Runner:
         self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
         work.plan, work.landing, work.profiled = plan, landing, True
         work.streams = [StreamWork(s) for s in plan.streams]
-        record_prepared(store, self.run_id, work)
+        record_prepared(store, self.run_id, [work])
         table_report.notes = [
             *plan.notes,
             f"loaded again with profiled types: {surprise.message}",
@@ -454,21 +469,32 @@ class Runner:
         self._sync(name)
 
     def _put_in_place(self, work: TableWork, dst: Endpoint, *, again: bool = False) -> None:
+        """Finish a table and record it loaded."""
         if again and not work.landing.resumable:
             # Retried (a restart?): a crash may have lost the staging table's last batches,
             # which no checkpoint would have read again.
             check_staged_rows(dst, work.landing, self.meter.tables[work.plan.source.name].rows)
-        load = finish(
-            dst,
-            work.landing,
-            keep_backup=self.config.keep_backup,
-            analyze=self.config.analyze,
-            moved={w.landing.final.name for w in self.tables.values()},
-            indexes=self.config.keys,
-        )
+
+        def put() -> TableLoad:
+            load = finish(
+                dst,
+                work.landing,
+                keep_backup=self.config.keep_backup,
+                analyze=self.config.analyze,
+                moved=self.moved,
+                indexes=self.config.keys,
+            )
+            CheckpointStore(dst).record_all([table_row(self.run_id, work, "loaded")], durable=True)
+            return load
+
+        # A small table's keys, statistics and record commit together: each on its own cost
+        # more than the building. Not a large one's: a key that fails (rows not unique)
+        # undoes them all, and they are built again one by one (``together``).
+        rows = work.plan.source.row_count
+        small = rows is not None and rows <= FINISHED_TOGETHER_ROWS
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.
-        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
+        load = together(dst, put, durable=True) if small else put()
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built
@@ -533,6 +559,13 @@ class Runner:
             self.scheduler.add(ready)
 
 
+ETA_EVERY_S = 0.1
+"""How often a batch's progress event weighs the ETA again (``Runner._eta_s``)."""
+
+FINISHED_TOGETHER_ROWS = 100_000
+"""Tables of at most this many rows are put in place in one transaction (``together``)."""
+
+
 def _direct_copy(
     conns: WorkerConnections, work: TableWork, config: MigrationConfig, notes: list[str]
 ) -> DirectCopy | None:
@@ -575,18 +608,22 @@ def retrying(
     through_restarts(action, retries, conns.reset_target, on_retry)
 
 
-def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> None:
-    """Record a freshly prepared table: each stream pending (resumable tables), then the table
-    with the shape the target gives what the rows go into."""
-    name = work.plan.source.name
-    work.shape = table_shape(store.target, work.landing.physical.name)
-    if work.landing.resumable:
+def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork]) -> None:
+    """Record freshly prepared tables, all in one statement: each one's streams pending
+    (resumable tables), then the table with the shape the target gives what the rows go
+    into (so a table row never stands without its streams')."""
+    shapes = table_shapes(store.target, [w.landing.physical.name for w in works])
+    rows = []
+    for work in works:
+        work.shape = shapes[work.landing.physical.name]
+        if not work.landing.resumable:
+            continue
         for item in work.streams:
             key_range = item.stream.key_range
-            store.record(
+            rows.append(
                 Row(
                     run_id,
-                    name,
+                    work.plan.source.name,
                     item.stream.name,
                     work.landing.physical.name,
                     key_range.after if key_range else None,
@@ -598,7 +635,8 @@ def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> Non
                     None,
                 )
             )
-    store.record(table_row(run_id, work, "prepared"))
+    rows += [table_row(run_id, work, "prepared") for work in works]
+    store.record_all(rows)
 
 
 def table_row(run_id: str, work: TableWork, state: str) -> Row:

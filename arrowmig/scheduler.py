@@ -11,7 +11,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -70,11 +70,17 @@ class MemoryBudget:
 class WorkerConnections:
     """The source and target connections of one worker thread, opened on first use."""
 
-    def __init__(self, open_source: SourceFactory, open_target: EndpointFactory) -> None:
+    def __init__(
+        self,
+        open_source: SourceFactory,
+        open_target: EndpointFactory,
+        opened: tuple[Source, Endpoint] | None = None,
+    ) -> None:
+        """``opened``: a source and target connection opened already, used first."""
         self._open_source = open_source
         self._open_target = open_target
-        self._source: Source | None = None
-        self._target: Endpoint | None = None
+        self._source: Source | None = opened[0] if opened else None
+        self._target: Endpoint | None = opened[1] if opened else None
 
     @property
     def source(self) -> Source:
@@ -123,6 +129,10 @@ class Scheduler:
     parallel: int
     open_source: SourceFactory
     open_target: EndpointFactory
+    spares: list[tuple[Source, Endpoint]] = field(default_factory=list)
+    """Connections opened already (preparing the tables), each pair taken by a worker
+    before it opens its own: a connection to PostgreSQL costs the driver three reads of
+    pg_type, which grows by two rows per table."""
     stop: threading.Event = field(default_factory=threading.Event)
     _local: threading.local = field(default_factory=threading.local)
     _all: list[WorkerConnections] = field(default_factory=list)
@@ -138,10 +148,11 @@ class Scheduler:
     def connections(self) -> WorkerConnections:
         conns: WorkerConnections | None = getattr(self._local, "conns", None)
         if conns is None:
-            conns = WorkerConnections(self.open_source, self.open_target)
-            self._local.conns = conns
             with self._lock:
+                spare = self.spares.pop() if self.spares else None
+                conns = WorkerConnections(self.open_source, self.open_target, spare)
                 self._all.append(conns)
+            self._local.conns = conns
         return conns
 
     def run(
@@ -174,18 +185,34 @@ class Scheduler:
             return outcome
 
         pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="arrowmig-worker")
+        # Each future says it is done on this queue: waiting on all pending futures at once
+        # costs a lock per future per wait, and 2,000 small tables kept the main thread busy
+        # for seconds, holding the GIL the workers need.
+        finished: queue.SimpleQueue[Future[StreamOutcome]] = queue.SimpleQueue()
+        pending: set[Future[StreamOutcome]] = set()
+
+        def submit(stream: Any) -> None:
+            future = pool.submit(task, stream)
+            pending.add(future)
+            future.add_done_callback(finished.put)
+
         try:
-            pending: set[Future[StreamOutcome]] = {pool.submit(task, s) for s in streams}
             try:
+                for stream in streams:
+                    submit(stream)
                 while True:
                     # A stream added by on_done is queued before its own future completes,
                     # so nothing added is missed when the last future ends.
                     while not self._added.empty():
-                        pending.add(pool.submit(task, self._added.get()))
+                        submit(self._added.get())
                     if not pending:
                         break
-                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    outcomes.extend(f.result() for f in done)
+                    try:
+                        future = finished.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    pending.discard(future)
+                    outcomes.append(future.result())
             except BaseException:
                 self.stop.set()
                 for fut in pending:
@@ -203,3 +230,9 @@ class Scheduler:
             for conns in self._all:
                 conns.close()
             self._all.clear()
+            for source, target in self.spares:  # never taken: fewer streams than workers
+                with contextlib.suppress(Exception):
+                    source.close()
+                with contextlib.suppress(Exception):
+                    target.close()
+            self.spares.clear()

@@ -1,13 +1,16 @@
 """Table shapes the phase3 dataset does not have, behind figures in the README.
 
-Usage: python bench/bench_shapes.py wide|many|prices|columns|mixed|texts
-                                     [--target sqlite|duckdb|URL]
-                                     [--repeat N] [--dir DIR] [--tables T,...] [--extra=OPTION]
+Usage: python bench/bench_shapes.py wide|many|tiny|prices|columns|mixed|texts
+           [--target sqlite|duckdb|URL] [--repeat N] [--dir DIR] [--tables T,...]
+           [--extra=OPTION] [--count N] [--rows N]
 
 - ``wide``: one SQLite table of 2,000 rows of 100 bytes followed by 150 rows of a 5 MB blob
   (715 MiB): is peak RSS bounded by the batch size when the first rows are small?
 - ``many``: 300 SQLite tables of 100 rows, each ``(id INTEGER PRIMARY KEY, name TEXT NOT NULL,
   v REAL, created_at DATETIME)`` with an index on ``name``: the cost of a table as such.
+- ``tiny``: ``--count`` SQLite tables (default 2,000) ``mN (id INTEGER PRIMARY KEY, name TEXT
+  NOT NULL, v REAL)`` of ``--rows`` rows each (default 10), as Python's sqlite3 makes them: the
+  cost of a table when there are thousands. ``--repeat 0`` only builds the source (in ``--dir``).
 - ``prices``: three SQLite tables of 1,000,000 rows ``(id INTEGER PRIMARY KEY, price T, qty
   INTEGER)`` holding the same two-place reals, with T ``DECIMAL(10,2)`` (``fixed``), a bare
   ``decimal`` (``bare``, as Django declares it) and ``REAL`` (``doubles``): what keeping a
@@ -70,6 +73,17 @@ def build_many(path: Path) -> None:
             ((f"n{j}", j * 0.5, "2024-01-01 00:00:00") for j in range(100)),
         )
         con.execute(f"CREATE INDEX ix_t{i} ON t{i} (name)")
+    con.commit()
+    con.close()
+
+
+def build_tiny(path: Path, count: int = 2000, rows: int = 10) -> None:
+    con = sqlite3.connect(path)
+    for i in range(count):
+        con.execute(f"CREATE TABLE m{i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, v REAL)")
+        con.executemany(
+            f"INSERT INTO m{i} (name, v) VALUES (?, ?)", ((f"n{j}", j * 0.5) for j in range(rows))
+        )
     con.commit()
     con.close()
 
@@ -156,6 +170,7 @@ def build_texts(path: Path) -> None:
 BUILDERS = {
     "wide": build_wide,
     "many": build_many,
+    "tiny": build_tiny,
     "prices": build_prices,
     "columns": build_columns,
     "mixed": build_mixed,
@@ -171,13 +186,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dir", type=Path, help="keep the source and target here")
     parser.add_argument("--tables", help="move only these tables (comma-separated)")
     parser.add_argument("--extra", action="append", default=[], help="an arrowmig migrate option")
+    parser.add_argument("--count", type=int, default=2000, help="tiny: how many tables")
+    parser.add_argument("--rows", type=int, default=10, help="tiny: rows in each table")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="arrowmig-shapes-") as tmp:
         work = args.dir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         source = work / f"{args.shape}.db"
         source.unlink(missing_ok=True)
-        BUILDERS[args.shape](source)
+        if args.shape == "tiny":
+            build_tiny(source, args.count, args.rows)
+        else:
+            BUILDERS[args.shape](source)
+        if args.repeat == 0:
+            print(source)
+            return 0
         notes: list[str] = []
         if args.target == "duckdb":
             target_url, target = str(work / "target.duckdb"), None

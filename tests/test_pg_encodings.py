@@ -17,7 +17,7 @@ from arrowmig import migrate, verify
 from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import DIRECT_NOTE
-from arrowmig.errors import SchemaError
+from arrowmig.errors import SchemaError, UsageError
 from tests.dbutil import duckdb_rows, pg_rows, sqlite_rows
 
 pytestmark = pytest.mark.postgres
@@ -225,3 +225,49 @@ def test_a_name_the_target_databases_encoding_lacks_is_refused_before_anything_i
     assert migrate(source, latin1_pg).ok
     with psycopg.connect(latin1_pg) as pg:
         assert pg.execute('SELECT "réf" FROM "año"').fetchall() == []
+
+
+NAMES = ["café", "crème", "año", "plain"]
+"""Table names past ASCII that LATIN1 holds: a run asks about all its tables at once (which
+exist, their columns, their locks), their names in one JSON array."""
+
+
+def _named_tables(path: Path) -> str:
+    con = sqlite3.connect(path)
+    for name in NAMES:
+        con.execute(f'CREATE TABLE "{name}" (id INTEGER PRIMARY KEY, s TEXT)')
+        con.execute(f'INSERT INTO "{name}" VALUES (1, ?)', (name,))
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def test_names_past_ascii_into_a_sql_ascii_database_are_asked_about_together(
+    sql_ascii_pg: str, tmp_path: Path
+) -> None:
+    # A SQL_ASCII database refuses a JSON \u escape past ASCII ('conversion between UTF8 and
+    # SQL_ASCII is not supported'): the names travel as the characters they are.
+    source = _named_tables(tmp_path / "s.db")
+    assert migrate(source, sql_ascii_pg).ok
+    replace = MigrationConfig(mode="replace")
+    assert migrate(source, sql_ascii_pg, config=replace).ok  # found there, all at once
+    with psycopg.connect(sql_ascii_pg, client_encoding="utf8") as pg:
+        for name in NAMES:
+            assert pg.execute(f'SELECT id, s FROM "{name}"').fetchall() == [(1, name)]
+
+
+def test_a_run_holding_a_table_past_ascii_of_a_latin1_database_is_found_by_its_name(
+    latin1_pg: str, tmp_path: Path
+) -> None:
+    # The run's advisory lock hashes the name as the server holds it, every table's in one
+    # statement: sent as UTF-8 and converted, as every arrowmig session sends text, not
+    # taken as LATIN1 bytes ('crÃ¨me'), which another run would not hash alike.
+    source = _named_tables(tmp_path / "s.db")
+    assert migrate(source, latin1_pg).ok
+    with psycopg.connect(latin1_pg, autocommit=True, client_encoding="utf8") as other:
+        other.execute(
+            "SELECT pg_advisory_lock(x'61726D'::int, hashtext(current_database() || '/' || %s))",
+            ("public.crème",),
+        )
+        with pytest.raises(UsageError, match="another arrowmig run is writing table 'crème'"):
+            migrate(source, latin1_pg, config=MigrationConfig(mode="replace"))

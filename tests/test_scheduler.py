@@ -742,3 +742,22 @@ def test_gathered_writes_are_whole_groups_and_resume_after_the_last_written_row(
     assert landed == list(range(1, rows + 1))
     ends = list(itertools.accumulate(writes))
     assert checkpoints == [(end, end) for end in ends]
+
+
+def test_workers_take_the_connections_opened_already_and_every_one_is_closed() -> None:
+    """Connections opened to prepare the tables are the workers' first (each one to
+    PostgreSQL costs the driver three reads of pg_type); those no worker took are closed
+    with the rest."""
+    store = MemoryStore()
+    spares = [(store.open(), store.open()), (store.open(), store.open())]
+    taken = list(spares)
+    scheduler = Scheduler(1, store.open, store.open, spares)
+    used: list[tuple[object, object]] = []
+
+    def work(_stream: object, conns: WorkerConnections) -> int:
+        used.append((conns.source, conns.target))
+        return 0
+
+    scheduler.run(["a", "b"], work, lambda _outcome, _conns: None)
+    assert used == [taken[1], taken[1]]  # one worker, one pair, for both streams
+    assert store.opened == 4 and store.closed == 4

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -162,7 +162,7 @@ class BaseEndpoint(ClosedOnExit):
             try:
                 cursor.execute(sql, params or None)
                 rows: list[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
-                self._conn.commit()  # type: ignore[attr-defined]
+                self._commit()
             except Exception as exc:
                 self._rollback()
                 raise self.translate(exc, "running a statement") from exc
@@ -177,10 +177,14 @@ class BaseEndpoint(ClosedOnExit):
             try:
                 for sql in statements:
                     cursor.execute(sql)
-                self._conn.commit()  # type: ignore[attr-defined]
+                self._commit()
             except Exception as exc:
                 self._rollback()
                 raise self.translate(exc, what, table) from exc
+
+    def _commit(self) -> None:
+        """End the statement's transaction (PostgreSQL's ``one_transaction`` holds it open)."""
+        self._conn.commit()  # type: ignore[attr-defined]
 
     def _rollback(self) -> None:
         """Roll back after a failure; a connection already lost must not hide the first error."""
@@ -222,6 +226,42 @@ class BaseEndpoint(ClosedOnExit):
             raise
         except Exception as exc:
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
+
+
+class NotTogether(Exception):
+    """A ``one_transaction`` whose statements could not commit together (one failed, or a
+    step rolled back on purpose): nothing of it was committed."""
+
+
+T = TypeVar("T")
+
+
+def together(
+    endpoint: Any,
+    work: Callable[[], T],
+    apart: Callable[[], T] | None = None,
+    *,
+    durable: bool = False,
+) -> T:
+    """``work()``, its statements on ``endpoint`` committed together at the end, where the
+    endpoint can (PostgreSQL's ``one_transaction``): a round trip and a commit saved per
+    statement, which is what a small table costs. When they cannot all commit (one failed,
+    as a key whose rows are not unique may), nothing did: ``apart()`` (else ``work()``)
+    then does the same work with each statement on its own, as it always was, and its
+    failures are what they were then (noted, or raised). A transient error (a lost
+    connection, a lock held elsewhere) is raised for the caller's retries instead, and so
+    is a signal. ``durable``: ``work`` records something ``durable``, and the transaction
+    says so with its first statements (a round trip saved)."""
+    one_transaction = getattr(endpoint, "one_transaction", None)
+    if one_transaction is None:
+        return (apart or work)()
+    try:
+        with one_transaction(durable=durable):
+            return work()
+    except TransientError:
+        raise
+    except Exception:
+        return (apart or work)()
 
 
 def read_schema(table: Table, with_key: bool) -> pa.Schema:

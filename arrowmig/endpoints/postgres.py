@@ -23,6 +23,7 @@ from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
+    NotTogether,
     build_keys,
     index_name_taken,
     key_range_filter,
@@ -49,6 +50,7 @@ from arrowmig.errors import (
     DataError,
     SchemaError,
     TransferError,
+    TransientError,
     TypeSurprise,
 )
 from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
@@ -98,6 +100,23 @@ class PostgresEndpoint(BaseEndpoint):
         super().__init__(url, schema or "public")
         import adbc_driver_postgresql.dbapi as pg_dbapi
 
+        self._schema_ready = False
+        """The target schema is there (``ensure_schema`` looked once)."""
+        self._durability_deferred = False
+        """Commits return before they are on disk (``defer_durability``)."""
+        self._together = False
+        """Inside ``one_transaction``: statements do not commit on their own."""
+        self._broken = False
+        """A statement inside ``one_transaction`` failed or was rolled back."""
+        self._pending: list[tuple[str, str, str | None]] = []
+        """Statements held back by ``_send`` inside ``one_transaction`` (with what each does
+        and its table, for an error)."""
+        self._durable_together = False
+        """Inside a ``one_transaction(durable=True)``."""
+        self._broke_with: TransientError | None = None
+        """The transient error that broke ``one_transaction``, even if its caller went on."""
+        self._server_major: int | None = None
+
         try:
             self._conn = pg_dbapi.connect(url.target)
         except Exception as exc:
@@ -144,6 +163,7 @@ class PostgresEndpoint(BaseEndpoint):
 
     def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         try:
+            self._flush()
             if params:
                 self._cursor.execute(sql, params)
             else:
@@ -153,16 +173,143 @@ class PostgresEndpoint(BaseEndpoint):
             # A failed statement aborts the transaction until it is rolled back.
             self._rollback()
             raise
-        self._conn.commit()
+        self._commit()
         return rows
 
-    def _run(self, sql: str, what: str, table: str | None = None) -> None:
+    def _run(self, sql: str, what: str, table: str | None = None, *, now: bool = False) -> None:
+        """Run statements whose rows are not wanted, each commit its own (``_send``; ``now``:
+        not held back, even inside ``one_transaction``)."""
         try:
-            self._cursor.execute(sql)
-            self._conn.commit()
+            if now:
+                self._flush()
+                self._cursor.executemany(sql, None)
+            else:
+                self._send(sql, what, table)
+            self._commit()
         except Exception as exc:
             self._rollback()
             raise self.translate(exc, what, table) from exc
+
+    def _send(self, sql: str, what: str = "running a statement", table: str | None = None) -> None:
+        """Run statements whose rows, if any, are not wanted (several, separated by ``;``),
+        by PostgreSQL's simple protocol: one round trip, where ``execute`` takes two (prepare,
+        then run). The driver does so for a statement run with no parameters as
+        ``executemany``; its errors read as ``execute``'s. Inside ``one_transaction`` they
+        wait to go with the next statement that returns rows or takes parameters, or with
+        the commit, all in one round trip (one that fails undoes the whole transaction
+        anyway, whichever it was: its error is told as the first one's, with its ``what``)."""
+        if self._together:
+            self._pending.append((sql, what, table))
+        else:
+            self._cursor.executemany(sql, None)
+
+    def _flush(self) -> None:
+        """Send the statements ``_send`` held back, in one round trip."""
+        if not self._pending:
+            return
+        sql = ";\n".join(statement for statement, _, _ in self._pending)
+        # Told as the first statement that says what it does (not this setting's).
+        _, what, table = next((p for p in self._pending if p[1]), ("", "running a statement", None))
+        self._pending.clear()
+        try:
+            self._cursor.executemany(sql, None)
+        except Exception as exc:
+            self._rollback()
+            raise self.translate(exc, what, table) from exc
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if not params and _RETURNS_NO_ROWS.match(sql):
+            # An ANALYZE runs at once: its time is reported when long (``loading._analyze``).
+            self._run(sql, "running a statement", now=_ANALYZE.match(sql) is not None)
+            return []
+        try:
+            self._flush()
+        except Exception as exc:
+            self._rollback()
+            raise self.translate(exc, "running a statement") from exc
+        return super().execute(sql, params)
+
+    def run_in_transaction(
+        self, statements: list[str], what: str, table: str | None = None
+    ) -> None:
+        if statements:  # in one round trip
+            self._run(";\n".join(statements), what, table)
+
+    def _commit(self) -> None:
+        if not self._together:
+            self._conn.commit()
+
+    def _rollback(self) -> None:
+        if self._together:
+            self._broken = True  # what ran before is undone: the whole block is
+        self._pending.clear()
+        super()._rollback()
+
+    @contextlib.contextmanager
+    def one_transaction(self, *, durable: bool = False) -> Iterator[None]:
+        """The statements run inside (``_query``, ``_run``, ``execute``, ``run_in_transaction``)
+        commit together at its end, not each on its own. One that fails, or a step that
+        rolls back on purpose (a trial), undoes them all: the block then rolls back and raises
+        (``NotTogether``, or the error), nothing of it committed, and what this connection
+        remembers of its work (a schema made, types created) is as before it. Used through
+        ``common.together``, which then does the work again one statement at a time.
+        ``durable``: it commits as ``execute_durably`` does (said with its first statements,
+        not in a round trip of its own)."""
+        if self._together:
+            yield  # inside another: its statements are that one's
+            return
+        remembered = (
+            self._schema_ready,
+            {table: list(types) for table, types in self._created_types.items()},
+            set(self._staged),
+        )
+        self._together, self._broken, self._broke_with = True, False, None
+        if durable and self._durability_deferred:
+            self._send(_DURABLE_SQL, "")
+            self._durable_together = True
+        try:
+            yield
+            if self._broke_with is not None:
+                # A lost connection or a lock held elsewhere: the caller retries the whole.
+                raise self._broke_with
+            if self._broken:
+                raise NotTogether("a statement of the transaction failed or was undone")
+            self._together = False
+            try:
+                self._flush()
+                self._conn.commit()
+            except Exception as exc:
+                raise self.translate(exc, "committing") from exc
+        except BaseException:
+            self._together = False
+            self._rollback()
+            self._schema_ready, self._created_types, self._staged = remembered
+            raise
+        finally:
+            self._together = self._durable_together = False
+
+    def defer_durability(self) -> None:
+        """Let this connection's commits return before the server has flushed them to disk
+        (``synchronous_commit`` off), as each batch's already does: a server crash can then
+        lose the last commits, never part of one and never one without those before it,
+        which leaves the state a run killed a moment earlier leaves, and --resume continues
+        from it. ``execute_durably`` is for what the run reports: a table done, the run's
+        end. Each commit that waits for the disk cost about 3 ms; 2,000 small tables made
+        eight each (creating, recording, keys, statistics).
+        """
+        self._run("SET synchronous_commit TO off", "setting up the session")
+        self._durability_deferred = True
+
+    def execute_durably(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """``execute``, returning once its commit, and so every commit before it on the
+        server, is on disk (whatever ``defer_durability`` set)."""
+        if self._durability_deferred and not self._durable_together:
+            try:
+                self._send(_DURABLE_SQL)
+            except Exception as exc:
+                self._rollback()
+                raise self.translate(exc, "running a statement") from exc
+        return self.execute(sql, params)
 
     def use_snapshot(self, held: HeldSnapshot) -> None:
         """Read every table from ``held``'s snapshot, so that all streams see one moment of
@@ -236,7 +383,11 @@ class PostgresEndpoint(BaseEndpoint):
         return self._encoding
 
     def server_major(self) -> int:
-        return int(self._query("SELECT current_setting('server_version_num')::int")[0][0]) // 10000
+        # Asked once per connection (it was asked per table, a round trip each).
+        if self._server_major is None:
+            version = self._query("SELECT current_setting('server_version_num')::int")[0][0]
+            self._server_major = int(version) // 10000
+        return self._server_major
 
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take
@@ -253,6 +404,8 @@ class PostgresEndpoint(BaseEndpoint):
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
         error = super().translate(exc, what, table)
+        if self._together and isinstance(error, TransientError) and self._broke_with is None:
+            self._broke_with = error  # raised at the end of one_transaction, for a retry
         state = sqlstate_of(exc)
         seconds = f"{self._batch_timeout_ms / 1000:g}"
         if state == "55P03" and "lock timeout" in str(exc):  # lock_not_available
@@ -427,8 +580,16 @@ class PostgresEndpoint(BaseEndpoint):
     def table_exists(self, name: str) -> bool:
         return postgres_catalog.table_exists(self._query, self._schema, name)
 
+    def tables_present(self, names: list[str]) -> set[str]:
+        """Which of ``names`` ``table_exists`` finds, in one query for all of them."""
+        return postgres_catalog.tables_present(self._query, self._schema, names)
+
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         return postgres_catalog.declared_columns(self._query, self._schema, name)
+
+    def declared_columns_of(self, names: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """``declared_columns`` of several tables in one query."""
+        return postgres_catalog.declared_columns_of(self._query, self._schema, names)
 
     def omittable_columns(self, name: str) -> set[str]:
         return postgres_catalog.omittable_columns(self._query, self._schema, name)
@@ -439,24 +600,26 @@ class PostgresEndpoint(BaseEndpoint):
     def describe(
         self, name: str, *, profile: bool = True, workers: int = 1, presume: bool = False
     ) -> Table:
-        self._refuse_rows_hidden_by_policies(name)
-        try:
-            return postgres_catalog.describe(
-                self._query,
-                self._schema,
-                name,
-                where=self.url.redacted,
-                specials="presume" if presume else "look" if profile else "ignore",
-            )
-        except ArrowmigError:
-            raise
-        except Exception as exc:
-            if sqlstate_of(exc) == "42501":  # insufficient_privilege
-                refused = self.unreadable([name]) or refused_error(
-                    self.url.redacted, self.current_user(), [ReadRefusal(self._schema, name)]
+        # A dozen catalog queries, read in one transaction: a commit each cost a round trip.
+        with self.one_transaction():
+            self._refuse_rows_hidden_by_policies(name)
+            try:
+                return postgres_catalog.describe(
+                    self._query,
+                    self._schema,
+                    name,
+                    where=self.url.redacted,
+                    specials="presume" if presume else "look" if profile else "ignore",
                 )
-                raise refused from exc
-            raise self.translate(exc, f"describing {name!r}", name) from exc
+            except ArrowmigError:
+                raise
+            except Exception as exc:
+                if sqlstate_of(exc) == "42501":  # insufficient_privilege
+                    refused = self.unreadable([name]) or refused_error(
+                        self.url.redacted, self.current_user(), [ReadRefusal(self._schema, name)]
+                    )
+                    raise refused from exc
+                raise self.translate(exc, f"describing {name!r}", name) from exc
 
     def _refuse_rows_hidden_by_policies(self, name: str) -> None:
         """A table whose row-level security policies apply to this user: it would read only
@@ -588,7 +751,7 @@ class PostgresEndpoint(BaseEndpoint):
 
     def ensure_schema(self) -> None:
         # Once per connection: a run creates many tables, each a round trip and a commit.
-        if self.__dict__.get("_schema_ready"):
+        if self._schema_ready:
             return
         # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema is
         # there: a user who may create tables in public but not schemas was refused. (IF NOT
@@ -831,7 +994,7 @@ class PostgresEndpoint(BaseEndpoint):
             else None
         )
         try:
-            self._cursor.execute(_batch_settings_sql(self._batch_timeout_ms))
+            self._send(_batch_settings_sql(self._batch_timeout_ms))
             if staging is None:
                 self._cursor.adbc_ingest(
                     table.name, batch, mode="append", db_schema_name=self._schema
@@ -905,7 +1068,11 @@ class PostgresEndpoint(BaseEndpoint):
         return staging
 
     def finish_table(self, table: Table) -> TableLoad:
-        in_place, refused = self._keys_in_place(table)
+        # Inside one_transaction a table with no index to build skips the look at what is
+        # there (a query each): a primary key there already fails the ADD, which undoes the
+        # transaction, and the keys are built again one by one, after the look.
+        look = not self._together or bool(table.indexes)
+        in_place, refused = self._keys_in_place(table) if look else (set(), {})
         load = build_keys(self, table, in_place, refused)
         for sql in identity_resets(table, self._schema):
             try:
@@ -1231,6 +1398,16 @@ def _reader_params(held: HeldSnapshot) -> tuple[int, int, str]:
     return (*held.relay_key, str(int(held.lock_wait_s * 1000)))
 
 
+_DURABLE_SQL = "SET LOCAL synchronous_commit TO on"
+"""This transaction's commit waits for the disk (``execute_durably``)."""
+
+_RETURNS_NO_ROWS = re.compile(
+    r"\s*(?:ALTER|ANALYZE|COMMENT|CREATE|DO|DROP|GRANT|REVOKE|SET|TRUNCATE)\b", re.IGNORECASE
+)
+"""Statements ``execute`` sends by the simple protocol (``_send``): they return no rows."""
+_ANALYZE = re.compile(r"\s*ANALYZE\b", re.IGNORECASE)
+
+
 def _batch_settings_sql(timeout_ms: int) -> str:
     """Settings local to one batch's transaction, in one round trip.
 
@@ -1241,10 +1418,10 @@ def _batch_settings_sql(timeout_ms: int) -> str:
     stream done commits synchronously, which flushes all earlier WAL: a table reported done
     is on disk.
     """
-    settings = "set_config('synchronous_commit', 'off', true)"
+    settings = "SET LOCAL synchronous_commit TO off"
     if timeout_ms:
-        settings += f", set_config('statement_timeout', '{timeout_ms}', true)"
-    return f"SELECT {settings}"
+        settings += f"; SET LOCAL statement_timeout = {int(timeout_ms)}"
+    return settings
 
 
 def _wire_column(col: Column) -> Column:

@@ -6,6 +6,7 @@ The declared type is the truth: a type with no exact Arrow form is carried as te
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from typing import Any, Protocol
@@ -184,9 +185,60 @@ def table_exists(query: Query, schema: str, name: str) -> bool:
     return bool(rows)
 
 
+def tables_present(query: Query, schema: str, names: list[str]) -> set[str]:
+    """Which of ``names`` ``table_exists`` finds in ``schema``: one query for any number."""
+    if not names:
+        return set()
+    rows = query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE n.nspname = $1 AND c.relname IN ({_NAMES_IN_JSON})",
+        (schema, names_json(names)),
+    )
+    return {str(r[0]) for r in rows}
+
+
+_NAMES_IN_JSON = "SELECT json_array_elements_text($2::json)"
+"""The names of a query about many tables at once, given as one JSON array (any name fits)."""
+
+
+def names_json(names: list[str]) -> str:
+    """``names`` as the JSON array a query about many tables takes, its characters as they
+    are: a SQL_ASCII database refuses a \\u escape of one past ASCII (no conversion from
+    UTF8), and the characters travel as the session's other text does."""
+    return json.dumps(names, ensure_ascii=False)
+
+
+def declared_columns_of(
+    query: Query, schema: str, names: list[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """``declared_columns`` of each of ``names`` in one query (none for a table not there)."""
+    columns: dict[str, list[tuple[str, str]]] = {name: [] for name in names}
+    if not names:
+        return columns
+    rows = query(
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE n.nspname = $1 AND c.relname IN ({_NAMES_IN_JSON}) AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
+        (schema, names_json(names)),
+    )
+    for table, name, declared in rows:
+        columns[str(table)].append((str(name), str(declared)))
+    return columns
+
+
 def keys_of(query: Query, schema: str, name: str) -> tuple[tuple[str, ...], list[Index]]:
     """The primary key columns and the btree indexes a table has now, in the model's terms
     (a build retried after a lost connection compares them with what it was to build)."""
+    rows = query(
+        "SELECT c.oid, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r','p','v','m')",
+        (schema, name),
+    )
+    if rows and not rows[0][1]:
+        # No index at all, as a table the run has just loaded: one query, not three.
+        return (), []
     oid = _oid(query, schema, name, "the target")
     return _primary_key(query, oid), _indexes(query, oid)[0]
 

@@ -250,6 +250,7 @@ class SQLiteEndpoint(BaseEndpoint):
         self._journal_mode: str | None = None
         self._attached: str | None = None
         self._binary_selects: dict[str, str | None] = {}
+        self._encoding: str | None = None
 
     # -- both sides -------------------------------------------------------------------------
     def close(self) -> None:
@@ -625,9 +626,11 @@ class SQLiteEndpoint(BaseEndpoint):
     def _listed(self, name: str) -> tuple[str, bool, bool]:
         """What ``pragma_table_list`` says of a table: its type ('table', 'view', 'virtual'),
         WITHOUT ROWID and STRICT."""
+        # Named as the pragma's argument: filtering its whole list read every table's entry
+        # (2,000 tables: 5 ms a table); the argument matches any case, the filter exactly.
         rows = self._query(
-            "SELECT type, wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = ?",
-            (name,),
+            "SELECT type, wr, strict FROM pragma_table_list(?) WHERE schema = 'main' AND name = ?",
+            (name, name),
         )
         return (str(rows[0][0]), bool(rows[0][1]), bool(rows[0][2])) if rows else ("", False, False)
 
@@ -1115,8 +1118,11 @@ class SQLiteEndpoint(BaseEndpoint):
                     raise self.translate(exc, f"setting PRAGMA {pragma}") from exc
 
     def text_encoding(self) -> str:
-        """UTF-8, UTF-16le or UTF-16be: set when the file was made, the same in every table."""
-        return str(self._query("PRAGMA encoding")[0][0])
+        """UTF-8, UTF-16le or UTF-16be: set when the file was made, the same in every table
+        (asked once per connection; asked per table, it was a tenth of a small table's copy)."""
+        if self._encoding is None:
+            self._encoding = str(self._query("PRAGMA encoding")[0][0])
+        return self._encoding
 
     def average_row_bytes(self, table: Table) -> int:
         """About the Arrow bytes of one row (from the sample that sizes batches): what a
