@@ -146,7 +146,11 @@ class Runner:
                 notes=list(w.plan.notes),
                 rows_before=w.rows_before,
             )
-            if w.rows_before:
+            if w.loaded:
+                table_report.notes.append(
+                    f"put in place by the interrupted run, with its {w.rows_before:,} rows"
+                )
+            elif w.rows_before:
                 table_report.notes.append(
                     f"resumed after {w.rows_before:,} rows committed by the interrupted run"
                 )
@@ -466,7 +470,10 @@ class Runner:
         )
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.
-        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded"))
+        # With its rows: a staged table keeps no stream rows to count them by (``status``,
+        # and the report of a resumed run, count them from here).
+        loaded = self.meter.tables[work.plan.source.name].rows
+        CheckpointStore(dst).record(table_row(self.run_id, work, "loaded", rows=loaded))
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built
@@ -599,7 +606,7 @@ def record_prepared(store: CheckpointStore, run_id: str, work: TableWork) -> Non
     store.record(table_row(run_id, work, "prepared"))
 
 
-def table_row(run_id: str, work: TableWork, state: str) -> Row:
+def table_row(run_id: str, work: TableWork, state: str, *, rows: int = 0) -> Row:
     detail = TableDetail("staged" if work.landing.staged else "direct", work.profiled, work.shape)
     return Row(
         run_id=run_id,
@@ -609,7 +616,7 @@ def table_row(run_id: str, work: TableWork, state: str) -> Row:
         after_key=None,
         upto_key=None,
         last_key=None,
-        rows_done=0,
+        rows_done=rows,
         state=state,
         detail=detail.dump(),
         updated_at=None,
