@@ -903,9 +903,10 @@ class PostgresEndpoint(BaseEndpoint):
             user = self.current_user()
             raise SchemaError(
                 f"cannot load {name!r}: user {user!r} may not move its key sequence "
-                f"{sequences} past the keys the run loads (UPDATE on it is missing), so the "
-                "next insert would take a loaded key; nothing has been emptied or written",
-                hint=f"GRANT UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
+                f"{sequences} past the keys the run loads (that takes UPDATE on it, and SELECT "
+                "to read where it stands), so the next insert would take a loaded key; nothing "
+                "has been emptied or written",
+                hint=f"GRANT SELECT, UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
                 table=name,
             )
 
