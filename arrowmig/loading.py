@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import identity_resets, sequence_renames
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
+from arrowmig.endpoints.pg_dressing import Dressing
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
 from arrowmig.model import Table, TableLoad
@@ -181,9 +182,11 @@ def finish(
     keep_backup: bool = False,
     analyze: bool = True,
     moved: Collection[str] = (),
+    indexes: bool = True,
 ) -> TableLoad:
     """Build keys and indexes, and move a staging table into place, in one transaction.
-    ``moved``: the run's target tables (their foreign keys are the run's to add)."""
+    ``moved``: the run's target tables (their foreign keys are the run's to add); ``indexes``:
+    False (--no-keys) builds none of a replaced table's own either."""
     final = landing.final
     if not landing.staged:
         if landing.action in ("append", "truncate"):
@@ -204,13 +207,19 @@ def finish(
     statements: list[str] = []
     exists = dst.table_exists(final.name)
     pointing_in: list[tuple[str, str, str]] = []
-    dressing: list[tuple[str, str]] = []
+    dressing: list[Dressing] = []
     if landing.action in ("create", "replace") or not exists:
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
-            dressing = dst.table_dressing(final.name)  # type: ignore[attr-defined]
+            columns = [c.name for c in final.columns]
+            dressing = dst.table_dressing(final.name, columns)  # type: ignore[attr-defined]
             if final.comment:  # the source's own comment, set on the new table, wins
-                dressing = [d for d in dressing if d[0] != "comment"]
+                dressing = [d for d in dressing if d.label != "comment"]
+            if not indexes:
+                dressing = [
+                    d if d.index is None else replace(d, sql=None, why="--no-keys builds none")
+                    for d in dressing
+                ]
         if exists:
             statements += _set_aside(dst, final.name, keep_backup, load)
         statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")
@@ -232,7 +241,7 @@ def finish(
         statements += sequence_renames(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     _restore_foreign_keys(dst, pointing_in, load)
-    _dress(dst, final.name, dressing, load)
+    _dress(dst, final, dressing, load)
     if analyze:
         _analyze(dst, final, load)
     if created:
@@ -246,26 +255,37 @@ def finish(
 
 def _restore_foreign_keys(dst: Endpoint, keys: list[tuple[str, str, str]], load: TableLoad) -> None:
     """The foreign keys other tables had on a replaced table: the old table took them with it
-    (dropped, or renamed as the backup), so each is added again on the new one, checked."""
+    (dropped, or renamed as the backup), so each is added again on the new one, checked
+    (one that was NOT VALID stays so)."""
     for table, name, definition in keys:
         try:
-            load.built.append(dst.restore_foreign_key(table, name, definition) + " (again)")  # type: ignore[attr-defined]
+            load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
         except ArrowmigError as exc:
             load.skipped.append(
                 f"foreign key {name} of {table} (pointing here) not added again: {exc}"
             )
 
 
-def _dress(dst: Endpoint, name: str, dressing: list[tuple[str, str]], load: TableLoad) -> None:
-    """Give the new table what the one it replaced had (privileges, triggers, row security,
-    comment, owner), each on its own: one that fails is named, the others still apply."""
+def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoad) -> None:
+    """Give the new table what the one it replaced had (``pg_dressing``: privileges, triggers,
+    indexes, statistics, publications, owner, ...), each on its own: one that fails, or that
+    the new table cannot take, is named, the others still apply."""
+    if not dressing:
+        return
     kept = []
-    for label, sql in dressing:
-        try:
-            dst.execute(sql)
-            kept.append(label)
-        except ArrowmigError as exc:
-            load.skipped.append(f"{label} of the replaced table not kept: {exc}")
+    for item in dst.still_to_give(table, dressing):  # type: ignore[attr-defined]
+        why = item.why
+        if item.sql is not None:
+            try:
+                dst.execute(item.sql)
+            except ArrowmigError as exc:
+                why = str(exc)
+        if why:
+            load.skipped.append(f"{item.label} of the replaced table not kept: {why}")
+            continue
+        kept.append(item.label)
+        if item.caveat:
+            load.skipped.append(item.caveat)
     if kept:
         load.built.append(f"kept from the replaced table: {', '.join(kept)}")
 
@@ -371,6 +391,12 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
                 f"ALTER TABLE {kept} RENAME CONSTRAINT {quote_ident(constraint)} "
                 f"TO {quote_ident(suffixed(constraint, '_bak_' + tag))}"
             )
+        # Statistics objects are named per schema too: the new table gets the old ones again.
+        for statistics in _statistics_names(dst, name):
+            statements.append(
+                f"ALTER STATISTICS {dst.qualify(statistics)} "
+                f"RENAME TO {quote_ident(suffixed(statistics, '_bak_' + tag))}"
+            )
     return statements
 
 
@@ -380,6 +406,15 @@ def _own_constraint_names(dst: Endpoint, table: str) -> list[str]:
     rows = dst.execute(
         "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass "
         "AND contype IN ('f', 'c') ORDER BY conname",
+        (dst.qualify(table),),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def _statistics_names(dst: Endpoint, table: str) -> list[str]:
+    """A PostgreSQL table's extended statistics objects (``CREATE STATISTICS``)."""
+    rows = dst.execute(
+        "SELECT stxname FROM pg_statistic_ext WHERE stxrelid = $1::regclass ORDER BY 1",
         (dst.qualify(table),),
     )
     return [str(r[0]) for r in rows]

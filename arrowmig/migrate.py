@@ -59,6 +59,8 @@ from arrowmig.plan import (
     build_plan,
     select_tables,
     source_streams,
+    split_note,
+    stream_counts,
 )
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
@@ -357,11 +359,13 @@ def _transfer(
             replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables
         ]
         emptied = _empty_fresh_tables(dst, plan, earlier)
+        counts = stream_counts(plan.tables, src, config)
 
         def prepare_one(s: Source, d: Endpoint, p: TablePlan) -> TableWork:
             here = store if d is dst else CheckpointStore(d)
+            name = p.source.name
             return _table_work(
-                s, d, here, p, config, run_id, earlier, p.source.name in again, emptied
+                s, d, here, p, config, run_id, earlier, name in again, name in emptied, counts[name]
             )
 
         work = _prepare_all(
@@ -1007,8 +1011,11 @@ def _table_work(
     run_id: str,
     earlier: list[Row] | None,
     profiled: bool,
-    emptied: set[str],
+    emptied: bool,
+    count: int,
 ) -> TableWork:
+    """``emptied``: ``empty_tables`` emptied the table already; ``count``: the streams a fresh
+    start reads it in (``stream_counts``)."""
     name = table_plan.source.name
     landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
     mine = [r for r in earlier or [] if r.table_name == name]
@@ -1035,8 +1042,8 @@ def _table_work(
         table_plan.streams = [w.stream for w in work.streams]
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).
-    table_plan.streams = source_streams(table_plan, src, config.split_rows)
-    prepare(dst, landing, emptied=name in emptied)
+    table_plan.streams = source_streams(table_plan, src, count)
+    prepare(dst, landing, emptied=emptied)
     created = getattr(dst, "types_created", None)
     table_plan.types_created = tuple(created(landing.physical.name)) if created else ()
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
@@ -1132,8 +1139,12 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
             if dst is not None:
                 dst.close()
         plan.source, plan.target = src.url.redacted, target_url.redacted
+        counts = stream_counts(plan.tables, src, config)
         for table_plan in plan.tables:
-            table_plan.streams = source_streams(table_plan, src, config.split_rows)
+            table_plan.streams = source_streams(table_plan, src, counts[table_plan.source.name])
+            note = split_note(table_plan, src, config)
+            if note is not None:
+                table_plan.notes.append(note)
             table_plan.loading = describe_landing(
                 landing_for(table_plan.target, table_plan.source, table_plan.action)
             )

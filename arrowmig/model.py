@@ -176,6 +176,10 @@ class ForeignKey:
     ref_schema: str | None = None
     """The referenced table's schema when it is not the table's own (a run of several
     schemas adds such keys once every schema is in: ``schemas.py``)."""
+    valid: bool = field(default=True, compare=False)
+    """False: NOT VALID in a PostgreSQL source, so its rows there were never checked against
+    it (new ones are): a PostgreSQL target adds it NOT VALID too, and does not check it. Not
+    part of what makes two keys the same."""
 
     @property
     def label(self) -> str:
@@ -187,6 +191,8 @@ class ForeignKey:
         )
         if self.timing:
             actions += ", " + ("deferred" if self.timing.endswith("DEFERRED") else "deferrable")
+        if not self.valid:
+            actions += ", NOT VALID"
         ref = f"{self.ref_schema}.{self.ref_table}" if self.ref_schema else self.ref_table
         return f"foreign key ({', '.join(self.columns)}) -> {ref}{actions}"
 

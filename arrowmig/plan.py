@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.balance import fit_to_workers
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
@@ -19,10 +20,10 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
-from arrowmig.loading import landing_for
+from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import folded, name_parts, written_list
-from arrowmig.preflight import refuse_values_that_cannot_go_in
+from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -435,10 +436,11 @@ def build_plan(
             if config.mode in ("append", "truncate") and exists:
                 computed = dst.computed_columns(name)
                 source, left_to_target = _without_computed(source, computed)
+                existing = _without_columns(dst.existing_table(name), computed)
+                source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
                 # Only the columns still read keep their notes ("its values are copied").
                 notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
                 notes += left_to_target
-                existing = _without_columns(dst.existing_table(name), computed)
                 target, conversions = _append_target(
                     source,
                     existing,
@@ -449,6 +451,10 @@ def build_plan(
                     # A value that cannot go in would stop the table halfway (emptied first
                     # by --mode truncate): refused now; with reject its row is set aside.
                     refuse_values_that_cannot_go_in(src, source, existing, dst.dialect, config.mode)
+                    if emptied_first(landing_for(target, source, action), dst.dialect):
+                        refuse_values_stored_otherwise(
+                            src, source, target, dst.dialect, config.batch
+                        )
                 _check_write(dst, target, config.mode)
                 notes += conversions
                 checked[name] = existing.foreign_keys
@@ -1017,7 +1023,12 @@ def _append_target(
                 src,
                 arrow_type=there.arrow_type,
                 target_type=there.target_type,
-                pg_type=there.pg_type or _server_cast_asked(src) or _enum_type(there),
+                # The source's own type plan (a SQLite JSON column's json) does not come
+                # between: json cast on its way into a jsonb column, or jsonb into json,
+                # would show the wrong type, and the second would reorder its keys.
+                pg_type=there.pg_type
+                or (_server_cast_asked(src) if src.name in cast_columns else None)
+                or _enum_type(there),
                 pg_binary=there.pg_binary,
                 # A DuckDB column's own type where Arrow's says less (TIMESTAMP_S, read as
                 # microseconds): what screening holds the values to.
@@ -1125,7 +1136,11 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
     numbers = numbers or pa.types.is_decimal(src.arrow_type) or numbers_as_text(src, src.arrow_type)
     # The cast to the target's own type first: text bound for an integer column is numbers
     # more often than truth values (its 'true' and 'false' words are what =boolean takes).
-    exact = [n for n in _CASTS_TO_SUGGEST if forced_arrow_type(n, src.arrow_type) == wanted]
+    # An integer column's own type leads (integer, smallint: =boolean gave them 0/1 only);
+    # not real, which would round each number as asked where double precision checks it.
+    own = (type_words(wanted),) if pa.types.is_integer(wanted) else ()
+    candidates = dict.fromkeys((*own, *_CASTS_TO_SUGGEST))
+    exact = [n for n in candidates if forced_arrow_type(n, src.arrow_type) == wanted]
     for name in [*exact, *(n for n in _CASTS_TO_SUGGEST if n not in exact)]:
         forced = forced_arrow_type(name, src.arrow_type)
         if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
@@ -1155,6 +1170,30 @@ def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> b
     if not pa.types.is_integer(forced) or pa.types.is_integer(wanted):
         return False
     return not (pa.types.is_integer(src.arrow_type) or pa.types.is_boolean(src.arrow_type))
+
+
+JSONB_NOTE = (
+    "appended into a jsonb column, which reorders keys, drops duplicate keys (the last is "
+    "kept) and respaces each document: the source's text is not kept"
+)
+
+
+def _with_jsonb_notes(
+    source: Table, existing: Table, source_dialect: str, target_dialect: str
+) -> Table:
+    """The source with a note on each column bound for an existing PostgreSQL jsonb column
+    whose values are not jsonb's already: the target stores each document its own way."""
+    if target_dialect != "postgresql":
+        return source
+    jsonb = {c.name for c in existing.columns if c.source_type == "jsonb"}
+    already = source_dialect == "postgresql"
+    columns = tuple(
+        replace(c, notes=(*c.notes, JSONB_NOTE))
+        if c.name in jsonb and not (already and c.source_type == "jsonb")
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
 
 
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:
@@ -1187,28 +1226,54 @@ per table, which a run of thousands of small tables would pay), and rows that wi
 more) hold large texts or blobs, whose streams in parallel would hold more memory each."""
 
 
-def source_streams(plan: TablePlan, src: Source, split_rows: int) -> list[Stream]:
-    """The streams ``plan``'s table is read in: key ranges of about ``split_rows`` rows, or
-    of ``SPLIT_BYTES`` where the source (SQLite) samples its rows' width and they are wide."""
+def stream_counts(plans: list[TablePlan], src: Source, config: MigrationConfig) -> dict[str, int]:
+    """How many streams each table of a run is read in: at least ``streams_needed``, and
+    more where that keeps ``config.parallel`` workers busy to the end (``fit_to_workers``)."""
+    needed = [streams_needed(p, src, config.split_rows) for p in plans]
+    sized = [(p.source.row_count or 0, n) for p, n in zip(plans, needed, strict=True)]
+    counts = fit_to_workers(sized, config.parallel)
+    return {p.source.name: n for p, n in zip(plans, counts, strict=True)}
+
+
+def streams_needed(plan: TablePlan, src: Source, split_rows: int) -> int:
+    """The fewest streams ``plan``'s table is read in: one per ``split_rows`` rows, or per
+    ``SPLIT_BYTES`` where the source (SQLite) samples its rows' width and they are wide; one
+    for a table without a split key or a row count."""
     rows = plan.source.row_count
+    if rows is None or plan.source.split_key is None:
+        return 1
     row_bytes = getattr(src, "average_row_bytes", None)
-    if (
-        row_bytes is not None
-        and rows is not None
-        and rows >= SPLIT_BYTES_MIN_ROWS
-        and plan.source.split_key is not None
-    ):
+    if row_bytes is not None and rows >= SPLIT_BYTES_MIN_ROWS:
         split_rows = min(split_rows, max(1, SPLIT_BYTES // max(1, row_bytes(plan.source))))
-    return plan_streams(plan, src.key_bounds(plan.source), split_rows)
+    return max(1, -(-rows // split_rows))
 
 
-def plan_streams(plan: TablePlan, bounds: tuple[Any, Any] | None, split_rows: int) -> list[Stream]:
-    """Split a table into key ranges of about ``split_rows`` rows (equal key-space widths)."""
+def source_streams(plan: TablePlan, src: Source, count: int) -> list[Stream]:
+    """``plan``'s table as ``count`` key ranges of the source's keys (``stream_counts``)."""
+    if count < 2:
+        return plan_streams(plan, None, 1)  # whole: its key range is not needed
+    return plan_streams(plan, src.key_bounds(plan.source), count)
+
+
+def split_note(plan: TablePlan, src: Source, config: MigrationConfig) -> str | None:
+    """Why a table is read in more streams than ``--split-rows`` asks, for the plan."""
+    needed = streams_needed(plan, src, config.split_rows)
+    if len(plan.streams) <= needed:
+        return None
+    return (
+        f"read in {len(plan.streams)} streams rather than {needed}, so that the "
+        f"{config.parallel} workers (--parallel) finish together"
+    )
+
+
+def plan_streams(plan: TablePlan, bounds: tuple[Any, Any] | None, count: int) -> list[Stream]:
+    """Split a table into ``count`` key ranges of equal key-space widths (fewer when its keys
+    are fewer)."""
     rows = plan.source.row_count
-    if bounds is None or rows is None or rows <= split_rows or plan.source.split_key is None:
+    if bounds is None or rows is None or count < 2 or plan.source.split_key is None:
         return [Stream(plan.source.name, None, 0, 1, rows)]
     lo, hi = int(bounds[0]), int(bounds[1])
-    count = min(-(-rows // split_rows), max(1, hi - lo + 1))
+    count = min(count, max(1, hi - lo + 1))
     width = (hi - lo + 1) / count
     edges = [lo - 1 + round(width * i) for i in range(count + 1)]
     edges[-1] = hi

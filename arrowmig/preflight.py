@@ -2,19 +2,28 @@
 bound for a NOT NULL column, text longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type,
 text that is no label of a PostgreSQL enum, a time of day a cast to date would drop. Any such
 value would stop its table halfway (after ``--mode truncate`` has emptied it), so the run is
-refused first, from one aggregate scan of the columns concerned.
+refused first, from one aggregate scan of the columns concerned. Before a truncate empties a
+table, the values its columns would store otherwise (a SQLite column's affinity, a time
+column's precision) are looked for too, by the write path's own screening of each batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from arrowmig.endpoints.validate import render_value
+from arrowmig.config import BatchConfig
+from arrowmig.endpoints.common import KEY_COLUMN
+from arrowmig.endpoints.validate import (
+    problem_error,
+    render_value,
+    screen_batch,
+    stored_otherwise,
+)
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column, Table
 from arrowmig.schema import (
@@ -61,6 +70,36 @@ def refuse_values_that_cannot_go_in(
         what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
         if what is not None:
             raise _refusal(select_from, source, bound, what, mode)
+
+
+def refuse_values_stored_otherwise(
+    src: Any, source: Table, target: Table, dialect: str, batch: BatchConfig
+) -> None:
+    """Raise SchemaError, with the message the write path would give, when a value of
+    ``source`` would be stored otherwise by the existing ``target`` table it is loaded into
+    (``stored_otherwise``): met after --mode truncate emptied the table, it would stop the
+    load with the table's old rows gone. Reads the columns concerned and the key only, batch
+    by batch; a source without ``select_from`` (the generator) makes values that fit."""
+    concerned = stored_otherwise(source, target, dialect)
+    if not concerned or getattr(src, "select_from", None) is None:
+        return
+    shown = {*concerned, *source.primary_key}  # the key names the row, as when writing
+    read = replace(source, columns=tuple(c for c in source.columns if c.name in shown))
+    reader = src.read(
+        read, batch_rows=batch.batch_rows, with_key=True, batch_bytes=batch.batch_bytes
+    )
+    with reader:
+        for batch_read in reader:
+            keys = batch_read.column(batch_read.num_columns - 1)
+            data = batch_read.drop_columns([KEY_COLUMN])
+            problems = screen_batch(data, source, dialect, target)
+            if problems:
+                error = problem_error(problems[0], data, source, keys)
+                raise SchemaError(
+                    f"{error.message}; nothing has been emptied or written",
+                    hint=error.hint,
+                    table=source.name,
+                ) from error
 
 
 def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -> Iterator[_Bound]:

@@ -399,7 +399,8 @@ class Runner:
         try:
             plan = self.replan(conns.source, conns.target, name)
             landing = landing_for(plan.target, plan.source, plan.action)
-            plan.streams = source_streams(plan, conns.source, self.config.split_rows)
+            # As many streams as the run planned for it (fitted to the workers).
+            plan.streams = source_streams(plan, conns.source, len(work.plan.streams))
             # Checkpoints go first: a run killed from here on resumes this table from its
             # start (or refuses, loudly, to create it over itself), never after a key of
             # the rows being dropped. Only tables this run creates are presumed (create and
@@ -467,6 +468,7 @@ class Runner:
             keep_backup=self.config.keep_backup,
             analyze=self.config.analyze,
             moved={w.landing.final.name for w in self.tables.values()},
+            indexes=self.config.keys,
         )
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.

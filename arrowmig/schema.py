@@ -21,6 +21,7 @@ from arrowmig.model import (
     Index,
     Table,
 )
+from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS, holding_decimal, parse_numeric
 
 # Target types that PostgreSQL cannot receive straight from an Arrow column through COPY
 # BINARY (its binary formats differ from text): they are ingested as text into a staging
@@ -132,9 +133,13 @@ def _forced_type(target_type: str, dialect: str) -> str:
         if lowered in ("inet", "cidr", "macaddr", "xml"):
             return "VARCHAR"
         if lowered.startswith(("numeric", "decimal")):
-            m = re.match(r"^\w+\s*\(\s*(\d+)", lowered)
-            if m is None or int(m.group(1)) > 38:
+            declared = parse_numeric(lowered)
+            held = holding_decimal(*declared) if declared else None
+            if held is None or held[0] > MAX_DECIMAL128_DIGITS:
                 return "VARCHAR"  # unbounded or wide numeric: DuckDB decimals stop at 38 digits
+            if declared is not None and held != declared:
+                # numeric(5,-2) or numeric(3,5) (PostgreSQL's): DuckDB's scale is 0 to width.
+                return f"DECIMAL({held[0]},{held[1]})"
     return target_type.upper()
 
 

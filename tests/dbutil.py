@@ -26,6 +26,22 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sqlite_table(path: str | Path, create: str, rows: Sequence[Sequence[Any]]) -> str:
+    """A SQLite file at ``path`` holding one table made by ``create`` and filled with ``rows``;
+    its path, as a source URL."""
+    con = sqlite3.connect(str(path))
+    try:
+        con.execute(create)
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            table = create.split("(")[0].split()[-1]
+            con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        con.commit()
+    finally:
+        con.close()
+    return str(path)
+
+
 def sqlite_rows(path: str | Path, table: str, order: str | None = None) -> list[tuple[Any, ...]]:
     con = sqlite3.connect(str(path))
     try:

@@ -163,6 +163,35 @@ def test_duckdb_types_are_themselves_again_in_duckdb(tmp_path: Path) -> None:
     assert verify(source, target).ok
 
 
+def test_a_union_arrives_in_duckdb_as_its_flagged_text_not_another_member(
+    tmp_path: Path,
+) -> None:
+    # The text form of a UNION does not say its member: created again as the UNION, [1, 2] of a
+    # list member and 5 of an INTEGER one became the VARCHAR member's '[1, 2]' and '5', and
+    # verify said "match"; a UNION without a VARCHAR member failed the table.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, u UNION(l INTEGER[], s VARCHAR, n INTEGER),"
+            " w UNION(i INTEGER, d DOUBLE))"
+        )
+        con.execute(
+            "INSERT INTO t VALUES (1, [1, 2]::INTEGER[], 5::INTEGER), (2, 'x', 5.5::DOUBLE),"
+            " (3, 5::INTEGER, NULL)"
+        )
+    target = str(tmp_path / "t.duckdb")
+    report = migrate(source, target)
+    assert report.ok, [t.error for t in report.tables]
+    assert any("u: UNION" in note and "text form" in note for note in report.tables[0].notes)
+    with duckdb.connect(target, read_only=True) as con:
+        rows = con.execute("SELECT id, u, typeof(u), w, typeof(w) FROM t ORDER BY id").fetchall()
+    assert rows == [
+        (1, "[1, 2]", "VARCHAR", "5", "VARCHAR"),
+        (2, "x", "VARCHAR", "5.5", "VARCHAR"),
+        (3, "5", "VARCHAR", None, "VARCHAR"),
+    ]
+
+
 @pytest.mark.postgres
 def test_duckdb_values_reach_postgres_exactly(tmp_path: Path, pg_url: str) -> None:
     source = _source(tmp_path / "s.duckdb")
@@ -592,3 +621,22 @@ def test_the_negative_zero_note_names_the_table_and_column_to_cast(
     assert "f8: 2 values of -0.0 stored as 0.0" in "\n".join(notes)
     assert cast.format("f8") in "\n".join(notes)
     assert not [n for n in notes if "plain" in n or "_arrowmig" in n or "COLUMN" in n]
+
+
+@pytest.mark.postgres
+def test_a_duckdb_json_document_reaches_postgresql_as_its_exact_text(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # DuckDB's JSON became jsonb, which reorders keys and drops a duplicate key: the document
+    # {"b":1,"a":2,"a":3} arrived as {"a": 3, "b": 1}, with no note, and verify said "match".
+    source = tmp_path / "s.duckdb"
+    document = '{"b":1, "a":2,"a":3}'
+    with duckdb.connect(str(source)) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, j JSON)")
+        con.execute("INSERT INTO t VALUES (1, ?), (2, NULL)", [document])
+    report = migrate(str(source), pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT j::text, pg_typeof(j)::text FROM t ORDER BY id").fetchall()
+    assert rows == [(document, "json"), (None, "json")]
+    assert verify(str(source), pg_url).ok

@@ -356,8 +356,8 @@ def test_a_hung_batch_is_cancelled_and_retried(tmp_path: Path, pg_url: str) -> N
     con.close()
     with psycopg.connect(pg_url, autocommit=True) as pc:
         pc.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
-    # Another session locks the target table against writes for 3 s: every batch waits on it
-    # (a "hang"); reads of the catalog still work.
+    # Another session locks the target table against writes until the run has cancelled a
+    # batch and retried it (a "hang"); reads of the catalog still work.
     locker = psycopg.connect(pg_url)
     locker.execute("LOCK TABLE t IN SHARE MODE")
     proc = subprocess.Popen(
@@ -382,10 +382,16 @@ def test_a_hung_batch_is_cancelled_and_retried(tmp_path: Path, pg_url: str) -> N
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    time.sleep(3)
+    assert proc.stderr is not None
+    seen = []  # a time-boxed lock raced a slow start on a loaded host: wait for the retry
+    for line in iter(proc.stderr.readline, b""):
+        seen.append(line)
+        if b"retry" in line:
+            break
     locker.rollback()
     locker.close()
-    _, err = proc.communicate(timeout=120)
+    _, rest = proc.communicate(timeout=120)
+    err = b"".join(seen) + rest
     assert proc.returncode == 0, err.decode()
     assert b"retry" in err and b"timeout" in err
     assert b"not built" not in err  # appending keeps the table's own keys as they are

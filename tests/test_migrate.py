@@ -1023,11 +1023,13 @@ def test_split_streams_move_every_row_once(tmp_path: Path) -> None:
         split_rows=150, parallel=3, batch=arrowmig.BatchConfig(batch_rows=64)
     )
     report = arrowmig.migrate(src, target, config=config)
-    assert report.ok and report.tables[0].streams == 7
+    # 7 streams of at most 150 rows, 9 so that the 3 workers read 3 each
+    assert report.ok and report.tables[0].streams == 9
     assert rows_of(target, "t", "id") == rows
 
 
-@pytest.mark.parametrize(("rows", "streams"), [(20_000, 3), (9_999, 1)])
+# 20,000 rows of 4 MiB in 3 streams, 4 for the 2 workers (--parallel 2)
+@pytest.mark.parametrize(("rows", "streams"), [(20_000, 4), (9_999, 1)])
 def test_wide_rows_are_split_by_bytes_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, streams: int
 ) -> None:

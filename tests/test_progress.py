@@ -618,7 +618,8 @@ def test_arrowmig_run_runs_the_job_with_overrides(
     assert code == 0, err
     report = json.loads(out)
     assert [t["name"] for t in report["tables"]] == ["bets"]
-    assert report["tables"][0]["streams"] == 3  # split_rows from the job file
+    # split_rows from the job file: 3 streams of 2,000 rows, 4 to keep --parallel 2 busy
+    assert report["tables"][0]["streams"] == 4
     with sqlite3.connect(tmp_path / "out" / "copy.db") as con:
         assert con.execute("SELECT count(*) FROM bets").fetchone() == (5000,)
     log = (tmp_path / "logs" / "run.log").read_text()

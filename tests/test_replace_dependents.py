@@ -78,6 +78,31 @@ def test_a_foreign_key_the_new_rows_break_is_named_and_not_kept(
     assert _foreign_keys(pg_url) == []
 
 
+def test_a_not_valid_foreign_key_pointing_here_stays_not_valid(tmp_path: Path, pg_url: str) -> None:
+    """Another table's key that was NOT VALID (its rows were never held to it) is put back
+    NOT VALID, not checked and dropped for the orphans it always had."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+        "INSERT INTO parent VALUES (1, 'old')",
+        "CREATE TABLE child (id int PRIMARY KEY, parent_id int)",
+        "INSERT INTO child VALUES (1, 1), (2, 7)",
+        "ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) "
+        "REFERENCES parent NOT VALID",
+    )
+    report = migrate(
+        _source(tmp_path / "s.db", [1, 2]), pg_url, config=MigrationConfig(mode="replace")
+    )
+    assert report.ok, report.tables[0].error
+    assert (
+        'foreign key child_parent_fk of "public"."child" (again, NOT VALID as it was)'
+        in report.tables[0].built
+    )
+    assert _foreign_keys(pg_url) == [("child", "child_parent_fk", False)]
+    with psycopg.connect(pg_url) as con, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        con.execute("INSERT INTO child VALUES (3, 99)")
+
+
 def test_replacing_a_table_a_view_uses_is_refused_before_anything_is_written(
     tmp_path: Path, pg_url: str
 ) -> None:
@@ -144,6 +169,156 @@ def test_the_new_table_keeps_the_privileges_triggers_comment_and_owner_of_the_ol
     finally:
         pg_exec(pg_url, f"DROP OWNED BY {quoted}, {auditor}")
         pg_exec(pg_url, f"DROP ROLE {quoted}", f"DROP ROLE {auditor}")
+
+
+def _catalog(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("keep_backup", [False, True])
+def test_the_new_table_keeps_column_grants_indexes_statistics_and_publications(
+    tmp_path: Path, pg_url: str, keep_backup: bool
+) -> None:
+    """What a DBA set up on the target table, beyond table-level grants, goes to the new one;
+    what the new table cannot take (a column it lacks) is named."""
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT, bio TEXT)")
+    con.execute("CREATE INDEX parent_name ON parent (name)")
+    con.executemany("INSERT INTO parent VALUES (?, ?, ?)", [(i, f"p{i}", "b") for i in (1, 2, 3)])
+    con.commit()
+    con.close()
+    role = f"reader {uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f'CREATE ROLE "{role}"')
+    try:
+        pg_exec(
+            pg_url,
+            "CREATE TABLE parent (id int PRIMARY KEY, name text, bio text, legacy text)",
+            f'GRANT SELECT (id, name, legacy), UPDATE (bio) ON parent TO "{role}"',
+            "CREATE INDEX parent_bio_lower ON parent (lower(bio))",
+            "CREATE INDEX parent_by_name ON parent (name)",  # the source's parent_name is alike
+            "CREATE INDEX parent_legacy ON parent (legacy)",
+            "CREATE STATISTICS parent_stx (dependencies) ON name, bio FROM parent",
+            "ALTER STATISTICS parent_stx SET STATISTICS 300",
+            "ALTER TABLE parent ALTER COLUMN bio SET STATISTICS 500",
+            "ALTER TABLE parent ALTER COLUMN name SET (n_distinct = 100)",
+            "ALTER TABLE parent SET (fillfactor = 70)",
+            "ALTER TABLE parent REPLICA IDENTITY FULL",
+            "CREATE PUBLICATION parent_pub FOR TABLE parent (id, name) WHERE (id > 1)",
+        )
+        config = MigrationConfig(mode="replace", keep_backup=keep_backup)
+        report = migrate(str(source), pg_url, config=config)
+        assert report.ok, report.tables[0].error
+        (table,) = report.tables
+        kept = next(b for b in table.built if b.startswith("kept from the replaced"))
+        for label in (
+            f'SELECT (id, name) to "{role}"',
+            f'UPDATE (bio) to "{role}"',
+            "index parent_bio_lower",
+            "statistics parent_stx",
+            "statistics target 300 on parent_stx",
+            "statistics target 500 on bio",
+            "n_distinct=100 on name",
+            "storage parameters (fillfactor=70)",
+            "replica identity FULL",
+            "publication parent_pub",
+        ):
+            assert label in kept
+        assert "parent_by_name" not in kept
+        notes = "\n".join(table.notes)
+        assert (
+            f'SELECT (legacy) to "{role}" of the replaced table not kept: the new table has '
+            "no column 'legacy'"
+        ) in notes
+        assert "index parent_legacy of the replaced table not kept: " in notes
+        assert "publication parent_pub: the rows this run loaded went into a new table" in notes
+
+        assert _catalog(
+            pg_url,
+            "SELECT a.attname, pg_get_userbyid(x.grantee), x.privilege_type FROM pg_attribute a, "
+            "aclexplode(a.attacl) x WHERE a.attrelid = 'parent'::regclass ORDER BY a.attnum",
+        ) == [("id", role, "SELECT"), ("name", role, "SELECT"), ("bio", role, "UPDATE")]
+        assert _catalog(
+            pg_url,
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) ~ 'lower' FROM "
+            "pg_index WHERE indrelid = 'parent'::regclass AND NOT indisprimary ORDER BY 1",
+        ) == [("parent_bio_lower", True), ("parent_name", False)]
+        assert _catalog(
+            pg_url,
+            "SELECT stxname, stxstattarget FROM pg_statistic_ext "
+            "WHERE stxrelid = 'parent'::regclass",
+        ) == [("parent_stx", 300)]
+        assert _catalog(
+            pg_url,
+            "SELECT attname, attstattarget, 'n_distinct=100' = ANY(attoptions) FROM pg_attribute "
+            "WHERE attrelid = 'parent'::regclass AND attname IN ('name', 'bio') ORDER BY attnum",
+        ) == [("name", -1, True), ("bio", 500, False)]
+        assert _catalog(
+            pg_url,
+            "SELECT reloptions::text, relreplident::text FROM pg_class WHERE oid = 'parent'::regclass",
+        ) == [("{fillfactor=70}", "f")]
+        assert _catalog(
+            pg_url,
+            "SELECT pubname, attnames::text, rowfilter FROM pg_publication_tables "
+            "WHERE tablename = 'parent'",
+        ) == [("parent_pub", "{id,name}", "(id > 1)")]
+    finally:
+        pg_exec(pg_url, f'DROP OWNED BY "{role}"', f'DROP ROLE "{role}"')
+
+
+def test_an_index_of_the_replaced_table_gives_way_to_the_sources_own(
+    pg_url: str, second_pg: str
+) -> None:
+    """PostgreSQL to PostgreSQL, the source's expression indexes are built once every table
+    is loaded: one alike under another name is not built twice, and one that would take a
+    name of the source's is named, not built."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text, bio text)",
+        "CREATE INDEX parent_lower ON parent (lower(name))",
+        "INSERT INTO parent VALUES (1, 'a', 'b')",
+    )
+    pg_exec(
+        second_pg,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text, bio text)",
+        "CREATE INDEX parent_lower ON parent (lower(bio))",  # another, of the same name
+        "CREATE INDEX parent_name_lower ON parent (lower(name))",  # the source's, renamed
+        "CREATE INDEX parent_upper ON parent (upper(bio))",  # the target's own
+    )
+    report = migrate(pg_url, second_pg, config=MigrationConfig(mode="replace"))
+    assert report.ok, report.tables[0].error
+    (table,) = report.tables
+    assert "index parent_upper" in " ".join(table.built)
+    assert (
+        "index parent_lower of the replaced table not kept: the new table has another index "
+        "of that name"
+    ) in table.notes
+    assert _catalog(
+        second_pg,
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) ~ 'lower\\(name' "
+        "FROM pg_index WHERE indrelid = 'parent'::regclass AND NOT indisprimary ORDER BY 1",
+    ) == [("parent_lower", True), ("parent_upper", False)]
+
+
+def test_no_keys_builds_none_of_the_replaced_tables_indexes_either(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text)",
+        "CREATE INDEX parent_upper ON parent (upper(name))",
+    )
+    config = MigrationConfig(mode="replace", keys=False)
+    report = migrate(_source(tmp_path / "s.db", [1]), pg_url, config=config)
+    assert report.ok, report.tables[0].error
+    assert (
+        "index parent_upper of the replaced table not kept: --no-keys builds none"
+        in report.tables[0].notes
+    )
+    assert _catalog(
+        pg_url, "SELECT count(*) FROM pg_index WHERE indrelid = 'parent'::regclass"
+    ) == [(0,)]
 
 
 def test_replacing_a_table_with_row_security_policies_is_refused(

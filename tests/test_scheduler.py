@@ -10,7 +10,7 @@ import itertools
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from arrowmig.balance import fit_to_workers, last_worker_done
 from arrowmig.cli.migrate import exit_code
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import TransferError, TransientError
@@ -28,6 +29,7 @@ from arrowmig.model import Column, KeyRange, Table
 from arrowmig.pipeline import StreamSettings, copy_stream
 from arrowmig.plan import Stream, TablePlan, plan_streams
 from arrowmig.scheduler import MemoryBudget, Scheduler, StreamOutcome, WorkerConnections
+from arrowmig.schemas import SeveralPlans
 from tests.memory_endpoint import Faults, MemoryStore, make_table
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,11 +102,12 @@ def test_plan_streams_cover_the_key_space_once(
     rows: int, lo: int, spread: int, split_rows: int
 ) -> None:
     hi = lo + spread
-    streams = plan_streams(_plan(rows), (lo, hi), split_rows)
+    count = -(-rows // split_rows)
+    streams = plan_streams(_plan(rows), (lo, hi), count)
     if rows <= split_rows:
         assert len(streams) == 1 and streams[0].key_range is None
         return
-    assert len(streams) == min(-(-rows // split_rows), hi - lo + 1)
+    assert len(streams) == min(count, hi - lo + 1)
     ranges = [s.key_range for s in streams]
     assert all(r is not None for r in ranges)
     assert ranges[0].after is None and ranges[-1].upto is None  # type: ignore[union-attr]
@@ -144,6 +147,109 @@ def test_split_streams_read_every_row_exactly_once(
     with sqlite3.connect(target) as con:
         got = [r[0] for r in con.execute("SELECT id FROM t ORDER BY id")]
     assert got == make_table(rows, start=-50, step=step).column("id").to_pylist()
+
+
+# -- streams fitted to the workers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tables", "workers", "counts"),
+    [
+        # 3 streams on 2 workers: the last one ran alone for a third of the table.
+        ([(150_000, 3)], 2, [4]),
+        ([(150_000, 3)], 1, [3]),
+        ([(150_000, 3)], 3, [3]),
+        ([(1_000, 7)], 3, [9]),
+        ([(5_000_000, 5)], 4, [8]),
+        # phase3 (arrowmig generate): the others fill the second worker already.
+        (
+            [(2_000_000, 2), (500_000, 1), (399_920, 1), (50_000, 1), (10_000, 1)],
+            2,
+            [2, 1, 1, 1, 1],
+        ),
+        (
+            [(2_000_000, 2), (500_000, 1), (399_920, 1), (50_000, 1), (10_000, 1)],
+            3,
+            [2, 1, 1, 1, 1],
+        ),
+        # A table of one stream's rows ends with the third stream: 4 would end later.
+        ([(2_500_000, 3), (1_000_000, 1)], 2, [3, 1]),
+        ([(2_500_000, 3), (2_500_000, 3)], 2, [3, 3]),  # six streams, three each
+        ([(900_000, 1)], 2, [1]),  # below --split-rows: whole, as the option says
+        ([(3, 3)], 2, [3]),  # never more streams than rows
+    ],
+)
+def test_a_split_tables_streams_fit_the_workers(
+    tables: list[tuple[int, int]], workers: int, counts: list[int]
+) -> None:
+    assert fit_to_workers(tables, workers) == counts
+
+
+@FAST
+@given(
+    tables=st.lists(
+        st.integers(1, 5_000_000).flatmap(lambda rows: st.tuples(st.just(rows), st.integers(1, 8))),
+        min_size=1,
+        max_size=8,
+    ),
+    workers=st.integers(1, 6),
+)
+def test_fitted_streams_never_end_the_run_later(
+    tables: list[tuple[int, int]], workers: int
+) -> None:
+    tables = sorted(tables, reverse=True)  # the plan's order: largest first
+    counts = fit_to_workers(tables, workers)
+    for (rows, fewest), count in zip(tables, counts, strict=True):
+        assert count == fewest if fewest < 2 or workers < 2 else fewest <= count < fewest + workers
+        assert count <= max(fewest, rows)
+    fewest = [n for _, n in tables]
+    assert last_worker_done(tables, counts, workers) <= last_worker_done(tables, fewest, workers)
+
+
+def test_both_workers_read_the_last_quarter_of_a_table_split_for_them(tmp_path: Path) -> None:
+    """900 rows at --split-rows 400 were 3 streams: on 2 workers the third ran alone."""
+    store = MemoryStore({"big": make_table(900)})
+    store.faults["big"] = Faults(read_delay_s=0.002)
+    report, events = _run(store, tmp_path / "t.db", parallel=2, split_rows=400)
+    assert report.ok, report.to_dict()
+    assert report.tables[0].streams == 4
+    assert sorted(((r or KeyRange()).after or 0) for _, r, _ in store.reads) == [0, 225, 450, 675]
+    assert len({thread for _, _, thread in store.reads}) == 2
+    streams = {e.stream for e in events if e.event == "progress"}
+    assert streams == {f"big[{i}/4]" for i in range(1, 5)}
+
+
+def test_the_plan_shows_the_streams_the_run_reads(tmp_path: Path) -> None:
+    import sqlite3
+
+    from arrowmig.migrate import explain, migrate
+
+    source = tmp_path / "s.db"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"v{i}") for i in range(1, 901)])
+    con.close()
+    target = str(tmp_path / "t.duckdb")
+    config = MigrationConfig(split_rows=400, parallel=2)
+    planned = explain(str(source), target, config=config)
+    assert not isinstance(planned, SeveralPlans)
+    shown = planned.to_dict()["tables"][0]
+    assert [s["range"] for s in shown["streams"]] == [
+        "(-inf, 225]",
+        "(225, 450]",
+        "(450, 675]",
+        "(675, +inf]",
+    ]
+    assert (
+        "read in 4 streams rather than 3, so that the 2 workers (--parallel) finish together"
+        in (shown["notes"])
+    )
+    report = migrate(str(source), target, config=config)
+    assert report.ok and report.tables[0].streams == 4 and report.rows == 900
+    one = explain(str(source), str(tmp_path / "u.duckdb"), config=replace(config, parallel=1))
+    assert not isinstance(one, SeveralPlans)
+    assert len(one.tables[0].streams) == 3
+    assert not any("streams rather than" in n for n in one.tables[0].notes)
 
 
 # -- failure isolation -------------------------------------------------------------------------

@@ -1145,12 +1145,24 @@ DJANGO_LIKE = """
 """
 
 
+KEY_TIMINGS = (
+    "SELECT string_agg(a.attname || ':' || c.condeferrable || '/' || c.condeferred, ',' "
+    "ORDER BY a.attname) FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+    "AND a.attnum = c.conkey[1] WHERE c.contype = 'f'"
+)
+"""Each foreign key's first column: whether it is deferrable / initially deferred."""
+
+
+def built_of(report: arrowmig.MigrationReport, table: str) -> list[str]:
+    return next(t for t in report.tables if t.name == table).built
+
+
 def test_deferred_foreign_keys_stay_deferred(tmp_path: Path, pg_url: str) -> None:
     # Django declares every foreign key DEFERRABLE INITIALLY DEFERRED and relies on it.
     source = make_sqlite(tmp_path / "django.db", DJANGO_LIKE)
     report = arrowmig.migrate(source, pg_url)
     assert report.ok, report.to_dict()
-    built = next(t for t in report.tables if t.name == "blog_post").built
+    built = built_of(report, "blog_post")
     assert "foreign key (author_id) -> auth_user, deferred" in built
     assert "foreign key (editor_id) -> auth_user on delete set null, deferred" in built
     assert "foreign key (parent_id) -> blog_post, deferrable" in built
@@ -1159,12 +1171,7 @@ def test_deferred_foreign_keys_stay_deferred(tmp_path: Path, pg_url: str) -> Non
         pg_url,
         "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE contype = 'f'",
     ) == ("blog_post_author_fk,blog_post_editor_id_fkey,blog_post_parent_id_fkey",)
-    timings = pg_one(
-        pg_url,
-        "SELECT string_agg(a.attname || ':' || c.condeferrable || '/' || c.condeferred, ',' "
-        "ORDER BY a.attname) FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
-        "AND a.attnum = c.conkey[1] WHERE c.contype = 'f'",
-    )
+    timings = pg_one(pg_url, KEY_TIMINGS)
     assert timings == ("author_id:true/true,editor_id:true/true,parent_id:true/false",)
     # A deferred key is checked at commit: a child may come before its parent in a transaction.
     with psycopg.connect(pg_url) as con:
@@ -1179,6 +1186,95 @@ def test_deferred_foreign_keys_stay_deferred(tmp_path: Path, pg_url: str) -> Non
     assert create.count("DEFERRABLE INITIALLY DEFERRED") == 2
     assert create.count("DEFERRABLE INITIALLY IMMEDIATE") == 1
     assert 'CONSTRAINT "blog_post_author_fk" FOREIGN KEY' in create
+
+
+def test_keys_to_one_parent_keep_each_its_own_timing(tmp_path: Path, pg_url: str) -> None:
+    """Two keys to the same parent, one checked at commit and one not (column and table
+    constraint syntax): each keeps its own timing, into PostgreSQL and into SQLite."""
+    source = make_sqlite(
+        tmp_path / "two.db",
+        """
+        CREATE TABLE auth_user (id integer PRIMARY KEY);
+        CREATE TABLE blog_post (id integer PRIMARY KEY,
+            author_id integer NOT NULL REFERENCES "auth_user" (id) DEFERRABLE INITIALLY DEFERRED,
+            editor_id integer NULL REFERENCES auth_user (id),
+            owner_id integer, reviewer_id integer,
+            FOREIGN KEY (owner_id) REFERENCES auth_user (id) DEFERRABLE,
+            FOREIGN KEY (reviewer_id) REFERENCES auth_user (id) ON DELETE CASCADE);
+        INSERT INTO auth_user VALUES (1), (2);
+        INSERT INTO blog_post VALUES (1, 1, 2, 1, 2);
+        """,
+    )
+    expected = (
+        "author_id:true/true,editor_id:false/false,owner_id:true/false,reviewer_id:false/false"
+    )
+    report = arrowmig.migrate(source, pg_url)
+    assert report.ok, report.to_dict()
+    built = built_of(report, "blog_post")
+    assert "foreign key (author_id) -> auth_user, deferred" in built
+    assert "foreign key (editor_id) -> auth_user" in built
+    assert "foreign key (owner_id) -> auth_user, deferrable" in built
+    timings = pg_one(pg_url, KEY_TIMINGS)
+    assert timings == (expected,)
+    # The source's transaction, child before parent, still commits on the copy.
+    with psycopg.connect(pg_url) as con:
+        con.execute("INSERT INTO blog_post (id, author_id) VALUES (2, 3)")
+        con.execute("INSERT INTO auth_user VALUES (3)")
+    copy = tmp_path / "copy.db"
+    assert arrowmig.migrate(source, str(copy)).ok
+    con2 = sqlite3.connect(copy)
+    con2.execute("PRAGMA foreign_keys = ON")
+    with con2:  # deferred in the copy too: checked at commit
+        con2.execute("INSERT INTO blog_post (id, author_id) VALUES (2, 3)")
+        con2.execute("INSERT INTO auth_user VALUES (3)")
+    with pytest.raises(sqlite3.IntegrityError), con2:  # editor_id is checked at once
+        con2.execute("INSERT INTO blog_post (id, author_id, editor_id) VALUES (4, 1, 9)")
+    con2.close()
+
+
+@pytest.mark.postgres
+def test_a_foreign_key_not_valid_in_the_source_stays_not_valid(pg_url: str, second_pg: str) -> None:
+    """A key added NOT VALID over rows that break it (a legacy orphan) is kept NOT VALID, as
+    pg_dump keeps it: new orphans are refused in the copy as in the source."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY)",
+        "CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int)",
+        "INSERT INTO parent VALUES (1), (2)",
+        "INSERT INTO child VALUES (1, 1, 5), (2, 3, -1), (3, 2, 4)",
+        "ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) "
+        "REFERENCES parent (id) NOT VALID",
+        "ALTER TABLE child ADD CONSTRAINT child_qty_pos CHECK (qty > 0) NOT VALID",
+    )
+    assert "foreign key (parent_id) -> parent, NOT VALID" in plan_text(
+        explain(pg_url, second_pg).to_dict()
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    assert (
+        "foreign key (parent_id) -> parent, NOT VALID (as in the source: rows already there are "
+        "not checked, new ones are)"
+    ) in built_of(report, "child")
+    assert "foreign key" not in notes_of(report, "child")
+    assert pg_one(
+        second_pg,
+        "SELECT string_agg(conname || ' ' || convalidated, ',' ORDER BY conname) "
+        "FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype IN ('f', 'c')",
+    ) == ("child_parent_fk false,child_qty_pos false",)
+    assert pg_one(second_pg, "SELECT parent_id FROM child WHERE id = 2") == (3,)
+    with psycopg.connect(second_pg) as con, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        con.execute("INSERT INTO child VALUES (10, 999, 1)")
+    # Found there already (a run resumed after it was added), it is not checked either.
+    with open_endpoint(second_pg) as dst:
+        assert isinstance(dst, PostgresEndpoint)
+        fk = next(k for k in dst.describe("child").foreign_keys)
+        assert not fk.valid
+        (again,) = dst.add_foreign_keys([("child", fk)])
+    assert isinstance(again, str) and "NOT VALID (as in the source" in again
+    assert pg_one(
+        second_pg,
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype = 'f'",
+    ) == (1,)
 
 
 @pytest.mark.postgres

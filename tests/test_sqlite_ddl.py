@@ -69,9 +69,28 @@ def test_collations_are_read_per_column() -> None:
     assert column_collations(quoted) == {"a": "MY COLL", "b": "X"}
 
 
-def test_deferrability_per_parent_and_left_out_where_it_is_ambiguous() -> None:
-    # s is referenced once deferred and once not: which key is which cannot be told.
-    assert deferrability(TRICKY) == {"p": DEFERRED, "q": DEFERRABLE, "r": ""}
+def test_deferrability_per_key() -> None:
+    # s is referenced twice, once deferred and once not: each key keeps its own timing.
+    assert deferrability(TRICKY) == {
+        (("a",), "p"): DEFERRED,
+        (("b",), "q"): DEFERRABLE,
+        (("c",), "r"): "",
+        (("d",), "s"): DEFERRED,
+        (("e",), "s"): "",
+    }
+    table_keys = (
+        "CREATE TABLE k (a int, b int, c int REFERENCES p REFERENCES q DEFERRABLE,"
+        " FOREIGN KEY (a, B) REFERENCES p (x, y) DEFERRABLE INITIALLY DEFERRED,"
+        ' CONSTRAINT "k b" FOREIGN KEY ("b") REFERENCES "P" (x),'
+        " FOREIGN KEY (a) REFERENCES p (x) DEFERRABLE, FOREIGN KEY (a) REFERENCES p (x))"
+    )
+    # The last two are alike but for their timing: which is which cannot be told, left out.
+    assert deferrability(table_keys) == {
+        (("c",), "p"): "",
+        (("c",), "q"): DEFERRABLE,
+        (("a", "b"), "p"): DEFERRED,
+        (("b",), "p"): "",
+    }
 
 
 def test_sqlite_and_duckdb_keep_nocase(tmp_path: Path) -> None:

@@ -619,7 +619,7 @@ def test_duckdb_to_postgres_keeps_types(tmp_path: Path, pg_url: str) -> None:
         row = pg.execute(
             "SELECT d, h, u::text, j, tz, t, iv::text, l, s, b, ub, e FROM dd"
         ).fetchone()
-    assert types["d"] == "numeric(18,4)" and types["j"] == "jsonb" and types["u"] == "uuid"
+    assert types["d"] == "numeric(18,4)" and types["j"] == "json" and types["u"] == "uuid"
     assert types["tz"] == "timestamp with time zone" and types["iv"] == "interval"
     assert row is not None
     assert row[0] == decimal.Decimal("12.3456")

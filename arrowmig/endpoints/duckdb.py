@@ -132,7 +132,7 @@ class _SharedDatabase:
 # DuckDB types that arrive in Arrow as plain strings but mean more on a target.
 _TEXT_WITH_TYPE = {
     "UUID": "uuid",
-    "JSON": "jsonb",
+    "JSON": "json",  # each document's text, as DuckDB holds it (jsonb would rewrite it)
     "HUGEINT": "numeric(39,0)",
     "UHUGEINT": "numeric(39,0)",
     "VARINT": "numeric",
@@ -147,6 +147,7 @@ _READ_AS_TEXT = {"HUGEINT", "UHUGEINT", "VARINT", "BIGNUM", "BIT", "TIME WITH TI
 _QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"')
 _NO_ARROW_MEMBER = re.compile(r"\b(U?HUGEINT|VARINT|BIGNUM|BIT|UNION|TIME WITH TIME ZONE)\b")
 _NESTED_MARK = re.compile(r"\[\d*\]|\bSTRUCT\(|\bMAP\(")
+_UNION = re.compile(r"\bUNION\(")
 
 
 def _nested_without_arrow_form(data_type: str) -> bool:
@@ -161,6 +162,11 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
     """The type a DuckDB target creates for this source column where it differs from the
     Arrow mapping: those read as their text (DuckDB converts the text back exactly as it
     inserts), and an ENUM, by its labels."""
+    if _UNION.search(_QUOTED_NAME.sub("", data_type)):
+        # Its text does not say which member a value was (5 of an INTEGER member and '5' of a
+        # VARCHAR one alike): DuckDB casts it back into the first member that takes text, or
+        # refuses it. The column stays VARCHAR, flagged, holding that text.
+        return None
     if data_type in _READ_AS_TEXT or data_type.startswith("ENUM("):
         return data_type
     if _nested_without_arrow_form(data_type):

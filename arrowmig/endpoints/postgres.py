@@ -32,6 +32,13 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.pg_dressing import (
+    Dressing,
+    index_keys,
+    index_sql,
+    read_dressing,
+    still_to_give,
+)
 from arrowmig.endpoints.pg_privileges import ReadRefusal, read_refusals, refused_error
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
@@ -373,16 +380,21 @@ class PostgresEndpoint(BaseEndpoint):
 
     def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
         """Put back a foreign key of another table (``table``, qualified) on a table that was
-        replaced: added NOT VALID, then checked; dropped again if its rows do not check out."""
+        replaced: added NOT VALID, then checked; dropped again if its rows do not check out.
+        One that was NOT VALID (``definition`` says so) stays so, unchecked, as it was."""
         label = f"foreign key {name} of {table}"
         self._run(
             f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote_ident(name)}",
             f"re-adding {label}",
         )
+        unchecked = definition.endswith(" NOT VALID")
         self._run(
-            f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition} NOT VALID",
+            f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
+            + ("" if unchecked else " NOT VALID"),
             f"re-adding {label}",
         )
+        if unchecked:
+            return f"{label} (again, NOT VALID as it was)"
         try:
             self._run(
                 f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}"
@@ -392,7 +404,7 @@ class PostgresEndpoint(BaseEndpoint):
                 f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}"
             )
             raise
-        return label
+        return f"{label} (again)"
 
     def policies_on(self, name: str) -> list[str]:
         """The row security policies of table ``name`` (a replace would drop them)."""
@@ -402,51 +414,18 @@ class PostgresEndpoint(BaseEndpoint):
         )
         return [str(r[0]) for r in rows]
 
-    def table_dressing(self, name: str) -> list[tuple[str, str]]:
-        """What table ``name`` has beyond its columns, keys and rows, as (label, statement)
-        pairs that give it to a new table of the same name: its privileges, triggers, row
-        security, comment and owner (a replace builds a new table; these would go with the
-        old one)."""
-        target = qualified(name, self._schema)
-        rows = self._query(
-            "SELECT pg_get_userbyid(c.relowner), c.relowner = (SELECT oid FROM pg_roles WHERE "
-            "rolname = current_user), obj_description(c.oid, 'pg_class'), "
-            "(SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE "
-            "quote_ident(pg_get_userbyid(a.grantee)) END || chr(2) || a.privilege_type || chr(2) "
-            "|| a.is_grantable::text, chr(1)) FROM aclexplode(c.relacl) a "
-            "WHERE a.grantee <> c.relowner), c.relrowsecurity, c.relforcerowsecurity "
-            "FROM pg_class c WHERE c.oid = $1::regclass",
-            (target,),
-        )
-        if not rows:
-            return []
-        owner, own, comment, grants, row_security, forced = rows[0]
-        dressing = []
-        for grant in str(grants).split("\x01") if grants else []:
-            grantee, privilege, grantable = grant.split("\x02")
-            option = " WITH GRANT OPTION" if grantable == "true" else ""
-            dressing.append(
-                (f"{privilege} to {grantee}", f"GRANT {privilege} ON {target} TO {grantee}{option}")
-            )
-        for trigger, definition in self._query(
-            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass "
-            "AND NOT tgisinternal ORDER BY 1",
-            (target,),
-        ):
-            dressing.append((f"trigger {trigger}", str(definition)))
-        if row_security:
-            dressing.append(("row security", f"ALTER TABLE {target} ENABLE ROW LEVEL SECURITY"))
-        if forced:
-            dressing.append(
-                ("forced row security", f"ALTER TABLE {target} FORCE ROW LEVEL SECURITY")
-            )
-        if comment is not None:
-            literal = quote_literal(str(comment))
-            dressing.append(("comment", f"COMMENT ON TABLE {target} IS {literal}"))
-        if not own:
-            owner_sql = f"ALTER TABLE {target} OWNER TO {quote_ident(str(owner))}"
-            dressing.append((f"owner {owner}", owner_sql))
-        return dressing
+    def table_dressing(self, name: str, columns: Collection[str]) -> list[Dressing]:
+        """What table ``name`` has beyond its columns, keys and rows, each with the statement
+        that gives it to a new table of the same name with ``columns`` (a replace builds a
+        new table; these would go with the old one): ``pg_dressing``."""
+        return read_dressing(self._query, qualified(name, self._schema), columns)
+
+    def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
+        """``dressing`` less the indexes the new ``table`` has, or will have once every table
+        is loaded (its PostgreSQL-only definitions)."""
+        present = index_keys(self._query, qualified(table.name, self._schema))
+        coming = [d for d in table.pg_definitions if d.kind == "index"]
+        return still_to_give(dressing, present, coming)
 
     def has_constraint(self, table: str, name: str) -> bool:
         return bool(
@@ -1027,8 +1006,7 @@ class PostgresEndpoint(BaseEndpoint):
         has, or a default that is an expression, on ``table`` again, as the source defined it."""
         target = qualified(table, self._schema)
         if definition.kind == "index":
-            unique = "UNIQUE " if definition.unique else ""
-            sql = f"CREATE {unique}INDEX {quote_ident(definition.name)} ON {target}{definition.sql}"
+            sql = index_sql(target, definition)
         elif definition.kind == "default":
             column = quote_ident(definition.name)
             sql = f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT {definition.sql}"
@@ -1089,7 +1067,8 @@ class PostgresEndpoint(BaseEndpoint):
         ``on_key(table, "added")`` and ``on_key(table, "checked")`` are called as each key
         gets there, refused or not. A key whose rows do not check out is dropped again: the
         target never keeps a key its rows break. (ADD FOREIGN KEY checks as it adds, one
-        table after another.)
+        table after another.) A key NOT VALID in the source stays so, unchecked: the source
+        never held its rows to it.
         """
         results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
         to_check: dict[str, list[tuple[int, str]]] = {}
@@ -1106,8 +1085,12 @@ class PostgresEndpoint(BaseEndpoint):
                     # give the table a second copy (PostgreSQL names it *_fkey1), checked on
                     # every write, and leave the first unchecked.
                     name, checked = found
-                    if checked:
-                        results[i] = f"{fk.label} (there already, its rows checked)"
+                    if checked or not fk.valid:
+                        results[i] = (
+                            f"{fk.label} (there already, its rows checked)"
+                            if checked
+                            else _left_unchecked(fk)
+                        )
                         if on_key is not None:
                             on_key(table, "added")
                             on_key(table, "checked")
@@ -1119,6 +1102,12 @@ class PostgresEndpoint(BaseEndpoint):
                 self._run(
                     f"ALTER TABLE {target} ADD {clause} NOT VALID", f"adding {fk.label}", table
                 )
+                if not fk.valid:
+                    results[i] = _left_unchecked(fk)
+                    if on_key is not None:
+                        on_key(table, "added")
+                        on_key(table, "checked")
+                    continue
                 (name,) = self._query(
                     "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND "
                     "contype = 'f' AND NOT convalidated ORDER BY oid DESC LIMIT 1",
@@ -1224,6 +1213,11 @@ class PostgresEndpoint(BaseEndpoint):
                 table,
             )
             return exc
+
+
+def _left_unchecked(fk: ForeignKey) -> str:
+    """How the report names a key added NOT VALID, as the source has it."""
+    return f"{fk.label} (as in the source: rows already there are not checked, new ones are)"
 
 
 def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[str, bool] | None:

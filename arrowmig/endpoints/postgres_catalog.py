@@ -25,6 +25,12 @@ from arrowmig.model import (
     PgDefinition,
     Table,
 )
+from arrowmig.pg_numeric import (
+    MAX_DECIMAL128_DIGITS,
+    holding_decimal,
+    is_ordinary,
+    numeric_typmod,
+)
 from arrowmig.schema import qualified, quote_ident, quote_literal
 
 
@@ -666,7 +672,7 @@ _FOREIGN_KEY_COLUMNS = (
     "WHERE a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
     "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.confkey) WITH ORDINALITY k(n, o) "
     "WHERE a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o), chr(1)), "
-    "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred"
+    "c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, c.convalidated"
 )
 
 
@@ -681,6 +687,7 @@ def _foreign_key(row: tuple[Any, ...], ref_schema: str | None = None) -> Foreign
         timing=FOREIGN_KEY_TIMINGS[2 if row[7] else 1] if row[6] else "",
         name=row[0],
         ref_schema=ref_schema,
+        valid=bool(row[8]),
     )
 
 
@@ -697,12 +704,12 @@ def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
         (oid,),
     )
     elsewhere = [
-        f"foreign key {r[0]} ({', '.join(r[2].split(chr(1)))}) -> {r[8]}.{r[1]}: into another "
+        f"foreign key {r[0]} ({', '.join(r[2].split(chr(1)))}) -> {r[9]}.{r[1]}: into another "
         "schema, which this run does not read"
         for r in rows
-        if r[8] is not None
+        if r[9] is not None
     ]
-    return [_foreign_key(r) for r in rows if r[8] is None], elsewhere
+    return [_foreign_key(r) for r in rows if r[9] is None], elsewhere
 
 
 def foreign_keys_on(query: Query, table: str) -> list[tuple[ForeignKey, bool]]:
@@ -711,12 +718,12 @@ def foreign_keys_on(query: Query, table: str) -> list[tuple[ForeignKey, bool]]:
     rows = query(
         f"SELECT {_FOREIGN_KEY_COLUMNS}, "
         "CASE WHEN rc.relnamespace <> c.connamespace THEN "
-        "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END, c.convalidated "
+        "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "WHERE c.conrelid = $1::regclass AND c.contype = 'f' ORDER BY c.conname",
         (table,),
     )
-    return [(_foreign_key(r, r[8]), bool(r[9])) for r in rows]
+    return [(_foreign_key(r, r[9]), bool(r[8])) for r in rows]
 
 
 def foreign_keys_between(query: Query, schemas: list[str]) -> list[tuple[str, str, ForeignKey]]:
@@ -732,7 +739,7 @@ def foreign_keys_between(query: Query, schemas: list[str]) -> list[tuple[str, st
         "AND rn.nspname = ANY(string_to_array($1, chr(1))) ORDER BY n.nspname, t.relname, c.conname",
         ("\x01".join(schemas),),
     )
-    return [(str(r[9]), str(r[10]), _foreign_key(r, str(r[8]))) for r in rows]
+    return [(str(r[10]), str(r[11]), _foreign_key(r, str(r[9]))) for r in rows]
 
 
 _PG_FK_ACTIONS = {
@@ -938,13 +945,7 @@ def _column(
             # "C" collation. Text would lose both; a name's value always fits name again.
             limited = formatted
     elif typname == "numeric":
-        precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
-        if typmod >= 0 and precision <= 38:
-            arrow_type = pa.decimal128(precision, scale)
-        elif typmod >= 0:
-            arrow_type, target = pa.string(), f"numeric({precision},{scale})"
-        else:
-            arrow_type, target = pa.string(), "numeric"
+        arrow_type, target, limited, notes = _numeric_column(typmod, formatted)
     elif typname in _TEXT_WITH_TYPE:
         arrow_type, target = pa.string(), _TEXT_WITH_TYPE[typname]
     elif typname in _OBJECT_NAMES:
@@ -989,6 +990,44 @@ def _column(
         target_type=target,
         notes=notes,
         pg_type=limited,
-        # An interval travels as text (its Arrow form has no binary COPY twin in the driver).
-        pg_binary=limited is not None and typname != "interval",
+        # An interval travels as text (its Arrow form has no binary COPY twin in the driver),
+        # and so does a numeric kept as declared: the server checks each value fits it.
+        pg_binary=limited is not None and typname not in ("interval", "numeric"),
     )
+
+
+def _numeric_column(
+    typmod: int, formatted: str
+) -> tuple[pa.DataType, str | None, str | None, tuple[str, ...]]:
+    """A numeric column's Arrow type, forced target type, PostgreSQL type and notes.
+
+    A decimal of its precision and scale where Arrow has one; else its exact text. A
+    ``numeric(5,-2)`` or ``numeric(3,5)`` (PostgreSQL 15) is the same type again on PostgreSQL
+    targets, and elsewhere the ordinary decimal that holds its values (DuckDB has no such
+    scale). Where the column keeps its declared type but its values travel as text, the server
+    checks each one fits it: an append into an existing ``numeric(50,2)`` must not round
+    1.234 to 1.23, as a cast to it would."""
+    declared = numeric_typmod(typmod)
+    if declared is None:
+        return pa.string(), "numeric", None, ()
+    precision, scale = declared
+    held = holding_decimal(precision, scale)
+    ordinary = is_ordinary(precision, scale)
+    if held[0] <= MAX_DECIMAL128_DIGITS:
+        if ordinary:
+            return pa.decimal128(precision, scale), None, None, ()
+        wide = f"({held[0]},{held[1]})"
+        note = (
+            f"{formatted} (its scale is below 0 or above its precision) carried as "
+            f"numeric{wide}, which holds each of its values exactly: DECIMAL{wide} on DuckDB, "
+            f"text on SQLite, {formatted} again on PostgreSQL targets"
+        )
+        return pa.decimal128(*held), None, formatted, (note,)
+    notes: tuple[str, ...] = ()
+    if not ordinary:
+        notes = (
+            f"{formatted} (its scale is below 0 or above its precision) carried as its exact "
+            f"text, past the {MAX_DECIMAL128_DIGITS} digits of DuckDB's DECIMAL: VARCHAR on "
+            f"DuckDB, text on SQLite, {formatted} again on PostgreSQL targets",
+        )
+    return pa.string(), formatted, formatted, notes

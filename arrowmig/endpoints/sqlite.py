@@ -718,6 +718,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 if len(parent_pk) != len(rows):
                     continue  # no such key: SQLite itself would refuse such rows
                 ref_columns = tuple(r[0] for r in parent_pk)
+            columns = tuple(str(r[2]).lower() for r in rows)
             on_delete, on_update = (
                 str(a).upper() if str(a).upper() in FOREIGN_KEY_ACTIONS else "NO ACTION"
                 for a in rows[0][4:6]
@@ -729,8 +730,8 @@ class SQLiteEndpoint(BaseEndpoint):
                     ref_columns,
                     on_delete,
                     on_update,
-                    timings.get(str(ref_table).lower(), ""),
-                    names.get(tuple(str(r[2]).lower() for r in rows)),
+                    timings.get((columns, str(ref_table).lower()), ""),
+                    names.get(columns),
                 )
             )
         return found
@@ -1002,7 +1003,8 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         """Confirm a foreign key declared with its table (SQLite cannot add one later)."""
-        # Timing aside: the CREATE TABLE text cannot tell two keys to one parent apart by it.
+        # Timing aside: the CREATE TABLE text cannot tell apart two keys on the same columns
+        # to the same parent that differ only in it.
         if replace(fk, timing="") not in [
             replace(d, timing="") for d in self._foreign_keys(table, self._create_sql(table))
         ]:

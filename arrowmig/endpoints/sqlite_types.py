@@ -28,12 +28,11 @@ from arrowmig.endpoints.sqlite_profile import (
     varchar_limit,
 )
 from arrowmig.model import Column
+from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS
 from arrowmig.schema import quote_ident
 
 CAST_THIS = "TABLE.COLUMN"
 """Stands for the column itself in a note's ``--cast``; ``describe`` names the column there."""
-
-MAX_DECIMAL128_DIGITS = 38
 
 
 @dataclass(frozen=True)

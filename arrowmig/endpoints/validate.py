@@ -22,7 +22,7 @@ from arrowmig.endpoints.sqlite_affinity import changed_by_affinity, may_change
 from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
-from arrowmig.model import Table
+from arrowmig.model import Column, Table
 from arrowmig.schema import (
     cast_as_asked,
     column_to_wire,
@@ -223,16 +223,10 @@ def _precision_problems(
 ) -> list[Problem]:
     """Times, timestamps and intervals that the PostgreSQL or DuckDB column's fewer fractional
     digits or interval fields would round or cut (``precision``), as the values are written."""
-    try:
-        there, column = target.column(name), table.column(name)
-    except KeyError:
+    rule = _precision_rule(table, target, name, dialect)
+    if rule is None:
         return []
-    if dialect == "duckdb":
-        declared, theirs, changed = there.duckdb_type, column.duckdb_type, changed_by_duckdb_column
-    else:
-        declared, theirs, changed = there.pg_type, column.pg_type, changed_by_column
-    if not declared or (theirs or "") == declared:
-        return []
+    there, column, declared, changed = rule
     try:
         written = conform(cast_as_asked(array, column), there.arrow_type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -242,6 +236,45 @@ def _precision_problems(
         return []
     reason = f"the target column's type ({declared}) would round or cut the value"
     return _problems_where(hits, name, reason, _CONFORM_HINT)
+
+
+def _precision_rule(
+    table: Table, target: Table, name: str, dialect: str
+) -> tuple[Column, Column, str, Callable[[str, pa.Array], pa.Array | None]] | None:
+    """The target column ``name``, its source column, the target's declared type and the
+    check of its precision, where that type is not the source's own (a created column
+    keeps every value)."""
+    try:
+        there, column = target.column(name), table.column(name)
+    except KeyError:
+        return None
+    if dialect == "duckdb":
+        declared, theirs, changed = there.duckdb_type, column.duckdb_type, changed_by_duckdb_column
+    else:
+        declared, theirs, changed = there.pg_type, column.pg_type, changed_by_column
+    if not declared or (theirs or "") == declared:
+        return None
+    return there, column, declared, changed
+
+
+def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
+    """The columns of ``table`` whose values the existing ``target`` table's columns may
+    store otherwise than written, which ``screen_batch`` looks for batch by batch: a SQLite
+    column's affinity, a PostgreSQL or DuckDB time column's precision. What a truncate reads
+    before it empties the table."""
+    names = []
+    for column in table.columns:
+        if dialect == "sqlite":
+            found = _affinity_declared(table, target, column.name, column.arrow_type) is not None
+        elif dialect in ("postgresql", "duckdb"):
+            rule = _precision_rule(table, target, column.name, dialect)
+            # Only times, timestamps and intervals have a precision to lose.
+            found = rule is not None and pa.types.is_temporal(rule[0].arrow_type)
+        else:
+            found = False
+        if found:
+            names.append(column.name)
+    return names
 
 
 _CONFORM_HINT = (
@@ -258,16 +291,11 @@ def _changed_by_affinity(
     REAL, a UBIGINT past 2**63 - 1 too. A created column declares what arrowmig writes; an
     existing one that is not STRICT keeps its declared type's affinity. ``refused``: rows a
     --cast refused, named already."""
-    try:
-        declared = target.column(name).sqlite_type
-        column = table.column(name)
-    except KeyError:
+    declared = _affinity_declared(table, target, name, array.type)
+    if declared is None:
         return []
+    column = table.column(name)
     travels = forced_arrow_type(column.target_type, array.type) or array.type
-    if declared is None or not may_change(declared, wire_type(column, "sqlite")):
-        return []
-    if pa.types.is_temporal(travels):
-        return []  # the text of a date, time or interval never spells a number
     try:
         written = column_to_wire(_as_cast(array, table, name, refused), column, "sqlite")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -289,6 +317,22 @@ def _changed_by_affinity(
         )
         for changed in changed_by_affinity(declared, written, numbers)
     ]
+
+
+def _affinity_declared(table: Table, target: Table, name: str, arriving: pa.DataType) -> str | None:
+    """The declared type of the SQLite column ``name``, where its affinity may store the
+    source column's values (read as ``arriving``) otherwise than they are written."""
+    try:
+        declared = target.column(name).sqlite_type
+        column = table.column(name)
+    except KeyError:
+        return None
+    travels = forced_arrow_type(column.target_type, arriving) or arriving
+    if declared is None or not may_change(declared, wire_type(column, "sqlite")):
+        return None
+    if pa.types.is_temporal(travels):
+        return None  # the text of a date, time or interval never spells a number
+    return declared
 
 
 _NUMBER_HINT = (

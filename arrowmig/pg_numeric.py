@@ -1,0 +1,52 @@
+"""PostgreSQL's ``numeric(p,s)`` where the scale is negative or above the precision (allowed
+since PostgreSQL 15: ``numeric(5,-2)`` rounds to hundreds, ``numeric(3,5)`` holds 0.00123):
+decoding its typmod, and the ordinary decimal (0 <= s <= p) that holds each of its values.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_DECIMAL128_DIGITS = 38
+"""The most digits an Arrow decimal128 and a DuckDB DECIMAL hold."""
+
+_NUMERIC = re.compile(r"^\s*(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)\s*$", re.I)
+
+
+def numeric_typmod(typmod: int) -> tuple[int, int] | None:
+    """(precision, scale) of a numeric column's ``atttypmod``; None for an unbounded numeric.
+
+    The typmod is ``(precision << 16 | scale & 0x7ff) + 4``: the scale is an 11-bit two's
+    complement field, so ``numeric(5,-2)`` holds 2046 there, which read unsigned is no scale
+    at all."""
+    if typmod < 0:
+        return None
+    packed = typmod - 4
+    scale = packed & 0x7FF
+    return (packed >> 16) & 0xFFFF, scale - 0x800 if scale & 0x400 else scale
+
+
+def parse_numeric(type_name: str) -> tuple[int, int] | None:
+    """(precision, scale) of ``numeric(p,s)`` or ``decimal(p)`` written as SQL; None for any
+    other type, a bare numeric included."""
+    match = _NUMERIC.match(type_name)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def holding_decimal(precision: int, scale: int) -> tuple[int, int]:
+    """The narrowest ordinary decimal(p,s), 0 <= s <= p, that holds every value of
+    ``numeric(precision,scale)`` exactly: a negative scale's values are integers of up to
+    ``precision - scale`` digits (99999 hundreds is 9,999,900), and a scale above the
+    precision's are fractions below ``10**(precision - scale)`` with ``scale`` places."""
+    if scale < 0:
+        return precision - scale, 0
+    if scale > precision:
+        return scale, scale
+    return precision, scale
+
+
+def is_ordinary(precision: int, scale: int) -> bool:
+    """Whether ``numeric(precision,scale)`` is one every database declares alike."""
+    return holding_decimal(precision, scale) == (precision, scale)

@@ -1,0 +1,131 @@
+"""``--mode truncate`` into an existing table whose columns would store a value otherwise than
+it is written (a SQLite column's affinity, a PostgreSQL or DuckDB column's fewer fractional
+digits). The write path refuses such a value batch by batch, but a truncate had emptied the
+table before the first batch: the run failed with the old rows gone. The value is now looked
+for before anything is emptied, by the same screening, and named with the same message.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import arrowmig
+from arrowmig.errors import SchemaError
+from arrowmig.migrate import explain
+from tests.dbutil import pg_exec, pg_rows, sqlite_rows
+
+EMPTIED = "; nothing has been emptied or written"
+SMALL_BATCHES = arrowmig.BatchConfig(batch_rows=500)
+"""The bad value in the sixth batch: the write path would have emptied the table and written
+five batches before it met it."""
+
+
+def _refused_then_written(
+    source: str,
+    target: str,
+    expected: str,
+    spare: str,
+    schemas: arrowmig.MigrationConfig | None = None,
+) -> None:
+    """--mode truncate into ``target`` is refused with ``expected`` before emptying it, the
+    plan says the same, and an append into ``spare`` (the write path) fails with it too.
+    ``schemas``: the source and target schema, if any (the spare's schema is ``spare``)."""
+    base = schemas or arrowmig.MigrationConfig()
+    truncate = replace(base, mode="truncate", batch=SMALL_BATCHES)
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(source, target, config=truncate)
+    assert refused.value.message == expected + EMPTIED
+    with pytest.raises(SchemaError) as planned:
+        explain(source, target, config=truncate)
+    assert planned.value.message == expected + EMPTIED
+    spare_schema = "spare" if schemas else None
+    append = replace(truncate, mode="append", target_schema=spare_schema)
+    written = arrowmig.migrate(source, spare, config=append)
+    assert written.tables[0].error == f"{expected}; {refused.value.hint}"
+
+
+def test_a_value_the_sqlite_affinity_would_change_is_refused_before_emptying(
+    tmp_path: Path,
+) -> None:
+    source = str(tmp_path / "s.db")
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT, note TEXT)")
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?, ?)", [(i, str(i), f"n{i}") for i in range(1, 3001)]
+        )
+        con.execute("UPDATE t SET code = '0012' WHERE id = 2600")
+    con.close()
+    target = str(tmp_path / "app.db")  # as Django makes it: not STRICT
+    with sqlite3.connect(target) as con:
+        con.execute("CREATE TABLE t (id integer NOT NULL PRIMARY KEY, code integer, note text)")
+        con.execute("INSERT INTO t VALUES (9001, 9001, 'old')")
+    con.close()
+    spare = str(tmp_path / "spare.db")
+    shutil.copy(target, spare)
+    _refused_then_written(
+        source,
+        target,
+        "table 't', column 'code', id 2600: the target column's INTEGER affinity would store "
+        "the text as the INTEGER 12: '0012'",
+        spare,
+    )
+    assert sqlite_rows(target, "t") == [(9001, 9001, "old")]
+
+
+@pytest.mark.postgres
+def test_a_value_a_postgres_timestamp_0_would_round_is_refused_before_emptying(
+    pg_url: str,
+) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA src",
+        "CREATE TABLE src.t (id int PRIMARY KEY, at timestamp, note text)",
+        "INSERT INTO src.t SELECT g, '2024-01-01'::timestamp + g * interval '1 second', 'n'"
+        " FROM generate_series(1, 3000) g",
+        "UPDATE src.t SET at = '2024-01-01 10:00:00.7' WHERE id = 2600",
+        "CREATE TABLE public.t (id int PRIMARY KEY, at timestamp(0), note text)",
+        "INSERT INTO public.t VALUES (9001, '2000-01-01', 'old')",
+        "CREATE SCHEMA spare",
+        "CREATE TABLE spare.t (id int PRIMARY KEY, at timestamp(0), note text)",
+    )
+    _refused_then_written(
+        pg_url,
+        pg_url,
+        "table 't', column 'at', id 2600: the target column's type (timestamp(0) without time "
+        "zone) would round or cut the value: '2024-01-01 10:00:00.700000'",
+        pg_url,
+        arrowmig.MigrationConfig(source_schema="src", target_schema="public"),
+    )
+    assert [r[:1] + r[2:] for r in pg_rows(pg_url, "t", "id")] == [(9001, "old")]
+
+
+def test_a_value_a_duckdb_timestamp_s_would_round_is_refused_before_emptying(
+    tmp_path: Path,
+) -> None:
+    source, target = str(tmp_path / "s.duckdb"), str(tmp_path / "t.duckdb")
+    duckdb.connect(source).execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP);"
+        "INSERT INTO t SELECT i, TIMESTAMP '2024-01-01' + to_seconds(i) FROM range(1, 3001) r(i);"
+        "UPDATE t SET ts = TIMESTAMP '2024-01-01 10:00:00.25' WHERE id = 2600"
+    ).close()
+    duckdb.connect(target).execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP_S);"
+        "INSERT INTO t VALUES (9001, TIMESTAMP '2000-01-01')"
+    ).close()
+    spare = str(tmp_path / "spare.duckdb")
+    shutil.copy(target, spare)
+    _refused_then_written(
+        source,
+        target,
+        "table 't', column 'ts', id 2600: the target column's type (TIMESTAMP_S) would round "
+        "or cut the value: '2024-01-01 10:00:00.250000'",
+        spare,
+    )
+    with duckdb.connect(target) as con:
+        assert con.execute("SELECT id FROM t").fetchall() == [(9001,)]
