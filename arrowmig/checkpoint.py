@@ -162,6 +162,17 @@ ROWS_PER_STATEMENT = 500
 is 32,766)."""
 
 
+def rows_committed(table_rows: list[Row]) -> int:
+    """The rows the target holds of one table, from its rows of one run: those its streams
+    committed or, once it was put in place, the count its own row records (a staged table
+    without a key keeps no stream rows; an arrowmig before this one recorded 0 there)."""
+    streams = sum(r.rows_done for r in table_rows if r.stream_name != TABLE_ROW)
+    own = next((r for r in table_rows if r.stream_name == TABLE_ROW), None)
+    if own is not None and own.state == "loaded":
+        return max(streams, own.rows_done)
+    return streams
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

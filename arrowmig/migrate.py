@@ -23,6 +23,7 @@ from arrowmig.checkpoint import (
     Shape,
     TableDetail,
     fingerprint,
+    rows_committed,
     shape_change,
     table_shape,
 )
@@ -732,6 +733,15 @@ def _drop_failed_empty_tables(
         if table_report is None or p.action != "create" or landing.staged:
             continue
         name = landing.final.name
+        if table_report.rows:
+            # Its checkpoints count rows committed: kept, without asking the target, which
+            # may be what failed (another session's lock on the table, a full disk).
+            table_report.notes.append(
+                f"{name!r} keeps the {table_report.rows:,} rows committed before it failed: "
+                "once the cause is fixed, run the same command with --resume, which continues "
+                "after them"
+            )
+            continue
         try:
             if not dst.table_exists(name) or _holds_rows(dst, name):
                 continue
@@ -1089,7 +1099,7 @@ def _table_work(
     if table_state == "loaded" and not emptied_by_a_crash(dst, landing):
         table_plan.streams = []
         work.loaded = True
-        work.rows_before = sum(r.rows_done for r in mine if r.stream_name != TABLE_ROW)
+        work.rows_before = rows_committed(mine)
         return work
     streams_done = [r for r in mine if r.stream_name != TABLE_ROW]
     if own_row and table_state == "prepared" and landing.resumable and streams_done:

@@ -423,6 +423,7 @@ def build_plan(
             dst.check_names(target)
             exists = name in present
             if config.mode == "replace" and exists:
+                _refuse_replacing_unowned(dst, name)
                 _refuse_dropping_dependents(dst, name)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
@@ -574,6 +575,27 @@ def _as_declared(table: Table, cast: set[str]) -> Table:
         c if c.name in cast else replace(c, sqlite_type=c.source_type) for c in table.columns
     )
     return replace(table, columns=columns)
+
+
+def _refuse_replacing_unowned(dst: Endpoint, name: str) -> None:
+    """A PostgreSQL table this user does not own: replacing it drops it (or renames it, with
+    --keep-backup), which only its owner may do. Refused before anything is written, rather
+    than after every row was loaded into the staging table, with a --resume that fails alike."""
+    if dst.dialect != "postgresql":
+        return
+    owner = dst.owner_unless_mine(name)  # type: ignore[attr-defined]
+    if owner is None:
+        return
+    user = dst.current_user()  # type: ignore[attr-defined]
+    raise SchemaError(
+        f"cannot replace {name!r} in {dst.url.redacted}: it is owned by {owner!r}, and only its "
+        f"owner may drop it to put the new one in its place ({user!r} does not own it); "
+        "nothing has been written",
+        hint=f"connect as {owner!r} (or a member of it), have the owner hand it over (ALTER TABLE "
+        f"{dst.qualify(name)} OWNER TO {quote_ident(user)}), or use --mode truncate, which "
+        "empties and loads it in place without owning it",
+        table=name,
+    )
 
 
 def _refuse_dropping_dependents(dst: Endpoint, name: str) -> None:

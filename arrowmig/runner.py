@@ -153,7 +153,11 @@ class Runner:
                 notes=list(w.plan.notes),
                 rows_before=w.rows_before,
             )
-            if w.rows_before:
+            if w.loaded:
+                table_report.notes.append(
+                    f"put in place by the interrupted run, with its {w.rows_before:,} rows"
+                )
+            elif w.rows_before:
                 table_report.notes.append(
                     f"resumed after {w.rows_before:,} rows committed by the interrupted run"
                 )
@@ -470,10 +474,11 @@ class Runner:
 
     def _put_in_place(self, work: TableWork, dst: Endpoint, *, again: bool = False) -> None:
         """Finish a table and record it loaded."""
+        name = work.plan.source.name
         if again and not work.landing.resumable:
             # Retried (a restart?): a crash may have lost the staging table's last batches,
             # which no checkpoint would have read again.
-            check_staged_rows(dst, work.landing, self.meter.tables[work.plan.source.name].rows)
+            check_staged_rows(dst, work.landing, self.meter.tables[name].rows)
 
         def put() -> TableLoad:
             load = finish(
@@ -484,7 +489,10 @@ class Runner:
                 moved=self.moved,
                 indexes=self.config.keys,
             )
-            CheckpointStore(dst).record_all([table_row(self.run_id, work, "loaded")], durable=True)
+            # With its rows: a staged table keeps no stream rows to count them by (``status``,
+            # and the report of a resumed run, count them from here).
+            loaded = table_row(self.run_id, work, "loaded", rows=self.meter.tables[name].rows)
+            CheckpointStore(dst).record_all([loaded], durable=True)
             return load
 
         # A small table's keys, statistics and record commit together: each on its own cost
@@ -639,7 +647,7 @@ def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork])
     store.record_all(rows)
 
 
-def table_row(run_id: str, work: TableWork, state: str) -> Row:
+def table_row(run_id: str, work: TableWork, state: str, *, rows: int = 0) -> Row:
     detail = TableDetail("staged" if work.landing.staged else "direct", work.profiled, work.shape)
     return Row(
         run_id=run_id,
@@ -649,7 +657,7 @@ def table_row(run_id: str, work: TableWork, state: str) -> Row:
         after_key=None,
         upto_key=None,
         last_key=None,
-        rows_done=0,
+        rows_done=rows,
         state=state,
         detail=detail.dump(),
         updated_at=None,

@@ -7,7 +7,7 @@ import shlex
 from collections import defaultdict
 from typing import Any
 
-from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row
+from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, rows_committed
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import CHECKPOINT_TABLE
 from arrowmig.run_lock import holds_lock
@@ -37,7 +37,7 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
                 {
                     "name": name,
                     "state": state,
-                    "rows_done": sum(r.rows_done for r in mine if r.stream_name != TABLE_ROW),
+                    "rows_done": rows_committed(mine),
                 }
             )
         rows_done = sum(int(t["rows_done"]) for t in tables)

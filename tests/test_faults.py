@@ -30,6 +30,16 @@ from tests.dbutil import pg_exec, pg_rows, q, rows_of, sqlite_rows
 from tests.private_pg import as_postgres, private_cluster
 
 
+def _numbered_source(path: Path, rows: int) -> Path:
+    """A SQLite source of one table ``t``: ids 1 to ``rows``, each with the text 'value <id>'."""
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"value {i}") for i in range(1, rows + 1)])
+    con.commit()
+    con.close()
+    return path
+
+
 @pytest.fixture
 def private_pg() -> Iterator[tuple[str, str, str]]:
     """A throw-away PostgreSQL cluster of our own (never the shared server): (url, pg_ctl, root dir)."""
@@ -41,13 +51,8 @@ def test_postgres_restart_mid_run_completes_through_retries(
     tmp_path: Path, private_pg: tuple[str, str, str]
 ) -> None:
     url, pg_ctl, root = private_pg
-    source = tmp_path / "s.db"
-    con = sqlite3.connect(source)
-    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
     # Enough rows that the run is still going when the server restarts, on a fast host too.
-    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"value {i}") for i in range(1, 240_001)])
-    con.commit()
-    con.close()
+    source = _numbered_source(tmp_path / "s.db", 240_000)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -496,6 +501,43 @@ def test_a_target_table_locked_while_its_rows_are_written_is_said_as_the_lock_an
     # The way on it gives works once the session is gone.
     again = arrowmig.migrate(source, target, config=replace(config, resume=True))
     assert again.ok and pg_rows(target, "small", "id") == [(1, "x"), (2, "y")]
+
+
+@pytest.mark.postgres
+def test_a_table_locked_after_rows_were_committed_keeps_them_and_says_resume(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # It was said as "the empty table 't' it created is left in the target ... drop it (DROP
+    # TABLE ...)": the check for rows waited on the same lock, and its failure was taken for
+    # an empty table. The table held the rows committed before the lock, which --resume
+    # continues after.
+    source = _numbered_source(tmp_path / "s.db", 20_000)
+    locker = psycopg.connect(pg_url, application_name="blocker")
+
+    def lock_t(event: arrowmig.Event) -> None:
+        if event.event == "progress" and not locker.info.transaction_status:
+            locker.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+
+    config = arrowmig.MigrationConfig(
+        batch=arrowmig.BatchConfig(batch_rows=1000), batch_timeout_s=0.5, retries=0
+    )
+    try:
+        report = arrowmig.migrate(source, pg_url, config=config, progress=lock_t)
+    finally:
+        locker.rollback()
+        locker.close()
+    (table,) = report.tables
+    assert table.status == "failed" and "for a lock on t held by pid" in (table.error or "")
+    held = len(pg_rows(pg_url, "t"))
+    assert 0 < held < 20_000 and table.rows == held
+    assert (
+        f"'t' keeps the {held:,} rows committed before it failed: once the cause is fixed, run "
+        "the same command with --resume, which continues after them"
+    ) in table.notes
+    assert not any("empty table" in n or "DROP TABLE" in n for n in table.notes), table.notes
+    again = arrowmig.migrate(source, pg_url, config=replace(config, resume=True))
+    assert again.ok and again.rows_before == held
+    assert pg_rows(pg_url, "t", "id") == sqlite_rows(source, "t", "id")
 
 
 @pytest.mark.postgres

@@ -4,6 +4,7 @@ points, then `--resume`, and an independent comparison must find every source ro
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -18,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.dbutil import pg_rows, q, sqlite_rows
+from tests.dbutil import pg_rows, q, rows_of, sqlite_rows, target_of
+from tests.run_events import signal_at_event
 
 ROWS = 40_000
 ARROWMIG_MIGRATE = (sys.executable, "-m", "arrowmig", "migrate")
@@ -300,6 +302,48 @@ def test_sigterm_keeps_committed_batches_and_exits_143(source: str, tmp_path: Pa
     kept = len(sqlite_rows(target, "events"))
     assert kept >= 2000 and kept == committed_rows(target)
     assert b"INTERRUPTED" in err
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_keyless_table_the_interrupted_run_finished_counts_its_rows(
+    source: str, tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    # ``tags`` has no usable key: it loads into a staging table and keeps no stream rows.
+    # Put in place before the kill, it counted 0 rows in ``status`` and in the resumed run's
+    # report (and in the completed run's total for good), though the target held them all.
+    from arrowmig.status import runs_of
+
+    target = target_of(kind, tmp_path, request)
+    args = (*ARROWMIG_MIGRATE, source, target, "--tables", "events,tags", "--batch-rows", "100")
+    first = subprocess.Popen(
+        [*args, "--parallel", "2", "--progress", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    tags_done = {"event": "table_done", "table": "tags"}
+    signal_at_event(first, lambda e: tags_done.items() <= e.items(), signal.SIGKILL)
+    first.communicate()
+    assert first.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    (run,) = runs_of(target)
+    tables = {t["name"]: (t["state"], t["rows_done"]) for t in run["tables"]}
+    assert tables["tags"] == ("loaded", 5000)
+    events_before = tables["events"][1]
+    assert tables["events"][0] == "prepared" and events_before < ROWS
+    assert run["rows_done"] == 5000 + events_before
+
+    resumed = subprocess.run(
+        [*args, "--resume", "--json", "--progress", "none"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    by_name = {t["name"]: t for t in report["tables"]}
+    assert (by_name["tags"]["rows"], by_name["tags"]["rows_before"]) == (5000, 5000)
+    assert report["rows"] == ROWS + 5000 == len(rows_of(target, "events")) + 5000
+    assert report["rows_before"] == 5000 + events_before
+    assert "put in place by the interrupted run, with its 5,000 rows" in by_name["tags"]["notes"]
+    (done,) = runs_of(target)
+    assert (done["state"], done["rows_done"]) == ("complete", ROWS + 5000)
 
 
 if os.environ.get("ARROWMIG_SKIP_SLOW"):

@@ -19,6 +19,7 @@ from arrowmig import MigrationConfig, SchemaError, UsageError, migrate
 from arrowmig.events import Event
 from arrowmig.migrate import explain
 from tests.dbutil import as_role, pg_exec
+from tests.run_events import signal_at_event
 
 pytestmark = pytest.mark.postgres
 
@@ -266,13 +267,9 @@ def test_a_stopped_run_of_several_schemas_resumes_with_every_key(
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert run.stdout is not None
-    for line in run.stdout:
-        event = json.loads(line)
-        # The last schema (sales) is under way: its first batch of orders is committed.
-        if event["event"] == "progress" and event["table"] == "sales.orders":
-            run.send_signal(signal.SIGTERM)
-            break
+    # The last schema (sales) is under way: its first batch of orders is committed.
+    orders_moving = {"event": "progress", "table": "sales.orders"}
+    signal_at_event(run, lambda e: orders_moving.items() <= e.items(), signal.SIGTERM)
     rest, _ = run.communicate(timeout=60)
     assert run.returncode == 143
     assert foreign_keys(second_pg) != foreign_keys(pg_url)

@@ -34,7 +34,8 @@ class Drawn:
     owned: bool
     """The column owns it (serial, identity): no other table draws from it."""
     movable: bool
-    """The user may move it (UPDATE on it), as a load must."""
+    """The user may move it (UPDATE on it) and read where it stands, as a load must: SELECT
+    (USAGE does for one the column owns, read by ``pg_sequence_last_value``)."""
     step: int
     """Its increment: a sequence counting down (below 0) moves below the smallest key."""
 
@@ -43,7 +44,8 @@ def drawn_sequences(query: Query, target: str) -> list[Drawn]:
     """The sequences the integer columns of ``target`` (a qualified table name) draw from."""
     rows = query(
         "SELECT a.attname, q.seq::text, pg_get_serial_sequence($1, a.attname) IS NOT NULL, "
-        "has_sequence_privilege(q.seq, 'UPDATE'), "
+        "has_sequence_privilege(q.seq, 'UPDATE') AND has_sequence_privilege(q.seq, CASE WHEN "
+        "pg_get_serial_sequence($1, a.attname) IS NULL THEN 'SELECT' ELSE 'SELECT, USAGE' END), "
         "(SELECT seqincrement FROM pg_sequence WHERE seqrelid = q.seq) "
         "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid "
         "AND d.adnum = a.attnum "

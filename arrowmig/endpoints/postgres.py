@@ -502,6 +502,17 @@ class PostgresEndpoint(BaseEndpoint):
         )
         return [str(r[0]) for r in rows]
 
+    def owner_unless_mine(self, name: str) -> str | None:
+        """The owner of table ``name`` when this user may not act as it (neither is it nor
+        has its privileges), else None: only the owner may drop or rename a table, which
+        ``--mode replace`` does to put the new one in its place."""
+        rows = self._query(
+            "SELECT pg_get_userbyid(c.relowner), pg_has_role(c.relowner, 'USAGE') "
+            "FROM pg_class c WHERE c.oid = $1::regclass",
+            (qualified(name, self._schema),),
+        )
+        return str(rows[0][0]) if rows and not rows[0][1] else None
+
     def foreign_keys_into(self, name: str, moved: Collection[str]) -> list[tuple[str, str, str]]:
         """The foreign keys of other tables, not among ``moved`` (this schema's tables of the
         run), that point at table ``name``: (table, constraint, definition), the table
@@ -1034,9 +1045,10 @@ class PostgresEndpoint(BaseEndpoint):
             user = self.current_user()
             raise SchemaError(
                 f"cannot load {name!r}: user {user!r} may not move its key sequence "
-                f"{sequences} past the keys the run loads (UPDATE on it is missing), so the "
-                "next insert would take a loaded key; nothing has been emptied or written",
-                hint=f"GRANT UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
+                f"{sequences} past the keys the run loads (that takes UPDATE on it, and SELECT "
+                "to read where it stands), so the next insert would take a loaded key; nothing "
+                "has been emptied or written",
+                hint=f"GRANT SELECT, UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
                 table=name,
             )
 
