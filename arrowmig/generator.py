@@ -28,6 +28,7 @@ from arrowmig.dataset_sql import (
     macros,
     table_sql,
 )
+from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
@@ -242,11 +243,9 @@ class GeneratedSource(ClosedOnExit):
             target += "," + ",".join(f"{k}={v}" for k, v in sorted(rows.items()))
         self.url = EndpointUrl(kind="generated", target=target, redacted=target)
         config: dict[str, Any] = {} if threads is None else {"threads": threads}
-        self._con = duckdb.connect(":memory:", config=config)
+        self._con = connect_duckdb(":memory:", **config)
         self._lock = threading.Lock()
         self._readers: list[tuple[pa.RecordBatchReader, duckdb.DuckDBPyConnection]] = []
-        # DuckDB draws a progress bar on the terminal for long queries: never from a library.
-        self._con.execute("SET enable_progress_bar = false")
         for statement in self.setup_sql():
             self._con.execute(statement)
 
