@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from arrowmig.arguments import FLAG, NONE, PROGRESS, TEXT, URL, WHOLE, checked, instance_of
+from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked, instance_of
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import (
     BETS,
@@ -434,7 +434,6 @@ class GeneratedSource(ClosedOnExit):
     config=instance_of(MigrationConfig) | NONE,
     progress=PROGRESS,
     threads=WHOLE | NONE,
-    keys=FLAG,
 )
 def generate(
     target: str,
