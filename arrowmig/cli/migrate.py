@@ -190,14 +190,17 @@ def run_migration(
 
 def open_log(path: str, source: str, target: str, config: MigrationConfig) -> Any:
     """The --log-file sink, with the run's settings as its first lines (passwords masked)."""
+    from pathlib import Path
+
     from arrowmig.errors import UsageError
+    from arrowmig.folders import folder_problem
     from arrowmig.logfile import LogFileSink
 
     try:
         log = LogFileSink.for_run(path, source, target)
     except OSError as exc:
         raise UsageError(
-            f"cannot write the log file {path!r}: {exc.strerror or exc}",
+            f"cannot write the log file {path!r}: {folder_problem(Path(path).parent, exc)}",
             hint="give --log-file a path in a folder you can write to",
         ) from None
     log.note_config(config)
