@@ -54,8 +54,9 @@ def check(name: str, value: object, takes: Takes) -> None:
 
 def checked(**takes: Takes) -> Callable[[T], T]:
     """A public function (or a config class, its constructor) whose arguments are named as
-    it names them and of the types ``takes`` says (arguments not in it are checked by the
-    function itself): anything else is refused before it runs."""
+    it names them and of the types ``takes`` says, those declared ``bool`` True or False
+    (arguments in neither are checked by the function itself): anything else is refused
+    before it runs."""
 
     def wrap(obj: T) -> T:
         if isinstance(obj, type):
@@ -72,6 +73,7 @@ def _checking(
 ) -> Callable[..., Any]:
     signature = inspect.signature(fn)
     names = [n for n in signature.parameters if not (skip_self and n == "self")]
+    takes = {**_flags(signature), **takes}
 
     @functools.wraps(fn)
     def checking(*args: Any, **kwargs: Any) -> Any:
@@ -85,6 +87,16 @@ def _checking(
         return fn(*args, **kwargs)
 
     return checking
+
+
+def _flags(signature: inspect.Signature) -> dict[str, Takes]:
+    """Every argument declared ``bool`` takes True or False only: ``verify="false"`` is true
+    to Python, and would verify."""
+    return {
+        name: FLAG
+        for name, parameter in signature.parameters.items()
+        if parameter.annotation in (bool, "bool")  # "bool" under postponed annotations
+    }
 
 
 def _misnamed(shown: str, names: list[str], kwargs: dict[str, Any], exc: TypeError) -> UsageError:

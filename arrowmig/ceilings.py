@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from arrowmig.config import DEFAULT_PARALLEL
+from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.rowpath import peak_rss_bytes, quote, rss_bytes
 from arrowmig.urls import parse_url
 
@@ -85,9 +86,7 @@ def _stream(url: str, table: str, batch_rows: int) -> Iterator[Any]:
     """Yield the Arrow batches of ``SELECT * FROM table``."""
     parsed = parse_url(url)
     if parsed.kind == "duckdb":
-        import duckdb
-
-        con = duckdb.connect(parsed.target, read_only=True)
+        con = connect_duckdb(parsed.target, read_only=True)
         try:
             yield from con.sql(f"SELECT * FROM {quote(table)}").to_arrow_reader(batch_rows)
         finally:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import json_canon, nested_json
+from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.validate import text_or_bytes
 from arrowmig.normalise import plain_type, quote
 
@@ -98,7 +99,7 @@ def row_hash_sql(column_sqls: Sequence[str]) -> str:
 
 def new_engine(threads: int = 2, memory_limit: str = "256MB") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for hashing: UTC session time zone, bounded memory."""
-    con = duckdb.connect(":memory:")
+    con = connect_duckdb()
     con.execute(f"SET threads = {int(threads)}")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET TimeZone = 'UTC'")
@@ -209,7 +210,7 @@ class DiffStore:
 
     def __init__(self, directory: str, *, memory_limit: str = "256MB", threads: int = 2) -> None:
         self.directory = directory
-        self.con = duckdb.connect(f"{directory}/diff.duckdb")
+        self.con = connect_duckdb(f"{directory}/diff.duckdb")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{directory}/spill'")
         self.con.execute(f"SET threads = {int(threads)}")

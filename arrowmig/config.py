@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from arrowmig.arguments import FLAG, NONE, NUMBER, PATH, TEXT, WHOLE, Takes, checked, instance_of
+from arrowmig.arguments import NONE, NUMBER, PATH, TEXT, WHOLE, Takes, checked, instance_of
+from arrowmig.casts import Cast, read_casts
 from arrowmig.errors import UsageError
-from arrowmig.names import named_tables
+from arrowmig.names import named_tables, table_names
 from arrowmig.sizes import parse_size
 
 MODES = ("create", "replace", "append", "truncate")
@@ -51,18 +52,6 @@ class BatchConfig:
     split_rows=WHOLE,
     retries=WHOLE,
     batch_timeout_s=Takes("a number of seconds", NUMBER.accepts),
-    **{
-        flag: FLAG
-        for flag in (
-            "profile",
-            "foreign_keys",
-            "keys",
-            "analyze",
-            "resume",
-            "keep_backup",
-            "direct",
-        )
-    },
 )
 @dataclass(frozen=True, kw_only=True)
 class MigrationConfig:
@@ -91,8 +80,9 @@ class MigrationConfig:
     """fail: a value the target cannot hold stops its table; reject: it goes to the reject file."""
     reject_dir: str | None = None
     """Where rejected rows are written (default ./arrowmig-rejects/<run id>/)."""
-    casts: tuple[tuple[str, str, str], ...] = ()
-    """(table, column, target type) overrides from --cast."""
+    casts: tuple[Cast, ...] = ()
+    """--cast: (table, column, target type) overrides, given as {"table.column": "TYPE"}, as
+    "table.column=TYPE" strings (one, or a list) or as such triples."""
     foreign_keys: bool = True
     """Create foreign keys after all tables are loaded."""
     keys: bool = True
@@ -123,11 +113,8 @@ class MigrationConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", named_tables(self.tables))
-        # From Python, a lone name is one table ("bets"), not a sequence of one-letter names.
-        if isinstance(self.exclude, str):
-            object.__setattr__(self, "exclude", (self.exclude,))
-        else:
-            object.__setattr__(self, "exclude", tuple(self.exclude))
+        object.__setattr__(self, "exclude", table_names(self.exclude, "exclude"))
+        object.__setattr__(self, "casts", read_casts(self.casts))
         object.__setattr__(self, "max_memory", _size("max_memory", self.max_memory))
         if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}", hint=f"use one of {', '.join(MODES)}")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from arrowmig.arguments import FLAG, NONE, PROGRESS, TEXT, URL, WHOLE, checked, instance_of
+from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked, instance_of
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import (
     BETS,
@@ -28,6 +28,7 @@ from arrowmig.dataset_sql import (
     macros,
     table_sql,
 )
+from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
@@ -242,11 +243,9 @@ class GeneratedSource(ClosedOnExit):
             target += "," + ",".join(f"{k}={v}" for k, v in sorted(rows.items()))
         self.url = EndpointUrl(kind="generated", target=target, redacted=target)
         config: dict[str, Any] = {} if threads is None else {"threads": threads}
-        self._con = duckdb.connect(":memory:", config=config)
+        self._con = connect_duckdb(":memory:", **config)
         self._lock = threading.Lock()
         self._readers: list[tuple[pa.RecordBatchReader, duckdb.DuckDBPyConnection]] = []
-        # DuckDB draws a progress bar on the terminal for long queries: never from a library.
-        self._con.execute("SET enable_progress_bar = false")
         for statement in self.setup_sql():
             self._con.execute(statement)
 
@@ -435,7 +434,6 @@ class GeneratedSource(ClosedOnExit):
     config=instance_of(MigrationConfig) | NONE,
     progress=PROGRESS,
     threads=WHOLE | NONE,
-    keys=FLAG,
 )
 def generate(
     target: str,

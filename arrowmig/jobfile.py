@@ -27,6 +27,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from arrowmig.casts import Cast, read_casts
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
 from arrowmig.sizes import parse_size
@@ -116,28 +117,13 @@ def _names(key: str, value: Any) -> tuple[str, ...]:
     raise UsageError(f"job file key {key!r} must be a list of table names, not {value!r}")
 
 
-def _casts(key: str, value: Any) -> tuple[tuple[str, str, str], ...]:
+def _casts(key: str, value: Any) -> tuple[Cast, ...]:
     """``[casts]`` with ``"table.column" = "TYPE"``, or a list of ``"table.column=TYPE"``."""
-    if isinstance(value, dict):
-        items = []
-        for name, type_name in value.items():
-            if not isinstance(type_name, str):
-                raise UsageError(f"job file cast {name!r} must name a type, not {type_name!r}")
-            items.append(f"{name}={type_name}")
-    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        items = list(value)
-    else:
+    if not isinstance(value, dict) and not (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    ):
         raise UsageError(f'job file key {key!r} must be a table of "table.column" = "TYPE" entries')
-    casts = []
-    for item in items:
-        name, sep, type_name = item.partition("=")
-        table, dot, column = name.strip().rpartition(".")
-        if not sep or not dot or not table or not column or not type_name.strip():
-            raise UsageError(
-                f"cannot read cast {item!r} in the job file", hint="write table.column=TYPE"
-            )
-        casts.append((table, column, type_name.strip()))
-    return tuple(casts)
+    return read_casts(value, "job file cast")
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
@@ -324,9 +310,7 @@ def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Jo
     return build_job(settings, where=f"job file {str(path)!r}")
 
 
-def _casts_in_run(
-    casts: tuple[tuple[str, str, str], ...], settings: Mapping[str, Any]
-) -> tuple[tuple[str, str, str], ...]:
+def _casts_in_run(casts: tuple[Cast, ...], settings: Mapping[str, Any]) -> tuple[Cast, ...]:
     """The job's casts for the tables this run moves: a ``--tables``/``--exclude`` override
     that leaves a table out leaves its casts out too (a cast the user types is still checked)."""
     tables, exclude = settings.get("tables"), set(settings.get("exclude") or ())

@@ -53,15 +53,22 @@ def named_tables(
     list came out empty would replace or truncate them all."""
     if value is None:
         return None
-    given = (value,) if isinstance(value, str) else tuple(_iterable(value, option))
-    names = tuple(n for n in given if isinstance(n, str))
-    if len(names) != len(given):
-        raise UsageError(f"{option} takes table names (text), not {value!r}")
+    names = table_names(value, option)
     if not any(names):
         raise UsageError(
             f"{option} names no table",
             hint=f"name at least one table, or leave {option} out to take every table",
         )
+    return names
+
+
+def table_names(value: object, option: str) -> tuple[str, ...]:
+    """Table names given from Python: a lone name ("bets") is one table, not a sequence of
+    one-letter names; anything but text is refused naming ``option``."""
+    given = (value,) if isinstance(value, str) else tuple(_iterable(value, option))
+    names = tuple(n for n in given if isinstance(n, str))
+    if len(names) != len(given):
+        raise UsageError(f"{option} takes table names (text), not {value!r}")
     return names
 
 

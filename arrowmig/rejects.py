@@ -34,6 +34,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
 from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
+from arrowmig.folders import folder_problem
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.report import TableReport
@@ -211,7 +212,7 @@ class RejectWriter:
                 except OSError as exc:  # checked at the start: the disk filled up, say
                     raise TransferError(
                         f"cannot write rejected rows to {str(self.directory)!r}: "
-                        f"{exc.strerror or exc}",
+                        f"{folder_problem(self.directory, exc)}",
                         hint="free space or give --reject-dir a folder you can write to",
                         table=table.name,
                     ) from None
@@ -276,7 +277,7 @@ def check_reject_dir(config: MigrationConfig) -> None:
             pass
     except OSError as exc:
         raise UsageError(
-            f"cannot write rejected rows to {str(directory)!r}: {exc.strerror or exc}",
+            f"cannot write rejected rows to {str(directory)!r}: {folder_problem(directory, exc)}",
             hint="give --reject-dir a folder you can write to",
         ) from None
     finally:

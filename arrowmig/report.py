@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arrowmig.sizes import counted
+
+if TYPE_CHECKING:
+    # verify_report loads DuckDB (for JSON); a plain `import arrowmig` must not.
+    from arrowmig.verify_report import VerifyReport
 
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 """The exit code of a run stopped by each signal."""
@@ -71,9 +75,9 @@ class MigrationReport:
     unfinished: str | None = None
     """Why the run stopped after its tables without finishing (their keys, foreign keys, its
     own completion): the target was lost for good. The rows in stay; ``--resume`` finishes."""
-    verify: dict[str, Any] | None = None
-    verify_result: Any = field(default=None, repr=False, compare=False)
-    """``--verify``'s VerifyReport itself (``verify`` is its JSON form), for rendering."""
+    verify: VerifyReport | None = None
+    """``--verify``'s result, as ``arrowmig.verify()`` returns it (``to_dict()`` holds its
+    JSON form); None when the run was not verified."""
     run_id: str | None = None
     """The run's fingerprint: the key of its rows in the target's checkpoint table."""
     notes: list[str] = field(default_factory=list)
@@ -107,7 +111,7 @@ class MigrationReport:
     def ok(self) -> bool:
         """All went as asked: no table failed, every key built, no row rejected, not
         interrupted, and (when the run was verified) every table verified and matching."""
-        verified = self.verify is None or bool(self.verify.get("ok"))
+        verified = self.verify is None or self.verify.ok
         return (
             not self.failed
             and not self.keys_not_built
@@ -186,7 +190,7 @@ class MigrationReport:
             "notes": self.notes,
             "done_before": self.done_before,
             "tables": [t.to_dict() for t in self.tables],
-            **({"verify": self.verify} if self.verify is not None else {}),
+            **({"verify": self.verify.to_dict()} if self.verify is not None else {}),
         }
 
     def __str__(self) -> str:

@@ -132,7 +132,14 @@ def connect(url: Url, *, must_exist: bool = True) -> Any:
         return psycopg.connect(url.target, client_encoding="UTF8")
     import duckdb
 
-    return duckdb.connect(url.target)
+    # As arrowmig.duckdb_connection opens DuckDB (imported not, to keep this script's start-up
+    # free of arrowmig): no extension fetched from the network, no bar on stdout (the JSON line).
+    con = duckdb.connect(url.target, config=dict.fromkeys(_EXTENSIONS_FETCHED, False))
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+_EXTENSIONS_FETCHED = ("autoinstall_known_extensions", "autoload_known_extensions")
 
 
 def list_tables(conn: Any, kind: str) -> list[str]:

@@ -21,7 +21,7 @@ def verify_run(
 ) -> None:
     """Checksum the tables moved now, and those a resumed run found finished by the run it
     resumes; a table that did not load is named as not verified. The result goes into the
-    report (``verify``, and ``verify_result`` for rendering)."""
+    report's ``verify``."""
     from arrowmig.verifier import verify
     from arrowmig.verify_report import VerifyReport
 
@@ -44,5 +44,4 @@ def verify_run(
     else:
         result = VerifyReport(source=report.source, target=report.target, level="checksum")
     result.not_verified.update(not_loaded)
-    report.verify = result.to_dict()
-    report.verify_result = result
+    report.verify = result

@@ -45,6 +45,15 @@ class EndpointUrl:
         return Path(self.target)
 
 
+_SETS_ITSELF = {
+    "sqlite": "arrowmig only reads a source, and sets a target's journal mode itself while it "
+    "writes",
+    "duckdb": "arrowmig opens a source read-only itself, and bounds DuckDB's memory by "
+    "ARROWMIG_DUCKDB_MEMORY_LIMIT",
+}
+"""Why a file URL's driver options (?mode=ro, ?access_mode=read_only) are not needed."""
+
+
 def parse_url(url: str) -> EndpointUrl:
     """Resolve ``url`` to an endpoint kind and connection target, or raise ``UrlError``."""
     text = str(url).strip()
@@ -69,8 +78,8 @@ def parse_url(url: str) -> EndpointUrl:
             raise UrlError(
                 f"{kind} URL {text!r} has a query string ('?{query}'), which arrowmig does not "
                 "read",
-                hint="drop it: arrowmig only reads a source, and sets a target's journal mode "
-                "itself while it writes (name a file whose name holds '?' by its bare path)",
+                hint=f"drop it: {_SETS_ITSELF[kind]} (name a file whose name holds '?' by its "
+                "bare path)",
             )
         if not path or path == ":memory:":
             raise UrlError(

@@ -25,7 +25,7 @@ from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError, stop_behind
 from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
-from arrowmig.names import folded, named_tables, one_schema, written, written_list
+from arrowmig.names import folded, named_tables, one_schema, table_names, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
 from arrowmig.schema import qualified
@@ -216,6 +216,7 @@ def verify(
     """
     check_lock_wait(lock_wait_s)
     tables = named_tables(tables)
+    exclude = table_names(exclude, "exclude")
     if level not in LEVELS:
         raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
     if max_diffs < 0:

@@ -290,7 +290,7 @@ def test_migrate_verify_compares_with_the_snapshot_the_run_read(
     config = MigrationConfig(verify=True, batch=BatchConfig(batch_rows=5000))
     report = arrowmig.migrate(pg_url, second_pg, config=config, progress=on_event)
     assert changed and report.ok, report.verify
-    assert report.verify is not None and report.verify["ok"]
+    assert report.verify is not None and report.verify.ok
     assert seen[-1].event == "summary" and seen[-1].report is not None
     assert seen[-1].report["verify"]["ok"]  # the one summary, last, with the verify in it
     assert [e.event for e in seen].count("summary") == 1

@@ -1451,6 +1451,11 @@ def test_plan_help_lists_only_what_changes_a_plan_and_takes_the_run_options_too(
     assert main(["plan", "--help"]) == 0
     shown = capsys.readouterr().out
     assert "--mode" in shown and not [o for o in RUN_ONLY if o in shown]
+    # README names them all (it left out --lock-wait-timeout, which plan --help hides too).
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"leaves out those only a run uses: ([^)]*)\)", readme)
+    assert listed is not None
+    assert sorted(re.findall(r"`(--[a-z-]+)`", listed.group(1))) == sorted(RUN_ONLY)
     assert main(["migrate", "--help"]) == 0
     shown = capsys.readouterr().out
     assert all(o in shown for o in RUN_ONLY), shown

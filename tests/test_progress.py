@@ -688,6 +688,22 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
     assert not (tmp_path / "p.db").exists()
 
 
+def test_a_log_file_under_a_file_names_the_file(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--log-file afile/x.log, afile a regular file, said the OS's 'File exists'."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    target = tmp_path / "t.db"
+    for log in (afile / "x.log", afile / "sub" / "x.log"):
+        code, _, err = _cli(capsys, "migrate", str(source_db), str(target), "--log-file", str(log))
+        assert code == 2 and err == (
+            f"arrowmig: error: cannot write the log file '{log}': '{afile}' is a file, not a "
+            "folder; give --log-file a path in a folder you can write to\n"
+        )
+    assert not target.exists() and afile.read_text() == ""
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -152,8 +152,11 @@ def test_a_reject_folder_that_cannot_be_made_is_refused_before_writing(
     assert main([*args, "--reject-dir", str(tmp_path / "a_file" / "rej")]) == 2
     assert capsys.readouterr().err == (
         f"arrowmig: error: cannot write rejected rows to '{tmp_path / 'a_file' / 'rej'}': "
-        "Not a directory; give --reject-dir a folder you can write to\n"
-    )
+        f"'{tmp_path / 'a_file'}' is a file, not a folder; give --reject-dir a folder you can "
+        "write to\n"
+    )  # was the OS's "Not a directory" (and "File exists" for the file itself)
+    assert main([*args, "--reject-dir", str(tmp_path / "a_file")]) == 2
+    assert f"'{tmp_path / 'a_file'}' is a file, not a folder" in capsys.readouterr().err
     assert not target.exists()
     # A folder that can be made is made when a row is rejected, and only then.
     monkeypatch.chdir(tmp_path)

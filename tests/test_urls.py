@@ -219,21 +219,24 @@ def test_plan_migrate_and_verify_name_the_database_a_url_without_one_reached(
 
 
 @pytest.mark.parametrize(
-    ("url", "query"),
+    ("url", "query", "why"),
     [
-        ("sqlite:////data/s.db?mode=ro", "?mode=ro"),
-        ("sqlite:///out/b.db?journal_mode=wal", "?journal_mode=wal"),
-        ("duckdb:///w.duckdb?access_mode=read_only", "?access_mode=read_only"),
+        ("sqlite:////data/s.db?mode=ro", "?mode=ro", "sets a target's journal mode itself"),
+        ("sqlite:///out/b.db?journal_mode=wal", "?journal_mode=wal", "journal mode"),
+        ("duckdb:///w.duckdb?access_mode=read_only", "?access_mode=read_only", "opens a source read-only itself"),
+        ("duckdb:///w.duckdb?memory_limit=1GB", "?memory_limit=1GB", "ARROWMIG_DUCKDB_MEMORY_LIMIT"),
     ],
-)
+)  # fmt: skip
 def test_a_query_string_in_a_file_url_is_refused_not_taken_for_part_of_the_name(
-    url: str, query: str
+    url: str, query: str, why: str
 ) -> None:
     with pytest.raises(UrlError) as info:
         parse_url(url)
     message = str(info.value)
     assert f"has a query string ('{query}'), which arrowmig does not read; drop it" in message
-    assert "\n" not in message
+    assert "\n" not in message and why in message
+    # The DuckDB one gave SQLite's reason, a journal mode DuckDB does not have.
+    assert ("journal mode" in message) == url.startswith("sqlite")
 
 
 def test_a_query_string_makes_no_file_and_exits_2(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from arrowmig.cli.sinks import make_sink
 from arrowmig.config import MigrationConfig
 from arrowmig.events import FanOutSink
 from arrowmig.report import EXIT_SIGNAL, MigrationReport
+
+if TYPE_CHECKING:
+    from arrowmig.verify_report import VerifyReport
 
 
 def exit_code(report: MigrationReport) -> int:
@@ -163,13 +166,13 @@ def run_migration(
                 close()
         verify_text = _verify_text(report)
         if log is not None and report.verify is not None:
-            log.note("verify " + json.dumps(report.verify, default=str))
+            log.note("verify " + json.dumps(report.verify.to_dict(), default=str))
         emit_report(report, as_json, progress_kind)
         if report.resumable:
             say(RESUME_HINT)
         if verify_text and progress_kind != "json":
             say(verify_text)
-        elif progress_kind == "json" and report.verify is not None and not report.verify["ok"]:
+        elif progress_kind == "json" and report.verify is not None and not report.verify.ok:
             say(f"arrowmig: {_verify_failure(report.verify)}")
         failed_output = getattr(console, "failed", None)
         if failed_output is not None:
@@ -187,14 +190,17 @@ def run_migration(
 
 def open_log(path: str, source: str, target: str, config: MigrationConfig) -> Any:
     """The --log-file sink, with the run's settings as its first lines (passwords masked)."""
+    from pathlib import Path
+
     from arrowmig.errors import UsageError
+    from arrowmig.folders import folder_problem
     from arrowmig.logfile import LogFileSink
 
     try:
         log = LogFileSink.for_run(path, source, target)
     except OSError as exc:
         raise UsageError(
-            f"cannot write the log file {path!r}: {exc.strerror or exc}",
+            f"cannot write the log file {path!r}: {folder_problem(Path(path).parent, exc)}",
             hint="give --log-file a path in a folder you can write to",
         ) from None
     log.note_config(config)
@@ -203,7 +209,7 @@ def open_log(path: str, source: str, target: str, config: MigrationConfig) -> An
 
 def _verify_text(report: MigrationReport) -> str:
     """The ``--verify`` result as text: its table, or why nothing was compared."""
-    result = report.verify_result
+    result = report.verify
     if result is None:
         return ""
     if not result.tables and not result.not_verified:
@@ -213,10 +219,10 @@ def _verify_text(report: MigrationReport) -> str:
     return render_table(result)
 
 
-def _verify_failure(verify: dict[str, Any]) -> str:
+def _verify_failure(verify: VerifyReport) -> str:
     """One line on why a verify did not pass (for stderr, when stdout holds JSON events)."""
-    differ = [t["name"] for t in verify["tables"] if not t["ok"]]
+    differ = [t.name for t in verify.tables if not t.ok]
     parts = [f"differences in {', '.join(differ)}"] if differ else []
-    if verify["not_verified"]:
-        parts.append(f"not verified: {', '.join(verify['not_verified'])}")
+    if verify.not_verified:
+        parts.append(f"not verified: {', '.join(verify.not_verified)}")
     return "verify: " + "; ".join(parts or ["failed"]) + " (the summary event's report.verify)"

@@ -6,22 +6,15 @@ from typing import Any
 
 import click
 
+from arrowmig.casts import Cast, read_cast
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import MAX_SEED
-from arrowmig.errors import UsageError
 from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
 
 
-def parse_casts(values: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
-    casts = []
-    for item in values:
-        name, sep, type_name = item.partition("=")
-        table, dot, column = name.rpartition(".")
-        if not sep or not dot or not table or not column or not type_name.strip():
-            raise UsageError(f"cannot read --cast {item!r}", hint="write --cast table.column=TYPE")
-        casts.append((table, column, type_name.strip()))
-    return tuple(casts)
+def parse_casts(values: tuple[str, ...]) -> tuple[Cast, ...]:
+    return tuple(read_cast(item) for item in values)
 
 
 class _Seed(click.ParamType[int]):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from arrowmig.arguments import FLAG, NONE, NUMBER, TEXT, URL, checked
+from arrowmig.arguments import NONE, NUMBER, TEXT, URL, checked
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
 from arrowmig.urls import parse_url
 
 __all__ = ["CHECKPOINT_TABLE", "Endpoint", "open_endpoint"]
 
 
-@checked(url=URL, schema=TEXT | NONE, create=FLAG, timeout_s=NUMBER | NONE, read_only=FLAG)
+@checked(url=URL, schema=TEXT | NONE, timeout_s=NUMBER | NONE)
 def open_endpoint(
     url: str,
     *,

@@ -6,6 +6,7 @@ import contextlib
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -405,3 +406,18 @@ def generated_column(col: Column, expression: str | None) -> Column:
         f"generated column AS {expression}: its values are copied, its expression is not recreated"
     )
     return replace(col, default=None, notes=(*col.notes, note))
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file."""
+
+
+def holds_sqlite_header(path: Path) -> bool:
+    """The file starts as a SQLite database does. Read only once a database refused the file:
+    closing any descriptor of a file drops every POSIX lock this process holds on it, those of
+    an open SQLite or DuckDB connection included."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == _SQLITE_HEADER
+    except OSError:
+        return False

@@ -16,11 +16,13 @@ import pyarrow as pa
 from arrowmig.auto_keys import kept_numbering, key_sequence_name, takes_key_sequence
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix, read_default
+from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
     build_keys,
     generated_column,
+    holds_sqlite_header,
     index_name_taken,
     key_range_filter,
     read_schema,
@@ -80,13 +82,10 @@ class _SharedDatabase:
     _guard: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, path: str, read_only: bool) -> None:
-        import duckdb
-
         self.path = path
         self.read_only = read_only
         self.created = not os.path.exists(path)
-        self.connection = duckdb.connect(path, read_only=read_only)
-        self.connection.execute("SET enable_progress_bar = false")
+        self.connection = connect_duckdb(path, read_only=read_only)
         # DuckDB's buffer pool defaults to 80% of RAM and keeps written blocks and index
         # builds in memory; a bound keeps arrowmig's memory flat as tables grow (DuckDB
         # spills to a temporary directory beyond it).
@@ -322,6 +321,13 @@ class DuckDBEndpoint(BaseEndpoint):
         except ConnectError:
             raise
         except Exception as exc:
+            if holds_sqlite_header(path):
+                # DuckDB reads it only through its sqlite extension, which arrowmig never
+                # fetches: its words would be of an extension, not of the name.
+                raise ConnectError(
+                    f"{url.target!r} is a SQLite database, not a DuckDB file",
+                    hint=f"name it sqlite:///{url.target}",
+                ) from exc
             raise ConnectError(
                 f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}"
             ) from exc
@@ -1140,9 +1146,7 @@ def type_refusal(connection: Any, type_sql: str, arriving: str | None) -> str | 
     both. DuckDB finds a missing conversion only as it converts a value, so one sample value
     is converted, and only a missing conversion counts (the sample's own value may not fit)."""
     if connection is None:
-        import duckdb
-
-        with contextlib.closing(duckdb.connect(":memory:")) as in_memory:
+        with contextlib.closing(connect_duckdb()) as in_memory:
             return type_refusal(in_memory, type_sql, arriving)
     try:
         connection.execute(f"SELECT CAST(NULL AS {type_sql})").fetchall()

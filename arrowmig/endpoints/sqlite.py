@@ -22,6 +22,7 @@ from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
     build_keys,
+    holds_sqlite_header,
     key_range_filter,
     read_schema,
     short_driver_message,
@@ -144,9 +145,6 @@ def _size_sql(table: Table) -> str:
     )
 
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 def _open_error(target: str, exc: BaseException) -> ConnectError:
     """Why a SQLite file that exists cannot be read, with what to do about it."""
     reason = short_driver_message(exc).removeprefix("Failed to prepare query: ")
@@ -243,7 +241,7 @@ class SQLiteEndpoint(BaseEndpoint):
             # descriptor of a file drops every POSIX lock this process holds on it, and a read
             # of it beside another connection's read transaction let an outside writer commit
             # under that reader (SQLite then read "database disk image is malformed").
-            if path.stat().st_size > 0 and not _looks_like_sqlite(path):
+            if path.stat().st_size > 0 and not holds_sqlite_header(path):
                 raise _not_sqlite(url.target) from exc
             raise _open_error(url.target, exc) from exc
         self._write_mode_set = False
@@ -1260,11 +1258,6 @@ def _not_sqlite(target: str) -> ConnectError:
         f"{target!r} is not a SQLite database",
         hint="name a SQLite file, or use duckdb:/// for a DuckDB file",
     )
-
-
-def _looks_like_sqlite(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(16) == _SQLITE_MAGIC
 
 
 __all__ = ["SQLiteEndpoint", "qualified"]

@@ -1,0 +1,158 @@
+"""What the Python API takes, as README's "From Python" says: on/off settings True or False
+only, table lists and casts in the forms the command line and job file write them, and
+``report.verify`` the same VerifyReport ``arrowmig.verify()`` returns."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+import arrowmig
+from arrowmig.cli import main
+
+
+def _source(path: Path) -> str:
+    con = sqlite3.connect(path)
+    con.executescript(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, x REAL);"
+        "INSERT INTO t VALUES (1, 1.5), (2, 2.25);"
+        "CREATE TABLE bb (id INTEGER PRIMARY KEY);"
+        "INSERT INTO bb VALUES (1);"
+    )
+    con.close()
+    return str(path)
+
+
+ON_OFF: list[tuple[str, Callable[[Any], object]]] = [
+    *(
+        (name, lambda v, name=name: arrowmig.MigrationConfig(**{name: v}))
+        for name in (
+            "verify",
+            "resume",
+            "keep_backup",
+            "profile",
+            "foreign_keys",
+            "keys",
+            "analyze",
+            "direct",
+        )
+    ),
+    ("keys", lambda v: arrowmig.generate("g.duckdb", keys=v)),
+    ("create", lambda v: arrowmig.open_endpoint("e.duckdb", create=v)),
+    ("read_only", lambda v: arrowmig.open_endpoint("e.duckdb", read_only=v)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "call"), ON_OFF, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ON_OFF)]
+)
+def test_every_on_off_setting_takes_true_or_false_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, call: Callable[[Any], object]
+) -> None:
+    """MigrationConfig(verify="false") was taken, and "false" is true to Python: the run
+    verified. resume, profile and foreign_keys given the same were refused."""
+    monkeypatch.chdir(tmp_path)
+    for wrong in ("false", 0, 1, None):
+        with pytest.raises(
+            arrowmig.UsageError, match=re.escape(f"{name} must be True or False, not {wrong!r}")
+        ):
+            call(wrong)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was opened
+
+
+def test_exclude_takes_one_name_or_a_list_as_tables_does(tmp_path: Path) -> None:
+    """MigrationConfig(exclude=5) raised a bare TypeError; verify(exclude="bb") read the name
+    as the tables b and b."""
+    src = _source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    report = arrowmig.migrate(src, target, config=arrowmig.MigrationConfig(exclude="bb"))
+    assert [t.name for t in report.tables] == ["t"]
+    assert [t.name for t in arrowmig.verify(src, target, exclude="bb").tables] == ["t"]
+    for call, message in [
+        (lambda: arrowmig.MigrationConfig(exclude=5), "exclude takes a table name or a list of them, not 5"),
+        (lambda: arrowmig.MigrationConfig(exclude=["t", 1]), "exclude takes table names (text), not ['t', 1]"),
+        (lambda: arrowmig.verify(src, target, exclude=5), "exclude takes a table name or a list of them, not 5"),
+    ]:  # fmt: skip
+        with pytest.raises(arrowmig.UsageError, match=re.escape(message)):
+            call()
+
+
+CAST_FORMS: list[object] = [
+    {"t.x": "text"},  # the job file's [casts]
+    ["t.x=text"],  # --cast's
+    "t.x=text",  # one alone, as tables="bets" is one table
+    (("t", "x", "text"),),  # the triples the planner keeps
+    [" t.x = text "],
+]
+
+
+@pytest.mark.parametrize("casts", CAST_FORMS)
+def test_casts_take_the_forms_the_command_line_and_job_file_write(
+    tmp_path: Path, casts: object
+) -> None:
+    """casts=["t.x=text"] and casts="t.x=text" failed inside migrate() with bare ValueErrors,
+    casts={"t.x": "text"} with a UsageError about a column '.' (the key read letter by letter)."""
+    src = _source(tmp_path / "s.db")
+    target = tmp_path / "t.duckdb"
+    config = arrowmig.MigrationConfig(casts=casts)  # type: ignore[arg-type]
+    assert config.casts == (("t", "x", "text"),)
+    assert arrowmig.migrate(src, str(target), config=config).ok
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("SELECT typeof(x), x FROM t ORDER BY id").fetchall() == [
+            ("VARCHAR", "1.5"),
+            ("VARCHAR", "2.25"),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("casts", "message"),
+    [
+        (
+            5,
+            'casts must be a mapping {"table.column": "TYPE"} or a list of "table.column=TYPE", not 5',
+        ),
+        (None, "casts must be a mapping"),
+        (b"t.x=text", "casts must be a mapping"),
+        ([5], "cannot read 5 in it"),
+        ([("t", "x")], "cannot read ('t', 'x') in it"),
+        ({1: "text"}, '1 is not a "table.column" name'),
+        ({"t.x": 5}, "casts 't.x' must name a type, not 5"),
+        ({"t": "text"}, "cannot read casts 't=text'; write table.column=TYPE"),
+        (["t.x"], "cannot read casts 't.x'; write table.column=TYPE"),
+        (["t.=text"], "cannot read casts 't.=text'"),
+    ],
+)
+def test_casts_of_any_other_shape_are_refused_naming_casts(casts: object, message: str) -> None:
+    with pytest.raises(arrowmig.UsageError, match=re.escape(message)):
+        arrowmig.MigrationConfig(casts=casts)  # type: ignore[arg-type]
+
+
+def test_report_verify_is_the_verify_report_verify_returns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """report.verify was a plain dict (report.verify.ok raised AttributeError) while
+    arrowmig.verify() returns a VerifyReport; --json still prints it as JSON."""
+    src = _source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    report = arrowmig.migrate(src, target, config=arrowmig.MigrationConfig(verify=True))
+    alone = arrowmig.verify(src, target)
+    assert isinstance(report.verify, arrowmig.VerifyReport) and type(alone) is type(report.verify)
+    assert report.verify.ok and sorted(t.name for t in report.verify.tables) == ["bb", "t"]
+    assert report.to_dict()["verify"] == report.verify.to_dict()
+    assert json.loads(json.dumps(report.to_dict()))["verify"]["ok"] is True
+    unverified = arrowmig.migrate(
+        src, str(tmp_path / "u.duckdb"), config=arrowmig.MigrationConfig(verify=False)
+    )
+    assert unverified.verify is None and "verify" not in unverified.to_dict()
+    capsys.readouterr()
+    args = ["migrate", src, target, "--mode", "replace", "--verify", "--json"]
+    assert main([*args, "--progress", "none"]) == 0
+    printed = json.loads(capsys.readouterr().out)["verify"]
+    assert printed["ok"] is True and sorted(t["name"] for t in printed["tables"]) == ["bb", "t"]
