@@ -311,7 +311,9 @@ class Runner:
         def seal(rows: int) -> None:
             if work.landing.resumable:
                 done = self._stream_row(work, stream, rows, None, "done")
-                CheckpointStore(conns.target).record(done)
+                # On disk with the batches before it: a crash after this cannot lose them
+                # unseen (the table's put in place, retried, does not count them again).
+                CheckpointStore(conns.target).record(done, durable=True)
 
         return Ledger(held, recount, seal, keyed=work.landing.resumable)
 
