@@ -299,10 +299,17 @@ class CheckpointStore:
 
     def clean(self) -> int:
         """Remove the rows of complete runs; returns how many runs were removed. The table
-        itself goes once no run is left in it (a run creates it again)."""
+        itself goes once no run is left in it (a run creates it again), unless another
+        user owns it (it created it, and granted this one its use): only its owner may
+        drop it, and it is left empty."""
         done = [r.run_id for r in self.rows() if r.table_name == RUN_ROW and r.state == "complete"]
         for run_id in done:
             self.forget_run(run_id)
-        if self.exists() and not self.rows():
+        if self.exists() and not self.rows() and self._owned():
             self.target.drop_table(CHECKPOINT_TABLE)
         return len(done)
+
+    def _owned(self) -> bool:
+        """This user may drop the table (a target without owners: always)."""
+        owner_unless_mine = getattr(self.target, "owner_unless_mine", None)
+        return owner_unless_mine is None or owner_unless_mine(CHECKPOINT_TABLE) is None

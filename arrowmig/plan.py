@@ -387,6 +387,11 @@ def build_plan(
     names, skipped_views, run_notes = select_tables(src, config, target_dialect)
     _refuse_unreadable(src, names)
     _refuse_names_equal_but_for_case(names, target_dialect)
+    # The run records its progress in the target before it writes a row: a checkpoint table
+    # it may not use would stop it at its first statement.
+    refuse_unusable_checkpoints = getattr(dst, "refuse_unusable_checkpoints", None)
+    if refuse_unusable_checkpoints is not None:
+        refuse_unusable_checkpoints()
     casts = {(t, c): ty for t, c, ty in config.casts}
     for table_name, _column, _type in config.casts:
         if table_name not in names:

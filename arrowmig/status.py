@@ -114,7 +114,7 @@ def _basis(run_row: Row) -> dict[str, Any]:
 
 def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
     """Where ``runs_of`` looked (the target as shown, its checkpoint table in the schema it
-    reads), and the target's other schemas holding one: a run with ``--target-schema``
+    reads, whether that table is there), and the target's other schemas holding one: a run with ``--target-schema``
     keeps its checkpoints there, and status, not told the schema, found none."""
     with open_endpoint(target, schema=schema) as dst:
         elsewhere: list[str] = []
@@ -130,6 +130,7 @@ def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
             "target": dst.url.redacted,
             "table": CHECKPOINT_TABLE,
             "schema": dst.schema,
+            "present": dst.table_exists(CHECKPOINT_TABLE),
             "checkpoints_in_other_schemas": elsewhere,
         }
 

@@ -15,7 +15,7 @@ import pytest
 
 from arrowmig import migrate
 from arrowmig.errors import SchemaError
-from tests.dbutil import as_role, pg_exec
+from tests.dbutil import as_role, pg_exec, sqlite_table
 
 pytestmark = pytest.mark.postgres
 
@@ -189,3 +189,56 @@ def test_replacing_a_table_the_user_does_not_own_is_refused_before_writing(
     assert clean_runs(tenant) == 1
     replaced = migrate(str(source), member, config=MigrationConfig(mode="replace"))
     assert replaced.ok and replaced.rows == 1000
+
+
+@pytest.fixture
+def two_writers(pg_url: str) -> Iterator[tuple[str, str]]:
+    """Two login roles that may create tables in the schema, neither the other's member:
+    their URLs."""
+    tag = uuid.uuid4().hex[:8]
+    first, second = f"arrowmig_first_{tag}", f"arrowmig_second_{tag}"
+    pg_exec(
+        pg_url,
+        f"CREATE ROLE {first} LOGIN",
+        f"CREATE ROLE {second} LOGIN",
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {first}, {second}",
+    )
+    try:
+        yield as_role(pg_url, first), as_role(pg_url, second)
+    finally:
+        pg_exec(
+            pg_url,
+            *(f"DROP OWNED BY {role}" for role in (first, second)),
+            *(f"DROP ROLE {role}" for role in (first, second)),
+        )
+
+
+def test_a_checkpoint_table_another_user_created_is_refused_with_the_grant_it_needs(
+    two_writers: tuple[str, str], pg_url: str, tmp_path: Path
+) -> None:
+    # The second user's run failed at its first statement, "permission denied for table
+    # _arrowmig_checkpoints", with a hint to grant CREATE on the schema, which it had.
+    import psycopg
+
+    from arrowmig.status import clean_runs
+
+    first, second = two_writers
+    second_role = second.split("//")[1].split("@")[0]
+    a = sqlite_table(tmp_path / "a.db", "CREATE TABLE ta (id INTEGER PRIMARY KEY)", [(1,)])
+    b = sqlite_table(tmp_path / "b.db", "CREATE TABLE tb (id INTEGER PRIMARY KEY)", [(1,), (2,)])
+    assert migrate(a, first).ok  # creates the checkpoint table: the first user owns it
+    with pytest.raises(SchemaError, match="checkpoint table") as refused:
+        migrate(b, second)
+    grant = f'GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."_arrowmig_checkpoints" TO "{second_role}"'
+    hint = refused.value.hint or ""
+    assert refused.value.exit_code == 2 and grant in hint and "GRANT CREATE" not in hint
+    assert "--target-schema" in hint
+    with psycopg.connect(pg_url) as check:  # refused before anything was written
+        assert check.execute("SELECT to_regclass('tb')").fetchone() == (None,)
+    # The grant the hint names, run by the table's owner, is all the second user needs.
+    pg_exec(first, grant)
+    assert migrate(b, second).rows == 2
+    # It may clean the completed runs too: the emptied table, not its own, is left.
+    assert clean_runs(second) == 2
+    with psycopg.connect(pg_url) as check:
+        assert check.execute("SELECT count(*) FROM _arrowmig_checkpoints").fetchone() == (0,)

@@ -25,9 +25,14 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         removed = clean_runs(target, schema=target_schema)
         say(f"removed the checkpoint rows of {removed} completed run(s)")
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
-    if clean and not runs:
-        say("no run is left: the checkpoint table _arrowmig_checkpoints is dropped")
     looked = where_looked(target, schema=target_schema) if not runs else None
+    if clean and looked is not None:
+        say(
+            "no run is left: the checkpoint table _arrowmig_checkpoints is left empty (another "
+            "user owns it: only it may drop it)"
+            if looked["present"]
+            else "no run is left: the checkpoint table _arrowmig_checkpoints is dropped"
+        )
     if as_json:
         print_out(json.dumps({"runs": runs, **({"looked_in": looked} if looked else {})}, indent=2))
         return 0

@@ -1,6 +1,7 @@
 """What a PostgreSQL user lacks to read a run's tables (USAGE on a schema, SELECT on a table or
 on some of its columns), found before anything is written and named all at once, each with
-the GRANT that gives it."""
+the GRANT that gives it; and what it lacks to record its run in a checkpoint table another
+user created."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from arrowmig.endpoints.base import CHECKPOINT_TABLE
 from arrowmig.errors import SchemaError
 from arrowmig.names import shown, written
 from arrowmig.schema import qualified, quote_ident
@@ -122,4 +124,37 @@ def refused_error(
         f"{said}no permission to read table {refusal.table!r} in {where}",
         hint=f"{grants}, or leave it out with {leave_out}",
         table=refusal.table,
+    )
+
+
+CHECKPOINT_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+"""What a run does to the checkpoint table: reads the interrupted run, records its progress
+(an upsert), forgets a table loaded again."""
+
+
+def checkpoint_refusal(query: Query, schema: str, where: str) -> SchemaError | None:
+    """Why this user may not record its run in the schema's checkpoint table, or None. The
+    first user to write into a schema creates the table and owns it; another user writing
+    there later has no privilege on it unless the owner grants it, and failed at its first
+    statement with a hint to grant CREATE on the schema, which it already had."""
+    table = qualified(CHECKPOINT_TABLE, schema)
+    checks = ", ".join(f"has_table_privilege(c.oid, '{p}')" for p in CHECKPOINT_PRIVILEGES)
+    rows = query(
+        f"SELECT pg_get_userbyid(c.relowner), current_user, {checks} "
+        "FROM pg_class c WHERE c.oid = to_regclass($1)",
+        (table,),
+    )
+    if not rows:
+        return None  # not there yet: the run creates it, and owns it
+    owner, user, *granted = rows[0]
+    lacking = [p for p, ok in zip(CHECKPOINT_PRIVILEGES, granted, strict=True) if not ok]
+    if not lacking:
+        return None
+    return SchemaError(
+        f"user {user!r} may not record its run in arrowmig's checkpoint table {table} in "
+        f"{where}: {owner!r} created it, and {user!r} lacks {', '.join(lacking)} on it; "
+        "nothing has been written",
+        hint=f"have {owner!r} (or a superuser) run GRANT {', '.join(lacking)} ON {table} TO "
+        f"{quote_ident(str(user))}, or write into another schema with --target-schema (a run "
+        "keeps its checkpoint table in the schema it writes to)",
     )

@@ -40,7 +40,12 @@ from arrowmig.endpoints.pg_dressing import (
     read_dressing,
     still_to_give,
 )
-from arrowmig.endpoints.pg_privileges import ReadRefusal, read_refusals, refused_error
+from arrowmig.endpoints.pg_privileges import (
+    ReadRefusal,
+    checkpoint_refusal,
+    read_refusals,
+    refused_error,
+)
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
@@ -667,6 +672,13 @@ class PostgresEndpoint(BaseEndpoint):
 
     def current_user(self) -> str:
         return str(self._query("SELECT current_user")[0][0])
+
+    def refuse_unusable_checkpoints(self) -> None:
+        """Refuse a run, before anything is written, when the checkpoint table it would
+        record its progress in is another user's that this one may not write."""
+        refused = checkpoint_refusal(self._query, self._schema, self.url.redacted)
+        if refused is not None:
+            raise refused
 
     # -- reading --------------------------------------------------------------------------
     def read(
