@@ -110,6 +110,23 @@ def unkept_key_notes(notes: list[str], unkept: dict[str, str]) -> list[str]:
     return told + list(said.values())
 
 
+def unfinished_key_notes(notes: list[str], table: Table, dialect: str) -> list[str]:
+    """The plan's notes of a created table that failed before it was finished: the
+    finishing is what moves each key's own sequence past the loaded keys (PostgreSQL) or
+    creates it there (DuckDB), so the note that said it does says it was not done. SQLite's
+    counter follows the rows as they go in; a shared sequence is moved for the whole run."""
+    if dialect not in ("postgresql", "duckdb"):
+        return notes
+    verb = "restarted" if dialect == "postgresql" else "created"
+    told = {
+        f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned key's "
+        f"sequence not {verb} past the loaded keys: the table failed before it was finished"
+        for c in table.columns
+        if c.auto_increment and c.shared_sequence is None
+    }
+    return [told.get(n, n) for n in notes]
+
+
 def kept_numbering(column: Column, dialect: str) -> str | None:
     """The sequence options (``INCREMENT BY -1 MAXVALUE -1``) that keep the source's
     numbering of an auto-assigned key in ``dialect``: "" for the default numbering; None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
-from arrowmig.auto_keys import unkept_key_notes
+from arrowmig.auto_keys import unfinished_key_notes, unkept_key_notes
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shapes
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
@@ -113,6 +113,8 @@ class Runner:
         self.replan = replan
         self.tables = {w.plan.source.name: w for w in work}
         self.moved = frozenset(w.landing.final.name for w in work)
+        self.finished: set[str] = set()
+        """Tables whose finishing committed (keys built, key sequences moved past the rows)."""
         """The run's target tables (their foreign keys are the run's to add)."""
         self.scheduler = Scheduler(config.parallel, open_source, open_target, spares or [])
         self.budget = MemoryBudget(config.max_memory)
@@ -481,6 +483,11 @@ class Runner:
             # Retried (a restart?): a crash may have lost the staging table's last batches,
             # which no checkpoint would have read again.
             check_staged_rows(dst, work.landing, self.meter.tables[name].rows)
+        # A small table's keys, statistics and record commit together: each on its own cost
+        # more than the building. Not a large one's: a key that fails (rows not unique)
+        # undoes them all, and they are built again one by one (``together``).
+        rows = work.plan.source.row_count
+        small = rows is not None and rows <= FINISHED_TOGETHER_ROWS
 
         def put() -> TableLoad:
             load = finish(
@@ -491,20 +498,18 @@ class Runner:
                 moved=self.moved,
                 indexes=self.config.keys,
             )
+            if not small:
+                self.finished.add(name)  # committed already, whatever the record does
             # With its rows: a staged table keeps no stream rows to count them by (``status``,
             # and the report of a resumed run, count them from here).
             loaded = table_row(self.run_id, work, "loaded", rows=self.meter.tables[name].rows)
             CheckpointStore(dst).record_all([loaded], durable=True)
             return load
 
-        # A small table's keys, statistics and record commit together: each on its own cost
-        # more than the building. Not a large one's: a key that fails (rows not unique)
-        # undoes them all, and they are built again one by one (``together``).
-        rows = work.plan.source.row_count
-        small = rows is not None and rows <= FINISHED_TOGETHER_ROWS
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.
         load = together(dst, put, durable=True) if small else put()
+        self.finished.add(name)
         table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built
@@ -530,6 +535,12 @@ class Runner:
                 f"the {meter.rows:,} rows it loaded went into its staging table and were never "
                 f"put in place: none is in {table_report.target_name!r}"
             )
+        if table_report.status == "failed" and name not in self.finished:
+            work = self.tables[name]
+            if work.landing.action in ("create", "replace") and not work.loaded:
+                table_report.notes = unfinished_key_notes(
+                    table_report.notes, work.plan.target, self.plan.target_dialect
+                )
         if table_report.status == "done":
             self.sink.emit(
                 Event(

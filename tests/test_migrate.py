@@ -876,6 +876,30 @@ def test_status_of_a_sqlite_file_without_runs_names_the_table_it_read(
 
 
 @pytest.mark.postgres
+def test_a_failed_table_does_not_say_its_key_sequence_was_restarted(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The report of a failed table kept the plan's "restarted past the largest loaded key":
+    # the restart is part of finishing a table, which a failed one never reaches, so the
+    # application's next insert would take key 1, a loaded key, as the note said it would not.
+    src = make_sqlite(
+        tmp_path / "t.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);",
+        {"t": [(i, "x") for i in range(1, 20)] + [(20, "x\x00y")]},
+    )
+    config = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=5))
+    failed = arrowmig.migrate(src, pg_url, config=config).tables[0]
+    assert failed.status == "failed" and failed.rows == 19  # kept, for --resume
+    key_notes = [n for n in failed.notes if n.startswith("id: ")]
+    assert key_notes == [
+        "id: auto-assigned key's sequence not restarted past the loaded keys: the table "
+        "failed before it was finished"
+    ]
+    with psycopg.connect(pg_url) as con:  # as the note says
+        assert con.execute("SELECT max(id), nextval('t_id_seq') FROM t").fetchone() == (19, 1)
+
+
+@pytest.mark.postgres
 def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
     tmp_path: Path, pg_url: str
 ) -> None:
