@@ -6,6 +6,7 @@ decoding its typmod, and the ordinary decimal (0 <= s <= p) that holds each of i
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 MAX_DECIMAL128_DIGITS = 38
 """The most digits an Arrow decimal128 and a DuckDB DECIMAL hold."""
@@ -50,3 +51,29 @@ def holding_decimal(precision: int, scale: int) -> tuple[int, int]:
 def is_ordinary(precision: int, scale: int) -> bool:
     """Whether ``numeric(precision,scale)`` is one every database declares alike."""
     return holding_decimal(precision, scale) == (precision, scale)
+
+
+def rounding_words(type_name: str, dialect: str) -> str | None:
+    """What a --cast to ``type_name`` does to each value in ``dialect``, when it is a
+    ``numeric(p,s)``: rounded to s places, to a whole number, or (a negative scale) to the
+    nearest 10**-s; a scale above the precision holds only values below 10**(p - s). DuckDB
+    declares the ordinary decimal that holds the type (``holding_decimal``), and rounds to
+    its scale. None for another type, and in SQLite, which keeps the values unrounded."""
+    parsed = parse_numeric(type_name)
+    if parsed is None or dialect == "sqlite":
+        return None
+    precision, scale = parsed
+    said = ""
+    if dialect == "duckdb" and not is_ordinary(precision, scale):
+        precision, scale = holding_decimal(precision, scale)
+        said = f"DuckDB has no {type_name.strip()}: declared DECIMAL({precision},{scale}), "
+    if scale > 0:
+        said += f"each value is rounded to {scale} decimal place{'s' if scale > 1 else ''}"
+    elif scale == 0:
+        said += "each value is rounded to a whole number"
+    else:
+        said += f"each value is rounded to the nearest {10**-scale:,}"
+    if scale > precision:
+        below = format(Decimal(1).scaleb(precision - scale), "f")
+        said += f", and only values below {below} in magnitude fit"
+    return said

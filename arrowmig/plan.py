@@ -23,6 +23,7 @@ from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageErro
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import folded, name_parts, written_list
+from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.schema import (
     EPOCH_UNITS,
@@ -419,7 +420,7 @@ def build_plan(
                 hint="leave it out with --exclude, or name the tables to move with --tables",
                 table=name,
             )
-        source = _apply_casts(source, casts)
+        source = _apply_casts(source, casts, target_dialect)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
         target = source
         action = config.mode
@@ -841,9 +842,6 @@ def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
     return any(i.unique and set(i.columns) == wanted for i in table.indexes)
 
 
-_NUMERIC_SCALE = re.compile(r"(?:numeric|decimal)\s*\(\s*\d+\s*,\s*(\d+)\s*\)", re.IGNORECASE)
-
-
 def _read_type(col: Column, cast_to: pa.DataType | None) -> pa.DataType:
     """The Arrow type a cast column is read as: a PostgreSQL interval cast to text is read as
     text by the server (in the form arrowmig writes intervals), since Arrow's intervals stop
@@ -853,7 +851,7 @@ def _read_type(col: Column, cast_to: pa.DataType | None) -> pa.DataType:
     return col.arrow_type
 
 
-def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
+def _apply_casts(table: Table, casts: dict[tuple[str, str], str], dialect: str) -> Table:
     columns = []
     for col in table.columns:
         forced = casts.get((table.name, col.name))
@@ -866,9 +864,9 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
-            scale = _NUMERIC_SCALE.fullmatch(forced.strip())
-            if scale:  # as asked: the target rounds, and the plan says so beforehand
-                note += f" (each value is rounded to {scale.group(1)} decimal places)"
+            rounding = rounding_words(forced, dialect)
+            if rounding:  # as asked: the target rounds, and the plan says so beforehand
+                note += f" ({rounding})"
             col = replace(
                 col,
                 arrow_type=_read_type(col, instant),

@@ -133,3 +133,33 @@ def test_an_append_that_the_declared_scale_would_round_is_refused_per_row(
     refused = (rejects / "n.jsonl").read_text()
     assert "value 12345 would be stored as 12300" in refused
     assert "value 1.234 would be stored as 1.23" in refused
+
+
+def test_a_cast_to_an_odd_scale_says_how_it_rounds(pg_url: str, tmp_path: Path) -> None:
+    # --cast T.C=numeric(5,-2) rounded 1234.5 to 1200 with no note, as if nothing was lost:
+    # the note that names a cast's rounding did not read a negative scale.
+    source = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL, w REAL)",
+        [(1, 1234.5, 0.00123), (2, -99949.0, None)],
+    )
+    casts = (("t", "v", "numeric(5,-2)"), ("t", "w", "numeric(3,5)"))
+    report = arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(casts=casts))
+    notes = report.tables[0].notes
+    assert "v: cast to numeric(5,-2) by --cast (each value is rounded to the nearest 100)" in notes
+    assert (
+        "w: cast to numeric(3,5) by --cast (each value is rounded to 5 decimal places, and only "
+        "values below 0.01 in magnitude fit)" in notes
+    )
+    assert pg_rows(pg_url, "t", "id") == [
+        (1, Decimal("1200"), Decimal("0.00123")),
+        (2, Decimal("-99900"), None),
+    ]
+    # DuckDB declares the ordinary decimal that holds the type, and rounds to its scale.
+    duck = tmp_path / "t.duckdb"
+    report = arrowmig.migrate(source, str(duck), config=arrowmig.MigrationConfig(casts=casts))
+    assert (
+        "v: cast to numeric(5,-2) by --cast (DuckDB has no numeric(5,-2): declared "
+        "DECIMAL(7,0), each value is rounded to a whole number)" in report.tables[0].notes
+    )
+    assert duckdb_rows(duck, "t", "id")[0][1] == Decimal("1235")
