@@ -24,7 +24,7 @@ from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import folded, name_parts, written_list
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
-from arrowmig.replaced import replaced
+from arrowmig.replaced import published_notes, replaced
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -539,6 +539,8 @@ def build_plan(
         run_notes += encoding_notes(
             getattr(src, "database_encoding", None), getattr(dst, "database_encoding", None)
         )
+    if plans and dst is not None:
+        run_notes += published_notes(dst)
     header, header_notes = plan_header(src, dst, target_dialect, [p.target.name for p in plans])
     run_notes += header_notes
     return MigrationPlan(

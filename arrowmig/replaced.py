@@ -1,6 +1,6 @@
-"""What ``--mode replace`` does to what the replaced table had beyond the source's table, told
-by the plan before anything is written: what the new table is given, and what goes with the
-old one."""
+"""What a run does to the target beyond loading its tables, told by the plan before anything
+is written: what ``--mode replace`` gives the new table and what goes with the old one, and
+the tables of arrowmig's own that a publication of every table would publish."""
 
 from __future__ import annotations
 
@@ -33,3 +33,21 @@ def replaced(
             by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
             drops.append(f"{item.label} of the replaced table not kept: {item.why}{by_hand}")
     return notes, tuple(keeps), tuple(drops)
+
+
+def published_notes(dst: Endpoint) -> list[str]:
+    """A PostgreSQL target whose publications take in every new table: arrowmig's own tables
+    (its ledger, staging tables) are published too, and a subscriber lacking them stops."""
+    publishing = getattr(dst, "publishing_every_table", None)
+    found = publishing() if publishing is not None else []
+    if not found:
+        return []
+    return [
+        f"publication {', '.join(found)} takes in every new table of schema {dst.schema!r}, "
+        "arrowmig's own too (_arrowmig_checkpoints, and the staging table a table is loaded "
+        "into before it is renamed into place): a subscriber lacking such a table stops "
+        "applying every change at its first row (logical replication target relation does not "
+        "exist) and the publisher keeps its WAL meanwhile; publish the tables by name (FOR "
+        "TABLE) or load into a database no such publication covers (once stopped: create the "
+        "table it names on the subscriber)"
+    ]

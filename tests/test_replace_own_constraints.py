@@ -155,3 +155,19 @@ def test_the_plan_names_what_the_new_table_keeps_and_what_goes(
         "unique users_email_key of the replaced table not kept: --no-keys builds none (to add "
         'it: ALTER TABLE "public"."users" ADD CONSTRAINT "users_email_key" UNIQUE (email))'
     ) in users["drops"]
+
+
+def test_a_publication_of_every_table_is_warned_of(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Seen on a cluster with wal_level=logical: the subscriber's apply worker stops at the
+    # first row of _arrowmig_checkpoints ("logical replication target relation ... does not
+    # exist"), and every change after it waits.
+    pg_exec(pg_url, *_TARGET, "CREATE PUBLICATION everything FOR ALL TABLES")
+    source = _source(tmp_path / "s.db")
+    assert main(["plan", source, pg_url, "--mode", "replace", "--json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    (note,) = [n for n in notes if n.startswith("publication everything (FOR ALL TABLES)")]
+    assert "_arrowmig_checkpoints" in note and "staging table" in note
+    report = migrate(source, pg_url, config=MigrationConfig(mode="replace"))
+    assert note in report.notes

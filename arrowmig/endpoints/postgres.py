@@ -591,6 +591,23 @@ class PostgresEndpoint(BaseEndpoint):
         more, names = coming(table)
         return still_to_give(dressing, have | more, taken | names)
 
+    def publishing_every_table(self) -> list[str]:
+        """The publications that take in every table of the target schema as it is created
+        (``FOR ALL TABLES``; PostgreSQL 15: ``FOR TABLES IN SCHEMA``), each as declared."""
+        rows = self._query(
+            "SELECT pubname, 'FOR ALL TABLES' FROM pg_publication WHERE puballtables"
+            + (
+                " UNION SELECT p.pubname, 'FOR TABLES IN SCHEMA ' || quote_ident(n.nspname) "
+                "FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid "
+                "JOIN pg_namespace n ON n.oid = pn.pnnspid WHERE n.nspname = $1"
+                if self._query("SELECT to_regclass('pg_catalog.pg_publication_namespace')")[0][0]
+                else " AND $1::text IS NOT NULL"
+            )
+            + " ORDER BY 1",
+            (self._schema,),
+        )
+        return [f"{name} ({scope})" for name, scope in rows]
+
     def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
