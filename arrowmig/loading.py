@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import identity_resets, sequence_renames
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
-from arrowmig.endpoints.pg_dressing import Dressing
+from arrowmig.endpoints.pg_dressing import Dressing, to_give
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
 from arrowmig.model import Table, TableLoad
@@ -212,14 +212,8 @@ def finish(
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
             columns = [c.name for c in final.columns]
-            dressing = dst.table_dressing(final.name, columns)  # type: ignore[attr-defined]
-            if final.comment:  # the source's own comment, set on the new table, wins
-                dressing = [d for d in dressing if d.label != "comment"]
-            if not indexes:
-                dressing = [
-                    d if d.index is None else replace(d, sql=None, why="--no-keys builds none")
-                    for d in dressing
-                ]
+            dressing = dst.table_dressing(final.name, columns, moved)  # type: ignore[attr-defined]
+            dressing = to_give(dressing, commented=bool(final.comment), indexes=indexes)
         if exists:
             statements += _set_aside(dst, final.name, keep_backup, load)
         statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")
@@ -261,8 +255,10 @@ def _restore_foreign_keys(dst: Endpoint, keys: list[tuple[str, str, str]], load:
         try:
             load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
         except ArrowmigError as exc:
+            by_hand = f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
             load.skipped.append(
-                f"foreign key {name} of {table} (pointing here) not added again: {exc}"
+                f"foreign key {name} of {table} (pointing here) not added again: {exc} "
+                f"(to add it: {by_hand})"
             )
 
 
@@ -281,7 +277,9 @@ def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoa
             except ArrowmigError as exc:
                 why = str(exc)
         if why:
-            load.skipped.append(f"{item.label} of the replaced table not kept: {why}")
+            recreate = item.recreate or item.sql
+            by_hand = f" (to add it: {recreate})" if recreate else ""
+            load.skipped.append(f"{item.label} of the replaced table not kept: {why}{by_hand}")
             continue
         kept.append(item.label)
         if item.caveat:

@@ -25,6 +25,7 @@ from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import folded, name_parts, written_list
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
+from arrowmig.replaced import published_notes, replaced
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -85,6 +86,13 @@ class TablePlan:
     """The enum and domain types the run created in the target for this table (set as it is
     prepared): dropped again with its table, if that fails empty and nothing else uses them."""
 
+    keeps: tuple[str, ...] = ()
+    """``--mode replace``: what the replaced table had that the new one gets, where it lacks
+    it, each checked as it is added (the report says what was kept)."""
+    drops: tuple[str, ...] = ()
+    """``--mode replace``: what the replaced table had that goes with it, each with why and
+    the statement that adds it by hand (the report names them too, as they go)."""
+
     def builds(self, dialect: str) -> list[str]:
         """The keys, indexes and foreign keys a created table gets (an existing one keeps its own)."""
         if self.action not in ("create", "replace"):
@@ -121,6 +129,8 @@ class TablePlan:
             "split_key": self.source.split_key,
             "indexes": [i.name for i in self.source.indexes],
             "builds": self.builds(dialect),
+            "keeps": list(self.keeps),
+            "drops": list(self.drops),
             "columns": columns,
             "streams": [
                 {
@@ -501,9 +511,18 @@ def build_plan(
             elif target_dialect != src.dialect:
                 staged = landing_for(target, source, action).staged
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
+        keeps: tuple[str, ...] = ()
+        drops: tuple[str, ...] = ()
+        if dst is not None and action == "replace" and name in present:
+            gone, keeps, drops = replaced(dst, target, names, indexes=config.keys)
+            notes += gone
         if action not in ("create", "replace") or target_dialect != "postgresql":
             target = replace(target, unlogged=False)  # an existing table keeps its own
-        plans.append(TablePlan(source=source, target=target, action=action, notes=notes))
+        plans.append(
+            TablePlan(
+                source=source, target=target, action=action, notes=notes, keeps=keeps, drops=drops
+            )
+        )
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     for p in plans:
         p.notes += _foreign_keys_never_created(p, config, target_dialect)
@@ -526,6 +545,8 @@ def build_plan(
         run_notes += encoding_notes(
             getattr(src, "database_encoding", None), getattr(dst, "database_encoding", None)
         )
+    if plans and dst is not None:
+        run_notes += published_notes(dst)
     header, header_notes = plan_header(src, dst, target_dialect, [p.target.name for p in plans])
     run_notes += header_notes
     return MigrationPlan(

@@ -291,8 +291,8 @@ def test_an_index_of_the_replaced_table_gives_way_to_the_sources_own(
     (table,) = report.tables
     assert "index parent_upper" in " ".join(table.built)
     assert (
-        "index parent_lower of the replaced table not kept: the new table has another index "
-        "of that name"
+        "index parent_lower of the replaced table not kept: the new table has another of that "
+        'name (to add it: CREATE INDEX "parent_lower" ON "public"."parent" USING btree (lower(bio)))'
     ) in table.notes
     assert _catalog(
         second_pg,
@@ -313,7 +313,8 @@ def test_no_keys_builds_none_of_the_replaced_tables_indexes_either(
     report = migrate(_source(tmp_path / "s.db", [1]), pg_url, config=config)
     assert report.ok, report.tables[0].error
     assert (
-        "index parent_upper of the replaced table not kept: --no-keys builds none"
+        "index parent_upper of the replaced table not kept: --no-keys builds none (to add "
+        'it: CREATE INDEX "parent_upper" ON "public"."parent" USING btree (upper(name)))'
         in report.tables[0].notes
     )
     assert _catalog(

@@ -140,6 +140,12 @@ def plan_text(plan: dict[str, Any]) -> str:
         out.extend("  " + line for line in table.splitlines())
         if t.get("builds"):
             out.append(f"  builds {', '.join(t['builds'])}")
+        if t.get("keeps"):
+            out.append(
+                f"  keeps from the replaced table, where the new one lacks it (each checked as it is added): {', '.join(t['keeps'])}"
+            )
+        for note in t.get("drops", []):
+            out.append(f"  ! {note}")
         for note in t["notes"]:
             out.append(f"  ! {note}")
         out.append("")

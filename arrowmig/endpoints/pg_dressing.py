@@ -9,7 +9,7 @@ before it need the rights of the user who runs them.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from arrowmig.model import PgDefinition
@@ -29,8 +29,15 @@ class Dressing:
     why: str = ""
     caveat: str = ""
     """Said in the report when it is kept: what keeping it does not undo."""
-    index: PgDefinition | None = None
-    """An index the table had: built only where the new table has none like it."""
+    key: str = ""
+    """What makes it the same as one the new table has or will have (an index's
+    ``index_key``): given only where the new table has none like it."""
+    name: str = ""
+    """Its name, where one of the new table's own could take it (the source's wins)."""
+    builds_index: bool = False
+    """An index, or a constraint built on one: ``--no-keys`` builds none."""
+    recreate: str = ""
+    """Where it is not kept: the statement that would give it to the new table by hand."""
 
 
 def index_sql(target: str, definition: PgDefinition) -> str:
@@ -156,7 +163,9 @@ def _indexes(query: Query, target: str) -> list[Dressing]:
     for name, unique, using in rows:
         label = f"{'unique ' if unique else ''}index {name}"
         definition = PgDefinition("index", str(name), str(using), label, unique=bool(unique))
-        dressing.append(Dressing(label, index_sql(target, definition), index=definition))
+        key = index_key(definition.unique, definition.sql)
+        sql = index_sql(target, definition)
+        dressing.append(Dressing(label, sql, key=key, name=str(name), builds_index=True))
     return dressing
 
 
@@ -258,20 +267,32 @@ def _not_in_new_table(column: str) -> str:
     return f"the new table has no column {column!r}"
 
 
+def to_give(dressing: Sequence[Dressing], *, commented: bool, indexes: bool) -> list[Dressing]:
+    """``dressing`` as a new table is given it: ``commented``, it has the source's comment,
+    which wins; ``indexes`` False (--no-keys), it gets no index, nor a constraint built on one
+    (named, with its statement)."""
+    given = []
+    for item in dressing:
+        if commented and item.label == "comment":
+            continue
+        if item.builds_index and not indexes:
+            item = replace(item, sql=None, why="--no-keys builds none", recreate=item.sql or "")
+        given.append(item)
+    return given
+
+
 def still_to_give(
-    dressing: Sequence[Dressing], present: dict[str, str], coming: Sequence[PgDefinition]
+    dressing: Sequence[Dressing], have: Collection[str], taken: Collection[str]
 ) -> list[Dressing]:
-    """``dressing`` less the indexes the new table has (``present``: ``index_keys``) or will
-    have (``coming``: the source's own, built once every table is loaded), whatever their
-    names; an index whose name one of those takes is named, not built: the source's wins."""
-    have = set(present.values()) | {index_key(d.unique, d.sql) for d in coming}
-    taken = set(present) | {d.name for d in coming}
+    """``dressing`` less what the new table has or will have (``have``: the ``key`` of each),
+    whatever its name; one whose name the new table's own takes (``taken``) is named, not
+    given: the source's wins."""
     kept = []
     for item in dressing:
-        index = item.index
-        if index is not None and index_key(index.unique, index.sql) in have:
+        if item.key and item.key in have:
             continue
-        if index is not None and index.name in taken:
-            item = Dressing(item.label, None, "the new table has another index of that name")
+        if item.name and item.name in taken:
+            why = "the new table has another of that name"
+            item = replace(item, sql=None, why=why, recreate=item.recreate or item.sql or "")
         kept.append(item)
     return kept

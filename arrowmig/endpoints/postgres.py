@@ -35,10 +35,15 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
-    index_keys,
     index_sql,
     read_dressing,
     still_to_give,
+)
+from arrowmig.endpoints.pg_own_constraints import (
+    coming,
+    planned,
+    present,
+    read_own_constraints,
 )
 from arrowmig.endpoints.pg_privileges import (
     ReadRefusal,
@@ -572,18 +577,47 @@ class PostgresEndpoint(BaseEndpoint):
         )
         return [str(r[0]) for r in rows]
 
-    def table_dressing(self, name: str, columns: Collection[str]) -> list[Dressing]:
-        """What table ``name`` has beyond its columns, keys and rows, each with the statement
-        that gives it to a new table of the same name with ``columns`` (a replace builds a
-        new table; these would go with the old one): ``pg_dressing``."""
-        return read_dressing(self._query, qualified(name, self._schema), columns)
+    def table_dressing(
+        self, name: str, columns: Collection[str], moved: Collection[str]
+    ) -> list[Dressing]:
+        """What table ``name`` has beyond the columns, keys and rows a new table of its name
+        with ``columns`` gets from the source, each with the statement that gives it to that
+        table (a replace builds a new table; these would go with the old one): its own
+        constraints, NOT NULLs, defaults and rules (``pg_own_constraints``; ``moved``: the
+        run's tables), then privileges, triggers, indexes, ... (``pg_dressing``)."""
+        target = qualified(name, self._schema)
+        own = read_own_constraints(self._query, target, self._schema, columns, moved)
+        return own + read_dressing(self._query, target, columns)
 
     def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
-        """``dressing`` less the indexes the new ``table`` has, or will have once every table
-        is loaded (its PostgreSQL-only definitions)."""
-        present = index_keys(self._query, qualified(table.name, self._schema))
-        coming = [d for d in table.pg_definitions if d.kind == "index"]
-        return still_to_give(dressing, present, coming)
+        """``dressing`` less what the new ``table`` has, or will have once every table is
+        loaded (its PostgreSQL-only definitions, its foreign keys)."""
+        have, taken = present(self._query, qualified(table.name, self._schema))
+        more, names = coming(table)
+        return still_to_give(dressing, have | more, taken | names)
+
+    def publishing_every_table(self) -> list[str]:
+        """The publications that take in every table of the target schema as it is created
+        (``FOR ALL TABLES``; PostgreSQL 15: ``FOR TABLES IN SCHEMA``), each as declared."""
+        rows = self._query(
+            "SELECT pubname, 'FOR ALL TABLES' FROM pg_publication WHERE puballtables"
+            + (
+                " UNION SELECT p.pubname, 'FOR TABLES IN SCHEMA ' || quote_ident(n.nspname) "
+                "FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid "
+                "JOIN pg_namespace n ON n.oid = pn.pnnspid WHERE n.nspname = $1"
+                if self._query("SELECT to_regclass('pg_catalog.pg_publication_namespace')")[0][0]
+                else " AND $1::text IS NOT NULL"
+            )
+            + " ORDER BY 1",
+            (self._schema,),
+        )
+        return [f"{name} ({scope})" for name, scope in rows]
+
+    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+        """What ``--mode replace`` would give the new ``table`` from the one of its name, told
+        before it is built (``still_to_give`` once it is)."""
+        dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
+        return still_to_give(dressing, *planned(table))
 
     def has_constraint(self, table: str, name: str) -> bool:
         return bool(

@@ -1,0 +1,174 @@
+"""The constraints, NOT NULLs, column defaults and rules of a PostgreSQL table that ``--mode
+replace`` replaces: the new table, built from the source's, gets those it lacks, each checked
+against the new rows as it is added; one it cannot take is named with the statement to add it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from arrowmig.endpoints.pg_dressing import Dressing, Query, index_key, index_keys
+from arrowmig.model import Table
+from arrowmig.schema import quote_ident
+
+_KINDS = {"c": "check", "f": "foreign key", "u": "unique", "p": "primary key", "x": "exclusion"}
+
+# A constraint's definition, the columns of its own table and the table it points at (a
+# foreign key), and the USING part of the index it is built on (unique, key, exclusion).
+_CONSTRAINTS_SQL = (
+    "SELECT c.conname, c.contype, pg_get_constraintdef(c.oid), "
+    "ARRAY(SELECT a.attname::text FROM unnest(c.conkey) k JOIN pg_attribute a "
+    "ON a.attrelid = c.conrelid AND a.attnum = k ORDER BY a.attnum), "
+    "rn.nspname, r.relname, substring(pg_get_indexdef(c.conindid) from ' USING .*$') "
+    "FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid "
+    "LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace "
+    "WHERE c.conrelid = $1::regclass AND c.contype IN ('c', 'f', 'u', 'p', 'x') AND c.conislocal "
+    "ORDER BY 1"
+)
+
+
+def _constraint_key(
+    kind: str, definition: str, columns: Collection[str], points_at: str, using: str | None
+) -> str:
+    """What makes two constraints of one table the same, whatever their names: the index a
+    unique or key constraint is built on (the source's are built as unique indexes); a
+    foreign key's columns and table; else its definition."""
+    if kind in "up" and using is not None:
+        return index_key(True, using)
+    if kind == "f":
+        return foreign_key_key(columns, points_at)
+    return "CONSTRAINT " + definition.removesuffix(" NOT VALID")
+
+
+def foreign_key_key(columns: Collection[str], points_at: str) -> str:
+    return f"FOREIGN KEY ({', '.join(columns)}) -> {points_at}"
+
+
+def read_own_constraints(
+    query: Query, target: str, schema: str, columns: Collection[str], moved: Collection[str]
+) -> list[Dressing]:
+    """The constraints of table ``target`` (qualified), its NOT NULLs, defaults and rules, as
+    ``Dressing``; ``columns``: the new table's; ``moved``: the run's tables of ``schema``,
+    whose foreign keys to each other are the source's (a key to one of them would point at
+    the table the run drops)."""
+    dressing = []
+    for name, kind, definition, own, nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
+        label = f"{_KINDS[kind]} {name}"
+        sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(str(name))} {definition}"
+        key = _constraint_key(kind, str(definition), own, str(points_at), using)
+        if any(c not in columns for c in own):
+            gone = next(c for c in own if c not in columns)
+            dressing.append(
+                Dressing(label, None, f"the new table has no column {gone!r}", recreate=sql)
+            )
+        elif kind == "f" and nsp == schema and points_at in moved:
+            why = f"it points at {points_at!r}, which this run replaces with the source's keys"
+            dressing.append(Dressing(label, None, why, key=key, recreate=sql))
+        else:
+            builds_index = using is not None
+            dressing.append(
+                Dressing(label, sql, key=key, name=str(name), builds_index=builds_index)
+            )
+    for column, not_null, default in query(
+        "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND a.attgenerated = '' AND a.attidentity = '' ORDER BY a.attnum",
+        (target,),
+    ):
+        if column not in columns:
+            continue
+        alter = f"ALTER TABLE {target} ALTER COLUMN {quote_ident(str(column))}"
+        if not_null:
+            dressing.append(
+                Dressing(f"NOT NULL on {column}", f"{alter} SET NOT NULL", key=f"NOT NULL {column}")
+            )
+        if default is None:
+            continue
+        label, key, sql = (
+            f"default {default} on {column}",
+            f"DEFAULT {column}",
+            f"{alter} SET DEFAULT {default}",
+        )
+        if "nextval(" in str(default):
+            # The sequence went with the table it belonged to (or stays the backup's).
+            why = "it draws from the replaced table's sequence"
+            dressing.append(Dressing(label, None, why, key=key, recreate=sql))
+        else:
+            dressing.append(Dressing(label, sql, key=key))
+    for rule, definition in query(
+        "SELECT rulename, pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = $1::regclass "
+        "AND rulename <> '_RETURN' ORDER BY 1",
+        (target,),
+    ):
+        dressing.append(Dressing(f"rule {rule}", str(definition).rstrip(";"), name=str(rule)))
+    return dressing
+
+
+def present(query: Query, target: str) -> tuple[set[str], set[str]]:
+    """What table ``target`` (the new one, in place) has, as ``Dressing.key``s, and the names
+    its indexes, constraints and rules take."""
+    have: set[str] = set()
+    taken: set[str] = set()
+    indexes = index_keys(query, target)
+    have.update(indexes.values())
+    taken.update(indexes)
+    for name, kind, definition, own, _nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
+        have.add(_constraint_key(kind, str(definition), own, str(points_at), using))
+        taken.add(str(name))
+    for column, not_null, has_default in query(
+        "SELECT attname, attnotnull, atthasdef OR attidentity <> '' OR attgenerated <> '' "
+        "FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+        (target,),
+    ):
+        if not_null:
+            have.add(f"NOT NULL {column}")
+        if has_default:
+            have.add(f"DEFAULT {column}")
+    taken.update(
+        str(r[0])
+        for r in query("SELECT rulename FROM pg_rewrite WHERE ev_class = $1::regclass", (target,))
+    )
+    return have, taken
+
+
+def coming(table: Table) -> tuple[set[str], set[str]]:
+    """What the new ``table`` will have once every table is loaded, as ``present`` says it:
+    the source's PostgreSQL-only indexes, constraints and defaults, and its foreign keys."""
+    have: set[str] = set()
+    taken: set[str] = set()
+    for d in table.pg_definitions:
+        if d.kind == "index":
+            have.add(index_key(d.unique, d.sql))
+        elif d.kind == "constraint":
+            have.add("CONSTRAINT " + d.sql.removesuffix(" NOT VALID"))
+        elif d.kind == "default":
+            have.add(f"DEFAULT {d.name}")
+            continue
+        else:
+            continue
+        taken.add(d.name)
+    for key in table.foreign_keys:
+        have.add(foreign_key_key(key.columns, key.ref_table))
+        if key.name:
+            taken.add(key.name)
+    return have, taken
+
+
+def planned(table: Table) -> tuple[set[str], set[str]]:
+    """What the new ``table`` will have, as ``present`` says it, told from the source's table
+    before it is built (for the plan: its keys' columns as PostgreSQL shows plain names)."""
+    have, taken = coming(table)
+    for key, name in [(table.primary_key, f"{table.name}_pkey")] + [
+        (i.columns, i.name) for i in table.indexes if i.unique
+    ]:
+        if key:
+            have.add(index_key(True, f" USING btree ({', '.join(key)})"))
+            taken.add(name)
+    taken.update(i.name for i in table.indexes)
+    for column in table.columns:
+        if not column.nullable or column.name in table.primary_key:
+            have.add(f"NOT NULL {column.name}")
+        if column.default is not None or column.auto_increment:
+            have.add(f"DEFAULT {column.name}")
+    return have, taken

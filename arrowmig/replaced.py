@@ -1,0 +1,53 @@
+"""What a run does to the target beyond loading its tables, told by the plan before anything
+is written: what ``--mode replace`` gives the new table and what goes with the old one, and
+the tables of arrowmig's own that a publication of every table would publish."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from arrowmig.endpoints.base import Endpoint
+from arrowmig.endpoints.pg_dressing import to_give
+from arrowmig.model import Table
+
+
+def replaced(
+    dst: Endpoint, table: Table, moved: Collection[str], *, indexes: bool
+) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
+    """Replacing ``dst``'s table of ``table``'s name with ``table`` (``moved``: the run's
+    tables; ``indexes``: False under --no-keys, which builds none): the notes for the run (its columns the source lacks), what the new table is
+    given (``TablePlan.keeps``) and what goes with the old one (``TablePlan.drops``)."""
+    wanted = {c.name for c in table.columns}
+    gone = [name for name, _ in dst.declared_columns(table.name) if name not in wanted]
+    notes = []
+    if gone:
+        notes.append(f"the replaced table's columns the source lacks go with it: {', '.join(gone)}")
+    keeps: list[str] = []
+    drops: list[str] = []
+    if dst.dialect == "postgresql":
+        dressing = dst.planned_dressing(table, moved)  # type: ignore[attr-defined]
+        for item in to_give(dressing, commented=bool(table.comment), indexes=indexes):
+            if item.sql is not None:
+                keeps.append(item.label)
+                continue
+            by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
+            drops.append(f"{item.label} of the replaced table not kept: {item.why}{by_hand}")
+    return notes, tuple(keeps), tuple(drops)
+
+
+def published_notes(dst: Endpoint) -> list[str]:
+    """A PostgreSQL target whose publications take in every new table: arrowmig's own tables
+    (its ledger, staging tables) are published too, and a subscriber lacking them stops."""
+    publishing = getattr(dst, "publishing_every_table", None)
+    found = publishing() if publishing is not None else []
+    if not found:
+        return []
+    return [
+        f"publication {', '.join(found)} takes in every new table of schema {dst.schema!r}, "
+        "arrowmig's own too (_arrowmig_checkpoints, and the staging table a table is loaded "
+        "into before it is renamed into place): a subscriber lacking such a table stops "
+        "applying every change at its first row (logical replication target relation does not "
+        "exist) and the publisher keeps its WAL meanwhile; publish the tables by name (FOR "
+        "TABLE) or load into a database no such publication covers (once stopped: create the "
+        "table it names on the subscriber)"
+    ]
