@@ -211,8 +211,9 @@ def finish(
     if landing.action in ("create", "replace") or not exists:
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
-            columns = [c.name for c in final.columns]
-            dressing = dst.table_dressing(final.name, columns, moved)  # type: ignore[attr-defined]
+        table_dressing = getattr(dst, "table_dressing", None)
+        if exists and table_dressing is not None:
+            dressing = table_dressing(final.name, [c.name for c in final.columns], moved)
             dressing = to_give(dressing, commented=bool(final.comment), indexes=indexes)
         if exists:
             statements += _set_aside(dst, final.name, keep_backup, load)
@@ -274,6 +275,7 @@ def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoa
         if item.sql is not None:
             try:
                 dst.execute(item.sql)
+                _check_given(dst, item)
             except ArrowmigError as exc:
                 why = str(exc)
         if why:
@@ -286,6 +288,17 @@ def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoa
             load.skipped.append(item.caveat)
     if kept:
         load.built.append(f"kept from the replaced table: {', '.join(kept)}")
+
+
+def _check_given(dst: Endpoint, item: Dressing) -> None:
+    """Run ``item``'s checks (queries: the target has them run, ``run_check``); if one
+    fails, take it away again and raise that failure."""
+    try:
+        for check in item.checks:
+            dst.run_check(check)  # type: ignore[attr-defined]
+    except ArrowmigError:
+        dst.execute(item.undo)
+        raise
 
 
 def finish_work(landing: Landing, dialect: str, *, analyze: bool) -> FinishWork:

@@ -24,8 +24,9 @@ def replaced(
         notes.append(f"the replaced table's columns the source lacks go with it: {', '.join(gone)}")
     keeps: list[str] = []
     drops: list[str] = []
-    if dst.dialect == "postgresql":
-        dressing = dst.planned_dressing(table, moved)  # type: ignore[attr-defined]
+    planned_dressing = getattr(dst, "planned_dressing", None)
+    if planned_dressing is not None:
+        dressing = planned_dressing(table, moved)
         for item in to_give(dressing, commented=bool(table.comment), indexes=indexes):
             if item.sql is not None:
                 keeps.append(item.label)

@@ -38,6 +38,11 @@ class Dressing:
     """An index, or a constraint built on one: ``--no-keys`` builds none."""
     recreate: str = ""
     """Where it is not kept: the statement that would give it to the new table by hand."""
+    checks: tuple[str, ...] = ()
+    """Queries that fail once it is given where the new table cannot really take it (SQLite
+    compiles a trigger only as it fires: one on a column the new table lacks would make every
+    insert fail); ``undo`` then takes it away again."""
+    undo: str = ""
 
 
 def index_sql(target: str, definition: PgDefinition) -> str:

@@ -7,7 +7,7 @@ import os
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -27,12 +27,14 @@ from arrowmig.endpoints.common import (
     read_schema,
     short_driver_message,
 )
+from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_ddl import (
     column_collations,
     count_checks,
     deferrability,
     foreign_key_names,
 )
+from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
 from arrowmig.endpoints.sqlite_keys import keys_the_target_cannot_build
 from arrowmig.endpoints.sqlite_profile import (
     Scan,
@@ -54,7 +56,14 @@ from arrowmig.model import (
     TableLoad,
 )
 from arrowmig.names import folded
-from arrowmig.schema import ddl_type, foreign_key_clause, qualified, quote_ident, to_wire
+from arrowmig.schema import (
+    ddl_type,
+    foreign_key_clause,
+    key_statements,
+    qualified,
+    quote_ident,
+    to_wire,
+)
 from arrowmig.urls import EndpointUrl
 
 _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
@@ -970,37 +979,37 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def create_table(self, table: Table) -> None:
         self._ensure_write_mode()
-        defs = []
-        counter = autoincrement_key(table)
-        own_index_key = _integer_key_not_the_rowid(table)
-        for col in table.columns:
-            d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}" + column_suffix(col, "sqlite")
-            if not col.nullable:
-                d += " NOT NULL"
-            if col is counter:
-                d += " PRIMARY KEY AUTOINCREMENT"
-            if col is own_index_key:
-                d += " PRIMARY KEY DESC"  # SQLite's one spelling of it that is not the rowid
-            defs.append(d)
-        # SQLite cannot add a primary key to an existing table, so it is declared up front;
-        # loading in key order keeps that cheap (an INTEGER key is the rowid itself).
-        if table.primary_key and counter is None and own_index_key is None:
-            defs.append(f"PRIMARY KEY ({', '.join(quote_ident(c) for c in table.primary_key)})")
-        # Nor a foreign key: those the plan kept are declared here too. This connection does
-        # not enforce them (foreign_keys is off), so load order does not matter.
-        defs += [foreign_key_clause(fk, quote_ident(fk.ref_table)) for fk in table.foreign_keys]
-        # The source's STRICT and WITHOUT ROWID, where every column is declared as there
-        # (SQLite to SQLite); WITHOUT ROWID needs its primary key (not with --no-keys).
-        options = [
-            o
-            for o in table.sqlite_options
-            if all(c.sqlite_type is not None for c in table.columns)
-            and (o != "WITHOUT ROWID" or table.primary_key)
+        self._run_ddl(_create_statement(table), table.name)
+
+    def table_dressing(
+        self, name: str, columns: Collection[str], moved: Collection[str]
+    ) -> list[Dressing]:
+        """What table ``name`` has beyond what a new table of its name with ``columns`` gets
+        from the source (``sqlite_dressing``): a replace builds a new table, and these would
+        go with the old one."""
+        return read_sqlite_dressing(self._query, name, columns)
+
+    def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
+        """``dressing`` less what the new ``table``, in place, has."""
+        return still_to_give(dressing, *present(self._query, table.name))
+
+    def run_check(self, sql: str) -> None:
+        """Run query ``sql`` for whether it fails (``Dressing.checks``), its rows unread."""
+        with self._lock:
+            try:
+                self._query(sql)
+            except Exception as exc:
+                self._rollback()
+                raise self.translate(exc, "checking it") from exc
+
+    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+        """What ``--mode replace`` would give the new ``table`` from the one of its name, told
+        before it is built (``still_to_give`` once it is)."""
+        dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
+        built = [_create_statement(table)] + [
+            sql for sql, _ in key_statements(table, self.dialect, None) if sql
         ]
-        self._run_ddl(
-            f"CREATE TABLE {quote_ident(table.name)} ({', '.join(defs)}) {', '.join(options)}",
-            table.name,
-        )
+        return still_to_give(dressing, *planned(built, table.name))
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         """Confirm a foreign key declared with its table (SQLite cannot add one later)."""
@@ -1234,6 +1243,38 @@ class SQLiteEndpoint(BaseEndpoint):
 
 
 _MISSING_COLLATION = re.compile(r"no such collation sequence: ([^\n]+)")
+
+
+def _create_statement(table: Table) -> str:
+    """The CREATE TABLE statement of ``table``."""
+    defs = []
+    counter = autoincrement_key(table)
+    own_index_key = _integer_key_not_the_rowid(table)
+    for col in table.columns:
+        d = f"{quote_ident(col.name)} {ddl_type(col, 'sqlite')}" + column_suffix(col, "sqlite")
+        if not col.nullable:
+            d += " NOT NULL"
+        if col is counter:
+            d += " PRIMARY KEY AUTOINCREMENT"
+        if col is own_index_key:
+            d += " PRIMARY KEY DESC"  # SQLite's one spelling of it that is not the rowid
+        defs.append(d)
+    # SQLite cannot add a primary key to an existing table, so it is declared up front;
+    # loading in key order keeps that cheap (an INTEGER key is the rowid itself).
+    if table.primary_key and counter is None and own_index_key is None:
+        defs.append(f"PRIMARY KEY ({', '.join(quote_ident(c) for c in table.primary_key)})")
+    # Nor a foreign key: those the plan kept are declared here too. This connection does
+    # not enforce them (foreign_keys is off), so load order does not matter.
+    defs += [foreign_key_clause(fk, quote_ident(fk.ref_table)) for fk in table.foreign_keys]
+    # The source's STRICT and WITHOUT ROWID, where every column is declared as there
+    # (SQLite to SQLite); WITHOUT ROWID needs its primary key (not with --no-keys).
+    options = [
+        o
+        for o in table.sqlite_options
+        if all(c.sqlite_type is not None for c in table.columns)
+        and (o != "WITHOUT ROWID" or table.primary_key)
+    ]
+    return f"CREATE TABLE {quote_ident(table.name)} ({', '.join(defs)}) {', '.join(options)}"
 
 
 def _without_collation_hint(table: str) -> str:
