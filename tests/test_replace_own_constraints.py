@@ -85,9 +85,7 @@ def test_the_new_table_keeps_the_replaced_tables_constraints_its_rows_pass(
         assert con.execute("SELECT count(*) FROM users").fetchone() == (3,)
 
 
-def test_a_constraint_the_source_has_too_is_not_added_twice(
-    pg_url: str, second_pg: str
-) -> None:
+def test_a_constraint_the_source_has_too_is_not_added_twice(pg_url: str, second_pg: str) -> None:
     pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0), UNIQUE (n))")
     pg_exec(pg_url, "INSERT INTO t VALUES (1, 1)")
     # The same, under other names: one of each is enough.

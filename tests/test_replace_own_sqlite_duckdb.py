@@ -151,3 +151,62 @@ def test_sqlite_what_the_source_has_too_is_not_named_or_added_twice(tmp_path: Pa
     con = sqlite3.connect(target)
     assert con.execute("SELECT count(*) FROM pragma_index_list('t')").fetchone() == (2,)
     con.close()
+
+
+def test_duckdb_keeps_not_nulls_defaults_and_indexes_and_names_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    source = _source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    con = duckdb.connect(target)
+    con.execute(
+        "CREATE SEQUENCE counter; CREATE TABLE country (code text PRIMARY KEY);"
+        "INSERT INTO country VALUES ('fr'), ('de');"
+        "CREATE TABLE users (id int, name text NOT NULL, email text UNIQUE, "
+        "country text REFERENCES country (code), age int DEFAULT 18 CHECK (age >= 0), "
+        "created text, CONSTRAINT young CHECK (age < 35));"
+        "CREATE INDEX users_age ON users (age);"
+        "ALTER TABLE users ALTER COLUMN country SET DEFAULT 'x' || nextval('counter');"
+        "INSERT INTO users VALUES (1, 'ann', 'a@x', 'fr', 30, NULL)"
+    )
+    con.close()
+    keeps = [
+        "NOT NULL on name",
+        "default 18 on age",
+        "unique (email) as unique index users_email_key",
+        "index users_age",
+    ]
+    named = [
+        "FOREIGN KEY (country) REFERENCES country(code) of the replaced table not kept: DuckDB "
+        "adds no CHECK, foreign key or primary key to a table that exists (to add it: build "
+        "the table again with FOREIGN KEY (country) REFERENCES country(code))",
+        "CHECK((age >= 0)) of the replaced table not kept",
+        "CHECK((age < 35)) of the replaced table not kept",
+    ]
+    assert main(["plan", source, target, "--mode", "replace", "--json"]) == 0
+    users = next(t for t in json.loads(capsys.readouterr().out)["tables"] if t["target"] == "users")
+    assert set(keeps) <= set(users["keeps"])
+    for drop in named:
+        assert any(d.startswith(drop) for d in users["drops"]), drop
+
+    report = migrate(source, target, config=MigrationConfig(mode="replace", tables=("users",)))
+    assert report.ok
+    (table,) = report.tables
+    kept = next(b for b in table.built if b.startswith("kept from the replaced table"))
+    for label in [*keeps, "default ('x' || nextval('counter')) on country"]:
+        assert label in kept
+    for drop in named:
+        assert any(n.startswith(drop) for n in table.notes), drop
+    con = duckdb.connect(target)
+    for bad in (
+        "INSERT INTO users (id, email) VALUES (3, 'c@x')",  # NOT NULL name
+        "INSERT INTO users (id, name, email) VALUES (3, 'cy', 'a@x')",  # unique email
+    ):
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(bad)
+    con.execute("INSERT INTO users (id, name, email) VALUES (3, 'cy', 'c@x')")
+    age, country = con.execute("SELECT age, country FROM users WHERE id = 3").fetchone()
+    assert age == 18 and country.startswith("x")  # drawn from the sequence, which stays
+    con.close()

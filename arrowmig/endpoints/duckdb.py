@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,6 +30,8 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     split_top_level,
 )
+from arrowmig.endpoints.duckdb_dressing import planned, present, read_duckdb_dressing
+from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.key_numbering import bounds, furthest, next_value, numbering_of, restart
@@ -793,6 +795,25 @@ class DuckDBEndpoint(BaseEndpoint):
         # As the table is made: a staging table keeps them as it takes the final name.
         for sql in comment_statements(table, target):
             self._run(sql, f"commenting {table.name!r}", table.name)
+
+    def table_dressing(
+        self, name: str, columns: Collection[str], moved: Collection[str]
+    ) -> list[Dressing]:
+        """What table ``name`` has beyond what a new table of its name with ``columns`` gets
+        from the source (``duckdb_dressing``): a replace builds a new table, and these would
+        go with the old one."""
+        return read_duckdb_dressing(self._query, self.qualify(name), self._schema, name, columns)
+
+    def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
+        """``dressing`` less what the new ``table``, in place, has."""
+        have = present(self._query, self.qualify(table.name), self._schema, table.name)
+        return still_to_give(dressing, *have)
+
+    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+        """What ``--mode replace`` would give the new ``table`` from the one of its name, told
+        before it is built (``still_to_give`` once it is)."""
+        dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
+        return still_to_give(dressing, *planned(table))
 
     def drop_table(self, name: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {self.qualify(name)}", f"dropping {name!r}", name)
