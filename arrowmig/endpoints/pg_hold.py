@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import lost_connection, short_driver_message, sqlstate_of
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.errors import ArrowmigError, ConnectError, StopRequested
@@ -287,7 +288,10 @@ class _Holder:
         wait that lasts anyway."""
         assert self.held is not None
         key = self.held.relay_key
-        window_ms = int(link.execute(_DEADLOCK_TIMEOUT_SQL)[0][0]) + 1000
+        try:
+            window_ms = int(link.execute(_DEADLOCK_TIMEOUT_SQL)[0][0]) + 1000
+        except Exception:
+            return  # cancelled by a run that ended at once, or the connection is gone
         since: dict[int, float] = {}
         said: dict[int, float] = {}
         with contextlib.ExitStack() as opened:
@@ -349,6 +353,7 @@ class _Link:
 
         self._conn = pg_dbapi.connect(conninfo, autocommit=True)
         self._cursor = self._conn.cursor()
+        self._cancels = CancelGuard(self._cursor)
         try:
             self.execute(PIN_SESSION_SQL)
             self.execute(f"SET application_name = '{HOLD_APPLICATION_NAME}'")
@@ -362,12 +367,13 @@ class _Link:
         return rows
 
     def cancel(self) -> None:
-        """Cancel the statement running (from another thread)."""
-        with contextlib.suppress(Exception):  # nothing running, or the connection is gone
-            self._cursor.adbc_cancel()
+        """Cancel the statement running (from another thread: ``stop_now``, which may come
+        while the holder's thread closes the link on its own)."""
+        self._cancels.cancel()
 
     def close(self) -> None:
         """End the transaction (the locks, the snapshot) and the connection."""
+        self._cancels.stop_cancels()
         with contextlib.suppress(Exception):
             self._cursor.execute("ROLLBACK")
         with contextlib.suppress(Exception):

@@ -20,6 +20,7 @@ from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
 from arrowmig.endpoints import pg_sequences, postgres_catalog
 from arrowmig.endpoints.base import INTERNAL_PREFIX
+from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
@@ -135,6 +136,7 @@ class PostgresEndpoint(BaseEndpoint):
                 hint=_connect_hint(str(exc), url.target),
             ) from exc
         self._cursor = self._conn.cursor()
+        self._cancels = CancelGuard(self._cursor)
         self._query(PIN_SESSION_SQL)
         # A reading session (a source, verify) never reads a table in part: with row_security
         # off, a policy that would hide rows fails the read instead (as pg_dump reads).
@@ -163,6 +165,7 @@ class PostgresEndpoint(BaseEndpoint):
             self._rollback()  # a read stopped early leaves its COPY's transaction open
 
     def close(self) -> None:
+        self._cancels.stop_cancels()
         self.end_reads()
         self.drop_wire()
         self._rollback()
@@ -1402,9 +1405,9 @@ class PostgresEndpoint(BaseEndpoint):
                 raise
 
     def cancel(self) -> None:
-        """Cancel the statement this connection is running (from another thread)."""
-        with contextlib.suppress(Exception):  # nothing running, or the connection is gone
-            self._cursor.adbc_cancel()
+        """Cancel the statement this connection is running (from another thread; nothing once
+        its own thread closes it)."""
+        self._cancels.cancel()
 
     def _validate_or_drop(
         self, table: str, name: str, label: str, stop: threading.Event
