@@ -10,15 +10,14 @@ behind, and a replaced table is never missing or half-loaded.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 import pyarrow as pa
 
 from arrowmig.auto_keys import identity_resets, sequence_renames
+from arrowmig.backups import MAX_NAME_BYTES, backup_name, name_hash
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.endpoints.pg_dressing import Dressing, to_give
 from arrowmig.errors import ArrowmigError
@@ -27,27 +26,11 @@ from arrowmig.model import Table, TableLoad
 from arrowmig.schema import key_statements, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
-MAX_NAME_BYTES = 63
-"""The longest name every target takes whole (PostgreSQL's identifiers)."""
 
 
 def staging_name(table: str) -> str:
     """A short internal name (under every target's length limit) for a table's staging copy."""
-    return STAGE_PREFIX + hashlib.sha1(table.encode()).hexdigest()[:12]
-
-
-def backup_name(table: str, taken: Callable[[str], bool]) -> tuple[str, str]:
-    """The name ``--keep-backup`` gives a replaced table, and its tag (the time, and a count
-    when a backup of the same second is ``taken``: two replaces within one second)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    for count in itertools.count(1):
-        tag = stamp if count == 1 else f"{stamp}_{count}"
-        name = f"{table}_arrowmig_backup_{tag}"
-        if len(name.encode()) > MAX_NAME_BYTES:
-            name = f"{INTERNAL_PREFIX}backup_{staging_name(table)[-12:]}_{tag}"
-        if not taken(name):
-            return name, tag
-    raise AssertionError("unreachable")
+    return STAGE_PREFIX + name_hash(table)
 
 
 def suffixed(name: str, suffix: str) -> str:

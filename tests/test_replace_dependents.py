@@ -364,6 +364,30 @@ def test_replaces_that_keep_backups_leave_the_new_tables_key_names_as_they_were(
     assert len(backups) == 2 and all("_bak_" in name for (name,) in backups)
 
 
+def test_a_parent_put_in_place_first_with_a_backup_does_not_lend_its_old_key_to_the_child(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The larger parent is loaded and put in place first: the old child's key then points at
+    # the parent's backup, and must not be carried onto the new child.
+    source = _source(tmp_path / "s.db", list(range(1, 3001)))
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent)")
+    con.execute("INSERT INTO child VALUES (1, 1)")
+    con.commit()
+    con.close()
+    assert migrate(source, pg_url).ok
+    config = MigrationConfig(mode="replace", keep_backup=True, parallel=1)
+    report = migrate(source, pg_url, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    assert [t.name for t in report.tables if t.name in ("parent", "child")] == ["parent", "child"]
+    with psycopg.connect(pg_url) as pc:
+        keys = pc.execute(
+            "SELECT conname, confrelid::regclass::text FROM pg_constraint "
+            "WHERE conrelid = 'child'::regclass AND contype = 'f'"
+        ).fetchall()
+    assert keys == [("child_parent_id_fkey", "parent")]
+
+
 def test_replacing_one_table_keeps_its_foreign_key_to_a_table_left_in_the_target(
     tmp_path: Path, pg_url: str
 ) -> None:

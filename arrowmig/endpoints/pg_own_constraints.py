@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from arrowmig.backups import backup_of
 from arrowmig.endpoints.pg_dressing import Dressing, Query, index_key, index_keys
 from arrowmig.model import Table
 from arrowmig.schema import quote_ident
@@ -61,8 +62,15 @@ def read_own_constraints(
             dressing.append(
                 Dressing(label, None, f"the new table has no column {gone!r}", recreate=sql)
             )
-        elif kind == "f" and nsp == schema and points_at in moved:
-            why = f"it points at {points_at!r}, which this run replaces with the source's keys"
+        elif (
+            kind == "f"
+            and nsp == schema
+            and (points_at in moved or backup_of(str(points_at), moved) is not None)
+        ):
+            # A table the run has already put in place with --keep-backup left the old key
+            # pointing at its backup: the same table, for this purpose.
+            replaced = backup_of(str(points_at), moved) or points_at
+            why = f"it points at {replaced!r}, which this run replaces with the source's keys"
             dressing.append(Dressing(label, None, why, key=key, recreate=sql))
         else:
             builds_index = using is not None
