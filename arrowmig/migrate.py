@@ -75,6 +75,7 @@ from arrowmig.runner import (
     advance_shared_sequences,
     record_prepared,
 )
+from arrowmig.scheduler import run_stoppable
 from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 
@@ -524,8 +525,12 @@ def _on_own_connections(
     local = threading.local()
     opened: list[C] = []
     lock = threading.Lock()
+    stop = threading.Event()
+    done: list[W] = []
 
     def one(item: T) -> W:
+        if stop.is_set():  # a signal: what has not begun does not
+            raise _Stopped()
         conns: C | None = getattr(local, "conns", None)
         if conns is None:
             conns = connect()
@@ -534,9 +539,12 @@ def _on_own_connections(
                 opened.append(conns)
         return work(conns, item)
 
-    try:
+    def all_items() -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arrowmig-plan") as pool:
-            done = list(pool.map(one, items))
+            done.extend(pool.map(one, items))
+
+    try:
+        run_stoppable(all_items, stop)
         if kept is not None:
             kept.extend(opened)
             opened.clear()
@@ -545,6 +553,10 @@ def _on_own_connections(
         for conns in opened:
             for conn in conns:
                 conn.close()
+
+
+class _Stopped(Exception):
+    """An item not begun because a signal stopped the run (``_on_own_connections``)."""
 
 
 def _wrap_up(

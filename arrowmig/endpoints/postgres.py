@@ -33,6 +33,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     index_keys,
@@ -99,6 +100,8 @@ class PostgresEndpoint(BaseEndpoint):
     ) -> None:
         super().__init__(url, schema or "public")
         import adbc_driver_postgresql.dbapi as pg_dbapi
+
+        deliver_ctrl_c()
 
         self._schema_ready = False
         """The target schema is there (``ensure_schema`` looked once)."""
