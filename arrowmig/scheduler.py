@@ -254,31 +254,36 @@ def run_stoppable(action: Callable[[], None], stop: threading.Event) -> None:
     future queued but not yet tracked) left a worker that was never waited for, writing
     after the report was printed. Here no signal can reach that bookkeeping."""
     failed: list[BaseException] = []
+    ended = threading.Event()
 
     def run() -> None:
-        if stop.is_set():
-            return  # a signal cut ``start`` short: stopped before anything began
         try:
-            action()
+            if not stop.is_set():  # else a signal cut ``start`` short: nothing began
+                action()
         except BaseException as exc:  # raised again in the main thread, below
             failed.append(exc)
+        finally:
+            ended.set()
 
     coordinator = threading.Thread(target=run, name="arrowmig-scheduler")
     try:
         coordinator.start()
-        while coordinator.is_alive():
-            coordinator.join(0.2)
+        # An event, not Thread.join: a join a signal interrupts takes the thread for ended
+        # (CPython 3.11's _wait_for_tstate_lock), and the next join returns at once.
+        while not ended.wait(0.2):
+            pass
     except BaseException:
         stop.set()
-        _join_through_signals(coordinator)
+        if coordinator.ident is not None:
+            _wait_through_signals(ended)
         raise
     if failed:
         raise failed[0]
 
 
-def _join_through_signals(thread: threading.Thread) -> None:
-    """Wait for a thread that was told to stop; another Ctrl-C meanwhile does not cut the
-    wait short (the workers end at their next batch): the report comes after them."""
-    while thread.is_alive():
+def _wait_through_signals(ended: threading.Event) -> None:
+    """Wait for what was told to stop; another Ctrl-C meanwhile does not cut the wait short
+    (the workers end at their next batch): the report comes after them."""
+    while not ended.is_set():
         with contextlib.suppress(KeyboardInterrupt, StopRequested):
-            thread.join(0.2)
+            ended.wait(0.2)
