@@ -396,20 +396,24 @@ def _transfer(
             return works
 
         spares: list[tuple[Source, Endpoint]] = []
-        work = _prepare_all(
-            plan.tables,
-            prepare_lot,
-            (src, dst),
-            lambda: (open_source(), open_target(target, config)),
-            config.parallel,
-            spares,
-        )
+        try:
+            work = _prepare_all(
+                plan.tables,
+                prepare_lot,
+                (src, dst),
+                lambda: (open_source(), open_target(target, config)),
+                config.parallel,
+                spares,
+            )
+        except BaseException:
+            _close_pairs(spares)  # a signal: closed now, not by the garbage collector
+            raise
         meter.set_baseline()
-    moments: list[str] | None = None
-    if _committed_any(earlier) and any(w.streams for w in work):
-        moments = [*read_before, read_now]
-        report.notes.append(_two_moments_note(moments))
     try:
+        moments: list[str] | None = None
+        if _committed_any(earlier) and any(w.streams for w in work):
+            moments = [*read_before, read_now]
+            report.notes.append(_two_moments_note(moments))
         runner = Runner(
             plan=plan,
             work=work,
@@ -424,10 +428,7 @@ def _transfer(
             spares=spares,  # closed by its scheduler, whatever happens
         )
     except BaseException:
-        for pair in spares:
-            for conn in pair:
-                with contextlib.suppress(Exception):
-                    conn.close()
+        _close_pairs(spares)
         raise
     meter.start_sampling()
     try:
@@ -553,6 +554,15 @@ def _on_own_connections(
         for conns in opened:
             for conn in conns:
                 conn.close()
+
+
+def _close_pairs(pairs: list[tuple[Source, Endpoint]]) -> None:
+    """Close connections no worker took (the garbage collector would say it could not)."""
+    for pair in pairs:
+        for conn in pair:
+            with contextlib.suppress(Exception):
+                conn.close()
+    pairs.clear()
 
 
 class _Stopped(Exception):

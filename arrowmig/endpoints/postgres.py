@@ -156,13 +156,17 @@ class PostgresEndpoint(BaseEndpoint):
             self._rollback()  # a read stopped early leaves its COPY's transaction open
 
     def close(self) -> None:
-        self.end_reads()
-        self.drop_wire()
-        self._rollback()
         try:
-            self._cursor.close()
+            self.end_reads()
+            self.drop_wire()
+            self._rollback()
         finally:
-            self._conn.close()
+            # Closed whatever failed above (a stop mid-statement): else the garbage
+            # collector closes it at exit, and says it could not.
+            try:
+                self._cursor.close()
+            finally:
+                self._conn.close()
 
     def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         try:
