@@ -75,6 +75,7 @@ from arrowmig.runner import (
     advance_shared_sequences,
     record_prepared,
 )
+from arrowmig.scheduler import run_stoppable
 from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 
@@ -395,20 +396,24 @@ def _transfer(
             return works
 
         spares: list[tuple[Source, Endpoint]] = []
-        work = _prepare_all(
-            plan.tables,
-            prepare_lot,
-            (src, dst),
-            lambda: (open_source(), open_target(target, config)),
-            config.parallel,
-            spares,
-        )
+        try:
+            work = _prepare_all(
+                plan.tables,
+                prepare_lot,
+                (src, dst),
+                lambda: (open_source(), open_target(target, config)),
+                config.parallel,
+                spares,
+            )
+        except BaseException:
+            _close_pairs(spares)  # a signal: closed now, not by the garbage collector
+            raise
         meter.set_baseline()
-    moments: list[str] | None = None
-    if _committed_any(earlier) and any(w.streams for w in work):
-        moments = [*read_before, read_now]
-        report.notes.append(_two_moments_note(moments))
     try:
+        moments: list[str] | None = None
+        if _committed_any(earlier) and any(w.streams for w in work):
+            moments = [*read_before, read_now]
+            report.notes.append(_two_moments_note(moments))
         runner = Runner(
             plan=plan,
             work=work,
@@ -423,10 +428,7 @@ def _transfer(
             spares=spares,  # closed by its scheduler, whatever happens
         )
     except BaseException:
-        for pair in spares:
-            for conn in pair:
-                with contextlib.suppress(Exception):
-                    conn.close()
+        _close_pairs(spares)
         raise
     meter.start_sampling()
     try:
@@ -524,8 +526,12 @@ def _on_own_connections(
     local = threading.local()
     opened: list[C] = []
     lock = threading.Lock()
+    stop = threading.Event()
+    done: list[W] = []
 
     def one(item: T) -> W:
+        if stop.is_set():  # a signal: what has not begun does not
+            raise _Stopped()
         conns: C | None = getattr(local, "conns", None)
         if conns is None:
             conns = connect()
@@ -534,9 +540,12 @@ def _on_own_connections(
                 opened.append(conns)
         return work(conns, item)
 
-    try:
+    def all_items() -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arrowmig-plan") as pool:
-            done = list(pool.map(one, items))
+            done.extend(pool.map(one, items))
+
+    try:
+        run_stoppable(all_items, stop)
         if kept is not None:
             kept.extend(opened)
             opened.clear()
@@ -545,6 +554,19 @@ def _on_own_connections(
         for conns in opened:
             for conn in conns:
                 conn.close()
+
+
+def _close_pairs(pairs: list[tuple[Source, Endpoint]]) -> None:
+    """Close connections no worker took (the garbage collector would say it could not)."""
+    for pair in pairs:
+        for conn in pair:
+            with contextlib.suppress(Exception):
+                conn.close()
+    pairs.clear()
+
+
+class _Stopped(Exception):
+    """An item not begun because a signal stopped the run (``_on_own_connections``)."""
 
 
 def _wrap_up(

@@ -182,22 +182,27 @@ class Runner:
             else:
                 streams.extend(w.streams)
         streams.sort(key=lambda s: -s.est_rows)
-        for name, w in self.tables.items():
-            self.sink.emit(Event("planned", table=name, total_rows=w.plan.source.row_count))
-        for w in self.tables.values():
-            if w.loaded:
-                self._begin(w.plan.source.name)
-                self.reports[w.plan.source.name].status = "done"
-                self._sync(w.plan.source.name)
-            elif not w.streams:
-                self._begin(w.plan.source.name)
-                self._finish_table(w, finish_empty)
+        # From here on a signal, wherever it lands (tables finished on this thread too),
+        # gives the report of the run so far.
         try:
+            for name, w in self.tables.items():
+                self.sink.emit(Event("planned", table=name, total_rows=w.plan.source.row_count))
+            for w in self.tables.values():
+                if w.loaded:
+                    self._begin(w.plan.source.name)
+                    self.reports[w.plan.source.name].status = "done"
+                    self._sync(w.plan.source.name)
+                elif not w.streams:
+                    self._begin(w.plan.source.name)
+                    self._finish_table(w, finish_empty)
             self.scheduler.run(streams, self._work, self._done)
         except KeyboardInterrupt:
             self.interrupted = "SIGINT"
         except StopRequested as stop:
             self.interrupted = stop.signal_name
+        finally:
+            self.scheduler.stop.set()  # no table is started or put in place after this
+            self.scheduler.close_all()  # the spares too, when the streams never began
         count_rejects(self.settings.rejects, self.reports)
         for table_report in self.reports.values():
             if table_report.status == "pending":

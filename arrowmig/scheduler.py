@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.errors import StopRequested
 
 EndpointFactory = Callable[[], Endpoint]
 SourceFactory = Callable[[], Source]
@@ -163,15 +164,18 @@ class Scheduler:
     ) -> list[StreamOutcome]:
         """Run ``work(stream, conns)`` for each stream; ``on_done`` runs on the same worker.
 
-        Returns the outcomes; raises KeyboardInterrupt after the workers have stopped if the
-        wait was interrupted (the caller has set ``stop`` by then).
+        Returns the outcomes; a signal (KeyboardInterrupt, ``StopRequested``) sets ``stop``
+        and is raised again once every worker has ended (``run_stoppable``).
         """
         outcomes: list[StreamOutcome] = []
 
         def task(stream: Any) -> StreamOutcome:
-            conns = self.connections()
             outcome = StreamOutcome(stream)
-            if self.stop.is_set():
+            if self.stop.is_set():  # before connecting: a stop is not kept waiting by it
+                outcome.skipped = True
+                return outcome
+            conns = self.connections()
+            if self.stop.is_set():  # stopped while it connected
                 outcome.skipped = True
                 return outcome
             try:
@@ -184,23 +188,25 @@ class Scheduler:
                 outcome.error = outcome.error or exc
             return outcome
 
-        pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="arrowmig-worker")
-        # Each future says it is done on this queue: waiting on all pending futures at once
-        # costs a lock per future per wait, and 2,000 small tables kept the main thread busy
-        # for seconds, holding the GIL the workers need.
-        finished: queue.SimpleQueue[Future[StreamOutcome]] = queue.SimpleQueue()
-        pending: set[Future[StreamOutcome]] = set()
+        def schedule() -> None:
+            pool = ThreadPoolExecutor(
+                max_workers=self.parallel, thread_name_prefix="arrowmig-worker"
+            )
+            # Each future says it is done on this queue: waiting on all pending futures at
+            # once costs a lock per future per wait, and 2,000 small tables kept the thread
+            # busy for seconds, holding the GIL the workers need.
+            finished: queue.SimpleQueue[Future[StreamOutcome]] = queue.SimpleQueue()
+            pending: set[Future[StreamOutcome]] = set()
 
-        def submit(stream: Any) -> None:
-            future = pool.submit(task, stream)
-            pending.add(future)
-            future.add_done_callback(finished.put)
+            def submit(stream: Any) -> None:
+                future = pool.submit(task, stream)
+                pending.add(future)
+                future.add_done_callback(finished.put)
 
-        try:
             try:
                 for stream in streams:
                     submit(stream)
-                while True:
+                while not self.stop.is_set():
                     # A stream added by on_done is queued before its own future completes,
                     # so nothing added is missed when the last future ends.
                     while not self._added.empty():
@@ -213,15 +219,15 @@ class Scheduler:
                         continue
                     pending.discard(future)
                     outcomes.append(future.result())
-            except BaseException:
-                self.stop.set()
-                for fut in pending:
-                    fut.cancel()
-                pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                # Stopping: streams not begun are cancelled, and those running end at their
+                # next batch; every worker has ended when this returns.
+                pool.shutdown(wait=True, cancel_futures=self.stop.is_set())
                 outcomes.extend(f.result() for f in pending if f.done() and not f.cancelled())
-                raise
+
+        try:
+            run_stoppable(schedule, self.stop)
         finally:
-            pool.shutdown(wait=True)
             self.close_all()
         return outcomes
 
@@ -236,3 +242,48 @@ class Scheduler:
                 with contextlib.suppress(Exception):
                     target.close()
             self.spares.clear()
+
+
+def run_stoppable(action: Callable[[], None], stop: threading.Event) -> None:
+    """Run ``action`` (which starts and joins worker threads) on a thread of its own while
+    the main thread waits; a signal the wait gets (KeyboardInterrupt, ``StopRequested``)
+    sets ``stop``, waits for ``action`` to end, and is raised again.
+
+    Signals are raised in the main thread only, between any two of its bytecodes: one raised
+    inside a thread pool's bookkeeping (a worker thread started but not yet recorded, a
+    future queued but not yet tracked) left a worker that was never waited for, writing
+    after the report was printed. Here no signal can reach that bookkeeping."""
+    failed: list[BaseException] = []
+    ended = threading.Event()
+
+    def run() -> None:
+        try:
+            if not stop.is_set():  # else a signal cut ``start`` short: nothing began
+                action()
+        except BaseException as exc:  # raised again in the main thread, below
+            failed.append(exc)
+        finally:
+            ended.set()
+
+    coordinator = threading.Thread(target=run, name="arrowmig-scheduler")
+    try:
+        coordinator.start()
+        # An event, not Thread.join: a join a signal interrupts takes the thread for ended
+        # (CPython 3.11's _wait_for_tstate_lock), and the next join returns at once.
+        while not ended.wait(0.2):
+            pass
+    except BaseException:
+        stop.set()
+        if coordinator.ident is not None:
+            _wait_through_signals(ended)
+        raise
+    if failed:
+        raise failed[0]
+
+
+def _wait_through_signals(ended: threading.Event) -> None:
+    """Wait for what was told to stop; another Ctrl-C meanwhile does not cut the wait short
+    (the workers end at their next batch): the report comes after them."""
+    while not ended.is_set():
+        with contextlib.suppress(KeyboardInterrupt, StopRequested):
+            ended.wait(0.2)

@@ -376,3 +376,35 @@ def test_sigterm_while_duckdb_queries_in_the_main_thread_is_a_stop_not_an_error(
         timer.cancel()
         con.close()
     assert stopped.value.signal_name == "SIGTERM"
+
+
+class _Closable:
+    def close(self) -> None:
+        pass
+
+
+def test_a_signal_during_the_streams_returns_only_after_every_worker_has_ended() -> None:
+    # A signal that interrupted the main thread's wait let it print the report while a
+    # worker still wrote (a join interrupted by a signal takes the thread for ended), and a
+    # stream not yet begun still started.
+    import _thread
+    import threading
+
+    from arrowmig.scheduler import Scheduler
+
+    began: list[int] = []
+    ended: list[int] = []
+    release = threading.Event()
+
+    def work(stream: int, _conns: object) -> int:
+        began.append(stream)
+        _thread.interrupt_main()  # Ctrl-C while the stream runs
+        release.wait(0.5)  # still writing for a while after it
+        ended.append(stream)
+        return 0
+
+    scheduler = Scheduler(1, _Closable, _Closable)  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt):
+        scheduler.run([1, 2, 3], work, lambda _outcome, _conns: None)
+    assert scheduler.stop.is_set()
+    assert (began, ended) == ([1], [1])  # waited for; the others never begun

@@ -71,19 +71,19 @@ def _migrate(source: Path, target: str, *args: str) -> subprocess.Popen[str]:
 
 
 @contextmanager
-def checks_held(pg_url: str) -> Iterator[psycopg.Connection]:
-    """Every VALIDATE CONSTRAINT in ``pg_url`` waits until the lock is let go (the yielded
-    connection holds it; ``let_go`` releases it)."""
+def checks_held(pg_url: str, held: str = "%VALIDATE CONSTRAINT%") -> Iterator[psycopg.Connection]:
+    """Every ALTER TABLE like ``held`` (each VALIDATE CONSTRAINT) in ``pg_url`` waits until
+    the lock is let go (the yielded connection holds it; ``let_go`` releases it)."""
     holder = psycopg.connect(pg_url, autocommit=True)
     holder.execute(
         """
         CREATE FUNCTION hold_checks() RETURNS event_trigger LANGUAGE plpgsql AS $$
         BEGIN
-          IF current_query() ILIKE '%VALIDATE CONSTRAINT%' THEN
+          IF current_query() ILIKE '%held' THEN
             PERFORM pg_advisory_xact_lock_shared(%s);
           END IF;
         END $$
-        """.replace("%s", str(HOLD_KEY))
+        """.replace("%s", str(HOLD_KEY)).replace("%held", held)
     )
     holder.execute(
         "CREATE EVENT TRIGGER hold_checks ON ddl_command_end WHEN TAG IN ('ALTER TABLE') "
@@ -110,14 +110,17 @@ def let_go(holder: psycopg.Connection) -> None:
     holder.execute("DROP FUNCTION IF EXISTS hold_checks()")
 
 
-def wait_for_a_held_check(holder: psycopg.Connection, proc: subprocess.Popen[str]) -> None:
+def wait_for_a_held_check(
+    holder: psycopg.Connection, proc: subprocess.Popen[str], held: str = "%VALIDATE CONSTRAINT%"
+) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        held = holder.execute(
+        held_now = holder.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND query ILIKE 'ALTER TABLE%%VALIDATE CONSTRAINT%%' AND wait_event_type = 'Lock'"
+            "AND query ILIKE %s AND wait_event_type = 'Lock'",
+            ("ALTER TABLE" + held,),
         ).fetchone()
-        if held and held[0]:
+        if held_now and held_now[0]:
             return
         time.sleep(0.05)
     raise AssertionError(f"no foreign key check was reached: {proc.communicate()}")
@@ -177,6 +180,31 @@ def test_sigint_while_checking_foreign_keys_stops_at_once_with_a_report(
             "run the same command again with --resume (committed rows are kept)"
         )
         assert '"interrupted": "SIGINT"' in out  # --json: the report on stdout
+        (run,) = runs_of(pg_url)
+        assert run["state"] == "interrupted"
+    resume_finishes(fk_source, pg_url)
+
+
+ADDING = "%FOREIGN KEY%NOT VALID%"
+"""The statement that adds a foreign key, unchecked: run on the main thread."""
+
+
+def test_ctrl_c_while_a_foreign_key_is_added_stops_the_run_with_a_report(
+    fk_source: Path, pg_url: str
+) -> None:
+    # ADBC takes SIGINT during a statement of the main thread and only cancels it: the key
+    # was reported "not created: canceling statement due to user request", or the Ctrl-C
+    # lost, and the run went on to exit 0.
+    with checks_held(pg_url, ADDING) as holder:
+        proc = _migrate(fk_source, pg_url, "--json")
+        wait_for_a_held_check(holder, proc, ADDING)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err and "Exception ignored" not in err
+        assert "canceling statement" not in err
+        assert "left NOT VALID; --resume checks it" in err
+        assert json.loads(out)["interrupted"] == "SIGINT"
         (run,) = runs_of(pg_url)
         assert run["state"] == "interrupted"
     resume_finishes(fk_source, pg_url)

@@ -34,6 +34,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     sqlstate_of,
 )
+from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     index_sql,
@@ -111,6 +112,8 @@ class PostgresEndpoint(BaseEndpoint):
         super().__init__(url, schema or "public")
         import adbc_driver_postgresql.dbapi as pg_dbapi
 
+        deliver_ctrl_c()
+
         self._schema_ready = False
         """The target schema is there (``ensure_schema`` looked once)."""
         self._durability_deferred = False
@@ -166,13 +169,17 @@ class PostgresEndpoint(BaseEndpoint):
 
     def close(self) -> None:
         self._cancels.stop_cancels()
-        self.end_reads()
-        self.drop_wire()
-        self._rollback()
         try:
-            self._cursor.close()
+            self.end_reads()
+            self.drop_wire()
+            self._rollback()
         finally:
-            self._conn.close()
+            # Closed whatever failed above (a stop mid-statement): else the garbage
+            # collector closes it at exit, and says it could not.
+            try:
+                self._cursor.close()
+            finally:
+                self._conn.close()
 
     def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         try:

@@ -27,6 +27,7 @@ from arrowmig.endpoints.common import (
     read_schema,
     short_driver_message,
 )
+from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_ddl import (
     column_collations,
@@ -227,6 +228,8 @@ class SQLiteEndpoint(BaseEndpoint):
                 hint="write to a folder you may write to, or change its permissions",
             )
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+        deliver_ctrl_c()
 
         self._created_file = not path.exists()
         self._path = os.fspath(path)
