@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.pg_dressing import to_give
+from arrowmig.errors import TransientError
 from arrowmig.model import Table
 
 
@@ -15,8 +16,9 @@ def replaced(
     dst: Endpoint, table: Table, moved: Collection[str], *, indexes: bool
 ) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
     """Replacing ``dst``'s table of ``table``'s name with ``table`` (``moved``: the run's
-    tables; ``indexes``: False under --no-keys, which builds none): the notes for the run (its columns the source lacks), what the new table is
-    given (``TablePlan.keeps``) and what goes with the old one (``TablePlan.drops``)."""
+    tables; ``indexes``: False under --no-keys, which builds none): the notes for the run
+    (its columns the source lacks), what the new table is given (``TablePlan.keeps``) and
+    what goes with the old one (``TablePlan.drops``)."""
     wanted = {c.name for c in table.columns}
     gone = [name for name, _ in dst.declared_columns(table.name) if name not in wanted]
     notes = []
@@ -26,7 +28,17 @@ def replaced(
     drops: list[str] = []
     planned_dressing = getattr(dst, "planned_dressing", None)
     if planned_dressing is not None:
-        dressing = planned_dressing(table, moved)
+        try:
+            dressing = planned_dressing(table, moved)
+        except TransientError as exc:
+            # Another session holds the table (PostgreSQL reads a constraint's definition
+            # under a lock): the run waits for it where it would anyway, as the table is put
+            # in place, and reads it then.
+            notes.append(
+                f"what the replaced table has beyond its columns is read as it is put in "
+                f"place: {exc.message}"
+            )
+            return notes, (), ()
         for item in to_give(dressing, commented=bool(table.comment), indexes=indexes):
             if item.sql is not None:
                 keeps.append(item.label)

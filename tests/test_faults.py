@@ -549,13 +549,19 @@ def test_a_lock_released_while_waiting_lets_the_replace_finish(tmp_path: Path, p
     locker.execute("LOCK TABLE t")
 
     def release_once_waited_for() -> None:
-        # Held past the first wait's --batch-timeout, however long the run took to get there.
+        # Held past the put in place's first wait (the plan's reading of the table waits
+        # first), however long the run took to get there.
+        waits: set[object] = set()
         with psycopg.connect(pg_url, autocommit=True) as watcher:
-            for _ in range(600):
-                waiting = watcher.execute(
-                    "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND NOT granted"
-                ).fetchone()
-                if waiting and waiting[0]:
+            for _ in range(1200):
+                waits.update(
+                    row[0]
+                    for row in watcher.execute(
+                        "SELECT a.query_start FROM pg_locks l JOIN pg_stat_activity a "
+                        "ON a.pid = l.pid WHERE l.relation = 't'::regclass AND NOT l.granted"
+                    ).fetchall()
+                )
+                if len(waits) >= 2:
                     break
                 time.sleep(0.05)
         time.sleep(1.0)

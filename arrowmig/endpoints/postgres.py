@@ -37,6 +37,7 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
+    Query,
     index_sql,
     read_dressing,
     still_to_give,
@@ -195,6 +196,19 @@ class PostgresEndpoint(BaseEndpoint):
             raise
         self._commit()
         return rows
+
+    def _query_for(self, what: str, table: str | None = None) -> Query:
+        """``_query`` whose driver errors arrive as arrowmig's, told as ``what``: a catalog
+        read of a table another session holds locked waits ``--batch-timeout``, and that
+        wait is a lock wait (retried, and named with its holder), not an unexpected error."""
+
+        def query(sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+            try:
+                return self._query(sql, params)
+            except Exception as exc:
+                raise self.translate(exc, what, table) from exc
+
+        return query
 
     def _run(self, sql: str, what: str, table: str | None = None, *, now: bool = False) -> None:
         """Run statements whose rows are not wanted, each commit its own (``_send``; ``now``:
@@ -537,7 +551,7 @@ class PostgresEndpoint(BaseEndpoint):
         """The foreign keys of other tables, not among ``moved`` (this schema's tables of the
         run), that point at table ``name``: (table, constraint, definition), the table
         qualified."""
-        rows = self._query(
+        rows = self._query_for(f"reading the foreign keys into {name!r}", name)(
             "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid) "
             "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
             "JOIN pg_namespace n ON n.oid = t.relnamespace "
@@ -596,13 +610,17 @@ class PostgresEndpoint(BaseEndpoint):
         constraints, NOT NULLs, defaults and rules (``pg_own_constraints``; ``moved``: the
         run's tables), then privileges, triggers, indexes, ... (``pg_dressing``)."""
         target = qualified(name, self._schema)
-        own = read_own_constraints(self._query, target, self._schema, columns, moved)
-        return own + read_dressing(self._query, target, columns)
+        query = self._query_for(f"reading the constraints, indexes and grants of {name!r}", name)
+        own = read_own_constraints(query, target, self._schema, columns, moved)
+        return own + read_dressing(query, target, columns)
 
     def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
         """``dressing`` less what the new ``table`` has, or will have once every table is
         loaded (its PostgreSQL-only definitions, its foreign keys)."""
-        have, taken = present(self._query, qualified(table.name, self._schema))
+        query = self._query_for(
+            f"reading the constraints and indexes of {table.name!r}", table.name
+        )
+        have, taken = present(query, qualified(table.name, self._schema))
         more, names = coming(table)
         return still_to_give(dressing, have | more, taken | names)
 
