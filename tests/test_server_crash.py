@@ -28,7 +28,7 @@ import psycopg
 import pytest
 
 from arrowmig.loading import staging_name
-from tests.dbutil import duckdb_rows, pg_exec, pg_rows, q, sqlite_rows
+from tests.dbutil import duckdb_rows, pg_exec, pg_rows, q, sqlite_rows, sqlite_table
 from tests.private_pg import Cluster, private_cluster
 
 ROWS = 30_000
@@ -216,15 +216,6 @@ def test_a_table_without_a_key_stops_loudly_and_resume_loads_it_whole(
     assert pg_rows(target, "k", "id") == duckdb_rows(source, "k", "id")
 
 
-def _sqlite_source(path: Path) -> Path:
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"value {i}") for i in range(1, ROWS + 1)])
-    con.commit()
-    con.close()
-    return path
-
-
 def _held(target: str, table: str) -> int:
     with psycopg.connect(target) as con:
         found = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()
@@ -265,10 +256,14 @@ def test_a_server_not_back_fails_the_table_saying_a_crash_may_have_lost_rows(
 ) -> None:
     # Its reconnect refused, the table failed with "check that the server runs" alone, not
     # saying that the rows it counts may be gone with the crash, nor the way on.
-    source = _sqlite_source(tmp_path / "s.db")
+    source = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+        [(i, f"value {i}") for i in range(1, ROWS + 1)],
+    )
     try:
         code, report, err = _run_through_a_crash(
-            cluster, str(source), target, "t", retries=1, restart=False
+            cluster, source, target, "t", retries=1, restart=False
         )
     finally:
         cluster.start()
@@ -278,8 +273,6 @@ def test_a_server_not_back_fails_the_table_saying_a_crash_may_have_lost_rows(
     assert error.startswith("cannot connect to"), error
     assert "a server crash may have lost the rows committed last; run the same command " in error
     assert "with --resume" in error
-    resumed = subprocess.run(
-        _arrowmig("migrate", str(source), target, "--resume"), capture_output=True
-    )
+    resumed = subprocess.run(_arrowmig("migrate", source, target, "--resume"), capture_output=True)
     assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
     assert pg_rows(target, "t", "id") == sqlite_rows(source, "t", "id")
