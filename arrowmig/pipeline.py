@@ -272,7 +272,10 @@ def copy_stream(
                 or (isinstance(exc, TransientError) and not exc.table_written)
             )
             if not resumable or attempt >= settings.retries or stop.is_set():
-                if ledger is not None and progress.written:
+                broke = target_failed or isinstance(exc, ConnectError) or lost_connection(exc)
+                if ledger is not None and progress.written and broke:
+                    # A lost connection only: a SQLite file still busy would keep the read
+                    # back waiting out its busy timeout again.
                     _settle_before_failing(exc, progress, ledger, conns)
                 elif target_failed and not exc.hint:
                     exc.hint = _RESUME_HINT
@@ -322,9 +325,10 @@ def _settle_before_failing(
     ledger: Ledger,
     conns: WorkerConnections,
 ) -> None:
-    """Before a stream fails for good: its count made what the target holds, read back once
-    (a crash loses the last commits, which the report must not count), and the way on said.
-    A target not back yet cannot tell: the error says what a crash may have done instead."""
+    """Before a stream fails for good on a lost connection: its count made what the target
+    holds, read back once (a crash loses the last commits, which the report must not count),
+    and the way on said. A target not back yet cannot tell: the error says what a crash may
+    have done instead."""
     read: list[tuple[int, int | None] | None] = []
     with contextlib.suppress(TransferError, ConnectError):
         through_restarts(lambda: read.append(ledger.held()), 1, conns.reset_target)
@@ -332,10 +336,9 @@ def _settle_before_failing(
     try:
         lost = settle(progress, ledger, read[-1] if read else None, target_failed=True)
     except TransferError as unsure:  # it cannot tell, or holds what it cannot go on from
-        if isinstance(exc, TargetFailed | ConnectError) or lost_connection(exc):
-            exc.hint = _join(
-                exc.hint, unsure.hint if not ledger.keyed and unsure.hint else _RESUME_HINT
-            )
+        exc.hint = _join(
+            exc.hint, unsure.hint if not ledger.keyed and unsure.hint else _RESUME_HINT
+        )
         return
     if lost:
         exc.hint = (
