@@ -58,22 +58,31 @@ def rounding_words(type_name: str, dialect: str) -> str | None:
     ``numeric(p,s)``: rounded to s places, to a whole number, or (a negative scale) to the
     nearest 10**-s; a scale above the precision holds only values below 10**(p - s). DuckDB
     declares the ordinary decimal that holds the type (``holding_decimal``), and rounds to
-    its scale. None for another type, and in SQLite, which keeps the values unrounded."""
+    its scale. SQLite has no such type and keeps each value as it is (a table arrowmig
+    creates declares the column TEXT): said too, so that no one counts on the rounding.
+    None for another type."""
     parsed = parse_numeric(type_name)
-    if parsed is None or dialect == "sqlite":
+    if parsed is None:
         return None
     precision, scale = parsed
+    if dialect == "sqlite":
+        return (
+            f"SQLite has no {type_name.strip()}: each value is kept as it is, not {_rounded(scale)}"
+        )
     said = ""
     if dialect == "duckdb" and not is_ordinary(precision, scale):
         precision, scale = holding_decimal(precision, scale)
         said = f"DuckDB has no {type_name.strip()}: declared DECIMAL({precision},{scale}), "
-    if scale > 0:
-        said += f"each value is rounded to {scale} decimal place{'s' if scale > 1 else ''}"
-    elif scale == 0:
-        said += "each value is rounded to a whole number"
-    else:
-        said += f"each value is rounded to the nearest {10**-scale:,}"
+    said += f"each value is {_rounded(scale)}"
     if scale > precision:
         below = format(Decimal(1).scaleb(precision - scale), "f")
         said += f", and only values below {below} in magnitude fit"
     return said
+
+
+def _rounded(scale: int) -> str:
+    if scale > 0:
+        return f"rounded to {scale} decimal place{'s' if scale > 1 else ''}"
+    if scale == 0:
+        return "rounded to a whole number"
+    return f"rounded to the nearest {10**-scale:,}"

@@ -272,7 +272,12 @@ def copy_stream(
                 or (isinstance(exc, TransientError) and not exc.table_written)
             )
             if not resumable or attempt >= settings.retries or stop.is_set():
-                if target_failed and not exc.hint:
+                broke = target_failed or isinstance(exc, ConnectError) or lost_connection(exc)
+                if ledger is not None and progress.written and broke:
+                    # A lost connection only: a SQLite file still busy would keep the read
+                    # back waiting out its busy timeout again.
+                    _settle_before_failing(exc, progress, ledger, conns)
+                elif target_failed and not exc.hint:
                     exc.hint = _RESUME_HINT
                 raise
             attempt += 1
@@ -312,6 +317,40 @@ def _settle(
         lambda: read.append(ledger.held()), settings.retries, conns.reset_target, on_retry
     )
     return settle(progress, ledger, read[-1], target_failed)
+
+
+def _settle_before_failing(
+    exc: TransientError | ConnectError,
+    progress: _StreamProgress,
+    ledger: Ledger,
+    conns: WorkerConnections,
+) -> None:
+    """Before a stream fails for good on a lost connection: its count made what the target
+    holds, read back once (a crash loses the last commits, which the report must not count),
+    and the way on said. A target not back yet cannot tell: the error says what a crash may
+    have done instead."""
+    read: list[tuple[int, int | None] | None] = []
+    with contextlib.suppress(TransferError, ConnectError):
+        through_restarts(lambda: read.append(ledger.held()), 1, conns.reset_target)
+    lost = 0
+    try:
+        lost = settle(progress, ledger, read[-1] if read else None, target_failed=True)
+    except TransferError as unsure:  # it cannot tell, or holds what it cannot go on from
+        exc.hint = _join(
+            exc.hint, unsure.hint if not ledger.keyed and unsure.hint else _RESUME_HINT
+        )
+        return
+    if lost:
+        exc.hint = (
+            f"the target's server lost the last {lost:,} rows committed (a crash); run the "
+            "same command with --resume, which goes on from what the target holds"
+        )
+    elif isinstance(exc, TargetFailed) and not exc.hint:
+        exc.hint = "run the same command with --resume, which goes on from what the target holds"
+
+
+def _join(hint: str | None, more: str) -> str:
+    return f"{hint}; {more}" if hint else more
 
 
 @dataclass

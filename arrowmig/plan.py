@@ -886,7 +886,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str], dialect: str) 
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
             rounding = rounding_words(forced, dialect)
-            if rounding:  # as asked: the target rounds, and the plan says so beforehand
+            if rounding:  # the target rounds as asked (SQLite does not): said beforehand
                 note += f" ({rounding})"
             col = replace(
                 col,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -26,7 +28,7 @@ import psycopg
 import pytest
 
 from arrowmig.loading import staging_name
-from tests.dbutil import duckdb_rows, pg_exec, pg_rows, q, sqlite_rows
+from tests.dbutil import duckdb_rows, pg_exec, pg_rows, q, sqlite_rows, sqlite_table
 from tests.private_pg import Cluster, private_cluster
 
 ROWS = 30_000
@@ -57,8 +59,8 @@ def _arrowmig(*args: str) -> list[str]:
     return [sys.executable, "-m", "arrowmig", *args]
 
 
-def _migrate(source: str, target: str) -> subprocess.Popen[bytes]:
-    options = ["--batch-rows", "500", "--retries", "6", "--progress", "plain", "--json"]
+def _migrate(source: str, target: str, retries: int = 6) -> subprocess.Popen[bytes]:
+    options = ["--batch-rows", "500", "--retries", str(retries), "--progress", "plain", "--json"]
     return subprocess.Popen(
         _arrowmig("migrate", source, target, *options),
         stdout=subprocess.PIPE,
@@ -73,11 +75,15 @@ def _crash_when_held_up(
     table: str,
     lock: str = "SHARE",
     loaded: int = LOADED_BEFORE_CRASH,
+    paused: bool = False,
+    restart: bool = True,
 ) -> None:
     """Once ``table`` holds ``loaded`` rows, lock it in mode ``lock`` (SHARE holds up the
     run's next batch; ACCESS SHARE only the statement that puts a staging table in place),
     so that the run waits with its last batch committed and acknowledged but not written out
-    of the WAL buffers; then crash the server, and start it again."""
+    of the WAL buffers; then crash the server, and start it again (unless not ``restart``).
+    ``paused``: the run is stopped (SIGSTOP) across the crash and the start, so that it
+    learns of the crash only from a server that is back."""
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
         try:
@@ -101,11 +107,16 @@ def _crash_when_held_up(
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the run ended before the crash: give it more rows"
+        if paused:
+            proc.send_signal(signal.SIGSTOP)
         cluster.crash()
     finally:
         with contextlib.suppress(psycopg.Error):  # its server crashed under it
             holder.close()
-    cluster.start()
+    if restart:
+        cluster.start()
+    if paused:
+        proc.send_signal(signal.SIGCONT)
 
 
 def _finish(proc: subprocess.Popen[bytes]) -> tuple[dict[str, Any], str]:
@@ -120,9 +131,9 @@ def _table(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_through_a_crash(
-    cluster: Cluster, source: str, target: str, table: str, **held_up: Any
+    cluster: Cluster, source: str, target: str, table: str, retries: int = 6, **held_up: Any
 ) -> tuple[int, dict[str, Any], str]:
-    proc = _migrate(source, target)
+    proc = _migrate(source, target, retries)
     try:
         _crash_when_held_up(cluster, target, proc, table, **held_up)
         report, err = _finish(proc)
@@ -203,3 +214,65 @@ def test_a_table_without_a_key_stops_loudly_and_resume_loads_it_whole(
     )
     assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
     assert pg_rows(target, "k", "id") == duckdb_rows(source, "k", "id")
+
+
+def _held(target: str, table: str) -> int:
+    with psycopg.connect(target) as con:
+        found = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()
+    assert found is not None
+    return int(found[0])
+
+
+@pytest.mark.postgres
+def test_a_table_failed_by_a_crash_counts_what_the_target_holds(
+    cluster: Cluster, target: str, pg_url: str
+) -> None:
+    # With no retry left the table failed counting the rows the crash had lost: the report
+    # said more rows were there than the target held.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE c (id bigint PRIMARY KEY, v text)",
+        f"INSERT INTO c SELECT i, 'value ' || i FROM generate_series(1, {ROWS}) i",
+    )
+
+    code, report, err = _run_through_a_crash(cluster, pg_url, target, "c", retries=0, paused=True)
+
+    assert code == 1, err[-2000:]
+    held = _held(target, "c")
+    assert (_table(report)["status"], _table(report)["rows"]) == ("failed", held)
+    # The crash did lose acknowledged rows, and the error says so, with the way on.
+    assert re.search(
+        r"the target's server lost the last [\d,]+ rows committed \(a crash\); run the same "
+        "command with --resume",
+        _table(report)["error"],
+    ), _table(report)["error"]
+    resumed = subprocess.run(_arrowmig("migrate", pg_url, target, "--resume"), capture_output=True)
+    assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
+    assert pg_rows(target, "c", "id") == pg_rows(pg_url, "c", "id")
+
+
+def test_a_server_not_back_fails_the_table_saying_a_crash_may_have_lost_rows(
+    tmp_path: Path, cluster: Cluster, target: str
+) -> None:
+    # Its reconnect refused, the table failed with "check that the server runs" alone, not
+    # saying that the rows it counts may be gone with the crash, nor the way on.
+    source = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+        [(i, f"value {i}") for i in range(1, ROWS + 1)],
+    )
+    try:
+        code, report, err = _run_through_a_crash(
+            cluster, source, target, "t", retries=1, restart=False
+        )
+    finally:
+        cluster.start()
+
+    assert code == 1, err[-2000:]
+    error = _table(report)["error"]
+    assert error.startswith("cannot connect to"), error
+    assert "a server crash may have lost the rows committed last; run the same command " in error
+    assert "with --resume" in error
+    resumed = subprocess.run(_arrowmig("migrate", source, target, "--resume"), capture_output=True)
+    assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
+    assert pg_rows(target, "t", "id") == sqlite_rows(source, "t", "id")

@@ -23,6 +23,7 @@ from arrowmig.endpoints.validate import screen_batch
 from arrowmig.errors import UsageError
 from arrowmig.migrate import explain
 from arrowmig.rejects import RejectWriter, decode_value, encode_value, file_safe
+from tests.dbutil import duckdb_rows
 
 
 def _sqlite(path: Path, script: str, rows: dict[str, list[tuple[Any, ...]]] | None = None) -> str:
@@ -1001,6 +1002,42 @@ def test_a_cast_to_numeric_p_s_says_it_rounds(tmp_path: Path) -> None:
     plan = explain(db, str(tmp_path / "t.duckdb"), config=config).to_dict()
     flags = " ".join(_columns(plan, "n")["v"]["flags"])
     assert "(each value is rounded to 4 decimal places)" in flags
+
+
+def test_a_cast_to_numeric_p_s_says_what_each_target_does_with_its_values(
+    tmp_path: Path,
+) -> None:
+    # Into SQLite the note said only "cast to numeric(10,2)", as if the values were rounded;
+    # SQLite has no such type and keeps them as they are (text, in a table it creates).
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE n (id INTEGER PRIMARY KEY, v REAL);",
+        {"n": [(1, 1.23456), (2, 2.5), (3, None)]},
+    )
+    config = MigrationConfig(casts=(("n", "v", "numeric(10,2)"),))
+
+    into_sqlite = tmp_path / "t.db"
+    report = migrate(db, str(into_sqlite), config=config)
+    assert (
+        "v: cast to numeric(10,2) by --cast (SQLite has no numeric(10,2): each value is kept as "
+        "it is, not rounded to 2 decimal places)" in report.tables[0].notes
+    )
+    with sqlite3.connect(into_sqlite) as con:
+        stored = con.execute("SELECT v, typeof(v) FROM n ORDER BY id").fetchall()
+    assert stored == [("1.23456", "text"), ("2.5", "text"), (None, "null")]
+
+    # DuckDB's DECIMAL(10,2) rounds, as the note says.
+    into_duckdb = tmp_path / "t.duckdb"
+    report = migrate(db, str(into_duckdb), config=config)
+    assert (
+        "v: cast to numeric(10,2) by --cast (each value is rounded to 2 decimal places)"
+        in report.tables[0].notes
+    )
+    assert [row[1] for row in duckdb_rows(into_duckdb, "n", "id")] == [
+        decimal.Decimal("1.23"),
+        decimal.Decimal("2.50"),
+        None,
+    ]
 
 
 @pytest.mark.postgres
