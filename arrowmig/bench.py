@@ -709,6 +709,7 @@ def run_bench(
     options: BenchOptions, *, log: Callable[[str], None] = lambda _msg: None
 ) -> BenchResult:
     """Run the whole bench and write bench.json, bench.md and bench.png into ``options.out``."""
+    from arrowmig.bench_checks import check_source, writable_folder
     from arrowmig.ceilings import (
         pg_copy_cleanup,
         pg_copy_prepare,
@@ -722,13 +723,15 @@ def run_bench(
         return redact_pg(url) if url.startswith("postgres") else url
 
     notes: list[str] = []
+    writable_folder(options.out, "--out")
     source = options.source
     if source is None:
+        writable_folder(options.cache_dir.expanduser(), "--cache-dir")
         log(f"dataset: generating or reusing {options.scale} (seed {options.seed})")
         source = ensure_dataset(options.scale, options.seed, options.cache_dir)
     source_kind = parse_url(source).kind
+    check_source(source, options.tables)
     tables = list(options.tables) if options.tables else source_tables(source)
-    options.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="arrowmig-bench-"))
     targets: list[Target] = []
     for wanted in options.targets:
