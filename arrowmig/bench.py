@@ -709,13 +709,14 @@ def run_bench(
     options: BenchOptions, *, log: Callable[[str], None] = lambda _msg: None
 ) -> BenchResult:
     """Run the whole bench and write bench.json, bench.md and bench.png into ``options.out``."""
-    from arrowmig.bench_checks import check_source, writable_folder
+    from arrowmig.bench_checks import check_source
     from arrowmig.ceilings import (
         pg_copy_cleanup,
         pg_copy_prepare,
         source_tables,
     )
     from arrowmig.config import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
+    from arrowmig.folders import check_writable
     from arrowmig.urls import parse_url
     from arrowmig.urls import redact as redact_pg
 
@@ -723,10 +724,11 @@ def run_bench(
         return redact_pg(url) if url.startswith("postgres") else url
 
     notes: list[str] = []
-    writable_folder(options.out, "--out")
+    # Written last: a folder that cannot take the report would waste the whole bench.
+    check_writable(options.out, "the bench report", "--out")
     source = options.source
     if source is None:
-        writable_folder(options.cache_dir.expanduser(), "--cache-dir")
+        check_writable(options.cache_dir.expanduser(), "the dataset", "--cache-dir")
         log(f"dataset: generating or reusing {options.scale} (seed {options.seed})")
         source = ensure_dataset(options.scale, options.seed, options.cache_dir)
     source_kind = parse_url(source).kind
