@@ -709,12 +709,14 @@ def run_bench(
     options: BenchOptions, *, log: Callable[[str], None] = lambda _msg: None
 ) -> BenchResult:
     """Run the whole bench and write bench.json, bench.md and bench.png into ``options.out``."""
+    from arrowmig.bench_checks import check_source
     from arrowmig.ceilings import (
         pg_copy_cleanup,
         pg_copy_prepare,
         source_tables,
     )
     from arrowmig.config import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
+    from arrowmig.folders import check_writable
     from arrowmig.urls import parse_url
     from arrowmig.urls import redact as redact_pg
 
@@ -722,13 +724,16 @@ def run_bench(
         return redact_pg(url) if url.startswith("postgres") else url
 
     notes: list[str] = []
+    # Written last: a folder that cannot take the report would waste the whole bench.
+    check_writable(options.out, "the bench report", "--out")
     source = options.source
     if source is None:
+        check_writable(options.cache_dir.expanduser(), "the dataset", "--cache-dir")
         log(f"dataset: generating or reusing {options.scale} (seed {options.seed})")
         source = ensure_dataset(options.scale, options.seed, options.cache_dir)
     source_kind = parse_url(source).kind
+    check_source(source, options.tables)
     tables = list(options.tables) if options.tables else source_tables(source)
-    options.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="arrowmig-bench-"))
     targets: list[Target] = []
     for wanted in options.targets:

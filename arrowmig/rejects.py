@@ -21,7 +21,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
 from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
-from arrowmig.folders import folder_problem
+from arrowmig.folders import check_writable, folder_problem
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.report import TableReport
@@ -272,14 +271,7 @@ def check_reject_dir(config: MigrationConfig) -> None:
     directory = Path(config.reject_dir or DEFAULT_REJECT_ROOT)
     made = [d for d in (directory, *directory.parents) if not d.exists()]  # deepest first
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=directory):
-            pass
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write rejected rows to {str(directory)!r}: {folder_problem(directory, exc)}",
-            hint="give --reject-dir a folder you can write to",
-        ) from None
+        check_writable(directory, "rejected rows", "--reject-dir")
     finally:
         for folder in made:
             with contextlib.suppress(OSError):

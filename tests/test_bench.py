@@ -4,39 +4,39 @@ the JSON it writes, and unreachable targets skipped with a note. No timing is as
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 
 import arrowmig
 from arrowmig.bench import (
     BenchOptions,
-    BenchResult,
     Spec,
     Target,
     add_fractions,
     checks,
     plan_specs,
     ratios,
-    run_bench,
     schedule,
     summarise,
     target_schema,
 )
 from arrowmig.ceilings import insert_select, read_only
-from arrowmig.cli.bench import bench_command
+from arrowmig.cli import main
 from arrowmig.errors import UsageError
 from arrowmig.rowpath import TargetDDL, migrate_rows
 
 PG_URL = os.environ.get("ARROWMIG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
+UNREACHABLE_WITH_PASSWORD = "postgresql://postgres:s3cr3tpw@127.0.0.1:1/nowhere"
 
 
 def _pg_reachable() -> bool:
@@ -171,10 +171,46 @@ def test_options_reject_bad_values() -> None:
         BenchOptions(repeat=0)
 
 
-def test_cli_usage_error_exits_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(bench_command, ["--paths", "rows", "--out", str(tmp_path)])
-    assert result.exit_code == 2
-    assert "paths" in result.output
+def test_cli_usage_error_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--paths", "rows", "--out", str(tmp_path)]) == 2
+    assert "paths" in capsys.readouterr().err
+
+
+def _refusals(tiny_db: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
+    (tmp_path / "a_file").write_text("")
+    return [
+        (["--source", str(tmp_path / "missing.db")], "missing.db' does not exist; check the path"),
+        (
+            ["--source", UNREACHABLE_WITH_PASSWORD],
+            "cannot connect to postgresql://postgres:***@127.0.0.1:1/nowhere",
+        ),
+        (
+            ["--source", str(tiny_db), "--out", str(tmp_path / "a_file" / "sub")],
+            f"'{tmp_path / 'a_file'}' is a file, not a folder; give --out a folder",
+        ),
+        (
+            ["--source", str(tiny_db), "--tables", "bets,nosuch"],
+            "table 'nosuch' not found in ",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4), ids=["missing", "unreachable", "out", "tables"])
+def test_cli_refuses_before_any_run(
+    case: int, tiny_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As migrate: exit 2 and one line saying what to do, with nothing measured or written.
+    args, expected = _refusals(tiny_db, tmp_path)[case]
+    out = tmp_path / "out"
+    code = main(["bench", "--target", "sqlite", "--out", str(out), "--repeat", "1", *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("arrowmig: error: ") and err.count("\n") == 1, err
+    assert expected in err
+    assert "s3cr3tpw" not in err
+    assert not (out / "bench.json").exists()
+    if case == 3:
+        assert err.rstrip().endswith("tables there: bets, players")
 
 
 # -- the references run against real databases ----------------------------------------------
@@ -228,25 +264,50 @@ def test_read_and_insert_select_ceilings(tiny_db: Path, tmp_path: Path) -> None:
 # -- the whole bench, tiny, --repeat 1 ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BenchRun:
+    """One whole bench run through the command line: its folder, its exit code and output."""
+
+    out: Path
+    code: int
+    stdout: str
+    stderr: str
+
+
 @pytest.fixture(scope="module")
-def bench_out(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def bench_run(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> BenchRun:
     out = tmp_path_factory.mktemp("bench-out")
-    targets = ["sqlite", UNREACHABLE]
-    if _pg_reachable():
-        targets.insert(1, PG_URL)
-    options = BenchOptions(
-        source=f"sqlite:///{tiny_db}",
-        targets=tuple(targets),
-        batch_rows=(100, 400),
-        parallel=(1,),
-        repeat=1,
-        stages=False,
-        out=out,
-        command="pytest",
-    )
-    result = run_bench(options)
-    assert isinstance(result, BenchResult)
-    yield out
+    targets = ["sqlite", *([PG_URL] if _pg_reachable() else []), UNREACHABLE_WITH_PASSWORD]
+    args = ["bench", "--source", f"sqlite:///{tiny_db}", "--batch-rows", "100,400"]
+    args += ["--parallel", "1", "--repeat", "1", "--no-stages", "--json", "--out", str(out)]
+    # The last as --target=URL: the password is masked inside an option written as one word.
+    args += [f"--target={t}" for t in targets]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "argv", ["arrowmig", *args])  # what the report records
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main()
+    return BenchRun(out, code, stdout.getvalue(), stderr.getvalue())
+
+
+@pytest.fixture(scope="module")
+def bench_out(bench_run: BenchRun) -> Path:
+    return bench_run.out
+
+
+def test_bench_never_shows_the_password_of_a_url_in_its_command(bench_run: BenchRun) -> None:
+    # The report records the command as typed; a --target URL's password must not be in it,
+    # nor in what is printed.
+    assert bench_run.code == 0, bench_run.stderr
+    data = json.loads(bench_run.stdout)
+    command = data["options"]["command"]
+    assert command.startswith("arrowmig bench --source ")
+    assert "'--target=postgresql://postgres:***@127.0.0.1:1/nowhere'" in command
+    markdown = (bench_run.out / "bench.md").read_text()
+    assert "Command: `arrowmig bench --source " in markdown
+    written = [bench_run.stdout, bench_run.stderr, (bench_run.out / "bench.json").read_text()]
+    for text in (*written, markdown):
+        assert "s3cr3tpw" not in text
 
 
 def test_bench_writes_json_md_png(bench_out: Path) -> None:

@@ -15,7 +15,7 @@ import click
 
 from arrowmig.bench import DEFAULT_PG_URL, BenchOptions, parse_list, run_bench
 from arrowmig.cli.options import SEED
-from arrowmig.errors import ArrowmigError
+from arrowmig.urls import redact
 
 
 @click.command("bench")
@@ -60,28 +60,24 @@ def bench_command(
     as_json: bool,
 ) -> None:
     """Row path vs columnar path vs ceilings; writes bench.json, bench.md and bench.png."""
-    try:
-        extra = {"cache_dir": cache_dir} if cache_dir is not None else {}
-        options = BenchOptions(
-            source=source,
-            targets=targets or ("sqlite", DEFAULT_PG_URL),
-            scale=scale,
-            seed=seed,
-            tables=tuple(t for t in (tables or "").split(",") if t) or None,
-            paths=tuple(p.strip() for p in paths.split(",") if p.strip()),
-            batch_rows=parse_list(batch_rows, "--batch-rows"),
-            parallel=parse_list(parallel, "--parallel"),
-            repeat=repeat,
-            warmup=not no_warmup,
-            stages=not no_stages,
-            out=out,
-            command=_command_line(),
-            **extra,
-        )
-        result = run_bench(options, log=lambda msg: click.echo(msg, err=True))
-    except ArrowmigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(exc.exit_code)
+    extra = {"cache_dir": cache_dir} if cache_dir is not None else {}
+    options = BenchOptions(
+        source=source,
+        targets=targets or ("sqlite", DEFAULT_PG_URL),
+        scale=scale,
+        seed=seed,
+        tables=tuple(t for t in (tables or "").split(",") if t) or None,
+        paths=tuple(p.strip() for p in paths.split(",") if p.strip()),
+        batch_rows=parse_list(batch_rows, "--batch-rows"),
+        parallel=parse_list(parallel, "--parallel"),
+        repeat=repeat,
+        warmup=not no_warmup,
+        stages=not no_stages,
+        out=out,
+        command=_command_line(),
+        **extra,
+    )
+    result = run_bench(options, log=lambda msg: click.echo(msg, err=True))
     click.echo((out / "bench.md").read_text(), err=True)
     click.echo(f"wrote {out / 'bench.json'}, {out / 'bench.md'}, {out / 'bench.png'}", err=True)
     if as_json:
@@ -95,12 +91,17 @@ command = bench_command
 
 
 def _command_line() -> str:
-    args = sys.argv[1:]
+    """The command as typed, for the report: each argument with its password masked, since
+    bench.json and bench.md are shared (a --target URL may hold one)."""
+    args = [redact(arg) for arg in sys.argv[1:]]
     return "arrowmig " + shlex.join(args if args[:1] == ["bench"] else ["bench", *args])
 
 
 def main() -> None:
-    bench_command()
+    # Through the arrowmig command, whose handler turns an ArrowmigError into its exit code.
+    from arrowmig.cli import main as arrowmig_main
+
+    sys.exit(arrowmig_main(["bench", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":
