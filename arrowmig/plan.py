@@ -539,7 +539,8 @@ def build_plan(
             "between two SQLite files every column is declared as in the source, and a table "
             "without a --cast is copied by SQLite itself (INSERT ... SELECT from the attached "
             "source file): each value keeps its storage class and its exact text (the types "
-            "and forms noted per column are then not used); the report says which tables were copied so"
+            "and forms noted per column are then not used); the report says which tables were "
+            "copied so"
         )
     if plans:
         run_notes += encoding_notes(
