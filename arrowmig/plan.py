@@ -31,6 +31,7 @@ from arrowmig.schema import (
     forced_arrow_type,
     index_form_notes,
     is_pg_interval,
+    is_pg_timestamp,
     is_text_type,
     key_statements,
     numbers_as_text,
@@ -414,7 +415,7 @@ def build_plan(
                 hint="leave it out with --exclude, or name the tables to move with --tables",
                 table=name,
             )
-        source = _apply_casts(source, casts)
+        source = _apply_casts(source, casts, src.dialect)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
         target = source
         action = config.mode
@@ -839,16 +840,20 @@ def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
 _NUMERIC_SCALE = re.compile(r"(?:numeric|decimal)\s*\(\s*\d+\s*,\s*(\d+)\s*\)", re.IGNORECASE)
 
 
-def _read_type(col: Column, cast_to: pa.DataType | None) -> pa.DataType:
-    """The Arrow type a cast column is read as: a PostgreSQL interval cast to text is read as
-    text by the server (in the form arrowmig writes intervals), since Arrow's intervals stop
-    at 2,562,047 hours and PostgreSQL's do not."""
-    if is_pg_interval(col.source_type) and cast_to is not None and is_text_type(cast_to):
+def _read_type(col: Column, cast_to: pa.DataType | None, source_dialect: str) -> pa.DataType:
+    """The Arrow type a cast column is read as: a PostgreSQL interval or timestamp cast to
+    text is read as text by the server (in the form arrowmig writes them), since Arrow's
+    intervals stop at 2,562,047 hours and its timestamps at 294247 AD, and PostgreSQL's do not."""
+    if cast_to is None or not is_text_type(cast_to):
+        return col.arrow_type
+    if is_pg_interval(col.source_type):
+        return pa.string()
+    if source_dialect == "postgresql" and is_pg_timestamp(col.source_type):
         return pa.string()
     return col.arrow_type
 
 
-def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
+def _apply_casts(table: Table, casts: dict[tuple[str, str], str], source_dialect: str) -> Table:
     columns = []
     for col in table.columns:
         forced = casts.get((table.name, col.name))
@@ -866,7 +871,7 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str]) -> Table:
                 note += f" (each value is rounded to {scale.group(1)} decimal places)"
             col = replace(
                 col,
-                arrow_type=_read_type(col, instant),
+                arrow_type=_read_type(col, instant, source_dialect),
                 target_type=forced,
                 pg_type=None,
                 duckdb_type=None,

@@ -734,6 +734,48 @@ def test_an_interval_past_arrows_nanoseconds_is_named_and_carried_as_text_when_c
     ]
 
 
+def test_a_timestamp_past_arrows_years_is_named_and_carried_as_text_when_cast(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # The way past the failure, as its message names it: --cast T.C=text. The cast was
+    # reported as applied while the driver still read the timestamp and failed the table.
+    _load(
+        pg_url,
+        "CREATE TABLE far (id int PRIMARY KEY, ts timestamp, tz timestamptz(3));"
+        "INSERT INTO far VALUES (1, '294276-12-31 23:59:59.25', '294276-12-30 23:59:59+00'),"
+        " (2, '2024-01-02 03:04:05', '2024-01-02 03:04:05.5+05'), (3, 'infinity', '-infinity'),"
+        " (4, '0044-03-15 12:00:00.000001 BC', '0001-06-01 00:00+00 BC'), (5, NULL, NULL)",
+    )
+    failed = migrate(pg_url, str(tmp_path / "failed.db"))
+    error = failed.tables[0].error or ""
+    assert "column 'ts'" in error and "--cast far.ts=text" in error
+    # The text arrowmig writes for any timestamp cast to text (astronomical years), the
+    # values past Arrow's range written alike.
+    expected = [
+        ("294276-12-31 23:59:59.250000", "294276-12-30 23:59:59+00:00"),
+        ("2024-01-02 03:04:05", "2024-01-01 22:04:05.500000+00:00"),
+        ("infinity", "-infinity"),
+        ("-0043-03-15 12:00:00.000001", "0000-06-01 00:00:00+00:00"),
+        (None, None),
+    ]
+    config = MigrationConfig(casts=(("far", "ts", "text"), ("far", "tz", "text")))
+    out = str(tmp_path / "far.db")
+    report = migrate(pg_url, out, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    con = sqlite3.connect(out)
+    try:
+        assert con.execute("SELECT ts, tz FROM far ORDER BY id").fetchall() == expected
+    finally:
+        con.close()
+    onward = str(tmp_path / "far.duckdb")
+    assert migrate(pg_url, onward, config=config).ok
+    duck = duckdb.connect(onward, read_only=True)
+    try:
+        assert duck.execute("SELECT ts, tz FROM far ORDER BY id").fetchall() == expected
+    finally:
+        duck.close()
+
+
 def test_a_failed_table_dropped_again_takes_the_types_it_created_with_it(
     pg_url: str, second_pg: str
 ) -> None:
