@@ -776,6 +776,57 @@ def test_a_timestamp_past_arrows_years_is_named_and_carried_as_text_when_cast(
         duck.close()
 
 
+def test_network_addresses_arrive_as_postgresql_shows_them(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # inet's cast to text writes a host's netmask ('10.1.0.2/32'), where psql, COPY and
+    # pg_dump show '10.1.0.2': the copies held a form PostgreSQL itself never shows.
+    _load(
+        pg_url,
+        "CREATE TABLE net (id int PRIMARY KEY, i inet, c cidr, m macaddr, m8 macaddr8);"
+        "INSERT INTO net VALUES (1, '10.1.0.2', '10.1.0.0/24', '08-00-2b-01-02-03', "
+        "'08002b010203'), (2, '10.1.0.2/24', '10.1.0.2/32', NULL, '08:00:2b:01:02:03:04:05'),"
+        " (3, '::1', '2001:db8::/32', NULL, NULL), (4, '2001:db8::1/64', NULL, NULL, NULL)",
+    )
+    with (
+        psycopg.connect(pg_url) as con,
+        con.cursor() as cur,
+        cur.copy("COPY net TO STDOUT") as copy,
+    ):
+        shown = b"".join(bytes(chunk) for chunk in copy).decode()
+    expected = [
+        tuple(None if v == "\\N" else v for v in line.split("\t")[1:])
+        for line in shown.splitlines()
+    ]
+    assert expected[0] == (
+        "10.1.0.2",
+        "10.1.0.0/24",
+        "08:00:2b:01:02:03",
+        "08:00:2b:ff:fe:01:02:03",
+    )
+    out, onward = str(tmp_path / "net.db"), str(tmp_path / "net.duckdb")
+    for target in (out, onward, second_pg):
+        assert migrate(pg_url, target).ok
+        assert verify(pg_url, target).ok
+    con = sqlite3.connect(out)
+    try:
+        assert con.execute("SELECT i, c, m, m8 FROM net ORDER BY id").fetchall() == expected
+        con.execute("UPDATE net SET i = '10.1.0.3' WHERE id = 1")
+        con.commit()
+    finally:
+        con.close()
+    duck = duckdb.connect(onward, read_only=True)
+    try:
+        assert duck.execute("SELECT i, c, m, m8 FROM net ORDER BY id").fetchall() == expected
+    finally:
+        duck.close()
+    assert _pg_text(second_pg, "net", "i::text, c::text") == _pg_text(
+        pg_url, "net", "i::text, c::text"
+    )
+    (table,) = verify(pg_url, out).tables
+    assert table.result == "differ" and table.differing_columns == ["i"]
+
+
 def test_a_failed_table_dropped_again_takes_the_types_it_created_with_it(
     pg_url: str, second_pg: str
 ) -> None:

@@ -1520,6 +1520,10 @@ def _read_expression(col: Column) -> str:
         return f"array_to_json({c})::text"
     if col.source_type == "money":
         return f"{c}::numeric::text"
+    if col.source_type == "inet":
+        # inet's cast to text always writes the netmask ('10.1.0.2/32'); its output function,
+        # what psql, COPY and pg_dump show, leaves out a host's ('10.1.0.2').
+        return f"format('%s', {c})"
     if (
         pa.types.is_string(col.arrow_type)
         and col.source_type not in ("text", "name", "citext")
