@@ -42,6 +42,7 @@ from arrowmig.schema import (
     wire_type,
 )
 from arrowmig.sqlite_header import plan_header
+from arrowmig.text_numbers import is_number_kept_as_text, text_number_note
 
 TABLE_EXISTS_HINT = (
     "use --mode replace, append or truncate, --resume to continue an interrupted run, "
@@ -479,6 +480,9 @@ def build_plan(
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
+            if target_dialect == "sqlite":
+                source, compared = _with_text_number_notes(source, target)
+                notes += compared
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
             notes += comment_notes(target, target_dialect)
@@ -1209,6 +1213,20 @@ def _with_jsonb_notes(
         for c in source.columns
     )
     return replace(source, columns=columns)
+
+
+def _with_text_number_notes(source: Table, target: Table) -> tuple[Table, list[str]]:
+    """The source with a note on each column of numbers the created SQLite table keeps as
+    TEXT, and those notes as the report gives them."""
+    kept = {c.name for c in target.columns if is_number_kept_as_text(c)}
+    if not kept:
+        return source, []
+    note = {name: text_number_note(source.name, source.column(name)) for name in kept}
+    columns = tuple(
+        replace(c, notes=(*c.notes, note[c.name])) if c.name in kept else c for c in source.columns
+    )
+    said = [f"{c.name}: {note[c.name]}" for c in source.columns if c.name in kept]
+    return replace(source, columns=columns), said
 
 
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from arrowmig import migrate, verify
+from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
 from arrowmig.errors import SchemaError
 
@@ -825,6 +826,48 @@ def test_network_addresses_arrive_as_postgresql_shows_them(
     )
     (table,) = verify(pg_url, out).tables
     assert table.result == "differ" and table.differing_columns == ["i"]
+
+
+def test_exact_numbers_kept_as_sqlite_text_are_flagged_with_the_way_to_numbers(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # numeric(5,2) arrives in SQLite as its exact text, which SQLite compares as text:
+    # WHERE price > 9 found one row of three, silently, with no flag in the plan.
+    _load(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY, price numeric(5,2), n int, whole numeric(30,0));"
+        "INSERT INTO p VALUES (1, 9.99, 1, 5), (2, 10.50, 2, 12), (3, 28.99, 3, 7)",
+    )
+    out = str(tmp_path / "p.db")
+    capsys.readouterr()
+    assert main(["plan", pg_url, out, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    flags = {c["name"]: " ".join(c["flags"]) for c in planned["columns"]}
+    assert "SQLite compares" in flags["price"] and "--cast p.price=double" in flags["price"]
+    assert "--cast p.whole=bigint" in flags["whole"]
+    assert flags["n"] == "" and flags["id"] == ""
+    report = migrate(pg_url, out)
+    said = " | ".join(report.tables[0].notes)
+    assert "price: exact numbers kept as TEXT" in said and "n: " not in said
+    con = sqlite3.connect(out)
+    try:  # kept exact, as the note says, and compared as text
+        assert con.execute("SELECT price FROM p ORDER BY id").fetchall() == [
+            ("9.99",),
+            ("10.50",),
+            ("28.99",),
+        ]
+    finally:
+        con.close()
+    # The way the note gives: numbers, which SQLite compares as PostgreSQL does.
+    casts = (("p", "price", "double"), ("p", "whole", "bigint"))
+    report = migrate(pg_url, out, config=MigrationConfig(mode="replace", casts=casts))
+    assert report.ok and "exact numbers kept" not in " ".join(report.tables[0].notes)
+    con = sqlite3.connect(out)
+    try:
+        got = con.execute("SELECT count(*), max(price), max(whole) FROM p WHERE price > 9")
+        assert got.fetchone() == (3, 28.99, 12)  # as PostgreSQL answers
+    finally:
+        con.close()
 
 
 def test_a_failed_table_dropped_again_takes_the_types_it_created_with_it(
