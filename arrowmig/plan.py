@@ -417,6 +417,8 @@ def build_plan(
                 table=name,
             )
         source = _apply_casts(source, casts, src.dialect)
+        if src.dialect == target_dialect == "postgresql":
+            source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
         target = source
         action = config.mode
@@ -711,6 +713,27 @@ def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
             c = replace(c, pg_type=qualified(c.pg_domain[0], schema))
         columns.append(c)
     return replace(source, columns=tuple(columns))
+
+
+def _with_money_kept(source: Table, src: Source, dst: Endpoint | None) -> Table:
+    """A PostgreSQL source's money columns as money again on a PostgreSQL target that writes
+    money as the source does (the same ``lc_monetary``): its amount is exact either way (cents
+    in 64 bits), but only there does '$1.23' stay '$1.23'. Elsewhere money becomes numeric."""
+    money = [c for c in source.columns if c.source_type == "money" and c.target_type == "numeric"]
+    if not money or dst is None:
+        return source
+    locale = getattr(src, "monetary_locale", None)
+    there = getattr(dst, "monetary_locale", None)
+    if locale is None or there is None or locale() != there():
+        return source
+    kept = f"money kept as money (both servers' lc_monetary is {locale()!r})"
+    columns = tuple(
+        replace(c, pg_type="money", notes=(*(n for n in c.notes if "money" not in n), kept))
+        if c in money
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
 
 
 def _without_collations_the_target_lacks(

@@ -870,6 +870,37 @@ def test_exact_numbers_kept_as_sqlite_text_are_flagged_with_the_way_to_numbers(
         con.close()
 
 
+def test_money_stays_money_between_servers_that_write_it_alike(pg_url: str, second_pg: str) -> None:
+    # pg_dump | psql keeps money; arrowmig made it numeric, so '$1.23' became '1.23'. Only
+    # where the target writes money as the source does (the same lc_monetary) is it kept.
+    _load(
+        pg_url,
+        "CREATE TABLE m (id int PRIMARY KEY, amt money);"
+        "INSERT INTO m VALUES (1, 1.23), (2, '-92233720368547758.08'), (3, 1234.5), (4, NULL)",
+    )
+    shown = _pg_text(pg_url, "m", "amt::text")
+    for direct in (True, False):  # the rows undecoded, and through Arrow
+        report = migrate(pg_url, second_pg, config=MigrationConfig(mode="replace", direct=direct))
+        assert report.ok and "money kept as money" in " ".join(report.tables[0].notes)
+        assert _pg_text(second_pg, "m", "pg_typeof(amt)::text, amt::text") == [
+            ("money", text) for (text,) in shown
+        ]
+        assert verify(pg_url, second_pg).ok
+    _load(second_pg, "UPDATE m SET amt = 1.24 WHERE id = 1")
+    assert verify(pg_url, second_pg).tables[0].differing_columns == ["amt"]
+    # A target writing money otherwise gets its amount as numeric, as before, flagged.
+    _load(second_pg, "DROP TABLE m")
+    with psycopg.connect(second_pg, autocommit=True) as con:
+        database = con.execute("SELECT current_database()").fetchone()
+        assert database is not None
+        here = con.execute("SHOW lc_monetary").fetchone()
+        other = "C" if here != ("C",) else "POSIX"
+        con.execute(f"ALTER DATABASE \"{database[0]}\" SET lc_monetary = '{other}'")
+    report = migrate(pg_url, second_pg)
+    assert report.ok and "money carried as its exact amount" in " ".join(report.tables[0].notes)
+    assert _pg_text(second_pg, "m", "pg_typeof(amt)::text, amt::text")[0] == ("numeric", "1.23")
+
+
 def test_a_failed_table_dropped_again_takes_the_types_it_created_with_it(
     pg_url: str, second_pg: str
 ) -> None:

@@ -387,6 +387,10 @@ class PostgresEndpoint(BaseEndpoint):
             self._encoding = str(self._query("SELECT current_setting('server_encoding')")[0][0])
         return self._encoding
 
+    def monetary_locale(self) -> str:
+        """The locale money is written in (``lc_monetary``: '$1,234.50' under en_US)."""
+        return str(self._query("SELECT current_setting('lc_monetary')")[0][0])
+
     def server_major(self) -> int:
         # Asked once per connection (it was asked per table, a round trip each).
         if self._server_major is None:
