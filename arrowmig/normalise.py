@@ -290,18 +290,24 @@ class ColumnPair:
     target_sql: str
 
 
-def pair_columns(source: Column, target: Column, *, postgres_pair: bool = False) -> ColumnPair:
+def pair_columns(
+    source: Column, target: Column, *, postgres_pair: bool = False, postgres_target: bool = False
+) -> ColumnPair:
     """Decide how a source column and its target column are hashed so that equal values
     hash equal and unequal values differ, whatever physical types carry them.
 
     ``postgres_pair``: both sides are PostgreSQL, which keeps an unbounded numeric's scale
-    (``1.50`` and ``1.5000`` print apart) and a json's text as written (key order, duplicate
-    keys): such a column of the same declared type on both sides compares its exact text."""
+    (``1.50`` and ``1.5000`` print apart): such a column of the same declared type on both
+    sides compares its exact text. ``postgres_target``: the target is PostgreSQL, whose json
+    keeps each document's text as written (key order, spacing, duplicate keys): a json
+    column written from text compares that text exactly."""
     sk, tk = kind_of(source), kind_of(target)
     ns = _is_ns(source.arrow_type) or _is_ns(target.arrow_type)
     mode = _pair_mode(sk, tk, source.arrow_type, target.arrow_type)
     declared = {source.source_type.strip().lower(), target.source_type.strip().lower()}
-    if postgres_pair and declared in ({"numeric"}, {"json"}) and sk == tk:
+    if postgres_pair and declared == {"numeric"} and sk == tk:
+        mode = TEXT
+    if postgres_target and _json_from_text(source, target, sk):
         mode = TEXT
     reals = _reals_as_text(source, mode) or _reals_as_text(target, mode)
     src = _side_sql(_number_text(source, reals), sk, source.arrow_type, mode, ns)
@@ -309,6 +315,19 @@ def pair_columns(source: Column, target: Column, *, postgres_pair: bool = False)
     # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
     return ColumnPair(source.name, source, target, mode, _salted(src), _salted(tgt))
+
+
+def _json_from_text(source: Column, target: Column, source_kind: str) -> bool:
+    """Whether a PostgreSQL json column holds the source's text as it was: written from text
+    or JSON text (SQLite's JSON, DuckDB's, PostgreSQL's json), each document kept as written.
+    jsonb canonicalises, and JSON arrowmig writes from a nested value is its own text: those
+    stay normalised (sorted keys, minified)."""
+    return (
+        target.source_type.strip().lower() == "json"
+        and source_kind in (TEXT, JSON)
+        and pa.types.is_string(plain_type(source.arrow_type))
+        and source.source_type.strip().lower() != "jsonb"
+    )
 
 
 def _reals_as_text(column: Column, mode: str) -> bool:

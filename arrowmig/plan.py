@@ -33,6 +33,7 @@ from arrowmig.schema import (
     forced_arrow_type,
     index_form_notes,
     is_pg_interval,
+    is_pg_timestamp,
     is_text_type,
     key_statements,
     numbers_as_text,
@@ -43,6 +44,7 @@ from arrowmig.schema import (
     wire_type,
 )
 from arrowmig.sqlite_header import plan_header
+from arrowmig.text_numbers import is_number_kept_as_text, text_number_note
 
 TABLE_EXISTS_HINT = (
     "use --mode replace, append or truncate, --resume to continue an interrupted run, "
@@ -430,7 +432,9 @@ def build_plan(
                 hint="leave it out with --exclude, or name the tables to move with --tables",
                 table=name,
             )
-        source = _apply_casts(source, casts, target_dialect)
+        source = _apply_casts(source, casts, src.dialect, target_dialect)
+        if src.dialect == target_dialect == "postgresql":
+            source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
         target = source
         action = config.mode
@@ -494,6 +498,9 @@ def build_plan(
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
+            if target_dialect == "sqlite":
+                source, compared = _with_text_number_notes(source, target)
+                notes += compared
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
             notes += comment_notes(target, target_dialect)
@@ -736,6 +743,27 @@ def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
     return replace(source, columns=tuple(columns))
 
 
+def _with_money_kept(source: Table, src: Source, dst: Endpoint | None) -> Table:
+    """A PostgreSQL source's money columns as money again on a PostgreSQL target that writes
+    money as the source does (the same ``lc_monetary``): its amount is exact either way (cents
+    in 64 bits), but only there does '$1.23' stay '$1.23'. Elsewhere money becomes numeric."""
+    money = [c for c in source.columns if c.source_type == "money" and c.target_type == "numeric"]
+    if not money or dst is None:
+        return source
+    locale = getattr(src, "monetary_locale", None)
+    there = getattr(dst, "monetary_locale", None)
+    if locale is None or there is None or locale() != there():
+        return source
+    kept = f"money kept as money (both servers' lc_monetary is {locale()!r})"
+    columns = tuple(
+        replace(c, pg_type="money", notes=(*(n for n in c.notes if "money" not in n), kept))
+        if c in money
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
+
+
 def _without_collations_the_target_lacks(
     source: Table, dst: Endpoint | None
 ) -> tuple[Table, list[str]]:
@@ -864,16 +892,22 @@ def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
     return any(i.unique and set(i.columns) == wanted for i in table.indexes)
 
 
-def _read_type(col: Column, cast_to: pa.DataType | None) -> pa.DataType:
-    """The Arrow type a cast column is read as: a PostgreSQL interval cast to text is read as
-    text by the server (in the form arrowmig writes intervals), since Arrow's intervals stop
-    at 2,562,047 hours and PostgreSQL's do not."""
-    if is_pg_interval(col.source_type) and cast_to is not None and is_text_type(cast_to):
+def _read_type(col: Column, cast_to: pa.DataType | None, source_dialect: str) -> pa.DataType:
+    """The Arrow type a cast column is read as: a PostgreSQL interval or timestamp cast to
+    text is read as text by the server (in the form arrowmig writes them), since Arrow's
+    intervals stop at 2,562,047 hours and its timestamps at 294247 AD, and PostgreSQL's do not."""
+    if cast_to is None or not is_text_type(cast_to):
+        return col.arrow_type
+    if is_pg_interval(col.source_type):
+        return pa.string()
+    if source_dialect == "postgresql" and is_pg_timestamp(col.source_type):
         return pa.string()
     return col.arrow_type
 
 
-def _apply_casts(table: Table, casts: dict[tuple[str, str], str], dialect: str) -> Table:
+def _apply_casts(
+    table: Table, casts: dict[tuple[str, str], str], source_dialect: str, target_dialect: str
+) -> Table:
     columns = []
     for col in table.columns:
         forced = casts.get((table.name, col.name))
@@ -886,12 +920,12 @@ def _apply_casts(table: Table, casts: dict[tuple[str, str], str], dialect: str) 
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
-            rounding = rounding_words(forced, dialect)
+            rounding = rounding_words(forced, target_dialect)
             if rounding:  # the target rounds as asked (SQLite does not): said beforehand
                 note += f" ({rounding})"
             col = replace(
                 col,
-                arrow_type=_read_type(col, instant),
+                arrow_type=_read_type(col, instant, source_dialect),
                 target_type=forced,
                 pg_type=None,
                 duckdb_type=None,
@@ -1229,6 +1263,20 @@ def _with_jsonb_notes(
         for c in source.columns
     )
     return replace(source, columns=columns)
+
+
+def _with_text_number_notes(source: Table, target: Table) -> tuple[Table, list[str]]:
+    """The source with a note on each column of numbers the created SQLite table keeps as
+    TEXT, and those notes as the report gives them."""
+    kept = {c.name for c in target.columns if is_number_kept_as_text(c)}
+    if not kept:
+        return source, []
+    note = {name: text_number_note(source.name, source.column(name)) for name in kept}
+    columns = tuple(
+        replace(c, notes=(*c.notes, note[c.name])) if c.name in kept else c for c in source.columns
+    )
+    said = [f"{c.name}: {note[c.name]}" for c in source.columns if c.name in kept]
+    return replace(source, columns=columns), said
 
 
 def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:

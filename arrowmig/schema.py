@@ -47,6 +47,15 @@ def is_pg_interval(declared: str) -> bool:
     return declared.startswith("interval") and not declared.endswith("]")
 
 
+_PG_TIMESTAMP = re.compile(r"timestamp(tz)?(\(\d+\))?( with(out)? time zone)?")
+
+
+def is_pg_timestamp(declared: str) -> bool:
+    """A PostgreSQL timestamp or timestamptz column, any precision, as ``format_type``
+    declares it ('timestamp(3) with time zone'; not an array of them)."""
+    return _PG_TIMESTAMP.fullmatch(declared) is not None
+
+
 def is_bytes_type(t: pa.DataType) -> bool:
     return bool(
         pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)

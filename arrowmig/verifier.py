@@ -713,7 +713,14 @@ def _column_pairs(
             missing.append(col.name)
             continue
         used.add(t_name)
-        pairs.append(pair_columns(col, t_table.column(t_name), postgres_pair=postgres_pair))
+        pairs.append(
+            pair_columns(
+                col,
+                t_table.column(t_name),
+                postgres_pair=postgres_pair,
+                postgres_target=tgt.endpoint.dialect == "postgresql",
+            )
+        )
     extra = [n for n in t_names if n not in used]
     return pairs, missing, extra
 

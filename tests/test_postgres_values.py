@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from arrowmig import migrate, verify
+from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
 from arrowmig.errors import SchemaError
 
@@ -732,6 +733,172 @@ def test_an_interval_past_arrows_nanoseconds_is_named_and_carried_as_text_when_c
         None,
         "0 mons 1 days -86400.0 secs",
     ]
+
+
+def test_a_timestamp_past_arrows_years_is_named_and_carried_as_text_when_cast(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # The way past the failure, as its message names it: --cast T.C=text. The cast was
+    # reported as applied while the driver still read the timestamp and failed the table.
+    _load(
+        pg_url,
+        "CREATE TABLE far (id int PRIMARY KEY, ts timestamp, tz timestamptz(3));"
+        "INSERT INTO far VALUES (1, '294276-12-31 23:59:59.25', '294276-12-30 23:59:59+00'),"
+        " (2, '2024-01-02 03:04:05', '2024-01-02 03:04:05.5+05'), (3, 'infinity', '-infinity'),"
+        " (4, '0044-03-15 12:00:00.000001 BC', '0001-06-01 00:00+00 BC'), (5, NULL, NULL)",
+    )
+    failed = migrate(pg_url, str(tmp_path / "failed.db"))
+    error = failed.tables[0].error or ""
+    assert "column 'ts'" in error and "--cast far.ts=text" in error
+    # The text arrowmig writes for any timestamp cast to text (astronomical years), the
+    # values past Arrow's range written alike.
+    expected = [
+        ("294276-12-31 23:59:59.250000", "294276-12-30 23:59:59+00:00"),
+        ("2024-01-02 03:04:05", "2024-01-01 22:04:05.500000+00:00"),
+        ("infinity", "-infinity"),
+        ("-0043-03-15 12:00:00.000001", "0000-06-01 00:00:00+00:00"),
+        (None, None),
+    ]
+    config = MigrationConfig(casts=(("far", "ts", "text"), ("far", "tz", "text")))
+    out = str(tmp_path / "far.db")
+    report = migrate(pg_url, out, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    con = sqlite3.connect(out)
+    try:
+        assert con.execute("SELECT ts, tz FROM far ORDER BY id").fetchall() == expected
+    finally:
+        con.close()
+    onward = str(tmp_path / "far.duckdb")
+    assert migrate(pg_url, onward, config=config).ok
+    duck = duckdb.connect(onward, read_only=True)
+    try:
+        assert duck.execute("SELECT ts, tz FROM far ORDER BY id").fetchall() == expected
+    finally:
+        duck.close()
+
+
+def test_network_addresses_arrive_as_postgresql_shows_them(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # inet's cast to text writes a host's netmask ('10.1.0.2/32'), where psql, COPY and
+    # pg_dump show '10.1.0.2': the copies held a form PostgreSQL itself never shows.
+    _load(
+        pg_url,
+        "CREATE TABLE net (id int PRIMARY KEY, i inet, c cidr, m macaddr, m8 macaddr8);"
+        "INSERT INTO net VALUES (1, '10.1.0.2', '10.1.0.0/24', '08-00-2b-01-02-03', "
+        "'08002b010203'), (2, '10.1.0.2/24', '10.1.0.2/32', NULL, '08:00:2b:01:02:03:04:05'),"
+        " (3, '::1', '2001:db8::/32', NULL, NULL), (4, '2001:db8::1/64', NULL, NULL, NULL)",
+    )
+    with (
+        psycopg.connect(pg_url) as con,
+        con.cursor() as cur,
+        cur.copy("COPY net TO STDOUT") as copy,
+    ):
+        shown = b"".join(bytes(chunk) for chunk in copy).decode()
+    expected = [
+        tuple(None if v == "\\N" else v for v in line.split("\t")[1:])
+        for line in shown.splitlines()
+    ]
+    assert expected[0] == (
+        "10.1.0.2",
+        "10.1.0.0/24",
+        "08:00:2b:01:02:03",
+        "08:00:2b:ff:fe:01:02:03",
+    )
+    out, onward = str(tmp_path / "net.db"), str(tmp_path / "net.duckdb")
+    for target in (out, onward, second_pg):
+        assert migrate(pg_url, target).ok
+        assert verify(pg_url, target).ok
+    con = sqlite3.connect(out)
+    try:
+        assert con.execute("SELECT i, c, m, m8 FROM net ORDER BY id").fetchall() == expected
+        con.execute("UPDATE net SET i = '10.1.0.3' WHERE id = 1")
+        con.commit()
+    finally:
+        con.close()
+    duck = duckdb.connect(onward, read_only=True)
+    try:
+        assert duck.execute("SELECT i, c, m, m8 FROM net ORDER BY id").fetchall() == expected
+    finally:
+        duck.close()
+    assert _pg_text(second_pg, "net", "i::text, c::text") == _pg_text(
+        pg_url, "net", "i::text, c::text"
+    )
+    (table,) = verify(pg_url, out).tables
+    assert table.result == "differ" and table.differing_columns == ["i"]
+
+
+def test_exact_numbers_kept_as_sqlite_text_are_flagged_with_the_way_to_numbers(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # numeric(5,2) arrives in SQLite as its exact text, which SQLite compares as text:
+    # WHERE price > 9 found one row of three, silently, with no flag in the plan.
+    _load(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY, price numeric(5,2), n int, whole numeric(30,0));"
+        "INSERT INTO p VALUES (1, 9.99, 1, 5), (2, 10.50, 2, 12), (3, 28.99, 3, 7)",
+    )
+    out = str(tmp_path / "p.db")
+    capsys.readouterr()
+    assert main(["plan", pg_url, out, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    flags = {c["name"]: " ".join(c["flags"]) for c in planned["columns"]}
+    assert "SQLite compares" in flags["price"] and "--cast p.price=double" in flags["price"]
+    assert "--cast p.whole=bigint" in flags["whole"]
+    assert flags["n"] == "" and flags["id"] == ""
+    report = migrate(pg_url, out)
+    said = " | ".join(report.tables[0].notes)
+    assert "price: exact numbers kept as TEXT" in said and "n: " not in said
+    con = sqlite3.connect(out)
+    try:  # kept exact, as the note says, and compared as text
+        assert con.execute("SELECT price FROM p ORDER BY id").fetchall() == [
+            ("9.99",),
+            ("10.50",),
+            ("28.99",),
+        ]
+    finally:
+        con.close()
+    # The way the note gives: numbers, which SQLite compares as PostgreSQL does.
+    casts = (("p", "price", "double"), ("p", "whole", "bigint"))
+    report = migrate(pg_url, out, config=MigrationConfig(mode="replace", casts=casts))
+    assert report.ok and "exact numbers kept" not in " ".join(report.tables[0].notes)
+    con = sqlite3.connect(out)
+    try:
+        got = con.execute("SELECT count(*), max(price), max(whole) FROM p WHERE price > 9")
+        assert got.fetchone() == (3, 28.99, 12)  # as PostgreSQL answers
+    finally:
+        con.close()
+
+
+def test_money_stays_money_between_servers_that_write_it_alike(pg_url: str, second_pg: str) -> None:
+    # pg_dump | psql keeps money; arrowmig made it numeric, so '$1.23' became '1.23'. Only
+    # where the target writes money as the source does (the same lc_monetary) is it kept.
+    _load(
+        pg_url,
+        "CREATE TABLE m (id int PRIMARY KEY, amt money);"
+        "INSERT INTO m VALUES (1, 1.23), (2, '-92233720368547758.08'), (3, 1234.5), (4, NULL)",
+    )
+    shown = _pg_text(pg_url, "m", "amt::text")
+    for direct in (True, False):  # the rows undecoded, and through Arrow
+        report = migrate(pg_url, second_pg, config=MigrationConfig(mode="replace", direct=direct))
+        assert report.ok and "money kept as money" in " ".join(report.tables[0].notes)
+        assert _pg_text(second_pg, "m", "pg_typeof(amt)::text, amt::text") == [
+            ("money", text) for (text,) in shown
+        ]
+        assert verify(pg_url, second_pg).ok
+    _load(second_pg, "UPDATE m SET amt = 1.24 WHERE id = 1")
+    assert verify(pg_url, second_pg).tables[0].differing_columns == ["amt"]
+    # A target writing money otherwise gets its amount as numeric, as before, flagged.
+    _load(second_pg, "DROP TABLE m")
+    with psycopg.connect(second_pg, autocommit=True) as con:
+        database = con.execute("SELECT current_database()").fetchone()
+        assert database is not None
+        here = con.execute("SHOW lc_monetary").fetchone()
+        other = "C" if here != ("C",) else "POSIX"
+        con.execute(f"ALTER DATABASE \"{database[0]}\" SET lc_monetary = '{other}'")
+    report = migrate(pg_url, second_pg)
+    assert report.ok and "money carried as its exact amount" in " ".join(report.tables[0].notes)
+    assert _pg_text(second_pg, "m", "pg_typeof(amt)::text, amt::text")[0] == ("numeric", "1.23")
 
 
 def test_a_failed_table_dropped_again_takes_the_types_it_created_with_it(

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from arrowmig import migrate, verify
+from arrowmig.config import MigrationConfig
 from arrowmig.verify_report import VerifyReport
 
 pytestmark = pytest.mark.postgres
@@ -354,3 +355,37 @@ def test_text_is_not_the_integer_sqlite_made_of_it(tmp_path: Path, pg_url: str) 
         assert report.exit_code == 1
         assert report.tables[0].differing_columns == ["code"]
     assert sorted(d.key["id"] for d in report.tables[0].diffs if d.key) == [1, 2, 3]
+
+
+def test_a_json_column_written_from_text_compares_its_exact_text(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # arrowmig makes a SQLite or DuckDB JSON column PostgreSQL json to keep each document's
+    # text, but verify normalised both sides: a duplicate key dropped or keys reordered by
+    # hand in the target was still a match.
+    lite, duck = tmp_path / "ev.db", tmp_path / "ev.duckdb"
+    documents = [(1, '{"dup":1,"dup":2}'), (2, '{"b":1,"a":2}'), (3, "[1, 2.50]")]
+    con = sqlite3.connect(lite)
+    con.execute("CREATE TABLE ev (id INTEGER PRIMARY KEY, payload JSON)")
+    con.executemany("INSERT INTO ev VALUES (?, ?)", documents)
+    con.commit()
+    con.close()
+    with duckdb.connect(str(duck)) as d:
+        d.execute("CREATE TABLE ev (id INTEGER PRIMARY KEY, payload JSON)")
+        d.executemany("INSERT INTO ev VALUES (?, ?)", documents)
+    edits = {1: '{"dup":2}', 2: '{ "a" : 2, "b" : 1 }', 3: "[1, 2.5]"}
+    for source in (lite, duck):
+        assert migrate(str(source), pg_url).ok
+        assert verify(str(source), pg_url).ok
+        with psycopg.connect(pg_url, autocommit=True) as pg:
+            assert pg.execute("SELECT pg_typeof(payload)::text FROM ev LIMIT 1").fetchone() == (
+                "json",
+            )
+            for key, text in edits.items():
+                pg.execute("UPDATE ev SET payload = %s WHERE id = %s", (text, key))
+        changed = _changed(verify(str(source), pg_url, level="diff"))
+        assert changed == {k: (dict(documents)[k], text) for k, text in edits.items()}
+        _load(pg_url, "DROP TABLE ev")
+    # jsonb canonicalises each document: there the normalised comparison stays.
+    assert migrate(str(lite), pg_url, config=MigrationConfig(casts=("ev.payload=jsonb",))).ok
+    assert verify(str(lite), pg_url).ok

@@ -35,6 +35,10 @@ from arrowmig.endpoints.common import (
     sqlstate_of,
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
+from arrowmig.endpoints.pg_cast_text import (
+    INTERVAL_AS_TEXT_SQL,
+    timestamp_as_text_sql,
+)
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,
@@ -76,6 +80,7 @@ from arrowmig.schema import (
     foreign_key_clause,
     index_label,
     is_pg_interval,
+    is_pg_timestamp,
     pg_server_cast,
     pg_server_expression,
     primary_key_label,
@@ -415,6 +420,10 @@ class PostgresEndpoint(BaseEndpoint):
         if self._encoding is None:
             self._encoding = str(self._query("SELECT current_setting('server_encoding')")[0][0])
         return self._encoding
+
+    def monetary_locale(self) -> str:
+        """The locale money is written in (``lc_monetary``: '$1,234.50' under en_US)."""
+        return str(self._query("SELECT current_setting('lc_monetary')")[0][0])
 
     def server_major(self) -> int:
         # Asked once per connection (it was asked per table, a round trip each).
@@ -1565,17 +1574,6 @@ _INTERVAL_OVERFLOW = "would overflow when converting to nanoseconds"
 """The driver's message for an interval whose time part passes 2,562,047 hours (Arrow's
 intervals count nanoseconds in 64 bits; PostgreSQL's microseconds reach 2,562,047,788 hours)."""
 
-INTERVAL_AS_TEXT_SQL = (
-    "CASE WHEN {c} IS NOT NULL THEN format('%s mons %s days %s secs', "
-    "(extract(year FROM {c})::numeric * 12 + extract(month FROM {c})::numeric)::bigint, "
-    "extract(day FROM {c})::bigint, regexp_replace(rtrim((extract(hour FROM {c})::numeric * 3600 "
-    "+ extract(minute FROM {c})::numeric * 60 + extract(second FROM {c})::numeric)"
-    "::numeric(30,6)::text, '0'), '\\.$', '.0')) END"
-)
-"""An interval as the text arrowmig writes for one cast to text (``schema.interval_text``:
-'14 mons 3 days 14706.5 secs'), made by the server: read so, an interval past Arrow's
-nanoseconds arrives too."""
-
 
 def _interval_too_long(table: Table) -> DataError:
     names = [c.name for c in table.columns if pa.types.is_interval(c.arrow_type)]
@@ -1594,10 +1592,16 @@ def _read_expression(col: Column) -> str:
     c = quote_ident(col.name)
     if is_pg_interval(col.source_type) and pa.types.is_string(col.arrow_type):
         return INTERVAL_AS_TEXT_SQL.format(c=c)  # cast to text by the plan
+    if is_pg_timestamp(col.source_type) and pa.types.is_string(col.arrow_type):
+        return timestamp_as_text_sql(c, col.source_type)  # cast to text by the plan
     if col.target_type == "jsonb" and col.source_type.endswith("]"):
         return f"array_to_json({c})::text"
     if col.source_type == "money":
         return f"{c}::numeric::text"
+    if col.source_type == "inet":
+        # inet's cast to text always writes the netmask ('10.1.0.2/32'); its output function,
+        # what psql, COPY and pg_dump show, leaves out a host's ('10.1.0.2').
+        return f"format('%s', {c})"
     if (
         pa.types.is_string(col.arrow_type)
         and col.source_type not in ("text", "name", "citext")
@@ -1612,7 +1616,13 @@ def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
     try:
         return _as_type(from_postgres_driver(array), field.type)
     except OutOfRange as exc:
-        reason = str(exc)
+        raise DataError(
+            f"table {table.name!r}, column {field.name!r}: {exc}",
+            hint=f"carry it as text: --cast {table.name}.{field.name}=text (read as text by "
+            "the server)",
+            table=table.name,
+            column=field.name,
+        ) from None
     except pa.ArrowInvalid:
         if not pa.types.is_decimal(field.type):
             raise

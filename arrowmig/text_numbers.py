@@ -1,0 +1,46 @@
+"""Exact numbers a created SQLite table keeps as TEXT (decimals, wide integers), named in the
+plan: SQLite compares, sorts and aggregates such a column as text, not as numbers.
+
+A REAL would round past 15 significant digits and an INTEGER stops at 64 bits, so the text
+stays the default; the note gives the way to numbers for a column whose values fit a double.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from arrowmig.model import Column
+from arrowmig.schema import ddl_type, is_text_type
+
+
+def is_number_kept_as_text(column: Column) -> bool:
+    """Whether a column of numbers becomes a TEXT column in a created SQLite table: a decimal,
+    a uint64, a numeric carried as its text (PostgreSQL's unbounded numeric and money, DuckDB's
+    HUGEINT)."""
+    if ddl_type(column, "sqlite") != "TEXT":
+        return False
+    t = column.arrow_type
+    numeric = (column.target_type or "").strip().lower().startswith(("numeric", "decimal"))
+    return pa.types.is_decimal(t) or pa.types.is_uint64(t) or (numeric and is_text_type(t))
+
+
+def text_number_note(table: str, column: Column) -> str:
+    """The note for such a column, with the cast that stores numbers: whole numbers as
+    INTEGER (a value past 64 bits then fails its row), others as REAL."""
+    cast = f"--cast {table}.{column.name}="
+    if _whole(column):
+        way = f"{cast}bigint stores them as INTEGER (a value past 64 bits fails its row)"
+    else:
+        way = f"{cast}double stores them as REAL (exact to 15 significant digits)"
+    return (
+        "exact numbers kept as TEXT: SQLite compares, sorts and aggregates them as text "
+        f"(WHERE x > 9, ORDER BY and max() go by the characters: '10.50' < '9.99'); {way}"
+    )
+
+
+def _whole(column: Column) -> bool:
+    t = column.arrow_type
+    if pa.types.is_decimal(t):
+        return bool(t.scale == 0)
+    declared = column.source_type.strip().upper()
+    return pa.types.is_uint64(t) or declared in ("HUGEINT", "UHUGEINT", "VARINT")
