@@ -664,7 +664,7 @@ def _one_second(monkeypatch: pytest.MonkeyPatch) -> None:
         def now(cls, tz: tzinfo | None = None) -> Frozen:
             return cls(2026, 11, 29, 12, 15, 59, tzinfo=tz)
 
-    monkeypatch.setattr(arrowmig.loading, "datetime", Frozen)
+    monkeypatch.setattr(arrowmig.backups, "datetime", Frozen)
 
 
 @pytest.mark.parametrize(
