@@ -40,6 +40,7 @@ from arrowmig.errors import (
     UsageError,
 )
 from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
+from arrowmig.folders import refuse_unwritable_file
 from arrowmig.loading import (
     check_emptying,
     describe_landing,
@@ -1222,6 +1223,9 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
     target_url = parse_url(target)
     with open_endpoint(source, schema=config.source_schema, read_only=True) as src:
         dst: Endpoint | None = None
+        if target_url.kind != "postgresql":
+            # The run's own refusal of a file it could not write (the plan opens none).
+            refuse_unwritable_file(target_url.target, target_url.kind)
         if target_url.kind == "postgresql" or target_url.path.exists():
             # The plan writes nothing: a DuckDB target is opened read-only too.
             dst = open_endpoint(target, schema=config.target_schema, read_only=True)

@@ -117,6 +117,10 @@ def name_parts(item: str) -> list[str]:
     return parts
 
 
+DIALECT_NAMES = {"postgresql": "PostgreSQL", "duckdb": "DuckDB", "sqlite": "SQLite"}
+"""Each database as people write its name."""
+
+
 def written(name: str, *, dots: bool = False) -> str:
     """A name as an option list takes it: in double quotes when it holds a comma or a quote
     (or, with ``dots``, a dot: a part of ``schema.table``), or begins or ends with a space."""
