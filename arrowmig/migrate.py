@@ -1062,7 +1062,7 @@ def _prepare_all(
         return together(
             d,
             lambda: prepare_lot(s, d, lot),
-            apart=lambda: [w for p in lot for w in prepare_lot(s, d, [p])],
+            apart=lambda: [w for p in lot for w in _alone(prepare_lot, s, d, p)],
         )
 
     if dst.dialect != "postgresql" or workers <= 1 or len(tables) < 2 * workers or shared_types:
@@ -1070,6 +1070,25 @@ def _prepare_all(
     else:
         prepared = _on_own_connections(lots, one_lot, open_pair, workers, kept)
     return [w for lot in prepared for w in lot]
+
+
+def _alone(
+    prepare_lot: Callable[[Source, Endpoint, list[TablePlan]], list[TableWork]],
+    src: Source,
+    dst: Endpoint,
+    table_plan: TablePlan,
+) -> list[TableWork]:
+    """One table prepared on its own; a target that refuses to create it (a name an index of
+    the target holds, say) fails that table alone, in the report, and the others are loaded.
+    A lost connection or a signal still ends the run: they are not the table's."""
+    try:
+        return prepare_lot(src, dst, [table_plan])
+    except TransientError:
+        raise
+    except ArrowmigError as exc:
+        table_plan.streams = []
+        landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
+        return [TableWork(table_plan, landing, failed=exc)]
 
 
 PREPARED_TOGETHER = 16
