@@ -1,5 +1,6 @@
-"""``--json`` and ``--progress json`` when a command fails before its report: stdout still
-gets one JSON answer with the exit code and the error line, so ``cmd --json | jq`` reads it."""
+"""Errors before any work: with ``--json`` or ``--progress json`` stdout still gets one JSON
+answer with the exit code and the error line (``cmd --json | jq`` reads it), and a --tables
+name that cannot be read says how to write it."""
 
 from __future__ import annotations
 
@@ -68,3 +69,18 @@ def test_a_password_in_the_error_is_redacted_in_the_document(
     document = json.loads(out)
     assert code == 2 and "cannot connect to postgresql://u:***@127.0.0.1:1/x" in document["error"]
     assert "s3cr3t" not in out
+
+
+def test_a_name_holding_a_quote_gets_the_doubled_quotes_as_its_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The hint was about dots, which the name does not hold.
+    source = tmp_path / "s.db"
+    with sqlite3.connect(source) as con:
+        con.execute('CREATE TABLE "my ""odd"" table" (a)')
+        con.execute('INSERT INTO "my ""odd"" table" VALUES (1)')
+    target = str(tmp_path / "t.db")
+    assert main(["migrate", str(source), target, "--tables", 'my "odd" table']) == 2
+    err = capsys.readouterr().err
+    assert """each quote in it doubled: "my ""odd"" table\"""" in err, err
+    assert main(["migrate", str(source), target, "--tables", '"my ""odd"" table"']) == 0
