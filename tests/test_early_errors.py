@@ -13,6 +13,12 @@ import pytest
 from arrowmig.cli import main
 
 
+def make_sqlite(path: Path, create: str) -> Path:
+    with sqlite3.connect(path) as con:
+        con.execute(create)
+    return path
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -61,9 +67,7 @@ def test_without_json_stdout_stays_empty(
 def test_a_password_in_the_error_is_redacted_in_the_document(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = tmp_path / "s.db"
-    with sqlite3.connect(source) as con:
-        con.execute("CREATE TABLE t (a)")
+    source = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a)")
     code = main(["plan", str(source), "postgresql://u:s3cr3t@127.0.0.1:1/x", "--json"])
     out, _ = capsys.readouterr()
     document = json.loads(out)
@@ -75,10 +79,7 @@ def test_a_name_holding_a_quote_gets_the_doubled_quotes_as_its_hint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The hint was about dots, which the name does not hold.
-    source = tmp_path / "s.db"
-    with sqlite3.connect(source) as con:
-        con.execute('CREATE TABLE "my ""odd"" table" (a)')
-        con.execute('INSERT INTO "my ""odd"" table" VALUES (1)')
+    source = make_sqlite(tmp_path / "s.db", 'CREATE TABLE "my ""odd"" table" (a)')
     target = str(tmp_path / "t.db")
     assert main(["migrate", str(source), target, "--tables", 'my "odd" table']) == 2
     err = capsys.readouterr().err
