@@ -1080,15 +1080,23 @@ def _alone(
 ) -> list[TableWork]:
     """One table prepared on its own; a target that refuses to create it (a name an index of
     the target holds, say) fails that table alone, in the report, and the others are loaded.
-    A lost connection or a signal still ends the run: they are not the table's."""
+    A refused resume, a lost connection or a signal still end the run: they are not the
+    table's."""
     try:
         return prepare_lot(src, dst, [table_plan])
-    except TransientError:
-        raise
-    except ArrowmigError as exc:
+    except _NotPrepared as refused:
         table_plan.streams = []
         landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
-        return [TableWork(table_plan, landing, failed=exc)]
+        return [TableWork(table_plan, landing, failed=refused.error)]
+
+
+class _NotPrepared(Exception):
+    """The target refused to create or empty a table (``_alone``): not an ArrowmigError, so
+    that nothing on the way takes it for the run's own."""
+
+    def __init__(self, error: ArrowmigError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 PREPARED_TOGETHER = 16
@@ -1159,7 +1167,12 @@ def _table_work(
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).
     table_plan.streams = source_streams(table_plan, src, count)
-    prepare(dst, landing, emptied=name in emptied)
+    try:
+        prepare(dst, landing, emptied=name in emptied)
+    except TransientError:
+        raise
+    except ArrowmigError as exc:
+        raise _NotPrepared(exc) from exc
     created = getattr(dst, "types_created", None)
     table_plan.types_created = tuple(created(landing.physical.name)) if created else ()
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
