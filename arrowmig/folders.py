@@ -1,13 +1,15 @@
-"""Why a folder arrowmig writes into (``--log-file``'s, ``--reject-dir``, bench's ``--out``)
-cannot be made, said of the path: the OS's own words name the wrong thing when part of the
-path is a file."""
+"""Why a folder arrowmig writes into (``--log-file``'s, ``--reject-dir``, bench's ``--out``,
+a SQLite or DuckDB target's) cannot be made or written, said of the path: the OS's own words
+name the wrong thing when part of the path is a file."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
-from arrowmig.errors import UsageError
+from arrowmig.errors import ConnectError, UsageError
+from arrowmig.names import DIALECT_NAMES
 
 
 def folder_problem(directory: Path, exc: OSError) -> str:
@@ -33,3 +35,22 @@ def check_writable(directory: Path, what: str, option: str) -> None:
             f"cannot write {what} to {str(directory)!r}: {folder_problem(directory, exc)}",
             hint=f"give {option} a folder you can write to",
         ) from None
+
+
+def refuse_unwritable_file(target: str, dialect: str) -> None:
+    """Refuse a SQLite or DuckDB (``dialect``) target file ``target`` that cannot be created or
+    written, before anything is: told alike by the run that opens it and by ``plan``, which
+    opens nothing it would create. (``os.access`` answers for a read-only file system even to
+    root, whom file modes do not stop.)"""
+    path, kind = Path(target), DIALECT_NAMES[dialect]
+    if not path.exists() and not path.parent.exists():
+        raise ConnectError(
+            f"cannot create {kind} file {target!r}: folder {str(path.parent)!r} is missing",
+            hint="create the folder first",
+        )
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise ConnectError(
+            f"cannot write {kind} file {target!r}: "
+            + ("the file is read-only" if path.exists() else "its folder is not writable"),
+            hint="write to a folder you may write to, or change its permissions",
+        )

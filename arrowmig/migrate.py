@@ -40,6 +40,7 @@ from arrowmig.errors import (
     UsageError,
 )
 from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
+from arrowmig.folders import refuse_unwritable_file
 from arrowmig.loading import (
     check_emptying,
     describe_landing,
@@ -1061,7 +1062,7 @@ def _prepare_all(
         return together(
             d,
             lambda: prepare_lot(s, d, lot),
-            apart=lambda: [w for p in lot for w in prepare_lot(s, d, [p])],
+            apart=lambda: [w for p in lot for w in _alone(prepare_lot, s, d, p)],
         )
 
     if dst.dialect != "postgresql" or workers <= 1 or len(tables) < 2 * workers or shared_types:
@@ -1069,6 +1070,33 @@ def _prepare_all(
     else:
         prepared = _on_own_connections(lots, one_lot, open_pair, workers, kept)
     return [w for lot in prepared for w in lot]
+
+
+def _alone(
+    prepare_lot: Callable[[Source, Endpoint, list[TablePlan]], list[TableWork]],
+    src: Source,
+    dst: Endpoint,
+    table_plan: TablePlan,
+) -> list[TableWork]:
+    """One table prepared on its own; a target that refuses to create it (a name an index of
+    the target holds, say) fails that table alone, in the report, and the others are loaded.
+    A refused resume, a lost connection or a signal still end the run: they are not the
+    table's."""
+    try:
+        return prepare_lot(src, dst, [table_plan])
+    except _NotPrepared as refused:
+        table_plan.streams = []
+        landing = landing_for(table_plan.target, table_plan.source, table_plan.action)
+        return [TableWork(table_plan, landing, failed=refused.error)]
+
+
+class _NotPrepared(Exception):
+    """The target refused to create or empty a table (``_alone``): not an ArrowmigError, so
+    that nothing on the way takes it for the run's own."""
+
+    def __init__(self, error: ArrowmigError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 PREPARED_TOGETHER = 16
@@ -1139,7 +1167,12 @@ def _table_work(
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).
     table_plan.streams = source_streams(table_plan, src, count)
-    prepare(dst, landing, emptied=name in emptied)
+    try:
+        prepare(dst, landing, emptied=name in emptied)
+    except TransientError:
+        raise
+    except ArrowmigError as exc:
+        raise _NotPrepared(exc) from exc
     created = getattr(dst, "types_created", None)
     table_plan.types_created = tuple(created(landing.physical.name)) if created else ()
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
@@ -1222,6 +1255,9 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
     target_url = parse_url(target)
     with open_endpoint(source, schema=config.source_schema, read_only=True) as src:
         dst: Endpoint | None = None
+        if target_url.kind != "postgresql":
+            # The run's own refusal of a file it could not write (the plan opens none).
+            refuse_unwritable_file(target_url.target, target_url.kind)
         if target_url.kind == "postgresql" or target_url.path.exists():
             # The plan writes nothing: a DuckDB target is opened read-only too.
             dst = open_endpoint(target, schema=config.target_schema, read_only=True)

@@ -5,6 +5,7 @@ what arrowmig prints can be given back as it is."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 
 from arrowmig.errors import UsageError
@@ -106,15 +107,21 @@ def name_parts(item: str) -> list[str]:
     while at < len(item):
         found = _PART.match(item, at)
         if found is None:
+            # Most often a name that holds a quote itself, written bare: show it as it reads.
             raise UsageError(
                 f"cannot read the name {item!r}",
-                hint="write schema.table with each part that holds a dot in double quotes: "
-                '"a.b"."c.d"',
+                hint="a name holding a double quote goes in double quotes, each quote in it "
+                f"doubled: {written(item)} (in a shell: {shlex.quote(written(item))}); a "
+                'schema.table whose parts hold a dot is written "a.b"."c.d"',
             )
         part = found.group(1)
         parts.append(part[1:-1].replace('""', '"') if part.startswith('"') else part)
         at = found.end()
     return parts
+
+
+DIALECT_NAMES = {"postgresql": "PostgreSQL", "duckdb": "DuckDB", "sqlite": "SQLite"}
+"""Each database as people write its name."""
 
 
 def written(name: str, *, dots: bool = False) -> str:

@@ -19,10 +19,11 @@ from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.names import folded, name_parts, written_list
+from arrowmig.names import DIALECT_NAMES, folded, name_parts, written_list
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.replaced import published_notes, replaced
@@ -439,7 +440,9 @@ def build_plan(
         target = source
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
-        if dst is not None:
+        if dst is None:  # a file the run would create: every table is new
+            refuse_too_many_columns(target, target_dialect)
+        else:
             dst.check_names(target)
             exists = name in present
             if config.mode == "replace" and exists:
@@ -981,7 +984,7 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
         if refusal is not None:
             raise UsageError(
                 f"--cast {table.name}.{col.name}={col.target_type}: {refusal}",
-                hint=f"name a type {_DIALECT_NAMES.get(dialect, dialect)} has, that its "
+                hint=f"name a type {DIALECT_NAMES.get(dialect, dialect)} has, that its "
                 f"{col.source_type or col.arrow_type} values convert to, or leave the cast out",
             )
 
@@ -989,7 +992,6 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
 _SQLITE_TYPE_NAME = re.compile(r'[A-Za-z_"][A-Za-z0-9_ "]*(\(\s*[+-]?\d+(\s*,\s*[+-]?\d+)?\s*\))?')
 """A declared type SQLite reads as one: words, and a size (``VARCHAR(10)``, ``NUMERIC(10,2)``)."""
 
-_DIALECT_NAMES = {"postgresql": "PostgreSQL", "duckdb": "DuckDB", "sqlite": "SQLite"}
 
 
 def _type_refusal(

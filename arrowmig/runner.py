@@ -80,6 +80,8 @@ class TableWork:
     profiled: bool = False
     """Loaded again after a value broke a presumed type (``Column.proof``): its plan comes
     from a full profile, and a resumed run must plan it the same way."""
+    failed: ArrowmigError | None = None
+    """Why its target table could not be prepared (created, emptied): it fails alone."""
     shape: Shape | None = None
     """The columns of the table the rows go into, as the target's catalog declared them when
     it was created (a resume refuses a table changed since)."""
@@ -188,7 +190,10 @@ class Runner:
             for name, w in self.tables.items():
                 self.sink.emit(Event("planned", table=name, total_rows=w.plan.source.row_count))
             for w in self.tables.values():
-                if w.loaded:
+                if w.failed is not None:
+                    self._begin(w.plan.source.name)
+                    self._fail(w.plan.source.name, w.failed)
+                elif w.loaded:
                     self._begin(w.plan.source.name)
                     self.reports[w.plan.source.name].status = "done"
                     self._sync(w.plan.source.name)
@@ -433,10 +438,7 @@ class Runner:
             conns.target.drop_table(work.landing.physical.name)
             prepare(conns.target, landing)
         except ArrowmigError as exc:
-            table_report.status = "failed"
-            table_report.error = describe_error(exc)
-            self.sink.emit(Event("error", table=name, message=table_report.error))
-            self._sync(name)
+            self._fail(name, exc)
             return
         self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
         work.plan, work.landing, work.profiled = plan, landing, True
@@ -476,9 +478,16 @@ class Runner:
             for unbuilt in table_report.keys_not_built:
                 self.sink.emit(Event("error", table=name, message=unbuilt))
         except ArrowmigError as exc:
-            table_report.status = "failed"
-            table_report.error = describe_error(exc)
-            self.sink.emit(Event("error", table=name, message=table_report.error))
+            self._fail(name, exc)
+            return
+        self._sync(name)
+
+    def _fail(self, name: str, error: ArrowmigError) -> None:
+        """Table ``name`` failed, outside its streams: reported, told, and finished with."""
+        table_report = self.reports[name]
+        table_report.status = "failed"
+        table_report.error = describe_error(error)
+        self.sink.emit(Event("error", table=name, message=table_report.error))
         self._sync(name)
 
     def _put_in_place(self, work: TableWork, dst: Endpoint, *, again: bool = False) -> None:

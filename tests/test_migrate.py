@@ -1143,7 +1143,7 @@ def test_files_this_user_may_not_write_are_refused_in_one_line(
     def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         return subprocess.run(
-            [*command, sys.executable, "-m", "arrowmig", "migrate", *args],
+            [*command, sys.executable, "-m", "arrowmig", *args],
             capture_output=True,
             text=True,
             timeout=60,
@@ -1151,11 +1151,16 @@ def test_files_this_user_may_not_write_are_refused_in_one_line(
             env={**os.environ, "PYTHONPATH": str(Path(arrowmig.__file__).parent.parent)},
         )
 
+    ok = make_sqlite(base / "ok.db", "CREATE TABLE t (a);")
     for args, expected in [
-        ((src, str(open_dir / "w.duckdb")), "is in WAL mode"),
-        ((make_sqlite(base / "ok.db", "CREATE TABLE t (a);"), str(locked / "w.db")),
-         "its folder is not writable"),
-        ((str(unreadable), str(open_dir / "u.duckdb")),
+        (("migrate", src, str(open_dir / "w.duckdb")), "is in WAL mode"),
+        *[
+            ((verb, ok, str(locked / name)), f"cannot write {kind} file '{locked / name}': its "
+             "folder is not writable")
+            for verb in ("migrate", "plan")  # the plan refuses what the run would
+            for name, kind in (("w.db", "SQLite"), ("w.duckdb", "DuckDB"))
+        ],
+        (("migrate", str(unreadable), str(open_dir / "u.duckdb")),
          "cannot read SQLite file '" + str(unreadable) + "': permission denied; run as a user "
          "who may read it"),
     ]:  # fmt: skip

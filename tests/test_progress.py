@@ -878,6 +878,8 @@ def test_arrowmig_run_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_job_file_dry_run_shows_the_plan(
     source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The folder the target goes in: the plan refuses a missing one, as the run would.
+    (tmp_path / "out").mkdir()
     code, out, _err = _cli(capsys, "run", str(_job(tmp_path)), "--dry-run", "--json")
     assert code == 0
     plan: dict[str, Any] = json.loads(out)

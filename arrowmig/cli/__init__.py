@@ -17,7 +17,7 @@ import click
 
 from arrowmig._quiet_start import restore_python_handler
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
-from arrowmig.cli.console import reopen_closed_streams
+from arrowmig.cli.console import answered, reopen_closed_streams
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
 from arrowmig.malloc_tuning import return_freed_memory_promptly
@@ -90,6 +90,16 @@ def error_line(message: str) -> None:
     write_or_drop(sys.stderr, f"arrowmig: error: {redact_text(message, _secrets)}\n")
 
 
+def _failed(args: list[str], exit_code: int, message: str) -> int:
+    """The command ends with an error: its one line on stderr, and the same as JSON on stdout
+    when machine output was asked for and none was given yet (``failed_early``)."""
+    from arrowmig.cli.console import failed_early
+
+    error_line(message)
+    failed_early(args, exit_code, redact_text(message, _secrets))
+    return exit_code
+
+
 def _usage_line(exc: click.UsageError) -> str:
     """click's usage error as arrowmig's other errors are: one line (a script that looks for
     ``arrowmig: error:`` finds it), saying where the help is."""
@@ -107,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     restore_python_handler()  # Ctrl-C is a KeyboardInterrupt again, handled below
     reopen_closed_streams()  # started with fd 1 or 2 closed (>&-, some daemons): run anyway
     args = sys.argv[1:] if argv is None else argv
+    answered(False)
     _state["debug"] = "--debug" in args
     # Only arguments that name a database: a --cast of a column called password is not one.
     named = [a for a in args if "://" in a or a.count("=") >= 2]
@@ -118,36 +129,36 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except StopRequested as stop:
-        error_line(f"interrupted by {stop.signal_name}")
-        return 143 if stop.signal_name == "SIGTERM" else 130
+        return _failed(
+            args,
+            143 if stop.signal_name == "SIGTERM" else 130,
+            f"interrupted by {stop.signal_name}",
+        )
     except click.UsageError as exc:
         if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
             shown = io.StringIO()  # `arrowmig` alone: the help, which is what was asked
             with contextlib.redirect_stderr(shown):
                 exc.show()
             click.echo(redact_text(shown.getvalue(), _secrets), err=True, nl=False)
-        else:
-            error_line(_usage_line(exc))
-        return 2
+            return 2
+        return _failed(args, 2, _usage_line(exc))
     except (click.Abort, KeyboardInterrupt):
-        error_line("interrupted")
-        return 130
+        return _failed(args, 130, "interrupted")
     except ArrowmigError as exc:
         if _state["debug"]:
             _print_traceback()
         if raised_by_ctrl_c(exc):
-            error_line("interrupted")
-            return 130
-        error_line(str(exc))
-        return exc.exit_code
+            return _failed(args, 130, "interrupted")
+        return _failed(args, exc.exit_code, str(exc))
     except Exception as exc:
         if _state["debug"]:
             _print_traceback()
         if raised_by_ctrl_c(exc):  # a driver's error for the statement Ctrl-C cancelled
-            error_line("interrupted")
-            return 130
-        error_line(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
-        return 1
+            return _failed(args, 130, "interrupted")
+        unexpected = (
+            f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+        )
+        return _failed(args, 1, unexpected)
     return int(result) if isinstance(result, int) else 0
 
 

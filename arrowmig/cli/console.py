@@ -5,6 +5,8 @@ would have been printed, and the exit code stays the command's own."""
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import os
 import sys
 from typing import IO
@@ -63,8 +65,34 @@ def say(text: str) -> None:
     write_or_drop(sys.stderr, text + "\n")
 
 
+_answered: list[bool] = []
+"""Holds True once stdout got the command's own answer (``--json``'s document, the
+``summary`` event of ``--progress json``): an error after it needs no document of its own."""
+
+
+def answered(given: bool = True) -> None:
+    """The command's own machine answer is on stdout (``failed_early``); False as a command
+    begins (tests run several in one process)."""
+    _answered[:] = [True] if given else []
+
+
+def failed_early(args: list[str], exit_code: int, message: str) -> None:
+    """An error before the command's machine answer (a bad URL, a refused plan): with
+    ``--json`` stdout still gets one document, and with ``--progress json`` a last
+    ``summary`` line, so that ``cmd --json | jq`` always has something to read."""
+    progress_json = "--progress=json" in args or ("--progress", "json") in itertools.pairwise(args)
+    if _answered or not ("--json" in args or progress_json):
+        return
+    document: dict[str, object] = {"ok": False, "exit_code": exit_code, "error": message}
+    if progress_json:
+        document = {"event": "summary", "report": None, **document}
+    with contextlib.suppress(OSError):  # the error line on stderr is said already
+        write_or_drop(sys.stdout, json.dumps(document) + "\n")
+
+
 def print_out(text: str, what: str = "the report") -> None:
     """Machine output (``--json``) on stdout; dropped when nobody reads it any more."""
+    answered()
     try:
         write_or_drop(sys.stdout, text + "\n")
     except OSError as exc:

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import IO, Any
 
-from arrowmig.cli.console import drop_stream, output_error, write_or_drop
+from arrowmig.cli.console import answered, drop_stream, output_error, write_or_drop
 from arrowmig.errors import ArrowmigError
 from arrowmig.events import Event
 from arrowmig.sizes import counted, format_size
@@ -120,6 +120,8 @@ class JsonLinesSink:
                 self._last[event.table] = now
             if event.event == "foreign_keys" and not _key_due(event, self._last, self._interval):
                 return
+            if event.event == "summary":
+                answered()
             write_or_drop(self._out, json.dumps(event.to_dict(), default=str) + "\n")
 
 

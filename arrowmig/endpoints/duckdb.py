@@ -34,6 +34,7 @@ from arrowmig.endpoints.duckdb_dressing import planned, present, read_duckdb_dre
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
+from arrowmig.folders import refuse_unwritable_file
 from arrowmig.key_numbering import bounds, furthest, next_value, numbering_of, restart
 from arrowmig.model import Column, ForeignKey, Index, KeyNumbering, KeyRange, Table, TableLoad
 from arrowmig.names import folded
@@ -311,8 +312,8 @@ class DuckDBEndpoint(BaseEndpoint):
                 f"DuckDB file {url.target!r} does not exist",
                 hint="check the path (duckdb:///rel.duckdb is relative, duckdb:////abs.duckdb absolute)",
             )
-        if create and not path.parent.exists():
-            raise ConnectError(f"cannot create DuckDB file {url.target!r}: its folder is missing")
+        if create:
+            refuse_unwritable_file(url.target, self.dialect)
 
         try:
             self._shared = _SharedDatabase.acquire(path, read_only and not create)

@@ -35,6 +35,7 @@ from arrowmig.endpoints.common import (
     sqlstate_of,
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
+from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_cast_text import (
     INTERVAL_AS_TEXT_SQL,
     timestamp_as_text_sql,
@@ -807,6 +808,7 @@ class PostgresEndpoint(BaseEndpoint):
     # -- writing --------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
         refuse_empty_names(table, "PostgreSQL")
+        refuse_too_many_columns(table, self.dialect)
         for name in [table.name, *(c.name for c in table.columns)]:
             if len(name.encode()) > MAX_IDENTIFIER_BYTES:
                 raise SchemaError(

@@ -28,6 +28,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
+from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_ddl import (
     column_collations,
@@ -46,6 +47,7 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
+from arrowmig.folders import refuse_unwritable_file
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
@@ -208,11 +210,6 @@ class SQLiteEndpoint(BaseEndpoint):
                     f"SQLite file {url.target!r} does not exist",
                     hint="check the path (sqlite:///rel.db is relative, sqlite:////abs.db absolute)",
                 )
-            if not path.parent.exists():
-                raise ConnectError(
-                    f"cannot create SQLite file {url.target!r}: folder {str(path.parent)!r} is missing",
-                    hint="create the folder first",
-                )
         elif path.is_dir():
             raise _not_sqlite(url.target)
         elif not create and path.stat().st_size == 0:
@@ -221,12 +218,8 @@ class SQLiteEndpoint(BaseEndpoint):
                 f"SQLite file {url.target!r} is empty (0 bytes): it holds no tables",
                 hint="check the path (sqlite3 creates an empty file for a name it is given)",
             )
-        if create and not os.access(path if path.exists() else path.parent, os.W_OK):
-            raise ConnectError(
-                f"cannot write SQLite file {url.target!r}: "
-                + ("the file is read-only" if path.exists() else "its folder is not writable"),
-                hint="write to a folder you may write to, or change its permissions",
-            )
+        if create:
+            refuse_unwritable_file(url.target, self.dialect)
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
         deliver_ctrl_c()
@@ -934,6 +927,7 @@ class SQLiteEndpoint(BaseEndpoint):
 
     # -- target side ------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
+        refuse_too_many_columns(table, self.dialect)
         seen: set[str] = set()
         for col in table.columns:
             same = folded(col.name)

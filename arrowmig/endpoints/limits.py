@@ -1,0 +1,59 @@
+"""How many columns a table of each target can have: a wider one is refused at planning,
+before anything is written, not by its CREATE TABLE in the middle of the run."""
+
+from __future__ import annotations
+
+import functools
+import shlex
+
+from arrowmig.errors import SchemaError
+from arrowmig.model import Table
+from arrowmig.names import DIALECT_NAMES, written
+
+POSTGRES_MAX_COLUMNS = 1600
+"""PostgreSQL's ``MaxHeapAttributeNumber``: fixed when the server is built, not a setting."""
+SQLITE_MAX_COLUMNS = 2000
+"""SQLite's ``SQLITE_MAX_COLUMN`` for a build that does not name its own."""
+
+
+def column_limit(dialect: str) -> int | None:
+    """The most columns a table of ``dialect`` can have; None for no limit (DuckDB's)."""
+    if dialect == "postgresql":
+        return POSTGRES_MAX_COLUMNS
+    if dialect == "sqlite":
+        return sqlite_column_limit()
+    return None
+
+
+@functools.cache
+def sqlite_column_limit() -> int:
+    """``MAX_COLUMN`` of the SQLite the ADBC driver links (it brings its own, which may be
+    built with another limit), read once. Through the driver manager's own API: its DB-API
+    module takes a second to import, which a plan that opens no SQLite file would pay."""
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+    import pyarrow as pa
+
+    with (
+        adbc_driver_sqlite.connect(":memory:") as database,
+        adbc_driver_manager.AdbcConnection(database) as connection,
+        adbc_driver_manager.AdbcStatement(connection) as statement,
+    ):
+        statement.set_sql_query("SELECT * FROM pragma_compile_options")
+        handle, _ = statement.execute_query()
+        options = pa.RecordBatchReader._import_from_c(handle.address).read_all().column(0)
+    given = [o.partition("=")[2] for o in options.to_pylist() if o.startswith("MAX_COLUMN=")]
+    return int(given[0]) if given else SQLITE_MAX_COLUMNS
+
+
+def refuse_too_many_columns(table: Table, dialect: str) -> None:
+    """Refuse ``table`` if it has more columns than a ``dialect`` table can have."""
+    limit = column_limit(dialect)
+    if limit is not None and len(table.columns) > limit:
+        raise SchemaError(
+            f"table {table.name!r} has {len(table.columns):,} columns; {DIALECT_NAMES[dialect]} "
+            f"tables can have at most {limit:,}",
+            hint=f"leave it out with --exclude {shlex.quote(written(table.name))}, or move it "
+            "into a target without that limit (DuckDB)",
+            table=table.name,
+        )

@@ -1,0 +1,87 @@
+"""Errors before any work: with ``--json`` or ``--progress json`` stdout still gets one JSON
+answer with the exit code and the error line (``cmd --json | jq`` reads it), and a --tables
+name that cannot be read says how to write it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from arrowmig.cli import main
+
+
+def make_sqlite(path: Path, create: str) -> Path:
+    with sqlite3.connect(path) as con:
+        con.execute(create)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["migrate", "{missing}", "{tmp}/t.db", "--json"],
+        ["plan", "{missing}", "{tmp}/t.db", "--json"],
+        ["verify", "{missing}", "{tmp}/t.db", "--json"],
+        ["status", "{missing}", "--json"],
+        ["migrate", "{missing}", "{tmp}/t.db", "--json", "--no-such-option"],
+    ],
+)
+def test_an_early_error_is_one_json_document_on_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    # stdout was empty: a script piping to jq got no input, only the exit code.
+    missing = str(tmp_path / "missing.db")
+    code = main([a.format(missing=missing, tmp=tmp_path) for a in args])
+    out, err = capsys.readouterr()
+    assert code == 2
+    document = json.loads(out)
+    assert document == {
+        "ok": False,
+        "exit_code": 2,
+        "error": err.removeprefix("arrowmig: error: ").strip(),
+    }
+
+
+def test_an_early_error_under_progress_json_ends_with_a_summary_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "missing.db")
+    code = main(["migrate", missing, str(tmp_path / "t.db"), "--progress", "json"])
+    out, _ = capsys.readouterr()
+    assert code == 2
+    last = json.loads(out.splitlines()[-1])
+    assert last["event"] == "summary" and last["report"] is None
+    assert last["exit_code"] == 2 and "does not exist" in last["error"]
+
+
+def test_without_json_stdout_stays_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", str(tmp_path / "missing.db"), str(tmp_path / "t.db")]) == 2
+    assert capsys.readouterr().out == ""
+
+
+def test_a_password_in_the_error_is_redacted_in_the_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a)")
+    code = main(["plan", str(source), "postgresql://u:s3cr3t@127.0.0.1:1/x", "--json"])
+    out, _ = capsys.readouterr()
+    document = json.loads(out)
+    assert code == 2 and "cannot connect to postgresql://u:***@127.0.0.1:1/x" in document["error"]
+    assert "s3cr3t" not in out
+
+
+def test_a_name_holding_a_quote_gets_the_doubled_quotes_as_its_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The hint was about dots, which the name does not hold.
+    source = make_sqlite(tmp_path / "s.db", 'CREATE TABLE "my ""odd"" table" (a)')
+    target = str(tmp_path / "t.db")
+    assert main(["migrate", str(source), target, "--tables", 'my "odd" table']) == 2
+    err = capsys.readouterr().err
+    assert """each quote in it doubled: "my ""odd"" table\"""" in err, err
+    assert main(["migrate", str(source), target, "--tables", '"my ""odd"" table"']) == 0
