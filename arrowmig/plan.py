@@ -993,7 +993,6 @@ _SQLITE_TYPE_NAME = re.compile(r'[A-Za-z_"][A-Za-z0-9_ "]*(\(\s*[+-]?\d+(\s*,\s*
 """A declared type SQLite reads as one: words, and a size (``VARCHAR(10)``, ``NUMERIC(10,2)``)."""
 
 
-
 def _type_refusal(
     dst: Endpoint | None, dialect: str, type_sql: str, arriving: str | None
 ) -> str | None:
