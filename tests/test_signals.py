@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -424,3 +424,30 @@ def test_a_signal_during_the_streams_returns_only_after_every_worker_has_ended()
         scheduler.run([1, 2, 3], work, lambda _outcome, _conns: None)
     assert scheduler.stop.is_set()
     assert (began, ended) == ([1], [1])  # waited for; the others never begun
+
+
+def test_a_workers_connections_are_closed_only_after_its_stream_stopped() -> None:
+    # A DuckDB target died of a segfault (exit -11, nothing said) when SIGTERM came as the
+    # first batches were written: a connection closed from the main thread while its worker
+    # still wrote on it. The streams end first; only then are their connections closed.
+    import _thread
+
+    from arrowmig.scheduler import Scheduler
+
+    events: list[str] = []
+
+    class Recorded(_Closable):
+        def close(self) -> None:
+            events.append("closed")
+
+    def work(_stream: int, conns: Any) -> int:
+        assert conns.source and conns.target  # opened on the worker, as a stream opens them
+        _thread.interrupt_main()  # SIGTERM as the batch is written
+        time.sleep(0.5)  # the write still going on
+        events.append("written")
+        return 0
+
+    scheduler = Scheduler(2, Recorded, Recorded)  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt):
+        scheduler.run([1], work, lambda _outcome, _conns: None)
+    assert events == ["written", "closed", "closed"]
