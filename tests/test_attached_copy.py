@@ -269,3 +269,33 @@ def test_an_integer_primary_key_desc_is_not_made_the_rowid(tmp_path: Path) -> No
     copy.execute("INSERT INTO m (v) VALUES ('new')")
     assert copy.execute("SELECT id FROM m WHERE v = 'new'").fetchone() == (None,)
     copy.close()
+
+
+def test_closing_one_of_two_workers_connections_does_not_wait_for_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run stopped before its first batch took a minute (SQLite's busy timeout) to exit:
+    # the first worker's target connection, closing, waited to put the file's journal mode
+    # back while the second worker's, closed next, still had the source attached.
+    import time
+
+    from arrowmig.endpoints import sqlite as sqlite_endpoint
+    from arrowmig.urls import parse_url
+
+    monkeypatch.setattr(sqlite_endpoint, "BUSY_TIMEOUT_MS", 5_000)  # the wait, were it back
+    source, target = tmp_path / "src.db", tmp_path / "out.db"
+    build(source)
+    sqlite3.connect(target).close()  # its own journal mode: delete
+    first, second = (
+        sqlite_endpoint.SQLiteEndpoint(parse_url(f"sqlite:///{target}"), create=True)
+        for _ in range(2)
+    )
+    first.attach_source(str(source))
+    second.attach_source(str(source))
+    began = time.monotonic()
+    first.close()
+    assert time.monotonic() - began < 2
+    second.close()  # the last one puts the file's own journal mode back
+    con = sqlite3.connect(target)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    con.close()

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -138,24 +138,36 @@ def test_sigterm_before_the_streams_start_exits_143_without_a_traceback(
     assert "SIGTERM" in log.read_text()
 
 
-@pytest.fixture(scope="module")
-def slow_to_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _to_profile(path: Path, rows: int) -> Path:
     """Columns whose types only a scan of every value settles (dates, decimals, untyped):
     profiling them takes a while, in a statement of the main thread."""
-    path = tmp_path_factory.mktemp("signals") / "profile.db"
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at DATETIME, amount DECIMAL(12,2), v)")
     con.execute(
-        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 6000000) "
-        "INSERT INTO t SELECT i, datetime(1600000000 + i, 'unixepoch'), i * 0.25, 'x' || i FROM s"
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+        "INSERT INTO t SELECT i, datetime(1600000000 + i, 'unixepoch'), i * 0.25, 'x' || i FROM s",
+        (rows,),
     )
     con.commit()
     con.close()
     return path
 
 
-def _interrupt_once_open(proc: subprocess.Popen[str], path: Path) -> None:
-    """SIGINT once the process has ``path`` open (it is reading it, past its imports)."""
+@pytest.fixture(scope="module")
+def slow_to_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _to_profile(tmp_path_factory.mktemp("signals") / "profile.db", 6_000_000)
+
+
+@pytest.fixture(scope="module")
+def profiled_then_loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small enough to load in a few seconds on a loaded host (6M rows took over a minute),
+    profiled still for hundreds of times as long as a signal takes to be sent."""
+    return _to_profile(tmp_path_factory.mktemp("signals") / "loaded.db", 300_000)
+
+
+def _interrupt_once_open(proc: subprocess.Popen[str], path: Path, settle_s: float = 0.2) -> None:
+    """SIGINT once the process has ``path`` open (it is reading it, past its imports), and
+    ``settle_s`` later."""
     end = time.monotonic() + 60
     fds = Path(f"/proc/{proc.pid}/fd")
     while time.monotonic() < end and proc.poll() is None:
@@ -165,7 +177,7 @@ def _interrupt_once_open(proc: subprocess.Popen[str], path: Path) -> None:
         except OSError:
             pass  # an fd closed while listed
         time.sleep(0.01)
-    time.sleep(0.2)
+    time.sleep(settle_s)
     assert proc.poll() is None, "the plan was made before the signal: make the source slower"
     proc.send_signal(signal.SIGINT)
 
@@ -190,11 +202,14 @@ def test_ctrl_c_while_plan_profiles_is_an_interrupt_not_a_profiling_error(
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
 def test_ctrl_c_while_migrate_plans_says_nothing_was_written(
-    slow_to_profile: Path, tmp_path: Path
+    profiled_then_loaded: Path, tmp_path: Path
 ) -> None:
+    source = profiled_then_loaded
     target = tmp_path / "out.duckdb"
-    proc = _start(slow_to_profile, target, "--progress", "plain")
-    _interrupt_once_open(proc, slow_to_profile)
+    proc = _start(source, target, "--progress", "plain")
+    # The run opens the source file first to plan: from then until it records itself, a
+    # signal leaves nothing written.
+    _interrupt_once_open(proc, source, settle_s=0)
     code, _out, err = _finish(proc)
     assert code == 130, err
     assert "Traceback" not in err and "--resume" not in err
@@ -203,9 +218,10 @@ def test_ctrl_c_while_migrate_plans_says_nothing_was_written(
         "run the same command again to start it"
     )
     # And so it does: the same command, run again, is not refused.
-    again = _start(slow_to_profile, target, "--progress", "none", "--batch-rows", "100000")
+    again = _start(source, target, "--progress", "none", "--batch-rows", "100000")
     code, _out, err = _finish(again)
     assert code == 0, err
+    assert len(duckdb_rows(target, "t")) == 300_000
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -408,3 +424,30 @@ def test_a_signal_during_the_streams_returns_only_after_every_worker_has_ended()
         scheduler.run([1, 2, 3], work, lambda _outcome, _conns: None)
     assert scheduler.stop.is_set()
     assert (began, ended) == ([1], [1])  # waited for; the others never begun
+
+
+def test_a_workers_connections_are_closed_only_after_its_stream_stopped() -> None:
+    # A DuckDB target died of a segfault (exit -11, nothing said) when SIGTERM came as the
+    # first batches were written: a connection closed from the main thread while its worker
+    # still wrote on it. The streams end first; only then are their connections closed.
+    import _thread
+
+    from arrowmig.scheduler import Scheduler
+
+    events: list[str] = []
+
+    class Recorded(_Closable):
+        def close(self) -> None:
+            events.append("closed")
+
+    def work(_stream: int, conns: Any) -> int:
+        assert conns.source and conns.target  # opened on the worker, as a stream opens them
+        _thread.interrupt_main()  # SIGTERM as the batch is written
+        time.sleep(0.5)  # the write still going on
+        events.append("written")
+        return 0
+
+    scheduler = Scheduler(2, Recorded, Recorded)  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt):
+        scheduler.run([1], work, lambda _outcome, _conns: None)
+    assert events == ["written", "closed", "closed"]

@@ -265,8 +265,11 @@ class SQLiteEndpoint(BaseEndpoint):
                 self._conn.adbc_connection.set_autocommit(True)
                 self._execute(f"DETACH DATABASE {_SOURCE_ALIAS}")
         if self._write_mode_set and self._journal_mode and self._journal_mode != "wal":
-            # Succeeds only for the last connection to the file; others leave WAL on.
+            # Succeeds only for the last connection to the file; others leave WAL on, and at
+            # once: waiting (busy_timeout) for a worker's connection closed after this one kept
+            # a run stopped before its first batch from exiting for a minute.
             with contextlib.suppress(Exception):
+                self._pragma("busy_timeout=0")
                 self._pragma(f"journal_mode={self._journal_mode}")
         try:
             self._cursor.close()
