@@ -41,6 +41,21 @@ def _target(into: str, second_pg: str, stem: Path) -> str:
     return {"postgresql": second_pg, "duckdb": f"{stem}.duckdb", "sqlite": f"{stem}.db"}[into]
 
 
+def _edit(into: str, target: str, changes: list[str]) -> None:
+    """Change the target by hand, as its own engine does."""
+    if into == "postgresql":
+        _load(target, ";".join(changes))
+    elif into == "duckdb":
+        con = duckdb.connect(target)
+        for sql in changes:
+            con.execute(sql)
+        con.close()
+    else:
+        with sqlite3.connect(target) as lite:
+            lite.executescript(";".join(changes))
+        lite.close()
+
+
 INFINITE = """
 CREATE TABLE r (id int PRIMARY KEY, v timestamp, z timestamptz, w int);
 INSERT INTO r VALUES (1, 'infinity', 'infinity', 5), (2, '2021-01-01', '2021-01-01', 6),
@@ -66,17 +81,7 @@ def test_an_infinity_lost_or_turned_is_a_difference(
         "UPDATE r SET z = 'infinity' WHERE id = 3",
         "UPDATE r SET z = NULL WHERE id = 4",
     ]
-    if into == "postgresql":
-        _load(second_pg, ";".join(changes))
-    elif into == "duckdb":
-        con = duckdb.connect(target)
-        for sql in changes:
-            con.execute(sql)
-        con.close()
-    else:
-        with sqlite3.connect(target) as lite:
-            lite.executescript(";".join(changes))
-        lite.close()
+    _edit(into, target, changes)
     for level in ("checksum", "diff"):
         report = verify(pg_url, target, level=level)
         assert report.exit_code == 1
@@ -426,16 +431,7 @@ def test_values_past_arrows_range_cast_to_text_verify_and_a_change_is_found(
         "UPDATE far SET iv = '0 mons 0 days 0.0 secs' WHERE id = 2",
         "UPDATE far SET tz = '2020-06-01 00:00:00+00:00' WHERE id = 4",
     ]
-    if into == "postgresql":
-        _load(target, ";".join(changes))
-    elif into == "duckdb":
-        with duckdb.connect(target) as con:
-            con.execute(";".join(changes))
-    else:
-        lite = sqlite3.connect(target)
-        with lite:
-            lite.executescript(";".join(changes))
-        lite.close()
+    _edit(into, target, changes)
     for level in ("checksum", "diff"):
         report = verify(pg_url, target, level=level)
         assert report.exit_code == 1, report.tables[0].message
