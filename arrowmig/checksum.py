@@ -7,6 +7,7 @@ Only ``pa.RecordBatchReader``s come in, with the per-column hash SQL ``normalise
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,35 @@ def plain_reader(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
             yield pa.RecordBatch.from_arrays(cols, schema=new_schema)
 
     return pa.RecordBatchReader.from_batches(new_schema, batches())
+
+
+STREAM = "__arrowmig_stream"
+"""The name a stream is scanned by in the statements run within ``scanning``."""
+
+
+@contextmanager
+def scanning(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader) -> Iterator[None]:
+    """``reader`` registered as STREAM for the statements run inside. An error the stream
+    raised (an endpoint's one-line ArrowmigError) is raised as it was: DuckDB's own wraps
+    its text in "reading the stream registered as ..." and the Python traceback."""
+    raised: list[Exception] = []
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from reader
+        except Exception as exc:
+            raised.append(exc)
+            raise
+
+    con.register(STREAM, pa.RecordBatchReader.from_batches(reader.schema, batches()))
+    try:
+        yield
+    except duckdb.Error as exc:
+        if raised:
+            raise raised[0] from exc
+        raise
+    finally:
+        con.unregister(STREAM)
 
 
 def _scanned_type(t: pa.DataType) -> pa.DataType:
@@ -132,14 +162,11 @@ def checksum_reader(
         parts.append(f"count(*) - count({quote(name)})")
         zero = f"{quote(name)} = 0 AND signbit({quote(name)})"
         parts.append(f"count(*) FILTER (WHERE {zero})" if name in floats else "0")
-    select_from = f"(SELECT *{', ' + hashes if hashes else ''} FROM __arrowmig_stream)"
+    select_from = f"(SELECT *{', ' + hashes if hashes else ''} FROM {STREAM})"
     sql = f"SELECT {', '.join(parts)} FROM {select_from}"
-    con.register("__arrowmig_stream", reader)
-    try:
+    with scanning(con, reader):
         rows = con.execute(sql).fetchall()
         result = rows[0] if rows else None
-    finally:
-        con.unregister("__arrowmig_stream")
     assert result is not None
     n = len(column_sqls)
     return Checksum(
@@ -153,13 +180,9 @@ def checksum_reader(
 
 def count_reader(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader) -> int:
     """Rows in a stream, counted as it goes by."""
-    reader = plain_reader(reader)
-    con.register("__arrowmig_stream", reader)
-    try:
-        rows = con.execute("SELECT count(*) FROM __arrowmig_stream").fetchall()
+    with scanning(con, plain_reader(reader)):
+        rows = con.execute(f"SELECT count(*) FROM {STREAM}").fetchall()
         result = rows[0] if rows else None
-    finally:
-        con.unregister("__arrowmig_stream")
     assert result is not None
     return int(result[0])
 
@@ -245,11 +268,8 @@ class DiffStore:
         rh = row_hash_sql(column_sqls)
         kh = f"hash({', '.join(key_sqls)})" if key_sqls else rh
         keys = "".join(f", {quote(k)}::VARCHAR" for k in key_names)
-        cur.register("__arrowmig_stream", reader)
-        try:
-            cur.execute(f"INSERT INTO {side} SELECT {kh}, {rh}{keys} FROM __arrowmig_stream")
-        finally:
-            cur.unregister("__arrowmig_stream")
+        with scanning(cur, reader):
+            cur.execute(f"INSERT INTO {side} SELECT {kh}, {rh}{keys} FROM {STREAM}")
 
     def differences(self, n_keys: int, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """(number of differing keys, up to ``limit`` of them as
@@ -297,18 +317,17 @@ class DiffStore:
         kh = f"hash({', '.join(key_sqls)})" if key_sqls else rh
         hs = "".join(f", {sql}" for sql in column_sqls)
         cols = "".join(f", {_shown(f)}" for f in reader.schema)
-        cur.register("__arrowmig_stream", reader)
         # DuckDB guesses an Arrow stream holds one row and would build its hash table from
         # the stream, every row of the table in memory, instead of from the few wanted keys.
         cur.execute("SET disabled_optimizers = 'build_side_probe_side'")
         try:
-            got = cur.sql(
-                f"SELECT * FROM (SELECT {kh} AS __kh{hs}{cols} FROM __arrowmig_stream) "
-                "WHERE __kh IN (SELECT kh FROM wanted)"
-            ).to_arrow_table()
+            with scanning(cur, reader):
+                got = cur.sql(
+                    f"SELECT * FROM (SELECT {kh} AS __kh{hs}{cols} FROM {STREAM}) "
+                    "WHERE __kh IN (SELECT kh FROM wanted)"
+                ).to_arrow_table()
         finally:
             cur.execute("RESET disabled_optimizers")
-            cur.unregister("__arrowmig_stream")
         n = len(column_sqls)
         hashes = [got.column(i).to_pylist() for i in range(1 + n)]
         # Dates, times and intervals arrive as DuckDB's text (_shown): as Python values

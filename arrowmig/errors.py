@@ -7,8 +7,10 @@
     ├── SchemaError                 missing table, existing target, names the target cannot hold,
     │                               a schema that cannot be appended to (exit 2)
     ├── DataError                   a value the target cannot hold (fails its stream; exit 1)
-    │   └── TypeSurprise            a value that breaks a type presumed from the declaration
-    │                               (its table is profiled and loaded again)
+    │   ├── TypeSurprise            a value that breaks a type presumed from the declaration
+    │   │                           (its table is profiled and loaded again)
+    │   └── BeyondArrow             a PostgreSQL value past Arrow's range, which the server
+    │                               can write as text (verify then reads it so)
     └── TransferError               a stream failed while moving data (exit 1)
          └── TransientError         marker: may succeed if retried (lost connection, busy file)
               └── TargetFailed      the target failed under a stream: a retry first reads back
@@ -74,6 +76,11 @@ class TypeSurprise(DataError):
     """A value that breaks the type a column was presumed to have (``Column.proof``).
 
     Not a failure of the run: the runner profiles the table in full and loads it again."""
+
+
+class BeyondArrow(DataError):
+    """A PostgreSQL timestamp past 294247 AD or interval past 2,562,047 hours: no Arrow type
+    holds it, but the server writes it as text (``endpoints.pg_cast_text``)."""
 
 
 class TransferError(ArrowmigError):

@@ -7,7 +7,7 @@ Only Arrow and declared types come in; nothing here knows which database a colum
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -291,7 +291,12 @@ class ColumnPair:
 
 
 def pair_columns(
-    source: Column, target: Column, *, postgres_pair: bool = False, postgres_target: bool = False
+    source: Column,
+    target: Column,
+    *,
+    postgres_pair: bool = False,
+    postgres_target: bool = False,
+    read_as_text: tuple[bool, bool] = (False, False),
 ) -> ColumnPair:
     """Decide how a source column and its target column are hashed so that equal values
     hash equal and unequal values differ, whatever physical types carry them.
@@ -300,10 +305,17 @@ def pair_columns(
     (``1.50`` and ``1.5000`` print apart): such a column of the same declared type on both
     sides compares its exact text. ``postgres_target``: the target is PostgreSQL, whose json
     keeps each document's text as written (key order, spacing, duplicate keys): a json
-    column written from text compares that text exactly."""
+    column written from text compares that text exactly. ``read_as_text``: the (source,
+    target) column is read as the text of its value (a timestamp or interval past Arrow's
+    range, written by the server): compared as its kind still, the text parsed where it can
+    be and otherwise as itself; the pair's columns are then of text."""
     sk, tk = kind_of(source), kind_of(target)
     ns = _is_ns(source.arrow_type) or _is_ns(target.arrow_type)
     mode = _pair_mode(sk, tk, source.arrow_type, target.arrow_type)
+    if read_as_text[0]:
+        source, sk = _of_text(source), TEXT
+    if read_as_text[1]:
+        target, tk = _of_text(target), TEXT
     declared = {source.source_type.strip().lower(), target.source_type.strip().lower()}
     if postgres_pair and declared == {"numeric"} and sk == tk:
         mode = TEXT
@@ -315,6 +327,10 @@ def pair_columns(
     # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
     return ColumnPair(source.name, source, target, mode, _salted(src), _salted(tgt))
+
+
+def _of_text(column: Column) -> Column:
+    return replace(column, arrow_type=pa.string())
 
 
 def _json_from_text(source: Column, target: Column, source_kind: str) -> bool:

@@ -297,3 +297,20 @@ def test_json_objects_equal_whatever_their_key_order() -> None:
 )
 def test_json_documents_that_differ_never_hash_equal(left: str, right: str) -> None:
     assert not _same(pa.array([left]), pa.array([right]), "json", "jsonb")
+
+
+def test_an_error_the_stream_raises_is_raised_as_it_was() -> None:
+    # DuckDB wraps an error raised inside a scanned stream in its own text ("reading the
+    # stream registered as ... Detail: Python exception: Traceback"): verify printed that.
+    from arrowmig.errors import DataError
+
+    schema = pa.schema([("v", pa.int64())])
+
+    def batches():  # type: ignore[no-untyped-def]
+        yield pa.record_batch([pa.array([1])], schema=schema)
+        raise DataError("table 't', column 'v': a value past its range")
+
+    reader = pa.RecordBatchReader.from_batches(schema, batches())
+    with pytest.raises(DataError) as raised:
+        checksum_reader(new_engine(), reader, ["hash(v)"], ["v"])
+    assert str(raised.value) == "table 't', column 'v': a value past its range"

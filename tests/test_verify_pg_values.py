@@ -41,6 +41,21 @@ def _target(into: str, second_pg: str, stem: Path) -> str:
     return {"postgresql": second_pg, "duckdb": f"{stem}.duckdb", "sqlite": f"{stem}.db"}[into]
 
 
+def _edit(into: str, target: str, changes: list[str]) -> None:
+    """Change the target by hand, as its own engine does."""
+    if into == "postgresql":
+        _load(target, ";".join(changes))
+    elif into == "duckdb":
+        con = duckdb.connect(target)
+        for sql in changes:
+            con.execute(sql)
+        con.close()
+    else:
+        with sqlite3.connect(target) as lite:
+            lite.executescript(";".join(changes))
+        lite.close()
+
+
 INFINITE = """
 CREATE TABLE r (id int PRIMARY KEY, v timestamp, z timestamptz, w int);
 INSERT INTO r VALUES (1, 'infinity', 'infinity', 5), (2, '2021-01-01', '2021-01-01', 6),
@@ -66,17 +81,7 @@ def test_an_infinity_lost_or_turned_is_a_difference(
         "UPDATE r SET z = 'infinity' WHERE id = 3",
         "UPDATE r SET z = NULL WHERE id = 4",
     ]
-    if into == "postgresql":
-        _load(second_pg, ";".join(changes))
-    elif into == "duckdb":
-        con = duckdb.connect(target)
-        for sql in changes:
-            con.execute(sql)
-        con.close()
-    else:
-        with sqlite3.connect(target) as lite:
-            lite.executescript(";".join(changes))
-        lite.close()
+    _edit(into, target, changes)
     for level in ("checksum", "diff"):
         report = verify(pg_url, target, level=level)
         assert report.exit_code == 1
@@ -389,3 +394,63 @@ def test_a_json_column_written_from_text_compares_its_exact_text(
     # jsonb canonicalises each document: there the normalised comparison stays.
     assert migrate(str(lite), pg_url, config=MigrationConfig(casts=("ev.payload=jsonb",))).ok
     assert verify(str(lite), pg_url).ok
+
+
+FAR = """
+CREATE TABLE far (id int PRIMARY KEY, ts timestamp, tz timestamptz, iv interval);
+INSERT INTO far VALUES
+  (1, '294270-01-01 00:00:00.25', '294276-12-30 23:59:59+00', '2562048 hours'),
+  (2, '2020-01-01', '2020-01-01 10:00+02', '1 day -24:00:00'),
+  (3, 'infinity', '-infinity', '-2562047788 hours -0.000001 sec'),
+  (4, '0044-03-15 12:00:00.000001 BC', '294270-06-01 00:00+00', NULL),
+  (5, NULL, NULL, '3 mons');
+"""
+FAR_CHANGED = {
+    1: ("294270-01-01 00:00:00.250000", "294270-01-01 00:00:00.250001"),
+    2: ("0 mons 1 days -86400.0 secs", "0 mons 0 days 0.0 secs"),
+    4: ("294270-06-01 00:00:00+00:00", "2020-06-01 00:00:00+00:00"),
+}
+
+
+@pytest.mark.parametrize("into", ["postgresql", "duckdb", "sqlite"])
+def test_values_past_arrows_range_cast_to_text_verify_and_a_change_is_found(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # verify read the source's timestamp past 294247 AD, or interval past 2,562,047 hours,
+    # through Arrow and failed the table with DuckDB's wrapping of migrate's hint.
+    _load(pg_url, FAR)
+    target = _target(into, second_pg, tmp_path / "far")
+    casts = tuple(("far", c, "text") for c in ("ts", "tz", "iv"))
+    assert migrate(pg_url, target, config=MigrationConfig(casts=casts)).ok
+    for level in ("count", "checksum", "diff"):
+        report = verify(pg_url, target, level=level)
+        assert report.exit_code == 0, report.tables[0].message
+        assert report.tables[0].rows_source == 5
+    changes = [
+        "UPDATE far SET ts = '294270-01-01 00:00:00.250001' WHERE id = 1",
+        "UPDATE far SET iv = '0 mons 0 days 0.0 secs' WHERE id = 2",
+        "UPDATE far SET tz = '2020-06-01 00:00:00+00:00' WHERE id = 4",
+    ]
+    _edit(into, target, changes)
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, target, level=level)
+        assert report.exit_code == 1, report.tables[0].message
+        assert report.tables[0].differing_columns == ["ts", "tz", "iv"]
+        assert _changed(report) == FAR_CHANGED
+
+
+def test_values_past_arrows_range_between_two_postgresql_databases_are_compared(
+    pg_url: str, second_pg: str
+) -> None:
+    # Both sides' columns are timestamps and intervals: read as the server's text once a
+    # value past Arrow's range is met, on both sides.
+    _load(pg_url, FAR)
+    _load(second_pg, FAR)
+    for level in ("count", "checksum", "diff"):
+        report = verify(pg_url, second_pg, level=level)
+        assert report.exit_code == 0, report.tables[0].message
+    _load(second_pg, "UPDATE far SET ts = '294270-01-01 00:00:00.250001' WHERE id = 1")
+    report = verify(pg_url, second_pg)
+    assert report.exit_code == 1, report.tables[0].message
+    assert report.tables[0].differing_columns == ["ts"]
+    assert _changed(report) == {1: FAR_CHANGED[1]}

@@ -64,6 +64,7 @@ from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
     ArrowmigError,
+    BeyondArrow,
     ConnectError,
     DataError,
     SchemaError,
@@ -1577,11 +1578,11 @@ _INTERVAL_OVERFLOW = "would overflow when converting to nanoseconds"
 intervals count nanoseconds in 64 bits; PostgreSQL's microseconds reach 2,562,047,788 hours)."""
 
 
-def _interval_too_long(table: Table) -> DataError:
+def _interval_too_long(table: Table) -> BeyondArrow:
     names = [c.name for c in table.columns if pa.types.is_interval(c.arrow_type)]
     which = repr(names[0]) if len(names) == 1 else f"one of {', '.join(map(repr, names))}"
     column = names[0] if names else "?"
-    return DataError(
+    return BeyondArrow(
         f"table {table.name!r}, column {which}: an interval of 2,562,048 hours or more, "
         "past what Arrow's intervals hold (nanoseconds in 64 bits)",
         hint=f"carry it as text: --cast {table.name}.{column}=text (read as text by the server)",
@@ -1618,7 +1619,7 @@ def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
     try:
         return _as_type(from_postgres_driver(array), field.type)
     except OutOfRange as exc:
-        raise DataError(
+        raise BeyondArrow(
             f"table {table.name!r}, column {field.name!r}: {exc}",
             hint=f"carry it as text: --cast {table.name}.{field.name}=text (read as text by "
             "the server)",
