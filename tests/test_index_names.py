@@ -153,9 +153,7 @@ def test_a_name_another_postgresql_table_holds_fails_a_replaced_table(
 
 
 @pytest.mark.parametrize("mode", ["create", "replace"])
-def test_a_name_another_sqlite_table_holds_is_refused(
-    tmp_path: Path, mode: str
-) -> None:
+def test_a_name_another_sqlite_table_holds_is_refused(tmp_path: Path, mode: str) -> None:
     # SQLite index names are one namespace per database: IF NOT EXISTS passed over it.
     source = _one_unique_index(tmp_path)
     target = tmp_path / "t.db"
