@@ -19,6 +19,7 @@ import pyarrow as pa
 from arrowmig.auto_keys import identity_resets, sequence_renames
 from arrowmig.backups import MAX_NAME_BYTES, backup_name, name_hash
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
+from arrowmig.endpoints.common import not_built
 from arrowmig.endpoints.pg_dressing import Dressing, to_give
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
@@ -201,7 +202,7 @@ def finish(
         if exists:
             statements += _set_aside(dst, final.name, keep_backup, load)
         statements.append(f"ALTER TABLE {stage} RENAME TO {quote_ident(final.name)}")
-        statements += _key_statements(dst, final, load)
+        statements += _key_statements(dst, final, load, _names_taken(dst, final))
     else:
         cols = ", ".join(quote_ident(c.name) for c in final.columns)
         if landing.action == "truncate":
@@ -425,9 +426,21 @@ def _index_names(dst: Endpoint, table: str) -> list[tuple[str]]:
     return [(str(r[0]),) for r in rows]
 
 
-def _key_statements(dst: Endpoint, table: Table, load: TableLoad) -> list[str]:
+def _names_taken(dst: Endpoint, table: Table) -> dict[str, str]:
+    """The indexes of a table put in place whose name another table's index (or a relation)
+    holds: the replaced table's own go with it."""
+    taken = getattr(dst, "index_names_taken", None)
+    return taken(table.name, table.indexes, replacing=True) if taken is not None else {}
+
+
+def _key_statements(
+    dst: Endpoint, table: Table, load: TableLoad, refused: dict[str, str]
+) -> list[str]:
     statements = []
-    for sql, label in key_statements(table, dst.dialect, dst.qualify(table.name)):
+    for sql, label in key_statements(table, dst.dialect, dst.qualify(table.name), fresh=True):
+        if label in refused:
+            not_built(load, label, refused[label])
+            continue
         if sql:
             statements.append(sql)
         load.built.append(label)

@@ -149,6 +149,10 @@ class Index:
     (``name text_pattern_ops``), a collation or a NULLS order other than its default: kept on
     PostgreSQL targets; elsewhere the index is built on the plain columns, and the plan says
     so."""
+    invented: bool = False
+    """The name is arrowmig's (``<table>_<columns>_key`` for a UNIQUE column of a SQLite or
+    DuckDB source, which names none): the one that gives way, numbered, when it meets another
+    name of the run (``index_names``)."""
 
 
 FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")

@@ -21,6 +21,7 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
+from arrowmig.index_names import named_apart
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import DIALECT_NAMES, folded, name_parts, written_list
@@ -533,6 +534,7 @@ def build_plan(
                 source=source, target=target, action=action, notes=notes, keeps=keeps, drops=drops
             )
         )
+    plans = _with_index_names_apart(plans, target_dialect)
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     for p in plans:
         p.notes += _foreign_keys_never_created(p, config, target_dialect)
@@ -563,6 +565,18 @@ def build_plan(
     return MigrationPlan(
         plans, skipped_views, target_dialect, conflicts, run_notes, sqlite_header=header
     )
+
+
+def _with_index_names_apart(plans: list[TablePlan], dialect: str) -> list[TablePlan]:
+    """The indexes of the tables the run creates named as the target keeps them whole, no two
+    alike (``index_names``); each one renamed is in its table's notes."""
+    built = [p for p in plans if p.action in ("create", "replace")]
+    for plan, (target, notes) in zip(
+        built, named_apart([p.target for p in built], dialect), strict=True
+    ):
+        plan.target = target
+        plan.notes += notes
+    return plans
 
 
 def tables_present(dst: Endpoint, names: list[str]) -> set[str]:

@@ -683,9 +683,14 @@ def _exact_seconds(nanoseconds: int) -> str:
     return ("-" if nanoseconds < 0 else "") + (digits + "0" if digits.endswith(".") else digits)
 
 
-def key_statements(table: Table, dialect: str, target: str | None) -> list[tuple[str, str]]:
+def key_statements(
+    table: Table, dialect: str, target: str | None, *, fresh: bool = False
+) -> list[tuple[str, str]]:
     """(DDL, what it builds) for the primary key and indexes of a loaded table; ``target`` is
     the table as the statements name it (the endpoint's ``qualify``), None when unqualified.
+    An index there already by its name (a retried build) is passed over; ``fresh``: the table
+    was made in the statements' own transaction, so nothing of it can be there, and a name
+    taken fails the statement rather than being passed over in silence.
 
     SQLite cannot add a primary key to an existing table; it is declared at CREATE TABLE, so
     it appears here with an empty statement (built already, still reported).
@@ -716,17 +721,16 @@ def key_statements(table: Table, dialect: str, target: str | None) -> list[tuple
                 f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(index.name)} "
                 f"UNIQUE{' NULLS NOT DISTINCT' if nulls else ''} ({cols}){include}"
             )
-            steps.append(
-                (
-                    f"DO $arrowmig$ BEGIN {add}; EXCEPTION WHEN duplicate_table OR "
-                    "duplicate_object THEN NULL; END $arrowmig$",
-                    label,
-                )
+            kept = (
+                f"DO $arrowmig$ BEGIN {add}; EXCEPTION WHEN duplicate_table OR "
+                "duplicate_object THEN NULL; END $arrowmig$"
             )
+            steps.append((add if fresh else kept, label))
             continue
+        if_not_exists = "" if fresh else " IF NOT EXISTS"
         steps.append(
             (
-                f"CREATE {kind} IF NOT EXISTS {quote_ident(index.name)} ON {target} ({cols})"
+                f"CREATE {kind}{if_not_exists} {quote_ident(index.name)} ON {target} ({cols})"
                 + include
                 + (" NULLS NOT DISTINCT" if nulls else ""),
                 label,

@@ -286,7 +286,7 @@ def build_keys(
     load = TableLoad()
     for sql, label in key_statements(table, endpoint.dialect, endpoint.qualify(table.name)):
         if refused and label in refused:
-            _not_built(load, label, refused[label])
+            not_built(load, label, refused[label])
             continue
         if not sql or label in in_place:
             load.built.append(label)
@@ -298,7 +298,7 @@ def build_keys(
             if lost_connection(exc):
                 raise
             broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(str(exc)))
-            _not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
+            not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
     return load
 
 
@@ -317,7 +317,7 @@ KEY_BROKEN_HINT = (
 )
 
 
-def _not_built(load: TableLoad, label: str, why: str) -> None:
+def not_built(load: TableLoad, label: str, why: str) -> None:
     """A primary key or unique constraint not built fails its table: the target would take
     the duplicates the source refuses, and ON CONFLICT finds nothing. A plain index not
     built only makes queries slower: a note."""

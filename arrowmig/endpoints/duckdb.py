@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -533,7 +533,8 @@ class DuckDBEndpoint(BaseEndpoint):
             if kind == "PRIMARY KEY":
                 pk = tuple(cols)
             else:
-                uniques.append(Index(f"{name}_{'_'.join(cols)}_key", tuple(cols), True))
+                made = f"{name}_{'_'.join(cols)}_key"
+                uniques.append(Index(made, tuple(cols), True, invented=True))
         split_key = None
         if len(pk) == 1 and pa.types.is_integer(
             next(c for c in columns if c.name == pk[0]).arrow_type
@@ -891,7 +892,10 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def finish_table(self, table: Table) -> TableLoad:
         load = build_keys(
-            self, table, self._primary_key_in_place(table), self._index_names_taken(table)
+            self,
+            table,
+            self._primary_key_in_place(table),
+            self.index_names_taken(table.name, table.indexes),
         )
         load.skipped = [_memory_advice(note) for note in load.skipped]
         load.keys_not_built = [_memory_advice(note) for note in load.keys_not_built]
@@ -914,16 +918,20 @@ class DuckDBEndpoint(BaseEndpoint):
         there = [tuple(r[0]) for r in rows]
         return {primary_key_label(table.primary_key)} if table.primary_key in there else set()
 
-    def _index_names_taken(self, table: Table) -> dict[str, str]:
-        """The indexes of ``table`` whose name an index of another table holds, each with
-        why it cannot be built (CREATE INDEX IF NOT EXISTS would pass over it in silence)."""
-        wanted = {i.name.lower(): i for i in table.indexes}
+    def index_names_taken(
+        self, table: str, indexes: Sequence[Index], *, replacing: bool = False
+    ) -> dict[str, str]:
+        """Those of ``indexes`` (to build on ``table``) whose name an index of another table
+        of the schema holds, each with why it cannot be built (CREATE INDEX IF NOT EXISTS
+        would pass over it in silence). One of ``table``'s own by that name is an earlier
+        attempt's, or (``replacing``) goes with the replaced table."""
+        wanted = {i.name.lower(): i for i in indexes}
         if not wanted:
             return {}
         rows = self._query(
             "SELECT index_name, table_name FROM duckdb_indexes() WHERE schema_name = ? AND "
             "database_name = current_database() AND lower(table_name) <> lower(?)",
-            [self._schema, table.name],
+            [self._schema, table],
         )
         return {
             index_label(wanted[str(n).lower()], "duckdb"): index_name_taken(

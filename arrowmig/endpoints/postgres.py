@@ -8,7 +8,7 @@ import contextlib
 import re
 import shlex
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -1193,20 +1193,31 @@ class PostgresEndpoint(BaseEndpoint):
         built = [i for i in table.indexes if any(_same_index(i, there) for there in indexes)]
         in_place.update(index_label(i, "postgresql") for i in built)
         missing = [i for i in table.indexes if i not in built]
-        owners = postgres_catalog.index_owners(self._query, self._schema, [i.name for i in missing])
+        return in_place, self.index_names_taken(table.name, missing)
+
+    def index_names_taken(
+        self, table: str, indexes: Sequence[Index], *, replacing: bool = False
+    ) -> dict[str, str]:
+        """Those of ``indexes`` (to build on ``table``) whose name another relation of the
+        schema holds, each with why it cannot be built (CREATE INDEX IF NOT EXISTS would pass
+        over it in silence). ``replacing``: ``table`` is the one being replaced, whose
+        indexes go with it."""
+        owners = postgres_catalog.index_owners(self._query, self._schema, [i.name for i in indexes])
         refused = {}
-        for index in missing:
+        for index in indexes:
             if index.name not in owners:
                 continue
             owner = owners[index.name]
             if owner is None:
                 held_by = "a table, view or sequence"
-            elif owner == table.name:
+            elif owner == table and replacing:
+                continue
+            elif owner == table:
                 held_by = f"another index of {owner!r} (other columns or options)"
             else:
                 held_by = f"an index of {owner!r}"
             refused[index_label(index, "postgresql")] = index_name_taken(index.name, held_by)
-        return in_place, refused
+        return refused
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each of its key sequences (serial,

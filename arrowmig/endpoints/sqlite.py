@@ -7,7 +7,7 @@ import os
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +23,7 @@ from arrowmig.endpoints.common import (
     BaseEndpoint,
     build_keys,
     holds_sqlite_header,
+    index_name_taken,
     key_range_filter,
     read_schema,
     short_driver_message,
@@ -62,6 +63,7 @@ from arrowmig.names import folded
 from arrowmig.schema import (
     ddl_type,
     foreign_key_clause,
+    index_label,
     key_statements,
     qualified,
     quote_ident,
@@ -674,14 +676,17 @@ class SQLiteEndpoint(BaseEndpoint):
             if partial:
                 unportable.append(f"index {idx_name} (partial: its WHERE is not carried)")
                 continue
-            index_name = (
-                idx_name
-                if not idx_name.startswith("sqlite_autoindex")
-                else f"{name}_{'_'.join(c[0] for c in cols)}_key"
-            )
+            invented = idx_name.startswith("sqlite_autoindex")
+            index_name = f"{name}_{'_'.join(c[0] for c in cols)}_key" if invented else idx_name
             descending = tuple(c[0] for c in cols if c[2])
             found.append(
-                Index(index_name, tuple(c[0] for c in cols), bool(unique), descending=descending)
+                Index(
+                    index_name,
+                    tuple(c[0] for c in cols),
+                    bool(unique),
+                    descending=descending,
+                    invented=invented,
+                )
             )
             own = {c[0]: collations.get(str(c[0]).lower(), "BINARY") for c in cols}
             if any(str(c[1]).upper() != own[c[0]] for c in cols):
@@ -1207,10 +1212,34 @@ class SQLiteEndpoint(BaseEndpoint):
         ]
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = build_keys(self, table)
+        load = build_keys(self, table, refused=self.index_names_taken(table.name, table.indexes))
         load.skipped.extend(self.pop_notes(table.name))
         self.add_key_sequences(table, load)
         return load
+
+    def index_names_taken(
+        self, table: str, indexes: Sequence[Index], *, replacing: bool = False
+    ) -> dict[str, str]:
+        """Those of ``indexes`` (to build on ``table``) whose name another table's index, or
+        a table or view, holds (SQLite's names are one namespace per database), each with why
+        it cannot be built (CREATE INDEX IF NOT EXISTS would pass over an index in silence).
+        One of ``table``'s own by that name is an earlier attempt's, or (``replacing``) goes
+        with the replaced table."""
+        wanted = {i.name.lower(): i for i in indexes}
+        if not wanted:
+            return {}
+        rows = self.execute(
+            "SELECT name, type, tbl_name FROM sqlite_master WHERE type IN ('index', 'table', "
+            "'view') AND NOT (type = 'index' AND tbl_name = ? COLLATE NOCASE)",
+            (table,),
+        )
+        refused = {}
+        for name, kind, owner in rows:
+            index = wanted.get(str(name).lower())
+            if index is not None:
+                held_by = f"an index of {owner!r}" if kind == "index" else f"the {kind} {owner!r}"
+                refused[index_label(index, "sqlite")] = index_name_taken(index.name, held_by)
+        return refused
 
     def add_key_sequences(self, table: Table, load: TableLoad) -> None:
         """An AUTOINCREMENT key's counter (``sqlite_sequence``) past the source's high-water
