@@ -66,7 +66,7 @@ from arrowmig.plan import (
 )
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
-from arrowmig.run_lock import exclusive_tables
+from arrowmig.run_lock import exclusive_tables, target_kept_open
 from arrowmig.runner import (
     Runner,
     StreamWork,
@@ -134,7 +134,8 @@ def _migrate(
     # summary) and the verify that follows them still have to finish.
     held_back = runs is not None or config.verify
     inner = SummaryLast(sink) if held_back else sink
-    with _held_source(source, target, config, runs, sink) as held:
+    # The verify, and every schema's run, within the run's hold on a DuckDB target.
+    with target_kept_open(target), _held_source(source, target, config, runs, sink) as held:
         if runs is not None:
             from arrowmig.schemas import InSchema, migrate_schemas
 
@@ -264,6 +265,7 @@ def transfer(
 ) -> MigrationReport:
     """The engine behind migrate and generate: any source into the ``target`` URL."""
     with contextlib.ExitStack() as held:  # the run's hold on its target tables
+        held.enter_context(target_kept_open(target))
         return _transfer(open_source, target, config, progress, source_label, held)
 
 

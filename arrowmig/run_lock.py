@@ -9,7 +9,8 @@ kill -9 included, releases it):
 - PostgreSQL: a session advisory lock per target table, on a connection of its own;
 - SQLite: an exclusive ``flock`` on the database file (SQLite locks with ``fcntl`` locks,
   which ``flock`` does not touch; a SQLite file has one writer anyway);
-- DuckDB: DuckDB itself lets one process write a file.
+- DuckDB: DuckDB itself lets one process have a file it writes, while a connection is open:
+  the run keeps one open from its first to its end (``target_kept_open``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,21 @@ def exclusive_tables(target: str, schema: str | None, tables: list[str]) -> Iter
         with _file_lock(url.target, url.redacted):
             yield
     else:
+        yield
+
+
+@contextlib.contextmanager
+def target_kept_open(target: str) -> Iterator[None]:
+    """A DuckDB target kept open by the run from the first connection it opens to its end.
+    The run closes its connections between planning, loading and finishing: a second run
+    that opened the file in between had it, and the first failed midway (or both did)."""
+    url = parse_url(target)
+    if url.kind != "duckdb":
+        yield
+        return
+    from arrowmig.endpoints.duckdb import kept_open
+
+    with kept_open(url.target):
         yield
 
 

@@ -83,6 +83,8 @@ class _SharedDatabase:
 
     _registry: ClassVar[dict[str, _SharedDatabase]] = {}
     _guard: ClassVar[threading.Lock] = threading.Lock()
+    _kept: ClassVar[dict[str, int]] = {}
+    """Files a run keeps open (``kept_open``), by how many runs of the process keep each."""
 
     def __init__(self, path: str, read_only: bool) -> None:
         self.path = path
@@ -100,6 +102,7 @@ class _SharedDatabase:
         self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         self.lock = threading.Lock()
         self.users = 0
+        self.kept = False  # a run keeps it open: one user more, until the run ends
 
     @classmethod
     def acquire(cls, path: Path, read_only: bool) -> _SharedDatabase:
@@ -116,7 +119,40 @@ class _SharedDatabase:
             if shared is None:
                 shared = cls._registry[key] = _SharedDatabase(key, read_only)
             shared.users += 1
+            if key in cls._kept:
+                shared._keep()
             return shared
+
+    def _keep(self) -> None:
+        # A writer only: a file a run reads is no file it must keep others from writing.
+        if not self.kept and not self.read_only:
+            self.kept = True
+            self.users += 1
+
+    @classmethod
+    @contextlib.contextmanager
+    def kept_open(cls, path: str) -> Iterator[None]:
+        """Keep the process's connection to ``path``, once opened for writing, open until the
+        end: DuckDB lets go of a file's lock when its last connection closes."""
+        key = os.path.realpath(path)
+        with cls._guard:
+            cls._kept[key] = cls._kept.get(key, 0) + 1
+            shared = cls._registry.get(key)
+            if shared is not None:
+                shared._keep()
+        try:
+            yield
+        finally:
+            with cls._guard:
+                cls._kept[key] -= 1
+                shared = cls._registry.get(key)
+                let_go = shared if shared and shared.kept and not cls._kept[key] else None
+                if not cls._kept[key]:
+                    del cls._kept[key]
+                if let_go is not None:
+                    let_go.kept = False
+            if let_go is not None:
+                let_go.release()  # outside the guard: it takes it
 
     def release(self) -> None:
         with self._guard:
@@ -163,6 +199,29 @@ _QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"')
 _NO_ARROW_MEMBER = re.compile(r"\b(U?HUGEINT|VARINT|BIGNUM|BIT|UNION|TIME WITH TIME ZONE)\b")
 _NESTED_MARK = re.compile(r"\[\d*\]|\bSTRUCT\(|\bMAP\(")
 _UNION = re.compile(r"\bUNION\(")
+
+
+def kept_open(path: str) -> contextlib.AbstractContextManager[None]:
+    """Keep the DuckDB file at ``path`` open for writing by this process (from when it is
+    first opened so) until the end: a run's connections close between its planning, loading
+    and finishing, and another process could take the file in between (``run_lock``)."""
+    return _SharedDatabase.kept_open(path)
+
+
+_HELD_BY = re.compile(r"Could not set lock on file .*\(PID (\d+)\)")
+
+
+def _in_use(target: str, exc: BaseException) -> ConnectError | None:
+    """DuckDB refusing a file another process has open, said as such, naming that process."""
+    held = _HELD_BY.search(str(exc))
+    if held is None:
+        return None
+    return ConnectError(
+        f"DuckDB file {target!r} is in use by another process (pid {held.group(1)}): "
+        "DuckDB lets one process at a time have a file it writes",
+        hint="wait for that process to end, or stop it (a stopped arrowmig run goes on with "
+        "--resume)",
+    )
 
 
 def _nested_without_arrow_form(data_type: str) -> bool:
@@ -324,6 +383,9 @@ class DuckDBEndpoint(BaseEndpoint):
         except ConnectError:
             raise
         except Exception as exc:
+            in_use = _in_use(url.target, exc)
+            if in_use is not None:
+                raise in_use from exc
             if holds_sqlite_header(path):
                 # DuckDB reads it only through its sqlite extension, which arrowmig never
                 # fetches: its words would be of an extension, not of the name.
