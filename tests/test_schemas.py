@@ -336,8 +336,14 @@ def test_replacing_every_schema_keeps_every_key_between_them(pg_url: str, second
     report = migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*", mode="replace"))
     assert report.ok
     assert foreign_keys(second_pg) == foreign_keys(pg_url)
-    # Each key is named once, where this run added it.
-    built = [b for t in report.tables for b in t.built if "foreign key" in b]
+    # Each key is named once where this run added it (a replaced table's own key into a
+    # schema moved later is also named as kept from it, and then found there already).
+    built = [
+        b
+        for t in report.tables
+        for b in t.built
+        if "foreign key" in b and not b.startswith("kept from the replaced table")
+    ]
     assert len(built) == len(foreign_keys(pg_url)) and not any("again" in b for b in built)
 
 
