@@ -66,7 +66,7 @@ class _Pending:
 def _rows_fitting(chunk: pa.RecordBatch, max_rows: int, max_bytes: int) -> int:
     """How many of ``chunk``'s first rows, at most ``max_rows``, hold at most ``max_bytes``
     (a slice's ``nbytes`` counts only the part of the buffers it refers to)."""
-    rows = min(chunk.num_rows, max_rows)
+    rows: int = min(chunk.num_rows, max_rows)
     if rows <= 0 or max_bytes <= 0:
         return 0
     if chunk.slice(0, rows).nbytes <= max_bytes:
