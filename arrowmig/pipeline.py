@@ -74,7 +74,8 @@ class DirectCopy:
 
 DUCKDB_ROW_GROUP = 122_880
 GATHER_BYTES = 32 * 1024 * 1024
-"""At most this much Arrow data is gathered for one write, whatever ``gather_rows`` asks."""
+"""At most this much Arrow data is gathered for one write, whatever ``gather_rows`` asks
+(but a single batch, when ``--batch-bytes`` is larger)."""
 
 
 def gather_rows_for(dialect: str) -> int:
@@ -455,11 +456,14 @@ def _copy_range(
                         keys = without_rows(pa.record_batch([keys], [KEY_COLUMN]), bad).column(0)
                     last_read = batch.column(batch.num_columns - 1)
                     last_key = last_read[len(last_read) - 1].as_py() if len(last_read) else None
-                    gathered.append((_conform(data, source_table, target_table), keys, last_key))
-                    rows = sum(b.num_rows for b, _, _ in gathered)
-                    if sum(b.nbytes for b, _, _ in gathered) >= GATHER_BYTES:
+                    conformed = _conform(data, source_table, target_table)
+                    held = sum(b.nbytes for b, _, _ in gathered)
+                    if gathered and held + conformed.nbytes > GATHER_BYTES:
+                        # Written before this batch would take it past GATHER_BYTES.
                         write_gathered()
-                    elif rows >= settings.gather_rows:
+                    gathered.append((conformed, keys, last_key))
+                    rows = sum(b.num_rows for b, _, _ in gathered)
+                    if rows >= settings.gather_rows:
                         # Whole row groups: a remainder written with them would leave a
                         # part-filled group behind each write.
                         write_gathered(rows - rows % settings.gather_rows)
