@@ -19,11 +19,9 @@ from arrowmig import migrate
 from arrowmig import pipeline as pipeline_module
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.events import Event
-from arrowmig.pipeline import StreamSettings, copy_stream
-from arrowmig.plan import Stream
-from arrowmig.scheduler import MemoryBudget, Scheduler, WorkerConnections
+from arrowmig.pipeline import StreamSettings
 from tests.dbutil import pg_exec
-from tests.memory_endpoint import Faults, MemoryStore
+from tests.memory_endpoint import Faults, MemoryStore, copy_whole_table
 
 ROWS = 1500
 LIMIT = 256 * 1024
@@ -153,22 +151,9 @@ def test_batches_cut_across_chunks_checkpoint_their_own_last_row(
     stream_settings = StreamSettings(
         batch_rows=batch_rows, batch_bytes=batch_bytes, retry_max_wait_s=0.0
     )
-    with store.open() as source:
-        table = source.describe("t")
-        conns = WorkerConnections(store.open, store.open)
-        written = copy_stream(
-            Stream("t", None, 0, 1, rows),
-            table,
-            table,
-            conns,
-            stream_settings,
-            MemoryBudget(1 << 20),
-            Scheduler(1, store.open, store.open).stop,
-            lambda n_rows, n_bytes: sizes.append((n_rows, n_bytes)),
-            lambda _message: None,
-            checkpoint,
-        )
-        conns.close()
+    written = copy_whole_table(
+        store, "t", stream_settings, checkpoint, lambda n, size: sizes.append((n, size))
+    )
     writes = store.target.get("t", [])
     landed = [i for b in writes for i in b.column("id").to_pylist()]
     assert written == rows and landed == list(range(1, rows + 1))
