@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,9 @@ from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, TransferError, TransientError
 from arrowmig.model import Column, KeyRange, Table, TableLoad
+from arrowmig.pipeline import Checkpoint, StreamSettings, copy_stream
+from arrowmig.plan import Stream
+from arrowmig.scheduler import MemoryBudget, Scheduler, WorkerConnections
 from arrowmig.schema import quote_ident
 from arrowmig.urls import EndpointUrl
 
@@ -271,3 +274,33 @@ class MemoryEndpoint(ClosedOnExit):
 
     def finish_table(self, table: Table) -> TableLoad:
         return TableLoad(built=[f"primary key ({', '.join(table.primary_key)})"])
+
+
+def copy_whole_table(
+    store: MemoryStore,
+    name: str,
+    settings: StreamSettings,
+    checkpoint: Checkpoint,
+    on_batch: Callable[[int, int], None] = lambda _rows, _bytes: None,
+) -> int:
+    """``copy_stream`` of the whole table ``name`` into the store's target, as one stream;
+    returns the rows written."""
+    rows = store.source[name].num_rows
+    with store.open() as source:
+        table = source.describe(name)
+        conns = WorkerConnections(store.open, store.open)
+        try:
+            return copy_stream(
+                Stream(name, None, 0, 1, rows),
+                table,
+                table,
+                conns,
+                settings,
+                MemoryBudget(1 << 20),
+                Scheduler(1, store.open, store.open).stop,
+                on_batch,
+                lambda _message: None,
+                checkpoint,
+            )
+        finally:
+            conns.close()
