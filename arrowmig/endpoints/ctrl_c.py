@@ -20,7 +20,7 @@ def deliver_ctrl_c() -> None:
     cancelled PostgreSQL statement fails as "canceling statement due to user request" (a
     foreign key then reported as not created, and the run went on to exit 0), and one that
     ended before the cancel took effect lost the Ctrl-C altogether. Each cancel here is
-    followed by ``interrupt_main``, which raises KeyboardInterrupt once the statement has
+    preceded by ``interrupt_main``, which raises KeyboardInterrupt once the statement has
     returned (SIGTERM is Python's own handler: never taken by ADBC)."""
     import adbc_driver_manager.dbapi as dbapi
 
@@ -34,13 +34,15 @@ def deliver_ctrl_c() -> None:
         def blocking_call(
             func: Callable[..., Any], args: Any, kwargs: Any, cancel: Callable[[], None]
         ) -> Any:
-            def cancel_then_interrupt() -> None:
-                try:
-                    cancel()
-                finally:
-                    _thread.interrupt_main()
+            def interrupt_then_cancel() -> None:
+                # The main thread is told first: it raises KeyboardInterrupt as soon as the
+                # cancelled statement returns. Told after the cancel, it could take the
+                # cancelled statement's error for a failure, go on to its next statement,
+                # and sit in it with the KeyboardInterrupt waiting behind it.
+                _thread.interrupt_main()
+                cancel()
 
-            return blocking(func, args, kwargs, cancel_then_interrupt)
+            return blocking(func, args, kwargs, interrupt_then_cancel)
 
         blocking_call.delivers_ctrl_c = True  # type: ignore[attr-defined]
         setattr(dbapi, "_blocking_call", blocking_call)  # noqa: B010
