@@ -60,8 +60,31 @@ def fingerprint(
         "casts": sorted(list(c) for c in config.casts),
         "on_error": config.on_error,
     }
+    flags = result_flags(config)
+    if flags:  # left out when none: a run's id stays the one an earlier arrowmig gave it
+        basis["flags"] = flags
     digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
     return digest, basis
+
+
+def result_flags(config: MigrationConfig) -> list[str]:
+    """The command-line flags, off their defaults, that change what the target ends up
+    holding beyond rows: a resume without them would build the keys, foreign keys or
+    statistics the interrupted run was told not to, type columns from declared types alone
+    or drop the backup it was to keep. Part of the fingerprint, so that such a resume is
+    refused, and repeated in the command ``arrowmig status`` gives to continue."""
+    return [
+        flag
+        for flag, given in (
+            ("--no-keys", not config.keys),
+            # --no-keys builds no foreign keys either: with it, this flag changes nothing.
+            ("--no-foreign-keys", config.keys and not config.foreign_keys),
+            ("--no-profile", not config.profile),
+            ("--no-analyze", not config.analyze),
+            ("--keep-backup", config.keep_backup),
+        )
+        if given
+    ]
 
 
 @dataclass(frozen=True)

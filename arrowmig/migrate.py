@@ -939,6 +939,9 @@ _BASIS_WORDS = {
 
 def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
     """'read 'a.db', this run '/data/b.db'': the first part of the fingerprint that differs."""
+    flag_change = _flag_changed(recorded, now)
+    if flag_change is not None:
+        return flag_change
     for key, words in _BASIS_WORDS.items():
         if key in recorded and recorded[key] != now.get(key):
             if key == "schema":
@@ -948,7 +951,22 @@ def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
             return f"{words} {recorded[key]!r}, this run {now.get(key)!r}"
     return (
         "was started with other options or another source schema (tables, mode, casts, "
-        "on-error, or the source's columns changed)"
+        "on-error, flags such as --no-keys, or the source's columns changed)"
+    )
+
+
+def _flag_changed(recorded: dict[str, object], now: dict[str, object]) -> str | None:
+    """'ran with --no-keys, this run without it': the first flag (``result_flags``) one run
+    was given and the other not. A run recorded without flags was given none."""
+    then, current = set(_as_names(recorded.get("flags"))), set(_as_names(now.get("flags")))
+    differ = sorted(then ^ current)
+    if not differ:
+        return None
+    flag = differ[0]
+    return (
+        f"ran with {flag}, this run without it"
+        if flag in then
+        else f"ran without {flag}, this run with it"
     )
 
 
@@ -957,8 +975,10 @@ def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tup
     interrupted run's fingerprint and this run's, when the rest of both is the same: 'column
     'memo' was added since (string)', '... is gone', '... was double, is now int64'."""
     others = [k for k in _BASIS_WORDS if k != "schema" and recorded.get(k) != now.get(k)]
+    if others or _flag_changed(recorded, now) is not None:
+        return None
     then, current = recorded.get("schema"), now.get("schema")
-    if others or not isinstance(then, dict) or not isinstance(current, dict) or then == current:
+    if not isinstance(then, dict) or not isinstance(current, dict) or then == current:
         return None
     for table in sorted(then):
         before = {str(c[0]): c[1:] for c in then.get(table) or []}

@@ -169,5 +169,23 @@ def _file_lock(path: str, shown: str) -> Iterator[None]:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UsageError(f"another arrowmig run is writing {shown}", hint=_HINT) from None
+            raise UsageError(
+                f"another arrowmig run is writing {shown}" + _flock_holder(handle.fileno()),
+                hint=_HINT,
+            ) from None
         yield
+
+
+def _flock_holder(fd: int) -> str:
+    """' (pid N)' of the process holding the exclusive ``flock`` on the open file ``fd``, as
+    Linux lists it in /proc/locks (device as hex major:minor, then the inode); '' where that
+    is not to be read (another system) or the holder let go meanwhile."""
+    st = os.fstat(fd)
+    where = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    with contextlib.suppress(OSError), open("/proc/locks") as locks:
+        for line in locks:
+            # "1: FLOCK  ADVISORY  WRITE 4711 fe:00:2148417 0 EOF"; a waiter's line has "->".
+            fields = line.split()
+            if fields[1:4] == ["FLOCK", "ADVISORY", "WRITE"] and fields[5:6] == [where]:
+                return f" (pid {fields[4]})"
+    return ""

@@ -431,3 +431,48 @@ def test_resuming_a_completed_run_says_so_and_measures_nothing(
     assert "already completed: nothing to resume" in err
     assert "finished by the earlier run, nothing left to move: a" in err
     assert "interrupted" not in err and "peak RSS" not in err
+
+
+@pytest.mark.postgres
+def test_a_run_told_not_to_build_keys_is_continued_without_them(source: str, pg_url: str) -> None:
+    # status's command to continue a --no-keys run left the flag out, and a --resume without
+    # it was taken: it built the primary key the interrupted run was told not to build.
+    from arrowmig.status import runs_of
+
+    told = ("--tables", "events", "--no-keys", "--no-analyze", "--progress", "none")
+    proc = arrowmig("migrate", source, pg_url, "--batch-rows", "100", *told)
+    kill_after(proc, pg_url, 2000)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    (run,) = runs_of(pg_url)
+    assert run["resume"].endswith(" --tables events --no-keys --no-analyze --resume")
+    without = arrowmig("migrate", source, pg_url, "--tables", "events", "--no-analyze", "--resume")
+    _, err = without.communicate(timeout=60)
+    assert without.returncode == 2, err.decode()
+    assert err.count(b"\n") == 1, err.decode()
+    assert b"ran with --no-keys, this run without it" in err
+    continued = arrowmig(*run["resume"].split()[1:], "--progress", "none")
+    _, err = continued.communicate(timeout=120)
+    assert continued.returncode == 0, err.decode()
+    assert len(pg_rows(pg_url, "events", "id")) == ROWS
+    with psycopg.connect(pg_url) as con:
+        built = con.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass "
+            "UNION ALL SELECT indexname FROM pg_indexes WHERE tablename = 'events'"
+        ).fetchall()
+    assert built == []
+
+
+def test_flags_that_change_the_result_are_part_of_the_run_id() -> None:
+    from arrowmig.checkpoint import fingerprint
+    from arrowmig.config import MigrationConfig
+
+    def run_id(**options: object) -> str:
+        return fingerprint("s.db", [], MigrationConfig(**options))[0]  # type: ignore[arg-type]
+
+    plain, basis = fingerprint("s.db", [], MigrationConfig())
+    # Left out at their defaults: a run interrupted by an earlier arrowmig keeps its id.
+    assert "flags" not in basis
+    assert len({plain, run_id(foreign_keys=False), run_id(profile=False)}) == 3
+    assert run_id(mode="replace", keep_backup=True) != run_id(mode="replace")
+    # --no-keys builds no foreign keys either: with or without --no-foreign-keys, one run.
+    assert run_id(keys=False) == run_id(keys=False, foreign_keys=False)
