@@ -1090,12 +1090,8 @@ class PostgresEndpoint(BaseEndpoint):
             if infinite or any(pg_server_cast(c) for c in table.columns)
             else None
         )
-        # The checkpoint goes with the settings, in the simple protocol: one round trip where
-        # a prepared statement took four, a third of the writer's time on phase3 (README,
-        # "Where the time goes"). Before the rows or after, it commits with them.
-        checkpoint = _inlined(*after) if after is not None else None
         try:
-            self._send(_batch_settings_sql(self._batch_timeout_ms) + (checkpoint or ""))
+            self._send(_batch_settings_sql(self._batch_timeout_ms))
             if staging is None:
                 self._cursor.adbc_ingest(
                     table.name, batch, mode="append", db_schema_name=self._schema
@@ -1104,7 +1100,7 @@ class PostgresEndpoint(BaseEndpoint):
                 self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
                 self._cursor.execute(_move_staged_sql(table, staging, self._schema, infinite))
                 self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
-            if after is not None and checkpoint is None:
+            if after is not None:
                 self._cursor.execute(after[0], after[1])
             self._conn.commit()
         except Exception as exc:
@@ -1519,30 +1515,6 @@ _RETURNS_NO_ROWS = re.compile(
 )
 """Statements ``execute`` sends by the simple protocol (``_send``): they return no rows."""
 _ANALYZE = re.compile(r"\s*ANALYZE\b", re.IGNORECASE)
-
-
-_PARAMETER = re.compile(r"\$(\d+)")
-
-
-def _inlined(sql: str, params: tuple[Any, ...]) -> str | None:
-    """``; `` and ``sql`` with its parameters ($1...) written in as literals, for the simple
-    protocol; None (run it prepared) for a value other than text, an integer or NULL, a
-    text with a backslash, or a ``$`` in ``sql`` that is no parameter (a schema "a$1")."""
-    wanted = [str(n) for n in range(1, len(params) + 1)]
-    if sorted(_PARAMETER.findall(sql), key=int) != wanted or sql.count("$") != len(params):
-        return None
-    literals = []
-    for value in params:
-        if value is None:
-            literals.append("NULL")
-        elif isinstance(value, int) and not isinstance(value, bool):
-            literals.append(str(int(value)))
-        elif isinstance(value, str) and not {"\x00", "\\"} & set(value):
-            # A backslash would be an escape on a server with standard_conforming_strings off.
-            literals.append(quote_literal(value))
-        else:
-            return None
-    return "; " + _PARAMETER.sub(lambda m: literals[int(m.group(1)) - 1], sql)
 
 
 def _batch_settings_sql(timeout_ms: int) -> str:
