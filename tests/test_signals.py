@@ -165,8 +165,13 @@ def profiled_then_loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _to_profile(tmp_path_factory.mktemp("signals") / "loaded.db", 300_000)
 
 
-def _interrupt_once_open(proc: subprocess.Popen[str], path: Path, settle_s: float = 0.2) -> None:
-    """SIGINT once the process has ``path`` open (it is reading it, past its imports), and
+def _interrupt_once_open(
+    proc: subprocess.Popen[str],
+    path: Path,
+    settle_s: float = 0.2,
+    sig: signal.Signals = signal.SIGINT,
+) -> None:
+    """``sig`` once the process has ``path`` open (it is reading it, past its imports), and
     ``settle_s`` later."""
     end = time.monotonic() + 60
     fds = Path(f"/proc/{proc.pid}/fd")
@@ -179,7 +184,7 @@ def _interrupt_once_open(proc: subprocess.Popen[str], path: Path, settle_s: floa
         time.sleep(0.01)
     time.sleep(settle_s)
     assert proc.poll() is None, "the plan was made before the signal: make the source slower"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
@@ -222,6 +227,55 @@ def test_ctrl_c_while_migrate_plans_says_nothing_was_written(
     code, _out, err = _finish(again)
     assert code == 0, err
     assert len(duckdb_rows(target, "t")) == 300_000
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("output", [("--json",), ("--progress", "json")])
+def test_a_signal_while_migrate_plans_still_answers_json_on_stdout(
+    profiled_then_loaded: Path, tmp_path: Path, sig: signal.Signals, output: tuple[str, ...]
+) -> None:
+    # stdout was empty: `migrate --json | jq .exit_code` read nothing, though an early error
+    # gives its document and the README says it always reads a number.
+    source, target = profiled_then_loaded, tmp_path / "out.duckdb"
+    proc = _start(source, target, *output)
+    # Once the target is open too, the plan profiles the source (a signal while DuckDB opens
+    # is another matter).
+    _interrupt_once_open(proc, target, settle_s=0.2, sig=sig)
+    code, out, err = _finish(proc)
+    expected = 130 if sig == signal.SIGINT else 143
+    assert code == expected, err
+    answer = json.loads(out.splitlines()[-1])
+    stopped = err.strip().splitlines()[-1].removeprefix("arrowmig: ")
+    assert stopped.startswith(f"interrupted by {sig.name} while planning")
+    assert {k: answer[k] for k in ("ok", "exit_code", "error")} == {
+        "ok": False,
+        "exit_code": expected,
+        "error": stopped,
+    }
+    if output == ("--json",):
+        assert len(out.splitlines()) == 1 and "event" not in answer
+    else:
+        assert (answer["event"], answer["report"]) == ("summary", None)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_a_signal_while_a_json_job_plans_still_answers_json_on_stdout(
+    profiled_then_loaded: Path, tmp_path: Path
+) -> None:
+    # The job file asks for JSON, not the command line: its stop is answered alike.
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f"source = {str(profiled_then_loaded)!r}\ntarget = {str(tmp_path / 'out.duckdb')!r}\n"
+        "json = true\n"
+    )
+    proc = subprocess.Popen(
+        [*ARROWMIG, "run", str(job)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _interrupt_once_open(proc, tmp_path / "out.duckdb")
+    code, out, err = _finish(proc)
+    assert code == 130, err
+    assert json.loads(out)["exit_code"] == 130
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

@@ -96,7 +96,7 @@ def _failed(args: list[str], exit_code: int, message: str) -> int:
     from arrowmig.cli.console import failed_early
 
     error_line(message)
-    failed_early(args, exit_code, redact_text(message, _secrets))
+    failed_early(exit_code, redact_text(message, _secrets), args)
     return exit_code
 
 

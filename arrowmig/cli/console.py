@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import IO
 
 from arrowmig.errors import ArrowmigError
@@ -69,19 +70,38 @@ _answered: list[bool] = []
 """Holds True once stdout got the command's own answer (``--json``'s document, the
 ``summary`` event of ``--progress json``): an error after it needs no document of its own."""
 
+_asked: set[str] = set()
+"""The machine output a command said it was asked for (``asked_for``), beyond its arguments:
+``run`` reads ``json`` and ``progress`` from its job file."""
+
 
 def answered(given: bool = True) -> None:
     """The command's own machine answer is on stdout (``failed_early``); False as a command
-    begins (tests run several in one process)."""
+    begins (tests run several in one process), which forgets ``asked_for`` too."""
     _answered[:] = [True] if given else []
+    if not given:
+        _asked.clear()
 
 
-def failed_early(args: list[str], exit_code: int, message: str) -> None:
-    """An error before the command's machine answer (a bad URL, a refused plan): with
-    ``--json`` stdout still gets one document, and with ``--progress json`` a last
-    ``summary`` line, so that ``cmd --json | jq`` always has something to read."""
-    progress_json = "--progress=json" in args or ("--progress", "json") in itertools.pairwise(args)
-    if _answered or not ("--json" in args or progress_json):
+def asked_for(*, as_json: bool, progress_json: bool) -> None:
+    """The command was asked for ``--json`` or ``--progress json`` (from its options or a job
+    file): an error or a stop before its answer still gives stdout one (``failed_early``)."""
+    _asked.update(
+        name for name, wanted in (("json", as_json), ("progress", progress_json)) if wanted
+    )
+
+
+def failed_early(exit_code: int, message: str, args: Sequence[str] = ()) -> None:
+    """An error or a stop before the command's machine answer (a bad URL, a refused plan, a
+    signal while planning): with ``--json`` stdout still gets one document, and with
+    ``--progress json`` a last ``summary`` line, so that ``cmd --json | jq`` always has
+    something to read. ``args``: the command line, for an error before any option was read."""
+    progress_json = (
+        "progress" in _asked
+        or "--progress=json" in args
+        or ("--progress", "json") in itertools.pairwise(args)
+    )
+    if _answered or not ("json" in _asked or "--json" in args or progress_json):
         return
     document: dict[str, object] = {"ok": False, "exit_code": exit_code, "error": message}
     if progress_json:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from arrowmig.cli.console import print_out, say
+from arrowmig.cli.console import asked_for, failed_early, print_out, say
 from arrowmig.cli.options import build_config, migration_options, with_default
 from arrowmig.cli.render import report_text, show_plan
 from arrowmig.cli.signals import sigterm_stops
@@ -125,6 +125,7 @@ def run_migration(
     from arrowmig.errors import ArrowmigError, UsageError
     from arrowmig.migrate import StopRequested, explain, migrate
 
+    asked_for(as_json=as_json, progress_json=progress_kind == "json")  # a job file's too
     if not progress_interval >= 0:  # NaN too; and in a --dry-run, which takes the same options
         raise UsageError(
             f"--progress-interval must be 0 or more seconds, not {progress_interval:g}"
@@ -142,19 +143,22 @@ def run_migration(
             with sigterm_stops():
                 report = migrate(source, target, config=config, progress=sink)
         except (StopRequested, KeyboardInterrupt) as exc:
-            # Stopped outside the streams (planning, preparing, foreign keys): no report.
+            # Stopped outside the streams (planning, preparing, foreign keys): no report, so
+            # --json gets the stop as its document (``failed_early``), as an error's.
             name = exc.signal_name if isinstance(exc, StopRequested) else "SIGINT"
             if getattr(exc, "nothing_written", False):
                 if log is not None:
                     log.note(f"interrupted by {name} before anything was written")
                 again = RESUME_HINT if config.resume else "run the same command again to start it"
-                say(
-                    f"arrowmig: interrupted by {name} while planning, before this run wrote anything; {again}"
+                stopped = (
+                    f"interrupted by {name} while planning, before this run wrote anything; {again}"
                 )
-                return EXIT_SIGNAL[name]
-            if log is not None:
-                log.note(f"interrupted by {name} before the report was complete")
-            say(f"arrowmig: interrupted by {name}; {RESUME_HINT}")
+            else:
+                if log is not None:
+                    log.note(f"interrupted by {name} before the report was complete")
+                stopped = f"interrupted by {name}; {RESUME_HINT}"
+            say(f"arrowmig: {stopped}")
+            failed_early(EXIT_SIGNAL[name], stopped)
             return EXIT_SIGNAL[name]
         except ArrowmigError as exc:
             if log is not None:
