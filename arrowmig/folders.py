@@ -16,10 +16,18 @@ def folder_problem(directory: Path, exc: OSError) -> str:
     """The reason ``exc`` (from making or writing in ``directory``) is, for people. makedirs
     says "File exists" when ``directory`` is a file, and "Not a directory" when a folder above
     it is: the path part that is a file is named instead."""
+    file = file_on_the_way(directory)
+    if file is not None:
+        return f"{str(file)!r} is a file, not a folder"
+    return exc.strerror or str(exc)
+
+
+def file_on_the_way(directory: Path) -> Path | None:
+    """The part of ``directory`` (itself or a folder above it) that is a file, if any."""
     for part in (directory, *directory.parents):
         if part.exists() and not part.is_dir():
-            return f"{str(part)!r} is a file, not a folder"
-    return exc.strerror or str(exc)
+            return part
+    return None
 
 
 def check_writable(directory: Path, what: str, option: str) -> None:
@@ -43,6 +51,12 @@ def refuse_unwritable_file(target: str, dialect: str) -> None:
     opens nothing it would create. (``os.access`` answers for a read-only file system even to
     root, whom file modes do not stop.)"""
     path, kind = Path(target), DIALECT_NAMES[dialect]
+    file = None if path.exists() else file_on_the_way(path.parent)
+    if file is not None:  # the drivers said "failed to allocate memory", "Not a directory"
+        raise ConnectError(
+            f"cannot create {kind} file {target!r}: {str(file)!r} is a file, not a folder",
+            hint="give the target a path in a folder",
+        )
     if not path.exists() and not path.parent.exists():
         raise ConnectError(
             f"cannot create {kind} file {target!r}: folder {str(path.parent)!r} is missing",
@@ -54,3 +68,15 @@ def refuse_unwritable_file(target: str, dialect: str) -> None:
             + ("the file is read-only" if path.exists() else "its folder is not writable"),
             hint="write to a folder you may write to, or change its permissions",
         )
+    if not path.exists():
+        # What os.access does not know: a folder that takes no new files whatever the modes
+        # (/proc, /sys), or that root may not write either. A file made and gone at once.
+        try:
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+        except OSError as exc:
+            raise ConnectError(
+                f"cannot create {kind} file {target!r}: folder {str(path.parent)!r} takes no "
+                f"new file ({exc.strerror or exc})",
+                hint="write to a folder you may write to",
+            ) from None

@@ -1169,6 +1169,32 @@ def test_files_this_user_may_not_write_are_refused_in_one_line(
         assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("name", ["w.db", "w.duckdb"])
+@pytest.mark.parametrize("folder", ["a_file", "a_file/sub", "/proc"])
+def test_a_target_whose_folder_is_not_one_is_refused_alike_by_plan_and_migrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str, name: str
+) -> None:
+    # plan said exit 0; migrate then failed, SQLite with "failed to allocate memory".
+    from arrowmig.cli import main
+
+    if folder == "/proc" and not Path("/proc/self").exists():
+        pytest.skip("needs /proc")
+    src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER);", {"t": [(1,)]})
+    (tmp_path / "a_file").write_text("not a folder")
+    target = str(Path(folder) / name if folder == "/proc" else tmp_path / folder / name)
+    kind = "SQLite" if name.endswith(".db") else "DuckDB"
+    expected = f"arrowmig: error: cannot create {kind} file {target!r}: " + (
+        "folder '/proc' takes no new file (No such file or directory); write to a folder you "
+        "may write to"
+        if folder == "/proc"
+        else f"{str(tmp_path / 'a_file')!r} is a file, not a folder; give the target a path in "
+        "a folder"
+    )
+    for verb in ("plan", "migrate"):
+        assert main([verb, src, target]) == 2
+        assert capsys.readouterr().err == expected + "\n", verb
+
+
 @pytest.mark.parametrize("target_name", ["w.db", "w.duckdb"])
 def test_append_finds_the_target_table_whatever_its_case(tmp_path: Path, target_name: str) -> None:
     src = make_sqlite(
