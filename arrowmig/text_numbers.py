@@ -7,6 +7,8 @@ stays the default; the note gives the way to numbers for a column whose values f
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 
 from arrowmig.model import Column
@@ -15,13 +17,21 @@ from arrowmig.schema import ddl_type, is_text_type
 
 def is_number_kept_as_text(column: Column) -> bool:
     """Whether a column of numbers becomes a TEXT column in a created SQLite table: a decimal,
-    a uint64, a numeric carried as its text (PostgreSQL's unbounded numeric and money, DuckDB's
-    HUGEINT)."""
+    a uint64, a numeric carried as its text (PostgreSQL's unbounded numeric and money, a
+    numeric(p,s) holding NaN or Infinity, DuckDB's HUGEINT)."""
     if ddl_type(column, "sqlite") != "TEXT":
         return False
     t = column.arrow_type
+    # A numeric(p,s) with NaN names itself in pg_type (its type again on PostgreSQL), not in
+    # target_type: its finite values compare as text all the same.
     numeric = (column.target_type or "").strip().lower().startswith(("numeric", "decimal"))
+    numeric = numeric or bool(_NUMERIC.fullmatch(column.pg_type or ""))
     return pa.types.is_decimal(t) or pa.types.is_uint64(t) or (numeric and is_text_type(t))
+
+
+_NUMERIC = re.compile(r"\s*(numeric|decimal)\s*(\([\d\s,]*\))?\s*", re.IGNORECASE)
+"""A numeric type's name, with or without its (p,s); not an array of them (JSON elsewhere),
+which also names itself in pg_type."""
 
 
 def text_number_note(table: str, column: Column) -> str:

@@ -870,6 +870,28 @@ def test_exact_numbers_kept_as_sqlite_text_are_flagged_with_the_way_to_numbers(
         con.close()
 
 
+def test_a_numeric_p_s_holding_nan_kept_as_sqlite_text_is_flagged_too(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # NaN sends numeric(12,4) down the "carried as its text" path: the column was TEXT in
+    # SQLite (WHERE a > 9 found 2 rows of 3) with no flag, unlike an unconstrained numeric.
+    _load(
+        pg_url,
+        "CREATE TABLE nn (id int PRIMARY KEY, a numeric(12,4), arr numeric(5,1)[]);"
+        "INSERT INTO nn VALUES (1, 9.5, '{1.5}'), (2, 10.5, NULL), (3, 'NaN', NULL)",
+    )
+    out = str(tmp_path / "nn.db")
+    capsys.readouterr()
+    assert main(["plan", pg_url, out, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    flags = {c["name"]: " ".join(c["flags"]) for c in planned["columns"]}
+    assert "holds NaN" in flags["a"] and "SQLite compares" in flags["a"]
+    assert "--cast nn.a=double" in flags["a"]
+    assert "SQLite compares" not in flags["arr"]  # JSON text, not a number
+    said = " | ".join(migrate(pg_url, out).tables[0].notes)
+    assert "a: exact numbers kept as TEXT" in said and "arr: exact" not in said
+
+
 def test_money_stays_money_between_servers_that_write_it_alike(pg_url: str, second_pg: str) -> None:
     # pg_dump | psql keeps money; arrowmig made it numeric, so '$1.23' became '1.23'. Only
     # where the target writes money as the source does (the same lc_monetary) is it kept.
