@@ -165,7 +165,7 @@ def test_duckdb_keeps_not_nulls_defaults_and_indexes_and_names_the_rest(
         "CREATE SEQUENCE counter; CREATE TABLE country (code text PRIMARY KEY);"
         "INSERT INTO country VALUES ('fr'), ('de');"
         "CREATE TABLE users (id int, name text NOT NULL, email text UNIQUE, "
-        "country text REFERENCES country (code), age int DEFAULT 18 CHECK (age >= 0), "
+        "country text REFERENCES country (code), age bigint DEFAULT 18 CHECK (age >= 0), "
         "created text, CONSTRAINT young CHECK (age < 35));"
         "CREATE INDEX users_age ON users (age);"
         "ALTER TABLE users ALTER COLUMN country SET DEFAULT 'x' || nextval('counter');"
@@ -209,4 +209,49 @@ def test_duckdb_keeps_not_nulls_defaults_and_indexes_and_names_the_rest(
     con.execute("INSERT INTO users (id, name, email) VALUES (3, 'cy', 'c@x')")
     age, country = con.execute("SELECT age, country FROM users WHERE id = 3").fetchone()
     assert age == 18 and country.startswith("x")  # drawn from the sequence, which stays
+    con.close()
+
+
+def test_duckdb_a_default_is_kept_only_on_a_column_of_its_old_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, age INT, price INT)")
+    con.execute("INSERT INTO t VALUES (1, 'n', 1, 1)")
+    con.commit()
+    con.close()
+    target = str(tmp_path / "t.duckdb")
+    con = duckdb.connect(target)
+    con.execute(
+        "CREATE TABLE t (id integer PRIMARY KEY, name varchar DEFAULT 'anon', "
+        "age varchar DEFAULT 'unknown', price decimal(10,2) DEFAULT 1.5)"
+    )
+    con.close()
+    named = [
+        "default 'unknown' on age of the replaced table not kept: the column's type changed "
+        "from VARCHAR to BIGINT",
+        "default 1.5 on price of the replaced table not kept: the column's type changed from "
+        "DECIMAL(10,2) to BIGINT",
+    ]
+    assert main(["plan", str(source), target, "--mode", "replace", "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    for drop in named:
+        assert any(d.startswith(drop) for d in planned["drops"]), drop
+    assert "default 'anon' on name" in planned["keeps"]
+
+    report = migrate(str(source), target, config=MigrationConfig(mode="replace"))
+    assert report.ok
+    (table,) = report.tables
+    for drop in named:
+        assert any(n.startswith(drop) for n in table.notes), drop
+    con = duckdb.connect(target)
+    con.execute("INSERT INTO t (id) VALUES (2)")  # no default left to fail on
+    assert con.execute("SELECT name, age, price FROM t WHERE id = 2").fetchone() == (
+        "anon",
+        None,
+        None,
+    )
     con.close()
