@@ -255,3 +255,53 @@ def test_duckdb_a_default_is_kept_only_on_a_column_of_its_old_type(
         None,
     )
     con.close()
+
+
+def test_keep_backup_keeps_the_backups_keys_and_indexes(tmp_path: Path) -> None:
+    import duckdb
+
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)")
+    con.execute("INSERT INTO users VALUES (1, 'e1')")
+    con.commit()
+    con.close()
+    lite = tmp_path / "t.db"
+    con = sqlite3.connect(lite)
+    con.executescript(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age INT);"
+        "CREATE UNIQUE INDEX users_email ON users (email); CREATE INDEX users_age ON users (age);"
+    )
+    con.close()
+    duck = str(tmp_path / "t.duckdb")
+    con = duckdb.connect(duck)
+    con.execute(
+        "CREATE TABLE users (id integer PRIMARY KEY, email varchar UNIQUE, age int);"
+        "CREATE INDEX users_age ON users (age); INSERT INTO users VALUES (1, 'x', 3)"
+    )
+    con.close()
+    config = MigrationConfig(mode="replace", keep_backup=True)
+    for target in (str(lite), duck):
+        assert migrate(str(source), target, config=config).ok
+    con = sqlite3.connect(lite)
+    ((backup,),) = con.execute("SELECT name FROM sqlite_master WHERE name LIKE '%backup%'")
+    indexes = con.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (backup,)
+    ).fetchall()
+    assert sorted(s.split(" ON ")[1] for (s,) in indexes) == [
+        f'"{backup}" (age)',
+        f'"{backup}" (email)',
+    ]
+    assert con.execute("SELECT name FROM pragma_index_list('users')").fetchall() == [
+        ("users_email",)
+    ]
+    con.close()
+    con = duckdb.connect(duck)
+    ((declared,),) = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE table_name LIKE 'users_arrowmig_backup%'"
+    ).fetchall()
+    assert "id INTEGER PRIMARY KEY" in declared and "email VARCHAR UNIQUE" in declared
+    assert con.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE table_name LIKE 'users_arrowmig_backup%'"
+    ).fetchone() == (1,)
+    con.close()
