@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 
 from arrowmig.endpoints.base import INTERNAL_PREFIX
+from arrowmig.schema import quote_ident
 
 MAX_NAME_BYTES = 63
 """The longest name every target takes whole (PostgreSQL's identifiers)."""
@@ -43,3 +44,23 @@ def backup_of(name: str, tables: Collection[str]) -> str | None:
         ):
             return table
     return None
+
+
+_NAME = r'(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s."`\[(]+)'
+_INDEX_HEAD = re.compile(
+    rf"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}(?:\s*\.\s*{_NAME})?"
+    rf"\s+ON\s+{_NAME}(?:\s*\.\s*{_NAME}){{0,2}}\s*",
+    re.IGNORECASE,
+)
+
+
+def index_on_backup(sql: str, index: str, backup: str) -> str | None:
+    """The ``CREATE INDEX`` statement ``sql`` made again as ``index`` on table ``backup``
+    (quoted as SQL names it): SQLite and DuckDB rename no index, and an index name is the
+    database's, so the backup's are built again under names of their own for the new table
+    to take the old ones. None where ``sql`` is not such a statement."""
+    head = _INDEX_HEAD.match(sql)
+    if head is None:
+        return None
+    unique = "UNIQUE " if head.group(1) else ""
+    return f"CREATE {unique}INDEX {quote_ident(index)} ON {backup} {sql[head.end() :].rstrip(';')}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 
 from arrowmig.auto_keys import identity_resets, sequence_renames
+from arrowmig.backup_copies import backup_copy, backup_indexes
 from arrowmig.backups import MAX_NAME_BYTES, backup_name, name_hash
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.endpoints.common import not_built
@@ -362,20 +363,21 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     backup, tag = backup_name(name, dst.table_exists)
     load.built.append(f"previous table kept as {backup!r}")
     if dst.dialect == "duckdb":
-        # DuckDB cannot rename a table that has indexes: copy it aside instead.
-        return [
-            f"CREATE TABLE {dst.qualify(backup)} AS SELECT * FROM {target}",
-            f"DROP TABLE {target}",
-        ]
+        # DuckDB cannot rename a table that has indexes: it is built again as it was (keys,
+        # defaults, CHECKs), copied and dropped.
+        statements, notes = backup_copy(dst, name, backup, tag)
+        load.skipped.extend(notes)
+        return statements
     statements = [f"ALTER TABLE {target} RENAME TO {quote_ident(backup)}"]
+    if dst.dialect == "sqlite":
+        # SQLite renames no index, and its index names are the database's: each is built
+        # again on the backup under a name of its own, freeing the old one for the new table.
+        return statements + backup_indexes(dst, name, quote_ident(backup), tag)
     # Index names are per schema: free the old ones for the new table's indexes.
     for (index,) in _index_names(dst, name):
-        if dst.dialect == "postgresql":
-            statements.append(
-                f"ALTER INDEX {dst.qualify(index)} RENAME TO {quote_ident(suffixed(index, '_bak_' + tag))}"
-            )
-        elif not index.startswith("sqlite_autoindex"):
-            statements.append(f"DROP INDEX {quote_ident(index)}")
+        statements.append(
+            f"ALTER INDEX {dst.qualify(index)} RENAME TO {quote_ident(suffixed(index, '_bak_' + tag))}"
+        )
     if dst.dialect == "postgresql":
         # PostgreSQL names a new key after the table and its columns, avoiding names taken in
         # the schema: the backup gives its keys up, so the new table's keep the same names

@@ -21,7 +21,7 @@ _TARGET = (
     "CREATE TABLE country (code text PRIMARY KEY)",
     "INSERT INTO country VALUES ('fr'), ('de')",
     "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text, "
-    "country text CONSTRAINT users_country_fkey REFERENCES country, age int DEFAULT 18, "
+    "country text CONSTRAINT users_country_fkey REFERENCES country, age bigint DEFAULT 18, "
     "created timestamptz, CONSTRAINT users_email_key UNIQUE (email), "
     "CONSTRAINT age_ok CHECK (age >= 0), CONSTRAINT young CHECK (age < 35))",
     "CREATE RULE users_keep AS ON DELETE TO users DO INSTEAD NOTHING",
@@ -169,3 +169,54 @@ def test_a_publication_of_every_table_is_warned_of(
     assert "_arrowmig_checkpoints" in note and "staging table" in note
     report = migrate(source, pg_url, config=MigrationConfig(mode="replace"))
     assert note in report.notes
+
+
+def test_a_default_is_kept_only_on_a_column_of_its_old_type(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, code int, price int, note text)")
+    pg_exec(pg_url, "INSERT INTO t VALUES (1, 1, 1, 'a')")
+    pg_exec(
+        second_pg,
+        # ext_seq belongs to no table: it stays when t is dropped, and so may its default.
+        "CREATE SEQUENCE ext_seq START 500",
+        "CREATE TABLE t (id int PRIMARY KEY, code int DEFAULT nextval('ext_seq'), "
+        "price numeric DEFAULT 1.5, note text DEFAULT 'none')",
+    )
+    changed = (
+        "default 1.5 on price of the replaced table not kept: the column's type changed from "
+        'numeric to integer (to add it: ALTER TABLE "public"."t" ALTER COLUMN "price" SET '
+        "DEFAULT 1.5)"
+    )
+    assert main(["plan", pg_url, second_pg, "--mode", "replace", "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    assert changed in planned["drops"]
+    assert "default 'none'::text on note" in planned["keeps"]
+    assert "default nextval('ext_seq'::regclass) on code" in planned["keeps"]
+
+    report = migrate(pg_url, second_pg, config=MigrationConfig(mode="replace"))
+    (table,) = report.tables
+    assert report.ok, table.error
+    assert changed in table.notes
+    with psycopg.connect(second_pg, autocommit=True) as con:
+        row = con.execute("INSERT INTO t (id) VALUES (2) RETURNING code, price, note").fetchone()
+    assert row == (500, None, "none")
+
+
+def test_a_default_drawing_from_the_replaced_tables_own_sequence_is_named(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, code int)")
+    pg_exec(
+        second_pg,
+        "CREATE TABLE t (id int PRIMARY KEY, code serial)",  # t_code_seq is OWNED BY t.code
+    )
+    report = migrate(pg_url, second_pg, config=MigrationConfig(mode="replace"))
+    assert report.ok
+    assert any(
+        n.startswith(
+            "default nextval('t_code_seq'::regclass) on code of the replaced table not "
+            "kept: it draws from the replaced table's sequence"
+        )
+        for n in report.tables[0].notes
+    ), report.tables[0].notes

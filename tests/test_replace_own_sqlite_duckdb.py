@@ -165,7 +165,7 @@ def test_duckdb_keeps_not_nulls_defaults_and_indexes_and_names_the_rest(
         "CREATE SEQUENCE counter; CREATE TABLE country (code text PRIMARY KEY);"
         "INSERT INTO country VALUES ('fr'), ('de');"
         "CREATE TABLE users (id int, name text NOT NULL, email text UNIQUE, "
-        "country text REFERENCES country (code), age int DEFAULT 18 CHECK (age >= 0), "
+        "country text REFERENCES country (code), age bigint DEFAULT 18 CHECK (age >= 0), "
         "created text, CONSTRAINT young CHECK (age < 35));"
         "CREATE INDEX users_age ON users (age);"
         "ALTER TABLE users ALTER COLUMN country SET DEFAULT 'x' || nextval('counter');"
@@ -209,4 +209,99 @@ def test_duckdb_keeps_not_nulls_defaults_and_indexes_and_names_the_rest(
     con.execute("INSERT INTO users (id, name, email) VALUES (3, 'cy', 'c@x')")
     age, country = con.execute("SELECT age, country FROM users WHERE id = 3").fetchone()
     assert age == 18 and country.startswith("x")  # drawn from the sequence, which stays
+    con.close()
+
+
+def test_duckdb_a_default_is_kept_only_on_a_column_of_its_old_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, age INT, price INT)")
+    con.execute("INSERT INTO t VALUES (1, 'n', 1, 1)")
+    con.commit()
+    con.close()
+    target = str(tmp_path / "t.duckdb")
+    con = duckdb.connect(target)
+    con.execute(
+        "CREATE TABLE t (id integer PRIMARY KEY, name varchar DEFAULT 'anon', "
+        "age varchar DEFAULT 'unknown', price decimal(10,2) DEFAULT 1.5)"
+    )
+    con.close()
+    named = [
+        "default 'unknown' on age of the replaced table not kept: the column's type changed "
+        "from VARCHAR to BIGINT",
+        "default 1.5 on price of the replaced table not kept: the column's type changed from "
+        "DECIMAL(10,2) to BIGINT",
+    ]
+    assert main(["plan", str(source), target, "--mode", "replace", "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    for drop in named:
+        assert any(d.startswith(drop) for d in planned["drops"]), drop
+    assert "default 'anon' on name" in planned["keeps"]
+
+    report = migrate(str(source), target, config=MigrationConfig(mode="replace"))
+    assert report.ok
+    (table,) = report.tables
+    for drop in named:
+        assert any(n.startswith(drop) for n in table.notes), drop
+    con = duckdb.connect(target)
+    con.execute("INSERT INTO t (id) VALUES (2)")  # no default left to fail on
+    assert con.execute("SELECT name, age, price FROM t WHERE id = 2").fetchone() == (
+        "anon",
+        None,
+        None,
+    )
+    con.close()
+
+
+def test_keep_backup_keeps_the_backups_keys_and_indexes(tmp_path: Path) -> None:
+    import duckdb
+
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)")
+    con.execute("INSERT INTO users VALUES (1, 'e1')")
+    con.commit()
+    con.close()
+    lite = tmp_path / "t.db"
+    con = sqlite3.connect(lite)
+    con.executescript(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age INT);"
+        "CREATE UNIQUE INDEX users_email ON users (email); CREATE INDEX users_age ON users (age);"
+    )
+    con.close()
+    duck = str(tmp_path / "t.duckdb")
+    con = duckdb.connect(duck)
+    con.execute(
+        "CREATE TABLE users (id integer PRIMARY KEY, email varchar UNIQUE, age int);"
+        "CREATE INDEX users_age ON users (age); INSERT INTO users VALUES (1, 'x', 3)"
+    )
+    con.close()
+    config = MigrationConfig(mode="replace", keep_backup=True)
+    for target in (str(lite), duck):
+        assert migrate(str(source), target, config=config).ok
+    con = sqlite3.connect(lite)
+    ((backup,),) = con.execute("SELECT name FROM sqlite_master WHERE name LIKE '%backup%'")
+    indexes = con.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (backup,)
+    ).fetchall()
+    assert sorted(s.split(" ON ")[1] for (s,) in indexes) == [
+        f'"{backup}" (age)',
+        f'"{backup}" (email)',
+    ]
+    assert con.execute("SELECT name FROM pragma_index_list('users')").fetchall() == [
+        ("users_email",)
+    ]
+    con.close()
+    con = duckdb.connect(duck)
+    ((declared,),) = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE table_name LIKE 'users_arrowmig_backup%'"
+    ).fetchall()
+    assert "id INTEGER PRIMARY KEY" in declared and "email VARCHAR UNIQUE" in declared
+    assert con.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE table_name LIKE 'users_arrowmig_backup%'"
+    ).fetchone() == (1,)
     con.close()

@@ -30,8 +30,14 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     split_top_level,
 )
-from arrowmig.endpoints.duckdb_dressing import planned, present, read_duckdb_dressing
-from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
+from arrowmig.endpoints.duckdb_dressing import (
+    column_types,
+    planned,
+    planned_types,
+    present,
+    read_duckdb_dressing,
+)
+from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.folders import refuse_unwritable_file
@@ -871,12 +877,14 @@ class DuckDBEndpoint(BaseEndpoint):
     def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
         """``dressing`` less what the new ``table``, in place, has."""
         have = present(self._query, self.qualify(table.name), self._schema, table.name)
+        dressing = of_same_type(dressing, column_types(self._query, self._schema, table.name))
         return still_to_give(dressing, *have)
 
     def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
+        dressing = of_same_type(dressing, planned_types(self._query, table))
         return still_to_give(dressing, *planned(table))
 
     def drop_table(self, name: str) -> None:

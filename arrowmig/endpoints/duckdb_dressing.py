@@ -1,16 +1,20 @@
 """What a DuckDB table that ``--mode replace`` replaces has beyond the source's table, as
 ``pg_dressing.Dressing``: its NOT NULLs, defaults, indexes and UNIQUE constraints (as the
-unique index that enforces the same) are given to the new table, each checked against the
-new rows; its CHECKs, foreign keys and primary key are named with their clause, since DuckDB
-adds none of those to a table that exists."""
+unique index that enforces the same) are given to the new table, each NOT NULL and index
+checked against the new rows (a default only on a column of its old type); its CHECKs,
+foreign keys and primary key are named with their clause, since DuckDB adds none of those to
+a table that exists."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
+
+import duckdb
 
 from arrowmig.endpoints.pg_dressing import Dressing, Query
 from arrowmig.model import Table
-from arrowmig.schema import quote_ident
+from arrowmig.schema import ddl_type, quote_ident
 
 _BY_REBUILD = "DuckDB adds no CHECK, foreign key or primary key to a table that exists"
 _OF_TABLE = "schema_name = ? AND table_name = ? AND database_name = current_database()"
@@ -23,8 +27,9 @@ def read_duckdb_dressing(
     of its name, with ``columns``, should get or be told of losing."""
     wanted = set(columns)
     dressing: list[Dressing] = []
-    for column, nullable, default in query(
-        f"SELECT column_name, is_nullable, column_default FROM duckdb_columns() WHERE {_OF_TABLE} "
+    for column, nullable, default, declared in query(
+        "SELECT column_name, is_nullable, column_default, data_type FROM duckdb_columns() "
+        f"WHERE {_OF_TABLE} "
         "ORDER BY column_index",
         [schema, name],
     ):
@@ -36,9 +41,8 @@ def read_duckdb_dressing(
             dressing.append(Dressing(f"NOT NULL on {column}", sql, key=f"NOT NULL {column}"))
         if default is not None:
             sql = f"{alter} SET DEFAULT {default}"
-            dressing.append(
-                Dressing(f"default {default} on {column}", sql, key=f"DEFAULT {column}")
-            )
+            label, typed = f"default {default} on {column}", (str(column), str(declared))
+            dressing.append(Dressing(label, sql, key=f"DEFAULT {column}", typed=typed))
     for kind, text, cols in query(
         "SELECT constraint_type, constraint_text, constraint_column_names "
         f"FROM duckdb_constraints() WHERE {_OF_TABLE} AND constraint_type IN "
@@ -76,6 +80,27 @@ def index_key(unique: bool, keys: str) -> str:
     text of their keys (quotes and spaces aside)."""
     text = keys.replace('"', "").replace(" ", "").lower().strip("()")
     return ("UNIQUE " if unique else "") + f"INDEX ({text})"
+
+
+def column_types(query: Query, schema: str, name: str) -> dict[str, str]:
+    """The declared type of each column of table ``name``, as DuckDB's catalog shows it."""
+    rows = query(
+        f"SELECT column_name, data_type FROM duckdb_columns() WHERE {_OF_TABLE}", [schema, name]
+    )
+    return {str(column): str(declared) for column, declared in rows}
+
+
+def planned_types(query: Query, table: Table) -> dict[str, str]:
+    """``column_types`` of the new ``table``, told before it is built: each type as DuckDB
+    names it (``DECIMAL(10,2)`` for ``NUMERIC(10,2)``)."""
+    types = {}
+    for column in table.columns:
+        declared = ddl_type(column, "duckdb")
+        # A type the server cannot name alone is compared as written.
+        with contextlib.suppress(duckdb.Error):
+            declared = str(query(f"SELECT typeof(CAST(NULL AS {declared}))")[0][0])
+        types[column.name] = declared
+    return types
 
 
 def present(query: Query, target: str, schema: str, name: str) -> tuple[set[str], set[str]]:

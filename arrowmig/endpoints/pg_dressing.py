@@ -8,7 +8,7 @@ before it need the rights of the user who runs them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,6 +43,11 @@ class Dressing:
     compiles a trigger only as it fires: one on a column the new table lacks would make every
     insert fail); ``undo`` then takes it away again."""
     undo: str = ""
+    typed: tuple[str, str] | None = None
+    """A column's default: the column and its type in the replaced table. The default is
+    kept only on a new column of the same type: one of another type would take it by an
+    assignment cast that changes it (``1.5`` into an integer is 2) or fails at every insert
+    that leaves the column out (``'unknown'`` into a BIGINT)."""
 
 
 def index_sql(target: str, definition: PgDefinition) -> str:
@@ -284,6 +289,21 @@ def to_give(dressing: Sequence[Dressing], *, commented: bool, indexes: bool) -> 
             item = replace(item, sql=None, why="--no-keys builds none", recreate=item.sql or "")
         given.append(item)
     return given
+
+
+def of_same_type(dressing: Sequence[Dressing], types: Mapping[str, str]) -> list[Dressing]:
+    """``dressing`` with each default whose column the new table (its columns' types as the
+    catalog declares them: ``types``) has with another type named, not given."""
+    kept = []
+    for item in dressing:
+        if item.typed and item.sql is not None:
+            column, was = item.typed
+            now = types.get(column)
+            if now is not None and now != was:
+                why = f"the column's type changed from {was} to {now}"
+                item = replace(item, sql=None, why=why, recreate=item.recreate or item.sql)
+        kept.append(item)
+    return kept
 
 
 def still_to_give(

@@ -1,6 +1,7 @@
 """The constraints, NOT NULLs, column defaults and rules of a PostgreSQL table that ``--mode
-replace`` replaces: the new table, built from the source's, gets those it lacks, each checked
-against the new rows as it is added; one it cannot take is named with the statement to add it.
+replace`` replaces: the new table, built from the source's, gets those it lacks, each
+constraint and NOT NULL checked against the new rows as it is added (a default only on a column
+of its old type); one it cannot take is named with the statement to add it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Collection
 from arrowmig.backups import backup_of
 from arrowmig.endpoints.pg_dressing import Dressing, Query, index_key, index_keys
 from arrowmig.model import Table
-from arrowmig.schema import quote_ident
+from arrowmig.schema import ddl_type, quote_ident
 
 _KINDS = {"c": "check", "f": "foreign key", "u": "unique", "p": "primary key", "x": "exclusion"}
 
@@ -26,6 +27,40 @@ _CONSTRAINTS_SQL = (
     "WHERE c.conrelid = $1::regclass AND c.contype IN ('c', 'f', 'u', 'p', 'x') AND c.conislocal "
     "ORDER BY 1"
 )
+
+
+# Whether a column's default draws from a sequence the replaced table owns (a serial's:
+# OWNED BY one of its columns), which goes with it.
+_DRAWS_FROM_OWN_SEQUENCE = (
+    "EXISTS (SELECT 1 FROM pg_depend ds JOIN pg_depend os ON os.classid = 'pg_class'::regclass "
+    "AND os.objid = ds.refobjid AND os.refclassid = 'pg_class'::regclass "
+    "AND os.refobjid = a.attrelid AND os.deptype IN ('a', 'i') "
+    "WHERE ds.classid = 'pg_attrdef'::regclass AND ds.objid = d.oid "
+    "AND ds.refclassid = 'pg_class'::regclass)"
+)
+
+_TYPES_SQL = (
+    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+    "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped"
+)
+
+
+def column_types(query: Query, target: str) -> dict[str, str]:
+    """The declared type of each column of table ``target``, as the catalog shows it."""
+    return {str(name): str(declared) for name, declared in query(_TYPES_SQL, (target,))}
+
+
+def planned_types(query: Query, table: Table) -> dict[str, str]:
+    """``column_types`` of the new ``table``, told before it is built: a type with a modifier
+    as the source's catalog wrote it (``numeric(10,2)``), others as the server names them."""
+    types = {}
+    for column in table.columns:
+        declared = ddl_type(column, "postgresql")
+        if "(" not in declared:
+            rows = query("SELECT format_type(to_regtype($1), NULL)", (declared,))
+            declared = str(rows[0][0]) if rows and rows[0][0] is not None else declared
+        types[column.name] = declared
+    return types
 
 
 def _constraint_key(
@@ -77,11 +112,12 @@ def read_own_constraints(
             dressing.append(
                 Dressing(label, sql, key=key, name=str(name), builds_index=builds_index)
             )
-    for column, not_null, default in query(
-        "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
-        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
-        "AND a.attgenerated = '' AND a.attidentity = '' ORDER BY a.attnum",
+    for column, not_null, default, declared, owned_sequence in query(
+        "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
+        "format_type(a.atttypid, a.atttypmod), " + _DRAWS_FROM_OWN_SEQUENCE + " "
+        "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid "
+        "AND d.adnum = a.attnum WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
+        "AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity = '' ORDER BY a.attnum",
         (target,),
     ):
         if column not in columns:
@@ -98,12 +134,13 @@ def read_own_constraints(
             f"DEFAULT {column}",
             f"{alter} SET DEFAULT {default}",
         )
-        if "nextval(" in str(default):
-            # The sequence went with the table it belonged to (or stays the backup's).
+        if owned_sequence:
+            # The sequence goes with the table that owns it (or stays the backup's); one
+            # owned by nothing, or by another table, stays and is drawn from as before.
             why = "it draws from the replaced table's sequence"
             dressing.append(Dressing(label, None, why, key=key, recreate=sql))
         else:
-            dressing.append(Dressing(label, sql, key=key))
+            dressing.append(Dressing(label, sql, key=key, typed=(str(column), str(declared))))
     for rule, definition in query(
         "SELECT rulename, pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = $1::regclass "
         "AND rulename <> '_RETURN' ORDER BY 1",

@@ -44,12 +44,15 @@ from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,
     index_sql,
+    of_same_type,
     read_dressing,
     still_to_give,
 )
 from arrowmig.endpoints.pg_own_constraints import (
+    column_types,
     coming,
     planned,
+    planned_types,
     present,
     read_own_constraints,
 )
@@ -631,8 +634,10 @@ class PostgresEndpoint(BaseEndpoint):
         query = self._query_for(
             f"reading the constraints and indexes of {table.name!r}", table.name
         )
-        have, taken = present(query, qualified(table.name, self._schema))
+        target = qualified(table.name, self._schema)
+        have, taken = present(query, target)
         more, names = coming(table)
+        dressing = of_same_type(dressing, column_types(query, target))
         return still_to_give(dressing, have | more, taken | names)
 
     def publishing_every_table(self) -> list[str]:
@@ -656,6 +661,7 @@ class PostgresEndpoint(BaseEndpoint):
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
+        dressing = of_same_type(dressing, planned_types(self._query, table))
         return still_to_give(dressing, *planned(table))
 
     def has_constraint(self, table: str, name: str) -> bool:
