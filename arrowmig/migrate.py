@@ -8,7 +8,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
@@ -137,7 +137,9 @@ def _migrate(
     # The verify, and every schema's run, within the run's hold on a DuckDB target.
     with target_kept_open(target), _held_source(source, target, config, runs, sink) as held:
         if runs is not None:
-            from arrowmig.schemas import InSchema, migrate_schemas
+            from arrowmig.schemas import InSchema, migrate_schemas, tables_of
+
+            every_table = tables_of(runs)
 
             report = migrate_schemas(
                 source,
@@ -145,7 +147,12 @@ def _migrate(
                 config,
                 runs,
                 lambda run: _migrate_schema(
-                    source, target, run.config, InSchema(inner, run.schema), held
+                    source,
+                    target,
+                    run.config,
+                    InSchema(inner, run.schema),
+                    held,
+                    run_tables=every_table,
                 ),
             )
         else:
@@ -179,7 +186,9 @@ def _held_source(
     from arrowmig.schema import qualified
 
     if runs is not None:
-        relations = [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
+        from arrowmig.schemas import tables_of
+
+        relations = tables_of(runs)
     else:
         # The tables the plan will choose, by its own rules (a name not there is refused now,
         # with the plan's words), before anything is locked or written.
@@ -219,8 +228,11 @@ def _migrate_schema(
     config: MigrationConfig,
     progress: Progress,
     held: HeldSnapshot | None,
+    *,
+    run_tables: Collection[str] = (),
 ) -> MigrationReport:
-    """A run of one schema; a PostgreSQL source is read from ``held``'s snapshot."""
+    """A run of one schema; a PostgreSQL source is read from ``held``'s snapshot;
+    ``run_tables``: in a run of several schemas, every table it moves (``tables_of``)."""
     source_url = parse_url(source)
 
     def open_source() -> Endpoint:
@@ -234,7 +246,12 @@ def _migrate_schema(
         return endpoint
 
     return transfer(
-        open_source, target, config=config, progress=progress, source_label=source_url.redacted
+        open_source,
+        target,
+        config=config,
+        progress=progress,
+        source_label=source_url.redacted,
+        run_tables=run_tables,
     )
 
 
@@ -262,11 +279,14 @@ def transfer(
     config: MigrationConfig,
     progress: Progress = None,
     source_label: str | None = None,
+    run_tables: Collection[str] = (),
 ) -> MigrationReport:
-    """The engine behind migrate and generate: any source into the ``target`` URL."""
+    """The engine behind migrate and generate: any source into the ``target`` URL.
+    ``run_tables``: a run of several schemas gives every table it moves, qualified; a
+    replaced table's foreign key into one of them is the run's to add, not the old one's."""
     with contextlib.ExitStack() as held:  # the run's hold on its target tables
         held.enter_context(target_kept_open(target))
-        return _transfer(open_source, target, config, progress, source_label, held)
+        return _transfer(open_source, target, config, progress, source_label, held, run_tables)
 
 
 def _transfer(
@@ -276,6 +296,7 @@ def _transfer(
     progress: Progress,
     source_label: str | None,
     held: contextlib.ExitStack,
+    run_tables: Collection[str],
 ) -> MigrationReport:
     sink = as_sink(progress)
 
@@ -312,6 +333,7 @@ def _transfer(
                 config,
                 defer_conflicts=True,
                 describe_all=_parallel_describe(src, open_source, config),
+                run_tables=run_tables,
             )
         run_id, basis = fingerprint(
             _source_identity(src, label), [p.source for p in plan.tables], config
@@ -429,6 +451,7 @@ def _transfer(
             run_id=run_id,
             replan=replan,
             spares=spares,  # closed by its scheduler, whatever happens
+            run_tables=run_tables,
         )
     except BaseException:
         _close_pairs(spares)
@@ -1265,15 +1288,20 @@ def explain(
     config = config or MigrationConfig()
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     if several_schemas(config.source_schema) is not None:
-        from arrowmig.schemas import schema_runs
+        from arrowmig.schemas import schema_runs, tables_of
 
         runs = schema_runs(source, target, config)
-        return SeveralPlans([(r.schema, _explain_schema(source, target, r.config)) for r in runs])
+        every = tables_of(runs)
+        return SeveralPlans(
+            [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs]
+        )
     config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)
 
 
-def _explain_schema(source: str, target: str, config: MigrationConfig) -> MigrationPlan:
+def _explain_schema(
+    source: str, target: str, config: MigrationConfig, run_tables: Collection[str] = ()
+) -> MigrationPlan:
     target_url = parse_url(target)
     with open_endpoint(source, schema=config.source_schema, read_only=True) as src:
         dst: Endpoint | None = None
@@ -1284,7 +1312,7 @@ def _explain_schema(source: str, target: str, config: MigrationConfig) -> Migrat
             # The plan writes nothing: a DuckDB target is opened read-only too.
             dst = open_endpoint(target, schema=config.target_schema, read_only=True)
         try:
-            plan = build_plan(src, dst, config, dialect=target_url.kind)
+            plan = build_plan(src, dst, config, dialect=target_url.kind, run_tables=run_tables)
             if dst is not None:
                 # The run's own pre-flight refusal, so the dry run does not promise a run
                 # that would then be refused.

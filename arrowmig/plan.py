@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -392,8 +392,10 @@ def build_plan(
     dialect: str | None = None,
     defer_conflicts: bool = False,
     describe_all: Callable[[list[str]], dict[str, Table]] | None = None,
+    run_tables: Collection[str] = (),
 ) -> MigrationPlan:
-    """Describe every chosen table and decide its target shape, action and streams.
+    """Describe every chosen table and decide its target shape, action and streams;
+    ``run_tables``: in a run of several schemas, every table it moves (``schemas.tables_of``).
 
     Raises before anything is written when the run cannot work: a missing table, a target
     table that exists in create mode, names the target cannot hold, an impossible append.
@@ -525,7 +527,7 @@ def build_plan(
         keeps: tuple[str, ...] = ()
         drops: tuple[str, ...] = ()
         if dst is not None and action == "replace" and name in present:
-            gone, keeps, drops = replaced(dst, target, names, indexes=config.keys)
+            gone, keeps, drops = replaced(dst, target, [*names, *run_tables], indexes=config.keys)
             notes += gone
         if action not in ("create", "replace") or target_dialect != "postgresql":
             target = replace(target, unlogged=False)  # an existing table keeps its own

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,8 +104,10 @@ class Runner:
         run_id: str,
         replan: Replan,
         spares: list[tuple[Source, Endpoint]] | None = None,
+        run_tables: Collection[str] = (),
     ) -> None:
-        """``spares``: connections opened already, for the workers (``Scheduler.spares``)."""
+        """``spares``: connections opened already, for the workers (``Scheduler.spares``);
+        ``run_tables``: in a run of several schemas, every table it moves, qualified."""
         self.plan = plan
         self.config = config
         self.report = report
@@ -114,10 +116,11 @@ class Runner:
         self.run_id = run_id
         self.replan = replan
         self.tables = {w.plan.source.name: w for w in work}
-        self.moved = frozenset(w.landing.final.name for w in work)
+        self.moved = frozenset(w.landing.final.name for w in work) | frozenset(run_tables)
+        """The run's target tables (their foreign keys are the run's to add): by name, and,
+        in a run of several schemas, every schema's qualified."""
         self.finished: set[str] = set()
         """Tables whose finishing committed (keys built, key sequences moved past the rows)."""
-        """The run's target tables (their foreign keys are the run's to add)."""
         self.scheduler = Scheduler(config.parallel, open_source, open_target, spares or [])
         self.budget = MemoryBudget(config.max_memory)
         self.settings = StreamSettings(

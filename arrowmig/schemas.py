@@ -126,6 +126,12 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
     return runs
 
 
+def tables_of(runs: list[SchemaRun]) -> list[str]:
+    """Every table the runs move, qualified (``qualified(table, schema)``): each schema's run
+    is given them, as a foreign key into one of them is the run's to add."""
+    return [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
+
+
 def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
     """Every schema's tables readable by this user (PostgreSQL privileges), checked before
     the first schema is written (found in a later schema, the earlier ones were moved), and
@@ -312,7 +318,7 @@ def _forget_keys_put_back_early(merged: MigrationReport, runs: list[SchemaRun]) 
     it replaced (loading._restore_foreign_keys); when those tables are moved by a later
     schema of this run, their keys are this run's to add at the end, so what the earlier
     run said of them is dropped."""
-    moved = [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
+    moved = tables_of(runs)
     said = [f" of {table} (again)" for table in moved] + [
         f" of {table} (pointing here)" for table in moved
     ]
@@ -416,10 +422,13 @@ def _in_this_run(note: str, moved: set[str]) -> str:
 
 def _left_by_one_schema(note: str, key: ForeignKey) -> bool:
     """Whether ``note`` is what postgres_catalog says of this key in a run of one schema (as
-    it is, or as ``_in_this_run`` words it)."""
-    ref = f"-> {key.ref_schema}.{key.ref_table}"
+    it is, or as ``_in_this_run`` words it), or what pg_own_constraints says of the replaced
+    table's key of its name: not kept, as this run adds the source's."""
+    ref = f"{key.ref_schema}.{key.ref_table}"
+    if note.startswith(f"foreign key {key.name} of the replaced table not kept: it points at "):
+        return note.partition(" it points at ")[2].startswith(ref + ", ")
     return f"foreign key {key.name} (" in note and (
-        note.endswith(ref + _ELSEWHERE) or note.endswith(ref + _OF_THIS_RUN)
+        note.endswith(f"-> {ref}{_ELSEWHERE}") or note.endswith(f"-> {ref}{_OF_THIS_RUN}")
     )
 
 

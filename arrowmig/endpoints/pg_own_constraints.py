@@ -11,7 +11,7 @@ from collections.abc import Collection
 from arrowmig.backups import backup_of
 from arrowmig.endpoints.pg_dressing import Dressing, Query, index_key, index_keys
 from arrowmig.model import Table
-from arrowmig.schema import ddl_type, quote_ident
+from arrowmig.schema import ddl_type, qualified, quote_ident
 
 _KINDS = {"c": "check", "f": "foreign key", "u": "unique", "p": "primary key", "x": "exclusion"}
 
@@ -63,6 +63,9 @@ def planned_types(query: Query, table: Table) -> dict[str, str]:
     return types
 
 
+_REPLACED_WITH_SOURCE_KEYS = "which this run replaces with the source's keys"
+
+
 def _constraint_key(
     kind: str, definition: str, columns: Collection[str], points_at: str, using: str | None
 ) -> str:
@@ -84,9 +87,9 @@ def read_own_constraints(
     query: Query, target: str, schema: str, columns: Collection[str], moved: Collection[str]
 ) -> list[Dressing]:
     """The constraints of table ``target`` (qualified), its NOT NULLs, defaults and rules, as
-    ``Dressing``; ``columns``: the new table's; ``moved``: the run's tables of ``schema``,
-    whose foreign keys to each other are the source's (a key to one of them would point at
-    the table the run drops)."""
+    ``Dressing``; ``columns``: the new table's; ``moved``: the run's tables of ``schema`` by
+    name and, in a run of several schemas, every schema's qualified: the keys into them are
+    the source's (one carried over would point at the table the run drops, or has dropped)."""
     dressing = []
     for name, kind, definition, own, nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
         label = f"{_KINDS[kind]} {name}"
@@ -97,6 +100,11 @@ def read_own_constraints(
             dressing.append(
                 Dressing(label, None, f"the new table has no column {gone!r}", recreate=sql)
             )
+        elif kind == "f" and nsp != schema and qualified(str(points_at), str(nsp)) in moved:
+            # A schema's run adds no key into another; the run of every schema adds the
+            # source's at its end (``schemas.add_foreign_keys_between``).
+            why = f"it points at {nsp}.{points_at}, {_REPLACED_WITH_SOURCE_KEYS}"
+            dressing.append(Dressing(label, None, why, key=key, recreate=sql))
         elif (
             kind == "f"
             and nsp == schema
@@ -105,7 +113,7 @@ def read_own_constraints(
             # A table the run has already put in place with --keep-backup left the old key
             # pointing at its backup: the same table, for this purpose.
             replaced = backup_of(str(points_at), moved) or points_at
-            why = f"it points at {replaced!r}, which this run replaces with the source's keys"
+            why = f"it points at {replaced!r}, {_REPLACED_WITH_SOURCE_KEYS}"
             dressing.append(Dressing(label, None, why, key=key, recreate=sql))
         else:
             builds_index = using is not None
