@@ -57,6 +57,27 @@ def test_an_early_error_under_progress_json_ends_with_a_summary_line(
     assert last["exit_code"] == 2 and "does not exist" in last["error"]
 
 
+@pytest.mark.parametrize("asked", ["json = true", 'progress = "json"'])
+def test_a_job_file_asking_for_json_gets_it_for_an_early_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], asked: str
+) -> None:
+    # `arrowmig run job.toml` with json = true (not --json) printed nothing on stdout.
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f'source = "{tmp_path / "missing.db"}"\ntarget = "{tmp_path / "t.db"}"\n{asked}\n'
+    )
+    code = main(["run", str(job)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    last = json.loads(out.splitlines()[-1])
+    assert last["ok"] is False and last["exit_code"] == 2
+    assert last["error"] == err.removeprefix("arrowmig: error: ").strip()
+    assert ("event" in last) == asked.startswith("progress")
+    # The next command, without it, prints none (the job's ask is not kept).
+    assert main(["migrate", str(tmp_path / "missing.db"), str(tmp_path / "t.db")]) == 2
+    assert capsys.readouterr().out == ""
+
+
 def test_without_json_stdout_stays_empty(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
