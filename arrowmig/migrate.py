@@ -376,7 +376,8 @@ def _transfer(
         # And, for `arrowmig status`, the process (its lock tells a live run from a dead one)
         # and the source schema (part of the command that resumes it).
         # And when each run of it began reading the source: a resumed run's copy holds the
-        # rows of two (or more) moments, which its report says.
+        # rows of two (or more) moments, which its report says. And where it puts rejected
+        # rows: a resume told another folder, or none, would scatter them.
         read_before = _read_at(earlier)
         read_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         basis = {
@@ -385,6 +386,7 @@ def _transfer(
             "pid": os.getpid(),
             "source_schema": config.source_schema,
             "read_at": [*read_before, read_now],
+            "reject_dir": _reject_dir(config),
         }
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
@@ -1257,6 +1259,14 @@ def _finish_without_streams(
     """A table whose streams all finished in the interrupted run: only its finishing is left."""
     with open_target(target, config) as dst:
         runner._put_in_place(work, dst)
+
+
+def _reject_dir(config: MigrationConfig) -> str | None:
+    """The ``--reject-dir`` a run rejects rows into, absolute (``status`` may be asked from
+    another folder); None when it rejects none or into the default folder."""
+    if config.on_error != "reject" or config.reject_dir is None:
+        return None
+    return os.path.abspath(config.reject_dir)
 
 
 def _run_row(run_id: str, state: str, basis: dict[str, object], *, rows: int = 0) -> Row:

@@ -84,8 +84,8 @@ def _recorded_pids(rows: list[Row]) -> dict[str, int]:
 
 def resume_command(basis: dict[str, Any], target: str, target_schema: str | None) -> str | None:
     """The ``arrowmig migrate ... --resume`` that continues a run, from what its run row
-    recorded (the source as the run resolved it, its tables, mode, casts, on-error and flags
-    such as --no-keys);
+    recorded (the source as the run resolved it, its tables, mode, casts, on-error, reject
+    folder and flags such as --no-keys);
     None for a run that recorded too little to say."""
     source, tables = basis.get("source"), basis.get("tables")
     if not isinstance(source, str) or not isinstance(tables, list):
@@ -97,6 +97,8 @@ def resume_command(basis: dict[str, Any], target: str, target_schema: str | None
         words += ["--cast", f"{table}.{column}={to}"]
     if basis.get("on_error", "fail") != "fail":
         words += ["--on-error", str(basis["on_error"])]
+    if basis.get("reject_dir"):
+        words += ["--reject-dir", str(basis["reject_dir"])]
     words += [str(flag) for flag in basis.get("flags") or []]
     if basis.get("source_schema"):
         words += ["--source-schema", str(basis["source_schema"])]

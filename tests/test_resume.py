@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -460,6 +461,25 @@ def test_a_run_told_not_to_build_keys_is_continued_without_them(source: str, pg_
             "UNION ALL SELECT indexname FROM pg_indexes WHERE tablename = 'events'"
         ).fetchall()
     assert built == []
+
+
+def test_status_continues_a_run_into_its_reject_folder(source: str, tmp_path: Path) -> None:
+    # status's command to continue a run left --reject-dir out: the resumed run put its
+    # rejected rows in the default folder, apart from those the interrupted run set aside.
+    from arrowmig.status import runs_of
+
+    target, rejects = str(tmp_path / "t.db"), tmp_path / "rejected rows"
+    told = ("--tables", "events", "--on-error", "reject", "--reject-dir", str(rejects))
+    proc = arrowmig("migrate", source, target, "--batch-rows", "100", *told)
+    kill_after(proc, target, 2000)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    (run,) = runs_of(target)
+    command = shlex.split(run["resume"])
+    assert command[-5:] == ["--on-error", "reject", "--reject-dir", str(rejects), "--resume"]
+    continued = arrowmig(*command[1:], "--progress", "none")
+    _, err = continued.communicate(timeout=120)
+    assert continued.returncode == 0, err.decode()
+    assert sqlite_rows(target, "events", "id") == sqlite_rows(source, "events", "id")
 
 
 def test_flags_that_change_the_result_are_part_of_the_run_id() -> None:
