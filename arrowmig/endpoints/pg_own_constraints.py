@@ -92,6 +92,10 @@ def read_own_constraints(
     the source's (one carried over would point at the table the run drops, or has dropped)."""
     dressing = []
     for name, kind, definition, own, nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
+        if definition is None:
+            # Gone while it was read: a key to a table another worker was replacing at that
+            # moment, dropped with the table it pointed at.
+            continue
         label = f"{_KINDS[kind]} {name}"
         sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(str(name))} {definition}"
         key = _constraint_key(kind, str(definition), own, str(points_at), using)
