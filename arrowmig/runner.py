@@ -532,6 +532,9 @@ class Runner:
         table_report.keys_not_built = load.keys_not_built
         table_report.notes = unkept_key_notes(table_report.notes, load.unkept_keys)
         table_report.notes.extend(load.skipped)
+        # What the plan saw go with the replaced table: a key of it into another table the
+        # run replaces may have gone with that table first, unseen as this one was finished.
+        table_report.notes.extend(d for d in work.plan.drops if d not in table_report.notes)
 
     def _sync(self, name: str) -> None:
         self._release_children_of(name)
