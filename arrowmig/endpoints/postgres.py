@@ -9,7 +9,6 @@ import re
 import shlex
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -18,7 +17,7 @@ import pyarrow.compute as pc
 from arrowmig.auto_keys import identity_resets
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
-from arrowmig.endpoints import pg_sequences, postgres_catalog
+from arrowmig.endpoints import pg_foreign_keys, pg_sequences, postgres_catalog
 from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
@@ -79,7 +78,6 @@ from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
     ddl_type,
-    foreign_key_clause,
     index_label,
     is_pg_interval,
     is_pg_timestamp,
@@ -559,50 +557,11 @@ class PostgresEndpoint(BaseEndpoint):
         return str(rows[0][0]) if rows and not rows[0][1] else None
 
     def foreign_keys_into(self, name: str, moved: Collection[str]) -> list[tuple[str, str, str]]:
-        """The foreign keys of other tables, not among ``moved`` (this schema's tables of the
-        run), that point at table ``name``: (table, constraint, definition), the table
-        qualified."""
-        rows = self._query_for(f"reading the foreign keys into {name!r}", name)(
-            "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid) "
-            "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-            "JOIN pg_namespace n ON n.oid = t.relnamespace "
-            "WHERE c.contype = 'f' AND c.confrelid = $1::regclass AND c.conrelid <> c.confrelid "
-            "ORDER BY 1, 2, 3",
-            (qualified(name, self._schema),),
-        )
-        return [
-            (qualified(str(t), str(n)), str(k), str(d))
-            for n, t, k, d in rows
-            if not (n == self._schema and t in moved)
-        ]
+        query = self._query_for(f"reading the foreign keys into {name!r}", name)
+        return pg_foreign_keys.foreign_keys_into(query, self._schema, name, moved)
 
     def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
-        """Put back a foreign key of another table (``table``, qualified) on a table that was
-        replaced: added NOT VALID, then checked; dropped again if its rows do not check out.
-        One that was NOT VALID (``definition`` says so) stays so, unchecked, as it was."""
-        label = f"foreign key {name} of {table}"
-        self._run(
-            f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote_ident(name)}",
-            f"re-adding {label}",
-        )
-        unchecked = definition.endswith(" NOT VALID")
-        self._run(
-            f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
-            + ("" if unchecked else " NOT VALID"),
-            f"re-adding {label}",
-        )
-        if unchecked:
-            return f"{label} (again, NOT VALID as it was)"
-        try:
-            self._run(
-                f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}"
-            )
-        except ArrowmigError:
-            self._run(
-                f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}"
-            )
-            raise
-        return f"{label} (again)"
+        return pg_foreign_keys.restore_foreign_key(self._run, table, name, definition)
 
     def policies_on(self, name: str) -> list[str]:
         """The row security policies of table ``name`` (a replace would drop them)."""
@@ -1334,165 +1293,22 @@ class PostgresEndpoint(BaseEndpoint):
         table after another.) A key NOT VALID in the source stays so, unchecked: the source
         never held its rows to it.
         """
-        results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
-        to_check: dict[str, list[tuple[int, str]]] = {}
-        present: dict[str, list[tuple[ForeignKey, bool]]] = {}
-        for i, (table, fk) in enumerate(keys):
-            target = qualified(table, self._schema)
-            clause = foreign_key_clause(fk, qualified(fk.ref_table, fk.ref_schema or self._schema))
-            try:
-                if table not in present:
-                    present[table] = postgres_catalog.foreign_keys_on(self._query, target)
-                found = _same_key(present[table], fk)
-                if found is not None:
-                    # Added by the interrupted run this one resumes: adding it again would
-                    # give the table a second copy (PostgreSQL names it *_fkey1), checked on
-                    # every write, and leave the first unchecked.
-                    name, checked = found
-                    if checked or not fk.valid:
-                        results[i] = (
-                            f"{fk.label} (there already, its rows checked)"
-                            if checked
-                            else _left_unchecked(fk)
-                        )
-                        if on_key is not None:
-                            on_key(table, "added")
-                            on_key(table, "checked")
-                        continue
-                    to_check.setdefault(table, []).append((i, name))
-                    if on_key is not None:
-                        on_key(table, "added")
-                    continue
-                self._run(
-                    f"ALTER TABLE {target} ADD {clause} NOT VALID", f"adding {fk.label}", table
-                )
-                if not fk.valid:
-                    results[i] = _left_unchecked(fk)
-                    if on_key is not None:
-                        on_key(table, "added")
-                        on_key(table, "checked")
-                    continue
-                (name,) = self._query(
-                    "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND "
-                    "contype = 'f' AND NOT convalidated ORDER BY oid DESC LIMIT 1",
-                    (target,),
-                )[0]
-                to_check.setdefault(table, []).append((i, str(name)))
-                if on_key is not None:
-                    on_key(table, "added")
-            except ArrowmigError as exc:
-                results[i] = exc
-                if on_key is not None:
-                    on_key(table, "added")
-                    on_key(table, "checked")
-
-        self._check_keys(to_check, keys, results, workers, connect, on_key)
+        results, to_check = pg_foreign_keys.add_not_valid(
+            self._query, self._run, self._schema, keys, on_key
+        )
+        pg_foreign_keys.check_keys(self, to_check, keys, results, workers, connect, on_key)
         return results
-
-    def _check_keys(
-        self,
-        to_check: dict[str, list[tuple[int, str]]],
-        keys: list[tuple[str, ForeignKey]],
-        results: list[str | ArrowmigError],
-        workers: int,
-        connect: Callable[[], contextlib.AbstractContextManager[PostgresEndpoint]] | None,
-        on_key: Callable[[str, str], None] | None,
-    ) -> None:
-        """VALIDATE the keys of ``to_check`` (table -> (index in ``keys``, constraint name)),
-        each refusal put in ``results``.
-
-        On ``connect``'s connections (each reused for table after table: a connection per
-        table cost more than its checks, 300 small tables: 15 s against 0.4 s) the main
-        thread only waits, so a signal reaches it at once: the checks in flight are cancelled
-        and the others not started, each key left NOT VALID (not dropped) for --resume to
-        check. Without ``connect`` they run here, one after another.
-        """
-        stop = threading.Event()
-
-        def check(conn: PostgresEndpoint, table: str, added: list[tuple[int, str]]) -> None:
-            for i, name in added:
-                if stop.is_set():
-                    return
-                error = conn._validate_or_drop(table, name, keys[i][1].label, stop)
-                if error is not None:
-                    results[i] = error
-                if on_key is not None:
-                    on_key(table, "checked")
-
-        if not to_check:
-            return
-        if connect is None:
-            for table, added in to_check.items():
-                check(self, table, added)
-            return
-        queue = list(to_check.items())
-        lock = threading.Lock()
-        busy: list[PostgresEndpoint] = []
-
-        def drain() -> None:
-            with connect() as conn:
-                with lock:
-                    busy.append(conn)
-                while not stop.is_set():
-                    with lock:
-                        if not queue:
-                            return
-                        table, added = queue.pop(0)
-                    check(conn, table, added)
-
-        with ThreadPoolExecutor(min(workers, len(to_check))) as pool:
-            futures = [pool.submit(drain) for _ in range(min(workers, len(to_check)))]
-            try:
-                for done in futures:
-                    done.result()
-            except BaseException:  # a signal (or a worker's own error): stop, do not wait
-                stop.set()
-                with lock:
-                    for conn in busy:
-                        conn.cancel()
-                raise
 
     def cancel(self) -> None:
         """Cancel the statement this connection is running (from another thread; nothing once
         its own thread closes it)."""
         self._cancels.cancel()
 
-    def _validate_or_drop(
+    def validate_or_drop(
         self, table: str, name: str, label: str, stop: threading.Event
     ) -> ArrowmigError | None:
-        target = qualified(table, self._schema)
-        try:
-            self._run(
-                f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(name)}",
-                f"checking {label}",
-                table,
-            )
-            return None
-        except ArrowmigError as exc:
-            if stop.is_set():
-                return None  # cancelled by a signal: left NOT VALID for --resume to check
-            self._run(
-                f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(name)}",
-                f"dropping {label} again",
-                table,
-            )
-            return exc
-
-
-def _left_unchecked(fk: ForeignKey) -> str:
-    """How the report names a key added NOT VALID, as the source has it."""
-    return f"{fk.label} (as in the source: rows already there are not checked, new ones are)"
-
-
-def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[str, bool] | None:
-    """The name of a key of ``present`` defined as ``fk`` is (the one of its name first), and
-    whether its rows were checked; None when there is none."""
-    same = [(key, checked) for key, checked in present if key == fk]
-    same.sort(key=lambda found: found[0].name != fk.name)
-    if not same:
-        return None
-    key, checked = same[0]
-    return str(key.name), checked
+        """Check a foreign key added NOT VALID; drop it again if its rows do not check out."""
+        return pg_foreign_keys.validate_or_drop(self._run, self._schema, table, name, label, stop)
 
 
 _READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
