@@ -12,13 +12,11 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from arrowmig.auto_keys import identity_resets
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
 from arrowmig.endpoints import pg_foreign_keys, pg_sequences, postgres_catalog
-from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
@@ -35,10 +33,6 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_too_many_columns
-from arrowmig.endpoints.pg_cast_text import (
-    INTERVAL_AS_TEXT_SQL,
-    timestamp_as_text_sql,
-)
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,
@@ -46,6 +40,7 @@ from arrowmig.endpoints.pg_dressing import (
     read_dressing,
     still_to_give,
 )
+from arrowmig.endpoints.pg_errors import connect_hint, lock_holder
 from arrowmig.endpoints.pg_own_constraints import (
     coming,
     planned,
@@ -58,40 +53,42 @@ from arrowmig.endpoints.pg_privileges import (
     read_refusals,
     refused_error,
 )
+from arrowmig.endpoints.pg_values import (
+    INTERVAL_OVERFLOW,
+    from_driver,
+    infinities_apart,
+    interval_too_long,
+    move_staged_sql,
+    read_expression,
+    sign_column,
+    wire_column,
+)
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
     ArrowmigError,
-    BeyondArrow,
     ConnectError,
-    DataError,
     SchemaError,
     TransferError,
     TransientError,
-    TypeSurprise,
 )
-from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
-from arrowmig.model import Column, ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
+from arrowmig.model import ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.names import written
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
     ddl_type,
     index_label,
-    is_pg_interval,
-    is_pg_timestamp,
     pg_server_cast,
-    pg_server_expression,
     primary_key_label,
     qualified,
     quote_ident,
     quote_literal,
     to_wire,
     unbounded_pg_type,
-    wire_type,
 )
-from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl
+from arrowmig.urls import EndpointUrl
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -142,7 +139,7 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             raise ConnectError(
                 self._clean(f"cannot connect to {url.redacted}: {short_driver_message(exc)}"),
-                hint=_connect_hint(str(exc), url.target),
+                hint=connect_hint(str(exc), url.target),
             ) from exc
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
@@ -384,7 +381,7 @@ class PostgresEndpoint(BaseEndpoint):
             except Exception as exc:
                 raise ConnectError(
                     self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
-                    hint=_connect_hint(str(exc), self.url.target),
+                    hint=connect_hint(str(exc), self.url.target),
                 ) from exc
         return self._wire
 
@@ -479,37 +476,8 @@ class PostgresEndpoint(BaseEndpoint):
         return error
 
     def _lock_holder(self, table: str | None) -> str:
-        """' on X held by pid N (application: 'query...')' for the session that holds a lock
-        on ``table`` or a table tied to it by a foreign key (the lock a statement waited for
-        is released with it, so the holders are looked up afterwards); '' if none is found."""
-        try:
-            rows = self._query(
-                "WITH t AS (SELECT to_regclass(nullif($1, '')) AS oid) "
-                "SELECT l.pid, l.relation::regclass::text, coalesce(a.application_name, ''), "
-                "coalesce(a.query, '') FROM pg_locks l LEFT JOIN pg_stat_activity a "
-                "ON a.pid = l.pid, t WHERE (l.granted OR l.mode = 'AccessExclusiveLock') "
-                "AND l.pid NOT IN (pg_backend_pid(), $2) "
-                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                "AND (l.relation = t.oid OR l.relation IN (SELECT conrelid FROM pg_constraint "
-                "WHERE confrelid = t.oid UNION SELECT confrelid FROM pg_constraint "
-                "WHERE conrelid = t.oid) OR (t.oid IS NULL AND l.mode = 'AccessExclusiveLock')) "
-                "ORDER BY l.relation = t.oid DESC, l.mode = 'AccessExclusiveLock' DESC, l.granted DESC, "
-                "l.pid "
-                "LIMIT 1",
-                (
-                    qualified(table, self._schema) if table else "",
-                    self._held.holder_pid if self._held else 0,
-                ),
-            )
-        except Exception:
-            return ""  # only a better message was lost: the error itself is reported
-        if not rows:
-            return ""
-        pid, relation, application, query = rows[0]
-        query = " ".join(str(query).split())
-        shown = query if len(query) <= 40 else query[:40] + "..."
-        who = f"{application}: " if application else ""
-        return f" on {relation} held by pid {pid} ({who}{shown!r})"
+        target = qualified(table, self._schema) if table else ""
+        return lock_holder(self._query, target, self._held.holder_pid if self._held else 0)
 
     def server_version(self) -> str:
         return str(self._query("SHOW server_version")[0][0])
@@ -722,7 +690,7 @@ class PostgresEndpoint(BaseEndpoint):
         with_key: bool = False,
         batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
-        exprs = [_read_expression(c) for c in table.columns]
+        exprs = [read_expression(c) for c in table.columns]
         key = quote_ident(table.split_key) if table.split_key else None
         if with_key:
             # Named apart: a bare "id"::int8 is also called id, and ORDER BY "id" is ambiguous.
@@ -755,12 +723,12 @@ class PostgresEndpoint(BaseEndpoint):
     ) -> Iterator[pa.RecordBatch]:
         try:
             for batch in raw:
-                arrays = [_from_driver(table, f, batch.column(i)) for i, f in enumerate(schema)]
+                arrays = [from_driver(table, f, batch.column(i)) for i, f in enumerate(schema)]
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
             self._conn.commit()
         except Exception as exc:
-            if _INTERVAL_OVERFLOW in str(exc):
-                raise _interval_too_long(table) from exc
+            if INTERVAL_OVERFLOW in str(exc):
+                raise interval_too_long(table) from exc
             raise
         finally:
             self._forget_read(cursor)
@@ -1043,7 +1011,7 @@ class PostgresEndpoint(BaseEndpoint):
         check_no_nul(batch, table, None)
         # The driver's binary COPY cannot write +infinity: a batch that holds ±infinity in a
         # date or timestamp column goes through staging, with the infinities apart.
-        batch, infinite = _infinities_apart(batch)
+        batch, infinite = infinities_apart(batch)
         staging = (
             self._staging_for(table, infinite)
             if infinite or any(pg_server_cast(c) for c in table.columns)
@@ -1057,7 +1025,7 @@ class PostgresEndpoint(BaseEndpoint):
                 )
             else:
                 self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
-                self._cursor.execute(_move_staged_sql(table, staging, self._schema, infinite))
+                self._cursor.execute(move_staged_sql(table, staging, self._schema, infinite))
                 self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
             if after is not None:
                 self._cursor.execute(after[0], after[1])
@@ -1075,7 +1043,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._refuse_unmovable_key_sequences(table.name)
         if not any(pg_server_cast(c) for c in table.columns):
             return  # COPY straight into the table, which takes the batch's types
-        move = _move_staged_sql(table, self._staging_for(table, []), self._schema, [])
+        move = move_staged_sql(table, self._staging_for(table, []), self._schema, [])
         what = f"preparing how rows go into {table.name!r}"
         # PREPARE, not EXPLAIN: the driver reads a statement's rows through COPY, which
         # takes no EXPLAIN.
@@ -1100,16 +1068,16 @@ class PostgresEndpoint(BaseEndpoint):
     def _staging_for(self, table: Table, infinite: list[int]) -> str:
         # Types whose binary COPY format differs from their Arrow form (jsonb, uuid, ...)
         # land as text in a temporary table and are converted by the server; the columns
-        # ``infinite`` bring their infinities as a sign column each (_infinities_apart).
+        # ``infinite`` bring their infinities as a sign column each (infinities_apart).
         staging = f"_arrowmig_stage_{abs(hash((table.name, *infinite))) % 10**8}"
         if staging not in self._staged:
             cols = ", ".join(
                 [
                     *(
-                        f"{quote_ident(c.name)} {ddl_type(_wire_column(c), 'postgresql')}"
+                        f"{quote_ident(c.name)} {ddl_type(wire_column(c), 'postgresql')}"
                         for c in table.columns
                     ),
-                    *(f"{quote_ident(_sign_column(i))} SMALLINT" for i in infinite),
+                    *(f"{quote_ident(sign_column(i))} SMALLINT" for i in infinite),
                 ]
             )
             self._run(
@@ -1349,138 +1317,6 @@ def _batch_settings_sql(timeout_ms: int) -> str:
     return settings
 
 
-def _wire_column(col: Column) -> Column:
-    return Column(col.name, wire_type(col, "postgresql"))
-
-
-def _move_staged_sql(table: Table, staging: str, schema: str, infinite: list[int]) -> str:
-    exprs = []
-    for i, col in enumerate(table.columns):
-        expr = pg_server_expression(col, quote_ident(col.name))
-        if i in infinite:
-            sign, type_name = quote_ident(_sign_column(i)), ddl_type(col, "postgresql")
-            expr = (
-                f"CASE {sign} WHEN 1 THEN 'infinity'::{type_name} "
-                f"WHEN -1 THEN '-infinity'::{type_name} ELSE {expr} END"
-            )
-        exprs.append(expr)
-    cols = ", ".join(quote_ident(c.name) for c in table.columns)
-    # A GENERATED ALWAYS identity takes the source's keys only when told to (COPY takes them
-    # as they come); without such a column the clause changes nothing.
-    return (
-        f"INSERT INTO {qualified(table.name, schema)} ({cols}) OVERRIDING SYSTEM VALUE "
-        f"SELECT {', '.join(exprs)} FROM {quote_ident(staging)}"
-    )
-
-
-def _sign_column(position: int) -> str:
-    """The staging column with the infinities of the table's column at ``position``."""
-    return f"{INTERNAL_PREFIX}infinity_{position}"
-
-
-def _infinities_apart(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, list[int]]:
-    """The batch with each ±infinity of a date or timestamp column set to NULL and its sign
-    (1, -1, else 0) in a column of its own, and the positions of the columns that held any.
-
-    Finite values keep their binary form (any date PostgreSQL has, BC included); the
-    server puts the infinities back (``_move_staged_sql``).
-    """
-    infinite: list[int] = []
-    arrays, names = list(batch.columns), list(batch.schema.names)
-    for position, array in enumerate(batch.columns):
-        signs = infinity_signs(array)
-        if signs is None:
-            continue
-        infinite.append(position)
-        arrays[position] = pc.if_else(pc.equal(signs, 0), array, pa.scalar(None, array.type))
-        arrays.append(signs.cast(pa.int16()))
-        names.append(_sign_column(position))
-    if not infinite:
-        return batch, []
-    return pa.RecordBatch.from_arrays(arrays, names=names), infinite
-
-
-_INTERVAL_OVERFLOW = "would overflow when converting to nanoseconds"
-"""The driver's message for an interval whose time part passes 2,562,047 hours (Arrow's
-intervals count nanoseconds in 64 bits; PostgreSQL's microseconds reach 2,562,047,788 hours)."""
-
-
-def _interval_too_long(table: Table) -> BeyondArrow:
-    names = [c.name for c in table.columns if pa.types.is_interval(c.arrow_type)]
-    which = repr(names[0]) if len(names) == 1 else f"one of {', '.join(map(repr, names))}"
-    column = names[0] if names else "?"
-    return BeyondArrow(
-        f"table {table.name!r}, column {which}: an interval of 2,562,048 hours or more, "
-        "past what Arrow's intervals hold (nanoseconds in 64 bits)",
-        hint=f"carry it as text: --cast {table.name}.{column}=text (read as text by the server)",
-        table=table.name,
-        column=names[0] if len(names) == 1 else None,
-    )
-
-
-def _read_expression(col: Column) -> str:
-    c = quote_ident(col.name)
-    if is_pg_interval(col.source_type) and pa.types.is_string(col.arrow_type):
-        return INTERVAL_AS_TEXT_SQL.format(c=c)  # cast to text by the plan
-    if is_pg_timestamp(col.source_type) and pa.types.is_string(col.arrow_type):
-        return timestamp_as_text_sql(c, col.source_type)  # cast to text by the plan
-    if col.target_type == "jsonb" and col.source_type.endswith("]"):
-        return f"array_to_json({c})::text"
-    if col.source_type == "money":
-        return f"{c}::numeric::text"
-    if col.source_type == "inet":
-        # inet's cast to text always writes the netmask ('10.1.0.2/32'); its output function,
-        # what psql, COPY and pg_dump show, leaves out a host's ('10.1.0.2').
-        return f"format('%s', {c})"
-    if (
-        pa.types.is_string(col.arrow_type)
-        and col.source_type not in ("text", "name", "citext")
-        and not col.source_type.startswith(("character", '"char"'))
-    ):
-        return f"{c}::text"
-    return c
-
-
-def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
-    """A column as the driver read it, in the batch's type (±infinity in the carried form)."""
-    try:
-        return _as_type(from_postgres_driver(array), field.type)
-    except OutOfRange as exc:
-        raise BeyondArrow(
-            f"table {table.name!r}, column {field.name!r}: {exc}",
-            hint=f"carry it as text: --cast {table.name}.{field.name}=text (read as text by "
-            "the server)",
-            table=table.name,
-            column=field.name,
-        ) from None
-    except pa.ArrowInvalid:
-        if not pa.types.is_decimal(field.type):
-            raise
-        # numeric(p,s) admits NaN and ±Infinity, which the driver reads as 'nan' and 'inf'.
-        reason = "NaN or Infinity, which an Arrow decimal cannot hold"
-        if table.column(field.name).proof is not None:
-            # Presumed: the table is looked at and loaded again, the column as its text.
-            raise TypeSurprise(
-                f"table {table.name!r}, column {field.name!r} holds {reason}",
-                table=table.name,
-                column=field.name,
-            ) from None
-    raise DataError(
-        f"table {table.name!r}, column {field.name!r}: {reason}",
-        hint="convert the column in a view (e.g. to text) and name the view with --tables",
-        table=table.name,
-        column=field.name,
-    )
-
-
-def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:
-    if isinstance(array.type, pa.ExtensionType) or hasattr(array, "storage"):
-        array = array.storage
-    if array.type == target:
-        return array
-    return array.cast(target)
-
-
 def _same_index(wanted: Index, there: Index) -> bool:
     """Whether an index the target holds is the one to build (the catalog lists the
     descending columns in key order, the plan in its own)."""
@@ -1493,42 +1329,3 @@ def _same_index(wanted: Index, there: Index) -> bool:
         and wanted.constraint == there.constraint
         and wanted.nulls_not_distinct == there.nulls_not_distinct
     )
-
-
-def _port_misread(conninfo: str) -> bool:
-    """Whether a URL's port is a piece of a password (or user) holding / # or ?: the URL
-    then ends its host part before the '@' (``postgresql://u:pa/ss@h/db`` reads host 'u',
-    port 'pa'), which a URL whose '@' comes before its first / # ? does not."""
-    from urllib.parse import urlsplit
-
-    if "://" not in conninfo:
-        return True  # not a URL: cannot tell, the hint may apply
-    rest = conninfo.split("://", 1)[1]
-    return "@" in rest and "@" not in urlsplit(conninfo).netloc
-
-
-def _connect_hint(message: str, conninfo: str = "") -> str:
-    """What to do about a refused connection, as far as the server's message (and the URL,
-    ``conninfo``) tells."""
-    missing = re.search(r'database "([^"]+)" does not exist', message)
-    if missing:
-        return (
-            f"create it first (createdb {missing.group(1)}, or CREATE DATABASE in psql), or "
-            "name a database that exists"
-        )
-    if "password authentication failed" in message or "no password supplied" in message:
-        return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
-    if 'for connection option "port"' in message and not _port_misread(conninfo):
-        return "the port after the host must be a number (postgresql://user@host:5432/db)"
-    if 'for connection option "port"' in message:
-        return (
-            "a password (or user) holding / # ? @ or : must be percent-encoded in a URL "
-            "(/ as %2F, # as %23), or given in PGPASSWORD or ~/.pgpass"
-        )
-    if ".s.PGSQL." in message and "No such file or directory" in message:
-        return (
-            f"no local server's socket was found in /tmp or {' or '.join(SOCKET_DIRECTORIES)} "
-            "for that port: name the host (postgresql://user@127.0.0.1/db) or the socket's "
-            "directory (postgresql:///db?host=/path/to/dir)"
-        )
-    return "check that the server runs and that host, port, database, user and password are right"
