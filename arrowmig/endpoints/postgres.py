@@ -23,7 +23,6 @@ from arrowmig.endpoints.common import (
     BaseEndpoint,
     NotTogether,
     build_keys,
-    index_name_taken,
     key_range_filter,
     lost_connection,
     read_schema,
@@ -36,11 +35,11 @@ from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,
-    index_sql,
     read_dressing,
     still_to_give,
 )
 from arrowmig.endpoints.pg_errors import connect_hint, lock_holder
+from arrowmig.endpoints.pg_keys import definition_sql, index_names_taken, keys_in_place
 from arrowmig.endpoints.pg_own_constraints import (
     coming,
     planned,
@@ -79,9 +78,7 @@ from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
     ddl_type,
-    index_label,
     pg_server_cast,
-    primary_key_label,
     qualified,
     quote_ident,
     quote_literal,
@@ -1040,7 +1037,7 @@ class PostgresEndpoint(BaseEndpoint):
         type it takes no text for) is found before ``--mode truncate`` empties anything. And
         refuse a key sequence this user may not move past the loaded keys: the run would end
         done, and the application's next insert take a loaded key."""
-        self._refuse_unmovable_key_sequences(table.name)
+        pg_sequences.refuse_unmovable(self._query, self._schema, table.name)
         if not any(pg_server_cast(c) for c in table.columns):
             return  # COPY straight into the table, which takes the batch's types
         move = move_staged_sql(table, self._staging_for(table, []), self._schema, [])
@@ -1049,21 +1046,6 @@ class PostgresEndpoint(BaseEndpoint):
         # takes no EXPLAIN.
         self._run(f"PREPARE _arrowmig_check_write AS {move}", what, table.name)
         self._run("DEALLOCATE _arrowmig_check_write", what, table.name)
-
-    def _refuse_unmovable_key_sequences(self, name: str) -> None:
-        drawn = pg_sequences.drawn_sequences(self._query, qualified(name, self._schema))
-        unmovable = sorted({d.sequence for d in drawn if not d.movable})
-        if unmovable:
-            sequences = ", ".join(unmovable)
-            user = self.current_user()
-            raise SchemaError(
-                f"cannot load {name!r}: user {user!r} may not move its key sequence "
-                f"{sequences} past the keys the run loads (that takes UPDATE on it, and SELECT "
-                "to read where it stands), so the next insert would take a loaded key; nothing "
-                "has been emptied or written",
-                hint=f"GRANT SELECT, UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
-                table=name,
-            )
 
     def _staging_for(self, table: Table, infinite: list[int]) -> str:
         # Types whose binary COPY format differs from their Arrow form (jsonb, uuid, ...)
@@ -1097,7 +1079,7 @@ class PostgresEndpoint(BaseEndpoint):
         # there (a query each): a primary key there already fails the ADD, which undoes the
         # transaction, and the keys are built again one by one, after the look.
         look = not self._together or bool(table.indexes)
-        in_place, refused = self._keys_in_place(table) if look else (set(), {})
+        in_place, refused = keys_in_place(self._query, self._schema, table) if look else (set(), {})
         load = build_keys(self, table, in_place, refused)
         for sql in identity_resets(table, self._schema):
             try:
@@ -1108,43 +1090,10 @@ class PostgresEndpoint(BaseEndpoint):
                 load.skipped.append(f"key sequence not restarted: {exc}")
         return load
 
-    def _keys_in_place(self, table: Table) -> tuple[set[str], dict[str, str]]:
-        """The keys and indexes of ``table`` the target holds already as asked (an earlier
-        attempt built them before its connection was lost: built, not built again), and
-        those whose name another relation holds (CREATE INDEX IF NOT EXISTS would pass
-        over them in silence), with why they cannot be built."""
-        primary_key, indexes = postgres_catalog.keys_of(self._query, self._schema, table.name)
-        in_place = set()
-        if table.primary_key and primary_key == table.primary_key:
-            in_place.add(primary_key_label(primary_key))
-        built = [i for i in table.indexes if any(_same_index(i, there) for there in indexes)]
-        in_place.update(index_label(i, "postgresql") for i in built)
-        missing = [i for i in table.indexes if i not in built]
-        return in_place, self.index_names_taken(table.name, missing)
-
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False
     ) -> dict[str, str]:
-        """Those of ``indexes`` (to build on ``table``) whose name another relation of the
-        schema holds, each with why it cannot be built (CREATE INDEX IF NOT EXISTS would pass
-        over it in silence). ``replacing``: ``table`` is the one being replaced, whose
-        indexes go with it."""
-        owners = postgres_catalog.index_owners(self._query, self._schema, [i.name for i in indexes])
-        refused = {}
-        for index in indexes:
-            if index.name not in owners:
-                continue
-            owner = owners[index.name]
-            if owner is None:
-                held_by = "a table, view or sequence"
-            elif owner == table and replacing:
-                continue
-            elif owner == table:
-                held_by = f"another index of {owner!r} (other columns or options)"
-            else:
-                held_by = f"an index of {owner!r}"
-            refused[index_label(index, "postgresql")] = index_name_taken(index.name, held_by)
-        return refused
+        return index_names_taken(self._query, self._schema, table, indexes, replacing=replacing)
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each of its key sequences (serial,
@@ -1195,46 +1144,16 @@ class PostgresEndpoint(BaseEndpoint):
     def add_definition(self, table: str, definition: PgDefinition) -> str:
         """Build a PostgreSQL source's CHECK or EXCLUDE constraint, an index only PostgreSQL
         has, or a default that is an expression, on ``table`` again, as the source defined it."""
-        target = qualified(table, self._schema)
-        if definition.kind == "index":
-            sql = index_sql(target, definition)
-        elif definition.kind == "default":
-            column = quote_ident(definition.name)
-            sql = f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT {definition.sql}"
-        elif definition.kind == "sequence":
+        if definition.kind == "sequence":
             return self._add_sequence(table, definition)
-        elif definition.kind == "sequence_default":
-            column = quote_ident(definition.name)
-            sequence = quote_literal(qualified(definition.sql, self._schema))
-            sql = (
-                f"ALTER TABLE {target} ALTER COLUMN {column} "
-                f"SET DEFAULT nextval({sequence}::regclass)"
-            )
-        else:
-            sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
+        sql = definition_sql(qualified(table, self._schema), self._schema, definition)
         self._run(sql, f"building {definition.built_label} of {table!r}", table)
         return definition.built_label
 
     def _add_sequence(self, table: str, definition: PgDefinition) -> str:
-        """Create a sequence a default draws from, at the source's last value; one of its
-        name that is there already is kept (an application's, or made for another table of
-        the run), its definition and value as they are: a key drawing from it moves it past
-        the loaded keys afterwards (``advance_shared_sequences``)."""
-        sequence = qualified(definition.name, self._schema)
-        found = self._query(
-            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = $1 AND c.relname = $2",
-            (self._schema, definition.name),
+        return pg_sequences.add_sequence(
+            self._query, self.run_in_transaction, self._schema, table, definition
         )
-        if found:
-            return f"{definition.label} (there already: kept)"
-        statements = [f"CREATE SEQUENCE {sequence} {definition.sql}"]
-        if definition.value is not None:
-            literal = quote_literal(sequence)
-            statements.append(f"SELECT setval({literal}::regclass, {int(definition.value)})")
-        self.run_in_transaction(statements, f"creating {definition.label}", table)
-        at = "" if definition.value is None else f", at {definition.value:,}"
-        return f"{definition.label}{at}"
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         result = self.add_foreign_keys([(table, fk)])
@@ -1315,17 +1234,3 @@ def _batch_settings_sql(timeout_ms: int) -> str:
     if timeout_ms:
         settings += f"; SET LOCAL statement_timeout = {int(timeout_ms)}"
     return settings
-
-
-def _same_index(wanted: Index, there: Index) -> bool:
-    """Whether an index the target holds is the one to build (the catalog lists the
-    descending columns in key order, the plan in its own)."""
-    return (
-        wanted.name == there.name
-        and wanted.columns == there.columns
-        and wanted.unique == there.unique
-        and wanted.include == there.include
-        and set(wanted.descending) == set(there.descending)
-        and wanted.constraint == there.constraint
-        and wanted.nulls_not_distinct == there.nulls_not_distinct
-    )
