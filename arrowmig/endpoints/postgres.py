@@ -16,7 +16,7 @@ import pyarrow as pa
 from arrowmig.auto_keys import identity_resets
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
-from arrowmig.endpoints import pg_foreign_keys, pg_sequences, postgres_catalog
+from arrowmig.endpoints import pg_foreign_keys, pg_replace, pg_sequences, postgres_catalog
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
@@ -499,27 +499,10 @@ class PostgresEndpoint(BaseEndpoint):
         return postgres_catalog.foreign_keys_between(self._query, schemas)
 
     def views_on(self, name: str) -> list[str]:
-        """The views and materialized views that use table ``name`` (DROP ... CASCADE would
-        drop them, and the views on those)."""
-        rows = self._query(
-            "SELECT DISTINCT v.oid::regclass::text FROM pg_depend d "
-            "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
-            "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = $1::regclass "
-            "AND v.oid <> d.refobjid ORDER BY 1",
-            (qualified(name, self._schema),),
-        )
-        return [str(r[0]) for r in rows]
+        return pg_replace.views_on(self._query, self._schema, name)
 
     def owner_unless_mine(self, name: str) -> str | None:
-        """The owner of table ``name`` when this user may not act as it (neither is it nor
-        has its privileges), else None: only the owner may drop or rename a table, which
-        ``--mode replace`` does to put the new one in its place."""
-        rows = self._query(
-            "SELECT pg_get_userbyid(c.relowner), pg_has_role(c.relowner, 'USAGE') "
-            "FROM pg_class c WHERE c.oid = $1::regclass",
-            (qualified(name, self._schema),),
-        )
-        return str(rows[0][0]) if rows and not rows[0][1] else None
+        return pg_replace.owner_unless_mine(self._query, self._schema, name)
 
     def foreign_keys_into(self, name: str, moved: Collection[str]) -> list[tuple[str, str, str]]:
         query = self._query_for(f"reading the foreign keys into {name!r}", name)
@@ -529,12 +512,7 @@ class PostgresEndpoint(BaseEndpoint):
         return pg_foreign_keys.restore_foreign_key(self._run, table, name, definition)
 
     def policies_on(self, name: str) -> list[str]:
-        """The row security policies of table ``name`` (a replace would drop them)."""
-        rows = self._query(
-            "SELECT polname FROM pg_policy WHERE polrelid = $1::regclass ORDER BY 1",
-            (qualified(name, self._schema),),
-        )
-        return [str(r[0]) for r in rows]
+        return pg_replace.policies_on(self._query, self._schema, name)
 
     def table_dressing(
         self, name: str, columns: Collection[str], moved: Collection[str]
@@ -560,21 +538,7 @@ class PostgresEndpoint(BaseEndpoint):
         return still_to_give(dressing, have | more, taken | names)
 
     def publishing_every_table(self) -> list[str]:
-        """The publications that take in every table of the target schema as it is created
-        (``FOR ALL TABLES``; PostgreSQL 15: ``FOR TABLES IN SCHEMA``), each as declared."""
-        rows = self._query(
-            "SELECT pubname, 'FOR ALL TABLES' FROM pg_publication WHERE puballtables"
-            + (
-                " UNION SELECT p.pubname, 'FOR TABLES IN SCHEMA ' || quote_ident(n.nspname) "
-                "FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid "
-                "JOIN pg_namespace n ON n.oid = pn.pnnspid WHERE n.nspname = $1"
-                if self._query("SELECT to_regclass('pg_catalog.pg_publication_namespace')")[0][0]
-                else " AND $1::text IS NOT NULL"
-            )
-            + " ORDER BY 1",
-            (self._schema,),
-        )
-        return [f"{name} ({scope})" for name, scope in rows]
+        return pg_replace.publishing_every_table(self._query, self._schema)
 
     def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
@@ -966,30 +930,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._run(f"TRUNCATE {tables}", f"emptying {', '.join(map(repr, names))}", names[0])
 
     def check_emptying(self, names: list[str]) -> None:
-        """Raise SchemaError when a table outside ``names`` has a foreign key to one of them:
-        TRUNCATE refuses it (the plan and ``--dry-run`` check it too, as the run would)."""
-        if not names:
-            return
-        outside = self._query(
-            "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
-            "c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1)))) "
-            "SELECT r.conrelid::regclass::text, r.confrelid::regclass::text FROM pg_constraint r "
-            "WHERE r.contype = 'f' AND r.confrelid IN (SELECT oid FROM t) "
-            "AND r.conrelid NOT IN (SELECT oid FROM t) "
-            # A partition's copy of its partitioned table's key: the partitioned table is
-            # checked itself, and TRUNCATE empties its partitions with it.
-            "AND r.conparentid = 0 ORDER BY 1, 2",
-            (self._schema, "\x01".join(names)),
-        )
-        if outside:
-            child, parent = outside[0]
-            raise SchemaError(
-                f"cannot empty {parent} for --mode truncate: {child}, which this run does not "
-                "load, has a foreign key to it",
-                hint=f"add {child} to the run (it is emptied and loaded too), empty it yourself "
-                "first, or use --mode append",
-                table=names[0],
-            )
+        pg_replace.check_emptying(self._query, self._schema, names)
 
     def existing_table(self, name: str) -> Table:
         return self.describe(name, profile=False)
