@@ -16,7 +16,13 @@ import pyarrow as pa
 from arrowmig.auto_keys import identity_resets
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
-from arrowmig.endpoints import pg_foreign_keys, pg_replace, pg_sequences, postgres_catalog
+from arrowmig.endpoints import (
+    pg_foreign_keys,
+    pg_replace,
+    pg_sequences,
+    pg_types,
+    postgres_catalog,
+)
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
@@ -792,38 +798,10 @@ class PostgresEndpoint(BaseEndpoint):
         self.check_enum(table, column, name, labels)
 
     def type_refusal(self, type_sql: str, arriving: str | None) -> str | None:
-        """Why the server would refuse a column of ``type_sql`` (a --cast), or values of type
-        ``arriving`` converted to it; None when it takes both. Asked before anything is
-        written: a cast of NULL names an unknown type or a missing conversion, and writes
-        nothing."""
-        trials = [f"SELECT CAST(NULL AS {type_sql})"]
-        if arriving is not None:
-            trials.append(f"SELECT CAST(CAST(NULL AS {arriving}) AS {type_sql})")
-        for sql in trials:
-            try:
-                self._query(sql)
-            except Exception as exc:
-                return re.sub(
-                    r"^Failed to prepare query:\s*(ERROR:\s*)?", "", short_driver_message(exc)
-                )
-        return None
+        return pg_types.type_refusal(self._query, type_sql, arriving)
 
     def check_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
-        """Refuse a type ``name`` in the target schema that is not this enum: the same labels
-        in the same order (their order is how they sort). No such type is fine."""
-        found = self._query(
-            "SELECT t.typtype = 'e', array_to_string(ARRAY(SELECT enumlabel FROM pg_enum "
-            "WHERE enumtypid = t.oid ORDER BY enumsortorder), chr(1)) FROM pg_type t "
-            "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typname = $2",
-            (self._schema, name),
-        )
-        if found and (not found[0][0] or str(found[0][1]).split("\x01") != list(labels)):
-            raise SchemaError(
-                f"type {qualified(name, self._schema)} exists in the target but is not the "
-                f"source's enum ({', '.join(labels)})",
-                hint=f"drop or rename it, or carry the column as text with --cast {table}.{column}=text",
-                table=table,
-            )
+        pg_types.check_enum(self._query, self._schema, table, column, name, labels)
 
     def _ensure_domain(self, table: str, column: str, name: str, definition: str) -> None:
         """Create domain ``name`` in the target schema as the source defines it, then check
@@ -896,19 +874,7 @@ class PostgresEndpoint(BaseEndpoint):
         return list(self._created_types.get(table, ()))
 
     def drop_types(self, types: Collection[str]) -> tuple[list[str], list[str]]:
-        """Drop these types (a failed table's, dropped again) where nothing else uses them;
-        the types dropped, and those kept (another table's column or a type uses them)."""
-        dropped, kept = [], []
-        # A domain may be over an enum created before it: the last created go first.
-        for target in reversed(list(types)):
-            try:
-                self._run(f"DROP TYPE IF EXISTS {target}", f"dropping {target}")
-            except ArrowmigError as exc:
-                in_use = getattr(exc, "sqlstate", None) == "2BP01"  # dependent objects
-                kept.append(target if in_use else f"{target} ({exc.message})")
-            else:
-                dropped.append(target)
-        return dropped, kept
+        return pg_types.drop_types(self._run, types)
 
     def drop_table(self, name: str) -> None:
         self._run(
