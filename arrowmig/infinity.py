@@ -8,7 +8,7 @@ or time is that far out. Each endpoint maps its own form to this one and back:
   (1970) without checking, so it reads -infinity and infinity as two values wrapped around to
   the far negative end; the PostgreSQL source maps those (``from_postgres_driver``). Its binary
   COPY cannot write +infinity at all, so a PostgreSQL target sends a batch that holds any with
-  the infinities apart, and the server puts them back (``postgres._infinities_apart``).
+  the infinities apart, and the server puts them back (``pg_values.infinities_apart``).
 - DuckDB reads and writes the carried form as it is.
 - SQLite has no such values: they are written as the text 'infinity' and '-infinity'.
 """

@@ -15,11 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from arrowmig.errors import SchemaError
 from arrowmig.key_numbering import furthest, setval_arguments
-from arrowmig.model import Table
-from arrowmig.schema import quote_ident, quote_literal
+from arrowmig.model import PgDefinition, Table
+from arrowmig.schema import qualified, quote_ident, quote_literal
 
 Query = Callable[..., list[tuple[Any, ...]]]
+RunTogether = Callable[[list[str], str, str], None]
+"""``PostgresEndpoint.run_in_transaction``: statements that commit together, told as ``what``."""
 
 _LOCKS = 0x617271  # 'arq': the first key of the advisory locks taken to move a sequence
 
@@ -115,3 +118,45 @@ def move_forward(sequence: str, mark: int) -> list[str]:
         f"SELECT setval({literal}::regclass, {setval_arguments(str(int(mark)))}) "
         f"FROM pg_sequence q WHERE q.seqrelid = {literal}::regclass AND {further}",
     ]
+
+
+def refuse_unmovable(query: Query, schema: str, name: str) -> None:
+    """Refuse to load table ``name`` when this user may not move a key sequence it draws from
+    past the loaded keys: the run would end done, and the next insert take a loaded key."""
+    drawn = drawn_sequences(query, qualified(name, schema))
+    unmovable = sorted({d.sequence for d in drawn if not d.movable})
+    if unmovable:
+        sequences = ", ".join(unmovable)
+        user = str(query("SELECT current_user")[0][0])
+        raise SchemaError(
+            f"cannot load {name!r}: user {user!r} may not move its key sequence "
+            f"{sequences} past the keys the run loads (that takes UPDATE on it, and SELECT "
+            "to read where it stands), so the next insert would take a loaded key; nothing "
+            "has been emptied or written",
+            hint=f"GRANT SELECT, UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
+            table=name,
+        )
+
+
+def add_sequence(
+    query: Query, run_together: RunTogether, schema: str, table: str, definition: PgDefinition
+) -> str:
+    """Create a sequence a default draws from, at the source's last value; one of its
+    name that is there already is kept (an application's, or made for another table of
+    the run), its definition and value as they are: a key drawing from it moves it past
+    the loaded keys afterwards (``PostgresEndpoint.advance_shared_sequences``)."""
+    sequence = qualified(definition.name, schema)
+    found = query(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2",
+        (schema, definition.name),
+    )
+    if found:
+        return f"{definition.label} (there already: kept)"
+    statements = [f"CREATE SEQUENCE {sequence} {definition.sql}"]
+    if definition.value is not None:
+        literal = quote_literal(sequence)
+        statements.append(f"SELECT setval({literal}::regclass, {int(definition.value)})")
+    run_together(statements, f"creating {definition.label}", table)
+    at = "" if definition.value is None else f", at {definition.value:,}"
+    return f"{definition.label}{at}"

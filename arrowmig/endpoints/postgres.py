@@ -9,24 +9,26 @@ import re
 import shlex
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from arrowmig.auto_keys import identity_resets
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
-from arrowmig.endpoints import pg_sequences, postgres_catalog
-from arrowmig.endpoints.base import INTERNAL_PREFIX
+from arrowmig.endpoints import (
+    pg_foreign_keys,
+    pg_replace,
+    pg_sequences,
+    pg_types,
+    postgres_catalog,
+)
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     BaseEndpoint,
     NotTogether,
     build_keys,
-    index_name_taken,
     key_range_filter,
     lost_connection,
     read_schema,
@@ -36,18 +38,15 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_too_many_columns
-from arrowmig.endpoints.pg_cast_text import (
-    INTERVAL_AS_TEXT_SQL,
-    timestamp_as_text_sql,
-)
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,
-    index_sql,
     of_same_type,
     read_dressing,
     still_to_give,
 )
+from arrowmig.endpoints.pg_errors import connect_hint, lock_holder
+from arrowmig.endpoints.pg_keys import definition_sql, index_names_taken, keys_in_place
 from arrowmig.endpoints.pg_own_constraints import (
     column_types,
     coming,
@@ -62,41 +61,40 @@ from arrowmig.endpoints.pg_privileges import (
     read_refusals,
     refused_error,
 )
+from arrowmig.endpoints.pg_values import (
+    INTERVAL_OVERFLOW,
+    from_driver,
+    infinities_apart,
+    interval_too_long,
+    move_staged_sql,
+    read_expression,
+    sign_column,
+    wire_column,
+)
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
     ArrowmigError,
-    BeyondArrow,
     ConnectError,
-    DataError,
     SchemaError,
     TransferError,
     TransientError,
-    TypeSurprise,
 )
-from arrowmig.infinity import OutOfRange, from_postgres_driver, infinity_signs
-from arrowmig.model import Column, ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
+from arrowmig.model import ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.names import written
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
     ddl_type,
-    foreign_key_clause,
-    index_label,
-    is_pg_interval,
-    is_pg_timestamp,
     pg_server_cast,
-    pg_server_expression,
-    primary_key_label,
     qualified,
     quote_ident,
     quote_literal,
     to_wire,
     unbounded_pg_type,
-    wire_type,
 )
-from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl
+from arrowmig.urls import EndpointUrl
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -147,7 +145,7 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             raise ConnectError(
                 self._clean(f"cannot connect to {url.redacted}: {short_driver_message(exc)}"),
-                hint=_connect_hint(str(exc), url.target),
+                hint=connect_hint(str(exc), url.target),
             ) from exc
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
@@ -389,7 +387,7 @@ class PostgresEndpoint(BaseEndpoint):
             except Exception as exc:
                 raise ConnectError(
                     self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
-                    hint=_connect_hint(str(exc), self.url.target),
+                    hint=connect_hint(str(exc), self.url.target),
                 ) from exc
         return self._wire
 
@@ -484,37 +482,8 @@ class PostgresEndpoint(BaseEndpoint):
         return error
 
     def _lock_holder(self, table: str | None) -> str:
-        """' on X held by pid N (application: 'query...')' for the session that holds a lock
-        on ``table`` or a table tied to it by a foreign key (the lock a statement waited for
-        is released with it, so the holders are looked up afterwards); '' if none is found."""
-        try:
-            rows = self._query(
-                "WITH t AS (SELECT to_regclass(nullif($1, '')) AS oid) "
-                "SELECT l.pid, l.relation::regclass::text, coalesce(a.application_name, ''), "
-                "coalesce(a.query, '') FROM pg_locks l LEFT JOIN pg_stat_activity a "
-                "ON a.pid = l.pid, t WHERE (l.granted OR l.mode = 'AccessExclusiveLock') "
-                "AND l.pid NOT IN (pg_backend_pid(), $2) "
-                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                "AND (l.relation = t.oid OR l.relation IN (SELECT conrelid FROM pg_constraint "
-                "WHERE confrelid = t.oid UNION SELECT confrelid FROM pg_constraint "
-                "WHERE conrelid = t.oid) OR (t.oid IS NULL AND l.mode = 'AccessExclusiveLock')) "
-                "ORDER BY l.relation = t.oid DESC, l.mode = 'AccessExclusiveLock' DESC, l.granted DESC, "
-                "l.pid "
-                "LIMIT 1",
-                (
-                    qualified(table, self._schema) if table else "",
-                    self._held.holder_pid if self._held else 0,
-                ),
-            )
-        except Exception:
-            return ""  # only a better message was lost: the error itself is reported
-        if not rows:
-            return ""
-        pid, relation, application, query = rows[0]
-        query = " ".join(str(query).split())
-        shown = query if len(query) <= 40 else query[:40] + "..."
-        who = f"{application}: " if application else ""
-        return f" on {relation} held by pid {pid} ({who}{shown!r})"
+        target = qualified(table, self._schema) if table else ""
+        return lock_holder(self._query, target, self._held.holder_pid if self._held else 0)
 
     def server_version(self) -> str:
         return str(self._query("SHOW server_version")[0][0])
@@ -539,81 +508,20 @@ class PostgresEndpoint(BaseEndpoint):
         return postgres_catalog.foreign_keys_between(self._query, schemas)
 
     def views_on(self, name: str) -> list[str]:
-        """The views and materialized views that use table ``name`` (DROP ... CASCADE would
-        drop them, and the views on those)."""
-        rows = self._query(
-            "SELECT DISTINCT v.oid::regclass::text FROM pg_depend d "
-            "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
-            "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = $1::regclass "
-            "AND v.oid <> d.refobjid ORDER BY 1",
-            (qualified(name, self._schema),),
-        )
-        return [str(r[0]) for r in rows]
+        return pg_replace.views_on(self._query, self._schema, name)
 
     def owner_unless_mine(self, name: str) -> str | None:
-        """The owner of table ``name`` when this user may not act as it (neither is it nor
-        has its privileges), else None: only the owner may drop or rename a table, which
-        ``--mode replace`` does to put the new one in its place."""
-        rows = self._query(
-            "SELECT pg_get_userbyid(c.relowner), pg_has_role(c.relowner, 'USAGE') "
-            "FROM pg_class c WHERE c.oid = $1::regclass",
-            (qualified(name, self._schema),),
-        )
-        return str(rows[0][0]) if rows and not rows[0][1] else None
+        return pg_replace.owner_unless_mine(self._query, self._schema, name)
 
     def foreign_keys_into(self, name: str, moved: Collection[str]) -> list[tuple[str, str, str]]:
-        """The foreign keys of other tables, not among ``moved`` (this schema's tables of the
-        run), that point at table ``name``: (table, constraint, definition), the table
-        qualified."""
-        rows = self._query_for(f"reading the foreign keys into {name!r}", name)(
-            "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid) "
-            "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-            "JOIN pg_namespace n ON n.oid = t.relnamespace "
-            "WHERE c.contype = 'f' AND c.confrelid = $1::regclass AND c.conrelid <> c.confrelid "
-            "ORDER BY 1, 2, 3",
-            (qualified(name, self._schema),),
-        )
-        return [
-            (qualified(str(t), str(n)), str(k), str(d))
-            for n, t, k, d in rows
-            if not (n == self._schema and t in moved)
-        ]
+        query = self._query_for(f"reading the foreign keys into {name!r}", name)
+        return pg_foreign_keys.foreign_keys_into(query, self._schema, name, moved)
 
     def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
-        """Put back a foreign key of another table (``table``, qualified) on a table that was
-        replaced: added NOT VALID, then checked; dropped again if its rows do not check out.
-        One that was NOT VALID (``definition`` says so) stays so, unchecked, as it was."""
-        label = f"foreign key {name} of {table}"
-        self._run(
-            f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote_ident(name)}",
-            f"re-adding {label}",
-        )
-        unchecked = definition.endswith(" NOT VALID")
-        self._run(
-            f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
-            + ("" if unchecked else " NOT VALID"),
-            f"re-adding {label}",
-        )
-        if unchecked:
-            return f"{label} (again, NOT VALID as it was)"
-        try:
-            self._run(
-                f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}"
-            )
-        except ArrowmigError:
-            self._run(
-                f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}"
-            )
-            raise
-        return f"{label} (again)"
+        return pg_foreign_keys.restore_foreign_key(self._run, table, name, definition)
 
     def policies_on(self, name: str) -> list[str]:
-        """The row security policies of table ``name`` (a replace would drop them)."""
-        rows = self._query(
-            "SELECT polname FROM pg_policy WHERE polrelid = $1::regclass ORDER BY 1",
-            (qualified(name, self._schema),),
-        )
-        return [str(r[0]) for r in rows]
+        return pg_replace.policies_on(self._query, self._schema, name)
 
     def table_dressing(
         self, name: str, columns: Collection[str], moved: Collection[str]
@@ -641,21 +549,7 @@ class PostgresEndpoint(BaseEndpoint):
         return still_to_give(dressing, have | more, taken | names)
 
     def publishing_every_table(self) -> list[str]:
-        """The publications that take in every table of the target schema as it is created
-        (``FOR ALL TABLES``; PostgreSQL 15: ``FOR TABLES IN SCHEMA``), each as declared."""
-        rows = self._query(
-            "SELECT pubname, 'FOR ALL TABLES' FROM pg_publication WHERE puballtables"
-            + (
-                " UNION SELECT p.pubname, 'FOR TABLES IN SCHEMA ' || quote_ident(n.nspname) "
-                "FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid "
-                "JOIN pg_namespace n ON n.oid = pn.pnnspid WHERE n.nspname = $1"
-                if self._query("SELECT to_regclass('pg_catalog.pg_publication_namespace')")[0][0]
-                else " AND $1::text IS NOT NULL"
-            )
-            + " ORDER BY 1",
-            (self._schema,),
-        )
-        return [f"{name} ({scope})" for name, scope in rows]
+        return pg_replace.publishing_every_table(self._query, self._schema)
 
     def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
@@ -769,7 +663,7 @@ class PostgresEndpoint(BaseEndpoint):
         with_key: bool = False,
         batch_bytes: int | None = None,
     ) -> pa.RecordBatchReader:
-        exprs = [_read_expression(c) for c in table.columns]
+        exprs = [read_expression(c) for c in table.columns]
         key = quote_ident(table.split_key) if table.split_key else None
         if with_key:
             # Named apart: a bare "id"::int8 is also called id, and ORDER BY "id" is ambiguous.
@@ -802,12 +696,12 @@ class PostgresEndpoint(BaseEndpoint):
     ) -> Iterator[pa.RecordBatch]:
         try:
             for batch in raw:
-                arrays = [_from_driver(table, f, batch.column(i)) for i, f in enumerate(schema)]
+                arrays = [from_driver(table, f, batch.column(i)) for i, f in enumerate(schema)]
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
             self._conn.commit()
         except Exception as exc:
-            if _INTERVAL_OVERFLOW in str(exc):
-                raise _interval_too_long(table) from exc
+            if INTERVAL_OVERFLOW in str(exc):
+                raise interval_too_long(table) from exc
             raise
         finally:
             self._forget_read(cursor)
@@ -910,38 +804,10 @@ class PostgresEndpoint(BaseEndpoint):
         self.check_enum(table, column, name, labels)
 
     def type_refusal(self, type_sql: str, arriving: str | None) -> str | None:
-        """Why the server would refuse a column of ``type_sql`` (a --cast), or values of type
-        ``arriving`` converted to it; None when it takes both. Asked before anything is
-        written: a cast of NULL names an unknown type or a missing conversion, and writes
-        nothing."""
-        trials = [f"SELECT CAST(NULL AS {type_sql})"]
-        if arriving is not None:
-            trials.append(f"SELECT CAST(CAST(NULL AS {arriving}) AS {type_sql})")
-        for sql in trials:
-            try:
-                self._query(sql)
-            except Exception as exc:
-                return re.sub(
-                    r"^Failed to prepare query:\s*(ERROR:\s*)?", "", short_driver_message(exc)
-                )
-        return None
+        return pg_types.type_refusal(self._query, type_sql, arriving)
 
     def check_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
-        """Refuse a type ``name`` in the target schema that is not this enum: the same labels
-        in the same order (their order is how they sort). No such type is fine."""
-        found = self._query(
-            "SELECT t.typtype = 'e', array_to_string(ARRAY(SELECT enumlabel FROM pg_enum "
-            "WHERE enumtypid = t.oid ORDER BY enumsortorder), chr(1)) FROM pg_type t "
-            "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typname = $2",
-            (self._schema, name),
-        )
-        if found and (not found[0][0] or str(found[0][1]).split("\x01") != list(labels)):
-            raise SchemaError(
-                f"type {qualified(name, self._schema)} exists in the target but is not the "
-                f"source's enum ({', '.join(labels)})",
-                hint=f"drop or rename it, or carry the column as text with --cast {table}.{column}=text",
-                table=table,
-            )
+        pg_types.check_enum(self._query, self._schema, table, column, name, labels)
 
     def _ensure_domain(self, table: str, column: str, name: str, definition: str) -> None:
         """Create domain ``name`` in the target schema as the source defines it, then check
@@ -1014,19 +880,7 @@ class PostgresEndpoint(BaseEndpoint):
         return list(self._created_types.get(table, ()))
 
     def drop_types(self, types: Collection[str]) -> tuple[list[str], list[str]]:
-        """Drop these types (a failed table's, dropped again) where nothing else uses them;
-        the types dropped, and those kept (another table's column or a type uses them)."""
-        dropped, kept = [], []
-        # A domain may be over an enum created before it: the last created go first.
-        for target in reversed(list(types)):
-            try:
-                self._run(f"DROP TYPE IF EXISTS {target}", f"dropping {target}")
-            except ArrowmigError as exc:
-                in_use = getattr(exc, "sqlstate", None) == "2BP01"  # dependent objects
-                kept.append(target if in_use else f"{target} ({exc.message})")
-            else:
-                dropped.append(target)
-        return dropped, kept
+        return pg_types.drop_types(self._run, types)
 
     def drop_table(self, name: str) -> None:
         self._run(
@@ -1048,30 +902,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._run(f"TRUNCATE {tables}", f"emptying {', '.join(map(repr, names))}", names[0])
 
     def check_emptying(self, names: list[str]) -> None:
-        """Raise SchemaError when a table outside ``names`` has a foreign key to one of them:
-        TRUNCATE refuses it (the plan and ``--dry-run`` check it too, as the run would)."""
-        if not names:
-            return
-        outside = self._query(
-            "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
-            "c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1)))) "
-            "SELECT r.conrelid::regclass::text, r.confrelid::regclass::text FROM pg_constraint r "
-            "WHERE r.contype = 'f' AND r.confrelid IN (SELECT oid FROM t) "
-            "AND r.conrelid NOT IN (SELECT oid FROM t) "
-            # A partition's copy of its partitioned table's key: the partitioned table is
-            # checked itself, and TRUNCATE empties its partitions with it.
-            "AND r.conparentid = 0 ORDER BY 1, 2",
-            (self._schema, "\x01".join(names)),
-        )
-        if outside:
-            child, parent = outside[0]
-            raise SchemaError(
-                f"cannot empty {parent} for --mode truncate: {child}, which this run does not "
-                "load, has a foreign key to it",
-                hint=f"add {child} to the run (it is emptied and loaded too), empty it yourself "
-                "first, or use --mode append",
-                table=names[0],
-            )
+        pg_replace.check_emptying(self._query, self._schema, names)
 
     def existing_table(self, name: str) -> Table:
         return self.describe(name, profile=False)
@@ -1090,7 +921,7 @@ class PostgresEndpoint(BaseEndpoint):
         check_no_nul(batch, table, None)
         # The driver's binary COPY cannot write +infinity: a batch that holds ±infinity in a
         # date or timestamp column goes through staging, with the infinities apart.
-        batch, infinite = _infinities_apart(batch)
+        batch, infinite = infinities_apart(batch)
         staging = (
             self._staging_for(table, infinite)
             if infinite or any(pg_server_cast(c) for c in table.columns)
@@ -1104,7 +935,7 @@ class PostgresEndpoint(BaseEndpoint):
                 )
             else:
                 self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
-                self._cursor.execute(_move_staged_sql(table, staging, self._schema, infinite))
+                self._cursor.execute(move_staged_sql(table, staging, self._schema, infinite))
                 self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
             if after is not None:
                 self._cursor.execute(after[0], after[1])
@@ -1119,44 +950,29 @@ class PostgresEndpoint(BaseEndpoint):
         type it takes no text for) is found before ``--mode truncate`` empties anything. And
         refuse a key sequence this user may not move past the loaded keys: the run would end
         done, and the application's next insert take a loaded key."""
-        self._refuse_unmovable_key_sequences(table.name)
+        pg_sequences.refuse_unmovable(self._query, self._schema, table.name)
         if not any(pg_server_cast(c) for c in table.columns):
             return  # COPY straight into the table, which takes the batch's types
-        move = _move_staged_sql(table, self._staging_for(table, []), self._schema, [])
+        move = move_staged_sql(table, self._staging_for(table, []), self._schema, [])
         what = f"preparing how rows go into {table.name!r}"
         # PREPARE, not EXPLAIN: the driver reads a statement's rows through COPY, which
         # takes no EXPLAIN.
         self._run(f"PREPARE _arrowmig_check_write AS {move}", what, table.name)
         self._run("DEALLOCATE _arrowmig_check_write", what, table.name)
 
-    def _refuse_unmovable_key_sequences(self, name: str) -> None:
-        drawn = pg_sequences.drawn_sequences(self._query, qualified(name, self._schema))
-        unmovable = sorted({d.sequence for d in drawn if not d.movable})
-        if unmovable:
-            sequences = ", ".join(unmovable)
-            user = self.current_user()
-            raise SchemaError(
-                f"cannot load {name!r}: user {user!r} may not move its key sequence "
-                f"{sequences} past the keys the run loads (that takes UPDATE on it, and SELECT "
-                "to read where it stands), so the next insert would take a loaded key; nothing "
-                "has been emptied or written",
-                hint=f"GRANT SELECT, UPDATE ON SEQUENCE {sequences} TO {quote_ident(user)}",
-                table=name,
-            )
-
     def _staging_for(self, table: Table, infinite: list[int]) -> str:
         # Types whose binary COPY format differs from their Arrow form (jsonb, uuid, ...)
         # land as text in a temporary table and are converted by the server; the columns
-        # ``infinite`` bring their infinities as a sign column each (_infinities_apart).
+        # ``infinite`` bring their infinities as a sign column each (infinities_apart).
         staging = f"_arrowmig_stage_{abs(hash((table.name, *infinite))) % 10**8}"
         if staging not in self._staged:
             cols = ", ".join(
                 [
                     *(
-                        f"{quote_ident(c.name)} {ddl_type(_wire_column(c), 'postgresql')}"
+                        f"{quote_ident(c.name)} {ddl_type(wire_column(c), 'postgresql')}"
                         for c in table.columns
                     ),
-                    *(f"{quote_ident(_sign_column(i))} SMALLINT" for i in infinite),
+                    *(f"{quote_ident(sign_column(i))} SMALLINT" for i in infinite),
                 ]
             )
             self._run(
@@ -1176,7 +992,7 @@ class PostgresEndpoint(BaseEndpoint):
         # there (a query each): a primary key there already fails the ADD, which undoes the
         # transaction, and the keys are built again one by one, after the look.
         look = not self._together or bool(table.indexes)
-        in_place, refused = self._keys_in_place(table) if look else (set(), {})
+        in_place, refused = keys_in_place(self._query, self._schema, table) if look else (set(), {})
         load = build_keys(self, table, in_place, refused)
         for sql in identity_resets(table, self._schema):
             try:
@@ -1187,43 +1003,10 @@ class PostgresEndpoint(BaseEndpoint):
                 load.skipped.append(f"key sequence not restarted: {exc}")
         return load
 
-    def _keys_in_place(self, table: Table) -> tuple[set[str], dict[str, str]]:
-        """The keys and indexes of ``table`` the target holds already as asked (an earlier
-        attempt built them before its connection was lost: built, not built again), and
-        those whose name another relation holds (CREATE INDEX IF NOT EXISTS would pass
-        over them in silence), with why they cannot be built."""
-        primary_key, indexes = postgres_catalog.keys_of(self._query, self._schema, table.name)
-        in_place = set()
-        if table.primary_key and primary_key == table.primary_key:
-            in_place.add(primary_key_label(primary_key))
-        built = [i for i in table.indexes if any(_same_index(i, there) for there in indexes)]
-        in_place.update(index_label(i, "postgresql") for i in built)
-        missing = [i for i in table.indexes if i not in built]
-        return in_place, self.index_names_taken(table.name, missing)
-
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False
     ) -> dict[str, str]:
-        """Those of ``indexes`` (to build on ``table``) whose name another relation of the
-        schema holds, each with why it cannot be built (CREATE INDEX IF NOT EXISTS would pass
-        over it in silence). ``replacing``: ``table`` is the one being replaced, whose
-        indexes go with it."""
-        owners = postgres_catalog.index_owners(self._query, self._schema, [i.name for i in indexes])
-        refused = {}
-        for index in indexes:
-            if index.name not in owners:
-                continue
-            owner = owners[index.name]
-            if owner is None:
-                held_by = "a table, view or sequence"
-            elif owner == table and replacing:
-                continue
-            elif owner == table:
-                held_by = f"another index of {owner!r} (other columns or options)"
-            else:
-                held_by = f"an index of {owner!r}"
-            refused[index_label(index, "postgresql")] = index_name_taken(index.name, held_by)
-        return refused
+        return index_names_taken(self._query, self._schema, table, indexes, replacing=replacing)
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: move each of its key sequences (serial,
@@ -1274,46 +1057,16 @@ class PostgresEndpoint(BaseEndpoint):
     def add_definition(self, table: str, definition: PgDefinition) -> str:
         """Build a PostgreSQL source's CHECK or EXCLUDE constraint, an index only PostgreSQL
         has, or a default that is an expression, on ``table`` again, as the source defined it."""
-        target = qualified(table, self._schema)
-        if definition.kind == "index":
-            sql = index_sql(target, definition)
-        elif definition.kind == "default":
-            column = quote_ident(definition.name)
-            sql = f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT {definition.sql}"
-        elif definition.kind == "sequence":
+        if definition.kind == "sequence":
             return self._add_sequence(table, definition)
-        elif definition.kind == "sequence_default":
-            column = quote_ident(definition.name)
-            sequence = quote_literal(qualified(definition.sql, self._schema))
-            sql = (
-                f"ALTER TABLE {target} ALTER COLUMN {column} "
-                f"SET DEFAULT nextval({sequence}::regclass)"
-            )
-        else:
-            sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
+        sql = definition_sql(qualified(table, self._schema), self._schema, definition)
         self._run(sql, f"building {definition.built_label} of {table!r}", table)
         return definition.built_label
 
     def _add_sequence(self, table: str, definition: PgDefinition) -> str:
-        """Create a sequence a default draws from, at the source's last value; one of its
-        name that is there already is kept (an application's, or made for another table of
-        the run), its definition and value as they are: a key drawing from it moves it past
-        the loaded keys afterwards (``advance_shared_sequences``)."""
-        sequence = qualified(definition.name, self._schema)
-        found = self._query(
-            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = $1 AND c.relname = $2",
-            (self._schema, definition.name),
+        return pg_sequences.add_sequence(
+            self._query, self.run_in_transaction, self._schema, table, definition
         )
-        if found:
-            return f"{definition.label} (there already: kept)"
-        statements = [f"CREATE SEQUENCE {sequence} {definition.sql}"]
-        if definition.value is not None:
-            literal = quote_literal(sequence)
-            statements.append(f"SELECT setval({literal}::regclass, {int(definition.value)})")
-        self.run_in_transaction(statements, f"creating {definition.label}", table)
-        at = "" if definition.value is None else f", at {definition.value:,}"
-        return f"{definition.label}{at}"
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         result = self.add_foreign_keys([(table, fk)])
@@ -1340,165 +1093,22 @@ class PostgresEndpoint(BaseEndpoint):
         table after another.) A key NOT VALID in the source stays so, unchecked: the source
         never held its rows to it.
         """
-        results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
-        to_check: dict[str, list[tuple[int, str]]] = {}
-        present: dict[str, list[tuple[ForeignKey, bool]]] = {}
-        for i, (table, fk) in enumerate(keys):
-            target = qualified(table, self._schema)
-            clause = foreign_key_clause(fk, qualified(fk.ref_table, fk.ref_schema or self._schema))
-            try:
-                if table not in present:
-                    present[table] = postgres_catalog.foreign_keys_on(self._query, target)
-                found = _same_key(present[table], fk)
-                if found is not None:
-                    # Added by the interrupted run this one resumes: adding it again would
-                    # give the table a second copy (PostgreSQL names it *_fkey1), checked on
-                    # every write, and leave the first unchecked.
-                    name, checked = found
-                    if checked or not fk.valid:
-                        results[i] = (
-                            f"{fk.label} (there already, its rows checked)"
-                            if checked
-                            else _left_unchecked(fk)
-                        )
-                        if on_key is not None:
-                            on_key(table, "added")
-                            on_key(table, "checked")
-                        continue
-                    to_check.setdefault(table, []).append((i, name))
-                    if on_key is not None:
-                        on_key(table, "added")
-                    continue
-                self._run(
-                    f"ALTER TABLE {target} ADD {clause} NOT VALID", f"adding {fk.label}", table
-                )
-                if not fk.valid:
-                    results[i] = _left_unchecked(fk)
-                    if on_key is not None:
-                        on_key(table, "added")
-                        on_key(table, "checked")
-                    continue
-                (name,) = self._query(
-                    "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND "
-                    "contype = 'f' AND NOT convalidated ORDER BY oid DESC LIMIT 1",
-                    (target,),
-                )[0]
-                to_check.setdefault(table, []).append((i, str(name)))
-                if on_key is not None:
-                    on_key(table, "added")
-            except ArrowmigError as exc:
-                results[i] = exc
-                if on_key is not None:
-                    on_key(table, "added")
-                    on_key(table, "checked")
-
-        self._check_keys(to_check, keys, results, workers, connect, on_key)
+        results, to_check = pg_foreign_keys.add_not_valid(
+            self._query, self._run, self._schema, keys, on_key
+        )
+        pg_foreign_keys.check_keys(self, to_check, keys, results, workers, connect, on_key)
         return results
-
-    def _check_keys(
-        self,
-        to_check: dict[str, list[tuple[int, str]]],
-        keys: list[tuple[str, ForeignKey]],
-        results: list[str | ArrowmigError],
-        workers: int,
-        connect: Callable[[], contextlib.AbstractContextManager[PostgresEndpoint]] | None,
-        on_key: Callable[[str, str], None] | None,
-    ) -> None:
-        """VALIDATE the keys of ``to_check`` (table -> (index in ``keys``, constraint name)),
-        each refusal put in ``results``.
-
-        On ``connect``'s connections (each reused for table after table: a connection per
-        table cost more than its checks, 300 small tables: 15 s against 0.4 s) the main
-        thread only waits, so a signal reaches it at once: the checks in flight are cancelled
-        and the others not started, each key left NOT VALID (not dropped) for --resume to
-        check. Without ``connect`` they run here, one after another.
-        """
-        stop = threading.Event()
-
-        def check(conn: PostgresEndpoint, table: str, added: list[tuple[int, str]]) -> None:
-            for i, name in added:
-                if stop.is_set():
-                    return
-                error = conn._validate_or_drop(table, name, keys[i][1].label, stop)
-                if error is not None:
-                    results[i] = error
-                if on_key is not None:
-                    on_key(table, "checked")
-
-        if not to_check:
-            return
-        if connect is None:
-            for table, added in to_check.items():
-                check(self, table, added)
-            return
-        queue = list(to_check.items())
-        lock = threading.Lock()
-        busy: list[PostgresEndpoint] = []
-
-        def drain() -> None:
-            with connect() as conn:
-                with lock:
-                    busy.append(conn)
-                while not stop.is_set():
-                    with lock:
-                        if not queue:
-                            return
-                        table, added = queue.pop(0)
-                    check(conn, table, added)
-
-        with ThreadPoolExecutor(min(workers, len(to_check))) as pool:
-            futures = [pool.submit(drain) for _ in range(min(workers, len(to_check)))]
-            try:
-                for done in futures:
-                    done.result()
-            except BaseException:  # a signal (or a worker's own error): stop, do not wait
-                stop.set()
-                with lock:
-                    for conn in busy:
-                        conn.cancel()
-                raise
 
     def cancel(self) -> None:
         """Cancel the statement this connection is running (from another thread; nothing once
         its own thread closes it)."""
         self._cancels.cancel()
 
-    def _validate_or_drop(
+    def validate_or_drop(
         self, table: str, name: str, label: str, stop: threading.Event
     ) -> ArrowmigError | None:
-        target = qualified(table, self._schema)
-        try:
-            self._run(
-                f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(name)}",
-                f"checking {label}",
-                table,
-            )
-            return None
-        except ArrowmigError as exc:
-            if stop.is_set():
-                return None  # cancelled by a signal: left NOT VALID for --resume to check
-            self._run(
-                f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(name)}",
-                f"dropping {label} again",
-                table,
-            )
-            return exc
-
-
-def _left_unchecked(fk: ForeignKey) -> str:
-    """How the report names a key added NOT VALID, as the source has it."""
-    return f"{fk.label} (as in the source: rows already there are not checked, new ones are)"
-
-
-def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[str, bool] | None:
-    """The name of a key of ``present`` defined as ``fk`` is (the one of its name first), and
-    whether its rows were checked; None when there is none."""
-    same = [(key, checked) for key, checked in present if key == fk]
-    same.sort(key=lambda found: found[0].name != fk.name)
-    if not same:
-        return None
-    key, checked = same[0]
-    return str(key.name), checked
+        """Check a foreign key added NOT VALID; drop it again if its rows do not check out."""
+        return pg_foreign_keys.validate_or_drop(self._run, self._schema, table, name, label, stop)
 
 
 _READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
@@ -1537,188 +1147,3 @@ def _batch_settings_sql(timeout_ms: int) -> str:
     if timeout_ms:
         settings += f"; SET LOCAL statement_timeout = {int(timeout_ms)}"
     return settings
-
-
-def _wire_column(col: Column) -> Column:
-    return Column(col.name, wire_type(col, "postgresql"))
-
-
-def _move_staged_sql(table: Table, staging: str, schema: str, infinite: list[int]) -> str:
-    exprs = []
-    for i, col in enumerate(table.columns):
-        expr = pg_server_expression(col, quote_ident(col.name))
-        if i in infinite:
-            sign, type_name = quote_ident(_sign_column(i)), ddl_type(col, "postgresql")
-            expr = (
-                f"CASE {sign} WHEN 1 THEN 'infinity'::{type_name} "
-                f"WHEN -1 THEN '-infinity'::{type_name} ELSE {expr} END"
-            )
-        exprs.append(expr)
-    cols = ", ".join(quote_ident(c.name) for c in table.columns)
-    # A GENERATED ALWAYS identity takes the source's keys only when told to (COPY takes them
-    # as they come); without such a column the clause changes nothing.
-    return (
-        f"INSERT INTO {qualified(table.name, schema)} ({cols}) OVERRIDING SYSTEM VALUE "
-        f"SELECT {', '.join(exprs)} FROM {quote_ident(staging)}"
-    )
-
-
-def _sign_column(position: int) -> str:
-    """The staging column with the infinities of the table's column at ``position``."""
-    return f"{INTERNAL_PREFIX}infinity_{position}"
-
-
-def _infinities_apart(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, list[int]]:
-    """The batch with each ±infinity of a date or timestamp column set to NULL and its sign
-    (1, -1, else 0) in a column of its own, and the positions of the columns that held any.
-
-    Finite values keep their binary form (any date PostgreSQL has, BC included); the
-    server puts the infinities back (``_move_staged_sql``).
-    """
-    infinite: list[int] = []
-    arrays, names = list(batch.columns), list(batch.schema.names)
-    for position, array in enumerate(batch.columns):
-        signs = infinity_signs(array)
-        if signs is None:
-            continue
-        infinite.append(position)
-        arrays[position] = pc.if_else(pc.equal(signs, 0), array, pa.scalar(None, array.type))
-        arrays.append(signs.cast(pa.int16()))
-        names.append(_sign_column(position))
-    if not infinite:
-        return batch, []
-    return pa.RecordBatch.from_arrays(arrays, names=names), infinite
-
-
-_INTERVAL_OVERFLOW = "would overflow when converting to nanoseconds"
-"""The driver's message for an interval whose time part passes 2,562,047 hours (Arrow's
-intervals count nanoseconds in 64 bits; PostgreSQL's microseconds reach 2,562,047,788 hours)."""
-
-
-def _interval_too_long(table: Table) -> BeyondArrow:
-    names = [c.name for c in table.columns if pa.types.is_interval(c.arrow_type)]
-    which = repr(names[0]) if len(names) == 1 else f"one of {', '.join(map(repr, names))}"
-    column = names[0] if names else "?"
-    return BeyondArrow(
-        f"table {table.name!r}, column {which}: an interval of 2,562,048 hours or more, "
-        "past what Arrow's intervals hold (nanoseconds in 64 bits)",
-        hint=f"carry it as text: --cast {table.name}.{column}=text (read as text by the server)",
-        table=table.name,
-        column=names[0] if len(names) == 1 else None,
-    )
-
-
-def _read_expression(col: Column) -> str:
-    c = quote_ident(col.name)
-    if is_pg_interval(col.source_type) and pa.types.is_string(col.arrow_type):
-        return INTERVAL_AS_TEXT_SQL.format(c=c)  # cast to text by the plan
-    if is_pg_timestamp(col.source_type) and pa.types.is_string(col.arrow_type):
-        return timestamp_as_text_sql(c, col.source_type)  # cast to text by the plan
-    if col.target_type == "jsonb" and col.source_type.endswith("]"):
-        return f"array_to_json({c})::text"
-    if col.source_type == "money":
-        return f"{c}::numeric::text"
-    if col.source_type == "inet":
-        # inet's cast to text always writes the netmask ('10.1.0.2/32'); its output function,
-        # what psql, COPY and pg_dump show, leaves out a host's ('10.1.0.2').
-        return f"format('%s', {c})"
-    if (
-        pa.types.is_string(col.arrow_type)
-        and col.source_type not in ("text", "name", "citext")
-        and not col.source_type.startswith(("character", '"char"'))
-    ):
-        return f"{c}::text"
-    return c
-
-
-def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
-    """A column as the driver read it, in the batch's type (±infinity in the carried form)."""
-    try:
-        return _as_type(from_postgres_driver(array), field.type)
-    except OutOfRange as exc:
-        raise BeyondArrow(
-            f"table {table.name!r}, column {field.name!r}: {exc}",
-            hint=f"carry it as text: --cast {table.name}.{field.name}=text (read as text by "
-            "the server)",
-            table=table.name,
-            column=field.name,
-        ) from None
-    except pa.ArrowInvalid:
-        if not pa.types.is_decimal(field.type):
-            raise
-        # numeric(p,s) admits NaN and ±Infinity, which the driver reads as 'nan' and 'inf'.
-        reason = "NaN or Infinity, which an Arrow decimal cannot hold"
-        if table.column(field.name).proof is not None:
-            # Presumed: the table is looked at and loaded again, the column as its text.
-            raise TypeSurprise(
-                f"table {table.name!r}, column {field.name!r} holds {reason}",
-                table=table.name,
-                column=field.name,
-            ) from None
-    raise DataError(
-        f"table {table.name!r}, column {field.name!r}: {reason}",
-        hint="convert the column in a view (e.g. to text) and name the view with --tables",
-        table=table.name,
-        column=field.name,
-    )
-
-
-def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:
-    if isinstance(array.type, pa.ExtensionType) or hasattr(array, "storage"):
-        array = array.storage
-    if array.type == target:
-        return array
-    return array.cast(target)
-
-
-def _same_index(wanted: Index, there: Index) -> bool:
-    """Whether an index the target holds is the one to build (the catalog lists the
-    descending columns in key order, the plan in its own)."""
-    return (
-        wanted.name == there.name
-        and wanted.columns == there.columns
-        and wanted.unique == there.unique
-        and wanted.include == there.include
-        and set(wanted.descending) == set(there.descending)
-        and wanted.constraint == there.constraint
-        and wanted.nulls_not_distinct == there.nulls_not_distinct
-    )
-
-
-def _port_misread(conninfo: str) -> bool:
-    """Whether a URL's port is a piece of a password (or user) holding / # or ?: the URL
-    then ends its host part before the '@' (``postgresql://u:pa/ss@h/db`` reads host 'u',
-    port 'pa'), which a URL whose '@' comes before its first / # ? does not."""
-    from urllib.parse import urlsplit
-
-    if "://" not in conninfo:
-        return True  # not a URL: cannot tell, the hint may apply
-    rest = conninfo.split("://", 1)[1]
-    return "@" in rest and "@" not in urlsplit(conninfo).netloc
-
-
-def _connect_hint(message: str, conninfo: str = "") -> str:
-    """What to do about a refused connection, as far as the server's message (and the URL,
-    ``conninfo``) tells."""
-    missing = re.search(r'database "([^"]+)" does not exist', message)
-    if missing:
-        return (
-            f"create it first (createdb {missing.group(1)}, or CREATE DATABASE in psql), or "
-            "name a database that exists"
-        )
-    if "password authentication failed" in message or "no password supplied" in message:
-        return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
-    if 'for connection option "port"' in message and not _port_misread(conninfo):
-        return "the port after the host must be a number (postgresql://user@host:5432/db)"
-    if 'for connection option "port"' in message:
-        return (
-            "a password (or user) holding / # ? @ or : must be percent-encoded in a URL "
-            "(/ as %2F, # as %23), or given in PGPASSWORD or ~/.pgpass"
-        )
-    if ".s.PGSQL." in message and "No such file or directory" in message:
-        return (
-            f"no local server's socket was found in /tmp or {' or '.join(SOCKET_DIRECTORIES)} "
-            "for that port: name the host (postgresql://user@127.0.0.1/db) or the socket's "
-            "directory (postgresql:///db?host=/path/to/dir)"
-        )
-    return "check that the server runs and that host, port, database, user and password are right"

@@ -1,0 +1,82 @@
+"""What a PostgreSQL error tells the user to do: about a refused connection, as far as the
+server's message and the URL tell; and who holds the lock a statement waited for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.urls import SOCKET_DIRECTORIES
+
+
+def lock_holder(query: Query, target: str, passed_over: int) -> str:
+    """' on X held by pid N (application: 'query...')' for the session that holds a lock
+    on ``target`` (a qualified table name; '': none) or a table tied to it by a foreign key
+    (the lock a statement waited for is released with it, so the holders are looked up
+    afterwards); '' if none is found. ``passed_over``: a session not to name (the run's own
+    hold on its source)."""
+    try:
+        rows = query(
+            "WITH t AS (SELECT to_regclass(nullif($1, '')) AS oid) "
+            "SELECT l.pid, l.relation::regclass::text, coalesce(a.application_name, ''), "
+            "coalesce(a.query, '') FROM pg_locks l LEFT JOIN pg_stat_activity a "
+            "ON a.pid = l.pid, t WHERE (l.granted OR l.mode = 'AccessExclusiveLock') "
+            "AND l.pid NOT IN (pg_backend_pid(), $2) "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND (l.relation = t.oid OR l.relation IN (SELECT conrelid FROM pg_constraint "
+            "WHERE confrelid = t.oid UNION SELECT confrelid FROM pg_constraint "
+            "WHERE conrelid = t.oid) OR (t.oid IS NULL AND l.mode = 'AccessExclusiveLock')) "
+            "ORDER BY l.relation = t.oid DESC, l.mode = 'AccessExclusiveLock' DESC, l.granted DESC, "
+            "l.pid "
+            "LIMIT 1",
+            (target, passed_over),
+        )
+    except Exception:
+        return ""  # only a better message was lost: the error itself is reported
+    if not rows:
+        return ""
+    pid, relation, application, statement = rows[0]
+    statement = " ".join(str(statement).split())
+    shown = statement if len(statement) <= 40 else statement[:40] + "..."
+    who = f"{application}: " if application else ""
+    return f" on {relation} held by pid {pid} ({who}{shown!r})"
+
+
+def _port_misread(conninfo: str) -> bool:
+    """Whether a URL's port is a piece of a password (or user) holding / # or ?: the URL
+    then ends its host part before the '@' (``postgresql://u:pa/ss@h/db`` reads host 'u',
+    port 'pa'), which a URL whose '@' comes before its first / # ? does not."""
+    from urllib.parse import urlsplit
+
+    if "://" not in conninfo:
+        return True  # not a URL: cannot tell, the hint may apply
+    rest = conninfo.split("://", 1)[1]
+    return "@" in rest and "@" not in urlsplit(conninfo).netloc
+
+
+def connect_hint(message: str, conninfo: str = "") -> str:
+    """What to do about a refused connection, as far as the server's message (and the URL,
+    ``conninfo``) tells."""
+    missing = re.search(r'database "([^"]+)" does not exist', message)
+    if missing:
+        return (
+            f"create it first (createdb {missing.group(1)}, or CREATE DATABASE in psql), or "
+            "name a database that exists"
+        )
+    if "password authentication failed" in message or "no password supplied" in message:
+        return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+    if 'for connection option "port"' in message and not _port_misread(conninfo):
+        return "the port after the host must be a number (postgresql://user@host:5432/db)"
+    if 'for connection option "port"' in message:
+        return (
+            "a password (or user) holding / # ? @ or : must be percent-encoded in a URL "
+            "(/ as %2F, # as %23), or given in PGPASSWORD or ~/.pgpass"
+        )
+    if ".s.PGSQL." in message and "No such file or directory" in message:
+        return (
+            f"no local server's socket was found in /tmp or {' or '.join(SOCKET_DIRECTORIES)} "
+            "for that port: name the host (postgresql://user@127.0.0.1/db) or the socket's "
+            "directory (postgresql:///db?host=/path/to/dir)"
+        )
+    return "check that the server runs and that host, port, database, user and password are right"

@@ -1,0 +1,242 @@
+"""Foreign keys on a PostgreSQL target: added NOT VALID, then their rows checked (VALIDATE)
+on several connections at once, and dropped again where they do not check out; and the keys of
+other tables into a table ``--mode replace`` replaces, read before and put back after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from arrowmig.endpoints import postgres_catalog
+from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.errors import ArrowmigError
+from arrowmig.model import ForeignKey
+from arrowmig.schema import foreign_key_clause, qualified, quote_ident
+
+Run = Callable[..., None]
+"""``PostgresEndpoint._run``: statements whose rows are not wanted, told as ``what``."""
+
+
+class Checker(Protocol):
+    """A connection that checks foreign keys (a ``PostgresEndpoint``)."""
+
+    def validate_or_drop(
+        self, table: str, name: str, label: str, stop: threading.Event
+    ) -> ArrowmigError | None: ...
+
+    def cancel(self) -> None: ...
+
+
+def foreign_keys_into(
+    query: Query, schema: str, name: str, moved: Collection[str]
+) -> list[tuple[str, str, str]]:
+    """The foreign keys of other tables, not among ``moved`` (this schema's tables of the
+    run), that point at table ``name``: (table, constraint, definition), the table
+    qualified."""
+    rows = query(
+        "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid) "
+        "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+        "JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE c.contype = 'f' AND c.confrelid = $1::regclass AND c.conrelid <> c.confrelid "
+        "ORDER BY 1, 2, 3",
+        (qualified(name, schema),),
+    )
+    return [
+        (qualified(str(t), str(n)), str(k), str(d))
+        for n, t, k, d in rows
+        # d is NULL for a key dropped as it was read (its table replaced by another worker)
+        if d is not None and not (n == schema and t in moved)
+    ]
+
+
+def restore_foreign_key(run: Run, table: str, name: str, definition: str) -> str:
+    """Put back a foreign key of another table (``table``, qualified) on a table that was
+    replaced: added NOT VALID, then checked; dropped again if its rows do not check out.
+    One that was NOT VALID (``definition`` says so) stays so, unchecked, as it was."""
+    label = f"foreign key {name} of {table}"
+    run(
+        f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote_ident(name)}",
+        f"re-adding {label}",
+    )
+    unchecked = definition.endswith(" NOT VALID")
+    run(
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
+        + ("" if unchecked else " NOT VALID"),
+        f"re-adding {label}",
+    )
+    if unchecked:
+        return f"{label} (again, NOT VALID as it was)"
+    try:
+        run(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}")
+    except ArrowmigError:
+        run(f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}")
+        raise
+    return f"{label} (again)"
+
+
+def add_not_valid(
+    query: Query,
+    run: Run,
+    schema: str,
+    keys: list[tuple[str, ForeignKey]],
+    on_key: Callable[[str, str], None] | None,
+) -> tuple[list[str | ArrowmigError], dict[str, list[tuple[int, str]]]]:
+    """Add ``keys`` NOT VALID (``PostgresEndpoint.add_foreign_keys``): each one's label, or why
+    it was not added; and those whose rows are still to be checked (``check_keys``)."""
+    results: list[str | ArrowmigError] = [fk.label for _, fk in keys]
+    to_check: dict[str, list[tuple[int, str]]] = {}
+    present: dict[str, list[tuple[ForeignKey, bool]]] = {}
+    for i, (table, fk) in enumerate(keys):
+        target = qualified(table, schema)
+        clause = foreign_key_clause(fk, qualified(fk.ref_table, fk.ref_schema or schema))
+        try:
+            if table not in present:
+                present[table] = postgres_catalog.foreign_keys_on(query, target)
+            found = _same_key(present[table], fk)
+            if found is not None:
+                # Added by the interrupted run this one resumes: adding it again would
+                # give the table a second copy (PostgreSQL names it *_fkey1), checked on
+                # every write, and leave the first unchecked.
+                name, checked = found
+                if checked or not fk.valid:
+                    results[i] = (
+                        f"{fk.label} (there already, its rows checked)"
+                        if checked
+                        else _left_unchecked(fk)
+                    )
+                    if on_key is not None:
+                        on_key(table, "added")
+                        on_key(table, "checked")
+                    continue
+                to_check.setdefault(table, []).append((i, name))
+                if on_key is not None:
+                    on_key(table, "added")
+                continue
+            run(f"ALTER TABLE {target} ADD {clause} NOT VALID", f"adding {fk.label}", table)
+            if not fk.valid:
+                results[i] = _left_unchecked(fk)
+                if on_key is not None:
+                    on_key(table, "added")
+                    on_key(table, "checked")
+                continue
+            (name,) = query(
+                "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND "
+                "contype = 'f' AND NOT convalidated ORDER BY oid DESC LIMIT 1",
+                (target,),
+            )[0]
+            to_check.setdefault(table, []).append((i, str(name)))
+            if on_key is not None:
+                on_key(table, "added")
+        except ArrowmigError as exc:
+            results[i] = exc
+            if on_key is not None:
+                on_key(table, "added")
+                on_key(table, "checked")
+
+    return results, to_check
+
+
+def check_keys(
+    here: Checker,
+    to_check: dict[str, list[tuple[int, str]]],
+    keys: list[tuple[str, ForeignKey]],
+    results: list[str | ArrowmigError],
+    workers: int,
+    connect: Callable[[], contextlib.AbstractContextManager[Checker]] | None,
+    on_key: Callable[[str, str], None] | None,
+) -> None:
+    """VALIDATE the keys of ``to_check`` (table -> (index in ``keys``, constraint name)),
+    each refusal put in ``results``.
+
+    On ``connect``'s connections (each reused for table after table: a connection per
+    table cost more than its checks, 300 small tables: 15 s against 0.4 s) the main
+    thread only waits, so a signal reaches it at once: the checks in flight are cancelled
+    and the others not started, each key left NOT VALID (not dropped) for --resume to
+    check. Without ``connect`` they run here, one after another.
+    """
+    stop = threading.Event()
+
+    def check(conn: Checker, table: str, added: list[tuple[int, str]]) -> None:
+        for i, name in added:
+            if stop.is_set():
+                return
+            error = conn.validate_or_drop(table, name, keys[i][1].label, stop)
+            if error is not None:
+                results[i] = error
+            if on_key is not None:
+                on_key(table, "checked")
+
+    if not to_check:
+        return
+    if connect is None:
+        for table, added in to_check.items():
+            check(here, table, added)
+        return
+    queue = list(to_check.items())
+    lock = threading.Lock()
+    busy: list[Checker] = []
+
+    def drain() -> None:
+        with connect() as conn:
+            with lock:
+                busy.append(conn)
+            while not stop.is_set():
+                with lock:
+                    if not queue:
+                        return
+                    table, added = queue.pop(0)
+                check(conn, table, added)
+
+    with ThreadPoolExecutor(min(workers, len(to_check))) as pool:
+        futures = [pool.submit(drain) for _ in range(min(workers, len(to_check)))]
+        try:
+            for done in futures:
+                done.result()
+        except BaseException:  # a signal (or a worker's own error): stop, do not wait
+            stop.set()
+            with lock:
+                for conn in busy:
+                    conn.cancel()
+            raise
+
+
+def validate_or_drop(
+    run: Run, schema: str, table: str, name: str, label: str, stop: threading.Event
+) -> ArrowmigError | None:
+    target = qualified(table, schema)
+    try:
+        run(
+            f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(name)}",
+            f"checking {label}",
+            table,
+        )
+        return None
+    except ArrowmigError as exc:
+        if stop.is_set():
+            return None  # cancelled by a signal: left NOT VALID for --resume to check
+        run(
+            f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(name)}",
+            f"dropping {label} again",
+            table,
+        )
+        return exc
+
+
+def _left_unchecked(fk: ForeignKey) -> str:
+    """How the report names a key added NOT VALID, as the source has it."""
+    return f"{fk.label} (as in the source: rows already there are not checked, new ones are)"
+
+
+def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[str, bool] | None:
+    """The name of a key of ``present`` defined as ``fk`` is (the one of its name first), and
+    whether its rows were checked; None when there is none."""
+    same = [(key, checked) for key, checked in present if key == fk]
+    same.sort(key=lambda found: found[0].name != fk.name)
+    if not same:
+        return None
+    key, checked = same[0]
+    return str(key.name), checked

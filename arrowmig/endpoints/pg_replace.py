@@ -1,0 +1,89 @@
+"""What replacing or emptying a PostgreSQL table would take with it or be refused for: the
+views on it, its owner, its row security policies, the publications that take in every new
+table, and the foreign keys of tables outside the run that TRUNCATE refuses.
+"""
+
+from __future__ import annotations
+
+from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.errors import SchemaError
+from arrowmig.schema import qualified
+
+
+def views_on(query: Query, schema: str, name: str) -> list[str]:
+    """The views and materialized views that use table ``name`` (DROP ... CASCADE would
+    drop them, and the views on those)."""
+    rows = query(
+        "SELECT DISTINCT v.oid::regclass::text FROM pg_depend d "
+        "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
+        "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = $1::regclass "
+        "AND v.oid <> d.refobjid ORDER BY 1",
+        (qualified(name, schema),),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def owner_unless_mine(query: Query, schema: str, name: str) -> str | None:
+    """The owner of table ``name`` when this user may not act as it (neither is it nor
+    has its privileges), else None: only the owner may drop or rename a table, which
+    ``--mode replace`` does to put the new one in its place."""
+    rows = query(
+        "SELECT pg_get_userbyid(c.relowner), pg_has_role(c.relowner, 'USAGE') "
+        "FROM pg_class c WHERE c.oid = $1::regclass",
+        (qualified(name, schema),),
+    )
+    return str(rows[0][0]) if rows and not rows[0][1] else None
+
+
+def policies_on(query: Query, schema: str, name: str) -> list[str]:
+    """The row security policies of table ``name`` (a replace would drop them)."""
+    rows = query(
+        "SELECT polname FROM pg_policy WHERE polrelid = $1::regclass ORDER BY 1",
+        (qualified(name, schema),),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def publishing_every_table(query: Query, schema: str) -> list[str]:
+    """The publications that take in every table of the target schema as it is created
+    (``FOR ALL TABLES``; PostgreSQL 15: ``FOR TABLES IN SCHEMA``), each as declared."""
+    rows = query(
+        "SELECT pubname, 'FOR ALL TABLES' FROM pg_publication WHERE puballtables"
+        + (
+            " UNION SELECT p.pubname, 'FOR TABLES IN SCHEMA ' || quote_ident(n.nspname) "
+            "FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid "
+            "JOIN pg_namespace n ON n.oid = pn.pnnspid WHERE n.nspname = $1"
+            if query("SELECT to_regclass('pg_catalog.pg_publication_namespace')")[0][0]
+            else " AND $1::text IS NOT NULL"
+        )
+        + " ORDER BY 1",
+        (schema,),
+    )
+    return [f"{name} ({scope})" for name, scope in rows]
+
+
+def check_emptying(query: Query, schema: str, names: list[str]) -> None:
+    """Raise SchemaError when a table outside ``names`` has a foreign key to one of them:
+    TRUNCATE refuses it (the plan and ``--dry-run`` check it too, as the run would)."""
+    if not names:
+        return
+    outside = query(
+        "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1)))) "
+        "SELECT r.conrelid::regclass::text, r.confrelid::regclass::text FROM pg_constraint r "
+        "WHERE r.contype = 'f' AND r.confrelid IN (SELECT oid FROM t) "
+        "AND r.conrelid NOT IN (SELECT oid FROM t) "
+        # A partition's copy of its partitioned table's key: the partitioned table is
+        # checked itself, and TRUNCATE empties its partitions with it.
+        "AND r.conparentid = 0 ORDER BY 1, 2",
+        (schema, "\x01".join(names)),
+    )
+    if outside:
+        child, parent = outside[0]
+        raise SchemaError(
+            f"cannot empty {parent} for --mode truncate: {child}, which this run does not "
+            "load, has a foreign key to it",
+            hint=f"add {child} to the run (it is emptied and loaded too), empty it yourself "
+            "first, or use --mode append",
+            table=names[0],
+        )
