@@ -89,14 +89,20 @@ def test_a_table_emptied_and_refilled_meanwhile_is_copied_whole_and_the_job_wait
         "INSERT INTO daily_summary SELECT day, count(*) FROM events GROUP BY day; COMMIT",
     )
 
+    tables_done: list[float] = []
+
     def on_event(event: Event) -> None:
         if event.event == "progress" and event.table == "events":
             job.start_and_settle()
+        if event.event == "table_done":
+            tables_done.append(time.monotonic())
 
     target = str(tmp_path / "w.duckdb")
     config = MigrationConfig(parallel=1, batch=BatchConfig(batch_rows=5000))
     report = arrowmig.migrate(pg_url, target, config=config, progress=on_event)
-    ended = time.monotonic()
+    # Every table read and written: the source is let go by the time the run returns (the
+    # target's file may still be closing then).
+    ended = max(tables_done)
     job.join()
     assert report.ok, [t.error for t in report.tables]
     assert len(rows_of(target, "daily_summary")) == 100
@@ -114,16 +120,22 @@ def test_a_table_rewritten_between_its_streams_is_copied_whole(pg_url: str, tmp_
         pg_url, "ALTER TABLE events ADD COLUMN seen timestamptz NOT NULL DEFAULT clock_timestamp()"
     )
 
+    tables_done: list[float] = []
+
     def on_event(event: Event) -> None:
         if event.event == "progress" and event.table == "events":
             job.start_and_settle()
+        if event.event == "table_done":
+            tables_done.append(time.monotonic())
 
     target = str(tmp_path / "w.duckdb")
     config = MigrationConfig(
         parallel=1, split_rows=50_000, lock_wait_s=10, batch=BatchConfig(batch_rows=5000)
     )
     report = arrowmig.migrate(pg_url, target, config=config, progress=on_event)
-    ended = time.monotonic()
+    # Every table read and written: the source is let go by the time the run returns (the
+    # target's file may still be closing then).
+    ended = max(tables_done)
     job.join()
     assert report.ok, [t.error for t in report.tables]
     events = next(t for t in report.tables if t.name == "events")
