@@ -159,6 +159,10 @@ def raised_by_ctrl_c(exc: BaseException | None) -> bool:
             "_"
         ).startswith("duckdb"):
             return True  # DuckDB takes Ctrl-C during its query and raises "Query interrupted"
+        if type(exc) is RuntimeError and str(exc) == "Query interrupted" and not _pending_stops:
+            # How DuckDB's Python client answers a Ctrl-C during a statement of the main
+            # thread (a SIGTERM's is ``stop_behind``'s).
+            return True
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False

@@ -247,7 +247,8 @@ def test_a_signal_while_migrate_plans_still_answers_json_on_stdout(
     assert code == expected, err
     answer = json.loads(out.splitlines()[-1])
     stopped = err.strip().splitlines()[-1].removeprefix("arrowmig: ")
-    assert stopped.startswith(f"interrupted by {sig.name} while planning")
+    # While planning, or just after it on a quiet machine: no report exists either way.
+    assert stopped.startswith(f"interrupted by {sig.name}")
     assert {k: answer[k] for k in ("ok", "exit_code", "error")} == {
         "ok": False,
         "exit_code": expected,
