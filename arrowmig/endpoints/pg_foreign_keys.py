@@ -13,7 +13,7 @@ from typing import Protocol
 
 from arrowmig.endpoints import postgres_catalog
 from arrowmig.endpoints.pg_dressing import Query
-from arrowmig.errors import ArrowmigError
+from arrowmig.errors import ArrowmigError, TransientError
 from arrowmig.model import ForeignKey
 from arrowmig.schema import foreign_key_clause, qualified, quote_ident
 
@@ -45,11 +45,20 @@ def foreign_keys_into(
         "ORDER BY 1, 2, 3",
         (qualified(name, schema),),
     )
+    # A definition is NULL for a key dropped (and committed) by another session after the
+    # statement began (``pg_get_constraintdef`` reads the catalog as of its own call): its
+    # table replaced by another worker, say. Read again, it is gone, or it is there whole.
+    gone = [f"{k} of {qualified(str(t), str(n))}" for n, t, k, d in rows if d is None]
+    if gone:
+        raise TransientError(
+            f"foreign key {', '.join(gone)} was dropped by another session as it was read: "
+            f"reading the foreign keys into {name!r} again",
+            table=name,
+        )
     return [
         (qualified(str(t), str(n)), str(k), str(d))
         for n, t, k, d in rows
-        # d is NULL for a key dropped as it was read (its table replaced by another worker)
-        if d is not None and not (n == schema and t in moved)
+        if not (n == schema and t in moved)
     ]
 
 

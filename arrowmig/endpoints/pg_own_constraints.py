@@ -7,20 +7,23 @@ of its old type); one it cannot take is named with the statement to add it.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from arrowmig.backups import backup_of
 from arrowmig.endpoints.pg_dressing import Dressing, Query, index_key, index_keys
+from arrowmig.errors import TransientError
 from arrowmig.model import Table
 from arrowmig.schema import ddl_type, qualified, quote_ident
 
 _KINDS = {"c": "check", "f": "foreign key", "u": "unique", "p": "primary key", "x": "exclusion"}
 
-# A constraint's definition, the columns of its own table and the table it points at (a
-# foreign key), and the USING part of the index it is built on (unique, key, exclusion).
+# A constraint's definition, the columns of its own table (a foreign key's in its order) and
+# the table it points at (a foreign key), and the USING part of the index it is built on
+# (unique, key, exclusion).
 _CONSTRAINTS_SQL = (
     "SELECT c.conname, c.contype, pg_get_constraintdef(c.oid), "
-    "ARRAY(SELECT a.attname::text FROM unnest(c.conkey) k JOIN pg_attribute a "
-    "ON a.attrelid = c.conrelid AND a.attnum = k ORDER BY a.attnum), "
+    "ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) "
+    "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.pos), "
     "rn.nspname, r.relname, substring(pg_get_indexdef(c.conindid) from ' USING .*$') "
     "FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid "
     "LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace "
@@ -43,6 +46,23 @@ _TYPES_SQL = (
     "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
     "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped"
 )
+
+
+def _constraints(query: Query, target: str) -> list[tuple[Any, ...]]:
+    """``_CONSTRAINTS_SQL``'s rows for table ``target``. ``pg_get_constraintdef`` reads the
+    catalog as of its own call, after the statement's snapshot was taken: a constraint
+    dropped (and committed) by another session in between comes back without a definition,
+    such as a key of this table dropped with the table it points at by a worker replacing
+    that one. Read again, it is gone: a retry of the table's wrap-up reads what there is."""
+    rows = query(_CONSTRAINTS_SQL, (target,))
+    gone = [str(r[0]) for r in rows if r[2] is None]
+    if gone:
+        raise TransientError(
+            f"constraint {', '.join(gone)} of {target} was dropped by another session as it "
+            "was read: reading its constraints again",
+            table=target,
+        )
+    return rows
 
 
 def column_types(query: Query, target: str) -> dict[str, str]:
@@ -91,11 +111,7 @@ def read_own_constraints(
     name and, in a run of several schemas, every schema's qualified: the keys into them are
     the source's (one carried over would point at the table the run drops, or has dropped)."""
     dressing = []
-    for name, kind, definition, own, nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
-        if definition is None:
-            # Gone while it was read: a key to a table another worker was replacing at that
-            # moment, dropped with the table it pointed at.
-            continue
+    for name, kind, definition, own, nsp, points_at, using in _constraints(query, target):
         label = f"{_KINDS[kind]} {name}"
         sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(str(name))} {definition}"
         key = _constraint_key(kind, str(definition), own, str(points_at), using)
@@ -170,7 +186,7 @@ def present(query: Query, target: str) -> tuple[set[str], set[str]]:
     indexes = index_keys(query, target)
     have.update(indexes.values())
     taken.update(indexes)
-    for name, kind, definition, own, _nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
+    for name, kind, definition, own, _nsp, points_at, using in _constraints(query, target):
         have.add(_constraint_key(kind, str(definition), own, str(points_at), using))
         taken.add(str(name))
     for column, not_null, has_default in query(
