@@ -24,7 +24,7 @@ from arrowmig.endpoints.common import not_built
 from arrowmig.endpoints.pg_dressing import Dressing, to_give
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
-from arrowmig.model import Table, TableLoad
+from arrowmig.model import KEPT_FROM_REPLACED, Table, TableLoad
 from arrowmig.schema import key_statements, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
@@ -221,15 +221,17 @@ def finish(
         statements += sequence_renames(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     _restore_foreign_keys(dst, pointing_in, load)
-    _dress(dst, final, dressing, load)
-    if analyze:
-        _analyze(dst, final, load)
     if created:
+        # Before the replaced table's own are given: a key's default is the source's (the
+        # plan says so), not the old one's, set and then replaced.
         add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
         if add_key_sequences is not None:
             add_key_sequences(final, load)
     else:
         _advance_key_sequences(dst, final, load)
+    _dress(dst, final, dressing, load)
+    if analyze:
+        _analyze(dst, final, load)
     return load
 
 
@@ -272,7 +274,7 @@ def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoa
         if item.caveat:
             load.skipped.append(item.caveat)
     if kept:
-        load.built.append(f"kept from the replaced table: {', '.join(kept)}")
+        load.built.append(KEPT_FROM_REPLACED + ", ".join(kept))
 
 
 def _check_given(dst: Endpoint, item: Dressing) -> None:

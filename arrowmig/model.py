@@ -298,6 +298,11 @@ class KeyRange:
         return f"({low}, {high}]"
 
 
+KEPT_FROM_REPLACED = "kept from the replaced table: "
+"""How the one entry of ``TableLoad.built`` that lists what ``--mode replace`` gave the new
+table from the old one begins (told apart from what the run built of the source's own)."""
+
+
 @dataclass
 class TableLoad:
     """What a target reports back after finishing a table (keys and indexes built)."""

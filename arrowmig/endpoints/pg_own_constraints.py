@@ -215,7 +215,9 @@ def coming(table: Table) -> tuple[set[str], set[str]]:
             have.add(index_key(d.unique, d.sql))
         elif d.kind == "constraint":
             have.add("CONSTRAINT " + d.sql.removesuffix(" NOT VALID"))
-        elif d.kind == "default":
+        elif d.kind in ("default", "sequence_default"):
+            # Set once every table is loaded, after the replaced table's are given: the
+            # source's default wins (a key's ``nextval`` of a sequence of the source's too).
             have.add(f"DEFAULT {d.name}")
             continue
         else:
