@@ -24,7 +24,7 @@ from arrowmig.endpoints.common import not_built
 from arrowmig.endpoints.pg_dressing import Dressing, to_give
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
-from arrowmig.model import KEPT_FROM_REPLACED, Table, TableLoad
+from arrowmig.model import KEPT_FROM_REPLACED, NOT_KEPT, Table, TableLoad
 from arrowmig.schema import key_statements, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
@@ -268,7 +268,7 @@ def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoa
         if why:
             recreate = item.recreate or item.sql
             by_hand = f" (to add it: {recreate})" if recreate else ""
-            load.skipped.append(f"{item.label} of the replaced table not kept: {why}{by_hand}")
+            load.skipped.append(f"{item.label}{NOT_KEPT}{why}{by_hand}")
             continue
         kept.append(item.label)
         if item.caveat:

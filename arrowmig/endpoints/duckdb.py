@@ -880,7 +880,9 @@ class DuckDBEndpoint(BaseEndpoint):
         dressing = of_same_type(dressing, column_types(self._query, self._schema, table.name))
         return still_to_give(dressing, *have)
 
-    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+    def planned_dressing(
+        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+    ) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)

@@ -10,7 +10,14 @@ from collections.abc import Collection
 from typing import Any
 
 from arrowmig.backups import backup_of
-from arrowmig.endpoints.pg_dressing import Dressing, Query, index_key, index_keys
+from arrowmig.endpoints.pg_dressing import (
+    Dressing,
+    Query,
+    columns_used,
+    index_key,
+    index_keys,
+    lacking,
+)
 from arrowmig.errors import TransientError
 from arrowmig.model import Table
 from arrowmig.schema import ddl_type, qualified, quote_ident
@@ -169,12 +176,15 @@ def read_own_constraints(
             dressing.append(Dressing(label, None, why, key=key, recreate=sql))
         else:
             dressing.append(Dressing(label, sql, key=key, typed=(str(column), str(declared))))
-    for rule, definition in query(
-        "SELECT rulename, pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = $1::regclass "
-        "AND rulename <> '_RETURN' ORDER BY 1",
+    for rule, definition, used in query(
+        "SELECT r.rulename, pg_get_ruledef(r.oid), "
+        + columns_used("pg_rewrite", "r.oid", "r.ev_class")
+        + " FROM pg_rewrite r WHERE r.ev_class = $1::regclass AND r.rulename <> '_RETURN' "
+        "ORDER BY 1",
         (target,),
     ):
-        dressing.append(Dressing(f"rule {rule}", str(definition).rstrip(";"), name=str(rule)))
+        label, sql = f"rule {rule}", str(definition).rstrip(";")
+        dressing.append(lacking(label, sql, used, columns) or Dressing(label, sql, name=str(rule)))
     return dressing
 
 

@@ -551,7 +551,9 @@ class PostgresEndpoint(BaseEndpoint):
     def publishing_every_table(self) -> list[str]:
         return pg_replace.publishing_every_table(self._query, self._schema)
 
-    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+    def planned_dressing(
+        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+    ) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)

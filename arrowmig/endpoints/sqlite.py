@@ -46,6 +46,7 @@ from arrowmig.endpoints.sqlite_profile import (
     profile_table,
 )
 from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
+from arrowmig.endpoints.sqlite_tryout import tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.folders import refuse_unwritable_file
@@ -1007,14 +1008,18 @@ class SQLiteEndpoint(BaseEndpoint):
                 self._rollback()
                 raise self.translate(exc, "checking it") from exc
 
-    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+    def planned_dressing(
+        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+    ) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
-        before it is built (``still_to_give`` once it is)."""
+        before it is built (``still_to_give`` once it is), each item tried on an empty copy
+        of the schema as the run will give it (``sqlite_tryout``)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
         built = [_create_statement(table)] + [
             sql for sql, _ in key_statements(table, self.dialect, None) if sql
         ]
-        return still_to_give(dressing, *planned(built, table.name))
+        dressing = still_to_give(dressing, *planned(built, table.name))
+        return tried(self._query, table.name, built, dressing, keep_backup=keep_backup)
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         """Confirm a foreign key declared with its table (SQLite cannot add one later)."""
