@@ -367,9 +367,7 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     if dst.dialect == "duckdb":
         # DuckDB cannot rename a table that has indexes: it is built again as it was (keys,
         # defaults, CHECKs), copied and dropped.
-        statements, notes = backup_copy(dst, name, backup, tag)
-        load.skipped.extend(notes)
-        return statements
+        return backup_copy(dst, name, backup, tag)
     statements = [f"ALTER TABLE {target} RENAME TO {quote_ident(backup)}"]
     if dst.dialect == "sqlite":
         # SQLite renames no index, and its index names are the database's: each is built

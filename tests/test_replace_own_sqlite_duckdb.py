@@ -305,3 +305,42 @@ def test_keep_backup_keeps_the_backups_keys_and_indexes(tmp_path: Path) -> None:
         "SELECT count(*) FROM duckdb_indexes() WHERE table_name LIKE 'users_arrowmig_backup%'"
     ).fetchone() == (1,)
     con.close()
+
+
+def test_duckdb_keep_backup_keeps_the_backups_key_drawing_from_its_sequence(
+    tmp_path: Path,
+) -> None:
+    import duckdb
+
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT)")
+    con.execute("INSERT INTO users VALUES (1, 1)")
+    con.commit()
+    con.close()
+    target = str(tmp_path / "t.duckdb")
+    with duckdb.connect(target) as duck:
+        # The sequence an earlier run gave the key, under the name the new key would take.
+        duck.execute(
+            "CREATE SEQUENCE users_id_seq START 100; CREATE TABLE users (id BIGINT PRIMARY KEY "
+            "DEFAULT nextval('users_id_seq'), n BIGINT); CREATE INDEX users_n ON users (n);"
+            "INSERT INTO users (n) VALUES (7)"
+        )
+    config = MigrationConfig(mode="replace", keep_backup=True)
+    report = migrate(str(source), target, config=config)
+    assert report.ok
+    (table,) = report.tables
+    assert not [n for n in table.notes if "keeps no" in n]
+    assert "sequence users_id_seq_2 for id (next 2)" in table.built
+    with duckdb.connect(target) as duck:
+        ((backup,),) = duck.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'users_arrowmig_backup%'"
+        ).fetchall()
+        # Renamed back, the backup numbers on as the replaced table did.
+        duck.execute(f"INSERT INTO {backup} (n) VALUES (8)")
+        assert duck.execute(f"SELECT id, n FROM {backup} ORDER BY id").fetchall() == [
+            (100, 7),
+            (101, 8),
+        ]
+        duck.execute("INSERT INTO users (n) VALUES (9)")
+        assert duck.execute("SELECT id FROM users WHERE n = 9").fetchone() == (2,)
