@@ -192,10 +192,14 @@ def finish(
     statements: list[str] = []
     exists = dst.table_exists(final.name)
     pointing_in: list[tuple[str, str, str]] = []
+    unheld_before: dict[str, str] = {}
+    unheld_keys_into = getattr(dst, "unheld_keys_into", None)  # SQLite's
     dressing: list[Dressing] = []
     if landing.action in ("create", "replace") or not exists:
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
+        if exists and unheld_keys_into is not None:
+            unheld_before = unheld_keys_into(final.name, moved)
         table_dressing = getattr(dst, "table_dressing", None)
         if exists and table_dressing is not None:
             dressing = table_dressing(final.name, [c.name for c in final.columns], moved)
@@ -230,6 +234,11 @@ def finish(
     else:
         _advance_key_sequences(dst, final, load)
     _dress(dst, final, dressing, load)
+    if exists and landing.action in ("create", "replace") and unheld_keys_into is not None:
+        # SQLite keeps other tables' keys by this table's name: those the new table cannot
+        # hold, as the old one did, are named (what they did, ON DELETE CASCADE, is gone).
+        after = unheld_keys_into(final.name, moved).items()
+        load.skipped.extend(note for key, note in after if key not in unheld_before)
     if analyze:
         _analyze(dst, final, load)
     return load

@@ -46,6 +46,9 @@ def replaced(
                 continue
             by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
             drops.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
+    planned_keys_into = getattr(dst, "planned_keys_into", None)  # SQLite's
+    if planned_keys_into is not None:
+        drops += planned_keys_into(table, moved, keep_backup=keep_backup)
     return notes, tuple(keeps), tuple(drops)
 
 

@@ -537,7 +537,9 @@ class Runner:
         # One the run named itself (the server's own words may differ) is not said twice.
         said = {n.partition(NOT_KEPT)[0] for n in table_report.notes if NOT_KEPT in n}
         table_report.notes.extend(
-            d for d in work.plan.drops if d.partition(NOT_KEPT)[0] not in said
+            d
+            for d in work.plan.drops
+            if d not in table_report.notes and d.partition(NOT_KEPT)[0] not in said
         )
 
     def _sync(self, name: str) -> None:

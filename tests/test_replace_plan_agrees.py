@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from arrowmig import MigrationConfig, migrate
 from arrowmig.cli import main
 from tests.dbutil import pg_exec
 
@@ -183,3 +184,83 @@ def test_sqlite_a_trigger_on_an_update_of_a_column_that_is_gone_is_named(
     con.execute("UPDATE users SET name = 'x'")  # the trigger that still works fires
     assert con.execute("SELECT what FROM log").fetchall() == [("name",)]
     con.close()
+
+
+@pytest.mark.parametrize("keep_backup", [False, True])
+def test_sqlite_a_key_of_another_table_the_new_one_cannot_hold_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], keep_backup: bool
+) -> None:
+    """SQLite keeps another table's key by the replaced table's name: one pointing at a column
+    the new table lacks, or holds under no UNIQUE index, would refuse every change to both
+    tables, its ON DELETE CASCADE gone; the plan and the report name it. One that holds, or
+    was broken already, is not."""
+    target = tmp_path / "t.db"
+    con = sqlite3.connect(target)
+    con.executescript(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT UNIQUE, age INT, code TEXT UNIQUE);"
+        "INSERT INTO users VALUES (1, 'ann', 30, 'c1');"
+        "CREATE TABLE orders (id INT, uid INT REFERENCES users ON DELETE CASCADE);"
+        "CREATE TABLE tags (id INT, ucode TEXT REFERENCES users (code) ON DELETE CASCADE);"
+        "CREATE TABLE pets (id INT, owner TEXT REFERENCES users (name) ON DELETE CASCADE);"
+        "CREATE TABLE notes (id INT, age INT REFERENCES users (age));"  # broken already
+    )
+    con.close()
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INT)")
+    con.execute("INSERT INTO users VALUES (1, 'ann', 30)")
+    con.commit()
+    con.close()
+    extra = ["--keep-backup"] if keep_backup else []
+    args = [str(source), str(target), "--mode", "replace", "--tables", "users", *extra]
+    assert main(["plan", *args, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    lost = [
+        "foreign key (ucode) of tags (pointing here, ON DELETE CASCADE) not kept: the new "
+        "table has no column 'code', so SQLite refuses every change to tags and users while "
+        "foreign keys are on (foreign key mismatch) (to keep it: give the source's users the "
+        "column code, UNIQUE, and replace again, or build tags again without the key)",
+    ]
+    # The UNIQUE on name is kept from the replaced table: pets' key still holds.
+    assert [d for d in planned["drops"] if "pointing here" in d] == lost
+    assert main(["migrate", *args, "--progress", "none", "--json"]) == 0
+    (table,) = json.loads(capsys.readouterr().out)["tables"]
+    assert [n for n in table["notes"] if "pointing here" in n] == lost
+    con = sqlite3.connect(target)
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("INSERT INTO pets VALUES (1, 'ann')")
+    with pytest.raises(sqlite3.OperationalError, match="foreign key mismatch"):
+        con.execute("DELETE FROM users WHERE id = 1")  # as the note says
+    con.execute("DROP TABLE tags")
+    con.execute("DROP TABLE notes")  # broken before the replace too
+    con.execute("DELETE FROM users WHERE id = 1")  # pets' cascade still works
+    assert con.execute("SELECT count(*) FROM pets").fetchone() == (0,)
+    con.close()
+
+
+def test_sqlite_a_key_of_another_table_left_unheld_by_the_new_rows_is_named(
+    tmp_path: Path,
+) -> None:
+    """The UNIQUE another table's key needs is kept from the replaced table unless the new
+    rows break it: then the report names the key, which the plan could not know."""
+    target = tmp_path / "t.db"
+    con = sqlite3.connect(target)
+    con.executescript(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT UNIQUE, age INT);"
+        "CREATE TABLE pets (id INT, owner TEXT REFERENCES users (name) ON DELETE CASCADE);"
+    )
+    con.close()
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INT)")
+    con.executemany("INSERT INTO users VALUES (?, ?, ?)", [(1, "ann", 30), (2, "ann", 40)])
+    con.commit()
+    con.close()
+    report = migrate(str(source), str(target), config=MigrationConfig(mode="replace"))
+    (table,) = report.tables
+    assert [n for n in table.notes if "pointing here" in n] == [
+        "foreign key (owner) of pets (pointing here, ON DELETE CASCADE) not kept: the new table "
+        "has no primary key or UNIQUE index on (name), so SQLite refuses every change to pets "
+        "and users while foreign keys are on (foreign key mismatch) (to keep it: CREATE UNIQUE "
+        'INDEX "users_name_key" ON "users" ("name"))'
+    ]

@@ -6,10 +6,12 @@ trigger created and compiled): what the run would refuse, the plan names too."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 from arrowmig.endpoints.pg_dressing import Dressing, Query
+from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.schema import quote_ident
 
 _SCHEMA_SQL = (
@@ -19,28 +21,26 @@ _SCHEMA_SQL = (
 )
 
 
-def tried(
-    query: Query,
-    name: str,
-    built: Sequence[str],
-    dressing: Sequence[Dressing],
-    *,
-    keep_backup: bool,
-) -> list[Dressing]:
-    """``dressing`` of table ``name`` with each item the run would not keep named, with
-    SQLite's reason, as the run names it: ``built``, the statements that build the new table.
-    An item already not given stays as it is; without a copy of the schema (a module or a
-    collation only the application has), nothing is assumed."""
+@contextmanager
+def _copy(
+    query: Query, name: str, built: Sequence[str], *, keep_backup: bool
+) -> Iterator[sqlite3.Connection | None]:
+    """An empty in-memory copy of the target's schema with table ``name`` replaced as the run
+    will replace it (``built``: the statements that build the new table); None where the
+    schema cannot be copied (a module or a collation only the application has)."""
     # No statement cache: a cached EXPLAIN, prepared again after a trigger is added, was
     # seen to compile without it (SQLite 3.40), and a broken trigger passed.
     with sqlite3.connect(":memory:", cached_statements=0) as con:
         con.isolation_level = None  # each statement on its own, as the run's
+        # As the run's connection: a rename leaves other tables' REFERENCES alone.
+        con.execute("PRAGMA legacy_alter_table=ON")
         for kind, _name, table, sql in query(_SCHEMA_SQL):
             try:
                 con.execute(str(sql))
             except sqlite3.Error:
                 if table == name and kind == "table":
-                    return list(dressing)
+                    yield None
+                    return
                 # Another object only the application can build: what uses it fails alike.
         try:
             if keep_backup:
@@ -56,8 +56,53 @@ def tried(
             for sql in built:
                 con.execute(sql)
         except sqlite3.Error:
+            yield None
+            return
+        yield con
+
+
+def tried(
+    query: Query,
+    name: str,
+    built: Sequence[str],
+    dressing: Sequence[Dressing],
+    *,
+    keep_backup: bool,
+) -> list[Dressing]:
+    """``dressing`` of table ``name`` with each item the run would not keep named, with
+    SQLite's reason, as the run names it: ``built``, the statements that build the new table.
+    An item already not given stays as it is; without a copy of the schema, nothing is
+    assumed."""
+    with _copy(query, name, built, keep_backup=keep_backup) as con:
+        if con is None:
             return list(dressing)
         return [_tried_one(con, item) for item in dressing]
+
+
+def keys_into(
+    query: Query,
+    name: str,
+    built: Sequence[str],
+    dressing: Sequence[Dressing],
+    moved: Collection[str],
+    *,
+    keep_backup: bool,
+) -> list[str]:
+    """The foreign keys of other tables that the old table held and the new one, given
+    ``dressing`` (a UNIQUE index of the old one may be what such a key needs), would not:
+    a note for each (``sqlite_keys_into``)."""
+    unheld_before = unheld_keys_into(query, name, moved)
+    with _copy(query, name, built, keep_backup=keep_backup) as con:
+        if con is None:
+            return []
+        for item in dressing:
+            _tried_one(con, item)
+
+        def copied(sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+            return con.execute(sql, params).fetchall()
+
+        after = unheld_keys_into(copied, name, moved)
+        return [note for key, note in after.items() if key not in unheld_before]
 
 
 def _tried_one(con: sqlite3.Connection, item: Dressing) -> Dressing:
