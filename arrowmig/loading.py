@@ -22,6 +22,7 @@ from arrowmig.backups import MAX_NAME_BYTES, backup_name, name_hash
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.endpoints.common import not_built
 from arrowmig.endpoints.pg_dressing import Dressing, to_give
+from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
 from arrowmig.model import KEPT_FROM_REPLACED, NOT_KEPT, Table, TableLoad
@@ -224,7 +225,7 @@ def finish(
         statements += identity_resets(final, dst.schema)
         statements += sequence_renames(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
-    _restore_foreign_keys(dst, pointing_in, load)
+    _restore_foreign_keys(dst, final, pointing_in, load)
     if created:
         # Before the replaced table's own are given: a key's default is the source's (the
         # plan says so), not the old one's, set and then replaced.
@@ -244,19 +245,23 @@ def finish(
     return load
 
 
-def _restore_foreign_keys(dst: Endpoint, keys: list[tuple[str, str, str]], load: TableLoad) -> None:
+def _restore_foreign_keys(
+    dst: Endpoint, final: Table, keys: list[tuple[str, str, str]], load: TableLoad
+) -> None:
     """The foreign keys other tables had on a replaced table: the old table took them with it
     (dropped, or renamed as the backup), so each is added again on the new one, checked
-    (one that was NOT VALID stays so)."""
+    (one that was NOT VALID stays so); one pointing at a column the new table lacks is
+    named as the plan named it."""
+    columns = [c.name for c in final.columns]
     for table, name, definition in keys:
-        try:
-            load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
-        except ArrowmigError as exc:
-            by_hand = f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
-            load.skipped.append(
-                f"foreign key {name} of {table} (pointing here) not added again: {exc} "
-                f"(to add it: {by_hand})"
-            )
+        why = column_gone(definition, columns)
+        if why is None:
+            try:
+                load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
+                continue
+            except ArrowmigError as exc:
+                why = str(exc)
+        load.skipped.append(not_restored(table, name, definition, why))
 
 
 def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoad) -> None:

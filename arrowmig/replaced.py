@@ -28,27 +28,29 @@ def replaced(
     keeps: list[str] = []
     drops: list[str] = []
     planned_dressing = getattr(dst, "planned_dressing", None)
-    if planned_dressing is not None:
-        try:
-            dressing = planned_dressing(table, moved, keep_backup=keep_backup)
-        except TransientError as exc:
-            # Another session holds the table (PostgreSQL reads a constraint's definition
-            # under a lock): the run waits for it where it would anyway, as the table is put
-            # in place, and reads it then.
-            notes.append(
-                f"what the replaced table has beyond its columns is read as it is put in "
-                f"place: {exc.message}"
-            )
-            return notes, (), ()
-        for item in to_give(dressing, commented=bool(table.comment), indexes=indexes):
-            if item.sql is not None:
-                keeps.append(item.label)
-                continue
-            by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
-            drops.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
-    planned_keys_into = getattr(dst, "planned_keys_into", None)  # SQLite's
-    if planned_keys_into is not None:
-        drops += planned_keys_into(table, moved, keep_backup=keep_backup)
+    planned_keys_into = getattr(dst, "planned_keys_into", None)
+    try:
+        dressing = (
+            planned_dressing(table, moved, keep_backup=keep_backup) if planned_dressing else []
+        )
+        # Keys of other tables into the old one that the new one cannot take.
+        lost = planned_keys_into(table, moved, keep_backup=keep_backup) if planned_keys_into else []
+    except TransientError as exc:
+        # Another session holds the table (PostgreSQL reads a constraint's definition
+        # under a lock): the run waits for it where it would anyway, as the table is put
+        # in place, and reads it then.
+        notes.append(
+            f"what the replaced table has beyond its columns is read as it is put in "
+            f"place: {exc.message}"
+        )
+        return notes, (), ()
+    for item in to_give(dressing, commented=bool(table.comment), indexes=indexes):
+        if item.sql is not None:
+            keeps.append(item.label)
+            continue
+        by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
+        drops.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
+    drops += lost
     return notes, tuple(keeps), tuple(drops)
 
 

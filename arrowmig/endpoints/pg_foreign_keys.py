@@ -6,6 +6,7 @@ other tables into a table ``--mode replace`` replaces, read before and put back 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +61,36 @@ def foreign_keys_into(
         for n, t, k, d in rows
         if not (n == schema and t in moved)
     ]
+
+
+_POINTS_AT = re.compile(r'\bREFERENCES\s+(?:"(?:[^"]|"")*"|[^\s(]+)\(((?:"(?:[^"]|"")*"|[^)])*)\)')
+_ON_DELETE = re.compile(r"\bON DELETE (RESTRICT|CASCADE|SET NULL|SET DEFAULT)")
+
+
+def column_gone(definition: str, columns: Collection[str]) -> str | None:
+    """Why a key of another table (``definition``, as ``pg_get_constraintdef`` writes it)
+    cannot point at a new table with ``columns``: the first column it points at that the
+    new table lacks (None if it has them all)."""
+    match = _POINTS_AT.search(definition)
+    if match is None:
+        return None
+    for part in match.group(1).split(", "):
+        column = part[1:-1].replace('""', '"') if part.startswith('"') else part
+        if column not in columns:
+            return f"the new table has no column {column!r}"
+    return None
+
+
+def not_restored(table: str, name: str, definition: str, why: str) -> str:
+    """How the plan and the report name a key of another table (``table``, qualified) that
+    is not added again on the table that replaced the one it pointed at."""
+    cascade = _ON_DELETE.search(definition)
+    action = f", {cascade.group()}" if cascade else ""
+    by_hand = f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
+    return (
+        f"foreign key {name} of {table} (pointing here{action}) not added again: {why} "
+        f"(to add it: {by_hand})"
+    )
 
 
 def restore_foreign_key(run: Run, table: str, name: str, definition: str) -> str:

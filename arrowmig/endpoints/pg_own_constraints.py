@@ -6,7 +6,9 @@ of its old type); one it cannot take is named with the statement to add it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from arrowmig.backups import backup_of
@@ -238,6 +240,41 @@ def coming(table: Table) -> tuple[set[str], set[str]]:
         if key.name:
             taken.add(key.name)
     return have, taken
+
+
+_ACTION = re.compile(
+    r"\bON (DELETE|UPDATE) (NO ACTION|RESTRICT|CASCADE|SET NULL|SET DEFAULT)(?: \([^)]*\))?"
+)
+
+
+def _actions(definition: str) -> tuple[str, str]:
+    """A foreign key's ON DELETE and ON UPDATE actions, as ``pg_get_constraintdef`` writes
+    them (NO ACTION where it writes none)."""
+    found = {event: action for event, action in _ACTION.findall(definition)}
+    return found.get("DELETE", "NO ACTION"), found.get("UPDATE", "NO ACTION")
+
+
+def other_actions(dressing: Sequence[Dressing], table: Table) -> list[Dressing]:
+    """``dressing`` with each foreign key of the replaced table that the source's key on the
+    same columns to the same table (which the new table gets instead: the source's wins)
+    does not match in what it does, ON DELETE CASCADE say, named with both: dropped as the
+    same key, what it did would be lost unsaid."""
+    sources = {foreign_key_key(k.columns, k.ref_table): k for k in table.foreign_keys}
+    named = []
+    for item in dressing:
+        source = sources.get(item.key) if item.key.startswith("FOREIGN KEY ") else None
+        definition = item.sql or item.recreate
+        if source is not None and _actions(definition) != (source.on_delete, source.on_update):
+            old_delete, old_update = _actions(definition)
+            why = (
+                f"the source's key on ({', '.join(source.columns)}) to {source.ref_table}, "
+                f"which the new table has instead, is ON DELETE {source.on_delete} ON UPDATE "
+                f"{source.on_update}, where this one is ON DELETE {old_delete} ON UPDATE "
+                f"{old_update}"
+            )
+            item = replace(item, sql=None, why=why, key="", recreate=definition)
+        named.append(item)
+    return named
 
 
 def planned(table: Table) -> tuple[set[str], set[str]]:
