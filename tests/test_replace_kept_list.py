@@ -5,17 +5,23 @@ built by the run, are neither listed with it nor replaced by the old table's."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import duckdb
 import psycopg
 import pytest
 
+from arrowmig import MigrationConfig, migrate
 from arrowmig.cli import main
-from tests.dbutil import pg_exec
+from tests.dbutil import pg_exec, sqlite_table
 
 _PARENT = "CREATE TABLE p (x int, y int, PRIMARY KEY (x, y))"
+
+
+def _numbered_source(path: Path) -> str:
+    """A SQLite file whose one row's key SQLite numbered (AUTOINCREMENT)."""
+    create = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT)"
+    return sqlite_table(path, create, [(1, 1)])
 
 
 def _kept_lines(err: str) -> list[str]:
@@ -69,12 +75,7 @@ def test_postgres_the_sources_key_default_and_foreign_key_are_not_kept_from_the_
 def test_duckdb_the_sources_key_sequence_is_not_kept_from_the_old_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = tmp_path / "s.db"
-    con = sqlite3.connect(source)
-    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT)")
-    con.execute("INSERT INTO users VALUES (1, 1)")
-    con.commit()
-    con.close()
+    source = _numbered_source(tmp_path / "s.db")
     target = str(tmp_path / "t.duckdb")
     with duckdb.connect(target) as duck:
         duck.execute(
@@ -95,3 +96,35 @@ def test_duckdb_the_sources_key_sequence_is_not_kept_from_the_old_table(
         duck.execute("INSERT INTO users (n) VALUES (5)")
         # The source's numbering goes on (2), not the old table's sequence (100).
         assert duck.execute("SELECT max(id) FROM users").fetchone() == (2,)
+
+
+def test_duckdb_keep_backup_keeps_the_backups_key_drawing_from_its_sequence(
+    tmp_path: Path,
+) -> None:
+    source = _numbered_source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    with duckdb.connect(target) as duck:
+        # The sequence an earlier run gave the key, under the name the new key would take.
+        duck.execute(
+            "CREATE SEQUENCE users_id_seq START 100; CREATE TABLE users (id BIGINT PRIMARY KEY "
+            "DEFAULT nextval('users_id_seq'), n BIGINT); CREATE INDEX users_n ON users (n);"
+            "INSERT INTO users (n) VALUES (7)"
+        )
+    config = MigrationConfig(mode="replace", keep_backup=True)
+    report = migrate(str(source), target, config=config)
+    assert report.ok
+    (table,) = report.tables
+    assert not [n for n in table.notes if "keeps no" in n]
+    assert "sequence users_id_seq_2 for id (next 2)" in table.built
+    with duckdb.connect(target) as duck:
+        ((backup,),) = duck.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'users_arrowmig_backup%'"
+        ).fetchall()
+        # Renamed back, the backup numbers on as the replaced table did.
+        duck.execute(f"INSERT INTO {backup} (n) VALUES (8)")
+        assert duck.execute(f"SELECT id, n FROM {backup} ORDER BY id").fetchall() == [
+            (100, 7),
+            (101, 8),
+        ]
+        duck.execute("INSERT INTO users (n) VALUES (9)")
+        assert duck.execute("SELECT id FROM users WHERE n = 9").fetchone() == (2,)

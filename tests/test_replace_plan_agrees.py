@@ -16,7 +16,7 @@ import pytest
 
 from arrowmig import MigrationConfig, migrate
 from arrowmig.cli import main
-from tests.dbutil import pg_exec
+from tests.dbutil import pg_exec, sqlite_table
 
 _KEPT = "kept from the replaced table: "
 _NOT_KEPT = " of the replaced table not kept: "
@@ -51,12 +51,8 @@ def _plan_and_report(
 
 
 def _source(path: Path) -> str:
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INT)")
-    con.execute("INSERT INTO users VALUES (1, 'ann', 30)")
-    con.commit()
-    con.close()
-    return str(path)
+    create = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INT)"
+    return sqlite_table(path, create, [(1, "ann", 30)])
 
 
 @pytest.mark.postgres
