@@ -34,7 +34,11 @@ def replaced(
             planned_dressing(table, moved, keep_backup=keep_backup) if planned_dressing else []
         )
         # Keys of other tables into the old one that the new one cannot take.
-        lost = planned_keys_into(table, moved, keep_backup=keep_backup) if planned_keys_into else []
+        lost = (
+            planned_keys_into(table, moved, dressing, keep_backup=keep_backup)
+            if planned_keys_into
+            else []
+        )
     except TransientError as exc:
         # Another session holds the table (PostgreSQL reads a constraint's definition
         # under a lock): the run waits for it where it would anyway, as the table is put

@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 from arrowmig.endpoints.sqlite_ddl import _STRING_OR_COMMENT, _unquoted
 
-_NAME = re.compile(r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][\w$]*')
+NAME = re.compile(r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][\w$]*')
 
 
 def mentioned(create_index: str, gone: Collection[str]) -> str | None:
@@ -18,10 +18,8 @@ def mentioned(create_index: str, gone: Collection[str]) -> str | None:
     as a string, and build the index on that constant."""
     code = _STRING_OR_COMMENT.sub(" ", create_index)
     # The first ON outside a quoted name (the index's own may hold one) and the table after it.
-    masked = _NAME.sub(
-        lambda m: m.group() if m.group()[0].isalpha() else "_" * len(m.group()), code
-    )
+    masked = NAME.sub(lambda m: m.group() if m.group()[0].isalpha() else "_" * len(m.group()), code)
     on = re.search(r"\bON\b", masked, re.IGNORECASE)
     start = on.end() if on else len(code)
-    names = _NAME.findall(code[start:])[1:]  # the table's name first
+    names = NAME.findall(code[start:])[1:]  # the table's name first
     return next((n for n in map(_unquoted, names) if n.lower() in gone), None)

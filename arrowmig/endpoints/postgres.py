@@ -519,7 +519,12 @@ class PostgresEndpoint(BaseEndpoint):
         return pg_foreign_keys.foreign_keys_into(query, self._schema, name, moved)
 
     def planned_keys_into(
-        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+        self,
+        table: Table,
+        moved: Collection[str],
+        dressing: Sequence[Dressing] = (),
+        *,
+        keep_backup: bool = False,
     ) -> list[str]:
         """The foreign keys of other tables into the table ``table`` replaces that point at a
         column ``table`` lacks: the run cannot add them again (``_restore_foreign_keys``)."""

@@ -1021,11 +1021,16 @@ class SQLiteEndpoint(BaseEndpoint):
         return tried(self._query, table.name, built, dressing, keep_backup=keep_backup)
 
     def planned_keys_into(
-        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+        self,
+        table: Table,
+        moved: Collection[str],
+        dressing: Sequence[Dressing],
+        *,
+        keep_backup: bool = False,
     ) -> list[str]:
-        """The foreign keys of other tables that the new ``table`` would not hold
-        (``sqlite_keys_into``), told before it is built."""
-        dressing = self.planned_dressing(table, moved, keep_backup=keep_backup)
+        """The foreign keys of other tables that the new ``table``, given ``dressing``
+        (``planned_dressing``), would not hold (``sqlite_keys_into``), told before it is
+        built."""
         return keys_into(
             self._query, table.name, _built(table), dressing, moved, keep_backup=keep_backup
         )

@@ -14,9 +14,10 @@ from collections.abc import Collection
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.schema import quote_ident
 
+# Only a table whose text names it can have a key to it: the others are not asked.
 _CHILDREN = (
     "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name <> ? COLLATE NOCASE "
-    "AND EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name) f "
+    "AND instr(lower(m.sql), lower(?)) AND EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name) f "
     'WHERE f."table" = ? COLLATE NOCASE) ORDER BY 1'
 )
 
@@ -25,6 +26,11 @@ def unheld_keys_into(query: Query, name: str, moved: Collection[str]) -> dict[st
     """Each foreign key of a table other than ``name`` and those the run loads (``moved``:
     their keys are the source's) that table ``name``, as it is now, cannot hold: a note,
     by the key (read before the replace, those the old table held are the ones lost)."""
+    taken = {m.lower() for m in moved}
+    children = [str(r[0]) for r in query(_CHILDREN, (name, name, name))]
+    children = [child for child in children if child.lower() not in taken]
+    if not children:
+        return {}
     columns = {
         str(r[0]).lower(): int(r[1])
         for r in query("SELECT name, pk FROM pragma_table_info(?)", (name,))
@@ -33,15 +39,12 @@ def unheld_keys_into(query: Query, name: str, moved: Collection[str]) -> dict[st
     held = [{c for _, c in primary}] if primary else []
     held += _unique_indexes(query, name)
     notes = {}
-    taken = {m.lower() for m in moved}
-    for (child,) in query(_CHILDREN, (name, name)):
-        if str(child).lower() in taken:
-            continue
-        for refs, on_delete in _keys_of(query, str(child), name):
+    for child in children:
+        for refs, on_delete in _keys_of(query, child, name):
             # A key naming no columns points at the primary key.
             named = [to for _, to in refs if to is not None]
             points = named if len(named) == len(refs) else [c for _, c in primary]
-            why, by_hand = _unheld(name, str(child), points, columns, held)
+            why, by_hand = _unheld(name, child, points, columns, held)
             if why:
                 own = ", ".join(own for own, _ in refs)
                 cascade = f", ON DELETE {on_delete}" if on_delete != "NO ACTION" else ""

@@ -1,7 +1,9 @@
 """For the plan of ``--mode replace`` into SQLite: what the replaced table would give the new
 one, tried on an empty in-memory copy of the target's schema, as the run will do it (the old
 table dropped, or renamed as the backup with its triggers; the new one built; each index and
-trigger created and compiled): what the run would refuse, the plan names too."""
+trigger created and compiled): what the run would refuse, the plan names too. The copy holds
+what that needs only: the table with its indexes and triggers, the tables and views its
+triggers name (and those these views name), and the tables whose keys point at it."""
 
 from __future__ import annotations
 
@@ -10,15 +12,40 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
+from arrowmig.endpoints.index_columns import NAME
 from arrowmig.endpoints.pg_dressing import Dressing, Query
+from arrowmig.endpoints.sqlite_ddl import _unquoted
 from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.schema import quote_ident
 
+# The objects of table ?1 (itself, its indexes and triggers) and the tables and views named
+# in ?2 (each name between chr(1)s, in lower case).
 _SCHEMA_SQL = (
-    "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-    "AND name NOT LIKE 'sqlite_%' "
+    "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+    "AND name NOT LIKE 'sqlite_%' AND (tbl_name = ?1 COLLATE NOCASE OR (type IN ('table', "
+    "'view') AND instr(?2, char(1) || lower(name) || char(1)))) "
     "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END"
 )
+_POINTING_IN = (
+    # Only a table whose text names it can have a key to it: the others are not asked.
+    "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND instr(lower(m.sql), "
+    "lower(?1)) AND EXISTS (SELECT 1 "
+    'FROM pragma_foreign_key_list(m.name) f WHERE f."table" = ?1 COLLATE NOCASE)'
+)
+
+
+def _needed(query: Query, name: str) -> list[tuple[str, str, str]]:
+    """The statements of the schema a copy for table ``name`` needs (``_copy``), in order,
+    each with its kind and its object's name."""
+    names = {str(r[0]).lower() for r in query(_POINTING_IN, (name,))}
+    found = names | {""}
+    while found:  # what its triggers name, and what the views among those name
+        listed = "\x01" + "\x01".join(sorted(names)) + "\x01"
+        schema = [(str(k), str(n), str(s)) for k, n, s in query(_SCHEMA_SQL, (name, listed))]
+        named = [s for k, n, s in schema if k == "trigger" or (k == "view" and n.lower() in found)]
+        found = {_unquoted(n).lower() for s in named for n in NAME.findall(s)} - names
+        names |= found
+    return schema
 
 
 @contextmanager
@@ -34,11 +61,11 @@ def _copy(
         con.isolation_level = None  # each statement on its own, as the run's
         # As the run's connection: a rename leaves other tables' REFERENCES alone.
         con.execute("PRAGMA legacy_alter_table=ON")
-        for kind, _name, table, sql in query(_SCHEMA_SQL):
+        for kind, made, sql in _needed(query, name):
             try:
-                con.execute(str(sql))
+                con.execute(sql)
             except sqlite3.Error:
-                if table == name and kind == "table":
+                if kind == "table" and made.lower() == name.lower():
                     yield None
                     return
                 # Another object only the application can build: what uses it fails alike.
@@ -73,6 +100,8 @@ def tried(
     SQLite's reason, as the run names it: ``built``, the statements that build the new table.
     An item already not given stays as it is; without a copy of the schema, nothing is
     assumed."""
+    if all(item.sql is None for item in dressing):
+        return list(dressing)  # nothing to try
     with _copy(query, name, built, keep_backup=keep_backup) as con:
         if con is None:
             return list(dressing)
@@ -91,6 +120,8 @@ def keys_into(
     """The foreign keys of other tables that the old table held and the new one, given
     ``dressing`` (a UNIQUE index of the old one may be what such a key needs), would not:
     a note for each (``sqlite_keys_into``)."""
+    if not query(_POINTING_IN, (name,)):
+        return []  # no table has a key to it
     unheld_before = unheld_keys_into(query, name, moved)
     with _copy(query, name, built, keep_backup=keep_backup) as con:
         if con is None:
