@@ -32,16 +32,11 @@ def backup_indexes(dst: Endpoint, table: str, backup: str, tag: str) -> list[str
     return statements
 
 
-# A column's default drawing from a sequence, as DuckDB writes it in its CREATE TABLE.
-_SEQUENCE_DEFAULT = re.compile(r"\s*DEFAULT\(nextval\('(?:[^']|'')*'\)\)", re.IGNORECASE)
-
-
-def backup_copy(dst: Endpoint, table: str, backup: str, tag: str) -> tuple[list[str], list[str]]:
+def backup_copy(dst: Endpoint, table: str, backup: str, tag: str) -> list[str]:
     """DuckDB: the statements that build ``backup`` as ``table`` was declared (keys, UNIQUE,
-    CHECKs, defaults), copy its rows, build its indexes as ``<index>_bak_<tag>``, and drop
-    it (DuckDB renames no table that has an index); and what the backup does not keep: a
-    default drawing from a sequence, which the new table's key takes over (DuckDB replaces
-    no sequence another table's default draws from)."""
+    CHECKs, defaults, a key's drawing from its sequence too: the new table's key takes a
+    sequence of its own), copy its rows, build its indexes as ``<index>_bak_<tag>``, and drop
+    it (DuckDB renames no table that has an index)."""
     schema = dst.schema
     ((declared,),) = dst.execute(
         f"SELECT sql FROM duckdb_tables() WHERE {_OF_TABLE}", (schema, table)
@@ -50,13 +45,8 @@ def backup_copy(dst: Endpoint, table: str, backup: str, tag: str) -> tuple[list[
     assert head is not None, declared  # DuckDB writes its own CREATE TABLE
     target, kept = dst.qualify(table), dst.qualify(backup)
     body = str(declared)[head.end() :].rstrip().rstrip(";")
-    notes = [
-        f"the backup {backup!r} keeps no {m.group().strip()}: the new table's key draws from "
-        "its sequence"
-        for m in _SEQUENCE_DEFAULT.finditer(body)
-    ]
     statements = [
-        f"CREATE TABLE {kept}{_SEQUENCE_DEFAULT.sub('', body)}",
+        f"CREATE TABLE {kept}{body}",
         f"INSERT INTO {kept} SELECT * FROM {target}",
     ]
     for index, sql in dst.execute(
@@ -67,4 +57,4 @@ def backup_copy(dst: Endpoint, table: str, backup: str, tag: str) -> tuple[list[
         again = index_on_backup(str(sql), f"{index}_bak_{tag}", kept)
         if again is not None:
             statements.append(again)
-    return [*statements, f"DROP TABLE {target}"], notes
+    return [*statements, f"DROP TABLE {target}"]

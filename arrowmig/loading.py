@@ -22,9 +22,10 @@ from arrowmig.backups import MAX_NAME_BYTES, backup_name, name_hash
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.endpoints.common import not_built
 from arrowmig.endpoints.pg_dressing import Dressing, to_give
+from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
-from arrowmig.model import Table, TableLoad
+from arrowmig.model import KEPT_FROM_REPLACED, NOT_KEPT, Table, TableLoad
 from arrowmig.schema import key_statements, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
@@ -192,10 +193,14 @@ def finish(
     statements: list[str] = []
     exists = dst.table_exists(final.name)
     pointing_in: list[tuple[str, str, str]] = []
+    unheld_before: dict[str, str] = {}
+    unheld_keys_into = getattr(dst, "unheld_keys_into", None)  # SQLite's
     dressing: list[Dressing] = []
     if landing.action in ("create", "replace") or not exists:
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
+        if exists and unheld_keys_into is not None:
+            unheld_before = unheld_keys_into(final.name, moved)
         table_dressing = getattr(dst, "table_dressing", None)
         if exists and table_dressing is not None:
             dressing = table_dressing(final.name, [c.name for c in final.columns], moved)
@@ -220,32 +225,43 @@ def finish(
         statements += identity_resets(final, dst.schema)
         statements += sequence_renames(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
-    _restore_foreign_keys(dst, pointing_in, load)
-    _dress(dst, final, dressing, load)
-    if analyze:
-        _analyze(dst, final, load)
+    _restore_foreign_keys(dst, final, pointing_in, load)
     if created:
+        # Before the replaced table's own are given: a key's default is the source's (the
+        # plan says so), not the old one's, set and then replaced.
         add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
         if add_key_sequences is not None:
             add_key_sequences(final, load)
     else:
         _advance_key_sequences(dst, final, load)
+    _dress(dst, final, dressing, load)
+    if exists and landing.action in ("create", "replace") and unheld_keys_into is not None:
+        # SQLite keeps other tables' keys by this table's name: those the new table cannot
+        # hold, as the old one did, are named (what they did, ON DELETE CASCADE, is gone).
+        after = unheld_keys_into(final.name, moved).items()
+        load.skipped.extend(note for key, note in after if key not in unheld_before)
+    if analyze:
+        _analyze(dst, final, load)
     return load
 
 
-def _restore_foreign_keys(dst: Endpoint, keys: list[tuple[str, str, str]], load: TableLoad) -> None:
+def _restore_foreign_keys(
+    dst: Endpoint, final: Table, keys: list[tuple[str, str, str]], load: TableLoad
+) -> None:
     """The foreign keys other tables had on a replaced table: the old table took them with it
     (dropped, or renamed as the backup), so each is added again on the new one, checked
-    (one that was NOT VALID stays so)."""
+    (one that was NOT VALID stays so); one pointing at a column the new table lacks is
+    named as the plan named it."""
+    columns = [c.name for c in final.columns]
     for table, name, definition in keys:
-        try:
-            load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
-        except ArrowmigError as exc:
-            by_hand = f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
-            load.skipped.append(
-                f"foreign key {name} of {table} (pointing here) not added again: {exc} "
-                f"(to add it: {by_hand})"
-            )
+        why = column_gone(definition, columns)
+        if why is None:
+            try:
+                load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
+                continue
+            except ArrowmigError as exc:
+                why = str(exc)
+        load.skipped.append(not_restored(table, name, definition, why))
 
 
 def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoad) -> None:
@@ -266,13 +282,13 @@ def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoa
         if why:
             recreate = item.recreate or item.sql
             by_hand = f" (to add it: {recreate})" if recreate else ""
-            load.skipped.append(f"{item.label} of the replaced table not kept: {why}{by_hand}")
+            load.skipped.append(f"{item.label}{NOT_KEPT}{why}{by_hand}")
             continue
         kept.append(item.label)
         if item.caveat:
             load.skipped.append(item.caveat)
     if kept:
-        load.built.append(f"kept from the replaced table: {', '.join(kept)}")
+        load.built.append(KEPT_FROM_REPLACED + ", ".join(kept))
 
 
 def _check_given(dst: Endpoint, item: Dressing) -> None:
@@ -365,9 +381,7 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     if dst.dialect == "duckdb":
         # DuckDB cannot rename a table that has indexes: it is built again as it was (keys,
         # defaults, CHECKs), copied and dropped.
-        statements, notes = backup_copy(dst, name, backup, tag)
-        load.skipped.extend(notes)
-        return statements
+        return backup_copy(dst, name, backup, tag)
     statements = [f"ALTER TABLE {target} RENAME TO {quote_ident(backup)}"]
     if dst.dialect == "sqlite":
         # SQLite renames no index, and its index names are the database's: each is built

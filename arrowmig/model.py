@@ -298,6 +298,15 @@ class KeyRange:
         return f"({low}, {high}]"
 
 
+NOT_KEPT = " of the replaced table not kept: "
+"""What follows the label of an item of the replaced table that the new one did not get
+(``<label> of the replaced table not kept: <why>``), in the plan's drops and the report's notes."""
+
+KEPT_FROM_REPLACED = "kept from the replaced table: "
+"""How the one entry of ``TableLoad.built`` that lists what ``--mode replace`` gave the new
+table from the old one begins (told apart from what the run built of the source's own)."""
+
+
 @dataclass
 class TableLoad:
     """What a target reports back after finishing a table (keys and indexes built)."""

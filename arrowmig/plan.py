@@ -527,7 +527,13 @@ def build_plan(
         keeps: tuple[str, ...] = ()
         drops: tuple[str, ...] = ()
         if dst is not None and action == "replace" and name in present:
-            gone, keeps, drops = replaced(dst, target, [*names, *run_tables], indexes=config.keys)
+            gone, keeps, drops = replaced(
+                dst,
+                target,
+                [*names, *run_tables],
+                indexes=config.keys,
+                keep_backup=config.keep_backup,
+            )
             notes += gone
         if action not in ("create", "replace") or target_dialect != "postgresql":
             target = replace(target, unlogged=False)  # an existing table keeps its own

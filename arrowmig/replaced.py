@@ -9,14 +9,15 @@ from collections.abc import Collection
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.pg_dressing import to_give
 from arrowmig.errors import TransientError
-from arrowmig.model import Table
+from arrowmig.model import NOT_KEPT, Table
 
 
 def replaced(
-    dst: Endpoint, table: Table, moved: Collection[str], *, indexes: bool
+    dst: Endpoint, table: Table, moved: Collection[str], *, indexes: bool, keep_backup: bool
 ) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
     """Replacing ``dst``'s table of ``table``'s name with ``table`` (``moved``: the run's
-    tables; ``indexes``: False under --no-keys, which builds none): the notes for the run
+    tables; ``indexes``: False under --no-keys, which builds none; ``keep_backup``: the old
+    table is kept, with what SQLite names once per database, its triggers): the notes for the run
     (its columns the source lacks), what the new table is given (``TablePlan.keeps``) and
     what goes with the old one (``TablePlan.drops``)."""
     wanted = {c.name for c in table.columns}
@@ -27,24 +28,33 @@ def replaced(
     keeps: list[str] = []
     drops: list[str] = []
     planned_dressing = getattr(dst, "planned_dressing", None)
-    if planned_dressing is not None:
-        try:
-            dressing = planned_dressing(table, moved)
-        except TransientError as exc:
-            # Another session holds the table (PostgreSQL reads a constraint's definition
-            # under a lock): the run waits for it where it would anyway, as the table is put
-            # in place, and reads it then.
-            notes.append(
-                f"what the replaced table has beyond its columns is read as it is put in "
-                f"place: {exc.message}"
-            )
-            return notes, (), ()
-        for item in to_give(dressing, commented=bool(table.comment), indexes=indexes):
-            if item.sql is not None:
-                keeps.append(item.label)
-                continue
-            by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
-            drops.append(f"{item.label} of the replaced table not kept: {item.why}{by_hand}")
+    planned_keys_into = getattr(dst, "planned_keys_into", None)
+    try:
+        dressing = (
+            planned_dressing(table, moved, keep_backup=keep_backup) if planned_dressing else []
+        )
+        # Keys of other tables into the old one that the new one cannot take.
+        lost = (
+            planned_keys_into(table, moved, dressing, keep_backup=keep_backup)
+            if planned_keys_into
+            else []
+        )
+    except TransientError as exc:
+        # Another session holds the table (PostgreSQL reads a constraint's definition
+        # under a lock): the run waits for it where it would anyway, as the table is put
+        # in place, and reads it then.
+        notes.append(
+            f"what the replaced table has beyond its columns is read as it is put in "
+            f"place: {exc.message}"
+        )
+        return notes, (), ()
+    for item in to_give(dressing, commented=bool(table.comment), indexes=indexes):
+        if item.sql is not None:
+            keeps.append(item.label)
+            continue
+        by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
+        drops.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
+    drops += lost
     return notes, tuple(keeps), tuple(drops)
 
 

@@ -24,7 +24,7 @@ from arrowmig.events import Event, ProgressSink
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
 from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
 from arrowmig.meter import RunMeter
-from arrowmig.model import ForeignKey, TableLoad
+from arrowmig.model import NOT_KEPT, ForeignKey, TableLoad
 from arrowmig.pipeline import (
     DirectCopy,
     StreamSettings,
@@ -534,7 +534,13 @@ class Runner:
         table_report.notes.extend(load.skipped)
         # What the plan saw go with the replaced table: a key of it into another table the
         # run replaces may have gone with that table first, unseen as this one was finished.
-        table_report.notes.extend(d for d in work.plan.drops if d not in table_report.notes)
+        # One the run named itself (the server's own words may differ) is not said twice.
+        said = {n.partition(NOT_KEPT)[0] for n in table_report.notes if NOT_KEPT in n}
+        table_report.notes.extend(
+            d
+            for d in work.plan.drops
+            if d not in table_report.notes and d.partition(NOT_KEPT)[0] not in said
+        )
 
     def _sync(self, name: str) -> None:
         self._release_children_of(name)

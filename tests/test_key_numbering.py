@@ -227,9 +227,12 @@ def test_a_shared_descending_sequence_moves_below_every_tables_keys(
     assert inserted(second_pg, "a", 1) + inserted(second_pg, "b", 1) == [-51, -52]
 
 
-def test_a_key_sequence_duckdb_refuses_is_not_reported_kept(tmp_path: Path) -> None:
-    """The name the key's sequence takes is held by a sequence another table draws from:
-    the report says the key is not kept, and why, not "kept" beside "not created"."""
+def test_a_key_sequence_whose_name_another_table_draws_from_takes_another(
+    tmp_path: Path,
+) -> None:
+    """The name the key's sequence would take is held by a sequence another table draws from
+    (DuckDB replaces no such sequence): the key gets one of its own under the next free name,
+    and the other table keeps drawing from its own."""
     source, target = tmp_path / "s.db", tmp_path / "t.duckdb"
     with sqlite3.connect(source) as scon:
         scon.executescript(
@@ -238,12 +241,16 @@ def test_a_key_sequence_duckdb_refuses_is_not_reported_kept(tmp_path: Path) -> N
         )
     with duckdb.connect(str(target)) as con:
         con.execute(
-            "CREATE SEQUENCE t_id_seq; CREATE TABLE other (id BIGINT DEFAULT nextval('t_id_seq'))"
+            "CREATE SEQUENCE t_id_seq START 50; "
+            "CREATE TABLE other (id BIGINT DEFAULT nextval('t_id_seq'))"
         )
     report = arrowmig.migrate(str(source), str(target), tables=["t"])
-    notes = notes_of(report, "t")
-    assert "id: auto-assigned key not kept: its sequence t_id_seq was not created" in notes
-    assert "auto-assigned key kept" not in notes
+    assert "sequence t_id_seq_2 for id (next 3)" in report.tables[0].built
+    assert "auto-assigned key not kept" not in notes_of(report, "t")
+    with duckdb.connect(str(target)) as con:
+        con.execute("INSERT INTO t (v) VALUES ('c'); INSERT INTO other DEFAULT VALUES")
+        assert con.execute("SELECT id FROM t WHERE v = 'c'").fetchone() == (3,)
+        assert con.execute("SELECT id FROM other").fetchone() == (50,)
 
 
 @pytest.mark.postgres

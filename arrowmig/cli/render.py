@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from arrowmig.model import KEPT_FROM_REPLACED
 from arrowmig.report import MigrationReport
 from arrowmig.sizes import counted, format_size
 
@@ -61,8 +62,12 @@ def report_text(report: MigrationReport) -> str:
             out.append(f"  {t.name}: FAILED: {unbuilt}")
         for note in t.notes:
             out.append(f"  {t.name}: {note}")
-        if t.built:
-            out.append(f"  {t.name}: built {', '.join(t.built)}")
+        # What the replaced table gave the new one, on a line of its own: run on after the
+        # run's own, the source's keys and sequences would read as kept from it.
+        built = [b for b in t.built if not b.startswith(KEPT_FROM_REPLACED)]
+        if built:
+            out.append(f"  {t.name}: built {', '.join(built)}")
+        out.extend(f"  {t.name}: {b}" for b in t.built if b.startswith(KEPT_FROM_REPLACED))
         if t.rejected:
             out.append(f"  {t.name}: {counted(t.rejected, 'row')} rejected")
     for note in report.notes:

@@ -414,6 +414,27 @@ class DuckDBEndpoint(BaseEndpoint):
         schema sales, or one named like DuckDB's own catalogs: temp, system)."""
         return qualified(name, self._schema, self._catalog)
 
+    def _free_sequence_name(self, name: str, table: str) -> str:
+        """``name``, or ``name_2``, ``_3``, ... where a table other than ``table`` draws from
+        a sequence of that name: DuckDB replaces no sequence a default draws from (the
+        backup of a replaced table, which keeps its key's default, draws from the old one)."""
+        drawn = {
+            str(r[0])
+            for r in self._query(
+                "SELECT s.sequence_name FROM duckdb_sequences() s "
+                "JOIN duckdb_dependencies() d ON d.objid = s.sequence_oid "
+                "JOIN duckdb_tables() t ON t.table_oid = d.refobjid "
+                f"WHERE {_is_named('s.schema_name')} AND s.database_name = current_database() "
+                f"AND NOT ({_is_named('t.schema_name')} AND t.table_name = ?)",
+                [self._schema, self._schema, table],
+            )
+        }
+        free, number = name, 1
+        while free in drawn:
+            number += 1
+            free = f"{name}_{number}"
+        return free
+
     def _stored_name(self, name: str) -> str:
         """How a column default names a sequence of this schema: ``schema.name``, which stays
         right when the file is renamed or attached under another name; with the catalog only
@@ -880,7 +901,9 @@ class DuckDBEndpoint(BaseEndpoint):
         dressing = of_same_type(dressing, column_types(self._query, self._schema, table.name))
         return still_to_give(dressing, *have)
 
-    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+    def planned_dressing(
+        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+    ) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
@@ -1103,7 +1126,7 @@ class DuckDBEndpoint(BaseEndpoint):
             numbering = col.key_numbering if options else None
             within = bounds(numbering, ddl_type(col, self.dialect))
             assert within is not None  # the default numbering fits every integer type
-            name = key_sequence_name(table.name, col.name)
+            name = self._free_sequence_name(key_sequence_name(table.name, col.name), table.name)
             sequence = self.qualify(name)
             sequence_text = quote_literal(self._stored_name(name))
             descending = numbering is not None and numbering.descending
@@ -1116,8 +1139,8 @@ class DuckDBEndpoint(BaseEndpoint):
                     value, called = within[1] if descending else within[0], False
                 else:
                     value, called = restart(numbering, within, mark)
-                # A sequence left by an earlier run's table, now dropped, is replaced; one
-                # still used by another table's default makes DuckDB refuse, and that is noted.
+                # A sequence left by an earlier run's table, now dropped, is replaced (one
+                # another table still draws from, a --keep-backup backup, has been passed by).
                 # The key's own default, set by an attempt stopped before the table was
                 # recorded loaded, is dropped first: DuckDB will not replace what it draws from.
                 what = f"creating the key sequence of {table.name!r}"

@@ -12,6 +12,7 @@ from collections.abc import Collection
 
 import duckdb
 
+from arrowmig.endpoints.index_columns import mentioned
 from arrowmig.endpoints.pg_dressing import Dressing, Query
 from arrowmig.model import Table
 from arrowmig.schema import ddl_type, quote_ident
@@ -27,6 +28,7 @@ def read_duckdb_dressing(
     of its name, with ``columns``, should get or be told of losing."""
     wanted = set(columns)
     dressing: list[Dressing] = []
+    gone: set[str] = set()
     for column, nullable, default, declared in query(
         "SELECT column_name, is_nullable, column_default, data_type FROM duckdb_columns() "
         f"WHERE {_OF_TABLE} "
@@ -34,6 +36,7 @@ def read_duckdb_dressing(
         [schema, name],
     ):
         if column not in wanted:
+            gone.add(str(column).lower())
             continue
         alter = f"ALTER TABLE {target} ALTER COLUMN {quote_ident(str(column))}"
         if not nullable:
@@ -71,6 +74,11 @@ def read_duckdb_dressing(
         text = str(sql).rstrip().rstrip(";")
         label = f"{'unique ' if unique else ''}index {index}"
         key = index_key(bool(unique), text[text.upper().find(" ON ") + 4 :].split("(", 1)[-1])
+        missing = mentioned(text, gone)
+        if missing is not None:
+            why = f"the new table has no column {missing!r}"
+            dressing.append(Dressing(label, None, why, key=key, builds_index=True, recreate=text))
+            continue
         dressing.append(Dressing(label, text, key=key, name=str(index), builds_index=True))
     return dressing
 

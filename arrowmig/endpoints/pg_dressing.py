@@ -73,6 +73,30 @@ def index_keys(query: Query, target: str) -> dict[str, str]:
     return {str(n): index_key(bool(u), str(s)) for n, u, s in query(_INDEX_SQL, (target,))}
 
 
+def columns_used(kind: str, oid: str, table: str) -> str:
+    """SQL: the columns of table ``table`` (an oid expression) that object ``oid`` of catalog
+    ``kind`` (``pg_trigger``, ``pg_rewrite``, ``pg_class`` for an index) depends on, as
+    PostgreSQL records them: an index's keys, expressions and predicate, a trigger's UPDATE OF
+    columns and WHEN, a rule's qualification and actions, a statistics object's columns."""
+    return (
+        "ARRAY(SELECT a.attname::text FROM pg_depend dep JOIN pg_attribute a "
+        "ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid "
+        f"WHERE dep.classid = '{kind}'::regclass AND dep.objid = {oid} "
+        f"AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = {table} "
+        "AND dep.refobjsubid > 0 ORDER BY a.attnum)"
+    )
+
+
+def lacking(label: str, sql: str, used: Sequence[str], columns: Collection[str]) -> Dressing | None:
+    """``label`` (given by ``sql``) named as not kept when the new table, with ``columns``,
+    lacks a column of ``used``: PostgreSQL would refuse it (or, for a trigger, a rule, take
+    it and fail at the first row it fires on)."""
+    gone = [c for c in used if c not in columns]
+    if not gone:
+        return None
+    return Dressing(label, None, _not_in_new_table(gone[0]), recreate=sql)
+
+
 def read_dressing(query: Query, target: str, columns: Collection[str]) -> list[Dressing]:
     """What table ``target`` (qualified) has that a new table of its name, with ``columns``,
     should get: privileges (on the table and on columns), triggers, row security, comment,
@@ -102,12 +126,14 @@ def read_dressing(query: Query, target: str, columns: Collection[str]) -> list[D
             )
         )
     dressing += _column_grants(query, target, set(columns))
-    for trigger, definition in query(
-        "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass "
-        "AND NOT tgisinternal ORDER BY 1",
+    for trigger, definition, used in query(
+        "SELECT t.tgname, pg_get_triggerdef(t.oid), "
+        + columns_used("pg_trigger", "t.oid", "t.tgrelid")
+        + " FROM pg_trigger t WHERE t.tgrelid = $1::regclass AND NOT t.tgisinternal ORDER BY 1",
         (target,),
     ):
-        dressing.append(Dressing(f"trigger {trigger}", str(definition)))
+        label, sql = f"trigger {trigger}", str(definition)
+        dressing.append(lacking(label, sql, used, columns) or Dressing(label, sql))
     if row_security:
         dressing.append(Dressing("row security", f"ALTER TABLE {target} ENABLE ROW LEVEL SECURITY"))
     if forced:
@@ -117,7 +143,7 @@ def read_dressing(query: Query, target: str, columns: Collection[str]) -> list[D
     if comment is not None:
         literal = quote_literal(str(comment))
         dressing.append(Dressing("comment", f"COMMENT ON TABLE {target} IS {literal}"))
-    dressing += _indexes(query, target)
+    dressing += _indexes(query, target, columns)
     dressing += _replica_identity(query, target, str(identity))
     dressing += _statistics(query, target, set(columns))
     if options:
@@ -162,19 +188,26 @@ def _column_grants(query: Query, target: str, columns: set[str]) -> list[Dressin
     return dressing
 
 
-def _indexes(query: Query, target: str) -> list[Dressing]:
+def _indexes(query: Query, target: str, columns: Collection[str]) -> list[Dressing]:
     """Indexes that back no constraint (a key or unique constraint comes from the source)."""
     rows = query(
-        _INDEX_SQL + "AND i.indisvalid AND NOT EXISTS (SELECT 1 FROM pg_constraint "
-        "WHERE conrelid = i.indrelid AND conindid = i.indexrelid) ORDER BY 1",
+        "SELECT ic.relname, i.indisunique, substring(pg_get_indexdef(i.indexrelid) "
+        "from ' USING .*$'), " + columns_used("pg_class", "i.indexrelid", "i.indrelid") + " "
+        "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "WHERE i.indrelid = $1::regclass AND i.indisvalid AND NOT EXISTS (SELECT 1 FROM "
+        "pg_constraint WHERE conrelid = i.indrelid AND conindid = i.indexrelid) ORDER BY 1",
         (target,),
     )
     dressing = []
-    for name, unique, using in rows:
+    for name, unique, using, used in rows:
         label = f"{'unique ' if unique else ''}index {name}"
         definition = PgDefinition("index", str(name), str(using), label, unique=bool(unique))
         key = index_key(definition.unique, definition.sql)
         sql = index_sql(target, definition)
+        item = lacking(label, sql, used, columns)
+        if item is not None:
+            dressing.append(replace(item, key=key, builds_index=True))
+            continue
         dressing.append(Dressing(label, sql, key=key, name=str(name), builds_index=True))
     return dressing
 
@@ -204,21 +237,20 @@ def _statistics(query: Query, target: str, columns: set[str]) -> list[Dressing]:
     """Extended statistics objects (``CREATE STATISTICS``) and their targets, and the
     columns' own statistics targets and options (``SET STATISTICS 500``, ``n_distinct``)."""
     dressing = []
-    for name, definition, aim, qualified_name in query(
+    for name, definition, aim, qualified_name, used in query(
         "SELECT s.stxname, pg_get_statisticsobjdef(s.oid), "
         "(to_jsonb(s) ->> 'stxstattarget')::int, quote_ident(n.nspname) || '.' || "
-        "quote_ident(s.stxname) FROM pg_statistic_ext s "
+        "quote_ident(s.stxname), " + columns_used("pg_statistic_ext", "s.oid", "s.stxrelid") + " "
+        "FROM pg_statistic_ext s "
         "JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE s.stxrelid = $1::regclass ORDER BY 1",
         (target,),
     ):
-        dressing.append(Dressing(f"statistics {name}", str(definition)))
+        wanted = [(f"statistics {name}", str(definition))]
         if aim is not None and aim >= 0:
-            dressing.append(
-                Dressing(
-                    f"statistics target {aim} on {name}",
-                    f"ALTER STATISTICS {qualified_name} SET STATISTICS {aim}",
-                )
-            )
+            aim_sql = f"ALTER STATISTICS {qualified_name} SET STATISTICS {aim}"
+            wanted.append((f"statistics target {aim} on {name}", aim_sql))
+        for label, sql in wanted:
+            dressing.append(lacking(label, sql, used, columns) or Dressing(label, sql))
     # Of a column's options, the planner's (a server may keep its own there too).
     for name, column_aim, options in query(
         "SELECT attname, attstattarget, (SELECT string_agg(o, ', ') FROM unnest(attoptions) o "

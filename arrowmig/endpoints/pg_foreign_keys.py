@@ -6,6 +6,7 @@ other tables into a table ``--mode replace`` replaces, read before and put back 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from typing import Protocol
 
 from arrowmig.endpoints import postgres_catalog
 from arrowmig.endpoints.pg_dressing import Query
-from arrowmig.errors import ArrowmigError
+from arrowmig.errors import ArrowmigError, TransientError
 from arrowmig.model import ForeignKey
 from arrowmig.schema import foreign_key_clause, qualified, quote_ident
 
@@ -45,12 +46,51 @@ def foreign_keys_into(
         "ORDER BY 1, 2, 3",
         (qualified(name, schema),),
     )
+    # A definition is NULL for a key dropped (and committed) by another session after the
+    # statement began (``pg_get_constraintdef`` reads the catalog as of its own call): its
+    # table replaced by another worker, say. Read again, it is gone, or it is there whole.
+    gone = [f"{k} of {qualified(str(t), str(n))}" for n, t, k, d in rows if d is None]
+    if gone:
+        raise TransientError(
+            f"foreign key {', '.join(gone)} was dropped by another session as it was read: "
+            f"reading the foreign keys into {name!r} again",
+            table=name,
+        )
     return [
         (qualified(str(t), str(n)), str(k), str(d))
         for n, t, k, d in rows
-        # d is NULL for a key dropped as it was read (its table replaced by another worker)
-        if d is not None and not (n == schema and t in moved)
+        if not (n == schema and t in moved)
     ]
+
+
+_POINTS_AT = re.compile(r'\bREFERENCES\s+(?:"(?:[^"]|"")*"|[^\s(]+)\(((?:"(?:[^"]|"")*"|[^)])*)\)')
+_ON_DELETE = re.compile(r"\bON DELETE (RESTRICT|CASCADE|SET NULL|SET DEFAULT)")
+
+
+def column_gone(definition: str, columns: Collection[str]) -> str | None:
+    """Why a key of another table (``definition``, as ``pg_get_constraintdef`` writes it)
+    cannot point at a new table with ``columns``: the first column it points at that the
+    new table lacks (None if it has them all)."""
+    match = _POINTS_AT.search(definition)
+    if match is None:
+        return None
+    for part in match.group(1).split(", "):
+        column = part[1:-1].replace('""', '"') if part.startswith('"') else part
+        if column not in columns:
+            return f"the new table has no column {column!r}"
+    return None
+
+
+def not_restored(table: str, name: str, definition: str, why: str) -> str:
+    """How the plan and the report name a key of another table (``table``, qualified) that
+    is not added again on the table that replaced the one it pointed at."""
+    cascade = _ON_DELETE.search(definition)
+    action = f", {cascade.group()}" if cascade else ""
+    by_hand = f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
+    return (
+        f"foreign key {name} of {table} (pointing here{action}) not added again: {why} "
+        f"(to add it: {by_hand})"
+    )
 
 
 def restore_foreign_key(run: Run, table: str, name: str, definition: str) -> str:

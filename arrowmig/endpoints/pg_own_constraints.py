@@ -6,21 +6,33 @@ of its old type); one it cannot take is named with the statement to add it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from typing import Any
 
 from arrowmig.backups import backup_of
-from arrowmig.endpoints.pg_dressing import Dressing, Query, index_key, index_keys
+from arrowmig.endpoints.pg_dressing import (
+    Dressing,
+    Query,
+    columns_used,
+    index_key,
+    index_keys,
+    lacking,
+)
+from arrowmig.errors import TransientError
 from arrowmig.model import Table
 from arrowmig.schema import ddl_type, qualified, quote_ident
 
 _KINDS = {"c": "check", "f": "foreign key", "u": "unique", "p": "primary key", "x": "exclusion"}
 
-# A constraint's definition, the columns of its own table and the table it points at (a
-# foreign key), and the USING part of the index it is built on (unique, key, exclusion).
+# A constraint's definition, the columns of its own table (a foreign key's in its order) and
+# the table it points at (a foreign key), and the USING part of the index it is built on
+# (unique, key, exclusion).
 _CONSTRAINTS_SQL = (
     "SELECT c.conname, c.contype, pg_get_constraintdef(c.oid), "
-    "ARRAY(SELECT a.attname::text FROM unnest(c.conkey) k JOIN pg_attribute a "
-    "ON a.attrelid = c.conrelid AND a.attnum = k ORDER BY a.attnum), "
+    "ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) "
+    "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.pos), "
     "rn.nspname, r.relname, substring(pg_get_indexdef(c.conindid) from ' USING .*$') "
     "FROM pg_constraint c LEFT JOIN pg_class r ON r.oid = c.confrelid "
     "LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace "
@@ -43,6 +55,23 @@ _TYPES_SQL = (
     "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
     "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped"
 )
+
+
+def _constraints(query: Query, target: str) -> list[tuple[Any, ...]]:
+    """``_CONSTRAINTS_SQL``'s rows for table ``target``. ``pg_get_constraintdef`` reads the
+    catalog as of its own call, after the statement's snapshot was taken: a constraint
+    dropped (and committed) by another session in between comes back without a definition,
+    such as a key of this table dropped with the table it points at by a worker replacing
+    that one. Read again, it is gone: a retry of the table's wrap-up reads what there is."""
+    rows = query(_CONSTRAINTS_SQL, (target,))
+    gone = [str(r[0]) for r in rows if r[2] is None]
+    if gone:
+        raise TransientError(
+            f"constraint {', '.join(gone)} of {target} was dropped by another session as it "
+            "was read: reading its constraints again",
+            table=target,
+        )
+    return rows
 
 
 def column_types(query: Query, target: str) -> dict[str, str]:
@@ -91,11 +120,7 @@ def read_own_constraints(
     name and, in a run of several schemas, every schema's qualified: the keys into them are
     the source's (one carried over would point at the table the run drops, or has dropped)."""
     dressing = []
-    for name, kind, definition, own, nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
-        if definition is None:
-            # Gone while it was read: a key to a table another worker was replacing at that
-            # moment, dropped with the table it pointed at.
-            continue
+    for name, kind, definition, own, nsp, points_at, using in _constraints(query, target):
         label = f"{_KINDS[kind]} {name}"
         sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(str(name))} {definition}"
         key = _constraint_key(kind, str(definition), own, str(points_at), using)
@@ -153,12 +178,15 @@ def read_own_constraints(
             dressing.append(Dressing(label, None, why, key=key, recreate=sql))
         else:
             dressing.append(Dressing(label, sql, key=key, typed=(str(column), str(declared))))
-    for rule, definition in query(
-        "SELECT rulename, pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = $1::regclass "
-        "AND rulename <> '_RETURN' ORDER BY 1",
+    for rule, definition, used in query(
+        "SELECT r.rulename, pg_get_ruledef(r.oid), "
+        + columns_used("pg_rewrite", "r.oid", "r.ev_class")
+        + " FROM pg_rewrite r WHERE r.ev_class = $1::regclass AND r.rulename <> '_RETURN' "
+        "ORDER BY 1",
         (target,),
     ):
-        dressing.append(Dressing(f"rule {rule}", str(definition).rstrip(";"), name=str(rule)))
+        label, sql = f"rule {rule}", str(definition).rstrip(";")
+        dressing.append(lacking(label, sql, used, columns) or Dressing(label, sql, name=str(rule)))
     return dressing
 
 
@@ -170,7 +198,7 @@ def present(query: Query, target: str) -> tuple[set[str], set[str]]:
     indexes = index_keys(query, target)
     have.update(indexes.values())
     taken.update(indexes)
-    for name, kind, definition, own, _nsp, points_at, using in query(_CONSTRAINTS_SQL, (target,)):
+    for name, kind, definition, own, _nsp, points_at, using in _constraints(query, target):
         have.add(_constraint_key(kind, str(definition), own, str(points_at), using))
         taken.add(str(name))
     for column, not_null, has_default in query(
@@ -199,7 +227,9 @@ def coming(table: Table) -> tuple[set[str], set[str]]:
             have.add(index_key(d.unique, d.sql))
         elif d.kind == "constraint":
             have.add("CONSTRAINT " + d.sql.removesuffix(" NOT VALID"))
-        elif d.kind == "default":
+        elif d.kind in ("default", "sequence_default"):
+            # Set once every table is loaded, after the replaced table's are given: the
+            # source's default wins (a key's ``nextval`` of a sequence of the source's too).
             have.add(f"DEFAULT {d.name}")
             continue
         else:
@@ -210,6 +240,41 @@ def coming(table: Table) -> tuple[set[str], set[str]]:
         if key.name:
             taken.add(key.name)
     return have, taken
+
+
+_ACTION = re.compile(
+    r"\bON (DELETE|UPDATE) (NO ACTION|RESTRICT|CASCADE|SET NULL|SET DEFAULT)(?: \([^)]*\))?"
+)
+
+
+def _actions(definition: str) -> tuple[str, str]:
+    """A foreign key's ON DELETE and ON UPDATE actions, as ``pg_get_constraintdef`` writes
+    them (NO ACTION where it writes none)."""
+    found = {event: action for event, action in _ACTION.findall(definition)}
+    return found.get("DELETE", "NO ACTION"), found.get("UPDATE", "NO ACTION")
+
+
+def other_actions(dressing: Sequence[Dressing], table: Table) -> list[Dressing]:
+    """``dressing`` with each foreign key of the replaced table that the source's key on the
+    same columns to the same table (which the new table gets instead: the source's wins)
+    does not match in what it does, ON DELETE CASCADE say, named with both: dropped as the
+    same key, what it did would be lost unsaid."""
+    sources = {foreign_key_key(k.columns, k.ref_table): k for k in table.foreign_keys}
+    named = []
+    for item in dressing:
+        source = sources.get(item.key) if item.key.startswith("FOREIGN KEY ") else None
+        definition = item.sql or item.recreate
+        if source is not None and _actions(definition) != (source.on_delete, source.on_update):
+            old_delete, old_update = _actions(definition)
+            why = (
+                f"the source's key on ({', '.join(source.columns)}) to {source.ref_table}, "
+                f"which the new table has instead, is ON DELETE {source.on_delete} ON UPDATE "
+                f"{source.on_update}, where this one is ON DELETE {old_delete} ON UPDATE "
+                f"{old_update}"
+            )
+            item = replace(item, sql=None, why=why, key="", recreate=definition)
+        named.append(item)
+    return named
 
 
 def planned(table: Table) -> tuple[set[str], set[str]]:

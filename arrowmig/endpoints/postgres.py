@@ -50,6 +50,7 @@ from arrowmig.endpoints.pg_keys import definition_sql, index_names_taken, keys_i
 from arrowmig.endpoints.pg_own_constraints import (
     column_types,
     coming,
+    other_actions,
     planned,
     planned_types,
     present,
@@ -517,6 +518,24 @@ class PostgresEndpoint(BaseEndpoint):
         query = self._query_for(f"reading the foreign keys into {name!r}", name)
         return pg_foreign_keys.foreign_keys_into(query, self._schema, name, moved)
 
+    def planned_keys_into(
+        self,
+        table: Table,
+        moved: Collection[str],
+        dressing: Sequence[Dressing] = (),
+        *,
+        keep_backup: bool = False,
+    ) -> list[str]:
+        """The foreign keys of other tables into the table ``table`` replaces that point at a
+        column ``table`` lacks: the run cannot add them again (``_restore_foreign_keys``)."""
+        columns = [c.name for c in table.columns]
+        notes = []
+        for child, name, definition in self.foreign_keys_into(table.name, moved):
+            why = pg_foreign_keys.column_gone(definition, columns)
+            if why is not None:
+                notes.append(pg_foreign_keys.not_restored(child, name, definition, why))
+        return notes
+
     def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
         return pg_foreign_keys.restore_foreign_key(self._run, table, name, definition)
 
@@ -545,18 +564,20 @@ class PostgresEndpoint(BaseEndpoint):
         target = qualified(table.name, self._schema)
         have, taken = present(query, target)
         more, names = coming(table)
-        dressing = of_same_type(dressing, column_types(query, target))
+        dressing = other_actions(of_same_type(dressing, column_types(query, target)), table)
         return still_to_give(dressing, have | more, taken | names)
 
     def publishing_every_table(self) -> list[str]:
         return pg_replace.publishing_every_table(self._query, self._schema)
 
-    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+    def planned_dressing(
+        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+    ) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
         dressing = of_same_type(dressing, planned_types(self._query, table))
-        return still_to_give(dressing, *planned(table))
+        return still_to_give(other_actions(dressing, table), *planned(table))
 
     def has_constraint(self, table: str, name: str) -> bool:
         return bool(

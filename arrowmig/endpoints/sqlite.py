@@ -39,6 +39,7 @@ from arrowmig.endpoints.sqlite_ddl import (
 )
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
 from arrowmig.endpoints.sqlite_keys import keys_the_target_cannot_build
+from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.endpoints.sqlite_profile import (
     Scan,
     presume_columns,
@@ -46,6 +47,7 @@ from arrowmig.endpoints.sqlite_profile import (
     profile_table,
 )
 from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
+from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.folders import refuse_unwritable_file
@@ -1007,14 +1009,35 @@ class SQLiteEndpoint(BaseEndpoint):
                 self._rollback()
                 raise self.translate(exc, "checking it") from exc
 
-    def planned_dressing(self, table: Table, moved: Collection[str]) -> list[Dressing]:
+    def planned_dressing(
+        self, table: Table, moved: Collection[str], *, keep_backup: bool = False
+    ) -> list[Dressing]:
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
-        before it is built (``still_to_give`` once it is)."""
+        before it is built (``still_to_give`` once it is), each item tried on an empty copy
+        of the schema as the run will give it (``sqlite_tryout``)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
-        built = [_create_statement(table)] + [
-            sql for sql, _ in key_statements(table, self.dialect, None) if sql
-        ]
-        return still_to_give(dressing, *planned(built, table.name))
+        built = _built(table)
+        dressing = still_to_give(dressing, *planned(built, table.name))
+        return tried(self._query, table.name, built, dressing, keep_backup=keep_backup)
+
+    def planned_keys_into(
+        self,
+        table: Table,
+        moved: Collection[str],
+        dressing: Sequence[Dressing],
+        *,
+        keep_backup: bool = False,
+    ) -> list[str]:
+        """The foreign keys of other tables that the new ``table``, given ``dressing``
+        (``planned_dressing``), would not hold (``sqlite_keys_into``), told before it is
+        built."""
+        return keys_into(
+            self._query, table.name, _built(table), dressing, moved, keep_backup=keep_backup
+        )
+
+    def unheld_keys_into(self, name: str, moved: Collection[str]) -> dict[str, str]:
+        """The foreign keys of other tables that table ``name`` cannot hold, by key."""
+        return unheld_keys_into(self._query, name, moved)
 
     def add_foreign_key(self, table: str, fk: ForeignKey) -> str:
         """Confirm a foreign key declared with its table (SQLite cannot add one later)."""
@@ -1272,6 +1295,12 @@ class SQLiteEndpoint(BaseEndpoint):
 
 
 _MISSING_COLLATION = re.compile(r"no such collation sequence: ([^\n]+)")
+
+
+def _built(table: Table) -> list[str]:
+    """The statements that build ``table`` with its keys and indexes."""
+    keys = [sql for sql, _ in key_statements(table, "sqlite", None) if sql]
+    return [_create_statement(table), *keys]
 
 
 def _create_statement(table: Table) -> str:

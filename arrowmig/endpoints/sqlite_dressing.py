@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Collection
 
 from arrowmig.endpoints.common import split_top_level
+from arrowmig.endpoints.index_columns import mentioned
 from arrowmig.endpoints.pg_dressing import Dressing, Query
 from arrowmig.endpoints.sqlite_ddl import _STRING_OR_COMMENT, _unquoted, column_collations
 from arrowmig.schema import quote_ident
@@ -58,15 +59,23 @@ def read_sqlite_dressing(query: Query, name: str, columns: Collection[str]) -> l
         )
         label = f"foreign key ({', '.join(r[0] for r in refs)}) to {parent[0]}"
         dressing.append(_named(label, _foreign_key_key(parent[0], refs), clause))
-    dressing += _indexes(query, name)
     have = {str(r[0]).lower() for r in info}
+    gone = have - wanted
+    dressing += _indexes(query, name, gone)
     for trigger, sql in query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name",
         (name,),
     ):
+        label = f"trigger {trigger}"
+        fired_by = _update_of(str(sql))
+        if fired_by and all(c.lower() in gone for c in fired_by):
+            # SQLite takes it, and it never fires again: no update sets a column that is gone.
+            why = f"it fires only on an update of {', '.join(fired_by)}, which the new table lacks"
+            dressing.append(Dressing(label, None, why, name=str(trigger), recreate=str(sql)))
+            continue
         dressing.append(
             Dressing(
-                f"trigger {trigger}",
+                label,
                 str(sql),
                 name=str(trigger),
                 checks=_compiled(name, [str(c) for c in columns if str(c).lower() in have]),
@@ -74,6 +83,17 @@ def read_sqlite_dressing(query: Query, name: str, columns: Collection[str]) -> l
             )
         )
     return dressing
+
+
+_UPDATE_OF = re.compile(r"\bUPDATE\s+OF\s+(.*?)\s+ON\b", re.IGNORECASE | re.DOTALL)
+
+
+def _update_of(create_trigger: str) -> list[str]:
+    """The columns of a trigger's ``UPDATE OF`` (none for another kind of trigger)."""
+    match = _UPDATE_OF.search(_STRING_OR_COMMENT.sub(" ", create_trigger))
+    if match is None:
+        return []
+    return [_unquoted(c.strip()) for c in split_top_level(match.group(1))]
 
 
 def _compiled(table: str, columns: list[str]) -> tuple[str, ...]:
@@ -95,9 +115,10 @@ def _named(label: str, key: str, declared: str) -> Dressing:
     )
 
 
-def _indexes(query: Query, name: str) -> list[Dressing]:
+def _indexes(query: Query, name: str, gone: Collection[str]) -> list[Dressing]:
     """Indexes made with CREATE INDEX, as they were made; UNIQUE constraints (SQLite's own
-    ``sqlite_autoindex``) as the unique index that enforces the same."""
+    ``sqlite_autoindex``) as the unique index that enforces the same; each named instead
+    where it is on a column the new table lacks (``gone``, in lower case)."""
     dressing = []
     for index, origin, sql in query(
         "SELECT l.name, l.origin, m.sql FROM pragma_index_list(?) l "
@@ -109,7 +130,13 @@ def _indexes(query: Query, name: str) -> list[Dressing]:
         if origin == "c":
             unique = "unique " if key.startswith("UNIQUE") else ""
             label = f"{unique}index {index}"
-            dressing.append(Dressing(label, str(sql), key=key, name=str(index), builds_index=True))
+            missing = mentioned(str(sql), gone)
+            if missing is not None:
+                why = f"the new table has no column {missing!r}"
+                item = Dressing(label, None, why, key=key, builds_index=True, recreate=str(sql))
+            else:
+                item = Dressing(label, str(sql), key=key, name=str(index), builds_index=True)
+            dressing.append(item)
             continue
         cols = [str(r[0]) for r in _key_columns(query, str(index))]
         made = f"{name}_{'_'.join(cols)}_key"  # the name a SQLite source's would take
@@ -118,6 +145,11 @@ def _indexes(query: Query, name: str) -> list[Dressing]:
         )
         sql = f"CREATE UNIQUE INDEX {quote_ident(made)} ON {quote_ident(name)} ({keys})"
         label = f"unique ({', '.join(cols)}) as unique index {made}"
+        missing = next((c for c in cols if c.lower() in gone), None)
+        if missing is not None:
+            why = f"the new table has no column {missing!r}"
+            dressing.append(Dressing(label, None, why, key=key, builds_index=True, recreate=sql))
+            continue
         dressing.append(Dressing(label, sql, key=key, name=made, builds_index=True))
     return dressing
 

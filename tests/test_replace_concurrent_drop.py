@@ -1,0 +1,95 @@
+"""A constraint dropped by another session while ``--mode replace`` reads the replaced table's
+own constraints, or the foreign keys pointing at it, comes back from PostgreSQL without a
+definition: that is a retry of the reading (which then sees it gone), never a silent skip."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints.pg_foreign_keys import foreign_keys_into
+from arrowmig.endpoints.pg_own_constraints import read_own_constraints
+from arrowmig.errors import TransientError
+from tests.dbutil import pg_exec
+
+pytestmark = pytest.mark.postgres
+
+Query = Callable[..., list[tuple[Any, ...]]]
+
+
+def _slowed(query: Query, seconds: float) -> Query:
+    """``query``, its statement made to sleep after taking its snapshot and before computing
+    its rows: the window in which another session's drop commits."""
+
+    def slow(sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        return query(
+            f"SELECT (q).* FROM (SELECT pg_sleep({seconds}) OFFSET 0) s, "
+            f"LATERAL (SELECT q FROM ({sql}) q WHERE s IS NOT NULL) l",
+            params,
+        )
+
+    return slow
+
+
+def _drop_meanwhile(url: str, statement: str) -> threading.Thread:
+    def drop() -> None:
+        time.sleep(0.3)  # the slowed statement has its snapshot by now
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(statement)
+
+    thread = threading.Thread(target=drop)
+    thread.start()
+    return thread
+
+
+def test_a_constraint_dropped_as_it_is_read_is_read_again(pg_url: str) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY)",
+        "CREATE TABLE users (id int, pid int CONSTRAINT users_pid_fkey REFERENCES p, "
+        "CONSTRAINT young CHECK (id < 35))",
+    )
+    with open_endpoint(pg_url) as ep:
+        query = _slowed(ep._query_for("reading"), 1.5)  # type: ignore[attr-defined]
+        dropping = _drop_meanwhile(pg_url, "ALTER TABLE users DROP CONSTRAINT young")
+        try:
+            with pytest.raises(TransientError, match=r"constraint young of .* was dropped"):
+                read_own_constraints(query, '"public"."users"', "public", ["id", "pid"], ())
+        finally:
+            dropping.join()
+        # Read again: what is left, whole.
+        again = read_own_constraints(
+            ep._query_for("reading"),  # type: ignore[attr-defined]
+            '"public"."users"',
+            "public",
+            ["id", "pid"],
+            (),
+        )
+        labels = [d.label for d in again]
+        assert "foreign key users_pid_fkey" in labels and "check young" not in labels
+
+
+def test_a_foreign_key_into_the_table_dropped_as_it_is_read_is_read_again(pg_url: str) -> None:
+    pg_exec(
+        pg_url,
+        "CREATE TABLE users (id int PRIMARY KEY)",
+        "CREATE TABLE orders (uid int CONSTRAINT orders_uid_fkey REFERENCES users "
+        "ON DELETE CASCADE)",
+        "CREATE TABLE tags (uid int CONSTRAINT tags_uid_fkey REFERENCES users)",
+    )
+    with open_endpoint(pg_url) as ep:
+        query = _slowed(ep._query_for("reading"), 1.5)  # type: ignore[attr-defined]
+        dropping = _drop_meanwhile(pg_url, "DROP TABLE tags")
+        try:
+            with pytest.raises(TransientError, match=r"foreign key tags_uid_fkey of .* dropped"):
+                foreign_keys_into(query, "public", "users", ())
+        finally:
+            dropping.join()
+        again = foreign_keys_into(ep._query_for("reading"), "public", "users", ())  # type: ignore[attr-defined]
+        assert [k[1] for k in again] == ["orders_uid_fkey"]
