@@ -111,3 +111,38 @@ def test_an_empty_char_arrives_empty(pg_url: str, second_pg: str, tmp_path: Path
     assert _column_types(second_pg)["f"] == '"char"'
     assert _rows(second_pg, "SELECT id, f::text FROM t ORDER BY id") == expected
     assert verify(pg_url, second_pg).ok
+
+
+def test_a_domain_over_an_array_is_that_domain_again_in_postgres(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """A domain over int[] arrived as JSONB (``a @> ARRAY[2]`` failed on the copy), while
+    the report said both "carried as JSON (jsonb ...)" and "carried as integer[]". A domain
+    over a type carried as text (inet) was written as text into the domain, which the
+    server refused, when the rows were decoded on the way."""
+    _load(
+        pg_url,
+        "CREATE DOMAIN intarr AS int[] CHECK (cardinality(VALUE) < 10);"
+        "CREATE DOMAIN grid AS text[];"
+        "CREATE DOMAIN host AS inet;"
+        "CREATE TABLE t (id int PRIMARY KEY, a intarr, g grid, h host);"
+        """INSERT INTO t VALUES (1, '{1,2,3}', '{{x,NULL},{"q\\"t",""}}', '10.0.0.1'),"""
+        " (2, NULL, '{}', NULL)",
+    )
+    for config in (MigrationConfig(), DECODED_AGAIN):
+        report = migrate(pg_url, second_pg, config=config)
+        assert report.ok, [t.error for t in report.tables]
+        notes = [n for n in report.tables[0].notes if n.startswith("a: ")]
+        assert len(notes) == 1 and "intarr again on PostgreSQL" in notes[0], notes
+        assert "jsonb" not in notes[0]
+        types = _column_types(second_pg)
+        assert (types["a"], types["g"], types["h"]) == ("intarr", "grid", "host")
+        assert _rows(second_pg, "SELECT id FROM t WHERE a @> ARRAY[2]") == [(1,)]
+        shown = "SELECT id, a::text, g::text, h::text FROM t ORDER BY id"
+        assert _rows(second_pg, shown) == _rows(pg_url, shown)
+        assert verify(pg_url, second_pg).ok
+        with pytest.raises(psycopg.errors.CheckViolation):
+            _load(second_pg, "INSERT INTO t VALUES (3, '{1,2,3,4,5,6,7,8,9,10}', NULL)")
+    lite = str(tmp_path / "t.db")
+    assert migrate(pg_url, lite).ok
+    assert _sqlite_rows(lite, "SELECT a FROM t ORDER BY id") == [("[1,2,3]",), (None,)]

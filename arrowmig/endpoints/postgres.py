@@ -87,6 +87,7 @@ from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
     ddl_type,
+    pg_array_again,
     pg_server_cast,
     qualified,
     quote_ident,
@@ -980,7 +981,7 @@ class PostgresEndpoint(BaseEndpoint):
                 f"staging {table.name!r}",
                 table.name,
             )
-            if any((c.pg_type or "").endswith("]") for c in table.columns):
+            if any(pg_array_again(c) for c in table.columns):
                 self._run(PG_ARRAY_LITERAL_FUNCTION, f"staging {table.name!r}", table.name)
             if any(c.pg_type and unbounded_pg_type(c.pg_type) for c in table.columns):
                 self._run(PG_EXACT_FUNCTION, f"staging {table.name!r}", table.name)
