@@ -146,3 +146,31 @@ def test_a_domain_over_an_array_is_that_domain_again_in_postgres(
     lite = str(tmp_path / "t.db")
     assert migrate(pg_url, lite).ok
     assert _sqlite_rows(lite, "SELECT a FROM t ORDER BY id") == [("[1,2,3]",), (None,)]
+
+
+def test_citext_in_a_schema_off_the_search_path_is_citext_again(
+    pg_url: str, second_pg: str
+) -> None:
+    """Hosted servers install citext in a schema of its own (``extensions``): looked for on
+    the search path only, it was not found, the column became text (the copy then took
+    case-duplicates the source refuses) and the report said to create the extension."""
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        if not con.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'citext'"
+        ).fetchone():
+            pytest.skip("the server has no citext extension (postgresql-contrib)")
+    for url in (pg_url, second_pg):
+        _load(url, "CREATE SCHEMA extensions; CREATE EXTENSION citext SCHEMA extensions")
+    _load(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, email extensions.citext UNIQUE);"
+        "INSERT INTO t VALUES (1, 'Ann@Example.com')",
+    )
+    for config in (MigrationConfig(), DECODED_AGAIN):
+        report = migrate(pg_url, second_pg, config=config)
+        assert report.ok, [t.error for t in report.tables]
+        assert not any("CREATE EXTENSION" in n for n in report.tables[0].notes)
+        assert _column_types(second_pg)["email"] == "extensions.citext"
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            _load(second_pg, "INSERT INTO t VALUES (2, 'ann@example.com')")
+        assert verify(pg_url, second_pg).ok

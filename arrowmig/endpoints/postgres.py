@@ -817,11 +817,16 @@ class PostgresEndpoint(BaseEndpoint):
         self._create_type(table, target, f"DOMAIN {target} {definition}")
         self.check_domain(table, column, name, definition)
 
-    def type_named(self, name: str) -> str | None:
-        """The type of that name the target's search path finds (an extension's, such as
-        citext), as the server spells it; None when it has none."""
-        found = self._query("SELECT to_regtype($1)::text", (name,))
-        return str(found[0][0]) if found and found[0][0] is not None else None
+    def extension_type(self, extension: str, name: str) -> str | None:
+        """The type ``name`` of the target's extension ``extension`` (citext's citext), as
+        the server spells it: qualified when the extension's schema is not on the search path
+        (``extensions.citext``, as hosted servers install it); None without the extension."""
+        found = self._query(
+            "SELECT t.oid::regtype::text FROM pg_extension e JOIN pg_type t "
+            "ON t.typnamespace = e.extnamespace AND t.typname = $2 WHERE e.extname = $1",
+            (extension, name),
+        )
+        return str(found[0][0]) if found else None
 
     def has_collation(self, name: str) -> bool:
         """Whether the target has a collation of that name (SQL: ``pg_catalog."en-x-icu"``):
