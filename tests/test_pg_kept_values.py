@@ -57,6 +57,20 @@ def _duckdb_rows(path: str, sql: str) -> list[tuple[object, ...]]:
         return con.execute(sql).fetchall()
 
 
+def _lands_in_sqlite_and_duckdb(
+    pg_url: str, tmp_path: Path, select: str, expected: list[tuple[object, ...]]
+) -> str:
+    """Migrate to a SQLite and a DuckDB file, verify each and read ``select`` back from
+    each as ``expected``; the SQLite file's path."""
+    lite, duck = str(tmp_path / "t.db"), str(tmp_path / "t.duckdb")
+    for target in (lite, duck):
+        assert migrate(pg_url, target).ok
+        assert verify(pg_url, target).ok
+    assert _sqlite_rows(lite, select) == expected
+    assert _duckdb_rows(duck, select) == expected
+    return lite
+
+
 def test_a_null_inet_stays_null_on_every_target(
     pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:
@@ -68,13 +82,10 @@ def test_a_null_inet_stays_null_on_every_target(
         "CREATE TABLE t (id int PRIMARY KEY, ip inet, net inet);"
         "INSERT INTO t VALUES (1, '10.0.0.1', '10.0.0.0/8'), (2, NULL, NULL)",
     )
-    lite, duck = str(tmp_path / "t.db"), str(tmp_path / "t.duckdb")
-    for target in (lite, duck):
-        assert migrate(pg_url, target).ok
-        assert verify(pg_url, target).ok
     expected = [(1, "10.0.0.1", "10.0.0.0/8"), (2, None, None)]
-    assert _sqlite_rows(lite, "SELECT id, ip, net FROM t ORDER BY id") == expected
-    assert _duckdb_rows(duck, "SELECT id, ip, net FROM t ORDER BY id") == expected
+    lite = _lands_in_sqlite_and_duckdb(
+        pg_url, tmp_path, "SELECT id, ip, net FROM t ORDER BY id", expected
+    )
     report = migrate(pg_url, second_pg, config=DECODED)
     assert report.ok, [t.error for t in report.tables]
     assert _rows(second_pg, "SELECT id, ip::text, net::text FROM t ORDER BY id") == [
@@ -99,13 +110,8 @@ def test_an_empty_char_arrives_empty(pg_url: str, second_pg: str, tmp_path: Path
         'CREATE TABLE t (id int PRIMARY KEY, f "char");'
         "INSERT INTO t VALUES (1, 'a'), (2, ''), (3, NULL)",
     )
-    lite, duck = str(tmp_path / "t.db"), str(tmp_path / "t.duckdb")
-    for target in (lite, duck):
-        assert migrate(pg_url, target).ok
-        assert verify(pg_url, target).ok
     expected = [(1, "a"), (2, ""), (3, None)]
-    assert _sqlite_rows(lite, "SELECT id, f FROM t ORDER BY id") == expected
-    assert _duckdb_rows(duck, "SELECT id, f FROM t ORDER BY id") == expected
+    _lands_in_sqlite_and_duckdb(pg_url, tmp_path, "SELECT id, f FROM t ORDER BY id", expected)
     report = migrate(pg_url, second_pg, config=DECODED)
     assert report.ok, [t.error for t in report.tables]
     assert _column_types(second_pg)["f"] == '"char"'
