@@ -750,11 +750,11 @@ def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
     if not any(c.pg_enum or c.pg_domain or is_citext(c) for c in source.columns):
         return source
     schema = (dst.schema if dst is not None else None) or "public"
-    type_named = getattr(dst, "type_named", None)
+    extension_type = getattr(dst, "extension_type", None)
     columns = []
     for c in source.columns:
-        if is_citext(c) and type_named is not None:
-            citext = type_named("citext")
+        if is_citext(c) and extension_type is not None:
+            citext = extension_type("citext", "citext")
             if citext is not None:  # the values travel as text, which citext takes as it is
                 c = replace(c, pg_type=citext, pg_binary=True, collation=None)
         elif c.pg_enum:

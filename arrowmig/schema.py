@@ -393,10 +393,20 @@ def needs_text_staging(table: Table) -> bool:
     return any(_pg_text_carried(c) for c in table.columns)
 
 
+def is_pg_string_type(declared: str) -> bool:
+    """Whether a PostgreSQL type is one of its string types, whose values are Arrow's text."""
+    return declared in ("text", "name", "citext") or declared.startswith("character")
+
+
 def _pg_text_carried(column: Column) -> bool:
+    if column.pg_domain is not None and column.pg_type is not None:
+        # A domain's values travel as its base type: as they are (an integer, a string), or
+        # as the text the server converts (an inet, an array as JSON, a tsvector).
+        return pa.types.is_string(wire_type(column, "postgresql")) and not is_pg_string_type(
+            column.source_type
+        )
     if column.pg_type is not None:
-        # A domain's values travel as its base type, a varchar(n)'s as text: no cast.
-        return column.pg_domain is None and not column.pg_binary
+        return not column.pg_binary  # a varchar(n)'s values travel as text: no cast
     forced = column.target_type
     return (
         (
@@ -460,8 +470,18 @@ def pg_server_expression(column: Column, source: str) -> str:
     return f"{PG_EXACT}({fitted}, {same}, {quote_literal(column.name)}, {source}::text)"
 
 
+def pg_array_again(column: Column) -> bool:
+    """Whether a column travelling as JSON is a PostgreSQL array again in the target: an
+    array type, or a domain over one (its source type is the array it is built on)."""
+    if column.pg_type is None:
+        return False  # a --cast clears it
+    return column.pg_type.endswith("]") or (
+        column.pg_domain is not None and column.source_type.endswith("]")
+    )
+
+
 def _pg_converted(column: Column, source: str, cast: str) -> str:
-    if column.pg_type is None or not column.pg_type.endswith("]"):
+    if not pg_array_again(column):
         return f"{source}::{cast}"
     as_json = f"{source}::json"
     return (

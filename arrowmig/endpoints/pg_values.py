@@ -16,6 +16,7 @@ from arrowmig.model import Column, Table
 from arrowmig.schema import (
     ddl_type,
     is_pg_interval,
+    is_pg_string_type,
     is_pg_timestamp,
     pg_server_expression,
     qualified,
@@ -105,13 +106,12 @@ def read_expression(col: Column) -> str:
         return f"{c}::numeric::text"
     if col.source_type == "inet":
         # inet's cast to text always writes the netmask ('10.1.0.2/32'); its output function,
-        # what psql, COPY and pg_dump show, leaves out a host's ('10.1.0.2').
-        return f"format('%s', {c})"
-    if (
-        pa.types.is_string(col.arrow_type)
-        and col.source_type not in ("text", "name", "citext")
-        and not col.source_type.startswith(("character", '"char"'))
-    ):
+        # what psql, COPY and pg_dump show, leaves out a host's ('10.1.0.2'). format() writes
+        # NULL as '', which is no address: the CASE keeps a NULL a NULL.
+        return f"CASE WHEN {c} IS NOT NULL THEN format('%s', {c}) END"
+    # "char" is read by its output function too: in binary an empty one is a zero byte,
+    # which no text holds ('' is what psql, COPY and the cast back to "char" know).
+    if pa.types.is_string(col.arrow_type) and not is_pg_string_type(col.source_type):
         return f"{c}::text"
     return c
 

@@ -88,6 +88,7 @@ from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
     ddl_type,
+    pg_array_again,
     pg_server_cast,
     qualified,
     quote_ident,
@@ -837,11 +838,16 @@ class PostgresEndpoint(BaseEndpoint):
         self._create_type(table, target, f"DOMAIN {target} {definition}")
         self.check_domain(table, column, name, definition)
 
-    def type_named(self, name: str) -> str | None:
-        """The type of that name the target's search path finds (an extension's, such as
-        citext), as the server spells it; None when it has none."""
-        found = self._query("SELECT to_regtype($1)::text", (name,))
-        return str(found[0][0]) if found and found[0][0] is not None else None
+    def extension_type(self, extension: str, name: str) -> str | None:
+        """The type ``name`` of the target's extension ``extension`` (citext's citext), as
+        the server spells it: qualified when the extension's schema is not on the search path
+        (``extensions.citext``, as hosted servers install it); None without the extension."""
+        found = self._query(
+            "SELECT t.oid::regtype::text FROM pg_extension e JOIN pg_type t "
+            "ON t.typnamespace = e.extnamespace AND t.typname = $2 WHERE e.extname = $1",
+            (extension, name),
+        )
+        return str(found[0][0]) if found else None
 
     def has_collation(self, name: str) -> bool:
         """Whether the target has a collation of that name (SQL: ``pg_catalog."en-x-icu"``):
@@ -1001,7 +1007,7 @@ class PostgresEndpoint(BaseEndpoint):
                 f"staging {table.name!r}",
                 table.name,
             )
-            if any((c.pg_type or "").endswith("]") for c in table.columns):
+            if any(pg_array_again(c) for c in table.columns):
                 self._run(PG_ARRAY_LITERAL_FUNCTION, f"staging {table.name!r}", table.name)
             if any(c.pg_type and unbounded_pg_type(c.pg_type) for c in table.columns):
                 self._run(PG_EXACT_FUNCTION, f"staging {table.name!r}", table.name)

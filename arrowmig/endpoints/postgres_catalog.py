@@ -928,14 +928,27 @@ def _domain_column(
     query: Query, name: str, domain: str, type_oid: int, notnull: bool, *, table: str
 ) -> Column:
     """A column of a domain type: carried as the type the domain is built on (the driver
-    reads it as that type), with a note that the domain and its checks are not re-created."""
+    reads it as that type). A domain over a built-in type is that domain again on PostgreSQL
+    targets; another keeps the type it is built on where that type is kept, and says so."""
     own_oid, levels = type_oid, 0
     while True:  # a domain may be built on another domain
         levels += 1
-        base_oid, formatted, typname, typtype, typmod, category, domain_notnull = query(
+        (
+            base_oid,
+            formatted,
+            typname,
+            typtype,
+            typmod,
+            category,
+            domain_notnull,
+            element_oid,
+            element_typtype,
+        ) = query(
             "SELECT t.typbasetype, format_type(t.typbasetype, t.typtypmod), b.typname, "
-            "b.typtype, t.typtypmod, b.typcategory, t.typnotnull "
-            "FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype WHERE t.oid = $1",
+            "b.typtype, t.typtypmod, b.typcategory, t.typnotnull, b.typelem, "
+            "coalesce(e.typtype::text, '') FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype "
+            "LEFT JOIN pg_type e ON e.oid = b.typelem AND b.typcategory = 'A' "
+            "AND b.typname NOT IN ('oidvector', 'int2vector') WHERE t.oid = $1",
             (type_oid,),
         )[0]
         notnull = notnull or bool(domain_notnull)
@@ -945,18 +958,47 @@ def _domain_column(
     col = _column(name, formatted, typname, typtype, typmod, notnull, category, table=table)
     # The source type stays the base type: reading, writing and verify treat the values as
     # that type (a domain over money or an array is read as money or an array is).
-    if levels == 1 and typtype == "b" and int(base_oid) < FIRST_USER_OID and not col.notes:
+    base = _described_base(query, col, typtype, int(base_oid), int(element_oid), element_typtype)
+    kept = not base.notes or base.pg_type is not None or base.pg_enum is not None
+    if levels == 1 and int(base_oid) < FIRST_USER_OID and kept and base.pg_enum is None:
         (domain_name, definition) = query(DOMAIN_DEFINITION_SQL + "WHERE t.oid = $1", (own_oid,))[0]
+        form, elsewhere = _carried_form(base)
         note = (
-            f"domain {domain} carried as {formatted}, the type it is built on ({domain} "
-            "again on PostgreSQL targets, created there with its CHECK constraints when missing)"
+            f"domain {domain} carried as {formatted}, the type it is built on{form} ({domain} "
+            "again on PostgreSQL targets, created there with its CHECK constraints when "
+            f"missing{elsewhere})"
         )
-        return replace(col, notes=(note,), pg_domain=(str(domain_name), str(definition)))
-    note = (
-        f"domain {domain} carried as {formatted}, the type it is built on "
-        "(the domain and its CHECK constraints are not re-created)"
-    )
-    return replace(col, notes=(*col.notes, note))
+        return replace(base, notes=(note,), pg_domain=(str(domain_name), str(definition)))
+    if kept:
+        note = (
+            f"domain {domain} carried as {formatted}, the type it is built on "
+            "(the domain and its CHECK constraints are not re-created)"
+        )
+    else:  # the type it is built on is not kept either: its note says what it becomes
+        note = f"domain {domain} not re-created (nor its CHECK constraints), as {formatted} is not"
+    return replace(base, notes=(*base.notes, note))
+
+
+def _described_base(
+    query: Query, col: Column, typtype: str, type_oid: int, element_oid: int, element_typtype: str
+) -> Column:
+    """The type a domain is built on, as a column of that type is described: an enum (or an
+    array of one) created again, a built-in type carried as text or JSON that type again."""
+    if typtype == "e":
+        return _with_enum(query, col, type_oid)
+    if element_typtype == "e":
+        return _with_enum(query, col, element_oid, array=True)
+    return _reparsed_on_postgres(col, typtype, type_oid, element_oid, element_typtype)
+
+
+def _carried_form(base: Column) -> tuple[str, str]:
+    """How a domain's values travel where its base type's do not travel as themselves (an
+    array as JSON, tsvector as its text), and what other targets get: for its note."""
+    if base.pg_type is None:
+        return "", ""
+    if base.source_type.endswith("]"):
+        return ", as JSON", "; JSON on DuckDB, text on SQLite, never flattened"
+    return ", as its exact text form", "; text elsewhere"
 
 
 DOMAIN_DEFINITION_SQL = (
