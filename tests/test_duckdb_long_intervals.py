@@ -50,7 +50,7 @@ def test_an_interval_past_arrows_fails_its_table_naming_column_and_value(
         errors = {t.name: t.error or "" for t in report.tables}
         assert "column 'total'" in errors["usage"], errors
         assert "3000000:00:00" in errors["usage"]
-        assert "--cast usage.total=text" in errors["usage"]
+        assert "--cast usage.total=interval" in errors["usage"]
         # A nested one: a --cast to text would carry it as JSON, through Arrow.
         assert "column 'l'" in errors["nested"] and "a view" in errors["nested"]
         assert all(t.rows == 0 for t in report.tables), target
@@ -88,6 +88,34 @@ def test_cast_to_text_carries_every_interval_exactly_and_verify_agrees(
         report = migrate(source, target, config=config)
         assert report.ok, [t.error for t in report.tables]
         assert _usage_rows(target) == expected, target
+        result = verify(source, target, tables=["usage"])
+        assert result.ok, [(t.name, t.result, t.message) for t in result.tables]
+
+
+def test_cast_to_interval_keeps_them_intervals_in_postgresql_and_duckdb(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _source(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("INSERT INTO usage VALUES (7, INTERVAL 2562047788 HOUR)")  # DuckDB's longest
+    config = MigrationConfig(casts={"usage.total": "interval"}, tables=("usage",))
+    hours = ["3000000:00:00", "100000000:00:00", "2562047:47:16.854775"]
+    expected = {
+        "postgresql": [*hours, "-1 years -2 days -00:00:01.5", None, "-3000000:00:00.000001"],
+        "duckdb": [*hours, "-1 year -2 days -00:00:01.5", None, "-3000000:00:00.000001"],
+    }
+    for kind, target in zip(("postgresql", "duckdb"), _targets(tmp_path, pg_url), strict=False):
+        report = migrate(source, target, config=config)
+        assert report.ok, [t.error for t in report.tables]
+        sql = "SELECT CAST(total AS VARCHAR), typeof(total) FROM usage ORDER BY id"
+        if kind == "postgresql":
+            with psycopg.connect(target) as pg:
+                rows = pg.execute(sql.replace("typeof", "pg_typeof")).fetchall()
+        else:
+            with duckdb.connect(target, read_only=True) as con:
+                rows = con.execute(sql).fetchall()
+        assert [v for v, _ in rows] == [*expected[kind], "2562047788:00:00"], kind
+        assert {str(t).lower() for _, t in rows} == {"interval"}
         result = verify(source, target, tables=["usage"])
         assert result.ok, [(t.name, t.result, t.message) for t in result.tables]
 
@@ -158,4 +186,4 @@ def test_a_wrapped_interval_is_caught_whichever_way_it_wraps(tmp_path: Path, val
         con.execute(f"CREATE TABLE one AS SELECT 1 AS id, {value} AS total")
     target = str(tmp_path / "t.duckdb")
     report = migrate(source, target)
-    assert not report.ok and "--cast one.total=text" in (report.tables[0].error or "")
+    assert not report.ok and "--cast one.total=interval" in (report.tables[0].error or "")

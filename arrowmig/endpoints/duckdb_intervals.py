@@ -5,10 +5,11 @@ DuckDB hands an INTERVAL to Arrow as month_day_nano, its microseconds times 1,00
 and such a time part wraps round without a word (3,000,000 hours arrived as -2,124,095 hours
 on every target, and verify, reading both DuckDB sides through the same wrapped value, said
 they matched). Each read of a column holding intervals, nested ones too, checks its values in
-the query and fails it naming the value (``BeyondArrow``). ``--cast T.C=text`` reads an
-INTERVAL column as text made by DuckDB, exact, in the form arrowmig writes every interval cast
-to text (``schema.interval_text``: '0 mons 0 days 10800000000.0 secs'); a nested one is
-converted in a view (a cast to text would be carried as JSON, through Arrow).
+the query and fails it naming the value (``BeyondArrow``). ``--cast T.C=interval`` (or
+``=text``) reads an INTERVAL column as text made by DuckDB, exact, in the form arrowmig writes
+every interval cast to text (``schema.interval_text``: '0 mons 0 days 10800000000.0 secs'),
+which PostgreSQL and DuckDB take back as an interval; a nested one is converted in a view (a
+cast to text would be carried as JSON, through Arrow).
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def beyond_arrow(exc: BaseException, table: str | None) -> BeyondArrow | None:
     value = text[start + len(column) :].split("\n", 1)[0].strip()
     if found.group(1) == "i":
         hint = (
-            f"carry it as text: --cast {table}.{column}=text (read as DuckDB's text of it, exact)"
+            f"carry it exactly: --cast {table}.{column}=interval (read as DuckDB's text of it, "
+            "an interval again in the target), or =text"
         )
     else:
         hint = (
