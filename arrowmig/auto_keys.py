@@ -218,3 +218,35 @@ def sequence_renames(table: Table, schema: str | None) -> list[str]:
             "END IF; END $arrowmig$"
         )
     return statements
+
+
+def used_up_sql(table: Table, schema: str | None) -> str | None:
+    """PostgreSQL: a query of the identity columns of ``table`` whose sequence, moved past
+    the loaded keys (``identity_resets``), has no value left to hand out (a key loaded at
+    its type's largest value): (column, sequence, its last value). None when the table has
+    no identity column. Such a key is said to be used up, as DuckDB's is: the next insert
+    that leaves it out fails."""
+    columns = [c.name for c in table.columns if is_identity(c, "postgresql")]
+    if not columns:
+        return None
+    target = quote_literal(qualified(table.name, schema))
+    names = ", ".join(f"({quote_literal(c)})" for c in columns)
+    return (
+        "SELECT c.name, k.s::text, p.last_value FROM (VALUES "
+        f"{names}) AS c(name) CROSS JOIN LATERAL (SELECT "
+        f"pg_get_serial_sequence({target}, c.name)::regclass AS s) AS k "
+        "JOIN pg_sequence q ON q.seqrelid = k.s JOIN pg_class r ON r.oid = k.s "
+        "JOIN pg_namespace n ON n.oid = r.relnamespace "
+        "JOIN pg_sequences p ON p.schemaname = n.nspname AND p.sequencename = r.relname "
+        "WHERE NOT q.seqcycle AND p.last_value IS NOT NULL "
+        "AND p.last_value::numeric + q.seqincrement NOT BETWEEN q.seqmin AND q.seqmax"
+    )
+
+
+def used_up_note(table: Table, column: str, sequence: str, last: int) -> str:
+    """What the report says of a PostgreSQL key sequence with no value left: as DuckDB's
+    report says it (``DuckDBEndpoint.add_key_sequences``), with the numbering kept."""
+    options = kept_numbering(table.column(column), "postgresql")
+    return (
+        f"sequence {sequence} for {column} ({options + ', ' if options else ''}used up at {last:,})"
+    )

@@ -232,6 +232,9 @@ def finish(
         add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
         if add_key_sequences is not None:
             add_key_sequences(final, load)
+        note_used_up_keys = getattr(dst, "note_used_up_keys", None)  # PostgreSQL's
+        if note_used_up_keys is not None:
+            note_used_up_keys(final, load)
     else:
         _advance_key_sequences(dst, final, load)
     _dress(dst, final, dressing, load)

@@ -917,16 +917,25 @@ def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
     return any(i.unique and set(i.columns) == wanted for i in table.indexes)
 
 
-def _read_type(col: Column, cast_to: pa.DataType | None, source_dialect: str) -> pa.DataType:
+def _read_type(
+    col: Column, cast_to: pa.DataType | None, source_dialect: str, forced: str
+) -> pa.DataType:
     """The Arrow type a cast column is read as: a PostgreSQL interval or timestamp cast to
     text is read as text by the server (in the form arrowmig writes them), since Arrow's
-    intervals stop at 2,562,047 hours and its timestamps at 294247 AD, and PostgreSQL's do not."""
+    intervals stop at 2,562,047 hours and its timestamps at 294247 AD, and PostgreSQL's do not;
+    so is a DuckDB interval, whose time part goes as far as PostgreSQL's, cast to text or to
+    ``interval`` (which the target converts back from that text: an INTERVAL again, exact)."""
+    duckdb_interval = source_dialect == "duckdb" and col.source_type == "INTERVAL"
+    if duckdb_interval and forced.strip().lower() == "interval":
+        return pa.string()
     if cast_to is None or not is_text_type(cast_to):
         return col.arrow_type
     if is_pg_interval(col.source_type):
         return pa.string()
     if source_dialect == "postgresql" and is_pg_timestamp(col.source_type):
         return pa.string()
+    if source_dialect == "duckdb" and col.source_type == "INTERVAL":
+        return pa.string()  # DuckDB's too: read as its text (endpoints.duckdb_intervals)
     return col.arrow_type
 
 
@@ -950,7 +959,7 @@ def _apply_casts(
                 note += f" ({rounding})"
             col = replace(
                 col,
-                arrow_type=_read_type(col, instant, source_dialect),
+                arrow_type=_read_type(col, instant, source_dialect, forced),
                 target_type=forced,
                 pg_type=None,
                 duckdb_type=None,

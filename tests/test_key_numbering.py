@@ -268,10 +268,10 @@ def test_a_sequence_at_its_limit_stays_used_up(
     )
     target = second_pg if kind == "postgresql" else str(tmp_path / "copy.duckdb")
     report = migrated(pg_url, target)
-    if kind == "duckdb":
-        assert "sequence small_id_seq for id (INCREMENT BY 1 MAXVALUE 3, used up at 3)" in (
-            report.tables[0].built
-        )
+    # Both say so (PostgreSQL's report said only "restarted past the largest loaded key").
+    assert "sequence small_id_seq for id (INCREMENT BY 1 MAXVALUE 3, used up at 3)" in (
+        report.tables[0].built
+    )
     error = psycopg.Error if kind == "postgresql" else duckdb.Error
     with pytest.raises(error, match="reached maximum value"):
         inserted(target, "small", 1)
@@ -292,3 +292,38 @@ def test_a_duckdb_key_sequence_a_stopped_attempt_made_is_made_again(tmp_path: Pa
             assert load.unkept_keys == {}, load.unkept_keys
             assert "sequence t_id_seq for id (next 10)" in load.built
     assert inserted(str(target), "t", 1) == [10]
+
+
+LARGEST = 2**63 - 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["postgresql", "duckdb", "sqlite"])
+@pytest.mark.parametrize("mode", ["create", "replace"])
+def test_a_key_loaded_at_the_largest_bigint_is_said_to_be_used_up(
+    pg_url: str, tmp_path: Path, kind: str, mode: str
+) -> None:
+    """A SQLite key holding 2^63 - 1: PostgreSQL's report said its identity was "restarted
+    past the largest loaded key", and the next insert that left the key out failed. SQLite's
+    AUTOINCREMENT counter (its source's too) is used up as well; a plain rowid is not."""
+    source = str(tmp_path / "m.db")
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE maxk (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+        con.execute(f"INSERT INTO maxk VALUES (1, 'a'), ({LARGEST}, 'max')")
+        con.execute("CREATE TABLE fine (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+        con.execute("INSERT INTO fine VALUES (1, 'a')")
+    con.close()
+    target = {"postgresql": pg_url, "duckdb": str(tmp_path / "t.duckdb")}.get(
+        kind, str(tmp_path / "t.db")
+    )
+    if mode == "replace":
+        migrated(source, target)
+    report = migrated(source, target, mode=mode)
+    built = {t.name: t.built for t in report.tables}
+    used_up = f"used up at {LARGEST:,}"
+    assert any(used_up in b for b in built["maxk"]), built
+    assert not any("used up" in b for b in built["fine"]), built
+    error = {"postgresql": psycopg.Error, "duckdb": duckdb.Error}.get(kind, sqlite3.Error)
+    with pytest.raises(error):
+        inserted(target, "maxk", 1)
+    assert inserted(target, "fine", 1) == [2]

@@ -37,6 +37,10 @@ from arrowmig.endpoints.duckdb_dressing import (
     present,
     read_duckdb_dressing,
 )
+from arrowmig.endpoints.duckdb_intervals import as_text as interval_text_sql
+from arrowmig.endpoints.duckdb_intervals import beyond_arrow as interval_beyond_arrow
+from arrowmig.endpoints.duckdb_intervals import guarded as guarded_intervals
+from arrowmig.endpoints.duckdb_intervals import read_as_text as intervals_as_text
 from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
@@ -299,11 +303,13 @@ def _read_expression(col: Column) -> str:
         return f"CAST({c} AS VARCHAR)"
     if kind == "json":
         return f"CAST(to_json({c}) AS VARCHAR)"
+    if intervals_as_text(col):
+        return interval_text_sql(c)  # cast to text by the plan
     if kind == "list":
-        return f"CAST({c} AS {_FIXED_ARRAY.sub('[]', col.source_type)})"
+        return guarded_intervals(f"CAST({c} AS {_FIXED_ARRAY.sub('[]', col.source_type)})", col)
     if kind == "timestamp":
         return f"CAST({c} AS TIMESTAMP)"
-    return c
+    return guarded_intervals(c, col)
 
 
 def _size_sql(table: Table) -> str:
@@ -466,6 +472,9 @@ class DuckDBEndpoint(BaseEndpoint):
                 raise self.translate(exc, what, table) from exc
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        past_arrow = interval_beyond_arrow(exc, table)
+        if past_arrow is not None:
+            return past_arrow
         error = super().translate(exc, what, table)
         if "Out of Memory" in str(exc) and error.hint is None:
             # DuckDB scans 2,048 rows of a column at once: values of megabytes need more.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from arrowmig.auto_keys import identity_resets
+from arrowmig.auto_keys import identity_resets, used_up_note, used_up_sql
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
 from arrowmig.endpoints import (
@@ -1028,7 +1028,23 @@ class PostgresEndpoint(BaseEndpoint):
                 if lost_connection(exc):
                     raise  # the whole wrap-up is retried on a new connection
                 load.skipped.append(f"key sequence not restarted: {exc}")
+        self.note_used_up_keys(table, load)
         return load
+
+    def note_used_up_keys(self, table: Table, load: TableLoad) -> None:
+        """Say of each identity key whose sequence the loaded keys left with no value to
+        hand out (one at its type's largest) that it is used up, as DuckDB's report does:
+        "restarted past the largest loaded key" alone read as if inserts would go on."""
+        sql = used_up_sql(table, self._schema)
+        if sql is None:
+            return
+        try:
+            rows = self._query_for(f"reading the key sequences of {table.name!r}", table.name)(sql)
+        except TransferError as exc:
+            if lost_connection(exc):
+                raise
+            return  # only a note is lost: the sequence is as it was left
+        load.built.extend(used_up_note(table, c, s, int(last)) for c, s, last in rows)
 
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False

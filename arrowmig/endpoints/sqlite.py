@@ -1286,13 +1286,25 @@ class SQLiteEndpoint(BaseEndpoint):
                     "(SELECT 1 FROM sqlite_sequence WHERE name = ?)",
                     (table.name, mark, table.name),
                 )
+                self._cursor.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)
+                )
+                ((counted,),) = self._cursor.fetchall()
                 self._conn.commit()
             except Exception as exc:
                 self._rollback()
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
+        if counted == ROWID_LARGEST:
+            # SQLite then refuses the next insert that leaves the key out ("database or
+            # disk is full"), as the source did: said as PostgreSQL's and DuckDB's are.
+            load.built.append(f"AUTOINCREMENT counter for {counter.name} (used up at {counted:,})")
+            return
         load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
 
+
+ROWID_LARGEST = 2**63 - 1
+"""An AUTOINCREMENT counter there has no key left to hand out."""
 
 _MISSING_COLLATION = re.compile(r"no such collation sequence: ([^\n]+)")
 

@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from arrowmig import nested_json
 from arrowmig.conform import conform
+from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
+from arrowmig.endpoints.pg_ranges import outside_range
 from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
 from arrowmig.endpoints.sqlite_affinity import changed_by_affinity, may_change
 from arrowmig.endpoints.sqlite_profile import affinity
@@ -94,6 +96,13 @@ def screen_batch(
             and travels_as.unit == "ns"
         ):
             problems.extend(_nanosecond_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and (
+            pa.types.is_timestamp(travels_as) or pa.types.is_date(travels_as)
+        ):
+            outside = outside_range(batch.column(i))
+            if outside is not None:
+                hits, reason = outside
+                problems.extend(_problems_where(hits, field.name, reason, RANGE_HINT))
         if dialect == "postgresql" and nested_json.is_nested(travels_as):
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
