@@ -8,6 +8,7 @@ Only the standard library is imported here at module level, so child runs start 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -634,7 +635,8 @@ def command_for(
                 "--batch-rows", str(spec.batch_rows)]  # fmt: skip
     if spec.kind == "pg-copy":
         return [py, "-m", "arrowmig.ceilings", "pg-copy", target.url, "--tables", names,
-                "--ddl", json.dumps(ctx["ddl"].get(target.label, {}))]  # fmt: skip
+                "--ddl", json.dumps(ctx["ddl"].get(target.label, {})),
+                "--files", ctx["copy_files"]]  # fmt: skip
     if spec.kind == "insert-select":
         return [py, "-m", "arrowmig.ceilings", "insert-select", source, target.url,
                 "--ddl", json.dumps(ctx["ddl"]["sqlite"])]  # fmt: skip
@@ -710,11 +712,8 @@ def run_bench(
 ) -> BenchResult:
     """Run the whole bench and write bench.json, bench.md and bench.png into ``options.out``."""
     from arrowmig.bench_checks import check_source
-    from arrowmig.ceilings import (
-        pg_copy_cleanup,
-        pg_copy_prepare,
-        source_tables,
-    )
+    from arrowmig.ceiling_files import server_copy_files
+    from arrowmig.ceilings import source_tables
     from arrowmig.config import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
     from arrowmig.folders import check_writable
     from arrowmig.urls import parse_url
@@ -742,7 +741,6 @@ def run_bench(
             targets.append(opened)
     for note in notes:
         log(note)
-    pg = next((t for t in targets if t.label == "postgresql"), None)
     pg_admin = next((t for t in options.targets if t.startswith("postgres")), None)
     result = BenchResult(
         options={
@@ -778,6 +776,7 @@ def run_bench(
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_exit)
     result.machine["loadavg_start"] = list(os.getloadavg())
+    server_files = contextlib.ExitStack()
     try:
         # Warm-up: the read ceiling and one columnar load per target. The loads also provide
         # what the references need: column types for the row path and the PostgreSQL file.
@@ -794,7 +793,9 @@ def run_bench(
             if target.label in ("sqlite", "postgresql"):
                 ctx["ddl"][target.label] = target_schema(target, tables)
             if target.label == "postgresql":
-                pg_copy_prepare(target.url, tables)
+                ctx["copy_files"] = server_files.enter_context(
+                    server_copy_files(target.url, tables, notes)
+                )
         if not options.warmup:
             result.runs = [r for r in result.runs if not r["warmup"]]
         for round_no, spec in schedule(specs, options.repeat):
@@ -804,11 +805,7 @@ def run_bench(
             if spec.kind == "read" and data.get("ok"):
                 dataset_bytes = dataset_bytes or int(data.get("bytes") or 0)
     finally:
-        if pg is not None:
-            try:
-                pg_copy_cleanup(pg.url, tables)
-            except Exception as exc:
-                notes.append(f"could not clean the PostgreSQL ceiling files: {exc}")
+        server_files.close()
         for target in targets:
             close_target(target)
         shutil.rmtree(work, ignore_errors=True)

@@ -5,7 +5,7 @@ one JSON line: rows, bytes, seconds (the timed part only, imports and set-up exc
 
 - ``read``: the source read as Arrow with nothing written (ADBC, DuckDB): the read ceiling.
 - ``pg-copy``: PostgreSQL ``COPY ... FROM`` a binary file the server wrote itself, into an empty
-  table of the same column types: the server's own ingest rate.
+  table of the same column types: the server's own ingest rate (files: ``ceiling_files``).
 - ``insert-select``: SQLite ``INSERT INTO ... SELECT`` from an ``ATTACH``-ed source file.
 - ``engine-read``: the source read through arrowmig's own endpoint (profiling, typed SELECT).
 - ``write``: the write stage alone: Arrow batches already in memory ingested with ADBC.
@@ -21,12 +21,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from arrowmig.ceiling_files import CEILING_SCHEMA, copy_file, sql_text
 from arrowmig.config import DEFAULT_PARALLEL
 from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.rowpath import peak_rss_bytes, quote, rss_bytes
 from arrowmig.urls import parse_url
-
-CEILING_SCHEMA = "arrowmig_ceiling"
 
 
 def _result(kind: str, rows: int, nbytes: int, seconds: float, **extra: Any) -> dict[str, Any]:
@@ -203,40 +202,6 @@ def write_only(source: str, target: str, tables: Sequence[str], batch_rows: int)
     return _result("write", rows, nbytes, seconds, baseline_rss_bytes=baseline)
 
 
-def pg_copy_file(pg_url: str, table: str) -> str:
-    """Where the server keeps the binary copy of ``table`` (on the server's own disk)."""
-    dbname = pg_url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "postgres"
-    return f"/tmp/arrowmig_bench_{dbname}_{table}.bin"
-
-
-def pg_copy_prepare(pg_url: str, tables: Sequence[str]) -> None:
-    """Have the server write each loaded table to a binary file and keep an empty twin of it.
-
-    The tables must already be loaded in ``pg_url`` (the bench's warm-up run loads them).
-    """
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {CEILING_SCHEMA}")
-        for table in tables:
-            tmpl = f"{CEILING_SCHEMA}.{quote('tmpl_' + table)}"
-            conn.execute(f"DROP TABLE IF EXISTS {tmpl}")
-            conn.execute(f"CREATE TABLE {tmpl} (LIKE public.{quote(table)})")
-            path = pg_copy_file(pg_url, table).replace("'", "''")
-            conn.execute(f"COPY (SELECT * FROM public.{quote(table)}) TO '{path}' (FORMAT binary)")
-
-
-def pg_copy_cleanup(pg_url: str, tables: Sequence[str]) -> None:
-    """Empty the server-side files (the server owns them) and drop the ceiling schema."""
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        for table in tables:
-            path = pg_copy_file(pg_url, table).replace("'", "''")
-            conn.execute(f"COPY (SELECT 1 WHERE false) TO '{path}'")
-        conn.execute(f"DROP SCHEMA IF EXISTS {CEILING_SCHEMA} CASCADE")
-
-
 def _retarget_index(statement: str, table: str) -> str:
     """Point a ``CREATE INDEX ... ON public.t USING ...`` at the ceiling's fresh table."""
     import re
@@ -261,9 +226,13 @@ def _retarget_foreign_key(statement: str, table: str) -> str:
 
 
 def pg_copy(
-    pg_url: str, tables: Sequence[str], ddl: dict[str, dict[str, Any]] | None = None
+    pg_url: str,
+    tables: Sequence[str],
+    prefix: str,
+    ddl: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Time ``COPY fresh FROM file (FORMAT binary)`` plus its commit, table by table.
+    """Time ``COPY fresh FROM file (FORMAT binary)`` plus its commit, table by table, from
+    the files ``ceiling_files.server_copy_files`` had the server write (``prefix``).
 
     The keys, indexes and foreign keys arrowmig builds (from ``ddl``) are then built and timed
     apart, as ``index_seconds``: the ceiling itself is the load alone.
@@ -280,9 +249,9 @@ def pg_copy(
             conn.execute(f"DROP TABLE IF EXISTS {fresh}")
             conn.execute(f"CREATE TABLE {fresh} (LIKE {tmpl})")
             conn.commit()
-            path = pg_copy_file(pg_url, table).replace("'", "''")
+            path = sql_text(copy_file(prefix, table))
             t0 = time.perf_counter()
-            cur = conn.execute(f"COPY {fresh} FROM '{path}' (FORMAT binary)")
+            cur = conn.execute(f"COPY {fresh} FROM {path} (FORMAT binary)")
             conn.commit()
             took = time.perf_counter() - t0
             n = cur.rowcount
@@ -375,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("target")
     p.add_argument("--tables", required=True)
     p.add_argument("--ddl", default="{}", help='JSON {"table": {"indexes": [SQL, ...]}}')
+    p.add_argument("--files", required=True, help="the server's files: their path prefix")
     p = sub.add_parser("insert-select")
     p.add_argument("source")
     p.add_argument("target")
@@ -388,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.kind == "write":
         out = write_only(args.source, args.target, tables, args.batch_rows)
     elif args.kind == "pg-copy":
-        out = pg_copy(args.target, tables, json.loads(args.ddl))
+        out = pg_copy(args.target, tables, args.files, json.loads(args.ddl))
     else:
         out = insert_select(args.source, args.target, json.loads(args.ddl))
     print(json.dumps(out))

@@ -140,9 +140,18 @@ def note_stop(stop: StopRequested | None) -> None:
 def stop_behind(exc: BaseException) -> StopRequested | None:
     """The stop a signal asked for, when ``exc`` is how a DuckDB query of the main thread
     answered it: DuckDB runs the Python signal handler itself while its query runs, drops the
-    ``StopRequested`` the handler raised, and raises ``RuntimeError('Query interrupted')``."""
+    ``StopRequested`` the handler raised, and raises ``RuntimeError('Query interrupted')``;
+    or when ``exc`` was raised from the stop (a compiled module's error for the handler's
+    exception, or an arrowmig error wrapping that)."""
     if _pending_stops and "Query interrupted" in str(exc):
         return _pending_stops[-1]
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, StopRequested):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__
     return None
 
 

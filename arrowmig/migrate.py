@@ -127,7 +127,8 @@ def _migrate(
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import schema_runs
 
-        runs = schema_runs(source, target, config)
+        with _stopped_before_writing([]):
+            runs = schema_runs(source, target, config)
     else:
         config = replace(config, source_schema=one_schema(config.source_schema))
     # The run's summary is its last event: held back while the schemas' runs (each its own
@@ -135,7 +136,12 @@ def _migrate(
     held_back = runs is not None or config.verify
     inner = SummaryLast(sink) if held_back else sink
     # The verify, and every schema's run, within the run's hold on a DuckDB target.
-    with target_kept_open(target), _held_source(source, target, config, runs, sink) as held:
+    with contextlib.ExitStack() as hold:
+        # A stop as the hold is taken (DuckDB's module loading, the source's locks) comes
+        # before anything is written: said so, not as a run to resume.
+        with _stopped_before_writing([]):
+            hold.enter_context(target_kept_open(target))
+            held = hold.enter_context(_held_source(source, target, config, runs, sink))
         if runs is not None:
             from arrowmig.schemas import InSchema, migrate_schemas, tables_of
 

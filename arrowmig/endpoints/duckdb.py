@@ -100,7 +100,6 @@ class _SharedDatabase:
         self.path = path
         self.read_only = read_only
         self.created = not os.path.exists(path)
-        self.connection = connect_duckdb(path, read_only=read_only)
         # DuckDB's buffer pool defaults to 80% of RAM and keeps written blocks and index
         # builds in memory; a bound keeps arrowmig's memory flat as tables grow (DuckDB
         # spills to a temporary directory beyond it).
@@ -109,7 +108,12 @@ class _SharedDatabase:
                 f"ARROWMIG_DUCKDB_MEMORY_LIMIT={DUCKDB_MEMORY_LIMIT!r} is not a size",
                 hint="give one as DuckDB takes it, e.g. 4GB or 900MB",
             )
-        self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        self.connection = connect_duckdb(path, read_only=read_only)
+        try:
+            self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        except BaseException:
+            self._close()  # a signal to stop as the file opens: no empty new file left
+            raise
         self.lock = threading.Lock()
         self.users = 0
         self.kept = False  # a run keeps it open: one user more, until the run ends
@@ -169,14 +173,17 @@ class _SharedDatabase:
             self.users -= 1
             if self.users == 0:
                 del self._registry[self.path]
-                empty = self.created and self._holds_nothing()
-                self.connection.close()
-                if empty:
-                    # A file this run created and wrote nothing into (a run refused at
-                    # planning) is removed, not left behind empty.
-                    for leftover in (self.path, self.path + ".wal"):
-                        with contextlib.suppress(OSError):
-                            os.remove(leftover)
+                self._close()
+
+    def _close(self) -> None:
+        empty = self.created and self._holds_nothing()
+        self.connection.close()
+        if empty:
+            # A file this run created and wrote nothing into (a run refused at planning) is
+            # removed, not left behind empty.
+            for leftover in (self.path, self.path + ".wal"):
+                with contextlib.suppress(OSError):
+                    os.remove(leftover)
 
     def _holds_nothing(self) -> bool:
         try:
@@ -386,15 +393,21 @@ class DuckDBEndpoint(BaseEndpoint):
         if create:
             refuse_unwritable_file(url.target, self.dialect)
 
+        shared: _SharedDatabase | None = None
         try:
-            self._shared = _SharedDatabase.acquire(path, read_only and not create)
+            shared = self._shared = _SharedDatabase.acquire(path, read_only and not create)
             self._lock = self._shared.lock
             self._conn = self._shared.connection.cursor()
             self._catalog = str(self._query("SELECT current_database()")[0][0])
             self._schema_ready = False
-        except ConnectError:
-            raise
-        except Exception as exc:
+        except BaseException as exc:
+            if shared is not None:
+                # Not opened after all (a signal to stop, a failed first query): the file let
+                # go of, and removed if this opening created it empty.
+                with contextlib.suppress(Exception):
+                    shared.release()
+            if isinstance(exc, ConnectError) or not isinstance(exc, Exception):
+                raise
             in_use = _in_use(url.target, exc)
             if in_use is not None:
                 raise in_use from exc

@@ -243,9 +243,13 @@ class SQLiteEndpoint(BaseEndpoint):
             self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
             self._pragma(READ_CACHE_PRAGMA)
             self._query("SELECT count(*) FROM sqlite_schema")
-        except Exception as exc:
+        except BaseException as exc:
             with contextlib.suppress(Exception):
                 self._conn.close()
+            if not isinstance(exc, Exception):
+                # A signal to stop as the file opens: closed here, not by the garbage
+                # collector as Python exits (with a traceback for the statement left open).
+                raise
             # The header is read only now, when SQLite has refused the file: closing any
             # descriptor of a file drops every POSIX lock this process holds on it, and a read
             # of it beside another connection's read transaction let an outside writer commit
