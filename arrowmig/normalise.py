@@ -248,6 +248,17 @@ def _parsed(x: str, parse_type: str, canon: str, *, hashed: bool = False) -> str
     )
 
 
+def _finer_than_unit(x: str, ns: bool, parsed: str) -> str:
+    """``parsed``, the hash of a timestamp or time text, unless the text holds a non-zero
+    digit of a second past the pair's unit (the 7th in microseconds, the 10th in
+    nanoseconds): no value of the other side's type can hold it, and DuckDB's parse would
+    cut it off (``'10:00:00.1234569'`` read as 10:00:00.123456, equal to a copy that lost
+    0.9 µs). Such a text then only equals itself."""
+    digits = 9 if ns else 6
+    finer = f"regexp_matches({x}::VARCHAR, ':[0-9][0-9][.][0-9]{{{digits}}}[0-9]*[1-9]')"
+    return f"(CASE WHEN {finer} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
+
+
 def _float_hash(d: str) -> str:
     """The hash of the double ``d`` and of a zero's sign: DuckDB hashes -0.0 as 0.0, yet
     they differ (``atan2(0, d)`` is pi for one and 0 for the other, their texts differ). Only
@@ -482,8 +493,9 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset);
             # text without one is taken as UTC because the session time zone is UTC.
             if ns:
-                return _parsed_ns_timestamp(x)
-            return _parsed(x, "TIMESTAMPTZ", _with_infinities("{v}", "epoch_us({v})::HUGEINT"))
+                return _finer_than_unit(x, ns, _parsed_ns_timestamp(x))
+            parsed = _parsed(x, "TIMESTAMPTZ", _with_infinities("{v}", "epoch_us({v})::HUGEINT"))
+            return _finer_than_unit(x, ns, parsed)
         return f"hash({_ts_epoch(x, t, ns)})"
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"
@@ -491,7 +503,9 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         # DuckDB's TIME holds microseconds: a cast to it would round 23:59:59.999999999 up
         # to 24:00:00, and so make a rounded copy equal to its source.
         time_type = "TIME_NS" if ns else "TIME"
-        return _parsed(x, time_type, "{v}") if kind == TEXT else f"hash({x}::{time_type})"
+        if kind == TEXT:
+            return _finer_than_unit(x, ns, _parsed(x, time_type, "{v}"))
+        return f"hash({x}::{time_type})"
     if mode == UUID:
         if kind == BINARY:
             return f"hash(lower(hex({x})))"

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from arrowmig.config import MigrationConfig
+from arrowmig.names import written
 from arrowmig.report import MigrationReport
+from arrowmig.schemas import several_schemas
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -26,6 +28,10 @@ def verify_run(
     from arrowmig.verify_report import VerifyReport
 
     loaded = [t.name for t in report.tables if t.status == "done"] + report.done_before
+    if several_schemas(config.source_schema) is None:
+        # Written as --tables takes them (a run of several schemas names them so already):
+        # verify reads '"x.y"' as the table x.y, as migrate does.
+        loaded = [written(name, dots=True) for name in loaded]
     not_loaded = {
         t.name: "failed to load" if t.status == "failed" else f"not loaded ({t.status})"
         for t in report.tables

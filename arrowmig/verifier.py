@@ -27,7 +27,13 @@ from arrowmig.events import Event, ProgressSink, as_sink
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import folded, named_tables, one_schema, table_names, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
-from arrowmig.plan import extension_tables, uncompared_schemas_note, unknown_table
+from arrowmig.plan import (
+    extension_tables,
+    in_this_schema,
+    partitions_of,
+    uncompared_schemas_note,
+    unknown_table,
+)
 from arrowmig.schema import qualified
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
@@ -171,9 +177,10 @@ def _is_internal(name: str) -> bool:
 
 def _own_tables(endpoint: Endpoint, named: bool) -> list[str]:
     """The tables compared by default: not those an extension made (as migrate leaves them
-    out), unless tables are named; then views too, whose rows migrate copies when named."""
+    out), unless tables are named; then views and partitions too, whose rows migrate copies
+    as a table of their own when named."""
     if named:
-        return [*endpoint.list_tables(), *endpoint.list_views()]
+        return [*endpoint.list_tables(), *endpoint.list_views(), *partitions_of(endpoint)]
     extensions = extension_tables(endpoint)
     return [t for t in endpoint.list_tables() if t not in extensions]
 
@@ -242,8 +249,9 @@ def verify(
             lambda schema, chosen, left_out, one: verify(
                 source,
                 target,
-                tables=chosen,
-                exclude=left_out,
+                # Written as --tables takes them: each is read back as the exact name.
+                tables=None if chosen is None else [written(t, dots=True) for t in chosen],
+                exclude=[written(t, dots=True) for t in left_out],
                 level=level,
                 max_diffs=max_diffs,
                 # Written as --source-schema takes one name: a comma in it is no list.
@@ -268,6 +276,10 @@ def verify(
     holding = contextlib.ExitStack()
     try:
         _both(src.open(), tgt.open())
+        assert src.endpoint is not None
+        # Names as migrate reads them ('"x.y"' is the table x.y, 'public."x.y"' too).
+        tables = in_this_schema(tables, src.endpoint.schema)
+        exclude = in_this_schema(exclude, src.endpoint.schema) or ()
         src_names, tgt_names = _both(
             src.submit(lambda e, _: _own_tables(e, named=bool(tables))),
             tgt.submit(lambda e, _: _own_tables(e, named=bool(tables))),
@@ -539,6 +551,8 @@ class _TableRunner:
             self.tgt.submit(lambda e, _: e.describe(target_name, profile=True)),
         )
         pairs, missing, extra = _column_pairs(s_table, t_table, self.src, self.tgt, beyond_arrow)
+        if extra:
+            extra, result.columns_left_to_target = self._left_to_target(target_name, extra)
         result.missing_columns, result.extra_columns = missing, extra
         result.columns_checked = len(pairs)
         if self.level == "count":
@@ -571,6 +585,18 @@ class _TableRunner:
         unequal = not same or bool(result.differing_columns)
         if pairs and (self.level == "diff" or (unequal and self.max_diffs > 0)):
             self._diff(result, s_read, t_read, pairs)
+
+    def _left_to_target(self, name: str, extra: list[str]) -> tuple[list[str], list[str]]:
+        """``extra``, the target's columns the source lacks, split in two: those the target
+        fills itself (nullable, with a default, identity or generated), which an append
+        leaves to it and which hold nothing of the source (a note), and the rest, which no
+        copy of the source could have left empty (a difference)."""
+
+        def fillable(endpoint: Endpoint, _: duckdb.DuckDBPyConnection) -> set[str]:
+            return endpoint.omittable_columns(name) | endpoint.computed_columns(name)
+
+        own = self.tgt.submit(fillable).result()
+        return [c for c in extra if c not in own], [c for c in extra if c in own]
 
     def _name_lost_negative_zeros(
         self, result: TableResult, pairs: list[ColumnPair], s_sum: Checksum, t_sum: Checksum

@@ -59,7 +59,12 @@ class TableResult:
     missing_columns: list[str] = field(default_factory=list)
     """Source columns with no match in the target."""
     extra_columns: list[str] = field(default_factory=list)
-    """Target columns with no match in the source."""
+    """Target columns with no match in the source that the target cannot fill itself (NOT
+    NULL without a default): a difference."""
+    columns_left_to_target: list[str] = field(default_factory=list)
+    """Target columns with no match in the source that the target fills itself (nullable,
+    with a default, identity or generated), as ``migrate --mode append`` leaves them: not
+    compared, and no difference."""
     key: list[str] = field(default_factory=list)
     """The key rows were matched on at diff level (empty: multiset of whole rows)."""
     diffs: list[RowDiff] = field(default_factory=list)

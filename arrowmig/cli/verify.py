@@ -71,6 +71,11 @@ def _details(t: dict[str, Any]) -> list[str]:
         out.append(f"{name}: columns missing in target: {', '.join(t['missing_columns'])}")
     if t["extra_columns"]:
         out.append(f"{name}: columns only in target: {', '.join(t['extra_columns'])}")
+    if t["columns_left_to_target"]:
+        out.append(
+            f"{name}: columns only in target, left to it (nullable, a default, identity or "
+            f"generated; not compared): {', '.join(t['columns_left_to_target'])}"
+        )
     if t["differing_columns"]:
         out.append(f"{name}: columns that differ: {', '.join(t['differing_columns'])}")
     if t["differing_keys"]:
