@@ -37,6 +37,12 @@ from arrowmig.endpoints.duckdb_dressing import (
     present,
     read_duckdb_dressing,
 )
+from arrowmig.endpoints.duckdb_memory import (
+    checkpoint_threshold_sql,
+    commit_kept,
+    memory_hint,
+    out_of_memory,
+)
 from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
@@ -106,6 +112,10 @@ class _SharedDatabase:
                 hint="give one as DuckDB takes it, e.g. 4GB or 900MB",
             )
         self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        if not read_only:
+            self.connection.execute(
+                checkpoint_threshold_sql(memory_limit_bytes(DUCKDB_MEMORY_LIMIT))
+            )
         self.lock = threading.Lock()
         self.users = 0
         self.kept = False  # a run keeps it open: one user more, until the run ends
@@ -467,12 +477,10 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
         error = super().translate(exc, what, table)
-        if "Out of Memory" in str(exc) and error.hint is None:
-            # DuckDB scans 2,048 rows of a column at once: values of megabytes need more.
-            error.hint = (
-                f"arrowmig caps DuckDB at {DUCKDB_MEMORY_LIMIT} to keep memory flat; run again "
-                "with ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB (or more) in the environment"
-            )
+        if out_of_memory(str(exc)) and error.hint is None:
+            error.hint = memory_hint(DUCKDB_MEMORY_LIMIT)
+        if isinstance(error, TransferError) and commit_kept(str(exc)):
+            error.committed = True
         return error
 
     # -- catalog --------------------------------------------------------------------------
