@@ -87,6 +87,9 @@ class TransferError(ArrowmigError):
     """A stream failed while moving data."""
 
     exit_code = 1
+    committed: bool = False
+    """Set when the batch being written was committed all the same (DuckDB: the COMMIT is
+    durable, the checkpoint after it failed): its rows count as written."""
 
     def __init__(
         self,

@@ -399,6 +399,11 @@ def _copy_range(
         try:
             _write_with_retries(conns, target_table, out, settings, on_retry, after, landed)
         except TransferError as exc:
+            if exc.committed:
+                # In the target with its checkpoint row, whatever failed after the commit: the
+                # report counts what the target holds, and a resume starts after it.
+                written(out.num_rows, out.nbytes, last_key)
+                raise
             rejects = settings.rejects if settings.on_error == "reject" else None
             refused = _refused_character(exc, out, conns)
             if refused is not None and rejects is None:
@@ -428,11 +433,14 @@ def _copy_range(
             commit(out.slice(0, half), keys.slice(0, half), keys[half - 1].as_py())
             commit(out.slice(half), keys.slice(half), last_key)
             return
-        progress.rows += out.num_rows
-        progress.written += out.num_rows
+        written(out.num_rows, out.nbytes, last_key)
+
+    def written(rows: int, nbytes: int, last_key: Any) -> None:
+        progress.rows += rows
+        progress.written += rows
         if last_key is not None:
             progress.last_key = last_key
-        on_batch(out.num_rows, out.nbytes)
+        on_batch(rows, nbytes)
 
     try:
         try:

@@ -41,6 +41,12 @@ from arrowmig.endpoints.duckdb_intervals import as_text as interval_text_sql
 from arrowmig.endpoints.duckdb_intervals import beyond_arrow as interval_beyond_arrow
 from arrowmig.endpoints.duckdb_intervals import guarded as guarded_intervals
 from arrowmig.endpoints.duckdb_intervals import read_as_text as intervals_as_text
+from arrowmig.endpoints.duckdb_memory import (
+    checkpoint_threshold_sql,
+    commit_kept,
+    memory_hint,
+    out_of_memory,
+)
 from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
@@ -111,6 +117,10 @@ class _SharedDatabase:
         self.connection = connect_duckdb(path, read_only=read_only)
         try:
             self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+            if not read_only:
+                self.connection.execute(
+                    checkpoint_threshold_sql(memory_limit_bytes(DUCKDB_MEMORY_LIMIT))
+                )
         except BaseException:
             self._close()  # a signal to stop as the file opens: no empty new file left
             raise
@@ -489,12 +499,10 @@ class DuckDBEndpoint(BaseEndpoint):
         if past_arrow is not None:
             return past_arrow
         error = super().translate(exc, what, table)
-        if "Out of Memory" in str(exc) and error.hint is None:
-            # DuckDB scans 2,048 rows of a column at once: values of megabytes need more.
-            error.hint = (
-                f"arrowmig caps DuckDB at {DUCKDB_MEMORY_LIMIT} to keep memory flat; run again "
-                "with ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB (or more) in the environment"
-            )
+        if out_of_memory(str(exc)) and error.hint is None:
+            error.hint = memory_hint(DUCKDB_MEMORY_LIMIT)
+        if isinstance(error, TransferError) and commit_kept(str(exc)):
+            error.committed = True
         return error
 
     # -- catalog --------------------------------------------------------------------------
