@@ -25,6 +25,7 @@ from arrowmig.checkpoint import (
     fingerprint,
     rows_committed,
     shape_change,
+    superseded_text,
     table_shape,
 )
 from arrowmig.config import MigrationConfig
@@ -66,6 +67,7 @@ from arrowmig.plan import (
 )
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
+from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.run_lock import exclusive_tables, target_kept_open
 from arrowmig.runner import (
     Runner,
@@ -391,6 +393,16 @@ def _transfer(
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
         store.record(_run_row(run_id, "running", basis), durable=True)
+        # The tables this run writes afresh: an older run not complete that loads any of them
+        # can no longer be continued (its resume would write its rows on top of these).
+        fresh_names = [
+            p.source.name for p in plan.tables if not _prepared(earlier_rows, p.source.name)
+        ]
+        for other in store.supersede(run_id, fresh_names):
+            report.notes.append(
+                f"run {other}, not complete, loaded these tables too: it is superseded by "
+                "this one (arrowmig status shows it; it can no longer be resumed)"
+            )
         if plan.sqlite_header:
             dst.set_header_values(plan.sqlite_header)  # type: ignore[attr-defined]
         if earlier is None:  # a new run: its reject files hold its own rows only
@@ -875,6 +887,13 @@ def _earlier_run(
     if not config.resume:
         return None
     rows = store.rows(run_id)
+    own = next((r for r in rows if r.table_name == RUN_ROW), None)
+    if own is not None and own.state == "superseded":
+        raise SchemaError(
+            f"cannot resume: {superseded_text(own, store.target.url.redacted)}",
+            hint="nothing is left to resume: to load the tables again, run the same command without "
+            "--resume (with --mode replace where they exist)",
+        )
     if rows:
         return rows
     names = {p.source.name for p in plan.tables}
@@ -1210,6 +1229,9 @@ def _table_work(
             if r.state != "done":
                 work.streams.append(StreamWork(stream, r.rows_done, r.last_key))
             work.rows_before += r.rows_done
+        detail = TableDetail.parse(own_row.detail)
+        check_rows_held(dst, name, landing, detail, work.rows_before)
+        work.held_before = detail.held_before or 0
         table_plan.streams = [w.stream for w in work.streams]
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).
@@ -1222,6 +1244,7 @@ def _table_work(
         raise _NotPrepared(exc) from exc
     created = getattr(dst, "types_created", None)
     table_plan.types_created = tuple(created(landing.physical.name)) if created else ()
+    work.held_before = held_before(dst, landing)
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
     fresh.append(work)
     return work
