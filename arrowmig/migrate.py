@@ -379,7 +379,8 @@ def _transfer(
         # and the source schema (part of the command that resumes it).
         # And when each run of it began reading the source: a resumed run's copy holds the
         # rows of two (or more) moments, which its report says. And where it puts rejected
-        # rows: a resume told another folder, or none, would scatter them.
+        # rows: a resume told another folder, or none, would scatter them. And the options
+        # that built a generated source (``arrowmig status`` repeats them).
         read_before = _read_at(earlier)
         read_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         basis = {
@@ -389,6 +390,7 @@ def _transfer(
             "source_schema": config.source_schema,
             "read_at": [*read_before, read_now],
             "reject_dir": _reject_dir(config),
+            "source_flags": list(getattr(src, "command_flags", ())),
         }
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)

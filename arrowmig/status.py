@@ -18,6 +18,7 @@ from arrowmig.checkpoint import (
 )
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import CHECKPOINT_TABLE
+from arrowmig.generated_runs import again_command
 from arrowmig.run_lock import holds_lock
 
 
@@ -94,10 +95,14 @@ def _recorded_pids(rows: list[Row]) -> dict[str, int]:
 
 
 def resume_command(basis: dict[str, Any], target: str, target_schema: str | None) -> str | None:
-    """The ``arrowmig migrate ... --resume`` that continues a run, from what its run row
+    """The ``arrowmig migrate ... --resume`` that continues a run (for a run of ``arrowmig
+    generate``, the command that does it again), from what its run row
     recorded (the source as the run resolved it, its tables, mode, casts, on-error, reject
     folder and flags such as --no-keys);
     None for a run that recorded too little to say."""
+    again = again_command(basis, target)
+    if again is not None:  # generate has no --resume: it is done again
+        return again
     source, tables = basis.get("source"), basis.get("tables")
     if not isinstance(source, str) or not isinstance(tables, list):
         return None

@@ -55,7 +55,8 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         for t in r["tables"]:
             say(f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows")
         if r["resume"]:
-            say(f"  {r['run_id']} to continue: {r['resume']}")
+            again = r["resume"].startswith("arrowmig generate ")  # no --resume: done again
+            say(f"  {r['run_id']} {'to start again' if again else 'to continue'}: {r['resume']}")
         if r["superseded"]:
             say(f"  {r['run_id']}: {r['superseded']}")
     return 0
