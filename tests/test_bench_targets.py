@@ -12,7 +12,9 @@ import duckdb
 import pytest
 
 from arrowmig.cli import main
-from tests.test_bench import tiny_db  # noqa: F401  (the fixture)
+from tests import test_bench
+
+tiny_db = test_bench.tiny_db  # the fixture: a small SQLite source
 
 QUICK = ("--paths", "columnar", "--batch-rows", "100", "--parallel", "1", "--repeat", "1")
 
@@ -30,7 +32,7 @@ def test_bench_refuses_a_target_file_that_exists(
     form: str,
     tiny_db: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     precious = tmp_path / "precious.db"
     _precious(precious)
@@ -55,7 +57,7 @@ def test_bench_refuses_a_target_file_that_exists(
 
 
 def test_bench_removes_the_target_file_it_made_and_no_warmup_leaves_warmups_out(
-    tiny_db: Path,  # noqa: F811
+    tiny_db: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
