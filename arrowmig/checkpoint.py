@@ -378,7 +378,8 @@ class CheckpointStore:
             if not overlap:
                 continue
             basis["superseded_by"] = {"run_id": run_id, "table": overlap[0], "at": _now()}
-            self.forget_run(other)
+            # Marked first: stopped in between, the run is superseded with its rows still
+            # there; the other way round it had no rows at all, and a --resume started afresh.
             self.record(
                 Row(
                     other,
@@ -395,6 +396,7 @@ class CheckpointStore:
                 ),
                 durable=True,
             )
+            self.forget_run(other, keep_run_row=True)
             retired.append(other)
         return retired
 
