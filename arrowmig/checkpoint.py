@@ -216,6 +216,23 @@ def run_basis(run_row: Row) -> dict[str, Any]:
     return basis if isinstance(basis, dict) else {}
 
 
+def run_row(run_id: str, state: str, basis: dict[str, Any], *, rows: int = 0) -> Row:
+    """The run's own row; ``rows``: all it moved, kept once the tables' rows are forgotten."""
+    return Row(
+        run_id,
+        RUN_ROW,
+        TABLE_ROW,
+        None,
+        None,
+        None,
+        None,
+        rows,
+        state,
+        json.dumps(basis, sort_keys=True),
+        None,
+    )
+
+
 def superseded_text(run_row: Row, target: str) -> str:
     """'the run R in T was superseded by run S, which loaded 'x' afresh at ...': why a
     superseded run (``CheckpointStore.supersede``) cannot go on."""
@@ -380,22 +397,7 @@ class CheckpointStore:
             basis["superseded_by"] = {"run_id": run_id, "table": overlap[0], "at": _now()}
             # Marked first: stopped in between, the run is superseded with its rows still
             # there; the other way round it had no rows at all, and a --resume started afresh.
-            self.record(
-                Row(
-                    other,
-                    RUN_ROW,
-                    TABLE_ROW,
-                    None,
-                    None,
-                    None,
-                    None,
-                    0,
-                    "superseded",
-                    json.dumps(basis, sort_keys=True),
-                    None,
-                ),
-                durable=True,
-            )
+            self.record(run_row(other, "superseded", basis), durable=True)
             self.forget_run(other, keep_run_row=True)
             retired.append(other)
         return retired

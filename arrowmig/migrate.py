@@ -24,6 +24,8 @@ from arrowmig.checkpoint import (
     TableDetail,
     fingerprint,
     rows_committed,
+    run_basis,
+    run_row,
     shape_change,
     superseded_text,
     table_shape,
@@ -394,7 +396,7 @@ def _transfer(
         }
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
-        store.record(_run_row(run_id, "running", basis), durable=True)
+        store.record(run_row(run_id, "running", basis), durable=True)
         # The tables this run writes afresh: an older run not complete that loads any of them
         # can no longer be continued (its resume would write its rows on top of these).
         fresh_names = [
@@ -642,13 +644,13 @@ def _wrap_up(
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
         # Finished, with failures: no longer running (a --resume still picks it up).
-        CheckpointStore(dst).record(_run_row(run_id, "failed", basis), durable=True)
+        CheckpointStore(dst).record(run_row(run_id, "failed", basis), durable=True)
     else:
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.
         # Marked complete first: killed in between, a resume finds the run complete (the other
         # way round, it found a running run with no table prepared, and refused the tables).
         store = CheckpointStore(dst)
-        store.record(_run_row(run_id, "complete", basis, rows=report.rows), durable=True)
+        store.record(run_row(run_id, "complete", basis, rows=report.rows), durable=True)
         store.forget_run(run_id, keep_run_row=True)
 
 
@@ -696,7 +698,7 @@ def _mark_interrupted(
             store = CheckpointStore(dst)
             if any(r.table_name == RUN_ROW and r.state == "complete" for r in store.rows(run_id)):
                 return
-            store.record(_run_row(run_id, "interrupted", basis), durable=True)
+            store.record(run_row(run_id, "interrupted", basis), durable=True)
     except ArrowmigError as exc:
         report.notes.append(f"the run could not be recorded as interrupted: {exc}")
 
@@ -911,7 +913,7 @@ def _earlier_run(
     if clashing:
         other = clashing[0].run_id
         run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
-        recorded = _recorded_basis(run_row)
+        recorded = run_basis(run_row)
         where = f"the interrupted run {other} in {store.target.url.redacted}"
         changed = _columns_changed(recorded, basis)
         if changed is not None:
@@ -933,7 +935,7 @@ def _earlier_run(
         # Started afresh, create mode would refuse the tables a finished run made, and
         # recommend the very --resume given: say which run it found, and how it differs.
         for row in store.rows():
-            recorded = _recorded_basis(row) if row.table_name == RUN_ROW else {}
+            recorded = run_basis(row) if row.table_name == RUN_ROW else {}
             loaded = names & set(_as_names(recorded.get("tables")))
             if row.state == "complete" and loaded:
                 raise SchemaError(
@@ -960,16 +962,6 @@ def _source_identity(src: Source, label: str) -> str:
 
         return str(Path(src.url.target).resolve())
     return label
-
-
-def _recorded_basis(run_row: Row) -> dict[str, object]:
-    import json
-
-    try:
-        basis = json.loads(run_row.detail or "{}")
-    except ValueError:
-        return {}
-    return basis if isinstance(basis, dict) else {}
 
 
 _BASIS_WORDS = {
@@ -1049,7 +1041,7 @@ def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tup
 def _read_at(rows: list[Row] | None) -> list[str]:
     """When the interrupted run (and the runs it resumed) began reading the source."""
     run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
-    read = _recorded_basis(run_row).get("read_at") if run_row is not None else None
+    read = run_basis(run_row).get("read_at") if run_row is not None else None
     return [str(t) for t in read] if isinstance(read, list) else []
 
 
@@ -1292,25 +1284,6 @@ def _reject_dir(config: MigrationConfig) -> str | None:
     if config.on_error != "reject" or config.reject_dir is None:
         return None
     return os.path.abspath(config.reject_dir)
-
-
-def _run_row(run_id: str, state: str, basis: dict[str, object], *, rows: int = 0) -> Row:
-    """The run's own row; ``rows``: all it moved, kept once the tables' rows are forgotten."""
-    import json
-
-    return Row(
-        run_id,
-        RUN_ROW,
-        TABLE_ROW,
-        None,
-        None,
-        None,
-        None,
-        rows,
-        state,
-        json.dumps(basis, sort_keys=True),
-        None,
-    )
 
 
 def explain(
