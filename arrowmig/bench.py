@@ -54,7 +54,9 @@ class BenchOptions:
     parallel: tuple[int, ...] = (1, 2)
     repeat: int = 3
     warmup: bool = True
-    """One unrecorded columnar run per target (and one read) before the measured rounds."""
+    """Keep in bench.json, flagged ``warmup``, the columnar run per target (and the read)
+    that precede the measured rounds; False leaves them out (they run either way: the
+    measured runs need the tables and files they set up). Never measured."""
     stages: bool = True
     """Also time the write stage alone (Arrow already in memory), to say where time goes."""
     out: Path = Path("bench/out")
@@ -475,14 +477,19 @@ def _file_of(url: str) -> str:
 def reset_target(target: Target) -> None:
     """Empty a target before a run (not timed)."""
     if target.sqlite_file is not None:
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(str(target.sqlite_file) + suffix).unlink(missing_ok=True)
+        remove_database_file(target.sqlite_file)
         return
     import psycopg
 
     with psycopg.connect(target.url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
         conn.execute("CREATE SCHEMA public")
+
+
+def remove_database_file(path: Path) -> None:
+    """Delete a SQLite or DuckDB file bench made, with its journal files."""
+    for suffix in ("", "-journal", "-wal", "-shm", ".wal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
 
 
 def close_target(target: Target) -> None:
@@ -711,7 +718,7 @@ def run_bench(
     options: BenchOptions, *, log: Callable[[str], None] = lambda _msg: None
 ) -> BenchResult:
     """Run the whole bench and write bench.json, bench.md and bench.png into ``options.out``."""
-    from arrowmig.bench_checks import check_source
+    from arrowmig.bench_checks import check_source, check_target_files
     from arrowmig.ceiling_files import server_copy_files
     from arrowmig.ceilings import source_tables
     from arrowmig.config import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
@@ -725,6 +732,7 @@ def run_bench(
     notes: list[str] = []
     # Written last: a folder that cannot take the report would waste the whole bench.
     check_writable(options.out, "the bench report", "--out")
+    created = check_target_files(options.targets)
     source = options.source
     if source is None:
         check_writable(options.cache_dir.expanduser(), "the dataset", "--cache-dir")
@@ -808,6 +816,8 @@ def run_bench(
         server_files.close()
         for target in targets:
             close_target(target)
+        for path in created:  # the files bench made (an existing one is refused)
+            remove_database_file(path)
         shutil.rmtree(work, ignore_errors=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

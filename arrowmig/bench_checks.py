@@ -1,11 +1,13 @@
-"""What ``arrowmig bench`` refuses in its source before it measures anything: a source that
-cannot be opened, a ``--tables`` name it lacks. Each is the error ``migrate`` gives for the same
+"""What ``arrowmig bench`` refuses before it measures anything: a source that cannot be
+opened, a ``--tables`` name it lacks, a target file that exists (bench empties its target
+before every run, and would delete the user's file). Each is the error ``migrate`` gives for the same
 mistake (exit 2, one line), not a round of failed runs or a traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def check_source(source: str, tables: Sequence[str] | None) -> None:
@@ -19,3 +21,31 @@ def check_source(source: str, tables: Sequence[str] | None) -> None:
     with open_endpoint(source, read_only=True) as src:
         if tables:
             select_tables(src, MigrationConfig(tables=tuple(tables)))
+
+
+def check_target_files(targets: Sequence[str]) -> list[Path]:
+    """Refuse a ``--target`` naming a SQLite or DuckDB file that exists (it may be anyone's,
+    even the source: bench deletes its target before every run); returns the files named,
+    which bench creates and so removes at the end."""
+    from arrowmig.errors import ArrowmigError, UsageError
+    from arrowmig.urls import parse_url
+
+    files = []
+    for spec in targets:
+        if spec == "sqlite":
+            continue  # bench's own scratch file
+        try:
+            url = parse_url(spec)
+        except ArrowmigError:
+            continue  # not a database URL: skipped with a note, as ever
+        if url.kind not in ("sqlite", "duckdb") or not url.target:
+            continue
+        path = Path(url.target)
+        if path.exists():
+            raise UsageError(
+                f"--target {spec!r} exists: bench deletes its target before every run",
+                hint="give the path of a file that does not exist yet, or 'sqlite' for a "
+                "scratch file",
+            )
+        files.append(path.resolve())
+    return files

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -138,6 +139,9 @@ class TableDetail:
     profiled: bool = False
     """Loaded again with a full profile after a value broke a presumed type."""
     shape: Shape | None = None
+    held_before: int | None = None
+    """Rows the table held before the run wrote into it (an existing table appended to
+    straight); None when an arrowmig before this one recorded the table."""
 
     def dump(self) -> str:
         return json.dumps(
@@ -145,6 +149,7 @@ class TableDetail:
                 "landing": self.landing,
                 "profiled": self.profiled,
                 "shape": [list(c) for c in self.shape] if self.shape is not None else None,
+                "held_before": self.held_before,
             }
         )
 
@@ -157,10 +162,12 @@ class TableDetail:
             words = (text or "").split()
             return cls(words[0] if words else "", "profiled" in words)
         shape = data.get("shape")
+        held_before = data.get("held_before")
         return cls(
             str(data.get("landing", "")),
             bool(data.get("profiled")),
             tuple((str(n), str(t)) for n, t in shape) if shape is not None else None,
+            held_before if isinstance(held_before, int) else None,
         )
 
 
@@ -194,6 +201,48 @@ def rows_committed(table_rows: list[Row]) -> int:
     if own is not None and own.state == "loaded":
         return max(streams, own.rows_done)
     return streams
+
+
+SETTLED = ("complete", "superseded")
+"""States of a run row with nothing left to continue."""
+
+
+def run_basis(run_row: Row) -> dict[str, Any]:
+    """What a run was computed from (``fingerprint``) and more, as its own row keeps it."""
+    try:
+        basis = json.loads(run_row.detail or "{}")
+    except ValueError:
+        return {}
+    return basis if isinstance(basis, dict) else {}
+
+
+def run_row(run_id: str, state: str, basis: dict[str, Any], *, rows: int = 0) -> Row:
+    """The run's own row; ``rows``: all it moved, kept once the tables' rows are forgotten."""
+    return Row(
+        run_id,
+        RUN_ROW,
+        TABLE_ROW,
+        None,
+        None,
+        None,
+        None,
+        rows,
+        state,
+        json.dumps(basis, sort_keys=True),
+        None,
+    )
+
+
+def superseded_text(run_row: Row, target: str) -> str:
+    """'the run R in T was superseded by run S, which loaded 'x' afresh at ...': why a
+    superseded run (``CheckpointStore.supersede``) cannot go on."""
+    by = run_basis(run_row).get("superseded_by")
+    by = by if isinstance(by, dict) else {}
+    return (
+        f"the run {run_row.run_id} in {target} was superseded by run {by.get('run_id', '?')}, "
+        f"which loaded {by.get('table', '?')!r} afresh at {by.get('at', '?')}: what the "
+        "earlier run committed is no longer what the table holds"
+    )
 
 
 def _now() -> str:
@@ -320,12 +369,45 @@ class CheckpointStore:
             (run_id, table),
         )
 
+    def supersede(self, run_id: str, tables: Collection[str]) -> list[str]:
+        """Retire every other run not complete that loads any of ``tables``: run ``run_id``
+        writes them afresh, so what those runs committed of them is gone or mixed with other
+        rows, and a resume of theirs would write their rows on top (duplicates). Each keeps
+        only its own row, marked superseded with the run and table that did it (``status``
+        says so; ``--resume`` refuses it); returns their ids."""
+        if not tables or not self.exists():
+            return []
+        wanted = set(tables)
+        by_run: dict[str, list[Row]] = {}
+        for row in self.rows():
+            if row.run_id != run_id:
+                by_run.setdefault(row.run_id, []).append(row)
+        retired = []
+        for other, rows in by_run.items():
+            own = next((r for r in rows if r.table_name == RUN_ROW), None)
+            if own is not None and own.state in SETTLED:
+                continue
+            basis = run_basis(own) if own is not None else {}
+            recorded = basis.get("tables")
+            loads = set(map(str, recorded)) if isinstance(recorded, list) else set()
+            loads |= {r.table_name for r in rows if r.table_name != RUN_ROW}
+            overlap = sorted(loads & wanted)
+            if not overlap:
+                continue
+            basis["superseded_by"] = {"run_id": run_id, "table": overlap[0], "at": _now()}
+            # Marked first: stopped in between, the run is superseded with its rows still
+            # there; the other way round it had no rows at all, and a --resume started afresh.
+            self.record(run_row(other, "superseded", basis), durable=True)
+            self.forget_run(other, keep_run_row=True)
+            retired.append(other)
+        return retired
+
     def clean(self) -> int:
-        """Remove the rows of complete runs; returns how many runs were removed. The table
-        itself goes once no run is left in it (a run creates it again), unless another
-        user owns it (it created it, and granted this one its use): only its owner may
-        drop it, and it is left empty."""
-        done = [r.run_id for r in self.rows() if r.table_name == RUN_ROW and r.state == "complete"]
+        """Remove the rows of complete and superseded runs; returns how many runs were
+        removed. The table itself goes once no run is left in it (a run creates it again),
+        unless another user owns it (it created it, and granted this one its use): only its
+        owner may drop it, and it is left empty."""
+        done = [r.run_id for r in self.rows() if r.table_name == RUN_ROW and r.state in SETTLED]
         for run_id in done:
             self.forget_run(run_id)
         if self.exists() and not self.rows() and self._owned():

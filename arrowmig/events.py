@@ -65,7 +65,13 @@ class Event:
         for key, digits in (("rows_per_s", 1), ("eta_s", 1), ("batch_ms", 1)):
             if data[key] is not None:
                 data[key] = round(data[key], digits)
-        return {k: v for k, v in data.items() if k in CORE_FIELDS or v is not None}
+        shown = {k: v for k, v in data.items() if k in CORE_FIELDS or v is not None}
+        if self.event == "summary":
+            # The last line of --progress json: `jq .exit_code` reads the command's code from
+            # it, as from --json's document (null only where a library caller sent no report).
+            report = self.report if isinstance(self.report, dict) else {}
+            shown["exit_code"] = report.get("exit_code")
+        return shown
 
 
 CORE_FIELDS = (

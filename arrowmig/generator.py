@@ -32,6 +32,7 @@ from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
+from arrowmig.generated_runs import source_label
 from arrowmig.migrate import transfer
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
 from arrowmig.plan import TABLE_EXISTS_HINT
@@ -230,6 +231,9 @@ class GeneratedSource(ClosedOnExit):
         self.seed = _check_seed(seed)
         self.keys = keys
         """False offers tables without primary key, indexes or foreign keys (load only)."""
+        self.command_flags = () if keys else ("--no-keys",)
+        """The options of ``arrowmig generate`` that built this source, off their defaults: a
+        run records them, for the command ``arrowmig status`` gives to do it again."""
         self.counts = table_counts(scale, rows)
         if tables is not None:
             for name in tables:
@@ -238,9 +242,7 @@ class GeneratedSource(ClosedOnExit):
         self.tables = tuple(t for t in TABLES if t in chosen)
         """The tables this source offers, parents first."""
         self._check_parents()
-        target = f"scale={scale},seed={seed}"
-        if rows:
-            target += "," + ",".join(f"{k}={v}" for k, v in sorted(rows.items()))
+        target = source_label(scale, seed, rows)
         self.url = EndpointUrl(kind="generated", target=target, redacted=target)
         config: dict[str, Any] = {} if threads is None else {"threads": threads}
         self._con = connect_duckdb(":memory:", **config)

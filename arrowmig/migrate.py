@@ -24,7 +24,10 @@ from arrowmig.checkpoint import (
     TableDetail,
     fingerprint,
     rows_committed,
+    run_basis,
+    run_row,
     shape_change,
+    superseded_text,
     table_shape,
 )
 from arrowmig.config import MigrationConfig
@@ -66,6 +69,7 @@ from arrowmig.plan import (
 )
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
+from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.run_lock import exclusive_tables, target_kept_open
 from arrowmig.runner import (
     Runner,
@@ -383,7 +387,8 @@ def _transfer(
         # and the source schema (part of the command that resumes it).
         # And when each run of it began reading the source: a resumed run's copy holds the
         # rows of two (or more) moments, which its report says. And where it puts rejected
-        # rows: a resume told another folder, or none, would scatter them.
+        # rows: a resume told another folder, or none, would scatter them. And the options
+        # that built a generated source (``arrowmig status`` repeats them).
         read_before = _read_at(earlier)
         read_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         basis = {
@@ -393,10 +398,21 @@ def _transfer(
             "source_schema": config.source_schema,
             "read_at": [*read_before, read_now],
             "reject_dir": _reject_dir(config),
+            "source_flags": list(getattr(src, "command_flags", ())),
         }
         # Recorded before any table is created: a run killed from here on is found by --resume.
         written.append(True)
-        store.record(_run_row(run_id, "running", basis), durable=True)
+        store.record(run_row(run_id, "running", basis), durable=True)
+        # The tables this run writes afresh: an older run not complete that loads any of them
+        # can no longer be continued (its resume would write its rows on top of these).
+        fresh_names = [
+            p.source.name for p in plan.tables if not _prepared(earlier_rows, p.source.name)
+        ]
+        for other in store.supersede(run_id, fresh_names):
+            report.notes.append(
+                f"run {other}, not complete, loaded these tables too: it is superseded by "
+                "this one (arrowmig status shows it; it can no longer be resumed)"
+            )
         if plan.sqlite_header:
             dst.set_header_values(plan.sqlite_header)  # type: ignore[attr-defined]
         if earlier is None:  # a new run: its reject files hold its own rows only
@@ -634,13 +650,13 @@ def _wrap_up(
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
         # Finished, with failures: no longer running (a --resume still picks it up).
-        CheckpointStore(dst).record(_run_row(run_id, "failed", basis), durable=True)
+        CheckpointStore(dst).record(run_row(run_id, "failed", basis), durable=True)
     else:
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.
         # Marked complete first: killed in between, a resume finds the run complete (the other
         # way round, it found a running run with no table prepared, and refused the tables).
         store = CheckpointStore(dst)
-        store.record(_run_row(run_id, "complete", basis, rows=report.rows), durable=True)
+        store.record(run_row(run_id, "complete", basis, rows=report.rows), durable=True)
         store.forget_run(run_id, keep_run_row=True)
 
 
@@ -688,7 +704,7 @@ def _mark_interrupted(
             store = CheckpointStore(dst)
             if any(r.table_name == RUN_ROW and r.state == "complete" for r in store.rows(run_id)):
                 return
-            store.record(_run_row(run_id, "interrupted", basis), durable=True)
+            store.record(run_row(run_id, "interrupted", basis), durable=True)
     except ArrowmigError as exc:
         report.notes.append(f"the run could not be recorded as interrupted: {exc}")
 
@@ -881,6 +897,13 @@ def _earlier_run(
     if not config.resume:
         return None
     rows = store.rows(run_id)
+    own = next((r for r in rows if r.table_name == RUN_ROW), None)
+    if own is not None and own.state == "superseded":
+        raise SchemaError(
+            f"cannot resume: {superseded_text(own, store.target.url.redacted)}",
+            hint="nothing is left to resume: to load the tables again, run the same command without "
+            "--resume (with --mode replace where they exist)",
+        )
     if rows:
         return rows
     names = {p.source.name for p in plan.tables}
@@ -896,7 +919,7 @@ def _earlier_run(
     if clashing:
         other = clashing[0].run_id
         run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
-        recorded = _recorded_basis(run_row)
+        recorded = run_basis(run_row)
         where = f"the interrupted run {other} in {store.target.url.redacted}"
         changed = _columns_changed(recorded, basis)
         if changed is not None:
@@ -918,7 +941,7 @@ def _earlier_run(
         # Started afresh, create mode would refuse the tables a finished run made, and
         # recommend the very --resume given: say which run it found, and how it differs.
         for row in store.rows():
-            recorded = _recorded_basis(row) if row.table_name == RUN_ROW else {}
+            recorded = run_basis(row) if row.table_name == RUN_ROW else {}
             loaded = names & set(_as_names(recorded.get("tables")))
             if row.state == "complete" and loaded:
                 raise SchemaError(
@@ -945,16 +968,6 @@ def _source_identity(src: Source, label: str) -> str:
 
         return str(Path(src.url.target).resolve())
     return label
-
-
-def _recorded_basis(run_row: Row) -> dict[str, object]:
-    import json
-
-    try:
-        basis = json.loads(run_row.detail or "{}")
-    except ValueError:
-        return {}
-    return basis if isinstance(basis, dict) else {}
 
 
 _BASIS_WORDS = {
@@ -1034,7 +1047,7 @@ def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tup
 def _read_at(rows: list[Row] | None) -> list[str]:
     """When the interrupted run (and the runs it resumed) began reading the source."""
     run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
-    read = _recorded_basis(run_row).get("read_at") if run_row is not None else None
+    read = run_basis(run_row).get("read_at") if run_row is not None else None
     return [str(t) for t in read] if isinstance(read, list) else []
 
 
@@ -1216,6 +1229,9 @@ def _table_work(
             if r.state != "done":
                 work.streams.append(StreamWork(stream, r.rows_done, r.last_key))
             work.rows_before += r.rows_done
+        detail = TableDetail.parse(own_row.detail)
+        check_rows_held(dst, name, landing, detail, work.rows_before)
+        work.held_before = detail.held_before or 0
         table_plan.streams = [w.stream for w in work.streams]
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).
@@ -1228,6 +1244,7 @@ def _table_work(
         raise _NotPrepared(exc) from exc
     created = getattr(dst, "types_created", None)
     table_plan.types_created = tuple(created(landing.physical.name)) if created else ()
+    work.held_before = held_before(dst, landing)
     work.streams = [StreamWork(stream) for stream in table_plan.streams]
     fresh.append(work)
     return work
@@ -1273,25 +1290,6 @@ def _reject_dir(config: MigrationConfig) -> str | None:
     if config.on_error != "reject" or config.reject_dir is None:
         return None
     return os.path.abspath(config.reject_dir)
-
-
-def _run_row(run_id: str, state: str, basis: dict[str, object], *, rows: int = 0) -> Row:
-    """The run's own row; ``rows``: all it moved, kept once the tables' rows are forgotten."""
-    import json
-
-    return Row(
-        run_id,
-        RUN_ROW,
-        TABLE_ROW,
-        None,
-        None,
-        None,
-        None,
-        rows,
-        state,
-        json.dumps(basis, sort_keys=True),
-        None,
-    )
 
 
 def explain(

@@ -85,6 +85,9 @@ class TableWork:
     shape: Shape | None = None
     """The columns of the table the rows go into, as the target's catalog declared them when
     it was created (a resume refuses a table changed since)."""
+    held_before: int = 0
+    """Rows the table held before the run wrote into it: an existing table appended to
+    straight (a resume checks that it holds these and the rows committed, nothing else)."""
 
 
 class Runner:
@@ -687,7 +690,9 @@ def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork])
 
 
 def table_row(run_id: str, work: TableWork, state: str, *, rows: int = 0) -> Row:
-    detail = TableDetail("staged" if work.landing.staged else "direct", work.profiled, work.shape)
+    detail = TableDetail(
+        "staged" if work.landing.staged else "direct", work.profiled, work.shape, work.held_before
+    )
     return Row(
         run_id=run_id,
         table_name=work.plan.source.name,

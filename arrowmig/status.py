@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections import defaultdict
 from typing import Any
 
-from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, rows_committed
+from arrowmig.checkpoint import (
+    RUN_ROW,
+    SETTLED,
+    TABLE_ROW,
+    CheckpointStore,
+    Row,
+    rows_committed,
+    run_basis,
+    superseded_text,
+)
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import CHECKPOINT_TABLE
+from arrowmig.generated_runs import again_command
 from arrowmig.run_lock import holds_lock
 
 
@@ -45,8 +54,8 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
         if run_row is not None and not tables:
             # A complete run keeps only its own row: what it moved is recorded there.
             rows_done = run_row.rows_done
-            table_count = len(_basis(run_row).get("tables", []))
-        basis = _basis(run_row) if run_row is not None else {}
+            table_count = len(run_basis(run_row).get("tables", []))
+        basis = run_basis(run_row) if run_row is not None else {}
         state = run_row.state if run_row else "unknown"
         pid = None
         if state == "running" and run_id in live:
@@ -60,8 +69,11 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
                 "state": state,
                 "pid": pid,
                 "resume": None
-                if state in ("complete", "unknown") or pid is not None
+                if state in (*SETTLED, "unknown") or pid is not None
                 else resume_command(basis, shown_target, schema),
+                "superseded": superseded_text(run_row, shown_target)
+                if run_row is not None and state == "superseded"
+                else None,
                 "updated_at": max((r.updated_at or "" for r in run_rows), default="") or None,
                 "rows_done": rows_done,
                 "table_count": table_count,
@@ -76,17 +88,21 @@ def _recorded_pids(rows: list[Row]) -> dict[str, int]:
     pids = {}
     for row in rows:
         if row.table_name == RUN_ROW and row.state == "running":
-            pid = _basis(row).get("pid")
+            pid = run_basis(row).get("pid")
             if isinstance(pid, int):
                 pids[row.run_id] = pid
     return pids
 
 
 def resume_command(basis: dict[str, Any], target: str, target_schema: str | None) -> str | None:
-    """The ``arrowmig migrate ... --resume`` that continues a run, from what its run row
+    """The ``arrowmig migrate ... --resume`` that continues a run (for a run of ``arrowmig
+    generate``, the command that does it again), from what its run row
     recorded (the source as the run resolved it, its tables, mode, casts, on-error, reject
     folder and flags such as --no-keys);
     None for a run that recorded too little to say."""
+    again = again_command(basis, target)
+    if again is not None:  # generate has no --resume: it is done again
+        return again
     source, tables = basis.get("source"), basis.get("tables")
     if not isinstance(source, str) or not isinstance(tables, list):
         return None
@@ -105,15 +121,6 @@ def resume_command(basis: dict[str, Any], target: str, target_schema: str | None
     if target_schema:
         words += ["--target-schema", target_schema]
     return shlex.join([*words, "--resume"])
-
-
-def _basis(run_row: Row) -> dict[str, Any]:
-    """What the run was computed from (its tables), as the run row keeps it."""
-    try:
-        basis = json.loads(run_row.detail or "{}")
-    except ValueError:
-        return {}
-    return basis if isinstance(basis, dict) else {}
 
 
 def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:

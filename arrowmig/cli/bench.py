@@ -24,8 +24,10 @@ from arrowmig.urls import redact
     "--target",
     "targets",
     multiple=True,
-    help=f"Target: 'sqlite' (a scratch file) or a PostgreSQL server URL, repeatable "
-    f"(default: sqlite and {DEFAULT_PG_URL}). Unreachable servers are skipped with a note.",
+    help=f"Target: 'sqlite' (a scratch file), a SQLite or DuckDB file that does not exist yet "
+    f"(removed at the end), or a PostgreSQL server URL (a throw-away database there), "
+    f"repeatable (default: sqlite and {DEFAULT_PG_URL}). Unreachable servers are skipped "
+    "with a note.",
 )
 @click.option("--scale", default="phase3", show_default=True, help="Dataset scale to generate.")
 @click.option("--seed", default=42, show_default=True, type=SEED, help="Same seed, same data.")
@@ -38,7 +40,12 @@ from arrowmig.urls import redact
 @click.option("--repeat", default=3, show_default=True, type=int, help="Measured rounds.")
 @click.option("--out", default="bench/out", show_default=True, type=click.Path(path_type=Path))
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where datasets are cached.")
-@click.option("--no-warmup", is_flag=True, help="Record the warm-up runs too.")
+@click.option(
+    "--no-warmup",
+    is_flag=True,
+    help="Leave the warm-up runs out of bench.json (they still run: the measured runs need "
+    "what they set up; by default they are kept there, flagged warmup).",
+)
 @click.option("--no-stages", is_flag=True, help="Skip the write-stage measurement.")
 @click.option("--json", "as_json", is_flag=True, help="Print bench.json on stdout.")
 @click.pass_context

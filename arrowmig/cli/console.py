@@ -105,7 +105,10 @@ def failed_early(exit_code: int, message: str, args: Sequence[str] = ()) -> None
         return
     document: dict[str, object] = {"ok": False, "exit_code": exit_code, "error": message}
     if progress_json:
-        document = {"event": "summary", "report": None, **document}
+        from arrowmig.events import Event
+
+        # Every key every event has (ts, table, rows...), as a run's own summary line.
+        document = {**Event("summary").to_dict(), "report": None, **document}
     with contextlib.suppress(OSError):  # the error line on stderr is said already
         write_or_drop(sys.stdout, json.dumps(document) + "\n")
 

@@ -14,7 +14,7 @@ from arrowmig.cli.migrate import (
 )
 from arrowmig.cli.options import SEED, with_default
 from arrowmig.cli.signals import sigterm_stops
-from arrowmig.cli.sinks import make_sink
+from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
 from arrowmig.names import split_list
@@ -96,6 +96,7 @@ def command(
     into TARGET (sqlite:///, duckdb:///, postgresql:// URL or file path)."""
     from arrowmig.generator import GENERATE_BATCH_BYTES, generate, table_counts
 
+    check_progress_interval(progress_interval)
     chosen = split_list(tables) or None
     row_counts = parse_rows(rows)
     table_counts(scale, row_counts)  # a bad scale or table fails here, before any output

@@ -12,7 +12,7 @@ from arrowmig.cli.console import asked_for, failed_early, print_out, say
 from arrowmig.cli.options import build_config, migration_options, with_default
 from arrowmig.cli.render import report_text, show_plan
 from arrowmig.cli.signals import sigterm_stops
-from arrowmig.cli.sinks import make_sink
+from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import MigrationConfig
 from arrowmig.events import FanOutSink
 from arrowmig.report import EXIT_SIGNAL, MigrationReport
@@ -122,14 +122,11 @@ def run_migration(
 ) -> int:
     """What ``migrate`` and ``run`` do once the options are read: run (or show the plan),
     verify, render, and pick the exit code."""
-    from arrowmig.errors import ArrowmigError, UsageError
+    from arrowmig.errors import ArrowmigError
     from arrowmig.migrate import StopRequested, explain, migrate
 
     asked_for(as_json=as_json, progress_json=progress_kind == "json")  # a job file's too
-    if not progress_interval >= 0:  # NaN too; and in a --dry-run, which takes the same options
-        raise UsageError(
-            f"--progress-interval must be 0 or more seconds, not {progress_interval:g}"
-        )
+    check_progress_interval(progress_interval)
     if dry_run:
         show_plan(explain(source, target, config=config).to_dict(), as_json)
         return 0

@@ -268,6 +268,15 @@ class RichSink:
                 drop_stream(sys.stderr)
 
 
+def check_progress_interval(interval_s: float) -> None:
+    """Refuse an impossible ``--progress-interval`` (every verb that takes it, and before a
+    dry run, which takes the same options): a negative one, or NaN."""
+    from arrowmig.errors import UsageError
+
+    if not interval_s >= 0:  # NaN fails every comparison
+        raise UsageError(f"--progress-interval must be 0 or more seconds, not {interval_s:g}")
+
+
 def make_sink(kind: str, interval_s: float) -> Any:
     """The sink for ``--progress``: bar, plain, json or none (auto picks bar on a TTY)."""
     from arrowmig.events import NullSink

@@ -15,7 +15,7 @@ from arrowmig.cli.render import table_text
 @click.command("status")
 @click.argument("target")
 @click.option("--target-schema", help="PostgreSQL/DuckDB schema holding the checkpoint table.")
-@click.option("--clean", is_flag=True, help="Remove the rows of completed runs.")
+@click.option("--clean", is_flag=True, help="Remove the rows of completed and superseded runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON on stdout.")
 def command(target: str, target_schema: str | None, clean: bool, as_json: bool) -> int:
     """Show checkpointed runs (interrupted ones can be continued with migrate --resume)."""
@@ -23,7 +23,7 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
 
     if clean:
         removed = clean_runs(target, schema=target_schema)
-        say(f"removed the checkpoint rows of {removed} completed run(s)")
+        say(f"removed the checkpoint rows of {removed} completed or superseded run(s)")
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
     looked = where_looked(target, schema=target_schema) if not runs else None
     if clean and looked is not None:
@@ -55,7 +55,10 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         for t in r["tables"]:
             say(f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows")
         if r["resume"]:
-            say(f"  {r['run_id']} to continue: {r['resume']}")
+            again = r["resume"].startswith("arrowmig generate ")  # no --resume: done again
+            say(f"  {r['run_id']} {'to start again' if again else 'to continue'}: {r['resume']}")
+        if r["superseded"]:
+            say(f"  {r['run_id']}: {r['superseded']}")
     return 0
 
 

@@ -1,0 +1,46 @@
+"""Before a resumed run writes into a table: the table must hold what its checkpoint says,
+the rows the interrupted run committed (and, appended to, the rows it held before), no more
+and no fewer. A table loaded again since (another run, a TRUNCATE, another tool) would get
+the rest of the interrupted run's rows on top of its own."""
+
+from __future__ import annotations
+
+from arrowmig.checkpoint import TableDetail
+from arrowmig.endpoints.base import Endpoint
+from arrowmig.errors import SchemaError
+from arrowmig.ledger import table_rows
+from arrowmig.loading import Landing
+
+
+def held_before(dst: Endpoint, landing: Landing) -> int:
+    """The rows a freshly prepared table holds before the run writes: only an existing
+    table appended to straight holds any (counted: the one scan a resume's check needs)."""
+    if landing.staged or landing.action != "append":
+        return 0
+    return table_rows(dst, landing.physical.name)
+
+
+def check_rows_held(
+    dst: Endpoint, name: str, landing: Landing, detail: TableDetail, committed: int
+) -> None:
+    """Refuse to resume ``name`` unless what its rows go into holds the rows the checkpoint
+    counts: ``committed`` by the interrupted run, after those it held before."""
+    before = detail.held_before
+    if before is None:
+        if landing.action == "append" and not landing.staged:
+            return  # recorded by an arrowmig that did not count them: cannot tell
+        before = 0
+    physical = landing.physical.name
+    held = table_rows(dst, physical)
+    if held == before + committed:
+        return
+    counted = f"{committed:,} the interrupted run committed" + (
+        f" after the {before:,} it held before" if before else ""
+    )
+    raise SchemaError(
+        f"cannot resume {name!r}: {physical!r} in {dst.url.redacted} holds {held:,} rows, "
+        f"not the {counted}: it was loaded or changed since",
+        hint="nothing was written: to load it again, run the same command without --resume "
+        "and with --mode replace",
+        table=name,
+    )
