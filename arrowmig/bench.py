@@ -449,7 +449,7 @@ def open_target(spec: str, work: Path, notes: list[str]) -> Target | None:
     if spec.startswith(("postgresql://", "postgres://")):
         import psycopg
 
-        from arrowmig.urls import redact
+        from arrowmig.urls import driver_said, redact
 
         try:
             with psycopg.connect(spec, autocommit=True, connect_timeout=5) as conn:
@@ -457,7 +457,8 @@ def open_target(spec: str, work: Path, notes: list[str]) -> Target | None:
                 conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
                 conn.execute(f'CREATE DATABASE "{dbname}"')
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            said = driver_said(spec, str(exc).strip())
+            first = said.splitlines()[0] if said else type(exc).__name__
             notes.append(f"skipped target {redact(spec)}: not reachable ({first})")
             return None
         return Target("postgresql", _pg_db_url(spec, dbname), admin_url=spec, created_db=dbname)

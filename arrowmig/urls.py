@@ -187,15 +187,50 @@ def _userinfo_password(url: str) -> tuple[int, int] | None:
     them, and libpq takes them) would end its netloc early and hide the password from it.
     Everything between the first ``:`` after the user and the last ``@`` is taken as the
     password, so that nothing of it shows, whatever it holds."""
+    span = _userinfo(url)
+    if span is None:
+        return None
+    start, at = span
+    colon = url.find(":", start, at)
+    if colon < 0:
+        return None  # no user:password@ (an @ in the path or query, or a user alone)
+    if any(c in url[start:colon] for c in "/?#"):
+        # Either an @ in the path or query after a host:port, or a user:password holding
+        # / ? #: which cannot be told from the text, so all of it is masked.
+        return start, at
+    return colon + 1, at
+
+
+def _userinfo(url: str) -> tuple[int, int] | None:
+    """Where the text between ``://`` and the last ``@`` is (a user and password, if any)."""
     scheme_end = url.find("://")
     if scheme_end < 0:
         return None
     start = scheme_end + 3
     at = url.rfind("@", start)
-    colon = url.find(":", start, at) if at >= 0 else -1
-    if colon < 0 or any(c in url[start:colon] for c in "/?#"):
-        return None  # no user:password@, or the @ is in the path or query
-    return colon + 1, at
+    return None if at < 0 else (start, at)
+
+
+def libpq_misreads(url: str) -> bool:
+    """Whether libpq may read ``url``'s password as something else: it ends the user and
+    password at the first ``@`` or ``/``, so an unencoded one in a password makes the rest
+    of the password a host, port, database or query (and its errors quote that back)."""
+    span = _userinfo(url)
+    if span is None or ":" not in url[span[0] : span[1]]:
+        return False
+    return any(c in url[span[0] : span[1]] for c in "/@")
+
+
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def driver_said(url: str, message: str) -> str:
+    """A driver's message about connecting to ``url`` as it may be shown: the password
+    masked and, where libpq may have misread the URL, every value it quotes (any of which
+    may be a piece of the password: 'invalid URI query parameter: "word"')."""
+    if libpq_misreads(url):
+        message = _QUOTED.sub('"***"', message)
+    return redact_text(message, [password_of(url) or ""])
 
 
 def redact(url: str) -> str:
@@ -212,8 +247,9 @@ def redact_text(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         # libpq may read a URL whose password holds / or @ otherwise than we do, and quote
         # a piece of it back ('invalid integer value "Le" for connection option "port"'):
-        # the pieces between such characters are scrubbed too.
-        pieces = {p for p in re.split(r"[/@#?:]", secret) if len(p) >= 2} - {secret}
+        # the pieces between such characters (and the & and = of a query libpq made of the
+        # rest) are scrubbed too.
+        pieces = {p for p in re.split(r"[/@#?:=&]", secret) if len(p) >= 2} - {secret}
         for form in {secret, unquote(secret)}:
             if len(form) >= 4:
                 text = text.replace(form, "***")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from arrowmig.endpoints.pg_dressing import Query
-from arrowmig.urls import SOCKET_DIRECTORIES
+from arrowmig.urls import SOCKET_DIRECTORIES, libpq_misreads
 
 
 def lock_holder(query: Query, target: str, passed_over: int) -> str:
@@ -58,6 +58,13 @@ def _port_misread(conninfo: str) -> bool:
 def connect_hint(message: str, conninfo: str = "") -> str:
     """What to do about a refused connection, as far as the server's message (and the URL,
     ``conninfo``) tells."""
+    if libpq_misreads(conninfo):
+        # libpq read a piece of the password as a host, port, database or query: whatever
+        # it says follows from that (and its quoted values are not shown).
+        return (
+            "a password holding / or @ must be percent-encoded in a URL (/ as %2F, @ as %40: "
+            "libpq ends it at the first one), or given in PGPASSWORD or ~/.pgpass"
+        )
     missing = re.search(r'database "([^"]+)" does not exist', message)
     if missing:
         return (

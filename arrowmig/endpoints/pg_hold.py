@@ -245,14 +245,15 @@ class _Holder:
         self._thread.join()
 
     def _run(self) -> None:
-        from arrowmig.urls import parse_url
+        from arrowmig.urls import driver_said, parse_url
 
         url = parse_url(self.url)
         try:
             link = _Link(url.target)
         except Exception as exc:
+            said = driver_said(url.target, short_driver_message(exc))
             self.error = ConnectError(
-                f"cannot connect to {url.redacted} to lock its tables: {short_driver_message(exc)}",
+                f"cannot connect to {url.redacted} to lock its tables: {said}",
                 hint="check the server and the URL",
             )
             self.ready.set()

@@ -96,7 +96,7 @@ from arrowmig.schema import (
     to_wire,
     unbounded_pg_type,
 )
-from arrowmig.urls import EndpointUrl
+from arrowmig.urls import EndpointUrl, driver_said
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -145,8 +145,9 @@ class PostgresEndpoint(BaseEndpoint):
         try:
             self._conn = pg_dbapi.connect(url.target)
         except Exception as exc:
+            said = driver_said(url.target, short_driver_message(exc))
             raise ConnectError(
-                self._clean(f"cannot connect to {url.redacted}: {short_driver_message(exc)}"),
+                f"cannot connect to {url.redacted}: {said}",
                 hint=connect_hint(str(exc), url.target),
             ) from exc
         self._cursor = self._conn.cursor()
@@ -388,7 +389,7 @@ class PostgresEndpoint(BaseEndpoint):
                     )
             except Exception as exc:
                 raise ConnectError(
-                    self._clean(f"cannot connect to {self.url.redacted}: {exc}"),
+                    f"cannot connect to {self.url.redacted}: {driver_said(self.url.target, str(exc))}",
                     hint=connect_hint(str(exc), self.url.target),
                 ) from exc
         return self._wire
