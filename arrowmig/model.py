@@ -209,7 +209,9 @@ class PgDefinition:
 
     kind: str
     """constraint (CHECK, EXCLUDE), index, default (a column's, when an expression), sequence
-    (one no column owns, that a default draws from) or sequence_default (``sql`` names it)."""
+    (one no column owns, that a default draws from), sequence_default (``sql`` names it),
+    row_security (``sql``: ENABLE or FORCE ROW LEVEL SECURITY) or policy (``sql``: its
+    CREATE POLICY from AS on)."""
     name: str
     sql: str
     """A constraint's ``pg_get_constraintdef``; an index's ``pg_get_indexdef`` from its
@@ -219,15 +221,17 @@ class PgDefinition:
     unique: bool = False
     value: int | None = None
     """A sequence's last value in the source (None: none taken yet)."""
+    roles: tuple[str, ...] = ()
+    """The roles a policy applies to, other than PUBLIC: a target lacking one cannot take it."""
 
     @property
     def built_label(self) -> str:
         """How the plan and report name it where it is built."""
-        return (
-            f"{'unique ' if self.unique else ''}index {self.name}"
-            if self.kind == "index"
-            else self.label
-        )
+        if self.kind == "index":
+            return f"{'unique ' if self.unique else ''}index {self.name}"
+        if self.kind == "policy":
+            return f"policy {self.name}"  # its label holds its whole statement
+        return self.label
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
 from arrowmig.loading import emptied_first, landing_for
@@ -501,6 +502,10 @@ def build_plan(
                 target = _with_target_types(target, dst)
                 target, lacking = _without_collations_the_target_lacks(target, dst)
                 notes += lacking
+                target, unheld = with_roles_the_target_has(
+                    target, getattr(dst, "roles_missing", None)
+                )
+                notes += unheld
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
@@ -818,8 +823,9 @@ def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> N
         check(*args)
 
 
-NOT_KEYS = ("default", "sequence", "sequence_default")
-"""PostgreSQL-only definitions that --no-keys leaves in place: defaults and their sequences."""
+NOT_KEYS = ("default", "sequence", "sequence_default", *ROW_SECURITY_KINDS)
+"""PostgreSQL-only definitions that --no-keys leaves in place: defaults and their sequences,
+and row-level security."""
 
 
 def _keys_the_target_cannot_build(

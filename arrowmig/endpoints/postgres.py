@@ -18,6 +18,7 @@ from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_suffix
 from arrowmig.endpoints import (
     pg_foreign_keys,
+    pg_policies,
     pg_replace,
     pg_sequences,
     pg_types,
@@ -543,6 +544,10 @@ class PostgresEndpoint(BaseEndpoint):
 
     def policies_on(self, name: str) -> list[str]:
         return pg_replace.policies_on(self._query, self._schema, name)
+
+    def roles_missing(self, roles: list[str]) -> list[str]:
+        """Those of ``roles`` this server has no role of (a policy naming one cannot be made)."""
+        return pg_policies.roles_missing(self._query, roles)
 
     def table_dressing(
         self, name: str, columns: Collection[str], moved: Collection[str]

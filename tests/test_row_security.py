@@ -1,0 +1,127 @@
+"""Row-level security of a PostgreSQL source: a PostgreSQL copy keeps ENABLE, FORCE and the
+policies (an application role sees its tenant's rows only, as in the source); other targets,
+and a PostgreSQL target lacking a policy's role, name each policy with its statement."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+import arrowmig
+from arrowmig.cli import main
+from tests.dbutil import as_role, pg_exec
+from tests.private_pg import private_cluster
+
+_POLICIES = (
+    "SELECT policyname, permissive, roles::text[], cmd, qual, with_check FROM pg_policies "
+    "WHERE tablename = 'docs' ORDER BY 1"
+)
+_SECURITY = "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'docs'::regclass"
+
+
+@pytest.fixture
+def app_role(pg_url: str) -> Iterator[str]:
+    role = f"arrowmig_app_{uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
+    yield role
+    pg_exec(pg_url, f"DROP ROLE {role}")
+
+
+def _tenant_docs(url: str, role: str) -> None:
+    pg_exec(
+        url,
+        "CREATE TABLE docs (id int PRIMARY KEY, tenant text NOT NULL, body text)",
+        "INSERT INTO docs VALUES (1, 'acme', 'secret of acme'), (2, 'globex', 'secret of globex')",
+        "ALTER TABLE docs ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE docs FORCE ROW LEVEL SECURITY",
+        "CREATE POLICY tenant_isolation ON docs USING (tenant = current_setting('app.tenant', true))",
+        f"CREATE POLICY no_globex ON docs AS RESTRICTIVE FOR INSERT TO {role} "
+        "WITH CHECK (tenant <> 'globex')",
+        f"GRANT SELECT, INSERT ON docs TO {role}",
+    )
+
+
+def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _seen_by(url: str, role: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(as_role(url, role)) as conn:
+        conn.execute("SET app.tenant = 'acme'")
+        return conn.execute("SELECT id, tenant FROM docs ORDER BY id").fetchall()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("keys", [True, False], ids=["keys", "no-keys"])
+def test_a_postgres_copy_keeps_row_level_security_and_its_policies(
+    pg_url: str, second_pg: str, app_role: str, keys: bool
+) -> None:
+    # The copy had no row-level security and no policy, without a word: the application
+    # role saw every tenant's rows. --no-keys builds no index, but the policies still.
+    _tenant_docs(pg_url, app_role)
+    try:
+        config = arrowmig.MigrationConfig(keys=keys)
+        report = arrowmig.migrate(pg_url, second_pg, config=config)
+        assert report.ok, [t.error for t in report.tables]
+        assert _rows(second_pg, _SECURITY) == [(True, True)]
+        assert _rows(second_pg, _POLICIES) == _rows(pg_url, _POLICIES)
+        pg_exec(second_pg, f"GRANT SELECT ON docs TO {app_role}")  # grants are not copied
+        assert _seen_by(second_pg, app_role) == _seen_by(pg_url, app_role) == [(1, "acme")]
+        built = report.tables[0].built
+        assert {"row-level security", "policy no_globex", "policy tenant_isolation"} <= set(built)
+    finally:
+        for url in (pg_url, second_pg):
+            pg_exec(url, "DROP TABLE IF EXISTS docs")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("suffix", [".db", ".duckdb"])
+def test_other_targets_name_each_policy_with_its_statement(
+    pg_url: str, app_role: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    _tenant_docs(pg_url, app_role)
+    try:
+        target = str(tmp_path / f"out{suffix}")
+        assert main(["plan", pg_url, target, "--json"]) == 0
+        notes = json.loads(capsys.readouterr().out)["tables"][0]["notes"]
+        said = " ".join(notes)
+        assert "not carried: row-level security, row-level security forced on the owner" in said
+        assert (
+            'policy tenant_isolation (CREATE POLICY "tenant_isolation" ON "docs" AS PERMISSIVE '
+            "FOR ALL TO PUBLIC USING ((tenant = current_setting('app.tenant'::text, true))))"
+        ) in said
+        assert f'FOR INSERT TO "{app_role}" WITH CHECK' in said
+        report = arrowmig.migrate(pg_url, target)
+        assert report.ok and "policy tenant_isolation (CREATE POLICY" in " ".join(
+            report.tables[0].notes
+        )
+    finally:
+        pg_exec(pg_url, "DROP TABLE docs")
+
+
+@pytest.mark.postgres
+def test_a_policy_whose_role_the_target_lacks_is_named_and_the_rest_kept(
+    pg_url: str, app_role: str
+) -> None:
+    # Roles belong to a server: another one may lack the role a policy names.
+    _tenant_docs(pg_url, app_role)
+    try:
+        with private_cluster("fsync=off") as other:
+            report = arrowmig.migrate(pg_url, other.url)
+            assert report.ok, [t.error for t in report.tables]
+            notes = " ".join(report.tables[0].notes)
+            assert (
+                f"policy no_globex not carried: the target has no role '{app_role}'; create it, "
+                f'then CREATE POLICY "no_globex" ON "docs" AS RESTRICTIVE FOR INSERT TO '
+                f"\"{app_role}\" WITH CHECK ((tenant <> 'globex'::text))"
+            ) in notes
+            assert _rows(other.url, _SECURITY) == [(True, True)]
+            assert [r[0] for r in _rows(other.url, _POLICIES)] == ["tenant_isolation"]
+    finally:
+        pg_exec(pg_url, "DROP TABLE docs")
