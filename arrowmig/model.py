@@ -85,6 +85,10 @@ class Column:
     """A PostgreSQL source's enum: its type name and labels in order. A PostgreSQL target
     creates the type where it is missing and the column as that type (``pg_type``, set by the
     plan, which knows the target schema); other targets keep text."""
+    pg_type_schema: str | None = None
+    """The schema of ``pg_enum``'s or ``pg_domain``'s type: in a source table, the source's;
+    in a plan's target table, the target's, where the type is looked for and created (as the
+    table's own, or, for a type of another schema, that schema of the same name)."""
     proof: str | None = None
     """Set when the type was presumed from the declared type instead of profiled: what the
     read must prove of every value (``sqlite_profile``, "presumed ... proven while reading").

@@ -48,6 +48,7 @@ from arrowmig.schema import (
 )
 from arrowmig.sqlite_header import plan_header
 from arrowmig.text_numbers import is_number_kept_as_text, text_number_note
+from arrowmig.type_places import place_type
 
 TABLE_EXISTS_HINT = (
     "use --mode replace, append or truncate, --resume to continue an interrupted run, "
@@ -417,6 +418,7 @@ def build_plan(
     plans = []
     conflicts: list[SchemaError] = []
     checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys
+    placed_types: dict[str, str] = {}  # the run's enums and domains: target's <- source's
     described = (
         describe_all(names)
         if describe_all is not None
@@ -499,7 +501,7 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
             if target_dialect == "postgresql":
-                target = _with_target_types(target, dst)
+                target = _with_target_types(target, dst, src.schema, placed_types)
                 target, lacking = _without_collations_the_target_lacks(target, dst)
                 notes += lacking
                 target, unheld = with_roles_the_target_has(
@@ -748,13 +750,16 @@ def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
             )
 
 
-def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
-    """A PostgreSQL source's enum and domain columns as that type of the target schema
-    (created there when missing, refused here when one of that name differs), and citext
-    as the target's citext where it has the extension; a --cast keeps its own type."""
+def _with_target_types(
+    source: Table, dst: Endpoint | None, read: str | None, placed: dict[str, str]
+) -> Table:
+    """A PostgreSQL source's enum and domain columns as that type of the target (created
+    there when missing, refused here when one of that name differs; ``type_places`` says in
+    which schema, ``read`` being the source's), and citext as the target's citext where it
+    has the extension; a --cast keeps its own type."""
     if not any(c.pg_enum or c.pg_domain or is_citext(c) for c in source.columns):
         return source
-    schema = (dst.schema if dst is not None else None) or "public"
+    schemas = (read, (dst.schema if dst is not None else None) or "public")
     extension_type = getattr(dst, "extension_type", None)
     columns = []
     for c in source.columns:
@@ -763,12 +768,14 @@ def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
             if citext is not None:  # the values travel as text, which citext takes as it is
                 c = replace(c, pg_type=citext, pg_binary=True, collation=None)
         elif c.pg_enum:
-            _check(dst, "check_enum", source.name, c.name, *c.pg_enum)
+            schema, there = place_type(placed, source.name, c, c.pg_enum[0], schemas)
+            _check(dst, "check_enum", source.name, c.name, *c.pg_enum, schema)
             array = "[]" if c.source_type.endswith("]") else ""
-            c = replace(c, pg_type=qualified(c.pg_enum[0], schema) + array)
+            c = replace(c, pg_type=there + array, pg_type_schema=schema)
         elif c.pg_domain:
-            _check(dst, "check_domain", source.name, c.name, *c.pg_domain)
-            c = replace(c, pg_type=qualified(c.pg_domain[0], schema))
+            schema, there = place_type(placed, source.name, c, c.pg_domain[0], schemas)
+            _check(dst, "check_domain", source.name, c.name, *c.pg_domain, schema)
+            c = replace(c, pg_type=there, pg_type_schema=schema)
         columns.append(c)
     return replace(source, columns=tuple(columns))
 

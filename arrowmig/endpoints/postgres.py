@@ -799,11 +799,23 @@ class PostgresEndpoint(BaseEndpoint):
 
     def create_table(self, table: Table) -> None:
         self.ensure_schema()
+        made_before = len(self._created_types.get(table.name, ()))
+        try:
+            self._create_table(table)
+        except ArrowmigError:
+            # The types made for it go too: none is left behind by a table never created.
+            made = self._created_types.get(table.name, [])
+            self.drop_types(made[made_before:])
+            del made[made_before:]
+            raise
+
+    def _create_table(self, table: Table) -> None:
         for col in table.columns:
+            schema = col.pg_type_schema or self._schema
             if col.pg_enum and col.pg_type:
-                self._ensure_enum(table.name, col.name, *col.pg_enum)
+                self._ensure_enum(table.name, col.name, *col.pg_enum, schema)
             elif col.pg_domain and col.pg_type:
-                self._ensure_domain(table.name, col.name, *col.pg_domain)
+                self._ensure_domain(table.name, col.name, *col.pg_domain, schema)
         defs = []
         for col in table.columns:
             d = f"{quote_ident(col.name)} {ddl_type(col, 'postgresql')}"
@@ -824,25 +836,31 @@ class PostgresEndpoint(BaseEndpoint):
         for sql in comment_statements(table, target):
             self._run(sql, f"commenting {table.name!r}", table.name)
 
-    def _ensure_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
-        """Create enum ``name`` in the target schema with the source's labels, then check it."""
-        target = qualified(name, self._schema)
+    def _ensure_enum(
+        self, table: str, column: str, name: str, labels: tuple[str, ...], schema: str
+    ) -> None:
+        """Create enum ``name`` in ``schema`` with the source's labels, then check it."""
+        target = qualified(name, schema)
         literals = ", ".join(map(quote_literal, labels))
-        self._create_type(table, target, f"TYPE {target} AS ENUM ({literals})")
-        self.check_enum(table, column, name, labels)
+        self._create_type(table, schema, target, f"TYPE {target} AS ENUM ({literals})")
+        self.check_enum(table, column, name, labels, schema)
 
     def type_refusal(self, type_sql: str, arriving: str | None) -> str | None:
         return pg_types.type_refusal(self._query, type_sql, arriving)
 
-    def check_enum(self, table: str, column: str, name: str, labels: tuple[str, ...]) -> None:
-        pg_types.check_enum(self._query, self._schema, table, column, name, labels)
+    def check_enum(
+        self, table: str, column: str, name: str, labels: tuple[str, ...], schema: str
+    ) -> None:
+        pg_types.check_enum(self._query, schema, table, column, name, labels)
 
-    def _ensure_domain(self, table: str, column: str, name: str, definition: str) -> None:
-        """Create domain ``name`` in the target schema as the source defines it, then check
-        it (the plan tried the definition already: see check_domain)."""
-        target = qualified(name, self._schema)
-        self._create_type(table, target, f"DOMAIN {target} {definition}")
-        self.check_domain(table, column, name, definition)
+    def _ensure_domain(
+        self, table: str, column: str, name: str, definition: str, schema: str
+    ) -> None:
+        """Create domain ``name`` in ``schema`` as the source defines it, then check it (the
+        plan tried the definition already: see check_domain)."""
+        target = qualified(name, schema)
+        self._create_type(table, schema, target, f"DOMAIN {target} {definition}")
+        self.check_domain(table, column, name, definition, schema)
 
     def extension_type(self, extension: str, name: str) -> str | None:
         """The type ``name`` of the target's extension ``extension`` (citext's citext), as
@@ -861,16 +879,18 @@ class PostgresEndpoint(BaseEndpoint):
         found = self._query("SELECT to_regcollation($1) IS NOT NULL", (name,))
         return bool(found and found[0][0])
 
-    def check_domain(self, table: str, column: str, name: str, definition: str) -> None:
-        """Refuse a type ``name`` in the target schema that is not this domain (the same base
-        type, NOT NULL, default and CHECK constraints), or a domain the target cannot create.
-        No such type is fine."""
+    def check_domain(
+        self, table: str, column: str, name: str, definition: str, schema: str
+    ) -> None:
+        """Refuse a type ``name`` in ``schema`` that is not this domain (the same base type,
+        NOT NULL, default and CHECK constraints), or a domain the target cannot create. No
+        such type is fine."""
         found = self._query(
             DOMAIN_DEFINITION_SQL + "JOIN pg_namespace n ON n.oid = t.typnamespace "
             "WHERE n.nspname = $1 AND t.typname = $2",
-            (self._schema, name),
+            (schema, name),
         )
-        target = qualified(name, self._schema)
+        target = qualified(name, schema)
         base_type = f"carry the column as the type it is built on with --cast {table}.{column}=TYPE"
         if found and found[0][1] != definition:
             raise SchemaError(
@@ -883,7 +903,7 @@ class PostgresEndpoint(BaseEndpoint):
         # A trial, rolled back, in the schema the run would create if it is not there yet: a
         # check calling a function the target lacks is found now, before anything is written.
         try:
-            self._cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}")
+            self._cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
             self._cursor.execute(f"CREATE DOMAIN {target} {definition}")
         except Exception as exc:
             raise SchemaError(
@@ -894,11 +914,15 @@ class PostgresEndpoint(BaseEndpoint):
         finally:
             self._rollback()
 
-    def _create_type(self, table: str, target: str, definition: str) -> None:
+    def _create_type(self, table: str, schema: str, target: str, definition: str) -> None:
         """``CREATE <definition>`` of type ``target`` unless one of that name is there: two
         streams may get here at once, and the one created meanwhile is checked by the caller.
-        One it creates is noted for ``table`` (dropped again with it: ``drop_types``)."""
+        One it creates is noted for ``table`` (dropped again with it: ``drop_types``).
+        ``schema``, the type's, is created first where it is not the target schema (a type of
+        another schema of the source, made in the schema of its name)."""
         there = self._query("SELECT to_regtype($1) IS NOT NULL", (target,))[0][0]
+        if schema != self._schema:
+            self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}", f"creating {schema!r}")
         self._run(
             f"DO $arrowmig$ BEGIN CREATE {definition}; "
             "EXCEPTION WHEN duplicate_object THEN NULL; END $arrowmig$",

@@ -841,10 +841,12 @@ def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False)
     PostgreSQL target to create the type where it is missing."""
     rows = query(
         "SELECT t.typname, ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = t.oid "
-        "ORDER BY enumsortorder) FROM pg_type t WHERE t.oid = $1",
+        "ORDER BY enumsortorder), n.nspname::text FROM pg_type t "
+        "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1",
         (enum_oid,),
     )
     name, labels = str(rows[0][0]), tuple(str(label) for label in rows[0][1])
+    col = replace(col, pg_type_schema=str(rows[0][2]))
     if array:
         note = (
             f"array {col.source_type} carried as JSON ({col.source_type} again on PostgreSQL "
@@ -963,14 +965,17 @@ def _domain_column(
     base = _described_base(query, col, typtype, int(base_oid), int(element_oid), element_typtype)
     kept = not base.notes or base.pg_type is not None or base.pg_enum is not None
     if levels == 1 and int(base_oid) < FIRST_USER_OID and kept and base.pg_enum is None:
-        (domain_name, definition) = query(DOMAIN_DEFINITION_SQL + "WHERE t.oid = $1", (own_oid,))[0]
+        domain_name, definition, schema = query(
+            DOMAIN_DEFINITION_SQL + "WHERE t.oid = $1", (own_oid,)
+        )[0]
         form, elsewhere = _carried_form(base)
         note = (
             f"domain {domain} carried as {formatted}, the type it is built on{form} ({domain} "
             "again on PostgreSQL targets, created there with its CHECK constraints when "
             f"missing{elsewhere})"
         )
-        return replace(base, notes=(note,), pg_domain=(str(domain_name), str(definition)))
+        made = (str(domain_name), str(definition))
+        return replace(base, notes=(note,), pg_domain=made, pg_type_schema=str(schema))
     if kept:
         note = (
             f"domain {domain} carried as {formatted}, the type it is built on "
@@ -1009,10 +1014,12 @@ DOMAIN_DEFINITION_SQL = (
     "|| coalesce(' DEFAULT ' || t.typdefault, '') "
     "|| coalesce((SELECT string_agg(' CONSTRAINT ' || quote_ident(c.conname) || ' ' "
     "|| pg_get_constraintdef(c.oid), '' ORDER BY c.conname) FROM pg_constraint c "
-    "WHERE c.contypid = t.oid), '') FROM pg_type t "
+    "WHERE c.contypid = t.oid), '') , "
+    "(SELECT nspname::text FROM pg_namespace WHERE oid = t.typnamespace) FROM pg_type t "
 )
-"""A domain's name and its definition as ``CREATE DOMAIN name`` takes it; the source and the
-target read it alike, so one of the same name is the same domain when the texts match."""
+"""A domain's name, its definition as ``CREATE DOMAIN name`` takes it, and its schema; the
+source and the target read it alike, so one of the same name is the same domain when the
+definitions match."""
 
 
 def _column(
