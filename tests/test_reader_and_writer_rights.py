@@ -53,6 +53,62 @@ def test_rows_hidden_by_a_policy_refuse_the_table_before_writing(
     assert report.ok and report.rows == 10
 
 
+def test_a_forced_policy_on_the_owner_says_force_and_the_ways_past_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # It said "connect as the table's owner" to the owner itself: FORCE is what applies the
+    # policies to the owner.
+    role = f"arrowmig_owner_{uuid.uuid4().hex[:8]}"
+    pg_exec(
+        pg_url,
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT CREATE ON SCHEMA public TO {role}",
+        f"SET ROLE {role}; CREATE TABLE f (id int PRIMARY KEY, who text);"
+        "INSERT INTO f VALUES (1, current_user), (2, 'x');"
+        "ALTER TABLE f ENABLE ROW LEVEL SECURITY; ALTER TABLE f FORCE ROW LEVEL SECURITY;"
+        "CREATE POLICY p ON f USING (who = current_user)",
+    )
+    target = tmp_path / "copy.db"
+    try:
+        with pytest.raises(SchemaError) as refused:
+            migrate(as_role(pg_url, role), str(target))
+        assert (
+            f"table 'f' in {as_role(pg_url, role)} has FORCE ROW LEVEL SECURITY, so its policies "
+            f"apply to its owner '{role}' too"
+        ) in refused.value.message
+        hint = refused.value.hint or ""
+        assert (
+            "BYPASSRLS" in hint and 'ALTER TABLE "public"."f" NO FORCE ROW LEVEL SECURITY' in hint
+        )
+        assert "connect as the table's owner" not in hint
+        assert not target.exists()
+    finally:
+        pg_exec(pg_url, "DROP TABLE f", f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize("verb", ["plan", "migrate"])
+def test_a_materialized_view_never_populated_says_so_and_to_refresh_it(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], verb: str
+) -> None:
+    # It said "cannot lock the tables ... run again", which gave the same error again.
+    from arrowmig.cli import main
+
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA rep",
+        "CREATE MATERIALIZED VIEW rep.mv AS SELECT 1 AS x WITH NO DATA",
+    )
+    target = tmp_path / "copy.db"
+    args = [verb, pg_url, str(target), "--source-schema", "rep", "--tables", "mv"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "materialized view 'mv'" in err and "has not been populated" in err, err
+    assert 'REFRESH MATERIALIZED VIEW "rep"."mv"' in err and "lock" not in err, err
+    assert not target.exists()
+    pg_exec(pg_url, "REFRESH MATERIALIZED VIEW rep.mv")
+    assert main(args) == 0
+
+
 @pytest.fixture
 def writer(pg_url: str) -> Iterator[str]:
     """A login role that may insert into and empty a table, but not move its key sequence."""

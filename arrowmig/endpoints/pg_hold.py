@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import lost_connection, short_driver_message, sqlstate_of
+from arrowmig.endpoints.pg_partial_reads import unpopulated_in
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.errors import ArrowmigError, ConnectError, StopRequested
 
@@ -270,7 +271,9 @@ class _Holder:
             )
             self.held = HeldSnapshot(snapshot, self.pid, self.lock_wait_s, tuple(unlocked))
         except Exception as exc:
-            self.error = _lock_error(url.redacted, exc, self._stop.is_set())
+            self.error = unpopulated_in(
+                short_driver_message(exc), url.redacted, self.relations
+            ) or _lock_error(url.redacted, exc, self._stop.is_set())
         finally:
             if self.held is None:
                 self.ready.set()

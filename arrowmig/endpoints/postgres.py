@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shlex
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -57,6 +56,7 @@ from arrowmig.endpoints.pg_own_constraints import (
     present,
     read_own_constraints,
 )
+from arrowmig.endpoints.pg_partial_reads import refuse_partial_reads
 from arrowmig.endpoints.pg_privileges import (
     ReadRefusal,
     checkpoint_refusal,
@@ -84,7 +84,6 @@ from arrowmig.errors import (
     TransientError,
 )
 from arrowmig.model import ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
-from arrowmig.names import written
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
@@ -619,7 +618,7 @@ class PostgresEndpoint(BaseEndpoint):
     ) -> Table:
         # A dozen catalog queries, read in one transaction: a commit each cost a round trip.
         with self.one_transaction():
-            self._refuse_rows_hidden_by_policies(name)
+            refuse_partial_reads(self._query, self.url.redacted, self._schema, name)
             try:
                 return postgres_catalog.describe(
                     self._query,
@@ -637,27 +636,6 @@ class PostgresEndpoint(BaseEndpoint):
                     )
                     raise refused from exc
                 raise self.translate(exc, f"describing {name!r}", name) from exc
-
-    def _refuse_rows_hidden_by_policies(self, name: str) -> None:
-        """A table whose row-level security policies apply to this user: it would read only
-        the rows they let it see, and the copy would be 'done' with the rest missing. Refused
-        before anything is written, as pg_dump refuses it (its sessions read with
-        row_security off, as arrowmig's reading sessions do too)."""
-        rows = self._query(
-            "SELECT c.relrowsecurity AND (c.relforcerowsecurity OR c.relowner <> r.oid) "
-            "AND NOT (r.rolsuper OR r.rolbypassrls), r.rolname "
-            "FROM pg_class c, pg_roles r "
-            "WHERE c.oid = to_regclass($1) AND r.rolname = current_user",
-            (qualified(name, self._schema),),
-        )
-        if rows and rows[0][0]:
-            raise SchemaError(
-                f"table {name!r} in {self.url.redacted} has row-level security policies that "
-                f"apply to {rows[0][1]!r}: only the rows they show would be copied",
-                hint="connect as the table's owner or a role with BYPASSRLS (as pg_dump "
-                f"requires), or leave it out with --exclude {shlex.quote(written(name))}",
-                table=name,
-            )
 
     def unreadable(self, names: list[str], several_schemas: bool = False) -> SchemaError | None:
         """Every privilege this user lacks to read the tables ``names``, named with its GRANT
