@@ -453,7 +453,7 @@ def build_plan(
             exists = name in present
             if config.mode == "replace" and exists:
                 _refuse_replacing_unowned(dst, name)
-                _refuse_dropping_dependents(dst, name)
+                _refuse_dropping_dependents(dst, name, source)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
                     f"table {name!r} already exists in {dst.url.redacted}",
@@ -665,15 +665,18 @@ def _refuse_replacing_unowned(dst: Endpoint, name: str) -> None:
     )
 
 
-def _refuse_dropping_dependents(dst: Endpoint, name: str) -> None:
+def _refuse_dropping_dependents(dst: Endpoint, name: str, source: Table) -> None:
     """PostgreSQL drops the views on a table and its row security policies as the table is
     replaced (DuckDB and SQLite bind a view as it is read): refused before anything is
-    written, rather than lost."""
+    written, rather than lost. A policy the source has too (a PostgreSQL source's) is made
+    again as the source defines it."""
     if dst.dialect != "postgresql":
         return
+    again = {d.name for d in source.pg_definitions if d.kind == "policy"}
+    policies = [p for p in dst.policies_on(name) if p not in again]  # type: ignore[attr-defined]
     for what, found in (
         ("the views that use it", dst.views_on(name)),  # type: ignore[attr-defined]
-        ("its row security policies", dst.policies_on(name)),  # type: ignore[attr-defined]
+        ("its row security policies", policies),
     ):
         if found:
             raise SchemaError(

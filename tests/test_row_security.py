@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -75,6 +76,11 @@ def test_a_postgres_copy_keeps_row_level_security_and_its_policies(
         assert _seen_by(second_pg, app_role) == _seen_by(pg_url, app_role) == [(1, "acme")]
         built = report.tables[0].built
         assert {"row-level security", "policy no_globex", "policy tenant_isolation"} <= set(built)
+        # Replacing the copy drops its policies, which the source makes again: not refused
+        # as policies lost.
+        replaced = arrowmig.migrate(pg_url, second_pg, config=replace(config, mode="replace"))
+        assert replaced.ok, [t.error for t in replaced.tables]
+        assert _rows(second_pg, _POLICIES) == _rows(pg_url, _POLICIES)
     finally:
         for url in (pg_url, second_pg):
             pg_exec(url, "DROP TABLE IF EXISTS docs")
