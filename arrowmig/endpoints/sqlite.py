@@ -31,13 +31,9 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
-from arrowmig.endpoints.sqlite_ddl import (
-    column_collations,
-    count_checks,
-    deferrability,
-    foreign_key_names,
-)
+from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
+from arrowmig.endpoints.sqlite_foreign_keys import read_foreign_keys
 from arrowmig.endpoints.sqlite_keys import keys_the_target_cannot_build
 from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.endpoints.sqlite_profile import (
@@ -52,7 +48,6 @@ from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, r
 from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.model import (
-    FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
     Column,
     ForeignKey,
@@ -705,7 +700,8 @@ class SQLiteEndpoint(BaseEndpoint):
         checks = count_checks(create_sql)
         found = ["CHECK constraint" + (f"s ({checks})" if checks > 1 else "")] if checks else []
         triggers = self._query(
-            "SELECT name FROM sqlite_master WHERE tbl_name = ? AND type = 'trigger' ORDER BY name",
+            "SELECT name FROM sqlite_master WHERE tbl_name = ? COLLATE NOCASE AND type = 'trigger' "
+            "ORDER BY name",
             (name,),
         )
         return found + [f"trigger {r[0]}" for r in triggers]
@@ -718,43 +714,7 @@ class SQLiteEndpoint(BaseEndpoint):
         return str(rows[0][0] or "") if rows else ""
 
     def _foreign_keys(self, name: str, create_sql: str) -> list[ForeignKey]:
-        timings, names = deferrability(create_sql), foreign_key_names(create_sql)
-        groups: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self._query(
-            'SELECT id, "table", "from", "to", on_delete, on_update '
-            "FROM pragma_foreign_key_list(?) ORDER BY id, seq",
-            (name,),
-        ):
-            groups.setdefault(row[0], []).append(row)
-        found = []
-        for rows in groups.values():
-            ref_table = rows[0][1]
-            ref_columns = tuple(r[3] for r in rows)
-            if any(c is None for c in ref_columns):
-                # REFERENCES parent (no column list) means the parent's primary key.
-                parent_pk = self._query(
-                    "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (ref_table,)
-                )
-                if len(parent_pk) != len(rows):
-                    continue  # no such key: SQLite itself would refuse such rows
-                ref_columns = tuple(r[0] for r in parent_pk)
-            columns = tuple(str(r[2]).lower() for r in rows)
-            on_delete, on_update = (
-                str(a).upper() if str(a).upper() in FOREIGN_KEY_ACTIONS else "NO ACTION"
-                for a in rows[0][4:6]
-            )
-            found.append(
-                ForeignKey(
-                    tuple(r[2] for r in rows),
-                    ref_table,
-                    ref_columns,
-                    on_delete,
-                    on_update,
-                    timings.get((columns, str(ref_table).lower()), ""),
-                    names.get(columns),
-                )
-            )
-        return found
+        return read_foreign_keys(self._query, name, create_sql)
 
     def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
         if table.split_key is None:
