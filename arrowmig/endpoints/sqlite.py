@@ -658,7 +658,8 @@ class SQLiteEndpoint(BaseEndpoint):
     def _indexes(self, name: str, collations: dict[str, str]) -> tuple[list[Index], list[str]]:
         """The indexes a target can build, and those it cannot, each named with why. An
         index that compares a column under another collation than the column's own (``ON t
-        (name COLLATE NOCASE)``) is built without it, and that is named too."""
+        (name COLLATE NOCASE)``) keeps it where it is SQLite's own (``Index.collations``);
+        one of the application's is built without it, and that is named."""
         found: list[Index] = []
         unportable: list[str] = []
         for idx_name, unique, origin, partial in self._query(
@@ -680,17 +681,19 @@ class SQLiteEndpoint(BaseEndpoint):
             invented = idx_name.startswith("sqlite_autoindex")
             index_name = f"{name}_{'_'.join(c[0] for c in cols)}_key" if invented else idx_name
             descending = tuple(c[0] for c in cols if c[2])
+            own = {c[0]: collations.get(str(c[0]).lower(), "BINARY") for c in cols}
+            other = [(c[0], str(c[1]).upper()) for c in cols if str(c[1]).upper() != own[c[0]]]
             found.append(
                 Index(
                     index_name,
                     tuple(c[0] for c in cols),
                     bool(unique),
                     descending=descending,
+                    collations=tuple(c for c in other if c[1] in BUILT_IN_COLLATIONS),
                     invented=invented,
                 )
             )
-            own = {c[0]: collations.get(str(c[0]).lower(), "BINARY") for c in cols}
-            if any(str(c[1]).upper() != own[c[0]] for c in cols):
+            if any(c[1] not in BUILT_IN_COLLATIONS for c in other):
                 unportable.append(f"the collations of index {idx_name} (built without them)")
         return found, unportable
 
