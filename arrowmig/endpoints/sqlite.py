@@ -31,6 +31,7 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
+from arrowmig.endpoints.sqlite_damage import damaged_file
 from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
 from arrowmig.endpoints.sqlite_foreign_keys import read_foreign_keys
@@ -45,7 +46,7 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
-from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
+from arrowmig.errors import ArrowmigError, ConnectError, DamagedFile, DataError, SchemaError
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.model import (
     ROWID_NAMES,
@@ -166,11 +167,9 @@ def _open_error(target: str, exc: BaseException) -> ConnectError:
             hint="copy the file (with its -wal file, if there is one) to a folder you may "
             "write, and read the copy; or run as a user who may write the file and its folder",
         )
-    if "malformed" in reason or "not a database" in reason:
-        return ConnectError(
-            f"SQLite file {target!r} is damaged ({reason})",
-            hint=f'recover what it holds: sqlite3 {target} ".recover" | sqlite3 recovered.db',
-        )
+    damaged = damaged_file(exc, target)
+    if damaged is not None:
+        return damaged
     if _LOCKED.search(reason):
         return ConnectError(
             f"cannot open SQLite file {target!r}: it is locked by another process "
@@ -232,6 +231,8 @@ class SQLiteEndpoint(BaseEndpoint):
         self._cursor = self._conn.cursor()
         self._lock_key = os.path.realpath(path)
         self._lock = _write_lock(path)
+        self._attached: str | None = None
+        self._attached_path = ""
         try:
             # The first statements read the file's header: a damaged file, or a WAL file this
             # user may not write, fails here.
@@ -254,7 +255,6 @@ class SQLiteEndpoint(BaseEndpoint):
             raise _open_error(url.target, exc) from exc
         self._write_mode_set = False
         self._journal_mode: str | None = None
-        self._attached: str | None = None
         self._binary_selects: dict[str, str | None] = {}
         self._encoding: str | None = None
 
@@ -289,11 +289,19 @@ class SQLiteEndpoint(BaseEndpoint):
                 path.unlink()
 
     def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
-        if params:
-            self._cursor.execute(sql, params)
-        else:
-            self._cursor.execute(sql)
-        rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        try:
+            if params:
+                self._cursor.execute(sql, params)
+            else:
+                self._cursor.execute(sql)
+            rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        except Exception as exc:
+            # A damaged page is met by whichever statement reads it first (a count, a key's
+            # bounds, a profile): each says so alike, never as an unexpected driver error.
+            damaged = self._damaged(exc)
+            if damaged is not None:
+                raise damaged from exc
+            raise
         if self._conn.adbc_connection.get_option("adbc.connection.autocommit") != "true":
             # End the read transaction: a WAL read snapshot kept open would make this
             # connection's next write fail (SQLITE_BUSY_SNAPSHOT) once another one commits.
@@ -1050,7 +1058,16 @@ class SQLiteEndpoint(BaseEndpoint):
     def _writer_guard(self) -> contextlib.AbstractContextManager[Any]:
         return self._lock
 
+    def _damaged(self, exc: BaseException, table: str | None = None) -> DamagedFile | None:
+        """``exc`` as a damaged file's error (None for another), naming the source attached
+        to this connection too, whose pages the same statements read."""
+        attached = self._attached_path if self._attached is not None else None
+        return damaged_file(exc, self.url.target, attached, table=table)
+
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        damaged = self._damaged(exc, table)
+        if damaged is not None:
+            return damaged
         missing = _MISSING_COLLATION.search(str(exc))
         if missing is not None:
             # What from_clause cannot avoid: a view that sorts or compares under it.
@@ -1155,7 +1172,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 raise self.translate(exc, f"attaching {path!r} to read from it") from exc
             finally:
                 self._conn.adbc_connection.set_autocommit(False)
-            self._attached = uri
+            self._attached, self._attached_path = uri, path
         return _SOURCE_ALIAS
 
     def first_key_after(self, origin: str, key_sql: str, key_range: KeyRange) -> int | None:
