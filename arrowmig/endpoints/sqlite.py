@@ -46,6 +46,7 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
+from arrowmig.endpoints.sqlite_wal import wal_folder_error
 from arrowmig.errors import ArrowmigError, ConnectError, DamagedFile, DataError, SchemaError
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.model import (
@@ -252,7 +253,8 @@ class SQLiteEndpoint(BaseEndpoint):
             # under that reader (SQLite then read "database disk image is malformed").
             if path.stat().st_size > 0 and not holds_sqlite_header(path):
                 raise _not_sqlite(url.target) from exc
-            raise _open_error(url.target, exc) from exc
+            wal = wal_folder_error(url.target, path, short_driver_message(exc))
+            raise (wal or _open_error(url.target, exc)) from exc
         self._write_mode_set = False
         self._journal_mode: str | None = None
         self._binary_selects: dict[str, str | None] = {}
