@@ -22,8 +22,8 @@ def backup_indexes(dst: Endpoint, table: str, backup: str, tag: str) -> list[str
     Its UNIQUE and key constraints went with it, renamed."""
     statements = []
     for index, sql in dst.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL ORDER BY name",
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+        "AND tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL ORDER BY name",
         (table,),
     ):
         again = index_on_backup(str(sql), f"{index}_bak_{tag}", backup)

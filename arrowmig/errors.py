@@ -4,6 +4,8 @@
     ├── UsageError                  bad options or arguments (exit code 2)
     │   └── UrlError                a URL that no endpoint understands
     ├── ConnectError                unreachable server, wrong password, missing file (exit 2)
+    │   └── DamagedFile             a SQLite file SQLite finds damaged, when opened or later,
+    │                               mid-run too (exit 2: the report says what was committed)
     ├── SchemaError                 missing table, existing target, names the target cannot hold,
     │                               a schema that cannot be appended to (exit 2)
     ├── DataError                   a value the target cannot hold (fails its stream; exit 1)
@@ -49,6 +51,13 @@ class UrlError(UsageError):
 
 class ConnectError(ArrowmigError):
     """A database could not be opened: missing file, unreachable server, refused login."""
+
+
+class DamagedFile(ConnectError):
+    """A SQLite file that SQLite finds damaged ("database disk image is malformed"): as it
+    is opened, or later, as a page is read (a table's pages damaged, the header sound). Met
+    mid-run, it fails its table, and the run ends with exit code 2 (``MigrationReport.damaged``):
+    trying again cannot help; ``.recover`` (the hint) reads what the file still holds."""
 
 
 class SchemaError(ArrowmigError):

@@ -153,6 +153,12 @@ class Index:
     (``name text_pattern_ops``), a collation or a NULLS order other than its default: kept on
     PostgreSQL targets; elsewhere the index is built on the plain columns, and the plan says
     so."""
+    collations: tuple[tuple[str, str], ...] = ()
+    """A SQLite source's key columns that the index compares under another built-in collation
+    than the column's own (``ON u (email COLLATE BINARY)`` on a ``NOCASE`` column), each with
+    that collation: kept on SQLite targets, where the column's own would make a unique index
+    refuse rows the source holds ('Bob', 'bob'); elsewhere the index is built on the plain
+    columns, and the plan says so."""
     invented: bool = False
     """The name is arrowmig's (``<table>_<columns>_key`` for a UNIQUE column of a SQLite or
     DuckDB source, which names none): the one that gives way, numbered, when it meets another

@@ -75,6 +75,10 @@ class MigrationReport:
     unfinished: str | None = None
     """Why the run stopped after its tables without finishing (their keys, foreign keys, its
     own completion): the target was lost for good. The rows in stay; ``--resume`` finishes."""
+    damaged: str | None = None
+    """A SQLite file found damaged after the run began (a table's pages; its header was
+    sound), in the error's words: the tables it failed say so and keep what they committed,
+    and the exit code is 2, as for a file found damaged as it is opened."""
     verify: VerifyReport | None = None
     """``--verify``'s result, as ``arrowmig.verify()`` returns it (``to_dict()`` holds its
     JSON form); None when the run was not verified."""
@@ -128,9 +132,12 @@ class MigrationReport:
 
     @property
     def exit_code(self) -> int:
-        """The CLI's: 0 ok, 1 finished with failures (or differences), 130/143 interrupted."""
+        """The CLI's: 0 ok, 1 finished with failures (or differences), 2 a damaged SQLite
+        file, 130/143 interrupted."""
         if self.interrupted:
             return EXIT_SIGNAL.get(self.interrupted, 130)
+        if self.damaged:
+            return 2
         return 0 if self.ok else 1
 
     @property
@@ -186,6 +193,7 @@ class MigrationReport:
             "skipped_views": self.skipped_views,
             "interrupted": self.interrupted,
             "unfinished": self.unfinished,
+            "damaged": self.damaged,
             "run_id": self.run_id,
             "notes": self.notes,
             "done_before": self.done_before,

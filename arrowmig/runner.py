@@ -19,7 +19,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.common import together
-from arrowmig.errors import ArrowmigError, StopRequested, TypeSurprise
+from arrowmig.errors import ArrowmigError, DamagedFile, StopRequested, TypeSurprise
 from arrowmig.events import Event, ProgressSink
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
 from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
@@ -381,6 +381,7 @@ class Runner:
                 table_report.error = describe_error(error) + self._failed_parents(
                     stream.table, error
                 )
+                self._note_damage(error)
                 self.sink.emit(
                     Event(
                         "error", table=stream.table, stream=stream.name, message=table_report.error
@@ -493,8 +494,14 @@ class Runner:
         table_report = self.reports[name]
         table_report.status = "failed"
         table_report.error = describe_error(error)
+        self._note_damage(error)
         self.sink.emit(Event("error", table=name, message=table_report.error))
         self._sync(name)
+
+    def _note_damage(self, error: BaseException) -> None:
+        """A damaged SQLite file makes the run's exit code 2 (trying again cannot help)."""
+        if isinstance(error, DamagedFile) and self.report.damaged is None:
+            self.report.damaged = str(error)
 
     def _put_in_place(self, work: TableWork, dst: Endpoint, *, again: bool = False) -> None:
         """Finish a table and record it loaded."""

@@ -726,8 +726,11 @@ def key_statements(
     for index in table.indexes:
         kind = "UNIQUE INDEX" if index.unique else "INDEX"
         ordered = dialect in ("postgresql", "sqlite")
+        collated = dict(index.collations) if dialect == "sqlite" else {}
         cols = ", ".join(
-            quote_ident(c) + (" DESC" if ordered and c in index.descending else "")
+            quote_ident(c)
+            + (f" COLLATE {collated[c]}" if c in collated else "")
+            + (" DESC" if ordered and c in index.descending else "")
             for c in index.columns
         )
         if index.postgres_keys and dialect == "postgresql":
@@ -780,14 +783,17 @@ def enforces_uniqueness(label: str) -> bool:
 
 
 def index_form_notes(table: Table, dialect: str) -> list[str]:
-    """The plan's words for each index a target other than PostgreSQL builds plainer than its
-    source: a NULLS NOT DISTINCT one as a plain unique index (it takes keys alike but for
-    NULLs), and one whose columns have an operator class, collation or NULLS order of
-    PostgreSQL's on the plain columns."""
-    if dialect == "postgresql":
-        return []
+    """The plan's words for each index a target builds plainer than its source: into a
+    target other than PostgreSQL, a NULLS NOT DISTINCT one as a plain unique index (it takes
+    keys alike but for NULLs), and one whose columns have an operator class, collation or
+    NULLS order of PostgreSQL's on the plain columns; into one other than SQLite, one that
+    compares a SQLite column under another collation than the column's own."""
     notes = []
     for i in table.indexes:
+        if i.collations and dialect != "sqlite":
+            notes.append(f"the collations of index {i.name} (built without them)")
+        if dialect == "postgresql":
+            continue
         if i.nulls_not_distinct:
             notes.append(
                 f"NULLS NOT DISTINCT of unique index {i.name} (built without it: keys alike "

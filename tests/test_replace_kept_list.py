@@ -5,6 +5,7 @@ built by the run, are neither listed with it nor replaced by the old table's."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -70,6 +71,40 @@ def test_postgres_the_sources_key_default_and_foreign_key_are_not_kept_from_the_
             "SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'f'"
         ).fetchall()
         assert keys == [("src_fk",)]  # the old one is not added beside it under its name
+
+
+@pytest.mark.postgres
+def test_postgres_replacing_a_table_arrowmig_built_finds_its_indexes_already_there(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A nightly refresh: the table the first run built has the very indexes the new one
+    # gets; none is 'not kept' with a CREATE INDEX that fails as the name exists.
+    source = sqlite_table(
+        tmp_path / "s.db",
+        'CREATE TABLE players (id INTEGER PRIMARY KEY, "Created At" TEXT, score INT, code TEXT)',
+        [(1, "2026-01-01", 3, "a"), (2, "2026-01-02", 4, "b")],
+    )
+    con = sqlite3.connect(source)
+    con.executescript(
+        'CREATE INDEX ix_created ON players ("Created At");'
+        "CREATE INDEX ix_score ON players (score DESC, id);"
+        "CREATE UNIQUE INDEX ux_code ON players (code);"
+    )
+    con.close()
+    assert main(["migrate", source, pg_url, "--progress", "none"]) == 0
+    capsys.readouterr()
+    args = [source, pg_url, "--mode", "replace"]
+    assert main(["plan", *args, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    assert (planned["keeps"], planned["drops"]) == ([], [])
+    assert main(["migrate", *args, "--progress", "none"]) == 0
+    err = capsys.readouterr().err
+    assert "not kept" not in err and not _kept_lines(err)
+    with psycopg.connect(pg_url) as con:
+        indexes = con.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'players' ORDER BY 1"
+        ).fetchall()
+    assert indexes == [("ix_created",), ("ix_score",), ("players_pkey",), ("ux_code",)]
 
 
 def test_duckdb_the_sources_key_sequence_is_not_kept_from_the_old_table(

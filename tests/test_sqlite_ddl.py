@@ -130,7 +130,9 @@ def test_postgres_plan_names_the_collations_it_cannot_keep(tmp_path: Path, pg_ur
     ) in notes
 
 
-def test_an_index_under_another_collation_is_built_without_it_and_named(tmp_path: Path) -> None:
+def test_an_index_under_another_collation_keeps_it_in_sqlite_and_is_named_elsewhere(
+    tmp_path: Path,
+) -> None:
     source = _sqlite_file(
         tmp_path / "c.db",
         "CREATE TABLE c (id INTEGER PRIMARY KEY, name TEXT, tag TEXT COLLATE NOCASE);"
@@ -138,12 +140,49 @@ def test_an_index_under_another_collation_is_built_without_it_and_named(tmp_path
         "CREATE INDEX c_tag ON c (tag);"  # the column's own collation: nothing to say
         "INSERT INTO c VALUES (1, 'Ann', 'x'), (2, 'bob', 'X');",
     )
-    report = arrowmig.migrate(str(source), str(tmp_path / "copy.db"))
+    copy = tmp_path / "copy.db"
+    report = arrowmig.migrate(str(source), str(copy))
+    assert report.ok
+    assert "collations" not in "\n".join(report.tables[0].notes)
+    assert "unique index c_name" in report.tables[0].built
+    assert _index_collations(copy, "c_name") == [("name", "NOCASE")]
+    report = arrowmig.migrate(str(source), str(tmp_path / "c.duckdb"))
     assert report.ok
     notes = "\n".join(report.tables[0].notes)
     assert "not carried: the collations of index c_name (built without them)" in notes
     assert "c_tag" not in notes
-    assert "unique index c_name" in report.tables[0].built
+
+
+def test_a_unique_index_binary_on_a_nocase_column_takes_the_sources_rows(tmp_path: Path) -> None:
+    # Built under the column's NOCASE, the index would refuse 'Bob' beside 'bob'.
+    source = _sqlite_file(
+        tmp_path / "u.db",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE);"
+        "CREATE UNIQUE INDEX u_email ON u (email COLLATE BINARY);"
+        "INSERT INTO u VALUES (1, 'Bob'), (2, 'bob'), (3, 'BOB');",
+    )
+    copy = tmp_path / "copy.db"
+    for mode in ("create", "replace"):
+        report = arrowmig.migrate(str(source), str(copy), config=MigrationConfig(mode=mode))
+        assert report.ok, (mode, report.to_dict())
+        assert "unique index u_email" in report.tables[0].built, mode
+        assert _index_collations(copy, "u_email") == [("email", "BINARY")], mode
+        con = sqlite3.connect(copy)
+        assert con.execute("SELECT count(*) FROM u").fetchone() == (3,), mode
+        with pytest.raises(sqlite3.IntegrityError):
+            con.execute("INSERT INTO u VALUES (4, 'bob')")
+        con.close()
+
+
+def _index_collations(path: Path, index: str) -> list[tuple[str, str]]:
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT name, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", (index,)
+        ).fetchall()
+        return [(str(n), str(c)) for n, c in rows]
+    finally:
+        con.close()
 
 
 def _case_blind(a: str, b: str) -> int:

@@ -88,6 +88,8 @@ def report_text(report: MigrationReport) -> str:
         state = "INTERRUPTED"
     elif report.unfinished:
         state = "NOT FINISHED"
+    elif report.damaged:
+        state = "DAMAGED FILE"
     growth = report.rss_growth_bytes
     keys_missing = sum(len(t.keys_not_built) for t in report.tables)
     out.append(

@@ -21,7 +21,7 @@ from arrowmig.endpoints.pg_dressing import (
     lacking,
 )
 from arrowmig.errors import TransientError
-from arrowmig.model import Table
+from arrowmig.model import Index, Table
 from arrowmig.schema import ddl_type, qualified, quote_ident
 
 _KINDS = {"c": "check", "f": "foreign key", "u": "unique", "p": "primary key", "x": "exclusion"}
@@ -281,16 +281,37 @@ def planned(table: Table) -> tuple[set[str], set[str]]:
     """What the new ``table`` will have, as ``present`` says it, told from the source's table
     before it is built (for the plan: its keys' columns as PostgreSQL shows plain names)."""
     have, taken = coming(table)
-    for key, name in [(table.primary_key, f"{table.name}_pkey")] + [
-        (i.columns, i.name) for i in table.indexes if i.unique
-    ]:
-        if key:
-            have.add(index_key(True, f" USING btree ({', '.join(key)})"))
-            taken.add(name)
-    taken.update(i.name for i in table.indexes)
+    if table.primary_key:
+        have.add(index_key(True, f" USING btree ({', '.join(map(_shown, table.primary_key))})"))
+        taken.add(f"{table.name}_pkey")
+    for index in table.indexes:
+        # Each index, unique or not: a replaced table's index of the same definition (a
+        # table arrowmig built, replaced again) is there already, not one to give or lose.
+        have.add(_index_key(index))
+        taken.add(index.name)
     for column in table.columns:
         if not column.nullable or column.name in table.primary_key:
             have.add(f"NOT NULL {column.name}")
         if column.default is not None or column.auto_increment:
             have.add(f"DEFAULT {column.name}")
     return have, taken
+
+
+def _index_key(index: Index) -> str:
+    """``index_key`` of ``index`` as the run builds it (``schema.key_statements``), in
+    ``pg_get_indexdef``'s words."""
+    keys = index.postgres_keys or ", ".join(
+        _shown(c) + (" DESC" if c in index.descending else "") for c in index.columns
+    )
+    include = f" INCLUDE ({', '.join(map(_shown, index.include))})" if index.include else ""
+    nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
+    return index_key(index.unique, f" USING btree ({keys}){include}{nulls}")
+
+
+_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def _shown(column: str) -> str:
+    """A column as ``pg_get_indexdef`` writes it: double-quoted unless its name is plain (a
+    reserved word it also quotes is not known here: such an index reads as another)."""
+    return column if _PLAIN.fullmatch(column) else quote_ident(column)

@@ -31,13 +31,10 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
-from arrowmig.endpoints.sqlite_ddl import (
-    column_collations,
-    count_checks,
-    deferrability,
-    foreign_key_names,
-)
+from arrowmig.endpoints.sqlite_damage import damaged_file
+from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
+from arrowmig.endpoints.sqlite_foreign_keys import read_foreign_keys
 from arrowmig.endpoints.sqlite_keys import keys_the_target_cannot_build
 from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.endpoints.sqlite_profile import (
@@ -49,10 +46,10 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
-from arrowmig.errors import ArrowmigError, ConnectError, DataError, SchemaError
+from arrowmig.endpoints.sqlite_wal import wal_folder_error
+from arrowmig.errors import ArrowmigError, ConnectError, DamagedFile, DataError, SchemaError
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.model import (
-    FOREIGN_KEY_ACTIONS,
     ROWID_NAMES,
     Column,
     ForeignKey,
@@ -171,11 +168,9 @@ def _open_error(target: str, exc: BaseException) -> ConnectError:
             hint="copy the file (with its -wal file, if there is one) to a folder you may "
             "write, and read the copy; or run as a user who may write the file and its folder",
         )
-    if "malformed" in reason or "not a database" in reason:
-        return ConnectError(
-            f"SQLite file {target!r} is damaged ({reason})",
-            hint=f'recover what it holds: sqlite3 {target} ".recover" | sqlite3 recovered.db',
-        )
+    damaged = damaged_file(exc, target)
+    if damaged is not None:
+        return damaged
     if _LOCKED.search(reason):
         return ConnectError(
             f"cannot open SQLite file {target!r}: it is locked by another process "
@@ -237,6 +232,8 @@ class SQLiteEndpoint(BaseEndpoint):
         self._cursor = self._conn.cursor()
         self._lock_key = os.path.realpath(path)
         self._lock = _write_lock(path)
+        self._attached: str | None = None
+        self._attached_path = ""
         try:
             # The first statements read the file's header: a damaged file, or a WAL file this
             # user may not write, fails here.
@@ -256,10 +253,10 @@ class SQLiteEndpoint(BaseEndpoint):
             # under that reader (SQLite then read "database disk image is malformed").
             if path.stat().st_size > 0 and not holds_sqlite_header(path):
                 raise _not_sqlite(url.target) from exc
-            raise _open_error(url.target, exc) from exc
+            wal = wal_folder_error(url.target, path, short_driver_message(exc))
+            raise (wal or _open_error(url.target, exc)) from exc
         self._write_mode_set = False
         self._journal_mode: str | None = None
-        self._attached: str | None = None
         self._binary_selects: dict[str, str | None] = {}
         self._encoding: str | None = None
 
@@ -294,11 +291,19 @@ class SQLiteEndpoint(BaseEndpoint):
                 path.unlink()
 
     def _query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
-        if params:
-            self._cursor.execute(sql, params)
-        else:
-            self._cursor.execute(sql)
-        rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        try:
+            if params:
+                self._cursor.execute(sql, params)
+            else:
+                self._cursor.execute(sql)
+            rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+        except Exception as exc:
+            # A damaged page is met by whichever statement reads it first (a count, a key's
+            # bounds, a profile): each says so alike, never as an unexpected driver error.
+            damaged = self._damaged(exc)
+            if damaged is not None:
+                raise damaged from exc
+            raise
         if self._conn.adbc_connection.get_option("adbc.connection.autocommit") != "true":
             # End the read transaction: a WAL read snapshot kept open would make this
             # connection's next write fail (SQLITE_BUSY_SNAPSHOT) once another one commits.
@@ -663,7 +668,8 @@ class SQLiteEndpoint(BaseEndpoint):
     def _indexes(self, name: str, collations: dict[str, str]) -> tuple[list[Index], list[str]]:
         """The indexes a target can build, and those it cannot, each named with why. An
         index that compares a column under another collation than the column's own (``ON t
-        (name COLLATE NOCASE)``) is built without it, and that is named too."""
+        (name COLLATE NOCASE)``) keeps it where it is SQLite's own (``Index.collations``);
+        one of the application's is built without it, and that is named."""
         found: list[Index] = []
         unportable: list[str] = []
         for idx_name, unique, origin, partial in self._query(
@@ -685,17 +691,19 @@ class SQLiteEndpoint(BaseEndpoint):
             invented = idx_name.startswith("sqlite_autoindex")
             index_name = f"{name}_{'_'.join(c[0] for c in cols)}_key" if invented else idx_name
             descending = tuple(c[0] for c in cols if c[2])
+            own = {c[0]: collations.get(str(c[0]).lower(), "BINARY") for c in cols}
+            other = [(c[0], str(c[1]).upper()) for c in cols if str(c[1]).upper() != own[c[0]]]
             found.append(
                 Index(
                     index_name,
                     tuple(c[0] for c in cols),
                     bool(unique),
                     descending=descending,
+                    collations=tuple(c for c in other if c[1] in BUILT_IN_COLLATIONS),
                     invented=invented,
                 )
             )
-            own = {c[0]: collations.get(str(c[0]).lower(), "BINARY") for c in cols}
-            if any(str(c[1]).upper() != own[c[0]] for c in cols):
+            if any(c[1] not in BUILT_IN_COLLATIONS for c in other):
                 unportable.append(f"the collations of index {idx_name} (built without them)")
         return found, unportable
 
@@ -705,7 +713,8 @@ class SQLiteEndpoint(BaseEndpoint):
         checks = count_checks(create_sql)
         found = ["CHECK constraint" + (f"s ({checks})" if checks > 1 else "")] if checks else []
         triggers = self._query(
-            "SELECT name FROM sqlite_master WHERE tbl_name = ? AND type = 'trigger' ORDER BY name",
+            "SELECT name FROM sqlite_master WHERE tbl_name = ? COLLATE NOCASE AND type = 'trigger' "
+            "ORDER BY name",
             (name,),
         )
         return found + [f"trigger {r[0]}" for r in triggers]
@@ -718,43 +727,7 @@ class SQLiteEndpoint(BaseEndpoint):
         return str(rows[0][0] or "") if rows else ""
 
     def _foreign_keys(self, name: str, create_sql: str) -> list[ForeignKey]:
-        timings, names = deferrability(create_sql), foreign_key_names(create_sql)
-        groups: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self._query(
-            'SELECT id, "table", "from", "to", on_delete, on_update '
-            "FROM pragma_foreign_key_list(?) ORDER BY id, seq",
-            (name,),
-        ):
-            groups.setdefault(row[0], []).append(row)
-        found = []
-        for rows in groups.values():
-            ref_table = rows[0][1]
-            ref_columns = tuple(r[3] for r in rows)
-            if any(c is None for c in ref_columns):
-                # REFERENCES parent (no column list) means the parent's primary key.
-                parent_pk = self._query(
-                    "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (ref_table,)
-                )
-                if len(parent_pk) != len(rows):
-                    continue  # no such key: SQLite itself would refuse such rows
-                ref_columns = tuple(r[0] for r in parent_pk)
-            columns = tuple(str(r[2]).lower() for r in rows)
-            on_delete, on_update = (
-                str(a).upper() if str(a).upper() in FOREIGN_KEY_ACTIONS else "NO ACTION"
-                for a in rows[0][4:6]
-            )
-            found.append(
-                ForeignKey(
-                    tuple(r[2] for r in rows),
-                    ref_table,
-                    ref_columns,
-                    on_delete,
-                    on_update,
-                    timings.get((columns, str(ref_table).lower()), ""),
-                    names.get(columns),
-                )
-            )
-        return found
+        return read_foreign_keys(self._query, name, create_sql)
 
     def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
         if table.split_key is None:
@@ -1087,7 +1060,16 @@ class SQLiteEndpoint(BaseEndpoint):
     def _writer_guard(self) -> contextlib.AbstractContextManager[Any]:
         return self._lock
 
+    def _damaged(self, exc: BaseException, table: str | None = None) -> DamagedFile | None:
+        """``exc`` as a damaged file's error (None for another), naming the source attached
+        to this connection too, whose pages the same statements read."""
+        attached = self._attached_path if self._attached is not None else None
+        return damaged_file(exc, self.url.target, attached, table=table)
+
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        damaged = self._damaged(exc, table)
+        if damaged is not None:
+            return damaged
         missing = _MISSING_COLLATION.search(str(exc))
         if missing is not None:
             # What from_clause cannot avoid: a view that sorts or compares under it.
@@ -1192,7 +1174,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 raise self.translate(exc, f"attaching {path!r} to read from it") from exc
             finally:
                 self._conn.adbc_connection.set_autocommit(False)
-            self._attached = uri
+            self._attached, self._attached_path = uri, path
         return _SOURCE_ALIAS
 
     def first_key_after(self, origin: str, key_sql: str, key_range: KeyRange) -> int | None:

@@ -63,7 +63,9 @@ def read_sqlite_dressing(query: Query, name: str, columns: Collection[str]) -> l
     gone = have - wanted
     dressing += _indexes(query, name, gone)
     for trigger, sql in query(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name",
+        # A trigger's tbl_name is spelt as its CREATE TRIGGER wrote it (ON Users for users).
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+        "COLLATE NOCASE ORDER BY name",
         (name,),
     ):
         label = f"trigger {trigger}"
@@ -193,7 +195,8 @@ def present(query: Query, name: str) -> tuple[set[str], set[str]]:
     taken = {
         str(r[0])
         for r in query(
-            "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ?",
+            "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND tbl_name = ? COLLATE NOCASE",
             (name,),
         )
     }
@@ -273,5 +276,8 @@ def _column_names(query: Query, name: str) -> list[str]:
 
 
 def _create_sql(query: Query, name: str) -> str:
-    rows = query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    # The replaced table may be spelt otherwise (Users, replaced by the source's users).
+    rows = query(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (name,)
+    )
     return str(rows[0][0] or "") if rows else ""

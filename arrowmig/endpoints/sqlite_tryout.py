@@ -73,8 +73,8 @@ def _copy(
             if keep_backup:
                 con.execute(f"ALTER TABLE {quote_ident(name)} RENAME TO {quote_ident(name + '_b')}")
                 for (index,) in con.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                    "AND sql IS NOT NULL",
+                    "SELECT name FROM sqlite_master WHERE type = 'index' "
+                    "AND tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL",
                     (name + "_b",),
                 ).fetchall():
                     con.execute(f"DROP INDEX {quote_ident(index)}")  # built again renamed
