@@ -14,9 +14,11 @@
     │   └── BeyondArrow             a PostgreSQL value past Arrow's range, which the server
     │                               can write as text (verify then reads it so)
     └── TransferError               a stream failed while moving data (exit 1)
-         └── TransientError         marker: may succeed if retried (lost connection, busy file)
-              └── TargetFailed      the target failed under a stream: a retry first reads back
-                                    what the target still holds of it
+         ├── TransientError         marker: may succeed if retried (lost connection, busy file)
+         │    └── TargetFailed      the target failed under a stream: a retry first reads back
+         │                          what the target still holds of it
+         └── StatementStopped       a worker's statement cancelled because the run is stopping
+                                    (a signal): not a failure, never retried
 
 Errors carry their context (table, column, sqlstate) so that reports can show it.
 """
@@ -124,6 +126,12 @@ class TargetFailed(TransientError):
     loses the last of them (they commit without waiting for their WAL flush), and a commit
     whose answer was lost may have gone in: a retry continues from what the target holds
     (``pipeline.Ledger``), never from what the stream remembers."""
+
+
+class StatementStopped(TransferError):
+    """A worker's statement cancelled because the run is stopping (``Endpoint.stop``): its
+    transaction rolled back, and its table is reported interrupted, not failed. Not
+    transient: a retry would only wait again for what the stop cut short."""
 
 
 class StopRequested(BaseException):

@@ -429,6 +429,9 @@ class GeneratedSource(ClosedOnExit):
     def finish_table(self, table: Table) -> TableLoad:
         raise self._read_only()
 
+    def stop(self) -> None:
+        """Never a target: nothing of it to cancel."""
+
 
 @checked(
     target=URL,

@@ -510,7 +510,7 @@ def _transfer(
     if report.interrupted is not None:
         _mark_interrupted(target, config, run_id, basis, report)
     if own_mode is not None and report.unfinished is None:
-        _restore_journal_mode(target, config, own_mode)
+        _restore_journal_mode(target, config, own_mode, stopped=report.interrupted is not None)
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
 
@@ -700,7 +700,7 @@ def _mark_interrupted(
     """Record that a signal stopped the run (``arrowmig status``: interrupted, not running);
     a run that got as far as marking itself complete stays so."""
     try:
-        with open_target(target, config) as dst:
+        with _open_after_stop(target, config) as dst:
             store = CheckpointStore(dst)
             if any(r.table_name == RUN_ROW and r.state == "complete" for r in store.rows(run_id)):
                 return
@@ -726,11 +726,33 @@ def _own_journal_mode(dst: Endpoint, earlier: list[Row] | None) -> str | None:
     return str(read_mode())
 
 
-def _restore_journal_mode(target: str, config: MigrationConfig, mode: str) -> None:
+def _restore_journal_mode(
+    target: str, config: MigrationConfig, mode: str, *, stopped: bool = False
+) -> None:
     """Put a SQLite target back in its own journal mode once the run's connections are
     closed (each puts back only the mode it found, which after a killed run was WAL)."""
-    with contextlib.suppress(ArrowmigError), open_target(target, config) as dst:
+    opener = _open_after_stop if stopped else open_target
+    with contextlib.suppress(ArrowmigError), opener(target, config) as dst:
         dst.restore_journal_mode(mode)  # type: ignore[attr-defined]
+
+
+_AFTER_STOP_WAIT_S = 1.0
+"""How long the bookkeeping after a signal waits for a lock another session holds."""
+
+
+def _open_after_stop(target: str, config: MigrationConfig) -> Endpoint:
+    """A connection for what a stopped run records: it waits for a lock held elsewhere (the
+    one the stopped batches waited for) ``_AFTER_STOP_WAIT_S``, not the run's --batch-timeout
+    or SQLite's minute; the report then says what could not be recorded."""
+    dst = open_target(target, config)
+    limit = getattr(dst, "set_statement_timeout", None)
+    if limit is not None:
+        try:
+            limit(_AFTER_STOP_WAIT_S)
+        except BaseException:
+            dst.close()
+            raise
+    return dst
 
 
 def _drop_failed_staging(

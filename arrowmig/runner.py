@@ -19,7 +19,13 @@ from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.common import together
-from arrowmig.errors import ArrowmigError, DamagedFile, StopRequested, TypeSurprise
+from arrowmig.errors import (
+    ArrowmigError,
+    DamagedFile,
+    StatementStopped,
+    StopRequested,
+    TypeSurprise,
+)
 from arrowmig.events import Event, ProgressSink
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
 from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
@@ -374,7 +380,7 @@ class Runner:
                 self.abandoned[stream.table].set()
             elif (
                 error is not None
-                and not isinstance(error, _Skipped)
+                and not isinstance(error, (_Skipped, StatementStopped))
                 and table_report.status != "failed"
             ):
                 table_report.status = "failed"

@@ -112,6 +112,13 @@ class WorkerConnections:
         self.reset_source()
         self.reset_target()
 
+    def stop(self) -> None:
+        """The run is stopping: cancel what the target connection runs (from another thread;
+        a batch waiting for a lock would otherwise wait out --batch-timeout)."""
+        target = self._target  # read once: its own thread may reconnect it meanwhile
+        if target is not None:
+            target.stop()
+
 
 @dataclass
 class StreamOutcome:
@@ -226,10 +233,18 @@ class Scheduler:
                 outcomes.extend(f.result() for f in pending if f.done() and not f.cancelled())
 
         try:
-            run_stoppable(schedule, self.stop)
+            run_stoppable(schedule, self.stop, self.stop_statements)
         finally:
             self.close_all()
         return outcomes
+
+    def stop_statements(self) -> None:
+        """Cancel the statement each worker's target connection runs: the batch rolls back,
+        and the worker ends at once (``WorkerConnections.stop``)."""
+        with self._lock:
+            workers = list(self._all)
+        for conns in workers:
+            conns.stop()
 
     def close_all(self) -> None:
         with self._lock:
@@ -244,10 +259,16 @@ class Scheduler:
             self.spares.clear()
 
 
-def run_stoppable(action: Callable[[], None], stop: threading.Event) -> None:
+def run_stoppable(
+    action: Callable[[], None],
+    stop: threading.Event,
+    cancel: Callable[[], None] | None = None,
+) -> None:
     """Run ``action`` (which starts and joins worker threads) on a thread of its own while
     the main thread waits; a signal the wait gets (KeyboardInterrupt, ``StopRequested``)
-    sets ``stop``, waits for ``action`` to end, and is raised again.
+    sets ``stop``, waits for ``action`` to end, and is raised again. While it waits,
+    ``cancel`` cancels the workers' statements, every ``_WAIT_S``: one begun just after a
+    cancel is not waited for either.
 
     Signals are raised in the main thread only, between any two of its bytecodes: one raised
     inside a thread pool's bookkeeping (a worker thread started but not yet recorded, a
@@ -270,20 +291,28 @@ def run_stoppable(action: Callable[[], None], stop: threading.Event) -> None:
         coordinator.start()
         # An event, not Thread.join: a join a signal interrupts takes the thread for ended
         # (CPython 3.11's _wait_for_tstate_lock), and the next join returns at once.
-        while not ended.wait(0.2):
+        while not ended.wait(_WAIT_S):
             pass
     except BaseException:
         stop.set()
         if coordinator.ident is not None:
-            _wait_through_signals(ended)
+            _wait_through_signals(ended, cancel)
         raise
     if failed:
         raise failed[0]
 
 
-def _wait_through_signals(ended: threading.Event) -> None:
+_WAIT_S = 0.2
+"""How often the main thread looks whether the workers have ended (and, stopping, cancels
+their statements again)."""
+
+
+def _wait_through_signals(ended: threading.Event, cancel: Callable[[], None] | None) -> None:
     """Wait for what was told to stop; another Ctrl-C meanwhile does not cut the wait short
-    (the workers end at their next batch): the report comes after them."""
+    (the workers end at their next batch, or their cancelled statement): the report comes
+    after them."""
     while not ended.is_set():
         with contextlib.suppress(KeyboardInterrupt, StopRequested):
-            ended.wait(0.2)
+            if cancel is not None:
+                cancel()
+            ended.wait(_WAIT_S)

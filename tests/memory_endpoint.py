@@ -275,6 +275,9 @@ class MemoryEndpoint(ClosedOnExit):
     def finish_table(self, table: Table) -> TableLoad:
         return TableLoad(built=[f"primary key ({', '.join(table.primary_key)})"])
 
+    def stop(self) -> None:
+        """Its writes never wait: nothing to cancel."""
+
 
 def copy_whole_table(
     store: MemoryStore,

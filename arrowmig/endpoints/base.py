@@ -185,3 +185,8 @@ class Endpoint(Source, Protocol):
     def finish_table(self, table: Table) -> TableLoad:
         """Build primary key and indexes once the data is in."""
         ...
+
+    def stop(self) -> None:
+        """The run is stopping: cancel the statement running (called from another thread,
+        maybe again and again); it fails as ``StatementStopped``, its transaction rolled back."""
+        ...

@@ -15,6 +15,7 @@ from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.errors import (
     ArrowmigError,
     SchemaError,
+    StatementStopped,
     TransferError,
     TransientError,
     raised_by_ctrl_c,
@@ -102,6 +103,9 @@ class BaseEndpoint(ClosedOnExit):
     """Context management, cursor bookkeeping and error translation for endpoints."""
 
     dialect = ""
+    stopping = False
+    """Set by ``stop``: the run is stopping, and a statement that fails from now on was cut
+    short by it."""
 
     def __init__(self, url: EndpointUrl, schema: str | None) -> None:
         self.url = url
@@ -109,6 +113,17 @@ class BaseEndpoint(ClosedOnExit):
         self._secret = password_of(url.target) or ""
         self._open_reads: list[Any] = []
         """Cursors and readers handed out by read(), closed by end_reads()."""
+
+    def stop(self) -> None:
+        """The run is stopping (a signal): cancel the statement this connection is running,
+        from another thread, and have it fail as ``StatementStopped``. Safe to call again and
+        again (a statement that began just after the first call is cancelled by the next)."""
+        self.stopping = True
+        self.cancel()
+
+    def cancel(self) -> None:
+        """Cancel the statement this connection is running, from another thread; nothing where
+        the driver cannot (SQLite's waits for a lock look at ``stopping`` instead)."""
 
     def qualify(self, name: str) -> str:
         """``name`` (a table, index or sequence of this endpoint's schema) as SQL names it."""
@@ -202,6 +217,12 @@ class BaseEndpoint(ClosedOnExit):
         One that Ctrl-C caused is raised as the KeyboardInterrupt it is."""
         if raised_by_ctrl_c(exc):
             raise KeyboardInterrupt from exc
+        if self.stopping and not isinstance(exc, StatementStopped):
+            # Whatever the cancel made of it (the server's "canceling statement", a COPY cut
+            # off): its transaction rolled back, and the run is stopping. Not retried.
+            return StatementStopped(
+                self._clean(f"{what}: cancelled, the run is stopping"), table=table
+            )
         if isinstance(exc, ArrowmigError):
             return exc
         message = self._clean(f"{what}: {short_driver_message(exc)}")

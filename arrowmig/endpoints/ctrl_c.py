@@ -1,27 +1,60 @@
-"""Ctrl-C during an ADBC statement of the main thread stops the command, as it does anywhere
-else: the driver manager cancels the statement, and then Python is told of the Ctrl-C too.
+"""Ctrl-C (or SIGTERM) during an ADBC statement of the main thread stops the command, as it
+does anywhere else: the statement is cancelled, and Python raises the signal's exception.
 """
 
 from __future__ import annotations
 
-import _thread
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 _lock = threading.Lock()
+_STOPS = frozenset({signal.SIGINT, signal.SIGTERM})
+_AGAIN_S = 0.2
+"""How often a statement a signal came during is cancelled again until it returns: a cancel
+sent just before its query reached the server finds nothing to cancel."""
+
+
+class _Statement:
+    """One statement of the main thread, which a signal cancels until it has returned."""
+
+    def __init__(self, cancel: Callable[[], None]) -> None:
+        self.cancel = cancel
+        self.ended = threading.Lock()
+        """Taken for good when the statement returns; a cancel holds it while it runs."""
+
+    def cancel_until_ended(self) -> None:
+        while self.ended.acquire(blocking=False):
+            try:
+                self.cancel()
+            except Exception:  # nothing running, or a driver that cannot (SQLite)
+                pass
+            finally:
+                self.ended.release()
+            time.sleep(_AGAIN_S)
+
+
+_running: _Statement | None = None
+"""The main thread's statement, or the last one (then ended)."""
+_wakeup_fd: int | None = None
+"""The pipe Python's own signal handler writes each signal's number to (``set_wakeup_fd``)."""
 
 
 def deliver_ctrl_c() -> None:
-    """Make a Ctrl-C that ADBC takes also raise KeyboardInterrupt in the main thread.
+    """Have a signal during a statement of the main thread cancel the statement.
 
     Around each statement of the main thread, ADBC's driver manager swaps Python's SIGINT
-    handler for its own, which only cancels the statement: Python never sees the Ctrl-C. A
-    cancelled PostgreSQL statement fails as "canceling statement due to user request" (a
-    foreign key then reported as not created, and the run went on to exit 0), and one that
-    ended before the cancel took effect lost the Ctrl-C altogether. Each cancel here is
-    preceded by ``interrupt_main``, which raises KeyboardInterrupt once the statement has
-    returned (SIGTERM is Python's own handler: never taken by ADBC)."""
+    handler for its own, which only writes to a pipe that a thread of ADBC reads to cancel
+    the statement: Python never sees the Ctrl-C. One that came as the statement returned was
+    lost (the run went on to exit 0); one that came as the command exited had ADBC's thread
+    run Python while the interpreter shut down (SIGABRT). Here ADBC's handler is never
+    installed: Python's own takes the signal (KeyboardInterrupt, or SIGTERM's StopRequested,
+    raised as soon as the statement returns), and its wakeup fd has a thread of ours cancel
+    the statement meanwhile. The statement waits for a cancel under way before it returns,
+    and none starts after."""
     import adbc_driver_manager.dbapi as dbapi
 
     with _lock:
@@ -34,15 +67,64 @@ def deliver_ctrl_c() -> None:
         def blocking_call(
             func: Callable[..., Any], args: Any, kwargs: Any, cancel: Callable[[], None]
         ) -> Any:
-            def interrupt_then_cancel() -> None:
-                # The main thread is told first: it raises KeyboardInterrupt as soon as the
-                # cancelled statement returns. Told after the cancel, it could take the
-                # cancelled statement's error for a failure, go on to its next statement,
-                # and sit in it with the KeyboardInterrupt waiting behind it.
-                _thread.interrupt_main()
-                cancel()
-
-            return blocking(func, args, kwargs, interrupt_then_cancel)
+            if threading.current_thread() is not threading.main_thread():
+                return func(*args, **kwargs)
+            if not _watching():
+                return blocking(func, args, kwargs, _interrupt_then(cancel))
+            global _running
+            statement = _Statement(cancel)
+            _running = statement
+            # A C call, after which Python runs a handler pending: a signal that came before
+            # the statement was recorded is raised here, not after the statement.
+            statement.ended.locked()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                # One call, and the first of this block: a signal's exception raised after it
+                # leaves nothing half done.
+                statement.ended.acquire()
 
         blocking_call.delivers_ctrl_c = True  # type: ignore[attr-defined]
         setattr(dbapi, "_blocking_call", blocking_call)  # noqa: B010
+
+
+def _watching() -> bool:
+    """Whether signals reach our watcher (in the main thread); False when another wakeup fd
+    is in place (an application's asyncio loop), which is left as it is."""
+    global _wakeup_fd
+    if _wakeup_fd is None:
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)  # Python's handler never waits on it
+        threading.Thread(
+            target=_watch, args=(read_fd,), name="arrowmig-ctrl-c", daemon=True
+        ).start()
+        _wakeup_fd = write_fd
+    previous = signal.set_wakeup_fd(_wakeup_fd, warn_on_full_buffer=False)
+    if previous not in (-1, _wakeup_fd):
+        signal.set_wakeup_fd(previous)
+        return False
+    return True
+
+
+def _watch(read_fd: int) -> None:
+    """Cancel the main thread's statement whenever SIGINT or SIGTERM comes."""
+    while True:
+        signals = os.read(read_fd, 64)
+        if not signals:
+            return
+        running = _running
+        if running is not None and _STOPS.intersection(signals):
+            running.cancel_until_ended()
+
+
+def _interrupt_then(cancel: Callable[[], None]) -> Callable[[], None]:
+    """ADBC's own handling, when the wakeup fd is another's: its thread, told of a Ctrl-C,
+    has Python raise KeyboardInterrupt (first: told after the cancel, the main thread could
+    take the cancelled statement's error for a failure and go on), then cancels."""
+    import _thread
+
+    def interrupt_then_cancel() -> None:
+        _thread.interrupt_main()
+        cancel()
+
+    return interrupt_then_cancel

@@ -93,10 +93,19 @@ class WireConnection:
         # Statements still wait as before (PQexec ignores the mode); COPY data is queued, and
         # sent as the socket takes it, in _flush.
         self._conn.nonblocking = 1
+        # Made here, on the connection's own thread: a cancel request needs only the
+        # server's address and the backend's key, and stays valid after the close.
+        self._canceller = self._conn.get_cancel()
         self.execute(_SESSION)
 
     def close(self) -> None:
         self._conn.finish()
+
+    def cancel(self) -> None:
+        """Ask the server to cancel the statement running (from any thread; after the close,
+        a request for a session gone, which the server ignores)."""
+        with contextlib.suppress(Exception):
+            self._canceller.cancel()
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[str | None, ...]]:
         """Run a statement; its rows as text. Parameters go apart from the SQL, as text."""

@@ -1152,8 +1152,12 @@ class PostgresEndpoint(BaseEndpoint):
 
     def cancel(self) -> None:
         """Cancel the statement this connection is running (from another thread; nothing once
-        its own thread closes it)."""
+        its own thread closes it), and the one of its libpq connection (a COPY passed on
+        undecoded, ``wire``)."""
         self._cancels.cancel()
+        wire = self._wire
+        if wire is not None:
+            wire.cancel()
 
     def validate_or_drop(
         self, table: str, name: str, label: str, stop: threading.Event

@@ -31,6 +31,7 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
+from arrowmig.endpoints.sqlite_busy import LOCKED, write_in_turns
 from arrowmig.endpoints.sqlite_damage import damaged_file
 from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
@@ -71,7 +72,6 @@ from arrowmig.schema import (
 from arrowmig.urls import EndpointUrl
 
 _BATCH_OPTION = "adbc.sqlite.query.batch_rows"
-_LOCKED = re.compile(r"database is locked|database table is locked|SQLITE_BUSY", re.IGNORECASE)
 _LOCKED_HINT = (
     "another connection holds a transaction open on it (a sqlite3 shell inside BEGIN, a long "
     "read or write): end it, then run the same command again"
@@ -171,7 +171,7 @@ def _open_error(target: str, exc: BaseException) -> ConnectError:
     damaged = damaged_file(exc, target)
     if damaged is not None:
         return damaged
-    if _LOCKED.search(reason):
+    if LOCKED.search(reason):
         return ConnectError(
             f"cannot open SQLite file {target!r}: it is locked by another process "
             f"(waited {BUSY_TIMEOUT_MS // 1000} s)",
@@ -234,10 +234,11 @@ class SQLiteEndpoint(BaseEndpoint):
         self._lock = _write_lock(path)
         self._attached: str | None = None
         self._attached_path = ""
+        self._busy_timeout_ms = BUSY_TIMEOUT_MS
         try:
             # The first statements read the file's header: a damaged file, or a WAL file this
             # user may not write, fails here.
-            self._pragma(f"busy_timeout={BUSY_TIMEOUT_MS}")
+            self._pragma(f"busy_timeout={self._busy_timeout_ms}")
             self._pragma(READ_CACHE_PRAGMA)
             self._query("SELECT count(*) FROM sqlite_schema")
         except BaseException as exc:
@@ -935,6 +936,12 @@ class SQLiteEndpoint(BaseEndpoint):
         """The file's journal mode as it is now (delete, wal, ...)."""
         return str(self._pragma("journal_mode")[0][0]).lower()
 
+    def set_statement_timeout(self, seconds: float) -> None:
+        """Wait at most ``seconds`` for a lock another process holds on the file (not
+        ``BUSY_TIMEOUT_MS``): the bookkeeping after a stop must not keep it waiting."""
+        self._busy_timeout_ms = int(seconds * 1000)
+        self._pragma(f"busy_timeout={self._busy_timeout_ms}")
+
     def restore_journal_mode(self, mode: str) -> None:
         """Set the file's journal mode back to ``mode`` (its own, recorded before a run set
         WAL); takes effect only when no other connection has the file open."""
@@ -1080,12 +1087,12 @@ class SQLiteEndpoint(BaseEndpoint):
                 table=table,
             )
         error = super().translate(exc, what, table)
-        if _LOCKED.search(str(exc)):
+        if LOCKED.search(str(exc)):
             # Still locked after the busy timeout: another process (not this run, whose
             # writers take turns) holds a transaction open on the file.
             error.message = (
                 f"{what}: SQLite file {self.url.target!r} is locked by another process "
-                f"(waited {BUSY_TIMEOUT_MS // 1000} s)"
+                f"(waited {self._busy_timeout_ms / 1000:g} s)"
             )
             error.hint = _LOCKED_HINT
         return error
@@ -1106,19 +1113,31 @@ class SQLiteEndpoint(BaseEndpoint):
         self._ensure_write_mode()
         batch = to_wire(batch, table, "sqlite")
         zeros = _count_negative_zeros(batch)
-        with self._lock:
+
+        def write() -> None:
             try:
                 self._cursor.adbc_ingest(table.name, batch, mode="append")
                 if after is not None:
                     self._cursor.execute(after[0], after[1])
                 self._conn.commit()
-            except Exception as exc:
+            except Exception:
                 self._rollback()
-                raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+                raise
             # Counted once committed: a batch that failed and is tried again counts once.
             counts = _negative_zeros.setdefault((self._lock_key, table.name), {}) if zeros else {}
             for column, count in zeros.items():
                 counts[column] = counts.get(column, 0) + count
+
+        self._write(write, table.name)
+
+    def _write(self, write: Callable[[], None], table: str) -> None:
+        """One transaction of ``table``'s rows, waiting its turn with this run's other writers
+        of the file, and with other processes in turns that a stop ends (``write_in_turns``)."""
+        with self._lock:
+            try:
+                write_in_turns(self._cursor, write, lambda: self.stopping, self._busy_timeout_ms)
+            except Exception as exc:
+                raise self.translate(exc, f"writing {table!r}", table) from exc
 
     # -- SQLite to SQLite: copied by SQLite itself (attached_copy.py) --------------------------
     @property
@@ -1193,7 +1212,9 @@ class SQLiteEndpoint(BaseEndpoint):
         """Run ``insert_sql`` (an ``INSERT ... SELECT``) and the checkpoint ``after(rows)``
         gives in one transaction; the rows it inserted."""
         self._ensure_write_mode()
-        with self._lock:
+        inserted: list[int] = []
+
+        def write() -> None:
             try:
                 self._cursor.execute(insert_sql)
                 self._cursor.execute("SELECT changes()")
@@ -1202,10 +1223,13 @@ class SQLiteEndpoint(BaseEndpoint):
                 if checkpoint is not None:
                     self._cursor.execute(checkpoint[0], checkpoint[1])
                 self._conn.commit()
-            except Exception as exc:
+            except Exception:
                 self._rollback()
-                raise self.translate(exc, f"writing {table!r}", table) from exc
-        return rows
+                raise
+            inserted.append(rows)
+
+        self._write(write, table)
+        return inserted[0]
 
     def pop_notes(self, name: str, shown: str | None = None) -> list[str]:
         """What the writes into ``name`` changed that the report must say; ``shown`` is the
