@@ -44,6 +44,7 @@ from arrowmig.errors import (
 )
 from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
 from arrowmig.folders import refuse_unwritable_file
+from arrowmig.held_signals import raise_held_here
 from arrowmig.loading import (
     check_emptying,
     describe_landing,
@@ -792,6 +793,7 @@ def _stopped_before_writing(written: list[bool]) -> Iterator[None]:
     resume: the stop says so (the same command, without --resume, starts afresh)."""
     try:
         yield
+        raise_held_here()  # one held while DuckDB's module loaded lands in this block
     except KeyboardInterrupt:
         if written:
             raise

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn
 
-from arrowmig.cli.held_signals import held_during_imports, take_held
 from arrowmig.errors import StopRequested, note_stop, stop_behind
+from arrowmig.held_signals import held_during_imports, take_held
 
 
 @contextmanager

@@ -54,6 +54,22 @@ def take_held() -> int | None:
         return signum
 
 
+def raise_held_here() -> None:
+    """Wait for a signal held during an import that has ended to be raised, here: the block
+    that ran the import (planning, which says a stop there left nothing to resume) must get
+    it, not whatever the main thread runs once the deliverer thread next has the GIL."""
+    deadline = time.monotonic() + _RAISE_WAIT_S
+    while time.monotonic() < deadline:
+        with _lock:
+            if not _held:
+                return
+        time.sleep(0.001)  # lets the deliverer send it; its handler raises in this loop
+
+
+_RAISE_WAIT_S = 2.0
+"""A bound on ``raise_held_here``'s wait, for a handler put back meanwhile (none to raise)."""
+
+
 def _importing(frame: FrameType | None) -> bool:
     while frame is not None:
         if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
