@@ -64,6 +64,7 @@ from arrowmig.plan import (
     split_note,
     stream_counts,
 )
+from arrowmig.reject_folder import run_reject_folder
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.run_lock import exclusive_tables, target_kept_open
@@ -361,6 +362,8 @@ def _transfer(
             report.done_before = [p.source.name for p in plan.tables]
             sink.emit(Event("summary", report=report.to_dict()))
             return report
+        config, folder_notes = run_reject_folder(config, _run_basis(earlier), run_id)
+        report.notes.extend(folder_notes)
         # Before anything is written: no other run may write these tables meanwhile.
         held.enter_context(
             exclusive_tables(target, dst.schema, [p.target.name for p in plan.tables])
@@ -383,7 +386,7 @@ def _transfer(
         # and the source schema (part of the command that resumes it).
         # And when each run of it began reading the source: a resumed run's copy holds the
         # rows of two (or more) moments, which its report says. And where it puts rejected
-        # rows: a resume told another folder, or none, would scatter them.
+        # rows, its default folder's too: a resume puts its own there (``reject_folder``).
         read_before = _read_at(earlier)
         read_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         basis = {
@@ -1031,10 +1034,15 @@ def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tup
     return None
 
 
+def _run_basis(rows: list[Row] | None) -> dict[str, object] | None:
+    """What the interrupted run's own row recorded; None for a new run."""
+    run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
+    return _recorded_basis(run_row) if run_row is not None else None
+
+
 def _read_at(rows: list[Row] | None) -> list[str]:
     """When the interrupted run (and the runs it resumed) began reading the source."""
-    run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
-    read = _recorded_basis(run_row).get("read_at") if run_row is not None else None
+    read = (_run_basis(rows) or {}).get("read_at")
     return [str(t) for t in read] if isinstance(read, list) else []
 
 
@@ -1268,8 +1276,8 @@ def _finish_without_streams(
 
 
 def _reject_dir(config: MigrationConfig) -> str | None:
-    """The ``--reject-dir`` a run rejects rows into, absolute (``status`` may be asked from
-    another folder); None when it rejects none or into the default folder."""
+    """The folder a run rejects rows into, absolute (``status`` may be asked from another
+    folder), its default one included (``reject_folder``); None when it rejects none."""
     if config.on_error != "reject" or config.reject_dir is None:
         return None
     return os.path.abspath(config.reject_dir)
