@@ -498,7 +498,7 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
             if target_dialect == "postgresql":
-                target = _with_target_types(target, dst)
+                target = _with_target_types(target, dst, {c for t, c in casts if t == name})
                 target, lacking = _without_collations_the_target_lacks(target, dst)
                 notes += lacking
             elif target_dialect == src.dialect == "sqlite":
@@ -743,18 +743,21 @@ def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
             )
 
 
-def _with_target_types(source: Table, dst: Endpoint | None) -> Table:
+def _with_target_types(source: Table, dst: Endpoint | None, cast: Collection[str]) -> Table:
     """A PostgreSQL source's enum and domain columns as that type of the target schema
     (created there when missing, refused here when one of that name differs), and citext
-    as the target's citext where it has the extension; a --cast keeps its own type."""
+    as the target's citext where it has the extension; a --cast keeps its own type
+    (``cast``: the table's columns given one)."""
     if not any(c.pg_enum or c.pg_domain or is_citext(c) for c in source.columns):
         return source
     schema = (dst.schema if dst is not None else None) or "public"
     extension_type = getattr(dst, "extension_type", None)
     columns = []
     for c in source.columns:
-        if is_citext(c) and extension_type is not None:
-            citext = extension_type("citext", "citext")
+        if is_citext(c) and c.name in cast:
+            pass  # its cast cleared the source's type: it stays the type cast to
+        elif is_citext(c) and extension_type is not None:
+            citext = extension_type("citext", "citext", table=source.name, column=c.name)
             if citext is not None:  # the values travel as text, which citext takes as it is
                 c = replace(c, pg_type=citext, pg_binary=True, collation=None)
         elif c.pg_enum:

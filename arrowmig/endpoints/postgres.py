@@ -838,16 +838,31 @@ class PostgresEndpoint(BaseEndpoint):
         self._create_type(table, target, f"DOMAIN {target} {definition}")
         self.check_domain(table, column, name, definition)
 
-    def extension_type(self, extension: str, name: str) -> str | None:
+    def extension_type(self, extension: str, name: str, *, table: str, column: str) -> str | None:
         """The type ``name`` of the target's extension ``extension`` (citext's citext), as
         the server spells it: qualified when the extension's schema is not on the search path
-        (``extensions.citext``, as hosted servers install it); None without the extension."""
+        (``extensions.citext``, as hosted servers install it); None without the extension.
+        Refused, for ``column`` of ``table``, when the writing user may not use that schema:
+        the table could not be created, and the server's refusal named no grant."""
         found = self._query(
-            "SELECT t.oid::regtype::text FROM pg_extension e JOIN pg_type t "
-            "ON t.typnamespace = e.extnamespace AND t.typname = $2 WHERE e.extname = $1",
+            "SELECT t.oid::regtype::text, n.nspname, has_schema_privilege(n.oid, 'USAGE'), "
+            "current_user FROM pg_extension e JOIN pg_type t ON t.typnamespace = e.extnamespace "
+            "AND t.typname = $2 JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = $1",
             (extension, name),
         )
-        return str(found[0][0]) if found else None
+        if not found:
+            return None
+        spelled, schema, usable, user = found[0]
+        if not usable:
+            raise SchemaError(
+                f"table {table!r}, column {column!r}: the target's {name} type is in schema "
+                f"{schema!r}, which user {user!r} may not use, so the table cannot be created",
+                hint=f"GRANT USAGE ON SCHEMA {quote_ident(str(schema))} TO "
+                f"{quote_ident(str(user))} (as the schema's owner), or carry the column as text "
+                f"with --cast {table}.{column}=text (case then counts)",
+                table=table,
+            )
+        return str(spelled)
 
     def has_collation(self, name: str) -> bool:
         """Whether the target has a collation of that name (SQL: ``pg_catalog."en-x-icu"``):
