@@ -144,9 +144,9 @@ def _migrate(
             hold.enter_context(target_kept_open(target))
             held = hold.enter_context(_held_source(source, target, config, runs, sink))
         if runs is not None:
-            from arrowmig.schemas import InSchema, migrate_schemas, tables_of
+            from arrowmig.schemas import InSchema, migrate_schemas, table_pairs
 
-            every_table = tables_of(runs)
+            every_table = table_pairs(runs)
 
             report = migrate_schemas(
                 source,
@@ -236,10 +236,10 @@ def _migrate_schema(
     progress: Progress,
     held: HeldSnapshot | None,
     *,
-    run_tables: Collection[str] = (),
+    run_tables: Collection[tuple[str, str]] = (),
 ) -> MigrationReport:
     """A run of one schema; a PostgreSQL source is read from ``held``'s snapshot;
-    ``run_tables``: in a run of several schemas, every table it moves (``tables_of``)."""
+    ``run_tables``: in a run of several schemas, every table it moves (``table_pairs``)."""
     source_url = parse_url(source)
 
     def open_source() -> Endpoint:
@@ -286,10 +286,10 @@ def transfer(
     config: MigrationConfig,
     progress: Progress = None,
     source_label: str | None = None,
-    run_tables: Collection[str] = (),
+    run_tables: Collection[tuple[str, str]] = (),
 ) -> MigrationReport:
     """The engine behind migrate and generate: any source into the ``target`` URL.
-    ``run_tables``: a run of several schemas gives every table it moves, qualified; a
+    ``run_tables``: a run of several schemas gives every table it moves, (schema, name); a
     replaced table's foreign key into one of them is the run's to add, not the old one's."""
     with contextlib.ExitStack() as held:  # the run's hold on its target tables
         held.enter_context(target_kept_open(target))
@@ -303,7 +303,7 @@ def _transfer(
     progress: Progress,
     source_label: str | None,
     held: contextlib.ExitStack,
-    run_tables: Collection[str],
+    run_tables: Collection[tuple[str, str]],
 ) -> MigrationReport:
     sink = as_sink(progress)
 
@@ -1312,10 +1312,10 @@ def explain(
     config = config or MigrationConfig()
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     if several_schemas(config.source_schema) is not None:
-        from arrowmig.schemas import schema_runs, tables_of
+        from arrowmig.schemas import schema_runs, table_pairs
 
         runs = schema_runs(source, target, config)
-        every = tables_of(runs)
+        every = table_pairs(runs)
         return SeveralPlans(
             [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs]
         )
@@ -1324,7 +1324,7 @@ def explain(
 
 
 def _explain_schema(
-    source: str, target: str, config: MigrationConfig, run_tables: Collection[str] = ()
+    source: str, target: str, config: MigrationConfig, run_tables: Collection[tuple[str, str]] = ()
 ) -> MigrationPlan:
     target_url = parse_url(target)
     with open_endpoint(source, schema=config.source_schema, read_only=True) as src:

@@ -28,6 +28,7 @@ from arrowmig.names import DIALECT_NAMES, folded, name_parts, written_list
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.replaced import published_notes, replaced
+from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -392,10 +393,10 @@ def build_plan(
     dialect: str | None = None,
     defer_conflicts: bool = False,
     describe_all: Callable[[list[str]], dict[str, Table]] | None = None,
-    run_tables: Collection[str] = (),
+    run_tables: Collection[tuple[str, str]] = (),
 ) -> MigrationPlan:
     """Describe every chosen table and decide its target shape, action and streams;
-    ``run_tables``: in a run of several schemas, every table it moves (``schemas.tables_of``).
+    ``run_tables``: in a run of several schemas, every table it moves (``schemas.table_pairs``).
 
     Raises before anything is written when the run cannot work: a missing table, a target
     table that exists in create mode, names the target cannot hold, an impossible append.
@@ -530,7 +531,7 @@ def build_plan(
             gone, keeps, drops = replaced(
                 dst,
                 target,
-                [*names, *run_tables],
+                RunTables(frozenset(names), frozenset(run_tables)),
                 indexes=config.keys,
                 keep_backup=config.keep_backup,
             )

@@ -84,6 +84,7 @@ from arrowmig.errors import (
 )
 from arrowmig.model import ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.names import written
+from arrowmig.run_tables import run_tables
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
@@ -553,7 +554,7 @@ class PostgresEndpoint(BaseEndpoint):
         run's tables), then privileges, triggers, indexes, ... (``pg_dressing``)."""
         target = qualified(name, self._schema)
         query = self._query_for(f"reading the constraints, indexes and grants of {name!r}", name)
-        own = read_own_constraints(query, target, self._schema, columns, moved)
+        own = read_own_constraints(query, target, self._schema, columns, run_tables(moved))
         return own + read_dressing(query, target, columns)
 
     def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
