@@ -104,6 +104,16 @@ class Row:
     updated_at: str | None
 
 
+def recorded_basis(run_row: Row) -> dict[str, Any]:
+    """What a run's own row recorded: its fingerprint's basis and more (``migrate``); empty
+    when the row holds none that can be read."""
+    try:
+        basis = json.loads(run_row.detail or "{}")
+    except ValueError:
+        return {}
+    return basis if isinstance(basis, dict) else {}
+
+
 Shape = tuple[tuple[str, str], ...]
 """A table's columns as the target's catalog has them: (name, declared type) in table order;
 empty when the table is not there."""

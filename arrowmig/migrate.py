@@ -23,6 +23,7 @@ from arrowmig.checkpoint import (
     Shape,
     TableDetail,
     fingerprint,
+    recorded_basis,
     rows_committed,
     shape_change,
     table_shape,
@@ -899,7 +900,7 @@ def _earlier_run(
     if clashing:
         other = clashing[0].run_id
         run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
-        recorded = _recorded_basis(run_row)
+        recorded = recorded_basis(run_row)
         where = f"the interrupted run {other} in {store.target.url.redacted}"
         changed = _columns_changed(recorded, basis)
         if changed is not None:
@@ -921,7 +922,7 @@ def _earlier_run(
         # Started afresh, create mode would refuse the tables a finished run made, and
         # recommend the very --resume given: say which run it found, and how it differs.
         for row in store.rows():
-            recorded = _recorded_basis(row) if row.table_name == RUN_ROW else {}
+            recorded = recorded_basis(row) if row.table_name == RUN_ROW else {}
             loaded = names & set(_as_names(recorded.get("tables")))
             if row.state == "complete" and loaded:
                 raise SchemaError(
@@ -948,16 +949,6 @@ def _source_identity(src: Source, label: str) -> str:
 
         return str(Path(src.url.target).resolve())
     return label
-
-
-def _recorded_basis(run_row: Row) -> dict[str, object]:
-    import json
-
-    try:
-        basis = json.loads(run_row.detail or "{}")
-    except ValueError:
-        return {}
-    return basis if isinstance(basis, dict) else {}
 
 
 _BASIS_WORDS = {
@@ -1037,7 +1028,7 @@ def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tup
 def _run_basis(rows: list[Row] | None) -> dict[str, object] | None:
     """What the interrupted run's own row recorded; None for a new run."""
     run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
-    return _recorded_basis(run_row) if run_row is not None else None
+    return recorded_basis(run_row) if run_row is not None else None
 
 
 def _read_at(rows: list[Row] | None) -> list[str]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections import defaultdict
 from typing import Any
 
-from arrowmig.checkpoint import RUN_ROW, TABLE_ROW, CheckpointStore, Row, rows_committed
+from arrowmig.checkpoint import (
+    RUN_ROW,
+    TABLE_ROW,
+    CheckpointStore,
+    Row,
+    recorded_basis,
+    rows_committed,
+)
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import CHECKPOINT_TABLE
 from arrowmig.run_lock import holds_lock
@@ -45,8 +51,8 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
         if run_row is not None and not tables:
             # A complete run keeps only its own row: what it moved is recorded there.
             rows_done = run_row.rows_done
-            table_count = len(_basis(run_row).get("tables", []))
-        basis = _basis(run_row) if run_row is not None else {}
+            table_count = len(recorded_basis(run_row).get("tables", []))
+        basis = recorded_basis(run_row) if run_row is not None else {}
         state = run_row.state if run_row else "unknown"
         pid = None
         if state == "running" and run_id in live:
@@ -76,7 +82,7 @@ def _recorded_pids(rows: list[Row]) -> dict[str, int]:
     pids = {}
     for row in rows:
         if row.table_name == RUN_ROW and row.state == "running":
-            pid = _basis(row).get("pid")
+            pid = recorded_basis(row).get("pid")
             if isinstance(pid, int):
                 pids[row.run_id] = pid
     return pids
@@ -105,15 +111,6 @@ def resume_command(basis: dict[str, Any], target: str, target_schema: str | None
     if target_schema:
         words += ["--target-schema", target_schema]
     return shlex.join([*words, "--resume"])
-
-
-def _basis(run_row: Row) -> dict[str, Any]:
-    """What the run was computed from (its tables), as the run row keeps it."""
-    try:
-        basis = json.loads(run_row.detail or "{}")
-    except ValueError:
-        return {}
-    return basis if isinstance(basis, dict) else {}
 
 
 def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
