@@ -39,11 +39,19 @@ def _counts_down(column: Column, dialect: str) -> bool:
 
 def _past(column: Column, down: bool, loaded: str = "loaded key") -> str:
     """Where a key's sequence restarts: past the largest key, or below the smallest for one
-    that counts down, and past the last the source handed out."""
+    that counts down, and past the last the source handed out, or, where its sequence has
+    handed none out yet, so that it hands out none before the first the source would."""
     text = f"below the smallest {loaded}" if down else f"past the largest {loaded}"
-    if column.key_high_water is not None:
-        text += f" and key {column.key_high_water:,}, the last the source handed out"
-    return text
+    if column.key_high_water is None:
+        return text
+    if column.key_sequence_unused:
+        # The mark is one step before the sequence's start: no key the source ever gave.
+        step = column.key_numbering.increment if column.key_numbering else 1
+        return (
+            f"{text}, and not before key {column.key_high_water + step:,}, the first the source's "
+            "sequence would hand out (it has handed out none yet)"
+        )
+    return f"{text} and key {column.key_high_water:,}, the last the source handed out"
 
 
 def _own_numbering_note(table: Table, column: Column, dialect: str) -> str:

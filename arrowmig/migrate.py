@@ -68,6 +68,7 @@ from arrowmig.plan import (
     split_note,
     stream_counts,
 )
+from arrowmig.reject_folder import run_reject_folder
 from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.resume_rows import check_rows_held, held_before
@@ -148,9 +149,9 @@ def _migrate(
             hold.enter_context(target_kept_open(target))
             held = hold.enter_context(_held_source(source, target, config, runs, sink))
         if runs is not None:
-            from arrowmig.schemas import InSchema, migrate_schemas, tables_of
+            from arrowmig.schemas import InSchema, migrate_schemas, table_pairs
 
-            every_table = tables_of(runs)
+            every_table = table_pairs(runs)
 
             report = migrate_schemas(
                 source,
@@ -240,10 +241,10 @@ def _migrate_schema(
     progress: Progress,
     held: HeldSnapshot | None,
     *,
-    run_tables: Collection[str] = (),
+    run_tables: Collection[tuple[str, str]] = (),
 ) -> MigrationReport:
     """A run of one schema; a PostgreSQL source is read from ``held``'s snapshot;
-    ``run_tables``: in a run of several schemas, every table it moves (``tables_of``)."""
+    ``run_tables``: in a run of several schemas, every table it moves (``table_pairs``)."""
     source_url = parse_url(source)
 
     def open_source() -> Endpoint:
@@ -290,10 +291,10 @@ def transfer(
     config: MigrationConfig,
     progress: Progress = None,
     source_label: str | None = None,
-    run_tables: Collection[str] = (),
+    run_tables: Collection[tuple[str, str]] = (),
 ) -> MigrationReport:
     """The engine behind migrate and generate: any source into the ``target`` URL.
-    ``run_tables``: a run of several schemas gives every table it moves, qualified; a
+    ``run_tables``: a run of several schemas gives every table it moves, (schema, name); a
     replaced table's foreign key into one of them is the run's to add, not the old one's."""
     with contextlib.ExitStack() as held:  # the run's hold on its target tables
         held.enter_context(target_kept_open(target))
@@ -307,7 +308,7 @@ def _transfer(
     progress: Progress,
     source_label: str | None,
     held: contextlib.ExitStack,
-    run_tables: Collection[str],
+    run_tables: Collection[tuple[str, str]],
 ) -> MigrationReport:
     sink = as_sink(progress)
 
@@ -366,6 +367,8 @@ def _transfer(
             report.done_before = [p.source.name for p in plan.tables]
             sink.emit(Event("summary", report=report.to_dict()))
             return report
+        config, folder_notes = run_reject_folder(config, _run_basis(earlier), run_id)
+        report.notes.extend(folder_notes)
         # Before anything is written: no other run may write these tables meanwhile.
         held.enter_context(
             exclusive_tables(target, dst.schema, [p.target.name for p in plan.tables])
@@ -388,8 +391,8 @@ def _transfer(
         # and the source schema (part of the command that resumes it).
         # And when each run of it began reading the source: a resumed run's copy holds the
         # rows of two (or more) moments, which its report says. And where it puts rejected
-        # rows: a resume told another folder, or none, would scatter them. And the options
-        # that built a generated source (``arrowmig status`` repeats them).
+        # rows, its default folder's too: a resume puts its own there (``reject_folder``). And
+        # the options that built a generated source (``arrowmig status`` repeats them).
         read_before = _read_at(earlier)
         read_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         basis = {
@@ -1068,10 +1071,15 @@ def _columns_changed(recorded: dict[str, object], now: dict[str, object]) -> tup
     return None
 
 
+def _run_basis(rows: list[Row] | None) -> dict[str, object] | None:
+    """What the interrupted run's own row recorded; None for a new run."""
+    run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
+    return run_basis(run_row) if run_row is not None else None
+
+
 def _read_at(rows: list[Row] | None) -> list[str]:
     """When the interrupted run (and the runs it resumed) began reading the source."""
-    run_row = next((r for r in rows or [] if r.table_name == RUN_ROW), None)
-    read = run_basis(run_row).get("read_at") if run_row is not None else None
+    read = (_run_basis(rows) or {}).get("read_at")
     return [str(t) for t in read] if isinstance(read, list) else []
 
 
@@ -1309,8 +1317,8 @@ def _finish_without_streams(
 
 
 def _reject_dir(config: MigrationConfig) -> str | None:
-    """The ``--reject-dir`` a run rejects rows into, absolute (``status`` may be asked from
-    another folder); None when it rejects none or into the default folder."""
+    """The folder a run rejects rows into, absolute (``status`` may be asked from another
+    folder), its default one included (``reject_folder``); None when it rejects none."""
     if config.on_error != "reject" or config.reject_dir is None:
         return None
     return os.path.abspath(config.reject_dir)
@@ -1326,10 +1334,10 @@ def explain(
     config = config or MigrationConfig()
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     if several_schemas(config.source_schema) is not None:
-        from arrowmig.schemas import schema_runs, tables_of
+        from arrowmig.schemas import schema_runs, table_pairs
 
         runs = schema_runs(source, target, config)
-        every = tables_of(runs)
+        every = table_pairs(runs)
         return SeveralPlans(
             [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs]
         )
@@ -1338,7 +1346,7 @@ def explain(
 
 
 def _explain_schema(
-    source: str, target: str, config: MigrationConfig, run_tables: Collection[str] = ()
+    source: str, target: str, config: MigrationConfig, run_tables: Collection[tuple[str, str]] = ()
 ) -> MigrationPlan:
     target_url = parse_url(target)
     with open_endpoint(source, schema=config.source_schema, read_only=True) as src:

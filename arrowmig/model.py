@@ -40,6 +40,9 @@ class Column:
     key sequence's last value): the largest, or the smallest for a sequence that counts down.
     A target's key sequence restarts past it as well as past the loaded keys, so a deleted
     row's key is not handed out again."""
+    key_sequence_unused: bool = False
+    """With ``key_high_water``: the source's sequence has handed out no key yet (never
+    called), and ``key_high_water`` is one step before the first it would hand out."""
     key_numbering: KeyNumbering | None = None
     """With ``auto_increment``: how the source's key sequence steps, where it is not the
     default (up by 1 from 1, no cycle); None for the default and for SQLite's rowid."""

@@ -29,6 +29,7 @@ from arrowmig.names import DIALECT_NAMES, folded, name_parts, written_list
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.replaced import published_notes, replaced
+from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
     EPOCH_UNITS,
     cast_as_asked,
@@ -394,10 +395,10 @@ def build_plan(
     dialect: str | None = None,
     defer_conflicts: bool = False,
     describe_all: Callable[[list[str]], dict[str, Table]] | None = None,
-    run_tables: Collection[str] = (),
+    run_tables: Collection[tuple[str, str]] = (),
 ) -> MigrationPlan:
     """Describe every chosen table and decide its target shape, action and streams;
-    ``run_tables``: in a run of several schemas, every table it moves (``schemas.tables_of``).
+    ``run_tables``: in a run of several schemas, every table it moves (``schemas.table_pairs``).
 
     Raises before anything is written when the run cannot work: a missing table, a target
     table that exists in create mode, names the target cannot hold, an impossible append.
@@ -501,7 +502,9 @@ def build_plan(
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
             if target_dialect == "postgresql":
-                target = _with_target_types(target, dst, src.schema, placed_types)
+                target = _with_target_types(
+                    target, dst, src.schema, placed_types, {c for t, c in casts if t == name}
+                )
                 target, lacking = _without_collations_the_target_lacks(target, dst)
                 notes += lacking
                 target, unheld = with_roles_the_target_has(
@@ -537,7 +540,7 @@ def build_plan(
             gone, keeps, drops = replaced(
                 dst,
                 target,
-                [*names, *run_tables],
+                RunTables(frozenset(names), frozenset(run_tables)),
                 indexes=config.keys,
                 keep_backup=config.keep_backup,
             )
@@ -754,20 +757,26 @@ def _refuse_names_equal_but_for_case(names: list[str], dialect: str) -> None:
 
 
 def _with_target_types(
-    source: Table, dst: Endpoint | None, read: str | None, placed: dict[str, str]
+    source: Table,
+    dst: Endpoint | None,
+    read: str | None,
+    placed: dict[str, str],
+    cast: Collection[str],
 ) -> Table:
     """A PostgreSQL source's enum and domain columns as that type of the target (created
     there when missing, refused here when one of that name differs; ``type_places`` says in
     which schema, ``read`` being the source's), and citext as the target's citext where it
-    has the extension; a --cast keeps its own type."""
+    has the extension; a --cast keeps its own type (``cast``: the table's columns given one)."""
     if not any(c.pg_enum or c.pg_domain or is_citext(c) for c in source.columns):
         return source
     schemas = (read, (dst.schema if dst is not None else None) or "public")
     extension_type = getattr(dst, "extension_type", None)
     columns = []
     for c in source.columns:
-        if is_citext(c) and extension_type is not None:
-            citext = extension_type("citext", "citext")
+        if is_citext(c) and c.name in cast:
+            pass  # its cast cleared the source's type: it stays the type cast to
+        elif is_citext(c) and extension_type is not None:
+            citext = extension_type("citext", "citext", table=source.name, column=c.name)
             if citext is not None:  # the values travel as text, which citext takes as it is
                 c = replace(c, pg_type=citext, pg_binary=True, collation=None)
         elif c.pg_enum:

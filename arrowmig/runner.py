@@ -48,6 +48,7 @@ from arrowmig.plan import (
 )
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
+from arrowmig.run_tables import RunTables
 from arrowmig.scheduler import (
     EitherStop,
     MemoryBudget,
@@ -113,10 +114,10 @@ class Runner:
         run_id: str,
         replan: Replan,
         spares: list[tuple[Source, Endpoint]] | None = None,
-        run_tables: Collection[str] = (),
+        run_tables: Collection[tuple[str, str]] = (),
     ) -> None:
         """``spares``: connections opened already, for the workers (``Scheduler.spares``);
-        ``run_tables``: in a run of several schemas, every table it moves, qualified."""
+        ``run_tables``: in a run of several schemas, every table it moves (schema, name)."""
         self.plan = plan
         self.config = config
         self.report = report
@@ -125,9 +126,9 @@ class Runner:
         self.run_id = run_id
         self.replan = replan
         self.tables = {w.plan.source.name: w for w in work}
-        self.moved = frozenset(w.landing.final.name for w in work) | frozenset(run_tables)
+        self.moved = RunTables(frozenset(w.landing.final.name for w in work), frozenset(run_tables))
         """The run's target tables (their foreign keys are the run's to add): by name, and,
-        in a run of several schemas, every schema's qualified."""
+        in a run of several schemas, every schema's (schema, name)."""
         self.finished: set[str] = set()
         """Tables whose finishing committed (keys built, key sequences moved past the rows)."""
         self.scheduler = Scheduler(config.parallel, open_source, open_target, spares or [])

@@ -126,9 +126,15 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
     return runs
 
 
+def table_pairs(runs: list[SchemaRun]) -> list[tuple[str, str]]:
+    """Every table the runs move, as (schema, table): each schema's run is given them, as a
+    foreign key into one of them is the run's to add (``run_tables.RunTables``)."""
+    return [(r.schema, t) for r in runs for t in r.config.tables or ()]
+
+
 def tables_of(runs: list[SchemaRun]) -> list[str]:
-    """Every table the runs move, qualified (``qualified(table, schema)``): each schema's run
-    is given them, as a foreign key into one of them is the run's to add."""
+    """Every table the runs move, qualified (``qualified(table, schema)``): the source's
+    relations the run holds, and the names its notes are matched against."""
     return [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
 
 

@@ -11,11 +11,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from arrowmig import migrate
+from arrowmig.config import MigrationConfig
 from arrowmig.errors import SchemaError
-from tests.dbutil import as_role, pg_exec, sqlite_table
+from tests.dbutil import as_role, pg_columns, pg_exec, sqlite_table
 
 pytestmark = pytest.mark.postgres
 
@@ -298,3 +300,52 @@ def test_a_checkpoint_table_another_user_created_is_refused_with_the_grant_it_ne
     assert clean_runs(second) == 2
     with psycopg.connect(pg_url) as check:
         assert check.execute("SELECT count(*) FROM _arrowmig_checkpoints").fetchone() == (0,)
+
+
+@pytest.fixture
+def citext_writer(pg_url: str, second_pg: str) -> Iterator[str]:
+    """A login role that may create tables in the target's public schema, but not use the
+    schema the target's citext extension lives in."""
+    role = f"arrowmig_writer_{uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
+    pg_exec(
+        second_pg,
+        "CREATE SCHEMA extensions",
+        "CREATE EXTENSION citext SCHEMA extensions",
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {role}",
+    )
+    try:
+        yield as_role(second_pg, role)
+    finally:
+        pg_exec(second_pg, f"DROP OWNED BY {role}")
+        pg_exec(pg_url, f"DROP ROLE {role}")
+
+
+def test_citext_in_a_schema_the_writer_may_not_use_is_refused_before_writing(
+    citext_writer: str, pg_url: str, second_pg: str
+) -> None:
+    """The table failed as it was created, with the server's bare 'permission denied for
+    schema extensions' and a hint to grant CREATE on public: the grant it needs is named
+    now, before anything is written, and the way round it (a --cast to text) works."""
+    pg_exec(
+        pg_url,
+        "CREATE EXTENSION citext",
+        "CREATE TABLE t (id int PRIMARY KEY, email citext UNIQUE)",
+        "INSERT INTO t VALUES (1, 'Ann@Example.com')",
+    )
+    role = citext_writer.rpartition("//")[2].partition("@")[0]
+    with pytest.raises(SchemaError, match=r"which user .* may not use") as refused:
+        migrate(pg_url, citext_writer)
+    assert refused.value.exit_code == 2
+    assert "table 't', column 'email': the target's citext type is in schema 'extensions'" in (
+        refused.value.message
+    )
+    assert f'GRANT USAGE ON SCHEMA "extensions" TO "{role}"' in (refused.value.hint or "")
+    with psycopg.connect(second_pg) as con:
+        tables = con.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+        )
+        assert tables.fetchall() == []  # nothing written, not even the checkpoint table
+    report = migrate(pg_url, citext_writer, config=MigrationConfig(casts={"t.email": "text"}))
+    assert report.ok, [t.error for t in report.tables]
+    assert ("email", "text") in [c[:2] for c in pg_columns(second_pg, "t")]

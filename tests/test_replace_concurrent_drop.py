@@ -16,6 +16,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.pg_foreign_keys import foreign_keys_into
 from arrowmig.endpoints.pg_own_constraints import read_own_constraints
 from arrowmig.errors import TransientError
+from arrowmig.run_tables import RunTables
 from tests.dbutil import pg_exec
 
 pytestmark = pytest.mark.postgres
@@ -60,7 +61,9 @@ def test_a_constraint_dropped_as_it_is_read_is_read_again(pg_url: str) -> None:
         dropping = _drop_meanwhile(pg_url, "ALTER TABLE users DROP CONSTRAINT young")
         try:
             with pytest.raises(TransientError, match=r"constraint young of .* was dropped"):
-                read_own_constraints(query, '"public"."users"', "public", ["id", "pid"], ())
+                read_own_constraints(
+                    query, '"public"."users"', "public", ["id", "pid"], RunTables()
+                )
         finally:
             dropping.join()
         # Read again: what is left, whole.
@@ -69,7 +72,7 @@ def test_a_constraint_dropped_as_it_is_read_is_read_again(pg_url: str) -> None:
             '"public"."users"',
             "public",
             ["id", "pid"],
-            (),
+            RunTables(),
         )
         labels = [d.label for d in again]
         assert "foreign key users_pid_fkey" in labels and "check young" not in labels

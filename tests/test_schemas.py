@@ -345,6 +345,28 @@ def test_replacing_every_schema_keeps_every_key_between_them(pg_url: str, second
     assert not any("foreign key" in n for t in report.tables for n in t.notes)
 
 
+def test_a_key_into_a_table_left_out_is_kept_beside_a_name_that_spells_it(
+    pg_url: str, second_pg: str
+) -> None:
+    """Schema a moves a table named '"b"."t"' and b.t is left out: the key a.x -> b.t of the
+    replaced a.x was taken for one into a table the run moves (its name, qualified, spells
+    the same), so neither kept nor added: lost."""
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA a; CREATE SCHEMA b",
+        "CREATE TABLE b.t (id int PRIMARY KEY); INSERT INTO b.t VALUES (1)",
+        "CREATE TABLE a.x (id int PRIMARY KEY, tid int REFERENCES b.t); INSERT INTO a.x VALUES (1, 1)",
+        'CREATE TABLE a."""b"".""t""" (id int PRIMARY KEY); INSERT INTO a."""b"".""t""" VALUES (7)',
+    )
+    assert migrate(pg_url, second_pg, config=MigrationConfig(source_schema="a,b")).ok
+    config = MigrationConfig(source_schema="a,b", mode="replace", exclude=("b.t",))
+    report = migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
+    (x,) = (t for t in report.tables if t.name == "a.x")
+    assert "kept from the replaced table: foreign key x_tid_fkey" in x.built + x.notes
+
+
 def test_verify_result_is_in_the_one_summary_event_of_a_json_run(
     pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

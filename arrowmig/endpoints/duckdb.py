@@ -638,8 +638,13 @@ class DuckDBEndpoint(BaseEndpoint):
                 )
             )
             if columns[-1].auto_increment:
-                mark, numbering = self._key_sequence(str(default))
-                columns[-1] = replace(columns[-1], key_high_water=mark, key_numbering=numbering)
+                mark, unused, numbering = self._key_sequence(str(default))
+                columns[-1] = replace(
+                    columns[-1],
+                    key_high_water=mark,
+                    key_sequence_unused=unused,
+                    key_numbering=numbering,
+                )
             columns[-1] = generated_column(columns[-1], expression)
         pk: tuple[str, ...] = ()
         uniques = []
@@ -1121,26 +1126,26 @@ class DuckDBEndpoint(BaseEndpoint):
             except TransferError as exc:
                 load.skipped.append(f"key sequence {text} not moved past the appended keys: {exc}")
 
-    def _key_sequence(self, default: str) -> tuple[int | None, KeyNumbering | None]:
+    def _key_sequence(self, default: str) -> tuple[int | None, bool, KeyNumbering | None]:
         """The last value the sequence of a ``nextval('s')`` default handed out (past the
-        largest key when the rows above were deleted), or None, and how it steps. A
-        sequence never called (its last_value NULL) hands out its start next: one step
-        before it, which is past the loaded keys when arrowmig started it past a SQLite
-        AUTOINCREMENT's deleted ones."""
+        largest key when the rows above were deleted), or None, whether it has handed none
+        out yet, and how it steps. A sequence never called (its last_value NULL) hands out
+        its start next: one step before it, which is past the loaded keys when arrowmig
+        started it past a SQLite AUTOINCREMENT's deleted ones."""
         found = _NEXTVAL.search(default)
         if found is None:
-            return None, None
+            return None, False, None
         schema, name = _sequence_name(found.group(1), self._schema)
         rows = self._query(
-            "SELECT coalesce(last_value, start_value - increment_by), increment_by, min_value, "
-            "max_value, cycle FROM duckdb_sequences() WHERE schema_name = ? "
-            "AND sequence_name = ? AND database_name = current_database()",
+            "SELECT coalesce(last_value, start_value - increment_by), last_value IS NULL, "
+            "increment_by, min_value, max_value, cycle FROM duckdb_sequences() WHERE "
+            "schema_name = ? AND sequence_name = ? AND database_name = current_database()",
             [schema, name],
         )
         if not rows:
-            return None, None
-        last, *steps = rows[0]
-        return (None if last is None else int(last)), numbering_of(*steps)
+            return None, False, None
+        last, unused, *steps = rows[0]
+        return (None if last is None else int(last)), bool(unused), numbering_of(*steps)
 
     def add_key_sequences(self, table: Table, load: TableLoad) -> None:
         """Give each auto-assigned integer key of a created table a sequence as its default,

@@ -22,7 +22,8 @@ from arrowmig.endpoints.pg_dressing import (
 )
 from arrowmig.errors import TransientError
 from arrowmig.model import Index, Table
-from arrowmig.schema import ddl_type, qualified, quote_ident
+from arrowmig.run_tables import RunTables
+from arrowmig.schema import ddl_type, quote_ident
 
 _KINDS = {"c": "check", "f": "foreign key", "u": "unique", "p": "primary key", "x": "exclusion"}
 
@@ -113,12 +114,12 @@ def foreign_key_key(columns: Collection[str], points_at: str) -> str:
 
 
 def read_own_constraints(
-    query: Query, target: str, schema: str, columns: Collection[str], moved: Collection[str]
+    query: Query, target: str, schema: str, columns: Collection[str], moved: RunTables
 ) -> list[Dressing]:
     """The constraints of table ``target`` (qualified), its NOT NULLs, defaults and rules, as
-    ``Dressing``; ``columns``: the new table's; ``moved``: the run's tables of ``schema`` by
-    name and, in a run of several schemas, every schema's qualified: the keys into them are
-    the source's (one carried over would point at the table the run drops, or has dropped)."""
+    ``Dressing``; ``columns``: the new table's; ``moved``: the run's tables of ``schema`` and,
+    in a run of several schemas, every schema's: the keys into them are the source's (one
+    carried over would point at the table the run drops, or has dropped)."""
     dressing = []
     for name, kind, definition, own, nsp, points_at, using in _constraints(query, target):
         label = f"{_KINDS[kind]} {name}"
@@ -129,7 +130,7 @@ def read_own_constraints(
             dressing.append(
                 Dressing(label, None, f"the new table has no column {gone!r}", recreate=sql)
             )
-        elif kind == "f" and nsp != schema and qualified(str(points_at), str(nsp)) in moved:
+        elif kind == "f" and nsp != schema and moved.moves(str(nsp), str(points_at)):
             # A schema's run adds no key into another; the run of every schema adds the
             # source's at its end (``schemas.add_foreign_keys_between``).
             why = f"it points at {nsp}.{points_at}, {_REPLACED_WITH_SOURCE_KEYS}"

@@ -84,6 +84,7 @@ from arrowmig.errors import (
     TransientError,
 )
 from arrowmig.model import ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
+from arrowmig.run_tables import run_tables
 from arrowmig.schema import (
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
@@ -558,7 +559,7 @@ class PostgresEndpoint(BaseEndpoint):
         run's tables), then privileges, triggers, indexes, ... (``pg_dressing``)."""
         target = qualified(name, self._schema)
         query = self._query_for(f"reading the constraints, indexes and grants of {name!r}", name)
-        own = read_own_constraints(query, target, self._schema, columns, moved)
+        own = read_own_constraints(query, target, self._schema, columns, run_tables(moved))
         return own + read_dressing(query, target, columns)
 
     def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
@@ -840,16 +841,31 @@ class PostgresEndpoint(BaseEndpoint):
         self._create_type(table, schema, target, f"DOMAIN {target} {definition}")
         self.check_domain(table, column, name, definition, schema)
 
-    def extension_type(self, extension: str, name: str) -> str | None:
+    def extension_type(self, extension: str, name: str, *, table: str, column: str) -> str | None:
         """The type ``name`` of the target's extension ``extension`` (citext's citext), as
         the server spells it: qualified when the extension's schema is not on the search path
-        (``extensions.citext``, as hosted servers install it); None without the extension."""
+        (``extensions.citext``, as hosted servers install it); None without the extension.
+        Refused, for ``column`` of ``table``, when the writing user may not use that schema:
+        the table could not be created, and the server's refusal named no grant."""
         found = self._query(
-            "SELECT t.oid::regtype::text FROM pg_extension e JOIN pg_type t "
-            "ON t.typnamespace = e.extnamespace AND t.typname = $2 WHERE e.extname = $1",
+            "SELECT t.oid::regtype::text, n.nspname, has_schema_privilege(n.oid, 'USAGE'), "
+            "current_user FROM pg_extension e JOIN pg_type t ON t.typnamespace = e.extnamespace "
+            "AND t.typname = $2 JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = $1",
             (extension, name),
         )
-        return str(found[0][0]) if found else None
+        if not found:
+            return None
+        spelled, schema, usable, user = found[0]
+        if not usable:
+            raise SchemaError(
+                f"table {table!r}, column {column!r}: the target's {name} type is in schema "
+                f"{schema!r}, which user {user!r} may not use, so the table cannot be created",
+                hint=f"GRANT USAGE ON SCHEMA {quote_ident(str(schema))} TO "
+                f"{quote_ident(str(user))} (as the schema's owner), or carry the column as text "
+                f"with --cast {table}.{column}=text (case then counts)",
+                table=table,
+            )
+        return str(spelled)
 
     def has_collation(self, name: str) -> bool:
         """Whether the target has a collation of that name (SQL: ``pg_catalog."en-x-icu"``):

@@ -342,7 +342,7 @@ def describe(
                 replace(_described_column(query, r, name), pg_collation=r[16], comment=r[17]),
                 r[7],
                 r[8] or ("owned" if r[15] else ""),
-                _last_handed_out(query, r[13], r[14], r[18]),
+                *_last_handed_out(query, r[13], r[14], r[18]),
                 None if r[18] is None else numbering_of(*r[18:23]),
             ),
             r[12],
@@ -888,16 +888,17 @@ def _reparsed_on_postgres(
 
 def _last_handed_out(
     query: Query, last_value: int | None, sequence: str | None, step: int | None
-) -> int | None:
-    """The last key a column's sequence handed out: ``last_value`` once it was called; for a
+) -> tuple[int | None, bool]:
+    """The last key a column's sequence handed out, and whether it has handed none out yet:
+    ``last_value`` once it was called; for a
     sequence never called (``pg_sequence_last_value`` is NULL: ``START WITH 100``, or
     ``setval(s, n, false)``), one step (``step``, its increment) before the value it will
     hand out next, which may be past every key (rows inserted with explicit keys).
     ``sequence``: its name, when readable."""
     if last_value is not None or sequence is None or step is None:
-        return last_value
+        return last_value, False
     rows = query(f"SELECT last_value - {int(step)} FROM {sequence} WHERE NOT is_called")
-    return int(rows[0][0]) if rows else None
+    return (int(rows[0][0]), True) if rows else (None, False)
 
 
 def _with_default(
@@ -905,12 +906,13 @@ def _with_default(
     default: str | None,
     identity: str,
     last_value: int | None,
+    unused: bool,
     numbering: KeyNumbering | None,
 ) -> Column:
     """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT), ``owned``
     (a serial: the column owns the sequence its default draws from) or '';
-    ``last_value`` the last value of the sequence the column draws from, if any, and
-    ``numbering`` how that sequence steps."""
+    ``last_value`` the last value of the sequence the column draws from, if any (``unused``:
+    one step before its first, as it has handed out none), and ``numbering`` how it steps."""
     parsed = read_default(default, "postgresql")
     # serial and identity columns take their key from a sequence, and so does a key drawing
     # from a sequence it does not own (several tables share it): a PostgreSQL target keeps
@@ -924,6 +926,7 @@ def _with_default(
         auto_increment=auto,
         identity_always=identity == "a",
         key_high_water=int(last_value) if auto and last_value is not None else None,
+        key_sequence_unused=auto and last_value is not None and unused,
         key_numbering=numbering if auto else None,
     )
 
