@@ -19,7 +19,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
-from arrowmig.names import name_parts, shown, split_names
+from arrowmig.names import name_parts, shown, split_names, written
 from arrowmig.plan import MigrationPlan, extension_tables, partitions_of
 from arrowmig.rejects import file_safe
 from arrowmig.report import MigrationReport
@@ -74,6 +74,9 @@ class SchemaRun:
 
     schema: str
     config: MigrationConfig
+    tables: tuple[str, ...] = ()
+    """The tables it moves, by their own names (``config.tables`` writes them as --tables
+    does, for the plan to read: a table named ``"q"`` or ``x.y`` is written in quotes)."""
     extension_tables_left: tuple[str, ...] = ()
     """Tables an extension made in the schema, not named (said in the report)."""
 
@@ -111,13 +114,13 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
                 config,
                 source_schema=schema,
                 target_schema=schema,
-                tables=tuple(chosen),
+                tables=tuple(written(t, dots=True) for t in chosen),
                 exclude=(),
                 # Each schema's runs its own: two schemas' tables of one name share no file.
                 reject_dir=config.reject_dir and str(Path(config.reject_dir) / file_safe(schema)),
             )
             left = [t for t in extensions[schema] if t not in chosen]
-            runs.append(SchemaRun(schema, one, tuple(left)))
+            runs.append(SchemaRun(schema, one, tuple(chosen), tuple(left)))
     if not runs:
         raise SchemaError(f"no table to move in schemas {', '.join(tables)}")
     _refuse_unreadable(source, runs)
@@ -129,13 +132,13 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
 def table_pairs(runs: list[SchemaRun]) -> list[tuple[str, str]]:
     """Every table the runs move, as (schema, table): each schema's run is given them, as a
     foreign key into one of them is the run's to add (``run_tables.RunTables``)."""
-    return [(r.schema, t) for r in runs for t in r.config.tables or ()]
+    return [(r.schema, t) for r in runs for t in r.tables]
 
 
 def tables_of(runs: list[SchemaRun]) -> list[str]:
     """Every table the runs move, qualified (``qualified(table, schema)``): the source's
     relations the run holds, and the names its notes are matched against."""
-    return [qualified(t, r.schema) for r in runs for t in r.config.tables or ()]
+    return [qualified(t, r.schema) for r in runs for t in r.tables]
 
 
 def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
@@ -150,7 +153,7 @@ def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
         with open_endpoint(source, schema=run.schema, read_only=True) as src:
             if not isinstance(src, PostgresEndpoint):
                 return
-            found = src.read_refusals(list(run.config.tables or ()))
+            found = src.read_refusals(list(run.tables))
             if found:
                 refusals += found
                 where, who = src.url.redacted, src.current_user()
@@ -250,7 +253,7 @@ def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
         return  # a new file holds nothing yet
     for run in runs:
         with open_endpoint(target, schema=run.schema) as dst:
-            for name in run.config.tables or ():
+            for name in run.tables:
                 if dst.table_exists(name):
                     raise SchemaError(
                         f"table {shown(run.schema, name)} already exists in {dst.url.redacted}",
@@ -309,7 +312,7 @@ def migrate_schemas(
         done.append(run.schema)
         if report.interrupted:
             break
-    moved = {f"{r.schema}.{t}" for r in runs for t in r.config.tables or ()}
+    moved = {f"{r.schema}.{t}" for r in runs for t in r.tables}
     for table in merged.tables:
         table.notes = [_in_this_run(n, moved) for n in table.notes]
     _forget_keys_put_back_early(merged, runs)
@@ -364,7 +367,7 @@ def add_foreign_keys_between(
         assert isinstance(src, PostgresEndpoint)
         keys = src.foreign_keys_between([r.schema for r in runs])
     config = runs[0].config
-    in_run = {f"{r.schema}.{t}" for r in runs for t in r.config.tables or ()}
+    in_run = {f"{r.schema}.{t}" for r in runs for t in r.tables}
     reports = {t.name: t for t in merged.tables}
     with contextlib.ExitStack() as opened:
         targets: dict[str, PostgresEndpoint] = {}

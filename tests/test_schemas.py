@@ -475,3 +475,48 @@ def test_each_schema_rejects_into_a_folder_of_its_own(
     for schema, body in (("person", "/w=="), ("sales", "/g==")):
         (line,) = (tmp_path / "rej" / schema / "notes.jsonl").read_text().splitlines()
         assert json.loads(line)["row"] == [1, {"base64": body}]
+
+
+def test_tables_named_like_quoted_names_move_and_verify_in_every_schema(
+    pg_url: str, second_pg: str
+) -> None:
+    # A table named "q" (quotes and all) or x.y was "table 'q' not found": each schema's run
+    # was given its tables' own names, which its plan read again as names written in --tables.
+    pg_exec(
+        pg_url,
+        *(
+            f'CREATE SCHEMA {s}; CREATE TABLE {s}."""q""" (id int PRIMARY KEY);'
+            f'CREATE TABLE {s}."x.y" (id int, q int REFERENCES a."""q""");'
+            f"CREATE TABLE {s}.plain (id int);"
+            f'INSERT INTO {s}."""q""" VALUES (1), (2); INSERT INTO {s}."x.y" VALUES (3, 1);'
+            f"INSERT INTO {s}.plain VALUES (4);"
+            for s in ("a", "b")
+        ),
+    )
+    tables = [f"{s}.{t}" for s in "ab" for t in ('"""q"""', '"x.y"', "plain")]
+    locked: list[str] = []
+
+    def look(event: Event) -> None:
+        # Every table is locked for the run (a TRUNCATE meanwhile waits), these ones too.
+        if event.event == "progress" and not locked:
+            with psycopg.connect(pg_url) as con:
+                locked.extend(
+                    r[0]
+                    for r in con.execute(
+                        "SELECT relation::regclass::text FROM pg_locks WHERE granted "
+                        "AND mode = 'AccessShareLock' AND pid <> pg_backend_pid() "
+                        "AND database = (SELECT oid FROM pg_database "
+                        "WHERE datname = current_database())"
+                    )
+                )
+
+    config = MigrationConfig(source_schema="a,b", verify=True)
+    report = migrate(pg_url, second_pg, config=config, progress=look)
+    assert report.ok and report.verify is not None and report.verify.ok
+    assert sorted(t.name for t in report.tables) == sorted(tables)
+    assert sorted(t.name for t in report.verify.tables) == sorted(tables)
+    for table in tables:
+        assert rows(second_pg, table) == rows(pg_url, table)
+        assert table in locked
+    # The key from b's table into a's, between two schemas of the run, is added at the end.
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
