@@ -239,15 +239,16 @@ def used_up_sql(table: Table, schema: str | None) -> str | None:
         return None
     target = quote_literal(qualified(table.name, schema))
     names = ", ".join(f"({quote_literal(c)})" for c in columns)
+    # pg_sequence_last_value of these sequences only: the pg_sequences view calls it on every
+    # sequence in the database, waiting on any another session holds (another worker's, as
+    # it swaps a table in place: a deadlock).
     return (
-        "SELECT c.name, k.s::text, p.last_value FROM (VALUES "
+        "SELECT name, s::text, last FROM (SELECT c.name, k.s, q.seqincrement, q.seqmin, "
+        "q.seqmax, pg_sequence_last_value(k.s) AS last FROM (VALUES "
         f"{names}) AS c(name) CROSS JOIN LATERAL (SELECT "
         f"pg_get_serial_sequence({target}, c.name)::regclass AS s) AS k "
-        "JOIN pg_sequence q ON q.seqrelid = k.s JOIN pg_class r ON r.oid = k.s "
-        "JOIN pg_namespace n ON n.oid = r.relnamespace "
-        "JOIN pg_sequences p ON p.schemaname = n.nspname AND p.sequencename = r.relname "
-        "WHERE NOT q.seqcycle AND p.last_value IS NOT NULL "
-        "AND p.last_value::numeric + q.seqincrement NOT BETWEEN q.seqmin AND q.seqmax"
+        "JOIN pg_sequence q ON q.seqrelid = k.s WHERE NOT q.seqcycle OFFSET 0) AS v "
+        "WHERE last IS NOT NULL AND last::numeric + seqincrement NOT BETWEEN seqmin AND seqmax"
     )
 
 

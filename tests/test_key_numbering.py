@@ -7,6 +7,7 @@ client, as the application would.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -351,3 +352,25 @@ def test_a_key_loaded_at_the_largest_bigint_is_said_to_be_used_up(
     with pytest.raises(error):
         inserted(target, "maxk", 1)
     assert inserted(target, "fine", 1) == [2]
+
+
+@pytest.mark.postgres
+def test_the_used_up_look_waits_on_no_other_tables_sequence(pg_url: str, tmp_path: Path) -> None:
+    """It read the pg_sequences view, which reads (and locks) every sequence in the database:
+    a session holding a lock on an unrelated table's sequence stalled the run, and two
+    workers replacing tables deadlocked on each other's."""
+    source = str(tmp_path / "m.db")
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE maxk (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+        con.execute(f"INSERT INTO maxk VALUES (1, 'a'), ({LARGEST}, 'max')")
+    con.close()
+    pg_exec(pg_url, "CREATE TABLE other (id serial PRIMARY KEY)")
+    with psycopg.connect(pg_url) as holder:  # an application's open transaction
+        holder.execute("ALTER SEQUENCE other_id_seq RESTART WITH 5")
+        started = time.monotonic()
+        report = migrated(source, pg_url, batch_timeout_s=10, retries=0)
+        took = time.monotonic() - started
+        holder.rollback()
+    assert took < 8, took
+    built = report.tables[0].built
+    assert any(f"used up at {LARGEST:,}" in b for b in built), built
