@@ -63,7 +63,10 @@ def drawn_sequences(query: Query, target: str) -> list[Drawn]:
         "AND q.seq IS NOT NULL ORDER BY a.attnum",
         (target,),
     )
-    return [Drawn(str(r[0]), str(r[1]), bool(r[2]), bool(r[3]), int(r[4])) for r in rows]
+    # A serial's default depends on its column as well as on its sequence: a row for each.
+    return list(
+        dict.fromkeys(Drawn(str(r[0]), str(r[1]), bool(r[2]), bool(r[3]), int(r[4])) for r in rows)
+    )
 
 
 def source_marks(table: Table) -> dict[str, int]:

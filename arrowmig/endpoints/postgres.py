@@ -1087,17 +1087,21 @@ class PostgresEndpoint(BaseEndpoint):
                 if not drawn.owned:
                     continue
                 down = drawn.step < 0
+                # Also whether it has no value left (a key at its type's largest): said so,
+                # as create and replace say it; "moved past" it read as if inserts went on.
                 moved = self._query(
-                    f"SELECT setval($1::regclass, m) FROM (SELECT "
+                    f"SELECT setval($1::regclass, m), NOT q.seqcycle AND m::numeric + "
+                    f"q.seqincrement NOT BETWEEN q.seqmin AND q.seqmax FROM (SELECT "
                     f"{'min' if down else 'max'}({quote_ident(drawn.column)}) AS m FROM {target}) k "
+                    f"JOIN pg_sequence q ON q.seqrelid = $1::regclass "
                     f"WHERE m {'<=' if down else '>='} coalesce(pg_sequence_last_value("
-                    f"$1::regclass), (SELECT seqstart FROM pg_sequence WHERE seqrelid = "
-                    f"$1::regclass))",
+                    f"$1::regclass), q.seqstart)",
                     (drawn.sequence,),
                 )
                 if moved:
-                    way = "below" if down else "past"
-                    load.built.append(f"key sequence {drawn.sequence} moved {way} {moved[0][0]:,}")
+                    mark, used_up = moved[0]
+                    way = "used up at" if used_up else "moved below" if down else "moved past"
+                    load.built.append(f"key sequence {drawn.sequence} {way} {mark:,}")
         except Exception as exc:
             error = self.translate(exc, "moving key sequences past the appended keys", table.name)
             load.skipped.append(str(error))
