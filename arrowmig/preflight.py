@@ -4,7 +4,8 @@ text that is no label of a PostgreSQL enum, a time of day a cast to date would d
 value would stop its table halfway (after ``--mode truncate`` has emptied it), so the run is
 refused first, from one aggregate scan of the columns concerned. Before a truncate empties a
 table, the values its columns would store otherwise (a SQLite column's affinity, a time
-column's precision) are looked for too, by the write path's own screening of each batch.
+column's precision) or PostgreSQL would refuse or cut (a date outside its range, text into
+a "char") are looked for too, by the write path's own screening of each batch.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from arrowmig.config import BatchConfig
+from arrowmig.endpoints import pg_char
 from arrowmig.endpoints.common import KEY_COLUMN
+from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
     problem_error,
     render_value,
@@ -77,11 +80,16 @@ def refuse_values_stored_otherwise(
 ) -> None:
     """Raise SchemaError, with the message the write path would give, when a value of
     ``source`` would be stored otherwise by the existing ``target`` table it is loaded into
-    (``stored_otherwise``): met after --mode truncate emptied the table, it would stop the
+    (``stored_otherwise``), or refused or cut by PostgreSQL (``_refused_by_postgres``): met
+    after --mode truncate emptied the table, it would stop the
     load with the table's old rows gone. Reads the columns concerned and the key only, batch
     by batch; a source without ``select_from`` (the generator) makes values that fit."""
+    if getattr(src, "select_from", None) is None:
+        return
     concerned = stored_otherwise(source, target, dialect)
-    if not concerned or getattr(src, "select_from", None) is None:
+    if dialect == "postgresql":
+        concerned += _refused_by_postgres(source, target, src.dialect)
+    if not concerned:
         return
     shown = {*concerned, *source.primary_key}  # the key names the row, as when writing
     read = replace(source, columns=tuple(c for c in source.columns if c.name in shown))
@@ -100,6 +108,31 @@ def refuse_values_stored_otherwise(
                     hint=error.hint,
                     table=source.name,
                 ) from error
+
+
+def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> list[str]:
+    """The columns of ``source`` whose values the write path's screening may refuse for the
+    existing PostgreSQL ``target``, which no aggregate scan bounds: dates and timestamps
+    outside PostgreSQL's range (``pg_ranges``; none of a PostgreSQL source is), text into a
+    "char" column (``pg_char``)."""
+    names = []
+    for column in source.columns:
+        travels = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+        # As screen_batch looks: values read as dates or timestamps, written as such.
+        dated = (
+            source_dialect != "postgresql"
+            and (pa.types.is_timestamp(travels) or pa.types.is_date(travels))
+            and may_be_outside(column.arrow_type)
+        )
+        try:
+            char = is_text_type(column.arrow_type) and pg_char.screens(
+                column, target.column(column.name)
+            )
+        except KeyError:
+            char = False
+        if dated or char:
+            names.append(column.name)
+    return names
 
 
 def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -> Iterator[_Bound]:

@@ -129,3 +129,64 @@ def test_a_value_a_duckdb_timestamp_s_would_round_is_refused_before_emptying(
     )
     with duckdb.connect(target) as con:
         assert con.execute("SELECT id FROM t").fetchall() == [(9001,)]
+
+
+@pytest.mark.postgres
+def test_a_duckdb_date_past_postgres_range_is_refused_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = str(tmp_path / "s.duckdb")
+    duckdb.connect(source).execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, d DATE, ts TIMESTAMP);"
+        "INSERT INTO t SELECT i, DATE '2024-01-01', TIMESTAMP '2024-01-01' FROM range(1, 3001) r(i);"
+        "UPDATE t SET d = DATE '5874898-01-01' WHERE id = 2600;"
+        "UPDATE t SET ts = TIMESTAMP '-5000-01-01 00:00:00' WHERE id = 2700"
+    ).close()
+    old = "(id int PRIMARY KEY, d date, ts timestamp)"
+    pg_exec(
+        pg_url,
+        f"CREATE TABLE public.t {old}",
+        "INSERT INTO public.t VALUES (9001, '2000-01-01', '2000-01-01')",
+        f"CREATE SCHEMA spare; CREATE TABLE spare.t {old}",
+    )
+    _refused_then_written(
+        source,
+        pg_url,
+        "table 't', column 'd', id 2600: outside PostgreSQL's dates (4714-11-24 BC to "
+        "5874897-12-31 AD): '5874898-01-01'",
+        pg_url,
+        arrowmig.MigrationConfig(target_schema="public"),
+    )
+    assert [r[0] for r in pg_rows(pg_url, "t", "id")] == [9001]
+    with duckdb.connect(source) as con:
+        con.execute("UPDATE t SET d = DATE '2024-01-01' WHERE id = 2600")
+    with pytest.raises(SchemaError, match=r"column 'ts', id 2700: before 4714-11-24 BC.*emptied"):
+        arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert [r[0] for r in pg_rows(pg_url, "t", "id")] == [9001]
+
+
+@pytest.mark.postgres
+def test_text_a_postgres_char_would_cut_is_refused_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = str(tmp_path / "s.db")
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT)")
+        con.executemany("INSERT INTO t VALUES (?, 'x')", [(i,) for i in range(1, 3001)])
+        con.execute("UPDATE t SET c = 'ab' WHERE id = 2600")
+    con.close()
+    pg_exec(
+        pg_url,
+        'CREATE TABLE public.t (id int PRIMARY KEY, c "char")',
+        "INSERT INTO public.t VALUES (9001, 'o')",
+        'CREATE SCHEMA spare; CREATE TABLE spare.t (id int PRIMARY KEY, c "char")',
+    )
+    _refused_then_written(
+        source,
+        pg_url,
+        "table 't', column 'c', id 2600: not a single byte, which the target column's \"char\" "
+        "keeps only the first byte of: 'ab'",
+        pg_url,
+        arrowmig.MigrationConfig(target_schema="public"),
+    )
+    assert pg_rows(pg_url, "t", "id") == [(9001, "o")]

@@ -50,3 +50,9 @@ def outside_range(array: pa.Array) -> tuple[pa.Array, str] | None:
     else:
         return None
     return pc.and_(pc.fill_null(outside, False), is_finite(array)), reason
+
+
+def may_be_outside(arrow_type: pa.DataType) -> bool:
+    """Whether values of ``arrow_type`` can lie outside PostgreSQL's range (``outside_range``
+    looks at them): dates, and timestamps of a unit that reaches before 4714 BC."""
+    return outside_range(pa.array([], arrow_type)) is not None

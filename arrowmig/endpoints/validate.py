@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from arrowmig import nested_json
 from arrowmig.conform import conform
+from arrowmig.endpoints import pg_char
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
 from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
@@ -78,6 +79,7 @@ def screen_batch(
             problems.extend(p for p in more if p.row not in told)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
+                problems.extend(_char_problems(batch.column(i), table, target, field.name))
             if dialect in ("postgresql", "duckdb"):
                 rounded = _precision_problems(batch.column(i), table, target, field.name, dialect)
                 problems.extend(p for p in rounded if p.row not in told)
@@ -225,6 +227,17 @@ def _length_problems(array: pa.Array, table: Table, target: Table, name: str) ->
         return []
     reason = f"text longer than the target column's {n} characters"
     return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
+
+
+def _char_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
+    """Text that a PostgreSQL "char" column would cut to its first byte (``pg_char``)."""
+    try:
+        there, column = target.column(name), table.column(name)
+    except KeyError:
+        return []
+    if not is_text_type(array.type) or not pg_char.screens(column, there):
+        return []
+    return _problems_where(pg_char.not_one_byte(array), name, pg_char.REASON, _CONFORM_HINT)
 
 
 def _precision_problems(
