@@ -36,8 +36,9 @@ def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...
             names.append("")
         elif item:
             parts = name_parts(item)
-            # One quoted name: the name itself, unless a dot in it would read as schema.table.
-            plain = len(parts) == 1 and "." not in parts[0]
+            # One quoted name: the name itself, unless a dot in it would read as schema.table,
+            # or a quote in it as a quoted name (the plan reads the list's names once more).
+            plain = len(parts) == 1 and not any(c in parts[0] for c in '."')
             names.append(parts[0] if plain else item)
         at = found.end()
     if keep_empty and value.rstrip().endswith(","):

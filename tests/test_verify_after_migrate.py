@@ -201,3 +201,25 @@ def test_tables_whose_names_read_as_quoted_are_verified_by_their_own_names(
         )
     several = verify(pg_url, target, tables='public."""q"""', source_schema="public,other")
     assert [(t.name, t.result) for t in several.tables] == [('public."""q"""', "match")]
+
+
+def test_a_table_named_in_quotes_beside_its_bare_name_is_the_one_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # q and "q" side by side: '"""q"""' names "q". Read twice (the list, then the plan), it
+    # named q, and verify compared the other table and said "match" with "q" emptied.
+    source = tmp_path / "s.db"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE q (id INTEGER)")
+        con.execute('CREATE TABLE """q""" (id INTEGER)')
+        con.execute('INSERT INTO """q""" VALUES (5), (6)')
+    target = str(tmp_path / "t.duckdb")
+    named = '"""q"""'
+    code, document = _json(capsys, "migrate", str(source), target, "--tables", named)
+    assert code == 0, document
+    assert [(t["name"], t["rows"]) for t in document["tables"]] == [('"q"', 2)]
+    with duckdb.connect(target) as dcon:
+        dcon.execute('DELETE FROM """q"""')
+    code, document = _json(capsys, "verify", str(source), target, "--tables", named)
+    assert code == 1, document
+    assert [(t["name"], t["result"]) for t in document["tables"]] == [('"q"', "differ")]
