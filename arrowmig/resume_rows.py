@@ -26,8 +26,9 @@ def check_rows_held(
     """Refuse to resume ``name`` unless what its rows go into holds the rows the checkpoint
     counts: ``committed`` by the interrupted run, after those it held before."""
     before = detail.held_before
+    appended = landing.action == "append" and not landing.staged  # into rows of its own
     if before is None:
-        if landing.action == "append" and not landing.staged:
+        if appended:
             return  # recorded by an arrowmig that did not count them: cannot tell
         before = 0
     physical = landing.physical.name
@@ -40,7 +41,23 @@ def check_rows_held(
     raise SchemaError(
         f"cannot resume {name!r}: {physical!r} in {dst.url.redacted} holds {held:,} rows, "
         f"not the {counted}: it was loaded or changed since",
-        hint="nothing was written: to load it again, run the same command without --resume "
-        "and with --mode replace",
+        hint=_appended_hint(committed) if appended else _reloaded_hint(),
         table=name,
+    )
+
+
+def _reloaded_hint() -> str:
+    return (
+        "nothing was written: to load it again, run the same command without --resume and "
+        "with --mode replace"
+    )
+
+
+def _appended_hint(committed: int) -> str:
+    # The table holds rows of its own: --mode replace would drop them with the run's.
+    return (
+        "nothing was written; which source rows it still lacks cannot be told: check the "
+        f"table, delete the {committed:,} rows the interrupted run appended, then run the same "
+        "command without --resume (--mode replace would drop every row of the table, its own "
+        "rows too)"
     )

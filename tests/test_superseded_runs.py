@@ -89,3 +89,25 @@ def test_a_resume_of_an_append_counts_the_rows_the_table_held_before(
     got = sqlite_rows(target, "events", "id")
     assert len(got) == 7 + len(sqlite_rows(source, "events", "id"))
     assert len({r[0] for r in got}) == len(got)
+
+
+def test_a_refused_resume_of_an_append_does_not_advise_dropping_the_table(
+    source: str, tmp_path: Path
+) -> None:
+    # The application's table, appended to, then added to by the application: --mode
+    # replace, the advice for a table arrowmig loaded, would drop the application's rows too.
+    target = str(tmp_path / "t.db")
+    con = sqlite3.connect(target)
+    con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL, note)")
+    con.execute("INSERT INTO events VALUES (-1, 'old', 0, NULL)")
+    con.commit()
+    common = ("migrate", source, target, "--tables", "events", "--mode", "append")
+    kill_after(arrowmig(*common, "--batch-rows", "100", "--progress", "none"), target, 2000)
+    con.execute("INSERT INTO events VALUES (-2, 'new', 0, NULL)")
+    con.commit()
+    con.close()
+    resumed = run(*common, "--resume", "--progress", "none")
+    assert resumed.returncode == 2, resumed.stderr
+    assert "it was loaded or changed since" in resumed.stderr
+    assert "rows the interrupted run appended" in resumed.stderr
+    assert "--mode replace would drop every row of the table" in resumed.stderr
