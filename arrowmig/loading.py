@@ -225,7 +225,6 @@ def finish(
         statements += identity_resets(final, dst.schema)
         statements += sequence_renames(final, dst.schema)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
-    _restore_foreign_keys(dst, final, pointing_in, load)
     if created:
         # Before the replaced table's own are given: a key's default is the source's (the
         # plan says so), not the old one's, set and then replaced.
@@ -238,6 +237,9 @@ def finish(
     else:
         _advance_key_sequences(dst, final, load)
     _dress(dst, final, dressing, load)
+    # After the replaced table's own are given: a key of another table may point at a
+    # UNIQUE the new table has only as kept from the old one.
+    _restore_foreign_keys(dst, final, pointing_in, load)
     if exists and landing.action in ("create", "replace") and unheld_keys_into is not None:
         # SQLite keeps other tables' keys by this table's name: those the new table cannot
         # hold, as the old one did, are named (what they did, ON DELETE CASCADE, is gone).

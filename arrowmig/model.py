@@ -318,6 +318,9 @@ class KeyRange:
 NOT_KEPT = " of the replaced table not kept: "
 """What follows the label of an item of the replaced table that the new one did not get
 (``<label> of the replaced table not kept: <why>``), in the plan's drops and the report's notes."""
+NOT_ADDED_AGAIN = ") not added again: "
+"""What follows the label of another table's key into the replaced table that the new one did
+not get (``foreign key <name> of <table> (pointing here) not added again: <why>``)."""
 
 KEPT_FROM_REPLACED = "kept from the replaced table: "
 """How the one entry of ``TableLoad.built`` that lists what ``--mode replace`` gave the new

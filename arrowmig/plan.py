@@ -17,6 +17,7 @@ from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
+from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.limits import refuse_too_many_columns
@@ -455,6 +456,7 @@ def build_plan(
             if config.mode == "replace" and exists:
                 _refuse_replacing_unowned(dst, name)
                 _refuse_dropping_dependents(dst, name, source)
+                refuse_replacing_referenced(dst, name)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
                     f"table {name!r} already exists in {dst.url.redacted}",

@@ -30,7 +30,7 @@ from arrowmig.events import Event, ProgressSink
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
 from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
 from arrowmig.meter import RunMeter
-from arrowmig.model import NOT_KEPT, ForeignKey, TableLoad
+from arrowmig.model import NOT_ADDED_AGAIN, NOT_KEPT, ForeignKey, TableLoad
 from arrowmig.pipeline import (
     DirectCopy,
     StreamSettings,
@@ -552,11 +552,11 @@ class Runner:
         # What the plan saw go with the replaced table: a key of it into another table the
         # run replaces may have gone with that table first, unseen as this one was finished.
         # One the run named itself (the server's own words may differ) is not said twice.
-        said = {n.partition(NOT_KEPT)[0] for n in table_report.notes if NOT_KEPT in n}
+        said = {_what_not_kept(n) for n in table_report.notes} - {None}
         table_report.notes.extend(
             d
             for d in work.plan.drops
-            if d not in table_report.notes and d.partition(NOT_KEPT)[0] not in said
+            if d not in table_report.notes and _what_not_kept(d) not in said
         )
 
     def _sync(self, name: str) -> None:
@@ -907,6 +907,15 @@ def advance_shared_sequences(dst: Endpoint, plan: MigrationPlan, report: Migrati
         advance(p.target, load)
         table_report.built.extend(load.built)
         table_report.notes.extend(load.skipped)
+
+
+def _what_not_kept(note: str) -> str | None:
+    """What a note names as not given to the new table (a plan's drop, a report's note), the
+    same whatever its reason says; None for another note."""
+    for separator in (NOT_KEPT, NOT_ADDED_AGAIN):
+        if separator in note:
+            return note.partition(separator)[0]
+    return None
 
 
 def _parents_first(tables: list[TablePlan]) -> list[TablePlan]:

@@ -76,3 +76,62 @@ def test_a_cascade_the_sources_key_does_not_do_is_named(
             "AND contype = 'f'"
         ).fetchall()
     assert keys == [("src_fk",)]  # the source's, as the note says
+
+
+def test_a_key_onto_a_unique_kept_from_the_old_table_is_added_again(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The source lacks the UNIQUE the key leans on: the new table has it only as kept from
+    # the old one, which must come before the key is added again.
+    pg_exec(pg_url, "CREATE TABLE parent (id int PRIMARY KEY, code text)")
+    pg_exec(pg_url, "INSERT INTO parent VALUES (1, 'x'), (2, 'y')")
+    pg_exec(
+        second_pg,
+        "CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE)",
+        "INSERT INTO parent VALUES (1, 'x'), (2, 'y')",
+        "CREATE TABLE child (cid int PRIMARY KEY, pcode text CONSTRAINT child_pcode_fkey "
+        "REFERENCES parent (code) ON DELETE SET NULL)",
+        "INSERT INTO child VALUES (10, 'x')",
+    )
+    plan, report = _plan_and_report(pg_url, second_pg, capsys, "--tables", "parent")
+    assert not [d for d in plan["parent"]["drops"] if "child_pcode_fkey" in d]
+    assert not [n for n in report["parent"]["notes"] if "child_pcode_fkey" in n]
+    pg_exec(second_pg, "DELETE FROM parent WHERE code = 'x'")
+    with psycopg.connect(second_pg) as con:
+        assert con.execute("SELECT cid, pcode FROM child").fetchall() == [(10, None)]
+
+
+def test_a_key_onto_a_column_whose_type_changed_is_named_in_the_plan(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pg_exec(pg_url, "CREATE TABLE parent (id text PRIMARY KEY, n bigint UNIQUE)")
+    pg_exec(pg_url, "INSERT INTO parent VALUES ('1', 1)")
+    pg_exec(
+        second_pg,
+        "CREATE TABLE parent (id int PRIMARY KEY, n int UNIQUE)",
+        "INSERT INTO parent VALUES (1, 1)",
+        "CREATE TABLE child (pid int CONSTRAINT child_pid_fkey REFERENCES parent (id) "
+        "ON DELETE CASCADE, pn int CONSTRAINT child_pn_fkey REFERENCES parent (n))",
+        "INSERT INTO child VALUES (1, 1)",
+    )
+    plan, report = _plan_and_report(pg_url, second_pg, capsys, "--tables", "parent")
+    by_hand = (
+        '(to add it: ALTER TABLE "public"."child" ADD CONSTRAINT "child_pid_fkey" FOREIGN KEY '
+        "(pid) REFERENCES parent(id) ON DELETE CASCADE)"
+    )
+    (planned,) = [d for d in plan["parent"]["drops"] if "child_pid_fkey" in d]
+    assert planned.startswith(
+        'foreign key child_pid_fkey of "public"."child" (pointing here, ON DELETE CASCADE) '
+        "not added again: the type of column 'id' changed from integer to text"
+    )
+    assert planned.endswith(by_hand)
+    # Named once in the report, in the server's words.
+    (noted,) = [n for n in report["parent"]["notes"] if "child_pid_fkey" in n]
+    assert "incompatible types" in noted and noted.endswith(by_hand)
+    # int onto bigint: PostgreSQL compares them, the key is added again, unsaid.
+    assert not [d for d in plan["parent"]["drops"] if "child_pn_fkey" in d]
+    with psycopg.connect(second_pg) as con:
+        keys = con.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'child'::regclass"
+        ).fetchall()
+    assert keys == [("child_pn_fkey",)]

@@ -742,6 +742,18 @@ class DuckDBEndpoint(BaseEndpoint):
         rows = self._query(f"SELECT max({column}) > 9223372036854775807 FROM {target}")
         return bool(rows and rows[0][0])
 
+    def keys_pointing_at(self, name: str) -> list[tuple[str, str]]:
+        """The foreign keys of other tables that point at table ``name``: (table, definition).
+        DuckDB neither drops nor renames a table one points at (``duckdb_replace``)."""
+        rows = self._query(
+            "SELECT table_name, constraint_text FROM duckdb_constraints() WHERE schema_name = ? "
+            f"AND {_is_named('referenced_table')} AND database_name = current_database() "
+            f"AND constraint_type = 'FOREIGN KEY' AND NOT {_is_named('table_name')} "
+            "ORDER BY 1, 2",
+            [self._schema, name, name],
+        )
+        return [(str(table), str(definition)) for table, definition in rows]
+
     def _foreign_keys(self, name: str) -> tuple[ForeignKey, ...]:
         """The table's foreign keys (DuckDB's have no ON DELETE/UPDATE actions): carried to
         PostgreSQL and SQLite targets, and waited for when appending into this table."""

@@ -8,14 +8,14 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from arrowmig.endpoints import postgres_catalog
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.errors import ArrowmigError, TransientError
-from arrowmig.model import ForeignKey
+from arrowmig.model import NOT_ADDED_AGAIN, ForeignKey
 from arrowmig.schema import foreign_key_clause, qualified, quote_ident
 
 Run = Callable[..., None]
@@ -81,6 +81,45 @@ def column_gone(definition: str, columns: Collection[str]) -> str | None:
     return None
 
 
+_KEY_COLUMNS_SQL = (
+    "SELECT pa.attname, format_type(pa.atttypid, pa.atttypmod), format_type(fa.atttypid, "
+    "fa.atttypmod), fa.atttypid FROM pg_constraint c, unnest(c.conkey, c.confkey) k(f, p), "
+    "pg_attribute fa, pg_attribute pa WHERE c.conrelid = $1::regclass AND c.conname = $2 "
+    "AND c.contype = 'f' AND fa.attrelid = c.conrelid AND fa.attnum = k.f "
+    "AND pa.attrelid = c.confrelid AND pa.attnum = k.p"
+)
+
+# Whether a key column of type $1 (oid) can point at one of type $2 (a name), as PostgreSQL
+# decides as it adds the key: the same type, an equality between them in the btree family of
+# the referenced type, or an implicit cast from the key's type to it.
+_COMPARABLE_SQL = (
+    "WITH p AS (SELECT to_regtype($2) AS t), f AS (SELECT CASE WHEN typtype = 'd' "
+    "THEN typbasetype ELSE oid END AS t FROM pg_type WHERE oid = $1::text::oid) "
+    "SELECT p.t IS NULL OR f.t = p.t OR EXISTS (SELECT 1 FROM pg_opclass oc "
+    "JOIN pg_am am ON am.oid = oc.opcmethod AND am.amname = 'btree' JOIN pg_amop o "
+    "ON o.amopfamily = oc.opcfamily AND o.amopstrategy = 3 AND o.amoplefttype = oc.opcintype "
+    "AND o.amoprighttype = f.t WHERE oc.opcdefault AND oc.opcintype = p.t) "
+    "OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = f.t AND casttarget = p.t "
+    "AND castcontext = 'i') FROM p, f"
+)
+
+
+def type_clash(query: Query, table: str, name: str, types: Mapping[str, str]) -> str | None:
+    """Why key ``name`` of ``table`` (qualified) cannot point at a new table whose columns
+    have ``types`` (``planned_types``): the first column it points at whose type changed to
+    one its own column cannot be compared with (None if there is none)."""
+    for column, was, own, own_oid in query(_KEY_COLUMNS_SQL, (table, name)):
+        now = types.get(str(column))
+        if now is None or now == was:
+            continue
+        if not query(_COMPARABLE_SQL, (str(own_oid), now))[0][0]:
+            return (
+                f"the type of column {str(column)!r} changed from {was} to {now}, which its "
+                f"column of type {own} cannot point at"
+            )
+    return None
+
+
 def not_restored(table: str, name: str, definition: str, why: str) -> str:
     """How the plan and the report name a key of another table (``table``, qualified) that
     is not added again on the table that replaced the one it pointed at."""
@@ -88,7 +127,7 @@ def not_restored(table: str, name: str, definition: str, why: str) -> str:
     action = f", {cascade.group()}" if cascade else ""
     by_hand = f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
     return (
-        f"foreign key {name} of {table} (pointing here{action}) not added again: {why} "
+        f"foreign key {name} of {table} (pointing here{action}{NOT_ADDED_AGAIN}{why} "
         f"(to add it: {by_hand})"
     )
 

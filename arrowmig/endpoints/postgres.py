@@ -530,11 +530,16 @@ class PostgresEndpoint(BaseEndpoint):
         keep_backup: bool = False,
     ) -> list[str]:
         """The foreign keys of other tables into the table ``table`` replaces that point at a
-        column ``table`` lacks: the run cannot add them again (``_restore_foreign_keys``)."""
+        column ``table`` lacks, or has with a type theirs cannot point at: the run cannot add
+        them again (``_restore_foreign_keys``)."""
         columns = [c.name for c in table.columns]
         notes = []
+        types: dict[str, str] | None = None
         for child, name, definition in self.foreign_keys_into(table.name, moved):
             why = pg_foreign_keys.column_gone(definition, columns)
+            if why is None:
+                types = planned_types(self._query, table) if types is None else types
+                why = pg_foreign_keys.type_clash(self._query, child, name, types)
             if why is not None:
                 notes.append(pg_foreign_keys.not_restored(child, name, definition, why))
         return notes
