@@ -111,11 +111,28 @@ def unkept_key_notes(notes: list[str], unkept: dict[str, str]) -> list[str]:
     after all (``TableLoad.unkept_keys``: its sequence not created) said not to be, and why:
     the report never says "kept" beside "not created"."""
     said = {c: f"{c}: auto-assigned key not kept: {why}" for c, why in unkept.items()}
-    told = [
+    told = _key_notes_replaced(notes, said)
+    return told + list(said.values())
+
+
+def used_up_key_notes(notes: list[str], used_up: set[str]) -> list[str]:
+    """The plan's notes, where each key whose sequence the loaded keys used up
+    (``TableLoad.used_up_keys``: one at its type's largest) is said to be: the plan's
+    "restarted past the largest loaded key" beside "used up at" said two things at once."""
+    said = {
+        c: f"{c}: auto-assigned key used up: a loaded key is the last value its numbering can "
+        "hand out, so an insert that leaves the key out fails"
+        for c in used_up
+    }
+    return _key_notes_replaced(notes, said)
+
+
+def _key_notes_replaced(notes: list[str], said: dict[str, str]) -> list[str]:
+    """``notes``, each plan note of a key in ``said`` replaced by (and popped from) it."""
+    return [
         next((said.pop(c) for c in list(said) if n.startswith(f"{c}: auto-assigned key ")), n)
         for n in notes
     ]
-    return told + list(said.values())
 
 
 def unfinished_key_notes(notes: list[str], table: Table, dialect: str) -> list[str]:

@@ -372,7 +372,7 @@ def _analyze(dst: Endpoint, table: Table, load: TableLoad) -> None:
 
 
 def _advance_key_sequences(dst: Endpoint, table: Table, load: TableLoad) -> None:
-    advance = getattr(dst, "advance_key_sequences", None)  # PostgreSQL's
+    advance = getattr(dst, "advance_key_sequences", None)  # each target has its own
     if advance is not None:
         advance(table, load)
 

@@ -339,3 +339,6 @@ class TableLoad:
     unkept_keys: dict[str, str] = field(default_factory=dict)
     """Auto-assigned keys the plan said were kept that the target could not number after
     all, by column, with why: the report says so in place of the plan's note."""
+    used_up_keys: set[str] = field(default_factory=set)
+    """Auto-assigned keys whose sequence (or AUTOINCREMENT counter) the loaded keys left with
+    no value to hand out: the report says so in place of the plan's "past the largest"."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
-from arrowmig.auto_keys import unfinished_key_notes, unkept_key_notes
+from arrowmig.auto_keys import unfinished_key_notes, unkept_key_notes, used_up_key_notes
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shapes
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
@@ -548,6 +548,7 @@ class Runner:
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built
         table_report.notes = unkept_key_notes(table_report.notes, load.unkept_keys)
+        table_report.notes = used_up_key_notes(table_report.notes, load.used_up_keys)
         table_report.notes.extend(load.skipped)
         # What the plan saw go with the replaced table: a key of it into another table the
         # run replaces may have gone with that table first, unseen as this one was finished.

@@ -292,13 +292,17 @@ def test_a_key_given_explicitly_by_a_sequence_never_called_is_said_as_it_is(
         "INSERT INTO codes VALUES (32767, 'sentinel')",
     )
     target = second_pg if kind == "postgresql" else str(tmp_path / "copy.duckdb")
-    report = migrated(pg_url, target)
-    notes = notes_of(report, "codes")
-    assert "the last the source handed out" not in notes, notes
+    planned = "\n".join(explain(pg_url, target).to_dict()["tables"][0]["notes"])
+    assert "the last the source handed out" not in planned, planned
     assert (
         "past the largest loaded key, and not before key 1, the first the source's sequence "
         "would hand out (it has handed out none yet)"
-    ) in notes
+    ) in planned
+    report = migrated(pg_url, target)
+    # Once loaded, the report says it is used up in place of where the plan restarted it.
+    notes = notes_of(report, "codes")
+    assert "id: auto-assigned key used up" in notes, notes
+    assert "past the largest" not in notes, notes
     assert "sequence codes_id_seq for id (used up at 32,767)" in report.tables[0].built
 
 
@@ -348,6 +352,11 @@ def test_a_key_loaded_at_the_largest_bigint_is_said_to_be_used_up(
     used_up = f"used up at {LARGEST:,}"
     assert any(used_up in b for b in built["maxk"]), built
     assert not any("used up" in b for b in built["fine"]), built
+    # The plan's "restarted past the largest loaded key" is not said beside "used up".
+    notes = notes_of(report, "maxk")
+    assert "id: auto-assigned key used up" in notes, notes
+    assert "past the largest" not in notes, notes
+    assert "past the largest" in notes_of(report, "fine")
     error = {"postgresql": psycopg.Error, "duckdb": duckdb.Error}.get(kind, sqlite3.Error)
     with pytest.raises(error):
         inserted(target, "maxk", 1)
@@ -395,3 +404,52 @@ def test_an_append_at_the_largest_bigint_says_used_up_once(pg_url: str, tmp_path
     for name in ("ident", "bigser"):
         built = next(t for t in report.tables if t.name == name).built
         assert built == [f"key sequence {name}_id_seq used up at {LARGEST:,}"], built
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
+def test_an_append_at_the_largest_bigint_says_used_up_in_duckdb_and_sqlite(
+    tmp_path: Path, kind: str
+) -> None:
+    """DuckDB's append said "moved past 9,223,372,036,854,775,807", and into a SQLite
+    AUTOINCREMENT table nothing was said: the next insert that leaves the key out fails."""
+    source = str(tmp_path / "m.db")
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE k (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+        con.execute(f"INSERT INTO k VALUES (1, 'a'), ({LARGEST}, 'max')")
+    con.close()
+    if kind == "duckdb":
+        target = str(tmp_path / "t.duckdb")
+        with duckdb.connect(target) as dcon:
+            dcon.execute("CREATE SEQUENCE k_id_seq")
+            dcon.execute(
+                "CREATE TABLE k (id BIGINT PRIMARY KEY DEFAULT nextval('k_id_seq'), v TEXT)"
+            )
+        line = f"key sequence k_id_seq used up at {LARGEST:,}"
+        error: type[Exception] = duckdb.Error
+    else:
+        target = str(tmp_path / "t.db")
+        with sqlite3.connect(target) as scon:
+            scon.execute("CREATE TABLE k (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+        scon.close()
+        line = f"AUTOINCREMENT counter for id (used up at {LARGEST:,})"
+        error = sqlite3.Error
+    report = migrated(source, target, mode="append")
+    assert report.tables[0].built == [line], report.tables[0].built
+    with pytest.raises(error):
+        inserted(target, "k", 1)
+
+
+def test_an_append_into_sqlite_with_keys_left_says_nothing_of_its_counter(tmp_path: Path) -> None:
+    """Only a used-up counter is said: SQLite moved it past the appended keys itself."""
+    source = str(tmp_path / "m.db")
+    target = str(tmp_path / "t.db")
+    for path in (source, target):
+        with sqlite3.connect(path) as con:
+            con.execute("CREATE TABLE k (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+        con.close()
+    with sqlite3.connect(source) as con:
+        con.execute("INSERT INTO k VALUES (7, 'a')")
+    con.close()
+    report = migrated(source, target, mode="append")
+    assert report.tables[0].built == [], report.tables[0].built
+    assert inserted(target, "k", 1) == [8]

@@ -1119,22 +1119,26 @@ class DuckDBEndpoint(BaseEndpoint):
             schema, name = _sequence_name(text, self._schema)
             try:
                 state = self.execute(
-                    "SELECT coalesce(last_value, start_value - increment_by), increment_by "
-                    "FROM duckdb_sequences() WHERE "
+                    "SELECT coalesce(last_value, start_value - increment_by), increment_by, "
+                    "min_value, max_value, cycle FROM duckdb_sequences() WHERE "
                     f"{_is_named('schema_name')} AND {_is_named('sequence_name')} AND "
                     "database_name = current_database()",
                     (schema, name),
                 )
                 if not state:
                     continue
-                last, descending = int(state[0][0]), int(state[0][1]) < 0
+                last, step, least, largest, cycle = state[0]
+                last, descending = int(last), int(step) < 0
                 extreme = "min" if descending else "max"
                 ((key,),) = self.execute(f"SELECT {extreme}({quote_ident(column)}) FROM {target}")
                 if key is None or (int(key) >= last if descending else int(key) <= last):
                     continue
                 self.execute("SELECT setval(?, ?)", (text, int(key)))
-                way = "below" if descending else "past"
-                load.built.append(f"key sequence {text} moved {way} {int(key):,}")
+                # One left with no value to hand out (a key at its type's largest) is said
+                # to be used up, as PostgreSQL's append says it: the next insert fails.
+                used_up = not cycle and not int(least) <= int(key) + int(step) <= int(largest)
+                way = "used up at" if used_up else "moved below" if descending else "moved past"
+                load.built.append(f"key sequence {text} {way} {int(key):,}")
             except TransferError as exc:
                 load.skipped.append(f"key sequence {text} not moved past the appended keys: {exc}")
 
@@ -1211,6 +1215,8 @@ class DuckDBEndpoint(BaseEndpoint):
                 continue
             following = next_value(numbering, within, value, called)
             after = f"next {following:,}" if following is not None else f"used up at {value:,}"
+            if following is None:
+                load.used_up_keys.add(col.name)
             load.built.append(
                 f"sequence {name} for {col.name} ({options + ', ' if options else ''}{after})"
             )

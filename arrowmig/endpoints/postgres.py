@@ -1074,6 +1074,7 @@ class PostgresEndpoint(BaseEndpoint):
                 raise
             return  # only a note is lost: the sequence is as it was left
         load.built.extend(used_up_note(table, c, s, int(last)) for c, s, last in rows)
+        load.used_up_keys.update(c for c, _, _ in rows)
 
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False

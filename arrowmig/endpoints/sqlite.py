@@ -32,6 +32,7 @@ from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_busy import LOCKED, write_in_turns
+from arrowmig.endpoints.sqlite_counter import ROWID_LARGEST, used_up_counter, used_up_note
 from arrowmig.endpoints.sqlite_damage import damaged_file
 from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
@@ -1306,15 +1307,20 @@ class SQLiteEndpoint(BaseEndpoint):
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
         if counted == ROWID_LARGEST:
-            # SQLite then refuses the next insert that leaves the key out ("database or
-            # disk is full"), as the source did: said as PostgreSQL's and DuckDB's are.
-            load.built.append(f"AUTOINCREMENT counter for {counter.name} (used up at {counted:,})")
+            # SQLite then refuses the next insert that leaves the key out, as the source did.
+            load.built.append(used_up_note(counter.name))
+            load.used_up_keys.add(counter.name)
             return
         load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
 
+    def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
+        """After rows were added to an existing table: SQLite moved its AUTOINCREMENT counter
+        past them itself; one they left used up is said to be, as the create path says it."""
+        with self._lock:
+            key = used_up_counter(self._query, table.name)
+        if key is not None:
+            load.built.append(used_up_note(key))
 
-ROWID_LARGEST = 2**63 - 1
-"""An AUTOINCREMENT counter there has no key left to hand out."""
 
 _MISSING_COLLATION = re.compile(r"no such collation sequence: ([^\n]+)")
 
