@@ -1,7 +1,8 @@
 """Before a resumed run writes into a table: the table must hold what its checkpoint says,
-the rows the interrupted run committed (and, appended to, the rows it held before), no more
-and no fewer. A table loaded again since (another run, a TRUNCATE, another tool) would get
-the rest of the interrupted run's rows on top of its own."""
+the rows the interrupted run committed (and, appended to, the rows it held before, of which
+some may have been deleted since), no more and no fewer. A table loaded again since (another
+run, a TRUNCATE, another tool) would get the rest of the interrupted run's rows on top of its
+own."""
 
 from __future__ import annotations
 
