@@ -29,9 +29,11 @@ _PG_EPOCH_SHIFT_DAYS = 10_957
 # the storage type's minimum and maximum, and the driver's shift by the epoch wraps around.
 _PG_TIMESTAMP = {-(2**63) + _PG_EPOCH_SHIFT_US: -1, -(2**63) + _PG_EPOCH_SHIFT_US - 1: 1}
 _PG_DATE = {-(2**31) + _PG_EPOCH_SHIFT_DAYS: -1, -(2**31) + _PG_EPOCH_SHIFT_DAYS - 1: 1}
-_PG_EARLIEST_US = -210_866_803_200_000_000
-"""4714-11-24 BC, PostgreSQL's earliest timestamp. The driver reads a timestamp later than
-Arrow's last (294247 AD; PostgreSQL's go to 294276 AD) wrapped around to below it."""
+PG_EARLIEST_SECONDS = -210_866_803_200
+"""4714-11-24 00:00:00 BC, PostgreSQL's first timestamp, in seconds from 1970."""
+_PG_EARLIEST_US = PG_EARLIEST_SECONDS * 10**6
+"""The same in microseconds. The driver reads a timestamp later than Arrow's last (294247 AD;
+PostgreSQL's go to 294276 AD) wrapped around to below it."""
 
 
 class OutOfRange(ValueError):

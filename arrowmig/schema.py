@@ -683,7 +683,7 @@ def interval_text(array: pa.Array) -> pa.Array:
     values: list[str | None] = []
     if pa.types.is_duration(array.type):
         # As integers in the array's unit: Python's timedelta stops at microseconds.
-        per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[array.type.unit]
+        per_second = temporal_text.PER_SECOND[array.type.unit]
         for count in array.view(pa.int64()).to_pylist():
             text = _exact_seconds(count * (10**9 // per_second)) if count is not None else None
             values.append(None if text is None else f"{text} seconds")

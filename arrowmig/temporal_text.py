@@ -22,6 +22,8 @@ years a SQLite date text may have to be read as a date."""
 _DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 NANOS_PER: dict[str, int] = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 """Nanoseconds in one of each Arrow time unit."""
+PER_SECOND: dict[str, int] = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+"""Each Arrow time unit's count in one second."""
 
 
 def date_text(array: pa.Array) -> pa.Array:

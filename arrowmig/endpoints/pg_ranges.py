@@ -14,18 +14,14 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig.infinity import is_finite
-
-EARLIEST_SECONDS = -210_866_803_200
-"""4714-11-24 00:00:00 BC, PostgreSQL's first timestamp, in seconds from 1970."""
+from arrowmig.infinity import PG_EARLIEST_SECONDS, is_finite
+from arrowmig.temporal_text import PER_SECOND
 
 EARLIEST_DAY = -2_440_588
 """4714-11-24 BC, PostgreSQL's first date, in days from 1970-01-01."""
 
 LAST_DAY = 2_145_042_905
 """5874897-12-31, PostgreSQL's last date, in days from 1970-01-01."""
-
-_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 _BEFORE = "before 4714-11-24 BC, PostgreSQL's earliest timestamp"
 _OUTSIDE = "outside PostgreSQL's dates (4714-11-24 BC to 5874897-12-31 AD)"
@@ -39,7 +35,7 @@ def outside_range(array: pa.Array) -> tuple[pa.Array, str] | None:
     if pa.types.is_timestamp(array.type):
         # The earliest in the array's own unit (a whole number of seconds in every unit):
         # values are compared as they are, never multiplied (which could overflow).
-        earliest = EARLIEST_SECONDS * _PER_SECOND[array.type.unit]
+        earliest = PG_EARLIEST_SECONDS * PER_SECOND[array.type.unit]
         if earliest < -(2**63):  # nanoseconds: every one lies after 1677 AD
             return None
         outside, reason = pc.less(array.view(pa.int64()), earliest), _BEFORE

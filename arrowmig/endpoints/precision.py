@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.infinity import is_finite
+from arrowmig.temporal_text import PER_SECOND
 
 _PRECISION = re.compile(r"\(\s*(\d+)\s*\)")
 _INTERVAL_FIELDS = re.compile(
@@ -25,7 +26,6 @@ _INTERVAL_FIELDS = re.compile(
     re.IGNORECASE,
 )
 _NANOS = {"hour": 3_600 * 10**9, "minute": 60 * 10**9}
-_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 
 def changed_by_column(declared: str, array: pa.Array) -> pa.Array | None:
@@ -61,7 +61,7 @@ def _fraction_changed(array: pa.Array, digits: int) -> pa.Array | None:
     """Where a time or timestamp has a fraction of a second past ``digits`` places."""
     if not (pa.types.is_timestamp(array.type) or pa.types.is_time(array.type)):
         return None
-    step = _PER_SECOND[array.type.unit] // 10**digits
+    step = PER_SECOND[array.type.unit] // 10**digits
     if step <= 1:
         return None
     off = pc.not_equal(pc.remainder(array.view(_integer_of(array.type)), step), 0)
