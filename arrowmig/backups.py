@@ -1,4 +1,5 @@
-"""The names ``--keep-backup`` gives replaced tables, and telling such a name again."""
+"""The names ``--keep-backup`` gives replaced tables, telling such a name again, and a replaced
+table's index or ``ALTER TABLE`` statement made again on another table."""
 
 from __future__ import annotations
 
@@ -47,11 +48,13 @@ def backup_of(name: str, tables: Collection[str]) -> str | None:
 
 
 _NAME = r'(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s."`\[(]+)'
+_TABLE = rf"{_NAME}(?:\s*\.\s*{_NAME}){{0,2}}"
 _INDEX_HEAD = re.compile(
-    rf"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}(?:\s*\.\s*{_NAME})?"
-    rf"\s+ON\s+{_NAME}(?:\s*\.\s*{_NAME}){{0,2}}\s*",
+    rf"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?({_NAME}(?:\s*\.\s*{_NAME})?)"
+    rf"\s+ON\s+{_TABLE}\s*",
     re.IGNORECASE,
 )
+_ALTER_HEAD = re.compile(rf"^\s*ALTER\s+TABLE\s+{_TABLE}\s+", re.IGNORECASE)
 
 
 def index_on_backup(sql: str, index: str, backup: str) -> str | None:
@@ -62,5 +65,23 @@ def index_on_backup(sql: str, index: str, backup: str) -> str | None:
     head = _INDEX_HEAD.match(sql)
     if head is None:
         return None
+    return _index_on(sql, head, quote_ident(index), backup)
+
+
+def on_table(sql: str, table: str) -> str | None:
+    """The ``ALTER TABLE`` or ``CREATE INDEX`` statement ``sql`` made again on table
+    ``table`` (as SQL names it), an index under its own name: the plan tries what a replaced
+    table gives the new one on a stand-in of it (``endpoints.stand_in``). None where ``sql``
+    is neither."""
+    alter = _ALTER_HEAD.match(sql)
+    if alter is not None:
+        return f"ALTER TABLE {table} {sql[alter.end() :]}"
+    head = _INDEX_HEAD.match(sql)
+    if head is None:
+        return None
+    return _index_on(sql, head, head.group(2), table)
+
+
+def _index_on(sql: str, head: re.Match[str], index: str, table: str) -> str:
     unique = "UNIQUE " if head.group(1) else ""
-    return f"CREATE {unique}INDEX {quote_ident(index)} ON {backup} {sql[head.end() :].rstrip(';')}"
+    return f"CREATE {unique}INDEX {index} ON {table} {sql[head.end() :].rstrip(';')}"

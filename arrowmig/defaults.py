@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import identity_note, is_identity, kept_numbering
 from arrowmig.model import Column, ColumnDefault, Table
-from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, quote_literal
+from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, quote_ident, quote_literal
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -298,6 +298,19 @@ def default_notes(table: Table, dialect: str) -> list[str]:
         if why is not None and col.default is not None:
             notes.append(f"{col.name}: default {col.default.sql} not copied ({why})")
     return notes
+
+
+def column_definitions(table: Table, dialect: str) -> list[str]:
+    """Each column of ``table`` as CREATE TABLE declares it into ``dialect``: name, type,
+    ``column_suffix`` and NOT NULL."""
+    definitions = []
+    for column in table.columns:
+        definition = f"{quote_ident(column.name)} {ddl_type(column, dialect)}"
+        definition += column_suffix(column, dialect)
+        if not column.nullable:
+            definition += " NOT NULL"
+        definitions.append(definition)
+    return definitions
 
 
 def column_suffix(column: Column, dialect: str) -> str:

@@ -21,7 +21,7 @@ from arrowmig.backup_copies import backup_copy, backup_indexes
 from arrowmig.backups import MAX_NAME_BYTES, backup_name, name_hash
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
 from arrowmig.endpoints.common import not_built
-from arrowmig.endpoints.pg_dressing import Dressing, to_give
+from arrowmig.endpoints.pg_dressing import Dressing, given, to_give
 from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored
 from arrowmig.errors import ArrowmigError
 from arrowmig.meter import FinishWork
@@ -277,34 +277,17 @@ def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoa
         return
     kept = []
     for item in dst.still_to_give(table, dressing):  # type: ignore[attr-defined]
-        why = item.why
-        if item.sql is not None:
-            try:
-                dst.execute(item.sql)
-                _check_given(dst, item)
-            except ArrowmigError as exc:
-                why = str(exc)
-        if why:
-            recreate = item.recreate or item.sql
-            by_hand = f" (to add it: {recreate})" if recreate else ""
-            load.skipped.append(f"{item.label}{NOT_KEPT}{why}{by_hand}")
+        # A check is a query only SQLite's items have (``Dressing.checks``).
+        item = given(item, dst.execute, getattr(dst, "run_check", dst.execute), ArrowmigError)
+        if item.sql is None:
+            by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
+            load.skipped.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
             continue
         kept.append(item.label)
         if item.caveat:
             load.skipped.append(item.caveat)
     if kept:
         load.built.append(KEPT_FROM_REPLACED + ", ".join(kept))
-
-
-def _check_given(dst: Endpoint, item: Dressing) -> None:
-    """Run ``item``'s checks (queries: the target has them run, ``run_check``); if one
-    fails, take it away again and raise that failure."""
-    try:
-        for check in item.checks:
-            dst.run_check(check)  # type: ignore[attr-defined]
-    except ArrowmigError:
-        dst.execute(item.undo)
-        raise
 
 
 def finish_work(landing: Landing, dialect: str, *, analyze: bool) -> FinishWork:

@@ -76,6 +76,14 @@ def pg_exec(url: str, *statements: str, params: Sequence[Any] | None = None) -> 
             con.execute(sql, params)  # type: ignore[arg-type]
 
 
+def duckdb_exec(path: str | Path, sql: str) -> str:
+    """A DuckDB file at ``path`` with ``sql`` run in it (statements separated by ``;``); its
+    path, as a target URL."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(sql)
+    return str(path)
+
+
 def pg_columns(url: str, table: str, schema: str = "public") -> list[tuple[str, str, bool]]:
     with psycopg.connect(url) as con:
         return [

@@ -11,12 +11,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from arrowmig import MigrationConfig, migrate
 from arrowmig.cli import main
-from tests.dbutil import pg_exec, sqlite_table
+from tests.dbutil import duckdb_exec, pg_exec, sqlite_table
 
 _KEPT = "kept from the replaced table: "
 _NOT_KEPT = " of the replaced table not kept: "
@@ -141,14 +140,13 @@ def test_sqlite_plan_and_run_agree_on_what_uses_a_column_that_is_gone(
 def test_duckdb_plan_and_run_agree_on_an_index_of_a_column_that_is_gone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = str(tmp_path / "t.duckdb")
-    with duckdb.connect(target) as con:
-        con.execute(
-            "CREATE TABLE users (id BIGINT PRIMARY KEY, name VARCHAR, age BIGINT, legacy VARCHAR);"
-            "CREATE INDEX users_legacy ON users (legacy);"
-            "CREATE INDEX users_expr ON users (lower(legacy));"
-            "CREATE INDEX users_name ON users (name)"
-        )
+    target = duckdb_exec(
+        tmp_path / "t.duckdb",
+        "CREATE TABLE users (id BIGINT PRIMARY KEY, name VARCHAR, age BIGINT, legacy VARCHAR);"
+        "CREATE INDEX users_legacy ON users (legacy);"
+        "CREATE INDEX users_expr ON users (lower(legacy));"
+        "CREATE INDEX users_name ON users (name)",
+    )
     plan, run = _plan_and_run(_source(tmp_path / "s.db"), target, capsys)
     assert plan == run
     assert run == ({"index users_name"}, {"index users_legacy", "index users_expr"})
@@ -260,3 +258,114 @@ def test_sqlite_a_key_of_another_table_left_unheld_by_the_new_rows_is_named(
         "and users while foreign keys are on (foreign key mismatch) (to keep it: CREATE UNIQUE "
         'INDEX "users_name_key" ON "users" ("name"))'
     ]
+
+
+# What the new rows hold in ``age``, by its type in the source: TEXT has no ``>`` or ``+``
+# with an integer, REAL does, INT is the replaced table's own type.
+_AGES = {"TEXT": "old", "REAL": 30.5, "INT": 30}
+
+
+def _plan_and_run_said(
+    source: str, target: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[tuple[set[str], set[str]], tuple[set[str], set[str]]]:
+    """What the plan (--json, and its text) keeps and names as not kept, and what the run did,
+    each item not kept with why, in full."""
+    args = [source, target, "--mode", "replace", "--tables", "users"]
+    assert main(["plan", *args]) == 0
+    text = capsys.readouterr().err  # stdout is for machine output only
+    assert main(["plan", *args, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    (keeps,) = [line for line in text.splitlines() if "keeps from the replaced table" in line]
+    assert set(keeps.split(": ", 1)[1].split(", ")) == set(planned["keeps"])
+    for drop in planned["drops"]:
+        assert f"  ! {drop}\n" in text
+    plan = set(planned["keeps"]), set(planned["drops"])
+    assert main(["migrate", *args, "--progress", "none", "--json"]) == 0
+    (table,) = json.loads(capsys.readouterr().out)["tables"]
+    (kept,) = [b.removeprefix(_KEPT) for b in table["built"] if b.startswith(_KEPT)]
+    return plan, (set(kept.split(", ")), {n for n in table["notes"] if _NOT_KEPT in n})
+
+
+def _users_with_age(path: Path, age_type: str) -> str:
+    create = f"CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age {age_type})"
+    return sqlite_table(path, create, [(1, "Ann", _AGES[age_type])])
+
+
+def _not_kept(notes: set[str]) -> set[str]:
+    return {n.partition(_NOT_KEPT)[0] for n in notes}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("age_type", list(_AGES))
+def test_postgres_plan_and_run_agree_on_what_a_changed_type_refuses(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str], age_type: str
+) -> None:
+    """A CHECK, an expression index and a partial index on a column whose type changes are
+    named as not kept by the plan, with the run's reason, where the run refuses them; kept
+    by both where the new type takes them."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE users (id int PRIMARY KEY, name text, age int CONSTRAINT age_pos "
+        "CHECK (age > 0))",
+        "CREATE INDEX users_age_next ON users ((age + 1))",
+        "CREATE INDEX users_adults ON users (name) WHERE age > 17",
+        "CREATE INDEX users_lower ON users (lower(name))",
+    )
+    plan, run = _plan_and_run_said(_users_with_age(tmp_path / "s.db", age_type), pg_url, capsys)
+    assert plan == run
+    kept, named = run
+    on_age = {"check age_pos", "index users_age_next", "index users_adults"}
+    if age_type == "TEXT":
+        assert kept == {"index users_lower"}
+        assert _not_kept(named) == on_age
+        assert all("operator does not exist: text " in n for n in named), named
+    else:
+        assert kept == on_age | {"index users_lower"}
+        assert named == set()
+
+
+@pytest.mark.parametrize("age_type", list(_AGES))
+def test_duckdb_plan_and_run_agree_on_what_a_changed_type_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], age_type: str
+) -> None:
+    """As into PostgreSQL, for DuckDB's expression indexes (it builds no partial index, and
+    adds no CHECK to a table that exists, whatever its type)."""
+    target = duckdb_exec(
+        tmp_path / "t.duckdb",
+        "CREATE TABLE users (id BIGINT PRIMARY KEY, name VARCHAR, age INTEGER CHECK (age > 0));"
+        "CREATE INDEX users_age_next ON users ((age + 1));"
+        "CREATE INDEX users_lower ON users (lower(name))",
+    )
+    plan, run = _plan_and_run_said(_users_with_age(tmp_path / "s.db", age_type), target, capsys)
+    assert plan == run
+    kept, named = run
+    if age_type == "TEXT":
+        assert kept == {"index users_lower"}
+        assert _not_kept(named) == {"CHECK((age > 0))", "index users_age_next"}
+        assert any("'+(VARCHAR, INTEGER_LITERAL)'" in n for n in named), named
+    else:
+        assert kept == {"index users_age_next", "index users_lower"}
+        assert _not_kept(named) == {"CHECK((age > 0))"}
+
+
+@pytest.mark.parametrize("age_type", list(_AGES))
+def test_sqlite_plan_and_run_agree_on_what_a_changed_type_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], age_type: str
+) -> None:
+    """SQLite takes an expression or partial index on a column of any type, and adds no
+    CHECK to a table that exists: both say so."""
+    target = tmp_path / "t.db"
+    con = sqlite3.connect(target)
+    con.executescript(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INT CONSTRAINT age_pos "
+        "CHECK (age > 0));"
+        "CREATE INDEX users_age_next ON users ((age + 1));"
+        "CREATE INDEX users_adults ON users (name) WHERE age > 17;"
+    )
+    con.close()
+    source = _users_with_age(tmp_path / "s.db", age_type)
+    plan, run = _plan_and_run_said(source, str(target), capsys)
+    assert plan == run
+    kept, named = run
+    assert kept == {"index users_age_next", "index users_adults"}
+    assert _not_kept(named) == {"check age_pos"}

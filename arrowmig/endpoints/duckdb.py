@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import kept_numbering, key_sequence_name, takes_key_sequence
 from arrowmig.comments import comment_statements
-from arrowmig.defaults import column_suffix, read_default
+from arrowmig.defaults import column_definitions, read_default
 from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
@@ -49,6 +49,7 @@ from arrowmig.endpoints.duckdb_memory import (
 )
 from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
+from arrowmig.endpoints.stand_in import to_try, tried
 from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferError, UsageError
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.key_numbering import bounds, furthest, next_value, numbering_of, restart
@@ -920,15 +921,12 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def create_table(self, table: Table) -> None:
         self.ensure_schema()
-        defs = []
-        for col in table.columns:
-            d = f"{quote_ident(col.name)} {ddl_type(col, 'duckdb')}" + column_suffix(col, "duckdb")
-            if not col.nullable:
-                d += " NOT NULL"
-            defs.append(d)
         target = self.qualify(table.name)
+        columns = ", ".join(column_definitions(table, "duckdb"))
         self._run(
-            f"CREATE TABLE {target} ({', '.join(defs)})", f"creating {table.name!r}", table.name
+            f"CREATE TABLE {target} ({columns})",
+            f"creating {table.name!r}",
+            table.name,
         )
         # As the table is made: a staging table keeps them as it takes the final name.
         for sql in comment_statements(table, target):
@@ -955,7 +953,25 @@ class DuckDBEndpoint(BaseEndpoint):
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
         dressing = of_same_type(dressing, planned_types(self._query, table))
-        return still_to_give(dressing, *planned(table))
+        return self._tried(table, still_to_give(dressing, *planned(table)))
+
+    def _tried(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
+        """``dressing`` tried (``stand_in``) on a temporary table built as the run builds
+        ``table``, under its name (an error may name the table), dropped again: this
+        connection's own, and made in a file opened read-only too; ``dressing`` as it is
+        where no such table can be built (a type the run creates first)."""
+        if not to_try(dressing):
+            return dressing
+        stand_in = qualified(table.name, "main", "temp")
+        columns = ", ".join(column_definitions(table, "duckdb"))
+        try:
+            self._run(f"CREATE TEMP TABLE {stand_in} ({columns})", "building a stand-in")
+        except ArrowmigError:
+            return dressing
+        try:
+            return tried(dressing, stand_in, self.execute)
+        finally:
+            self._run(f"DROP TABLE IF EXISTS {stand_in}", "dropping a stand-in")
 
     def drop_table(self, name: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {self.qualify(name)}", f"dropping {name!r}", name)

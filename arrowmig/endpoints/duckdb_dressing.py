@@ -60,7 +60,7 @@ def read_duckdb_dressing(
             sql = f"CREATE UNIQUE INDEX {quote_ident(made)} ON {target} ({keys})"
             label = f"unique ({', '.join(cols)}) as unique index {made}"
             key = index_key(True, f"({keys})")
-            dressing.append(Dressing(label, sql, key=key, name=made, builds_index=True))
+            dressing.append(Dressing(label, sql, key=key, name=made, builds_index=True, tried=True))
             continue
         label = str(text)  # DuckDB makes names up (both CHECKs of a column: t_age_check)
         key = f"PRIMARY KEY {cols}" if kind == "PRIMARY KEY" else f"{kind} {text}"
@@ -79,7 +79,9 @@ def read_duckdb_dressing(
             why = f"the new table has no column {missing!r}"
             dressing.append(Dressing(label, None, why, key=key, builds_index=True, recreate=text))
             continue
-        dressing.append(Dressing(label, text, key=key, name=str(index), builds_index=True))
+        dressing.append(
+            Dressing(label, text, key=key, name=str(index), builds_index=True, tried=True)
+        )
     return dressing
 
 

@@ -48,6 +48,40 @@ class Dressing:
     kept only on a new column of the same type: one of another type would take it by an
     assignment cast that changes it (``1.5`` into an integer is 2) or fails at every insert
     that leaves the column out (``'unknown'`` into a BIGINT)."""
+    tried: bool = False
+    """Whether the new columns' types decide if the new table takes it (a CHECK, or an
+    index's expressions, predicate or operator classes: ``a > 0`` on a column now text has
+    no operator): the plan tries it on an empty stand-in of the new table
+    (``stand_in.tried``), as the run gives it."""
+
+    def not_kept(self, why: str) -> Dressing:
+        """This item named as not kept, for ``why``, with the statement that would add it."""
+        return replace(self, sql=None, why=why, recreate=self.recreate or self.sql or "")
+
+
+def given(
+    item: Dressing,
+    run: Callable[[str], object],
+    check: Callable[[str], object],
+    failure: type[Exception],
+) -> Dressing:
+    """``item`` given to a table as the run gives it and the plan tries it: its statement
+    through ``run``, then its ``checks`` through ``check`` (one that fails takes it away
+    again, ``undo``). ``item`` as it is where all pass, else named not kept with what
+    failed (a ``failure``: an error that ends only this item)."""
+    if item.sql is None:
+        return item
+    try:
+        run(item.sql)
+    except failure as exc:
+        return item.not_kept(str(exc))
+    try:
+        for query in item.checks:
+            check(query)
+    except failure as exc:
+        run(item.undo)
+        return item.not_kept(str(exc))
+    return item
 
 
 def index_sql(target: str, definition: PgDefinition) -> str:
@@ -208,7 +242,9 @@ def _indexes(query: Query, target: str, columns: Collection[str]) -> list[Dressi
         if item is not None:
             dressing.append(replace(item, key=key, builds_index=True))
             continue
-        dressing.append(Dressing(label, sql, key=key, name=str(name), builds_index=True))
+        dressing.append(
+            Dressing(label, sql, key=key, name=str(name), builds_index=True, tried=True)
+        )
     return dressing
 
 
@@ -318,7 +354,7 @@ def to_give(dressing: Sequence[Dressing], *, commented: bool, indexes: bool) -> 
         if commented and item.label == "comment":
             continue
         if item.builds_index and not indexes:
-            item = replace(item, sql=None, why="--no-keys builds none", recreate=item.sql or "")
+            item = item.not_kept("--no-keys builds none")
         given.append(item)
     return given
 
@@ -332,8 +368,7 @@ def of_same_type(dressing: Sequence[Dressing], types: Mapping[str, str]) -> list
             column, was = item.typed
             now = types.get(column)
             if now is not None and now != was:
-                why = f"the column's type changed from {was} to {now}"
-                item = replace(item, sql=None, why=why, recreate=item.recreate or item.sql)
+                item = item.not_kept(f"the column's type changed from {was} to {now}")
         kept.append(item)
     return kept
 
@@ -349,7 +384,6 @@ def still_to_give(
         if item.key and item.key in have:
             continue
         if item.name and item.name in taken:
-            why = "the new table has another of that name"
-            item = replace(item, sql=None, why=why, recreate=item.recreate or item.sql or "")
+            item = item.not_kept("the new table has another of that name")
         kept.append(item)
     return kept

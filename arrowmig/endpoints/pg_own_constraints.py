@@ -147,8 +147,17 @@ def read_own_constraints(
             dressing.append(Dressing(label, None, why, key=key, recreate=sql))
         else:
             builds_index = using is not None
+            # Not a foreign key: a temporary stand-in may have none to the target's tables,
+            # and trying one would lock the table it points at.
             dressing.append(
-                Dressing(label, sql, key=key, name=str(name), builds_index=builds_index)
+                Dressing(
+                    label,
+                    sql,
+                    key=key,
+                    name=str(name),
+                    builds_index=builds_index,
+                    tried=kind != "f",
+                )
             )
     for column, not_null, default, declared, owned_sequence in query(
         "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import identity_resets, used_up_note, used_up_sql
 from arrowmig.comments import comment_statements
-from arrowmig.defaults import column_suffix
+from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
     pg_foreign_keys,
     pg_policies,
@@ -75,6 +75,7 @@ from arrowmig.endpoints.pg_values import (
 )
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
+from arrowmig.endpoints.stand_in import to_try, tried
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
     ArrowmigError,
@@ -589,7 +590,39 @@ class PostgresEndpoint(BaseEndpoint):
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
         dressing = of_same_type(dressing, planned_types(self._query, table))
-        return still_to_give(other_actions(dressing, table), *planned(table))
+        return self._tried(table, still_to_give(other_actions(dressing, table), *planned(table)))
+
+    def _tried(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
+        """``dressing`` tried (``stand_in``) on a temporary table built as the run builds
+        ``table``, under its name (an error may name the table), each item in a transaction
+        of its own, rolled back; ``dressing`` as it is where no such table can be built (a
+        type the run creates first)."""
+        if not to_try(dressing):
+            return dressing
+        key = f", PRIMARY KEY ({', '.join(map(quote_ident, table.primary_key))})"
+        columns = ", ".join(column_definitions(table, "postgresql"))
+        stand_in = f"pg_temp.{quote_ident(table.name)}"
+        build = f"CREATE TEMP TABLE {stand_in} ({columns}{key if table.primary_key else ''})"
+        self._flush()
+        try:
+            self._cursor.execute(build)
+        except Exception:
+            return dressing
+        finally:
+            self._rollback()
+
+        def run(sql: str) -> None:
+            # The driver takes no statement after one fails until the transaction is rolled
+            # back (a savepoint's too): each is tried on a stand-in of its own.
+            try:
+                self._cursor.execute(build)
+                self._cursor.execute(sql)
+            except Exception as exc:
+                self._rollback()
+                raise self.translate(exc, "running a statement") from exc
+            self._rollback()
+
+        return tried(dressing, stand_in, run)
 
     def has_constraint(self, table: str, name: str) -> bool:
         return bool(
@@ -800,13 +833,7 @@ class PostgresEndpoint(BaseEndpoint):
                 self._ensure_enum(table.name, col.name, *col.pg_enum, schema)
             elif col.pg_domain and col.pg_type:
                 self._ensure_domain(table.name, col.name, *col.pg_domain, schema)
-        defs = []
-        for col in table.columns:
-            d = f"{quote_ident(col.name)} {ddl_type(col, 'postgresql')}"
-            d += column_suffix(col, "postgresql")
-            if not col.nullable:
-                d += " NOT NULL"
-            defs.append(d)
+        defs = column_definitions(table, "postgresql")
         target = qualified(table.name, self._schema)
         # An unlogged source table is unlogged here too, and so is its load (no WAL for its
         # rows); a logged one is never loaded unlogged: SET LOGGED afterwards would write

@@ -10,10 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 
 from arrowmig.endpoints.index_columns import NAME
-from arrowmig.endpoints.pg_dressing import Dressing, Query
+from arrowmig.endpoints.pg_dressing import Dressing, Query, given
 from arrowmig.endpoints.sqlite_ddl import _unquoted
 from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.schema import quote_ident
@@ -137,16 +136,6 @@ def keys_into(
 
 
 def _tried_one(con: sqlite3.Connection, item: Dressing) -> Dressing:
-    if item.sql is None:
-        return item
-    try:
-        con.execute(item.sql)
-    except sqlite3.Error as exc:
-        return replace(item, sql=None, why=str(exc), recreate=item.recreate or item.sql)
-    try:
-        for check in item.checks:
-            con.execute(check).fetchall()
-    except sqlite3.Error as exc:
-        con.execute(item.undo)  # as the run takes it away again: the next is compiled alone
-        return replace(item, sql=None, why=str(exc), recreate=item.recreate or item.sql)
-    return item
+    # As the run gives it: a trigger that fails its check is taken away again, and the next
+    # one compiled alone.
+    return given(item, con.execute, lambda check: con.execute(check).fetchall(), sqlite3.Error)
