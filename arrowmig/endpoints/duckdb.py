@@ -42,10 +42,10 @@ from arrowmig.endpoints.duckdb_intervals import beyond_arrow as interval_beyond_
 from arrowmig.endpoints.duckdb_intervals import guarded as guarded_intervals
 from arrowmig.endpoints.duckdb_intervals import read_as_text as intervals_as_text
 from arrowmig.endpoints.duckdb_memory import (
-    checkpoint_threshold_sql,
     commit_kept,
     memory_hint,
     out_of_memory,
+    writer_settings,
 )
 from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
@@ -115,13 +115,21 @@ class _SharedDatabase:
                 f"ARROWMIG_DUCKDB_MEMORY_LIMIT={DUCKDB_MEMORY_LIMIT!r} is not a size",
                 hint="give one as DuckDB takes it, e.g. 4GB or 900MB",
             )
-        self.connection = connect_duckdb(path, read_only=read_only)
+        # Capped as it opens: DuckDB replays the rows of a write-ahead log left behind into
+        # memory then.
+        self.connection = connect_duckdb(
+            path, read_only=read_only, memory_limit=DUCKDB_MEMORY_LIMIT
+        )
         try:
-            self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
             if not read_only:
-                self.connection.execute(
-                    checkpoint_threshold_sql(memory_limit_bytes(DUCKDB_MEMORY_LIMIT))
-                )
+                for setting in writer_settings(memory_limit_bytes(DUCKDB_MEMORY_LIMIT)):
+                    self.connection.execute(setting)
+                if os.path.exists(path + ".wal"):
+                    # Rows a process committed and did not checkpoint (it was killed, or its
+                    # checkpoint failed) are replayed into memory as the file opens. Written to
+                    # the file now, a cap too small for them refuses the file as it opens
+                    # (exit 2, with the advice), not the run's first record after planning.
+                    self.connection.execute("CHECKPOINT")
         except BaseException:
             self._close()  # a signal to stop as the file opens: no empty new file left
             raise
@@ -430,7 +438,8 @@ class DuckDBEndpoint(BaseEndpoint):
                     hint=f"name it sqlite:///{url.target}",
                 ) from exc
             raise ConnectError(
-                f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}"
+                f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}",
+                hint=memory_hint(DUCKDB_MEMORY_LIMIT) if out_of_memory(str(exc)) else None,
             ) from exc
 
     @property

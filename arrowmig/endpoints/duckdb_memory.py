@@ -5,12 +5,29 @@ from __future__ import annotations
 
 CHECKPOINT_SHARE = 4
 """DuckDB checkpoints once its write-ahead log holds a quarter of its memory cap (160 MB at
-640MB), where its default is 16 MiB. A checkpoint compresses again every value of the row
-group rows were added to (up to 122,880 rows: a table of values of megabytes is one row
-group), so with 32 MiB inserts of 2 MB texts each checkpoint rewrote the whole table so far
-and the time grew with the square of the table (240 rows: 185 s against 35 s for DuckDB's own
-CREATE TABLE AS). Rows not yet checkpointed stay in memory (DuckDB does not spill them), so a
-share of the cap bounds them."""
+640MB), where its default is 16 MiB: rows not yet checkpointed stay in memory (DuckDB does not
+spill them), so a share of the cap bounds them, and fewer checkpoints cost less."""
+
+_NO_MERGING = "SET max_vacuum_tasks = 0"
+"""A checkpoint holds in memory each value of a column of a row group it writes (a vector of up
+to 2,048 values at once), and after one DuckDB starts a new row group for a table without
+indexes (a table arrowmig loads has none until it is loaded). But DuckDB also merged adjacent
+small row groups at each checkpoint (those of fewer than 2,048 rows at the end of a table
+always), rewriting them whole: a table of values of
+megabytes stayed one row group, every checkpoint rewrote it so far, held it all in memory, and
+failed at the cap (130 blobs of 5 MB: peak RSS 1.4 GiB, 260 failed; 120 texts of 2 MB: the
+time grew with the square of the table). Without merging, a row group holds what was written
+between two checkpoints (about ``CHECKPOINT_SHARE`` of the cap), so a checkpoint's memory is
+bounded by the cap, not by the table (README, *Databases and URLs*). The cost: small row
+groups stay small (a table's last one; rows a run deleted stay on disk until DuckDB vacuums
+them, which only a checkpoint with merging does)."""
+
+
+def writer_settings(memory_limit_bytes: int) -> tuple[str, ...]:
+    """The SET statements of a DuckDB file arrowmig writes: it checkpoints per
+    ``CHECKPOINT_SHARE`` of its cap, and merges no row groups as it does."""
+    return (f"SET checkpoint_threshold = '{memory_limit_bytes // CHECKPOINT_SHARE}B'", _NO_MERGING)
+
 
 _OUT_OF_MEMORY = ("Out of Memory", "failed to pin block")
 """DuckDB's words for a memory cap too small: a query's own, and its checkpoint's, which
@@ -18,11 +35,6 @@ holds in memory every value of a row group's column it rewrites."""
 
 _COMMIT_KEPT = "COMMIT succeeded and is durable"
 """DuckDB's words when a transaction committed and the automatic checkpoint after it failed."""
-
-
-def checkpoint_threshold_sql(memory_limit_bytes: int) -> str:
-    """The SET statement that makes DuckDB checkpoint per ``CHECKPOINT_SHARE`` of its cap."""
-    return f"SET checkpoint_threshold = '{memory_limit_bytes // CHECKPOINT_SHARE}B'"
 
 
 def out_of_memory(message: str) -> bool:
