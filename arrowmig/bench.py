@@ -578,9 +578,9 @@ def target_schema(target: Target, tables: Sequence[str]) -> dict[str, dict[str, 
 # -- dataset ----------------------------------------------------------------------------------
 
 
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 """Bumped when a generated file changes for the same scale and seed, so a cached one is not
-reused (2: SQLite files declare their foreign keys)."""
+reused (2: SQLite files declare their foreign keys; 3: and money as DECIMAL(12,2), not TEXT)."""
 
 
 def ensure_dataset(scale: str, seed: int, cache_dir: Path) -> str:

@@ -76,6 +76,12 @@ _DUCK = {
     _TS: "TIMESTAMP",
     _MONEY: "DECIMAL(12,2)",
 }
+_SQLITE_MONEY = "DECIMAL(12,2)"
+"""How a SQLite target declares money (others take decimal(12,2) as it is). A decimal would be
+TEXT there, and a migrate of the generated file then gave PostgreSQL text columns. Declared so,
+SQLite's numeric affinity stores each amount as an INTEGER or as the REAL nearest its cents
+(exact: 12 digits are fewer than a double's 15), which a SQLite source proves and reads back as
+decimal(12,2)."""
 
 
 @dataclass(frozen=True)
@@ -307,7 +313,13 @@ class GeneratedSource(ClosedOnExit):
             )
         spec = _SPECS[name]
         columns = tuple(
-            Column(name=c, arrow_type=t, source_type=_DUCK[t], nullable=nullable)
+            Column(
+                name=c,
+                arrow_type=t,
+                source_type=_DUCK[t],
+                nullable=nullable,
+                sqlite_type=_SQLITE_MONEY if t == _MONEY else None,
+            )
             for c, t, nullable in spec.columns
         )
         fk_columns = [c for c, _ in spec.foreign_keys]

@@ -66,7 +66,8 @@ class Column:
     sqlite_type: str | None = None
     """A SQLite source's declared type, exactly as declared (``DECIMAL(5,2)``, ``DATETIME``,
     or none): a SQLite target declares the column so again, and gives it the same affinity, so
-    that a value keeps its storage class and its text (other targets keep their own mapping)."""
+    that a value keeps its storage class and its text (other targets keep their own mapping).
+    The generator sets it for its money columns (``generator._SQLITE_MONEY``)."""
     collation: str | None = None
     """A SQLite source's collating sequence other than BINARY (NOCASE, RTRIM): kept by SQLite
     targets, NOCASE by DuckDB, named in the plan where it is not kept."""

@@ -106,3 +106,29 @@ def test_a_name_holding_a_quote_gets_the_doubled_quotes_as_its_hint(
     err = capsys.readouterr().err
     assert """each quote in it doubled: "my ""odd"" table\"""" in err, err
     assert main(["migrate", str(source), target, "--tables", '"my ""odd"" table"']) == 0
+
+
+@pytest.mark.parametrize("verb", ["migrate", "plan", "verify"])
+def test_debug_after_the_verb_is_taken_as_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], verb: str
+) -> None:
+    # It was "no such option '--debug'. Did you mean '--mode'?", exit 2, and no traceback.
+    missing = str(tmp_path / "missing.db")
+    assert main([verb, missing, str(tmp_path / "t.db"), "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):"), err
+    assert err.splitlines()[-1] == (
+        f"arrowmig: error: SQLite file {missing!r} does not exist; check the path "
+        "(sqlite:///rel.db is relative, sqlite:////abs.db absolute)"
+    )
+
+
+def test_a_mistyped_option_gets_its_suggestion_in_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "missing.db")
+    assert main(["migrate", missing, str(tmp_path / "t.db"), "--modex", "replace"]) == 2
+    assert capsys.readouterr().err == (
+        "arrowmig: error: no such option '--modex' (did you mean '--mode'?); "
+        "see 'arrowmig migrate --help'\n"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import sys
 import traceback
 from importlib import import_module
@@ -104,8 +105,23 @@ def _usage_line(exc: click.UsageError) -> str:
     """click's usage error as arrowmig's other errors are: one line (a script that looks for
     ``arrowmig: error:`` finds it), saying where the help is."""
     message = " ".join(exc.format_message().split()).rstrip(".").replace(". (Did", " (did")
+    message = re.sub(r"\. Did you mean (.*\?)$", r" (did you mean \1)", message)
     where = exc.ctx.command_path if exc.ctx is not None else "arrowmig"
     return f"{message[:1].lower()}{message[1:]}; see '{where} --help'"
+
+
+_GLOBAL_FLAGS = ("--debug",)
+"""The group's flags that users write after the verb as often as before it."""
+
+
+def _global_flags_first(args: list[str]) -> list[str]:
+    """``arrowmig migrate a.db b.duckdb --debug`` as ``arrowmig --debug migrate ...``: click
+    looks for a group's options only before the verb, and answered "no such option '--debug'"
+    with a wrong suggestion. Words after a ``--`` are arguments, left where they are."""
+    end = args.index("--") if "--" in args else len(args)
+    head = args[:end]
+    flags = [a for a in head if a in _GLOBAL_FLAGS]
+    return [*flags, *(a for a in head if a not in _GLOBAL_FLAGS), *args[end:]]
 
 
 def _print_traceback() -> None:
@@ -125,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     return_freed_memory_promptly()
     try:
         with sigterm_stops():
-            result = cli.main(args=args, prog_name="arrowmig", standalone_mode=False)
+            result = cli.main(
+                args=_global_flags_first(args), prog_name="arrowmig", standalone_mode=False
+            )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except StopRequested as stop:

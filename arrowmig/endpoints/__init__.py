@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from arrowmig.arguments import NONE, NUMBER, TEXT, URL, checked
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
+from arrowmig.endpoints.driver_versions import require_drivers
 from arrowmig.urls import parse_url
 
 __all__ = ["CHECKPOINT_TABLE", "Endpoint", "open_endpoint"]
@@ -26,9 +27,11 @@ def open_endpoint(
     and reads PostgreSQL with row_security off (a table read in part fails instead).
     ``timeout_s`` cancels a PostgreSQL statement that runs longer (a hung batch), which then
     counts as a transient error and is retried.
-    Raises UrlError for a URL no endpoint understands, ConnectError when it cannot be opened.
+    Raises UrlError for a URL no endpoint understands, ConnectError when it cannot be opened
+    (a driver older than arrowmig works with included).
     """
     parsed = parse_url(url)
+    require_drivers(parsed.kind)
     if parsed.kind == "sqlite":
         from arrowmig.endpoints.sqlite import SQLiteEndpoint
 
