@@ -780,9 +780,15 @@ def run_bench(
         log(f"{'warm-up' if warmup else f'round {round_no}'}: {spec.key}: {state}")
         return data
 
-    # A SIGTERM still drops the throw-away database and the server-side files.
+    # A SIGTERM still drops the throw-away database and the server-side files, and ends the
+    # child it waits for (``subprocess.run`` kills it on any exception). The command's own
+    # handler (``cli.signals``) raises already, and says so in one line: only where SIGTERM
+    # would kill the process outright (a program calling run_bench) is one set here.
     previous = None
-    if threading.current_thread() is threading.main_thread():
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    ):
         previous = signal.signal(signal.SIGTERM, _raise_exit)
     result.machine["loadavg_start"] = list(os.getloadavg())
     server_files = contextlib.ExitStack()

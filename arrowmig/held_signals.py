@@ -10,18 +10,18 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import NoReturn
 
 _lock = threading.Lock()
 _held: dict[int, threading.Event] = {}
 """Signals held, each with the event its handler sets whenever it runs (see ``_deliver``)."""
 
-Handler = Callable[[int, "FrameType | None"], None]
+Handler = Callable[[int, FrameType | None], None]
 
 
-def held_during_imports(stop: Callable[[int, FrameType | None], NoReturn]) -> Handler:
-    """A signal handler that calls ``stop`` (which raises), except while the main thread is
-    importing: then the signal is held, and delivered again once the import is over.
+def held_during_imports(stop: Handler) -> Handler:
+    """A signal handler that calls ``stop`` (which raises, or lets the signal go), except while
+    the main thread is importing: then the signal is held, and delivered again once the import
+    is over.
 
     Raised from Python code that DuckDB's compiled module runs as it initialises (on the first
     ``import duckdb``, which arrowmig makes as it opens a DuckDB file), the stop became an

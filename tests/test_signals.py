@@ -401,32 +401,6 @@ def test_a_resumed_run_reports_its_own_rate_not_the_whole_table_over_its_own_tim
     assert f"{ROWS:,} rows ({before:,} of them committed by the interrupted run)" in err
 
 
-def _loading_pyarrow(pid: int) -> bool:
-    try:
-        return "libarrow" in Path(f"/proc/{pid}/maps").read_text()
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
-def test_ctrl_c_while_the_command_loads_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    # In the first half-second, while pyarrow and the command modules load, Ctrl-C printed
-    # Python's KeyboardInterrupt traceback from the console script.
-    command = Path(sys.executable).parent / "arrowmig"
-    proc = subprocess.Popen(
-        [str(command), "plan", str(tmp_path / "none.db"), str(tmp_path / "t.duckdb")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    end = time.monotonic() + 30
-    while not _loading_pyarrow(proc.pid) and time.monotonic() < end and proc.poll() is None:
-        time.sleep(0.001)
-    proc.send_signal(signal.SIGINT)
-    code, out, err = _finish(proc)
-    assert (code, out, err) == (130, "", "arrowmig: error: interrupted\n")
-
-
 def test_sigterm_while_duckdb_queries_in_the_main_thread_is_a_stop_not_an_error() -> None:
     # DuckDB runs the Python signal handler itself during its query, drops the StopRequested
     # it raised, and raises RuntimeError("Query interrupted"): verify reported that as a table

@@ -16,7 +16,6 @@ from importlib import import_module
 
 import click
 
-from arrowmig._quiet_start import restore_python_handler
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
 from arrowmig.cli.console import answered, reopen_closed_streams
 from arrowmig.cli.signals import sigterm_stops
@@ -130,7 +129,8 @@ def _print_traceback() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
-    restore_python_handler()  # Ctrl-C is a KeyboardInterrupt again, handled below
+    # Until ``sigterm_stops`` below, a signal ends the command as one while it loads does
+    # (``_quiet_start``): nothing has started.
     reopen_closed_streams()  # started with fd 1 or 2 closed (>&-, some daemons): run anyway
     args = sys.argv[1:] if argv is None else argv
     answered(False)

@@ -5,13 +5,12 @@ would have been printed, and the exit code stays the command's own."""
 from __future__ import annotations
 
 import contextlib
-import itertools
-import json
 import os
 import sys
 from collections.abc import Sequence
 from typing import IO
 
+from arrowmig.early_answer import answer_line, asked_kind
 from arrowmig.errors import ArrowmigError
 
 
@@ -96,21 +95,11 @@ def failed_early(exit_code: int, message: str, args: Sequence[str] = ()) -> None
     signal while planning): with ``--json`` stdout still gets one document, and with
     ``--progress json`` a last ``summary`` line, so that ``cmd --json | jq`` always has
     something to read. ``args``: the command line, for an error before any option was read."""
-    progress_json = (
-        "progress" in _asked
-        or "--progress=json" in args
-        or ("--progress", "json") in itertools.pairwise(args)
-    )
-    if _answered or not ("json" in _asked or "--json" in args or progress_json):
+    kind = asked_kind(args, _asked)
+    if _answered or kind is None:
         return
-    document: dict[str, object] = {"ok": False, "exit_code": exit_code, "error": message}
-    if progress_json:
-        from arrowmig.events import Event
-
-        # Every key every event has (ts, table, rows...), as a run's own summary line.
-        document = {**Event("summary").to_dict(), "report": None, **document}
     with contextlib.suppress(OSError):  # the error line on stderr is said already
-        write_or_drop(sys.stdout, json.dumps(document) + "\n")
+        write_or_drop(sys.stdout, answer_line(kind, exit_code, message))
 
 
 def print_out(text: str, what: str = "the report") -> None:

@@ -13,7 +13,7 @@ from arrowmig.cli.migrate import (
     progress_options,
 )
 from arrowmig.cli.options import SEED, with_default
-from arrowmig.cli.signals import sigterm_stops
+from arrowmig.cli.signals import StandsAtSummary, outcome_stands, sigterm_stops
 from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
@@ -116,9 +116,10 @@ def command(
                 tables=chosen,
                 rows=row_counts or None,
                 config=config,
-                progress=sink,
+                progress=StandsAtSummary(sink),
                 keys=not no_keys,
             )
+            outcome_stands()  # from its summary event on, already (StandsAtSummary)
     finally:
         close = getattr(sink, "close", None)
         if close:

@@ -11,7 +11,7 @@ import click
 from arrowmig.cli.console import asked_for, failed_early, print_out, say
 from arrowmig.cli.options import build_config, migration_options, with_default
 from arrowmig.cli.render import report_text, show_plan
-from arrowmig.cli.signals import sigterm_stops
+from arrowmig.cli.signals import StandsAtSummary, outcome_stands, sigterm_stops
 from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import MigrationConfig
 from arrowmig.events import FanOutSink
@@ -138,7 +138,8 @@ def run_migration(
     try:
         try:
             with sigterm_stops():
-                report = migrate(source, target, config=config, progress=sink)
+                report = migrate(source, target, config=config, progress=StandsAtSummary(sink))
+                outcome_stands()  # from its summary event on, already (StandsAtSummary)
         except (StopRequested, KeyboardInterrupt) as exc:
             # Stopped outside the streams (planning, preparing, foreign keys): no report, so
             # --json gets the stop as its document (``failed_early``), as an error's.

@@ -168,7 +168,9 @@ def plan_text(plan: dict[str, Any]) -> str:
 def show_plan(plan: dict[str, Any], as_json: bool) -> None:
     """``plan`` and ``--dry-run``: JSON alone on stdout, or the text on stderr."""
     from arrowmig.cli.console import print_out, say
+    from arrowmig.cli.signals import outcome_stands
 
+    outcome_stands()
     if as_json:
         print_out(json.dumps(plan, indent=2, default=str), "the plan")
     else:

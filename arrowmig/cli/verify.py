@@ -14,6 +14,7 @@ import click
 
 from arrowmig.cli.console import print_out, say
 from arrowmig.cli.options import split_lists
+from arrowmig.cli.signals import outcome_stands
 
 if TYPE_CHECKING:
     from arrowmig.events import Event
@@ -218,6 +219,7 @@ def verify_command(
         progress=_say_waits,
         lock_wait_s=lock_wait_timeout,
     )
+    outcome_stands()
     say(render_table(report))
     if as_json:
         print_out(json.dumps(report.to_dict(), indent=2, default=str))
