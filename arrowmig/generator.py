@@ -32,6 +32,7 @@ from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
+from arrowmig.events import as_sink, raise_callback_error
 from arrowmig.generated_runs import source_label
 from arrowmig.migrate import transfer
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
@@ -474,12 +475,14 @@ def generate(
             scale=scale, seed=seed, tables=tables, rows=rows, threads=threads, keys=keys
         )
 
+    sink = as_sink(progress)
     try:
-        report: MigrationReport = transfer(open_source, target, config=base, progress=progress)
+        report: MigrationReport = transfer(open_source, target, config=base, progress=sink)
     except SchemaError as exc:
         if exc.hint == TABLE_EXISTS_HINT:
             exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer
         raise
+    raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over
     return report
 
 

@@ -23,7 +23,7 @@ from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, BeyondArrow, SchemaError, UsageError, stop_behind
-from arrowmig.events import Event, ProgressSink, as_sink
+from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import folded, named_tables, one_schema, table_names, written, written_list
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
@@ -240,7 +240,7 @@ def verify(
         def hold(relations: list[str]) -> contextlib.AbstractContextManager[HeldSnapshot | None]:
             return _held(held, source, relations, lock_wait_s, sink)
 
-        return verify_schemas(
+        report = verify_schemas(
             source,
             target,
             tables,
@@ -258,7 +258,7 @@ def verify(
                 source_schema=written(schema),
                 # A SQLite target's one namespace holds the tables of every schema.
                 target_schema=None if tgt_url.kind == "sqlite" else schema,
-                progress=progress,
+                progress=sink,  # its guard, raised once every schema is compared
                 batch_rows=batch_rows,
                 lock_wait_s=lock_wait_s,
                 held=one,
@@ -266,6 +266,8 @@ def verify(
             exclude,
             hold,
         )
+        raise_callback_error(sink, progress)
+        return report
     source_schema = one_schema(source_schema)
     started = time.perf_counter()
     rss = _RssPeak()
@@ -331,6 +333,7 @@ def verify(
         report.peak_rss_bytes = rss.stop()
         report.seconds = time.perf_counter() - started
     sink.emit(Event("summary", report=report.to_dict()))
+    raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over
     return report
 
 

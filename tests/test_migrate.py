@@ -129,6 +129,50 @@ def test_a_progress_callback_that_raises_reaches_the_caller(bets_db: str, tmp_pa
     assert rows_of(target, "players", "id") == sqlite_rows(bets_db, "players", "id")
 
 
+class _BrokenDashboard:
+    """A progress sink (an object with ``emit``) whose dashboard went away mid-run."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def emit(self, event: arrowmig.Event) -> None:
+        self.seen.append(event.event)
+        if event.event == "progress":
+            raise ValueError("dashboard gone")
+
+
+def test_a_progress_sink_that_raises_fails_no_table_and_reaches_the_caller(
+    bets_db: str, tmp_path: Path
+) -> None:
+    """As a callback: it failed every table with a bare 'ValueError: dashboard gone'."""
+    target = str(tmp_path / "w.duckdb")
+    sink = _BrokenDashboard()
+    config = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=500))
+    with pytest.raises(ValueError, match="dashboard gone") as err:
+        arrowmig.migrate(bets_db, target, config=config, progress=sink)
+    assert (
+        "raised by the progress sink _BrokenDashboard at the 'progress' event"
+        in err.value.__notes__[0]
+    )
+    assert sink.seen[-1] == "progress" and sink.seen.count("progress") == 1  # not called again
+    assert rows_of(target, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    assert rows_of(target, "players", "id") == sqlite_rows(bets_db, "players", "id")
+    # generate() and verify() alike: the caller gets it once the call is over.
+    generated = str(tmp_path / "g.duckdb")
+    with pytest.raises(ValueError, match="dashboard gone"):
+        arrowmig.generate(
+            generated, tables=["large_players"], rows={"large_players": 5000}, progress=sink
+        )
+    assert len(rows_of(generated, "large_players")) == 5000
+
+    def on_start(event: arrowmig.Event) -> None:
+        if event.event == "start":
+            raise ValueError("callback gone")
+
+    with pytest.raises(ValueError, match="callback gone"):
+        arrowmig.verify(bets_db, target, progress=on_start)
+
+
 @pytest.mark.postgres
 def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
     bets_db: str, pg_url: str
