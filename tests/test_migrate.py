@@ -174,6 +174,32 @@ def test_a_progress_sink_that_raises_fails_no_table_and_reaches_the_caller(
 
 
 @pytest.mark.postgres
+def test_the_error_event_of_a_table_failed_mid_way_counts_its_committed_rows(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """README (JSON events): rows and bytes are the table's committed so far; the error event
+    said 0 for a table that kept 400 rows."""
+    source = str(tmp_path / "s.db")
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, i) for i in range(1, 1001)])
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id int PRIMARY KEY, v int CHECK (v < 500))")
+    events: list[arrowmig.Event] = []
+    config = arrowmig.MigrationConfig(
+        mode="append", batch=arrowmig.BatchConfig(batch_rows=100), parallel=1
+    )
+    report = arrowmig.migrate(source, pg_url, config=config, progress=events.append)
+    (table,) = report.tables
+    assert table.status == "failed" and table.rows == 400 == len(pg_rows(pg_url, "t"))
+    (error,) = [e for e in events if e.event == "error"]
+    progress = [e for e in events if e.event == "progress"]
+    assert (error.rows, error.bytes) == (400, progress[-1].bytes) and error.bytes > 0
+
+
+@pytest.mark.postgres
 def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
     bets_db: str, pg_url: str
 ) -> None:
