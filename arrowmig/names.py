@@ -74,6 +74,22 @@ def table_names(value: object, option: str) -> tuple[str, ...]:
     return names
 
 
+def excluded_tables(value: object) -> tuple[str, ...]:
+    """Tables left out, given from Python: None leaves none out (as ``tables=None`` takes
+    every table)."""
+    return () if value is None else table_names(value, "exclude")
+
+
+def several_in_one(name: str, known: Iterable[str]) -> str | None:
+    """The hint for a name given from Python as one string that is a comma list of tables
+    there ("a,b"): in Python a string is one name (a name may hold a comma), a list several."""
+    parts = [part.strip() for part in name.split(",")]
+    have = set(known)
+    if len(parts) > 1 and all(part in have for part in parts):
+        return f"{name!r} is one name; to name several tables give a list: tables={parts!r}"
+    return None
+
+
 def _iterable(value: object, option: str) -> Iterable[object]:
     if not isinstance(value, Iterable):
         raise UsageError(f"{option} takes a table name or a list of them, not {value!r}")

@@ -156,3 +156,29 @@ def test_report_verify_is_the_verify_report_verify_returns(
     assert main([*args, "--progress", "none"]) == 0
     printed = json.loads(capsys.readouterr().out)["verify"]
     assert printed["ok"] is True and sorted(t["name"] for t in printed["tables"]) == ["bb", "t"]
+
+
+def test_a_comma_list_given_as_one_string_is_one_name_and_the_error_says_to_give_a_list(
+    tmp_path: Path,
+) -> None:
+    """In Python a string is one table's name (a name may hold a comma); a run refused for
+    "t,bb" says how to name the two tables."""
+    source = _source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    hint = re.escape("'t,bb' is one name; to name several tables give a list: tables=['t', 'bb']")
+    with pytest.raises(arrowmig.SchemaError, match=hint):
+        arrowmig.migrate(source, target, tables="t,bb")
+    assert arrowmig.migrate(source, target, tables=["t", "bb"]).ok
+    with pytest.raises(arrowmig.SchemaError, match=hint):
+        arrowmig.verify(source, target, tables="t,bb")
+
+
+def test_exclude_none_leaves_no_table_out_as_tables_none_takes_all(tmp_path: Path) -> None:
+    source = _source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    config = arrowmig.MigrationConfig(tables=None, exclude=None)
+    assert config.exclude == ()
+    report = arrowmig.migrate(source, target, config=config)
+    assert sorted(t.name for t in report.tables) == ["bb", "t"]
+    checked = arrowmig.verify(source, target, exclude=None)
+    assert checked.ok and len(checked.tables) == 2
