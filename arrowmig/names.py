@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from arrowmig.errors import UsageError
 
@@ -47,7 +47,7 @@ def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...
 
 
 def named_tables(
-    value: str | list[str] | tuple[str, ...] | None, option: str = "--tables"
+    value: str | Sequence[str] | None, option: str = "--tables"
 ) -> tuple[str, ...] | None:
     """Tables named from Python or the command line: None is every table; a lone name
     ("bets") is one table, not a sequence of one-letter names. A list that names no table

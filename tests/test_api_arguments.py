@@ -182,3 +182,35 @@ def test_exclude_none_leaves_no_table_out_as_tables_none_takes_all(tmp_path: Pat
     assert sorted(t.name for t in report.tables) == ["bb", "t"]
     checked = arrowmig.verify(source, target, exclude=None)
     assert checked.ok and len(checked.tables) == 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"threads": 0}, "threads must be a whole number of at least 1 or None, not 0"),
+        ({"threads": -1}, "threads must be a whole number of at least 1 or None, not -1"),
+        ({"rows": [("large_players", 5)]}, "rows must be a mapping of table names to row counts"),
+        ({"rows": "large_players=5"}, "rows must be a mapping of table names to row counts"),
+        ({"tables": 5}, "tables takes a table name or a list of them, not 5"),
+        (
+            {"config": arrowmig.MigrationConfig(verify=True)},
+            "generate() cannot verify (config verify=True)",
+        ),
+        (
+            {"config": arrowmig.MigrationConfig(source_schema="sales")},
+            "generate() has no source schema",
+        ),
+    ],
+)
+def test_generate_refuses_what_it_cannot_use_before_the_target_is_opened(
+    tmp_path: Path, arguments: dict[str, Any], message: str
+) -> None:
+    """Raw DuckDB, Attribute and Type errors were raised, or verify=True was ignored."""
+    target = tmp_path / "g.duckdb"
+    given = {"tables": ["large_players"], "rows": {"large_players": 50}, **arguments}
+    with pytest.raises(arrowmig.UsageError) as err:
+        arrowmig.generate(str(target), **given)
+    assert message in str(err.value)
+    assert not target.exists()
+    report = arrowmig.generate(str(target), tables="large_players", rows={"large_players": 50})
+    assert report.ok and report.rows == 50
