@@ -214,3 +214,28 @@ def test_generate_refuses_what_it_cannot_use_before_the_target_is_opened(
     assert not target.exists()
     report = arrowmig.generate(str(target), tables="large_players", rows={"large_players": 50})
     assert report.ok and report.rows == 50
+
+
+def test_a_duckdb_file_the_program_has_open_is_refused_saying_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """DuckDB's own words ("a different configuration than existing connections") left the
+    program with no way forward: its own connection is in the way."""
+    source = _source(tmp_path / "s.db")
+    target = str(tmp_path / "app.duckdb")
+    con = duckdb.connect(target)
+    con.execute("CREATE TABLE mine (id INTEGER)")
+    try:
+        for call in (
+            lambda: arrowmig.migrate(source, target),
+            lambda: arrowmig.verify(source, target),
+        ):
+            with pytest.raises(arrowmig.ConnectError) as err:
+                call()
+            assert "is open in this process already, by a connection arrowmig did not make" in (
+                str(err.value)
+            )
+            assert "close that connection (con.close()) before calling arrowmig" in str(err.value)
+    finally:
+        con.close()
+    assert arrowmig.migrate(source, target).ok  # once the program let go of it
