@@ -1,5 +1,6 @@
 """The verbs as a program calls them (``arrowmig.migrate``, ``verify``, ``generate``): a
-signal that stops one reaches the caller as ``Interrupted``, a KeyboardInterrupt.
+signal that stops one reaches the caller as ``Interrupted``, a KeyboardInterrupt, and the
+process's signal set-up is left as the call found it (``ctrl_c.left_as_found``).
 
 The engine's functions (``arrowmig.migrate.migrate``, ``arrowmig.verifier.verify``,
 ``arrowmig.generator.generate``) return the report of a run a signal stopped mid-way, which
@@ -13,6 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from arrowmig.endpoints.ctrl_c import left_as_found
 from arrowmig.errors import Interrupted, StopRequested
 
 P = ParamSpec("P")
@@ -26,7 +28,8 @@ def interrupting(call: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(call)
     def public(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            result = call(*args, **kwargs)
+            with left_as_found():  # the process's signal set-up as the program had it
+                result = call(*args, **kwargs)
         except Interrupted:
             raise
         except (StopRequested, KeyboardInterrupt) as stop:

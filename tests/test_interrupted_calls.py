@@ -9,6 +9,7 @@ import importlib
 import os
 import signal
 import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -108,3 +109,30 @@ def test_ctrl_c_stops_verify_and_generate_alike(tmp_path: Path) -> None:
     assert isinstance(stopped.value, arrowmig.Interrupted)
     report = stopped.value.report
     assert report is not None and report.interrupted == "SIGINT"
+
+
+def _signal_set_up() -> tuple[object, int, set[str]]:
+    """What a call could leave changed in the process: ADBC's Ctrl-C handling, the signal
+    wakeup fd, the threads."""
+    import adbc_driver_manager.dbapi as dbapi
+
+    wakeup_fd = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(wakeup_fd)
+    return dbapi._blocking_call, wakeup_fd, {t.name for t in threading.enumerate()}
+
+
+def test_a_call_leaves_the_process_s_signal_set_up_as_it_found_it(tmp_path: Path) -> None:
+    """migrate() left its wakeup fd, its watcher thread and its stand-in for ADBC's Ctrl-C
+    handling in the program: the program's own ADBC statements then raised KeyboardInterrupt
+    for a Ctrl-C, where ADBC cancels them (OperationalError), and trio warns of the fd."""
+    source = _source(tmp_path)  # read through ADBC on the main thread (the plan's statements)
+    before = _signal_set_up()
+    assert "arrowmig-ctrl-c" not in before[2]
+    arrowmig.migrate(source, str(tmp_path / "t.duckdb"))
+    assert _signal_set_up() == before
+    # Ctrl-C still stops the next call, with what it needs set up again for the call.
+    _, on_event = _ctrl_c_at("progress")
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        arrowmig.migrate(source, str(tmp_path / "u.duckdb"), config=CONFIG, progress=on_event)
+    assert isinstance(stopped.value, arrowmig.Interrupted)
+    assert _signal_set_up() == before
