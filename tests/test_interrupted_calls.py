@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import os
 import signal
-import sqlite3
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -18,20 +17,15 @@ import pytest
 import arrowmig
 from arrowmig import BatchConfig, Event, MigrationConfig
 from arrowmig.errors import StopRequested
-from tests.dbutil import rows_of
+from tests.dbutil import rows_of, sqlite_table
 
 ROWS = 20_000
 CONFIG = MigrationConfig(batch=BatchConfig(batch_rows=1_000), parallel=1)
 
 
 def _source(folder: Path) -> str:
-    path = folder / "s.db"
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"v{i}") for i in range(1, ROWS + 1)])
-    con.commit()
-    con.close()
-    return str(path)
+    rows = [(i, f"v{i}") for i in range(1, ROWS + 1)]
+    return sqlite_table(folder / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", rows)
 
 
 def _ctrl_c_at(kind: str) -> tuple[list[Event], arrowmig.ProgressSink]:

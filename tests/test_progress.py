@@ -706,20 +706,6 @@ def test_job_tables_as_one_string_are_read_as_tables_reads_them(
     assert load_job(path, {"exclude": '"a,b"'}).config.exclude == ("a,b",)
 
 
-def test_a_job_cast_outside_the_run_is_not_blamed_on_a_cast_flag(
-    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = _job(
-        tmp_path,
-        'source = "src.db"\ntarget = "out.db"\ntables = ["bets"]\n'
-        '[casts]\n"players.name" = "text"\n',
-    )
-    code, _, err = _cli(capsys, "run", str(path))
-    assert code == 2
-    assert "a cast names table 'players', which is not part of this run" in err
-    assert "--cast names" not in err and "a job file's [casts]" in err
-
-
 def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
     source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -750,6 +736,11 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
     )
     assert code == 2 and "names table 'players', which is not part of this run" in err
     assert not (tmp_path / "p.db").exists()
+    # And one of the job's own [casts] outside its own tables: no --cast to blame.
+    path.write_text(path.read_text().replace("[casts]", 'tables = ["bets"]\n[casts]'))
+    code, _, err = _cli(capsys, "run", str(path), "--target", str(tmp_path / "p.db"))
+    assert code == 2 and "a cast names table 'players', which is not part of this run" in err
+    assert "--cast names" not in err and "a job file's [casts]" in err
 
 
 def test_a_log_file_under_a_file_names_the_file(
