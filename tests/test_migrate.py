@@ -1634,18 +1634,17 @@ def test_an_empty_table_list_is_refused_not_read_as_every_table(
     target = tmp_path / "t.duckdb"
     job = tmp_path / "job.toml"
     job.write_text(f'source = "{src}"\ntarget = "{target}"\ntables = []\n')
-    for command in (
-        ["migrate", src, str(target), "--tables", empty, "--progress", "none"],
-        ["plan", src, str(target), "--tables", empty],
-        ["verify", src, src, "--tables", empty],
-        ["run", str(job)],
+    refused = "--tables names no table; name at least one table, or leave --tables out to take"
+    for command, said in (
+        (["migrate", src, str(target), "--tables", empty, "--progress", "none"], refused),
+        (["plan", src, str(target), "--tables", empty], refused),
+        (["verify", src, src, "--tables", empty], refused),
+        # The job file's own key, in its words.
+        (["run", str(job)], f"job file {str(job)!r}, key 'tables': {refused.replace('--', '')}"),
     ):
         capsys.readouterr()
         assert main(command) == 2, command
-        assert capsys.readouterr().err == (
-            "arrowmig: error: --tables names no table; name at least one table, or leave "
-            "--tables out to take every table\n"
-        )
+        assert capsys.readouterr().err == f"arrowmig: error: {said} every table\n"
         assert not target.exists()
     with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
         arrowmig.migrate(src, str(target), tables=[])
@@ -1730,7 +1729,7 @@ def test_wrong_argument_names_and_types_to_the_public_api_are_usage_errors(
         (lambda: arrowmig.migrate(src, target, config={"mode": "replace"}), "config must be a MigrationConfig or None, not {'mode': 'replace'}"),
         (lambda: arrowmig.migrate(src, target, progress="plain"), "progress must be a ProgressSink, a function called with each Event, or None, not 'plain'"),
         (lambda: arrowmig.migrate(5, target), "source must be a URL or a path (text or a pathlib.Path), not 5"),
-        (lambda: arrowmig.generate(target, threads="2"), "threads must be a whole number or None, not '2'"),
+        (lambda: arrowmig.generate(target, threads="2"), "threads must be a whole number of at least 1 or None, not '2'"),
         (lambda: arrowmig.open_endpoint(src, timeout=3), "open_endpoint() takes no argument 'timeout'; it takes url, schema, create, timeout_s, read_only"),
         (lambda: arrowmig.MigrationConfig(mod="replace"), "MigrationConfig() takes no argument 'mod'; it takes tables, exclude, mode,"),
         (lambda: arrowmig.MigrationConfig(profile="no"), "profile must be True or False, not 'no'"),
