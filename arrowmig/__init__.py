@@ -17,6 +17,7 @@ from arrowmig.errors import (
     ArrowmigError,
     ConnectError,
     DataError,
+    Interrupted,
     SchemaError,
     TransferError,
     TransientError,
@@ -24,7 +25,8 @@ from arrowmig.errors import (
     UsageError,
 )
 from arrowmig.events import Event, NullSink, ProgressSink
-from arrowmig.migrate import migrate
+from arrowmig.migrate import migrate as _migrate
+from arrowmig.public_calls import interrupting
 from arrowmig.report import MigrationReport, TableReport
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ConnectError",
     "DataError",
     "Event",
+    "Interrupted",
     "MigrationConfig",
     "MigrationReport",
     "NullSink",
@@ -51,6 +54,8 @@ __all__ = [
     "verify",
 ]
 
+migrate = interrupting(_migrate)
+
 if TYPE_CHECKING:
     from arrowmig.generator import generate
     from arrowmig.verifier import verify
@@ -63,6 +68,8 @@ _LAZY = {
     "generate": ("arrowmig.generator", "generate"),
     "VerifyReport": ("arrowmig.verify_report", "VerifyReport"),
 }
+_CALLS = {"verify", "generate"}
+"""Of those, the calls: as ``migrate``, a stop by a signal raises ``Interrupted``."""
 
 
 def __getattr__(name: str) -> Any:
@@ -70,5 +77,13 @@ def __getattr__(name: str) -> Any:
         from importlib import import_module
 
         module, attr = _LAZY[name]
-        return getattr(import_module(module), attr)
+        value = getattr(import_module(module), attr)
+        if name in _CALLS:
+            value = globals()[name] = interrupting(value)  # wrapped once
+        return value
     raise AttributeError(f"module 'arrowmig' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The lazy names too, for tab completion (IPython, Jupyter).
+    return sorted({*globals(), *_LAZY})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from arrowmig.arguments import NONE, NUMBER, PATH, TEXT, WHOLE, Takes, checked, instance_of
 from arrowmig.casts import Cast, read_casts
 from arrowmig.errors import UsageError
-from arrowmig.names import named_tables, table_names
+from arrowmig.names import excluded_tables, named_tables
 from arrowmig.sizes import parse_size
 
 MODES = ("create", "replace", "append", "truncate")
@@ -113,7 +113,7 @@ class MigrationConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", named_tables(self.tables))
-        object.__setattr__(self, "exclude", table_names(self.exclude, "exclude"))
+        object.__setattr__(self, "exclude", excluded_tables(self.exclude))
         object.__setattr__(self, "casts", read_casts(self.casts))
         object.__setattr__(self, "max_memory", _size("max_memory", self.max_memory))
         if self.mode not in MODES:

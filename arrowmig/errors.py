@@ -20,10 +20,19 @@
          └── StatementStopped       a worker's statement cancelled because the run is stopping
                                     (a signal): not a failure, never retried
 
+    KeyboardInterrupt
+    └── Interrupted                 a public call (migrate, verify, generate) stopped by Ctrl-C,
+                                    raised once it has cleaned up; carries the run's report
+
 Errors carry their context (table, column, sqlstate) so that reports can show it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from arrowmig.report import MigrationReport
 
 
 class ArrowmigError(Exception):
@@ -132,6 +141,35 @@ class StatementStopped(TransferError):
     """A worker's statement cancelled because the run is stopping (``Endpoint.stop``): its
     transaction rolled back, and its table is reported interrupted, not failed. Not
     transient: a retry would only wait again for what the stop cut short."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """``arrowmig.migrate``, ``verify`` or ``generate`` stopped by a signal (Ctrl-C), raised
+    to the caller once the call has cleaned up, as any Python call stopped by Ctrl-C raises
+    KeyboardInterrupt (a loop of calls stops, it does not go on to the next).
+
+    ``report``: the run so far (``MigrationReport`` with ``interrupted`` set: what each table
+    committed; the same call with ``resume=True`` continues it), or None when the call was
+    stopped before it wrote anything (``nothing_written``) or has no report (``verify``)."""
+
+    def __init__(
+        self,
+        signal_name: str = "SIGINT",
+        *,
+        report: MigrationReport | None = None,
+        nothing_written: bool = False,
+    ) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.report = report
+        self.nothing_written = nothing_written
+
+    def __str__(self) -> str:
+        if self.nothing_written:
+            return f"interrupted by {self.signal_name} before anything was written"
+        if self.report is not None:
+            return f"interrupted by {self.signal_name}: {self.report}"
+        return f"interrupted by {self.signal_name}"
 
 
 class StopRequested(BaseException):

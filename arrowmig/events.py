@@ -103,14 +103,18 @@ class NullSink:
 
 
 class CallbackSink:
-    """Calls a user function with each event, one call at a time.
+    """Calls a user function (a callback, or a sink's ``emit``) with each event, one call at a
+    time.
 
     A callback that raises is not called again, and its exception is kept in ``error`` for
     ``migrate()`` to raise once the run is over: a broken progress display neither fails a
     table nor leaves a run half done."""
 
-    def __init__(self, callback: Callable[[Event], None]) -> None:
+    def __init__(
+        self, callback: Callable[[Event], None], what: str = "the progress callback"
+    ) -> None:
         self._callback = callback
+        self._what = what
         self._lock = threading.Lock()
         self.error: Exception | None = None
 
@@ -123,10 +127,15 @@ class CallbackSink:
             except Exception as exc:
                 where = f" of table {event.table!r}" if event.table else ""
                 exc.add_note(
-                    f"raised by the progress callback at the {event.event!r} event{where}; "
+                    f"raised by {self._what} at the {event.event!r} event{where}; "
                     "the run went on to its end without calling it again"
                 )
                 self.error = exc
+
+    def raise_error(self) -> None:
+        """Raise the callback's exception, if it raised one (once the run is over)."""
+        if self.error is not None:
+            raise self.error
 
 
 class FanOutSink:
@@ -147,9 +156,22 @@ class FanOutSink:
 
 
 def as_sink(progress: ProgressSink | Callable[[Event], None] | None) -> ProgressSink:
-    """Accept a sink, a plain callback, or None."""
+    """Accept a sink, a plain callback, or None. A sink is called as a callback is: one that
+    raises (a dashboard, a socket gone) fails no table; ``CallbackSink`` keeps its error."""
     if progress is None:
         return NullSink()
-    if not callable(progress) or hasattr(progress, "emit"):
+    if isinstance(progress, (NullSink, CallbackSink)):
+        return progress
+    emit = getattr(progress, "emit", None)
+    if emit is not None:
+        return CallbackSink(emit, f"the progress sink {type(progress).__name__}")
+    if not callable(progress):
         return progress
     return CallbackSink(progress)
+
+
+def raise_callback_error(sink: ProgressSink, given: object) -> None:
+    """Once a run is over: the exception the caller's callback or sink raised, if any; by the
+    call that made ``sink`` of what it was ``given`` (a run within it hands the guard on)."""
+    if isinstance(sink, CallbackSink) and sink is not given:
+        sink.raise_error()

@@ -10,12 +10,12 @@ import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import pyarrow as pa
 
-from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked, instance_of
+from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, Takes, checked, instance_of
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import (
     BETS,
@@ -32,9 +32,11 @@ from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
+from arrowmig.events import as_sink, raise_callback_error
 from arrowmig.generated_runs import source_label
 from arrowmig.migrate import transfer
 from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
+from arrowmig.names import named_tables
 from arrowmig.plan import TABLE_EXISTS_HINT
 from arrowmig.schema import quote_ident
 from arrowmig.urls import EndpointUrl
@@ -445,12 +447,20 @@ class GeneratedSource(ClosedOnExit):
         """Never a target: nothing of it to cancel."""
 
 
+ROW_COUNTS = Takes(
+    'a mapping of table names to row counts ({"large_players": 500})',
+    lambda v: isinstance(v, Mapping),
+)
+THREADS = Takes("a whole number of at least 1", lambda v: WHOLE.accepts(v) and cast(int, v) >= 1)
+
+
 @checked(
     target=URL,
     scale=TEXT,
     config=instance_of(MigrationConfig) | NONE,
     progress=PROGRESS,
-    threads=WHOLE | NONE,
+    threads=THREADS | NONE,
+    rows=ROW_COUNTS | NONE,
 )
 def generate(
     target: str,
@@ -472,8 +482,8 @@ def generate(
     and foreign keys. Raises UsageError for a bad scale, seed, table or row count before the
     target is opened.
     """
-    if isinstance(tables, str):
-        tables = [tables]
+    tables = named_tables(tables, "tables")  # one name, or a list of them
+    _refuse_unused(config)
     # Validate before anything touches the target.
     GeneratedSource(scale=scale, seed=seed, tables=tables, rows=rows).close()
     chosen = tuple(t for t in TABLES if tables is None or t in tables)
@@ -486,13 +496,32 @@ def generate(
             scale=scale, seed=seed, tables=tables, rows=rows, threads=threads, keys=keys
         )
 
+    sink = as_sink(progress)
     try:
-        report: MigrationReport = transfer(open_source, target, config=base, progress=progress)
+        report: MigrationReport = transfer(open_source, target, config=base, progress=sink)
     except SchemaError as exc:
         if exc.hint == TABLE_EXISTS_HINT:
             exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer
         raise
+    raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over
     return report
+
+
+def _refuse_unused(config: MigrationConfig | None) -> None:
+    """Settings of ``config`` generate has no use for, refused rather than ignored."""
+    if config is None:
+        return
+    if config.verify:
+        raise UsageError(
+            "generate() cannot verify (config verify=True): its rows are made as they are "
+            "written, with no source to compare them to",
+            hint="leave verify out; the same seed gives the same rows again",
+        )
+    if config.source_schema is not None:
+        raise UsageError(
+            "generate() has no source schema (config source_schema=...)",
+            hint="leave source_schema out; target_schema picks where the tables go",
+        )
 
 
 GENERATED_TABLE_EXISTS_HINT = (

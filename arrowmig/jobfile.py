@@ -21,6 +21,7 @@ same from anywhere::
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
@@ -30,6 +31,7 @@ from typing import Any
 from arrowmig.casts import Cast, read_casts
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
+from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
 from arrowmig.urls import parse_url
 
@@ -109,10 +111,14 @@ def _size(key: str, value: Any) -> int:
 
 
 def _names(key: str, value: Any) -> tuple[str, ...]:
-    """A list of table names, or one comma-separated string (as on the command line)."""
+    """A list of table names, or one comma-separated string read as ``--tables`` reads it (a
+    name holding a comma in double quotes: ``'"a,b",c'``)."""
     if isinstance(value, str):
-        return tuple(v.strip() for v in value.split(",") if v.strip())
-    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        try:
+            return split_list(value)
+        except UsageError as exc:
+            raise UsageError(f"job file key {key!r}: {exc.message}", hint=exc.hint) from None
+    if isinstance(value, list | tuple) and all(isinstance(v, str) and v for v in value):
         return tuple(value)
     raise UsageError(f"job file key {key!r} must be a list of table names, not {value!r}")
 
@@ -236,7 +242,11 @@ def _resolve_path(path: str, base: Path) -> str:
 
 def read_job(path: str | Path) -> dict[str, Any]:
     """The settings a job file holds, checked and in canonical form (keys with ``_``)."""
-    path = Path(path)
+    return _read(Path(path))[0]
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """``read_job``'s settings, and the key as written in the file of each."""
     try:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
@@ -272,7 +282,60 @@ def read_job(path: str | Path) -> dict[str, Any]:
     for key in ("reject_dir", "log_file"):
         if key in settings:
             settings[key] = _resolve_path(settings[key], base)
-    return settings
+    return settings, given
+
+
+def _check_values(settings: Mapping[str, Any], given: Mapping[str, str], path: Path) -> None:
+    """The settings as the config checks them (a mode, a range): a refusal that the file's own
+    values (``given``: those no flag replaced, by the key written) make is said as the file's,
+    naming it and the key, not the command line's option; others are left to ``build_job``."""
+    try:
+        _config(settings)
+    except UsageError as exc:
+        refused = exc
+    else:
+        return
+    culprit = next(
+        (key for flag, key in given.items() if _refusal({flag: settings[flag]}) == refused.message),
+        None,
+    )
+    if culprit is not None:
+        where = f"job file {str(path)!r}, key {culprit!r}"
+    elif _refusal({flag: settings[flag] for flag in given}) == refused.message:
+        where = f"job file {str(path)!r}"  # two of its keys together (keep_backup, mode)
+    else:
+        return
+    raise UsageError(
+        f"{where}: {_as_keys(refused.message)}",
+        hint=_as_keys(refused.hint) if refused.hint else None,
+    ) from None
+
+
+def _refusal(settings: Mapping[str, Any]) -> str | None:
+    """The config's refusal of ``settings``, if it refuses them."""
+    try:
+        _config(settings)
+    except UsageError as exc:
+        return exc.message
+    return None
+
+
+def _as_keys(text: str) -> str:
+    """A config error's words for a job file: ``--parallel`` is its key ``parallel``."""
+    return re.sub(r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_"), text)
+
+
+def _config(settings: Mapping[str, Any]) -> MigrationConfig:
+    """The MigrationConfig of canonical settings."""
+    batch = {k: settings[k] for k in ("batch_rows", "batch_bytes") if settings.get(k) is not None}
+    config_fields = {f.name for f in fields(MigrationConfig)} - {"batch"}
+    config = {k: v for k, v in settings.items() if k in config_fields and v is not None}
+    for key in ("tables", "exclude"):
+        if key in config:
+            # A list, or one string as the job file and --tables write it (a Python caller's
+            # overrides too); [] names no table: refused, not "all".
+            config[key] = _names(key, config[key])
+    return MigrationConfig(batch=BatchConfig(**batch), **config)
 
 
 def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Job:
@@ -283,15 +346,10 @@ def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Jo
             f"{where} names no {missing[0]}",
             hint=f'add {missing[0]} = "URL" or pass --{missing[0]}',
         )
-    batch = {k: settings[k] for k in ("batch_rows", "batch_bytes") if settings.get(k) is not None}
-    config_fields = {f.name for f in fields(MigrationConfig)} - {"batch"}
-    config = {k: v for k, v in settings.items() if k in config_fields and v is not None}
-    if "tables" in config:
-        config["tables"] = tuple(config["tables"])  # [] names no table: refused, not "all"
     return Job(
         source=settings["source"],
         target=settings["target"],
-        config=MigrationConfig(batch=BatchConfig(**batch), **config),
+        config=_config(settings),
         verify=bool(settings.get("verify", False)),
         progress=settings.get("progress"),
         progress_interval=settings.get("progress_interval"),
@@ -302,11 +360,13 @@ def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Jo
 
 def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Job:
     """Read a job file; ``overrides`` (canonical keys, e.g. from the command line) win."""
-    settings = read_job(path)
+    settings, given = _read(Path(path))
     overrides = overrides or {}
     if "casts" in settings and "casts" not in overrides and {"tables", "exclude"} & set(overrides):
         settings["casts"] = _casts_in_run(settings["casts"], {**settings, **overrides})
     settings.update(overrides)
+    # The file's own values, those no flag replaced, said as the file's.
+    _check_values(settings, {f: k for f, k in given.items() if f not in overrides}, Path(path))
     return build_job(settings, where=f"job file {str(path)!r}")
 
 

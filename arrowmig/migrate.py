@@ -42,7 +42,7 @@ from arrowmig.errors import (
     TransientError,
     UsageError,
 )
-from arrowmig.events import CallbackSink, Event, ProgressSink, as_sink
+from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.held_signals import raise_held_here
 from arrowmig.loading import (
@@ -124,8 +124,9 @@ def migrate(
     high_before = peak_rss_bytes()
     report = _migrate(source, target, config, sink)
     _with_closing_peak(report, high_before)
-    if isinstance(sink, CallbackSink) and sink.error is not None:
-        raise sink.error  # the caller's own exception (its note says when it was raised)
+    raise_callback_error(
+        sink, progress
+    )  # the caller's own exception (its note says when it was raised)
     return report
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from arrowmig.errors import UsageError
 
@@ -47,7 +47,7 @@ def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...
 
 
 def named_tables(
-    value: str | list[str] | tuple[str, ...] | None, option: str = "--tables"
+    value: str | Sequence[str] | None, option: str = "--tables"
 ) -> tuple[str, ...] | None:
     """Tables named from Python or the command line: None is every table; a lone name
     ("bets") is one table, not a sequence of one-letter names. A list that names no table
@@ -72,6 +72,22 @@ def table_names(value: object, option: str) -> tuple[str, ...]:
     if len(names) != len(given):
         raise UsageError(f"{option} takes table names (text), not {value!r}")
     return names
+
+
+def excluded_tables(value: object) -> tuple[str, ...]:
+    """Tables left out, given from Python: None leaves none out (as ``tables=None`` takes
+    every table)."""
+    return () if value is None else table_names(value, "exclude")
+
+
+def several_in_one(name: str, known: Iterable[str]) -> str | None:
+    """The hint for a name given from Python as one string that is a comma list of tables
+    there ("a,b"): in Python a string is one name (a name may hold a comma), a list several."""
+    parts = [part.strip() for part in name.split(",")]
+    have = set(known)
+    if len(parts) > 1 and all(part in have for part in parts):
+        return f"{name!r} is one name; to name several tables give a list: tables={parts!r}"
+    return None
 
 
 def _iterable(value: object, option: str) -> Iterable[object]:

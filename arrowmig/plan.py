@@ -26,7 +26,7 @@ from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageErro
 from arrowmig.index_names import named_apart
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.names import DIALECT_NAMES, folded, name_parts, written_list
+from arrowmig.names import DIALECT_NAMES, folded, name_parts, several_in_one, written_list
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.replaced import published_notes, replaced
@@ -350,6 +350,9 @@ def _schemas_listed(src: Source, others: dict[str, int], any_here: bool) -> tupl
 
 def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> str:
     """What the user may have meant by a table name the source does not have."""
+    several = several_in_one(name, known)
+    if several is not None:
+        return several
     same_but_case = [k for k in known if k.lower() == name.lower()]
     if same_but_case:
         return f"did you mean {same_but_case[0]!r}? (names are matched exactly)"
@@ -416,7 +419,12 @@ def build_plan(
     casts = {(t, c): ty for t, c, ty in config.casts}
     for table_name, _column, _type in config.casts:
         if table_name not in names:
-            raise UsageError(f"--cast names table {table_name!r}, which is not part of this run")
+            # Said of no option: the cast may be a --cast, a job file's [casts] or casts=.
+            raise UsageError(
+                f"a cast names table {table_name!r}, which is not part of this run",
+                hint="cast only columns of the tables the run moves (--cast, a job file's "
+                "[casts], casts= in Python), or add the table to the run",
+            )
     plans = []
     conflicts: list[SchemaError] = []
     checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys

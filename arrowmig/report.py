@@ -203,6 +203,8 @@ class MigrationReport:
 
     def __str__(self) -> str:
         state = "ok" if self.ok else "with failures"
+        if self.interrupted:
+            state = f"interrupted by {self.interrupted}"
         return (
             f"MigrationReport({self.source} -> {self.target}: {counted(len(self.tables), 'table')}, "
             f"{counted(self.rows, 'row')} in {self.seconds:.2f}s, {state})"

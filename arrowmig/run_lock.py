@@ -10,13 +10,16 @@ kill -9 included, releases it):
 - SQLite: an exclusive ``flock`` on the database file (SQLite locks with ``fcntl`` locks,
   which ``flock`` does not touch; a SQLite file has one writer anyway);
 - DuckDB: DuckDB itself lets one process have a file it writes, while a connection is open:
-  the run keeps one open from its first to its end (``target_kept_open``).
+  the run keeps one open from its first to its end (``target_kept_open``). That keeps other
+  processes out, not a second run of the same one (threads of a service): the file's real
+  path is held in the process too (``_in_process_lock``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,6 +41,9 @@ def exclusive_tables(target: str, schema: str | None, tables: list[str]) -> Iter
             yield
     elif url.kind == "sqlite" and os.path.exists(url.target):
         with _file_lock(url.target, url.redacted):
+            yield
+    elif url.kind == "duckdb":
+        with _in_process_lock(url.target, url.redacted):
             yield
     else:
         yield
@@ -174,6 +180,31 @@ def _file_lock(path: str, shown: str) -> Iterator[None]:
                 hint=_HINT,
             ) from None
         yield
+
+
+_held_here: set[str] = set()
+"""DuckDB files a run of this process writes, by real path."""
+_held_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def _in_process_lock(path: str, shown: str) -> Iterator[None]:
+    # Two runs of one process share its DuckDB connection to the file (``kept_open``), so
+    # DuckDB's own lock lets both in: both replaced into one staging table, and failed with
+    # a duplicate key, leaving it behind.
+    key = os.path.realpath(path)
+    with _held_guard:
+        if key in _held_here:
+            raise UsageError(
+                f"another arrowmig run is writing {shown} (pid {os.getpid()})",
+                hint=_HINT,
+            )
+        _held_here.add(key)
+    try:
+        yield
+    finally:
+        with _held_guard:
+            _held_here.discard(key)
 
 
 def _flock_holder(fd: int) -> str:

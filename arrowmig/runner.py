@@ -389,11 +389,7 @@ class Runner:
                     stream.table, error
                 )
                 self._note_damage(error)
-                self.sink.emit(
-                    Event(
-                        "error", table=stream.table, stream=stream.name, message=table_report.error
-                    )
-                )
+                self._tell_error(stream.table, table_report.error, stream.name)
         if not last:
             return
         if table_report.status == "failed" or self.scheduler.stop.is_set() or outcome.skipped:
@@ -490,7 +486,7 @@ class Runner:
             put_in_place(work)
             table_report.status = "done"
             for unbuilt in table_report.keys_not_built:
-                self.sink.emit(Event("error", table=name, message=unbuilt))
+                self._tell_error(name, unbuilt)
         except ArrowmigError as exc:
             self._fail(name, exc)
             return
@@ -502,8 +498,23 @@ class Runner:
         table_report.status = "failed"
         table_report.error = describe_error(error)
         self._note_damage(error)
-        self.sink.emit(Event("error", table=name, message=table_report.error))
+        self._tell_error(name, table_report.error)
         self._sync(name)
+
+    def _tell_error(self, name: str, message: str, stream: str | None = None) -> None:
+        """The ``error`` event, with the rows and bytes of the table committed so far (as
+        every event's): a table failed mid-way keeps what it committed."""
+        committed = self.meter.tables[name]
+        self.sink.emit(
+            Event(
+                "error",
+                table=name,
+                stream=stream,
+                rows=committed.rows,
+                bytes=committed.bytes,
+                message=message,
+            )
+        )
 
     def _note_damage(self, error: BaseException) -> None:
         """A damaged SQLite file makes the run's exit code 2 (trying again cannot help)."""

@@ -23,9 +23,17 @@ from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, BeyondArrow, SchemaError, UsageError, stop_behind
-from arrowmig.events import Event, ProgressSink, as_sink
+from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
-from arrowmig.names import folded, named_tables, one_schema, table_names, written, written_list
+from arrowmig.names import (
+    excluded_tables,
+    folded,
+    named_tables,
+    one_schema,
+    several_in_one,
+    written,
+    written_list,
+)
 from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
 from arrowmig.plan import (
     extension_tables,
@@ -200,7 +208,7 @@ def verify(
     target: str,
     *,
     tables: str | list[str] | tuple[str, ...] | None = None,
-    exclude: list[str] | tuple[str, ...] = (),
+    exclude: list[str] | tuple[str, ...] | None = (),
     level: str = "checksum",
     max_diffs: int = 20,
     source_schema: str | None = None,
@@ -224,7 +232,7 @@ def verify(
     """
     check_lock_wait(lock_wait_s)
     tables = named_tables(tables)
-    exclude = table_names(exclude, "exclude")
+    exclude = excluded_tables(exclude)
     if level not in LEVELS:
         raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
     if max_diffs < 0:
@@ -240,7 +248,7 @@ def verify(
         def hold(relations: list[str]) -> contextlib.AbstractContextManager[HeldSnapshot | None]:
             return _held(held, source, relations, lock_wait_s, sink)
 
-        return verify_schemas(
+        report = verify_schemas(
             source,
             target,
             tables,
@@ -258,7 +266,7 @@ def verify(
                 source_schema=written(schema),
                 # A SQLite target's one namespace holds the tables of every schema.
                 target_schema=None if tgt_url.kind == "sqlite" else schema,
-                progress=progress,
+                progress=sink,  # its guard, raised once every schema is compared
                 batch_rows=batch_rows,
                 lock_wait_s=lock_wait_s,
                 held=one,
@@ -266,6 +274,8 @@ def verify(
             exclude,
             hold,
         )
+        raise_callback_error(sink, progress)
+        return report
     source_schema = one_schema(source_schema)
     started = time.perf_counter()
     rss = _RssPeak()
@@ -331,6 +341,7 @@ def verify(
         report.peak_rss_bytes = rss.stop()
         report.seconds = time.perf_counter() - started
     sink.emit(Event("summary", report=report.to_dict()))
+    raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over
     return report
 
 
@@ -425,7 +436,8 @@ def _table_pairs(
             if in_src is None and in_tgt is None:
                 raise SchemaError(
                     f"table {name!r} exists in neither source nor target",
-                    hint="check the name (case matters) or the --source-schema/--target-schema",
+                    hint=several_in_one(name, [*src_names, *tgt_names])
+                    or "check the name (case matters) or the --source-schema/--target-schema",
                     table=name,
                 )
             pairs.append((in_src or f"\x00{in_tgt}", in_tgt))

@@ -156,3 +156,86 @@ def test_report_verify_is_the_verify_report_verify_returns(
     assert main([*args, "--progress", "none"]) == 0
     printed = json.loads(capsys.readouterr().out)["verify"]
     assert printed["ok"] is True and sorted(t["name"] for t in printed["tables"]) == ["bb", "t"]
+
+
+def test_a_comma_list_given_as_one_string_is_one_name_and_the_error_says_to_give_a_list(
+    tmp_path: Path,
+) -> None:
+    """In Python a string is one table's name (a name may hold a comma); a run refused for
+    "t,bb" says how to name the two tables."""
+    source = _source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    hint = re.escape("'t,bb' is one name; to name several tables give a list: tables=['t', 'bb']")
+    with pytest.raises(arrowmig.SchemaError, match=hint):
+        arrowmig.migrate(source, target, tables="t,bb")
+    assert arrowmig.migrate(source, target, tables=["t", "bb"]).ok
+    with pytest.raises(arrowmig.SchemaError, match=hint):
+        arrowmig.verify(source, target, tables="t,bb")
+
+
+def test_exclude_none_leaves_no_table_out_as_tables_none_takes_all(tmp_path: Path) -> None:
+    source = _source(tmp_path / "s.db")
+    target = str(tmp_path / "t.duckdb")
+    config = arrowmig.MigrationConfig(tables=None, exclude=None)
+    assert config.exclude == ()
+    report = arrowmig.migrate(source, target, config=config)
+    assert sorted(t.name for t in report.tables) == ["bb", "t"]
+    checked = arrowmig.verify(source, target, exclude=None)
+    assert checked.ok and len(checked.tables) == 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"threads": 0}, "threads must be a whole number of at least 1 or None, not 0"),
+        ({"threads": -1}, "threads must be a whole number of at least 1 or None, not -1"),
+        ({"rows": [("large_players", 5)]}, "rows must be a mapping of table names to row counts"),
+        ({"rows": "large_players=5"}, "rows must be a mapping of table names to row counts"),
+        ({"tables": 5}, "tables takes a table name or a list of them, not 5"),
+        (
+            {"config": arrowmig.MigrationConfig(verify=True)},
+            "generate() cannot verify (config verify=True)",
+        ),
+        (
+            {"config": arrowmig.MigrationConfig(source_schema="sales")},
+            "generate() has no source schema",
+        ),
+    ],
+)
+def test_generate_refuses_what_it_cannot_use_before_the_target_is_opened(
+    tmp_path: Path, arguments: dict[str, Any], message: str
+) -> None:
+    """Raw DuckDB, Attribute and Type errors were raised, or verify=True was ignored."""
+    target = tmp_path / "g.duckdb"
+    given = {"tables": ["large_players"], "rows": {"large_players": 50}, **arguments}
+    with pytest.raises(arrowmig.UsageError) as err:
+        arrowmig.generate(str(target), **given)
+    assert message in str(err.value)
+    assert not target.exists()
+    report = arrowmig.generate(str(target), tables="large_players", rows={"large_players": 50})
+    assert report.ok and report.rows == 50
+
+
+def test_a_duckdb_file_the_program_has_open_is_refused_saying_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """DuckDB's own words ("a different configuration than existing connections") left the
+    program with no way forward: its own connection is in the way."""
+    source = _source(tmp_path / "s.db")
+    target = str(tmp_path / "app.duckdb")
+    con = duckdb.connect(target)
+    con.execute("CREATE TABLE mine (id INTEGER)")
+    try:
+        for call in (
+            lambda: arrowmig.migrate(source, target),
+            lambda: arrowmig.verify(source, target),
+        ):
+            with pytest.raises(arrowmig.ConnectError) as err:
+                call()
+            assert "is open in this process already, by a connection arrowmig did not make" in (
+                str(err.value)
+            )
+            assert "close that connection (con.close()) before calling arrowmig" in str(err.value)
+    finally:
+        con.close()
+    assert arrowmig.migrate(source, target).ok  # once the program let go of it

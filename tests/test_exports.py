@@ -14,6 +14,16 @@ def test_all_is_sorted_and_every_name_resolves() -> None:
         assert getattr(arrowmig, name) is not None, name
 
 
+def test_dir_lists_every_public_name_the_lazy_ones_too() -> None:
+    # verify, generate and VerifyReport load on first use: IPython completes what dir() lists.
+    # In a fresh process, where none of them is loaded yet.
+    code = "import arrowmig; print(sorted(set(arrowmig.__all__) - set(dir(arrowmig))))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
 def test_verbs_stay_functions_after_their_modules_are_imported() -> None:
     import arrowmig.generator
     import arrowmig.verifier

@@ -727,7 +727,7 @@ def test_replace_keeps_a_backup_when_asked_and_never_leaves_the_table_missing(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "duckdb"])
 def test_a_second_run_into_the_same_tables_is_refused_before_writing(
     tmp_path: Path, pg_url: str, kind: str
 ) -> None:
@@ -735,13 +735,10 @@ def test_a_second_run_into_the_same_tables_is_refused_before_writing(
     rows of both, and one run said done. While a run holds a table, another is refused."""
     from arrowmig.run_lock import exclusive_tables
 
-    source = tmp_path / "s.db"
-    con = sqlite3.connect(source)
-    con.execute("CREATE TABLE t (a INTEGER, b TEXT)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"r{i}") for i in range(10)])
-    con.commit()
-    con.close()
-    target = pg_url if kind == "postgresql" else str(tmp_path / "t.db")
+    source = _keyless_source(tmp_path)
+    target = {"postgresql": pg_url, "sqlite": str(tmp_path / "t.db")}.get(
+        kind, str(tmp_path / "t.duckdb")
+    )
     assert arrowmig.migrate(str(source), target).ok
     replace = arrowmig.MigrationConfig(mode="replace")
     with exclusive_tables(target, None, ["t"]):  # another run, mid-way
@@ -755,6 +752,53 @@ def test_a_second_run_into_the_same_tables_is_refused_before_writing(
     assert len(rows_of(target, "t")) == 10
     assert arrowmig.migrate(str(source), target, config=replace).ok  # once it has ended
     assert len(rows_of(target, "t")) == 10
+
+
+def _keyless_source(folder: Path) -> Path:
+    source = folder / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"r{i}") for i in range(10)])
+    con.commit()
+    con.close()
+    return source
+
+
+def test_a_second_thread_of_the_process_is_refused_a_duckdb_file_a_run_writes(
+    tmp_path: Path,
+) -> None:
+    """Threads of one process share its DuckDB connection to a file, so DuckDB's own lock let
+    a second replace in: both wrote one staging table, and both failed with a duplicate key
+    (or one emptied the other's table). The second is refused, as into PostgreSQL or SQLite."""
+    source = _keyless_source(tmp_path)
+    target = str(tmp_path / "t.duckdb")
+    assert arrowmig.migrate(str(source), target).ok
+    replace = arrowmig.MigrationConfig(mode="replace")
+    second: list[BaseException | arrowmig.MigrationReport] = []
+
+    def run_second() -> None:
+        try:
+            second.append(arrowmig.migrate(str(source), target, config=replace))
+        except BaseException as exc:
+            second.append(exc)
+
+    def on_event(event: arrowmig.Event) -> None:
+        # The first run holds the file from before its "planned" events to its end: the
+        # second, on a thread of its own, runs meanwhile.
+        if event.event == "planned" and not second:
+            thread = threading.Thread(target=run_second)
+            thread.start()
+            thread.join()
+
+    first = arrowmig.migrate(str(source), target, config=replace, progress=on_event)
+    assert first.ok, first.to_dict()
+    (refused,) = second
+    assert isinstance(refused, UsageError), refused
+    assert f"another arrowmig run is writing {target} (pid {os.getpid()})" in str(refused)
+    assert len(rows_of(target, "t")) == 10
+    with duckdb.connect(target, read_only=True) as con:
+        tables = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    assert sorted(n for (n,) in tables) == ["_arrowmig_checkpoints", "t"]
 
 
 SLEEP_ONCE_IN_CREATE_INDEX = """

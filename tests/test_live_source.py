@@ -400,10 +400,12 @@ def test_a_resumed_run_says_its_copy_holds_two_moments_and_why_a_key_is_not_buil
 
     config = MigrationConfig(parallel=1, batch_timeout_s=2, batch=BatchConfig(batch_rows=100))
     try:
-        stopped = arrowmig.migrate(pg_url, second_pg, config=config, progress=on_event)
+        with pytest.raises(arrowmig.Interrupted) as interrupted:
+            arrowmig.migrate(pg_url, second_pg, config=config, progress=on_event)
     finally:
         holder.close()
-    assert stopped.interrupted == "SIGINT", stopped.to_dict()
+    stopped = interrupted.value.report
+    assert stopped is not None and stopped.interrupted == "SIGINT", stopped
     assert [(t.name, t.rows) for t in stopped.tables] == [("order_items", 60_000), ("orders", 0)]
     pg_exec(pg_url, "DELETE FROM orders WHERE id = 5")
     config = MigrationConfig(resume=True, parallel=1)

@@ -129,6 +129,76 @@ def test_a_progress_callback_that_raises_reaches_the_caller(bets_db: str, tmp_pa
     assert rows_of(target, "players", "id") == sqlite_rows(bets_db, "players", "id")
 
 
+class _BrokenDashboard:
+    """A progress sink (an object with ``emit``) whose dashboard went away mid-run."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def emit(self, event: arrowmig.Event) -> None:
+        self.seen.append(event.event)
+        if event.event == "progress":
+            raise ValueError("dashboard gone")
+
+
+def test_a_progress_sink_that_raises_fails_no_table_and_reaches_the_caller(
+    bets_db: str, tmp_path: Path
+) -> None:
+    """As a callback: it failed every table with a bare 'ValueError: dashboard gone'."""
+    target = str(tmp_path / "w.duckdb")
+    sink = _BrokenDashboard()
+    config = arrowmig.MigrationConfig(batch=arrowmig.BatchConfig(batch_rows=500))
+    with pytest.raises(ValueError, match="dashboard gone") as err:
+        arrowmig.migrate(bets_db, target, config=config, progress=sink)
+    assert (
+        "raised by the progress sink _BrokenDashboard at the 'progress' event"
+        in err.value.__notes__[0]
+    )
+    assert sink.seen[-1] == "progress" and sink.seen.count("progress") == 1  # not called again
+    assert rows_of(target, "bets", "id") == sqlite_rows(bets_db, "bets", "id")
+    assert rows_of(target, "players", "id") == sqlite_rows(bets_db, "players", "id")
+    # generate() and verify() alike: the caller gets it once the call is over.
+    generated = str(tmp_path / "g.duckdb")
+    with pytest.raises(ValueError, match="dashboard gone"):
+        arrowmig.generate(
+            generated, tables=["large_players"], rows={"large_players": 5000}, progress=sink
+        )
+    assert len(rows_of(generated, "large_players")) == 5000
+
+    def on_start(event: arrowmig.Event) -> None:
+        if event.event == "start":
+            raise ValueError("callback gone")
+
+    with pytest.raises(ValueError, match="callback gone"):
+        arrowmig.verify(bets_db, target, progress=on_start)
+
+
+@pytest.mark.postgres
+def test_the_error_event_of_a_table_failed_mid_way_counts_its_committed_rows(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """README (JSON events): rows and bytes are the table's committed so far; the error event
+    said 0 for a table that kept 400 rows."""
+    source = str(tmp_path / "s.db")
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, i) for i in range(1, 1001)])
+    con.commit()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pc:
+        pc.execute("CREATE TABLE t (id int PRIMARY KEY, v int CHECK (v < 500))")
+    events: list[arrowmig.Event] = []
+    config = arrowmig.MigrationConfig(
+        mode="append", batch=arrowmig.BatchConfig(batch_rows=100), parallel=1
+    )
+    report = arrowmig.migrate(source, pg_url, config=config, progress=events.append)
+    (table,) = report.tables
+    assert table.status == "failed" and table.rows == 400 == len(pg_rows(pg_url, "t"))
+    (error,) = [e for e in events if e.event == "error"]
+    progress = [e for e in events if e.event == "progress"]
+    assert (error.rows, error.bytes) == (400, progress[-1].bytes) and error.bytes > 0
+
+
 @pytest.mark.postgres
 def test_sqlite_to_postgres_keeps_types_not_null_keys_and_foreign_keys(
     bets_db: str, pg_url: str
@@ -1564,18 +1634,17 @@ def test_an_empty_table_list_is_refused_not_read_as_every_table(
     target = tmp_path / "t.duckdb"
     job = tmp_path / "job.toml"
     job.write_text(f'source = "{src}"\ntarget = "{target}"\ntables = []\n')
-    for command in (
-        ["migrate", src, str(target), "--tables", empty, "--progress", "none"],
-        ["plan", src, str(target), "--tables", empty],
-        ["verify", src, src, "--tables", empty],
-        ["run", str(job)],
+    refused = "--tables names no table; name at least one table, or leave --tables out to take"
+    for command, said in (
+        (["migrate", src, str(target), "--tables", empty, "--progress", "none"], refused),
+        (["plan", src, str(target), "--tables", empty], refused),
+        (["verify", src, src, "--tables", empty], refused),
+        # The job file's own key, in its words.
+        (["run", str(job)], f"job file {str(job)!r}, key 'tables': {refused.replace('--', '')}"),
     ):
         capsys.readouterr()
         assert main(command) == 2, command
-        assert capsys.readouterr().err == (
-            "arrowmig: error: --tables names no table; name at least one table, or leave "
-            "--tables out to take every table\n"
-        )
+        assert capsys.readouterr().err == f"arrowmig: error: {said} every table\n"
         assert not target.exists()
     with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
         arrowmig.migrate(src, str(target), tables=[])
@@ -1660,7 +1729,7 @@ def test_wrong_argument_names_and_types_to_the_public_api_are_usage_errors(
         (lambda: arrowmig.migrate(src, target, config={"mode": "replace"}), "config must be a MigrationConfig or None, not {'mode': 'replace'}"),
         (lambda: arrowmig.migrate(src, target, progress="plain"), "progress must be a ProgressSink, a function called with each Event, or None, not 'plain'"),
         (lambda: arrowmig.migrate(5, target), "source must be a URL or a path (text or a pathlib.Path), not 5"),
-        (lambda: arrowmig.generate(target, threads="2"), "threads must be a whole number or None, not '2'"),
+        (lambda: arrowmig.generate(target, threads="2"), "threads must be a whole number of at least 1 or None, not '2'"),
         (lambda: arrowmig.open_endpoint(src, timeout=3), "open_endpoint() takes no argument 'timeout'; it takes url, schema, create, timeout_s, read_only"),
         (lambda: arrowmig.MigrationConfig(mod="replace"), "MigrationConfig() takes no argument 'mod'; it takes tables, exclude, mode,"),
         (lambda: arrowmig.MigrationConfig(profile="no"), "profile must be True or False, not 'no'"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from arrowmig import MigrationConfig, migrate
+from arrowmig import Interrupted, MigrationConfig, migrate
 from arrowmig.migrate import explain
 from arrowmig.plan import MigrationPlan
 from tests.dbutil import pg_exec, pg_rows
@@ -93,7 +93,10 @@ def test_an_unlogged_table_a_crash_emptied_is_loaded_again_by_resume(
 
     with monkeypatch.context() as patched:
         patched.setattr(migrate_module, "add_pg_definitions", stop)
-        assert migrate(pg_url, second_pg).interrupted == "SIGINT"
+        with pytest.raises(Interrupted) as stopped:
+            migrate(pg_url, second_pg)
+        assert stopped.value.report is not None
+        assert stopped.value.report.interrupted == "SIGINT"
     assert len(pg_rows(second_pg, "cache", "id")) == 301
     pg_exec(second_pg, "TRUNCATE cache")  # what crash recovery does to an unlogged table
     resumed = migrate(pg_url, second_pg, config=MigrationConfig(resume=True))

@@ -641,11 +641,24 @@ def test_job_file_takes_the_batch_timeout_by_the_options_name(tmp_path: Path, ke
             "sets 'profile' twice ('profile' and 'no_profile')",
         ),
         ("no-profile = true\nprofile = false\n", "sets 'profile' twice"),
-        ("batch_timeout_s = -5\n", "--batch-timeout must be a positive number of seconds, not -5"),
-        ("batch-timeout = 0\n", "--batch-timeout must be a positive number of seconds, not 0"),
-        ("retries = -1\n", "--retries must be 0 or more, not -1"),
+        (
+            "batch_timeout_s = -5\n",
+            "key 'batch_timeout_s': batch_timeout must be a positive number of seconds, not -5",
+        ),
+        (
+            "batch-timeout = 0\n",
+            "key 'batch-timeout': batch_timeout must be a positive number of seconds, not 0",
+        ),
+        ("retries = -1\n", "key 'retries': retries must be 0 or more, not -1"),
         ("progress_interval = -1\n", "progress_interval must be 0 or more seconds, not -1"),
-        ('keep_backup = true\nmode = "append"\n', "--keep-backup keeps the table a replace drops"),
+        # Said of the job file and its key as written, not of a flag no one typed.
+        ('mode = "replac"\n', "job.toml', key 'mode': unknown mode 'replac'; use one of create"),
+        ("parallel = 0\n", "job.toml', key 'parallel': parallel must be at least 1, not 0"),
+        (
+            'keep_backup = true\nmode = "append"\n',
+            "job.toml': keep_backup keeps the table a replace drops; mode append drops none; "
+            "use mode replace, or leave out keep_backup",
+        ),
     ],
 )
 def test_contradictory_or_impossible_job_settings_are_refused(
@@ -654,6 +667,43 @@ def test_contradictory_or_impossible_job_settings_are_refused(
     with pytest.raises(UsageError) as err:
         load_job(_job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n' + text))
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_job_run_from_python_verifies_as_its_file_says(source_db: Path, tmp_path: Path) -> None:
+    """README: migrate(config=job.config) runs the job's check; no second verify is needed."""
+    path = _job(tmp_path, 'source = "src.db"\ntarget = "out.duckdb"\nverify = true\n')
+    job = load_job(path)
+    report = arrowmig.migrate(job.source, job.target, config=job.config)
+    assert job.verify and report.verify is not None and report.verify.ok
+    assert len(report.verify.tables) == len(report.tables) == 3
+
+
+def test_a_flag_that_replaces_a_job_value_is_checked_as_the_flag(tmp_path: Path) -> None:
+    """A value the command line gives is refused in the command line's words; the file's
+    own, replaced by it, is not refused at all."""
+    path = _job(tmp_path, 'source = "a.db"\ntarget = "b.db"\nparallel = 0\nkeep_backup = true\n')
+    job = load_job(path, {"parallel": 2, "mode": "replace"})
+    assert (job.config.parallel, job.config.keep_backup) == (2, True)
+    with pytest.raises(UsageError, match=r"^--parallel must be at least 1, not 0$"):
+        load_job(_job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n'), {"parallel": 0})
+
+
+def test_job_tables_as_one_string_are_read_as_tables_reads_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name holding a comma, in double quotes: the job file split it at every comma."""
+    with sqlite3.connect(tmp_path / "q.db") as con:
+        con.execute('CREATE TABLE "a,b" (id INTEGER PRIMARY KEY)')
+        con.execute("CREATE TABLE c (id INTEGER PRIMARY KEY)")
+        con.execute('INSERT INTO "a,b" VALUES (1), (2)')
+    path = _job(tmp_path, 'source = "q.db"\ntarget = "q.duckdb"\ntables = \'"a,b",c\'\n')
+    assert load_job(path).config.tables == ("a,b", "c")
+    code, _, err = _cli(capsys, "run", str(path), "--progress", "none")
+    assert code == 0, err
+    assert duckdb_rows(str(tmp_path / "q.duckdb"), "a,b", "id") == [(1,), (2,)]
+    # From Python, overrides are canonical values: a string is the same list, not letters.
+    assert load_job(path, {"tables": "c"}).config.tables == ("c",)
+    assert load_job(path, {"exclude": '"a,b"'}).config.exclude == ("a,b",)
 
 
 def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
@@ -686,6 +736,11 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
     )
     assert code == 2 and "names table 'players', which is not part of this run" in err
     assert not (tmp_path / "p.db").exists()
+    # And one of the job's own [casts] outside its own tables: no --cast to blame.
+    path.write_text(path.read_text().replace("[casts]", 'tables = ["bets"]\n[casts]'))
+    code, _, err = _cli(capsys, "run", str(path), "--target", str(tmp_path / "p.db"))
+    assert code == 2 and "a cast names table 'players', which is not part of this run" in err
+    assert "--cast names" not in err and "a job file's [casts]" in err
 
 
 def test_a_log_file_under_a_file_names_the_file(

@@ -357,7 +357,7 @@ def test_a_run_stopped_while_it_marks_itself_complete_resumes_to_nothing(
     # The last step clears the run's checkpoint rows and marks the run complete. Stopped
     # after the clearing and before the mark, a resume found a running run with no table
     # prepared, and refused every table as existing (hypothesis found it with a kill).
-    from arrowmig import MigrationConfig, migrate
+    from arrowmig import Interrupted, MigrationConfig, migrate
     from arrowmig.checkpoint import CheckpointStore
 
     clear = CheckpointStore.forget_run
@@ -370,7 +370,10 @@ def test_a_run_stopped_while_it_marks_itself_complete_resumes_to_nothing(
     target = str(tmp_path / "t.db")
     monkeypatch.setattr(CheckpointStore, "forget_run", clear_then_stop)
     # The signal is reported as any other (exit code 130); the run stays marked complete.
-    assert migrate(source, target, tables=["events"]).interrupted == "SIGINT"
+    with pytest.raises(Interrupted) as stopped:
+        migrate(source, target, tables=["events"])
+    assert stopped.value.report is not None
+    assert stopped.value.report.interrupted == "SIGINT"
     monkeypatch.setattr(CheckpointStore, "forget_run", clear)
     resumed = migrate(source, target, tables=["events"], config=MigrationConfig(resume=True))
     assert resumed.ok and any("nothing to resume" in n for n in resumed.notes)

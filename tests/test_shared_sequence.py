@@ -189,7 +189,10 @@ def test_a_run_stopped_before_its_wrap_up_moves_the_sequence_when_resumed(
     # arrowmig.migrate is the function: the module is in sys.modules.
     monkeypatch.setattr(importlib.import_module("arrowmig.migrate"), "add_pg_definitions", stop)
     config = MigrationConfig(mode="replace")
-    assert arrowmig.migrate(pg_url, second_pg, config=config).interrupted == "SIGINT"
+    with pytest.raises(arrowmig.Interrupted) as stopped:
+        arrowmig.migrate(pg_url, second_pg, config=config)
+    assert stopped.value.report is not None
+    assert stopped.value.report.interrupted == "SIGINT"
     monkeypatch.undo()
     resumed = arrowmig.migrate(pg_url, second_pg, config=replace(config, resume=True))
     assert resumed.ok, resumed.to_dict()

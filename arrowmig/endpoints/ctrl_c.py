@@ -4,11 +4,12 @@ does anywhere else: the statement is cancelled, and Python raises the signal's e
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _lock = threading.Lock()
@@ -41,6 +42,12 @@ _running: _Statement | None = None
 """The main thread's statement, or the last one (then ended)."""
 _wakeup_fd: int | None = None
 """The pipe Python's own signal handler writes each signal's number to (``set_wakeup_fd``)."""
+_watcher: threading.Thread | None = None
+"""The thread that reads it (``_watch``)."""
+_adbc_own: Callable[..., Any] | None = None
+"""ADBC's ``_blocking_call``, while ours stands in for it."""
+_calls = 0
+"""A program's calls into arrowmig under way (``left_as_found``)."""
 
 
 def deliver_ctrl_c() -> None:
@@ -85,19 +92,65 @@ def deliver_ctrl_c() -> None:
                 statement.ended.acquire()
 
         blocking_call.delivers_ctrl_c = True  # type: ignore[attr-defined]
+        global _adbc_own
+        _adbc_own = blocking
         setattr(dbapi, "_blocking_call", blocking_call)  # noqa: B010
+
+
+@contextlib.contextmanager
+def left_as_found() -> Iterator[None]:
+    """A program's call into arrowmig (``arrowmig.migrate``, ...): once the last one under
+    way returns, the process is as the call found it. ADBC's own Ctrl-C handling is back (the
+    program's own ADBC statements answer Ctrl-C as ADBC does), and, on the main thread, the
+    signal wakeup fd is the program's again (a library such as trio checks that it holds it)
+    and the watcher thread has ended. The command line's process ends instead."""
+    global _calls
+    with _lock:
+        _calls += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _calls -= 1
+            last = _calls == 0
+        if last:
+            _put_back()
+
+
+def _put_back() -> None:
+    global _adbc_own, _wakeup_fd, _watcher
+    with _lock:
+        if _calls:
+            return  # another call began meanwhile
+        if _adbc_own is not None:
+            import adbc_driver_manager.dbapi as dbapi
+
+            setattr(dbapi, "_blocking_call", _adbc_own)  # noqa: B010
+            _adbc_own = None
+        if _wakeup_fd is None or threading.current_thread() is not threading.main_thread():
+            return  # only the main thread may set the wakeup fd: the pipe stays for now
+        current = signal.set_wakeup_fd(-1)
+        if current != _wakeup_fd:
+            signal.set_wakeup_fd(current)  # another's, set since (ours was -1's stand-in)
+        # Closed only once no handler writes to it: its reader sees the end, and ends.
+        os.close(_wakeup_fd)
+        _wakeup_fd, watcher, _watcher = None, _watcher, None
+    if watcher is not None:
+        watcher.join(timeout=_AGAIN_S)
 
 
 def _watching() -> bool:
     """Whether signals reach our watcher (in the main thread); False when another wakeup fd
     is in place (an application's asyncio loop), which is left as it is."""
     global _wakeup_fd
+    global _watcher
     if _wakeup_fd is None:
         read_fd, write_fd = os.pipe()
         os.set_blocking(write_fd, False)  # Python's handler never waits on it
-        threading.Thread(
+        _watcher = threading.Thread(
             target=_watch, args=(read_fd,), name="arrowmig-ctrl-c", daemon=True
-        ).start()
+        )
+        _watcher.start()
         _wakeup_fd = write_fd
     previous = signal.set_wakeup_fd(_wakeup_fd, warn_on_full_buffer=False)
     if previous not in (-1, _wakeup_fd):
@@ -110,7 +163,8 @@ def _watch(read_fd: int) -> None:
     """Cancel the main thread's statement whenever SIGINT or SIGTERM comes."""
     while True:
         signals = os.read(read_fd, 64)
-        if not signals:
+        if not signals:  # the write end closed (``_put_back``)
+            os.close(read_fd)
             return
         running = _running
         if running is not None and _STOPS.intersection(signals):

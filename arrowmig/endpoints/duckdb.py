@@ -260,6 +260,20 @@ def _in_use(target: str, exc: BaseException) -> ConnectError | None:
     )
 
 
+def _open_here(target: str, exc: BaseException) -> ConnectError | None:
+    """DuckDB refusing a file the calling program has open itself: a connection of its own
+    (``duckdb.connect``), made with other settings than arrowmig's, which DuckDB lets no
+    second connection of the process differ from."""
+    if "same database file with a different configuration" not in str(exc):
+        return None
+    return ConnectError(
+        f"DuckDB file {target!r} is open in this process already, by a connection arrowmig "
+        "did not make (duckdb.connect() with other settings)",
+        hint="close that connection (con.close()) before calling arrowmig, and open it again "
+        "after; or give arrowmig a copy of the file",
+    )
+
+
 def _nested_without_arrow_form(data_type: str) -> bool:
     """A LIST, STRUCT or MAP holding a type that Arrow cannot carry (read inside a STRUCT, a
     UHUGEINT's maximum arrived as -1, a VARINT or BIT as its internal bytes, a TIMETZ
@@ -427,7 +441,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     shared.release()
             if isinstance(exc, ConnectError) or not isinstance(exc, Exception):
                 raise
-            in_use = _in_use(url.target, exc)
+            in_use = _in_use(url.target, exc) or _open_here(url.target, exc)
             if in_use is not None:
                 raise in_use from exc
             if holds_sqlite_header(path):
