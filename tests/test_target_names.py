@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from arrowmig import MigrationConfig, SchemaError, migrate, verify
 from arrowmig.jobfile import build_job
 from arrowmig.rejects import replay_rejects
 from tests.dbutil import pg_exec, rows_of, target_of
-from tests.run_events import signal_at_event
+from tests.run_events import killed_at_event
 
 LOWER = MigrationConfig(target_names="lower")
 ARROWMIG = (sys.executable, "-m", "arrowmig")
@@ -48,50 +47,45 @@ def core_data(path: Path, notes: int = 3) -> str:
     return str(path)
 
 
+_COLUMNS = (
+    "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE "
+    "table_schema IN ('public', 'main') AND table_name NOT LIKE '\\_arrowmig%' ESCAPE '\\'"
+)
+_FOREIGN_KEYS = (
+    "SELECT c.conrelid::regclass || '.' || a.attname || '->' || c.confrelid::regclass || '.' "
+    "|| r.attname FROM pg_constraint c "
+    "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+    "JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = c.confkey[1] "
+    "WHERE c.contype = 'f'"
+)
+
+
 def _catalog(target: str) -> tuple[set[str], set[str], set[str]]:
     """The target's (table.column)s, index names and foreign keys (table.column->table.column),
     each as its own catalog names them."""
     if target.startswith("postgresql"):
         with psycopg.connect(target) as con:
-            columns = con.execute(
-                "SELECT table_name || '.' || column_name FROM information_schema.columns "
-                "WHERE table_schema = 'public' AND table_name NOT LIKE '\\_arrowmig%'"
-            ).fetchall()
-            indexes = con.execute(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
-                "AND tablename NOT LIKE '\\_arrowmig%'"
-            ).fetchall()
-            keys = con.execute(
-                "SELECT c.conrelid::regclass || '.' || a.attname || '->' || c.confrelid::regclass"
-                " || '.' || r.attname FROM pg_constraint c "
-                "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-                "JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = c.confkey[1] "
-                "WHERE c.contype = 'f'"
-            ).fetchall()
-        return {r[0] for r in columns}, {r[0] for r in indexes}, {r[0] for r in keys}
+            found = [
+                {r[0] for r in con.execute(sql).fetchall()}
+                for sql in (_COLUMNS, "SELECT indexname FROM pg_indexes", _FOREIGN_KEYS)
+            ]
+        return found[0], found[1], found[2]
     if target.endswith(".duckdb"):
         with duckdb.connect(target) as con:
-            columns = con.execute(
-                "SELECT table_name || '.' || column_name FROM information_schema.columns "
-                "WHERE table_name NOT LIKE '\\_arrowmig%' ESCAPE '\\'"
-            ).fetchall()
-            indexes = con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
-        return {r[0] for r in columns}, {r[0] for r in indexes}, set()
+            columns = {r[0] for r in con.execute(_COLUMNS).fetchall()}
+            indexes = {
+                r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
+            }
+        return columns, indexes, set()
     con3 = sqlite3.connect(target)
     try:
         tables = [
-            r[0]
-            for r in con3.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_arrowmig%' ESCAPE '\\'"
-            )
+            r[0] for r in con3.execute("SELECT name FROM pragma_table_list WHERE schema = 'main'")
         ]
+        tables = [t for t in tables if not t.startswith(("sqlite", "_arrowmig"))]
         columns = {f"{t}.{r[1]}" for t in tables for r in con3.execute(f'PRAGMA table_info("{t}")')}
         indexes = {
-            r[0]
-            for r in con3.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-            )
+            r[0] for r in con3.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         }
         keys = {
             f"{t}.{r[3]}->{r[2]}.{r[4]}"
@@ -288,16 +282,8 @@ def test_rejected_rows_replay_into_the_lower_case_table(tmp_path: Path, pg_url: 
 def test_a_run_stopped_midway_resumes_under_the_same_names(tmp_path: Path, pg_url: str) -> None:
     source = core_data(tmp_path / "notes.sqlite", notes=20_000)
     args = (*ARROWMIG, "migrate", source, pg_url, "--target-names", "lower")
-    first = subprocess.Popen(
-        [*args, "--batch-rows", "100", "--progress", "json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
     committed = {"event": "progress", "table": "ZNOTE"}
-    signal_at_event(first, lambda e: committed.items() <= e.items(), signal.SIGKILL)
-    first.communicate()
-    assert first.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    killed_at_event([*args, "--batch-rows", "100"], lambda e: committed.items() <= e.items())
 
     # Resumed without the option, it would load under other names: refused.
     other = subprocess.run([*args[:-2], "--resume"], capture_output=True, text=True)
