@@ -83,6 +83,8 @@ def result_flags(config: MigrationConfig) -> list[str]:
             ("--no-profile", not config.profile),
             ("--no-analyze", not config.analyze),
             ("--keep-backup", config.keep_backup),
+            # One word, as ``status`` repeats it in the command that resumes the run.
+            ("--target-names=lower", config.target_names == "lower"),
         )
         if given
     ]

@@ -12,6 +12,7 @@ from arrowmig.sizes import parse_size
 
 MODES = ("create", "replace", "append", "truncate")
 ON_ERROR = ("fail", "reject")
+TARGET_NAMES = ("keep", "lower")
 
 DEFAULT_BATCH_ROWS = 100_000
 DEFAULT_BATCH_BYTES = 1024 * 1024
@@ -106,6 +107,9 @@ class MigrationConfig:
     """Continue the interrupted run recorded in the target's checkpoint table."""
     keep_backup: bool = False
     """In replace mode, keep the previous table under a backup name instead of dropping it."""
+    target_names: str = "keep"
+    """keep: the target's tables, columns, keys and indexes are named exactly as the source's;
+    lower: named in lower case, as PostgreSQL folds names written without quotes."""
     direct: bool = True
     """Between two PostgreSQL databases (binary COPY, undecoded) and two SQLite files (SQLite's
     own INSERT ... SELECT), a table whose values can pass as they are skips Arrow (off: every
@@ -121,6 +125,11 @@ class MigrationConfig:
         if self.on_error not in ON_ERROR:
             raise UsageError(
                 f"unknown --on-error {self.on_error!r}", hint=f"use one of {', '.join(ON_ERROR)}"
+            )
+        if self.target_names not in TARGET_NAMES:
+            raise UsageError(
+                f"unknown --target-names {self.target_names!r}",
+                hint=f"use one of {', '.join(TARGET_NAMES)}",
             )
         if self.parallel < 1:
             raise UsageError(f"--parallel must be at least 1, not {self.parallel}")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from arrowmig.casts import Cast, read_casts
-from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.config import TARGET_NAMES, BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
 from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
@@ -163,6 +163,7 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "analyze": _flag,
     "casts": _casts,
     "on_error": _text,
+    "target_names": _choice(TARGET_NAMES),
     "reject_dir": _text,
     "verify": _flag,
     "progress": _choice(PROGRESS_KINDS),

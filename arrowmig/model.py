@@ -93,6 +93,9 @@ class Column:
     """The schema of ``pg_enum``'s or ``pg_domain``'s type: in a source table, the source's;
     in a plan's target table, the target's, where the type is looked for and created (as the
     table's own, or, for a type of another schema, that schema of the same name)."""
+    source_name: str | None = None
+    """In a plan's target table, the source column's name where the target names it otherwise
+    (``--target-names lower``: ``Z_PK`` for ``z_pk``); the rows read under it are renamed."""
     proof: str | None = None
     """Set when the type was presumed from the declared type instead of profiled: what the
     read must prove of every value (``sqlite_profile``, "presumed ... proven while reading").

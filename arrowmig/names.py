@@ -169,3 +169,11 @@ def folded(name: str) -> str:
     and ``"Ä"``, ``"ß"`` and ``"ẞ"``, the Kelvin sign and ``k`` apart (seen with SQLite 3.40
     and 3.53, DuckDB 2.0.1), where Python's lower() and casefold() would make them one name."""
     return name.translate(_ASCII_LOWER)
+
+
+def same_but_case(name: str, candidates: Iterable[str]) -> str | None:
+    """The one of ``candidates`` equal to ``name`` but for the case of A-Z (``znote`` for
+    ``ZNOTE``: a target that folds names, or one written with ``--target-names lower``);
+    None when there is none, or more than one."""
+    same = [c for c in candidates if folded(c) == folded(name)]
+    return same[0] if len(same) == 1 else None

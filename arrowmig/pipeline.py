@@ -34,6 +34,7 @@ from arrowmig.plan import Stream
 from arrowmig.rejects import RejectWriter
 from arrowmig.scheduler import MemoryBudget, StopFlag, WorkerConnections
 from arrowmig.schema import cast_as_asked
+from arrowmig.target_names import renamed_batch, target_named
 
 _DONE = object()
 
@@ -368,6 +369,8 @@ def _copy_range(
         with_key=True,
         batch_bytes=settings.batch_bytes,
     )
+    # Read under the source's names; screened, set aside and written under the target's.
+    source_table = target_named(source_table, target_table)
     batches = rebatched(iter(reader), settings.batch_rows, settings.batch_bytes)
     table_rows = source_table.row_count
     ahead: ReadAhead[pa.RecordBatch] | ReadInline[pa.RecordBatch] = (
@@ -450,7 +453,7 @@ def _copy_range(
                     break
                 try:
                     keys = batch.column(batch.num_columns - 1)
-                    data = batch.drop_columns([KEY_COLUMN])
+                    data = renamed_batch(batch.drop_columns([KEY_COLUMN]), source_table)
                     problems = screen_batch(data, source_table, settings.dialect, target_table)
                     if problems and (settings.on_error != "reject" or settings.rejects is None):
                         raise problem_error(problems[0], data, source_table, keys)

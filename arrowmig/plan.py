@@ -49,6 +49,14 @@ from arrowmig.schema import (
     wire_type,
 )
 from arrowmig.sqlite_header import plan_header
+from arrowmig.target_names import (
+    for_target,
+    refuse_clashes,
+    renamed_note,
+    source_named,
+    source_names,
+    target_name,
+)
 from arrowmig.text_numbers import is_number_kept_as_text, text_number_note
 from arrowmig.type_places import place_type
 
@@ -118,6 +126,7 @@ class TablePlan:
             columns.append(
                 {
                     "name": src.name,
+                    "target_name": dst.name,
                     "source_type": src.source_type,
                     "observed": list(src.observed),
                     "arrow_type": str(dst.arrow_type),
@@ -184,7 +193,7 @@ class MigrationPlan:
 
 
 def _source_order(target: Table, source: Table) -> list[Column]:
-    by_name = {c.name: c for c in target.columns}
+    by_name = {c.source_name or c.name: c for c in target.columns}
     return [by_name[c.name] for c in source.columns]
 
 
@@ -437,9 +446,13 @@ def build_plan(
             for name in names
         }
     )
-    present = tables_present(dst, names) if dst is not None else set()
+    how = config.target_names
+    refuse_clashes((described[name] for name in names), how)
+    run_targets = [target_name(name, how) for name in names]
+    present = tables_present(dst, run_targets) if dst is not None else set()
     for name in names:
         source = described[name]
+        there = target_name(name, how)  # the table's name in the target
         if not source.columns:
             # PostgreSQL allows CREATE TABLE t (); nothing but a row count to copy, and
             # SQLite and DuckDB cannot create such a table.
@@ -459,15 +472,15 @@ def build_plan(
         if dst is None:  # a file the run would create: every table is new
             refuse_too_many_columns(target, target_dialect)
         else:
-            dst.check_names(target)
-            exists = name in present
+            dst.check_names(for_target(target, how))
+            exists = there in present
             if config.mode == "replace" and exists:
-                _refuse_replacing_unowned(dst, name)
-                _refuse_dropping_dependents(dst, name, source)
-                refuse_replacing_referenced(dst, name)
+                _refuse_replacing_unowned(dst, there)
+                _refuse_dropping_dependents(dst, there, source)
+                refuse_replacing_referenced(dst, there)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
-                    f"table {name!r} already exists in {dst.url.redacted}",
+                    f"table {there!r} already exists in {dst.url.redacted}",
                     hint=TABLE_EXISTS_HINT,
                     table=name,
                 )
@@ -475,9 +488,12 @@ def build_plan(
                     raise conflict
                 conflicts.append(conflict)
             if config.mode in ("append", "truncate") and exists:
-                computed = dst.computed_columns(name)
+                # Matched with the source's columns under the source's names, and the target
+                # shape named as the target's again below.
+                computed = source_names(dst.computed_columns(there), source, how)
+                existing = source_named(dst.existing_table(there), source, how)
                 source, left_to_target = _without_computed(source, computed)
-                existing = _without_columns(dst.existing_table(name), computed)
+                existing = _without_columns(existing, computed)
                 source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
                 # Only the columns still read keep their notes ("its values are copied").
                 notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
@@ -485,7 +501,7 @@ def build_plan(
                 target, conversions = _append_target(
                     source,
                     existing,
-                    dst.omittable_columns(name),
+                    source_names(dst.omittable_columns(there), source, how),
                     cast_columns={c for t, c in casts if t == name},
                 )
                 if config.on_error == "fail":
@@ -496,7 +512,7 @@ def build_plan(
                         refuse_values_stored_otherwise(
                             src, source, target, dst.dialect, config.batch
                         )
-                _check_write(dst, target, config.mode)
+                _check_write(dst, for_target(target, how), config.mode)
                 notes += conversions
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
@@ -507,7 +523,7 @@ def build_plan(
                         f"default or identity): {', '.join(left_out)}"
                     )
             elif config.mode in ("append", "truncate"):
-                _refuse_creating_beside_another_case(dst, name, config.mode)
+                _refuse_creating_beside_another_case(dst, there, config.mode)
                 action = "create"
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
@@ -544,13 +560,16 @@ def build_plan(
             elif target_dialect != src.dialect:
                 staged = landing_for(target, source, action).staged
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
+        target = for_target(target, how)
+        renamed = renamed_note(source, target)
+        notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()
         drops: tuple[str, ...] = ()
-        if dst is not None and action == "replace" and name in present:
+        if dst is not None and action == "replace" and there in present:
             gone, keeps, drops = replaced(
                 dst,
                 target,
-                RunTables(frozenset(names), frozenset(run_tables)),
+                RunTables(frozenset(run_targets), frozenset(run_tables)),
                 indexes=config.keys,
                 keep_backup=config.keep_backup,
             )
@@ -631,7 +650,12 @@ def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) ->
         f"cannot {mode} {name!r}: the target schema {dst.schema or 'public'!r} has no table "
         f"{name!r} but has {other!r}, which differs only in case; the run would create "
         f"{name!r} beside it and leave {other!r} as it is",
-        hint=f"to load into it, rename it (and its columns) to the source's names: ALTER TABLE "
+        hint=(
+            "to load into it under its lower-case names, add --target-names lower; "
+            if other == folded(name)
+            else ""
+        )
+        + f"to load into it, rename it (and its columns) to the source's names: ALTER TABLE "
         f"{qualified(other, dst.schema)} RENAME TO {quote_ident(name)}; to create {name!r} "
         "beside it, use --mode create",
         table=name,
@@ -900,7 +924,7 @@ def _with_creatable_foreign_keys(
     or one the target holds already (replacing one table of several), on its primary key or
     a unique index (what a target that declares them with the table, SQLite, writes into its
     CREATE TABLE). Tables that exist keep their own."""
-    by_name = {p.source.name: p for p in plans}
+    by_name = {p.target.name: p for p in plans}  # a key's parent as the target names it
     wanted = config.keys and config.foreign_keys and dialect in FOREIGN_KEY_DIALECTS
 
     in_target: dict[str, Table | None] = {}  # each parent the target holds, described once

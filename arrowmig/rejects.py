@@ -36,6 +36,7 @@ from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
 from arrowmig.folders import check_writable, folder_problem
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
+from arrowmig.names import same_but_case
 from arrowmig.report import TableReport
 from arrowmig.temporal_text import NANOS_PER
 
@@ -373,12 +374,13 @@ def replay_rejects(
             loaded_here = 0
             pending: list[dict[str, Any]] = []
             table: Table | None = None
+            recorded = None  # the table's name in the file (the source's)
             for record in read_rejects(path):
-                if table is None or record["table"] != table.name:
+                if table is None or record["table"] != recorded:
                     if pending and table is not None:
                         loaded_here += _replay_batch(dst, table, pending, path)
                         pending = []
-                    table = _target_table(dst, record["table"])
+                    table, recorded = _target_table(dst, record["table"]), record["table"]
                 pending.append(record)
                 if len(pending) >= _REPLAY_BATCH_ROWS:
                     loaded_here += _replay_batch(dst, table, pending, path)
@@ -408,13 +410,15 @@ def _refuse_run_folders(directory: Path) -> None:
 
 
 def _target_table(dst: Endpoint, name: str) -> Table:
-    if not dst.table_exists(name):
+    # The source's name is recorded: a run with --target-names lower loaded it as ``znote``.
+    there = name if dst.table_exists(name) else same_but_case(name, dst.list_tables())
+    if there is None:
         raise SchemaError(
             f"table {name!r} does not exist in {dst.url.redacted}",
             hint="replay rejects into the target the run wrote to",
             table=name,
         )
-    described = dst.describe(name, profile=False)
+    described = dst.describe(there, profile=False)
     return described
 
 

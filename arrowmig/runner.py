@@ -56,6 +56,7 @@ from arrowmig.scheduler import (
     StreamOutcome,
     WorkerConnections,
 )
+from arrowmig.target_names import foreign_key_for_target
 
 Replan = Callable[[Source, Endpoint, str], TablePlan]
 """(source, target, table name) -> the table's plan from a full profile of its values."""
@@ -774,10 +775,11 @@ def add_foreign_keys(
     plans = {p.source.name: p for p in plan.tables}
     add = getattr(dst, "add_foreign_key", None)
     to_add: list[tuple[TableReport, str, ForeignKey]] = []
-    for p, fk in wanted:
+    for p, source_fk in wanted:
         table_report = by_name[p.source.name]
+        fk = foreign_key_for_target(source_fk, config.target_names)
         label = fk.label
-        parent = plans.get(fk.ref_table)
+        parent = plans.get(source_fk.ref_table)
         declared = fk in p.target.foreign_keys and dst.dialect == "sqlite"
         if not config.foreign_keys:
             table_report.notes.append(f"{label} skipped (--no-foreign-keys)")
@@ -790,7 +792,7 @@ def add_foreign_keys(
                 f"{label} not created: ({', '.join(fk.ref_columns)}) of {fk.ref_table!r} is "
                 "neither its primary key nor a unique index"
             )
-        elif p.source.name in loaded and fk.ref_table in loaded:
+        elif p.source.name in loaded and source_fk.ref_table in loaded:
             to_add.append((table_report, p.target.name, fk))
         elif parent is None and p.source.name in loaded and (declared or _in_target(dst, fk)):
             # Its parent stays in the target (replacing one table of several): the key is

@@ -24,6 +24,7 @@ from arrowmig.plan import MigrationPlan, extension_tables, partitions_of
 from arrowmig.rejects import file_safe
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
+from arrowmig.target_names import foreign_key_for_target, target_name
 from arrowmig.urls import parse_url
 
 if TYPE_CHECKING:
@@ -404,9 +405,12 @@ def add_foreign_keys_between(
                 )
             else:
                 dst = target_in(schema)
-                if report is None and key.name and dst.has_constraint(table, key.name):
+                # As the target names them (--target-names).
+                there = target_name(table, config.target_names)
+                there_key = foreign_key_for_target(key, config.target_names)
+                if report is None and there_key.name and dst.has_constraint(there, there_key.name):
                     continue  # added by the run this one resumes
-                outcome = dst.add_foreign_keys([(table, key)])[0]
+                outcome = dst.add_foreign_keys([(there, there_key)])[0]
                 if isinstance(outcome, ArrowmigError):
                     notes.append(f"{said}{key.label} not created: {outcome}")
                 elif report is not None:

@@ -27,9 +27,9 @@ from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import (
     excluded_tables,
-    folded,
     named_tables,
     one_schema,
+    same_but_case,
     several_in_one,
     written,
     written_list,
@@ -172,8 +172,7 @@ def _match_name(name: str, candidates: list[str], target_dialect: str) -> str | 
         cut = name.encode()[:PG_MAX_IDENTIFIER_BYTES].decode(errors="ignore")
         if cut in candidates:
             return cut
-    same = [c for c in candidates if folded(c) == folded(name)]
-    return same[0] if len(same) == 1 else None
+    return same_but_case(name, candidates)
 
 
 def _is_internal(name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from collections.abc import Callable
 from typing import Any
@@ -18,3 +19,14 @@ def signal_at_event(
         if wanted(json.loads(line)):
             proc.send_signal(signal)
             return
+
+
+def killed_at_event(args: list[str], wanted: Callable[[dict[str, Any]], bool]) -> None:
+    """Run ``args`` (an ``arrowmig migrate``) with ``--progress json`` and SIGKILL it at the
+    first event ``wanted`` accepts, as a crash would stop it."""
+    proc = subprocess.Popen(
+        [*args, "--progress", "json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    signal_at_event(proc, wanted, signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"

@@ -198,6 +198,14 @@ def _migration_options(hide: tuple[str, ...], job: bool = False) -> list[Any]:
             help="With --mode replace, keep the old table under a backup name.",
         ),
         option(
+            "--target-names",
+            type=click.Choice(["keep", "lower"]),
+            default="keep",
+            default_shown="keep",
+            help="Name the target's tables, columns, keys and indexes as the source does "
+            "(keep), or in lower case, as PostgreSQL folds unquoted names (lower).",
+        ),
+        option(
             "--on-error",
             type=click.Choice(["fail", "reject"]),
             default="fail",
@@ -235,6 +243,7 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         "resume": bool(opts.get("resume")),
         "keep_backup": bool(opts.get("keep_backup")),
         "on_error": opts.get("on_error") or "fail",
+        "target_names": opts.get("target_names") or "keep",
         "reject_dir": opts.get("reject_dir"),
     }
     for name in ("split_rows", "retries"):

@@ -132,7 +132,13 @@ def plan_text(plan: dict[str, Any]) -> str:
             out.append(f"  loads {t['loading']}")
         cols = [
             [
-                c["name"],
+                # A column the target names otherwise (--target-names lower): both names.
+                c["name"]
+                + (
+                    f" -> {c['target_name']}"
+                    if c.get("target_name", c["name"]) != c["name"]
+                    else ""
+                ),
                 c["source_type"] or "-",
                 "/".join(c["observed"]) or "-",
                 c["arrow_type"],
