@@ -615,7 +615,7 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         trues = pc.is_in(words, value_set=pa.array([w for w, v in BOOLEAN_WORDS.items() if v]))
         falses = pc.is_in(words, value_set=pa.array([w for w, v in BOOLEAN_WORDS.items() if not v]))
         known = pc.or_(pc.or_(trues, falses), pc.is_null(array))
-        if not pc.all(known).as_py():
+        if not pc.all(known, min_count=0).as_py():  # no values (all rejected): null by default
             raise pa.ArrowInvalid("a text that is no boolean word")
         return pc.if_else(pc.is_null(array), pa.scalar(None, pa.bool_()), trues)
     if is_text_type(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
