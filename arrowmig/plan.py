@@ -516,8 +516,8 @@ def build_plan(
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
-            if target_dialect == "sqlite":
-                source, compared = _with_text_number_notes(source, target)
+            if target_dialect != "postgresql":
+                source, compared = _with_text_number_notes(source, target, target_dialect)
                 notes += compared
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
@@ -1324,13 +1324,13 @@ def _with_jsonb_notes(
     return replace(source, columns=columns)
 
 
-def _with_text_number_notes(source: Table, target: Table) -> tuple[Table, list[str]]:
-    """The source with a note on each column of numbers the created SQLite table keeps as
-    TEXT, and those notes as the report gives them."""
-    kept = {c.name for c in target.columns if is_number_kept_as_text(c)}
+def _with_text_number_notes(source: Table, target: Table, dialect: str) -> tuple[Table, list[str]]:
+    """The source with a note on each column of numbers the created SQLite or DuckDB table
+    keeps as text, and those notes as the report gives them."""
+    kept = {c.name for c in target.columns if is_number_kept_as_text(c, dialect)}
     if not kept:
         return source, []
-    note = {name: text_number_note(source.name, source.column(name)) for name in kept}
+    note = {name: text_number_note(source.name, source.column(name), dialect) for name in kept}
     columns = tuple(
         replace(c, notes=(*c.notes, note[c.name])) if c.name in kept else c for c in source.columns
     )
