@@ -981,6 +981,8 @@ def _apply_casts(
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
+            if pa.types.is_floating(col.arrow_type) and forced.strip().lower() in EPOCH_UNITS:
+                note += " (each real to the nearest microsecond, the finest a timestamp holds)"
             rounding = rounding_words(forced, target_dialect)
             if rounding:  # the target rounds as asked (SQLite does not): said beforehand
                 note += f" ({rounding})"
@@ -1023,7 +1025,7 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
     the column's values cannot be converted to there, is refused before anything is written,
     as the target itself answers (SQLite takes any declared type)."""
     for col in table.columns:
-        if not col.target_type or col.target_type.strip().lower() in EPOCH_UNITS:
+        if not col.target_type:
             continue
         type_sql = ddl_type(col, dialect)
         # Converted client-side, each value checked: the values arrive as that type already.

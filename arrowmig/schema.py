@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from arrowmig import infinity, nested_json, temporal_text
 from arrowmig.conform import decimal_as_float, decimal_text, instants
+from arrowmig.epochs import epoch_micros
 from arrowmig.errors import SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
@@ -645,10 +646,10 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     if forced is None or forced == array.type:
         return array
     factor = EPOCH_UNITS.get((column.target_type or "").strip().lower())
-    if factor is not None and pa.types.is_integer(array.type):
-        # Counted in the unit asked for; an epoch beyond the microsecond range raises.
-        micros = pc.multiply_checked(array.cast(pa.int64()), factor)
-        return micros.cast(pa.timestamp("us")).cast(forced)
+    if factor is not None and not is_text_type(array.type):
+        # Counted in the unit asked for; an epoch beyond the microsecond range raises. (Text
+        # is parsed as timestamp text, as =timestamptz parses it.)
+        return epoch_micros(array, factor).cast(forced)
     if pa.types.is_string(forced):
         # As the writers write text: infinities, years past 9999, intervals, lists as JSON.
         return _convert(array, forced, replace(column, target_type=None))

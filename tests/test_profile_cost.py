@@ -235,6 +235,7 @@ def test_booleans(
         ("TIME", ["2000-01-01 09:30:00"], pa.string(), "not a time of day"),  # Rails' times
         ("DATE", ["2024-01-31", 17], pa.string(), "integers in a date/time column"),
         ("DATE", [1.5], pa.float64(), "holds reals"),
+        ("DATETIME", [1700000000.5], pa.float64(), "=epoch_s reads seconds since 1970"),
     ],
 )
 def test_dates(

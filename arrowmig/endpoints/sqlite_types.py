@@ -100,7 +100,10 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
             )
         if dated:
             return _Choice(
-                pa.float64(), note=f"declared {declared} but holds reals: not guessed at"
+                pa.float64(),
+                note=f"declared {declared} but holds reals: kept as DOUBLE (their unit is not "
+                f"guessed at: --cast {CAST_THIS}=epoch_s reads seconds since 1970, as Python's "
+                "time.time() writes them; epoch_ms, epoch_us)",
             )
         return _Choice(pa.float64())
     if set(classes) == {"integer", "real"}:
