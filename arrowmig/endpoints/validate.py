@@ -302,8 +302,8 @@ def _precision_rule(
 def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
     """The columns of ``table`` whose values the existing ``target`` table's columns may
     store otherwise than written, which ``screen_batch`` looks for batch by batch: a SQLite
-    column's affinity, a PostgreSQL or DuckDB time column's precision. What a truncate reads
-    before it empties the table."""
+    column's affinity, a PostgreSQL or DuckDB time column's precision or number type. What a
+    truncate reads before it empties the table."""
     names = []
     for column in table.columns:
         if dialect == "sqlite":
@@ -312,11 +312,26 @@ def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
             rule = _precision_rule(table, target, column.name, dialect)
             # Only times, timestamps and intervals have a precision to lose.
             found = rule is not None and pa.types.is_temporal(rule[0].arrow_type)
+            found = found or _into_other_numbers(table, target, column.name)
         else:
             found = False
         if found:
             names.append(column.name)
     return names
+
+
+def _into_other_numbers(table: Table, target: Table, name: str) -> bool:
+    """Whether the values go into an existing decimal or float column of another type than
+    they travel as, which ``_conform_problems`` checks value by value: 0.1 + 0.2 into
+    numeric(12,2) would round, 1.005 as text too, 99999 would not fit numeric(4,1)."""
+    try:
+        column, there = table.column(name), target.column(name)
+    except KeyError:
+        return False
+    travels = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    wanted = there.arrow_type
+    numbers = pa.types.is_decimal(wanted) or pa.types.is_floating(wanted)
+    return bool(numbers and travels != wanted)
 
 
 _CONFORM_HINT = (
