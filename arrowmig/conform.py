@@ -69,7 +69,9 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         same = pc.equal(back, array)
         if pa.types.is_floating(array.type):
             same = pc.or_(same, pc.and_(pc.is_nan(array), pc.is_nan(back)))
-        if not pc.all(pc.fill_null(same, True)).as_py():
+        # min_count=0: all() of no values (a batch whose every row was rejected) is true,
+        # where by default it is null.
+        if not pc.all(pc.fill_null(same, True), min_count=0).as_py():
             raise pa.ArrowInvalid(f"a value would not arrive exactly as {target}")
     return converted
 

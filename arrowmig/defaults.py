@@ -14,7 +14,14 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import identity_note, is_identity, kept_numbering
 from arrowmig.model import Column, ColumnDefault, Table
-from arrowmig.schema import BOOLEAN_WORDS, ddl_type, forced_arrow_type, quote_ident, quote_literal
+from arrowmig.schema import (
+    BOOLEAN_WORDS,
+    ddl_type,
+    forced_arrow_type,
+    is_bytes_type,
+    quote_ident,
+    quote_literal,
+)
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -26,6 +33,13 @@ _CASTS = re.compile(
     rf"(?:\s*::\s*{_TYPE_NAME}(?:\.{_TYPE_NAME})?(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])*)*"
 )
 _SEQUENCE = re.compile(r"nextval\s*\(", re.IGNORECASE)
+_BYTES = {
+    # SQLite's blob literal, PostgreSQL's bytea as its catalog shows it (hex output), and
+    # DuckDB's BLOB, whose text holds a byte as \xHH or as its printable ASCII character.
+    "sqlite": re.compile(r"[xX]'((?:[0-9a-fA-F]{2})*)'"),
+    "postgresql": re.compile(r"'\\x((?:[0-9a-fA-F]{2})*)'::bytea"),
+    "duckdb": re.compile(r"CAST\('((?:[^'\\]|\\x[0-9a-fA-F]{2})*)' AS BLOB\)"),
+}
 
 _NOW = {"current_timestamp", "now()", "transaction_timestamp()", "get_current_timestamp()"}
 _SQLITE_NOW = {"current_timestamp", "datetime('now')", "datetime()"}
@@ -67,6 +81,9 @@ def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
         return ColumnDefault(sql, "random_uuid")
     if lowered == "null":
         return ColumnDefault(sql, "null")
+    blob = _BYTES[dialect].fullmatch(text)
+    if blob is not None:
+        return ColumnDefault(sql, "bytes", _bytes_hex(blob.group(1), dialect))
     if lowered in ("true", "false"):
         return ColumnDefault(sql, "boolean", lowered)
     if _NUMBER.fullmatch(text):
@@ -80,6 +97,14 @@ def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
     if _SEQUENCE.match(text):
         return ColumnDefault(sql, "sequence")
     return ColumnDefault(sql, "expression")
+
+
+def _bytes_hex(literal: str, dialect: str) -> str:
+    """The bytes of a blob literal's inside, as lowercase hex."""
+    if dialect != "duckdb":
+        return literal.lower()
+    parts = re.findall(r"\\x([0-9a-fA-F]{2})|(.)", literal, re.DOTALL)
+    return "".join(hexed.lower() if hexed else ch.encode().hex() for hexed, ch in parts)
 
 
 def _utc_clock(lowered: str) -> str | None:
@@ -126,6 +151,10 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
     family, arrow_type = _family(column, dialect)
     if family is None or (family == "uuid" and d.kind != "random_uuid"):
         return None, f"arrowmig has no rule for a default of type {column.source_type} in {dialect}"
+    if family == "bytes" or d.kind == "bytes":
+        if family != "bytes" or d.kind != "bytes":
+            return None, f"{d.sql} does not fit the column's type"
+        return _bytes_literal(d.value or "", dialect), None
     if d.kind in ("number", "boolean", "string"):
         sql, why = _literal(d, family, dialect, column.source_type.endswith("]"))
         if sql is not None and arrow_type is not None and not _fits(d.value or "", arrow_type):
@@ -164,6 +193,8 @@ def _family(column: Column, dialect: str) -> tuple[str | None, pa.DataType | Non
             return None, None
     if pa.types.is_boolean(t):
         return "boolean", t
+    if is_bytes_type(t):
+        return "bytes", t
     if pa.types.is_integer(t):
         return "integer", t
     if pa.types.is_floating(t) or pa.types.is_decimal(t):
@@ -175,6 +206,16 @@ def _family(column: Column, dialect: str) -> tuple[str | None, pa.DataType | Non
     if pa.types.is_timestamp(t):
         return ("timestamptz" if t.tz else "timestamp"), t
     return None, None
+
+
+def _bytes_literal(hexed: str, dialect: str) -> str:
+    """Bytes (as hex) as ``dialect``'s blob literal."""
+    if dialect == "sqlite":
+        return f"X'{hexed}'"
+    if dialect == "postgresql":
+        return f"'\\x{hexed}'::bytea"
+    escaped = "".join(f"\\x{hexed[i : i + 2]}" for i in range(0, len(hexed), 2))
+    return f"'{escaped}'::BLOB"
 
 
 def _fits(value: str, arrow_type: pa.DataType) -> bool:

@@ -540,8 +540,8 @@ def build_plan(
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
-            if target_dialect == "sqlite":
-                source, compared = _with_text_number_notes(source, target)
+            if target_dialect != "postgresql":
+                source, compared = _with_text_number_notes(source, target, target_dialect)
                 notes += compared
             notes += default_notes(target, target_dialect)
             notes += collation_notes(target, target_dialect)
@@ -1013,6 +1013,8 @@ def _apply_casts(
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
+            if pa.types.is_floating(col.arrow_type) and forced.strip().lower() in EPOCH_UNITS:
+                note += " (each real to the nearest microsecond, the finest a timestamp holds)"
             rounding = rounding_words(forced, target_dialect)
             if rounding:  # the target rounds as asked (SQLite does not): said beforehand
                 note += f" ({rounding})"
@@ -1055,7 +1057,7 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
     the column's values cannot be converted to there, is refused before anything is written,
     as the target itself answers (SQLite takes any declared type)."""
     for col in table.columns:
-        if not col.target_type or col.target_type.strip().lower() in EPOCH_UNITS:
+        if not col.target_type:
             continue
         type_sql = ddl_type(col, dialect)
         # Converted client-side, each value checked: the values arrive as that type already.
@@ -1356,13 +1358,13 @@ def _with_jsonb_notes(
     return replace(source, columns=columns)
 
 
-def _with_text_number_notes(source: Table, target: Table) -> tuple[Table, list[str]]:
-    """The source with a note on each column of numbers the created SQLite table keeps as
-    TEXT, and those notes as the report gives them."""
-    kept = {c.name for c in target.columns if is_number_kept_as_text(c)}
+def _with_text_number_notes(source: Table, target: Table, dialect: str) -> tuple[Table, list[str]]:
+    """The source with a note on each column of numbers the created SQLite or DuckDB table
+    keeps as text, and those notes as the report gives them."""
+    kept = {c.name for c in target.columns if is_number_kept_as_text(c, dialect)}
     if not kept:
         return source, []
-    note = {name: text_number_note(source.name, source.column(name)) for name in kept}
+    note = {name: text_number_note(source.name, source.column(name), dialect) for name in kept}
     columns = tuple(
         replace(c, notes=(*c.notes, note[c.name])) if c.name in kept else c for c in source.columns
     )

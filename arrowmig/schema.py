@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from arrowmig import infinity, nested_json, temporal_text
 from arrowmig.conform import decimal_as_float, decimal_text, instants
+from arrowmig.epochs import epoch_micros
 from arrowmig.errors import SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
@@ -615,7 +616,7 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         trues = pc.is_in(words, value_set=pa.array([w for w, v in BOOLEAN_WORDS.items() if v]))
         falses = pc.is_in(words, value_set=pa.array([w for w, v in BOOLEAN_WORDS.items() if not v]))
         known = pc.or_(pc.or_(trues, falses), pc.is_null(array))
-        if not pc.all(known).as_py():
+        if not pc.all(known, min_count=0).as_py():  # no values (all rejected): null by default
             raise pa.ArrowInvalid("a text that is no boolean word")
         return pc.if_else(pc.is_null(array), pa.scalar(None, pa.bool_()), trues)
     if is_text_type(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
@@ -645,10 +646,10 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     if forced is None or forced == array.type:
         return array
     factor = EPOCH_UNITS.get((column.target_type or "").strip().lower())
-    if factor is not None and pa.types.is_integer(array.type):
-        # Counted in the unit asked for; an epoch beyond the microsecond range raises.
-        micros = pc.multiply_checked(array.cast(pa.int64()), factor)
-        return micros.cast(pa.timestamp("us")).cast(forced)
+    if factor is not None and not is_text_type(array.type):
+        # Counted in the unit asked for; an epoch beyond the microsecond range raises. (Text
+        # is parsed as timestamp text, as =timestamptz parses it.)
+        return epoch_micros(array, factor).cast(forced)
     if pa.types.is_string(forced):
         # As the writers write text: infinities, years past 9999, intervals, lists as JSON.
         return _convert(array, forced, replace(column, target_type=None))

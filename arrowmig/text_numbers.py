@@ -1,8 +1,10 @@
-"""Exact numbers a created SQLite table keeps as TEXT (decimals, wide integers), named in the
-plan: SQLite compares, sorts and aggregates such a column as text, not as numbers.
+"""Exact numbers a created SQLite or DuckDB table keeps as text (decimals, wide integers; an
+unbounded PostgreSQL numeric), named in the plan: the target compares, sorts and aggregates
+such a column as text, not as numbers.
 
-A REAL would round past 15 significant digits and an INTEGER stops at 64 bits, so the text
-stays the default; the note gives the way to numbers for a column whose values fit a double.
+A REAL would round past 15 significant digits and an INTEGER stops at 64 bits; DuckDB's
+DECIMAL stops at 38 digits and needs a scale an unbounded numeric does not declare; so the
+text stays the default, and the note gives the way to numbers for a column whose values fit.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from arrowmig.model import Column
 from arrowmig.schema import ddl_type, is_text_type
 
 
-def is_number_kept_as_text(column: Column) -> bool:
-    """Whether a column of numbers becomes a TEXT column in a created SQLite table: a decimal,
-    a uint64, a numeric carried as its text (PostgreSQL's unbounded numeric and money, a
-    numeric(p,s) holding NaN or Infinity, DuckDB's HUGEINT)."""
-    if ddl_type(column, "sqlite") != "TEXT":
+def is_number_kept_as_text(column: Column, dialect: str) -> bool:
+    """Whether a column of numbers becomes a text column in a created ``dialect`` table: into
+    SQLite a decimal, a uint64, a numeric carried as its text (PostgreSQL's unbounded numeric
+    and money, a numeric(p,s) holding NaN or Infinity, DuckDB's HUGEINT); into DuckDB such a
+    numeric, which no DECIMAL holds."""
+    if ddl_type(column, dialect) != _TEXT[dialect]:
         return False
     t = column.arrow_type
     # A numeric(p,s) with NaN names itself in pg_type (its type again on PostgreSQL), not in
@@ -29,15 +32,33 @@ def is_number_kept_as_text(column: Column) -> bool:
     return pa.types.is_decimal(t) or pa.types.is_uint64(t) or (numeric and is_text_type(t))
 
 
+_TEXT = {"sqlite": "TEXT", "duckdb": "VARCHAR"}
+"""The text type each target keeps such numbers as (PostgreSQL keeps every numeric)."""
+
+
 _NUMERIC = re.compile(r"\s*(numeric|decimal)\s*(\([\d\s,]*\))?\s*", re.IGNORECASE)
 """A numeric type's name, with or without its (p,s); not an array of them (JSON elsewhere),
 which also names itself in pg_type."""
 
 
-def text_number_note(table: str, column: Column) -> str:
+def text_number_note(table: str, column: Column, dialect: str) -> str:
     """The note for such a column, with the cast that stores numbers: whole numbers as
-    INTEGER (a value past 64 bits then fails its row), others as REAL."""
+    integers (a value past 64 bits then fails its row), others as doubles, or into DuckDB as
+    DECIMAL(38,s) too."""
     cast = f"--cast {table}.{column.name}="
+    if dialect == "duckdb":
+        way = (
+            f"{cast}decimal(38,s) stores them as DECIMAL (rounded to s decimal places; a value "
+            f"past 38 digits fails its row), {cast}double as DOUBLE (exact to 15 significant "
+            "digits)"
+        )
+        if _whole(column):
+            way = f"{cast}bigint stores them as BIGINT (a value past 64 bits fails its row), {way}"
+        return (
+            "exact numbers kept as VARCHAR: DuckDB compares, sorts and aggregates them as text "
+            "(WHERE x > 9, ORDER BY and max() go by the characters: '10.50' < '9.99'; sum() "
+            f"refuses them); {way}"
+        )
     if _whole(column):
         way = f"{cast}bigint stores them as INTEGER (a value past 64 bits fails its row)"
     else:

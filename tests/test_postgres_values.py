@@ -828,6 +828,14 @@ def test_network_addresses_arrive_as_postgresql_shows_them(
     assert table.result == "differ" and table.differing_columns == ["i"]
 
 
+def _planned_flags(pg_url: str, out: str, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """Each column's flags in ``plan --json`` of the one table there is, joined."""
+    capsys.readouterr()
+    assert main(["plan", pg_url, out, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    return {c["name"]: " ".join(c["flags"]) for c in planned["columns"]}
+
+
 def test_exact_numbers_kept_as_sqlite_text_are_flagged_with_the_way_to_numbers(
     pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -839,10 +847,7 @@ def test_exact_numbers_kept_as_sqlite_text_are_flagged_with_the_way_to_numbers(
         "INSERT INTO p VALUES (1, 9.99, 1, 5), (2, 10.50, 2, 12), (3, 28.99, 3, 7)",
     )
     out = str(tmp_path / "p.db")
-    capsys.readouterr()
-    assert main(["plan", pg_url, out, "--json"]) == 0
-    (planned,) = json.loads(capsys.readouterr().out)["tables"]
-    flags = {c["name"]: " ".join(c["flags"]) for c in planned["columns"]}
+    flags = _planned_flags(pg_url, out, capsys)
     assert "SQLite compares" in flags["price"] and "--cast p.price=double" in flags["price"]
     assert "--cast p.whole=bigint" in flags["whole"]
     assert flags["n"] == "" and flags["id"] == ""
@@ -870,6 +875,36 @@ def test_exact_numbers_kept_as_sqlite_text_are_flagged_with_the_way_to_numbers(
         con.close()
 
 
+def test_exact_numbers_kept_as_duckdb_varchar_are_flagged_with_the_way_to_numbers(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Rails' t.decimal is an unbounded numeric: VARCHAR in DuckDB, where max() of 9.99, 10.50
+    # and 100 was '9.99' and sum() refused the column, with no flag (SQLite's TEXT had one).
+    _load(
+        pg_url,
+        "CREATE TABLE inv (id int PRIMARY KEY, amount numeric NOT NULL, price numeric(5,2));"
+        "INSERT INTO inv VALUES (1, 9.99, 1), (2, 10.50, 2), (3, 100, 3)",
+    )
+    out = str(tmp_path / "inv.duckdb")
+    flags = _planned_flags(pg_url, out, capsys)
+    assert "DuckDB compares" in flags["amount"] and "sum() refuses" in flags["amount"]
+    assert "--cast inv.amount=decimal(38,s)" in flags["amount"]
+    assert "--cast inv.amount=double" in flags["amount"]
+    assert flags["price"] == "" and flags["id"] == ""  # DECIMAL(5,2): numbers
+    said = " | ".join(migrate(pg_url, out).tables[0].notes)
+    assert "amount: exact numbers kept as VARCHAR" in said and "price: " not in said
+    # The way the note gives: numbers, which DuckDB compares and adds as PostgreSQL does.
+    config = MigrationConfig(mode="replace", casts=(("inv", "amount", "decimal(38,2)"),))
+    report = migrate(pg_url, out, config=config)
+    assert report.ok and "exact numbers kept" not in " ".join(report.tables[0].notes)
+    con = duckdb.connect(out, read_only=True)
+    try:
+        got = con.execute("SELECT max(amount), sum(amount)::VARCHAR FROM inv").fetchone()
+    finally:
+        con.close()
+    assert got is not None and (str(got[0]), got[1]) == ("100.00", "120.49")
+
+
 def test_a_numeric_p_s_holding_nan_kept_as_sqlite_text_is_flagged_too(
     pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -881,10 +916,7 @@ def test_a_numeric_p_s_holding_nan_kept_as_sqlite_text_is_flagged_too(
         "INSERT INTO nn VALUES (1, 9.5, '{1.5}'), (2, 10.5, NULL), (3, 'NaN', NULL)",
     )
     out = str(tmp_path / "nn.db")
-    capsys.readouterr()
-    assert main(["plan", pg_url, out, "--json"]) == 0
-    (planned,) = json.loads(capsys.readouterr().out)["tables"]
-    flags = {c["name"]: " ".join(c["flags"]) for c in planned["columns"]}
+    flags = _planned_flags(pg_url, out, capsys)
     assert "holds NaN" in flags["a"] and "SQLite compares" in flags["a"]
     assert "--cast nn.a=double" in flags["a"]
     assert "SQLite compares" not in flags["arr"]  # JSON text, not a number

@@ -169,6 +169,23 @@ def test_a_value_that_breaks_a_presumed_type_reloads_its_table(
         assert str(held) == str(values[column])
 
 
+def test_a_real_that_breaks_a_presumed_datetime_is_named_as_stored(tmp_path: Path) -> None:
+    # Read as text, the driver hands the real over as '1.672537e+09': the note showed that,
+    # quoted, as though the column held that text.
+    path = tmp_path / "ev.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE ev (id INTEGER PRIMARY KEY, occurred_at DATETIME)")
+    con.executemany(
+        "INSERT INTO ev VALUES (?, ?)", [(1, "2023-01-01 00:00:00"), (2, 1672537182.8658521)]
+    )
+    con.commit()
+    con.close()
+    report = migrate(str(path), str(tmp_path / "ev.duckdb"))
+    assert report.ok
+    (note,) = _loaded_again(report)
+    assert "column 'occurred_at' holds the real 1672537182.865852, though declared" in note
+
+
 def test_a_blob_among_texts_is_found_before_reading(tmp_path: Path) -> None:
     source = build(tmp_path / "s.db", {5_000: {"s": b"\x00\xff"}})
     with open_endpoint(source) as src:

@@ -188,7 +188,11 @@ def test_null_only_columns_keep_their_declared_type(
         ([0, 1, 1, None], pa.bool_(), ("integer",), None),
         ([0, 1, 2], pa.int64(), ("integer",), "other than 0/1"),
         ([-1, 0], pa.int64(), ("integer",), "other than 0/1"),
-        ([0, 1, "yes"], pa.string(), ("integer", "text"), "mixed storage classes"),
+        # Rails 5 writes 1/0 where Rails 4 wrote 't'/'f': the cast that converts both is named.
+        ([0, 1, "yes", " F "], pa.string(), ("integer", "text"), "=boolean converts 't'"),
+        ([0, 2, "yes"], pa.string(), ("integer", "text"), "mixed storage classes"),
+        ([0, 1, "maybe"], pa.string(), ("integer", "text"), "mixed storage classes"),
+        (["t", "f", "maybe"], pa.string(), ("text",), "1 of 3 texts are none of them"),
     ],
 )
 def test_booleans(
@@ -231,6 +235,7 @@ def test_booleans(
         ("TIME", ["2000-01-01 09:30:00"], pa.string(), "not a time of day"),  # Rails' times
         ("DATE", ["2024-01-31", 17], pa.string(), "integers in a date/time column"),
         ("DATE", [1.5], pa.float64(), "holds reals"),
+        ("DATETIME", [1700000000.5], pa.float64(), "=epoch_s reads seconds since 1970"),
     ],
 )
 def test_dates(

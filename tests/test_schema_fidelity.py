@@ -76,6 +76,9 @@ def notes_of(report: arrowmig.MigrationReport, table: str) -> str:
         ("gen_random_uuid()", "postgresql", "random_uuid", None),
         ("uuid_generate_v4()", "postgresql", "random_uuid", None),
         ("uuid()", "duckdb", "random_uuid", None),
+        ("x'00FF'", "sqlite", "bytes", "00ff"),
+        ("'\\x00ff'::bytea", "postgresql", "bytes", "00ff"),
+        ("CAST('\\x00\\xFFab' AS BLOB)", "duckdb", "bytes", "00ff6162"),
     ],
 )
 def test_defaults_are_classified_from_each_catalogs_spelling(
@@ -155,6 +158,39 @@ def test_portable_defaults_reach_duckdb_and_are_shown_in_the_plan(
     finally:
         con.close()
     assert row == (5, -7, 2.5, HOSTILE, True, None)
+
+
+@pytest.mark.postgres
+def test_blob_defaults_reach_every_target_and_come_back(tmp_path: Path, pg_url: str) -> None:
+    # SQLite's x'00ff' was "not copied (arrowmig has no rule for a default of type BLOB)".
+    source = make_sqlite(
+        tmp_path / "b.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB DEFAULT x'00ff41', e BLOB DEFAULT X'',"
+        " other TEXT); INSERT INTO t (id, other) VALUES (1, 'a');",
+    )
+    wanted = (b"\x00\xffA", b"")
+    report = arrowmig.migrate(source, pg_url)
+    assert report.ok and "not copied" not in notes_of(report, "t")
+    pg_row = pg_one(pg_url, "INSERT INTO t (other) VALUES ('c') RETURNING b, e")
+    assert tuple(bytes(v) for v in pg_row) == wanted  # type: ignore[arg-type]
+    duck = str(tmp_path / "b.duckdb")
+    report = arrowmig.migrate(pg_url, duck)
+    assert report.ok and "not copied" not in notes_of(report, "t")
+    con = duckdb.connect(duck)
+    try:
+        con.execute("INSERT INTO t (id, other) VALUES (3, 'd')")
+        assert con.execute("SELECT b, e FROM t WHERE id = 3").fetchone() == wanted
+    finally:
+        con.close()
+    back = tmp_path / "back.db"
+    report = arrowmig.migrate(duck, str(back))
+    assert report.ok and "not copied" not in notes_of(report, "t")
+    lite = sqlite3.connect(back)
+    try:
+        lite.execute("INSERT INTO t (id, other) VALUES (4, 'e')")
+        assert lite.execute("SELECT b, e FROM t WHERE id = 4").fetchone() == wanted
+    finally:
+        lite.close()
 
 
 def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -190,3 +191,35 @@ def test_text_a_postgres_char_would_cut_is_refused_before_emptying(
         arrowmig.MigrationConfig(target_schema="public"),
     )
     assert pg_rows(pg_url, "t", "id") == [(9001, "o")]
+
+
+@pytest.mark.postgres
+def test_a_value_a_postgres_numeric_would_round_is_refused_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Django's bare decimal holds 0.1 + 0.2, which the numeric(12,2) column Django made in
+    # PostgreSQL would round: the table was emptied, then the load failed on it.
+    source = str(tmp_path / "s.db")
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, price decimal, note TEXT)")
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?, ?)", [(i, i / 4, f"n{i}") for i in range(1, 3001)]
+        )
+        con.execute("UPDATE t SET price = 0.1 + 0.2 WHERE id = 2600")
+    con.close()
+    pg_exec(
+        pg_url,
+        "CREATE TABLE public.t (id bigint PRIMARY KEY, price numeric(12,2), note text)",
+        "INSERT INTO public.t VALUES (9001, 1.50, 'old')",
+        "CREATE SCHEMA spare",
+        "CREATE TABLE spare.t (id bigint PRIMARY KEY, price numeric(12,2), note text)",
+    )
+    _refused_then_written(
+        source,
+        pg_url,
+        "table 't', column 'price', id 2600: value does not fit the target column's type "
+        "(numeric(12,2)) exactly: 0.30000000000000004",
+        pg_url,
+        arrowmig.MigrationConfig(target_schema="public"),
+    )
+    assert pg_rows(pg_url, "t", "id") == [(9001, Decimal("1.50"), "old")]

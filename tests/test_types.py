@@ -800,6 +800,46 @@ def test_epoch_integers_become_instants_only_in_the_unit_named(tmp_path: Path, p
 
 
 @pytest.mark.postgres
+def test_epoch_reals_become_instants_to_the_microsecond(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # time.time() and Rails' Time#to_f write REAL seconds: epoch_s passed the plan, then
+    # failed every value, 1700000001.0 too. A cast that counts nothing is refused at planning.
+    db = _sqlite(
+        tmp_path / "r.db",
+        "CREATE TABLE e (id INTEGER PRIMARY KEY, ts REAL, d DATE);",
+        {
+            "e": [
+                (1, 1700000001.0, "2024-01-02"),
+                (2, 1700000000.5, None),
+                (3, 1672537182.8658521, None),
+                (4, 1700000000.1234567, None),  # finer than a microsecond: rounded
+                (5, -1.5, None),
+                (6, None, None),
+            ]
+        },
+    )
+    assert main(["plan", db, pg_url, "--cast", "e.ts=epoch_s"]) == 0
+    assert "(each real to the nearest microsecond" in capsys.readouterr().err
+    report = migrate(db, pg_url, config=MigrationConfig(casts=(("e", "ts", "epoch_s"),)))
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT ts FROM e ORDER BY id").fetchall()
+    utc = dt.UTC
+    assert [r[0] for r in rows] == [
+        dt.datetime(2023, 11, 14, 22, 13, 21, tzinfo=utc),
+        dt.datetime(2023, 11, 14, 22, 13, 20, 500000, tzinfo=utc),
+        dt.datetime(2023, 1, 1, 1, 39, 42, 865852, tzinfo=utc),
+        dt.datetime(2023, 11, 14, 22, 13, 20, 123457, tzinfo=utc),
+        dt.datetime(1969, 12, 31, 23, 59, 58, 500000, tzinfo=utc),
+        None,
+    ]
+    config = MigrationConfig(mode="replace", casts=(("e", "d", "epoch_s"),))
+    with pytest.raises(UsageError, match="date values do not convert to epoch_s"):
+        migrate(db, pg_url, config=config)
+
+
+@pytest.mark.postgres
 def test_sqlite_times_of_day_land_as_time(tmp_path: Path, pg_url: str) -> None:
     # Django's TimeField: SQLite keeps 'HH:MM:SS[.ffffff]' text; PostgreSQL and DuckDB get
     # time, the end of the day included. Rails' '2000-01-01 09:30:00' is no time: text.

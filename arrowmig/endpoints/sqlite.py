@@ -45,7 +45,12 @@ from arrowmig.endpoints.sqlite_profile import (
     presumed_profile,
     profile_table,
 )
-from arrowmig.endpoints.sqlite_proofs import driver_surprise, typed_arrays
+from arrowmig.endpoints.sqlite_proofs import (
+    StoredValue,
+    driver_surprise,
+    stored_words,
+    typed_arrays,
+)
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.endpoints.sqlite_wal import wal_folder_error
@@ -808,7 +813,7 @@ class SQLiteEndpoint(BaseEndpoint):
         except Exception as exc:
             self._forget_read(cursor)
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
-        return self._typed_batches(table, raw, cursor, with_key, key_sql is not None)
+        return self._typed_batches(table, raw, cursor, with_key, key_sql)
 
     def _read_ranges(
         self,
@@ -880,7 +885,7 @@ class SQLiteEndpoint(BaseEndpoint):
         ]
 
     def _typed_batches(
-        self, table: Table, raw: Any, cursor: Any, with_key: bool, has_key: bool
+        self, table: Table, raw: Any, cursor: Any, with_key: bool, key_sql: str | None
     ) -> Iterator[pa.RecordBatch]:
         n = len(table.columns)
         names = [c.name for c in table.columns]
@@ -892,8 +897,9 @@ class SQLiteEndpoint(BaseEndpoint):
                     first = False
                 if batch.num_rows == 0:
                     continue
-                keys = batch.column(n) if has_key else None
-                arrays = typed_arrays(table, [batch.column(i) for i in range(n)], keys)
+                keys = batch.column(n) if key_sql is not None else None
+                stored = self._stored_value(table, key_sql, keys)
+                arrays = typed_arrays(table, [batch.column(i) for i in range(n)], keys, stored)
                 out = pa.RecordBatch.from_arrays(arrays, names=names)
                 if with_key:
                     key_array = keys if keys is not None else pa.nulls(out.num_rows, pa.int64())
@@ -913,6 +919,32 @@ class SQLiteEndpoint(BaseEndpoint):
             raise
         finally:
             self._forget_read(cursor)
+
+    def _stored_value(
+        self, table: Table, key_sql: str | None, keys: pa.Array | None
+    ) -> StoredValue | None:
+        """How a batch's value is stored in the source (its class and exact value), asked
+        once, for the message of a value that breaks its column's presumed type."""
+        if key_sql is None or keys is None:
+            return None
+
+        def stored(column: Column, row: int) -> str | None:
+            key = keys[row].as_py()
+            if not isinstance(key, int):
+                return None
+            c = quote_ident(column.name)
+            sql = (
+                f"SELECT typeof({c}), {c} FROM {self.from_clause(table.name)} "
+                f"WHERE {key_sql} = {key}"
+            )
+            try:
+                # On a connection of its own: this one's read is still open.
+                rows = self._query_apart(sql)
+            except Exception:
+                return None  # the message then shows the value as the driver read it
+            return stored_words(*rows[0]) if rows else None
+
+        return stored
 
     # -- target side ------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from arrowmig.schema import quote_ident
+from arrowmig.schema import BOOLEAN_WORDS, quote_ident, quote_literal
 from arrowmig.temporal_text import DATE32_YEARS
 
 _DIGITS4 = "[0-9][0-9][0-9][0-9]"
@@ -59,6 +59,9 @@ class ColumnProfile:
     """Texts that are well-formed JSON (RFC 8259, SQLite's json_valid), in a JSON column."""
     time_texts: int = 0
     """Texts that are exactly ``HH:MM:SS[.f{1,6}]`` and a real time of day, in a TIME column."""
+    boolean_texts: int = 0
+    """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
+    spaces around), in a BOOLEAN column."""
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -353,7 +356,15 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
         parts.append(_json_aggregate(c))
     if is_time(declared):
         parts.append(_time_aggregate(c))
+    if is_boolean(declared):
+        parts.append(_boolean_aggregate(c))
     return parts
+
+
+def _boolean_aggregate(c: str) -> _Aggregate:
+    words = ", ".join(quote_literal(w) for w in BOOLEAN_WORDS)
+    test = f"typeof({c})='text' AND lower(trim({c})) IN ({words})"
+    return ("boolean_texts", f"count(CASE WHEN {test} THEN 1 END)")
 
 
 def _json_aggregate(c: str) -> _Aggregate:
@@ -407,6 +418,8 @@ def _expected_aggregates(
             parts.append(_json_aggregate(c))
         if is_time(declared):
             parts.append(_time_aggregate(c))
+        if is_boolean(declared):
+            parts.append(_boolean_aggregate(c))
     return parts
 
 
@@ -508,6 +521,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         decimal_frac_digits=_int(values.get("decimal_frac_digits")),
         json_texts=_int(values.get("json_texts")),
         time_texts=_int(values.get("time_texts")),
+        boolean_texts=_int(values.get("boolean_texts")),
     )
 
 

@@ -10,6 +10,7 @@ and timestamps (their calendar is checked by the cast that follows), and VARCHAR
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,10 +48,27 @@ classes: anything else is a surprise."""
 _COMPUTED = ("boolean", "varchar", *FORMATS)
 """The proofs that look at every value (the others look at the type the driver read)."""
 
+StoredValue = Callable[[Column, int], "str | None"]
+"""The value a column holds in the source at a row of the batch, in words for a message
+(``stored_words``); None where it cannot say. The driver hands a real over in a column it
+reads as text as 7 digits ('1.672537e+09' for 1672537182.8658521): not the value."""
 
-def check_batch(table: Table, column: Column, array: pa.Array) -> None:
+
+def stored_words(kind: str, value: object) -> str:
+    """A value as SQLite stores it (``typeof`` and the value), for a message: a number by
+    its class and exact value (a real as its shortest round-trip text), a text quoted."""
+    if kind in ("real", "integer"):
+        return f"the {kind} {value!r}"
+    if kind == "blob" and isinstance(value, bytes):
+        return f"a blob of {len(value)} bytes"
+    return repr(value)
+
+
+def check_batch(
+    table: Table, column: Column, array: pa.Array, stored: StoredValue | None = None
+) -> None:
     """Raise TypeSurprise naming the first value of ``array`` (as read) that ``column.proof``
-    does not allow."""
+    does not allow; as ``stored`` says it is stored, where it can."""
     proof = column.proof
     if proof is None:
         return
@@ -67,12 +85,19 @@ def check_batch(table: Table, column: Column, array: pa.Array) -> None:
     else:
         return
     if pc.any(bad).as_py():
-        raise surprise(table, column, f"holds {_shown(array, pc.index(bad, True).as_py())}")
+        row = pc.index(bad, True).as_py()
+        shown = stored(column, row) if stored is not None else None
+        raise surprise(table, column, f"holds {shown or _shown(array, row)}")
 
 
-def typed_arrays(table: Table, arrays: list[pa.Array], keys: pa.Array | None) -> list[pa.Array]:
-    """Each column's array as the driver handed it over, proven (``check_batch``) and cast to
-    the column's type (``cast_or_surprise``).
+def typed_arrays(
+    table: Table,
+    arrays: list[pa.Array],
+    keys: pa.Array | None,
+    stored: StoredValue | None = None,
+) -> list[pa.Array]:
+    """Each column's array as the driver handed it over, proven (``check_batch``, a value
+    that fails named as ``stored`` says) and cast to the column's type (``cast_or_surprise``).
 
     Columns under the same proof, read as and cast to the same types, are checked and cast as
     one array: a compute call costs tens of microseconds before its first value (a regular
@@ -84,7 +109,7 @@ def typed_arrays(table: Table, arrays: list[pa.Array], keys: pa.Array | None) ->
     groups: dict[tuple[object, ...], list[int]] = {}
     for i, (col, arr) in enumerate(zip(table.columns, arrays, strict=True)):
         if col.proof not in _COMPUTED and arr.type == col.arrow_type:
-            check_batch(table, col, arr)  # the type alone: joining would only copy
+            check_batch(table, col, arr, stored)  # the type alone: joining would only copy
             continue
         limit = varchar_limit(col.source_type) if col.proof == "varchar" else None
         groups.setdefault((col.proof, limit, arr.type, col.arrow_type), []).append(i)
@@ -106,7 +131,7 @@ def typed_arrays(table: Table, arrays: list[pa.Array], keys: pa.Array | None) ->
                 continue
         for i in members:
             col = table.columns[i]
-            check_batch(table, col, arrays[i])
+            check_batch(table, col, arrays[i], stored)
             if arrays[i].type != col.arrow_type:
                 out[i] = cast_or_surprise(table, col, arrays[i], keys)
     return out

@@ -100,7 +100,10 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
             )
         if dated:
             return _Choice(
-                pa.float64(), note=f"declared {declared} but holds reals: not guessed at"
+                pa.float64(),
+                note=f"declared {declared} but holds reals: kept as DOUBLE (their unit is not "
+                f"guessed at: --cast {CAST_THIS}=epoch_s reads seconds since 1970, as Python's "
+                "time.time() writes them; epoch_ms, epoch_us)",
             )
         return _Choice(pa.float64())
     if set(classes) == {"integer", "real"}:
@@ -134,6 +137,12 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         )
     if classes == ("text",):
         return _text_choice(declared, p)
+    if is_boolean(declared) and classes == ("integer", "text") and _boolean_mix(p):
+        # Rails 5 writes 1/0 where Rails 4 wrote 't'/'f': a table written by both.
+        return _Choice(
+            pa.string(),
+            note=f"declared {declared} but holds 0/1 and text: kept as text ({_BOOLEAN_CAST})",
+        )
     why = f"mixed storage classes {'/'.join(classes)}: stored as text"
     if dated:
         why += " (integers in a date/time column are not guessed at)"
@@ -233,13 +242,23 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
     )
 
 
+_BOOLEAN_CAST = f"--cast {CAST_THIS}=boolean converts 't', 'true', 'yes', '1' and their opposites"
+
+
+def _boolean_mix(p: ColumnProfile) -> bool:
+    """Whether every integer is 0 or 1 and every text a boolean word."""
+    ints = p.min_int is not None and p.max_int is not None and 0 <= p.min_int <= p.max_int <= 1
+    return ints and p.boolean_texts == p.texts
+
+
 def _text_choice(declared: str, p: ColumnProfile) -> _Choice:
     if is_boolean(declared):
         # 't'/'f' (older Rails), 'true', 'yes': which texts mean true is not guessed at.
+        others = p.texts - p.boolean_texts
+        also = f"; {others:,} of {p.texts:,} texts are none of them" if others else ""
         return _Choice(
             pa.string(),
-            note=f"declared {declared} but holds text: kept as text (--cast {CAST_THIS}=boolean "
-            "converts 't', 'true', 'yes', '1' and their opposites)",
+            note=f"declared {declared} but holds text: kept as text ({_BOOLEAN_CAST}{also})",
         )
     if is_json(declared):
         if p.json_texts == p.texts:
