@@ -477,7 +477,7 @@ def generate(
     try:
         report: MigrationReport = transfer(open_source, target, config=base, progress=progress)
     except SchemaError as exc:
-        if exc.hint == TABLE_EXISTS_HINT:
+        if exc.hint is not None and exc.hint.endswith(TABLE_EXISTS_HINT):
             exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer
         raise
     return report

@@ -20,7 +20,7 @@ from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
 from arrowmig.names import name_parts, shown, split_names, written
-from arrowmig.plan import MigrationPlan, extension_tables, partitions_of
+from arrowmig.plan import MigrationPlan, extension_tables, partitions_of, table_exists_hint
 from arrowmig.rejects import file_safe
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
@@ -257,8 +257,7 @@ def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
                 if dst.table_exists(name):
                     raise SchemaError(
                         f"table {shown(run.schema, name)} already exists in {dst.url.redacted}",
-                        hint="use --mode replace, append or truncate, --resume to continue an "
-                        "interrupted run, or drop it first",
+                        hint=table_exists_hint(dst, name),
                         table=shown(run.schema, name),
                     )
 
