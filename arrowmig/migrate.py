@@ -1355,7 +1355,8 @@ def explain(
         runs = schema_runs(source, target, config)
         every = table_pairs(runs)
         return SeveralPlans(
-            [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs]
+            [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs],
+            several_schemas(config.source_schema) or [],
         )
     config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)
