@@ -135,17 +135,25 @@ def _key_notes_replaced(notes: list[str], said: dict[str, str]) -> list[str]:
     ]
 
 
-def unfinished_key_notes(notes: list[str], table: Table, dialect: str) -> list[str]:
-    """The plan's notes of a created table that failed before it was finished: the
-    finishing is what moves each key's own sequence past the loaded keys (PostgreSQL) or
-    creates it there (DuckDB), so the note that said it does says it was not done. SQLite's
-    counter follows the rows as they go in; a shared sequence is moved for the whole run."""
+def unfinished_key_notes(
+    notes: list[str], table: Table, dialect: str, status: str = "failed"
+) -> list[str]:
+    """The plan's notes of a created table that failed (``status``), or was interrupted,
+    before it was finished: the finishing is what moves each key's own sequence past the
+    loaded keys (PostgreSQL) or creates it there (DuckDB), so the note that said it does says
+    it was not done. SQLite's counter follows the rows as they go in; a shared sequence is
+    moved for the whole run."""
     if dialect not in ("postgresql", "duckdb"):
         return notes
     verb = "restarted" if dialect == "postgresql" else "created"
+    why = (
+        "the run was stopped before the table was finished (--resume does it)"
+        if status == "interrupted"
+        else "the table failed before it was finished"
+    )
     told = {
         f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned key's "
-        f"sequence not {verb} past the loaded keys: the table failed before it was finished"
+        f"sequence not {verb} past the loaded keys: {why}"
         for c in table.columns
         if c.auto_increment and c.shared_sequence is None
     }

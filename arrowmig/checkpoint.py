@@ -18,14 +18,16 @@ from typing import Any
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
 from arrowmig.model import Table
+from arrowmig.schema import quote_literal
 
 TABLE_ROW = "*"
 """``stream_name`` of a table's own row (prepared / loaded); streams use their names."""
 RUN_ROW = "*"
 """``table_name`` of the run's own row (running / complete)."""
 
-# States of a stream row: running, done. Of a table row: prepared, loaded. Of the run row:
-# running, complete.
+# States of a stream row: running, done. Of a table row: prepared, placed (a staged table
+# put in place, its finishing stopped after: ``loading.finish_placed``), loaded. Of the run
+# row: running, complete.
 
 _COLUMNS = (
     "run_id",
@@ -200,7 +202,7 @@ def rows_committed(table_rows: list[Row]) -> int:
     without a key keeps no stream rows; an arrowmig before this one recorded 0 there)."""
     streams = sum(r.rows_done for r in table_rows if r.stream_name != TABLE_ROW)
     own = next((r for r in table_rows if r.stream_name == TABLE_ROW), None)
-    if own is not None and own.state == "loaded":
+    if own is not None and own.state in ("placed", "loaded"):
         return max(streams, own.rows_done)
     return streams
 
@@ -247,6 +249,13 @@ def superseded_text(run_row: Row, target: str) -> str:
     )
 
 
+def _literal(value: str | int | None) -> str:
+    """A checkpoint value written into a statement (``CheckpointStore.upsert_sql``)."""
+    if value is None:
+        return "NULL"
+    return str(int(value)) if isinstance(value, int) else quote_literal(value)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -284,6 +293,21 @@ class CheckpointStore:
             for r in self.target.execute(sql + " ORDER BY run_id, table_name, stream_name", params)
         ]
 
+    def unfinished_run_loading(self, table: str) -> str | None:
+        """The id of a run not finished (interrupted, killed, failed) that loads ``table``, which
+        ``--resume`` continues; None when there is none (every run that loaded it completed)."""
+        rows = self.rows()
+        runs = {r.run_id: r for r in rows if r.table_name == RUN_ROW}
+        for row in rows:
+            own = runs.get(row.run_id)
+            if own is None or own.state in SETTLED:
+                continue
+            recorded = run_basis(own).get("tables")
+            listed = isinstance(recorded, list) and table in recorded
+            if listed or (row.table_name == table and row.stream_name == TABLE_ROW):
+                return row.run_id
+        return None
+
     def stream_row(self, run_id: str, table: str, stream: str) -> Row | None:
         """One stream's row (what the target holds of it, read back after a failure)."""
         p = self.target.param
@@ -298,20 +322,21 @@ class CheckpointStore:
         """The statement (and parameters) that records ``row``: run it with a batch, or alone."""
         return self._upsert([row])
 
-    def _upsert(self, rows: list[Row]) -> tuple[str, tuple[Any, ...]]:
-        """One statement that records ``rows`` (each of another stream or table)."""
-        p = self.target.param
+    def upsert_sql(self, row: Row) -> str:
+        """``upsert`` as one statement with its values written in: one of several run together
+        (``run_in_transaction`` takes no parameters), as a table's put in place is."""
+        sql, params = self._upsert([row], literal=True)
+        assert not params
+        return sql
+
+    def _upsert(self, rows: list[Row], *, literal: bool = False) -> tuple[str, tuple[Any, ...]]:
+        """One statement that records ``rows`` (each of another stream or table); ``literal``:
+        with the values in the statement, not as parameters."""
         values = []
         params: list[Any] = []
         now = _now()
         for row in rows:
-            n = len(params)
-            values.append(
-                f"({p(n + 1)}, {p(n + 2)}, {p(n + 3)}, {p(n + 4)}, CAST({p(n + 5)} AS BIGINT), "
-                f"CAST({p(n + 6)} AS BIGINT), CAST({p(n + 7)} AS BIGINT), "
-                f"CAST({p(n + 8)} AS BIGINT), {p(n + 9)}, {p(n + 10)}, {p(n + 11)})"
-            )
-            params += [
+            row_values = (
                 row.run_id,
                 row.table_name,
                 row.stream_name,
@@ -323,7 +348,17 @@ class CheckpointStore:
                 row.state,
                 row.detail,
                 now,
-            ]
+            )
+            if literal:
+                v = [_literal(value) for value in row_values]
+            else:
+                v = [self.target.param(len(params) + i + 1) for i in range(len(row_values))]
+                params += row_values
+            values.append(
+                f"({v[0]}, {v[1]}, {v[2]}, {v[3]}, CAST({v[4]} AS BIGINT), "
+                f"CAST({v[5]} AS BIGINT), CAST({v[6]} AS BIGINT), "
+                f"CAST({v[7]} AS BIGINT), {v[8]}, {v[9]}, {v[10]})"
+            )
         sql = (
             f"INSERT INTO {self.table} ({', '.join(_COLUMNS)}) VALUES {', '.join(values)} "
             "ON CONFLICT (run_id, table_name, stream_name) DO UPDATE SET "

@@ -142,6 +142,14 @@ class StatementStopped(TransferError):
     transaction rolled back, and its table is reported interrupted, not failed. Not
     transient: a retry would only wait again for what the stop cut short."""
 
+    unfinished: tuple[str, ...] = ()
+    """Cut short as a loaded table was finished: what its finishing left undone (the key or
+    index it cut short and those after it, key sequences, statistics), for the report;
+    ``--resume`` does them."""
+    notes: tuple[str, ...] = ()
+    """What that finishing had to say before the stop (what it could not give the table, with
+    how to add it by hand), for the report."""
+
 
 class Interrupted(KeyboardInterrupt):
     """``arrowmig.migrate``, ``verify`` or ``generate`` stopped by a signal (Ctrl-C), raised

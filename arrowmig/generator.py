@@ -500,7 +500,7 @@ def generate(
     try:
         report: MigrationReport = transfer(open_source, target, config=base, progress=sink)
     except SchemaError as exc:
-        if exc.hint == TABLE_EXISTS_HINT:
+        if exc.hint is not None and exc.hint.endswith(TABLE_EXISTS_HINT):
             exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer
         raise
     raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over

@@ -20,10 +20,15 @@ from arrowmig.auto_keys import identity_resets, sequence_renames
 from arrowmig.backup_copies import backup_copy, backup_indexes
 from arrowmig.backups import MAX_NAME_BYTES, backup_name, name_hash
 from arrowmig.endpoints.base import INTERNAL_PREFIX, Endpoint
-from arrowmig.endpoints.common import not_built
+from arrowmig.endpoints.common import (
+    STATISTICS_LEFT,
+    leaving,
+    not_built,
+    raise_if_stopped,
+)
 from arrowmig.endpoints.pg_dressing import Dressing, given, to_give
 from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored
-from arrowmig.errors import ArrowmigError
+from arrowmig.errors import ArrowmigError, StatementStopped
 from arrowmig.meter import FinishWork
 from arrowmig.model import KEPT_FROM_REPLACED, NOT_KEPT, Table, TableLoad
 from arrowmig.schema import key_statements, quote_ident
@@ -169,11 +174,18 @@ def finish(
     analyze: bool = True,
     moved: Collection[str] = (),
     indexes: bool = True,
+    placed: str | None = None,
 ) -> TableLoad:
     """Build keys and indexes, and move a staging table into place, in one transaction.
     ``moved``: the run's target tables (their foreign keys are the run's to add); ``indexes``:
-    False (--no-keys) builds none of a replaced table's own either."""
+    False (--no-keys) builds none of a replaced table's own either; ``placed``: the statement
+    that records a staged table put in place, committed with it (``finish_placed``).
+
+    A stop (``StatementStopped``) is raised, not noted, with what it left undone: a table
+    loaded straight is built again as far as it got (what is there is passed over), and a
+    staged one goes on after its put in place (``finish_placed``)."""
     final = landing.final
+    statistics = [STATISTICS_LEFT] if analyze and dst.dialect == "postgresql" else []
     if not landing.staged:
         if landing.action in ("append", "truncate"):
             # An existing table keeps its own keys, indexes and constraints; its key
@@ -182,7 +194,8 @@ def finish(
             load.skipped.extend(_written_notes(dst, final.name, final.name))
             _advance_key_sequences(dst, final, load)
             return load
-        load = dst.finish_table(final)
+        with leaving(*statistics):
+            load = dst.finish_table(final)
         if analyze:
             _analyze(dst, final, load)
         return load
@@ -224,18 +237,20 @@ def finish(
         # transaction, so the next insert that leaves the key out does not collide.
         statements += identity_resets(final, dst.schema)
         statements += sequence_renames(final, dst.schema)
+    if placed is not None:
+        # With the rows put in place, not after: stopped from here on, a resume must not
+        # look for the staging table, gone now, but go on after it.
+        statements.append(placed)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
-    if created:
-        # Before the replaced table's own are given: a key's default is the source's (the
-        # plan says so), not the old one's, set and then replaced.
-        add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
-        if add_key_sequences is not None:
-            add_key_sequences(final, load)
-        note_used_up_keys = getattr(dst, "note_used_up_keys", None)  # PostgreSQL's
-        if note_used_up_keys is not None:
-            note_used_up_keys(final, load)
-    else:
-        _advance_key_sequences(dst, final, load)
+    # The key sequences and statistics a stop leaves to --resume (``finish_placed``). What
+    # the replaced table had (its dressing, other tables' keys into it) was read from it, gone
+    # now: given all the same, a stop naming each item it cut short, with how to add it.
+    stopped: StatementStopped | None = None
+    try:
+        with leaving(*statistics):
+            _key_sequences(dst, final, load, created=created)
+    except StatementStopped as stop:
+        stopped = stop
     _dress(dst, final, dressing, load)
     # After the replaced table's own are given: a key of another table may point at a
     # UNIQUE the new table has only as kept from the old one.
@@ -245,9 +260,44 @@ def finish(
         # hold, as the old one did, are named (what they did, ON DELETE CASCADE, is gone).
         after = unheld_keys_into(final.name, moved).items()
         load.skipped.extend(note for key, note in after if key not in unheld_before)
-    if analyze:
-        _analyze(dst, final, load)
+    if analyze and stopped is None:
+        try:
+            _analyze(dst, final, load)
+        except StatementStopped as stop:
+            stopped = stop
+    if stopped is not None:
+        stopped.notes = (*stopped.notes, *load.skipped)  # what it could not give, told
+        raise stopped
     return load
+
+
+def finish_placed(dst: Endpoint, landing: Landing, *, analyze: bool = True) -> TableLoad:
+    """The rest of ``finish`` for a staged table the interrupted run put in place, with its
+    keys and indexes, and was stopped after: its key sequences and statistics."""
+    load = TableLoad()
+    created = landing.action in ("create", "replace")
+    with leaving(*([STATISTICS_LEFT] if analyze and dst.dialect == "postgresql" else [])):
+        _key_sequences(dst, landing.final, load, created=created)
+    if analyze:
+        _analyze(dst, landing.final, load)
+    return load
+
+
+def _key_sequences(dst: Endpoint, table: Table, load: TableLoad, *, created: bool) -> None:
+    """A table put in place: its key sequences past the loaded keys (DuckDB creates them;
+    PostgreSQL moved them with the put in place, and says which are used up), or past the
+    keys added to an existing one."""
+    if not created:
+        _advance_key_sequences(dst, table, load)
+        return
+    # Before the replaced table's own are given: a key's default is the source's (the
+    # plan says so), not the old one's, set and then replaced.
+    add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
+    if add_key_sequences is not None:
+        add_key_sequences(table, load)
+    note_used_up_keys = getattr(dst, "note_used_up_keys", None)  # PostgreSQL's
+    if note_used_up_keys is not None:
+        note_used_up_keys(table, load)
 
 
 def _restore_foreign_keys(
@@ -345,6 +395,7 @@ def _analyze(dst: Endpoint, table: Table, load: TableLoad) -> None:
     try:
         dst.execute(f"ANALYZE {dst.qualify(table.name)}")
     except ArrowmigError as exc:
+        raise_if_stopped(exc, STATISTICS_LEFT)  # the table is --resume's to finish
         load.skipped.append(f"statistics not gathered (autovacuum will): {exc}")
         return
     seconds = time.monotonic() - started

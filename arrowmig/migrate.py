@@ -1099,7 +1099,8 @@ def _read_at(rows: list[Row] | None) -> list[str]:
 def _committed_any(rows: list[Row] | None) -> bool:
     """Whether the interrupted run committed rows (or finished a table) this run keeps."""
     return any(
-        r.table_name != RUN_ROW and (r.rows_done > 0 or r.state == "loaded") for r in rows or []
+        r.table_name != RUN_ROW and (r.rows_done > 0 or r.state in ("placed", "loaded"))
+        for r in rows or []
     )
 
 
@@ -1257,9 +1258,12 @@ def _table_work(
     own_row = next((r for r in mine if r.stream_name == TABLE_ROW), None)
     table_state = own_row.state if own_row else None
     work = TableWork(table_plan, landing, profiled=profiled)
-    if table_state == "loaded" and not emptied_by_a_crash(dst, landing):
+    if table_state in ("loaded", "placed") and not emptied_by_a_crash(dst, landing):
+        # Placed: put in place, then stopped before its key sequences and statistics were
+        # done, which are done now (``finish_placed``).
         table_plan.streams = []
-        work.loaded = True
+        work.loaded = table_state == "loaded"
+        work.placed = table_state == "placed"
         work.rows_before = rows_committed(mine)
         return work
     streams_done = [r for r in mine if r.stream_name != TABLE_ROW]
@@ -1352,7 +1356,8 @@ def explain(
         runs = schema_runs(source, target, config)
         every = table_pairs(runs)
         return SeveralPlans(
-            [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs]
+            [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs],
+            several_schemas(config.source_schema) or [],
         )
     config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)

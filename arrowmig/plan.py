@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.balance import fit_to_workers
+from arrowmig.checkpoint import CheckpointStore
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
@@ -60,12 +61,22 @@ from arrowmig.target_names import (
 from arrowmig.text_numbers import is_number_kept_as_text, text_number_note
 from arrowmig.type_places import place_type
 
-TABLE_EXISTS_HINT = (
-    "use --mode replace, append or truncate, --resume to continue an interrupted run, "
-    "or drop it first"
-)
+TABLE_EXISTS_HINT = "use --mode replace, append or truncate, or drop it first"
 """What to do about a target table that exists, in create mode (``generate`` says otherwise:
-it has no --resume)."""
+it has no --resume); ``table_exists_hint`` puts --resume first where a run is unfinished."""
+
+
+def table_exists_hint(dst: Endpoint, name: str) -> str:
+    """What to do about table ``name`` of the target, there already in create mode: continue
+    the run that loads it with --resume, when one is not finished (the target's checkpoints
+    say so); otherwise --resume has nothing to continue, and is not offered."""
+    try:
+        run = CheckpointStore(dst).unfinished_run_loading(name)
+    except ArrowmigError:
+        run = None  # checkpoints this user cannot read: no run of its own to continue
+    if run is None:
+        return TABLE_EXISTS_HINT
+    return f"run {run}, which loads it, is not finished: continue it with --resume; or {TABLE_EXISTS_HINT}"
 
 
 @dataclass(frozen=True)
@@ -481,7 +492,7 @@ def build_plan(
             if config.mode == "create" and exists:
                 conflict = SchemaError(
                     f"table {there!r} already exists in {dst.url.redacted}",
-                    hint=TABLE_EXISTS_HINT,
+                    hint=table_exists_hint(dst, name),
                     table=name,
                 )
                 if not defer_conflicts:

@@ -18,7 +18,7 @@ from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDet
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.endpoints.common import together
+from arrowmig.endpoints.common import KEY_SEQUENCES_LEFT, together
 from arrowmig.errors import (
     ArrowmigError,
     DamagedFile,
@@ -28,7 +28,7 @@ from arrowmig.errors import (
 )
 from arrowmig.events import Event, ProgressSink
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
-from arrowmig.loading import Landing, finish, finish_work, landing_for, prepare
+from arrowmig.loading import Landing, finish, finish_placed, finish_work, landing_for, prepare
 from arrowmig.meter import RunMeter
 from arrowmig.model import NOT_ADDED_AGAIN, NOT_KEPT, ForeignKey, TableLoad
 from arrowmig.pipeline import (
@@ -85,6 +85,9 @@ class TableWork:
     rows_before: int = 0
     loaded: bool = False
     """Already put in place by the interrupted run: nothing left to do."""
+    placed: bool = False
+    """A staged table put in place by the interrupted run, which was stopped before its key
+    sequences and statistics were done (``finish_placed``)."""
     profiled: bool = False
     """Loaded again after a value broke a presumed type (``Column.proof``): its plan comes
     from a full profile, and a resumed run must plan it the same way."""
@@ -132,6 +135,8 @@ class Runner:
         in a run of several schemas, every schema's (schema, name)."""
         self.finished: set[str] = set()
         """Tables whose finishing committed (keys built, key sequences moved past the rows)."""
+        self.sequences_moved: set[str] = set()
+        """Tables whose finishing a stop cut short after their key sequences were moved."""
         self.scheduler = Scheduler(config.parallel, open_source, open_target, spares or [])
         self.budget = MemoryBudget(config.max_memory)
         self.settings = StreamSettings(
@@ -171,9 +176,10 @@ class Runner:
                 notes=list(w.plan.notes),
                 rows_before=w.rows_before,
             )
-            if w.loaded:
+            if w.loaded or w.placed:
                 table_report.notes.append(
                     f"put in place by the interrupted run, with its {w.rows_before:,} rows"
+                    + ("; finished now" if w.placed else "")
                 )
             elif w.rows_before:
                 table_report.notes.append(
@@ -488,10 +494,35 @@ class Runner:
             table_report.status = "done"
             for unbuilt in table_report.keys_not_built:
                 self._tell_error(name, unbuilt)
+        except StatementStopped as stop:
+            # Not failed: interrupted (once the run has stopped), its checkpoint not loaded.
+            self._not_finished(name, stop.unfinished, stop.notes)
+            return
+        except (KeyboardInterrupt, StopRequested):
+            self._not_finished(name)  # finished on this thread: the signal itself
+            raise
         except ArrowmigError as exc:
             self._fail(name, exc)
             return
         self._sync(name)
+
+    def _not_finished(
+        self, name: str, unfinished: tuple[str, ...] = (), notes: tuple[str, ...] = ()
+    ) -> None:
+        """A stop cut a table's finishing short, its rows all in: its report says what is left
+        (``unfinished``, else the whole finishing), which ``--resume`` does."""
+        table_report = self.reports[name]
+        table_report.notes.extend(notes)
+        left = (
+            ", ".join(unfinished)
+            or "what is not done yet of its keys, indexes, key sequences and statistics"
+        )
+        table_report.notes.append(
+            f"not finished: the run stopped as the table was finished, its rows all in; "
+            f"left for --resume: {left}"
+        )
+        if unfinished and KEY_SEQUENCES_LEFT not in unfinished:
+            self.sequences_moved.add(name)
 
     def _fail(self, name: str, error: ArrowmigError) -> None:
         """Table ``name`` failed, outside its streams: reported, told, and finished with."""
@@ -525,7 +556,7 @@ class Runner:
     def _put_in_place(self, work: TableWork, dst: Endpoint, *, again: bool = False) -> None:
         """Finish a table and record it loaded."""
         name = work.plan.source.name
-        if again and not work.landing.resumable:
+        if again and not work.landing.resumable and not work.placed:
             # Retried (a restart?): a crash may have lost the staging table's last batches,
             # which no checkpoint would have read again.
             check_staged_rows(dst, work.landing, self.meter.tables[name].rows)
@@ -534,22 +565,35 @@ class Runner:
         # undoes them all, and they are built again one by one (``together``).
         rows = work.plan.source.row_count
         small = rows is not None and rows <= FINISHED_TOGETHER_ROWS
+        store = CheckpointStore(dst)
+        if again and work.landing.staged and not work.placed:
+            # An attempt that lost its connection may have put the table in place.
+            own = store.stream_row(self.run_id, name, TABLE_ROW)
+            work.placed = own is not None and own.state == "placed"
 
         def put() -> TableLoad:
-            load = finish(
-                dst,
-                work.landing,
-                keep_backup=self.config.keep_backup,
-                analyze=self.config.analyze,
-                moved=self.moved,
-                indexes=self.config.keys,
-            )
+            if work.placed:
+                load = finish_placed(dst, work.landing, analyze=self.config.analyze)
+            else:
+                placed = None
+                if work.landing.staged:
+                    rows_in = self.meter.tables[name].rows
+                    placed = store.upsert_sql(table_row(self.run_id, work, "placed", rows=rows_in))
+                load = finish(
+                    dst,
+                    work.landing,
+                    keep_backup=self.config.keep_backup,
+                    analyze=self.config.analyze,
+                    moved=self.moved,
+                    indexes=self.config.keys,
+                    placed=placed,
+                )
             if not small:
                 self.finished.add(name)  # committed already, whatever the record does
             # With its rows: a staged table keeps no stream rows to count them by (``status``,
             # and the report of a resumed run, count them from here).
             loaded = table_row(self.run_id, work, "loaded", rows=self.meter.tables[name].rows)
-            CheckpointStore(dst).record_all([loaded], durable=True)
+            store.record_all([loaded], durable=True)
             return load
 
         # Recorded before the report takes the notes: an attempt that fails here (its
@@ -591,11 +635,15 @@ class Runner:
                 f"the {meter.rows:,} rows it loaded went into its staging table and were never "
                 f"put in place: none is in {table_report.target_name!r}"
             )
-        if table_report.status == "failed" and name not in self.finished:
+        unfinished = table_report.status in ("failed", "interrupted")
+        if unfinished and name not in self.finished | self.sequences_moved:
             work = self.tables[name]
             if work.landing.action in ("create", "replace") and not work.loaded:
                 table_report.notes = unfinished_key_notes(
-                    table_report.notes, work.plan.target, self.plan.target_dialect
+                    table_report.notes,
+                    work.plan.target,
+                    self.plan.target_dialect,
+                    table_report.status,
                 )
         if table_report.status == "done":
             self.sink.emit(

@@ -20,7 +20,7 @@ from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
 from arrowmig.names import name_parts, shown, split_names, written
-from arrowmig.plan import MigrationPlan, extension_tables, partitions_of
+from arrowmig.plan import MigrationPlan, extension_tables, partitions_of, table_exists_hint
 from arrowmig.rejects import file_safe
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
@@ -258,8 +258,7 @@ def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
                 if dst.table_exists(name):
                     raise SchemaError(
                         f"table {shown(run.schema, name)} already exists in {dst.url.redacted}",
-                        hint="use --mode replace, append or truncate, --resume to continue an "
-                        "interrupted run, or drop it first",
+                        hint=table_exists_hint(dst, name),
                         table=shown(run.schema, name),
                     )
 
@@ -314,8 +313,9 @@ def migrate_schemas(
         if report.interrupted:
             break
     moved = {f"{r.schema}.{t}" for r in runs for t in r.tables}
+    read = several_schemas(config.source_schema) or []
     for table in merged.tables:
-        table.notes = [_in_this_run(n, moved) for n in table.notes]
+        table.notes = [_in_this_run(n, moved, read) for n in table.notes]
     _forget_keys_put_back_early(merged, runs)
     if not merged.interrupted:
         add_foreign_keys_between(source, target, runs, merged)
@@ -425,11 +425,22 @@ _OF_THIS_RUN = (
 )
 
 
-def _in_this_run(note: str, moved: set[str]) -> str:
+_LEFT_OUT = "is not in this run: --tables or --exclude left it out"
+
+
+def _in_this_run(note: str, moved: set[str], read: list[str]) -> str:
     """A plan note on a foreign key into another schema, as a run that moves the tables
-    ``moved`` (``schema.table``) sees it."""
-    if note.endswith(_ELSEWHERE) and note.removesuffix(_ELSEWHERE).rpartition("-> ")[2] in moved:
-        return note.removesuffix(_ELSEWHERE).removeprefix("not carried: ") + _OF_THIS_RUN
+    ``moved`` (``schema.table``) of the schemas ``read`` (``several_schemas``) sees it: one
+    into a table it moves is added at the end; one into a schema it reads, whose table it
+    leaves out, does not point outside what it reads."""
+    if not note.endswith(_ELSEWHERE):
+        return note
+    key = note.removesuffix(_ELSEWHERE)
+    ref = key.rpartition("-> ")[2]
+    if ref in moved:
+        return key.removeprefix("not carried: ") + _OF_THIS_RUN
+    if ALL_SCHEMAS in read or any(ref.startswith(f"{schema}.") for schema in read):
+        return f"{key}: {ref!r} {_LEFT_OUT}"
     return note
 
 
@@ -440,8 +451,9 @@ def _left_by_one_schema(note: str, key: ForeignKey) -> bool:
     ref = f"{key.ref_schema}.{key.ref_table}"
     if note.startswith(f"foreign key {key.name} of the replaced table not kept: it points at "):
         return note.partition(" it points at ")[2].startswith(ref + ", ")
-    return f"foreign key {key.name} (" in note and (
-        note.endswith(f"-> {ref}{_ELSEWHERE}") or note.endswith(f"-> {ref}{_OF_THIS_RUN}")
+    return f"foreign key {key.name} (" in note and any(
+        note.endswith(f"-> {ref}{said}")
+        for said in (_ELSEWHERE, _OF_THIS_RUN, f": {ref!r} {_LEFT_OUT}")
     )
 
 
@@ -450,6 +462,8 @@ class SeveralPlans:
     """The plans of a run of several schemas, shown as one (``arrowmig plan``)."""
 
     parts: list[tuple[str, MigrationPlan]]
+    read: list[str] = dataclasses.field(default_factory=list)
+    """The schemas the run reads, as ``several_schemas`` gives them (``*``: every one)."""
 
     def to_dict(self) -> dict[str, Any]:
         """One plan's form, each table named ``schema.table``; a foreign key into another
@@ -471,7 +485,7 @@ class SeveralPlans:
                         **table,
                         "name": shown(schema, table["name"]),
                         "target": shown(schema, table["target"]),
-                        "notes": [_in_this_run(n, moved) for n in table["notes"]],
+                        "notes": [_in_this_run(n, moved, self.read) for n in table["notes"]],
                     }
                 )
             out["skipped_views"].extend(shown(schema, v) for v in part["skipped_views"])

@@ -367,6 +367,25 @@ def test_a_key_into_a_table_left_out_is_kept_beside_a_name_that_spells_it(
     assert "kept from the replaced table: foreign key x_tid_fkey" in x.built + x.notes
 
 
+def test_a_key_into_a_table_of_a_schema_read_but_left_out_says_so(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # It said "into another schema, which this run does not read": the run reads person;
+    # --tables left person.person out.
+    pg_exec(pg_url, SCHEMAS)
+    config = MigrationConfig(source_schema="sales,person", tables=("sales.customer",))
+    key = "not carried: foreign key customer_person_id_fkey (person_id) -> person.person: "
+    left_out = key + "'person.person' is not in this run: --tables or --exclude left it out"
+    (planned,) = explain(pg_url, str(tmp_path / "plan.duckdb"), config=config).to_dict()["tables"]
+    assert left_out in planned["notes"]
+    (moved,) = migrate(pg_url, str(tmp_path / "a.duckdb"), config=config).tables
+    assert left_out in moved.notes
+    # A schema the run does not read is said to be one.
+    elsewhere = MigrationConfig(source_schema="sales,Human Resources", tables=("sales.customer",))
+    (moved,) = migrate(pg_url, str(tmp_path / "b.duckdb"), config=elsewhere).tables
+    assert key + "into another schema, which this run does not read" in moved.notes
+
+
 def test_verify_result_is_in_the_one_summary_event_of_a_json_run(
     pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

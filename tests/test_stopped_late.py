@@ -126,6 +126,19 @@ def wait_for_a_held_check(
     raise AssertionError(f"no foreign key check was reached: {proc.communicate()}")
 
 
+def sigint_while_held(source: Path, pg_url: str, held: str) -> tuple[str, str]:
+    """``migrate --json`` stopped by SIGINT as it waits in a statement like ``held``: its
+    stdout and stderr. It ends while the statement is still held (cancelled, not waited
+    for), with exit code 130."""
+    with checks_held(pg_url, held) as holder:
+        proc = _migrate(source, pg_url, "--json")
+        wait_for_a_held_check(holder, proc, held)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+    return out, err
+
+
 def foreign_keys(pg_url: str) -> list[tuple[str, str, bool]]:
     with psycopg.connect(pg_url) as con:
         return [
@@ -195,18 +208,13 @@ def test_ctrl_c_while_a_foreign_key_is_added_stops_the_run_with_a_report(
     # ADBC takes SIGINT during a statement of the main thread and only cancels it: the key
     # was reported "not created: canceling statement due to user request", or the Ctrl-C
     # lost, and the run went on to exit 0.
-    with checks_held(pg_url, ADDING) as holder:
-        proc = _migrate(fk_source, pg_url, "--json")
-        wait_for_a_held_check(holder, proc, ADDING)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-        assert proc.returncode == 130, err
-        assert "Traceback" not in err and "Exception ignored" not in err
-        assert "canceling statement" not in err
-        assert "left NOT VALID; --resume checks it" in err
-        assert json.loads(out)["interrupted"] == "SIGINT"
-        (run,) = runs_of(pg_url)
-        assert run["state"] == "interrupted"
+    out, err = sigint_while_held(fk_source, pg_url, ADDING)
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert "canceling statement" not in err
+    assert "left NOT VALID; --resume checks it" in err
+    assert json.loads(out)["interrupted"] == "SIGINT"
+    (run,) = runs_of(pg_url)
+    assert run["state"] == "interrupted"
     resume_finishes(fk_source, pg_url)
 
 

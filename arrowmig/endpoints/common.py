@@ -272,15 +272,17 @@ def together(
     then does the same work with each statement on its own, as it always was, and its
     failures are what they were then (noted, or raised). A transient error (a lost
     connection, a lock held elsewhere) is raised for the caller's retries instead, and so
-    is a signal. ``durable``: ``work`` records something ``durable``, and the transaction
-    says so with its first statements (a round trip saved)."""
+    is a signal, and a statement it cut short (``StatementStopped``: done apart, each
+    statement would only be cancelled in turn). ``durable``: ``work`` records something
+    ``durable``, and the transaction says so with its first statements (a round trip
+    saved)."""
     one_transaction = getattr(endpoint, "one_transaction", None)
     if one_transaction is None:
         return (apart or work)()
     try:
         with one_transaction(durable=durable):
             return work()
-    except TransientError:
+    except (TransientError, StatementStopped):
         raise
     except Exception:
         return (apart or work)()
@@ -303,9 +305,12 @@ def build_keys(
     ``in_place``: the labels of those the target holds already, as asked (built by an
     attempt that lost its connection afterwards): built. ``refused``: why some cannot be
     built (label -> reason). A lost connection is raised, not noted: the caller retries the
-    whole build on a new connection, and the report tells only how that one ended."""
+    whole build on a new connection, and the report tells only how that one ended. So is a
+    stop (``StatementStopped``): the table is not recorded loaded, and ``--resume`` builds
+    the one cut short and those after it (the ones built are found there, ``in_place``)."""
     load = TableLoad()
-    for sql, label in key_statements(table, endpoint.dialect, endpoint.qualify(table.name)):
+    steps = key_statements(table, endpoint.dialect, endpoint.qualify(table.name))
+    for at, (sql, label) in enumerate(steps):
         if refused and label in refused:
             not_built(load, label, refused[label])
             continue
@@ -315,12 +320,43 @@ def build_keys(
         try:
             endpoint.execute(sql)
             load.built.append(label)
+        except StatementStopped as stop:
+            left = [
+                b for s, b in steps[at:] if s and b not in in_place and b not in (refused or {})
+            ]
+            stop.unfinished = (*left, *stop.unfinished)
+            raise
         except TransferError as exc:
             if lost_connection(exc):
                 raise
             broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(str(exc)))
             not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
     return load
+
+
+KEY_SEQUENCES_LEFT = "key sequences moved past the loaded keys"
+"""A step of a table's finishing a stop left undone (``StatementStopped.unfinished``)."""
+STATISTICS_LEFT = "statistics (ANALYZE)"
+"""Another: the planner's statistics of a PostgreSQL table."""
+
+
+@contextlib.contextmanager
+def leaving(*steps: str) -> Iterator[None]:
+    """A stop inside (``StatementStopped``) leaves ``steps`` undone too: the steps of a
+    table's finishing that come after what is inside, told with it (``unfinished``)."""
+    try:
+        yield
+    except StatementStopped as stop:
+        stop.unfinished = (*stop.unfinished, *steps)
+        raise
+
+
+def raise_if_stopped(error: ArrowmigError, *steps: str) -> None:
+    """Raise ``error`` if it is a stop (``StatementStopped``) that left ``steps`` undone: a
+    step of a table's finishing that a stop cut short is ``--resume``'s to do, not a note."""
+    if isinstance(error, StatementStopped):
+        error.unfinished = (*error.unfinished, *steps)
+        raise error
 
 
 def index_name_taken(name: str, held_by: str) -> str:

@@ -19,12 +19,15 @@ from arrowmig.defaults import column_definitions, read_default
 from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
+    KEY_SEQUENCES_LEFT,
     BaseEndpoint,
     build_keys,
     generated_column,
     holds_sqlite_header,
     index_name_taken,
     key_range_filter,
+    leaving,
+    raise_if_stopped,
     read_schema,
     refuse_empty_names,
     short_driver_message,
@@ -1070,12 +1073,14 @@ class DuckDBEndpoint(BaseEndpoint):
             raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = build_keys(
-            self,
-            table,
-            self._primary_key_in_place(table),
-            self.index_names_taken(table.name, table.indexes),
-        )
+        sequences = any(takes_key_sequence(c, self.dialect) for c in table.columns)
+        with leaving(*([KEY_SEQUENCES_LEFT] if sequences else [])):
+            load = build_keys(
+                self,
+                table,
+                self._primary_key_in_place(table),
+                self.index_names_taken(table.name, table.indexes),
+            )
         load.skipped = [_memory_advice(note) for note in load.skipped]
         load.keys_not_built = [_memory_advice(note) for note in load.keys_not_built]
         self.add_key_sequences(table, load)
@@ -1248,6 +1253,8 @@ class DuckDBEndpoint(BaseEndpoint):
                     table.name,
                 )
             except TransferError as exc:
+                # Cut short by a stop: --resume creates it (its attempt's default dropped first).
+                raise_if_stopped(exc, KEY_SEQUENCES_LEFT)
                 load.unkept_keys[col.name] = (
                     f"its sequence {name} was not created, so inserts must give the key: {exc}"
                 )

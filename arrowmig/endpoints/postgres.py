@@ -26,11 +26,14 @@ from arrowmig.endpoints import (
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
+    KEY_SEQUENCES_LEFT,
     BaseEndpoint,
     NotTogether,
     build_keys,
     key_range_filter,
+    leaving,
     lost_connection,
+    raise_if_stopped,
     read_schema,
     refuse_empty_names,
     short_driver_message,
@@ -81,6 +84,7 @@ from arrowmig.errors import (
     ArrowmigError,
     ConnectError,
     SchemaError,
+    StatementStopped,
     TransferError,
     TransientError,
 )
@@ -1076,14 +1080,18 @@ class PostgresEndpoint(BaseEndpoint):
         # transaction, and the keys are built again one by one, after the look.
         look = not self._together or bool(table.indexes)
         in_place, refused = keys_in_place(self._query, self._schema, table) if look else (set(), {})
-        load = build_keys(self, table, in_place, refused)
-        for sql in identity_resets(table, self._schema):
-            try:
-                self._run(sql, f"restarting the key sequence of {table.name!r}", table.name)
-            except TransferError as exc:
-                if lost_connection(exc):
-                    raise  # the whole wrap-up is retried on a new connection
-                load.skipped.append(f"key sequence not restarted: {exc}")
+        resets = identity_resets(table, self._schema)
+        # A stop is raised, not noted: the table is not recorded loaded, and --resume
+        # builds what is left and restarts the sequences (setval again is harmless).
+        with leaving(*([KEY_SEQUENCES_LEFT] if resets else [])):
+            load = build_keys(self, table, in_place, refused)
+            for sql in resets:
+                try:
+                    self._run(sql, f"restarting the key sequence of {table.name!r}", table.name)
+                except TransferError as exc:
+                    if lost_connection(exc) or isinstance(exc, StatementStopped):
+                        raise  # the whole wrap-up is retried on a new connection, or resumed
+                    load.skipped.append(f"key sequence not restarted: {exc}")
         self.note_used_up_keys(table, load)
         return load
 
@@ -1137,6 +1145,8 @@ class PostgresEndpoint(BaseEndpoint):
                     load.built.append(f"key sequence {drawn.sequence} {way} {mark:,}")
         except Exception as exc:
             error = self.translate(exc, "moving key sequences past the appended keys", table.name)
+            # Cut short by a stop: --resume moves them (never back: again is harmless).
+            raise_if_stopped(error, KEY_SEQUENCES_LEFT)
             load.skipped.append(str(error))
         self.advance_shared_sequences(table, load)
 
@@ -1156,7 +1166,9 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             if lost_connection(exc):
                 raise  # the whole wrap-up is retried on a new connection
-            load.skipped.append(f"{self.translate(exc, what, table.name)}")
+            error = self.translate(exc, what, table.name)
+            raise_if_stopped(error, KEY_SEQUENCES_LEFT)
+            load.skipped.append(str(error))
 
     def add_definition(self, table: str, definition: PgDefinition) -> str:
         """Build a PostgreSQL source's CHECK or EXCLUDE constraint, an index only PostgreSQL

@@ -20,11 +20,14 @@ from arrowmig.auto_keys import autoincrement_key
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
+    KEY_SEQUENCES_LEFT,
     BaseEndpoint,
     build_keys,
     holds_sqlite_header,
     index_name_taken,
     key_range_filter,
+    leaving,
+    raise_if_stopped,
     read_schema,
     short_driver_message,
 )
@@ -1278,7 +1281,10 @@ class SQLiteEndpoint(BaseEndpoint):
         ]
 
     def finish_table(self, table: Table) -> TableLoad:
-        load = build_keys(self, table, refused=self.index_names_taken(table.name, table.indexes))
+        with leaving(*([KEY_SEQUENCES_LEFT] if autoincrement_key(table) else [])):
+            load = build_keys(
+                self, table, refused=self.index_names_taken(table.name, table.indexes)
+            )
         load.skipped.extend(self.pop_notes(table.name))
         self.add_key_sequences(table, load)
         return load
@@ -1336,6 +1342,9 @@ class SQLiteEndpoint(BaseEndpoint):
                 self._conn.commit()
             except Exception as exc:
                 self._rollback()
+                # Ctrl-C (raised as such) or a stop: --resume moves it (never back).
+                error = self.translate(exc, "moving the AUTOINCREMENT counter", table.name)
+                raise_if_stopped(error, KEY_SEQUENCES_LEFT)
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
         if counted == ROWID_LARGEST:
