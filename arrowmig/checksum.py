@@ -105,6 +105,9 @@ class Checksum:
     negative_zeros: list[int] = field(default_factory=list, compare=False)
     """Per column, its values of -0.0 (0 for a column that is no float): a target that
     cannot hold them (SQLite) is named as the cause of a difference."""
+    zone_named: list[tuple[int, str | None]] = field(default_factory=list, compare=False)
+    """Per column, its timestamp texts compared as text for naming their zone in a way
+    parsers read apart (``normalise.zone_named``), and the least of them: said in the report."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ class Checksum:
             "column_sums": [str(s) for s in self.column_sums],
             "column_nulls": self.column_nulls,
             "negative_zeros": self.negative_zeros,
+            "zone_named": self.zone_named,
         }
 
 
@@ -142,9 +146,11 @@ def checksum_reader(
     reader: pa.RecordBatchReader,
     column_sqls: Sequence[str],
     null_columns: Sequence[str],
+    zone_named: Sequence[str | None] = (),
 ) -> Checksum:
     """Hash a whole stream in one DuckDB scan: row count, sum of row hashes, and per column
-    the sum of value hashes and the null count.
+    the sum of value hashes and the null count; and the values each ``zone_named``
+    condition holds of (a column's without one: none).
 
     Why a sum and not an XOR: XOR cancels a row that appears twice (a duplicated row would be
     invisible), and XOR is blind to two equal rows both missing. The sum of the 64-bit hashes
@@ -162,6 +168,12 @@ def checksum_reader(
         parts.append(f"count(*) - count({quote(name)})")
         zero = f"{quote(name)} = 0 AND signbit({quote(name)})"
         parts.append(f"count(*) FILTER (WHERE {zero})" if name in floats else "0")
+        zoned = zone_named[i] if i < len(zone_named) else None
+        if zoned is None:
+            parts.extend(["0", "NULL"])
+        else:
+            parts.append(f"count(*) FILTER (WHERE {zoned})")
+            parts.append(f"min({quote(name)}::VARCHAR) FILTER (WHERE {zoned})")
     select_from = f"(SELECT *{', ' + hashes if hashes else ''} FROM {STREAM})"
     sql = f"SELECT {', '.join(parts)} FROM {select_from}"
     with scanning(con, reader):
@@ -172,9 +184,10 @@ def checksum_reader(
     return Checksum(
         rows=int(result[0]),
         row_sum=int(result[1] or 0),
-        column_sums=[int(result[2 + 3 * i] or 0) for i in range(n)],
-        column_nulls=[int(result[3 + 3 * i]) for i in range(n)],
-        negative_zeros=[int(result[4 + 3 * i]) for i in range(n)],
+        column_sums=[int(result[2 + 5 * i] or 0) for i in range(n)],
+        column_nulls=[int(result[3 + 5 * i]) for i in range(n)],
+        negative_zeros=[int(result[4 + 5 * i]) for i in range(n)],
+        zone_named=[(int(result[5 + 5 * i]), result[6 + 5 * i]) for i in range(n)],
     )
 
 
@@ -302,42 +315,77 @@ class DiffStore:
         )
         return total, rows
 
+    def differing_rows(self, limit: int) -> list[tuple[int, int, int, int, int]]:
+        """The rows of the keys ``differences`` picked that one side holds more often than the
+        other, as (key hash, row hash, source copies, target copies, such rows of the key),
+        up to ``limit`` per key: a key holding several rows (a SQLite text key's NULLs, a
+        target without the key constraint) is compared as a multiset of rows, as a table
+        without a key is, where its first row on each side told nothing."""
+        per_side = (
+            "SELECT kh, rh, count(*) AS n FROM {side} "
+            "WHERE kh IN (SELECT kh FROM wanted) GROUP BY kh, rh"
+        )
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TABLE wanted_rows AS
+            WITH s AS ({per_side.format(side="src")}), t AS ({per_side.format(side="tgt")}),
+                 d AS (
+                    SELECT coalesce(s.kh, t.kh) AS kh, coalesce(s.rh, t.rh) AS rh,
+                           coalesce(s.n, 0) AS sn, coalesce(t.n, 0) AS tn
+                    FROM s FULL OUTER JOIN t ON s.kh = t.kh AND s.rh = t.rh
+                    WHERE s.n IS DISTINCT FROM t.n)
+            SELECT kh, rh, sn, tn, n, i FROM (
+                SELECT *, count(*) OVER (PARTITION BY kh) AS n,
+                       row_number() OVER (PARTITION BY kh ORDER BY sn = 0, rh) AS i FROM d)
+            WHERE i <= {int(limit)}
+            """
+        )
+        got = self.con.execute(
+            "SELECT kh, rh, sn, tn, n FROM wanted_rows ORDER BY kh, i"
+        ).fetchall()
+        return [(int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in got]
+
     def fetch_rows(
         self,
         cur: duckdb.DuckDBPyConnection,
         reader: pa.RecordBatchReader,
         column_sqls: Sequence[str],
         key_sqls: Sequence[str],
-    ) -> list[tuple[int, tuple[int, ...], dict[str, Any]]]:
-        """The rows of a stream whose key hash is in ``wanted``: (key hash, column hashes,
-        row as a dict), read in one more pass that keeps only those rows."""
+    ) -> list[tuple[int, int, tuple[int, ...], dict[str, Any]]]:
+        """The rows of a stream in ``wanted_rows`` (``differing_rows``): (key hash, row hash,
+        column hashes, row as a dict), one per distinct row, read in one more pass that keeps
+        only those rows."""
         reader = plain_reader(reader)
         names = [f.name for f in reader.schema]
-        rh = row_hash_sql(column_sqls)
-        kh = f"hash({', '.join(key_sqls)})" if key_sqls else rh
-        hs = "".join(f", {sql}" for sql in column_sqls)
+        n = len(column_sqls)
+        rh = row_hash_sql([f"__h{i}" for i in range(n)])
+        kh = f"hash({', '.join(key_sqls)})" if key_sqls else row_hash_sql(column_sqls)
+        hs = "".join(f", {sql} AS __h{i}" for i, sql in enumerate(column_sqls))
         cols = "".join(f", {_shown(f)}" for f in reader.schema)
         # DuckDB guesses an Arrow stream holds one row and would build its hash table from
         # the stream, every row of the table in memory, instead of from the few wanted keys.
         cur.execute("SET disabled_optimizers = 'build_side_probe_side'")
         try:
             with scanning(cur, reader):
+                # One of each row: a key's rows a load ran twice for come once, with counts.
                 got = cur.sql(
-                    f"SELECT * FROM (SELECT {kh} AS __kh{hs}{cols} FROM {STREAM}) "
-                    "WHERE __kh IN (SELECT kh FROM wanted)"
+                    f"SELECT DISTINCT ON (__kh, __rh) * FROM (SELECT {rh} AS __rh, * FROM "
+                    f"(SELECT {kh} AS __kh{hs}{cols} FROM {STREAM}) "
+                    "WHERE __kh IN (SELECT kh FROM wanted_rows)) "
+                    "WHERE (__kh, __rh) IN (SELECT kh, rh FROM wanted_rows)"
                 ).to_arrow_table()
         finally:
             cur.execute("RESET disabled_optimizers")
-        n = len(column_sqls)
-        hashes = [got.column(i).to_pylist() for i in range(1 + n)]
+        hashes = [got.column(i).to_pylist() for i in range(2 + n)]
         # Dates, times and intervals arrive as DuckDB's text (_shown): as Python values
         # ±infinity would be year 9999 or 1, and an interval past 999,999,999 days fail.
-        values = [python_values(got.column(i)) for i in range(1 + n, got.num_columns)]
+        values = [python_values(got.column(i)) for i in range(2 + n, got.num_columns)]
         for i, f in enumerate(reader.schema):
             if pa.types.is_float32(f.type):
                 values[i] = [None if v is None else float(v) for v in values[i]]
         out = []
         for row in range(got.num_rows):
             shown = {name: column[row] for name, column in zip(names, values, strict=True)}
-            out.append((int(hashes[0][row]), tuple(int(h[row]) for h in hashes[1:]), shown))
+            key_hash, row_hash = int(hashes[1][row]), int(hashes[0][row])
+            out.append((key_hash, row_hash, tuple(int(h[row]) for h in hashes[2:]), shown))
         return out

@@ -200,7 +200,11 @@ def _canonical_flat(value: Any) -> str:
 
 def _plain(number: Decimal) -> str:
     """Every digit of ``number``, without an exponent or trailing zeros: normalize() in the
-    default context rounds to 28 digits, and PostgreSQL's numerics have thousands."""
+    default context rounds to 28 digits, and PostgreSQL's numerics have thousands. A zero
+    has no sign: jsonb stores -0.0 as 0.0 (numeric has no negative zero), and -0, parsed as
+    Python's int, was 0 already."""
+    if number.is_zero():
+        return "0"
     try:
         return format(number.normalize(_UP_TO_28), "f")
     except Rounded:  # more digits than the usual context keeps: one made to keep them all

@@ -144,7 +144,28 @@ def _canon_numtext(x: str) -> str:
     t = f"regexp_replace({t}, '^(-?[0-9]*)\\.$', '\\1')"
     # strip leading zeros of the integer part (keep one before the point)
     t = f"regexp_replace({t}, '^(-?)0+([0-9])', '\\1\\2')"
-    return f"(CASE WHEN {t} = '-0' THEN '0' ELSE {t} END)"
+    return _non_finite_spelled(x, f"(CASE WHEN {t} = '-0' THEN '0' ELSE {t} END)")
+
+
+_NON_FINITE = {
+    "nan": ("nan", "+nan", "-nan"),
+    "inf": ("inf", "+inf", "infinity", "+infinity"),
+    "-inf": ("-inf", "-infinity"),
+}
+"""The one spelling of each non-finite number, and the spellings it stands for: PostgreSQL
+writes a numeric's or a float's as NaN, Infinity and -Infinity, DuckDB a double's as nan, inf,
+-inf and -nan (a NaN's sign is not kept alike by every database), and both read any case."""
+
+
+def _non_finite_spelled(x: str, otherwise: str) -> str:
+    """``x``'s text in its one spelling if it is a non-finite number (``_NON_FINITE``), else
+    ``otherwise``: a numeric NaN against a double NaN was 'NaN' against 'nan'."""
+    w = f"lower(trim({x}::VARCHAR))"
+    cases = "".join(
+        f"WHEN {w} IN ({', '.join(repr(s) for s in spellings)}) THEN '{one}' "
+        for one, spellings in _NON_FINITE.items()
+    )
+    return f"(CASE {cases}ELSE {otherwise} END)"
 
 
 def _float_as_exact_text(x: str) -> str:
@@ -155,11 +176,12 @@ def _float_as_exact_text(x: str) -> str:
     """
     d = f"{x}::DOUBLE"
     integral = f"({d} = trunc({d}) AND abs({d}) < 9.2e18)"
-    return (
+    written = (
         f"(CASE WHEN {integral} THEN {d}::HUGEINT::VARCHAR "
         f"WHEN abs({d})::VARCHAR LIKE '%e%' THEN {_canon_numtext(_without_exponent(d))} "
         f"ELSE {d}::VARCHAR END)"
     )
+    return _non_finite_spelled(f"{d}::VARCHAR", written)
 
 
 def _without_exponent(d: str) -> str:
@@ -259,6 +281,33 @@ def _finer_than_unit(x: str, ns: bool, parsed: str) -> str:
     return f"(CASE WHEN {finer} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
 
 
+_ZONE_WORD = "'[0-9.]\\s*([A-Za-z][A-Za-z_/]*([+-][0-9]{1,2}(:?[0-9][0-9])?)?)\\s*$'"
+"""A timestamp text's zone written in letters at its end (``PST``, ``GMT+2``, ``Europe/Paris``):
+group 1."""
+
+_READ_ALIKE = ("Z", "UTC", "GMT", "AD", "BC")
+"""Words at a timestamp text's end that every parser reads alike (UTC), or that name no zone
+(an era: a text DuckDB cannot parse only equals itself already)."""
+
+
+def zone_named(x: str) -> str:
+    """Whether the timestamp text ``x`` ends in a zone abbreviation or a POSIX-style zone
+    (``'2024-06-01 10:00:00 PST'``, ``'... GMT+2'``), which parsers read apart: PostgreSQL's
+    PST is a fixed -08:00 and DuckDB's Los Angeles time (-07:00 in June); PostgreSQL reads
+    GMT+2 as POSIX does (two hours west, -02:00) and DuckDB as +02:00. A full zone name
+    (``Europe/Paris``) is read from the same zone database by both."""
+    word = f"regexp_extract({x}::VARCHAR, {_ZONE_WORD}, 1)"
+    alike = ", ".join(f"'{w}'" for w in _READ_ALIKE)
+    return f"({word} <> '' AND upper({word}) NOT IN ({alike}) AND strpos({word}, '/') = 0)"
+
+
+def _zone_named_as_text(x: str, parsed: str) -> str:
+    """``parsed``, the hash of a timestamp text, unless the text names its zone in a way
+    parsers read apart (``zone_named``): such a text then only equals itself, and no
+    timestamp, whichever engine's reading the other side holds."""
+    return f"(CASE WHEN {zone_named(x)} THEN hash('\\x01zone', {x}::VARCHAR) ELSE {parsed} END)"
+
+
 def _float_hash(d: str) -> str:
     """The hash of the double ``d`` and of a zero's sign: DuckDB hashes -0.0 as 0.0, yet
     they differ (``atan2(0, d)`` is pi for one and 0 for the other, their texts differ). Only
@@ -299,6 +348,11 @@ class ColumnPair:
     source_sql: str
     """A DuckDB expression giving the UBIGINT hash of the source value (NULL hashes too)."""
     target_sql: str
+    source_zone_named: str | None = None
+    """A DuckDB condition true of a source value compared as its own text because its
+    reading depends on the parser (``zone_named``), for the report to count; None where no
+    value is."""
+    target_zone_named: str | None = None
 
 
 def pair_columns(
@@ -337,7 +391,9 @@ def pair_columns(
     tgt = _side_sql(_number_text(target, reals), tk, target.arrow_type, mode, ns)
     # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
-    return ColumnPair(source.name, source, target, mode, _salted(src), _salted(tgt))
+    zoned = [zone_named(quote(c.name)) if k == TEXT and mode == TIMESTAMP else None
+             for c, k in ((source, sk), (target, tk))]  # fmt: skip
+    return ColumnPair(source.name, source, target, mode, _salted(src), _salted(tgt), *zoned)
 
 
 def _of_text(column: Column) -> Column:
@@ -493,9 +549,9 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset);
             # text without one is taken as UTC because the session time zone is UTC.
             if ns:
-                return _finer_than_unit(x, ns, _parsed_ns_timestamp(x))
+                return _zone_named_as_text(x, _finer_than_unit(x, ns, _parsed_ns_timestamp(x)))
             parsed = _parsed(x, "TIMESTAMPTZ", _with_infinities("{v}", "epoch_us({v})::HUGEINT"))
-            return _finer_than_unit(x, ns, parsed)
+            return _zone_named_as_text(x, _finer_than_unit(x, ns, parsed))
         return f"hash({_ts_epoch(x, t, ns)})"
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"

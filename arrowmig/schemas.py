@@ -553,5 +553,6 @@ def verify_schemas(
                 table.target_name = table.target_name and shown(schema, table.target_name)
                 merged.tables.append(table)
             merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
+            merged.notes.extend(report.notes)
     merged.seconds = time.monotonic() - started
     return merged

@@ -7,10 +7,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from arrowmig.normalise import ColumnPair
+import pyarrow as pa
+
+from arrowmig.model import Column
+from arrowmig.normalise import ColumnPair, plain_type
 from arrowmig.sizes import counted
 
 MATCH = "match"
@@ -20,12 +24,15 @@ MISSING_IN_SOURCE = "missing in source"
 ERROR = "error"
 EXTRA_IN_TARGET = "extra in target"
 DUPLICATED_IN_TARGET = "duplicated in target"
+FEWER_IN_TARGET = "fewer in target"
 CHANGED = "changed"
 
 
 @dataclass
 class RowDiff:
-    """One key whose rows differ: missing in target, extra in target, or changed."""
+    """One key whose row differs (changed), or one row a key (or a table without a key)
+    holds more often on one side: missing in target, extra in target, duplicated in target,
+    fewer in target. A key holding several rows lists each such row."""
 
     kind: str
     key: dict[str, Any] | None
@@ -35,8 +42,11 @@ class RowDiff:
     columns: list[str] = field(default_factory=list)
     """Columns whose values differ (changed rows)."""
     source_count: int = 0
-    """How many times the key (or row, without a key) occurs on each side."""
+    """How many times the row occurs on each side (changed: the key, once on each)."""
     target_count: int = 0
+    types: dict[str, list[str]] = field(default_factory=dict)
+    """Per changed column whose two values print alike (bytea ``\\x0102ff`` against the
+    text ``'\\x0102ff'``), the source's and the target's declared types."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -140,52 +150,111 @@ class VerifyReport:
 
 def describe_diffs(
     rows: list[tuple[Any, ...]],
+    row_counts: list[tuple[int, int, int, int, int]],
     key: list[ColumnPair],
     pairs: list[ColumnPair],
-    s_rows: list[tuple[int, tuple[int, ...], dict[str, Any]]],
-    t_rows: list[tuple[int, tuple[int, ...], dict[str, Any]]],
+    s_rows: list[tuple[int, int, tuple[int, ...], dict[str, Any]]],
+    t_rows: list[tuple[int, int, tuple[int, ...], dict[str, Any]]],
 ) -> list[RowDiff]:
-    s_by: dict[int, list[tuple[tuple[int, ...], dict[str, Any]]]] = {}
-    t_by: dict[int, list[tuple[tuple[int, ...], dict[str, Any]]]] = {}
-    for kh, hashes, values in s_rows:
-        s_by.setdefault(kh, []).append((hashes, values))
-    for kh, hashes, values in t_rows:
-        t_by.setdefault(kh, []).append((hashes, values))
+    """The differing keys ``rows`` (key hash, source rows, target rows, key texts...) as the
+    report lists them: a key with one row on each side as *changed*, with the columns that
+    differ; any other key as its rows one side holds more often than the other
+    (``row_counts``: key hash, row hash, copies in source, in target), each with its counts."""
+    s_by = {(kh, rh): (hashes, values) for kh, rh, hashes, values in s_rows}
+    t_by = {(kh, rh): (hashes, values) for kh, rh, hashes, values in t_rows}
+    per_key: dict[int, list[tuple[int, int, int]]] = {}
+    for kh, rh, sn, tn, _ in row_counts:
+        per_key.setdefault(kh, []).append((rh, sn, tn))
     out = []
     for row in rows:
         kh, s_n, t_n = int(row[0]), int(row[1]), int(row[2])
-        s_got, t_got = s_by.get(kh, []), t_by.get(kh, [])
-        s_row = _jsonable_row(s_got[0][1]) if s_got else None
-        t_row = _jsonable_row(t_got[0][1]) if t_got else None
-        key_values: dict[str, Any] | None = None
-        if key:
-            # Typed values from the rows read back; the stored text only when neither came.
-            key_values = {}
-            for i, p in enumerate(key):
-                if s_row is not None and p.source.name in s_row:
-                    key_values[p.name] = s_row[p.source.name]
-                elif t_row is not None and p.target.name in t_row:
-                    key_values[p.name] = t_row[p.target.name]
-                else:
-                    key_values[p.name] = row[3 + i]
-        if t_n == 0 or (not key and t_n < s_n):
-            kind = MISSING_IN_TARGET
-        elif s_n == 0 or (not key and t_n > s_n):
-            kind = EXTRA_IN_TARGET
-        elif t_n > s_n:
-            kind = DUPLICATED_IN_TARGET
-        elif t_n < s_n:
-            kind = "fewer in target"
-        else:
-            kind = CHANGED
-        if not key:
-            # Without a key the row is its own key: show it on the side that has it in excess.
-            s_row, t_row = (s_row, None) if kind == MISSING_IN_TARGET else (None, t_row)
-        columns: list[str] = []
-        if kind == CHANGED and s_got and t_got:
-            columns = [p.name for i, p in enumerate(pairs) if s_got[0][0][i] != t_got[0][0][i]]
-        out.append(RowDiff(kind, key_values, s_row, t_row, columns, s_n, t_n))
+        differing = per_key.get(kh, [])
+        if key and s_n == t_n == 1 and len(differing) == 2:
+            s_rh = next(rh for rh, sn, _ in differing if sn)
+            t_rh = next(rh for rh, _, tn in differing if tn)
+            out.append(_changed(row, key, pairs, s_by.get((kh, s_rh)), t_by.get((kh, t_rh))))
+            continue
+        for rh, sn, tn in differing or [(0, s_n, t_n)]:
+            got = s_by.get((kh, rh)) or t_by.get((kh, rh))
+            shown = _jsonable_row(got[1]) if got else None
+            out.append(
+                RowDiff(
+                    _kind(sn, tn, keyed=bool(key)),
+                    _key_values(row, key, shown, shown),
+                    shown if sn else None,
+                    shown if tn else None,
+                    [],
+                    sn,
+                    tn,
+                )
+            )
     return out
+
+
+def _kind(s_n: int, t_n: int, *, keyed: bool) -> str:
+    """What a row (or key) held ``s_n`` times in the source and ``t_n`` in the target is:
+    without a key, a row held more or less often is extra or missing, counted."""
+    if t_n == 0 or (not keyed and t_n < s_n):
+        return MISSING_IN_TARGET
+    if s_n == 0 or (not keyed and t_n > s_n):
+        return EXTRA_IN_TARGET
+    return DUPLICATED_IN_TARGET if t_n > s_n else FEWER_IN_TARGET
+
+
+def _changed(
+    row: tuple[Any, ...],
+    key: list[ColumnPair],
+    pairs: list[ColumnPair],
+    s_got: tuple[tuple[int, ...], dict[str, Any]] | None,
+    t_got: tuple[tuple[int, ...], dict[str, Any]] | None,
+) -> RowDiff:
+    """A key's one row on each side, the columns whose hashes differ named."""
+    s_row = _jsonable_row(s_got[1]) if s_got else None
+    t_row = _jsonable_row(t_got[1]) if t_got else None
+    diff = RowDiff(CHANGED, _key_values(row, key, s_row, t_row), s_row, t_row, [], 1, 1)
+    if s_got is None or t_got is None or s_row is None or t_row is None:
+        return diff
+    for i, p in enumerate(pairs):
+        if s_got[0][i] == t_got[0][i]:
+            continue
+        diff.columns.append(p.name)
+        before, after = s_row.get(p.source.name), t_row.get(p.target.name)
+        if before == after:
+            # Shown alike, yet they differ: a float4 as the double it is, else the types.
+            before, after = _widened(before, p.source), _widened(after, p.target)
+            s_row[p.source.name], t_row[p.target.name] = before, after
+        if before == after:
+            diff.types[p.name] = [p.source.source_type, p.target.source_type]
+    return diff
+
+
+def _widened(value: Any, column: Column) -> Any:
+    """A float4 (shown as its own shortest text, 0.1) as the double it is
+    (0.10000000149011612): against the double 0.1 both printed 0.1."""
+    if isinstance(value, float) and pa.types.is_float32(plain_type(column.arrow_type)):
+        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+    return value
+
+
+def _key_values(
+    row: tuple[Any, ...],
+    key: list[ColumnPair],
+    s_row: dict[str, Any] | None,
+    t_row: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The key's values, typed from the rows read back; the stored text only when neither
+    came. None for a table without a key (the whole row is the key)."""
+    if not key:
+        return None
+    values = {}
+    for i, p in enumerate(key):
+        if s_row is not None and p.source.name in s_row:
+            values[p.name] = s_row[p.source.name]
+        elif t_row is not None and p.target.name in t_row:
+            values[p.name] = t_row[p.target.name]
+        else:
+            values[p.name] = row[3 + i]
+    return values
 
 
 def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:

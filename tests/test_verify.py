@@ -482,13 +482,14 @@ def test_wide_differing_rows_are_listed_within_duckdbs_memory_limit(tmp_path: Pa
         store.load(store.cursor(), "src", reader, ['hash("b")'], key, ["id"])
         total, rows = store.differences(1, 5)
         assert total == 20 and [r[3] for r in rows] == ["1", "2", "3", "4", "5"]
+        assert len(store.differing_rows(5)) == 5
         reader = pa.RecordBatchReader.from_batches(
             schema, (pa.record_batch([[i], [b]], schema=schema) for i, b in blobs)
         )
         got = store.fetch_rows(store.cursor(), reader, ['hash("b")'], key)
     finally:
         store.close()
-    assert sorted(values["id"] for _kh, _hashes, values in got) == [1, 2, 3, 4, 5]
+    assert sorted(values["id"] for _kh, _rh, _hashes, values in got) == [1, 2, 3, 4, 5]
     assert all(values["b"] == bytes([values["id"]]) * 1_000_000 for *_, values in got)
 
 

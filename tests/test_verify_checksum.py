@@ -149,6 +149,15 @@ def test_doubles_printed_with_an_exponent_match_their_plain_decimals() -> None:
     assert not _same(doubles, pa.array(["100000000000000000001", *plain[1:]]), "", "numeric")
 
 
+def test_a_numerics_nan_and_infinities_equal_a_doubles() -> None:
+    # PostgreSQL writes NaN and Infinity, DuckDB nan and inf: one spelling for both.
+    exact = pa.array(["NaN", "Infinity", "-Infinity", "1.5"])
+    doubles = [float("nan"), float("inf"), float("-inf"), 1.5]
+    assert _same(exact, pa.array(doubles), "numeric")
+    assert not _same(exact, pa.array([float("inf"), *doubles[1:]]), "numeric")
+    assert not _same(exact, pa.array([*doubles[:1], float("-inf"), *doubles[2:]]), "numeric")
+
+
 def test_numeric_declared_text_matches_decimal() -> None:
     assert _same(pa.array(["1.10"]), pa.array([Decimal("1.1")], pa.decimal128(5, 1)), "numeric")
 
@@ -200,6 +209,14 @@ UNEQUAL = [
         pa.array(["1.51"]),
     ),
     ("unparsable text vs NULL", pa.array(["not a time"]), pa.array([None], pa.timestamp("us"))),
+    *(
+        (
+            f"a zone abbreviation against {reading}'s reading",
+            pa.array(["2024-06-01 10:00:00 PST"]),
+            pa.array([dt.datetime(2024, 6, 1, hour, tzinfo=UTC)], pa.timestamp("us", tz="UTC")),
+        )
+        for reading, hour in (("PostgreSQL", 18), ("DuckDB", 17))
+    ),
     ("0 vs NULL", pa.array([0], pa.int64()), pa.array([None], pa.int64())),
     ("int past 2**53 as double", pa.array([2**53 + 1], pa.int64()), pa.array([float(2**53)])),
     ("boolean word vs the other boolean", pa.array(["f"]), pa.array([True])),

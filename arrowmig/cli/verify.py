@@ -80,8 +80,10 @@ def _details(t: dict[str, Any]) -> list[str]:
     if t["differing_columns"]:
         out.append(f"{name}: columns that differ: {', '.join(t['differing_columns'])}")
     if t["differing_keys"]:
-        shown = len(t["diffs"])
-        out.append(f"{name}: {t['differing_keys']} differing keys (first {shown}):")
+        # A table without a key is a multiset of rows: each differing row is its own key.
+        what = "keys" if t["key"] else "rows"
+        shown = len({json.dumps(d["key"] or d, sort_keys=True, default=str) for d in t["diffs"]})
+        out.append(f"{name}: {t['differing_keys']} differing {what} (first {shown}):")
     for d in t["diffs"]:
         where = d["key"] if d["key"] is not None else "row"
         if d["kind"] == "changed":
@@ -92,11 +94,21 @@ def _details(t: dict[str, Any]) -> list[str]:
                 if _look_alike(before, after):
                     # 'é' and 'e' + U+0301 print alike: show what differs, as escapes.
                     before, after = _Escaped(before), _Escaped(after)
-                out.append(f"  changed {where}: {col}: {_shown(before)} -> {_shown(after)}")
+                # Values that print alike yet differ (bytea and its text): with their types.
+                typed = d["types"].get(col)
+                s_type, t_type = (f"{typed[0]} ", f"{typed[1]} ") if typed else ("", "")
+                out.append(
+                    f"  changed {where}: {col}: {s_type}{_shown(before)} -> {t_type}{_shown(after)}"
+                )
         else:
             row = d["source"] if d["source"] is not None else d["target"]
             shown_row = ", ".join(f"{k!r}: {_shown(v)}" for k, v in (row or {}).items())
-            out.append(f"  {d['kind']} {where}: {{{shown_row}}}")
+            copies = d["source_count"], d["target_count"]
+            # How many copies, where it is more than one (a CSV load run twice).
+            counts = (
+                f" ({copies[0]:,} in source, {copies[1]:,} in target)" if max(copies) > 1 else ""
+            )
+            out.append(f"  {d['kind']} {where}{counts}: {{{shown_row}}}")
     return out
 
 
