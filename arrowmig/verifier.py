@@ -180,8 +180,7 @@ def _schema_as_named(endpoint: Endpoint, schema: str) -> str:
     PostgreSQL's "Sales" into DuckDB as sales, and DuckDB resolves "Sales" to it)."""
     if endpoint.list_tables() or endpoint.list_views():
         return schema
-    same = [s for s in endpoint.other_schemas() if folded(s) == folded(schema)]
-    return same[0] if len(same) == 1 else schema
+    return same_but_case(schema, endpoint.other_schemas()) or schema
 
 
 def _is_internal(name: str) -> bool:
