@@ -110,6 +110,14 @@ class TransferError(ArrowmigError):
     committed: bool = False
     """Set when the batch being written was committed all the same (DuckDB: the COMMIT is
     durable, the checkpoint after it failed): its rows count as written."""
+    unfinished: tuple[str, ...] = ()
+    """Raised as a loaded table was finished (a stop, or a failure ``--resume`` gets past: a
+    full disk, memory): what its finishing left undone (the key or index it cut short and
+    those after it, key sequences, statistics), for the report; the table is not recorded
+    loaded, and ``--resume`` does them."""
+    notes: tuple[str, ...] = ()
+    """What that finishing had to say before it was cut short (what it could not give the
+    table, with how to add it by hand), for the report."""
 
     def __init__(
         self,
@@ -141,14 +149,6 @@ class StatementStopped(TransferError):
     """A worker's statement cancelled because the run is stopping (``Endpoint.stop``): its
     transaction rolled back, and its table is reported interrupted, not failed. Not
     transient: a retry would only wait again for what the stop cut short."""
-
-    unfinished: tuple[str, ...] = ()
-    """Cut short as a loaded table was finished: what its finishing left undone (the key or
-    index it cut short and those after it, key sequences, statistics), for the report;
-    ``--resume`` does them."""
-    notes: tuple[str, ...] = ()
-    """What that finishing had to say before the stop (what it could not give the table, with
-    how to add it by hand), for the report."""
 
 
 class Interrupted(KeyboardInterrupt):

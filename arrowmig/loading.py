@@ -24,11 +24,12 @@ from arrowmig.endpoints.common import (
     STATISTICS_LEFT,
     leaving,
     not_built,
-    raise_if_stopped,
+    out_of_room,
+    raise_if_resumable,
 )
 from arrowmig.endpoints.pg_dressing import Dressing, given, to_give
 from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored
-from arrowmig.errors import ArrowmigError, StatementStopped
+from arrowmig.errors import ArrowmigError, StatementStopped, TransferError
 from arrowmig.meter import FinishWork
 from arrowmig.model import KEPT_FROM_REPLACED, NOT_KEPT, Table, TableLoad
 from arrowmig.schema import key_statements, quote_ident
@@ -181,9 +182,10 @@ def finish(
     False (--no-keys) builds none of a replaced table's own either; ``placed``: the statement
     that records a staged table put in place, committed with it (``finish_placed``).
 
-    A stop (``StatementStopped``) is raised, not noted, with what it left undone: a table
-    loaded straight is built again as far as it got (what is there is passed over), and a
-    staged one goes on after its put in place (``finish_placed``)."""
+    A stop (``StatementStopped``), or a failure ``--resume`` gets past (a full disk, memory:
+    ``resumable``), is raised, not noted, with what it left undone: a table loaded straight
+    is built again as far as it got (what is there is passed over), and a staged one goes on
+    after its put in place (``finish_placed``)."""
     final = landing.final
     statistics = [STATISTICS_LEFT] if analyze and dst.dialect == "postgresql" else []
     if not landing.staged:
@@ -242,15 +244,16 @@ def finish(
         # look for the staging table, gone now, but go on after it.
         statements.append(placed)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
-    # The key sequences and statistics a stop leaves to --resume (``finish_placed``). What
-    # the replaced table had (its dressing, other tables' keys into it) was read from it, gone
-    # now: given all the same, a stop naming each item it cut short, with how to add it.
-    stopped: StatementStopped | None = None
+    # The key sequences and statistics a stop (or a full disk) leaves to --resume
+    # (``finish_placed``). What the replaced table had (its dressing, other tables' keys into
+    # it) was read from it, gone now: given all the same, a stop naming each item it cut
+    # short, with how to add it.
+    stopped: TransferError | None = None
     try:
         with leaving(*statistics):
             _key_sequences(dst, final, load, created=created)
-    except StatementStopped as stop:
-        stopped = stop
+    except TransferError as cut:
+        stopped = _left_for_resume(cut)
     _dress(dst, final, dressing, load)
     # After the replaced table's own are given: a key of another table may point at a
     # UNIQUE the new table has only as kept from the old one.
@@ -263,12 +266,21 @@ def finish(
     if analyze and stopped is None:
         try:
             _analyze(dst, final, load)
-        except StatementStopped as stop:
-            stopped = stop
+        except TransferError as cut:
+            stopped = _left_for_resume(cut)
     if stopped is not None:
         stopped.notes = (*stopped.notes, *load.skipped)  # what it could not give, told
         raise stopped
     return load
+
+
+def _left_for_resume(cut: TransferError) -> TransferError:
+    """A step after a staged table was put in place that ``cut`` cut short: left for
+    ``--resume`` (a stop, a full disk, memory), the rest given first; any other error (a lost
+    connection, which a retry on a new connection gets past at once) is raised now."""
+    if isinstance(cut, StatementStopped) or out_of_room(cut):
+        return cut
+    raise cut
 
 
 def finish_placed(dst: Endpoint, landing: Landing, *, analyze: bool = True) -> TableLoad:
@@ -395,7 +407,7 @@ def _analyze(dst: Endpoint, table: Table, load: TableLoad) -> None:
     try:
         dst.execute(f"ANALYZE {dst.qualify(table.name)}")
     except ArrowmigError as exc:
-        raise_if_stopped(exc, STATISTICS_LEFT)  # the table is --resume's to finish
+        raise_if_resumable(exc, STATISTICS_LEFT)  # the table is --resume's to finish
         load.skipped.append(f"statistics not gathered (autovacuum will): {exc}")
         return
     seconds = time.monotonic() - started

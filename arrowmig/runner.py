@@ -24,6 +24,7 @@ from arrowmig.errors import (
     DamagedFile,
     StatementStopped,
     StopRequested,
+    TransferError,
     TypeSurprise,
 )
 from arrowmig.events import Event, ProgressSink
@@ -496,29 +497,33 @@ class Runner:
                 self._tell_error(name, unbuilt)
         except StatementStopped as stop:
             # Not failed: interrupted (once the run has stopped), its checkpoint not loaded.
-            self._not_finished(name, stop.unfinished, stop.notes)
+            self._not_finished(name, stop)
             return
         except (KeyboardInterrupt, StopRequested):
             self._not_finished(name)  # finished on this thread: the signal itself
             raise
         except ArrowmigError as exc:
+            if isinstance(exc, TransferError) and exc.unfinished:
+                # A full disk, memory: failed, not recorded loaded, and --resume builds them.
+                self._not_finished(name, exc)
             self._fail(name, exc)
             return
         self._sync(name)
 
-    def _not_finished(
-        self, name: str, unfinished: tuple[str, ...] = (), notes: tuple[str, ...] = ()
-    ) -> None:
-        """A stop cut a table's finishing short, its rows all in: its report says what is left
-        (``unfinished``, else the whole finishing), which ``--resume`` does."""
+    def _not_finished(self, name: str, cut: TransferError | None = None) -> None:
+        """A stop or failure (``cut``) cut a table's finishing short, its rows all in: its
+        report says what is left (``cut.unfinished``, else the whole finishing), which
+        ``--resume`` does."""
         table_report = self.reports[name]
-        table_report.notes.extend(notes)
+        unfinished = cut.unfinished if cut is not None else ()
+        table_report.notes.extend(cut.notes if cut is not None else ())
         left = (
             ", ".join(unfinished)
             or "what is not done yet of its keys, indexes, key sequences and statistics"
         )
+        how = "the run stopped" if cut is None or isinstance(cut, StatementStopped) else "it failed"
         table_report.notes.append(
-            f"not finished: the run stopped as the table was finished, its rows all in; "
+            f"not finished: {how} as the table was finished, its rows all in; "
             f"left for --resume: {left}"
         )
         if unfinished and KEY_SEQUENCES_LEFT not in unfinished:

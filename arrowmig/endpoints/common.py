@@ -51,6 +51,41 @@ _TRANSIENT_WORDS = re.compile(
 
 
 _DISK_FULL = re.compile(r"disk is full|no space left|could not extend file|quota", re.IGNORECASE)
+_OUT_OF_ROOM = re.compile(r"out of memory|failed to pin block|disk I/O error", re.IGNORECASE)
+"""Memory (PostgreSQL's, SQLite's and DuckDB's words; DuckDB's "failed to pin block" is its
+cap met), or an I/O error (SQLite's for a write the disk refused)."""
+
+DISK_FULL_HINT = (
+    "free space on the target's disk, then run the same command with --resume (committed "
+    "batches are kept)"
+)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether the target's disk (or the user's quota) is full: SQLITE_FULL, ENOSPC
+    (DuckDB's "No space left on device"), PostgreSQL's disk_full (53100)."""
+    return bool(_DISK_FULL.search(str(exc))) or (sqlstate_of(exc) or "").startswith("53100")
+
+
+def out_of_room(exc: BaseException) -> bool:
+    """Whether a statement failed for want of disk or memory (PostgreSQL's class 53,
+    insufficient resources): what passes once space is freed or more memory is allowed, not
+    something of the rows."""
+    if disk_full(exc) or (sqlstate_of(exc) or "").startswith("53"):
+        return True
+    return bool(_OUT_OF_ROOM.search(str(exc)))
+
+
+def resumable(exc: BaseException) -> bool:
+    """Whether a step of a table's finishing (a key, an index, a key sequence) that failed
+    with ``exc`` gets through when done again: cut short by a stop, a lost connection or a
+    lock held elsewhere (transient: retried at once), a full disk or memory (``--resume``,
+    once there is room). Such a step is not noted as not built: the table is not recorded
+    loaded, and it is done again. What the rows themselves break (duplicates for a key) is
+    not resumable: done again, it fails again."""
+    if isinstance(exc, (StatementStopped, TransientError)):
+        return True
+    return lost_connection(exc) or out_of_room(exc)
 
 
 _LOST_STATES = ("08", "57P01", "57P02", "57P03")
@@ -228,8 +263,8 @@ class BaseEndpoint(ClosedOnExit):
         message = self._clean(f"{what}: {short_driver_message(exc)}")
         cls = TransientError if is_transient(exc) else TransferError
         hint = None
-        if _DISK_FULL.search(str(exc)) or (sqlstate_of(exc) or "").startswith("53100"):
-            hint = "free space on the target's disk, then run the same command with --resume (committed batches are kept)"
+        if disk_full(exc):
+            hint = DISK_FULL_HINT
         elif sqlstate_of(exc) == "42501":  # insufficient_privilege: configuration, exit 2
             return SchemaError(message, hint=_privilege_hint(what, table), table=table)
         return cls(message, hint=hint, table=table, sqlstate=sqlstate_of(exc))
@@ -304,10 +339,12 @@ def build_keys(
 
     ``in_place``: the labels of those the target holds already, as asked (built by an
     attempt that lost its connection afterwards): built. ``refused``: why some cannot be
-    built (label -> reason). A lost connection is raised, not noted: the caller retries the
-    whole build on a new connection, and the report tells only how that one ended. So is a
-    stop (``StatementStopped``): the table is not recorded loaded, and ``--resume`` builds
-    the one cut short and those after it (the ones built are found there, ``in_place``)."""
+    built (label -> reason). A failure that building again gets past (``resumable``) is
+    raised, not noted, with the one it cut short and those after it in ``unfinished``: a
+    lost connection or a lock held elsewhere (the caller retries the whole build on a new
+    connection, and the report tells only how that one ended), a stop, a full disk or memory
+    (the table is not recorded loaded, and ``--resume`` builds them; the ones built are found
+    there, ``in_place``, or passed over: IF NOT EXISTS)."""
     load = TableLoad()
     steps = key_statements(table, endpoint.dialect, endpoint.qualify(table.name))
     for at, (sql, label) in enumerate(steps):
@@ -320,14 +357,14 @@ def build_keys(
         try:
             endpoint.execute(sql)
             load.built.append(label)
-        except StatementStopped as stop:
-            left = [
-                b for s, b in steps[at:] if s and b not in in_place and b not in (refused or {})
-            ]
-            stop.unfinished = (*left, *stop.unfinished)
-            raise
         except TransferError as exc:
-            if lost_connection(exc):
+            if resumable(exc):
+                left = [
+                    b for s, b in steps[at:] if s and b not in in_place and b not in (refused or {})
+                ]
+                exc.unfinished = (*left, *exc.unfinished)
+                if not isinstance(exc, StatementStopped):
+                    exc.message = f"{label} not built: {exc.message}"
                 raise
             broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(str(exc)))
             not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
@@ -335,26 +372,27 @@ def build_keys(
 
 
 KEY_SEQUENCES_LEFT = "key sequences moved past the loaded keys"
-"""A step of a table's finishing a stop left undone (``StatementStopped.unfinished``)."""
+"""A step of a table's finishing a stop or failure left undone (``TransferError.unfinished``)."""
 STATISTICS_LEFT = "statistics (ANALYZE)"
 """Another: the planner's statistics of a PostgreSQL table."""
 
 
 @contextlib.contextmanager
 def leaving(*steps: str) -> Iterator[None]:
-    """A stop inside (``StatementStopped``) leaves ``steps`` undone too: the steps of a
+    """An error raised inside (a stop, a failure) leaves ``steps`` undone too: the steps of a
     table's finishing that come after what is inside, told with it (``unfinished``)."""
     try:
         yield
-    except StatementStopped as stop:
-        stop.unfinished = (*stop.unfinished, *steps)
+    except TransferError as error:
+        error.unfinished = (*error.unfinished, *steps)
         raise
 
 
-def raise_if_stopped(error: ArrowmigError, *steps: str) -> None:
-    """Raise ``error`` if it is a stop (``StatementStopped``) that left ``steps`` undone: a
-    step of a table's finishing that a stop cut short is ``--resume``'s to do, not a note."""
-    if isinstance(error, StatementStopped):
+def raise_if_resumable(error: ArrowmigError, *steps: str) -> None:
+    """Raise ``error`` if doing the step again gets past it (``resumable``: a stop, a full
+    disk ...), with ``steps`` undone: such a step of a table's finishing is a retry's or
+    ``--resume``'s to do, not a note."""
+    if isinstance(error, TransferError) and resumable(error):
         error.unfinished = (*error.unfinished, *steps)
         raise error
 

@@ -27,7 +27,7 @@ from arrowmig.endpoints.common import (
     index_name_taken,
     key_range_filter,
     leaving,
-    raise_if_stopped,
+    raise_if_resumable,
     read_schema,
     refuse_empty_names,
     short_driver_message,
@@ -1081,15 +1081,18 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def finish_table(self, table: Table) -> TableLoad:
         sequences = any(takes_key_sequence(c, self.dialect) for c in table.columns)
-        with leaving(*([KEY_SEQUENCES_LEFT] if sequences else [])):
-            load = build_keys(
-                self,
-                table,
-                self._primary_key_in_place(table),
-                self.index_names_taken(table.name, table.indexes),
-            )
-        load.skipped = [_memory_advice(note) for note in load.skipped]
-        load.keys_not_built = [_memory_advice(note) for note in load.keys_not_built]
+        try:
+            with leaving(*([KEY_SEQUENCES_LEFT] if sequences else [])):
+                load = build_keys(
+                    self,
+                    table,
+                    self._primary_key_in_place(table),
+                    self.index_names_taken(table.name, table.indexes),
+                )
+        except TransferError as exc:
+            if out_of_memory(str(exc)):
+                exc.hint = _index_memory_hint()  # the table is --resume's to finish, with more
+            raise
         self.add_key_sequences(table, load)
         self._checkpoint_when_held()
         return load
@@ -1191,6 +1194,7 @@ class DuckDBEndpoint(BaseEndpoint):
                 way = "used up at" if used_up else "moved below" if descending else "moved past"
                 load.built.append(f"key sequence {text} {way} {int(key):,}")
             except TransferError as exc:
+                raise_if_resumable(exc, KEY_SEQUENCES_LEFT)  # --resume moves it (never back)
                 load.skipped.append(f"key sequence {text} not moved past the appended keys: {exc}")
 
     def _key_sequence(self, default: str) -> tuple[int | None, bool, KeyNumbering | None]:
@@ -1261,7 +1265,7 @@ class DuckDBEndpoint(BaseEndpoint):
                 )
             except TransferError as exc:
                 # Cut short by a stop: --resume creates it (its attempt's default dropped first).
-                raise_if_stopped(exc, KEY_SEQUENCES_LEFT)
+                raise_if_resumable(exc, KEY_SEQUENCES_LEFT)
                 load.unkept_keys[col.name] = (
                     f"its sequence {name} was not created, so inserts must give the key: {exc}"
                 )
@@ -1332,15 +1336,12 @@ def _last_parenthesised(sql: str) -> str:
     return sql[start + 1 : -1] if start >= 0 and depth == 0 else ""
 
 
-def _memory_advice(note: str) -> str:
-    """Say what to do when DuckDB ran out of memory building a key or index."""
-    if "Out of Memory" not in note:
-        return note
+def _index_memory_hint() -> str:
+    """What to do when DuckDB ran out of memory building a key or index."""
     return (
-        f"{note} (DuckDB builds an index in memory, and arrowmig caps DuckDB at "
-        f"{DUCKDB_MEMORY_LIMIT} to keep memory flat: build it afterwards with more, e.g. "
-        "SET memory_limit = '4GB'; CREATE INDEX ..., or run with "
-        "ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB)"
+        f"DuckDB builds an index in memory, and arrowmig caps DuckDB at {DUCKDB_MEMORY_LIMIT} "
+        "to keep memory flat: run the same command with --resume and "
+        "ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB (or more) in the environment, which builds it"
     )
 
 

@@ -33,9 +33,10 @@ from arrowmig.endpoints.common import (
     key_range_filter,
     leaving,
     lost_connection,
-    raise_if_stopped,
+    raise_if_resumable,
     read_schema,
     refuse_empty_names,
+    resumable,
     short_driver_message,
     sqlstate_of,
 )
@@ -84,7 +85,6 @@ from arrowmig.errors import (
     ArrowmigError,
     ConnectError,
     SchemaError,
-    StatementStopped,
     TransferError,
     TransientError,
 )
@@ -1092,15 +1092,15 @@ class PostgresEndpoint(BaseEndpoint):
         look = not self._together or bool(table.indexes)
         in_place, refused = keys_in_place(self._query, self._schema, table) if look else (set(), {})
         resets = identity_resets(table, self._schema)
-        # A stop is raised, not noted: the table is not recorded loaded, and --resume
-        # builds what is left and restarts the sequences (setval again is harmless).
+        # A stop or a full disk is raised, not noted: the table is not recorded loaded, and
+        # --resume builds what is left and restarts the sequences (setval again is harmless).
         with leaving(*([KEY_SEQUENCES_LEFT] if resets else [])):
             load = build_keys(self, table, in_place, refused)
             for sql in resets:
                 try:
                     self._run(sql, f"restarting the key sequence of {table.name!r}", table.name)
                 except TransferError as exc:
-                    if lost_connection(exc) or isinstance(exc, StatementStopped):
+                    if resumable(exc):
                         raise  # the whole wrap-up is retried on a new connection, or resumed
                     load.skipped.append(f"key sequence not restarted: {exc}")
         self.note_used_up_keys(table, load)
@@ -1157,7 +1157,7 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception as exc:
             error = self.translate(exc, "moving key sequences past the appended keys", table.name)
             # Cut short by a stop: --resume moves them (never back: again is harmless).
-            raise_if_stopped(error, KEY_SEQUENCES_LEFT)
+            raise_if_resumable(error, KEY_SEQUENCES_LEFT)
             load.skipped.append(str(error))
         self.advance_shared_sequences(table, load)
 
@@ -1178,7 +1178,7 @@ class PostgresEndpoint(BaseEndpoint):
             if lost_connection(exc):
                 raise  # the whole wrap-up is retried on a new connection
             error = self.translate(exc, what, table.name)
-            raise_if_stopped(error, KEY_SEQUENCES_LEFT)
+            raise_if_resumable(error, KEY_SEQUENCES_LEFT)
             load.skipped.append(str(error))
 
     def add_definition(self, table: str, definition: PgDefinition) -> str:

@@ -27,7 +27,7 @@ from arrowmig.endpoints.common import (
     index_name_taken,
     key_range_filter,
     leaving,
-    raise_if_stopped,
+    raise_if_resumable,
     read_schema,
     short_driver_message,
 )
@@ -145,6 +145,10 @@ def _count_negative_zeros(batch: pa.RecordBatch) -> dict[str, int]:
                 if count:
                     found[name] = count
     return found
+
+
+_NO_TRANSACTION = "no transaction is active"
+"""SQLite's words for a COMMIT or ROLLBACK with no transaction open (``_rollback``)."""
 
 
 def _write_lock(path: Path) -> threading.Lock:
@@ -322,6 +326,23 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def _execute(self, sql: str) -> None:
         self._cursor.execute(sql)
+
+    def _rollback(self) -> None:
+        """Roll back after a failure, and begin again where SQLite already ended the
+        transaction itself (a COMMIT, or a statement without a statement journal, that met a
+        full disk, memory or an I/O error rolls the whole transaction back). The driver does
+        not notice: it takes no new BEGIN, every later statement commits on its own (a
+        checkpoint row before the work it records), and each COMMIT and ROLLBACK fails with
+        "no transaction is active", hiding the full disk that caused it."""
+        try:
+            self._conn.rollback()
+        except Exception as exc:
+            if _NO_TRANSACTION not in str(exc):
+                return  # a connection that failed: its first error is the one to tell
+            if self._conn.adbc_connection.get_option("adbc.connection.autocommit") == "true":
+                return
+            with contextlib.suppress(Exception):
+                self._cursor.execute("BEGIN")
 
     def _pragma(self, pragma: str) -> list[tuple[Any, ...]]:
         # PRAGMAs that change the journal cannot run inside the DB-API's open transaction:
@@ -1351,7 +1372,7 @@ class SQLiteEndpoint(BaseEndpoint):
                 self._rollback()
                 # Ctrl-C (raised as such) or a stop: --resume moves it (never back).
                 error = self.translate(exc, "moving the AUTOINCREMENT counter", table.name)
-                raise_if_stopped(error, KEY_SEQUENCES_LEFT)
+                raise_if_resumable(error, KEY_SEQUENCES_LEFT)
                 load.skipped.append(f"AUTOINCREMENT counter not moved past {mark:,}: {exc}")
                 return
         if counted == ROWID_LARGEST:
