@@ -296,3 +296,23 @@ def test_a_run_stopped_midway_resumes_under_the_same_names(tmp_path: Path, pg_ur
     assert resumed.returncode == 0, resumed.stderr
     assert len(rows_of(pg_url, "znote")) == 20_000
     assert verify(source, pg_url).exit_code == 0
+
+
+def test_verify_shows_the_changed_value_under_the_targets_lower_case_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify paired `Note` with `note`, and its text report then looked the target's value
+    up under `Note` and printed `'b' -> None` (--json had it right)."""
+    from arrowmig.cli import main
+
+    src, dst = tmp_path / "s.db", tmp_path / "t.duckdb"
+    con = sqlite3.connect(src)
+    con.execute('CREATE TABLE "Bets" ("BetId" INTEGER PRIMARY KEY, "Note" TEXT)')
+    con.execute("INSERT INTO \"Bets\" VALUES (1, 'a'), (2, 'b')")
+    con.commit()
+    con.close()
+    migrate(str(src), str(dst), config=MigrationConfig(target_names="lower"))
+    with duckdb.connect(str(dst)) as duck:
+        duck.execute("UPDATE bets SET note = 'CHANGED' WHERE betid = 2")
+    assert main(["verify", str(src), str(dst)]) == 1
+    assert "Note: 'b' -> 'CHANGED'" in capsys.readouterr().err

@@ -15,6 +15,7 @@ import click
 from arrowmig.cli.console import print_out, say
 from arrowmig.cli.options import split_lists
 from arrowmig.cli.signals import outcome_stands
+from arrowmig.names import same_but_case
 
 if TYPE_CHECKING:
     from arrowmig.events import Event
@@ -90,7 +91,7 @@ def _details(t: dict[str, Any]) -> list[str]:
             cols = d["columns"] or list((d["source"] or {}).keys())
             for col in cols:
                 before = (d["source"] or {}).get(col)
-                after = (d["target"] or {}).get(col)
+                after = _target_value(d["target"] or {}, col)
                 if _look_alike(before, after):
                     # 'é' and 'e' + U+0301 print alike: show what differs, as escapes.
                     before, after = _Escaped(before), _Escaped(after)
@@ -240,3 +241,12 @@ def verify_command(
 
 command = verify_command
 """The click command ``arrowmig.cli`` registers."""
+
+
+def _target_value(target_row: dict[str, Any], column: str) -> Any:
+    """The target's value of the source's ``column``: under its own name, or under the one
+    name equal to it but for case (a copy written with ``--target-names lower``, or by a tool
+    that folds names), as verify paired them."""
+    if column in target_row:
+        return target_row[column]
+    return target_row.get(same_but_case(column, target_row) or column)
