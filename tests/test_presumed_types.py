@@ -24,8 +24,10 @@ from tests.test_resume import arrowmig, kill_after
 ROWS = 12_000
 DECLARED = (
     "id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, v VARCHAR(6), b BOOLEAN, "
-    "d DATE, ts TIMESTAMP, tt DATETIME, raw BLOB"
+    "d DATE, ts TIMESTAMP, tt DATETIME, raw BLOB, m DECIMAL(12,2)"
 )
+MONEY_BOUND = 9_999_999_999.99
+"""The largest DECIMAL(12,2): rows 1 and 2 hold it and its negative."""
 
 
 def _row(i: int) -> tuple[Any, ...]:
@@ -40,6 +42,8 @@ def _row(i: int) -> tuple[Any, ...]:
         f"2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00.{i % 1000:03d}",
         f"2023-05-{1 + i % 28:02d}T08:00:00",
         bytes([i % 256, 7]),
+        # Cents, some whole (NUMERIC affinity stores those as integers), some negative.
+        MONEY_BOUND * (-1) ** i if i <= 2 else round((i - 6000) * 1.37, 2),
     )
 
 
@@ -48,7 +52,7 @@ def build(path: Path, odd: dict[int, dict[str, Any]] | None = None) -> str:
     con = sqlite3.connect(path)
     con.execute(f"CREATE TABLE t ({DECLARED})")
     con.executemany(
-        "INSERT INTO t VALUES (?,?,?,?,?,?,?,?,?,?)", [_row(i) for i in range(1, ROWS + 1)]
+        "INSERT INTO t VALUES (?,?,?,?,?,?,?,?,?,?,?)", [_row(i) for i in range(1, ROWS + 1)]
     )
     for row_id, values in (odd or {}).items():
         for column, value in values.items():
@@ -83,7 +87,12 @@ def _profiled_types(source: str, target: Path) -> dict[str, str]:
     """The DuckDB types a full profile picks (``arrowmig plan`` profiles every value)."""
     plan = explain(source, str(target), config=MigrationConfig(mode="replace"))
     (table,) = plan.to_dict()["tables"]
-    return {c["name"]: c["target_type"].upper().split("(")[0] for c in table["columns"]}
+    # DuckDB keeps no VARCHAR length; a DECIMAL's precision and scale are what it holds.
+    return {c["name"]: _duckdb_spelling(c["target_type"].upper()) for c in table["columns"]}
+
+
+def _duckdb_spelling(planned: str) -> str:
+    return planned if planned.startswith("DECIMAL") else planned.split("(")[0]
 
 
 def _loaded_again(report: Any) -> list[str]:
@@ -110,6 +119,7 @@ def test_presumed_columns_get_the_profiles_types_without_a_value_scan(tmp_path: 
         "ts": "ts_space_texts",
         "tt": "ts_t_texts",
         "raw": "blob",
+        "m": "decimal",
     }
     assert presumed.row_count == ROWS
 
@@ -126,6 +136,7 @@ def test_presumed_columns_get_the_profiles_types_without_a_value_scan(tmp_path: 
 def _expected(value: Any, declaration: str) -> Any:
     """A source value as the DuckDB target holds it (dates and timestamps parsed)."""
     import datetime as dt
+    import decimal
 
     kind = declaration.split()[1]
     if kind == "BOOLEAN":
@@ -134,6 +145,8 @@ def _expected(value: Any, declaration: str) -> Any:
         return dt.date.fromisoformat(value)
     if kind in ("TIMESTAMP", "DATETIME"):
         return dt.datetime.fromisoformat(value)
+    if kind == "DECIMAL(12,2)" and value is not None:
+        return decimal.Decimal(repr(value))  # a real's shortest text: the decimal it is
     return value
 
 
@@ -148,6 +161,10 @@ def _expected(value: Any, declaration: str) -> Any:
         ({6_000: {"ts": 1_700_000_000}}, "ts", "VARCHAR"),  # a Unix epoch among texts
         ({10_000: {"v": "longer than six"}}, "v", "VARCHAR"),
         ({8_000: {"r": "n/a"}}, "r", "VARCHAR"),
+        ({11_000: {"m": 1.255}}, "m", "DOUBLE"),  # no decimal of 2 places is this double
+        ({9_500: {"m": 10_000_000_000.5}}, "m", "DOUBLE"),  # past DECIMAL(12,2)
+        ({4: {"m": "n/a"}}, "m", "VARCHAR"),  # text in the first batch: the driver widens it
+        ({7_500: {"m": "12.5x"}}, "m", "VARCHAR"),  # late text: the driver's type mismatch
     ],
 )
 def test_a_value_that_breaks_a_presumed_type_reloads_its_table(
@@ -204,7 +221,7 @@ def test_appending_profiles_in_full(tmp_path: Path) -> None:
     con = duckdb.connect(str(target))
     con.execute(
         "CREATE TABLE t (id BIGINT, n DOUBLE, r DOUBLE, s VARCHAR, v VARCHAR, b BIGINT, "
-        "d DATE, ts TIMESTAMP, tt TIMESTAMP, raw BLOB)"
+        "d DATE, ts TIMESTAMP, tt TIMESTAMP, raw BLOB, m DECIMAL(12,2))"
     )
     con.close()
     report = migrate(source, str(target), config=_config(mode="append"))

@@ -824,7 +824,7 @@ class SQLiteEndpoint(BaseEndpoint):
     ) -> Iterator[pa.RecordBatch]:
         """The typed batches of one query over ``key_range``; the query runs before this returns."""
         exprs = [read_expression(c) for c in table.columns]
-        primers = [primer_literal(c.arrow_type) for c in table.columns]
+        primers = [primer_literal(c) for c in table.columns]
         if key_sql is not None:
             exprs.append(key_sql)
             primers.append("0")

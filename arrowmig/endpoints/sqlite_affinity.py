@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig.endpoints.sqlite_profile import affinity
+from arrowmig.endpoints.sqlite_profile import DOUBLE_DECIMAL_DIGITS, affinity
 
 _NUMBER_TEXT = r"^[\s\v]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[\s\v]*(\x00|$)"
 """Text SQLite's affinity may read as a number: its numeric literal between spaces, and
@@ -27,10 +27,6 @@ anything after a NUL (SQLite reads the text up to it). Only these texts are aske
 
 _EXACT_DOUBLES = 2**53
 """Integers of this size and beyond are not all doubles: a REAL column may round them."""
-
-_DOUBLE_DIGITS = 15
-"""A decimal of at most this many significant digits is the shortest text of its nearest
-double."""
 
 _HELD_AS = {"text": ("real", "integer"), "integer": ("real",), "real": ("text",)}
 """The storage classes an affinity may turn a value sent as text, an integer or a double into."""
@@ -195,8 +191,8 @@ def _short_decimal(text: pa.Array) -> pa.Array:
     length = pc.utf8_length(text)
     pointed = pc.not_equal(pc.find_substring(text, "."), -1)
     fits = pc.or_(
-        pc.less_equal(length, _DOUBLE_DIGITS),
-        pc.and_(pc.equal(length, _DOUBLE_DIGITS + 1), pointed),
+        pc.less_equal(length, DOUBLE_DECIMAL_DIGITS),
+        pc.and_(pc.equal(length, DOUBLE_DECIMAL_DIGITS + 1), pointed),
     )
     return pc.and_(no_exponent, fits)
 

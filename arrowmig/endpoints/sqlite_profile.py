@@ -690,12 +690,21 @@ def _whole_table_scan(query: Query, table_sql: str) -> Scan:
 #               comparisons (no function per row: a tenth of the profile's cost)
 #   varchar     as text, and no value longer than n (checked per batch)
 #   blob        anything but a blob found by the same scan
+#   decimal     DECIMAL(p,s) with p <= 15, holding some number: read as it is stored, the
+#               driver hands over integers as doubles (exact: these are below 10^15) and
+#               fails on text and blobs; every double is the double nearest a decimal of s
+#               places below 10^(p-s) (checked per batch, ``sqlite_proofs``). Past 15 digits
+#               a double no longer carries each such decimal. A column of NULLs only is
+#               text to the profile (its declaration decides), so it is not presumed.
 #
-# DECIMAL/NUMERIC, untyped columns, and date/time columns without a text to take the format
-# from, are profiled as before.
+# Bare DECIMAL/NUMERIC, DECIMAL(p,s) of more than 15 digits, untyped columns, and date/time
+# columns without a text to take the format from, are profiled as before.
 
 PROVEN_BY_SCAN = ("text", "varchar", "blob")
 DATE_PROOFS = ("date_texts", "ts_space_texts", "ts_t_texts", "ts_zone_texts")
+DOUBLE_DECIMAL_DIGITS = 15
+"""Every decimal of at most this many significant digits is the shortest text of its
+nearest double, and no two such decimals of one scale share a double."""
 
 
 def presumable(declared: str) -> str | None:
@@ -707,6 +716,9 @@ def presumable(declared: str) -> str | None:
         return "date"
     if varchar_limit(declared) is not None:
         return "varchar"
+    spec = decimal_spec(declared)
+    if isinstance(spec, tuple) and spec[0] <= DOUBLE_DECIMAL_DIGITS:
+        return "decimal"
     return expected_class(declared)  # integer, real, text, blob; None where it does not say
 
 
@@ -725,6 +737,8 @@ def presumed_profile(proof: str) -> ColumnProfile:
         return ColumnProfile(texts=1, max_text_chars=0)
     if proof in DATE_PROOFS:
         return ColumnProfile(texts=1, **{proof: 1})
+    if proof == "decimal":
+        return ColumnProfile(integers=1, reals=1, decimal_reals=1)
     return ColumnProfile(texts=1)
 
 
@@ -733,9 +747,10 @@ def presume_columns(
 ) -> list[str | None]:
     """Per column, the proof its type is presumed under, or None where it must be profiled.
 
-    Runs the format samples of date/time columns (LIMIT 1 each) and, when some column is
-    presumed to be text or blob, one scan of comparisons that finds any value of another
-    class; if it finds one, those columns are profiled instead.
+    Runs the format samples of date/time columns and the look for a value in DECIMAL(p,s)
+    columns (LIMIT 1 each) and, when some column is presumed to be text or blob, one scan of
+    comparisons that finds any value of another class; if it finds one, those columns are
+    profiled instead.
     """
     if scan is None:
         scan = _whole_table_scan(query, table_sql)
@@ -743,6 +758,7 @@ def presume_columns(
     expected = ["text" if p == "date" else None for p in proofs]
     formats = _date_format_guesses(query, table_sql, columns, declared, expected)
     proofs = [f if p == "date" else p for p, f in zip(proofs, formats, strict=True)]
+    proofs = _decimals_with_a_value(query, table_sql, columns, proofs)
     # Comparisons order classes: NULL < numbers < text < blob, so `c >= x''` is a blob and
     # `c < x''` anything else that is not NULL, without a function call per row.
     scanned = PROVEN_BY_SCAN + DATE_PROOFS
@@ -756,3 +772,20 @@ def presume_columns(
         if sum(_int(r[0]) for r in rows):
             proofs = [None if p in scanned else p for p in proofs]
     return proofs
+
+
+def _decimals_with_a_value(
+    query: Query, table_sql: str, columns: list[str], proofs: list[str | None]
+) -> list[str | None]:
+    """``proofs`` without the DECIMAL(p,s) presumption of a column that holds no value: the
+    profile's choice for it is its declaration's affinity (text), not the decimal."""
+    decimals = [i for i, p in enumerate(proofs) if p == "decimal"]
+    if not decimals:
+        return proofs
+    looks = [
+        f"(SELECT 1 FROM {table_sql} WHERE {quote_ident(columns[i])} IS NOT NULL LIMIT 1)"
+        for i in decimals
+    ]
+    (row,) = query(f"SELECT {', '.join(looks)}")
+    held = {i for i, found in zip(decimals, row, strict=True) if found is not None}
+    return [None if p == "decimal" and i not in held else p for i, p in enumerate(proofs)]

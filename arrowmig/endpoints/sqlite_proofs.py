@@ -3,8 +3,9 @@
 ``sqlite_profile`` explains which columns are presumed and why; this module checks a batch
 as the driver hands it over, before the cast to the column's type, and names the first
 value that breaks the presumption. The driver's own "Type mismatch" covers the classes
-(integer, real, boolean); what is left is the range of booleans, the exact format of dates
-and timestamps (their calendar is checked by the cast that follows), and VARCHAR(n) lengths.
+(integer, real, boolean, decimal); what is left is the range of booleans, the exact format of
+dates and timestamps (their calendar is checked by the cast that follows), VARCHAR(n) lengths,
+and that each double of a DECIMAL(p,s) is the double nearest a decimal of that type.
 """
 
 from __future__ import annotations
@@ -39,13 +40,19 @@ _DRIVER_MISMATCH = re.compile(r"Type mismatch in column (\d+): expected \S+ but 
 _UNPARSED = re.compile(r"Failed to parse string: (.*) as a scalar of type")
 
 
-_READ_AS = {"integer": pa.int64(), "boolean": pa.int64(), "real": pa.float64(), "blob": pa.binary()}
+_READ_AS = {
+    "integer": pa.int64(),
+    "boolean": pa.int64(),
+    "real": pa.float64(),
+    "decimal": pa.float64(),
+    "blob": pa.binary(),
+}
 """The type the driver hands over for a column whose values all pass the proof (the others:
 text). The driver takes its types from the first batch, and widens them when that batch mixes
 classes: anything else is a surprise."""
 
 
-_COMPUTED = ("boolean", "varchar", *FORMATS)
+_COMPUTED = ("boolean", "varchar", "decimal", *FORMATS)
 """The proofs that look at every value (the others look at the type the driver read)."""
 
 StoredValue = Callable[[Column, int], "str | None"]
@@ -82,6 +89,8 @@ def check_batch(
     elif proof == "varchar":
         limit = varchar_limit(column.source_type) or 0
         bad = pc.greater(pc.utf8_length(array), limit)
+    elif proof == "decimal":
+        bad = _off_the_decimals(array, column.arrow_type)
     else:
         return
     if pc.any(bad).as_py():
@@ -163,10 +172,39 @@ def cast_or_surprise(
 
 
 def _cast(array: pa.Array, arrow_type: pa.DataType) -> pa.Array:
-    """The cast to ``arrow_type``; date texts of any year (Arrow's cast reads 0000-9999)."""
+    """The cast to ``arrow_type``; date texts of any year (Arrow's cast reads 0000-9999);
+    doubles proven by ``_off_the_decimals`` as the decimals they are nearest to."""
     if arrow_type == pa.date32() and pa.types.is_string(array.type):
         return text_dates(array)
+    if pa.types.is_decimal(arrow_type) and pa.types.is_float64(array.type):
+        # The unscaled integers, exact in int64, given the scale: the decimal's own digits,
+        # whatever rounding Arrow's cast of a double to a decimal would do.
+        return _units(array, arrow_type.scale).cast(pa.int64()).cast(_UNSCALED).view(arrow_type)
     return array.cast(arrow_type)
+
+
+_UNSCALED = pa.decimal128(19, 0)
+"""Holds every int64; the same 16 bytes a value as any decimal128 of another scale."""
+
+
+def _units(array: pa.Array, scale: int) -> pa.Array:
+    """Each double times 10^scale, rounded to a whole number (a double still)."""
+    return pc.round(pc.multiply(array, float(10**scale)))
+
+
+def _off_the_decimals(array: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    """Where a double is not the double nearest a decimal of ``arrow_type`` (p <= 15): what
+    the profile's ``round(c,s) = c AND abs(c) < 10^(p-s)`` finds, per batch.
+
+    Such a decimal k/10^s has |k| < 10^15, and its double is x = k/10^s·(1+e), |e| <= 2^-53:
+    x·10^s, computed with one more rounding, is within |k|·2^-52 < 0.25 of k, so rounding it
+    to a whole number gives k, and k/10^s (k and 10^s exact doubles, divided with one
+    rounding) is x again. A double that is no such decimal's gives back another double, or
+    lies past the bound (as infinity does)."""
+    unit = float(10**arrow_type.scale)
+    bound = float(10 ** (arrow_type.precision - arrow_type.scale))
+    moved = pc.not_equal(pc.divide(_units(array, arrow_type.scale), unit), array)
+    return pc.or_(moved, pc.greater_equal(pc.abs(array), bound))
 
 
 def _unreadable(table: Table, column: Column, array: pa.Array, keys: pa.Array | None) -> DataError:

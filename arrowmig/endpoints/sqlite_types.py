@@ -312,6 +312,10 @@ def read_expression(column: Column) -> str:
     """The SELECT expression that hands the driver one storage class for this column."""
     c = quote_ident(column.name)
     arrow_type, classes = column.arrow_type, column.observed
+    if column.proof == "decimal":
+        # As stored: the driver reads integers and reals as doubles and fails on anything
+        # else; each batch's doubles are then proven and made decimals (``sqlite_proofs``).
+        return c
     if pa.types.is_time(arrow_type):
         # 'HH:MM:SS[.f]' as microseconds of the day (Arrow cannot cast text to a time).
         fraction = f"CAST(substr(substr({c},10) || '000000',1,6) AS INTEGER)"
@@ -350,8 +354,11 @@ def read_expression(column: Column) -> str:
     return c
 
 
-def primer_literal(arrow_type: pa.DataType) -> str:
+def primer_literal(column: Column) -> str:
     """A literal of the column's class for the typed first row that fixes the driver's types."""
+    arrow_type = column.arrow_type
+    if column.proof == "decimal":
+        return "0.5"  # read as doubles (read_expression)
     if pa.types.is_boolean(arrow_type) or pa.types.is_integer(arrow_type):
         return "0"
     if pa.types.is_time(arrow_type):
