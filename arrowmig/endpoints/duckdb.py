@@ -50,6 +50,15 @@ from arrowmig.endpoints.duckdb_memory import (
     out_of_memory,
     writer_settings,
 )
+from arrowmig.endpoints.duckdb_pieces import (
+    LAYOUT_SQL,
+    Layout,
+    RowGroup,
+    batch_rows_of,
+    layout,
+    pieces,
+    runs,
+)
 from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.endpoints.stand_in import to_try, tried
@@ -806,21 +815,34 @@ class DuckDBEndpoint(BaseEndpoint):
     ) -> pa.RecordBatchReader:
         key = quote_ident(table.split_key) if table.split_key else None
         schema = read_schema(table, with_key)
-        if key is None:  # no order to keep: DuckDB streams the scan
-            batches = self._read_range(table, None, None, batch_rows, with_key, schema)
-        else:
-            # Rows go out in key order (a resumed run continues after the last committed
-            # key), and DuckDB sorts all it is asked for before the first row: one sort of a
-            # whole table held it all (0.12 MB per 1,000 rows of phase3). Key ranges of a
-            # bounded size each are sorted one at a time. Batches are not cut to batch_bytes
-            # besides: a chunk holds about CHUNK_BYTES at most, and batches of 1 MiB made
-            # phase3 into PostgreSQL 20% slower for no memory saved (DuckDB's own buffer
-            # pool is most of it).
-            try:
-                ranges = self._key_ranges(table, key, key_range, batch_rows, batch_bytes)
-            except Exception as exc:
-                raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
-            batches = self._read_ranges(table, key, ranges, batch_rows, with_key, schema)
+        budget = max(CHUNK_BYTES, batch_bytes or 0)
+        try:
+            found = self._layout(table)
+            if found is not None and found.too_wide_to_scan(
+                memory_limit_bytes(DUCKDB_MEMORY_LIMIT), self._threads()
+            ):
+                # Values too large for a scan within the cap: read in pieces of row ids.
+                rows = batch_rows_of(found.groups, batch_rows, batch_bytes or CHUNK_BYTES)
+                batches = self._read_pieces(
+                    table, key, key_range, found.groups, budget, rows, with_key, schema
+                )
+            elif key is None:  # no order to keep: DuckDB streams the scan
+                batches = self._read_range(table, None, None, batch_rows, with_key, schema)
+            else:
+                # Rows go out in key order (a resumed run continues after the last committed
+                # key), and DuckDB sorts all it is asked for before the first row: one sort of
+                # a whole table held it all (0.12 MB per 1,000 rows of phase3). Key ranges of a
+                # bounded size each are sorted one at a time. Batches are not cut to
+                # batch_bytes besides: a chunk holds about CHUNK_BYTES at most, and batches of
+                # 1 MiB made phase3 into PostgreSQL 20% slower for no memory saved (DuckDB's
+                # own buffer pool is most of it).
+                row_bytes = found.row_bytes if found is not None else None
+                ranges = self._key_ranges(table, key, key_range, batch_rows, budget, row_bytes)
+                batches = self._read_ranges(table, key, ranges, batch_rows, with_key, schema)
+        except ArrowmigError:
+            raise
+        except Exception as exc:
+            raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
         return self.guarded_reader(table, schema, batches)
 
     def count_rows(self, table: Table) -> int:
@@ -829,6 +851,25 @@ class DuckDBEndpoint(BaseEndpoint):
             return int(self._query(f"SELECT count(*) FROM {self.qualify(table.name)}")[0][0])
         except Exception as exc:
             raise self.translate(exc, f"counting {table.name!r}", table.name) from exc
+
+    def _layout(self, table: Table) -> Layout | None:
+        """How the table's values lie in the file, from DuckDB's statistics
+        (``duckdb_pieces``); None for what keeps no storage of its own (a view)."""
+        try:
+            rows = self._query(LAYOUT_SQL, [self.qualify(table.name)])
+        except Exception:
+            return None
+        return layout(rows, len(table.columns))
+
+    def _threads(self) -> int:
+        return int(self._query("SELECT current_setting('threads')")[0][0])
+
+    def _select_sql(self, table: Table, key: str | None, with_key: bool) -> str:
+        exprs = [_read_expression(c) for c in table.columns]
+        if with_key:
+            alias = quote_ident(KEY_COLUMN)
+            exprs.append(f"{key}::BIGINT AS {alias}" if key else f"NULL::BIGINT AS {alias}")
+        return f"SELECT {', '.join(exprs)} FROM {self.qualify(table.name)}"
 
     def _read_range(
         self,
@@ -840,14 +881,14 @@ class DuckDBEndpoint(BaseEndpoint):
         schema: pa.Schema,
     ) -> Iterator[pa.RecordBatch]:
         """The typed batches of one query over ``key_range``; it runs before this returns."""
-        exprs = [_read_expression(c) for c in table.columns]
-        if with_key:
-            alias = quote_ident(KEY_COLUMN)
-            exprs.append(f"{key}::BIGINT AS {alias}" if key else f"NULL::BIGINT AS {alias}")
-        sql = f"SELECT {', '.join(exprs)} FROM {self.qualify(table.name)}"
-        sql += key_range_filter(key, key_range)
+        sql = self._select_sql(table, key, with_key) + key_range_filter(key, key_range)
         if key is not None:
             sql += f" ORDER BY {key}"
+        return self._batches_of(table, sql, batch_rows, schema)
+
+    def _batches_of(
+        self, table: Table, sql: str, batch_rows: int, schema: pa.Schema
+    ) -> Iterator[pa.RecordBatch]:
         try:
             raw = self._conn.sql(sql).to_arrow_reader(batch_rows)
         except Exception as exc:
@@ -868,26 +909,68 @@ class DuckDBEndpoint(BaseEndpoint):
         for key_range in ranges:
             yield from self._read_range(table, key, key_range, batch_rows, with_key, schema)
 
+    def _read_pieces(
+        self,
+        table: Table,
+        key: str | None,
+        key_range: KeyRange | None,
+        groups: tuple[RowGroup, ...],
+        budget: int,
+        batch_rows: int,
+        with_key: bool,
+        schema: pa.Schema,
+    ) -> Iterator[pa.RecordBatch]:
+        """The rows in pieces of consecutive row ids (``duckdb_pieces.pieces``), one query
+        each: in key order for a keyed table (its row ids sorted by key, range by range:
+        only the key and row id are sorted), in the file's order otherwise."""
+        cap = memory_limit_bytes(DUCKDB_MEMORY_LIMIT)
+        select = self._select_sql(table, key, with_key)
+        if key is None:
+            spans: Iterator[tuple[int, int]] = iter([(0, groups[-1].start + groups[-1].rows)])
+            ranges: list[KeyRange | None] = [None]
+        else:
+            # Ranges of CHUNK_ROWS rows (a budget no row reaches: counted, not sized): the
+            # row ids of each are sorted at once.
+            ranges = [*self._key_ranges(table, key, key_range, batch_rows, budget=None)]
+        for part in ranges:
+            if key is not None:
+                try:
+                    rowids = self._conn.sql(
+                        f"SELECT rowid FROM {self.qualify(table.name)}"
+                        f"{key_range_filter(key, part)} ORDER BY {key}"
+                    ).to_arrow_table()
+                except Exception as exc:
+                    raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
+                spans = runs(rowids.column(0).combine_chunks())
+            for first, end in pieces(spans, groups, budget, cap):
+                # A run's rows are in key order as they are in row-id order.
+                where = f" WHERE rowid >= {first} AND rowid < {end}"
+                order = f" ORDER BY {key}" if key is not None else ""
+                yield from self._batches_of(table, select + where + order, batch_rows, schema)
+
     def _key_ranges(
         self,
         table: Table,
         key: str,
         key_range: KeyRange | None,
         batch_rows: int,
-        batch_bytes: int | None,
+        budget: int | None,
+        row_bytes: int | None = None,
     ) -> list[KeyRange]:
-        """Consecutive key ranges covering ``key_range``, each of about CHUNK_ROWS rows and
-        at most about CHUNK_BYTES (a batch's worth, when batches are larger)."""
+        """Consecutive key ranges covering ``key_range``, each of about CHUNK_ROWS rows and,
+        given a ``budget``, at most about that many bytes: rows of ``row_bytes`` each (from
+        DuckDB's statistics), or measured where it keeps none."""
         whole = key_range or KeyRange()
         target = self.qualify(table.name)
         where = key_range_filter(key, key_range)
-        count, total = self._query(
-            f"SELECT count(*), sum({_size_sql(table)}) FROM {target}{where}"
-        )[0]
+        measured = budget is not None and row_bytes is None
+        size = f"sum({_size_sql(table)})" if measured else "0"
+        count, total = self._query(f"SELECT count(*), {size} FROM {target}{where}")[0]
         count, total = int(count or 0), int(total or 0)
+        if not measured:
+            total = count * (row_bytes or 0)
         chunk_rows = max(CHUNK_ROWS, batch_rows)
-        chunk_bytes = max(CHUNK_BYTES, batch_bytes or 0)
-        n = max(-(-count // chunk_rows), -(-total // chunk_bytes))
+        n = max(-(-count // chunk_rows), -(-total // (budget or 1)))
         if n <= 1:
             return [whole]
         # Ranges of equal row counts, from one pass over the key alone; as many as the
