@@ -828,7 +828,9 @@ def _nothing_written_yet() -> Iterator[None]:
     try:
         yield
     except TransientError as exc:
-        raise ConnectError(exc.message, hint=exc.hint, table=exc.table) from exc
+        # A lost connection says nothing of what to do: nothing was written, so run again.
+        hint = exc.hint or "nothing was written; run the same command again"
+        raise ConnectError(exc.message, hint=hint, table=exc.table) from exc
 
 
 def _drop_failed_empty_tables(

@@ -132,3 +132,22 @@ def test_a_mistyped_option_gets_its_suggestion_in_the_line(
         "arrowmig: error: no such option '--modex' (did you mean '--mode'?); "
         "see 'arrowmig migrate --help'\n"
     )
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_while_reading_the_catalog_is_arrowmigs_error(pg_url: str) -> None:
+    # A network cut, a failover or a restart while arrowmig plans: the catalog reads met the
+    # driver's error, which the CLI called "unexpected" over four lines, exit 1. As
+    # arrowmig's (transient: planning stops with exit 2, a stream retries), in one line.
+    import psycopg
+
+    from arrowmig.endpoints import open_endpoint
+    from arrowmig.errors import TransientError
+
+    with open_endpoint(pg_url) as dst:
+        pid = dst.execute("SELECT pg_backend_pid()")[0][0]
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            con.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(TransientError) as lost:
+            dst.list_tables()
+    assert "\n" not in str(lost.value), str(lost.value)

@@ -207,9 +207,14 @@ class PostgresEndpoint(BaseEndpoint):
             else:
                 self._cursor.execute(sql)
             rows: list[tuple[Any, ...]] = self._cursor.fetchall()
-        except Exception:
+        except Exception as exc:
             # A failed statement aborts the transaction until it is rolled back.
             self._rollback()
+            if lost_connection(exc):
+                # Whatever the read: the connection is what failed (a restart, a network cut,
+                # a terminated backend), which planning stops on as a server not reached and
+                # a stream retries; the driver's error escaped as "unexpected" (exit 1).
+                raise self.translate(exc, "reading the catalog") from exc
             raise
         self._commit()
         return rows
