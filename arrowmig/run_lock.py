@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL
+from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL
 from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.errors import UsageError
 from arrowmig.urls import parse_url
@@ -79,11 +79,12 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
         return
     with conn, conn.cursor() as cursor:
         # The lock's key hashes the table's name as the server holds it: sent as every
-        # arrowmig session sends text, so that any run hashes a non-ASCII name alike. Set
+        # arrowmig session sends text, so that any run hashes a non-ASCII name alike (and never
+        # ended by the server for idling: the locks would go with it, unseen). Set
         # before the statement that sends the names (its parameters are converted as they
         # arrive), with the session's name in the same round trip.
         cursor.execute(
-            f"SELECT {CLIENT_ENCODING_SQL}, "
+            f"SELECT {CLIENT_ENCODING_SQL}, {NO_IDLE_TIMEOUT_SQL}, "
             f"set_config('application_name', '{lock_session_name(os.getpid())}', false)"
         )
         # Every table's lock in one statement (a round trip each cost seconds for 2,000

@@ -111,3 +111,18 @@ def target_of(kind: str, folder: Path, request: Any, stem: str = "t") -> str:
     if kind.startswith("postgres"):
         return str(request.getfixturevalue("pg_url"))
     return str(folder / f"{stem}.{'db' if kind == 'sqlite' else 'duckdb'}")
+
+
+def waiting_pid(url: str, lock: str, proc: Any, params: Sequence[Any] = ()) -> int:
+    """Wait until a session waits for a lock that ``lock`` (a condition on ``pg_locks``)
+    picks, while process ``proc`` runs (it must not end meanwhile); that session's pid."""
+    with psycopg.connect(url, autocommit=True) as watch:
+        while True:
+            found = watch.execute(
+                f"SELECT pid FROM pg_locks WHERE {lock} AND NOT granted",  # type: ignore[arg-type]
+                params,
+            ).fetchall()
+            if found:
+                return int(found[0][0])
+            assert proc.poll() is None, proc.communicate()
+            watch.execute("SELECT pg_sleep(0.05)")

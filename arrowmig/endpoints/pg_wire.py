@@ -60,8 +60,16 @@ character the database's encoding cannot hold. A SQL_ASCII database declares no 
 bytes are what they are, and the server would refuse to send one that is not UTF-8 without
 naming its row; so they travel as they are, and arrowmig checks them as UTF-8 value by value."""
 
+NO_IDLE_TIMEOUT_SQL = (
+    "(SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout')"
+)
+"""PostgreSQL 14's ``idle_session_timeout`` (an ALTER DATABASE/ROLE or postgresql.conf
+setting) ends a session idle outside a transaction: the one that holds the run's table locks
+(``run_lock``) went unseen, and a second run was let in. Off, where the server has it (an
+older one would refuse a ``set_config`` of a setting it does not know)."""
+
 PIN_SESSION_SQL = "SELECT " + ", ".join(
-    [CLIENT_ENCODING_SQL]
+    [CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL]
     + [f"set_config('{name}', '{value}', false)" for name, value in PINNED_SETTINGS]
 )
 """One statement (one round trip) that pins them for the rest of the session, once it commits."""
