@@ -32,6 +32,7 @@ from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
 from tests.dbutil import (
     as_role,
+    failures,
     pg_columns,
     pg_exec,
     pg_rows,
@@ -296,12 +297,14 @@ def test_tables_are_analysed_unless_no_analyze(bets_db: str, pg_url: str, mode: 
     # activity counters in pg_stat_user_tables are not).
     statistics = "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = 'bets'"
     config = arrowmig.MigrationConfig(mode=mode, split_rows=500)
-    assert arrowmig.migrate(bets_db, pg_url, config=config).ok
+    report = arrowmig.migrate(bets_db, pg_url, config=config)
+    assert report.ok, failures(report)
     with psycopg.connect(pg_url) as con:
         analysed = con.execute(statistics).fetchone()
     assert analysed is not None and analysed[0] > 0
     config = arrowmig.MigrationConfig(mode="replace", analyze=False, split_rows=500)
-    assert arrowmig.migrate(bets_db, pg_url, config=config).ok  # a new table, not analysed
+    report = arrowmig.migrate(bets_db, pg_url, config=config)  # a new table, not analysed
+    assert report.ok, failures(report)
     with psycopg.connect(pg_url) as con:
         assert con.execute(statistics).fetchone() == (0,)
 
