@@ -442,9 +442,18 @@ class Runner:
                 message=f"{surprise.message}: profiling the table and loading it again",
             )
         )
-        store = CheckpointStore(conns.target)
+        planned: list[TablePlan] = []
         try:
-            plan = self.replan(conns.source, conns.target, name)
+            # Read again through a retry: another worker may be putting a table in place
+            # meanwhile, dropping what this one's plan reads (the old table's foreign keys).
+            retrying(
+                lambda: planned.append(self.replan(conns.source, conns.target, name)),
+                conns,
+                self.settings.retries,
+                self._retried(name),
+            )
+            plan = planned[-1]
+            store = CheckpointStore(conns.target)  # the connection a retry opened, if one did
             landing = landing_for(plan.target, plan.source, plan.action)
             # As many streams as the run planned for it (fitted to the workers).
             plan.streams = source_streams(plan, conns.source, len(work.plan.streams))
@@ -455,8 +464,10 @@ class Runner:
             store.forget_table(self.run_id, name)
             conns.target.drop_table(work.landing.physical.name)
             prepare(conns.target, landing)
-        except ArrowmigError as exc:
-            self._fail(name, exc)
+        except Exception as exc:
+            # Raised out of this worker's on_done, an unexpected error was lost: the table
+            # failed with no error said.
+            self._fail(name, exc if isinstance(exc, ArrowmigError) else unexpected(exc))
             return
         self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
         work.plan, work.landing, work.profiled = plan, landing, True
@@ -507,6 +518,9 @@ class Runner:
                 # A full disk, memory: failed, not recorded loaded, and --resume builds them.
                 self._not_finished(name, exc)
             self._fail(name, exc)
+            return
+        except Exception as exc:  # out of on_done, it would be lost (the table failed, unsaid)
+            self._fail(name, unexpected(exc))
             return
         self._sync(name)
 
@@ -790,6 +804,11 @@ def table_row(run_id: str, work: TableWork, state: str, *, rows: int = 0) -> Row
 
 class _Skipped(Exception):
     """A stream not run because another stream of its table failed."""
+
+
+def unexpected(exc: Exception) -> TransferError:
+    """A table's failure on an error arrowmig has no words of its own for, said as it came."""
+    return TransferError(f"unexpected {type(exc).__name__}: {exc}")
 
 
 def describe_error(exc: BaseException) -> str:
