@@ -264,6 +264,10 @@ def copy_stream(
                 ledger.seal(progress.rows)
             return progress.written
         except (TransientError, ConnectError) as exc:
+            # A reconnect failing while this streak's retry is under way (the server is still
+            # restarting) is as transient as what made us reconnect; a ConnectError else is
+            # a write's, its own retries spent.
+            retrying = attempt > 0 and not commits[0] and not isinstance(exc, DamagedFile)
             if commits[0]:
                 # A batch committed since the last retry: this failure begins a streak of
                 # its own, so a long table that loses its connection now and then, each
@@ -274,7 +278,7 @@ def copy_stream(
             if snapshot_gone is not None and snapshot_gone():
                 # Gone with its server: a retry would only reconnect, and fail to read it.
                 raise snapshot_lost(source_table.name) from exc
-            reconnecting = isinstance(exc, ConnectError) and not isinstance(exc, DamagedFile)
+            reconnecting = isinstance(exc, ConnectError) and retrying
             target_failed = isinstance(exc, TargetFailed)
             resumable = source_table.split_key is not None and (
                 reconnecting
