@@ -19,9 +19,11 @@ from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.common import KEY_SEQUENCES_LEFT, together
+from arrowmig.endpoints.pg_hold import snapshot_lost
 from arrowmig.errors import (
     ArrowmigError,
     DamagedFile,
+    SnapshotLost,
     StatementStopped,
     StopRequested,
     TransferError,
@@ -35,6 +37,7 @@ from arrowmig.model import NOT_ADDED_AGAIN, NOT_KEPT, ForeignKey, TableLoad
 from arrowmig.pipeline import (
     DirectCopy,
     StreamSettings,
+    connect_stream,
     copy_stream,
     gather_rows_for,
     through_restarts,
@@ -158,6 +161,8 @@ class Runner:
         self._eta: tuple[float, float | None] = (-ETA_EVERY_S, None)
         """When the ETA was last weighed, and what it was (``_eta_s``)."""
         self.interrupted: str | None = None
+        self.snapshot_lost = False
+        """A stream found the PostgreSQL source's snapshot gone: the streams left fail at once."""
         self.surprises: dict[str, TypeSurprise] = {}
         """Tables whose presumed types a value broke, until they are loaded again."""
         self.abandoned = {name: threading.Event() for name in self.tables}
@@ -241,6 +246,10 @@ class Runner:
         table_report = self.reports[stream.table]
         if table_report.status == "failed" or stream.table in self.surprises:
             raise _Skipped()
+        if self.snapshot_lost:
+            # The source's snapshot is gone (its server restarted): nothing more can be read
+            # as of the run's moment, and trying would only spend retries.
+            raise snapshot_lost(stream.table)
         work = self.tables[stream.table]
         stop = EitherStop(self.scheduler.stop, self.abandoned[stream.table])
         self._begin(stream.table)
@@ -299,6 +308,7 @@ class Runner:
                 stream.count,
                 stream.est_rows,
             )
+        connect_stream(conns, self.settings, on_retry)
         direct = _direct_copy(conns, work, self.config, table_report.notes)
         if direct is not None:
             with self.lock:
@@ -384,6 +394,8 @@ class Runner:
             self.remaining[stream.table] -= 1
             last = self.remaining[stream.table] == 0
             error = outcome.error
+            if isinstance(error, SnapshotLost):
+                self.snapshot_lost = True
             if isinstance(error, TypeSurprise) and table_report.status != "failed":
                 self.surprises.setdefault(stream.table, error)
                 self.abandoned[stream.table].set()
