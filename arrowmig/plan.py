@@ -21,7 +21,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
@@ -481,7 +481,7 @@ def build_plan(
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is None:  # a file the run would create: every table is new
-            refuse_too_many_columns(target, target_dialect)
+            refuse_names_a_file_cannot_hold(for_target(target, how), target_dialect)
         else:
             dst.check_names(for_target(target, how))
             exists = there in present
