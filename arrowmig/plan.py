@@ -51,7 +51,9 @@ from arrowmig.schema import (
 )
 from arrowmig.sqlite_header import plan_header
 from arrowmig.target_names import (
+    column_notes_renamed,
     for_target,
+    foreign_key_for_target,
     refuse_clashes,
     renamed_note,
     source_named,
@@ -554,7 +556,8 @@ def build_plan(
             if target_dialect != "postgresql":
                 source, compared = _with_text_number_notes(source, target, target_dialect)
                 notes += compared
-            notes += default_notes(target, target_dialect)
+            # Said of the keys, sequences and columns the user will find in the target.
+            notes += default_notes(for_target(target, how), target_dialect)
             notes += collation_notes(target, target_dialect)
             notes += comment_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
@@ -572,6 +575,7 @@ def build_plan(
                 staged = landing_for(target, source, action).staged
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
         target = for_target(target, how)
+        notes = column_notes_renamed(notes, target)
         renamed = renamed_note(source, target)
         notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()
@@ -974,7 +978,8 @@ def _foreign_keys_never_created(
     if not wanted or dialect in FOREIGN_KEY_DIALECTS:
         return []
     return [
-        f"{fk.label} not created: {dialect} cannot add foreign keys to loaded tables"
+        f"{foreign_key_for_target(fk, config.target_names).label} not created: {dialect} "
+        "cannot add foreign keys to loaded tables"
         for fk in plan.source.foreign_keys
     ]
 

@@ -1076,8 +1076,7 @@ def test_a_plan_into_a_new_file_refuses_columns_equal_but_for_case_as_the_run_do
     tmp_path: Path, pg_url: str, target_name: str
 ) -> None:
     # No file to ask yet: the plan must still say the run's refusal, with its exit code.
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        con.execute('CREATE TABLE t ("Name" TEXT, "name" TEXT)')
+    pg_exec(pg_url, 'CREATE TABLE t ("Name" TEXT, "name" TEXT)')
     target = str(tmp_path / target_name)
     said = {
         verb: subprocess.run(
