@@ -60,9 +60,9 @@ def direct_columns(
     conns: WorkerConnections, source_table: Table, target_table: Table
 ) -> list[str] | None:
     """The columns to COPY straight across, in the target's order and under its names
-    (``--target-names lower`` renames them: ``source_names`` reads them back); None when a
-    value would have to change on the way: not PostgreSQL on both sides, another type or type modifier
-    (a --cast, a wider type, text for a type the target lacks), a column the target
+    (``--target-names lower`` renames them; the source's COPY reads them under its own);
+    None when a value would have to change on the way: not PostgreSQL on both sides, another
+    type or type modifier (a --cast, a wider type, text for a type the target lacks), a column the target
     computes, another major version (the binary format may differ), a target database whose
     encoding may not hold a source's character (a row would fail without being named), or a
     split key that is not carried (a resume needs its last value)."""
@@ -73,7 +73,7 @@ def direct_columns(
         return None
     if not _libpq_available():
         return None
-    names = source_names(target_table)
+    names = [c.source_name or c.name for c in target_table.columns]
     if sorted(names) != sorted(c.name for c in source_table.columns):
         return None
     key = source_table.split_key
@@ -94,11 +94,6 @@ def direct_columns(
         if theirs[name][0] != ours[there][0]:
             return None
     return [c.name for c in target_table.columns] if holds else None
-
-
-def source_names(target_table: Table) -> list[str]:
-    """The source's name of each column of ``target_table``, in its order."""
-    return [c.source_name or c.name for c in target_table.columns]
 
 
 @functools.cache
