@@ -85,6 +85,7 @@ from arrowmig.runner import (
 )
 from arrowmig.scheduler import run_stoppable
 from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
+from arrowmig.target_names import with_target_schema
 from arrowmig.urls import parse_url
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ def migrate(
         config = replace(config, tables=named_tables(tables))
     parse_url(source), parse_url(target)
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
+    config = with_target_schema(config)
     sink = as_sink(progress)
     high_before = peak_rss_bytes()
     report = _migrate(source, target, config, sink)
@@ -1352,6 +1354,7 @@ def explain(
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
+    config = with_target_schema(config)
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import schema_runs, table_pairs
 
@@ -1360,6 +1363,7 @@ def explain(
         return SeveralPlans(
             [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs],
             several_schemas(config.source_schema) or [],
+            config.target_names,
         )
     config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)

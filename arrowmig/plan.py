@@ -21,7 +21,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
@@ -51,7 +51,9 @@ from arrowmig.schema import (
 )
 from arrowmig.sqlite_header import plan_header
 from arrowmig.target_names import (
+    column_notes_renamed,
     for_target,
+    foreign_key_for_target,
     refuse_clashes,
     renamed_note,
     source_named,
@@ -481,7 +483,7 @@ def build_plan(
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is None:  # a file the run would create: every table is new
-            refuse_too_many_columns(target, target_dialect)
+            refuse_names_a_file_cannot_hold(for_target(target, how), target_dialect)
         else:
             dst.check_names(for_target(target, how))
             exists = there in present
@@ -554,7 +556,8 @@ def build_plan(
             if target_dialect != "postgresql":
                 source, compared = _with_text_number_notes(source, target, target_dialect)
                 notes += compared
-            notes += default_notes(target, target_dialect)
+            # Said of the keys, sequences and columns the user will find in the target.
+            notes += default_notes(for_target(target, how), target_dialect)
             notes += collation_notes(target, target_dialect)
             notes += comment_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
@@ -572,6 +575,7 @@ def build_plan(
                 staged = landing_for(target, source, action).staged
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
         target = for_target(target, how)
+        notes = column_notes_renamed(notes, target)
         renamed = renamed_note(source, target)
         notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()
@@ -974,7 +978,8 @@ def _foreign_keys_never_created(
     if not wanted or dialect in FOREIGN_KEY_DIALECTS:
         return []
     return [
-        f"{fk.label} not created: {dialect} cannot add foreign keys to loaded tables"
+        f"{foreign_key_for_target(fk, config.target_names).label} not created: {dialect} "
+        "cannot add foreign keys to loaded tables"
         for fk in plan.source.foreign_keys
     ]
 

@@ -113,6 +113,9 @@ class VerifyReport:
     failed to load): the report is not a proof for them."""
     notes: list[str] = field(default_factory=list)
     """What the user should know of what was compared (source schemas not read)."""
+    target_schema: str | None = None
+    """The target's schema compared, where the one named holds no table and this one, equal
+    to it but for case, does (``--target-names lower`` made ``sales`` of ``Sales``)."""
 
     @property
     def ok(self) -> bool:

@@ -1073,6 +1073,29 @@ def test_duckdb_refuses_names_equal_but_for_case(tmp_path: Path, pg_url: str) ->
         arrowmig.migrate(pg_url, str(tmp_path / "w.duckdb"))
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("target_name", ["new.db", "new.duckdb"])
+def test_a_plan_into_a_new_file_refuses_columns_equal_but_for_case_as_the_run_does(
+    tmp_path: Path, pg_url: str, target_name: str
+) -> None:
+    # No file to ask yet: the plan must still say the run's refusal, with its exit code.
+    pg_exec(pg_url, 'CREATE TABLE t ("Name" TEXT, "name" TEXT)')
+    target = str(tmp_path / target_name)
+    said = {
+        verb: subprocess.run(
+            [sys.executable, "-m", "arrowmig", verb, pg_url, target],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for verb in ("plan", "migrate")
+    }
+    assert said["plan"].returncode == said["migrate"].returncode == 2
+    assert said["plan"].stderr == said["migrate"].stderr
+    assert "'Name' and 'name', equal but for case" in said["plan"].stderr
+    assert not Path(target).exists()
+
+
 def test_invalid_utf8_fails_its_table_only_with_a_precise_message(tmp_path: Path) -> None:
     src = tmp_path / "s.db"
     make_sqlite(

@@ -445,19 +445,6 @@ def key_range_filter(key_sql: str | None, key_range: KeyRange | None) -> str:
     return " WHERE " + " AND ".join(where) if where else ""
 
 
-def refuse_empty_names(table: Table, target: str) -> None:
-    """SQLite takes a table or column named "" (an empty quoted name); PostgreSQL and DuckDB
-    cannot create one. Refused at planning, before anything is written."""
-    if table.name == "" or any(c.name == "" for c in table.columns):
-        where = "is named" if table.name == "" else f"{table.name!r} has a column named"
-        raise SchemaError(
-            f'table {where} "" (an empty name), which {target} cannot hold',
-            hint="rename it in the source (ALTER TABLE ... RENAME), or name the tables to move "
-            "with --tables",
-            table=table.name,
-        )
-
-
 def _privilege_hint(what: str, table: str | None) -> str:
     """What to grant for a refused statement: reading is the source's SELECT (the planning
     checks found it granted, so it was revoked since), the rest the target's CREATE."""

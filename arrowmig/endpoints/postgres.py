@@ -35,13 +35,12 @@ from arrowmig.endpoints.common import (
     lost_connection,
     raise_if_resumable,
     read_schema,
-    refuse_empty_names,
     resumable,
     short_driver_message,
     sqlstate_of,
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
-from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.limits import refuse_empty_names, refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,

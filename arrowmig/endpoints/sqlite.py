@@ -32,7 +32,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
-from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_busy import LOCKED, write_in_turns
 from arrowmig.endpoints.sqlite_counter import ROWID_LARGEST, used_up_counter, used_up_note
@@ -68,7 +68,6 @@ from arrowmig.model import (
     Table,
     TableLoad,
 )
-from arrowmig.names import folded
 from arrowmig.schema import (
     ddl_type,
     foreign_key_clause,
@@ -979,22 +978,7 @@ class SQLiteEndpoint(BaseEndpoint):
 
     # -- target side ------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
-        refuse_too_many_columns(table, self.dialect)
-        seen: set[str] = set()
-        for col in table.columns:
-            same = folded(col.name)
-            if same in seen:
-                raise SchemaError(
-                    f"table {table.name!r} has two columns named {col.name!r} but for case; "
-                    "SQLite column names ignore ASCII case",
-                    hint="rename one of them in the source",
-                    table=table.name,
-                )
-            seen.add(same)
-        if "\x00" in table.name or any("\x00" in c.name for c in table.columns):
-            raise SchemaError(
-                f"table {table.name!r}: names with NUL bytes cannot be stored", table=table.name
-            )
+        refuse_names_a_file_cannot_hold(table, self.dialect)
 
     def journal_mode(self) -> str:
         """The file's journal mode as it is now (delete, wal, ...)."""
