@@ -176,12 +176,14 @@ def finish(
     moved: Collection[str] = (),
     indexes: bool = True,
     placed: Record | None = None,
+    held: str | None = None,
 ) -> TableLoad:
     """Build keys and indexes, and move a staging table into place, in one transaction.
     ``moved``: the run's target tables (their foreign keys are the run's to add); ``indexes``:
     False (--no-keys) builds none of a replaced table's own either; ``placed``: the statement
     that records a staged table put in place with what is left to give it, committed with it
-    and as each is given (``finish_placed``).
+    and as each is given (``finish_placed``); ``held``: a statement that fails unless the run
+    still holds the table (``run_lock``), first in the put in place of a staged one.
 
     A stop (``StatementStopped``), or a failure ``--resume`` gets past (a full disk, memory:
     ``resumable``), is raised, not noted, with what it left undone: a table loaded straight
@@ -246,6 +248,8 @@ def finish(
         # look for the staging table, gone now, but go on after it, and give the new table
         # what the replaced one had, read from it before and gone with it (``placed_left``).
         statements.append(placed(left))
+    if held is not None:
+        statements.insert(0, held)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     # The key sequences and statistics a stop (or a full disk) leaves to --resume
     # (``finish_placed``). What the replaced table had (its dressing, other tables' keys into

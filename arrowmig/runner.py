@@ -50,6 +50,7 @@ from arrowmig.plan import (
 )
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
+from arrowmig.run_lock import TablesHeld
 from arrowmig.run_tables import RunTables
 from arrowmig.scheduler import (
     EitherStop,
@@ -121,9 +122,12 @@ class Runner:
         replan: Replan,
         spares: list[tuple[Source, Endpoint]] | None = None,
         run_tables: Collection[tuple[str, str]] = (),
+        tables_held: TablesHeld | None = None,
     ) -> None:
         """``spares``: connections opened already, for the workers (``Scheduler.spares``);
-        ``run_tables``: in a run of several schemas, every table it moves (schema, name)."""
+        ``run_tables``: in a run of several schemas, every table it moves (schema, name);
+        ``tables_held``: the run's lock on its tables, checked as each is put in place."""
+        self.tables_held = tables_held or TablesHeld()
         self.plan = plan
         self.config = config
         self.report = report
@@ -612,6 +616,7 @@ class Runner:
                     moved=self.moved,
                     indexes=self.config.keys,
                     placed=placed if work.landing.staged else None,
+                    held=self.tables_held.check_sql(work.landing.final.name),
                 )
             if not small:
                 self.finished.add(name)  # committed already, whatever the record does

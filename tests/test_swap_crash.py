@@ -1,6 +1,7 @@
 """A real ``arrowmig migrate --mode replace`` into PostgreSQL killed (SIGKILL) as a table is
-put in place: ``--resume`` finishes the table with everything a replace keeps (the old
-table's own indexes, other tables' foreign keys into it).
+put in place, or whose run lock was lost before it: ``--resume`` finishes the table with
+everything a replace keeps (the old table's own indexes, other tables' foreign keys into
+it), and a run that no longer holds its table does not put it in place.
 
 Each kill point is held by an event trigger that makes the statement wait for an advisory
 lock the test holds, so the process is caught there whatever the machine's speed.
@@ -17,8 +18,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from arrowmig.run_lock import lock_session_name
 from tests.test_stopped_finishing import _source
-from tests.test_stopped_late import _migrate, checks_held
+from tests.test_stopped_late import _migrate, checks_held, let_go
 
 ROWS = 200_000
 """Past ``FINISHED_TOGETHER_ROWS``: the table is put in place, then given what the replaced
@@ -109,3 +111,42 @@ def test_killed_after_the_swap_resume_gives_what_replace_keeps(
     ]
     assert _kept(pg_url) == EVERYTHING_KEPT
     assert any("bets_stake_extra" in b for b in table["built"]), table["built"]
+
+
+STAGING = "%CREATE TABLE%_arrowmig_stage_%"
+"""Creating the staging table the rows are loaded into: before the table is put in place."""
+
+
+def test_a_run_that_lost_its_lock_does_not_put_its_table_in_place(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The session holding the run's lock was ended as the run loaded: another run could
+    # then start on the same table, and both put it in place; this one did, exit 0.
+    source = _source(tmp_path / "bets.db", ROWS)
+    _replaced_once(source, pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("INSERT INTO bets (id, player, stake) VALUES (0, 0, 'old')")
+    with checks_held(pg_url, STAGING, "CREATE TABLE") as holder:
+        proc = _migrate(source, pg_url, "--mode", "replace", "--json")
+        wait_until_held(holder, proc, STAGING)
+        ended = holder.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            (lock_session_name(proc.pid),),
+        ).fetchall()
+        assert ended == [(True,)]
+        let_go(holder)
+        out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 1, err
+    (table,) = json.loads(out)["tables"]
+    assert table["status"] == "failed"
+    assert "no longer holds its lock on table 'bets'" in table["error"], table["error"]
+    assert "--resume puts it in place" in table["error"]
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*) FROM bets").fetchone() == (ROWS + 1,)
+    resumed = _migrate(source, pg_url, "--mode", "replace", "--resume")
+    _, err = resumed.communicate(timeout=180)
+    assert resumed.returncode == 0, err
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*) FROM bets").fetchone() == (ROWS,)
+    assert _kept(pg_url) == EVERYTHING_KEPT
