@@ -385,7 +385,7 @@ def _transfer(
         config, folder_notes = run_reject_folder(config, _run_basis(earlier), run_id)
         report.notes.extend(folder_notes)
         # Before anything is written: no other run may write these tables meanwhile.
-        held.enter_context(
+        tables_held = held.enter_context(
             exclusive_tables(target, dst.schema, [p.target.name for p in plan.tables])
         )
         # Each table's rows of the interrupted run, sorted out once (not per table: 2,000
@@ -495,6 +495,7 @@ def _transfer(
             replan=replan,
             spares=spares,  # closed by its scheduler, whatever happens
             run_tables=run_tables,
+            tables_held=tables_held,
         )
     except BaseException:
         _close_pairs(spares)

@@ -42,6 +42,7 @@ from arrowmig.pipeline import (
     gather_rows_for,
     through_restarts,
 )
+from arrowmig.placed_left import Left
 from arrowmig.plan import (
     MigrationPlan,
     Stream,
@@ -52,6 +53,7 @@ from arrowmig.plan import (
 )
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
+from arrowmig.run_lock import TablesHeld
 from arrowmig.run_tables import RunTables
 from arrowmig.scheduler import (
     EitherStop,
@@ -123,9 +125,12 @@ class Runner:
         replan: Replan,
         spares: list[tuple[Source, Endpoint]] | None = None,
         run_tables: Collection[tuple[str, str]] = (),
+        tables_held: TablesHeld | None = None,
     ) -> None:
         """``spares``: connections opened already, for the workers (``Scheduler.spares``);
-        ``run_tables``: in a run of several schemas, every table it moves (schema, name)."""
+        ``run_tables``: in a run of several schemas, every table it moves (schema, name);
+        ``tables_held``: the run's lock on its tables, checked as each is put in place."""
+        self.tables_held = tables_held or TablesHeld()
         self.plan = plan
         self.config = config
         self.report = report
@@ -602,14 +607,19 @@ class Runner:
             own = store.stream_row(self.run_id, name, TABLE_ROW)
             work.placed = own is not None and own.state == "placed"
 
+        def placed(left: Left) -> str:
+            rows_in = self.meter.tables[name].rows
+            return store.upsert_sql(table_row(self.run_id, work, "placed", rows=rows_in, left=left))
+
         def put() -> TableLoad:
             if work.placed:
-                load = finish_placed(dst, work.landing, analyze=self.config.analyze)
+                # What the interrupted run (or attempt) had still to give it, recorded.
+                own = store.stream_row(self.run_id, name, TABLE_ROW)
+                left = Left.parse(TableDetail.parse(own.detail if own else None).left)
+                load = finish_placed(
+                    dst, work.landing, analyze=self.config.analyze, left=left, placed=placed
+                )
             else:
-                placed = None
-                if work.landing.staged:
-                    rows_in = self.meter.tables[name].rows
-                    placed = store.upsert_sql(table_row(self.run_id, work, "placed", rows=rows_in))
                 load = finish(
                     dst,
                     work.landing,
@@ -617,7 +627,8 @@ class Runner:
                     analyze=self.config.analyze,
                     moved=self.moved,
                     indexes=self.config.keys,
-                    placed=placed,
+                    placed=placed if work.landing.staged else None,
+                    held=self.tables_held.check_sql(work.landing.final.name),
                 )
             if not small:
                 self.finished.add(name)  # committed already, whatever the record does
@@ -795,9 +806,16 @@ def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork])
     store.record_all(rows)
 
 
-def table_row(run_id: str, work: TableWork, state: str, *, rows: int = 0) -> Row:
+def table_row(
+    run_id: str, work: TableWork, state: str, *, rows: int = 0, left: Left | None = None
+) -> Row:
+    """``left``: a table put in place, what is still to give it (``placed_left``)."""
     detail = TableDetail(
-        "staged" if work.landing.staged else "direct", work.profiled, work.shape, work.held_before
+        "staged" if work.landing.staged else "direct",
+        work.profiled,
+        work.shape,
+        work.held_before,
+        left.data() if left is not None else None,
     )
     return Row(
         run_id=run_id,
