@@ -614,6 +614,7 @@ def build_plan(
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     for p in plans:
         p.notes += _foreign_keys_never_created(p, config, target_dialect)
+        p.notes += _foreign_keys_checked_after(p, src, target_dialect)
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     if src.dialect == target_dialect == "postgresql" and plans and config.direct:
@@ -995,6 +996,35 @@ def _foreign_keys_never_created(
         f"{fk.label} not created: {dialect} cannot add foreign keys to loaded tables"
         for fk in plan.source.foreign_keys
     ]
+
+
+def _foreign_keys_checked_after(plan: TablePlan, src: Source, dialect: str) -> list[str]:
+    """A SQLite source does not hold its rows to its foreign keys (``PRAGMA foreign_keys`` is
+    off unless an application turns it on): a PostgreSQL target checks each key once the rows
+    are in, and one they break is not built. A small file's rows are checked now."""
+    keys = [fk for fk in plan.target.foreign_keys if fk.valid]
+    if src.dialect != "sqlite" or dialect != "postgresql" or not keys:
+        return []
+    breaks = getattr(src, "foreign_key_breaks", None)
+    counted = breaks(plan.source.name) if breaks is not None else None
+    if counted is None:
+        return [
+            f"{fk.label}: checked once the rows are in (SQLite does not hold its rows to it); "
+            "rows that break it leave it out, a key not built (exit 1)"
+            for fk in keys
+        ]
+    # Rows the source holds now (a key unbroken is built as planned): named before the load.
+    return [
+        f"{fk.label}: {_rows_break(counted[fk.columns])} it (PRAGMA foreign_key_check): it "
+        "will not be built (exit 1); fix them in the source, or leave the keys out with "
+        "--no-foreign-keys"
+        for fk in keys
+        if counted.get(fk.columns)
+    ]
+
+
+def _rows_break(count: int) -> str:
+    return "1 row of the source breaks" if count == 1 else f"{count:,} rows of the source break"
 
 
 def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
