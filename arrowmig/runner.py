@@ -919,9 +919,26 @@ def add_foreign_keys(
         on_key = _key_progress(len(keys), meter, sink)
     added = _add_keys(dst, add, keys, config.parallel, connect, on_key)
     refused: list[tuple[str, ForeignKey, ArrowmigError]] = []
-    for (table_report, _, fk), result in zip(to_add, added, strict=True):
+    for (table_report, target_table, fk), result in zip(to_add, added, strict=True):
         if isinstance(result, ArrowmigError):
-            table_report.notes.append(f"{fk.label} not created: {result}")
+            broken = getattr(dst, "broken_by_rows", None)
+            if broken is not None and getattr(result, "sqlstate", None) == "23503":
+                # A constraint the source declared, lost by the target, as a primary key
+                # its rows break is (``not_built``): the run finishes with failures.
+                why = broken(target_table, fk)
+                table_report.keys_not_built.append(why)
+                if sink is not None:
+                    sink.emit(
+                        Event(
+                            "error",
+                            table=table_report.name,
+                            rows=table_report.rows,
+                            bytes=table_report.bytes,
+                            message=why,
+                        )
+                    )
+            else:
+                table_report.notes.append(f"{fk.label} not created: {result}")
             refused.append((table_report.name, fk, result))
         else:
             table_report.built.append(result)

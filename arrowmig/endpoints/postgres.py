@@ -1245,6 +1245,10 @@ class PostgresEndpoint(BaseEndpoint):
         pg_foreign_keys.check_keys(self, to_check, keys, results, workers, connect, on_key)
         return results
 
+    def broken_by_rows(self, table: str, fk: ForeignKey) -> str:
+        """Why ``fk``, refused by its rows, is not built: ``pg_foreign_keys.broken_by_rows``."""
+        return pg_foreign_keys.broken_by_rows(self._query, self._schema, table, fk)
+
     def cancel(self) -> None:
         """Cancel the statement this connection is running (from another thread; nothing once
         its own thread closes it), and the one of its libpq connection (a COPY passed on

@@ -39,7 +39,11 @@ from arrowmig.endpoints.sqlite_counter import ROWID_LARGEST, used_up_counter, us
 from arrowmig.endpoints.sqlite_damage import damaged_file
 from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
-from arrowmig.endpoints.sqlite_foreign_keys import read_foreign_keys
+from arrowmig.endpoints.sqlite_foreign_keys import (
+    CHECKED_FILE_BYTES,
+    read_foreign_keys,
+    rows_breaking,
+)
 from arrowmig.endpoints.sqlite_keys import keys_the_target_cannot_build
 from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.endpoints.sqlite_profile import (
@@ -765,6 +769,23 @@ class SQLiteEndpoint(BaseEndpoint):
 
     def _foreign_keys(self, name: str, create_sql: str) -> list[ForeignKey]:
         return read_foreign_keys(self._query, name, create_sql)
+
+    def foreign_key_breaks(self, name: str) -> dict[tuple[str, ...], int] | None:
+        """Rows of table ``name`` that break each of its foreign keys (``rows_breaking``), or
+        None for a file too large to check at planning (``CHECKED_FILE_BYTES``)."""
+        with contextlib.suppress(OSError):
+            if Path(self._path).stat().st_size > CHECKED_FILE_BYTES:
+                return None
+        # A cursor of its own: one whose statement SQLite refused ("foreign key mismatch")
+        # keeps its parameters, and the next statement on it failed.
+        with self._conn.cursor() as cursor:
+
+            def query(sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+                cursor.execute(sql, params)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
+
+            return rows_breaking(query, name)
 
     def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
         if table.split_key is None:
