@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
+from arrowmig.endpoints.pg_grants import table_grants
 from arrowmig.endpoints.pg_policies import row_security
 from arrowmig.errors import SchemaError
 from arrowmig.key_numbering import numbering_of
@@ -367,6 +368,7 @@ def describe(
     indexes, only_postgres = _indexes(query, oid)
     only_postgres += _checks(query, oid)
     only_postgres += row_security(query, oid, name)
+    only_postgres += table_grants(query, oid)
     parents, children, own_rows_only = _inheritance(query, oid)
     source = from_clause(schema, name, own_rows_only)
     if specials == "presume":
