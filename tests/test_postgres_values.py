@@ -292,8 +292,9 @@ def test_domains_are_domains_again_in_postgres(pg_url: str, second_pg: str) -> N
 
 
 DOMAIN_OVER_DOMAIN = (
-    "CREATE DOMAIN pos AS integer DEFAULT 3 CHECK (VALUE > 0);"
-    "CREATE DOMAIN small_pos AS pos NOT NULL CHECK (VALUE < 100);"
+    # Each domain holds a constraint "bound": one domain over integer can hold one only.
+    "CREATE DOMAIN pos AS integer DEFAULT 3 CONSTRAINT bound CHECK (VALUE > 0);"
+    "CREATE DOMAIN small_pos AS pos NOT NULL CONSTRAINT bound CHECK (VALUE < 100);"
     "CREATE TABLE dd (id int PRIMARY KEY, v small_pos, w small_pos DEFAULT 7);"
     "INSERT INTO dd VALUES (1, 5, 6), (2, 99, 1)"
 )

@@ -1039,15 +1039,19 @@ DOMAIN_DEFINITION_SQL = (
     "(array_agg(d.typtypmod ORDER BY chain.depth DESC))[1] AS typmod, "
     "bool_or(d.typnotnull) AS notnull, (array_agg(d.typdefault ORDER BY chain.depth) "
     "FILTER (WHERE d.typdefault IS NOT NULL))[1] AS typdefault, "
-    "(SELECT string_agg(' CONSTRAINT ' || quote_ident(c.conname) || ' ' "
-    "|| pg_get_constraintdef(c.oid), '' ORDER BY c.conname, pg_get_constraintdef(c.oid)) "
-    "FROM pg_constraint c WHERE c.contypid IN (SELECT oid FROM chain)) AS checks "
+    "(SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname || CASE WHEN k.nth = 1 "
+    "THEN '' ELSE '_' || k.nth END) || ' ' || k.def, '' ORDER BY k.conname, k.nth) "
+    "FROM (SELECT c.conname, "
+    "pg_get_constraintdef(c.oid) AS def, row_number() OVER (PARTITION BY c.conname "
+    "ORDER BY chain.depth) AS nth FROM pg_constraint c JOIN chain ON c.contypid = chain.oid) k) "
+    "AS checks "
     "FROM chain JOIN pg_type d ON d.oid = chain.oid AND d.typtype = 'd') ch "
 )
 """A domain's name, its definition as ``CREATE DOMAIN name`` takes it, and its schema; the
 source and the target read it alike, so one of the same name is the same domain when the
 definitions match. A domain over domains reads as one over the built-in type they are built
-on, with all their CHECK constraints, NOT NULL if any has it, and the nearest default."""
+on, with all their CHECK constraints (one named as another nearer it numbered, ``c_2``: a
+domain holds one of a name), NOT NULL if any has it, and the nearest default."""
 
 
 def _column(
