@@ -66,14 +66,16 @@ def _nulls_in(query: Query, table: Table, names: tuple[str, ...]) -> str:
         return ""  # SQLite refuses NULL in such a table's key
     found = []
     for name in names:
-        c = quote_ident(name)
-        where = f"FROM {quote_ident(table.name)} WHERE {c} IS NULL"
+        where = f"FROM {quote_ident(table.name)} WHERE {quote_ident(name)} IS NULL"
+        counts = table.column(name).class_counts
+        counted = counts is not None and table.row_count is not None
+        if counted and table.row_count == sum(counts or ()):
+            continue  # the profile found none: no scan for the rows
         first = [r[0] for r in query(f"SELECT rowid {where} ORDER BY rowid LIMIT {_SHOWN + 1}")]
         if not first:
             continue
-        counts = table.column(name).class_counts
-        if counts is not None and table.row_count is not None:
-            nulls = table.row_count - sum(counts)
+        if counted:
+            nulls = (table.row_count or 0) - sum(counts or ())
         else:
             nulls = int(query(f"SELECT count(*) {where}")[0][0])
         rows = ", ".join(str(r) for r in first[:_SHOWN]) + (", …" if nulls > _SHOWN else "")
