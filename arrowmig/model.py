@@ -227,8 +227,9 @@ class PgDefinition:
     kind: str
     """constraint (CHECK, EXCLUDE), index, default (a column's, when an expression), sequence
     (one no column owns, that a default draws from), sequence_default (``sql`` names it),
-    row_security (``sql``: ENABLE or FORCE ROW LEVEL SECURITY) or policy (``sql``: its
-    CREATE POLICY from AS on)."""
+    row_security (``sql``: ENABLE or FORCE ROW LEVEL SECURITY), policy (``sql``: its
+    CREATE POLICY from AS on) or grant (``sql``: its privileges, with columns where granted
+    on some only)."""
     name: str
     sql: str
     """A constraint's ``pg_get_constraintdef``; an index's ``pg_get_indexdef`` from its
@@ -239,7 +240,10 @@ class PgDefinition:
     value: int | None = None
     """A sequence's last value in the source (None: none taken yet)."""
     roles: tuple[str, ...] = ()
-    """The roles a policy applies to, other than PUBLIC: a target lacking one cannot take it."""
+    """The roles a policy applies to or a grant is to, other than PUBLIC: a target lacking
+    one cannot take it."""
+    grant_option: bool = False
+    """A grant's WITH GRANT OPTION."""
 
     @property
     def built_label(self) -> str:

@@ -281,6 +281,20 @@ def _finer_than_unit(x: str, ns: bool, parsed: str) -> str:
     return f"(CASE WHEN {finer} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
 
 
+def _finer_interval(x: str, parsed: str) -> str:
+    """``parsed``, the hash of an interval text, unless the text holds a part of a second
+    finer than a microsecond: PostgreSQL and DuckDB intervals hold microseconds, and DuckDB's
+    parse rounds or cuts the rest (``'0.0000004 seconds'`` read as 0, equal to a copy that
+    lost it). Such a text then only equals itself."""
+    clock = f"regexp_matches({x}::VARCHAR, ':[0-9]+[.][0-9]{{6}}[0-9]*[1-9]')"
+    unit = (
+        f"regexp_matches(lower({x}::VARCHAR), '[.][0-9]{{6}}[0-9]*[1-9][0-9]*\\s*"
+        "s(ec(ond)?s?)?\\b|[.][0-9]{3}[0-9]*[1-9][0-9]*\\s*(ms|msecs?|milliseconds?)\\b"
+        "|[.][0-9]*[1-9][0-9]*\\s*(us|usecs?|microseconds?)\\b')"
+    )
+    return f"(CASE WHEN {clock} OR {unit} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
+
+
 _ZONE_WORD = "'[0-9.]\\s*([A-Za-z][A-Za-z_/]*([+-][0-9]{1,2}(:?[0-9][0-9])?)?)\\s*$'"
 """A timestamp text's zone written in letters at its end (``PST``, ``GMT+2``, ``Europe/Paris``):
 group 1."""
@@ -579,7 +593,7 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart);
         # text (an interval written to SQLite, '0 mons 1 days 1.5 secs') is parsed first.
         if kind == TEXT:
-            return _parsed(x, "INTERVAL", "{v}::VARCHAR")
+            return _finer_interval(x, _parsed(x, "INTERVAL", "{v}::VARCHAR"))
         return f"hash({x}::INTERVAL::VARCHAR)"
     if mode == TEXT:
         if kind in (TEXT, NUMTEXT, JSON, UUID):

@@ -910,9 +910,9 @@ def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> N
         check(*args)
 
 
-NOT_KEYS = ("default", "sequence", "sequence_default", *ROW_SECURITY_KINDS)
+NOT_KEYS = ("default", "sequence", "sequence_default", "grant", *ROW_SECURITY_KINDS)
 """PostgreSQL-only definitions that --no-keys leaves in place: defaults and their sequences,
-and row-level security."""
+grants and row-level security."""
 
 
 def _keys_the_target_cannot_build(

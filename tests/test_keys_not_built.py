@@ -198,3 +198,38 @@ def test_a_duckdb_primary_key_built_by_a_stopped_attempt_is_built_not_failed(
             load = ep.finish_table(table)
             assert load.keys_not_built == [], load.keys_not_built
             assert load.built == ["primary key (id)", "unique index t_a"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("into", ["duckdb", "postgresql"])
+def test_nulls_in_a_presumed_sqlite_key_column_are_named_by_plan_and_run(
+    tmp_path: Path, pg_url: str, into: str
+) -> None:
+    """A key column whose declared type the run presumes (TEXT, BIGINT) is proven as it is
+    read, not counted: the run's plan said nothing of its NULLs, and the report only had the
+    server's refusal. Both now say how many rows, which (by rowid), and what becomes of the key."""
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.executescript(
+        "CREATE TABLE t (code TEXT PRIMARY KEY, n INTEGER);"
+        "INSERT INTO t VALUES ('a', 1), (NULL, 2), ('b', 3), (NULL, 4), (NULL, 5), (NULL, 6);"
+        "CREATE TABLE u (k BIGINT PRIMARY KEY, v TEXT); INSERT INTO u VALUES (NULL, 'x'), (5, 'y');"
+    )
+    con.close()
+    target = pg_url if into == "postgresql" else str(tmp_path / "t.duckdb")
+    said = {
+        "t": f"primary key (code) cannot be built in {into}: 4 rows hold NULL in code "
+        "(rowid 2, 4, 5, …)",
+        "u": f"primary key (k) cannot be built in {into}: 1 row holds NULL in k (rowid 1)",
+    }
+    planned = explain(str(source), target)
+    assert isinstance(planned, MigrationPlan)
+    for table in planned.tables:
+        assert said[table.target.name] in "\n".join(table.notes)
+    report = migrate(str(source), target)
+    assert report.exit_code == 1
+    for done in report.tables:
+        assert done.rows == (6 if done.name == "t" else 2)
+        notes = "\n".join(done.notes)
+        assert said[done.name] in notes, notes
+        assert "its rows are copied without it, and the run ends with failures" in notes

@@ -291,6 +291,62 @@ def test_domains_are_domains_again_in_postgres(pg_url: str, second_pg: str) -> N
     assert _pg_text(second_pg, "fresh.dom", "pg_typeof(p)::text") == [("fresh.posint",)] * 2
 
 
+DOMAIN_OVER_DOMAIN = (
+    # Each domain holds a constraint "bound": one domain over integer can hold one only.
+    "CREATE DOMAIN pos AS integer DEFAULT 3 CONSTRAINT bound CHECK (VALUE > 0);"
+    "CREATE DOMAIN small_pos AS pos NOT NULL CONSTRAINT bound CHECK (VALUE < 100);"
+    "CREATE TABLE dd (id int PRIMARY KEY, v small_pos, w small_pos DEFAULT 7);"
+    "INSERT INTO dd VALUES (1, 5, 6), (2, 99, 1)"
+)
+
+
+def test_a_domain_over_a_domain_keeps_its_checks_default_and_not_null_in_postgres(
+    pg_url: str, second_pg: str
+) -> None:
+    """It arrived as plain integer, without either CHECK nor the default of the domain it is
+    built on; it is that domain again, over the built-in type, with the whole chain's rules."""
+    _load(pg_url, DOMAIN_OVER_DOMAIN)
+    report = migrate(pg_url, second_pg)
+    assert report.ok, [t.error for t in report.tables]
+    note = next(n for n in report.tables[0].notes if n.startswith("v: "))
+    assert "small_pos again on PostgreSQL" in note and "of domain pos it is built on" in note
+    assert _pg_text(second_pg, "dd", "pg_typeof(v)::text, v, w") == [
+        ("small_pos", 5, 6),
+        ("small_pos", 99, 1),
+    ]
+    assert verify(pg_url, second_pg).ok
+    with psycopg.connect(second_pg, autocommit=True) as con:
+        for bad in ("(3, 0, 1)", "(3, 100, 1)", "(3, NULL, 1)"):
+            with pytest.raises((psycopg.errors.CheckViolation, psycopg.errors.NotNullViolation)):
+                con.execute(f"INSERT INTO dd VALUES {bad}")
+        con.execute("INSERT INTO dd (id) VALUES (3)")  # the domains' default and the column's
+        assert con.execute("SELECT v, w FROM dd WHERE id = 3").fetchone() == (3, 7)
+    # A second run meets the domain it created (its checks as the server rewrote them).
+    assert migrate(pg_url, second_pg, config=MigrationConfig(mode="replace")).ok
+
+
+def test_a_domain_over_a_domain_already_in_the_target_as_the_source_has_it_is_used(
+    pg_url: str, second_pg: str
+) -> None:
+    _load(pg_url, DOMAIN_OVER_DOMAIN)
+    _load(second_pg, DOMAIN_OVER_DOMAIN.split("CREATE TABLE")[0])  # as pg_dump --schema-only
+    assert migrate(pg_url, second_pg).ok
+    assert _pg_text(second_pg, "dd", "pg_typeof(v)::text") == [("small_pos",)] * 2
+    assert verify(pg_url, second_pg).ok
+
+
+def test_a_domain_over_a_domain_elsewhere_says_what_it_left_behind(
+    pg_url: str, tmp_path: Path
+) -> None:
+    _load(pg_url, DOMAIN_OVER_DOMAIN)
+    for target in (str(tmp_path / "t.db"), str(tmp_path / "t.duckdb")):
+        report = migrate(pg_url, target)
+        assert report.ok, [t.error for t in report.tables]
+        note = next(n for n in report.tables[0].notes if n.startswith("v: "))
+        assert "on SQLite and DuckDB without its CHECK constraints and default" in note, note
+        assert verify(pg_url, target).ok
+
+
 def test_a_domain_of_the_same_name_defined_otherwise_is_refused(
     pg_url: str, second_pg: str
 ) -> None:

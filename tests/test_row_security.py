@@ -43,8 +43,21 @@ def _tenant_docs(url: str, role: str) -> None:
         "CREATE POLICY tenant_isolation ON docs USING (tenant = current_setting('app.tenant', true))",
         f"CREATE POLICY no_globex ON docs AS RESTRICTIVE FOR INSERT TO {role} "
         "WITH CHECK (tenant <> 'globex')",
-        f"GRANT SELECT, INSERT ON docs TO {role}",
+        f"GRANT INSERT ON docs TO {role}",
+        f"GRANT SELECT ON docs TO {role} WITH GRANT OPTION",
+        f"GRANT UPDATE (body) ON docs TO {role}",
+        "GRANT SELECT ON docs TO PUBLIC",
     )
+
+
+_GRANTS = (
+    "SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END AS who, "
+    "x.privilege_type, x.is_grantable, NULL AS attname FROM pg_class c, aclexplode(c.relacl) x "
+    "WHERE c.oid = 'docs'::regclass AND x.grantee <> c.relowner UNION ALL "
+    "SELECT pg_get_userbyid(x.grantee), x.privilege_type, x.is_grantable, a.attname::text "
+    "FROM pg_attribute a, aclexplode(a.attacl) x WHERE a.attrelid = 'docs'::regclass "
+    "ORDER BY 1, 2, 4"
+)
 
 
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -72,15 +85,19 @@ def test_a_postgres_copy_keeps_row_level_security_and_its_policies(
         assert report.ok, [t.error for t in report.tables]
         assert _rows(second_pg, _SECURITY) == [(True, True)]
         assert _rows(second_pg, _POLICIES) == _rows(pg_url, _POLICIES)
-        pg_exec(second_pg, f"GRANT SELECT ON docs TO {app_role}")  # grants are not copied
+        # The grants came along too: the application role sees its tenant's rows, as in
+        # the source, without a GRANT by hand.
+        assert _rows(second_pg, _GRANTS) == _rows(pg_url, _GRANTS)
         assert _seen_by(second_pg, app_role) == _seen_by(pg_url, app_role) == [(1, "acme")]
         built = report.tables[0].built
         assert {"row-level security", "policy no_globex", "policy tenant_isolation"} <= set(built)
+        assert f"grant UPDATE (body) to {app_role}" in built
         # Replacing the copy drops its policies, which the source makes again: not refused
         # as policies lost.
         replaced = arrowmig.migrate(pg_url, second_pg, config=replace(config, mode="replace"))
         assert replaced.ok, [t.error for t in replaced.tables]
         assert _rows(second_pg, _POLICIES) == _rows(pg_url, _POLICIES)
+        assert _rows(second_pg, _GRANTS) == _rows(pg_url, _GRANTS)
     finally:
         for url in (pg_url, second_pg):
             pg_exec(url, "DROP TABLE IF EXISTS docs")
@@ -103,6 +120,7 @@ def test_other_targets_name_each_policy_with_its_statement(
             "FOR ALL TO PUBLIC USING ((tenant = current_setting('app.tenant'::text, true))))"
         ) in said
         assert f'FOR INSERT TO "{app_role}" WITH CHECK' in said
+        assert f"grant SELECT to PUBLIC, grant INSERT to {app_role}, grant SELECT to" in said
         report = arrowmig.migrate(pg_url, target)
         assert report.ok and "policy tenant_isolation (CREATE POLICY" in " ".join(
             report.tables[0].notes
@@ -127,7 +145,13 @@ def test_a_policy_whose_role_the_target_lacks_is_named_and_the_rest_kept(
                 f'then CREATE POLICY "no_globex" ON "docs" AS RESTRICTIVE FOR INSERT TO '
                 f"\"{app_role}\" WITH CHECK ((tenant <> 'globex'::text))"
             ) in notes
+            assert (
+                f"grant SELECT to {app_role} with grant option not carried: the target has no "
+                f'role \'{app_role}\'; create it, then GRANT SELECT ON "docs" TO "{app_role}" WITH '
+                "GRANT OPTION"
+            ) in notes
             assert _rows(other.url, _SECURITY) == [(True, True)]
             assert [r[0] for r in _rows(other.url, _POLICIES)] == ["tenant_isolation"]
+            assert _rows(other.url, _GRANTS) == [("PUBLIC", "SELECT", False, None)]
     finally:
         pg_exec(pg_url, "DROP TABLE docs")

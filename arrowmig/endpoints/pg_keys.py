@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from arrowmig.endpoints import postgres_catalog
 from arrowmig.endpoints.common import index_name_taken
 from arrowmig.endpoints.pg_dressing import Query, index_sql
+from arrowmig.endpoints.pg_grants import grant_sql
 from arrowmig.endpoints.pg_policies import policy_sql
 from arrowmig.model import Index, PgDefinition, Table
 from arrowmig.schema import index_label, primary_key_label, qualified, quote_ident, quote_literal
@@ -74,6 +75,8 @@ def definition_sql(target: str, schema: str, definition: PgDefinition) -> str:
         sql = f"ALTER TABLE {target} {definition.sql}"
     elif definition.kind == "policy":
         sql = policy_sql(target, definition.name, definition.sql)
+    elif definition.kind == "grant":
+        sql = grant_sql(target, definition)
     else:
         sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
     return sql

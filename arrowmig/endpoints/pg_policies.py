@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.endpoints.pg_grants import grant_sql
 from arrowmig.model import PgDefinition, Table
 from arrowmig.schema import quote_ident
 
@@ -74,22 +75,16 @@ def roles_missing(query: Query, roles: list[str]) -> list[str]:
 def with_roles_the_target_has(
     table: Table, roles_missing: Callable[[list[str]], list[str]] | None
 ) -> tuple[Table, list[str]]:
-    """``table`` less each policy that names a role the target lacks (CREATE POLICY would
-    fail), with a note for each that gives its statement to run once the role is made.
-    Row-level security itself stays on: without the policy, that role sees fewer rows in
-    the copy, never more."""
-    policies = [d for d in table.pg_definitions if d.kind == "policy" and d.roles]
-    if not policies or roles_missing is None:
+    """``table`` less each policy and grant that names a role the target lacks (CREATE
+    POLICY or GRANT would fail), with a note for each that gives its statement to run once
+    the role is made. Row-level security itself stays on: without the policy, that role sees
+    fewer rows in the copy, never more."""
+    named = [d for d in table.pg_definitions if d.kind in ("policy", "grant") and d.roles]
+    if not named or roles_missing is None:
         return table, []
-    missing = set(roles_missing(sorted({r for d in policies for r in d.roles})))
-    dropped = [d for d in policies if missing.intersection(d.roles)]
-    notes = [
-        f"policy {d.name} not carried: the target has no role "
-        f"{', '.join(repr(r) for r in d.roles if r in missing)}; create it, then "
-        f"{policy_sql(quote_ident(table.name), d.name, d.sql)}, else the rows the policy "
-        "shows stay hidden from its roles (row-level security is on)"
-        for d in dropped
-    ]
+    missing = set(roles_missing(sorted({r for d in named for r in d.roles})))
+    dropped = [d for d in named if missing.intersection(d.roles)]
+    notes = [_unheld_note(table.name, d, [r for r in d.roles if r in missing]) for d in dropped]
     labels = {d.label for d in dropped}
     return (
         replace(
@@ -98,4 +93,19 @@ def with_roles_the_target_has(
             not_carried=tuple(n for n in table.not_carried if n not in labels),
         ),
         notes,
+    )
+
+
+def _unheld_note(table: str, definition: PgDefinition, missing: list[str]) -> str:
+    """What the report says of a policy or grant whose roles ``missing`` the target lacks."""
+    roles = ", ".join(repr(r) for r in missing)
+    if definition.kind == "grant":
+        return (
+            f"{definition.label} not carried: the target has no role {roles}; create it, then "
+            f"{grant_sql(quote_ident(table), definition)}"
+        )
+    return (
+        f"policy {definition.name} not carried: the target has no role {roles}; create it, "
+        f"then {policy_sql(quote_ident(table), definition.name, definition.sql)}, else the "
+        "rows the policy shows stay hidden from its roles (row-level security is on)"
     )

@@ -901,11 +901,14 @@ class PostgresEndpoint(BaseEndpoint):
     def _ensure_domain(
         self, table: str, column: str, name: str, definition: str, schema: str
     ) -> None:
-        """Create domain ``name`` in ``schema`` as the source defines it, then check it (the
-        plan tried the definition already: see check_domain)."""
+        """Create domain ``name`` in ``schema`` as the source defines it, or check the one
+        found there (the plan tried the definition already: see check_domain). One of that
+        name created meanwhile by another stream is the same source type (``place_type``)."""
         target = qualified(name, schema)
-        self._create_type(table, schema, target, f"DOMAIN {target} {definition}")
-        self.check_domain(table, column, name, definition, schema)
+        found = self._create_type(table, schema, target, f"DOMAIN {target} {definition}")
+        mine = any(target in made for made in self._created_types.values())
+        if found and not mine:
+            self.check_domain(table, column, name, definition, schema)
 
     def extension_type(self, extension: str, name: str, *, table: str, column: str) -> str | None:
         """The type ``name`` of the target's extension ``extension`` (citext's citext), as
@@ -945,14 +948,10 @@ class PostgresEndpoint(BaseEndpoint):
         """Refuse a type ``name`` in ``schema`` that is not this domain (the same base type,
         NOT NULL, default and CHECK constraints), or a domain the target cannot create. No
         such type is fine."""
-        found = self._query(
-            DOMAIN_DEFINITION_SQL + "JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE n.nspname = $1 AND t.typname = $2",
-            (schema, name),
-        )
+        found = self._domain_definition(schema, name)
         target = qualified(name, schema)
         base_type = f"carry the column as the type it is built on with --cast {table}.{column}=TYPE"
-        if found and found[0][1] != definition:
+        if found and found[0] != definition and found[0] != self._as_created(schema, definition):
             raise SchemaError(
                 f"type {target} exists in the target but is not the source's domain ({definition})",
                 hint=f"drop or rename it, or {base_type}",
@@ -974,9 +973,37 @@ class PostgresEndpoint(BaseEndpoint):
         finally:
             self._rollback()
 
-    def _create_type(self, table: str, schema: str, target: str, definition: str) -> None:
-        """``CREATE <definition>`` of type ``target`` unless one of that name is there: two
-        streams may get here at once, and the one created meanwhile is checked by the caller.
+    def _domain_definition(self, schema: str, name: str) -> tuple[str | None] | None:
+        """The definition of type ``name`` of ``schema`` as DOMAIN_DEFINITION_SQL reads it
+        (None inside for a type that is no domain); None without such a type."""
+        found = self._query(
+            DOMAIN_DEFINITION_SQL + "JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = $1 AND t.typname = $2",
+            (schema, name),
+        )
+        return (found[0][1],) if found else None
+
+    def _as_created(self, schema: str, definition: str) -> str | None:
+        """``definition`` as the target reads it back from a domain it creates with it, or
+        None where it cannot: a domain over domains, created as one, has its CHECKs rewritten
+        by the server (``(VALUE)::integer < 100`` becomes ``VALUE < 100``)."""
+        trial = "_arrowmig_domain_trial"
+        try:  # on the cursor: ``_query`` would commit the trial
+            self._flush()
+            self._cursor.execute(f"CREATE DOMAIN {qualified(trial, schema)} {definition}")
+            self._cursor.execute(
+                DOMAIN_DEFINITION_SQL + "WHERE t.oid = to_regtype($1)", (qualified(trial, schema),)
+            )
+            found = self._cursor.fetchall()
+        except Exception:
+            return None
+        finally:
+            self._rollback()
+        return str(found[0][1]) if found else None
+
+    def _create_type(self, table: str, schema: str, target: str, definition: str) -> bool:
+        """``CREATE <definition>`` of type ``target`` unless one of that name is there (then
+        True: the caller checks it). Two streams may get here at once.
         One it creates is noted for ``table`` (dropped again with it: ``drop_types``).
         ``schema``, the type's, is created first where it is not the target schema (a type of
         another schema of the source, made in the schema of its name)."""
@@ -991,6 +1018,7 @@ class PostgresEndpoint(BaseEndpoint):
         )
         if not there:
             self._created_types.setdefault(table, []).append(target)
+        return bool(there)
 
     def types_created(self, table: str) -> list[str]:
         """The enum and domain types this connection created for ``table``, in order."""

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
+from arrowmig.endpoints.pg_grants import table_grants
 from arrowmig.endpoints.pg_policies import row_security
 from arrowmig.errors import SchemaError
 from arrowmig.key_numbering import numbering_of
@@ -367,6 +368,7 @@ def describe(
     indexes, only_postgres = _indexes(query, oid)
     only_postgres += _checks(query, oid)
     only_postgres += row_security(query, oid, name)
+    only_postgres += table_grants(query, oid)
     parents, children, own_rows_only = _inheritance(query, oid)
     source = from_clause(schema, name, own_rows_only)
     if specials == "presume":
@@ -937,9 +939,8 @@ def _domain_column(
     """A column of a domain type: carried as the type the domain is built on (the driver
     reads it as that type). A domain over a built-in type is that domain again on PostgreSQL
     targets; another keeps the type it is built on where that type is kept, and says so."""
-    own_oid, levels = type_oid, 0
+    own_oid, under, defaulted = type_oid, [], False
     while True:  # a domain may be built on another domain
-        levels += 1
         (
             base_oid,
             formatted,
@@ -948,34 +949,49 @@ def _domain_column(
             typmod,
             category,
             domain_notnull,
+            domain_default,
             element_oid,
             element_typtype,
         ) = query(
             "SELECT t.typbasetype, format_type(t.typbasetype, t.typtypmod), b.typname, "
-            "b.typtype, t.typtypmod, b.typcategory, t.typnotnull, b.typelem, "
-            "coalesce(e.typtype::text, '') FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype "
+            "b.typtype, t.typtypmod, b.typcategory, t.typnotnull, t.typdefault IS NOT NULL, "
+            "b.typelem, coalesce(e.typtype::text, '') FROM pg_type t "
+            "JOIN pg_type b ON b.oid = t.typbasetype "
             "LEFT JOIN pg_type e ON e.oid = b.typelem AND b.typcategory = 'A' "
             "AND b.typname NOT IN ('oidvector', 'int2vector') WHERE t.oid = $1",
             (type_oid,),
         )[0]
         notnull = notnull or bool(domain_notnull)
+        defaulted = defaulted or bool(domain_default)
         if typtype != "d":
             break
+        under.append(str(formatted))
         type_oid = int(base_oid)
     col = _column(name, formatted, typname, typtype, typmod, notnull, category, table=table)
     # The source type stays the base type: reading, writing and verify treat the values as
     # that type (a domain over money or an array is read as money or an array is).
     base = _described_base(query, col, typtype, int(base_oid), int(element_oid), element_typtype)
     kept = not base.notes or base.pg_type is not None or base.pg_enum is not None
-    if levels == 1 and int(base_oid) < FIRST_USER_OID and kept and base.pg_enum is None:
+    if int(base_oid) < FIRST_USER_OID and kept and base.pg_enum is None:
+        # A domain over domains is created as one domain over the built-in type with the
+        # rules of them all (DOMAIN_DEFINITION_SQL): the values and what the column accepts
+        # are the source's, without a type of the target for each domain it is built on.
         domain_name, definition, schema = query(
             DOMAIN_DEFINITION_SQL + "WHERE t.oid = $1", (own_oid,)
         )[0]
         form, elsewhere = _carried_form(base)
+        chain = (
+            f", as one domain over {formatted} with those of domain {', '.join(under)} it is "
+            "built on"
+            if under
+            else ""
+        )
+        left = " and default" if defaulted else ""
         note = (
             f"domain {domain} carried as {formatted}, the type it is built on{form} ({domain} "
-            "again on PostgreSQL targets, created there with its CHECK constraints when "
-            f"missing{elsewhere})"
+            f"again on PostgreSQL targets, created there with its CHECK constraints when "
+            f"missing{chain}{elsewhere}; on SQLite and DuckDB without its CHECK "
+            f"constraints{left})"
         )
         made = (str(domain_name), str(definition))
         return replace(base, notes=(note,), pg_domain=made, pg_type_schema=str(schema))
@@ -1012,17 +1028,30 @@ def _carried_form(base: Column) -> tuple[str, str]:
 
 
 DOMAIN_DEFINITION_SQL = (
-    "SELECT t.typname, 'AS ' || format_type(t.typbasetype, t.typtypmod) "
-    "|| CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END "
-    "|| coalesce(' DEFAULT ' || t.typdefault, '') "
-    "|| coalesce((SELECT string_agg(' CONSTRAINT ' || quote_ident(c.conname) || ' ' "
-    "|| pg_get_constraintdef(c.oid), '' ORDER BY c.conname) FROM pg_constraint c "
-    "WHERE c.contypid = t.oid), '') , "
+    "SELECT t.typname, 'AS ' || format_type(ch.base, ch.typmod) "
+    "|| CASE WHEN ch.notnull THEN ' NOT NULL' ELSE '' END "
+    "|| coalesce(' DEFAULT ' || ch.typdefault, '') || coalesce(ch.checks, ''), "
     "(SELECT nspname::text FROM pg_namespace WHERE oid = t.typnamespace) FROM pg_type t "
+    "CROSS JOIN LATERAL (WITH RECURSIVE chain(oid, depth) AS (SELECT t.oid, 0 UNION ALL "
+    "SELECT d.typbasetype, chain.depth + 1 FROM chain JOIN pg_type d ON d.oid = chain.oid "
+    "WHERE d.typtype = 'd') "
+    "SELECT (array_agg(d.typbasetype ORDER BY chain.depth DESC))[1] AS base, "
+    "(array_agg(d.typtypmod ORDER BY chain.depth DESC))[1] AS typmod, "
+    "bool_or(d.typnotnull) AS notnull, (array_agg(d.typdefault ORDER BY chain.depth) "
+    "FILTER (WHERE d.typdefault IS NOT NULL))[1] AS typdefault, "
+    "(SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname || CASE WHEN k.nth = 1 "
+    "THEN '' ELSE '_' || k.nth END) || ' ' || k.def, '' ORDER BY k.conname, k.nth) "
+    "FROM (SELECT c.conname, "
+    "pg_get_constraintdef(c.oid) AS def, row_number() OVER (PARTITION BY c.conname "
+    "ORDER BY chain.depth) AS nth FROM pg_constraint c JOIN chain ON c.contypid = chain.oid) k) "
+    "AS checks "
+    "FROM chain JOIN pg_type d ON d.oid = chain.oid AND d.typtype = 'd') ch "
 )
 """A domain's name, its definition as ``CREATE DOMAIN name`` takes it, and its schema; the
 source and the target read it alike, so one of the same name is the same domain when the
-definitions match."""
+definitions match. A domain over domains reads as one over the built-in type they are built
+on, with all their CHECK constraints (one named as another nearer it numbered, ``c_2``: a
+domain holds one of a name), NOT NULL if any has it, and the nearest default."""
 
 
 def _column(

@@ -30,7 +30,7 @@ def keys_the_target_cannot_build(
     keys: list[tuple[str, tuple[str, ...]]] = []
     if table.primary_key:
         keys.append((primary_key_label(table.primary_key), table.primary_key))
-        nulls = _nulls_in(table, table.primary_key)
+        nulls = _nulls_in(query, table, table.primary_key)
         if nulls:
             notes.append(
                 f"{keys[0][0]} cannot be built in {target}: {nulls}, which SQLite allows in a "
@@ -58,17 +58,34 @@ def _made_one_class(column: Column) -> bool:
     )
 
 
-def _nulls_in(table: Table, names: tuple[str, ...]) -> str:
-    """The profile's count of NULLs in each key column that holds any, as words."""
+def _nulls_in(query: Query, table: Table, names: tuple[str, ...]) -> str:
+    """How many rows hold NULL in each key column that has any, and the first few of them by
+    rowid (a key that is not the rowid leaves the table one), as words. The profile's count
+    where it has one; a column whose type the run presumes was not counted, and is asked."""
+    if "WITHOUT ROWID" in table.sqlite_options:
+        return ""  # SQLite refuses NULL in such a table's key
     found = []
     for name in names:
+        where = f"FROM {quote_ident(table.name)} WHERE {quote_ident(name)} IS NULL"
         counts = table.column(name).class_counts
-        if counts is None or table.row_count is None:
+        counted = counts is not None and table.row_count is not None
+        if counted and table.row_count == sum(counts or ()):
+            continue  # the profile found none: no scan for the rows
+        first = [r[0] for r in query(f"SELECT rowid {where} ORDER BY rowid LIMIT {_SHOWN + 1}")]
+        if not first:
             continue
-        nulls = table.row_count - sum(counts)
-        if nulls > 0:
-            found.append(f"{nulls:,} row{'' if nulls == 1 else 's'} hold NULL in {name}")
-    return ", ".join(found).replace("1 row hold ", "1 row holds ")
+        if counted:
+            nulls = (table.row_count or 0) - sum(counts or ())
+        else:
+            nulls = int(query(f"SELECT count(*) {where}")[0][0])
+        rows = ", ".join(str(r) for r in first[:_SHOWN]) + (", …" if nulls > _SHOWN else "")
+        held = "1 row holds" if nulls == 1 else f"{nulls:,} rows hold"
+        found.append(f"{held} NULL in {name} (rowid {rows})")
+    return ", ".join(found)
+
+
+_SHOWN = 3
+"""The rows a note names by rowid, at most."""
 
 
 def _merged_values(query: Query, name: str, columns: list[Column], shown: Column) -> str:

@@ -1,0 +1,47 @@
+"""The privileges a PostgreSQL source table grants to other roles (``GRANT SELECT ON t TO
+app``, and on some columns: ``GRANT UPDATE (body)``), as definitions a PostgreSQL target
+grants again once the table is loaded and other targets name as not carried.
+"""
+
+from __future__ import annotations
+
+from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.model import PgDefinition
+from arrowmig.schema import quote_ident
+
+_GRANTS_SQL = (
+    "SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_get_userbyid(x.grantee)::text END AS who, "
+    "x.is_grantable, string_agg(x.privilege_type, ', ' ORDER BY x.privilege_type), '' "
+    "FROM pg_class c, aclexplode(c.relacl) x WHERE c.oid = $1 AND x.grantee <> c.relowner "
+    "GROUP BY 1, 2 UNION ALL "
+    "SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_get_userbyid(x.grantee)::text END, "
+    "x.is_grantable, x.privilege_type, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) "
+    "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+    "AND NOT a.attisdropped, aclexplode(a.attacl) x WHERE c.oid = $1 AND x.grantee <> c.relowner "
+    "GROUP BY 1, 2, 3 ORDER BY 1, 4, 3, 2"
+)
+"""Per role (PUBLIC as ''), the table's privileges granted with and without GRANT OPTION,
+then each privilege granted on some columns only, with those columns. The owner's own are
+left out: the target's owner has them."""
+
+
+def table_grants(query: Query, oid: int) -> list[PgDefinition]:
+    """Table ``oid``'s grants to roles other than its owner, one definition per role, grant
+    option and (for column grants) privilege."""
+    definitions = []
+    for who, grantable, privileges, columns in query(_GRANTS_SQL, (oid,)):
+        on = f"{privileges} ({columns})" if columns else str(privileges)
+        roles = (str(who),) if who else ()
+        option = " with grant option" if grantable else ""
+        label = f"grant {on} to {who or 'PUBLIC'}{option}"
+        definitions.append(
+            PgDefinition("grant", "", on, label, roles=roles, grant_option=bool(grantable))
+        )
+    return definitions
+
+
+def grant_sql(target: str, definition: PgDefinition) -> str:
+    """``GRANT`` of a ``table_grants`` definition on table ``target``."""
+    to = ", ".join(map(quote_ident, definition.roles)) or "PUBLIC"
+    option = " WITH GRANT OPTION" if definition.grant_option else ""
+    return f"GRANT {definition.sql} ON {target} TO {to}{option}"
