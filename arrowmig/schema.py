@@ -11,7 +11,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import infinity, nested_json, temporal_text
-from arrowmig.conform import decimal_as_float, decimal_text, instants
+from arrowmig.conform import (
+    dates_of_midnights,
+    dates_of_texts,
+    decimal_as_float,
+    decimal_text,
+    instants,
+)
 from arrowmig.epochs import epoch_micros
 from arrowmig.errors import SchemaError
 from arrowmig.model import (
@@ -625,18 +631,10 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
     if pa.types.is_decimal(array.type) and pa.types.is_floating(target):
         return decimal_as_float(array, target)  # Arrow's own cast is not correctly rounded
     if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
-        return _dates_of_midnights(array)
+        return dates_of_midnights(array)
+    if is_text_type(array.type) and pa.types.is_date32(target):
+        return dates_of_texts(array)
     return pc.cast(array, target, safe=True)
-
-
-def _dates_of_midnights(array: pa.Array) -> pa.Array:
-    """Timestamps as dates, each only where it is a midnight: Arrow's cast, even safe, drops
-    a time of day without a word ('1996-07-05 13:45' became 1996-07-05)."""
-    dates = pc.cast(array, pa.date32())
-    timed = pc.not_equal(pc.cast(dates, array.type), array)
-    if pc.any(pc.fill_null(timed, False)).as_py():
-        raise pa.ArrowInvalid("a timestamp with a time of day, which a date would drop")
-    return dates
 
 
 def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:

@@ -316,6 +316,54 @@ def test_date_and_time_text_casts(
 
 
 @pytest.mark.postgres
+def test_date_cast_takes_midnight_timestamp_texts(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rails and Laravel write dates into TEXT as '2024-01-02 00:00:00': --cast T.C=date takes
+    them as PostgreSQL's '...'::date does, creating or appending, on every target; a time of day
+    other than midnight is a bad value of its row."""
+    days = [
+        (1, "2024-01-02 00:00:00"),
+        (2, "2024-01-03T00:00:00.000"),
+        (3, "2024-01-04"),
+        (4, None),
+    ]
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, d TEXT); CREATE TABLE n (id INTEGER PRIMARY KEY, d TEXT);",
+        {"m": days, "n": [(1, "2024-01-02 00:00:00"), (2, "2024-01-03 10:00:00")]},
+    )
+    dates = [
+        (1, dt.date(2024, 1, 2)),
+        (2, dt.date(2024, 1, 3)),
+        (3, dt.date(2024, 1, 4)),
+        (4, None),
+    ]
+    quiet = ["--progress", "none"]
+    assert main(["migrate", db, pg_url, "--tables", "m", "--cast", "m.d=date", *quiet]) == 0
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, d FROM m ORDER BY id").fetchall() == dates
+    duck = str(tmp_path / "t.duckdb")
+    with duckdb.connect(duck) as con:
+        con.execute("CREATE TABLE m (id BIGINT PRIMARY KEY, d DATE)")
+    assert main(["migrate", db, duck, "--tables", "m", "--mode", "append", *quiet]) == 0
+    assert duckdb_rows(duck, "m", "id") == dates
+    copy = tmp_path / "t.db"
+    assert main(["migrate", db, str(copy), "--tables", "m", "--cast", "m.d=date", *quiet]) == 0
+    with sqlite3.connect(copy) as con:
+        assert con.execute("SELECT d FROM m ORDER BY id").fetchall() == [
+            ("2024-01-02",),
+            ("2024-01-03",),
+            ("2024-01-04",),
+            (None,),
+        ]
+    capsys.readouterr()
+    args = ["--tables", "n", "--cast", "n.d=date", *quiet]
+    assert main(["migrate", db, str(tmp_path / "u.duckdb"), *args]) == 1
+    assert "id 2: value does not convert to date: '2024-01-03 10:00:00'" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
 def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
     # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
     db = _sqlite(
