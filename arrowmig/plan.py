@@ -34,6 +34,7 @@ from arrowmig.replaced import published_notes, replaced
 from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
     EPOCH_UNITS,
+    UUID_CAST,
     cast_as_asked,
     ddl_type,
     forced_arrow_type,
@@ -1186,7 +1187,7 @@ def _append_target(
             )
             raise SchemaError(
                 f"cannot append to {source.name!r}: {what}",
-                hint=_append_hint(source.name, src, there.arrow_type),
+                hint=_append_hint(source.name, src, there.arrow_type, wanted),
                 table=source.name,
             )
         # Written as the target's column: its type, and how its values travel (a uuid or
@@ -1287,6 +1288,7 @@ CAST_ADVICE = {
     "interval": "integers read as microseconds, as Django's DurationField stores them",
     "epoch_ms": "integers read as milliseconds since 1970-01-01 UTC; or epoch_s, epoch_us",
     "date": "a value with a time of day other than midnight is a bad value of its row",
+    UUID_CAST: "16-byte values as their UUID; another length is a bad value of its row",
 }
 """What a suggested --cast does, where its name alone does not say."""
 
@@ -1302,9 +1304,9 @@ _CASTS_TO_SUGGEST = (
 )
 
 
-def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
-    """The way past a column whose values cannot go into the target's: a --cast only where
-    one exists that converts them to the target's type."""
+def _append_hint(table: str, src: Column, wanted: pa.DataType, declared: str = "") -> str:
+    """The way past a column whose values cannot go into the target's (declared there as
+    ``declared``): a --cast only where one exists that converts them to the target's type."""
     numbers = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
     numbers = numbers or pa.types.is_decimal(src.arrow_type) or numbers_as_text(src, src.arrow_type)
     # The cast to the target's own type first: text bound for an integer column is numbers
@@ -1318,6 +1320,8 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
         forced = forced_arrow_type(name, src.arrow_type)
         if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
             continue
+        if name == UUID_CAST and declared.lower() != UUID_CAST:
+            continue  # bytes as UUID text only where the column is a uuid
         if numbers and name in ("boolean", "bytea"):
             continue  # numbers are no truth values (only 0 and 1 would convert) nor bytes
         if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamp", "timestamptz"):

@@ -5,6 +5,7 @@ Arrow types each target's writer needs ("wire" types). See the README's mapping 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import replace
 
 import pyarrow as pa
@@ -211,7 +212,28 @@ def forced_arrow_type(
         return pa.duration("us")
     if re.match(r"^(varchar|character varying) ?\(\d+\)$", lowered):
         return pa.string()
+    if lowered == UUID_CAST and source is not None and is_bytes_type(source):
+        return pa.string()  # its text, which every target's uuid column takes
     return _FORCED_ARROW.get(lowered)
+
+
+UUID_CAST = "uuid"
+"""``--cast T.C=uuid`` on bytes: each 16-byte value as its UUID, bytes in order (how Room and
+Core Data keep one in a BLOB). Text goes as it is, for the target to parse."""
+
+
+def _uuid_bytes(column: Column, arriving: pa.DataType) -> bool:
+    return (column.target_type or "").strip().lower() == UUID_CAST and is_bytes_type(arriving)
+
+
+def uuid_text(array: pa.Array) -> pa.Array:
+    """16-byte values as lower-case 8-4-4-4-12 UUID text; raises ArrowInvalid on any other
+    length (no UUID is shorter or longer)."""
+    lengths = pc.binary_length(array)
+    if not pc.all(pc.fill_null(pc.equal(lengths, 16), True), min_count=0).as_py():
+        raise pa.ArrowInvalid("a value that is not 16 bytes")
+    hexed = [None if v is None else str(uuid.UUID(bytes=v)) for v in array.to_pylist()]
+    return pa.array(hexed, pa.string())
 
 
 def type_words(t: pa.DataType) -> str:
@@ -579,7 +601,8 @@ def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     # to the wire type itself (text) is done below, years past 9999 and infinities included.
     forced = forced_arrow_type(column.target_type, column.arrow_type)
     epoch = (column.target_type or "").strip().lower() in EPOCH_UNITS
-    if forced is not None and array.type != forced and (forced != target or epoch):
+    uuid_bytes = _uuid_bytes(column, array.type)
+    if forced is not None and array.type != forced and (forced != target or epoch or uuid_bytes):
         array = cast_as_asked(array, column)
     source = array.type
     if source == target:
@@ -648,6 +671,8 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
         # Counted in the unit asked for; an epoch beyond the microsecond range raises. (Text
         # is parsed as timestamp text, as =timestamptz parses it.)
         return epoch_micros(array, factor).cast(forced)
+    if _uuid_bytes(column, array.type):
+        return uuid_text(array)
     if pa.types.is_string(forced):
         # As the writers write text: infinities, years past 9999, intervals, lists as JSON.
         return _convert(array, forced, replace(column, target_type=None))

@@ -364,6 +364,45 @@ def test_date_cast_takes_midnight_timestamp_texts(
 
 
 @pytest.mark.postgres
+def test_uuid_cast_takes_16_byte_blobs(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Room and Core Data keep UUIDs as 16-byte BLOBs: appending them into an app's uuid column
+    names --cast T.C=uuid, which writes each as its UUID (PostgreSQL and DuckDB); a value of
+    another length is a bad value of its row, and verify finds the rest equal."""
+    uid = "550e8400-e29b-41d4-a716-446655440000"
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, u BLOB);",
+        {"ev": [(1, bytes.fromhex(uid.replace("-", ""))), (2, b"\x01\x02"), (3, None)]},
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE ev (id bigint PRIMARY KEY, u uuid)")
+    duck = str(tmp_path / "t.duckdb")
+    with duckdb.connect(duck) as con:
+        con.execute("CREATE TABLE ev (id BIGINT PRIMARY KEY, u UUID)")
+    for target in (pg_url, duck):
+        capsys.readouterr()
+        assert main(["migrate", db, target, "--mode", "append", "--progress", "none"]) == 2
+        assert "--cast ev.u=uuid (16-byte values as their UUID" in capsys.readouterr().err
+        rejects = tmp_path / f"rej{target == duck}"
+        args = ["--cast", "ev.u=uuid", "--on-error", "reject", "--reject-dir", str(rejects)]
+        assert main(["migrate", db, target, "--mode", "append", *args, "--progress", "none"]) == 1
+        (record,) = [json.loads(line) for line in (rejects / "ev.jsonl").read_text().splitlines()]
+        assert (record["key"], record["problems"][0]["reason"]) == (
+            {"id": 2},
+            "value does not convert to uuid: it is not 16 bytes",
+        )
+    with psycopg.connect(pg_url) as con:
+        got = con.execute("SELECT id, u::text FROM ev ORDER BY id").fetchall()
+    assert got == [(1, uid), (3, None)]
+    assert [(i, u and str(u)) for i, u in duckdb_rows(duck, "ev", "id")] == got
+    report = verify(db, pg_url, tables=["ev"])
+    (table,) = report.tables
+    assert [(d.kind, d.key) for d in table.diffs] == [("missing in target", {"id": 2})]
+
+
+@pytest.mark.postgres
 def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
     # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
     db = _sqlite(
