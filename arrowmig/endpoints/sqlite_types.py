@@ -48,11 +48,7 @@ def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: boo
     if profile is None:
         choice = _Choice(_declared_arrow_type(declared))
     elif not classes:
-        # No value at all: the declaration decides; a VARCHAR(n) holds every one of none.
-        limit = varchar_limit(declared)
-        choice = _Choice(
-            _declared_arrow_type(declared), target_type=f"varchar({limit})" if limit else None
-        )
+        choice = _as_declared(declared)
     else:
         choice = _choose_profiled(declared, profile, classes)
     notes = [choice.note] if choice.note else []
@@ -77,6 +73,37 @@ def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: boo
         ),
         notes=tuple(notes),
     )
+
+
+def _as_declared(declared: str) -> _Choice:
+    """A column with no value at all (an app's fresh schema): the declaration decides, as
+    values that prove it would (a VARCHAR(n) holds every one of none), never text for a
+    DATETIME or DECIMAL(10,2) that nothing contradicts."""
+    limit = varchar_limit(declared)
+    if limit is not None:
+        return _Choice(pa.string(), target_type=f"varchar({limit})")
+    kind = date_kind(declared)
+    if kind is not None:
+        return _Choice(_DATE_TYPES[kind])
+    if is_time(declared):
+        return _Choice(pa.time64("us"))
+    if is_json(declared):
+        return _Choice(pa.string(), target_type="json")
+    spec = decimal_spec(declared)
+    if isinstance(spec, tuple):
+        if spec[0] <= MAX_DECIMAL128_DIGITS:
+            return _Choice(pa.decimal128(*spec))
+        return _Choice(pa.string(), target_type=f"numeric({spec[0]},{spec[1]})")
+    if spec is True:
+        return _Choice(pa.float64(), target_type="numeric")  # as a bare DECIMAL of reals
+    return _Choice(_declared_arrow_type(declared))
+
+
+_DATE_TYPES = {
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+}
 
 
 def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) -> _Choice:
