@@ -404,12 +404,8 @@ def test_columns_without_a_value_take_their_declared_types(tmp_path: Path, pg_ur
     for table in ("fresh", "blank"):
         assert [t for _, t, _ in pg_columns(pg_url, table)] == ["bigint", *types, "boolean"]
         with duckdb.connect(duck, read_only=True) as con_duck:
-            got = con_duck.execute(
-                "SELECT data_type FROM information_schema.columns WHERE table_name = ? "
-                "ORDER BY ordinal_position",
-                [table],
-            ).fetchall()
-        assert [t for (t,) in got] == [
+            described = con_duck.execute(f"DESCRIBE {table}").fetchall()
+        assert [row[1] for row in described] == [
             "BIGINT",
             "TIMESTAMP",
             "DATE",
