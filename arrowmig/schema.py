@@ -160,6 +160,12 @@ def _forced_type(target_type: str, dialect: str) -> str:
     return target_type.upper()
 
 
+CORE_DATA_EPOCH = "epoch_2001_s"
+"""``--cast T.C=epoch_2001_s``: seconds since 2001-01-01 UTC, Core Data's (NSDate's) dates."""
+CORE_DATA_START_US = 978_307_200 * 1_000_000
+"""2001-01-01 UTC, in microseconds since 1970."""
+
+
 # Forced (--cast) target types that have an exact Arrow type: batches are converted to it
 # client-side, so a value that does not convert is caught per row by screening.
 _FORCED_ARROW = {
@@ -188,7 +194,7 @@ _FORCED_ARROW = {
 }
 
 
-EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}
+EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1, CORE_DATA_EPOCH: 1_000_000}
 """``--cast T.C=epoch_ms``: integers counted from 1970-01-01 UTC in that unit (Prisma stores
 its SQLite DateTime as milliseconds), as instants (timestamptz); the factor to microseconds."""
 
@@ -666,11 +672,13 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     forced = forced_arrow_type(column.target_type, array.type)
     if forced is None or forced == array.type:
         return array
-    factor = EPOCH_UNITS.get((column.target_type or "").strip().lower())
+    asked = (column.target_type or "").strip().lower()
+    factor = EPOCH_UNITS.get(asked)
     if factor is not None and not is_text_type(array.type):
         # Counted in the unit asked for; an epoch beyond the microsecond range raises. (Text
         # is parsed as timestamp text, as =timestamptz parses it.)
-        return epoch_micros(array, factor).cast(forced)
+        start = CORE_DATA_START_US if asked == CORE_DATA_EPOCH else 0
+        return epoch_micros(array, factor, start).cast(forced)
     if _uuid_bytes(column, array.type):
         return uuid_text(array)
     if pa.types.is_string(forced):

@@ -403,6 +403,32 @@ def test_uuid_cast_takes_16_byte_blobs(
 
 
 @pytest.mark.postgres
+def test_core_data_dates_are_read_from_2001(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Core Data counts seconds from 2001-01-01: its plan named epoch_s (1970), which put every
+    date 31 years early. It names epoch_2001_s, which reads reals and whole seconds alike."""
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE ZNOTE (Z_PK INTEGER PRIMARY KEY, ZCREATIONDATE TIMESTAMP, "
+        "ZMODIFIED TIMESTAMP);",
+        {"ZNOTE": [(1, 725846400.5, 725846400), (2, None, 0)]},
+    )
+    assert main(["plan", db, pg_url]) == 0
+    err = capsys.readouterr().err
+    assert "--cast ZNOTE.ZCREATIONDATE=epoch_2001_s reads seconds since 2001-01-01 UTC" in err
+    assert "--cast ZNOTE.ZMODIFIED=epoch_2001_s" in err and "=epoch_s" not in err
+    casts = ["--cast", "ZNOTE.ZCREATIONDATE=epoch_2001_s", "--cast", "ZNOTE.ZMODIFIED=epoch_2001_s"]
+    assert main(["migrate", db, pg_url, *casts, "--progress", "none"]) == 0
+    utc = dt.UTC
+    with psycopg.connect(pg_url) as con:
+        assert con.execute('SELECT * FROM "ZNOTE" ORDER BY 1').fetchall() == [
+            (1, dt.datetime(2024, 1, 2, 0, 0, 0, 500000, utc), dt.datetime(2024, 1, 2, tzinfo=utc)),
+            (2, None, dt.datetime(2001, 1, 1, tzinfo=utc)),
+        ]
+
+
+@pytest.mark.postgres
 def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
     # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
     db = _sqlite(

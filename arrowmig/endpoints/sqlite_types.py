@@ -12,7 +12,8 @@ when every value fits. Anything else is text (or bytes), and flagged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -29,7 +30,7 @@ from arrowmig.endpoints.sqlite_profile import (
 )
 from arrowmig.model import Column
 from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS
-from arrowmig.schema import quote_ident
+from arrowmig.schema import CORE_DATA_EPOCH, quote_ident
 
 CAST_THIS = "TABLE.COLUMN"
 """Stands for the column itself in a note's ``--cast``; ``describe`` names the column there."""
@@ -42,8 +43,11 @@ class _Choice:
     note: str | None = None
 
 
-def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: bool) -> Column:
-    """Pick the Arrow type (and, where needed, the target type) that holds every value."""
+def choose(
+    name: str, declared: str, profile: ColumnProfile | None, notnull: bool, table: str = ""
+) -> Column:
+    """Pick the Arrow type (and, where needed, the target type) that holds every value of
+    column ``name`` of ``table``."""
     classes = profile.classes if profile is not None else ()
     if profile is None:
         choice = _Choice(_declared_arrow_type(declared))
@@ -51,6 +55,8 @@ def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: boo
         choice = _as_declared(declared)
     else:
         choice = _choose_profiled(declared, profile, classes)
+    if _core_data_date(table, name, declared, choice.arrow_type):
+        choice = replace(choice, note=_core_data_note(declared, choice.arrow_type))
     notes = [choice.note] if choice.note else []
     if (
         profile is not None
@@ -72,6 +78,27 @@ def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: boo
             else (profile.integers, profile.reals, profile.texts, profile.blobs)
         ),
         notes=tuple(notes),
+    )
+
+
+_CORE_DATA_NAME = re.compile(r"^Z[A-Z0-9_]+$")
+"""Core Data's tables and columns: ZNOTE.ZCREATIONDATE, Z_PRIMARYKEY."""
+
+
+def _core_data_date(table: str, name: str, declared: str, arrow_type: pa.DataType) -> bool:
+    """Whether this is a date of a Core Data store held as numbers: seconds since 2001, not
+    since 1970 as the epoch_s this module otherwise suggests."""
+    numbers = pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+    shaped = bool(_CORE_DATA_NAME.match(table) and _CORE_DATA_NAME.match(name))
+    return shaped and numbers and date_kind(declared) is not None
+
+
+def _core_data_note(declared: str, arrow_type: pa.DataType) -> str:
+    kept = "BIGINT" if pa.types.is_integer(arrow_type) else "DOUBLE"
+    return (
+        f"declared {declared} but holds numbers: kept as {kept} (a Core Data table: "
+        f"--cast {CAST_THIS}={CORE_DATA_EPOCH} reads seconds since 2001-01-01 UTC, as Core "
+        "Data stores dates; epoch_s would put each 31 years early)"
     )
 
 
