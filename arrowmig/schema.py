@@ -196,7 +196,8 @@ _FORCED_ARROW = {
 
 EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1, CORE_DATA_EPOCH: 1_000_000}
 """``--cast T.C=epoch_ms``: integers counted from 1970-01-01 UTC in that unit (Prisma stores
-its SQLite DateTime as milliseconds), as instants (timestamptz); the factor to microseconds."""
+its SQLite DateTime as milliseconds; ``epoch_2001_s`` counts from 2001), as instants
+(timestamptz); the factor to microseconds."""
 
 
 INTERVAL_MICROSECONDS = "interval"
@@ -603,8 +604,9 @@ def column_to_wire(array: pa.Array, column: Column, dialect: str) -> pa.Array:
 
 def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     # A --cast first where the writer converts its result further (a boolean goes to SQLite as
-    # 0/1; PostgreSQL's boolean words are the cast's own), and an epoch's unit always; a cast
-    # to the wire type itself (text) is done below, years past 9999 and infinities included.
+    # 0/1; PostgreSQL's boolean words are the cast's own), and an epoch's unit and bytes as a
+    # uuid always; a cast to the wire type itself (text) is done below, years past 9999 and
+    # infinities included.
     forced = forced_arrow_type(column.target_type, column.arrow_type)
     epoch = (column.target_type or "").strip().lower() in EPOCH_UNITS
     uuid_bytes = _uuid_bytes(column, array.type)
