@@ -400,6 +400,16 @@ def test_uuid_cast_takes_16_byte_blobs(
     report = verify(db, pg_url, tables=["ev"])
     (table,) = report.tables
     assert [(d.kind, d.key) for d in table.diffs] == [("missing in target", {"id": 2})]
+    # Cast to text, bytes that are no UTF-8 say so.
+    rejects = tmp_path / "as_text"
+    args = ["--cast", "ev.u=text", "--on-error", "reject", "--reject-dir", str(rejects)]
+    assert main(["migrate", db, str(tmp_path / "u.duckdb"), *args, "--progress", "none"]) == 1
+    reasons = {
+        p["reason"]
+        for line in (rejects / "ev.jsonl").read_text().splitlines()
+        for p in json.loads(line)["problems"]
+    }
+    assert reasons == {"value does not convert to text: its bytes are not UTF-8 text"}
 
 
 @pytest.mark.postgres
