@@ -54,6 +54,8 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         return array
     if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
         return instants(array, target)
+    if _is_text(array.type) and pa.types.is_date32(target):
+        return dates_of_texts(array)
     if pa.types.is_decimal(array.type) and _is_text(target):
         return decimal_text(array).cast(target)
     if pa.types.is_duration(array.type) and pa.types.is_interval(target):
@@ -145,6 +147,29 @@ def instants(text: pa.Array, target: pa.DataType) -> pa.Array:
     with_offset = pc.cast(pc.if_else(zoned, text, none), target, safe=True)
     naive = pc.cast(pc.if_else(zoned, none, text), pa.timestamp(target.unit), safe=True)
     return pc.if_else(zoned, with_offset, pc.cast(naive, target))
+
+
+def dates_of_texts(array: pa.Array) -> pa.Array:
+    """Date texts as dates, and timestamp texts ('2024-01-02 00:00:00', 'T' too) each only where
+    it is a midnight, as PostgreSQL's '...'::date takes them: Arrow's text-to-date cast reads
+    'YYYY-MM-DD' alone."""
+    timed = pc.fill_null(pc.match_substring_regex(array, r"\d[ T]\d\d:\d\d"), False)
+    if not pc.any(timed).as_py():
+        return pc.cast(array, pa.date32(), safe=True)
+    none = pa.scalar(None, array.type)
+    dates = pc.cast(pc.if_else(timed, none, array), pa.date32(), safe=True)
+    stamps = pc.cast(pc.if_else(timed, array, none), pa.timestamp("us"), safe=True)
+    return pc.if_else(timed, dates_of_midnights(stamps), dates)
+
+
+def dates_of_midnights(array: pa.Array) -> pa.Array:
+    """Timestamps as dates, each only where it is a midnight: Arrow's cast, even safe, drops
+    a time of day without a word ('1996-07-05 13:45' became 1996-07-05)."""
+    dates = pc.cast(array, pa.date32())
+    timed = pc.not_equal(pc.cast(dates, array.type), array)
+    if pc.any(pc.fill_null(timed, False)).as_py():
+        raise pa.ArrowInvalid("a timestamp with a time of day, which a date would drop")
+    return dates
 
 
 def _as_interval(durations: pa.Array) -> pa.Array:

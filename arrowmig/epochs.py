@@ -1,6 +1,7 @@
 """Numbers counted from 1970-01-01 UTC in a unit a ``--cast T.C=epoch_s`` (``epoch_ms``,
 ``epoch_us``) names, as microsecond timestamps: integers (Prisma's milliseconds) exactly,
-reals (Python's ``time.time()``, Rails' ``Time#to_f``) to the nearest microsecond.
+reals (Python's ``time.time()``, Rails' ``Time#to_f``) to the nearest microsecond; and
+``epoch_2001_s``, seconds from 2001-01-01 UTC (Core Data's dates).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def epoch_micros(array: pa.Array, per_unit: int) -> pa.Array:
-    """``array``, counts of a unit of ``per_unit`` microseconds since 1970, as timestamp[us].
+def epoch_micros(array: pa.Array, per_unit: int, start: int = 0) -> pa.Array:
+    """``array``, counts of a unit of ``per_unit`` microseconds since 1970 (or since ``start``
+    microseconds after it: Core Data counts from 2001), as timestamp[us].
 
     A real is the microsecond nearest to it, which reads back as the same real wherever one
     is that near (a real of seconds has 15-16 significant digits, 1700000000.5 and
@@ -30,4 +32,6 @@ def epoch_micros(array: pa.Array, per_unit: int) -> pa.Array:
         micros = pc.cast(pc.round(scaled), pa.int64(), safe=True)
     else:
         raise pa.ArrowNotImplementedError(f"{array.type} values are no count of time units")
+    if start:
+        micros = pc.add_checked(micros, start)
     return micros.cast(pa.timestamp("us"))

@@ -35,6 +35,7 @@ from arrowmig.replaced import published_notes, replaced
 from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
     EPOCH_UNITS,
+    UUID_CAST,
     cast_as_asked,
     ddl_type,
     forced_arrow_type,
@@ -1348,6 +1349,7 @@ CAST_ADVICE = {
     "epoch_ms": "integers read as milliseconds since 1970-01-01 UTC; or epoch_s, epoch_us",
     "date": "a value with a time of day other than midnight is a bad value of its row",
     "boolean": "0/1, true/false, t/f, yes/no, on/off; any other value is a bad value of its row",
+    UUID_CAST: "16-byte values as their UUID; another length is a bad value of its row",
 }
 """What a suggested --cast does, where its name alone does not say."""
 
@@ -1366,8 +1368,7 @@ def _append_cast(src: Column, there: Column) -> str | None:
     """The --cast type that converts a column's values into the target column's type, only
     where one exists (None: none does)."""
     wanted = there.arrow_type
-    if pa.types.is_binary(src.arrow_type) and there.source_type.lower() == "uuid":
-        return None  # 16-byte UUIDs are no UTF-8 text: =text would refuse every one
+    declared = there.source_type
     numbers = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
     numbers = numbers or pa.types.is_decimal(src.arrow_type) or numbers_as_text(src, src.arrow_type)
     # The cast to the target's own type first: text bound for an integer column is numbers
@@ -1381,6 +1382,8 @@ def _append_cast(src: Column, there: Column) -> str | None:
         forced = forced_arrow_type(name, src.arrow_type)
         if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
             continue
+        if name == UUID_CAST and declared.lower() != UUID_CAST:
+            continue  # bytes as UUID text only where the column is a uuid
         if (numbers and name == "bytea") or (name == "boolean" and not pa.types.is_boolean(wanted)):
             continue  # numbers are no bytes; a truth value's 0/1 is no number the target wants
         if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamp", "timestamptz"):

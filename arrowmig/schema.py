@@ -5,13 +5,20 @@ Arrow types each target's writer needs ("wire" types). See the README's mapping 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import infinity, nested_json, temporal_text
-from arrowmig.conform import decimal_as_float, decimal_text, instants
+from arrowmig.conform import (
+    dates_of_midnights,
+    dates_of_texts,
+    decimal_as_float,
+    decimal_text,
+    instants,
+)
 from arrowmig.epochs import epoch_micros
 from arrowmig.errors import SchemaError
 from arrowmig.model import (
@@ -153,6 +160,12 @@ def _forced_type(target_type: str, dialect: str) -> str:
     return target_type.upper()
 
 
+CORE_DATA_EPOCH = "epoch_2001_s"
+"""``--cast T.C=epoch_2001_s``: seconds since 2001-01-01 UTC, Core Data's (NSDate's) dates."""
+CORE_DATA_START_US = 978_307_200 * 1_000_000
+"""2001-01-01 UTC, in microseconds since 1970."""
+
+
 # Forced (--cast) target types that have an exact Arrow type: batches are converted to it
 # client-side, so a value that does not convert is caught per row by screening.
 _FORCED_ARROW = {
@@ -181,9 +194,10 @@ _FORCED_ARROW = {
 }
 
 
-EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}
+EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1, CORE_DATA_EPOCH: 1_000_000}
 """``--cast T.C=epoch_ms``: integers counted from 1970-01-01 UTC in that unit (Prisma stores
-its SQLite DateTime as milliseconds), as instants (timestamptz); the factor to microseconds."""
+its SQLite DateTime as milliseconds; ``epoch_2001_s`` counts from 2001), as instants
+(timestamptz); the factor to microseconds."""
 
 
 INTERVAL_MICROSECONDS = "interval"
@@ -205,7 +219,28 @@ def forced_arrow_type(
         return pa.duration("us")
     if re.match(r"^(varchar|character varying) ?\(\d+\)$", lowered):
         return pa.string()
+    if lowered == UUID_CAST and source is not None and is_bytes_type(source):
+        return pa.string()  # its text, which every target's uuid column takes
     return _FORCED_ARROW.get(lowered)
+
+
+UUID_CAST = "uuid"
+"""``--cast T.C=uuid`` on bytes: each 16-byte value as its UUID, bytes in order (how Room and
+Core Data keep one in a BLOB). Text goes as it is, for the target to parse."""
+
+
+def _uuid_bytes(column: Column, arriving: pa.DataType) -> bool:
+    return (column.target_type or "").strip().lower() == UUID_CAST and is_bytes_type(arriving)
+
+
+def uuid_text(array: pa.Array) -> pa.Array:
+    """16-byte values as lower-case 8-4-4-4-12 UUID text; raises ArrowInvalid on any other
+    length (no UUID is shorter or longer)."""
+    lengths = pc.binary_length(array)
+    if not pc.all(pc.fill_null(pc.equal(lengths, 16), True), min_count=0).as_py():
+        raise pa.ArrowInvalid("a value that is not 16 bytes")
+    hexed = [None if v is None else str(uuid.UUID(bytes=v)) for v in array.to_pylist()]
+    return pa.array(hexed, pa.string())
 
 
 def type_words(t: pa.DataType) -> str:
@@ -569,11 +604,13 @@ def column_to_wire(array: pa.Array, column: Column, dialect: str) -> pa.Array:
 
 def _convert(array: pa.Array, target: pa.DataType, column: Column) -> pa.Array:
     # A --cast first where the writer converts its result further (a boolean goes to SQLite as
-    # 0/1; PostgreSQL's boolean words are the cast's own), and an epoch's unit always; a cast
-    # to the wire type itself (text) is done below, years past 9999 and infinities included.
+    # 0/1; PostgreSQL's boolean words are the cast's own), and an epoch's unit and bytes as a
+    # uuid always; a cast to the wire type itself (text) is done below, years past 9999 and
+    # infinities included.
     forced = forced_arrow_type(column.target_type, column.arrow_type)
     epoch = (column.target_type or "").strip().lower() in EPOCH_UNITS
-    if forced is not None and array.type != forced and (forced != target or epoch):
+    uuid_bytes = _uuid_bytes(column, array.type)
+    if forced is not None and array.type != forced and (forced != target or epoch or uuid_bytes):
         array = cast_as_asked(array, column)
     source = array.type
     if source == target:
@@ -632,18 +669,10 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
     if pa.types.is_decimal(array.type) and pa.types.is_floating(target):
         return decimal_as_float(array, target)  # Arrow's own cast is not correctly rounded
     if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
-        return _dates_of_midnights(array)
+        return dates_of_midnights(array)
+    if is_text_type(array.type) and pa.types.is_date32(target):
+        return dates_of_texts(array)
     return pc.cast(array, target, safe=True)
-
-
-def _dates_of_midnights(array: pa.Array) -> pa.Array:
-    """Timestamps as dates, each only where it is a midnight: Arrow's cast, even safe, drops
-    a time of day without a word ('1996-07-05 13:45' became 1996-07-05)."""
-    dates = pc.cast(array, pa.date32())
-    timed = pc.not_equal(pc.cast(dates, array.type), array)
-    if pc.any(pc.fill_null(timed, False)).as_py():
-        raise pa.ArrowInvalid("a timestamp with a time of day, which a date would drop")
-    return dates
 
 
 def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
@@ -652,11 +681,15 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     forced = forced_arrow_type(column.target_type, array.type)
     if forced is None or forced == array.type:
         return array
-    factor = EPOCH_UNITS.get((column.target_type or "").strip().lower())
+    asked = (column.target_type or "").strip().lower()
+    factor = EPOCH_UNITS.get(asked)
     if factor is not None and not is_text_type(array.type):
         # Counted in the unit asked for; an epoch beyond the microsecond range raises. (Text
         # is parsed as timestamp text, as =timestamptz parses it.)
-        return epoch_micros(array, factor).cast(forced)
+        start = CORE_DATA_START_US if asked == CORE_DATA_EPOCH else 0
+        return epoch_micros(array, factor, start).cast(forced)
+    if _uuid_bytes(column, array.type):
+        return uuid_text(array)
     if pa.types.is_string(forced):
         # As the writers write text: infinities, years past 9999, intervals, lists as JSON.
         return _convert(array, forced, replace(column, target_type=None))

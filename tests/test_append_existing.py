@@ -303,8 +303,9 @@ def test_datetimes_go_into_a_date_column_by_the_cast_the_error_names_and_only_at
     with pytest.raises(SchemaError, match=r"--cast Orders\.OrderDate=date: "):
         arrowmig.migrate(src, pg_url, config=append)
     as_text = replace(append, casts=(("Orders", "OrderDate", "text"),))
-    error = arrowmig.migrate(src, pg_url, config=as_text).tables[0].error or ""
-    assert "exactly: '1996-07-04 00:00:00'" in error and "datetime" not in error
+    # Midnight texts are their dates, as PostgreSQL's '...'::date reads them.
+    assert arrowmig.migrate(src, pg_url, config=as_text).ok
+    pg_exec(pg_url, 'TRUNCATE "Orders"')
     as_date = replace(append, casts=(("Orders", "OrderDate", "date"),))
     assert arrowmig.migrate(src, pg_url, config=as_date).ok
     assert pg_rows(pg_url, "Orders", "OrderID") == [

@@ -669,18 +669,23 @@ def test_a_cast_to_text_writes_infinities_and_far_years_as_postgresql_does(
         con.close()
 
 
+def _citext(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection to ``url``, whose database then has citext (the test skipped without it)."""
+    con = psycopg.connect(url, autocommit=True)
+    if not con.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'citext'").fetchone():
+        con.close()
+        pytest.skip("the server has no citext extension (postgresql-contrib)")
+    con.execute("CREATE EXTENSION citext")
+    return con
+
+
 @pytest.mark.postgres
 def test_citext_stays_case_insensitive_wherever_it_can(
     pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:
     """citext reads as text: without care it became text everywhere, silently, and a query
     or unique index that ignored case in the source no longer did."""
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        if not con.execute(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'citext'"
-        ).fetchone():
-            pytest.skip("the server has no citext extension (postgresql-contrib)")
-        con.execute("CREATE EXTENSION citext")
+    with _citext(pg_url) as con:
         con.execute("CREATE TABLE u (id int PRIMARY KEY, email citext UNIQUE)")
         con.execute("INSERT INTO u VALUES (1, 'User1@Example.com')")
     ask = "SELECT count(*) FROM u WHERE email = 'USER1@example.com'"
@@ -706,6 +711,34 @@ def test_citext_stays_case_insensitive_wherever_it_can(
     with pytest.raises(sqlite3.IntegrityError):
         con_lite.execute("INSERT INTO u VALUES (2, 'USER1@EXAMPLE.COM')")
     con_lite.close()
+    with duckdb.connect(duck) as con_duck:
+        assert con_duck.execute(ask).fetchone() == (1,)
+
+
+@pytest.mark.postgres
+def test_a_domain_over_citext_arrives_as_citext_arrives(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """An email domain over citext: the report said "carried as citext" while it arrived as
+    case-sensitive text, and a lookup that ignored case in the source no longer matched."""
+    with _citext(pg_url) as con:
+        con.execute("CREATE DOMAIN email AS citext CHECK (value ~ '@')")
+        con.execute("CREATE TABLE u (id int PRIMARY KEY, e email)")
+        con.execute("INSERT INTO u VALUES (1, 'Bob@X.com')")
+    ask = "SELECT count(*) FROM u WHERE e = 'bob@x.com'"
+    report = migrate(pg_url, second_pg)
+    assert report.ok
+    assert any(n.startswith("e: citext not carried") for n in report.tables[0].notes)
+    with psycopg.connect(second_pg, autocommit=True) as con:
+        con.execute("CREATE EXTENSION citext")
+    assert migrate(pg_url, second_pg, config=MigrationConfig(mode="replace")).ok
+    with psycopg.connect(second_pg) as con:
+        assert con.execute(ask).fetchone() == (1,)
+    lite, duck = str(tmp_path / "u.db"), str(tmp_path / "u.duckdb")
+    for target in (lite, duck):
+        assert migrate(pg_url, target).ok
+    with sqlite3.connect(lite) as con_lite:
+        assert con_lite.execute(ask).fetchone() == (1,)
     with duckdb.connect(duck) as con_duck:
         assert con_duck.execute(ask).fetchone() == (1,)
 

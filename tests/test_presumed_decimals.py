@@ -86,7 +86,7 @@ def test_decimals_a_double_does_not_carry_or_without_a_value_are_profiled(
     tmp_path: Path,
 ) -> None:
     # DECIMAL(16,2) holds decimals of 16 digits that no double tells apart; a bare NUMERIC
-    # sets no scale; a column of NULLs only is text to the profile, from its declaration.
+    # sets no scale; a column of NULLs only is profiled, its declaration deciding.
     source = sqlite_table(
         tmp_path / "s.db",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, wide DECIMAL(16,2), bare NUMERIC, "

@@ -14,7 +14,7 @@ import duckdb
 import psycopg
 import pytest
 
-from arrowmig import migrate
+from arrowmig import migrate, verify
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.migrate import explain
@@ -378,3 +378,43 @@ def test_a_surprise_among_columns_proven_together_names_its_column(
     assert types == _profiled_types(str(path), target)
     held = {r[0]: r for r in duckdb_rows(target, "t")}[2500][list(types).index(column)]
     assert str(held) == str(value)
+
+
+@pytest.mark.postgres
+def test_columns_without_a_value_take_their_declared_types(tmp_path: Path, pg_url: str) -> None:
+    """An app's fresh schema (no rows yet, or only NULLs) keeps its dates, money, JSON and
+    times: nothing contradicts the declaration, as nothing does for a BOOLEAN. They became
+    TEXT, unflagged."""
+    declared = (
+        "id INTEGER PRIMARY KEY, created DATETIME, day DATE, price DECIMAL(10,2), meta JSON, "
+        "at TIME, ok BOOLEAN"
+    )
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute(f"CREATE TABLE fresh ({declared})")
+    con.execute(f"CREATE TABLE blank ({declared})")
+    con.executemany("INSERT INTO blank (id) VALUES (?)", [(1,), (2,)])
+    con.commit()
+    con.close()
+    duck = str(tmp_path / "t.duckdb")
+    for target in (pg_url, duck):
+        assert migrate(str(source), target).ok
+        assert verify(str(source), target).ok
+    types = ["timestamp without time zone", "date", "numeric", "json", "time without time zone"]
+    for table in ("fresh", "blank"):
+        assert [t for _, t, _ in pg_columns(pg_url, table)] == ["bigint", *types, "boolean"]
+        with duckdb.connect(duck, read_only=True) as con_duck:
+            described = con_duck.execute(f"DESCRIBE {table}").fetchall()
+        assert [row[1] for row in described] == [
+            "BIGINT",
+            "TIMESTAMP",
+            "DATE",
+            "DECIMAL(10,2)",
+            "JSON",
+            "TIME",
+            "BOOLEAN",
+        ]
+    with psycopg.connect(pg_url) as con_pg:
+        scale = "SELECT numeric_scale FROM information_schema.columns WHERE column_name = 'price'"
+        assert con_pg.execute(scale).fetchall() == [(2,), (2,)]
+    assert pg_rows(pg_url, "blank", "id") == [(1, *[None] * 6), (2, *[None] * 6)]

@@ -316,6 +316,129 @@ def test_date_and_time_text_casts(
 
 
 @pytest.mark.postgres
+def test_date_cast_takes_midnight_timestamp_texts(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rails and Laravel write dates into TEXT as '2024-01-02 00:00:00': --cast T.C=date takes
+    them as PostgreSQL's '...'::date does, creating or appending, on every target; a time of day
+    other than midnight is a bad value of its row."""
+    days = [
+        (1, "2024-01-02 00:00:00"),
+        (2, "2024-01-03T00:00:00.000"),
+        (3, "2024-01-04"),
+        (4, None),
+    ]
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, d TEXT); CREATE TABLE n (id INTEGER PRIMARY KEY, d TEXT);",
+        {"m": days, "n": [(1, "2024-01-02 00:00:00"), (2, "2024-01-03 10:00:00")]},
+    )
+    dates = [
+        (1, dt.date(2024, 1, 2)),
+        (2, dt.date(2024, 1, 3)),
+        (3, dt.date(2024, 1, 4)),
+        (4, None),
+    ]
+    quiet = ["--progress", "none"]
+    assert main(["migrate", db, pg_url, "--tables", "m", "--cast", "m.d=date", *quiet]) == 0
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, d FROM m ORDER BY id").fetchall() == dates
+    duck = str(tmp_path / "t.duckdb")
+    with duckdb.connect(duck) as con:
+        con.execute("CREATE TABLE m (id BIGINT PRIMARY KEY, d DATE)")
+    assert main(["migrate", db, duck, "--tables", "m", "--mode", "append", *quiet]) == 0
+    assert duckdb_rows(duck, "m", "id") == dates
+    copy = tmp_path / "t.db"
+    assert main(["migrate", db, str(copy), "--tables", "m", "--cast", "m.d=date", *quiet]) == 0
+    with sqlite3.connect(copy) as con:
+        assert con.execute("SELECT d FROM m ORDER BY id").fetchall() == [
+            ("2024-01-02",),
+            ("2024-01-03",),
+            ("2024-01-04",),
+            (None,),
+        ]
+    capsys.readouterr()
+    args = ["--tables", "n", "--cast", "n.d=date", *quiet]
+    assert main(["migrate", db, str(tmp_path / "u.duckdb"), *args]) == 1
+    assert "id 2: value does not convert to date: '2024-01-03 10:00:00'" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_uuid_cast_takes_16_byte_blobs(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Room and Core Data keep UUIDs as 16-byte BLOBs: appending them into an app's uuid column
+    names --cast T.C=uuid, which writes each as its UUID (PostgreSQL and DuckDB); a value of
+    another length is a bad value of its row, and verify finds the rest equal."""
+    uid = "550e8400-e29b-41d4-a716-446655440000"
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, u BLOB);",
+        {"ev": [(1, bytes.fromhex(uid.replace("-", ""))), (2, b"\x01\x02"), (3, None)]},
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE ev (id bigint PRIMARY KEY, u uuid)")
+    duck = str(tmp_path / "t.duckdb")
+    with duckdb.connect(duck) as con:
+        con.execute("CREATE TABLE ev (id BIGINT PRIMARY KEY, u UUID)")
+    for target in (pg_url, duck):
+        capsys.readouterr()
+        assert main(["migrate", db, target, "--mode", "append", "--progress", "none"]) == 2
+        assert "--cast ev.u=uuid (16-byte values as their UUID" in capsys.readouterr().err
+        rejects = tmp_path / f"rej{target == duck}"
+        args = ["--cast", "ev.u=uuid", "--on-error", "reject", "--reject-dir", str(rejects)]
+        assert main(["migrate", db, target, "--mode", "append", *args, "--progress", "none"]) == 1
+        (record,) = [json.loads(line) for line in (rejects / "ev.jsonl").read_text().splitlines()]
+        assert (record["key"], record["problems"][0]["reason"]) == (
+            {"id": 2},
+            "value does not convert to uuid: it is not 16 bytes",
+        )
+    with psycopg.connect(pg_url) as con:
+        got = con.execute("SELECT id, u::text FROM ev ORDER BY id").fetchall()
+    assert got == [(1, uid), (3, None)]
+    assert [(i, u and str(u)) for i, u in duckdb_rows(duck, "ev", "id")] == got
+    report = verify(db, pg_url, tables=["ev"])
+    (table,) = report.tables
+    assert [(d.kind, d.key) for d in table.diffs] == [("missing in target", {"id": 2})]
+    # Cast to text, bytes that are no UTF-8 say so.
+    rejects = tmp_path / "as_text"
+    args = ["--cast", "ev.u=text", "--on-error", "reject", "--reject-dir", str(rejects)]
+    assert main(["migrate", db, str(tmp_path / "u.duckdb"), *args, "--progress", "none"]) == 1
+    reasons = {
+        p["reason"]
+        for line in (rejects / "ev.jsonl").read_text().splitlines()
+        for p in json.loads(line)["problems"]
+    }
+    assert reasons == {"value does not convert to text: its bytes are not UTF-8 text"}
+
+
+@pytest.mark.postgres
+def test_core_data_dates_are_read_from_2001(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Core Data counts seconds from 2001-01-01: its plan named epoch_s (1970), which put every
+    date 31 years early. It names epoch_2001_s, which reads reals and whole seconds alike."""
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE ZNOTE (Z_PK INTEGER PRIMARY KEY, ZCREATIONDATE TIMESTAMP, "
+        "ZMODIFIED TIMESTAMP);",
+        {"ZNOTE": [(1, 725846400.5, 725846400), (2, None, 0)]},
+    )
+    assert main(["plan", db, pg_url]) == 0
+    err = capsys.readouterr().err
+    assert "--cast ZNOTE.ZCREATIONDATE=epoch_2001_s reads seconds since 2001-01-01 UTC" in err
+    assert "--cast ZNOTE.ZMODIFIED=epoch_2001_s" in err and "=epoch_s" not in err
+    casts = ["--cast", "ZNOTE.ZCREATIONDATE=epoch_2001_s", "--cast", "ZNOTE.ZMODIFIED=epoch_2001_s"]
+    assert main(["migrate", db, pg_url, *casts, "--progress", "none"]) == 0
+    utc = dt.UTC
+    with psycopg.connect(pg_url) as con:
+        assert con.execute('SELECT * FROM "ZNOTE" ORDER BY 1').fetchall() == [
+            (1, dt.datetime(2024, 1, 2, 0, 0, 0, 500000, utc), dt.datetime(2024, 1, 2, tzinfo=utc)),
+            (2, None, dt.datetime(2001, 1, 1, tzinfo=utc)),
+        ]
+
+
+@pytest.mark.postgres
 def test_text_cast_to_bytea_takes_its_bytes_nul_included(tmp_path: Path, pg_url: str) -> None:
     # The NUL error's advice: PostgreSQL text cannot hold a NUL, bytea can.
     db = _sqlite(

@@ -829,13 +829,18 @@ def _described_column(query: Query, row: tuple[Any, ...], table: str) -> Column:
     if element_typtype == "e":
         return _with_enum(query, col, element_oid, array=True)
     if is_citext(col):
-        # Read as text like any other: what makes it citext is how it compares.
-        note = (
-            "citext: case-insensitive text (citext again on PostgreSQL targets that have the "
-            "extension, COLLATE NOCASE on SQLite and DuckDB)"
-        )
-        return replace(col, collation="NOCASE", notes=(*col.notes, note))
+        return _as_citext(col)
     return _reparsed_on_postgres(col, typtype, type_oid, element_oid, element_typtype)
+
+
+def _as_citext(col: Column) -> Column:
+    """A citext column, or a domain over citext: read as text like any other; what makes it
+    citext is how it compares."""
+    note = (
+        "citext: case-insensitive text (citext again on PostgreSQL targets that have the "
+        "extension, COLLATE NOCASE on SQLite and DuckDB)"
+    )
+    return replace(col, collation="NOCASE", notes=(*col.notes, note))
 
 
 def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False) -> Column:
@@ -972,6 +977,7 @@ def _domain_column(
     # that type (a domain over money or an array is read as money or an array is).
     base = _described_base(query, col, typtype, int(base_oid), int(element_oid), element_typtype)
     kept = not base.notes or base.pg_type is not None or base.pg_enum is not None
+    kept = kept or is_citext(base)
     if int(base_oid) < FIRST_USER_OID and kept and base.pg_enum is None:
         # A domain over domains is created as one domain over the built-in type with the
         # rules of them all (DOMAIN_DEFINITION_SQL): the values and what the column accepts
@@ -1014,6 +1020,8 @@ def _described_base(
         return _with_enum(query, col, type_oid)
     if element_typtype == "e":
         return _with_enum(query, col, element_oid, array=True)
+    if is_citext(col):
+        return _as_citext(col)  # COLLATE NOCASE elsewhere, and named where citext is missing
     return _reparsed_on_postgres(col, typtype, type_oid, element_oid, element_typtype)
 
 

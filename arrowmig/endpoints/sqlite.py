@@ -473,7 +473,7 @@ class SQLiteEndpoint(BaseEndpoint):
         collations = column_collations(create_sql)
         columns = []
         for i, r in enumerate(info):
-            col = choose(r[0], r[1] or "", profiles[i], bool(r[2]))
+            col = choose(r[0], r[1] or "", profiles[i], bool(r[2]), name)
             col = replace(
                 col, notes=tuple(n.replace(CAST_THIS, f"{name}.{r[0]}") for n in col.notes)
             )

@@ -12,7 +12,8 @@ when every value fits. Anything else is text (or bytes), and flagged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -29,7 +30,7 @@ from arrowmig.endpoints.sqlite_profile import (
 )
 from arrowmig.model import Column
 from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS
-from arrowmig.schema import quote_ident
+from arrowmig.schema import CORE_DATA_EPOCH, quote_ident
 
 CAST_THIS = "TABLE.COLUMN"
 """Stands for the column itself in a note's ``--cast``; ``describe`` names the column there."""
@@ -42,19 +43,20 @@ class _Choice:
     note: str | None = None
 
 
-def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: bool) -> Column:
-    """Pick the Arrow type (and, where needed, the target type) that holds every value."""
+def choose(
+    name: str, declared: str, profile: ColumnProfile | None, notnull: bool, table: str = ""
+) -> Column:
+    """Pick the Arrow type (and, where needed, the target type) that holds every value of
+    column ``name`` of ``table``."""
     classes = profile.classes if profile is not None else ()
     if profile is None:
         choice = _Choice(_declared_arrow_type(declared))
     elif not classes:
-        # No value at all: the declaration decides; a VARCHAR(n) holds every one of none.
-        limit = varchar_limit(declared)
-        choice = _Choice(
-            _declared_arrow_type(declared), target_type=f"varchar({limit})" if limit else None
-        )
+        choice = _as_declared(declared)
     else:
         choice = _choose_profiled(declared, profile, classes)
+    if _core_data_date(table, name, declared, choice.arrow_type):
+        choice = replace(choice, note=_core_data_note(declared, choice.arrow_type))
     notes = [choice.note] if choice.note else []
     if (
         profile is not None
@@ -77,6 +79,58 @@ def choose(name: str, declared: str, profile: ColumnProfile | None, notnull: boo
         ),
         notes=tuple(notes),
     )
+
+
+_CORE_DATA_NAME = re.compile(r"^Z[A-Z0-9_]+$")
+"""Core Data's tables and columns: ZNOTE.ZCREATIONDATE, Z_PRIMARYKEY."""
+
+
+def _core_data_date(table: str, name: str, declared: str, arrow_type: pa.DataType) -> bool:
+    """Whether this is a date of a Core Data store held as numbers: seconds since 2001, not
+    since 1970 as the epoch_s this module otherwise suggests."""
+    numbers = pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+    shaped = bool(_CORE_DATA_NAME.match(table) and _CORE_DATA_NAME.match(name))
+    return shaped and numbers and date_kind(declared) is not None
+
+
+def _core_data_note(declared: str, arrow_type: pa.DataType) -> str:
+    kept = "BIGINT" if pa.types.is_integer(arrow_type) else "DOUBLE"
+    return (
+        f"declared {declared} but holds numbers: kept as {kept} (a Core Data table: "
+        f"--cast {CAST_THIS}={CORE_DATA_EPOCH} reads seconds since 2001-01-01 UTC, as Core "
+        "Data stores dates; epoch_s would put each 31 years early)"
+    )
+
+
+def _as_declared(declared: str) -> _Choice:
+    """A column with no value at all (an app's fresh schema): the declaration decides, as
+    values that prove it would (a VARCHAR(n) holds every one of none), never text for a
+    DATETIME or DECIMAL(10,2) that nothing contradicts."""
+    limit = varchar_limit(declared)
+    if limit is not None:
+        return _Choice(pa.string(), target_type=f"varchar({limit})")
+    kind = date_kind(declared)
+    if kind is not None:
+        return _Choice(_DATE_TYPES[kind])
+    if is_time(declared):
+        return _Choice(pa.time64("us"))
+    if is_json(declared):
+        return _Choice(pa.string(), target_type="json")
+    spec = decimal_spec(declared)
+    if isinstance(spec, tuple):
+        if spec[0] <= MAX_DECIMAL128_DIGITS:
+            return _Choice(pa.decimal128(*spec))
+        return _Choice(pa.string(), target_type=f"numeric({spec[0]},{spec[1]})")
+    if spec is True:
+        return _Choice(pa.float64(), target_type="numeric")  # as a bare DECIMAL of reals
+    return _Choice(_declared_arrow_type(declared))
+
+
+_DATE_TYPES = {
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+}
 
 
 def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) -> _Choice:

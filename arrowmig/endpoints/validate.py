@@ -27,6 +27,7 @@ from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Column, Table
 from arrowmig.schema import (
+    UUID_CAST,
     cast_as_asked,
     column_to_wire,
     forced_arrow_type,
@@ -155,6 +156,9 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
     if pa.types.is_date32(target) and pa.types.is_timestamp(array.type):
         reason += ": it holds a time of day (the date alone would be kept)"
         hint = _TIME_OF_DAY_HINT
+    elif is_bytes_type(array.type) and pa.types.is_string(target):
+        uuid = (column.target_type or "").strip().lower() == UUID_CAST
+        reason += ": it is not 16 bytes" if uuid else ": its bytes are not UTF-8 text"
     problem = Problem(0, name, reason, hint)
     return _unconverted(array, lambda a: cast_as_asked(a, column), problem)
 
