@@ -384,7 +384,7 @@ def test_uuid_cast_takes_16_byte_blobs(
     for target in (pg_url, duck):
         capsys.readouterr()
         assert main(["migrate", db, target, "--mode", "append", "--progress", "none"]) == 2
-        assert "--cast ev.u=uuid (16-byte values as their UUID" in capsys.readouterr().err
+        assert "(--cast ev.u=uuid: 16-byte values as their UUID" in capsys.readouterr().err
         rejects = tmp_path / f"rej{target == duck}"
         args = ["--cast", "ev.u=uuid", "--on-error", "reject", "--reject-dir", str(rejects)]
         assert main(["migrate", db, target, "--mode", "append", *args, "--progress", "none"]) == 1
