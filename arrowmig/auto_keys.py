@@ -11,6 +11,9 @@ from arrowmig.schema import ddl_type, qualified, quote_ident, quote_literal
 
 _INTEGER_DDL = ("SMALLINT", "INTEGER", "BIGINT")
 
+SHARED_MOVED = "shared sequence"
+"""How the report's ``built`` names a shared sequence the run moved past a table's keys."""
+
 
 def identity_note(table: Table, column: Column, dialect: str) -> str:
     """What the plan says of an auto-assigned key in ``dialect``: kept (and how it numbers,
@@ -155,7 +158,23 @@ def unfinished_key_notes(
         f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned key's "
         f"sequence not {verb} past the loaded keys: {why}"
         for c in table.columns
-        if c.auto_increment and c.shared_sequence is None
+        # DuckDB gives a key that shared a sequence one of its own, created as the others.
+        if c.auto_increment and (c.shared_sequence is None or dialect == "duckdb")
+    }
+    return [told.get(n, n) for n in notes]
+
+
+def unmoved_shared_key_notes(notes: list[str], table: Table, dialect: str) -> list[str]:
+    """The plan's notes of a table whose shared sequences the run did not move: it was
+    stopped before its wrap-up, which moves them past every table's keys (PostgreSQL)."""
+    if dialect != "postgresql":
+        return notes
+    told = {
+        f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned key kept: "
+        f"it draws from sequence {c.shared_sequence}, shared with other tables, not moved "
+        "past the loaded keys: the run was stopped before it moved them (--resume does it)"
+        for c in table.columns
+        if c.auto_increment and c.shared_sequence is not None
     }
     return [told.get(n, n) for n in notes]
 

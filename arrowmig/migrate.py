@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
+from arrowmig.auto_keys import SHARED_MOVED, unmoved_shared_key_notes
 from arrowmig.checkpoint import (
     RUN_ROW,
     TABLE_ROW,
@@ -529,10 +530,24 @@ def _transfer(
         report.seconds = time.monotonic() - started  # the foreign keys are part of the run
     if report.interrupted is not None:
         _mark_interrupted(target, config, run_id, basis, report)
+        _shared_sequences_left(plan, report)
     if own_mode is not None and report.unfinished is None:
         _restore_journal_mode(target, config, own_mode, stopped=report.interrupted is not None)
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
+
+
+def _shared_sequences_left(plan: MigrationPlan, report: MigrationReport) -> None:
+    """A stopped run's tables whose shared sequences its wrap-up did not move (none is
+    named as built) are not said to have been moved."""
+    by_name = {t.name: t for t in report.tables}
+    for p in plan.tables:
+        table_report = by_name.get(p.source.name)
+        if table_report is None or any(b.startswith(SHARED_MOVED) for b in table_report.built):
+            continue
+        table_report.notes = unmoved_shared_key_notes(
+            table_report.notes, p.target, plan.target_dialect
+        )
 
 
 def _parallel_describe(

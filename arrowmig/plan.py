@@ -51,6 +51,7 @@ from arrowmig.schema import (
     type_words,
     wire_type,
 )
+from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.sqlite_header import plan_header
 from arrowmig.target_names import (
     column_notes_renamed,
@@ -123,6 +124,9 @@ class TablePlan:
     drops: tuple[str, ...] = ()
     """``--mode replace``: what the replaced table had that goes with it, each with why and
     the statement that adds it by hand (the report names them too, as they go)."""
+    existing: Table | None = None
+    """``--mode append`` or ``truncate`` into a table that exists: that table, its columns
+    under the source's names (the plan shows their NOT NULL and defaults, not the source's)."""
 
     def builds(self, dialect: str) -> list[str]:
         """The keys, indexes and foreign keys a created table gets (an existing one keeps its own)."""
@@ -138,6 +142,7 @@ class TablePlan:
         for src, dst in zip(
             self.source.columns, _source_order(self.target, self.source), strict=True
         ):
+            there = self.existing.column(src.name) if self.existing is not None else src
             columns.append(
                 {
                     "name": src.name,
@@ -146,9 +151,9 @@ class TablePlan:
                     "observed": list(src.observed),
                     "arrow_type": str(dst.arrow_type),
                     "target_type": ddl_type(dst, dialect),
-                    "nullable": src.nullable,
-                    "default": src.default.sql if src.default else None,
-                    "auto_increment": src.auto_increment,
+                    "nullable": there.nullable,
+                    "default": there.default.sql if there.default else None,
+                    "auto_increment": there.auto_increment,
                     "flags": list(src.notes),
                 }
             )
@@ -196,11 +201,20 @@ class MigrationPlan:
     sqlite_header: dict[str, int] = field(default_factory=dict)
     """The SQLite source's file numbers the run sets on its SQLite target (``user_version``,
     ``application_id``; sqlite_header.py)."""
+    schemas: tuple[str, str] | None = None
+    """(source schema, target schema) when tables are written under another schema than
+    they are read from (``schema_landing.schemas_apart``): the plan names both."""
 
     def to_dict(self) -> dict[str, Any]:
+        apart = (
+            {"source_schema": self.schemas[0], "target_schema": self.schemas[1]}
+            if self.schemas
+            else {}
+        )
         return {
             "source": self.source,
             "target": self.target,
+            **apart,
             "tables": [t.to_dict(self.target_dialect) for t in self.tables],
             "skipped_views": self.skipped_views,
             "notes": self.notes,
@@ -466,6 +480,12 @@ def build_plan(
     refuse_clashes((described[name] for name in names), how)
     run_targets = [target_name(name, how) for name in names]
     present = tables_present(dst, run_targets) if dst is not None else set()
+    schemas = schemas_apart(src, dst, config, target_dialect)
+    if schemas is not None:
+        run_notes.append(landing_note(schemas, config))
+        if dst is not None:
+            missing = [t for t in run_targets if t not in present]
+            refuse_second_table(dst, config, schemas, missing)
     for name in names:
         source = described[name]
         there = target_name(name, how)  # the table's name in the target
@@ -484,6 +504,7 @@ def build_plan(
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
         target = source
         action = config.mode
+        existing: Table | None = None
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is None:  # a file the run would create: every table is new
             refuse_names_a_file_cannot_hold(for_target(target, how), target_dialect)
@@ -610,7 +631,13 @@ def build_plan(
             target = replace(target, unlogged=False)  # an existing table keeps its own
         plans.append(
             TablePlan(
-                source=source, target=target, action=action, notes=notes, keeps=keeps, drops=drops
+                source=source,
+                target=target,
+                action=action,
+                notes=notes,
+                keeps=keeps,
+                drops=drops,
+                existing=existing,
             )
         )
     if refusals:
@@ -645,7 +672,13 @@ def build_plan(
     header, header_notes = plan_header(src, dst, target_dialect, [p.target.name for p in plans])
     run_notes += header_notes
     return MigrationPlan(
-        plans, skipped_views, target_dialect, conflicts, run_notes, sqlite_header=header
+        plans,
+        skipped_views,
+        target_dialect,
+        conflicts,
+        run_notes,
+        sqlite_header=header,
+        schemas=schemas,
     )
 
 

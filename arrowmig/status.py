@@ -26,12 +26,35 @@ from arrowmig.run_lock import holds_lock
 
 
 def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
-    """Every run recorded in the target: its state and, per table, state and rows committed.
+    """Every run recorded in the target: its state and, per table, state and rows committed;
+    ``schema`` None: in every schema that holds a checkpoint table (a run of several schemas
+    keeps one in each, a run with ``--target-schema`` its own), each run naming its schema.
 
     A run recorded as running is ``running`` (with its ``pid``) only while its process holds
     the run's lock on the target; else it died (kill -9, a crash, a lost server) and is
     ``interrupted``. A run not complete comes with ``resume``, the command that continues it."""
+    if schema is not None:
+        return _runs_in(target, schema, schema)
+    default, schemas = checkpoint_schemas(target)
+    # The default schema's runs resume as before, without --target-schema.
+    return [r for s in schemas for r in _runs_in(target, s, None if s == default else s)]
+
+
+def checkpoint_schemas(target: str) -> tuple[str | None, list[str | None]]:
+    """The target's default schema, and the schemas holding a checkpoint table, the default
+    first (for SQLite, which has none: ``[None]``)."""
+    with open_endpoint(target) as dst:
+        if dst.dialect not in ("postgresql", "duckdb"):
+            return dst.schema, [dst.schema]
+        holding = _checkpoint_schemas(dst)
+        default = dst.schema
+    return default, [default, *(s for s in holding if s != default)]
+
+
+def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[str, Any]]:
+    """``runs_of`` one schema; ``named``: the --target-schema its resume command gives."""
     with _checkpoints_of(target, schema) as dst:
+        where = dst.schema
         rows = CheckpointStore(dst).rows()
         live = {run_id: holds_lock(dst, pid) for run_id, pid in _recorded_pids(rows).items()}
         shown_target = dst.url.redacted
@@ -70,11 +93,12 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
         runs.append(
             {
                 "run_id": run_id,
+                "schema": where,
                 "state": state,
                 "pid": pid,
                 "resume": None
                 if state in (*SETTLED, "unknown") or pid is not None
-                else resume_command(basis, shown_target, schema),
+                else resume_command(basis, shown_target, named),
                 "superseded": superseded_text(run_row, shown_target)
                 if run_row is not None and state == "superseded"
                 else None,
@@ -132,20 +156,29 @@ def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
     reads, whether that table is there), and the target's other schemas holding one: a run with ``--target-schema``
     keeps its checkpoints there, and status, not told the schema, found none."""
     with _checkpoints_of(target, schema) as dst:
-        elsewhere = [s for s in _checkpoint_schemas(dst) if s != dst.schema]
+        elsewhere: list[str] = []
+        if dst.dialect in ("postgresql", "duckdb") and schema is not None:
+            # Not told the schema, status looked in every one.
+            elsewhere = [s for s in _checkpoint_schemas(dst) if s != dst.schema]
         return {
             "target": dst.url.redacted,
             "table": CHECKPOINT_TABLE,
             "schema": dst.schema,
             "present": dst.table_exists(CHECKPOINT_TABLE),
             "checkpoints_in_other_schemas": elsewhere,
+            "every_schema": schema is None and dst.dialect in ("postgresql", "duckdb"),
         }
 
 
 def clean_runs(target: str, *, schema: str | None = None) -> int:
-    """Remove completed runs' rows; returns how many runs were removed."""
-    with _checkpoints_of(target, schema) as dst:
-        return CheckpointStore(dst).clean()
+    """Remove completed runs' rows (``schema`` None: in every schema holding a checkpoint
+    table, as ``runs_of``); returns how many runs were removed."""
+    schemas = [schema] if schema is not None else checkpoint_schemas(target)[1]
+    removed = 0
+    for one in schemas:
+        with _checkpoints_of(target, one) as dst:
+            removed += CheckpointStore(dst).clean()
+    return removed
 
 
 @contextlib.contextmanager

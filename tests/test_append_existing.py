@@ -6,6 +6,7 @@ a table says so before it has emptied anything.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import replace
 from decimal import Decimal
@@ -536,3 +537,32 @@ def test_a_refused_append_suggests_only_a_cast_that_fits_and_it_loads(pg_url: st
     report = arrowmig.migrate(pg_url, pg_url, config=replace(config, casts=casts))
     assert report.ok, [t.error for t in report.tables]
     assert pg_rows(pg_url, "t") == [(1, dt.datetime(2020, 1, 2), 1.5)]
+
+
+@pytest.mark.postgres
+def test_the_plan_shows_the_existing_tables_not_null_and_defaults(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The rows go into the table as it is: the source's NOT NULL and defaults are not its.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id bigserial PRIMARY KEY, c bigint NOT NULL DEFAULT 7, d text)",
+        "INSERT INTO t (c, d) VALUES (1, 'a')",
+    )
+    pg_exec(
+        second_pg, "CREATE TABLE t (id bigint PRIMARY KEY, c bigint, d text NOT NULL DEFAULT 'x')"
+    )
+    from arrowmig.cli import main
+
+    for mode in ("append", "truncate"):
+        assert main(["plan", pg_url, second_pg, "--mode", mode, "--json"]) == 0
+        columns = json.loads(capsys.readouterr().out)["tables"][0]["columns"]
+        assert [(c["name"], c["nullable"], c["default"]) for c in columns] == [
+            ("id", False, None),
+            ("c", True, None),
+            ("d", False, "'x'::text"),
+        ]
+    assert main(["plan", pg_url, second_pg, "--mode", "append"]) == 0
+    lines = [line.split() for line in capsys.readouterr().err.splitlines()]
+    assert ["c", "bigint", "-", "int64", "BIGINT"] in lines
+    assert ["d", "text", "-", "string", "TEXT", "NOT", "NULL"] in lines

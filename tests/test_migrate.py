@@ -928,16 +928,21 @@ def test_status_finding_no_run_says_where_it_looked_and_where_checkpoints_are(
     config = arrowmig.MigrationConfig(target_schema="sales floor")
     assert arrowmig.migrate(bets_db, target, config=config).ok
     default = "public" if kind == "postgresql" else "main"
-    assert main(["status", target]) == 0
+    assert main(["status", target, "--target-schema", default]) == 0
     assert capsys.readouterr().err == (
         f"no checkpointed runs in {default}._arrowmig_checkpoints of {target}; schema sales "
         "floor holds checkpoints of runs into it: look there with --target-schema 'sales floor'\n"
     )
-    assert main(["status", target, "--json"]) == 0
+    assert main(["status", target, "--target-schema", default, "--json"]) == 0
     looked = json.loads(capsys.readouterr().out)["looked_in"]
     assert (looked["schema"], looked["checkpoints_in_other_schemas"]) == (default, ["sales floor"])
     assert main(["status", target, "--target-schema", "sales floor"]) == 0
     assert "complete" in capsys.readouterr().err
+    # Not told the schema, status looks in every one, and names it.
+    assert main(["status", target]) == 0
+    said = capsys.readouterr().err.splitlines()
+    assert said[0].split()[:3] == ["run", "schema", "state"]
+    assert "sales floor  complete" in said[2]
 
 
 def test_status_of_a_sqlite_file_without_runs_names_the_table_it_read(

@@ -107,6 +107,36 @@ def test_postgres_replacing_a_table_arrowmig_built_finds_its_indexes_already_the
     assert indexes == [("ix_created",), ("ix_score",), ("players_pkey",), ("ux_code",)]
 
 
+@pytest.mark.postgres
+def test_postgres_an_expression_index_differing_by_a_cast_the_type_change_dropped_is_there(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # citext arrives as text where the target lacks the extension: the source's
+    # lower(email::text) is built as lower(email), which the old table has too.
+    pg_exec(
+        pg_url,
+        "CREATE EXTENSION citext; CREATE TABLE c (id int PRIMARY KEY, email citext);"
+        "CREATE UNIQUE INDEX c_email_uq ON c (lower(email::text)); INSERT INTO c VALUES (1, 'A@x')",
+    )
+    assert main(["migrate", pg_url, second_pg, "--progress", "none"]) == 0
+    capsys.readouterr()
+    args = [pg_url, second_pg, "--mode", "replace"]
+    assert main(["plan", *args, "--json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["tables"]
+    assert (planned["keeps"], planned["drops"]) == ([], [])
+    assert main(["migrate", *args, "--progress", "none"]) == 0
+    err = capsys.readouterr().err
+    assert "not kept" not in err and "CREATE UNIQUE INDEX" not in err
+    with psycopg.connect(second_pg) as con:
+        indexes = con.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'c' ORDER BY 1"
+        ).fetchall()
+    assert indexes == [
+        ("CREATE UNIQUE INDEX c_email_uq ON public.c USING btree (lower(email))",),
+        ("CREATE UNIQUE INDEX c_pkey ON public.c USING btree (id)",),
+    ]
+
+
 def test_duckdb_the_sources_key_sequence_is_not_kept_from_the_old_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

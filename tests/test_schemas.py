@@ -539,3 +539,26 @@ def test_tables_named_like_quoted_names_move_and_verify_in_every_schema(
         assert table in locked
     # The key from b's table into a's, between two schemas of the run, is added at the end.
     assert foreign_keys(second_pg) == foreign_keys(pg_url)
+
+
+def test_status_shows_and_cleans_the_runs_of_every_schema(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each schema's run keeps its checkpoints in its own schema: status, told no schema,
+    # showed only public's, and --clean had to be run once per schema.
+    from arrowmig.cli import main
+    from arrowmig.status import runs_of
+
+    pg_exec(pg_url, SCHEMAS)
+    assert migrate(pg_url, second_pg, config=MigrationConfig(source_schema="*")).ok
+    runs = runs_of(second_pg)
+    assert sorted(r["schema"] for r in runs) == ["Human Resources", "person", "sales"]
+    assert {r["state"] for r in runs} == {"complete"}
+    capsys.readouterr()
+    assert main(["status", second_pg, "--clean"]) == 0
+    assert "removed the checkpoint rows of 3 completed" in capsys.readouterr().err
+    with psycopg.connect(second_pg) as con:
+        left = con.execute(
+            "SELECT count(*) FROM pg_class WHERE relname = '_arrowmig_checkpoints'"
+        ).fetchone()
+    assert left == (0,)

@@ -7,7 +7,11 @@ Every check inserts with psycopg, as the application would.
 from __future__ import annotations
 
 import importlib
+import json
+import signal
 import sqlite3
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +23,7 @@ import arrowmig
 from arrowmig.config import MigrationConfig
 from arrowmig.migrate import explain
 from tests.dbutil import as_role, pg_exec
+from tests.run_events import signal_at_event
 
 SOURCE = """
 CREATE SEQUENCE ticket_no START 1000;
@@ -193,6 +198,9 @@ def test_a_run_stopped_before_its_wrap_up_moves_the_sequence_when_resumed(
         arrowmig.migrate(pg_url, second_pg, config=config)
     assert stopped.value.report is not None
     assert stopped.value.report.interrupted == "SIGINT"
+    # The tables are in, but their wrap-up, which moves the sequence, never came.
+    for table in stopped.value.report.tables:
+        assert any("ticket_no, shared with other tables, not moved" in n for n in table.notes)
     monkeypatch.undo()
     resumed = arrowmig.migrate(pg_url, second_pg, config=replace(config, resume=True))
     assert resumed.ok, resumed.to_dict()
@@ -250,3 +258,40 @@ def test_other_targets_number_each_key_on_its_own_past_its_keys(
         with sqlite3.connect(target) as con3:
             got = [con3.execute(sql).fetchone() for sql in inserts]
     assert got == [(5001,), (1014,)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["postgresql", "duckdb"])
+def test_a_run_stopped_before_the_tables_load_says_no_sequence_was_moved(
+    pg_url: str, second_pg: str, tmp_path: Path, kind: str
+) -> None:
+    # The largest table loads first, one at a time: stopped during it, tickets and notes
+    # loaded nothing, and neither their shared sequence nor a sequence of their own moved.
+    pg_exec(
+        pg_url,
+        SOURCE,
+        "CREATE TABLE big (id int PRIMARY KEY, v text);"
+        "INSERT INTO big SELECT i, 'v' FROM generate_series(1, 20000) i",
+    )
+    target = second_pg if kind == "postgresql" else str(tmp_path / "t.duckdb")
+    command = [sys.executable, "-m", "arrowmig", "migrate", pg_url, target, "--parallel", "1"]
+    run = subprocess.Popen(
+        [*command, "--batch-rows", "100", "--progress", "json", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    signal_at_event(run, lambda e: e["event"] == "progress" and e["table"] == "big", signal.SIGINT)
+    rest, _ = run.communicate(timeout=120)
+    assert run.returncode == 130
+    report = json.loads(rest.splitlines()[-1])
+    report = report.get("report", report)
+    notes = {t["name"]: t["notes"] for t in report["tables"]}
+    said = [n for name in ("tickets", "notes") for n in notes[name] if n.startswith("id: ")]
+    assert len(said) == 2 and not any("past the largest" in n for n in said), said
+    if kind == "postgresql":
+        assert all("ticket_no, shared with other tables, not moved past" in n for n in said), said
+    else:
+        assert all(
+            "sequence not created past the loaded keys: the run was stopped" in n for n in said
+        )

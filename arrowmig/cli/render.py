@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from arrowmig.model import KEPT_FROM_REPLACED
+from arrowmig.names import shown
 from arrowmig.report import MigrationReport
 from arrowmig.sizes import counted, format_size
 
@@ -123,8 +124,12 @@ def plan_text(plan: dict[str, Any]) -> str:
     out = [f"{plan['source']} -> {plan['target']}", ""] if plan.get("source") else []
     for t in plan["tables"]:
         rows = t["rows"]
+        read, written = t["name"], t["target"]
+        if plan.get("target_schema"):  # written under another schema than it is read from
+            read = shown(plan["source_schema"], read)
+            written = shown(plan["target_schema"], written)
         out.append(
-            f"{t['name']} -> {t['target']}: {t['action']}, "
+            f"{read} -> {written}: {t['action']}, "
             f"{'?' if rows is None else f'{rows:,}'} rows, {len(t['streams'])} stream(s)"
             + (f", split on {t['split_key']}" if len(t["streams"]) > 1 else "")
         )

@@ -10,6 +10,7 @@ import click
 
 from arrowmig.cli.console import print_out, say
 from arrowmig.cli.render import table_text
+from arrowmig.names import shown
 
 
 @click.command("status")
@@ -19,6 +20,7 @@ from arrowmig.cli.render import table_text
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON on stdout.")
 def command(target: str, target_schema: str | None, clean: bool, as_json: bool) -> int:
     """Show checkpointed runs (interrupted ones can be continued with migrate --resume)."""
+    from arrowmig.schema_landing import DEFAULT_SCHEMAS
     from arrowmig.status import clean_runs, runs_of, where_looked
 
     if clean:
@@ -40,9 +42,14 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         if not clean:  # --clean said the table is gone
             say(_none_found(looked))
         return 0
+    # Runs found in several schemas (status looks in every one), or in one not the
+    # default, name theirs.
+    found_in = {r["schema"] for r in runs}
+    several = len(found_in) > 1 or not found_in <= {None, *DEFAULT_SCHEMAS.values()}
     rows = [
         [
             r["run_id"],
+            *([r["schema"]] if several else []),
             r["state"] if r["pid"] is None else f"{r['state']} (pid {r['pid']})",
             f"{r['table_count']:,}",
             f"{r['rows_done']:,}",
@@ -50,10 +57,13 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         ]
         for r in runs
     ]
-    say(table_text(["run", "state", "tables", "rows committed", "updated"], rows, right=(2, 3)))
+    heads = ["run", *(["schema"] if several else []), "state", "tables", "rows committed"]
+    right = (3, 4) if several else (2, 3)
+    say(table_text([*heads, "updated"], rows, right=right))
     for r in runs:
         for t in r["tables"]:
-            say(f"  {r['run_id']} {t['name']}: {t['state']}, {t['rows_done']:,} rows")
+            name = shown(r["schema"], t["name"]) if several else t["name"]
+            say(f"  {r['run_id']} {name}: {t['state']}, {t['rows_done']:,} rows")
         if r["resume"]:
             again = r["resume"].startswith("arrowmig generate ")  # no --resume: done again
             say(f"  {r['run_id']} {'to start again' if again else 'to continue'}: {r['resume']}")
@@ -65,6 +75,8 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
 def _none_found(looked: dict[str, Any]) -> str:
     """No run found: where status looked, and how to look elsewhere."""
     table = looked["table"]
+    if looked["every_schema"]:
+        return f"no checkpointed runs in {table} of any schema of {looked['target']}"
     if looked["schema"]:
         table = f"{looked['schema']}.{table}"
     said = f"no checkpointed runs in {table} of {looked['target']}"

@@ -599,6 +599,10 @@ class DuckDBEndpoint(BaseEndpoint):
 
     def tables_present(self, names: list[str]) -> set[str]:
         """Which of ``names`` ``table_exists`` finds, in one query for all of them."""
+        return self.tables_present_in(self._schema, names)
+
+    def tables_present_in(self, schema: str, names: list[str]) -> set[str]:
+        """``tables_present`` in another schema of the file."""
         if not names:
             return set()
         rows = self._query(
@@ -607,7 +611,7 @@ class DuckDBEndpoint(BaseEndpoint):
             "WHERE schema_name = ? AND database_name = current_database() UNION ALL "
             f"SELECT {_folded('view_name')} FROM duckdb_views() WHERE schema_name = ? "
             "AND database_name = current_database())",
-            [names, self._schema, self._schema],
+            [names, schema, schema],
         )
         return {str(r[0]) for r in rows}
 

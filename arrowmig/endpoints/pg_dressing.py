@@ -8,6 +8,7 @@ before it need the rights of the user who runs them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -374,16 +375,36 @@ def of_same_type(dressing: Sequence[Dressing], types: Mapping[str, str]) -> list
 
 
 def still_to_give(
-    dressing: Sequence[Dressing], have: Collection[str], taken: Collection[str]
+    dressing: Sequence[Dressing],
+    have: Collection[str],
+    taken: Collection[str],
+    types: Mapping[str, str] | None = None,
 ) -> list[Dressing]:
     """``dressing`` less what the new table has or will have (``have``: the ``key`` of each),
     whatever its name; one whose name the new table's own takes (``taken``) is named, not
-    given: the source's wins."""
+    given: the source's wins. ``types``: the new table's columns' types, which make a cast
+    of a column to its own type the same as none (``without_own_type_casts``)."""
+    if types is not None:
+        have = {without_own_type_casts(key, types) for key in have}
     kept = []
     for item in dressing:
-        if item.key and item.key in have:
+        key = without_own_type_casts(item.key, types) if types is not None else item.key
+        if key and key in have:
             continue
         if item.name and item.name in taken:
             item = item.not_kept("the new table has another of that name")
         kept.append(item)
     return kept
+
+
+def without_own_type_casts(key: str, types: Mapping[str, str]) -> str:
+    """An index's ``key`` with each cast of a column to the type the new table gives it
+    dropped: ``lower((email)::text)`` on a citext column is ``lower(email)`` once the column
+    is text, as the server writes it (it adds no cast of a value to its own type)."""
+    for column, declared in types.items():
+        # The server quotes a name only where it must: either spelling may be in the key.
+        for named in {quote_ident(column), column}:
+            spelled = re.escape(named)
+            cast = rf"(?<![\w$\"])(?:\({spelled}\)|{spelled})::{re.escape(declared)}(?![\w$])"
+            key = re.sub(cast, named.replace("\\", "\\\\"), key)
+    return key

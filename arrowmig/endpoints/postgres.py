@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from arrowmig.auto_keys import identity_resets, used_up_note, used_up_sql
+from arrowmig.auto_keys import SHARED_MOVED, identity_resets, used_up_note, used_up_sql
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
@@ -600,8 +600,9 @@ class PostgresEndpoint(BaseEndpoint):
         target = qualified(table.name, self._schema)
         have, taken = present(query, target)
         more, names = coming(table)
-        dressing = other_actions(of_same_type(dressing, column_types(query, target)), table)
-        return still_to_give(dressing, have | more, taken | names)
+        types = column_types(query, target)
+        dressing = other_actions(of_same_type(dressing, types), table)
+        return still_to_give(dressing, have | more, taken | names, types)
 
     def publishing_every_table(self) -> list[str]:
         return pg_replace.publishing_every_table(self._query, self._schema)
@@ -612,8 +613,11 @@ class PostgresEndpoint(BaseEndpoint):
         """What ``--mode replace`` would give the new ``table`` from the one of its name, told
         before it is built (``still_to_give`` once it is)."""
         dressing = self.table_dressing(table.name, [c.name for c in table.columns], moved)
-        dressing = of_same_type(dressing, planned_types(self._query, table))
-        return self._tried(table, still_to_give(other_actions(dressing, table), *planned(table)))
+        types = planned_types(self._query, table)
+        dressing = of_same_type(dressing, types)
+        return self._tried(
+            table, still_to_give(other_actions(dressing, table), *planned(table), types)
+        )
 
     def _tried(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
         """``dressing`` tried (``stand_in``) on a temporary table built as the run builds
@@ -661,6 +665,10 @@ class PostgresEndpoint(BaseEndpoint):
     def tables_present(self, names: list[str]) -> set[str]:
         """Which of ``names`` ``table_exists`` finds, in one query for all of them."""
         return postgres_catalog.tables_present(self._query, self._schema, names)
+
+    def tables_present_in(self, schema: str, names: list[str]) -> set[str]:
+        """``tables_present`` in another schema of the target."""
+        return postgres_catalog.tables_present(self._query, schema, names)
 
     def declared_columns(self, name: str) -> list[tuple[str, str]]:
         return postgres_catalog.declared_columns(self._query, self._schema, name)
@@ -1219,7 +1227,7 @@ class PostgresEndpoint(BaseEndpoint):
             for sequence, (mark, down) in marks.items():
                 self.run_in_transaction(pg_sequences.move_forward(sequence, mark), what, table.name)
                 load.built.append(
-                    f"shared sequence {sequence} {'below' if down else 'past'} {mark:,}"
+                    f"{SHARED_MOVED} {sequence} {'below' if down else 'past'} {mark:,}"
                 )
         except Exception as exc:
             if lost_connection(exc):
