@@ -28,6 +28,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from arrowmig.arguments import named_as_options
 from arrowmig.casts import Cast, read_casts
 from arrowmig.config import MODES, ON_ERROR, TARGET_NAMES, BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
@@ -396,6 +397,12 @@ def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Jo
 
 def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Job:
     """Read a job file; ``overrides`` (canonical keys, e.g. from the command line) win."""
+    # Refusals name options (--parallel), which a file's are said as its keys (_as_keys).
+    with named_as_options():
+        return _load_job(path, overrides)
+
+
+def _load_job(path: str | Path, overrides: Mapping[str, Any] | None) -> Job:
     settings, given = _read(Path(path))
     overrides = overrides or {}
     if "casts" in settings and "casts" not in overrides and {"tables", "exclude"} & set(overrides):

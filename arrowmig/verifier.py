@@ -18,7 +18,7 @@ import duckdb
 import psutil
 import pyarrow as pa
 
-from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
+from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, arg, checked, given
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
@@ -241,11 +241,11 @@ def verify(
     tables = named_tables(tables)
     exclude = excluded_tables(exclude)
     if level not in LEVELS:
-        raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
+        raise UsageError(f"unknown {given('level', level)}", hint=f"use one of {', '.join(LEVELS)}")
     if max_diffs < 0:
-        raise UsageError(f"--max-diffs must be 0 or more, not {max_diffs}")
+        raise UsageError(f"{arg('max_diffs')} must be 0 or more, not {max_diffs}")
     if batch_rows < 1:
-        raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
+        raise UsageError(f"{arg('batch_rows')} must be at least 1, not {batch_rows}")
     src_url, tgt_url = parse_url(source), parse_url(target)
     refuse_sqlite_schemas(source, target, source_schema, target_schema)
     sink = as_sink(progress)
