@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from arrowmig.arguments import (
-    NONE,
-    NUMBER,
-    PATH,
-    TEXT,
-    WHOLE,
-    Takes,
-    arg,
-    checked,
-    given,
-    instance_of,
-)
+from arrowmig.argument_words import arg, given
+from arrowmig.arguments import NONE, NUMBER, PATH, TEXT, WHOLE, Takes, checked, instance_of
 from arrowmig.casts import Cast, read_casts
 from arrowmig.errors import UsageError
 from arrowmig.names import excluded_tables, named_tables

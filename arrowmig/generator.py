@@ -15,19 +15,8 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 import pyarrow as pa
 
-from arrowmig.arguments import (
-    NONE,
-    PROGRESS,
-    TEXT,
-    URL,
-    WHOLE,
-    Takes,
-    arg,
-    checked,
-    given,
-    instance_of,
-    options_named,
-)
+from arrowmig.argument_words import arg, given, options_named
+from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, Takes, checked, instance_of
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import (
     BETS,

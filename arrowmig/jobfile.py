@@ -28,7 +28,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from arrowmig.arguments import named_as_options
+from arrowmig.argument_words import named_as_options
 from arrowmig.casts import Cast, read_casts
 from arrowmig.config import MODES, ON_ERROR, TARGET_NAMES, BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError

@@ -8,7 +8,7 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 
-from arrowmig.arguments import arg
+from arrowmig.argument_words import arg
 from arrowmig.errors import UsageError
 
 _QUOTED = r'"(?:[^"]|"")*"'

@@ -18,7 +18,8 @@ import duckdb
 import psutil
 import pyarrow as pa
 
-from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, arg, checked, given
+from arrowmig.argument_words import arg, given
+from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint

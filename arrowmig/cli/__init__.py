@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
-from arrowmig.arguments import named_as_options
+from arrowmig.argument_words import named_as_options
 from arrowmig.cli.console import answered, reopen_closed_streams
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
