@@ -209,11 +209,12 @@ def _source_order(target: Table, source: Table) -> list[Column]:
 
 
 def select_tables(
-    src: Source, config: MigrationConfig, target_dialect: str = "postgresql"
+    src: Source, config: MigrationConfig, target_dialect: str = "postgresql", verb: str = "move"
 ) -> tuple[list[str], list[str], list[str]]:
     """The tables to move, the views left out (views move only when named), and the plan's
     note on the source's other schemas, which a run does not read (its hint in the forms
-    ``target_dialect`` takes)."""
+    ``target_dialect`` takes). ``verb``: what is done with them, as a refusal says it
+    (``verify`` compares the tables ``migrate`` would move)."""
     config = replace(
         config,
         tables=in_this_schema(config.tables, src.schema),
@@ -247,8 +248,8 @@ def select_tables(
         # A run of nothing would be "done", and leave a new target file behind.
         named = "--tables names" if config.tables else f"{_where(src)} holds"
         raise UsageError(
-            f"no tables left to move: --exclude removes every table {named}",
-            hint="leave out the --exclude, or name the tables to move with --tables",
+            f"no tables left to {verb}: --exclude removes every table {named}",
+            hint=f"leave out the --exclude, or name the tables to {verb} with --tables",
         )
     skipped = [v for v in views if v not in chosen]
     if config.tables:
