@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.argument_words import arg
 from arrowmig.balance import fit_to_workers
 from arrowmig.checkpoint import CheckpointStore
 from arrowmig.comments import comment_notes
@@ -229,7 +230,7 @@ def select_tables(
     # copy the very table it meant to leave out.
     for named_by, names, there in (
         ("", config.tables, nameable),
-        (" named by --exclude", config.exclude, known),
+        (f" named by {arg('exclude')}", config.exclude, known),
     ):
         missing = [t for t in names or () if t not in there]
         if missing:
@@ -246,10 +247,11 @@ def select_tables(
     chosen = [t for t in chosen if t not in set(config.exclude)]
     if not chosen and config.exclude and (config.tables or tables):
         # A run of nothing would be "done", and leave a new target file behind.
-        named = "--tables names" if config.tables else f"{_where(src)} holds"
+        named = f"{arg('tables')} names" if config.tables else f"{_where(src)} holds"
         raise UsageError(
-            f"no tables left to {verb}: --exclude removes every table {named}",
-            hint=f"leave out the --exclude, or name the tables to {verb} with --tables",
+            f"no tables left to {verb}: {arg('exclude')} removes every table {named}",
+            hint=f"leave out the {arg('exclude')}, or name the tables to {verb} with "
+            f"{arg('tables')}",
         )
     skipped = [v for v in views if v not in chosen]
     if config.tables:

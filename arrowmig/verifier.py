@@ -5,6 +5,7 @@ both sides' Arrow streams, and on a mismatch the keys whose rows differ.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import shutil
 import tempfile
@@ -107,7 +108,8 @@ class _Side:
             assert self.endpoint is not None and self.engine is not None
             return fn(self.endpoint, self.engine)
 
-        return self._pool.submit(run)
+        # In the caller's context: its refusals are said in its words (argument_words).
+        return self._pool.submit(contextvars.copy_context().run, run)
 
     def close(self) -> None:
         def shut() -> None:

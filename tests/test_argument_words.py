@@ -81,6 +81,12 @@ PYTHON_CALLS = [
     ),
     ("tables", _verify(tables=[]), "tables names no table"),
     ("level", _verify(level="deep"), "unknown level='deep'"),
+    ("exclude", _verify(exclude=["nope"]), "table 'nope' named by exclude not found in "),
+    (
+        "exclude",
+        _verify(tables=["t"], exclude=["t"]),
+        "no tables left to compare: exclude removes every table tables names",
+    ),
     ("max_diffs", _verify(max_diffs=-1), "max_diffs must be 0 or more, not -1"),
     ("batch_rows", _verify(batch_rows=0), "batch_rows must be at least 1, not 0"),
     ("lock_wait_s", _verify(lock_wait_s=0), "lock_wait_s must be more than 0"),
@@ -110,7 +116,7 @@ PYTHON_CALLS = [
 def test_a_python_caller_is_told_the_parameter_not_the_option(
     tmp_path: Path, name: str, call: Callable[[Path], object], message: str
 ) -> None:
-    with pytest.raises(arrowmig.UsageError) as refused:
+    with pytest.raises(arrowmig.ArrowmigError) as refused:  # a table not found: SchemaError
         call(tmp_path)
     assert refused.value.message.startswith(message), refused.value.message
     # No command-line option anywhere in what it says, the hint included.

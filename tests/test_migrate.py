@@ -1160,7 +1160,7 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     # the user may have meant.
     src2 = make_sqlite(tmp_path / "u.db", "CREATE TABLE Users (a INTEGER); CREATE TABLE t (a);")
     target2 = str(tmp_path / "w2.duckdb")
-    with pytest.raises(SchemaError, match="'users' named by --exclude not found") as refused:
+    with pytest.raises(SchemaError, match="'users' named by exclude not found") as refused:
         arrowmig.migrate(src2, target2, config=arrowmig.MigrationConfig(exclude=("users",)))
     assert "did you mean 'Users'?" in str(refused.value)
     with pytest.raises(SchemaError) as refused:
