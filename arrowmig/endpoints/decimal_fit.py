@@ -20,6 +20,18 @@ _PG_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _PG_INFINITY = re.compile(r"^\s*[+-]?(inf|infinity)\s*$", re.IGNORECASE)
 
 
+def declared(type_name: str | None, dialect: str) -> tuple[int, int] | None:
+    """(precision, scale) of the decimal ``dialect`` declares for a --cast to ``type_name``,
+    when that is a numeric(p,s) whose values it rounds; else None."""
+    asked = parse_numeric(type_name or "")
+    if asked is None or dialect not in ("postgresql", "duckdb"):
+        return None
+    if dialect == "postgresql":
+        return asked
+    held = holding_decimal(*asked)
+    return held if held[0] <= MAX_DECIMAL128_DIGITS else None
+
+
 def misfits(array: pa.Array, type_name: str | None, dialect: str) -> list[tuple[int, str]]:
     """(row, reason) of each value that the column ``dialect`` declares for a --cast to
     ``type_name`` refuses, when that is a numeric(p,s): a number too large once rounded to
@@ -28,11 +40,10 @@ def misfits(array: pa.Array, type_name: str | None, dialect: str) -> list[tuple[
     its text, DuckDB the Arrow values. SQLite keeps each value whole (a TEXT column), and so
     does DuckDB past 38 digits (VARCHAR)."""
     asked = parse_numeric(type_name or "")
-    if asked is None or dialect not in ("postgresql", "duckdb"):
+    held = declared(type_name, dialect)
+    if asked is None or held is None:
         return []
-    precision, scale = asked if dialect == "postgresql" else holding_decimal(*asked)
-    if precision > MAX_DECIMAL128_DIGITS and dialect == "duckdb":
-        return []
+    precision, scale = held
     if _surely_fits(array, precision, scale):
         return []
     if dialect == "duckdb":

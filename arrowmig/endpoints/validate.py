@@ -147,9 +147,9 @@ def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> li
         return []
     reason = f"value does not convert to {column.target_type}"
     if target is None:
-        sent = column_to_wire(array, column, dialect)
-        misfit = decimal_fit.misfits(sent, column.target_type, dialect)
-        if misfit:
+        if decimal_fit.declared(column.target_type, dialect) is not None:
+            sent = column_to_wire(array, column, dialect)
+            misfit = decimal_fit.misfits(sent, column.target_type, dialect)
             return [Problem(row, name, why, _CAST_HINT) for row, why in misfit]
         if _TIME_TYPE.match(column.target_type or "") and is_text_type(array.type):
             # The writer or the server takes such text as a time and drops its date unsaid.
