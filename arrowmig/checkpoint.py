@@ -146,16 +146,20 @@ class TableDetail:
     held_before: int | None = None
     """Rows the table held before the run wrote into it (an existing table appended to
     straight); None when an arrowmig before this one recorded the table."""
+    left: Any = None
+    """A table put in place (placed): what is still to give it of the table it replaced
+    (``placed_left.Left``, as JSON data); None when nothing is."""
 
     def dump(self) -> str:
-        return json.dumps(
-            {
-                "landing": self.landing,
-                "profiled": self.profiled,
-                "shape": [list(c) for c in self.shape] if self.shape is not None else None,
-                "held_before": self.held_before,
-            }
-        )
+        data = {
+            "landing": self.landing,
+            "profiled": self.profiled,
+            "shape": [list(c) for c in self.shape] if self.shape is not None else None,
+            "held_before": self.held_before,
+        }
+        if self.left is not None:
+            data["left"] = self.left
+        return json.dumps(data)
 
     @classmethod
     def parse(cls, text: str | None) -> TableDetail:
@@ -172,6 +176,7 @@ class TableDetail:
             bool(data.get("profiled")),
             tuple((str(n), str(t)) for n, t in shape) if shape is not None else None,
             held_before if isinstance(held_before, int) else None,
+            data.get("left"),
         )
 
 

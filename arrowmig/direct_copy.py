@@ -59,9 +59,10 @@ joining them."""
 def direct_columns(
     conns: WorkerConnections, source_table: Table, target_table: Table
 ) -> list[str] | None:
-    """The columns to COPY straight across, in the target's order; None when a value would
-    have to change on the way: not PostgreSQL on both sides, another type or type modifier
-    (a --cast, a wider type, text for a type the target lacks), a column the target
+    """The columns to COPY straight across, in the target's order and under its names
+    (``--target-names lower`` renames them; the source's COPY reads them under its own);
+    None when a value would have to change on the way: not PostgreSQL on both sides, another
+    type or type modifier (a --cast, a wider type, text for a type the target lacks), a column the target
     computes, another major version (the binary format may differ), a target database whose
     encoding may not hold a source's character (a row would fail without being named), or a
     split key that is not carried (a resume needs its last value)."""
@@ -72,7 +73,7 @@ def direct_columns(
         return None
     if not _libpq_available():
         return None
-    names = [c.name for c in target_table.columns]
+    names = [c.source_name or c.name for c in target_table.columns]
     if sorted(names) != sorted(c.name for c in source_table.columns):
         return None
     key = source_table.split_key
@@ -87,12 +88,12 @@ def direct_columns(
     except Exception:
         # Only a shortcut: the Arrow path reads the same table and reports what is wrong.
         return None
-    for name in names:
-        if name not in theirs or name not in ours or ours[name][1]:
+    for name, there in zip(names, (c.name for c in target_table.columns), strict=True):
+        if name not in theirs or there not in ours or ours[there][1]:
             return None
-        if theirs[name][0] != ours[name][0]:
+        if theirs[name][0] != ours[there][0]:
             return None
-    return names if holds else None
+    return [c.name for c in target_table.columns] if holds else None
 
 
 @functools.cache
@@ -129,12 +130,15 @@ def copy_range_direct(
 
     source, target = conns.source, conns.target
     assert isinstance(source, PostgresEndpoint) and isinstance(target, PostgresEndpoint)
+    # The COPYs name the same columns in one order, each side under its own names.
+    source_of = {c.name: c.source_name or c.name for c in target_table.columns}
+    read = [source_of[name] for name in columns]
     listed = ", ".join(quote_ident(c) for c in columns)
     key = source_table.split_key
     read_from = from_clause(
         source.schema or "public", source_table.name, source_table.own_rows_only
     )
-    select = f"SELECT {listed} FROM {read_from}"
+    select = f"SELECT {', '.join(quote_ident(c) for c in read)} FROM {read_from}"
     if key is not None:
         select += key_range_filter(quote_ident(key), key_range) + f" ORDER BY {quote_ident(key)}"
     writer = _ChunkWriter(
@@ -145,7 +149,7 @@ def copy_range_direct(
     key_at = None
     if key is not None:
         signed = not pa.types.is_unsigned_integer(source_table.column(key).arrow_type)
-        key_at = (columns.index(key), signed)
+        key_at = (read.index(key), signed)
     blocks = _source_blocks(
         source,
         source_table.name,

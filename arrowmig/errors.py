@@ -17,6 +17,8 @@
          ├── TransientError         marker: may succeed if retried (lost connection, busy file)
          │    └── TargetFailed      the target failed under a stream: a retry first reads back
          │                          what the target still holds of it
+         ├── SnapshotLost           a PostgreSQL source restarted mid-run: the moment the run
+         │                          reads it at is gone, so no retry can read on (--resume can)
          └── StatementStopped       a worker's statement cancelled because the run is stopping
                                     (a signal): not a failure, never retried
 
@@ -129,6 +131,11 @@ class TransferError(ArrowmigError):
     ) -> None:
         super().__init__(message, hint=hint, table=table)
         self.sqlstate = sqlstate
+
+
+class SnapshotLost(TransferError):
+    """The PostgreSQL source's server restarted (or the session holding the run's snapshot
+    ended): the snapshot every stream reads from is gone with it. Never retried."""
 
 
 class TransientError(TransferError):

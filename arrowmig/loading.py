@@ -27,11 +27,11 @@ from arrowmig.endpoints.common import (
     out_of_room,
     raise_if_resumable,
 )
-from arrowmig.endpoints.pg_dressing import Dressing, given, to_give
-from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored
+from arrowmig.endpoints.pg_dressing import Dressing, to_give
 from arrowmig.errors import ArrowmigError, StatementStopped, TransferError
 from arrowmig.meter import FinishWork
-from arrowmig.model import KEPT_FROM_REPLACED, NOT_KEPT, Table, TableLoad
+from arrowmig.model import Table, TableLoad
+from arrowmig.placed_left import Left, Record, give_left
 from arrowmig.schema import key_statements, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
@@ -175,12 +175,15 @@ def finish(
     analyze: bool = True,
     moved: Collection[str] = (),
     indexes: bool = True,
-    placed: str | None = None,
+    placed: Record | None = None,
+    held: str | None = None,
 ) -> TableLoad:
     """Build keys and indexes, and move a staging table into place, in one transaction.
     ``moved``: the run's target tables (their foreign keys are the run's to add); ``indexes``:
     False (--no-keys) builds none of a replaced table's own either; ``placed``: the statement
-    that records a staged table put in place, committed with it (``finish_placed``).
+    that records a staged table put in place with what is left to give it, committed with it
+    and as each is given (``finish_placed``); ``held``: a statement that fails unless the run
+    still holds the table (``run_lock``), first in the put in place of a staged one.
 
     A stop (``StatementStopped``), or a failure ``--resume`` gets past (a full disk, memory:
     ``resumable``), is raised, not noted, with what it left undone: a table loaded straight
@@ -239,25 +242,25 @@ def finish(
         # transaction, so the next insert that leaves the key out does not collide.
         statements += identity_resets(final, dst.schema)
         statements += sequence_renames(final, dst.schema)
+    left = Left(tuple(dressing), tuple(pointing_in))
     if placed is not None:
         # With the rows put in place, not after: stopped from here on, a resume must not
-        # look for the staging table, gone now, but go on after it.
-        statements.append(placed)
+        # look for the staging table, gone now, but go on after it, and give the new table
+        # what the replaced one had, read from it before and gone with it (``placed_left``).
+        statements.append(placed(left))
+    if held is not None:
+        statements.insert(0, held)
     dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
     # The key sequences and statistics a stop (or a full disk) leaves to --resume
     # (``finish_placed``). What the replaced table had (its dressing, other tables' keys into
-    # it) was read from it, gone now: given all the same, a stop naming each item it cut
-    # short, with how to add it.
+    # it) is given all the same, a stop naming each item it cut short, with how to add it.
     stopped: TransferError | None = None
     try:
         with leaving(*statistics):
             _key_sequences(dst, final, load, created=created)
     except TransferError as cut:
         stopped = _left_for_resume(cut)
-    _dress(dst, final, dressing, load)
-    # After the replaced table's own are given: a key of another table may point at a
-    # UNIQUE the new table has only as kept from the old one.
-    _restore_foreign_keys(dst, final, pointing_in, load)
+    give_left(dst, final, left, load, placed)
     if exists and landing.action in ("create", "replace") and unheld_keys_into is not None:
         # SQLite keeps other tables' keys by this table's name: those the new table cannot
         # hold, as the old one did, are named (what they did, ON DELETE CASCADE, is gone).
@@ -283,13 +286,22 @@ def _left_for_resume(cut: TransferError) -> TransferError:
     raise cut
 
 
-def finish_placed(dst: Endpoint, landing: Landing, *, analyze: bool = True) -> TableLoad:
+def finish_placed(
+    dst: Endpoint,
+    landing: Landing,
+    *,
+    analyze: bool = True,
+    left: Left | None = None,
+    placed: Record | None = None,
+) -> TableLoad:
     """The rest of ``finish`` for a staged table the interrupted run put in place, with its
-    keys and indexes, and was stopped after: its key sequences and statistics."""
+    keys and indexes, and was stopped after: its key sequences, what is ``left`` to give it
+    of the table it replaced (``placed``: as ``finish``'s) and its statistics."""
     load = TableLoad()
     created = landing.action in ("create", "replace")
     with leaving(*([STATISTICS_LEFT] if analyze and dst.dialect == "postgresql" else [])):
         _key_sequences(dst, landing.final, load, created=created)
+    give_left(dst, landing.final, left or Left(), load, placed)
     if analyze:
         _analyze(dst, landing.final, load)
     return load
@@ -310,46 +322,6 @@ def _key_sequences(dst: Endpoint, table: Table, load: TableLoad, *, created: boo
     note_used_up_keys = getattr(dst, "note_used_up_keys", None)  # PostgreSQL's
     if note_used_up_keys is not None:
         note_used_up_keys(table, load)
-
-
-def _restore_foreign_keys(
-    dst: Endpoint, final: Table, keys: list[tuple[str, str, str]], load: TableLoad
-) -> None:
-    """The foreign keys other tables had on a replaced table: the old table took them with it
-    (dropped, or renamed as the backup), so each is added again on the new one, checked
-    (one that was NOT VALID stays so); one pointing at a column the new table lacks is
-    named as the plan named it."""
-    columns = [c.name for c in final.columns]
-    for table, name, definition in keys:
-        why = column_gone(definition, columns)
-        if why is None:
-            try:
-                load.built.append(dst.restore_foreign_key(table, name, definition))  # type: ignore[attr-defined]
-                continue
-            except ArrowmigError as exc:
-                why = str(exc)
-        load.skipped.append(not_restored(table, name, definition, why))
-
-
-def _dress(dst: Endpoint, table: Table, dressing: list[Dressing], load: TableLoad) -> None:
-    """Give the new table what the one it replaced had (``pg_dressing``: privileges, triggers,
-    indexes, statistics, publications, owner, ...), each on its own: one that fails, or that
-    the new table cannot take, is named, the others still apply."""
-    if not dressing:
-        return
-    kept = []
-    for item in dst.still_to_give(table, dressing):  # type: ignore[attr-defined]
-        # A check is a query only SQLite's items have (``Dressing.checks``).
-        item = given(item, dst.execute, getattr(dst, "run_check", dst.execute), ArrowmigError)
-        if item.sql is None:
-            by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
-            load.skipped.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
-            continue
-        kept.append(item.label)
-        if item.caveat:
-            load.skipped.append(item.caveat)
-    if kept:
-        load.built.append(KEPT_FROM_REPLACED + ", ".join(kept))
 
 
 def finish_work(landing: Landing, dialect: str, *, analyze: bool) -> FinishWork:

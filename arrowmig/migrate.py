@@ -85,6 +85,7 @@ from arrowmig.runner import (
 )
 from arrowmig.scheduler import run_stoppable
 from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
+from arrowmig.target_names import with_target_schema
 from arrowmig.urls import parse_url
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ def migrate(
         config = replace(config, tables=named_tables(tables))
     parse_url(source), parse_url(target)
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
+    config = with_target_schema(config)
     sink = as_sink(progress)
     high_before = peak_rss_bytes()
     report = _migrate(source, target, config, sink)
@@ -383,7 +385,7 @@ def _transfer(
         config, folder_notes = run_reject_folder(config, _run_basis(earlier), run_id)
         report.notes.extend(folder_notes)
         # Before anything is written: no other run may write these tables meanwhile.
-        held.enter_context(
+        tables_held = held.enter_context(
             exclusive_tables(target, dst.schema, [p.target.name for p in plan.tables])
         )
         # Each table's rows of the interrupted run, sorted out once (not per table: 2,000
@@ -493,6 +495,7 @@ def _transfer(
             replan=replan,
             spares=spares,  # closed by its scheduler, whatever happens
             run_tables=run_tables,
+            tables_held=tables_held,
         )
     except BaseException:
         _close_pairs(spares)
@@ -1352,6 +1355,7 @@ def explain(
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
+    config = with_target_schema(config)
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import schema_runs, table_pairs
 
@@ -1360,6 +1364,7 @@ def explain(
         return SeveralPlans(
             [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs],
             several_schemas(config.source_schema) or [],
+            config.target_names,
         )
     config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)

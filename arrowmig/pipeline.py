@@ -19,6 +19,7 @@ import pyarrow as pa
 from arrowmig.batching import rebatched
 from arrowmig.conform import conform
 from arrowmig.endpoints.common import KEY_COLUMN, lost_connection
+from arrowmig.endpoints.pg_hold import snapshot_lost
 from arrowmig.endpoints.validate import (
     Problem,
     bad_rows,
@@ -27,7 +28,13 @@ from arrowmig.endpoints.validate import (
     untranslatable_problem,
     without_rows,
 )
-from arrowmig.errors import ConnectError, TargetFailed, TransferError, TransientError
+from arrowmig.errors import (
+    ConnectError,
+    DamagedFile,
+    TargetFailed,
+    TransferError,
+    TransientError,
+)
 from arrowmig.ledger import Ledger, landed_after_all, settle
 from arrowmig.model import KeyRange, Table
 from arrowmig.plan import Stream
@@ -214,6 +221,13 @@ def copy_stream(
     """
     progress = _StreamProgress(rows_before, stream.key_range.after if stream.key_range else None)
     attempt = 0
+    commits = [0]
+    snapshot_gone: Callable[[], bool] | None = None
+
+    def committed(rows: int, nbytes: int) -> None:
+        commits[0] += 1
+        on_batch(rows, nbytes)
+
     while True:
         key_range = KeyRange(progress.last_key, stream.key_range.upto if stream.key_range else None)
         try:
@@ -227,7 +241,7 @@ def copy_stream(
                     settings,
                     budget,
                     stop,
-                    on_batch,
+                    committed,
                     checkpoint,
                     progress,
                 )
@@ -240,7 +254,7 @@ def copy_stream(
                     settings,
                     budget,
                     stop,
-                    on_batch,
+                    committed,
                     on_retry,
                     checkpoint,
                     progress,
@@ -250,7 +264,21 @@ def copy_stream(
                 ledger.seal(progress.rows)
             return progress.written
         except (TransientError, ConnectError) as exc:
-            reconnecting = isinstance(exc, ConnectError) and attempt > 0
+            # A reconnect failing while this streak's retry is under way (the server is still
+            # restarting) is as transient as what made us reconnect; a ConnectError else is
+            # a write's, its own retries spent.
+            retrying = attempt > 0 and not commits[0] and not isinstance(exc, DamagedFile)
+            if commits[0]:
+                # A batch committed since the last retry: this failure begins a streak of
+                # its own, so a long table that loses its connection now and then, each
+                # time going on, is not failed by --retries counted across them all.
+                attempt = commits[0] = 0
+            # Asked of the source connection that failed, or of the last one (a retry drops it).
+            snapshot_gone = getattr(conns.opened_source, "snapshot_gone", None) or snapshot_gone
+            if snapshot_gone is not None and snapshot_gone():
+                # Gone with its server: a retry would only reconnect, and fail to read it.
+                raise snapshot_lost(source_table.name) from exc
+            reconnecting = isinstance(exc, ConnectError) and retrying
             target_failed = isinstance(exc, TargetFailed)
             resumable = source_table.split_key is not None and (
                 reconnecting
@@ -616,7 +644,7 @@ def through_restarts(
             action()
             return
         except (TransientError, ConnectError) as exc:
-            if attempt >= retries:
+            if attempt >= retries or isinstance(exc, DamagedFile):
                 raise
             attempt += 1
             wait_s = backoff_s(attempt, 30.0)
@@ -624,6 +652,20 @@ def through_restarts(
                 on_retry(f"{exc.message} (retry {attempt}/{retries} in {wait_s:.1f}s)")
             before_retry()
             time.sleep(wait_s)
+
+
+def connect_stream(
+    conns: WorkerConnections, settings: StreamSettings, on_retry: Callable[[str], None]
+) -> None:
+    """Open a stream's source and target connections (those its worker does not hold yet).
+    The run reached both servers as it planned, so one that refuses now is restarting or
+    busy: retried with the backoff of any transient failure, each retry counted."""
+
+    def both() -> None:
+        conns.source  # noqa: B018  (opened on first use)
+        conns.target  # noqa: B018
+
+    through_restarts(both, settings.retries, lambda: None, on_retry)
 
 
 def backoff_s(attempt: int, max_wait_s: float) -> float:

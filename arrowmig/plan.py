@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
 from arrowmig.argument_words import arg
 from arrowmig.balance import fit_to_workers
 from arrowmig.checkpoint import CheckpointStore
@@ -22,7 +23,7 @@ from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
@@ -52,7 +53,9 @@ from arrowmig.schema import (
 )
 from arrowmig.sqlite_header import plan_header
 from arrowmig.target_names import (
+    column_notes_renamed,
     for_target,
+    foreign_key_for_target,
     refuse_clashes,
     renamed_note,
     source_named,
@@ -449,6 +452,7 @@ def build_plan(
                 "[casts], casts= in Python), or add the table to the run",
             )
     plans = []
+    refusals: list[SchemaError] = []  # tables that cannot be appended to
     conflicts: list[SchemaError] = []
     checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys
     placed_types: dict[str, str] = {}  # the run's enums and domains: target's <- source's
@@ -484,7 +488,7 @@ def build_plan(
         action = config.mode
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is None:  # a file the run would create: every table is new
-            refuse_too_many_columns(target, target_dialect)
+            refuse_names_a_file_cannot_hold(for_target(target, how), target_dialect)
         else:
             dst.check_names(for_target(target, how))
             exists = there in present
@@ -512,20 +516,34 @@ def build_plan(
                 # Only the columns still read keep their notes ("its values are copied").
                 notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
                 notes += left_to_target
-                target, conversions = _append_target(
-                    source,
-                    existing,
-                    source_names(dst.omittable_columns(there), source, how),
-                    cast_columns={c for t, c in casts if t == name},
-                )
+                # Every column of every table that cannot go in is named in one refusal,
+                # after the loop: one per run made a table take five runs.
+                refused: list[SchemaError] = []
+                try:
+                    target, conversions = _append_target(
+                        source,
+                        existing,
+                        source_names(dst.omittable_columns(there), source, how),
+                        cast_columns={c for t, c in casts if t == name},
+                    )
+                except SchemaError as exc:
+                    refused.append(exc)
                 if config.on_error == "fail":
                     # A value that cannot go in would stop the table halfway (emptied first
                     # by --mode truncate): refused now; with reject its row is set aside.
-                    refuse_values_that_cannot_go_in(src, source, existing, dst.dialect, config.mode)
-                    if emptied_first(landing_for(target, source, action), dst.dialect):
-                        refuse_values_stored_otherwise(
-                            src, source, target, dst.dialect, config.batch
+                    try:
+                        refuse_values_that_cannot_go_in(
+                            src, source, existing, dst.dialect, config.mode
                         )
+                    except SchemaError as exc:
+                        refused.append(exc)
+                if refused:
+                    refusals += refused
+                    continue
+                if config.on_error == "fail" and emptied_first(
+                    landing_for(target, source, action), dst.dialect
+                ):
+                    refuse_values_stored_otherwise(src, source, target, dst.dialect, config.batch)
                 _check_write(dst, for_target(target, how), config.mode)
                 notes += conversions
                 checked[name] = existing.foreign_keys
@@ -557,7 +575,8 @@ def build_plan(
             if target_dialect != "postgresql":
                 source, compared = _with_text_number_notes(source, target, target_dialect)
                 notes += compared
-            notes += default_notes(target, target_dialect)
+            # Said of the keys, sequences and columns the user will find in the target.
+            notes += default_notes(for_target(target, how), target_dialect)
             notes += collation_notes(target, target_dialect)
             notes += comment_notes(target, target_dialect)
             rebuilt = {d.label for d in target.pg_definitions if target_dialect == "postgresql"}
@@ -575,6 +594,7 @@ def build_plan(
                 staged = landing_for(target, source, action).staged
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
         target = for_target(target, how)
+        notes = column_notes_renamed(notes, target)
         renamed = renamed_note(source, target)
         notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()
@@ -595,10 +615,13 @@ def build_plan(
                 source=source, target=target, action=action, notes=notes, keeps=keeps, drops=drops
             )
         )
+    if refusals:
+        raise one_refusal(refusals)
     plans = _with_index_names_apart(plans, target_dialect)
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     for p in plans:
         p.notes += _foreign_keys_never_created(p, config, target_dialect)
+        p.notes += _foreign_keys_checked_after(p, src, target_dialect)
     plans = _waiting_for_parents(plans, checked)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     if src.dialect == target_dialect == "postgresql" and plans and config.direct:
@@ -977,9 +1000,39 @@ def _foreign_keys_never_created(
     if not wanted or dialect in FOREIGN_KEY_DIALECTS:
         return []
     return [
-        f"{fk.label} not created: {dialect} cannot add foreign keys to loaded tables"
+        f"{foreign_key_for_target(fk, config.target_names).label} not created: {dialect} "
+        "cannot add foreign keys to loaded tables"
         for fk in plan.source.foreign_keys
     ]
+
+
+def _foreign_keys_checked_after(plan: TablePlan, src: Source, dialect: str) -> list[str]:
+    """A SQLite source does not hold its rows to its foreign keys (``PRAGMA foreign_keys`` is
+    off unless an application turns it on): a PostgreSQL target checks each key once the rows
+    are in, and one they break is not built. A small file's rows are checked now."""
+    keys = [fk for fk in plan.target.foreign_keys if fk.valid]
+    if src.dialect != "sqlite" or dialect != "postgresql" or not keys:
+        return []
+    breaks = getattr(src, "foreign_key_breaks", None)
+    counted = breaks(plan.source.name) if breaks is not None else None
+    if counted is None:
+        return [
+            f"{fk.label}: checked once the rows are in (SQLite does not hold its rows to it); "
+            "rows that break it leave it out, a key not built (exit 1)"
+            for fk in keys
+        ]
+    # Rows the source holds now (a key unbroken is built as planned): named before the load.
+    return [
+        f"{fk.label}: {_rows_break(counted[fk.columns])} it (PRAGMA foreign_key_check): it "
+        "will not be built (exit 1); fix them in the source, or leave the keys out with "
+        "--no-foreign-keys"
+        for fk in keys
+        if counted.get(fk.columns)
+    ]
+
+
+def _rows_break(count: int) -> str:
+    return "1 row of the source breaks" if count == 1 else f"{count:,} rows of the source break"
 
 
 def is_unique(table: Table, columns: tuple[str, ...]) -> bool:
@@ -1149,6 +1202,7 @@ def _append_target(
     target_names = [c.name for c in existing.columns]
     only_src = [n for n in source_names if n not in target_names]
     required = [n for n in target_names if n not in source_names and n not in omittable]
+    others = []
     if only_src or required:
         what = (
             f"columns only in the source: {', '.join(only_src)}"
@@ -1156,12 +1210,14 @@ def _append_target(
             else f"target columns NOT NULL without a default, which the source lacks: "
             f"{', '.join(required)}"
         )
-        raise SchemaError(
-            f"cannot append to {source.name!r}: {what}",
-            hint="use --mode replace to recreate the table, or make the columns match",
-            table=source.name,
+        others.append(
+            SchemaError(
+                f"cannot append to {source.name!r}: {what}",
+                hint="make the columns match, or use --mode replace to recreate the table",
+                table=source.name,
+            )
         )
-    columns, notes = [], []
+    columns, notes, conflicts = [], [], []
     for there in existing.columns:
         if there.name not in source_names:
             continue  # the target fills it in
@@ -1187,11 +1243,13 @@ def _append_target(
                 else f"column {there.name!r} is {_as_given(src, arriving)} in the source but "
                 f"{wanted} in the target"
             )
-            raise SchemaError(
-                f"cannot append to {source.name!r}: {what}",
-                hint=_append_hint(source.name, src, there.arrow_type),
-                table=source.name,
+            cast = _append_cast(src, there)
+            conflicts.append(
+                ColumnConflict(
+                    source.name, src.name, what, cast, CAST_ADVICE.get(cast or "") or None
+                )
             )
+            continue
         # Written as the target's column: its type, and how its values travel (a uuid or
         # jsonb column takes text the server converts, whatever the source's type was).
         columns.append(
@@ -1213,6 +1271,8 @@ def _append_target(
                 pg_enum=None,
             )
         )
+    if conflicts or others:
+        raise one_refusal([AppendRefused(conflicts, others)])
     return replace(source, columns=tuple(columns)), notes
 
 
@@ -1290,12 +1350,12 @@ CAST_ADVICE = {
     "interval": "integers read as microseconds, as Django's DurationField stores them",
     "epoch_ms": "integers read as milliseconds since 1970-01-01 UTC; or epoch_s, epoch_us",
     "date": "a value with a time of day other than midnight is a bad value of its row",
+    "boolean": "0/1, true/false, t/f, yes/no, on/off; any other value is a bad value of its row",
 }
 """What a suggested --cast does, where its name alone does not say."""
 
 _CASTS_TO_SUGGEST = (
     *CAST_ADVICE,
-    "boolean",
     "bigint",
     "double precision",
     "timestamp",
@@ -1305,9 +1365,12 @@ _CASTS_TO_SUGGEST = (
 )
 
 
-def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
-    """The way past a column whose values cannot go into the target's: a --cast only where
-    one exists that converts them to the target's type."""
+def _append_cast(src: Column, there: Column) -> str | None:
+    """The --cast type that converts a column's values into the target column's type, only
+    where one exists (None: none does)."""
+    wanted = there.arrow_type
+    if pa.types.is_binary(src.arrow_type) and there.source_type.lower() == "uuid":
+        return None  # 16-byte UUIDs are no UTF-8 text: =text would refuse every one
     numbers = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
     numbers = numbers or pa.types.is_decimal(src.arrow_type) or numbers_as_text(src, src.arrow_type)
     # The cast to the target's own type first: text bound for an integer column is numbers
@@ -1321,8 +1384,8 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
         forced = forced_arrow_type(name, src.arrow_type)
         if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
             continue
-        if numbers and name in ("boolean", "bytea"):
-            continue  # numbers are no truth values (only 0 and 1 would convert) nor bytes
+        if (numbers and name == "bytea") or (name == "boolean" and not pa.types.is_boolean(wanted)):
+            continue  # numbers are no bytes; a truth value's 0/1 is no number the target wants
         if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamp", "timestamptz"):
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
         if name in EPOCH_UNITS and not pa.types.is_integer(src.arrow_type):
@@ -1335,9 +1398,8 @@ def _append_hint(table: str, src: Column, wanted: pa.DataType) -> str:
             continue  # no such conversion (a double to a date): --cast would be refused
         except pa.ArrowInvalid:
             pass  # a value's own problem (of none here): each is checked as it travels
-        advice = f" ({CAST_ADVICE[name]})" if name in CAST_ADVICE else ""
-        return f"--cast {table}.{src.name}={name}{advice}, or use --mode replace"
-    return "use --mode replace to recreate the table, or change the target column's type"
+        return str(name)
+    return None
 
 
 def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> bool:

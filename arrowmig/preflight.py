@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from arrowmig.append_refusal import one_refusal
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import pg_char
 from arrowmig.endpoints.common import KEY_COLUMN
@@ -69,10 +70,13 @@ def refuse_values_that_cannot_go_in(
         return
     (row,) = select_from(source.name, ", ".join(a for b in bounds for a in b.aggregates))
     values = iter(row)
+    refusals = []
     for bound in bounds:
         what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
         if what is not None:
-            raise _refusal(select_from, source, bound, what, mode)
+            refusals.append(_refusal(select_from, source, bound, what, mode))
+    if refusals:
+        raise one_refusal(refusals)  # every column at once, not one per run
 
 
 def refuse_values_stored_otherwise(

@@ -21,32 +21,69 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL
 from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.errors import UsageError
+from arrowmig.schema import quote_literal
 from arrowmig.urls import parse_url
 
 _NAMESPACE = 0x61726D  # 'arm': the first key of arrowmig's advisory locks
 _HINT = "wait for the other run to end, or stop it (a stopped run goes on with --resume)"
 
 
+@dataclass(frozen=True)
+class TablesHeld:
+    """A run's hold on its target tables, as a table is put in place checks it."""
+
+    session: int | None = None
+    """The PostgreSQL session (backend pid) that holds the run's advisory locks; None where
+    the hold is not a PostgreSQL lock (or the server refused it)."""
+    schema: str = ""
+
+    def check_sql(self, table: str) -> str | None:
+        """A statement that fails, naming the lost lock, unless the run's lock session still
+        holds ``table``: run in the transaction that puts the table in place. The session
+        can be gone (a server restart, ``pg_terminate_backend``) with the run still going,
+        and another run then let in on the same tables: both would put them in place."""
+        if self.session is None:
+            return None
+        key = quote_literal(f"{self.schema}.{table}")
+        message = quote_literal(
+            f"this run no longer holds its lock on table {table!r} (the session that held it, "
+            f"pid {self.session}, is gone: a server restart or a terminated backend), so "
+            "another run may be writing it: not put in place; once no other run writes it, "
+            "--resume puts it in place"
+        )
+        tag = "$arrowmig_lock$"
+        while tag in key + message:
+            tag = tag[:-1] + "_$"
+        return (
+            f"DO {tag} BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+            f"AND granted AND pid = {int(self.session)} AND classid = {_NAMESPACE}::oid "
+            f"AND objid = hashtext(current_database() || '/' || {key})::oid) "
+            f"THEN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = {message}; "
+            f"END IF; END {tag}"
+        )
+
+
 @contextlib.contextmanager
-def exclusive_tables(target: str, schema: str | None, tables: list[str]) -> Iterator[None]:
+def exclusive_tables(target: str, schema: str | None, tables: list[str]) -> Iterator[TablesHeld]:
     """Hold the target's ``tables`` for this run; refuse (exit 2) when another run holds one."""
     url = parse_url(target)
     if url.kind == "postgresql":
-        with _postgres_locks(url.target, schema or "public", tables, url.redacted):
-            yield
+        with _postgres_locks(url.target, schema or "public", tables, url.redacted) as held:
+            yield held
     elif url.kind == "sqlite" and os.path.exists(url.target):
         with _file_lock(url.target, url.redacted):
-            yield
+            yield TablesHeld()
     elif url.kind == "duckdb":
         with _in_process_lock(url.target, url.redacted):
-            yield
+            yield TablesHeld()
     else:
-        yield
+        yield TablesHeld()
 
 
 @contextlib.contextmanager
@@ -65,7 +102,9 @@ def target_kept_open(target: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -> Iterator[None]:
+def _postgres_locks(
+    conninfo: str, schema: str, tables: list[str], shown: str
+) -> Iterator[TablesHeld]:
     # On the ADBC driver the target loads anyway: psycopg would add 0.14 s of imports to
     # every run into PostgreSQL.
     try:
@@ -75,7 +114,7 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
     except Exception:
         # The server refuses: the run's own connections say what is wrong with it; the run
         # goes on without the lock.
-        yield
+        yield TablesHeld()
         return
     with conn, conn.cursor() as cursor:
         # The lock's key hashes the table's name as the server holds it: sent as every
@@ -85,8 +124,10 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
         # arrive), with the session's name in the same round trip.
         cursor.execute(
             f"SELECT {CLIENT_ENCODING_SQL}, {NO_IDLE_TIMEOUT_SQL}, "
-            f"set_config('application_name', '{lock_session_name(os.getpid())}', false)"
+            f"set_config('application_name', '{lock_session_name(os.getpid())}', false), "
+            "pg_backend_pid()"
         )
+        session = int(cursor.fetchone()[-1])
         # Every table's lock in one statement (a round trip each cost seconds for 2,000
         # tables); the first refused is named. Closing the connection lets go of the rest.
         keys = [f"{schema}.{table}" for table in tables]
@@ -105,7 +146,7 @@ def _postgres_locks(conninfo: str, schema: str, tables: list[str], shown: str) -
                 hint=_HINT,
                 table=table,
             )
-        yield
+        yield TablesHeld(session, schema)
 
 
 def lock_session_name(pid: int) -> str:

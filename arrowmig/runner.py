@@ -19,9 +19,11 @@ from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.common import KEY_SEQUENCES_LEFT, together
+from arrowmig.endpoints.pg_hold import snapshot_lost
 from arrowmig.errors import (
     ArrowmigError,
     DamagedFile,
+    SnapshotLost,
     StatementStopped,
     StopRequested,
     TransferError,
@@ -35,10 +37,12 @@ from arrowmig.model import NOT_ADDED_AGAIN, NOT_KEPT, ForeignKey, TableLoad
 from arrowmig.pipeline import (
     DirectCopy,
     StreamSettings,
+    connect_stream,
     copy_stream,
     gather_rows_for,
     through_restarts,
 )
+from arrowmig.placed_left import Left
 from arrowmig.plan import (
     MigrationPlan,
     Stream,
@@ -49,6 +53,7 @@ from arrowmig.plan import (
 )
 from arrowmig.rejects import count_rejects, reject_writer
 from arrowmig.report import MigrationReport, TableReport
+from arrowmig.run_lock import TablesHeld
 from arrowmig.run_tables import RunTables
 from arrowmig.scheduler import (
     EitherStop,
@@ -120,9 +125,12 @@ class Runner:
         replan: Replan,
         spares: list[tuple[Source, Endpoint]] | None = None,
         run_tables: Collection[tuple[str, str]] = (),
+        tables_held: TablesHeld | None = None,
     ) -> None:
         """``spares``: connections opened already, for the workers (``Scheduler.spares``);
-        ``run_tables``: in a run of several schemas, every table it moves (schema, name)."""
+        ``run_tables``: in a run of several schemas, every table it moves (schema, name);
+        ``tables_held``: the run's lock on its tables, checked as each is put in place."""
+        self.tables_held = tables_held or TablesHeld()
         self.plan = plan
         self.config = config
         self.report = report
@@ -158,6 +166,8 @@ class Runner:
         self._eta: tuple[float, float | None] = (-ETA_EVERY_S, None)
         """When the ETA was last weighed, and what it was (``_eta_s``)."""
         self.interrupted: str | None = None
+        self.snapshot_lost = False
+        """A stream found the PostgreSQL source's snapshot gone: the streams left fail at once."""
         self.surprises: dict[str, TypeSurprise] = {}
         """Tables whose presumed types a value broke, until they are loaded again."""
         self.abandoned = {name: threading.Event() for name in self.tables}
@@ -241,6 +251,10 @@ class Runner:
         table_report = self.reports[stream.table]
         if table_report.status == "failed" or stream.table in self.surprises:
             raise _Skipped()
+        if self.snapshot_lost:
+            # The source's snapshot is gone (its server restarted): nothing more can be read
+            # as of the run's moment, and trying would only spend retries.
+            raise snapshot_lost(stream.table)
         work = self.tables[stream.table]
         stop = EitherStop(self.scheduler.stop, self.abandoned[stream.table])
         self._begin(stream.table)
@@ -299,6 +313,7 @@ class Runner:
                 stream.count,
                 stream.est_rows,
             )
+        connect_stream(conns, self.settings, on_retry)
         direct = _direct_copy(conns, work, self.config, table_report.notes)
         if direct is not None:
             with self.lock:
@@ -384,6 +399,8 @@ class Runner:
             self.remaining[stream.table] -= 1
             last = self.remaining[stream.table] == 0
             error = outcome.error
+            if isinstance(error, SnapshotLost):
+                self.snapshot_lost = True
             if isinstance(error, TypeSurprise) and table_report.status != "failed":
                 self.surprises.setdefault(stream.table, error)
                 self.abandoned[stream.table].set()
@@ -442,9 +459,18 @@ class Runner:
                 message=f"{surprise.message}: profiling the table and loading it again",
             )
         )
-        store = CheckpointStore(conns.target)
+        planned: list[TablePlan] = []
         try:
-            plan = self.replan(conns.source, conns.target, name)
+            # Read again through a retry: another worker may be putting a table in place
+            # meanwhile, dropping what this one's plan reads (the old table's foreign keys).
+            retrying(
+                lambda: planned.append(self.replan(conns.source, conns.target, name)),
+                conns,
+                self.settings.retries,
+                self._retried(name),
+            )
+            plan = planned[-1]
+            store = CheckpointStore(conns.target)  # the connection a retry opened, if one did
             landing = landing_for(plan.target, plan.source, plan.action)
             # As many streams as the run planned for it (fitted to the workers).
             plan.streams = source_streams(plan, conns.source, len(work.plan.streams))
@@ -455,8 +481,10 @@ class Runner:
             store.forget_table(self.run_id, name)
             conns.target.drop_table(work.landing.physical.name)
             prepare(conns.target, landing)
-        except ArrowmigError as exc:
-            self._fail(name, exc)
+        except Exception as exc:
+            # Raised out of this worker's on_done, an unexpected error was lost: the table
+            # failed with no error said.
+            self._fail(name, exc if isinstance(exc, ArrowmigError) else unexpected(exc))
             return
         self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
         work.plan, work.landing, work.profiled = plan, landing, True
@@ -507,6 +535,9 @@ class Runner:
                 # A full disk, memory: failed, not recorded loaded, and --resume builds them.
                 self._not_finished(name, exc)
             self._fail(name, exc)
+            return
+        except Exception as exc:  # out of on_done, it would be lost (the table failed, unsaid)
+            self._fail(name, unexpected(exc))
             return
         self._sync(name)
 
@@ -576,14 +607,19 @@ class Runner:
             own = store.stream_row(self.run_id, name, TABLE_ROW)
             work.placed = own is not None and own.state == "placed"
 
+        def placed(left: Left) -> str:
+            rows_in = self.meter.tables[name].rows
+            return store.upsert_sql(table_row(self.run_id, work, "placed", rows=rows_in, left=left))
+
         def put() -> TableLoad:
             if work.placed:
-                load = finish_placed(dst, work.landing, analyze=self.config.analyze)
+                # What the interrupted run (or attempt) had still to give it, recorded.
+                own = store.stream_row(self.run_id, name, TABLE_ROW)
+                left = Left.parse(TableDetail.parse(own.detail if own else None).left)
+                load = finish_placed(
+                    dst, work.landing, analyze=self.config.analyze, left=left, placed=placed
+                )
             else:
-                placed = None
-                if work.landing.staged:
-                    rows_in = self.meter.tables[name].rows
-                    placed = store.upsert_sql(table_row(self.run_id, work, "placed", rows=rows_in))
                 load = finish(
                     dst,
                     work.landing,
@@ -591,7 +627,8 @@ class Runner:
                     analyze=self.config.analyze,
                     moved=self.moved,
                     indexes=self.config.keys,
-                    placed=placed,
+                    placed=placed if work.landing.staged else None,
+                    held=self.tables_held.check_sql(work.landing.final.name),
                 )
             if not small:
                 self.finished.add(name)  # committed already, whatever the record does
@@ -769,9 +806,16 @@ def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork])
     store.record_all(rows)
 
 
-def table_row(run_id: str, work: TableWork, state: str, *, rows: int = 0) -> Row:
+def table_row(
+    run_id: str, work: TableWork, state: str, *, rows: int = 0, left: Left | None = None
+) -> Row:
+    """``left``: a table put in place, what is still to give it (``placed_left``)."""
     detail = TableDetail(
-        "staged" if work.landing.staged else "direct", work.profiled, work.shape, work.held_before
+        "staged" if work.landing.staged else "direct",
+        work.profiled,
+        work.shape,
+        work.held_before,
+        left.data() if left is not None else None,
     )
     return Row(
         run_id=run_id,
@@ -790,6 +834,11 @@ def table_row(run_id: str, work: TableWork, state: str, *, rows: int = 0) -> Row
 
 class _Skipped(Exception):
     """A stream not run because another stream of its table failed."""
+
+
+def unexpected(exc: Exception) -> TransferError:
+    """A table's failure on an error arrowmig has no words of its own for, said as it came."""
+    return TransferError(f"unexpected {type(exc).__name__}: {exc}")
 
 
 def describe_error(exc: BaseException) -> str:
@@ -870,9 +919,26 @@ def add_foreign_keys(
         on_key = _key_progress(len(keys), meter, sink)
     added = _add_keys(dst, add, keys, config.parallel, connect, on_key)
     refused: list[tuple[str, ForeignKey, ArrowmigError]] = []
-    for (table_report, _, fk), result in zip(to_add, added, strict=True):
+    for (table_report, target_table, fk), result in zip(to_add, added, strict=True):
         if isinstance(result, ArrowmigError):
-            table_report.notes.append(f"{fk.label} not created: {result}")
+            broken = getattr(dst, "broken_by_rows", None)
+            if broken is not None and getattr(result, "sqlstate", None) == "23503":
+                # A constraint the source declared, lost by the target, as a primary key
+                # its rows break is (``not_built``): the run finishes with failures.
+                why = broken(target_table, fk)
+                table_report.keys_not_built.append(why)
+                if sink is not None:
+                    sink.emit(
+                        Event(
+                            "error",
+                            table=table_report.name,
+                            rows=table_report.rows,
+                            bytes=table_report.bytes,
+                            message=why,
+                        )
+                    )
+            else:
+                table_report.notes.append(f"{fk.label} not created: {result}")
             refused.append((table_report.name, fk, result))
         else:
             table_report.built.append(result)

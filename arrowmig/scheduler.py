@@ -95,6 +95,11 @@ class WorkerConnections:
             self._target = self._open_target()
         return self._target
 
+    @property
+    def opened_source(self) -> Source | None:
+        """The source connection, when one is open (none is opened for asking)."""
+        return self._source
+
     def reset_source(self) -> None:
         """Drop a source connection that failed, so the next use opens a fresh one."""
         if self._source is not None:

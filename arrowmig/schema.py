@@ -619,6 +619,13 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         if not pc.all(known, min_count=0).as_py():  # no values (all rejected): null by default
             raise pa.ArrowInvalid("a text that is no boolean word")
         return pc.if_else(pc.is_null(array), pa.scalar(None, pa.bool_()), trues)
+    if pa.types.is_boolean(target) and (
+        pa.types.is_integer(array.type) or pa.types.is_floating(array.type)
+    ):
+        # Arrow's cast makes any number but 0 true: a 2 (a third state) would become true.
+        truth = pc.or_(pc.equal(array, 0), pc.equal(array, 1))
+        if not pc.all(truth, min_count=0).as_py():
+            raise pa.ArrowInvalid("a number other than 0 and 1, which is no truth value")
     if is_text_type(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
         # Text without a zone taken as UTC, as appending into a timestamptz column takes it.
         return instants(array, target)

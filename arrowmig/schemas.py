@@ -19,7 +19,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
 from arrowmig.events import Event, ProgressSink
 from arrowmig.model import ForeignKey
-from arrowmig.names import name_parts, shown, split_names, written
+from arrowmig.names import folded, name_parts, shown, split_names, written
 from arrowmig.plan import MigrationPlan, extension_tables, partitions_of, table_exists_hint
 from arrowmig.rejects import file_safe
 from arrowmig.report import MigrationReport
@@ -74,6 +74,7 @@ class SchemaRun:
     """One schema's share of the run: the config of its own run, its tables named."""
 
     schema: str
+    """The source's schema (``config.target_schema`` is its name in the target)."""
     config: MigrationConfig
     tables: tuple[str, ...] = ()
     """The tables it moves, by their own names (``config.tables`` writes them as --tables
@@ -114,7 +115,7 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
             one = replace(
                 config,
                 source_schema=schema,
-                target_schema=schema,
+                target_schema=target_name(schema, config.target_names),
                 tables=tuple(written(t, dots=True) for t in chosen),
                 exclude=(),
                 # Each schema's runs its own: two schemas' tables of one name share no file.
@@ -253,11 +254,13 @@ def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
     if url.kind != "postgresql" and not url.path.exists():
         return  # a new file holds nothing yet
     for run in runs:
-        with open_endpoint(target, schema=run.schema) as dst:
+        schema = run.config.target_schema or run.schema
+        with open_endpoint(target, schema=schema) as dst:
             for name in run.tables:
-                if dst.table_exists(name):
+                there = target_name(name, run.config.target_names)
+                if dst.table_exists(there):
                     raise SchemaError(
-                        f"table {shown(run.schema, name)} already exists in {dst.url.redacted}",
+                        f"table {shown(schema, there)} already exists in {dst.url.redacted}",
                         hint=table_exists_hint(dst, name),
                         table=shown(run.schema, name),
                     )
@@ -302,7 +305,7 @@ def migrate_schemas(
                 f"schema {run.schema!r}: {exc.message} (schemas already moved: {', '.join(done)})"
             )
             raise
-        _merge(merged, run.schema, report)
+        _merge(merged, run, report)
         if run.extension_tables_left:
             listed = ", ".join(shown(run.schema, t) for t in run.extension_tables_left)
             merged.notes.append(
@@ -315,7 +318,7 @@ def migrate_schemas(
     moved = {f"{r.schema}.{t}" for r in runs for t in r.tables}
     read = several_schemas(config.source_schema) or []
     for table in merged.tables:
-        table.notes = [_in_this_run(n, moved, read) for n in table.notes]
+        table.notes = [_in_this_run(n, moved, read, config.target_names) for n in table.notes]
     _forget_keys_put_back_early(merged, runs)
     if not merged.interrupted:
         add_foreign_keys_between(source, target, runs, merged)
@@ -337,10 +340,11 @@ def _forget_keys_put_back_early(merged: MigrationReport, runs: list[SchemaRun]) 
         table.notes = [n for n in table.notes if not any(s in n for s in said)]
 
 
-def _merge(merged: MigrationReport, schema: str, report: MigrationReport) -> None:
+def _merge(merged: MigrationReport, run: SchemaRun, report: MigrationReport) -> None:
+    schema = run.schema
     for table in report.tables:
         table.name = shown(schema, table.name)
-        table.target_name = shown(schema, table.target_name)
+        table.target_name = shown(run.config.target_schema or schema, table.target_name)
         merged.tables.append(table)
     merged.done_before.extend(shown(schema, t) for t in report.done_before)
     merged.skipped_views.extend(shown(schema, v) for v in report.skipped_views)
@@ -388,31 +392,36 @@ def add_foreign_keys_between(
                 continue
             report = reports.get(shown(schema, table))
             ref = reports.get(shown(key.ref_schema or schema, key.ref_table))
+            # As the target names them (--target-names).
+            there_key = foreign_key_for_target(key, config.target_names)
             if report is not None:
-                report.notes = [n for n in report.notes if not _left_by_one_schema(n, key)]
+                report.notes = [
+                    n
+                    for n in report.notes
+                    if not (_left_by_one_schema(n, key) or _left_by_one_schema(n, there_key))
+                ]
             notes = report.notes if report is not None else merged.notes
             said = "" if report is not None else f"{name}: "
+            label = there_key.label if ref_name in in_run else key.label
             if ref_name not in in_run:
-                notes.append(f"{said}{key.label} not created: that table is not in this run")
+                notes.append(f"{said}{label} not created: that table is not in this run")
             elif any(r is not None and r.status != "done" for r in (report, ref)):
-                notes.append(f"{said}{key.label} not created: a table was not loaded")
+                notes.append(f"{said}{label} not created: a table was not loaded")
             elif not (config.keys and config.foreign_keys):
-                notes.append(f"{said}{key.label} skipped (--no-keys or --no-foreign-keys)")
+                notes.append(f"{said}{label} skipped (--no-keys or --no-foreign-keys)")
             elif parse_url(target).kind != "postgresql":
                 notes.append(
-                    f"{said}{key.label} not created: between schemas, keys are added into "
+                    f"{said}{label} not created: between schemas, keys are added into "
                     "PostgreSQL only (a DuckDB table declares its keys as it is created)"
                 )
             else:
-                dst = target_in(schema)
-                # As the target names them (--target-names).
+                dst = target_in(target_name(schema, config.target_names))
                 there = target_name(table, config.target_names)
-                there_key = foreign_key_for_target(key, config.target_names)
                 if report is None and there_key.name and dst.has_constraint(there, there_key.name):
                     continue  # added by the run this one resumes
                 outcome = dst.add_foreign_keys([(there, there_key)])[0]
                 if isinstance(outcome, ArrowmigError):
-                    notes.append(f"{said}{key.label} not created: {outcome}")
+                    notes.append(f"{said}{label} not created: {outcome}")
                 elif report is not None:
                     report.built.append(outcome)
                 else:
@@ -428,17 +437,20 @@ _OF_THIS_RUN = (
 _LEFT_OUT = "is not in this run: --tables or --exclude left it out"
 
 
-def _in_this_run(note: str, moved: set[str], read: list[str]) -> str:
+def _in_this_run(note: str, moved: set[str], read: list[str], how: str = "keep") -> str:
     """A plan note on a foreign key into another schema, as a run that moves the tables
     ``moved`` (``schema.table``) of the schemas ``read`` (``several_schemas``) sees it: one
-    into a table it moves is added at the end; one into a schema it reads, whose table it
-    leaves out, does not point outside what it reads."""
+    into a table it moves is added at the end, named as the target will name it (``how``,
+    --target-names); one into a schema it reads, whose table it leaves out, does not point
+    outside what it reads."""
     if not note.endswith(_ELSEWHERE):
         return note
     key = note.removesuffix(_ELSEWHERE)
     ref = key.rpartition("-> ")[2]
     if ref in moved:
-        return key.removeprefix("not carried: ") + _OF_THIS_RUN
+        # Every name of the key's label is one the target folds, and nothing else in it.
+        added = key.removeprefix("not carried: ")
+        return (folded(added) if how == "lower" else added) + _OF_THIS_RUN
     if ALL_SCHEMAS in read or any(ref.startswith(f"{schema}.") for schema in read):
         return f"{key}: {ref!r} {_LEFT_OUT}"
     return note
@@ -464,6 +476,8 @@ class SeveralPlans:
     parts: list[tuple[str, MigrationPlan]]
     read: list[str] = dataclasses.field(default_factory=list)
     """The schemas the run reads, as ``several_schemas`` gives them (``*``: every one)."""
+    target_names: str = "keep"
+    """--target-names: how each schema is named in the target."""
 
     def to_dict(self) -> dict[str, Any]:
         """One plan's form, each table named ``schema.table``; a foreign key into another
@@ -484,8 +498,11 @@ class SeveralPlans:
                     {
                         **table,
                         "name": shown(schema, table["name"]),
-                        "target": shown(schema, table["target"]),
-                        "notes": [_in_this_run(n, moved, self.read) for n in table["notes"]],
+                        "target": shown(target_name(schema, self.target_names), table["target"]),
+                        "notes": [
+                            _in_this_run(n, moved, self.read, self.target_names)
+                            for n in table["notes"]
+                        ],
                     }
                 )
             out["skipped_views"].extend(shown(schema, v) for v in part["skipped_views"])
@@ -550,7 +567,8 @@ def verify_schemas(
             merged.level = report.level
             for table in report.tables:
                 table.name = shown(schema, table.name)
-                table.target_name = table.target_name and shown(schema, table.target_name)
+                there = report.target_schema or schema
+                table.target_name = table.target_name and shown(there, table.target_name)
                 merged.tables.append(table)
             merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
             merged.notes.extend(report.notes)

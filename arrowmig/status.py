@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from arrowmig.checkpoint import (
@@ -17,8 +19,9 @@ from arrowmig.checkpoint import (
     superseded_text,
 )
 from arrowmig.endpoints import open_endpoint
-from arrowmig.endpoints.base import CHECKPOINT_TABLE
+from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
 from arrowmig.generated_runs import again_command
+from arrowmig.names import same_but_case
 from arrowmig.run_lock import holds_lock
 
 
@@ -28,10 +31,11 @@ def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
     A run recorded as running is ``running`` (with its ``pid``) only while its process holds
     the run's lock on the target; else it died (kill -9, a crash, a lost server) and is
     ``interrupted``. A run not complete comes with ``resume``, the command that continues it."""
-    with open_endpoint(target, schema=schema) as dst:
+    with _checkpoints_of(target, schema) as dst:
         rows = CheckpointStore(dst).rows()
         live = {run_id: holds_lock(dst, pid) for run_id, pid in _recorded_pids(rows).items()}
         shown_target = dst.url.redacted
+        schema = dst.schema if schema is not None else None
     by_run: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_run[row.run_id].append(row)
@@ -127,16 +131,8 @@ def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
     """Where ``runs_of`` looked (the target as shown, its checkpoint table in the schema it
     reads, whether that table is there), and the target's other schemas holding one: a run with ``--target-schema``
     keeps its checkpoints there, and status, not told the schema, found none."""
-    with open_endpoint(target, schema=schema) as dst:
-        elsewhere: list[str] = []
-        if dst.dialect in ("postgresql", "duckdb"):
-            # current_database() names the DuckDB file's own catalog, not another attached.
-            rows = dst.execute(
-                "SELECT table_schema FROM information_schema.tables WHERE table_name = "
-                f"{dst.param(1)} AND table_catalog = current_database() ORDER BY 1",
-                (CHECKPOINT_TABLE,),
-            )
-            elsewhere = [str(r[0]) for r in rows if str(r[0]) != dst.schema]
+    with _checkpoints_of(target, schema) as dst:
+        elsewhere = [s for s in _checkpoint_schemas(dst) if s != dst.schema]
         return {
             "target": dst.url.redacted,
             "table": CHECKPOINT_TABLE,
@@ -148,5 +144,34 @@ def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
 
 def clean_runs(target: str, *, schema: str | None = None) -> int:
     """Remove completed runs' rows; returns how many runs were removed."""
-    with open_endpoint(target, schema=schema) as dst:
+    with _checkpoints_of(target, schema) as dst:
         return CheckpointStore(dst).clean()
+
+
+@contextlib.contextmanager
+def _checkpoints_of(target: str, schema: str | None) -> Iterator[Endpoint]:
+    """The target, in the schema ``schema`` names: itself; else, where it holds no checkpoint
+    table, the one schema equal to it but for case that does (a run with --target-names lower
+    keeps its checkpoints in ``sales`` for --target-schema Sales), as verify finds tables."""
+    with open_endpoint(target, schema=schema) as dst:
+        same = None
+        if schema is not None and not dst.table_exists(CHECKPOINT_TABLE):
+            same = same_but_case(schema, _checkpoint_schemas(dst))
+        if same is None or same == schema:
+            yield dst
+            return
+    with open_endpoint(target, schema=same) as dst:
+        yield dst
+
+
+def _checkpoint_schemas(dst: Endpoint) -> list[str]:
+    """The target's schemas holding a checkpoint table (none for a SQLite file)."""
+    if dst.dialect not in ("postgresql", "duckdb"):
+        return []
+    # current_database() names the DuckDB file's own catalog, not another attached.
+    rows = dst.execute(
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = "
+        f"{dst.param(1)} AND table_catalog = current_database() ORDER BY 1",
+        (CHECKPOINT_TABLE,),
+    )
+    return [str(r[0]) for r in rows]

@@ -1,5 +1,5 @@
-"""``--target-names lower``: the target's tables, columns, keys, indexes, constraints and
-sequences named in lower case, as PostgreSQL folds a name written without quotes (a Core Data
+"""``--target-names lower``: the target's schemas, tables, columns, keys, indexes, constraints
+and sequences named in lower case, as PostgreSQL folds a name written without quotes (a Core Data
 file's ``ZNOTE.Z_PK`` is queried as ``select z_pk from znote``). The plan folds each target
 table once; the rows, read under the source's names, take the target's as they travel."""
 
@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pyarrow as pa
 
+from arrowmig.config import MigrationConfig
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column, ForeignKey, Index, PgDefinition, Table
 from arrowmig.names import folded, written
@@ -21,6 +22,14 @@ def target_name(name: str, how: str) -> str:
     """A source table's (or column's) name in the target. Only A-Z fold: PostgreSQL folds
     nothing else of an unquoted name in a UTF-8 database (``folded``)."""
     return folded(name) if how == "lower" else name
+
+
+def with_target_schema(config: MigrationConfig) -> MigrationConfig:
+    """``config`` with its --target-schema as the run creates and finds it: in lower case
+    too, as every name the run gives."""
+    if config.target_schema is None or config.target_names != "lower":
+        return config
+    return replace(config, target_schema=folded(config.target_schema))
 
 
 def refuse_clashes(tables: Iterable[Table], how: str) -> None:
@@ -102,12 +111,14 @@ def _index(index: Index, names: set[str]) -> Index:
 
 
 def foreign_key_for_target(fk: ForeignKey, how: str) -> ForeignKey:
-    """A source's foreign key as the target names it (its schema as it is)."""
+    """A source's foreign key as the target names it, the schema it points into too (one of
+    the run's, which the run names in lower case)."""
     if how != "lower":
         return fk
     return replace(
         fk,
         columns=_each(fk.columns),
+        ref_schema=None if fk.ref_schema is None else folded(fk.ref_schema),
         ref_table=folded(fk.ref_table),
         ref_columns=_each(fk.ref_columns),
         name=None if fk.name is None else folded(fk.name),
@@ -192,6 +203,19 @@ def _renamed(table: Table, names: Mapping[str, str]) -> Table:
         primary_key=tuple(n(c) for c in table.primary_key),
         split_key=None if table.split_key is None else n(table.split_key),
     )
+
+
+def column_notes_renamed(notes: list[str], target: Table) -> list[str]:
+    """The plan's notes on columns (``Z_PK: ...``) naming each column as ``target`` does
+    (``z_pk: ...``): what they speak of is the column the user will find there."""
+    renamed = {f"{c.source_name}: ": f"{c.name}: " for c in target.columns if c.source_name}
+    if not renamed:
+        return notes
+    out = []
+    for note in notes:
+        said = next((s for s in renamed if note.startswith(s)), None)
+        out.append(note if said is None else renamed[said] + note.removeprefix(said))
+    return out
 
 
 def renamed_note(source: Table, target: Table) -> str | None:

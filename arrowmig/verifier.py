@@ -302,6 +302,7 @@ def verify(
                 tgt.close()
                 tgt = _Side(target, same, "target")
                 tgt.open().result()
+                report.target_schema = same
                 report.notes.append(
                     f"the target holds no table in schema {target_schema!r}: schema {same!r}, "
                     "equal to it ignoring case, compared in its place"

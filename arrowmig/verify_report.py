@@ -113,6 +113,9 @@ class VerifyReport:
     failed to load): the report is not a proof for them."""
     notes: list[str] = field(default_factory=list)
     """What the user should know of what was compared (source schemas not read)."""
+    target_schema: str | None = None
+    """The target's schema compared, where the one named holds no table and this one, equal
+    to it but for case, does (``--target-names lower`` made ``sales`` of ``Sales``)."""
 
     @property
     def ok(self) -> bool:
@@ -257,6 +260,15 @@ def _key_values(
     return values
 
 
+class ByteaText(str):
+    """Bytes as PostgreSQL writes a bytea (``\\x`` and hex digits), shown in a text report as
+    psql shows them: ``'\\x3132'``, not with the doubled backslash of a Python text's repr.
+    JSON carries it as the plain text it is."""
+
+    def __repr__(self) -> str:
+        return f"'{self}'"
+
+
 def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in row.items()}
 
@@ -274,7 +286,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return "\\x" + bytes(value).hex()
+        return ByteaText("\\x" + bytes(value).hex())
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):

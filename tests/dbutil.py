@@ -12,6 +12,8 @@ from typing import Any
 import duckdb
 import psycopg
 
+import arrowmig
+
 
 def as_role(url: str, role: str) -> str:
     """``url`` logged in as ``role`` (trust authentication: no password)."""
@@ -126,3 +128,10 @@ def waiting_pid(url: str, lock: str, proc: Any, params: Sequence[Any] = ()) -> i
                 return int(found[0][0])
             assert proc.poll() is None, proc.communicate()
             watch.execute("SELECT pg_sleep(0.05)")
+
+
+def failures(report: arrowmig.MigrationReport) -> str:
+    """What a report that is not ok says went wrong, for an assertion's message: pytest
+    shortens the report's own repr to its first fields."""
+    failed = [f"{t.name}: {t.status}: {t.error} {t.notes}" for t in report.failed]
+    return "; ".join([*failed, *report.notes, report.interrupted or "", report.unfinished or ""])

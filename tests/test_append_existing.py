@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 
 import arrowmig
+from arrowmig.append_refusal import LAST_RESORT
 from arrowmig.conform import conform, decimal_as_float
 from arrowmig.errors import SchemaError
 from arrowmig.migrate import explain
@@ -299,7 +300,7 @@ def test_datetimes_go_into_a_date_column_by_the_cast_the_error_names_and_only_at
     pg_exec(pg_url, 'CREATE TABLE "Orders" ("OrderID" int PRIMARY KEY, "OrderDate" date)')
     src = _orders_db(tmp_path / "nw.db", ["1996-07-04 00:00:00.000", "1996-07-05 00:00:00.000"])
     append = arrowmig.MigrationConfig(mode="append")
-    with pytest.raises(SchemaError, match=r"--cast Orders\.OrderDate=date \("):
+    with pytest.raises(SchemaError, match=r"--cast Orders\.OrderDate=date: "):
         arrowmig.migrate(src, pg_url, config=append)
     as_text = replace(append, casts=(("Orders", "OrderDate", "text"),))
     error = arrowmig.migrate(src, pg_url, config=as_text).tables[0].error or ""
@@ -524,11 +525,11 @@ def test_a_refused_append_suggests_only_a_cast_that_fits_and_it_loads(pg_url: st
     config = arrowmig.MigrationConfig(mode="append", source_schema="src", target_schema="public")
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(pg_url, pg_url, config=config)
-    assert refused.value.hint == "--cast t.d=timestamp, or use --mode replace"
+    assert refused.value.hint == f"add --cast t.d=timestamp; {LAST_RESORT}"
     pg_exec(pg_url, "ALTER TABLE public.t ALTER COLUMN d TYPE date, ALTER COLUMN n TYPE real")
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(pg_url, pg_url, config=config)
-    assert refused.value.hint == "--cast t.n=double precision, or use --mode replace"
+    assert refused.value.hint == f"add --cast 't.n=double precision'; {LAST_RESORT}"
     pg_exec(pg_url, "ALTER TABLE public.t ALTER COLUMN d TYPE timestamp")
     casts = (("t", "d", "timestamp"), ("t", "n", "double precision"))
     report = arrowmig.migrate(pg_url, pg_url, config=replace(config, casts=casts))

@@ -12,7 +12,7 @@ import time
 import psycopg
 import pytest
 
-from arrowmig import migrate
+from arrowmig import migrate, verify
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.direct_copy import DIRECT_NOTE
 from arrowmig.endpoints.pg_wire import APPLICATION_NAME
@@ -286,3 +286,29 @@ def test_the_plan_says_rows_may_pass_undecoded_between_two_postgresql_databases(
     assert not any(
         undecoded in n for n in explain(pg_url, "sqlite:///unused.db").to_dict()["notes"]
     )
+
+
+@pytest.mark.parametrize("mode", ["create", "append"])
+def test_lower_case_target_names_still_pass_rows_undecoded(
+    pg_url: str, second_pg: str, mode: str
+) -> None:
+    # The source's COPY names its columns, the target's COPY the lowered ones: no decoding.
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "Notes" ("Id" bigint PRIMARY KEY, "Title" text, body text)',
+        """INSERT INTO "Notes" SELECT g, 'n' || g, NULL FROM generate_series(1, 3000) g""",
+        'ANALYZE "Notes"',
+    )
+    if mode == "append":  # an application's table, its columns in another order
+        pg_exec(second_pg, "CREATE TABLE notes (body text, title text, id bigint PRIMARY KEY)")
+    config = MigrationConfig(
+        target_names="lower", mode=mode, split_rows=1000, batch=BatchConfig(batch_rows=400)
+    )
+    report = migrate(pg_url, second_pg, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    (table,) = report.tables
+    assert DIRECT_NOTE in table.notes and table.streams > 1 and table.rows == 3000
+    with psycopg.connect(second_pg) as con:
+        rows = con.execute("SELECT id, title, body FROM notes ORDER BY id").fetchall()
+    assert rows == [(i, f"n{i}", None) for i in range(1, 3001)]
+    assert verify(pg_url, second_pg).ok

@@ -32,6 +32,7 @@ from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
 from tests.dbutil import (
     as_role,
+    failures,
     pg_columns,
     pg_exec,
     pg_rows,
@@ -296,12 +297,14 @@ def test_tables_are_analysed_unless_no_analyze(bets_db: str, pg_url: str, mode: 
     # activity counters in pg_stat_user_tables are not).
     statistics = "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = 'bets'"
     config = arrowmig.MigrationConfig(mode=mode, split_rows=500)
-    assert arrowmig.migrate(bets_db, pg_url, config=config).ok
+    report = arrowmig.migrate(bets_db, pg_url, config=config)
+    assert report.ok, failures(report)
     with psycopg.connect(pg_url) as con:
         analysed = con.execute(statistics).fetchone()
     assert analysed is not None and analysed[0] > 0
     config = arrowmig.MigrationConfig(mode="replace", analyze=False, split_rows=500)
-    assert arrowmig.migrate(bets_db, pg_url, config=config).ok  # a new table, not analysed
+    report = arrowmig.migrate(bets_db, pg_url, config=config)  # a new table, not analysed
+    assert report.ok, failures(report)
     with psycopg.connect(pg_url) as con:
         assert con.execute(statistics).fetchone() == (0,)
 
@@ -586,7 +589,9 @@ def test_append_takes_a_cast_first(tmp_path: Path, pg_url: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute("CREATE TABLE posts (id bigserial PRIMARY KEY, published boolean)")
     append = arrowmig.MigrationConfig(mode="append")
-    wanted = r"'published' is text in the source but boolean in the target; --cast posts\.published"
+    wanted = (
+        r"'published' is text in the source but boolean in the target \(--cast posts\.published"
+    )
     with pytest.raises(SchemaError, match=wanted):
         arrowmig.migrate(src, pg_url, config=append)
     cast = arrowmig.MigrationConfig(mode="append", casts=(("posts", "published", "boolean"),))
@@ -1068,6 +1073,29 @@ def test_duckdb_refuses_names_equal_but_for_case(tmp_path: Path, pg_url: str) ->
         con.execute('CREATE TABLE t ("Name" TEXT, "name" TEXT)')
     with pytest.raises(SchemaError, match="case"):
         arrowmig.migrate(pg_url, str(tmp_path / "w.duckdb"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("target_name", ["new.db", "new.duckdb"])
+def test_a_plan_into_a_new_file_refuses_columns_equal_but_for_case_as_the_run_does(
+    tmp_path: Path, pg_url: str, target_name: str
+) -> None:
+    # No file to ask yet: the plan must still say the run's refusal, with its exit code.
+    pg_exec(pg_url, 'CREATE TABLE t ("Name" TEXT, "name" TEXT)')
+    target = str(tmp_path / target_name)
+    said = {
+        verb: subprocess.run(
+            [sys.executable, "-m", "arrowmig", verb, pg_url, target],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for verb in ("plan", "migrate")
+    }
+    assert said["plan"].returncode == said["migrate"].returncode == 2
+    assert said["plan"].stderr == said["migrate"].stderr
+    assert "'Name' and 'name', equal but for case" in said["plan"].stderr
+    assert not Path(target).exists()
 
 
 def test_invalid_utf8_fails_its_table_only_with_a_precise_message(tmp_path: Path) -> None:

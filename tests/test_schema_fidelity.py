@@ -21,7 +21,9 @@ from arrowmig.cli.render import plan_text
 from arrowmig.config import MigrationConfig
 from arrowmig.defaults import default_sql, read_default
 from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints import sqlite as sqlite_endpoint
 from arrowmig.endpoints.postgres import PostgresEndpoint
+from arrowmig.events import Event
 from arrowmig.migrate import explain
 from arrowmig.model import Column, ForeignKey, Table
 from arrowmig.plan import MigrationPlan, TablePlan
@@ -675,11 +677,17 @@ def test_foreign_keys_are_checked_on_a_few_reused_connections(pg_url: str) -> No
     assert validated == (n - 1,)
 
 
+def bets_not_built(report: arrowmig.MigrationReport) -> list[str]:
+    return next(t.keys_not_built for t in report.tables if t.name == "bets")
+
+
 def test_a_foreign_key_the_rows_break_is_named_and_not_left_behind(
-    tmp_path: Path, pg_url: str
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # SQLite never checked these keys: bets 3 points at a player that is not there. Keys are
-    # added unchecked, then checked on two connections; the broken one is dropped again.
+    # SQLite never checked these keys: bets 3 and 4 point at players that are not there. Keys
+    # are added unchecked, then checked on two connections; the broken one is dropped again,
+    # and is a key not built (exit 1), as a primary key the rows break is: the plan said so
+    # first, and the report names the rows and the statement that adds it once they are fixed.
     source = make_sqlite(
         tmp_path / "o.db",
         """
@@ -689,22 +697,46 @@ def test_a_foreign_key_the_rows_break_is_named_and_not_left_behind(
                            match_id INTEGER REFERENCES matches);
         CREATE TABLE odds (id INTEGER PRIMARY KEY, match_id INTEGER REFERENCES matches);
         INSERT INTO players VALUES (1); INSERT INTO matches VALUES (1);
-        INSERT INTO bets VALUES (1, 1, 1), (3, 99, 1);
+        INSERT INTO bets VALUES (1, 1, 1), (3, 99, 1), (4, 98, NULL), (5, NULL, 1);
         INSERT INTO odds VALUES (1, 1);
         """,
     )
-    report = arrowmig.migrate(source, pg_url, config=MigrationConfig(parallel=2))
+    planned = next(t for t in explain(source, pg_url).tables if t.source.name == "bets")
+    assert [n for n in planned.notes if "foreign key" in n] == [
+        "foreign key (player_id) -> players: 2 rows of the source break it (PRAGMA "
+        "foreign_key_check): it will not be built (exit 1); fix them in the source, or leave "
+        "the keys out with --no-foreign-keys"
+    ]
+    # A file too large to check at planning: the plan says when the key is checked.
+    monkeypatch.setattr(sqlite_endpoint, "CHECKED_FILE_BYTES", 0)
+    planned = next(t for t in explain(source, pg_url).tables if t.source.name == "bets")
+    assert [n for n in planned.notes if "foreign key" in n] == [
+        f"foreign key ({c}) -> {p}: checked once the rows are in (SQLite does not hold its "
+        "rows to it); rows that break it leave it out, a key not built (exit 1)"
+        for c, p in (("match_id", "matches"), ("player_id", "players"))
+    ]
+    events: list[Event] = []
+    report = arrowmig.migrate(
+        source, pg_url, config=MigrationConfig(parallel=2), progress=events.append
+    )
+    assert report.exit_code == 1 and [t.name for t in report.keys_not_built] == ["bets"]
+    assert [e.message for e in events if e.event == "error"] == bets_not_built(report)
     bets = next(t for t in report.tables if t.name == "bets")
     assert "foreign key (match_id) -> matches" in bets.built
-    assert "foreign key (player_id) -> players not created" in "\n".join(bets.notes)
-    assert "violates foreign key constraint" in "\n".join(bets.notes)
+    add = 'ALTER TABLE "public"."bets" ADD FOREIGN KEY ("player_id") REFERENCES "public"."players" ("id")'
+    assert bets.keys_not_built == [
+        "foreign key (player_id) -> players not built: 2 rows refer to no row of 'players' "
+        "(player_id 98; player_id 99); the rows are all copied, without the key: fix those "
+        f"rows (or add their parents), then add it: {add}"
+    ]
     kept = pg_one(
         pg_url,
         "SELECT string_agg(conrelid::regclass || ':' || conname || ':' || convalidated, ' ' "
         "ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE contype = 'f'",
     )
     assert kept == ("bets:bets_match_id_fkey:true odds:odds_match_id_fkey:true",)
-    assert pg_one(pg_url, "SELECT count(*) FROM bets") == (2,)
+    assert pg_one(pg_url, "SELECT count(*) FROM bets") == (4,)
+    pg_exec(pg_url, "INSERT INTO players VALUES (98), (99)", add)  # the way the report names
 
 
 def test_duckdb_foreign_keys_reach_postgresql_and_sqlite(tmp_path: Path, pg_url: str) -> None:

@@ -71,9 +71,12 @@ def _migrate(source: Path, target: str, *args: str) -> subprocess.Popen[str]:
 
 
 @contextmanager
-def checks_held(pg_url: str, held: str = "%VALIDATE CONSTRAINT%") -> Iterator[psycopg.Connection]:
-    """Every ALTER TABLE like ``held`` (each VALIDATE CONSTRAINT) in ``pg_url`` waits until
-    the lock is let go (the yielded connection holds it; ``let_go`` releases it)."""
+def checks_held(
+    pg_url: str, held: str = "%VALIDATE CONSTRAINT%", tag: str = "ALTER TABLE"
+) -> Iterator[psycopg.Connection]:
+    """Every statement of command ``tag`` like ``held`` (each VALIDATE CONSTRAINT) in
+    ``pg_url`` waits until the lock is let go (the yielded connection holds it; ``let_go``
+    releases it)."""
     holder = psycopg.connect(pg_url, autocommit=True)
     holder.execute(
         """
@@ -86,7 +89,7 @@ def checks_held(pg_url: str, held: str = "%VALIDATE CONSTRAINT%") -> Iterator[ps
         """.replace("%s", str(HOLD_KEY)).replace("%held", held)
     )
     holder.execute(
-        "CREATE EVENT TRIGGER hold_checks ON ddl_command_end WHEN TAG IN ('ALTER TABLE') "
+        f"CREATE EVENT TRIGGER hold_checks ON ddl_command_end WHEN TAG IN ('{tag}') "
         "EXECUTE FUNCTION hold_checks()"
     )
     holder.execute("SELECT pg_advisory_lock(%s)", (HOLD_KEY,))

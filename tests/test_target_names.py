@@ -17,8 +17,10 @@ import pytest
 
 from arrowmig import MigrationConfig, SchemaError, migrate, verify
 from arrowmig.jobfile import build_job
+from arrowmig.migrate import explain
 from arrowmig.rejects import replay_rejects
-from tests.dbutil import pg_exec, rows_of, target_of
+from arrowmig.status import runs_of
+from tests.dbutil import pg_exec, pg_rows, rows_of, target_of
 from tests.run_events import killed_at_event
 
 LOWER = MigrationConfig(target_names="lower")
@@ -154,6 +156,27 @@ def test_the_plan_shows_each_name_the_target_takes(tmp_path: Path) -> None:
         build_job({"source": source, "target": "t.db", "target_names": "lower"}).config.target_names
         == "lower"
     )
+
+
+def test_the_notes_name_the_keys_and_sequences_the_target_gets(tmp_path: Path) -> None:
+    # DuckDB: a sequence for the key, no foreign keys; each said as the target names it.
+    source = core_data(tmp_path / "notes.sqlite")
+    report = migrate(source, str(tmp_path / "t.duckdb"), config=LOWER)
+    (notes,) = [t.notes for t in report.tables if t.name == "ZNOTE"]
+    assert any(
+        n.startswith("z_pk: auto-assigned key kept (sequence 'znote_z_pk_seq' as its default")
+        for n in notes
+    ), notes
+    assert any(n.startswith("foreign key (zfolder) -> zfolder not created") for n in notes)
+    assert not any(n.startswith("Z_PK: ") or "ZFOLDER) ->" in n for n in notes)
+
+
+def test_a_columns_notes_name_it_as_the_target_does(tmp_path: Path, pg_url: str) -> None:
+    pg_exec(pg_url, 'CREATE TABLE "Bets" ("Id" int PRIMARY KEY, "Stake" money)')
+    plan = explain(pg_url, str(tmp_path / "t.db"), config=LOWER).to_dict()
+    (notes,) = [t["notes"] for t in plan["tables"]]
+    assert any(n.startswith("stake: money carried as its exact amount") for n in notes), notes
+    assert not any(n.startswith("Stake: ") for n in notes)
 
 
 def test_names_that_fold_alike_are_refused_before_anything_is_written(
@@ -316,3 +339,68 @@ def test_verify_shows_the_changed_value_under_the_targets_lower_case_name(
         duck.execute("UPDATE bets SET note = 'CHANGED' WHERE betid = 2")
     assert main(["verify", str(src), str(dst)]) == 1
     assert "Note: 'b' -> 'CHANGED'" in capsys.readouterr().err
+
+
+SALES = """
+CREATE SCHEMA "Sales";
+CREATE TABLE "Sales"."Orders" ("Id" int PRIMARY KEY, "Total" int);
+CREATE TABLE "Notes" ("Id" int PRIMARY KEY, "OrderId" int REFERENCES "Sales"."Orders" ("Id"));
+INSERT INTO "Sales"."Orders" VALUES (10, 1), (20, 2);
+INSERT INTO "Notes" VALUES (1, 10), (2, 20);
+"""
+
+
+def _schemas(url: str) -> set[str]:
+    with psycopg.connect(url) as con:
+        found = con.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+            "AND nspname <> 'information_schema'"
+        )
+        return {r[0] for r in found}
+
+
+def test_several_schemas_land_in_lower_case_schemas(pg_url: str, second_pg: str) -> None:
+    # "Sales" lands as sales, so that `select * from sales.orders` finds it.
+    pg_exec(pg_url, SALES)
+    config = MigrationConfig(target_names="lower", source_schema="Sales,public")
+    plan = explain(pg_url, second_pg, config=config).to_dict()
+    assert {t["target"] for t in plan["tables"]} == {"sales.orders", "public.notes"}
+    # The key it adds at the end, as the target will have it.
+    (notes,) = [t["notes"] for t in plan["tables"] if t["name"] == "public.Notes"]
+    added = "foreign key notes_orderid_fkey (orderid) -> sales.orders: into another schema of"
+    assert any(n.startswith(added) for n in notes), notes
+
+    report = migrate(pg_url, second_pg, config=config)
+    assert report.exit_code == 0, report.to_dict()
+    assert _schemas(second_pg) == {"public", "sales"}
+    assert {t.target_name for t in report.tables} == {"sales.orders", "public.notes"}
+    assert _catalog_keys(second_pg) == {"notes.orderid->sales.orders.id"}
+
+    checked = verify(pg_url, second_pg, source_schema="Sales,public")
+    assert checked.exit_code == 0, checked.to_dict()
+    assert {t.target_name for t in checked.tables} == {"sales.orders", "public.notes"}
+    assert len(runs_of(second_pg, schema="Sales")) == 1
+
+    # Again, with the second schema's table there: refused before the first is moved.
+    pg_exec(second_pg, "DROP SCHEMA sales CASCADE")
+    with pytest.raises(SchemaError, match=r"table public\.notes already exists"):
+        migrate(pg_url, second_pg, config=config)
+    assert _schemas(second_pg) == {"public"}
+
+
+def test_the_target_schema_named_is_created_in_lower_case(pg_url: str, second_pg: str) -> None:
+    pg_exec(pg_url, SALES)
+    config = MigrationConfig(target_names="lower", source_schema="Sales", target_schema="Sales")
+    assert migrate(pg_url, second_pg, config=config).exit_code == 0
+    assert _schemas(second_pg) == {"public", "sales"}
+    assert pg_rows(second_pg, "orders", "id", schema="sales") == [(10, 1), (20, 2)]
+    checked = verify(pg_url, second_pg, source_schema="Sales", target_schema="Sales")
+    assert checked.exit_code == 0, checked.to_dict()
+    # status, told the schema as the run was, finds the run's checkpoints.
+    (run,) = runs_of(second_pg, schema="Sales")
+    assert run["state"] == "complete"
+
+
+def _catalog_keys(url: str) -> set[str]:
+    with psycopg.connect(url) as con:
+        return {r[0] for r in con.execute(_FOREIGN_KEYS)}

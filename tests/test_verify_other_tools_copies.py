@@ -155,17 +155,22 @@ def test_a_json_negative_zero_equals_the_zero_jsonb_keeps(pg_url: str, tmp_path:
 def test_values_that_print_alike_are_shown_apart(pg_url: str, second_pg: str) -> None:
     """A bytea against the text of its hex, a float4 0.1 against the double 0.1: each line
     showed the same value twice. The float4 is shown as the double it is, the bytes with
-    their types."""
-    _pg(pg_url, "CREATE TABLE x (id int PRIMARY KEY, b bytea, r real, s text)")
-    _pg(pg_url, "INSERT INTO x VALUES (1, '\\x0102ff', 0.1, 'a')")
-    _pg(second_pg, "CREATE TABLE x (id int PRIMARY KEY, b text, r double precision, s text)")
-    _pg(second_pg, "INSERT INTO x VALUES (1, '\\x0102ff', 0.1, 'b')")
+    their types. Bytes are shown as psql shows a bytea, with one backslash (a text keeps
+    Python's escapes)."""
+    _pg(pg_url, "CREATE TABLE x (id int PRIMARY KEY, b bytea, r real, s text, c bytea)")
+    _pg(pg_url, "INSERT INTO x VALUES (1, '\\x0102ff', 0.1, 'a', '1234')")
+    _pg(
+        second_pg,
+        "CREATE TABLE x (id int PRIMARY KEY, b text, r double precision, s text, c bytea)",
+    )
+    _pg(second_pg, "INSERT INTO x VALUES (1, '\\x0102ff', 0.1, 'b', '1235')")
     code, lines = _shown(pg_url, second_pg)
     assert code == 1
     assert [line for line in lines if line.startswith("changed")] == [
-        "changed {'id': 1}: b: bytea '\\\\x0102ff' -> text '\\\\x0102ff'",
+        "changed {'id': 1}: b: bytea '\\x0102ff' -> text '\\\\x0102ff'",
         "changed {'id': 1}: r: 0.10000000149011612 -> 0.1",
         "changed {'id': 1}: s: 'a' -> 'b'",
+        "changed {'id': 1}: c: '\\x31323334' -> '\\x31323335'",
     ]
     [diff] = verify(pg_url, second_pg).tables[0].diffs
     assert diff.types == {"b": ["bytea", "text"]}

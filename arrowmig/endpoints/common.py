@@ -27,6 +27,13 @@ from arrowmig.urls import EndpointUrl, password_of, redact_text
 KEY_COLUMN = "_arrowmig_key"
 """Name of the split-key column ``read(..., with_key=True)`` appends to each batch."""
 
+# PostgreSQL's words (SQLSTATE XX000) for a catalog read that met a relation another session
+# dropped meanwhile: replacing a parent table drops, with it, the foreign key of a child
+# whose own constraints a second worker is reading at that moment. Read again, it is gone.
+_CATALOG_RACE = (
+    r"could not open relation with OID|cache lookup failed for (?:relation|constraint|index|type)"
+)
+
 # SQLSTATE classes and messages that mean "try again": connection loss, server shutting
 # down or starting, serialization failures and deadlocks, a busy or locked SQLite file.
 _TRANSIENT_SQLSTATES = (
@@ -45,7 +52,8 @@ _TRANSIENT_SQLSTATES = (
 _TRANSIENT_WORDS = re.compile(
     r"database is locked|database table is locked|SQLITE_BUSY|connection (?:reset|refused|lost)|"
     r"server closed the connection|terminating connection|no connection to the server|"
-    r"could not receive data|could not send data|broken pipe|the database system is (?:starting|shutting)",
+    r"could not receive data|could not send data|broken pipe|the database system is (?:starting|shutting)|"
+    + _CATALOG_RACE,
     re.IGNORECASE,
 )
 
@@ -435,19 +443,6 @@ def key_range_filter(key_sql: str | None, key_range: KeyRange | None) -> str:
     if key_range.upto is not None:
         where.append(f"{key_sql} <= {int(key_range.upto)}")
     return " WHERE " + " AND ".join(where) if where else ""
-
-
-def refuse_empty_names(table: Table, target: str) -> None:
-    """SQLite takes a table or column named "" (an empty quoted name); PostgreSQL and DuckDB
-    cannot create one. Refused at planning, before anything is written."""
-    if table.name == "" or any(c.name == "" for c in table.columns):
-        where = "is named" if table.name == "" else f"{table.name!r} has a column named"
-        raise SchemaError(
-            f'table {where} "" (an empty name), which {target} cannot hold',
-            hint="rename it in the source (ALTER TABLE ... RENAME), or name the tables to move "
-            "with --tables",
-            table=table.name,
-        )
 
 
 def _privilege_hint(what: str, table: str | None) -> str:

@@ -29,7 +29,6 @@ from arrowmig.endpoints.common import (
     leaving,
     raise_if_resumable,
     read_schema,
-    refuse_empty_names,
     short_driver_message,
     split_top_level,
 )
@@ -59,6 +58,7 @@ from arrowmig.endpoints.duckdb_pieces import (
     pieces,
     runs,
 )
+from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_dressing import Dressing, of_same_type, still_to_give
 from arrowmig.endpoints.sqlite_ddl import column_collations
 from arrowmig.endpoints.stand_in import to_try, tried
@@ -66,7 +66,6 @@ from arrowmig.errors import ArrowmigError, ConnectError, SchemaError, TransferEr
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.key_numbering import bounds, furthest, next_value, numbering_of, restart
 from arrowmig.model import Column, ForeignKey, Index, KeyNumbering, KeyRange, Table, TableLoad
-from arrowmig.names import folded
 from arrowmig.schema import (
     ddl_type,
     index_label,
@@ -1014,18 +1013,7 @@ class DuckDBEndpoint(BaseEndpoint):
             return type_refusal(self._conn, type_sql, arriving)
 
     def check_names(self, table: Table) -> None:
-        refuse_empty_names(table, "DuckDB")
-        seen: dict[str, str] = {}
-        for col in table.columns:
-            same = folded(col.name)
-            if same in seen:
-                raise SchemaError(
-                    f"table {table.name!r} has columns {seen[same]!r} and {col.name!r}, equal but "
-                    "for case; DuckDB names ignore ASCII case",
-                    hint="rename one of them in the source",
-                    table=table.name,
-                )
-            seen[same] = col.name
+        refuse_names_a_file_cannot_hold(table, self.dialect)
 
     def ensure_schema(self) -> None:
         # Once per connection, as into PostgreSQL: a run creates many tables.

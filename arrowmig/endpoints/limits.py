@@ -1,5 +1,6 @@
-"""How many columns a table of each target can have: a wider one is refused at planning,
-before anything is written, not by its CREATE TABLE in the middle of the run."""
+"""What a table of each target can hold (how many columns, which names): a table it cannot
+is refused at planning, before anything is written, not by its CREATE TABLE in the middle of
+the run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shlex
 
 from arrowmig.errors import SchemaError
 from arrowmig.model import Table
-from arrowmig.names import DIALECT_NAMES, written
+from arrowmig.names import DIALECT_NAMES, folded, written
 
 POSTGRES_MAX_COLUMNS = 1600
 """PostgreSQL's ``MaxHeapAttributeNumber``: fixed when the server is built, not a setting."""
@@ -55,5 +56,43 @@ def refuse_too_many_columns(table: Table, dialect: str) -> None:
             f"tables can have at most {limit:,}",
             hint=f"leave it out with --exclude {shlex.quote(written(table.name))}, or move it "
             "into a target without that limit (DuckDB)",
+            table=table.name,
+        )
+
+
+def refuse_names_a_file_cannot_hold(table: Table, dialect: str) -> None:
+    """SQLite's and DuckDB's own refusals of ``table``'s names (as the target names them),
+    which need no open file: a plan into a file the run would create refuses what its run
+    would."""
+    if dialect == "sqlite":
+        refuse_too_many_columns(table, dialect)
+    else:
+        refuse_empty_names(table, DIALECT_NAMES[dialect])
+    seen: dict[str, str] = {}
+    for column in table.columns:
+        first = seen.setdefault(folded(column.name), column.name)
+        if first != column.name:
+            raise SchemaError(
+                f"table {table.name!r} has columns {first!r} and {column.name!r}, equal but "
+                f"for case; {DIALECT_NAMES[dialect]} column names ignore ASCII case",
+                hint="rename one of them in the source",
+                table=table.name,
+            )
+    names = [table.name, *(c.name for c in table.columns)]
+    if dialect == "sqlite" and any("\x00" in name for name in names):
+        raise SchemaError(
+            f"table {table.name!r}: names with NUL bytes cannot be stored", table=table.name
+        )
+
+
+def refuse_empty_names(table: Table, target: str) -> None:
+    """SQLite takes a table or column named "" (an empty quoted name); PostgreSQL and DuckDB
+    cannot create one. Refused at planning, before anything is written."""
+    if table.name == "" or any(c.name == "" for c in table.columns):
+        where = "is named" if table.name == "" else f"{table.name!r} has a column named"
+        raise SchemaError(
+            f'table {where} "" (an empty name), which {target} cannot hold',
+            hint="rename it in the source (ALTER TABLE ... RENAME), or name the tables to move "
+            "with --tables",
             table=table.name,
         )

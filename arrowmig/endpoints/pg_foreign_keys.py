@@ -319,3 +319,38 @@ def _same_key(present: list[tuple[ForeignKey, bool]], fk: ForeignKey) -> tuple[s
         return None
     key, checked = same[0]
     return str(key.name), checked
+
+
+SHOWN_BREAKING = 3
+"""How many rows that break a key its refusal names."""
+
+
+def broken_by_rows(query: Query, schema: str, table: str, fk: ForeignKey) -> str:
+    """Why ``fk`` is not built on the loaded ``table`` when its rows break it (a SQLite source
+    does not hold its rows to its keys): how many rows refer to no parent, the first few of
+    their values, and the statement that adds the key once they are fixed. One scan of the
+    table, made only for a key whose check failed."""
+    child = qualified(table, schema)
+    parent = qualified(fk.ref_table, fk.ref_schema or schema)
+    cols = [f"c.{quote_ident(c)}" for c in fk.columns]
+    # MATCH SIMPLE: a row with a NULL in any key column refers to nothing, and breaks nothing.
+    present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+    match = " AND ".join(
+        f"p.{quote_ident(r)} = {c}" for r, c in zip(fk.ref_columns, cols, strict=True)
+    )
+    rows = query(
+        f"SELECT {', '.join(cols)}, count(*) OVER () FROM {child} c WHERE {present} AND NOT "
+        f"EXISTS (SELECT 1 FROM {parent} p WHERE {match}) ORDER BY {', '.join(cols)} "
+        f"LIMIT {SHOWN_BREAKING}"
+    )
+    count = int(rows[0][-1]) if rows else 0
+    shown = "; ".join(
+        ", ".join(f"{c} {v!r}" for c, v in zip(fk.columns, row[:-1], strict=True)) for row in rows
+    )
+    more = ", ..." if count > len(rows) else ""
+    rows_word = "1 row refers" if count == 1 else f"{count:,} rows refer"
+    return (
+        f"{fk.label} not built: {rows_word} to no row of {fk.ref_table!r} ({shown}{more}); the "
+        "rows are all copied, without the key: fix those rows (or add their parents), then add "
+        f"it: ALTER TABLE {child} ADD {foreign_key_clause(fk, parent)}"
+    )

@@ -36,7 +36,7 @@ from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import lost_connection, short_driver_message, sqlstate_of
 from arrowmig.endpoints.pg_partial_reads import unpopulated_in
 from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
-from arrowmig.errors import ArrowmigError, ConnectError, StopRequested
+from arrowmig.errors import ArrowmigError, ConnectError, SnapshotLost, StopRequested
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.postgres import PostgresEndpoint
@@ -326,6 +326,54 @@ class _Holder:
                                 f"a read has waited {now - began:.0f} s for a lock on "
                                 f"{found.relation}, held by {found.said()}",
                             )
+
+
+def snapshot_lost(table: str | None) -> SnapshotLost:
+    """The error of a table that cannot be read since the source's server restarted."""
+    what = repr(table) if table else "the tables not finished"
+    return SnapshotLost(
+        "the source's server restarted (or the session holding the run's snapshot ended): "
+        f"the snapshot is gone, so {what} cannot be read as of the same moment as the tables "
+        "done; not retried",
+        hint="the tables done are kept; run the same command with --resume, which keeps them "
+        "and goes on with the others after their committed rows, read as the source is then",
+        table=table,
+    )
+
+
+def invalid_snapshot(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL refusing a snapshot that no session exports any more."""
+    return "invalid snapshot identifier" in str(exc)
+
+
+def snapshot_gone(conninfo: str, snapshot: str) -> bool:
+    """Whether ``snapshot`` can no longer be read from: the server refuses connections as it
+    restarts (every session, the holder's too, ended with it), or no longer knows the
+    snapshot. A reading session ended alone (``pg_terminate_backend``) leaves it, and a
+    retry reads on; a server that cannot be asked (a network cut) is not taken for gone."""
+    import adbc_driver_postgresql.dbapi as pg_dbapi
+
+    try:
+        conn = pg_dbapi.connect(conninfo, autocommit=True)
+    except Exception as exc:
+        return _restarting(exc)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            cursor.execute("ROLLBACK")
+        return False
+    except Exception as exc:
+        return invalid_snapshot(exc) or _restarting(exc)
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+def _restarting(exc: BaseException) -> bool:
+    """The server is shutting down, starting up, recovering, or not listening."""
+    said = str(exc)
+    return lost_connection(exc) or "Connection refused" in said or "the database system is" in said
 
 
 HOLD_APPLICATION_NAME = "arrowmig-hold"

@@ -35,13 +35,12 @@ from arrowmig.endpoints.common import (
     lost_connection,
     raise_if_resumable,
     read_schema,
-    refuse_empty_names,
     resumable,
     short_driver_message,
     sqlstate_of,
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
-from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.limits import refuse_empty_names, refuse_too_many_columns
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,
@@ -50,6 +49,7 @@ from arrowmig.endpoints.pg_dressing import (
     still_to_give,
 )
 from arrowmig.endpoints.pg_errors import connect_hint, lock_holder
+from arrowmig.endpoints.pg_hold import invalid_snapshot, snapshot_gone, snapshot_lost
 from arrowmig.endpoints.pg_keys import definition_sql, index_names_taken, keys_in_place
 from arrowmig.endpoints.pg_own_constraints import (
     column_types,
@@ -376,11 +376,23 @@ class PostgresEndpoint(BaseEndpoint):
         self._held = held
         self._query(_READER_SQL, _reader_params(held))
 
-    def _enter_snapshot(self) -> None:
+    def _enter_snapshot(self, table: str | None = None) -> None:
         # Each read runs in a fresh transaction that adopts the exported snapshot.
-        self._conn.commit()
-        self._cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        self._cursor.execute(f"SET TRANSACTION SNAPSHOT '{self._snapshot}'")
+        try:
+            self._conn.commit()
+            self._cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            self._cursor.execute(f"SET TRANSACTION SNAPSHOT '{self._snapshot}'")
+        except Exception as exc:
+            self._rollback()
+            what = f"reading {table!r}" if table else "reading the source"
+            raise self.translate(exc, what, table) from exc
+
+    def snapshot_gone(self) -> bool:
+        """Whether the run's snapshot, which this source reads from, is gone (its server
+        restarted): then no retry of a read can succeed (``pg_hold.snapshot_gone``)."""
+        if self._snapshot is None:
+            return False
+        return snapshot_gone(self.url.target, self._snapshot)
 
     # -- raw COPY between two PostgreSQL databases (direct_copy) -----------------------------
     def wire(self) -> WireConnection:
@@ -463,6 +475,8 @@ class PostgresEndpoint(BaseEndpoint):
         self._query("SELECT set_config('lock_timeout', $1, false)", (str(self._lock_wait_ms),))
 
     def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+        if self._snapshot is not None and invalid_snapshot(exc):
+            return snapshot_lost(table)
         error = super().translate(exc, what, table)
         if self._together and isinstance(error, TransientError) and self._broke_with is None:
             self._broke_with = error  # raised at the end of one_transaction, for a retry
@@ -729,7 +743,7 @@ class PostgresEndpoint(BaseEndpoint):
             # Ordered only when ranged (a resume needs it); a whole-table read stays a scan.
             sql += key_range_filter(key, key_range) + f" ORDER BY {key}"
         if self._snapshot is not None:
-            self._enter_snapshot()
+            self._enter_snapshot(table.name)
         cursor = self._conn.cursor()
         self._open_reads.append(cursor)
         try:
@@ -750,7 +764,7 @@ class PostgresEndpoint(BaseEndpoint):
         from: ``verify --level count`` streamed a column of every row to count them."""
         source = postgres_catalog.from_clause(self._schema, table.name, table.own_rows_only)
         if self._snapshot is not None:
-            self._enter_snapshot()
+            self._enter_snapshot(table.name)
         try:
             return int(self._query(f"SELECT count(*) FROM {source}")[0][0])
         except Exception as exc:
@@ -1230,6 +1244,10 @@ class PostgresEndpoint(BaseEndpoint):
         )
         pg_foreign_keys.check_keys(self, to_check, keys, results, workers, connect, on_key)
         return results
+
+    def broken_by_rows(self, table: str, fk: ForeignKey) -> str:
+        """Why ``fk``, refused by its rows, is not built: ``pg_foreign_keys.broken_by_rows``."""
+        return pg_foreign_keys.broken_by_rows(self._query, self._schema, table, fk)
 
     def cancel(self) -> None:
         """Cancel the statement this connection is running (from another thread; nothing once

@@ -32,14 +32,18 @@ from arrowmig.endpoints.common import (
     short_driver_message,
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
-from arrowmig.endpoints.limits import refuse_too_many_columns
+from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_busy import LOCKED, write_in_turns
 from arrowmig.endpoints.sqlite_counter import ROWID_LARGEST, used_up_counter, used_up_note
 from arrowmig.endpoints.sqlite_damage import damaged_file
 from arrowmig.endpoints.sqlite_ddl import column_collations, count_checks
 from arrowmig.endpoints.sqlite_dressing import planned, present, read_sqlite_dressing
-from arrowmig.endpoints.sqlite_foreign_keys import read_foreign_keys
+from arrowmig.endpoints.sqlite_foreign_keys import (
+    CHECKED_FILE_BYTES,
+    read_foreign_keys,
+    rows_breaking,
+)
 from arrowmig.endpoints.sqlite_keys import keys_the_target_cannot_build
 from arrowmig.endpoints.sqlite_keys_into import unheld_keys_into
 from arrowmig.endpoints.sqlite_profile import (
@@ -68,7 +72,6 @@ from arrowmig.model import (
     Table,
     TableLoad,
 )
-from arrowmig.names import folded
 from arrowmig.schema import (
     ddl_type,
     foreign_key_clause,
@@ -767,6 +770,23 @@ class SQLiteEndpoint(BaseEndpoint):
     def _foreign_keys(self, name: str, create_sql: str) -> list[ForeignKey]:
         return read_foreign_keys(self._query, name, create_sql)
 
+    def foreign_key_breaks(self, name: str) -> dict[tuple[str, ...], int] | None:
+        """Rows of table ``name`` that break each of its foreign keys (``rows_breaking``), or
+        None for a file too large to check at planning (``CHECKED_FILE_BYTES``)."""
+        with contextlib.suppress(OSError):
+            if Path(self._path).stat().st_size > CHECKED_FILE_BYTES:
+                return None
+        # A cursor of its own: one whose statement SQLite refused ("foreign key mismatch")
+        # keeps its parameters, and the next statement on it failed.
+        with self._conn.cursor() as cursor:
+
+            def query(sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+                cursor.execute(sql, params)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
+
+            return rows_breaking(query, name)
+
     def key_bounds(self, table: Table) -> tuple[Any, Any] | None:
         if table.split_key is None:
             return None
@@ -979,22 +999,7 @@ class SQLiteEndpoint(BaseEndpoint):
 
     # -- target side ------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:
-        refuse_too_many_columns(table, self.dialect)
-        seen: set[str] = set()
-        for col in table.columns:
-            same = folded(col.name)
-            if same in seen:
-                raise SchemaError(
-                    f"table {table.name!r} has two columns named {col.name!r} but for case; "
-                    "SQLite column names ignore ASCII case",
-                    hint="rename one of them in the source",
-                    table=table.name,
-                )
-            seen.add(same)
-        if "\x00" in table.name or any("\x00" in c.name for c in table.columns):
-            raise SchemaError(
-                f"table {table.name!r}: names with NUL bytes cannot be stored", table=table.name
-            )
+        refuse_names_a_file_cannot_hold(table, self.dialect)
 
     def journal_mode(self) -> str:
         """The file's journal mode as it is now (delete, wal, ...)."""

@@ -70,3 +70,26 @@ def _table_named(query: Query, written: str) -> str:
         (written,),
     )
     return str(rows[0][0]) if rows else written
+
+
+CHECKED_FILE_BYTES = 64 * 2**20
+"""The largest source file whose foreign keys the plan checks (``PRAGMA foreign_key_check``
+reads every row of a table): past it, the plan says the target checks them after the load."""
+
+
+def rows_breaking(query: Query, name: str) -> dict[tuple[str, ...], int]:
+    """How many rows of table ``name`` break each of its foreign keys, by the key's columns as
+    ``read_foreign_keys`` gives them (``PRAGMA foreign_key_check``); a key SQLite cannot check
+    (no unique parent key: "foreign key mismatch") is left out, the target names it."""
+    columns: dict[int, list[str]] = {}
+    for key_id, column in query(
+        'SELECT id, "from" FROM pragma_foreign_key_list(?) ORDER BY id, seq', (name,)
+    ):
+        columns.setdefault(int(key_id), []).append(str(column))
+    try:
+        counts = query(
+            "SELECT fkid, count(*) FROM pragma_foreign_key_check(?) GROUP BY fkid", (name,)
+        )
+    except Exception:  # SQLite's own refusal to check one: the target names it
+        return {}
+    return {tuple(columns[int(k)]): int(n) for k, n in counts if int(k) in columns}

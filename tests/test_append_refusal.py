@@ -1,0 +1,144 @@
+"""Appending into an application's own tables: one refusal names every column of every table
+that cannot go in, each with the --cast that converts it where one does, and those casts then
+load every row (a refusal named one column per run: one table took five runs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import arrowmig
+from arrowmig.append_refusal import LAST_RESORT
+from arrowmig.errors import SchemaError
+from arrowmig.migrate import explain
+from tests.dbutil import duckdb_exec, pg_exec, rows_of, target_of
+
+BLOB_UUID = bytes(range(16))
+"""A UUID as Room and Core Data store it: 16 bytes, no UTF-8 text."""
+
+APP_TABLES = {
+    "postgres": (
+        "CREATE TABLE ev (id int PRIMARY KEY, flag boolean, b2 boolean, seen timestamptz, "
+        "n integer, u uuid)",
+        "CREATE TABLE tag (id int PRIMARY KEY, name text NOT NULL, k bigint)",
+    ),
+    "duckdb": (
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, flag BOOLEAN, b2 BOOLEAN, seen TIMESTAMPTZ, "
+        "n INTEGER, u UUID)",
+        "CREATE TABLE tag (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, k BIGINT)",
+    ),
+}
+"""An application's schema, made before the rows come: typed as it wants them."""
+
+FIXED = {
+    "postgres": (
+        "ALTER TABLE ev ALTER COLUMN u TYPE bytea USING NULL",
+        "ALTER TABLE tag ALTER COLUMN name DROP NOT NULL",
+    ),
+    "duckdb": (
+        "ALTER TABLE ev ALTER COLUMN u TYPE BLOB USING NULL",
+        "ALTER TABLE tag ALTER COLUMN name DROP NOT NULL",
+    ),
+}
+"""What no cast can do: the target's own changes, which the refusal asks for."""
+
+
+def _app_file(path: Path) -> str:
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, flag INTEGER, b2 TEXT, seen INTEGER, n TEXT, "
+        "u BLOB)"
+    )
+    con.executemany(
+        "INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (1, 0, "t", 1_700_000_000_000, "12", BLOB_UUID),
+            (2, 1, "false", 1_700_000_001_500, "-3", BLOB_UUID),
+        ],
+    )
+    con.execute("CREATE TABLE tag (id INTEGER PRIMARY KEY, name TEXT, k TEXT)")
+    con.execute("INSERT INTO tag VALUES (1, NULL, '7')")
+    con.commit()
+    con.close()
+    return str(path)
+
+
+def _run(kind: str, target: str, *statements: str) -> None:
+    if kind == "postgres":
+        pg_exec(target, *statements)
+    else:
+        duckdb_exec(target, "; ".join(statements))
+
+
+@pytest.mark.parametrize("kind", ["postgres", "duckdb"])
+def test_one_refusal_names_every_column_and_its_casts_load_the_rows(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    source = _app_file(tmp_path / "app.db")
+    target = target_of(kind, tmp_path, request)
+    _run(kind, target, *APP_TABLES[kind])
+    config = arrowmig.MigrationConfig(mode="append")
+    with pytest.raises(SchemaError) as planned:
+        explain(source, target, config=config)
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(source, target, config=config)
+    assert str(refused.value) == str(planned.value)
+    assert refused.value.exit_code == 2
+    message, hint = refused.value.message, refused.value.hint or ""
+    for column in ("flag", "b2", "seen", "n", "u"):
+        assert f"column {column!r} is " in message
+    assert "column 'u' is bytea in the source but" in message
+    assert "(no --cast converts them: change the target column's type)" in message
+    assert "cannot append to 'tag': column 'k' is text in the source but" in message
+    assert "cannot load 'tag' (--mode append): column 'name' holds 1 NULL" in message
+    assert hint.endswith(LAST_RESORT)
+    words = shlex.split(hint.split(";")[0])
+    assert words[0] == "add"
+    casts = [
+        (table, column, cast)
+        for option, asked in zip(words[1::2], words[2::2], strict=True)
+        if option == "--cast"
+        for (table, column), cast in [(asked.split("=")[0].split("."), asked.split("=")[1])]
+    ]
+    assert casts == [
+        ("ev", "flag", "boolean"),
+        ("ev", "b2", "boolean"),
+        ("ev", "seen", "epoch_ms"),
+        ("ev", "n", "integer"),
+        ("tag", "k", "bigint"),
+    ]
+    assert "change the target's type of ev.u;" in hint
+    assert rows_of(target, "ev") == [] and rows_of(target, "tag") == []  # nothing written
+
+    _run(kind, target, *FIXED[kind])
+    config = arrowmig.MigrationConfig(mode="append", casts=tuple(casts))
+    report = arrowmig.migrate(source, target, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    at = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
+    ev = rows_of(target, "ev", "id")
+    assert [(r[0], r[1], r[2], r[3].astimezone(dt.UTC), r[4], bytes(r[5])) for r in ev] == [
+        (1, False, True, at, 12, BLOB_UUID),
+        (2, True, False, at + dt.timedelta(seconds=1.5), -3, BLOB_UUID),
+    ]
+    assert rows_of(target, "tag") == [(1, None, 7)]
+
+
+def test_a_number_other_than_0_and_1_cast_to_boolean_is_a_bad_value(tmp_path: Path) -> None:
+    """Arrow's cast made 2 true without a word: a third state an app kept in the column."""
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, f INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(1, 0), (2, 1), (3, 2)])
+    con.commit()
+    con.close()
+    target = str(tmp_path / "t.duckdb")
+    config = arrowmig.MigrationConfig(casts=(("t", "f", "boolean"),))
+    report = arrowmig.migrate(str(source), target, config=config)
+    assert not report.ok
+    [table] = report.tables
+    assert "id 3: value does not convert to boolean: 2" in (table.error or "")
