@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, NUMBER, PATH, TEXT, WHOLE, Takes, checked, instance_of
 from arrowmig.casts import Cast, read_casts
 from arrowmig.errors import UsageError
@@ -37,9 +38,9 @@ class BatchConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "batch_bytes", _size("batch_bytes", self.batch_bytes))
         if self.batch_rows < 1:
-            raise UsageError(f"--batch-rows must be at least 1, not {self.batch_rows}")
+            raise UsageError(f"{arg('batch_rows')} must be at least 1, not {self.batch_rows}")
         if self.batch_bytes < 1024:
-            raise UsageError(f"--batch-bytes must be at least 1KiB, not {self.batch_bytes}")
+            raise UsageError(f"{arg('batch_bytes')} must be at least 1KiB, not {self.batch_bytes}")
 
 
 @checked(
@@ -116,44 +117,51 @@ class MigrationConfig:
     table goes the Arrow way, which is what ``arrowmig bench`` measures as the columnar path)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tables", named_tables(self.tables))
-        object.__setattr__(self, "exclude", excluded_tables(self.exclude))
-        object.__setattr__(self, "casts", read_casts(self.casts))
+        object.__setattr__(self, "tables", named_tables(self.tables, arg("tables")))
+        object.__setattr__(self, "exclude", excluded_tables(self.exclude, arg("exclude")))
+        object.__setattr__(self, "casts", read_casts(self.casts, arg("casts")))
         object.__setattr__(self, "max_memory", _size("max_memory", self.max_memory))
         if self.mode not in MODES:
-            raise UsageError(f"unknown mode {self.mode!r}", hint=f"use one of {', '.join(MODES)}")
+            raise UsageError(
+                f"unknown {given('mode', self.mode)}", hint=f"use one of {', '.join(MODES)}"
+            )
         if self.on_error not in ON_ERROR:
             raise UsageError(
-                f"unknown --on-error {self.on_error!r}", hint=f"use one of {', '.join(ON_ERROR)}"
+                f"unknown {given('on_error', self.on_error)}",
+                hint=f"use one of {', '.join(ON_ERROR)}",
             )
         if self.target_names not in TARGET_NAMES:
             raise UsageError(
-                f"unknown --target-names {self.target_names!r}",
+                f"unknown {given('target_names', self.target_names)}",
                 hint=f"use one of {', '.join(TARGET_NAMES)}",
             )
         if self.parallel < 1:
-            raise UsageError(f"--parallel must be at least 1, not {self.parallel}")
+            raise UsageError(f"{arg('parallel')} must be at least 1, not {self.parallel}")
         if self.split_rows < 1:
-            raise UsageError(f"--split-rows must be at least 1, not {self.split_rows}")
+            raise UsageError(f"{arg('split_rows')} must be at least 1, not {self.split_rows}")
         if self.max_memory < 1024 * 1024:
-            raise UsageError("--max-memory must be at least 1MiB")
+            raise UsageError(f"{arg('max_memory')} must be at least 1MiB, not {self.max_memory}")
         if self.retries < 0:
-            raise UsageError(f"--retries must be 0 or more, not {self.retries}")
+            raise UsageError(f"{arg('retries')} must be 0 or more, not {self.retries}")
         if not self.batch_timeout_s > 0:  # NaN too
             raise UsageError(
-                f"--batch-timeout must be a positive number of seconds, not {self.batch_timeout_s:g}"
+                f"{arg('batch_timeout_s')} must be a positive number of seconds, "
+                f"not {self.batch_timeout_s:g}"
             )
         if self.batch_timeout_s > MAX_BATCH_TIMEOUT_S:  # inf too
             raise UsageError(
-                f"--batch-timeout must be at most {MAX_BATCH_TIMEOUT_S:,} seconds (PostgreSQL's "
+                f"{arg('batch_timeout_s')} must be at most {MAX_BATCH_TIMEOUT_S:,} seconds "
+                "(PostgreSQL's "
                 f"longest statement timeout), not {self.batch_timeout_s:g}",
                 hint="give a number of seconds up to that",
             )
         check_lock_wait(self.lock_wait_s)
         if self.keep_backup and self.mode != "replace":
             raise UsageError(
-                f"--keep-backup keeps the table a replace drops; --mode {self.mode} drops none",
-                hint="use --mode replace, or leave out --keep-backup",
+                f"{given('keep_backup', True)} keeps the table a replace drops; "
+                f"{given('mode', self.mode, typed=True)} drops none",
+                hint=f"use {given('mode', 'replace', typed=True)}, "
+                f"or leave out {given('keep_backup', True)}",
             )
 
 
@@ -164,10 +172,10 @@ MAX_BATCH_TIMEOUT_S = 2_147_483
 def check_lock_wait(seconds: object) -> None:
     """``--lock-wait-timeout``: a positive number of seconds PostgreSQL can keep."""
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise UsageError(f"lock_wait_s must be a number of seconds, not {seconds!r}")
+        raise UsageError(f"{arg('lock_wait_s')} must be a number of seconds, not {seconds!r}")
     if not 0 < seconds <= MAX_BATCH_TIMEOUT_S:  # NaN and inf too
         raise UsageError(
-            f"--lock-wait-timeout must be more than 0 and at most {MAX_BATCH_TIMEOUT_S:,} "
+            f"{arg('lock_wait_s')} must be more than 0 and at most {MAX_BATCH_TIMEOUT_S:,} "
             f"seconds, not {seconds:g}",
             hint="give a number of seconds",
         )
@@ -176,5 +184,7 @@ def check_lock_wait(seconds: object) -> None:
 def _size(name: str, value: object) -> int:
     """A size given as bytes or as a size string; anything else is refused in one line."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise UsageError(f"{name} must be a number of bytes or a size like '64MiB', not {value!r}")
+        raise UsageError(
+            f"{arg(name)} must be a number of bytes or a size like '64MiB', not {value!r}"
+        )
     return parse_size(value)

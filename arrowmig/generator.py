@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 import pyarrow as pa
 
+from arrowmig.argument_words import arg, given, options_named
 from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, Takes, checked, instance_of
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import (
@@ -186,8 +187,9 @@ def table_counts(
     """Rows per table for ``scale`` with ``rows`` overrides applied; UsageError when invalid."""
     if scale not in SCALES:
         raise UsageError(
-            f"unknown scale {scale!r}",
-            hint=f"use one of {', '.join(SCALES)} (and --rows table=N for exact counts)",
+            f"unknown {given('scale', scale)}",
+            hint=f"use one of {', '.join(SCALES)} (and {_rows_given('table', 'N')} for exact "
+            "counts)",
         )
     counts = dict(SCALES[scale])
     for name, n in (rows or {}).items():
@@ -195,10 +197,15 @@ def table_counts(
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise UsageError(
                 f"row count for {name} must be a whole number of at least 0, not {n!r}",
-                hint=f"write --rows {name}=N",
+                hint=f"write {_rows_given(name, 'N')}",
             )
         counts[name] = n
     return counts
+
+
+def _rows_given(table: str, count: str) -> str:
+    """A row count as the caller writes it: ``--rows T=N``, or ``rows={"T": N}``."""
+    return f"--rows {table}={count}" if options_named() else f"rows={{{table!r}: {count}}}"
 
 
 def _check_table_name(name: str) -> None:
@@ -211,8 +218,8 @@ def _check_table_name(name: str) -> None:
 def _check_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise UsageError(
-            f"seed must be a whole number from 0 to {MAX_SEED}, not {seed!r}",
-            hint="pass --seed 42 (any non-negative integer)",
+            f"{arg('seed')} must be a whole number from 0 to {MAX_SEED}, not {seed!r}",
+            hint=f"pass {given('seed', 42)} (any non-negative integer)",
         )
     return seed
 

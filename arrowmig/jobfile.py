@@ -28,8 +28,9 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from arrowmig.argument_words import named_as_options
 from arrowmig.casts import Cast, read_casts
-from arrowmig.config import TARGET_NAMES, BatchConfig, MigrationConfig
+from arrowmig.config import MODES, ON_ERROR, TARGET_NAMES, BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
 from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
@@ -67,11 +68,22 @@ class Job:
 
 
 # -- reading values --------------------------------------------------------------------------
+#
+# Each reader says what is wrong with the value alone ("must be a whole number, not 'two'");
+# ``_read`` says where: the file and the key.
+
+
+class _Refused(UsageError):
+    """A value refused at a place of its own within the key's value: ``[casts] key 't.c'``."""
+
+    def __init__(self, where: str, refused: UsageError) -> None:
+        super().__init__(refused.message, hint=refused.hint)
+        self.where = where
 
 
 def _text(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"job file key {key!r} must be a non-empty string, not {value!r}")
+        raise UsageError(f"must be a non-empty string, not {value!r}")
     return value
 
 
@@ -81,32 +93,37 @@ def _schemas(key: str, value: Any) -> str:
         return ",".join(value)
     if isinstance(value, str) and value.strip():
         return value
-    raise UsageError(
-        f"job file key {key!r} must be a schema name, a list of them or '*', not {value!r}"
-    )
+    raise UsageError(f"must be a schema name, a list of them or '*', not {value!r}")
 
 
 def _whole(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"job file key {key!r} must be a whole number, not {value!r}")
+        raise UsageError(f"must be a whole number, not {value!r}")
     return value
 
 
 def _number(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UsageError(f"job file key {key!r} must be a number, not {value!r}")
+        raise UsageError(f"must be a number, not {value!r}")
     return float(value)
+
+
+def _seconds(key: str, value: Any) -> float:
+    seconds = _number(key, value)
+    if not seconds >= 0:
+        raise UsageError(f"must be 0 or more seconds, not {value!r}")
+    return seconds
 
 
 def _flag(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise UsageError(f"job file key {key!r} must be true or false, not {value!r}")
+        raise UsageError(f"must be true or false, not {value!r}")
     return value
 
 
 def _size(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise UsageError(f'job file key {key!r} must be a size like "64MiB" or a number of bytes')
+        raise UsageError(f'must be a size like "64MiB" or a number of bytes, not {value!r}')
     return parse_size(value)
 
 
@@ -114,30 +131,37 @@ def _names(key: str, value: Any) -> tuple[str, ...]:
     """A list of table names, or one comma-separated string read as ``--tables`` reads it (a
     name holding a comma in double quotes: ``'"a,b",c'``)."""
     if isinstance(value, str):
-        try:
-            return split_list(value)
-        except UsageError as exc:
-            raise UsageError(f"job file key {key!r}: {exc.message}", hint=exc.hint) from None
+        return split_list(value)
     if isinstance(value, list | tuple) and all(isinstance(v, str) and v for v in value):
         return tuple(value)
-    raise UsageError(f"job file key {key!r} must be a list of table names, not {value!r}")
+    raise UsageError(f"must be a list of table names, not {value!r}")
 
 
 def _casts(key: str, value: Any) -> tuple[Cast, ...]:
     """``[casts]`` with ``"table.column" = "TYPE"``, or a list of ``"table.column=TYPE"``."""
-    if not isinstance(value, dict) and not (
-        isinstance(value, list) and all(isinstance(v, str) for v in value)
-    ):
-        raise UsageError(f'job file key {key!r} must be a table of "table.column" = "TYPE" entries')
-    return read_casts(value, "job file cast")
+    if isinstance(value, dict):
+        casts: list[Cast] = []
+        for name, type_name in value.items():
+            try:
+                casts.extend(read_casts({name: type_name}, "cast"))
+            except UsageError as exc:
+                hint = f'write "table.column" = "TYPE" under [{key}]'
+                raise _Refused(
+                    f"[{key}] key {name!r}", UsageError(exc.message, hint=hint)
+                ) from None
+        return tuple(casts)
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise UsageError(
+            f'must be a table of "table.column" = "TYPE" entries or a list of '
+            f'"table.column=TYPE", not {value!r}'
+        )
+    return read_casts(value, "cast")
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
     def read(key: str, value: Any) -> str:
         if value not in options:
-            raise UsageError(
-                f"job file key {key!r} must be one of {', '.join(options)}, not {value!r}"
-            )
+            raise UsageError(f"must be one of {', '.join(options)}, not {value!r}")
         return str(value)
 
     return read
@@ -148,7 +172,7 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "target": _text,
     "tables": _names,
     "exclude": _names,
-    "mode": _text,
+    "mode": _choice(MODES),
     "batch_rows": _whole,
     "batch_bytes": _size,
     "parallel": _whole,
@@ -162,12 +186,12 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "keys": _flag,
     "analyze": _flag,
     "casts": _casts,
-    "on_error": _text,
+    "on_error": _choice(ON_ERROR),
     "target_names": _choice(TARGET_NAMES),
     "reject_dir": _text,
     "verify": _flag,
     "progress": _choice(PROGRESS_KINDS),
-    "progress_interval": _number,
+    "progress_interval": _seconds,
     "json": _flag,
     "log_file": _text,
 }
@@ -263,12 +287,21 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     for key, value in raw.items():
         name = key.replace("-", "_")
         name = _ALIASES.get(name, name)
-        if name in _NEGATED:
-            flag, value = _NEGATED[name], not _flag(key, value)
-        elif name in readers:
-            flag, value = name, readers[name](key, value)
-        else:
-            raise _unknown(key, str(path))
+        try:
+            if name in _NEGATED:
+                flag, value = _NEGATED[name], not _flag(key, value)
+            elif name in readers:
+                flag, value = name, readers[name](key, value)
+            else:
+                raise _unknown(key, str(path))
+        except UsageError as exc:
+            if name not in readers and name not in _NEGATED:
+                raise
+            where = exc.where if isinstance(exc, _Refused) else f"key {key!r}"
+            raise UsageError(
+                f"job file {str(path)!r}, {where}: {_as_keys(exc.message)}",
+                hint=_as_keys(exc.hint) if exc.hint else None,
+            ) from None
         if flag in settings:
             # profile = true with no_profile = true, or batch_rows with batch-rows.
             raise UsageError(
@@ -335,7 +368,10 @@ def _config(settings: Mapping[str, Any]) -> MigrationConfig:
         if key in config:
             # A list, or one string as the job file and --tables write it (a Python caller's
             # overrides too); [] names no table: refused, not "all".
-            config[key] = _names(key, config[key])
+            try:
+                config[key] = _names(key, config[key])
+            except UsageError as exc:
+                raise UsageError(f"{key} {exc.message}", hint=exc.hint) from None
     return MigrationConfig(batch=BatchConfig(**batch), **config)
 
 
@@ -361,6 +397,12 @@ def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Jo
 
 def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Job:
     """Read a job file; ``overrides`` (canonical keys, e.g. from the command line) win."""
+    # Refusals name options (--parallel), which a file's are said as its keys (_as_keys).
+    with named_as_options():
+        return _load_job(path, overrides)
+
+
+def _load_job(path: str | Path, overrides: Mapping[str, Any] | None) -> Job:
     settings, given = _read(Path(path))
     overrides = overrides or {}
     if "casts" in settings and "casts" not in overrides and {"tables", "exclude"} & set(overrides):

@@ -8,6 +8,7 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 
+from arrowmig.argument_words import arg
 from arrowmig.errors import UsageError
 
 _QUOTED = r'"(?:[^"]|"")*"'
@@ -47,7 +48,7 @@ def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...
 
 
 def named_tables(
-    value: str | Sequence[str] | None, option: str = "--tables"
+    value: str | Sequence[str] | None, option: str | None = None
 ) -> tuple[str, ...] | None:
     """Tables named from Python or the command line: None is every table; a lone name
     ("bets") is one table, not a sequence of one-letter names. A list that names no table
@@ -55,6 +56,7 @@ def named_tables(
     list came out empty would replace or truncate them all."""
     if value is None:
         return None
+    option = option or arg("tables")
     names = table_names(value, option)
     if not any(names):
         raise UsageError(
@@ -74,10 +76,10 @@ def table_names(value: object, option: str) -> tuple[str, ...]:
     return names
 
 
-def excluded_tables(value: object) -> tuple[str, ...]:
+def excluded_tables(value: object, option: str | None = None) -> tuple[str, ...]:
     """Tables left out, given from Python: None leaves none out (as ``tables=None`` takes
     every table)."""
-    return () if value is None else table_names(value, "exclude")
+    return () if value is None else table_names(value, option or arg("exclude"))
 
 
 def several_in_one(name: str, known: Iterable[str]) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
+from arrowmig.argument_words import arg
 from arrowmig.balance import fit_to_workers
 from arrowmig.checkpoint import CheckpointStore
 from arrowmig.comments import comment_notes
@@ -227,11 +228,12 @@ def _source_order(target: Table, source: Table) -> list[Column]:
 
 
 def select_tables(
-    src: Source, config: MigrationConfig, target_dialect: str = "postgresql"
+    src: Source, config: MigrationConfig, target_dialect: str = "postgresql", verb: str = "move"
 ) -> tuple[list[str], list[str], list[str]]:
     """The tables to move, the views left out (views move only when named), and the plan's
     note on the source's other schemas, which a run does not read (its hint in the forms
-    ``target_dialect`` takes)."""
+    ``target_dialect`` takes). ``verb``: what is done with them, as a refusal says it
+    (``verify`` compares the tables ``migrate`` would move)."""
     config = replace(
         config,
         tables=in_this_schema(config.tables, src.schema),
@@ -246,7 +248,7 @@ def select_tables(
     # copy the very table it meant to leave out.
     for named_by, names, there in (
         ("", config.tables, nameable),
-        (" named by --exclude", config.exclude, known),
+        (f" named by {arg('exclude')}", config.exclude, known),
     ):
         missing = [t for t in names or () if t not in there]
         if missing:
@@ -263,10 +265,11 @@ def select_tables(
     chosen = [t for t in chosen if t not in set(config.exclude)]
     if not chosen and config.exclude and (config.tables or tables):
         # A run of nothing would be "done", and leave a new target file behind.
-        named = "--tables names" if config.tables else f"{_where(src)} holds"
+        named = f"{arg('tables')} names" if config.tables else f"{_where(src)} holds"
         raise UsageError(
-            f"no tables left to move: --exclude removes every table {named}",
-            hint="leave out the --exclude, or name the tables to move with --tables",
+            f"no tables left to {verb}: {arg('exclude')} removes every table {named}",
+            hint=f"leave out the {arg('exclude')}, or name the tables to {verb} with "
+            f"{arg('tables')}",
         )
     skipped = [v for v in views if v not in chosen]
     if config.tables:

@@ -5,12 +5,13 @@ both sides' Arrow streams, and on a mismatch the keys whose rows differ.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,9 +19,10 @@ import duckdb
 import psutil
 import pyarrow as pa
 
+from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
-from arrowmig.config import DEFAULT_LOCK_WAIT_S, check_lock_wait
+from arrowmig.config import DEFAULT_LOCK_WAIT_S, MigrationConfig, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError, BeyondArrow, SchemaError, UsageError, stop_behind
 from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
@@ -38,8 +40,8 @@ from arrowmig.plan import (
     extension_tables,
     in_this_schema,
     partitions_of,
+    select_tables,
     uncompared_schemas_note,
-    unknown_table,
 )
 from arrowmig.schema import qualified
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
@@ -106,7 +108,8 @@ class _Side:
             assert self.endpoint is not None and self.engine is not None
             return fn(self.endpoint, self.engine)
 
-        return self._pool.submit(run)
+        # In the caller's context: its refusals are said in its words (argument_words).
+        return self._pool.submit(contextvars.copy_context().run, run)
 
     def close(self) -> None:
         def shut() -> None:
@@ -241,11 +244,11 @@ def verify(
     tables = named_tables(tables)
     exclude = excluded_tables(exclude)
     if level not in LEVELS:
-        raise UsageError(f"unknown --level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
+        raise UsageError(f"unknown {given('level', level)}", hint=f"use one of {', '.join(LEVELS)}")
     if max_diffs < 0:
-        raise UsageError(f"--max-diffs must be 0 or more, not {max_diffs}")
+        raise UsageError(f"{arg('max_diffs')} must be 0 or more, not {max_diffs}")
     if batch_rows < 1:
-        raise UsageError(f"--batch-rows must be at least 1, not {batch_rows}")
+        raise UsageError(f"{arg('batch_rows')} must be at least 1, not {batch_rows}")
     src_url, tgt_url = parse_url(source), parse_url(target)
     refuse_sqlite_schemas(source, target, source_schema, target_schema)
     sink = as_sink(progress)
@@ -305,29 +308,20 @@ def verify(
                     "equal to it ignoring case, compared in its place"
                 )
         assert src.endpoint is not None
-        # Names as migrate reads them ('"x.y"' is the table x.y, 'public."x.y"' too).
-        tables = in_this_schema(tables, src.endpoint.schema)
+        if tables is not None or exclude:
+            # The tables migrate would move, chosen and refused as it chooses and refuses
+            # them. (Without a choice, every table of either side is compared.)
+            chosen = src.submit(lambda e, _: _chosen(e, tables, exclude)).result()
+            tables = chosen if tables is not None else None
         exclude = in_this_schema(exclude, src.endpoint.schema) or ()
         src_names, tgt_names = _both(
             src.submit(lambda e, _: _own_tables(e, named=bool(tables))),
             tgt.submit(lambda e, _: _own_tables(e, named=bool(tables))),
         )
         assert tgt.endpoint is not None
-        pairs = _table_pairs(
-            tables,
-            src_names,
-            tgt_names,
-            tgt.endpoint.dialect,
-            # As migrate says it: "name it 'emp', with --source-schema hr".
-            lambda name: src.submit(lambda e, _: unknown_table(e, name, "--tables").hint).result(),
-        )
+        pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)
         if exclude:
-            dialect = tgt.endpoint.dialect
-            pairs = src.submit(
-                lambda e, _: _leave_out(e, pairs, exclude, tgt_names, dialect)
-            ).result()
-            if not pairs:
-                raise UsageError("nothing to compare: --exclude leaves out every table")
+            pairs = _leave_out(pairs, exclude, tgt_names, tgt.endpoint.dialect)
         if not pairs:
             raise _nothing_to_compare(src, tgt)
         if source_schema is None and tables is None:  # as a run of this command reads
@@ -393,20 +387,27 @@ def _held(
         yield own
 
 
+def _chosen(
+    src: Endpoint, tables: Sequence[str] | None, exclude: Sequence[str] | None
+) -> list[str]:
+    """The source tables ``tables`` and ``exclude`` pick, as ``migrate`` picks them
+    (``select_tables``): names matched exactly, quoted and schema-qualified names read as it
+    reads them, a name the source lacks refused with its words (a mistyped exclusion would
+    compare the very table it meant to leave out), each table once."""
+    selection = MigrationConfig(
+        tables=None if tables is None else tuple(tables), exclude=tuple(exclude or ())
+    )
+    return select_tables(src, selection, verb="compare")[0]
+
+
 def _leave_out(
-    src: Endpoint,
     pairs: list[tuple[str, str | None]],
     exclude: list[str] | tuple[str, ...],
     tgt_names: list[str],
     tgt_dialect: str,
 ) -> list[tuple[str, str | None]]:
-    """``pairs`` without the tables ``exclude`` names, matched as ``migrate --exclude``
-    matches them: exactly, and a name the source lacks refused (a mistyped exclusion would
-    compare the very table it meant to leave out)."""
-    known = [*src.list_tables(), *src.list_views()]
-    for name in exclude:
-        if name not in known:
-            raise unknown_table(src, name, "--exclude")
+    """``pairs`` without the tables ``exclude`` names (each one the source has: ``_chosen``),
+    and without a table only the target has of a name they match."""
     left_out = set(exclude)
     gone = {_match_name(n, tgt_names, tgt_dialect) for n in left_out} - {None}
     return [
@@ -437,14 +438,13 @@ def _nothing_to_compare(src: _Side, tgt: _Side) -> SchemaError:
 
 
 def _table_pairs(
-    wanted: list[str] | tuple[str, ...] | None,
+    wanted: Sequence[str] | None,
     src_names: list[str],
     tgt_names: list[str],
     tgt_dialect: str,
-    hint: Callable[[str], str | None],
 ) -> list[tuple[str, str | None]]:
-    """(source name or None, target name or None) per table, source tables first; ``hint``
-    says what a name found on neither side may have meant.
+    """(source name or None, target name or None) per table, source tables first; ``wanted``:
+    the source tables named (each one the source has: ``_chosen``).
 
     A table only the target holds is listed as ``("\x00" + name, name)``: NUL cannot
     occur in a table name, so it marks "not in the source" without a third field."""
@@ -458,15 +458,7 @@ def _table_pairs(
                     f"{name!r} is arrowmig's internal table and is never compared",
                     hint="leave it out of --tables",
                 )
-            in_src = _match_name(name, src_names, "") if name not in src_names else name
-            in_tgt = _match_name(name, tgt_names, tgt_dialect)
-            if in_src is None and in_tgt is None:
-                raise SchemaError(
-                    f"table {name!r} exists in neither source nor target",
-                    hint=hint(name),
-                    table=name,
-                )
-            pairs.append((in_src or f"\x00{in_tgt}", in_tgt))
+            pairs.append((name, _match_name(name, tgt_names, tgt_dialect)))
         return pairs
     matched: set[str] = set()
     for name in src_names:

@@ -369,7 +369,7 @@ def test_stakes_are_skewed(loaded: duckdb.DuckDBPyConnection) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        ({"scale": "huge"}, "unknown scale 'huge'"),
+        ({"scale": "huge"}, "unknown scale='huge'"),
         ({"seed": -1}, "seed must be"),
         ({"seed": "42"}, "seed must be"),
         ({"seed": 2**64}, "seed must be"),
@@ -596,7 +596,7 @@ def test_cli_generates_and_prints_the_report_as_json(
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--scale", "enormous"], "unknown scale 'enormous'"),
+        (["--scale", "enormous"], "unknown --scale 'enormous'"),
         (["--tables", "large_bets,large_nope"], "unknown generated table 'large_nope'"),
         (["--rows", "large_bets"], "cannot read --rows"),
         (["--rows", "large_bets=-1"], "cannot read --rows"),

@@ -1193,7 +1193,7 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     # the user may have meant.
     src2 = make_sqlite(tmp_path / "u.db", "CREATE TABLE Users (a INTEGER); CREATE TABLE t (a);")
     target2 = str(tmp_path / "w2.duckdb")
-    with pytest.raises(SchemaError, match="'users' named by --exclude not found") as refused:
+    with pytest.raises(SchemaError, match="'users' named by exclude not found") as refused:
         arrowmig.migrate(src2, target2, config=arrowmig.MigrationConfig(exclude=("users",)))
     assert "did you mean 'Users'?" in str(refused.value)
     with pytest.raises(SchemaError) as refused:
@@ -1679,9 +1679,10 @@ def test_an_empty_table_list_is_refused_not_read_as_every_table(
         assert main(command) == 2, command
         assert capsys.readouterr().err == f"arrowmig: error: {said} every table\n"
         assert not target.exists()
-    with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
+    # From Python, named as the parameter it was given as.
+    with pytest.raises(arrowmig.UsageError, match=r"^tables names no table"):
         arrowmig.migrate(src, str(target), tables=[])
-    with pytest.raises(arrowmig.UsageError, match="--tables names no table"):
+    with pytest.raises(arrowmig.UsageError, match=r"^tables names no table"):
         arrowmig.verify(src, src, tables=[])
     assert not target.exists()
 
@@ -1733,8 +1734,8 @@ def test_python_callers_get_one_table_for_a_name_and_usage_errors_for_wrong_type
     report = arrowmig.verify(src, target, tables="players")
     assert report.ok and [t.name for t in report.tables] == ["players"]
     for call, message in [
-        (lambda: arrowmig.migrate(src, target, tables=5), "--tables takes a table name or a list"),  # type: ignore[arg-type]
-        (lambda: arrowmig.verify(src, target, tables=[5]), "--tables takes table names (text)"),  # type: ignore[list-item]
+        (lambda: arrowmig.migrate(src, target, tables=5), "tables takes a table name or a list"),  # type: ignore[arg-type]
+        (lambda: arrowmig.verify(src, target, tables=[5]), "tables takes table names (text)"),  # type: ignore[list-item]
         (lambda: arrowmig.MigrationConfig(parallel="2"), "parallel must be a whole number, not '2'"),  # type: ignore[arg-type]
         (lambda: arrowmig.MigrationConfig(retries=1.5), "retries must be a whole number"),  # type: ignore[arg-type]
         (lambda: arrowmig.BatchConfig(batch_rows="9"), "batch_rows must be a whole number"),  # type: ignore[arg-type]

@@ -586,13 +586,13 @@ def test_command_line_overrides_the_job_file(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ('source = "a.db"\nparalel = 2\n', "unknown key 'paralel' in job file"),
-        ('source = "a.db"\n[casts]\n"t.c" = 5\n', "cast 't.c' must name a type"),
-        ('parallel = "two"\n', "'parallel' must be a whole number"),
-        ('progress = "loud"\n', "'progress' must be one of"),
+        ('source = "a.db"\n[casts]\n"t.c" = 5\n', "[casts] key 't.c': cast 't.c' must name a type"),
+        ('parallel = "two"\n', "key 'parallel': must be a whole number, not 'two'"),
+        ('progress = "loud"\n', "key 'progress': must be one of"),
         ('max_memory = "lots"\n', "cannot read 'lots' as a size"),
         ("source = \n", "cannot read job file"),
-        ('[target]\nurl = "x"\n', "'target' must be a non-empty string"),
-        ("source_schema = []\n", "'source_schema' must be a schema name, a list of them"),
+        ('[target]\nurl = "x"\n', "key 'target': must be a non-empty string"),
+        ("source_schema = []\n", "key 'source_schema': must be a schema name, a list of them"),
     ],
 )
 def test_bad_job_files_fail_with_one_line(tmp_path: Path, text: str, message: str) -> None:
@@ -650,9 +650,12 @@ def test_job_file_takes_the_batch_timeout_by_the_options_name(tmp_path: Path, ke
             "key 'batch-timeout': batch_timeout must be a positive number of seconds, not 0",
         ),
         ("retries = -1\n", "key 'retries': retries must be 0 or more, not -1"),
-        ("progress_interval = -1\n", "progress_interval must be 0 or more seconds, not -1"),
+        ("progress_interval = -1\n", "key 'progress_interval': must be 0 or more seconds, not -1"),
         # Said of the job file and its key as written, not of a flag no one typed.
-        ('mode = "replac"\n', "job.toml', key 'mode': unknown mode 'replac'; use one of create"),
+        (
+            'mode = "replac"\n',
+            "job.toml', key 'mode': must be one of create, replace, append, truncate, not 'replac'",
+        ),
         ("parallel = 0\n", "job.toml', key 'parallel': parallel must be at least 1, not 0"),
         (
             'keep_backup = true\nmode = "append"\n',

@@ -8,15 +8,19 @@ rejected rows or differences; 2 usage, configuration or connection error; 130 SI
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
 import click
 
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
+from arrowmig.argument_words import named_as_options
 from arrowmig.cli.console import answered, reopen_closed_streams
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
@@ -75,8 +79,23 @@ def cli(debug: bool) -> None:
     _state["debug"] = debug
 
 
+def _in_option_words(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """A command's callback, within which the library names arguments as options
+    (``--target-names``, not ``target_names``: ``arguments.named_as_options``)."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with named_as_options():
+            return callback(*args, **kwargs)
+
+    return run
+
+
 for _name in COMMAND_MODULES:
-    cli.add_command(import_module(f"arrowmig.cli.{_name}").command)
+    _command = import_module(f"arrowmig.cli.{_name}").command
+    if _command.callback is not None:
+        _command.callback = _in_option_words(_command.callback)
+    cli.add_command(_command)
 
 
 _secrets: list[str] = []

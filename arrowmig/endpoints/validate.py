@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from arrowmig import nested_json
 from arrowmig.conform import conform
-from arrowmig.endpoints import pg_char
+from arrowmig.endpoints import decimal_fit, pg_char
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
 from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
@@ -72,7 +72,7 @@ def screen_batch(
     ``target``: the existing table appended to, whose column types the values must take."""
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
-        cast = _cast_problems(batch.column(i), table, field.name)
+        cast = _cast_problems(batch.column(i), table, field.name, dialect)
         problems.extend(cast)
         if target is not None:
             told = {p.row for p in cast}  # a value the --cast refused is named once
@@ -136,8 +136,9 @@ def _travels_as(table: Table, field: pa.Field) -> pa.DataType:
     return forced or field.type
 
 
-def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
-    """Values that a ``--cast`` target type cannot take (e.g. 'N/A' cast to integer)."""
+def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> list[Problem]:
+    """Values that a ``--cast`` target type cannot take (e.g. 'N/A' cast to integer, 123456.7
+    cast to numeric(5,2))."""
     try:
         column = table.column(name)
     except KeyError:
@@ -147,6 +148,10 @@ def _cast_problems(array: pa.Array, table: Table, name: str) -> list[Problem]:
         return []
     reason = f"value does not convert to {column.target_type}"
     if target is None:
+        if decimal_fit.declared(column.target_type, dialect) is not None:
+            sent = column_to_wire(array, column, dialect)
+            misfit = decimal_fit.misfits(sent, column.target_type, dialect)
+            return [Problem(row, name, why, _CAST_HINT) for row, why in misfit]
         if _TIME_TYPE.match(column.target_type or "") and is_text_type(array.type):
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)

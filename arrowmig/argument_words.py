@@ -1,0 +1,55 @@
+"""An argument named as its caller wrote it: the same check refuses a value given from
+Python (``MigrationConfig(target_names="Lower")``) and from the command line
+(``--target-names Lower``), and each caller is told the name it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_AS_OPTIONS: ContextVar[bool] = ContextVar("arrowmig_arguments_as_options", default=False)
+
+_OPTIONS = {
+    "batch_timeout_s": "--batch-timeout",
+    "lock_wait_s": "--lock-wait-timeout",
+    "casts": "--cast",
+}
+"""The command line's option for a parameter of another name (otherwise ``--`` and the
+parameter's name with ``-`` for ``_``)."""
+
+
+@contextmanager
+def named_as_options() -> Iterator[None]:
+    """Within: arguments are named as the command line's options (``--target-names``), for
+    the command line and the job files it reads (which say them as keys)."""
+    token = _AS_OPTIONS.set(True)
+    try:
+        yield
+    finally:
+        _AS_OPTIONS.reset(token)
+
+
+def options_named() -> bool:
+    """Whether arguments are named as the command line's options here."""
+    return _AS_OPTIONS.get()
+
+
+def arg(name: str) -> str:
+    """The parameter ``name`` as its caller wrote it: ``target_names`` from Python,
+    ``--target-names`` on the command line."""
+    if _AS_OPTIONS.get():
+        return _OPTIONS.get(name, "--" + name.replace("_", "-"))
+    return name
+
+
+def given(name: str, value: object, *, typed: bool = False) -> str:
+    """The parameter ``name`` with ``value``, as its caller wrote them: ``target_names='Lower'``
+    from Python, ``--target-names 'Lower'`` on the command line (``typed``: the value as it
+    is typed there, ``--mode create``; a flag that is on, ``--keep-backup``, alone)."""
+    if not _AS_OPTIONS.get():
+        return f"{name}={value!r}"
+    if value is True:
+        return arg(name)
+    return f"{arg(name)} {value if typed else repr(value)}"

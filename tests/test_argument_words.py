@@ -1,0 +1,163 @@
+"""A bad argument is named as its caller wrote it: from Python the parameter
+(``target_names='Lower'``), on the command line the option (``--target-names``). Python
+callers were told of command-line options they never wrote (``unknown --target-names``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import arrowmig
+from arrowmig.cli import main
+
+
+def _source(path: Path) -> str:
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    return str(path)
+
+
+def _verify(**kwargs: object) -> Callable[[Path], object]:
+    def call(tmp_path: Path) -> object:
+        source = _source(tmp_path / "s.db")
+        return arrowmig.verify(source, source, **kwargs)  # type: ignore[arg-type]
+
+    return call
+
+
+def _config(**kwargs: object) -> Callable[[Path], object]:
+    return lambda _: arrowmig.MigrationConfig(**kwargs)  # type: ignore[arg-type]
+
+
+PYTHON_CALLS = [
+    ("target_names", _config(target_names="Lower"), "unknown target_names='Lower'"),
+    ("on_error", _config(on_error="skip"), "unknown on_error='skip'"),
+    ("mode", _config(mode="merge"), "unknown mode='merge'"),
+    ("parallel", _config(parallel=0), "parallel must be at least 1, not 0"),
+    ("split_rows", _config(split_rows=0), "split_rows must be at least 1, not 0"),
+    ("retries", _config(retries=-1), "retries must be 0 or more, not -1"),
+    ("max_memory", _config(max_memory=5), "max_memory must be at least 1MiB, not 5"),
+    (
+        "max_memory",
+        _config(max_memory=1.5),
+        "max_memory must be a number of bytes or a size like '64MiB', not 1.5",
+    ),
+    (
+        "batch_timeout_s",
+        _config(batch_timeout_s=0),
+        "batch_timeout_s must be a positive number of seconds, not 0",
+    ),
+    (
+        "lock_wait_s",
+        _config(lock_wait_s=0),
+        "lock_wait_s must be more than 0 and at most 2,147,483 seconds, not 0",
+    ),
+    (
+        "keep_backup",
+        _config(keep_backup=True),
+        "keep_backup=True keeps the table a replace drops; mode='create' drops none",
+    ),
+    ("tables", _config(tables=[]), "tables names no table"),
+    ("exclude", _config(exclude=5), "exclude takes a table name or a list of them, not 5"),
+    ("casts", _config(casts="t"), "cannot read casts 't'"),
+    (
+        "batch_rows",
+        lambda _: arrowmig.BatchConfig(batch_rows=0),
+        "batch_rows must be at least 1, not 0",
+    ),
+    (
+        "batch_bytes",
+        lambda _: arrowmig.BatchConfig(batch_bytes=10),
+        "batch_bytes must be at least 1KiB, not 10",
+    ),
+    (
+        "tables",
+        lambda tmp_path: arrowmig.migrate(_source(tmp_path / "s.db"), "t.duckdb", tables=[]),
+        "tables names no table",
+    ),
+    ("tables", _verify(tables=[]), "tables names no table"),
+    ("level", _verify(level="deep"), "unknown level='deep'"),
+    ("exclude", _verify(exclude=["nope"]), "table 'nope' named by exclude not found in "),
+    (
+        "exclude",
+        _verify(tables=["t"], exclude=["t"]),
+        "no tables left to compare: exclude removes every table tables names",
+    ),
+    ("max_diffs", _verify(max_diffs=-1), "max_diffs must be 0 or more, not -1"),
+    ("batch_rows", _verify(batch_rows=0), "batch_rows must be at least 1, not 0"),
+    ("lock_wait_s", _verify(lock_wait_s=0), "lock_wait_s must be more than 0"),
+    (
+        "scale",
+        lambda tmp_path: arrowmig.generate(str(tmp_path / "g.duckdb"), scale="huge"),
+        "unknown scale='huge'",
+    ),
+    (
+        "seed",
+        lambda tmp_path: arrowmig.generate(str(tmp_path / "g.duckdb"), seed=-1),
+        "seed must be a whole number from 0 to",
+    ),
+    (
+        "rows",
+        lambda tmp_path: arrowmig.generate(str(tmp_path / "g.duckdb"), rows={"large_bets": -5}),
+        "row count for large_bets must be a whole number of at least 0, not -5",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "message"),
+    PYTHON_CALLS,
+    ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(PYTHON_CALLS)],
+)
+def test_a_python_caller_is_told_the_parameter_not_the_option(
+    tmp_path: Path, name: str, call: Callable[[Path], object], message: str
+) -> None:
+    with pytest.raises(arrowmig.ArrowmigError) as refused:  # a table not found: SchemaError
+        call(tmp_path)
+    assert refused.value.message.startswith(message), refused.value.message
+    # No command-line option anywhere in what it says, the hint included.
+    assert "--" not in str(refused.value)
+
+
+def test_the_hints_of_generate_are_said_in_python() -> None:
+    with pytest.raises(arrowmig.UsageError) as refused:
+        arrowmig.generate("g.duckdb", scale="huge")
+    assert refused.value.hint is not None and "rows={'table': N}" in refused.value.hint
+    with pytest.raises(arrowmig.UsageError) as refused:
+        arrowmig.generate("g.duckdb", seed=-1)
+    assert refused.value.hint == "pass seed=42 (any non-negative integer)"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["migrate", "{src}", "{dst}", "--parallel", "0"], "--parallel must be at least 1, not 0"),
+        (
+            ["migrate", "{src}", "{dst}", "--keep-backup"],
+            "--keep-backup keeps the table a replace drops; --mode create drops none; "
+            "use --mode replace, or leave out --keep-backup",
+        ),
+        (
+            ["migrate", "{src}", "{dst}", "--batch-timeout", "0"],
+            "--batch-timeout must be a positive number of seconds, not 0",
+        ),
+        (
+            ["migrate", "{src}", "{dst}", "--max-memory", "5"],
+            "--max-memory must be at least 1MiB, not 5",
+        ),
+        (["migrate", "{src}", "{dst}", "--tables", ""], "--tables names no table"),
+        (["verify", "{src}", "{src}", "--lock-wait-timeout", "0"], "--lock-wait-timeout must be"),
+        (["generate", "{dst}", "--scale", "huge"], "unknown --scale 'huge'"),
+    ],
+)
+def test_the_command_line_is_told_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], line: str
+) -> None:
+    src, dst = _source(tmp_path / "s.db"), str(tmp_path / "t.duckdb")
+    command = [a.format(src=src, dst=dst) for a in args]
+    assert main([*command, "--progress", "none"] if args[0] != "verify" else command) == 2
+    assert capsys.readouterr().err.startswith(f"arrowmig: error: {line}")
