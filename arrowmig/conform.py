@@ -52,6 +52,11 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
     """
     if array.type == target:
         return array
+    if _is_text(target):
+        from arrowmig import nested_json  # which imports this module
+
+        if nested_json.is_nested(array.type):
+            return nested_json.json_texts(array)  # the JSON a created column gets
     if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
         return instants(array, target)
     if _is_text(array.type) and pa.types.is_date32(target):

@@ -135,7 +135,7 @@ def _leaves(array: pa.Array) -> list[str | None]:
         return list(decimal_text(array).to_pylist())
     if pa.types.is_floating(t):
         return [None if v is None else _float(v) for v in array.to_pylist()]
-    return [None if v is None else json.dumps(v, ensure_ascii=False) for v in _texts(array)]
+    return [None if v is None else json.dumps(v, ensure_ascii=False) for v in scalar_texts(array)]
 
 
 def _float(value: float) -> str:
@@ -146,8 +146,9 @@ def _float(value: float) -> str:
     return repr(float(value))
 
 
-def _texts(array: pa.Array) -> list[str | None]:
-    """Scalars that JSON holds as strings, as the text arrowmig writes for their type."""
+def scalar_texts(array: pa.Array) -> list[str | None]:
+    """Scalars that JSON holds as strings, as the text arrowmig writes for their type (also a
+    reject file's timestamps, which a SQLite column keeps as that text)."""
     # Imported here: schema imports this module.
     from arrowmig.schema import interval_text, time_text, timestamp_text
 
@@ -164,7 +165,7 @@ def _texts(array: pa.Array) -> list[str | None]:
     if pa.types.is_date32(t):
         return list(infinity.as_text(array, temporal_text.date_text).to_pylist())
     if pa.types.is_date64(t):
-        return _texts(pc.cast(array, pa.date32()))
+        return scalar_texts(pc.cast(array, pa.date32()))
     if pa.types.is_time(t):
         return list(time_text(array).to_pylist())
     if pa.types.is_interval(t) or pa.types.is_duration(t):

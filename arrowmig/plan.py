@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
 from arrowmig.argument_words import arg
 from arrowmig.balance import fit_to_workers
@@ -1266,8 +1267,12 @@ def _append_target(
         zone = _zone_note(arriving, there.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")
-        if not conforms(arriving, there.arrow_type) and not (
-            numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type)
+        if (
+            not conforms(arriving, there.arrow_type)
+            and not (numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type))
+            # A list, struct or map goes into text (jsonb, json, TEXT, DuckDB's JSON) as the
+            # JSON it is written as when arrowmig creates the column.
+            and not (nested_json.is_nested(arriving) and is_text_type(there.arrow_type))
         ):
             wanted = there.source_type or type_words(there.arrow_type)
             what = (
@@ -1463,7 +1468,11 @@ def _with_jsonb_notes(
     already = source_dialect == "postgresql"
     columns = tuple(
         replace(c, notes=(*c.notes, JSONB_NOTE))
-        if c.name in jsonb and not (already and c.source_type == "jsonb")
+        # A list, struct or map is no document of the source's own: jsonb's form is the one
+        # it takes when arrowmig creates the column too.
+        if c.name in jsonb
+        and not (already and c.source_type == "jsonb")
+        and not nested_json.is_nested(c.arrow_type)
         else c
         for c in source.columns
     )

@@ -7,7 +7,9 @@ that wrote a file adds to it.
 
 Each line: ``{"table", "columns", "row", "key", "problems"}``. Values JSON cannot hold travel
 tagged: bytes and text that is not UTF-8 as ``{"base64": ...}``, non-finite floats and -0.0
-as ``{"float": "inf" | "-inf" | "nan" | "-0.0"}``. ``read_rejects`` turns them back.
+as ``{"float": "inf" | "-inf" | "nan" | "-0.0"}``. A LIST, STRUCT or MAP value is the JSON a
+JSON column gets for it (``nested_json``: ``{"k":1,"z":null}``), every digit kept, and the
+record's ``"json"`` names those columns. ``read_rejects`` turns them back.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig import nested_json
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
@@ -112,11 +115,23 @@ def decode_value(value: Any) -> Any:
     return value
 
 
+class JsonText(str):
+    """A value's JSON text, written into the reject file as it is (not as a JSON string)."""
+
+
 def row_values(batch: pa.RecordBatch, row: int) -> list[Any]:
-    """One row of a batch as JSON-safe values; text that is not UTF-8 becomes base64."""
+    """One row of a batch as JSON-safe values; text that is not UTF-8 becomes base64, and a
+    nested value its JSON text (``JsonText``)."""
     out: list[Any] = []
     for array in batch.columns:
-        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        if nested_json.is_nested(array.type):
+            text = nested_json.json_texts(array.slice(row, 1))[0].as_py()
+            out.append(None if text is None else JsonText(text))
+        elif pa.types.is_timestamp(array.type):
+            # As the writers send it ('2024-03-01 10:34:56.123456+00:00', 'infinity'): a
+            # SQLite column replayed into keeps the text as it is.
+            out.append(nested_json.scalar_texts(array.slice(row, 1))[0])
+        elif pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
             raw = array.cast(pa.binary())[row].as_py()
             if raw is None:
                 out.append(None)
@@ -194,14 +209,7 @@ class RejectWriter:
                     if text in seen:
                         continue
                     seen.add(text)
-                record = {
-                    "table": table.name,
-                    "columns": batch.schema.names,
-                    "row": values,
-                    "key": key,
-                    "problems": by_row[row],
-                }
-                lines.append(_one_line(json.dumps(record, ensure_ascii=False)) + "\n")
+                lines.append(_one_line(_record_json(table, batch, values, key, by_row[row])))
             if lines:
                 try:
                     self.directory.mkdir(parents=True, exist_ok=True)
@@ -231,16 +239,49 @@ def _key_text(key: Any) -> str:
     return json.dumps(key, sort_keys=True, ensure_ascii=False)
 
 
+def _record_json(
+    table: Table,
+    batch: pa.RecordBatch,
+    values: list[Any],
+    key: dict[str, Any] | None,
+    problems: list[dict[str, str]],
+) -> str:
+    """One record's line; a nested value's JSON text goes in as it is, so that its numbers
+    keep every digit and the file shows the JSON its column gets."""
+    names = batch.schema.names
+    json_columns = [n for n, v in zip(names, values, strict=True) if isinstance(v, JsonText)]
+
+    def dumped(value: Any) -> str:
+        if isinstance(value, JsonText):
+            return str(value)
+        return json.dumps(value, ensure_ascii=False)
+
+    parts = [
+        f'"table": {dumped(table.name)}',
+        f'"columns": {dumped(names)}',
+        f'"row": [{", ".join(dumped(v) for v in values)}]',
+        f'"key": {dumped(key)}',
+        f'"problems": {dumped(problems)}',
+    ]
+    if json_columns:
+        parts.append(f'"json": {dumped(json_columns)}')
+    return "{" + ", ".join(parts) + "}\n"
+
+
 # -- reading --------------------------------------------------------------------------------
 
 
-def _records(path: Path) -> Iterator[dict[str, Any]]:
+class _Number(str):
+    """A JSON number with a fraction or exponent, as its text (a double would round it)."""
+
+
+def _records(path: Path, *, exact: bool = False) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line, parse_float=_Number) if exact else json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{number}: not a JSON object: {exc}") from exc
             if not isinstance(record, dict):
@@ -255,8 +296,42 @@ def reject_files(directory: str | os.PathLike[str]) -> list[Path]:
 
 def read_rejects(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """The records of one reject file, values decoded back to Python values."""
-    for record in _records(Path(path)):
-        yield {**record, "row": [decode_value(v) for v in record.get("row", [])]}
+    for record in _records(Path(path), exact=True):
+        nested = set(record.get("json") or ())
+        columns = record.get("columns", [])
+        yield {
+            **record,
+            "row": [
+                JsonText(json_text(v))
+                if v is not None and i < len(columns) and columns[i] in nested
+                else decode_value(_floats(v))
+                for i, v in enumerate(record.get("row", []))
+            ],
+        }
+
+
+def _floats(value: Any) -> Any:
+    """Numbers read as their text (``_Number``) as doubles, where the value is no JSON text."""
+    if isinstance(value, _Number):
+        return float(value)
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    return value
+
+
+def json_text(value: Any) -> str:
+    """A nested value read from a reject file as the JSON text it was written as: the same
+    separators as ``nested_json``, each number's own digits."""
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        members = (f"{json.dumps(k, ensure_ascii=False)}:{json_text(v)}" for k, v in value.items())
+        return "{" + ",".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(json_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 # -- wiring into a run ------------------------------------------------------------------------
@@ -447,6 +522,17 @@ def _replay_batch(dst: Endpoint, table: Table, records: list[dict[str, Any]], pa
 def _to_array(
     values: list[Any], arrow_type: pa.DataType, table: str, column: str, path: Path
 ) -> pa.Array:
+    if nested_json.is_nested(arrow_type) and any(isinstance(v, JsonText) for v in values):
+        try:
+            return pa.array([_nested_value(v, arrow_type) for v in values], arrow_type)
+        except (ValueError, TypeError, KeyError, decimal.InvalidOperation) as exc:
+            raise DataError(
+                f"{path}: column {column!r} of {table!r}: a value does not convert to "
+                f"{arrow_type}: {exc}",
+                hint="fix the value in the reject file, or change the target column's type",
+                table=table,
+                column=column,
+            ) from exc
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         values = [v if not isinstance(v, bytes) else _utf8(v, table, column, path) for v in values]
     if (
@@ -479,6 +565,55 @@ def _to_array(
             table=table,
             column=column,
         ) from exc
+
+
+def _nested_value(value: Any, arrow_type: pa.DataType) -> Any:
+    """A nested value's JSON text (as ``nested_json`` writes it) as the Python value Arrow
+    takes for a LIST, STRUCT or MAP column of ``arrow_type`` (a DuckDB target's own)."""
+    if value is None:
+        return None
+    return _member(json.loads(value, parse_float=_Number), arrow_type)
+
+
+def _member(value: Any, t: pa.DataType) -> Any:
+    if value is None:
+        return None
+    if pa.types.is_struct(t):
+        return {f.name: _member(value.get(f.name), f.type) for f in t}
+    if pa.types.is_map(t):
+        return [(_map_key(k, t.key_type), _member(v, t.item_type)) for k, v in value.items()]
+    if nested_json.is_nested(t):  # the lists
+        return [_member(v, t.value_type) for v in value]
+    if pa.types.is_decimal(t):
+        return decimal.Decimal(str(value))
+    if pa.types.is_floating(t):
+        return float(value)  # "NaN", "Infinity" and "-Infinity" too
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return bytes.fromhex(str(value).removeprefix("\\x"))
+    if pa.types.is_interval(t):
+        return _temporal([value], t)[0].as_py()
+    if (
+        pa.types.is_date(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_time(t)
+        or pa.types.is_duration(t)
+    ):
+        # As its count of units: Python's datetime holds no nanoseconds, infinity or year 0.
+        one = _temporal([value], t if not pa.types.is_date64(t) else pa.date32())
+        return one.view(pa.int32() if t.bit_width == 32 else pa.int64())[0].as_py()
+    return value
+
+
+def _map_key(key: str, t: pa.DataType) -> Any:
+    """A MAP key back from its object key: a number's or boolean's JSON text, else the text."""
+    if (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_boolean(t)
+    ):
+        return _member(json.loads(key, parse_float=_Number), t)
+    return _member(key, t)
 
 
 def _temporal(values: list[Any], arrow_type: pa.DataType) -> pa.Array:

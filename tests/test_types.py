@@ -1091,8 +1091,8 @@ def test_a_rejected_row_with_a_year_python_cannot_hold_is_written_as_its_text(
     (path,) = (tmp_path / "rejects").glob("*.jsonl")
     rows = [json.loads(line)["row"] for line in path.read_text(encoding="utf-8").splitlines()]
     assert [r[2:] for r in rows] == [
-        ["-0043-03-15", "-0043-03-15 12:00:00.000000"],
-        ["12000-01-01", "12000-01-01 00:00:00.000000"],
+        ["-0043-03-15", "-0043-03-15 12:00:00"],  # as the writers send it
+        ["12000-01-01", "12000-01-01 00:00:00"],
     ]
 
 
