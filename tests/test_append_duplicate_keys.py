@@ -3,29 +3,26 @@ which key and the ways on (README: "one line saying what is wrong and what to do
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from arrowmig.cli import main
+from tests.dbutil import sqlite_table, target_of
 
 
 @pytest.fixture
 def source(tmp_path: Path) -> str:
-    path = tmp_path / "s.db"
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT)")
-    con.executemany("INSERT INTO players VALUES (?, ?)", [(i, f"p{i}") for i in range(1, 51)])
-    con.commit()
-    con.close()
-    return str(path)
+    rows = [(i, f"p{i}") for i in range(1, 51)]
+    return sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT)", rows
+    )
 
 
 @pytest.mark.parametrize(
     ("target_kind", "key"),
     [
-        ("postgresql", "key (id)=(1) is in the target table already"),
+        ("postgres", "key (id)=(1) is in the target table already"),
         ("duckdb", 'key "id: 1" is in the target table already'),
         ("sqlite", "a value of key players.id is in the target table already"),
     ],
@@ -39,11 +36,7 @@ def test_a_repeated_key_says_which_and_what_to_do(
     key: str,
 ) -> None:
     """The run ended with the raw driver text (PGRES_FATAL_ERROR ... duplicate key) alone."""
-    target = {
-        "postgresql": lambda: request.getfixturevalue("pg_url"),
-        "duckdb": lambda: str(tmp_path / "t.duckdb"),
-        "sqlite": lambda: str(tmp_path / "t.db"),
-    }[target_kind]()
+    target = target_of(target_kind, tmp_path, request)
     assert main(["migrate", source, target, "--progress", "none"]) == 0
     capsys.readouterr()
     assert main(["migrate", source, target, "--mode", "append", "--progress", "none"]) == 1

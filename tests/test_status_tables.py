@@ -4,27 +4,23 @@ and rows", README), from what the run recorded in a real PostgreSQL target."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from arrowmig.cli import main
+from tests.dbutil import sqlite_table
 
 
 def test_status_lists_the_tables_of_a_complete_run(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A complete run showed "tables": [] beside "table_count": 2."""
-    source = tmp_path / "s.db"
-    con = sqlite3.connect(source)
-    con.executescript(
-        'CREATE TABLE bets (id INTEGER PRIMARY KEY); CREATE TABLE "a,b" (id INTEGER PRIMARY KEY);'
-        'INSERT INTO bets VALUES (1), (2); INSERT INTO "a,b" VALUES (3);'
+    source = sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE bets (id INTEGER PRIMARY KEY)", [[1], [2]]
     )
-    con.commit()
-    con.close()
-    assert main(["migrate", str(source), pg_url, "--progress", "none"]) == 0
+    sqlite_table(source, 'CREATE TABLE "a,b" (id INTEGER PRIMARY KEY)', [[3]])
+    assert main(["migrate", source, pg_url, "--progress", "none"]) == 0
     capsys.readouterr()
     assert main(["status", pg_url, "--json"]) == 0
     (run,) = json.loads(capsys.readouterr().out)["runs"]
