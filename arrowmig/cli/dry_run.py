@@ -9,6 +9,7 @@ from typing import Any
 
 from arrowmig.cli.console import asked_for, print_out
 from arrowmig.cli.render import show_plan
+from arrowmig.cli.signals import outcome_stands
 from arrowmig.cli.sinks import check_progress_interval
 from arrowmig.config import MigrationConfig
 from arrowmig.events import Event
@@ -51,6 +52,7 @@ def show_dry_run(
             log.note("dry run, nothing written; plan " + json.dumps(plan, default=str))
             log.note("exit code 0")
         if progress_kind == "json":
+            outcome_stands()  # as show_plan: a signal now would cut the line short
             print_out(plan_summary_line(plan), "the plan")
         else:
             show_plan(plan, as_json)
