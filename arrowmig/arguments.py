@@ -105,16 +105,28 @@ def _misnamed(shown: str, names: list[str], kwargs: dict[str, Any], exc: TypeErr
     if unknown:
         return UsageError(
             f"{shown}() takes no argument {unknown[0]!r}",
-            hint=f"it takes {taken}" + _config_hint(unknown[0], names),
+            hint=f"it takes {taken}" + _config_hint(shown, unknown[0], names),
         )
     # Too many positional arguments, or a required one missing: Python's words say which.
     return UsageError(f"{shown}(): {exc}", hint=f"it takes {taken}")
 
 
-def _config_hint(name: str, names: list[str]) -> str:
+REFUSED_SETTINGS = {
+    ("generate", "verify"): "generate() has no source to verify against; to compare its "
+    "tables with a copy of them, call arrowmig.verify() after it",
+    ("generate", "source_schema"): "generate() has no source; target_schema picks where "
+    "the tables go",
+}
+"""MigrationConfig settings a function refuses: pointing to config=MigrationConfig(...) for
+them would send the caller on to a second refusal."""
+
+
+def _config_hint(shown: str, name: str, names: list[str]) -> str:
     """``migrate(mode="replace")``: the setting is a MigrationConfig field."""
     from arrowmig.config import MigrationConfig
 
+    if (shown, name) in REFUSED_SETTINGS:
+        return f" ({REFUSED_SETTINGS[shown, name]})"
     if "config" in names and name in MigrationConfig.__dataclass_fields__:
         return f" ({name} is set in config=MigrationConfig({name}=...))"
     return ""

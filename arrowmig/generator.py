@@ -522,7 +522,8 @@ def _refuse_unused(config: MigrationConfig | None) -> None:
         raise UsageError(
             "generate() cannot verify (config verify=True): its rows are made as they are "
             "written, with no source to compare them to",
-            hint="leave verify out; the same seed gives the same rows again",
+            hint="leave verify out; to compare the generated tables with a copy of them, "
+            "call arrowmig.verify() after generate() (the same seed gives the same rows again)",
         )
     if config.source_schema is not None:
         raise UsageError(

@@ -40,6 +40,12 @@ def _shown(url: str) -> str:
         return redact(url)
 
 
+def _rounded(key: str, value: Any) -> Any:
+    """A table's seconds to the millisecond, as the summary line's (the report keeps them
+    whole, for the rates computed from them)."""
+    return round(value, 3) if key == "seconds" and isinstance(value, float) else value
+
+
 def _quote(text: str) -> str:
     """A message as one line: JSON string quoting keeps newlines and quotes readable."""
     return json.dumps(text, ensure_ascii=False)
@@ -185,7 +191,7 @@ class LogFileSink:
                 event.ts,
                 "table",
                 " ".join(
-                    f"{k}={_quote(v) if k == 'error' else v}"
+                    f"{k}={_quote(v) if k == 'error' else _rounded(k, v)}"
                     for k, v in table.items()
                     if k
                     in (

@@ -30,7 +30,14 @@ from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageErro
 from arrowmig.index_names import named_apart
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
-from arrowmig.names import DIALECT_NAMES, folded, name_parts, several_in_one, written_list
+from arrowmig.names import (
+    DIALECT_NAMES,
+    folded,
+    name_parts,
+    several_in_one,
+    written,
+    written_list,
+)
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.replaced import published_notes, replaced
@@ -411,7 +418,8 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
             f"{parent!r}; name it with --tables to move it as a table of its own"
         )
     where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
-    return f"tables there: {listed(tables, 12) or '(none)'}{where}"
+    # Quoted as --tables takes them: a table "a,b" printed bare would read as two.
+    return f"tables there: {listed([written(t) for t in tables], 12) or '(none)'}{where}"
 
 
 def listed(names: list[str], most: int) -> str:

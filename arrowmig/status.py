@@ -81,7 +81,11 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
         if run_row is not None and not tables:
             # A complete run keeps only its own row: what it moved is recorded there.
             rows_done = run_row.rows_done
-            table_count = len(run_basis(run_row).get("tables", []))
+            # Its tables by name, from the run's basis; how many rows each held is not kept.
+            done = run_basis(run_row).get("tables", [])
+            state_of = run_row.state if run_row.state in SETTLED else "pending"
+            tables = [{"name": name, "state": state_of, "rows_done": None} for name in done]
+            table_count = len(tables)
         basis = run_basis(run_row) if run_row is not None else {}
         state = run_row.state if run_row else "unknown"
         pid = None

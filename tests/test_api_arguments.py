@@ -239,3 +239,24 @@ def test_a_duckdb_file_the_program_has_open_is_refused_saying_what_to_do(
     finally:
         con.close()
     assert arrowmig.migrate(source, target).ok  # once the program let go of it
+
+
+@pytest.mark.parametrize(
+    ("arguments", "pointed_to"),
+    [
+        ({"verify": True}, "call arrowmig.verify() after it"),
+        ({"source_schema": "sales"}, "target_schema picks where the tables go"),
+        ({"config": arrowmig.MigrationConfig(verify=True)}, "call arrowmig.verify() after"),
+    ],
+)
+def test_generate_points_to_what_works_for_a_setting_it_refuses(
+    tmp_path: Path, arguments: dict[str, Any], pointed_to: str
+) -> None:
+    """generate(verify=True) said "verify is set in config=MigrationConfig(verify=...)",
+    which generate then refused too."""
+    target = tmp_path / "g.duckdb"
+    with pytest.raises(arrowmig.UsageError) as err:
+        arrowmig.generate(str(target), tables="large_players", **arguments)
+    assert pointed_to in str(err.value)
+    assert "MigrationConfig(" not in str(err.value)
+    assert not target.exists()

@@ -1607,19 +1607,19 @@ def test_plan_help_lists_only_what_changes_a_plan_and_takes_the_run_options_too(
     # plan --help listed --resume, --keep-backup, --retries and --reject-dir, which only a
     # run uses; a script still passes plan the options it gives migrate.
     from arrowmig.cli import main
-    from arrowmig.cli.options import RUN_ONLY
+    from arrowmig.cli.options import RUN_ONLY, RUN_OUTPUT
 
     assert main(["plan", "--help"]) == 0
     shown = capsys.readouterr().out
-    assert "--mode" in shown and not [o for o in RUN_ONLY if o in shown]
+    assert "--mode" in shown and not [o for o in (*RUN_ONLY, *RUN_OUTPUT) if o in shown]
     # README names them all (it left out --lock-wait-timeout, which plan --help hides too).
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     listed = re.search(r"leaves out those only a run uses: ([^)]*)\)", readme)
     assert listed is not None
-    assert sorted(re.findall(r"`(--[a-z-]+)`", listed.group(1))) == sorted(RUN_ONLY)
+    assert sorted(re.findall(r"`(--[a-z-]+)`", listed.group(1))) == sorted(RUN_ONLY + RUN_OUTPUT)
     assert main(["migrate", "--help"]) == 0
     shown = capsys.readouterr().out
-    assert all(o in shown for o in RUN_ONLY), shown
+    assert all(o in shown for o in (*RUN_ONLY, *RUN_OUTPUT)), shown
     src = tmp_path / "s.db"
     con = sqlite3.connect(src)
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")

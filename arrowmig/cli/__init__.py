@@ -32,6 +32,8 @@ COMMAND_MODULES = ("migrate", "plan", "verify", "generate", "bench", "run", "sta
 
 _state = {"debug": False}
 
+DEBUG_HELP = "Show tracebacks for errors (before or after the verb)."
+
 
 def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -73,7 +75,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     callback=_print_version,
     help="Show the versions of arrowmig and its drivers.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
 def cli(debug: bool) -> None:
     """Move tables between SQLite, PostgreSQL and DuckDB as Arrow batches, and prove nothing changed."""
     _state["debug"] = debug
@@ -95,6 +97,11 @@ for _name in COMMAND_MODULES:
     _command = import_module(f"arrowmig.cli.{_name}").command
     if _command.callback is not None:
         _command.callback = _in_option_words(_command.callback)
+    # Listed in each verb's --help too, as it works after the verb (``_global_flags_first``
+    # moves it before, so this option itself never receives a value).
+    _command.params.append(
+        click.Option(["--debug"], is_flag=True, expose_value=False, help=DEBUG_HELP)
+    )
     cli.add_command(_command)
 
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from arrowmig.cli.console import asked_for, failed_early, print_out, say
+from arrowmig.cli.dry_run import show_dry_run
 from arrowmig.cli.options import build_config, migration_options, with_default
-from arrowmig.cli.render import report_text, show_plan
+from arrowmig.cli.render import report_text
 from arrowmig.cli.signals import StandsAtSummary, outcome_stands, sigterm_stops
 from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import MigrationConfig
@@ -123,13 +124,20 @@ def run_migration(
     """What ``migrate`` and ``run`` do once the options are read: run (or show the plan),
     verify, render, and pick the exit code."""
     from arrowmig.errors import ArrowmigError
-    from arrowmig.migrate import StopRequested, explain, migrate
+    from arrowmig.migrate import StopRequested, migrate
 
+    if dry_run:
+        return show_dry_run(
+            source,
+            target,
+            config,
+            as_json=as_json,
+            progress_kind=progress_kind,
+            progress_interval=progress_interval,
+            log_file=log_file,
+        )
     asked_for(as_json=as_json, progress_json=progress_kind == "json")  # a job file's too
     check_progress_interval(progress_interval)
-    if dry_run:
-        show_plan(explain(source, target, config=config).to_dict(), as_json)
-        return 0
     if verify_after:
         config = replace(config, verify=True)
     console = make_sink(progress_kind, progress_interval)

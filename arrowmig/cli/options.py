@@ -41,6 +41,10 @@ RUN_ONLY = ("--retries", "--resume", "--keep-backup", "--reject-dir", "--lock-wa
 """Options that change how a run goes, not what it plans: ``plan`` takes them (one set of
 options for plan and migrate) but does not list them in its --help."""
 
+RUN_OUTPUT = ("--verify", "--progress", "--progress-interval")
+"""migrate's options for what a run checks and prints as it goes: plan takes them too (its
+--progress json is one summary line) and leaves them out of its --help, with RUN_ONLY."""
+
 
 def split_lists(values: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
     """The names of a repeatable list option, every value's in order: ``-t a -t b,c`` is

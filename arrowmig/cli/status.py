@@ -63,7 +63,8 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
     for r in runs:
         for t in r["tables"]:
             name = shown(r["schema"], t["name"]) if several else t["name"]
-            say(f"  {r['run_id']} {name}: {t['state']}, {t['rows_done']:,} rows")
+            done = "" if t["rows_done"] is None else f", {t['rows_done']:,} rows"
+            say(f"  {r['run_id']} {name}: {t['state']}{done}")
         if r["resume"]:
             again = r["resume"].startswith("arrowmig generate ")  # no --resume: done again
             say(f"  {r['run_id']} {'to start again' if again else 'to continue'}: {r['resume']}")

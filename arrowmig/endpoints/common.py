@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from arrowmig.duplicate_keys import duplicate_key_hint
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.errors import (
     ArrowmigError,
@@ -273,6 +274,10 @@ class BaseEndpoint(ClosedOnExit):
         hint = None
         if disk_full(exc):
             hint = DISK_FULL_HINT
+        elif what.startswith("writing ") and (repeated := duplicate_key_hint(str(exc))):
+            # Rows written into a table whose key is there already (append); a key built
+            # after the load that its rows break is ``build_keys``'s to explain.
+            hint = repeated
         elif sqlstate_of(exc) == "42501":  # insufficient_privilege: configuration, exit 2
             return SchemaError(message, hint=_privilege_hint(what, table), table=table)
         return cls(message, hint=hint, table=table, sqlstate=sqlstate_of(exc))
