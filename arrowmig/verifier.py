@@ -274,8 +274,7 @@ def verify(
                 max_diffs=max_diffs,
                 # Written as --source-schema takes one name: a comma in it is no list.
                 source_schema=written(schema),
-                # A SQLite target's one namespace holds the tables of every schema.
-                target_schema=None if tgt_url.kind == "sqlite" else schema,
+                target_schema=schema,
                 progress=sink,  # its guard, raised once every schema is compared
                 batch_rows=batch_rows,
                 lock_wait_s=lock_wait_s,
@@ -325,7 +324,10 @@ def verify(
         if not pairs:
             raise _nothing_to_compare(src, tgt)
         if source_schema is None and tables is None:  # as a run of this command reads
-            note = src.submit(lambda e, _: uncompared_schemas_note(e)).result()
+            schemaless = tgt.endpoint.dialect == "sqlite"
+            note = src.submit(
+                lambda e, _: uncompared_schemas_note(e, one_schema=schemaless)
+            ).result()
             report.notes.extend([note] if note else [])
         assert src.endpoint is not None
         if src.endpoint.dialect == "postgresql":

@@ -364,6 +364,34 @@ def test_other_schemas_holding_tables_are_named_when_not_compared(tmp_path: Path
     assert verify(source, target, source_schema="main").notes == []
 
 
+def test_other_schemas_into_a_sqlite_file_are_advised_one_per_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SQLite file has no schemas: verify advised --source-schema 'main,sales', "each
+    against the target schema of its name", which listed the file's tables as missing in
+    source under every schema."""
+    from arrowmig.cli import main
+
+    source, target = str(tmp_path / "s.duckdb"), str(tmp_path / "t.db")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1)")
+        con.execute("CREATE SCHEMA sales; CREATE TABLE sales.orders (id INTEGER)")
+    with sqlite3.connect(target) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        con.execute("INSERT INTO t VALUES (1)")
+    assert verify(source, target).notes == [
+        "schema 'main' compared; other schemas hold tables and were not compared: sales "
+        "(1 table) (a SQLite file takes one schema per run: compare another with "
+        "--source-schema sales)"
+    ]
+    assert main(["verify", source, target, "--source-schema", "main,sales"]) == 2
+    assert capsys.readouterr().err == (
+        "arrowmig: error: --source-schema 'main,sales': the target is a SQLite file, which has "
+        "no schemas to compare each against; compare one schema per run, with "
+        "--source-schema NAME\n"
+    )
+
+
 @pytest.mark.postgres
 def test_missing_and_extra_tables_and_columns(bases: dict[str, str], tmp_path: Path) -> None:
     tgt = Target("duckdb", bases, tmp_path)
