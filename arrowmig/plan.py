@@ -202,7 +202,7 @@ class MigrationPlan:
     sqlite_header: dict[str, int] = field(default_factory=dict)
     """The SQLite source's file numbers the run sets on its SQLite target (``user_version``,
     ``application_id``; sqlite_header.py)."""
-    schemas: tuple[str, str] | None = None
+    schemas: tuple[str | None, str] | None = None
     """(source schema, target schema) when tables are written under another schema than
     they are read from (``schema_landing.schemas_apart``): the plan names both."""
 

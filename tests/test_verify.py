@@ -388,8 +388,46 @@ def test_other_schemas_into_a_sqlite_file_are_advised_one_per_run(
     assert capsys.readouterr().err == (
         "arrowmig: error: --source-schema 'main,sales': the target is a SQLite file, which has "
         "no schemas to compare each against; compare one schema per run, with "
-        "--source-schema NAME\n"
+        "--source-schema NAME, or name the tables with --tables\n"
     )
+
+
+def test_rows_missing_on_one_side_are_said_without_naming_every_column(tmp_path: Path) -> None:
+    """One row rejected made every column's checksum differ: verify said "columns that
+    differ:" with all of them, where no value differs and a row is missing."""
+    source, target = str(tmp_path / "s.db"), str(tmp_path / "t.duckdb")
+    with sqlite3.connect(source) as con:
+        for table in ("keyed", "keyless", "changed", "unkeyed_changed"):
+            key = " PRIMARY KEY" if table != "keyless" else ""
+            con.execute(f"CREATE TABLE {table} (id INTEGER{key}, v TEXT, n REAL)")
+            con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", [(1, "a", 1.5), (2, "b", 2.5)])
+    with duckdb.connect(target) as con:
+        for table in ("keyed", "keyless", "changed"):
+            key = " PRIMARY KEY" if table != "keyless" else ""
+            con.execute(f"CREATE TABLE {table} (id BIGINT{key}, v VARCHAR, n DOUBLE)")
+            con.execute(f"INSERT INTO {table} VALUES (1, 'a', 1.5)")
+        con.execute("INSERT INTO keyless VALUES (1, 'a', 1.5), (2, 'b', 2.5)")  # 1 extra row
+        con.execute("INSERT INTO changed VALUES (2, 'B', 2.5)")
+        con.execute("CREATE TABLE unkeyed_changed (id BIGINT, v VARCHAR, n DOUBLE)")  # no key
+        con.execute("INSERT INTO unkeyed_changed VALUES (1, 'a', 1.5), (2, 'B', 2.5)")
+    tables = {t.name: t for t in verify(source, target).tables}
+    assert tables["keyed"].differing_columns == []
+    assert tables["keyed"].message == (
+        "rows missing in target: 1; no value of the rows both sides hold differs"
+    )
+    assert [(d["kind"], d["key"]) for d in tables["keyed"].to_dict()["diffs"]] == [
+        ("missing in target", {"id": 2})
+    ]
+    assert tables["keyless"].differing_columns == []
+    assert tables["keyless"].message == (
+        "rows missing in source: 1; no value of the rows both sides hold differs"
+    )
+    # A value changed, by key or (without one) a row missing on each side: columns named.
+    assert tables["changed"].differing_columns == ["v"]
+    assert tables["changed"].message is None
+    assert tables["unkeyed_changed"].differing_columns == ["v"]
+    assert tables["unkeyed_changed"].message is None
+    assert all(t.result == "differ" for t in tables.values())
 
 
 @pytest.mark.postgres
