@@ -315,6 +315,16 @@ class DiffStore:
         )
         return total, rows
 
+    def one_sided(self) -> tuple[int, int, int]:
+        """Of the keys ``differences`` found: (rows the source holds more of than the target,
+        rows the target holds more of, keys both sides hold)."""
+        got = self.con.execute(
+            "SELECT coalesce(sum(greatest(sn - tn, 0)), 0), coalesce(sum(greatest(tn - sn, 0)), 0),"
+            " count(*) FILTER (WHERE sn > 0 AND tn > 0) FROM differing"
+        ).fetchall()
+        lost, extra, shared = got[0]
+        return int(lost), int(extra), int(shared)
+
     def differing_rows(self, limit: int) -> list[tuple[int, int, int, int, int]]:
         """The rows of the keys ``differences`` picked that one side holds more often than the
         other, as (key hash, row hash, source copies, target copies, such rows of the key),

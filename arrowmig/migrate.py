@@ -373,6 +373,7 @@ def _transfer(
             skipped_views=plan.skipped_views,
             run_id=run_id,
             notes=list(plan.notes),
+            target_schema=plan.schemas[1] if plan.schemas else None,
         )
         store = CheckpointStore(dst)
         earlier = _earlier_run(store, run_id, plan, config, basis)

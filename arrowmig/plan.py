@@ -210,7 +210,7 @@ class MigrationPlan:
     sqlite_header: dict[str, int] = field(default_factory=dict)
     """The SQLite source's file numbers the run sets on its SQLite target (``user_version``,
     ``application_id``; sqlite_header.py)."""
-    schemas: tuple[str, str] | None = None
+    schemas: tuple[str | None, str] | None = None
     """(source schema, target schema) when tables are written under another schema than
     they are read from (``schema_landing.schemas_apart``): the plan names both."""
 
@@ -374,13 +374,20 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
     ]
 
 
-def uncompared_schemas_note(src: Source) -> str | None:
+def uncompared_schemas_note(src: Source, *, one_schema: bool) -> str | None:
     """``verify``'s note on the source schemas it did not read (as the plan's for a run):
-    "all tables match" says nothing of them."""
+    "all tables match" says nothing of them. ``one_schema``: the target (a SQLite file) has
+    no schemas to compare each against, so one schema per run is suggested."""
     others = src.other_schemas()
     if not others:
         return None
     listed, every = _schemas_listed(src, others, any_here=True)
+    if one_schema:
+        pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
+        return (
+            f"schema {src.schema!r} compared; other schemas hold tables and were not compared: "
+            f"{listed} (a SQLite file takes one schema per run: compare another with {pick})"
+        )
     return (
         f"schema {src.schema!r} compared; other schemas hold tables and were not compared: "
         f"{listed} (compare them too with {every}, each against the target schema of its name)"

@@ -86,6 +86,9 @@ class MigrationReport:
     """The run's fingerprint: the key of its rows in the target's checkpoint table."""
     notes: list[str] = field(default_factory=list)
     """Things about the whole run the user should know (e.g. a resume that had nothing to do)."""
+    target_schema: str | None = None
+    """The target schema the tables were written into, where it is not the one they were
+    read from nor the target's default (``schema_landing.schemas_apart``)."""
     done_before: list[str] = field(default_factory=list)
     """Tables a resumed run found finished by the run it resumes (its schema's run completed),
     not in ``tables``: nothing of them was moved now, and ``--verify`` checks them too."""
@@ -174,6 +177,7 @@ class MigrationReport:
             "source": self.source,
             "target": self.target,
             "mode": self.mode,
+            "target_schema": self.target_schema,
             "ok": self.ok,
             "exit_code": self.exit_code,
             "rows": self.rows,

@@ -15,24 +15,35 @@ DEFAULT_SCHEMAS = {"postgresql": "public", "duckdb": "main"}
 
 def schemas_apart(
     src: Source, dst: Endpoint | None, config: MigrationConfig, dialect: str
-) -> tuple[str, str] | None:
+) -> tuple[str | None, str] | None:
     """(source schema, target schema) when a table is written under another schema than it is
     read from; None when they agree or both are their database's default (PostgreSQL's
-    ``public`` into DuckDB's ``main`` surprises no one)."""
+    ``public`` into DuckDB's ``main`` surprises no one). A SQLite source has no schema (None):
+    a target schema other than the default is named all the same."""
     read = src.schema
     written = (
         dst.schema if dst is not None else config.target_schema or DEFAULT_SCHEMAS.get(dialect)
     )
-    if read is None or written is None or read == written:
-        return None
-    if read == DEFAULT_SCHEMAS.get(src.dialect) and written == DEFAULT_SCHEMAS.get(dialect):
+    if written is None or not written_apart(read, src.dialect, written, dialect):
         return None
     return read, written
 
 
-def landing_note(schemas: tuple[str, str], config: MigrationConfig) -> str:
+def written_apart(read: str | None, read_dialect: str, written: str, dialect: str) -> bool:
+    """Whether tables read from schema ``read`` (None: a SQLite source) are in schema
+    ``written`` of a ``dialect`` target under another schema than they were read from, so
+    that plan, report and verify name it."""
+    if read == written:
+        return False
+    default = DEFAULT_SCHEMAS.get(dialect)
+    return not (read in (None, DEFAULT_SCHEMAS.get(read_dialect)) and written == default)
+
+
+def landing_note(schemas: tuple[str | None, str], config: MigrationConfig) -> str:
     read, written = schemas
     chosen = "as --target-schema says" if config.target_schema else "the default schema"
+    if read is None:
+        return f"tables are written into target schema {written!r} ({chosen})"
     return (
         f"tables of source schema {read!r} are written into target schema {written!r} "
         f"({chosen}; --target-schema names another)"
@@ -40,7 +51,7 @@ def landing_note(schemas: tuple[str, str], config: MigrationConfig) -> str:
 
 
 def refuse_second_table(
-    dst: Endpoint, config: MigrationConfig, schemas: tuple[str, str], missing: list[str]
+    dst: Endpoint, config: MigrationConfig, schemas: tuple[str | None, str], missing: list[str]
 ) -> None:
     """In append or truncate mode, a table missing from the target schema would be created;
     when the target holds it under the source schema's name, the rows were meant for that
@@ -49,6 +60,8 @@ def refuse_second_table(
     if config.mode not in ("append", "truncate") or config.target_schema or present_in is None:
         return
     read, written = schemas
+    if read is None:
+        return
     there = sorted(present_in(read, missing))
     if there:
         raise SchemaError(

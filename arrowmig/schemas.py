@@ -526,6 +526,15 @@ def verify_schemas(
     it, for ``verify_one``'s last argument."""
     named = several_schemas(source_schema)
     assert named is not None
+    if parse_url(target).kind == "sqlite" and tables is None:
+        # Each schema would be compared with the file's every table; tables named are each
+        # compared with the file's table of that name.
+        raise UsageError(
+            f"--source-schema {source_schema!r}: the target is a SQLite file, which has no "
+            "schemas to compare each against",
+            hint="compare one schema per run, with --source-schema NAME, or name the tables "
+            "with --tables",
+        )
     if target_schema is not None:
         raise UsageError(
             "--target-schema names one schema, but --source-schema names several",

@@ -44,6 +44,7 @@ from arrowmig.plan import (
     uncompared_schemas_note,
 )
 from arrowmig.schema import qualified
+from arrowmig.schema_landing import written_apart
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_report import (
@@ -274,7 +275,7 @@ def verify(
                 max_diffs=max_diffs,
                 # Written as --source-schema takes one name: a comma in it is no list.
                 source_schema=written(schema),
-                # A SQLite target's one namespace holds the tables of every schema.
+                # A SQLite target's one namespace holds the tables named of every schema.
                 target_schema=None if tgt_url.kind == "sqlite" else schema,
                 progress=sink,  # its guard, raised once every schema is compared
                 batch_rows=batch_rows,
@@ -307,7 +308,12 @@ def verify(
                     f"the target holds no table in schema {target_schema!r}: schema {same!r}, "
                     "equal to it ignoring case, compared in its place"
                 )
-        assert src.endpoint is not None
+        assert src.endpoint is not None and tgt.endpoint is not None
+        there = tgt.endpoint.schema
+        if there is not None and written_apart(
+            src.endpoint.schema, src.endpoint.dialect, there, tgt.endpoint.dialect
+        ):
+            report.target_schema = there
         if tables is not None or exclude:
             # The tables migrate would move, chosen and refused as it chooses and refuses
             # them. (Without a choice, every table of either side is compared.)
@@ -325,7 +331,10 @@ def verify(
         if not pairs:
             raise _nothing_to_compare(src, tgt)
         if source_schema is None and tables is None:  # as a run of this command reads
-            note = src.submit(lambda e, _: uncompared_schemas_note(e)).result()
+            schemaless = tgt.endpoint.dialect == "sqlite"
+            note = src.submit(
+                lambda e, _: uncompared_schemas_note(e, one_schema=schemaless)
+            ).result()
             report.notes.extend([note] if note else [])
         assert src.endpoint is not None
         if src.endpoint.dialect == "postgresql":
@@ -603,7 +612,11 @@ class _TableRunner:
                 t_sum.column_nulls[i],
             ):
                 result.differing_columns.append(pair.name)
+        summed = result.differing_columns
+        result.differing_columns = []
         self._compare_what_sqlite_holds(result, pairs, t_table)
+        stored = result.differing_columns
+        result.differing_columns = [*summed, *(c for c in stored if c not in summed)]
         order = [p.name for p in pairs]
         result.differing_columns.sort(key=order.index)
         self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
@@ -617,7 +630,7 @@ class _TableRunner:
             result.message = "values moved between rows (every column's values agree as sets)"
         unequal = not same or bool(result.differing_columns)
         if pairs and (self.level == "diff" or (unequal and self.max_diffs > 0)):
-            self._diff(result, s_read, t_read, pairs)
+            self._diff(result, s_read, t_read, pairs, stored)
 
     def _left_to_target(self, name: str, extra: list[str]) -> tuple[list[str], list[str]]:
         """``extra``, the target's columns the source lacks, split in two: those the target
@@ -709,8 +722,16 @@ class _TableRunner:
         )
 
     def _diff(
-        self, result: TableResult, s_table: Table, t_table: Table, pairs: list[ColumnPair]
+        self,
+        result: TableResult,
+        s_table: Table,
+        t_table: Table,
+        pairs: list[ColumnPair],
+        stored: list[str],
     ) -> None:
+        """The differing keys, the first ``max_diffs`` of them with their rows. ``stored``:
+        the columns a SQLite target holds in another form than arrowmig writes (they differ
+        whatever the rows)."""
         key = _diff_key(s_table, t_table, pairs)
         result.key = [p.name for p in key]
         store = self.store()
@@ -751,6 +772,7 @@ class _TableRunner:
         result.differing_keys = total
         if total:
             result.result = DIFFER
+            _say_one_sided_rows(result, store.one_sided(), keyed=bool(key), stored=stored)
         if not rows:
             return
         # Two at least: a changed row is one row on each side.
@@ -783,6 +805,22 @@ class _TableRunner:
                 f"{crowded:,} keys hold more than {per_key:,} differing rows: the first "
                 f"{per_key:,} of each are listed"
             )
+
+
+def _say_one_sided_rows(
+    result: TableResult, sides: tuple[int, int, int], *, keyed: bool, stored: list[str]
+) -> None:
+    """Rows only one side holds change every column's checksum: where they are all that
+    differs, they are said, and no column is named as differing (no value does). Without a
+    key, a changed value is a row missing on one side and another on the other: only rows
+    missing on one side alone show that no value changed."""
+    lost, extra, shared = sides
+    if (keyed and shared) or (not keyed and lost and extra):
+        return
+    result.differing_columns = [c for c in result.differing_columns if c in stored]
+    said = [f"rows missing in target: {lost:,}"] if lost else []
+    said += [f"rows missing in source: {extra:,}"] if extra else []
+    result.add_message("; ".join([*said, "no value of the rows both sides hold differs"]))
 
 
 def _name_zone_named_texts(

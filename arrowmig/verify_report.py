@@ -114,8 +114,10 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
     """What the user should know of what was compared (source schemas not read)."""
     target_schema: str | None = None
-    """The target's schema compared, where the one named holds no table and this one, equal
-    to it but for case, does (``--target-names lower`` made ``sales`` of ``Sales``)."""
+    """The target's schema compared, where it is not the one the tables were read from nor
+    the target's default (``--target-schema staging``), or where the one named holds no table
+    and this one, equal to it but for case, does (``--target-names lower`` made ``sales`` of
+    ``Sales``)."""
 
     @property
     def ok(self) -> bool:
@@ -137,6 +139,7 @@ class VerifyReport:
             "source": self.source,
             "target": self.target,
             "level": self.level,
+            "target_schema": self.target_schema,
             "ok": self.ok,
             "exit_code": self.exit_code,
             "seconds": round(self.seconds, 3),

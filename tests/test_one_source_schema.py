@@ -5,6 +5,8 @@ second table beside the one under the source schema's name is refused."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -69,3 +71,38 @@ def test_an_append_beside_the_source_schemas_table_is_refused(
     args = ["migrate", pg_url, second_pg, "--source-schema", "sales", "--mode", "append"]
     assert main([*args, "--target-schema", "sales", "--progress", "none"]) == 0
     assert _items(second_pg) == [("sales", 11)]
+
+
+def test_a_target_schema_is_named_by_plan_report_and_verify(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--target-schema staging from a SQLite file: the plan said `bets -> bets`, and neither
+    the report nor verify named the schema the tables went to."""
+    source = str(tmp_path / "s.db")
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE bets (id INTEGER PRIMARY KEY, v TEXT)")
+        con.execute("INSERT INTO bets VALUES (1, 'a'), (2, 'b')")
+    con.close()
+    pg_exec(pg_url, "CREATE SCHEMA staging")
+    into = ["--target-schema", "staging"]
+    assert main(["plan", source, pg_url, *into]) == 0
+    said = capsys.readouterr().err
+    assert "bets -> staging.bets: create, 2 rows" in said
+    assert "tables are written into target schema 'staging' (as --target-schema says)" in said
+    assert main(["plan", source, pg_url, *into, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert (plan["source_schema"], plan["target_schema"]) == (None, "staging")
+    assert main(["migrate", source, pg_url, *into, "--progress", "none", "--json"]) == 0
+    shown = capsys.readouterr()
+    assert shown.err.splitlines()[0].endswith("(mode create, target schema staging)")
+    assert json.loads(shown.out)["target_schema"] == "staging"
+    assert main(["verify", source, pg_url, *into, "--json"]) == 0
+    shown = capsys.readouterr()
+    lines = shown.err.splitlines()
+    assert lines[0].endswith("(level checksum, target schema staging)")
+    assert lines[2].split() == ["bets", "->", "staging.bets", "2", "2", "2", "match"]
+    assert json.loads(shown.out)["target_schema"] == "staging"
+    # The target's default schema needs no naming.
+    assert main(["plan", source, pg_url]) == 0
+    said = capsys.readouterr().err
+    assert "bets -> bets: create" in said and "public" not in said

@@ -364,6 +364,72 @@ def test_other_schemas_holding_tables_are_named_when_not_compared(tmp_path: Path
     assert verify(source, target, source_schema="main").notes == []
 
 
+def test_other_schemas_into_a_sqlite_file_are_advised_one_per_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SQLite file has no schemas: verify advised --source-schema 'main,sales', "each
+    against the target schema of its name", which listed the file's tables as missing in
+    source under every schema."""
+    from arrowmig.cli import main
+
+    source, target = str(tmp_path / "s.duckdb"), str(tmp_path / "t.db")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1)")
+        con.execute("CREATE SCHEMA sales; CREATE TABLE sales.orders (id INTEGER)")
+    with sqlite3.connect(target) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        con.execute("INSERT INTO t VALUES (1)")
+    assert verify(source, target).notes == [
+        "schema 'main' compared; other schemas hold tables and were not compared: sales "
+        "(1 table) (a SQLite file takes one schema per run: compare another with "
+        "--source-schema sales)"
+    ]
+    assert main(["verify", source, target, "--source-schema", "main,sales"]) == 2
+    assert capsys.readouterr().err == (
+        "arrowmig: error: --source-schema 'main,sales': the target is a SQLite file, which has "
+        "no schemas to compare each against; compare one schema per run, with "
+        "--source-schema NAME, or name the tables with --tables\n"
+    )
+
+
+def test_rows_missing_on_one_side_are_said_without_naming_every_column(tmp_path: Path) -> None:
+    """One row rejected made every column's checksum differ: verify said "columns that
+    differ:" with all of them, where no value differs and a row is missing."""
+    source, target = str(tmp_path / "s.db"), str(tmp_path / "t.duckdb")
+    with sqlite3.connect(source) as con:
+        for table in ("keyed", "keyless", "changed", "unkeyed_changed"):
+            key = " PRIMARY KEY" if table != "keyless" else ""
+            con.execute(f"CREATE TABLE {table} (id INTEGER{key}, v TEXT, n REAL)")
+            con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", [(1, "a", 1.5), (2, "b", 2.5)])
+    with duckdb.connect(target) as con:
+        for table in ("keyed", "keyless", "changed"):
+            key = " PRIMARY KEY" if table != "keyless" else ""
+            con.execute(f"CREATE TABLE {table} (id BIGINT{key}, v VARCHAR, n DOUBLE)")
+            con.execute(f"INSERT INTO {table} VALUES (1, 'a', 1.5)")
+        con.execute("INSERT INTO keyless VALUES (1, 'a', 1.5), (2, 'b', 2.5)")  # 1 extra row
+        con.execute("INSERT INTO changed VALUES (2, 'B', 2.5)")
+        con.execute("CREATE TABLE unkeyed_changed (id BIGINT, v VARCHAR, n DOUBLE)")  # no key
+        con.execute("INSERT INTO unkeyed_changed VALUES (1, 'a', 1.5), (2, 'B', 2.5)")
+    tables = {t.name: t for t in verify(source, target).tables}
+    assert tables["keyed"].differing_columns == []
+    assert tables["keyed"].message == (
+        "rows missing in target: 1; no value of the rows both sides hold differs"
+    )
+    assert [(d["kind"], d["key"]) for d in tables["keyed"].to_dict()["diffs"]] == [
+        ("missing in target", {"id": 2})
+    ]
+    assert tables["keyless"].differing_columns == []
+    assert tables["keyless"].message == (
+        "rows missing in source: 1; no value of the rows both sides hold differs"
+    )
+    # A value changed, by key or (without one) a row missing on each side: columns named.
+    assert tables["changed"].differing_columns == ["v"]
+    assert tables["changed"].message is None
+    assert tables["unkeyed_changed"].differing_columns == ["v"]
+    assert tables["unkeyed_changed"].message is None
+    assert all(t.result == "differ" for t in tables.values())
+
+
 @pytest.mark.postgres
 def test_missing_and_extra_tables_and_columns(bases: dict[str, str], tmp_path: Path) -> None:
     tgt = Target("duckdb", bases, tmp_path)

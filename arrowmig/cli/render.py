@@ -51,7 +51,8 @@ def report_text(report: MigrationReport) -> str:
                 t.status,
             ]
         )
-    out = [f"{report.source} -> {report.target} (mode {report.mode})"]
+    into = f", target schema {report.target_schema}" if report.target_schema else ""
+    out = [f"{report.source} -> {report.target} (mode {report.mode}{into})"]
     header = ["table", "rows", "bytes", "seconds", "rows/s", "MB/s", "streams", "retries"]
     out.append(
         table_text([*header, "rejects", "status"], rows, right=tuple(range(1, len(header) + 1)))
@@ -126,7 +127,7 @@ def plan_text(plan: dict[str, Any]) -> str:
         rows = t["rows"]
         read, written = t["name"], t["target"]
         if plan.get("target_schema"):  # written under another schema than it is read from
-            read = shown(plan["source_schema"], read)
+            read = shown(plan["source_schema"], read) if plan["source_schema"] else read
             written = shown(plan["target_schema"], written)
         out.append(
             f"{read} -> {written}: {t['action']}, "

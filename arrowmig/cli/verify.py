@@ -16,6 +16,7 @@ from arrowmig.cli.console import print_out, say
 from arrowmig.cli.options import split_lists
 from arrowmig.cli.signals import outcome_stands
 from arrowmig.names import same_but_case
+from arrowmig.names import shown as shown_in
 
 if TYPE_CHECKING:
     from arrowmig.events import Event
@@ -30,10 +31,13 @@ def render_table(report: VerifyReport) -> str:
     header = ("table", "rows source", "rows target", "columns", "result")
     lines: list[tuple[str, ...]] = [header]
     for t in report.tables:
-        shown = t.name if t.target_name in (None, t.name) else f"{t.name} -> {t.target_name}"
+        there = t.target_name or t.name
+        if report.target_schema:  # compared under another schema than read from
+            there = shown_in(report.target_schema, there)
+        named = t.name if there == t.name else f"{t.name} -> {there}"
         lines.append(
             (
-                shown,
+                named,
                 "-" if t.rows_source is None else f"{t.rows_source:,}",
                 "-" if t.rows_target is None else f"{t.rows_target:,}",
                 str(t.columns_checked),
@@ -41,7 +45,8 @@ def render_table(report: VerifyReport) -> str:
             )
         )
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    out = [f"{report.source} -> {report.target} (level {report.level})"]
+    into = f", target schema {report.target_schema}" if report.target_schema else ""
+    out = [f"{report.source} -> {report.target} (level {report.level}{into})"]
     for row in lines:
         out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for t in report.tables:
