@@ -168,6 +168,8 @@ def _migrate(
             from arrowmig.schemas import InSchema, migrate_schemas, table_pairs
 
             every_table = table_pairs(runs)
+            with _stopped_before_writing([]), _nothing_written_yet():
+                _plan_every_schema(source, target, runs, held, every_table)
 
             report = migrate_schemas(
                 source,
@@ -194,6 +196,37 @@ def _migrate(
     if held_back:
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
+
+
+def _plan_every_schema(
+    source: str,
+    target: str,
+    runs: list[SchemaRun],
+    held: HeldSnapshot | None,
+    every_table: Collection[tuple[str, str]],
+) -> None:
+    """Every schema's plan, from the run's snapshot, before the first schema is written: what
+    cannot work in any of them (an append a column refuses) is refused with nothing moved."""
+    from arrowmig.schemas import plans_of_every_schema
+
+    def plan_one(run: SchemaRun) -> MigrationPlan:
+        with contextlib.ExitStack() as opened:
+            src = opened.enter_context(
+                open_endpoint(source, schema=run.config.source_schema, read_only=True)
+            )
+            if held is not None:
+                src.use_snapshot(held)  # type: ignore[attr-defined]
+            url = parse_url(target)
+            dst = None
+            if url.kind == "postgresql" or url.path.exists():
+                dst = opened.enter_context(
+                    open_endpoint(target, schema=run.config.target_schema, read_only=True)
+                )
+            return build_plan(
+                src, dst, run.config, dialect=url.kind, defer_conflicts=True, run_tables=every_table
+            )
+
+    plans_of_every_schema(runs, plan_one)
 
 
 @contextmanager
@@ -1373,12 +1406,12 @@ def explain(
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     config = with_target_schema(config)
     if several_schemas(config.source_schema) is not None:
-        from arrowmig.schemas import schema_runs, table_pairs
+        from arrowmig.schemas import plans_of_every_schema, schema_runs, table_pairs
 
         runs = schema_runs(source, target, config)
         every = table_pairs(runs)
         return SeveralPlans(
-            [(r.schema, _explain_schema(source, target, r.config, every)) for r in runs],
+            plans_of_every_schema(runs, lambda r: _explain_schema(source, target, r.config, every)),
             several_schemas(config.source_schema) or [],
             config.target_names,
         )

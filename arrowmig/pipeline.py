@@ -8,6 +8,7 @@ import contextlib
 import functools
 import queue
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -457,7 +458,7 @@ def _copy_range(
             # rows it refuses are found, one by one, and set aside with its message.
             if out.num_rows == 1:
                 reason = exc.message.removeprefix(f"writing {target_table.name!r}: ")
-                problem = Problem(0, "*", reason, hint="")
+                problem = Problem(0, _column_refused(exc, out), reason, hint="")
                 rejects.write(source_table, out, [problem], keys)
                 return
             half = out.num_rows // 2
@@ -570,6 +571,29 @@ def _refused_character(
     except Exception:
         return None  # only a better message lost: the server's own is raised
     return untranslatable_problem(exc.message, batch, encoding)
+
+
+def _column_refused(exc: TransferError, row: pa.RecordBatch) -> str:
+    """The column whose value the server refused in this one row, where its error names it:
+    the column of a constraint's error, PostgreSQL's ``COPY t, line 1, column u: "nope"``, or
+    the value itself (``invalid input syntax for type uuid: "nope"``, of INSERT ... SELECT)
+    when one column alone holds it; ``*`` (the row) where it names none."""
+    names: list[str] = list(row.schema.names)
+    cause = exc.__cause__
+    said = getattr(getattr(cause, "diag", None), "column_name", None)
+    if said in names:
+        return str(said)
+    text = str(cause or exc.message)
+    # The longest name first: a column "u" must not be taken for one named "u x".
+    for name in sorted(names, key=len, reverse=True):
+        if re.search(rf", column {re.escape(name)}(?::|$)", text, flags=re.MULTILINE):
+            return name
+    value = re.search(r'for type [^:\n]+: "(.*)"$', exc.message, flags=re.MULTILINE)
+    if value is not None:
+        holding = [n for n in names if str(row.column(n)[0].as_py()) == value.group(1)]
+        if len(holding) == 1:
+            return holding[0]
+    return "*"
 
 
 def _value_refused(exc: TransferError) -> bool:

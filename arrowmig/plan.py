@@ -26,6 +26,7 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
+from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
 from arrowmig.loading import emptied_first, landing_for
@@ -43,6 +44,7 @@ from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_tha
 from arrowmig.replaced import published_notes, replaced
 from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
+    CORE_DATA_EPOCH,
     EPOCH_UNITS,
     UUID_CAST,
     cast_as_asked,
@@ -1279,10 +1281,11 @@ def _append_target(
             continue
         # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
         arriving = forced_arrow_type(src.target_type, src.arrow_type) or src.arrow_type
-        zone = _zone_note(arriving, there.arrow_type)
+        zone = _zone_note(arriving, there.arrow_type, src.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")
-        if (
+        no_uuid = _never_a_uuid(arriving, there)
+        if no_uuid or (
             not conforms(arriving, there.arrow_type)
             and not (numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type))
             # A list, struct or map goes into text (jsonb, json, TEXT, DuckDB's JSON) as the
@@ -1297,7 +1300,7 @@ def _append_target(
                 else f"column {there.name!r} is {_as_given(src, arriving)} in the source but "
                 f"{wanted} in the target"
             )
-            cast = _append_cast(src, there)
+            cast = None if no_uuid else _append_cast(source.name, src, there)
             conflicts.append(
                 ColumnConflict(
                     source.name, src.name, what, cast, CAST_ADVICE.get(cast or "") or None
@@ -1403,6 +1406,9 @@ def _as_given(src: Column, arriving: pa.DataType) -> str:
 CAST_ADVICE = {
     "interval": "integers read as microseconds, as Django's DurationField stores them",
     "epoch_ms": "integers read as milliseconds since 1970-01-01 UTC; or epoch_s, epoch_us",
+    "epoch_s": "numbers read as seconds since 1970-01-01 UTC, as time.time() gives them; or "
+    "epoch_ms, epoch_us",
+    CORE_DATA_EPOCH: "numbers read as seconds since 2001-01-01 UTC, as Core Data stores dates",
     "date": "a value with a time of day other than midnight is a bad value of its row",
     "boolean": "0/1, true/false, t/f, yes/no, on/off; any other value is a bad value of its row",
     UUID_CAST: "16-byte values as their UUID; another length is a bad value of its row",
@@ -1420,7 +1426,18 @@ _CASTS_TO_SUGGEST = (
 )
 
 
-def _append_cast(src: Column, there: Column) -> str | None:
+def _never_a_uuid(arriving: pa.DataType, there: Column) -> bool:
+    """Whether values of this type can never be a uuid column's: the server reads a uuid
+    from text or 16 bytes, never from a number, a truth value or a time (every row of them
+    would fail, and no --cast converts them)."""
+    kinds = (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal, pa.types.is_boolean)
+    temporal = pa.types.is_temporal(arriving)
+    return (there.source_type or "").lower() == UUID_CAST and (
+        temporal or any(kind(arriving) for kind in kinds)
+    )
+
+
+def _append_cast(table: str, src: Column, there: Column) -> str | None:
     """The --cast type that converts a column's values into the target column's type, only
     where one exists (None: none does)."""
     wanted = there.arrow_type
@@ -1432,6 +1449,13 @@ def _append_cast(src: Column, there: Column) -> str | None:
     # An integer column's own type leads (integer, smallint: =boolean gave them 0/1 only);
     # not real, which would round each number as asked where double precision checks it.
     own = (type_words(wanted),) if pa.types.is_integer(wanted) else ()
+    # Numbers bound for a timestamp count from an epoch: seconds for reals (time.time()),
+    # from 2001 in a Core Data table; integers' milliseconds (Prisma) lead otherwise.
+    counted = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
+    if counted and core_data_shaped(table, src.name):
+        own = (*own, CORE_DATA_EPOCH)
+    elif pa.types.is_floating(src.arrow_type):
+        own = (*own, "epoch_s")
     candidates = dict.fromkeys((*own, *_CASTS_TO_SUGGEST))
     exact = [n for n in candidates if forced_arrow_type(n, src.arrow_type) == wanted]
     for name in [*exact, *(n for n in _CASTS_TO_SUGGEST if n not in exact)]:
@@ -1444,8 +1468,8 @@ def _append_cast(src: Column, there: Column) -> str | None:
             continue  # numbers are no bytes; a truth value's 0/1 is no number the target wants
         if pa.types.is_integer(src.arrow_type) and name in ("date", "timestamp", "timestamptz"):
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
-        if name in EPOCH_UNITS and not pa.types.is_integer(src.arrow_type):
-            continue  # counts integers: a date is no count of milliseconds
+        if name in EPOCH_UNITS and not counted:
+            continue  # counts numbers: a date is no count of milliseconds
         if numbers and _drops_fractions(src, forced, wanted):
             continue  # numeric 1.5 cast to bigint into a real column: the .5 is refused
         try:
@@ -1508,10 +1532,17 @@ def _with_text_number_notes(source: Table, target: Table, dialect: str) -> tuple
     return replace(source, columns=columns), said
 
 
-def _zone_note(source: pa.DataType, target: pa.DataType) -> str | None:
+def _zone_note(source: pa.DataType, target: pa.DataType, read: pa.DataType) -> str | None:
     """What appending timestamps into a column of the other kind (with or without a time
-    zone) takes as given: the same instant needs a zone the naive side does not have."""
+    zone) takes as given: the same instant needs a zone the naive side does not have.
+    ``read``: the source's own type (numbers cast to text are no timestamp texts)."""
     if pa.types.is_string(source) and pa.types.is_timestamp(target) and target.tz is not None:
+        if not pa.types.is_string(read) and not pa.types.is_large_string(read):
+            return (
+                f"{type_words(read)} values cast to text appended into a column with a time "
+                "zone: each must read as a timestamp (numbers counted from an epoch need "
+                "--cast epoch_s, epoch_ms or epoch_2001_s)"
+            )
         return (
             "timestamp texts appended into a column with a time zone: with their offset, or "
             "taken as UTC without one"

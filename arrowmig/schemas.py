@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from arrowmig.append_refusal import AppendRefused, one_refusal
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
@@ -108,27 +109,82 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
     wanted = _pick(config.tables, nameable, "--tables")
     left_out = _pick(config.exclude, present, "--exclude")
     runs = []
+    moved: dict[str, list[str]] = {}
     for schema in tables:
         chosen = tables[schema] if config.tables is None else wanted.get(schema, [])
         chosen = [t for t in chosen if t not in left_out.get(schema, [])]
         if chosen:
-            one = replace(
-                config,
-                source_schema=schema,
-                target_schema=target_name(schema, config.target_names),
-                tables=tuple(written(t, dots=True) for t in chosen),
-                exclude=(),
-                # Each schema's runs its own: two schemas' tables of one name share no file.
-                reject_dir=config.reject_dir and str(Path(config.reject_dir) / file_safe(schema)),
-            )
-            left = [t for t in extensions[schema] if t not in chosen]
-            runs.append(SchemaRun(schema, one, tuple(chosen), tuple(left)))
-    if not runs:
+            moved[schema] = chosen
+    if not moved:
         raise SchemaError(f"no table to move in schemas {', '.join(tables)}")
+    casts = _casts_by_schema(config.casts, moved)
+    for schema, chosen in moved.items():
+        one = replace(
+            config,
+            source_schema=schema,
+            target_schema=target_name(schema, config.target_names),
+            tables=tuple(written(t, dots=True) for t in chosen),
+            exclude=(),
+            casts=tuple(casts.get(schema, ())),
+            # Each schema's runs its own: two schemas' tables of one name share no file.
+            reject_dir=config.reject_dir and str(Path(config.reject_dir) / file_safe(schema)),
+        )
+        left = [t for t in extensions[schema] if t not in chosen]
+        runs.append(SchemaRun(schema, one, tuple(chosen), tuple(left)))
     _refuse_unreadable(source, runs)
     if config.mode == "create" and not config.resume:
         _refuse_existing(target, runs)
     return runs
+
+
+def _casts_by_schema(
+    casts: tuple[tuple[str, str, str], ...], moved: dict[str, list[str]]
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Each schema's share of the casts, its table named as in a run of one schema: a cast of
+    ``schema.table.column`` goes to that schema, of ``table.column`` to every schema whose run
+    moves such a table. A cast that names no table of the run is refused."""
+    by_schema: dict[str, list[tuple[str, str, str]]] = {}
+    for table, column, type_name in casts:
+        places = _places(table, moved)
+        if not places:
+            # Said of no option: the cast may be a --cast, a job file's [casts] or casts=.
+            raise UsageError(
+                f"a cast names table {table!r}, which is not part of this run",
+                hint="cast only columns of the tables the run moves, as schema.table.column=TYPE "
+                "or table.column=TYPE for that table in every schema (--cast, a job file's "
+                "[casts], casts= in Python), or add the table to the run",
+            )
+        for schema, name in places:
+            by_schema.setdefault(schema, []).append((name, column, type_name))
+    return by_schema
+
+
+def plans_of_every_schema(
+    runs: list[SchemaRun], plan_one: Callable[[SchemaRun], MigrationPlan]
+) -> list[tuple[str, MigrationPlan]]:
+    """Each schema's plan (``plan_one``), every schema planned before any is written, and
+    what cannot work in any of them refused at once: a refusal found in a later schema,
+    after the earlier ones were moved, left half a run behind."""
+    plans, refused = [], []
+    for run in runs:
+        try:
+            plans.append((run.schema, plan_one(run)))
+        except SchemaError as exc:
+            refused.append(_in_schema(exc, run.schema))
+    if refused:
+        raise one_refusal(refused)
+    return plans
+
+
+def _in_schema(error: SchemaError, schema: str) -> SchemaError:
+    """A schema's refusal with its tables named ``schema.table`` (their --cast too)."""
+    if isinstance(error, AppendRefused):
+        conflicts = [dataclasses.replace(c, table=shown(schema, c.table)) for c in error.conflicts]
+        return AppendRefused(conflicts, [_in_schema(e, schema) for e in error.others])
+    error.message = f"schema {schema!r}: {error.message}"
+    if error.table is not None:
+        error.table = shown(schema, error.table)
+    return error
 
 
 def table_pairs(runs: list[SchemaRun]) -> list[tuple[str, str]]:

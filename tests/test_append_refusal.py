@@ -17,6 +17,7 @@ import arrowmig
 from arrowmig.append_refusal import LAST_RESORT
 from arrowmig.errors import SchemaError
 from arrowmig.migrate import explain
+from arrowmig.plan import MigrationPlan
 from tests.dbutil import duckdb_exec, pg_exec, rows_of, target_of
 
 BLOB_UUID = bytes(range(16))
@@ -138,3 +139,76 @@ def test_a_number_other_than_0_and_1_cast_to_boolean_is_a_bad_value(tmp_path: Pa
     assert not report.ok
     [table] = report.tables
     assert "id 3: value does not convert to boolean: 2" in (table.error or "")
+
+
+def _reals_into_timestamps(folder: Path, pg_url: str, table: str, column: str) -> Path:
+    """A SQLite file whose ``column`` holds reals counted from an epoch, and the target's
+    table of that name with the column a timestamptz, as an application made it."""
+    source = folder / "s.db"
+    con = sqlite3.connect(source)
+    con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {column} REAL)")
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(1, 700000001.5), (2, 700000002.0)])
+    con.commit()
+    con.close()
+    pg_exec(pg_url, f'CREATE TABLE "{table}" (id int PRIMARY KEY, "{column}" timestamptz)')
+    return source
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("table", "column", "cast", "since"),
+    [
+        ("users", "z", "epoch_s", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
+        # Core Data counts seconds from 2001: epoch_s would put each date 31 years early.
+        ("ZNOTE", "ZCREATIONDATE", "epoch_2001_s", dt.datetime(2001, 1, 1, tzinfo=dt.UTC)),
+    ],
+)
+def test_reals_into_a_timestamp_column_are_offered_the_epoch_cast_that_loads_them(
+    table: str, column: str, cast: str, since: dt.datetime, tmp_path: Path, pg_url: str
+) -> None:
+    source = _reals_into_timestamps(tmp_path, pg_url, table, column)
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(str(source), pg_url, config=arrowmig.MigrationConfig(mode="append"))
+    assert f"add --cast {table}.{column}={cast};" in str(refused.value)
+    assert "=text" not in str(refused.value)
+    config = arrowmig.MigrationConfig(mode="append", casts=((table, column, cast),))
+    report = arrowmig.migrate(str(source), pg_url, config=config)
+    assert report.ok, [t.error for t in report.tables]
+    assert [r[1] for r in rows_of(pg_url, table, "id")] == [
+        since + dt.timedelta(seconds=700000001.5),
+        since + dt.timedelta(seconds=700000002),
+    ]
+
+
+@pytest.mark.postgres
+def test_numbers_cast_to_text_for_a_timestamp_column_are_not_called_timestamp_texts(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _reals_into_timestamps(tmp_path, pg_url, "users", "z")
+    config = arrowmig.MigrationConfig(mode="append", casts=(("users", "z", "text"),))
+    planned = explain(str(source), pg_url, config=config)
+    assert isinstance(planned, MigrationPlan)
+    notes = planned.tables[0].notes
+    said = " ".join(n for n in notes if n.startswith("z: "))
+    assert "cast to text" in said, notes
+    assert "timestamp texts" not in said
+    assert "epoch_s" in said
+
+
+@pytest.mark.postgres
+def test_integers_into_a_uuid_column_are_refused_with_no_cast_offered(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, u int)", "INSERT INTO t VALUES (1, 5)")
+    pg_exec(second_pg, "CREATE TABLE t (id int PRIMARY KEY, u uuid)")
+    config = arrowmig.MigrationConfig(mode="append", on_error="reject")
+    with pytest.raises(SchemaError) as planned:
+        explain(pg_url, second_pg, config=config)
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(pg_url, second_pg, config=config)
+    assert str(refused.value) == str(planned.value)
+    assert "column 'u' is integer in the source but uuid in the target (no --cast" in (
+        refused.value.message
+    )
+    assert "--cast" not in (refused.value.hint or "")
+    assert rows_of(second_pg, "t") == []

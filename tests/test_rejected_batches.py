@@ -59,3 +59,22 @@ def test_an_append_with_every_value_inexact_rejects_them_all_and_is_done(
     (table,) = migrate(source, pg_url, config=config).tables
     assert (table.status, table.error, table.rows, table.rejected) == ("done", None, 0, 2)
     assert pg_rows(pg_url, "t") == []
+
+
+@pytest.mark.postgres
+def test_a_value_the_server_refuses_is_set_aside_under_its_own_column(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # The server's "invalid input syntax for type uuid" names no column: its value does.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, note text, u text)",
+        "INSERT INTO t VALUES (1, 'a', 'nope'), (2, 'b', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')",
+    )
+    pg_exec(second_pg, "CREATE TABLE t (id int PRIMARY KEY, note text, u uuid)")
+    rejects = tmp_path / "rej"
+    config = MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    (table,) = migrate(pg_url, second_pg, config=config).tables
+    assert (table.rows, table.rejected) == (1, 1)
+    [set_aside] = [json.loads(line) for line in (rejects / "t.jsonl").read_text().splitlines()]
+    assert [p["column"] for p in set_aside["problems"]] == ["u"]

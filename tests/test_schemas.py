@@ -312,11 +312,11 @@ def test_keys_between_schemas_missing_after_a_crash_are_added_by_resume(
     assert any("sales.customer: built foreign key (person_id)" in n for n in report.notes)
 
 
-def test_a_schema_refused_at_planning_names_the_schemas_moved_before_it(
+def test_a_schema_refused_at_planning_is_refused_before_any_schema_is_moved(
     pg_url: str, tmp_path: Path
 ) -> None:
     # DuckDB cannot hold two columns whose names differ only by case: found as the second
-    # schema is planned, after the first was moved.
+    # schema is planned, before the first is moved.
     pg_exec(
         pg_url,
         "CREATE SCHEMA a",
@@ -324,10 +324,84 @@ def test_a_schema_refused_at_planning_names_the_schemas_moved_before_it(
         "CREATE TABLE a.t (id int PRIMARY KEY)",
         'CREATE TABLE b.t (id int PRIMARY KEY, "Name" text, name text)',
     )
+    target = tmp_path / "x.duckdb"
     with pytest.raises(SchemaError) as refused:
-        migrate(pg_url, str(tmp_path / "x.duckdb"), config=MigrationConfig(source_schema="a,b"))
+        migrate(pg_url, str(target), config=MigrationConfig(source_schema="a,b"))
     assert str(refused.value).startswith("schema 'b': ")
-    assert "(schemas already moved: a)" in str(refused.value)
+    assert "already moved" not in str(refused.value)
+    if target.exists():
+        with duckdb.connect(str(target)) as con:
+            assert (
+                con.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'a'").fetchall()
+                == []
+            )
+
+
+APPEND_TWO_SCHEMAS = (
+    "CREATE SCHEMA a",
+    "CREATE SCHEMA b",
+    "CREATE TABLE a.t1 (id int PRIMARY KEY, v text)",
+    "CREATE TABLE b.t2 (id int PRIMARY KEY, flag int)",
+)
+
+
+def test_an_append_a_later_schema_refuses_is_refused_with_nothing_written(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(
+        pg_url,
+        *APPEND_TWO_SCHEMAS,
+        "INSERT INTO a.t1 VALUES (1, 'x')",
+        "INSERT INTO b.t2 VALUES (1, 1)",
+    )
+    pg_exec(
+        second_pg,
+        "CREATE SCHEMA a",
+        "CREATE SCHEMA b",
+        "CREATE TABLE a.t1 (id int PRIMARY KEY, v text)",
+        "CREATE TABLE b.t2 (id int PRIMARY KEY, flag boolean)",
+    )
+    common = [pg_url, second_pg, "--source-schema", "a,b", "--mode", "append", "--progress", "none"]
+    done = subprocess.run(
+        [sys.executable, "-m", "arrowmig", "migrate", *common], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    # The cast it offers names the schema, and is one the same command takes.
+    assert "--cast b.t2.flag=boolean" in done.stderr
+    assert "already moved" not in done.stderr
+    assert rows(second_pg, "a.t1") == []
+    again = subprocess.run(
+        [sys.executable, "-m", "arrowmig", "migrate", *common, "--cast", "b.t2.flag=boolean"],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    assert rows(second_pg, "a.t1") == ["(1,x)"]
+    assert rows(second_pg, "b.t2") == ["(1,t)"]
+
+
+def _flag_types(source: str, target: str, table: str) -> dict[str, object]:
+    """Each table's flag column in the plan of a run of schemas a and b casting
+    ``table.flag`` to boolean."""
+    casts = ((table, "flag", "boolean"),)
+    plan = explain(source, target, config=MigrationConfig(source_schema="a,b", casts=casts))
+    return {
+        t["name"]: c for t in plan.to_dict()["tables"] for c in t["columns"] if c["name"] == "flag"
+    }
+
+
+def test_a_cast_names_a_table_of_one_schema_or_of_every_schema_that_has_it(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(pg_url, *APPEND_TWO_SCHEMAS, "CREATE TABLE a.t2 (id int PRIMARY KEY, flag int)")
+    pg_exec(pg_url, "INSERT INTO b.t2 VALUES (1, 1)", "INSERT INTO a.t2 VALUES (1, 0)")
+    every = _flag_types(pg_url, second_pg, "t2")
+    assert every["a.t2"] == every["b.t2"]
+    assert "bool" in str(every["b.t2"]).lower()
+    one = _flag_types(pg_url, second_pg, "b.t2")
+    assert one["a.t2"] != one["b.t2"] == every["b.t2"]
+    with pytest.raises(UsageError, match=r"'c\.t2', which is not part of this run"):
+        _flag_types(pg_url, second_pg, "c.t2")
 
 
 def test_replacing_every_schema_keeps_every_key_between_them(pg_url: str, second_pg: str) -> None:

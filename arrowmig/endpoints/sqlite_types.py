@@ -89,8 +89,12 @@ def _core_data_date(table: str, name: str, declared: str, arrow_type: pa.DataTyp
     """Whether this is a date of a Core Data store held as numbers: seconds since 2001, not
     since 1970 as the epoch_s this module otherwise suggests."""
     numbers = pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
-    shaped = bool(_CORE_DATA_NAME.match(table) and _CORE_DATA_NAME.match(name))
-    return shaped and numbers and date_kind(declared) is not None
+    return core_data_shaped(table, name) and numbers and date_kind(declared) is not None
+
+
+def core_data_shaped(table: str, name: str) -> bool:
+    """Whether a table and column are named as Core Data names them (ZNOTE.ZCREATIONDATE)."""
+    return bool(_CORE_DATA_NAME.match(table) and _CORE_DATA_NAME.match(name))
 
 
 def _core_data_note(declared: str, arrow_type: pa.DataType) -> str:
