@@ -14,8 +14,9 @@ import pyarrow as pa
 
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
-from arrowmig.argument_words import arg
+from arrowmig.argument_words import arg, cast_given
 from arrowmig.balance import fit_to_workers
+from arrowmig.cast_refusal import cast_refused
 from arrowmig.checkpoint import CheckpointStore
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
@@ -1176,10 +1177,12 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
             except pa.ArrowInvalid:
                 pass  # a value's own problem: none here, each is checked as it travels
         if refusal is not None:
-            raise UsageError(
-                f"--cast {table.name}.{col.name}={col.target_type}: {refusal}",
-                hint=f"name a type {DIALECT_NAMES.get(dialect, dialect)} has, that its "
-                f"{col.source_type or col.arrow_type} values convert to, or leave the cast out",
+            raise cast_refused(
+                cast_given(table.name, col.name, col.target_type),
+                col.target_type,
+                refusal,
+                DIALECT_NAMES.get(dialect, dialect),
+                str(col.source_type or col.arrow_type),
             )
 
 
