@@ -55,6 +55,7 @@ from arrowmig.schema import (
     wire_type,
 )
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
+from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sqlite_header import plan_header
 from arrowmig.target_names import (
     column_notes_renamed,
@@ -589,10 +590,11 @@ def build_plan(
                 )
                 target, lacking = _without_collations_the_target_lacks(target, dst)
                 notes += lacking
+                target = with_schema_usage(target, src, dst)
                 target, unheld = with_roles_the_target_has(
                     target, getattr(dst, "roles_missing", None)
                 )
-                notes += unheld
+                notes += unheld + usage_notes(target, dst)
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)

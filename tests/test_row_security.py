@@ -155,3 +155,36 @@ def test_a_policy_whose_role_the_target_lacks_is_named_and_the_rest_kept(
             assert _rows(other.url, _GRANTS) == [("PUBLIC", "SELECT", False, None)]
     finally:
         pg_exec(pg_url, "DROP TABLE docs")
+
+
+@pytest.mark.postgres
+def test_a_created_schema_grants_usage_to_the_roles_its_tables_are_granted_to(
+    pg_url: str, second_pg: str, app_role: str
+) -> None:
+    # "permission denied for schema sales": SELECT carried, USAGE on the new schema not.
+    pg_exec(
+        pg_url,
+        'CREATE SCHEMA "Sales"',
+        'CREATE TABLE "Sales".orders (id int PRIMARY KEY, note text)',
+        "INSERT INTO \"Sales\".orders VALUES (1, 'a')",
+        f'GRANT USAGE ON SCHEMA "Sales" TO {app_role}',
+        f'GRANT SELECT ON "Sales".orders TO {app_role}',
+    )
+    try:
+        config = arrowmig.MigrationConfig(source_schema="Sales", target_schema="sales")
+        report = arrowmig.migrate(pg_url, second_pg, config=config)
+        assert report.ok, report.to_dict()
+        with psycopg.connect(as_role(second_pg, app_role)) as conn:
+            assert conn.execute("SELECT id, note FROM sales.orders").fetchall() == [(1, "a")]
+        # A schema that is there keeps its grants; the report names the USAGE the role lacks.
+        pg_exec(second_pg, "CREATE SCHEMA kept")
+        config = arrowmig.MigrationConfig(source_schema="Sales", target_schema="kept")
+        said = json.dumps(arrowmig.migrate(pg_url, second_pg, config=config).to_dict())
+        assert "without USAGE on target schema 'kept'" in said
+        assert f'GRANT USAGE ON SCHEMA \\"kept\\" TO \\"{app_role}\\"' in said
+        assert _rows(
+            second_pg, "SELECT has_schema_privilege('" + app_role + "', 'kept', 'USAGE')"
+        ) == [(False,)]
+    finally:
+        for url in (pg_url, second_pg):
+            pg_exec(url, f"DROP OWNED BY {app_role}")
