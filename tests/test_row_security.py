@@ -188,3 +188,32 @@ def test_a_created_schema_grants_usage_to_the_roles_its_tables_are_granted_to(
     finally:
         for url in (pg_url, second_pg):
             pg_exec(url, f"DROP OWNED BY {app_role}")
+
+
+@pytest.mark.postgres
+def test_notes_of_a_lower_cased_copy_name_the_targets_names_and_the_option(
+    pg_url: str, second_pg: str, app_role: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "(as --target-schema says; --target-schema names another)" with no --target-schema
+    # given, and "grant SELECT ("Id", "Note")" where the target's columns are id and note.
+    pg_exec(
+        pg_url,
+        'CREATE SCHEMA "Sales"',
+        'CREATE TABLE "Sales"."Orders" ("Id" int PRIMARY KEY, "Note" text)',
+        f'GRANT SELECT ("Id", "Note") ON "Sales"."Orders" TO {app_role}',
+    )
+    try:
+        args = [pg_url, second_pg, "--source-schema", "*", "--target-names", "lower"]
+        assert main(["migrate", *args, "--progress", "none"]) == 0
+        out, err = capsys.readouterr()
+        said = out + err
+        assert (
+            "tables of source schema 'Sales' are written into target schema 'sales' "
+            "(--target-names lower)" in said
+        )
+        assert "--target-schema" not in said
+        assert f'grant SELECT ("id", "note") to {app_role}' in said
+        assert '"Id"' not in said
+    finally:
+        for url in (pg_url, second_pg):
+            pg_exec(url, f"DROP OWNED BY {app_role}")
