@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _AS_OPTIONS: ContextVar[bool] = ContextVar("arrowmig_arguments_as_options", default=False)
+_JOB_FILE: ContextVar[str | None] = ContextVar("arrowmig_arguments_job_file", default=None)
 
 _OPTIONS = {
     "batch_timeout_s": "--batch-timeout",
@@ -29,6 +30,29 @@ def named_as_options() -> Iterator[None]:
         yield
     finally:
         _AS_OPTIONS.reset(token)
+
+
+@contextmanager
+def read_from_job_file(path: str) -> Iterator[None]:
+    """Within: the arguments are job file ``path``'s keys (``arrowmig run``), so a refusal
+    that comes only once the run plans names the file and its key."""
+    token = _JOB_FILE.set(path)
+    try:
+        yield
+    finally:
+        _JOB_FILE.reset(token)
+
+
+def cast_given(table: str, column: str, type_name: str) -> str:
+    """One cast as its caller wrote it: ``--cast users.z=epoch_s`` on the command line,
+    ``job file 'job.toml', key 'casts' ("users.z" = "epoch_s")``, ``casts={'users.z':
+    'epoch_s'}`` from Python."""
+    job_file = _JOB_FILE.get()
+    if job_file is not None:
+        return f'job file {job_file!r}, key \'casts\' ("{table}.{column}" = "{type_name}")'
+    if _AS_OPTIONS.get():
+        return f"--cast {table}.{column}={type_name}"
+    return f"casts={{{f'{table}.{column}'!r}: {type_name!r}}}"
 
 
 def options_named() -> bool:

@@ -14,8 +14,9 @@ import pyarrow as pa
 
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
-from arrowmig.argument_words import arg
+from arrowmig.argument_words import arg, cast_given
 from arrowmig.balance import fit_to_workers
+from arrowmig.cast_refusal import cast_refused
 from arrowmig.checkpoint import CheckpointStore
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
@@ -63,6 +64,7 @@ from arrowmig.schema import (
     wire_type,
 )
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
+from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sqlite_header import plan_header
 from arrowmig.target_names import (
     column_notes_renamed,
@@ -605,10 +607,11 @@ def build_plan(
                 )
                 target, lacking = _without_collations_the_target_lacks(target, dst)
                 notes += lacking
+                target = with_schema_usage(target, src, dst)
                 target, unheld = with_roles_the_target_has(
                     target, getattr(dst, "roles_missing", None)
                 )
-                notes += unheld
+                notes += unheld + usage_notes(target, dst)
             elif target_dialect == src.dialect == "sqlite":
                 target = _as_declared(target, {c for t, c in casts if t == name})
             _refuse_types_the_target_cannot_hold(target, target_dialect)
@@ -1193,10 +1196,12 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
             except pa.ArrowInvalid:
                 pass  # a value's own problem: none here, each is checked as it travels
         if refusal is not None:
-            raise UsageError(
-                f"--cast {table.name}.{col.name}={col.target_type}: {refusal}",
-                hint=f"name a type {DIALECT_NAMES.get(dialect, dialect)} has, that its "
-                f"{col.source_type or col.arrow_type} values convert to, or leave the cast out",
+            raise cast_refused(
+                cast_given(table.name, col.name, col.target_type),
+                col.target_type,
+                refusal,
+                DIALECT_NAMES.get(dialect, dialect),
+                str(col.source_type or col.arrow_type),
             )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.errors import SchemaError
-from arrowmig.names import shown
+from arrowmig.names import folded, shown
 
 DEFAULT_SCHEMAS = {"postgresql": "public", "duckdb": "main"}
 
@@ -41,6 +41,12 @@ def written_apart(read: str | None, read_dialect: str, written: str, dialect: st
 
 def landing_note(schemas: tuple[str | None, str], config: MigrationConfig) -> str:
     read, written = schemas
+    if config.target_names == "lower" and written == folded(read) != read:
+        # Written under its own name: the case is the option's doing, not --target-schema's.
+        return (
+            f"tables of source schema {read!r} are written into target schema {written!r} "
+            "(--target-names lower)"
+        )
     chosen = "as --target-schema says" if config.target_schema else "the default schema"
     if read is None:
         return f"tables are written into target schema {written!r} ({chosen})"

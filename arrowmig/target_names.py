@@ -69,6 +69,11 @@ def for_target(table: Table, how: str) -> Table:
     names = {c.name for c in table.columns} | {table.name}
     names |= {d.name for d in table.pg_definitions}
     names |= {c.shared_sequence for c in table.columns if c.shared_sequence}
+    definitions = tuple(_definition(d, names) for d in table.pg_definitions)
+    # A grant's label names its columns: as the target has them, where the report says it.
+    relabelled = {
+        old.label: new.label for old, new in zip(table.pg_definitions, definitions, strict=True)
+    }
     return replace(
         table,
         name=folded(table.name),
@@ -76,7 +81,8 @@ def for_target(table: Table, how: str) -> Table:
         primary_key=_each(table.primary_key),
         indexes=tuple(_index(i, names) for i in table.indexes),
         foreign_keys=tuple(foreign_key_for_target(fk, how) for fk in table.foreign_keys),
-        pg_definitions=tuple(_definition(d, names) for d in table.pg_definitions),
+        pg_definitions=definitions,
+        not_carried=tuple(relabelled.get(n, n) for n in table.not_carried),
         split_key=None if table.split_key is None else folded(table.split_key),
     )
 
@@ -129,7 +135,10 @@ def _definition(definition: PgDefinition, names: set[str]) -> PgDefinition:
     # A default's name is its column's; a sequence default's SQL is its sequence's bare name.
     bare = definition.kind == "sequence_default"
     sql = folded(definition.sql) if bare else folded_sql(definition.sql, names)
-    return replace(definition, name=folded(definition.name), sql=sql)
+    label = definition.label
+    if definition.kind == "grant" and label.startswith(f"grant {definition.sql} "):
+        label = f"grant {sql} {label[len(f'grant {definition.sql} ') :]}"
+    return replace(definition, name=folded(definition.name), sql=sql, label=label)
 
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
+from arrowmig.backups import backup_of
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, MigrationConfig, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
@@ -328,6 +329,9 @@ def verify(
         pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)
         if exclude:
             pairs = _leave_out(pairs, exclude, tgt_names, tgt.endpoint.dialect)
+        if not tables:
+            pairs, backups = _without_backups(pairs, tgt_names)
+            report.notes.extend([_backups_note(backups)] if backups else [])
         if not pairs:
             raise _nothing_to_compare(src, tgt)
         if source_schema is None and tables is None:  # as a run of this command reads
@@ -424,6 +428,25 @@ def _leave_out(
         for name, target in pairs
         if name not in left_out and not (name.startswith("\x00") and target in gone)
     ]
+
+
+def _without_backups(
+    pairs: list[tuple[str, str | None]], tgt_names: list[str]
+) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """``pairs`` without the tables only the target holds that are ``--keep-backup``
+    backups of a target table (arrowmig's own, as its checkpoints are: the run's source
+    never had them), and those left out."""
+    backups = [
+        target
+        for name, target in pairs
+        if name.startswith("\x00") and target is not None and backup_of(target, tgt_names)
+    ]
+    return [p for p in pairs if p[0] not in {f"\x00{b}" for b in backups}], backups
+
+
+def _backups_note(backups: list[str]) -> str:
+    count = f"{len(backups)} backup table{'s' if len(backups) != 1 else ''}"
+    return f"left out: {count} of --keep-backup ({', '.join(backups)})"
 
 
 def _nothing_to_compare(src: _Side, tgt: _Side) -> SchemaError:

@@ -155,3 +155,65 @@ def test_a_policy_whose_role_the_target_lacks_is_named_and_the_rest_kept(
             assert _rows(other.url, _GRANTS) == [("PUBLIC", "SELECT", False, None)]
     finally:
         pg_exec(pg_url, "DROP TABLE docs")
+
+
+@pytest.mark.postgres
+def test_a_created_schema_grants_usage_to_the_roles_its_tables_are_granted_to(
+    pg_url: str, second_pg: str, app_role: str
+) -> None:
+    # "permission denied for schema sales": SELECT carried, USAGE on the new schema not.
+    pg_exec(
+        pg_url,
+        'CREATE SCHEMA "Sales"',
+        'CREATE TABLE "Sales".orders (id int PRIMARY KEY, note text)',
+        "INSERT INTO \"Sales\".orders VALUES (1, 'a')",
+        f'GRANT USAGE ON SCHEMA "Sales" TO {app_role}',
+        f'GRANT SELECT ON "Sales".orders TO {app_role}',
+    )
+    try:
+        config = arrowmig.MigrationConfig(source_schema="Sales", target_schema="sales")
+        report = arrowmig.migrate(pg_url, second_pg, config=config)
+        assert report.ok, report.to_dict()
+        with psycopg.connect(as_role(second_pg, app_role)) as conn:
+            assert conn.execute("SELECT id, note FROM sales.orders").fetchall() == [(1, "a")]
+        # A schema that is there keeps its grants; the report names the USAGE the role lacks.
+        pg_exec(second_pg, "CREATE SCHEMA kept")
+        config = arrowmig.MigrationConfig(source_schema="Sales", target_schema="kept")
+        said = json.dumps(arrowmig.migrate(pg_url, second_pg, config=config).to_dict())
+        assert "without USAGE on target schema 'kept'" in said
+        assert f'GRANT USAGE ON SCHEMA \\"kept\\" TO \\"{app_role}\\"' in said
+        assert _rows(
+            second_pg, "SELECT has_schema_privilege('" + app_role + "', 'kept', 'USAGE')"
+        ) == [(False,)]
+    finally:
+        for url in (pg_url, second_pg):
+            pg_exec(url, f"DROP OWNED BY {app_role}")
+
+
+@pytest.mark.postgres
+def test_notes_of_a_lower_cased_copy_name_the_targets_names_and_the_option(
+    pg_url: str, second_pg: str, app_role: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "(as --target-schema says; --target-schema names another)" with no --target-schema
+    # given, and "grant SELECT ("Id", "Note")" where the target's columns are id and note.
+    pg_exec(
+        pg_url,
+        'CREATE SCHEMA "Sales"',
+        'CREATE TABLE "Sales"."Orders" ("Id" int PRIMARY KEY, "Note" text)',
+        f'GRANT SELECT ("Id", "Note") ON "Sales"."Orders" TO {app_role}',
+    )
+    try:
+        args = [pg_url, second_pg, "--source-schema", "*", "--target-names", "lower"]
+        assert main(["migrate", *args, "--progress", "none"]) == 0
+        out, err = capsys.readouterr()
+        said = out + err
+        assert (
+            "tables of source schema 'Sales' are written into target schema 'sales' "
+            "(--target-names lower)" in said
+        )
+        assert "--target-schema" not in said
+        assert f'grant SELECT ("id", "note") to {app_role}' in said
+        assert '"Id"' not in said
+    finally:
+        for url in (pg_url, second_pg):
+            pg_exec(url, f"DROP OWNED BY {app_role}")

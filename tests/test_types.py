@@ -477,6 +477,32 @@ def test_a_cast_the_target_cannot_take_is_refused_at_planning(
         ).fetchone() == (0,)
 
 
+@pytest.mark.postgres
+def test_a_mistyped_cast_is_refused_in_the_callers_words_with_the_cast_meant(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "--cast t.z=epoch_2001: Catalog Error: Type with name EPOCH_2001 does not exist!" from a
+    # job file and from Python alike, and no word of epoch_2001_s.
+    db = _sqlite(
+        tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, z REAL);", {"t": [(1, 1.5)]}
+    )
+    job = tmp_path / "job.toml"
+    for target in (str(tmp_path / "out.duckdb"), pg_url):
+        job.write_text(f'source = "{db}"\ntarget = "{target}"\n[casts]\n"t.z" = "epoch_2001"\n')
+        assert main(["run", str(job)]) == 2
+        said = capsys.readouterr().err
+        assert f"""job file '{job}', key 'casts' ("t.z" = "epoch_2001"): """ in said
+        assert "has no type 'epoch_2001' (did you mean epoch_2001_s?)" in said
+        assert "epoch_s, epoch_ms, epoch_us, epoch_2001_s, interval, uuid" in said
+        assert "--cast" not in said and "Catalog Error" not in said and len(said.splitlines()) == 1
+        with pytest.raises(UsageError) as refused:
+            migrate(db, target, config=MigrationConfig(casts={"t.z": "epoch_2001"}))
+        assert str(refused.value).startswith("casts={'t.z': 'epoch_2001'}: ")
+        assert "did you mean epoch_2001_s?" in str(refused.value)
+        assert main(["migrate", db, target, "--cast", "t.z=epoch_2001"]) == 2
+        assert "--cast t.z=epoch_2001: " in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("cast", ["t.v=varchar(abc)", "t.v=text, evil integer"])
 def test_a_sqlite_target_takes_a_type_name_only(
     tmp_path: Path, cast: str, capsys: pytest.CaptureFixture[str]

@@ -77,17 +77,23 @@ def command(ctx: click.Context, /, job_file: str, dry_run: bool, **params: Any) 
     (`batch_rows = 50000`, `mode = "replace"`, `tables = ["a", "b"]`, `[casts]` ...),
     plus `source`, `target`, `verify`, `progress`, `json` and `log_file`.
     """
+    from contextlib import nullcontext
+
+    from arrowmig.argument_words import read_from_job_file
     from arrowmig.jobfile import load_job
 
-    job = load_job(job_file, overrides(ctx, params))
-    return run_migration(
-        job.source,
-        job.target,
-        job.config,
-        as_json=job.json,
-        verify_after=job.verify,
-        progress_kind=job.progress or "auto",
-        progress_interval=job.progress_interval if job.progress_interval is not None else 5.0,
-        dry_run=dry_run,
-        log_file=job.log_file,
-    )
+    given = overrides(ctx, params)
+    job = load_job(job_file, given)
+    # A cast typed here is refused as --cast; one of the file, naming the file and its key.
+    with nullcontext() if "casts" in given else read_from_job_file(job_file):
+        return run_migration(
+            job.source,
+            job.target,
+            job.config,
+            as_json=job.json,
+            verify_after=job.verify,
+            progress_kind=job.progress or "auto",
+            progress_interval=job.progress_interval if job.progress_interval is not None else 5.0,
+            dry_run=dry_run,
+            log_file=job.log_file,
+        )

@@ -40,8 +40,50 @@ def table_grants(query: Query, oid: int) -> list[PgDefinition]:
     return definitions
 
 
+def schema_usage(query: Query, schema: str) -> list[tuple[str, bool]]:
+    """The roles (PUBLIC as '') schema ``schema`` grants USAGE to, other than its owner, and
+    whether with GRANT OPTION."""
+    rows = query(
+        "SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_get_userbyid(x.grantee)::text END, "
+        "x.is_grantable FROM pg_namespace n, aclexplode(n.nspacl) x WHERE n.nspname = $1 "
+        "AND x.privilege_type = 'USAGE' AND x.grantee <> n.nspowner ORDER BY 1",
+        (schema,),
+    )
+    return [(str(who), bool(grantable)) for who, grantable in rows]
+
+
+def schema_grants(usage: list[tuple[str, bool]], schema: str) -> list[PgDefinition]:
+    """``usage`` (``schema_usage``) as definitions granting it on target schema ``schema``
+    (their ``name``), which a run that creates the schema grants with the tables' own: a
+    role granted SELECT on a table it may not look up in its schema still cannot read it."""
+    return [
+        PgDefinition(
+            "schema_grant",
+            schema,
+            "USAGE",
+            f"grant USAGE on schema {schema} to {who or 'PUBLIC'}"
+            + (" with grant option" if grantable else ""),
+            roles=(who,) if who else (),
+            grant_option=grantable,
+        )
+        for who, grantable in usage
+    ]
+
+
+def lacking_usage(query: Query, schema: str, roles: list[str]) -> list[str]:
+    """Those of ``roles`` (each one the server has) without USAGE on schema ``schema``."""
+    return [
+        r
+        for r in roles
+        if not query("SELECT has_schema_privilege($1, $2, 'USAGE')", (r, schema))[0][0]
+    ]
+
+
 def grant_sql(target: str, definition: PgDefinition) -> str:
-    """``GRANT`` of a ``table_grants`` definition on table ``target``."""
+    """``GRANT`` of a ``table_grants`` definition on table ``target`` (of a ``schema_grants``
+    one, on its schema)."""
+    if definition.kind == "schema_grant":
+        target = f"SCHEMA {quote_ident(definition.name)}"
     to = ", ".join(map(quote_ident, definition.roles)) or "PUBLIC"
     option = " WITH GRANT OPTION" if definition.grant_option else ""
     return f"GRANT {definition.sql} ON {target} TO {to}{option}"

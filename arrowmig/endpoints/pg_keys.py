@@ -75,7 +75,7 @@ def definition_sql(target: str, schema: str, definition: PgDefinition) -> str:
         sql = f"ALTER TABLE {target} {definition.sql}"
     elif definition.kind == "policy":
         sql = policy_sql(target, definition.name, definition.sql)
-    elif definition.kind == "grant":
+    elif definition.kind in ("grant", "schema_grant"):
         sql = grant_sql(target, definition)
     else:
         sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"

@@ -79,7 +79,9 @@ def with_roles_the_target_has(
     POLICY or GRANT would fail), with a note for each that gives its statement to run once
     the role is made. Row-level security itself stays on: without the policy, that role sees
     fewer rows in the copy, never more."""
-    named = [d for d in table.pg_definitions if d.kind in ("policy", "grant") and d.roles]
+    named = [
+        d for d in table.pg_definitions if d.kind in ("policy", "grant", "schema_grant") and d.roles
+    ]
     if not named or roles_missing is None:
         return table, []
     missing = set(roles_missing(sorted({r for d in named for r in d.roles})))
@@ -99,7 +101,7 @@ def with_roles_the_target_has(
 def _unheld_note(table: str, definition: PgDefinition, missing: list[str]) -> str:
     """What the report says of a policy or grant whose roles ``missing`` the target lacks."""
     roles = ", ".join(repr(r) for r in missing)
-    if definition.kind == "grant":
+    if definition.kind in ("grant", "schema_grant"):
         return (
             f"{definition.label} not carried: the target has no role {roles}; create it, then "
             f"{grant_sql(quote_ident(table), definition)}"

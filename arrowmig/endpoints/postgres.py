@@ -17,6 +17,7 @@ from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
     pg_foreign_keys,
+    pg_grants,
     pg_policies,
     pg_replace,
     pg_sequences,
@@ -573,6 +574,17 @@ class PostgresEndpoint(BaseEndpoint):
 
     def policies_on(self, name: str) -> list[str]:
         return pg_replace.policies_on(self._query, self._schema, name)
+
+    def schema_usage(self) -> list[tuple[str, bool]]:
+        """The roles this schema grants USAGE to (``pg_grants.schema_usage``)."""
+        return pg_grants.schema_usage(self._query, self._schema)
+
+    def schema_exists(self) -> bool:
+        return bool(self._query("SELECT 1 FROM pg_namespace WHERE nspname = $1", (self._schema,)))
+
+    def lacking_usage(self, roles: list[str]) -> list[str]:
+        """Those of ``roles`` without USAGE on this schema."""
+        return pg_grants.lacking_usage(self._query, self._schema, roles)
 
     def roles_missing(self, roles: list[str]) -> list[str]:
         """Those of ``roles`` this server has no role of (a policy naming one cannot be made)."""
