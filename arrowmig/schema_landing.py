@@ -41,7 +41,7 @@ def written_apart(read: str | None, read_dialect: str, written: str, dialect: st
 
 def landing_note(schemas: tuple[str | None, str], config: MigrationConfig) -> str:
     read, written = schemas
-    if config.target_names == "lower" and written == folded(read) != read:
+    if config.target_names == "lower" and read is not None and written == folded(read) != read:
         # Written under its own name: the case is the option's doing, not --target-schema's.
         return (
             f"tables of source schema {read!r} are written into target schema {written!r} "
