@@ -358,7 +358,7 @@ def test_verify_of_several_schemas_reads_them_in_one_snapshot(pg_url: str, secon
 
 def test_the_lock_wait_must_be_a_positive_number_of_seconds(tmp_path: Path) -> None:
     for wrong in (0, -1, float("nan"), float("inf")):
-        with pytest.raises(UsageError, match="--lock-wait-timeout"):
+        with pytest.raises(UsageError, match="lock_wait_s must be more than 0"):
             MigrationConfig(lock_wait_s=wrong)
     proc = subprocess.run(
         [*ARROWMIG, "migrate", "a.db", str(tmp_path / "b.db"), "--lock-wait-timeout", "0"],
