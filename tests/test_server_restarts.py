@@ -163,17 +163,19 @@ def _sqlite_locked(path: Path) -> Iterator[None]:
         con.close()
 
 
-def _terminate(url: str, condition: str, proc: subprocess.Popen[bytes]) -> None:
-    """End the run's backend that ``condition`` (on pg_stat_activity) picks, once there is one."""
+def _terminate(url: str, condition: str, proc: subprocess.Popen[bytes], *, end: bool = True) -> int:
+    """End the run's backend that ``condition`` (on pg_stat_activity) picks, once there is one
+    (``end`` False: only wait for it); returns its pid."""
     deadline = time.monotonic() + 30
+    action = "pg_terminate_backend(pid)" if end else "true"
     with psycopg.connect(url, autocommit=True) as con:
         while True:
             found = con.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                f"SELECT pid, {action} FROM pg_stat_activity WHERE "
                 f"pid <> pg_backend_pid() AND datname = current_database() AND {condition}"
             ).fetchall()
             if found:
-                return
+                return int(found[0][0])
             assert proc.poll() is None and time.monotonic() < deadline, "no such backend"
             time.sleep(0.05)
 
@@ -232,23 +234,25 @@ def test_a_source_reader_lost_again_and_again_is_retried_per_streak(
     source = _database(cluster)
     _wide_table(source, "r")
     target = tmp_path / "t.db"
-    options = ["--batch-rows", "500", "--batch-bytes", "65536", "--retries", "1", "--json"]
-    proc = _migrate(source, str(target), *options)
+    # Little in flight: the reader cannot read the table ahead, so its COPY stays running.
+    options = ["--batch-rows", "500", "--batch-bytes", "65536", "--max-memory", "4MiB"]
+    proc = _migrate(source, str(target), *options, "--retries", "1", "--json")
+    reading = "application_name <> 'arrowmig-hold' AND state = 'active' AND query LIKE 'COPY (%'"
+    ended: list[int] = []
     try:
-        for loss in range(1, 4):
-            # Not held up: a reader whose piece of the table is read has no session until
-            # the next; the first reading one is ended.
+        for _ in range(3):
+            if ended:
+                # The loss is seen late (what the ended session sent is written first): wait
+                # for the retry's own reader, and rows committed through it, before the next.
+                unseen = f"{reading} AND pid NOT IN ({', '.join(map(str, ended))})"
+                _terminate(source, unseen, proc, end=False)
+            at = _sqlite_committed(target) + LOSS_EVERY
             _held_up_then(
                 contextlib.nullcontext,
                 proc,
                 lambda: _sqlite_committed(target),
-                loss * LOSS_EVERY,
-                lambda: _terminate(
-                    source,
-                    "application_name <> 'arrowmig-hold' AND state = 'active' "
-                    "AND query LIKE 'COPY (%'",
-                    proc,
-                ),
+                at,
+                lambda: ended.append(_terminate(source, reading, proc)),
             )
     finally:
         code, report, err = _finish(proc)
