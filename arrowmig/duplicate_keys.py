@@ -29,3 +29,16 @@ def duplicate_key_hint(message: str) -> str | None:
                 "(--on-error reject does not set repeated keys aside)"
             )
     return None
+
+
+def fix_before_resume(error: str) -> str | None:
+    """What must be fixed before ``--resume`` can continue a table that failed with ``error``
+    (as its report said it), for ``arrowmig status``: a repeated key is refused again by a
+    resume that writes the same rows into the same table. None when the error is not that."""
+    if duplicate_key_hint(error) is None:
+        return None
+    return (
+        "remove the duplicates first (in the source or the target): a --resume writes the "
+        "same rows again and meets the same keys; or load the table afresh with --mode "
+        "replace or truncate (a run of its own, without --resume)"
+    )

@@ -718,8 +718,11 @@ def _wrap_up(
     _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
-        # Finished, with failures: no longer running (a --resume still picks it up).
-        CheckpointStore(dst).record(run_row(run_id, "failed", basis), durable=True)
+        # Finished, with failures: no longer running (a --resume still picks it up). Each
+        # failed table's error is kept: `arrowmig status` says what a resume would meet again.
+        failed = {t.name: t.error for t in report.tables if t.status == "failed" and t.error}
+        recorded = {**basis, "failed": failed} if failed else basis
+        CheckpointStore(dst).record(run_row(run_id, "failed", recorded), durable=True)
     else:
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.
         # Marked complete first: killed in between, a resume finds the run complete (the other

@@ -18,10 +18,11 @@ from arrowmig.checkpoint import (
     run_basis,
     superseded_text,
 )
+from arrowmig.duplicate_keys import fix_before_resume
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
 from arrowmig.generated_runs import again_command
-from arrowmig.names import same_but_case
+from arrowmig.names import folded, same_but_case
 from arrowmig.run_lock import holds_lock
 
 
@@ -65,6 +66,8 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
     runs = []
     for run_id, run_rows in by_run.items():
         run_row = next((r for r in run_rows if r.table_name == RUN_ROW), None)
+        basis = run_basis(run_row) if run_row is not None else {}
+        failed = _failures(basis)
         tables: list[dict[str, Any]] = []
         for name in sorted({r.table_name for r in run_rows if r.table_name != RUN_ROW}):
             mine = [r for r in run_rows if r.table_name == name]
@@ -72,8 +75,10 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
             tables.append(
                 {
                     "name": name,
-                    "state": state,
+                    "target_name": _in_target(name, basis),
+                    "state": "failed" if name in failed else state,
                     "rows_done": rows_committed(mine),
+                    "error": failed.get(name),
                 }
             )
         rows_done = sum(int(t["rows_done"]) for t in tables)
@@ -84,9 +89,17 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
             # Its tables by name, from the run's basis; how many rows each held is not kept.
             done = run_basis(run_row).get("tables", [])
             state_of = run_row.state if run_row.state in SETTLED else "pending"
-            tables = [{"name": name, "state": state_of, "rows_done": None} for name in done]
+            tables = [
+                {
+                    "name": name,
+                    "target_name": _in_target(name, basis),
+                    "state": state_of,
+                    "rows_done": None,
+                    "error": None,
+                }
+                for name in done
+            ]
             table_count = len(tables)
-        basis = run_basis(run_row) if run_row is not None else {}
         state = run_row.state if run_row else "unknown"
         pid = None
         if state == "running" and run_id in live:
@@ -94,15 +107,26 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
                 pid = basis["pid"]
             else:
                 state = "interrupted"
+        resume = (
+            None
+            if state in (*SETTLED, "unknown") or pid is not None
+            else resume_command(basis, shown_target, named)
+        )
         runs.append(
             {
                 "run_id": run_id,
                 "schema": where,
+                "source_schema": basis.get("source_schema"),
                 "state": state,
                 "pid": pid,
-                "resume": None
-                if state in (*SETTLED, "unknown") or pid is not None
-                else resume_command(basis, shown_target, named),
+                "resume": resume,
+                # What a --resume would meet again unless it is fixed first (a repeated key).
+                "fix_first": next(
+                    (f for e in failed.values() if (f := fix_before_resume(e)) is not None),
+                    None,
+                )
+                if resume is not None
+                else None,
                 "superseded": superseded_text(run_row, shown_target)
                 if run_row is not None and state == "superseded"
                 else None,
@@ -113,6 +137,22 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
             }
         )
     return runs
+
+
+def _in_target(name: str, basis: dict[str, Any]) -> str:
+    """A table of the run (named as the source names it) as the target names it: in lower case
+    for a run with --target-names lower, as it wrote it."""
+    lower = "--target-names=lower" in (basis.get("flags") or [])
+    return folded(name) if lower else name
+
+
+def _failures(basis: dict[str, Any]) -> dict[str, str]:
+    """The tables a run that finished with failures recorded as failed, each with its error
+    (runs of an arrowmig before this one recorded none)."""
+    failed = basis.get("failed")
+    if not isinstance(failed, dict):
+        return {}
+    return {str(name): str(error) for name, error in failed.items()}
 
 
 def _recorded_pids(rows: list[Row]) -> dict[str, int]:

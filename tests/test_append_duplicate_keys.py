@@ -3,12 +3,13 @@ which key and the ways on (README: "one line saying what is wrong and what to do
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from arrowmig.cli import main
-from tests.dbutil import sqlite_table, target_of
+from tests.dbutil import pg_exec, sqlite_table, target_of
 
 
 @pytest.fixture
@@ -45,3 +46,51 @@ def test_a_repeated_key_says_which_and_what_to_do(
     assert key in failed[0]
     assert "--mode replace or truncate" in failed[0]
     assert "remove the duplicates" in failed[0]
+
+
+@pytest.mark.parametrize("target_kind", ["postgres", "duckdb", "sqlite"])
+def test_status_says_what_to_fix_before_a_resume_meets_the_keys_again(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    source: str,
+    capsys: pytest.CaptureFixture[str],
+    target_kind: str,
+) -> None:
+    """status offered `--resume` alone after a repeated key failed the table: a resume writes
+    the same rows into the same table and fails as the run did."""
+    target = target_of(target_kind, tmp_path, request)
+    assert main(["migrate", source, target, "--progress", "none"]) == 0
+    assert main(["migrate", source, target, "--mode", "append", "--progress", "none"]) == 1
+    capsys.readouterr()
+    assert main(["status", target, "--json"]) == 0
+    (run,) = [r for r in json.loads(capsys.readouterr().out)["runs"] if r["state"] == "failed"]
+    (table,) = run["tables"]
+    assert (table["name"], table["state"]) == ("players", "failed")
+    assert "is in the target table already" in table["error"]
+    assert run["fix_first"].startswith("remove the duplicates first (in the source or the target)")
+    assert run["resume"].endswith("--mode append --resume")
+    assert main(["status", target]) == 0
+    err = capsys.readouterr().err
+    said = f"  {run['run_id']} before continuing: remove the duplicates first"
+    assert said in err
+    # What to fix comes before the command that continues the run.
+    assert err.index(said) < err.index(f"  {run['run_id']} to continue: ")
+    assert f"  {run['run_id']} players: failed, 0 rows: " in err
+
+
+@pytest.mark.postgres
+def test_a_repeated_key_between_two_postgresql_databases_is_named_too(
+    tmp_path: Path, pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows passed undecoded (binary COPY of the server's own) failed with the server's first
+    line alone: which key, and the ways on, were missing."""
+    pg_exec(pg_url, "CREATE TABLE players (id int PRIMARY KEY, name text)")
+    pg_exec(pg_url, "INSERT INTO players SELECT i, 'p' || i FROM generate_series(1, 50) i")
+    pg_exec(second_pg, "CREATE TABLE players (id int PRIMARY KEY, name text)")
+    pg_exec(second_pg, "INSERT INTO players VALUES (7, 'there already')")
+    assert main(["migrate", pg_url, second_pg, "--mode", "append", "--progress", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "passed on as PostgreSQL binary COPY" in err  # the undecoded path
+    (failed,) = [line for line in err.splitlines() if "FAILED" in line]
+    assert "key (id)=(7) is in the target table already" in failed
+    assert "remove the duplicates" in failed

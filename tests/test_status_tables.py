@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from arrowmig.cli import main
-from tests.dbutil import sqlite_table
+from tests.dbutil import pg_exec, sqlite_table
 
 
 def test_status_lists_the_tables_of_a_complete_run(
@@ -26,10 +26,49 @@ def test_status_lists_the_tables_of_a_complete_run(
     (run,) = json.loads(capsys.readouterr().out)["runs"]
     assert (run["state"], run["table_count"], run["rows_done"]) == ("complete", 2, 3)
     assert run["tables"] == [
-        {"name": "a,b", "state": "complete", "rows_done": None},
-        {"name": "bets", "state": "complete", "rows_done": None},
+        {
+            "name": "a,b",
+            "target_name": "a,b",
+            "state": "complete",
+            "rows_done": None,
+            "error": None,
+        },
+        {
+            "name": "bets",
+            "target_name": "bets",
+            "state": "complete",
+            "rows_done": None,
+            "error": None,
+        },
     ]
     assert main(["status", pg_url]) == 0
     err = capsys.readouterr().err
     assert f"  {run['run_id']} bets: complete\n" in err
     assert f"  {run['run_id']} a,b: complete\n" in err
+
+
+@pytest.mark.postgres
+def test_status_names_the_tables_as_the_target_has_them(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run with --target-names lower wrote sales.big, and status named it sales.Big, a table
+    the target does not hold."""
+    pg_exec(
+        pg_url,
+        'CREATE SCHEMA sales; CREATE SCHEMA "Person"; '
+        'CREATE TABLE sales."Big" (id int PRIMARY KEY); INSERT INTO sales."Big" VALUES (1); '
+        'CREATE TABLE "Person"."Big" (id int PRIMARY KEY); INSERT INTO "Person"."Big" VALUES (2)',
+    )
+    target = str(tmp_path / "t.duckdb")
+    lower = ["--target-names", "lower", "--progress", "none"]
+    assert main(["migrate", pg_url, target, "--source-schema", "sales,Person", *lower]) == 0
+    capsys.readouterr()
+    assert main(["status", target, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    named = {(r["schema"], t["name"], t["target_name"]) for r in runs for t in r["tables"]}
+    assert named == {("sales", "Big", "big"), ("person", "Big", "big")}
+    assert main(["status", target]) == 0
+    err = capsys.readouterr().err
+    # The source's name, then the target's, as verify pairs them.
+    assert " sales.Big -> sales.big: complete\n" in err
+    assert " Person.Big -> person.big: complete\n" in err

@@ -62,15 +62,28 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
     say(table_text([*heads, "updated"], rows, right=right))
     for r in runs:
         for t in r["tables"]:
-            name = shown(r["schema"], t["name"]) if several else t["name"]
             done = "" if t["rows_done"] is None else f", {t['rows_done']:,} rows"
-            say(f"  {r['run_id']} {name}: {t['state']}{done}")
+            failed = f": {t['error']}" if t["error"] else ""
+            say(f"  {r['run_id']} {_table_named(r, t, several)}: {t['state']}{done}{failed}")
+        if r["fix_first"]:
+            say(f"  {r['run_id']} before continuing: {r['fix_first']}")
         if r["resume"]:
             again = r["resume"].startswith("arrowmig generate ")  # no --resume: done again
             say(f"  {r['run_id']} {'to start again' if again else 'to continue'}: {r['resume']}")
         if r["superseded"]:
             say(f"  {r['run_id']}: {r['superseded']}")
     return 0
+
+
+def _table_named(run: dict[str, Any], table: dict[str, Any], several: bool) -> str:
+    """A run's table as the target names it, after the source's name where that differs
+    (``Sales.Big -> sales.big``, a run with --target-names lower), as verify names them;
+    ``several``: runs of several schemas are shown, each table with its schema."""
+    there = shown(run["schema"], table["target_name"]) if several else table["target_name"]
+    read = table["name"]
+    if several:
+        read = shown(run["source_schema"] or run["schema"], read)
+    return there if read == there else f"{read} -> {there}"
 
 
 def _none_found(looked: dict[str, Any]) -> str:

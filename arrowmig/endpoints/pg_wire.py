@@ -252,12 +252,15 @@ class WireConnection:
             raise self._broken()
         field = self._pq.DiagnosticField
         state = result.error_field(field.SQLSTATE)
-        message = result.error_field(field.MESSAGE_PRIMARY) or result.error_message
+        message = bytes(result.error_field(field.MESSAGE_PRIMARY) or result.error_message)
+        # The server's DETAIL names what failed (a repeated key's value), as the ADBC
+        # driver's messages do: short_driver_message keeps it, and the hints read it.
+        detail = result.error_field(field.MESSAGE_DETAIL)
+        text = message.decode(errors="replace").strip()
+        if detail:
+            text += "\nDETAIL: " + bytes(detail).decode(errors="replace").strip()
         self._drain()
-        raise WireError(
-            bytes(message).decode(errors="replace").strip(),
-            bytes(state).decode() if state else None,
-        )
+        raise WireError(text, bytes(state).decode() if state else None)
 
     @contextlib.contextmanager
     def _lost_as_wire_error(self) -> Iterator[None]:
