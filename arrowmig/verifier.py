@@ -652,7 +652,9 @@ class _TableRunner:
         if not same and not result.differing_columns:
             result.message = "values moved between rows (every column's values agree as sets)"
         unequal = not same or bool(result.differing_columns)
-        if pairs and (self.level == "diff" or (unequal and self.max_diffs > 0)):
+        # With --max-diffs 0 too: only the keys tell rows one side lacks (which change every
+        # column's checksum) from values that differ; none of them is then read back.
+        if pairs and (self.level == "diff" or unequal):
             self._diff(result, s_read, t_read, pairs, stored)
 
     def _left_to_target(self, name: str, extra: list[str]) -> tuple[list[str], list[str]]:
@@ -790,7 +792,7 @@ class _TableRunner:
                 )
             ),
         )
-        limit = self.max_diffs if self.max_diffs > 0 else 20
+        limit = self.max_diffs
         total, rows = store.differences(len(key), limit)
         result.differing_keys = total
         if total:

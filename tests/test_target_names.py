@@ -388,6 +388,30 @@ def test_several_schemas_land_in_lower_case_schemas(pg_url: str, second_pg: str)
     assert _schemas(second_pg) == {"public"}
 
 
+def test_verify_of_several_schemas_names_each_difference_as_the_target_has_it(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Into DuckDB with --target-names lower, verify's lines named Sales.Orders, a table the
+    target does not hold: the differences are in sales.orders."""
+    from arrowmig.cli import main
+
+    pg_exec(pg_url, SALES)
+    target = str(tmp_path / "t.duckdb")
+    config = MigrationConfig(target_names="lower", source_schema="Sales,public")
+    assert migrate(pg_url, target, config=config).exit_code == 0
+    with duckdb.connect(target) as duck:
+        duck.execute("UPDATE sales.orders SET total = 5 WHERE id = 20")
+        duck.execute("DELETE FROM public.notes WHERE id = 2")
+    capsys.readouterr()
+    assert main(["verify", pg_url, target, "--source-schema", "Sales,public"]) == 1
+    err = capsys.readouterr().err
+    assert "Sales.Orders -> sales.orders " in err  # the pair, once
+    assert "sales.orders: columns that differ: Total\n" in err
+    assert "sales.orders: 1 differing keys (first 1):\n  changed {'Id': 20}: Total: 2 -> 5" in err
+    assert "public.notes: rows missing in target: 1; " in err
+    assert "Sales.Orders:" not in err and "public.Notes:" not in err
+
+
 def test_the_target_schema_named_is_created_in_lower_case(pg_url: str, second_pg: str) -> None:
     pg_exec(pg_url, SALES)
     config = MigrationConfig(target_names="lower", source_schema="Sales", target_schema="Sales")

@@ -430,6 +430,41 @@ def test_rows_missing_on_one_side_are_said_without_naming_every_column(tmp_path:
     assert all(t.result == "differ" for t in tables.values())
 
 
+def test_max_diffs_0_says_rows_missing_and_lists_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--max-diffs 0 named every column of a table whose target lacks a row (no value of it
+    differs): the keys were not looked for at all."""
+    from arrowmig.cli import main
+
+    source, target = str(tmp_path / "s.db"), str(tmp_path / "t.duckdb")
+    with sqlite3.connect(source) as con:
+        for table in ("keyed", "changed"):
+            con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, v TEXT)")
+            con.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(1, "a"), (2, "b")])
+    with duckdb.connect(target) as con:
+        for table in ("keyed", "changed"):
+            con.execute(f"CREATE TABLE {table} (id BIGINT PRIMARY KEY, v VARCHAR)")
+            con.execute(f"INSERT INTO {table} VALUES (1, 'a')")
+        con.execute("INSERT INTO changed VALUES (2, 'B')")
+    assert main(["verify", source, target, "--max-diffs", "0", "--json"]) == 1
+    captured = capsys.readouterr()
+    tables = {t["name"]: t for t in json.loads(captured.out)["tables"]}
+    assert tables["keyed"]["differing_columns"] == []
+    assert tables["keyed"]["message"] == (
+        "rows missing in target: 1; no value of the rows both sides hold differs"
+    )
+    assert tables["changed"]["differing_columns"] == ["v"]
+    # Counted, and not one row read back: the user asked for none.
+    assert [(t["differing_keys"], t["diffs"]) for t in tables.values()] == [(1, []), (1, [])]
+    err = captured.err
+    assert "keyed: rows missing in target: 1; no value of the rows both sides hold differs" in err
+    assert "keyed: 1 differing keys (not listed: --max-diffs 0)" in err
+    assert "keyed: columns that differ" not in err
+    assert "changed: columns that differ: v" in err
+    assert "  missing in target" not in err and "  changed {" not in err
+
+
 @pytest.mark.postgres
 def test_missing_and_extra_tables_and_columns(bases: dict[str, str], tmp_path: Path) -> None:
     tgt = Target("duckdb", bases, tmp_path)

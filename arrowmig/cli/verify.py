@@ -20,7 +20,7 @@ from arrowmig.names import shown as shown_in
 
 if TYPE_CHECKING:
     from arrowmig.events import Event
-    from arrowmig.verify_report import VerifyReport
+    from arrowmig.verify_report import TableResult, VerifyReport
 
 # The verify module loads DuckDB; it is imported when the command runs, not at start-up.
 LEVELS = ("count", "checksum", "diff")
@@ -31,9 +31,7 @@ def render_table(report: VerifyReport) -> str:
     header = ("table", "rows source", "rows target", "columns", "result")
     lines: list[tuple[str, ...]] = [header]
     for t in report.tables:
-        there = t.target_name or t.name
-        if report.target_schema:  # compared under another schema than read from
-            there = shown_in(report.target_schema, there)
+        there = _there(report, t)
         named = t.name if there == t.name else f"{t.name} -> {there}"
         lines.append(
             (
@@ -50,7 +48,9 @@ def render_table(report: VerifyReport) -> str:
     for row in lines:
         out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for t in report.tables:
-        out.extend(_details(t.to_dict()))
+        # Each table's differences under its name in the target, where they are to be found
+        # (the line above paired it with the source's: `Sales.Big -> sales.big`).
+        out.extend(_details(t.to_dict(), _there(report, t)))
     for name, why in report.not_verified.items():
         out.append(f"{name}: NOT VERIFIED: {why}")
     out.extend(report.notes)
@@ -69,9 +69,16 @@ def render_table(report: VerifyReport) -> str:
     return "\n".join(out)
 
 
-def _details(t: dict[str, Any]) -> list[str]:
+def _there(report: VerifyReport, t: TableResult) -> str:
+    """The table as the target names it (the source's name for a table the target lacks)."""
+    there = t.target_name or t.name
+    if report.target_schema:  # compared under another schema than read from
+        there = shown_in(report.target_schema, there)
+    return there
+
+
+def _details(t: dict[str, Any], name: str) -> list[str]:
     out: list[str] = []
-    name = t["name"]
     if t["message"]:
         out.append(f"{name}: {t['message']}")
     if t["missing_columns"]:
@@ -89,7 +96,9 @@ def _details(t: dict[str, Any]) -> list[str]:
         # A table without a key is a multiset of rows: each differing row is its own key.
         what = "keys" if t["key"] else "rows"
         shown = len({json.dumps(d["key"] or d, sort_keys=True, default=str) for d in t["diffs"]})
-        out.append(f"{name}: {t['differing_keys']} differing {what} (first {shown}):")
+        # None read back: --max-diffs 0 asked for no rows, only how many differ.
+        listed = f"(first {shown}):" if shown else "(not listed: --max-diffs 0)"
+        out.append(f"{name}: {t['differing_keys']} differing {what} {listed}")
     for d in t["diffs"]:
         where = d["key"] if d["key"] is not None else "row"
         if d["kind"] == "changed":
@@ -188,7 +197,7 @@ def _say_waits(event: Event) -> None:
     type=click.IntRange(min=0),
     default=20,
     show_default=True,
-    help="Differing keys to list per table on a mismatch (0: do not look for them).",
+    help="Differing keys to list per table on a mismatch (0: count them, list none).",
 )
 @click.option(
     "--source-schema",
