@@ -111,8 +111,9 @@ def connect_hint(message: str, conninfo: str = "") -> str:
         )
     if "timeout expired" in message:
         return (
-            "the server did not answer in time: check the host and port, and that no firewall "
-            "drops the connection (a slow network: set connect_timeout=SECONDS in the URL)"
+            "the server did not answer within connect_timeout (10 s unless the URL or "
+            "PGCONNECT_TIMEOUT sets it): check the host and port, and that no firewall drops "
+            "the connection; on a slow network, give more (?connect_timeout=30)"
         )
     if 'for connection option "port"' in message and not _port_misread(conninfo):
         return "the port after the host must be a number (postgresql://user@host:5432/db)"
