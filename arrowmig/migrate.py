@@ -87,7 +87,7 @@ from arrowmig.runner import (
 from arrowmig.scheduler import run_stoppable
 from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.target_names import with_target_schema
-from arrowmig.urls import parse_url
+from arrowmig.urls import EndpointUrl, parse_url
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -297,7 +297,12 @@ def _migrate_schema(
     source_url = parse_url(source)
 
     def open_source() -> Endpoint:
-        endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
+        try:
+            endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
+        except ConnectError as exc:
+            if held is not None:
+                _refuse_a_lost_snapshot(source_url, held, exc)
+            raise
         if held is not None:
             try:
                 endpoint.use_snapshot(held)  # type: ignore[attr-defined]
@@ -314,6 +319,16 @@ def _migrate_schema(
         source_label=source_url.redacted,
         run_tables=run_tables,
     )
+
+
+def _refuse_a_lost_snapshot(source: EndpointUrl, held: HeldSnapshot, exc: ConnectError) -> None:
+    """A source that refuses a new connection of the run as it restarts (a stream's first, a
+    retry's) took the run's snapshot with it: ``SnapshotLost`` at once, which no retry spends
+    itself on, rather than retries that could only end on the refusal or the lost snapshot."""
+    from arrowmig.endpoints.pg_hold import snapshot_gone, snapshot_lost
+
+    if snapshot_gone(source.target, held.id):
+        raise snapshot_lost(None) from exc
 
 
 def open_target(target: str, config: MigrationConfig) -> Endpoint:

@@ -313,7 +313,12 @@ class Runner:
                 stream.count,
                 stream.est_rows,
             )
-        connect_stream(conns, self.settings, on_retry)
+        try:
+            connect_stream(conns, self.settings, on_retry)
+        except SnapshotLost as exc:
+            if exc.table is None:  # said by the connection, which knows no table
+                raise snapshot_lost(stream.table) from exc
+            raise
         direct = _direct_copy(conns, work, self.config, table_report.notes)
         if direct is not None:
             with self.lock:
