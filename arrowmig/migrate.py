@@ -1308,6 +1308,16 @@ def _emptied_first(plan: MigrationPlan, dialect: str) -> list[str]:
     ]
 
 
+_SAID_OF_A_RESUME = ("put in place by the interrupted run", "resumed after ")
+"""How a report notes what a run it resumed did: said again of this run, not repeated."""
+
+
+def _said_before(own_row: Row | None) -> tuple[str, ...]:
+    """The notes the interrupted run gave a table it put in place, as it recorded them."""
+    recorded = TableDetail.parse(own_row.detail).notes if own_row else ()
+    return tuple(n for n in recorded if not n.startswith(_SAID_OF_A_RESUME))
+
+
 def _table_work(
     src: Source,
     dst: Endpoint,
@@ -1334,6 +1344,7 @@ def _table_work(
         work.loaded = table_state == "loaded"
         work.placed = table_state == "placed"
         work.rows_before = rows_committed(mine)
+        work.said_before = _said_before(own_row)
         return work
     streams_done = [r for r in mine if r.stream_name != TABLE_ROW]
     if own_row and table_state == "prepared" and landing.resumable and streams_done:
@@ -1350,6 +1361,7 @@ def _table_work(
         detail = TableDetail.parse(own_row.detail)
         check_rows_held(dst, name, landing, detail, work.rows_before)
         work.held_before = detail.held_before or 0
+        work.said_before = _said_before(own_row)
         table_plan.streams = [w.stream for w in work.streams]
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).
