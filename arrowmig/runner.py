@@ -317,12 +317,7 @@ class Runner:
                 stream.count,
                 stream.est_rows,
             )
-        try:
-            connect_stream(conns, self.settings, on_retry)
-        except SnapshotLost as exc:
-            if exc.table is None:  # said by the connection, which knows no table
-                raise snapshot_lost(stream.table) from exc
-            raise
+        connect_stream(conns, self.settings, on_retry)
         direct = _direct_copy(conns, work, self.config, table_report.notes)
         if direct is not None:
             with self.lock:
@@ -410,6 +405,8 @@ class Runner:
             error = outcome.error
             if isinstance(error, SnapshotLost):
                 self.snapshot_lost = True
+                if error.table is None:  # said as a connection opened, which knows no table
+                    error = snapshot_lost(stream.table)
             if isinstance(error, TypeSurprise) and table_report.status != "failed":
                 self.surprises.setdefault(stream.table, error)
                 self.abandoned[stream.table].set()

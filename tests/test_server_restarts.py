@@ -348,6 +348,7 @@ def test_a_source_restarted_mid_run_is_said_at_once_and_resume_goes_on(
     b = tables["b"]
     assert (b["status"], b["retries"]) == ("failed", 0), b
     assert b["error"].startswith("the source's server restarted"), b["error"]
+    assert "so 'b' cannot be read" in b["error"]  # the table, however the loss was met
     assert "run the same command with --resume" in b["error"]
     assert "invalid snapshot" not in err
 
