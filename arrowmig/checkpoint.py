@@ -149,6 +149,10 @@ class TableDetail:
     left: Any = None
     """A table put in place (placed): what is still to give it of the table it replaced
     (``placed_left.Left``, as JSON data); None when nothing is."""
+    notes: tuple[str, ...] = ()
+    """A table put in place (placed, loaded): the notes its report gave, which a resumed run
+    could not find again (``--mode replace``: the replaced table is gone, and with it what it
+    had that the new one lacks; a value that broke a presumed type)."""
 
     def dump(self) -> str:
         data = {
@@ -159,6 +163,8 @@ class TableDetail:
         }
         if self.left is not None:
             data["left"] = self.left
+        if self.notes:
+            data["notes"] = list(self.notes)
         return json.dumps(data)
 
     @classmethod
@@ -177,6 +183,7 @@ class TableDetail:
             tuple((str(n), str(t)) for n, t in shape) if shape is not None else None,
             held_before if isinstance(held_before, int) else None,
             data.get("left"),
+            tuple(str(note) for note in data.get("notes") or ()),
         )
 
 

@@ -4,6 +4,8 @@
     ├── UsageError                  bad options or arguments (exit code 2)
     │   └── UrlError                a URL that no endpoint understands
     ├── ConnectError                unreachable server, wrong password, missing file (exit 2)
+    │   ├── LoginRefused            a PostgreSQL server that refuses the login (password,
+    │   │                           pg_hba.conf, role): never retried, mid-run neither
     │   └── DamagedFile             a SQLite file SQLite finds damaged, when opened or later,
     │                               mid-run too (exit 2: the report says what was committed)
     ├── SchemaError                 missing table, existing target, names the target cannot hold,
@@ -64,6 +66,13 @@ class UrlError(UsageError):
 
 class ConnectError(ArrowmigError):
     """A database could not be opened: missing file, unreachable server, refused login."""
+
+
+class LoginRefused(ConnectError):
+    """A PostgreSQL server refused the login: a wrong password (changed mid-run too), no
+    pg_hba.conf line for it, a role that does not exist or may not log in. Unlike a server
+    that is restarting, trying again cannot help: a stream's connection refused so fails at
+    once, and the streams left with it (``Runner``)."""
 
 
 class DamagedFile(ConnectError):

@@ -87,7 +87,7 @@ from arrowmig.runner import (
 from arrowmig.scheduler import run_stoppable
 from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
 from arrowmig.target_names import with_target_schema
-from arrowmig.urls import parse_url
+from arrowmig.urls import EndpointUrl, parse_url
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -297,7 +297,12 @@ def _migrate_schema(
     source_url = parse_url(source)
 
     def open_source() -> Endpoint:
-        endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
+        try:
+            endpoint = open_endpoint(source, schema=config.source_schema, read_only=True)
+        except ConnectError as exc:
+            if held is not None:
+                _refuse_a_lost_snapshot(source_url, held, exc)
+            raise
         if held is not None:
             try:
                 endpoint.use_snapshot(held)  # type: ignore[attr-defined]
@@ -314,6 +319,16 @@ def _migrate_schema(
         source_label=source_url.redacted,
         run_tables=run_tables,
     )
+
+
+def _refuse_a_lost_snapshot(source: EndpointUrl, held: HeldSnapshot, exc: ConnectError) -> None:
+    """A source that refuses a new connection of the run as it restarts (a stream's first, a
+    retry's) took the run's snapshot with it: ``SnapshotLost`` at once, which no retry spends
+    itself on, rather than retries that could only end on the refusal or the lost snapshot."""
+    from arrowmig.endpoints.pg_hold import snapshot_gone, snapshot_lost
+
+    if snapshot_gone(source.target, held.id):
+        raise snapshot_lost(None) from exc
 
 
 def open_target(target: str, config: MigrationConfig) -> Endpoint:
@@ -1296,6 +1311,16 @@ def _emptied_first(plan: MigrationPlan, dialect: str) -> list[str]:
     ]
 
 
+_SAID_OF_A_RESUME = ("put in place by the interrupted run", "resumed after ")
+"""How a report notes what a run it resumed did: said again of this run, not repeated."""
+
+
+def _said_before(own_row: Row | None) -> tuple[str, ...]:
+    """The notes the interrupted run gave a table it put in place, as it recorded them."""
+    recorded = TableDetail.parse(own_row.detail).notes if own_row else ()
+    return tuple(n for n in recorded if not n.startswith(_SAID_OF_A_RESUME))
+
+
 def _table_work(
     src: Source,
     dst: Endpoint,
@@ -1322,6 +1347,7 @@ def _table_work(
         work.loaded = table_state == "loaded"
         work.placed = table_state == "placed"
         work.rows_before = rows_committed(mine)
+        work.said_before = _said_before(own_row)
         return work
     streams_done = [r for r in mine if r.stream_name != TABLE_ROW]
     if own_row and table_state == "prepared" and landing.resumable and streams_done:
@@ -1338,6 +1364,7 @@ def _table_work(
         detail = TableDetail.parse(own_row.detail)
         check_rows_held(dst, name, landing, detail, work.rows_before)
         work.held_before = detail.held_before or 0
+        work.said_before = _said_before(own_row)
         table_plan.streams = [w.stream for w in work.streams]
         return work
     # A fresh start (or a table without a usable key: loaded again from the beginning).

@@ -32,6 +32,7 @@ from arrowmig.endpoints.validate import (
 from arrowmig.errors import (
     ConnectError,
     DamagedFile,
+    LoginRefused,
     TargetFailed,
     TransferError,
     TransientError,
@@ -197,6 +198,11 @@ Checkpoint = Callable[[int, int | None], tuple[str, tuple[Any, ...]] | None]
 """(rows committed so far in the stream, last key committed) -> the statement that records it."""
 
 
+_FOR_GOOD = (DamagedFile, LoginRefused)
+"""Connection errors that no retry can help: a damaged file, a login the server refuses
+(a password changed mid-run)."""
+
+
 def copy_stream(
     stream: Stream,
     source_table: Table,
@@ -268,7 +274,7 @@ def copy_stream(
             # A reconnect failing while this streak's retry is under way (the server is still
             # restarting) is as transient as what made us reconnect; a ConnectError else is
             # a write's, its own retries spent.
-            retrying = attempt > 0 and not commits[0] and not isinstance(exc, DamagedFile)
+            retrying = attempt > 0 and not commits[0] and not isinstance(exc, _FOR_GOOD)
             if commits[0]:
                 # A batch committed since the last retry: this failure begins a streak of
                 # its own, so a long table that loses its connection now and then, each
@@ -644,7 +650,8 @@ def _write_with_retries(
             lost = lost or isinstance(exc, ConnectError) or lost_connection(exc)
             # A ConnectError here is the reconnect of a retry failing (the server is still
             # restarting): as transient as the error that made us reconnect.
-            if attempt >= settings.retries or (isinstance(exc, ConnectError) and attempt == 0):
+            first = isinstance(exc, ConnectError) and attempt == 0
+            if attempt >= settings.retries or first or isinstance(exc, _FOR_GOOD):
                 raise
             attempt += 1
             wait_s = backoff_s(attempt, settings.retry_max_wait_s)
@@ -668,7 +675,7 @@ def through_restarts(
             action()
             return
         except (TransientError, ConnectError) as exc:
-            if attempt >= retries or isinstance(exc, DamagedFile):
+            if attempt >= retries or isinstance(exc, _FOR_GOOD):
                 raise
             attempt += 1
             wait_s = backoff_s(attempt, 30.0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +94,10 @@ class TableWork:
     placed: bool = False
     """A staged table put in place by the interrupted run, which was stopped before its key
     sequences and statistics were done (``finish_placed``)."""
+    said_before: tuple[str, ...] = ()
+    """The notes the interrupted run's report gave it, where it recorded them
+    (``TableDetail.notes``): what its plan now cannot say (the table it replaced is gone, a
+    value that broke a presumed type was read by that run)."""
     profiled: bool = False
     """Loaded again after a value broke a presumed type (``Column.proof``): its plan comes
     from a full profile, and a resumed run must plan it the same way."""
@@ -184,7 +188,7 @@ class Runner:
                 name=name,
                 target_name=w.plan.target.name,
                 streams=len(w.plan.streams),
-                notes=list(w.plan.notes),
+                notes=list(w.said_before or w.plan.notes),
                 rows_before=w.rows_before,
             )
             if w.loaded or w.placed:
@@ -401,6 +405,8 @@ class Runner:
             error = outcome.error
             if isinstance(error, SnapshotLost):
                 self.snapshot_lost = True
+                if error.table is None:  # said as a connection opened, which knows no table
+                    error = snapshot_lost(stream.table)
             if isinstance(error, TypeSurprise) and table_report.status != "failed":
                 self.surprises.setdefault(stream.table, error)
                 self.abandoned[stream.table].set()
@@ -489,11 +495,12 @@ class Runner:
         self.plan.tables = [plan if p is work.plan else p for p in self.plan.tables]
         work.plan, work.landing, work.profiled = plan, landing, True
         work.streams = [StreamWork(s) for s in plan.streams]
-        record_prepared(store, self.run_id, [work])
         table_report.notes = [
             *plan.notes,
             f"loaded again with profiled types: {surprise.message}",
         ]
+        # With its notes: a resumed run plans it from a profile again, but knows not why.
+        record_prepared(store, self.run_id, [work], notes=table_report.notes)
         self.meter.restart(name)
         table_report.rows_before = 0  # its rows are all loaded again, by this run
         if self.settings.rejects is not None:
@@ -607,9 +614,14 @@ class Runner:
             own = store.stream_row(self.run_id, name, TABLE_ROW)
             work.placed = own is not None and own.state == "placed"
 
+        table_report = self.reports[name]
+
         def placed(left: Left) -> str:
             rows_in = self.meter.tables[name].rows
-            return store.upsert_sql(table_row(self.run_id, work, "placed", rows=rows_in, left=left))
+            row = table_row(
+                self.run_id, work, "placed", rows=rows_in, left=left, notes=table_report.notes
+            )
+            return store.upsert_sql(row)
 
         def put() -> TableLoad:
             if work.placed:
@@ -634,29 +646,20 @@ class Runner:
                 self.finished.add(name)  # committed already, whatever the record does
             # With its rows: a staged table keeps no stream rows to count them by (``status``,
             # and the report of a resumed run, count them from here).
-            loaded = table_row(self.run_id, work, "loaded", rows=self.meter.tables[name].rows)
+            notes[:] = _notes_after(table_report.notes, load, work.plan.drops)
+            rows_in = self.meter.tables[name].rows
+            loaded = table_row(self.run_id, work, "loaded", rows=rows_in, notes=notes)
             store.record_all([loaded], durable=True)
             return load
 
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.
+        notes: list[str] = []
         load = together(dst, put, durable=True) if small else put()
         self.finished.add(name)
-        table_report = self.reports[work.plan.source.name]
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built
-        table_report.notes = unkept_key_notes(table_report.notes, load.unkept_keys)
-        table_report.notes = used_up_key_notes(table_report.notes, load.used_up_keys)
-        table_report.notes.extend(load.skipped)
-        # What the plan saw go with the replaced table: a key of it into another table the
-        # run replaces may have gone with that table first, unseen as this one was finished.
-        # One the run named itself (the server's own words may differ) is not said twice.
-        said = {_what_not_kept(n) for n in table_report.notes} - {None}
-        table_report.notes.extend(
-            d
-            for d in work.plan.drops
-            if d not in table_report.notes and _what_not_kept(d) not in said
-        )
+        table_report.notes = notes
 
     def _sync(self, name: str) -> None:
         self._release_children_of(name)
@@ -775,10 +778,13 @@ def retrying(
     through_restarts(action, retries, conns.reset_target, on_retry)
 
 
-def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork]) -> None:
+def record_prepared(
+    store: CheckpointStore, run_id: str, works: list[TableWork], *, notes: Sequence[str] = ()
+) -> None:
     """Record freshly prepared tables, all in one statement: each one's streams pending
     (resumable tables), then the table with the shape the target gives what the rows go
-    into (so a table row never stands without its streams')."""
+    into (so a table row never stands without its streams'); ``notes``: the report's of a
+    table prepared again, for a resumed run to repeat."""
     shapes = table_shapes(store.target, [w.landing.physical.name for w in works])
     rows = []
     for work in works:
@@ -802,20 +808,28 @@ def record_prepared(store: CheckpointStore, run_id: str, works: list[TableWork])
                     None,
                 )
             )
-    rows += [table_row(run_id, work, "prepared") for work in works]
+    rows += [table_row(run_id, work, "prepared", notes=notes) for work in works]
     store.record_all(rows)
 
 
 def table_row(
-    run_id: str, work: TableWork, state: str, *, rows: int = 0, left: Left | None = None
+    run_id: str,
+    work: TableWork,
+    state: str,
+    *,
+    rows: int = 0,
+    left: Left | None = None,
+    notes: Sequence[str] = (),
 ) -> Row:
-    """``left``: a table put in place, what is still to give it (``placed_left``)."""
+    """``left``: a table put in place, what is still to give it (``placed_left``); ``notes``:
+    its report's, for a resumed run to repeat (``TableDetail.notes``)."""
     detail = TableDetail(
         "staged" if work.landing.staged else "direct",
         work.profiled,
         work.shape,
         work.held_before,
         left.data() if left is not None else None,
+        tuple(notes),
     )
     return Row(
         run_id=run_id,
@@ -1040,6 +1054,22 @@ def advance_shared_sequences(dst: Endpoint, plan: MigrationPlan, report: Migrati
         advance(p.target, load)
         table_report.built.extend(load.built)
         table_report.notes.extend(load.skipped)
+
+
+def _notes_after(notes: list[str], load: TableLoad, drops: Sequence[str]) -> list[str]:
+    """A table's report ``notes`` once it is put in place (``load``), with what the plan saw
+    go with the table it replaced (``drops``)."""
+    notes = unkept_key_notes(notes, load.unkept_keys)
+    notes = used_up_key_notes(notes, load.used_up_keys)
+    notes = [*notes, *load.skipped]
+    # A key of it into another table the run replaces may have gone with that table first,
+    # unseen as this one was finished. One the run named itself (the server's own words may
+    # differ) is not said twice.
+    said = {_what_not_kept(n) for n in notes} - {None}
+    for dropped in drops:
+        if dropped not in notes and _what_not_kept(dropped) not in said:
+            notes.append(dropped)
+    return notes
 
 
 def _what_not_kept(note: str) -> str | None:

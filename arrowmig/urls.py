@@ -90,7 +90,9 @@ def parse_url(url: str) -> EndpointUrl:
     if scheme in ("postgresql", "postgres"):
         normalised = "postgresql://" + rest
         return EndpointUrl(
-            "postgresql", with_socket_directory(normalised), _naming_database(redact(normalised))
+            "postgresql",
+            with_connect_timeout(with_socket_directory(normalised)),
+            _naming_database(redact(normalised)),
         )
     raise UrlError(
         f"unknown database URL scheme {scheme!r} in {redact(text)!r}",
@@ -163,6 +165,30 @@ def with_socket_directory(uri: str) -> str:
                 f"#{parts.fragment}" if parts.fragment else ""
             )
     return uri
+
+
+CONNECT_TIMEOUT_S = 10
+"""How long a connection to a PostgreSQL server may take, where neither the URL
+(``connect_timeout``), PGCONNECT_TIMEOUT nor a service file says: libpq would wait for ever,
+and a host that drops packets unanswered would hang the run for the system's TCP timeout."""
+
+
+def with_connect_timeout(uri: str) -> str:
+    """``uri`` with ``connect_timeout`` (``CONNECT_TIMEOUT_S``) added where the user set none:
+    not in the URL, PGCONNECT_TIMEOUT, or a service file (``service=``, PGSERVICE) that may."""
+    if libpq_misreads(uri):
+        return uri  # libpq reads it otherwise than we do: nothing is added to its misreading
+    try:
+        params = parse_qs(urlsplit(uri).query)
+    except ValueError:
+        return uri
+    if "connect_timeout" in params or "service" in params:
+        return uri
+    if os.environ.get("PGCONNECT_TIMEOUT") or os.environ.get("PGSERVICE"):
+        return uri
+    head, hash_sign, fragment = uri.partition("#")
+    joiner = "&" if "?" in head else "?"
+    return f"{head}{joiner}connect_timeout={CONNECT_TIMEOUT_S}{hash_sign}{fragment}"
 
 
 def _bare_path(text: str) -> EndpointUrl:

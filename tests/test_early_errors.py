@@ -5,11 +5,14 @@ name that cannot be read says how to write it."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
+from arrowmig import urls
 from arrowmig.cli import main
 
 
@@ -94,6 +97,29 @@ def test_a_password_in_the_error_is_redacted_in_the_document(
     document = json.loads(out)
     assert code == 2 and "cannot connect to postgresql://u:***@127.0.0.1:1/x" in document["error"]
     assert "s3cr3t" not in out
+
+
+def test_a_server_that_never_answers_is_given_up_on_saying_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A host that drops packets unanswered hung the run for the system's TCP timeout (minutes):
+    # libpq waits for ever unless told. Here, a port that takes connections and says nothing.
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    monkeypatch.setattr(urls, "CONNECT_TIMEOUT_S", 1)  # the default (10 s), shortened
+    silent = socket.create_server(("127.0.0.1", 0))
+    # Should the run wait regardless, the connection is cut, and it fails otherwise.
+    cut = threading.Timer(30, silent.close)
+    cut.start()
+    try:
+        url = f"postgresql://u:s3cr3t@127.0.0.1:{silent.getsockname()[1]}/x"
+        code = main(["plan", url, str(tmp_path / "t.db"), "--json"])
+    finally:
+        cut.cancel()
+        silent.close()
+    out, _ = capsys.readouterr()
+    error = json.loads(out)["error"]
+    assert code == 2 and "timeout expired" in error, error
+    assert "check the host and port" in error and "s3cr3t" not in out
 
 
 def test_a_name_holding_a_quote_gets_the_doubled_quotes_as_its_hint(

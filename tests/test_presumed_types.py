@@ -6,7 +6,10 @@ every row exact and said in the report.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +251,8 @@ def test_reload_in_parallel_streams_into_postgres_is_exact(pg_url: str, tmp_path
 @pytest.mark.postgres
 def test_resume_plans_a_reloaded_table_as_it_was_reloaded(pg_url: str, tmp_path: Path) -> None:
     """Killed while a table loads again: --resume must plan it from the full profile again
-    (a presumed plan would write integers into the DOUBLE column the reload created)."""
+    (a presumed plan would write integers into the DOUBLE column the reload created), and
+    its report say why the table was profiled."""
     path = tmp_path / "s.db"
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, n INTEGER, label TEXT)")
@@ -266,9 +270,16 @@ def test_resume_plans_a_reloaded_table_as_it_was_reloaded(pg_url: str, tmp_path:
 
     kill_after(arrowmig(*common), pg_url, 30_000)
     assert committed_rows(pg_url) < 200_000, "the run ended before it could be killed"
-    resumed = arrowmig(*common, "--resume")
-    _, err = resumed.communicate(timeout=120)
-    assert resumed.returncode == 0, err.decode()
+    resumed = subprocess.run(
+        [sys.executable, "-m", "arrowmig", *common, "--resume", "--json"], capture_output=True
+    )
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    # And says why, as the interrupted run would have: it read the value, this run does not.
+    (table,) = json.loads(resumed.stdout)["tables"]
+    assert any(
+        n.startswith("loaded again with profiled types") and "column 'n'" in n
+        for n in table["notes"]
+    ), table["notes"]
     with psycopg.connect(pg_url) as pg:
         kind = pg.execute(
             "SELECT data_type FROM information_schema.columns WHERE table_name = 'big' "

@@ -347,6 +347,32 @@ def test_a_keyless_table_the_interrupted_run_finished_counts_its_rows(
     assert (done["state"], done["rows_done"]) == ("complete", ROWS + 5000)
 
 
+def test_a_resumed_replace_repeats_what_the_interrupted_run_said_of_a_table_it_swapped(
+    source: str, tmp_path: Path
+) -> None:
+    # The run killed after it swapped ``tags`` in never gave its report; the resumed run's
+    # planned the table again against the new one, and no longer said that the replaced
+    # table's column the source lacks had gone with it.
+    from tests.run_events import killed_at_event
+
+    target = str(tmp_path / "t.db")
+    args = [*ARROWMIG_MIGRATE, source, target, "--tables", "events,tags", "--batch-rows", "100"]
+    subprocess.run([*args, "--progress", "none"], check=True, capture_output=True)
+    with sqlite3.connect(target) as con:
+        con.execute("ALTER TABLE tags ADD COLUMN old_col TEXT")
+    replace = [*args, "--mode", "replace", "--parallel", "2"]
+    killed_at_event(replace, lambda e: e["event"] == "table_done" and e["table"] == "tags")
+
+    resumed = subprocess.run(
+        [*replace, "--resume", "--json", "--progress", "none"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    tags = {t["name"]: t for t in json.loads(resumed.stdout)["tables"]}["tags"]
+    assert "put in place by the interrupted run, with its 5,000 rows" in tags["notes"]
+    gone = "the replaced table's columns the source lacks go with it: old_col"
+    assert tags["notes"].count(gone) == 1, tags["notes"]
+
+
 if os.environ.get("ARROWMIG_SKIP_SLOW"):
     pytest.skip("ARROWMIG_SKIP_SLOW set", allow_module_level=True)
 

@@ -104,6 +104,49 @@ def test_a_server_restarting_at_a_streams_first_connection_is_retried(
     assert pg_rows(target, "t39", "id") == sqlite_rows(source, "t39", "id")
 
 
+def test_a_source_restarting_before_the_streams_connect_is_said_at_once(
+    tmp_path: Path, cluster: Cluster
+) -> None:
+    # The streams that had not begun when the source's server went down spent their retries
+    # reconnecting, one table after another (each --retries backoffs long), and failed with
+    # "Connection refused": the run's snapshot had gone with the server all along.
+    source = _database(cluster)
+    for n in range(4):
+        pg_exec(
+            source, f"CREATE TABLE t{n} (id bigint PRIMARY KEY)", f"INSERT INTO t{n} VALUES (1)"
+        )
+    target = tmp_path / "t.db"
+    proc = _migrate(source, str(target), "--parallel", "1", "--retries", "6", "--progress", "json")
+    assert proc.stdout is not None
+    read = b""
+    while b'"planned"' not in read:
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        assert chunk, proc.communicate()
+        read += chunk
+    proc.send_signal(signal.SIGSTOP)
+    try:
+        cluster.ctl("-m", "fast", "-w", "stop")
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(1.5)  # the streams' first connections are refused meanwhile
+    finally:
+        cluster.start()
+
+    code, report, err = _finish(proc, read)
+
+    assert code == 1, err[-2000:]
+    for table in _tables(report).values():
+        assert (table["status"], table["retries"]) == ("failed", 0), table
+        assert table["error"].startswith("the source's server restarted"), table["error"]
+        assert f"so {table['name']!r} cannot be read" in table["error"]
+        assert "run the same command with --resume" in table["error"]
+    resumed = subprocess.run(
+        [sys.executable, "-m", "arrowmig", "migrate", source, str(target), "--resume"],
+        capture_output=True,
+    )
+    assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
+    assert sqlite_rows(target, "t3", "id") == [(1,)]
+
+
 def _held_up_then(
     hold: Callable[[], contextlib.AbstractContextManager[None]],
     proc: subprocess.Popen[bytes],
@@ -305,6 +348,7 @@ def test_a_source_restarted_mid_run_is_said_at_once_and_resume_goes_on(
     b = tables["b"]
     assert (b["status"], b["retries"]) == ("failed", 0), b
     assert b["error"].startswith("the source's server restarted"), b["error"]
+    assert "so 'b' cannot be read" in b["error"]  # the table, however the loss was met
     assert "run the same command with --resume" in b["error"]
     assert "invalid snapshot" not in err
 

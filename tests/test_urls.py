@@ -10,6 +10,8 @@ from arrowmig import urls
 from arrowmig.errors import UrlError
 from arrowmig.urls import parse_url, password_of, redact, redact_text
 
+TIMEOUT = f"connect_timeout={urls.CONNECT_TIMEOUT_S}"
+
 
 @pytest.mark.parametrize(
     ("url", "kind", "target"),
@@ -21,11 +23,11 @@ from arrowmig.urls import parse_url, password_of, redact, redact_text
         ("bets.sqlite3", "sqlite", "bets.sqlite3"),
         ("/tmp/x.SQLITE", "sqlite", "/tmp/x.SQLITE"),
         ("warehouse.duckdb", "duckdb", "warehouse.duckdb"),
-        ("postgres://u@h/db", "postgresql", "postgresql://u@h/db"),
+        ("postgres://u@h/db", "postgresql", "postgresql://u@h/db?connect_timeout=10"),
         (
             "postgresql://u:p@h:5432/db?sslmode=require",
             "postgresql",
-            "postgresql://u:p@h:5432/db?sslmode=require",
+            "postgresql://u:p@h:5432/db?sslmode=require&connect_timeout=10",
         ),
     ],
 )
@@ -56,7 +58,7 @@ def test_passwords_are_redacted_everywhere_in_a_url() -> None:
 def socket_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A distribution's socket directory holding a server's socket on port 5432 (the file's
     presence is what is looked for), with no libpq host in the environment."""
-    for var in ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGPORT"):
+    for var in ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGPORT", "PGCONNECT_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)
     (tmp_path / ".s.PGSQL.5432").touch()
     monkeypatch.setattr(urls, "SOCKET_DIRECTORIES", (str(tmp_path / "none"), str(tmp_path)))
@@ -65,10 +67,10 @@ def socket_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_url_without_a_host_finds_the_distributions_socket(socket_dir: Path) -> None:
     host = quote(str(socket_dir), safe="")
-    assert parse_url("postgresql:///app").target == f"postgresql:///app?host={host}"
+    assert parse_url("postgresql:///app").target == f"postgresql:///app?host={host}&{TIMEOUT}"
     assert (
         parse_url("postgres://bob@/app?sslmode=disable").target
-        == f"postgresql://bob@/app?sslmode=disable&host={host}"
+        == f"postgresql://bob@/app?sslmode=disable&host={host}&{TIMEOUT}"
     )
     # As written when shown: the host was not the user's to see changed.
     assert parse_url("postgresql:///app").redacted == "postgresql:///app"
@@ -84,14 +86,14 @@ def test_a_url_without_a_host_finds_the_distributions_socket(socket_dir: Path) -
     ],
 )
 def test_a_url_that_names_its_server_is_left_as_written(socket_dir: Path, url: str) -> None:
-    assert parse_url(url).target == url
+    assert parse_url(url).target == urls.with_connect_timeout(url)
 
 
 def test_a_host_in_the_environment_is_left_to_libpq(
     socket_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PGHOST", "db.example")
-    assert parse_url("postgresql:///app").target == "postgresql:///app"
+    assert parse_url("postgresql:///app").target == f"postgresql:///app?{TIMEOUT}"
 
 
 @pytest.mark.parametrize(
@@ -174,8 +176,8 @@ def test_a_url_without_a_database_shows_the_one_libpq_connects_to(url: str, show
     """libpq (as psql) connects to the database named after the user when the URL names
     none, and nothing said so: the URL is shown with it, the password still masked."""
     assert parse_url(url).redacted == shown
-    assert parse_url(url).target == urls.with_socket_directory(
-        url.replace("postgres:", "postgresql:")
+    assert parse_url(url).target == urls.with_connect_timeout(
+        urls.with_socket_directory(url.replace("postgres:", "postgresql:"))
     )
 
 
@@ -258,3 +260,22 @@ def test_a_query_string_makes_no_file_and_exits_2(
         assert main(["migrate", src, dst, "--progress", "none"]) == 2
         assert "has a query string" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.db"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://h/db?connect_timeout=3",
+        "postgresql://h/db?sslmode=require&connect_timeout=60",
+        "postgresql://h/db?service=prod",  # its service file may set one
+    ],
+)
+def test_a_connect_timeout_the_user_set_is_kept(url: str) -> None:
+    assert parse_url(url).target == url
+
+
+def test_pgconnect_timeout_in_the_environment_is_left_to_libpq(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "3")
+    assert parse_url("postgresql://h/db").target == "postgresql://h/db"

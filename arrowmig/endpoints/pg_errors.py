@@ -7,7 +7,34 @@ from __future__ import annotations
 import re
 
 from arrowmig.endpoints.pg_dressing import Query
-from arrowmig.urls import SOCKET_DIRECTORIES, libpq_misreads
+from arrowmig.errors import ConnectError, LoginRefused
+from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl, driver_said, libpq_misreads
+
+# libpq's words for a login the server refused (SQLSTATE 28P01 and 28000, which a failed
+# connection does not carry): the password, pg_hba.conf, the role. Retried, they fail again.
+_LOGIN_REFUSED = re.compile(
+    r"authentication failed|no pg_hba\.conf entry|role \"[^\n]*\" does not exist|"
+    r"is not permitted to log in|no password supplied|password is required",
+    re.IGNORECASE,
+)
+
+
+def login_refused(message: str) -> bool:
+    """Whether a failed connection's ``message`` is the server refusing the login (not a
+    server that cannot be reached, or is restarting)."""
+    return bool(_LOGIN_REFUSED.search(message))
+
+
+def connect_error(url: EndpointUrl, said: str, message: str | None = None) -> ConnectError:
+    """The error of a connection to ``url`` that failed with the driver's ``message`` (shown
+    as ``said``, e.g. its first line): a ``LoginRefused`` (never retried) where the server
+    refused the login."""
+    message = said if message is None else message
+    cls = LoginRefused if login_refused(message) else ConnectError
+    return cls(
+        f"cannot connect to {url.redacted}: {driver_said(url.target, said)}",
+        hint=connect_hint(message, url.target),
+    )
 
 
 def lock_holder(query: Query, target: str, passed_over: int) -> str:
@@ -73,6 +100,21 @@ def connect_hint(message: str, conninfo: str = "") -> str:
         )
     if "password authentication failed" in message or "no password supplied" in message:
         return "check the user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+    if "is not permitted to log in" in message:
+        return "connect as a role that may log in, or let this one (ALTER ROLE ... LOGIN)"
+    if re.search(r'role "[^\n]*" does not exist', message):
+        return "check the user name in the URL (or PGUSER): the server has no such role"
+    if "no pg_hba.conf entry" in message:
+        return (
+            "the server's pg_hba.conf lets no such connection in (this user, database, host "
+            "or SSL): have a line added there, or connect as it allows"
+        )
+    if "timeout expired" in message:
+        return (
+            "the server did not answer within connect_timeout (10 s unless the URL or "
+            "PGCONNECT_TIMEOUT sets it): check the host and port, and that no firewall drops "
+            "the connection; on a slow network, give more (?connect_timeout=30)"
+        )
     if 'for connection option "port"' in message and not _port_misread(conninfo):
         return "the port after the host must be a number (postgresql://user@host:5432/db)"
     if 'for connection option "port"' in message:

@@ -49,7 +49,7 @@ from arrowmig.endpoints.pg_dressing import (
     read_dressing,
     still_to_give,
 )
-from arrowmig.endpoints.pg_errors import connect_hint, lock_holder
+from arrowmig.endpoints.pg_errors import connect_error, lock_holder
 from arrowmig.endpoints.pg_hold import invalid_snapshot, snapshot_gone, snapshot_lost
 from arrowmig.endpoints.pg_keys import definition_sql, index_names_taken, keys_in_place
 from arrowmig.endpoints.pg_own_constraints import (
@@ -84,7 +84,6 @@ from arrowmig.endpoints.stand_in import to_try, tried
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
     ArrowmigError,
-    ConnectError,
     SchemaError,
     TransferError,
     TransientError,
@@ -103,7 +102,7 @@ from arrowmig.schema import (
     to_wire,
     unbounded_pg_type,
 )
-from arrowmig.urls import EndpointUrl, driver_said
+from arrowmig.urls import EndpointUrl
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -152,11 +151,7 @@ class PostgresEndpoint(BaseEndpoint):
         try:
             self._conn = pg_dbapi.connect(url.target)
         except Exception as exc:
-            said = driver_said(url.target, short_driver_message(exc))
-            raise ConnectError(
-                f"cannot connect to {url.redacted}: {said}",
-                hint=connect_hint(str(exc), url.target),
-            ) from exc
+            raise connect_error(url, short_driver_message(exc), str(exc)) from exc
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
         self._query(PIN_SESSION_SQL)
@@ -412,10 +407,7 @@ class PostgresEndpoint(BaseEndpoint):
                         "SELECT set_config('lock_timeout', $1, false)", (str(self._lock_wait_ms),)
                     )
             except Exception as exc:
-                raise ConnectError(
-                    f"cannot connect to {self.url.redacted}: {driver_said(self.url.target, str(exc))}",
-                    hint=connect_hint(str(exc), self.url.target),
-                ) from exc
+                raise connect_error(self.url, str(exc)) from exc
         return self._wire
 
     def drop_wire(self) -> None:
