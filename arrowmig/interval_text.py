@@ -1,11 +1,26 @@
 """Interval texts read exactly, in Python: PostgreSQL's output form (a default as the catalog
-shows it)."""
+shows it), and whether a text holds a part an interval cannot (finer than a microsecond).
+
+PostgreSQL and DuckDB intervals hold months, days and microseconds; each server rounds or
+cuts what an input text says below a microsecond (``'0.00000001 minutes'`` is 0.6 µs: 1 µs in
+PostgreSQL and DuckDB, and ``'0.00000000001 days'`` 1 µs in one and 0 in the other), without
+a word. Which texts do is worked out here in exact fractions, not by either server's parse.
+"""
 
 from __future__ import annotations
 
 import re
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import duckdb  # verify's alone: a run that reads none has no need of it
+
+FUNCTION = "arrowmig_interval_finer"
+"""``finer_than_microsecond`` in a DuckDB connection's SQL (``register``), for ``verify``."""
 
 _OUTPUT = re.compile(
     r"(?:(?P<years>[+-]?\d+) years? ?)?"
@@ -37,3 +52,106 @@ def as_array(parts: tuple[int, int, int]) -> pa.Array:
     """One interval of (months, days, microseconds) as an Arrow interval array."""
     months, days, micros = parts
     return pa.array([pa.MonthDayNano([months, days, micros * 1000])], pa.month_day_nano_interval())
+
+
+# -- parts finer than a microsecond -----------------------------------------------------------
+
+_MICROS_PER_UNIT = {
+    "microsecond": 1,
+    "millisecond": 1_000,
+    "second": 1_000_000,
+    "minute": 60_000_000,
+    "hour": 3_600_000_000,
+    "day": 86_400_000_000,
+    "week": 7 * 86_400_000_000,
+    # A fraction of a month is 30 days, of a year whole months: their fraction of a month is
+    # 30 days' microseconds too (PostgreSQL: '0.01 mons' is 07:12:00).
+    "month": 30 * 86_400_000_000,
+}
+_UNIT_WORDS = {
+    "microsecond": ("us", "usec", "usecs", "microsecond", "microseconds", "microsecon"),
+    "millisecond": ("ms", "msec", "msecs", "millisecond", "milliseconds", "millisecon"),
+    "second": ("s", "sec", "secs", "second", "seconds"),
+    "minute": ("m", "min", "mins", "minute", "minutes"),
+    "hour": ("h", "hr", "hrs", "hour", "hours"),
+    "day": ("d", "day", "days"),
+    "week": ("w", "week", "weeks"),
+    "month": ("mon", "mons", "month", "months"),
+}
+_UNIT_OF = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_NUMBER_UNIT = re.compile(
+    r"(?<![\w.:])([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([a-z]+)\b", re.IGNORECASE
+)
+_CLOCK_FRACTION = re.compile(r"\d:\d+[.](\d+)")
+"""The fraction of a second at a clock's end (``01:02:03.0000009``, ``02:03.0000009``)."""
+_ISO_PART = re.compile(r"([+-]?\d+(?:[.,]\d+)?)([YMWDHS])", re.IGNORECASE)
+
+
+def finer_than_microsecond(text: str) -> bool:
+    """Whether an interval text holds a non-zero part below a microsecond, which PostgreSQL
+    and DuckDB would round or cut: a fraction of any unit (``'0.00000001 minutes'``,
+    ``'1.123456789 hours'``), a clock's seventh fraction digit, or an ISO 8601 part
+    (``PT0.0000001S``). Each part is judged on its own."""
+    lowered = text.strip().lower()
+    if lowered.startswith("p"):
+        return _iso_finer(lowered)
+    for fraction in _CLOCK_FRACTION.findall(lowered):
+        if fraction[6:].strip("0"):
+            return True
+    for number, word in _NUMBER_UNIT.findall(lowered):
+        unit = _UNIT_OF.get(word)
+        if unit is not None and not _whole(number, _MICROS_PER_UNIT[unit]):
+            return True
+    return False
+
+
+def _iso_finer(text: str) -> bool:
+    """ISO 8601 (``P1DT0.0000001S``): M before T is months, after it minutes."""
+    date_part, _, time_part = text[1:].partition("t")
+    units = {"w": "week", "d": "day", "m": "month"}
+    for part, per in ((date_part, units), (time_part, {"h": "hour", "m": "minute", "s": "second"})):
+        for number, letter in _ISO_PART.findall(part):
+            unit = per.get(letter)
+            if unit is not None and not _whole(number.replace(",", "."), _MICROS_PER_UNIT[unit]):
+                return True
+    return False
+
+
+def _whole(number: str, micros_per_unit: int) -> bool:
+    """Whether ``number`` of a unit is a whole number of microseconds."""
+    try:
+        return (Fraction(number) * micros_per_unit).denominator == 1
+    except (ValueError, ZeroDivisionError):
+        return True  # not a number: the server refuses the text, nothing is rounded
+
+
+_MAYBE_FINER = r"[.,][0-9]|[0-9][eE]"
+"""A text without a fraction or an exponent holds whole units only: looked at no further."""
+
+
+def finer_texts(texts: pa.Array) -> pa.Array:
+    """``finer_than_microsecond`` per text (NULL stays NULL), in Python only for the texts
+    with a fraction or an exponent."""
+    maybe = pc.match_substring_regex(texts, _MAYBE_FINER).to_pylist()
+    values = texts.to_pylist()
+    return pa.array(
+        [
+            None if v is None else bool(m) and finer_than_microsecond(v)
+            for v, m in zip(values, maybe, strict=True)
+        ],
+        pa.bool_(),
+    )
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Make ``FUNCTION(VARCHAR) -> BOOLEAN`` callable in ``con``'s SQL."""
+    from duckdb import func
+
+    con.create_function(
+        FUNCTION,
+        finer_texts,
+        ["varchar"],
+        "boolean",
+        type=func.PythonUDFType.ARROW,
+        side_effects=False,
+    )

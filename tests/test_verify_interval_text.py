@@ -22,8 +22,17 @@ TEXTS = {
     6: "00:00:00.0000010",  # a zero past the microseconds: exactly 1 µs
     7: "1.5 days",
     8: "0.000002 seconds",
+    9: "0.00000001 minutes",  # finer: 0.6 µs, 1 µs once typed
+    10: "0.000000001 hours",  # finer: 3.6 µs
+    11: "1.123456789 minutes",  # finer: 67.40740734 s
+    12: "0.00000000001 days",  # finer: 0.864 µs, 0 or 1 µs once typed
+    13: "0.000000000001 weeks",  # finer
+    14: "1 min 0.0000004 sec",  # finer, after a whole unit
+    15: "0.00000005 minutes",  # exactly 3 µs
+    16: "0.0000001 minutes",  # exactly 6 µs
+    17: "1.5 hours",
 }
-FINER = [1, 2, 3, 4]
+FINER = [1, 2, 3, 4, 9, 10, 11, 12, 13, 14]
 
 
 def _sqlite(path: Path) -> str:
