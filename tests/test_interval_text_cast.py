@@ -5,7 +5,6 @@ other text arrives as the interval it says."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -15,6 +14,7 @@ import pytest
 from arrowmig import migrate
 from arrowmig.config import MigrationConfig
 from arrowmig.interval_text import finer_than_microsecond
+from tests.test_verify_interval_text import sqlite_texts
 
 TEXTS = {
     1: "0.00000001 minutes",  # 0.6 µs
@@ -29,12 +29,7 @@ FINER = [1, 2, 3, 4]
 
 
 def _source(path: Path) -> str:
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, d TEXT)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", TEXTS.items())
-    con.commit()
-    con.close()
-    return str(path)
+    return sqlite_texts(path, TEXTS)
 
 
 def _cast(**more: object) -> MigrationConfig:

@@ -35,10 +35,11 @@ TEXTS = {
 FINER = [1, 2, 3, 4, 9, 10, 11, 12, 13, 14]
 
 
-def _sqlite(path: Path) -> str:
+def sqlite_texts(path: Path, texts: dict[int, str] = TEXTS) -> str:
+    """A SQLite file of table t (id, d TEXT) holding ``texts``."""
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, d TEXT)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", TEXTS.items())
+    con.executemany("INSERT INTO t VALUES (?, ?)", texts.items())
     con.commit()
     con.close()
     return str(path)
@@ -53,7 +54,7 @@ def _differing_ids(source: str, target: str) -> list[int]:
 def test_interval_text_finer_than_a_microsecond_differs_from_a_duckdb_interval(
     tmp_path: Path,
 ) -> None:
-    source = _sqlite(tmp_path / "s.db")
+    source = sqlite_texts(tmp_path / "s.db")
     target = str(tmp_path / "t.duckdb")
     with duckdb.connect(target) as con:
         con.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, d INTERVAL)")
@@ -61,14 +62,14 @@ def test_interval_text_finer_than_a_microsecond_differs_from_a_duckdb_interval(
     assert _differing_ids(source, target) == FINER
     assert _differing_ids(target, source) == FINER
     # The same text on both sides is one value, finer or not.
-    assert verify(source, _sqlite(tmp_path / "copy.db")).ok
+    assert verify(source, sqlite_texts(tmp_path / "copy.db")).ok
 
 
 @pytest.mark.postgres
 def test_interval_text_finer_than_a_microsecond_differs_from_a_postgres_interval(
     tmp_path: Path, pg_url: str
 ) -> None:
-    source = _sqlite(tmp_path / "s.db")
+    source = sqlite_texts(tmp_path / "s.db")
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute("CREATE TABLE t (id bigint PRIMARY KEY, d interval)")
         for i, text in TEXTS.items():
