@@ -286,7 +286,7 @@ def _finer_interval(x: str, parsed: str) -> str:
     microsecond: PostgreSQL and DuckDB intervals hold microseconds, and DuckDB's parse rounds
     or cuts the rest (``'0.0000004 seconds'`` read as 0, ``'0.00000001 minutes'`` as 1 µs,
     equal to a copy that lost it). Such a text then only equals itself. Which texts do is
-    worked out in exact fractions (``interval_text``), for every unit: a pattern per unit
+    worked out exactly (``interval_text``), for every unit: a pattern per unit
     cannot tell ``'0.00000005 minutes'`` (3 µs) from ``'0.00000001 minutes'``."""
     finer = f"{interval_text.FUNCTION}({x}::VARCHAR)"
     return f"(CASE WHEN {finer} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
