@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from arrowmig import interval_text
 from arrowmig.auto_keys import identity_note, is_identity, kept_numbering
 from arrowmig.model import Column, ColumnDefault, Table
 from arrowmig.schema import (
@@ -22,6 +23,7 @@ from arrowmig.schema import (
     quote_ident,
     quote_literal,
 )
+from arrowmig.schema import interval_text as schema_interval_text
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -174,6 +176,9 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
 def _family(column: Column, dialect: str) -> tuple[str | None, pa.DataType | None]:
     """What kind of literal the column takes, and the Arrow type that bounds a number."""
     t = column.arrow_type
+    if pa.types.is_interval(t) and column.target_type in (None, "interval"):
+        # PostgreSQL to PostgreSQL sets the source's own default again (postgres_catalog).
+        return ("interval", t) if dialect != "postgresql" else (None, None)
     if column.target_type:
         forced = forced_arrow_type(column.target_type, t)
         lowered = column.target_type.lower()
@@ -262,6 +267,8 @@ def _literal(
         return _json_literal(value, column_is_array)
     if d.kind != "string":
         return misfit
+    if family == "interval":
+        return _interval_literal(value, dialect)
     if value in ("infinity", "-infinity"):
         # Dates and timestamps of PostgreSQL and DuckDB hold them; SQLite holds these texts,
         # as the values are carried there.
@@ -277,6 +284,20 @@ def _literal(
     except ValueError:
         return misfit
     return quote_literal(value), None
+
+
+def _interval_literal(value: str, dialect: str) -> tuple[str | None, str | None]:
+    """An interval default, read exactly from its output form ('1 day', '-1 days +02:00:00',
+    which DuckDB cannot read) and written by its parts: DuckDB's INTERVAL of months, days and
+    microseconds; SQLite the text the column's values get ('0 mons 1 days 0.0 secs')."""
+    parts = interval_text.parse_output(value)
+    if parts is None:
+        return None, f"'{value}' is not an interval as PostgreSQL writes one"
+    if dialect == "duckdb":
+        months, days, micros = parts
+        return f"INTERVAL '{months} months {days} days {micros} microseconds'", None
+    (text,) = schema_interval_text(interval_text.as_array(parts)).to_pylist()
+    return quote_literal(text), None
 
 
 def _json_literal(value: str, array: bool) -> tuple[str | None, str | None]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
-from arrowmig import json_canon
+from arrowmig import interval_text, json_canon
 from arrowmig.model import Column
 from arrowmig.schema import BOOLEAN_WORDS
 
@@ -282,17 +282,14 @@ def _finer_than_unit(x: str, ns: bool, parsed: str) -> str:
 
 
 def _finer_interval(x: str, parsed: str) -> str:
-    """``parsed``, the hash of an interval text, unless the text holds a part of a second
-    finer than a microsecond: PostgreSQL and DuckDB intervals hold microseconds, and DuckDB's
-    parse rounds or cuts the rest (``'0.0000004 seconds'`` read as 0, equal to a copy that
-    lost it). Such a text then only equals itself."""
-    clock = f"regexp_matches({x}::VARCHAR, ':[0-9]+[.][0-9]{{6}}[0-9]*[1-9]')"
-    unit = (
-        f"regexp_matches(lower({x}::VARCHAR), '[.][0-9]{{6}}[0-9]*[1-9][0-9]*\\s*"
-        "s(ec(ond)?s?)?\\b|[.][0-9]{3}[0-9]*[1-9][0-9]*\\s*(ms|msecs?|milliseconds?)\\b"
-        "|[.][0-9]*[1-9][0-9]*\\s*(us|usecs?|microseconds?)\\b')"
-    )
-    return f"(CASE WHEN {clock} OR {unit} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
+    """``parsed``, the hash of an interval text, unless the text holds a part finer than a
+    microsecond: PostgreSQL and DuckDB intervals hold microseconds, and DuckDB's parse rounds
+    or cuts the rest (``'0.0000004 seconds'`` read as 0, ``'0.00000001 minutes'`` as 1 µs,
+    equal to a copy that lost it). Such a text then only equals itself. Which texts do is
+    worked out exactly (``interval_text``), for every unit: a pattern per unit
+    cannot tell ``'0.00000005 minutes'`` (3 µs) from ``'0.00000001 minutes'``."""
+    finer = f"{interval_text.FUNCTION}({x}::VARCHAR)"
+    return f"(CASE WHEN {finer} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
 
 
 _ZONE_WORD = "'[0-9.]\\s*([A-Za-z][A-Za-z_/]*([+-][0-9]{1,2}(:?[0-9][0-9])?)?)\\s*$'"

@@ -66,6 +66,7 @@ from arrowmig.schema import (
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sqlite_header import plan_header
+from arrowmig.sqlite_nan import with_nan_notes
 from arrowmig.target_names import (
     column_notes_renamed,
     for_target,
@@ -522,6 +523,7 @@ def build_plan(
                 table=name,
             )
         source = _apply_casts(source, casts, src.dialect, target_dialect)
+        source = with_nan_notes(source, src.dialect, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)

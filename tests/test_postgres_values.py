@@ -17,6 +17,7 @@ from arrowmig import migrate, verify
 from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
 from arrowmig.errors import SchemaError
+from arrowmig.migrate import explain
 
 pytestmark = pytest.mark.postgres
 
@@ -92,6 +93,14 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
         "INSERT INTO readings VALUES (1, 1.5, 2), (2, 'NaN', 3), (3, '-Infinity', 'NaN'),"
         " (4, 'Infinity', 4)",
     )
+    # The plan warns of each float column first (it reads no values of a PostgreSQL source).
+    (planned,) = explain(pg_url, str(tmp_path / "fail.db")).to_dict()["tables"]
+    flags = {c["name"]: c["flags"] for c in planned["columns"]}
+    assert flags["id"] == []
+    for name in ("v", "w"):
+        (flag,) = flags[name]
+        assert flag.startswith("can hold NaN, which SQLite cannot store (it would become NULL)")
+        assert f"--cast readings.{name}=text" in flag
     failed = migrate(pg_url, str(tmp_path / "fail.db"))
     assert not failed.ok
     error = failed.tables[0].error or ""
@@ -125,6 +134,15 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
     con.close()
     lines = (tmp_path / "rejects" / "readings.jsonl").read_text().splitlines()
     assert [json.loads(line)["row"][0] for line in lines] == [2, 3]
+    # NaN that became NULL is told apart from NaN by verify.
+    con = sqlite3.connect(tmp_path / "reject.db")
+    con.execute("INSERT INTO readings VALUES (2, NULL, 3), (3, '-Inf', NULL)")
+    con.execute("UPDATE readings SET v = -1e999 WHERE id = 3")
+    con.commit()
+    con.close()
+    (table,) = verify(pg_url, str(tmp_path / "reject.db"), level="diff").tables
+    assert not table.ok
+    assert sorted(int(d.key["id"]) for d in table.diffs if d.key is not None) == [2, 3]
 
 
 def test_domains_money_and_types_without_arrow_twin_are_carried(

@@ -429,3 +429,35 @@ def test_columns_without_a_value_take_their_declared_types(tmp_path: Path, pg_ur
         scale = "SELECT numeric_scale FROM information_schema.columns WHERE column_name = 'price'"
         assert con_pg.execute(scale).fetchall() == [(2,), (2,)]
     assert pg_rows(pg_url, "blank", "id") == [(1, *[None] * 6), (2, *[None] * 6)]
+
+
+def test_an_interval_column_of_texts_is_presumed_text_and_loaded_once(tmp_path: Path) -> None:
+    """INTERVAL holds INT, so SQLite gives it INTEGER affinity, yet it holds texts ('1 day'):
+    presumed INTEGER, every such table was read, found to hold text and loaded again."""
+    path = tmp_path / "iv.db"
+    con = sqlite3.connect(path)
+    for table in ("iv", "mixed"):
+        con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, d INTERVAL, blank INTERVAL)")
+        con.executemany(
+            f"INSERT INTO {table} (id, d) VALUES (?, ?)",
+            [(i, f"{i} days 02:00:00") for i in range(1, 3001)],
+        )
+    con.execute("UPDATE mixed SET d = '5' WHERE id = 2500")  # INTEGER affinity stores 5
+    con.commit()
+    con.close()
+    proofs = {}
+    with open_endpoint(str(path)) as src:
+        for table in ("iv", "mixed"):
+            presumed = src.describe(table, presume=True)
+            profiled = src.describe(table)
+            assert [(c.arrow_type, c.target_type) for c in presumed.columns] == [
+                (c.arrow_type, c.target_type) for c in profiled.columns
+            ]
+            proofs[table] = [c.proof for c in presumed.columns]
+    # The integer is found by the scan before reading, and the columns are profiled instead.
+    assert proofs == {"iv": ["integer", "text", "text"], "mixed": ["integer", None, None]}
+    target = tmp_path / "iv.duckdb"
+    report = migrate(str(path), str(target), config=_config())
+    assert report.ok and not _loaded_again(report)
+    assert _duckdb_types(target, "iv") == {"id": "BIGINT", "d": "VARCHAR", "blank": "VARCHAR"}
+    assert verify(str(path), str(target)).ok

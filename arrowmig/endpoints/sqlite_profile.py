@@ -127,6 +127,12 @@ def is_time(declared: str) -> bool:
     return bool(re.match(r"^\s*TIME\s*(\(\s*\d+\s*\))?\s*$", declared, re.IGNORECASE))
 
 
+def is_interval(declared: str) -> bool:
+    """Whether the declared type is INTERVAL (``interval``, ``INTERVAL DAY TO SECOND``): its
+    name holds INT, so SQLite gives it INTEGER affinity, yet it holds interval texts."""
+    return bool(re.match(r"^\s*INTERVAL\b", declared, re.IGNORECASE))
+
+
 def date_kind(declared: str) -> str | None:
     """``date``, ``timestamp`` or ``timestamptz`` (TIMESTAMPTZ, as arrowmig writes zoned times
     to SQLite, and TIMESTAMP WITH TIME ZONE) for declared date/time types; TIME has its own
@@ -200,7 +206,7 @@ def expected_class(declared: str) -> str | None:
     """
     if is_boolean(declared):
         return "integer"
-    if date_kind(declared):
+    if date_kind(declared) or is_interval(declared):
         return "text"
     if decimal_spec(declared) is not None:
         return None
@@ -763,8 +769,8 @@ def presume_columns(
     # `c < x''` anything else that is not NULL, without a function call per row.
     scanned = PROVEN_BY_SCAN + DATE_PROOFS
     tests = [
-        f"{quote_ident(c)} < x''" if p == "blob" else f"{quote_ident(c)} >= x''"
-        for c, p in zip(columns, proofs, strict=True)
+        _not_of_its_class(quote_ident(c), p, d)
+        for c, p, d in zip(columns, proofs, declared, strict=True)
         if p in scanned
     ]
     if tests:
@@ -772,6 +778,17 @@ def presume_columns(
         if sum(_int(r[0]) for r in rows):
             proofs = [None if p in scanned else p for p in proofs]
     return proofs
+
+
+def _not_of_its_class(c: str, proof: str, declared: str) -> str:
+    """The comparison true for a value of another class than ``proof`` presumes. Text in a
+    column of another affinity than TEXT (INTERVAL's is INTEGER) may also have been stored as
+    a number ('5' becomes 5), which `c < ''` finds."""
+    if proof == "blob":
+        return f"{c} < x''"
+    if proof == "text" and affinity(declared) != "text":
+        return f"({c} < '' OR {c} >= x'')"
+    return f"{c} >= x''"
 
 
 def _decimals_with_a_value(

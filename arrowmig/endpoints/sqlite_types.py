@@ -24,6 +24,7 @@ from arrowmig.endpoints.sqlite_profile import (
     date_kind,
     decimal_spec,
     is_boolean,
+    is_interval,
     is_json,
     is_time,
     varchar_limit,
@@ -118,6 +119,8 @@ def _as_declared(declared: str) -> _Choice:
         return _Choice(_DATE_TYPES[kind])
     if is_time(declared):
         return _Choice(pa.time64("us"))
+    if is_interval(declared):
+        return _Choice(pa.string())  # as its texts would be: INTEGER affinity is by its name only
     if is_json(declared):
         return _Choice(pa.string(), target_type="json")
     spec = decimal_spec(declared)

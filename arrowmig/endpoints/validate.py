@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import nested_json
+from arrowmig import interval_text, nested_json
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, pg_char
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
@@ -152,6 +152,10 @@ def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> li
             sent = column_to_wire(array, column, dialect)
             misfit = decimal_fit.misfits(sent, column.target_type, dialect)
             return [Problem(row, name, why, _CAST_HINT) for row, why in misfit]
+        if _INTERVAL_TYPE.match(column.target_type or "") and is_text_type(array.type):
+            # The server's parse rounds ('0.00000001 minutes' is 0.6 µs: 1 µs), unsaid.
+            finer = interval_text.finer_texts(array)
+            return _problems_where(finer, name, f"{reason} exactly: {_FINER}", _FINER_HINT)
         if _TIME_TYPE.match(column.target_type or "") and is_text_type(array.type):
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
@@ -179,6 +183,11 @@ _TIME_OF_DAY_HINT = (
 _TIME_TYPE = re.compile(
     r"^\s*(time|timetz)\s*(\(\s*\d+\s*\))?(\s+with(out)?\s+time\s+zone)?\s*$", re.IGNORECASE
 )
+_INTERVAL_TYPE = re.compile(r"^\s*interval\b", re.IGNORECASE)
+_FINER = (
+    "it holds a part finer than a microsecond, which intervals cannot hold (it would be rounded)"
+)
+_FINER_HINT = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
 _DATE_IN_TEXT = r"\d{4}-\d{1,2}-\d{1,2}|\d{1,4}/\d{1,2}/\d{1,4}"
 """A date in a text cast to time: ISO '2024-01-02' or '01/02/2024'."""
 
