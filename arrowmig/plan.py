@@ -66,7 +66,7 @@ from arrowmig.schema import (
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sqlite_header import plan_header
-from arrowmig.sqlite_nan import with_nan_notes
+from arrowmig.sqlite_nan import grouped_nan_notes, with_nan_notes
 from arrowmig.target_names import (
     column_notes_renamed,
     for_target,
@@ -640,6 +640,7 @@ def build_plan(
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
         target = for_target(target, how)
         notes = column_notes_renamed(notes, target)
+        notes = grouped_nan_notes(notes, name)
         renamed = renamed_note(source, target)
         notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()

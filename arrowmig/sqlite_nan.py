@@ -10,13 +10,26 @@ import pyarrow as pa
 from arrowmig.model import Column, Table
 from arrowmig.schema import forced_arrow_type
 
+_CANNOT_STORE = "can hold NaN, which SQLite cannot store (it would become NULL)"
+
 
 def nan_note(table: str, column: str) -> str:
     return (
-        "can hold NaN, which SQLite cannot store (it would become NULL): each row holding "
-        f"one is refused, named; --cast {table}.{column}=text keeps it as the text 'nan', "
-        "--on-error reject sets such rows aside"
+        f"{_CANNOT_STORE}: each row holding one is refused, named; --cast {table}.{column}=text "
+        "keeps it as the text 'nan', --on-error reject sets such rows aside"
     )
+
+
+def grouped_nan_notes(notes: list[str], table: str) -> list[str]:
+    """A table's notes (``column: note``) with its float columns' NaN notes said once, in
+    the place of the first: a table of twenty measurements had twenty lines saying the same."""
+    columns = [n.split(": ", 1)[0] for n in notes if _CANNOT_STORE in n]
+    if len(columns) < 2:
+        return notes
+    first = next(i for i, n in enumerate(notes) if _CANNOT_STORE in n)
+    said = f"{', '.join(columns)}: {nan_note(table, 'COLUMN')}"
+    kept = [n for n in notes if _CANNOT_STORE not in n]
+    return [*kept[:first], said, *kept[first:]]
 
 
 def with_nan_notes(source: Table, source_dialect: str, target_dialect: str) -> Table:

@@ -101,6 +101,9 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
         (flag,) = flags[name]
         assert flag.startswith("can hold NaN, which SQLite cannot store (it would become NULL)")
         assert f"--cast readings.{name}=text" in flag
+    # The table's notes (the report's) say it once for both columns, not once per column.
+    said = [n for n in planned["notes"] if "can hold NaN" in n]
+    assert len(said) == 1 and said[0].startswith("v, w: can hold NaN"), planned["notes"]
     failed = migrate(pg_url, str(tmp_path / "fail.db"))
     assert not failed.ok
     error = failed.tables[0].error or ""
