@@ -101,6 +101,18 @@ PYTHON_CALLS = [
         _from_postgresql("t.duckdb", source_schema='"a,b'),
         "cannot read the list '\"a,b': a quoted name is not closed",
     ),
+    (
+        "reject_dir",
+        _migrate(on_error="reject", reject_dir="/proc/nowhere"),
+        "cannot write rejected rows to '/proc/nowhere'",
+    ),
+    (
+        "rows",
+        lambda tmp_path: arrowmig.generate(
+            str(tmp_path / "g.duckdb"), rows={"large_players": 0, "large_bets": 5}
+        ),
+        "large_bets.player_id needs rows in large_players, which has none",
+    ),
     ("target_names", _config(target_names="Lower"), "unknown target_names='Lower'"),
     ("on_error", _config(on_error="skip"), "unknown on_error='skip'"),
     ("mode", _config(mode="merge"), "unknown mode='merge'"),
