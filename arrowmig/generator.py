@@ -282,7 +282,7 @@ class GeneratedSource(ClosedOnExit):
                 if self.counts[parent] == 0:
                     raise UsageError(
                         f"{name}.{column} needs rows in {parent}, which has none",
-                        hint=f"give {parent} at least one row (--rows {parent}=N)",
+                        hint=f"give {parent} at least one row ({_rows_given(parent, 'N')})",
                     )
 
     # -- both sides -----------------------------------------------------------------------

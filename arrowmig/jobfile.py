@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -238,9 +238,41 @@ def known_keys() -> list[str]:
 
 
 def _unknown(key: str, where: str) -> UsageError:
+    """``key`` is no setting: said ``where`` it was written (``in job file nightly.toml``)."""
     close = difflib.get_close_matches(key.replace("-", "_"), known_keys(), n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known_keys())}"
-    return UsageError(f"unknown key {key!r} in job file {where}", hint=hint)
+    return UsageError(f"unknown key {key!r} {where}", hint=hint)
+
+
+def _setting(key: str) -> str:
+    """The setting ``key`` names as written (``batch-rows``, ``cast``): its canonical name,
+    ``no_profile`` still negated."""
+    name = key.replace("-", "_")
+    return _ALIASES.get(name, name)
+
+
+def _overrides(overrides: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """``load_job``'s overrides under their canonical names. A key that is no setting is
+    refused, as in the file: a mistyped ``tabels`` left the file's tables (all) to move."""
+    readers = {**_READERS, **_config_keys()}
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        name = _setting(key)
+        if name in _NEGATED:
+            if not isinstance(value, bool):
+                raise UsageError(
+                    f"load_job's overrides, key {key!r}: must be true or false, not {value!r}"
+                )
+            name, value = _NEGATED[name], not value
+        elif name not in readers:
+            # Only Python passes a key no option has: said as its argument.
+            raise _unknown(key, f"in load_job's overrides for job file {str(path)!r}")
+        if name in out:
+            raise UsageError(
+                f"load_job's overrides set {name!r} twice", hint="keep one of the two keys"
+            )
+        out[name] = value
+    return out
 
 
 # -- paths -------------------------------------------------------------------------------------
@@ -270,30 +302,37 @@ def read_job(path: str | Path) -> dict[str, Any]:
     return _read(Path(path))[0]
 
 
-def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """``read_job``'s settings, and the key as written in the file of each."""
+def _parse(path: Path) -> dict[str, Any]:
+    """The job file's TOML, its values not yet read."""
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError:
         raise UsageError(f"job file {str(path)!r} not found") from None
     except IsADirectoryError:
         raise UsageError(f"job file {str(path)!r} is a directory") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"cannot read job file {str(path)!r}: {exc}") from None
+
+
+def _read(path: Path, replaced: Collection[str] = ()) -> tuple[dict[str, Any], dict[str, str]]:
+    """``read_job``'s settings, and the key as written in the file of each. A key of a
+    setting in ``replaced`` (a flag gave it) is left out, its value not checked."""
+    raw = _parse(path)
     readers = {**_READERS, **_config_keys()}
     settings: dict[str, Any] = {}
     given: dict[str, str] = {}  # setting -> the key that set it, as written
     for key, value in raw.items():
-        name = key.replace("-", "_")
-        name = _ALIASES.get(name, name)
+        name = _setting(key)
+        if _NEGATED.get(name, name) in replaced and (name in readers or name in _NEGATED):
+            continue  # `mode = "replac"` with --mode replace: the flag's value is the run's
         try:
             if name in _NEGATED:
                 flag, value = _NEGATED[name], not _flag(key, value)
             elif name in readers:
                 flag, value = name, readers[name](key, value)
             else:
-                raise _unknown(key, str(path))
+                raise _unknown(key, f"in job file {path}")
         except UsageError as exc:
             if name not in readers and name not in _NEGATED:
                 raise
@@ -403,8 +442,8 @@ def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Jo
 
 
 def _load_job(path: str | Path, overrides: Mapping[str, Any] | None) -> Job:
-    settings, given = _read(Path(path))
-    overrides = overrides or {}
+    overrides = _overrides(overrides or {}, Path(path))
+    settings, given = _read(Path(path), replaced=overrides.keys())
     if "casts" in settings and "casts" not in overrides and {"tables", "exclude"} & set(overrides):
         settings["casts"] = _casts_in_run(settings["casts"], {**settings, **overrides})
     settings.update(overrides)
@@ -418,3 +457,16 @@ def _casts_in_run(casts: tuple[Cast, ...], settings: Mapping[str, Any]) -> tuple
     that leaves a table out leaves its casts out too (a cast the user types is still checked)."""
     tables, exclude = settings.get("tables"), set(settings.get("exclude") or ())
     return tuple(c for c in casts if c[0] not in exclude and (not tables or c[0] in set(tables)))
+
+
+def console_asked(path: str | Path, overrides: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """The job's ``json`` and ``progress`` (``overrides``, canonical, win), as far as the
+    file reads: a job refused over another key (``mode = "replac"``) is still answered on
+    stdout as it asked (``{"ok": false, ...}``). Nothing is asked of a file that is no TOML."""
+    try:
+        raw = _parse(Path(path))
+    except UsageError:
+        return False, None
+    values = {**{_setting(key): value for key, value in raw.items()}, **overrides}
+    progress = values.get("progress")
+    return values.get("json") is True, progress if isinstance(progress, str) else None

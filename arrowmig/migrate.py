@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
 from arrowmig.auto_keys import SHARED_MOVED, unmoved_shared_key_notes
 from arrowmig.checkpoint import (
@@ -992,9 +993,9 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
             "create": "find every one of them there already",
         }.get(config.mode, "destroy them")
         raise UsageError(
-            f"source and target are the same database: --mode {config.mode} would {what} "
-            "while reading its tables",
-            hint="pick another target database or schema (--target-schema)",
+            "source and target are the same database: "
+            f"{given('mode', config.mode, typed=True)} would {what} while reading its tables",
+            hint=f"pick another target database or schema ({arg('target_schema')})",
         )
 
 

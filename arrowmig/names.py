@@ -8,7 +8,7 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 
-from arrowmig.argument_words import arg
+from arrowmig.argument_words import arg, given
 from arrowmig.errors import UsageError
 
 _QUOTED = r'"(?:[^"]|"")*"'
@@ -30,7 +30,7 @@ def split_list(value: str | None, *, keep_empty: bool = False) -> tuple[str, ...
         if found is None or found.end() == at:
             raise UsageError(
                 f"cannot read the list {value!r}: a quoted name is not closed",
-                hint="write a name holding a comma in double quotes: --tables '\"a,b\",c'",
+                hint="write a name holding a comma in double quotes: " + given("tables", '"a,b",c'),
             )
         item = found.group(1).strip()
         if not item and keep_empty:

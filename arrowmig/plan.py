@@ -1155,9 +1155,11 @@ def _apply_casts(
             )
         columns.append(col)
     known = {c.name for c in table.columns}
-    for t, c in casts:
+    for (t, c), type_name in casts.items():
         if t == table.name and c not in known:
-            raise UsageError(f"--cast names column {c!r}, which table {t!r} does not have")
+            raise UsageError(
+                f"{cast_given(t, c, type_name)} names column {c!r}, which table {t!r} does not have"
+            )
     return replace(table, columns=tuple(columns))
 
 
@@ -1243,9 +1245,9 @@ def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
         and wanted not in EPOCH_UNITS
     ):
         raise UsageError(
-            f"--cast {table}.{column.name}={forced}: the column holds integers, and their unit "
-            "is not guessed at",
-            hint=f"say it: --cast {table}.{column.name}=epoch_ms (milliseconds since "
+            f"{cast_given(table, column.name, forced)}: the column holds integers, and their "
+            "unit is not guessed at",
+            hint=f"say it: {cast_given(table, column.name, 'epoch_ms')} (milliseconds since "
             "1970-01-01 UTC, as Prisma stores dates), epoch_s or epoch_us",
         )
 

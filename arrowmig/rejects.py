@@ -32,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig import nested_json
+from arrowmig.argument_words import arg
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
@@ -347,7 +348,7 @@ def check_reject_dir(config: MigrationConfig) -> None:
     directory = Path(config.reject_dir or DEFAULT_REJECT_ROOT)
     made = [d for d in (directory, *directory.parents) if not d.exists()]  # deepest first
     try:
-        check_writable(directory, "rejected rows", "--reject-dir")
+        check_writable(directory, "rejected rows", arg("reject_dir"))
     finally:
         for folder in made:
             with contextlib.suppress(OSError):

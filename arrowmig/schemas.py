@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arrowmig.append_refusal import AppendRefused, one_refusal
+from arrowmig.argument_words import arg, given
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
@@ -48,7 +49,7 @@ def several_schemas(value: str | None) -> list[str] | None:
         return None
     if any(not name for name in names) or (ALL_SCHEMAS in names and len(names) > 1):
         raise UsageError(
-            f"--source-schema {value!r} names an empty schema",
+            f"{given('source_schema', value)} names an empty schema",
             hint="give one schema, a comma list (sales,person) or '*' for every schema",
         )
     return list(dict.fromkeys(names))
@@ -59,14 +60,14 @@ def refuse_sqlite_schemas(
 ) -> None:
     """A SQLite file has no schemas: a schema named for one was ignored, and the command
     read or wrote other tables than the user named, without a word."""
-    for option, value, url, side in (
-        ("--source-schema", source_schema, source, "source"),
-        ("--target-schema", target_schema, target, "target"),
+    for name, value, url, side in (
+        ("source_schema", source_schema, source, "source"),
+        ("target_schema", target_schema, target, "target"),
     ):
         if value is not None and parse_url(url).kind == "sqlite":
             raise UsageError(
-                f"{option} {value!r}: the {side} is a SQLite file, which has no schemas",
-                hint=f"leave {option} out",
+                f"{given(name, value)}: the {side} is a SQLite file, which has no schemas",
+                hint=f"leave {arg(name)} out",
             )
 
 
@@ -93,14 +94,15 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     if parse_url(target).kind == "sqlite":
         raise UsageError(
-            f"--source-schema {config.source_schema!r}: the target is a SQLite file, which "
-            "has no schemas to put each in",
-            hint="move one schema per run, with --source-schema NAME",
+            f"{given('source_schema', config.source_schema)}: the target is a SQLite file, "
+            "which has no schemas to put each in",
+            hint=f"move one schema per run, with {given('source_schema', 'NAME', typed=True)}",
         )
     if config.target_schema is not None:
         raise UsageError(
-            "--target-schema names one schema, but --source-schema names several",
-            hint="leave --target-schema out: each schema lands in the target schema of its name",
+            f"{arg('target_schema')} names one schema, but {arg('source_schema')} names several",
+            hint=f"leave {arg('target_schema')} out: each schema lands in the target schema of "
+            "its name",
         )
     tables, views, extensions = _tables_by_schema(source, named)
     present = {s: [*tables[s], *views[s]] for s in tables}
@@ -586,16 +588,17 @@ def verify_schemas(
         # Each schema would be compared with the file's every table; tables named are each
         # compared with the file's table of that name.
         raise UsageError(
-            f"--source-schema {source_schema!r}: the target is a SQLite file, which has no "
-            "schemas to compare each against",
-            hint="compare one schema per run, with --source-schema NAME, or name the tables "
-            "with --tables",
+            f"{given('source_schema', source_schema)}: the target is a SQLite file, which has "
+            "no schemas to compare each against",
+            hint="compare one schema per run, with "
+            f"{given('source_schema', 'NAME', typed=True)}, or name the tables with "
+            f"{arg('tables')}",
         )
     if target_schema is not None:
         raise UsageError(
-            "--target-schema names one schema, but --source-schema names several",
-            hint="leave --target-schema out: each schema is compared with the target schema "
-            "of its name",
+            f"{arg('target_schema')} names one schema, but {arg('source_schema')} names several",
+            hint=f"leave {arg('target_schema')} out: each schema is compared with the target "
+            "schema of its name",
         )
     from arrowmig.verify_report import VerifyReport
 

@@ -33,7 +33,86 @@ def _config(**kwargs: object) -> Callable[[Path], object]:
     return lambda _: arrowmig.MigrationConfig(**kwargs)  # type: ignore[arg-type]
 
 
+PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _migrate(target: str = "t.duckdb", **kwargs: object) -> Callable[[Path], object]:
+    def call(tmp_path: Path) -> object:
+        source = _source(tmp_path / "s.db")
+        config = arrowmig.MigrationConfig(**kwargs)  # type: ignore[arg-type]
+        there = source if target == "itself" else str(tmp_path / target)
+        return arrowmig.migrate(source, there, config=config)
+
+    return call
+
+
+def _from_postgresql(target: str, **kwargs: object) -> Callable[[Path], object]:
+    def call(tmp_path: Path) -> object:
+        config = arrowmig.MigrationConfig(**kwargs)  # type: ignore[arg-type]
+        return arrowmig.migrate(PG, str(tmp_path / target), config=config)
+
+    return call
+
+
 PYTHON_CALLS = [
+    # Refused once the run plans: they said --cast, --source-schema, --mode to Python too.
+    (
+        "casts",
+        _migrate(casts={"t.nope": "text"}),
+        "casts={'t.nope': 'text'} names column 'nope', which table 't' does not have",
+    ),
+    (
+        "casts",
+        _migrate(casts={"t.id": "date"}),
+        "casts={'t.id': 'date'}: the column holds integers, and their unit is not guessed at",
+    ),
+    (
+        "source_schema",
+        _migrate(source_schema="main"),
+        "source_schema='main': the source is a SQLite file, which has no schemas",
+    ),
+    (
+        "target_schema",
+        _migrate("t.db", target_schema="main"),
+        "target_schema='main': the target is a SQLite file, which has no schemas",
+    ),
+    (
+        "mode",
+        _migrate("itself", mode="append"),
+        "source and target are the same database: mode='append' would append them into",
+    ),
+    (
+        "source_schema",
+        _from_postgresql("t.db", source_schema="a,b"),
+        "source_schema='a,b': the target is a SQLite file, which has no schemas to put each in",
+    ),
+    (
+        "target_schema",
+        _from_postgresql("t.duckdb", source_schema="a,b", target_schema="c"),
+        "target_schema names one schema, but source_schema names several",
+    ),
+    (
+        "source_schema",
+        _verify(source_schema="a,b"),
+        "source_schema='a,b': the source is a SQLite file, which has no schemas",
+    ),
+    (
+        "source_schema",
+        _from_postgresql("t.duckdb", source_schema='"a,b'),
+        "cannot read the list '\"a,b': a quoted name is not closed",
+    ),
+    (
+        "reject_dir",
+        _migrate(on_error="reject", reject_dir="/proc/nowhere"),
+        "cannot write rejected rows to '/proc/nowhere'",
+    ),
+    (
+        "rows",
+        lambda tmp_path: arrowmig.generate(
+            str(tmp_path / "g.duckdb"), rows={"large_players": 0, "large_bets": 5}
+        ),
+        "large_bets.player_id needs rows in large_players, which has none",
+    ),
     ("target_names", _config(target_names="Lower"), "unknown target_names='Lower'"),
     ("on_error", _config(on_error="skip"), "unknown on_error='skip'"),
     ("mode", _config(mode="merge"), "unknown mode='merge'"),
@@ -152,6 +231,15 @@ def test_the_hints_of_generate_are_said_in_python() -> None:
         (["migrate", "{src}", "{dst}", "--tables", ""], "--tables names no table"),
         (["verify", "{src}", "{src}", "--lock-wait-timeout", "0"], "--lock-wait-timeout must be"),
         (["generate", "{dst}", "--scale", "huge"], "unknown --scale 'huge'"),
+        (
+            ["migrate", "{src}", "{dst}", "--cast", "t.nope=text"],
+            "--cast t.nope=text names column 'nope', which table 't' does not have",
+        ),
+        (
+            ["migrate", "{src}", "{dst}", "--source-schema", "main"],
+            "--source-schema 'main': the source is a SQLite file, which has no schemas; "
+            "leave --source-schema out",
+        ),
     ],
 )
 def test_the_command_line_is_told_the_option(
@@ -161,3 +249,18 @@ def test_the_command_line_is_told_the_option(
     command = [a.format(src=src, dst=dst) for a in args]
     assert main([*command, "--progress", "none"] if args[0] != "verify" else command) == 2
     assert capsys.readouterr().err.startswith(f"arrowmig: error: {line}")
+
+
+def test_a_job_file_s_cast_of_a_missing_column_names_the_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f'source = "{_source(tmp_path / "s.db")}"\ntarget = "t.duckdb"\n'
+        '[casts]\n"t.nope" = "text"\n'
+    )
+    assert main(["run", str(job), "--progress", "none"]) == 2
+    assert capsys.readouterr().err == (
+        f'arrowmig: error: job file {str(job)!r}, key \'casts\' ("t.nope" = "text") names '
+        "column 'nope', which table 't' does not have\n"
+    )

@@ -81,6 +81,32 @@ def test_a_job_file_asking_for_json_gets_it_for_an_early_error(
     assert capsys.readouterr().out == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ('mode = "replac"', "json = true"),
+        ("tables = []", "json = true"),
+        ("parallel = 0", 'progress = "json"'),
+    ],
+)
+def test_a_job_asking_for_json_gets_it_when_another_key_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, asked: str
+) -> None:
+    # The file was read, but a refused value of another key left stdout empty.
+    source = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a)")
+    job = tmp_path / "job.toml"
+    job.write_text(f'source = "{source}"\ntarget = "{tmp_path / "t.db"}"\n{text}\n{asked}\n')
+    code = main(["run", str(job)])
+    out, err = capsys.readouterr()
+    assert code == 2 and "job file" in err
+    last = json.loads(out.splitlines()[-1])
+    assert (last["ok"], last["exit_code"]) == (False, 2)
+    assert last["error"] == err.removeprefix("arrowmig: error: ").strip()
+    # A flag replacing the ask replaces it for the error too.
+    assert main(["run", str(job), "--progress", "none"]) == 2
+    assert capsys.readouterr().out == ("" if asked.startswith("progress") else out)
+
+
 def test_without_json_stdout_stays_empty(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

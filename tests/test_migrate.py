@@ -1717,7 +1717,7 @@ def test_a_schema_named_for_a_sqlite_side_is_refused_not_ignored(
         assert main([*command, "--progress", "none"] if command[0] == "migrate" else command) == 2
         assert capsys.readouterr().err == expected
     assert not Path(duck).exists() and not Path(lite).exists()
-    with pytest.raises(arrowmig.UsageError, match="leave --target-schema out"):
+    with pytest.raises(arrowmig.UsageError, match="leave target_schema out"):
         arrowmig.verify(src, src, target_schema="main")
 
 

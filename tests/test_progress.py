@@ -691,6 +691,70 @@ def test_a_flag_that_replaces_a_job_value_is_checked_as_the_flag(tmp_path: Path)
         load_job(_job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n'), {"parallel": 0})
 
 
+@pytest.mark.parametrize(
+    ("line", "key", "value", "read"),
+    [
+        ('mode = "replac"', "mode", "replace", lambda job: job.config.mode),
+        ('on_error = "skip"', "on_error", "fail", lambda job: job.config.on_error),
+        ('progress = "fancy"', "progress", "none", lambda job: job.progress),
+        ('target_names = "Lower"', "target_names", "keep", lambda job: job.config.target_names),
+        ('batch_rows = "many"', "batch_rows", 10, lambda job: job.config.batch.batch_rows),
+        ("tables = 5", "tables", ("bets",), lambda job: job.config.tables),
+        ('[casts]\n"t" = "int"', "casts", (), lambda job: job.config.casts),
+        ('no-profile = "yes"', "profile", True, lambda job: job.config.profile),
+    ],
+)
+def test_a_job_value_an_override_replaces_is_not_checked(
+    tmp_path: Path, line: str, key: str, value: object, read: Any
+) -> None:
+    """README: "A value a flag replaced is not checked": `mode = "replac"` with --mode
+    replace was refused over the value the run never used."""
+    path = _job(tmp_path, f'source = "a.db"\ntarget = "b.db"\n{line}\n')
+    with pytest.raises(UsageError, match="job file"):
+        load_job(path)
+    assert read(load_job(path, {key: value})) == value
+
+
+def test_a_job_run_with_a_flag_replacing_a_bad_value_runs(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _job(tmp_path, 'source = "src.db"\ntarget = "out.duckdb"\nmode = "replac"\n')
+    code, _, err = _cli(capsys, "run", str(path), "--tables", "bets")
+    assert code == 2 and "key 'mode'" in err  # the file's own value, when nothing replaces it
+    code, _, err = _cli(capsys, "run", str(path), "--mode", "replace")
+    assert code == 0, err
+    assert len(duckdb_rows(tmp_path / "out.duckdb", "bets")) == 5000
+
+
+@pytest.mark.parametrize(
+    ("override", "suggested"),
+    [
+        ({"tabels": ["bets"]}, "tables"),
+        ({"mdoe": "replace"}, "mode"),
+        ({"paralel": 1}, "parallel"),
+        ({"verfy": True}, "verify"),
+    ],
+)
+def test_a_mistyped_override_is_refused_as_in_the_file(
+    tmp_path: Path, override: dict[str, object], suggested: str
+) -> None:
+    """A mistyped key was ignored: with `tabels` the job moved every table."""
+    path = _job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n')
+    with pytest.raises(UsageError) as err:
+        load_job(path, override)
+    (key,) = override
+    assert str(err.value) == (
+        f"unknown key {key!r} in load_job's overrides for job file {str(path)!r}; "
+        f"did you mean {suggested!r}?"
+    )
+
+
+def test_overrides_take_the_job_file_s_spellings(tmp_path: Path) -> None:
+    path = _job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n')
+    job = load_job(path, {"batch-rows": 10, "no_profile": True, "cast": ()})
+    assert (job.config.batch.batch_rows, job.config.profile) == (10, False)
+
+
 def test_job_tables_as_one_string_are_read_as_tables_reads_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

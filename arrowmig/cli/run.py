@@ -80,10 +80,18 @@ def command(ctx: click.Context, /, job_file: str, dry_run: bool, **params: Any) 
     from contextlib import nullcontext
 
     from arrowmig.argument_words import read_from_job_file
-    from arrowmig.jobfile import load_job
+    from arrowmig.cli.console import asked_for
+    from arrowmig.errors import UsageError
+    from arrowmig.jobfile import console_asked, load_job
 
     given = overrides(ctx, params)
-    job = load_job(job_file, given)
+    try:
+        job = load_job(job_file, given)
+    except UsageError:
+        # The file was read, another key refused: stdout still gets the answer it asked for.
+        as_json, progress = console_asked(job_file, given)
+        asked_for(as_json=as_json, progress_json=progress == "json")
+        raise
     # A cast typed here is refused as --cast; one of the file, naming the file and its key.
     with nullcontext() if "casts" in given else read_from_job_file(job_file):
         return run_migration(
