@@ -19,6 +19,7 @@ from arrowmig import MigrationConfig, SchemaError, UsageError, migrate
 from arrowmig.events import Event
 from arrowmig.migrate import explain
 from tests.dbutil import as_role, pg_exec
+from tests.private_pg import private_cluster
 from tests.run_events import signal_at_event
 
 pytestmark = pytest.mark.postgres
@@ -636,3 +637,30 @@ def test_status_shows_and_cleans_the_runs_of_every_schema(
             "SELECT count(*) FROM pg_class WHERE relname = '_arrowmig_checkpoints'"
         ).fetchone()
     assert left == (0,)
+
+
+def test_each_table_of_several_schemas_is_described_once_for_the_checks_and_the_run(
+    tmp_path: Path,
+) -> None:
+    # Every table was described for the checks made before anything is written, then again
+    # as its schema's run planned: 1,000 tables in 5 schemas spent 50 s more in the catalogs.
+    # The server counts the describing query itself (pg_stat_statements, a cluster of the
+    # test's own, as the extension must be loaded at start).
+    with private_cluster("fsync=off", "shared_preload_libraries=pg_stat_statements") as server:
+        pg_exec(server.url, "CREATE EXTENSION pg_stat_statements", SCHEMAS)
+        pg_exec(server.url, "SELECT pg_stat_statements_reset()")
+        target = tmp_path / "aw.duckdb"
+        report = migrate(server.url, str(target), config=MigrationConfig(source_schema="*"))
+        assert report.ok, [(t.name, t.error) for t in report.tables]
+        assert sorted(t.name for t in report.tables) == ALL_TABLES
+        with psycopg.connect(server.url) as con:
+            described = con.execute(
+                "SELECT coalesce(sum(calls), 0)::int FROM pg_stat_statements WHERE query LIKE "
+                "'%FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid%'"
+            ).fetchone()
+    assert described == (len(ALL_TABLES),)
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM person.address").fetchone() == (300,)
+    finally:
+        con.close()
