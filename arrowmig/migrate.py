@@ -334,6 +334,7 @@ def _source_opener(
     source: str, config: MigrationConfig, held: HeldSnapshot | None
 ) -> Callable[[], Endpoint]:
     """Opens a connection to the run's schema of ``source``, reading ``held``'s snapshot."""
+    source_url = parse_url(source)
 
     def open_source() -> Endpoint:
         try:
