@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Test processes at once: the suite waits on databases and child processes as much as it
+# computes, so two cores keep three busy (the tests marked serial run alone afterwards).
+TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
 
@@ -21,7 +24,8 @@ demo: $(STAMP) ## build a sample SQLite database, migrate it into DuckDB, print 
 	$(PY) -m arrowmig.demo
 
 test: $(STAMP) ## run the whole test suite (PostgreSQL tests where a server is reachable)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not serial"
+	$(PY) -m pytest -q -m serial
 
 lint: $(STAMP) ## ruff and mypy --strict
 	$(VENV)/bin/ruff check arrowmig tests bench

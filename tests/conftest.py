@@ -94,3 +94,26 @@ def sql_ascii_pg(pg_url: str) -> Iterator[str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs the PostgreSQL server")
+    config.addinivalue_line("markers", "serial: run alone, after the tests run in parallel")
+
+
+ALONE = {
+    # They act at a moment a run reaches (a server stopped, a session ended, a signal sent
+    # while the run holds a lock, a kill at a swap): with tests beside them on the machine's
+    # two cores, that moment comes late and the runs' timings shift. `make test` runs the
+    # rest in parallel (pytest-xdist), then these one at a time.
+    "test_server_restarts.py",
+    "test_server_crash.py",
+    "test_swap_crash.py",
+    "test_signals.py",
+    "test_signal_edges.py",
+    "test_stopped_late.py",
+    "test_stopped_finishing.py",
+    "test_stop_cancels.py",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in ALONE:
+            item.add_marker(pytest.mark.serial)

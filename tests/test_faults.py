@@ -558,7 +558,8 @@ def test_a_lock_released_while_waiting_lets_the_replace_finish(tmp_path: Path, p
                     row[0]
                     for row in watcher.execute(
                         "SELECT a.query_start FROM pg_locks l JOIN pg_stat_activity a "
-                        "ON a.pid = l.pid WHERE l.relation = 't'::regclass AND NOT l.granted"
+                        "ON a.pid = l.pid WHERE l.relation = 't'::regclass AND NOT l.granted "
+                        "AND a.datname = current_database()"
                     ).fetchall()
                 )
                 if len(waits) >= 2:

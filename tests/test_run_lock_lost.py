@@ -16,9 +16,6 @@ from tests.dbutil import pg_exec, sqlite_table, waiting_pid
 
 pytestmark = pytest.mark.postgres
 
-LOCK_SESSION = "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'arrowmig-lock pid %%'"
-
-
 def _arrowmig(*args: str) -> list[str]:
     return [sys.executable, "-m", "arrowmig", *args]
 
@@ -44,7 +41,8 @@ def _lock_session_idle_past(url: str, seconds: float) -> None:
             # Each statement its own transaction: a fresh view of the sessions, and the time.
             idle = watch.execute(
                 "SELECT clock_timestamp() - state_change > make_interval(secs => %s) "
-                "FROM pg_stat_activity WHERE application_name LIKE 'arrowmig-lock pid %%'",
+                "FROM pg_stat_activity WHERE application_name LIKE 'arrowmig-lock pid %%' "
+                "AND datname = current_database()",
                 (seconds,),
             ).fetchall()
             assert idle, "the server ended the session that holds the run's lock"
