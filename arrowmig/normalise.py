@@ -236,6 +236,40 @@ def _with_infinities(v: str, epoch: str, *, date: bool = False) -> str:
     return f"(CASE WHEN {infinite} THEN {sign} * {_INFINITE_EPOCH}::HUGEINT ELSE {epoch} END)"
 
 
+_BIGINT_RANGE = f"BETWEEN {-(2**63)} AND {2**63 - 1}"
+
+
+def _hash_huge(v: str) -> str:
+    """The hash of the HUGEINT ``v`` (an epoch, an integer of any width), one that tells every
+    two values apart as a 64-bit hash can.
+
+    Never DuckDB's own hash of a HUGEINT: that is the XOR of its two 64-bit halves' hashes,
+    so -1 (both halves all ones) hashes as 0 does, ``(a << 64) + b`` as ``(b << 64) + a``, and
+    the epoch of infinity (``_INFINITE_EPOCH``) as 2**36 µs: a numeric -0.01 became 0.00, and
+    1969-12-31 23:59:59.999999 became 1970-01-01, unseen. A value that fits 64 bits is hashed
+    as a BIGINT (DuckDB's hash of one is a bijection); a wider one, which is rare (an infinity,
+    nanoseconds past 2262, an unsigned integer past 2**63), as its text."""
+    return f"(CASE WHEN {v} {_BIGINT_RANGE} THEN hash(({v})::BIGINT) ELSE hash(({v})::VARCHAR) END)"
+
+
+def _hash_decimal(x: str, width: int, scale: int) -> str:
+    """The hash of the decimal ``x`` as a DECIMAL(``width``, ``scale``) (width 18 or 38), one
+    that tells every two values apart as a 64-bit hash can. A DECIMAL(18) is a BIGINT of its
+    digits, hashed as one (a bijection); a DECIMAL(38) is a 128-bit integer, whose own hash
+    DuckDB takes as ``_hash_huge`` tells (-0.01 hashed as 0.00 does): one that fits 18
+    digits is hashed as a DECIMAL(18), a wider one as its text (DuckDB writes every digit of
+    its scale)."""
+    if width <= 18:
+        return f"hash({x}::DECIMAL(18,{scale}))"
+    d = f"{x}::DECIMAL(38,{scale})"
+    if scale > 18:
+        return f"hash({d}::VARCHAR)"
+    return (
+        f"(CASE WHEN abs({d}) < 1{'0' * (18 - scale)} THEN hash({d}::DECIMAL(18,{scale})) "
+        f"ELSE hash({d}::VARCHAR) END)"
+    )
+
+
 def _ts_epoch(x: str, t: pa.DataType, ns: bool) -> str:
     """Epoch of a timestamp (naive ones taken as UTC) in the pair's unit, as HUGEINT."""
     t = plain_type(t)
@@ -342,7 +376,7 @@ def _parsed_ns_timestamp(x: str) -> str:
     )
     return (
         f"(CASE WHEN {x} IS NOT NULL AND {epoch} IS NULL "
-        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE hash({epoch}) END)"
+        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE {_hash_huge(epoch)} END)"
     )
 
 
@@ -486,6 +520,10 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
     return "text"
 
 
+DECIMAL_MODE = "decimal:"
+"""Decimals against decimals (``decimal:18,2``): both as a DECIMAL(width, scale) that holds
+either side's values exactly (``_hash_decimal``)."""
+
 FLOAT_TEXT = "float_text:"
 """A source float against target text (``float_text:32`` or ``:64``, the float's width): the
 text parsed as a float of that width must be the same float; text that does not parse only
@@ -509,17 +547,24 @@ def _boolean_words(value: bool) -> str:
 def _decimal_mode(st: pa.DataType, tt: pa.DataType) -> str:
     scale = max(st.scale, tt.scale)
     whole = max(st.precision - st.scale, tt.precision - tt.scale)
-    # One DECIMAL(38, s) holds both exactly (DuckDB hashes decimals alike across widths, but
-    # not across scales); wider ones are compared as canonical text.
-    return f"decimal:{scale}" if whole + scale <= 38 else NUMTEXT
+    # Both sides are cast to one DECIMAL(18, s) or (38, s) that holds either exactly (DuckDB
+    # hashes a decimal as its integer of digits, so scales and widths must agree); wider ones
+    # are compared as canonical text.
+    digits = whole + scale
+    if digits > 38:
+        return NUMTEXT
+    return f"{DECIMAL_MODE}{18 if digits <= 18 else 38},{scale}"
 
 
 def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
     t = plain_type(t)
-    if mode.startswith("decimal:"):
-        return f"hash({x}::DECIMAL(38,{mode.split(':')[1]}))"
+    if mode.startswith(DECIMAL_MODE):
+        width, scale = mode.removeprefix(DECIMAL_MODE).split(",")
+        return _hash_decimal(x, int(width), int(scale))
     if mode == INT:
-        return f"hash({x}::HUGEINT)" if pa.types.is_uint64(t) else f"hash({x}::BIGINT)"
+        # A uint64 past 2**63 is no BIGINT: hashed as _hash_huge does, not as the BIGINT of
+        # its bits (18446744073709551615 is not -1).
+        return _hash_huge(f"{x}::HUGEINT") if pa.types.is_uint64(t) else f"hash({x}::BIGINT)"
     if mode == FLOAT:
         # float32 -> DOUBLE is exact, so a float and a double agree only on exact values.
         return _float_hash(f"{x}::DOUBLE")
@@ -528,9 +573,9 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             d = f"{x}::DOUBLE"
             return (
                 f"(CASE WHEN {d} = trunc({d}) AND abs({d}) < 9.2e18 "
-                f"THEN hash({d}::HUGEINT) ELSE hash({d}) END)"
+                f"THEN {_hash_huge(f'{d}::HUGEINT')} ELSE hash({d}) END)"
             )
-        return f"hash({x}::HUGEINT)"
+        return _hash_huge(f"{x}::HUGEINT")
     if mode.startswith(FLOAT_TEXT):
         width = "FLOAT" if mode.endswith("32") else "DOUBLE"
         if kind == FLOAT:
@@ -561,9 +606,10 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             # text without one is taken as UTC because the session time zone is UTC.
             if ns:
                 return _zone_named_as_text(x, _finer_than_unit(x, ns, _parsed_ns_timestamp(x)))
-            parsed = _parsed(x, "TIMESTAMPTZ", _with_infinities("{v}", "epoch_us({v})::HUGEINT"))
+            epoch = _with_infinities("{v}", "epoch_us({v})::HUGEINT")
+            parsed = _parsed(x, "TIMESTAMPTZ", _hash_huge(epoch), hashed=True)
             return _zone_named_as_text(x, _finer_than_unit(x, ns, parsed))
-        return f"hash({_ts_epoch(x, t, ns)})"
+        return _hash_huge(_ts_epoch(x, t, ns))
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"
     if mode == TIME:

@@ -232,9 +232,97 @@ UNEQUAL = [
 ]
 
 
-@pytest.mark.parametrize(("label", "left", "right"), UNEQUAL, ids=[c[0] for c in UNEQUAL])
+_HALVES = (5 << 64) + 1, (1 << 64) + 5
+"""Two 128-bit integers of swapped 64-bit halves: DuckDB's hash of a HUGEINT (the XOR of its
+halves' hashes) is one for both, as it is for -1 and 0 and for any value of equal halves."""
+
+WIDE_HASH_COLLISIONS = [
+    *(
+        (f"decimal({p},{s}) {a} vs {b}", pa.array([Decimal(a)], t), pa.array([Decimal(b)], t))
+        for p, s, a, b in (
+            (10, 2, "-0.01", "0.00"),
+            (30, 2, "-0.01", "0.00"),
+            (38, 20, "-1e-20", "0"),
+            (38, 0, _HALVES[0], _HALVES[1]),
+            (38, 0, (1 << 64) + 1, 0),
+        )
+        for t in [pa.decimal128(p, s)]
+    ),
+    *(
+        (f"timestamp({unit}, {tz}) -1 vs 0", pa.array([-1], t), pa.array([0], t))
+        for unit in ("us", "ns")
+        for tz in (None, "UTC")
+        for t in [pa.timestamp(unit, tz=tz)]
+    ),
+    (
+        "timestamp text 1 µs before 1970 vs 1970 (a SQLite copy)",
+        pa.array(["1969-12-31 23:59:59.999999+00:00"]),
+        pa.array([0], pa.timestamp("us", tz="UTC")),
+    ),
+    *(
+        # infinity's epoch (2**100) has halves 2**36 and 0: it hashed as 2**36 µs does.
+        (f"{what} vs 1970-01-01 19:05:19.476736", infinity, pa.array([2**36], pa.timestamp("us")))
+        for what, infinity in (
+            ("infinity", pa.array([2**63 - 1], pa.timestamp("us"))),
+            ("infinity as text", pa.array(["infinity"])),
+            ("a date's infinity", pa.array([2**31 - 1], pa.date32())),
+        )
+    ),
+    ("int64 -1 vs uint64 2**64-1", pa.array([-1], pa.int64()), pa.array([2**64 - 1], pa.uint64())),
+    ("double -1.0 vs integer 0", pa.array([-1.0]), pa.array([0], pa.int64())),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "left", "right"),
+    UNEQUAL + WIDE_HASH_COLLISIONS,
+    ids=[c[0] for c in UNEQUAL + WIDE_HASH_COLLISIONS],
+)
 def test_unequal_values_never_hash_equal(label: str, left: pa.Array, right: pa.Array) -> None:
     assert not _same(left, right), label
+
+
+_NEAR_ZERO = st.integers(min_value=-3, max_value=3)
+_INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.one_of(_NEAR_ZERO, _INT64), min_size=2, max_size=2, unique=True),
+    unit=st.sampled_from(["us", "ns"]),
+    tz=st.sampled_from([None, "UTC"]),
+)
+def test_two_timestamps_never_hash_equal(values: list[int], unit: str, tz: str | None) -> None:
+    t = pa.timestamp(unit, tz=tz)
+    assert not _same(pa.array(values[:1], t), pa.array(values[1:], t)), values
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    halves=st.lists(
+        st.one_of(_NEAR_ZERO.map(abs), st.integers(min_value=0, max_value=2**62)),
+        min_size=2,
+        max_size=2,
+        unique=True,
+    ),
+    scale=st.integers(min_value=0, max_value=20),
+    negative=st.booleans(),
+)
+def test_decimals_of_swapped_or_equal_halves_never_hash_equal(
+    halves: list[int], scale: int, negative: bool
+) -> None:
+    """The unscaled values (hi << 64) + lo against (lo << 64) + hi and against (hi << 64) + hi,
+    as decimal(38, scale): DuckDB's hash of a DECIMAL(38) took them for one another."""
+    hi, lo = halves
+    sign = -1 if negative else 1
+    t = pa.decimal128(38, scale)
+
+    def dec(unscaled: int) -> pa.Array:
+        return pa.array([Decimal(sign * unscaled).scaleb(-scale)], t)
+
+    for other in ((lo << 64) + hi, (hi << 64) + hi):
+        if other != (hi << 64) + lo:
+            assert not _same(dec((hi << 64) + lo), dec(other)), (hi, lo, other)
 
 
 def _table(n: int) -> pa.Table:

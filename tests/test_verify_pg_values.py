@@ -313,6 +313,54 @@ def test_a_zero_of_a_numeric_without_integer_digits_matches_its_copy(
     assert sorted(_changed(report)) == [1, 3]
 
 
+WIDE = """
+CREATE TABLE h (id int PRIMARY KEY, n numeric(10,2), w numeric(30,2), big numeric(38,0),
+  ts timestamp, tz timestamptz);
+INSERT INTO h VALUES
+  (1, -0.01, -0.01, 92233720368547758081, '1969-12-31 23:59:59.999999',
+   '1969-12-31 23:59:59.999999+00'),
+  (2, 5, 5, 18446744073709551617, 'infinity', 'infinity'),
+  (3, 1, 1, 1, '2024-01-01', '2024-01-01+00');
+"""
+WIDE_CHANGES = {
+    # -1 unit to 0 (DuckDB hashed HUGEINT -1 as 0), (5 << 64) + 1 to (1 << 64) + 5 (swapped
+    # halves), (1 << 64) + 1 to 0 (equal halves), and infinity (2**100 µs as verify reads it)
+    # to 2**36 µs: each hashed alike before, and verify said "match".
+    "postgresql": [
+        "UPDATE h SET n = 0, w = 0, big = 18446744073709551621, ts = '1970-01-01',"
+        " tz = '1970-01-01 00:00:00+00' WHERE id = 1",
+        "UPDATE h SET big = 0, ts = '1970-01-01 19:05:19.476736',"
+        " tz = '1970-01-01 19:05:19.476736+00' WHERE id = 2",
+    ],
+    "sqlite": [  # as arrowmig writes them: text
+        "UPDATE h SET n = '0.00', w = '0.00', big = '18446744073709551621',"
+        " ts = '1970-01-01 00:00:00', tz = '1970-01-01 00:00:00+00:00' WHERE id = 1",
+        "UPDATE h SET big = '0', ts = '1970-01-01 19:05:19.476736',"
+        " tz = '1970-01-01 19:05:19.476736+00:00' WHERE id = 2",
+    ],
+}
+
+
+@pytest.mark.parametrize("into", ["postgresql", "duckdb", "sqlite"])
+def test_a_value_become_one_hashed_alike_by_duckdb_is_a_difference(
+    into: str, pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """Numerics and timestamps were hashed as DuckDB's 128-bit integers, whose hash XORs the
+    two halves': -0.01 became 0.00, 1969-12-31 23:59:59.999999 became 1970-01-01, and
+    infinity became 1970-01-01 19:05:19.476736 with verify saying "match", at --level diff
+    too."""
+    _load(pg_url, WIDE)
+    target = _target(into, second_pg, tmp_path / "h")
+    assert migrate(pg_url, target).ok
+    assert verify(pg_url, target, level="diff").ok
+    _edit(into, target, WIDE_CHANGES["postgresql" if into == "duckdb" else into])
+    for level in ("checksum", "diff"):
+        report = verify(pg_url, target, level=level)
+        assert report.exit_code == 1, report.to_dict()
+        changed = {key: sorted(columns) for key, columns in _changed_columns(report).items()}
+        assert changed == {1: ["big", "n", "ts", "tz", "w"], 2: ["big", "ts", "tz"]}
+
+
 def test_a_date_past_the_timestamps_range_against_a_timestamp_is_a_differing_row(
     pg_url: str, second_pg: str
 ) -> None:
