@@ -16,6 +16,7 @@ from tests.dbutil import pg_exec, sqlite_table, waiting_pid
 
 pytestmark = pytest.mark.postgres
 
+
 def _arrowmig(*args: str) -> list[str]:
     return [sys.executable, "-m", "arrowmig", *args]
 
