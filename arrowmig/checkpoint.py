@@ -326,9 +326,10 @@ class CheckpointStore:
             for r in self.target.execute(sql + " ORDER BY run_id, table_name, stream_name", params)
         ]
 
-    def unfinished_run_loading(self, table: str) -> str | None:
-        """The id of a run not finished (interrupted, killed, failed) that loads ``table``, which
-        ``--resume`` continues; None when there is none (every run that loaded it completed)."""
+    def unfinished_run_loading(self, table: str) -> Row | None:
+        """The run row of a run not finished (interrupted, killed, failed) that loads ``table``,
+        which ``--resume`` continues; None when there is none (every run that loaded it
+        completed)."""
         rows = self.rows()
         runs = {r.run_id: r for r in rows if r.table_name == RUN_ROW}
         for row in rows:
@@ -338,7 +339,7 @@ class CheckpointStore:
             recorded = run_basis(own).get("tables")
             listed = isinstance(recorded, list) and table in recorded
             if listed or (row.table_name == table and row.stream_name == TABLE_ROW):
-                return row.run_id
+                return own
         return None
 
     def stream_row(self, run_id: str, table: str, stream: str) -> Row | None:
