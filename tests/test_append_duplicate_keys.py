@@ -102,7 +102,6 @@ def test_a_repeated_key_between_two_postgresql_databases_is_named_too(
 @pytest.mark.parametrize("target_kind", ["postgres", "sqlite"])
 def test_create_refused_after_a_failed_append_gives_the_command_that_continues_it(
     request: pytest.FixtureRequest,
-    tmp_path: Path,
     source: str,
     capsys: pytest.CaptureFixture[str],
     target_kind: str,
@@ -110,7 +109,7 @@ def test_create_refused_after_a_failed_append_gives_the_command_that_continues_i
     # The refusal said "continue it with --resume": this create command with --resume found
     # the complete create run ("nothing to resume", exit 0), or was refused ("ran in --mode
     # 'append', this run 'create'"), never the failed append it named.
-    target = target_of(target_kind, tmp_path, request)
+    target = target_of(target_kind, Path(source).parent, request)
     assert main(["migrate", source, target, "--progress", "none"]) == 0
     assert main(["migrate", source, target, "--mode", "append", "--progress", "none"]) == 1
     capsys.readouterr()
