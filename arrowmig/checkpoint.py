@@ -17,6 +17,7 @@ from typing import Any
 
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
+from arrowmig.errors import ArrowmigError
 from arrowmig.model import Table
 from arrowmig.schema import quote_literal
 
@@ -261,6 +262,16 @@ def superseded_text(run_row: Row, target: str) -> str:
     )
 
 
+def create_sql(table: str) -> str:
+    """The statement that creates the checkpoint table (``table``: its name, qualified)."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table} (run_id TEXT NOT NULL, table_name TEXT NOT NULL, "
+        "stream_name TEXT NOT NULL, physical_table TEXT, after_key BIGINT, upto_key BIGINT, "
+        "last_key BIGINT, rows_done BIGINT NOT NULL, state TEXT NOT NULL, detail TEXT, "
+        "updated_at TEXT, PRIMARY KEY (run_id, table_name, stream_name))"
+    )
+
+
 def _literal(value: str | int | None) -> str:
     """A checkpoint value written into a statement (``CheckpointStore.upsert_sql``)."""
     if value is None:
@@ -282,12 +293,22 @@ class CheckpointStore:
     def ensure(self) -> None:
         if getattr(self.target, "ensure_schema", None):
             self.target.ensure_schema()  # type: ignore[attr-defined]
-        self.target.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.table} (run_id TEXT NOT NULL, table_name TEXT NOT NULL, "
-            "stream_name TEXT NOT NULL, physical_table TEXT, after_key BIGINT, upto_key BIGINT, "
-            "last_key BIGINT, rows_done BIGINT NOT NULL, state TEXT NOT NULL, detail TEXT, "
-            "updated_at TEXT, PRIMARY KEY (run_id, table_name, stream_name))"
-        )
+        try:
+            self.target.execute(create_sql(self.table))
+        except ArrowmigError:
+            # Runs into other tables of one database, started together, create it at once.
+            # PostgreSQL's IF NOT EXISTS looks before it creates, so the later of two failed
+            # on the catalog's unique index once the first committed ("duplicate key value
+            # violates unique constraint pg_type_typname_nsp_index"). The table is there
+            # then, which is all this asks for.
+            if not self._there_after_failure():
+                raise
+
+    def _there_after_failure(self) -> bool:
+        try:
+            return self.exists()
+        except ArrowmigError:
+            return False  # the failure that led here says more than this one
 
     def exists(self) -> bool:
         return self.target.table_exists(CHECKPOINT_TABLE)
@@ -305,9 +326,10 @@ class CheckpointStore:
             for r in self.target.execute(sql + " ORDER BY run_id, table_name, stream_name", params)
         ]
 
-    def unfinished_run_loading(self, table: str) -> str | None:
-        """The id of a run not finished (interrupted, killed, failed) that loads ``table``, which
-        ``--resume`` continues; None when there is none (every run that loaded it completed)."""
+    def unfinished_run_loading(self, table: str) -> Row | None:
+        """The run row of a run not finished (interrupted, killed, failed) that loads ``table``,
+        which ``--resume`` continues; None when there is none (every run that loaded it
+        completed)."""
         rows = self.rows()
         runs = {r.run_id: r for r in rows if r.table_name == RUN_ROW}
         for row in rows:
@@ -317,7 +339,7 @@ class CheckpointStore:
             recorded = run_basis(own).get("tables")
             listed = isinstance(recorded, list) and table in recorded
             if listed or (row.table_name == table and row.stream_name == TABLE_ROW):
-                return row.run_id
+                return own
         return None
 
     def stream_row(self, run_id: str, table: str, stream: str) -> Row | None:

@@ -24,7 +24,11 @@ def connect_duckdb(
     import duckdb
 
     con = duckdb.connect(path, read_only=read_only, config={**settings, **OFFLINE})
-    # DuckDB draws a bar on stdout for a query over ~2 s: a library must write nothing there
-    # (a script's own output is on it). A per-connection setting, refused at connect.
-    con.execute("SET enable_progress_bar = false")
+    try:
+        # DuckDB draws a bar on stdout for a query over ~2 s: a library must write nothing
+        # there (a script's own output is on it). A per-connection setting, refused at connect.
+        con.execute("SET enable_progress_bar = false")
+    except BaseException:
+        con.close()  # a signal to stop: closed now, not when the traceback that holds it goes
+        raise
     return con

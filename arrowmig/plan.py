@@ -17,7 +17,7 @@ from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
 from arrowmig.argument_words import arg, cast_given
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
-from arrowmig.checkpoint import CheckpointStore
+from arrowmig.checkpoint import CheckpointStore, run_basis
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
@@ -67,6 +67,7 @@ from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_a
 from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sqlite_header import plan_header
 from arrowmig.sqlite_nan import grouped_nan_notes, with_nan_notes
+from arrowmig.status import resume_command
 from arrowmig.target_names import (
     column_notes_renamed,
     for_target,
@@ -85,17 +86,27 @@ TABLE_EXISTS_HINT = "use --mode replace, append or truncate, or drop it first"
 it has no --resume); ``table_exists_hint`` puts --resume first where a run is unfinished."""
 
 
-def table_exists_hint(dst: Endpoint, name: str) -> str:
+def table_exists_hint(dst: Endpoint, name: str, target_schema: str | None) -> str:
     """What to do about table ``name`` of the target, there already in create mode: continue
-    the run that loads it with --resume, when one is not finished (the target's checkpoints
-    say so); otherwise --resume has nothing to continue, and is not offered."""
+    the run that loads it, when one is not finished (the target's checkpoints say so), with
+    its own command and --resume; otherwise --resume has nothing to continue, and is not
+    offered. ``target_schema``: the --target-schema the table was looked for in.
+
+    Its own command, not this one: this command with --resume continues the run whose
+    options it has, and a run of another mode (a failed --mode append) was then refused, or
+    another run, complete, was found ("nothing to resume")."""
     try:
         run = CheckpointStore(dst).unfinished_run_loading(name)
     except ArrowmigError:
         run = None  # checkpoints this user cannot read: no run of its own to continue
     if run is None:
         return TABLE_EXISTS_HINT
-    return f"run {run}, which loads it, is not finished: continue it with --resume; or {TABLE_EXISTS_HINT}"
+    command = resume_command(run_basis(run), dst.url.redacted, target_schema)
+    how = command or "--resume"  # a run that recorded too little to say
+    return (
+        f"run {run.run_id}, which loads it, is not finished: continue it with {how}; "
+        f"or {TABLE_EXISTS_HINT}"
+    )
 
 
 @dataclass(frozen=True)
@@ -543,7 +554,7 @@ def build_plan(
             if config.mode == "create" and exists:
                 conflict = SchemaError(
                     f"table {there!r} already exists in {dst.url.redacted}",
-                    hint=table_exists_hint(dst, name),
+                    hint=table_exists_hint(dst, name, config.target_schema),
                     table=name,
                 )
                 if not defer_conflicts:

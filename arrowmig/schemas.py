@@ -319,7 +319,7 @@ def _refuse_existing(target: str, runs: list[SchemaRun]) -> None:
                 if dst.table_exists(there):
                     raise SchemaError(
                         f"table {shown(schema, there)} already exists in {dst.url.redacted}",
-                        hint=table_exists_hint(dst, name),
+                        hint=table_exists_hint(dst, name, schema),
                         table=shown(run.schema, name),
                     )
 

@@ -4,12 +4,15 @@ which key and the ways on (README: "one line saying what is wrong and what to do
 from __future__ import annotations
 
 import json
+import shlex
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from arrowmig.cli import main
-from tests.dbutil import pg_exec, sqlite_table, target_of
+from tests.dbutil import pg_exec, rows_of, sqlite_table, target_of
 
 
 @pytest.fixture
@@ -94,3 +97,36 @@ def test_a_repeated_key_between_two_postgresql_databases_is_named_too(
     (failed,) = [line for line in err.splitlines() if "FAILED" in line]
     assert "key (id)=(7) is in the target table already" in failed
     assert "remove the duplicates" in failed
+
+
+@pytest.mark.parametrize("target_kind", ["postgres", "sqlite"])
+def test_create_refused_after_a_failed_append_gives_the_command_that_continues_it(
+    request: pytest.FixtureRequest,
+    source: str,
+    capsys: pytest.CaptureFixture[str],
+    target_kind: str,
+) -> None:
+    # The refusal said "continue it with --resume": this create command with --resume found
+    # the complete create run ("nothing to resume", exit 0), or was refused ("ran in --mode
+    # 'append', this run 'create'"), never the failed append it named.
+    target = target_of(target_kind, Path(source).parent, request)
+    assert main(["migrate", source, target, "--progress", "none"]) == 0
+    assert main(["migrate", source, target, "--mode", "append", "--progress", "none"]) == 1
+    capsys.readouterr()
+    assert main(["migrate", source, target, "--progress", "none"]) == 2
+    refusal = capsys.readouterr().err
+    failed_run = refusal.split("; run ")[1].split(",")[0]
+    command = refusal.split("continue it with ")[1].split("; or ")[0]
+    words = shlex.split(command)
+    assert words[:2] == ["arrowmig", "migrate"] and "--resume" in words, refusal
+
+    # Followed, once the cause is fixed (the repeated keys gone from the target):
+    if target_kind == "postgres":
+        pg_exec(target, "DELETE FROM players")
+    else:
+        with closing(sqlite3.connect(target)) as con, con:
+            con.execute("DELETE FROM players")
+    assert main([*words[1:], "--progress", "none", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["run_id"], report["rows"]) == (failed_run, 50)
+    assert rows_of(target, "players", "id") == [(i, f"p{i}") for i in range(1, 51)]

@@ -6,16 +6,21 @@ which prints the stopped run's report, keeps its exit codes (tests/test_signals.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import signal
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
 import arrowmig
 from arrowmig import BatchConfig, Event, MigrationConfig
+from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.errors import StopRequested
 from tests.dbutil import rows_of, sqlite_table
 
@@ -103,6 +108,40 @@ def test_ctrl_c_stops_verify_and_generate_alike(tmp_path: Path) -> None:
     assert isinstance(stopped.value, arrowmig.Interrupted)
     report = stopped.value.report
     assert report is not None and report.interrupted == "SIGINT"
+
+
+def _ctrl_c_as_duckdb_opens(path: str) -> Callable[[FrameType, str, object], object]:
+    """A trace function that presses Ctrl-C once DuckDB has opened the file ``path``, made it
+    when it was new, and the connection is not yet the run's: as its first statement runs."""
+    lines, first = inspect.getsourcelines(connect_duckdb)
+    statement = first + next(i for i, ln in enumerate(lines) if "enable_progress_bar" in ln)
+
+    def trace(frame: FrameType, event: str, _arg: object) -> object:
+        if event == "call":
+            opening = frame.f_code is connect_duckdb.__code__ and frame.f_locals["path"] == path
+            return trace if opening else None
+        if event == "line" and frame.f_lineno == statement:
+            sys.settrace(None)
+            os.kill(os.getpid(), signal.SIGINT)
+        return trace
+
+    return trace
+
+
+def test_ctrl_c_as_a_new_duckdb_target_opens_leaves_no_file(tmp_path: Path) -> None:
+    # The interrupt said "before anything was written", and left the new file behind, empty.
+    source, target = _source(tmp_path), str(tmp_path / "t.duckdb")
+    sys.settrace(_ctrl_c_as_duckdb_opens(target))
+    try:
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            arrowmig.migrate(source, target)
+    finally:
+        sys.settrace(None)
+    assert isinstance(stopped.value, arrowmig.Interrupted) and stopped.value.nothing_written
+    assert not Path(target).exists()
+    # Nothing of it is left open either: the next call makes the file and fills it.
+    assert arrowmig.migrate(source, target).ok
+    assert len(rows_of(target, "t")) == ROWS
 
 
 def _signal_set_up() -> tuple[object, int, set[str]]:

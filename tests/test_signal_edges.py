@@ -19,9 +19,10 @@ import time
 from pathlib import Path
 from typing import IO
 
+import psycopg
 import pytest
 
-from tests.dbutil import sqlite_rows
+from tests.dbutil import pg_exec, pg_rows, sqlite_rows, waiting_pid
 
 COMMAND = str(Path(sys.executable).parent / "arrowmig")
 EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -172,6 +173,42 @@ def test_a_signal_once_the_command_has_ended_leaves_its_exit_status(tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert [t["name"] for t in json.loads(proc.stdout)["tables"]] == ["t00"]
     assert proc.stderr == ""
+
+
+# -- a signal ignored as the command starts ---------------------------------------------------
+
+
+def _started_with_sigint_ignored(*args: str) -> subprocess.Popen[bytes]:
+    """The command started as a script's `arrowmig ... &` is: with SIGINT ignored, so that
+    the terminal's Ctrl-C leaves it running."""
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the child
+    try:
+        return _start(*args)
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.postgres
+def test_sigint_ignored_as_the_command_starts_stays_ignored_for_the_whole_run(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Ignored while the command loaded, SIGINT stopped the run once the command's own handler
+    # was in place: the same `kill -INT` was lost in the first second and ended the run
+    # (exit 130) later.
+    source = _tables(tmp_path / "s.db", 1)
+    pg_exec(pg_url, "CREATE TABLE t00 (id bigint PRIMARY KEY, v text)")
+    with psycopg.connect(pg_url) as con:
+        con.execute("LOCK TABLE t00 IN SHARE MODE")  # holds up its first batch
+        proc = _started_with_sigint_ignored(
+            "migrate", str(source), pg_url, "--mode", "append", "--json"
+        )
+        _until(lambda: _loading_pyarrow(proc.pid), proc, "loaded pyarrow")
+        proc.send_signal(signal.SIGINT)
+        waiting_pid(pg_url, "relation = 't00'::regclass", proc)
+        proc.send_signal(signal.SIGINT)
+    code, out, err = _finish(proc)
+    assert (code, json.loads(out)["exit_code"]) == (0, 0), err
+    assert pg_rows(pg_url, "t00", "id") == [(0, "v0"), (1, "v1"), (2, "v2")]
 
 
 # -- bench ------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def test_sigint_as_the_keys_are_built_leaves_them_to_resume(
     (run,) = runs_of(pg_url)
     assert run["state"] == "interrupted"
     assert _target_state(pg_url) == ([], 1)  # nothing built, nothing moved
-    assert "continue it with --resume" in _refused_afresh(source, pg_url)
+    assert f"continue it with {run['resume']};" in _refused_afresh(source, pg_url)
 
     resumed = _migrate(source, pg_url, "--resume", "--json")
     out, err = resumed.communicate(timeout=120)

@@ -21,6 +21,9 @@ _stands: list[bool] = []
 _depth: list[int] = [0]
 """How many ``sigterm_stops`` the command is in (``migrate`` has its own inside ``main``'s)."""
 
+_ignored: list[int] = []
+"""The signals ignored (SIG_IGN) as the command began: left so for the whole command."""
+
 
 def outcome_stands() -> None:
     """The command's report is final (a run's summary event, a verify's result, the plan):
@@ -58,8 +61,9 @@ def sigterm_stops() -> Iterator[None]:
     on the way out (verify's temporary files), a migration keeps its committed batches and
     prints its report, and the command exits 143 with one line. SIGTERM and Ctrl-C that land
     during an import are raised once it is over (``held_signals``); once the outcome stands
-    (``outcome_stands``), both are ignored. Only the main thread may set handlers (``main()``
-    called from another thread leaves both as they are)."""
+    (``outcome_stands``), both are ignored. A signal ignored as the command began stays
+    ignored. Only the main thread may set handlers (``main()`` called from another thread
+    leaves both as they are)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -76,8 +80,13 @@ def sigterm_stops() -> Iterator[None]:
     handler = held_during_imports(stop)
     if _depth[0] == 0:
         _stands.clear()  # a new command (tests run several in one process)
+        # A signal ignored as the command starts stays ignored, as Unix has it: a script's
+        # `arrowmig ... &` starts with SIGINT ignored, so that the terminal's Ctrl-C leaves
+        # it running. Handled from here on, a SIGINT sent in the first second was lost (the
+        # run went to its end) and one sent later stopped the run.
+        _ignored[:] = [s for s in _SIGNALS if signal.getsignal(s) == signal.SIG_IGN]
     _depth[0] += 1
-    previous = {s: signal.signal(s, handler) for s in _SIGNALS}
+    previous = {s: signal.signal(s, handler) for s in _SIGNALS if s not in _ignored}
     try:
         yield
         held = take_held()

@@ -128,9 +128,16 @@ class _SharedDatabase:
             )
         # Capped as it opens: DuckDB replays the rows of a write-ahead log left behind into
         # memory then.
-        self.connection = connect_duckdb(
-            path, read_only=read_only, memory_limit=DUCKDB_MEMORY_LIMIT
-        )
+        try:
+            self.connection = connect_duckdb(
+                path, read_only=read_only, memory_limit=DUCKDB_MEMORY_LIMIT
+            )
+        except BaseException as exc:
+            # A stop, not an error: DuckDB failing to open a new file (another process made
+            # it meanwhile, and holds it) leaves it to its owner.
+            if self.created and not isinstance(exc, Exception):
+                self._remove_if_made_empty()
+            raise
         try:
             if not read_only:
                 for setting in writer_settings(memory_limit_bytes(DUCKDB_MEMORY_LIMIT)):
@@ -214,6 +221,19 @@ class _SharedDatabase:
             for leftover in (self.path, self.path + ".wal"):
                 with contextlib.suppress(OSError):
                     os.remove(leftover)
+
+    def _remove_if_made_empty(self) -> None:
+        """A signal to stop landed as DuckDB opened the file, which it made (Ctrl-C early in
+        ``arrowmig.migrate()``): the connection, never held, was closed as it was let go, and
+        the new file is removed (by ``_close``) as one left empty is. Looked at through a
+        connection of DuckDB's own settings: were that connection still open somewhere,
+        DuckDB refuses it ("a different configuration than existing connections"), and a
+        file still open is not removed; so is one another process has taken meanwhile."""
+        try:
+            self.connection = connect_duckdb(self.path)
+        except Exception:
+            return
+        self._close()
 
     def _holds_nothing(self) -> bool:
         try:

@@ -844,12 +844,21 @@ class PostgresEndpoint(BaseEndpoint):
         # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema is
         # there: a user who may create tables in public but not schemas was refused. (IF NOT
         # EXISTS stays for the connections of one run that create a new schema at once.)
-        if not self._query("SELECT 1 FROM pg_namespace WHERE nspname = $1", (self._schema,)):
+        if not self._schema_there():
             try:
                 self._run(
                     f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self._schema)}", "creating schema"
                 )
-            except SchemaError as exc:  # insufficient_privilege: CREATE on the database
+            except ArrowmigError as exc:
+                # Runs started together into a new --target-schema create it at once: IF NOT
+                # EXISTS looks before it creates, and the later of two failed on the catalog's
+                # unique index once the first committed. The schema is there then.
+                if self._schema_there():
+                    self._schema_ready = True
+                    return
+                if not isinstance(exc, SchemaError):
+                    raise
+                # insufficient_privilege: CREATE on the database
                 who, db = self._query("SELECT current_user, current_database()")[0]
                 exc.hint = (
                     f"creating schema {self._schema!r} needs CREATE on the database: GRANT "
@@ -859,6 +868,9 @@ class PostgresEndpoint(BaseEndpoint):
                 )
                 raise
         self._schema_ready = True
+
+    def _schema_there(self) -> bool:
+        return bool(self._query("SELECT 1 FROM pg_namespace WHERE nspname = $1", (self._schema,)))
 
     def create_table(self, table: Table) -> None:
         self.ensure_schema()

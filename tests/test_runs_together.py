@@ -1,0 +1,69 @@
+"""Runs into other tables of one PostgreSQL database may run at once (one run per *table*).
+Started together into a fresh database, each creates arrowmig's checkpoint table (and a new
+--target-schema): PostgreSQL's IF NOT EXISTS looks before it creates, so the later of two
+failed with the catalog's "duplicate key value violates unique constraint" once the first
+committed (exit 1). Here the other run's creation is held open, uncommitted, until the run
+waits on it: the moment the race needs, every time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from arrowmig.checkpoint import create_sql
+from tests.dbutil import pg_rows, rows_of, sqlite_table, waiting_pid
+
+pytestmark = pytest.mark.postgres
+
+# A session waits for another's transaction: the creation the test holds uncommitted.
+WAITS_FOR_A_TRANSACTION = "locktype = 'transactionid'"
+
+
+def _run_started(source: str, target: str, *options: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "arrowmig", "migrate", source, target, "--json", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _succeeded(run: subprocess.Popen[str]) -> None:
+    out, err = run.communicate(timeout=120)
+    assert (run.returncode, json.loads(out)["ok"]) == (0, True), err
+
+
+def _source(tmp_path: Path) -> str:
+    return sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT)", [(1, "x"), (2, "y")]
+    )
+
+
+def test_a_run_started_as_another_creates_the_checkpoint_table_succeeds(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _source(tmp_path)
+    with psycopg.connect(pg_url) as other:  # another run, its creation not yet committed
+        other.execute(create_sql("public._arrowmig_checkpoints"))  # type: ignore[arg-type]
+        run = _run_started(source, pg_url)
+        waiting_pid(pg_url, WAITS_FOR_A_TRANSACTION, run)
+    _succeeded(run)
+    assert rows_of(pg_url, "a", "id") == [(1, "x"), (2, "y")]
+
+
+def test_a_run_started_as_another_creates_its_target_schema_succeeds(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _source(tmp_path)
+    with psycopg.connect(pg_url) as other:
+        other.execute("CREATE SCHEMA fresh")
+        run = _run_started(source, pg_url, "--target-schema", "fresh")
+        waiting_pid(pg_url, WAITS_FOR_A_TRANSACTION, run)
+    _succeeded(run)
+    assert pg_rows(pg_url, "a", "id", schema="fresh") == [(1, "x"), (2, "y")]
