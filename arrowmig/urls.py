@@ -179,7 +179,7 @@ def with_connect_timeout(uri: str) -> str:
     if libpq_misreads(uri):
         return uri  # libpq reads it otherwise than we do: nothing is added to its misreading
     try:
-        params = parse_qs(urlsplit(uri).query)
+        params = parse_qs(urlsplit(uri).query, keep_blank_values=True)
     except ValueError:
         return uri
     if "connect_timeout" in params or "service" in params:
@@ -187,7 +187,9 @@ def with_connect_timeout(uri: str) -> str:
     if os.environ.get("PGCONNECT_TIMEOUT") or os.environ.get("PGSERVICE"):
         return uri
     head, hash_sign, fragment = uri.partition("#")
-    joiner = "&" if "?" in head else "?"
+    # A URL a script built may end in "?" or "&" (its options empty): libpq takes those, but
+    # not "?&" or "&&", which would blame a parameter the user never wrote.
+    joiner = "" if head.endswith(("?", "&")) else "&" if "?" in head else "?"
     return f"{head}{joiner}connect_timeout={CONNECT_TIMEOUT_S}{hash_sign}{fragment}"
 
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from arrowmig import urls
+from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import UrlError
 from arrowmig.urls import parse_url, password_of, redact, redact_text
 
@@ -272,6 +273,22 @@ def test_a_query_string_makes_no_file_and_exits_2(
 )
 def test_a_connect_timeout_the_user_set_is_kept(url: str) -> None:
     assert parse_url(url).target == url
+
+
+@pytest.mark.parametrize("ending", ["?", "?sslmode=disable&"])
+def test_a_url_whose_options_end_empty_still_connects(pg_url: str, ending: str) -> None:
+    # A script's "$BASE?$OPTS" with OPTS empty: libpq takes it as psql does, and the timeout
+    # added to it must not make "?&" or "&&" of it, which libpq refuses.
+    url = pg_url + ending
+    assert parse_url(url).target == f"{url}{TIMEOUT}"
+    with open_endpoint(url) as endpoint:
+        assert endpoint.list_tables() == []
+
+
+def test_an_empty_connect_timeout_is_the_users_own() -> None:
+    assert parse_url("postgresql://h/db?connect_timeout=").target == (
+        "postgresql://h/db?connect_timeout="
+    )
 
 
 def test_pgconnect_timeout_in_the_environment_is_left_to_libpq(
