@@ -5,6 +5,7 @@ other text arrives as the interval it says."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -85,3 +86,38 @@ def test_finer_interval_texts_cast_into_postgres_are_refused_per_row(
     with psycopg.connect(pg_url) as con:
         kept = con.execute("SELECT id, d::text FROM t ORDER BY id").fetchall()
     assert kept == [(5, "00:00:00.000003"), (6, "01:30:00"), (7, "1 day 00:00:00.000001")]
+
+
+def test_unreadable_texts_cast_into_duckdb_are_named_and_set_aside(tmp_path: Path) -> None:
+    # DuckDB's insert failed the whole table on the first, even with --on-error reject, in
+    # its own words ('extract specifier "e" not recognized': no row, no value).
+    source = sqlite_texts(tmp_path / "s.db", {1: "1 day", 2: "banana", 3: "1e-7 hours"})
+    failed = migrate(source, str(tmp_path / "fail.duckdb"), config=_cast())
+    error = failed.tables[0].error or ""
+    assert "table 't', column 'd', id 2: value does not convert to interval: 'banana'" in error
+    target = tmp_path / "t.duckdb"
+    rejects = tmp_path / "rj"
+    report = migrate(source, str(target), config=_cast(on_error="reject", reject_dir=str(rejects)))
+    assert report.tables[0].rejected == 2
+    set_aside = [json.loads(line) for line in (rejects / "t.jsonl").read_text().splitlines()]
+    assert [(r["row"], r["problems"][0]["column"]) for r in set_aside] == [
+        ([2, "banana"], "d"),
+        ([3, "1e-7 hours"], "d"),
+    ]
+    with duckdb.connect(str(target), read_only=True) as con:
+        kept = con.execute("SELECT id, d::VARCHAR FROM t ORDER BY id").fetchall()
+    assert kept == [(1, "1 day")]
+
+
+@pytest.mark.parametrize("cast", ["uuid", "time", "json"])
+def test_other_texts_duckdb_converts_are_set_aside_per_row(tmp_path: Path, cast: str) -> None:
+    good = {"uuid": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "time": "12:34:56", "json": "[1]"}
+    source = sqlite_texts(tmp_path / "s.db", {1: good[cast], 2: "banana"})
+    target = tmp_path / "t.duckdb"
+    config = MigrationConfig(
+        casts=(("t", "d", cast),), on_error="reject", reject_dir=str(tmp_path / "rj")
+    )
+    report = migrate(source, str(target), config=config)
+    assert (report.tables[0].rejected, report.tables[0].rows) == (1, 1)
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("SELECT id FROM t").fetchall() == [(1,)]

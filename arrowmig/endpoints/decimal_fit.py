@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig.duckdb_connection import connect_duckdb
+from arrowmig.endpoints.duckdb_casts import refused_rows
 from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS, holding_decimal, parse_numeric
 
 _PG_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
@@ -47,7 +47,7 @@ def misfits(array: pa.Array, type_name: str | None, dialect: str) -> list[tuple[
     if _surely_fits(array, precision, scale):
         return []
     if dialect == "duckdb":
-        refused = _duckdb_refused(array, precision, scale)
+        refused = refused_rows(array, f"DECIMAL({precision},{scale})")
     else:
         refused = _pg_refused(array, precision, scale)
     texts = pc.cast(array, pa.string())
@@ -102,17 +102,3 @@ def _pg_refused(array: pa.Array, precision: int, scale: int) -> list[int]:
             elif abs(number.quantize(step, context=digits)) >= limit:
                 refused.append(row)
     return refused
-
-
-def _duckdb_refused(array: pa.Array, precision: int, scale: int) -> list[int]:
-    """DuckDB's own cast, as its insert does it: the rows it cannot convert."""
-    con = connect_duckdb()
-    try:
-        con.register("cast_values", pa.table({"n": pa.array(range(len(array))), "v": array}))
-        rows = con.execute(
-            f"SELECT n FROM cast_values WHERE v IS NOT NULL "
-            f"AND TRY_CAST(v AS DECIMAL({precision},{scale})) IS NULL ORDER BY n"
-        ).fetchall()
-    finally:
-        con.close()
-    return [int(n) for (n,) in rows]

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from arrowmig import interval_text, nested_json
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, pg_char
+from arrowmig.endpoints.duckdb_casts import refused_rows
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
 from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
@@ -30,6 +31,7 @@ from arrowmig.schema import (
     UUID_CAST,
     cast_as_asked,
     column_to_wire,
+    ddl_type,
     forced_arrow_type,
     is_bytes_type,
     is_text_type,
@@ -152,15 +154,24 @@ def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> li
             sent = column_to_wire(array, column, dialect)
             misfit = decimal_fit.misfits(sent, column.target_type, dialect)
             return [Problem(row, name, why, _CAST_HINT) for row, why in misfit]
-        if _INTERVAL_TYPE.match(column.target_type or "") and is_text_type(array.type):
+        if not is_text_type(array.type):
+            return []
+        found: list[Problem] = []
+        if _INTERVAL_TYPE.match(column.target_type or ""):
             # The server's parse rounds ('0.00000001 minutes' is 0.6 µs: 1 µs), unsaid.
             finer = interval_text.finer_texts(array)
-            return _problems_where(finer, name, f"{reason} exactly: {_FINER}", _FINER_HINT)
-        if _TIME_TYPE.match(column.target_type or "") and is_text_type(array.type):
+            found = _problems_where(finer, name, f"{reason} exactly: {_FINER}", _FINER_HINT)
+        if _TIME_TYPE.match(column.target_type or ""):
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
-            return _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
-        return []
+            found = _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
+        if dialect == "duckdb":
+            # DuckDB's insert converts the text and fails the whole batch on one it cannot
+            # read; PostgreSQL's refusal carries a SQLSTATE, and its batch is written in halves.
+            told = {p.row for p in found}
+            refused = refused_rows(array, ddl_type(column, "duckdb"))
+            found += [Problem(r, name, reason, _CAST_HINT) for r in refused if r not in told]
+        return found
     hint = _CAST_HINT
     if pa.types.is_date32(target) and pa.types.is_timestamp(array.type):
         reason += ": it holds a time of day (the date alone would be kept)"
