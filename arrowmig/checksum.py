@@ -327,6 +327,38 @@ class DiffStore:
         lost, extra, shared = got[0]
         return int(lost), int(extra), int(shared)
 
+    def one_sided_sums(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        reader: pa.RecordBatchReader,
+        column_sqls: Sequence[str],
+        names: Sequence[str],
+        key_sqls: Sequence[str],
+    ) -> tuple[list[int], list[int]]:
+        """Per column, the sum of value hashes and the null count (as ``checksum_reader``
+        counts them) of a side's rows whose key the other side lacks (``differences``), in
+        one more pass: taken from the whole table's, they leave those of the rows both sides
+        hold."""
+        reader = plain_reader(reader)
+        kh = f"hash({', '.join(key_sqls)})"
+        hs = "".join(f", {sql} AS __h{i}" for i, sql in enumerate(column_sqls))
+        parts = []
+        for i, name in enumerate(names):
+            parts += [f"sum(__h{i}::HUGEINT)", f"count(*) - count({quote(name)})"]
+        # Not the stream as a join's build side (every row in memory): see fetch_rows.
+        cur.execute("SET disabled_optimizers = 'build_side_probe_side'")
+        try:
+            with scanning(cur, reader):
+                got = cur.execute(
+                    f"SELECT {', '.join(parts)} FROM (SELECT *{hs} FROM {STREAM} WHERE {kh} IN "
+                    "(SELECT kh FROM differing WHERE sn = 0 OR tn = 0))"
+                ).fetchall()
+        finally:
+            cur.execute("RESET disabled_optimizers")
+        row = got[0]
+        n = len(names)
+        return [int(row[2 * i] or 0) for i in range(n)], [int(row[2 * i + 1]) for i in range(n)]
+
     def differing_rows(self, limit: int) -> list[tuple[int, int, int, int, int]]:
         """The rows of the keys ``differences`` picked that one side holds more often than the
         other, as (key hash, row hash, source copies, target copies, such rows of the key),

@@ -28,7 +28,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from arrowmig.argument_words import named_as_options
+from arrowmig.argument_words import named_as_options, options_named
 from arrowmig.casts import Cast, read_casts
 from arrowmig.config import MODES, ON_ERROR, TARGET_NAMES, BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
@@ -251,28 +251,43 @@ def _setting(key: str) -> str:
     return _ALIASES.get(name, name)
 
 
-def _overrides(overrides: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    """``load_job``'s overrides under their canonical names. A key that is no setting is
-    refused, as in the file: a mistyped ``tabels`` left the file's tables (all) to move."""
+_OVERRIDES = "load_job's overrides"
+"""How a refusal names a Python caller's overrides (the command line's are its flags)."""
+
+
+def _overrides(
+    overrides: Mapping[str, Any], path: Path, *, read: bool
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``load_job``'s overrides under their canonical names, and the key as written of each.
+    A key that is no setting is refused, as in the file: a mistyped ``tabels`` left the file's
+    tables (all) to move. ``read``: each value is read as the file's would be (a Python
+    caller's; the command line's flags have been read by their options)."""
     readers = {**_READERS, **_config_keys()}
     out: dict[str, Any] = {}
+    keys: dict[str, str] = {}
     for key, value in overrides.items():
         name = _setting(key)
         if name in _NEGATED:
             if not isinstance(value, bool):
-                raise UsageError(
-                    f"load_job's overrides, key {key!r}: must be true or false, not {value!r}"
-                )
+                raise UsageError(f"{_OVERRIDES}, key {key!r}: must be true or false, not {value!r}")
             name, value = _NEGATED[name], not value
         elif name not in readers:
             # Only Python passes a key no option has: said as its argument.
             raise _unknown(key, f"in load_job's overrides for job file {str(path)!r}")
+        elif read and name != "casts":  # casts: MigrationConfig reads them, as casts=
+            try:
+                value = readers[name](key, value)
+            except UsageError as exc:
+                raise UsageError(
+                    f"{_OVERRIDES}, key {key!r}: {_as_keys(exc.message)}",
+                    hint=_as_keys(exc.hint) if exc.hint else None,
+                ) from None
         if name in out:
             raise UsageError(
                 f"load_job's overrides set {name!r} twice", hint="keep one of the two keys"
             )
-        out[name] = value
-    return out
+        out[name], keys[name] = value, key
+    return out, keys
 
 
 # -- paths -------------------------------------------------------------------------------------
@@ -358,10 +373,11 @@ def _read(path: Path, replaced: Collection[str] = ()) -> tuple[dict[str, Any], d
     return settings, given
 
 
-def _check_values(settings: Mapping[str, Any], given: Mapping[str, str], path: Path) -> None:
-    """The settings as the config checks them (a mode, a range): a refusal that the file's own
-    values (``given``: those no flag replaced, by the key written) make is said as the file's,
-    naming it and the key, not the command line's option; others are left to ``build_job``."""
+def _check_values(settings: Mapping[str, Any], given: Mapping[str, str], source: str) -> None:
+    """The settings as the config checks them (a mode, a range): a refusal that the values of
+    ``source`` (the job file, or load_job's overrides; ``given``: the settings it gives, by the
+    key written) make is said as its own, naming it and the key, not the command line's
+    option; others are left to ``build_job``."""
     try:
         _config(settings)
     except UsageError as exc:
@@ -373,9 +389,9 @@ def _check_values(settings: Mapping[str, Any], given: Mapping[str, str], path: P
         None,
     )
     if culprit is not None:
-        where = f"job file {str(path)!r}, key {culprit!r}"
+        where = f"{source}, key {culprit!r}"
     elif _refusal({flag: settings[flag] for flag in given}) == refused.message:
-        where = f"job file {str(path)!r}"  # two of its keys together (keep_backup, mode)
+        where = source  # two of its keys together (keep_backup, mode)
     else:
         return
     raise UsageError(
@@ -435,20 +451,26 @@ def build_job(settings: Mapping[str, Any], *, where: str = "the job file") -> Jo
 
 
 def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Job:
-    """Read a job file; ``overrides`` (canonical keys, e.g. from the command line) win."""
+    """Read a job file; ``overrides`` (canonical keys, e.g. from the command line) win. A
+    Python caller's overrides are checked as the file's values are, and named as overrides."""
+    # The command line's overrides are its flags, said as such (--parallel).
+    from_flags = options_named()
     # Refusals name options (--parallel), which a file's are said as its keys (_as_keys).
     with named_as_options():
-        return _load_job(path, overrides)
+        return _load_job(path, overrides, from_flags=from_flags)
 
 
-def _load_job(path: str | Path, overrides: Mapping[str, Any] | None) -> Job:
-    overrides = _overrides(overrides or {}, Path(path))
+def _load_job(path: str | Path, overrides: Mapping[str, Any] | None, *, from_flags: bool) -> Job:
+    overrides, override_keys = _overrides(overrides or {}, Path(path), read=not from_flags)
     settings, given = _read(Path(path), replaced=overrides.keys())
     if "casts" in settings and "casts" not in overrides and {"tables", "exclude"} & set(overrides):
         settings["casts"] = _casts_in_run(settings["casts"], {**settings, **overrides})
     settings.update(overrides)
     # The file's own values, those no flag replaced, said as the file's.
-    _check_values(settings, {f: k for f, k in given.items() if f not in overrides}, Path(path))
+    file_keys = {f: k for f, k in given.items() if f not in overrides}
+    _check_values(settings, file_keys, f"job file {str(path)!r}")
+    if not from_flags:
+        _check_values(settings, override_keys, _OVERRIDES)
     return build_job(settings, where=f"job file {str(path)!r}")
 
 

@@ -385,7 +385,8 @@ class ColumnPair:
     """One column as both sides carry it, and the SQL that hashes each side alike."""
 
     name: str
-    """The source's name for it (what reports show)."""
+    """The target's name for it (what reports show): verify names a table as the target holds
+    it, and its columns and keys so too (``--target-names lower``: ``id``, not ``ID``)."""
     source: Column
     target: Column
     mode: str
@@ -438,7 +439,7 @@ def pair_columns(
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
     zoned = [zone_named(quote(c.name)) if k == TEXT and mode == TIMESTAMP else None
              for c, k in ((source, sk), (target, tk))]  # fmt: skip
-    return ColumnPair(source.name, source, target, mode, _salted(src), _salted(tgt), *zoned)
+    return ColumnPair(target.name, source, target, mode, _salted(src), _salted(tgt), *zoned)
 
 
 def _of_text(column: Column) -> Column:

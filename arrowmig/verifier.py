@@ -59,7 +59,7 @@ from arrowmig.verify_report import (
     describe_diffs,
 )
 from arrowmig.verify_server_text import counted, read_as_text
-from arrowmig.verify_sqlite import check_written, compare_storage_classes
+from arrowmig.verify_sqlite import check_written, classes_apart, compare_storage_classes
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -651,11 +651,24 @@ class _TableRunner:
             result.result = DIFFER
         if not same and not result.differing_columns:
             result.message = "values moved between rows (every column's values agree as sets)"
-        unequal = not same or bool(result.differing_columns)
+        between_sqlite = self._between_sqlite_files()
+        classes = between_sqlite and classes_apart(pairs)
+        unequal = not same or bool(result.differing_columns) or classes
         # With --max-diffs 0 too: only the keys tell rows one side lacks (which change every
         # column's checksum) from values that differ; none of them is then read back.
+        one_sided = (0, 0)
         if pairs and (self.level == "diff" or unequal):
-            self._diff(result, s_read, t_read, pairs, stored)
+            one_sided = self._diff(result, s_read, t_read, pairs, stored, (s_sum, t_sum))
+        if between_sqlite:
+            # Once the rows one side lacks are known, which change the classes' counts too.
+            compare_storage_classes(result, pairs, *one_sided)
+            result.differing_columns.sort(key=order.index)
+            if result.differing_columns:
+                result.result = DIFFER
+
+    def _between_sqlite_files(self) -> bool:
+        assert self.src.endpoint is not None and self.tgt.endpoint is not None
+        return self.src.endpoint.dialect == "sqlite" == self.tgt.endpoint.dialect
 
     def _left_to_target(self, name: str, extra: list[str]) -> tuple[list[str], list[str]]:
         """``extra``, the target's columns the source lacks, split in two: those the target
@@ -691,10 +704,8 @@ class _TableRunner:
         """A SQLite target's storage classes, and the exact texts of dates, times and uuids
         from another engine, are part of what its queries answer (verify_sqlite)."""
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
-        if self.tgt.endpoint.dialect != "sqlite":
-            return
-        if self.src.endpoint.dialect == "sqlite":
-            compare_storage_classes(result, pairs)
+        # Between two SQLite files the storage classes are compared after the keys (_compare).
+        if self.tgt.endpoint.dialect != "sqlite" or self.src.endpoint.dialect == "sqlite":
             return
         count_where = self.tgt.endpoint.count_where  # type: ignore[attr-defined]
         check_written(
@@ -753,10 +764,12 @@ class _TableRunner:
         t_table: Table,
         pairs: list[ColumnPair],
         stored: list[str],
-    ) -> None:
+        sums: tuple[Checksum, Checksum],
+    ) -> tuple[int, int]:
         """The differing keys, the first ``max_diffs`` of them with their rows. ``stored``:
         the columns a SQLite target holds in another form than arrowmig writes (they differ
-        whatever the rows)."""
+        whatever the rows); ``sums``: both sides' checksums of the whole table. Returns the
+        rows only the source holds and those only the target holds."""
         key = _diff_key(s_table, t_table, pairs)
         result.key = [p.name for p in key]
         store = self.store()
@@ -795,11 +808,17 @@ class _TableRunner:
         limit = self.max_diffs
         total, rows = store.differences(len(key), limit)
         result.differing_keys = total
+        lost = extra = 0
         if total:
             result.result = DIFFER
-            _say_one_sided_rows(result, store.one_sided(), keyed=bool(key), stored=stored)
+            lost, extra, shared = store.one_sided()
+            _say_one_sided_rows(result, (lost, extra, shared), keyed=bool(key), stored=stored)
+            if key and shared and (lost or extra):
+                self._name_columns_of_shared_rows(
+                    result, s_table, t_table, pairs, key, sums, stored
+                )
         if not rows:
-            return
+            return lost, extra
         # Two at least: a changed row is one row on each side.
         per_key = max(limit, 2)
         row_counts = store.differing_rows(per_key)
@@ -830,6 +849,48 @@ class _TableRunner:
                 f"{crowded:,} keys hold more than {per_key:,} differing rows: the first "
                 f"{per_key:,} of each are listed"
             )
+        return lost, extra
+
+    def _name_columns_of_shared_rows(
+        self,
+        result: TableResult,
+        s_table: Table,
+        t_table: Table,
+        pairs: list[ColumnPair],
+        key: list[ColumnPair],
+        sums: tuple[Checksum, Checksum],
+        stored: list[str],
+    ) -> None:
+        """Rows one side lacks change every column's checksum, the key's too: beside values
+        that changed, the columns that differ are named from the rows both sides hold, the
+        one-sided rows' hashes taken out of each side's sums (one more pass per side)."""
+        store = self.store()
+        s_cur, t_cur = self.src.store_cursor, self.tgt.store_cursor
+        assert s_cur is not None and t_cur is not None
+        s_sql, t_sql = [p.source_sql for p in pairs], [p.target_sql for p in pairs]
+        s_names, t_names = [c.name for c in s_table.columns], [c.name for c in t_table.columns]
+        s_keys, t_keys = [p.source_sql for p in key], [p.target_sql for p in key]
+        s_one, t_one = _both(
+            self.src.submit(
+                lambda e, _: store.one_sided_sums(
+                    s_cur, self._reader(e, s_table), s_sql, s_names, s_keys
+                )
+            ),
+            self.tgt.submit(
+                lambda e, _: store.one_sided_sums(
+                    t_cur, self._reader(e, t_table), t_sql, t_names, t_keys
+                )
+            ),
+        )
+        s_sum, t_sum = sums
+        shared = [
+            pair.name
+            for i, pair in enumerate(pairs)
+            if (s_sum.column_sums[i] - s_one[0][i], s_sum.column_nulls[i] - s_one[1][i])
+            != (t_sum.column_sums[i] - t_one[0][i], t_sum.column_nulls[i] - t_one[1][i])
+            or pair.name in stored
+        ]
+        result.differing_columns = shared
 
 
 def _say_one_sided_rows(

@@ -194,6 +194,11 @@ def describe_diffs(
                     tn,
                 )
             )
+    # A source row under the target's names, as its key and columns are said.
+    renamed = {p.source.name: p.name for p in pairs}
+    for diff in out:
+        if diff.source is not None:
+            diff.source = {renamed.get(k, k): v for k, v in diff.source.items()}
     return out
 
 

@@ -21,19 +21,40 @@ CLASSES = ("integer", "real", "text", "blob")
 """SQLite's storage classes, in the order ``Column.class_counts`` counts them."""
 
 
-def compare_storage_classes(result: TableResult, pairs: list[ColumnPair]) -> None:
+def classes_apart(pairs: list[ColumnPair]) -> bool:
+    """Whether any column's counts of storage classes differ between two SQLite files."""
+    return any(_compared_counts(pair) for pair in pairs)
+
+
+def _compared_counts(pair: ColumnPair) -> tuple[tuple[int, int, int, int], ...] | None:
+    """Both sides' counts of storage classes where they differ and are compared."""
+    s_count, t_count = pair.source.class_counts, pair.target.class_counts
+    # A column declared otherwise in the target was cast on purpose: its values are
+    # compared across types, as between any two engines.
+    same_declaration = pair.source.source_type.lower() == pair.target.source_type.lower()
+    if s_count is None or t_count is None or s_count == t_count or not same_declaration:
+        return None
+    return s_count, t_count
+
+
+def compare_storage_classes(
+    result: TableResult, pairs: list[ColumnPair], lost: int = 0, extra: int = 0
+) -> None:
     """Between two SQLite files a value's storage class is part of it (REAL 9.99 and TEXT
     '9.99' read alike, yet ``amount > 10`` answers differently): a column whose counts of
-    INTEGER, REAL, TEXT and BLOB values differ, as both profiles counted them, differs."""
+    INTEGER, REAL, TEXT and BLOB values differ, as both profiles counted them, differs,
+    unless the ``lost`` rows only the source holds and the ``extra`` rows only the target
+    holds account for it (each takes or adds one value of a column, said as rows already)."""
     changed = []
     for pair in pairs:
-        s_count, t_count = pair.source.class_counts, pair.target.class_counts
-        # A column declared otherwise in the target was cast on purpose: its values are
-        # compared across types, as between any two engines.
-        same_declaration = pair.source.source_type.lower() == pair.target.source_type.lower()
-        if None in (s_count, t_count) or s_count == t_count or not same_declaration:
+        counts = _compared_counts(pair)
+        if counts is None:
             continue
-        assert s_count is not None and t_count is not None
+        s_count, t_count = counts
+        fewer = sum(max(s - t, 0) for s, t in zip(s_count, t_count, strict=True))
+        more = sum(max(t - s, 0) for s, t in zip(s_count, t_count, strict=True))
+        if fewer <= lost and more <= extra:
+            continue
         if _natural_only(t_count, pair.target.source_type) and not _natural_only(
             s_count, pair.source.source_type
         ):

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 import arrowmig
+from arrowmig.argument_words import named_as_options
 from arrowmig.cli import main
 from arrowmig.cli.options import build_config
 from arrowmig.cli.render import report_text
@@ -687,8 +688,41 @@ def test_a_flag_that_replaces_a_job_value_is_checked_as_the_flag(tmp_path: Path)
     path = _job(tmp_path, 'source = "a.db"\ntarget = "b.db"\nparallel = 0\nkeep_backup = true\n')
     job = load_job(path, {"parallel": 2, "mode": "replace"})
     assert (job.config.parallel, job.config.keep_backup) == (2, True)
-    with pytest.raises(UsageError, match=r"^--parallel must be at least 1, not 0$"):
+    # As `arrowmig run` gives its flags to load_job.
+    with (
+        named_as_options(),
+        pytest.raises(UsageError, match=r"^--parallel must be at least 1, not 0$"),
+    ):
         load_job(_job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n'), {"parallel": 0})
+
+
+@pytest.mark.parametrize(
+    ("override", "refused"),
+    [
+        (
+            {"progress": "bogus"},
+            "key 'progress': must be one of auto, bar, plain, json, none, not 'bogus'",
+        ),
+        ({"json": "yes"}, "key 'json': must be true or false, not 'yes'"),
+        (
+            {"mode": "replac"},
+            "key 'mode': must be one of create, replace, append, truncate, not 'replac'",
+        ),
+        ({"batch-rows": "many"}, "key 'batch-rows': must be a whole number, not 'many'"),
+        ({"parallel": 0}, "key 'parallel': parallel must be at least 1, not 0"),
+        ({"progress_interval": -1}, "key 'progress_interval': must be 0 or more seconds, not -1"),
+    ],
+)
+def test_a_python_caller_s_override_is_checked_as_the_file_s_value_and_named_so(
+    tmp_path: Path, override: dict[str, object], refused: str
+) -> None:
+    """load_job accepted `{"progress": "bogus", "json": "yes"}`, which the file's keys are
+    refused for, and refused `{"mode": "replac"}` as `unknown --mode 'replac'`, a flag the
+    caller never typed."""
+    path = _job(tmp_path, 'source = "a.db"\ntarget = "b.db"\n')
+    with pytest.raises(UsageError) as err:
+        load_job(path, override)
+    assert err.value.message == f"load_job's overrides, {refused}"
 
 
 @pytest.mark.parametrize(

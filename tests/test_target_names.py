@@ -325,20 +325,26 @@ def test_verify_shows_the_changed_value_under_the_targets_lower_case_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """verify paired `Note` with `note`, and its text report then looked the target's value
-    up under `Note` and printed `'b' -> None` (--json had it right)."""
+    up under `Note` and printed `'b' -> None` (--json had it right). The lines named the table
+    as the target holds it (`bets:`), but its columns and keys as the source spells them
+    (`columns that differ: Note`, `{'BetId': 2}`): all are now the target's names."""
     from arrowmig.cli import main
 
     src, dst = tmp_path / "s.db", tmp_path / "t.duckdb"
     con = sqlite3.connect(src)
     con.execute('CREATE TABLE "Bets" ("BetId" INTEGER PRIMARY KEY, "Note" TEXT)')
-    con.execute("INSERT INTO \"Bets\" VALUES (1, 'a'), (2, 'b')")
+    con.execute("INSERT INTO \"Bets\" VALUES (1, 'a'), (2, 'b'), (3, 'c')")
     con.commit()
     con.close()
     migrate(str(src), str(dst), config=MigrationConfig(target_names="lower"))
     with duckdb.connect(str(dst)) as duck:
         duck.execute("UPDATE bets SET note = 'CHANGED' WHERE betid = 2")
+        duck.execute("DELETE FROM bets WHERE betid = 3")
     assert main(["verify", str(src), str(dst)]) == 1
-    assert "Note: 'b' -> 'CHANGED'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bets: columns that differ: note\n" in err
+    assert "  changed {'betid': 2}: note: 'b' -> 'CHANGED'\n" in err
+    assert "  missing in target {'betid': 3}: {'betid': 3, 'note': 'c'}\n" in err
 
 
 SALES = """
@@ -406,8 +412,8 @@ def test_verify_of_several_schemas_names_each_difference_as_the_target_has_it(
     assert main(["verify", pg_url, target, "--source-schema", "Sales,public"]) == 1
     err = capsys.readouterr().err
     assert "Sales.Orders -> sales.orders " in err  # the pair, once
-    assert "sales.orders: columns that differ: Total\n" in err
-    assert "sales.orders: 1 differing keys (first 1):\n  changed {'Id': 20}: Total: 2 -> 5" in err
+    assert "sales.orders: columns that differ: total\n" in err
+    assert "sales.orders: 1 differing keys (first 1):\n  changed {'id': 20}: total: 2 -> 5" in err
     assert "public.notes: rows missing in target: 1; " in err
     assert "Sales.Orders:" not in err and "public.Notes:" not in err
 

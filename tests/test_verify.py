@@ -430,6 +430,54 @@ def test_rows_missing_on_one_side_are_said_without_naming_every_column(tmp_path:
     assert all(t.result == "differ" for t in tables.values())
 
 
+@pytest.mark.parametrize("max_diffs", [20, 0])
+@pytest.mark.parametrize("target_kind", ["sqlite", "duckdb"])
+def test_a_missing_row_beside_a_changed_value_names_only_the_changed_column(
+    tmp_path: Path, target_kind: str, max_diffs: int
+) -> None:
+    """A row missing in the target and one value changed in another row: verify named every
+    column, the key too (`columns that differ: id, a, b`), where only `a` differs in the rows
+    both sides hold; between two SQLite files the storage classes' counts said so as well."""
+    source = tmp_path / "s.db"
+    rows = [(1, "x", "p"), (2, "y", "q"), (3, "z", "r")]
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT)")
+        con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    if target_kind == "sqlite":
+        target = tmp_path / "t.db"
+        shutil.copy(source, target)
+        with sqlite3.connect(target) as con:
+            con.execute("DELETE FROM t WHERE id = 3")
+            con.execute("UPDATE t SET a = 'Y' WHERE id = 2")
+    else:
+        target = tmp_path / "t.duckdb"
+        with duckdb.connect(str(target)) as con:
+            con.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, a VARCHAR, b VARCHAR)")
+            con.execute("INSERT INTO t VALUES (1, 'x', 'p'), (2, 'Y', 'q')")
+    (table,) = verify(str(source), str(target), max_diffs=max_diffs).tables
+    assert table.result == "differ"
+    assert table.differing_columns == ["a"]
+    assert table.differing_keys == 2
+    assert table.message is None
+
+
+def test_a_storage_class_changed_beside_a_missing_row_is_still_named(tmp_path: Path) -> None:
+    """Rows one side lacks account for fewer values of a class, never for more of another:
+    REAL 9.99 stored as TEXT '9.99' in a row both hold is named though a row is missing."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, amount BLOB)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(1, 9.99), (2, 5.5), (3, 1.25)])
+    with sqlite3.connect(target) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, amount BLOB)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(1, "9.99"), (2, 5.5)])
+    (table,) = verify(str(source), str(target)).tables
+    assert table.result == "differ"
+    assert table.differing_columns == ["amount"]
+    assert table.message is not None
+    assert "amount: source 3 real, target 1 real and 1 text" in table.message
+
+
 def test_max_diffs_0_says_rows_missing_and_lists_none(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
