@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Test processes at once: the suite waits on databases and child processes as much as it
-# computes, so two cores keep three busy (the tests marked serial run alone afterwards).
+# Test processes at once (the tests marked serial run alone afterwards). Part of the time a
+# test waits on a database or a child process, so a third keeps two cores busy; on more cores,
+# `make test TEST_WORKERS=8`.
 TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
