@@ -1,15 +1,16 @@
 """How much memory does a run from a large, wide DuckDB source take?
 
 Usage: python bench/bench_duckdb_wide_source.py [--rows 2000000] [--dir DIR]
-           [--targets sqlite,duckdb,postgresql://postgres@127.0.0.1:5432/postgres]
+           [--targets sqlite,duckdb,postgresql://postgres@127.0.0.1:5432/postgres] [--verify]
 
 Builds ``fact.wide`` in a DuckDB file: ``--rows`` rows of 105 columns (integers, DECIMAL(18,2),
 doubles, short texts, timestamps, dates, booleans, a UBIGINT; about one value in six NULL;
 1.5 GiB as Arrow at 2,000,000 rows), then runs ``arrowmig migrate SOURCE TARGET --source-schema
 fact --progress none`` into each target in a fresh process. Each PostgreSQL URL names a server:
 a throw-away database is created there and dropped. Printed per target: wall seconds, CPU
-seconds and the process's own peak RSS (``wait4``), with the machine's load. These are the
-README's figures for DuckDB sources (*DuckDB files: the memory cap and large values*).
+seconds and the process's own peak RSS (``wait4``), with the machine's load; with
+``--verify``, the same of ``arrowmig verify SOURCE TARGET --source-schema fact`` after it. These
+are the README's figures for DuckDB sources (*DuckDB files: the memory cap and large values*).
 """
 
 from __future__ import annotations
@@ -68,12 +69,14 @@ def build(path: Path, rows: int) -> None:
         con.execute("ALTER TABLE fact.wide ADD PRIMARY KEY (id)")
 
 
-def run_once(source: Path, target: str) -> tuple[float, float, int, str]:
-    """One migrate in a fresh process: wall s, CPU s, its peak RSS in KiB, its last line."""
-    cmd = [sys.executable, "-m", "arrowmig.cli", "migrate", str(source), target]
+def run_once(verb: str, source: Path, target: str) -> tuple[float, float, int, str]:
+    """One ``verb`` (migrate, verify) in a fresh process: wall s, CPU s, its peak RSS in KiB,
+    its last line."""
+    cmd = [sys.executable, "-m", "arrowmig.cli", verb, str(source), target, "--source-schema"]
+    quiet = ["--progress", "none"] if verb == "migrate" else []
     start = time.perf_counter()
     child = subprocess.Popen(
-        [*cmd, "--source-schema", "fact", "--progress", "none"],
+        [*cmd, "fact", *quiet],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -94,6 +97,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--targets", default="sqlite,duckdb", help="sqlite, duckdb, or URLs")
     parser.add_argument("--dir", type=Path, help="keep the source here")
+    parser.add_argument("--verify", action="store_true", help="verify each copy after it")
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build is not None:
@@ -110,7 +114,7 @@ def main(argv: list[str]) -> int:
                 [sys.executable, __file__, "--build", str(source), "--rows", str(args.rows)],
                 check=True,
             )
-        print("target  wall s  CPU s  peak RSS MiB  load")
+        print("verb  target  wall s  CPU s  peak RSS MiB  load")
         for kind in args.targets.split(","):
             database = None
             if kind.startswith("postgresql://"):
@@ -122,12 +126,13 @@ def main(argv: list[str]) -> int:
                 target = str(work / f"copy.{'db' if kind == 'sqlite' else kind}")
                 Path(target).unlink(missing_ok=True)
             try:
-                wall, cpu, peak, last = run_once(source, target)
-                print(
-                    f"{kind.split('://')[0]}  {wall:.1f}  {cpu:.1f}  {peak // 1024}  "
-                    f"{os.getloadavg()[0]:.1f}  ({last})",
-                    flush=True,
-                )
+                for verb in ("migrate", "verify") if args.verify else ("migrate",):
+                    wall, cpu, peak, last = run_once(verb, source, target)
+                    print(
+                        f"{verb}  {kind.split('://')[0]}  {wall:.1f}  {cpu:.1f}  "
+                        f"{peak // 1024}  {os.getloadavg()[0]:.1f}  ({last})",
+                        flush=True,
+                    )
             finally:
                 if database is not None:
                     with psycopg.connect(kind, autocommit=True) as con:
