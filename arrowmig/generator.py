@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
@@ -489,6 +490,7 @@ def generate(
     and foreign keys. Raises UsageError for a bad scale, seed, table or row count before the
     target is opened.
     """
+    started = time.monotonic()  # the report's seconds: the whole call (as migrate's)
     tables = named_tables(tables, "tables")  # one name, or a list of them
     _refuse_unused(config)
     # Validate before anything touches the target.
@@ -505,7 +507,9 @@ def generate(
 
     sink = as_sink(progress)
     try:
-        report: MigrationReport = transfer(open_source, target, config=base, progress=sink)
+        report: MigrationReport = transfer(
+            open_source, target, config=base, progress=sink, started=started
+        )
     except SchemaError as exc:
         if exc.hint is not None and exc.hint.endswith(TABLE_EXISTS_HINT):
             exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer

@@ -113,6 +113,7 @@ def migrate(
     Raises an ArrowmigError before writing anything when the run cannot work (bad URL,
     unreachable server, missing table, existing target table in create mode).
     """
+    started = time.monotonic()  # the report's seconds: the whole call, its planning included
     config = config or MigrationConfig()
     if tables is not None:
         if config.tables is not None:
@@ -126,7 +127,7 @@ def migrate(
     config = with_target_schema(config)
     sink = as_sink(progress)
     high_before = peak_rss_bytes()
-    report = _migrate(source, target, config, sink)
+    report = _migrate(source, target, config, sink, started)
     _with_closing_peak(report, high_before)
     raise_callback_error(
         sink, progress
@@ -144,7 +145,7 @@ def _with_closing_peak(report: MigrationReport, high_before: int) -> None:
 
 
 def _migrate(
-    source: str, target: str, config: MigrationConfig, sink: ProgressSink
+    source: str, target: str, config: MigrationConfig, sink: ProgressSink, started: float
 ) -> MigrationReport:
     runs: list[SchemaRun] | None = None
     if several_schemas(config.source_schema) is not None:
@@ -186,9 +187,10 @@ def _migrate(
                     run_tables=every_table,
                     described=described.get(run.schema, {}),
                 ),
+                started=started,
             )
         else:
-            report = _migrate_schema(source, target, config, inner, held)
+            report = _migrate_schema(source, target, config, inner, held, started=started)
         if held is not None and held.unlocked:
             report.notes.append(_unlocked_note(held.unlocked))
         if config.verify and not report.resumable:
@@ -315,10 +317,12 @@ def _migrate_schema(
     *,
     run_tables: Collection[tuple[str, str]] = (),
     described: Mapping[str, Table] | None = None,
+    started: float | None = None,
 ) -> MigrationReport:
     """A run of one schema; a PostgreSQL source is read from ``held``'s snapshot;
     ``run_tables``: in a run of several schemas, every table it moves (``table_pairs``);
-    ``described``: its tables as already described from that snapshot (``_plan_every_schema``)."""
+    ``described``: its tables as already described from that snapshot (``_plan_every_schema``);
+    ``started``: when the run began (``transfer``)."""
     return transfer(
         _source_opener(source, config, held),
         target,
@@ -327,6 +331,7 @@ def _migrate_schema(
         source_label=parse_url(source).redacted,
         run_tables=run_tables,
         described=described,
+        started=started,
     )
 
 
@@ -390,15 +395,27 @@ def transfer(
     source_label: str | None = None,
     run_tables: Collection[tuple[str, str]] = (),
     described: Mapping[str, Table] | None = None,
+    started: float | None = None,
 ) -> MigrationReport:
     """The engine behind migrate and generate: any source into the ``target`` URL.
     ``run_tables``: a run of several schemas gives every table it moves, (schema, name); a
     replaced table's foreign key into one of them is the run's to add, not the old one's.
-    ``described``: tables already described from the snapshot the run reads, not again."""
+    ``described``: tables already described from the snapshot the run reads, not again.
+    ``started``: the ``time.monotonic()`` the run began at, which the report's seconds count
+    from (the caller's locking and describing before this are the run's too); else now."""
+    started = time.monotonic() if started is None else started
     with contextlib.ExitStack() as held:  # the run's hold on its target tables
         held.enter_context(target_kept_open(target))
         return _transfer(
-            open_source, target, config, progress, source_label, held, run_tables, described or {}
+            open_source,
+            target,
+            config,
+            progress,
+            source_label,
+            held,
+            run_tables,
+            described or {},
+            started,
         )
 
 
@@ -411,6 +428,7 @@ def _transfer(
     held: contextlib.ExitStack,
     run_tables: Collection[tuple[str, str]],
     described: Mapping[str, Table],
+    started: float,
 ) -> MigrationReport:
     sink = as_sink(progress)
 
@@ -431,7 +449,6 @@ def _transfer(
 
     check_reject_dir(config)  # before the target is opened (a new file is made then)
     meter = RunMeter()
-    started = time.monotonic()
     written: list[bool] = []
     with (
         _stopped_before_writing(written),
@@ -470,6 +487,7 @@ def _transfer(
         ):
             report.notes.append(f"run {run_id} already completed: nothing to resume")
             report.done_before = [p.source.name for p in plan.tables]
+            report.seconds = time.monotonic() - started
             sink.emit(Event("summary", report=report.to_dict()))
             return report
         config, folder_notes = run_reject_folder(config, _run_basis(earlier), run_id)

@@ -67,6 +67,8 @@ class MigrationReport:
     mode: str
     tables: list[TableReport] = field(default_factory=list)
     seconds: float = 0.0
+    """The whole run, from the call on (its planning, every schema's, and its foreign keys
+    included; not ``--verify``'s comparison, which has its own)."""
     peak_rss_bytes: int = 0
     baseline_rss_bytes: int = 0
     skipped_views: list[str] = field(default_factory=list)

@@ -344,11 +344,18 @@ RunOne = Callable[[SchemaRun], MigrationReport]
 
 
 def migrate_schemas(
-    source: str, target: str, config: MigrationConfig, runs: list[SchemaRun], run_one: RunOne
+    source: str,
+    target: str,
+    config: MigrationConfig,
+    runs: list[SchemaRun],
+    run_one: RunOne,
+    *,
+    started: float,
 ) -> MigrationReport:
     """Each schema's run (``schema_runs``) in turn (``run_one``), their reports as one, tables
-    named ``schema.table``; then the foreign keys between the schemas."""
-    started = time.monotonic()
+    named ``schema.table``; then the foreign keys between the schemas. The report's seconds
+    count from ``started`` (``time.monotonic()``): when the run began, before every schema
+    was described and planned."""
     merged = MigrationReport(
         source=parse_url(source).redacted, target=parse_url(target).redacted, mode=config.mode
     )
