@@ -9,7 +9,9 @@ Usage:
         --repeat 3 [--extra=--no-keys]
 
 The source is any PostgreSQL database (e.g. `arrowmig generate postgresql://…/perf --scale
-phase3`). The databases bench_pg_to_pg_dump and bench_pg_to_pg_arrowmig (--prefix) are
+phase3`), or, with --make-source ROWS, one made first (and kept): ROWS orders (bigint key,
+text, numeric(12,2), timestamptz, jsonb; three indexes) with a foreign key to 20,000
+customers. The databases bench_pg_to_pg_dump and bench_pg_to_pg_arrowmig (--prefix) are
 created and dropped on the source's server.
 """
 
@@ -22,6 +24,26 @@ import sys
 
 from bench_duckdb_copy import database_url, pg_admin, settle, timed
 
+ORDERS = """
+CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text,
+  created_at timestamptz NOT NULL);
+INSERT INTO customers SELECT i, 'customer ' || i, 'c' || i || '@example.com',
+  timestamptz '2020-01-01' + i * interval '17 minutes' FROM generate_series(1, 20000) i;
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers(id),
+  status text NOT NULL, note text, amount numeric(12,2) NOT NULL, created_at timestamptz NOT NULL,
+  payload jsonb);
+INSERT INTO orders SELECT i, 1 + (i * 7919) % 20000,
+  (ARRAY['new', 'paid', 'shipped', 'cancelled'])[1 + i % 4],
+  CASE WHEN i % 5 = 0 THEN NULL ELSE md5(i::text) || ' order note' END,
+  ((i * 31) % 100000) / 100.0, timestamptz '2021-01-01' + i * interval '13 seconds',
+  jsonb_build_object('sku', 'SKU-' || (i % 5000), 'qty', 1 + i % 7,
+    'tags', jsonb_build_array('a', 'b' || (i % 13)), 'gift', i % 11 = 0)
+  FROM generate_series(1::bigint, {rows}) i;
+CREATE INDEX ix_orders_customer ON orders (customer_id);
+CREATE INDEX ix_orders_created ON orders (created_at);
+CREATE INDEX ix_orders_status ON orders (status);
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -33,7 +55,13 @@ def main() -> int:
     parser.add_argument(
         "--extra", default="", help="more options for arrowmig migrate, e.g. --no-keys"
     )
+    parser.add_argument("--make-source", type=int, metavar="ROWS", help="create the source first")
     args = parser.parse_args()
+    if args.make_source:
+        name = args.source.rsplit("/", 1)[1]
+        pg_admin(database_url(args.source, "postgres"), f'CREATE DATABASE "{name}"')
+        pg_admin(args.source, ORDERS.format(rows=int(args.make_source)))
+        pg_admin(args.source, "VACUUM ANALYZE")
     dbs = {"pg_dump | psql": f"{args.prefix}_dump", "arrowmig": f"{args.prefix}_arrowmig"}
     urls = {tool: database_url(args.source, name) for tool, name in dbs.items()}
     commands = {

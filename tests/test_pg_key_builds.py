@@ -4,6 +4,12 @@ maintenance_work_mem, and a step cut short still left for --resume."""
 
 from __future__ import annotations
 
+import json
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -11,6 +17,7 @@ from arrowmig import migrate
 from arrowmig.endpoints.key_lanes import run_in_lanes
 from arrowmig.errors import StatementStopped, TransferError
 from tests.dbutil import pg_exec
+from tests.test_stopped_late import _migrate, checks_held
 
 # Every CREATE INDEX the target runs, by the session that ran it and the memory it had.
 BUILD_LOG = """
@@ -101,3 +108,50 @@ def test_a_failure_that_is_not_a_stop_is_told_and_the_other_statements_still_run
     outcomes = run_in_lanes(statements, [lane, lane], lambda e: isinstance(e, StatementStopped))
     assert outcomes[2] is None and outcomes[3] is None
     assert isinstance(outcomes[1], TransferError) and outcomes[1].sqlstate == "23505"
+
+
+def test_sigint_as_indexes_are_built_side_by_side_leaves_the_rest_to_resume(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = tmp_path / "bets.db"
+    con = sqlite3.connect(source)
+    con.executescript(
+        """
+        CREATE TABLE bets (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c INTEGER);
+        CREATE INDEX ix_bets_a ON bets (a);
+        CREATE INDEX ix_bets_b ON bets (b);
+        CREATE INDEX ix_bets_c ON bets (c);
+        WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100001)
+        INSERT INTO bets SELECT i, i % 7, i % 11, i % 13 FROM s;
+        """
+    )
+    con.commit()
+    con.close()
+    with checks_held(pg_url, "%ix_bets_b%", tag="CREATE INDEX") as holder:
+        proc = _migrate(source, pg_url, "--json")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            waiting = holder.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE '%ix_bets_b%' "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if waiting and waiting[0]:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+    (table,) = json.loads(out)["tables"]
+    assert table["status"] == "interrupted"
+    left = next(n for n in table["notes"] if n.startswith("not finished"))
+    assert "index ix_bets_b" in left.split("left for --resume: ")[1], left
+    resumed = _migrate(source, pg_url, "--resume", "--json")
+    out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    (table,) = json.loads(out)["tables"]
+    assert table["status"] == "done"
+    with psycopg.connect(pg_url) as con:
+        indexes = con.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'bets' ORDER BY 1"
+        ).fetchall()
+    assert [i for (i,) in indexes] == ["bets_pkey", "ix_bets_a", "ix_bets_b", "ix_bets_c"]
