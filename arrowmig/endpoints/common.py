@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from arrowmig.duplicate_keys import duplicate_key_hint
 from arrowmig.endpoints.base import ClosedOnExit
+from arrowmig.endpoints.key_lanes import Lane, run_in_lanes
 from arrowmig.errors import (
     ArrowmigError,
     SchemaError,
@@ -347,41 +348,52 @@ def build_keys(
     table: Table,
     in_place: Collection[str] = (),
     refused: Mapping[str, str] | None = None,
+    *,
+    second_lane: Lane | None = None,
 ) -> TableLoad:
     """Primary key and indexes once the data is in, one statement each; a failure is noted.
 
     ``in_place``: the labels of those the target holds already, as asked (built by an
     attempt that lost its connection afterwards): built. ``refused``: why some cannot be
-    built (label -> reason). A failure that building again gets past (``resumable``) is
-    raised, not noted, with the one it cut short and those after it in ``unfinished``: a
-    lost connection or a lock held elsewhere (the caller retries the whole build on a new
-    connection, and the report tells only how that one ended), a stop, a full disk or memory
-    (the table is not recorded loaded, and ``--resume`` builds them; the ones built are found
-    there, ``in_place``, or passed over: IF NOT EXISTS)."""
+    built (label -> reason). ``second_lane``: another connection's, on which the indexes are
+    built side by side with this one's (``key_lanes``). A failure that building again gets
+    past (``resumable``) is raised, not noted, with the one it cut short and those not built
+    yet in ``unfinished``: a lost connection or a lock held elsewhere (the caller retries the
+    whole build on a new connection, and the report tells only how that one ended), a stop,
+    a full disk or memory (the table is not recorded loaded, and ``--resume`` builds them;
+    the ones built are found there, ``in_place``, or passed over: IF NOT EXISTS)."""
     load = TableLoad()
     steps = key_statements(table, endpoint.dialect, endpoint.qualify(table.name))
-    for at, (sql, label) in enumerate(steps):
+    to_build = {
+        at: sql
+        for at, (sql, label) in enumerate(steps)
+        if sql and label not in in_place and label not in (refused or {})
+    }
+    lanes = [endpoint.execute] + ([second_lane] if second_lane is not None else [])
+    outcomes = run_in_lanes(to_build, lanes, resumable)
+    for at, (_, label) in enumerate(steps):
         if refused and label in refused:
             not_built(load, label, refused[label])
-            continue
-        if not sql or label in in_place:
+        elif at not in to_build or (at in outcomes and outcomes[at] is None):
             load.built.append(label)
-            continue
-        try:
-            endpoint.execute(sql)
-            load.built.append(label)
-        except TransferError as exc:
-            if resumable(exc):
-                left = [
-                    b for s, b in steps[at:] if s and b not in in_place and b not in (refused or {})
-                ]
-                exc.unfinished = (*left, *exc.unfinished)
-                if not isinstance(exc, StatementStopped):
-                    exc.message = f"{label} not built: {exc.message}"
-                raise
+        elif (exc := outcomes.get(at)) is not None and not resumable(exc):
             broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(str(exc)))
             not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
+    # What is not built yet, for a retry or --resume: those cut short and those not begun.
+    left = [at for at in to_build if at not in outcomes or _cut_short(outcomes[at])]
+    cut_at = next((at for at in left if _cut_short(outcomes.get(at))), None)
+    if cut_at is not None:
+        cut = outcomes[cut_at]
+        assert cut is not None
+        cut.unfinished = (*(steps[at][1] for at in left), *cut.unfinished)
+        if not isinstance(cut, StatementStopped):
+            cut.message = f"{steps[cut_at][1]} not built: {cut.message}"
+        raise cut
     return load
+
+
+def _cut_short(outcome: TransferError | None) -> bool:
+    return outcome is not None and resumable(outcome)
 
 
 KEY_SEQUENCES_LEFT = "key sequences moved past the loaded keys"
