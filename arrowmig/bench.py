@@ -719,7 +719,7 @@ def run_bench(
     options: BenchOptions, *, log: Callable[[str], None] = lambda _msg: None
 ) -> BenchResult:
     """Run the whole bench and write bench.json, bench.md and bench.png into ``options.out``."""
-    from arrowmig.bench_checks import check_source, check_target_files
+    from arrowmig.bench_checks import check_pg_copy_right, check_source, check_target_files
     from arrowmig.ceiling_files import server_copy_files
     from arrowmig.ceilings import source_tables
     from arrowmig.config import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
@@ -734,6 +734,7 @@ def run_bench(
     # Written last: a folder that cannot take the report would waste the whole bench.
     check_writable(options.out, "the bench report", "--out")
     created = check_target_files(options.targets)
+    check_pg_copy_right(options.targets)
     source = options.source
     if source is None:
         check_writable(options.cache_dir.expanduser(), "the dataset", "--cache-dir")

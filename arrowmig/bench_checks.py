@@ -49,3 +49,35 @@ def check_target_files(targets: Sequence[str]) -> list[Path]:
             )
         files.append(path.resolve())
     return files
+
+
+def check_pg_copy_right(targets: Sequence[str]) -> None:
+    """Refuse a PostgreSQL ``--target`` whose user may not have the server write a file: the
+    COPY ceiling runs ``COPY ... TO 'file'``, which needs superuser or pg_write_server_files,
+    and met after the warm-up loads it stopped the bench with the server's two-line error. A
+    server that cannot be reached is left to ``open_target``, which skips it with a note."""
+    import psycopg
+
+    from arrowmig.errors import SchemaError
+    from arrowmig.rowpath import quote
+    from arrowmig.urls import redact
+
+    for spec in targets:
+        if not spec.startswith(("postgresql://", "postgres://")):
+            continue
+        try:
+            with psycopg.connect(spec, autocommit=True, connect_timeout=5) as conn:
+                row = conn.execute(
+                    "SELECT current_user, rolsuper OR pg_has_role(current_user, "
+                    "'pg_write_server_files', 'USAGE') FROM pg_roles WHERE rolname = current_user"
+                ).fetchone()
+        except psycopg.Error:
+            continue
+        if row is not None and not row[1]:
+            user = row[0]
+            raise SchemaError(
+                f"--target {redact(spec)}: user {user!r} may not have the server write a file, "
+                "which the bench's COPY ceiling (COPY ... TO 'file') needs",
+                hint=f"GRANT pg_write_server_files TO {quote(user)}, or run the bench as a "
+                "superuser",
+            )

@@ -636,8 +636,11 @@ def _transfer(
         )
         report.seconds = time.monotonic() - started  # the foreign keys are part of the run
     if report.interrupted is not None:
-        _mark_interrupted(target, config, run_id, basis, report)
+        _mark_run("interrupted", target, config, run_id, basis, report)
         _shared_sequences_left(plan, report)
+    elif report.unfinished is not None:
+        unfinished = {**basis, "unfinished": report.unfinished}
+        _mark_run("failed", target, config, run_id, unfinished, report)
     if own_mode is not None and report.unfinished is None:
         _restore_journal_mode(target, config, own_mode, stopped=report.interrupted is not None)
     sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
@@ -847,23 +850,29 @@ def _finish_run(
         )
 
 
-def _mark_interrupted(
+def _mark_run(
+    state: str,
     target: str,
     config: MigrationConfig,
     run_id: str,
     basis: dict[str, object],
     report: MigrationReport,
 ) -> None:
-    """Record that a signal stopped the run (``arrowmig status``: interrupted, not running);
-    a run that got as far as marking itself complete stays so."""
+    """Record how the run ended, when it could not say so itself: ``interrupted`` by a signal,
+    or ``failed`` when its completion could not be written (``arrowmig status`` would call
+    it interrupted, as a run that died); a run that got as far as marking itself complete
+    stays so."""
     try:
         with _open_after_stop(target, config) as dst:
             store = CheckpointStore(dst)
             if any(r.table_name == RUN_ROW and r.state == "complete" for r in store.rows(run_id)):
                 return
-            store.record(run_row(run_id, "interrupted", basis), durable=True)
+            store.record(run_row(run_id, state, basis), durable=True)
     except ArrowmigError as exc:
-        report.notes.append(f"the run could not be recorded as interrupted: {exc}")
+        # The target takes no more writes (its disk full, its server gone): status cannot
+        # tell this run from one that died, and says interrupted.
+        shown = "" if state == "interrupted" else " (arrowmig status will call it interrupted)"
+        report.notes.append(f"the run could not be recorded as {state}{shown}: {exc}")
 
 
 def _own_journal_mode(dst: Endpoint, earlier: list[Row] | None) -> str | None:

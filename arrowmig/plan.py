@@ -588,7 +588,7 @@ def build_plan(
                     # by --mode truncate): refused now; with reject its row is set aside.
                     try:
                         refuse_values_that_cannot_go_in(
-                            src, source, existing, dst.dialect, config.mode
+                            src, source, existing, dst.dialect, config.mode, config.batch
                         )
                     except SchemaError as exc:
                         refused.append(exc)

@@ -17,22 +17,25 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from arrowmig.append_refusal import one_refusal
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import pg_char
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
+    Problem,
+    describe_key,
     problem_error,
     render_value,
     screen_batch,
     stored_otherwise,
 )
 from arrowmig.errors import SchemaError
+from arrowmig.infinity import value_at
 from arrowmig.model import Column, Table
 from arrowmig.schema import (
     forced_arrow_type,
     is_text_type,
+    numbers_as_text,
     quote_ident,
     quote_literal,
     text_limit,
@@ -57,26 +60,124 @@ class _Bound:
 
 
 def refuse_values_that_cannot_go_in(
-    src: Any, source: Table, existing: Table, dialect: str, mode: str
+    src: Any, source: Table, existing: Table, dialect: str, mode: str, batch: BatchConfig
 ) -> None:
     """Raise SchemaError when a value of ``source`` cannot go into the ``existing`` table's
-    columns it is appended to. ``src`` is the source endpoint; one without ``select_from``
-    (the dataset generator) makes values that fit what it was asked for."""
+    columns it is appended to, naming every such column in one line. ``src`` is the source
+    endpoint; one without ``select_from`` (the dataset generator) makes values that fit what
+    it was asked for."""
     select_from = getattr(src, "select_from", None)
     if select_from is None or existing.takes_any_value:  # a SQLite table that is not STRICT
         return
     bounds = list(_bounds(source, existing, dialect, src.dialect))
-    if not bounds:
-        return
-    (row,) = select_from(source.name, ", ".join(a for b in bounds for a in b.aggregates))
-    values = iter(row)
-    refusals = []
-    for bound in bounds:
-        what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
-        if what is not None:
-            refusals.append(_refusal(select_from, source, bound, what, mode))
+    refusals: list[_Refusal] = []
+    if bounds:
+        (row,) = select_from(source.name, ", ".join(a for b in bounds for a in b.aggregates))
+        values = iter(row)
+        for bound in bounds:
+            what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
+            if what is not None:
+                refusals.append(_refusal(select_from, source, bound, what))
+    # A HUGEINT into bigint, a DECIMAL(38,10) into numeric(10,2), a DOUBLE into real: no
+    # aggregate bounds them, so the write path's screening looks, lest the run name one
+    # column, then stop on the next one at the first batch of the following run.
+    bounded = {b.column.name for b in bounds}
+    refusals += _screened_refusals(src, source, existing, dialect, mode, batch, bounded)
     if refusals:
-        raise one_refusal(refusals)  # every column at once, not one per run
+        raise _refused(source, mode, refusals)  # every column at once, not one per run
+
+
+def _screened_refusals(
+    src: Any,
+    source: Table,
+    existing: Table,
+    dialect: str,
+    mode: str,
+    batch: BatchConfig,
+    bounded: set[str],
+) -> list[_Refusal]:
+    """A refusal for each column, not ``bounded`` already, of another number type than the
+    existing column's, that holds a value the write path's screening refuses (its first such
+    row named). Reads those columns and the key only, and stops once each has been named."""
+    names = [
+        c.name
+        for c in source.columns
+        if c.name not in bounded and _into_other_number_type(c, existing)
+    ]
+    if not names:
+        return []
+    first: dict[str, _Refusal] = {}
+    for data, keys, problems in _screened(src, source, names, dialect, existing, batch):
+        for problem in problems:
+            if problem.column not in first:
+                first[problem.column] = _screened_refusal(problem, data, source, keys)
+        if len(first) == len(names):
+            break
+    return [first[n] for n in names if n in first]
+
+
+def _screened_refusal(
+    problem: Problem, data: pa.RecordBatch, source: Table, keys: pa.Array
+) -> _Refusal:
+    """The refusal of one screened column, worded as ``_refusal`` words a bounded one."""
+    key = describe_key(source, keys, problem.row, data)
+    value = render_value(value_at(data.column(problem.column), problem.row))
+    what = "holds a value that does not fit the target column's type exactly"
+    return _Refusal(f"column {problem.column!r} {what} ({key}: {value})", _Bound.remedy)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """One column whose values cannot go in: what it holds, and how the target could take it."""
+
+    said: str
+    remedy: str
+
+
+def _refused(source: Table, mode: str, refusals: list[_Refusal]) -> SchemaError:
+    """The one-line refusal of a table, naming each column that cannot go in."""
+    nothing = "nothing has been emptied or written" if mode == "truncate" else "nothing written"
+    remedies = ", ".join(dict.fromkeys(r.remedy for r in refusals))
+    return SchemaError(
+        f"cannot load {source.name!r} (--mode {mode}): "
+        f"{'; '.join(r.said for r in refusals)}; {nothing}",
+        hint=f"{remedies}, fix the values in the source, or use --on-error reject to load "
+        "the other rows and set those aside",
+        table=source.name,
+    )
+
+
+def _into_other_number_type(column: Column, existing: Table) -> bool:
+    """Whether the column's numbers travel as another number type than the existing
+    column's, whose values ``screen_batch`` checks one by one."""
+    try:
+        there = existing.column(column.name)
+    except KeyError:
+        return False
+    travels = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    numbers = [
+        pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_floating(t)
+        for t in (travels, there.arrow_type)
+    ]
+    numbers[0] = numbers[0] or numbers_as_text(column, travels)  # a HUGEINT, as its text
+    return all(numbers) and travels != there.arrow_type
+
+
+def _screened(
+    src: Any, source: Table, names: list[str], dialect: str, target: Table, batch: BatchConfig
+) -> Iterator[tuple[pa.RecordBatch, pa.Array, list[Problem]]]:
+    """Each batch of the ``names`` columns (the key beside them, which names a row), its
+    key column and what the write path's screening finds in it for the ``target`` table."""
+    shown = {*names, *source.primary_key}
+    read = replace(source, columns=tuple(c for c in source.columns if c.name in shown))
+    reader = src.read(
+        read, batch_rows=batch.batch_rows, with_key=True, batch_bytes=batch.batch_bytes
+    )
+    with reader:
+        for batch_read in reader:
+            keys = batch_read.column(batch_read.num_columns - 1)
+            data = batch_read.drop_columns([KEY_COLUMN])
+            yield data, keys, screen_batch(data, source, dialect, target)
 
 
 def refuse_values_stored_otherwise(
@@ -95,23 +196,14 @@ def refuse_values_stored_otherwise(
         concerned += _refused_by_postgres(source, target, src.dialect)
     if not concerned:
         return
-    shown = {*concerned, *source.primary_key}  # the key names the row, as when writing
-    read = replace(source, columns=tuple(c for c in source.columns if c.name in shown))
-    reader = src.read(
-        read, batch_rows=batch.batch_rows, with_key=True, batch_bytes=batch.batch_bytes
-    )
-    with reader:
-        for batch_read in reader:
-            keys = batch_read.column(batch_read.num_columns - 1)
-            data = batch_read.drop_columns([KEY_COLUMN])
-            problems = screen_batch(data, source, dialect, target)
-            if problems:
-                error = problem_error(problems[0], data, source, keys)
-                raise SchemaError(
-                    f"{error.message}; nothing has been emptied or written",
-                    hint=error.hint,
-                    table=source.name,
-                ) from error
+    for data, keys, problems in _screened(src, source, concerned, dialect, target, batch):
+        if problems:
+            error = problem_error(problems[0], data, source, keys)
+            raise SchemaError(
+                f"{error.message}; nothing has been emptied or written",
+                hint=error.hint,
+                table=source.name,
+            ) from error
 
 
 def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> list[str]:
@@ -276,8 +368,9 @@ def _narrower_integer(source: pa.DataType, target: pa.DataType) -> bool:
     return bool(held.min < taken.min or held.max > taken.max)
 
 
-def _refusal(select_from: Any, source: Table, bound: _Bound, what: str, mode: str) -> SchemaError:
-    """The one-line refusal, naming the first row (in key order) whose value does not go in."""
+def _refusal(select_from: Any, source: Table, bound: _Bound, what: str) -> _Refusal:
+    """A bounded column's refusal, naming the first row (in key order) whose value does not
+    go in."""
     keys = list(source.primary_key)
     shown = ", ".join(quote_ident(k) for k in [*keys, bound.column.name])
     order = ", ".join(map(quote_ident, keys)) or None
@@ -287,11 +380,4 @@ def _refusal(select_from: Any, source: Table, bound: _Bound, what: str, mode: st
         *key, value = rows[0]
         named = ", ".join(f"{k} {v!r}" for k, v in zip(keys, key, strict=True))
         example = f" ({named}: {render_value(value)})" if named else f" ({render_value(value)})"
-    nothing = "nothing has been emptied or written" if mode == "truncate" else "nothing written"
-    return SchemaError(
-        f"cannot load {source.name!r} (--mode {mode}): column {bound.column.name!r} {what}"
-        f"{example}; {nothing}",
-        hint=f"{bound.remedy}, fix the values in the source, or use --on-error reject to load "
-        "the other rows and set those aside",
-        table=source.name,
-    )
+    return _Refusal(f"column {bound.column.name!r} {what}{example}", bound.remedy)

@@ -32,6 +32,9 @@ class TableReport:
     rejected: int = 0
     status: str = "pending"
     """pending, done, failed or skipped."""
+    restarts: bool = False
+    """Interrupted with rows committed that ``--resume`` cannot go on after (a table without
+    a usable key, or unlogged): it loads the table again from the start."""
     error: str | None = None
     built: list[str] = field(default_factory=list)
     """Keys and indexes built after the data was in."""
@@ -56,6 +59,9 @@ class TableReport:
         data["rows_per_s"] = round(self.rows_per_s, 1)
         data["mb_per_s"] = round(self.mb_per_s, 2)
         return data
+
+
+RESUME_HINT = "to continue, run the same command again with --resume (committed rows are kept)"
 
 
 @dataclass
@@ -128,6 +134,19 @@ class MigrationReport:
             and self.interrupted is None
             and self.unfinished is None
             and verified
+        )
+
+    @property
+    def resume_hint(self) -> str:
+        """What to run to go on, saying what ``--resume`` keeps: not the rows of a table it
+        loads again from the start (``restarts``)."""
+        again = [t.name for t in self.tables if t.restarts]
+        if not again:
+            return RESUME_HINT
+        names = ", ".join(map(repr, again))
+        return (
+            "to continue, run the same command again with --resume (committed rows are kept, "
+            f"except those of {names}: with no key to go on after, it loads again from the start)"
         )
 
     @property

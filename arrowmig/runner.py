@@ -248,6 +248,9 @@ class Runner:
             if table_report.status == "pending":
                 table_report.status = "interrupted" if self.interrupted else "failed"
                 self._sync(table_report.name)
+            work = self.tables.get(table_report.name)
+            if table_report.status == "interrupted" and table_report.rows and work is not None:
+                table_report.restarts = not work.landing.resumable
 
     # -- one stream -------------------------------------------------------------------------
     def _work(self, item: StreamWork, conns: WorkerConnections) -> int:

@@ -127,6 +127,8 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
                 )
                 if resume is not None
                 else None,
+                # Why a failed run could not finish (its keys or its completion unwritten).
+                "unfinished": basis.get("unfinished") if state == "failed" else None,
                 "superseded": superseded_text(run_row, shown_target)
                 if run_row is not None and state == "superseded"
                 else None,

@@ -203,6 +203,37 @@ def test_postgres_and_duckdb_sources_are_checked_alike(tmp_path: Path, pg_url: s
     assert pg_rows(pg_url, "customer", "id") == [(7, "old-7", 7), (8, "old-8", 8)]
 
 
+@pytest.mark.postgres
+def test_one_refusal_names_every_column_that_cannot_go_in(tmp_path: Path, pg_url: str) -> None:
+    # Named one per run before: 'ub' alone, then the next column at the next run's first batch.
+    duck = str(tmp_path / "p.duckdb")
+    con = duckdb.connect(duck)
+    con.execute(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, h HUGEINT, ub UBIGINT, d DECIMAL(38,10), "
+        "dbl DOUBLE, ok DOUBLE)"
+    )
+    con.execute(
+        "INSERT INTO p VALUES (1, 1, 1, 1.5, 1.5, 1.5), (2, 2::HUGEINT ** 100, "
+        "18446744073709551615, 1234567890123.5, 1e308, 0.5)"
+    )
+    con.close()
+    pg_exec(
+        pg_url,
+        "CREATE TABLE p (id int PRIMARY KEY, h bigint, ub bigint, d numeric(10,2), dbl real, "
+        "ok double precision)",
+    )
+    for mode in ("append", "truncate"):
+        with pytest.raises(SchemaError) as refused:
+            arrowmig.migrate(duck, pg_url, config=arrowmig.MigrationConfig(mode=mode))
+        told = str(refused.value)
+        assert "\n" not in told
+        for column in ("h", "ub", "d", "dbl"):
+            assert f"column {column!r} " in told, column
+        assert "(id 2: 1e+308)" in told
+        assert "'ok'" not in told
+    assert pg_rows(pg_url, "p", "id") == []
+
+
 def _films_db(path: Path, ratings: list[str]) -> str:
     # Loading a sakila SQLite file into pagila's schema: an enum next to an inet and a text[].
     con = sqlite3.connect(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ import pytest
 
 from arrowmig.cli import main
 from tests import test_bench
+from tests.dbutil import as_role, pg_exec
 
 tiny_db = test_bench.tiny_db  # the fixture: a small SQLite source
 
@@ -74,3 +76,29 @@ def test_bench_removes_the_target_file_it_made_and_no_warmup_leaves_warmups_out(
     assert main(["bench", "--help"]) == 0
     shown = " ".join(capsys.readouterr().out.split())
     assert "--no-warmup Leave the warm-up runs out of bench.json (they still run" in shown
+
+
+@pytest.mark.postgres
+def test_bench_refuses_a_postgresql_user_that_may_not_write_server_files_before_any_run(
+    tiny_db: Path, tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Met after the warm-up before: "unexpected InsufficientPrivilege", its HINT on a second
+    # line, exit 1.
+    role = f"arrowmig_nosu_{uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN CREATEDB")
+    try:
+        out = tmp_path / "out"
+        target = as_role(pg_url, role)
+        args = ["bench", "--source", str(tiny_db), "--target", target, "--out", str(out)]
+        code = main([*args, *QUICK, "--no-stages", "--json"])
+        captured = capsys.readouterr()
+    finally:
+        pg_exec(pg_url, f"DROP ROLE {role}")
+    assert code == 2
+    assert captured.err == (
+        f"arrowmig: error: --target {target}: user {role!r} may not have the server write a "
+        "file, which the bench's COPY ceiling (COPY ... TO 'file') needs; GRANT "
+        f'pg_write_server_files TO "{role}", or run the bench as a superuser\n'
+    )
+    assert json.loads(captured.out)["exit_code"] == 2
+    assert not (out / "bench.json").exists()

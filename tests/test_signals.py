@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+import duckdb
 import pytest
 
 from tests.dbutil import duckdb_rows
@@ -63,6 +64,13 @@ def _wait_for(stream: IO[str], pattern: str, deadline_s: float = 60.0) -> re.Mat
     raise AssertionError(f"no line matching {pattern!r}")
 
 
+def _wait_for_rows(proc: subprocess.Popen[str], rows: int) -> None:
+    """Read the plain progress lines until table t has ``rows`` committed."""
+    assert proc.stderr is not None
+    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < rows:
+        pass
+
+
 def _finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
     out, err = proc.communicate(timeout=60)
     return proc.returncode, out, err
@@ -95,15 +103,33 @@ def test_sigint_keeps_committed_batches_and_reports_them(big_db: Path, tmp_path:
     assert event["rows"] <= committed == table["rows"] == summary["rows"] < ROWS
 
 
+def test_a_stopped_table_without_a_key_is_said_to_load_again_from_the_start(
+    tmp_path: Path,
+) -> None:
+    # Said "committed rows are kept" before, while --resume loaded the table again from 0.
+    source = tmp_path / "nokey.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute(f"CREATE TABLE t AS SELECT range AS id, 'row ' || range AS b FROM range({ROWS})")
+    con.close()
+    target = tmp_path / "out.db"
+    proc = _start(source, target, "--progress", "plain", "--progress-interval", "0.2")
+    _wait_for_rows(proc, 2_000)
+    proc.send_signal(signal.SIGTERM)
+    code, _, err = _finish(proc)
+    assert code == 143, err
+    assert err.rstrip().endswith(
+        "run the same command again with --resume (committed rows are kept, except those of "
+        "'t': with no key to go on after, it loads again from the start)"
+    )
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_to_a_sqlite_target_prints_a_partial_report(
     big_db: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
     target = tmp_path / "out.db"
     proc = _start(big_db, target, "--progress", "plain", "--progress-interval", "0.2")
-    assert proc.stderr is not None
-    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 20_000:
-        pass
+    _wait_for_rows(proc, 20_000)
     proc.send_signal(sig)
     code, out, err = _finish(proc)
     assert code == {signal.SIGTERM: 143, signal.SIGINT: 130}[sig], err
@@ -340,9 +366,7 @@ def test_status_tells_a_live_run_from_a_dead_one_and_how_to_resume_it(
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stderr is not None
-    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 2_000:
-        pass
+    _wait_for_rows(proc, 2_000)
     live = _status(target)
     assert (live["state"], live["pid"], live["resume"]) == ("running", proc.pid, None)
     proc.kill()
@@ -385,9 +409,7 @@ def test_a_resumed_run_reports_its_own_rate_not_the_whole_table_over_its_own_tim
     # rows/s was overstated (2,000,000 rows "in" 32 MiB).
     target = tmp_path / "out.db"
     proc = _start(big_db, target, "--progress", "plain", "--progress-interval", "0.2")
-    assert proc.stderr is not None
-    while int(_wait_for(proc.stderr, r"running t: ([\d,]+)/").group(1).replace(",", "")) < 20_000:
-        pass
+    _wait_for_rows(proc, 20_000)
     proc.send_signal(signal.SIGINT)
     assert _finish(proc)[0] == 130
     before = _sqlite_count(target)

@@ -345,3 +345,38 @@ def _sqlite_committed(path: Path) -> int:
         return 0
     finally:
         con.close()
+
+
+def test_a_run_whose_wrap_up_failed_is_recorded_failed_with_why_not_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Exit 1 and NOT FINISHED, yet status said "interrupted", a word kept for signals and
+    # runs that died.
+    import importlib
+
+    import arrowmig
+    from arrowmig.cli import main
+    from arrowmig.errors import TransferError
+
+    source = _rows_source(tmp_path / "events.db", 300)
+    target = tmp_path / "out.db"
+
+    def disk_full(*_args: object) -> None:
+        raise TransferError("could not extend file: No space left on device")
+
+    # arrowmig.migrate is the function: the module is in sys.modules.
+    monkeypatch.setattr(
+        importlib.import_module("arrowmig.migrate"), "add_pg_definitions", disk_full
+    )
+    report = arrowmig.migrate(str(source), str(target))
+    assert report.exit_code == 1 and report.unfinished is not None
+    (run,) = runs_of(str(target))
+    assert run["state"] == "failed"
+    assert "No space left on device" in run["unfinished"]
+    assert run["resume"] is not None
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["status", str(target)]) == 0
+    shown = capsys.readouterr().err
+    assert " failed " in shown and "interrupted" not in shown
+    assert f"{run['run_id']} not finished: the rows committed are kept" in shown

@@ -121,6 +121,9 @@ def _failed(args: list[str], exit_code: int, message: str) -> int:
     when machine output was asked for and none was given yet (``failed_early``)."""
     from arrowmig.cli.console import failed_early
 
+    # A driver's error can run to several lines (PostgreSQL's HINT and DETAIL): a script
+    # reading the one error line, or the JSON's error, gets them all on it.
+    message = "; ".join(line.strip() for line in message.splitlines() if line.strip())
     error_line(message)
     failed_early(exit_code, redact_text(message, _secrets), args)
     return exit_code

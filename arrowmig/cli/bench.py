@@ -27,7 +27,8 @@ from arrowmig.urls import redact
     "targets",
     multiple=True,
     help=f"Target: 'sqlite' (a scratch file), a SQLite or DuckDB file that does not exist yet "
-    f"(removed at the end), or a PostgreSQL server URL (a throw-away database there), "
+    f"(removed at the end), or a PostgreSQL server URL (a throw-away database there; its "
+    "user needs superuser or pg_write_server_files, for the COPY ceiling), "
     f"repeatable (default: sqlite and {DEFAULT_PG_URL}). Unreachable servers are skipped "
     "with a note.",
 )

@@ -16,7 +16,7 @@ from arrowmig.cli.signals import StandsAtSummary, outcome_stands, sigterm_stops
 from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import MigrationConfig
 from arrowmig.events import FanOutSink
-from arrowmig.report import EXIT_SIGNAL, MigrationReport
+from arrowmig.report import EXIT_SIGNAL, RESUME_HINT, MigrationReport
 
 if TYPE_CHECKING:
     from arrowmig.verify_report import VerifyReport
@@ -53,9 +53,6 @@ def _progress_options(f: Any, job: bool) -> Any:
         "--json", "as_json", is_flag=True, help="Print the final report as JSON on stdout."
     )(f)
     return f
-
-
-RESUME_HINT = "to continue, run the same command again with --resume (committed rows are kept)"
 
 
 def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> None:
@@ -179,7 +176,7 @@ def run_migration(
             log.note("verify " + json.dumps(report.verify.to_dict(), default=str))
         emit_report(report, as_json, progress_kind)
         if report.resumable:
-            say(RESUME_HINT)
+            say(report.resume_hint)
         if verify_text and progress_kind != "json":
             say(verify_text)
         elif progress_kind == "json" and report.verify is not None and not report.verify.ok:

@@ -65,6 +65,8 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
             done = "" if t["rows_done"] is None else f", {t['rows_done']:,} rows"
             failed = f": {t['error']}" if t["error"] else ""
             say(f"  {r['run_id']} {_table_named(r, t, several)}: {t['state']}{done}{failed}")
+        if r["unfinished"]:
+            say(f"  {r['run_id']} not finished: {r['unfinished']}")
         if r["fix_first"]:
             say(f"  {r['run_id']} before continuing: {r['fix_first']}")
         if r["resume"]:
