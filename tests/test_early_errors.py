@@ -203,3 +203,23 @@ def test_a_connection_lost_while_reading_the_catalog_is_arrowmigs_error(pg_url: 
         with pytest.raises(TransientError) as lost:
             dst.list_tables()
     assert "\n" not in str(lost.value), str(lost.value)
+
+
+def test_a_driver_error_of_several_lines_is_one_line_and_one_json_string(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL's HINT reached stderr as a second line, and the JSON's error held a "\n".
+    import arrowmig.status
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("must be superuser to COPY to a file\nHINT:  Anyone can COPY to stdout")
+
+    monkeypatch.setattr(arrowmig.status, "runs_of", refused)
+    code = main(["status", str(tmp_path / "t.db"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err == (
+        "arrowmig: error: unexpected RuntimeError: must be superuser to COPY to a file; HINT:  "
+        "Anyone can COPY to stdout (rerun with --debug for the traceback)\n"
+    )
+    assert json.loads(out)["error"] == err.removeprefix("arrowmig: error: ").strip()
