@@ -592,7 +592,8 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch) -> str:
     text = str(cause or exc.message)
     # The longest name first: a column "u" must not be taken for one named "u x".
     for name in sorted(names, key=len, reverse=True):
-        if re.search(rf", column {re.escape(name)}(?::|$)", text, flags=re.MULTILINE):
+        # COPY's context (", column u:"), or a message of arrowmig's own ("column u: ...").
+        if re.search(rf"(?:, |^|:\s+)column {re.escape(name)}(?::|$)", text, flags=re.MULTILINE):
             return name
     value = re.search(r'for type [^:\n]+: "(.*)"$', exc.message, flags=re.MULTILINE)
     if value is not None:

@@ -119,11 +119,11 @@ def _screened_refusals(
 def _screened_refusal(
     problem: Problem, data: pa.RecordBatch, source: Table, keys: pa.Array
 ) -> _Refusal:
-    """The refusal of one screened column, worded as ``_refusal`` words a bounded one."""
+    """The refusal of one screened column, in the words the write path would stop with."""
     key = describe_key(source, keys, problem.row, data)
     value = render_value(value_at(data.column(problem.column), problem.row))
-    what = "holds a value that does not fit the target column's type exactly"
-    return _Refusal(f"column {problem.column!r} {what} ({key}: {value})", _Bound.remedy)
+    said = f"column {problem.column!r}, {key}: {problem.reason}: {value}"
+    return _Refusal(said, _Bound.remedy)
 
 
 @dataclass(frozen=True)

@@ -557,14 +557,20 @@ RETURNS anyelement LANGUAGE plpgsql IMMUTABLE AS $f$
 BEGIN
   IF NOT exact THEN
     RAISE EXCEPTION 'column %: value % would be stored as %, which the column''s type '
-      'cannot hold exactly; widen the target column, or use --on-error reject to set such '
-      'rows aside', what, original, fitted USING ERRCODE = '22000';
+      'cannot hold exactly', what, original, fitted USING ERRCODE = '22000';
   END IF;
   RETURN fitted;
 END $f$
 """
 """``fitted`` when ``exact``, else the row is refused (a data exception, which
-``--on-error reject`` sets aside) naming the column and both values."""
+``--on-error reject`` sets aside) naming the column and both values. What to do is the
+endpoint's hint (``INEXACT_HINT``), not the server's text: a row set aside keeps the text,
+and advised --on-error reject to a run that has it."""
+
+INEXACT = "cannot hold exactly"
+"""What ``PG_EXACT``'s refusal says, which tells it from other data exceptions."""
+INEXACT_HINT = "widen the target column, or use --on-error reject to set such rows aside"
+"""The way past a value ``PG_EXACT`` refuses, when the run stops on it."""
 
 
 PG_ARRAY_LITERAL = "pg_temp.arrowmig_array_literal"

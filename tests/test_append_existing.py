@@ -228,8 +228,8 @@ def test_one_refusal_names_every_column_that_cannot_go_in(tmp_path: Path, pg_url
         told = str(refused.value)
         assert "\n" not in told
         for column in ("h", "ub", "d", "dbl"):
-            assert f"column {column!r} " in told, column
-        assert "(id 2: 1e+308)" in told
+            assert f"column {column!r}" in told, column
+        assert "id 2: value does not fit the target column's type (real) exactly: 1e+308" in told
         assert "'ok'" not in told
     assert pg_rows(pg_url, "p", "id") == []
 

@@ -6,6 +6,7 @@ target failed with a false reason (into SQLite "NaN or Infinity").
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -133,6 +134,15 @@ def test_an_append_that_the_declared_scale_would_round_is_refused_per_row(
     refused = (rejects / "n.jsonl").read_text()
     assert "value 12345 would be stored as 12300" in refused
     assert "value 1.234 would be stored as 1.23" in refused
+    # Each names its column, and does not advise the --on-error reject the run has.
+    problems = [json.loads(line)["problems"] for line in refused.splitlines()]
+    assert sorted(p["column"] for (p,) in problems) == ["hundreds", "wide"]
+    assert "--on-error reject" not in refused
+    pg_exec(pg_url, "DELETE FROM n")
+    report = arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append"))
+    error = report.tables[0].error or ""
+    assert "would be stored as" in error, error
+    assert "or use --on-error reject to set such rows aside" in error  # without it, advised
 
 
 def test_a_cast_to_an_odd_scale_says_how_it_rounds(pg_url: str, tmp_path: Path) -> None:

@@ -91,6 +91,8 @@ from arrowmig.errors import (
 from arrowmig.model import ForeignKey, Index, KeyRange, PgDefinition, Table, TableLoad
 from arrowmig.run_tables import run_tables
 from arrowmig.schema import (
+    INEXACT,
+    INEXACT_HINT,
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
     ddl_type,
@@ -498,6 +500,8 @@ class PostgresEndpoint(BaseEndpoint):
                 "the table's definition holds it (a default, a CHECK, a comment): load into a "
                 "database created WITH ENCODING 'UTF8', or change that text in the source"
             )
+        elif state == "22000" and error.hint is None and INEXACT in error.message:
+            error.hint = INEXACT_HINT  # PG_EXACT's refusal
         elif state == "57014" and "statement timeout" in str(exc) and error.hint is None:
             error.hint = (
                 f"a statement ran longer than --batch-timeout ({seconds} s): raise it if the "
