@@ -82,7 +82,7 @@ def refuse_values_that_cannot_go_in(
     # aggregate bounds them, so the write path's screening looks, lest the run name one
     # column, then stop on the next one at the first batch of the following run.
     bounded = {b.column.name for b in bounds}
-    refusals += _screened_refusals(src, source, existing, dialect, mode, batch, bounded)
+    refusals += _screened_refusals(src, source, existing, dialect, batch, bounded)
     if refusals:
         raise _refused(source, mode, refusals)  # every column at once, not one per run
 
@@ -92,7 +92,6 @@ def _screened_refusals(
     source: Table,
     existing: Table,
     dialect: str,
-    mode: str,
     batch: BatchConfig,
     bounded: set[str],
 ) -> list[_Refusal]:
