@@ -69,16 +69,23 @@ def fresh_target(kind: str, db: str, folder: str) -> str:
     return str(path)
 
 
-def timed(tree: str, verb: str, source: str, target: str) -> tuple[float, float | None]:
-    """The command's seconds, and the seconds to its first row (migrate)."""
-    args = [sys.executable, "-m", "arrowmig", verb, source, target, "--source-schema", "*"]
+def timed(
+    tree: str,
+    verb: str,
+    source: str,
+    target: str,
+    options: tuple[str, ...] = ("--source-schema", "*"),
+) -> tuple[float, float | None]:
+    """The command's seconds, and the seconds to its first row (migrate), run by the arrowmig
+    of source tree ``tree``: from inside it, as ``python -m`` puts the working folder first."""
+    args = [sys.executable, "-m", "arrowmig", verb, source, target, *options]
     if verb == "migrate":
         args += ["--progress", "json"]
     env = {**os.environ, "PYTHONPATH": tree}
     started = time.monotonic()
     first = None
     with subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, env=env, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as run:
         assert run.stdout is not None
         for line in run.stdout:
