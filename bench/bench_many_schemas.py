@@ -129,7 +129,14 @@ def main() -> None:
             psql("postgres", f'DROP DATABASE IF EXISTS "{options.db}_target" WITH (FORCE)')
     if not options.reuse:
         psql("postgres", f'DROP DATABASE IF EXISTS "{options.db}" WITH (FORCE)')
-    print(f"\n{options.schemas} schemas x {options.tables} tables, median of {options.repeat}:")
+    print_medians(f"{options.schemas} schemas x {options.tables} tables", options.repeat, seconds)
+
+
+def print_medians(
+    title: str, repeat: int, seconds: dict[tuple[str, str, str], list[float]]
+) -> None:
+    """Each (tree, and two words of what ran) with the median of its runs' seconds."""
+    print(f"\n{title}, median of {repeat}:")
     for (tree, kind, what), values in seconds.items():
         print(f"  {tree}  {kind:<10} {what:<9} {statistics.median(values):7.1f} s  {values}")
 

@@ -18,11 +18,10 @@ with this one, run by run, so that both see the same machine.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 from pathlib import Path
 
-from bench_many_schemas import HERE, SERVER, psql, timed
+from bench_many_schemas import HERE, SERVER, print_medians, psql, timed
 
 
 def build(db: str, tables: int, reuse: bool) -> None:
@@ -71,9 +70,7 @@ def main() -> None:
                     print(f"{tree} {verb} {kind}: {whole:.1f} s", flush=True)
     if not options.reuse:
         psql("postgres", f'DROP DATABASE IF EXISTS "{options.db}" WITH (FORCE)')
-    print(f"\n{options.tables} tables, median of {options.repeat}:")
-    for (tree, verb, kind), values in seconds.items():
-        print(f"  {tree}  {verb:<7} {kind:<6} {statistics.median(values):7.1f} s  {values}")
+    print_medians(f"{options.tables} tables", options.repeat, seconds)
 
 
 if __name__ == "__main__":
