@@ -34,7 +34,7 @@ from arrowmig.checkpoint import (
 )
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
-from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.common import together
 from arrowmig.errors import (
     ArrowmigError,
@@ -674,13 +674,13 @@ def _parallel_describe(
 
     def describe_all(names: list[str]) -> dict[str, Table]:
         workers = min(config.parallel, len(names))
-        if workers <= 1:
-            return {
-                name: src.describe(
-                    name, profile=config.profile, workers=config.parallel, presume=presume
-                )
-                for name in names
-            }
+        if workers <= 1 or hasattr(src, "describe_many"):
+            # A source that describes many tables at once (PostgreSQL) does so on its own
+            # connection: each other one would cost its opening (~0.3 s) and read the
+            # catalogs again.
+            return describe_each(
+                src, names, profile=config.profile, workers=config.parallel, presume=presume
+            )
         described = _on_own_connections(
             names,
             lambda conns, name: conns[0].describe(

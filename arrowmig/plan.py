@@ -24,7 +24,7 @@ from arrowmig.conform import conforms
 from arrowmig.defaults import collation_notes, default_notes, is_citext
 from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
-from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.endpoints.sqlite_types import core_data_shaped
@@ -506,10 +506,7 @@ def build_plan(
     described = (
         describe_all(names)
         if describe_all is not None
-        else {
-            name: src.describe(name, profile=config.profile, workers=config.parallel)
-            for name in names
-        }
+        else describe_each(src, names, profile=config.profile, workers=config.parallel)
     )
     how = config.target_names
     refuse_clashes((described[name] for name in names), how)

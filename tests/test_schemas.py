@@ -645,7 +645,8 @@ def test_each_table_of_several_schemas_is_described_once_for_the_checks_and_the_
     # Every table was described for the checks made before anything is written, then again
     # as its schema's run planned: 1,000 tables in 5 schemas spent 50 s more in the catalogs.
     # The server counts the describing query itself (pg_stat_statements, a cluster of the
-    # test's own, as the extension must be loaded at start).
+    # test's own, as the extension must be loaded at start), which runs once for all the
+    # tables of a schema (describe_many).
     with private_cluster("fsync=off", "shared_preload_libraries=pg_stat_statements") as server:
         pg_exec(server.url, "CREATE EXTENSION pg_stat_statements", SCHEMAS)
         pg_exec(server.url, "SELECT pg_stat_statements_reset()")
@@ -658,7 +659,7 @@ def test_each_table_of_several_schemas_is_described_once_for_the_checks_and_the_
                 "SELECT coalesce(sum(calls), 0)::int FROM pg_stat_statements WHERE query LIKE "
                 "'%FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid%'"
             ).fetchone()
-    assert described == (len(ALL_TABLES),)
+    assert described == (len({name.split(".")[0] for name in ALL_TABLES}),)
     con = duckdb.connect(str(target), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM person.address").fetchone() == (300,)
