@@ -446,7 +446,7 @@ def replay_rejects(
     if not files:
         _refuse_run_folders(Path(directory))
     loaded: dict[str, int] = {}
-    # One screen of DuckDB's casts for every batch replayed: opening one costs 70-90 ms.
+    # One screen of DuckDB's casts for every batch replayed: each takes tens of ms to open.
     with open_endpoint(target, schema=schema) as dst, CastScreen() as casts:
         for path in files:
             loaded_here = 0

@@ -1,7 +1,7 @@
 """The screen of DuckDB's casts (``endpoints/duckdb_casts``) shares one in-memory connection
-among a stream's batches: a connection opened per batch and column cost 70-90 ms, and made a
-PostgreSQL table of uuid, json and inet columns into DuckDB 3-10 times slower at the default
-``--batch-bytes``. Each value DuckDB cannot read is still named by its row and column."""
+among a stream's batches: a connection opened per batch and column took tens of milliseconds,
+and made a PostgreSQL table of uuid, json and inet columns into DuckDB several times slower at
+the default ``--batch-bytes``. Each value DuckDB cannot read is still named by its row and column."""
 
 from __future__ import annotations
 

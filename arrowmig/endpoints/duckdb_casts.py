@@ -24,8 +24,8 @@ _TAKES_ANY_TEXT = frozenset({"VARCHAR", "TEXT", "STRING"})
 class CastScreen(ClosedOnExit):
     """DuckDB's casts tried on the batches of one stream, in one in-memory connection
     opened at the first value that needs it and closed with the stream. A connection per
-    column and batch cost 70-90 ms to open: a table of text-carried columns (uuid, json,
-    inet) into DuckDB spent most of its time opening them. A DuckDB connection must not be
+    column and batch took tens of milliseconds to open: a table of text-carried columns
+    (uuid, json, inet) into DuckDB spent most of its time opening them. A DuckDB connection must not be
     used by two threads at once: a screen belongs to the thread that screens with it."""
 
     def __init__(self) -> None:
@@ -67,7 +67,8 @@ class CastScreen(ClosedOnExit):
 
     def _try_casts(self, tried: dict[str, tuple[pa.Array, str]]) -> dict[str, list[int]]:
         if self._con is None:
-            self._con = connect_duckdb()
+            # A batch is small work: no pool of DuckDB threads kept beside the writer's.
+            self._con = connect_duckdb(threads=1)
         rows = len(next(iter(tried.values()))[0])
         arrays = [pa.array(range(rows), pa.int64())] + [array for array, _ in tried.values()]
         names = ["n"] + [f"v{i}" for i in range(len(tried))]
