@@ -21,6 +21,7 @@ from arrowmig.append_refusal import one_refusal
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import pg_char
 from arrowmig.endpoints.common import KEY_COLUMN
+from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
     problem_error,
@@ -100,11 +101,11 @@ def refuse_values_stored_otherwise(
     reader = src.read(
         read, batch_rows=batch.batch_rows, with_key=True, batch_bytes=batch.batch_bytes
     )
-    with reader:
+    with reader, CastScreen() as casts:
         for batch_read in reader:
             keys = batch_read.column(batch_read.num_columns - 1)
             data = batch_read.drop_columns([KEY_COLUMN])
-            problems = screen_batch(data, source, dialect, target)
+            problems = screen_batch(data, source, dialect, target, casts)
             if problems:
                 error = problem_error(problems[0], data, source, keys)
                 raise SchemaError(

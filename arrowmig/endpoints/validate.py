@@ -5,6 +5,7 @@ so the run can stop with a precise message (--on-error fail) or set the row asid
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import re
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 from arrowmig import interval_text, nested_json
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, pg_char
-from arrowmig.endpoints.duckdb_casts import refused_rows
+from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
 from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
@@ -68,13 +69,37 @@ def render_value(value: object, limit: int = 40) -> str:
 
 
 def screen_batch(
-    batch: pa.RecordBatch, table: Table, dialect: str, target: Table | None = None
+    batch: pa.RecordBatch,
+    table: Table,
+    dialect: str,
+    target: Table | None = None,
+    casts: CastScreen | None = None,
 ) -> list[Problem]:
     """Every problem in the batch (cheap vectorised checks first; Python only on failure).
-    ``target``: the existing table appended to, whose column types the values must take."""
+    ``target``: the existing table appended to, whose column types the values must take.
+    ``casts``: the screen of DuckDB's casts that the caller's batches share, on this thread
+    (one of the batch's own when None)."""
+    with contextlib.ExitStack() as owned:
+        if casts is None:
+            casts = owned.enter_context(CastScreen())
+        return _screen(batch, table, dialect, target, casts)
+
+
+def _screen(
+    batch: pa.RecordBatch, table: Table, dialect: str, target: Table | None, casts: CastScreen
+) -> list[Problem]:
+    converted: dict[str, tuple[pa.Array, str]] = {}
+    for i, field in enumerate(batch.schema):
+        type_sql = _converted_by_duckdb(batch.column(i), table, field.name, dialect)
+        if type_sql is not None:
+            converted[field.name] = (batch.column(i), type_sql)
+    # One query for every column of the batch that DuckDB converts, not one per column.
+    refused_by_duckdb = casts.refused_by_column(converted)
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
-        cast = _cast_problems(batch.column(i), table, field.name, dialect)
+        cast = _cast_problems(
+            batch.column(i), table, field.name, dialect, casts, refused_by_duckdb.get(field.name)
+        )
         problems.extend(cast)
         if target is not None:
             told = {p.row for p in cast}  # a value the --cast refused is named once
@@ -138,9 +163,34 @@ def _travels_as(table: Table, field: pa.Field) -> pa.DataType:
     return forced or field.type
 
 
-def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> list[Problem]:
+def _converted_by_duckdb(array: pa.Array, table: Table, name: str, dialect: str) -> str | None:
+    """The DuckDB type whose conversion of a text column the screen tries first (its
+    --cast, or the type its source carries as text: uuid, json), as DuckDB's insert would
+    convert it; None for a column converted otherwise, or not written to DuckDB."""
+    if dialect != "duckdb" or not is_text_type(array.type):
+        return None
+    try:
+        column = table.column(name)
+    except KeyError:
+        return None
+    if forced_arrow_type(column.target_type, array.type) is not None:
+        return None  # converted client-side, value by value
+    if decimal_fit.declared(column.target_type, dialect) is not None:
+        return None  # decimal_fit's to look at
+    return ddl_type(column, "duckdb")
+
+
+def _cast_problems(
+    array: pa.Array,
+    table: Table,
+    name: str,
+    dialect: str,
+    casts: CastScreen,
+    refused_by_duckdb: list[int] | None,
+) -> list[Problem]:
     """Values that a ``--cast`` target type cannot take (e.g. 'N/A' cast to integer, 123456.7
-    cast to numeric(5,2))."""
+    cast to numeric(5,2)). ``refused_by_duckdb``: the rows DuckDB's own cast of the column
+    refuses, when DuckDB converts it (``_converted_by_duckdb``)."""
     try:
         column = table.column(name)
     except KeyError:
@@ -152,7 +202,7 @@ def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> li
     if target is None:
         if decimal_fit.declared(column.target_type, dialect) is not None:
             sent = column_to_wire(array, column, dialect)
-            misfit = decimal_fit.misfits(sent, column.target_type, dialect)
+            misfit = decimal_fit.misfits(sent, column.target_type, dialect, casts)
             return [Problem(row, name, why, _CAST_HINT) for row, why in misfit]
         if not is_text_type(array.type):
             return []
@@ -165,12 +215,13 @@ def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> li
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
             found = _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
-        if dialect == "duckdb":
+        if refused_by_duckdb:
             # DuckDB's insert converts the text and fails the whole batch on one it cannot
             # read; PostgreSQL's refusal carries a SQLSTATE, and its batch is written in halves.
             told = {p.row for p in found}
-            refused = refused_rows(array, ddl_type(column, "duckdb"))
-            found += [Problem(r, name, reason, _CAST_HINT) for r in refused if r not in told]
+            found += [
+                Problem(r, name, reason, _CAST_HINT) for r in refused_by_duckdb if r not in told
+            ]
         return found
     hint = _CAST_HINT
     if pa.types.is_date32(target) and pa.types.is_timestamp(array.type):
