@@ -86,7 +86,13 @@ from arrowmig.runner import (
     record_prepared,
 )
 from arrowmig.scheduler import run_stoppable
-from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
+from arrowmig.schemas import (
+    SchemaRun,
+    SeveralPlans,
+    keys_between_schemas,
+    refuse_sqlite_schemas,
+    several_schemas,
+)
 from arrowmig.target_names import with_target_schema
 from arrowmig.urls import EndpointUrl, parse_url
 
@@ -1514,6 +1520,7 @@ def explain(
             plans_of_every_schema(runs, lambda r: _explain_schema(source, target, r.config, every)),
             several_schemas(config.source_schema) or [],
             config.target_names,
+            keys_between_schemas(target, config),
         )
     config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)

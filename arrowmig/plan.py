@@ -21,7 +21,7 @@ from arrowmig.checkpoint import CheckpointStore, run_basis
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
-from arrowmig.defaults import collation_notes, default_notes, is_citext
+from arrowmig.defaults import collate_clause, collation_notes, default_notes, is_citext
 from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
@@ -162,6 +162,12 @@ class TablePlan:
             keys += [d.built_label for d in self.target.pg_definitions]
         return keys + [fk.label for fk in self.target.foreign_keys]
 
+    def _declared_type(self, column: Column, dialect: str) -> str:
+        """The column's type as the run declares it, with the collation of a table it
+        creates (citext into DuckDB: VARCHAR COLLATE NOCASE); an existing table keeps its own."""
+        created = self.action in ("create", "replace")
+        return ddl_type(column, dialect) + (collate_clause(column, dialect) if created else "")
+
     def to_dict(self, dialect: str) -> dict[str, Any]:
         columns = []
         for src, dst in zip(
@@ -175,7 +181,7 @@ class TablePlan:
                     "source_type": src.source_type,
                     "observed": list(src.observed),
                     "arrow_type": str(dst.arrow_type),
-                    "target_type": ddl_type(dst, dialect),
+                    "target_type": self._declared_type(dst, dialect),
                     "nullable": there.nullable,
                     "default": there.default.sql if there.default else None,
                     "auto_increment": there.auto_increment,

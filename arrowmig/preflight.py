@@ -20,7 +20,7 @@ import pyarrow as pa
 from arrowmig.append_refusal import one_refusal
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import pg_char
-from arrowmig.endpoints.common import KEY_COLUMN
+from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
@@ -29,7 +29,7 @@ from arrowmig.endpoints.validate import (
     screen_batch,
     stored_otherwise,
 )
-from arrowmig.errors import SchemaError
+from arrowmig.errors import SchemaError, TransferError, TransientError
 from arrowmig.model import Column, Table
 from arrowmig.schema import (
     forced_arrow_type,
@@ -55,6 +55,9 @@ class _Bound:
     """SQL that is true of a value beyond the bound: the first such row is named."""
     remedy: str = "widen the target column"
     """How the target could take the value."""
+    shown: str = ""
+    """SQL of the value as the refusal shows it, when not the column itself: text as it
+    travels (citext read as is arrives as bytes)."""
 
 
 def refuse_values_that_cannot_go_in(
@@ -69,7 +72,14 @@ def refuse_values_that_cannot_go_in(
     bounds = list(_bounds(source, existing, dialect, src.dialect))
     if not bounds:
         return
-    (row,) = select_from(source.name, ", ".join(a for b in bounds for a in b.aggregates))
+    try:
+        (row,) = _read(
+            select_from, source, bounds, mode, ", ".join(a for b in bounds for a in b.aggregates)
+        )
+    except SchemaError:
+        for bound in bounds:  # the column whose check fails, to name it alone
+            _read(select_from, source, [bound], mode, ", ".join(bound.aggregates))
+        raise
     values = iter(row)
     refusals = []
     for bound in bounds:
@@ -180,7 +190,9 @@ def _null_into_not_null(column: Column, c: str) -> _Bound:
     )
 
 
-def _counted(column: Column, outside: str, what: Callable[[int], str], remedy: str) -> _Bound:
+def _counted(
+    column: Column, outside: str, what: Callable[[int], str], remedy: str, shown: str = ""
+) -> _Bound:
     """The bound that no row is ``outside``: the scan counts those that are, and ``what``
     says what that many rows hold."""
 
@@ -188,7 +200,8 @@ def _counted(column: Column, outside: str, what: Callable[[int], str], remedy: s
         (count,) = found
         return what(count) if count else None
 
-    return _Bound(column, (f"count(CASE WHEN {outside} THEN 1 END)",), breaks, outside, remedy)
+    aggregates = (f"count(CASE WHEN {outside} THEN 1 END)",)
+    return _Bound(column, aggregates, breaks, outside, remedy, shown)
 
 
 def _counting(count: int, one: str, many: str) -> str:
@@ -196,13 +209,22 @@ def _counting(count: int, one: str, many: str) -> str:
 
 
 def _text_sql(c: str, dialect: str) -> str:
-    # SQLite: the texts (a number's own text is short, and no enum label here).
-    return f"CASE WHEN typeof({c})='text' THEN {c} END" if dialect == "sqlite" else c
+    """The column's values as the text that travels: what the target compares with its
+    enum's labels and counts against its varchar(n)."""
+    if dialect == "sqlite":
+        # The texts (a number's own text is short, and no enum label here); a CASE has no
+        # collation, so a NOCASE column's text is compared as it is.
+        return f"CASE WHEN typeof({c})='text' THEN {c} END"
+    # Not the value itself: compared with text, a PostgreSQL enum parses each label as one
+    # of its own (one it lacks is an error), a domain over an enum has no operator at all,
+    # and citext ignores case, which the target's enum does not. The cast keeps a column's
+    # collation (a DuckDB NOCASE, a PostgreSQL nondeterministic one): "C" compares bytes.
+    return f'CAST({c} AS VARCHAR) COLLATE "C"'
 
 
 def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bound:
     # Characters as Arrow's utf8_length and PostgreSQL count them (code points).
-    length = f"length(CAST({text} AS VARCHAR))"
+    length = f"length({text})"
 
     def breaks(found: tuple[Any, ...]) -> str | None:
         (most,) = found
@@ -211,7 +233,7 @@ def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bo
         declared = there.pg_type or there.target_type
         return f"holds text of up to {most:,} characters, beyond the target column's {declared}"
 
-    return _Bound(column, (f"max({length})",), breaks, f"{length} > {longest}")
+    return _Bound(column, (f"max({length})",), breaks, f"{length} > {longest}", shown=text)
 
 
 def _enum_label(column: Column, text: str, there: Column) -> _Bound:
@@ -225,6 +247,7 @@ def _enum_label(column: Column, text: str, there: Column) -> _Bound:
             f"target column's enum {there.source_type}"
         ),
         f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)",
+        shown=text,
     )
 
 
@@ -280,19 +303,51 @@ def _narrower_integer(source: pa.DataType, target: pa.DataType) -> bool:
 def _refusal(select_from: Any, source: Table, bound: _Bound, what: str, mode: str) -> SchemaError:
     """The one-line refusal, naming the first row (in key order) whose value does not go in."""
     keys = list(source.primary_key)
-    shown = ", ".join(quote_ident(k) for k in [*keys, bound.column.name])
+    value = bound.shown or quote_ident(bound.column.name)
+    shown = ", ".join([*map(quote_ident, keys), value])
     order = ", ".join(map(quote_ident, keys)) or None
-    rows = select_from(source.name, shown, bound.outside, order)
+    rows = _read(select_from, source, [bound], mode, shown, bound.outside, order)
     example = ""
     if rows:
         *key, value = rows[0]
         named = ", ".join(f"{k} {v!r}" for k, v in zip(keys, key, strict=True))
         example = f" ({named}: {render_value(value)})" if named else f" ({render_value(value)})"
-    nothing = "nothing has been emptied or written" if mode == "truncate" else "nothing written"
     return SchemaError(
         f"cannot load {source.name!r} (--mode {mode}): column {bound.column.name!r} {what}"
-        f"{example}; {nothing}",
+        f"{example}; {_nothing(mode)}",
         hint=f"{bound.remedy}, fix the values in the source, or use --on-error reject to load "
         "the other rows and set those aside",
         table=source.name,
     )
+
+
+def _nothing(mode: str) -> str:
+    return "nothing has been emptied or written" if mode == "truncate" else "nothing written"
+
+
+def _read(
+    select_from: Any, source: Table, bounds: list[_Bound], mode: str, *query: str | None
+) -> list[tuple[Any, ...]]:
+    """``select_from(source.name, *query)``, which checks the values of the ``bounds``'
+    columns. A failure is no fault of the values but of the check (a source type whose
+    comparison it did not foresee): told as the check of those columns that could not be
+    made, and how to load them all the same, not as the driver's words for its SQL. A
+    connection lost stays what it is."""
+    try:
+        rows: list[tuple[Any, ...]] = select_from(source.name, *query)
+    except TransientError:
+        raise
+    except TransferError as exc:
+        columns = ", ".join(dict.fromkeys(repr(b.column.name) for b in bounds))
+        told = "column" if len(bounds) == 1 else "columns"
+        reason = short_driver_message(exc.__cause__) if exc.__cause__ else exc.message
+        first = bounds[0].column.name
+        raise SchemaError(
+            f"cannot load {source.name!r} (--mode {mode}): the values of {told} {columns} "
+            f"could not be checked against the target's ({reason}); {_nothing(mode)}",
+            hint=f"--cast {source.name}.{first}=TYPE (the target column's type) converts "
+            "its values as they travel, or use --on-error reject to load the rows and set "
+            "aside those the target refuses",
+            table=source.name,
+        ) from exc
+    return rows
