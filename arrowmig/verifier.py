@@ -48,6 +48,7 @@ from arrowmig.schema import qualified
 from arrowmig.schema_landing import written_apart
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
+from arrowmig.verify_casts import CastToText, array_cast_to_text, recorded_casts_to_text
 from arrowmig.verify_report import (
     DIFFER,
     ERROR,
@@ -516,6 +517,7 @@ class _TableRunner:
         self.sink = sink
         self._tmp: str | None = None
         self._store: DiffStore | None = None
+        self._casts: CastToText | None = None
 
     def interrupt(self) -> None:
         """Stop what the diff store is running for either side (a signal stopped the run)."""
@@ -614,6 +616,7 @@ class _TableRunner:
             self.src.submit(lambda e, _: e.describe(name, profile=profile)),
             self.tgt.submit(lambda e, _: e.describe(target_name, profile=profile)),
         )
+        s_table = self._as_cast(s_table)
         pairs, missing, extra = _column_pairs(s_table, t_table, self.src, self.tgt, beyond_arrow)
         if extra:
             extra, result.columns_left_to_target = self._left_to_target(target_name, extra)
@@ -665,6 +668,17 @@ class _TableRunner:
             result.differing_columns.sort(key=order.index)
             if result.differing_columns:
                 result.result = DIFFER
+
+    def _as_cast(self, s_table: Table) -> Table:
+        """The source table with each PostgreSQL array the run cast to text read as the
+        text it became (verify_casts)."""
+        assert self.src.endpoint is not None
+        if self.src.endpoint.dialect != "postgresql":
+            return s_table
+        if self._casts is None:
+            self._casts = self.tgt.submit(lambda e, _: recorded_casts_to_text(e)).result()
+        columns = tuple(array_cast_to_text(c, s_table.name, self._casts) for c in s_table.columns)
+        return dataclasses.replace(s_table, columns=columns)
 
     def _between_sqlite_files(self) -> bool:
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
