@@ -549,6 +549,16 @@ class SQLiteEndpoint(BaseEndpoint):
             raise self.translate(exc, f"checking {name!r}", name) from exc
         return [(int(row[2 * i]), row[2 * i + 1]) for i in range(len(conditions))]
 
+    def rows_where(self, name: str, exprs: list[str], condition: str) -> list[tuple[Any, ...]]:
+        """``exprs`` of the rows that meet ``condition``: verify lists a SQLite target's rows
+        holding values arrowmig does not write so."""
+        try:
+            return self._query(
+                f"SELECT {', '.join(exprs)} FROM {self.from_clause(name)} WHERE {condition}"
+            )
+        except Exception as exc:
+            raise self.translate(exc, f"checking {name!r}", name) from exc
+
     def _autoincrement_seq(self, name: str, create_sql: str) -> int | None:
         """The largest rowid an AUTOINCREMENT table has handed out (``sqlite_sequence``),
         which SQLite never hands out again, even once its rows are deleted."""
