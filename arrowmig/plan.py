@@ -54,6 +54,7 @@ from arrowmig.schema import (
     index_form_notes,
     is_pg_interval,
     is_pg_timestamp,
+    is_text_cast,
     is_text_type,
     key_statements,
     numbers_as_text,
@@ -1137,6 +1138,12 @@ def _read_type(
     return col.arrow_type
 
 
+def _array_as_text(col: Column, forced: str, source_dialect: str) -> bool:
+    """Whether a cast makes a PostgreSQL array the server's text of it (``{1,2}``), read as
+    ``::text`` (``endpoints.pg_values.read_expression``), rather than its JSON."""
+    return source_dialect == "postgresql" and col.source_type.endswith("]") and is_text_cast(forced)
+
+
 def _apply_casts(
     table: Table, casts: dict[tuple[str, str], str], source_dialect: str, target_dialect: str
 ) -> Table:
@@ -1149,6 +1156,10 @@ def _apply_casts(
             suggested = f"--cast {table.name}.{col.name}="
             kept = tuple(n for n in col.notes if suggested not in n)
             note = f"cast to {forced} by --cast"
+            if _array_as_text(col, forced, source_dialect):
+                # The array's text replaces its JSON: the note that promised JSON is not true.
+                kept = tuple(n for n in kept if not n.startswith("array "))
+                note += " (PostgreSQL's array text, '{1,2}', not JSON)"
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
