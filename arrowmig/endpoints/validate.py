@@ -110,7 +110,7 @@ def screen_batch(
                 problems.extend(_problems_where(hits, field.name, reason, RANGE_HINT))
         if dialect == "postgresql" and nested_json.is_nested(travels_as):
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
-        if dialect == "postgresql" and _text_into_jsonb(batch.column(i), table, target, field.name):
+        if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
             problems.extend(_repeated_key_problems(batch.column(i), field.name))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
@@ -333,8 +333,9 @@ def _precision_rule(
 def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
     """The columns of ``table`` whose values the existing ``target`` table's columns may
     store otherwise than written, which ``screen_batch`` looks for batch by batch: a SQLite
-    column's affinity, a PostgreSQL or DuckDB time column's precision or number type. What a
-    truncate reads before it empties the table."""
+    column's affinity, a PostgreSQL or DuckDB time column's precision or number type, a
+    PostgreSQL jsonb column's one value per key. What a truncate reads before it empties the
+    table."""
     names = []
     for column in table.columns:
         if dialect == "sqlite":
@@ -344,6 +345,8 @@ def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
             # Only times, timestamps and intervals have a precision to lose.
             found = rule is not None and pa.types.is_temporal(rule[0].arrow_type)
             found = found or _into_other_numbers(table, target, column.name)
+            if dialect == "postgresql":  # a document with a key twice
+                found = found or _text_into_jsonb(column.arrow_type, table, target, column.name)
         else:
             found = False
         if found:
@@ -571,10 +574,12 @@ def _nested_nul_problems(array: pa.Array, column: str) -> list[Problem]:
     return [Problem(row, column, reason, hint) for row in nested_json.nul_rows(array)]
 
 
-def _text_into_jsonb(array: pa.Array, table: Table, target: Table | None, name: str) -> bool:
+def _text_into_jsonb(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str
+) -> bool:
     """Whether the column's text becomes jsonb (by --cast, or appended into a jsonb column),
     from documents that jsonb did not write already (a PostgreSQL jsonb source's)."""
-    if not is_text_type(array.type):
+    if not is_text_type(arrow_type):
         return False
     try:
         column = table.column(name)
