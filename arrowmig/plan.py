@@ -1165,6 +1165,15 @@ def _apply_casts(
                 note += " (text without a time zone is taken as UTC)"
             if pa.types.is_floating(col.arrow_type) and forced.strip().lower() in EPOCH_UNITS:
                 note += " (each real to the nearest microsecond, the finest a timestamp holds)"
+            if (
+                forced.strip().lower() == "jsonb"
+                and target_dialect == "postgresql"
+                and is_text_type(col.arrow_type)
+                and col.source_type != "jsonb"
+            ):
+                note += (
+                    f" (jsonb reorders keys and respaces each document; {REPEATED_KEYS_REFUSED})"
+                )
             rounding = rounding_words(forced, target_dialect)
             if rounding:  # the target rounds as asked (SQLite does not): said beforehand
                 note += f" ({rounding})"
@@ -1525,9 +1534,12 @@ def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> b
     return not (pa.types.is_integer(src.arrow_type) or pa.types.is_boolean(src.arrow_type))
 
 
+REPEATED_KEYS_REFUSED = (
+    "a document that repeats a key in one object is refused (jsonb would keep only its last value)"
+)
 JSONB_NOTE = (
-    "appended into a jsonb column, which reorders keys, drops duplicate keys (the last is "
-    "kept) and respaces each document: the source's text is not kept"
+    "appended into a jsonb column, which reorders keys and respaces each document: the "
+    f"source's text is not kept; {REPEATED_KEYS_REFUSED}"
 )
 
 

@@ -51,6 +51,18 @@ def _refused_then_written(
     assert written.tables[0].error == f"{expected}; {refused.value.hint}"
 
 
+def _sqlite_with_one_bad(folder: Path, column: str, good: str, bad: str) -> str:
+    """A SQLite file whose table t holds 3,000 rows of ``column`` (its declaration), each
+    ``good`` but row 2600's, ``bad``: past the first five batches of SMALL_BATCHES."""
+    source = str(folder / "s.db")
+    with sqlite3.connect(source) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {column})")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(i, good) for i in range(1, 3001)])
+        con.execute(f"UPDATE t SET {column.split()[0]} = ? WHERE id = 2600", (bad,))
+    con.close()
+    return source
+
+
 def test_a_value_the_sqlite_affinity_would_change_is_refused_before_emptying(
     tmp_path: Path,
 ) -> None:
@@ -170,12 +182,7 @@ def test_a_duckdb_date_past_postgres_range_is_refused_before_emptying(
 def test_text_a_postgres_char_would_cut_is_refused_before_emptying(
     tmp_path: Path, pg_url: str
 ) -> None:
-    source = str(tmp_path / "s.db")
-    with sqlite3.connect(source) as con:
-        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT)")
-        con.executemany("INSERT INTO t VALUES (?, 'x')", [(i,) for i in range(1, 3001)])
-        con.execute("UPDATE t SET c = 'ab' WHERE id = 2600")
-    con.close()
+    source = _sqlite_with_one_bad(tmp_path, "c TEXT", "x", "ab")
     pg_exec(
         pg_url,
         'CREATE TABLE public.t (id int PRIMARY KEY, c "char")',
@@ -223,3 +230,26 @@ def test_a_value_a_postgres_numeric_would_round_is_refused_before_emptying(
         arrowmig.MigrationConfig(target_schema="public"),
     )
     assert pg_rows(pg_url, "t", "id") == [(9001, Decimal("1.50"), "old")]
+
+
+@pytest.mark.postgres
+def test_a_json_key_twice_bound_for_jsonb_is_refused_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _sqlite_with_one_bad(tmp_path, "doc JSON", '{"a":1}', '{"a":1,"a":2}')
+    pg_exec(
+        pg_url,
+        "CREATE TABLE public.t (id int PRIMARY KEY, doc jsonb)",
+        """INSERT INTO public.t VALUES (9001, '{"old":1}')""",
+        "CREATE SCHEMA spare",
+        "CREATE TABLE spare.t (id int PRIMARY KEY, doc jsonb)",
+    )
+    _refused_then_written(
+        source,
+        pg_url,
+        "table 't', column 'doc', id 2600: the JSON repeats the key 'a' in one object, and "
+        """jsonb would keep only its last value: '{"a":1,"a":2}'""",
+        pg_url,
+        arrowmig.MigrationConfig(target_schema="public"),
+    )
+    assert pg_rows(pg_url, "t", "id") == [(9001, {"old": 1})]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import interval_text, nested_json
+from arrowmig import interval_text, json_canon, nested_json
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, pg_char
 from arrowmig.endpoints.duckdb_casts import CastScreen
@@ -135,6 +135,8 @@ def _screen(
                 problems.extend(_problems_where(hits, field.name, reason, RANGE_HINT))
         if dialect == "postgresql" and nested_json.is_nested(travels_as):
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
+            problems.extend(_repeated_key_problems(batch.column(i), field.name))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
@@ -382,8 +384,9 @@ def _precision_rule(
 def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
     """The columns of ``table`` whose values the existing ``target`` table's columns may
     store otherwise than written, which ``screen_batch`` looks for batch by batch: a SQLite
-    column's affinity, a PostgreSQL or DuckDB time column's precision or number type. What a
-    truncate reads before it empties the table."""
+    column's affinity, a PostgreSQL or DuckDB time column's precision or number type, a
+    PostgreSQL jsonb column's one value per key. What a truncate reads before it empties the
+    table."""
     names = []
     for column in table.columns:
         if dialect == "sqlite":
@@ -393,6 +396,8 @@ def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
             # Only times, timestamps and intervals have a precision to lose.
             found = rule is not None and pa.types.is_temporal(rule[0].arrow_type)
             found = found or _into_other_numbers(table, target, column.name)
+            if dialect == "postgresql":  # a document with a key twice
+                found = found or _text_into_jsonb(column.arrow_type, table, target, column.name)
         else:
             found = False
         if found:
@@ -618,6 +623,45 @@ def _nested_nul_problems(array: pa.Array, column: str) -> list[Problem]:
     )
     hint = "keep the JSON text as it is with {cast}, or set such rows aside with --on-error reject"
     return [Problem(row, column, reason, hint) for row in nested_json.nul_rows(array)]
+
+
+def _text_into_jsonb(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str
+) -> bool:
+    """Whether the column's text becomes jsonb (by --cast, or appended into a jsonb column),
+    from documents that jsonb did not write already (a PostgreSQL jsonb source's)."""
+    if not is_text_type(arrow_type):
+        return False
+    try:
+        column = table.column(name)
+        there = target.column(name) if target is not None else column
+    except KeyError:
+        return False
+    if column.source_type == column.target_type == "jsonb":
+        return False
+    return ddl_type(there, "postgresql").strip().lower() == "jsonb"
+
+
+def _repeated_key_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of JSON text with a key that comes twice in one object: jsonb keeps its last
+    value alone, and the value an application read (SQLite's json_extract reads the first)
+    would be gone without a word."""
+    problems = []
+    for row, text in enumerate(array.to_pylist()):
+        key = None if text is None else json_canon.repeated_key(text)
+        if key is not None:
+            reason = (
+                f"the JSON repeats the key {key!r} in one object, and jsonb would keep "
+                "only its last value"
+            )
+            problems.append(Problem(row, column, reason, _REPEATED_KEY_HINT))
+    return problems
+
+
+_REPEATED_KEY_HINT = (
+    "keep each document's exact text with {cast} (or =json), fix the document in the source, "
+    "or use --on-error reject to set such rows aside"
+)
 
 
 def check_no_nul(batch: pa.RecordBatch, table: Table, keys: pa.Array | None) -> None:
