@@ -399,13 +399,26 @@ def _forget_keys_put_back_early(merged: MigrationReport, runs: list[SchemaRun]) 
     it replaced (loading._restore_foreign_keys); when those tables are moved by a later
     schema of this run, their keys are this run's to add at the end, so what the earlier
     run said of them is dropped."""
-    moved = tables_of(runs)
-    said = [f" of {table} (again)" for table in moved] + [
-        f" of {table} (pointing here)" for table in moved
-    ]
+    moved = set(tables_of(runs))
     for table in merged.tables:
-        table.built = [b for b in table.built if not any(s in b for s in said)]
-        table.notes = [n for n in table.notes if not any(s in n for s in said)]
+        table.built = [b for b in table.built if not _names_key_of(b, moved)]
+        table.notes = [n for n in table.notes if not _names_key_of(n, moved)]
+
+
+def _names_key_of(text: str, tables: set[str]) -> bool:
+    """Whether ``text`` holds `` of <table> (again)`` or `` of <table> (pointing here)`` for
+    one of ``tables``: each such place looked up, not every table tried at every line (the
+    square of the tables, a run of thousands)."""
+    for marker in (" (again)", " (pointing here)"):
+        end = text.find(marker)
+        while end != -1:
+            start = text.find(" of ")
+            while start != -1 and start < end:
+                if text[start + 4 : end] in tables:
+                    return True
+                start = text.find(" of ", start + 1)
+            end = text.find(marker, end + 1)
+    return False
 
 
 def _merge(merged: MigrationReport, run: SchemaRun, report: MigrationReport) -> None:

@@ -9,8 +9,8 @@ numeric(12,2), at timestamptz DEFAULT now(), note varchar(40), parent_id bigint)
 index on ``name`` and 10 rows; every third table's ``parent_id`` references the table before
 it. The source is the database ``--db`` on ``postgresql://postgres@127.0.0.1:5432`` (built, and
 dropped at the end, unless ``--reuse`` finds it built). Each run is ``arrowmig VERB SOURCE
-TARGET`` in a fresh process into a scratch SQLite or DuckDB file (``migrate`` with
-``--progress json``). Printed: the median of ``--repeat`` runs of each verb and target.
+TARGET`` in a fresh process into a scratch SQLite or DuckDB file or a throw-away PostgreSQL
+database (``<db>_target``; ``migrate:postgresql``), ``migrate`` with ``--progress json``. Printed: the median of ``--repeat`` runs of each verb and target.
 ``--tree`` runs the arrowmig of another source tree (a checkout of an earlier commit) in turn
 with this one, run by run, so that both see the same machine.
 """
@@ -21,7 +21,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench_many_schemas import HERE, SERVER, print_medians, psql, timed
+from bench_many_schemas import HERE, SERVER, fresh_target, print_medians, psql, timed
 
 
 def build(db: str, tables: int, reuse: bool) -> None:
@@ -63,11 +63,16 @@ def main() -> None:
         for _ in range(options.repeat):
             for verb, kind in runs:
                 for tree in trees:
-                    target = Path(folder) / f"target.{'db' if kind == 'sqlite' else kind}"
-                    target.unlink(missing_ok=True)
-                    whole, _first = timed(tree, verb, source, str(target), ())
+                    if kind == "sqlite":
+                        (Path(folder) / "target.db").unlink(missing_ok=True)
+                        target = str(Path(folder) / "target.db")
+                    else:
+                        target = fresh_target(kind, options.db, folder)
+                    whole, _first = timed(tree, verb, source, target, ())
                     seconds.setdefault((tree, verb, kind), []).append(whole)
                     print(f"{tree} {verb} {kind}: {whole:.1f} s", flush=True)
+    if any(kind == "postgresql" for _, kind in runs):
+        psql("postgres", f'DROP DATABASE IF EXISTS "{options.db}_target" WITH (FORCE)')
     if not options.reuse:
         psql("postgres", f'DROP DATABASE IF EXISTS "{options.db}" WITH (FORCE)')
     print_medians(f"{options.tables} tables", options.repeat, seconds)
