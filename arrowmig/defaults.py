@@ -377,14 +377,7 @@ def column_definitions(table: Table, dialect: str) -> list[str]:
 
 def column_suffix(column: Column, dialect: str) -> str:
     """What follows the column's type in CREATE TABLE: collation, identity and DEFAULT."""
-    collation = kept_collation(column, dialect)
-    if (
-        dialect == "postgresql"
-        and column.pg_collation
-        and (column.pg_type or not column.target_type)
-    ):
-        collation = column.pg_collation  # not after a --cast, which clears pg_type
-    collate = f" COLLATE {collation}" if collation else ""
+    collate = collate_clause(column, dialect)
     if is_identity(column, dialect):
         options = kept_numbering(column, dialect)
         return (
@@ -394,6 +387,19 @@ def column_suffix(column: Column, dialect: str) -> str:
         )
     sql, _why = default_sql(column, dialect)
     return collate + (f" DEFAULT {sql}" if sql is not None else "")
+
+
+def collate_clause(column: Column, dialect: str) -> str:
+    """`` COLLATE x`` where CREATE TABLE declares the column with a collation into
+    ``dialect`` (the plan shows it with the type), else ''."""
+    collation = kept_collation(column, dialect)
+    if (
+        dialect == "postgresql"
+        and column.pg_collation
+        and (column.pg_type or not column.target_type)
+    ):
+        collation = column.pg_collation  # not after a --cast, which clears pg_type
+    return f" COLLATE {collation}" if collation else ""
 
 
 KEPT_COLLATIONS = {"sqlite": ("NOCASE", "RTRIM"), "duckdb": ("NOCASE", "NOACCENT", "NFC")}

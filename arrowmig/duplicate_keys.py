@@ -11,7 +11,7 @@ _KEY_PATTERNS = (
     # DuckDB: Constraint Error: Duplicate key "id: 1" violates primary key constraint
     (re.compile(r'Duplicate key (".*?") violates (?:primary key|unique) constraint'), "key {}"),
     # SQLite: UNIQUE constraint failed: t.id (the key's columns; it does not say the value)
-    (re.compile(r"UNIQUE constraint failed: ([^\n]+?)\s*$"), "a value of key {}"),
+    (re.compile(r"UNIQUE constraint failed: ([^\n]+?)\s*$", re.MULTILINE), "a value of key {}"),
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Iterable
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, Rounded
 from typing import Any
 
@@ -51,16 +52,74 @@ def canonical_texts(texts: pa.Array) -> pa.Array:
     return pa.array(out, pa.string())
 
 
-def parse(text: str) -> Any:
+def parse(text: str, object_hook: Callable[[Pairs], Any] | None = None) -> Any:
     """A JSON document with every number as an exact Decimal (jsonb keeps numerics exactly:
-    0.1 and 0.10000000000000001 are two values). Raises ValueError if it is not JSON."""
+    0.1 and 0.10000000000000001 are two values), and every object as ``object_hook`` makes
+    it of its (key, value) pairs: by default a dict, or a ``Repeated`` where a key comes
+    twice. Raises ValueError if it is not JSON."""
+    hook = object_hook or _object
     try:
         # Integers as Python's own: exact, and several times cheaper than Decimal.
-        return json.loads(text, parse_float=Decimal)
+        return json.loads(text, parse_float=Decimal, object_pairs_hook=hook)
     except RecursionError:
         # Python's parser recurses once per level and stops near 1,000; PostgreSQL takes
         # documents nested thousands deep.
-        return _parse_deep(text)
+        return _parse_deep(text, hook)
+
+
+Pairs = list[tuple[str, Any]]
+
+
+class Repeated:
+    """An object in which a key comes more than once, as all its pairs in order. A dict
+    would keep one value per key, as jsonb does (the last): the document it came from and
+    the jsonb it became would then read as one."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: Pairs) -> None:
+        self.pairs = pairs
+
+
+def _object(pairs: Pairs) -> dict[str, Any] | Repeated:
+    obj = dict(pairs)
+    return obj if len(obj) == len(pairs) else Repeated(pairs)
+
+
+def repeated_key(text: str) -> str | None:
+    """The first key that comes twice in one object of the JSON ``text``, at any depth
+    (None if none does, or if the text is not JSON: the target refuses that itself)."""
+    try:
+        try:
+            # Numbers as json.loads reads them: only the keys count here, and Decimal per
+            # number cost about a third more.
+            _KEY_SEEKER.decode(text)
+        except RecursionError:
+            _parse_deep(text, _raise_repeated)
+    except _RepeatedKey as found:
+        return found.key
+    except ValueError:
+        return None
+    return None
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _raise_repeated(pairs: Pairs) -> None:
+    """Stop at the first object with a key twice (dict() counts in C: most objects end here)."""
+    if len(pairs) < 2 or len(dict(pairs)) == len(pairs):
+        return
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _RepeatedKey(key)
+        seen.add(key)
+
+
+_KEY_SEEKER = json.JSONDecoder(object_pairs_hook=_raise_repeated)
 
 
 _TOKEN = re.compile(
@@ -70,11 +129,12 @@ _TOKEN = re.compile(
 _LITERALS = {"true": True, "false": False, "null": None}
 
 
-def _parse_deep(text: str) -> Any:
-    """``json.loads`` without recursion: the open arrays and objects on a stack of their own.
+def _parse_deep(text: str, object_hook: Callable[[Pairs], Any]) -> Any:
+    """``json.loads`` without recursion: the open arrays and objects on a stack of their own
+    (an object as its pairs, until it closes).
 
     ``expect`` is what may come next: a value, a key (or ``}``), ``:``, or ``,`` / a close."""
-    open_: list[list[Any] | dict[str, Any]] = []
+    open_: list[list[Any] | _OpenObject] = []
     keys: list[str] = []  # per open object, the key whose value comes next
     expect, pos, root = "value", 0, _NOTHING
     value: Any
@@ -88,14 +148,16 @@ def _parse_deep(text: str) -> Any:
             expect = "value"
             continue
         if expect == "after" and punct == "," and open_:
-            expect = "key" if isinstance(open_[-1], dict) else "value"
+            expect = "key" if isinstance(open_[-1], _OpenObject) else "value"
             continue
         closing = (expect == "after" and bool(open_)) or (
             # an empty array or object
             (expect, punct) in (("value", "]"), ("key", "}")) and not _filled(open_)
         )
-        if punct in ("]", "}") and closing and isinstance(open_[-1], list) == (punct == "]"):
+        if punct in ("]", "}") and closing and isinstance(open_[-1], _OpenObject) == (punct == "}"):
             value = open_.pop()
+            if isinstance(value, _OpenObject):
+                value = object_hook(list(value))
         elif expect == "key" and string is not None:
             keys.append(json.loads(string))
             expect = "colon"
@@ -103,7 +165,7 @@ def _parse_deep(text: str) -> Any:
         elif expect != "value":
             raise ValueError(where)
         elif punct in ("[", "{"):
-            open_.append([] if punct == "[" else {})
+            open_.append([] if punct == "[" else _OpenObject())
             expect = "key" if punct == "{" else "value"
             continue
         elif string is not None:
@@ -118,10 +180,10 @@ def _parse_deep(text: str) -> Any:
             if root is not _NOTHING:
                 raise ValueError(where)
             root = value
-        elif isinstance(open_[-1], list):
-            open_[-1].append(value)
+        elif isinstance(open_[-1], _OpenObject):
+            open_[-1].append((keys.pop(), value))
         else:
-            open_[-1][keys.pop()] = value
+            open_[-1].append(value)
         expect = "after"
     if text[pos:].strip() or open_ or root is _NOTHING:
         raise ValueError(f"not JSON at character {pos}")
@@ -131,7 +193,11 @@ def _parse_deep(text: str) -> Any:
 _NOTHING = object()
 
 
-def _filled(open_: list[list[Any] | dict[str, Any]]) -> bool:
+class _OpenObject(list[tuple[str, Any]]):
+    """The pairs of an object ``_parse_deep`` has not closed yet."""
+
+
+def _filled(open_: list[list[Any] | _OpenObject]) -> bool:
     return not open_ or bool(open_[-1])
 
 
@@ -161,6 +227,9 @@ def _canonical_nested(value: Any) -> str:
     if isinstance(value, dict):
         members = (_quoted(k) + ":" + _canonical_nested(value[k]) for k in sorted(value))
         return "{" + ",".join(members) + "}"
+    if isinstance(value, Repeated):
+        pairs = _sorted_pairs(value.pairs)
+        return "{" + ",".join(_quoted(k) + ":" + _canonical_nested(v) for k, v in pairs) + "}"
     if isinstance(value, list):
         return "[" + ",".join(map(_canonical_nested, value)) + "]"
     if isinstance(value, Decimal):
@@ -180,9 +249,10 @@ def _canonical_flat(value: Any) -> str:
         item = todo.pop()
         if isinstance(item, _Raw):
             out.append(item)
-        elif isinstance(item, dict):
+        elif isinstance(item, dict | Repeated):
             parts: list[Any] = [_Raw("{")]
-            for i, (k, v) in enumerate(sorted(item.items(), key=lambda kv: kv[0])):
+            pairs = item.items() if isinstance(item, dict) else item.pairs
+            for i, (k, v) in enumerate(_sorted_pairs(pairs)):
                 parts.extend(([_Raw(",")] if i else []) + [_Raw(json.dumps(k) + ":"), v])
             todo.extend(reversed([*parts, _Raw("}")]))
         elif isinstance(item, list):
@@ -196,6 +266,12 @@ def _canonical_flat(value: Any) -> str:
         else:
             out.append(json.dumps(item))
     return "".join(out)
+
+
+def _sorted_pairs(pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """An object's pairs by key; pairs of one key stay in their order (the sort is stable),
+    so that {"a":1,"a":2} and {"a":2,"a":1}, which SQLite reads apart, stay apart."""
+    return sorted(pairs, key=lambda kv: kv[0])
 
 
 def _plain(number: Decimal) -> str:

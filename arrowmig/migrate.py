@@ -34,7 +34,7 @@ from arrowmig.checkpoint import (
 )
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
-from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.common import together
 from arrowmig.errors import (
     ArrowmigError,
@@ -86,7 +86,13 @@ from arrowmig.runner import (
     record_prepared,
 )
 from arrowmig.scheduler import run_stoppable
-from arrowmig.schemas import SchemaRun, SeveralPlans, refuse_sqlite_schemas, several_schemas
+from arrowmig.schemas import (
+    SchemaRun,
+    SeveralPlans,
+    keys_between_schemas,
+    refuse_sqlite_schemas,
+    several_schemas,
+)
 from arrowmig.target_names import with_target_schema
 from arrowmig.urls import EndpointUrl, parse_url
 
@@ -677,13 +683,13 @@ def _parallel_describe(
 
     def describe_all(names: list[str]) -> dict[str, Table]:
         workers = min(config.parallel, len(names))
-        if workers <= 1:
-            return {
-                name: src.describe(
-                    name, profile=config.profile, workers=config.parallel, presume=presume
-                )
-                for name in names
-            }
+        if workers <= 1 or hasattr(src, "describe_many"):
+            # A source that describes many tables at once (PostgreSQL) does so on its own
+            # connection: each other one would cost its opening (~0.3 s) and read the
+            # catalogs again.
+            return describe_each(
+                src, names, profile=config.profile, workers=config.parallel, presume=presume
+            )
         described = _on_own_connections(
             names,
             lambda conns, name: conns[0].describe(
@@ -1523,6 +1529,7 @@ def explain(
             plans_of_every_schema(runs, lambda r: _explain_schema(source, target, r.config, every)),
             several_schemas(config.source_schema) or [],
             config.target_names,
+            keys_between_schemas(target, config),
         )
     config = replace(config, source_schema=one_schema(config.source_schema))
     return _explain_schema(source, target, config)

@@ -20,6 +20,7 @@ import pyarrow as pa
 from arrowmig.batching import rebatched
 from arrowmig.conform import conform
 from arrowmig.endpoints.common import KEY_COLUMN, lost_connection
+from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_hold import snapshot_lost
 from arrowmig.endpoints.validate import (
     Problem,
@@ -415,6 +416,8 @@ def _copy_range(
     )
     gathered: list[_Gathered] = []
     write_broke: list[Exception] = []
+    # The stream's batches share one screen of DuckDB's casts, on this thread.
+    casts = CastScreen()
 
     def write_gathered(rows: int | None = None) -> None:
         """Write the first ``rows`` gathered rows (all by default) in one transaction, with
@@ -489,7 +492,9 @@ def _copy_range(
                 try:
                     keys = batch.column(batch.num_columns - 1)
                     data = renamed_batch(batch.drop_columns([KEY_COLUMN]), source_table)
-                    problems = screen_batch(data, source_table, settings.dialect, target_table)
+                    problems = screen_batch(
+                        data, source_table, settings.dialect, target_table, casts
+                    )
                     if problems and (settings.on_error != "reject" or settings.rejects is None):
                         raise problem_error(problems[0], data, source_table, keys)
                     if problems:
@@ -527,6 +532,7 @@ def _copy_range(
         if gathered and not stop.is_set():
             write_gathered()
     finally:
+        casts.close()
         ahead.close()
         reader.close()
         with contextlib.suppress(Exception):

@@ -21,10 +21,10 @@ from arrowmig.checkpoint import CheckpointStore, run_basis
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
-from arrowmig.defaults import collation_notes, default_notes, is_citext
+from arrowmig.defaults import collate_clause, collation_notes, default_notes, is_citext
 from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
-from arrowmig.endpoints.base import Endpoint, Source
+from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.endpoints.sqlite_types import core_data_shaped
@@ -54,6 +54,7 @@ from arrowmig.schema import (
     index_form_notes,
     is_pg_interval,
     is_pg_timestamp,
+    is_text_cast,
     is_text_type,
     key_statements,
     numbers_as_text,
@@ -162,6 +163,12 @@ class TablePlan:
             keys += [d.built_label for d in self.target.pg_definitions]
         return keys + [fk.label for fk in self.target.foreign_keys]
 
+    def _declared_type(self, column: Column, dialect: str) -> str:
+        """The column's type as the run declares it, with the collation of a table it
+        creates (citext into DuckDB: VARCHAR COLLATE NOCASE); an existing table keeps its own."""
+        created = self.action in ("create", "replace")
+        return ddl_type(column, dialect) + (collate_clause(column, dialect) if created else "")
+
     def to_dict(self, dialect: str) -> dict[str, Any]:
         columns = []
         for src, dst in zip(
@@ -175,7 +182,7 @@ class TablePlan:
                     "source_type": src.source_type,
                     "observed": list(src.observed),
                     "arrow_type": str(dst.arrow_type),
-                    "target_type": ddl_type(dst, dialect),
+                    "target_type": self._declared_type(dst, dialect),
                     "nullable": there.nullable,
                     "default": there.default.sql if there.default else None,
                     "auto_increment": there.auto_increment,
@@ -506,10 +513,7 @@ def build_plan(
     described = (
         describe_all(names)
         if describe_all is not None
-        else {
-            name: src.describe(name, profile=config.profile, workers=config.parallel)
-            for name in names
-        }
+        else describe_each(src, names, profile=config.profile, workers=config.parallel)
     )
     how = config.target_names
     refuse_clashes((described[name] for name in names), how)
@@ -1134,6 +1138,12 @@ def _read_type(
     return col.arrow_type
 
 
+def _array_as_text(col: Column, forced: str, source_dialect: str) -> bool:
+    """Whether a cast makes a PostgreSQL array the server's text of it (``{1,2}``), read as
+    ``::text`` (``endpoints.pg_values.read_expression``), rather than its JSON."""
+    return source_dialect == "postgresql" and col.source_type.endswith("]") and is_text_cast(forced)
+
+
 def _apply_casts(
     table: Table, casts: dict[tuple[str, str], str], source_dialect: str, target_dialect: str
 ) -> Table:
@@ -1146,11 +1156,24 @@ def _apply_casts(
             suggested = f"--cast {table.name}.{col.name}="
             kept = tuple(n for n in col.notes if suggested not in n)
             note = f"cast to {forced} by --cast"
+            if _array_as_text(col, forced, source_dialect):
+                # The array's text replaces its JSON: the note that promised JSON is not true.
+                kept = tuple(n for n in kept if not n.startswith("array "))
+                note += " (PostgreSQL's array text, '{1,2}', not JSON)"
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
             if pa.types.is_floating(col.arrow_type) and forced.strip().lower() in EPOCH_UNITS:
                 note += " (each real to the nearest microsecond, the finest a timestamp holds)"
+            if (
+                forced.strip().lower() == "jsonb"
+                and target_dialect == "postgresql"
+                and is_text_type(col.arrow_type)
+                and col.source_type != "jsonb"
+            ):
+                note += (
+                    f" (jsonb reorders keys and respaces each document; {REPEATED_KEYS_REFUSED})"
+                )
             rounding = rounding_words(forced, target_dialect)
             if rounding:  # the target rounds as asked (SQLite does not): said beforehand
                 note += f" ({rounding})"
@@ -1511,9 +1534,12 @@ def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> b
     return not (pa.types.is_integer(src.arrow_type) or pa.types.is_boolean(src.arrow_type))
 
 
+REPEATED_KEYS_REFUSED = (
+    "a document that repeats a key in one object is refused (jsonb would keep only its last value)"
+)
 JSONB_NOTE = (
-    "appended into a jsonb column, which reorders keys, drops duplicate keys (the last is "
-    "kept) and respaces each document: the source's text is not kept"
+    "appended into a jsonb column, which reorders keys and respaces each document: the "
+    f"source's text is not kept; {REPEATED_KEYS_REFUSED}"
 )
 
 

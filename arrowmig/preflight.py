@@ -19,18 +19,17 @@ import pyarrow as pa
 
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import pg_char
-from arrowmig.endpoints.common import KEY_COLUMN
+from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
+from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
     Problem,
-    describe_key,
     problem_error,
     render_value,
     screen_batch,
     stored_otherwise,
 )
-from arrowmig.errors import SchemaError
-from arrowmig.infinity import value_at
+from arrowmig.errors import DataError, SchemaError, TransferError, TransientError
 from arrowmig.model import Column, Table
 from arrowmig.schema import (
     forced_arrow_type,
@@ -57,6 +56,9 @@ class _Bound:
     """SQL that is true of a value beyond the bound: the first such row is named."""
     remedy: str = "widen the target column"
     """How the target could take the value."""
+    shown: str = ""
+    """SQL of the value as the refusal shows it, when not the column itself: text as it
+    travels (citext read as is arrives as bytes)."""
 
 
 def refuse_values_that_cannot_go_in(
@@ -72,17 +74,20 @@ def refuse_values_that_cannot_go_in(
     bounds = list(_bounds(source, existing, dialect, src.dialect))
     refusals: list[_Refusal] = []
     if bounds:
-        (row,) = select_from(source.name, ", ".join(a for b in bounds for a in b.aggregates))
+        (row,) = _checked(select_from, source, bounds, mode)
         values = iter(row)
         for bound in bounds:
             what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
             if what is not None:
-                refusals.append(_refusal(select_from, source, bound, what))
+                refusals.append(_refusal(select_from, source, bound, what, mode))
     # A HUGEINT into bigint, a DECIMAL(38,10) into numeric(10,2), a DOUBLE into real: no
     # aggregate bounds them, so the write path's screening looks, lest the run name one
     # column, then stop on the next one at the first batch of the following run.
     bounded = {b.column.name for b in bounds}
     refusals += _screened_refusals(src, source, existing, dialect, batch, bounded)
+    if len(refusals) == 1 and refusals[0].error is not None:
+        error = refusals[0].error
+        raise _before_writing(error, source, _nothing(mode)) from error
     if refusals:
         raise _refused(source, mode, refusals)  # every column at once, not one per run
 
@@ -119,10 +124,10 @@ def _screened_refusal(
     problem: Problem, data: pa.RecordBatch, source: Table, keys: pa.Array
 ) -> _Refusal:
     """The refusal of one screened column, in the words the write path would stop with."""
-    key = describe_key(source, keys, problem.row, data)
-    value = render_value(value_at(data.column(problem.column), problem.row))
-    said = f"column {problem.column!r}, {key}: {problem.reason}: {value}"
-    return _Refusal(said, _Bound.remedy)
+    error = problem_error(problem, data, source, keys)
+    # Its table is named once, at the head of the refusal of all its columns.
+    said = error.message.removeprefix(f"table {source.name!r}, ")
+    return _Refusal(said, _Bound.remedy, error)
 
 
 @dataclass(frozen=True)
@@ -131,15 +136,17 @@ class _Refusal:
 
     said: str
     remedy: str
+    error: DataError | None = None
+    """The write path's own error, of a screened column: a table refused for that column
+    alone is told in its words and hint, as the append that stops on it would be."""
 
 
 def _refused(source: Table, mode: str, refusals: list[_Refusal]) -> SchemaError:
     """The one-line refusal of a table, naming each column that cannot go in."""
-    nothing = "nothing has been emptied or written" if mode == "truncate" else "nothing written"
     remedies = ", ".join(dict.fromkeys(r.remedy for r in refusals))
     return SchemaError(
         f"cannot load {source.name!r} (--mode {mode}): "
-        f"{'; '.join(r.said for r in refusals)}; {nothing}",
+        f"{'; '.join(r.said for r in refusals)}; {_nothing(mode)}",
         hint=f"{remedies}, fix the values in the source, or use --on-error reject to load "
         "the other rows and set those aside",
         table=source.name,
@@ -172,11 +179,11 @@ def _screened(
     reader = src.read(
         read, batch_rows=batch.batch_rows, with_key=True, batch_bytes=batch.batch_bytes
     )
-    with reader:
+    with reader, CastScreen() as casts:
         for batch_read in reader:
             keys = batch_read.column(batch_read.num_columns - 1)
             data = batch_read.drop_columns([KEY_COLUMN])
-            yield data, keys, screen_batch(data, source, dialect, target)
+            yield data, keys, screen_batch(data, source, dialect, target, casts)
 
 
 def refuse_values_stored_otherwise(
@@ -198,11 +205,12 @@ def refuse_values_stored_otherwise(
     for data, keys, problems in _screened(src, source, concerned, dialect, target, batch):
         if problems:
             error = problem_error(problems[0], data, source, keys)
-            raise SchemaError(
-                f"{error.message}; nothing has been emptied or written",
-                hint=error.hint,
-                table=source.name,
-            ) from error
+            raise _before_writing(error, source, "nothing has been emptied or written") from error
+
+
+def _before_writing(error: DataError, source: Table, nothing: str) -> SchemaError:
+    """The write path's refusal of a value, said before anything is written."""
+    return SchemaError(f"{error.message}; {nothing}", hint=error.hint, table=source.name)
 
 
 def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> list[str]:
@@ -270,7 +278,9 @@ def _null_into_not_null(column: Column, c: str) -> _Bound:
     )
 
 
-def _counted(column: Column, outside: str, what: Callable[[int], str], remedy: str) -> _Bound:
+def _counted(
+    column: Column, outside: str, what: Callable[[int], str], remedy: str, shown: str = ""
+) -> _Bound:
     """The bound that no row is ``outside``: the scan counts those that are, and ``what``
     says what that many rows hold."""
 
@@ -278,7 +288,8 @@ def _counted(column: Column, outside: str, what: Callable[[int], str], remedy: s
         (count,) = found
         return what(count) if count else None
 
-    return _Bound(column, (f"count(CASE WHEN {outside} THEN 1 END)",), breaks, outside, remedy)
+    aggregates = (f"count(CASE WHEN {outside} THEN 1 END)",)
+    return _Bound(column, aggregates, breaks, outside, remedy, shown)
 
 
 def _counting(count: int, one: str, many: str) -> str:
@@ -286,13 +297,22 @@ def _counting(count: int, one: str, many: str) -> str:
 
 
 def _text_sql(c: str, dialect: str) -> str:
-    # SQLite: the texts (a number's own text is short, and no enum label here).
-    return f"CASE WHEN typeof({c})='text' THEN {c} END" if dialect == "sqlite" else c
+    """The column's values as the text that travels: what the target compares with its
+    enum's labels and counts against its varchar(n)."""
+    if dialect == "sqlite":
+        # The texts (a number's own text is short, and no enum label here); a CASE has no
+        # collation, so a NOCASE column's text is compared as it is.
+        return f"CASE WHEN typeof({c})='text' THEN {c} END"
+    # Not the value itself: compared with text, a PostgreSQL enum parses each label as one
+    # of its own (one it lacks is an error), a domain over an enum has no operator at all,
+    # and citext ignores case, which the target's enum does not. The cast keeps a column's
+    # collation (a DuckDB NOCASE, a PostgreSQL nondeterministic one): "C" compares bytes.
+    return f'CAST({c} AS VARCHAR) COLLATE "C"'
 
 
 def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bound:
     # Characters as Arrow's utf8_length and PostgreSQL count them (code points).
-    length = f"length(CAST({text} AS VARCHAR))"
+    length = f"length({text})"
 
     def breaks(found: tuple[Any, ...]) -> str | None:
         (most,) = found
@@ -301,7 +321,7 @@ def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bo
         declared = there.pg_type or there.target_type
         return f"holds text of up to {most:,} characters, beyond the target column's {declared}"
 
-    return _Bound(column, (f"max({length})",), breaks, f"{length} > {longest}")
+    return _Bound(column, (f"max({length})",), breaks, f"{length} > {longest}", shown=text)
 
 
 def _enum_label(column: Column, text: str, there: Column) -> _Bound:
@@ -315,6 +335,7 @@ def _enum_label(column: Column, text: str, there: Column) -> _Bound:
             f"target column's enum {there.source_type}"
         ),
         f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)",
+        shown=text,
     )
 
 
@@ -367,16 +388,64 @@ def _narrower_integer(source: pa.DataType, target: pa.DataType) -> bool:
     return bool(held.min < taken.min or held.max > taken.max)
 
 
-def _refusal(select_from: Any, source: Table, bound: _Bound, what: str) -> _Refusal:
+def _refusal(select_from: Any, source: Table, bound: _Bound, what: str, mode: str) -> _Refusal:
     """A bounded column's refusal, naming the first row (in key order) whose value does not
     go in."""
     keys = list(source.primary_key)
-    shown = ", ".join(quote_ident(k) for k in [*keys, bound.column.name])
+    value = bound.shown or quote_ident(bound.column.name)
+    shown = ", ".join([*map(quote_ident, keys), value])
     order = ", ".join(map(quote_ident, keys)) or None
-    rows = select_from(source.name, shown, bound.outside, order)
+    rows = _read(select_from, source, [bound], mode, shown, bound.outside, order)
     example = ""
     if rows:
         *key, value = rows[0]
         named = ", ".join(f"{k} {v!r}" for k, v in zip(keys, key, strict=True))
         example = f" ({named}: {render_value(value)})" if named else f" ({render_value(value)})"
     return _Refusal(f"column {bound.column.name!r} {what}{example}", bound.remedy)
+
+
+def _checked(
+    select_from: Any, source: Table, bounds: list[_Bound], mode: str
+) -> list[tuple[Any, ...]]:
+    """The aggregates of every bound, read in one scan. When that check cannot be made,
+    each bound's is made alone, so that the refusal names the column whose check fails."""
+    try:
+        return _read(
+            select_from, source, bounds, mode, ", ".join(a for b in bounds for a in b.aggregates)
+        )
+    except SchemaError:
+        for bound in bounds:
+            _read(select_from, source, [bound], mode, ", ".join(bound.aggregates))
+        raise
+
+
+def _nothing(mode: str) -> str:
+    return "nothing has been emptied or written" if mode == "truncate" else "nothing written"
+
+
+def _read(
+    select_from: Any, source: Table, bounds: list[_Bound], mode: str, *query: str | None
+) -> list[tuple[Any, ...]]:
+    """``select_from(source.name, *query)``, which checks the values of the ``bounds``'
+    columns. A failure is no fault of the values but of the check (a source type whose
+    comparison it did not foresee): told as the check of those columns that could not be
+    made, and how to load them all the same, not as the driver's words for its SQL. A
+    connection lost stays what it is."""
+    try:
+        rows: list[tuple[Any, ...]] = select_from(source.name, *query)
+    except TransientError:
+        raise
+    except TransferError as exc:
+        columns = ", ".join(dict.fromkeys(repr(b.column.name) for b in bounds))
+        told = "column" if len(bounds) == 1 else "columns"
+        reason = short_driver_message(exc.__cause__) if exc.__cause__ else exc.message
+        first = bounds[0].column.name
+        raise SchemaError(
+            f"cannot load {source.name!r} (--mode {mode}): the values of {told} {columns} "
+            f"could not be checked against the target's ({reason}); {_nothing(mode)}",
+            hint=f"--cast {source.name}.{first}=TYPE (the target column's type) converts "
+            "its values as they travel, or use --on-error reject to load the rows and set "
+            "aside those the target refuses",
+            table=source.name,
+        ) from exc
+    return rows

@@ -35,6 +35,7 @@ from arrowmig import nested_json
 from arrowmig.argument_words import arg
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
+from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
 from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
 from arrowmig.folders import check_writable, folder_problem
@@ -445,7 +446,8 @@ def replay_rejects(
     if not files:
         _refuse_run_folders(Path(directory))
     loaded: dict[str, int] = {}
-    with open_endpoint(target, schema=schema) as dst:
+    # One screen of DuckDB's casts for every batch replayed: each takes tens of ms to open.
+    with open_endpoint(target, schema=schema) as dst, CastScreen() as casts:
         for path in files:
             loaded_here = 0
             pending: list[dict[str, Any]] = []
@@ -454,15 +456,15 @@ def replay_rejects(
             for record in read_rejects(path):
                 if table is None or record["table"] != recorded:
                     if pending and table is not None:
-                        loaded_here += _replay_batch(dst, table, pending, path)
+                        loaded_here += _replay_batch(dst, table, pending, path, casts)
                         pending = []
                     table, recorded = _target_table(dst, record["table"]), record["table"]
                 pending.append(record)
                 if len(pending) >= _REPLAY_BATCH_ROWS:
-                    loaded_here += _replay_batch(dst, table, pending, path)
+                    loaded_here += _replay_batch(dst, table, pending, path, casts)
                     pending = []
             if pending and table is not None:
-                loaded_here += _replay_batch(dst, table, pending, path)
+                loaded_here += _replay_batch(dst, table, pending, path, casts)
             if table is not None:
                 loaded[table.name] = loaded.get(table.name, 0) + loaded_here
             path.rename(_unused(path, REPLAYED_SUFFIX))  # a reused folder's earlier one kept
@@ -498,7 +500,9 @@ def _target_table(dst: Endpoint, name: str) -> Table:
     return described
 
 
-def _replay_batch(dst: Endpoint, table: Table, records: list[dict[str, Any]], path: Path) -> int:
+def _replay_batch(
+    dst: Endpoint, table: Table, records: list[dict[str, Any]], path: Path, casts: CastScreen
+) -> int:
     names = [c.name for c in table.columns]
     arrays = []
     for col in table.columns:
@@ -513,7 +517,7 @@ def _replay_batch(dst: Endpoint, table: Table, records: list[dict[str, Any]], pa
             values.append(record["row"][record["columns"].index(col.name)])
         arrays.append(_to_array(values, col.arrow_type, table.name, col.name, path))
     batch = pa.RecordBatch.from_arrays(arrays, names=names)
-    problems = screen_batch(batch, table, dst.dialect)
+    problems = screen_batch(batch, table, dst.dialect, casts=casts)
     if problems:
         raise problem_error(problems[0], batch, table, None)
     dst.write_batch(table, batch)

@@ -224,6 +224,12 @@ def forced_arrow_type(
     return _FORCED_ARROW.get(lowered)
 
 
+def is_text_cast(type_name: str) -> bool:
+    """Whether ``--cast T.C=type_name`` makes the column text (text, varchar(n), ...)."""
+    forced = forced_arrow_type(type_name)
+    return forced is not None and is_text_type(forced)
+
+
 UUID_CAST = "uuid"
 """``--cast T.C=uuid`` on bytes: each 16-byte value as its UUID, bytes in order (how Room and
 Core Data keep one in a BLOB). Text goes as it is, for the target to parse."""

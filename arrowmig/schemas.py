@@ -382,8 +382,11 @@ def migrate_schemas(
             break
     moved = {f"{r.schema}.{t}" for r in runs for t in r.tables}
     read = several_schemas(config.source_schema) or []
+    between = keys_between_schemas(target, config)
     for table in merged.tables:
-        table.notes = [_in_this_run(n, moved, read, config.target_names) for n in table.notes]
+        table.notes = [
+            _in_this_run(n, moved, read, config.target_names, between) for n in table.notes
+        ]
     _forget_keys_put_back_early(merged, runs)
     if not merged.interrupted:
         add_foreign_keys_between(source, target, runs, merged)
@@ -396,13 +399,26 @@ def _forget_keys_put_back_early(merged: MigrationReport, runs: list[SchemaRun]) 
     it replaced (loading._restore_foreign_keys); when those tables are moved by a later
     schema of this run, their keys are this run's to add at the end, so what the earlier
     run said of them is dropped."""
-    moved = tables_of(runs)
-    said = [f" of {table} (again)" for table in moved] + [
-        f" of {table} (pointing here)" for table in moved
-    ]
+    moved = set(tables_of(runs))
     for table in merged.tables:
-        table.built = [b for b in table.built if not any(s in b for s in said)]
-        table.notes = [n for n in table.notes if not any(s in n for s in said)]
+        table.built = [b for b in table.built if not _names_key_of(b, moved)]
+        table.notes = [n for n in table.notes if not _names_key_of(n, moved)]
+
+
+def _names_key_of(text: str, tables: set[str]) -> bool:
+    """Whether ``text`` holds `` of <table> (again)`` or `` of <table> (pointing here)`` for
+    one of ``tables``: each such place looked up, not every table tried at every line (the
+    square of the tables, a run of thousands)."""
+    for marker in (" (again)", " (pointing here)"):
+        end = text.find(marker)
+        while end != -1:
+            start = text.find(" of ")
+            while start != -1 and start < end:
+                if text[start + 4 : end] in tables:
+                    return True
+                start = text.find(" of ", start + 1)
+            end = text.find(marker, end + 1)
+    return False
 
 
 def _merge(merged: MigrationReport, run: SchemaRun, report: MigrationReport) -> None:
@@ -473,12 +489,9 @@ def add_foreign_keys_between(
             elif any(r is not None and r.status != "done" for r in (report, ref)):
                 notes.append(f"{said}{label} not created: a table was not loaded")
             elif not (config.keys and config.foreign_keys):
-                notes.append(f"{said}{label} skipped (--no-keys or --no-foreign-keys)")
+                notes.append(f"{said}{label} {_SKIPPED}")
             elif parse_url(target).kind != "postgresql":
-                notes.append(
-                    f"{said}{label} not created: between schemas, keys are added into "
-                    "PostgreSQL only (a DuckDB table declares its keys as it is created)"
-                )
+                notes.append(f"{said}{label} {_POSTGRES_ONLY}")
             else:
                 dst = target_in(target_name(schema, config.target_names))
                 there = target_name(table, config.target_names)
@@ -494,20 +507,37 @@ def add_foreign_keys_between(
 
 
 _ELSEWHERE = ": into another schema, which this run does not read"
-_OF_THIS_RUN = (
-    ": into another schema of this run, added once every schema is in (PostgreSQL targets)"
+_OF_THIS_RUN = ": into another schema of this run, added once every schema is in"
+_SKIPPED = "skipped (--no-keys or --no-foreign-keys)"
+_POSTGRES_ONLY = (
+    "not created: between schemas, keys are added into PostgreSQL only (a DuckDB table "
+    "declares its keys as it is created)"
 )
+_BETWEEN = (_OF_THIS_RUN, f" {_SKIPPED}", f" {_POSTGRES_ONLY}")
+
+
+def keys_between_schemas(target: str, config: MigrationConfig) -> str:
+    """What the end of a run does with a foreign key into a table of another schema that it
+    moves (``add_foreign_keys_between``), as the plan says it of the key: the plan and the
+    run's report must not tell two stories."""
+    if not (config.keys and config.foreign_keys):
+        return _BETWEEN[1]
+    if parse_url(target).kind != "postgresql":
+        return _BETWEEN[2]
+    return _BETWEEN[0]
 
 
 _LEFT_OUT = "is not in this run: --tables or --exclude left it out"
 
 
-def _in_this_run(note: str, moved: set[str], read: list[str], how: str = "keep") -> str:
+def _in_this_run(
+    note: str, moved: set[str], read: list[str], how: str = "keep", between: str = _OF_THIS_RUN
+) -> str:
     """A plan note on a foreign key into another schema, as a run that moves the tables
     ``moved`` (``schema.table``) of the schemas ``read`` (``several_schemas``) sees it: one
-    into a table it moves is added at the end, named as the target will name it (``how``,
-    --target-names); one into a schema it reads, whose table it leaves out, does not point
-    outside what it reads."""
+    into a table it moves is dealt with at the end (``between``: ``keys_between_schemas``),
+    named as the target will name it (``how``, --target-names); one into a schema it reads,
+    whose table it leaves out, does not point outside what it reads."""
     if not note.endswith(_ELSEWHERE):
         return note
     key = note.removesuffix(_ELSEWHERE)
@@ -515,7 +545,7 @@ def _in_this_run(note: str, moved: set[str], read: list[str], how: str = "keep")
     if ref in moved:
         # Every name of the key's label is one the target folds, and nothing else in it.
         added = key.removeprefix("not carried: ")
-        return (folded(added) if how == "lower" else added) + _OF_THIS_RUN
+        return (folded(added) if how == "lower" else added) + between
     if ALL_SCHEMAS in read or any(ref.startswith(f"{schema}.") for schema in read):
         return f"{key}: {ref!r} {_LEFT_OUT}"
     return note
@@ -530,7 +560,7 @@ def _left_by_one_schema(note: str, key: ForeignKey) -> bool:
         return note.partition(" it points at ")[2].startswith(ref + ", ")
     return f"foreign key {key.name} (" in note and any(
         note.endswith(f"-> {ref}{said}")
-        for said in (_ELSEWHERE, _OF_THIS_RUN, f": {ref!r} {_LEFT_OUT}")
+        for said in (_ELSEWHERE, *_BETWEEN, f": {ref!r} {_LEFT_OUT}")
     )
 
 
@@ -543,10 +573,13 @@ class SeveralPlans:
     """The schemas the run reads, as ``several_schemas`` gives them (``*``: every one)."""
     target_names: str = "keep"
     """--target-names: how each schema is named in the target."""
+    between: str = _OF_THIS_RUN
+    """What the run does with a foreign key between two of its schemas
+    (``keys_between_schemas``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """One plan's form, each table named ``schema.table``; a foreign key into another
-        schema of the run is said to be added at the end."""
+        schema of the run is said as the run's end deals with it."""
         first = self.parts[0][1] if self.parts else None
         out: dict[str, Any] = {
             "source": first.source if first else "",
@@ -565,7 +598,7 @@ class SeveralPlans:
                         "name": shown(schema, table["name"]),
                         "target": shown(target_name(schema, self.target_names), table["target"]),
                         "notes": [
-                            _in_this_run(n, moved, self.read, self.target_names)
+                            _in_this_run(n, moved, self.read, self.target_names, self.between)
                             for n in table["notes"]
                         ],
                     }

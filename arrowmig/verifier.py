@@ -48,7 +48,9 @@ from arrowmig.schema import qualified
 from arrowmig.schema_landing import written_apart
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
+from arrowmig.verify_casts import CastToText, array_cast_to_text, recorded_casts_to_text
 from arrowmig.verify_report import (
+    CHANGED,
     DIFFER,
     ERROR,
     MISSING_IN_SOURCE,
@@ -59,7 +61,12 @@ from arrowmig.verify_report import (
     describe_diffs,
 )
 from arrowmig.verify_server_text import counted, read_as_text
-from arrowmig.verify_sqlite import check_written, classes_apart, compare_storage_classes
+from arrowmig.verify_sqlite import (
+    check_written,
+    classes_apart,
+    compare_storage_classes,
+    misformed_rows,
+)
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -516,6 +523,7 @@ class _TableRunner:
         self.sink = sink
         self._tmp: str | None = None
         self._store: DiffStore | None = None
+        self._casts: CastToText | None = None
 
     def interrupt(self) -> None:
         """Stop what the diff store is running for either side (a signal stopped the run)."""
@@ -614,6 +622,7 @@ class _TableRunner:
             self.src.submit(lambda e, _: e.describe(name, profile=profile)),
             self.tgt.submit(lambda e, _: e.describe(target_name, profile=profile)),
         )
+        s_table = self._as_cast(s_table)
         pairs, missing, extra = _column_pairs(s_table, t_table, self.src, self.tgt, beyond_arrow)
         if extra:
             extra, result.columns_left_to_target = self._left_to_target(target_name, extra)
@@ -665,6 +674,17 @@ class _TableRunner:
             result.differing_columns.sort(key=order.index)
             if result.differing_columns:
                 result.result = DIFFER
+
+    def _as_cast(self, s_table: Table) -> Table:
+        """The source table with each PostgreSQL array the run cast to text read as the
+        text it became (verify_casts)."""
+        assert self.src.endpoint is not None
+        if self.src.endpoint.dialect != "postgresql":
+            return s_table
+        if self._casts is None:
+            self._casts = self.tgt.submit(lambda e, _: recorded_casts_to_text(e)).result()
+        columns = tuple(array_cast_to_text(c, s_table.name, self._casts) for c in s_table.columns)
+        return dataclasses.replace(s_table, columns=columns)
 
     def _between_sqlite_files(self) -> bool:
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
@@ -805,6 +825,8 @@ class _TableRunner:
                 )
             ),
         )
+        misformed = self._misformed_rows(pairs, t_table) if len(key) == 1 else {}
+        store.mark(misformed.keys())
         limit = self.max_diffs
         total, rows = store.differences(len(key), limit)
         result.differing_keys = total
@@ -843,6 +865,7 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, row_counts, key, pairs, s_rows, t_rows)
+        _show_misformed(result.diffs, misformed, key[0] if key else None)
         crowded = sum(1 for *_, n in {r[0]: r for r in row_counts}.values() if n > per_key)
         if crowded:
             result.add_message(
@@ -850,6 +873,19 @@ class _TableRunner:
                 f"{per_key:,} of each are listed"
             )
         return lost, extra
+
+    def _misformed_rows(self, pairs: list[ColumnPair], t_table: Table) -> dict[str, dict[str, Any]]:
+        """A SQLite target's rows holding values in another form than arrowmig writes, from
+        another engine's source (verify_sqlite), by key."""
+        assert self.src.endpoint is not None and self.tgt.endpoint is not None
+        if self.tgt.endpoint.dialect != "sqlite" or self.src.endpoint.dialect == "sqlite":
+            return {}
+        rows_where = self.tgt.endpoint.rows_where  # type: ignore[attr-defined]
+        return self.tgt.submit(
+            lambda _e, _c: misformed_rows(
+                pairs, t_table, lambda exprs, test: rows_where(t_table.name, exprs, test)
+            )
+        ).result()
 
     def _name_columns_of_shared_rows(
         self,
@@ -891,6 +927,23 @@ class _TableRunner:
             or pair.name in stored
         ]
         result.differing_columns = shared
+
+
+def _show_misformed(
+    diffs: list[RowDiff], misformed: dict[str, dict[str, Any]], key: ColumnPair | None
+) -> None:
+    """A changed row of a marked key (verify_sqlite.misformed_rows) names the columns the
+    target holds in another form, with the text it holds: alike by meaning, shown apart."""
+    if key is None:
+        return
+    for diff in diffs:
+        if diff.kind != CHANGED or diff.key is None or diff.target is None:
+            continue
+        held = misformed.get(str(diff.key.get(key.name)), {})
+        for column, text in held.items():
+            if column not in diff.columns:
+                diff.columns.append(column)
+            diff.target[column] = text
 
 
 def _say_one_sided_rows(

@@ -175,7 +175,9 @@ def describe_diffs(
     for row in rows:
         kh, s_n, t_n = int(row[0]), int(row[1]), int(row[2])
         differing = per_key.get(kh, [])
-        if key and s_n == t_n == 1 and len(differing) == 2:
+        # One row each side: two rows that differ, or one alike that the target holds in
+        # another form than arrowmig writes (a store's marked key).
+        if key and s_n == t_n == 1 and len(differing) in (1, 2):
             s_rh = next(rh for rh, sn, _ in differing if sn)
             t_rh = next(rh for rh, _, tn in differing if tn)
             out.append(_changed(row, key, pairs, s_by.get((kh, s_rh)), t_by.get((kh, t_rh))))

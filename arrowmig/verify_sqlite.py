@@ -95,24 +95,10 @@ def check_written(
     booleans, blobs for bytes...), and dates, times, timestamps and uuids their one text
     form, exactly. Counted from the profile's class counts and one more scan of the table,
     only where a column has a form or a value of another class."""
-    checks: list[tuple[ColumnPair, str | None, str | None]] = []
-    for pair in pairs:
-        storage, form = written(pair.source, pair.target.source_type)
-        counts = pair.target.class_counts
-        others = 0
-        if storage is not None and counts is not None:
-            others = sum(counts) - counts[CLASSES.index(storage)]
-        if others or form:
-            checks.append((pair, storage if others else None, form))
+    checks = _checks(pairs)
     if not checks:
         return
-    conditions = []
-    for pair, storage, form in checks:
-        c = quote(pair.target.name)
-        if storage is not None:
-            conditions.append(f"typeof({c}) NOT IN ('null', '{storage}')")
-        if form is not None:
-            conditions.append(f"typeof({c}) = 'text' AND NOT {form_test(c, form)}")
+    conditions = [c for check in checks for c in _conditions(*check)]
     key = target.primary_key[0] if len(target.primary_key) == 1 else None
     found = iter(count_where(conditions, key))
     notes = []
@@ -139,6 +125,62 @@ def check_written(
                 )
     if notes:
         result.add_message("SQLite holds other values than arrowmig writes: " + "; ".join(notes))
+
+
+Check = tuple[ColumnPair, str | None, str | None]
+"""A column to check: its pair, the storage class it must hold (None: any), its text form."""
+
+
+def _checks(pairs: list[ColumnPair]) -> list[Check]:
+    """The columns whose storage classes or text forms are checked: those holding a value
+    of another class than arrowmig writes, and those with a text form."""
+    checks: list[Check] = []
+    for pair in pairs:
+        storage, form = written(pair.source, pair.target.source_type)
+        counts = pair.target.class_counts
+        others = 0
+        if storage is not None and counts is not None:
+            others = sum(counts) - counts[CLASSES.index(storage)]
+        if others or form:
+            checks.append((pair, storage if others else None, form))
+    return checks
+
+
+def _conditions(pair: ColumnPair, storage: str | None, form: str | None) -> list[str]:
+    """SQLite conditions true of a value of the column that arrowmig does not write so."""
+    c = quote(pair.target.name)
+    conditions = [f"typeof({c}) NOT IN ('null', '{storage}')"] if storage is not None else []
+    if form is not None:
+        conditions.append(f"typeof({c}) = 'text' AND NOT {form_test(c, form)}")
+    return conditions
+
+
+RowsWhere = Any
+"""``SQLiteEndpoint.rows_where``: (expressions, condition) -> rows."""
+
+
+def misformed_rows(
+    pairs: list[ColumnPair], target: Table, rows_where: RowsWhere
+) -> dict[str, dict[str, Any]]:
+    """The rows of a SQLite target (by their single key's text, as the diff store keeps
+    keys) holding a value arrowmig does not write so, each with those values as stored:
+    equal by meaning to the source's, they differ all the same (``check_written``). Empty
+    for a table without a one-column key."""
+    checks = _checks(pairs)
+    if len(target.primary_key) != 1 or not checks:
+        return {}
+    tests = [" OR ".join(f"({c})" for c in _conditions(*check)) for check in checks]
+    exprs = [quote(target.primary_key[0])]
+    for (pair, _, _), test in zip(checks, tests, strict=True):
+        exprs += [f"CASE WHEN {test} THEN 1 ELSE 0 END", quote(pair.target.name)]
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows_where(exprs, " OR ".join(f"({t})" for t in tests)):
+        values = {}
+        for i, (pair, _, _) in enumerate(checks):
+            if row[1 + 2 * i]:
+                values[pair.name] = row[2 + 2 * i]
+        found[str(row[0])] = values
+    return found
 
 
 def written(source: Column, declared: str) -> tuple[str | None, str | None]:

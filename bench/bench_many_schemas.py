@@ -69,16 +69,23 @@ def fresh_target(kind: str, db: str, folder: str) -> str:
     return str(path)
 
 
-def timed(tree: str, verb: str, source: str, target: str) -> tuple[float, float | None]:
-    """The command's seconds, and the seconds to its first row (migrate)."""
-    args = [sys.executable, "-m", "arrowmig", verb, source, target, "--source-schema", "*"]
+def timed(
+    tree: str,
+    verb: str,
+    source: str,
+    target: str,
+    options: tuple[str, ...] = ("--source-schema", "*"),
+) -> tuple[float, float | None]:
+    """The command's seconds, and the seconds to its first row (migrate), run by the arrowmig
+    of source tree ``tree``: from inside it, as ``python -m`` puts the working folder first."""
+    args = [sys.executable, "-m", "arrowmig", verb, source, target, *options]
     if verb == "migrate":
         args += ["--progress", "json"]
     env = {**os.environ, "PYTHONPATH": tree}
     started = time.monotonic()
     first = None
     with subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, env=env, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as run:
         assert run.stdout is not None
         for line in run.stdout:
@@ -122,7 +129,14 @@ def main() -> None:
             psql("postgres", f'DROP DATABASE IF EXISTS "{options.db}_target" WITH (FORCE)')
     if not options.reuse:
         psql("postgres", f'DROP DATABASE IF EXISTS "{options.db}" WITH (FORCE)')
-    print(f"\n{options.schemas} schemas x {options.tables} tables, median of {options.repeat}:")
+    print_medians(f"{options.schemas} schemas x {options.tables} tables", options.repeat, seconds)
+
+
+def print_medians(
+    title: str, repeat: int, seconds: dict[tuple[str, str, str], list[float]]
+) -> None:
+    """Each (tree, and two words of what ran) with the median of its runs' seconds."""
+    print(f"\n{title}, median of {repeat}:")
     for (tree, kind, what), values in seconds.items():
         print(f"  {tree}  {kind:<10} {what:<9} {statistics.median(values):7.1f} s  {values}")
 

@@ -130,3 +130,34 @@ def test_create_refused_after_a_failed_append_gives_the_command_that_continues_i
     report = json.loads(capsys.readouterr().out)
     assert (report["run_id"], report["rows"]) == (failed_run, 50)
     assert rows_of(target, "players", "id") == [(i, f"p{i}") for i in range(1, 51)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("ddl", "named"),
+    [
+        # An integer key: rows written batch by batch into the table.
+        ("team text, id int PRIMARY KEY", "key (id)=(7)"),
+        # Any other key: rows loaded into a staging table, then put into the table.
+        ("team text, id int, PRIMARY KEY (team, id)", "key (team, id)=(red, 7)"),
+    ],
+)
+def test_a_repeated_key_into_sqlite_is_named_with_its_value(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str], ddl: str, named: str
+) -> None:
+    """SQLite says only `UNIQUE constraint failed: players.id`: the key's value, which the
+    PostgreSQL and DuckDB targets name, was missing."""
+    pg_exec(pg_url, f"CREATE TABLE players ({ddl}, name text)")
+    pg_exec(pg_url, "INSERT INTO players SELECT 'red', i, 'p' || i FROM generate_series(1, 50) i")
+    target = str(tmp_path / "t.db")
+    assert main(["migrate", pg_url, target, "--progress", "none"]) == 0
+    with closing(sqlite3.connect(target)) as conn, conn:
+        conn.execute("DELETE FROM players WHERE id <> 7")
+    capsys.readouterr()
+    for more in ([], ["--on-error", "reject", "--reject-dir", str(tmp_path / "rejects")]):
+        argv = ["migrate", pg_url, target, "--mode", "append", "--progress", "none", *more]
+        assert main(argv) == 1
+        (failed,) = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
+        assert f"{named} is in the target table already" in failed
+        assert "remove the duplicates" in failed
+        assert "--mode replace or truncate" in failed

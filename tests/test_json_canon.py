@@ -56,3 +56,22 @@ def test_numbers_are_one_spelling_and_keep_every_digit() -> None:
     assert json_canon.canonical(json_canon.parse("0.10000000000000001")) != "0.1"
     deep = "[" * 5000 + "1" + "]" * 5000
     assert json_canon.canonical(json_canon.parse(deep)) == deep
+
+
+def test_a_repeated_key_keeps_every_value() -> None:
+    # jsonb keeps the last of a repeated key, SQLite's json_extract reads the first: a
+    # document with one and the jsonb it became are two values, at any depth.
+    def canon(text: str) -> str:
+        return json_canon.canonical(json_canon.parse(text))
+
+    twice = '{"phone":"555-1234","phone":"555-9999"}'
+    assert canon(twice) == twice
+    assert canon(twice) != canon('{"phone": "555-9999"}')
+    assert canon('{"b":0,"a":1,"a":2}') == '{"a":1,"a":2,"b":0}'  # one key's pairs in order
+    assert canon('{"a":1,"a":2}') != canon('{"a":2,"a":1}')
+    assert canon('[{"k":1,"k":1}]') != canon('[{"k":1}]')
+    deep = "[" * 5000 + '{"x":1,"x":2}' + "]" * 5000  # parsed and written without recursion
+    assert canon(deep) == deep
+    assert json_canon._canonical_flat(json_canon.parse(twice)) == twice
+    assert json_canon.repeated_key('{"a":{"b":1,"c":{"d":1,"d":2}}}') == "d"
+    assert json_canon.repeated_key('{"a":1,"b":{"a":1}}') is None

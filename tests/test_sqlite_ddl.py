@@ -20,6 +20,7 @@ from arrowmig.endpoints.sqlite_ddl import (
     foreign_key_names,
 )
 from arrowmig.migrate import explain
+from tests.dbutil import pg_exec
 
 TRICKY = """CREATE TABLE t (
     id INTEGER PRIMARY KEY,
@@ -116,6 +117,42 @@ def test_sqlite_and_duckdb_keep_nocase(tmp_path: Path) -> None:
     duck = duckdb.connect(str(warehouse))
     assert duck.sql("SELECT id FROM users WHERE email = 'ANN@X.ORG'").fetchall() == [(1,)]
     duck.close()
+
+
+@pytest.mark.postgres
+def test_the_plan_shows_the_collation_each_created_column_is_declared_with(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The plan said VARCHAR where DuckDB got VARCHAR COLLATE NOCASE (citext, or NOCASE).
+    source = _sqlite_file(
+        tmp_path / "users.db",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE, n TEXT)",
+    )
+    pg_exec(pg_url, "CREATE EXTENSION IF NOT EXISTS citext", "CREATE TABLE users (email citext)")
+    for src, target, declared in [
+        (str(source), tmp_path / "w.duckdb", "VARCHAR COLLATE NOCASE"),
+        (str(source), tmp_path / "copy.db", "TEXT COLLATE NOCASE"),
+        (pg_url, tmp_path / "pg.duckdb", "VARCHAR COLLATE NOCASE"),
+    ]:
+        (table,) = explain(src, str(target)).to_dict()["tables"]
+        types = {c["name"]: c["target_type"] for c in table["columns"]}
+        assert types["email"] == declared, src
+        assert arrowmig.migrate(src, str(target)).ok
+        if target.suffix == ".duckdb":
+            with duckdb.connect(str(target), read_only=True) as con:
+                ((sql,),) = con.execute(
+                    "SELECT sql FROM duckdb_tables() WHERE table_name = 'users'"
+                ).fetchall()
+        else:
+            with sqlite3.connect(target) as con:
+                (sql,) = con.execute(
+                    "SELECT sql FROM sqlite_master WHERE name = 'users'"
+                ).fetchone()
+        assert f"email {declared}" in sql.replace('"email"', "email"), sql
+    # Appended into, a table keeps its own: the plan shows no collation it does not give.
+    config = MigrationConfig(mode="append")
+    (table,) = explain(str(source), str(tmp_path / "w.duckdb"), config=config).to_dict()["tables"]
+    assert "COLLATE" not in str([c["target_type"] for c in table["columns"]])
 
 
 def test_postgres_plan_names_the_collations_it_cannot_keep(tmp_path: Path, pg_url: str) -> None:

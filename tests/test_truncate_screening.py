@@ -33,10 +33,13 @@ def _refused_then_written(
     expected: str,
     spare: str,
     schemas: arrowmig.MigrationConfig | None = None,
+    append_checked_first: bool = False,
 ) -> None:
     """--mode truncate into ``target`` is refused with ``expected`` before emptying it, the
     plan says the same, and an append into ``spare`` (the write path) fails with it too.
-    ``schemas``: the source and target schema, if any (the spare's schema is ``spare``)."""
+    ``schemas``: the source and target schema, if any (the spare's schema is ``spare``).
+    ``append_checked_first``: the append's own pre-check refuses it, in the same words,
+    before a row is written (a number into another number type)."""
     base = schemas or arrowmig.MigrationConfig()
     truncate = replace(base, mode="truncate", batch=SMALL_BATCHES)
     with pytest.raises(SchemaError) as refused:
@@ -47,8 +50,26 @@ def _refused_then_written(
     assert planned.value.message == expected + EMPTIED
     spare_schema = "spare" if schemas else None
     append = replace(truncate, mode="append", target_schema=spare_schema)
+    if append_checked_first:
+        with pytest.raises(SchemaError) as appended:
+            arrowmig.migrate(source, spare, config=append)
+        assert appended.value.message == f"{expected}; nothing written"
+        assert appended.value.hint == refused.value.hint
+        return
     written = arrowmig.migrate(source, spare, config=append)
     assert written.tables[0].error == f"{expected}; {refused.value.hint}"
+
+
+def _sqlite_with_one_bad(folder: Path, column: str, good: str, bad: str) -> str:
+    """A SQLite file whose table t holds 3,000 rows of ``column`` (its declaration), each
+    ``good`` but row 2600's, ``bad``: past the first five batches of SMALL_BATCHES."""
+    source = str(folder / "s.db")
+    with sqlite3.connect(source) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {column})")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(i, good) for i in range(1, 3001)])
+        con.execute(f"UPDATE t SET {column.split()[0]} = ? WHERE id = 2600", (bad,))
+    con.close()
+    return source
 
 
 def test_a_value_the_sqlite_affinity_would_change_is_refused_before_emptying(
@@ -170,12 +191,7 @@ def test_a_duckdb_date_past_postgres_range_is_refused_before_emptying(
 def test_text_a_postgres_char_would_cut_is_refused_before_emptying(
     tmp_path: Path, pg_url: str
 ) -> None:
-    source = str(tmp_path / "s.db")
-    with sqlite3.connect(source) as con:
-        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT)")
-        con.executemany("INSERT INTO t VALUES (?, 'x')", [(i,) for i in range(1, 3001)])
-        con.execute("UPDATE t SET c = 'ab' WHERE id = 2600")
-    con.close()
+    source = _sqlite_with_one_bad(tmp_path, "c TEXT", "x", "ab")
     pg_exec(
         pg_url,
         'CREATE TABLE public.t (id int PRIMARY KEY, c "char")',
@@ -221,5 +237,29 @@ def test_a_value_a_postgres_numeric_would_round_is_refused_before_emptying(
         "(numeric(12,2)) exactly: 0.30000000000000004",
         pg_url,
         arrowmig.MigrationConfig(target_schema="public"),
+        append_checked_first=True,
     )
     assert pg_rows(pg_url, "t", "id") == [(9001, Decimal("1.50"), "old")]
+
+
+@pytest.mark.postgres
+def test_a_json_key_twice_bound_for_jsonb_is_refused_before_emptying(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _sqlite_with_one_bad(tmp_path, "doc JSON", '{"a":1}', '{"a":1,"a":2}')
+    pg_exec(
+        pg_url,
+        "CREATE TABLE public.t (id int PRIMARY KEY, doc jsonb)",
+        """INSERT INTO public.t VALUES (9001, '{"old":1}')""",
+        "CREATE SCHEMA spare",
+        "CREATE TABLE spare.t (id int PRIMARY KEY, doc jsonb)",
+    )
+    _refused_then_written(
+        source,
+        pg_url,
+        "table 't', column 'doc', id 2600: the JSON repeats the key 'a' in one object, and "
+        """jsonb would keep only its last value: '{"a":1,"a":2}'""",
+        pg_url,
+        arrowmig.MigrationConfig(target_schema="public"),
+    )
+    assert pg_rows(pg_url, "t", "id") == [(9001, {"old": 1})]

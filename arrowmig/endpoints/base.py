@@ -190,3 +190,19 @@ class Endpoint(Source, Protocol):
         """The run is stopping: cancel the statement running (called from another thread,
         maybe again and again); it fails as ``StatementStopped``, its transaction rolled back."""
         ...
+
+
+def describe_each(
+    src: Source, names: list[str], *, profile: bool = True, workers: int = 1, presume: bool = False
+) -> dict[str, Table]:
+    """``src.describe`` of each of ``names``: all at once where the source can
+    (``describe_many``: PostgreSQL reads its catalogs for them all in a few statements, not a
+    dozen per table), else one after the other."""
+    many = getattr(src, "describe_many", None)
+    if many is not None:
+        described: dict[str, Table] = many(names, profile=profile, workers=workers, presume=presume)
+        return described
+    return {
+        name: src.describe(name, profile=profile, workers=workers, presume=presume)
+        for name in names
+    }

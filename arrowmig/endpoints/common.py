@@ -135,7 +135,9 @@ def short_driver_message(exc: BaseException) -> str:
     text = str(exc).strip()
     text = re.sub(r"^[A-Z][A-Z_]+\s*:\s*", "", text)
     text = re.sub(r"^\[(?:SQLite|libpq)\]\s*", "", text)
-    text = re.sub(r"^Failed to execute query '.*?': (?=ERROR:)", "", text, flags=re.DOTALL)
+    text = re.sub(
+        r"^Failed to (?:execute|prepare) query(?: '.*?')?: (?=ERROR:)", "", text, flags=re.DOTALL
+    )
     text = re.sub(r"^ERROR:\s+", "", text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig.endpoints.duckdb_casts import refused_rows
+from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS, holding_decimal, parse_numeric
 
 _PG_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
@@ -32,7 +32,9 @@ def declared(type_name: str | None, dialect: str) -> tuple[int, int] | None:
     return held if held[0] <= MAX_DECIMAL128_DIGITS else None
 
 
-def misfits(array: pa.Array, type_name: str | None, dialect: str) -> list[tuple[int, str]]:
+def misfits(
+    array: pa.Array, type_name: str | None, dialect: str, casts: CastScreen
+) -> list[tuple[int, str]]:
     """(row, reason) of each value that the column ``dialect`` declares for a --cast to
     ``type_name`` refuses, when that is a numeric(p,s): a number too large once rounded to
     its places, an infinity, or (DuckDB, which converts the values itself) a NaN or a text
@@ -47,7 +49,7 @@ def misfits(array: pa.Array, type_name: str | None, dialect: str) -> list[tuple[
     if _surely_fits(array, precision, scale):
         return []
     if dialect == "duckdb":
-        refused = refused_rows(array, f"DECIMAL({precision},{scale})")
+        refused = casts.refused_rows(array, f"DECIMAL({precision},{scale})")
     else:
         refused = _pg_refused(array, precision, scale)
     texts = pc.cast(array, pa.string())

@@ -1219,8 +1219,9 @@ class DuckDBEndpoint(BaseEndpoint):
             return {}
         rows = self._query(
             "SELECT index_name, table_name FROM duckdb_indexes() WHERE schema_name = ? AND "
-            "database_name = current_database() AND lower(table_name) <> lower(?)",
-            [self._schema, table],
+            "database_name = current_database() AND lower(table_name) <> lower(?) AND "
+            "list_contains(?, lower(index_name))",  # not every index of the file, each table
+            [self._schema, table, list(wanted)],
         )
         return {
             index_label(wanted[str(n).lower()], "duckdb"): index_name_taken(

@@ -9,6 +9,7 @@ import shlex
 from collections.abc import Sequence
 
 from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.errors import SchemaError
 from arrowmig.names import written
 from arrowmig.schema import qualified, quote_ident
@@ -17,17 +18,29 @@ from arrowmig.schema import qualified, quote_ident
 def refuse_partial_reads(query: Query, where: str, schema: str, name: str) -> None:
     """Refuse table ``name`` of ``schema`` in ``where`` (the source, redacted) if reading
     it would not give every row."""
-    target = qualified(name, schema)
+    refuse_partial_reads_of(query, where, schema, [name])
+
+
+def refuse_partial_reads_of(query: Query, where: str, schema: str, names: list[str]) -> None:
+    """``refuse_partial_reads`` of each of ``names`` in turn, looked up in one query."""
+    targets = [qualified(name, schema) for name in names]
     rows = query(
-        "SELECT c.relrowsecurity AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, "
+        "SELECT x.n, c.relrowsecurity AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, "
         "'USAGE')) AND NOT (r.rolsuper OR r.rolbypassrls), r.rolname, "
         "pg_has_role(c.relowner, 'USAGE'), c.relkind = 'm' AND NOT c.relispopulated "
-        "FROM pg_class c, pg_roles r WHERE c.oid = to_regclass($1) AND r.rolname = current_user",
-        (target,),
+        "FROM json_array_elements_text($1::json) WITH ORDINALITY AS x(target, n), pg_class c, "
+        "pg_roles r WHERE c.oid = to_regclass(x.target) AND r.rolname = current_user "
+        "ORDER BY x.n",
+        (names_json(targets),),
     )
-    if not rows:
-        return
-    hidden, user, owns, unpopulated = rows[0]
+    for nth, *found in rows:
+        name = names[int(nth) - 1]
+        _refuse(where, name, targets[int(nth) - 1], *found)
+
+
+def _refuse(
+    where: str, name: str, target: str, hidden: bool, user: str, owns: bool, unpopulated: bool
+) -> None:
     leave_out = f"leave it out with --exclude {shlex.quote(written(name))}"
     if unpopulated:
         raise unpopulated_view(where, name, target)

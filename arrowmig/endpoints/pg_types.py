@@ -4,7 +4,6 @@ enum of the source's name that is there already, and dropping the types a failed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 
 from arrowmig.endpoints.common import short_driver_message
@@ -28,9 +27,7 @@ def type_refusal(query: Query, type_sql: str, arriving: str | None) -> str | Non
         try:
             query(sql)
         except Exception as exc:
-            return re.sub(
-                r"^Failed to prepare query:\s*(ERROR:\s*)?", "", short_driver_message(exc)
-            )
+            return short_driver_message(exc)
     return None
 
 

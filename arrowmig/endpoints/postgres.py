@@ -42,6 +42,7 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_empty_names, refuse_too_many_columns
+from arrowmig.endpoints.pg_catalog_bulk import ManyTables
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
     Query,
@@ -61,13 +62,14 @@ from arrowmig.endpoints.pg_own_constraints import (
     present,
     read_own_constraints,
 )
-from arrowmig.endpoints.pg_partial_reads import refuse_partial_reads
+from arrowmig.endpoints.pg_partial_reads import refuse_partial_reads, refuse_partial_reads_of
 from arrowmig.endpoints.pg_privileges import (
     ReadRefusal,
     checkpoint_refusal,
     read_refusals,
     refused_error,
 )
+from arrowmig.endpoints.pg_scans import read_scans
 from arrowmig.endpoints.pg_values import (
     INTERVAL_OVERFLOW,
     from_driver,
@@ -717,6 +719,52 @@ class PostgresEndpoint(BaseEndpoint):
                     )
                     raise refused from exc
                 raise self.translate(exc, f"describing {name!r}", name) from exc
+
+    def describe_many(
+        self, names: list[str], *, profile: bool = True, workers: int = 1, presume: bool = False
+    ) -> dict[str, Table]:
+        """``describe`` of each of ``names``, the catalogs read for many of them at once
+        (``pg_catalog_bulk``): a dozen round trips for each lot of tables, not a dozen per
+        table. A lot is one transaction, whose locks (a table's, its sequence's) last until
+        it ends: lots keep them within the server's lock table, as tables one at a time did."""
+        specials = "presume" if presume else "look" if profile else "ignore"
+        described: dict[str, Table] = {}
+        for start in range(0, len(names), _TABLES_DESCRIBED_TOGETHER):
+            lot = names[start : start + _TABLES_DESCRIBED_TOGETHER]
+            try:
+                described |= self._describe_together(lot, specials)
+            except Exception:
+                # A table that cannot be described (missing, unreadable, refused): one at a
+                # time, which names the first such table with the error describe gives it.
+                for name in lot:
+                    described[name] = self.describe(
+                        name, profile=profile, workers=workers, presume=presume
+                    )
+        return described
+
+    def _describe_together(self, names: list[str], specials: str) -> dict[str, Table]:
+        with self.one_transaction():
+            # Statements for hundreds of tables are costed high enough to be compiled, which
+            # took longer (~0.2 s each) than running them on the catalogs' indexes.
+            self._send("SET LOCAL jit = off", "describing tables")
+            refuse_partial_reads_of(self._query, self.url.redacted, self._schema, names)
+            many = ManyTables(self._query, self._schema, names)
+            unscanned = [
+                postgres_catalog.describe_unscanned(
+                    self._query,
+                    self._schema,
+                    name,
+                    where=self.url.redacted,
+                    specials=specials,
+                    many=many,
+                )
+                for name in names
+            ]
+            counts = read_scans(self._query, [scan for scan, _ in unscanned])
+        return {
+            name: table(counted)
+            for name, (_, table), counted in zip(names, unscanned, counts, strict=True)
+        }
 
     def unreadable(self, names: list[str], several_schemas: bool = False) -> SchemaError | None:
         """Every privilege this user lacks to read the tables ``names``, named with its GRANT
@@ -1370,6 +1418,10 @@ _READER_SQL = (
 def _reader_params(held: HeldSnapshot) -> tuple[int, int, str]:
     return (*held.relay_key, str(int(held.lock_wait_s * 1000)))
 
+
+_TABLES_DESCRIBED_TOGETHER = 250
+"""Tables ``describe_many`` reads in one transaction. 1,000 tables in lots of 250 and all at
+once took alike within this machine's noise (13-18 s, three runs each, on a loaded host)."""
 
 _DURABLE_SQL = "SET LOCAL synchronous_commit TO on"
 """This transaction's commit waits for the disk (``execute_durably``)."""

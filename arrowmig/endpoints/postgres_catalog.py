@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
@@ -17,6 +18,7 @@ from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
 from arrowmig.endpoints.pg_grants import table_grants
 from arrowmig.endpoints.pg_policies import row_security
+from arrowmig.endpoints.pg_scans import EXACT_BELOW, ScanCounts, TableScan, read_scans
 from arrowmig.errors import SchemaError
 from arrowmig.key_numbering import numbering_of
 from arrowmig.model import (
@@ -34,7 +36,10 @@ from arrowmig.pg_numeric import (
     is_ordinary,
     numeric_typmod,
 )
-from arrowmig.schema import qualified, quote_ident, quote_literal
+from arrowmig.schema import qualified, quote_literal
+
+if TYPE_CHECKING:
+    from arrowmig.endpoints.pg_catalog_bulk import ManyTables
 
 
 class Query(Protocol):
@@ -298,17 +303,49 @@ def _columns_where(query: Query, schema: str, name: str, condition: str) -> set[
 
 
 def describe(
-    query: Query, schema: str, name: str, *, where: str, specials: str = "ignore"
+    query: Query,
+    schema: str,
+    name: str,
+    *,
+    where: str,
+    specials: str = "ignore",
 ) -> Table:
+    """``describe_unscanned``, then its scan of the table's rows."""
+    scan, table = describe_unscanned(query, schema, name, where=where, specials=specials)
+    return table(read_scans(query, [scan])[0])
+
+
+def describe_unscanned(
+    query: Query,
+    schema: str,
+    name: str,
+    *,
+    where: str,
+    specials: str = "ignore",
+    many: ManyTables | None = None,
+) -> tuple[TableScan, Callable[[ScanCounts], Table]]:
     """Table ``name`` of ``schema`` as the catalogs declare it; ``where`` names the database
     (redacted) in the error for a table that is not there.
 
     ``specials``: what to do about NaN and ±Infinity, which a numeric(p,s) column may hold and
     an Arrow decimal cannot: ``presume`` there are none (the read proves it, and a value that
     breaks it has the table looked at and loaded again), ``look`` (one scan; such a column is
-    carried as its text), or ``ignore`` (such a value fails the table)."""
-    oid = _oid(query, schema, name, where)
-    rows = query(
+    carried as its text), or ``ignore`` (such a value fails the table).
+
+    ``many``: the tables described together with this one (``pg_catalog_bulk``), whose
+    statements about one table run once for them all.
+
+    What is read of the table's rows (``pg_scans``: its exact count when small, its NaN) is
+    left to the caller, which may read several tables' at once: the table is the second
+    half of the answer, given the scan's counts."""
+    if many is None:
+        oid, of_table = _oid(query, schema, name, where), query
+    else:
+        found = many.oid_of(name)
+        if found is None:
+            raise _not_found(name, schema, where)
+        oid, of_table = found, many.about(found)
+    rows = of_table(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typtype, "
         "a.atttypmod, a.attnotnull, t.typcategory, "
         # A generated column's adbin is its generation expression, not a default.
@@ -353,60 +390,72 @@ def describe(
     # Columns whose default draws from a sequence of their own (serial, identity): the
     # others' nextval() defaults draw from a sequence several tables may share.
     owning = {str(r[0]) for r in rows if r[8] or r[15]}
-    sequence_defaults = _sequence_defaults(query, oid, columns, owning)
+    sequence_defaults = _sequence_defaults(of_table, oid, columns, owning)
     shared = {d.name: d.sql for d in sequence_defaults if d.kind == "sequence_default"}
     columns = tuple(
         replace(c, shared_sequence=shared[c.name]) if c.auto_increment and c.name in shared else c
         for c in columns
     )
-    pk = _primary_key(query, oid)
+    pk = _primary_key(of_table, oid)
     split_key = None
     if len(pk) == 1:
         col = next(c for c in columns if c.name == pk[0])
         if pa.types.is_integer(col.arrow_type):
             split_key = pk[0]
-    indexes, only_postgres = _indexes(query, oid)
-    only_postgres += _checks(query, oid)
-    only_postgres += row_security(query, oid, name)
-    only_postgres += table_grants(query, oid)
-    parents, children, own_rows_only = _inheritance(query, oid)
+    indexes, only_postgres = _indexes(of_table, oid)
+    only_postgres += _checks(of_table, oid)
+    only_postgres += row_security(of_table, oid, name)
+    only_postgres += table_grants(of_table, oid)
+    parents, children, own_rows_only = _inheritance(of_table, oid)
     source = from_clause(schema, name, own_rows_only)
     if specials == "presume":
         columns = tuple(
             replace(c, proof="decimal") if pa.types.is_decimal(c.arrow_type) else c for c in columns
         )
-    elif specials == "look":
-        columns = _with_specials_as_text(query, source, columns)
-    foreign_keys, foreign_keys_elsewhere = _foreign_keys(query, oid)
-    comment, persistence = query(
+    decimals = [c.name for c in columns if pa.types.is_decimal(c.arrow_type)]
+    estimate = float(of_table("SELECT reltuples FROM pg_class WHERE oid = $1", (oid,))[0][0])
+    # Never analysed (below 0), or small enough that an exact count is cheap.
+    scan = TableScan(
+        source,
+        count_rows=estimate < EXACT_BELOW,
+        decimals=tuple(decimals) if specials == "look" else (),
+    )
+    foreign_keys, foreign_keys_elsewhere = _foreign_keys(of_table, oid)
+    comment, persistence = of_table(
         "SELECT nullif(obj_description($1::oid, 'pg_class'), ''), relpersistence::text "
         "FROM pg_class WHERE oid = $1",
         (oid,),
     )[0]
-    return Table(
-        name=name,
-        columns=columns,
-        primary_key=pk,
-        indexes=tuple(indexes),
-        foreign_keys=tuple(foreign_keys),
-        not_carried=(
-            *(d.label for d in only_postgres),
-            *_triggers_and_partitioning(query, oid),
-            *parents,
-            *children,
-            *foreign_keys_elsewhere,
-        ),
-        pg_definitions=(
-            *only_postgres,
-            *_expression_defaults(columns),
-            *sequence_defaults,
-        ),
-        row_count=_row_count(query, oid, source),
-        split_key=split_key,
-        own_rows_only=own_rows_only,
-        comment=comment,
-        unlogged=persistence == "u",
+    not_carried = (
+        *(d.label for d in only_postgres),
+        *_triggers_and_partitioning(of_table, oid),
+        *parents,
+        *children,
+        *foreign_keys_elsewhere,
     )
+
+    def table(counts: ScanCounts) -> Table:
+        scanned = _with_specials_as_text(columns, counts.specials)
+        return Table(
+            name=name,
+            columns=scanned,
+            primary_key=pk,
+            indexes=tuple(indexes),
+            foreign_keys=tuple(foreign_keys),
+            not_carried=not_carried,
+            pg_definitions=(
+                *only_postgres,
+                *_expression_defaults(scanned),
+                *sequence_defaults,
+            ),
+            row_count=int(estimate) if counts.rows is None else counts.rows,
+            split_key=split_key,
+            own_rows_only=own_rows_only,
+            comment=comment,
+            unlogged=persistence == "u",
+        )
+
+    return scan, table
 
 
 def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
@@ -500,24 +549,11 @@ def _sequence_defaults(
 
 
 def _with_specials_as_text(
-    query: Query, source: str, columns: tuple[Column, ...]
+    columns: tuple[Column, ...], specials: dict[str, int]
 ) -> tuple[Column, ...]:
-    """The numeric(p,s) columns that hold NaN or ±Infinity, carried as their exact text
-    instead: numeric(p,s) again on PostgreSQL targets (the server parses the text back),
-    text elsewhere. One scan counts them all; NaN sorts above every number, and no finite
-    value of 38 digits or fewer reaches 1e38."""
-    decimals = [c for c in columns if pa.types.is_decimal(c.arrow_type)]
-    if not decimals:
-        return columns
-    counts = query(
-        "SELECT "
-        + ", ".join(
-            f"count(*) FILTER (WHERE {quote_ident(c.name)} >= 1e38 OR {quote_ident(c.name)} <= -1e38)"
-            for c in decimals
-        )
-        + f" FROM {source}"
-    )[0]
-    special = {c.name: int(n) for c, n in zip(decimals, counts, strict=True) if n}
+    """The numeric(p,s) columns that hold NaN or ±Infinity (``specials``: how many each),
+    carried as their exact text instead: numeric(p,s) again on PostgreSQL targets (the
+    server parses the text back), text elsewhere."""
     return tuple(
         replace(
             c,
@@ -526,12 +562,12 @@ def _with_specials_as_text(
             pg_binary=False,
             notes=(
                 *c.notes,
-                f"holds NaN or Infinity ({special[c.name]:,} of them), which an Arrow decimal "
+                f"holds NaN or Infinity ({specials[c.name]:,} of them), which an Arrow decimal "
                 f"cannot hold: carried as its text ({c.source_type} again on PostgreSQL "
                 "targets, text elsewhere)",
             ),
         )
-        if c.name in special
+        if c.name in specials
         else c
         for c in columns
     )
@@ -582,20 +618,16 @@ def _oid(query: Query, schema: str, name: str, where: str) -> int:
         (schema, name),
     )
     if not rows:
-        raise SchemaError(
-            f"table {name!r} not found in schema {schema!r} of {where}",
-            hint="check the name (case matters) or pick the schema with --source-schema",
-            table=name,
-        )
+        raise _not_found(name, schema, where)
     return int(rows[0][0])
 
 
-def _row_count(query: Query, oid: int, source: str) -> int:
-    estimate = float(query("SELECT reltuples FROM pg_class WHERE oid = $1", (oid,))[0][0])
-    if estimate < 0 or estimate < 1_000_000:
-        # Never analysed, or small enough that an exact count is cheap.
-        return int(query(f"SELECT count(*) FROM {source}")[0][0])
-    return int(estimate)
+def _not_found(name: str, schema: str, where: str) -> SchemaError:
+    return SchemaError(
+        f"table {name!r} not found in schema {schema!r} of {where}",
+        hint="check the name (case matters) or pick the schema with --source-schema",
+        table=name,
+    )
 
 
 def _primary_key(query: Query, oid: int) -> tuple[str, ...]:

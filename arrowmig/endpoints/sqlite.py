@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import threading
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 
 from arrowmig.auto_keys import autoincrement_key
 from arrowmig.defaults import column_suffix, read_default
+from arrowmig.duplicate_keys import duplicate_key_hint
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     KEY_SEQUENCES_LEFT,
@@ -58,10 +60,18 @@ from arrowmig.endpoints.sqlite_proofs import (
     stored_words,
     typed_arrays,
 )
+from arrowmig.endpoints.sqlite_repeated_keys import staged_key_value, with_key_value
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.endpoints.sqlite_wal import wal_folder_error
-from arrowmig.errors import ArrowmigError, ConnectError, DamagedFile, DataError, SchemaError
+from arrowmig.errors import (
+    ArrowmigError,
+    ConnectError,
+    DamagedFile,
+    DataError,
+    SchemaError,
+    TransferError,
+)
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.model import (
     ROWID_NAMES,
@@ -539,6 +549,16 @@ class SQLiteEndpoint(BaseEndpoint):
         except Exception as exc:
             raise self.translate(exc, f"checking {name!r}", name) from exc
         return [(int(row[2 * i]), row[2 * i + 1]) for i in range(len(conditions))]
+
+    def rows_where(self, name: str, exprs: list[str], condition: str) -> list[tuple[Any, ...]]:
+        """``exprs`` of the rows that meet ``condition``: verify lists a SQLite target's rows
+        holding values arrowmig does not write so."""
+        try:
+            return self._query(
+                f"SELECT {', '.join(exprs)} FROM {self.from_clause(name)} WHERE {condition}"
+            )
+        except Exception as exc:
+            raise self.translate(exc, f"checking {name!r}", name) from exc
 
     def _autoincrement_seq(self, name: str, create_sql: str) -> int | None:
         """The largest rowid an AUTOINCREMENT table has handed out (``sqlite_sequence``),
@@ -1170,7 +1190,16 @@ class SQLiteEndpoint(BaseEndpoint):
         self, statements: list[str], what: str, table: str | None = None
     ) -> None:
         self._ensure_write_mode()
-        super().run_in_transaction(statements, what, table)
+        try:
+            super().run_in_transaction(statements, what, table)
+        except TransferError as exc:
+            # Staged rows put into their table (an append of a table without an integer
+            # key): SQLite names a repeated key's columns only, its value is found here.
+            key = staged_key_value(exc.message, statements, self._query)
+            if key is None:
+                raise
+            message = f"{exc.message} ({key})"
+            raise TransferError(message, hint=duplicate_key_hint(message), table=table) from exc
 
     def write_batch(
         self,
@@ -1189,8 +1218,10 @@ class SQLiteEndpoint(BaseEndpoint):
                 if after is not None:
                     self._cursor.execute(after[0], after[1])
                 self._conn.commit()
-            except Exception:
+            except Exception as exc:
                 self._rollback()
+                # SQLite names a repeated key's columns only: its value is found here.
+                with_key_value(exc, self.from_clause(table.name), batch, self._query)
                 raise
             # Counted once committed: a batch that failed and is tried again counts once.
             counts = _negative_zeros.setdefault((self._lock_key, table.name), {}) if zeros else {}
@@ -1333,10 +1364,13 @@ class SQLiteEndpoint(BaseEndpoint):
         wanted = {i.name.lower(): i for i in indexes}
         if not wanted:
             return {}
+        # Only the rows of the names wanted: every name of the file, read into Python for
+        # each table, made a run of many tables cost the square of their number.
         rows = self.execute(
             "SELECT name, type, tbl_name FROM sqlite_master WHERE type IN ('index', 'table', "
-            "'view') AND NOT (type = 'index' AND tbl_name = ? COLLATE NOCASE)",
-            (table,),
+            "'view') AND NOT (type = 'index' AND tbl_name = ? COLLATE NOCASE) "
+            "AND name COLLATE NOCASE IN (SELECT value FROM json_each(?))",
+            (table, json.dumps([i.name for i in indexes])),
         )
         refused = {}
         for name, kind, owner in rows:

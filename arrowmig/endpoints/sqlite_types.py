@@ -181,13 +181,13 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         return _Choice(
             pa.string(),
             target_type="numeric",
-            note="integers beyond 2^53 mixed with reals: NUMERIC (a double would round them)",
+            note="integers beyond 2^53 mixed with reals: NUMERIC (a double would round them); "
+            "each integer is exact, each real its shortest round-trip text (the real 2^64 as "
+            "1.8446744073709552e+19, in a numeric 18446744073709552000: the same double, not "
+            "its exact value 18446744073709551616)",
         )
     if "blob" in classes:
-        note = None
-        if len(classes) > 1:
-            note = f"mixed storage classes {'/'.join(classes)}: stored as bytes (text as UTF-8)"
-        return _Choice(pa.binary(), note=note)
+        return _Choice(pa.binary(), note=_bytes_note(classes) if len(classes) > 1 else None)
     if classes == ("text",) and is_time(declared):
         if p.time_texts == p.texts:
             return _Choice(pa.time64("us"))  # read as microseconds of the day (read_expression)
@@ -208,6 +208,24 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
     if dated:
         why += " (integers in a date/time column are not guessed at)"
     return _Choice(pa.string(), note=why)
+
+
+def _bytes_note(classes: tuple[str, ...]) -> str:
+    """What a column of blobs and other classes becomes as bytes: each value the bytes of its
+    text, so that values SQLite tells apart by class (the integer 1, the text '1', the blob
+    x'31') become one, and verify, which compares the bytes, cannot tell them apart."""
+    how = {
+        "integer": "an integer as the bytes of its decimal text (1 as b'1')",
+        "real": "a real as the bytes of its shortest round-trip text (1.0 as b'1.0', "
+        "1e308 as b'1.0e+308')",
+        "text": "text as its UTF-8 bytes",
+    }
+    said = "; ".join(how[c] for c in classes if c in how)
+    return (
+        f"mixed storage classes {'/'.join(classes)}: stored as bytes ({said}): a value of "
+        "another class that spells a blob's bytes becomes that blob (the integer 1, the text "
+        "'1' and the blob x'31' are all b'1'), and verify, comparing bytes, sees no difference"
+    )
 
 
 def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
@@ -411,6 +429,11 @@ def read_expression(column: Column) -> str:
         # which the driver would write into text as C's %e (3.14159265358979 as 3.141593e+00).
         return f"CASE WHEN typeof({c})='real' THEN {real_text} ELSE {c} END"
     if pa.types.is_binary(arrow_type) and classes not in ((), ("blob",)):
+        if "real" in classes:  # -0.0 as b'-0.0', not 0.0's bytes (see real_text)
+            return (
+                f"CASE WHEN typeof({c})='real' AND {c} = 0 AND atan2({c}, -1.0) < 0 "
+                f"THEN CAST('-0.0' AS BLOB) ELSE CAST({c} AS BLOB) END"
+            )
         return f"CAST({c} AS BLOB)"
     return c
 

@@ -5,6 +5,7 @@ so the run can stop with a precise message (--on-error fail) or set the row asid
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import re
@@ -15,10 +16,10 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import interval_text, nested_json
+from arrowmig import interval_text, json_canon, nested_json
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, pg_char
-from arrowmig.endpoints.duckdb_casts import refused_rows
+from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
 from arrowmig.endpoints.precision import changed_by_column, changed_by_duckdb_column
@@ -68,13 +69,37 @@ def render_value(value: object, limit: int = 40) -> str:
 
 
 def screen_batch(
-    batch: pa.RecordBatch, table: Table, dialect: str, target: Table | None = None
+    batch: pa.RecordBatch,
+    table: Table,
+    dialect: str,
+    target: Table | None = None,
+    casts: CastScreen | None = None,
 ) -> list[Problem]:
     """Every problem in the batch (cheap vectorised checks first; Python only on failure).
-    ``target``: the existing table appended to, whose column types the values must take."""
+    ``target``: the existing table appended to, whose column types the values must take.
+    ``casts``: the screen of DuckDB's casts that the caller's batches share, on this thread
+    (one of the batch's own when None)."""
+    with contextlib.ExitStack() as owned:
+        if casts is None:
+            casts = owned.enter_context(CastScreen())
+        return _screen(batch, table, dialect, target, casts)
+
+
+def _screen(
+    batch: pa.RecordBatch, table: Table, dialect: str, target: Table | None, casts: CastScreen
+) -> list[Problem]:
+    converted: dict[str, tuple[pa.Array, str]] = {}
+    for i, field in enumerate(batch.schema):
+        type_sql = _converted_by_duckdb(batch.column(i), table, field.name, dialect)
+        if type_sql is not None:
+            converted[field.name] = (batch.column(i), type_sql)
+    # One query for every column of the batch that DuckDB converts, not one per column.
+    refused_by_duckdb = casts.refused_by_column(converted)
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
-        cast = _cast_problems(batch.column(i), table, field.name, dialect)
+        cast = _cast_problems(
+            batch.column(i), table, field.name, dialect, casts, refused_by_duckdb.get(field.name)
+        )
         problems.extend(cast)
         if target is not None:
             told = {p.row for p in cast}  # a value the --cast refused is named once
@@ -110,6 +135,8 @@ def screen_batch(
                 problems.extend(_problems_where(hits, field.name, reason, RANGE_HINT))
         if dialect == "postgresql" and nested_json.is_nested(travels_as):
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
+            problems.extend(_repeated_key_problems(batch.column(i), field.name))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
@@ -138,9 +165,34 @@ def _travels_as(table: Table, field: pa.Field) -> pa.DataType:
     return forced or field.type
 
 
-def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> list[Problem]:
+def _converted_by_duckdb(array: pa.Array, table: Table, name: str, dialect: str) -> str | None:
+    """The DuckDB type whose conversion of a text column the screen tries first (its
+    --cast, or the type its source carries as text: uuid, json), as DuckDB's insert would
+    convert it; None for a column converted otherwise, or not written to DuckDB."""
+    if dialect != "duckdb" or not is_text_type(array.type):
+        return None
+    try:
+        column = table.column(name)
+    except KeyError:
+        return None
+    if forced_arrow_type(column.target_type, array.type) is not None:
+        return None  # converted client-side, value by value
+    if decimal_fit.declared(column.target_type, dialect) is not None:
+        return None  # decimal_fit's to look at
+    return ddl_type(column, "duckdb")
+
+
+def _cast_problems(
+    array: pa.Array,
+    table: Table,
+    name: str,
+    dialect: str,
+    casts: CastScreen,
+    refused_by_duckdb: list[int] | None,
+) -> list[Problem]:
     """Values that a ``--cast`` target type cannot take (e.g. 'N/A' cast to integer, 123456.7
-    cast to numeric(5,2))."""
+    cast to numeric(5,2)). ``refused_by_duckdb``: the rows DuckDB's own cast of the column
+    refuses, when DuckDB converts it (``_converted_by_duckdb``)."""
     try:
         column = table.column(name)
     except KeyError:
@@ -152,7 +204,7 @@ def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> li
     if target is None:
         if decimal_fit.declared(column.target_type, dialect) is not None:
             sent = column_to_wire(array, column, dialect)
-            misfit = decimal_fit.misfits(sent, column.target_type, dialect)
+            misfit = decimal_fit.misfits(sent, column.target_type, dialect, casts)
             return [Problem(row, name, why, _CAST_HINT) for row, why in misfit]
         if not is_text_type(array.type):
             return []
@@ -165,12 +217,13 @@ def _cast_problems(array: pa.Array, table: Table, name: str, dialect: str) -> li
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
             found = _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
-        if dialect == "duckdb":
+        if refused_by_duckdb:
             # DuckDB's insert converts the text and fails the whole batch on one it cannot
             # read; PostgreSQL's refusal carries a SQLSTATE, and its batch is written in halves.
             told = {p.row for p in found}
-            refused = refused_rows(array, ddl_type(column, "duckdb"))
-            found += [Problem(r, name, reason, _CAST_HINT) for r in refused if r not in told]
+            found += [
+                Problem(r, name, reason, _CAST_HINT) for r in refused_by_duckdb if r not in told
+            ]
         return found
     hint = _CAST_HINT
     if pa.types.is_date32(target) and pa.types.is_timestamp(array.type):
@@ -331,8 +384,9 @@ def _precision_rule(
 def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
     """The columns of ``table`` whose values the existing ``target`` table's columns may
     store otherwise than written, which ``screen_batch`` looks for batch by batch: a SQLite
-    column's affinity, a PostgreSQL or DuckDB time column's precision or number type. What a
-    truncate reads before it empties the table."""
+    column's affinity, a PostgreSQL or DuckDB time column's precision or number type, a
+    PostgreSQL jsonb column's one value per key. What a truncate reads before it empties the
+    table."""
     names = []
     for column in table.columns:
         if dialect == "sqlite":
@@ -342,6 +396,8 @@ def stored_otherwise(table: Table, target: Table, dialect: str) -> list[str]:
             # Only times, timestamps and intervals have a precision to lose.
             found = rule is not None and pa.types.is_temporal(rule[0].arrow_type)
             found = found or _into_other_numbers(table, target, column.name)
+            if dialect == "postgresql":  # a document with a key twice
+                found = found or _text_into_jsonb(column.arrow_type, table, target, column.name)
         else:
             found = False
         if found:
@@ -567,6 +623,45 @@ def _nested_nul_problems(array: pa.Array, column: str) -> list[Problem]:
     )
     hint = "keep the JSON text as it is with {cast}, or set such rows aside with --on-error reject"
     return [Problem(row, column, reason, hint) for row in nested_json.nul_rows(array)]
+
+
+def _text_into_jsonb(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str
+) -> bool:
+    """Whether the column's text becomes jsonb (by --cast, or appended into a jsonb column),
+    from documents that jsonb did not write already (a PostgreSQL jsonb source's)."""
+    if not is_text_type(arrow_type):
+        return False
+    try:
+        column = table.column(name)
+        there = target.column(name) if target is not None else column
+    except KeyError:
+        return False
+    if column.source_type == column.target_type == "jsonb":
+        return False
+    return ddl_type(there, "postgresql").strip().lower() == "jsonb"
+
+
+def _repeated_key_problems(array: pa.Array, column: str) -> list[Problem]:
+    """Rows of JSON text with a key that comes twice in one object: jsonb keeps its last
+    value alone, and the value an application read (SQLite's json_extract reads the first)
+    would be gone without a word."""
+    problems = []
+    for row, text in enumerate(array.to_pylist()):
+        key = None if text is None else json_canon.repeated_key(text)
+        if key is not None:
+            reason = (
+                f"the JSON repeats the key {key!r} in one object, and jsonb would keep "
+                "only its last value"
+            )
+            problems.append(Problem(row, column, reason, _REPEATED_KEY_HINT))
+    return problems
+
+
+_REPEATED_KEY_HINT = (
+    "keep each document's exact text with {cast} (or =json), fix the document in the source, "
+    "or use --on-error reject to set such rows aside"
+)
 
 
 def check_no_nul(batch: pa.RecordBatch, table: Table, keys: pa.Array | None) -> None:

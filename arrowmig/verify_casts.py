@@ -1,0 +1,46 @@
+"""The ``--cast T.C=text`` of PostgreSQL arrays that verify must know of: such a column holds
+the server's array text (``{1,2}``), where an array not cast holds its JSON (``[1,2]``), and a
+SQLite target declares both TEXT. verify has no ``--cast``: the run that loaded the table
+recorded its casts in the target's checkpoint table (as ``status`` reads them to resume)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from arrowmig.checkpoint import RUN_ROW, CheckpointStore, run_basis
+from arrowmig.endpoints.base import Endpoint
+from arrowmig.model import Column
+from arrowmig.schema import is_text_cast
+
+CastToText = frozenset[tuple[str, str]]
+"""(source table, column) pairs the last run loading the table cast to text."""
+
+
+def recorded_casts_to_text(target: Endpoint) -> CastToText:
+    """The columns cast to text by the last run recorded in ``target`` that loaded each
+    table; none where the target keeps no record (a run of an older arrowmig, or a file
+    written otherwise)."""
+    try:
+        runs = [r for r in CheckpointStore(target).rows() if r.table_name == RUN_ROW]
+    except Exception:  # no record to read (a read-only view of the target, say): no casts known
+        return frozenset()
+    latest: dict[str, list[list[str]]] = {}
+    for row in sorted(runs, key=lambda r: r.updated_at or ""):
+        basis = run_basis(row)
+        casts = [c for c in basis.get("casts") or [] if isinstance(c, list) and len(c) == 3]
+        for table in basis.get("tables") or []:
+            latest[str(table)] = [c for c in casts if c[0] == table]
+    return frozenset(
+        (str(table), str(column))
+        for casts in latest.values()
+        for table, column, to in casts
+        if is_text_cast(str(to))
+    )
+
+
+def array_cast_to_text(column: Column, table: str, casts: CastToText) -> Column:
+    """A PostgreSQL array column ``--cast`` to text, read as the server's own text of the
+    array, as migrate read it (``endpoints.pg_values.read_expression``); any other as it is."""
+    if not column.source_type.endswith("]") or (table, column.name) not in casts:
+        return column
+    return replace(column, target_type=None)
