@@ -854,6 +854,22 @@ def test_no_profile_names_the_value_its_declared_type_cannot_read(tmp_path: Path
     )
 
 
+def test_no_profile_names_the_first_misfit_as_the_source_stores_it(tmp_path: Path) -> None:
+    # A blob among them makes the driver hand every value over as bytes in its own words
+    # (b'1.000000e+00' for the integer 1): the row and value come from the source.
+    db = _sqlite(
+        tmp_path / "m.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, iv INTEGER);",
+        {"m": [(1, 1), (2, 2.5), (3, "three"), (4, b"\xde\xad")]},
+    )
+    report = migrate(db, str(tmp_path / "m.duckdb"), config=MigrationConfig(profile=False))
+    error = report.tables[0].error or ""
+    assert error.startswith(
+        "table 'm', column 'iv' holds the real 2.5 (id 2), which its declared type INTEGER "
+        "does not read as int64"
+    ), error
+
+
 @pytest.mark.postgres
 def test_sqlite_decimal_prices_stored_as_reals_keep_their_declared_type(
     tmp_path: Path, pg_url: str
