@@ -1270,3 +1270,20 @@ def test_values_the_server_refuses_after_a_cast_are_set_aside_row_by_row(
     with psycopg.connect(pg_url) as con:
         ids = [r[0] for r in con.execute("SELECT id FROM r ORDER BY id").fetchall()]
     assert ids == [i for i in range(1, 41) if i not in (7, 30)]
+
+
+def test_the_last_line_counts_a_failed_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Rows rejected and keys not built were counted in the last line, a failed table was not.
+    db = _sqlite(
+        tmp_path / "u.db",
+        "CREATE TABLE texts (id INTEGER PRIMARY KEY, t TEXT);"
+        "INSERT INTO texts VALUES (1, 'plain'), (2, CAST(x'c328' AS TEXT));"
+        "CREATE TABLE fine (id INTEGER PRIMARY KEY);",
+    )
+    code = main(["migrate", db, str(tmp_path / "u.duckdb"), "--progress", "none"])
+    err = capsys.readouterr().err
+    assert code == 1
+    last = err.splitlines()[-1]
+    assert last.startswith("FINISHED WITH FAILURES: ") and ", 1 table failed;" in last, last
