@@ -237,12 +237,8 @@ class LongValue(str):
 
 def _summarised(field: pa.Field) -> bool:
     t = field.type
-    return (
-        pa.types.is_string(t)
-        or pa.types.is_large_string(t)
-        or pa.types.is_binary(t)
-        or (pa.types.is_large_binary(t))
-    )
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary)
+    return any(bool(kind(t)) for kind in (*kinds, pa.types.is_large_binary))
 
 
 def _read_back(field: pa.Field) -> str:
