@@ -78,6 +78,7 @@ def choose(
             if profile is None
             else (profile.integers, profile.reals, profile.texts, profile.blobs)
         ),
+        nul_texts=0 if profile is None else profile.nul_texts,
         notes=tuple(notes),
     )
 
