@@ -28,9 +28,6 @@ class Column:
     class_counts: tuple[int, int, int, int] | None = None
     """How many INTEGER, REAL, TEXT and BLOB values a profile scan counted (SQLite); None
     where the column was not scanned. Verify between two SQLite files compares them."""
-    nul_texts: int = 0
-    """Of a SQLite column of texts, the profile's count of texts holding a NUL byte: the plan
-    flags them for a PostgreSQL target, whose text cannot store one."""
     notes: tuple[str, ...] = ()
     """Why the column's type differs from what was declared (widening, conversions)."""
     default: ColumnDefault | None = None

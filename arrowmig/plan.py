@@ -27,7 +27,6 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
-from arrowmig.endpoints.sqlite import SQLiteEndpoint
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
@@ -69,7 +68,6 @@ from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_a
 from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sqlite_header import plan_header
 from arrowmig.sqlite_nan import grouped_nan_notes, with_nan_notes
-from arrowmig.sqlite_nul_texts import with_nul_notes
 from arrowmig.status import resume_command
 from arrowmig.target_names import (
     column_notes_renamed,
@@ -491,8 +489,6 @@ def build_plan(
     """
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
     names, skipped_views, run_notes = select_tables(src, config, target_dialect)
-    if target_dialect == "postgresql" and isinstance(src, SQLiteEndpoint):
-        src.count_nul_texts = True  # flagged by with_nul_notes
     _refuse_unreadable(src, names)
     _refuse_names_equal_but_for_case(names, target_dialect)
     # The run records its progress in the target before it writes a row: a checkpoint table
@@ -543,7 +539,6 @@ def build_plan(
             )
         source = _apply_casts(source, casts, src.dialect, target_dialect)
         source = with_nan_notes(source, src.dialect, target_dialect)
-        source = with_nul_notes(source, src.dialect, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)

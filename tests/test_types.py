@@ -1287,26 +1287,3 @@ def test_the_last_line_counts_a_failed_table(
     assert code == 1
     last = err.splitlines()[-1]
     assert last.startswith("FINISHED WITH FAILURES: ") and ", 1 table failed;" in last, last
-
-
-@pytest.mark.postgres
-def test_plan_flags_texts_with_a_nul_byte_for_postgresql(tmp_path: Path, pg_url: str) -> None:
-    # The profile reads every text: a NUL byte, which PostgreSQL text cannot store, failed the
-    # run's table while the plan showed no flag.
-    db = _sqlite(
-        tmp_path / "n.db",
-        "CREATE TABLE texts (id INTEGER PRIMARY KEY, t TEXT, plain TEXT);"
-        "INSERT INTO texts VALUES (1, 'a', 'a'), (2, 'nul' || char(0) || 'x', 'b');",
-    )
-    cols = _columns(explain(db, pg_url).to_dict(), "texts")
-    assert cols["t"]["flags"] == [
-        "1 text holds a NUL byte, which PostgreSQL text cannot store: the table fails at the "
-        "first (--on-error reject sets such rows aside); --cast texts.t=bytea keeps them as bytes"
-    ]
-    assert cols["plain"]["flags"] == []
-    cast = MigrationConfig(casts=[("texts", "t", "bytea")])
-    assert _columns(explain(db, pg_url, config=cast).to_dict(), "texts")["t"]["flags"] == [
-        "cast to bytea by --cast"
-    ]
-    # DuckDB stores a NUL in a text: nothing to flag.
-    assert _columns(explain(db, str(tmp_path / "n.duckdb")).to_dict(), "texts")["t"]["flags"] == []

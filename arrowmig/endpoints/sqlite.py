@@ -225,10 +225,6 @@ class SQLiteEndpoint(BaseEndpoint):
 
     dialect = "sqlite"
 
-    count_nul_texts = False
-    """Whether a profile counts the texts holding a NUL byte (``profile_table``): set by a plan
-    for PostgreSQL, whose text cannot store one; the count costs as much as the scan."""
-
     def __init__(
         self, url: EndpointUrl, schema: str | None = None, *, create: bool = False
     ) -> None:
@@ -470,7 +466,6 @@ class SQLiteEndpoint(BaseEndpoint):
                         [names[i] for i in profiled],
                         [declared[i] for i in profiled],
                         scan,
-                        count_nul_texts=self.count_nul_texts,
                     )
                     for i, column_profile in zip(profiled, found, strict=True):
                         profiles[i] = column_profile

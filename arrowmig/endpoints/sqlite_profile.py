@@ -59,8 +59,6 @@ class ColumnProfile:
     """Texts that are well-formed JSON (RFC 8259, SQLite's json_valid), in a JSON column."""
     time_texts: int = 0
     """Texts that are exactly ``HH:MM:SS[.f{1,6}]`` and a real time of day, in a TIME column."""
-    nul_texts: int = 0
-    """Texts holding a NUL byte (which PostgreSQL text cannot store), in a column of texts."""
     boolean_texts: int = 0
     """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
     spaces around), in a BOOLEAN column."""
@@ -375,14 +373,6 @@ def _boolean_aggregate(c: str) -> _Aggregate:
     return ("boolean_texts", f"count(CASE WHEN {test} THEN 1 END)")
 
 
-def _nul_aggregate(c: str) -> _Aggregate:
-    # instr() searches a text's bytes, past a NUL (length() stops at one); char(0) is
-    # computed once. Faster than searching the text cast to a blob, which copies it, yet it
-    # doubles the scan of a table of texts: asked only for a PostgreSQL target.
-    test = f"typeof({c})='text' AND instr({c}, char(0)) > 0"
-    return ("nul_texts", f"count(CASE WHEN {test} THEN 1 END)")
-
-
 def _json_aggregate(c: str) -> _Aggregate:
     return ("json_texts", f"count(CASE WHEN typeof({c})='text' AND json_valid({c}) THEN 1 END)")
 
@@ -538,7 +528,6 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         json_texts=_int(values.get("json_texts")),
         time_texts=_int(values.get("time_texts")),
         boolean_texts=_int(values.get("boolean_texts")),
-        nul_texts=_int(values.get("nul_texts")),
     )
 
 
@@ -571,7 +560,6 @@ def profile_table(
     columns: list[str],
     declared: list[str],
     scan: Scan | None = None,
-    count_nul_texts: bool = False,
 ) -> tuple[int, list[ColumnProfile]]:
     """The row count and each column's profile, with as few aggregates as the decisions need.
 
@@ -579,8 +567,7 @@ def profile_table(
     reads (``min_int``/``max_int`` for BOOLEAN and DECIMAL, ``max_text_chars`` for VARCHAR(n),
     format counts for DATE/TIMESTAMP, DECIMAL texts and reals); the others are left None or 0.
     Class counts and NULL counts are always exact. ``query`` runs the small statements; ``scan`` the full
-    scans (by default ``query`` over the whole table). ``count_nul_texts``: count the texts
-    holding a NUL byte (``nul_texts``) in the columns expected to hold texts.
+    scans (by default ``query`` over the whole table).
     """
     if scan is None:
         scan = _whole_table_scan(query, table_sql)
@@ -609,12 +596,6 @@ def profile_table(
         else _expected_aggregates(n, d, e, f)
         for n, d, e, f in zip(columns, declared, expected, formats, strict=True)
     ]
-    if count_nul_texts:
-        # A column of other classes too is read as bytes: a NUL there is no text's.
-        plan = [
-            [*p, _nul_aggregate(quote_ident(n))] if e in (None, "text") else p
-            for p, n, e in zip(plan, columns, expected, strict=True)
-        ]
     row = _merge(scan(_select_list(plan), None), plan)
     total = _int(row[0])
     profiles: list[ColumnProfile | None] = []

@@ -78,7 +78,6 @@ def choose(
             if profile is None
             else (profile.integers, profile.reals, profile.texts, profile.blobs)
         ),
-        nul_texts=0 if profile is None else profile.nul_texts,
         notes=tuple(notes),
     )
 
