@@ -44,9 +44,12 @@ def test_a_run_opens_one_driver_database_per_server(
             con.execute(f"INSERT INTO {name} SELECT i, 'v' || i FROM generate_series(1, 50) i")
     report = migrate(pg_url, second_pg)
     assert report.ok, [t.error for t in report.tables]
+    # Planning, the run lock, the snapshot holder, the streams and finishing each connect:
+    # all from the one database of each server.
+    assert sorted(databases_opened.values()) == [1, 1], databases_opened
+    # The call let them go: a program's next call reads the catalogs afresh, once each.
+    databases_opened.clear()
     assert verify(pg_url, second_pg).ok
-    # Planning, the run lock, the snapshot holder, the streams, finishing and verify each
-    # connect: all from the one database of each server.
     assert sorted(databases_opened.values()) == [1, 1], databases_opened
 
 

@@ -33,6 +33,12 @@ def connect(conninfo: str, *, autocommit: bool = False) -> Any:
     import adbc_driver_manager
     import adbc_driver_manager.dbapi as dbapi
 
+    if not hasattr(dbapi, "_SharedDatabase"):
+        # The holder is the driver manager's own, and private (1.13): a release without it
+        # costs each connection its catalog again, not the run.
+        import adbc_driver_postgresql.dbapi
+
+        return adbc_driver_postgresql.dbapi.connect(conninfo, autocommit=autocommit)
     shared = _database(conninfo)
     conn = adbc_driver_manager.AdbcConnection(shared._db)
     try:
