@@ -895,12 +895,15 @@ def _enum_of_array(
         )[0]
     if base_typtype != "e":
         return None
-    return _with_enum(query, col, int(base_oid), array=True)
+    return _with_enum(query, col, int(base_oid), array=True, element_domain=True)
 
 
-def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False) -> Column:
-    """An enum column, or an array of one: the enum's name and labels go with it, for a
-    PostgreSQL target to create the type where it is missing."""
+def _with_enum(
+    query: Query, col: Column, enum_oid: int, *, array: bool = False, element_domain: bool = False
+) -> Column:
+    """An enum column, or an array of one (``element_domain``: of a domain over it): the
+    enum's name and labels go with it, for a PostgreSQL target to create the type where it
+    is missing."""
     rows = query(
         "SELECT t.typname, ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = t.oid "
         "ORDER BY enumsortorder), n.nspname::text FROM pg_type t "
@@ -910,12 +913,14 @@ def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False)
     name, labels = str(rows[0][0]), tuple(str(label) for label in rows[0][1])
     col = replace(col, pg_type_schema=str(rows[0][2]))
     if array:
-        again = f"{name}[]" if col.source_type.rstrip("[]") != name else col.source_type
-        domain = "" if again == col.source_type else " without the domain of its elements"
+        again = (
+            f"an array of enum {name} on PostgreSQL targets, without the domain of its elements"
+            if element_domain
+            else f"{col.source_type} again on PostgreSQL targets"
+        )
         note = (
-            f"array {col.source_type} carried as JSON ({again} again on PostgreSQL "
-            f"targets{domain}, the enum created there when missing; JSON on DuckDB, text on "
-            "SQLite), never flattened"
+            f"array {col.source_type} carried as JSON ({again}, the enum created there when "
+            "missing; JSON on DuckDB, text on SQLite), never flattened"
         )
         col = replace(col, notes=(note,))
     return replace(col, pg_enum=(name, labels))
