@@ -33,6 +33,20 @@ ATTACHED_NOTE = (
 )
 
 
+_ARROW_STORAGE_NOTES = (
+    ": mixed storage classes ",
+    ": integers and reals mixed: ",
+    ": integers beyond 2^53 mixed with reals: ",
+)
+"""The plan's notes on how a column of mixed storage classes is stored on the Arrow path (as
+bytes, as a float, as NUMERIC): untrue of rows SQLite copies itself, which keep their classes."""
+
+
+def without_arrow_storage_notes(notes: list[str]) -> list[str]:
+    """A table's notes less those ``ATTACHED_NOTE`` contradicts."""
+    return [n for n in notes if not any(words in n for words in _ARROW_STORAGE_NOTES)]
+
+
 def attached_columns(
     conns: WorkerConnections, source_table: Table, target_table: Table
 ) -> list[str] | None:

@@ -226,6 +226,52 @@ def _shown(field: pa.Field) -> str:
     return f"{name}::VARCHAR AS {name}" if temporal or pa.types.is_float32(t) else name
 
 
+HELD_BYTES = 1 << 20
+"""A differing row's text or blob longer than this is not read back whole (twenty of them
+would pass the store's memory limit): it is shown by its length and its MD5 digest."""
+
+
+class LongValue(str):
+    """A text or blob too long to read back, in words: its length and digest."""
+
+    def __repr__(self) -> str:
+        return f"<{self}>"
+
+
+def _summarised(field: pa.Field) -> bool:
+    t = field.type
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary)
+    return any(bool(kind(t)) for kind in (*kinds, pa.types.is_large_binary))
+
+
+def _read_back(field: pa.Field) -> str:
+    """SQL of a differing row's column as read back: a long text or blob as NULL (its words
+    are ``_summary``), so that the rows kept stay small."""
+    if not _summarised(field):
+        return _shown(field)
+    name = quote(field.name)
+    return f"CASE WHEN {_size(field)} > {HELD_BYTES} THEN NULL ELSE {name} END AS {name}"
+
+
+def _size(field: pa.Field) -> str:
+    name = quote(field.name)
+    text = pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+    return f"strlen({name})" if text else f"octet_length({name})"
+
+
+def _summary(field: pa.Field) -> str:
+    """SQL of a long value's words (NULL for a value read back whole)."""
+    name = quote(field.name)
+    t = field.type
+    text = pa.types.is_string(t) or pa.types.is_large_string(t)
+    what = (
+        f"'text of ' || format('{{:,}}', length({name})) || ' characters'"
+        if text
+        else f"'blob of ' || format('{{:,}}', octet_length({name})) || ' bytes'"
+    )
+    return f"CASE WHEN {_size(field)} > {HELD_BYTES} THEN {what} || ', MD5 ' || md5({name}) END"
+
+
 def python_values(column: pa.ChunkedArray) -> list[Any]:
     """A column's values in Python; text that is not UTF-8 (a SQL_ASCII database's bytes, a
     SQLite file's) as the bytes it is, where decoding it stopped the verify."""
@@ -426,7 +472,10 @@ class DiffStore:
         rh = row_hash_sql([f"__h{i}" for i in range(n)])
         kh = f"hash({', '.join(key_sqls)})" if key_sqls else row_hash_sql(column_sqls)
         hs = "".join(f", {sql} AS __h{i}" for i, sql in enumerate(column_sqls))
-        cols = "".join(f", {_shown(f)}" for f in reader.schema)
+        cols = "".join(f", {_read_back(f)}" for f in reader.schema)
+        summaries = "".join(
+            f", {_summary(f)} AS __s{i}" for i, f in enumerate(reader.schema) if _summarised(f)
+        )
         # DuckDB guesses an Arrow stream holds one row and would build its hash table from
         # the stream, every row of the table in memory, instead of from the few wanted keys.
         cur.execute("SET disabled_optimizers = 'build_side_probe_side'")
@@ -435,7 +484,7 @@ class DiffStore:
                 # One of each row: a key's rows a load ran twice for come once, with counts.
                 got = cur.sql(
                     f"SELECT DISTINCT ON (__kh, __rh) * FROM (SELECT {rh} AS __rh, * FROM "
-                    f"(SELECT {kh} AS __kh{hs}{cols} FROM {STREAM}) "
+                    f"(SELECT {kh} AS __kh{hs}{cols}{summaries} FROM {STREAM}) "
                     "WHERE __kh IN (SELECT kh FROM wanted_rows)) "
                     "WHERE (__kh, __rh) IN (SELECT kh, rh FROM wanted_rows)"
                 ).to_arrow_table()
@@ -444,10 +493,15 @@ class DiffStore:
         hashes = [got.column(i).to_pylist() for i in range(2 + n)]
         # Dates, times and intervals arrive as DuckDB's text (_shown): as Python values
         # ±infinity would be year 9999 or 1, and an interval past 999,999,999 days fail.
-        values = [python_values(got.column(i)) for i in range(2 + n, got.num_columns)]
+        values = [python_values(got.column(i)) for i in range(2 + n, 2 + n + len(names))]
         for i, f in enumerate(reader.schema):
             if pa.types.is_float32(f.type):
                 values[i] = [None if v is None else float(v) for v in values[i]]
+            if _summarised(f):
+                said = got.column(f"__s{i}").to_pylist()
+                values[i] = [
+                    v if w is None else LongValue(w) for v, w in zip(values[i], said, strict=True)
+                ]
         out = []
         for row in range(got.num_rows):
             shown = {name: column[row] for name, column in zip(names, values, strict=True)}

@@ -1400,7 +1400,7 @@ def _enum_type(there: Column) -> str | None:
     """A PostgreSQL enum column's type, as the target's catalog names it: its text values are
     cast to it on the server (COPY reads an enum from text, but INSERT ... SELECT of a text,
     the way a batch with any server-converted column goes in, takes no implicit cast)."""
-    if there.pg_enum is None or there.source_type.endswith("]"):
+    if there.pg_enum is None:
         return None
     return there.source_type
 

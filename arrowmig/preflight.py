@@ -250,6 +250,8 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
             yield _null_into_not_null(column, c)
         if _timestamps_cast_to_date(column, there):
             yield _midnight(column, c, source_dialect)
+        if _into_enum_array(column, there, dialect):
+            yield _enum_array_labels(column, c, there, source_dialect)
         if column.target_type:
             continue  # a --cast converts the values first; each is checked as it travels
         if dialect == "postgresql" and is_text_type(column.arrow_type):
@@ -336,6 +338,60 @@ def _enum_label(column: Column, text: str, there: Column) -> _Bound:
         ),
         f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)",
         shown=text,
+    )
+
+
+def _into_enum_array(column: Column, there: Column, dialect: str) -> bool:
+    """Whether ``column`` goes as JSON into a PostgreSQL enum array: as it is read, or as
+    the JSON a PostgreSQL source's array is carried as (its ``jsonb``), not another --cast.
+    An array of a source enum whose every label the target's has needs no scan (it added
+    about 0.9 s to a 2.9 s truncate of 200,000 rows between two PostgreSQL databases)."""
+    if there.pg_enum is None or not there.source_type.endswith("]"):
+        return False
+    labels_held = column.pg_enum is not None and set(column.pg_enum[1]) <= set(there.pg_enum[1])
+    return dialect == "postgresql" and not labels_held and column.target_type in (None, "jsonb")
+
+
+def _enum_array_labels(column: Column, c: str, there: Column, dialect: str) -> _Bound:
+    """The bound of an array of a PostgreSQL enum: every element NULL or one of its labels.
+    An array travels as JSON (a SQLite or DuckDB text holds it as written there): a text
+    that is no JSON array would stop the load with the server's JSON error, after --mode
+    truncate emptied the table."""
+    assert there.pg_enum is not None
+    labels = ", ".join(map(quote_literal, there.pg_enum[1]))
+    if dialect == "sqlite":
+        outside = (
+            f"CASE WHEN {c} IS NULL THEN 0 WHEN typeof({c}) <> 'text' OR NOT json_valid({c}) "
+            f"OR json_type({c}) <> 'array' THEN 1 ELSE EXISTS (SELECT 1 FROM json_each({c}) "
+            f"WHERE type <> 'null' AND (type <> 'text' OR value NOT IN ({labels}))) END"
+        )
+        shown = c
+    elif dialect == "duckdb" and pa.types.is_string(column.arrow_type):
+        outside = (
+            f"CASE WHEN {c} IS NULL THEN false WHEN NOT coalesce(json_valid({c}), false) "
+            f"OR json_type({c}) <> 'ARRAY' THEN true ELSE len(list_filter("
+            f"CAST({c} AS JSON) ->> '$[*]', lambda x: x IS NOT NULL AND x NOT IN ({labels}))) > 0 END"
+        )
+        shown = f"CAST({c} AS VARCHAR)"
+    elif dialect == "duckdb":  # a list
+        outside = f"len(list_filter({c}, lambda x: x IS NOT NULL AND CAST(x AS VARCHAR) NOT IN ({labels}))) > 0"
+        shown = f"CAST({c} AS VARCHAR)"
+    else:  # PostgreSQL's array, of whichever type
+        outside = (
+            f"EXISTS (SELECT 1 FROM unnest({c}) e WHERE e IS NOT NULL "
+            f'AND CAST(e AS text) COLLATE "C" NOT IN ({labels}))'
+        )
+        shown = f"CAST({c} AS text)"
+    return _counted(
+        column,
+        outside,
+        lambda n: (
+            f"holds {_counting(n, 'value that is', 'values that are')} no array of labels of "
+            f"the target column's enum array {there.source_type}"
+        ),
+        f"add the label to the enum (ALTER TYPE {there.pg_enum[0]} ADD VALUE ...); from text, "
+        'write each value as a JSON array of labels (["a", null])',
+        shown=shown,
     )
 
 

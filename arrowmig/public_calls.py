@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from arrowmig.endpoints.ctrl_c import left_as_found
+from arrowmig.endpoints.pg_connect import close_databases
 from arrowmig.errors import Interrupted, StopRequested
 
 P = ParamSpec("P")
@@ -39,6 +40,10 @@ def interrupting(call: Callable[P, R]) -> Callable[P, R]:
             raise Interrupted(name, nothing_written=untouched).with_traceback(
                 stop.__traceback__
             ) from None
+        finally:
+            # A program's next call opens its servers' catalogs afresh: types made between
+            # calls (by the program or anyone) are known to it.
+            close_databases()
         stopped = getattr(result, "interrupted", None)
         if isinstance(stopped, str):
             raise Interrupted(stopped, report=result)  # type: ignore[arg-type]

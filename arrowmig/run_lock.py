@@ -105,12 +105,12 @@ def target_kept_open(target: str) -> Iterator[None]:
 def _postgres_locks(
     conninfo: str, schema: str, tables: list[str], shown: str
 ) -> Iterator[TablesHeld]:
-    # On the ADBC driver the target loads anyway: psycopg would add 0.14 s of imports to
-    # every run into PostgreSQL.
+    # On the ADBC driver the target loads anyway (psycopg would add 0.14 s of imports to
+    # every run into PostgreSQL), from the database the run's other connections share.
     try:
-        import adbc_driver_postgresql.dbapi as pg_dbapi
+        from arrowmig.endpoints import pg_connect
 
-        conn = pg_dbapi.connect(conninfo, autocommit=True)
+        conn = pg_connect.connect(conninfo, autocommit=True)
     except Exception:
         # The server refuses: the run's own connections say what is wrong with it; the run
         # goes on without the lock.

@@ -12,7 +12,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from arrowmig.attached_copy import ATTACHED_NOTE, attached_columns, copy_range_attached
+from arrowmig.attached_copy import (
+    ATTACHED_NOTE,
+    attached_columns,
+    copy_range_attached,
+    without_arrow_storage_notes,
+)
 from arrowmig.auto_keys import unfinished_key_notes, unkept_key_notes, used_up_key_notes
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shapes
 from arrowmig.config import MigrationConfig
@@ -324,6 +329,8 @@ class Runner:
         direct = _direct_copy(conns, work, self.config, table_report.notes)
         if direct is not None:
             with self.lock:
+                if direct.note == ATTACHED_NOTE:
+                    table_report.notes[:] = without_arrow_storage_notes(table_report.notes)
                 if direct.note not in table_report.notes:
                     table_report.notes.append(direct.note)
         return copy_stream(

@@ -299,3 +299,25 @@ def test_closing_one_of_two_workers_connections_does_not_wait_for_the_other(
     con = sqlite3.connect(target)
     assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     con.close()
+
+
+def test_no_note_says_mixed_classes_are_stored_as_bytes_where_sqlite_keeps_them(
+    tmp_path: Path,
+) -> None:
+    # The plan's note on the Arrow way ("stored as bytes") stood beside ATTACHED_NOTE ("every
+    # value kept its storage class"): only the second is true of these rows.
+    src = tmp_path / "m.db"
+    con = sqlite3.connect(src)
+    con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, v)")
+    con.executemany("INSERT INTO m VALUES (?, ?)", [(1, 1), (2, b"\x00")])
+    con.commit()
+    con.close()
+    report = migrate(str(src), str(tmp_path / "copy.db"))
+    assert report.ok
+    notes = report.tables[0].notes
+    assert ATTACHED_NOTE in notes
+    assert not [n for n in notes if "stored as bytes" in n], notes
+    assert stored(tmp_path / "copy.db", "m") == [
+        (1, "integer", "1", "integer", "1"),
+        (2, "integer", "2", "blob", "X'00'"),
+    ]

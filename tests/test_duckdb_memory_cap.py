@@ -172,3 +172,13 @@ def test_a_log_the_cap_cannot_checkpoint_refuses_the_file_as_it_opens(tmp_path: 
     assert code == 2, err[-2000:]
     assert f"cannot open DuckDB file {str(target)!r}" in err
     assert "ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB" in err
+
+
+def test_the_memory_advice_is_true_of_verify_too() -> None:
+    # DuckDB endpoints give it whichever command runs them: verify's error advised "run
+    # again (with --resume, ...)", an option verify does not have.
+    from arrowmig.endpoints.duckdb_memory import memory_hint
+
+    hint = memory_hint("640MB")
+    assert "run the same command again with ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB" in hint
+    assert "(a migrate with --resume keeps the rows it committed)" in hint

@@ -854,6 +854,22 @@ def test_no_profile_names_the_value_its_declared_type_cannot_read(tmp_path: Path
     )
 
 
+def test_no_profile_names_the_first_misfit_as_the_source_stores_it(tmp_path: Path) -> None:
+    # A blob among them makes the driver hand every value over as bytes in its own words
+    # (b'1.000000e+00' for the integer 1): the row and value come from the source.
+    db = _sqlite(
+        tmp_path / "m.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, iv INTEGER);",
+        {"m": [(1, 1), (2, 2.5), (3, "three"), (4, b"\xde\xad")]},
+    )
+    report = migrate(db, str(tmp_path / "m.duckdb"), config=MigrationConfig(profile=False))
+    error = report.tables[0].error or ""
+    assert error.startswith(
+        "table 'm', column 'iv' holds the real 2.5 (id 2), which its declared type INTEGER "
+        "does not read as int64"
+    ), error
+
+
 @pytest.mark.postgres
 def test_sqlite_decimal_prices_stored_as_reals_keep_their_declared_type(
     tmp_path: Path, pg_url: str
@@ -1254,3 +1270,20 @@ def test_values_the_server_refuses_after_a_cast_are_set_aside_row_by_row(
     with psycopg.connect(pg_url) as con:
         ids = [r[0] for r in con.execute("SELECT id FROM r ORDER BY id").fetchall()]
     assert ids == [i for i in range(1, 41) if i not in (7, 30)]
+
+
+def test_the_last_line_counts_a_failed_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Rows rejected and keys not built were counted in the last line, a failed table was not.
+    db = _sqlite(
+        tmp_path / "u.db",
+        "CREATE TABLE texts (id INTEGER PRIMARY KEY, t TEXT);"
+        "INSERT INTO texts VALUES (1, 'plain'), (2, CAST(x'c328' AS TEXT));"
+        "CREATE TABLE fine (id INTEGER PRIMARY KEY);",
+    )
+    code = main(["migrate", db, str(tmp_path / "u.duckdb"), "--progress", "none"])
+    err = capsys.readouterr().err
+    assert code == 1
+    last = err.splitlines()[-1]
+    assert last.startswith("FINISHED WITH FAILURES: ") and ", 1 table failed;" in last, last

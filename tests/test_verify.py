@@ -874,3 +874,65 @@ def test_a_sqlite_copy_of_duckdb_values_holds_what_arrowmig_writes(tmp_path: Pat
         "SQLite holds other values than arrowmig writes: tns: 1 text not in the form arrowmig "
         "writes, YYYY-MM-DD HH:MM:SS[.ffffff[fff]] (first id = 3)"
     )
+
+
+def _one_row_files(tmp_path: Path, column: str, values: tuple[Any, Any]) -> tuple[Path, Path]:
+    a, b = tmp_path / f"a_{column}.db", tmp_path / f"b_{column}.db"
+    for path, value in zip((a, b), values, strict=True):
+        con = sqlite3.connect(path)
+        con.execute(f"CREATE TABLE d (id INTEGER PRIMARY KEY, v {column})")
+        con.execute("INSERT INTO d VALUES (1, ?)", (value,))
+        con.commit()
+        con.close()
+    return a, b
+
+
+def test_a_blob_too_long_to_read_back_is_shown_by_size_and_digest(tmp_path: Path) -> None:
+    # Rows of blobs of tens of MB made the row-diff step run out of its store's memory: a
+    # value past a MiB is read back as its size and MD5, enough to tell the two apart.
+    import hashlib
+
+    from arrowmig.cli.verify import command as verify_cli
+
+    blob = bytes(range(256)) * 8192  # 2 MiB
+    changed = blob[:1000] + b"\x00" + blob[1001:]
+    a, b = _one_row_files(tmp_path, "BLOB", (blob, changed))
+    result = CliRunner().invoke(verify_cli, [str(a), str(b)])
+    assert result.exit_code == 1
+    line = next(x for x in result.stderr.splitlines() if x.startswith("  changed"))
+    md5 = hashlib.md5(blob).hexdigest(), hashlib.md5(changed).hexdigest()
+    assert line == (
+        f"  changed {{'id': 1}}: v: <blob of 2,097,152 bytes, MD5 {md5[0]}> -> "
+        f"<blob of 2,097,152 bytes, MD5 {md5[1]}>"
+    )
+
+
+def test_long_values_alike_at_first_say_where_they_part(tmp_path: Path) -> None:
+    from arrowmig.cli.verify import command as verify_cli
+
+    text = "x" * 5000
+    a, b = _one_row_files(tmp_path, "TEXT", (text, text[:4000] + "y" + text[4001:]))
+    line = next(
+        x
+        for x in CliRunner().invoke(verify_cli, [str(a), str(b)]).stderr.splitlines()
+        if x.startswith("  changed")
+    )
+    assert line.endswith("(first differing character at offset 4,000)"), line
+    a, b = _one_row_files(tmp_path, "BLOB", (b"x" * 5000, b"x" * 1234 + b"y" + b"x" * 3765))
+    line = next(
+        x
+        for x in CliRunner().invoke(verify_cli, [str(a), str(b)]).stderr.splitlines()
+        if x.startswith("  changed")
+    )
+    assert line.endswith("(first differing byte at offset 1,234)"), line
+
+
+def test_keys_not_read_back_after_an_error_are_not_blamed_on_max_diffs() -> None:
+    from arrowmig.cli.verify import _details
+    from arrowmig.verify_report import ERROR, TableResult
+
+    result = TableResult("photos", "photos", ERROR)
+    result.message = "OutOfMemoryException: Out of Memory Error"
+    result.differing_keys, result.key = 1, ["id"]
+    lines = _details(result.to_dict(), "photos")
+    assert "photos: 1 differing keys (not listed: the error above stopped reading them)" in lines

@@ -94,6 +94,7 @@ def report_text(report: MigrationReport) -> str:
         state = "DAMAGED FILE"
     growth = report.rss_growth_bytes
     keys_missing = sum(len(t.keys_not_built) for t in report.tables)
+    failed = sum(1 for t in report.tables if t.error)
     out.append(
         f"{state}: {counted(report.rows, 'row')}"
         + (
@@ -106,6 +107,7 @@ def report_text(report: MigrationReport) -> str:
         + (f", {report.retries:,} retries" if report.retries else "")
         + (f", {counted(report.rejected, 'row')} rejected" if report.rejected else "")
         + (f", {counted(keys_missing, 'key')} not built" if keys_missing else "")
+        + (f", {counted(failed, 'table')} failed" if failed else "")
         + (
             # Nothing measured when nothing ran (a completed run resumed).
             f"; peak RSS {format_size(report.peak_rss_bytes)}, growth {format_size(growth)}"

@@ -96,8 +96,12 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
         # A table without a key is a multiset of rows: each differing row is its own key.
         what = "keys" if t["key"] else "rows"
         shown = len({json.dumps(d["key"] or d, sort_keys=True, default=str) for d in t["diffs"]})
-        # None read back: --max-diffs 0 asked for no rows, only how many differ.
-        listed = f"(first {shown}):" if shown else "(not listed: --max-diffs 0)"
+        # None read back: the error said above stopped the reading, or --max-diffs 0 asked
+        # for no rows, only how many differ.
+        from arrowmig.verify_report import ERROR  # loaded by the verify already
+
+        unread = "the error above stopped reading them" if t["result"] == ERROR else "--max-diffs 0"
+        listed = f"(first {shown}):" if shown else f"(not listed: {unread})"
         out.append(f"{name}: {t['differing_keys']} differing {what} {listed}")
     for d in t["diffs"]:
         where = d["key"] if d["key"] is not None else "row"
@@ -114,6 +118,7 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
                 s_type, t_type = (f"{typed[0]} ", f"{typed[1]} ") if typed else ("", "")
                 out.append(
                     f"  changed {where}: {col}: {s_type}{_shown(before)} -> {t_type}{_shown(after)}"
+                    f"{_first_difference(before, after)}"
                 )
         else:
             row = d["source"] if d["source"] is not None else d["target"]
@@ -153,6 +158,22 @@ def _seen(text: str) -> str:
 
 SHOWN_CHARS = 100
 """How much of a long value a line shows (--json carries every value whole)."""
+
+
+def _first_difference(before: Any, after: Any) -> str:
+    """Where two long texts or blobs (bytes as ``\\x`` and hex) part, when both are shown
+    cut short: their first characters alike would say nothing."""
+    if not isinstance(before, str) or not isinstance(after, str):
+        return ""
+    if min(len(repr(before)), len(repr(after))) <= SHOWN_CHARS:
+        return ""
+    at = next((i for i, (b, a) in enumerate(zip(before, after, strict=False)) if b != a), None)
+    at = min(len(before), len(after)) if at is None else at
+    from arrowmig.verify_report import ByteaText  # loaded by the verify already
+
+    if isinstance(before, ByteaText) and isinstance(after, ByteaText):
+        return f" (first differing byte at offset {(at - 2) // 2:,})"
+    return f" (first differing character at offset {at:,})"
 
 
 def _shown(value: Any) -> str:

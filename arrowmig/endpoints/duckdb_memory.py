@@ -48,10 +48,11 @@ def commit_kept(message: str) -> bool:
 
 
 def memory_hint(memory_limit: str) -> str:
-    """What to do when DuckDB needed more than ``memory_limit``."""
+    """What to do when DuckDB needed more than ``memory_limit``: in words true of every command
+    (the endpoint does not know which runs it; only migrate has --resume)."""
     return (
         f"arrowmig caps DuckDB at {memory_limit} to keep memory flat, and DuckDB holds a row "
         "group's values of a column in memory to scan or checkpoint them (values of megabytes "
-        "need more); run again (with --resume, to keep the committed rows) with "
-        "ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB (or more) in the environment"
+        "need more); run the same command again with ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB (or more) "
+        "in the environment (a migrate with --resume keeps the rows it committed)"
     )

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arrowmig.endpoints import pg_connect
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import lost_connection, short_driver_message, sqlstate_of
 from arrowmig.endpoints.pg_partial_reads import unpopulated_in
@@ -351,10 +352,8 @@ def snapshot_gone(conninfo: str, snapshot: str) -> bool:
     restarts (every session, the holder's too, ended with it), or no longer knows the
     snapshot. A reading session ended alone (``pg_terminate_backend``) leaves it, and a
     retry reads on; a server that cannot be asked (a network cut) is not taken for gone."""
-    import adbc_driver_postgresql.dbapi as pg_dbapi
-
     try:
-        conn = pg_dbapi.connect(conninfo, autocommit=True)
+        conn = pg_connect.connect(conninfo, autocommit=True)
     except Exception as exc:
         return _restarting(exc)
     try:
@@ -401,9 +400,7 @@ class _Link:
     its own statements (module docstring)."""
 
     def __init__(self, conninfo: str) -> None:
-        import adbc_driver_postgresql.dbapi as pg_dbapi
-
-        self._conn = pg_dbapi.connect(conninfo, autocommit=True)
+        self._conn = pg_connect.connect(conninfo, autocommit=True)
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
         try:

@@ -16,6 +16,7 @@ from arrowmig.auto_keys import SHARED_MOVED, identity_resets, used_up_note, used
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
+    pg_connect,
     pg_foreign_keys,
     pg_grants,
     pg_policies,
@@ -131,8 +132,6 @@ class PostgresEndpoint(BaseEndpoint):
         read_only: bool = False,
     ) -> None:
         super().__init__(url, schema or "public")
-        import adbc_driver_postgresql.dbapi as pg_dbapi
-
         deliver_ctrl_c()
 
         self._schema_ready = False
@@ -153,7 +152,7 @@ class PostgresEndpoint(BaseEndpoint):
         self._server_major: int | None = None
 
         try:
-            self._conn = pg_dbapi.connect(url.target)
+            self._conn = pg_connect.connect(url.target)
         except Exception as exc:
             raise connect_error(url, short_driver_message(exc), str(exc)) from exc
         self._cursor = self._conn.cursor()
@@ -1097,6 +1096,7 @@ class PostgresEndpoint(BaseEndpoint):
         )
         if not there:
             self._created_types.setdefault(table, []).append(target)
+            pg_connect.catalog_changed(self.url.target)
         return bool(there)
 
     def types_created(self, table: str) -> list[str]:

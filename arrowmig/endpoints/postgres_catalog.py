@@ -858,8 +858,9 @@ def _described_column(query: Query, row: tuple[Any, ...], table: str) -> Column:
     col = _column(*row[:7], table=table)
     if typtype == "e":
         return _with_enum(query, col, type_oid)
-    if element_typtype == "e":
-        return _with_enum(query, col, element_oid, array=True)
+    enum_array = _enum_of_array(query, col, element_oid, element_typtype)
+    if enum_array is not None:
+        return enum_array
     if is_citext(col):
         return _as_citext(col)
     return _reparsed_on_postgres(col, typtype, type_oid, element_oid, element_typtype)
@@ -875,9 +876,34 @@ def _as_citext(col: Column) -> Column:
     return replace(col, collation="NOCASE", notes=(*col.notes, note))
 
 
-def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False) -> Column:
-    """An enum column, or an array of one: the enum's name and labels go with it, for a
-    PostgreSQL target to create the type where it is missing."""
+def _enum_of_array(
+    query: Query, col: Column, element_oid: int, element_typtype: str
+) -> Column | None:
+    """An array of an enum, or of a domain over one (``st_d[]``), as an array of the enum:
+    the enum array again on PostgreSQL targets, as a column of the domain is the enum
+    (the domain and its CHECK constraints are not re-created). None for another array."""
+    if element_typtype == "e":
+        return _with_enum(query, col, element_oid, array=True)
+    if element_typtype != "d":
+        return None
+    base_oid, base_typtype = element_oid, "d"
+    while base_typtype == "d":  # a domain may be built on another domain
+        base_oid, base_typtype = query(
+            "SELECT b.oid, b.typtype FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype "
+            "WHERE t.oid = $1",
+            (base_oid,),
+        )[0]
+    if base_typtype != "e":
+        return None
+    return _with_enum(query, col, int(base_oid), array=True, element_domain=True)
+
+
+def _with_enum(
+    query: Query, col: Column, enum_oid: int, *, array: bool = False, element_domain: bool = False
+) -> Column:
+    """An enum column, or an array of one (``element_domain``: of a domain over it): the
+    enum's name and labels go with it, for a PostgreSQL target to create the type where it
+    is missing."""
     rows = query(
         "SELECT t.typname, ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = t.oid "
         "ORDER BY enumsortorder), n.nspname::text FROM pg_type t "
@@ -887,10 +913,14 @@ def _with_enum(query: Query, col: Column, enum_oid: int, *, array: bool = False)
     name, labels = str(rows[0][0]), tuple(str(label) for label in rows[0][1])
     col = replace(col, pg_type_schema=str(rows[0][2]))
     if array:
+        again = (
+            f"an array of enum {name} on PostgreSQL targets, without the domain of its elements"
+            if element_domain
+            else f"{col.source_type} again on PostgreSQL targets"
+        )
         note = (
-            f"array {col.source_type} carried as JSON ({col.source_type} again on PostgreSQL "
-            "targets, the enum created there when missing; JSON on DuckDB, text on SQLite), "
-            "never flattened"
+            f"array {col.source_type} carried as JSON ({again}, the enum created there when "
+            "missing; JSON on DuckDB, text on SQLite), never flattened"
         )
         col = replace(col, notes=(note,))
     return replace(col, pg_enum=(name, labels))
@@ -1050,8 +1080,9 @@ def _described_base(
     array of one) created again, a built-in type carried as text or JSON that type again."""
     if typtype == "e":
         return _with_enum(query, col, type_oid)
-    if element_typtype == "e":
-        return _with_enum(query, col, element_oid, array=True)
+    enum_array = _enum_of_array(query, col, element_oid, element_typtype)
+    if enum_array is not None:
+        return enum_array
     if is_citext(col):
         return _as_citext(col)  # COLLATE NOCASE elsewhere, and named where citext is missing
     return _reparsed_on_postgres(col, typtype, type_oid, element_oid, element_typtype)

@@ -55,6 +55,7 @@ from arrowmig.endpoints.sqlite_profile import (
     profile_table,
 )
 from arrowmig.endpoints.sqlite_proofs import (
+    FirstMisfit,
     StoredValue,
     driver_surprise,
     stored_words,
@@ -970,7 +971,10 @@ class SQLiteEndpoint(BaseEndpoint):
                     continue
                 keys = batch.column(n) if key_sql is not None else None
                 stored = self._stored_value(table, key_sql, keys)
-                arrays = typed_arrays(table, [batch.column(i) for i in range(n)], keys, stored)
+                misfit = self._first_misfit(table, key_sql, keys)
+                arrays = typed_arrays(
+                    table, [batch.column(i) for i in range(n)], keys, stored, misfit
+                )
                 out = pa.RecordBatch.from_arrays(arrays, names=names)
                 if with_key:
                     key_array = keys if keys is not None else pa.nulls(out.num_rows, pa.int64())
@@ -1016,6 +1020,37 @@ class SQLiteEndpoint(BaseEndpoint):
             return stored_words(*rows[0]) if rows else None
 
         return stored
+
+    def _first_misfit(
+        self, table: Table, key_sql: str | None, keys: pa.Array | None
+    ) -> FirstMisfit | None:
+        """The batch's first row whose value is of none of some storage classes, asked of the
+        source once, for the message of a column a declared type does not read."""
+        if key_sql is None or keys is None or len(keys) == 0:
+            return None
+        bounds = pc.min_max(keys).as_py()
+        first, last = bounds["min"], bounds["max"]
+        if not isinstance(first, int) or not isinstance(last, int):
+            return None
+
+        def misfit(column: Column, classes: tuple[str, ...]) -> int | None:
+            c = quote_ident(column.name)
+            fitting = ", ".join(["'null'", *(f"'{k}'" for k in classes)])
+            sql = (
+                f"SELECT {key_sql} FROM {self.from_clause(table.name)} "
+                f"WHERE {key_sql} BETWEEN {first} AND {last} AND typeof({c}) NOT IN ({fitting}) "
+                f"ORDER BY {key_sql} LIMIT 1"
+            )
+            try:
+                rows = self._query_apart(sql)
+            except Exception:
+                return None  # the row is then looked for in the values as the driver read them
+            if not rows:
+                return None
+            at = pc.index(keys, rows[0][0]).as_py()
+            return at if at >= 0 else None
+
+        return misfit
 
     # -- target side ------------------------------------------------------------------------
     def check_names(self, table: Table) -> None:

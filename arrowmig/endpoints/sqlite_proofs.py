@@ -60,6 +60,12 @@ StoredValue = Callable[[Column, int], "str | None"]
 (``stored_words``); None where it cannot say. The driver hands a real over in a column it
 reads as text as 7 digits ('1.672537e+09' for 1672537182.8658521): not the value."""
 
+FirstMisfit = Callable[[Column, tuple[str, ...]], "int | None"]
+"""The batch's first row whose value in a column is stored in none of the storage classes
+given (nor NULL); None where it cannot say. A column the driver widened to text or bytes
+holds every value in the driver's words ('1.000000e+00' for the integer 1): only the
+source tells which row is the first that does not fit."""
+
 
 def stored_words(kind: str, value: object) -> str:
     """A value as SQLite stores it (``typeof`` and the value), for a message: a number by
@@ -104,6 +110,7 @@ def typed_arrays(
     arrays: list[pa.Array],
     keys: pa.Array | None,
     stored: StoredValue | None = None,
+    misfit: FirstMisfit | None = None,
 ) -> list[pa.Array]:
     """Each column's array as the driver handed it over, proven (``check_batch``, a value
     that fails named as ``stored`` says) and cast to the column's type (``cast_or_surprise``).
@@ -142,7 +149,7 @@ def typed_arrays(
             col = table.columns[i]
             check_batch(table, col, arrays[i], stored)
             if arrays[i].type != col.arrow_type:
-                out[i] = cast_or_surprise(table, col, arrays[i], keys)
+                out[i] = cast_or_surprise(table, col, arrays[i], keys, stored, misfit)
     return out
 
 
@@ -156,7 +163,12 @@ def _shown(array: pa.Array, row: int) -> str:
 
 
 def cast_or_surprise(
-    table: Table, column: Column, array: pa.Array, keys: pa.Array | None = None
+    table: Table,
+    column: Column,
+    array: pa.Array,
+    keys: pa.Array | None = None,
+    stored: StoredValue | None = None,
+    misfit: FirstMisfit | None = None,
 ) -> pa.Array:
     """The cast to the column's type; for a presumed column, a value that cannot be cast
     (an impossible date) is a surprise, not a failure. Otherwise (a declared type trusted by
@@ -165,7 +177,7 @@ def cast_or_surprise(
         return _cast(array, column.arrow_type)
     except (ValueError, pa.ArrowNotImplementedError) as exc:
         if column.proof is None:
-            raise _unreadable(table, column, array, keys) from exc
+            raise _unreadable(table, column, array, keys, stored, misfit) from exc
         found = _UNPARSED.search(str(exc))
         value = found.group(1) if found else "a value"
         raise surprise(table, column, f"holds {value}, not a valid {column.arrow_type}") from exc
@@ -207,17 +219,23 @@ def _off_the_decimals(array: pa.Array, arrow_type: pa.DataType) -> pa.Array:
     return pc.or_(moved, pc.greater_equal(pc.abs(array), bound))
 
 
-def _unreadable(table: Table, column: Column, array: pa.Array, keys: pa.Array | None) -> DataError:
-    # The driver widened the column to the class it found (text, a real); the Arrow cast
-    # names no row, so the first value that does not cast is found by halving the batch.
-    lo, hi = 0, len(array)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        try:
-            _cast(array.slice(lo, mid - lo), column.arrow_type)
-            lo = mid
-        except (ValueError, pa.ArrowNotImplementedError):
-            hi = mid
+_FITTING_CLASSES = {"int": ("integer",), "float": ("integer", "real")}
+"""The storage classes a declared type read as integers or as floats holds values of."""
+
+
+def _unreadable(
+    table: Table,
+    column: Column,
+    array: pa.Array,
+    keys: pa.Array | None,
+    stored: StoredValue | None = None,
+    misfit: FirstMisfit | None = None,
+) -> DataError:
+    kind = "int" if pa.types.is_integer(column.arrow_type) else None
+    kind = "float" if pa.types.is_floating(column.arrow_type) else kind
+    found = misfit(column, _FITTING_CLASSES[kind]) if misfit is not None and kind else None
+    lo = found if found is not None else _first_uncast(array, column.arrow_type)
+    words = stored(column, lo) if stored is not None and found is not None else None
     where = ""
     if keys is not None and table.split_key is not None and lo < len(keys):
         key = table.split_key
@@ -229,7 +247,8 @@ def _unreadable(table: Table, column: Column, array: pa.Array, keys: pa.Array | 
     declared = column.source_type or "untyped"
     profiled = bool(column.observed)
     return DataError(
-        f"table {table.name!r}, column {column.name!r} holds {_shown(array, lo)}{where}, which "
+        f"table {table.name!r}, column {column.name!r} holds {words or _shown(array, lo)}{where}, "
+        "which "
         f"its declared type {declared} does not read as {column.arrow_type}",
         hint="--cast the column to a type that holds it"
         if profiled
@@ -237,6 +256,20 @@ def _unreadable(table: Table, column: Column, array: pa.Array, keys: pa.Array | 
         table=table.name,
         column=column.name,
     )
+
+
+def _first_uncast(array: pa.Array, arrow_type: pa.DataType) -> int:
+    """The first value that does not cast: the Arrow cast names no row, so the batch is
+    halved. The driver widened the column to the class it found (text, a real)."""
+    lo, hi = 0, len(array)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            _cast(array.slice(lo, mid - lo), arrow_type)
+            lo = mid
+        except (ValueError, pa.ArrowNotImplementedError):
+            hi = mid
+    return lo
 
 
 def driver_surprise(table: Table, exc: Exception) -> TypeSurprise | None:
