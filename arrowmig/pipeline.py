@@ -532,7 +532,8 @@ def _copy_range(
         if gathered and not stop.is_set():
             write_gathered()
     finally:
-        casts.close()
+        with contextlib.suppress(Exception):
+            casts.close()  # an in-memory DuckDB: nothing of the run's is in it
         ahead.close()
         reader.close()
         with contextlib.suppress(Exception):

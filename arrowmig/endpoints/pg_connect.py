@@ -39,13 +39,16 @@ def connect(conninfo: str, *, autocommit: bool = False) -> Any:
         import adbc_driver_postgresql.dbapi
 
         return adbc_driver_postgresql.dbapi.connect(conninfo, autocommit=autocommit)
-    shared = _database(conninfo)
-    conn = adbc_driver_manager.AdbcConnection(shared._db)
+    shared = _database(conninfo)  # a reference of our own: catalog_changed cannot close it
     try:
-        return dbapi.Connection(shared, conn, autocommit=autocommit)
-    except BaseException:
-        conn.close()
-        raise
+        conn = adbc_driver_manager.AdbcConnection(shared._db)
+        try:
+            return dbapi.Connection(shared, conn, autocommit=autocommit)  # takes its own
+        except BaseException:
+            conn.close()
+            raise
+    finally:
+        shared.close()  # ours let go: the database closes with its last connection
 
 
 def _database(conninfo: str) -> Any:
@@ -58,7 +61,7 @@ def _database(conninfo: str) -> Any:
 
             shared = dbapi._SharedDatabase(adbc_driver_postgresql.connect(conninfo))
             _databases[conninfo] = shared
-        return shared
+        return shared.clone()  # counted under the lock, before another thread lets it go
 
 
 def catalog_changed(conninfo: str) -> None:

@@ -88,6 +88,7 @@ from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, re
 from arrowmig.errors import (
     ArrowmigError,
     SchemaError,
+    StatementStopped,
     TransferError,
     TransientError,
 )
@@ -473,7 +474,17 @@ class PostgresEndpoint(BaseEndpoint):
         )
         self._query("SELECT set_config('lock_timeout', $1, false)", (str(self._lock_wait_ms),))
 
-    def translate(self, exc: BaseException, what: str, table: str | None = None) -> ArrowmigError:
+    def translate(
+        self,
+        exc: BaseException,
+        what: str,
+        table: str | None = None,
+        *,
+        name_holder: bool = True,
+    ) -> ArrowmigError:
+        """``exc`` in arrowmig's words. ``name_holder``: a lock timeout names the session
+        holding the lock, asked on this endpoint's connection (not from another thread while
+        that connection is busy: ``_key_lane``)."""
         if self._snapshot is not None and invalid_snapshot(exc):
             return snapshot_lost(table)
         error = super().translate(exc, what, table)
@@ -487,9 +498,8 @@ class PostgresEndpoint(BaseEndpoint):
                 seconds, option = f"{self._held.lock_wait_s:g}", "--lock-wait-timeout"
             elif self._lock_wait_ms:
                 seconds = f"{self._lock_wait_ms / 1000:g}"
-            error.message = self._clean(
-                f"{what}: waited {seconds} s for a lock{self._lock_holder(table)}"
-            )
+            holder = self._lock_holder(table) if name_holder else ""
+            error.message = self._clean(f"{what}: waited {seconds} s for a lock{holder}")
             error.hint = (
                 "end that session's transaction (or SELECT pg_terminate_backend(pid)), or "
                 f"let arrowmig wait longer with {option} (seconds)"
@@ -732,7 +742,11 @@ class PostgresEndpoint(BaseEndpoint):
             lot = names[start : start + _TABLES_DESCRIBED_TOGETHER]
             try:
                 described |= self._describe_together(lot, specials)
-            except Exception:
+            except (StatementStopped, TransientError):
+                raise  # a stop, a lost connection: not the tables' doing
+            except Exception as exc:
+                if self.stopping or lost_connection(exc):
+                    raise self.translate(exc, "describing tables") from exc
                 # A table that cannot be described (missing, unreadable, refused): one at a
                 # time, which names the first such table with the error describe gives it.
                 for name in lot:
@@ -1244,10 +1258,14 @@ class PostgresEndpoint(BaseEndpoint):
             return None  # only a shortcut: this connection builds them all
 
         def run(sql: str) -> None:
+            # On the lane's own thread, while this endpoint's connection builds another index:
+            # nothing here may use that connection (ADBC connections are not thread-safe).
             try:
                 self.wire().execute(sql)
             except WireError as exc:
-                raise self.translate(exc, "running a statement", table.name) from exc
+                self.drop_wire()  # lost or mid-statement: the next table's lane opens another
+                error = self.translate(exc, "running a statement", table.name, name_holder=False)
+                raise error from exc
 
         return run
 
