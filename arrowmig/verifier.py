@@ -883,7 +883,9 @@ class _TableRunner:
         rows_where = self.tgt.endpoint.rows_where  # type: ignore[attr-defined]
         return self.tgt.submit(
             lambda _e, _c: misformed_rows(
-                pairs, t_table, lambda exprs, test: rows_where(t_table.name, exprs, test)
+                pairs,
+                t_table,
+                lambda exprs, test, limit: rows_where(t_table.name, exprs, test, limit),
             )
         ).result()
 

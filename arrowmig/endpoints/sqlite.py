@@ -551,12 +551,15 @@ class SQLiteEndpoint(BaseEndpoint):
             raise self.translate(exc, f"checking {name!r}", name) from exc
         return [(int(row[2 * i]), row[2 * i + 1]) for i in range(len(conditions))]
 
-    def rows_where(self, name: str, exprs: list[str], condition: str) -> list[tuple[Any, ...]]:
-        """``exprs`` of the rows that meet ``condition``: verify lists a SQLite target's rows
-        holding values arrowmig does not write so."""
+    def rows_where(
+        self, name: str, exprs: list[str], condition: str, limit: int
+    ) -> list[tuple[Any, ...]]:
+        """``exprs`` of the first ``limit`` rows that meet ``condition``: verify lists a SQLite
+        target's rows holding values arrowmig does not write so."""
         try:
             return self._query(
-                f"SELECT {', '.join(exprs)} FROM {self.from_clause(name)} WHERE {condition}"
+                f"SELECT {', '.join(exprs)} FROM {self.from_clause(name)} WHERE {condition} "
+                f"LIMIT {int(limit)}"
             )
         except Exception as exc:
             raise self.translate(exc, f"checking {name!r}", name) from exc
