@@ -113,7 +113,8 @@ def _screened_refusals(
     first: dict[str, _Refusal] = {}
     for data, keys, problems in _screened(src, source, names, dialect, existing, batch):
         for problem in problems:
-            if problem.column not in first:
+            # The batches hold the key columns too: a problem there is not one of ``names``.
+            if problem.column in names and problem.column not in first:
                 first[problem.column] = _screened_refusal(problem, data, source, keys)
         if len(first) == len(names):
             break
@@ -251,7 +252,9 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
         if _timestamps_cast_to_date(column, there):
             yield _midnight(column, c, source_dialect)
         if _into_enum_array(column, there, dialect):
-            yield _enum_array_labels(column, c, there, source_dialect)
+            labels = _enum_array_labels(column, c, there, source_dialect)
+            if labels is not None:
+                yield labels
         if column.target_type:
             continue  # a --cast converts the values first; each is checked as it travels
         if dialect == "postgresql" and is_text_type(column.arrow_type):
@@ -352,11 +355,12 @@ def _into_enum_array(column: Column, there: Column, dialect: str) -> bool:
     return dialect == "postgresql" and not labels_held and column.target_type in (None, "jsonb")
 
 
-def _enum_array_labels(column: Column, c: str, there: Column, dialect: str) -> _Bound:
+def _enum_array_labels(column: Column, c: str, there: Column, dialect: str) -> _Bound | None:
     """The bound of an array of a PostgreSQL enum: every element NULL or one of its labels.
     An array travels as JSON (a SQLite or DuckDB text holds it as written there): a text
     that is no JSON array would stop the load with the server's JSON error, after --mode
-    truncate emptied the table."""
+    truncate emptied the table. None for a source column of a kind no scan here reads (a
+    number into an enum array): the write path refuses it as it goes."""
     assert there.pg_enum is not None
     labels = ", ".join(map(quote_literal, there.pg_enum[1]))
     if dialect == "sqlite":
@@ -373,15 +377,27 @@ def _enum_array_labels(column: Column, c: str, there: Column, dialect: str) -> _
             f"CAST({c} AS JSON) ->> '$[*]', lambda x: x IS NOT NULL AND x NOT IN ({labels}))) > 0 END"
         )
         shown = f"CAST({c} AS VARCHAR)"
-    elif dialect == "duckdb":  # a list
+    elif dialect == "duckdb" and pa.types.is_list(column.arrow_type):
         outside = f"len(list_filter({c}, lambda x: x IS NOT NULL AND CAST(x AS VARCHAR) NOT IN ({labels}))) > 0"
         shown = f"CAST({c} AS VARCHAR)"
-    else:  # PostgreSQL's array, of whichever type
+    elif dialect == "postgresql" and column.source_type.endswith("]"):  # an array, of any type
         outside = (
             f"EXISTS (SELECT 1 FROM unnest({c}) e WHERE e IS NOT NULL "
             f'AND CAST(e AS text) COLLATE "C" NOT IN ({labels}))'
         )
         shown = f"CAST({c} AS text)"
+    elif dialect == "postgresql" and is_text_type(column.arrow_type):  # text, jsonb: JSON
+        # A text that is no JSON at all fails the cast, and so the check: refused before
+        # anything is emptied, as the write path's JSON error would stop it after.
+        j = f"CAST(CAST({c} AS text) AS jsonb)"
+        outside = (
+            f"CASE WHEN {c} IS NULL THEN false WHEN jsonb_typeof({j}) <> 'array' THEN true "
+            f"ELSE EXISTS (SELECT 1 FROM jsonb_array_elements({j}) e WHERE e <> 'null' AND "
+            f"(jsonb_typeof(e) <> 'string' OR e #>> '{{}}' COLLATE \"C\" NOT IN ({labels}))) END"
+        )
+        shown = f"CAST({c} AS text)"
+    else:
+        return None
     return _counted(
         column,
         outside,

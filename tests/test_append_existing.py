@@ -544,6 +544,25 @@ def test_sqlite_integers_go_into_a_duckdb_decimal_that_holds_them(tmp_path: Path
     assert len(duckdb_rows(target, "t", "id")) == 3
 
 
+def test_a_refused_key_does_not_hide_a_later_refused_value(tmp_path: Path) -> None:
+    # The scan for qty's first refused value reads the key too: the key's own values out of
+    # range (refused already by their bound) stopped it before qty's row was met.
+    source, target = tmp_path / "s.db", str(tmp_path / "t.duckdb")
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, qty INTEGER)")
+    rows = [(1, 0), (3_000_000_000, 0), (4_000_000_000, 12345)]
+    con.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    con.commit()
+    con.close()
+    duckdb.connect(target).execute("CREATE TABLE t (id INTEGER PRIMARY KEY, qty DECIMAL(4,1))")
+    one_row_a_batch = arrowmig.BatchConfig(batch_rows=1)
+    config = arrowmig.MigrationConfig(mode="truncate", batch=one_row_a_batch)
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(str(source), target, config=config)
+    assert "column 'id' holds integers from 1 to 4,000,000,000" in refused.value.message
+    assert "column 'qty', id 4000000000: value does not fit" in refused.value.message
+
+
 @pytest.mark.postgres
 def test_a_refused_append_suggests_only_a_cast_that_fits_and_it_loads(pg_url: str) -> None:
     """A date bound for a timestamp column was pointed at --cast ...=epoch_ms (integers read as

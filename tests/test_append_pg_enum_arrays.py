@@ -154,3 +154,25 @@ def test_other_text_or_no_label_is_refused_naming_the_column(
     ):
         arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
     assert _held(pg_url)[1] == [(9, "{b}")]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["jsonb", "text"])
+def test_json_arrays_in_a_postgresql_jsonb_or_text_column_append_into_an_enum_array(
+    pg_url: str, second_pg: str, kind: str
+) -> None:
+    # No array to unnest: its JSON is checked as JSON, not refused as a check that failed.
+    pg_exec(
+        pg_url,
+        f"CREATE TABLE t (id int PRIMARY KEY, sa {kind})",
+        """INSERT INTO t VALUES (1, '["a", null, "b"]'), (2, NULL), (3, '[]')""",
+    )
+    _target_with_a_row(second_pg)
+    report = arrowmig.migrate(pg_url, second_pg, config=arrowmig.MigrationConfig(mode="append"))
+    assert report.ok, report.tables[0].error
+    assert _held(second_pg)[1] == [(1, "{a,NULL,b}"), (2, None), (3, "{}"), (9, "{b}")]
+    # A label the enum lacks is refused before the truncate empties the table.
+    pg_exec(pg_url, """INSERT INTO t VALUES (4, '["a", "zzz"]')""")
+    with pytest.raises(SchemaError, match=r"column 'sa' holds 1 value that is no array of labels"):
+        arrowmig.migrate(pg_url, second_pg, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert len(_held(second_pg)[1]) == 4
