@@ -16,10 +16,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, Rounded
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    # Loaded by ``register``'s callers; the migration's screens use this module without it.
+    import duckdb
 
 FUNCTION = "arrowmig_canonical_json"
 
