@@ -41,7 +41,9 @@ def test_cast_to_jsonb_refuses_a_repeated_key_and_names_it(pg_url: str, tmp_path
 
 def test_rejected_row_is_set_aside_and_the_rest_arrive(pg_url: str, tmp_path: Path) -> None:
     source = _crm(tmp_path)
-    config = arrowmig.MigrationConfig(casts=(("crm", "doc", "jsonb"),), on_error="reject")
+    config = arrowmig.MigrationConfig(
+        casts=(("crm", "doc", "jsonb"),), on_error="reject", reject_dir=str(tmp_path / "rejects")
+    )
     report = arrowmig.migrate(source, pg_url, config=config)
     assert report.tables[0].rejected == 1
     assert pg_rows(pg_url, "crm", "id") == [(1, {"a": 2, "b": 1}), (3, None)]
@@ -55,10 +57,12 @@ def test_appended_into_an_existing_jsonb_column(pg_url: str, tmp_path: Path) -> 
     assert pg_rows(pg_url, "crm", "id") == []
 
 
-def test_postgresql_json_cast_to_jsonb(pg_url: str, second_pg: str) -> None:
+def test_postgresql_json_cast_to_jsonb(pg_url: str, second_pg: str, tmp_path: Path) -> None:
     pg_exec(pg_url, "CREATE TABLE crm (id int PRIMARY KEY, doc json)")
     pg_exec(pg_url, "INSERT INTO crm VALUES (1, %s), (2, %s)", params=[TWICE, '{"a":1}'])
-    config = arrowmig.MigrationConfig(casts=(("crm", "doc", "jsonb"),), on_error="reject")
+    config = arrowmig.MigrationConfig(
+        casts=(("crm", "doc", "jsonb"),), on_error="reject", reject_dir=str(tmp_path / "rejects")
+    )
     report = arrowmig.migrate(pg_url, second_pg, config=config)
     assert report.tables[0].rejected == 1
     assert pg_rows(second_pg, "crm", "id") == [(2, {"a": 1})]
@@ -69,7 +73,9 @@ def test_duckdb_json_cast_to_jsonb(pg_url: str, tmp_path: Path) -> None:
     with duckdb.connect(source) as con:
         con.execute("CREATE TABLE crm (id INTEGER PRIMARY KEY, doc JSON)")
         con.executemany("INSERT INTO crm VALUES (?, ?)", DOCUMENTS)
-    config = arrowmig.MigrationConfig(casts=(("crm", "doc", "jsonb"),), on_error="reject")
+    config = arrowmig.MigrationConfig(
+        casts=(("crm", "doc", "jsonb"),), on_error="reject", reject_dir=str(tmp_path / "rejects")
+    )
     report = arrowmig.migrate(source, pg_url, config=config)
     assert report.tables[0].rejected == 1
 
