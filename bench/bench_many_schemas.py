@@ -39,11 +39,18 @@ def psql(db: str, sql: str) -> str:
     ).stdout.strip()
 
 
-def build(db: str, schemas: int, tables: int, reuse: bool) -> None:
+def created_afresh(db: str, reuse: bool) -> bool:
+    """Drop and create ``db``; with ``reuse``, keep it when it exists (False: nothing to build)."""
     if reuse and psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"):
-        return
+        return False
     psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     psql("postgres", f'CREATE DATABASE "{db}"')
+    return True
+
+
+def build(db: str, schemas: int, tables: int, reuse: bool) -> None:
+    if not created_afresh(db, reuse):
+        return
     psql(
         db,
         f"""DO $$ BEGIN

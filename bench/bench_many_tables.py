@@ -21,14 +21,20 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench_many_schemas import HERE, SERVER, fresh_target, print_medians, psql, timed
+from bench_many_schemas import (
+    HERE,
+    SERVER,
+    created_afresh,
+    fresh_target,
+    print_medians,
+    psql,
+    timed,
+)
 
 
 def build(db: str, tables: int, reuse: bool) -> None:
-    if reuse and psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"):
+    if not created_afresh(db, reuse):
         return
-    psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    psql("postgres", f'CREATE DATABASE "{db}"')
     psql(
         db,
         f"""DO $$ BEGIN
