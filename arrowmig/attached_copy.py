@@ -97,11 +97,7 @@ def copy_range_attached(
     assert isinstance(source, SQLiteEndpoint) and isinstance(target, SQLiteEndpoint)
     origin = source.from_clause(source_table.name, target.attach_source(source.path))
     listed = ", ".join(quote_ident(c) for c in columns)
-    # main.: an unqualified name could also be the attached source file's table.
-    insert = (
-        f"INSERT INTO main.{quote_ident(target_table.name)} ({listed}) "
-        f"SELECT {listed} FROM {origin}"
-    )
+    select = f"SELECT {listed} FROM {origin}"
     key = source_table.split_key
     key_sql = None if key is None else (key if key in ROWID_NAMES else quote_ident(key))
     row_bytes = source.average_row_bytes(source_table)
@@ -110,7 +106,7 @@ def copy_range_attached(
         def after(rows: int) -> tuple[str, tuple[object, ...]] | None:
             return checkpoint(progress.rows + rows, last_key) if checkpoint else None
 
-        rows = target.insert_selected(target_table.name, sql, after)
+        rows = target.insert_selected(target_table.name, listed, sql, after)
         progress.rows += rows
         progress.written += rows
         if last_key is not None:
@@ -119,7 +115,7 @@ def copy_range_attached(
         return rows
 
     if key_sql is None:
-        commit(insert, None)
+        commit(select, None)
         return
     # A transaction is a span of keys, not a count of rows: finding where --batch-rows rows
     # end (an OFFSET) walks every row's page, 0.46 s over phase3's 2M-row table. The span
@@ -138,7 +134,7 @@ def copy_range_attached(
             last = min(last, key_range.upto)
         # In key order, as the Arrow path loads: an integer key is appended to its B-tree.
         where = key_range_filter(key_sql, KeyRange(after, last))
-        rows = commit(f"{insert}{where} ORDER BY {key_sql}", last)
+        rows = commit(f"{select}{where} ORDER BY {key_sql}", last)
         span = max(batch_rows, min(span * 2, span * batch_rows // max(rows, 1)))
         after = last
 

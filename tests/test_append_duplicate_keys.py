@@ -28,7 +28,8 @@ def source(tmp_path: Path) -> str:
     [
         ("postgres", "key (id)=(1) is in the target table already"),
         ("duckdb", 'key "id: 1" is in the target table already'),
-        ("sqlite", "a value of key players.id is in the target table already"),
+        # Copied by SQLite itself (attached_copy): its refusal named the key's columns only.
+        ("sqlite", "key (id)=(1) is in the target table already"),
     ],
 )
 def test_a_repeated_key_says_which_and_what_to_do(
@@ -161,3 +162,31 @@ def test_a_repeated_key_into_sqlite_is_named_with_its_value(
         assert f"{named} is in the target table already" in failed
         assert "remove the duplicates" in failed
         assert "--mode replace or truncate" in failed
+
+
+@pytest.mark.parametrize(
+    ("ddl", "named"),
+    [
+        # An integer key: copied a span of keys per transaction.
+        ("team TEXT, id INTEGER PRIMARY KEY, name TEXT", "key (id)=(27)"),
+        # Any other key: copied in one transaction.
+        ("team TEXT, id INT, name TEXT, PRIMARY KEY (team, id)", "key (team, id)=(red, 27)"),
+    ],
+)
+def test_a_repeated_key_between_two_sqlite_files_is_named_with_its_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ddl: str, named: str
+) -> None:
+    """Rows SQLite copies itself (attached_copy) failed with `UNIQUE constraint failed:
+    players.id` alone, where every other pair of databases names the key's value."""
+    create = f"CREATE TABLE players ({ddl})"
+    rows = [("red", i, f"p{i}") for i in range(1, 51)]
+    source = sqlite_table(tmp_path / "s.db", create, rows)
+    target = sqlite_table(tmp_path / "t.db", create, [("red", 27, "there already")])
+    argv = ["migrate", source, target, "--mode", "append", "--batch-rows", "10"]
+    assert main([*argv, "--progress", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "rows copied by SQLite itself" in err  # the attached path
+    (failed,) = [line for line in err.splitlines() if "FAILED" in line]
+    assert f"{named} is in the target table already" in failed
+    assert "remove the duplicates" in failed
+    assert "--mode replace or truncate" in failed

@@ -61,7 +61,11 @@ from arrowmig.endpoints.sqlite_proofs import (
     stored_words,
     typed_arrays,
 )
-from arrowmig.endpoints.sqlite_repeated_keys import staged_key_value, with_key_value
+from arrowmig.endpoints.sqlite_repeated_keys import (
+    staged_key_value,
+    with_key_value,
+    with_selected_key_value,
+)
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
 from arrowmig.endpoints.sqlite_wal import wal_folder_error
@@ -1344,25 +1348,31 @@ class SQLiteEndpoint(BaseEndpoint):
     def insert_selected(
         self,
         table: str,
-        insert_sql: str,
+        listed: str,
+        select_sql: str,
         after: Callable[[int], tuple[str, tuple[Any, ...]] | None],
     ) -> int:
-        """Run ``insert_sql`` (an ``INSERT ... SELECT``) and the checkpoint ``after(rows)``
-        gives in one transaction; the rows it inserted."""
+        """Insert the rows of ``select_sql`` into ``table``'s columns ``listed`` (quoted, by
+        commas) and run the checkpoint ``after(rows)`` gives, in one transaction; the rows
+        it inserted."""
         self._ensure_write_mode()
         inserted: list[int] = []
+        # main.: an unqualified name could also be the attached source file's table.
+        target = f"main.{quote_ident(table)}"
 
         def write() -> None:
             try:
-                self._cursor.execute(insert_sql)
+                self._cursor.execute(f"INSERT INTO {target} ({listed}) {select_sql}")
                 self._cursor.execute("SELECT changes()")
                 rows = int(self._cursor.fetchall()[0][0])
                 checkpoint = after(rows)
                 if checkpoint is not None:
                     self._cursor.execute(checkpoint[0], checkpoint[1])
                 self._conn.commit()
-            except Exception:
+            except Exception as exc:
                 self._rollback()
+                # SQLite names a repeated key's columns only: its value is found here.
+                with_selected_key_value(exc, target, select_sql, self._query)
                 raise
             inserted.append(rows)
 

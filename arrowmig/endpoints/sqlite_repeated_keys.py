@@ -1,6 +1,7 @@
 """Which key a SQLite target refused as repeated: SQLite names only the key's columns
 (``UNIQUE constraint failed: t.id``), where PostgreSQL and DuckDB name the value too. The
-value is found among the refused batch's rows, as each other target's message gives it."""
+value is found among the refused batch's rows (or the rows SQLite copied itself from an attached
+SQLite file), as each other target's message gives it."""
 
 from __future__ import annotations
 
@@ -59,13 +60,31 @@ def staged_key_value(error: str, statements: list[str], query: Query) -> str | N
     if found is None or len(staged) != 1:
         return None
     target, stage = staged[0].groups()
-    columns = _key_columns(found.group(1))
+    return _held_key(found.group(1), target, stage, query)
+
+
+def with_selected_key_value(exc: BaseException, target: str, selected: str, query: Query) -> None:
+    """Raise ``exc`` again as a RepeatedKey naming the repeated key's value, when it is
+    SQLite's refusal of a repeated key met putting the rows of ``selected`` (a SELECT of the
+    key's columns, among others, by their names) into ``target``; else return."""
+    found = _UNIQUE_FAILED.search(str(exc))
+    if found is None:
+        return
+    key = _held_key(found.group(1), target, f"({selected})", query)
+    if key is not None:
+        raise RepeatedKey(f"UNIQUE constraint failed: {found.group(1).strip()}\nDETAIL: {key}")
+
+
+def _held_key(named: str, target: str, rows: str, query: Query) -> str | None:
+    """A key (SQLite's ``t.a, t.b``) that ``rows`` (a table or a subquery) hold twice or
+    ``target`` holds already, as PostgreSQL names it; None when none is found."""
+    columns = _key_columns(named)
     names = ", ".join(quote_ident(c) for c in columns)
     present = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in columns)
     try:
         held = query(
-            f"SELECT {names} FROM {stage} WHERE {present} GROUP BY {names} HAVING count(*) > 1 "
-            f"UNION ALL SELECT * FROM (SELECT {names} FROM {stage} "
+            f"SELECT {names} FROM {rows} WHERE {present} GROUP BY {names} HAVING count(*) > 1 "
+            f"UNION ALL SELECT * FROM (SELECT {names} FROM {rows} "
             f"WHERE ({names}) IN (SELECT {names} FROM {target}) LIMIT 1) LIMIT 1",
             (),
         )
