@@ -645,7 +645,7 @@ def _transfer(
         _mark_run("interrupted", target, config, run_id, basis, report)
         _shared_sequences_left(plan, report)
     elif report.unfinished is not None:
-        unfinished = {**basis, "unfinished": report.unfinished}
+        unfinished = {**_with_failures(basis, report), "unfinished": report.unfinished}
         _mark_run("failed", target, config, run_id, unfinished, report)
     if own_mode is not None and report.unfinished is None:
         _restore_journal_mode(target, config, own_mode, stopped=report.interrupted is not None)
@@ -812,10 +812,8 @@ def _wrap_up(
     _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
     if not all(t.status == "done" for t in report.tables):
-        # Finished, with failures: no longer running (a --resume still picks it up). Each
-        # failed table's error is kept: `arrowmig status` says what a resume would meet again.
-        failed = {t.name: t.error for t in report.tables if t.status == "failed" and t.error}
-        recorded = {**basis, "failed": failed} if failed else basis
+        # Finished, with failures: no longer running (a --resume still picks it up).
+        recorded = _with_failures(basis, report)
         CheckpointStore(dst).record(run_row(run_id, "failed", recorded), durable=True)
     else:
         # Done: only the run's own row stays, so a later --resume says there is nothing to do.
@@ -824,6 +822,13 @@ def _wrap_up(
         store = CheckpointStore(dst)
         store.record(run_row(run_id, "complete", basis, rows=report.rows), durable=True)
         store.forget_run(run_id, keep_run_row=True)
+
+
+def _with_failures(basis: dict[str, object], report: MigrationReport) -> dict[str, object]:
+    """The run's row's ``basis`` with each failed table's error: `arrowmig status` says
+    what failed, and what a resume would meet again, also of a run whose wrap-up failed."""
+    failed = {t.name: t.error for t in report.tables if t.status == "failed" and t.error}
+    return {**basis, "failed": failed} if failed else basis
 
 
 def _finish_run(

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from arrowmig.status import runs_of
-from tests.dbutil import as_role
+from tests.dbutil import as_role, sqlite_table
 
 ARROWMIG = (sys.executable, "-m", "arrowmig")
 HOLD_KEY = 730_173
@@ -380,3 +380,43 @@ def test_a_run_whose_wrap_up_failed_is_recorded_failed_with_why_not_interrupted(
     shown = capsys.readouterr().err
     assert " failed " in shown and "interrupted" not in shown
     assert f"{run['run_id']} not finished: the rows committed are kept" in shown
+
+
+def test_a_run_whose_wrap_up_failed_keeps_its_failed_tables_errors_for_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # status called the run failed, and its table that failed "prepared, 0 rows", without
+    # its error or what to fix before a --resume: the run's row kept only why it was not
+    # finished.
+    import importlib
+
+    import arrowmig
+    from arrowmig.cli import main
+    from arrowmig.errors import TransferError
+
+    source = _rows_source(tmp_path / "events.db", 300)
+    create = "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL)"
+    target = sqlite_table(tmp_path / "out.db", create, [(7, "there already", 0)])
+
+    def disk_full(*_args: object) -> None:
+        raise TransferError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(
+        importlib.import_module("arrowmig.migrate"), "add_pg_definitions", disk_full
+    )
+    config = arrowmig.MigrationConfig(mode="append")
+    report = arrowmig.migrate(str(source), str(target), config=config)
+    assert report.unfinished is not None and [t.name for t in report.failed] == ["events"]
+    monkeypatch.undo()
+    (run,) = runs_of(str(target))
+    assert run["state"] == "failed"
+    (table,) = run["tables"]
+    assert table["state"] == "failed"
+    assert "key (id)=(7) is in the target table already" in table["error"]
+    assert run["fix_first"].startswith("remove the duplicates first")
+    capsys.readouterr()
+    assert main(["status", str(target)]) == 0
+    shown = capsys.readouterr().err
+    assert f"{run['run_id']} events: failed, 0 rows: writing 'events'" in shown
+    assert f"{run['run_id']} not finished: the rows committed are kept" in shown
+    assert f"{run['run_id']} before continuing: remove the duplicates first" in shown
