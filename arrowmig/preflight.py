@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_given
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
@@ -485,10 +486,18 @@ def _checked(
         return _read(
             select_from, source, bounds, mode, ", ".join(a for b in bounds for a in b.aggregates)
         )
-    except SchemaError:
+    except SchemaError as together:
+        # Every column whose check fails is named at once, not the first one per run.
+        reasons: dict[str, list[_Bound]] = {}
         for bound in bounds:
-            _read(select_from, source, [bound], mode, ", ".join(bound.aggregates))
-        raise
+            try:
+                _read(select_from, source, [bound], mode, ", ".join(bound.aggregates))
+            except SchemaError as alone:
+                assert isinstance(alone.__cause__, TransferError)
+                reasons.setdefault(_reason(alone.__cause__), []).append(bound)
+        if not reasons:
+            raise  # only checked together could they not be: said of them all
+        raise _unchecked(source, mode, reasons) from together
 
 
 def _nothing(mode: str) -> str:
@@ -508,16 +517,54 @@ def _read(
     except TransientError:
         raise
     except TransferError as exc:
-        columns = ", ".join(dict.fromkeys(repr(b.column.name) for b in bounds))
-        told = "column" if len(bounds) == 1 else "columns"
-        reason = short_driver_message(exc.__cause__) if exc.__cause__ else exc.message
-        first = bounds[0].column.name
-        raise SchemaError(
-            f"cannot load {source.name!r} (--mode {mode}): the values of {told} {columns} "
-            f"could not be checked against the target's ({reason}); {_nothing(mode)}",
-            hint=f"--cast {source.name}.{first}=TYPE (the target column's type) converts "
-            "its values as they travel, or use --on-error reject to load the rows and set "
-            "aside those the target refuses",
-            table=source.name,
-        ) from exc
+        raise _unchecked(source, mode, {_reason(exc): bounds}) from exc
     return rows
+
+
+def _reason(exc: TransferError) -> str:
+    return short_driver_message(exc.__cause__) if exc.__cause__ else exc.message
+
+
+_NAMED = 3
+"""Columns a hint names before "and N more": the message names them all."""
+
+
+def _unchecked(source: Table, mode: str, reasons: dict[str, list[_Bound]]) -> SchemaError:
+    """The refusal of a table whose values of some columns could not be checked, each with
+    the reason its check failed, and the ways past: a --cast of each column not cast yet
+    (converted as they travel, its values are checked no more), fixing the values of a
+    column cast already (its cast is what the check ran on)."""
+    said = "; ".join(
+        f"the values of {_columns(bounds)} could not be checked against the target's ({reason})"
+        for reason, bounds in reasons.items()
+    )
+    names = list(dict.fromkeys(b.column.name for bs in reasons.values() for b in bs))
+    cast = {n: t for n in names if (t := source.column(n).target_type)}
+    ways = []
+    uncast = [f"--cast {source.name}.{n}=TYPE" for n in names if n not in cast]
+    if uncast:
+        its = "its" if len(uncast) == 1 else "their"
+        ways.append(
+            f"{_some(uncast, ' ')} (the target column's type) converts {its} values as they travel"
+        )
+    if cast:
+        fixed = _some([f"{source.name}.{n}" for n in cast], ", ")
+        given = _some([cast_given(source.name, n, t) for n, t in cast.items()], ", ")
+        ways.append(f"fix the values of {fixed} in the source (cast already: {given})")
+    ways.append("use --on-error reject to load the rows and set aside those the target refuses")
+    return SchemaError(
+        f"cannot load {source.name!r} (--mode {mode}): {said}; {_nothing(mode)}",
+        hint=", or ".join(ways),
+        table=source.name,
+    )
+
+
+def _columns(bounds: list[_Bound]) -> str:
+    names = list(dict.fromkeys(repr(b.column.name) for b in bounds))
+    return f"{'column' if len(names) == 1 else 'columns'} {', '.join(names)}"
+
+
+def _some(items: list[str], between: str) -> str:
+    """The first ``_NAMED`` of ``items``, and how many more."""
+    more = len(items) - _NAMED
+    return between.join(items[:_NAMED]) + (f" and {more} more" if more > 0 else "")

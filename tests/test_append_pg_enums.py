@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 import arrowmig
+from arrowmig.cli import main
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import SchemaError
@@ -145,3 +146,34 @@ def test_a_check_of_values_that_fails_names_the_column_and_the_way_past(
             refuse_values_that_cannot_go_in(
                 src, source, existing, "postgresql", "truncate", BatchConfig()
             )
+
+
+@pytest.mark.postgres
+def test_failed_checks_name_every_column_and_no_cast_already_given(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Text that is no JSON, bound for enum arrays: the check of each column fails. The
+    # refusal named the first column alone (a run per column), and advised `--cast t.a=TYPE`
+    # for a column the command had cast already.
+    names = ["a", "b", "c", "d", "e"]
+    pg_exec(
+        pg_url,
+        f"CREATE TABLE t (id int PRIMARY KEY, {', '.join(f'{n} text' for n in names)})",
+        "INSERT INTO t VALUES (1" + ", '{x,y}'" * len(names) + ")",
+    )
+    pg_exec(
+        second_pg,
+        "CREATE TYPE st AS ENUM ('x', 'y')",
+        f"CREATE TABLE t (id int PRIMARY KEY, {', '.join(f'{n} st[]' for n in names)})",
+    )
+    argv = ["migrate", pg_url, second_pg, "--mode", "append", "--cast", "t.a=jsonb"]
+    assert main([*argv, "--progress", "none"]) == 2
+    err = capsys.readouterr().err
+    # One reason, said once for every column it stopped.
+    assert "the values of columns 'a', 'b', 'c', 'd', 'e' could not be checked" in err
+    hint = err.split("; nothing written; ")[1]
+    assert hint.startswith("--cast t.b=TYPE --cast t.c=TYPE --cast t.d=TYPE and 1 more ")
+    assert "--cast t.a=TYPE" not in hint
+    assert "fix the values of t.a in the source (cast already: --cast t.a=jsonb)" in hint
+    assert "--on-error reject" in hint
+    assert "Traceback" not in err
