@@ -739,6 +739,23 @@ def test_a_foreign_key_the_rows_break_is_named_and_not_left_behind(
     pg_exec(pg_url, "INSERT INTO players VALUES (98), (99)", add)  # the way the report names
 
 
+def test_the_rows_that_break_a_key_are_named_in_sql(tmp_path: Path, pg_url: str) -> None:
+    # The values were Python's (datetime.date(2025, 5, 1), "it's"): now as SQL writes them.
+    source = make_sqlite(
+        tmp_path / "o.db",
+        """
+        CREATE TABLE shops (code TEXT, opened DATE, PRIMARY KEY (code, opened));
+        CREATE TABLE sales (id INTEGER PRIMARY KEY, code TEXT, opened DATE,
+                            FOREIGN KEY (code, opened) REFERENCES shops);
+        INSERT INTO shops VALUES ('a', '2024-01-01');
+        INSERT INTO sales VALUES (1, 'a', '2024-01-01'), (2, 'it''s', '2025-05-01');
+        """,
+    )
+    report = arrowmig.migrate(source, pg_url)
+    (refused,) = next(t for t in report.tables if t.name == "sales").keys_not_built
+    assert "1 row refers to no row of 'shops' (code 'it''s', opened '2025-05-01');" in refused
+
+
 def test_duckdb_foreign_keys_reach_postgresql_and_sqlite(tmp_path: Path, pg_url: str) -> None:
     # A DuckDB source's foreign keys were not read: its tables arrived without them.
     source = tmp_path / "app.duckdb"
@@ -1024,6 +1041,42 @@ def test_what_no_target_gets_is_named_not_dropped_silently(tmp_path: Path, pg_ur
     assert "not carried: partitioning (RANGE (at)): the rows arrive in one table" in notes_of(
         report, "pay"
     )
+
+
+@pytest.mark.postgres
+def test_a_key_into_a_partitioned_table_is_one_key(pg_url: str, second_pg: str) -> None:
+    # PostgreSQL copies a key into a partitioned table once per partition, on the same table
+    # (lines -> orders_2024, ...): they were read as keys of the user's, named "not created"
+    # in every report, and added to the target when a partition was in the run (a key that
+    # its other partition's rows broke, exit 1). A partition's own copy of its table's key
+    # (lines_2024 -> orders) is its key when it moves as a table of its own.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE orders (id int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d);"
+        "CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+        "CREATE TABLE orders_2025 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+        "CREATE TABLE lines (order_id int, d date, n int, PRIMARY KEY (order_id, d, n), "
+        "FOREIGN KEY (order_id, d) REFERENCES orders) PARTITION BY RANGE (d);"
+        "CREATE TABLE lines_2024 PARTITION OF lines FOR VALUES FROM ('2024-01-01') TO ('2026-01-01');"
+        "INSERT INTO orders VALUES (1, '2024-05-01'), (2, '2025-05-01');"
+        "INSERT INTO lines VALUES (1, '2024-05-01', 1), (2, '2025-05-01', 1)",
+    )
+    report = arrowmig.migrate(
+        pg_url, second_pg, tables=["orders", "orders_2024", "lines", "lines_2024"]
+    )
+    assert report.ok, [t.keys_not_built for t in report.tables]
+    for table in ("lines", "lines_2024"):
+        assert (
+            "foreign key (order_id, d) -> orders"
+            in next(t for t in report.tables if t.name == table).built
+        )
+    assert "orders_20" not in "\n".join(n for t in report.tables for n in t.notes)
+    keys = pg_one(
+        second_pg,
+        "SELECT string_agg(conrelid::regclass || ' -> ' || confrelid::regclass, ', ' "
+        "ORDER BY conrelid::regclass::text) FROM pg_constraint WHERE contype = 'f'",
+    )
+    assert keys == ("lines -> orders, lines_2024 -> orders",)
 
 
 @pytest.mark.postgres

@@ -338,14 +338,20 @@ def broken_by_rows(query: Query, schema: str, table: str, fk: ForeignKey) -> str
     match = " AND ".join(
         f"p.{quote_ident(r)} = {c}" for r, c in zip(fk.ref_columns, cols, strict=True)
     )
+    # Each value as SQL writes it (2, '2025-05-01', 'it''s'): numbers bare, the rest quoted.
+    shown_cols = [
+        f"CASE WHEN (SELECT typcategory FROM pg_type WHERE oid = pg_typeof({c})) = 'N' "
+        f"THEN {c}::text ELSE quote_literal({c}) END"
+        for c in cols
+    ]
     rows = query(
-        f"SELECT {', '.join(cols)}, count(*) OVER () FROM {child} c WHERE {present} AND NOT "
+        f"SELECT {', '.join(shown_cols)}, count(*) OVER () FROM {child} c WHERE {present} AND NOT "
         f"EXISTS (SELECT 1 FROM {parent} p WHERE {match}) ORDER BY {', '.join(cols)} "
         f"LIMIT {SHOWN_BREAKING}"
     )
     count = int(rows[0][-1]) if rows else 0
     shown = "; ".join(
-        ", ".join(f"{c} {v!r}" for c, v in zip(fk.columns, row[:-1], strict=True)) for row in rows
+        ", ".join(f"{c} {v}" for c, v in zip(fk.columns, row[:-1], strict=True)) for row in rows
     )
     more = ", ..." if count > len(rows) else ""
     rows_word = "1 row refers" if count == 1 else f"{count:,} rows refer"

@@ -754,6 +754,16 @@ def _triggers_and_partitioning(query: Query, oid: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+_OWN_FOREIGN_KEY = (
+    "NOT EXISTS (SELECT 1 FROM pg_constraint o WHERE o.oid = c.conparentid "
+    "AND o.conrelid = c.conrelid)"
+)
+"""Leaves out the copies PostgreSQL makes of a key into a partitioned table, one per
+partition, on the same table as the key (``conparentid`` the key): they come and go with
+the key and its partitions, and are no key of the user's. A partition's copy of its
+partitioned table's key (on the partition) stays: a partition moved as a table of its own
+keeps its keys."""
+
 _FOREIGN_KEY_COLUMNS = (
     "c.conname, rc.relname, "
     "array_to_string(ARRAY(SELECT attname FROM pg_attribute a, unnest(c.conkey) WITH ORDINALITY k(n, o) "
@@ -788,7 +798,8 @@ def _foreign_keys(query: Query, oid: int) -> tuple[list[ForeignKey], list[str]]:
         "CASE WHEN rc.relnamespace <> c.connamespace THEN "
         "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
-        "WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY c.conname",
+        "WHERE c.conrelid = $1 AND c.contype = 'f'"
+        f" AND {_OWN_FOREIGN_KEY} ORDER BY c.conname",
         (oid,),
     )
     elsewhere = [
@@ -808,7 +819,8 @@ def foreign_keys_on(query: Query, table: str) -> list[tuple[ForeignKey, bool]]:
         "CASE WHEN rc.relnamespace <> c.connamespace THEN "
         "(SELECT nspname FROM pg_namespace WHERE oid = rc.relnamespace) END "
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
-        "WHERE c.conrelid = $1::regclass AND c.contype = 'f' ORDER BY c.conname",
+        "WHERE c.conrelid = $1::regclass AND c.contype = 'f'"
+        f" AND {_OWN_FOREIGN_KEY} ORDER BY c.conname",
         (table,),
     )
     return [(_foreign_key(r, r[9]), bool(r[8])) for r in rows]
@@ -822,7 +834,7 @@ def foreign_keys_between(query: Query, schemas: list[str]) -> list[tuple[str, st
         "FROM pg_constraint c JOIN pg_class rc ON rc.oid = c.confrelid "
         "JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
         "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-        "WHERE c.contype = 'f' AND n.nspname <> rn.nspname "
+        f"WHERE c.contype = 'f' AND {_OWN_FOREIGN_KEY} AND n.nspname <> rn.nspname "
         "AND n.nspname = ANY(string_to_array($1, chr(1))) "
         "AND rn.nspname = ANY(string_to_array($1, chr(1))) ORDER BY n.nspname, t.relname, c.conname",
         ("\x01".join(schemas),),
