@@ -55,6 +55,9 @@ def replaced(
         by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
         drops.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
     drops += lost
+    partitioning_replaced = getattr(dst, "partitioning_replaced", None)
+    if partitioning_replaced is not None:
+        drops += partitioning_replaced(table.name, keep_backup=keep_backup)
     return notes, tuple(keeps), tuple(drops)
 
 

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from arrowmig import MigrationConfig, SchemaError, migrate
+from arrowmig.migrate import explain
 from tests.dbutil import pg_exec
 
 pytestmark = pytest.mark.postgres
@@ -404,3 +405,39 @@ def test_replacing_one_table_keeps_its_foreign_key_to_a_table_left_in_the_target
     assert _foreign_keys(pg_url) == [("child", "child_parent_id_fkey", True)]
     with psycopg.connect(pg_url) as pc, pytest.raises(psycopg.errors.ForeignKeyViolation):
         pc.execute("INSERT INTO child VALUES (3, 99)")
+
+
+@pytest.mark.parametrize("keep_backup", [False, True])
+def test_replacing_a_partitioned_table_says_its_partitions_go(
+    tmp_path: Path, pg_url: str, keep_backup: bool
+) -> None:
+    # A target made by pg_dump -s keeps the source's partitioning: the new table is one plain
+    # table, and the old one's partitions went with it, the plan and report silent.
+    source = _source(tmp_path / "s.db", [1, 2])
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id int PRIMARY KEY, name text) PARTITION BY RANGE (id)",
+        "CREATE TABLE parent_1 PARTITION OF parent FOR VALUES FROM (0) TO (2)",
+        "CREATE TABLE parent_2 PARTITION OF parent FOR VALUES FROM (2) TO (10)",
+    )
+    fate = "kept with the old table, its backup" if keep_backup else "dropped with the old table"
+    said = (
+        "partitioning (RANGE (id)) and its partitions parent_1, parent_2 of the replaced table "
+        f"not kept: the new table is one plain table, and the partitions are {fate} "
+        "(--mode truncate keeps them)"
+    )
+    config = MigrationConfig(mode="replace", keep_backup=keep_backup)
+    (planned,) = explain(source, pg_url, config=config).tables
+    assert said in planned.drops
+    report = migrate(source, pg_url, config=config)
+    assert report.ok and said in report.tables[0].notes
+    with psycopg.connect(pg_url) as con:
+        kinds = con.execute(
+            "SELECT relname, relkind FROM pg_class WHERE relname LIKE 'parent%' "
+            "AND relkind IN ('r', 'p') AND NOT relispartition"
+        ).fetchall()
+        partitions = con.execute(
+            "SELECT count(*) FROM pg_class WHERE relispartition AND relkind = 'r'"
+        ).fetchone()
+    assert ("parent", "r") in kinds
+    assert partitions == ((2,) if keep_backup else (0,))

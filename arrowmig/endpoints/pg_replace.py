@@ -1,12 +1,13 @@
 """What replacing or emptying a PostgreSQL table would take with it or be refused for: the
-views on it, its owner, its row security policies, the publications that take in every new
-table, and the foreign keys of tables outside the run that TRUNCATE refuses.
+views on it, its owner, its row security policies, its partitions, the publications that take
+in every new table, and the foreign keys of tables outside the run that TRUNCATE refuses.
 """
 
 from __future__ import annotations
 
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.errors import SchemaError
+from arrowmig.model import NOT_KEPT
 from arrowmig.schema import qualified
 
 
@@ -60,6 +61,33 @@ def publishing_every_table(query: Query, schema: str) -> list[str]:
         (schema,),
     )
     return [f"{name} ({scope})" for name, scope in rows]
+
+
+SHOWN_PARTITIONS = 3
+"""How many of the replaced table's partitions its note names."""
+
+
+def partitioning_replaced(query: Query, schema: str, name: str, *, keep_backup: bool) -> list[str]:
+    """What replacing table ``name`` does to its partitioning, when it is partitioned: the new
+    table is one plain table (the source's partitioning is not carried either), and the old
+    one's partitions go with it, dropped (or kept with it, as its backup)."""
+    rows = query(
+        "SELECT pg_get_partkeydef(p.oid), c.relname, count(c.oid) OVER () FROM pg_class p "
+        "LEFT JOIN pg_inherits i ON i.inhparent = p.oid LEFT JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE p.oid = $1::regclass AND p.relkind = 'p' ORDER BY c.relname",
+        (qualified(name, schema),),
+    )
+    if not rows:
+        return []
+    count = int(rows[0][2])
+    shown = ", ".join(str(r[1]) for r in rows[:SHOWN_PARTITIONS] if r[1] is not None)
+    more = f", ... ({count:,} in all)" if count > SHOWN_PARTITIONS else ""
+    partitions = f" and its partitions {shown}{more}" if count else ""
+    fate = "kept with the old table, its backup" if keep_backup else "dropped with the old table"
+    return [
+        f"partitioning ({rows[0][0]}){partitions}{NOT_KEPT}the new table is one plain table"
+        f"{', and the partitions are ' + fate if count else ''} (--mode truncate keeps them)"
+    ]
 
 
 def check_emptying(query: Query, schema: str, names: list[str]) -> None:

@@ -549,6 +549,11 @@ class PostgresEndpoint(BaseEndpoint):
     def views_on(self, name: str) -> list[str]:
         return pg_replace.views_on(self._query, self._schema, name)
 
+    def partitioning_replaced(self, name: str, *, keep_backup: bool) -> list[str]:
+        return pg_replace.partitioning_replaced(
+            self._query, self._schema, name, keep_backup=keep_backup
+        )
+
     def owner_unless_mine(self, name: str) -> str | None:
         return pg_replace.owner_unless_mine(self._query, self._schema, name)
 
