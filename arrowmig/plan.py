@@ -27,6 +27,7 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
+from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
@@ -125,6 +126,15 @@ class Stream:
         return self.table if self.count == 1 else f"{self.table}[{self.index + 1}/{self.count}]"
 
 
+_QUOTED = re.compile(r"(\"[^\"]*\"|'[^']*')|[^\"']+")
+
+
+def _as_ddl(declared: str) -> str:
+    """A type as a catalog spells it (``character varying(20)``) as the plan writes the types
+    it creates, in capitals; a quoted name or string (``"Mood"``, ``'a'``) as it is."""
+    return _QUOTED.sub(lambda m: m.group(1) or m.group(0).upper(), declared)
+
+
 @dataclass
 class TablePlan:
     """One table: the source shape, the target shape, and what will happen to the target."""
@@ -153,6 +163,9 @@ class TablePlan:
     existing: Table | None = None
     """``--mode append`` or ``truncate`` into a table that exists: that table, its columns
     under the source's names (the plan shows their NOT NULL and defaults, not the source's)."""
+    existing_types: dict[str, str] = field(default_factory=dict)
+    """With ``existing``: each of its columns' type as declared (``money``, a domain's name),
+    under the target's names: the target type the plan shows, as the table keeps its own."""
 
     def builds(self, dialect: str) -> list[str]:
         """The keys, indexes and foreign keys a created table gets (an existing one keeps its own)."""
@@ -182,7 +195,8 @@ class TablePlan:
                     "source_type": src.source_type,
                     "observed": list(src.observed),
                     "arrow_type": str(dst.arrow_type),
-                    "target_type": self._declared_type(dst, dialect),
+                    "target_type": _as_ddl(self.existing_types.get(dst.name, ""))
+                    or self._declared_type(dst, dialect),
                     "nullable": there.nullable,
                     "default": there.default.sql if there.default else None,
                     "auto_increment": there.auto_increment,
@@ -545,6 +559,7 @@ def build_plan(
         target = source
         action = config.mode
         existing: Table | None = None
+        existing_types: dict[str, str] = {}
         notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
         if dst is None:  # a file the run would create: every table is new
             refuse_names_a_file_cannot_hold(for_target(target, how), target_dialect)
@@ -569,11 +584,18 @@ def build_plan(
                 # shape named as the target's again below.
                 computed = source_names(dst.computed_columns(there), source, how)
                 existing = source_named(dst.existing_table(there), source, how)
+                existing_types = dict(dst.declared_columns(there))
                 source, left_to_target = _without_computed(source, computed)
                 existing = _without_columns(existing, computed)
                 source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
-                # Only the columns still read keep their notes ("its values are copied").
-                notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
+                # Only the columns still read keep their notes ("its values are copied"), and
+                # not what a domain becomes in a table the run creates: this one is there.
+                notes = [
+                    f"{c.name}: {n}"
+                    for c in source.columns
+                    for n in c.notes
+                    if not is_domain_note(n)
+                ]
                 notes += left_to_target
                 # Every column of every table that cannot go in is named in one refusal,
                 # after the loop: one per run made a table take five runs.
@@ -680,6 +702,7 @@ def build_plan(
                 keeps=keeps,
                 drops=drops,
                 existing=existing,
+                existing_types=existing_types,
             )
         )
     if refusals:

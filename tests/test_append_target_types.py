@@ -83,3 +83,26 @@ def test_json_appended_into_json_keeps_each_documents_text(pg_url: str, tmp_path
         stored = con.execute("SELECT id, data::text FROM prefs ORDER BY id").fetchall()
     assert stored == DOCUMENTS
     assert arrowmig.verify(source, pg_url).ok
+
+
+def test_the_plan_shows_an_existing_tables_own_types(pg_url: str, second_pg: str) -> None:
+    """Truncating into a table pg_dump -s made: the plan showed the types it would create
+    (NUMERIC for money, TEXT for a domain over citext) and what the domain would become."""
+    schema = (
+        "CREATE EXTENSION citext",
+        "CREATE DOMAIN email AS citext CHECK (value ~ '@')",
+        'CREATE TABLE t (id int PRIMARY KEY, amt money, e email, "Tag" varchar(5))',
+    )
+    pg_exec(pg_url, *schema, "INSERT INTO t VALUES (1, '$1.00', 'a@b', 'x')")
+    pg_exec(second_pg, *schema)
+    config = arrowmig.MigrationConfig(mode="truncate")
+    (table,) = explain(pg_url, second_pg, config=config).to_dict()["tables"]
+    assert [c["target_type"] for c in table["columns"]] == [
+        "INTEGER",
+        "MONEY",
+        "EMAIL",
+        "CHARACTER VARYING(5)",
+    ]
+    assert not [n for n in table["notes"] if "domain" in n]
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, [t.error for t in report.tables]

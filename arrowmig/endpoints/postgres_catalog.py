@@ -1012,6 +1012,16 @@ def _with_default(
     )
 
 
+_DOMAIN_NOTE = "domain "
+"""How a column's note on what its domain becomes in a table the run creates begins."""
+
+
+def is_domain_note(note: str) -> bool:
+    """Whether a column's ``note`` says what its domain becomes in a table the run creates
+    (``_domain_column``): nothing to a table that exists, which keeps its own types."""
+    return note.startswith(_DOMAIN_NOTE)
+
+
 def _domain_column(
     query: Query, name: str, domain: str, type_oid: int, notnull: bool, *, table: str
 ) -> Column:
@@ -1068,7 +1078,7 @@ def _domain_column(
         )
         left = " and default" if defaulted else ""
         note = (
-            f"domain {domain} carried as {formatted}, the type it is built on{form} ({domain} "
+            f"{_DOMAIN_NOTE}{domain} carried as {formatted}, the type it is built on{form} ({domain} "
             f"again on PostgreSQL targets, created there with its CHECK constraints when "
             f"missing{chain}{elsewhere}; on SQLite and DuckDB without its CHECK "
             f"constraints{left})"
@@ -1077,11 +1087,14 @@ def _domain_column(
         return replace(base, notes=(note,), pg_domain=made, pg_type_schema=str(schema))
     if kept:
         note = (
-            f"domain {domain} carried as {formatted}, the type it is built on "
+            f"{_DOMAIN_NOTE}{domain} carried as {formatted}, the type it is built on "
             "(the domain and its CHECK constraints are not re-created)"
         )
     else:  # the type it is built on is not kept either: its note says what it becomes
-        note = f"domain {domain} not re-created (nor its CHECK constraints), as {formatted} is not"
+        note = (
+            f"{_DOMAIN_NOTE}{domain} not re-created (nor its CHECK constraints), as {formatted} "
+            "is not"
+        )
     return replace(base, notes=(*base.notes, note))
 
 
