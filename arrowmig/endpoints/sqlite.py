@@ -1467,7 +1467,7 @@ class SQLiteEndpoint(BaseEndpoint):
             load.built.append(used_up_note(counter.name))
             load.used_up_keys.add(counter.name)
             return
-        load.built.append(f"AUTOINCREMENT counter for {counter.name} past {mark:,}")
+        load.built.append(f"AUTOINCREMENT counter for {counter.name} at {counted:,}")
 
     def advance_key_sequences(self, table: Table, load: TableLoad) -> None:
         """After rows were added to an existing table: SQLite moved its AUTOINCREMENT counter
