@@ -12,6 +12,9 @@ from arrowmig.schema import EPOCH_UNITS, INTERVAL_MICROSECONDS, UUID_CAST
 OWN_CASTS = (*EPOCH_UNITS, INTERVAL_MICROSECONDS, UUID_CAST, "boolean", "date", "text")
 """The casts arrowmig converts itself, whatever the target calls its types."""
 
+_UNQUOTED_CAPITAL = re.compile(r'^(?:[^"]|"(?:[^"]|"")*")*?[A-Z]')
+"""A capital letter outside double quotes."""
+
 
 def cast_refused(given: str, type_name: str, refusal: str, target: str, values: str) -> UsageError:
     """The refusal of cast ``given`` (as its caller wrote it) to ``type_name``, which the
@@ -24,6 +27,11 @@ def cast_refused(given: str, type_name: str, refusal: str, target: str, values: 
     said = f"{target} has no type {type_name!r}" if unknown else refusal
     if near and near[0] != lowered:
         said += f" (did you mean {near[0]}?)"
+    elif unknown and target == "PostgreSQL" and _UNQUOTED_CAPITAL.search(type_name):
+        said += (
+            " (PostgreSQL reads an unquoted name in lower case: a type named with capitals "
+            'is written in double quotes, "Mood")'
+        )
     return UsageError(
         f"{given}: {said}",
         hint=f"cast to one of {', '.join(OWN_CASTS)}, or a type {target} has that its "

@@ -80,6 +80,16 @@ class Landing:
         return self.final.split_key is not None and not self.final.unlogged
 
 
+def named_as_final(exc: ArrowmigError, landing: Landing) -> None:
+    """Have ``exc`` name the table the user will find where it names its staging table: a
+    write's error (``writing '_arrowmig_stage_8efd86fb78a5': ...``) named a table that no
+    one created and that is gone once the run ends."""
+    if landing.staged:
+        stage, final = landing.physical.name, landing.final.name
+        exc.message = exc.message.replace(repr(stage), repr(final))
+        exc.table = final if exc.table == stage else exc.table
+
+
 def describe_landing(landing: Landing) -> str:
     """One line for the plan: where the rows land and what a resume does."""
     key = landing.final.split_key

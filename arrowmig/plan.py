@@ -42,7 +42,11 @@ from arrowmig.names import (
     written_list,
 )
 from arrowmig.pg_numeric import rounding_words
-from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
+from arrowmig.preflight import (
+    refuse_texts_no_label_of_cast_enum,
+    refuse_values_stored_otherwise,
+    refuse_values_that_cannot_go_in,
+)
 from arrowmig.replaced import published_notes, replaced
 from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
@@ -640,6 +644,16 @@ def build_plan(
                 action = "create"
                 notes.append("target table missing: it will be created")
         if action in ("create", "replace"):
+            if target_dialect == "postgresql" and dst is not None and config.on_error == "fail":
+                # A text that is no label would fail the table at its batch, in the server's
+                # words: refused now, as an append into an enum column is.
+                try:
+                    refuse_texts_no_label_of_cast_enum(
+                        src, source, _cast_enums(source, dst), config.mode
+                    )
+                except SchemaError as exc:
+                    refusals.append(exc)
+                    continue
             if target_dialect == "postgresql":
                 target = _with_target_types(
                     target, dst, src.schema, placed_types, {c for t, c in casts if t == name}
@@ -1269,6 +1283,22 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
 
 _SQLITE_TYPE_NAME = re.compile(r'[A-Za-z_"][A-Za-z0-9_ "]*(\(\s*[+-]?\d+(\s*,\s*[+-]?\d+)?\s*\))?')
 """A declared type SQLite reads as one: words, and a size (``VARCHAR(10)``, ``NUMERIC(10,2)``)."""
+
+
+def _cast_enums(source: Table, dst: Endpoint) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The text columns cast to an enum the PostgreSQL target has (``--cast t.m=mood``), each
+    to the enum's name and labels: the server converts their texts."""
+    enum_of = getattr(dst, "enum_of", None)
+    if enum_of is None:
+        return {}
+    enums = {}
+    for col in source.columns:
+        to_server = col.target_type and forced_arrow_type(col.target_type, col.arrow_type) is None
+        if to_server and is_text_type(col.arrow_type):
+            enum = enum_of(ddl_type(col, "postgresql"))
+            if enum is not None:
+                enums[col.name] = enum
+    return enums
 
 
 def _type_refusal(

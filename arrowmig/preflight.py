@@ -73,14 +73,7 @@ def refuse_values_that_cannot_go_in(
     if select_from is None or existing.takes_any_value:  # a SQLite table that is not STRICT
         return
     bounds = list(_bounds(source, existing, dialect, src.dialect))
-    refusals: list[_Refusal] = []
-    if bounds:
-        (row,) = _checked(select_from, source, bounds, mode)
-        values = iter(row)
-        for bound in bounds:
-            what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
-            if what is not None:
-                refusals.append(_refusal(select_from, source, bound, what, mode))
+    refusals = _bound_refusals(select_from, source, bounds, mode)
     # A HUGEINT into bigint, a DECIMAL(38,10) into numeric(10,2), a DOUBLE into real: no
     # aggregate bounds them, so the write path's screening looks, lest the run name one
     # column, then stop on the next one at the first batch of the following run.
@@ -91,6 +84,44 @@ def refuse_values_that_cannot_go_in(
         raise _before_writing(error, source, _nothing(mode)) from error
     if refusals:
         raise _refused(source, mode, refusals)  # every column at once, not one per run
+
+
+def refuse_texts_no_label_of_cast_enum(
+    src: Any, source: Table, enums: dict[str, tuple[str, tuple[str, ...]]], mode: str
+) -> None:
+    """Raise SchemaError when a text of ``source`` cast to an existing PostgreSQL enum
+    (``enums``: column, to the enum's name and labels) is none of its labels, naming every
+    such column, a row and the ways past, as an append into an enum column is refused.
+    Created by the run, the table would otherwise fail at its first such batch with the
+    server's words, naming no column (and a staging table, not the user's)."""
+    select_from = getattr(src, "select_from", None)
+    if select_from is None or not enums:
+        return
+    bounds = []
+    for name, (enum, labels) in enums.items():
+        column = source.column(name)
+        there = Column(name, pa.string(), source_type=enum, pg_enum=(enum, labels))
+        text = _text_sql(quote_ident(name), src.dialect)
+        leave = f"or carry the column as text ({cast_given(source.name, name, 'text')})"
+        bounds.append(_enum_label(column, text, there, leave))
+    refusals = _bound_refusals(select_from, source, bounds, mode)
+    if refusals:
+        raise _refused(source, mode, refusals)
+
+
+def _bound_refusals(
+    select_from: Any, source: Table, bounds: list[_Bound], mode: str
+) -> list[_Refusal]:
+    """A refusal for each of ``bounds`` that a value of ``source`` breaks, read in one scan."""
+    refusals: list[_Refusal] = []
+    if bounds:
+        (row,) = _checked(select_from, source, bounds, mode)
+        values = iter(row)
+        for bound in bounds:
+            what = bound.breaks(tuple(next(values) for _ in bound.aggregates))
+            if what is not None:
+                refusals.append(_refusal(select_from, source, bound, what, mode))
+    return refusals
 
 
 def _screened_refusals(
@@ -330,9 +361,10 @@ def _longest_text(column: Column, text: str, longest: int, there: Column) -> _Bo
     return _Bound(column, (f"max({length})",), breaks, f"{length} > {longest}", shown=text)
 
 
-def _enum_label(column: Column, text: str, there: Column) -> _Bound:
+def _enum_label(column: Column, text: str, there: Column, otherwise: str = "") -> _Bound:
     assert there.pg_enum is not None
     labels = ", ".join(map(quote_literal, there.pg_enum[1]))
+    remedy = f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)"
     return _counted(
         column,
         f"{text} NOT IN ({labels})",
@@ -340,7 +372,7 @@ def _enum_label(column: Column, text: str, there: Column) -> _Bound:
             f"holds {_counting(n, 'text that is', 'texts that are')} no label of the "
             f"target column's enum {there.source_type}"
         ),
-        f"add the label to the enum (ALTER TYPE {there.source_type} ADD VALUE ...)",
+        f"{remedy} {otherwise}".strip(),
         shown=text,
     )
 

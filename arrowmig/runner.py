@@ -36,7 +36,15 @@ from arrowmig.errors import (
 )
 from arrowmig.events import Event, ProgressSink
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
-from arrowmig.loading import Landing, finish, finish_placed, finish_work, landing_for, prepare
+from arrowmig.loading import (
+    Landing,
+    finish,
+    finish_placed,
+    finish_work,
+    landing_for,
+    named_as_final,
+    prepare,
+)
 from arrowmig.meter import RunMeter
 from arrowmig.model import NOT_ADDED_AGAIN, NOT_KEPT, ForeignKey, TableLoad
 from arrowmig.pipeline import (
@@ -333,21 +341,25 @@ class Runner:
                     table_report.notes[:] = without_arrow_storage_notes(table_report.notes)
                 if direct.note not in table_report.notes:
                     table_report.notes.append(direct.note)
-        return copy_stream(
-            stream_for_read,
-            source_table,
-            work.landing.physical,
-            conns,
-            self.settings,
-            self.budget,
-            stop,
-            on_batch,
-            on_retry,
-            checkpoint,
-            item.rows_before,
-            direct,
-            self._ledger(work, stream, conns),
-        )
+        try:
+            return copy_stream(
+                stream_for_read,
+                source_table,
+                work.landing.physical,
+                conns,
+                self.settings,
+                self.budget,
+                stop,
+                on_batch,
+                on_retry,
+                checkpoint,
+                item.rows_before,
+                direct,
+                self._ledger(work, stream, conns),
+            )
+        except ArrowmigError as exc:
+            named_as_final(exc, work.landing)
+            raise
 
     def _ledger(self, work: TableWork, stream: Stream, conns: WorkerConnections) -> Ledger:
         """What a retry of the stream reads back from the target (``ledger``): its checkpoint

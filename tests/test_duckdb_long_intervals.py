@@ -7,6 +7,7 @@ own client.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -187,3 +188,46 @@ def test_a_wrapped_interval_is_caught_whichever_way_it_wraps(tmp_path: Path, val
     target = str(tmp_path / "t.duckdb")
     report = migrate(source, target)
     assert not report.ok and "--cast one.total=interval" in (report.tables[0].error or "")
+
+
+def test_intervals_up_to_arrows_limit_arrive_without_a_cast(tmp_path: Path, pg_url: str) -> None:
+    # The limit was typed 1,000 times too small: every interval past 2,562 hours (107 days as
+    # microseconds, Parquet's durations) failed its table, DuckDB to DuckDB too.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE fits (id INTEGER PRIMARY KEY, total INTERVAL)")
+        con.execute(
+            "INSERT INTO fits VALUES (1, INTERVAL 2563 HOUR),"
+            " (2, to_microseconds(200 * 86400 * 1000000::BIGINT)),"
+            f" (3, {LAST}), (4, -({LAST}))"
+        )
+    hours = ["2563:00:00", "4800:00:00", "2562047:47:16.854775", "-2562047:47:16.854775"]
+    for target in _targets(tmp_path, pg_url):
+        report = migrate(source, target)
+        assert report.ok, [t.error for t in report.tables]
+        sql = "SELECT CAST(total AS VARCHAR) FROM fits ORDER BY id"
+        if target.startswith("postgresql"):
+            with psycopg.connect(target) as pg:
+                assert [v for (v,) in pg.execute(sql).fetchall()] == hours
+        elif target.endswith(".duckdb"):
+            with duckdb.connect(target, read_only=True) as con:
+                assert [v for (v,) in con.execute(sql).fetchall()] == hours
+        result = verify(source, target)
+        assert result.ok, [(t.name, t.result, t.message) for t in result.tables]
+    with contextlib.closing(sqlite3.connect(str(tmp_path / "t.db"))) as lite:
+        assert lite.execute("SELECT total FROM fits WHERE id = 3").fetchone() == (
+            "0 mons 0 days 9223372036.854775 secs",
+        )
+
+
+@pytest.mark.parametrize(
+    "value", [f"{LAST} + INTERVAL 1 MICROSECOND", f"-({LAST}) - INTERVAL 1 MICROSECOND"]
+)
+def test_one_microsecond_past_arrows_limit_fails_its_table(tmp_path: Path, value: str) -> None:
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(f"CREATE TABLE one AS SELECT 1 AS id, {value} AS total")
+    report = migrate(source, str(tmp_path / "t.duckdb"))
+    error = report.tables[0].error or ""
+    assert not report.ok and "2562047:47:16.854776" in error, error
+    assert "passes 2,562,047 hours 47 minutes" in error

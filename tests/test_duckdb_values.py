@@ -5,6 +5,7 @@ read back with its own client, and ``verify`` must agree.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -190,6 +191,33 @@ def test_a_union_arrives_in_duckdb_as_its_flagged_text_not_another_member(
         (2, "x", "VARCHAR", "5.5", "VARCHAR"),
         (3, "5", "VARCHAR", None, "VARCHAR"),
     ]
+
+
+def test_a_union_whose_member_is_null_arrives_as_null_not_the_text_null(tmp_path: Path) -> None:
+    # DuckDB's text of a NULL member is 'NULL', as is a VARCHAR member's 'NULL': both arrived as
+    # the string, and verify, reading both sides through that text, called it a match.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, un UNION(num INTEGER, str VARCHAR))")
+        con.execute(
+            "INSERT INTO t VALUES (1, union_value(num := NULL)), (2, union_value(str := 'NULL')),"
+            " (3, NULL), (4, union_value(num := 5))"
+        )
+    for target in (str(tmp_path / "t.db"), str(tmp_path / "t.duckdb")):
+        report = migrate(source, target)
+        assert report.ok, [t.error for t in report.tables]
+        if target.endswith(".db"):
+            with contextlib.closing(sqlite3.connect(target)) as lite:
+                rows = lite.execute("SELECT id, un FROM t ORDER BY id").fetchall()
+        else:
+            with duckdb.connect(target, read_only=True) as con:
+                rows = con.execute("SELECT id, un FROM t ORDER BY id").fetchall()
+        assert rows == [(1, None), (2, "NULL"), (3, None), (4, "5")]
+        assert verify(source, target).ok
+    with contextlib.closing(sqlite3.connect(str(tmp_path / "t.db"))) as lite:
+        lite.execute("UPDATE t SET un = 'NULL' WHERE id = 1")
+        lite.commit()
+    assert not verify(source, str(tmp_path / "t.db")).ok
 
 
 @pytest.mark.postgres

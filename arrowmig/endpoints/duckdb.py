@@ -370,6 +370,8 @@ def _read_kind(data_type: str) -> str | None:
 def _read_expression(col: Column) -> str:
     c = quote_ident(col.name)
     kind = _read_kind(col.source_type)
+    if kind == "text" and col.source_type.startswith("UNION("):
+        return _union_text(c)
     if kind == "text":
         return f"CAST({c} AS VARCHAR)"
     if kind == "json":
@@ -381,6 +383,16 @@ def _read_expression(col: Column) -> str:
     if kind == "timestamp":
         return f"CAST({c} AS TIMESTAMP)"
     return guarded_intervals(c, col)
+
+
+def _union_text(c: str) -> str:
+    """A UNION's member value as text, NULL where that value is NULL: DuckDB's text of a NULL
+    member is the four letters 'NULL', which a VARCHAR member 'NULL' also writes (and verify,
+    reading both sides so, called the two equal). Its JSON (``{"num":null}``) tells them apart."""
+    return (
+        f"CASE WHEN json_type(to_json({c}), '$.*')[1] = 'NULL' THEN NULL"
+        f" ELSE CAST({c} AS VARCHAR) END"
+    )
 
 
 def _size_sql(table: Table) -> str:

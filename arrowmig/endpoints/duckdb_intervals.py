@@ -1,4 +1,4 @@
-"""DuckDB intervals past Arrow's: a time part of more than 9,223,372,036,854 microseconds
+"""DuckDB intervals past Arrow's: a time part of more than 9,223,372,036,854,775 microseconds
 (2,562,047 hours 47 minutes; DuckDB's go to 2,562,047,788 hours).
 
 DuckDB hands an INTERVAL to Arrow as month_day_nano, its microseconds times 1,000 in 64 bits,
@@ -22,8 +22,16 @@ from arrowmig.errors import BeyondArrow
 from arrowmig.model import Column
 from arrowmig.schema import quote_ident, quote_literal
 
-LARGEST_MICROSECONDS = 9_223_372_036_854
-"""The longest time part (either sign) whose nanoseconds fit Arrow's 64 bits."""
+LARGEST_MICROSECONDS = (2**63 - 1) // 1_000
+"""The longest time part (either sign) whose nanoseconds fit Arrow's 64 bits (a signed count:
+its least, -2**63, is no longer a whole microsecond further). Typed out by hand it once lost
+three digits, and every interval past 2,562 hours was refused."""
+
+_LIMIT = (
+    f"{LARGEST_MICROSECONDS // 3_600_000_000:,} hours "
+    f"{LARGEST_MICROSECONDS // 60_000_000 % 60} minutes"
+)
+"""The limit as the error says it: 2,562,047 hours 47 minutes."""
 
 _MARK = "arrowmig: interval beyond Arrow: "
 """Starts the error the query raises for such a value, followed by ``i`` (an INTERVAL column)
@@ -134,8 +142,7 @@ def beyond_arrow(exc: BaseException, table: str | None) -> BeyondArrow | None:
         )
     return BeyondArrow(
         f"table {table!r}, column {column!r}: {value} holds an interval whose time part "
-        "passes 2,562,047 hours 47 minutes, which Arrow's intervals cannot hold (nanoseconds "
-        "in 64 bits)",
+        f"passes {_LIMIT}, which Arrow's intervals cannot hold (nanoseconds in 64 bits)",
         hint=hint,
         table=table,
         column=column,

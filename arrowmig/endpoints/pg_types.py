@@ -31,6 +31,20 @@ def type_refusal(query: Query, type_sql: str, arriving: str | None) -> str | Non
     return None
 
 
+def enum_of(query: Query, type_sql: str) -> tuple[str, tuple[str, ...]] | None:
+    """The name (as PostgreSQL writes it) and labels of ``type_sql`` (a --cast) where it is
+    an enum of the target's; None for any other type."""
+    found = query(
+        "SELECT format_type(t.oid, NULL), ARRAY(SELECT enumlabel::text FROM pg_enum "
+        "WHERE enumtypid = t.oid ORDER BY enumsortorder) FROM pg_type t "
+        "WHERE t.oid = to_regtype($1) AND t.typtype = 'e'",
+        (type_sql,),
+    )
+    if not found:
+        return None
+    return str(found[0][0]), tuple(str(label) for label in found[0][1])
+
+
 def check_enum(
     query: Query, schema: str, table: str, column: str, name: str, labels: tuple[str, ...]
 ) -> None:

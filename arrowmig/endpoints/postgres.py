@@ -990,6 +990,9 @@ class PostgresEndpoint(BaseEndpoint):
     def type_refusal(self, type_sql: str, arriving: str | None) -> str | None:
         return pg_types.type_refusal(self._query, type_sql, arriving)
 
+    def enum_of(self, type_sql: str) -> tuple[str, tuple[str, ...]] | None:
+        return pg_types.enum_of(self._query, type_sql)
+
     def check_enum(
         self, table: str, column: str, name: str, labels: tuple[str, ...], schema: str
     ) -> None:
