@@ -55,6 +55,7 @@ from arrowmig.verify_report import (
     ERROR,
     MISSING_IN_SOURCE,
     MISSING_IN_TARGET,
+    ByteaText,
     RowDiff,
     TableResult,
     VerifyReport,
@@ -62,6 +63,7 @@ from arrowmig.verify_report import (
 )
 from arrowmig.verify_server_text import counted, read_as_text
 from arrowmig.verify_sqlite import (
+    as_stored_text,
     check_written,
     classes_apart,
     compare_storage_classes,
@@ -865,7 +867,7 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, row_counts, key, pairs, s_rows, t_rows)
-        _show_misformed(result.diffs, misformed, key[0] if key else None)
+        _show_misformed(result.diffs, misformed, key[0] if key else None, pairs)
         crowded = sum(1 for *_, n in {r[0]: r for r in row_counts}.values() if n > per_key)
         if crowded:
             result.add_message(
@@ -932,12 +934,16 @@ class _TableRunner:
 
 
 def _show_misformed(
-    diffs: list[RowDiff], misformed: dict[str, dict[str, Any]], key: ColumnPair | None
+    diffs: list[RowDiff],
+    misformed: dict[str, dict[str, Any]],
+    key: ColumnPair | None,
+    pairs: list[ColumnPair],
 ) -> None:
     """A changed row of a marked key (verify_sqlite.misformed_rows) names the columns the
     target holds in another form, with the text it holds: alike by meaning, shown apart."""
     if key is None:
         return
+    declared = {p.name: p.source.source_type for p in pairs}
     for diff in diffs:
         if diff.kind != CHANGED or diff.key is None or diff.target is None:
             continue
@@ -946,6 +952,9 @@ def _show_misformed(
             if column not in diff.columns:
                 diff.columns.append(column)
             diff.target[column] = text
+            if isinstance(text, ByteaText) and diff.source and diff.source.get(column) == text:
+                # A blob's bytes held as text that is not UTF-8: shown alike, typed apart.
+                diff.types[column] = [declared[column], "text"]
 
 
 def _say_one_sided_rows(
@@ -999,6 +1008,8 @@ def _column_pairs(
             continue
         used.add(t_name)
         t_col = t_table.column(t_name)
+        if dialects == ("sqlite", "sqlite"):
+            col, t_col = as_stored_text(col, t_col)
         pairs.append(
             pair_columns(
                 col,
