@@ -36,7 +36,7 @@ from arrowmig.names import (
     written,
     written_list,
 )
-from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
+from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns, plain_type
 from arrowmig.plan import (
     extension_tables,
     in_this_schema,
@@ -653,7 +653,6 @@ class _TableRunner:
         result.differing_columns = [*summed, *(c for c in stored if c not in summed)]
         order = [p.name for p in pairs]
         result.differing_columns.sort(key=order.index)
-        self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
         _name_zone_named_texts(result, pairs, s_sum, t_sum)
         same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
         # A column whose checksum or null count differs is a difference even where the rows'
@@ -676,6 +675,8 @@ class _TableRunner:
             result.differing_columns.sort(key=order.index)
             if result.differing_columns:
                 result.result = DIFFER
+        # Once the rows one side lacks are known: they change every column's checksum.
+        self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
 
     def _as_cast(self, s_table: Table) -> Table:
         """The source table with each PostgreSQL array the run cast to text read as the
@@ -707,14 +708,17 @@ class _TableRunner:
     def _name_lost_negative_zeros(
         self, result: TableResult, pairs: list[ColumnPair], s_sum: Checksum, t_sum: Checksum
     ) -> None:
-        """A SQLite target stores -0.0 as 0.0 (migrate's report counts them): a column that
-        differs by them is named with the cause, the rows still listed as any difference."""
+        """A SQLite target stores -0.0 as 0.0 (migrate's report counts them): a REAL column
+        that differs in the rows both sides hold, and held fewer -0.0, is named with the
+        cause, the rows still listed as any difference. A column of text (a ``--cast`` to
+        text keeps '-0') holds no float to lose its sign."""
         assert self.tgt.endpoint is not None
         if self.tgt.endpoint.dialect != "sqlite":
             return
         for i, pair in enumerate(pairs):
             lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
-            if lost > 0 and pair.name in result.differing_columns:
+            real = pa.types.is_floating(plain_type(pair.target.arrow_type))
+            if lost > 0 and real and pair.name in result.differing_columns:
                 result.add_message(
                     f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
                     "target: SQLite REAL columns have no negative zero",
