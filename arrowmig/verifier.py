@@ -840,8 +840,11 @@ class _TableRunner:
         if total:
             result.result = DIFFER
             lost, extra, shared = store.one_sided()
-            _say_one_sided_rows(result, (lost, extra, shared), keyed=bool(key), stored=stored)
-            if key and shared and (lost or extra):
+            # Without a key a changed value is a row only the source holds and one only the
+            # target holds; rows both hold in other counts (a duplicate) are no change.
+            changed = bool(shared) if key else all(store.rows_apart())
+            _say_one_sided_rows(result, (lost, extra), changed=changed, stored=stored)
+            if changed and ((lost or extra) if key else shared):
                 self._name_columns_of_shared_rows(
                     result, s_table, t_table, pairs, key, sums, stored
                 )
@@ -907,7 +910,9 @@ class _TableRunner:
     ) -> None:
         """Rows one side lacks change every column's checksum, the key's too: beside values
         that changed, the columns that differ are named from the rows both sides hold, the
-        one-sided rows' hashes taken out of each side's sums (one more pass per side)."""
+        one-sided rows' hashes taken out of each side's sums (one more pass per side).
+        Without a key, the rows both sides hold in other counts are taken out instead: what
+        is left is the rows only one side holds, whose columns differ where values do."""
         store = self.store()
         s_cur, t_cur = self.src.store_cursor, self.tgt.store_cursor
         assert s_cur is not None and t_cur is not None
@@ -962,14 +967,12 @@ def _show_misformed(
 
 
 def _say_one_sided_rows(
-    result: TableResult, sides: tuple[int, int, int], *, keyed: bool, stored: list[str]
+    result: TableResult, sides: tuple[int, int], *, changed: bool, stored: list[str]
 ) -> None:
     """Rows only one side holds change every column's checksum: where they are all that
-    differs, they are said, and no column is named as differing (no value does). Without a
-    key, a changed value is a row missing on one side and another on the other: only rows
-    missing on one side alone show that no value changed."""
-    lost, extra, shared = sides
-    if (keyed and shared) or (not keyed and lost and extra):
+    differs (no value ``changed``), they are said, and no column is named as differing."""
+    lost, extra = sides
+    if changed:
         return
     result.differing_columns = [c for c in result.differing_columns if c in stored]
     said = [f"rows missing in target: {lost:,}"] if lost else []

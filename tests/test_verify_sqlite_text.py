@@ -1,5 +1,6 @@
-"""verify between two SQLite files: the exact text of dates, times and timestamps (SQLite
-compares that text: ``WHERE d = '2024-01-02'`` finds no ``'2024-01-02 00:00:00'``)."""
+"""verify of SQLite targets by what SQLite holds: between two SQLite files the exact text of
+dates, times and timestamps (SQLite compares that text: ``WHERE d = '2024-01-02'`` finds no
+``'2024-01-02 00:00:00'``); a blob held as text that is not UTF-8; a zero's sign."""
 
 from __future__ import annotations
 
