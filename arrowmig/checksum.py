@@ -393,6 +393,15 @@ class DiffStore:
         lost, extra, shared = got[0]
         return int(lost), int(extra), int(shared)
 
+    def rows_apart(self) -> tuple[int, int]:
+        """Of the keys ``differences`` found, without a key (rows): the rows only the source
+        holds and those only the target holds; a row both hold, in other counts, is neither."""
+        got = self.con.execute(
+            "SELECT coalesce(sum(sn) FILTER (WHERE tn = 0), 0),"
+            " coalesce(sum(tn) FILTER (WHERE sn = 0), 0) FROM differing"
+        ).fetchall()
+        return int(got[0][0]), int(got[0][1])
+
     def one_sided_sums(
         self,
         cur: duckdb.DuckDBPyConnection,
@@ -404,9 +413,12 @@ class DiffStore:
         """Per column, the sum of value hashes and the null count (as ``checksum_reader``
         counts them) of a side's rows whose key the other side lacks (``differences``), in
         one more pass: taken from the whole table's, they leave those of the rows both sides
-        hold."""
+        hold. Without ``key_sqls`` (a table without a key), of a side's rows that both sides
+        hold in other counts: taken out, they leave the rows only one side holds, among
+        which a changed value is a row on each side."""
         reader = plain_reader(reader)
-        kh = f"hash({', '.join(key_sqls)})"
+        kh = f"hash({', '.join(key_sqls)})" if key_sqls else row_hash_sql(column_sqls)
+        which = "sn = 0 OR tn = 0" if key_sqls else "sn > 0 AND tn > 0"
         hs = "".join(f", {sql} AS __h{i}" for i, sql in enumerate(column_sqls))
         parts = []
         for i, name in enumerate(names):
@@ -417,7 +429,7 @@ class DiffStore:
             with scanning(cur, reader):
                 got = cur.execute(
                     f"SELECT {', '.join(parts)} FROM (SELECT *{hs} FROM {STREAM} WHERE {kh} IN "
-                    "(SELECT kh FROM differing WHERE sn = 0 OR tn = 0))"
+                    f"(SELECT kh FROM differing WHERE {which}))"
                 ).fetchall()
         finally:
             cur.execute("RESET disabled_optimizers")

@@ -666,7 +666,9 @@ def build_plan(
                 )
                 notes += unheld + usage_notes(target, dst)
             elif target_dialect == src.dialect == "sqlite":
-                target = _as_declared(target, {c for t, c in casts if t == name})
+                cast_here = {c for t, c in casts if t == name}
+                source = _temporal_as_text(source, cast_here)
+                target = _as_declared(_temporal_as_text(target, cast_here), cast_here)
             _refuse_types_the_target_cannot_hold(target, target_dialect)
             if target_dialect != "postgresql":
                 source, compared = _with_text_number_notes(source, target, target_dialect)
@@ -826,6 +828,24 @@ def _as_declared(table: Table, cast: set[str]) -> Table:
         c if c.name in cast else replace(c, sqlite_type=c.source_type) for c in table.columns
     )
     return replace(table, columns=columns)
+
+
+def _temporal_as_text(table: Table, cast: set[str]) -> Table:
+    """A SQLite source table into another SQLite file with each date, time and timestamp
+    column not ``cast`` carried as the text it stores: declared as in the source, the target
+    column holds that text exactly ('10:00' stays '10:00', not '10:00:00.000000'), as a
+    table SQLite copies itself does, and SQLite's queries (``WHERE d = '...'``) compare it."""
+    # The proof stays: a quick profile's guess is proven on the values as before, and a
+    # value that breaks it has the table loaded again with profiled types.
+    columns = tuple(
+        replace(c, arrow_type=pa.string()) if c.name not in cast and _temporal(c.arrow_type) else c
+        for c in table.columns
+    )
+    return replace(table, columns=columns)
+
+
+def _temporal(t: pa.DataType) -> bool:
+    return bool(pa.types.is_date(t) or pa.types.is_time(t) or pa.types.is_timestamp(t))
 
 
 def _refuse_replacing_unowned(dst: Endpoint, name: str) -> None:

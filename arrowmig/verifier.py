@@ -36,7 +36,7 @@ from arrowmig.names import (
     written,
     written_list,
 )
-from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns
+from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns, plain_type
 from arrowmig.plan import (
     extension_tables,
     in_this_schema,
@@ -55,6 +55,7 @@ from arrowmig.verify_report import (
     ERROR,
     MISSING_IN_SOURCE,
     MISSING_IN_TARGET,
+    ByteaText,
     RowDiff,
     TableResult,
     VerifyReport,
@@ -62,6 +63,7 @@ from arrowmig.verify_report import (
 )
 from arrowmig.verify_server_text import counted, read_as_text
 from arrowmig.verify_sqlite import (
+    as_stored_text,
     check_written,
     classes_apart,
     compare_storage_classes,
@@ -651,7 +653,6 @@ class _TableRunner:
         result.differing_columns = [*summed, *(c for c in stored if c not in summed)]
         order = [p.name for p in pairs]
         result.differing_columns.sort(key=order.index)
-        self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
         _name_zone_named_texts(result, pairs, s_sum, t_sum)
         same = (s_sum.rows, s_sum.row_sum) == (t_sum.rows, t_sum.row_sum)
         # A column whose checksum or null count differs is a difference even where the rows'
@@ -674,6 +675,8 @@ class _TableRunner:
             result.differing_columns.sort(key=order.index)
             if result.differing_columns:
                 result.result = DIFFER
+        # Once the rows one side lacks are known: they change every column's checksum.
+        self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
 
     def _as_cast(self, s_table: Table) -> Table:
         """The source table with each PostgreSQL array the run cast to text read as the
@@ -705,14 +708,17 @@ class _TableRunner:
     def _name_lost_negative_zeros(
         self, result: TableResult, pairs: list[ColumnPair], s_sum: Checksum, t_sum: Checksum
     ) -> None:
-        """A SQLite target stores -0.0 as 0.0 (migrate's report counts them): a column that
-        differs by them is named with the cause, the rows still listed as any difference."""
+        """A SQLite target stores -0.0 as 0.0 (migrate's report counts them): a REAL column
+        that differs in the rows both sides hold, and held fewer -0.0, is named with the
+        cause, the rows still listed as any difference. A column of text (a ``--cast`` to
+        text keeps '-0') holds no float to lose its sign."""
         assert self.tgt.endpoint is not None
         if self.tgt.endpoint.dialect != "sqlite":
             return
         for i, pair in enumerate(pairs):
             lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
-            if lost > 0 and pair.name in result.differing_columns:
+            real = pa.types.is_floating(plain_type(pair.target.arrow_type))
+            if lost > 0 and real and pair.name in result.differing_columns:
                 result.add_message(
                     f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
                     "target: SQLite REAL columns have no negative zero",
@@ -834,8 +840,11 @@ class _TableRunner:
         if total:
             result.result = DIFFER
             lost, extra, shared = store.one_sided()
-            _say_one_sided_rows(result, (lost, extra, shared), keyed=bool(key), stored=stored)
-            if key and shared and (lost or extra):
+            # Without a key a changed value is a row only the source holds and one only the
+            # target holds; rows both hold in other counts (a duplicate) are no change.
+            changed = bool(shared) if key else all(store.rows_apart())
+            _say_one_sided_rows(result, (lost, extra), changed=changed, stored=stored)
+            if changed and ((lost or extra) if key else shared):
                 self._name_columns_of_shared_rows(
                     result, s_table, t_table, pairs, key, sums, stored
                 )
@@ -865,7 +874,7 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, row_counts, key, pairs, s_rows, t_rows)
-        _show_misformed(result.diffs, misformed, key[0] if key else None)
+        _show_misformed(result.diffs, misformed, key[0] if key else None, pairs)
         crowded = sum(1 for *_, n in {r[0]: r for r in row_counts}.values() if n > per_key)
         if crowded:
             result.add_message(
@@ -901,7 +910,9 @@ class _TableRunner:
     ) -> None:
         """Rows one side lacks change every column's checksum, the key's too: beside values
         that changed, the columns that differ are named from the rows both sides hold, the
-        one-sided rows' hashes taken out of each side's sums (one more pass per side)."""
+        one-sided rows' hashes taken out of each side's sums (one more pass per side).
+        Without a key, the rows both sides hold in other counts are taken out instead: what
+        is left is the rows only one side holds, whose columns differ where values do."""
         store = self.store()
         s_cur, t_cur = self.src.store_cursor, self.tgt.store_cursor
         assert s_cur is not None and t_cur is not None
@@ -932,12 +943,16 @@ class _TableRunner:
 
 
 def _show_misformed(
-    diffs: list[RowDiff], misformed: dict[str, dict[str, Any]], key: ColumnPair | None
+    diffs: list[RowDiff],
+    misformed: dict[str, dict[str, Any]],
+    key: ColumnPair | None,
+    pairs: list[ColumnPair],
 ) -> None:
     """A changed row of a marked key (verify_sqlite.misformed_rows) names the columns the
     target holds in another form, with the text it holds: alike by meaning, shown apart."""
     if key is None:
         return
+    declared = {p.name: p.source.source_type for p in pairs}
     for diff in diffs:
         if diff.kind != CHANGED or diff.key is None or diff.target is None:
             continue
@@ -946,17 +961,18 @@ def _show_misformed(
             if column not in diff.columns:
                 diff.columns.append(column)
             diff.target[column] = text
+            if isinstance(text, ByteaText) and diff.source and diff.source.get(column) == text:
+                # A blob's bytes held as text that is not UTF-8: shown alike, typed apart.
+                diff.types[column] = [declared[column], "text"]
 
 
 def _say_one_sided_rows(
-    result: TableResult, sides: tuple[int, int, int], *, keyed: bool, stored: list[str]
+    result: TableResult, sides: tuple[int, int], *, changed: bool, stored: list[str]
 ) -> None:
     """Rows only one side holds change every column's checksum: where they are all that
-    differs, they are said, and no column is named as differing (no value does). Without a
-    key, a changed value is a row missing on one side and another on the other: only rows
-    missing on one side alone show that no value changed."""
-    lost, extra, shared = sides
-    if (keyed and shared) or (not keyed and lost and extra):
+    differs (no value ``changed``), they are said, and no column is named as differing."""
+    lost, extra = sides
+    if changed:
         return
     result.differing_columns = [c for c in result.differing_columns if c in stored]
     said = [f"rows missing in target: {lost:,}"] if lost else []
@@ -999,6 +1015,8 @@ def _column_pairs(
             continue
         used.add(t_name)
         t_col = t_table.column(t_name)
+        if dialects == ("sqlite", "sqlite"):
+            col, t_col = as_stored_text(col, t_col)
         pairs.append(
             pair_columns(
                 col,

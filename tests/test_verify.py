@@ -461,6 +461,65 @@ def test_a_missing_row_beside_a_changed_value_names_only_the_changed_column(
     assert table.message is None
 
 
+@pytest.mark.parametrize(
+    ("edit", "columns", "message"),
+    [
+        ("UPDATE nk SET c = 0.75 WHERE a = 4", ["c"], None),
+        (
+            "DELETE FROM nk WHERE a = 4",
+            [],
+            "rows missing in target: 1; rows missing in source: 1; "
+            "no value of the rows both sides hold differs",
+        ),
+    ],
+)
+def test_a_duplicated_row_of_a_keyless_table_names_no_column(
+    tmp_path: Path, edit: str, columns: list[str], message: str | None
+) -> None:
+    """A row duplicated in a table without a key, beside a changed value, named every column
+    (its copy changes every column's checksum); beside a deleted row, it was taken for a
+    changed value. Only the rows one side alone holds tell which columns differ."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    for path in (source, target):
+        with sqlite3.connect(path) as con:
+            con.execute("CREATE TABLE nk (a INTEGER, b TEXT, c REAL)")
+            con.execute("INSERT INTO nk VALUES (1, 'x', 1.5), (2, 'y', 2.5), (4, 'z', 0.5)")
+    with sqlite3.connect(target) as con:
+        con.execute("INSERT INTO nk VALUES (1, 'x', 1.5)")
+        con.execute(edit)
+    (table,) = verify(str(source), str(target)).tables
+    assert table.result == "differ"
+    assert table.differing_columns == columns
+    assert table.message == message
+
+
+@pytest.mark.parametrize(
+    ("ts", "f", "differing"),
+    [
+        ("2024-01-02 00:00:00", 2, []),
+        ("2024-01-02 00:00:01", 2, ["d"]),
+        ("2024-01-02 00:00:00", 3, ["f"]),
+    ],
+)
+def test_a_target_column_of_another_type_is_compared_by_value(
+    tmp_path: Path, ts: str, f: int, differing: list[str]
+) -> None:
+    """README, normalisation: a target column altered to another type is compared by value
+    under its pair's rule (a date as its midnight, a whole double as the integer), and the
+    change of type itself is not reported."""
+    source, target = tmp_path / "s.duckdb", tmp_path / "t.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute("CREATE TABLE e (id INTEGER PRIMARY KEY, d DATE, f DOUBLE)")
+        con.execute("INSERT INTO e VALUES (1, '2024-01-02', 2.0)")
+    with duckdb.connect(str(target)) as con:
+        con.execute("CREATE TABLE e (id INTEGER PRIMARY KEY, d TIMESTAMP, f BIGINT)")
+        con.execute("INSERT INTO e VALUES (1, ?, ?)", [ts, f])
+    (table,) = verify(str(source), str(target), level="diff").tables
+    assert table.differing_columns == differing
+    assert table.result == ("differ" if differing else "match")
+    assert table.message is None
+
+
 def test_a_storage_class_changed_beside_a_missing_row_is_still_named(tmp_path: Path) -> None:
     """Rows one side lacks account for fewer values of a class, never for more of another:
     REAL 9.99 stored as TEXT '9.99' in a row both hold is named though a row is missing."""
