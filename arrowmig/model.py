@@ -246,7 +246,8 @@ class PgDefinition:
     (one no column owns, that a default draws from), sequence_default (``sql`` names it),
     row_security (``sql``: ENABLE or FORCE ROW LEVEL SECURITY), policy (``sql``: its
     CREATE POLICY from AS on) or grant (``sql``: its privileges, with columns where granted
-    on some only; one on a sequence has that sequence's ``name``)."""
+    on some only; one on a sequence has that sequence's ``name``) or storage (``sql``: an
+    ALTER TABLE action, SET (fillfactor=70) or a column's SET STATISTICS)."""
     name: str
     sql: str
     """A constraint's ``pg_get_constraintdef``; an index's ``pg_get_indexdef`` from its

@@ -690,6 +690,40 @@ def test_deferrable_keys_stay_deferrable_or_are_named(
         assert "playlist_plain_uq" not in notes
 
 
+@pytest.mark.postgres
+def test_storage_parameters_and_statistics_targets_stay_and_the_rest_is_named(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    """pg_dump keeps fillfactor and a column's statistics target: so does a PostgreSQL copy;
+    extended statistics, index comments and a built index's own fillfactor are named."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE playlist (pos int PRIMARY KEY, song text, slot int) WITH (fillfactor = 70)",
+        "ALTER TABLE playlist ALTER COLUMN song SET STATISTICS 500",
+        "CREATE STATISTICS playlist_st ON pos, slot FROM playlist",
+        "CREATE INDEX playlist_song ON playlist (song) WITH (fillfactor = 80)",
+        "COMMENT ON INDEX playlist_song IS 'search by song'",
+        "INSERT INTO playlist VALUES (1, 'a', 10)",
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    built = next(t for t in report.tables if t.name == "playlist").built
+    assert "storage parameters (fillfactor=70)" in built
+    assert "statistics target 500 on song" in built
+    assert pg_one(
+        second_pg,
+        "SELECT reloptions::text, (SELECT attstattarget FROM pg_attribute WHERE attrelid = "
+        "'playlist'::regclass AND attname = 'song') FROM pg_class WHERE relname = 'playlist'",
+    ) == ("{fillfactor=70}", 500)
+    unkept = (
+        "not carried: storage parameters of index playlist_song (fillfactor=80), comment on "
+        "index playlist_song, extended statistics playlist_st (CREATE STATISTICS)"
+    )
+    assert unkept in notes_of(report, "playlist")
+    notes = notes_of(arrowmig.migrate(pg_url, str(tmp_path / "t.duckdb")), "playlist")
+    assert "storage parameters (fillfactor=70), statistics target 500 on song" in notes
+
+
 # -- foreign keys ------------------------------------------------------------------------------
 
 

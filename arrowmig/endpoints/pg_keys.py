@@ -12,6 +12,7 @@ from arrowmig.endpoints.common import index_name_taken
 from arrowmig.endpoints.pg_dressing import Query, index_sql
 from arrowmig.endpoints.pg_grants import grant_sql
 from arrowmig.endpoints.pg_policies import policy_sql
+from arrowmig.endpoints.pg_storage import STORAGE_KIND
 from arrowmig.model import Index, PgDefinition, Table
 from arrowmig.schema import index_label, primary_key_label, qualified, quote_ident, quote_literal
 
@@ -71,7 +72,7 @@ def definition_sql(target: str, schema: str, definition: PgDefinition) -> str:
         sql = (
             f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT nextval({sequence}::regclass)"
         )
-    elif definition.kind == "row_security":
+    elif definition.kind in ("row_security", STORAGE_KIND):
         sql = f"ALTER TABLE {target} {definition.sql}"
     elif definition.kind == "policy":
         sql = policy_sql(target, definition.name, definition.sql)

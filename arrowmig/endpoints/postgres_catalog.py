@@ -19,6 +19,7 @@ from arrowmig.endpoints.common import generated_column
 from arrowmig.endpoints.pg_grants import sequence_grants, table_grants
 from arrowmig.endpoints.pg_policies import row_security
 from arrowmig.endpoints.pg_scans import EXACT_BELOW, ScanCounts, TableScan, read_scans
+from arrowmig.endpoints.pg_storage import storage_settings, unkept_settings
 from arrowmig.errors import SchemaError
 from arrowmig.key_numbering import numbering_of
 from arrowmig.model import (
@@ -419,6 +420,8 @@ def describe_unscanned(
     only_postgres += _checks(of_table, oid)
     only_postgres += row_security(of_table, oid, name)
     only_postgres += table_grants(of_table, oid)
+    only_postgres += storage_settings(of_table, oid)
+    unkept = unkept_settings(of_table, oid, {i.name for i in indexes})
     parents, children, own_rows_only = _inheritance(of_table, oid)
     source = from_clause(schema, name, own_rows_only)
     if specials == "presume":
@@ -446,6 +449,7 @@ def describe_unscanned(
         *children,
         *foreign_keys_elsewhere,
         *(d.label for d in on_sequences),
+        *unkept,
     )
 
     def table(counts: ScanCounts) -> Table:
