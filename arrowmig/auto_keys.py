@@ -64,6 +64,8 @@ def _own_numbering_note(table: Table, column: Column, dialect: str) -> str:
     if dialect == "postgresql":
         if is_identity(column, dialect):
             kind = "identity, ALWAYS" if column.identity_always else "identity"
+            if column.key_sequence:
+                kind += f", sequence {column.key_sequence}"
             if options is None:
                 return (
                     f"auto-assigned key numbered differently ({kind} counting up by 1: the "
@@ -95,7 +97,7 @@ def _own_numbering_note(table: Table, column: Column, dialect: str) -> str:
             return "auto-assigned key kept (an INTEGER PRIMARY KEY: SQLite's rowid)"
         return "auto-assigned key not kept: not the table's single INTEGER PRIMARY KEY"
     if takes_key_sequence(column, dialect):
-        sequence = f"sequence {key_sequence_name(table.name, column.name)!r}"
+        sequence = f"sequence {key_sequence_name(table.name, column)!r}"
         if options is None:
             return (
                 f"auto-assigned key numbered differently ({sequence} as its default, counting "
@@ -221,9 +223,10 @@ def takes_key_sequence(column: Column, dialect: str) -> bool:
     )
 
 
-def key_sequence_name(table: str, column: str) -> str:
-    """The sequence behind an auto-assigned DuckDB key: PostgreSQL's serial naming."""
-    return f"{table}_{column}_seq"
+def key_sequence_name(table: str, column: Column) -> str:
+    """The sequence behind an auto-assigned key (a PostgreSQL identity's, a DuckDB key's):
+    the source's own name for it (``Column.key_sequence``), else PostgreSQL's serial naming."""
+    return column.key_sequence or f"{table}_{column.name}_seq"
 
 
 def identity_resets(table: Table, schema: str | None) -> list[str]:
@@ -251,25 +254,65 @@ def identity_resets(table: Table, schema: str | None) -> list[str]:
     return statements
 
 
-def sequence_renames(table: Table, schema: str | None) -> list[str]:
+def sequence_renames(table: Table, schema: str | None, *, kept_only: bool = False) -> list[str]:
     """PostgreSQL: after a staging table took the final name, give each of its key sequences
-    the name PostgreSQL would have given it (``<table>_<column>_seq``): it was named after
-    the staging table, and scripts call setval() by the usual name. A name already taken
-    (the backup table's sequence, with --keep-backup) or too long is left as it is."""
+    the source's name for it, else the name PostgreSQL would have given it
+    (``<table>_<column>_seq``): it was named after the staging table, and scripts call
+    setval() and nextval() by that name. A name another relation holds (the backup table's
+    sequence, with --keep-backup, or one of the schema's own: ``sequence_names_sql``) or too
+    long is passed over. ``kept_only``: only the keys whose source named the sequence
+    otherwise (a table just created under its own name)."""
     statements = []
     target = qualified(table.name, schema)
     for col in table.columns:
-        wanted = f"{table.name}_{col.name}_seq"
-        if not is_identity(col, "postgresql") or len(wanted.encode()) > 63:
+        if not is_identity(col, "postgresql") or (kept_only and col.key_sequence is None):
             continue
+        wanted = (key_sequence_name(table.name, col), f"{table.name}_{col.name}_seq")
+        names = {n: qualified(n, schema) for n in wanted if len(n.encode()) <= 63}
+        if not names:
+            continue
+        # The first name that is its own already or free.
+        steps = "".join(
+            f"ELSIF s = to_regclass({quote_literal(q)}) THEN NULL; "
+            f"ELSIF to_regclass({quote_literal(q)}) IS NULL THEN EXECUTE format("
+            f"'ALTER SEQUENCE %s RENAME TO %I', s, {quote_literal(n)}); "
+            for n, q in names.items()
+        )
         statements.append(
             "DO $arrowmig$ DECLARE s regclass := pg_get_serial_sequence("
             f"{quote_literal(target)}, {quote_literal(col.name)}); BEGIN "
-            f"IF s IS NOT NULL AND to_regclass({quote_literal(qualified(wanted, schema))}) IS NULL THEN "
-            f"EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', s, {quote_literal(wanted)}); "
-            "END IF; END $arrowmig$"
+            f"IF s IS NULL THEN NULL; {steps}END IF; END $arrowmig$"
         )
     return statements
+
+
+def sequence_names_sql(table: Table, schema: str | None) -> str | None:
+    """PostgreSQL: a query of the identity columns of ``table`` whose sequence did not get
+    the source's name for it (``sequence_renames``: another relation holds it): (column,
+    the name wanted, the name it has). None when the source named none otherwise."""
+    wanted = [
+        (c.name, c.key_sequence)
+        for c in table.columns
+        if c.key_sequence and is_identity(c, "postgresql")
+    ]
+    if not wanted:
+        return None
+    target = quote_literal(qualified(table.name, schema))
+    names = ", ".join(f"({quote_literal(c)}, {quote_literal(s)})" for c, s in wanted)
+    return (
+        f"SELECT c.name, c.wanted, s.relname FROM (VALUES {names}) AS c(name, wanted) "
+        f"JOIN pg_class s ON s.oid = pg_get_serial_sequence({target}, c.name)::regclass "
+        "WHERE s.relname <> c.wanted"
+    )
+
+
+def sequence_name_note(column: str, wanted: str, named: str) -> str:
+    """What the report says of a key sequence that did not get the source's name for it."""
+    return (
+        f"{column}: key sequence named {named}, not {wanted} as in the source: another "
+        f"relation of the schema holds that name (rename it, then ALTER SEQUENCE {named} "
+        f"RENAME TO {wanted})"
+    )
 
 
 def used_up_sql(table: Table, schema: str | None) -> str | None:

@@ -329,9 +329,9 @@ def _key_sequences(dst: Endpoint, table: Table, load: TableLoad, *, created: boo
     add_key_sequences = getattr(dst, "add_key_sequences", None)  # DuckDB's
     if add_key_sequences is not None:
         add_key_sequences(table, load)
-    note_used_up_keys = getattr(dst, "note_used_up_keys", None)  # PostgreSQL's
-    if note_used_up_keys is not None:
-        note_used_up_keys(table, load)
+    note_key_sequences = getattr(dst, "note_key_sequences", None)  # PostgreSQL's
+    if note_key_sequences is not None:
+        note_key_sequences(table, load)
 
 
 def finish_work(landing: Landing, dialect: str, *, analyze: bool) -> FinishWork:
@@ -434,6 +434,18 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
             statements.append(
                 f"ALTER TABLE {kept} RENAME CONSTRAINT {quote_ident(constraint)} "
                 f"TO {quote_ident(suffixed(constraint, '_bak_' + tag))}"
+            )
+        # So are sequences: the new table's key sequences keep their names (the source's,
+        # or <table>_<column>_seq), which scripts call nextval() by.
+        for (sequence,) in dst.execute(
+            "SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+            "AND s.relkind = 'S' WHERE d.classid = 'pg_class'::regclass "
+            "AND d.refobjid = $1::regclass AND d.deptype IN ('a', 'i') ORDER BY 1",
+            (dst.qualify(name),),
+        ):
+            statements.append(
+                f"ALTER SEQUENCE {dst.qualify(sequence)} "
+                f"RENAME TO {quote_ident(suffixed(sequence, '_bak_' + tag))}"
             )
         # Statistics objects are named per schema too: the new table gets the old ones again.
         for statistics in _statistics_names(dst, name):

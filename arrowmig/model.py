@@ -52,6 +52,12 @@ class Column:
     several tables share). A PostgreSQL target keeps drawing from that sequence (its
     ``sequence_default`` definition), moved past every key the run loads; other targets give
     the key a numbering of its own."""
+    key_sequence: str | None = None
+    """With ``auto_increment``, from a PostgreSQL source: the name of the sequence the key
+    owns where it is not PostgreSQL's own ``<table>_<column>_seq`` (one renamed, an
+    identity's ``SEQUENCE NAME``), as applications call it (``nextval('legacy_ticket_no')``):
+    a PostgreSQL target names its identity's sequence so, in the target schema, and a DuckDB
+    target its key's sequence, where no other relation holds the name."""
     identity_always: bool = False
     """A PostgreSQL ``GENERATED ALWAYS`` identity: PostgreSQL targets create it ALWAYS again
     (an insert must then ask to give its own key). COPY still loads the source's keys."""
@@ -166,6 +172,11 @@ class Index:
     that collation: kept on SQLite targets, where the column's own would make a unique index
     refuse rows the source holds ('Bob', 'bob'); elsewhere the index is built on the plain
     columns, and the plan says so."""
+    timing: str = ""
+    """A PostgreSQL source's UNIQUE constraint's ``DEFERRABLE INITIALLY IMMEDIATE`` or
+    ``DEFERRABLE INITIALLY DEFERRED`` (``FOREIGN_KEY_TIMINGS``; "" for not deferrable):
+    PostgreSQL targets add it so again; elsewhere it is checked at each statement, and the
+    plan says so."""
     invented: bool = False
     """The name is arrowmig's (``<table>_<columns>_key`` for a UNIQUE column of a SQLite or
     DuckDB source, which names none): the one that gives way, numbered, when it meets another
@@ -176,6 +187,13 @@ FOREIGN_KEY_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFA
 FOREIGN_KEY_TIMINGS = ("", "DEFERRABLE INITIALLY IMMEDIATE", "DEFERRABLE INITIALLY DEFERRED")
 """What a foreign key does when its parent row is deleted or its key updated: SQL's own words,
 the same in SQLite and PostgreSQL."""
+
+
+def timing_label(timing: str) -> str:
+    """How the plan and report name a key's timing after its label ("" when not deferrable)."""
+    if not timing:
+        return ""
+    return ", " + ("deferred" if timing.endswith("DEFERRED") else "deferrable")
 
 
 @dataclass(frozen=True)
@@ -210,8 +228,7 @@ class ForeignKey:
             for event, action in (("delete", self.on_delete), ("update", self.on_update))
             if action != "NO ACTION"
         )
-        if self.timing:
-            actions += ", " + ("deferred" if self.timing.endswith("DEFERRED") else "deferrable")
+        actions += timing_label(self.timing)
         if not self.valid:
             actions += ", NOT VALID"
         ref = f"{self.ref_schema}.{self.ref_table}" if self.ref_schema else self.ref_table
@@ -229,7 +246,8 @@ class PgDefinition:
     (one no column owns, that a default draws from), sequence_default (``sql`` names it),
     row_security (``sql``: ENABLE or FORCE ROW LEVEL SECURITY), policy (``sql``: its
     CREATE POLICY from AS on) or grant (``sql``: its privileges, with columns where granted
-    on some only)."""
+    on some only; one on a sequence has that sequence's ``name``) or storage (``sql``: an
+    ALTER TABLE action, SET (fillfactor=70) or a column's SET STATISTICS)."""
     name: str
     sql: str
     """A constraint's ``pg_get_constraintdef``; an index's ``pg_get_indexdef`` from its
@@ -244,6 +262,10 @@ class PgDefinition:
     one cannot take it."""
     grant_option: bool = False
     """A grant's WITH GRANT OPTION."""
+    column: str | None = None
+    """A grant on the key sequence this column owns (serial, identity): given on the sequence
+    the target's column owns, whatever its name there. A grant with a ``name`` and no
+    ``column`` is on that sequence of the target schema (one a default draws from)."""
 
     @property
     def built_label(self) -> str:
@@ -262,6 +284,9 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    primary_key_timing: str = ""
+    """A PostgreSQL source's DEFERRABLE primary key, as ``Index.timing``: an application that
+    shifts its keys (``SET pos = pos + 1``) relies on it."""
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     not_carried: tuple[str, ...] = ()

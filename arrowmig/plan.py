@@ -27,6 +27,7 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
+from arrowmig.endpoints.pg_storage import STORAGE_KIND
 from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
@@ -1043,7 +1044,7 @@ def _check(dst: Endpoint | None, method: str, *args: str | tuple[str, ...]) -> N
         check(*args)
 
 
-NOT_KEYS = ("default", "sequence", "sequence_default", "grant", *ROW_SECURITY_KINDS)
+NOT_KEYS = ("default", "sequence", "sequence_default", "grant", STORAGE_KIND, *ROW_SECURITY_KINDS)
 """PostgreSQL-only definitions that --no-keys leaves in place: defaults and their sequences,
 grants and row-level security."""
 

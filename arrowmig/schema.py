@@ -28,6 +28,7 @@ from arrowmig.model import (
     ForeignKey,
     Index,
     Table,
+    timing_label,
 )
 from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS, holding_decimal, parse_numeric
 
@@ -785,8 +786,10 @@ def key_statements(
     steps: list[tuple[str, str]] = []
     if table.primary_key:
         cols = ", ".join(quote_ident(c) for c in table.primary_key)
+        # Deferrable only in PostgreSQL (the plan names it as not carried elsewhere).
+        timing = table.primary_key_timing if dialect == "postgresql" else ""
         sql = "" if dialect == "sqlite" else f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})"
-        steps.append((sql, primary_key_label(table.primary_key)))
+        steps.append((f"{sql} {timing}".rstrip(), primary_key_label(table.primary_key, timing)))
     for index in table.indexes:
         kind = "UNIQUE INDEX" if index.unique else "INDEX"
         ordered = dialect in ("postgresql", "sqlite")
@@ -809,6 +812,7 @@ def key_statements(
             add = (
                 f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(index.name)} "
                 f"UNIQUE{' NULLS NOT DISTINCT' if nulls else ''} ({cols}){include}"
+                + (f" {index.timing}" if index.timing else "")
             )
             kept = (
                 f"DO $arrowmig$ BEGIN {add}; EXCEPTION WHEN duplicate_table OR "
@@ -828,15 +832,15 @@ def key_statements(
     return steps
 
 
-def primary_key_label(columns: tuple[str, ...]) -> str:
-    """How the report names a primary key built on ``columns``."""
-    return f"primary key ({', '.join(columns)})"
+def primary_key_label(columns: tuple[str, ...], timing: str = "") -> str:
+    """How the report names a primary key built on ``columns`` (``timing``: as it is built)."""
+    return f"primary key ({', '.join(columns)}){timing_label(timing)}"
 
 
 def index_label(index: Index, dialect: str) -> str:
     """How the report names an index (or a unique constraint, into PostgreSQL) once built."""
     if index.constraint and index.unique and dialect == "postgresql":
-        return f"unique constraint {index.name}"
+        return f"unique constraint {index.name}{timing_label(index.timing)}"
     return f"{'unique ' if index.unique else ''}index {index.name}"
 
 
@@ -853,11 +857,20 @@ def index_form_notes(table: Table, dialect: str) -> list[str]:
     NULLS order of PostgreSQL's on the plain columns; into one other than SQLite, one that
     compares a SQLite column under another collation than the column's own."""
     notes = []
+    if table.primary_key_timing and dialect != "postgresql":
+        notes.append(
+            f"{table.primary_key_timing} of primary key ({', '.join(table.primary_key)}) "
+            f"({dialect} checks it at each statement)"
+        )
     for i in table.indexes:
         if i.collations and dialect != "sqlite":
             notes.append(f"the collations of index {i.name} (built without them)")
         if dialect == "postgresql":
             continue
+        if i.timing:
+            notes.append(
+                f"{i.timing} of unique constraint {i.name} ({dialect} checks it at each statement)"
+            )
         if i.nulls_not_distinct:
             notes.append(
                 f"NULLS NOT DISTINCT of unique index {i.name} (built without it: keys alike "

@@ -93,14 +93,15 @@ def _each(names: tuple[str, ...]) -> tuple[str, ...]:
 
 def _column(column: Column) -> Column:
     name = folded(column.name)
-    sequence = column.shared_sequence
-    if name == column.name and (sequence is None or folded(sequence) == sequence):
+    sequence, own = column.shared_sequence, column.key_sequence
+    if name == column.name and all(s is None or folded(s) == s for s in (sequence, own)):
         return column
     return replace(
         column,
         name=name,
         source_name=column.source_name or (column.name if name != column.name else None),
         shared_sequence=None if sequence is None else folded(sequence),
+        key_sequence=None if own is None else folded(own),
     )
 
 
@@ -138,7 +139,8 @@ def _definition(definition: PgDefinition, names: set[str]) -> PgDefinition:
     label = definition.label
     if definition.kind == "grant" and label.startswith(f"grant {definition.sql} "):
         label = f"grant {sql} {label[len(f'grant {definition.sql} ') :]}"
-    return replace(definition, name=folded(definition.name), sql=sql, label=label)
+    column = None if definition.column is None else folded(definition.column)
+    return replace(definition, name=folded(definition.name), sql=sql, label=label, column=column)
 
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")

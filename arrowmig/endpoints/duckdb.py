@@ -1340,7 +1340,7 @@ class DuckDBEndpoint(BaseEndpoint):
             numbering = col.key_numbering if options else None
             within = bounds(numbering, ddl_type(col, self.dialect))
             assert within is not None  # the default numbering fits every integer type
-            name = self._free_sequence_name(key_sequence_name(table.name, col.name), table.name)
+            name = self._free_sequence_name(key_sequence_name(table.name, col), table.name)
             sequence = self.qualify(name)
             sequence_text = quote_literal(self._stored_name(name))
             descending = numbering is not None and numbering.descending

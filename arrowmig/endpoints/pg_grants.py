@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.model import PgDefinition
-from arrowmig.schema import quote_ident
+from arrowmig.schema import qualified, quote_ident, quote_literal
 
 _GRANTS_SQL = (
     "SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_get_userbyid(x.grantee)::text END AS who, "
@@ -36,6 +36,53 @@ def table_grants(query: Query, oid: int) -> list[PgDefinition]:
         label = f"grant {on} to {who or 'PUBLIC'}{option}"
         definitions.append(
             PgDefinition("grant", "", on, label, roles=roles, grant_option=bool(grantable))
+        )
+    return definitions
+
+
+_SEQUENCE_GRANTS_SQL = (
+    "SELECT s.relname, a.attname, CASE WHEN x.grantee = 0 THEN '' "
+    "ELSE pg_get_userbyid(x.grantee)::text END, x.is_grantable, "
+    "string_agg(x.privilege_type, ', ' ORDER BY x.privilege_type) "
+    "FROM pg_depend d JOIN pg_class s ON s.relkind = 'S' AND s.oid = CASE WHEN "
+    "d.classid = 'pg_class'::regclass THEN d.objid ELSE d.refobjid END "
+    "LEFT JOIN pg_attribute a ON d.classid = 'pg_class'::regclass "
+    "AND a.attrelid = d.refobjid AND a.attnum = d.refobjsubid, aclexplode(s.relacl) x "
+    "WHERE d.refclassid = 'pg_class'::regclass AND x.grantee <> s.relowner "
+    "AND ((d.classid = 'pg_class'::regclass AND d.refobjid = $1 AND d.deptype IN ('a', 'i')) "
+    "OR (d.classid = 'pg_attrdef'::regclass "
+    "AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = $1))) "
+    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+)
+"""Per sequence a column of the table owns (serial, identity: with that column) or a default
+draws from (column NULL), per role and grant option, its privileges; the owner's left out."""
+
+
+def sequence_grants(
+    query: Query, oid: int, keys: set[str], carried: set[str]
+) -> list[PgDefinition]:
+    """The grants on the sequences table ``oid``'s keys ``keys`` own (made again as their
+    identities), and on those of ``carried`` its defaults draw from (made again by the run):
+    an application that calls nextval() or currval() needs them as it needs the table's."""
+    rows = query(_SEQUENCE_GRANTS_SQL, (oid,))
+    owned = {str(sequence) for sequence, column, *_ in rows if column}
+    definitions = []
+    for sequence, column, who, grantable, privileges in rows:
+        if column is None and sequence in owned:
+            continue  # a serial's default draws from the sequence it owns
+        if (column not in keys) if column else (sequence not in carried):
+            continue
+        option = " with grant option" if grantable else ""
+        definitions.append(
+            PgDefinition(
+                "grant",
+                str(sequence),
+                str(privileges),
+                f"grant {privileges} on sequence {sequence} to {who or 'PUBLIC'}{option}",
+                roles=(str(who),) if who else (),
+                grant_option=bool(grantable),
+                column=column,
+            )
         )
     return definitions
 
@@ -79,11 +126,25 @@ def lacking_usage(query: Query, schema: str, roles: list[str]) -> list[str]:
     ]
 
 
-def grant_sql(target: str, definition: PgDefinition) -> str:
+def grant_sql(target: str, definition: PgDefinition, schema: str | None = None) -> str:
     """``GRANT`` of a ``table_grants`` definition on table ``target`` (of a ``schema_grants``
-    one, on its schema)."""
-    if definition.kind == "schema_grant":
-        target = f"SCHEMA {quote_ident(definition.name)}"
+    one, on its schema; of a ``sequence_grants`` one, on its sequence, of ``schema`` where
+    given: the one the target's key column owns, for a key's)."""
     to = ", ".join(map(quote_ident, definition.roles)) or "PUBLIC"
     option = " WITH GRANT OPTION" if definition.grant_option else ""
+    if definition.kind == "schema_grant":
+        target = f"SCHEMA {quote_ident(definition.name)}"
+    elif definition.name and schema is not None and definition.column is not None:
+        # Named in the target as the key's identity took it (its source's name where free).
+        grant = quote_literal(f"GRANT {definition.sql} ON SEQUENCE %s TO {to}{option}")
+        column = quote_literal(definition.column)
+        return (
+            "DO $arrowmig$ DECLARE s regclass := pg_get_serial_sequence("
+            f"{quote_literal(target)}, {column}); BEGIN IF s IS NULL THEN RAISE EXCEPTION "
+            f"'column % owns no key sequence', {column}; END IF; "
+            f"EXECUTE format({grant}, s); END $arrowmig$"
+        )
+    elif definition.name:
+        sequence = quote_ident(definition.name)
+        target = f"SEQUENCE {qualified(definition.name, schema) if schema else sequence}"
     return f"GRANT {definition.sql} ON {target} TO {to}{option}"

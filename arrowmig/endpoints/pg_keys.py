@@ -12,6 +12,7 @@ from arrowmig.endpoints.common import index_name_taken
 from arrowmig.endpoints.pg_dressing import Query, index_sql
 from arrowmig.endpoints.pg_grants import grant_sql
 from arrowmig.endpoints.pg_policies import policy_sql
+from arrowmig.endpoints.pg_storage import STORAGE_KIND
 from arrowmig.model import Index, PgDefinition, Table
 from arrowmig.schema import index_label, primary_key_label, qualified, quote_ident, quote_literal
 
@@ -21,10 +22,10 @@ def keys_in_place(query: Query, schema: str, table: Table) -> tuple[set[str], di
     attempt built them before its connection was lost: built, not built again), and
     those whose name another relation holds (CREATE INDEX IF NOT EXISTS would pass
     over them in silence), with why they cannot be built."""
-    primary_key, indexes = postgres_catalog.keys_of(query, schema, table.name)
+    (primary_key, timing), indexes = postgres_catalog.keys_of(query, schema, table.name)
     in_place = set()
-    if table.primary_key and primary_key == table.primary_key:
-        in_place.add(primary_key_label(primary_key))
+    if table.primary_key and (primary_key, timing) == (table.primary_key, table.primary_key_timing):
+        in_place.add(primary_key_label(primary_key, timing))
     built = [i for i in table.indexes if any(same_index(i, there) for there in indexes)]
     in_place.update(index_label(i, "postgresql") for i in built)
     missing = [i for i in table.indexes if i not in built]
@@ -71,12 +72,12 @@ def definition_sql(target: str, schema: str, definition: PgDefinition) -> str:
         sql = (
             f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT nextval({sequence}::regclass)"
         )
-    elif definition.kind == "row_security":
+    elif definition.kind in ("row_security", STORAGE_KIND):
         sql = f"ALTER TABLE {target} {definition.sql}"
     elif definition.kind == "policy":
         sql = policy_sql(target, definition.name, definition.sql)
     elif definition.kind in ("grant", "schema_grant"):
-        sql = grant_sql(target, definition)
+        sql = grant_sql(target, definition, schema)
     else:
         sql = f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(definition.name)} {definition.sql}"
     return sql
@@ -93,4 +94,5 @@ def same_index(wanted: Index, there: Index) -> bool:
         and set(wanted.descending) == set(there.descending)
         and wanted.constraint == there.constraint
         and wanted.nulls_not_distinct == there.nulls_not_distinct
+        and wanted.timing == there.timing
     )

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from arrowmig.auto_keys import SHARED_MOVED, identity_resets, used_up_note, used_up_sql
+from arrowmig.auto_keys import (
+    SHARED_MOVED,
+    identity_resets,
+    sequence_name_note,
+    sequence_names_sql,
+    sequence_renames,
+    used_up_note,
+    used_up_sql,
+)
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
@@ -977,6 +985,9 @@ class PostgresEndpoint(BaseEndpoint):
         )
         for sql in comment_statements(table, target):
             self._run(sql, f"commenting {table.name!r}", table.name)
+        # The source's own names for its key sequences, where no other relation holds them.
+        for sql in sequence_renames(table, self._schema, kept_only=True):
+            self._run(sql, f"naming the key sequences of {table.name!r}", table.name)
 
     def _ensure_enum(
         self, table: str, column: str, name: str, labels: tuple[str, ...], schema: str
@@ -1251,7 +1262,7 @@ class PostgresEndpoint(BaseEndpoint):
                     if resumable(exc):
                         raise  # the whole wrap-up is retried on a new connection, or resumed
                     load.skipped.append(f"key sequence not restarted: {exc}")
-        self.note_used_up_keys(table, load)
+        self.note_key_sequences(table, load)
         return load
 
     def _key_lane(self, table: Table) -> Callable[[str], None] | None:
@@ -1277,21 +1288,26 @@ class PostgresEndpoint(BaseEndpoint):
 
         return run
 
-    def note_used_up_keys(self, table: Table, load: TableLoad) -> None:
+    def note_key_sequences(self, table: Table, load: TableLoad) -> None:
         """Say of each identity key whose sequence the loaded keys left with no value to
         hand out (one at its type's largest) that it is used up, as DuckDB's report does:
-        "restarted past the largest loaded key" alone read as if inserts would go on."""
-        sql = used_up_sql(table, self._schema)
+        "restarted past the largest loaded key" alone read as if inserts would go on; and
+        of each whose sequence could not take the source's name for it, what it is named."""
+        used_up = self._key_sequence_rows(table, used_up_sql(table, self._schema))
+        load.built.extend(used_up_note(table, c, s, int(last)) for c, s, last in used_up)
+        load.used_up_keys.update(c for c, _, _ in used_up)
+        renamed = self._key_sequence_rows(table, sequence_names_sql(table, self._schema))
+        load.skipped.extend(sequence_name_note(*row) for row in renamed)
+
+    def _key_sequence_rows(self, table: Table, sql: str | None) -> list[tuple[Any, ...]]:
         if sql is None:
-            return
+            return []
         try:
-            rows = self._query_for(f"reading the key sequences of {table.name!r}", table.name)(sql)
+            return self._query_for(f"reading the key sequences of {table.name!r}", table.name)(sql)
         except TransferError as exc:
             if lost_connection(exc):
                 raise
-            return  # only a note is lost: the sequence is as it was left
-        load.built.extend(used_up_note(table, c, s, int(last)) for c, s, last in rows)
-        load.used_up_keys.update(c for c, _, _ in rows)
+            return []  # only a note is lost: the sequence is as it was left
 
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False

@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
-from arrowmig.endpoints.pg_grants import table_grants
+from arrowmig.endpoints.pg_grants import sequence_grants, table_grants
 from arrowmig.endpoints.pg_policies import row_security
 from arrowmig.endpoints.pg_scans import EXACT_BELOW, ScanCounts, TableScan, read_scans
+from arrowmig.endpoints.pg_storage import storage_settings, unkept_settings
 from arrowmig.errors import SchemaError
 from arrowmig.key_numbering import numbering_of
 from arrowmig.model import (
@@ -234,9 +235,12 @@ def declared_columns_of(
     return columns
 
 
-def keys_of(query: Query, schema: str, name: str) -> tuple[tuple[str, ...], list[Index]]:
-    """The primary key columns and the btree indexes a table has now, in the model's terms
-    (a build retried after a lost connection compares them with what it was to build)."""
+def keys_of(
+    query: Query, schema: str, name: str
+) -> tuple[tuple[tuple[str, ...], str], list[Index]]:
+    """The primary key (its columns and timing) and the btree indexes a table has now, in the
+    model's terms (a build retried after a lost connection compares them with what it was to
+    build)."""
     rows = query(
         "SELECT c.oid, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid) "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -245,7 +249,7 @@ def keys_of(query: Query, schema: str, name: str) -> tuple[tuple[str, ...], list
     )
     if rows and not rows[0][1]:
         # No index at all, as a table the run has just loaded: one query, not three.
-        return (), []
+        return ((), ""), []
     oid = _oid(query, schema, name, "the target")
     return _primary_key(query, oid), _indexes(query, oid)[0]
 
@@ -362,7 +366,9 @@ def describe_unscanned(
         "AND a.attcollation <> t.typcollation), "
         "nullif(col_description(a.attrelid, a.attnum), ''), "
         # How the key's sequence steps (pg_sequence is readable by every user).
-        "sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, format_type(sq.seqtypid, NULL) "
+        "sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, format_type(sq.seqtypid, NULL), "
+        # Its name, kept where it is not <table>_<column>_seq (Column.key_sequence).
+        "(SELECT relname FROM pg_class WHERE oid = q.seq) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
@@ -382,6 +388,7 @@ def describe_unscanned(
                 r[8] or ("owned" if r[15] else ""),
                 *_last_handed_out(query, r[13], r[14], r[18]),
                 None if r[18] is None else numbering_of(*r[18:23]),
+                _own_sequence_name(name, r[0], r[23]) if r[8] or r[15] else None,
             ),
             r[12],
         )
@@ -396,7 +403,14 @@ def describe_unscanned(
         replace(c, shared_sequence=shared[c.name]) if c.auto_increment and c.name in shared else c
         for c in columns
     )
-    pk = _primary_key(of_table, oid)
+    # Given once the sequences are made: after sequence_defaults.
+    on_sequences = sequence_grants(
+        of_table,
+        oid,
+        {c.name for c in columns if c.auto_increment and c.shared_sequence is None},
+        {d.name for d in sequence_defaults if d.kind == "sequence"},
+    )
+    pk, pk_timing = _primary_key(of_table, oid)
     split_key = None
     if len(pk) == 1:
         col = next(c for c in columns if c.name == pk[0])
@@ -406,6 +420,8 @@ def describe_unscanned(
     only_postgres += _checks(of_table, oid)
     only_postgres += row_security(of_table, oid, name)
     only_postgres += table_grants(of_table, oid)
+    only_postgres += storage_settings(of_table, oid)
+    unkept = unkept_settings(of_table, oid, {i.name for i in indexes})
     parents, children, own_rows_only = _inheritance(of_table, oid)
     source = from_clause(schema, name, own_rows_only)
     if specials == "presume":
@@ -432,6 +448,8 @@ def describe_unscanned(
         *parents,
         *children,
         *foreign_keys_elsewhere,
+        *(d.label for d in on_sequences),
+        *unkept,
     )
 
     def table(counts: ScanCounts) -> Table:
@@ -440,6 +458,7 @@ def describe_unscanned(
             name=name,
             columns=scanned,
             primary_key=pk,
+            primary_key_timing=pk_timing,
             indexes=tuple(indexes),
             foreign_keys=tuple(foreign_keys),
             not_carried=not_carried,
@@ -447,6 +466,7 @@ def describe_unscanned(
                 *only_postgres,
                 *_expression_defaults(scanned),
                 *sequence_defaults,
+                *on_sequences,
             ),
             row_count=int(estimate) if counts.rows is None else counts.rows,
             split_key=split_key,
@@ -630,15 +650,23 @@ def _not_found(name: str, schema: str, where: str) -> SchemaError:
     )
 
 
-def _primary_key(query: Query, oid: int) -> tuple[str, ...]:
+def _primary_key(query: Query, oid: int) -> tuple[tuple[str, ...], str]:
+    """The primary key's columns, and its timing (``FOREIGN_KEY_TIMINGS``)."""
     rows = query(
-        "SELECT a.attname FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+        "SELECT a.attname, c.condeferrable, c.condeferred "
+        "FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
         "ON k.ord <= i.indnkeyatts JOIN pg_attribute a ON a.attrelid = i.indrelid "
         "AND a.attnum = k.attnum "
+        "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype = 'p' "
         "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
         (oid,),
     )
-    return tuple(r[0] for r in rows)
+    return tuple(r[0] for r in rows), _timing(*rows[0][1:]) if rows else ""
+
+
+def _timing(deferrable: bool | None, deferred: bool | None) -> str:
+    """A constraint's ``condeferrable`` and ``condeferred`` as ``FOREIGN_KEY_TIMINGS`` word it."""
+    return FOREIGN_KEY_TIMINGS[2 if deferred else 1] if deferrable else ""
 
 
 def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
@@ -656,6 +684,9 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "i.indnkeyatts AND i.indoption[k.ord::int - 1] & 1 = 1), chr(1)), "
         "i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conrelid = $1 "
         "AND contype = 'u'), "
+        "(SELECT condeferrable FROM pg_constraint WHERE conindid = i.indexrelid "
+        "AND contype = 'u'), (SELECT condeferred FROM pg_constraint "
+        "WHERE conindid = i.indexrelid AND contype = 'u'), "
         # The column is PostgreSQL 15's: read through to_jsonb, older servers lack it.
         "coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), "
         # A key column's operator class (text_pattern_ops), collation or NULLS order other
@@ -679,7 +710,8 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
     only_postgres: list[PgDefinition] = []
     for row in rows:
         name, unique, columns, on_expression, partial, method, sql, of_constraint = row[:8]
-        included, descending, unique_constraint, nulls_not_distinct, special = row[8:]
+        included, descending, unique_constraint, deferrable, deferred = row[8:13]
+        nulls_not_distinct, special = row[13:]
         if on_expression:
             why = "on an expression"
         elif partial:
@@ -698,6 +730,7 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
                     include,
                     desc,
                     constraint=bool(unique_constraint),
+                    timing=_timing(deferrable, deferred),
                     nulls_not_distinct=bool(nulls_not_distinct),
                     postgres_keys=_key_list(sql) if special else None,
                 )
@@ -782,7 +815,7 @@ def _foreign_key(row: tuple[Any, ...], ref_schema: str | None = None) -> Foreign
         tuple(row[3].split("\x01")),
         on_delete=_PG_FK_ACTIONS.get(row[4], "NO ACTION"),
         on_update=_PG_FK_ACTIONS.get(row[5], "NO ACTION"),
-        timing=FOREIGN_KEY_TIMINGS[2 if row[7] else 1] if row[6] else "",
+        timing=_timing(row[6], row[7]),
         name=row[0],
         ref_schema=ref_schema,
         valid=bool(row[8]),
@@ -989,11 +1022,13 @@ def _with_default(
     last_value: int | None,
     unused: bool,
     numbering: KeyNumbering | None,
+    sequence_name: str | None = None,
 ) -> Column:
     """``identity`` is pg_attribute.attidentity: 'a' (ALWAYS), 'd' (BY DEFAULT), ``owned``
     (a serial: the column owns the sequence its default draws from) or '';
     ``last_value`` the last value of the sequence the column draws from, if any (``unused``:
-    one step before its first, as it has handed out none), and ``numbering`` how it steps."""
+    one step before its first, as it has handed out none), ``numbering`` how it steps, and
+    ``sequence_name`` its name where it is not PostgreSQL's own (``_own_sequence_name``)."""
     parsed = read_default(default, "postgresql")
     # serial and identity columns take their key from a sequence, and so does a key drawing
     # from a sequence it does not own (several tables share it): a PostgreSQL target keeps
@@ -1009,7 +1044,14 @@ def _with_default(
         key_high_water=int(last_value) if auto and last_value is not None else None,
         key_sequence_unused=auto and last_value is not None and unused,
         key_numbering=numbering if auto else None,
+        key_sequence=sequence_name if auto else None,
     )
+
+
+def _own_sequence_name(table: str, column: str, sequence: str | None) -> str | None:
+    """The name of the sequence a serial or identity column owns, where it is not the one
+    PostgreSQL gives (``<table>_<column>_seq``), which a target gives its own table anyway."""
+    return None if sequence in (None, f"{table}_{column}_seq") else sequence
 
 
 _DOMAIN_NOTE = "domain "
