@@ -65,6 +65,7 @@ from arrowmig.plan import (
     Stream,
     TablePlan,
     build_plan,
+    refuse_unreadable,
     select_tables,
     source_streams,
     split_note,
@@ -286,6 +287,9 @@ def _held_source(
         # with the plan's words), before anything is locked or written.
         with open_endpoint(source, schema=config.source_schema, read_only=True) as lister:
             names = select_tables(lister, config, parse_url(target).kind)[0]
+            # Refused as the plan refuses them, every missing GRANT named: the lock would
+            # fail first, on the first table or schema it may not read.
+            refuse_unreadable(lister, names)
             relations = [qualified(n, lister.schema) for n in names]
 
     def said(table: str, message: str) -> None:

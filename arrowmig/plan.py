@@ -489,7 +489,7 @@ def build_plan(
     """
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
     names, skipped_views, run_notes = select_tables(src, config, target_dialect)
-    _refuse_unreadable(src, names)
+    refuse_unreadable(src, names)
     _refuse_names_equal_but_for_case(names, target_dialect)
     # The run records its progress in the target before it writes a row: a checkpoint table
     # it may not use would stop it at its first statement.
@@ -772,7 +772,7 @@ def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) ->
     )
 
 
-def _refuse_unreadable(src: Source, names: list[str]) -> None:
+def refuse_unreadable(src: Source, names: list[str]) -> None:
     """Every privilege the user lacks to read the run's tables (a PostgreSQL source: USAGE,
     SELECT, a column SELECT is not granted on), named at once before anything is written:
     the read would fail halfway, after the target table was made."""
