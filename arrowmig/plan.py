@@ -923,6 +923,12 @@ def _with_target_types(
             citext = extension_type("citext", "citext", table=source.name, column=c.name)
             if citext is not None:  # the values travel as text, which citext takes as it is
                 c = replace(c, pg_type=citext, pg_binary=True, collation=None)
+            if citext is not None and c.pg_domain:  # a domain over citext: over the target's
+                name, definition = c.pg_domain
+                definition = f"AS {citext}{definition.removeprefix(f'AS {c.source_type}')}"
+                schema, there = place_type(placed, source.name, c, name, schemas)
+                _check(dst, "check_domain", source.name, c.name, name, definition, schema)
+                c = replace(c, pg_type=there, pg_type_schema=schema, pg_domain=(name, definition))
         elif c.pg_enum:
             schema, there = place_type(placed, source.name, c, c.pg_enum[0], schemas)
             _check(dst, "check_enum", source.name, c.name, *c.pg_enum, schema)
