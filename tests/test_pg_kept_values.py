@@ -210,3 +210,25 @@ def test_a_domain_over_citext_is_that_domain_again_where_the_target_has_citext(
         with pytest.raises(psycopg.errors.UniqueViolation):  # case is ignored still
             _load(second_pg, "INSERT INTO t VALUES (2, 'ann@example.com')")
         assert verify(pg_url, second_pg).ok
+
+
+def test_a_domain_over_citext_named_otherwise_in_the_target_arrives_as_citext(
+    pg_url: str, second_pg: str
+) -> None:
+    # Its CHECK names the source's citext ('@'::citext), which a target with citext off its
+    # search path cannot read: the domain was refused there, where the column can be citext.
+    _skip_without_citext(pg_url)
+    _load(pg_url, "CREATE EXTENSION citext")
+    _load(second_pg, "CREATE SCHEMA extensions; CREATE EXTENSION citext SCHEMA extensions")
+    _load(
+        pg_url,
+        "CREATE DOMAIN email AS citext CHECK (VALUE ~ '@');"
+        "CREATE TABLE t (id int PRIMARY KEY, e email UNIQUE);"
+        "INSERT INTO t VALUES (1, 'Ann@Example.com')",
+    )
+    report = migrate(pg_url, second_pg)
+    assert report.ok, [t.error for t in report.tables]
+    said = " ".join(report.tables[0].notes)
+    assert "email again on PostgreSQL targets that have citext" in said  # not this one
+    assert _column_types(second_pg)["e"] == "extensions.citext"
+    assert verify(pg_url, second_pg).ok

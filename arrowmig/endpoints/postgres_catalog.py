@@ -1045,8 +1045,8 @@ def _domain_column(
         # A domain over domains is created as one domain over the built-in type with the
         # rules of them all (DOMAIN_DEFINITION_SQL): the values and what the column accepts
         # are the source's, without a type of the target for each domain it is built on.
-        # One over citext is created where the target has citext (the plan spells it as the
-        # target does); elsewhere the column is what citext becomes there.
+        # One over citext is created where the target names citext as the source does (its
+        # CHECKs may name it: VALUE ~ '@'::citext); elsewhere the column is what citext is.
         domain_name, definition, schema = query(
             DOMAIN_DEFINITION_SQL + "WHERE t.oid = $1", (own_oid,)
         )[0]
@@ -1058,8 +1058,8 @@ def _domain_column(
             else ""
         )
         left = " and default" if defaulted else ""
-        targets = "PostgreSQL targets" + (" that have the citext extension" if over_citext else "")
-        others = "elsewhere" if over_citext else "on SQLite and DuckDB"
+        targets = "PostgreSQL targets" + (f" that have {formatted}" if over_citext else "")
+        others = "elsewhere as citext arrives," if over_citext else "on SQLite and DuckDB"
         note = (
             f"domain {domain} carried as {formatted}, the type it is built on{form} ({domain} "
             f"again on {targets}, created there with its CHECK constraints when "
