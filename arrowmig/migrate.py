@@ -65,6 +65,7 @@ from arrowmig.plan import (
     Stream,
     TablePlan,
     build_plan,
+    refuse_unreadable,
     select_tables,
     source_streams,
     split_note,
@@ -286,6 +287,9 @@ def _held_source(
         # with the plan's words), before anything is locked or written.
         with open_endpoint(source, schema=config.source_schema, read_only=True) as lister:
             names = select_tables(lister, config, parse_url(target).kind)[0]
+            # Refused as the plan refuses them, every missing GRANT named: the lock would
+            # fail first, on the first table or schema it may not read.
+            refuse_unreadable(lister, names)
             relations = [qualified(n, lister.schema) for n in names]
 
     def said(table: str, message: str) -> None:
@@ -642,7 +646,7 @@ def _transfer(
         )
         report.seconds = time.monotonic() - started  # the foreign keys are part of the run
     if report.interrupted is not None:
-        _mark_run("interrupted", target, config, run_id, basis, report)
+        _mark_run("interrupted", target, config, run_id, _with_failures(basis, report), report)
         _shared_sequences_left(plan, report)
     elif report.unfinished is not None:
         unfinished = {**_with_failures(basis, report), "unfinished": report.unfinished}
@@ -826,7 +830,8 @@ def _wrap_up(
 
 def _with_failures(basis: dict[str, object], report: MigrationReport) -> dict[str, object]:
     """The run's row's ``basis`` with each failed table's error: `arrowmig status` says
-    what failed, and what a resume would meet again, also of a run whose wrap-up failed."""
+    what failed, and what a resume would meet again, also of a run whose wrap-up failed or
+    that a signal stopped."""
     failed = {t.name: t.error for t in report.tables if t.status == "failed" and t.error}
     return {**basis, "failed": failed} if failed else basis
 

@@ -508,7 +508,7 @@ def build_plan(
     """
     target_dialect = dst.dialect if dst is not None else (dialect or "postgresql")
     names, skipped_views, run_notes = select_tables(src, config, target_dialect)
-    _refuse_unreadable(src, names)
+    refuse_unreadable(src, names)
     _refuse_names_equal_but_for_case(names, target_dialect)
     # The run records its progress in the target before it writes a row: a checkpoint table
     # it may not use would stop it at its first statement.
@@ -812,7 +812,7 @@ def _refuse_creating_beside_another_case(dst: Endpoint, name: str, mode: str) ->
     )
 
 
-def _refuse_unreadable(src: Source, names: list[str]) -> None:
+def refuse_unreadable(src: Source, names: list[str]) -> None:
     """Every privilege the user lacks to read the run's tables (a PostgreSQL source: USAGE,
     SELECT, a column SELECT is not granted on), named at once before anything is written:
     the read would fail halfway, after the target table was made."""
@@ -968,11 +968,18 @@ def _with_target_types(
     """A PostgreSQL source's enum and domain columns as that type of the target (created
     there when missing, refused here when one of that name differs; ``type_places`` says in
     which schema, ``read`` being the source's), and citext as the target's citext where it
-    has the extension; a --cast keeps its own type (``cast``: the table's columns given one)."""
+    has the extension (a domain over it that domain, where the target names citext as the
+    source does); a --cast keeps its own type (``cast``: the table's columns given one)."""
     if not any(c.pg_enum or c.pg_domain or is_citext(c) for c in source.columns):
         return source
     schemas = (read, (dst.schema if dst is not None else None) or "public")
     extension_type = getattr(dst, "extension_type", None)
+
+    def as_domain(c: Column, domain: tuple[str, str]) -> Column:
+        schema, there = place_type(placed, source.name, c, domain[0], schemas)
+        _check(dst, "check_domain", source.name, c.name, *domain, schema)
+        return replace(c, pg_type=there, pg_type_schema=schema)
+
     columns = []
     for c in source.columns:
         if is_citext(c) and c.name in cast:
@@ -981,15 +988,20 @@ def _with_target_types(
             citext = extension_type("citext", "citext", table=source.name, column=c.name)
             if citext is not None:  # the values travel as text, which citext takes as it is
                 c = replace(c, pg_type=citext, pg_binary=True, collation=None)
+                # A domain over citext is made again where the target names citext as the
+                # source does, as its CHECKs may ('@'::citext); elsewhere the column is the
+                # target's citext (its note says so).
+                if c.pg_domain and citext == c.source_type:
+                    c = as_domain(c, c.pg_domain)
+                else:
+                    c = replace(c, pg_domain=None)  # not a type to create: citext is there
         elif c.pg_enum:
             schema, there = place_type(placed, source.name, c, c.pg_enum[0], schemas)
             _check(dst, "check_enum", source.name, c.name, *c.pg_enum, schema)
             array = "[]" if c.source_type.endswith("]") else ""
             c = replace(c, pg_type=there + array, pg_type_schema=schema)
         elif c.pg_domain:
-            schema, there = place_type(placed, source.name, c, c.pg_domain[0], schemas)
-            _check(dst, "check_domain", source.name, c.name, *c.pg_domain, schema)
-            c = replace(c, pg_type=there, pg_type_schema=schema)
+            c = as_domain(c, c.pg_domain)
         columns.append(c)
     return replace(source, columns=tuple(columns))
 

@@ -202,18 +202,22 @@ def tables_of(runs: list[SchemaRun]) -> list[str]:
 
 
 def _refuse_unreadable(source: str, runs: list[SchemaRun]) -> None:
-    """Every schema's tables readable by this user (PostgreSQL privileges), checked before
+    refuse_unreadable_in(source, {run.schema: list(run.tables) for run in runs})
+
+
+def refuse_unreadable_in(source: str, tables: dict[str, list[str]]) -> None:
+    """Every schema's ``tables`` readable by this user (PostgreSQL privileges), checked before
     the first schema is written (found in a later schema, the earlier ones were moved), and
     every privilege missing named at once (one per run would take a run per grant)."""
     from arrowmig.endpoints.pg_privileges import refused_error
     from arrowmig.endpoints.postgres import PostgresEndpoint
 
     refusals, where, who = [], "", ""
-    for run in runs:
-        with open_endpoint(source, schema=run.schema, read_only=True) as src:
+    for schema, names in tables.items():
+        with open_endpoint(source, schema=schema, read_only=True) as src:
             if not isinstance(src, PostgresEndpoint):
                 return
-            found = src.read_refusals(list(run.tables))
+            found = src.read_refusals(names)
             if found:
                 refusals += found
                 where, who = src.url.redacted, src.current_user()
@@ -664,12 +668,13 @@ def verify_schemas(
         elif set(found[schema]) <= set(left_out.get(schema, [])):
             continue  # every table of the schema left out
         compared[schema] = chosen
-    relations = [
-        qualified(t, schema)
+    read = {
+        schema: chosen or [t for t in found[schema] if t not in left_out.get(schema, [])]
         for schema, chosen in compared.items()
-        for t in (chosen or [t for t in found[schema] if t not in left_out.get(schema, [])])
-    ]
-    with hold(relations) as held:
+    }
+    # Every missing GRANT named before the lock, which would fail on the first one only.
+    refuse_unreadable_in(source, read)
+    with hold([qualified(t, schema) for schema, names in read.items() for t in names]) as held:
         for schema, chosen in compared.items():
             report = verify_one(schema, chosen, left_out.get(schema, []), held)
             merged.level = report.level

@@ -48,6 +48,8 @@ def test_a_repeated_key_says_which_and_what_to_do(
     failed = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
     assert len(failed) == 1, failed
     assert key in failed[0]
+    # The server's words, without the driver's (PGRES_FATAL_ERROR, "Failed to execute COPY").
+    assert "PGRES_" not in failed[0] and "Failed to" not in failed[0]
     assert "--mode replace or truncate" in failed[0]
     assert "remove the duplicates" in failed[0]
 

@@ -154,17 +154,21 @@ def test_a_domain_over_an_array_is_that_domain_again_in_postgres(
     assert _sqlite_rows(lite, "SELECT a FROM t ORDER BY id") == [("[1,2,3]",), (None,)]
 
 
+def _skip_without_citext(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as con:
+        if not con.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'citext'"
+        ).fetchone():
+            pytest.skip("the server has no citext extension (postgresql-contrib)")
+
+
 def test_citext_in_a_schema_off_the_search_path_is_citext_again(
     pg_url: str, second_pg: str
 ) -> None:
     """Hosted servers install citext in a schema of its own (``extensions``): looked for on
     the search path only, it was not found, the column became text (the copy then took
     case-duplicates the source refuses) and the report said to create the extension."""
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        if not con.execute(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'citext'"
-        ).fetchone():
-            pytest.skip("the server has no citext extension (postgresql-contrib)")
+    _skip_without_citext(pg_url)
     for url in (pg_url, second_pg):
         _load(url, "CREATE SCHEMA extensions; CREATE EXTENSION citext SCHEMA extensions")
     _load(
@@ -180,3 +184,51 @@ def test_citext_in_a_schema_off_the_search_path_is_citext_again(
         with pytest.raises(psycopg.errors.UniqueViolation):
             _load(second_pg, "INSERT INTO t VALUES (2, 'ann@example.com')")
         assert verify(pg_url, second_pg).ok
+
+
+@pytest.mark.parametrize("where", ["public", "extensions"])
+def test_a_domain_over_citext_is_that_domain_again_where_the_target_has_citext(
+    pg_url: str, second_pg: str, where: str
+) -> None:
+    """A domain over citext became plain citext in a target that has citext: its CHECK was
+    lost, and the target took the e-mail address without an '@' that the source refuses."""
+    _skip_without_citext(pg_url)
+    for url in (pg_url, second_pg):
+        _load(url, f"CREATE SCHEMA IF NOT EXISTS {where}; CREATE EXTENSION citext SCHEMA {where}")
+    _load(
+        pg_url,
+        f"CREATE DOMAIN email AS {where}.citext CHECK (VALUE ~ '@');"
+        "CREATE TABLE t (id int PRIMARY KEY, e email UNIQUE);"
+        "INSERT INTO t VALUES (1, 'Ann@Example.com')",
+    )
+    for config in (MigrationConfig(), DECODED_AGAIN):
+        report = migrate(pg_url, second_pg, config=config)
+        assert report.ok, [t.error for t in report.tables]
+        assert _column_types(second_pg)["e"] == "email"
+        with pytest.raises(psycopg.errors.CheckViolation):
+            _load(second_pg, "INSERT INTO t VALUES (2, 'no-at-sign')")
+        with pytest.raises(psycopg.errors.UniqueViolation):  # case is ignored still
+            _load(second_pg, "INSERT INTO t VALUES (2, 'ann@example.com')")
+        assert verify(pg_url, second_pg).ok
+
+
+def test_a_domain_over_citext_named_otherwise_in_the_target_arrives_as_citext(
+    pg_url: str, second_pg: str
+) -> None:
+    # Its CHECK names the source's citext ('@'::citext), which a target with citext off its
+    # search path cannot read: the domain was refused there, where the column can be citext.
+    _skip_without_citext(pg_url)
+    _load(pg_url, "CREATE EXTENSION citext")
+    _load(second_pg, "CREATE SCHEMA extensions; CREATE EXTENSION citext SCHEMA extensions")
+    _load(
+        pg_url,
+        "CREATE DOMAIN email AS citext CHECK (VALUE ~ '@');"
+        "CREATE TABLE t (id int PRIMARY KEY, e email UNIQUE);"
+        "INSERT INTO t VALUES (1, 'Ann@Example.com')",
+    )
+    report = migrate(pg_url, second_pg)
+    assert report.ok, [t.error for t in report.tables]
+    said = " ".join(report.tables[0].notes)
+    assert "email again on PostgreSQL targets that have citext" in said  # not this one
+    assert _column_types(second_pg)["e"] == "extensions.citext"
+    assert verify(pg_url, second_pg).ok

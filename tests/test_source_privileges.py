@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from arrowmig import MigrationConfig, SchemaError, migrate
+from arrowmig import MigrationConfig, SchemaError, migrate, verify
 from tests.dbutil import as_role, pg_exec, pg_rows
 
 pytestmark = pytest.mark.postgres
@@ -98,3 +98,29 @@ def test_every_missing_privilege_is_named_in_one_error(
     assert "2 privileges missing" in said and "--exclude cols,secret" in said
     config = MigrationConfig(source_schema="a", exclude=("cols", "secret"))
     assert migrate(as_reader, str(target), config=config).ok
+
+
+def test_a_schema_without_usage_is_refused_with_its_grant_before_the_lock(
+    pg_url: str, second_pg: str, tmp_path: Path, reader: tuple[str, str]
+) -> None:
+    # The lock of the run's tables met it first: "permission denied for schema app; run
+    # again", which no run again mends.
+    role, as_reader = reader
+    pg_exec(pg_url, "CREATE SCHEMA app; CREATE TABLE app.t (id int); CREATE SCHEMA b")
+    pg_exec(pg_url, "CREATE TABLE b.u (id int)")
+    pg_exec(second_pg, "CREATE SCHEMA app; CREATE TABLE app.t (id int)")
+    target = tmp_path / "out.duckdb"
+    calls = [
+        lambda: migrate(as_reader, str(target), config=MigrationConfig(source_schema="app")),
+        lambda: verify(as_reader, second_pg, source_schema="app", target_schema="app"),
+        lambda: verify(as_reader, second_pg, source_schema="app,b"),
+    ]
+    for call in calls:
+        with pytest.raises(SchemaError) as refused:
+            call()
+        said = str(refused.value)
+        assert refused.value.exit_code == 2
+        assert f'GRANT USAGE ON SCHEMA "app" TO "{role}"' in said
+        assert f'GRANT SELECT ON "app"."t" TO "{role}"' in said
+        assert "run again" not in said
+    assert not target.exists()

@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from arrowmig.report import MigrationReport
 from arrowmig.status import runs_of
 from tests.dbutil import as_role, sqlite_table
 
@@ -382,41 +383,77 @@ def test_a_run_whose_wrap_up_failed_is_recorded_failed_with_why_not_interrupted(
     assert f"{run['run_id']} not finished: the rows committed are kept" in shown
 
 
+def _append_ended_in_wrap_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: BaseException
+) -> tuple[MigrationReport, str]:
+    """An append of ``events`` into a target holding one of its keys (the table fails), whose
+    wrap-up then raises ``ending``: its report and the target."""
+    import importlib
+
+    import arrowmig
+    from arrowmig.errors import Interrupted
+
+    source = _rows_source(tmp_path / "events.db", 300)
+    create = "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL)"
+    target = sqlite_table(tmp_path / "out.db", create, [(7, "there already", 0)])
+
+    def ended(*_args: object) -> None:
+        raise ending
+
+    monkeypatch.setattr(importlib.import_module("arrowmig.migrate"), "add_pg_definitions", ended)
+    config = arrowmig.MigrationConfig(mode="append")
+    try:
+        report = arrowmig.migrate(str(source), str(target), config=config)
+    except Interrupted as stop:
+        assert stop.report is not None
+        report = stop.report
+    finally:
+        monkeypatch.undo()
+    assert [t.name for t in report.failed] == ["events"]
+    return report, str(target)
+
+
+def _failed_table_shown(target: str, state: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """``arrowmig status`` of a run in ``state`` whose table ``events`` failed: its error, and
+    what to fix before a --resume, are shown; the rest of what it printed."""
+    from arrowmig.cli import main
+
+    (run,) = runs_of(target)
+    assert run["state"] == state
+    (table,) = run["tables"]
+    assert table["state"] == "failed"
+    assert "key (id)=(7) is in the target table already" in table["error"]
+    assert run["fix_first"].startswith("remove the duplicates first")
+    capsys.readouterr()
+    assert main(["status", target]) == 0
+    shown = capsys.readouterr().err
+    assert f"{run['run_id']} events: failed, 0 rows: writing 'events'" in shown
+    assert f"{run['run_id']} before continuing: remove the duplicates first" in shown
+    return shown.replace(run["run_id"], "RUN")
+
+
 def test_a_run_whose_wrap_up_failed_keeps_its_failed_tables_errors_for_status(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # status called the run failed, and its table that failed "prepared, 0 rows", without
     # its error or what to fix before a --resume: the run's row kept only why it was not
     # finished.
-    import importlib
-
-    import arrowmig
-    from arrowmig.cli import main
     from arrowmig.errors import TransferError
 
-    source = _rows_source(tmp_path / "events.db", 300)
-    create = "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL)"
-    target = sqlite_table(tmp_path / "out.db", create, [(7, "there already", 0)])
+    disk_full = TransferError("could not extend file: No space left on device")
+    report, target = _append_ended_in_wrap_up(tmp_path, monkeypatch, disk_full)
+    assert report.unfinished is not None
+    shown = _failed_table_shown(target, "failed", capsys)
+    assert "RUN not finished: the rows committed are kept" in shown
 
-    def disk_full(*_args: object) -> None:
-        raise TransferError("could not extend file: No space left on device")
 
-    monkeypatch.setattr(
-        importlib.import_module("arrowmig.migrate"), "add_pg_definitions", disk_full
-    )
-    config = arrowmig.MigrationConfig(mode="append")
-    report = arrowmig.migrate(str(source), str(target), config=config)
-    assert report.unfinished is not None and [t.name for t in report.failed] == ["events"]
-    monkeypatch.undo()
-    (run,) = runs_of(str(target))
-    assert run["state"] == "failed"
-    (table,) = run["tables"]
-    assert table["state"] == "failed"
-    assert "key (id)=(7) is in the target table already" in table["error"]
-    assert run["fix_first"].startswith("remove the duplicates first")
-    capsys.readouterr()
-    assert main(["status", str(target)]) == 0
-    shown = capsys.readouterr().err
-    assert f"{run['run_id']} events: failed, 0 rows: writing 'events'" in shown
-    assert f"{run['run_id']} not finished: the rows committed are kept" in shown
-    assert f"{run['run_id']} before continuing: remove the duplicates first" in shown
+def test_a_run_stopped_in_its_wrap_up_keeps_its_failed_tables_errors_for_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As a run whose wrap-up failed: status said "prepared, 0 rows" of the table that failed,
+    # without its error or what to fix before the --resume it advises.
+    from arrowmig.errors import StopRequested
+
+    report, target = _append_ended_in_wrap_up(tmp_path, monkeypatch, StopRequested("SIGTERM"))
+    assert report.interrupted == "SIGTERM"
+    _failed_table_shown(target, "interrupted", capsys)

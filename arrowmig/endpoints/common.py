@@ -129,15 +129,23 @@ def is_transient(exc: BaseException) -> bool:
     return bool(_TRANSIENT_WORDS.search(str(exc)))
 
 
+_DRIVER_STEPS = re.compile(
+    r"^(?:(?:Failed to [A-Za-z ]+?(?: '.*?')?|Execution error \[\w+\]|could not begin COPY):\s*"
+    r"(?:PGRES_[A-Z_]+\s+)?)+(?=ERROR:)",
+    re.DOTALL,
+)
+"""What libpq's ADBC driver says it was doing before the server's own ``ERROR:`` (``Failed to
+execute prepared statement: PGRES_FATAL_ERROR``, ``Execution error [PGRES_FATAL_ERROR]:``,
+``Failed to execute query: could not begin COPY:``): of no use to a user, who ran none of it."""
+
+
 def short_driver_message(exc: BaseException) -> str:
     """The first meaningful line of a driver error, without driver boilerplate (the ADBC
     status, the statement it ran), and the server's DETAIL when it gives one: which key."""
     text = str(exc).strip()
     text = re.sub(r"^[A-Z][A-Z_]+\s*:\s*", "", text)
     text = re.sub(r"^\[(?:SQLite|libpq)\]\s*", "", text)
-    text = re.sub(
-        r"^Failed to (?:execute|prepare) query(?: '.*?')?: (?=ERROR:)", "", text, flags=re.DOTALL
-    )
+    text = _DRIVER_STEPS.sub("", text)
     text = re.sub(r"^ERROR:\s+", "", text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:

@@ -483,6 +483,12 @@ def _lock_error(where: str, exc: Exception, stopping: bool) -> ArrowmigError:
         )
     elif state == "42P01":
         hint = "a table of the run was dropped meanwhile: run again"
+    elif state == "42501":  # insufficient_privilege: revoked since the run checked it
+        hint = (
+            "grant this user what the server names (GRANT USAGE ON SCHEMA, GRANT SELECT ON the "
+            "table), or leave the table out with --exclude; arrowmig plan names every GRANT "
+            "missing"
+        )
     elif state == "53200":  # out of shared memory: one lock per table, as pg_dump takes them
         hint = (
             "the server's lock table is too small for a lock on every table of the run: raise "

@@ -1103,11 +1103,14 @@ def _domain_column(
     # that type (a domain over money or an array is read as money or an array is).
     base = _described_base(query, col, typtype, int(base_oid), int(element_oid), element_typtype)
     kept = not base.notes or base.pg_type is not None or base.pg_enum is not None
-    kept = kept or is_citext(base)
-    if int(base_oid) < FIRST_USER_OID and kept and base.pg_enum is None:
+    over_citext = is_citext(base)
+    kept = kept or over_citext
+    if (int(base_oid) < FIRST_USER_OID or over_citext) and kept and base.pg_enum is None:
         # A domain over domains is created as one domain over the built-in type with the
         # rules of them all (DOMAIN_DEFINITION_SQL): the values and what the column accepts
         # are the source's, without a type of the target for each domain it is built on.
+        # One over citext is created where the target names citext as the source does (its
+        # CHECKs may name it: VALUE ~ '@'::citext); elsewhere the column is what citext is.
         domain_name, definition, schema = query(
             DOMAIN_DEFINITION_SQL + "WHERE t.oid = $1", (own_oid,)
         )[0]
@@ -1119,14 +1122,16 @@ def _domain_column(
             else ""
         )
         left = " and default" if defaulted else ""
+        targets = "PostgreSQL targets" + (f" that have {formatted}" if over_citext else "")
+        others = "elsewhere as citext arrives," if over_citext else "on SQLite and DuckDB"
         note = (
             f"{_DOMAIN_NOTE}{domain} carried as {formatted}, the type it is built on{form} ({domain} "
-            f"again on PostgreSQL targets, created there with its CHECK constraints when "
-            f"missing{chain}{elsewhere}; on SQLite and DuckDB without its CHECK "
-            f"constraints{left})"
+            f"again on {targets}, created there with its CHECK constraints when "
+            f"missing{chain}{elsewhere}; {others} without its CHECK constraints{left})"
         )
         made = (str(domain_name), str(definition))
-        return replace(base, notes=(note,), pg_domain=made, pg_type_schema=str(schema))
+        notes = (*base.notes, note) if over_citext else (note,)  # citext's says what it becomes
+        return replace(base, notes=notes, pg_domain=made, pg_type_schema=str(schema))
     if kept:
         note = (
             f"{_DOMAIN_NOTE}{domain} carried as {formatted}, the type it is built on "
