@@ -30,6 +30,15 @@ def file_on_the_way(directory: Path) -> Path | None:
     return None
 
 
+def read_only_file_system(path: Path) -> bool:
+    """Whether ``path`` is on a file system mounted read-only (EROFS): no change of its
+    permissions, nor being root, makes it writable."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False  # what cannot be looked at is said by the checks that follow
+
+
 def check_writable(directory: Path, what: str, option: str) -> None:
     """Make ``directory`` and write a file in it, or raise UsageError: ``cannot write {what}
     to ...`` with the way on, ``option``. For folders written late in a run, refused before
@@ -62,7 +71,13 @@ def refuse_unwritable_file(target: str, dialect: str) -> None:
             f"cannot create {kind} file {target!r}: folder {str(path.parent)!r} is missing",
             hint="create the folder first",
         )
-    if not os.access(path if path.exists() else path.parent, os.W_OK):
+    written = path if path.exists() else path.parent
+    if read_only_file_system(written):
+        raise ConnectError(
+            f"cannot write {kind} file {target!r}: {str(written)!r} is on a read-only file system",
+            hint="write to a file system mounted read-write (or remount this one so)",
+        )
+    if not os.access(written, os.W_OK):
         raise ConnectError(
             f"cannot write {kind} file {target!r}: "
             + ("the file is read-only" if path.exists() else "its folder is not writable"),

@@ -98,7 +98,7 @@ from arrowmig.target_names import with_target_schema
 from arrowmig.urls import EndpointUrl, parse_url
 
 if TYPE_CHECKING:
-    from arrowmig.endpoints.pg_hold import HeldSnapshot
+    from arrowmig.endpoints.pg_hold import Blocker, HeldSnapshot
 
 __all__ = ["StopRequested", "explain", "migrate", "transfer"]
 
@@ -168,6 +168,7 @@ def _migrate(
     inner = SummaryLast(sink) if held_back else sink
     # The verify, and every schema's run, within the run's hold on a DuckDB target.
     with contextlib.ExitStack() as hold:
+        hold.enter_context(_target_locks_said(target, config, sink))
         # A stop as the hold is taken (DuckDB's module loading, the source's locks) comes
         # before anything is written: said so, not as a run to resume.
         with _stopped_before_writing([]):
@@ -297,6 +298,26 @@ def _held_source(
 
     with hold_source(source, relations, config.lock_wait_s, said) as held:
         yield held
+
+
+@contextmanager
+def _target_locks_said(target: str, config: MigrationConfig, sink: ProgressSink) -> Iterator[None]:
+    """A PostgreSQL target's table another session keeps locked is said while the run waits
+    for it, as a source's is (``waiting`` events): the run was silent for minutes."""
+    if parse_url(target).kind != "postgresql":
+        yield
+        return
+    from arrowmig.endpoints.pg_target_locks import watching_target_locks
+
+    def said(table: str, blocker: Blocker) -> None:
+        message = (
+            f"waiting for a lock on {table} held by {blocker.said()}: a statement on the "
+            f"target waits for a lock up to --batch-timeout ({config.batch_timeout_s:g} s)"
+        )
+        sink.emit(Event("waiting", table=table, message=message))
+
+    with watching_target_locks(target, said):
+        yield
 
 
 def _unlocked_note(tables: tuple[str, ...]) -> str:

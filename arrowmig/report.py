@@ -80,6 +80,9 @@ class MigrationReport:
     skipped_views: list[str] = field(default_factory=list)
     interrupted: str | None = None
     """The signal name when the run was stopped by SIGINT or SIGTERM."""
+    verify_interrupted: str | None = None
+    """The signal name when ``--verify`` was stopped: the load had finished (nothing to
+    resume), its tables are in ``verify.not_verified``, and the exit code is the signal's."""
     unfinished: str | None = None
     """Why the run stopped after its tables without finishing (their keys, foreign keys, its
     own completion): the target was lost for good. The rows in stay; ``--resume`` finishes."""
@@ -158,8 +161,9 @@ class MigrationReport:
     def exit_code(self) -> int:
         """The CLI's: 0 ok, 1 finished with failures (or differences), 2 a damaged SQLite
         file, 130/143 interrupted."""
-        if self.interrupted:
-            return EXIT_SIGNAL.get(self.interrupted, 130)
+        stopped = self.interrupted or self.verify_interrupted
+        if stopped:
+            return EXIT_SIGNAL.get(stopped, 130)
         if self.damaged:
             return 2
         return 0 if self.ok else 1
@@ -217,6 +221,7 @@ class MigrationReport:
             "retries": self.retries,
             "skipped_views": self.skipped_views,
             "interrupted": self.interrupted,
+            "verify_interrupted": self.verify_interrupted,
             "unfinished": self.unfinished,
             "damaged": self.damaged,
             "run_id": self.run_id,

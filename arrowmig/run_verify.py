@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from arrowmig.config import MigrationConfig
+from arrowmig.errors import StopRequested, raised_by_ctrl_c, stop_behind
 from arrowmig.names import written
 from arrowmig.report import MigrationReport
 from arrowmig.schemas import several_schemas
@@ -27,7 +28,8 @@ def verify_run(
     from arrowmig.verifier import verify
     from arrowmig.verify_report import VerifyReport
 
-    loaded = [t.name for t in report.tables if t.status == "done"] + report.done_before
+    names = [t.name for t in report.tables if t.status == "done"] + report.done_before
+    loaded = names
     if several_schemas(config.source_schema) is None:
         # Written as --tables takes them (a run of several schemas names them so already):
         # verify reads '"x.y"' as the table x.y, as migrate does.
@@ -37,17 +39,39 @@ def verify_run(
         for t in report.tables
         if t.status != "done"
     }
+    result = VerifyReport(source=report.source, target=report.target, level="checksum")
     if loaded:
-        result = verify(
-            source,
-            target,
-            tables=loaded,
-            source_schema=config.source_schema,
-            target_schema=config.target_schema,
-            lock_wait_s=config.lock_wait_s,
-            held=held,
-        )
-    else:
-        result = VerifyReport(source=report.source, target=report.target, level="checksum")
+        try:
+            result = verify(
+                source,
+                target,
+                tables=loaded,
+                source_schema=config.source_schema,
+                target_schema=config.target_schema,
+                lock_wait_s=config.lock_wait_s,
+                held=held,
+            )
+        except (Exception, KeyboardInterrupt, StopRequested) as exc:
+            # The load has ended and is recorded so (--resume has nothing to do): the user
+            # gets its report, the verify said not run, and the signal's exit code.
+            stopped = _stopped_by(exc)
+            if stopped is None:
+                raise
+            report.verify_interrupted = stopped
+            why = f"verify stopped by {stopped}: run `arrowmig verify` to check the copy"
+            result.not_verified.update(dict.fromkeys(names, why))
+            report.notes.append(
+                f"--verify was stopped by {stopped} after the load had ended (--resume has "
+                "nothing left to do): to check the copy, run `arrowmig verify` with the same "
+                "source and target"
+            )
     result.not_verified.update(not_loaded)
     report.verify = result
+
+
+def _stopped_by(exc: BaseException) -> str | None:
+    """The signal that stopped the verify (SIGINT, SIGTERM), or None for an error."""
+    if isinstance(exc, KeyboardInterrupt) or raised_by_ctrl_c(exc):
+        return "SIGINT"
+    stop = exc if isinstance(exc, StopRequested) else stop_behind(exc)
+    return None if stop is None else stop.signal_name

@@ -23,7 +23,13 @@ from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDet
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
 from arrowmig.endpoints.base import Endpoint, Source
-from arrowmig.endpoints.common import KEY_SEQUENCES_LEFT, together
+from arrowmig.endpoints.common import (
+    DISK_FULL_HINT,
+    KEY_SEQUENCES_LEFT,
+    disk_full,
+    short_driver_message,
+    together,
+)
 from arrowmig.endpoints.pg_hold import snapshot_lost
 from arrowmig.errors import (
     ArrowmigError,
@@ -873,7 +879,10 @@ class _Skipped(Exception):
 
 
 def unexpected(exc: Exception) -> TransferError:
-    """A table's failure on an error arrowmig has no words of its own for, said as it came."""
+    """A table's failure on an error arrowmig has no words of its own for, said as it came;
+    one of a full disk (DuckDB's fatal checkpoint) on one line, with the way on."""
+    if disk_full(exc):
+        return TransferError(short_driver_message(exc), hint=DISK_FULL_HINT)
     return TransferError(f"unexpected {type(exc).__name__}: {exc}")
 
 

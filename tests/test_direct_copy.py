@@ -117,8 +117,8 @@ def test_a_connection_killed_mid_table_is_retried_without_a_row_lost_or_doubled(
         with psycopg.connect(pg_url, autocommit=True) as con:
             found = con.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND application_name = %s",
-                (database, APPLICATION_NAME),
+                "WHERE datname = %s AND application_name LIKE %s",
+                (database, f"{APPLICATION_NAME} pid %"),
             ).fetchall()
         killed.append(len(found))
 
@@ -152,8 +152,8 @@ def test_a_backend_killed_inside_its_copy_is_retried_from_the_last_committed_key
             for _ in range(3000):
                 found = con.execute(
                     "SELECT pid, query FROM pg_stat_activity WHERE datname = %s "
-                    "AND application_name = %s AND state = 'active' AND query ILIKE 'COPY%%'",
-                    (database, APPLICATION_NAME),
+                    "AND application_name LIKE %s AND state = 'active' AND query ILIKE 'COPY%%'",
+                    (database, f"{APPLICATION_NAME} pid %"),
                 ).fetchall()
                 if found:
                     con.execute("SELECT pg_terminate_backend(%s)", (found[0][0],))

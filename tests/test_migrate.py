@@ -1231,6 +1231,37 @@ def test_a_sqlite_file_that_cannot_be_read_is_named_with_what_to_do(tmp_path: Pa
 
 
 @pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("mount") is None,
+    reason="needs root to mount a file system read-only",
+)
+def test_a_target_on_a_read_only_file_system_is_said_so(tmp_path: Path) -> None:
+    # Said "its folder is not writable ... or change its permissions": no permission helps.
+    source = make_sqlite(tmp_path / "src.db", "CREATE TABLE t (a); INSERT INTO t VALUES (1);")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], check=True)
+    try:
+        assert arrowmig.migrate(source, str(folder / "old.db")).ok
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        for target, where in [
+            (folder / "new.db", folder),
+            (folder / "new.duckdb", folder),
+            (folder / "old.db", folder / "old.db"),
+        ]:
+            with pytest.raises(ConnectError) as refused:
+                arrowmig.migrate(
+                    source, str(target), config=arrowmig.MigrationConfig(mode="append")
+                )
+            assert str(refused.value) == (
+                f"cannot write {'DuckDB' if target.suffix == '.duckdb' else 'SQLite'} file "
+                f"'{target}': '{where}' is on a read-only file system; write to a file system "
+                "mounted read-write (or remount this one so)"
+            )
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("setpriv") is None,
     reason="needs root and setpriv to run as a user without write access",
 )

@@ -10,6 +10,7 @@ error a full disk gives (SQLITE_FULL, "database or disk is full").
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -22,11 +23,12 @@ import duckdb
 import pytest
 
 import arrowmig.endpoints.duckdb as duckdb_endpoint
-from arrowmig import Event, MigrationConfig, TransferError, migrate
+from arrowmig import ConnectError, Event, MigrationConfig, TransferError, migrate
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.sqlite import SQLiteEndpoint
 from arrowmig.report import MigrationReport, TableReport
+from arrowmig.runner import unexpected
 
 ROWS = 20_000
 
@@ -248,3 +250,53 @@ def test_duckdb_disk_full_as_the_index_is_built_names_it_and_resume_builds_it(
     assert again.exit_code == 0, [t.error for t in again.tables]
     assert "index ix_notes_body" in _only(again).built
     assert _built_in_duckdb(target) == (["notes"], ["ix_notes_body"])
+
+
+def _fill_duckdb_until_fatal(execute: Callable[[str], object]) -> BaseException:
+    """Tables written into a DuckDB file until its disk is full, then its checkpoint: DuckDB's
+    fatal error (it invalidates the database), as it comes."""
+    with contextlib.suppress(Exception):  # the write-ahead log's commit, refused
+        for i in range(20):
+            execute(
+                f"CREATE TABLE t{i} AS SELECT range id, md5(range::varchar) h FROM range(100000)"
+            )
+    with pytest.raises(Exception) as fatal:
+        execute("CHECKPOINT")
+    return fatal.value
+
+
+def test_duckdb_invalidated_by_a_full_disk_says_the_full_disk_on_one_line(
+    small_disk: Path,
+) -> None:
+    # Once a checkpoint met the full disk, DuckDB failed every later statement with "FATAL
+    # Error: ... The database must be restarted prior to being used again", the cause on a
+    # second line: the run said that (cut to its first line, or whole over two lines, as
+    # "unexpected FatalException"), with no word of the disk nor of the way on.
+    room = shutil.disk_usage(small_disk).free - 12 * 1024 * 1024
+    (small_disk / "ballast").write_bytes(b"\0" * room)
+    url = f"duckdb:///{small_disk}/t.duckdb"
+    with open_endpoint(url, create=True) as dst:
+        _fill_duckdb_until_fatal(dst.execute)
+        with pytest.raises(ConnectError) as reopened:
+            open_endpoint(url).close()
+    said = str(reopened.value)
+    assert "\n" not in said and "restarted" not in said and "FATAL" not in said
+    assert said.startswith(f"cannot open DuckDB file '{small_disk}/t.duckdb': Failed to create ")
+    assert "No space left on device; free space on the disk that holds it, then run " in said
+    # What the run says of a table that met it unawares (a driver error it has no words for).
+    for written in small_disk.glob("t.duckdb*"):
+        written.unlink()
+    con = duckdb.connect(str(small_disk / "raw.duckdb"))
+    try:
+        _fill_duckdb_until_fatal(con.execute)
+        with pytest.raises(duckdb.FatalException) as invalidated:
+            con.execute("SELECT 1")
+    finally:
+        con.close()  # the file let go of: its disk is unmounted next
+    assert "restarted" in str(invalidated.value)  # DuckDB's own words, for the record
+    failure = unexpected(invalidated.value)
+    assert "\n" not in str(failure) and "unexpected" not in str(failure)
+    assert str(failure).endswith(
+        "No space left on device; free space on the target's disk, then run the same command "
+        "with --resume (committed batches are kept)"
+    )

@@ -7,6 +7,7 @@ The run is made slow enough to be caught in the middle by small batches (200 row
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -145,6 +146,68 @@ def test_signal_to_a_sqlite_target_prints_a_partial_report(
     assert err.rstrip().endswith(
         "run the same command again with --resume (committed rows are kept)"
     )
+
+
+def _run_state(target: Path) -> str | None:
+    """The run's state as the SQLite target records it (None until it is recorded)."""
+    with contextlib.closing(sqlite3.connect(target, timeout=5)) as con:
+        try:
+            found = con.execute(
+                "SELECT state FROM _arrowmig_checkpoints WHERE table_name = '*'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # not created yet
+            return None
+    return None if found is None else str(found[0])
+
+
+VERIFIED_ROWS = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def slow_to_verify(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A table whose checksum takes seconds: a signal sent once the run is complete lands in
+    the verify, not in what the run does after marking itself complete (a few milliseconds)."""
+    path = tmp_path_factory.mktemp("verify") / "wide.db"
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL)")
+        con.execute(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+            "INSERT INTO t SELECT i, i * 7, 'row ' || i, i * 0.5 FROM s",
+            (VERIFIED_ROWS,),
+        )
+        con.commit()
+    return path
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_verify_of_a_finished_load_keeps_the_report(
+    slow_to_verify: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    # The report was lost (stderr, --json and the log file), and the one line said to
+    # --resume "committed rows are kept", which then said there was nothing to resume.
+    target, log = tmp_path / "out.db", tmp_path / "run.log"
+    proc = _start(slow_to_verify, target, "--verify", "--json", "--log-file", str(log))
+    end = time.monotonic() + 60
+    while _run_state(target) != "complete" and time.monotonic() < end:
+        time.sleep(0.005)
+    time.sleep(0.3)  # past putting back the file's journal mode, into the verify
+    assert proc.poll() is None, "the verify ended before the signal: make the table bigger"
+    proc.send_signal(sig)
+    code, out, err = _finish(proc)
+    name = signal.Signals(sig).name
+    assert code == {"SIGTERM": 143, "SIGINT": 130}[name], err
+    assert "Traceback" not in err and "--resume (committed" not in err
+    report = json.loads(out)
+    assert report["exit_code"] == code and report["verify_interrupted"] == name
+    assert report["interrupted"] is None and report["rows"] == VERIFIED_ROWS
+    assert report["verify"]["not_verified"] == {
+        "t": f"verify stopped by {name}: run `arrowmig verify` to check the copy"
+    }
+    assert f"VERIFY STOPPED BY {name} (the load had ended): 1,000,000 rows" in err
+    assert "run `arrowmig verify` with the same source and target" in err
+    assert _sqlite_count(target) == VERIFIED_ROWS
+    logged = log.read_text()
+    assert '"verify_interrupted": "' + name in logged and f"exit code {code}" in logged
 
 
 def test_sigterm_before_the_streams_start_exits_143_without_a_traceback(

@@ -88,6 +88,8 @@ def report_text(report: MigrationReport) -> str:
     state = "done" if report.ok else "FINISHED WITH FAILURES"
     if report.interrupted:
         state = "INTERRUPTED"
+    elif report.verify_interrupted:
+        state = f"VERIFY STOPPED BY {report.verify_interrupted} (the load had ended)"
     elif report.unfinished:
         state = "NOT FINISHED"
     elif report.damaged:

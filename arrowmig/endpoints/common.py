@@ -143,7 +143,13 @@ def short_driver_message(exc: BaseException) -> str:
     """The first meaningful line of a driver error, without driver boilerplate (the ADBC
     status, the statement it ran), and the server's DETAIL when it gives one: which key."""
     text = str(exc).strip()
-    text = re.sub(r"^[A-Z][A-Z_]+\s*:\s*", "", text)
+    # DuckDB, once a fatal error (a checkpoint its full disk refused) has invalidated a
+    # database, fails each later statement with "The database must be restarted", the
+    # cause on a second line: the cause is what the user can act on.
+    original = re.search(r'^Original error: "(.*)"$', text, re.MULTILINE)
+    if original:
+        text = original.group(1)
+    text = re.sub(r"^(?:[A-Z][A-Z_]+|FATAL Error)\s*:\s*", "", text)
     text = re.sub(r"^\[(?:SQLite|libpq)\]\s*", "", text)
     text = _DRIVER_STEPS.sub("", text)
     text = re.sub(r"^ERROR:\s+", "", text)

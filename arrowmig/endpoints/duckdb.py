@@ -22,6 +22,7 @@ from arrowmig.endpoints.common import (
     KEY_SEQUENCES_LEFT,
     BaseEndpoint,
     build_keys,
+    disk_full,
     generated_column,
     holds_sqlite_header,
     index_name_taken,
@@ -494,9 +495,14 @@ class DuckDBEndpoint(BaseEndpoint):
                     f"{url.target!r} is a SQLite database, not a DuckDB file",
                     hint=f"name it sqlite:///{url.target}",
                 ) from exc
+            hint = memory_hint(DUCKDB_MEMORY_LIMIT) if out_of_memory(str(exc)) else None
+            if disk_full(exc):  # its write-ahead log replayed, or a checkpoint, as it opens
+                hint = (
+                    "free space on the disk that holds it, then run the command again (a "
+                    "migration with --resume: its committed batches are kept)"
+                )
             raise ConnectError(
-                f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}",
-                hint=memory_hint(DUCKDB_MEMORY_LIMIT) if out_of_memory(str(exc)) else None,
+                f"cannot open DuckDB file {url.target!r}: {short_driver_message(exc)}", hint=hint
             ) from exc
 
     @property

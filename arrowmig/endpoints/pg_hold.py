@@ -158,7 +158,7 @@ def _wait_for_locks(holder: _Holder, url: str, lock_wait_s: float, on_wait: OnWa
                 return None  # still connecting: no lock asked for yet
             with contextlib.suppress(ArrowmigError):
                 if monitor is None:
-                    monitor = opened.enter_context(_monitor(url))
+                    monitor = opened.enter_context(monitor_connection(url))
                 return blocker_of(monitor, holder.pid)
             return None
 
@@ -206,7 +206,8 @@ def _lock_wait_error(url: str, found: Blocker | None, lock_wait_s: float) -> Con
 
 
 @contextlib.contextmanager
-def _monitor(url: str) -> Iterator[PostgresEndpoint]:
+def monitor_connection(url: str) -> Iterator[PostgresEndpoint]:
+    """A connection of its own for looking at who waits for whom (``pg_locks``)."""
     from arrowmig.endpoints.postgres import PostgresEndpoint
     from arrowmig.urls import parse_url
 
@@ -319,7 +320,7 @@ class _Holder:
                     said[pid] = now - began
                     with contextlib.suppress(ArrowmigError):
                         if monitor is None:
-                            monitor = opened.enter_context(_monitor(self.url))
+                            monitor = opened.enter_context(monitor_connection(self.url))
                         found = blocker_of(monitor, pid)
                         if found is not None:
                             self.on_wait(

@@ -17,6 +17,7 @@ which lets the other threads run.
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import struct
 from collections.abc import Generator, Iterator
@@ -28,7 +29,7 @@ BINARY_TRAILER = b"\xff\xff"
 """A binary COPY ends with a field count of -1."""
 
 APPLICATION_NAME = "arrowmig-copy"
-"""How these connections show in pg_stat_activity."""
+"""How these connections show in pg_stat_activity (with the process's pid: ``session_name``)."""
 
 PINNED_SETTINGS = (
     ("DateStyle", "ISO"),
@@ -74,8 +75,16 @@ PIN_SESSION_SQL = "SELECT " + ", ".join(
 )
 """One statement (one round trip) that pins them for the rest of the session, once it commits."""
 
-_SESSION = f"{PIN_SESSION_SQL}; SET application_name = '{APPLICATION_NAME}'"
-"""Text inside a binary COPY travels in the client encoding."""
+
+def session_name(kind: str) -> str:
+    """A session's application_name, naming the process: a run's watch on its target's locks
+    (``target_locks``) tells its own sessions from another run's."""
+    return f"{kind} pid {os.getpid()}"
+
+
+def named_session_sql(settings_sql: str, kind: str) -> str:
+    """``settings_sql`` (a ``SELECT set_config(...), ...``) that also names the session."""
+    return f"{settings_sql}, set_config('application_name', '{session_name(kind)}', false)"
 
 
 class WireError(Exception):
@@ -104,7 +113,8 @@ class WireConnection:
         # Made here, on the connection's own thread: a cancel request needs only the
         # server's address and the backend's key, and stays valid after the close.
         self._canceller = self._conn.get_cancel()
-        self.execute(_SESSION)
+        # Text inside a binary COPY travels in the client encoding (PIN_SESSION_SQL).
+        self.execute(named_session_sql(PIN_SESSION_SQL, APPLICATION_NAME))
 
     def close(self) -> None:
         self._conn.finish()

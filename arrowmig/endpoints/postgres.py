@@ -89,7 +89,7 @@ from arrowmig.endpoints.pg_values import (
     sign_column,
     wire_column,
 )
-from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL, WireError
+from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL, WireError, named_session_sql
 from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.stand_in import to_try, tried
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
@@ -166,7 +166,9 @@ class PostgresEndpoint(BaseEndpoint):
             raise connect_error(url, short_driver_message(exc), str(exc)) from exc
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
-        self._query(PIN_SESSION_SQL if read_only else _WRITING_SESSION_SQL)
+        self._query(
+            PIN_SESSION_SQL if read_only else named_session_sql(_WRITING_SESSION_SQL, WRITING)
+        )
         # A reading session (a source, verify) never reads a table in part: with row_security
         # off, a policy that would hide rows fails the read instead (as pg_dump reads).
         self._reads_whole_tables = read_only
@@ -1448,6 +1450,9 @@ _KEY_BUILD_MEMORY = (
 )
 _WRITING_SESSION_SQL = f"{PIN_SESSION_SQL}, {_KEY_BUILD_MEMORY}"
 """A writing session's settings: the pinned ones, and more memory for its key builds."""
+
+WRITING = "arrowmig-write"
+"""How a writing session shows in pg_stat_activity (with the process's pid)."""
 
 _READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
 _READER_SQL = (

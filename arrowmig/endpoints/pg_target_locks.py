@@ -1,0 +1,64 @@
+"""A run's watch on its PostgreSQL target: a statement of the run that has waited a few seconds
+for a lock another session holds is said once, with that session, as a source's lock is."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+
+from arrowmig.endpoints.pg_hold import WAIT_SHOWN_AFTER_S, Blocker, monitor_connection
+from arrowmig.endpoints.pg_wire import APPLICATION_NAME, session_name
+from arrowmig.errors import ArrowmigError
+
+OnWait = Callable[[str, Blocker], None]
+"""Told the table waited for (as PostgreSQL names it) and the session in the way."""
+
+_POLL_S = 1.0
+
+_WAITING_SQL = (
+    "SELECT l.relation::regclass::text, b.pid, coalesce(a.application_name, ''), "
+    "coalesce(a.query, ''), extract(epoch FROM a.query_start)::float8 "
+    "FROM pg_stat_activity w JOIN pg_locks l ON l.pid = w.pid "
+    "CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS b(pid) "
+    "LEFT JOIN pg_stat_activity a ON a.pid = b.pid "
+    "WHERE w.datname = current_database() AND w.application_name IN ($1, $2) "
+    "AND w.wait_event_type = 'Lock' AND NOT l.granted AND l.locktype = 'relation' "
+    "AND w.query_start < now() - make_interval(secs => $3) "
+    "ORDER BY l.relation, b.pid"
+)
+"""The run's own sessions (``session_name``) waiting that long for a table's lock, and who
+holds it up (the first of them, as ``pg_hold`` says it)."""
+
+
+@contextlib.contextmanager
+def watching_target_locks(url: str, on_wait: OnWait) -> Iterator[None]:
+    """While inside, every ``_POLL_S`` from ``WAIT_SHOWN_AFTER_S`` on, a thread asks the target
+    which of this process's sessions wait for a lock; each table and session in the way is
+    told to ``on_wait`` once. The statement itself waits as before (up to --batch-timeout):
+    this only says why the run is quiet. Its connection is opened only once the run has gone
+    on that long, and a failure of the watch is not the run's (the run meets it itself)."""
+    from arrowmig.endpoints.postgres import WRITING
+
+    stop = threading.Event()
+    names = (session_name(WRITING), session_name(APPLICATION_NAME))
+
+    def watch() -> None:
+        said: set[tuple[str, int]] = set()
+        if stop.wait(WAIT_SHOWN_AFTER_S):
+            return
+        with contextlib.suppress(ArrowmigError), monitor_connection(url) as monitor:
+            while not stop.is_set():
+                for row in monitor.execute(_WAITING_SQL, (*names, WAIT_SHOWN_AFTER_S)):
+                    relation, pid, application, query, started = row
+                    if (relation, pid) not in said and not stop.is_set():
+                        said.add((relation, pid))
+                        on_wait(relation, Blocker(relation, pid, application, query, started))
+                stop.wait(_POLL_S)
+
+    thread = threading.Thread(target=watch, name="arrowmig-target-locks", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()

@@ -1,0 +1,55 @@
+"""A PostgreSQL target table another session keeps locked: the run says, while it waits, which
+table it waits for and who holds it, as it does for a source's lock."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import psycopg
+import pytest
+
+import arrowmig
+from arrowmig import MigrationConfig
+from arrowmig.events import Event
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_wait_for_a_lock_on_the_target_says_the_table_and_the_session(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The run waited in silence for as long as the lock was held (up to --batch-timeout,
+    # 300 s, per attempt): a cron log showed nothing at all.
+    source = tmp_path / "src.db"
+    with closing(sqlite3.connect(source)) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"row {i}") for i in range(100)])
+        con.commit()
+    assert arrowmig.migrate(str(source), pg_url).ok
+    holder = psycopg.connect(pg_url, application_name="nightly-job")
+    holder.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+    waits: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        if event.event == "waiting" and not waits:
+            waits.append(event)
+            holder.rollback()  # the lock goes: the run goes on
+
+    # Not released, the lock fails the run after --batch-timeout, with no event to show.
+    config = MigrationConfig(mode="truncate", batch_timeout_s=20, retries=0)
+    try:
+        report = arrowmig.migrate(str(source), pg_url, config=config, progress=on_event)
+    finally:
+        pid = holder.info.backend_pid
+        holder.close()
+    assert report.ok and report.rows == 100
+    (waiting,) = waits
+    assert waiting.table == "t" and waiting.message is not None
+    assert waiting.message.startswith(
+        f"waiting for a lock on t held by pid {pid} (nightly-job, query started "
+    )
+    assert waiting.message.endswith(
+        "a statement on the target waits for a lock up to --batch-timeout (20 s)"
+    )
