@@ -15,6 +15,7 @@ OnWait = Callable[[str, Blocker], None]
 """Told the table waited for (as PostgreSQL names it) and the session in the way."""
 
 _POLL_S = 1.0
+_JOIN_S = 15.0
 
 _WAITING_SQL = (
     "SELECT l.relation::regclass::text, b.pid, coalesce(a.application_name, ''), "
@@ -62,3 +63,7 @@ def watching_target_locks(url: str, on_wait: OnWait) -> Iterator[None]:
         yield
     finally:
         stop.set()
+        # Closed before the call ends: its connection is of the driver database the call
+        # shares (pg_connect), which the call's end releases. A poll in flight ends in
+        # milliseconds; a connect to a server gone quiet within its connect_timeout.
+        thread.join(timeout=_JOIN_S)
