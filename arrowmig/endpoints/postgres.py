@@ -86,6 +86,7 @@ from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.stand_in import to_try, tried
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
+    LOCK_LOST,
     ArrowmigError,
     SchemaError,
     StatementStopped,
@@ -167,6 +168,8 @@ class PostgresEndpoint(BaseEndpoint):
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
         self._lock_wait_ms = 0
+        self._lock_check = ""
+        self._regain_lock: Callable[[], bool] = lambda: False
         self._snapshot: str | None = None
         self._held: HeldSnapshot | None = None
         self._write_prepared: set[str] = set()
@@ -460,6 +463,13 @@ class PostgresEndpoint(BaseEndpoint):
             version = self._query("SELECT current_setting('server_version_num')::int")[0][0]
             self._server_major = int(version) // 10000
         return self._server_major
+
+    def require_lock(self, check_sql: str, regain: Callable[[], bool]) -> None:
+        """Commit a batch only if ``check_sql`` passes in its transaction: the run still
+        holds its lock on the target tables (``run_lock``). Failing, the batch is retried if
+        ``regain`` took the lock again (after a server restart, most often)."""
+        self._lock_check = check_sql
+        self._regain_lock = regain
 
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take
@@ -1180,12 +1190,20 @@ class PostgresEndpoint(BaseEndpoint):
                 self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
                 self._cursor.execute(move_staged_sql(table, staging, self._schema, infinite))
                 self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
+            if self._lock_check:
+                # Last before the commit: a lock lost during the COPY commits nothing.
+                self._send(self._lock_check)
             if after is not None:
                 self._cursor.execute(after[0], after[1])
             self._conn.commit()
         except Exception as exc:
             self._rollback()
-            raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+            error = self.translate(exc, f"writing {table.name!r}", table.name)
+            if LOCK_LOST in error.message and self._regain_lock():
+                raise TransientError(
+                    f"writing {table.name!r}: {LOCK_LOST}, now taken again", table=table.name
+                ) from exc
+            raise error from exc
 
     def check_write(self, table: Table) -> None:
         """Have the server prepare, without running it, the statement that moves a batch with
