@@ -159,7 +159,10 @@ class PostgresEndpoint(BaseEndpoint):
             raise connect_error(url, short_driver_message(exc), str(exc)) from exc
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
-        self._query(PIN_SESSION_SQL if read_only else _WRITING_SESSION_SQL)
+        pinned = self._query(PIN_SESSION_SQL if read_only else _WRITING_SESSION_SQL)
+        self.server_started: str | None = None if read_only else str(pinned[0][-1])
+        """When the server started (a writer's): a session found gone with the server still
+        up since is one ended from outside it (``pg_terminate_backend``), not a crash."""
         # A reading session (a source, verify) never reads a table in part: with row_security
         # off, a policy that would hide rows fails the read instead (as pg_dump reads).
         self._reads_whole_tables = read_only
@@ -1445,8 +1448,9 @@ _KEY_BUILD_MEMORY = (
     f"pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('{KEY_BUILD_MEMORY}') "
     f"THEN '{KEY_BUILD_MEMORY}' ELSE current_setting('maintenance_work_mem') END, false)"
 )
-_WRITING_SESSION_SQL = f"{PIN_SESSION_SQL}, {_KEY_BUILD_MEMORY}"
-"""A writing session's settings: the pinned ones, and more memory for its key builds."""
+_WRITING_SESSION_SQL = f"{PIN_SESSION_SQL}, {_KEY_BUILD_MEMORY}, pg_postmaster_start_time()::text"
+"""A writing session's settings: the pinned ones, and more memory for its key builds; and
+when the server started."""
 
 _READ_WHOLE_TABLES_SQL = "SELECT set_config('row_security', 'off', false)"
 _READER_SQL = (
