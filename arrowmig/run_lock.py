@@ -45,7 +45,8 @@ class TablesHeld:
     name: str = ""
     """The lock session's ``application_name`` (``lock_session_name``)."""
     regain: Callable[[], bool] | None = field(default=None, compare=False)
-    """Whether the run holds its locks: its session answers, or a new one took them again."""
+    """Whether the run may go on: its lock session answers, or a new one took the locks
+    again (or the server cannot be reached to tell); False once another run holds one."""
 
     def check_sql(self, table: str) -> str | None:
         """A statement that fails, naming the lost lock, unless the run's lock session still
@@ -153,9 +154,10 @@ def _postgres_locks(
     guard = threading.Lock()
 
     def regain() -> bool:
-        """Whether the run holds its locks: its session answers, or (ended by a server
-        restart, a terminated backend, a lost connection) a new one took them all again,
-        which it cannot while another run holds one: that run was let in meanwhile."""
+        """Whether the run may go on: its session answers, or (ended by a server restart, a
+        terminated backend, a lost connection) a new one took its locks again, which it
+        cannot while another run holds one: that run was let in meanwhile. A server that
+        cannot be reached cannot tell: the run's own connections fail on it, and say so."""
         with guard:
             with contextlib.suppress(Exception), sessions[-1].cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -164,7 +166,7 @@ def _postgres_locks(
             try:
                 again = pg_connect.connect(conninfo, autocommit=True)
             except Exception:
-                return False
+                return True
             with contextlib.suppress(Exception), again.cursor() as cursor:
                 _take(cursor, keys)
                 if cursor.fetchone() is None:

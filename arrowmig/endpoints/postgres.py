@@ -1204,7 +1204,9 @@ class PostgresEndpoint(BaseEndpoint):
             error = self.translate(exc, f"writing {table.name!r}", table.name)
             if LOCK_LOST in error.message and self._regain_lock():
                 raise TransientError(
-                    f"writing {table.name!r}: {LOCK_LOST}, now taken again", table=table.name
+                    f"writing {table.name!r}: {LOCK_LOST} (its session was ended): taking "
+                    "them again",
+                    table=table.name,
                 ) from exc
             raise error from exc
 
