@@ -474,6 +474,20 @@ class PostgresEndpoint(BaseEndpoint):
         self._lock_check = check_sql
         self._regain_lock = regain
 
+    def lock_check_sql(self) -> str:
+        """What a batch's transaction runs last before its commit (``require_lock``), or ''."""
+        return self._lock_check
+
+    def held_again(self, error: ArrowmigError, table: str) -> ArrowmigError:
+        """A batch's ``error``; one of a lost lock (``require_lock``) the run took again is
+        transient: the batch is retried."""
+        if LOCK_LOST in error.message and self._regain_lock():
+            return TransientError(
+                f"writing {table!r}: {LOCK_LOST} (its session was ended): taking them again",
+                table=table,
+            )
+        return error
+
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take
         longer), and any statement that waits longer for a lock (the whole session: a DROP
@@ -1201,14 +1215,9 @@ class PostgresEndpoint(BaseEndpoint):
             self._conn.commit()
         except Exception as exc:
             self._rollback()
-            error = self.translate(exc, f"writing {table.name!r}", table.name)
-            if LOCK_LOST in error.message and self._regain_lock():
-                raise TransientError(
-                    f"writing {table.name!r}: {LOCK_LOST} (its session was ended): taking "
-                    "them again",
-                    table=table.name,
-                ) from exc
-            raise error from exc
+            raise self.held_again(
+                self.translate(exc, f"writing {table.name!r}", table.name), table.name
+            ) from exc
 
     def check_write(self, table: Table) -> None:
         """Have the server prepare, without running it, the statement that moves a batch with
