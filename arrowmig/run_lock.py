@@ -36,7 +36,7 @@ _HINT = "wait for the other run to end, or stop it (a stopped run goes on with -
 
 @dataclass(frozen=True)
 class TablesHeld:
-    """A run's hold on its target tables, as a table is put in place checks it."""
+    """A run's hold on its target tables, as each batch and each put in place checks it."""
 
     session: int | None = None
     """The PostgreSQL session (backend pid) that holds the run's advisory locks; None where
