@@ -273,6 +273,9 @@ class _ChunkWriter:
                 "sent; nothing of them was committed",
                 table=self.table,
             )
+        check = self.target.lock_check_sql()
+        if check:  # as the Arrow path's batch: commits only while the run holds its lock
+            self._run(lambda wire: wire.execute(check))
         if after is not None:
             self._run(lambda wire: wire.execute(after[0], after[1]))
         self._run(lambda wire: wire.execute("COMMIT"))
@@ -282,6 +285,7 @@ class _ChunkWriter:
             return action(self.target.wire())
         except WireError as exc:
             error = self.target.translate(exc, f"writing {self.table!r}", self.table)
+            error = self.target.held_again(error, self.table)
             if isinstance(error, TransientError):
                 # The retry reads back what the target holds: a crash may have lost the
                 # last transactions, or committed the one whose answer it cut off.

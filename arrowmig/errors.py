@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from arrowmig.report import MigrationReport
 
 
+LOCK_LOST = "this run no longer holds its lock on its target tables"
+"""What a batch written after the run lost its lock fails with (``run_lock``)."""
+
+
 class ArrowmigError(Exception):
     """Base of every error arrowmig raises on purpose."""
 

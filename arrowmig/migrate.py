@@ -37,6 +37,7 @@ from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.common import together
 from arrowmig.errors import (
+    LOCK_LOST,
     ArrowmigError,
     ConnectError,
     SchemaError,
@@ -76,7 +77,7 @@ from arrowmig.rejects import check_reject_dir, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.rowpath import peak_rss_bytes
-from arrowmig.run_lock import exclusive_tables, target_kept_open
+from arrowmig.run_lock import TablesHeld, exclusive_tables, target_kept_open
 from arrowmig.runner import (
     Runner,
     StreamWork,
@@ -400,6 +401,15 @@ def _refuse_a_lost_snapshot(source: EndpointUrl, held: HeldSnapshot, exc: Connec
         raise snapshot_lost(None) from exc
 
 
+def _holding(dst: Endpoint, held: TablesHeld) -> Endpoint:
+    """``dst``, committing each batch only while the run holds its tables (``run_lock``)."""
+    check = held.batch_check_sql()
+    require_lock = getattr(dst, "require_lock", None)  # PostgreSQL's
+    if check is not None and require_lock is not None and held.regain is not None:
+        require_lock(check, held.regain)
+    return dst
+
+
 def open_target(target: str, config: MigrationConfig) -> Endpoint:
     """A connection of the run to its target. Its commits may return before they are on
     disk (PostgreSQL, ``defer_durability``); what the run reports, each table done and the
@@ -527,6 +537,12 @@ def _transfer(
         tables_held = held.enter_context(
             exclusive_tables(target, dst.schema, [p.target.name for p in plan.tables])
         )
+
+        def connect_target() -> Endpoint:
+            """A writer's connection, committing no batch once the run lost its lock."""
+            return _holding(open_target(target, config), tables_held)
+
+        _holding(dst, tables_held)
         # Each table's rows of the interrupted run, sorted out once (not per table: 2,000
         # tables resumed compared millions of rows).
         earlier_rows = _by_table(earlier)
@@ -608,7 +624,7 @@ def _transfer(
                 plan.tables,
                 prepare_lot,
                 (src, dst),
-                lambda: (open_source(), open_target(target, config)),
+                lambda: (open_source(), connect_target()),
                 config.parallel,
                 spares,
             )
@@ -629,7 +645,7 @@ def _transfer(
             meter=meter,
             sink=sink,
             open_source=open_source,
-            open_target=lambda: open_target(target, config),
+            open_target=connect_target,
             run_id=run_id,
             replan=replan,
             spares=spares,  # closed by its scheduler, whatever happens
@@ -648,7 +664,18 @@ def _transfer(
         report.peak_rss_bytes = meter.peak_rss
         report.baseline_rss_bytes = meter.baseline_rss
     report.interrupted = runner.interrupted
-    if runner.interrupted is None:
+    lost = runner.interrupted is None and tables_held.lost()
+    if lost:
+        # Another run may be writing these tables now: nothing more is written (no keys,
+        # staging tables left as they are, the run not recorded: it shares its record with
+        # a run of the same command).
+        report.unfinished = (
+            f"{LOCK_LOST} (its session was ended: a server restart, a terminated backend or "
+            "a lost connection, and it could not take them again), so another run may be "
+            "writing them: the run stopped, writing nothing more; once no other run writes "
+            "these tables, run the same command with --resume"
+        )
+    elif runner.interrupted is None:
         _finish_run(
             lambda dst: _wrap_up(
                 dst,
@@ -669,7 +696,7 @@ def _transfer(
     if report.interrupted is not None:
         _mark_run("interrupted", target, config, run_id, _with_failures(basis, report), report)
         _shared_sequences_left(plan, report)
-    elif report.unfinished is not None:
+    elif report.unfinished is not None and not lost:
         unfinished = {**_with_failures(basis, report), "unfinished": report.unfinished}
         _mark_run("failed", target, config, run_id, unfinished, report)
     if own_mode is not None and report.unfinished is None:

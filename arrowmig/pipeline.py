@@ -352,6 +352,10 @@ def _settle_before_failing(
     and the way on said. A target not back yet cannot tell: the error says what a crash may
     have done instead."""
     read: list[tuple[int, int | None] | None] = []
+    started = _server_started(conns)
+    # Read on a new connection: the one that broke fails at once, without a retry (its
+    # error is not one of a lost connection: "invalid socket").
+    conns.reset_target()
     with contextlib.suppress(TransferError, ConnectError):
         through_restarts(lambda: read.append(ledger.held()), 1, conns.reset_target)
     lost = 0
@@ -362,13 +366,25 @@ def _settle_before_failing(
             exc.hint, unsure.hint if not ledger.keyed and unsure.hint else _RESUME_HINT
         )
         return
-    if lost:
+    if not lost and started is not None and started == _server_started(conns):
+        exc.hint = (
+            "the server stayed up: the session was ended from outside (pg_terminate_backend, "
+            f"an administrator's command, or the network); the {progress.rows:,} rows "
+            "committed before are kept; run the same command with --resume, which goes on "
+            "after them"
+        )
+    elif lost:
         exc.hint = (
             f"the target's server lost the last {lost:,} rows committed (a crash); run the "
             "same command with --resume, which goes on from what the target holds"
         )
     elif isinstance(exc, TargetFailed) and not exc.hint:
         exc.hint = "run the same command with --resume, which goes on from what the target holds"
+
+
+def _server_started(conns: WorkerConnections) -> str | None:
+    """When the target's server started, as the connection opened last found it."""
+    return getattr(conns.opened_target, "server_started", None)
 
 
 def _join(hint: str | None, more: str) -> str:

@@ -20,13 +20,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL
 from arrowmig.endpoints.postgres_catalog import names_json
-from arrowmig.errors import UsageError
+from arrowmig.errors import LOCK_LOST, UsageError
 from arrowmig.schema import quote_literal
 from arrowmig.urls import parse_url
 
@@ -36,12 +36,17 @@ _HINT = "wait for the other run to end, or stop it (a stopped run goes on with -
 
 @dataclass(frozen=True)
 class TablesHeld:
-    """A run's hold on its target tables, as a table is put in place checks it."""
+    """A run's hold on its target tables, as each batch and each put in place checks it."""
 
     session: int | None = None
     """The PostgreSQL session (backend pid) that holds the run's advisory locks; None where
     the hold is not a PostgreSQL lock (or the server refused it)."""
     schema: str = ""
+    name: str = ""
+    """The lock session's ``application_name`` (``lock_session_name``)."""
+    regain: Callable[[], bool] | None = field(default=None, compare=False)
+    """Whether the run may go on: its lock session answers, or a new one took the locks
+    again (or the server cannot be reached to tell); False once another run holds one."""
 
     def check_sql(self, table: str) -> str | None:
         """A statement that fails, naming the lost lock, unless the run's lock session still
@@ -50,20 +55,48 @@ class TablesHeld:
         and another run then let in on the same tables: both would put them in place."""
         if self.session is None:
             return None
-        key = quote_literal(f"{self.schema}.{table}")
-        message = quote_literal(
-            f"this run no longer holds its lock on table {table!r} (the session that held it, "
-            f"pid {self.session}, is gone: a server restart or a terminated backend), so "
+        return self._raise_unless(
+            f"objid = hashtext(current_database() || '/' || "
+            f"{quote_literal(f'{self.schema}.{table}')})::oid",
+            f"this run no longer holds its lock on table {table!r} ({self._gone()}), so "
             "another run may be writing it: not put in place; once no other run writes it, "
-            "--resume puts it in place"
+            "--resume puts it in place",
         )
+
+    def batch_check_sql(self) -> str | None:
+        """A statement that fails unless the run's lock session still holds its locks: run
+        in every batch's transaction, so that a run that lost its lock commits no more rows
+        (another run let in meanwhile writes the same staging tables: both runs' rows ended
+        in one, and its key was refused as duplicated). Unless ``regain`` gets them back, the
+        run then stops (``lost``)."""
+        if self.session is None:
+            return None
+        return self._raise_unless("true", f"{LOCK_LOST} ({self._gone()}): batch not committed")
+
+    def lost(self) -> bool:
+        """Whether the run lost its locks for good (a round trip on its lock session, and
+        another taking them again where it is gone): the run then stops before its wrap-up,
+        which would write where another run may be writing."""
+        return self.regain is not None and not self.regain()
+
+    def _gone(self) -> str:
+        return (
+            f"the session that held it, pid {self.session}, is gone: a server restart, a "
+            "terminated backend or a lost connection"
+        )
+
+    def _raise_unless(self, held: str, message: str) -> str:
+        message = quote_literal(message)
         tag = "$arrowmig_lock$"
-        while tag in key + message:
+        while tag in held + message:
             tag = tag[:-1] + "_$"
         return (
-            f"DO {tag} BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-            f"AND granted AND pid = {int(self.session)} AND classid = {_NAMESPACE}::oid "
-            f"AND objid = hashtext(current_database() || '/' || {key})::oid) "
+            # By the lock session's name, not its pid: a session that took the locks again
+            # (``regain``) holds them for the run as well.
+            f"DO {tag} BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks JOIN pg_stat_activity "
+            f"USING (pid) WHERE application_name = {quote_literal(self.name)} "
+            f"AND locktype = 'advisory' AND granted AND classid = {_NAMESPACE}::oid "
+            f"AND {held}) "
             f"THEN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = {message}; "
             f"END IF; END {tag}"
         )
@@ -116,37 +149,75 @@ def _postgres_locks(
         # goes on without the lock.
         yield TablesHeld()
         return
-    with conn, conn.cursor() as cursor:
-        # The lock's key hashes the table's name as the server holds it: sent as every
-        # arrowmig session sends text, so that any run hashes a non-ASCII name alike (and never
-        # ended by the server for idling: the locks would go with it, unseen). Set
-        # before the statement that sends the names (its parameters are converted as they
-        # arrive), with the session's name in the same round trip.
-        cursor.execute(
-            f"SELECT {CLIENT_ENCODING_SQL}, {NO_IDLE_TIMEOUT_SQL}, "
-            f"set_config('application_name', '{lock_session_name(os.getpid())}', false), "
-            "pg_backend_pid()"
-        )
-        session = int(cursor.fetchone()[-1])
-        # Every table's lock in one statement (a round trip each cost seconds for 2,000
-        # tables); the first refused is named. Closing the connection lets go of the rest.
-        keys = [f"{schema}.{table}" for table in tables]
-        cursor.execute(
-            "SELECT k.n FROM json_array_elements_text($2::json) WITH ORDINALITY AS k(t, n) "
-            "WHERE NOT pg_try_advisory_lock($1::int, hashtext(current_database() || '/' || k.t)) "
-            "ORDER BY k.n LIMIT 1",
-            (_NAMESPACE, names_json(keys)),
-        )
-        refused = cursor.fetchone()
-        if refused is not None:
-            table = tables[int(refused[0]) - 1]
-            raise UsageError(
-                f"another arrowmig run is writing table {table!r} of {shown}"
-                + _holder(cursor, keys[int(refused[0]) - 1]),
-                hint=_HINT,
-                table=table,
-            )
-        yield TablesHeld(session, schema)
+    keys = [f"{schema}.{table}" for table in tables]
+    sessions = [conn]  # the one holding the locks last; each closed at the end
+    guard = threading.Lock()
+
+    def regain() -> bool:
+        """Whether the run may go on: its session answers, or (ended by a server restart, a
+        terminated backend, a lost connection) a new one took its locks again, which it
+        cannot while another run holds one: that run was let in meanwhile. A server that
+        cannot be reached cannot tell: the run's own connections fail on it, and say so."""
+        with guard:
+            with contextlib.suppress(Exception), sessions[-1].cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+                return True
+            try:
+                again = pg_connect.connect(conninfo, autocommit=True)
+            except Exception:
+                return True
+            with contextlib.suppress(Exception), again.cursor() as cursor:
+                _take(cursor, keys)
+                if cursor.fetchone() is None:
+                    sessions.append(again)
+                    return True
+            with contextlib.suppress(Exception):
+                again.close()  # letting go of those it took
+            return False
+
+    try:
+        with conn.cursor() as cursor:
+            session = _take(cursor, keys)
+            refused = cursor.fetchone()
+            if refused is not None:
+                table = tables[int(refused[0]) - 1]
+                raise UsageError(
+                    f"another arrowmig run is writing table {table!r} of {shown}"
+                    + _holder(cursor, keys[int(refused[0]) - 1]),
+                    hint=_HINT,
+                    table=table,
+                )
+        yield TablesHeld(session, schema, lock_session_name(os.getpid()), regain)
+    finally:
+        for each in sessions:
+            with contextlib.suppress(Exception):
+                each.close()
+
+
+def _take(cursor: Any, keys: list[str]) -> int:
+    """Try this session's advisory lock on each of ``keys``; returns the session's pid, and
+    leaves for ``fetchone`` the position of the first key refused (None: all taken)."""
+    # The lock's key hashes the table's name as the server holds it: sent as every
+    # arrowmig session sends text, so that any run hashes a non-ASCII name alike (and never
+    # ended by the server for idling: the locks would go with it, unseen). Set
+    # before the statement that sends the names (its parameters are converted as they
+    # arrive), with the session's name in the same round trip.
+    cursor.execute(
+        f"SELECT {CLIENT_ENCODING_SQL}, {NO_IDLE_TIMEOUT_SQL}, "
+        f"set_config('application_name', '{lock_session_name(os.getpid())}', false), "
+        "pg_backend_pid()"
+    )
+    session = int(cursor.fetchone()[-1])
+    # Every table's lock in one statement (a round trip each cost seconds for 2,000
+    # tables); the first refused is named. Closing the connection lets go of the rest.
+    cursor.execute(
+        "SELECT k.n FROM json_array_elements_text($2::json) WITH ORDINALITY AS k(t, n) "
+        "WHERE NOT pg_try_advisory_lock($1::int, hashtext(current_database() || '/' || k.t)) "
+        "ORDER BY k.n LIMIT 1",
+        (_NAMESPACE, names_json(keys)),
+    )
+    return session
 
 
 def lock_session_name(pid: int) -> str:

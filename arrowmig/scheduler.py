@@ -100,6 +100,11 @@ class WorkerConnections:
         """The source connection, when one is open (none is opened for asking)."""
         return self._source
 
+    @property
+    def opened_target(self) -> Endpoint | None:
+        """The target connection, when one is open."""
+        return self._target
+
     def reset_source(self) -> None:
         """Drop a source connection that failed, so the next use opens a fresh one."""
         if self._source is not None:

@@ -5,6 +5,7 @@ doubled."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -17,6 +18,7 @@ from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.direct_copy import DIRECT_NOTE
 from arrowmig.endpoints.pg_wire import APPLICATION_NAME
 from arrowmig.events import Event
+from arrowmig.run_lock import lock_session_name
 from tests.dbutil import pg_exec
 
 pytestmark = pytest.mark.postgres
@@ -312,3 +314,46 @@ def test_lower_case_target_names_still_pass_rows_undecoded(
         rows = con.execute("SELECT id, title, body FROM notes ORDER BY id").fetchall()
     assert rows == [(i, f"n{i}", None) for i in range(1, 3001)]
     assert verify(pg_url, second_pg).ok
+
+
+def test_a_run_that_lost_its_lock_to_another_run_commits_no_more_undecoded_rows(
+    pg_url: str, second_pg: str
+) -> None:
+    # The undecoded path committed its transactions without checking the run's lock, as the
+    # Arrow path's batches did before: a second run let in wrote the same table alongside.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id bigint PRIMARY KEY, v text)",
+        "INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 20000) AS i",
+    )
+    other_run = psycopg.connect(second_pg, autocommit=True)
+    committed: list[int] = []
+
+    def lose_the_lock_once(event: Event) -> None:
+        if event.event != "progress" or committed:
+            return
+        with psycopg.connect(second_pg, autocommit=True) as con:
+            committed.append(con.execute("SELECT count(*) FROM t").fetchone()[0])  # type: ignore[index]
+            con.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = %s",
+                (lock_session_name(os.getpid()),),
+            )
+        # The lock a second run into the table takes ('arm', run_lock's namespace).
+        other_run.execute(
+            "SELECT pg_advisory_lock(%s, hashtext(current_database() || '/public.t'))",
+            (0x61726D,),
+        )
+
+    try:
+        config = MigrationConfig(batch=BatchConfig(batch_rows=1000))
+        report = migrate(pg_url, second_pg, config=config, progress=lose_the_lock_once)
+    finally:
+        other_run.close()
+    assert committed, "no transaction committed"
+    (table,) = report.tables
+    assert table.status == "failed" and "batch not committed" in (table.error or ""), table.error
+    assert report.unfinished is not None and "the run stopped" in report.unfinished
+    with psycopg.connect(second_pg) as con:
+        held = con.execute("SELECT count(*) FROM t").fetchone()
+    assert held == (committed[0],)  # none after the lock was lost

@@ -4,6 +4,7 @@ another writer, hostile names, and passwords that must never show up anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -99,6 +100,49 @@ def test_postgres_restart_mid_run_completes_through_retries(
     assert proc.returncode == 0, err.decode()[-2000:]
     assert b"retry" in err
     assert pg_rows(url, "t", "id") == sqlite_rows(source, "t", "id")
+
+
+def test_a_writer_session_ended_by_an_administrator_is_not_called_a_server_crash(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # pg_terminate_backend of the writing session, the server up all along: the failure
+    # said "a server crash may have lost the rows committed last".
+    source = _numbered_source(tmp_path / "s.db", 240_000)
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "arrowmig", "migrate", str(source), pg_url),
+            *("--batch-rows", "300", "--retries", "0", "--progress", "none"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ended: list[tuple[bool]] = []
+    with psycopg.connect(pg_url, autocommit=True) as watch:
+        deadline = time.monotonic() + 60
+        while not ended and time.monotonic() < deadline and proc.poll() is None:
+            with contextlib.suppress(psycopg.errors.UndefinedTable):
+                # This test's own database: its writer, not the run's lock session.
+                ended = watch.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND query ILIKE 'COPY%%' AND application_name NOT LIKE 'arrowmig-lock%%' "
+                    "AND (SELECT coalesce(sum(rows_done), 0) FROM _arrowmig_checkpoints) > 3000"
+                ).fetchall()
+            time.sleep(0.05)
+    _, err = proc.communicate(timeout=180)
+    assert ended == [(True,)], err
+    assert proc.returncode == 1, err
+    assert "server crash" not in err, err
+    assert "the server stayed up: the session was ended from outside" in err, err
+    resumed = subprocess.run(
+        [sys.executable, "-m", "arrowmig", "migrate", str(source), pg_url, "--resume"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert pg_rows(pg_url, "t", "id") == sqlite_rows(source, "t", "id")
 
 
 def test_locked_source_file_is_waited_for(tmp_path: Path) -> None:

@@ -117,36 +117,82 @@ STAGING = "%CREATE TABLE%_arrowmig_stage_%"
 """Creating the staging table the rows are loaded into: before the table is put in place."""
 
 
-def test_a_run_that_lost_its_lock_does_not_put_its_table_in_place(
+def _lock_session_ended(holder: psycopg.Connection, proc: subprocess.Popen[str]) -> None:
+    ended = holder.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = %s",
+        (lock_session_name(proc.pid),),
+    ).fetchall()
+    assert ended == [(True,)]
+
+
+def test_a_run_that_lost_its_lock_to_another_run_stops_without_writing_more(
     tmp_path: Path, pg_url: str
 ) -> None:
-    # The session holding the run's lock was ended as the run loaded: another run could
-    # then start on the same table, and both put it in place; this one did, exit 0.
+    # The session holding the run's lock was ended as the run loaded, and another run took
+    # the lock: this one went on writing the staging table the other was writing too (both
+    # runs' rows in it, the key refused as duplicated), its wrap-up said --resume would
+    # continue it; before the put in place was checked, it put its table in place, exit 0.
     source = _source(tmp_path / "bets.db", ROWS)
     _replaced_once(source, pg_url)
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute("INSERT INTO bets (id, player, stake) VALUES (0, 0, 'old')")
-    with checks_held(pg_url, STAGING, "CREATE TABLE") as holder:
+    with (
+        checks_held(pg_url, STAGING, "CREATE TABLE") as holder,
+        psycopg.connect(pg_url, autocommit=True) as other_run,
+    ):
         proc = _migrate(source, pg_url, "--mode", "replace", "--json")
         wait_until_held(holder, proc, STAGING)
-        ended = holder.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND application_name = %s",
-            (lock_session_name(proc.pid),),
-        ).fetchall()
-        assert ended == [(True,)]
+        _lock_session_ended(holder, proc)
+        # The lock a second run into the table takes ('arm', run_lock's namespace).
+        other_run.execute(
+            "SELECT pg_advisory_lock(%s, hashtext(current_database() || '/public.bets'))",
+            (0x61726D,),
+        )
         let_go(holder)
         out, err = proc.communicate(timeout=180)
     assert proc.returncode == 1, err
-    (table,) = json.loads(out)["tables"]
+    report = json.loads(out)
+    (table,) = report["tables"]
     assert table["status"] == "failed"
-    assert "no longer holds its lock on table 'bets'" in table["error"], table["error"]
-    assert "--resume puts it in place" in table["error"]
+    assert "no longer holds its lock on its target tables" in table["error"], table["error"]
+    assert "batch not committed" in table["error"]
+    assert "the run stopped, writing nothing more" in report["unfinished"], report["unfinished"]
+    assert "run the same command with --resume" in report["unfinished"]
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*) FROM bets").fetchone() == (ROWS + 1,)
+        (stage,) = con.execute(
+            "SELECT relname FROM pg_class WHERE relname LIKE '\\_arrowmig\\_stage\\_%'"
+        ).fetchone()
+        # No batch committed once the lock was gone.
+        assert con.execute(f'SELECT count(*) FROM "{stage}"').fetchone() == (0,)
     resumed = _migrate(source, pg_url, "--mode", "replace", "--resume")
     _, err = resumed.communicate(timeout=180)
     assert resumed.returncode == 0, err
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*) FROM bets").fetchone() == (ROWS,)
+    assert _kept(pg_url) == EVERYTHING_KEPT
+
+
+def test_a_run_whose_lock_session_ended_takes_the_lock_again_and_finishes(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # No other run took the lock meanwhile: the run takes it again on a new session and
+    # goes on (a server restart ends the lock session too), where it failed its table.
+    source = _source(tmp_path / "bets.db", ROWS)
+    _replaced_once(source, pg_url)
+    with checks_held(pg_url, STAGING, "CREATE TABLE") as holder:
+        proc = _migrate(source, pg_url, "--mode", "replace", "--json")
+        wait_until_held(holder, proc, STAGING)
+        _lock_session_ended(holder, proc)
+        let_go(holder)
+        out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    (table,) = json.loads(out)["tables"]
+    assert table["status"] == "done", table
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT id) FROM bets").fetchone() == (
+            ROWS,
+            ROWS,
+        )
     assert _kept(pg_url) == EVERYTHING_KEPT

@@ -94,6 +94,7 @@ from arrowmig.endpoints.postgres_catalog import DOMAIN_DEFINITION_SQL
 from arrowmig.endpoints.stand_in import to_try, tried
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
+    LOCK_LOST,
     ArrowmigError,
     SchemaError,
     StatementStopped,
@@ -166,9 +167,14 @@ class PostgresEndpoint(BaseEndpoint):
             raise connect_error(url, short_driver_message(exc), str(exc)) from exc
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
-        self._query(
-            PIN_SESSION_SQL if read_only else named_session_sql(_WRITING_SESSION_SQL, WRITING)
+        pinned = self._query(
+            PIN_SESSION_SQL
+            if read_only
+            else f"{named_session_sql(_WRITING_SESSION_SQL, WRITING)}, {_SERVER_STARTED}"
         )
+        self.server_started: str | None = None if read_only else str(pinned[0][-1])
+        """When the server started (a writer's): a session found gone with the server still
+        up since is one ended from outside it (``pg_terminate_backend``), not a crash."""
         # A reading session (a source, verify) never reads a table in part: with row_security
         # off, a policy that would hide rows fails the read instead (as pg_dump reads).
         self._reads_whole_tables = read_only
@@ -177,6 +183,8 @@ class PostgresEndpoint(BaseEndpoint):
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
         self._lock_wait_ms = 0
+        self._lock_check = ""
+        self._regain_lock: Callable[[], bool] = lambda: False
         self._snapshot: str | None = None
         self._held: HeldSnapshot | None = None
         self._write_prepared: set[str] = set()
@@ -470,6 +478,27 @@ class PostgresEndpoint(BaseEndpoint):
             version = self._query("SELECT current_setting('server_version_num')::int")[0][0]
             self._server_major = int(version) // 10000
         return self._server_major
+
+    def require_lock(self, check_sql: str, regain: Callable[[], bool]) -> None:
+        """Commit a batch only if ``check_sql`` passes in its transaction: the run still
+        holds its lock on the target tables (``run_lock``). Failing, the batch is retried if
+        ``regain`` took the lock again (after a server restart, most often)."""
+        self._lock_check = check_sql
+        self._regain_lock = regain
+
+    def lock_check_sql(self) -> str:
+        """What a batch's transaction runs last before its commit (``require_lock``), or ''."""
+        return self._lock_check
+
+    def held_again(self, error: ArrowmigError, table: str) -> ArrowmigError:
+        """A batch's ``error``; one of a lost lock (``require_lock``) the run took again is
+        transient: the batch is retried."""
+        if LOCK_LOST in error.message and self._regain_lock():
+            return TransientError(
+                f"writing {table!r}: {LOCK_LOST} (its session was ended): taking them again",
+                table=table,
+            )
+        return error
 
     def set_statement_timeout(self, seconds: float) -> None:
         """Cancel a batch write that runs longer (SET LOCAL: reads and index builds may take
@@ -1196,12 +1225,17 @@ class PostgresEndpoint(BaseEndpoint):
                 self._cursor.adbc_ingest(staging, batch, mode="append", temporary=True)
                 self._cursor.execute(move_staged_sql(table, staging, self._schema, infinite))
                 self._cursor.execute(f"TRUNCATE {quote_ident(staging)}")
+            if self._lock_check:
+                # Last before the commit: a lock lost during the COPY commits nothing.
+                self._send(self._lock_check)
             if after is not None:
                 self._cursor.execute(after[0], after[1])
             self._conn.commit()
         except Exception as exc:
             self._rollback()
-            raise self.translate(exc, f"writing {table.name!r}", table.name) from exc
+            raise self.held_again(
+                self.translate(exc, f"writing {table.name!r}", table.name), table.name
+            ) from exc
 
     def check_write(self, table: Table) -> None:
         """Have the server prepare, without running it, the statement that moves a batch with
@@ -1450,6 +1484,9 @@ _KEY_BUILD_MEMORY = (
 )
 _WRITING_SESSION_SQL = f"{PIN_SESSION_SQL}, {_KEY_BUILD_MEMORY}"
 """A writing session's settings: the pinned ones, and more memory for its key builds."""
+
+_SERVER_STARTED = "pg_postmaster_start_time()::text"
+"""Read last by a writing session as it starts (``server_started``)."""
 
 WRITING = "arrowmig-write"
 """How a writing session shows in pg_stat_activity (with the process's pid)."""
