@@ -557,7 +557,8 @@ def build_plan(
                 table=name,
             )
         source = _apply_casts(source, casts, src.dialect, target_dialect)
-        source = with_nan_notes(source, src.dialect, target_dialect)
+        if not getattr(src, "nan_free", False):
+            source = with_nan_notes(source, src.dialect, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
