@@ -1110,8 +1110,16 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
         raise UsageError(
             "source and target are the same database: "
             f"{given('mode', config.mode, typed=True)} would {what} while reading its tables",
-            hint=f"pick another target database or schema ({arg('target_schema')})",
+            hint=_another_target(dst.dialect),
         )
+
+
+def _another_target(dialect: str) -> str:
+    """Where else to write, as the target's kind allows: a SQLite file has no schemas, and
+    a DuckDB file read as the source cannot be written in the same run, in any schema."""
+    if dialect != "postgresql":
+        return "pick another target file"
+    return f"pick another target database or schema ({arg('target_schema')})"
 
 
 def _earlier_run(
