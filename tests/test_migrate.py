@@ -1210,6 +1210,11 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     not_sqlite.write_text("hello, not a database")
     with pytest.raises(ConnectError, match="not a SQLite database"):
         arrowmig.migrate(str(not_sqlite), str(tmp_path / "w.duckdb"))
+    # A folder named like a file is said to be one, as source and as target.
+    (tmp_path / "dir.db").mkdir()
+    for source, target in ((src, "dir.db"), ("dir.db", "w.duckdb")):
+        with pytest.raises(ConnectError, match=r"dir\.db' is a directory, not a SQLite file"):
+            arrowmig.migrate(str(tmp_path / source), str(tmp_path / target))
 
 
 def test_a_sqlite_file_that_cannot_be_read_is_named_with_what_to_do(tmp_path: Path) -> None:
