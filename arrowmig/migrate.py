@@ -119,6 +119,14 @@ def migrate(
     ``tables`` is one table name or a list of them (or ``config.tables``, not both).
     Raises an ArrowmigError before writing anything when the run cannot work (bad URL,
     unreachable server, missing table, existing target table in create mode).
+
+    Once writing has begun, a table that fails raises nothing: the run goes on with the other
+    tables and returns the report, where that table's ``status`` is ``"failed"`` with its
+    ``error``, ``report.ok`` is False and ``report.exit_code`` 1 (a key not built, or a row
+    rejected, says so the same way). Ctrl-C raises ``arrowmig.Interrupted`` (a
+    KeyboardInterrupt) once the call has cleaned up; its ``report`` is the run so far, which
+    ``MigrationConfig(resume=True)`` continues. ``progress`` takes a callback or a sink of
+    ``arrowmig.events.Event``; an exception it raises is raised once the run has ended.
     """
     started = time.monotonic()  # the report's seconds: the whole call, its planning included
     config = config or MigrationConfig()
