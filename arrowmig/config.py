@@ -8,6 +8,7 @@ from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, NUMBER, PATH, TEXT, WHOLE, Takes, checked, instance_of
 from arrowmig.casts import Cast, read_casts
 from arrowmig.errors import UsageError
+from arrowmig.field_docs import documented_fields
 from arrowmig.names import excluded_tables, named_tables
 from arrowmig.sizes import parse_size
 
@@ -24,6 +25,7 @@ DEFAULT_LOCK_WAIT_S = 60.0
 """How long a run (or verify) waits for another session's lock on a PostgreSQL source table."""
 
 
+@documented_fields
 @checked(batch_rows=WHOLE)
 @dataclass(frozen=True, kw_only=True)
 class BatchConfig:
@@ -43,6 +45,7 @@ class BatchConfig:
             raise UsageError(f"{arg('batch_bytes')} must be at least 1KiB, not {self.batch_bytes}")
 
 
+@documented_fields
 @checked(
     mode=TEXT,
     batch=instance_of(BatchConfig),
@@ -57,12 +60,14 @@ class BatchConfig:
 )
 @dataclass(frozen=True, kw_only=True)
 class MigrationConfig:
-    """Everything that decides what a migration does."""
+    """Everything that decides what a migration does. Most fields are the ``arrowmig migrate``
+    options of their name (``keys=False`` is --no-keys, ``lock_wait_s`` --lock-wait-timeout)."""
 
     tables: tuple[str, ...] | None = None
-    """Tables to move; None moves every base table (views only when named)."""
+    """Tables to move, one name or a list; None moves every base table (views only when
+    named)."""
     exclude: tuple[str, ...] = ()
-    """Tables to leave out."""
+    """Tables to leave out, one name or a list."""
     mode: str = "create"
     """create (refuse existing tables), replace, append or truncate."""
     batch: BatchConfig = field(default_factory=BatchConfig)

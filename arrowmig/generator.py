@@ -233,6 +233,9 @@ class GeneratedSource(ClosedOnExit):
 
     dialect = "duckdb"
     schema: str | None = None
+    nan_free = True
+    """Its floats come of finite arithmetic on uniforms in [0, 1), never NaN: a SQLite target
+    is not told of NaN it cannot store (``generate`` has no --cast or --on-error to offer)."""
 
     def __init__(
         self,

@@ -120,6 +120,14 @@ def migrate(
     ``tables`` is one table name or a list of them (or ``config.tables``, not both).
     Raises an ArrowmigError before writing anything when the run cannot work (bad URL,
     unreachable server, missing table, existing target table in create mode).
+
+    Once writing has begun, a table that fails raises nothing: the run goes on with the other
+    tables and returns the report, where that table's ``status`` is ``"failed"`` with its
+    ``error``, ``report.ok`` is False and ``report.exit_code`` 1 (a key not built, or a row
+    rejected, says so the same way). Ctrl-C raises ``arrowmig.Interrupted`` (a
+    KeyboardInterrupt) once the call has cleaned up; its ``report`` is the run so far, which
+    ``MigrationConfig(resume=True)`` continues. ``progress`` takes a callback or a sink of
+    ``arrowmig.events.Event``; an exception it raises is raised once the run has ended.
     """
     started = time.monotonic()  # the report's seconds: the whole call, its planning included
     config = config or MigrationConfig()
@@ -1137,8 +1145,16 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
         raise UsageError(
             "source and target are the same database: "
             f"{given('mode', config.mode, typed=True)} would {what} while reading its tables",
-            hint=f"pick another target database or schema ({arg('target_schema')})",
+            hint=_another_target(dst.dialect),
         )
+
+
+def _another_target(dialect: str) -> str:
+    """Where else to write, as the target's kind allows: a SQLite file has no schemas, and
+    a DuckDB file read as the source cannot be written in the same run, in any schema."""
+    if dialect != "postgresql":
+        return "pick another target file"
+    return f"pick another target database or schema ({arg('target_schema')})"
 
 
 def _earlier_run(

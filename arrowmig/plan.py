@@ -557,7 +557,8 @@ def build_plan(
                 table=name,
             )
         source = _apply_casts(source, casts, src.dialect, target_dialect)
-        source = with_nan_notes(source, src.dialect, target_dialect)
+        if not getattr(src, "nan_free", False):
+            source = with_nan_notes(source, src.dialect, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
@@ -1159,11 +1160,7 @@ def _foreign_keys_checked_after(plan: TablePlan, src: Source, dialect: str) -> l
     breaks = getattr(src, "foreign_key_breaks", None)
     counted = breaks(plan.source.name) if breaks is not None else None
     if counted is None:
-        return [
-            f"{fk.label}: checked once the rows are in (SQLite does not hold its rows to it); "
-            "rows that break it leave it out, a key not built (exit 1)"
-            for fk in keys
-        ]
+        return [checked_after_note(fk.label) for fk in keys]
     # Rows the source holds now (a key unbroken is built as planned): named before the load.
     return [
         f"{fk.label}: {_rows_break(counted[fk.columns])} it (PRAGMA foreign_key_check): it "
@@ -1172,6 +1169,15 @@ def _foreign_keys_checked_after(plan: TablePlan, src: Source, dialect: str) -> l
         for fk in keys
         if counted.get(fk.columns)
     ]
+
+
+def checked_after_note(label: str) -> str:
+    """The plan's note of a foreign key checked only once the rows are in: what would happen
+    then, which the run's report drops once it has checked the key (built, or not built)."""
+    return (
+        f"{label}: checked once the rows are in (SQLite does not hold its rows to it); "
+        "if rows break it, it is not built (exit 1)"
+    )
 
 
 def _rows_break(count: int) -> str:

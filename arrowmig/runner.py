@@ -66,6 +66,7 @@ from arrowmig.plan import (
     MigrationPlan,
     Stream,
     TablePlan,
+    checked_after_note,
     is_unique,
     parents_first,
     source_streams,
@@ -965,6 +966,9 @@ def add_foreign_keys(
     added = _add_keys(dst, add, keys, config.parallel, connect, on_key)
     refused: list[tuple[str, ForeignKey, ArrowmigError]] = []
     for (table_report, target_table, fk), result in zip(to_add, added, strict=True):
+        # Checked now: the plan's note of what would happen gives way to what did.
+        checked = checked_after_note(fk.label)
+        table_report.notes = [n for n in table_report.notes if n != checked]
         if isinstance(result, ArrowmigError):
             broken = getattr(dst, "broken_by_rows", None)
             if broken is not None and getattr(result, "sqlstate", None) == "23503":

@@ -222,25 +222,42 @@ def clean_runs(target: str, *, schema: str | None = None) -> int:
     schemas = [schema] if schema is not None else checkpoint_schemas(target)[1]
     removed = 0
     for one in schemas:
-        with _checkpoints_of(target, one) as dst:
+        with _checkpoints_of(
+            target, one, ("SELECT", "DELETE"), "remove completed runs from"
+        ) as dst:
             removed += CheckpointStore(dst).clean()
     return removed
 
 
 @contextlib.contextmanager
-def _checkpoints_of(target: str, schema: str | None) -> Iterator[Endpoint]:
+def _checkpoints_of(
+    target: str,
+    schema: str | None,
+    privileges: tuple[str, ...] = ("SELECT",),
+    doing: str = "read",
+) -> Iterator[Endpoint]:
     """The target, in the schema ``schema`` names: itself; else, where it holds no checkpoint
     table, the one schema equal to it but for case that does (a run with --target-names lower
-    keeps its checkpoints in ``sales`` for --target-schema Sales), as verify finds tables."""
+    keeps its checkpoints in ``sales`` for --target-schema Sales), as verify finds tables.
+    Refused, naming the GRANT, where its checkpoint table is another user's that this one
+    lacks ``privileges`` on (what status ``doing`` it needs)."""
     with open_endpoint(target, schema=schema) as dst:
         same = None
         if schema is not None and not dst.table_exists(CHECKPOINT_TABLE):
             same = same_but_case(schema, _checkpoint_schemas(dst))
         if same is None or same == schema:
+            _refuse_unreadable(dst, privileges, doing)
             yield dst
             return
     with open_endpoint(target, schema=same) as dst:
+        _refuse_unreadable(dst, privileges, doing)
         yield dst
+
+
+def _refuse_unreadable(dst: Endpoint, privileges: tuple[str, ...], doing: str) -> None:
+    refuse = getattr(dst, "refuse_unreadable_checkpoints", None)  # PostgreSQL's users
+    if refuse is not None:
+        refuse(privileges, doing)
 
 
 def _checkpoint_schemas(dst: Endpoint) -> list[str]:

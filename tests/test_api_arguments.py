@@ -260,3 +260,15 @@ def test_generate_points_to_what_works_for_a_setting_it_refuses(
     assert pointed_to in str(err.value)
     assert "MigrationConfig(" not in str(err.value)
     assert not target.exists()
+
+
+@pytest.mark.parametrize("config", [arrowmig.MigrationConfig, arrowmig.BatchConfig])
+def test_help_of_a_config_class_explains_every_field(config: type) -> None:
+    # help(MigrationConfig) said "Everything that decides what a migration does." and no
+    # more: the docstring under each field is not shown by pydoc.
+    import dataclasses
+    import pydoc
+
+    shown = pydoc.render_doc(config, renderer=pydoc.plaintext).split("Methods defined here")[0]
+    missing = [f.name for f in dataclasses.fields(config) if f" {f.name}: " not in shown]
+    assert not missing

@@ -193,8 +193,10 @@ def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str, wha
     os.link(source, tmp_path / "link.db")
     config = arrowmig.MigrationConfig(mode=mode)
     for target in (f"sqlite:///{source}", str(tmp_path / "link.db")):
-        with pytest.raises(UsageError, match=f"same database: mode={mode!r} would {what} "):
+        with pytest.raises(UsageError, match=f"same database: mode={mode!r} would {what} ") as e:
             arrowmig.migrate(str(source), target, config=config)
+        # A SQLite file has no schemas: --target-schema would be refused in turn.
+        assert e.value.hint == "pick another target file"
     assert sqlite3.connect(source).execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 

@@ -1210,6 +1210,11 @@ def test_errors_before_anything_is_written(tmp_path: Path) -> None:
     not_sqlite.write_text("hello, not a database")
     with pytest.raises(ConnectError, match="not a SQLite database"):
         arrowmig.migrate(str(not_sqlite), str(tmp_path / "w.duckdb"))
+    # A folder named like a file is said to be one, as source and as target.
+    (tmp_path / "dir.db").mkdir()
+    for source, target in ((src, "dir.db"), ("dir.db", "w.duckdb")):
+        with pytest.raises(ConnectError, match=r"dir\.db' is a directory, not a SQLite file"):
+            arrowmig.migrate(str(tmp_path / source), str(tmp_path / target))
 
 
 def test_a_sqlite_file_that_cannot_be_read_is_named_with_what_to_do(tmp_path: Path) -> None:
@@ -1687,6 +1692,33 @@ def test_help_shows_every_default_alike_and_run_names_the_job_file_s(
         assert f"[default: {default}]" in migrate_help, option
         assert f"[default: the job's, else {default}]" in run_help, option
     assert "[100000]" not in migrate_help and "[default: create]" not in run_help
+
+
+def test_help_summarises_each_command_whole_and_gives_examples_that_parse(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """arrowmig --help cut every summary mid-phrase ('Copy tables from SOURCE to TARGET
+    (sqlite:///,...'), bench --out had no description, and no verb gave an example."""
+    import shlex
+
+    import click
+
+    from arrowmig.cli import cli, main
+
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out.split("Commands:")[1]
+    assert "..." not in listed and all(f"  {name} " in listed for name in cli.commands)
+    for name, command in cli.commands.items():
+        shown = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
+        assert all(p.help for p in shown), name
+    for verb in ("migrate", "plan", "verify"):
+        assert main([verb, "--help"]) == 0
+        examples = capsys.readouterr().out.split("Examples:")[1].strip().splitlines()
+        assert examples, verb
+        for line in examples:
+            words = shlex.split(line)
+            assert words[:2] == ["arrowmig", verb], line
+            cli.commands[verb].make_context(verb, words[2:])  # its options are real ones
 
 
 @pytest.mark.parametrize("empty", ["", ",", " "])

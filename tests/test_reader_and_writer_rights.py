@@ -302,6 +302,29 @@ def test_a_checkpoint_table_another_user_created_is_refused_with_the_grant_it_ne
         assert check.execute("SELECT count(*) FROM _arrowmig_checkpoints").fetchone() == (0,)
 
 
+def test_status_without_select_on_the_checkpoint_table_names_the_grant_and_database(
+    two_writers: tuple[str, str], tmp_path: Path
+) -> None:
+    # status only reads, yet was told to GRANT CREATE ON SCHEMA, on no database named.
+    from arrowmig.status import clean_runs, runs_of
+
+    first, second = two_writers
+    second_role = second.split("//")[1].split("@")[0]
+    a = sqlite_table(tmp_path / "a.db", "CREATE TABLE ta (id INTEGER PRIMARY KEY)", [(1,)])
+    assert migrate(a, first).ok  # the first user owns the checkpoint table
+    table = '"public"."_arrowmig_checkpoints"'
+    with pytest.raises(SchemaError, match="may not read") as refused:
+        runs_of(second)
+    database = second.rsplit("/", 1)[1]
+    assert refused.value.exit_code == 2 and database in str(refused.value)
+    assert f'GRANT SELECT ON {table} TO "{second_role}"' in (refused.value.hint or "")
+    with pytest.raises(SchemaError, match="lacks SELECT, DELETE") as refused:
+        clean_runs(second)
+    assert f'GRANT SELECT, DELETE ON {table} TO "{second_role}"' in (refused.value.hint or "")
+    pg_exec(first, f'GRANT SELECT ON {table} TO "{second_role}"')  # the grant it names
+    assert [r["state"] for r in runs_of(second)] == ["complete"]
+
+
 @pytest.fixture
 def citext_writer(pg_url: str, second_pg: str) -> Iterator[str]:
     """A login role that may create tables in the target's public schema, but not use the

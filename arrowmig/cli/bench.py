@@ -20,7 +20,7 @@ from arrowmig.cli.signals import outcome_stands
 from arrowmig.urls import redact
 
 
-@click.command("bench")
+@click.command("bench", short_help="Benchmark the row path against the columnar path.")
 @click.option("--source", help="Source URL (default: the generated dataset of --scale).")
 @click.option(
     "--target",
@@ -41,7 +41,13 @@ from arrowmig.urls import redact
 )
 @click.option("--parallel", default="1,2", show_default=True, help="Columnar stream counts.")
 @click.option("--repeat", default=3, show_default=True, type=int, help="Measured rounds.")
-@click.option("--out", default="bench/out", show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    default="bench/out",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write bench.json, bench.md and bench.png into.",
+)
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where datasets are cached.")
 @click.option(
     "--no-warmup",

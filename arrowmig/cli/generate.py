@@ -36,7 +36,7 @@ def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
     return rows
 
 
-@click.command("generate")
+@click.command("generate", short_help="Generate the sports-betting test dataset.")
 @click.argument("target")
 @click.option(
     "--scale",

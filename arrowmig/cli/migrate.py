@@ -71,7 +71,15 @@ def log_file_option(f: Any) -> Any:
     )(f)
 
 
-@click.command("migrate")
+EXAMPLES = """\b
+Examples:
+  arrowmig migrate bets.db warehouse.duckdb --tables large_bets,large_players
+  arrowmig migrate sqlite:////data/bets.db postgresql://etl@db:5432/test
+  arrowmig migrate postgresql://etl@db/app postgresql://etl@db/copy --source-schema '*'
+  arrowmig migrate bets.db postgresql://etl@db/test --resume"""
+
+
+@click.command("migrate", epilog=EXAMPLES, short_help="Copy tables from SOURCE to TARGET.")
 @click.argument("source")
 @click.argument("target")
 @migration_options

@@ -9,8 +9,13 @@ import click
 from arrowmig.cli.dry_run import show_dry_run
 from arrowmig.cli.options import build_config, plan_options
 
+EXAMPLES = """\b
+Examples:
+  arrowmig plan bets.db postgresql://etl@db:5432/test
+  arrowmig plan postgresql://etl@db/app warehouse.duckdb --source-schema sales --json"""
 
-@click.command("plan")
+
+@click.command("plan", epilog=EXAMPLES, short_help="Show what a migration would do; write nothing.")
 @click.argument("source")
 @click.argument("target")
 @plan_options

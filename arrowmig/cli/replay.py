@@ -7,7 +7,7 @@ import click
 from arrowmig.cli.console import say
 
 
-@click.command("replay-rejects")
+@click.command("replay-rejects", short_help="Load set-aside rejected rows into TARGET.")
 @click.argument("reject_dir")
 @click.argument("target")
 @click.option("--target-schema", help="PostgreSQL/DuckDB schema the tables are in.")

@@ -53,7 +53,7 @@ def overrides(ctx: click.Context, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@click.command("run")
+@click.command("run", short_help="Run the migration a TOML job file describes.")
 @click.argument("job_file", type=click.Path(dir_okay=False))
 @click.option("--source", help="Override the job's source URL.")
 @click.option("--target", help="Override the job's target URL.")

@@ -13,7 +13,7 @@ from arrowmig.cli.render import table_text
 from arrowmig.names import shown
 
 
-@click.command("status")
+@click.command("status", short_help="Show the checkpointed runs in TARGET.")
 @click.argument("target")
 @click.option("--target-schema", help="PostgreSQL/DuckDB schema holding the checkpoint table.")
 @click.option("--clean", is_flag=True, help="Remove the rows of completed and superseded runs.")

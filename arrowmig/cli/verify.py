@@ -191,7 +191,13 @@ def _say_waits(event: Event) -> None:
         say(f"waiting {event.table}: {event.message}")
 
 
-@click.command("verify")
+EXAMPLES = """\b
+Examples:
+  arrowmig verify bets.db postgresql://etl@db:5432/test
+  arrowmig verify bets.db warehouse.duckdb --tables large_bets --level diff"""
+
+
+@click.command("verify", epilog=EXAMPLES, short_help="Check that TARGET holds SOURCE's rows.")
 @click.argument("source")
 @click.argument("target")
 @click.option(

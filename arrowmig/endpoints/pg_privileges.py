@@ -137,24 +137,57 @@ def checkpoint_refusal(query: Query, schema: str, where: str) -> SchemaError | N
     first user to write into a schema creates the table and owns it; another user writing
     there later has no privilege on it unless the owner grants it, and failed at its first
     statement with a hint to grant CREATE on the schema, which it already had."""
+    return _checkpoint_refusal(
+        query,
+        schema,
+        where,
+        CHECKPOINT_PRIVILEGES,
+        "record its run in",
+        done="; nothing has been written",
+        instead="write into another schema with --target-schema (a run keeps its checkpoint "
+        "table in the schema it writes to)",
+    )
+
+
+def checkpoint_read_refusal(
+    query: Query, schema: str, where: str, privileges: tuple[str, ...], doing: str
+) -> SchemaError | None:
+    """Why this user may not do what ``arrowmig status`` does to the schema's checkpoint
+    table (``privileges``: SELECT to list the runs, DELETE too for --clean; ``doing``, as
+    "read"), or None: the server's own refusal got the hint for a run that creates tables,
+    of no use to one that only reads them."""
+    return _checkpoint_refusal(query, schema, where, privileges, doing)
+
+
+def _checkpoint_refusal(
+    query: Query,
+    schema: str,
+    where: str,
+    privileges: tuple[str, ...],
+    doing: str,
+    *,
+    done: str = "",
+    instead: str = "",
+) -> SchemaError | None:
+    """The refusal naming the ``privileges`` this user lacks on the checkpoint table (the
+    GRANT its owner runs), for ``doing`` it; None when it lacks none, or the table is not
+    there yet (the run creates it, and owns it)."""
     table = qualified(CHECKPOINT_TABLE, schema)
-    checks = ", ".join(f"has_table_privilege(c.oid, '{p}')" for p in CHECKPOINT_PRIVILEGES)
+    checks = ", ".join(f"has_table_privilege(c.oid, '{p}')" for p in privileges)
     rows = query(
         f"SELECT pg_get_userbyid(c.relowner), current_user, {checks} "
         "FROM pg_class c WHERE c.oid = to_regclass($1)",
         (table,),
     )
     if not rows:
-        return None  # not there yet: the run creates it, and owns it
+        return None
     owner, user, *granted = rows[0]
-    lacking = [p for p, ok in zip(CHECKPOINT_PRIVILEGES, granted, strict=True) if not ok]
+    lacking = ", ".join(p for p, ok in zip(privileges, granted, strict=True) if not ok)
     if not lacking:
         return None
     return SchemaError(
-        f"user {user!r} may not record its run in arrowmig's checkpoint table {table} in "
-        f"{where}: {owner!r} created it, and {user!r} lacks {', '.join(lacking)} on it; "
-        "nothing has been written",
-        hint=f"have {owner!r} (or a superuser) run GRANT {', '.join(lacking)} ON {table} TO "
-        f"{quote_ident(str(user))}, or write into another schema with --target-schema (a run "
-        "keeps its checkpoint table in the schema it writes to)",
+        f"user {user!r} may not {doing} arrowmig's checkpoint table {table} in {where}: "
+        f"{owner!r} created it, and {user!r} lacks {lacking} on it{done}",
+        hint=f"have {owner!r} (or a superuser) run GRANT {lacking} ON {table} TO "
+        f"{quote_ident(str(user))}, or {instead or f'connect as {owner!r}'}",
     )

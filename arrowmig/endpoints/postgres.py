@@ -74,6 +74,7 @@ from arrowmig.endpoints.pg_own_constraints import (
 from arrowmig.endpoints.pg_partial_reads import refuse_partial_reads, refuse_partial_reads_of
 from arrowmig.endpoints.pg_privileges import (
     ReadRefusal,
+    checkpoint_read_refusal,
     checkpoint_refusal,
     read_refusals,
     refused_error,
@@ -842,6 +843,15 @@ class PostgresEndpoint(BaseEndpoint):
         """Refuse a run, before anything is written, when the checkpoint table it would
         record its progress in is another user's that this one may not write."""
         refused = checkpoint_refusal(self._query, self._schema, self.url.redacted)
+        if refused is not None:
+            raise refused
+
+    def refuse_unreadable_checkpoints(self, privileges: tuple[str, ...], doing: str) -> None:
+        """Refuse ``arrowmig status`` (which ``doing`` the checkpoint table, needing
+        ``privileges``) when the table is another user's this one lacks them on."""
+        refused = checkpoint_read_refusal(
+            self._query, self._schema, self.url.redacted, privileges, doing
+        )
         if refused is not None:
             raise refused
 

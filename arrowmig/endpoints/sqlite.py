@@ -241,7 +241,10 @@ class SQLiteEndpoint(BaseEndpoint):
                     hint="check the path (sqlite:///rel.db is relative, sqlite:////abs.db absolute)",
                 )
         elif path.is_dir():
-            raise _not_sqlite(url.target)
+            raise ConnectError(
+                f"{url.target!r} is a directory, not a SQLite file",
+                hint="name the SQLite file itself (a path to a file, not to a folder)",
+            )
         elif not create and path.stat().st_size == 0:
             # What sqlite3 leaves after opening a mistyped name: never a database to copy.
             raise ConnectError(
