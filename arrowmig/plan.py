@@ -40,6 +40,7 @@ from arrowmig.names import (
     written,
     written_list,
 )
+from arrowmig.pg_nanoseconds import with_nanosecond_notes
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import refuse_values_stored_otherwise, refuse_values_that_cannot_go_in
 from arrowmig.replaced import published_notes, replaced
@@ -539,6 +540,7 @@ def build_plan(
             )
         source = _apply_casts(source, casts, src.dialect, target_dialect)
         source = with_nan_notes(source, src.dialect, target_dialect)
+        source = with_nanosecond_notes(source, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
