@@ -10,8 +10,11 @@ from pathlib import Path
 
 import duckdb
 import psycopg
+import pyarrow as pa
 
 from arrowmig import migrate, verify
+from arrowmig.migrate import explain
+from arrowmig.plan import MigrationPlan
 
 COLUMNS = {
     "d": "DATE",
@@ -103,6 +106,13 @@ def test_duckdb_to_sqlite_to_duckdb_keeps_every_temporal_type(tmp_path: Path) ->
     }
     assert _texts(back) == _texts(source)
     assert verify(source, back).ok
+    # The plan profiles every column in full (the run presumed them first): the same types.
+    planned = explain(middle, str(tmp_path / "p.duckdb"))
+    assert isinstance(planned, MigrationPlan)
+    arrow = {c.name: c.arrow_type for c in planned.tables[0].target.columns}
+    assert (arrow["tm"], arrow["tmn"]) == (pa.time64("us"), pa.time64("ns"))
+    assert (arrow["ts"], arrow["tns"]) == (pa.timestamp("us"), pa.timestamp("ns"))
+    assert (arrow["d"], arrow["tz"]) == (pa.date32(), pa.timestamp("us", tz="UTC"))
 
 
 def test_sqlite_end_of_day_and_infinity_texts_arrive_typed_in_postgres(

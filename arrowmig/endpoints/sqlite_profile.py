@@ -61,9 +61,10 @@ class ColumnProfile:
     """Texts that are well-formed JSON (RFC 8259, SQLite's json_valid), in a JSON column."""
     time_texts: int = 0
     """Texts that are exactly ``HH:MM:SS[.f{1,9}]`` and a real time of day, in a TIME column."""
-    nano_texts: int = 0
-    """Texts of a date/time or TIME column with more than six digits of a second (as arrowmig
-    writes nanoseconds into SQLite)."""
+    fraction_digits: int = 0
+    """Most digits of a second among the texts of a date/time column (more than six: it is
+    read in nanoseconds, as arrowmig writes them into SQLite); 0 where the first scan proved
+    a format of at most six. A TIME column's are read from ``max_text_chars``."""
     boolean_texts: int = 0
     """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
     spaces around), in a BOOLEAN column."""
@@ -221,7 +222,12 @@ def expected_class(declared: str) -> str | None:
     return kind
 
 
-def _date_formats(c: str) -> dict[str, str]:
+_MICRO_DIGITS, _NANO_DIGITS = 6, 9
+"""Digits of a second a timestamp text may have, as the first scan proves a format (what a
+presumed type reads), and as a full profile counts them."""
+
+
+def _date_formats(c: str, digits: int = _NANO_DIGITS) -> dict[str, str]:
     """Per format field, the test that a text value is exactly that format and a real date,
     or ±infinity (``_INFINITIES``).
 
@@ -229,8 +235,9 @@ def _date_formats(c: str) -> dict[str, str]:
     as arrowmig writes it into SQLite (``temporal_text``), is moved to the year of 2000 to
     2399 that has the same calendar (``_year_shifted``) and tested the same way.
     """
-    plain, wide = _timestamp_formats(c), _timestamp_formats(_year_shifted(c))
-    formats = {"date_texts": f"({c} IN {_INFINITIES} OR {_date_test(c)})"}
+    plain = _timestamp_formats(c, digits)
+    wide = _timestamp_formats(_year_shifted(c), digits)
+    formats = {"date_texts": f"({_date_test(c)} OR {c} IN {_INFINITIES})"}
     for field, test in plain.items():
         formats[field] = (
             f"(CASE WHEN substr({c},5,1) = '-' THEN {test} WHEN {c} IN {_INFINITIES} THEN 1 "
@@ -257,7 +264,7 @@ def _year_shifted(c: str) -> str:
     )
 
 
-def _timestamp_formats(c: str) -> dict[str, str]:
+def _timestamp_formats(c: str, digits: int) -> dict[str, str]:
     """Per timestamp format field, the test that a text of a year 0000 to 9999 is exactly
     that format and a real date and time.
 
@@ -270,7 +277,7 @@ def _timestamp_formats(c: str) -> dict[str, str]:
     """
     head = f"substr({c},1,19)"
     frac = (
-        f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 29 "
+        f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND {20 + digits} "
         f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
     )
     real = f"substr({c},12,2) <> '24'"
@@ -285,7 +292,7 @@ def _timestamp_formats(c: str) -> dict[str, str]:
     zoned = (
         f"{zone} > 0 AND substr({c},11,1) IN (' ','T') AND datetime({t_head}) = {t_head} "
         f"AND {real} AND ({zone_frac} = '' OR ({zone_frac} GLOB '.[0-9]*' AND "
-        f"length({zone_frac}) <= 10 AND substr({zone_frac},2) NOT GLOB '*[^0-9]*'))"
+        f"length({zone_frac}) <= {1 + digits} AND substr({zone_frac},2) NOT GLOB '*[^0-9]*'))"
     )
     return {
         "ts_space_texts": f"datetime({head}) = {head} AND {real} AND {frac}",
@@ -341,13 +348,19 @@ def _date_aggregates(c: str) -> list[_Aggregate]:
     return [
         (field, f"count(CASE WHEN typeof({c})='text' AND {test} THEN 1 END)")
         for field, test in _date_formats(c).items()
-    ] + [_nano_aggregate(c)]
+    ] + [_fraction_aggregate(c)]
 
 
-def _nano_aggregate(c: str) -> _Aggregate:
-    """Texts with more than six digits of a second: the column is read in nanoseconds."""
-    seven = "[0-9]" * 7
-    return ("nano_texts", f"count(CASE WHEN {c} GLOB '*:[0-9][0-9].{seven}*' THEN 1 END)")
+def _fraction_aggregate(c: str) -> _Aggregate:
+    """The most digits after the point of a text, less a zone ('Z' or '+HH:MM') after them.
+    Asked only where every format is counted: a scan that proves one format asks it of six
+    digits at most (``_expected_aggregates``), so that the common column pays nothing."""
+    zone = f"(CASE WHEN substr({c},-1) = 'Z' THEN 1 WHEN substr({c},-6,1) IN ('+','-') THEN 6 ELSE 0 END)"
+    digits = f"length({c}) - instr({c},'.') - {zone}"
+    return (
+        "fraction_digits",
+        f"max(CASE WHEN typeof({c})='text' AND instr({c},'.') > 0 THEN {digits} END)",
+    )
 
 
 def _decimal_aggregates(c: str, declared: str) -> list[_Aggregate]:
@@ -409,7 +422,7 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
     if is_json(declared):
         parts.append(_json_aggregate(c))
     if is_time(declared):
-        parts += [_time_aggregate(c), _nano_aggregate(c)]
+        parts.append(_time_aggregate(c))
     if is_boolean(declared):
         parts.append(_boolean_aggregate(c))
     return parts
@@ -442,14 +455,15 @@ def _expected_aggregates(
     """
     c = quote_ident(name)
     if date_format is not None:
-        test = _date_formats(c)[date_format]
+        # At most microseconds: a column with more is a surprise, profiled in full.
+        test = _date_formats(c, _MICRO_DIGITS)[date_format]
         return [
             (
                 "expected",
                 f"total(CASE WHEN {c} IS NULL THEN 0 WHEN typeof({c})='text' AND {test} "
                 f"THEN 1 ELSE {_SURPRISE} END)",
             )
-        ] + ([] if date_format == "date_texts" else [_nano_aggregate(c)])
+        ]
     parts = [
         (
             "expected",
@@ -462,7 +476,8 @@ def _expected_aggregates(
     if expected == "real" and decimal_spec(declared) is not None:
         parts += _decimal_aggregates(c, declared)
     if expected == "text":
-        if varchar_limit(declared) is not None:
+        if varchar_limit(declared) is not None or is_time(declared):
+            # A TIME's longest text says its fraction: more than 15 characters, nanoseconds.
             parts.append(("max_text_chars", f"max(length({c}))"))
         if date_kind(declared):
             parts += _date_aggregates(c)
@@ -471,7 +486,7 @@ def _expected_aggregates(
         if is_json(declared):
             parts.append(_json_aggregate(c))
         if is_time(declared):
-            parts += [_time_aggregate(c), _nano_aggregate(c)]
+            parts.append(_time_aggregate(c))
         if is_boolean(declared):
             parts.append(_boolean_aggregate(c))
     return parts
@@ -575,7 +590,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         decimal_frac_digits=_int(values.get("decimal_frac_digits")),
         json_texts=_int(values.get("json_texts")),
         time_texts=_int(values.get("time_texts")),
-        nano_texts=_int(values.get("nano_texts")),
+        fraction_digits=_int(values.get("fraction_digits")),
         boolean_texts=_int(values.get("boolean_texts")),
     )
 

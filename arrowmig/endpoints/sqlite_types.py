@@ -191,7 +191,7 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
     if classes == ("text",) and is_time(declared):
         if p.time_texts == p.texts:
             # Read as micro- or nanoseconds of the day (read_expression).
-            return _Choice(pa.time64("ns" if p.nano_texts else "us"))
+            return _Choice(pa.time64("ns" if (p.max_text_chars or 0) > 15 else "us"))
         return _Choice(
             pa.string(),
             note=f"declared {declared} but {p.texts - p.time_texts:,} of {p.texts:,} values are "
@@ -298,7 +298,7 @@ def _exact_decimal(
 def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
     # Nanoseconds as arrowmig writes them (TIMESTAMP_NS) are read as such; a year past
     # 1677-2262 in such a column then fails the read, loudly.
-    unit = "ns" if p.nano_texts else "us"
+    unit = "ns" if p.fraction_digits > 6 else "us"
     formats = [
         (p.date_texts, "date", pa.date32(), "YYYY-MM-DD"),
         (p.ts_space_texts, "timestamp", pa.timestamp(unit), "YYYY-MM-DD HH:MM:SS[.ffffff]"),
