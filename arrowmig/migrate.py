@@ -60,6 +60,7 @@ from arrowmig.loading import (
 from arrowmig.meter import RunMeter
 from arrowmig.model import KeyRange, Table
 from arrowmig.names import named_tables, one_schema
+from arrowmig.pg_range_notes import with_range_notes
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import (
     MigrationPlan,
@@ -1623,6 +1624,7 @@ def _explain_schema(
             dst = open_endpoint(target, schema=config.target_schema, read_only=True)
         try:
             plan = build_plan(src, dst, config, dialect=target_url.kind, run_tables=run_tables)
+            plan = with_range_notes(src, plan)
             if dst is not None:
                 # The run's own pre-flight refusal, so the dry run does not promise a run
                 # that would then be refused.

@@ -26,6 +26,7 @@ from arrowmig.endpoints.validate import (
     Problem,
     bad_rows,
     problem_error,
+    problems_error,
     screen_batch,
     untranslatable_problem,
     without_rows,
@@ -512,7 +513,7 @@ def _copy_range(
                         data, source_table, settings.dialect, target_table, casts
                     )
                     if problems and (settings.on_error != "reject" or settings.rejects is None):
-                        raise problem_error(problems[0], data, source_table, keys)
+                        raise problems_error(problems, data, source_table, keys)
                     if problems:
                         # Written (and fsync'd) before the batch commits; a row already in the
                         # reject file (batch retried or resumed) is not written again.

@@ -42,6 +42,8 @@ from arrowmig.names import (
     written,
     written_list,
 )
+from arrowmig.note_groups import grouped_notes, listed
+from arrowmig.pg_nanoseconds import with_nanosecond_notes
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import (
     refuse_texts_no_label_of_cast_enum,
@@ -73,7 +75,7 @@ from arrowmig.schema import (
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sqlite_header import plan_header
-from arrowmig.sqlite_nan import grouped_nan_notes, with_nan_notes
+from arrowmig.sqlite_nan import with_nan_notes
 from arrowmig.status import resume_command
 from arrowmig.target_names import (
     column_notes_renamed,
@@ -321,9 +323,10 @@ def select_tables(
             hint=f"leave out the {arg('exclude')}, or name the tables to {verb} with "
             f"{arg('tables')}",
         )
-    skipped = [v for v in views if v not in chosen]
     if config.tables:
-        return chosen, skipped, _partition_notes(src, chosen)
+        # The tables were named: the views not named are not news.
+        return chosen, [], _partition_notes(src, chosen)
+    skipped = [v for v in views if v not in chosen]
     note = _other_schemas_note(src, bool(tables or views), one_schema=target_dialect == "sqlite")
     # Schemas picked knowingly are not listed again; an empty run is always said.
     notes = note if config.source_schema is None or not chosen else []
@@ -405,10 +408,10 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
             f"(a SQLite file takes one schema per run: read another with {pick})"
         ]
     if not any_here:
+        several = f", or several with {every}" if every != pick else ""
         raise SchemaError(
             f"{_where(src)} holds no tables; other schemas do: {listed}",
-            hint=f"pick the schema to read with {pick}, or several with {every} "
-            "(or '*' for every schema)",
+            hint=f"pick the schema to read with {pick}{several} (or '*' for every schema)",
         )
     return [
         f"schema {src.schema!r} read; other schemas hold tables and are not: {listed} "
@@ -469,14 +472,6 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
     where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
     # Quoted as --tables takes them: a table "a,b" printed bare would read as two.
     return f"tables there: {listed([written(t) for t in tables], 12) or '(none)'}{where}"
-
-
-def listed(names: list[str], most: int) -> str:
-    """At most ``most`` names, comma-separated, and how many more there are: a list is never
-    cut without saying so."""
-    more = len(names) - most
-    shown = ", ".join(names[:most])
-    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def unknown_table(src: Source, name: str, option: str) -> SchemaError:
@@ -559,6 +554,7 @@ def build_plan(
         source = _apply_casts(source, casts, src.dialect, target_dialect)
         if not getattr(src, "nan_free", False):
             source = with_nan_notes(source, src.dialect, target_dialect)
+        source = with_nanosecond_notes(source, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
         _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
@@ -695,7 +691,7 @@ def build_plan(
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
         target = for_target(target, how)
         notes = column_notes_renamed(notes, target)
-        notes = grouped_nan_notes(notes, name)
+        notes = grouped_notes(notes, name)
         renamed = renamed_note(source, target)
         notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()

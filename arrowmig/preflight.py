@@ -26,6 +26,7 @@ from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
     Problem,
     problem_error,
+    problems_error,
     render_value,
     screen_batch,
     stored_otherwise,
@@ -237,7 +238,7 @@ def refuse_values_stored_otherwise(
         return
     for data, keys, problems in _screened(src, source, concerned, dialect, target, batch):
         if problems:
-            error = problem_error(problems[0], data, source, keys)
+            error = problems_error(problems, data, source, keys)
             raise _before_writing(error, source, "nothing has been emptied or written") from error
 
 

@@ -36,7 +36,7 @@ from arrowmig.argument_words import arg
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.duckdb_casts import CastScreen
-from arrowmig.endpoints.validate import Problem, problem_error, screen_batch
+from arrowmig.endpoints.validate import Problem, problems_error, screen_batch
 from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
 from arrowmig.folders import check_writable, folder_problem
 from arrowmig.infinity import value_at
@@ -519,7 +519,7 @@ def _replay_batch(
     batch = pa.RecordBatch.from_arrays(arrays, names=names)
     problems = screen_batch(batch, table, dst.dialect, casts=casts)
     if problems:
-        raise problem_error(problems[0], batch, table, None)
+        raise problems_error(problems, batch, table, None)
     dst.write_batch(table, batch)
     return int(batch.num_rows)
 

@@ -83,6 +83,9 @@ class SchemaRun:
     does, for the plan to read: a table named ``"q"`` or ``x.y`` is written in quotes)."""
     extension_tables_left: tuple[str, ...] = ()
     """Tables an extension made in the schema, not named (said in the report)."""
+    views_left: tuple[str, ...] = ()
+    """The schema's views, when --tables named nothing (said in the report as skipped; its
+    own run is given its tables by name, and says nothing of views)."""
 
 
 def schema_runs(source: str, target: str, config: MigrationConfig) -> list[SchemaRun]:
@@ -132,7 +135,8 @@ def schema_runs(source: str, target: str, config: MigrationConfig) -> list[Schem
             reject_dir=config.reject_dir and str(Path(config.reject_dir) / file_safe(schema)),
         )
         left = [t for t in extensions[schema] if t not in chosen]
-        runs.append(SchemaRun(schema, one, tuple(chosen), tuple(left)))
+        views_left = tuple(views[schema]) if config.tables is None else ()
+        runs.append(SchemaRun(schema, one, tuple(chosen), tuple(left), views_left))
     _refuse_unreadable(source, runs)
     if config.mode == "create" and not config.resume:
         _refuse_existing(target, runs)
@@ -170,7 +174,7 @@ def plans_of_every_schema(
     plans, refused = [], []
     for run in runs:
         try:
-            plans.append((run.schema, plan_one(run)))
+            plans.append((run.schema, replace(plan_one(run), skipped_views=list(run.views_left))))
         except SchemaError as exc:
             refused.append(_in_schema(exc, run.schema))
     if refused:
@@ -432,7 +436,7 @@ def _merge(merged: MigrationReport, run: SchemaRun, report: MigrationReport) -> 
         table.target_name = shown(run.config.target_schema or schema, table.target_name)
         merged.tables.append(table)
     merged.done_before.extend(shown(schema, t) for t in report.done_before)
-    merged.skipped_views.extend(shown(schema, v) for v in report.skipped_views)
+    merged.skipped_views.extend(shown(schema, v) for v in run.views_left)
     merged.notes.extend(f"{schema}: {n}" for n in report.notes)
     merged.peak_rss_bytes = max(merged.peak_rss_bytes, report.peak_rss_bytes)
     merged.baseline_rss_bytes = merged.baseline_rss_bytes or report.baseline_rss_bytes

@@ -20,18 +20,6 @@ def nan_note(table: str, column: str) -> str:
     )
 
 
-def grouped_nan_notes(notes: list[str], table: str) -> list[str]:
-    """A table's notes (``column: note``) with its float columns' NaN notes said once, in
-    the place of the first: a table of twenty measurements had twenty lines saying the same."""
-    columns = [n.split(": ", 1)[0] for n in notes if _CANNOT_STORE in n]
-    if len(columns) < 2:
-        return notes
-    first = next(i for i, n in enumerate(notes) if _CANNOT_STORE in n)
-    said = f"{', '.join(columns)}: {nan_note(table, 'COLUMN')}"
-    kept = [n for n in notes if _CANNOT_STORE not in n]
-    return [*kept[:first], said, *kept[first:]]
-
-
 def with_nan_notes(source: Table, source_dialect: str, target_dialect: str) -> Table:
     """The source with a note on each float column a SQLite target gets from PostgreSQL or
     DuckDB (a SQLite source holds no NaN: it stored NULL already)."""

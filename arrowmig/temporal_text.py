@@ -10,15 +10,22 @@ Arrow writes negative years ('-0043-03-15' is 44 BC).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.infinity import DATE_INFINITY, TIMESTAMP_INFINITY
+
 _FIRST_DAY, _LAST_DAY = -719_162, 2_932_896
 """0001-01-01 and 9999-12-31 in days since 1970-01-01: the years Arrow writes right."""
-DATE32_YEARS = (-5_877_640, 5_881_579)
-"""The whole years Arrow's date32 holds (its days reach into 5877641 BC and 5881580 AD): the
-years a SQLite date text may have to be read as a date."""
+DATE32_EDGES = (("-5877641", "06-25"), ("5881580", "07-10"))
+"""The first and last finite dates a date32 holds (its extremes, -(2**31 - 1) and 2**31 - 1
+days, are ±infinity: ``infinity``), as year and month-day: the dates a SQLite date text may
+have to be read as a date. DuckDB's dates reach both."""
+TIMESTAMP_YEARS = (-290_308, 294_247)
+"""The years of the finite microsecond timestamps Arrow holds (DuckDB's reach into both): the
+years a SQLite timestamp text may have to be read as a timestamp."""
 _DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 NANOS_PER: dict[str, int] = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 """Nanoseconds in one of each Arrow time unit."""
@@ -116,21 +123,47 @@ _TIMESTAMP_TEXT = re.compile(
 )
 
 
+_SPECIAL = r"^(?:-|[0-9]{5}|infinity)"
+"""Texts Arrow's cast does not read: a year outside 0000-9999, and 'infinity', '-infinity'
+(as arrowmig writes ±infinity into SQLite)."""
+
+
 def text_dates(array: pa.Array) -> pa.Array:
     """Texts 'YYYY-MM-DD' as date32, any year as ``date_text`` writes it ('-0043-03-15' is 44
-    BC); raises ValueError (Arrow's ArrowInvalid is one) for a text that is not a date.
-    Arrow's own cast reads years 0000 to 9999 only: a batch with another year is read here,
-    value by value."""
-    other_years = pc.fill_null(pc.match_substring_regex(array, r"^(?:-|[0-9]{5})"), False)
-    if not pc.any(other_years).as_py():
+    BC), 'infinity' and '-infinity' as the carried ±infinity; raises ValueError (Arrow's
+    ArrowInvalid is one) for a text that is not a date. Arrow's own cast reads years 0000 to
+    9999 only: a batch with another text is read here, value by value."""
+    if not pc.any(pc.fill_null(pc.match_substring_regex(array, _SPECIAL), False)).as_py():
         return array.cast(pa.date32())
-    texts = array.to_pylist()
-    days = [None if text is None else date_days(text) for text in texts]
-    low, high = _days(DATE32_YEARS[0], 1, 1), _days(DATE32_YEARS[1] + 1, 1, 1)
-    for text, n in zip(texts, days, strict=True):
-        if n is not None and not low <= n < high:
-            raise ValueError(f"{text!r} is past the years a date32 holds")
-    return pa.array(days, pa.date32())
+    return pa.array(_special_read(array, date_days, DATE_INFINITY), pa.int32()).view(pa.date32())
+
+
+def text_timestamps(array: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    """Timestamp texts as ``arrow_type``, any year as ``timestamp_text`` writes it, 'infinity'
+    and '-infinity' as the carried ±infinity; raises ValueError for a text that is not one.
+    Arrow's own cast reads neither: a batch holding one is read here, value by value."""
+    if not pc.any(pc.fill_null(pc.match_substring_regex(array, _SPECIAL), False)).as_py():
+        return array.cast(arrow_type)
+
+    def units(text: str) -> int:
+        return timestamp_units(text, arrow_type.unit)
+
+    return pa.array(_special_read(array, units, TIMESTAMP_INFINITY), pa.int64()).view(arrow_type)
+
+
+def _special_read(array: pa.Array, read: Callable[[str], int], infinity: int) -> list[int | None]:
+    """Each text as ``read`` gives it, ±infinity as ±``infinity``; a finite value as far out
+    raises ValueError (no real date or time is that far: the storage cannot hold it)."""
+    values: list[int | None] = []
+    for text in array.to_pylist():
+        if text is None or text in ("infinity", "-infinity"):
+            values.append(None if text is None else -infinity if text[0] == "-" else infinity)
+            continue
+        value = read(text)
+        if not -infinity < value < infinity:
+            raise ValueError(f"{text!r} is past the dates Arrow holds")
+        values.append(value)
+    return values
 
 
 def date_days(text: str) -> int:

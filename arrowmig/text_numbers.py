@@ -43,8 +43,8 @@ which also names itself in pg_type."""
 
 def text_number_note(table: str, column: Column, dialect: str) -> str:
     """The note for such a column, with the cast that stores numbers: whole numbers as
-    integers (a value past 64 bits then fails its row), others as doubles, or into DuckDB as
-    DECIMAL(38,s) too."""
+    integers (a value outside BIGINT's then fails its row; into DuckDB HUGEINT too), others as
+    doubles, or into DuckDB as DECIMAL(38,s) too."""
     cast = f"--cast {table}.{column.name}="
     if dialect == "duckdb":
         way = (
@@ -53,14 +53,17 @@ def text_number_note(table: str, column: Column, dialect: str) -> str:
             "digits)"
         )
         if _whole(column):
-            way = f"{cast}bigint stores them as BIGINT (a value past 64 bits fails its row), {way}"
+            way = (
+                f"{cast}bigint stores them as BIGINT ({_PAST_BIGINT}), {cast}hugeint as "
+                f"HUGEINT (a value outside ±2^127 fails its row), {way}"
+            )
         return (
             "exact numbers kept as VARCHAR: DuckDB compares, sorts and aggregates them as text "
             "(WHERE x > 9, ORDER BY and max() go by the characters: '10.50' < '9.99'; sum() "
             f"refuses them); {way}"
         )
     if _whole(column):
-        way = f"{cast}bigint stores them as INTEGER (a value past 64 bits fails its row)"
+        way = f"{cast}bigint stores them as INTEGER ({_PAST_BIGINT})"
     else:
         way = f"{cast}double stores them as REAL (exact to 15 significant digits)"
     return (
@@ -69,9 +72,17 @@ def text_number_note(table: str, column: Column, dialect: str) -> str:
     )
 
 
+_PAST_BIGINT = "a value from 2^63 up, or below -2^63, fails its row"
+
+
 def _whole(column: Column) -> bool:
     t = column.arrow_type
     if pa.types.is_decimal(t):
         return bool(t.scale == 0)
     declared = column.source_type.strip().upper()
+    # PostgreSQL's numeric(39,0), as a DuckDB HUGEINT arrives there, read back: whole too.
+    numeric = _NUMERIC.fullmatch(column.pg_type or column.source_type)
+    scale = (numeric.group(2) or "").strip("() ").partition(",")[2].strip() if numeric else None
+    if numeric and numeric.group(2) and scale in ("", "0"):
+        return True
     return pa.types.is_uint64(t) or declared in ("HUGEINT", "UHUGEINT", "VARINT")

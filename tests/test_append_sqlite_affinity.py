@@ -66,11 +66,21 @@ def test_values_the_affinity_would_change_are_their_rows_problems(
     target = _django_target(tmp_path / "app.db")
     append = arrowmig.MigrationConfig(mode="append")
     failed = arrowmig.migrate(pg_url, target, config=append)
-    assert failed.tables[0].error == (
+    error = failed.tables[0].error or ""
+    assert error.startswith(
         "table 't', column 'price', id 1: the target column's NUMERIC affinity would store the "
-        "number as the REAL 1.2345678901234567: '1.23456789012345678901234567890'; declare the "
-        "target column TEXT, use --mode replace (the column it creates keeps every digit), or "
-        "use --on-error reject to set such rows aside"
+        "number as the REAL 1.2345678901234567: '1.23456789012345678901234567890'; also "
+    )
+    # Every column of the batch that holds such a value, each at its first row, in one run.
+    assert (
+        "; column 'code', id 3: the target column's INTEGER affinity would store the text" in error
+    )
+    assert "column 'amount', id 2: " in error and "column 'qty', id 4: " in error
+    # One hint per kind of problem (a number stored otherwise, text stored otherwise).
+    assert "; declare the target column TEXT, use --mode replace (the column it creates" in error
+    assert error.endswith(
+        "; declare the target column TEXT (it keeps text as written), or use "
+        "--on-error reject to set such rows aside"
     )
     assert _held(target) == []
     rejects = tmp_path / "rejects"

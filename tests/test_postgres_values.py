@@ -329,7 +329,7 @@ def test_a_domain_over_a_domain_keeps_its_checks_default_and_not_null_in_postgre
     _load(pg_url, DOMAIN_OVER_DOMAIN)
     report = migrate(pg_url, second_pg)
     assert report.ok, [t.error for t in report.tables]
-    note = next(n for n in report.tables[0].notes if n.startswith("v: "))
+    note = next(n for n in report.tables[0].notes if n.startswith("v, w: "))  # said once
     assert "small_pos again on PostgreSQL" in note and "of domain pos it is built on" in note
     assert _pg_text(second_pg, "dd", "pg_typeof(v)::text, v, w") == [
         ("small_pos", 5, 6),
@@ -363,7 +363,7 @@ def test_a_domain_over_a_domain_elsewhere_says_what_it_left_behind(
     for target in (str(tmp_path / "t.db"), str(tmp_path / "t.duckdb")):
         report = migrate(pg_url, target)
         assert report.ok, [t.error for t in report.tables]
-        note = next(n for n in report.tables[0].notes if n.startswith("v: "))
+        note = next(n for n in report.tables[0].notes if n.startswith("v, w: "))  # said once
         assert "on SQLite and DuckDB without its CHECK constraints and default" in note, note
         assert verify(pg_url, target).ok
 

@@ -540,7 +540,7 @@ DATE_SHAPED = st.builds(
         [
             *("0000", "0001", "1900", "1999", "2023", "2024", "2100", "9999", "-001", "-0001"),
             *("-0043", "-0004", "-00043", "-0000", "12345", "012345", "-2000", "1234567"),
-            *("5881579", "5881580", "-5877640", "-5877641"),
+            *("5881579", "5881580", "-5877640", "-5877641", "294247", "-290308", "294248"),
         ]
     ),
     DIGITS,
@@ -549,7 +549,7 @@ DATE_SHAPED = st.builds(
     st.builds(lambda h, m, s: f"{h}:{m}:{s}", DIGITS, DIGITS, DIGITS),
     st.sampled_from(
         [
-            *("", ".5", ".123456", ".1234567", ".", ".x"),
+            *("", ".5", ".123456", ".1234567", ".123456789", ".1234567890", ".", ".x"),
             *("Z", "+01:00", ".5Z", ".123456-05:30", "+23:59"),
             *("+24:00", "-12:60", "+01", "+0100", "Z+01:00", "ZZ"),
         ]
@@ -558,28 +558,37 @@ DATE_SHAPED = st.builds(
 _SHAPES = {
     "date_texts": re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})"),
     "ts_space_texts": re.compile(
-        r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+        r"(-?[0-9]{4,})-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
     ),
     "ts_t_texts": re.compile(
-        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+        r"(-?[0-9]{4,})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
     ),
     "ts_zone_texts": re.compile(
-        r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+        r"(-?[0-9]{4,})-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
         r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
     ),
 }
 
 
 def _is_format(text: str, field: str) -> bool:
-    """Python's judgement: exactly the format, and a real date and time of day."""
+    """Python's judgement: exactly the format, and a real date and time of day; ±infinity
+    (arrowmig's text of it) is a value of every format."""
+    if text in ("infinity", "-infinity"):
+        return True
     shape = _SHAPES[field].fullmatch(text)
     if not shape:
         return False
     if field == "date_texts":
         return _is_date(*shape.groups())
-    # Year 0000 (1 BC) has the calendar of 2000, which Python's datetime can hold.
-    if text.startswith("0000"):
-        text = "2000" + text[4:]
+    year_text = shape.group(1)
+    year = int(year_text)
+    if year_text != ("-" if year < 0 else "") + f"{abs(year):04d}":
+        return False
+    if not -290_308 <= year <= 294_247:
+        return False
+    # A year has the calendar of the year of 2000-2399 it is a multiple of 400 years from,
+    # which Python's datetime can hold (year 0000, 1 BC, that of 2000).
+    text = str(2000 + year % 400) + text[len(year_text) :]
     try:
         dt.datetime.strptime(text[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
     except ValueError:
@@ -593,7 +602,7 @@ def _is_date(year_text: str, month_text: str, day_text: str) -> bool:
     year, month, day = int(year_text), int(month_text), int(day_text)
     if year_text != ("-" if year < 0 else "") + f"{abs(year):04d}":
         return False
-    if not -5_877_640 <= year <= 5_881_579 or not 1 <= month <= 12:
+    if not (-5_877_641, 6, 25) <= (year, month, day) <= (5_881_580, 7, 10) or not 1 <= month <= 12:
         return False
     days = [31, 29 if calendar.isleap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
     return 1 <= day <= days[month - 1]
@@ -611,6 +620,16 @@ def _is_date(year_text: str, month_text: str, day_text: str) -> bool:
 @example("5881580-01-01")
 @example("0000-01-01 10:00:00")
 @example("-0043-03-15 10:00:00")
+@example("infinity")
+@example("-infinity")
+@example("5881580-07-10")
+@example("5881580-07-11")
+@example("-5877641-06-25")
+@example("-5877641-06-24")
+@example("294247-01-10 04:00:54.775806")
+@example("-290308-12-22 00:00:00+00:00")
+@example("02024-01-01 00:00:00")
+@example("2024-01-01 10:00:00.123456789")
 def test_date_formats_are_real_dates_and_times(text: str) -> None:
     # The format tests lean on date()/datetime() without a modifier, which give back only a
     # canonical, real date and time unchanged; Python's calendar is the independent judge.

@@ -272,7 +272,9 @@ def test_an_applications_collation_is_read_without_it_and_named(
     assert report.ok, report.tables
     by_name = {t.name: t for t in report.tables}
     assert by_name["t"].rows == 300 and by_name["u"].rows == 2
-    assert "name: COLLATE APPCASE not carried" in "\n".join(by_name["t"].notes)
+    # A note several columns share names them all, once.
+    (collated,) = [n for n in by_name["t"].notes if "COLLATE APPCASE not carried" in n]
+    assert "name" in collated.split(": ", 1)[0].split(", ")
     assert "code: COLLATE APPCASE not carried" in "\n".join(by_name["u"].notes)
     assert arrowmig.verify(source, target).ok
     con = sqlite3.connect(source)

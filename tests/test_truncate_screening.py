@@ -175,7 +175,8 @@ def test_a_duckdb_date_past_postgres_range_is_refused_before_emptying(
         source,
         pg_url,
         "table 't', column 'd', id 2600: outside PostgreSQL's dates (4714-11-24 BC to "
-        "5874897-12-31 AD): '5874898-01-01'",
+        "5874897-12-31 AD): '5874898-01-01'; also column 'ts', id 2700: before 4714-11-24 BC, "
+        "PostgreSQL's earliest timestamp: '-5000-01-01 00:00:00.000000'",
         pg_url,
         arrowmig.MigrationConfig(target_schema="public"),
     )

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from arrowmig.schema import BOOLEAN_WORDS, quote_ident, quote_literal
-from arrowmig.temporal_text import DATE32_YEARS
+from arrowmig.temporal_text import DATE32_EDGES, TIMESTAMP_YEARS
 
 _DIGITS4 = "[0-9][0-9][0-9][0-9]"
 _DATE_GLOB = f"{_DIGITS4}-[0-9][0-9]-[0-9][0-9]"
 _TIME_GLOB = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+_INFINITIES = "('infinity', '-infinity')"
+"""arrowmig's SQLite text of ±infinity, a value of every date/time format."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,11 @@ class ColumnProfile:
     date_texts: int = 0
     """Texts that are exactly ``YYYY-MM-DD`` and a real calendar date."""
     ts_space_texts: int = 0
-    """Texts that are exactly ``YYYY-MM-DD HH:MM:SS[.f{1,6}]``, valid, no zone."""
+    """Texts that are exactly ``YYYY-MM-DD HH:MM:SS[.f{1,9}]``, valid, no zone."""
     ts_t_texts: int = 0
-    """Texts that are exactly ``YYYY-MM-DDTHH:MM:SS[.f{1,6}]``, valid, no zone."""
+    """Texts that are exactly ``YYYY-MM-DDTHH:MM:SS[.f{1,9}]``, valid, no zone."""
     ts_zone_texts: int = 0
-    """Texts that are exactly ``YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}]`` and a UTC offset (``Z`` or
+    """Texts that are exactly ``YYYY-MM-DD[ T]HH:MM:SS[.f{1,9}]`` and a UTC offset (``Z`` or
     ``±HH:MM``, as SQLAlchemy and pandas write zoned times), valid."""
     decimal_texts: int = 0
     """Texts that are exact decimal literals (sign, digits, at most one point)."""
@@ -58,7 +60,11 @@ class ColumnProfile:
     json_texts: int = 0
     """Texts that are well-formed JSON (RFC 8259, SQLite's json_valid), in a JSON column."""
     time_texts: int = 0
-    """Texts that are exactly ``HH:MM:SS[.f{1,6}]`` and a real time of day, in a TIME column."""
+    """Texts that are exactly ``HH:MM:SS[.f{1,9}]`` and a real time of day, in a TIME column."""
+    fraction_digits: int = 0
+    """Most digits of a second among the texts of a date/time column (more than six: it is
+    read in nanoseconds, as arrowmig writes them into SQLite); 0 where the first scan proved
+    a format of at most six. A TIME column's are read from ``max_text_chars``."""
     boolean_texts: int = 0
     """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
     spaces around), in a BOOLEAN column."""
@@ -216,21 +222,62 @@ def expected_class(declared: str) -> str | None:
     return kind
 
 
-def _date_formats(c: str) -> dict[str, str]:
-    """Per format field, the test that a text value is exactly that format and a real date.
+_MICRO_DIGITS, _NANO_DIGITS = 6, 9
+"""Digits of a second a timestamp text may have, as the first scan proves a format (what a
+presumed type reads), and as a full profile counts them."""
+
+
+def _date_formats(c: str, digits: int = _NANO_DIGITS) -> dict[str, str]:
+    """Per format field, the test that a text value is exactly that format and a real date,
+    or ±infinity (``_INFINITIES``).
+
+    Timestamps of years 0000 to 9999 are tested by ``_timestamp_formats``; another year,
+    as arrowmig writes it into SQLite (``temporal_text``), is moved to the year of 2000 to
+    2399 that has the same calendar (``_year_shifted``) and tested the same way.
+    """
+    plain = _timestamp_formats(c, digits)
+    wide = _timestamp_formats(_year_shifted(c), digits)
+    formats = {"date_texts": f"({_date_test(c)} OR {c} IN {_INFINITIES})"}
+    for field, test in plain.items():
+        formats[field] = (
+            f"(CASE WHEN substr({c},5,1) = '-' THEN {test} WHEN {c} IN {_INFINITIES} THEN 1 "
+            f"ELSE coalesce({wide[field]}, 0) END)"
+        )
+    return formats
+
+
+def _year_shifted(c: str) -> str:
+    """The text ``c`` with its year, one outside 0000-9999 written as ``temporal_text`` does
+    (astronomical, at least four digits, no leading zero past them) within the years Arrow's
+    timestamps hold, replaced by the year of 2000 to 2399 on whose calendar it falls (the
+    Gregorian calendar repeats every 400 years); NULL for any other text. The year is
+    compared as an integer before ``abs()``, which fails the query on the smallest one."""
+    ends = f"instr(substr({c},2),'-')"
+    year_text = f"substr({c},1,{ends})"
+    year = f"CAST({year_text} AS INTEGER)"
+    written = f"(CASE WHEN {year} < 0 THEN '-' ELSE '' END) || printf('%04d', abs({year}))"
+    low, high = TIMESTAMP_YEARS
+    return (
+        f"(CASE WHEN {year} NOT BETWEEN {low} AND {high} THEN NULL "
+        f"WHEN {written} = {year_text} "
+        f"THEN ((({year} % 400) + 400) % 400 + 2000) || substr({c},{ends}+1) END)"
+    )
+
+
+def _timestamp_formats(c: str, digits: int) -> dict[str, str]:
+    """Per timestamp format field, the test that a text of a year 0000 to 9999 is exactly
+    that format and a real date and time.
 
     ``date()``/``datetime()`` without a modifier give back only a canonical text
     (``YYYY-MM-DD[ HH:MM:SS]``) of a real calendar date unchanged: anything else comes back
     moved (2023-02-30 as 2023-03-02), reformatted or NULL, so comparing with the value proves
     the format and the date at once, with no GLOB. Hour 24 is the one value they keep that is
     not real; the fraction is checked apart. Year 0000 is 1 BC (astronomical years, as Arrow,
-    DuckDB and arrowmig's own SQLite texts number them); a timestamp of another year, whose
-    canonical text is longer than the 19 characters compared, is text (see ``_date_test`` for
-    dates). Tested against Python's calendar.
+    DuckDB and arrowmig's own SQLite texts number them). Tested against Python's calendar.
     """
     head = f"substr({c},1,19)"
     frac = (
-        f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND 26 "
+        f"(length({c})=19 OR (substr({c},20,1)='.' AND length({c}) BETWEEN 21 AND {20 + digits} "
         f"AND substr({c},21) NOT GLOB '*[^0-9]*'))"
     )
     real = f"substr({c},12,2) <> '24'"
@@ -245,10 +292,9 @@ def _date_formats(c: str) -> dict[str, str]:
     zoned = (
         f"{zone} > 0 AND substr({c},11,1) IN (' ','T') AND datetime({t_head}) = {t_head} "
         f"AND {real} AND ({zone_frac} = '' OR ({zone_frac} GLOB '.[0-9]*' AND "
-        f"length({zone_frac}) <= 7 AND substr({zone_frac},2) NOT GLOB '*[^0-9]*'))"
+        f"length({zone_frac}) <= {1 + digits} AND substr({zone_frac},2) NOT GLOB '*[^0-9]*'))"
     )
     return {
-        "date_texts": _date_test(c),
         "ts_space_texts": f"datetime({head}) = {head} AND {real} AND {frac}",
         "ts_t_texts": (
             f"substr({c},11,1) = 'T' AND datetime({t_head}) = {t_head} AND {real} AND {frac}"
@@ -262,7 +308,7 @@ def _date_test(c: str) -> str:
     'YYYY-MM-DD' for years 0000 to 9999, which ``date()`` gives back unchanged; another year
     astronomical ('-0043-03-15' is 44 BC, '12345-01-01'), in at least four digits and with no
     leading zero past them, proven on the same day of the year 2000 to 2399 that has it (the
-    Gregorian calendar repeats every 400 years), within the years date32 holds.
+    Gregorian calendar repeats every 400 years), within the dates date32 holds.
 
     The years are compared as integers, in a CASE that orders the tests: a text compared
     with '0001' in a DATE column (NUMERIC affinity) is compared as a number, where any text
@@ -272,25 +318,28 @@ def _date_test(c: str) -> str:
     written = f"(CASE WHEN {year} < 0 THEN '-' ELSE '' END) || printf('%04d', abs({year}))"
     day = f"substr({c},-6)"
     shifted = f"((({year} % 400) + 400) % 400 + 2000) || {day}"
-    low, high = DATE32_YEARS
+    (low, first), (high, last) = DATE32_EDGES
     return (
         f"(CASE WHEN substr({c},1,1) <> '-' AND date({c}) = {c} THEN 1 "
         f"WHEN {c} NOT GLOB '*[0-9]-[0-9][0-9]-[0-9][0-9]' OR {year} NOT BETWEEN {low} AND "
-        f"{high} THEN 0 WHEN {written} = {year_text} AND date({shifted}) = {shifted} THEN 1 "
+        f"{high} OR ({year} = {low} AND {day} < '-{first}') "
+        f"OR ({year} = {high} AND {day} > '-{last}') THEN 0 "
+        f"WHEN {written} = {year_text} AND date({shifted}) = {shifted} THEN 1 "
         "ELSE 0 END) = 1"
     )
 
 
 def _time_aggregate(c: str) -> _Aggregate:
-    """Texts that are exactly HH:MM:SS[.f{1,6}] and a real time: ``time()`` gives back only
+    """Texts that are exactly HH:MM:SS[.f{1,9}] and a real time: ``time()`` gives back only
     its canonical HH:MM:SS of a time unchanged. It keeps hour 24, of which only 24:00:00, the
-    end of the day, is a time (PostgreSQL's and DuckDB's too)."""
+    end of the day, is a time (PostgreSQL's and DuckDB's too), with a fraction of zeros as
+    arrowmig writes it into SQLite ('24:00:00.000000')."""
     head = f"substr({c},1,8)"
     frac = (
-        f"(length({c})=8 OR (substr({c},9,1)='.' AND length({c}) BETWEEN 10 AND 15 "
+        f"(length({c})=8 OR (substr({c},9,1)='.' AND length({c}) BETWEEN 10 AND 18 "
         f"AND substr({c},10) NOT GLOB '*[^0-9]*'))"
     )
-    day_end = f"(substr({c},1,2) <> '24' OR {c} = '24:00:00')"
+    day_end = f"(substr({c},1,2) <> '24' OR {c} = '24:00:00' OR rtrim({c},'0') = '24:00:00.')"
     test = f"typeof({c})='text' AND time({head}) = {head} AND {frac} AND {day_end}"
     return ("time_texts", f"count(CASE WHEN {test} THEN 1 END)")
 
@@ -299,7 +348,19 @@ def _date_aggregates(c: str) -> list[_Aggregate]:
     return [
         (field, f"count(CASE WHEN typeof({c})='text' AND {test} THEN 1 END)")
         for field, test in _date_formats(c).items()
-    ]
+    ] + [_fraction_aggregate(c)]
+
+
+def _fraction_aggregate(c: str) -> _Aggregate:
+    """The most digits after the point of a text, less a zone ('Z' or '+HH:MM') after them.
+    Asked only where every format is counted: a scan that proves one format asks it of six
+    digits at most (``_expected_aggregates``), so that the common column pays nothing."""
+    zone = f"(CASE WHEN substr({c},-1) = 'Z' THEN 1 WHEN substr({c},-6,1) IN ('+','-') THEN 6 ELSE 0 END)"
+    digits = f"length({c}) - instr({c},'.') - {zone}"
+    return (
+        "fraction_digits",
+        f"max(CASE WHEN typeof({c})='text' AND instr({c},'.') > 0 THEN {digits} END)",
+    )
 
 
 def _decimal_aggregates(c: str, declared: str) -> list[_Aggregate]:
@@ -394,7 +455,8 @@ def _expected_aggregates(
     """
     c = quote_ident(name)
     if date_format is not None:
-        test = _date_formats(c)[date_format]
+        # At most microseconds: a column with more is a surprise, profiled in full.
+        test = _date_formats(c, _MICRO_DIGITS)[date_format]
         return [
             (
                 "expected",
@@ -414,7 +476,8 @@ def _expected_aggregates(
     if expected == "real" and decimal_spec(declared) is not None:
         parts += _decimal_aggregates(c, declared)
     if expected == "text":
-        if varchar_limit(declared) is not None:
+        if varchar_limit(declared) is not None or is_time(declared):
+            # A TIME's longest text says its fraction: more than 15 characters, nanoseconds.
             parts.append(("max_text_chars", f"max(length({c}))"))
         if date_kind(declared):
             parts += _date_aggregates(c)
@@ -527,6 +590,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         decimal_frac_digits=_int(values.get("decimal_frac_digits")),
         json_texts=_int(values.get("json_texts")),
         time_texts=_int(values.get("time_texts")),
+        fraction_digits=_int(values.get("fraction_digits")),
         boolean_texts=_int(values.get("boolean_texts")),
     )
 
@@ -656,8 +720,10 @@ def _date_format_guesses(
     samples = []
     for c in (quote_ident(columns[i]) for i in dated):
         shape = " ".join(f"WHEN {c} GLOB {g} THEN '{f}'" for f, g in shapes.items())
+        # ±infinity is a value of every format: the first other text names it.
         samples.append(
-            f"(SELECT CASE {shape} END FROM {table_sql} WHERE typeof({c})='text' LIMIT 1)"
+            f"(SELECT CASE {shape} END FROM {table_sql} WHERE typeof({c})='text' "
+            f"AND {c} NOT IN {_INFINITIES} LIMIT 1)"
         )
     (row,) = query(f"SELECT {', '.join(samples)}")
     for i, shape_found in zip(dated, row, strict=True):

@@ -19,22 +19,26 @@ import pyarrow.compute as pc
 from arrowmig.endpoints.sqlite_profile import varchar_limit
 from arrowmig.errors import DataError, TypeSurprise
 from arrowmig.model import ROWID_NAMES, Column, Table
-from arrowmig.temporal_text import text_dates
+from arrowmig.temporal_text import text_dates, text_timestamps
 
 _YEAR_BC = "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_YEAR = f"(?:[0-9]{{4}}|-{_YEAR_BC}|-?[1-9][0-9]{{4,6}})"
 _DAY = "-[0-9]{2}-[0-9]{2}"
-_DATE = f"[0-9]{{4}}{_DAY}"
+_DATE = f"{_YEAR}{_DAY}"
 _TIME = "[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?"
+_INFINITY = "-?infinity|"
 FORMATS = {
-    "date_texts": f"^(?:[0-9]{{4}}|-{_YEAR_BC}|-?[1-9][0-9]{{4,6}}){_DAY}$",
-    "ts_space_texts": f"^{_DATE} {_TIME}$",
-    "ts_t_texts": f"^{_DATE}T{_TIME}$",
-    "ts_zone_texts": f"^{_DATE}[ T]{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+    "date_texts": f"^(?:{_INFINITY}{_DATE})$",
+    "ts_space_texts": f"^(?:{_INFINITY}{_DATE} {_TIME})$",
+    "ts_t_texts": f"^(?:{_INFINITY}{_DATE}T{_TIME})$",
+    "ts_zone_texts": (
+        f"^(?:{_INFINITY}{_DATE}[ T]{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))$"
+    ),
 }
 """The exact text of each date/time format the profile recognises (at most microseconds, no
-zone); the cast then rejects impossible dates and times. Timestamps of years 0000-9999; dates
-of any year, astronomical, as arrowmig writes them into SQLite ('-0043-03-15' is 44 BC, year
-0000 is 1 BC, '12345-01-01')."""
+zone); the cast then rejects impossible dates and times. Any year, astronomical, as arrowmig
+writes them into SQLite ('-0043-03-15' is 44 BC, year 0000 is 1 BC, '12345-01-01'), and
+'infinity' and '-infinity', its text of ±infinity."""
 
 _DRIVER_MISMATCH = re.compile(r"Type mismatch in column (\d+): expected \S+ but got ([^\n]+)")
 _UNPARSED = re.compile(r"Failed to parse string: (.*) as a scalar of type")
@@ -184,10 +188,13 @@ def cast_or_surprise(
 
 
 def _cast(array: pa.Array, arrow_type: pa.DataType) -> pa.Array:
-    """The cast to ``arrow_type``; date texts of any year (Arrow's cast reads 0000-9999);
+    """The cast to ``arrow_type``; date and timestamp texts of any year (Arrow's cast reads
+    0000-9999) and ±infinity;
     doubles proven by ``_off_the_decimals`` as the decimals they are nearest to."""
     if arrow_type == pa.date32() and pa.types.is_string(array.type):
         return text_dates(array)
+    if pa.types.is_timestamp(arrow_type) and pa.types.is_string(array.type):
+        return text_timestamps(array, arrow_type)
     if pa.types.is_decimal(arrow_type) and pa.types.is_float64(array.type):
         # The unscaled integers, exact in int64, given the scale: the decimal's own digits,
         # whatever rounding Arrow's cast of a double to a decimal would do.

@@ -190,11 +190,12 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         return _Choice(pa.binary(), note=_bytes_note(classes) if len(classes) > 1 else None)
     if classes == ("text",) and is_time(declared):
         if p.time_texts == p.texts:
-            return _Choice(pa.time64("us"))  # read as microseconds of the day (read_expression)
+            # Read as micro- or nanoseconds of the day (read_expression).
+            return _Choice(pa.time64("ns" if (p.max_text_chars or 0) > 15 else "us"))
         return _Choice(
             pa.string(),
             note=f"declared {declared} but {p.texts - p.time_texts:,} of {p.texts:,} values are "
-            "not a time of day as HH:MM:SS[.ffffff]: kept as text",
+            "not a time of day as HH:MM:SS[.fffffffff]: kept as text",
         )
     if classes == ("text",):
         return _text_choice(declared, p)
@@ -295,19 +296,27 @@ def _exact_decimal(
 
 
 def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
-    fmt = {
-        p.date_texts: ("date", pa.date32(), "YYYY-MM-DD"),
-        p.ts_space_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DD HH:MM:SS[.ffffff]"),
-        p.ts_t_texts: ("timestamp", pa.timestamp("us"), "YYYY-MM-DDTHH:MM:SS[.ffffff]"),
-        p.ts_zone_texts: (
+    # Nanoseconds as arrowmig writes them (TIMESTAMP_NS) are read as such; a year past
+    # 1677-2262 in such a column then fails the read, loudly.
+    unit = "ns" if p.fraction_digits > 6 else "us"
+    formats = [
+        (p.date_texts, "date", pa.date32(), "YYYY-MM-DD"),
+        (p.ts_space_texts, "timestamp", pa.timestamp(unit), "YYYY-MM-DD HH:MM:SS[.ffffff]"),
+        (p.ts_t_texts, "timestamp", pa.timestamp(unit), "YYYY-MM-DDTHH:MM:SS[.ffffff]"),
+        (
+            p.ts_zone_texts,
             "timestamptz",
-            pa.timestamp("us", tz="UTC"),
+            pa.timestamp(unit, tz="UTC"),
             "YYYY-MM-DD HH:MM:SS[.ffffff] (or with T) and a UTC offset (each kept as the "
             "instant it names)",
         ),
-    }.get(p.texts)
-    if fmt is not None:
-        kind, arrow_type, pattern = fmt
+    ]
+    # ±infinity is a value of every format: a column of nothing else is what it is declared.
+    fitting = sorted(
+        (f for f in formats if f[0] == p.texts), key=lambda f: f[1] != date_kind(declared)
+    )
+    if fitting:
+        _, kind, arrow_type, pattern = fitting[0]
         note = None
         if kind != date_kind(declared):
             note = f"declared {declared} but every value is {pattern}: {kind.upper()}"
@@ -317,7 +326,7 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
         pa.string(),
         note=f"declared {declared} but {p.texts - best:,} of {p.texts:,} values do not share one "
         "exact date/time format (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff] or with T, either "
-        "with a UTC offset on every value or on none; at most microseconds): kept as text",
+        "with a UTC offset on every value or on none; at most nanoseconds): kept as text",
     )
 
 
@@ -396,11 +405,13 @@ def read_expression(column: Column) -> str:
         # else; each batch's doubles are then proven and made decimals (``sqlite_proofs``).
         return c
     if pa.types.is_time(arrow_type):
-        # 'HH:MM:SS[.f]' as microseconds of the day (Arrow cannot cast text to a time).
-        fraction = f"CAST(substr(substr({c},10) || '000000',1,6) AS INTEGER)"
+        # 'HH:MM:SS[.f]' as micro- or nanoseconds of the day (Arrow cannot cast text to a
+        # time).
+        digits = 9 if arrow_type.unit == "ns" else 6
+        fraction = f"CAST(substr(substr({c},10) || '{'0' * digits}',1,{digits}) AS INTEGER)"
         return (
             f"(CAST(substr({c},1,2) AS INTEGER)*3600 + CAST(substr({c},4,2) AS INTEGER)*60 "
-            f"+ CAST(substr({c},7,2) AS INTEGER))*1000000 "
+            f"+ CAST(substr({c},7,2) AS INTEGER))*{10**digits} "
             f"+ (CASE WHEN length({c}) > 9 THEN {fraction} ELSE 0 END)"
         )
     if pa.types.is_floating(arrow_type) and classes != ("real",):

@@ -550,6 +550,35 @@ def problem_error(
     )
 
 
+def problems_error(
+    problems: list[Problem], batch: pa.RecordBatch, table: Table, keys: pa.Array | None
+) -> DataError:
+    """The one-line error for ``--on-error fail`` of a batch's problems (``screen_batch``'s,
+    first row first): the first as ``problem_error`` names it, then the first of each other
+    column, so that one run names every column to fix, not one column per run."""
+    firsts: dict[str, Problem] = {}
+    for problem in problems:
+        firsts.setdefault(problem.column, problem)
+    first = problem_error(problems[0], batch, table, keys)
+    if len(firsts) == 1:
+        return first
+    others = [p for c, p in firsts.items() if c != problems[0].column]
+    also = "; ".join(
+        problem_error(p, batch, table, keys).message.removeprefix(f"table {table.name!r}, ")
+        for p in others
+    )
+    # One hint per kind of problem, with the --cast of each column it names.
+    casts: dict[str, list[str]] = {}
+    for p in [problems[0], *others]:
+        casts.setdefault(p.hint, []).append(f"--cast {table.name}.{p.column}=text")
+    return DataError(
+        f"{first.message}; also {also}",
+        hint="; ".join(h.format(cast=" ".join(c)) for h, c in casts.items()),
+        table=table.name,
+        column=first.column,
+    )
+
+
 def text_or_bytes(raw: bytes | None) -> str | bytes | None:
     """A text value as text where it is UTF-8 ('abcd'), else as the bytes it is (b'\\xff')."""
     if raw is None:

@@ -1,0 +1,42 @@
+"""Nanosecond timestamps and times bound for PostgreSQL, whose are microseconds: the plan
+names each such column, as ``validate`` refuses every value with digits below a microsecond
+per row (the run would fail the table on the first, or set the rows aside)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pyarrow as pa
+
+from arrowmig.model import Column, Table
+from arrowmig.schema import forced_arrow_type
+
+
+def with_nanosecond_notes(source: Table, target_dialect: str) -> Table:
+    """The source with a note on each nanosecond column a PostgreSQL target gets as a
+    timestamp or time (not cast to text)."""
+    if target_dialect != "postgresql":
+        return source
+    columns = tuple(
+        replace(c, notes=(*c.notes, _note(source.name, c, kind))) if (kind := _kind(c)) else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
+
+
+def _kind(column: Column) -> str | None:
+    """'timestamps' or 'times' for a column written in nanoseconds, else None."""
+    written = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    if pa.types.is_timestamp(written) and written.unit == "ns":
+        return "timestamps"
+    if pa.types.is_time(written) and written.unit == "ns":
+        return "times"
+    return None
+
+
+def _note(table: str, column: Column, kind: str) -> str:
+    return (
+        f"can hold nanoseconds, which PostgreSQL's microsecond {kind} cannot hold: each row "
+        f"holding a value with digits below a microsecond is refused, named; --cast "
+        f"{table}.{column.name}=text keeps every digit, --on-error reject sets such rows aside"
+    )

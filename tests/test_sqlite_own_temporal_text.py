@@ -1,0 +1,149 @@
+"""arrowmig reads back every date/time text it writes into SQLite: TIME 24:00:00 as
+'24:00:00.000000', ±infinity as 'infinity'/'-infinity', years past 9999 and before 1 AD,
+and nanoseconds. DuckDB -> SQLite -> DuckDB keeps each temporal type and every value.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pyarrow as pa
+
+from arrowmig import migrate, verify
+from arrowmig.migrate import explain
+from arrowmig.plan import MigrationPlan
+
+COLUMNS = {
+    "d": "DATE",
+    "tm": "TIME",
+    "tmn": "TIME_NS",
+    "ts": "TIMESTAMP",
+    "tss": "TIMESTAMP_S",
+    "tms": "TIMESTAMP_MS",
+    "tns": "TIMESTAMP_NS",
+    "tz": "TIMESTAMPTZ",
+}
+ROWS = [
+    # Each type's extremes: ±infinity, its first and last finite value, 24:00:00.
+    ("infinity", "24:00:00", "24:00:00", *["infinity"] * 5),
+    ("-infinity", "00:00:00", "00:00:00", *["-infinity"] * 5),
+    (
+        "5881580-07-10",
+        "23:59:59.999999",
+        "23:59:59.999999999",
+        "294247-01-10 04:00:54.775806",
+        "294247-01-10 04:00:54",
+        "294247-01-10 04:00:54.775",
+        "2262-04-11 23:47:16.854775806",
+        "294247-01-10 04:00:54.775806+00",
+    ),
+    (
+        "5877642-06-25 (BC)",
+        "00:00:00.000001",
+        "00:00:00.000000001",
+        *["290309-12-22 (BC) 00:00:00"] * 3,
+        "1677-09-22 00:00:00",
+        "290309-12-22 (BC) 00:00:00+00",
+    ),
+    (
+        "2024-02-29",
+        "10:00:00.5",
+        "10:00:00.000000001",
+        "2024-02-29 10:00:00.5",
+        "2024-02-29 10:00:00",
+        "2024-02-29 10:00:00.123",
+        "2024-02-29 10:00:00.000000001",
+        "2024-02-29 10:00:00+00",
+    ),
+    (None,) * 8,
+]
+# SQLite's declared types do not say the unit: TIMESTAMP_S and _MS come back in microseconds.
+READ_BACK = {**COLUMNS, "tss": "TIMESTAMP", "tms": "TIMESTAMP"}
+
+
+def _source(path: Path) -> str:
+    with duckdb.connect(str(path)) as con:
+        columns = ", ".join(f"{n} {t}" for n, t in COLUMNS.items())
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {columns})")
+        casts = ", ".join(f"?::{t}" for t in COLUMNS.values())
+        for i, row in enumerate(ROWS, start=1):
+            con.execute(f"INSERT INTO t VALUES (?, {casts})", (i, *row))
+    return str(path)
+
+
+def _texts(path: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(path, read_only=True) as con:
+        texts = ", ".join(f"{n}::VARCHAR" for n in COLUMNS)
+        return con.execute(f"SELECT id, {texts} FROM t ORDER BY id").fetchall()
+
+
+def test_duckdb_to_sqlite_to_duckdb_keeps_every_temporal_type(tmp_path: Path) -> None:
+    # Read back, the SQLite file's TIME, DATE and TIMESTAMP columns were text: arrowmig did
+    # not recognise '24:00:00.000000', 'infinity', '294247-01-10 ...' or nine fraction digits.
+    source, middle = _source(tmp_path / "s.duckdb"), str(tmp_path / "m.db")
+    back = str(tmp_path / "b.duckdb")
+    assert migrate(source, middle).ok
+    with sqlite3.connect(middle) as con:
+        assert con.execute("SELECT tm, d, ts FROM t WHERE id = 1").fetchone() == (
+            "24:00:00.000000",
+            "infinity",
+            "infinity",
+        )
+    result = migrate(middle, back)
+    assert result.ok
+    assert not [n for t in result.tables for n in t.notes if "kept as text" in n]
+    with duckdb.connect(back, read_only=True) as con:
+        types = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 't'"
+            ).fetchall()
+        )
+    assert {n: types[n] for n in COLUMNS} == {
+        n: t.replace("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE") for n, t in READ_BACK.items()
+    }
+    assert _texts(back) == _texts(source)
+    assert verify(source, back).ok
+    # The plan profiles every column in full (the run presumed them first): the same types.
+    planned = explain(middle, str(tmp_path / "p.duckdb"))
+    assert isinstance(planned, MigrationPlan)
+    arrow = {c.name: c.arrow_type for c in planned.tables[0].target.columns}
+    assert (arrow["tm"], arrow["tmn"]) == (pa.time64("us"), pa.time64("ns"))
+    assert (arrow["ts"], arrow["tns"]) == (pa.timestamp("us"), pa.timestamp("ns"))
+    assert (arrow["d"], arrow["tz"]) == (pa.date32(), pa.timestamp("us", tz="UTC"))
+
+
+def test_sqlite_end_of_day_and_infinity_texts_arrive_typed_in_postgres(
+    tmp_path: Path, pg_url: str
+) -> None:
+    path = str(tmp_path / "m.db")
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, tm TIME, d DATE, ts TIMESTAMP)")
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?, ?, ?)",
+            [
+                (1, "10:00:00.000000", "2024-01-01", "2024-01-01 10:00:00"),
+                (2, "24:00:00.000000", "infinity", "-infinity"),
+                (3, "24:00:00", "-infinity", "infinity"),
+            ],
+        )
+    assert migrate(path, pg_url).ok
+    with psycopg.connect(pg_url) as con:
+        types = con.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 't' "
+            "ORDER BY ordinal_position"
+        ).fetchall()
+        rows = con.execute("SELECT tm::text, d::text, ts::text FROM t ORDER BY id").fetchall()
+    assert [t[0] for t in types] == [
+        "bigint",
+        "time without time zone",
+        "date",
+        "timestamp without time zone",
+    ]
+    assert rows == [
+        ("10:00:00", "2024-01-01", "2024-01-01 10:00:00"),
+        ("24:00:00", "infinity", "-infinity"),
+        ("24:00:00", "-infinity", "infinity"),
+    ]
