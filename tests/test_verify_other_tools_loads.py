@@ -1,0 +1,70 @@
+"""``verify`` of loads another tool made (``sqlite3 -csv | psql \\copy``, a hand-made target
+table, a migration tool's own tables): a value the load cut off differs, the verdict on a value
+does not depend on the other rows, and the report says what it found in plain counts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from arrowmig import verify
+
+pytestmark = pytest.mark.postgres
+
+
+def _pg(url: str, script: str) -> None:
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(script)
+
+
+def _lite(path: Path, script: str) -> None:
+    con = sqlite3.connect(path)
+    con.executescript(script)
+    con.commit()
+    con.close()
+
+
+# -- 1. text read into a date or a time by PostgreSQL ------------------------------------------
+
+ROWS = [  # (id, a date's text, a time's text)
+    (1, "2024-01-03 12:34:56", "1999-12-31 12:34:56"),  # PostgreSQL keeps 2024-01-03, 12:34:56
+    (2, "2024-01-03T23:30:00-05:00", "12:34:56"),  # the instant is on 2024-01-04
+    (3, "2024-01-05 00:00:00.000001", "12:34:56+02"),  # the offset dropped
+    (4, "2024-01-06", "09:30"),
+    (5, "2024-01-07 00:00:00", "10:00:00.5"),  # a midnight is its date, as --cast T.C=date takes it
+    (6, None, None),
+]
+
+
+def test_a_text_that_a_date_or_time_cut_differs_from_it(pg_url: str, tmp_path: Path) -> None:
+    """An app's datetime texts loaded into PostgreSQL date and time columns (psql \\copy):
+    PostgreSQL kept the date of each, or the time, and verify said every table matched, both
+    ways, even at --level diff. A text with a time of day differs from a date but at its
+    midnight, and a text with more than a time of day differs from a time."""
+    lite = tmp_path / "app.db"
+    _lite(lite, "CREATE TABLE ev (id INTEGER PRIMARY KEY, d TEXT, t TEXT)")
+    with sqlite3.connect(lite) as con:
+        con.executemany("INSERT INTO ev VALUES (?, ?, ?)", ROWS)
+    con.close()
+    _pg(pg_url, "CREATE TABLE ev (id int PRIMARY KEY, d date, t time)")
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        pg.cursor().executemany(
+            "INSERT INTO ev VALUES (%s, %s::text::date, %s::text::time)",
+            ROWS,
+        )
+    for source, target in ((str(lite), pg_url), (pg_url, str(lite))):
+        report = verify(source, target, level="diff")
+        assert report.exit_code == 1
+        [table] = report.tables
+        assert [(d.key, d.columns) for d in table.diffs] == [
+            ({"id": 1}, ["d", "t"]),
+            ({"id": 2}, ["d"]),
+            ({"id": 3}, ["d", "t"]),
+        ]
+    _pg(pg_url, "DELETE FROM ev WHERE id <= 3")
+    _lite(lite, "DELETE FROM ev WHERE id <= 3")
+    assert verify(str(lite), pg_url, level="diff").exit_code == 0
