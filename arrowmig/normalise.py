@@ -457,9 +457,8 @@ def pair_columns(
         mode = TEXT
     if postgres_target and _json_from_text(source, target, sk):
         mode = TEXT
-    reals = _reals_as_text(source, mode) or _reals_as_text(target, mode)
-    src = _side_sql(_number_text(source, reals), sk, source.arrow_type, mode, ns)
-    tgt = _side_sql(_number_text(target, reals), tk, target.arrow_type, mode, ns)
+    src = _side_sql(_number_text(source, mode), sk, source.arrow_type, mode, ns)
+    tgt = _side_sql(_number_text(target, mode), tk, target.arrow_type, mode, ns)
     # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
     zoned = [zone_named(quote(c.name)) if k == TEXT and mode in (TIMESTAMP, DATE_TEXT) else None
@@ -484,20 +483,14 @@ def _json_from_text(source: Column, target: Column, source_kind: str) -> bool:
     )
 
 
-def _reals_as_text(column: Column, mode: str) -> bool:
-    """Whether the column is the text of a SQLite column holding reals (a NUMERIC column
-    where integers past 2^53 made it exact), compared with exact numbers or doubles. SQLite
-    prints such a real with an exponent below 1e-4 and from 1e15 (``'1.0e-05'``); migrate
-    writes that text, which an exact number holds written out (``0.000010``)."""
-    t = plain_type(column.arrow_type)
-    return mode in (NUMTEXT, "float_exact") and pa.types.is_string(t) and "real" in column.observed
-
-
-def _number_text(column: Column, reals: bool) -> str:
-    """The column as its pair's SQL reads it: with ``reals``, a text's exponent written out
-    on either side (a text target holds SQLite's text of the real as it was)."""
+def _number_text(column: Column, mode: str) -> str:
+    """The column as its pair's SQL reads it: a text compared with exact numbers or doubles
+    with its exponent written out, every digit as written (``'1e3'`` as ``1000``, ``'1.0e-05'``
+    as ``0.000010``). SQLite prints a real in a column read as text so (below 1e-4 and from
+    1e15), and migrate writes that text, which an exact number holds written out; a text
+    written so is the same number, whatever the other rows of its column hold."""
     name = quote(column.name)
-    if reals and pa.types.is_string(plain_type(column.arrow_type)):
+    if mode in (NUMTEXT, "float_exact") and pa.types.is_string(plain_type(column.arrow_type)):
         return _exponent_text_written_out(name)
     return name
 

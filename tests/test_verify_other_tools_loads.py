@@ -68,3 +68,26 @@ def test_a_text_that_a_date_or_time_cut_differs_from_it(pg_url: str, tmp_path: P
     _pg(pg_url, "DELETE FROM ev WHERE id <= 3")
     _lite(lite, "DELETE FROM ev WHERE id <= 3")
     assert verify(str(lite), pg_url, level="diff").exit_code == 0
+
+
+# -- 2. a SQLite column's other rows -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("third", ["'100'", "100.0"])
+def test_a_number_text_with_an_exponent_is_its_number_whatever_the_other_rows(
+    third: str, pg_url: str, tmp_path: Path
+) -> None:
+    """'1e3' and '3.50e0' against numeric(12,2) 1000.00 and 3.50: they matched when another
+    row of the untyped column held a REAL, and differed in a column of texts only. Each is its
+    number in both; a number changed still differs."""
+    lite = tmp_path / "e.db"
+    _lite(lite, "CREATE TABLE e (id INTEGER PRIMARY KEY, a);"
+          f"INSERT INTO e VALUES (1, '1e3'), (2, '3.50e0'), (3, {third})")  # fmt: skip
+    _pg(pg_url, "CREATE TABLE e (id int PRIMARY KEY, a numeric(12,2));"
+        "INSERT INTO e VALUES (1, 1000), (2, 3.5), (3, 100)")  # fmt: skip
+    assert verify(str(lite), pg_url, level="diff").exit_code == 0
+    assert verify(pg_url, str(lite), level="diff").exit_code == 0
+    _pg(pg_url, "UPDATE e SET a = 1000.01 WHERE id = 1")
+    report = verify(str(lite), pg_url)
+    assert [(d.key, d.columns) for d in report.tables[0].diffs] == [({"id": 1}, ["a"])]
+
