@@ -848,8 +848,12 @@ class _TableRunner:
             lost, extra, shared = store.one_sided()
             # Without a key a changed value is a row only the source holds and one only the
             # target holds; rows both hold in other counts (a duplicate) are no change.
-            changed = bool(shared) if key else all(store.rows_apart())
-            _say_one_sided_rows(result, (lost, extra), changed=changed, stored=stored)
+            apart = None if key else store.rows_apart()
+            changed = bool(shared) if apart is None else all(apart)
+            copies = store.copies() if apart is None else (lost - apart[0], extra - apart[1])
+            _say_one_sided_rows(
+                result, (lost, extra), copies, changed=changed, stored=stored, keyed=bool(key)
+            )
             if changed and ((lost or extra) if key else shared):
                 self._name_columns_of_shared_rows(
                     result, s_table, t_table, pairs, key, sums, stored
@@ -973,16 +977,32 @@ def _show_misformed(
 
 
 def _say_one_sided_rows(
-    result: TableResult, sides: tuple[int, int], *, changed: bool, stored: list[str]
+    result: TableResult,
+    sides: tuple[int, int],
+    copies: tuple[int, int],
+    *,
+    changed: bool,
+    stored: list[str],
+    keyed: bool,
 ) -> None:
     """Rows only one side holds change every column's checksum: where they are all that
-    differs (no value ``changed``), they are said, and no column is named as differing."""
+    differs (no value ``changed``), they are said, and no column is named as differing.
+    Of them, ``copies`` (fewer, more in the target) are copies of a row both sides hold
+    (of a key both hold alike): a row loaded twice, said as such. Without a key a changed
+    value is a row only the source holds and one only the target holds: those are counted,
+    where the differing rows listed count each."""
     lost, extra = sides
+    if changed and keyed:
+        return
+    fewer, more = copies
+    said = [f"rows missing in target: {lost - fewer:,}"] if lost - fewer else []
+    said += [f"rows missing in source: {extra - more:,}"] if extra - more else []
+    said += [f"copies of a row missing in target: {fewer:,}"] if fewer else []
+    said += [f"extra copies of a row in target: {more:,}"] if more else []
     if changed:
+        result.add_message("; ".join(said) + " (without a key, a changed row is one of each)")
         return
     result.differing_columns = [c for c in result.differing_columns if c in stored]
-    said = [f"rows missing in target: {lost:,}"] if lost else []
-    said += [f"rows missing in source: {extra:,}"] if extra else []
     result.add_message("; ".join([*said, "no value of the rows both sides hold differs"]))
 
 

@@ -91,3 +91,49 @@ def test_a_number_text_with_an_exponent_is_its_number_whatever_the_other_rows(
     report = verify(str(lite), pg_url)
     assert [(d.key, d.columns) for d in report.tables[0].diffs] == [({"id": 1}, ["a"])]
 
+
+# -- 3. a key loaded twice into a target without the key constraint ---------------------------
+
+
+def test_a_row_loaded_twice_names_no_column(pg_url: str, second_pg: str) -> None:
+    """A keyed table's row held twice by a target without the primary key: every column
+    was named as differing (``columns that differ: id, v``) though no value differs. It is
+    said as a copy; beside a changed value, only that value's column is named."""
+    _pg(pg_url, "CREATE TABLE t (id int PRIMARY KEY, v text);"
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')")  # fmt: skip
+    _pg(second_pg, "CREATE TABLE t (id int, v text);"
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (2, 'b'), (3, 'c'), (4, 'd')")  # fmt: skip
+    [table] = verify(pg_url, second_pg).tables
+    assert table.differing_columns == []
+    assert table.message == (
+        "extra copies of a row in target: 1; no value of the rows both sides hold differs"
+    )
+    assert [(d.kind, d.key) for d in table.diffs] == [("duplicated in target", {"id": 2})]
+    _pg(second_pg, "UPDATE t SET v = 'X' WHERE id = 3; DELETE FROM t WHERE id = 4")
+    [table] = verify(pg_url, second_pg).tables
+    assert table.differing_columns == ["v"]
+    assert [(d.kind, d.key) for d in table.diffs] == [
+        ("duplicated in target", {"id": 2}),
+        ("changed", {"id": 3}),
+        ("missing in target", {"id": 4}),
+    ]
+
+
+# -- 5. a table without a key, values changed --------------------------------------------------
+
+
+def test_changed_rows_of_a_keyless_table_are_counted_per_side(tmp_path: Path) -> None:
+    """A CSV round trip turned NULL into '' in half the rows of a table without a key: the
+    report said "4 differing rows" for 2 changed ones, and its message (JSON too) was empty."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    _lite(source, "CREATE TABLE ev (id INTEGER, opt TEXT);"
+          "INSERT INTO ev VALUES (1, 'v'), (2, NULL), (3, 'v'), (4, NULL)")  # fmt: skip
+    _lite(target, "CREATE TABLE ev (id INTEGER, opt TEXT);"
+          "INSERT INTO ev VALUES (1, 'v'), (2, ''), (3, 'v'), (4, '')")  # fmt: skip
+    [table] = verify(str(source), str(target)).tables
+    said = (
+        "rows missing in target: 2; rows missing in source: 2 (without a key, a changed row "
+        "is one of each)"
+    )
+    assert (table.differing_columns, table.message) == (["opt"], said)
+    assert table.to_dict()["message"] == said
