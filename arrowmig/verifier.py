@@ -325,6 +325,9 @@ def verify(
             src.endpoint.schema, src.endpoint.dialect, there, tgt.endpoint.dialect
         ):
             report.target_schema = there
+        target_only: tuple[str, ...] = ()
+        if exclude:
+            exclude, target_only = _target_only(src.endpoint, tgt.endpoint, exclude)
         if tables is not None or exclude:
             # The tables migrate would move, chosen and refused as it chooses and refuses
             # them. (Without a choice, every table of either side is compared.)
@@ -339,6 +342,7 @@ def verify(
         pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)
         if exclude:
             pairs = _leave_out(pairs, exclude, tgt_names, tgt.endpoint.dialect)
+        pairs = [p for p in pairs if not (p[0].startswith("\x00") and p[1] in target_only)]
         if not tables:
             pairs, backups = _without_backups(pairs, tgt_names)
             report.notes.extend([_backups_note(backups)] if backups else [])
@@ -426,6 +430,25 @@ def _chosen(
         tables=None if tables is None else tuple(tables), exclude=tuple(exclude or ())
     )
     return select_tables(src, selection, verb="compare")[0]
+
+
+def _target_only(
+    src: Endpoint, tgt: Endpoint, exclude: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``exclude`` split into the names left to ``_chosen`` and the tables, named exactly,
+    that only the target holds (a migration tool's own, flyway_schema_history), which
+    would otherwise be refused as not in the source, and fail every verify as missing there."""
+    known = {*src.list_tables(), *src.list_views()}
+    theirs = {*tgt.list_tables(), *tgt.list_views()}
+    kept, only = [], []
+    for name in exclude:
+        [in_source] = in_this_schema((name,), src.schema) or (name,)
+        [in_target] = in_this_schema((name,), tgt.schema) or (name,)
+        if in_source not in known and in_target in theirs:
+            only.append(in_target)
+        else:
+            kept.append(name)
+    return tuple(kept), tuple(only)
 
 
 def _leave_out(
@@ -569,8 +592,11 @@ class _TableRunner:
         started = time.perf_counter()
         if name.startswith("\x00"):
             result = TableResult(name[1:], target_name, MISSING_IN_SOURCE, level=self.level)
-            result.message = "the table exists only in the target"
             assert target_name is not None
+            result.message = (
+                "the table exists only in the target (--exclude "
+                f"{written(target_name, dots=True)} leaves it out)"
+            )
             result.rows_target = self._rows_of_one(self.tgt, target_name, result)
             return result
         result = TableResult(name, target_name, level=self.level)
