@@ -452,6 +452,8 @@ def pair_columns(
         source, sk = _of_text(source), TEXT
     if read_as_text[1]:
         target, tk = _of_text(target), TEXT
+    if mode == INT_TEXT:
+        source, target = _whole_reals_read(source), _whole_reals_read(target)
     declared = {source.source_type.strip().lower(), target.source_type.strip().lower()}
     if postgres_pair and declared == {"numeric"} and sk == tk:
         mode = TEXT
@@ -464,6 +466,16 @@ def pair_columns(
     zoned = [zone_named(quote(c.name)) if k == TEXT and mode in (TIMESTAMP, DATE_TEXT) else None
              for c, k in ((source, sk), (target, tk))]  # fmt: skip
     return ColumnPair(target.name, source, target, mode, _salted(src), _salted(tgt), *zoned)
+
+
+def _whole_reals_read(column: Column) -> Column:
+    """A column of text holding reals (a SQLite column mixing text with numbers), compared
+    with integers: its whole reals read as the integers they equal, as a real of a column of
+    numbers is compared (``float_int``), so that the verdict on a value is not the other
+    rows'; a text ``'6.0'`` still only equals itself."""
+    if "real" in column.observed and pa.types.is_string(plain_type(column.arrow_type)):
+        return replace(column, whole_reals_as_integers=True)
+    return column
 
 
 def _of_text(column: Column) -> Column:

@@ -93,6 +93,28 @@ def test_a_number_text_with_an_exponent_is_its_number_whatever_the_other_rows(
     assert [(d.key, d.columns) for d in report.tables[0].diffs] == [({"id": 1}, ["a"])]
 
 
+@pytest.mark.parametrize("third", ["7", "'7'"])
+def test_a_whole_real_equals_its_integer_whatever_the_other_rows(
+    third: str, pg_url: str, tmp_path: Path
+) -> None:
+    """A REAL 6.0 against the integer 6: it matched in an untyped column of numbers, and
+    differed (``6 -> '6.0'``) once another row held a TEXT: it equals 6 in both, where a TEXT
+    '6.0' and a REAL 6.5 still differ."""
+    lite = tmp_path / "w.db"
+    _lite(lite, "CREATE TABLE w (id INTEGER PRIMARY KEY, i);"
+          f"INSERT INTO w VALUES (1, 5), (2, 6.0), (3, {third}), (4, 8.0)")  # fmt: skip
+    _pg(pg_url, "CREATE TABLE w (id int PRIMARY KEY, i int);"
+        "INSERT INTO w VALUES (1, 5), (2, 6), (3, 7), (4, 8)")  # fmt: skip
+    assert verify(pg_url, str(lite), level="diff").exit_code == 0
+    assert verify(str(lite), pg_url, level="diff").exit_code == 0
+    _lite(lite, "UPDATE w SET i = '6.0' WHERE id = 2; UPDATE w SET i = 8.5 WHERE id = 4")
+    report = verify(pg_url, str(lite))
+    assert [(d.key, d.columns) for d in report.tables[0].diffs] == [
+        ({"id": 2}, ["i"]),
+        ({"id": 4}, ["i"]),
+    ]
+
+
 # -- 3. a key loaded twice into a target without the key constraint ---------------------------
 
 
@@ -159,3 +181,4 @@ def test_changed_rows_of_a_keyless_table_are_counted_per_side(tmp_path: Path) ->
     )
     assert (table.differing_columns, table.message) == (["opt"], said)
     assert table.to_dict()["message"] == said
+
