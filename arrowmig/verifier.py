@@ -111,8 +111,17 @@ class _Side:
 
     def _open(self) -> None:
         from arrowmig.endpoints import open_endpoint
+        from arrowmig.endpoints.pg_errors import CREATE_IT_FIRST
 
-        self.endpoint = open_endpoint(self.url, schema=self.schema, read_only=True)
+        try:
+            self.endpoint = open_endpoint(self.url, schema=self.schema, read_only=True)
+        except ArrowmigError as exc:
+            if exc.hint and exc.hint.startswith(CREATE_IT_FIRST):
+                # An empty database created to compare would prove nothing.
+                exc.hint = (
+                    f"name the database that holds the {self.label}'s tables (verify creates none)"
+                )
+            raise
         self.engine = new_engine(threads=1)
 
     def submit(self, fn: Callable[[Endpoint, duckdb.DuckDBPyConnection], T]) -> Future[T]:

@@ -182,3 +182,18 @@ def test_changed_rows_of_a_keyless_table_are_counted_per_side(tmp_path: Path) ->
     assert (table.differing_columns, table.message) == (["opt"], said)
     assert table.to_dict()["message"] == said
 
+
+# -- 6. a database that is not there ----------------------------------------------------------
+
+
+def test_a_missing_database_is_not_to_be_created_for_verify(pg_url: str, tmp_path: Path) -> None:
+    """verify against a database that does not exist suggested migrate's hint, "create it
+    first (createdb ...)": an empty database made so would only differ. It asks for the
+    database that holds the tables."""
+    lite = tmp_path / "s.db"
+    _lite(lite, "CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    with pytest.raises(ArrowmigError) as refused:
+        verify(str(lite), pg_url + "_none")
+    said = str(refused.value)
+    assert said.endswith("; name the database that holds the target's tables (verify creates none)")
+    assert "createdb" not in said
