@@ -365,6 +365,7 @@ class DiffStore:
                OR coalesce(s.kh, t.kh) IN (SELECT kh FROM marked)
         """
         self.con.execute(f"CREATE OR REPLACE TABLE differing AS {base}")
+        self._mark_copies(keyed=n_keys > 0)
         total_rows = self.con.execute("SELECT count(*) FROM differing").fetchall()
         total = int(total_rows[0][0]) if total_rows else 0
         key_cols = ", ".join(f"k{i}" for i in range(n_keys))
@@ -383,15 +384,41 @@ class DiffStore:
         )
         return total, rows
 
+    def _mark_copies(self, *, keyed: bool) -> None:
+        """Marks (``copies``) the differing keys both sides hold the same rows of, only in
+        other counts: a row loaded twice into a target without the key constraint changes
+        no value. Without a key none is marked: a row is its own key there, and the rows
+        both sides hold in other counts are what ``rows_apart`` and ``one_sided_sums`` tell
+        apart from the rows only one side holds."""
+        copies = "false"
+        if keyed:
+            both = "SELECT kh FROM differing WHERE sn > 0 AND tn > 0 AND sn <> tn"
+            side = "SELECT DISTINCT kh, rh FROM {} WHERE kh IN (" + both + ")"
+            s, t = side.format("src"), side.format("tgt")
+            apart = f"SELECT kh FROM (({s} EXCEPT {t}) UNION ALL ({t} EXCEPT {s}))"
+            copies = f"(sn > 0 AND tn > 0 AND sn <> tn AND kh NOT IN ({apart}))"
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE differing AS SELECT *, {copies} AS copies FROM differing"
+        )
+
     def one_sided(self) -> tuple[int, int, int]:
         """Of the keys ``differences`` found: (rows the source holds more of than the target,
-        rows the target holds more of, keys both sides hold)."""
+        rows the target holds more of, keys both sides hold rows of that differ)."""
         got = self.con.execute(
             "SELECT coalesce(sum(greatest(sn - tn, 0)), 0), coalesce(sum(greatest(tn - sn, 0)), 0),"
-            " count(*) FILTER (WHERE sn > 0 AND tn > 0) FROM differing"
+            " count(*) FILTER (WHERE sn > 0 AND tn > 0 AND NOT copies) FROM differing"
         ).fetchall()
         lost, extra, shared = got[0]
         return int(lost), int(extra), int(shared)
+
+    def copies(self) -> tuple[int, int]:
+        """Of the rows ``one_sided`` counts, those that are copies of a row of a key both
+        sides hold alike (``_mark_copies``): (copies the target lacks, copies it adds)."""
+        got = self.con.execute(
+            "SELECT coalesce(sum(greatest(sn - tn, 0)), 0), coalesce(sum(greatest(tn - sn, 0)), 0)"
+            " FROM differing WHERE copies"
+        ).fetchall()
+        return int(got[0][0]), int(got[0][1])
 
     def rows_apart(self) -> tuple[int, int]:
         """Of the keys ``differences`` found, without a key (rows): the rows only the source
@@ -418,7 +445,7 @@ class DiffStore:
         which a changed value is a row on each side."""
         reader = plain_reader(reader)
         kh = f"hash({', '.join(key_sqls)})" if key_sqls else row_hash_sql(column_sqls)
-        which = "sn = 0 OR tn = 0" if key_sqls else "sn > 0 AND tn > 0"
+        which = "sn = 0 OR tn = 0 OR copies" if key_sqls else "sn > 0 AND tn > 0"
         hs = "".join(f", {sql} AS __h{i}" for i, sql in enumerate(column_sqls))
         parts = []
         for i, name in enumerate(names):

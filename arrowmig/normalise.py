@@ -315,6 +315,31 @@ def _finer_than_unit(x: str, ns: bool, parsed: str) -> str:
     return f"(CASE WHEN {finer} THEN hash('\\x01finer', {x}::VARCHAR) ELSE {parsed} END)"
 
 
+def _timestamp_text(x: str, ns: bool) -> str:
+    """The hash of a timestamp text as the epoch of the instant it names, in µs (ns with
+    ``ns``), as a timestamp's side hashes (``_ts_epoch``)."""
+    # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset); text
+    # without one is taken as UTC because the session time zone is UTC.
+    if ns:
+        return _zone_named_as_text(x, _finer_than_unit(x, ns, _parsed_ns_timestamp(x)))
+    epoch = _with_infinities("{v}", "epoch_us({v})::HUGEINT")
+    parsed = _parsed(x, "TIMESTAMPTZ", _hash_huge(epoch), hashed=True)
+    return _zone_named_as_text(x, _finer_than_unit(x, ns, parsed))
+
+
+_TIME_OF_DAY = "'^\\s*[0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?\\s*$'"
+"""A text that is a time of day and nothing more (``HH:MM[:SS[.f]]``)."""
+
+
+def _time_of_day_only(x: str, parsed: str) -> str:
+    """``parsed``, the hash of a time text, unless the text holds more than a time of day:
+    DuckDB's TIME cast, as PostgreSQL's time input, reads the time of ``'1999-12-31
+    12:34:56'`` (and midnight of ``'2024-01-03'``) and drops the date, and drops an offset
+    (``'12:34:56+02'``). Such a text then only equals itself."""
+    whole = f"regexp_matches({x}::VARCHAR, {_TIME_OF_DAY})"
+    return f"(CASE WHEN NOT {whole} THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE {parsed} END)"
+
+
 def _finer_interval(x: str, parsed: str) -> str:
     """``parsed``, the hash of an interval text, unless the text holds a part finer than a
     microsecond: PostgreSQL and DuckDB intervals hold microseconds, and DuckDB's parse rounds
@@ -427,19 +452,30 @@ def pair_columns(
         source, sk = _of_text(source), TEXT
     if read_as_text[1]:
         target, tk = _of_text(target), TEXT
+    if mode == INT_TEXT:
+        source, target = _whole_reals_read(source), _whole_reals_read(target)
     declared = {source.source_type.strip().lower(), target.source_type.strip().lower()}
     if postgres_pair and declared == {"numeric"} and sk == tk:
         mode = TEXT
     if postgres_target and _json_from_text(source, target, sk):
         mode = TEXT
-    reals = _reals_as_text(source, mode) or _reals_as_text(target, mode)
-    src = _side_sql(_number_text(source, reals), sk, source.arrow_type, mode, ns)
-    tgt = _side_sql(_number_text(target, reals), tk, target.arrow_type, mode, ns)
+    src = _side_sql(_number_text(source, mode), sk, source.arrow_type, mode, ns)
+    tgt = _side_sql(_number_text(target, mode), tk, target.arrow_type, mode, ns)
     # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
-    zoned = [zone_named(quote(c.name)) if k == TEXT and mode == TIMESTAMP else None
+    zoned = [zone_named(quote(c.name)) if k == TEXT and mode in (TIMESTAMP, DATE_TEXT) else None
              for c, k in ((source, sk), (target, tk))]  # fmt: skip
     return ColumnPair(target.name, source, target, mode, _salted(src), _salted(tgt), *zoned)
+
+
+def _whole_reals_read(column: Column) -> Column:
+    """A column of text holding reals (a SQLite column mixing text with numbers), compared
+    with integers: its whole reals read as the integers they equal, as a real of a column of
+    numbers is compared (``float_int``), so that the verdict on a value is not the other
+    rows'; a text ``'6.0'`` still only equals itself."""
+    if "real" in column.observed and pa.types.is_string(plain_type(column.arrow_type)):
+        return replace(column, whole_reals_as_integers=True)
+    return column
 
 
 def _of_text(column: Column) -> Column:
@@ -459,20 +495,14 @@ def _json_from_text(source: Column, target: Column, source_kind: str) -> bool:
     )
 
 
-def _reals_as_text(column: Column, mode: str) -> bool:
-    """Whether the column is the text of a SQLite column holding reals (a NUMERIC column
-    where integers past 2^53 made it exact), compared with exact numbers or doubles. SQLite
-    prints such a real with an exponent below 1e-4 and from 1e15 (``'1.0e-05'``); migrate
-    writes that text, which an exact number holds written out (``0.000010``)."""
-    t = plain_type(column.arrow_type)
-    return mode in (NUMTEXT, "float_exact") and pa.types.is_string(t) and "real" in column.observed
-
-
-def _number_text(column: Column, reals: bool) -> str:
-    """The column as its pair's SQL reads it: with ``reals``, a text's exponent written out
-    on either side (a text target holds SQLite's text of the real as it was)."""
+def _number_text(column: Column, mode: str) -> str:
+    """The column as its pair's SQL reads it: a text compared with exact numbers or doubles
+    with its exponent written out, every digit as written (``'1e3'`` as ``1000``, ``'1.0e-05'``
+    as ``0.000010``). SQLite prints a real in a column read as text so (below 1e-4 and from
+    1e15), and migrate writes that text, which an exact number holds written out; a text
+    written so is the same number, whatever the other rows of its column hold."""
     name = quote(column.name)
-    if reals and pa.types.is_string(plain_type(column.arrow_type)):
+    if mode in (NUMTEXT, "float_exact") and pa.types.is_string(plain_type(column.arrow_type)):
         return _exponent_text_written_out(name)
     return name
 
@@ -509,9 +539,8 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         if other in (
             TIMESTAMP, DATE, TIME, INTERVAL, NUMTEXT, DECIMAL, INT, UUID, JSON, FLOAT, NESTED
         ):  # fmt: skip
-            return {DECIMAL: NUMTEXT, INT: NUMTEXT, FLOAT: "float_exact", NESTED: JSON}.get(
-                other, other
-            )
+            named = {DECIMAL: NUMTEXT, INT: NUMTEXT, FLOAT: "float_exact", NESTED: JSON}
+            return named.get(other, DATE_TEXT if other == DATE else other)
     if kinds == {DATE, TIMESTAMP}:
         return TIMESTAMP
     if kinds == {UUID, BINARY}:
@@ -529,6 +558,13 @@ FLOAT_TEXT = "float_text:"
 """A source float against target text (``float_text:32`` or ``:64``, the float's width): the
 text parsed as a float of that width must be the same float; text that does not parse only
 equals itself."""
+
+DATE_TEXT = "date_text"
+"""Text against dates: a date's text parsed as the DATE, a text with a time of day as the
+instant it names (``_timestamp_text``), the date as its midnight UTC, both as epoch µs. A text
+that holds more than a date (``'2024-01-03 12:34:56'``, ``'2024-01-03T23:30:00-05:00'``, a
+microsecond past midnight), which PostgreSQL's date input cuts off without a word, so differs;
+a midnight (``'2024-01-03 00:00:00'``, what ``--cast T.C=date`` turns into its date) does not."""
 
 INT_TEXT = "int_text"
 """Text against integers: the text must be the integer's own ('12'), as arrowmig writes an
@@ -602,23 +638,22 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
             f"WHEN {w} IN ({_boolean_words(False)}) THEN hash(false) ELSE hash({x}::VARCHAR) END)"
         )
     if mode == TIMESTAMP:
-        if kind == TEXT:
-            # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset);
-            # text without one is taken as UTC because the session time zone is UTC.
-            if ns:
-                return _zone_named_as_text(x, _finer_than_unit(x, ns, _parsed_ns_timestamp(x)))
-            epoch = _with_infinities("{v}", "epoch_us({v})::HUGEINT")
-            parsed = _parsed(x, "TIMESTAMPTZ", _hash_huge(epoch), hashed=True)
-            return _zone_named_as_text(x, _finer_than_unit(x, ns, parsed))
-        return _hash_huge(_ts_epoch(x, t, ns))
+        return _timestamp_text(x, ns) if kind == TEXT else _hash_huge(_ts_epoch(x, t, ns))
     if mode == DATE:
         return _parsed(x, "DATE", "{v}") if kind == TEXT else f"hash({x}::DATE)"
+    if mode == DATE_TEXT:
+        if kind != TEXT:
+            return _hash_huge(_ts_epoch(x, t, False))
+        # DuckDB's DATE cast, as PostgreSQL's, reads the date of '2024-01-03 12:34:56' and
+        # drops the rest: a text with a time of day (a ':') is read as the instant instead.
+        date = _parsed(x, "DATE", _hash_huge(_ts_epoch("{v}", pa.date32(), False)), hashed=True)
+        return f"(CASE WHEN strpos({x}::VARCHAR, ':') > 0 THEN {_timestamp_text(x, False)} ELSE {date} END)"
     if mode == TIME:
         # DuckDB's TIME holds microseconds: a cast to it would round 23:59:59.999999999 up
         # to 24:00:00, and so make a rounded copy equal to its source.
         time_type = "TIME_NS" if ns else "TIME"
         if kind == TEXT:
-            return _finer_than_unit(x, ns, _parsed(x, time_type, "{v}"))
+            return _time_of_day_only(x, _finer_than_unit(x, ns, _parsed(x, time_type, "{v}")))
         return f"hash({x}::{time_type})"
     if mode == UUID:
         if kind == BINARY:

@@ -111,8 +111,17 @@ class _Side:
 
     def _open(self) -> None:
         from arrowmig.endpoints import open_endpoint
+        from arrowmig.endpoints.pg_errors import CREATE_IT_FIRST
 
-        self.endpoint = open_endpoint(self.url, schema=self.schema, read_only=True)
+        try:
+            self.endpoint = open_endpoint(self.url, schema=self.schema, read_only=True)
+        except ArrowmigError as exc:
+            if exc.hint and exc.hint.startswith(CREATE_IT_FIRST):
+                # An empty database created to compare would prove nothing.
+                exc.hint = (
+                    f"name the database that holds the {self.label}'s tables (verify creates none)"
+                )
+            raise
         self.engine = new_engine(threads=1)
 
     def submit(self, fn: Callable[[Endpoint, duckdb.DuckDBPyConnection], T]) -> Future[T]:
@@ -325,6 +334,9 @@ def verify(
             src.endpoint.schema, src.endpoint.dialect, there, tgt.endpoint.dialect
         ):
             report.target_schema = there
+        target_only: tuple[str, ...] = ()
+        if exclude:
+            exclude, target_only = _target_only(src.endpoint, tgt.endpoint, exclude)
         if tables is not None or exclude:
             # The tables migrate would move, chosen and refused as it chooses and refuses
             # them. (Without a choice, every table of either side is compared.)
@@ -339,6 +351,7 @@ def verify(
         pairs = _table_pairs(tables, src_names, tgt_names, tgt.endpoint.dialect)
         if exclude:
             pairs = _leave_out(pairs, exclude, tgt_names, tgt.endpoint.dialect)
+        pairs = [p for p in pairs if not (p[0].startswith("\x00") and p[1] in target_only)]
         if not tables:
             pairs, backups = _without_backups(pairs, tgt_names)
             report.notes.extend([_backups_note(backups)] if backups else [])
@@ -426,6 +439,25 @@ def _chosen(
         tables=None if tables is None else tuple(tables), exclude=tuple(exclude or ())
     )
     return select_tables(src, selection, verb="compare")[0]
+
+
+def _target_only(
+    src: Endpoint, tgt: Endpoint, exclude: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``exclude`` split into the names left to ``_chosen`` and the tables, named exactly,
+    that only the target holds (a migration tool's own, flyway_schema_history), which
+    would otherwise be refused as not in the source, and fail every verify as missing there."""
+    known = {*src.list_tables(), *src.list_views()}
+    theirs = {*tgt.list_tables(), *tgt.list_views()}
+    kept, only = [], []
+    for name in exclude:
+        [in_source] = in_this_schema((name,), src.schema) or (name,)
+        [in_target] = in_this_schema((name,), tgt.schema) or (name,)
+        if in_source not in known and in_target in theirs:
+            only.append(in_target)
+        else:
+            kept.append(name)
+    return tuple(kept), tuple(only)
 
 
 def _leave_out(
@@ -569,8 +601,11 @@ class _TableRunner:
         started = time.perf_counter()
         if name.startswith("\x00"):
             result = TableResult(name[1:], target_name, MISSING_IN_SOURCE, level=self.level)
-            result.message = "the table exists only in the target"
             assert target_name is not None
+            result.message = (
+                "the table exists only in the target (--exclude "
+                f"{written(target_name, dots=True)} leaves it out)"
+            )
             result.rows_target = self._rows_of_one(self.tgt, target_name, result)
             return result
         result = TableResult(name, target_name, level=self.level)
@@ -848,8 +883,12 @@ class _TableRunner:
             lost, extra, shared = store.one_sided()
             # Without a key a changed value is a row only the source holds and one only the
             # target holds; rows both hold in other counts (a duplicate) are no change.
-            changed = bool(shared) if key else all(store.rows_apart())
-            _say_one_sided_rows(result, (lost, extra), changed=changed, stored=stored)
+            apart = None if key else store.rows_apart()
+            changed = bool(shared) if apart is None else all(apart)
+            copies = store.copies() if apart is None else (lost - apart[0], extra - apart[1])
+            _say_one_sided_rows(
+                result, (lost, extra), copies, changed=changed, stored=stored, keyed=bool(key)
+            )
             if changed and ((lost or extra) if key else shared):
                 self._name_columns_of_shared_rows(
                     result, s_table, t_table, pairs, key, sums, stored
@@ -973,16 +1012,32 @@ def _show_misformed(
 
 
 def _say_one_sided_rows(
-    result: TableResult, sides: tuple[int, int], *, changed: bool, stored: list[str]
+    result: TableResult,
+    sides: tuple[int, int],
+    copies: tuple[int, int],
+    *,
+    changed: bool,
+    stored: list[str],
+    keyed: bool,
 ) -> None:
     """Rows only one side holds change every column's checksum: where they are all that
-    differs (no value ``changed``), they are said, and no column is named as differing."""
+    differs (no value ``changed``), they are said, and no column is named as differing.
+    Of them, ``copies`` (fewer, more in the target) are copies of a row both sides hold
+    (of a key both hold alike): a row loaded twice, said as such. Without a key a changed
+    value is a row only the source holds and one only the target holds: those are counted,
+    where the differing rows listed count each."""
     lost, extra = sides
+    if changed and keyed:
+        return
+    fewer, more = copies
+    said = [f"rows missing in target: {lost - fewer:,}"] if lost - fewer else []
+    said += [f"rows missing in source: {extra - more:,}"] if extra - more else []
+    said += [f"copies of a row missing in target: {fewer:,}"] if fewer else []
+    said += [f"extra copies of a row in target: {more:,}"] if more else []
     if changed:
+        result.add_message("; ".join(said) + " (without a key, a changed row is one of each)")
         return
     result.differing_columns = [c for c in result.differing_columns if c in stored]
-    said = [f"rows missing in target: {lost:,}"] if lost else []
-    said += [f"rows missing in source: {extra:,}"] if extra else []
     result.add_message("; ".join([*said, "no value of the rows both sides hold differs"]))
 
 

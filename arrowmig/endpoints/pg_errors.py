@@ -82,6 +82,11 @@ def _port_misread(conninfo: str) -> bool:
     return "@" in rest and "@" not in urlsplit(conninfo).netloc
 
 
+CREATE_IT_FIRST = "create it first"
+"""How the hint for a database that does not exist begins: a run's target is then to be
+created; ``verify`` says otherwise (the copy it compares should exist)."""
+
+
 def connect_hint(message: str, conninfo: str = "") -> str:
     """What to do about a refused connection, as far as the server's message (and the URL,
     ``conninfo``) tells."""
@@ -95,7 +100,7 @@ def connect_hint(message: str, conninfo: str = "") -> str:
     missing = re.search(r'database "([^"]+)" does not exist', message)
     if missing:
         return (
-            f"create it first (createdb {missing.group(1)}, or CREATE DATABASE in psql), or "
+            f"{CREATE_IT_FIRST} (createdb {missing.group(1)}, or CREATE DATABASE in psql), or "
             "name a database that exists"
         )
     if "password authentication failed" in message or "no password supplied" in message:

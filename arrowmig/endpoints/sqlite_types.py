@@ -432,6 +432,9 @@ def read_expression(column: Column) -> str:
     ):
         # The bundled SQLite (3.53) prints reals with round-trip precision, so this is exact,
         # except for -0.0, which it prints as 0.0 (atan2 tells the zeros apart).
+        if "real" in classes and column.whole_reals_as_integers:
+            whole = f"typeof({c})='real' AND {c} = CAST({c} AS INTEGER) AND abs({c}) < 9.2e18"
+            return f"CASE WHEN {whole} THEN CAST(CAST({c} AS INTEGER) AS TEXT) ELSE {real_text} END"
         if "real" in classes:
             return real_text
         return f"CAST({c} AS TEXT)"
