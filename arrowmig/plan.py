@@ -620,7 +620,13 @@ def build_plan(
                     # by --mode truncate): refused now; with reject its row is set aside.
                     try:
                         refuse_values_that_cannot_go_in(
-                            src, source, existing, dst.dialect, config.mode, config.batch
+                            src,
+                            source,
+                            existing,
+                            dst.dialect,
+                            config.mode,
+                            config.batch,
+                            _cast_enums(source, dst),
                         )
                     except SchemaError as exc:
                         refused.append(exc)
