@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig import nested_json
-from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
+from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
 from arrowmig.argument_words import arg, cast_given
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
@@ -612,6 +612,7 @@ def build_plan(
                         existing,
                         source_names(dst.omittable_columns(there), source, how),
                         cast_columns={c for t, c in casts if t == name},
+                        mode=config.mode,
                     )
                 except SchemaError as exc:
                     refused.append(exc)
@@ -1385,7 +1386,7 @@ def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
 
 
 def _append_target(
-    source: Table, existing: Table, omittable: set[str], *, cast_columns: set[str]
+    source: Table, existing: Table, omittable: set[str], *, cast_columns: set[str], mode: str
 ) -> tuple[Table, list[str]]:
     """The target shape when writing into an existing table (its column order and types), and
     a note for each conversion that takes something as given. A target column the source
@@ -1398,15 +1399,16 @@ def _append_target(
     required = [n for n in target_names if n not in source_names and n not in omittable]
     others = []
     if only_src or required:
-        what = (
-            f"columns only in the source: {', '.join(only_src)}"
-            if only_src
-            else f"target columns NOT NULL without a default, which the source lacks: "
-            f"{', '.join(required)}"
-        )
+        # Both at once: the second told only once the first was fixed took another run.
+        what = [f"columns only in the source: {', '.join(only_src)}"] if only_src else []
+        if required:
+            what.append(
+                "target columns NOT NULL without a default, which the source lacks: "
+                f"{', '.join(required)}"
+            )
         others.append(
             SchemaError(
-                f"cannot append to {source.name!r}: {what}",
+                f"{cannot_load(source.name, mode)}: {', and '.join(what)}",
                 hint="make the columns match, or use --mode replace to recreate the table",
                 table=source.name,
             )
@@ -1471,7 +1473,7 @@ def _append_target(
             )
         )
     if conflicts or others:
-        raise one_refusal([AppendRefused(conflicts, others)])
+        raise one_refusal([AppendRefused(conflicts, others, mode)])
     return replace(source, columns=tuple(columns)), notes
 
 
