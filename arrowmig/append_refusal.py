@@ -41,7 +41,7 @@ class ColumnConflict:
         return f"--cast {shlex.quote(f'{self.table}.{self.column}={self.cast}')}"
 
 
-def cannot_load(table: str, mode: str) -> str:
+def cannot_load(table: str | None, mode: str) -> str:
     """How a refusal of an existing table begins, in the words of the run's mode: a
     truncate told "cannot append" read as if the wrong mode had been taken."""
     return (

@@ -1400,15 +1400,15 @@ def _append_target(
     others = []
     if only_src or required:
         # Both at once: the second told only once the first was fixed took another run.
-        what = [f"columns only in the source: {', '.join(only_src)}"] if only_src else []
+        lacking = [f"columns only in the source: {', '.join(only_src)}"] if only_src else []
         if required:
-            what.append(
+            lacking.append(
                 "target columns NOT NULL without a default, which the source lacks: "
                 f"{', '.join(required)}"
             )
         others.append(
             SchemaError(
-                f"{cannot_load(source.name, mode)}: {', and '.join(what)}",
+                f"{cannot_load(source.name, mode)}: {', and '.join(lacking)}",
                 hint="make the columns match, or use --mode replace to recreate the table",
                 table=source.name,
             )
