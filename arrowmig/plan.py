@@ -27,7 +27,7 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
-from arrowmig.endpoints.pg_storage import STORAGE_KIND
+from arrowmig.endpoints.pg_storage import STORAGE_KIND, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
@@ -716,6 +716,12 @@ def build_plan(
                 keep_backup=config.keep_backup,
             )
             notes += gone
+            storage_of = getattr(dst, "storage_of", None)
+            if keeps and storage_of is not None:
+                # The replaced table's own settings are kept (given with its dressing): the
+                # source's of the same parameter or column are not set over them after.
+                own = yielding_to(target.pg_definitions, storage_of(target.name))
+                target = replace(target, pg_definitions=own)
         if action not in ("create", "replace") or target_dialect != "postgresql":
             target = replace(target, unlogged=False)  # an existing table keeps its own
         plans.append(
