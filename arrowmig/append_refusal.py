@@ -41,18 +41,31 @@ class ColumnConflict:
         return f"--cast {shlex.quote(f'{self.table}.{self.column}={self.cast}')}"
 
 
+def cannot_load(table: str | None, mode: str) -> str:
+    """How a refusal of an existing table begins, in the words of the run's mode: a
+    truncate told "cannot append" read as if the wrong mode had been taken."""
+    return (
+        f"cannot append to {table!r}"
+        if mode == "append"
+        else f"cannot load {table!r} (--mode {mode})"
+    )
+
+
 class AppendRefused(SchemaError):
     """Columns of one or more tables that cannot be appended to, each named with its way in."""
 
-    def __init__(self, conflicts: list[ColumnConflict], others: list[SchemaError]) -> None:
+    def __init__(
+        self, conflicts: list[ColumnConflict], others: list[SchemaError], mode: str = "append"
+    ) -> None:
         self.conflicts = conflicts
         self.others = others
+        self.mode = mode
         tables = list(dict.fromkeys([*(c.table for c in conflicts), *(e.table for e in others)]))
         parts = []
         for table in tables:
             said = [c.said() for c in conflicts if c.table == table]
             if said:
-                parts.append(f"cannot append to {table!r}: {', '.join(said)}")
+                parts.append(f"{cannot_load(table, mode)}: {', '.join(said)}")
             parts += [_with_hint(e) for e in others if e.table == table]
         super().__init__("; ".join(parts), hint=_hint(conflicts), table=tables[0])
 
@@ -81,4 +94,5 @@ def one_refusal(errors: list[SchemaError]) -> SchemaError:
         return errors[0]
     if not conflicts and len(others) == 1:
         return others[0]
-    return AppendRefused(conflicts, others)
+    modes = [e.mode for e in errors if isinstance(e, AppendRefused)]
+    return AppendRefused(conflicts, others, *modes[:1])

@@ -673,6 +673,7 @@ def _transfer(
         report.peak_rss_bytes = meter.peak_rss
         report.baseline_rss_bytes = meter.baseline_rss
     report.interrupted = runner.interrupted
+    _say_emptied(work, emptied, report, dst.dialect)
     lost = runner.interrupted is None and tables_held.lost()
     if lost:
         # Another run may be writing these tables now: nothing more is written (no keys,
@@ -1460,6 +1461,28 @@ def _empty_fresh_tables(
     ]
     empty_tables(dst, [p.target.name for p in fresh])
     return {p.source.name for p in fresh}
+
+
+def _say_emptied(
+    work: list[TableWork], emptied: set[str], report: MigrationReport, dialect: str
+) -> None:
+    """A failed table that --mode truncate had emptied is said to be, with what it holds
+    now: its earlier rows are gone, which the failure alone did not say."""
+    failed = {t.name: t for t in report.tables if t.status == "failed"}
+    for w in work:
+        name = w.plan.source.name
+        table_report = failed.get(name)
+        if table_report is None or not emptied_first(w.landing, dialect):
+            continue
+        if w.failed is not None and name not in emptied:
+            continue  # refused before its own emptying (which PostgreSQL's does for all)
+        # A staged table's rows are in its staging table, not in the target's.
+        held = 0 if w.landing.staged else table_report.rows
+        holds = f"only the {held:,} rows loaded before the failure" if held else "no rows"
+        table_report.notes.append(
+            f"--mode truncate emptied {w.landing.final.name!r} before it failed: its earlier "
+            f"rows are gone, and it now holds {holds}"
+        )
 
 
 def _emptied_first(plan: MigrationPlan, dialect: str) -> list[str]:

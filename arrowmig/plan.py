@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig import nested_json
-from arrowmig.append_refusal import AppendRefused, ColumnConflict, one_refusal
+from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
 from arrowmig.argument_words import arg, cast_given
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
@@ -27,7 +27,7 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
-from arrowmig.endpoints.pg_storage import STORAGE_KIND
+from arrowmig.endpoints.pg_storage import STORAGE_KIND, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
@@ -608,6 +608,7 @@ def build_plan(
                         existing,
                         source_names(dst.omittable_columns(there), source, how),
                         cast_columns={c for t, c in casts if t == name},
+                        mode=config.mode,
                     )
                 except SchemaError as exc:
                     refused.append(exc)
@@ -616,7 +617,13 @@ def build_plan(
                     # by --mode truncate): refused now; with reject its row is set aside.
                     try:
                         refuse_values_that_cannot_go_in(
-                            src, source, existing, dst.dialect, config.mode, config.batch
+                            src,
+                            source,
+                            existing,
+                            dst.dialect,
+                            config.mode,
+                            config.batch,
+                            _cast_enums(source, dst),
                         )
                     except SchemaError as exc:
                         refused.append(exc)
@@ -705,6 +712,12 @@ def build_plan(
                 keep_backup=config.keep_backup,
             )
             notes += gone
+            storage_of = getattr(dst, "storage_of", None)
+            if keeps and storage_of is not None:
+                # The replaced table's own settings are kept (given with its dressing): the
+                # source's of the same parameter or column are not set over them after.
+                own = yielding_to(target.pg_definitions, storage_of(target.name))
+                target = replace(target, pg_definitions=own)
         if action not in ("create", "replace") or target_dialect != "postgresql":
             target = replace(target, unlogged=False)  # an existing table keeps its own
         plans.append(
@@ -1375,7 +1388,7 @@ def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
 
 
 def _append_target(
-    source: Table, existing: Table, omittable: set[str], *, cast_columns: set[str]
+    source: Table, existing: Table, omittable: set[str], *, cast_columns: set[str], mode: str
 ) -> tuple[Table, list[str]]:
     """The target shape when writing into an existing table (its column order and types), and
     a note for each conversion that takes something as given. A target column the source
@@ -1388,15 +1401,16 @@ def _append_target(
     required = [n for n in target_names if n not in source_names and n not in omittable]
     others = []
     if only_src or required:
-        what = (
-            f"columns only in the source: {', '.join(only_src)}"
-            if only_src
-            else f"target columns NOT NULL without a default, which the source lacks: "
-            f"{', '.join(required)}"
-        )
+        # Both at once: the second told only once the first was fixed took another run.
+        lacking = [f"columns only in the source: {', '.join(only_src)}"] if only_src else []
+        if required:
+            lacking.append(
+                "target columns NOT NULL without a default, which the source lacks: "
+                f"{', '.join(required)}"
+            )
         others.append(
             SchemaError(
-                f"cannot append to {source.name!r}: {what}",
+                f"{cannot_load(source.name, mode)}: {', and '.join(lacking)}",
                 hint="make the columns match, or use --mode replace to recreate the table",
                 table=source.name,
             )
@@ -1461,7 +1475,7 @@ def _append_target(
             )
         )
     if conflicts or others:
-        raise one_refusal([AppendRefused(conflicts, others)])
+        raise one_refusal([AppendRefused(conflicts, others, mode)])
     return replace(source, columns=tuple(columns)), notes
 
 

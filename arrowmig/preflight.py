@@ -64,16 +64,25 @@ class _Bound:
 
 
 def refuse_values_that_cannot_go_in(
-    src: Any, source: Table, existing: Table, dialect: str, mode: str, batch: BatchConfig
+    src: Any,
+    source: Table,
+    existing: Table,
+    dialect: str,
+    mode: str,
+    batch: BatchConfig,
+    cast_enums: dict[str, tuple[str, tuple[str, ...]]],
 ) -> None:
     """Raise SchemaError when a value of ``source`` cannot go into the ``existing`` table's
     columns it is appended to, naming every such column in one line. ``src`` is the source
     endpoint; one without ``select_from`` (the dataset generator) makes values that fit what
-    it was asked for."""
+    it was asked for. ``cast_enums``: the text columns --cast to an enum of the target, whose
+    labels are checked as an enum column's are (the server would refuse the first other
+    text after --mode truncate had emptied the table)."""
     select_from = getattr(src, "select_from", None)
     if select_from is None or existing.takes_any_value:  # a SQLite table that is not STRICT
         return
     bounds = list(_bounds(source, existing, dialect, src.dialect))
+    bounds += _cast_enum_bounds(source, cast_enums, src.dialect, as_text=False)
     refusals = _bound_refusals(select_from, source, bounds, mode)
     # A HUGEINT into bigint, a DECIMAL(38,10) into numeric(10,2), a DOUBLE into real: no
     # aggregate bounds them, so the write path's screening looks, lest the run name one
@@ -98,16 +107,25 @@ def refuse_texts_no_label_of_cast_enum(
     select_from = getattr(src, "select_from", None)
     if select_from is None or not enums:
         return
+    bounds = _cast_enum_bounds(source, enums, src.dialect, as_text=True)
+    refusals = _bound_refusals(select_from, source, bounds, mode)
+    if refusals:
+        raise _refused(source, mode, refusals)
+
+
+def _cast_enum_bounds(
+    source: Table, enums: dict[str, tuple[str, tuple[str, ...]]], dialect: str, as_text: bool
+) -> list[_Bound]:
+    """The label bound of each text column cast to an enum (``enums``); ``as_text``: a
+    column the run creates, which could be carried as text instead."""
     bounds = []
     for name, (enum, labels) in enums.items():
         column = source.column(name)
         there = Column(name, pa.string(), source_type=enum, pg_enum=(enum, labels))
-        text = _text_sql(quote_ident(name), src.dialect)
+        text = _text_sql(quote_ident(name), dialect)
         leave = f"or carry the column as text ({cast_given(source.name, name, 'text')})"
-        bounds.append(_enum_label(column, text, there, leave))
-    refusals = _bound_refusals(select_from, source, bounds, mode)
-    if refusals:
-        raise _refused(source, mode, refusals)
+        bounds.append(_enum_label(column, text, there, leave if as_text else ""))
+    return bounds
 
 
 def _bound_refusals(

@@ -186,7 +186,8 @@ def _in_schema(error: SchemaError, schema: str) -> SchemaError:
     """A schema's refusal with its tables named ``schema.table`` (their --cast too)."""
     if isinstance(error, AppendRefused):
         conflicts = [dataclasses.replace(c, table=shown(schema, c.table)) for c in error.conflicts]
-        return AppendRefused(conflicts, [_in_schema(e, schema) for e in error.others])
+        others = [_in_schema(e, schema) for e in error.others]
+        return AppendRefused(conflicts, others, error.mode)
     error.message = f"schema {schema!r}: {error.message}"
     if error.table is not None:
         error.table = shown(schema, error.table)

@@ -616,3 +616,34 @@ def test_the_plan_shows_the_existing_tables_not_null_and_defaults(
     lines = [line.split() for line in capsys.readouterr().err.splitlines()]
     assert ["c", "bigint", "-", "int64", "BIGINT"] in lines
     assert ["d", "text", "-", "string", "TEXT", "NOT", "NULL"] in lines
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("batch_rows", "holds"), [(2, "only the 4 rows loaded before"), (100, "no rows")]
+)
+def test_a_truncate_that_fails_after_emptying_says_so_and_what_the_table_holds(
+    pg_url: str, second_pg: str, batch_rows: int, holds: str
+) -> None:
+    # A CHECK only the target judges stops the table after --mode truncate emptied it: the
+    # report named the failure alone, not that the table's own rows were gone.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, n int)",
+        "INSERT INTO t SELECT g, g FROM generate_series(1, 5) g",
+        "INSERT INTO t VALUES (6, -1)",
+    )
+    pg_exec(
+        second_pg,
+        "CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0))",
+        "INSERT INTO t VALUES (100, 1)",
+    )
+    batch = arrowmig.BatchConfig(batch_rows=batch_rows)
+    report = arrowmig.migrate(
+        pg_url, second_pg, config=arrowmig.MigrationConfig(mode="truncate", batch=batch)
+    )
+    (table,) = report.tables
+    assert table.status == "failed"
+    said = f"--mode truncate emptied 't' before it failed: its earlier rows are gone, and it now holds {holds}"
+    assert any(n.startswith(said) for n in table.notes), table.notes
+    assert (100, 1) not in pg_rows(second_pg, "t")

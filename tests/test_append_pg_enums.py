@@ -126,6 +126,35 @@ def test_text_differing_in_case_from_a_label_is_refused_before_emptying(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["truncate", "append"])
+def test_text_cast_to_the_enum_column_own_type_is_checked_before_emptying(
+    pg_url: str, second_pg: str, mode: str
+) -> None:
+    # --cast t.m="Mood", the column's own type, skipped the check of its labels: truncate
+    # emptied the table, then failed on 'Sad' in the server's words, naming no column.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, m text)",
+        "INSERT INTO t VALUES (1, 'happy'), (2, 'Sad')",
+    )
+    pg_exec(
+        second_pg,
+        """CREATE TYPE "Mood" AS ENUM ('happy', 'sad')""",
+        """CREATE TABLE t (id int PRIMARY KEY, m "Mood")""",
+        "INSERT INTO t VALUES (10, 'sad')",
+    )
+    config = arrowmig.MigrationConfig(mode=mode, casts={"t.m": '"Mood"'})
+    told = (
+        r"column 'm' holds 1 text that is no label of the target column's enum \"Mood\" "
+        r"\(id 2: 'Sad'\); nothing"
+    )
+    with pytest.raises(SchemaError, match=told):
+        arrowmig.migrate(pg_url, second_pg, config=config)
+    with psycopg.connect(second_pg) as con:
+        assert con.execute("SELECT id, m::text FROM t").fetchall() == [(10, "sad")]
+
+
+@pytest.mark.postgres
 def test_a_check_of_values_that_fails_names_the_column_and_the_way_past(
     pg_url: str, second_pg: str
 ) -> None:
@@ -144,7 +173,7 @@ def test_a_check_of_values_that_fails_names_the_column_and_the_way_past(
         )
         with pytest.raises(SchemaError, match=told):
             refuse_values_that_cannot_go_in(
-                src, source, existing, "postgresql", "truncate", BatchConfig()
+                src, source, existing, "postgresql", "truncate", BatchConfig(), {}
             )
 
 

@@ -212,3 +212,26 @@ def test_integers_into_a_uuid_column_are_refused_with_no_cast_offered(
     )
     assert "--cast" not in (refused.value.hint or "")
     assert rows_of(second_pg, "t") == []
+
+
+@pytest.mark.postgres
+def test_a_truncate_refusal_names_missing_not_null_columns_beside_the_others(
+    pg_url: str, second_pg: str
+) -> None:
+    # The NOT NULL column g the source lacks was named only once 'A col' and f were fixed, a
+    # run later, and a --mode truncate was told it "cannot append".
+    pg_exec(
+        pg_url,
+        """CREATE TABLE "Wide T" (id int, "A col" text, f int)""",
+        """INSERT INTO "Wide T" VALUES (1, 'x', 1)""",
+    )
+    pg_exec(second_pg, """CREATE TABLE "Wide T" (id int, "A col" int, g int NOT NULL)""")
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(pg_url, second_pg, config=arrowmig.MigrationConfig(mode="truncate"))
+    message = refused.value.message
+    assert "cannot load 'Wide T' (--mode truncate): column 'A col' is text" in message
+    assert (
+        "columns only in the source: f, and target columns NOT NULL without a default, "
+        "which the source lacks: g"
+    ) in message
+    assert "cannot append" not in message

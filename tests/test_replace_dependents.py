@@ -441,3 +441,47 @@ def test_replacing_a_partitioned_table_says_its_partitions_go(
         ).fetchone()
     assert ("parent", "r") in kinds
     assert partitions == ((2,) if keep_backup else (0,))
+
+
+def test_the_replaced_tables_storage_settings_win_over_the_sources(
+    pg_url: str, second_pg: str
+) -> None:
+    # The source's fillfactor and statistics target were set over the replaced table's once
+    # every table was loaded, while the plan and the report said the replaced table's were kept.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, nm text, other text) "
+        "WITH (fillfactor = 70, autovacuum_enabled = false)",
+        "ALTER TABLE t ALTER nm SET STATISTICS 777",
+        "ALTER TABLE t ALTER other SET STATISTICS 600",
+        "INSERT INTO t VALUES (1, 'a', 'b')",
+    )
+    pg_exec(
+        second_pg,
+        "CREATE TABLE t (id int PRIMARY KEY, nm text, other text) WITH (fillfactor = 50)",
+        "ALTER TABLE t ALTER nm SET STATISTICS 5",
+    )
+    config = MigrationConfig(mode="replace")
+    (planned,) = explain(pg_url, second_pg, config=config).tables
+    report = migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.tables[0].error
+    (table,) = report.tables
+    kept = "statistics target 5 on nm, storage parameters (fillfactor=50)"
+    assert ", ".join(planned.keeps) == kept
+    assert f"kept from the replaced table: {kept}" in table.built
+    # What the replaced table does not set is the source's.
+    own = [d.label for d in planned.target.pg_definitions]
+    assert own == [
+        "storage parameters (autovacuum_enabled=false)",
+        "statistics target 600 on other",
+    ]
+    built = "\n".join(table.built)
+    assert "fillfactor=70" not in built and "777" not in built
+    assert _catalog(
+        second_pg, "SELECT reloptions::text FROM pg_class WHERE oid = 't'::regclass"
+    ) == [("{fillfactor=50,autovacuum_enabled=false}",)]
+    assert _catalog(
+        second_pg,
+        "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = 't'::regclass "
+        "AND attnum > 1 ORDER BY attnum",
+    ) == [("nm", 5), ("other", 600)]

@@ -40,14 +40,46 @@ def storage_settings(query: Query, oid: int) -> list[PgDefinition]:
                 )
             )
             continue
-        options = [m.groups() for m in map(_OPTION.fullmatch, str(value).split("\x01")) if m]
+        options = [(m[1], m[2]) for m in map(_OPTION.fullmatch, str(value).split("\x01")) if m]
         if options:
-            settings = ", ".join(f"{name}={quote_literal(v)}" for name, v in options)
-            shown = ", ".join(f"{name}={v}" for name, v in options)
-            definitions.append(
-                PgDefinition(STORAGE_KIND, "", f"SET ({settings})", f"storage parameters ({shown})")
-            )
+            definitions.append(_parameters(options))
     return definitions
+
+
+def yielding_to(
+    definitions: tuple[PgDefinition, ...], kept: list[PgDefinition]
+) -> tuple[PgDefinition, ...]:
+    """The source's ``definitions`` less the settings a replaced table's own (``kept``, as
+    ``storage_settings`` reads them) set: the replaced table keeps its storage parameters and
+    statistics targets, given to the new one, and the source's set afterwards overrode them
+    while the report said they were kept. A setting the replaced table lacks is the source's."""
+    columns = {d.name for d in kept if d.kind == STORAGE_KIND and d.name}
+    options = {n for d in kept if d.kind == STORAGE_KIND and not d.name for n, _ in _options(d)}
+    wanted = []
+    for d in definitions:
+        if d.kind == STORAGE_KIND and d.name:
+            if d.name not in columns:
+                wanted.append(d)
+        elif d.kind == STORAGE_KIND:
+            left = [(n, v) for n, v in _options(d) if n not in options]
+            wanted += [_parameters(left)] if left else []
+        else:
+            wanted.append(d)
+    return tuple(wanted)
+
+
+def _parameters(options: list[tuple[str, str]]) -> PgDefinition:
+    """The definition that sets a table's storage parameters ``options``."""
+    settings = ", ".join(f"{name}={quote_literal(v)}" for name, v in options)
+    shown = ", ".join(f"{name}={v}" for name, v in options)
+    return PgDefinition(STORAGE_KIND, "", f"SET ({settings})", f"storage parameters ({shown})")
+
+
+def _options(definition: PgDefinition) -> list[tuple[str, str]]:
+    """The storage parameters a ``_parameters`` definition sets, from its label (a parameter's
+    value is a number, a boolean or a word: no ", " or ")" in it)."""
+    shown = definition.label.removeprefix("storage parameters (").removesuffix(")")
+    return [(m[1], m[2]) for m in map(_OPTION.fullmatch, shown.split(", ")) if m]
 
 
 def unkept_settings(query: Query, oid: int, built: set[str]) -> list[str]:

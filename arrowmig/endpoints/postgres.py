@@ -80,6 +80,7 @@ from arrowmig.endpoints.pg_privileges import (
     refused_error,
 )
 from arrowmig.endpoints.pg_scans import read_scans
+from arrowmig.endpoints.pg_storage import storage_settings
 from arrowmig.endpoints.pg_values import (
     INTERVAL_OVERFLOW,
     from_driver,
@@ -657,6 +658,14 @@ class PostgresEndpoint(BaseEndpoint):
         query = self._query_for(f"reading the constraints, indexes and grants of {name!r}", name)
         own = read_own_constraints(query, target, self._schema, columns, run_tables(moved))
         return own + read_dressing(query, target, columns)
+
+    def storage_of(self, name: str) -> list[PgDefinition]:
+        """Table ``name``'s own storage parameters and statistics targets (``pg_storage``):
+        a replaced table's, which the new one keeps."""
+        query = self._query_for(f"reading the storage settings of {name!r}", name)
+        found = query("SELECT to_regclass($1)::oid", (qualified(name, self._schema),))
+        oid = found[0][0] if found else None
+        return storage_settings(query, int(oid)) if oid is not None else []
 
     def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
         """``dressing`` less what the new ``table`` has, or will have once every table is
