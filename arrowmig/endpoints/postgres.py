@@ -589,6 +589,9 @@ class PostgresEndpoint(BaseEndpoint):
     def views_on(self, name: str) -> list[str]:
         return pg_replace.views_on(self._query, self._schema, name)
 
+    def sequence_users(self, name: str) -> list[tuple[str, str, str]]:
+        return pg_replace.sequence_users(self._query, self._schema, name)
+
     def partitioning_replaced(self, name: str, *, keep_backup: bool) -> list[str]:
         return pg_replace.partitioning_replaced(
             self._query, self._schema, name, keep_backup=keep_backup
