@@ -691,6 +691,27 @@ def test_deferrable_keys_stay_deferrable_or_are_named(
 
 
 @pytest.mark.postgres
+def test_a_primary_keys_own_name_stays(pg_url: str, second_pg: str) -> None:
+    """An application names its primary key (ON CONFLICT ON CONSTRAINT, DROP CONSTRAINT):
+    a PostgreSQL copy keeps the name, replaced again too; PostgreSQL's own is given anew."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE t (id int, CONSTRAINT "PK Odd" PRIMARY KEY (id))',
+        "CREATE TABLE plain (id int PRIMARY KEY)",
+        "INSERT INTO t VALUES (1)",
+    )
+    names = (
+        "SELECT string_agg(conname, ' ' ORDER BY conname) FROM pg_constraint "
+        "WHERE contype = 'p' AND conrelid::regclass::text IN ('t', 'plain')"
+    )
+    for config in (MigrationConfig(), MigrationConfig(mode="replace", keep_backup=True)):
+        report = arrowmig.migrate(pg_url, second_pg, config=config)
+        assert report.ok, report.to_dict()
+        assert pg_one(second_pg, names) == ("PK Odd plain_pkey",)
+    pg_exec(second_pg, 'INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT "PK Odd" DO NOTHING')
+
+
+@pytest.mark.postgres
 def test_storage_parameters_and_statistics_targets_stay_and_the_rest_is_named(
     pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:
