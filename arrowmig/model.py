@@ -291,6 +291,10 @@ class Table:
     primary_key_timing: str = ""
     """A PostgreSQL source's DEFERRABLE primary key, as ``Index.timing``: an application that
     shifts its keys (``SET pos = pos + 1``) relies on it."""
+    primary_key_name: str = ""
+    """A PostgreSQL source's primary key constraint name, when not the one PostgreSQL gives
+    (``<table>_pkey``): a PostgreSQL target keeps it, which ``ON CONFLICT ON CONSTRAINT`` and
+    ``ALTER TABLE ... DROP CONSTRAINT`` name."""
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     not_carried: tuple[str, ...] = ()

@@ -571,6 +571,7 @@ def build_plan(
             if config.mode == "replace" and exists:
                 _refuse_replacing_unowned(dst, there)
                 _refuse_dropping_dependents(dst, there, source)
+                _refuse_taking_sequence(dst, there, run_targets)
                 refuse_replacing_referenced(dst, there)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
@@ -900,6 +901,31 @@ def _refuse_dropping_dependents(dst: Endpoint, name: str, source: Table) -> None
                 "them again afterwards",
                 table=name,
             )
+
+
+def _refuse_taking_sequence(dst: Endpoint, name: str, run_targets: Collection[str]) -> None:
+    """A sequence the replaced PostgreSQL table owns (its serial's) goes with it, dropped with
+    the defaults of other tables that draw from it (or renamed with it under --keep-backup):
+    refused before anything is written, rather than leaving another table without its
+    default. One of the run's tables is replaced too, and given the source's default."""
+    if dst.dialect != "postgresql":
+        return
+    users = [
+        (sequence, what)
+        for sequence, table, what in dst.sequence_users(name)  # type: ignore[attr-defined]
+        if table not in run_targets
+    ]
+    if not users:
+        return
+    sequence = users[0][0]
+    raise SchemaError(
+        f"replacing {name!r} takes the sequence {sequence} it owns with it (dropped, or renamed "
+        "with the backup under --keep-backup), away from what else draws from it: "
+        f"{', '.join(what for s, what in users if s == sequence)}; nothing has been written",
+        hint=f"detach it first so that it stays (ALTER SEQUENCE {sequence} OWNED BY NONE; the "
+        "new table's key gets a sequence of its own), or use --mode truncate",
+        table=name,
+    )
 
 
 def _waiting_for_parents(

@@ -39,6 +39,9 @@ def replaced(
             if planned_keys_into
             else []
         )
+        # Those it takes, added again (PostgreSQL's; SQLite keeps them by the table's name).
+        planned_keys_again = getattr(dst, "planned_keys_again", None)
+        again = planned_keys_again(table, moved) if planned_keys_again else []
     except TransientError as exc:
         # Another session holds the table (PostgreSQL reads a constraint's definition
         # under a lock): the run waits for it where it would anyway, as the table is put
@@ -55,6 +58,7 @@ def replaced(
         by_hand = f" (to add it: {item.recreate})" if item.recreate else ""
         drops.append(f"{item.label}{NOT_KEPT}{item.why}{by_hand}")
     drops += lost
+    keeps += again
     partitioning_replaced = getattr(dst, "partitioning_replaced", None)
     if partitioning_replaced is not None:
         drops += partitioning_replaced(table.name, keep_backup=keep_backup)

@@ -788,7 +788,13 @@ def key_statements(
         cols = ", ".join(quote_ident(c) for c in table.primary_key)
         # Deferrable only in PostgreSQL (the plan names it as not carried elsewhere).
         timing = table.primary_key_timing if dialect == "postgresql" else ""
-        sql = "" if dialect == "sqlite" else f"ALTER TABLE {target} ADD PRIMARY KEY ({cols})"
+        named = table.primary_key_name if dialect == "postgresql" else ""
+        constraint = f"CONSTRAINT {quote_ident(named)} " if named else ""
+        sql = (
+            ""
+            if dialect == "sqlite"
+            else f"ALTER TABLE {target} ADD {constraint}PRIMARY KEY ({cols})"
+        )
         steps.append((f"{sql} {timing}".rstrip(), primary_key_label(table.primary_key, timing)))
     for index in table.indexes:
         kind = "UNIQUE INDEX" if index.unique else "INDEX"

@@ -79,6 +79,7 @@ def for_target(table: Table, how: str) -> Table:
         name=folded(table.name),
         columns=tuple(_column(c) for c in table.columns),
         primary_key=_each(table.primary_key),
+        primary_key_name=folded(table.primary_key_name),
         indexes=tuple(_index(i, names) for i in table.indexes),
         foreign_keys=tuple(foreign_key_for_target(fk, how) for fk in table.foreign_keys),
         pg_definitions=definitions,

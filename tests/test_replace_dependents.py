@@ -46,9 +46,13 @@ def test_a_foreign_key_of_a_table_outside_the_run_points_at_the_new_table(
         "INSERT INTO child VALUES (1, 1), (2, 2)",
     )
     config = MigrationConfig(mode="replace", keep_backup=keep_backup)
-    report = migrate(_source(tmp_path / "s.db", [1, 2, 3]), pg_url, config=config)
+    source = _source(tmp_path / "s.db", [1, 2, 3])
+    again = 'foreign key child_parent_id_fkey of "public"."child" (again)'
+    (planned,) = explain(source, pg_url, config=config).tables
+    assert again in planned.keeps  # the plan says so beforehand
+    report = migrate(source, pg_url, config=config)
     assert report.ok, report.tables[0].error
-    assert 'foreign key child_parent_id_fkey of "public"."child" (again)' in report.tables[0].built
+    assert again in report.tables[0].built
     assert _foreign_keys(pg_url) == [("child", "child_parent_id_fkey", True)]
     with psycopg.connect(pg_url, autocommit=True) as con:
         # It points at the new rows (3 is only there), with its action.
@@ -124,6 +128,34 @@ def test_replacing_a_table_a_view_uses_is_refused_before_anything_is_written(
     assert report.ok
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT name FROM names ORDER BY 1").fetchall() == [("p1",), ("p2",)]
+
+
+@pytest.mark.parametrize("keep_backup", [False, True])
+def test_replacing_a_table_whose_sequence_another_table_draws_from_is_refused(
+    tmp_path: Path, pg_url: str, keep_backup: bool
+) -> None:
+    """The old table's serial sequence goes with it, and with the sequence the default of a
+    table outside the run that draws from it (or it draws from the backup's, renamed)."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id serial PRIMARY KEY, name text)",
+        "INSERT INTO parent (name) VALUES ('old')",
+        "CREATE TABLE other (id int PRIMARY KEY DEFAULT nextval('parent_id_seq'))",
+    )
+    source = _source(tmp_path / "s.db", [1, 2])
+    config = MigrationConfig(mode="replace", keep_backup=keep_backup)
+    told = r"takes the sequence parent_id_seq .*: default value for column id of table other;"
+    with pytest.raises(SchemaError, match=told):
+        explain(source, pg_url, config=config)
+    with pytest.raises(SchemaError, match=told):
+        migrate(source, pg_url, config=config)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        assert con.execute("INSERT INTO other DEFAULT VALUES RETURNING id").fetchone() == (2,)
+        # Detached, as the hint says, the sequence stays with the table that draws from it.
+        con.execute("ALTER SEQUENCE parent_id_seq OWNED BY NONE")
+    assert migrate(source, pg_url, config=config).ok
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("INSERT INTO other DEFAULT VALUES RETURNING id").fetchone() == (3,)
 
 
 def test_the_new_table_keeps_the_privileges_triggers_comment_and_owner_of_the_old(

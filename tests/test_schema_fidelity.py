@@ -691,15 +691,40 @@ def test_deferrable_keys_stay_deferrable_or_are_named(
 
 
 @pytest.mark.postgres
+def test_a_primary_keys_own_name_stays(pg_url: str, second_pg: str) -> None:
+    """An application names its primary key (ON CONFLICT ON CONSTRAINT, DROP CONSTRAINT):
+    a PostgreSQL copy keeps the name, replaced again too; PostgreSQL's own is given anew."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE t (id int, CONSTRAINT "PK Odd" PRIMARY KEY (id))',
+        "CREATE TABLE plain (id int PRIMARY KEY)",
+        "INSERT INTO t VALUES (1)",
+    )
+    names = (
+        "SELECT string_agg(conname, ' ' ORDER BY conname) FROM pg_constraint "
+        "WHERE contype = 'p' AND conrelid::regclass::text IN ('t', 'plain')"
+    )
+    for config in (MigrationConfig(), MigrationConfig(mode="replace", keep_backup=True)):
+        report = arrowmig.migrate(pg_url, second_pg, config=config)
+        assert report.ok, report.to_dict()
+        assert pg_one(second_pg, names) == ("PK Odd plain_pkey",)
+    pg_exec(second_pg, 'INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT "PK Odd" DO NOTHING')
+
+
+@pytest.mark.postgres
 def test_storage_parameters_and_statistics_targets_stay_and_the_rest_is_named(
     pg_url: str, second_pg: str, tmp_path: Path
 ) -> None:
-    """pg_dump keeps fillfactor and a column's statistics target: so does a PostgreSQL copy;
-    extended statistics, index comments and a built index's own fillfactor are named."""
+    """pg_dump keeps fillfactor, the TOAST table's parameters and a column's statistics
+    target, n_distinct and storage: so does a PostgreSQL copy; extended statistics, index
+    comments and a built index's own fillfactor are named."""
     pg_exec(
         pg_url,
-        "CREATE TABLE playlist (pos int PRIMARY KEY, song text, slot int) WITH (fillfactor = 70)",
+        "CREATE TABLE playlist (pos int PRIMARY KEY, song text, slot int) "
+        "WITH (fillfactor = 70, toast.autovacuum_enabled = false)",
         "ALTER TABLE playlist ALTER COLUMN song SET STATISTICS 500",
+        "ALTER TABLE playlist ALTER COLUMN song SET (n_distinct = -0.5)",
+        "ALTER TABLE playlist ALTER COLUMN song SET STORAGE EXTERNAL",
         "CREATE STATISTICS playlist_st ON pos, slot FROM playlist",
         "CREATE INDEX playlist_song ON playlist (song) WITH (fillfactor = 80)",
         "COMMENT ON INDEX playlist_song IS 'search by song'",
@@ -708,20 +733,26 @@ def test_storage_parameters_and_statistics_targets_stay_and_the_rest_is_named(
     report = arrowmig.migrate(pg_url, second_pg)
     assert report.ok, report.to_dict()
     built = next(t for t in report.tables if t.name == "playlist").built
-    assert "storage parameters (fillfactor=70)" in built
-    assert "statistics target 500 on song" in built
+    assert "storage parameters (fillfactor=70, toast.autovacuum_enabled=false)" in built
+    song = ["statistics target 500 on song", "n_distinct=-0.5 on song", "storage EXTERNAL on song"]
+    assert set(song) <= set(built)
     assert pg_one(
         second_pg,
-        "SELECT reloptions::text, (SELECT attstattarget FROM pg_attribute WHERE attrelid = "
-        "'playlist'::regclass AND attname = 'song') FROM pg_class WHERE relname = 'playlist'",
-    ) == ("{fillfactor=70}", 500)
+        "SELECT c.reloptions::text, t.reloptions::text, a.attstattarget, a.attstorage::text, "
+        "'n_distinct=-0.5' = ANY(a.attoptions) FROM pg_class c "
+        "JOIN pg_class t ON t.oid = c.reltoastrelid JOIN pg_attribute a ON a.attrelid = c.oid "
+        "AND a.attname = 'song' WHERE c.relname = 'playlist'",
+    ) == ("{fillfactor=70}", "{autovacuum_enabled=false}", 500, "e", True)
     unkept = (
         "not carried: storage parameters of index playlist_song (fillfactor=80), comment on "
         "index playlist_song, extended statistics playlist_st (CREATE STATISTICS)"
     )
     assert unkept in notes_of(report, "playlist")
     notes = notes_of(arrowmig.migrate(pg_url, str(tmp_path / "t.duckdb")), "playlist")
-    assert "storage parameters (fillfactor=70), statistics target 500 on song" in notes
+    assert (
+        "storage parameters (fillfactor=70, toast.autovacuum_enabled=false), " + ", ".join(song)
+        in notes
+    )
 
 
 # -- foreign keys ------------------------------------------------------------------------------

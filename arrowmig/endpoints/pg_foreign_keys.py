@@ -147,14 +147,19 @@ def restore_foreign_key(run: Run, table: str, name: str, definition: str) -> str
         + ("" if unchecked else " NOT VALID"),
         f"re-adding {label}",
     )
-    if unchecked:
-        return f"{label} (again, NOT VALID as it was)"
-    try:
-        run(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}")
-    except ArrowmigError:
-        run(f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}")
-        raise
-    return f"{label} (again)"
+    if not unchecked:
+        try:
+            run(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}")
+        except ArrowmigError:
+            run(f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}")
+            raise
+    return restored_label(table, name, definition)
+
+
+def restored_label(table: str, name: str, definition: str) -> str:
+    """A foreign key of ``table`` put back on a replaced table, as the plan and report name it."""
+    unchecked = definition.endswith(" NOT VALID")
+    return f"foreign key {name} of {table} (again{', NOT VALID as it was' if unchecked else ''})"
 
 
 def add_not_valid(

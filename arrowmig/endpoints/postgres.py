@@ -590,6 +590,9 @@ class PostgresEndpoint(BaseEndpoint):
     def views_on(self, name: str) -> list[str]:
         return pg_replace.views_on(self._query, self._schema, name)
 
+    def sequence_users(self, name: str) -> list[tuple[str, str, str]]:
+        return pg_replace.sequence_users(self._query, self._schema, name)
+
     def partitioning_replaced(self, name: str, *, keep_backup: bool) -> list[str]:
         return pg_replace.partitioning_replaced(
             self._query, self._schema, name, keep_backup=keep_backup
@@ -613,17 +616,36 @@ class PostgresEndpoint(BaseEndpoint):
         """The foreign keys of other tables into the table ``table`` replaces that point at a
         column ``table`` lacks, or has with a type theirs cannot point at: the run cannot add
         them again (``_restore_foreign_keys``)."""
+        return [
+            pg_foreign_keys.not_restored(child, name, definition, why)
+            for child, name, definition, why in self._keys_into_fates(table, moved)
+            if why is not None
+        ]
+
+    def planned_keys_again(self, table: Table, moved: Collection[str]) -> list[str]:
+        """The foreign keys of other tables into the table ``table`` replaces that the run adds
+        again, each as the report names it (checked then against the new rows)."""
+        return [
+            pg_foreign_keys.restored_label(child, name, definition)
+            for child, name, definition, why in self._keys_into_fates(table, moved)
+            if why is None
+        ]
+
+    def _keys_into_fates(
+        self, table: Table, moved: Collection[str]
+    ) -> list[tuple[str, str, str, str | None]]:
+        """Each foreign key into the table ``table`` replaces, with why the new table cannot
+        take it, or None."""
         columns = [c.name for c in table.columns]
-        notes = []
+        fates = []
         types: dict[str, str] | None = None
         for child, name, definition in self.foreign_keys_into(table.name, moved):
             why = pg_foreign_keys.column_gone(definition, columns)
             if why is None:
                 types = planned_types(self._query, table) if types is None else types
                 why = pg_foreign_keys.type_clash(self._query, child, name, types)
-            if why is not None:
-                notes.append(pg_foreign_keys.not_restored(child, name, definition, why))
-        return notes
+            fates.append((child, name, definition, why))
+        return fates
 
     def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
         return pg_foreign_keys.restore_foreign_key(self._run, table, name, definition)

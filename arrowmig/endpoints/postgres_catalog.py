@@ -251,7 +251,8 @@ def keys_of(
         # No index at all, as a table the run has just loaded: one query, not three.
         return ((), ""), []
     oid = _oid(query, schema, name, "the target")
-    return _primary_key(query, oid), _indexes(query, oid)[0]
+    columns, timing, _ = _primary_key(query, oid)
+    return (columns, timing), _indexes(query, oid)[0]
 
 
 def index_owners(query: Query, schema: str, names: list[str]) -> dict[str, str | None]:
@@ -410,7 +411,7 @@ def describe_unscanned(
         {c.name for c in columns if c.auto_increment and c.shared_sequence is None},
         {d.name for d in sequence_defaults if d.kind == "sequence"},
     )
-    pk, pk_timing = _primary_key(of_table, oid)
+    pk, pk_timing, pk_name = _primary_key(of_table, oid)
     split_key = None
     if len(pk) == 1:
         col = next(c for c in columns if c.name == pk[0])
@@ -459,6 +460,7 @@ def describe_unscanned(
             columns=scanned,
             primary_key=pk,
             primary_key_timing=pk_timing,
+            primary_key_name=pk_name,
             indexes=tuple(indexes),
             foreign_keys=tuple(foreign_keys),
             not_carried=not_carried,
@@ -650,18 +652,23 @@ def _not_found(name: str, schema: str, where: str) -> SchemaError:
     )
 
 
-def _primary_key(query: Query, oid: int) -> tuple[tuple[str, ...], str]:
-    """The primary key's columns, and its timing (``FOREIGN_KEY_TIMINGS``)."""
+def _primary_key(query: Query, oid: int) -> tuple[tuple[str, ...], str, str]:
+    """The primary key's columns, its timing (``FOREIGN_KEY_TIMINGS``), and its constraint
+    name unless PostgreSQL's own (``<table>_pkey``; a renamed table's is given its own)."""
     rows = query(
-        "SELECT a.attname, c.condeferrable, c.condeferred "
+        "SELECT a.attname, c.condeferrable, c.condeferred, "
+        "CASE WHEN c.conname <> r.relname || '_pkey' THEN c.conname ELSE '' END "
         "FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
         "ON k.ord <= i.indnkeyatts JOIN pg_attribute a ON a.attrelid = i.indrelid "
         "AND a.attnum = k.attnum "
         "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype = 'p' "
+        "JOIN pg_class r ON r.oid = i.indrelid "
         "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
         (oid,),
     )
-    return tuple(r[0] for r in rows), _timing(*rows[0][1:]) if rows else ""
+    if not rows:
+        return (), "", ""
+    return tuple(r[0] for r in rows), _timing(rows[0][1], rows[0][2]), str(rows[0][3] or "")
 
 
 def _timing(deferrable: bool | None, deferred: bool | None) -> str:
