@@ -72,6 +72,7 @@ from arrowmig.schema import (
 )
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.schema_usage import usage_notes, with_schema_usage
+from arrowmig.sequence_names import with_sequence_names_free
 from arrowmig.sqlite_header import plan_header
 from arrowmig.sqlite_nan import grouped_nan_notes, with_nan_notes
 from arrowmig.status import resume_command
@@ -529,6 +530,7 @@ def build_plan(
     conflicts: list[SchemaError] = []
     checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys
     placed_types: dict[str, str] = {}  # the run's enums and domains: target's <- source's
+    sequences_claimed: dict[str, str] = {}  # the run's sequences: target's <- source's
     described = (
         describe_all(names)
         if describe_all is not None
@@ -675,6 +677,12 @@ def build_plan(
             if target_dialect != "postgresql":
                 source, compared = _with_text_number_notes(source, target, target_dialect)
                 notes += compared
+            held = getattr(dst, "names_held", None)  # PostgreSQL's
+            if held is not None:
+                target, named = with_sequence_names_free(
+                    target, how, held, run_targets, sequences_claimed
+                )
+                notes += named
             # Said of the keys, sequences and columns the user will find in the target.
             notes += default_notes(for_target(target, how), target_dialect)
             notes += collation_notes(target, target_dialect)

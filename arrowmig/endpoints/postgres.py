@@ -1355,6 +1355,10 @@ class PostgresEndpoint(BaseEndpoint):
                 raise
             return []  # only a note is lost: the sequence is as it was left
 
+    def names_held(self, names: list[str]) -> dict[str, str]:
+        """Which of ``names`` a relation other than a sequence holds in the target schema."""
+        return postgres_catalog.names_held(self._query, self._schema, names)
+
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False
     ) -> dict[str, str]:

@@ -269,6 +269,24 @@ def index_owners(query: Query, schema: str, names: list[str]) -> dict[str, str |
     return {str(index): None if table is None else str(table) for index, table in rows}
 
 
+_HOLDERS = {"i": "an index", "I": "an index", "v": "a view", "m": "a materialized view"}
+"""What the plan says holds a name, by pg_class.relkind (else "a table")."""
+
+
+def names_held(query: Query, schema: str, names: list[str]) -> dict[str, str]:
+    """Which of ``names`` a relation other than a sequence holds in ``schema``, each with what
+    holds it ("a table"): a sequence of the run cannot take the name (``sequence_names``)."""
+    if not names:
+        return {}
+    rows = query(
+        "SELECT c.relname, c.relkind::text FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+        "AND c.relkind <> 'S' AND c.relname = ANY(string_to_array($2, chr(1)))",
+        (schema, "\x01".join(names)),
+    )
+    return {str(name): _HOLDERS.get(str(kind), "a table") for name, kind in rows}
+
+
 def declared_columns(query: Query, schema: str, name: str) -> list[tuple[str, str]]:
     rows = query(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
@@ -374,8 +392,10 @@ def describe_unscanned(
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
         "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "LEFT JOIN LATERAL (SELECT coalesce(pg_get_serial_sequence("
-        "a.attrelid::regclass::text, a.attname)::regclass, to_regclass((regexp_match("
-        "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1])) AS seq) q "
+        "a.attrelid::regclass::text, a.attname)::regclass, to_regclass(replace((regexp_match("
+        "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1], "
+        # The name as a literal shows it: a quote in it doubled ('"it''s"').
+        "'''''', ''''))) AS seq) q "
         "ON true LEFT JOIN pg_sequence sq ON sq.seqrelid = q.seq "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
@@ -504,7 +524,7 @@ def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
     return definitions
 
 
-_NEXTVAL = re.compile(r"nextval\('[^']+'::regclass\)")
+_NEXTVAL = re.compile(r"nextval\('(?:[^']|'')+'::regclass\)")
 
 
 def _sequence_defaults(
