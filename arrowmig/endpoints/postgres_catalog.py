@@ -420,11 +420,15 @@ def describe_unscanned(
     sequence_defaults = _sequence_defaults(of_table, oid, columns, owning)
     shared = {d.name: d.sql for d in sequence_defaults if d.kind == "sequence_default"}
     columns = tuple(
-        replace(c, shared_sequence=shared[c.name]) if c.auto_increment and c.name in shared else c
+        replace(c, shared_sequence=shared[c.name])
+        if c.auto_increment and c.name in shared
+        else _numbering_apart(c)
+        if c.auto_increment and c.name not in owning
+        else c
         for c in columns
     )
     # Given once the sequences are made: after sequence_defaults.
-    on_sequences = sequence_grants(
+    on_sequences, grants_left = sequence_grants(
         of_table,
         oid,
         {c.name for c in columns if c.auto_increment and c.shared_sequence is None},
@@ -469,6 +473,7 @@ def describe_unscanned(
         *children,
         *foreign_keys_elsewhere,
         *(d.label for d in on_sequences),
+        *grants_left,
         *unkept,
     )
 
@@ -1065,6 +1070,22 @@ def _with_default(
         key_sequence_unused=auto and last_value is not None and unused,
         key_numbering=numbering if auto else None,
         key_sequence=sequence_name if auto else None,
+    )
+
+
+def _numbering_apart(column: Column) -> Column:
+    """A key drawing from a sequence it does not own that the run does not carry (one of
+    another schema, or one this user may not read): it numbers on its own in every target,
+    apart from the tables that shared the sequence, and the plan says so."""
+    assert column.default is not None  # an auto-assigned key's nextval()
+    return replace(
+        column,
+        notes=(
+            *column.notes,
+            f"its default {column.default.sql} is not carried (the sequence is in another "
+            "schema, or this user may not read it): the key numbers on its own, apart from "
+            "any table that shares that sequence",
+        ),
     )
 
 
