@@ -417,10 +417,10 @@ def describe_unscanned(
     # Columns whose default draws from a sequence of their own (serial, identity): the
     # others' nextval() defaults draw from a sequence several tables may share.
     owning = {str(r[0]) for r in rows if r[8] or r[15]}
-    sequence_defaults = _sequence_defaults(of_table, oid, columns, owning)
+    sequence_defaults, alone = _sequence_defaults(of_table, oid, columns, owning)
     shared = {d.name: d.sql for d in sequence_defaults if d.kind == "sequence_default"}
     columns = tuple(
-        replace(c, shared_sequence=shared[c.name])
+        replace(c, shared_sequence=shared[c.name], sequence_alone=c.name in alone)
         if c.auto_increment and c.name in shared
         else _numbering_apart(c)
         if c.auto_increment and c.name not in owning
@@ -534,14 +534,14 @@ _NEXTVAL = re.compile(r"nextval\('(?:[^']|'')+'::regclass\)")
 
 def _sequence_defaults(
     query: Query, oid: int, columns: tuple[Column, ...], owning: set[str]
-) -> list[PgDefinition]:
+) -> tuple[list[PgDefinition], set[str]]:
     """A default that is ``nextval()`` on a sequence the column does not own (``owning``:
     those that own theirs), in the table's schema: the sequence is created in the target
     schema with the source's definition and last value (one of its name that is there is
     kept, and moved past the loaded keys), and the default draws from it, named exactly; a
     key's too, so that the tables sharing a ticket number keep sharing it. A sequence the
     user may not read is left out: its default is named as not copied, a key's becomes an
-    identity of its own."""
+    identity of its own. Then the columns whose sequence no other table draws from."""
     drawing = {
         c.name
         for c in columns
@@ -551,12 +551,16 @@ def _sequence_defaults(
         and _NEXTVAL.fullmatch(c.default.sql.strip())
     }
     if not drawing:
-        return []
+        return [], set()
     rows = query(
         "SELECT a.attname, s.relname, format_type(q.seqtypid, NULL), q.seqstart, "
         "q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, "
         "CASE WHEN has_sequence_privilege(s.oid, 'SELECT') THEN pg_sequence_last_value(s.oid) END, "
-        "has_sequence_privilege(s.oid, 'SELECT') "
+        "has_sequence_privilege(s.oid, 'SELECT'), "
+        # How many tables' defaults draw from it: one alone is not called shared.
+        "(SELECT count(DISTINCT u.adrelid) FROM pg_depend o JOIN pg_attrdef u "
+        "ON o.classid = 'pg_attrdef'::regclass AND u.oid = o.objid "
+        "WHERE o.refclassid = 'pg_class'::regclass AND o.refobjid = s.oid) "
         "FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
         "JOIN pg_depend p ON p.classid = 'pg_attrdef'::regclass AND p.objid = d.oid "
         "AND p.refclassid = 'pg_class'::regclass "
@@ -567,9 +571,14 @@ def _sequence_defaults(
         (oid,),
     )
     definitions: list[PgDefinition] = []
-    for column, sequence, type_name, start, step, low, high, cache, cycle, last, readable in rows:
+    alone = set()
+    for row in rows:
+        column, sequence, type_name, start, step, low, high, cache, cycle, last = row[:10]
+        readable, tables = row[10:]
         if column not in drawing or not readable:
             continue
+        if tables == 1:
+            alone.add(str(column))
         if not any(d.kind == "sequence" and d.name == sequence for d in definitions):
             definitions.append(
                 PgDefinition(
@@ -590,7 +599,7 @@ def _sequence_defaults(
                 f"default nextval({sequence}) on {column}",
             )
         )
-    return definitions
+    return definitions, alone
 
 
 def _with_specials_as_text(
