@@ -635,6 +635,7 @@ def build_plan(
                     refuse_values_stored_otherwise(src, source, target, dst.dialect, config.batch)
                 _check_write(dst, for_target(target, how), config.mode)
                 notes += conversions
+                notes += appended_sequence_notes(dst, there, source, how)
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
                 left_out = [c.name for c in existing.columns if c.name not in written]
@@ -771,6 +772,28 @@ def build_plan(
         sqlite_header=header,
         schemas=schemas,
     )
+
+
+def appended_sequence_notes(dst: Endpoint, there: str, source: Table, how: str) -> list[str]:
+    """What the plan says of the sequences the keys of existing PostgreSQL table ``there``
+    draw from: the run moves each past the appended keys, and keeps its name there (a
+    sequence the source's key drew from under another name is not made)."""
+    drawn = getattr(dst, "key_sequences", None)  # PostgreSQL's
+    if drawn is None:
+        return []
+    own = {
+        target_name(c.name, how): target_name(name, how)
+        for c in source.columns
+        if (name := c.key_sequence or c.shared_sequence)
+    }
+    notes = []
+    for column, sequence in drawn(there):
+        note = f"key sequence {sequence} of the target moves past the appended keys"
+        theirs = own.get(column)
+        if theirs and sequence not in (theirs, quote_ident(theirs)):
+            note += f" (named so in the target: the source's name for it, {theirs}, is not made)"
+        notes.append(note)
+    return notes
 
 
 def _with_index_names_apart(plans: list[TablePlan], dialect: str) -> list[TablePlan]:

@@ -653,6 +653,29 @@ def test_a_sequence_name_with_a_quote_is_kept(pg_url: str, second_pg: str) -> No
     assert pg_one(second_pg, "SELECT nextval('\"it''s\"')") == (502,)
 
 
+@pytest.mark.postgres
+def test_the_append_plan_says_which_key_sequence_moves(pg_url: str, second_pg: str) -> None:
+    """Appending moves the target's key sequence past the loaded keys under its own name:
+    the plan says so, and that the source's name for it is not made."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "My Tab" (id serial PRIMARY KEY, v text)',
+        'ALTER SEQUENCE "My Tab_id_seq" RENAME TO "Old Seq"',
+        "INSERT INTO \"My Tab\" (v) VALUES ('a'), ('b')",
+    )
+    pg_exec(second_pg, 'CREATE TABLE "My Tab" (id serial PRIMARY KEY, v text)')
+    config = MigrationConfig(mode="append")
+    said = (
+        'key sequence "My Tab_id_seq" of the target moves past the appended keys (named so in '
+        "the target: the source's name for it, Old Seq, is not made)"
+    )
+    assert said in explain(pg_url, second_pg, config=config).tables[0].notes
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    assert said in notes_of(report, "My Tab")
+    assert 'key sequence "My Tab_id_seq" moved past 2' in report.tables[0].built
+
+
 def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> None:
     """Not only a unique index: ON CONFLICT ON CONSTRAINT names the constraint."""
     pg_exec(
