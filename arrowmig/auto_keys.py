@@ -21,8 +21,8 @@ def identity_note(table: Table, column: Column, dialect: str) -> str:
     if dialect == "postgresql" and column.shared_sequence is not None:
         past = _past(column, _counts_down(column, dialect), "key of each of the run's tables")
         return (
-            f"auto-assigned key kept: it draws from sequence {column.shared_sequence}, shared "
-            f"with other tables, moved {past}"
+            f"auto-assigned key kept: it draws from sequence {column.shared_sequence}, "
+            f"{_shared(column)}, moved {past}"
         )
     apart = (
         ""
@@ -31,6 +31,13 @@ def identity_note(table: Table, column: Column, dialect: str) -> str:
         f"{column.shared_sequence} with"
     )
     return _own_numbering_note(table, column, dialect) + apart
+
+
+def _shared(column: Column) -> str:
+    """How the plan says whom a key's ``shared_sequence`` is shared with."""
+    return (
+        "which no other table draws from" if column.sequence_alone else "shared with other tables"
+    )
 
 
 def _counts_down(column: Column, dialect: str) -> bool:
@@ -173,7 +180,7 @@ def unmoved_shared_key_notes(notes: list[str], table: Table, dialect: str) -> li
         return notes
     told = {
         f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned key kept: "
-        f"it draws from sequence {c.shared_sequence}, shared with other tables, not moved "
+        f"it draws from sequence {c.shared_sequence}, {_shared(c)}, not moved "
         "past the loaded keys: the run was stopped before it moved them (--resume does it)"
         for c in table.columns
         if c.auto_increment and c.shared_sequence is not None

@@ -52,6 +52,9 @@ class Column:
     several tables share). A PostgreSQL target keeps drawing from that sequence (its
     ``sequence_default`` definition), moved past every key the run loads; other targets give
     the key a numbering of its own."""
+    sequence_alone: bool = False
+    """With ``shared_sequence``: no other table's default draws from it in the source (a
+    standalone sequence), which the plan does not call shared."""
     key_sequence: str | None = None
     """With ``auto_increment``, from a PostgreSQL source: the name of the sequence the key
     owns where it is not PostgreSQL's own ``<table>_<column>_seq`` (one renamed, an

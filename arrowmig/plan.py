@@ -74,6 +74,7 @@ from arrowmig.schema import (
 )
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.schema_usage import usage_notes, with_schema_usage
+from arrowmig.sequence_names import with_sequence_names_free
 from arrowmig.sqlite_header import plan_header
 from arrowmig.sqlite_nan import with_nan_notes
 from arrowmig.status import resume_command
@@ -524,6 +525,7 @@ def build_plan(
     conflicts: list[SchemaError] = []
     checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys
     placed_types: dict[str, str] = {}  # the run's enums and domains: target's <- source's
+    sequences_claimed: dict[str, str] = {}  # the run's sequences: target's <- source's
     described = (
         describe_all(names)
         if describe_all is not None
@@ -637,6 +639,7 @@ def build_plan(
                     refuse_values_stored_otherwise(src, source, target, dst.dialect, config.batch)
                 _check_write(dst, for_target(target, how), config.mode)
                 notes += conversions
+                notes += appended_sequence_notes(dst, there, source, how)
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
                 left_out = [c.name for c in existing.columns if c.name not in written]
@@ -679,6 +682,12 @@ def build_plan(
             if target_dialect != "postgresql":
                 source, compared = _with_text_number_notes(source, target, target_dialect)
                 notes += compared
+            held = getattr(dst, "names_held", None)  # PostgreSQL's
+            if held is not None:
+                target, named = with_sequence_names_free(
+                    target, how, held, run_targets, sequences_claimed
+                )
+                notes += named
             # Said of the keys, sequences and columns the user will find in the target.
             notes += default_notes(for_target(target, how), target_dialect)
             notes += collation_notes(target, target_dialect)
@@ -773,6 +782,28 @@ def build_plan(
         sqlite_header=header,
         schemas=schemas,
     )
+
+
+def appended_sequence_notes(dst: Endpoint, there: str, source: Table, how: str) -> list[str]:
+    """What the plan says of the sequences the keys of existing PostgreSQL table ``there``
+    draw from: the run moves each past the appended keys, and keeps its name there (a
+    sequence the source's key drew from under another name is not made)."""
+    drawn = getattr(dst, "key_sequences", None)  # PostgreSQL's
+    if drawn is None:
+        return []
+    own = {
+        target_name(c.name, how): target_name(name, how)
+        for c in source.columns
+        if (name := c.key_sequence or c.shared_sequence)
+    }
+    notes = []
+    for column, sequence in drawn(there):
+        note = f"key sequence {sequence} of the target moves past the appended keys"
+        theirs = own.get(column)
+        if theirs and sequence not in (theirs, quote_ident(theirs)):
+            note += f" (named so in the target: the source's name for it, {theirs}, is not made)"
+        notes.append(note)
+    return notes
 
 
 def _with_index_names_apart(plans: list[TablePlan], dialect: str) -> list[TablePlan]:

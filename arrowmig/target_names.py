@@ -140,6 +140,14 @@ def _definition(definition: PgDefinition, names: set[str]) -> PgDefinition:
     label = definition.label
     if definition.kind == "grant" and label.startswith(f"grant {definition.sql} "):
         label = f"grant {sql} {label[len(f'grant {definition.sql} ') :]}"
+    # A sequence as the target has it, where the report says it (README).
+    if definition.kind == "sequence":
+        label = f"sequence {folded(definition.name)}"
+    elif bare:
+        label = f"default nextval({sql}) on {folded(definition.name)}"
+    elif definition.kind == "grant" and definition.name:
+        on = f" on sequence {definition.name} "
+        label = label.replace(on, f" on sequence {folded(definition.name)} ", 1)
     column = None if definition.column is None else folded(definition.column)
     return replace(definition, name=folded(definition.name), sql=sql, label=label, column=column)
 

@@ -261,3 +261,37 @@ def test_the_grants_on_the_sequences_a_table_draws_from_go_with_its_own(
     finally:
         for url in (pg_url, second_pg):
             pg_exec(url, f"DROP OWNED BY {app_role}")
+
+
+@pytest.mark.postgres
+def test_a_key_drawing_from_a_sequence_of_another_schema_is_said_to_number_apart(
+    pg_url: str, second_pg: str, app_role: str
+) -> None:
+    # Two tables drawing from one sequence of another schema, which the run does not make:
+    # each key numbers on its own (both hand out 1003), and the plan says so, with the grant
+    # on that sequence, as SQLite and DuckDB targets say of a shared one.
+    pg_exec(
+        pg_url,
+        'CREATE SCHEMA "Seqs"',
+        'CREATE SEQUENCE "Seqs"."Shared Seq" START 1000',
+        'CREATE TABLE sh1 (id bigint PRIMARY KEY DEFAULT nextval(\'"Seqs"."Shared Seq"\'))',
+        'CREATE TABLE sh2 (id bigint PRIMARY KEY DEFAULT nextval(\'"Seqs"."Shared Seq"\'))',
+        "INSERT INTO sh1 DEFAULT VALUES",
+        "INSERT INTO sh2 DEFAULT VALUES",
+        f'GRANT USAGE ON SEQUENCE "Seqs"."Shared Seq" TO {app_role}',
+    )
+    try:
+        report = arrowmig.migrate(pg_url, second_pg)
+        assert report.ok, report.to_dict()
+        for table in ("sh1", "sh2"):
+            notes = "\n".join(next(t for t in report.tables if t.name == table).notes)
+            assert (
+                'id: its default nextval(\'"Seqs"."Shared Seq"\'::regclass) is not carried '
+                "(the sequence is in another schema"
+            ) in notes
+            assert "the key numbers on its own, apart from any table that shares" in notes
+            assert (
+                f'not carried: grant USAGE on sequence "Seqs"."Shared Seq" to {app_role}' in notes
+            )
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {app_role}")

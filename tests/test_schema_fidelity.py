@@ -568,8 +568,8 @@ def test_key_sequences_keep_the_sources_names(pg_url: str, second_pg: str, tmp_p
     report = arrowmig.migrate(pg_url, second_pg, config=MigrationConfig(mode="replace"))
     assert report.ok, report.to_dict()
     assert (
-        "id: key sequence named inv_id_seq, not invoice_numbers as in the source: another "
-        "relation of the schema holds that name"
+        "id: key sequence named inv_id_seq, not invoice_numbers as in the source: a table of "
+        "the target schema holds that name"
     ) in notes_of(report, "inv")
     assert pg_one(second_pg, "SELECT pg_get_serial_sequence('tickets', 'id')") == (
         "public.legacy_ticket_no",
@@ -578,6 +578,102 @@ def test_key_sequences_keep_the_sources_names(pg_url: str, second_pg: str, tmp_p
     assert arrowmig.migrate(pg_url, str(duck)).ok
     with duckdb.connect(str(duck)) as con:
         assert con.execute("SELECT nextval('legacy_ticket_no')").fetchone() == (3,)
+
+
+@pytest.mark.postgres
+def test_a_sequence_name_a_table_holds_is_not_taken_for_the_sequence(
+    pg_url: str, second_pg: str
+) -> None:
+    """A table of the target, or of the run, under a sequence's name is no sequence: the
+    default's sequence is created as <table>_<column>_seq (inserts would fail on the table:
+    '"Bar" is not a sequence'), a key's is left <table>_<column>_seq (the run's own table
+    would fail), and the plan says so as the run does, once."""
+    pg_exec(
+        pg_url,
+        'CREATE SEQUENCE "Bar"',
+        "CREATE TABLE t2 (id int PRIMARY KEY, n bigint DEFAULT nextval('\"Bar\"'))",
+        "INSERT INTO t2 (id) VALUES (1), (2)",
+        "CREATE TABLE t1 (id serial PRIMARY KEY, v text)",
+        'ALTER SEQUENCE t1_id_seq RENAME TO "Foo"',
+        "CREATE TABLE foo (x int)",
+        "INSERT INTO t1 (v) VALUES ('a')",
+        "CREATE TABLE t3 (id serial PRIMARY KEY)",
+        'ALTER SEQUENCE t3_id_seq RENAME TO "Zed"',
+    )
+    pg_exec(
+        second_pg, 'CREATE TABLE "Bar" (x int)', "CREATE TABLE bar (x int)", "CREATE TABLE zed ()"
+    )
+    config = MigrationConfig(target_names="lower")
+    planned = {t.target.name: t.notes for t in explain(pg_url, second_pg, config=config).tables}
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    said = {
+        "t2": "n: sequence bar is created as t2_n_seq: a table of the target schema holds the "
+        "name bar",
+        "t1": "id: key sequence named t1_id_seq, not foo as in the source: a table of this run",
+        "t3": "id: key sequence named t3_id_seq, not zed as in the source: a table of the "
+        "target schema holds that name",
+    }
+    for table, note in said.items():
+        assert note in "\n".join(planned[table])
+        assert notes_of(report, table).count(note) == 1
+    assert "sequence zed" not in notes_of(report, "t3")
+    assert pg_one(second_pg, "INSERT INTO t2 (id) VALUES (3) RETURNING n") == (3,)
+    assert pg_one(second_pg, "SELECT count(*) FROM foo") == (0,)
+    # Under the source's names, the target's table "Bar" holds the name.
+    pg_exec(second_pg, "DROP TABLE t2", "DROP SEQUENCE t2_n_seq")
+    report = arrowmig.migrate(pg_url, second_pg, config=MigrationConfig(tables=("t2",)))
+    assert report.ok, report.to_dict()
+    assert (
+        "n: sequence Bar is created as t2_n_seq: a table of the target schema holds the name Bar"
+    ) in notes_of(report, "t2")
+
+
+@pytest.mark.postgres
+def test_a_sequence_name_with_a_quote_is_kept(pg_url: str, second_pg: str) -> None:
+    """A sequence named with a single quote ("it's") is carried as any other: a default
+    draws from it again, and a key's moves past the source's last value, so an id the
+    source handed out (its row deleted since) is not handed out again."""
+    pg_exec(
+        pg_url,
+        'CREATE SEQUENCE "it\'s" START 500',
+        "CREATE TABLE f (id int PRIMARY KEY, n int DEFAULT nextval('\"it''s\"'))",
+        "INSERT INTO f (id) VALUES (1)",
+        'CREATE SEQUENCE "key\'s"',
+        "CREATE TABLE k (id bigint PRIMARY KEY DEFAULT nextval('\"key''s\"'))",
+        "INSERT INTO k DEFAULT VALUES",
+        "SELECT setval('\"key''s\"', 1000)",
+    )
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    assert "not copied" not in notes_of(report, "f")
+    assert "and key 1,000, the last the source handed out" in notes_of(report, "k")
+    assert pg_one(second_pg, "INSERT INTO f (id) VALUES (2) RETURNING n") == (501,)
+    assert pg_one(second_pg, "INSERT INTO k DEFAULT VALUES RETURNING id") == (1001,)
+    assert pg_one(second_pg, "SELECT nextval('\"it''s\"')") == (502,)
+
+
+@pytest.mark.postgres
+def test_the_append_plan_says_which_key_sequence_moves(pg_url: str, second_pg: str) -> None:
+    """Appending moves the target's key sequence past the loaded keys under its own name:
+    the plan says so, and that the source's name for it is not made."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "My Tab" (id serial PRIMARY KEY, v text)',
+        'ALTER SEQUENCE "My Tab_id_seq" RENAME TO "Old Seq"',
+        "INSERT INTO \"My Tab\" (v) VALUES ('a'), ('b')",
+    )
+    pg_exec(second_pg, 'CREATE TABLE "My Tab" (id serial PRIMARY KEY, v text)')
+    config = MigrationConfig(mode="append")
+    said = (
+        'key sequence "My Tab_id_seq" of the target moves past the appended keys (named so in '
+        "the target: the source's name for it, Old Seq, is not made)"
+    )
+    assert said in explain(pg_url, second_pg, config=config).tables[0].notes
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    assert said in notes_of(report, "My Tab")
+    assert 'key sequence "My Tab_id_seq" moved past 2' in report.tables[0].built
 
 
 def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> None:

@@ -272,6 +272,25 @@ def test_a_postgresql_tables_definitions_follow_its_renamed_columns(
         added = con.execute("INSERT INTO parts (id) VALUES (3) RETURNING no").fetchone()
         sequences = con.execute("SELECT relname FROM pg_class WHERE relkind = 'S'").fetchall()
     assert added == (42,) and sequences == [("ticket_no",)]
+    # The report names the sequence as the target has it; one no other table draws from is
+    # not called shared.
+    built = report.tables[0].built
+    assert "sequence ticket_no, at 41" in built
+    assert "default nextval(ticket_no) on no" in built
+    assert "Ticket_No" not in "\n".join(built)
+
+
+@pytest.mark.postgres
+def test_a_key_alone_on_its_sequence_is_not_said_to_share_it(pg_url: str, second_pg: str) -> None:
+    pg_exec(
+        second_pg,
+        'CREATE SEQUENCE "Solo Seq"',
+        "CREATE TABLE solo (id bigint PRIMARY KEY DEFAULT nextval('\"Solo Seq\"'))",
+        "INSERT INTO solo DEFAULT VALUES",
+    )
+    notes = "\n".join(migrate(second_pg, pg_url, config=LOWER).tables[0].notes)
+    assert "it draws from sequence solo seq, which no other table draws from" in notes
+    assert "shared with other tables" not in notes
 
 
 def test_rejected_rows_replay_into_the_lower_case_table(tmp_path: Path, pg_url: str) -> None:

@@ -43,7 +43,7 @@ def table_grants(query: Query, oid: int) -> list[PgDefinition]:
 _SEQUENCE_GRANTS_SQL = (
     "SELECT s.relname, a.attname, CASE WHEN x.grantee = 0 THEN '' "
     "ELSE pg_get_userbyid(x.grantee)::text END, x.is_grantable, "
-    "string_agg(x.privilege_type, ', ' ORDER BY x.privilege_type) "
+    "string_agg(x.privilege_type, ', ' ORDER BY x.privilege_type), s.oid::regclass::text "
     "FROM pg_depend d JOIN pg_class s ON s.relkind = 'S' AND s.oid = CASE WHEN "
     "d.classid = 'pg_class'::regclass THEN d.objid ELSE d.refobjid END "
     "LEFT JOIN pg_attribute a ON d.classid = 'pg_class'::regclass "
@@ -52,27 +52,33 @@ _SEQUENCE_GRANTS_SQL = (
     "AND ((d.classid = 'pg_class'::regclass AND d.refobjid = $1 AND d.deptype IN ('a', 'i')) "
     "OR (d.classid = 'pg_attrdef'::regclass "
     "AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = $1))) "
-    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    "GROUP BY 1, 2, 3, 4, 6 ORDER BY 1, 2, 3, 4"
 )
 """Per sequence a column of the table owns (serial, identity: with that column) or a default
-draws from (column NULL), per role and grant option, its privileges; the owner's left out."""
+draws from (column NULL), per role and grant option, its privileges and the sequence as
+``regclass`` shows it (schema-qualified off the search path); the owner's left out."""
 
 
 def sequence_grants(
     query: Query, oid: int, keys: set[str], carried: set[str]
-) -> list[PgDefinition]:
+) -> tuple[list[PgDefinition], list[str]]:
     """The grants on the sequences table ``oid``'s keys ``keys`` own (made again as their
     identities), and on those of ``carried`` its defaults draw from (made again by the run):
-    an application that calls nextval() or currval() needs them as it needs the table's."""
+    an application that calls nextval() or currval() needs them as it needs the table's.
+    Then the labels of the grants on the sequences its defaults draw from that the run does
+    not make (one of another schema): named as not carried."""
     rows = query(_SEQUENCE_GRANTS_SQL, (oid,))
     owned = {str(sequence) for sequence, column, *_ in rows if column}
-    definitions = []
-    for sequence, column, who, grantable, privileges in rows:
+    definitions, left = [], []
+    for sequence, column, who, grantable, privileges, shown in rows:
         if column is None and sequence in owned:
             continue  # a serial's default draws from the sequence it owns
-        if (column not in keys) if column else (sequence not in carried):
-            continue
         option = " with grant option" if grantable else ""
+        if column is None and sequence not in carried:
+            left.append(f"grant {privileges} on sequence {shown} to {who or 'PUBLIC'}{option}")
+            continue
+        if column and column not in keys:
+            continue
         definitions.append(
             PgDefinition(
                 "grant",
@@ -84,7 +90,7 @@ def sequence_grants(
                 column=column,
             )
         )
-    return definitions
+    return definitions, left
 
 
 def schema_usage(query: Query, schema: str) -> list[tuple[str, bool]]:

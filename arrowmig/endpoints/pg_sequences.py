@@ -149,9 +149,11 @@ def add_sequence(
     the run), its definition and value as they are: a key drawing from it moves it past
     the loaded keys afterwards (``PostgresEndpoint.advance_shared_sequences``)."""
     sequence = qualified(definition.name, schema)
+    # Only a sequence is kept: a table of the name is the plan's to avoid (``sequence_names``),
+    # and CREATE SEQUENCE says so should one appear since.
     found = query(
         "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2",
+        "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'S'",
         (schema, definition.name),
     )
     if found:

@@ -1386,6 +1386,16 @@ class PostgresEndpoint(BaseEndpoint):
                 raise
             return []  # only a note is lost: the sequence is as it was left
 
+    def names_held(self, names: list[str]) -> dict[str, str]:
+        """Which of ``names`` a relation other than a sequence holds in the target schema."""
+        return postgres_catalog.names_held(self._query, self._schema, names)
+
+    def key_sequences(self, table: str) -> list[tuple[str, str]]:
+        """Each column of existing ``table`` that draws from a sequence, with that sequence
+        (as ``regclass`` shows it), which appending moves past the loaded keys."""
+        drawn = pg_sequences.drawn_sequences(self._query, qualified(table, self._schema))
+        return [(d.column, d.sequence) for d in drawn]
+
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False
     ) -> dict[str, str]:

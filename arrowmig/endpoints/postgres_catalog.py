@@ -270,6 +270,24 @@ def index_owners(query: Query, schema: str, names: list[str]) -> dict[str, str |
     return {str(index): None if table is None else str(table) for index, table in rows}
 
 
+_HOLDERS = {"i": "an index", "I": "an index", "v": "a view", "m": "a materialized view"}
+"""What the plan says holds a name, by pg_class.relkind (else "a table")."""
+
+
+def names_held(query: Query, schema: str, names: list[str]) -> dict[str, str]:
+    """Which of ``names`` a relation other than a sequence holds in ``schema``, each with what
+    holds it ("a table"): a sequence of the run cannot take the name (``sequence_names``)."""
+    if not names:
+        return {}
+    rows = query(
+        "SELECT c.relname, c.relkind::text FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+        "AND c.relkind <> 'S' AND c.relname = ANY(string_to_array($2, chr(1)))",
+        (schema, "\x01".join(names)),
+    )
+    return {str(name): _HOLDERS.get(str(kind), "a table") for name, kind in rows}
+
+
 def declared_columns(query: Query, schema: str, name: str) -> list[tuple[str, str]]:
     rows = query(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
@@ -375,8 +393,10 @@ def describe_unscanned(
         "AND t.typname NOT IN ('oidvector', 'int2vector') "
         "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "LEFT JOIN LATERAL (SELECT coalesce(pg_get_serial_sequence("
-        "a.attrelid::regclass::text, a.attname)::regclass, to_regclass((regexp_match("
-        "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1])) AS seq) q "
+        "a.attrelid::regclass::text, a.attname)::regclass, to_regclass(replace((regexp_match("
+        "pg_get_expr(d.adbin, d.adrelid), '^nextval\\(''(.+)''::regclass\\)$'))[1], "
+        # The name as a literal shows it: a quote in it doubled ('"it''s"').
+        "'''''', ''''))) AS seq) q "
         "ON true LEFT JOIN pg_sequence sq ON sq.seqrelid = q.seq "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
@@ -398,14 +418,18 @@ def describe_unscanned(
     # Columns whose default draws from a sequence of their own (serial, identity): the
     # others' nextval() defaults draw from a sequence several tables may share.
     owning = {str(r[0]) for r in rows if r[8] or r[15]}
-    sequence_defaults = _sequence_defaults(of_table, oid, columns, owning)
+    sequence_defaults, alone = _sequence_defaults(of_table, oid, columns, owning)
     shared = {d.name: d.sql for d in sequence_defaults if d.kind == "sequence_default"}
     columns = tuple(
-        replace(c, shared_sequence=shared[c.name]) if c.auto_increment and c.name in shared else c
+        replace(c, shared_sequence=shared[c.name], sequence_alone=c.name in alone)
+        if c.auto_increment and c.name in shared
+        else _numbering_apart(c)
+        if c.auto_increment and c.name not in owning
+        else c
         for c in columns
     )
     # Given once the sequences are made: after sequence_defaults.
-    on_sequences = sequence_grants(
+    on_sequences, grants_left = sequence_grants(
         of_table,
         oid,
         {c.name for c in columns if c.auto_increment and c.shared_sequence is None},
@@ -450,6 +474,7 @@ def describe_unscanned(
         *children,
         *foreign_keys_elsewhere,
         *(d.label for d in on_sequences),
+        *grants_left,
         *unkept,
     )
 
@@ -506,19 +531,19 @@ def _expression_defaults(columns: tuple[Column, ...]) -> list[PgDefinition]:
     return definitions
 
 
-_NEXTVAL = re.compile(r"nextval\('[^']+'::regclass\)")
+_NEXTVAL = re.compile(r"nextval\('(?:[^']|'')+'::regclass\)")
 
 
 def _sequence_defaults(
     query: Query, oid: int, columns: tuple[Column, ...], owning: set[str]
-) -> list[PgDefinition]:
+) -> tuple[list[PgDefinition], set[str]]:
     """A default that is ``nextval()`` on a sequence the column does not own (``owning``:
     those that own theirs), in the table's schema: the sequence is created in the target
     schema with the source's definition and last value (one of its name that is there is
     kept, and moved past the loaded keys), and the default draws from it, named exactly; a
     key's too, so that the tables sharing a ticket number keep sharing it. A sequence the
     user may not read is left out: its default is named as not copied, a key's becomes an
-    identity of its own."""
+    identity of its own. Then the columns whose sequence no other table draws from."""
     drawing = {
         c.name
         for c in columns
@@ -528,12 +553,16 @@ def _sequence_defaults(
         and _NEXTVAL.fullmatch(c.default.sql.strip())
     }
     if not drawing:
-        return []
+        return [], set()
     rows = query(
         "SELECT a.attname, s.relname, format_type(q.seqtypid, NULL), q.seqstart, "
         "q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, "
         "CASE WHEN has_sequence_privilege(s.oid, 'SELECT') THEN pg_sequence_last_value(s.oid) END, "
-        "has_sequence_privilege(s.oid, 'SELECT') "
+        "has_sequence_privilege(s.oid, 'SELECT'), "
+        # How many tables' defaults draw from it: one alone is not called shared.
+        "(SELECT count(DISTINCT u.adrelid) FROM pg_depend o JOIN pg_attrdef u "
+        "ON o.classid = 'pg_attrdef'::regclass AND u.oid = o.objid "
+        "WHERE o.refclassid = 'pg_class'::regclass AND o.refobjid = s.oid) "
         "FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
         "JOIN pg_depend p ON p.classid = 'pg_attrdef'::regclass AND p.objid = d.oid "
         "AND p.refclassid = 'pg_class'::regclass "
@@ -544,9 +573,14 @@ def _sequence_defaults(
         (oid,),
     )
     definitions: list[PgDefinition] = []
-    for column, sequence, type_name, start, step, low, high, cache, cycle, last, readable in rows:
+    alone = set()
+    for row in rows:
+        column, sequence, type_name, start, step, low, high, cache, cycle, last = row[:10]
+        readable, tables = row[10:]
         if column not in drawing or not readable:
             continue
+        if tables == 1:
+            alone.add(str(column))
         if not any(d.kind == "sequence" and d.name == sequence for d in definitions):
             definitions.append(
                 PgDefinition(
@@ -567,7 +601,7 @@ def _sequence_defaults(
                 f"default nextval({sequence}) on {column}",
             )
         )
-    return definitions
+    return definitions, alone
 
 
 def _with_specials_as_text(
@@ -1052,6 +1086,22 @@ def _with_default(
         key_sequence_unused=auto and last_value is not None and unused,
         key_numbering=numbering if auto else None,
         key_sequence=sequence_name if auto else None,
+    )
+
+
+def _numbering_apart(column: Column) -> Column:
+    """A key drawing from a sequence it does not own that the run does not carry (one of
+    another schema, or one this user may not read): it numbers on its own in every target,
+    apart from the tables that shared the sequence, and the plan says so."""
+    assert column.default is not None  # an auto-assigned key's nextval()
+    return replace(
+        column,
+        notes=(
+            *column.notes,
+            f"its default {column.default.sql} is not carried (the sequence is in another "
+            "schema, or this user may not read it): the key numbers on its own, apart from "
+            "any table that shares that sequence",
+        ),
     )
 
 
