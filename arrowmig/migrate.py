@@ -36,6 +36,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.common import together
+from arrowmig.endpoints.pg_wire import PROCESS_TOKEN
 from arrowmig.errors import (
     LOCK_LOST,
     ArrowmigError,
@@ -578,6 +579,7 @@ def _transfer(
             **basis,
             "target_journal_mode": own_mode,
             "pid": os.getpid(),
+            "run_token": PROCESS_TOKEN,
             "source_schema": config.source_schema,
             "read_at": [*read_before, read_now],
             "reject_dir": _reject_dir(config),

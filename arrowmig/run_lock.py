@@ -24,13 +24,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL
+from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL, PROCESS_TOKEN
 from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.errors import LOCK_LOST, UsageError
 from arrowmig.schema import quote_literal
 from arrowmig.urls import parse_url
 
 _NAMESPACE = 0x61726D  # 'arm': the first key of arrowmig's advisory locks
+_OURS = (
+    "locktype = 'advisory' AND granted AND objsubid = 2 AND classid = "
+    f"{_NAMESPACE}::oid AND database = (SELECT oid FROM pg_database "
+    "WHERE datname = current_database())"
+)
+"""An arrowmig advisory lock of this database (two int4 keys: ``objsubid`` 2)."""
 _HINT = "wait for the other run to end, or stop it (a stopped run goes on with --resume)"
 
 
@@ -92,11 +98,11 @@ class TablesHeld:
             tag = tag[:-1] + "_$"
         return (
             # By the lock session's name, not its pid: a session that took the locks again
-            # (``regain``) holds them for the run as well.
+            # (``regain``) holds them for the run as well. The name holds the process's
+            # token, which another run's (in another container, of the same pid) does not.
             f"DO {tag} BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks JOIN pg_stat_activity "
             f"USING (pid) WHERE application_name = {quote_literal(self.name)} "
-            f"AND locktype = 'advisory' AND granted AND classid = {_NAMESPACE}::oid "
-            f"AND {held}) "
+            f"AND {_OURS} AND {held}) "
             f"THEN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = {message}; "
             f"END IF; END {tag}"
         )
@@ -167,11 +173,19 @@ def _postgres_locks(
                 again = pg_connect.connect(conninfo, autocommit=True)
             except Exception:
                 return True
-            with contextlib.suppress(Exception), again.cursor() as cursor:
-                _take(cursor, keys)
-                if cursor.fetchone() is None:
-                    sessions.append(again)
-                    return True
+            try:
+                with again.cursor() as cursor:
+                    _take(cursor, keys)
+                    refused = cursor.fetchone()
+            except Exception:
+                # Not a refusal: the connection or the server failed, which cannot tell
+                # either (the run's own connections meet it).
+                with contextlib.suppress(Exception):
+                    again.close()
+                return True
+            if refused is None:
+                sessions.append(again)
+                return True
             with contextlib.suppress(Exception):
                 again.close()  # letting go of those it took
             return False
@@ -188,7 +202,7 @@ def _postgres_locks(
                     hint=_HINT,
                     table=table,
                 )
-        yield TablesHeld(session, schema, lock_session_name(os.getpid()), regain)
+        yield TablesHeld(session, schema, lock_session_name(os.getpid(), PROCESS_TOKEN), regain)
     finally:
         for each in sessions:
             with contextlib.suppress(Exception):
@@ -205,7 +219,8 @@ def _take(cursor: Any, keys: list[str]) -> int:
     # arrive), with the session's name in the same round trip.
     cursor.execute(
         f"SELECT {CLIENT_ENCODING_SQL}, {NO_IDLE_TIMEOUT_SQL}, "
-        f"set_config('application_name', '{lock_session_name(os.getpid())}', false), "
+        f"set_config('application_name', '{lock_session_name(os.getpid(), PROCESS_TOKEN)}', "
+        "false), "
         "pg_backend_pid()"
     )
     session = int(cursor.fetchone()[-1])
@@ -220,20 +235,22 @@ def _take(cursor: Any, keys: list[str]) -> int:
     return session
 
 
-def lock_session_name(pid: int) -> str:
+def lock_session_name(pid: int, token: str | None) -> str:
     """The application_name of the session that holds a run's locks: it names the run's
-    process, so that ``arrowmig status`` can tell a live run from a dead one."""
-    return f"arrowmig-lock pid {pid}"
+    process (its pid and ``PROCESS_TOKEN``), so that ``arrowmig status`` can tell a live run
+    from a dead one. Runs of older versions recorded no token."""
+    return f"arrowmig-lock pid {pid}" + (f" run {token}" if token else "")
 
 
-def holds_lock(endpoint: Any, pid: int) -> bool:
-    """Whether the run of process ``pid`` (on this host, or any for PostgreSQL) still holds
-    its lock on the target ``endpoint``: it is running; else it died or was stopped."""
+def holds_lock(endpoint: Any, pid: int, token: str | None) -> bool:
+    """Whether the run of process ``pid`` (on this host, or any for PostgreSQL, where its
+    ``token`` tells it from another host's of the same pid) still holds its lock on the
+    target ``endpoint``: it is running; else it died or was stopped."""
     if endpoint.dialect == "postgresql":
         rows = endpoint.execute(
-            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name = $1",
-            (lock_session_name(pid),),
+            "SELECT 1 FROM pg_stat_activity a JOIN pg_locks l USING (pid) "
+            f"WHERE a.datname = current_database() AND a.application_name = $1 AND {_OURS}",
+            (lock_session_name(pid, token),),
         )
         return bool(rows)
     if not _process_alive(pid):
@@ -270,9 +287,9 @@ def _holder(cursor: Any, key: str) -> str:
     """' (pid N)' of the session that holds the lock on ``key``, when it can be seen."""
     with contextlib.suppress(Exception):
         cursor.execute(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid "
-            "AND objid = hashtext(current_database() || '/' || $2)::oid AND granted LIMIT 1",
-            (_NAMESPACE, key),
+            f"SELECT pid FROM pg_locks WHERE {_OURS} "
+            "AND objid = hashtext(current_database() || '/' || $1)::oid LIMIT 1",
+            (key,),
         )
         row = cursor.fetchone()
         if row:

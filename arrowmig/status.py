@@ -57,7 +57,10 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
     with _checkpoints_of(target, schema) as dst:
         where = dst.schema
         rows = CheckpointStore(dst).rows()
-        live = {run_id: holds_lock(dst, pid) for run_id, pid in _recorded_pids(rows).items()}
+        live = {
+            run_id: holds_lock(dst, pid, token)
+            for run_id, (pid, token) in _recorded_pids(rows).items()
+        }
         shown_target = dst.url.redacted
         schema = dst.schema if schema is not None else None
     by_run: dict[str, list[Row]] = defaultdict(list)
@@ -157,14 +160,16 @@ def _failures(basis: dict[str, Any]) -> dict[str, str]:
     return {str(name): str(error) for name, error in failed.items()}
 
 
-def _recorded_pids(rows: list[Row]) -> dict[str, int]:
-    """The process of each run recorded as running (runs of older versions recorded none)."""
+def _recorded_pids(rows: list[Row]) -> dict[str, tuple[int, str | None]]:
+    """The process (pid and ``PROCESS_TOKEN``) of each run recorded as running (runs of older
+    versions recorded no pid, or no token)."""
     pids = {}
     for row in rows:
         if row.table_name == RUN_ROW and row.state == "running":
-            pid = run_basis(row).get("pid")
+            basis = run_basis(row)
+            pid, token = basis.get("pid"), basis.get("run_token")
             if isinstance(pid, int):
-                pids[row.run_id] = pid
+                pids[row.run_id] = (pid, token if isinstance(token, str) else None)
     return pids
 
 

@@ -16,7 +16,7 @@ import pytest
 from arrowmig import migrate, verify
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.direct_copy import DIRECT_NOTE
-from arrowmig.endpoints.pg_wire import APPLICATION_NAME
+from arrowmig.endpoints.pg_wire import APPLICATION_NAME, PROCESS_TOKEN, session_name
 from arrowmig.events import Event
 from arrowmig.run_lock import lock_session_name
 from tests.dbutil import pg_exec
@@ -119,8 +119,8 @@ def test_a_connection_killed_mid_table_is_retried_without_a_row_lost_or_doubled(
         with psycopg.connect(pg_url, autocommit=True) as con:
             found = con.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND application_name LIKE %s",
-                (database, f"{APPLICATION_NAME} pid %"),
+                "WHERE datname = %s AND application_name = %s",
+                (database, session_name(APPLICATION_NAME)),
             ).fetchall()
         killed.append(len(found))
 
@@ -154,8 +154,8 @@ def test_a_backend_killed_inside_its_copy_is_retried_from_the_last_committed_key
             for _ in range(3000):
                 found = con.execute(
                     "SELECT pid, query FROM pg_stat_activity WHERE datname = %s "
-                    "AND application_name LIKE %s AND state = 'active' AND query ILIKE 'COPY%%'",
-                    (database, f"{APPLICATION_NAME} pid %"),
+                    "AND application_name = %s AND state = 'active' AND query ILIKE 'COPY%%'",
+                    (database, session_name(APPLICATION_NAME)),
                 ).fetchall()
                 if found:
                     con.execute("SELECT pg_terminate_backend(%s)", (found[0][0],))
@@ -337,7 +337,7 @@ def test_a_run_that_lost_its_lock_to_another_run_commits_no_more_undecoded_rows(
             con.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND application_name = %s",
-                (lock_session_name(os.getpid()),),
+                (lock_session_name(os.getpid(), PROCESS_TOKEN),),
             )
         # The lock a second run into the table takes ('arm', run_lock's namespace).
         other_run.execute(

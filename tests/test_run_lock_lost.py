@@ -5,6 +5,7 @@ replace of the table in: both runs exited 0, and the table matched neither sourc
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,49 @@ def test_the_lock_session_outlives_idle_session_timeout(tmp_path: Path, pg_url: 
             con.commit()
             _, err = first.communicate()
     assert first.returncode == 0, err
+
+
+def test_another_process_of_the_same_pid_does_not_hold_this_runs_lock(pg_url: str) -> None:
+    """Processes in two containers often share a pid (1): a run whose lock session was ended
+    went on writing while another run, of that pid, held the same table's lock."""
+    from arrowmig.endpoints import open_endpoint
+    from arrowmig.endpoints.pg_wire import PROCESS_TOKEN
+    from arrowmig.errors import LOCK_LOST
+    from arrowmig.run_lock import _NAMESPACE, exclusive_tables, holds_lock, lock_session_name
+
+    database = pg_url.rsplit("/", 1)[1]
+    with (
+        exclusive_tables(pg_url, "public", ["a"]) as held,
+        psycopg.connect(pg_url, autocommit=True) as other,
+        psycopg.connect(pg_url) as writer,
+        open_endpoint(pg_url) as dst,
+    ):
+        assert held.session is not None
+        assert holds_lock(dst, os.getpid(), PROCESS_TOKEN)
+        # This test's own lock session, of its own database, ended.
+        ended = other.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid = %s",
+            (database, held.session),
+        ).fetchall()
+        assert ended == [(True,)]
+        # The other container's run, named for the same pid, takes the table.
+        other.execute(
+            "SELECT set_config('application_name', %s, false)",
+            (f"arrowmig-lock pid {os.getpid()}",),
+        )
+        other.execute(
+            "SELECT pg_advisory_lock(%s, hashtext(current_database() || '/public.a'))",
+            (_NAMESPACE,),
+        )
+        for check in (held.batch_check_sql(), held.check_sql("a")):
+            assert check is not None
+            with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as refused:
+                writer.execute(check)
+            writer.rollback()
+            assert "no longer holds its lock" in str(refused.value) or LOCK_LOST in str(
+                refused.value
+            )
+        assert held.lost()
+        assert not holds_lock(dst, os.getpid(), PROCESS_TOKEN)
+        assert lock_session_name(os.getpid(), PROCESS_TOKEN) != f"arrowmig-lock pid {os.getpid()}"

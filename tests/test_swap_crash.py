@@ -120,8 +120,8 @@ STAGING = "%CREATE TABLE%_arrowmig_stage_%"
 def _lock_session_ended(holder: psycopg.Connection, proc: subprocess.Popen[str]) -> None:
     ended = holder.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND application_name = %s",
-        (lock_session_name(proc.pid),),
+        "WHERE datname = current_database() AND application_name LIKE %s",
+        (lock_session_name(proc.pid, "%"),),
     ).fetchall()
     assert ended == [(True,)]
 

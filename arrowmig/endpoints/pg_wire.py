@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import select
 import struct
 from collections.abc import Generator, Iterator
@@ -29,7 +30,7 @@ BINARY_TRAILER = b"\xff\xff"
 """A binary COPY ends with a field count of -1."""
 
 APPLICATION_NAME = "arrowmig-copy"
-"""How these connections show in pg_stat_activity (with the process's pid: ``session_name``)."""
+"""How these connections show in pg_stat_activity (with the process: ``session_name``)."""
 
 PINNED_SETTINGS = (
     ("DateStyle", "ISO"),
@@ -76,10 +77,16 @@ PIN_SESSION_SQL = "SELECT " + ", ".join(
 """One statement (one round trip) that pins them for the rest of the session, once it commits."""
 
 
+PROCESS_TOKEN = secrets.token_hex(4)
+"""Drawn once per process, in its sessions' names with its pid: processes in two containers
+(or hosts) often share a pid (1 most often), and a run then took another's sessions, or
+its lock, for its own."""
+
+
 def session_name(kind: str) -> str:
     """A session's application_name, naming the process: a run's watch on its target's locks
     (``target_locks``) tells its own sessions from another run's."""
-    return f"{kind} pid {os.getpid()}"
+    return f"{kind} pid {os.getpid()} run {PROCESS_TOKEN}"
 
 
 def named_session_sql(settings_sql: str, kind: str) -> str:
