@@ -369,10 +369,12 @@ def _settle_before_failing(
         return
     if not lost and started is not None and started == _server_started(conns):
         exc.hint = (
-            "the server stayed up: the session was ended from outside (pg_terminate_backend, "
-            f"an administrator's command, or the network); the {progress.rows:,} rows "
-            "committed before are kept; run the same command with --resume, which goes on "
-            "after them"
+            # Not "stayed up": the server's start time stays as it was when the postmaster
+            # starts its backends afresh after one crashed.
+            "the server was not restarted: the session was ended by a terminated or crashed "
+            "backend (pg_terminate_backend, an administrator's command) or the network; "
+            f"this stream's {progress.rows:,} rows committed before are kept; run the same "
+            "command with --resume, which goes on after them"
         )
     elif lost:
         exc.hint = (
