@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints.common import short_driver_message
 from arrowmig.errors import ArrowmigError
 
 pytestmark = pytest.mark.postgres
@@ -28,3 +29,15 @@ def test_a_failed_statement_says_the_servers_words_only(
     assert str(failed.value).startswith(f"running a statement: {said}")
     for noise in ("PGRES_", "Failed to", "ERROR:", "Execution error"):
         assert noise not in str(failed.value)
+
+
+def test_a_message_of_many_driver_steps_without_the_servers_words_is_said_as_it_is() -> None:
+    """Split into its steps by a regex that could backtrack in ever more ways, a message of
+    a few dozen ``Failed to … '…':`` pieces and no ``ERROR:`` would never have been said."""
+    message = "".join(f"Failed to execute query 'SELECT {i}': " for i in range(500)) + "gone"
+    assert short_driver_message(Exception(message)) == message.strip()
+
+
+def test_a_quoted_statement_with_literals_is_dropped_before_the_servers_words() -> None:
+    message = "Failed to execute query 'SELECT 'a' || x': ERROR:  boom\nDETAIL: why"
+    assert short_driver_message(Exception(message)) == "boom (why)"

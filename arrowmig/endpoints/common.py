@@ -130,13 +130,15 @@ def is_transient(exc: BaseException) -> bool:
 
 
 _DRIVER_STEPS = re.compile(
-    r"^(?:(?:Failed to [A-Za-z ]+?(?: '.*?')?|Execution error \[\w+\]|could not begin COPY):\s*"
+    r"^(?:(?:Failed to [A-Za-z ]+?(?: '(?:[^']|'(?!:))*')?|Execution error \[\w+\]|could not begin COPY):\s*"
     r"(?:PGRES_[A-Z_]+\s+)?)+(?=ERROR:)",
     re.DOTALL,
 )
 """What libpq's ADBC driver says it was doing before the server's own ``ERROR:`` (``Failed to
 execute prepared statement: PGRES_FATAL_ERROR``, ``Execution error [PGRES_FATAL_ERROR]:``,
-``Failed to execute query: could not begin COPY:``): of no use to a user, who ran none of it."""
+``Failed to execute query: could not begin COPY:``): of no use to a user, who ran none of it.
+A statement quoted ends at its first ``':``: with ``'.*?'`` the pieces could split in ever
+more ways, and a message of many pieces without an ``ERROR:`` took exponential time."""
 
 
 def short_driver_message(exc: BaseException) -> str:
