@@ -17,19 +17,23 @@ from arrowmig.events import Event
 pytestmark = pytest.mark.postgres
 
 
+@pytest.mark.parametrize("name", ["t", 'Quo"ted'])
 def test_a_wait_for_a_lock_on_the_target_says_the_table_and_the_session(
-    tmp_path: Path, pg_url: str
+    tmp_path: Path, pg_url: str, name: str
 ) -> None:
     # The run waited in silence for as long as the lock was held (up to --batch-timeout,
     # 300 s, per attempt): a cron log showed nothing at all.
     source = tmp_path / "src.db"
+    quoted = '"' + name.replace('"', '""') + '"'
     with closing(sqlite3.connect(source)) as con:
-        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
-        con.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"row {i}") for i in range(100)])
+        con.execute(f"CREATE TABLE {quoted} (id INTEGER PRIMARY KEY, a TEXT)")
+        con.executemany(
+            f"INSERT INTO {quoted} VALUES (?, ?)", [(i, f"row {i}") for i in range(100)]
+        )
         con.commit()
     assert arrowmig.migrate(str(source), pg_url).ok
     holder = psycopg.connect(pg_url, application_name="nightly-job")
-    holder.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+    holder.execute(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
     waits: list[Event] = []
 
     def on_event(event: Event) -> None:
@@ -46,9 +50,9 @@ def test_a_wait_for_a_lock_on_the_target_says_the_table_and_the_session(
         holder.close()
     assert report.ok and report.rows == 100
     (waiting,) = waits
-    assert waiting.table == "t" and waiting.message is not None
+    assert waiting.table == name and waiting.message is not None
     assert waiting.message.startswith(
-        f"waiting for a lock on t held by pid {pid} (nightly-job, query started "
+        f"waiting for a lock on {name} held by pid {pid} (nightly-job, query started "
     )
     assert waiting.message.endswith(
         "a statement on the target waits for a lock up to --batch-timeout (20 s)"

@@ -12,15 +12,16 @@ from arrowmig.endpoints.pg_wire import APPLICATION_NAME, session_name
 from arrowmig.errors import ArrowmigError
 
 OnWait = Callable[[str, Blocker], None]
-"""Told the table waited for (as PostgreSQL names it) and the session in the way."""
+"""Told the table waited for (its name, unquoted) and the session in the way."""
 
 _POLL_S = 1.0
 _JOIN_S = 15.0
 
 _WAITING_SQL = (
-    "SELECT l.relation::regclass::text, b.pid, coalesce(a.application_name, ''), "
+    "SELECT c.relname::text, b.pid, coalesce(a.application_name, ''), "
     "coalesce(a.query, ''), extract(epoch FROM a.query_start)::float8 "
     "FROM pg_stat_activity w JOIN pg_locks l ON l.pid = w.pid "
+    "JOIN pg_class c ON c.oid = l.relation "
     "CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS b(pid) "
     "LEFT JOIN pg_stat_activity a ON a.pid = b.pid "
     "WHERE w.datname = current_database() AND w.application_name IN ($1, $2) "
@@ -29,7 +30,8 @@ _WAITING_SQL = (
     "ORDER BY l.relation, b.pid"
 )
 """The run's own sessions (``session_name``) waiting that long for a table's lock, and who
-holds it up (the first of them, as ``pg_hold`` says it)."""
+holds it up (the first of them, as ``pg_hold`` says it). The table by its name, as the run
+names it (as regclass, '"Quo""ted"' or 'sch.t')."""
 
 
 @contextlib.contextmanager
