@@ -235,11 +235,32 @@ def test_a_table_without_a_key_says_its_differing_rows_and_their_copies(
           "INSERT INTO nopk VALUES (1, 'x'), (1, 'x'), (1, 'x'), (1, 'x'), (1, 'x');")  # fmt: skip
     code, lines = _shown(str(source), str(target))
     assert code == 1
-    at = lines.index("nopk: 2 differing rows (first 2):")
+    at = lines.index("nopk: 2 rows unmatched (first 2):")
     assert lines[at + 1 : at + 3] == [
         "extra in target row (2 in source, 5 in target): {'a': 1, 'b': 'x'}",
         "missing in target row: {'a': 2, 'b': 'y'}",
     ]
+
+
+def test_a_table_without_a_key_counts_a_changed_row_once_a_side_and_lists_rows_by_value(
+    tmp_path: Path,
+) -> None:
+    """Three rows changed: said "6 differing rows" next to 3 missing on each side, and listed
+    in hash order, the halves of a change apart."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    _lite(source, "CREATE TABLE ev (id INTEGER, opt TEXT);"
+          "INSERT INTO ev VALUES (3, NULL), (1, NULL), (2, NULL);")  # fmt: skip
+    _lite(target, "CREATE TABLE ev (id INTEGER, opt TEXT);"
+          "INSERT INTO ev VALUES (2, ''), (3, ''), (1, '');")  # fmt: skip
+    code, lines = _shown(str(source), str(target))
+    assert code == 1
+    assert "ev: rows missing in target: 3; rows missing in source: 3" in lines[3]
+    at = lines.index("ev: 6 rows unmatched (first 6):")
+    assert [line.split(": ", 1)[1] for line in lines[at + 1 : at + 7]] == [
+        "{'id': 1, 'opt': ''}", "{'id': 1, 'opt': None}",
+        "{'id': 2, 'opt': ''}", "{'id': 2, 'opt': None}",
+        "{'id': 3, 'opt': ''}", "{'id': 3, 'opt': None}",
+    ]  # fmt: skip
 
 
 # -- 7. --level count ------------------------------------------------------------------------

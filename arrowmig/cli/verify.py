@@ -94,7 +94,6 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
         out.append(f"{name}: columns that differ: {', '.join(t['differing_columns'])}")
     if t["differing_keys"]:
         # A table without a key is a multiset of rows: each differing row is its own key.
-        what = "keys" if t["key"] else "rows"
         shown = len({json.dumps(d["key"] or d, sort_keys=True, default=str) for d in t["diffs"]})
         # None read back: the error said above stopped the reading, or --max-diffs 0 asked
         # for no rows, only how many differ.
@@ -102,7 +101,14 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
 
         unread = "the error above stopped reading them" if t["result"] == ERROR else "--max-diffs 0"
         listed = f"(first {shown}):" if shown else f"(not listed: {unread})"
-        out.append(f"{name}: {t['differing_keys']} differing {what} {listed}")
+        # Without a key a changed row is two unmatched rows, one missing on each side (the
+        # line above counts each side): not two rows that differ.
+        count = (
+            f"{t['differing_keys']} differing keys"
+            if t["key"]
+            else (f"{t['differing_keys']} rows unmatched")
+        )
+        out.append(f"{name}: {count} {listed}")
     for d in t["diffs"]:
         where = d["key"] if d["key"] is not None else "row"
         if d["kind"] == "changed":
