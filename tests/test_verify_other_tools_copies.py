@@ -155,8 +155,8 @@ def test_a_json_negative_zero_equals_the_zero_jsonb_keeps(pg_url: str, tmp_path:
 def test_values_that_print_alike_are_shown_apart(pg_url: str, second_pg: str) -> None:
     """A bytea against the text of its hex, a float4 0.1 against the double 0.1: each line
     showed the same value twice. The float4 is shown as the double it is, the bytes with
-    their types. Bytes are shown as psql shows a bytea, with one backslash (a text keeps
-    Python's escapes)."""
+    their types. Bytes are shown as psql shows a bytea, with one backslash, and the text
+    alike beside them by the same rule."""
     _pg(pg_url, "CREATE TABLE x (id int PRIMARY KEY, b bytea, r real, s text, c bytea)")
     _pg(pg_url, "INSERT INTO x VALUES (1, '\\x0102ff', 0.1, 'a', '1234')")
     _pg(
@@ -167,7 +167,7 @@ def test_values_that_print_alike_are_shown_apart(pg_url: str, second_pg: str) ->
     code, lines = _shown(pg_url, second_pg)
     assert code == 1
     assert [line for line in lines if line.startswith("changed")] == [
-        "changed {'id': 1}: b: bytea '\\x0102ff' -> text '\\\\x0102ff'",
+        "changed {'id': 1}: b: bytea '\\x0102ff' -> text '\\x0102ff'",
         "changed {'id': 1}: r: 0.10000000149011612 -> 0.1",
         "changed {'id': 1}: s: 'a' -> 'b'",
         "changed {'id': 1}: c: '\\x31323334' -> '\\x31323335'",
@@ -176,6 +176,20 @@ def test_values_that_print_alike_are_shown_apart(pg_url: str, second_pg: str) ->
     assert diff.types == {"b": ["bytea", "text"]}
     assert (diff.source or {})["r"] == 0.10000000149011612
     assert (diff.target or {})["r"] == 0.1
+
+
+def test_a_bytea_against_sqlite_text_of_its_hex_is_shown_by_one_rule(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A psql \\copy loaded by sqlite3 .import: shown as `bytea '\\x00ff' -> TEXT
+    '\\\\x00ff'`, one backslash on one side, two on the other, the type as declared."""
+    _pg(pg_url, "CREATE TABLE t (id int PRIMARY KEY, b bytea)")
+    _pg(pg_url, "INSERT INTO t VALUES (1, '\\x00ff')")
+    target = tmp_path / "t.db"
+    _lite(target, "CREATE TABLE t (id TEXT, b TEXT); INSERT INTO t VALUES ('1', '\\x00ff');")
+    code, lines = _shown(pg_url, str(target))
+    assert code == 1
+    assert "changed {'id': 1}: b: bytea '\\x00ff' -> text '\\x00ff'" in lines
 
 
 # -- 5. a key holding several rows -----------------------------------------------------------
