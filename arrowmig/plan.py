@@ -50,7 +50,7 @@ from arrowmig.preflight import (
     refuse_values_stored_otherwise,
     refuse_values_that_cannot_go_in,
 )
-from arrowmig.replaced import published_notes, replaced
+from arrowmig.replaced import partitioning_said_once, published_notes, replaced
 from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
     CORE_DATA_EPOCH,
@@ -721,7 +721,7 @@ def build_plan(
                 indexes=config.keys,
                 keep_backup=config.keep_backup,
             )
-            notes += gone
+            notes = partitioning_said_once(notes, target, drops) + gone
             storage_of = getattr(dst, "storage_of", None)
             if keeps and storage_of is not None:
                 # The replaced table's own settings are kept (given with its dressing): the

@@ -65,6 +65,30 @@ def replaced(
     return notes, tuple(keeps), tuple(drops)
 
 
+PARTITIONING = "partitioning ("
+"""How the source's partitioning (named as not carried) and the replaced table's begin."""
+
+
+def partitioning_said_once(notes: list[str], table: Table, drops: tuple[str, ...]) -> list[str]:
+    """``notes`` without the source's partitioning among what is not carried where the
+    replaced table is partitioned too: its line in ``drops`` already says the new table is
+    one plain table, and names the partitions that go with the old one."""
+    if not any(d.startswith(PARTITIONING) for d in drops):
+        return notes
+    said = [i for i in table.not_carried if i.startswith(PARTITIONING)]
+    kept = []
+    for note in notes:
+        if note.startswith("not carried: "):
+            items = note.removeprefix("not carried: ")
+            for item in said:  # the exact item: a partition key may itself hold ", "
+                items = items.replace(f", {item}", "").replace(f"{item}, ", "", 1)
+                items = "" if items == item else items
+            note = f"not carried: {items}" if items else ""
+        if note:
+            kept.append(note)
+    return kept
+
+
 def published_notes(dst: Endpoint) -> list[str]:
     """A PostgreSQL target whose publications take in every new table: arrowmig's own tables
     (its ledger, staging tables) are published too, and a subscriber lacking them stops."""

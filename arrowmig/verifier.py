@@ -919,6 +919,8 @@ class _TableRunner:
             ),
         )
         result.diffs = describe_diffs(rows, row_counts, key, pairs, s_rows, t_rows)
+        if not key:  # listed by value, not by hash: the halves of a change side by side
+            result.diffs.sort(key=_by_values)
         _show_misformed(result.diffs, misformed, key[0] if key else None, pairs)
         crowded = sum(1 for *_, n in {r[0]: r for r in row_counts}.values() if n > per_key)
         if crowded:
@@ -985,6 +987,21 @@ class _TableRunner:
             or pair.name in stored
         ]
         result.differing_columns = shared
+
+
+def _by_values(diff: RowDiff) -> list[tuple[int, float, str]]:
+    """A keyless table's differing row ordered by its values, column by column: numbers
+    as numbers, whichever side holds them as text ('98' after 50), NULL last."""
+    order = []
+    for value in (diff.source or diff.target or {}).values():
+        if value is None:
+            order.append((2, 0.0, ""))
+            continue
+        try:
+            order.append((0, float(value), str(value)))
+        except (TypeError, ValueError):
+            order.append((1, 0.0, str(value)))
+    return order
 
 
 def _show_misformed(

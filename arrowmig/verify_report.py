@@ -79,7 +79,8 @@ class TableResult:
     """The key rows were matched on at diff level (empty: multiset of whole rows)."""
     diffs: list[RowDiff] = field(default_factory=list)
     differing_keys: int | None = None
-    """How many keys differ in all (diffs lists the first --max-diffs of them)."""
+    """How many keys differ in all (diffs lists the first --max-diffs of them); without a key,
+    how many rows are unmatched: a changed row is two, one missing on each side."""
     message: str | None = None
     seconds: float = 0.0
 

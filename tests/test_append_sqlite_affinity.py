@@ -76,11 +76,12 @@ def test_values_the_affinity_would_change_are_their_rows_problems(
         "; column 'code', id 3: the target column's INTEGER affinity would store the text" in error
     )
     assert "column 'amount', id 2: " in error and "column 'qty', id 4: " in error
-    # One hint per kind of problem (a number stored otherwise, text stored otherwise).
-    assert "; declare the target column TEXT, use --mode replace (the column it creates" in error
+    # Each way on of each kind of problem (a number stored otherwise, text stored otherwise)
+    # said once, setting the rows aside last, once.
     assert error.endswith(
-        "; declare the target column TEXT (it keeps text as written), or use "
-        "--on-error reject to set such rows aside"
+        "; declare the target column TEXT, use --mode replace (the column it creates keeps "
+        "every digit); declare the target column TEXT (it keeps text as written), or set such "
+        "rows aside with --on-error reject"
     )
     assert _held(target) == []
     rejects = tmp_path / "rejects"

@@ -517,3 +517,35 @@ def test_the_replaced_tables_storage_settings_win_over_the_sources(
         "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = 't'::regclass "
         "AND attnum > 1 ORDER BY attnum",
     ) == [("nm", 5), ("other", 600)]
+
+
+def test_a_partitioned_table_replacing_a_partitioned_one_says_its_partitioning_once(
+    pg_url: str, second_pg: str
+) -> None:
+    # Both lines were said: the source's partitioning as not carried, and the replaced
+    # table's with its partitions; one line says the new table is one plain table.
+    for url in (pg_url, second_pg):
+        pg_exec(
+            url,
+            "CREATE TABLE orders (id int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d)",
+            "CREATE TABLE orders_2024 PARTITION OF orders "
+            "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        )
+    pg_exec(
+        second_pg,
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
+        "CREATE TRIGGER tg BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION f()",
+        "INSERT INTO orders VALUES (1, '2024-05-01')",
+    )
+    said = (
+        "partitioning (RANGE (d)) and its partitions orders_2024 of the replaced table not "
+        "kept: the new table is one plain table, and the partitions are dropped with the old "
+        "table (--mode truncate keeps them)"
+    )
+    config = MigrationConfig(mode="replace")
+    (planned,) = explain(second_pg, pg_url, config=config).tables
+    assert said in planned.drops
+    assert "not carried: trigger tg" in planned.notes  # what else is not carried stays
+    report = migrate(second_pg, pg_url, config=config)
+    assert report.ok
+    assert [n for n in report.tables[0].notes if "partitioning" in n] == [said]

@@ -155,8 +155,8 @@ def test_a_json_negative_zero_equals_the_zero_jsonb_keeps(pg_url: str, tmp_path:
 def test_values_that_print_alike_are_shown_apart(pg_url: str, second_pg: str) -> None:
     """A bytea against the text of its hex, a float4 0.1 against the double 0.1: each line
     showed the same value twice. The float4 is shown as the double it is, the bytes with
-    their types. Bytes are shown as psql shows a bytea, with one backslash (a text keeps
-    Python's escapes)."""
+    their types. Bytes are shown as psql shows a bytea, with one backslash, and the text
+    alike beside them by the same rule."""
     _pg(pg_url, "CREATE TABLE x (id int PRIMARY KEY, b bytea, r real, s text, c bytea)")
     _pg(pg_url, "INSERT INTO x VALUES (1, '\\x0102ff', 0.1, 'a', '1234')")
     _pg(
@@ -167,7 +167,7 @@ def test_values_that_print_alike_are_shown_apart(pg_url: str, second_pg: str) ->
     code, lines = _shown(pg_url, second_pg)
     assert code == 1
     assert [line for line in lines if line.startswith("changed")] == [
-        "changed {'id': 1}: b: bytea '\\x0102ff' -> text '\\\\x0102ff'",
+        "changed {'id': 1}: b: bytea '\\x0102ff' -> text '\\x0102ff'",
         "changed {'id': 1}: r: 0.10000000149011612 -> 0.1",
         "changed {'id': 1}: s: 'a' -> 'b'",
         "changed {'id': 1}: c: '\\x31323334' -> '\\x31323335'",
@@ -176,6 +176,20 @@ def test_values_that_print_alike_are_shown_apart(pg_url: str, second_pg: str) ->
     assert diff.types == {"b": ["bytea", "text"]}
     assert (diff.source or {})["r"] == 0.10000000149011612
     assert (diff.target or {})["r"] == 0.1
+
+
+def test_a_bytea_against_sqlite_text_of_its_hex_is_shown_by_one_rule(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A psql \\copy loaded by sqlite3 .import: shown as `bytea '\\x00ff' -> TEXT
+    '\\\\x00ff'`, one backslash on one side, two on the other, the type as declared."""
+    _pg(pg_url, "CREATE TABLE t (id int PRIMARY KEY, b bytea)")
+    _pg(pg_url, "INSERT INTO t VALUES (1, '\\x00ff')")
+    target = tmp_path / "t.db"
+    _lite(target, "CREATE TABLE t (id TEXT, b TEXT); INSERT INTO t VALUES ('1', '\\x00ff');")
+    code, lines = _shown(pg_url, str(target))
+    assert code == 1
+    assert "changed {'id': 1}: b: bytea '\\x00ff' -> text '\\x00ff'" in lines
 
 
 # -- 5. a key holding several rows -----------------------------------------------------------
@@ -235,11 +249,32 @@ def test_a_table_without_a_key_says_its_differing_rows_and_their_copies(
           "INSERT INTO nopk VALUES (1, 'x'), (1, 'x'), (1, 'x'), (1, 'x'), (1, 'x');")  # fmt: skip
     code, lines = _shown(str(source), str(target))
     assert code == 1
-    at = lines.index("nopk: 2 differing rows (first 2):")
+    at = lines.index("nopk: 2 rows unmatched (first 2):")
     assert lines[at + 1 : at + 3] == [
         "extra in target row (2 in source, 5 in target): {'a': 1, 'b': 'x'}",
         "missing in target row: {'a': 2, 'b': 'y'}",
     ]
+
+
+def test_a_table_without_a_key_counts_a_changed_row_once_a_side_and_lists_rows_by_value(
+    tmp_path: Path,
+) -> None:
+    """Three rows changed: said "6 differing rows" next to 3 missing on each side, and listed
+    in hash order, the halves of a change apart."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    _lite(source, "CREATE TABLE ev (id INTEGER, opt TEXT);"
+          "INSERT INTO ev VALUES (3, NULL), (1, NULL), (2, NULL);")  # fmt: skip
+    _lite(target, "CREATE TABLE ev (id INTEGER, opt TEXT);"
+          "INSERT INTO ev VALUES (2, ''), (3, ''), (1, '');")  # fmt: skip
+    code, lines = _shown(str(source), str(target))
+    assert code == 1
+    assert "ev: rows missing in target: 3; rows missing in source: 3" in lines[3]
+    at = lines.index("ev: 6 rows unmatched (first 6):")
+    assert [line.split(": ", 1)[1] for line in lines[at + 1 : at + 7]] == [
+        "{'id': 1, 'opt': ''}", "{'id': 1, 'opt': None}",
+        "{'id': 2, 'opt': ''}", "{'id': 2, 'opt': None}",
+        "{'id': 3, 'opt': ''}", "{'id': 3, 'opt': None}",
+    ]  # fmt: skip
 
 
 # -- 7. --level count ------------------------------------------------------------------------

@@ -78,6 +78,8 @@ def _there(report: VerifyReport, t: TableResult) -> str:
 
 
 def _details(t: dict[str, Any], name: str) -> list[str]:
+    from arrowmig.verify_report import ERROR, ByteaText  # loaded by the verify already
+
     out: list[str] = []
     if t["message"]:
         out.append(f"{name}: {t['message']}")
@@ -94,15 +96,20 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
         out.append(f"{name}: columns that differ: {', '.join(t['differing_columns'])}")
     if t["differing_keys"]:
         # A table without a key is a multiset of rows: each differing row is its own key.
-        what = "keys" if t["key"] else "rows"
         shown = len({json.dumps(d["key"] or d, sort_keys=True, default=str) for d in t["diffs"]})
         # None read back: the error said above stopped the reading, or --max-diffs 0 asked
         # for no rows, only how many differ.
-        from arrowmig.verify_report import ERROR  # loaded by the verify already
 
         unread = "the error above stopped reading them" if t["result"] == ERROR else "--max-diffs 0"
         listed = f"(first {shown}):" if shown else f"(not listed: {unread})"
-        out.append(f"{name}: {t['differing_keys']} differing {what} {listed}")
+        # Without a key a changed row is two unmatched rows, one missing on each side (the
+        # line above counts each side): not two rows that differ.
+        count = (
+            f"{t['differing_keys']} differing keys"
+            if t["key"]
+            else (f"{t['differing_keys']} rows unmatched")
+        )
+        out.append(f"{name}: {count} {listed}")
     for d in t["diffs"]:
         where = d["key"] if d["key"] is not None else "row"
         if d["kind"] == "changed":
@@ -115,7 +122,13 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
                     before, after = _Escaped(before), _Escaped(after)
                 # Values that print alike yet differ (bytea and its text): with their types.
                 typed = d["types"].get(col)
-                s_type, t_type = (f"{typed[0]} ", f"{typed[1]} ") if typed else ("", "")
+                s_type, t_type = (
+                    (f"{typed[0].lower()} ", f"{typed[1].lower()} ") if typed else ("", "")
+                )
+                if typed and ByteaText in (type(before), type(after)):
+                    # A bytea and the text of its hex: both shown by one rule, as psql shows
+                    # them (one backslash), the types telling them apart.
+                    before, after = ByteaText(before), ByteaText(after)
                 out.append(
                     f"  changed {where}: {col}: {s_type}{_shown(before)} -> {t_type}{_shown(after)}"
                     f"{_first_difference(before, after)}"

@@ -26,7 +26,7 @@ LAST_DAY = 2_145_042_905
 _BEFORE = "before 4714-11-24 BC, PostgreSQL's earliest timestamp"
 _OUTSIDE = "outside PostgreSQL's dates (4714-11-24 BC to 5874897-12-31 AD)"
 
-HINT = "set such rows aside with --on-error reject, or keep the value as text with {cast}"
+HINT = "keep the value as text with {cast}, or set such rows aside with --on-error reject"
 
 
 def outside_range(array: pa.Array) -> tuple[pa.Array, str] | None:

@@ -567,16 +567,40 @@ def problems_error(
         problem_error(p, batch, table, keys).message.removeprefix(f"table {table.name!r}, ")
         for p in others
     )
-    # One hint per kind of problem, with the --cast of each column it names.
-    casts: dict[str, list[str]] = {}
-    for p in [problems[0], *others]:
-        casts.setdefault(p.hint, []).append(f"--cast {table.name}.{p.column}=text")
     return DataError(
         f"{first.message}; also {also}",
-        hint="; ".join(h.format(cast=" ".join(c)) for h, c in casts.items()),
+        hint=_merged_hint(
+            [(p.hint, f"--cast {table.name}.{p.column}=text") for p in firsts.values()]
+        ),
         table=table.name,
         column=first.column,
     )
+
+
+_REJECT_WAY = "set such rows aside with --on-error reject"
+_REJECT_TAIL = re.compile(
+    r",? or (?:use --on-error reject(?: to set such rows aside)?|"
+    r"set such rows aside with --on-error reject)$"
+)
+"""How every screening hint ends: its ways on, then ', or' setting the rows aside."""
+_AS_TEXT = re.compile(r"^keep (?:every digit|the value) as text with \{cast\}$")
+
+
+def _merged_hint(hints: list[tuple[str, str]]) -> str:
+    """One hint for the problems of several columns (each a hint and its column's --cast):
+    each way on said once, with the --cast of every column it names, and the way of setting
+    rows aside, which every hint ends with, said last, once."""
+    tailed = all(_REJECT_TAIL.search(hint) for hint, _ in hints)
+    ways: dict[str, list[str]] = {}
+    for hint, cast in hints:
+        way = _REJECT_TAIL.sub("", hint) if tailed else hint
+        if _AS_TEXT.match(way):
+            way = "keep the values as text with {cast}"  # every digit, or the value: one cast
+        ways.setdefault(way, []).append(cast)
+    said = "; ".join(w.format(cast=" ".join(c)) for w, c in ways.items() if w)
+    if not tailed:  # a hint of another shape: each as it is, nothing dropped
+        return said
+    return f"{said}, or {_REJECT_WAY}" if said else _REJECT_WAY
 
 
 def text_or_bytes(raw: bytes | None) -> str | bytes | None:
