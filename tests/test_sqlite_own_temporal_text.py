@@ -147,3 +147,45 @@ def test_sqlite_end_of_day_and_infinity_texts_arrive_typed_in_postgres(
         ("24:00:00", "infinity", "-infinity"),
         ("24:00:00", "-infinity", "infinity"),
     ]
+
+
+def _dotnet_texts(path: str, rows: list[tuple[int, str, str]]) -> str:
+    """A SQLite file as EF Core writes it: 'yyyy-MM-dd HH:mm:ss.fffffff'."""
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts DATETIME, tm TIME)")
+        con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    return path
+
+
+def test_sqlite_seven_digit_texts_arrive_in_postgres_as_text(tmp_path: Path, pg_url: str) -> None:
+    # Read as TIMESTAMP_NS/TIME_NS, every row with a digit below a microsecond was refused.
+    rows = [(1, "2024-01-03 12:34:56.1234567", "10:00:00.1234567")]
+    result = migrate(_dotnet_texts(str(tmp_path / "n.db"), rows), pg_url)
+    assert result.ok
+    notes = [n for t in result.tables for n in t.notes]
+    assert [n for n in notes if "every digit carried" in n] == [
+        "ts: declared DATETIME but holds digits below a microsecond, which PostgreSQL's "
+        "microsecond timestamps cannot hold: kept as text, every digit carried",
+        "tm: declared TIME but holds digits below a microsecond, which PostgreSQL's "
+        "microsecond times cannot hold: kept as text, every digit carried",
+    ]
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, ts, tm FROM t").fetchall() == rows
+
+
+def test_sqlite_seven_digit_texts_past_nanosecond_years_arrive_in_duckdb_as_text(
+    tmp_path: Path,
+) -> None:
+    # A year TIMESTAMP_NS cannot hold failed the table as it was read.
+    rows = [
+        (1, "2024-01-03 12:34:56.1234567", "10:00:00.1234567"),
+        (2, "1500-02-03 12:34:56.1000000", "10:00:00"),
+    ]
+    back = str(tmp_path / "b.duckdb")
+    assert migrate(_dotnet_texts(str(tmp_path / "n.db"), rows), back).ok
+    with duckdb.connect(back, read_only=True) as con:
+        assert con.execute("SELECT typeof(ts), typeof(tm) FROM t LIMIT 1").fetchone() == (
+            "VARCHAR",
+            "TIME_NS",
+        )
+        assert con.execute("SELECT id, ts, tm::VARCHAR FROM t ORDER BY id").fetchall() == rows

@@ -65,6 +65,10 @@ class ColumnProfile:
     """Most digits of a second among the texts of a date/time column (more than six: it is
     read in nanoseconds, as arrowmig writes them into SQLite); 0 where the first scan proved
     a format of at most six. A TIME column's are read from ``max_text_chars``."""
+    beyond_nanos: int = 0
+    """Texts of a date/time column that name no instant a nanosecond timestamp holds (before
+    1677-09-21 00:12:43.145224192 or after 2262-04-11 23:47:16.854775806): with any, a column
+    of more than six digits of a second is text, not TIMESTAMP_NS."""
     boolean_texts: int = 0
     """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
     spaces around), in a BOOLEAN column."""
@@ -348,7 +352,31 @@ def _date_aggregates(c: str) -> list[_Aggregate]:
     return [
         (field, f"count(CASE WHEN typeof({c})='text' AND {test} THEN 1 END)")
         for field, test in _date_formats(c).items()
-    ] + [_fraction_aggregate(c)]
+    ] + [_fraction_aggregate(c), _beyond_nanos_aggregate(c)]
+
+
+_NANO_EDGES = ("1677-09-21 00:12:43.145224192", "2262-04-11 23:47:16.854775806")
+"""The first and last finite instants of a nanosecond timestamp (DuckDB's TIMESTAMP_NS), as
+text: a text 'YYYY-MM-DD HH:MM:SS[.f]' between them, compared as text, is one it holds."""
+
+
+def _beyond_nanos_aggregate(c: str) -> _Aggregate:
+    """Texts a nanosecond timestamp cannot hold: another year than four digits, or a plain
+    text outside ``_NANO_EDGES``; a zoned one (its offset moves the instant up to a day)
+    whose day is not strictly inside them. Asked only where every format is counted."""
+    first, last = _NANO_EDGES
+    zoned = f"(substr({c},-1) = 'Z' OR substr({c},-6,1) IN ('+','-'))"
+    inside = (
+        f"CASE WHEN {c} IN {_INFINITIES} THEN 1 WHEN substr({c},5,1) <> '-' "
+        f"OR substr({c},1,1) = '-' THEN 0 "
+        f"WHEN length({c}) > 19 AND {zoned} THEN substr({c},1,10) > '{first[:10]}' "
+        f"AND substr({c},1,10) < '{last[:10]}' "
+        f"ELSE replace({c},'T',' ') BETWEEN '{first}' AND '{last}' END"
+    )
+    return (
+        "beyond_nanos",
+        f"count(CASE WHEN typeof({c})='text' AND ({inside}) = 0 THEN 1 END)",
+    )
 
 
 def _fraction_aggregate(c: str) -> _Aggregate:
@@ -591,6 +619,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         json_texts=_int(values.get("json_texts")),
         time_texts=_int(values.get("time_texts")),
         fraction_digits=_int(values.get("fraction_digits")),
+        beyond_nanos=_int(values.get("beyond_nanos")),
         boolean_texts=_int(values.get("boolean_texts")),
     )
 
