@@ -243,9 +243,11 @@ def _date_formats(c: str, digits: int = _NANO_DIGITS) -> dict[str, str]:
     wide = _timestamp_formats(_year_shifted(c), digits)
     formats = {"date_texts": f"({_date_test(c)} OR {c} IN {_INFINITIES})"}
     for field, test in plain.items():
+        # Each test a WHEN, never a THEN's value: SQLite short-circuits AND and OR only in a
+        # condition, and as a value would run datetime() on every row whatever came first.
         formats[field] = (
-            f"(CASE WHEN substr({c},5,1) = '-' THEN {test} WHEN {c} IN {_INFINITIES} THEN 1 "
-            f"ELSE coalesce({wide[field]}, 0) END)"
+            f"(CASE WHEN substr({c},5,1) = '-' THEN (CASE WHEN {test} THEN 1 ELSE 0 END) "
+            f"WHEN {c} IN {_INFINITIES} THEN 1 WHEN {wide[field]} THEN 1 ELSE 0 END)"
         )
     return formats
 
