@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pyarrow as pa
+import pytest
 
 from arrowmig import migrate, verify
 from arrowmig.migrate import explain
@@ -189,3 +190,28 @@ def test_sqlite_seven_digit_texts_past_nanosecond_years_arrive_in_duckdb_as_text
             "TIME_NS",
         )
         assert con.execute("SELECT id, ts, tm::VARCHAR FROM t ORDER BY id").fetchall() == rows
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("294247-01-10 04:00:54.775806", "TIMESTAMP"),
+        ("294247-01-10 04:00:54.775807", "VARCHAR"),
+        ("294247-12-31 00:00:00", "VARCHAR"),
+        ("-290308-12-21 19:59:05.224193", "VARCHAR"),
+        ("294247-01-10 04:00:54+01:00", "VARCHAR"),
+    ],
+)
+def test_sqlite_timestamp_text_past_the_last_instant_is_text(
+    tmp_path: Path, text: str, read_as: str
+) -> None:
+    # A year TIMESTAMP holds, past its last instant, passed the profile and failed the read.
+    path = str(tmp_path / "w.db")
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(1, "2024-01-01 00:00:00"), (2, text)])
+    back = str(tmp_path / "b.duckdb")
+    assert migrate(path, back).ok
+    with duckdb.connect(back, read_only=True) as con:
+        held = con.execute("SELECT typeof(ts), ts::VARCHAR FROM t WHERE id = 2").fetchone()
+    assert held is not None and held[0] == read_as

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arrowmig.schema import BOOLEAN_WORDS, quote_ident, quote_literal
-from arrowmig.temporal_text import DATE32_EDGES, TIMESTAMP_YEARS
+from arrowmig.temporal_text import DATE32_EDGES, TIMESTAMP_EDGES
 
 _DIGITS4 = "[0-9][0-9][0-9][0-9]"
 _DATE_GLOB = f"{_DIGITS4}-[0-9][0-9]-[0-9][0-9]"
@@ -262,9 +262,24 @@ def _year_shifted(c: str) -> str:
     year_text = f"substr({c},1,{ends})"
     year = f"CAST({year_text} AS INTEGER)"
     written = f"(CASE WHEN {year} < 0 THEN '-' ELSE '' END) || printf('%04d', abs({year}))"
-    low, high = TIMESTAMP_YEARS
+    (low, first), (high, last) = TIMESTAMP_EDGES
+    # In the edge years the rest of the text (less a zone of no offset) is compared as text
+    # with the edge instant; with another offset, which moves the instant, only its day,
+    # which must be strictly inside.
+    rest = f"replace(substr({c},{ends}+1),'T',' ')"
+    zone = (
+        f"(CASE WHEN substr({c},-1) = 'Z' THEN 1 WHEN length({c}) > 19 "
+        f"AND substr({c},-6,1) IN ('+','-') THEN 6 ELSE 0 END)"
+    )
+    moved = f"({zone} = 6 AND substr({c},-5) <> '00:00')"
+    bare = f"substr({rest},1,length({rest}) - {zone})"
+    day = f"substr({rest},1,6)"
     return (
         f"(CASE WHEN {year} NOT BETWEEN {low} AND {high} THEN NULL "
+        f"WHEN {year} = {low} AND (CASE WHEN {moved} THEN {day} <= '-{first[:5]}' "
+        f"ELSE {bare} < '-{first}' END) THEN NULL "
+        f"WHEN {year} = {high} AND (CASE WHEN {moved} THEN {day} >= '-{last[:5]}' "
+        f"ELSE {bare} > '-{last}' END) THEN NULL "
         f"WHEN {written} = {year_text} "
         f"THEN ((({year} % 400) + 400) % 400 + 2000) || substr({c},{ends}+1) END)"
     )
@@ -362,16 +377,21 @@ _NANO_EDGES = ("1677-09-21 00:12:43.145224192", "2262-04-11 23:47:16.854775806")
 text: a text 'YYYY-MM-DD HH:MM:SS[.f]' between them, compared as text, is one it holds."""
 
 
+def _zoned(c: str) -> str:
+    """Whether a timestamp text ends in a UTC offset ('Z' or '±HH:MM')."""
+    return f"(length({c}) > 19 AND (substr({c},-1) = 'Z' OR substr({c},-6,1) IN ('+','-')))"
+
+
 def _beyond_nanos_aggregate(c: str) -> _Aggregate:
     """Texts a nanosecond timestamp cannot hold: another year than four digits, or a plain
     text outside ``_NANO_EDGES``; a zoned one (its offset moves the instant up to a day)
     whose day is not strictly inside them. Asked only where every format is counted."""
     first, last = _NANO_EDGES
-    zoned = f"(substr({c},-1) = 'Z' OR substr({c},-6,1) IN ('+','-'))"
+    zoned = _zoned(c)
     inside = (
         f"CASE WHEN {c} IN {_INFINITIES} THEN 1 WHEN substr({c},5,1) <> '-' "
         f"OR substr({c},1,1) = '-' THEN 0 "
-        f"WHEN length({c}) > 19 AND {zoned} THEN substr({c},1,10) > '{first[:10]}' "
+        f"WHEN {zoned} THEN substr({c},1,10) > '{first[:10]}' "
         f"AND substr({c},1,10) < '{last[:10]}' "
         f"ELSE replace({c},'T',' ') BETWEEN '{first}' AND '{last}' END"
     )
