@@ -700,7 +700,7 @@ def build_plan(
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
         target = for_target(target, how)
         notes = column_notes_renamed(notes, target)
-        notes = grouped_notes(notes, name)
+        notes = grouped_notes(notes, name, [c.name for c in target.columns])
         renamed = renamed_note(source, target)
         notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()
