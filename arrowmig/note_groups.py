@@ -16,22 +16,26 @@ def listed(names: list[str], most: int) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def grouped_notes(notes: list[str], table: str) -> list[str]:
-    """A table's notes (``column: note``) with a note that several columns share said once,
-    in the place of the first, naming the columns (``MOST_NAMED`` of them, then how many
-    more); the ``--cast TABLE.column=`` a note advises is written ``--cast TABLE.COLUMN=``."""
+def grouped_notes(notes: list[str], table: str, columns: list[str]) -> list[str]:
+    """A table's notes (``column: note``, one of ``columns``) with a note that several
+    columns share said once, in the place of the first, naming the columns (``MOST_NAMED`` of
+    them, then how many more); the ``--cast TABLE.column=`` a note advises is written
+    ``--cast TABLE.COLUMN=``. A note of the table ('not carried: ...') is kept as it is."""
     shared: dict[str, list[str]] = {}
-    general: list[str] = []
+    general: list[str | None] = []
     for note in notes:
-        column, _, said = note.partition(": ")
+        column, colon, said = note.partition(": ")
+        if not colon or column not in columns:
+            general.append(None)  # a note of the table ('index ix kept'): never grouped
+            continue
         said = said.replace(f"--cast {table}.{column}=", f"--cast {table}.COLUMN=")
         general.append(said)
         shared.setdefault(said, []).append(column)
     grouped: list[str] = []
-    for note, said in zip(notes, general, strict=True):
-        columns = shared.pop(said, None)
-        if columns is not None and len(columns) > 1:
-            grouped.append(f"{listed(columns, MOST_NAMED)}: {said}")
-        elif columns is not None:
+    for note, key in zip(notes, general, strict=True):
+        named = shared.pop(key, None) if key is not None else [note]
+        if named is not None and len(named) > 1:
+            grouped.append(f"{listed(named, MOST_NAMED)}: {key}")
+        elif named is not None:
             grouped.append(note)
     return grouped

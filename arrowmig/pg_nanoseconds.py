@@ -24,6 +24,31 @@ def with_nanosecond_notes(source: Table, target_dialect: str) -> Table:
     return replace(source, columns=columns)
 
 
+def with_sqlite_nanoseconds_as_text(
+    source: Table, source_dialect: str, target_dialect: str
+) -> Table:
+    """A SQLite source bound for PostgreSQL with each column its profile read in nanoseconds
+    (texts of seven to nine digits of a second, as .NET writes them) kept as the text it
+    stores, every digit carried: PostgreSQL's microseconds would refuse each such row."""
+    if source_dialect != "sqlite" or target_dialect != "postgresql":
+        return source
+    columns = tuple(
+        replace(
+            c,
+            arrow_type=pa.string(),
+            notes=(
+                *c.notes,
+                f"declared {c.source_type} but holds digits below a microsecond, which "
+                f"PostgreSQL's microsecond {kind} cannot hold: kept as text, every digit carried",
+            ),
+        )
+        if (kind := _kind(c))
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
+
+
 def _kind(column: Column) -> str | None:
     """'timestamps' or 'times' for a column written in nanoseconds, else None."""
     written = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type

@@ -43,7 +43,7 @@ from arrowmig.names import (
     written_list,
 )
 from arrowmig.note_groups import grouped_notes, listed
-from arrowmig.pg_nanoseconds import with_nanosecond_notes
+from arrowmig.pg_nanoseconds import with_nanosecond_notes, with_sqlite_nanoseconds_as_text
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import (
     refuse_texts_no_label_of_cast_enum,
@@ -553,6 +553,7 @@ def build_plan(
                 hint="leave it out with --exclude, or name the tables to move with --tables",
                 table=name,
             )
+        source = with_sqlite_nanoseconds_as_text(source, src.dialect, target_dialect)
         source = _apply_casts(source, casts, src.dialect, target_dialect)
         if not getattr(src, "nan_free", False):
             source = with_nan_notes(source, src.dialect, target_dialect)
@@ -708,7 +709,7 @@ def build_plan(
                 notes += _keys_the_target_cannot_build(src, source, target_dialect, staged)
         target = for_target(target, how)
         notes = column_notes_renamed(notes, target)
-        notes = grouped_notes(notes, name)
+        notes = grouped_notes(notes, name, [c.name for c in target.columns])
         renamed = renamed_note(source, target)
         notes += [renamed] if renamed else []
         keeps: tuple[str, ...] = ()

@@ -23,9 +23,10 @@ DATE32_EDGES = (("-5877641", "06-25"), ("5881580", "07-10"))
 """The first and last finite dates a date32 holds (its extremes, -(2**31 - 1) and 2**31 - 1
 days, are ±infinity: ``infinity``), as year and month-day: the dates a SQLite date text may
 have to be read as a date. DuckDB's dates reach both."""
-TIMESTAMP_YEARS = (-290_308, 294_247)
-"""The years of the finite microsecond timestamps Arrow holds (DuckDB's reach into both): the
-years a SQLite timestamp text may have to be read as a timestamp."""
+TIMESTAMP_EDGES = (("-290308", "12-21 19:59:05.224194"), ("294247", "01-10 04:00:54.775806"))
+"""The first and last finite instants a microsecond timestamp holds (its extremes,
+-(2**63 - 1) and 2**63 - 1, are ±infinity), as year and the rest of the text: the instants a
+SQLite timestamp text may have to be read as a timestamp. DuckDB's reach into both years."""
 _DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 NANOS_PER: dict[str, int] = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 """Nanoseconds in one of each Arrow time unit."""

@@ -49,7 +49,12 @@ from arrowmig.schema import qualified
 from arrowmig.schema_landing import written_apart
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
-from arrowmig.verify_casts import CastToText, array_cast_to_text, recorded_casts_to_text
+from arrowmig.verify_casts import (
+    CastToText,
+    array_cast_to_text,
+    recorded_casts,
+    recorded_casts_to_text,
+)
 from arrowmig.verify_report import (
     CHANGED,
     DIFFER,
@@ -564,6 +569,7 @@ class _TableRunner:
         self._tmp: str | None = None
         self._store: DiffStore | None = None
         self._casts: CastToText | None = None
+        self._all_casts: CastToText | None = None
 
     def interrupt(self) -> None:
         """Stop what the diff store is running for either side (a signal stopped the run)."""
@@ -666,7 +672,9 @@ class _TableRunner:
             self.tgt.submit(lambda e, _: e.describe(target_name, profile=profile)),
         )
         s_table = self._as_cast(s_table)
-        pairs, missing, extra = _column_pairs(s_table, t_table, self.src, self.tgt, beyond_arrow)
+        pairs, missing, extra = _column_pairs(
+            s_table, t_table, self.src, self.tgt, beyond_arrow, self._sqlite_casts(name)
+        )
         if extra:
             extra, result.columns_left_to_target = self._left_to_target(target_name, extra)
         result.missing_columns, result.extra_columns = missing, extra
@@ -729,6 +737,15 @@ class _TableRunner:
             self._casts = self.tgt.submit(lambda e, _: recorded_casts_to_text(e)).result()
         columns = tuple(array_cast_to_text(c, s_table.name, self._casts) for c in s_table.columns)
         return dataclasses.replace(s_table, columns=columns)
+
+    def _sqlite_casts(self, table: str) -> frozenset[str]:
+        """Between SQLite files, the columns of ``table`` the run cast: written as the cast
+        reads them, not carried as the text they store (verify_casts)."""
+        if not self._between_sqlite_files():
+            return frozenset()
+        if self._all_casts is None:
+            self._all_casts = self.tgt.submit(lambda e, _: recorded_casts(e)).result()
+        return frozenset(c for t, c in self._all_casts if t == table)
 
     def _between_sqlite_files(self) -> bool:
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
@@ -1074,11 +1091,17 @@ def _name_zone_named_texts(
 
 
 def _column_pairs(
-    s_table: Table, t_table: Table, src: _Side, tgt: _Side, beyond_arrow: bool
+    s_table: Table,
+    t_table: Table,
+    src: _Side,
+    tgt: _Side,
+    beyond_arrow: bool,
+    cast: frozenset[str] = frozenset(),
 ) -> tuple[list[ColumnPair], list[str], list[str]]:
     """The columns both sides have, each pair's own hashing; those only the source has and
     those only the target has. ``beyond_arrow``: a value past Arrow's range was met, and
-    every column the server can write as text is read so (verify_server_text)."""
+    every column the server can write as text is read so (verify_server_text). ``cast``:
+    the source columns a run between SQLite files cast, compared by value."""
     assert src.endpoint is not None and tgt.endpoint is not None
     dialects = (src.endpoint.dialect, tgt.endpoint.dialect)
     postgres_pair = src.endpoint.dialect == "postgresql" == tgt.endpoint.dialect
@@ -1093,7 +1116,7 @@ def _column_pairs(
             continue
         used.add(t_name)
         t_col = t_table.column(t_name)
-        if dialects == ("sqlite", "sqlite"):
+        if dialects == ("sqlite", "sqlite") and col.name not in cast:
             col, t_col = as_stored_text(col, t_col)
         pairs.append(
             pair_columns(

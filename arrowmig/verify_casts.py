@@ -13,29 +13,41 @@ from arrowmig.model import Column
 from arrowmig.schema import is_text_cast
 
 CastToText = frozenset[tuple[str, str]]
-"""(source table, column) pairs the last run loading the table cast to text."""
+"""(source table, column) pairs the last run loading the table cast (to text, or to any
+type)."""
 
 
 def recorded_casts_to_text(target: Endpoint) -> CastToText:
     """The columns cast to text by the last run recorded in ``target`` that loaded each
     table; none where the target keeps no record (a run of an older arrowmig, or a file
     written otherwise)."""
+    return frozenset((table, column) for table, column, to in _recorded(target) if is_text_cast(to))
+
+
+def recorded_casts(target: Endpoint) -> CastToText:
+    """The columns cast to any type by the last run recorded in ``target`` that loaded each
+    table: between SQLite files such a column was written as its cast reads it, not copied
+    as the text it stores (``verify_sqlite.as_stored_text``)."""
+    return frozenset((table, column) for table, column, _ in _recorded(target))
+
+
+def _recorded(target: Endpoint) -> list[tuple[str, str, str]]:
+    """(table, column, type) of each ``--cast`` of the last run that loaded each table."""
     try:
         runs = [r for r in CheckpointStore(target).rows() if r.table_name == RUN_ROW]
     except Exception:  # no record to read (a read-only view of the target, say): no casts known
-        return frozenset()
+        return []
     latest: dict[str, list[list[str]]] = {}
     for row in sorted(runs, key=lambda r: r.updated_at or ""):
         basis = run_basis(row)
         casts = [c for c in basis.get("casts") or [] if isinstance(c, list) and len(c) == 3]
         for table in basis.get("tables") or []:
             latest[str(table)] = [c for c in casts if c[0] == table]
-    return frozenset(
-        (str(table), str(column))
+    return [
+        (str(table), str(column), str(to))
         for casts in latest.values()
         for table, column, to in casts
-        if is_text_cast(str(to))
-    )
+    ]
 
 
 def array_cast_to_text(column: Column, table: str, casts: CastToText) -> Column:

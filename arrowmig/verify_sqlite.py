@@ -26,7 +26,8 @@ def as_stored_text(source: Column, target: Column) -> tuple[Column, Column]:
     """A column of two SQLite files declared alike, read as the text each side stores where
     either side's values read as dates, times or timestamps: SQLite compares that text
     (``WHERE d = '2024-01-02'`` finds no ``'2024-01-02 00:00:00'``), and a copy between
-    SQLite files keeps it exactly. Declared otherwise (a ``--cast``), compared by value."""
+    SQLite files keeps it exactly. Declared otherwise, or cast by the run that loaded it (a
+    ``--cast`` to its own type: ``verifier._sqlite_casts``), compared by value."""
     if source.source_type.strip().lower() != target.source_type.strip().lower():
         return source, target
     if not {kind_of(source), kind_of(target)} & {DATE, TIME, TIMESTAMP}:

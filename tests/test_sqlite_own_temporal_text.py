@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pyarrow as pa
+import pytest
 
 from arrowmig import migrate, verify
 from arrowmig.migrate import explain
@@ -147,3 +148,70 @@ def test_sqlite_end_of_day_and_infinity_texts_arrive_typed_in_postgres(
         ("24:00:00", "infinity", "-infinity"),
         ("24:00:00", "-infinity", "infinity"),
     ]
+
+
+def _dotnet_texts(path: str, rows: list[tuple[int, str, str]]) -> str:
+    """A SQLite file as EF Core writes it: 'yyyy-MM-dd HH:mm:ss.fffffff'."""
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts DATETIME, tm TIME)")
+        con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    return path
+
+
+def test_sqlite_seven_digit_texts_arrive_in_postgres_as_text(tmp_path: Path, pg_url: str) -> None:
+    # Read as TIMESTAMP_NS/TIME_NS, every row with a digit below a microsecond was refused.
+    rows = [(1, "2024-01-03 12:34:56.1234567", "10:00:00.1234567")]
+    result = migrate(_dotnet_texts(str(tmp_path / "n.db"), rows), pg_url)
+    assert result.ok
+    notes = [n for t in result.tables for n in t.notes]
+    assert [n for n in notes if "every digit carried" in n] == [
+        "ts: declared DATETIME but holds digits below a microsecond, which PostgreSQL's "
+        "microsecond timestamps cannot hold: kept as text, every digit carried",
+        "tm: declared TIME but holds digits below a microsecond, which PostgreSQL's "
+        "microsecond times cannot hold: kept as text, every digit carried",
+    ]
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, ts, tm FROM t").fetchall() == rows
+
+
+def test_sqlite_seven_digit_texts_past_nanosecond_years_arrive_in_duckdb_as_text(
+    tmp_path: Path,
+) -> None:
+    # A year TIMESTAMP_NS cannot hold failed the table as it was read.
+    rows = [
+        (1, "2024-01-03 12:34:56.1234567", "10:00:00.1234567"),
+        (2, "1500-02-03 12:34:56.1000000", "10:00:00"),
+    ]
+    back = str(tmp_path / "b.duckdb")
+    assert migrate(_dotnet_texts(str(tmp_path / "n.db"), rows), back).ok
+    with duckdb.connect(back, read_only=True) as con:
+        assert con.execute("SELECT typeof(ts), typeof(tm) FROM t LIMIT 1").fetchone() == (
+            "VARCHAR",
+            "TIME_NS",
+        )
+        assert con.execute("SELECT id, ts, tm::VARCHAR FROM t ORDER BY id").fetchall() == rows
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("294247-01-10 04:00:54.775806", "TIMESTAMP"),
+        ("294247-01-10 04:00:54.775807", "VARCHAR"),
+        ("294247-12-31 00:00:00", "VARCHAR"),
+        ("-290308-12-21 19:59:05.224193", "VARCHAR"),
+        ("294247-01-10 04:00:54+01:00", "VARCHAR"),
+    ],
+)
+def test_sqlite_timestamp_text_past_the_last_instant_is_text(
+    tmp_path: Path, text: str, read_as: str
+) -> None:
+    # A year TIMESTAMP holds, past its last instant, passed the profile and failed the read.
+    path = str(tmp_path / "w.db")
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(1, "2024-01-01 00:00:00"), (2, text)])
+    back = str(tmp_path / "b.duckdb")
+    assert migrate(path, back).ok
+    with duckdb.connect(back, read_only=True) as con:
+        held = con.execute("SELECT typeof(ts), ts::VARCHAR FROM t WHERE id = 2").fetchone()
+    assert held is not None and held[0] == read_as

@@ -77,6 +77,28 @@ def test_the_arrow_way_keeps_each_date_and_time_text(tmp_path: Path, way: str) -
     assert verify(str(source), str(target), level="diff").ok
 
 
+def test_a_column_cast_to_its_own_type_is_compared_by_value(tmp_path: Path) -> None:
+    """A --cast column is written as the cast reads it ('2024-01-03T12:34:56' as
+    '2024-01-03 12:34:56'), not as the text it stores: verify reported it as differing."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMP, tm TIME)")
+        con.execute("INSERT INTO t VALUES (1, '2024-01-03T12:34:56', '10:00:00')")
+    config = MigrationConfig(casts={"t.ts": "timestamp", "t.tm": "time"})
+    assert migrate(str(source), str(target), config=config).ok
+    with sqlite3.connect(target) as con:
+        assert con.execute("SELECT ts FROM t").fetchone() == ("2024-01-03 12:34:56",)
+    assert verify(str(source), str(target), level="diff").ok
+    # Without a cast recorded, a rewritten text still differs.
+    untouched = tmp_path / "u.db"
+    assert migrate(str(source), str(untouched)).ok
+    assert verify(str(source), str(untouched), level="diff").ok
+    with sqlite3.connect(untouched) as con:
+        con.execute("UPDATE t SET ts = '2024-01-03 12:34:56'")
+    (table,) = verify(str(source), str(untouched)).tables
+    assert table.differing_columns == ["ts"]
+
+
 def test_a_blob_held_as_text_that_is_not_utf8_is_a_difference(tmp_path: Path) -> None:
     """A SQLite target's BLOB column holding the same bytes as TEXT, not UTF-8 (what
     ``substr(b, 1) || x'fe'`` gives): verify stopped with a codec error (exit 2), no row named."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arrowmig.schema import BOOLEAN_WORDS, quote_ident, quote_literal
-from arrowmig.temporal_text import DATE32_EDGES, TIMESTAMP_YEARS
+from arrowmig.temporal_text import DATE32_EDGES, TIMESTAMP_EDGES
 
 _DIGITS4 = "[0-9][0-9][0-9][0-9]"
 _DATE_GLOB = f"{_DIGITS4}-[0-9][0-9]-[0-9][0-9]"
@@ -65,6 +65,10 @@ class ColumnProfile:
     """Most digits of a second among the texts of a date/time column (more than six: it is
     read in nanoseconds, as arrowmig writes them into SQLite); 0 where the first scan proved
     a format of at most six. A TIME column's are read from ``max_text_chars``."""
+    beyond_nanos: int = 0
+    """Texts of a date/time column that name no instant a nanosecond timestamp holds (before
+    1677-09-21 00:12:43.145224192 or after 2262-04-11 23:47:16.854775806): with any, a column
+    of more than six digits of a second is text, not TIMESTAMP_NS."""
     boolean_texts: int = 0
     """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
     spaces around), in a BOOLEAN column."""
@@ -239,9 +243,11 @@ def _date_formats(c: str, digits: int = _NANO_DIGITS) -> dict[str, str]:
     wide = _timestamp_formats(_year_shifted(c), digits)
     formats = {"date_texts": f"({_date_test(c)} OR {c} IN {_INFINITIES})"}
     for field, test in plain.items():
+        # Each test a WHEN, never a THEN's value: SQLite short-circuits AND and OR only in a
+        # condition, and as a value would run datetime() on every row whatever came first.
         formats[field] = (
-            f"(CASE WHEN substr({c},5,1) = '-' THEN {test} WHEN {c} IN {_INFINITIES} THEN 1 "
-            f"ELSE coalesce({wide[field]}, 0) END)"
+            f"(CASE WHEN substr({c},5,1) = '-' THEN (CASE WHEN {test} THEN 1 ELSE 0 END) "
+            f"WHEN {c} IN {_INFINITIES} THEN 1 WHEN {wide[field]} THEN 1 ELSE 0 END)"
         )
     return formats
 
@@ -256,9 +262,24 @@ def _year_shifted(c: str) -> str:
     year_text = f"substr({c},1,{ends})"
     year = f"CAST({year_text} AS INTEGER)"
     written = f"(CASE WHEN {year} < 0 THEN '-' ELSE '' END) || printf('%04d', abs({year}))"
-    low, high = TIMESTAMP_YEARS
+    (low, first), (high, last) = TIMESTAMP_EDGES
+    # In the edge years the rest of the text (less a zone of no offset) is compared as text
+    # with the edge instant; with another offset, which moves the instant, only its day,
+    # which must be strictly inside.
+    rest = f"replace(substr({c},{ends}+1),'T',' ')"
+    zone = (
+        f"(CASE WHEN substr({c},-1) = 'Z' THEN 1 WHEN length({c}) > 19 "
+        f"AND substr({c},-6,1) IN ('+','-') THEN 6 ELSE 0 END)"
+    )
+    moved = f"({zone} = 6 AND substr({c},-5) <> '00:00')"
+    bare = f"substr({rest},1,length({rest}) - {zone})"
+    day = f"substr({rest},1,6)"
     return (
         f"(CASE WHEN {year} NOT BETWEEN {low} AND {high} THEN NULL "
+        f"WHEN {year} = {low} AND (CASE WHEN {moved} THEN {day} <= '-{first[:5]}' "
+        f"ELSE {bare} < '-{first}' END) THEN NULL "
+        f"WHEN {year} = {high} AND (CASE WHEN {moved} THEN {day} >= '-{last[:5]}' "
+        f"ELSE {bare} > '-{last}' END) THEN NULL "
         f"WHEN {written} = {year_text} "
         f"THEN ((({year} % 400) + 400) % 400 + 2000) || substr({c},{ends}+1) END)"
     )
@@ -348,7 +369,36 @@ def _date_aggregates(c: str) -> list[_Aggregate]:
     return [
         (field, f"count(CASE WHEN typeof({c})='text' AND {test} THEN 1 END)")
         for field, test in _date_formats(c).items()
-    ] + [_fraction_aggregate(c)]
+    ] + [_fraction_aggregate(c), _beyond_nanos_aggregate(c)]
+
+
+_NANO_EDGES = ("1677-09-21 00:12:43.145224192", "2262-04-11 23:47:16.854775806")
+"""The first and last finite instants of a nanosecond timestamp (DuckDB's TIMESTAMP_NS), as
+text: a text 'YYYY-MM-DD HH:MM:SS[.f]' between them, compared as text, is one it holds."""
+
+
+def _zoned(c: str) -> str:
+    """Whether a timestamp text ends in a UTC offset ('Z' or '±HH:MM')."""
+    return f"(length({c}) > 19 AND (substr({c},-1) = 'Z' OR substr({c},-6,1) IN ('+','-')))"
+
+
+def _beyond_nanos_aggregate(c: str) -> _Aggregate:
+    """Texts a nanosecond timestamp cannot hold: another year than four digits, or a plain
+    text outside ``_NANO_EDGES``; a zoned one (its offset moves the instant up to a day)
+    whose day is not strictly inside them. Asked only where every format is counted."""
+    first, last = _NANO_EDGES
+    zoned = _zoned(c)
+    inside = (
+        f"CASE WHEN {c} IN {_INFINITIES} THEN 1 WHEN substr({c},5,1) <> '-' "
+        f"OR substr({c},1,1) = '-' THEN 0 "
+        f"WHEN {zoned} THEN substr({c},1,10) > '{first[:10]}' "
+        f"AND substr({c},1,10) < '{last[:10]}' "
+        f"ELSE replace({c},'T',' ') BETWEEN '{first}' AND '{last}' END"
+    )
+    return (
+        "beyond_nanos",
+        f"count(CASE WHEN typeof({c})='text' AND ({inside}) = 0 THEN 1 END)",
+    )
 
 
 def _fraction_aggregate(c: str) -> _Aggregate:
@@ -591,6 +641,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         json_texts=_int(values.get("json_texts")),
         time_texts=_int(values.get("time_texts")),
         fraction_digits=_int(values.get("fraction_digits")),
+        beyond_nanos=_int(values.get("beyond_nanos")),
         boolean_texts=_int(values.get("boolean_texts")),
     )
 

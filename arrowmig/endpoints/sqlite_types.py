@@ -296,8 +296,16 @@ def _exact_decimal(
 
 
 def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
-    # Nanoseconds as arrowmig writes them (TIMESTAMP_NS) are read as such; a year past
-    # 1677-2262 in such a column then fails the read, loudly.
+    # Nanoseconds as arrowmig writes them (TIMESTAMP_NS) are read as such when every value is
+    # an instant TIMESTAMP_NS holds; otherwise (and into PostgreSQL, ``pg_nanoseconds``) the
+    # column is text, every digit carried.
+    if p.fraction_digits > 6 and p.beyond_nanos:
+        return _Choice(
+            pa.string(),
+            note=f"declared {declared} but holds digits below a microsecond, and "
+            f"{p.beyond_nanos:,} of {p.texts:,} values are outside the instants a nanosecond "
+            "timestamp holds (1677-09-21 to 2262-04-11): kept as text, every digit carried",
+        )
     unit = "ns" if p.fraction_digits > 6 else "us"
     formats = [
         (p.date_texts, "date", pa.date32(), "YYYY-MM-DD"),
