@@ -190,7 +190,10 @@ def _without_exponent(d: str) -> str:
     return f"((CASE WHEN {d} < 0 THEN '-' ELSE '' END) || {_written_out(f'abs({d})::VARCHAR')})"
 
 
-_EXPONENT_TEXT = "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)e[+-]?[0-9]+$'"
+_EXPONENT_TEXT = "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)e[+-]?[0-9]{1,4}$'"
+"""A number text with an exponent to write out. At most four exponent digits: '1e99999999999'
+overflows the INTEGER the exponent is read as, and '1e999999999' would write out a gigabyte;
+such a text (no load holds it as an exact number) is compared as written."""
 
 
 def _exponent_text_written_out(x: str) -> str:

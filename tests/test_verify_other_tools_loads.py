@@ -197,3 +197,19 @@ def test_a_missing_database_is_not_to_be_created_for_verify(pg_url: str, tmp_pat
     said = str(refused.value)
     assert said.endswith("; name the database that holds the target's tables (verify creates none)")
     assert "createdb" not in said
+
+
+def test_a_text_with_an_exponent_past_any_number_is_compared_as_written(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """'1e99999999999' in a text column against numeric: no number holds it, so migrate
+    rejects it and verify lists its row missing in the target; writing its exponent out
+    overflowed, and the table ended as an error. '1e3' still equals 1000.00."""
+    lite = tmp_path / "x.db"
+    _lite(lite, "CREATE TABLE x (id INTEGER PRIMARY KEY, v TEXT);"
+          "INSERT INTO x VALUES (1, '1e3'), (2, '2.5'), (3, '1e99999999999')")  # fmt: skip
+    _pg(pg_url, "CREATE TABLE x (id int PRIMARY KEY, v numeric(12,2));"
+        "INSERT INTO x VALUES (1, 1000), (2, 2.5)")  # fmt: skip
+    table = verify(str(lite), pg_url, level="diff").tables[0]
+    assert table.result == "differ"
+    assert [(d.key, d.kind) for d in table.diffs] == [({"id": 3}, "missing in target")]
