@@ -215,3 +215,30 @@ def test_sqlite_timestamp_text_past_the_last_instant_is_text(
     with duckdb.connect(back, read_only=True) as con:
         held = con.execute("SELECT typeof(ts), ts::VARCHAR FROM t WHERE id = 2").fetchone()
     assert held is not None and held[0] == read_as
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("1677-09-21 00:12:43.145224999", "VARCHAR"),
+        ("1677-09-21 00:12:44", "TIMESTAMP_NS"),
+        ("2262-04-11 23:47:16.854775806", "TIMESTAMP_NS"),
+        ("2262-04-11 23:47:16.854775807", "VARCHAR"),
+    ],
+)
+def test_sqlite_nanosecond_text_at_the_edges_is_read_or_text(
+    tmp_path: Path, text: str, read_as: str
+) -> None:
+    # The second before TIMESTAMP_NS's first instant (00:12:43.145224192) passed the profile,
+    # and its texts failed the read even where the instant is one the type holds.
+    path = str(tmp_path / "e.db")
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ts DATETIME)")
+        con.executemany(
+            "INSERT INTO t VALUES (?, ?)", [(1, "2024-01-01 00:00:00.1234567"), (2, text)]
+        )
+    back = str(tmp_path / "b.duckdb")
+    assert migrate(path, back).ok
+    with duckdb.connect(back, read_only=True) as con:
+        held = con.execute("SELECT typeof(ts) FROM t WHERE id = 2").fetchone()
+    assert held is not None and held[0] == read_as

@@ -67,7 +67,7 @@ class ColumnProfile:
     a format of at most six. A TIME column's are read from ``max_text_chars``."""
     beyond_nanos: int = 0
     """Texts of a date/time column that name no instant a nanosecond timestamp holds (before
-    1677-09-21 00:12:43.145224192 or after 2262-04-11 23:47:16.854775806): with any, a column
+    1677-09-21 00:12:44 or after 2262-04-11 23:47:16.854775806): with any, a column
     of more than six digits of a second is text, not TIMESTAMP_NS."""
     boolean_texts: int = 0
     """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
@@ -372,9 +372,11 @@ def _date_aggregates(c: str) -> list[_Aggregate]:
     ] + [_fraction_aggregate(c), _beyond_nanos_aggregate(c)]
 
 
-_NANO_EDGES = ("1677-09-21 00:12:43.145224192", "2262-04-11 23:47:16.854775806")
-"""The first and last finite instants of a nanosecond timestamp (DuckDB's TIMESTAMP_NS), as
-text: a text 'YYYY-MM-DD HH:MM:SS[.f]' between them, compared as text, is one it holds."""
+_NANO_EDGES = ("1677-09-21 00:12:44", "2262-04-11 23:47:16.854775806")
+"""The first and last instants a nanosecond timestamp (DuckDB's TIMESTAMP_NS) holds that the
+reader reads, as text: a text 'YYYY-MM-DD HH:MM:SS[.f]' between them, compared as text, is
+one it holds. The first is a whole second: Arrow reads a text's seconds in nanoseconds before
+its fraction, which overflows in the second 00:12:43 before the first instant (.145224192)."""
 
 
 def _zoned(c: str) -> str:
