@@ -37,7 +37,9 @@ def with_sqlite_nanoseconds_as_text(
             c,
             arrow_type=pa.string(),
             notes=(
-                *c.notes,
+                # In place of the note of the type the profile chose (``sqlite_types``, each
+                # 'declared X but ...'): the column is not that type.
+                *(n for n in c.notes if not n.startswith("declared ")),
                 f"declared {c.source_type} but holds digits below a microsecond, which "
                 f"PostgreSQL's microsecond {kind} cannot hold: kept as text, every digit carried",
             ),

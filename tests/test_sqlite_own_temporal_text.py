@@ -174,6 +174,22 @@ def test_sqlite_seven_digit_texts_arrive_in_postgres_as_text(tmp_path: Path, pg_
         assert con.execute("SELECT id, ts, tm FROM t").fetchall() == rows
 
 
+def test_sqlite_zoned_nanosecond_texts_into_postgres_are_noted_as_text_only(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The report also said the column became TIMESTAMPTZ, the profile's type before it was text.
+    rows = [
+        (1, "2024-01-02T03:04:05.123456789Z", "10:00:00"),
+        (2, "2024-01-02T03:04:05Z", "10:00:00"),
+    ]
+    result = migrate(_dotnet_texts(str(tmp_path / "z.db"), rows), pg_url)
+    assert result.ok
+    assert [n for t in result.tables for n in t.notes if n.startswith("ts: ")] == [
+        "ts: declared DATETIME but holds digits below a microsecond, which PostgreSQL's "
+        "microsecond timestamps cannot hold: kept as text, every digit carried",
+    ]
+
+
 def test_sqlite_seven_digit_texts_past_nanosecond_years_arrive_in_duckdb_as_text(
     tmp_path: Path,
 ) -> None:
