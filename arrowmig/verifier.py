@@ -898,6 +898,8 @@ class _TableRunner:
         if total:
             result.result = DIFFER
             lost, extra, shared = store.one_sided()
+            if not key:  # rows, each copy one: ``total`` counts distinct rows
+                result.differing_keys = lost + extra
             # Without a key a changed value is a row only the source holds and one only the
             # target holds; rows both hold in other counts (a duplicate) are no change.
             apart = None if key else store.rows_apart()

@@ -80,7 +80,7 @@ class TableResult:
     diffs: list[RowDiff] = field(default_factory=list)
     differing_keys: int | None = None
     """How many keys differ in all (diffs lists the first --max-diffs of them); without a key,
-    how many rows are unmatched: a changed row is two, one missing on each side."""
+    how many rows are unmatched, each copy one: a changed row is two, one missing on each side."""
     message: str | None = None
     seconds: float = 0.0
 

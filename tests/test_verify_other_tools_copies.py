@@ -249,7 +249,8 @@ def test_a_table_without_a_key_says_its_differing_rows_and_their_copies(
           "INSERT INTO nopk VALUES (1, 'x'), (1, 'x'), (1, 'x'), (1, 'x'), (1, 'x');")  # fmt: skip
     code, lines = _shown(str(source), str(target))
     assert code == 1
-    at = lines.index("nopk: 2 rows unmatched (first 2):")
+    # 1 missing and 3 extra copies: it said "2 rows unmatched", the distinct rows listed.
+    at = lines.index("nopk: 4 rows unmatched (first 2):")
     assert lines[at + 1 : at + 3] == [
         "extra in target row (2 in source, 5 in target): {'a': 1, 'b': 'x'}",
         "missing in target row: {'a': 2, 'b': 'y'}",
