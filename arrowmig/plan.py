@@ -574,7 +574,7 @@ def build_plan(
             if config.mode == "replace" and exists:
                 _refuse_replacing_unowned(dst, there)
                 _refuse_dropping_dependents(dst, there, source)
-                _refuse_taking_sequence(dst, there, run_targets)
+                notes += _refuse_taking_sequence(dst, there, run_targets, config.keep_backup)
                 refuse_replacing_referenced(dst, there)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
@@ -935,27 +935,36 @@ def _refuse_dropping_dependents(dst: Endpoint, name: str, source: Table) -> None
             )
 
 
-def _refuse_taking_sequence(dst: Endpoint, name: str, run_targets: Collection[str]) -> None:
+def _refuse_taking_sequence(
+    dst: Endpoint, name: str, run_targets: Collection[str], keep_backup: bool
+) -> list[str]:
     """A sequence the replaced PostgreSQL table owns (its serial's) goes with it, dropped with
-    the defaults of other tables that draw from it (or renamed with it under --keep-backup):
-    refused before anything is written, rather than leaving another table without its
-    default. One of the run's tables is replaced too, and given the source's default."""
+    the defaults of other tables that draw from it: refused before anything is written, rather
+    than leaving another table without its default. One of the run's tables is replaced too,
+    and given the source's default. Under --keep-backup the sequence is renamed with the
+    backup, and the other defaults follow it (they name it by OID): said in a note."""
     if dst.dialect != "postgresql":
-        return
+        return []
     users = [
         (sequence, what)
         for sequence, table, what in dst.sequence_users(name)  # type: ignore[attr-defined]
         if table not in run_targets
     ]
     if not users:
-        return
+        return []
     sequence = users[0][0]
+    drawing = ", ".join(what for s, what in users if s == sequence)
+    if keep_backup:
+        return [
+            f"the sequence {sequence} it owns goes with the backup, and what else draws from "
+            f"it ({drawing}) goes on drawing from it there; the new table numbers apart"
+        ]
     raise SchemaError(
-        f"replacing {name!r} takes the sequence {sequence} it owns with it (dropped, or renamed "
-        "with the backup under --keep-backup), away from what else draws from it: "
-        f"{', '.join(what for s, what in users if s == sequence)}; nothing has been written",
+        f"replacing {name!r} takes the sequence {sequence} it owns with it (dropped), away from "
+        f"what else draws from it: {drawing}; nothing has been written",
         hint=f"detach it first so that it stays (ALTER SEQUENCE {sequence} OWNED BY NONE; the "
-        "new table's key gets a sequence of its own), or use --mode truncate",
+        "new table's key gets a sequence of its own), keep the old table with --keep-backup, "
+        "or use --mode truncate",
         table=name,
     )
 
