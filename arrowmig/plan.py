@@ -8,6 +8,7 @@ import re
 import shlex
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -32,6 +33,7 @@ from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
+from arrowmig.key_names import with_key_name_free
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import (
@@ -526,6 +528,7 @@ def build_plan(
     checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys
     placed_types: dict[str, str] = {}  # the run's enums and domains: target's <- source's
     sequences_claimed: dict[str, str] = {}  # the run's sequences: target's <- source's
+    keys_claimed: set[str] = set()  # the run's primary key names, as the target has them
     described = (
         describe_all(names)
         if describe_all is not None
@@ -687,6 +690,15 @@ def build_plan(
             if held is not None:
                 target, named = with_sequence_names_free(
                     target, how, held, run_targets, sequences_claimed
+                )
+                notes += named
+                replacing = there if action == "replace" and there in present else None
+                target, named = with_key_name_free(
+                    target,
+                    how,
+                    partial(held, replaced=replacing),
+                    {*run_targets, *(target_name(n, how) for n in sequences_claimed.values())},
+                    keys_claimed,
                 )
                 notes += named
             # Said of the keys, sequences and columns the user will find in the target.

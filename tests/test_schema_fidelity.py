@@ -805,6 +805,53 @@ def test_a_primary_keys_own_name_stays(pg_url: str, second_pg: str) -> None:
         assert report.ok, report.to_dict()
         assert pg_one(second_pg, names) == ("PK Odd plain_pkey",)
     pg_exec(second_pg, 'INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT "PK Odd" DO NOTHING')
+    # Replaced without a backup, the old key's name is free again.
+    assert arrowmig.migrate(pg_url, second_pg, config=MigrationConfig(mode="replace")).ok
+    assert pg_one(second_pg, names) == ("PK Odd plain_pkey",)
+
+
+@pytest.mark.postgres
+def test_a_primary_keys_name_held_in_the_target_falls_back_to_postgresqls_own(
+    pg_url: str, second_pg: str
+) -> None:
+    """An index of the target schema holds the key's name: the key is built under
+    PostgreSQL's own name, and the plan and the report say so, rather than failing the key
+    after the rows are loaded."""
+    pg_exec(pg_url, 'CREATE TABLE "Odd" (id int CONSTRAINT "PK Odd" PRIMARY KEY)')
+    pg_exec(pg_url, 'INSERT INTO "Odd" VALUES (1)')
+    pg_exec(second_pg, "CREATE TABLE zz (i int)", 'CREATE INDEX "PK Odd" ON zz (i)')
+    said = "primary key PK Odd is built under PostgreSQL's own name (Odd_pkey): an index"
+    plan = explain(pg_url, second_pg)
+    assert any(said in n for n in plan.tables[0].notes)  # type: ignore[union-attr]
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    assert any(said in n for n in report.tables[0].notes)
+    keys = (
+        "SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid = '\"Odd\"'::regclass"
+    )
+    assert pg_one(second_pg, keys) == ("Odd_pkey",)
+
+
+@pytest.mark.postgres
+def test_an_index_is_named_apart_from_a_primary_keys_name_in_lower_case(
+    pg_url: str, second_pg: str
+) -> None:
+    """Folded, the key's name "IX" is index ix's: the index is built under another name,
+    not passed over as there already."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "Lc" (id int CONSTRAINT "IX" PRIMARY KEY, v int)',
+        'CREATE INDEX ix ON "Lc" (v)',
+    )
+    report = arrowmig.migrate(pg_url, second_pg, config=MigrationConfig(target_names="lower"))
+    assert report.ok, report.to_dict()
+    indexes = (
+        "SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY 1) FROM pg_index "
+        "WHERE indrelid = 'lc'::regclass"
+    )
+    built = pg_one(second_pg, indexes)[0]
+    assert "INDEX ix ON public.lc USING btree (id)" in built
+    assert "INDEX ix1 ON public.lc USING btree (v)" in built
 
 
 @pytest.mark.postgres

@@ -1386,9 +1386,10 @@ class PostgresEndpoint(BaseEndpoint):
                 raise
             return []  # only a note is lost: the sequence is as it was left
 
-    def names_held(self, names: list[str]) -> dict[str, str]:
-        """Which of ``names`` a relation other than a sequence holds in the target schema."""
-        return postgres_catalog.names_held(self._query, self._schema, names)
+    def names_held(self, names: list[str], replaced: str | None = None) -> dict[str, str]:
+        """Which of ``names`` a relation other than a sequence holds in the target schema
+        (the indexes of ``replaced``, a table the run replaces, not counted)."""
+        return postgres_catalog.names_held(self._query, self._schema, names, replaced)
 
     def key_sequences(self, table: str) -> list[tuple[str, str]]:
         """Each column of existing ``table`` that draws from a sequence, with that sequence
