@@ -28,7 +28,7 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
-from arrowmig.endpoints.pg_storage import STORAGE_KIND, yielding_to
+from arrowmig.endpoints.pg_storage import STORAGE_KIND, of_the_source_type, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
@@ -1358,7 +1358,9 @@ def _apply_casts(
             raise UsageError(
                 f"{cast_given(t, c, type_name)} names column {c!r}, which table {t!r} does not have"
             )
-    return replace(table, columns=tuple(columns))
+    # Named as not carried, as every setting the target does not get.
+    definitions = of_the_source_type(table.pg_definitions, {c for t, c in casts if t == table.name})
+    return replace(table, columns=tuple(columns), pg_definitions=definitions)
 
 
 def _refuse_types_the_target_cannot_hold(table: Table, dialect: str) -> None:

@@ -898,6 +898,36 @@ def test_storage_parameters_and_statistics_targets_stay_and_the_rest_is_named(
     )
 
 
+@pytest.mark.postgres
+def test_a_cast_columns_storage_is_not_carried_and_plan_and_run_agree(
+    pg_url: str, second_pg: str
+) -> None:
+    """SET STORAGE and n_distinct were for the source's type (EXTERNAL on an integer fails):
+    a column given another by --cast keeps its statistics target only, and the plan says
+    what the run does."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE st (id int PRIMARY KEY, c text)",
+        "ALTER TABLE st ALTER COLUMN c SET STORAGE EXTERNAL",
+        "ALTER TABLE st ALTER COLUMN c SET (n_distinct = 5)",
+        "ALTER TABLE st ALTER COLUMN c SET STATISTICS 50",
+        "INSERT INTO st VALUES (1, '7')",
+    )
+    config = MigrationConfig(casts=(("st", "c", "integer"),))
+    planned = explain(pg_url, second_pg, config=config).tables[0]  # type: ignore[union-attr]
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    unkept = "not carried: n_distinct=5 on c, storage EXTERNAL on c"
+    assert unkept in planned.notes and unkept in report.tables[0].notes
+    assert "statistics target 50 on c" in report.tables[0].built
+    assert not [b for b in report.tables[0].built if "not created" in b]
+    assert pg_one(
+        second_pg,
+        "SELECT attstorage::text, attstattarget FROM pg_attribute "
+        "WHERE attrelid = 'st'::regclass AND attname = 'c'",
+    ) == ("p", 50)
+
+
 # -- foreign keys ------------------------------------------------------------------------------
 
 
