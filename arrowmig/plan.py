@@ -689,7 +689,7 @@ def build_plan(
             held = getattr(dst, "names_held", None)  # PostgreSQL's
             if held is not None:
                 target, named = with_sequence_names_free(
-                    target, how, held, run_targets, sequences_claimed
+                    target, how, held, run_targets, sequences_claimed, getattr(dst, "schema", None)
                 )
                 notes += named
                 replacing = there if action == "replace" and there in present else None

@@ -630,6 +630,34 @@ def test_a_sequence_name_a_table_holds_is_not_taken_for_the_sequence(
 
 
 @pytest.mark.postgres
+def test_the_sql_a_sequence_note_suggests_runs_as_given(pg_url: str, second_pg: str) -> None:
+    """The ALTER SEQUENCE the note suggests names both sequences quoted, the run's in the
+    target schema, so that it runs as pasted."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "Qt" (id serial PRIMARY KEY, n bigint)',
+        'ALTER SEQUENCE "Qt_id_seq" RENAME TO "My Seq"',
+        'CREATE SEQUENCE "Other Seq"',
+        'ALTER TABLE "Qt" ALTER n SET DEFAULT nextval(\'"Other Seq"\')',
+    )
+    pg_exec(
+        second_pg,
+        "CREATE SCHEMA tgt",
+        'CREATE TABLE tgt."My Seq" (x int)',
+        'CREATE TABLE tgt."Other Seq" (x int)',
+    )
+    config = MigrationConfig(target_schema="tgt")
+    planned = "\n".join(explain(pg_url, second_pg, config=config).tables[0].notes)  # type: ignore[union-attr]
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    for said in (
+        'then ALTER SEQUENCE "tgt"."Qt_id_seq" RENAME TO "My Seq")',
+        'then ALTER SEQUENCE "tgt"."Qt_n_seq" RENAME TO "Other Seq")',
+    ):
+        assert said in planned and said in notes_of(report, "Qt")
+
+
+@pytest.mark.postgres
 def test_a_sequence_name_with_a_quote_is_kept(pg_url: str, second_pg: str) -> None:
     """A sequence named with a single quote ("it's") is carried as any other: a default
     draws from it again, and a key's moves past the source's last value, so an id the

@@ -1374,7 +1374,7 @@ class PostgresEndpoint(BaseEndpoint):
         load.built.extend(used_up_note(table, c, s, int(last)) for c, s, last in used_up)
         load.used_up_keys.update(c for c, _, _ in used_up)
         renamed = self._key_sequence_rows(table, sequence_names_sql(table, self._schema))
-        load.skipped.extend(sequence_name_note(*row) for row in renamed)
+        load.skipped.extend(sequence_name_note(c, w, n, self._schema) for c, w, n in renamed)
 
     def _key_sequence_rows(self, table: Table, sql: str | None) -> list[tuple[Any, ...]]:
         if sql is None:
