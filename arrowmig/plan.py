@@ -810,10 +810,10 @@ def appended_sequence_notes(dst: Endpoint, there: str, source: Table, how: str) 
         if (name := c.key_sequence or c.shared_sequence)
     }
     notes = []
-    for column, sequence in drawn(there):
+    for column, sequence, relname in drawn(there):
         note = f"key sequence {sequence} of the target moves past the appended keys"
         theirs = own.get(column)
-        if theirs and sequence not in (theirs, quote_ident(theirs)):
+        if theirs and relname != theirs:
             note += f" (named so in the target: the source's name for it, {theirs}, is not made)"
         notes.append(note)
     return notes

@@ -702,6 +702,17 @@ def test_the_append_plan_says_which_key_sequence_moves(pg_url: str, second_pg: s
     assert report.ok, report.to_dict()
     assert said in notes_of(report, "My Tab")
     assert 'key sequence "My Tab_id_seq" moved past 2' in report.tables[0].built
+    # In a schema off the search path, one of the source's name is no other.
+    pg_exec(
+        second_pg,
+        "CREATE SCHEMA tgt",
+        'CREATE TABLE tgt."My Tab" (id serial PRIMARY KEY, v text)',
+        'ALTER SEQUENCE tgt."My Tab_id_seq" RENAME TO "Old Seq"',
+    )
+    config = MigrationConfig(mode="append", target_schema="tgt")
+    notes = explain(pg_url, second_pg, config=config).tables[0].notes  # type: ignore[union-attr]
+    assert 'key sequence tgt."Old Seq" of the target moves past the appended keys' in notes
+    assert "named so in the target" not in "\n".join(notes)
 
 
 def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> None:

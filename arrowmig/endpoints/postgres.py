@@ -1391,11 +1391,12 @@ class PostgresEndpoint(BaseEndpoint):
         (the indexes of ``replaced``, a table the run replaces, not counted)."""
         return postgres_catalog.names_held(self._query, self._schema, names, replaced)
 
-    def key_sequences(self, table: str) -> list[tuple[str, str]]:
+    def key_sequences(self, table: str) -> list[tuple[str, str, str]]:
         """Each column of existing ``table`` that draws from a sequence, with that sequence
-        (as ``regclass`` shows it), which appending moves past the loaded keys."""
+        (as ``regclass`` shows it, and its own name), which appending moves past the loaded
+        keys."""
         drawn = pg_sequences.drawn_sequences(self._query, qualified(table, self._schema))
-        return [(d.column, d.sequence) for d in drawn]
+        return [(d.column, d.sequence, d.name) for d in drawn]
 
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False
