@@ -70,5 +70,5 @@ def _renamed_note(index: Index, name: str, dialect: str) -> str:
     if len(index.name.encode()) > MAX_NAME_BYTES and dialect == "postgresql":
         why = "the name is over 63 bytes, which PostgreSQL would cut short"
     else:
-        why = f"{index.name!r} is another index's, key's or table's name in this run"
+        why = f"{index.name!r} is another index's or table's name in this run"
     return f"{kind} {index.name} is built as {name}: {why}"
