@@ -313,12 +313,13 @@ def sequence_names_sql(table: Table, schema: str | None) -> str | None:
     )
 
 
-def sequence_name_note(column: str, wanted: str, named: str) -> str:
-    """What the report says of a key sequence that did not get the source's name for it."""
+def sequence_name_note(column: str, wanted: str, named: str, schema: str | None) -> str:
+    """What the report says of a key sequence that did not get the source's name for it
+    (``schema``: the target's, in which the SQL it suggests names the sequence)."""
     return (
         f"{column}: key sequence named {named}, not {wanted} as in the source: another "
-        f"relation of the schema holds that name (rename it, then ALTER SEQUENCE {named} "
-        f"RENAME TO {wanted})"
+        f"relation of the schema holds that name (rename it, then ALTER SEQUENCE "
+        f"{qualified(named, schema)} RENAME TO {quote_ident(wanted)})"
     )
 
 

@@ -23,9 +23,12 @@ def named_apart(tables: Sequence[Table], dialect: str) -> list[tuple[Table, list
     target keeps whole and holds once, each with a note per index renamed. A source's own
     name keeps its place before one arrowmig made up (``a_b_c_key``), which is numbered as
     PostgreSQL numbers its own (``a_b_c_key1``). The run's table names are taken too: an
-    index and a table share one namespace in each target."""
+    index and a table share one namespace in each target, and a primary key's own name
+    (PostgreSQL's: ``Table.primary_key_name``, kept apart in the plan) is its index's."""
     taken = {_key(t.name, dialect) for t in tables}
     for table in tables:
+        if table.primary_key_name and dialect == "postgresql":
+            taken.add(table.primary_key_name)
         for definition in table.pg_definitions:
             if definition.kind == "index" and dialect == "postgresql":
                 taken.add(definition.name)

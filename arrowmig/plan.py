@@ -8,6 +8,7 @@ import re
 import shlex
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -27,11 +28,12 @@ from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
-from arrowmig.endpoints.pg_storage import STORAGE_KIND, yielding_to
+from arrowmig.endpoints.pg_storage import STORAGE_KIND, of_the_source_type, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import core_data_shaped
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
+from arrowmig.key_names import with_key_name_free
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
 from arrowmig.names import (
@@ -526,6 +528,7 @@ def build_plan(
     checked: dict[str, tuple[ForeignKey, ...]] = {}  # existing tables' foreign keys
     placed_types: dict[str, str] = {}  # the run's enums and domains: target's <- source's
     sequences_claimed: dict[str, str] = {}  # the run's sequences: target's <- source's
+    keys_claimed: set[str] = set()  # the run's primary key names, as the target has them
     described = (
         describe_all(names)
         if describe_all is not None
@@ -574,7 +577,7 @@ def build_plan(
             if config.mode == "replace" and exists:
                 _refuse_replacing_unowned(dst, there)
                 _refuse_dropping_dependents(dst, there, source)
-                _refuse_taking_sequence(dst, there, run_targets)
+                notes += _refuse_taking_sequence(dst, there, run_targets, config.keep_backup)
                 refuse_replacing_referenced(dst, there)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
@@ -686,7 +689,16 @@ def build_plan(
             held = getattr(dst, "names_held", None)  # PostgreSQL's
             if held is not None:
                 target, named = with_sequence_names_free(
-                    target, how, held, run_targets, sequences_claimed
+                    target, how, held, run_targets, sequences_claimed, getattr(dst, "schema", None)
+                )
+                notes += named
+                replacing = there if action == "replace" and there in present else None
+                target, named = with_key_name_free(
+                    target,
+                    how,
+                    partial(held, replaced=replacing),
+                    {*run_targets, *(target_name(n, how) for n in sequences_claimed.values())},
+                    keys_claimed,
                 )
                 notes += named
             # Said of the keys, sequences and columns the user will find in the target.
@@ -798,10 +810,10 @@ def appended_sequence_notes(dst: Endpoint, there: str, source: Table, how: str) 
         if (name := c.key_sequence or c.shared_sequence)
     }
     notes = []
-    for column, sequence in drawn(there):
+    for column, sequence, relname in drawn(there):
         note = f"key sequence {sequence} of the target moves past the appended keys"
         theirs = own.get(column)
-        if theirs and sequence not in (theirs, quote_ident(theirs)):
+        if theirs and relname != theirs:
             note += f" (named so in the target: the source's name for it, {theirs}, is not made)"
         notes.append(note)
     return notes
@@ -935,27 +947,36 @@ def _refuse_dropping_dependents(dst: Endpoint, name: str, source: Table) -> None
             )
 
 
-def _refuse_taking_sequence(dst: Endpoint, name: str, run_targets: Collection[str]) -> None:
+def _refuse_taking_sequence(
+    dst: Endpoint, name: str, run_targets: Collection[str], keep_backup: bool
+) -> list[str]:
     """A sequence the replaced PostgreSQL table owns (its serial's) goes with it, dropped with
-    the defaults of other tables that draw from it (or renamed with it under --keep-backup):
-    refused before anything is written, rather than leaving another table without its
-    default. One of the run's tables is replaced too, and given the source's default."""
+    the defaults of other tables that draw from it: refused before anything is written, rather
+    than leaving another table without its default. One of the run's tables is replaced too,
+    and given the source's default. Under --keep-backup the sequence is renamed with the
+    backup, and the other defaults follow it (they name it by OID): said in a note."""
     if dst.dialect != "postgresql":
-        return
+        return []
     users = [
         (sequence, what)
         for sequence, table, what in dst.sequence_users(name)  # type: ignore[attr-defined]
         if table not in run_targets
     ]
     if not users:
-        return
+        return []
     sequence = users[0][0]
+    drawing = ", ".join(what for s, what in users if s == sequence)
+    if keep_backup:
+        return [
+            f"the sequence {sequence} it owns goes with the backup, and what else draws from "
+            f"it ({drawing}) goes on drawing from it there; the new table numbers apart"
+        ]
     raise SchemaError(
-        f"replacing {name!r} takes the sequence {sequence} it owns with it (dropped, or renamed "
-        "with the backup under --keep-backup), away from what else draws from it: "
-        f"{', '.join(what for s, what in users if s == sequence)}; nothing has been written",
+        f"replacing {name!r} takes the sequence {sequence} it owns with it (dropped), away from "
+        f"what else draws from it: {drawing}; nothing has been written",
         hint=f"detach it first so that it stays (ALTER SEQUENCE {sequence} OWNED BY NONE; the "
-        "new table's key gets a sequence of its own), or use --mode truncate",
+        "new table's key gets a sequence of its own), keep the old table with --keep-backup, "
+        "or use --mode truncate",
         table=name,
     )
 
@@ -1337,7 +1358,9 @@ def _apply_casts(
             raise UsageError(
                 f"{cast_given(t, c, type_name)} names column {c!r}, which table {t!r} does not have"
             )
-    return replace(table, columns=tuple(columns))
+    # Named as not carried, as every setting the target does not get.
+    definitions = of_the_source_type(table.pg_definitions, {c for t, c in casts if t == table.name})
+    return replace(table, columns=tuple(columns), pg_definitions=definitions)
 
 
 def _refuse_types_the_target_cannot_hold(table: Table, dialect: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from arrowmig.auto_keys import is_identity, sequence_name_note
 from arrowmig.loading import suffixed
 from arrowmig.model import Column, PgDefinition, Table
+from arrowmig.schema import qualified, quote_ident
 from arrowmig.target_names import target_name
 
 Held = Callable[[list[str]], dict[str, str]]
@@ -20,12 +21,18 @@ what holds it ("a table"): ``PostgresEndpoint.names_held``."""
 
 
 def with_sequence_names_free(
-    table: Table, how: str, held: Held, run_tables: Collection[str], claimed: dict[str, str]
+    table: Table,
+    how: str,
+    held: Held,
+    run_tables: Collection[str],
+    claimed: dict[str, str],
+    schema: str | None,
 ) -> tuple[Table, list[str]]:
     """``table`` (under the source's names; ``how``: --target-names) with each sequence whose
     name in the target is held (``held``, or ``run_tables``: the run's tables' target names)
     named ``<table>_<column>_seq`` instead, and a note for each. ``claimed``: the names given
-    so far in the run, per source sequence, so that tables that share one share it still."""
+    so far in the run, per source sequence, so that tables that share one share it still;
+    ``schema``: the target's, which the notes' SQL names."""
     keys = [c for c in table.columns if c.key_sequence and is_identity(c, "postgresql")]
     made = [d for d in table.pg_definitions if d.kind == "sequence"]
     wanted = [target_name(str(c.key_sequence), how) for c in keys]
@@ -42,7 +49,9 @@ def with_sequence_names_free(
         if column in keys and name in taken:
             columns[i] = replace(column, key_sequence=None)
             own = target_name(f"{table.name}_{column.name}_seq", how)
-            notes.append(_held_note(sequence_name_note(column.name, name, own), taken[name]))
+            notes.append(
+                _held_note(sequence_name_note(column.name, name, own, schema), taken[name])
+            )
     renames = {}
     for definition in made:
         if definition.name in claimed:
@@ -60,7 +69,7 @@ def with_sequence_names_free(
         notes.append(
             f"{target_name(drawing, how)}: sequence {name} is created as {new}: "
             f"{taken[name]} holds the name {name} (rename it, then "
-            f"ALTER SEQUENCE {new} RENAME TO {name})"
+            f"ALTER SEQUENCE {qualified(new, schema)} RENAME TO {quote_ident(name)})"
         )
     renamed = replace(table, columns=tuple(columns))
     if any(old != new for old, new in renames.items()):

@@ -130,12 +130,11 @@ def test_replacing_a_table_a_view_uses_is_refused_before_anything_is_written(
         assert con.execute("SELECT name FROM names ORDER BY 1").fetchall() == [("p1",), ("p2",)]
 
 
-@pytest.mark.parametrize("keep_backup", [False, True])
 def test_replacing_a_table_whose_sequence_another_table_draws_from_is_refused(
-    tmp_path: Path, pg_url: str, keep_backup: bool
+    tmp_path: Path, pg_url: str
 ) -> None:
     """The old table's serial sequence goes with it, and with the sequence the default of a
-    table outside the run that draws from it (or it draws from the backup's, renamed)."""
+    table outside the run that draws from it."""
     pg_exec(
         pg_url,
         "CREATE TABLE parent (id serial PRIMARY KEY, name text)",
@@ -143,7 +142,7 @@ def test_replacing_a_table_whose_sequence_another_table_draws_from_is_refused(
         "CREATE TABLE other (id int PRIMARY KEY DEFAULT nextval('parent_id_seq'))",
     )
     source = _source(tmp_path / "s.db", [1, 2])
-    config = MigrationConfig(mode="replace", keep_backup=keep_backup)
+    config = MigrationConfig(mode="replace")
     told = r"takes the sequence parent_id_seq .*: default value for column id of table other;"
     with pytest.raises(SchemaError, match=told):
         explain(source, pg_url, config=config)
@@ -156,6 +155,54 @@ def test_replacing_a_table_whose_sequence_another_table_draws_from_is_refused(
     assert migrate(source, pg_url, config=config).ok
     with psycopg.connect(pg_url) as con:
         assert con.execute("INSERT INTO other DEFAULT VALUES RETURNING id").fetchone() == (3,)
+
+
+def test_under_keep_backup_another_table_draws_from_the_backups_sequence(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Renamed with the backup, the sequence stays the one the other table's default names
+    (by OID): not refused, but said."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE parent (id serial PRIMARY KEY, name text)",
+        "INSERT INTO parent (name) VALUES ('old')",
+        "CREATE TABLE other (id int PRIMARY KEY DEFAULT nextval('parent_id_seq'))",
+    )
+    report = migrate(
+        _source(tmp_path / "s.db", [1, 2]),
+        pg_url,
+        config=MigrationConfig(mode="replace", keep_backup=True),
+    )
+    assert report.ok, report.tables[0].error
+    said = "the sequence parent_id_seq it owns goes with the backup"
+    assert any(said in n for n in report.tables[0].notes)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        assert con.execute("INSERT INTO other DEFAULT VALUES RETURNING id").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("kin", ["partition", "inheritance child"])
+def test_a_partitioned_or_inherited_table_with_a_serial_key_is_replaced(
+    tmp_path: Path, pg_url: str, kin: str
+) -> None:
+    """Its partitions and children draw from its sequence too, but are dropped with it."""
+    if kin == "partition":
+        made = (
+            "CREATE TABLE parent (id serial, k int, PRIMARY KEY (id, k)) PARTITION BY RANGE (k)",
+            "CREATE TABLE parent_1 PARTITION OF parent FOR VALUES FROM (0) TO (100)",
+        )
+    else:
+        made = (
+            "CREATE TABLE parent (id serial PRIMARY KEY, name text)",
+            "CREATE TABLE kid () INHERITS (parent)",
+        )
+    pg_exec(pg_url, *made)
+    config = MigrationConfig(mode="replace")
+    source = _source(tmp_path / "s.db", [1, 2])
+    assert explain(source, pg_url, config=config)
+    report = migrate(source, pg_url, config=config)
+    assert report.ok, report.tables[0].error
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id FROM parent ORDER BY 1").fetchall() == [(1,), (2,)]
 
 
 def test_the_new_table_keeps_the_privileges_triggers_comment_and_owner_of_the_old(

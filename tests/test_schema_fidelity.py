@@ -630,6 +630,34 @@ def test_a_sequence_name_a_table_holds_is_not_taken_for_the_sequence(
 
 
 @pytest.mark.postgres
+def test_the_sql_a_sequence_note_suggests_runs_as_given(pg_url: str, second_pg: str) -> None:
+    """The ALTER SEQUENCE the note suggests names both sequences quoted, the run's in the
+    target schema, so that it runs as pasted."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "Qt" (id serial PRIMARY KEY, n bigint)',
+        'ALTER SEQUENCE "Qt_id_seq" RENAME TO "My Seq"',
+        'CREATE SEQUENCE "Other Seq"',
+        'ALTER TABLE "Qt" ALTER n SET DEFAULT nextval(\'"Other Seq"\')',
+    )
+    pg_exec(
+        second_pg,
+        "CREATE SCHEMA tgt",
+        'CREATE TABLE tgt."My Seq" (x int)',
+        'CREATE TABLE tgt."Other Seq" (x int)',
+    )
+    config = MigrationConfig(target_schema="tgt")
+    planned = "\n".join(explain(pg_url, second_pg, config=config).tables[0].notes)  # type: ignore[union-attr]
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    for said in (
+        'then ALTER SEQUENCE "tgt"."Qt_id_seq" RENAME TO "My Seq")',
+        'then ALTER SEQUENCE "tgt"."Qt_n_seq" RENAME TO "Other Seq")',
+    ):
+        assert said in planned and said in notes_of(report, "Qt")
+
+
+@pytest.mark.postgres
 def test_a_sequence_name_with_a_quote_is_kept(pg_url: str, second_pg: str) -> None:
     """A sequence named with a single quote ("it's") is carried as any other: a default
     draws from it again, and a key's moves past the source's last value, so an id the
@@ -674,6 +702,17 @@ def test_the_append_plan_says_which_key_sequence_moves(pg_url: str, second_pg: s
     assert report.ok, report.to_dict()
     assert said in notes_of(report, "My Tab")
     assert 'key sequence "My Tab_id_seq" moved past 2' in report.tables[0].built
+    # In a schema off the search path, one of the source's name is no other.
+    pg_exec(
+        second_pg,
+        "CREATE SCHEMA tgt",
+        'CREATE TABLE tgt."My Tab" (id serial PRIMARY KEY, v text)',
+        'ALTER SEQUENCE tgt."My Tab_id_seq" RENAME TO "Old Seq"',
+    )
+    config = MigrationConfig(mode="append", target_schema="tgt")
+    notes = explain(pg_url, second_pg, config=config).tables[0].notes  # type: ignore[union-attr]
+    assert 'key sequence tgt."Old Seq" of the target moves past the appended keys' in notes
+    assert "named so in the target" not in "\n".join(notes)
 
 
 def test_a_unique_constraint_stays_a_constraint(pg_url: str, second_pg: str) -> None:
@@ -805,6 +844,53 @@ def test_a_primary_keys_own_name_stays(pg_url: str, second_pg: str) -> None:
         assert report.ok, report.to_dict()
         assert pg_one(second_pg, names) == ("PK Odd plain_pkey",)
     pg_exec(second_pg, 'INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT "PK Odd" DO NOTHING')
+    # Replaced without a backup, the old key's name is free again.
+    assert arrowmig.migrate(pg_url, second_pg, config=MigrationConfig(mode="replace")).ok
+    assert pg_one(second_pg, names) == ("PK Odd plain_pkey",)
+
+
+@pytest.mark.postgres
+def test_a_primary_keys_name_held_in_the_target_falls_back_to_postgresqls_own(
+    pg_url: str, second_pg: str
+) -> None:
+    """An index of the target schema holds the key's name: the key is built under
+    PostgreSQL's own name, and the plan and the report say so, rather than failing the key
+    after the rows are loaded."""
+    pg_exec(pg_url, 'CREATE TABLE "Odd" (id int CONSTRAINT "PK Odd" PRIMARY KEY)')
+    pg_exec(pg_url, 'INSERT INTO "Odd" VALUES (1)')
+    pg_exec(second_pg, "CREATE TABLE zz (i int)", 'CREATE INDEX "PK Odd" ON zz (i)')
+    said = "primary key PK Odd is built under PostgreSQL's own name (Odd_pkey): an index"
+    plan = explain(pg_url, second_pg)
+    assert any(said in n for n in plan.tables[0].notes)  # type: ignore[union-attr]
+    report = arrowmig.migrate(pg_url, second_pg)
+    assert report.ok, report.to_dict()
+    assert any(said in n for n in report.tables[0].notes)
+    keys = (
+        "SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid = '\"Odd\"'::regclass"
+    )
+    assert pg_one(second_pg, keys) == ("Odd_pkey",)
+
+
+@pytest.mark.postgres
+def test_an_index_is_named_apart_from_a_primary_keys_name_in_lower_case(
+    pg_url: str, second_pg: str
+) -> None:
+    """Folded, the key's name "IX" is index ix's: the index is built under another name,
+    not passed over as there already."""
+    pg_exec(
+        pg_url,
+        'CREATE TABLE "Lc" (id int CONSTRAINT "IX" PRIMARY KEY, v int)',
+        'CREATE INDEX ix ON "Lc" (v)',
+    )
+    report = arrowmig.migrate(pg_url, second_pg, config=MigrationConfig(target_names="lower"))
+    assert report.ok, report.to_dict()
+    indexes = (
+        "SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY 1) FROM pg_index "
+        "WHERE indrelid = 'lc'::regclass"
+    )
+    built = pg_one(second_pg, indexes)[0]
+    assert "INDEX ix ON public.lc USING btree (id)" in built
+    assert "INDEX ix1 ON public.lc USING btree (v)" in built
 
 
 @pytest.mark.postgres
@@ -849,6 +935,36 @@ def test_storage_parameters_and_statistics_targets_stay_and_the_rest_is_named(
         "storage parameters (fillfactor=70, toast.autovacuum_enabled=false), " + ", ".join(song)
         in notes
     )
+
+
+@pytest.mark.postgres
+def test_a_cast_columns_storage_is_not_carried_and_plan_and_run_agree(
+    pg_url: str, second_pg: str
+) -> None:
+    """SET STORAGE and n_distinct were for the source's type (EXTERNAL on an integer fails):
+    a column given another by --cast keeps its statistics target only, and the plan says
+    what the run does."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE st (id int PRIMARY KEY, c text)",
+        "ALTER TABLE st ALTER COLUMN c SET STORAGE EXTERNAL",
+        "ALTER TABLE st ALTER COLUMN c SET (n_distinct = 5)",
+        "ALTER TABLE st ALTER COLUMN c SET STATISTICS 50",
+        "INSERT INTO st VALUES (1, '7')",
+    )
+    config = MigrationConfig(casts=(("st", "c", "integer"),))
+    planned = explain(pg_url, second_pg, config=config).tables[0]  # type: ignore[union-attr]
+    report = arrowmig.migrate(pg_url, second_pg, config=config)
+    assert report.ok, report.to_dict()
+    unkept = "not carried: n_distinct=5 on c, storage EXTERNAL on c"
+    assert unkept in planned.notes and unkept in report.tables[0].notes
+    assert "statistics target 50 on c" in report.tables[0].built
+    assert not [b for b in report.tables[0].built if "not created" in b]
+    assert pg_one(
+        second_pg,
+        "SELECT attstorage::text, attstattarget FROM pg_attribute "
+        "WHERE attrelid = 'st'::regclass AND attname = 'c'",
+    ) == ("p", 50)
 
 
 # -- foreign keys ------------------------------------------------------------------------------

@@ -28,8 +28,12 @@ def sequence_users(query: Query, schema: str, name: str) -> list[tuple[str, str,
     """What draws from a sequence table ``name`` owns (a serial's, an identity's) outside the
     table, each as (sequence, the name of the user's table when it is one of ``schema``, else
     '', what it is): a default of another table, a view. The sequence goes with the replaced
-    table, dropped with what draws from it (DROP ... CASCADE), or renamed with the backup."""
+    table, dropped with what draws from it (DROP ... CASCADE), or renamed with the backup.
+    The table's own partitions and inheritance children draw from it too (each has a default
+    of its own), but go with it: not counted."""
     rows = query(
+        "WITH RECURSIVE kin(oid) AS (SELECT $1::regclass::oid UNION "
+        "SELECT i.inhrelid FROM pg_inherits i JOIN kin ON i.inhparent = kin.oid) "
         "SELECT s.oid::regclass::text, CASE WHEN n.nspname = $2 THEN c.relname ELSE '' END, "
         "pg_describe_object(u.classid, u.objid, u.objsubid) FROM pg_depend o "
         "JOIN pg_class s ON s.oid = o.objid AND s.relkind = 'S' "
@@ -38,7 +42,8 @@ def sequence_users(query: Query, schema: str, name: str) -> list[tuple[str, str,
         "LEFT JOIN pg_attrdef a ON u.classid = 'pg_attrdef'::regclass AND a.oid = u.objid "
         "LEFT JOIN pg_class c ON c.oid = a.adrelid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE o.classid = 'pg_class'::regclass AND o.refobjid = $1::regclass "
-        "AND o.deptype IN ('a', 'i') AND a.adrelid IS DISTINCT FROM $1::regclass ORDER BY 1, 3",
+        "AND o.deptype IN ('a', 'i') "
+        "AND NOT EXISTS (SELECT 1 FROM kin WHERE kin.oid = a.adrelid) ORDER BY 1, 3",
         (qualified(name, schema), schema),
     )
     return [(str(r[0]), str(r[1] or ""), str(r[2])) for r in rows]

@@ -41,6 +41,8 @@ class Drawn:
     (USAGE does for one the column owns, read by ``pg_sequence_last_value``)."""
     step: int
     """Its increment: a sequence counting down (below 0) moves below the smallest key."""
+    name: str
+    """Its own name (``relname``), unqualified and unquoted."""
 
 
 def drawn_sequences(query: Query, target: str) -> list[Drawn]:
@@ -49,7 +51,8 @@ def drawn_sequences(query: Query, target: str) -> list[Drawn]:
         "SELECT a.attname, q.seq::text, pg_get_serial_sequence($1, a.attname) IS NOT NULL, "
         "has_sequence_privilege(q.seq, 'UPDATE') AND has_sequence_privilege(q.seq, CASE WHEN "
         "pg_get_serial_sequence($1, a.attname) IS NULL THEN 'SELECT' ELSE 'SELECT, USAGE' END), "
-        "(SELECT seqincrement FROM pg_sequence WHERE seqrelid = q.seq) "
+        "(SELECT seqincrement FROM pg_sequence WHERE seqrelid = q.seq), "
+        "(SELECT relname FROM pg_class WHERE oid = q.seq) "
         "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid "
         "AND d.adnum = a.attnum "
         "LEFT JOIN pg_depend p ON p.classid = 'pg_attrdef'::regclass AND p.objid = d.oid "
@@ -65,7 +68,9 @@ def drawn_sequences(query: Query, target: str) -> list[Drawn]:
     )
     # A serial's default depends on its column as well as on its sequence: a row for each.
     return list(
-        dict.fromkeys(Drawn(str(r[0]), str(r[1]), bool(r[2]), bool(r[3]), int(r[4])) for r in rows)
+        dict.fromkeys(
+            Drawn(str(r[0]), str(r[1]), bool(r[2]), bool(r[3]), int(r[4]), str(r[5])) for r in rows
+        )
     )
 
 

@@ -88,6 +88,19 @@ def yielding_to(
     return tuple(wanted)
 
 
+def of_the_source_type(
+    definitions: tuple[PgDefinition, ...], cast: set[str]
+) -> tuple[PgDefinition, ...]:
+    """``definitions`` less the column settings made for the source's type, which a column
+    given another (``cast``: by --cast) may not take (``SET STORAGE EXTERNAL`` on an integer
+    fails) or not use (``n_distinct``); a statistics target stays."""
+    return tuple(
+        d
+        for d in definitions
+        if not (d.kind == STORAGE_KIND and d.name in cast and _column_setting(d)[1] != "statistics")
+    )
+
+
 def _parameters(options: list[tuple[str, str]]) -> PgDefinition:
     """The definition that sets a table's storage parameters ``options``."""
     settings = ", ".join(f"{name}={quote_literal(v)}" for name, v in options)

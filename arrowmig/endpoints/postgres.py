@@ -1374,7 +1374,7 @@ class PostgresEndpoint(BaseEndpoint):
         load.built.extend(used_up_note(table, c, s, int(last)) for c, s, last in used_up)
         load.used_up_keys.update(c for c, _, _ in used_up)
         renamed = self._key_sequence_rows(table, sequence_names_sql(table, self._schema))
-        load.skipped.extend(sequence_name_note(*row) for row in renamed)
+        load.skipped.extend(sequence_name_note(c, w, n, self._schema) for c, w, n in renamed)
 
     def _key_sequence_rows(self, table: Table, sql: str | None) -> list[tuple[Any, ...]]:
         if sql is None:
@@ -1386,15 +1386,17 @@ class PostgresEndpoint(BaseEndpoint):
                 raise
             return []  # only a note is lost: the sequence is as it was left
 
-    def names_held(self, names: list[str]) -> dict[str, str]:
-        """Which of ``names`` a relation other than a sequence holds in the target schema."""
-        return postgres_catalog.names_held(self._query, self._schema, names)
+    def names_held(self, names: list[str], replaced: str | None = None) -> dict[str, str]:
+        """Which of ``names`` a relation other than a sequence holds in the target schema
+        (the indexes of ``replaced``, a table the run replaces, not counted)."""
+        return postgres_catalog.names_held(self._query, self._schema, names, replaced)
 
-    def key_sequences(self, table: str) -> list[tuple[str, str]]:
+    def key_sequences(self, table: str) -> list[tuple[str, str, str]]:
         """Each column of existing ``table`` that draws from a sequence, with that sequence
-        (as ``regclass`` shows it), which appending moves past the loaded keys."""
+        (as ``regclass`` shows it, and its own name), which appending moves past the loaded
+        keys."""
         drawn = pg_sequences.drawn_sequences(self._query, qualified(table, self._schema))
-        return [(d.column, d.sequence) for d in drawn]
+        return [(d.column, d.sequence, d.name) for d in drawn]
 
     def index_names_taken(
         self, table: str, indexes: Sequence[Index], *, replacing: bool = False

@@ -274,16 +274,24 @@ _HOLDERS = {"i": "an index", "I": "an index", "v": "a view", "m": "a materialize
 """What the plan says holds a name, by pg_class.relkind (else "a table")."""
 
 
-def names_held(query: Query, schema: str, names: list[str]) -> dict[str, str]:
+def names_held(
+    query: Query, schema: str, names: list[str], replaced: str | None = None
+) -> dict[str, str]:
     """Which of ``names`` a relation other than a sequence holds in ``schema``, each with what
-    holds it ("a table"): a sequence of the run cannot take the name (``sequence_names``)."""
+    holds it ("a table"): a sequence or key of the run cannot take the name (``sequence_names``,
+    ``key_names``). ``replaced``: a table the run replaces, whose own indexes and partitions'
+    (dropped, or renamed with the backup, before the new keys are built) hold nothing."""
     if not names:
         return {}
     rows = query(
+        "WITH RECURSIVE kin(oid) AS (SELECT to_regclass($3) UNION "
+        "SELECT i.inhrelid FROM pg_inherits i JOIN kin ON i.inhparent = kin.oid) "
         "SELECT c.relname, c.relkind::text FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
-        "AND c.relkind <> 'S' AND c.relname = ANY(string_to_array($2, chr(1)))",
-        (schema, "\x01".join(names)),
+        "AND c.relkind <> 'S' AND c.relname = ANY(string_to_array($2, chr(1))) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_index x JOIN kin ON kin.oid = x.indrelid "
+        "WHERE x.indexrelid = c.oid)",
+        (schema, "\x01".join(names), None if replaced is None else qualified(replaced, schema)),
     )
     return {str(name): _HOLDERS.get(str(kind), "a table") for name, kind in rows}
 
