@@ -25,7 +25,14 @@ from arrowmig.backups import backup_of
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, MigrationConfig, check_lock_wait
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
-from arrowmig.errors import ArrowmigError, BeyondArrow, SchemaError, UsageError, stop_behind
+from arrowmig.errors import (
+    ArrowmigError,
+    BeyondArrow,
+    SchemaError,
+    UsageError,
+    raised_by_ctrl_c,
+    stop_behind,
+)
 from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import (
@@ -410,6 +417,17 @@ def verify(
     return report
 
 
+def _raise_if_stopped(exc: Exception) -> None:
+    """A table's error that is a stop, not the table's: a SIGTERM (raised as its
+    ``StopRequested``), or a Ctrl-C that DuckDB answered with "Query interrupted" during a
+    statement of the main thread (raised as it came, which the command says as a stop)."""
+    stop = stop_behind(exc)
+    if stop is not None:
+        raise stop from exc
+    if raised_by_ctrl_c(exc):
+        raise exc
+
+
 @contextlib.contextmanager
 def _held(
     held: HeldSnapshot | None,
@@ -635,9 +653,7 @@ class _TableRunner:
         except ArrowmigError as exc:
             result.result, result.message = ERROR, str(exc)
         except Exception as exc:  # a driver error the endpoint did not translate
-            stop = stop_behind(exc)
-            if stop is not None:
-                raise stop from exc
+            _raise_if_stopped(exc)
             # DuckDB's errors go on with the SQL and a caret: the first line says what failed.
             first = next((line for line in str(exc).splitlines() if line.strip()), "")
             result.result, result.message = ERROR, f"{type(exc).__name__}: {first.strip()}"
@@ -654,9 +670,7 @@ class _TableRunner:
         try:
             return int(side.submit(count).result())
         except Exception as exc:  # the table is a difference already: say why it has no count
-            stop = stop_behind(exc)
-            if stop is not None:
-                raise stop from exc
+            _raise_if_stopped(exc)
             first = next((line for line in str(exc).splitlines() if line.strip()), "")
             result.add_message(f"its rows could not be counted: {first.strip()}")
             return None
