@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 LOCK_LOST = "this run no longer holds its lock on its target tables"
 """What a batch written after the run lost its lock fails with (``run_lock``)."""
+LOCK_LOST_SQLSTATE = "55000"
+"""The SQLSTATE the lock check raises with (object_not_in_prerequisite_state)."""
 
 
 class ArrowmigError(Exception):

@@ -26,7 +26,7 @@ from typing import Any
 
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL, PROCESS_TOKEN
 from arrowmig.endpoints.postgres_catalog import names_json
-from arrowmig.errors import LOCK_LOST, UsageError
+from arrowmig.errors import LOCK_LOST, LOCK_LOST_SQLSTATE, UsageError
 from arrowmig.schema import quote_literal
 from arrowmig.urls import parse_url
 
@@ -103,7 +103,7 @@ class TablesHeld:
             f"DO {tag} BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks JOIN pg_stat_activity "
             f"USING (pid) WHERE application_name = {quote_literal(self.name)} "
             f"AND {_OURS} AND {held}) "
-            f"THEN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = {message}; "
+            f"THEN RAISE EXCEPTION USING ERRCODE = '{LOCK_LOST_SQLSTATE}', MESSAGE = {message}; "
             f"END IF; END {tag}"
         )
 

@@ -97,6 +97,7 @@ from arrowmig.endpoints.stand_in import to_try, tried
 from arrowmig.endpoints.validate import check_no_nul, lacked_character_words, refused_character
 from arrowmig.errors import (
     LOCK_LOST,
+    LOCK_LOST_SQLSTATE,
     ArrowmigError,
     SchemaError,
     StatementStopped,
@@ -495,7 +496,11 @@ class PostgresEndpoint(BaseEndpoint):
     def held_again(self, error: ArrowmigError, table: str) -> ArrowmigError:
         """A batch's ``error``; one of a lost lock (``require_lock``) the run took again is
         transient: the batch is retried."""
-        if LOCK_LOST in error.message and self._regain_lock():
+        # By the check's own SQLSTATE as well: a session ended while it ran the check has
+        # the check's text, and so LOCK_LOST, in its error, with the lock still held.
+        state = getattr(error, "sqlstate", None)  # a TransferError's, from the driver
+        lost = state == LOCK_LOST_SQLSTATE and LOCK_LOST in error.message
+        if lost and self._regain_lock():
             return TransientError(
                 f"writing {table!r}: {LOCK_LOST} (its session was ended): taking them again",
                 table=table,
