@@ -192,3 +192,28 @@ def test_a_repeated_key_between_two_sqlite_files_is_named_with_its_value(
     assert f"{named} is in the target table already" in failed
     assert "remove the duplicates" in failed
     assert "--mode replace or truncate" in failed
+
+
+@pytest.mark.parametrize(
+    ("table", "index"),
+    [
+        ('"sales.orders"', ""),  # SQLite names the key sales.orders.id: no column "orders.id"
+        ("players", "CREATE UNIQUE INDEX ix ON players (lower(name))"),  # "index 'ix'"
+    ],
+)
+def test_a_key_sqlite_does_not_name_by_its_columns_is_given_no_made_up_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, index: str
+) -> None:
+    """The value was looked up by the words SQLite's refusal names as columns, each quoted:
+    one naming no column reads, in SQLite, as its own text, which was then "found" as the
+    repeated key (``Key (index 'ix')=(index 'ix')``). SQLite's own words stand instead."""
+    create = f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT)"
+    source = sqlite_table(tmp_path / "s.db", create, [(i, f"n{i}") for i in range(1, 11)])
+    target = sqlite_table(tmp_path / "t.db", create, [(7 if not index else 100, "N7")])
+    if index:
+        with closing(sqlite3.connect(target)) as con, con:
+            con.execute(index)
+    assert main(["migrate", source, target, "--mode", "append", "--progress", "none"]) == 1
+    (failed,) = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
+    assert "UNIQUE constraint failed" in failed
+    assert "Key (" not in failed and "key (" not in failed

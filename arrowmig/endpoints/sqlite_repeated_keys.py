@@ -79,13 +79,17 @@ def _held_key(named: str, target: str, rows: str, query: Query) -> str | None:
     """A key (SQLite's ``t.a, t.b``) that ``rows`` (a table or a subquery) hold twice or
     ``target`` holds already, as PostgreSQL names it; None when none is found."""
     columns = _key_columns(named)
-    names = ", ".join(quote_ident(c) for c in columns)
-    present = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in columns)
+    # Each name qualified: SQLite reads an unqualified "x" that names no column as the string
+    # 'x', and a key it did not name as columns (an expression index's "index 'ix'", the
+    # column of a table whose name holds a dot) would be "found" as that text.
+    mine = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    held_there = ", ".join(f"t.{quote_ident(c)}" for c in columns)
+    present = " AND ".join(f"r.{quote_ident(c)} IS NOT NULL" for c in columns)
     try:
         held = query(
-            f"SELECT {names} FROM {rows} WHERE {present} GROUP BY {names} HAVING count(*) > 1 "
-            f"UNION ALL SELECT * FROM (SELECT {names} FROM {rows} "
-            f"WHERE ({names}) IN (SELECT {names} FROM {target}) LIMIT 1) LIMIT 1",
+            f"SELECT {mine} FROM {rows} AS r WHERE {present} GROUP BY {mine} "
+            f"HAVING count(*) > 1 UNION ALL SELECT * FROM (SELECT {mine} FROM {rows} AS r "
+            f"WHERE ({mine}) IN (SELECT {held_there} FROM {target} AS t) LIMIT 1) LIMIT 1",
             (),
         )
     except Exception:  # the lookup's own failure must not hide the refusal: SQLite's stands
