@@ -325,6 +325,25 @@ def test_status_without_select_on_the_checkpoint_table_names_the_grant_and_datab
     assert [r["state"] for r in runs_of(second)] == ["complete"]
 
 
+def test_status_without_usage_on_the_schema_is_one_line_not_an_unexpected_error(
+    two_writers: tuple[str, str], pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The check before the read looked the table up with to_regclass, which raises for a
+    # schema this user may not use: "unexpected ProgrammingError", exit 1.
+    from arrowmig.cli import main
+
+    _, second = two_writers
+    pg_exec(pg_url, 'CREATE SCHEMA "Rev ""Sc"')
+    a = sqlite_table(tmp_path / "a.db", "CREATE TABLE ta (id INTEGER PRIMARY KEY)", [(1,)])
+    assert migrate(a, pg_url, config=MigrationConfig(target_schema='Rev "Sc')).ok
+    assert main(["status", second, "--target-schema", 'Rev "Sc']) == 2
+    err = capsys.readouterr().err
+    assert "unexpected" not in err and "Traceback" not in err
+    role = second.split("//")[1].split("@")[0]
+    assert f'GRANT USAGE ON SCHEMA "Rev ""Sc" TO "{role}"' in err
+    assert f'GRANT SELECT ON "Rev ""Sc"."_arrowmig_checkpoints" TO "{role}"' in err
+
+
 @pytest.fixture
 def citext_writer(pg_url: str, second_pg: str) -> Iterator[str]:
     """A login role that may create tables in the target's public schema, but not use the

@@ -172,22 +172,32 @@ def _checkpoint_refusal(
     """The refusal naming the ``privileges`` this user lacks on the checkpoint table (the
     GRANT its owner runs), for ``doing`` it; None when it lacks none, or the table is not
     there yet (the run creates it, and owns it)."""
-    table = qualified(CHECKPOINT_TABLE, schema)
     checks = ", ".join(f"has_table_privilege(c.oid, '{p}')" for p in privileges)
+    # Found by name, not to_regclass: that raises for a schema this user has no USAGE on,
+    # an error no caller expects from a check (the read after it says it, translated).
     rows = query(
-        f"SELECT pg_get_userbyid(c.relowner), current_user, {checks} "
-        "FROM pg_class c WHERE c.oid = to_regclass($1)",
-        (table,),
+        f"SELECT pg_get_userbyid(c.relowner), current_user, "
+        f"has_schema_privilege(n.oid, 'USAGE'), {checks} FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+        (schema, CHECKPOINT_TABLE),
     )
     if not rows:
         return None
-    owner, user, *granted = rows[0]
+    owner, user, usage, *granted = rows[0]
     lacking = ", ".join(p for p, ok in zip(privileges, granted, strict=True) if not ok)
-    if not lacking:
+    if not lacking and usage:
         return None
+    table = qualified(CHECKPOINT_TABLE, schema)
+    grants = [f"GRANT USAGE ON SCHEMA {quote_ident(schema)}"] if not usage else []
+    grants += [f"GRANT {lacking} ON {table}"] if lacking else []
+    missing = " and ".join(
+        ([f"USAGE on schema {quote_ident(schema)}"] if not usage else [])
+        + ([f"{lacking} on the table"] if lacking else [])
+    )
     return SchemaError(
         f"user {user!r} may not {doing} arrowmig's checkpoint table {table} in {where}: "
-        f"{owner!r} created it, and {user!r} lacks {lacking} on it{done}",
-        hint=f"have {owner!r} (or a superuser) run GRANT {lacking} ON {table} TO "
-        f"{quote_ident(str(user))}, or {instead or f'connect as {owner!r}'}",
+        f"{owner!r} created it, and {user!r} lacks {missing}{done}",
+        hint=f"have {owner!r} (or a superuser) run "
+        + "; ".join(f"{g} TO {quote_ident(str(user))}" for g in grants)
+        + f", or {instead or f'connect as {owner!r}'}",
     )
