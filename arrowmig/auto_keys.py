@@ -313,12 +313,19 @@ def sequence_names_sql(table: Table, schema: str | None) -> str | None:
     )
 
 
-def sequence_name_note(column: str, wanted: str, named: str, schema: str | None) -> str:
+def sequence_name_note(
+    column: str,
+    wanted: str,
+    named: str,
+    schema: str | None,
+    held_by: str = "another relation of the schema",
+) -> str:
     """What the report says of a key sequence that did not get the source's name for it
-    (``schema``: the target's, in which the SQL it suggests names the sequence)."""
+    (``schema``: the target's, in which the SQL it suggests names the sequence; ``held_by``:
+    what holds the name, where the plan knows it)."""
     return (
-        f"{column}: key sequence named {named}, not {wanted} as in the source: another "
-        f"relation of the schema holds that name (rename it, then ALTER SEQUENCE "
+        f"{column}: key sequence named {named}, not {wanted} as in the source: {held_by} "
+        f"holds that name (rename it, then ALTER SEQUENCE "
         f"{qualified(named, schema)} RENAME TO {quote_ident(wanted)})"
     )
 

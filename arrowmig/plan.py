@@ -72,6 +72,7 @@ from arrowmig.schema import (
     quote_ident,
     server_converts,
     type_words,
+    upper_words,
     wire_type,
 )
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
@@ -136,15 +137,6 @@ class Stream:
         return self.table if self.count == 1 else f"{self.table}[{self.index + 1}/{self.count}]"
 
 
-_QUOTED = re.compile(r"(\"[^\"]*\"|'[^']*')|[^\"']+")
-
-
-def _as_ddl(declared: str) -> str:
-    """A type as a catalog spells it (``character varying(20)``) as the plan writes the types
-    it creates, in capitals; a quoted name or string (``"Mood"``, ``'a'``) as it is."""
-    return _QUOTED.sub(lambda m: m.group(1) or m.group(0).upper(), declared)
-
-
 @dataclass
 class TablePlan:
     """One table: the source shape, the target shape, and what will happen to the target."""
@@ -205,7 +197,7 @@ class TablePlan:
                     "source_type": src.source_type,
                     "observed": list(src.observed),
                     "arrow_type": str(dst.arrow_type),
-                    "target_type": _as_ddl(self.existing_types.get(dst.name, ""))
+                    "target_type": upper_words(self.existing_types.get(dst.name, ""))
                     or self._declared_type(dst, dialect),
                     "nullable": there.nullable,
                     "default": there.default.sql if there.default else None,

@@ -144,7 +144,7 @@ def _forced_type(target_type: str, dialect: str) -> str:
             ("json", "uuid", "numeric", "decimal", "inet", "cidr", "macaddr", "xml", "interval")
         ):
             return "TEXT"
-        return _upper_words(target_type)
+        return upper_words(target_type)
     if dialect == "duckdb":
         if lowered == "jsonb":
             return "JSON"
@@ -158,15 +158,15 @@ def _forced_type(target_type: str, dialect: str) -> str:
             if declared is not None and held != declared:
                 # numeric(5,-2) or numeric(3,5) (PostgreSQL's): DuckDB's scale is 0 to width.
                 return f"DECIMAL({held[0]},{held[1]})"
-    return _upper_words(target_type)
+    return upper_words(target_type)
 
 
 _QUOTED = re.compile(r"""("(?:[^"]|"")*"|'(?:[^']|'')*')""")
 
 
-def _upper_words(type_sql: str) -> str:
-    """A --cast type as written, its words upper-cased as plans show types, but not what is
-    quoted: an enum's labels (ENUM('sad') made ENUM('SAD') refused 'sad') and a type's quoted
+def upper_words(type_sql: str) -> str:
+    """A type as written (a --cast's, a catalog's), its words upper-cased as plans show types,
+    but not what is quoted: an enum's labels (ENUM('sad') made ENUM('SAD') refused 'sad') and a type's quoted
     name (PostgreSQL's "Mood" is not "MOOD")."""
     parts = _QUOTED.split(type_sql)
     return "".join(part if i % 2 else part.upper() for i, part in enumerate(parts))

@@ -49,9 +49,7 @@ def with_sequence_names_free(
         if column in keys and name in taken:
             columns[i] = replace(column, key_sequence=None)
             own = target_name(f"{table.name}_{column.name}_seq", how)
-            notes.append(
-                _held_note(sequence_name_note(column.name, name, own, schema), taken[name])
-            )
+            notes.append(sequence_name_note(column.name, name, own, schema, taken[name]))
     renames = {}
     for definition in made:
         if definition.name in claimed:
@@ -75,11 +73,6 @@ def with_sequence_names_free(
     if any(old != new for old, new in renames.items()):
         renamed = _sequences_renamed(renamed, renames)
     return renamed, notes
-
-
-def _held_note(note: str, held_by: str) -> str:
-    """The run's note on a key sequence named otherwise, saying what holds its name."""
-    return note.replace("another relation of the schema", held_by, 1)
 
 
 def _first_drawing(table: Table, sequence: str) -> str:

@@ -422,7 +422,7 @@ def test_an_error_the_stream_raises_is_raised_as_it_was() -> None:
 
 
 WIDE_CHECKSUM = """
-import resource, sys
+import sys
 import pyarrow as pa
 from arrowmig.checksum import checksum_reader, new_engine
 from arrowmig.model import Column
@@ -437,14 +437,14 @@ same = checksum_reader(con, pa.table(dict(zip(names, rows))).to_reader(), sqls, 
 rows[-1][7] += 1.0
 changed = checksum_reader(con, pa.table(dict(zip(names, rows))).to_reader(), sqls, names)
 differ = [n for n, a, b in zip(names, same.column_sums, changed.column_sums) if a != b]
-print(same.row_sum != changed.row_sum, differ, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(same.row_sum != changed.row_sum, differ)
 """
 
 
 def test_a_wide_table_is_checksummed_and_its_last_column_named() -> None:
     # Each float column's -0.0 count was an aggregate with its own FILTER, and DuckDB keeps a
     # chunk of every column per filtered aggregate: memory grew with columns squared (600
-    # columns of 20 rows: 0.9 GB here, 1.75 GB for a verify). README: verify under 512 MiB.
+    # columns of 20 rows: 0.9 GB here, 1.75 GB for a verify).
     import subprocess
     import sys
 
@@ -452,6 +452,6 @@ def test_a_wide_table_is_checksummed_and_its_last_column_named() -> None:
         [sys.executable, "-c", WIDE_CHECKSUM], capture_output=True, text=True, check=True
     ).stdout.split()
     # Its memory is shown by bench/bench_verify_wide.py, not asserted here: one fresh-clone
-    # run of the suite saw 957 MiB where others stayed under 512 (cause not yet found).
-    row_sum_differs, differ = got[0], " ".join(got[1:-1])
+    # run of the suite saw it well over 512 MiB where others stayed under (cause not found).
+    row_sum_differs, differ = got[0], " ".join(got[1:])
     assert (row_sum_differs, differ) == ("True", "['c599']")

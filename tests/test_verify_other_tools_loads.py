@@ -13,13 +13,9 @@ import pytest
 
 from arrowmig import verify
 from arrowmig.errors import ArrowmigError
+from tests.dbutil import pg_exec
 
 pytestmark = pytest.mark.postgres
-
-
-def _pg(url: str, script: str) -> None:
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute(script)
 
 
 def _lite(path: Path, script: str) -> None:
@@ -51,7 +47,7 @@ def test_a_text_that_a_date_or_time_cut_differs_from_it(pg_url: str, tmp_path: P
     with sqlite3.connect(lite) as con:
         con.executemany("INSERT INTO ev VALUES (?, ?, ?)", ROWS)
     con.close()
-    _pg(pg_url, "CREATE TABLE ev (id int PRIMARY KEY, d date, t time)")
+    pg_exec(pg_url, "CREATE TABLE ev (id int PRIMARY KEY, d date, t time)")
     with psycopg.connect(pg_url, autocommit=True) as pg:
         pg.cursor().executemany(
             "INSERT INTO ev VALUES (%s, %s::text::date, %s::text::time)",
@@ -66,7 +62,7 @@ def test_a_text_that_a_date_or_time_cut_differs_from_it(pg_url: str, tmp_path: P
             ({"id": 2}, ["d"]),
             ({"id": 3}, ["d", "t"]),
         ]
-    _pg(pg_url, "DELETE FROM ev WHERE id <= 3")
+    pg_exec(pg_url, "DELETE FROM ev WHERE id <= 3")
     _lite(lite, "DELETE FROM ev WHERE id <= 3")
     assert verify(str(lite), pg_url, level="diff").exit_code == 0
 
@@ -84,11 +80,11 @@ def test_a_number_text_with_an_exponent_is_its_number_whatever_the_other_rows(
     lite = tmp_path / "e.db"
     _lite(lite, "CREATE TABLE e (id INTEGER PRIMARY KEY, a);"
           f"INSERT INTO e VALUES (1, '1e3'), (2, '3.50e0'), (3, {third})")  # fmt: skip
-    _pg(pg_url, "CREATE TABLE e (id int PRIMARY KEY, a numeric(12,2));"
+    pg_exec(pg_url, "CREATE TABLE e (id int PRIMARY KEY, a numeric(12,2));"
         "INSERT INTO e VALUES (1, 1000), (2, 3.5), (3, 100)")  # fmt: skip
     assert verify(str(lite), pg_url, level="diff").exit_code == 0
     assert verify(pg_url, str(lite), level="diff").exit_code == 0
-    _pg(pg_url, "UPDATE e SET a = 1000.01 WHERE id = 1")
+    pg_exec(pg_url, "UPDATE e SET a = 1000.01 WHERE id = 1")
     report = verify(str(lite), pg_url)
     assert [(d.key, d.columns) for d in report.tables[0].diffs] == [({"id": 1}, ["a"])]
 
@@ -103,7 +99,7 @@ def test_a_whole_real_equals_its_integer_whatever_the_other_rows(
     lite = tmp_path / "w.db"
     _lite(lite, "CREATE TABLE w (id INTEGER PRIMARY KEY, i);"
           f"INSERT INTO w VALUES (1, 5), (2, 6.0), (3, {third}), (4, 8.0)")  # fmt: skip
-    _pg(pg_url, "CREATE TABLE w (id int PRIMARY KEY, i int);"
+    pg_exec(pg_url, "CREATE TABLE w (id int PRIMARY KEY, i int);"
         "INSERT INTO w VALUES (1, 5), (2, 6), (3, 7), (4, 8)")  # fmt: skip
     assert verify(pg_url, str(lite), level="diff").exit_code == 0
     assert verify(str(lite), pg_url, level="diff").exit_code == 0
@@ -122,9 +118,9 @@ def test_a_row_loaded_twice_names_no_column(pg_url: str, second_pg: str) -> None
     """A keyed table's row held twice by a target without the primary key: every column
     was named as differing (``columns that differ: id, v``) though no value differs. It is
     said as a copy; beside a changed value, only that value's column is named."""
-    _pg(pg_url, "CREATE TABLE t (id int PRIMARY KEY, v text);"
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, v text);"
         "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')")  # fmt: skip
-    _pg(second_pg, "CREATE TABLE t (id int, v text);"
+    pg_exec(second_pg, "CREATE TABLE t (id int, v text);"
         "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (2, 'b'), (3, 'c'), (4, 'd')")  # fmt: skip
     [table] = verify(pg_url, second_pg).tables
     assert table.differing_columns == []
@@ -132,7 +128,7 @@ def test_a_row_loaded_twice_names_no_column(pg_url: str, second_pg: str) -> None
         "extra copies of a row in target: 1; no value of the rows both sides hold differs"
     )
     assert [(d.kind, d.key) for d in table.diffs] == [("duplicated in target", {"id": 2})]
-    _pg(second_pg, "UPDATE t SET v = 'X' WHERE id = 3; DELETE FROM t WHERE id = 4")
+    pg_exec(second_pg, "UPDATE t SET v = 'X' WHERE id = 3; DELETE FROM t WHERE id = 4")
     [table] = verify(pg_url, second_pg).tables
     assert table.differing_columns == ["v"]
     assert [(d.kind, d.key) for d in table.diffs] == [
@@ -149,8 +145,8 @@ def test_exclude_leaves_out_a_table_only_the_target_holds(pg_url: str, second_pg
     """A migration tool's own table in the target (flyway_schema_history) failed every
     verify, and --exclude refused to name it (not in the source): it takes it now; a name
     on neither side is still refused."""
-    _pg(pg_url, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
-    _pg(second_pg, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);"
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
+    pg_exec(second_pg, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);"
         "CREATE TABLE flyway_schema_history (v int)")  # fmt: skip
     report = verify(pg_url, second_pg)
     assert report.exit_code == 1
@@ -208,7 +204,7 @@ def test_a_text_with_an_exponent_past_any_number_is_compared_as_written(
     lite = tmp_path / "x.db"
     _lite(lite, "CREATE TABLE x (id INTEGER PRIMARY KEY, v TEXT);"
           "INSERT INTO x VALUES (1, '1e3'), (2, '2.5'), (3, '1e99999999999')")  # fmt: skip
-    _pg(pg_url, "CREATE TABLE x (id int PRIMARY KEY, v numeric(12,2));"
+    pg_exec(pg_url, "CREATE TABLE x (id int PRIMARY KEY, v numeric(12,2));"
         "INSERT INTO x VALUES (1, 1000), (2, 2.5)")  # fmt: skip
     table = verify(str(lite), pg_url, level="diff").tables[0]
     assert table.result == "differ"

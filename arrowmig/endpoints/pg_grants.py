@@ -151,6 +151,5 @@ def grant_sql(target: str, definition: PgDefinition, schema: str | None = None) 
             f"EXECUTE format({grant}, s); END $arrowmig$"
         )
     elif definition.name:
-        sequence = quote_ident(definition.name)
-        target = f"SEQUENCE {qualified(definition.name, schema) if schema else sequence}"
+        target = f"SEQUENCE {qualified(definition.name, schema)}"
     return f"GRANT {definition.sql} ON {target} TO {to}{option}"
