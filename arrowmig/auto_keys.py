@@ -230,10 +230,15 @@ def takes_key_sequence(column: Column, dialect: str) -> bool:
     )
 
 
+def serial_sequence_name(table: str, column: str) -> str:
+    """The name PostgreSQL gives the sequence a serial or identity column owns."""
+    return f"{table}_{column}_seq"
+
+
 def key_sequence_name(table: str, column: Column) -> str:
     """The sequence behind an auto-assigned key (a PostgreSQL identity's, a DuckDB key's):
     the source's own name for it (``Column.key_sequence``), else PostgreSQL's serial naming."""
-    return column.key_sequence or f"{table}_{column.name}_seq"
+    return column.key_sequence or serial_sequence_name(table, column.name)
 
 
 def identity_resets(table: Table, schema: str | None) -> list[str]:
@@ -274,7 +279,7 @@ def sequence_renames(table: Table, schema: str | None, *, kept_only: bool = Fals
     for col in table.columns:
         if not is_identity(col, "postgresql") or (kept_only and col.key_sequence is None):
             continue
-        wanted = (key_sequence_name(table.name, col), f"{table.name}_{col.name}_seq")
+        wanted = (key_sequence_name(table.name, col), serial_sequence_name(table.name, col.name))
         names = {n: qualified(n, schema) for n in wanted if len(n.encode()) <= 63}
         if not names:
             continue

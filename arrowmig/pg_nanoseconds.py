@@ -9,7 +9,7 @@ from dataclasses import replace
 import pyarrow as pa
 
 from arrowmig.model import Column, Table
-from arrowmig.schema import forced_arrow_type
+from arrowmig.schema import travelling_type
 
 
 def with_nanosecond_notes(source: Table, target_dialect: str) -> Table:
@@ -53,7 +53,7 @@ def with_sqlite_nanoseconds_as_text(
 
 def _kind(column: Column) -> str | None:
     """'timestamps' or 'times' for a column written in nanoseconds, else None."""
-    written = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    written = travelling_type(column)
     if pa.types.is_timestamp(written) and written.unit == "ns":
         return "timestamps"
     if pa.types.is_time(written) and written.unit == "ns":

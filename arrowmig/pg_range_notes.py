@@ -13,7 +13,7 @@ from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.errors import TransferError
 from arrowmig.model import Column
 from arrowmig.plan import MigrationPlan
-from arrowmig.schema import forced_arrow_type, quote_ident
+from arrowmig.schema import quote_ident, travelling_type
 
 _FIRST = "4714-11-24 (BC)"
 _LAST = "5874897-12-31"
@@ -41,7 +41,7 @@ def with_range_notes(src: Any, plan: MigrationPlan) -> MigrationPlan:
 def _looked_at(column: Column) -> bool:
     """Whether the column travels as dates or timestamps that can lie outside the range (as
     ``validate`` screens them; a column cast to text is not)."""
-    travels = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    travels = travelling_type(column)
     dated = pa.types.is_timestamp(travels) or pa.types.is_date(travels)
     return dated and may_be_outside(column.arrow_type)
 

@@ -71,6 +71,7 @@ from arrowmig.schema import (
     qualified,
     quote_ident,
     server_converts,
+    travelling_type,
     type_words,
     upper_words,
     wire_type,
@@ -1499,7 +1500,7 @@ def _append_target(
             columns.append(replace(src, sqlite_type=there.source_type))
             continue
         # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
-        arriving = forced_arrow_type(src.target_type, src.arrow_type) or src.arrow_type
+        arriving = travelling_type(src)
         zone = _zone_note(arriving, there.arrow_type, src.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")

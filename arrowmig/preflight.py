@@ -40,6 +40,7 @@ from arrowmig.schema import (
     quote_ident,
     quote_literal,
     text_limit,
+    travelling_type,
     type_words,
 )
 
@@ -212,7 +213,7 @@ def _into_other_number_type(column: Column, existing: Table) -> bool:
         there = existing.column(column.name)
     except KeyError:
         return False
-    travels = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    travels = travelling_type(column)
     numbers = [
         pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_floating(t)
         for t in (travels, there.arrow_type)
@@ -272,7 +273,7 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     "char" column (``pg_char``)."""
     names = []
     for column in source.columns:
-        travels = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+        travels = travelling_type(column)
         # As screen_batch looks: values read as dates or timestamps, written as such.
         dated = (
             source_dialect != "postgresql"

@@ -236,6 +236,12 @@ def forced_arrow_type(
     return _FORCED_ARROW.get(lowered)
 
 
+def travelling_type(column: Column) -> pa.DataType:
+    """The Arrow type ``column``'s values are written as: its forced (``--cast``) type where
+    that is converted client-side, else the type they are read as."""
+    return forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+
+
 def is_text_cast(type_name: str) -> bool:
     """Whether ``--cast T.C=type_name`` makes the column text (text, varchar(n), ...)."""
     forced = forced_arrow_type(type_name)

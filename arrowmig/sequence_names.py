@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
-from arrowmig.auto_keys import is_identity, sequence_name_note
+from arrowmig.auto_keys import is_identity, sequence_name_note, serial_sequence_name
 from arrowmig.loading import suffixed
 from arrowmig.model import Column, PgDefinition, Table
 from arrowmig.schema import qualified, quote_ident
@@ -48,7 +48,7 @@ def with_sequence_names_free(
         name = target_name(str(column.key_sequence), how)
         if column in keys and name in taken:
             columns[i] = replace(column, key_sequence=None)
-            own = target_name(f"{table.name}_{column.name}_seq", how)
+            own = target_name(serial_sequence_name(table.name, column.name), how)
             notes.append(sequence_name_note(column.name, name, own, schema, taken[name]))
     renames = {}
     for definition in made:

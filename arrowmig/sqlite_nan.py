@@ -8,7 +8,7 @@ from dataclasses import replace
 import pyarrow as pa
 
 from arrowmig.model import Column, Table
-from arrowmig.schema import forced_arrow_type
+from arrowmig.schema import travelling_type
 
 _CANNOT_STORE = "can hold NaN, which SQLite cannot store (it would become NULL)"
 
@@ -34,5 +34,5 @@ def with_nan_notes(source: Table, source_dialect: str, target_dialect: str) -> T
 
 def _written_as_float(column: Column) -> bool:
     """Whether the column's values go to SQLite as floats (not cast to text)."""
-    written = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    written = travelling_type(column)
     return bool(pa.types.is_floating(written))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
+from arrowmig.auto_keys import serial_sequence_name
 from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
 from arrowmig.endpoints.pg_grants import sequence_grants, table_grants
@@ -731,11 +732,7 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "FILTER (WHERE k.ord > i.indnkeyatts), chr(1)), "
         "array_to_string(array_agg(a.attname ORDER BY k.ord) FILTER (WHERE k.ord <= "
         "i.indnkeyatts AND i.indoption[k.ord::int - 1] & 1 = 1), chr(1)), "
-        "i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conrelid = $1 "
-        "AND contype = 'u'), "
-        "(SELECT condeferrable FROM pg_constraint WHERE conindid = i.indexrelid "
-        "AND contype = 'u'), (SELECT condeferred FROM pg_constraint "
-        "WHERE conindid = i.indexrelid AND contype = 'u'), "
+        "uc.oid IS NOT NULL, uc.condeferrable, uc.condeferred, "
         # The column is PostgreSQL 15's: read through to_jsonb, older servers lack it.
         "coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), "
         # A key column's operator class (text_pattern_ops), collation or NULLS order other
@@ -750,8 +747,12 @@ def _indexes(query: Query, oid: int) -> tuple[list[Index], list[PgDefinition]]:
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
         "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        # The unique constraint the index is built for, if it is one's.
+        "LEFT JOIN pg_constraint uc ON uc.conindid = i.indexrelid AND uc.conrelid = $1 "
+        "AND uc.contype = 'u' "
         "WHERE i.indrelid = $1 AND NOT i.indisprimary "
-        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname, i.indexrelid, i.* "
+        "GROUP BY ic.relname, i.indisunique, i.indpred, am.amname, i.indexrelid, i.*, "
+        "uc.oid, uc.condeferrable, uc.condeferred "
         "ORDER BY ic.relname",
         (oid,),
     )
@@ -1116,7 +1117,7 @@ def _numbering_apart(column: Column) -> Column:
 def _own_sequence_name(table: str, column: str, sequence: str | None) -> str | None:
     """The name of the sequence a serial or identity column owns, where it is not the one
     PostgreSQL gives (``<table>_<column>_seq``), which a target gives its own table anyway."""
-    return None if sequence in (None, f"{table}_{column}_seq") else sequence
+    return None if sequence in (None, serial_sequence_name(table, column)) else sequence
 
 
 _DOMAIN_NOTE = "domain "

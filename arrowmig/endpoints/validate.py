@@ -38,6 +38,7 @@ from arrowmig.schema import (
     is_text_type,
     numbers_as_text,
     text_limit,
+    travelling_type,
     type_words,
     wire_type,
 )
@@ -413,7 +414,7 @@ def _into_other_numbers(table: Table, target: Table, name: str) -> bool:
         column, there = table.column(name), target.column(name)
     except KeyError:
         return False
-    travels = forced_arrow_type(column.target_type, column.arrow_type) or column.arrow_type
+    travels = travelling_type(column)
     wanted = there.arrow_type
     numbers = pa.types.is_decimal(wanted) or pa.types.is_floating(wanted)
     return bool(numbers and travels != wanted)
