@@ -14,6 +14,7 @@ import re
 import pyarrow as pa
 
 from arrowmig.model import Column
+from arrowmig.pg_numeric import parse_numeric
 from arrowmig.schema import ddl_type, is_text_type
 
 
@@ -81,8 +82,7 @@ def _whole(column: Column) -> bool:
         return bool(t.scale == 0)
     declared = column.source_type.strip().upper()
     # PostgreSQL's numeric(39,0), as a DuckDB HUGEINT arrives there, read back: whole too.
-    numeric = _NUMERIC.fullmatch(column.pg_type or column.source_type)
-    scale = (numeric.group(2) or "").strip("() ").partition(",")[2].strip() if numeric else None
-    if numeric and numeric.group(2) and scale in ("", "0"):
+    declared_numeric = parse_numeric(column.pg_type or column.source_type)
+    if declared_numeric is not None and declared_numeric[1] == 0:
         return True
     return pa.types.is_uint64(t) or declared in ("HUGEINT", "UHUGEINT", "VARINT")
