@@ -44,7 +44,24 @@ bytes, as a float, as NUMERIC): untrue of rows SQLite copies itself, which keep 
 
 def without_arrow_storage_notes(notes: list[str]) -> list[str]:
     """A table's notes less those ``ATTACHED_NOTE`` contradicts."""
-    return [n for n in notes if not any(words in n for words in _ARROW_STORAGE_NOTES)]
+    return [n for n in notes if not _is_arrow_storage_note(n)]
+
+
+def storage_changed_by_cast(notes: list[str], cast_columns: list[str]) -> list[str]:
+    """A table's notes with each column of mixed storage classes marked as changed, for a table
+    a ``--cast`` sends the Arrow way between two SQLite files: where the user expects SQLite's
+    own copy (every value keeping its class), a cast of another column changes this one's values
+    (integer 1 to text '1') as a side effect, which must not pass as a routine note."""
+    reason = (
+        f"so changed, by the --cast of {', '.join(sorted(cast_columns))}: a table with a --cast "
+        "goes the Arrow way, one type per column, where without one SQLite copies each value "
+        "keeping its storage class"
+    )
+    return [f"{n} ({reason})" if _is_arrow_storage_note(n) else n for n in notes]
+
+
+def _is_arrow_storage_note(note: str) -> bool:
+    return any(words in note for words in _ARROW_STORAGE_NOTES)
 
 
 def attached_columns(

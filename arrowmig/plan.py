@@ -16,6 +16,7 @@ import pyarrow as pa
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
 from arrowmig.argument_words import arg, cast_given
+from arrowmig.attached_copy import storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
 from arrowmig.checkpoint import CheckpointStore, run_basis
@@ -764,6 +765,10 @@ def build_plan(
             "noted per column are then not used); the report says which tables did"
         )
     if src.dialect == target_dialect == "sqlite" and plans and config.direct:
+        for p in plans:
+            cast_columns = [c for t, c, _ in config.casts if t == p.source.name]
+            if cast_columns:
+                p.notes = storage_changed_by_cast(p.notes, cast_columns)
         run_notes.append(
             "between two SQLite files every column is declared as in the source, and a table "
             "without a --cast is copied by SQLite itself (INSERT ... SELECT from the attached "

@@ -82,6 +82,7 @@ from arrowmig.verify_sqlite import (
     compare_storage_classes,
     misformed_rows,
 )
+from arrowmig.verify_types import type_notes
 
 if TYPE_CHECKING:
     from arrowmig.endpoints.pg_hold import HeldSnapshot
@@ -740,6 +741,9 @@ class _TableRunner:
                 result.result = DIFFER
         # Once the rows one side lacks are known: they change every column's checksum.
         self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
+        assert self.tgt.endpoint is not None
+        leave_out = {*result.differing_columns, *self._cast_columns(name)}
+        result.type_notes = type_notes(pairs, self.tgt.endpoint.dialect, leave_out)
 
     def _as_cast(self, s_table: Table) -> Table:
         """The source table with each PostgreSQL array the run cast to text read as the
@@ -757,6 +761,10 @@ class _TableRunner:
         reads them, not carried as the text they store (verify_casts)."""
         if not self._between_sqlite_files():
             return frozenset()
+        return self._cast_columns(table)
+
+    def _cast_columns(self, table: str) -> frozenset[str]:
+        """The columns of ``table`` the last run loading it cast (recorded in the target)."""
         if self._all_casts is None:
             self._all_casts = self.tgt.submit(lambda e, _: recorded_casts(e)).result()
         return frozenset(c for t, c in self._all_casts if t == table)

@@ -83,6 +83,9 @@ class TableResult:
     how many rows are unmatched, each copy one: a changed row is two, one missing on each side."""
     message: str | None = None
     seconds: float = 0.0
+    type_notes: list[str] = field(default_factory=list)
+    """``column: ...`` for each column whose values match but whose target type is narrower
+    than the source's or of another family (``verify_types``)."""
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,7 @@ from arrowmig import migrate
 from arrowmig.attached_copy import ATTACHED_NOTE
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.events import Event
+from arrowmig.verifier import verify
 
 CHINOOKISH = """
 CREATE TABLE invoice (
@@ -145,6 +146,28 @@ def test_a_cast_table_takes_the_arrow_path_and_is_converted(tmp_path: Path) -> N
     assert ATTACHED_NOTE not in report.tables[0].notes
     assert ("flag", "TEXT") in declared(target)
     assert ("price", "DECIMAL(5,2)") in declared(target)  # the others keep their declarations
+
+
+def test_a_cast_says_which_other_columns_lose_their_storage_classes(tmp_path: Path) -> None:
+    """A --cast of b sends the table the Arrow way, where a column of integers and texts is
+    all made text: the report said so as of any table (``stored as text``), not that the cast
+    of another column was why, and verify must not call the copy equal."""
+    source, target = tmp_path / "s.db", tmp_path / "t.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b REAL)")
+    con.executemany("INSERT INTO t (a, b) VALUES (?, ?)", [(1, 1.5), ("x", 2.5), (3, None)])
+    con.commit()
+    con.close()
+    report = migrate(str(source), str(target), config=MigrationConfig(casts=(("t", "b", "text"),)))
+    assert report.ok
+    (a_note,) = [n for n in report.tables[0].notes if n.startswith("a: ")]
+    assert "so changed, by the --cast of b" in a_note
+    assert not [n for n in report.tables[0].notes if n.startswith("id: ") and "--cast" in n]
+    query = "SELECT typeof(a) FROM t ORDER BY id"
+    assert sqlite3.connect(target).execute(query).fetchall() == [("text",)] * 3
+    checked = verify(str(source), str(target))
+    assert not checked.ok
+    assert checked.tables[0].differing_columns == ["a"]
 
 
 @pytest.mark.parametrize("into", ["t.db", "t.duckdb"])

@@ -17,6 +17,7 @@ from arrowmig.cli.options import split_lists
 from arrowmig.cli.signals import outcome_stands
 from arrowmig.names import same_but_case
 from arrowmig.names import shown as shown_in
+from arrowmig.note_groups import grouped_notes
 
 if TYPE_CHECKING:
     from arrowmig.events import Event
@@ -94,6 +95,8 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
         )
     if t["differing_columns"]:
         out.append(f"{name}: columns that differ: {', '.join(t['differing_columns'])}")
+    columns = [n.partition(": ")[0] for n in t["type_notes"]]
+    out += [f"{name}: {n}" for n in grouped_notes(t["type_notes"], name, columns)]
     if t["differing_keys"]:
         # A table without a key is a multiset of rows: each differing row is its own key.
         shown = len({json.dumps(d["key"] or d, sort_keys=True, default=str) for d in t["diffs"]})

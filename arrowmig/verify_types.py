@@ -1,0 +1,89 @@
+"""Verify's word on a column whose values match but whose target type is narrower than the
+source's (real for double precision, integer for bigint) or of another family (text for date).
+
+Verify compares values: a target table another tool created passes while every value fits, and
+the next value written (a bigint past 2^31, a third decimal) is refused or rounded there. The
+types arrowmig itself picks (README's type mapping) and a ``--cast`` the run recorded are not
+noted: they are the run's own choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pyarrow as pa
+
+from arrowmig.model import Column
+from arrowmig.normalise import DECIMAL, NUMTEXT, TIMESTAMP, ColumnPair, kind_of, plain_type
+from arrowmig.schema import ddl_type, text_limit
+
+NOTED_DIALECTS = ("postgresql", "duckdb")
+"""Targets whose declared types hold a value to them; a SQLite type is an affinity, and what a
+SQLite target holds is checked value by value (``verify_sqlite``)."""
+
+
+def type_notes(
+    pairs: list[ColumnPair], target_dialect: str, leave_out: Collection[str]
+) -> list[str]:
+    """``column: values match, but ...`` for each compared column (not in ``leave_out``: those
+    that differ, or were cast) whose target type is narrower or of another family."""
+    if target_dialect not in NOTED_DIALECTS:
+        return []
+    notes = []
+    for pair in pairs:
+        if pair.name in leave_out or pair.source.name in leave_out:
+            continue
+        how = _apart(pair.source, pair.target, target_dialect)
+        if how:
+            notes.append(
+                f"{pair.name}: values match, but the target's type is {how} (source "
+                f"{pair.source.source_type or '(none)'}, target {pair.target.source_type})"
+            )
+    return notes
+
+
+def _apart(source: Column, target: Column, target_dialect: str) -> str | None:
+    """ "narrower", "of another family", or None where the target holds what the source can."""
+    if _spelled(source.source_type) == _spelled(target.source_type):
+        return None
+    try:
+        if _spelled(ddl_type(source, target_dialect)) == _spelled(target.source_type):
+            return None  # arrowmig's own pick for the source's type
+    except ValueError:
+        pass
+    sk, tk = kind_of(source), kind_of(target)
+    st, tt = plain_type(source.arrow_type), plain_type(target.arrow_type)
+    if {sk, tk} <= {DECIMAL, NUMTEXT}:
+        return _narrower_decimal(st, tt)
+    if sk != tk or pa.types.is_boolean(st) != pa.types.is_boolean(tt):
+        return "of another family"
+    if (pa.types.is_integer(st) and pa.types.is_integer(tt)) or (
+        pa.types.is_floating(st) and pa.types.is_floating(tt)
+    ):
+        return "narrower" if tt.bit_width < st.bit_width else None
+    if sk == TIMESTAMP and (st.tz is None) != (tt.tz is None):
+        return "of another family"  # an instant against a wall-clock time
+    limit = text_limit(target.source_type) if target_dialect == "postgresql" else None
+    if pa.types.is_string(tt) and limit is not None:
+        held = text_limit(source.source_type)
+        return "narrower" if held is None or limit < held else None
+    return None
+
+
+def _narrower_decimal(source: pa.DataType, target: pa.DataType) -> str | None:
+    """An unbounded numeric (read as text) into a bounded one, or fewer digits either side
+    of the point."""
+    if not pa.types.is_decimal(target):
+        return None  # unbounded: holds any
+    if not pa.types.is_decimal(source):
+        return "narrower"
+    whole = source.precision - source.scale
+    return (
+        "narrower"
+        if target.scale < source.scale or target.precision - target.scale < whole
+        else None
+    )
+
+
+def _spelled(type_name: str) -> str:
+    return " ".join(type_name.lower().split())

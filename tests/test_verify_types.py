@@ -1,0 +1,60 @@
+"""verify and a target column of a narrower type, or of another family, than the source's: a
+table another tool created (real for double precision, integer for bigint, text for date)
+passed as "match" while every value fitted, with no word of the type the next value may not
+fit."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from arrowmig import migrate
+from arrowmig.config import MigrationConfig
+from arrowmig.verifier import verify
+from tests.dbutil import pg_exec
+
+SOURCE = (
+    "CREATE TABLE t (id bigint PRIMARY KEY, big bigint, d double precision, day date, "
+    "amount numeric, name text, note text, n integer)"
+)
+ROW = "INSERT INTO t VALUES (1, 7, 1.5, '2024-01-02', 1.25, 'x', 'y', 3)"
+
+
+def test_a_narrower_or_other_family_type_is_noted_though_values_match(
+    pg_url: str, second_pg: str
+) -> None:
+    from arrowmig.cli.verify import verify_command as verify_cli
+
+    pg_exec(pg_url, SOURCE, ROW)
+    # What another tool made of it: note kept as text (varchar is only its spelling), n wider.
+    pg_exec(
+        second_pg,
+        "CREATE TABLE t (id bigint PRIMARY KEY, big integer, d real, day text, "
+        "amount numeric(10,2), name varchar(5), note varchar, n bigint)",
+        ROW,
+    )
+    report = verify(pg_url, second_pg)
+    assert report.ok  # the values do match: a note, not a difference
+    assert report.tables[0].type_notes == [
+        "big: values match, but the target's type is narrower (source bigint, target integer)",
+        "d: values match, but the target's type is narrower (source double precision, target real)",
+        "day: values match, but the target's type is of another family (source date, target text)",
+        "amount: values match, but the target's type is narrower (source numeric, "
+        "target numeric(10,2))",
+        "name: values match, but the target's type is narrower (source text, "
+        "target character varying(5))",
+    ]
+    shown = CliRunner().invoke(verify_cli, [pg_url, second_pg, "--json"])
+    assert shown.exit_code == 0
+    assert json.loads(shown.stdout)["tables"][0]["type_notes"] == report.tables[0].type_notes
+    assert "t: d: values match, but the target's type is narrower" in shown.stderr
+
+
+def test_the_types_a_run_picks_or_casts_are_not_noted(pg_url: str, second_pg: str) -> None:
+    pg_exec(pg_url, SOURCE, ROW)
+    config = MigrationConfig(casts=(("t", "d", "real"),))
+    assert migrate(pg_url, second_pg, config=config).ok
+    report = verify(pg_url, second_pg)
+    assert report.ok
+    assert report.tables[0].type_notes == []
