@@ -55,6 +55,12 @@ def cast_given(table: str, column: str, type_name: str) -> str:
     return f"casts={{{f'{table}.{column}'!r}: {type_name!r}}}"
 
 
+def between_casts() -> str:
+    """What goes between several casts of ``cast_given``: a space on the command line (the
+    options as typed), a comma where each is said as a key or an argument."""
+    return " " if _AS_OPTIONS.get() and _JOB_FILE.get() is None else ", "
+
+
 def options_named() -> bool:
     """Whether arguments are named as the command line's options here."""
     return _AS_OPTIONS.get()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from arrowmig.argument_words import cast_given
+from arrowmig.argument_words import between_casts, cast_given, given
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
@@ -200,7 +200,8 @@ def _refused(source: Table, mode: str, refusals: list[_Refusal]) -> SchemaError:
     return SchemaError(
         f"cannot load {source.name!r} (--mode {mode}): "
         f"{'; '.join(r.said for r in refusals)}; {_nothing(mode)}",
-        hint=f"{remedies}, fix the values in the source, or use --on-error reject to load "
+        hint=f"{remedies}, fix the values in the source, or use "
+        f"{given('on_error', 'reject', typed=True)} to load "
         "the other rows and set those aside",
         table=source.name,
     )
@@ -593,17 +594,21 @@ def _unchecked(source: Table, mode: str, reasons: dict[str, list[_Bound]]) -> Sc
     names = list(dict.fromkeys(b.column.name for bs in reasons.values() for b in bs))
     cast = {n: t for n in names if (t := source.column(n).target_type)}
     ways = []
-    uncast = [f"--cast {source.name}.{n}=TYPE" for n in names if n not in cast]
+    # Named as the run was given: a cast from Python or a job file is no --cast option.
+    uncast = [cast_given(source.name, n, "TYPE") for n in names if n not in cast]
     if uncast:
         its = "its" if len(uncast) == 1 else "their"
         ways.append(
-            f"{_some(uncast, ' ')} (the target column's type) converts {its} values as they travel"
+            f"{_some(uncast, between_casts())} (the target column's type) converts {its} "
+            "values as they travel"
         )
     if cast:
         fixed = _some([f"{source.name}.{n}" for n in cast], ", ")
-        given = _some([cast_given(source.name, n, t) for n, t in cast.items()], ", ")
-        ways.append(f"fix the values of {fixed} in the source (cast already: {given})")
-    ways.append("use --on-error reject to load the rows and set aside those the target refuses")
+        already = _some([cast_given(source.name, n, t) for n, t in cast.items()], ", ")
+        ways.append(f"fix the values of {fixed} in the source (cast already: {already})")
+    ways.append(
+        f"use {given('on_error', 'reject', typed=True)} to load the rows and set aside those the target refuses"
+    )
     return SchemaError(
         f"cannot load {source.name!r} (--mode {mode}): {said}; {_nothing(mode)}",
         hint=", or ".join(ways),

@@ -22,6 +22,7 @@ from arrowmig.auto_keys import unfinished_key_notes, unkept_key_notes, used_up_k
 from arrowmig.checkpoint import TABLE_ROW, CheckpointStore, Row, Shape, TableDetail, table_shapes
 from arrowmig.config import MigrationConfig
 from arrowmig.direct_copy import copy_range_direct, direct_columns, direct_note
+from arrowmig.duplicate_keys import said_for_mode
 from arrowmig.endpoints.base import Endpoint, Source
 from arrowmig.endpoints.common import (
     DISK_FULL_HINT,
@@ -366,6 +367,7 @@ class Runner:
             )
         except ArrowmigError as exc:
             named_as_final(exc, work.landing)
+            said_for_mode(exc, self.config.mode)
             raise
 
     def _ledger(self, work: TableWork, stream: Stream, conns: WorkerConnections) -> Ledger:
@@ -567,6 +569,7 @@ class Runner:
             self._not_finished(name)  # finished on this thread: the signal itself
             raise
         except ArrowmigError as exc:
+            said_for_mode(exc, self.config.mode)
             if isinstance(exc, TransferError) and exc.unfinished:
                 # A full disk, memory: failed, not recorded loaded, and --resume builds them.
                 self._not_finished(name, exc)

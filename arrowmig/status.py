@@ -125,7 +125,11 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
                 "resume": resume,
                 # What a --resume would meet again unless it is fixed first (a repeated key).
                 "fix_first": next(
-                    (f for e in failed.values() if (f := fix_before_resume(e)) is not None),
+                    (
+                        f
+                        for e in failed.values()
+                        if (f := fix_before_resume(e, basis.get("mode", "create"))) is not None
+                    ),
                     None,
                 )
                 if resume is not None

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from arrowmig.cli import main
-from tests.dbutil import pg_exec, rows_of, sqlite_table, target_of
+from arrowmig.duplicate_keys import duplicate_key_hint, fix_before_resume
+from tests.dbutil import duckdb_exec, pg_exec, rows_of, sqlite_table, target_of
 
 
 @pytest.fixture
@@ -217,3 +218,72 @@ def test_a_key_sqlite_does_not_name_by_its_columns_is_given_no_made_up_value(
     (failed,) = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
     assert "UNIQUE constraint failed" in failed
     assert "Key (" not in failed and "key (" not in failed
+
+
+@pytest.mark.parametrize(
+    ("target_kind", "key"),
+    [
+        ("postgres", "key (id)=(1)"),
+        # Twice in one batch: DuckDB names the key by its value alone.
+        ("duckdb", 'key "1"'),
+        ("sqlite", "key (id)=(1)"),
+    ],
+)
+def test_a_key_twice_in_the_rows_of_a_truncate_is_said_to_be_in_the_source(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    target_kind: str,
+    key: str,
+) -> None:
+    """A SQLite table without a declared key, loaded into an existing table with one: the
+    hint said the key was in the target already and advised --mode truncate, which the run
+    had used (the table was emptied: the source holds the key twice)."""
+    rows = [(1, "a"), (2, "b"), (1, "c")]
+    source = sqlite_table(tmp_path / "s.db", "CREATE TABLE players (id INTEGER, name TEXT)", rows)
+    target = target_of(target_kind, tmp_path, request)
+    create = "CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT)"
+    if target_kind == "postgres":
+        pg_exec(target, create)
+    elif target_kind == "duckdb":
+        duckdb_exec(target, create)
+    else:
+        sqlite_table(target, create, [])
+    argv = ["migrate", source, target, "--mode", "truncate", "--progress", "none"]
+    assert main(argv) == 1
+    (failed,) = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
+    assert f"{key} is twice in the rows read (the table held none before them" in failed
+    assert "remove the duplicates in the source" in failed
+    assert "HAVING count(*) > 1" in failed
+    assert "in the target table already" not in failed and "replace or truncate" not in failed
+    assert main(["status", target, "--json"]) == 0
+    (run,) = [r for r in json.loads(capsys.readouterr().out)["runs"] if r["state"] == "failed"]
+    assert run["fix_first"].startswith("remove the duplicates in the source first")
+    assert "replace or truncate" not in run["fix_first"]
+
+
+@pytest.mark.parametrize("mode", ["truncate", "replace", "create"])
+def test_the_hint_of_a_repeated_key_says_where_the_run_s_mode_can_have_put_it(mode: str) -> None:
+    message = (
+        'duplicate key value violates unique constraint "t_pkey" (Key (id)=(1) already exists.)'
+    )
+    appended = duplicate_key_hint(message, "append")
+    assert appended is not None and "in the target table already" in appended
+    assert "--mode replace or truncate" in appended
+    afresh = duplicate_key_hint(message, mode)
+    assert afresh is not None
+    assert afresh.startswith(
+        f"key (id)=(1) is twice in the rows read (the table held none before them, --mode {mode})"
+    )
+    assert "--mode replace or truncate" not in afresh and "target table already" not in afresh
+    assert "remove the duplicates first (in the source or the target)" in (
+        fix_before_resume(message, "append") or ""
+    )
+    assert (fix_before_resume(message, mode) or "").startswith(
+        "remove the duplicates in the source first"
+    )
+    # DuckDB's refusal of a key twice in one insert says where it is, whatever the mode.
+    in_rows = 'Constraint Error: PRIMARY KEY or UNIQUE constraint violation: duplicate key "1"'
+    assert (duplicate_key_hint(in_rows, "append") or "").startswith(
+        'key "1" is twice in the rows read:'
+    )

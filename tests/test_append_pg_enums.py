@@ -160,6 +160,7 @@ def test_a_check_of_values_that_fails_names_the_column_and_the_way_past(
 ) -> None:
     # A source column whose check the server cannot run (here: one described as integers
     # that holds points, as no real type does today): said of the column, with --cast.
+    # Called from Python, the cast and --on-error are named as Python's arguments.
     pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, n bigint, p point)")
     with open_endpoint(pg_url) as src:
         described = src.describe("t")
@@ -169,12 +170,16 @@ def test_a_check_of_values_that_fails_names_the_column_and_the_way_past(
         told = (
             r"cannot load 't' \(--mode truncate\): the values of column 'p' could not be "
             r"checked against the target's \(function min\(point\) does not exist\); nothing "
-            r"has been emptied or written; --cast t.p=TYPE"
+            r"has been emptied or written"
         )
-        with pytest.raises(SchemaError, match=told):
+        with pytest.raises(SchemaError, match=told) as refused:
             refuse_values_that_cannot_go_in(
                 src, source, existing, "postgresql", "truncate", BatchConfig(), {}
             )
+        hint = refused.value.hint or ""
+        assert hint.startswith("casts={'t.p': 'TYPE'} (the target column's type) converts")
+        assert "use on_error='reject' to load" in hint
+        assert "--cast" not in hint and "--on-error" not in hint
 
 
 @pytest.mark.postgres
@@ -206,3 +211,38 @@ def test_failed_checks_name_every_column_and_no_cast_already_given(
     assert "fix the values of t.a in the source (cast already: --cast t.a=jsonb)" in hint
     assert "--on-error reject" in hint
     assert "Traceback" not in err
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("given_as", ["python", "job file"])
+def test_failed_checks_name_the_casts_as_the_run_was_given(
+    tmp_path: Path, pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str], given_as: str
+) -> None:
+    """The hint advised `--cast t.b=TYPE` to a run given from Python (``casts=``) or a job
+    file (its ``[casts]`` table), where no --cast option is written."""
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, a text, b text)")
+    pg_exec(pg_url, "INSERT INTO t VALUES (1, '{x,y}', '{x,y}')")
+    pg_exec(
+        second_pg,
+        "CREATE TYPE st AS ENUM ('x', 'y')",
+        "CREATE TABLE t (id int PRIMARY KEY, a st[], b st[])",
+    )
+    if given_as == "python":
+        config = arrowmig.MigrationConfig(mode="append", casts={"t.a": "jsonb"})
+        with pytest.raises(SchemaError) as refused:
+            arrowmig.migrate(pg_url, second_pg, config=config)
+        hint = refused.value.hint or ""
+        assert hint.startswith("casts={'t.b': 'TYPE'} (the target column's type) converts")
+        assert "(cast already: casts={'t.a': 'jsonb'})" in hint
+        assert "use on_error='reject' to load" in hint
+    else:
+        job = tmp_path / "job.toml"
+        job.write_text(
+            f'source = "{pg_url}"\ntarget = "{second_pg}"\nmode = "append"\n'
+            '[casts]\n"t.a" = "jsonb"\n'
+        )
+        assert main(["run", str(job), "--progress", "none"]) == 2
+        hint = capsys.readouterr().err.split("; nothing written; ")[1]
+        assert hint.startswith(f'job file {str(job)!r}, key \'casts\' ("t.b" = "TYPE")')
+        assert "--on-error reject" in hint  # a job file's keys are the options' long names
+    assert "--cast" not in hint
