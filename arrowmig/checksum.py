@@ -190,8 +190,9 @@ def checksum_reader(
         row_sum=int(result[1] or 0),
         column_sums=[int(result[2 + 5 * i] or 0) for i in range(n)],
         column_nulls=[int(result[3 + 5 * i]) for i in range(n)],
-        negative_zeros=[int(result[4 + 5 * i]) for i in range(n)],
-        zone_named=[(int(result[5 + 5 * i]), result[6 + 5 * i]) for i in range(n)],
+        # DuckDB's count_if is NULL, not 0, over no rows (an empty table, all NULLs).
+        negative_zeros=[int(result[4 + 5 * i] or 0) for i in range(n)],
+        zone_named=[(int(result[5 + 5 * i] or 0), result[6 + 5 * i]) for i in range(n)],
     )
 
 

@@ -1096,7 +1096,9 @@ def _say_one_sided_rows(
         result.add_message("; ".join(said) + " (without a key, a changed row is one of each)")
         return
     result.differing_columns = [c for c in result.differing_columns if c in stored]
-    result.add_message("; ".join([*said, "no value of the rows both sides hold differs"]))
+    if result.rows_source and result.rows_target:  # else no row is on both sides
+        said.append("no value of the rows both sides hold differs")
+    result.add_message("; ".join(said))
 
 
 def _name_zone_named_texts(

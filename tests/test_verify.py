@@ -430,6 +430,40 @@ def test_rows_missing_on_one_side_are_said_without_naming_every_column(tmp_path:
     assert all(t.result == "differ" for t in tables.values())
 
 
+@pytest.mark.parametrize("target_kind", ["sqlite", "duckdb"])
+def test_float_columns_without_a_value_are_compared(tmp_path: Path, target_kind: str) -> None:
+    """An empty table, a REAL column of NULLs only, and a copy that lost every row: verify
+    stopped each with "TypeError: int() argument must be ... not 'NoneType'" (DuckDB counts
+    no -0.0 among no values as NULL)."""
+    source = str(tmp_path / "s.db")
+    target = str(tmp_path / ("t.db" if target_kind == "sqlite" else "t.duckdb"))
+    tables = {
+        "empty": [],
+        "nulls": [(1, None), (2, None)],
+        "emptied": [(1, 0.5)],
+    }
+    with sqlite3.connect(source) as con:
+        for name, rows in tables.items():
+            con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, r REAL)")
+            con.executemany(f"INSERT INTO {name} VALUES (?, ?)", rows)
+    connect = sqlite3.connect if target_kind == "sqlite" else duckdb.connect
+    con = connect(target)
+    for name, rows in tables.items():
+        con.execute(f"CREATE TABLE {name} (id BIGINT PRIMARY KEY, r DOUBLE)")
+        if name != "emptied" and rows:
+            con.executemany(f"INSERT INTO {name} VALUES (?, ?)", rows)
+    if target_kind == "sqlite":
+        con.commit()  # type: ignore[union-attr]
+    con.close()
+    results = {t.name: t for t in verify(source, target).tables}
+    assert {n: t.result for n, t in results.items()} == {
+        "empty": "match",
+        "nulls": "match",
+        "emptied": "differ",
+    }
+    assert results["emptied"].message == "rows missing in target: 1"
+
+
 @pytest.mark.parametrize("max_diffs", [20, 0])
 @pytest.mark.parametrize("target_kind", ["sqlite", "duckdb"])
 def test_a_missing_row_beside_a_changed_value_names_only_the_changed_column(
