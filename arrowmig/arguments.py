@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from arrowmig.errors import UsageError
+from arrowmig.urls import shown_value
 
 T = TypeVar("T")
 
@@ -49,7 +50,7 @@ def instance_of(cls: type) -> Takes:
 def check(name: str, value: object, takes: Takes) -> None:
     """Refuse ``value`` for the argument ``name`` unless ``takes`` accepts it."""
     if not takes.accepts(value):
-        raise UsageError(f"{name} must be {takes.what}, not {value!r}")
+        raise UsageError(f"{name} must be {takes.what}, not {shown_value(value)}")
 
 
 def checked(**takes: Takes) -> Callable[[T], T]:

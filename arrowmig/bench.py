@@ -435,10 +435,13 @@ def machine_info(pg_url: str | None) -> dict[str, Any]:
 
 
 def _pg_db_url(url: str, dbname: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
+    """``url`` naming the database ``dbname`` instead (split where libpq splits it: a raw
+    ``?`` or ``#`` in its password is the password's)."""
+    from dataclasses import replace
 
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+    from arrowmig.libpq_uri import split_uri
+
+    return str(replace(split_uri(url), path=dbname))
 
 
 def open_target(spec: str, work: Path, notes: list[str]) -> Target | None:

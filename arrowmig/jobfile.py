@@ -34,7 +34,7 @@ from arrowmig.config import MODES, ON_ERROR, TARGET_NAMES, BatchConfig, Migratio
 from arrowmig.errors import UsageError
 from arrowmig.names import split_list
 from arrowmig.sizes import parse_size
-from arrowmig.urls import parse_url
+from arrowmig.urls import parse_url, redact, shown_value
 
 PROGRESS_KINDS = ("auto", "bar", "plain", "json", "none")
 
@@ -66,6 +66,12 @@ class Job:
                 f"progress_interval must be 0 or more seconds, not {self.progress_interval:g}"
             )
 
+    def __repr__(self) -> str:
+        # The dataclass's own, but for the URLs' passwords: a Job is printed and logged.
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["source"], shown["target"] = redact(self.source), redact(self.target)
+        return f"Job({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
 
 # -- reading values --------------------------------------------------------------------------
 #
@@ -83,7 +89,7 @@ class _Refused(UsageError):
 
 def _text(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"must be a non-empty string, not {value!r}")
+        raise UsageError(f"must be a non-empty string, not {shown_value(value)}")
     return value
 
 
@@ -93,37 +99,39 @@ def _schemas(key: str, value: Any) -> str:
         return ",".join(value)
     if isinstance(value, str) and value.strip():
         return value
-    raise UsageError(f"must be a schema name, a list of them or '*', not {value!r}")
+    raise UsageError(f"must be a schema name, a list of them or '*', not {shown_value(value)}")
 
 
 def _whole(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"must be a whole number, not {value!r}")
+        raise UsageError(f"must be a whole number, not {shown_value(value)}")
     return value
 
 
 def _number(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UsageError(f"must be a number, not {value!r}")
+        raise UsageError(f"must be a number, not {shown_value(value)}")
     return float(value)
 
 
 def _seconds(key: str, value: Any) -> float:
     seconds = _number(key, value)
     if not seconds >= 0:
-        raise UsageError(f"must be 0 or more seconds, not {value!r}")
+        raise UsageError(f"must be 0 or more seconds, not {shown_value(value)}")
     return seconds
 
 
 def _flag(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise UsageError(f"must be true or false, not {value!r}")
+        raise UsageError(f"must be true or false, not {shown_value(value)}")
     return value
 
 
 def _size(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise UsageError(f'must be a size like "64MiB" or a number of bytes, not {value!r}')
+        raise UsageError(
+            f'must be a size like "64MiB" or a number of bytes, not {shown_value(value)}'
+        )
     return parse_size(value)
 
 
@@ -134,7 +142,7 @@ def _names(key: str, value: Any) -> tuple[str, ...]:
         return split_list(value)
     if isinstance(value, list | tuple) and all(isinstance(v, str) and v for v in value):
         return tuple(value)
-    raise UsageError(f"must be a list of table names, not {value!r}")
+    raise UsageError(f"must be a list of table names, not {shown_value(value)}")
 
 
 def _casts(key: str, value: Any) -> tuple[Cast, ...]:
@@ -153,7 +161,7 @@ def _casts(key: str, value: Any) -> tuple[Cast, ...]:
     if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         raise UsageError(
             f'must be a table of "table.column" = "TYPE" entries or a list of '
-            f'"table.column=TYPE", not {value!r}'
+            f'"table.column=TYPE", not {shown_value(value)}'
         )
     return read_casts(value, "cast")
 
@@ -161,7 +169,7 @@ def _casts(key: str, value: Any) -> tuple[Cast, ...]:
 def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
     def read(key: str, value: Any) -> str:
         if value not in options:
-            raise UsageError(f"must be one of {', '.join(options)}, not {value!r}")
+            raise UsageError(f"must be one of {', '.join(options)}, not {shown_value(value)}")
         return str(value)
 
     return read
@@ -269,7 +277,9 @@ def _overrides(
         name = _setting(key)
         if name in _NEGATED:
             if not isinstance(value, bool):
-                raise UsageError(f"{_OVERRIDES}, key {key!r}: must be true or false, not {value!r}")
+                raise UsageError(
+                    f"{_OVERRIDES}, key {key!r}: must be true or false, not {shown_value(value)}"
+                )
             name, value = _NEGATED[name], not value
         elif name not in readers:
             # Only Python passes a key no option has: said as its argument.

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from typing import Any
+from urllib.parse import quote, unquote
 
 from arrowmig.errors import UrlError
+from arrowmig.libpq_uri import split_uri
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 DUCKDB_SUFFIXES = (".duckdb",)
@@ -104,31 +106,23 @@ def _naming_database(uri: str) -> str:
     """``uri`` as shown, with the database libpq connects to written in where the URL names
     none (``postgresql://app@db.internal``): PGDATABASE, else the user's name (the URL's,
     PGUSER's, else the login's), as psql does. Left as it is where a service file may name
-    it, or the URL cannot be read."""
-    try:
-        parts = urlsplit(uri)
-        params = parse_qs(parts.query)
-    except ValueError:
-        return uri
-    if parts.path.strip("/") or "dbname" in params or "service" in params:
+    it."""
+    parts = split_uri(uri)
+    params = parts.params()
+    if parts.path or "dbname" in params or "service" in params:
         return uri
     if os.environ.get("PGSERVICE"):
         return uri
     database = (
         os.environ.get("PGDATABASE")
-        or next(iter(params.get("user", [])), None)
-        or unquote(parts.username or "")
+        or params.get("user")
+        or parts.user
         or os.environ.get("PGUSER")
         or _login_name()
     )
     if not database:
         return uri
-    head = f"{parts.scheme}://{parts.netloc}/{quote(database, safe='')}"
-    return (
-        head
-        + (f"?{parts.query}" if parts.query else "")
-        + (f"#{parts.fragment}" if parts.fragment else "")
-    )
+    return str(replace(parts, path=quote(database, safe="")))
 
 
 def _login_name() -> str | None:
@@ -148,22 +142,15 @@ def with_socket_directory(uri: str) -> str:
 
     psql and psycopg find such a server through their libpq's built-in directory; the ADBC
     driver's own libpq looks in /tmp and would fail with "No such file or directory"."""
-    try:
-        parts = urlsplit(uri)
-        params = parse_qs(parts.query)
-        port = next(iter(params.get("port", [])), None) or parts.port or os.environ.get("PGPORT")
-    except ValueError:
-        return uri
-    named = parts.hostname or any(k in params for k in ("host", "hostaddr", "service"))
+    parts = split_uri(uri)
+    params = parts.params()
+    port = params.get("port") or parts.port or os.environ.get("PGPORT")
+    named = parts.host or any(k in params for k in ("host", "hostaddr", "service"))
     if named or any(os.environ.get(v) for v in ("PGHOST", "PGHOSTADDR", "PGSERVICE")):
         return uri
     for directory in SOCKET_DIRECTORIES:
         if os.path.exists(f"{directory}/.s.PGSQL.{port or 5432}"):
-            query = "&".join(filter(None, [parts.query, f"host={quote(directory, safe='')}"]))
-            # Spelt out: urlunsplit would drop the empty host's "//".
-            return f"{parts.scheme}://{parts.netloc}{parts.path}?{query}" + (
-                f"#{parts.fragment}" if parts.fragment else ""
-            )
+            return parts.with_param("host", quote(directory, safe=""))
     return uri
 
 
@@ -178,19 +165,12 @@ def with_connect_timeout(uri: str) -> str:
     not in the URL, PGCONNECT_TIMEOUT, or a service file (``service=``, PGSERVICE) that may."""
     if libpq_misreads(uri):
         return uri  # libpq reads it otherwise than we do: nothing is added to its misreading
-    try:
-        params = parse_qs(urlsplit(uri).query, keep_blank_values=True)
-    except ValueError:
-        return uri
-    if "connect_timeout" in params or "service" in params:
+    parts = split_uri(uri)
+    if "connect_timeout" in parts.params() or "service" in parts.params():
         return uri
     if os.environ.get("PGCONNECT_TIMEOUT") or os.environ.get("PGSERVICE"):
         return uri
-    head, hash_sign, fragment = uri.partition("#")
-    # A URL a script built may end in "?" or "&" (its options empty): libpq takes those, but
-    # not "?&" or "&&", which would blame a parameter the user never wrote.
-    joiner = "" if head.endswith(("?", "&")) else "&" if "?" in head else "?"
-    return f"{head}{joiner}connect_timeout={CONNECT_TIMEOUT_S}{hash_sign}{fragment}"
+    return parts.with_param("connect_timeout", str(CONNECT_TIMEOUT_S))
 
 
 def _bare_path(text: str) -> EndpointUrl:
@@ -276,9 +256,12 @@ def redact_text(text: str, secrets: list[str]) -> str:
         # libpq may read a URL whose password holds / or @ otherwise than we do, and quote
         # a piece of it back ('invalid integer value "Le" for connection option "port"'):
         # the pieces between such characters (and the & and = of a query libpq made of the
-        # rest) are scrubbed too.
-        pieces = {p for p in re.split(r"[/@#?:=&]", secret) if len(p) >= 2} - {secret}
-        for form in {secret, unquote(secret)}:
+        # rest) are scrubbed too, as written and as libpq decodes them ("hunter2@prod" of
+        # 'hunter2%40prod/2024'), and those of the password decoded.
+        forms = {secret, unquote(secret)}
+        split = {p for form in forms for p in re.split(r"[/@#?:=&]", form)}
+        pieces = {p for p in split | set(map(unquote, split)) if len(p) >= 2} - forms
+        for form in forms:
             if len(form) >= 4:
                 text = text.replace(form, "***")
             elif form:
@@ -304,3 +287,31 @@ def password_of(url: str) -> str | None:
     if match and match.group(2):
         return match.group(2).strip("'")
     return None
+
+
+def shown_value(value: Any) -> str:
+    """``repr(value)`` as an error that refuses it may echo it: any password of a URL in it
+    masked (a URL given as a list, or as bytes, is refused as the wrong type, whole)."""
+    return repr(_masked(value)) if _holds_text(value) else redact(repr(value))
+
+
+def _holds_text(value: Any) -> bool:
+    """Whether ``value`` is text, bytes, or a list, tuple or dict made of them (whose repr
+    ``_masked`` keeps as it was, each URL in it masked)."""
+    if isinstance(value, str | bytes):
+        return True
+    if type(value) in (list, tuple):
+        return all(map(_holds_text, value))
+    if type(value) is dict:
+        return all(map(_holds_text, [*value.keys(), *value.values()]))
+    return False
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bytes):
+        return redact(value.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+    if isinstance(value, dict):
+        return {_masked(k): _masked(v) for k, v in value.items()}
+    return type(value)(map(_masked, value))

@@ -296,3 +296,40 @@ def test_pgconnect_timeout_in_the_environment_is_left_to_libpq(
 ) -> None:
     monkeypatch.setenv("PGCONNECT_TIMEOUT", "3")
     assert parse_url("postgresql://h/db").target == "postgresql://h/db"
+
+
+@pytest.mark.usefixtures("socket_dir")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:ab?cd@127.0.0.1:5432/db",
+        "postgresql://u:ab#cd@127.0.0.1:5432/db",
+        "postgresql://u:ab#cd?ef+gh@127.0.0.1:5432/db?sslmode=disable",
+        "postgresql://u:a?b#c@h",
+        "postgresql://u:pa?ss@/db",  # no host: the socket's directory is added
+        "postgresql://h/db?application_name=a#b",  # no fragment to libpq: all of it a value
+    ],
+)
+def test_libpq_reads_the_url_arrowmig_connects_with_as_it_reads_the_users(url: str) -> None:
+    """A raw ? or # in a password, which psql takes: connect_timeout (and a socket's
+    directory) went into the password or the database's name ("db&connect_timeout=10")."""
+    from psycopg.conninfo import conninfo_to_dict  # libpq's own parser (PQconninfoParse)
+
+    read = conninfo_to_dict(parse_url(url).target)
+    added = {"connect_timeout": str(urls.CONNECT_TIMEOUT_S)}
+    if "@/" in url:
+        added["host"] = str(urls.SOCKET_DIRECTORIES[-1])
+    assert read == {**conninfo_to_dict(url), **added}
+
+
+def test_a_password_holding_a_question_mark_connects_to_the_database_named(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arrowmig.cli import main
+    from tests.dbutil import pg_exec
+
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY)")
+    url = pg_url.replace("://postgres@", "://postgres:ab?cd@")
+    code = main(["plan", url, str(tmp_path / "out.db")])
+    shown = "".join(capsys.readouterr())
+    assert code == 0 and "t -> t: create" in shown, shown

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from arrowmig.endpoints.pg_dressing import Query
-from arrowmig.errors import ConnectError, LoginRefused
+from arrowmig.errors import ConnectError, LoginRefused, StopRequested
 from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl, driver_said, libpq_misreads
 
 # libpq's words for a login the server refused (SQLSTATE 28P01 and 28000, which a failed
@@ -25,16 +25,41 @@ def login_refused(message: str) -> bool:
     return bool(_LOGIN_REFUSED.search(message))
 
 
-def connect_error(url: EndpointUrl, said: str, message: str | None = None) -> ConnectError:
-    """The error of a connection to ``url`` that failed with the driver's ``message`` (shown
-    as ``said``, e.g. its first line): a ``LoginRefused`` (never retried) where the server
-    refused the login."""
-    message = said if message is None else message
+def connect_error(url: EndpointUrl, exc: BaseException, said: str | None = None) -> ConnectError:
+    """The error of a connection to ``url`` that failed with the driver's ``exc`` (its
+    message shown as ``said``, e.g. its first line): a ``LoginRefused`` (never retried) where
+    the server refused the login. Raise it outside the ``except`` that caught ``exc``: its
+    cause is ``exc`` scrubbed of the password, which ``exc`` itself may quote (libpq names
+    the pieces of a URL it could not read), and a traceback or ``logging.exception`` shows
+    every exception of the chain, ``__context__`` too."""
+    message = str(exc)
     cls = LoginRefused if login_refused(message) else ConnectError
-    return cls(
-        f"cannot connect to {url.redacted}: {driver_said(url.target, said)}",
+    error = cls(
+        f"cannot connect to {url.redacted}: {driver_said(url.target, said or message)}",
         hint=connect_hint(message, url.target),
     )
+    error.__cause__ = scrubbed(exc, url.target)
+    return error
+
+
+class DriverSaid(Exception):
+    """A driver's error as a traceback may show it: its type's name and its message, with
+    the password of the URL it was connecting to scrubbed."""
+
+
+def scrubbed(exc: BaseException, conninfo: str) -> BaseException:
+    """``exc`` and the exceptions it was raised from, each as a ``DriverSaid`` (with its
+    traceback), scrubbed of ``conninfo``'s password; a Ctrl-C or a stop, which carry no
+    text, kept as they are (``raised_by_ctrl_c`` looks for them)."""
+    if isinstance(exc, KeyboardInterrupt | StopRequested):
+        return exc
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    stand_in = DriverSaid(f"{name}: {driver_said(conninfo, str(exc))}")
+    stand_in.__traceback__ = exc.__traceback__
+    behind = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if behind is not None:
+        stand_in.__cause__ = scrubbed(behind, conninfo)
+    return stand_in
 
 
 def lock_holder(query: Query, target: str, passed_over: int) -> str:
@@ -68,18 +93,6 @@ def lock_holder(query: Query, target: str, passed_over: int) -> str:
     shown = statement if len(statement) <= 40 else statement[:40] + "..."
     who = f"{application}: " if application else ""
     return f" on {relation} held by pid {pid} ({who}{shown!r})"
-
-
-def _port_misread(conninfo: str) -> bool:
-    """Whether a URL's port is a piece of a password (or user) holding / # or ?: the URL
-    then ends its host part before the '@' (``postgresql://u:pa/ss@h/db`` reads host 'u',
-    port 'pa'), which a URL whose '@' comes before its first / # ? does not."""
-    from urllib.parse import urlsplit
-
-    if "://" not in conninfo:
-        return True  # not a URL: cannot tell, the hint may apply
-    rest = conninfo.split("://", 1)[1]
-    return "@" in rest and "@" not in urlsplit(conninfo).netloc
 
 
 CREATE_IT_FIRST = "create it first"
@@ -120,13 +133,10 @@ def connect_hint(message: str, conninfo: str = "") -> str:
             "PGCONNECT_TIMEOUT sets it): check the host and port, and that no firewall drops "
             "the connection; on a slow network, give more (?connect_timeout=30)"
         )
-    if 'for connection option "port"' in message and not _port_misread(conninfo):
-        return "the port after the host must be a number (postgresql://user@host:5432/db)"
     if 'for connection option "port"' in message:
-        return (
-            "a password (or user) holding / # ? @ or : must be percent-encoded in a URL "
-            "(/ as %2F, # as %23), or given in PGPASSWORD or ~/.pgpass"
-        )
+        # Not a piece of the password: libpq_misreads said so above (a raw # or ? in one is
+        # read as psql reads it).
+        return "the port after the host must be a number (postgresql://user@host:5432/db)"
     if ".s.PGSQL." in message and "No such file or directory" in message:
         return (
             f"no local server's socket was found in /tmp or {' or '.join(SOCKET_DIRECTORIES)} "

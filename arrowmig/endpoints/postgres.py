@@ -99,6 +99,7 @@ from arrowmig.errors import (
     LOCK_LOST,
     LOCK_LOST_SQLSTATE,
     ArrowmigError,
+    ConnectError,
     SchemaError,
     StatementStopped,
     TransferError,
@@ -164,10 +165,13 @@ class PostgresEndpoint(BaseEndpoint):
         """The transient error that broke ``one_transaction``, even if its caller went on."""
         self._server_major: int | None = None
 
+        refused: ConnectError | None = None
         try:
             self._conn = pg_connect.connect(url.target)
         except Exception as exc:
-            raise connect_error(url, short_driver_message(exc), str(exc)) from exc
+            refused = connect_error(url, exc, short_driver_message(exc))
+        if refused is not None:
+            raise refused  # here, not in the except: see connect_error
         self._cursor = self._conn.cursor()
         self._cancels = CancelGuard(self._cursor)
         pinned = self._query(
@@ -422,6 +426,7 @@ class PostgresEndpoint(BaseEndpoint):
         if self._wire is None:
             from arrowmig.endpoints.pg_wire import WireConnection
 
+            refused: ConnectError | None = None
             try:
                 self._wire = WireConnection(self.url.target)
                 if self._reads_whole_tables:
@@ -435,7 +440,10 @@ class PostgresEndpoint(BaseEndpoint):
                         "SELECT set_config('lock_timeout', $1, false)", (str(self._lock_wait_ms),)
                     )
             except Exception as exc:
-                raise connect_error(self.url, str(exc)) from exc
+                refused = connect_error(self.url, exc)
+            if refused is not None:
+                raise refused  # here, not in the except: see connect_error
+        assert self._wire is not None  # set by the try, or refused
         return self._wire
 
     def drop_wire(self) -> None:
