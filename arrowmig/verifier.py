@@ -693,12 +693,12 @@ class _TableRunner:
         if extra:
             extra, result.columns_left_to_target = self._left_to_target(target_name, extra)
         result.missing_columns, result.extra_columns = missing, extra
-        result.columns_checked = len(pairs)
-        if self.level == "count":
+        if self.level == "count":  # no column's values are read
             result.rows_source, result.rows_target = self._counts(s_table, t_table)
             if result.rows_source != result.rows_target or missing or extra:
                 result.result = DIFFER
             return
+        result.columns_checked = len(pairs)
         # Read only the columns both sides have, in pair order.
         s_read = dataclasses.replace(s_table, columns=tuple(p.source for p in pairs))
         t_read = dataclasses.replace(t_table, columns=tuple(p.target for p in pairs))

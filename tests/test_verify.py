@@ -1034,3 +1034,16 @@ def test_keys_not_read_back_after_an_error_are_not_blamed_on_max_diffs() -> None
     result.differing_keys, result.key = 1, ["id"]
     lines = _details(result.to_dict(), "photos")
     assert "photos: 1 differing keys (not listed: the error above stopped reading them)" in lines
+
+
+def test_a_count_says_it_compared_no_column(tmp_path: Path) -> None:
+    """``--level count`` reads no value: its report said 2 columns checked."""
+    source, target = str(tmp_path / "s.db"), str(tmp_path / "t.db")
+    for path in (source, target):
+        with sqlite3.connect(path) as con:
+            con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            con.execute("INSERT INTO t VALUES (1, 'a')")
+    counted = verify(source, target, level="count").tables[0]
+    summed = verify(source, target).tables[0]
+    assert (counted.result, counted.columns_checked) == ("match", 0)
+    assert (summed.result, summed.columns_checked) == ("match", 2)

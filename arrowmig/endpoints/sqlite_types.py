@@ -182,9 +182,10 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
             pa.string(),
             target_type="numeric",
             note="integers beyond 2^53 mixed with reals: NUMERIC (a double would round them); "
-            "each integer is exact, each real its shortest round-trip text (the real 2^64 as "
-            "1.8446744073709552e+19, in a numeric 18446744073709552000: the same double, not "
-            "its exact value 18446744073709551616)",
+            "each integer is exact, each real its round-trip text as SQLite writes it (15 "
+            "significant digits, or 17 where 15 do not read back: the real 2^63 as "
+            "9.2233720368547758e+18, the real 2^64 as 1.8446744073709552e+19, in a numeric "
+            "18446744073709552000: the same double, not its exact value 18446744073709551616)",
         )
     if "blob" in classes:
         return _Choice(pa.binary(), note=_bytes_note(classes) if len(classes) > 1 else None)
@@ -217,7 +218,7 @@ def _bytes_note(classes: tuple[str, ...]) -> str:
     x'31') become one, and verify, which compares the bytes, cannot tell them apart."""
     how = {
         "integer": "an integer as the bytes of its decimal text (1 as b'1')",
-        "real": "a real as the bytes of its shortest round-trip text (1.0 as b'1.0', "
+        "real": "a real as the bytes of its round-trip text as SQLite writes it (1.0 as b'1.0', "
         "1e308 as b'1.0e+308')",
         "text": "text as its UTF-8 bytes",
     }
