@@ -36,6 +36,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.common import together
+from arrowmig.endpoints.duckdb_closing import FileClosing, unwritten_message
 from arrowmig.endpoints.pg_wire import PROCESS_TOKEN
 from arrowmig.errors import (
     LOCK_LOST,
@@ -175,7 +176,8 @@ def _migrate(
         config = replace(config, source_schema=one_schema(config.source_schema))
     # The run's summary is its last event: held back while the schemas' runs (each its own
     # summary) and the verify that follows them still have to finish.
-    held_back = runs is not None or config.verify
+    # And for a DuckDB target: its file's checkpoint as it closes, at the hold's end, may fail.
+    held_back = runs is not None or config.verify or parse_url(target).kind == "duckdb"
     inner = SummaryLast(sink) if held_back else sink
     # The verify, and every schema's run, within the run's hold on a DuckDB target.
     with contextlib.ExitStack() as hold:
@@ -183,7 +185,7 @@ def _migrate(
         # A stop as the hold is taken (DuckDB's module loading, the source's locks) comes
         # before anything is written: said so, not as a run to resume.
         with _stopped_before_writing([]):
-            hold.enter_context(target_kept_open(target))
+            closing = hold.enter_context(target_kept_open(target))
             held = hold.enter_context(_held_source(source, target, config, runs, sink))
         if runs is not None:
             from arrowmig.schemas import InSchema, migrate_schemas, table_pairs
@@ -216,6 +218,7 @@ def _migrate(
             from arrowmig.run_verify import verify_run
 
             verify_run(source, target, report, config, held)
+    _say_unwritten(report, target, closing)
     if held_back:
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
@@ -455,33 +458,45 @@ def transfer(
     ``started``: the ``time.monotonic()`` the run began at, which the report's seconds count
     from (the caller's locking and describing before this are the run's too); else now."""
     started = time.monotonic() if started is None else started
+    sink = as_sink(progress)
     with contextlib.ExitStack() as held:  # the run's hold on its target tables
-        held.enter_context(target_kept_open(target))
-        return _transfer(
+        closing = held.enter_context(target_kept_open(target))
+        report = _transfer(
             open_source,
             target,
             config,
-            progress,
+            sink,
             source_label,
             held,
             run_tables,
             described or {},
             started,
         )
+    # The summary once the target is closed: a DuckDB file's closing checkpoint may fail.
+    _say_unwritten(report, target, closing)
+    sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
+    return report
+
+
+def _say_unwritten(report: MigrationReport, target: str, closing: FileClosing) -> None:
+    """A DuckDB target whose checkpoint failed as the run closed it, in the report: done
+    otherwise, the run would say done of rows held in the file's write-ahead log only."""
+    if closing.unwritten is not None:
+        names = [t.name for t in report.tables] or report.done_before
+        report.unwritten = unwritten_message(parse_url(target).target, names, closing.unwritten)
 
 
 def _transfer(
     open_source: Callable[[], Source],
     target: str,
     config: MigrationConfig,
-    progress: Progress,
+    sink: ProgressSink,
     source_label: str | None,
     held: contextlib.ExitStack,
     run_tables: Collection[tuple[str, str]],
     described: Mapping[str, Table],
     started: float,
 ) -> MigrationReport:
-    sink = as_sink(progress)
 
     def replan(src: Source, dst: Endpoint, name: str) -> TablePlan:
         """One table's plan from a full profile of its values (a presumed type was broken)."""
@@ -539,7 +554,6 @@ def _transfer(
             report.notes.append(f"run {run_id} already completed: nothing to resume")
             report.done_before = [p.source.name for p in plan.tables]
             report.seconds = time.monotonic() - started
-            sink.emit(Event("summary", report=report.to_dict()))
             return report
         config, folder_notes = run_reject_folder(config, _run_basis(earlier), run_id)
         report.notes.extend(folder_notes)
@@ -713,7 +727,6 @@ def _transfer(
         _mark_run("failed", target, config, run_id, unfinished, report)
     if own_mode is not None and report.unfinished is None:
         _restore_journal_mode(target, config, own_mode, stopped=report.interrupted is not None)
-    sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
     return report
 
 

@@ -90,6 +90,10 @@ class MigrationReport:
     """A SQLite file found damaged after the run began (a table's pages; its header was
     sound), in the error's words: the tables it failed say so and keep what they committed,
     and the exit code is 2, as for a file found damaged as it is opened."""
+    unwritten: str | None = None
+    """A DuckDB target whose checkpoint as the run closed it failed (a full disk), said with
+    the tables and what to do: its rows are all committed, but in its write-ahead log only
+    (``duckdb_closing``). Not done as asked: the exit code is 1."""
     verify: VerifyReport | None = None
     """``--verify``'s result, as ``arrowmig.verify()`` returns it (``to_dict()`` holds its
     JSON form); None when the run was not verified."""
@@ -128,7 +132,8 @@ class MigrationReport:
     @property
     def ok(self) -> bool:
         """All went as asked: no table failed, every key built, no row rejected, not
-        interrupted, and (when the run was verified) every table verified and matching."""
+        interrupted, a DuckDB target's rows written into its file (``unwritten``), and (when
+        the run was verified) every table verified and matching."""
         verified = self.verify is None or self.verify.ok
         return (
             not self.failed
@@ -136,6 +141,7 @@ class MigrationReport:
             and not self.rejected
             and self.interrupted is None
             and self.unfinished is None
+            and self.unwritten is None
             and verified
         )
 
@@ -224,6 +230,7 @@ class MigrationReport:
             "verify_interrupted": self.verify_interrupted,
             "unfinished": self.unfinished,
             "damaged": self.damaged,
+            "unwritten": self.unwritten,
             "run_id": self.run_id,
             "notes": self.notes,
             "done_before": self.done_before,

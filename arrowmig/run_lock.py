@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from arrowmig.endpoints.duckdb_closing import FileClosing
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL, PROCESS_TOKEN
 from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.errors import LOCK_LOST, LOCK_LOST_SQLSTATE, UsageError
@@ -126,18 +127,19 @@ def exclusive_tables(target: str, schema: str | None, tables: list[str]) -> Iter
 
 
 @contextlib.contextmanager
-def target_kept_open(target: str) -> Iterator[None]:
+def target_kept_open(target: str) -> Iterator[FileClosing]:
     """A DuckDB target kept open by the run from the first connection it opens to its end.
     The run closes its connections between planning, loading and finishing: a second run
-    that opened the file in between had it, and the first failed midway (or both did)."""
+    that opened the file in between had it, and the first failed midway (or both did).
+    What yields says, once the block has ended, whether the file's closing checkpoint failed."""
     url = parse_url(target)
     if url.kind != "duckdb":
-        yield
+        yield FileClosing()
         return
     from arrowmig.endpoints.duckdb import kept_open
 
-    with kept_open(url.target):
-        yield
+    with kept_open(url.target) as closing:
+        yield closing
 
 
 @contextlib.contextmanager

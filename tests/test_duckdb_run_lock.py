@@ -30,14 +30,16 @@ def _two_tables(path: Path) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("event", ["planned", "summary"])
+@pytest.mark.parametrize("event", ["planned", "table_done"])
 def test_a_second_run_into_the_file_is_refused_at_its_start_and_the_first_finishes(
     tmp_path: Path, event: str
 ) -> None:
     """The run closed the file between its planning, loading and finishing: a second run
     started then had the file, and the first failed midway ("Could not set lock"), or was
     refused, or both failed. The first is stopped (SIGSTOP) there, by its events: after its
-    planning (``planned``, before any table loads) and after its finishing (``summary``)."""
+    planning (``planned``, before any table loads) and after its table's finishing
+    (``table_done``; its ``summary`` comes once it has closed the file, which its closing
+    checkpoint, told in it, needs)."""
     source = _two_tables(tmp_path / "s.db")
     target = str(tmp_path / "t.duckdb")
     first = subprocess.Popen(

@@ -76,6 +76,8 @@ def report_text(report: MigrationReport) -> str:
         out.append(f"  {note}")
     if report.unfinished:
         out.append(f"  NOT FINISHED: {report.unfinished}")
+    if report.unwritten:
+        out.append(f"  CHECKPOINT FAILED: {report.unwritten}")
     if report.done_before:
         out.append(
             "  finished by the earlier run, nothing left to move: " + ", ".join(report.done_before)

@@ -74,7 +74,12 @@ DISK_FULL_HINT = (
 def disk_full(exc: BaseException) -> bool:
     """Whether the target's disk (or the user's quota) is full: SQLITE_FULL, ENOSPC
     (DuckDB's "No space left on device"), PostgreSQL's disk_full (53100)."""
-    return bool(_DISK_FULL.search(str(exc))) or (sqlstate_of(exc) or "").startswith("53100")
+    return disk_full_words(str(exc)) or (sqlstate_of(exc) or "").startswith("53100")
+
+
+def disk_full_words(message: str) -> bool:
+    """Whether a driver's ``message`` says the disk (or the user's quota) is full."""
+    return bool(_DISK_FULL.search(message))
 
 
 def out_of_room(exc: BaseException) -> bool:

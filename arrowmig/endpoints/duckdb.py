@@ -33,6 +33,7 @@ from arrowmig.endpoints.common import (
     short_driver_message,
     split_top_level,
 )
+from arrowmig.endpoints.duckdb_closing import FileClosing
 from arrowmig.endpoints.duckdb_dressing import (
     column_types,
     planned,
@@ -183,17 +184,19 @@ class _SharedDatabase:
 
     @classmethod
     @contextlib.contextmanager
-    def kept_open(cls, path: str) -> Iterator[None]:
+    def kept_open(cls, path: str) -> Iterator[FileClosing]:
         """Keep the process's connection to ``path``, once opened for writing, open until the
-        end: DuckDB lets go of a file's lock when its last connection closes."""
+        end: DuckDB lets go of a file's lock when its last connection closes. What yields is
+        told, at the end, whether the checkpoint as the file closed failed."""
         key = os.path.realpath(path)
+        closing = FileClosing()
         with cls._guard:
             cls._kept[key] = cls._kept.get(key, 0) + 1
             shared = cls._registry.get(key)
             if shared is not None:
                 shared._keep()
         try:
-            yield
+            yield closing
         finally:
             with cls._guard:
                 cls._kept[key] -= 1
@@ -204,24 +207,43 @@ class _SharedDatabase:
                 if let_go is not None:
                     let_go.kept = False
             if let_go is not None:
-                let_go.release()  # outside the guard: it takes it
+                closing.unwritten = let_go.release()  # outside the guard: it takes it
 
-    def release(self) -> None:
+    def release(self) -> str | None:
+        """Let go of one use; the last closes the connection. Returns DuckDB's words when the
+        checkpoint as it closed the file failed (``_close``), else None."""
         with self._guard:
             self.users -= 1
             if self.users == 0:
                 del self._registry[self.path]
-                self._close()
+                return self._close()
+        return None
 
-    def _close(self) -> None:
+    def _close(self) -> str | None:
         empty = self.created and self._holds_nothing()
-        self.connection.close()
+        try:
+            unwritten = None if empty or self.read_only else self._checkpoint()
+        finally:
+            self.connection.close()  # a signal as it checkpoints: the file let go all the same
         if empty:
             # A file this run created and wrote nothing into (a run refused at planning) is
             # removed, not left behind empty.
             for leftover in (self.path, self.path + ".wal"):
                 with contextlib.suppress(OSError):
                     os.remove(leftover)
+        return unwritten
+
+    def _checkpoint(self) -> str | None:
+        """Write the rows of the write-ahead log into the file, as DuckDB's close would, but
+        saying so when it fails: DuckDB's close keeps quiet about a checkpoint that failed (a
+        full disk), and a run whose rows were then in the log only said done. Returns
+        DuckDB's words, else None. Last on the connection: DuckDB takes no statement after
+        a failed checkpoint ("The database must be restarted")."""
+        try:
+            self.connection.execute("CHECKPOINT")
+        except Exception as exc:
+            return short_driver_message(exc)
+        return None
 
     def _remove_if_made_empty(self) -> None:
         """A signal to stop landed as DuckDB opened the file, which it made (Ctrl-C early in
@@ -269,7 +291,7 @@ _NESTED_MARK = re.compile(r"\[\d*\]|\bSTRUCT\(|\bMAP\(")
 _UNION = re.compile(r"\bUNION\(")
 
 
-def kept_open(path: str) -> contextlib.AbstractContextManager[None]:
+def kept_open(path: str) -> contextlib.AbstractContextManager[FileClosing]:
     """Keep the DuckDB file at ``path`` open for writing by this process (from when it is
     first opened so) until the end: a run's connections close between its planning, loading
     and finishing, and another process could take the file in between (``run_lock``)."""
