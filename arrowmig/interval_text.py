@@ -157,6 +157,37 @@ def finer_texts(texts: pa.Array) -> pa.Array:
     return pa.array(finer, pa.bool_())
 
 
+# -- texts that are no interval ---------------------------------------------------------------
+
+_NUMBER = r"[+-]?(?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:e[+-]?[0-9]+)?"
+_UNIT = (
+    r"(?:microsecon[a-z]*|us(?:ecs?|econds?)?|millisecon[a-z]*|ms(?:ecs?|econds?)?|"
+    r"s(?:ecs?|econds?)?|m(?:ins?|inutes?)?|h(?:rs?|ours?)?|d(?:ays?)?|w(?:eeks?)?|"
+    r"mons?|months?|y(?:rs?|ears?)?|dec(?:s|ades?)?|c(?:ent|entury|enturies)?|"
+    r"mils?|millenni(?:um|a))"
+)
+_ITEM = (
+    rf"(?:[+-]?[0-9]+:[0-9]+(?:[.][0-9]*)?(?::[0-9]+(?:[.][0-9]*)?)?"  # a clock
+    r"|[+-]?[0-9]+-[0-9]+"  # years-months, SQL standard
+    rf"|{_NUMBER}(?:\s*{_UNIT}\b)?)"
+)
+_READABLE = (
+    rf"(?i)^\s*(?:@\s*)?{_ITEM}(?:\s*{_ITEM})*(?:\s+ago)?\s*$"
+    r"|(?i)^\s*P(?:[0-9]+-[0-9]+-[0-9]+(?:T[0-9]+:[0-9]+:[0-9]+(?:[.,][0-9]*)?)?"
+    r"|(?:[+-]?[0-9]*[.,]?[0-9]+[YMWD])*(?:T(?:[+-]?[0-9]*[.,]?[0-9]+[HMS])+)?)\s*$"
+)
+"""Interval input as PostgreSQL reads it: numbers with units ('1 year 2 mons -3 days',
+'1.5 hours', '3d'), clocks ('-1 days +02:00:00'), SQL's '1-2 3 4:05:06', '@ ... ago', and ISO
+8601 ('P1Y2M', 'P0001-02-03T04:05:06'). Broad by design: a text it lets by is still the
+server's to read; one it stops would stop a --mode truncate after the table was emptied."""
+
+
+def unreadable_texts(texts: pa.Array) -> pa.Array:
+    """Per text, whether it is no interval PostgreSQL could read ('banana', ''); NULL stays
+    NULL."""
+    return pc.invert(pc.match_substring_regex(texts, _READABLE))
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Make ``FUNCTION(VARCHAR) -> BOOLEAN`` callable in ``con``'s SQL."""
     from duckdb import func

@@ -1509,9 +1509,13 @@ def _append_target(
         zone = _zone_note(arriving, there.arrow_type, src.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")
+        # Interval text (as arrowmig writes it to SQLite, or PostgreSQL's own output) stays
+        # text, which the server converts to the column's interval, as a uuid's.
+        interval_text = _interval_text(arriving, there)
         no_uuid = _never_a_uuid(arriving, there)
         if no_uuid or (
-            not conforms(arriving, there.arrow_type)
+            not interval_text
+            and not conforms(arriving, there.arrow_type)
             and not (numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type))
             # A list, struct or map goes into text (jsonb, json, TEXT, DuckDB's JSON) as the
             # JSON it is written as when arrowmig creates the column.
@@ -1537,7 +1541,7 @@ def _append_target(
         columns.append(
             replace(
                 src,
-                arrow_type=there.arrow_type,
+                arrow_type=arriving if interval_text else there.arrow_type,
                 target_type=there.target_type,
                 # The source's own type plan (a SQLite JSON column's json) does not come
                 # between: json cast on its way into a jsonb column, or jsonb into json,
@@ -1651,6 +1655,13 @@ _CASTS_TO_SUGGEST = (
 )
 
 
+def _interval_text(arriving: pa.DataType, there: Column) -> bool:
+    """Whether text goes into an existing PostgreSQL interval column (DuckDB declares
+    'INTERVAL'): no Arrow cast reads interval text, and the server's parse does, each value
+    screened first (``validate``: one it cannot read, or one finer than a microsecond)."""
+    return is_text_type(arriving) and is_pg_interval(there.source_type)
+
+
 def _never_a_uuid(arriving: pa.DataType, there: Column) -> bool:
     """Whether values of this type can never be a uuid column's: the server reads a uuid
     from text or 16 bytes, never from a number, a truth value or a time (every row of them
@@ -1672,8 +1683,12 @@ def _append_cast(table: str, src: Column, there: Column) -> str | None:
     # The cast to the target's own type first: text bound for an integer column is numbers
     # more often than truth values (its 'true' and 'false' words are what =boolean takes).
     # An integer column's own type leads (integer, smallint: =boolean gave them 0/1 only);
-    # not real, which would round each number as asked where double precision checks it.
-    own = (type_words(wanted),) if pa.types.is_integer(wanted) else ()
+    # a real column's for text alone, read as the server reads it ('0.14285715', a float4's
+    # own text, is no double a float4 holds exactly, and =bigint refused its fraction), not
+    # for numbers (an unbounded numeric's text too): real would round each as asked, where
+    # double precision checks it.
+    into_real = pa.types.is_floating(wanted) and is_text_type(src.arrow_type) and not numbers
+    own = (type_words(wanted),) if pa.types.is_integer(wanted) or into_real else ()
     # Numbers bound for a timestamp count from an epoch: seconds for reals (time.time()),
     # from 2001 in a Core Data table; integers' milliseconds (Prisma) lead otherwise.
     counted = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
@@ -1695,8 +1710,8 @@ def _append_cast(table: str, src: Column, there: Column) -> str | None:
             continue  # refused: the unit of integers is not guessed at (epoch_ms names it)
         if name in EPOCH_UNITS and not counted:
             continue  # counts numbers: a date is no count of milliseconds
-        if numbers and _drops_fractions(src, forced, wanted):
-            continue  # numeric 1.5 cast to bigint into a real column: the .5 is refused
+        if (numbers or is_text_type(src.arrow_type)) and _drops_fractions(src, forced, wanted):
+            continue  # numeric 1.5 (or text '1.5') cast to bigint into a real column: refused
         try:
             cast_as_asked(pa.array([], src.arrow_type), replace(src, target_type=name))
         except pa.ArrowNotImplementedError:
@@ -1708,8 +1723,9 @@ def _append_cast(table: str, src: Column, there: Column) -> str | None:
 
 
 def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> bool:
-    """Whether a cast to integers would stand between numbers that may have a fraction and
-    a column that keeps one: each 1.5 would be refused by a cast the target does not need."""
+    """Whether a cast to integers would stand between numbers (or text) that may have a
+    fraction and a column that keeps one: each 1.5 would be refused by a cast the target does
+    not need."""
     if not pa.types.is_integer(forced) or pa.types.is_integer(wanted):
         return False
     return not (pa.types.is_integer(src.arrow_type) or pa.types.is_boolean(src.arrow_type))

@@ -30,6 +30,7 @@ from arrowmig.endpoints.validate import (
     render_value,
     screen_batch,
     stored_otherwise,
+    text_into_interval,
 )
 from arrowmig.errors import DataError, SchemaError, TransferError, TransientError
 from arrowmig.model import Column, Table
@@ -271,7 +272,7 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     """The columns of ``source`` whose values the write path's screening may refuse for the
     existing PostgreSQL ``target``, which no aggregate scan bounds: dates and timestamps
     outside PostgreSQL's range (``pg_ranges``; none of a PostgreSQL source is), text into a
-    "char" column (``pg_char``)."""
+    "char" column (``pg_char``), text that is no interval into an interval column."""
     names = []
     for column in source.columns:
         travels = travelling_type(column)
@@ -287,7 +288,8 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
             )
         except KeyError:
             char = False
-        if dated or char:
+        interval = text_into_interval(column.arrow_type, source, target, column.name)
+        if dated or char or interval:
             names.append(column.name)
     return names
 

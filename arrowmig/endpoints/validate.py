@@ -138,6 +138,10 @@ def _screen(
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
         if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
             problems.extend(_repeated_key_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and text_into_interval(field.type, table, target, field.name):
+            reason = "value does not convert to the target column's interval"
+            hint = _VALUE_HINT  # as text it would go into the interval column again
+            problems.extend(_interval_problems(batch.column(i), field.name, reason, hint, hint))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
@@ -212,8 +216,7 @@ def _cast_problems(
         found: list[Problem] = []
         if _INTERVAL_TYPE.match(column.target_type or ""):
             # The server's parse rounds ('0.00000001 minutes' is 0.6 µs: 1 µs), unsaid.
-            finer = interval_text.finer_texts(array)
-            found = _problems_where(finer, name, f"{reason} exactly: {_FINER}", _FINER_HINT)
+            found = _interval_problems(array, name, reason, _CAST_HINT, _FINER_HINT)
         if _TIME_TYPE.match(column.target_type or ""):
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
@@ -237,10 +240,38 @@ def _cast_problems(
     return _unconverted(array, lambda a: cast_as_asked(a, column), problem)
 
 
+def _interval_problems(
+    array: pa.Array, name: str, reason: str, hint: str, finer_hint: str
+) -> list[Problem]:
+    """Interval texts the server would round ('0.00000001 minutes' is 0.6 µs: 1 µs, unsaid)
+    or could not read at all ('banana'): the second named before the write, as the server's
+    refusal would come after --mode truncate emptied an existing interval column's table."""
+    finer = interval_text.finer_texts(array)
+    found = _problems_where(finer, name, f"{reason} exactly: {_FINER}", finer_hint)
+    unreadable = interval_text.unreadable_texts(array)
+    return found + _problems_where(unreadable, name, reason, hint)
+
+
+def text_into_interval(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str
+) -> bool:
+    """Whether the column's text goes into an existing PostgreSQL interval column, for the
+    server to convert, without a --cast to interval (whose own screening looks)."""
+    if target is None or not is_text_type(arrow_type):
+        return False
+    try:
+        column, there = table.column(name), target.column(name)
+    except KeyError:
+        return False
+    asked = _INTERVAL_TYPE.match(column.target_type or "")
+    return not asked and _INTERVAL_TYPE.match(ddl_type(there, "postgresql")) is not None
+
+
 _CAST_HINT = (
     "fix the value in the source, --cast the column to another type (e.g. {cast}), or use "
     "--on-error reject to set such rows aside"
 )
+_VALUE_HINT = "fix the value in the source, or use --on-error reject to set such rows aside"
 _TIME_OF_DAY_HINT = (
     "fix the value in the source, make the target column a timestamp (which keeps the time), "
     "or use --on-error reject to set such rows aside"

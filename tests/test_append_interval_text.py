@@ -1,0 +1,143 @@
+"""Interval text appended into an existing PostgreSQL interval column: the PostgreSQL → SQLite
+→ PostgreSQL round trip (SQLite keeps intervals as the text arrowmig writes) could not go back
+into the application's own ``interval`` columns, even with ``--cast T.C=interval``, which worked
+in create mode. The server now converts the text, each value screened first, so that one it
+cannot read is named before --mode truncate empties the table. And text bound for a ``real``
+column was pointed at ``--cast ...=bigint``, which refused '0.14285715'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pytest
+
+import arrowmig
+from arrowmig.append_refusal import LAST_RESORT
+from arrowmig.errors import SchemaError
+from arrowmig.interval_text import unreadable_texts
+from tests.dbutil import pg_exec, pg_rows, sqlite_rows, sqlite_table
+
+pytestmark = pytest.mark.postgres
+
+INTERVALS = ["1 mon 2 days 00:00:01.5", "-1 days +02:00:00", "178000000 years", "00:00:00.000001"]
+
+
+def _intervals(url: str, schema: str) -> list[tuple[int, str]]:
+    with psycopg.connect(url) as con:
+        sql = f"SELECT id, dur::text FROM {schema}.ev ORDER BY id"
+        return list(con.execute(sql).fetchall())
+
+
+@pytest.mark.parametrize("cast", [False, True])
+def test_intervals_copied_to_sqlite_go_back_into_the_existing_interval_column(
+    pg_url: str, tmp_path: Path, cast: bool
+) -> None:
+    pg_exec(pg_url, "CREATE TABLE ev (id int PRIMARY KEY, dur interval)")
+    insert = "INSERT INTO ev VALUES (1, %s), (2, %s), (3, %s), (4, %s)"
+    pg_exec(pg_url, insert, params=INTERVALS)
+    copy = str(tmp_path / "copy.db")
+    assert arrowmig.migrate(pg_url, copy).ok
+    assert sqlite_rows(copy, "ev", "id")[1] == (2, "0 mons -1 days 7200.0 secs")
+    pg_exec(
+        pg_url,
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.ev (id int PRIMARY KEY, dur interval)",
+        "INSERT INTO app.ev VALUES (9, '9 days')",
+    )
+    casts = (("ev", "dur", "interval"),) if cast else ()
+    config = arrowmig.MigrationConfig(mode="truncate", target_schema="app", casts=casts)
+    report = arrowmig.migrate(copy, pg_url, config=config)
+    assert report.ok, report.tables[0].error
+    assert _intervals(pg_url, "app") == _intervals(pg_url, "public")
+    assert [d for _, d in _intervals(pg_url, "app")] == INTERVALS
+
+
+def test_text_that_is_no_interval_is_refused_before_the_table_is_emptied(
+    pg_url: str, tmp_path: Path
+) -> None:
+    source = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, dur TEXT)",
+        [(1, "1.5 hours"), (2, "banana"), (3, "P1DT2H")],
+    )
+    pg_exec(
+        pg_url,
+        "CREATE TABLE ev (id int PRIMARY KEY, dur interval)",
+        "INSERT INTO ev VALUES (9, '9 days')",
+    )
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert refused.value.message == (
+        "table 'ev', column 'dur', id 2: value does not convert to the target column's "
+        "interval: 'banana'; nothing has been emptied or written"
+    )
+    assert pg_rows(pg_url, "ev", "id") == [(9, dt.timedelta(days=9))]
+    config = arrowmig.MigrationConfig(
+        mode="truncate", on_error="reject", reject_dir=str(tmp_path / "rj")
+    )
+    report = arrowmig.migrate(source, pg_url, config=config)
+    assert report.tables[0].rejected == 1
+    assert _intervals(pg_url, "public") == [(1, "01:30:00"), (3, "1 day 02:00:00")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0 mons -1 days 7200.0 secs",  # as arrowmig writes an interval to SQLite
+        "1 year 2 mons -3 days +04:05:06.5",  # PostgreSQL's own output
+        "178000000 years",
+        "@ 1 minute ago",
+        "1-2 3 4:05:06",
+        "P1Y2M3DT4H5M6S",
+        "P0001-02-03T04:05:06",
+        "3d 2h",
+        "1 DAY",
+        "10 decades 2 centuries 1 millennium",
+        "02:03.5",
+        "5",
+    ],
+)
+def test_no_text_the_server_reads_as_an_interval_is_refused_unread(pg_url: str, text: str) -> None:
+    with psycopg.connect(pg_url) as con:
+        con.execute("SELECT %s::interval", (text,))
+    assert unreadable_texts(pa.array([text])).to_pylist() == [False]
+
+
+@pytest.mark.parametrize("text", ["banana", "", "1 banana", "day"])
+def test_text_the_server_cannot_read_as_an_interval_is_named(pg_url: str, text: str) -> None:
+    with psycopg.connect(pg_url) as con, pytest.raises(psycopg.errors.DataError):
+        con.execute("SELECT %s::interval", (text,))
+    assert unreadable_texts(pa.array([text])).to_pylist() == [True]
+
+
+def test_text_bound_for_a_real_column_is_pointed_at_real_and_loads(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The hint named --cast m.score=bigint, which refused '0.14285715'."""
+    source = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, score TEXT, ratio TEXT)",
+        [(1, "0.14285715", "0.3333333333333333"), (2, "nan", "-inf"), (3, "-0.5", "1.5")],
+    )
+    pg_exec(pg_url, "CREATE TABLE m (id int PRIMARY KEY, score real, ratio double precision)")
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append"))
+    assert refused.value.hint == (
+        f"add --cast m.score=real --cast 'm.ratio=double precision'; {LAST_RESORT}"
+    )
+    casts = (("m", "score", "real"), ("m", "ratio", "double precision"))
+    report = arrowmig.migrate(
+        source, pg_url, config=arrowmig.MigrationConfig(mode="append", casts=casts)
+    )
+    assert report.ok, report.tables[0].error
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT id, score::text, ratio::text FROM m ORDER BY id").fetchall()
+    assert rows == [
+        (1, "0.14285715", "0.3333333333333333"),
+        (2, "NaN", "-Infinity"),
+        (3, "-0.5", "1.5"),
+    ]
