@@ -1,7 +1,8 @@
 """Numbers counted from 1970-01-01 UTC in a unit a ``--cast T.C=epoch_s`` (``epoch_ms``,
 ``epoch_us``) names, as microsecond timestamps: integers (Prisma's milliseconds) exactly,
-reals (Python's ``time.time()``, Rails' ``Time#to_f``) to the nearest microsecond; and
-``epoch_2001_s``, seconds from 2001-01-01 UTC (Core Data's dates).
+reals (Python's ``time.time()``, Rails' ``Time#to_f``) to the nearest microsecond;
+``epoch_2001_s``, seconds from 2001-01-01 UTC (Core Data's dates); and ``julian``, SQLite's
+julian days.
 """
 
 from __future__ import annotations
@@ -34,4 +35,31 @@ def epoch_micros(array: pa.Array, per_unit: int, start: int = 0) -> pa.Array:
         raise pa.ArrowNotImplementedError(f"{array.type} values are no count of time units")
     if start:
         micros = pc.add_checked(micros, start)
+    return micros.cast(pa.timestamp("us"))
+
+
+JULIAN_DAY_MS = 86_400_000
+JULIAN_1970_MS = 210_866_760_000_000
+"""1970-01-01 00:00 UTC as milliseconds of julian days (day 2440587.5)."""
+JULIAN_DAYS = (1_721_425.5, 5_373_484.5)
+"""The julian days of 0001-01-01 and 10000-01-01 (00:00 UTC): SQLite's julianday() of its
+dates, and numbers no other epoch's dates plausibly are (seconds of January 1970)."""
+
+
+def julian_micros(array: pa.Array) -> pa.Array:
+    """``array``, julian days (days since -4713-11-24 12:00 UTC, proleptic Gregorian, as
+    SQLite's julianday() gives them), as timestamp[us]: each to the millisecond, rounded as
+    SQLite's own datetime() reads a julian day, so that julianday('2024-01-01 10:00:00')
+    (2460310.9166666665, a double 10 µs off) is 10:00:00 again. Raises as ``epoch_micros``."""
+    if pa.types.is_null(array.type):
+        return array.cast(pa.timestamp("us"))
+    if pa.types.is_integer(array.type):
+        millis = pc.multiply_checked(array.cast(pa.int64()), JULIAN_DAY_MS)
+    elif pa.types.is_floating(array.type):
+        # SQLite: (sqlite3_int64)(r*86400000.0 + 0.5); the safe cast raises on NaN, ±Infinity.
+        scaled = pc.floor(pc.add(pc.multiply(array.cast(pa.float64()), float(JULIAN_DAY_MS)), 0.5))
+        millis = pc.cast(scaled, pa.int64(), safe=True)
+    else:
+        raise pa.ArrowNotImplementedError(f"{array.type} values are no count of days")
+    micros = pc.multiply_checked(pc.subtract_checked(millis, JULIAN_1970_MS), 1000)
     return micros.cast(pa.timestamp("us"))

@@ -58,6 +58,7 @@ from arrowmig.run_tables import RunTables
 from arrowmig.schema import (
     CORE_DATA_EPOCH,
     EPOCH_UNITS,
+    JULIAN_CAST,
     UUID_CAST,
     cast_as_asked,
     ddl_type,
@@ -1325,7 +1326,9 @@ def _apply_casts(
             instant = forced_arrow_type(forced, col.arrow_type)
             if is_text_type(col.arrow_type) and getattr(instant, "tz", None):
                 note += " (text without a time zone is taken as UTC)"
-            if pa.types.is_floating(col.arrow_type) and forced.strip().lower() in EPOCH_UNITS:
+            if forced.strip().lower() == JULIAN_CAST and not is_text_type(col.arrow_type):
+                note += " (each day to the millisecond, as SQLite's datetime() reads it)"
+            elif pa.types.is_floating(col.arrow_type) and forced.strip().lower() in EPOCH_UNITS:
                 note += " (each real to the nearest microsecond, the finest a timestamp holds)"
             if (
                 forced.strip().lower() == "jsonb"
@@ -1638,6 +1641,7 @@ CAST_ADVICE = {
     "epoch_s": "numbers read as seconds since 1970-01-01 UTC, as time.time() gives them; or "
     "epoch_ms, epoch_us",
     CORE_DATA_EPOCH: "numbers read as seconds since 2001-01-01 UTC, as Core Data stores dates",
+    JULIAN_CAST: "numbers read as julian days, as SQLite's julianday() gives them",
     "date": "a value with a time of day other than midnight is a bad value of its row",
     "boolean": "0/1, true/false, t/f, yes/no, on/off; any other value is a bad value of its row",
     UUID_CAST: "16-byte values as their UUID; another length is a bad value of its row",

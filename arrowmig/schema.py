@@ -19,7 +19,7 @@ from arrowmig.conform import (
     decimal_text,
     instants,
 )
-from arrowmig.epochs import epoch_micros
+from arrowmig.epochs import epoch_micros, julian_micros
 from arrowmig.errors import SchemaError
 from arrowmig.model import (
     FOREIGN_KEY_ACTIONS,
@@ -206,10 +206,19 @@ _FORCED_ARROW = {
 }
 
 
-EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1, CORE_DATA_EPOCH: 1_000_000}
+JULIAN_CAST = "julian"
+"""``--cast T.C=julian``: julian days, SQLite's julianday() (``epochs.julian_micros``)."""
+
+EPOCH_UNITS = {
+    "epoch_s": 1_000_000,
+    "epoch_ms": 1_000,
+    "epoch_us": 1,
+    CORE_DATA_EPOCH: 1_000_000,
+    JULIAN_CAST: 86_400_000_000,
+}
 """``--cast T.C=epoch_ms``: integers counted from 1970-01-01 UTC in that unit (Prisma stores
-its SQLite DateTime as milliseconds; ``epoch_2001_s`` counts from 2001), as instants
-(timestamptz); the factor to microseconds."""
+its SQLite DateTime as milliseconds; ``epoch_2001_s`` counts from 2001, ``julian`` days from
+-4713-11-24 12:00), as instants (timestamptz); the factor to microseconds."""
 
 
 INTERVAL_MICROSECONDS = "interval"
@@ -716,6 +725,8 @@ def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:
     if factor is not None and not is_text_type(array.type):
         # Counted in the unit asked for; an epoch beyond the microsecond range raises. (Text
         # is parsed as timestamp text, as =timestamptz parses it.)
+        if asked == JULIAN_CAST:
+            return julian_micros(array).cast(forced)
         start = CORE_DATA_START_US if asked == CORE_DATA_EPOCH else 0
         return epoch_micros(array, factor, start).cast(forced)
     if _uuid_bytes(column, array.type):

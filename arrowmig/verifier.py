@@ -79,6 +79,7 @@ from arrowmig.verify_sqlite import (
     as_stored_text,
     check_written,
     classes_apart,
+    compare_blobs_made_text,
     compare_storage_classes,
     misformed_rows,
 )
@@ -715,6 +716,8 @@ class _TableRunner:
         self._compare_what_sqlite_holds(result, pairs, t_table)
         stored = result.differing_columns
         result.differing_columns = [*summed, *(c for c in stored if c not in summed)]
+        if self._from_sqlite_elsewhere():
+            compare_blobs_made_text(result, pairs, self._cast_columns(name))
         order = [p.name for p in pairs]
         result.differing_columns.sort(key=order.index)
         _name_zone_named_texts(result, pairs, s_sum, t_sum)
@@ -772,6 +775,10 @@ class _TableRunner:
     def _between_sqlite_files(self) -> bool:
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
         return self.src.endpoint.dialect == "sqlite" == self.tgt.endpoint.dialect
+
+    def _from_sqlite_elsewhere(self) -> bool:
+        assert self.src.endpoint is not None and self.tgt.endpoint is not None
+        return self.src.endpoint.dialect == "sqlite" != self.tgt.endpoint.dialect
 
     def _left_to_target(self, name: str, extra: list[str]) -> tuple[list[str], list[str]]:
         """``extra``, the target's columns the source lacks, split in two: those the target

@@ -493,7 +493,7 @@ def test_a_mistyped_cast_is_refused_in_the_callers_words_with_the_cast_meant(
         said = capsys.readouterr().err
         assert f"""job file '{job}', key 'casts' ("t.z" = "epoch_2001"): """ in said
         assert "has no type 'epoch_2001' (did you mean epoch_2001_s?)" in said
-        assert "epoch_s, epoch_ms, epoch_us, epoch_2001_s, interval, uuid" in said
+        assert "epoch_s, epoch_ms, epoch_us, epoch_2001_s, julian, interval, uuid" in said
         assert "--cast" not in said and "Catalog Error" not in said and len(said.splitlines()) == 1
         with pytest.raises(UsageError) as refused:
             migrate(db, target, config=MigrationConfig(casts={"t.z": "epoch_2001"}))

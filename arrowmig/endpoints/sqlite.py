@@ -57,6 +57,7 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.endpoints.sqlite_proofs import (
     FirstMisfit,
     StoredValue,
+    check_unproven_classes,
     driver_surprise,
     stored_words,
     typed_arrays,
@@ -67,7 +68,13 @@ from arrowmig.endpoints.sqlite_repeated_keys import (
     with_selected_key_value,
 )
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
-from arrowmig.endpoints.sqlite_types import CAST_THIS, choose, primer_literal, read_expression
+from arrowmig.endpoints.sqlite_types import (
+    CAST_THIS,
+    choose,
+    primer_literal,
+    read_expression,
+    unproven_class_column,
+)
 from arrowmig.endpoints.sqlite_wal import wal_folder_error
 from arrowmig.errors import (
     ArrowmigError,
@@ -879,6 +886,12 @@ class SQLiteEndpoint(BaseEndpoint):
         if key_sql is not None:
             exprs.append(key_sql)
             primers.append("0")
+        # Under --no-profile, one more column names a value of another class than its
+        # column is read as, which the driver would otherwise convert (``_typed_batches``).
+        unproven = unproven_class_column(table.columns)
+        if unproven is not None:
+            exprs.append(unproven)
+            primers.append("0")
         inner = f"SELECT {', '.join(exprs)} FROM {self.from_clause(table.name)}"
         inner += key_range_filter(key_sql, key_range)
         if key_sql is not None:
@@ -895,7 +908,7 @@ class SQLiteEndpoint(BaseEndpoint):
         except Exception as exc:
             self._forget_read(cursor)
             raise self.translate(exc, f"reading {table.name!r}", table.name) from exc
-        return self._typed_batches(table, raw, cursor, with_key, key_sql)
+        return self._typed_batches(table, raw, cursor, with_key, key_sql, unproven is not None)
 
     def _read_ranges(
         self,
@@ -967,7 +980,13 @@ class SQLiteEndpoint(BaseEndpoint):
         ]
 
     def _typed_batches(
-        self, table: Table, raw: Any, cursor: Any, with_key: bool, key_sql: str | None
+        self,
+        table: Table,
+        raw: Any,
+        cursor: Any,
+        with_key: bool,
+        key_sql: str | None,
+        classes_tested: bool = False,
     ) -> Iterator[pa.RecordBatch]:
         n = len(table.columns)
         names = [c.name for c in table.columns]
@@ -981,6 +1000,9 @@ class SQLiteEndpoint(BaseEndpoint):
                     continue
                 keys = batch.column(n) if key_sql is not None else None
                 stored = self._stored_value(table, key_sql, keys)
+                if classes_tested:
+                    found = batch.column(batch.num_columns - 1)
+                    check_unproven_classes(table, batch.columns[:n], found, keys, stored)
                 misfit = self._first_misfit(table, key_sql, keys)
                 arrays = typed_arrays(
                     table, [batch.column(i) for i in range(n)], keys, stored, misfit

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from arrowmig.epochs import JULIAN_DAYS
 from arrowmig.schema import BOOLEAN_WORDS, quote_ident, quote_literal
 from arrowmig.temporal_text import DATE32_EDGES, TIMESTAMP_EDGES
 
@@ -72,6 +73,9 @@ class ColumnProfile:
     boolean_texts: int = 0
     """Texts that are a word ``--cast ...=boolean`` converts ('t', 'false', 'yes', any case,
     spaces around), in a BOOLEAN column."""
+    julian_numbers: int = 0
+    """Integers and reals of a date/time column that are julian days of the years 1 to 9999
+    (``epochs.JULIAN_DAYS``), as SQLite's julianday() writes them: counted by a full profile."""
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -468,7 +472,7 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
         ("max_blob_bytes", f"max(CASE WHEN typeof({c})='blob' THEN length({c}) END)"),
     ]
     if date_kind(declared):
-        parts += _date_aggregates(c)
+        parts += [*_date_aggregates(c), _julian_aggregate(c)]
     if decimal_spec(declared) is not None:
         parts += _decimal_aggregates(c, declared)
     if is_json(declared):
@@ -478,6 +482,14 @@ def _all_aggregates(name: str, declared: str) -> list[_Aggregate]:
     if is_boolean(declared):
         parts.append(_boolean_aggregate(c))
     return parts
+
+
+def _julian_aggregate(c: str) -> _Aggregate:
+    # Numbers of a date column are a surprise its first scan leaves to this full profile: the
+    # common column of date texts pays nothing for it.
+    first, last = JULIAN_DAYS
+    test = f"typeof({c}) IN ('integer', 'real') AND {c} BETWEEN {first} AND {last}"
+    return ("julian_numbers", f"count(CASE WHEN {test} THEN 1 END)")
 
 
 def _boolean_aggregate(c: str) -> _Aggregate:
@@ -645,6 +657,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         fraction_digits=_int(values.get("fraction_digits")),
         beyond_nanos=_int(values.get("beyond_nanos")),
         boolean_texts=_int(values.get("boolean_texts")),
+        julian_numbers=_int(values.get("julian_numbers")),
     )
 
 

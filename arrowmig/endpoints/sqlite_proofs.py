@@ -243,6 +243,38 @@ def _unreadable(
     found = misfit(column, _FITTING_CLASSES[kind]) if misfit is not None and kind else None
     lo = found if found is not None else _first_uncast(array, column.arrow_type)
     words = stored(column, lo) if stored is not None and found is not None else None
+    return _unread_value(table, column, array, lo, keys, words)
+
+
+def check_unproven_classes(
+    table: Table,
+    arrays: list[pa.Array],
+    found: pa.Array,
+    keys: pa.Array | None,
+    stored: StoredValue | None = None,
+) -> None:
+    """Raise the DataError of the batch's first value of another class than its column is
+    read as, where ``found`` (``sqlite_types.unproven_class_column``) names one: the read by
+    declared types alone (``--no-profile``) stops its table rather than convert it."""
+    if found.null_count == len(found):
+        return
+    row = pc.index(pc.is_valid(found), True).as_py()
+    at = found[row].as_py()
+    column = table.columns[at]
+    words = stored(column, row) if stored is not None else None
+    raise _unread_value(table, column, arrays[at], row, keys, words)
+
+
+def _unread_value(
+    table: Table,
+    column: Column,
+    array: pa.Array,
+    lo: int,
+    keys: pa.Array | None,
+    words: str | None,
+) -> DataError:
+    """The error naming the value at row ``lo`` (as ``words`` says it is stored, else as
+    read), its key, and its column's declared type, which does not read it."""
     where = ""
     if keys is not None and table.split_key is not None and lo < len(keys):
         key = table.split_key

@@ -31,7 +31,7 @@ from arrowmig.endpoints.sqlite_profile import (
 )
 from arrowmig.model import Column
 from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS
-from arrowmig.schema import CORE_DATA_EPOCH, quote_ident
+from arrowmig.schema import CORE_DATA_EPOCH, JULIAN_CAST, quote_ident
 
 CAST_THIS = "TABLE.COLUMN"
 """Stands for the column itself in a note's ``--cast``; ``describe`` names the column there."""
@@ -159,6 +159,8 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
                 f"float keeps each value (--cast {CAST_THIS}=numeric({decimal[0]},{decimal[1]}) "
                 "rounds instead)",
             )
+        if dated and _julian_days(p):
+            return _Choice(pa.float64(), note=_julian_note(declared, "DOUBLE"))
         if dated:
             return _Choice(
                 pa.float64(),
@@ -170,6 +172,9 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
     if set(classes) == {"integer", "real"}:
         biggest = max(abs(p.min_int or 0), abs(p.max_int or 0))
         if biggest <= EXACT_FLOAT_INT:
+            if dated and _julian_days(p):
+                # A DATETIME's NUMERIC affinity stores julianday() of noon as an integer.
+                return _Choice(pa.float64(), note=_julian_note(declared, "DOUBLE"))
             why = "integers and reals mixed: stored as a 64-bit float (every integer is exact)"
             if isinstance(decimal, tuple):
                 why = (
@@ -230,6 +235,20 @@ def _bytes_note(classes: tuple[str, ...]) -> str:
     )
 
 
+def _julian_days(p: ColumnProfile) -> bool:
+    """Whether every number of a date/time column is a julian day of the years 1 to 9999:
+    as seconds since 1970 they would all fall in January and February 1970."""
+    return 0 < p.julian_numbers == p.integers + p.reals
+
+
+def _julian_note(declared: str, kept: str) -> str:
+    return (
+        f"declared {declared} but holds julian days, as SQLite's julianday() writes them: "
+        f"kept as {kept} (--cast {CAST_THIS}={JULIAN_CAST} reads them as instants; epoch_s "
+        "would put each in 1970)"
+    )
+
+
 def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
     if is_boolean(declared) and p.min_int is not None and p.max_int is not None:
         if p.min_int >= 0 and p.max_int <= 1:
@@ -238,6 +257,8 @@ def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
             pa.int64(),
             note=f"declared {declared} but holds integers other than 0/1: kept as BIGINT",
         )
+    if date_kind(declared) and _julian_days(p):
+        return _Choice(pa.int64(), note=_julian_note(declared, "BIGINT"))
     if date_kind(declared):
         return _Choice(
             pa.int64(),
@@ -459,6 +480,35 @@ def read_expression(column: Column) -> str:
             )
         return f"CAST({c} AS BLOB)"
     return c
+
+
+def unproven_class_test(column: Column) -> str | None:
+    """For a column read by its declared type alone (``--no-profile``: neither profiled nor
+    presumed), the comparison true for a value that the read would change without a word: a
+    blob where text is read (the driver hands x'41' over as 'A'), anything but a blob where
+    bytes are (the text 'abc' and the integer 42 as b'abc' and b'42'), a boolean other than
+    0 and 1 (2 as true). None where the driver's typed read refuses another class itself
+    (integers, reals: "Type mismatch"), and for columns whose classes are proven otherwise.
+    Comparisons order classes NULL < numbers < text < blob: no function call per row."""
+    if column.proof is not None or column.class_counts is not None:
+        return None
+    c = quote_ident(column.name)
+    if pa.types.is_boolean(column.arrow_type):
+        return f"{c} NOT IN (0, 1)"
+    if pa.types.is_binary(column.arrow_type):
+        return f"{c} < x''"
+    if pa.types.is_string(column.arrow_type):
+        return f"{c} >= x''"
+    return None
+
+
+def unproven_class_column(columns: tuple[Column, ...]) -> str | None:
+    """The SELECT expression of a row's first column (its index) holding a value of another
+    class than the column is read as (``unproven_class_test``), NULL where none does; None
+    when no column needs the test."""
+    tests = [(i, unproven_class_test(c)) for i, c in enumerate(columns)]
+    whens = [f"WHEN {test} THEN {i}" for i, test in tests if test is not None]
+    return f"CASE {' '.join(whens)} END" if whens else None
 
 
 def primer_literal(column: Column) -> str:

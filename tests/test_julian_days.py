@@ -1,0 +1,64 @@
+"""Julian days (SQLite's julianday()) in a date column: the plan names ``--cast T.C=julian``,
+never an epoch cast, and the cast reads them as the instants SQLite's datetime() names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from arrowmig import migrate
+from arrowmig.cli import main
+from arrowmig.config import MigrationConfig
+from tests.dbutil import sqlite_table
+
+
+def _source(path: Path) -> str:
+    # julianday('2024-01-01 10:00:00'), of '2024-06-01 12:00' (noon's is whole: DATETIME's
+    # NUMERIC affinity stores it as an integer) and of '2024-06-01'; e: time.time()'s seconds.
+    return sqlite_table(
+        path,
+        "CREATE TABLE r (id INTEGER PRIMARY KEY, t DATETIME, d DATE, e DATETIME)",
+        [
+            (1, 2460310.9166666665, 2460463.0, 1700000000.5),
+            (2, 2460462.5, None, 1700000001.25),
+            (3, None, None, None),
+        ],
+    )
+
+
+def test_the_plan_names_the_julian_cast_for_julian_days(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its only hint was epoch_s, which puts 2460310.9166 (2024-01-01 10:00) on 1970-01-29.
+    db = _source(tmp_path / "s.db")
+    assert main(["plan", db, str(tmp_path / "t.duckdb")]) == 0
+    flags = [line for line in capsys.readouterr().err.splitlines() if line.startswith("  ! ")]
+    by_column = {line.split(":")[0][4:]: line for line in flags}
+    for column in ("t", "d"):
+        assert f"--cast r.{column}=julian reads them as instants" in by_column[column]
+        assert f"r.{column}=epoch" not in by_column[column]
+    # Seconds since 1970 are not julian days: their hint stays.
+    assert "--cast r.e=epoch_s reads seconds since 1970" in by_column["e"]
+
+
+def test_the_julian_cast_reads_instants_as_sqlite_does(tmp_path: Path) -> None:
+    db = _source(tmp_path / "s.db")
+    target = tmp_path / "t.duckdb"
+    casts = (("r", "t", "julian"), ("r", "d", "julian"))
+    report = migrate(db, str(target), config=MigrationConfig(casts=casts))
+    assert report.ok, [t.error for t in report.tables]
+    utc = dt.UTC
+    with duckdb.connect(str(target), read_only=True) as con:
+        rows = con.execute("SELECT t, d FROM r ORDER BY id").fetchall()
+        kinds = con.execute("SELECT typeof(t), typeof(d) FROM r LIMIT 1").fetchone()
+    # 2460310.9166666665 is 10 µs short of 10:00: to the millisecond, as datetime() reads it.
+    assert rows == [
+        (dt.datetime(2024, 1, 1, 10, tzinfo=utc), dt.datetime(2024, 6, 1, 12, tzinfo=utc)),
+        (dt.datetime(2024, 6, 1, tzinfo=utc), None),
+        (None, None),
+    ]
+    assert kinds == ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE")

@@ -1,0 +1,89 @@
+"""Under ``--no-profile`` a value of another storage class than its column is read as stops
+its table, rather than be converted without a word; and verify tells a SQLite blob from the
+text its bytes spell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arrowmig import migrate, verify
+from arrowmig.config import MigrationConfig
+from tests.dbutil import duckdb_exec, duckdb_rows, sqlite_table
+
+_HINT = "run without --no-profile, so that arrowmig picks the column's type from its values"
+
+
+@pytest.mark.parametrize(
+    ("declared", "first", "other", "said"),
+    [
+        ("TEXT", "a", b"a", "a blob of 1 bytes (id 2), which its declared type TEXT does not "
+         "read as string"),
+        ("VARCHAR(5)", "abc", b"hi", "a blob of 2 bytes (id 2), which its declared type "
+         "VARCHAR(5) does not read as string"),
+        ("", "A", b"A", "a blob of 1 bytes (id 2), which its declared type untyped does not "
+         "read as string"),
+        ("BOOLEAN", 1, 2, "the integer 2 (id 2), which its declared type BOOLEAN does not read "
+         "as bool"),
+        ("BLOB", b"\x00", "abc", "'abc' (id 2), which its declared type BLOB does not read as "
+         "binary"),
+        ("BLOB", b"\x00", 42, "the integer 42 (id 2), which its declared type BLOB does not "
+         "read as binary"),
+    ],
+)  # fmt: skip
+def test_a_value_the_declared_type_would_convert_stops_its_table(
+    tmp_path: Path, declared: str, first: object, other: object, said: str
+) -> None:
+    # The driver handed x'61' over as 'a', 'abc' as b'abc', 42 as b'42', and Arrow's cast
+    # made 2 true: each arrived as another value, the run said done and exited 0.
+    db = sqlite_table(
+        tmp_path / "s.db",
+        f"CREATE TABLE t (id INTEGER PRIMARY KEY, v {declared})",
+        [(1, first), (2, other), (3, None)],
+    )
+    target = tmp_path / "t.duckdb"
+    report = migrate(db, str(target), config=MigrationConfig(profile=False))
+    assert not report.ok
+    assert report.tables[0].error == f"table 't', column 'v' holds {said}; {_HINT}"
+
+
+def test_values_of_the_declared_class_still_load_without_a_profile(tmp_path: Path) -> None:
+    db = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, u, f BOOLEAN, b BLOB)",
+        [(1, "a", 5, 1, b"\x00"), (2, None, 2.5, 0, None), (3, "c", "x", None, b"")],
+    )
+    target = tmp_path / "t.duckdb"
+    report = migrate(db, str(target), config=MigrationConfig(profile=False))
+    assert report.ok, [t.error for t in report.tables]
+    assert duckdb_rows(target, "t", "id") == [
+        (1, "a", "5", True, b"\x00"),
+        (2, None, "2.5", False, None),
+        (3, "c", "x", None, b""),
+    ]
+
+
+def test_verify_tells_a_blob_from_the_text_its_bytes_spell(tmp_path: Path) -> None:
+    # x'41' = 'A' is false in SQLite: a copy holding 'A' for both rows lost one value, which
+    # verify, comparing the blob's bytes with the text's, called a match.
+    db = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, x, n TEXT)",
+        [(1, "A", "a"), (2, b"A", "b")],
+    )
+    target = tmp_path / "t.duckdb"
+    duckdb_exec(
+        target,
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, x VARCHAR, n VARCHAR);"
+        "INSERT INTO t VALUES (1, 'A', 'a'), (2, 'A', 'b')",
+    )
+    report = verify(db, str(target))
+    table = report.tables[0]
+    assert not report.ok and table.differing_columns == ["x"]
+    assert "blobs of the source are text in the target" in str(table.to_dict()), table.to_dict()
+    # The profiled copy keeps the blob as bytes (the text too, as the plan says): a match.
+    copy = tmp_path / "c.duckdb"
+    assert migrate(db, str(copy)).ok
+    assert verify(db, str(copy)).ok
