@@ -15,13 +15,31 @@ SHARED_MOVED = "shared sequence"
 """How the report's ``built`` names a shared sequence the run moved past a table's keys."""
 
 
+def sequence_moved(sequence: str, mark: int, *, down: bool, shared: bool) -> str:
+    """How the report's ``built`` names a sequence the run moved past (or below) ``mark``,
+    drawn from without being owned: "shared" only where other tables draw from it too, as
+    the plan says (``_shared``)."""
+    where = f"{'below' if down else 'past'} {mark:,}"
+    return f"{SHARED_MOVED} {sequence} {where}" if shared else f"sequence {sequence} moved {where}"
+
+
+def said_moved(built: str) -> bool:
+    """Whether a ``built`` entry is one ``sequence_moved`` wrote."""
+    if built.startswith(f"{SHARED_MOVED} "):
+        return True
+    words = built.rsplit(" ", 3)
+    return built.startswith("sequence ") and len(words) == 4 and words[1] == "moved"
+
+
 def identity_note(table: Table, column: Column, dialect: str) -> str:
     """What the plan says of an auto-assigned key in ``dialect``: kept (and how it numbers,
     from where), numbered differently, or not kept."""
     if dialect == "postgresql" and column.shared_sequence is not None:
-        past = _past(column, _counts_down(column, dialect), "key of each of the run's tables")
+        noun = _noun(table, column)
+        down = _counts_down(column, dialect)
+        past = _past(column, down, f"{noun} of each of the run's tables", noun)
         return (
-            f"auto-assigned key kept: it draws from sequence {column.shared_sequence}, "
+            f"auto-assigned {noun} kept: it draws from sequence {column.shared_sequence}, "
             f"{_shared(column)}, moved {past}"
         )
     apart = (
@@ -31,6 +49,12 @@ def identity_note(table: Table, column: Column, dialect: str) -> str:
         f"{column.shared_sequence} with"
     )
     return _own_numbering_note(table, column, dialect) + apart
+
+
+def _noun(table: Table, column: Column) -> str:
+    """What a column drawing from a sequence it does not own is called: a key where it is
+    one, else a value (``n int NOT NULL DEFAULT nextval('invoice_no')`` numbers no row)."""
+    return "key" if column.name in table.primary_key else "value"
 
 
 def _shared(column: Column) -> str:
@@ -47,7 +71,7 @@ def _counts_down(column: Column, dialect: str) -> bool:
     return bool(numbering and numbering.descending and kept_numbering(column, dialect))
 
 
-def _past(column: Column, down: bool, loaded: str = "loaded key") -> str:
+def _past(column: Column, down: bool, loaded: str = "loaded key", noun: str = "key") -> str:
     """Where a key's sequence restarts: past the largest key, or below the smallest for one
     that counts down, and past the last the source handed out, or, where its sequence has
     handed none out yet, so that it hands out none before the first the source would."""
@@ -61,7 +85,7 @@ def _past(column: Column, down: bool, loaded: str = "loaded key") -> str:
             f"{text}, and not before key {column.key_high_water + step:,}, the first the source's "
             "sequence would hand out (it has handed out none yet)"
         )
-    return f"{text} and key {column.key_high_water:,}, the last the source handed out"
+    return f"{text} and {noun} {column.key_high_water:,}, the last the source handed out"
 
 
 def _own_numbering_note(table: Table, column: Column, dialect: str) -> str:
@@ -179,8 +203,8 @@ def unmoved_shared_key_notes(notes: list[str], table: Table, dialect: str) -> li
     if dialect != "postgresql":
         return notes
     told = {
-        f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned key kept: "
-        f"it draws from sequence {c.shared_sequence}, {_shared(c)}, not moved "
+        f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned "
+        f"{_noun(table, c)} kept: it draws from sequence {c.shared_sequence}, {_shared(c)}, not moved "
         "past the loaded keys: the run was stopped before it moved them (--resume does it)"
         for c in table.columns
         if c.auto_increment and c.shared_sequence is not None

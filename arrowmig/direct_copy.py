@@ -62,8 +62,9 @@ def direct_columns(
     """The columns to COPY straight across, in the target's order and under its names
     (``--target-names lower`` renames them; the source's COPY reads them under its own);
     None when a value would have to change on the way: not PostgreSQL on both sides, another
-    type or type modifier (a --cast, a wider type, text for a type the target lacks), a column the target
-    computes, another major version (the binary format may differ), a target database whose
+    type or type modifier (a --cast, a wider type, text for a type the target lacks), a column
+    it would write that the target computes (one the plan leaves to the target is not written,
+    so it does not count), another major version (the binary format may differ), a target database whose
     encoding may not hold a source's character (a row would fail without being named), or a
     split key that is not carried (a resume needs its last value)."""
     from arrowmig.endpoints.postgres import PostgresEndpoint

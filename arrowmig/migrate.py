@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
-from arrowmig.auto_keys import SHARED_MOVED, unmoved_shared_key_notes
+from arrowmig.auto_keys import said_moved, unmoved_shared_key_notes
 from arrowmig.checkpoint import (
     RUN_ROW,
     TABLE_ROW,
@@ -573,7 +573,12 @@ def _transfer(
         conflicts = [c for c in plan.conflicts if not _prepared(earlier_rows, c.table)]
         if conflicts:
             raise conflicts[0]
+        to_empty = _tables_to_empty(plan, earlier_rows, dst.dialect)
         with _nothing_written_yet():
+            # A --mode truncate the target refuses is refused here, before the run records
+            # itself (and creates the checkpoint table): a run refused before writing anything
+            # leaves no run behind for status to offer to resume, nor to supersede later.
+            check_emptying(dst, [p.target.name for p in to_empty])
             store.ensure()
         if earlier is None:
             store.forget_run(run_id)
@@ -620,7 +625,7 @@ def _transfer(
         plan.tables = [
             replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables
         ]
-        emptied = _empty_fresh_tables(dst, plan, earlier_rows)
+        emptied = _empty_fresh_tables(dst, to_empty)
         counts = stream_counts(plan.tables, src, config)
 
         def prepare_lot(s: Source, d: Endpoint, lot: list[TablePlan]) -> list[TableWork]:
@@ -736,7 +741,7 @@ def _shared_sequences_left(plan: MigrationPlan, report: MigrationReport) -> None
     by_name = {t.name: t for t in report.tables}
     for p in plan.tables:
         table_report = by_name.get(p.source.name)
-        if table_report is None or any(b.startswith(SHARED_MOVED) for b in table_report.built):
+        if table_report is None or any(said_moved(b) for b in table_report.built):
             continue
         table_report.notes = unmoved_shared_key_notes(
             table_report.notes, p.target, plan.target_dialect
@@ -1465,15 +1470,19 @@ table whatever its size; its locks (a table with a key sequence and TOAST takes 
 within what PostgreSQL counts on per transaction (``max_locks_per_transaction``, 64)."""
 
 
-def _empty_fresh_tables(
-    dst: Endpoint, plan: MigrationPlan, earlier: dict[str, list[Row]]
-) -> set[str]:
-    """Empty, all at once, the ``--mode truncate`` tables this run starts loading (not those an
-    interrupted run prepared: a resume goes on from their checkpoints); their names."""
-    emptied = set(_emptied_first(plan, dst.dialect))  # once: per table, 2,000 tables took 20 s
-    fresh = [
+def _tables_to_empty(
+    plan: MigrationPlan, earlier: dict[str, list[Row]], dialect: str
+) -> list[TablePlan]:
+    """The ``--mode truncate`` tables this run starts loading, emptied first (not those an
+    interrupted run prepared: a resume goes on from their checkpoints)."""
+    emptied = set(_emptied_first(plan, dialect))  # once: per table, 2,000 tables took 20 s
+    return [
         p for p in plan.tables if p.target.name in emptied and not _prepared(earlier, p.source.name)
     ]
+
+
+def _empty_fresh_tables(dst: Endpoint, fresh: list[TablePlan]) -> set[str]:
+    """Empty, all at once, the tables ``_tables_to_empty`` chose; their source names."""
     empty_tables(dst, [p.target.name for p in fresh])
     return {p.source.name for p in fresh}
 

@@ -1066,7 +1066,11 @@ def _show_misformed(
     for diff in diffs:
         if diff.kind != CHANGED or diff.key is None or diff.target is None:
             continue
-        held = misformed.get(str(diff.key.get(key.name)), {})
+        # Marked by the key's text as the target holds it: a uuid key held in upper case is
+        # the source's key by meaning (the diff's), not by its text.
+        held = misformed.get(str(diff.target.get(key.target.name)))
+        if held is None:
+            held = misformed.get(str(diff.key.get(key.name)), {})
         for column, text in held.items():
             if column not in diff.columns:
                 diff.columns.append(column)

@@ -843,6 +843,16 @@ def test_truncate_refuses_to_empty_a_table_another_table_points_at(
     with pytest.raises(SchemaError, match="blog_post, which this run does not load, has a foreign"):
         arrowmig.migrate(src, pg_url, tables=["auth_user"], config=config)
     assert pg_rows(pg_url, "auth_user") == [(1, "admin")]  # nothing emptied
+    # Refused before anything is written, it left no run: status offered to resume it (only
+    # to be refused again), and the next run called it superseded.
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT to_regclass('_arrowmig_checkpoints')").fetchone() == (None,)
+    assert runs_of(pg_url) == []
+    report = arrowmig.migrate(
+        src, pg_url, tables=["auth_user"], config=replace(config, mode="append")
+    )
+    assert report.ok and not [n for n in report.notes if "superseded" in n], report.notes
+    assert [r["state"] for r in runs_of(pg_url)] == ["complete"]
 
 
 @pytest.mark.postgres

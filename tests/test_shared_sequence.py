@@ -121,6 +121,29 @@ def test_the_plan_says_the_key_keeps_its_shared_sequence(pg_url: str, second_pg:
 
 
 @pytest.mark.postgres
+def test_a_value_alone_on_its_sequence_is_said_as_what_it_is(pg_url: str, second_pg: str) -> None:
+    """A non-key column numbered by a sequence no other table draws from: the plan said it
+    draws from it "which no other table draws from", the report then moved a "shared
+    sequence", and both called the column an auto-assigned key."""
+    pg_exec(
+        pg_url,
+        "CREATE SEQUENCE inv_no START 1000",
+        "CREATE TABLE p (id int PRIMARY KEY, n int NOT NULL DEFAULT nextval('inv_no'))",
+        "INSERT INTO p (id) VALUES (1)",
+    )
+    (table,) = run(pg_url, second_pg).tables
+    assert (
+        "n: auto-assigned value kept: it draws from sequence inv_no, which no other table draws "
+        "from, moved past the largest value of each of the run's tables and value 1,000, the "
+        "last the source handed out"
+    ) in table.notes
+    assert "sequence inv_no moved past 1,000" in table.built
+    assert not [b for b in table.built if "shared" in b], table.built
+    with psycopg.connect(second_pg) as con:
+        assert con.execute("INSERT INTO p (id) VALUES (2) RETURNING n").fetchone() == (1001,)
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("mode", ["replace", "truncate"])
 def test_a_target_that_has_the_sequence_already_is_moved_past_the_new_keys(
     pg_url: str, second_pg: str, mode: str

@@ -1047,3 +1047,17 @@ def test_a_count_says_it_compared_no_column(tmp_path: Path) -> None:
     summed = verify(source, target).tables[0]
     assert (counted.result, counted.columns_checked) == ("match", 0)
     assert (summed.result, summed.columns_checked) == ("match", 2)
+
+
+def test_a_changed_row_naming_no_column_lists_only_the_values_apart() -> None:
+    """A changed row whose columns were not named (its values hash alike, yet the row was
+    marked) was listed with every column, equal values too: email: 'a' -> 'a'."""
+    from arrowmig.cli.verify import _details
+    from arrowmig.verify_report import CHANGED, DIFFER, RowDiff, TableResult
+
+    result = TableResult("u", "u", DIFFER)
+    result.differing_keys, result.key = 1, ["id"]
+    source = {"id": "3fe8", "email": "a", "n": 1}
+    result.diffs = [RowDiff(CHANGED, {"id": "3fe8"}, source, {**source, "id": "3FE8"}, [], 1, 1)]
+    listed = [x for x in _details(result.to_dict(), "u") if x.startswith("  changed")]
+    assert listed == ["  changed {'id': '3fe8'}: id: '3fe8' -> '3FE8'"]

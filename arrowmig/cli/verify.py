@@ -116,7 +116,7 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
     for d in t["diffs"]:
         where = d["key"] if d["key"] is not None else "row"
         if d["kind"] == "changed":
-            cols = d["columns"] or list((d["source"] or {}).keys())
+            cols = d["columns"] or _columns_apart(d["source"] or {}, d["target"] or {})
             for col in cols:
                 before = (d["source"] or {}).get(col)
                 after = _target_value(d["target"] or {}, col)
@@ -298,6 +298,14 @@ def verify_command(
 
 command = verify_command
 """The click command ``arrowmig.cli`` registers."""
+
+
+def _columns_apart(source_row: dict[str, Any], target_row: dict[str, Any]) -> list[str]:
+    """A changed row that names no column (its values hash alike, yet it differs): the
+    columns whose values are shown apart, not each column with its equal values; every one
+    where none is (the row is not left out)."""
+    apart = [c for c in source_row if source_row[c] != _target_value(target_row, c)]
+    return apart or list(source_row)
 
 
 def _target_value(target_row: dict[str, Any], column: str) -> Any:

@@ -87,22 +87,24 @@ def source_marks(table: Table) -> dict[str, int]:
     return {name: int(value) for name, value in marks.items() if value is not None}
 
 
-def shared_marks(query: Query, target: str, table: Table) -> dict[str, tuple[int, bool]]:
+def shared_marks(query: Query, target: str, table: Table) -> dict[str, tuple[int, bool, bool]]:
     """Each shared sequence the columns of ``target`` draw from, the value it must be past
     (the largest value now in those columns, and the source's marks; the smallest, for a
-    sequence counting down), and whether it counts down."""
+    sequence counting down), whether it counts down, and whether other tables draw from it
+    too in the source (one no other table draws from is not called shared)."""
     marks = source_marks(table)
-    wanted: dict[str, tuple[int, bool]] = {}
+    alone = {c.name for c in table.columns if c.sequence_alone}
+    wanted: dict[str, tuple[int, bool, bool]] = {}
     for drawn in drawn_sequences(query, target):
         if drawn.owned:
             continue
         down = drawn.step < 0
         column = quote_ident(drawn.column)
         loaded = query(f"SELECT {'min' if down else 'max'}({column}) FROM {target}")[0][0]
-        before = wanted.get(drawn.sequence, (None, down))[0]
+        before = wanted.get(drawn.sequence, (None, down, False))[0]
         mark = furthest(down, loaded, marks.get(drawn.column), before)
         if mark is not None:
-            wanted[drawn.sequence] = (mark, down)
+            wanted[drawn.sequence] = (mark, down, drawn.column not in alone)
     return wanted
 
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from arrowmig.auto_keys import (
-    SHARED_MOVED,
     identity_resets,
+    sequence_moved,
     sequence_name_note,
     sequence_names_sql,
     sequence_renames,
@@ -1458,11 +1458,9 @@ class PostgresEndpoint(BaseEndpoint):
         what = f"moving the sequences {table.name!r} shares past its keys"
         try:
             marks = pg_sequences.shared_marks(self._query, target, table)
-            for sequence, (mark, down) in marks.items():
+            for sequence, (mark, down, shared) in marks.items():
                 self.run_in_transaction(pg_sequences.move_forward(sequence, mark), what, table.name)
-                load.built.append(
-                    f"{SHARED_MOVED} {sequence} {'below' if down else 'past'} {mark:,}"
-                )
+                load.built.append(sequence_moved(sequence, mark, down=down, shared=shared))
         except Exception as exc:
             if lost_connection(exc):
                 raise  # the whole wrap-up is retried on a new connection
