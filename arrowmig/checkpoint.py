@@ -67,8 +67,12 @@ def fingerprint(
     flags = result_flags(config)
     if flags:  # left out when none: a run's id stays the one an earlier arrowmig gave it
         basis["flags"] = flags
-    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
-    return digest, basis
+    return run_id_of(basis), basis
+
+
+def run_id_of(basis: dict[str, Any]) -> str:
+    """The run id ``fingerprint`` gives a run computed from ``basis``."""
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def result_flags(config: MigrationConfig) -> list[str]:

@@ -27,6 +27,7 @@ from arrowmig.checkpoint import (
     fingerprint,
     rows_committed,
     run_basis,
+    run_id_of,
     run_row,
     shape_change,
     superseded_text,
@@ -99,6 +100,7 @@ from arrowmig.schemas import (
     several_schemas,
 )
 from arrowmig.target_names import with_target_schema
+from arrowmig.run_source import how_sources_differ, without_password
 from arrowmig.urls import EndpointUrl, parse_url
 
 if TYPE_CHECKING:
@@ -537,6 +539,9 @@ def _transfer(
         run_id, basis = fingerprint(
             _source_identity(src, label), [p.source for p in plan.tables], config
         )
+        store = CheckpointStore(dst)
+        if config.resume:
+            run_id, basis = _id_recorded(store, run_id, basis)
         report = MigrationReport(
             source=label,
             target=dst.url.redacted,
@@ -546,7 +551,6 @@ def _transfer(
             notes=list(plan.notes),
             target_schema=plan.schemas[1] if plan.schemas else None,
         )
-        store = CheckpointStore(dst)
         earlier = _earlier_run(store, run_id, plan, config, basis)
         if earlier is not None and any(
             r.table_name == RUN_ROW and r.state == "complete" for r in earlier
@@ -1255,12 +1259,32 @@ def _as_names(value: object) -> list[str]:
 def _source_identity(src: Source, label: str) -> str:
     """The source as a run's fingerprint knows it: a file by its absolute path, however it
     was spelled (``./a.db``, ``/data/a.db``, from another folder), so that the same file is
-    the same run and another file of the same name is not; a server by its redacted URL."""
+    the same run and another file of the same name is not; a server by its URL without the
+    password, wherever that was given (the URL, PGPASSWORD, ~/.pgpass)."""
     if src.url.kind in ("sqlite", "duckdb") and src.url.target:
         from pathlib import Path
 
         return str(Path(src.url.target).resolve())
-    return label
+    return without_password(label) if src.url.kind == "postgresql" else label
+
+
+def _id_recorded(
+    store: CheckpointStore, run_id: str, basis: dict[str, object]
+) -> tuple[str, dict[str, object]]:
+    """``run_id`` and ``basis``, or those an arrowmig before this one gave the same run: its
+    fingerprint held the source's password masked (``user:***@host``), so the run it recorded
+    had another id than the same command has now. Kept as recorded, so that the run is found
+    again if it is interrupted again."""
+    if store.rows(run_id):
+        return run_id, basis
+    for row in store.rows():
+        source = run_basis(row).get("source") if row.table_name == RUN_ROW else None
+        if not isinstance(source, str) or without_password(source) != basis["source"]:
+            continue
+        recorded = {**basis, "source": source}
+        if run_id_of(recorded) == row.run_id:
+            return row.run_id, recorded
+    return run_id, basis
 
 
 _BASIS_WORDS = {
@@ -1285,7 +1309,9 @@ def _how_it_differs(recorded: dict[str, object], now: dict[str, object]) -> str:
                 return (
                     f"{words} of the source as they were then; the source's columns changed since"
                 )
-            return f"{words} {recorded[key]!r}, this run {now.get(key)!r}"
+            differ = how_sources_differ(str(recorded[key]), str(now.get(key)))
+            said = f" ({differ})" if key == "source" and differ else ""
+            return f"{words} {recorded[key]!r}, this run {now.get(key)!r}{said}"
     return (
         "was started with other options or another source schema (tables, mode, casts, "
         "on-error, flags such as --no-keys, or the source's columns changed)"

@@ -752,6 +752,10 @@ def build_plan(
         )
     if refusals:
         raise one_refusal(refusals)
+    # Refused now, with the GRANT, not at the run's first CREATE TABLE in the server's words.
+    refuse_uncreatable = getattr(dst, "refuse_uncreatable", None)
+    if refuse_uncreatable is not None:
+        refuse_uncreatable([p.target.name for p in plans if p.action in ("create", "replace")])
     plans = _with_index_names_apart(plans, target_dialect)
     plans = _with_creatable_foreign_keys(plans, config, target_dialect, dst)
     for p in plans:

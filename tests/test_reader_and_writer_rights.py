@@ -391,3 +391,32 @@ def test_citext_in_a_schema_the_writer_may_not_use_is_refused_before_writing(
     report = migrate(pg_url, citext_writer, config=MigrationConfig(casts={"t.email": "text"}))
     assert report.ok, [t.error for t in report.tables]
     assert ("email", "text") in [c[:2] for c in pg_columns(second_pg, "t")]
+
+
+def test_a_writer_without_create_on_the_schema_is_refused_by_plan_and_migrate(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # plan said all was well; migrate then stopped at its first CREATE TABLE with the
+    # server's "permission denied for schema public", naming neither user nor database.
+    from arrowmig.cli import main
+
+    role = f"arrowmig_nocreate_{uuid.uuid4().hex[:8]}"
+    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
+    target = as_role(pg_url, role)
+    source = sqlite_table(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)", [(1,)])
+    grant = f'GRANT CREATE ON SCHEMA "public" TO "{role}"'
+    try:
+        for command in ("plan", "migrate"):
+            assert main([command, source, target]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1, err
+            assert f"user '{role}' may not create tables in schema 'public' of {target}" in err
+            assert "table 't' and its checkpoint table" in err and grant in err
+        # Into tables there already, with the checkpoint table there, it creates nothing.
+        pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY)", f"GRANT ALL ON t TO {role}")
+        pg_exec(pg_url, f"GRANT CREATE ON SCHEMA public TO {role}")
+        assert main(["migrate", source, target, "--mode", "append"]) == 0
+        pg_exec(pg_url, f"REVOKE CREATE ON SCHEMA public FROM {role}")
+        assert main(["migrate", source, target, "--mode", "truncate"]) == 0
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")

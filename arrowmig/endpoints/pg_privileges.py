@@ -201,3 +201,38 @@ def _checkpoint_refusal(
         + "; ".join(f"{g} TO {quote_ident(str(user))}" for g in grants)
         + f", or {instead or f'connect as {owner!r}'}",
     )
+
+
+def create_refusal(
+    query: Query, schema: str, where: str, tables: Sequence[str]
+) -> SchemaError | None:
+    """Why this user may not create what a run creates in ``schema`` (``tables``, and the
+    checkpoint table where it is not there yet), or None. Found before anything is written:
+    the first CREATE TABLE failed with the server's words alone, which name neither the
+    user nor the database ("permission denied for schema public")."""
+    rows = query(
+        "SELECT current_user, has_schema_privilege(n.oid, 'CREATE'), EXISTS (SELECT FROM pg_class "
+        "c WHERE c.relnamespace = n.oid AND c.relname = $2) FROM pg_namespace n "
+        "WHERE n.nspname = $1",
+        (schema, CHECKPOINT_TABLE),
+    )
+    if not rows:
+        return None  # the run creates the schema: CREATE on the database, which it says then
+    user, may_create, checkpoints_there = rows[0]
+    if may_create or (checkpoints_there and not tables):
+        return None
+    creating = []
+    if tables:
+        more = len(tables) - 1
+        creating.append(f"table {tables[0]!r}" + (f" and {more} more" if more else ""))
+    if not checkpoints_there:
+        creating.append(f"its checkpoint table {CHECKPOINT_TABLE}")
+    return SchemaError(
+        f"user {user!r} may not create tables in schema {schema!r} of {where}: CREATE on the "
+        f"schema is missing, and the run creates {' and '.join(creating)} there; nothing has "
+        "been written",
+        hint=f"have the schema's owner (or a superuser) run GRANT CREATE ON SCHEMA "
+        f"{quote_ident(schema)} TO {quote_ident(str(user))}, or write into a schema it may "
+        "create in with --target-schema",
+        table=tables[0] if tables else None,
+    )

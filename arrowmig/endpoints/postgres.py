@@ -76,6 +76,7 @@ from arrowmig.endpoints.pg_privileges import (
     ReadRefusal,
     checkpoint_read_refusal,
     checkpoint_refusal,
+    create_refusal,
     read_refusals,
     refused_error,
 )
@@ -887,6 +888,13 @@ class PostgresEndpoint(BaseEndpoint):
         """Refuse a run, before anything is written, when the checkpoint table it would
         record its progress in is another user's that this one may not write."""
         refused = checkpoint_refusal(self._query, self._schema, self.url.redacted)
+        if refused is not None:
+            raise refused
+
+    def refuse_uncreatable(self, tables: list[str]) -> None:
+        """Refuse a run, before anything is written, when this user may not create the
+        tables ``tables`` (and the checkpoint table, not there yet) in the target schema."""
+        refused = create_refusal(self._query, self._schema, self.url.redacted, tables)
         if refused is not None:
             raise refused
 
