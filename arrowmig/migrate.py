@@ -82,6 +82,7 @@ from arrowmig.report import MigrationReport
 from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.rowpath import peak_rss_bytes
 from arrowmig.run_lock import TablesHeld, exclusive_tables, target_kept_open
+from arrowmig.run_source import how_sources_differ, without_password
 from arrowmig.runner import (
     Runner,
     StreamWork,
@@ -100,7 +101,6 @@ from arrowmig.schemas import (
     several_schemas,
 )
 from arrowmig.target_names import with_target_schema
-from arrowmig.run_source import how_sources_differ, without_password
 from arrowmig.urls import EndpointUrl, parse_url
 
 if TYPE_CHECKING:

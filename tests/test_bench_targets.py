@@ -102,3 +102,22 @@ def test_bench_refuses_a_postgresql_user_that_may_not_write_server_files_before_
     )
     assert json.loads(captured.out)["exit_code"] == 2
     assert not (out / "bench.json").exists()
+
+
+@pytest.mark.postgres
+def test_bench_refuses_a_postgresql_login_the_server_refused_with_exit_2(
+    tiny_db: Path, tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A server that answered and refused the login was "not reachable": skipped with a note,
+    # exit 0, as if no server ran there.
+    target = as_role(pg_url, f"arrowmig_nobody_{uuid.uuid4().hex[:8]}")
+    out = tmp_path / "out"
+    args = ["bench", "--source", str(tiny_db), "--target", target, "--out", str(out)]
+    assert main([*args, *QUICK, "--no-stages"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"arrowmig: error: cannot connect to {target}: ")
+        and "not reachable" not in err
+    )
+    assert err.endswith("check the user name in the URL (or PGUSER): the server has no such role\n")
+    assert not (out / "bench.json").exists()

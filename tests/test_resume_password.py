@@ -10,19 +10,19 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from arrowmig.checkpoint import run_id_of
 from tests.dbutil import pg_exec, pg_rows, sqlite_rows
-from tests.test_resume import kill_after
+from tests.test_resume import ARROWMIG_MIGRATE, kill_after
 
 pytestmark = pytest.mark.postgres
 
 FINGERPRINTED = ("source", "tables", "schema", "mode", "casts", "on_error", "flags")
 """What ``checkpoint.fingerprint`` computes a run's id from."""
+QUIET = ("--batch-rows", "100", "--parallel", "1", "--progress", "none")
 
 
 @pytest.fixture
@@ -44,8 +44,7 @@ def migrate(
     source: str, target: Path, *more: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "arrowmig", "migrate", source, str(target)]
-        + ["--batch-rows", "100", "--parallel", "1", "--progress", "none", *more],
+        [*ARROWMIG_MIGRATE, source, str(target), *QUIET, *more],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},

@@ -30,7 +30,7 @@ from arrowmig.urls import redact
     f"(removed at the end), or a PostgreSQL server URL (a throw-away database there; its "
     "user needs superuser or pg_write_server_files, for the COPY ceiling), "
     f"repeatable (default: sqlite and {DEFAULT_PG_URL}). Unreachable servers are skipped "
-    "with a note.",
+    "with a note; a login the server refuses stops the bench (exit 2).",
 )
 @click.option("--scale", default="phase3", show_default=True, help="Dataset scale to generate.")
 @click.option("--seed", default=42, show_default=True, type=SEED, help="Same seed, same data.")

@@ -137,10 +137,35 @@ def connect_hint(message: str, conninfo: str = "") -> str:
         # Not a piece of the password: libpq_misreads said so above (a raw # or ? in one is
         # read as psql reads it).
         return "the port after the host must be a number (postgresql://user@host:5432/db)"
-    if ".s.PGSQL." in message and "No such file or directory" in message:
+    if "server does not support SSL" in message:
+        return (
+            "sslmode require, verify-ca or verify-full (in the URL or PGSSLMODE) needs a "
+            "server with SSL on: drop sslmode (or use sslmode=prefer), or enable SSL on the "
+            "server (ssl = on in postgresql.conf)"
+        )
+    if "invalid sslmode value" in message:
+        return f"sslmode takes one of {', '.join(SSL_MODES)}"
+    if "invalid percent-encoded token" in message:
+        return (
+            "a % in the URL (in a password, say) must be percent-encoded as %25, or the "
+            "password given in PGPASSWORD or ~/.pgpass"
+        )
+    socket = re.search(r'socket "(.*)/\.s\.PGSQL\.(\d+)"', message)
+    if socket and "No such file or directory" in message:
+        directory, port = socket.groups()
+        if directory not in ("/tmp", *SOCKET_DIRECTORIES):
+            return (
+                f"no server's socket for port {port} is in {directory}, the directory the "
+                "URL's host= (or PGHOST) names: name the one the server's socket is in (psql's "
+                "SHOW unix_socket_directories), or the host (postgresql://user@127.0.0.1/db)"
+            )
         return (
             f"no local server's socket was found in /tmp or {' or '.join(SOCKET_DIRECTORIES)} "
             "for that port: name the host (postgresql://user@127.0.0.1/db) or the socket's "
             "directory (postgresql:///db?host=/path/to/dir)"
         )
     return "check that the server runs and that host, port, database, user and password are right"
+
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+"""libpq's values of sslmode."""

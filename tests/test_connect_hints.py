@@ -1,0 +1,59 @@
+"""A refused connection's hint points at what is wrong: SSL the server lacks, an sslmode that
+is no mode, a raw % in the URL, a socket directory the user named; not at "check that the
+server runs" (it did), nor at directories that were not tried.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from arrowmig.cli import main
+from arrowmig.endpoints.pg_errors import connect_hint
+
+pytestmark = pytest.mark.postgres
+
+GENERIC = "check that the server runs"
+
+
+def refused(url: str, capsys: pytest.CaptureFixture[str], tmp_path: object) -> str:
+    assert main(["plan", url, f"{tmp_path}/t.db"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("ending", "hint"),
+    [
+        ("?sslmode=bogus", "sslmode takes one of disable, allow, prefer, require, verify-ca, "),
+        ("?host=/nonexistent/dir", "no server's socket for port 5432 is in /nonexistent/dir, "),
+    ],
+)
+def test_a_refused_connection_says_what_in_the_url_is_wrong(
+    pg_url: str, ending: str, hint: str, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    url = pg_url + ending
+    if "host=" in ending:  # a URL naming only the directory, as psql users write it
+        url = "postgresql:///" + pg_url.rsplit("/", 1)[1] + ending
+    err = refused(url, capsys, tmp_path)
+    assert hint in err and GENERIC not in err
+    assert "/tmp or /var/run/postgresql" not in err
+
+
+def test_a_raw_percent_in_a_password_says_to_encode_it(
+    pg_url: str, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    err = refused(pg_url.replace("postgres@", "postgres:50%off@", 1), capsys, tmp_path)
+    assert "must be percent-encoded as %25" in err and GENERIC not in err
+    assert "50%off" not in err
+
+
+def test_ssl_required_of_a_server_without_it_says_it_is_ssl() -> None:
+    # libpq's own words, as a server with ssl = off answers sslmode=require.
+    said = (
+        'Failed to connect: connection to server at "127.0.0.1", port 5432 failed: server '
+        "does not support SSL, but SSL was required"
+    )
+    hint = connect_hint(said, "postgresql://u@127.0.0.1:5432/db?sslmode=require")
+    assert "needs a server with SSL on: drop sslmode (or use sslmode=prefer)" in hint
+    assert GENERIC not in hint
