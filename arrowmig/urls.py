@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from arrowmig.conninfo import as_url, conninfo_pairs
 from arrowmig.errors import UrlError
 from arrowmig.libpq_uri import split_uri
 
@@ -96,6 +97,13 @@ def parse_url(url: str) -> EndpointUrl:
             with_connect_timeout(with_socket_directory(normalised)),
             _naming_database(redact(normalised)),
         )
+    if scheme.partition("+")[0] in ("postgresql", "postgres"):
+        # SQLAlchemy's URL names a driver; arrowmig has its own.
+        raise UrlError(
+            f"database URL {redact(text)!r} names a driver ({scheme!r}), which arrowmig does "
+            "not take: it picks its own",
+            hint=f"write it as {redact('postgresql://' + rest)}",
+        )
     raise UrlError(
         f"unknown database URL scheme {scheme!r} in {redact(text)!r}",
         hint=f"use one of: {ACCEPTED_FORMS}",
@@ -154,6 +162,12 @@ def with_socket_directory(uri: str) -> str:
     return uri
 
 
+PASSWORD_IN_URL = (
+    " (its password in PGPASSWORD or ~/.pgpass, or in place of ***, with / @ % written %2F %40 %25)"
+)
+"""Where the password of a URL arrowmig wrote out for the user goes."""
+
+
 CONNECT_TIMEOUT_S = 10
 """How long a connection to a PostgreSQL server may take, where neither the URL
 (``connect_timeout``), PGCONNECT_TIMEOUT nor a service file says: libpq would wait for ever,
@@ -179,6 +193,13 @@ def _bare_path(text: str) -> EndpointUrl:
         return EndpointUrl("sqlite", text, text)
     if lowered.endswith(DUCKDB_SUFFIXES):
         return EndpointUrl("duckdb", text, text)
+    pairs = conninfo_pairs(text)
+    if pairs is not None:
+        raise UrlError(
+            f"{redact(text)!r} is a libpq key=value string, which arrowmig does not take: it "
+            "takes postgresql:// URLs",
+            hint=f"write it as {as_url(pairs)}" + (PASSWORD_IN_URL if "password" in pairs else ""),
+        )
     raise UrlError(
         f"cannot tell what database {redact(text)!r} is", hint=f"use one of: {ACCEPTED_FORMS}"
     )

@@ -1,0 +1,61 @@
+"""A libpq key=value string, or a SQLAlchemy URL naming a driver, is refused with the
+postgresql:// URL that says the same (its password as ``***``), not a generic "cannot tell
+what database"; the URL given connects where the string would have."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from arrowmig.cli import main
+from tests.dbutil import pg_exec
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_key_value_string_is_refused_with_the_url_that_connects_as_it_would(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY)")
+    parts = urlsplit(pg_url)
+    database = parts.path.lstrip("/")
+    given = (
+        f"host={parts.hostname} port={parts.port} dbname={database} user={parts.username} "
+        "password='s3cret word' sslmode=disable"
+    )
+    target = str(tmp_path / "t.db")
+    assert main(["plan", given, target]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "s3cret" not in err
+    assert "is a libpq key=value string, which arrowmig does not take" in err
+    url = (
+        f"postgresql://{parts.username}:***@{parts.netloc.split('@')[1]}/{database}?sslmode=disable"
+    )
+    assert f"write it as {url} (its password in PGPASSWORD" in err
+    # The URL it names, its password put in (trust authentication ignores it), connects.
+    assert main(["plan", url.replace("***", "s3cret%20word"), target]) == 0
+
+
+def test_a_socket_directory_goes_in_the_query(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["plan", "host=/var/run/postgresql port=5433 dbname=shop", str(tmp_path / "t.db")])
+        == 2
+    )
+    assert (
+        "write it as postgresql:///shop?host=/var/run/postgresql&port=5433\n"
+        in capsys.readouterr().err
+    )
+
+
+def test_a_sqlalchemy_driver_url_is_refused_with_the_url_without_the_driver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given = "postgresql+psycopg2://etl:s3cret@db.internal/shop"
+    assert main(["plan", given, str(tmp_path / "t.db")]) == 2
+    err = capsys.readouterr().err
+    assert "names a driver ('postgresql+psycopg2')" in err and "s3cret" not in err
+    assert err.endswith("write it as postgresql://etl:***@db.internal/shop\n")
