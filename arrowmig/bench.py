@@ -455,6 +455,7 @@ def open_target(spec: str, work: Path, notes: list[str]) -> Target | None:
         from arrowmig.endpoints.pg_errors import connect_error, login_refused
         from arrowmig.urls import driver_said, parse_url, redact
 
+        refused = None
         try:
             with psycopg.connect(spec, autocommit=True, connect_timeout=5) as conn:
                 dbname = f"arrowmig_bench_{os.getpid()}"
@@ -463,12 +464,14 @@ def open_target(spec: str, work: Path, notes: list[str]) -> Target | None:
         except Exception as exc:
             said = driver_said(spec, str(exc).strip())
             first = said.splitlines()[0] if said else type(exc).__name__
-            if login_refused(str(exc)):
-                # A server that answered and refused the login is the user's to mend (a
-                # password, a role), not a server to do without: an error, as migrate's.
-                raise connect_error(parse_url(spec), first, str(exc)) from None
-            notes.append(f"skipped target {redact(spec)}: not reachable ({first})")
-            return None
+            if not login_refused(str(exc)):
+                notes.append(f"skipped target {redact(spec)}: not reachable ({first})")
+                return None
+            # A server that answered and refused the login is the user's to mend (a password,
+            # a role), not a server to do without: an error, as migrate's.
+            refused = connect_error(parse_url(spec), exc, first)
+        if refused is not None:
+            raise refused  # outside the except: its cause is the driver's error, scrubbed
         return Target("postgresql", _pg_db_url(spec, dbname), admin_url=spec, created_db=dbname)
     if spec.startswith("duckdb:") or spec.endswith(".duckdb"):
         path = Path(_file_of(spec)).resolve()
