@@ -5,12 +5,15 @@ Python (``MigrationConfig(target_names="Lower")``) and from the command line
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 _AS_OPTIONS: ContextVar[bool] = ContextVar("arrowmig_arguments_as_options", default=False)
-_JOB_FILE: ContextVar[str | None] = ContextVar("arrowmig_arguments_job_file", default=None)
+_JOB_FILE: ContextVar[tuple[str, Collection[str]] | None] = ContextVar(
+    "arrowmig_arguments_job_file", default=None
+)
+"""The job file ``arrowmig run`` runs, and the parameters its command line gave instead."""
 
 _OPTIONS = {
     "batch_timeout_s": "--batch-timeout",
@@ -33,23 +36,33 @@ def named_as_options() -> Iterator[None]:
 
 
 @contextmanager
-def read_from_job_file(path: str) -> Iterator[None]:
-    """Within: the arguments are job file ``path``'s keys (``arrowmig run``), so a refusal
-    that comes only once the run plans names the file and its key."""
-    token = _JOB_FILE.set(path)
+def read_from_job_file(path: str, overridden: Collection[str] = ()) -> Iterator[None]:
+    """Within: the arguments are job file ``path``'s keys (``arrowmig run``), but those
+    ``overridden`` on its command line, so a refusal that comes only once the run plans names
+    the file and its key."""
+    token = _JOB_FILE.set((path, overridden))
     try:
         yield
     finally:
         _JOB_FILE.reset(token)
 
 
+def job_file_key(name: str) -> str | None:
+    """``job file 'job.toml', key 'exclude'`` when parameter ``name`` was read from the job
+    file ``arrowmig run`` runs; None when its caller gave it otherwise."""
+    job_file = _JOB_FILE.get()
+    if job_file is None or name in job_file[1]:
+        return None
+    return f"job file {job_file[0]!r}, key {name!r}"
+
+
 def cast_given(table: str, column: str, type_name: str) -> str:
     """One cast as its caller wrote it: ``--cast users.z=epoch_s`` on the command line,
     ``job file 'job.toml', key 'casts' ("users.z" = "epoch_s")``, ``casts={'users.z':
     'epoch_s'}`` from Python."""
-    job_file = _JOB_FILE.get()
-    if job_file is not None:
-        return f'job file {job_file!r}, key \'casts\' ("{table}.{column}" = "{type_name}")'
+    key = job_file_key("casts")
+    if key is not None:
+        return f'{key} ("{table}.{column}" = "{type_name}")'
     if _AS_OPTIONS.get():
         return f"--cast {table}.{column}={type_name}"
     return f"casts={{{f'{table}.{column}'!r}: {type_name!r}}}"
@@ -58,7 +71,7 @@ def cast_given(table: str, column: str, type_name: str) -> str:
 def between_casts() -> str:
     """What goes between several casts of ``cast_given``: a space on the command line (the
     options as typed), a comma where each is said as a key or an argument."""
-    return " " if _AS_OPTIONS.get() and _JOB_FILE.get() is None else ", "
+    return " " if _AS_OPTIONS.get() and job_file_key("casts") is None else ", "
 
 
 def options_named() -> bool:

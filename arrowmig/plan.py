@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
-from arrowmig.argument_words import arg, cast_given
+from arrowmig.argument_words import arg, cast_given, job_file_key
 from arrowmig.attached_copy import storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
@@ -296,14 +296,14 @@ def select_tables(
     nameable = [*known, *partitions_of(src)] if config.tables else known
     # A name that is not there is refused, in --exclude too: a mistyped exclusion would
     # copy the very table it meant to leave out.
-    for named_by, names, there in (
-        ("", config.tables, nameable),
-        (f" named by {arg('exclude')}", config.exclude, known),
+    for option, names, there in (
+        ("tables", config.tables, nameable),
+        ("exclude", config.exclude, known),
     ):
         missing = [t for t in names or () if t not in there]
         if missing:
             raise SchemaError(
-                f"table {missing[0]!r}{named_by} not found in {_where(src)}",
+                _not_found(missing[0], option, src),
                 hint=_name_hint(missing[0], known, tables, src),
                 table=missing[0],
             )
@@ -472,6 +472,16 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
     return f"tables there: {listed([written(t) for t in tables], 12) or '(none)'}{where}"
 
 
+def _not_found(name: str, option: str, src: Source) -> str:
+    """A table ``option`` names that the source lacks, said where it was named: the job
+    file's key, or the option (the run's own --tables goes without saying)."""
+    key = job_file_key(option)
+    if key is not None:
+        return f"{key}: table {name!r} not found in {_where(src)}"
+    named_by = "" if option == "tables" else f" named by {arg(option)}"
+    return f"table {name!r}{named_by} not found in {_where(src)}"
+
+
 def unknown_table(src: Source, name: str, option: str) -> SchemaError:
     """The error for a table ``option`` names that the source lacks, with the name meant
     where it is clear (as ``migrate`` says it)."""
@@ -509,13 +519,12 @@ def build_plan(
     if refuse_unusable_checkpoints is not None:
         refuse_unusable_checkpoints()
     casts = {(t, c): ty for t, c, ty in config.casts}
-    for table_name, _column, _type in config.casts:
+    for table_name, column, type_name in config.casts:
         if table_name not in names:
-            # Said of no option: the cast may be a --cast, a job file's [casts] or casts=.
             raise UsageError(
-                f"a cast names table {table_name!r}, which is not part of this run",
-                hint="cast only columns of the tables the run moves (--cast, a job file's "
-                "[casts], casts= in Python), or add the table to the run",
+                f"{cast_given(table_name, column, type_name)} names table {table_name!r}, "
+                "which is not part of this run",
+                hint="cast only columns of the tables the run moves, or add the table to the run",
             )
     plans = []
     refusals: list[SchemaError] = []  # tables that cannot be appended to

@@ -28,6 +28,7 @@ from arrowmig.endpoints.duckdb_closing import FileClosing
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL, PROCESS_TOKEN
 from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.errors import LOCK_LOST, LOCK_LOST_SQLSTATE, UsageError
+from arrowmig.names import shown as shown_in
 from arrowmig.schema import quote_literal
 from arrowmig.urls import parse_url
 
@@ -65,7 +66,8 @@ class TablesHeld:
         return self._raise_unless(
             f"objid = hashtext(current_database() || '/' || "
             f"{quote_literal(f'{self.schema}.{table}')})::oid",
-            f"this run no longer holds its lock on table {table!r} ({self._gone()}), so "
+            f"this run no longer holds its lock on table {shown_in(self.schema, table)!r} "
+            f"({self._gone()}), so "
             "another run may be writing it: not put in place; once no other run writes it, "
             "--resume puts it in place",
         )
@@ -198,8 +200,9 @@ def _postgres_locks(
             refused = cursor.fetchone()
             if refused is not None:
                 table = tables[int(refused[0]) - 1]
+                # With its schema: runs into other schemas of the database go on side by side.
                 raise UsageError(
-                    f"another arrowmig run is writing table {table!r} of {shown}"
+                    f"another arrowmig run is writing table {shown_in(schema, table)!r} of {shown}"
                     + _holder(cursor, keys[int(refused[0]) - 1]),
                     hint=_HINT,
                     table=table,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arrowmig.append_refusal import AppendRefused, one_refusal
-from arrowmig.argument_words import arg, given
+from arrowmig.argument_words import arg, cast_given, given
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import ArrowmigError, SchemaError, UsageError
@@ -153,12 +153,11 @@ def _casts_by_schema(
     for table, column, type_name in casts:
         places = _places(table, moved)
         if not places:
-            # Said of no option: the cast may be a --cast, a job file's [casts] or casts=.
             raise UsageError(
-                f"a cast names table {table!r}, which is not part of this run",
+                f"{cast_given(table, column, type_name)} names table {table!r}, which is not "
+                "part of this run",
                 hint="cast only columns of the tables the run moves, as schema.table.column=TYPE "
-                "or table.column=TYPE for that table in every schema (--cast, a job file's "
-                "[casts], casts= in Python), or add the table to the run",
+                "or table.column=TYPE for that table in every schema, or add the table to the run",
             )
         for schema, name in places:
             by_schema.setdefault(schema, []).append((name, column, type_name))

@@ -269,5 +269,7 @@ def test_a_run_holding_a_table_past_ascii_of_a_latin1_database_is_found_by_its_n
             "SELECT pg_advisory_lock(x'61726D'::int, hashtext(current_database() || '/' || %s))",
             ("public.crème",),
         )
-        with pytest.raises(UsageError, match="another arrowmig run is writing table 'crème'"):
+        with pytest.raises(
+            UsageError, match=r"another arrowmig run is writing table 'public\.crème'"
+        ):
             migrate(source, latin1_pg, config=MigrationConfig(mode="replace"))

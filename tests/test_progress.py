@@ -95,6 +95,18 @@ def _parse_ts(ts: str) -> datetime:
     return parsed
 
 
+def test_json_events_on_stdout_leave_the_report_on_stderr(source_db: Path, tmp_path: Path) -> None:
+    # As --json does: a CI job piping stdout to jq kept no human summary in its log.
+    proc = _migrate(source_db, tmp_path / "out.duckdb", ["--progress", "json", "--verify"])
+    assert json.loads(proc.stdout.splitlines()[-1])["event"] == "summary"
+    lines = proc.stderr.splitlines()
+    assert lines[0] == f"{source_db} -> {tmp_path / 'out.duckdb'} (mode create)"
+    for table, rows in SIZES.items():
+        assert any(line.split()[:2] == [table, f"{rows:,}"] for line in lines), table
+    assert any(line.startswith("done: 5,300 rows") for line in lines), proc.stderr
+    assert lines[-1].startswith("all tables match"), proc.stderr
+
+
 def test_json_events_are_one_object_per_line_on_stdout_and_add_up(
     source_db: Path, tmp_path: Path
 ) -> None:
@@ -835,13 +847,35 @@ def test_job_casts_of_tables_an_override_leaves_out_are_dropped(
         "--cast",
         "players.name=text",
     )
-    assert code == 2 and "names table 'players', which is not part of this run" in err
+    assert code == 2, err
+    assert "--cast players.name=text names table 'players', which is not part of this run" in err
     assert not (tmp_path / "p.db").exists()
-    # And one of the job's own [casts] outside its own tables: no --cast to blame.
+    # And one of the job's own [casts] outside its own tables: the file and its key.
     path.write_text(path.read_text().replace("[casts]", 'tables = ["bets"]\n[casts]'))
     code, _, err = _cli(capsys, "run", str(path), "--target", str(tmp_path / "p.db"))
-    assert code == 2 and "a cast names table 'players', which is not part of this run" in err
-    assert "--cast names" not in err and "a job file's [casts]" in err
+    assert code == 2, err
+    assert err.startswith(
+        f"""arrowmig: error: job file '{path}', key 'casts' ("players.name" = "text") names """
+        "table 'players', which is not part of this run"
+    )
+    assert "--cast" not in err
+
+
+def test_a_job_files_exclude_of_no_table_names_the_file_and_its_key(
+    source_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Said "named by --exclude", a flag nobody gave.
+    path = _job(tmp_path, 'source = "src.db"\ntarget = "out.db"\nexclude = ["bet"]\n')
+    code, _, err = _cli(capsys, "run", str(path))
+    assert code == 2
+    assert err.startswith(
+        f"arrowmig: error: job file '{path}', key 'exclude': table 'bet' not found in "
+    ), err
+    assert "--exclude" not in err
+    # One typed on the command line over the file's is said as typed.
+    code, _, err = _cli(capsys, "run", str(path), "--exclude", "bat")
+    assert code == 2 and "table 'bat' named by --exclude not found in " in err, err
+    assert not (tmp_path / "out.db").exists()
 
 
 def test_a_log_file_under_a_file_names_the_file(

@@ -78,7 +78,7 @@ def test_the_lock_session_outlives_idle_session_timeout(tmp_path: Path, pg_url: 
                 text=True,
             )
             assert second.returncode == 2, second.stderr
-            assert "another arrowmig run is writing table 'big'" in second.stderr
+            assert "another arrowmig run is writing table 'public.big'" in second.stderr
         finally:
             con.commit()
             _, err = first.communicate()

@@ -67,3 +67,36 @@ def test_a_run_started_as_another_creates_its_target_schema_succeeds(
         waiting_pid(pg_url, WAITS_FOR_A_TRANSACTION, run)
     _succeeded(run)
     assert pg_rows(pg_url, "a", "id", schema="fresh") == [(1, "x"), (2, "y")]
+
+
+def test_a_run_refused_for_a_table_another_holds_names_the_tables_schema(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Said "table 'a'", while runs into the same table of other schemas go on side by side.
+    source = _source(tmp_path)
+    with psycopg.connect(pg_url, autocommit=True) as other:  # another run's lock on s1.a
+        other.execute(
+            "SELECT pg_advisory_lock(x'61726D'::int, hashtext(current_database() || '/' || %s))",
+            ("s1.a",),
+        )
+        refused = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "arrowmig",
+                "migrate",
+                source,
+                pg_url,
+                "--target-schema",
+                "s1",
+                "--progress",
+                "none",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert "another arrowmig run is writing table 's1.a' of " in refused.stderr
+        _succeeded(_run_started(source, pg_url, "--target-schema", "s2", "--progress", "none"))
+    assert pg_rows(pg_url, "a", "id", schema="s2") == [(1, "x"), (2, "y")]

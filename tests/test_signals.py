@@ -574,3 +574,77 @@ def test_a_workers_connections_are_closed_only_after_its_stream_stopped() -> Non
     # The target's statement is cancelled while the worker still writes (a batch waiting for
     # a lock would otherwise keep the stop waiting); the connections are closed after it.
     assert events == ["stopped", "written", "closed", "closed"]
+
+
+def test_ctrl_c_pressed_three_times_still_gives_the_report(big_db: Path, pg_url: str) -> None:
+    # People press Ctrl-C repeatedly: the second one, raised while the stopped run recorded
+    # itself, lost the report (--json printed only {"ok": false, ...}) with rows committed.
+    proc = subprocess.Popen(
+        [
+            *ARROWMIG,
+            "migrate",
+            str(big_db),
+            pg_url,
+            "--batch-rows",
+            "200",
+            "--json",
+            "--progress",
+            "plain",
+            "--progress-interval",
+            "0.2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_rows(proc, 20_000)
+    for _ in range(3):
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+    code, out, err = _finish(proc)
+    assert code == 130, err
+    assert "Traceback" not in err
+    report = json.loads(out)
+    assert report["interrupted"] == "SIGINT"
+    (table,) = report["tables"]
+    assert table["status"] == "interrupted" and 20_000 <= table["rows"] < ROWS
+    assert "INTERRUPTED:" in err
+    assert err.rstrip().endswith(
+        "run the same command again with --resume (committed rows are kept)"
+    )
+
+
+def _signalled(signum: int) -> None:
+    """Send ``signum`` to this process; its handler has run when this returns."""
+    os.kill(os.getpid(), signum)
+    time.sleep(0.01)  # a handler runs between two bytecodes of the main thread
+
+
+def test_the_stop_pressed_again_is_left_to_wind_down(capfd: pytest.CaptureFixture[str]) -> None:
+    from arrowmig.cli.signals import sigterm_stops
+    from arrowmig.errors import StopRequested
+
+    with sigterm_stops():
+        with pytest.raises(KeyboardInterrupt):
+            _signalled(signal.SIGINT)
+        # What the stop does next (the run's record, the report) is not cut short.
+        try:
+            _signalled(signal.SIGINT)
+            _signalled(signal.SIGTERM)
+        except (KeyboardInterrupt, StopRequested) as again:
+            pytest.fail(f"the stop pressed again raised {again!r} in its wind-down")
+    assert "arrowmig: stopping already; the report follows" in capfd.readouterr().err
+
+
+def test_a_wind_down_that_takes_too_long_can_still_be_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from arrowmig import stop_grace
+    from arrowmig.cli.signals import sigterm_stops
+
+    with sigterm_stops():
+        with pytest.raises(KeyboardInterrupt):
+            _signalled(signal.SIGINT)
+        monkeypatch.setattr(stop_grace, "GRACE_S", 0.0)  # as if the wind-down took that long
+        with pytest.raises(KeyboardInterrupt):
+            _signalled(signal.SIGINT)

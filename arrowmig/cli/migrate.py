@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -17,9 +17,6 @@ from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import MigrationConfig
 from arrowmig.events import FanOutSink
 from arrowmig.report import EXIT_SIGNAL, RESUME_HINT, MigrationReport
-
-if TYPE_CHECKING:
-    from arrowmig.verify_report import VerifyReport
 
 
 def exit_code(report: MigrationReport) -> int:
@@ -56,8 +53,9 @@ def _progress_options(f: Any, job: bool) -> Any:
 
 
 def emit_report(report: MigrationReport, as_json: bool, progress_kind: str) -> None:
-    if progress_kind != "json":
-        say(report_text(report))
+    """The report as text on stderr, always (a CI log keeps it when stdout goes to jq), and
+    as one JSON document on stdout for --json, unless the summary event carries it there."""
+    say(report_text(report))
     if as_json and progress_kind != "json":
         print_out(json.dumps(report.to_dict(), indent=2, default=str))
 
@@ -185,10 +183,8 @@ def run_migration(
         emit_report(report, as_json, progress_kind)
         if report.resumable:
             say(report.resume_hint)
-        if verify_text and progress_kind != "json":
+        if verify_text:
             say(verify_text)
-        elif progress_kind == "json" and report.verify is not None and not report.verify.ok:
-            say(f"arrowmig: {_verify_failure(report.verify)}")
         failed_output = getattr(console, "failed", None)
         if failed_output is not None:
             if log is not None:
@@ -232,12 +228,3 @@ def _verify_text(report: MigrationReport) -> str:
     from arrowmig.cli.verify import render_table
 
     return render_table(result)
-
-
-def _verify_failure(verify: VerifyReport) -> str:
-    """One line on why a verify did not pass (for stderr, when stdout holds JSON events)."""
-    differ = [t.name for t in verify.tables if not t.ok]
-    parts = [f"differences in {', '.join(differ)}"] if differ else []
-    if verify.not_verified:
-        parts.append(f"not verified: {', '.join(verify.not_verified)}")
-    return "verify: " + "; ".join(parts or ["failed"]) + " (the summary event's report.verify)"

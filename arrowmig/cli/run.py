@@ -77,8 +77,6 @@ def command(ctx: click.Context, /, job_file: str, dry_run: bool, **params: Any) 
     (`batch_rows = 50000`, `mode = "replace"`, `tables = ["a", "b"]`, `[casts]` ...),
     plus `source`, `target`, `verify`, `progress`, `json` and `log_file`.
     """
-    from contextlib import nullcontext
-
     from arrowmig.argument_words import read_from_job_file
     from arrowmig.cli.console import asked_for
     from arrowmig.errors import UsageError
@@ -92,8 +90,8 @@ def command(ctx: click.Context, /, job_file: str, dry_run: bool, **params: Any) 
         as_json, progress = console_asked(job_file, given)
         asked_for(as_json=as_json, progress_json=progress == "json")
         raise
-    # A cast typed here is refused as --cast; one of the file, naming the file and its key.
-    with nullcontext() if "casts" in given else read_from_job_file(job_file):
+    # A value typed here is refused as its option; one of the file, naming the file and key.
+    with read_from_job_file(job_file, overridden=given):
         return run_migration(
             job.source,
             job.target,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ from typing import Any
 from arrowmig._quiet_start import after_the_command
 from arrowmig.errors import StopRequested, note_stop, stop_behind
 from arrowmig.held_signals import held_during_imports, take_held
+from arrowmig.stop_grace import GRACE_S, command_ended, same_stop, stop_taken
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -55,15 +58,35 @@ class StandsAtSummary:
         self.sink.emit(event)
 
 
+_said_stopping: list[bool] = []
+"""Holds True once ``_say_once_stopping`` has said so in this command."""
+
+
+def _say_once_stopping() -> None:
+    """Tell whoever presses Ctrl-C again that the stop is under way, once. Written with
+    os.write from the handler: the main thread may be in the middle of a write to stderr, and
+    a second write into Python's buffered stream from here would be a reentrant call."""
+    if _said_stopping:
+        return
+    _said_stopping.append(True)
+    note = (
+        "arrowmig: stopping already; the report follows (a Ctrl-C "
+        f"{GRACE_S:g} s or more after the first gives up the rest, and the report)\n"
+    )
+    with contextlib.suppress(OSError):
+        os.write(2, note.encode())
+
+
 @contextmanager
 def sigterm_stops() -> Iterator[None]:
     """While inside, SIGTERM raises ``StopRequested``: what the command holds is cleaned up
     on the way out (verify's temporary files), a migration keeps its committed batches and
     prints its report, and the command exits 143 with one line. SIGTERM and Ctrl-C that land
     during an import are raised once it is over (``held_signals``); once the outcome stands
-    (``outcome_stands``), both are ignored. A signal ignored as the command began stays
-    ignored. Only the main thread may set handlers (``main()`` called from another thread
-    leaves both as they are)."""
+    (``outcome_stands``), both are ignored. Either one again within ``GRACE_S`` of a stop is
+    that stop pressed again, and is left to it (``stop_grace``). A signal ignored as the
+    command began stays ignored. Only the main thread may set handlers (``main()`` called
+    from another thread leaves both as they are)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -71,6 +94,10 @@ def sigterm_stops() -> Iterator[None]:
     def stop(signum: int, frame: FrameType | None) -> None:
         if _stands:
             return  # set from another thread, or held during an import: see outcome_stands
+        if same_stop():
+            _say_once_stopping()
+            return
+        stop_taken()
         if signum == signal.SIGINT:
             signal.default_int_handler(signum, frame)  # KeyboardInterrupt
         requested = StopRequested("SIGTERM")
@@ -80,6 +107,8 @@ def sigterm_stops() -> Iterator[None]:
     handler = held_during_imports(stop)
     if _depth[0] == 0:
         _stands.clear()  # a new command (tests run several in one process)
+        _said_stopping.clear()
+        command_ended()
         # A signal ignored as the command starts stays ignored, as Unix has it: a script's
         # `arrowmig ... &` starts with SIGINT ignored, so that the terminal's Ctrl-C leaves
         # it running. Handled from here on, a SIGINT sent in the first second was lost (the
@@ -107,4 +136,5 @@ def sigterm_stops() -> Iterator[None]:
                     signal.signal(signum, after_the_command(before))
         if not _depth[0]:
             _stands.clear()
+            command_ended()
         note_stop(None)

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from arrowmig.stop_grace import same_stop
+
 _lock = threading.Lock()
 _STOPS = frozenset({signal.SIGINT, signal.SIGTERM})
 _AGAIN_S = 0.2
@@ -167,7 +169,8 @@ def _watch(read_fd: int) -> None:
             os.close(read_fd)
             return
         running = _running
-        if running is not None and _STOPS.intersection(signals):
+        # The stop pressed again leaves the wind-down's statements (the run's record) be.
+        if running is not None and _STOPS.intersection(signals) and not same_stop():
             running.cancel_until_ended()
 
 
