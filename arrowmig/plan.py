@@ -301,6 +301,9 @@ def select_tables(
     ):
         missing = [t for t in names or () if t not in there]
         if missing:
+            shadow = _shadow_refusal(src, missing[0], named_by)
+            if shadow is not None:
+                raise shadow
             raise SchemaError(
                 f"table {missing[0]!r}{named_by} not found in {_where(src)}",
                 hint=_name_hint(missing[0], known, tables, src),
@@ -366,6 +369,24 @@ def partitions_of(src: Source) -> dict[str, str]:
     """The source's partitions (PostgreSQL), each with the table it is a partition of."""
     found = getattr(src, "partitions", None)
     return dict(found()) if found is not None else {}
+
+
+def _shadow_refusal(src: Source, name: str, named_by: str) -> SchemaError | None:
+    """The refusal of a SQLite shadow table named (FTS5 ``docs``'s ``docs_data``): it is in
+    the file, but as its virtual table's own storage, never copied; None for another name."""
+    found = getattr(src, "shadow_tables", None)
+    owner = dict(found()).get(name) if found is not None else None
+    if owner is None:
+        return None
+    table, module = owner
+    return SchemaError(
+        f"table {name!r}{named_by} is a shadow table of the {module} table {table!r} in "
+        f"{_where(src)}: part of its index's own storage, which is never copied",
+        hint=f"leave it out of {arg('exclude')}: it is not copied anyway"
+        if named_by
+        else f"name {table!r} with {arg('tables')} to copy the rows it holds",
+        table=name,
+    )
 
 
 def _partition_notes(src: Source, chosen: list[str]) -> list[str]:
