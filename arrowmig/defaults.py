@@ -24,6 +24,7 @@ from arrowmig.schema import (
     quote_literal,
 )
 from arrowmig.schema import interval_text as schema_interval_text
+from arrowmig.temporal_text import time_units
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -46,6 +47,7 @@ _BYTES = {
 _NOW = {"current_timestamp", "now()", "transaction_timestamp()", "get_current_timestamp()"}
 _SQLITE_NOW = {"current_timestamp", "datetime('now')", "datetime()"}
 _SQLITE_TODAY = {"current_date", "date('now')", "date()"}
+_SQLITE_TIME = {"current_time", "time('now')", "time()"}
 _ANY_NOW = "|".join(re.escape(now) for now in sorted(_NOW))
 _UTC_WALL_CLOCK = re.compile(
     rf"(?:{_ANY_NOW}) at time zone 'utc'(?:::text)?|timezone\('utc'(?:::text)?, ?(?:{_ANY_NOW})\)"
@@ -53,7 +55,7 @@ _UTC_WALL_CLOCK = re.compile(
 """The UTC wall clock (a naive timestamp) as PostgreSQL and DuckDB show the defaults arrowmig
 writes for SQLite's CURRENT_TIMESTAMP: (CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text), and
 DuckDB's timezone('UTC', CURRENT_TIMESTAMP); lowered, outer parentheses dropped."""
-_AS_DATE = re.compile(r"cast\((.*) as date\)|(.*)::date")
+_AS_DAY = re.compile(r"cast\((.*) as (date|time)\)|(.*)::(date|time(?: without time zone)?)")
 
 
 _RANDOM_UUID = ("gen_random_uuid()", "uuid_generate_v4()", "uuid()", "uuidv4()")
@@ -73,6 +75,8 @@ def read_default(sql: str | None, dialect: str) -> ColumnDefault | None:
             return ColumnDefault(sql, "now_utc")
         if lowered in _SQLITE_TODAY:
             return ColumnDefault(sql, "today_utc")
+        if lowered in _SQLITE_TIME:
+            return ColumnDefault(sql, "time_utc")
     elif lowered in _NOW:
         return ColumnDefault(sql, "now")
     elif (utc := _utc_clock(lowered)) is not None:
@@ -110,13 +114,15 @@ def _bytes_hex(literal: str, dialect: str) -> str:
 
 
 def _utc_clock(lowered: str) -> str | None:
-    """``now_utc`` or ``today_utc`` when a PostgreSQL or DuckDB default is SQLite's clock,
-    the UTC wall clock (of which CURRENT_DATE is the date), as arrowmig writes it there:
-    without this a round trip through them lost SQLite's DEFAULT CURRENT_TIMESTAMP."""
-    as_date = _AS_DATE.fullmatch(lowered)
-    if as_date is not None:
-        clock = _unwrap(as_date.group(1) or as_date.group(2))
-        return "today_utc" if _UTC_WALL_CLOCK.fullmatch(clock) else None
+    """``now_utc``, ``today_utc`` or ``time_utc`` when a PostgreSQL or DuckDB default is
+    SQLite's clock, the UTC wall clock (of which CURRENT_DATE is the date and CURRENT_TIME
+    the time of day), as arrowmig writes it there: without this a round trip through them
+    lost SQLite's DEFAULT CURRENT_TIMESTAMP."""
+    part = _AS_DAY.fullmatch(lowered)
+    if part is not None:
+        clock = _unwrap(part.group(1) or part.group(3))
+        kind = "today_utc" if (part.group(2) or part.group(4)) == "date" else "time_utc"
+        return kind if _UTC_WALL_CLOCK.fullmatch(clock) else None
     return "now_utc" if _UTC_WALL_CLOCK.fullmatch(lowered) else None
 
 
@@ -162,7 +168,7 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
         if sql is not None and arrow_type is not None and not _fits(d.value or "", arrow_type):
             return None, f"{d.sql} is out of the column type's range"
         return sql, why
-    if d.kind in ("now", "now_utc", "now_local", "today", "today_utc"):
+    if d.kind in ("now", "now_utc", "now_local", "today", "today_utc", "time_utc"):
         return _clock(d.kind, family, dialect)
     if d.kind == "random_uuid":
         if dialect == "sqlite":
@@ -210,6 +216,10 @@ def _family(column: Column, dialect: str) -> tuple[str | None, pa.DataType | Non
         return "date", t
     if pa.types.is_timestamp(t):
         return ("timestamptz" if t.tz else "timestamp"), t
+    if pa.types.is_time(t) and dialect != "sqlite":
+        # Into SQLite a time is written with every digit of its unit ('09:30:00.000000'),
+        # which neither CURRENT_TIME nor the source's literal would write.
+        return "time", t
     return None, None
 
 
@@ -269,6 +279,13 @@ def _literal(
         return misfit
     if family == "interval":
         return _interval_literal(value, dialect)
+    if family == "time":
+        try:
+            # Microseconds at most: PostgreSQL's and DuckDB's TIME would round a finer one.
+            time_units(value, "us")
+        except ValueError:
+            return misfit
+        return quote_literal(value), None
     if value in ("infinity", "-infinity"):
         # Dates and timestamps of PostgreSQL and DuckDB hold them; SQLite holds these texts,
         # as the values are carried there.
@@ -336,6 +353,11 @@ _CLOCKS: dict[tuple[str, str], dict[str, str]] = {
         "sqlite": "CURRENT_DATE",
     },
     ("today_utc", "string"): {"sqlite": "CURRENT_DATE"},
+    ("time_utc", "time"): {
+        "postgresql": "((CURRENT_TIMESTAMP AT TIME ZONE 'UTC')::time)",
+        "duckdb": "(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIME))",
+    },
+    ("time_utc", "string"): {"sqlite": "CURRENT_TIME"},
 }
 
 

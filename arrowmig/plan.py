@@ -302,6 +302,9 @@ def select_tables(
     ):
         missing = [t for t in names or () if t not in there]
         if missing:
+            shadow = _shadow_refusal(src, missing[0], option)
+            if shadow is not None:
+                raise shadow
             raise SchemaError(
                 _not_found(missing[0], option, src),
                 hint=_name_hint(missing[0], known, tables, src),
@@ -367,6 +370,25 @@ def partitions_of(src: Source) -> dict[str, str]:
     """The source's partitions (PostgreSQL), each with the table it is a partition of."""
     found = getattr(src, "partitions", None)
     return dict(found()) if found is not None else {}
+
+
+def _shadow_refusal(src: Source, name: str, option: str) -> SchemaError | None:
+    """The refusal of a SQLite shadow table ``option`` names (FTS5 ``docs``'s
+    ``docs_data``): it is in the file, but as its virtual table's own storage, never copied;
+    None for another name."""
+    found = getattr(src, "shadow_tables", None)
+    owner = dict(found()).get(name) if found is not None else None
+    if owner is None:
+        return None
+    table, module = owner
+    return SchemaError(
+        f"table {name!r}{_named_by(option)} is a shadow table of the {module} table "
+        f"{table!r} in {_where(src)}: part of its index's own storage, which is never copied",
+        hint=f"leave it out of {arg('exclude')}: it is not copied anyway"
+        if option == "exclude"
+        else f"name {table!r} with {arg('tables')} to copy the rows it holds",
+        table=name,
+    )
 
 
 def _partition_notes(src: Source, chosen: list[str]) -> list[str]:
@@ -478,19 +500,13 @@ def _not_found(name: str, option: str, src: Source) -> str:
     key = job_file_key(option)
     if key is not None:
         return f"{key}: table {name!r} not found in {_where(src)}"
-    named_by = "" if option == "tables" else f" named by {arg(option)}"
-    return f"table {name!r}{named_by} not found in {_where(src)}"
+    return f"table {name!r}{_named_by(option)} not found in {_where(src)}"
 
 
-def unknown_table(src: Source, name: str, option: str) -> SchemaError:
-    """The error for a table ``option`` names that the source lacks, with the name meant
-    where it is clear (as ``migrate`` says it)."""
-    tables = src.list_tables()
-    return SchemaError(
-        f"table {name!r} named by {option} not found in {_where(src)}",
-        hint=_name_hint(name, [*tables, *src.list_views()], tables, src),
-        table=name,
-    )
+def _named_by(option: str) -> str:
+    """`` named by --exclude``: the option that named a table, where it is not the run's own
+    --tables (which goes without saying)."""
+    return "" if option == "tables" else f" named by {arg(option)}"
 
 
 def build_plan(

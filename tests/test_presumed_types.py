@@ -6,6 +6,7 @@ every row exact and said in the report.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import subprocess
@@ -119,8 +120,8 @@ def test_presumed_columns_get_the_profiles_types_without_a_value_scan(tmp_path: 
         "v": "varchar",
         "b": "boolean",
         "d": "date_texts",
-        "ts": "ts_space_texts",
-        "tt": "ts_t_texts",
+        "ts": "ts_texts",
+        "tt": "ts_texts",
         "raw": "blob",
         "m": "decimal",
     }
@@ -160,7 +161,7 @@ def _expected(value: Any, declaration: str) -> Any:
         ({3: {"n": "three"}}, "n", "VARCHAR"),  # in the first batch: the driver widens it
         ({11_999: {"b": 2}}, "b", "BIGINT"),
         ({9_000: {"d": "2023-02-30"}}, "d", "VARCHAR"),  # no such day
-        ({7_000: {"ts": "2024-01-01T10:00:00"}}, "ts", "VARCHAR"),  # the other format
+        ({7_000: {"ts": "2024-01-01 10:00"}}, "ts", "VARCHAR"),  # another format: no seconds
         ({6_000: {"ts": 1_700_000_000}}, "ts", "VARCHAR"),  # a Unix epoch among texts
         ({10_000: {"v": "longer than six"}}, "v", "VARCHAR"),
         ({8_000: {"r": "n/a"}}, "r", "VARCHAR"),
@@ -187,6 +188,23 @@ def test_a_value_that_breaks_a_presumed_type_reloads_its_table(
     for row_id, values in odd.items():
         held = got[row_id][list(types).index(column)]
         assert str(held) == str(values[column])
+
+
+def test_a_timestamp_column_mixing_space_and_t_is_not_loaded_again(tmp_path: Path) -> None:
+    # Apps write both datetime()'s '2024-01-01 10:00:00' and isoformat()'s T into one column;
+    # each is a timestamp to PostgreSQL and DuckDB: no reload, no text column.
+    odd = {7_000: {"ts": "2024-01-01T10:00:00.5"}, 3: {"tt": "2023-05-01 08:00:00"}}
+    source = build(tmp_path / "s.db", odd)
+    target = tmp_path / "t.duckdb"
+    report = migrate(source, str(target), config=_config())
+    assert not report.failed and not _loaded_again(report)
+    types = _duckdb_types(target)
+    assert types["ts"] == types["tt"] == "TIMESTAMP"
+    got = {r[0]: r for r in duckdb_rows(target, "t")}
+    at = list(types).index
+    assert got[7_000][at("ts")] == dt.datetime(2024, 1, 1, 10, 0, 0, 500_000)
+    assert got[3][at("tt")] == dt.datetime(2023, 5, 1, 8)
+    assert got[4][at("tt")] == dt.datetime(2023, 5, 5, 8)
 
 
 def test_a_real_that_breaks_a_presumed_datetime_is_named_as_stored(tmp_path: Path) -> None:

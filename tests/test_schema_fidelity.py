@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -28,7 +28,7 @@ from arrowmig.migrate import explain
 from arrowmig.model import Column, ForeignKey, Table
 from arrowmig.plan import MigrationPlan, TablePlan
 from arrowmig.runner import _parents_first
-from tests.dbutil import pg_exec
+from tests.dbutil import duckdb_rows, pg_exec
 
 HOSTILE = "it's'); DROP TABLE t; --"
 
@@ -72,6 +72,15 @@ def notes_of(report: arrowmig.MigrationReport, table: str) -> str:
         ("((CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text))::date", "postgresql", "today_utc", None),
         ("timezone('UTC', CURRENT_TIMESTAMP)", "duckdb", "now_utc", None),
         ("CAST(timezone('UTC', CURRENT_TIMESTAMP) AS DATE)", "duckdb", "today_utc", None),
+        ("CURRENT_TIME", "sqlite", "time_utc", None),
+        ("(time('now'))", "sqlite", "time_utc", None),
+        (
+            "((CURRENT_TIMESTAMP AT TIME ZONE 'UTC'::text))::time without time zone",
+            "postgresql",
+            "time_utc",
+            None,
+        ),
+        ("CAST(timezone('UTC', CURRENT_TIMESTAMP) AS TIME)", "duckdb", "time_utc", None),
         ("(now() AT TIME ZONE 'Europe/Paris'::text)", "postgresql", "expression", None),
         ("TRUE", "sqlite", "boolean", "true"),
         ("1+2", "sqlite", "expression", None),
@@ -104,6 +113,11 @@ def test_literals_are_rewritten_and_checked_against_the_column_type() -> None:
     assert emitted("CURRENT_TIMESTAMP", pa.timestamp("us")) == (
         "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
     )
+    assert emitted("CURRENT_TIME", pa.time64("us")) == (
+        "((CURRENT_TIMESTAMP AT TIME ZONE 'UTC')::time)"
+    )
+    assert emitted("'09:30:00.5'", pa.time64("us"), "duckdb") == "'09:30:00.5'"
+    assert emitted("'25:00:00'", pa.time64("us"), "duckdb") is None
 
 
 @pytest.fixture
@@ -263,6 +277,47 @@ def test_sqlites_clock_defaults_survive_a_round_trip(
     after = datetime.now(UTC).replace(tzinfo=None)
     assert isinstance(at, datetime) and before - timedelta(seconds=1) <= at <= after  # UTC
     assert day in (before.date(), after.date())
+
+
+@pytest.mark.postgres
+def test_sqlites_current_time_default_is_the_utc_time_of_day_everywhere(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """SQLite's CURRENT_TIME is the UTC time of day, as CURRENT_DATE is the UTC date: it was
+    "not copied" into PostgreSQL and DuckDB (no rule for TIME) and between SQLite files."""
+    source = make_sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE shift (id INTEGER PRIMARY KEY, opened TIME NOT NULL DEFAULT CURRENT_TIME);"
+        "INSERT INTO shift VALUES (1, '09:30:00');",
+    )
+    duck, copy = str(tmp_path / "s.duckdb"), str(tmp_path / "copy.db")
+    insert = "INSERT INTO shift (id) VALUES (2)"
+    select = "SELECT opened FROM shift WHERE id = 2"
+    for target in (pg_url, duck, copy):
+        before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        report = arrowmig.migrate(source, target)
+        assert report.ok and "not copied" not in notes_of(report, "shift")
+        if target == pg_url:
+            pg_exec(pg_url, insert)
+            (opened,) = pg_one(pg_url, select)
+        else:
+            con: sqlite3.Connection | duckdb.DuckDBPyConnection = (
+                sqlite3.connect(target) if target == copy else duckdb.connect(target)
+            )
+            try:
+                con.execute(insert)
+                (opened,) = con.execute(select).fetchone() or (None,)
+                con.commit()
+            finally:
+                con.close()
+        after = datetime.now(UTC).replace(tzinfo=None)
+        opened = time.fromisoformat(opened) if isinstance(opened, str) else opened
+        at = datetime.combine(before.date(), opened)
+        at += timedelta(days=1) if at < before - timedelta(hours=12) else timedelta(0)
+        assert before - timedelta(seconds=1) <= at <= after, (target, opened)  # UTC
+    # PostgreSQL's spelling is read back as the same clock on the next hop.
+    report = arrowmig.migrate(pg_url, str(tmp_path / "again.duckdb"))
+    assert report.ok and "not copied" not in notes_of(report, "shift")
 
 
 @pytest.mark.postgres
@@ -1196,6 +1251,49 @@ def test_virtual_tables_and_their_shadow_tables_stay_behind(tmp_path: Path) -> N
         ("a", "hello world"),
         ("b", "second doc"),
     ]
+
+
+def test_a_named_virtual_table_says_what_its_plain_copy_lacks(tmp_path: Path) -> None:
+    # Copied as rows, a full-text or R*Tree table is a plain table without its index; a
+    # contentless one (content='') keeps no values, so SQLite hands back NULLs for each row.
+    source = make_sqlite(
+        tmp_path / "fts.db",
+        FTS_SCRIPT + "CREATE VIRTUAL TABLE bare USING fts5(title, body, content='');"
+        "INSERT INTO bare (rowid, title, body) VALUES (1, 'x', 'y'), (2, 'p', 'q');"
+        "CREATE VIRTUAL TABLE spots USING rtree(id, x0, x1); INSERT INTO spots VALUES (1, 0, 1);",
+    )
+    target = tmp_path / "out.duckdb"
+    report = arrowmig.migrate(source, str(target), tables=["docs_fts", "bare", "spots"])
+    assert report.ok
+    for table, index in (("docs_fts", "FTS5 full-text"), ("bare", "FTS5 full-text"),
+                         ("spots", "R*Tree")):  # fmt: skip
+        assert f"not carried: the {index} index (the rows land in a plain table" in notes_of(
+            report, table
+        )
+    assert "no values" not in notes_of(report, "docs_fts")
+    assert (
+        "title, body: no values: a contentless FTS5 table (content='') keeps its full-text "
+        "index only, and SQLite reads the column as NULL in each of its 2 rows"
+    ) in notes_of(report, "bare")
+    assert duckdb_rows(target, "bare") == [(None, None), (None, None)]
+
+
+def test_a_shadow_table_named_is_refused_as_its_virtual_tables_storage(tmp_path: Path) -> None:
+    # docs_fts_data is in the file, as the full-text index's pages: "not found" was untrue.
+    source = make_sqlite(tmp_path / "fts.db", FTS_SCRIPT)
+    target = str(tmp_path / "out.duckdb")
+    with pytest.raises(arrowmig.SchemaError) as refused:
+        arrowmig.migrate(source, target, tables=["docs", "docs_fts_data"])
+    said = f"{refused.value} {refused.value.hint}"
+    assert "table 'docs_fts_data' is a shadow table of the FTS5 table 'docs_fts'" in said
+    assert "never copied" in said and "name 'docs_fts' with" in said
+    with pytest.raises(arrowmig.SchemaError) as refused:
+        arrowmig.migrate(source, target, config=MigrationConfig(exclude=("docs_fts_idx",)))
+    assert "'docs_fts_idx' named by" in str(refused.value)
+    assert "is a shadow table of the FTS5 table 'docs_fts'" in str(refused.value)
+    with pytest.raises(arrowmig.SchemaError, match="'nosuch' not found"):
+        arrowmig.migrate(source, target, tables=["nosuch"])
+    assert not Path(target).exists()
 
 
 FK_SCRIPT = """

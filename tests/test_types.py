@@ -581,6 +581,25 @@ def test_boolean_words_are_flagged_and_cast_as_postgresql_reads_them(tmp_path: P
         assert con.execute("INSERT INTO b (id) VALUES (11) RETURNING ok").fetchall() == [(False,)]
 
 
+@pytest.mark.parametrize(
+    ("values", "counted"), [(["t", 1, 0, "no"], ""), (["True", "False", 1, 0, "maybe"], "1 of 3")]
+)
+def test_booleans_mixed_with_words_get_the_cast_and_its_count(
+    tmp_path: Path, values: list[Any], counted: str
+) -> None:
+    # Rails 5's 1/0 beside Rails 4's 't'/'f', and a word no cast reads among them: the
+    # flag names the cast and counts the texts it would not convert, as for a column of text.
+    db = _sqlite(
+        tmp_path / "b.db",
+        "CREATE TABLE b (id INTEGER PRIMARY KEY, ok BOOLEAN);",
+        {"b": list(enumerate(values, 1))},
+    )
+    (flag,) = _columns(explain(db, str(tmp_path / "b.duckdb")).to_dict(), "b")["ok"]["flags"]
+    assert flag.startswith("declared BOOLEAN but holds 0/1 and text: kept as text (")
+    assert "--cast b.ok=boolean converts" in flag
+    assert flag.endswith(f"; {counted} texts are none of them)" if counted else "opposites)")
+
+
 def test_fail_mode_message_names_table_column_key_value(tmp_path: Path) -> None:
     db = _sqlite(
         tmp_path / "s.db",
@@ -1052,6 +1071,40 @@ def test_sqlite_zoned_times_land_as_timestamptz(tmp_path: Path, pg_url: str) -> 
         None,
     ]
     assert {r[1] for r in rows} == {"timestamp with time zone"}
+
+
+@pytest.mark.postgres
+def test_sqlite_datetimes_with_a_space_or_a_t_land_as_one_timestamp(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # One app writes datetime()'s space, another isoformat()'s T, into the same column: both
+    # are the same instants to PostgreSQL and DuckDB, so the column is a timestamp, compared
+    # exactly by verify; a copy into SQLite keeps each text as it was.
+    rows = [(1, "2024-01-02 10:00:00"), (2, "2024-01-02T10:00:00"),
+            (3, "2024-01-02T23:59:59.123456"), (4, None)]  # fmt: skip
+    db = _sqlite(tmp_path / "m.db", "CREATE TABLE ev (id INTEGER PRIMARY KEY, at DATETIME);",
+                 {"ev": rows})  # fmt: skip
+    (table,) = explain(db, str(tmp_path / "t.duckdb")).tables  # a full profile, as plan does
+    assert str(table.source.columns[1].arrow_type) == "timestamp[us]"
+    assert not [n for n in table.notes if n.startswith("at:")]
+    expected = [dt.datetime(2024, 1, 2, 10), dt.datetime(2024, 1, 2, 10),
+                dt.datetime(2024, 1, 2, 23, 59, 59, 123456), None]  # fmt: skip
+    duck, copy = tmp_path / "t.duckdb", tmp_path / "copy.db"
+    for target in (pg_url, str(duck), str(copy)):
+        report = migrate(db, target)
+        assert report.ok and not [n for t in report.tables for n in t.notes if "again" in n]
+        assert verify(db, target).ok
+    with psycopg.connect(pg_url) as con:
+        got = con.execute("SELECT at, pg_typeof(at)::text FROM ev ORDER BY id").fetchall()
+        assert [r[0] for r in got] == expected
+        assert {r[1] for r in got} == {"timestamp without time zone"}
+        con.execute("UPDATE ev SET at = at + interval '1 microsecond' WHERE id = 2")
+    assert [r[1] for r in duckdb_rows(duck, "ev", "id")] == expected
+    assert sqlite3.connect(copy).execute("SELECT at FROM ev ORDER BY id").fetchall() == [
+        (r[1],) for r in rows
+    ]
+    changed = verify(db, pg_url)
+    assert not changed.ok and [d.key for d in changed.tables[0].diffs] == [{"id": 2}]
 
 
 @pytest.mark.postgres

@@ -75,6 +75,7 @@ from arrowmig.endpoints.sqlite_types import (
     read_expression,
     unproven_class_column,
 )
+from arrowmig.endpoints.sqlite_virtual import contentless_note, lost_index, shadow_owners
 from arrowmig.endpoints.sqlite_wal import wal_folder_error
 from arrowmig.errors import (
     ArrowmigError,
@@ -394,6 +395,16 @@ class SQLiteEndpoint(BaseEndpoint):
         )
         return [r[0] for r in rows]
 
+    def shadow_tables(self) -> dict[str, tuple[str, str]]:
+        """Each shadow table (``list_tables`` leaves them out) with the virtual table it
+        belongs to and that table's module: what a refusal of one named says."""
+        rows = self._query(
+            "SELECT t.name, t.type, coalesce(s.sql, '') FROM pragma_table_list AS t "
+            "LEFT JOIN sqlite_schema AS s ON s.name = t.name "
+            "WHERE t.schema = 'main' AND t.type IN ('shadow', 'virtual')"
+        )
+        return shadow_owners([(str(r[0]), str(r[1]), str(r[2])) for r in rows])
+
     def other_schemas(self) -> dict[str, int]:
         return {}  # a SQLite file has one namespace
 
@@ -525,15 +536,19 @@ class SQLiteEndpoint(BaseEndpoint):
             columns.append(col)
         foreign_keys = self._foreign_keys(name, create_sql)
         indexes, unportable = self._indexes(name, collations)
-        _, without_rowid, strict = listed
+        kind, without_rowid, strict = listed
         options = (("WITHOUT ROWID",) if without_rowid else ()) + (("STRICT",) if strict else ())
+        virtual = [lost_index(create_sql)] if kind == "virtual" else []
+        nothing = contentless_note(create_sql, row_count) if kind == "virtual" else None
+        if nothing is not None:
+            columns = [replace(c, notes=(*c.notes, nothing)) for c in columns]
         return Table(
             name=name,
             columns=tuple(columns),
             primary_key=pk,
             indexes=tuple(indexes),
             foreign_keys=tuple(foreign_keys),
-            not_carried=(*unportable, *self._checks_and_triggers(name, create_sql)),
+            not_carried=(*virtual, *unportable, *self._checks_and_triggers(name, create_sql)),
             row_count=row_count,
             split_key=split_key,
             sqlite_options=options,

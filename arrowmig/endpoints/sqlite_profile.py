@@ -42,10 +42,10 @@ class ColumnProfile:
     max_blob_bytes: int | None = None
     date_texts: int = 0
     """Texts that are exactly ``YYYY-MM-DD`` and a real calendar date."""
-    ts_space_texts: int = 0
-    """Texts that are exactly ``YYYY-MM-DD HH:MM:SS[.f{1,9}]``, valid, no zone."""
-    ts_t_texts: int = 0
-    """Texts that are exactly ``YYYY-MM-DDTHH:MM:SS[.f{1,9}]``, valid, no zone."""
+    ts_texts: int = 0
+    """Texts that are exactly ``YYYY-MM-DD HH:MM:SS[.f{1,9}]`` or the same with ``T``, valid,
+    no zone. One count for both: applications write both into one column (``datetime()`` and
+    ``isoformat()``), and PostgreSQL and DuckDB read each as the same instant."""
     ts_zone_texts: int = 0
     """Texts that are exactly ``YYYY-MM-DD[ T]HH:MM:SS[.f{1,9}]`` and a UTC offset (``Z`` or
     ``±HH:MM``, as SQLAlchemy and pandas write zoned times), valid."""
@@ -320,9 +320,8 @@ def _timestamp_formats(c: str, digits: int) -> dict[str, str]:
         f"length({zone_frac}) <= {1 + digits} AND substr({zone_frac},2) NOT GLOB '*[^0-9]*'))"
     )
     return {
-        "ts_space_texts": f"datetime({head}) = {head} AND {real} AND {frac}",
-        "ts_t_texts": (
-            f"substr({c},11,1) = 'T' AND datetime({t_head}) = {t_head} AND {real} AND {frac}"
+        "ts_texts": (
+            f"substr({c},11,1) IN (' ','T') AND datetime({t_head}) = {t_head} AND {real} AND {frac}"
         ),
         "ts_zone_texts": zoned,
     }
@@ -645,8 +644,7 @@ def _profile(values: dict[str, object], total: int) -> ColumnProfile:
         max_text_chars=_opt(values.get("max_text_chars")),
         max_blob_bytes=_opt(values.get("max_blob_bytes")),
         date_texts=_int(values.get("date_texts")),
-        ts_space_texts=_int(values.get("ts_space_texts")),
-        ts_t_texts=_int(values.get("ts_t_texts")),
+        ts_texts=_int(values.get("ts_texts")),
         ts_zone_texts=_int(values.get("ts_zone_texts")),
         decimal_texts=_int(values.get("decimal_texts")),
         decimal_reals=_int(values.get("decimal_reals")),
@@ -780,8 +778,7 @@ def _date_format_guesses(
     shapes = {
         "ts_zone_texts": f"'{_DATE_GLOB}?{_TIME_GLOB}*[Z+-]*'",  # first: the others match it
         "date_texts": f"'{_DATE_GLOB}'",
-        "ts_space_texts": f"'{_DATE_GLOB} {_TIME_GLOB}*'",
-        "ts_t_texts": f"'{_DATE_GLOB}T{_TIME_GLOB}*'",
+        "ts_texts": f"'{_DATE_GLOB}[ T]{_TIME_GLOB}*'",
     }
     samples = []
     for c in (quote_ident(columns[i]) for i in dated):
@@ -821,8 +818,9 @@ def _whole_table_scan(query: Query, table_sql: str) -> Scan:
 #               the first batch mixes classes, hands over a wider type (checked per batch)
 #   real        the same for text and blobs; REAL affinity stores integers as reals
 #   boolean     the INT64 read, and every value 0 or 1 (checked per batch)
-#   date_texts, ts_space_texts, ts_t_texts
-#               every value a text of that exact format (checked per batch) and a real date
+#   date_texts, ts_texts, ts_zone_texts
+#               every value a text of that exact format (checked per batch; a timestamp's
+#               date and time apart by a space or a T, either on any value) and a real date
 #               (Arrow's cast); the format is the column's first text
 #   text        TEXT affinity stores numbers as text; a blob is found by one scan of
 #               comparisons (no function per row: a tenth of the profile's cost)
@@ -839,7 +837,7 @@ def _whole_table_scan(query: Query, table_sql: str) -> Scan:
 # columns without a text to take the format from, are profiled as before.
 
 PROVEN_BY_SCAN = ("text", "varchar", "blob")
-DATE_PROOFS = ("date_texts", "ts_space_texts", "ts_t_texts", "ts_zone_texts")
+DATE_PROOFS = ("date_texts", "ts_texts", "ts_zone_texts")
 DOUBLE_DECIMAL_DIGITS = 15
 """Every decimal of at most this many significant digits is the shortest text of its
 nearest double, and no two such decimals of one scale share a double."""

@@ -29,8 +29,7 @@ _TIME = "[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?"
 _INFINITY = "-?infinity|"
 FORMATS = {
     "date_texts": f"^(?:{_INFINITY}{_DATE})$",
-    "ts_space_texts": f"^(?:{_INFINITY}{_DATE} {_TIME})$",
-    "ts_t_texts": f"^(?:{_INFINITY}{_DATE}T{_TIME})$",
+    "ts_texts": f"^(?:{_INFINITY}{_DATE}[ T]{_TIME})$",
     "ts_zone_texts": (
         f"^(?:{_INFINITY}{_DATE}[ T]{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))$"
     ),

@@ -6,7 +6,8 @@ stay BIGINT; reals are doubles; integers mixed with reals become doubles only wh
 integer is exact in a double; DECIMAL(p,s) keeps its precision when every value fits it (a real
 fits when it is the double nearest a decimal of s places), and is a double when SQLite stored
 reals that do not; BOOLEAN is boolean only for 0/1; dates, timestamps and times stored as text become dates,
-timestamps and times only when every value has one exact format; VARCHAR(n) is varchar(n) only
+timestamps and times only when every value has one exact format (a timestamp's date and time
+apart by a space or a T, either); VARCHAR(n) is varchar(n) only
 when every value fits. Anything else is text (or bytes), and flagged.
 """
 
@@ -205,12 +206,10 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         )
     if classes == ("text",):
         return _text_choice(declared, p)
-    if is_boolean(declared) and classes == ("integer", "text") and _boolean_mix(p):
-        # Rails 5 writes 1/0 where Rails 4 wrote 't'/'f': a table written by both.
-        return _Choice(
-            pa.string(),
-            note=f"declared {declared} but holds 0/1 and text: kept as text ({_BOOLEAN_CAST})",
-        )
+    if is_boolean(declared) and classes == ("integer", "text") and _zeros_and_ones(p):
+        # Rails 5 writes 1/0 where Rails 4 wrote 't'/'f': a table written by both. The cast
+        # is named whatever the texts are, with the count of those it would not convert.
+        return _boolean_text_choice(declared, p, "0/1 and text")
     why = f"mixed storage classes {'/'.join(classes)}: stored as text"
     if dated:
         why += " (integers in a date/time column are not guessed at)"
@@ -331,8 +330,9 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
     unit = "ns" if p.fraction_digits > 6 else "us"
     formats = [
         (p.date_texts, "date", pa.date32(), "YYYY-MM-DD"),
-        (p.ts_space_texts, "timestamp", pa.timestamp(unit), "YYYY-MM-DD HH:MM:SS[.ffffff]"),
-        (p.ts_t_texts, "timestamp", pa.timestamp(unit), "YYYY-MM-DDTHH:MM:SS[.ffffff]"),
+        # A space or a T between date and time, either on any value: both name the same
+        # instant to PostgreSQL, DuckDB and Arrow's cast.
+        (p.ts_texts, "timestamp", pa.timestamp(unit), "YYYY-MM-DD HH:MM:SS[.ffffff] (or with T)"),
         (
             p.ts_zone_texts,
             "timestamptz",
@@ -351,33 +351,39 @@ def _date_choice(declared: str, p: ColumnProfile) -> _Choice:
         if kind != date_kind(declared):
             note = f"declared {declared} but every value is {pattern}: {kind.upper()}"
         return _Choice(arrow_type, note=note)
-    best = max(p.date_texts, p.ts_space_texts, p.ts_t_texts, p.ts_zone_texts)
+    best = max(p.date_texts, p.ts_texts, p.ts_zone_texts)
     return _Choice(
         pa.string(),
         note=f"declared {declared} but {p.texts - best:,} of {p.texts:,} values do not share one "
-        "exact date/time format (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff] or with T, either "
-        "with a UTC offset on every value or on none; at most nanoseconds): kept as text",
+        "exact date/time format (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS[.ffffff] with a space or "
+        "a T, any mix of the two, and a UTC offset on every value or on none; at most "
+        "nanoseconds): kept as text",
     )
 
 
 _BOOLEAN_CAST = f"--cast {CAST_THIS}=boolean converts 't', 'true', 'yes', '1' and their opposites"
 
 
-def _boolean_mix(p: ColumnProfile) -> bool:
-    """Whether every integer is 0 or 1 and every text a boolean word."""
-    ints = p.min_int is not None and p.max_int is not None and 0 <= p.min_int <= p.max_int <= 1
-    return ints and p.boolean_texts == p.texts
+def _zeros_and_ones(p: ColumnProfile) -> bool:
+    """Whether every integer is 0 or 1."""
+    return p.min_int is not None and p.max_int is not None and 0 <= p.min_int <= p.max_int <= 1
+
+
+def _boolean_text_choice(declared: str, p: ColumnProfile, holds: str) -> _Choice:
+    """Text, with the ``--cast`` that converts the boolean words and the count of texts that
+    are none of them: 't'/'f' (older Rails), 'true', 'yes': which texts mean true is not
+    guessed at."""
+    others = p.texts - p.boolean_texts
+    also = f"; {others:,} of {p.texts:,} texts are none of them" if others else ""
+    return _Choice(
+        pa.string(),
+        note=f"declared {declared} but holds {holds}: kept as text ({_BOOLEAN_CAST}{also})",
+    )
 
 
 def _text_choice(declared: str, p: ColumnProfile) -> _Choice:
     if is_boolean(declared):
-        # 't'/'f' (older Rails), 'true', 'yes': which texts mean true is not guessed at.
-        others = p.texts - p.boolean_texts
-        also = f"; {others:,} of {p.texts:,} texts are none of them" if others else ""
-        return _Choice(
-            pa.string(),
-            note=f"declared {declared} but holds text: kept as text ({_BOOLEAN_CAST}{also})",
-        )
+        return _boolean_text_choice(declared, p, "text")
     if is_json(declared):
         if p.json_texts == p.texts:
             # PostgreSQL's json keeps each document's exact text (jsonb would reorder keys,
