@@ -485,9 +485,23 @@ class CheckpointStore:
         done = [r.run_id for r in self.rows() if r.table_name == RUN_ROW and r.state in SETTLED]
         for run_id in done:
             self.forget_run(run_id)
+        self._drop_if_empty()
+        return len(done)
+
+    def forget_complete_run(self, run_id: str) -> None:
+        """Remove every row of run ``run_id`` once it is complete, and the table with them
+        when no other run is left in it (as ``clean``): a run whose target is a dataset of
+        its own making (``generate``) leaves no bookkeeping in it. An unfinished run keeps
+        its rows, for ``status`` to offer it again."""
+        rows = self.rows(run_id)
+        if not any(r.table_name == RUN_ROW and r.state == "complete" for r in rows):
+            return
+        self.forget_run(run_id)
+        self._drop_if_empty()
+
+    def _drop_if_empty(self) -> None:
         if self.exists() and not self.rows() and self._owned():
             self.target.drop_table(CHECKPOINT_TABLE)
-        return len(done)
 
     def _owned(self) -> bool:
         """This user may drop the table (a target without owners: always)."""

@@ -447,6 +447,8 @@ def collation_notes(table: Table, dialect: str) -> list[str]:
                 f"{c.name}: COLLATE {c.pg_collation} not carried (its rules are not known in "
                 f"{dialect}: comparisons, sorting and unique indexes on it can differ)"
             )
+        if kept_collation(c, dialect) and dialect == "duckdb":
+            notes += _keys_comparing_bytes(table, c)
         if not c.collation or kept_collation(c, dialect) or not pa.types.is_string(c.arrow_type):
             continue
         differs = _COLLATION_DIFFERENCE.get(c.collation, "its own rules are not known there")
@@ -461,6 +463,27 @@ def collation_notes(table: Table, dialect: str) -> list[str]:
             "sorting and unique indexes on it can differ)"
         )
     return notes
+
+
+def _keys_comparing_bytes(table: Table, column: Column) -> list[str]:
+    """The primary key and unique indexes on ``column`` that compare it bytewise in DuckDB
+    though the column keeps its collation: DuckDB's indexes (ART) ignore a collation, so the
+    key takes 'Bob' beside 'bob' where the source refused it (checked with DuckDB 2.0; an
+    index on lower() would fold more than SQLite's NOCASE, which folds A-Z only)."""
+    keys = [f"primary key ({', '.join(table.primary_key)})"]
+    keys = keys if column.name in table.primary_key else []
+    keys += [
+        f"unique index {i.name}"
+        for i in table.indexes
+        # An index comparing the column under a collation of its own (BINARY) compares bytes.
+        if i.unique and column.name in i.columns and column.name not in dict(i.collations)
+    ]
+    differs = _COLLATION_DIFFERENCE.get(str(column.collation), "its rules are not applied")
+    return [
+        f"{column.name}: COLLATE {column.collation} not applied by {key} ({differs} in "
+        "duckdb's indexes: 'Bob' may be added beside 'bob')"
+        for key in keys
+    ]
 
 
 def is_citext(col: Column) -> bool:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from arrowmig.argument_words import arg, given, options_named
 from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, Takes, checked, instance_of
+from arrowmig.checkpoint import CheckpointStore
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.dataset_sql import (
     BETS,
@@ -31,6 +32,7 @@ from arrowmig.dataset_sql import (
     table_sql,
 )
 from arrowmig.duckdb_connection import connect_duckdb
+from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import ClosedOnExit
 from arrowmig.endpoints.common import KEY_COLUMN
 from arrowmig.errors import SchemaError, UsageError
@@ -517,6 +519,11 @@ def generate(
         if exc.hint is not None and exc.hint.endswith(TABLE_EXISTS_HINT):
             exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer
         raise
+    if report.run_id is not None:
+        # The generated tables are the dataset: a complete run's checkpoint rows would be
+        # copied with it as a table of data (and listed by `arrowmig status` of every copy).
+        with open_endpoint(target, schema=base.target_schema) as dst:
+            CheckpointStore(dst).forget_complete_run(report.run_id)
     raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over
     return report
 

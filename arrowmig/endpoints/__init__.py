@@ -22,9 +22,9 @@ def open_endpoint(
     """Open one connection to the database ``url`` names.
 
     ``create`` lets a missing SQLite or DuckDB file be created (targets); sources must exist.
-    ``read_only`` (sources, verify, plan) opens a DuckDB file so that nothing can be written
-    to it (a read-write open would checkpoint a write-ahead log left beside it into the file),
-    and reads PostgreSQL with row_security off (a table read in part fails instead).
+    ``read_only`` (sources, verify, plan) opens a SQLite or DuckDB file so that nothing can be
+    written to it (a read-write open would fold a write-ahead log left beside it into the
+    file), and reads PostgreSQL with row_security off (a table read in part fails instead).
     ``timeout_s`` cancels a PostgreSQL statement that runs longer (a hung batch), which then
     counts as a transient error and is retried.
     Raises UrlError for a URL no endpoint understands, ConnectError when it cannot be opened
@@ -35,7 +35,7 @@ def open_endpoint(
     if parsed.kind == "sqlite":
         from arrowmig.endpoints.sqlite import SQLiteEndpoint
 
-        return SQLiteEndpoint(parsed, schema, create=create)
+        return SQLiteEndpoint(parsed, schema, create=create, read_only=read_only)
     if parsed.kind == "duckdb":
         from arrowmig.endpoints.duckdb import DuckDBEndpoint
 

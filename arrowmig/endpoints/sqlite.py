@@ -200,6 +200,17 @@ def _size_sql(table: Table) -> str:
 def _open_error(target: str, exc: BaseException) -> ConnectError:
     """Why a SQLite file that exists cannot be read, with what to do about it."""
     reason = short_driver_message(exc).removeprefix("Failed to prepare query: ")
+    if "readonly database" in reason and _hot_journal(target):
+        # SQLite reads such a file only by rolling the journal back into it first: a write,
+        # which a source's read-only connection may not make.
+        return ConnectError(
+            f"cannot read SQLite file {target!r}: its -journal file holds a transaction a "
+            "writer left unfinished (it stopped mid-write), and SQLite must roll that back "
+            "into the file before reading it; arrowmig only reads a source",
+            hint=f"have SQLite roll it back (sqlite3 {target} 'PRAGMA quick_check'), in place "
+            f"or in a copy made with its journal (cp {target} {target}-journal DIR), and read "
+            "the file then",
+        )
     if "readonly database" in reason:
         return ConnectError(
             f"cannot read SQLite file {target!r}: it is in WAL mode, and SQLite must write "
@@ -217,6 +228,19 @@ def _open_error(target: str, exc: BaseException) -> ConnectError:
             hint=_LOCKED_HINT,
         )
     return ConnectError(f"cannot open SQLite file {target!r}: {reason}")
+
+
+def read_only_uri(path: str) -> str:
+    """The URI that opens the SQLite file at ``path`` so that nothing can be written to it."""
+    return "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+
+
+def _hot_journal(target: str) -> bool:
+    """A rollback journal left beside the file (empty or absent once a transaction ends)."""
+    try:
+        return os.path.getsize(f"{target}-journal") > 0
+    except OSError:
+        return False
 
 
 def _connect_error(target: str, path: Path, exc: Exception) -> ConnectError:
@@ -238,7 +262,12 @@ class SQLiteEndpoint(BaseEndpoint):
     dialect = "sqlite"
 
     def __init__(
-        self, url: EndpointUrl, schema: str | None = None, *, create: bool = False
+        self,
+        url: EndpointUrl,
+        schema: str | None = None,
+        *,
+        create: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__(url, None)
         path = Path(url.target)
@@ -267,8 +296,13 @@ class SQLiteEndpoint(BaseEndpoint):
 
         self._created_file = not path.exists()
         self._path = os.fspath(path)
+        # A file only read (a source, a plan's or verify's side) is opened read-only: a
+        # read-write connection, the last one to close, folds a -wal file left beside the
+        # file into it and deletes -wal and -shm, rewriting a source that plan promises not
+        # to touch (a copied browser profile, evidence kept byte for byte).
+        self._opened_as = read_only_uri(self._path) if read_only else self._path
         try:
-            self._conn = sqlite_dbapi.connect(self._path)
+            self._conn = sqlite_dbapi.connect(self._opened_as)
         except Exception as exc:
             raise _connect_error(url.target, path, exc) from exc
         self._cursor = self._conn.cursor()
@@ -652,7 +686,7 @@ class SQLiteEndpoint(BaseEndpoint):
         """Run one read on a connection of its own, opened and closed here."""
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
-        conn = sqlite_dbapi.connect(self._path)
+        conn = sqlite_dbapi.connect(self._opened_as)
         try:
             with conn.cursor() as cursor:
                 cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -1356,7 +1390,7 @@ class SQLiteEndpoint(BaseEndpoint):
     def attach_source(self, path: str) -> str:
         """Attach the SQLite file at ``path``, read-only, to this target connection (once);
         its schema's name in SQL."""
-        uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+        uri = read_only_uri(path)
         # Before the source is attached: an unqualified journal_mode PRAGMA changes every
         # attached file, and the source is read-only.
         self._ensure_write_mode()
