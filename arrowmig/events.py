@@ -52,6 +52,9 @@ class Event:
     """Progress only: Arrow bytes of the batch just committed."""
     batch_ms: float | None = None
     """Progress only: milliseconds the stream spent on this batch (read, write, commit)."""
+    rejected: int | None = None
+    """Progress and ``table_done`` with --on-error reject: rows of the table set aside so far
+    (written to its reject file; ``rows`` counts none of them)."""
     keys_added: int | None = None
     """``foreign_keys`` only: keys added (NOT VALID, or refused) so far."""
     keys_checked: int | None = None

@@ -152,6 +152,8 @@ class LogFileSink:
             text += f" rows_per_s={event.rows_per_s:.0f}"
         if event.rss_bytes is not None:
             text += f" rss_bytes={event.rss_bytes}"
+        if event.rejected is not None:
+            text += f" table_rejected={event.rejected}"
         self._write(event.ts, "batch", text)
 
     def _on_retry(self, event: Event) -> None:
@@ -174,8 +176,11 @@ class LogFileSink:
 
     def _on_table_done(self, event: Event) -> None:
         rate = "" if event.rows_per_s is None else f" rows_per_s={event.rows_per_s:.0f}"
+        rejected = "" if event.rejected is None else f" rejected={event.rejected}"
         self._write(
-            event.ts, "table_done", f"{event.table} rows={event.rows} bytes={event.bytes}{rate}"
+            event.ts,
+            "table_done",
+            f"{event.table} rows={event.rows} bytes={event.bytes}{rate}{rejected}",
         )
 
     def _on_summary(self, event: Event) -> None:

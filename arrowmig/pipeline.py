@@ -434,6 +434,7 @@ def _copy_range(
         else ReadAhead(batches, budget, stop, settings.read_ahead)
     )
     gathered: list[_Gathered] = []
+    set_aside = 0  # rows set aside as rejects since the last write
     write_broke: list[Exception] = []
     # The stream's batches share one screen of DuckDB's casts, on this thread.
     casts = CastScreen()
@@ -522,6 +523,7 @@ def _copy_range(
                         assert settings.rejects is not None
                         settings.rejects.write(source_table, data, problems, keys)
                         bad = bad_rows(problems)
+                        set_aside += len(bad)
                         data = without_rows(data, bad)
                         keys = without_rows(pa.record_batch([keys], [KEY_COLUMN]), bad).column(0)
                     last_read = batch.column(batch.num_columns - 1)
@@ -537,6 +539,14 @@ def _copy_range(
                         # Whole row groups: a remainder written with them would leave a
                         # part-filled group behind each write.
                         write_gathered(rows - rows % settings.gather_rows)
+                        set_aside = 0
+                    elif rows + set_aside >= settings.gather_rows:
+                        # Mostly rejects: written as gathered (no rows, when all were set
+                        # aside), so that the checkpoint moves past them and progress, with
+                        # the count rejected, is told as the rows are read, not once at the
+                        # table's end.
+                        write_gathered()
+                        set_aside = 0
                 finally:
                     # Released as read: the budget paces the reader, which must not wait on
                     # batches the writer is still gathering.

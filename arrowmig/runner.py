@@ -312,6 +312,7 @@ class Runner:
                         batch_rows=rows,
                         batch_bytes=n_bytes,
                         batch_ms=batch_ms,
+                        rejected=self._rejected(stream.table),
                     )
                 )
 
@@ -731,8 +732,14 @@ class Runner:
                     total_rows=meter.rows,
                     bytes=meter.bytes,
                     rows_per_s=table_report.rows_per_s,
+                    rejected=self._rejected(name),
                 )
             )
+
+    def _rejected(self, table: str) -> int | None:
+        """Rows of ``table`` set aside so far, with --on-error reject (else None)."""
+        rejects = self.settings.rejects
+        return None if rejects is None else rejects.rejected(table)
 
     def _failed_parents(self, name: str, error: BaseException) -> str:
         """A foreign key the target refused, of a table whose parent in this run failed:

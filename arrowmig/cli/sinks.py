@@ -42,6 +42,11 @@ def _keys_line(event: Event) -> str:
     )
 
 
+def _rejected(event: Event) -> str:
+    """The rows set aside so far (--on-error reject), where there are any."""
+    return f", {event.rejected:,} rejected" if event.rejected else ""
+
+
 _KEYS = "\0foreign keys"
 """The rate limiter's slot for foreign keys (not a table name: those have no NUL)."""
 
@@ -77,13 +82,15 @@ class PlainSink:
                 rate = f"{event.rows_per_s:,.0f} rows/s" if event.rows_per_s else "-"
                 rss = format_size(event.rss_bytes) if event.rss_bytes else "-"
                 self._line(
-                    f"running {event.table}: {event.rows:,}/{event.total_rows or 0:,}{pct} {rate} "
-                    f"{format_size(event.bytes)} ETA {_eta(event.eta_s)} RSS {rss}"
+                    f"running {event.table}: {event.rows:,}/{event.total_rows or 0:,}{pct}"
+                    f"{_rejected(event)} {rate} {format_size(event.bytes)} "
+                    f"ETA {_eta(event.eta_s)} RSS {rss}"
                 )
             elif event.event == "table_done":
                 rate = f" ({event.rows_per_s:,.0f} rows/s)" if event.rows_per_s else ""
                 self._line(
-                    f"done    {event.table}: {counted(event.rows, 'row')}, {format_size(event.bytes)}{rate}"
+                    f"done    {event.table}: {counted(event.rows, 'row')}, "
+                    f"{format_size(event.bytes)}{_rejected(event)}{rate}"
                 )
             elif event.event == "foreign_keys" and _key_due(event, self._last, self._interval):
                 self._line(f"foreign keys: {_keys_line(event)}")
@@ -227,6 +234,8 @@ class RichSink:
         if event.rows_per_s and event.rows:
             mb_per_s = event.bytes / event.rows * event.rows_per_s / 1e6
             info += f"  {event.rows_per_s:,.0f} rows/s {mb_per_s:.1f} MB/s"
+        if event.rejected:
+            info += f"  {event.rejected:,} rejected"
         if event.event == "table_done":
             info += "  done"
         task = self._tables[event.table]
