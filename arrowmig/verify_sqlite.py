@@ -107,7 +107,7 @@ def compare_blobs_made_text(
     for pair in pairs:
         counts = pair.source.class_counts
         blobs = counts[CLASSES.index("blob")] if counts is not None else 0
-        if not blobs or pair.name in cast or kind_of(pair.target) in (BINARY, UUID):
+        if not blobs or pair.source.name in cast or kind_of(pair.target) in (BINARY, UUID):
             continue
         _differs(result, pair.name)
         made_text.append(f"{pair.name} ({blobs:,})")

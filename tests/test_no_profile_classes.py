@@ -87,3 +87,18 @@ def test_verify_tells_a_blob_from_the_text_its_bytes_spell(tmp_path: Path) -> No
     copy = tmp_path / "c.duckdb"
     assert migrate(db, str(copy)).ok
     assert verify(db, str(copy)).ok
+
+
+def test_a_blob_cast_to_text_under_lowered_names_is_no_difference(tmp_path: Path) -> None:
+    # The run's casts are recorded by the source's column name ('Doc'); the check looked
+    # them up by the target's ('doc') and called the cast column a difference.
+    db = sqlite_table(
+        tmp_path / "s.db",
+        'CREATE TABLE "T" (id INTEGER PRIMARY KEY, "Doc" TEXT)',
+        [(1, "AB"), (2, b"AB")],
+    )
+    target = str(tmp_path / "t.duckdb")
+    config = MigrationConfig(casts=("T.Doc=text",), target_names="lower")
+    assert migrate(db, target, config=config).ok
+    report = verify(db, target)
+    assert report.ok, report.tables[0].to_dict()
