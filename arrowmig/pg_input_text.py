@@ -25,9 +25,10 @@ _IP = (
     r"|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)"  # IPv6, an IPv4 at its end ('::ffff:1.2.3.4')
     r"(?:/[0-9]+)?"
 )
-_MAC = r"[0-9a-fA-FxX:.+-]*[0-9a-fA-F][0-9a-fA-FxX:.+-]*"
+_MAC = r"[0-9a-fA-FxX:.+\s-]*[0-9a-fA-F][0-9a-fA-FxX:.+\s-]*"
 """macaddr's six forms ('08:00:2b:01:02:03', '08002b-010203', '0800.2b01.0203', ...) and
-macaddr8's: hex digits and the separators between them (sscanf's %x takes '0x' and a sign)."""
+macaddr8's: hex digits and the separators between them (sscanf's %x takes '0x', a sign and
+spaces before each number: '08: 00:2b:01:02:03' is one)."""
 _NUMERIC = (
     r"[+-]?(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)(?:[eE][+-]?[0-9_]+)?"
     r"|[+-]?0[xXoObB][0-9a-fA-F_]+"  # PostgreSQL 16's other bases, and its underscores
