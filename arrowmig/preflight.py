@@ -5,7 +5,9 @@ value would stop its table halfway (after ``--mode truncate`` has emptied it), s
 refused first, from one aggregate scan of the columns concerned. Before a truncate empties a
 table, the values its columns would store otherwise (a SQLite column's affinity, a time
 column's precision) or PostgreSQL would refuse or cut (a date outside its range, text into
-a "char") are looked for too, by the write path's own screening of each batch.
+a "char", text its input function cannot read as a uuid, inet or json), and values a --cast
+or a date column converts on their way, are looked for too, by the write path's own
+screening of each batch.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from arrowmig.endpoints.validate import (
     screen_batch,
     stored_otherwise,
     text_into_interval,
+    text_read_by_server,
 )
 from arrowmig.errors import DataError, SchemaError, TransferError, TransientError
 from arrowmig.model import Column, Table
@@ -255,6 +258,7 @@ def refuse_values_stored_otherwise(
     concerned = stored_otherwise(source, target, dialect)
     if dialect == "postgresql":
         concerned += _refused_by_postgres(source, target, src.dialect)
+    concerned += [n for n in _converted_client_side(source, target) if n not in concerned]
     if not concerned:
         return
     for data, keys, problems in _screened(src, source, concerned, dialect, target, batch):
@@ -272,7 +276,9 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     """The columns of ``source`` whose values the write path's screening may refuse for the
     existing PostgreSQL ``target``, which no aggregate scan bounds: dates and timestamps
     outside PostgreSQL's range (``pg_ranges``; none of a PostgreSQL source is), text into a
-    "char" column (``pg_char``), text that is no interval into an interval column."""
+    "char" column (``pg_char``), text that is no interval into an interval column, or that
+    the type's input function could not read into a uuid, inet, cidr, macaddr, json or
+    unbounded numeric column (``pg_input_text``)."""
     names = []
     for column in source.columns:
         travels = travelling_type(column)
@@ -289,7 +295,25 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
         except KeyError:
             char = False
         interval = text_into_interval(column.arrow_type, source, target, column.name)
-        if dated or char or interval:
+        read = text_read_by_server(column.arrow_type, source, target, column.name) is not None
+        if dated or char or interval or read:
+            names.append(column.name)
+    return names
+
+
+def _converted_client_side(source: Table, target: Table) -> list[str]:
+    """The columns of ``source`` whose values are converted before they are written, which
+    the write path's screening refuses one by one ('banana' --cast to boolean or bigint, text
+    into a date or timestamp column): no aggregate scan bounds them."""
+    names = []
+    for column in source.columns:
+        cast = travelling_type(column) != column.arrow_type
+        try:
+            there = target.column(column.name).arrow_type
+        except KeyError:
+            there = None
+        dated = there is not None and (pa.types.is_date(there) or pa.types.is_timestamp(there))
+        if cast or (is_text_type(column.arrow_type) and dated):
             names.append(column.name)
     return names
 

@@ -1302,12 +1302,14 @@ def test_a_cast_to_numeric_p_s_says_what_each_target_does_with_its_values(
 def test_values_the_server_refuses_after_a_cast_are_set_aside_row_by_row(
     tmp_path: Path, pg_url: str
 ) -> None:
-    """A --cast the server converts ('nope' as uuid) is checked by the server: its batch
-    failed whole, the table with it, though --on-error reject asked for the row alone."""
+    """A --cast the server converts (a uuid's brace unclosed) is checked by the server: its
+    batch failed whole, the table with it, though --on-error reject asked for the row alone.
+    ('nope' is no uuid by its shape, and screened before it reaches the server.)"""
+    nope = "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
     db = _sqlite(
         tmp_path / "s.db",
         "CREATE TABLE r (id INTEGER PRIMARY KEY, u TEXT);",
-        {"r": [(i, "nope" if i in (7, 30) else f"a0eebc99-9c0b-4ef8-bb6d-6bb9bd38{i:04d}")
+        {"r": [(i, nope if i in (7, 30) else f"a0eebc99-9c0b-4ef8-bb6d-6bb9bd38{i:04d}")
                for i in range(1, 41)]},
     )  # fmt: skip
     rejects = tmp_path / "rejects"
@@ -1319,7 +1321,7 @@ def test_values_the_server_refuses_after_a_cast_are_set_aside_row_by_row(
     (path,) = rejects.glob("*.jsonl")
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["key"] for r in records] == [{"id": 7}, {"id": 30}]
-    assert records[0]["problems"][0]["reason"] == 'invalid input syntax for type uuid: "nope"'
+    assert records[0]["problems"][0]["reason"] == f'invalid input syntax for type uuid: "{nope}"'
     with psycopg.connect(pg_url) as con:
         ids = [r[0] for r in con.execute("SELECT id FROM r ORDER BY id").fetchall()]
     assert ids == [i for i in range(1, 41) if i not in (7, 30)]

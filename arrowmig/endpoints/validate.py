@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import interval_text, json_canon, nested_json
+from arrowmig import interval_text, json_canon, nested_json, pg_input_text
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, pg_char
 from arrowmig.endpoints.duckdb_casts import CastScreen
@@ -142,6 +142,11 @@ def _screen(
             reason = "value does not convert to the target column's interval"
             hint = _VALUE_HINT  # as text it would go into the interval column again
             problems.extend(_interval_problems(batch.column(i), field.name, reason, hint, hint))
+        read_as = text_read_by_server(field.type, table, target, field.name)
+        if dialect == "postgresql" and read_as is not None:
+            unreadable = pg_input_text.unreadable_texts(read_as, batch.column(i))
+            reason = f"value does not convert to the target column's {read_as}"
+            problems.extend(_problems_where(unreadable, field.name, reason, _VALUE_HINT))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
@@ -265,6 +270,22 @@ def text_into_interval(
         return False
     asked = _INTERVAL_TYPE.match(column.target_type or "")
     return not asked and _INTERVAL_TYPE.match(ddl_type(there, "postgresql")) is not None
+
+
+def text_read_by_server(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str
+) -> str | None:
+    """The type whose input function the server reads the column's text with, in an existing
+    PostgreSQL column (uuid, inet, jsonb, ...: ``pg_input_text``), or None: text it cannot
+    read ('banana') would stop the load after --mode truncate emptied the table."""
+    if target is None or not is_text_type(arrow_type):
+        return None
+    try:
+        there = target.column(name)
+    except KeyError:
+        return None
+    type_sql = ddl_type(there, "postgresql").strip().lower()
+    return type_sql if pg_input_text.screens(type_sql) else None
 
 
 _CAST_HINT = (
