@@ -56,10 +56,17 @@ from arrowmig.schema import qualified
 from arrowmig.schema_landing import written_apart
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
+from arrowmig.verify_cast_values import (
+    CastReads,
+    UnconvertedCast,
+    as_read,
+    converted,
+    through_casts,
+)
 from arrowmig.verify_casts import (
     CastToText,
     array_cast_to_text,
-    recorded_casts,
+    recorded_cast_types,
     recorded_casts_to_text,
 )
 from arrowmig.verify_report import (
@@ -589,7 +596,9 @@ class _TableRunner:
         self._tmp: str | None = None
         self._store: DiffStore | None = None
         self._casts: CastToText | None = None
-        self._all_casts: CastToText | None = None
+        self._cast_types: dict[tuple[str, str], str] | None = None
+        self._cast_reads: CastReads = {}
+        """The source columns of the table being compared that are read through their cast."""
 
     def interrupt(self) -> None:
         """Stop what the diff store is running for either side (a signal stopped the run)."""
@@ -688,7 +697,8 @@ class _TableRunner:
             self.tgt.submit(lambda e, _: e.describe(target_name, profile=profile)),
         )
         s_table = self._as_cast(s_table)
-        pairs, missing, extra = _column_pairs(
+        # The columns each side lacks; the columns both have are paired as read, below.
+        _, missing, extra = _column_pairs(
             s_table, t_table, self.src, self.tgt, beyond_arrow, self._sqlite_casts(name)
         )
         if extra:
@@ -699,11 +709,10 @@ class _TableRunner:
             if result.rows_source != result.rows_target or missing or extra:
                 result.result = DIFFER
             return
+        pairs, s_read, t_read, (s_sum, t_sum) = self._summed_through_casts(
+            result, name, (s_table, t_table), beyond_arrow
+        )
         result.columns_checked = len(pairs)
-        # Read only the columns both sides have, in pair order.
-        s_read = dataclasses.replace(s_table, columns=tuple(p.source for p in pairs))
-        t_read = dataclasses.replace(t_table, columns=tuple(p.target for p in pairs))
-        s_sum, t_sum = self._checksums(s_read, t_read, pairs)
         result.rows_source, result.rows_target = s_sum.rows, t_sum.rows
         for i, pair in enumerate(pairs):
             if (s_sum.column_sums[i], s_sum.column_nulls[i]) != (
@@ -748,6 +757,44 @@ class _TableRunner:
         leave_out = {*result.differing_columns, *self._cast_columns(name)}
         result.type_notes = type_notes(pairs, self.tgt.endpoint.dialect, leave_out)
 
+    def _summed_through_casts(
+        self, result: TableResult, name: str, tables: tuple[Table, Table], beyond_arrow: bool
+    ) -> tuple[list[ColumnPair], Table, Table, tuple[Checksum, Checksum]]:
+        """The column pairs, the tables read as paired and both sides' checksums, each source
+        column the run cast to read its values another way (an epoch, 16 bytes as a uuid)
+        converted as migrate converted it (verify_cast_values). A value its cast does not
+        convert (migrate refused its row) has its column compared again as it is."""
+        s_table, t_table = tables
+        casts = self._casts_of(name)
+        as_is: frozenset[str] = frozenset()
+        while True:
+            s_cast, self._cast_reads = through_casts(s_table, casts, as_is)
+            pairs, _, _ = _column_pairs(
+                s_cast, t_table, self.src, self.tgt, beyond_arrow, self._sqlite_casts(name)
+            )
+            # Read only the columns both sides have, in pair order.
+            s_read = dataclasses.replace(s_cast, columns=tuple(p.source for p in pairs))
+            t_read = dataclasses.replace(t_table, columns=tuple(p.target for p in pairs))
+            try:
+                sums = self._checksums(s_read, t_read, pairs)
+            except UnconvertedCast as exc:
+                as_is |= {exc.column}
+                result.add_message(
+                    f"{exc.column}: compared as it is, not as --cast {casts[exc.column]} made "
+                    "it: a value of the source does not convert so (migrate refused its row)"
+                )
+                continue
+            paired = {p.source.name for p in pairs}
+            result.compared_through_casts = {c: casts[c] for c in self._cast_reads if c in paired}
+            return pairs, s_read, t_read, sums
+
+    def _source_reader(
+        self, endpoint: Endpoint, table: Table, key_range: KeyRange | None = None
+    ) -> pa.RecordBatchReader:
+        """The source's rows, each column compared through its cast converted so."""
+        reads = self._cast_reads
+        return converted(self._reader(endpoint, as_read(table, reads), key_range), reads)
+
     def _as_cast(self, s_table: Table) -> Table:
         """The source table with each PostgreSQL array the run cast to text read as the
         text it became (verify_casts)."""
@@ -768,9 +815,13 @@ class _TableRunner:
 
     def _cast_columns(self, table: str) -> frozenset[str]:
         """The columns of ``table`` the last run loading it cast (recorded in the target)."""
-        if self._all_casts is None:
-            self._all_casts = self.tgt.submit(lambda e, _: recorded_casts(e)).result()
-        return frozenset(c for t, c in self._all_casts if t == table)
+        return frozenset(self._casts_of(table))
+
+    def _casts_of(self, table: str) -> dict[str, str]:
+        """The type each column of ``table`` was cast to by the last run loading it."""
+        if self._cast_types is None:
+            self._cast_types = self.tgt.submit(lambda e, _: recorded_cast_types(e)).result()
+        return {c: to for (t, c), to in self._cast_types.items() if t == table}
 
     def _between_sqlite_files(self) -> bool:
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
@@ -863,7 +914,9 @@ class _TableRunner:
         t_zoned = [p.target_zone_named for p in pairs]
         return _both(
             self.src.submit(
-                lambda e, c: checksum_reader(c, self._reader(e, s_table), s_sql, s_names, s_zoned)
+                lambda e, c: checksum_reader(
+                    c, self._source_reader(e, s_table), s_sql, s_names, s_zoned
+                )
             ),
             self.tgt.submit(
                 lambda e, c: checksum_reader(c, self._reader(e, t_table), t_sql, t_names, t_zoned)
@@ -901,7 +954,7 @@ class _TableRunner:
                 lambda e, _: store.load(
                     s_cur,
                     "src",
-                    self._reader(e, s_table),
+                    self._source_reader(e, s_table),
                     s_sql,
                     s_keys,
                     s_knames,
@@ -952,7 +1005,7 @@ class _TableRunner:
             self.src.submit(
                 lambda e, _: store.fetch_rows(
                     s_cur,
-                    self._reader(e, s_table, s_range),
+                    self._source_reader(e, s_table, s_range),
                     s_sql,
                     s_keys,
                 )
@@ -1017,7 +1070,7 @@ class _TableRunner:
         s_one, t_one = _both(
             self.src.submit(
                 lambda e, _: store.one_sided_sums(
-                    s_cur, self._reader(e, s_table), s_sql, s_names, s_keys
+                    s_cur, self._source_reader(e, s_table), s_sql, s_names, s_keys
                 )
             ),
             self.tgt.submit(

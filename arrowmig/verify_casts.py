@@ -13,8 +13,7 @@ from arrowmig.model import Column
 from arrowmig.schema import is_text_cast
 
 CastToText = frozenset[tuple[str, str]]
-"""(source table, column) pairs the last run loading the table cast (to text, or to any
-type)."""
+"""(source table, column) pairs the last run loading the table cast to text."""
 
 
 def recorded_casts_to_text(target: Endpoint) -> CastToText:
@@ -24,11 +23,12 @@ def recorded_casts_to_text(target: Endpoint) -> CastToText:
     return frozenset((table, column) for table, column, to in _recorded(target) if is_text_cast(to))
 
 
-def recorded_casts(target: Endpoint) -> CastToText:
-    """The columns cast to any type by the last run recorded in ``target`` that loaded each
-    table: between SQLite files such a column was written as its cast reads it, not copied
-    as the text it stores (``verify_sqlite.as_stored_text``)."""
-    return frozenset((table, column) for table, column, _ in _recorded(target))
+def recorded_cast_types(target: Endpoint) -> dict[tuple[str, str], str]:
+    """The type each column was cast to, by (source table, column), by the last run recorded
+    in ``target`` that loaded its table: between SQLite files such a column was written as its
+    cast reads it, not copied as the text it stores (``verify_sqlite.as_stored_text``), and a
+    cast that reads values another way is repeated on the source (``verify_cast_values``)."""
+    return {(table, column): to for table, column, to in _recorded(target)}
 
 
 def _recorded(target: Endpoint) -> list[tuple[str, str, str]]:

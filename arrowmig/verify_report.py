@@ -84,6 +84,10 @@ class TableResult:
     message: str | None = None
     seconds: float = 0.0
     type_notes: list[str] = field(default_factory=list)
+    compared_through_casts: dict[str, str] = field(default_factory=dict)
+    """Column -> the ``--cast`` the run that loaded the table recorded, for each column whose
+    source values were converted by that cast before they were compared (an epoch as the
+    instant it counts, 16 bytes as a uuid: ``verify_cast_values``)."""
     """``column: ...`` for each column whose values match but whose target type is narrower
     than the source's or of another family (``verify_types``)."""
 

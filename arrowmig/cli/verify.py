@@ -79,6 +79,7 @@ def _there(report: VerifyReport, t: TableResult) -> str:
 
 
 def _details(t: dict[str, Any], name: str) -> list[str]:
+    from arrowmig.verify_cast_values import cast_note
     from arrowmig.verify_report import ERROR, ByteaText  # loaded by the verify already
 
     out: list[str] = []
@@ -93,6 +94,8 @@ def _details(t: dict[str, Any], name: str) -> list[str]:
             f"{name}: columns only in target, left to it (nullable, a default, identity or "
             f"generated; not compared): {', '.join(t['columns_left_to_target'])}"
         )
+    if t["compared_through_casts"]:
+        out.append(f"{name}: {cast_note(t['compared_through_casts'])}")
     if t["differing_columns"]:
         out.append(f"{name}: columns that differ: {', '.join(t['differing_columns'])}")
     columns = [n.partition(": ")[0] for n in t["type_notes"]]
