@@ -159,33 +159,35 @@ def finer_texts(texts: pa.Array) -> pa.Array:
 
 # -- texts that are no interval ---------------------------------------------------------------
 
-_NUMBER = r"[+-]?(?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:e[+-]?[0-9]+)?"
 _UNIT = (
     r"(?:microsecon[a-z]*|us(?:ecs?|econds?)?|millisecon[a-z]*|ms(?:ecs?|econds?)?|"
     r"s(?:ecs?|econds?)?|m(?:ins?|inutes?)?|h(?:rs?|ours?)?|d(?:ays?)?|w(?:eeks?)?|"
     r"mons?|months?|y(?:rs?|ears?)?|dec(?:s|ades?)?|c(?:ent|entury|enturies)?|"
-    r"mils?|millenni(?:um|a))"
-)
-_ITEM = (
-    rf"(?:[+-]?[0-9]+:[0-9]+(?:[.][0-9]*)?(?::[0-9]+(?:[.][0-9]*)?)?"  # a clock
-    r"|[+-]?[0-9]+-[0-9]+"  # years-months, SQL standard
-    rf"|{_NUMBER}(?:\s*{_UNIT}\b)?)"
+    r"mils?|millenni(?:um[a-z]*|a)|qtrs?|quarters?|timezone(?:_[hm])?|ago|infinity|e)"
 )
 _READABLE = (
-    rf"(?i)^\s*(?:@\s*)?{_ITEM}(?:\s*{_ITEM})*(?:\s+ago)?\s*$"
-    r"|(?i)^\s*P(?:[0-9]+-[0-9]+-[0-9]+(?:T[0-9]+:[0-9]+:[0-9]+(?:[.,][0-9]*)?)?"
-    r"|(?:[+-]?[0-9]*[.,]?[0-9]+[YMWD])*(?:T(?:[+-]?[0-9]*[.,]?[0-9]+[HMS])+)?)\s*$"
+    rf"(?i)^[0-9+\-.,:@\s]*(?:{_UNIT}[0-9+\-.,:@\s]+)*{_UNIT}?$"
+    r"|(?i)^\s*[+-]?P[0-9YMWDTHS+\-.,:\s]*$"
 )
-"""Interval input as PostgreSQL reads it: numbers with units ('1 year 2 mons -3 days',
-'1.5 hours', '3d'), clocks ('-1 days +02:00:00'), SQL's '1-2 3 4:05:06', '@ ... ago', and ISO
-8601 ('P1Y2M', 'P0001-02-03T04:05:06'). Broad by design: a text it lets by is still the
-server's to read; one it stops would stop a --mode truncate after the table was emptied."""
+"""Interval input as PostgreSQL reads it, loosely: numbers, clocks, signs, commas and units
+in any order ('1 year, 2 mons -3 days', '1h30m', '-1 days +02:00:00', '@ 1 day ago', SQL's
+'1-2 3 4:05:06'), and ISO 8601 ('P1Y2M', 'P0001-02', 'P1Y2M3DT4:05:06'). A word counts only
+whole (every run of letters is one unit), as the server reads '1hour' but not '1 hourly'; the
+server looks at a word's first ten letters alone ('microseconds', 'millenniums').
+Broad by design, never stricter than the server: a text it lets by is still the server's to
+read; one it stops would stop a run the server would have loaded."""
+_SOMETHING = r"(?i)[0-9.]|infinity|^\s*[+-]?P"
+"""PostgreSQL reads no interval from signs, commas or units alone ('', 'day', 'ago'); a lone
+'.' is a number to it."""
 
 
 def unreadable_texts(texts: pa.Array) -> pa.Array:
     """Per text, whether it is no interval PostgreSQL could read ('banana', ''); NULL stays
     NULL."""
-    return pc.invert(pc.match_substring_regex(texts, _READABLE))
+    readable = pc.and_(
+        pc.match_substring_regex(texts, _READABLE), pc.match_substring_regex(texts, _SOMETHING)
+    )
+    return pc.invert(readable)
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:

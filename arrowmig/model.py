@@ -109,6 +109,10 @@ class Column:
     """Set when the type was presumed from the declared type instead of profiled: what the
     read must prove of every value (``sqlite_profile``, "presumed ... proven while reading").
     A value that fails it raises ``TypeSurprise``, and the table is profiled and loaded again."""
+    julian_range: bool = False
+    """Every number of a SQLite date/time column is in the julian-day range of the years 1 to
+    9999 (a profile counted them): the --cast an append suggests for it is ``julian``, as the
+    create plan's note says, not an epoch cast."""
     whole_reals_as_integers: bool = False
     """Verify, of a SQLite column read as text compared with integers: each whole REAL read
     as its integer's text (``6.0`` as ``'6'``), so that it equals the integer as a real does in

@@ -1723,9 +1723,12 @@ def _append_cast(table: str, src: Column, there: Column) -> str | None:
     into_real = pa.types.is_floating(wanted) and is_text_type(src.arrow_type) and not numbers
     own = (type_words(wanted),) if pa.types.is_integer(wanted) or into_real else ()
     # Numbers bound for a timestamp count from an epoch: seconds for reals (time.time()),
-    # from 2001 in a Core Data table; integers' milliseconds (Prisma) lead otherwise.
+    # from 2001 in a Core Data table, days from -4713 where the profile found julian days;
+    # integers' milliseconds (Prisma) lead otherwise.
     counted = pa.types.is_integer(src.arrow_type) or pa.types.is_floating(src.arrow_type)
-    if counted and core_data_shaped(table, src.name):
+    if counted and src.julian_range:
+        own = (*own, JULIAN_CAST)
+    elif counted and core_data_shaped(table, src.name):
         own = (*own, CORE_DATA_EPOCH)
     elif pa.types.is_floating(src.arrow_type):
         own = (*own, "epoch_s")

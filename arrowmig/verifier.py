@@ -753,9 +753,11 @@ class _TableRunner:
                 result.result = DIFFER
         # Once the rows one side lacks are known: they change every column's checksum.
         self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
-        assert self.tgt.endpoint is not None
+        assert self.src.endpoint is not None and self.tgt.endpoint is not None
         leave_out = {*result.differing_columns, *self._cast_columns(name)}
-        result.type_notes = type_notes(pairs, self.tgt.endpoint.dialect, leave_out)
+        if result.rows_source and result.rows_target:  # "values match" says nothing of none
+            dialects = (self.src.endpoint.dialect, self.tgt.endpoint.dialect)
+            result.type_notes = type_notes(pairs, dialects, leave_out)
 
     def _summed_through_casts(
         self, result: TableResult, name: str, tables: tuple[Table, Table], beyond_arrow: bool

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 import pyarrow as pa
 
+from arrowmig import normalise
 from arrowmig.model import Column
 from arrowmig.normalise import DECIMAL, NUMTEXT, TIMESTAMP, ColumnPair, kind_of, plain_type
 from arrowmig.schema import ddl_type, text_limit
@@ -21,17 +22,38 @@ NOTED_DIALECTS = ("postgresql", "duckdb")
 """Targets whose declared types hold a value to them; a SQLite type is an affinity, and what a
 SQLite target holds is checked value by value (``verify_sqlite``)."""
 
+HELD_AS_TEXT_BY_SQLITE = frozenset(
+    {
+        normalise.DATE,
+        normalise.TIME,
+        normalise.TIMESTAMP,
+        normalise.INTERVAL,
+        normalise.UUID,
+        normalise.JSON,
+        normalise.NESTED,
+    }
+)
+"""Kinds SQLite has no type for, so that its text is how it holds them (a PostgreSQL interval
+copied to SQLite and back): a SQLite text column has no stronger type for such a target to
+lose, and matching values say the target read each text as its own type. Numbers and bytes,
+which SQLite does type, are still noted."""
+
 
 def type_notes(
-    pairs: list[ColumnPair], target_dialect: str, leave_out: Collection[str]
+    pairs: list[ColumnPair], dialects: tuple[str, str], leave_out: Collection[str]
 ) -> list[str]:
     """``column: values match, but ...`` for each compared column (not in ``leave_out``: those
-    that differ, or were cast) whose target type is narrower or of another family."""
+    that differ, or were cast) whose target type is narrower or of another family.
+    ``dialects``: the source's and the target's. The caller asks only where both sides hold
+    rows: of a table with none on one side, no values match."""
+    source_dialect, target_dialect = dialects
     if target_dialect not in NOTED_DIALECTS:
         return []
     notes = []
     for pair in pairs:
         if pair.name in leave_out or pair.source.name in leave_out:
+            continue
+        if source_dialect == "sqlite" and _held_as_text(pair.source, pair.target):
             continue
         how = _apart(pair.source, pair.target, target_dialect)
         if how:
@@ -40,6 +62,11 @@ def type_notes(
                 f"{pair.source.source_type or '(none)'}, target {pair.target.source_type})"
             )
     return notes
+
+
+def _held_as_text(source: Column, target: Column) -> bool:
+    """A SQLite text column whose target is of a kind SQLite holds as text."""
+    return kind_of(source) == normalise.TEXT and kind_of(target) in HELD_AS_TEXT_BY_SQLITE
 
 
 def _apart(source: Column, target: Column, target_dialect: str) -> str | None:

@@ -109,6 +109,37 @@ def test_unreadable_texts_cast_into_duckdb_are_named_and_set_aside(tmp_path: Pat
     assert kept == [(1, "1 day")]
 
 
+def test_texts_duckdb_reads_its_own_way_are_cast_into_duckdb(tmp_path: Path) -> None:
+    # PostgreSQL's grammar was applied to DuckDB too, and refused what DuckDB reads (PostgreSQL
+    # refuses '1 millenium' itself).
+    texts = {1: "1h30m", 2: "1d2h", 3: "1 quarter", 4: "1 millenium"}
+    source = sqlite_texts(tmp_path / "s.db", texts)
+    target = tmp_path / "t.duckdb"
+    report = migrate(source, str(target), config=_cast())
+    assert report.ok, report.tables[0].error
+    with duckdb.connect(str(target), read_only=True) as con:
+        kept = con.execute("SELECT id, d::VARCHAR FROM t ORDER BY id").fetchall()
+    assert kept == [(1, "01:30:00"), (2, "1 day 02:00:00"), (3, "3 months"), (4, "1000 years")]
+
+
+@pytest.mark.postgres
+def test_texts_postgres_reads_are_cast_into_postgres(tmp_path: Path, pg_url: str) -> None:
+    # Refused before the write ("value does not convert to interval: '1h30m'"), though the
+    # server reads each.
+    texts = {1: "1h30m", 2: "1 day, 2 hours", 3: "P1Y2M3DT4:05:06", 4: "2 days", 5: "1::2"}
+    report = migrate(sqlite_texts(tmp_path / "s.db", texts), pg_url, config=_cast())
+    assert report.ok, report.tables[0].error
+    with psycopg.connect(pg_url) as con:
+        kept = con.execute("SELECT id, d::text FROM t ORDER BY id").fetchall()
+    assert kept == [
+        (1, "01:30:00"),
+        (2, "1 day 02:00:00"),
+        (3, "1 year 2 mons 3 days 04:05:06"),
+        (4, "2 days"),
+        (5, "01:00:02"),
+    ]
+
+
 @pytest.mark.parametrize("cast", ["uuid", "time", "json"])
 def test_other_texts_duckdb_converts_are_set_aside_per_row(tmp_path: Path, cast: str) -> None:
     good = {"uuid": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "time": "12:34:56", "json": "[1]"}

@@ -13,7 +13,8 @@ import pytest
 from arrowmig import migrate
 from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
-from tests.dbutil import sqlite_table
+from arrowmig.errors import SchemaError
+from tests.dbutil import duckdb_exec, sqlite_table
 
 
 def _source(path: Path) -> str:
@@ -39,7 +40,9 @@ def test_the_plan_names_the_julian_cast_for_julian_days(
     flags = [line for line in capsys.readouterr().err.splitlines() if line.startswith("  ! ")]
     by_column = {line.split(":")[0][4:]: line for line in flags}
     for column in ("t", "d"):
-        assert f"--cast r.{column}=julian reads them as instants" in by_column[column]
+        said = by_column[column]
+        assert f"--cast r.{column}=julian reads them as julian days" in said
+        assert "numbers in the julian-day range" in said  # a range, not a proof of the unit
         assert f"r.{column}=epoch" not in by_column[column]
     # Seconds since 1970 are not julian days: their hint stays.
     assert "--cast r.e=epoch_s reads seconds since 1970" in by_column["e"]
@@ -62,3 +65,17 @@ def test_the_julian_cast_reads_instants_as_sqlite_does(tmp_path: Path) -> None:
         (None, None),
     ]
     assert kinds == ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE")
+
+
+def test_an_append_into_timestamps_names_the_julian_cast_too(tmp_path: Path) -> None:
+    # Create mode named julian; the append's refusal named epoch_s, which puts each in 1970.
+    db = _source(tmp_path / "s.db")
+    target = tmp_path / "t.duckdb"
+    duckdb_exec(
+        target,
+        "CREATE TABLE r (id BIGINT PRIMARY KEY, t TIMESTAMPTZ, d TIMESTAMPTZ, e TIMESTAMPTZ)",
+    )
+    with pytest.raises(SchemaError) as refused:
+        migrate(db, str(target), config=MigrationConfig(mode="append"))
+    said = str(refused.value)
+    assert "add --cast r.t=julian --cast r.d=julian --cast r.e=epoch_s" in said, said

@@ -27,6 +27,8 @@ _HINT = "run without --no-profile, so that arrowmig picks the column's type from
          "read as string"),
         ("BOOLEAN", 1, 2, "the integer 2 (id 2), which its declared type BOOLEAN does not read "
          "as bool"),
+        ("BOOLEAN", 1, b"\x01", "a blob of 1 bytes (id 2), which its declared type BOOLEAN does "
+         "not read as bool"),
         ("BLOB", b"\x00", "abc", "'abc' (id 2), which its declared type BLOB does not read as "
          "binary"),
         ("BLOB", b"\x00", 42, "the integer 42 (id 2), which its declared type BLOB does not "
@@ -53,7 +55,13 @@ def test_values_of_the_declared_class_still_load_without_a_profile(tmp_path: Pat
     db = sqlite_table(
         tmp_path / "s.db",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, u, f BOOLEAN, b BLOB)",
-        [(1, "a", 5, 1, b"\x00"), (2, None, 2.5, 0, None), (3, "c", "x", None, b"")],
+        [
+            (1, "a", 5, 1, b"\x00"),
+            (2, None, 2.5, 0, None),
+            (3, "c", "x", None, b""),
+            (4, "d", 1, "true", None),  # boolean words as text loaded without a profile too
+            (5, "e", 1, "false", None),
+        ],
     )
     target = tmp_path / "t.duckdb"
     report = migrate(db, str(target), config=MigrationConfig(profile=False))
@@ -62,6 +70,8 @@ def test_values_of_the_declared_class_still_load_without_a_profile(tmp_path: Pat
         (1, "a", "5", True, b"\x00"),
         (2, None, "2.5", False, None),
         (3, "c", "x", None, b""),
+        (4, "d", "1", True, None),
+        (5, "e", "1", False, None),
     ]
 
 

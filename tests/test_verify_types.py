@@ -6,13 +6,14 @@ fit."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from arrowmig import migrate
 from arrowmig.config import MigrationConfig
 from arrowmig.verifier import verify
-from tests.dbutil import pg_exec
+from tests.dbutil import pg_exec, sqlite_table
 
 SOURCE = (
     "CREATE TABLE t (id bigint PRIMARY KEY, big bigint, d double precision, day date, "
@@ -49,6 +50,36 @@ def test_a_narrower_or_other_family_type_is_noted_though_values_match(
     assert shown.exit_code == 0
     assert json.loads(shown.stdout)["tables"][0]["type_notes"] == report.tables[0].type_notes
     assert "t: d: values match, but the target's type is narrower" in shown.stderr
+
+
+def test_a_target_without_rows_has_no_type_notes(pg_url: str, second_pg: str) -> None:
+    # Every row missing: "values match" claimed a match of none.
+    pg_exec(pg_url, SOURCE, ROW)
+    pg_exec(second_pg, "CREATE TABLE t (id bigint PRIMARY KEY, big integer, d real, day text, "
+            "amount numeric, name text, note text, n integer)")  # fmt: skip
+    report = verify(pg_url, second_pg)
+    assert not report.ok and report.tables[0].type_notes == []
+
+
+def test_sqlite_text_is_noted_only_into_numbers(tmp_path: Path, pg_url: str) -> None:
+    # SQLite has no date, interval or uuid type: its text is how it holds them, no stronger
+    # type the target loses. Integers it does have: text into them is still of another family.
+    db = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, day TEXT, dur TEXT, u TEXT, n TEXT)",
+        [(1, "2024-01-02", "1 day 02:00:00", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "7")],
+    )
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id bigint PRIMARY KEY, day date, dur interval, u uuid, n bigint)",
+        "INSERT INTO t VALUES (1, '2024-01-02', '1 day 02:00:00', "
+        "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 7)",
+    )
+    report = verify(db, pg_url)
+    assert report.ok, report.tables[0].to_dict()
+    assert report.tables[0].type_notes == [
+        "n: values match, but the target's type is of another family (source TEXT, target bigint)"
+    ]
 
 
 def test_the_types_a_run_picks_or_casts_are_not_noted(pg_url: str, second_pg: str) -> None:

@@ -43,6 +43,8 @@ class _Choice:
     arrow_type: pa.DataType
     target_type: str | None = None
     note: str | None = None
+    julian_range: bool = False
+    """Every number is in the julian-day range (``Column.julian_range``)."""
 
 
 def choose(
@@ -80,6 +82,7 @@ def choose(
             else (profile.integers, profile.reals, profile.texts, profile.blobs)
         ),
         notes=tuple(notes),
+        julian_range=choice.julian_range,
     )
 
 
@@ -161,7 +164,7 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
                 "rounds instead)",
             )
         if dated and _julian_days(p):
-            return _Choice(pa.float64(), note=_julian_note(declared, "DOUBLE"))
+            return _Choice(pa.float64(), note=_julian_note(declared, "DOUBLE"), julian_range=True)
         if dated:
             return _Choice(
                 pa.float64(),
@@ -175,7 +178,9 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
         if biggest <= EXACT_FLOAT_INT:
             if dated and _julian_days(p):
                 # A DATETIME's NUMERIC affinity stores julianday() of noon as an integer.
-                return _Choice(pa.float64(), note=_julian_note(declared, "DOUBLE"))
+                return _Choice(
+                    pa.float64(), note=_julian_note(declared, "DOUBLE"), julian_range=True
+                )
             why = "integers and reals mixed: stored as a 64-bit float (every integer is exact)"
             if isinstance(decimal, tuple):
                 why = (
@@ -241,10 +246,13 @@ def _julian_days(p: ColumnProfile) -> bool:
 
 
 def _julian_note(declared: str, kept: str) -> str:
+    # The range is a guess at the unit, not a proof: 2024001 is a julian day of 829 BC and an
+    # ordinal date (YYYYDDD) of 2024-01-01.
+    ordinal = "; 7-digit integers may instead be ordinal dates, YYYYDDD" if kept == "BIGINT" else ""
     return (
-        f"declared {declared} but holds julian days, as SQLite's julianday() writes them: "
-        f"kept as {kept} (--cast {CAST_THIS}={JULIAN_CAST} reads them as instants; epoch_s "
-        "would put each in 1970)"
+        f"declared {declared} but holds numbers in the julian-day range, as SQLite's "
+        f"julianday() writes them: kept as {kept} (--cast {CAST_THIS}={JULIAN_CAST} reads them "
+        f"as julian days; epoch_s would put each in 1970{ordinal})"
     )
 
 
@@ -257,7 +265,7 @@ def _integer_choice(declared: str, p: ColumnProfile) -> _Choice:
             note=f"declared {declared} but holds integers other than 0/1: kept as BIGINT",
         )
     if date_kind(declared) and _julian_days(p):
-        return _Choice(pa.int64(), note=_julian_note(declared, "BIGINT"))
+        return _Choice(pa.int64(), note=_julian_note(declared, "BIGINT"), julian_range=True)
     if date_kind(declared):
         return _Choice(
             pa.int64(),
@@ -492,15 +500,16 @@ def unproven_class_test(column: Column) -> str | None:
     """For a column read by its declared type alone (``--no-profile``: neither profiled nor
     presumed), the comparison true for a value that the read would change without a word: a
     blob where text is read (the driver hands x'41' over as 'A'), anything but a blob where
-    bytes are (the text 'abc' and the integer 42 as b'abc' and b'42'), a boolean other than
-    0 and 1 (2 as true). None where the driver's typed read refuses another class itself
+    bytes are (the text 'abc' and the integer 42 as b'abc' and b'42'), a boolean number other
+    than 0 and 1 (2 as true) or a blob (text such as 'true' is the boolean read's to convert). None where the driver's typed read refuses another class itself
     (integers, reals: "Type mismatch"), and for columns whose classes are proven otherwise.
     Comparisons order classes NULL < numbers < text < blob: no function call per row."""
     if column.proof is not None or column.class_counts is not None:
         return None
     c = quote_ident(column.name)
     if pa.types.is_boolean(column.arrow_type):
-        return f"{c} NOT IN (0, 1)"
+        # Numbers sort below '' and blobs from x'' up: text is neither.
+        return f"({c} < '' AND {c} NOT IN (0, 1)) OR {c} >= x''"
     if pa.types.is_binary(column.arrow_type):
         return f"{c} < x''"
     if pa.types.is_string(column.arrow_type):

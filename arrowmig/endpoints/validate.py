@@ -141,7 +141,9 @@ def _screen(
         if dialect == "postgresql" and text_into_interval(field.type, table, target, field.name):
             reason = "value does not convert to the target column's interval"
             hint = _VALUE_HINT  # as text it would go into the interval column again
-            problems.extend(_interval_problems(batch.column(i), field.name, reason, hint, hint))
+            problems.extend(
+                _interval_problems(batch.column(i), field.name, reason, hint, hint, dialect)
+            )
         read_as = text_read_by_server(field.type, table, target, field.name)
         if dialect == "postgresql" and read_as is not None:
             unreadable = pg_input_text.unreadable_texts(read_as, batch.column(i))
@@ -221,7 +223,7 @@ def _cast_problems(
         found: list[Problem] = []
         if _INTERVAL_TYPE.match(column.target_type or ""):
             # The server's parse rounds ('0.00000001 minutes' is 0.6 µs: 1 µs), unsaid.
-            found = _interval_problems(array, name, reason, _CAST_HINT, _FINER_HINT)
+            found = _interval_problems(array, name, reason, _CAST_HINT, _FINER_HINT, dialect)
         if _TIME_TYPE.match(column.target_type or ""):
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
@@ -246,13 +248,16 @@ def _cast_problems(
 
 
 def _interval_problems(
-    array: pa.Array, name: str, reason: str, hint: str, finer_hint: str
+    array: pa.Array, name: str, reason: str, hint: str, finer_hint: str, dialect: str
 ) -> list[Problem]:
     """Interval texts the server would round ('0.00000001 minutes' is 0.6 µs: 1 µs, unsaid)
-    or could not read at all ('banana'): the second named before the write, as the server's
-    refusal would come after --mode truncate emptied an existing interval column's table."""
+    or PostgreSQL could not read at all ('banana'): the second named before the write, as the
+    server's refusal would come after --mode truncate emptied an existing interval column's
+    table. DuckDB reads texts of its own ('1 quarter'): its cast screens them (``CastScreen``)."""
     finer = interval_text.finer_texts(array)
     found = _problems_where(finer, name, f"{reason} exactly: {_FINER}", finer_hint)
+    if dialect != "postgresql":
+        return found
     unreadable = interval_text.unreadable_texts(array)
     return found + _problems_where(unreadable, name, reason, hint)
 
