@@ -171,6 +171,10 @@ def _key_notes_replaced(notes: list[str], said: dict[str, str]) -> list[str]:
     ]
 
 
+_UNFINISHED = "auto-assigned key's sequence not "
+"""How ``unfinished_key_notes`` opens its word on a key, after the column's name."""
+
+
 def unfinished_key_notes(
     notes: list[str], table: Table, dialect: str, status: str = "failed"
 ) -> list[str]:
@@ -188,13 +192,19 @@ def unfinished_key_notes(
         else "the table failed before it was finished"
     )
     told = {
-        f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: auto-assigned key's "
-        f"sequence not {verb} past the loaded keys: {why}"
+        f"{c.name}: {identity_note(table, c, dialect)}": f"{c.name}: {_UNFINISHED}{verb} past "
+        f"the loaded keys: {why}"
         for c in table.columns
         # DuckDB gives a key that shared a sequence one of its own, created as the others.
         if c.auto_increment and (c.shared_sequence is None or dialect == "duckdb")
     }
     return [told.get(n, n) for n in notes]
+
+
+def without_unfinished_key_notes(notes: list[str]) -> list[str]:
+    """``notes`` less those ``unfinished_key_notes`` wrote: of a failed table dropped again
+    (empty), whose key sequence went with it, there is nothing left to restart."""
+    return [n for n in notes if f": {_UNFINISHED}" not in n]
 
 
 def unmoved_shared_key_notes(notes: list[str], table: Table, dialect: str) -> list[str]:

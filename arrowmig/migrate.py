@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
-from arrowmig.auto_keys import said_moved, unmoved_shared_key_notes
+from arrowmig.auto_keys import said_moved, unmoved_shared_key_notes, without_unfinished_key_notes
 from arrowmig.checkpoint import (
     RUN_ROW,
     TABLE_ROW,
@@ -1118,6 +1118,8 @@ def _drop_failed_empty_tables(
                 f"TABLE {dst.qualify(name)}) and run the same command again"
             )
             continue
+        # Its key sequence went with it: "not restarted past the loaded keys" is moot.
+        table_report.notes = without_unfinished_key_notes(table_report.notes)
         table_report.notes.append(
             f"the empty table {name!r} it created was dropped{_types_dropped(dst, p)}: once "
             "the cause is fixed, the same command creates it again"

@@ -31,7 +31,7 @@ from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.endpoints.pg_storage import STORAGE_KIND, of_the_source_type, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
-from arrowmig.endpoints.sqlite_types import core_data_shaped
+from arrowmig.endpoints.sqlite_types import core_data_shaped, is_type_choice_note
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
 from arrowmig.key_names import with_key_name_free
@@ -617,14 +617,9 @@ def build_plan(
                 source, left_to_target = _without_computed(source, computed)
                 existing = _without_columns(existing, computed)
                 source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
-                # Only the columns still read keep their notes ("its values are copied"), and
-                # not what a domain becomes in a table the run creates: this one is there.
-                notes = [
-                    f"{c.name}: {n}"
-                    for c in source.columns
-                    for n in c.notes
-                    if not is_domain_note(n)
-                ]
+                # Only the columns still read keep their notes ("its values are copied").
+                source = _without_created_type_notes(source)
+                notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
                 notes += left_to_target
                 # Every column of every table that cannot go in is named in one refusal,
                 # after the loop: one per run made a table take five runs.
@@ -1774,6 +1769,19 @@ JSONB_NOTE = (
     "appended into a jsonb column, which reorders keys and respaces each document: the "
     f"source's text is not kept; {REPEATED_KEYS_REFUSED}"
 )
+
+
+def _without_created_type_notes(source: Table) -> Table:
+    """The source less its columns' notes on the type a created column would get (what a
+    domain becomes, the type a SQLite profile chose: "declared DECIMAL(10,2) but holds reals
+    ...: a 64-bit float"): appended to, the table is there, each column with its own type."""
+    columns = tuple(
+        replace(
+            c, notes=tuple(n for n in c.notes if not (is_domain_note(n) or is_type_choice_note(n)))
+        )
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
 
 
 def _with_jsonb_notes(

@@ -647,3 +647,51 @@ def test_a_truncate_that_fails_after_emptying_says_so_and_what_the_table_holds(
     said = f"--mode truncate emptied 't' before it failed: its earlier rows are gone, and it now holds {holds}"
     assert any(n.startswith(said) for n in table.notes), table.notes
     assert (100, 1) not in pg_rows(second_pg, "t")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["append", "truncate"])
+def test_the_type_a_created_column_would_get_is_not_said_of_an_existing_one(
+    tmp_path: Path, pg_url: str, mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Said of a Django table's numeric(10,2) and varchar(10), "a 64-bit float keeps each
+    # value" and "text" contradicted what happened: each column kept its type, and the rows
+    # it could not hold were set aside.
+    src = str(tmp_path / "m.db")
+    con = sqlite3.connect(src)
+    con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, cost DECIMAL(10,2), name VARCHAR(10))")
+    con.executemany(
+        "INSERT INTO m VALUES (?, ?, ?)", [(1, 1.5, "short"), (2, 0.125, "a"), (3, 2.25, "x" * 11)]
+    )
+    con.commit()
+    con.close()
+    from arrowmig.cli import main
+
+    def plan() -> dict[str, list[str]]:
+        args = ["plan", src, pg_url, "--mode", mode, "--on-error", "reject", "--json"]
+        assert main(args) == 0
+        (table,) = json.loads(capsys.readouterr().out)["tables"]
+        return {
+            "notes": [n for n in table["notes"] if n.startswith(("cost: ", "name: "))],
+            "flags": [f for c in table["columns"] for f in c["flags"]],
+        }
+
+    # A table the run creates gets the types the values need, and the plan says why.
+    created = plan()["notes"]
+    assert [n.split(" but ")[0] for n in created] == [
+        "cost: declared DECIMAL(10,2)",
+        "name: declared VARCHAR(10)",
+    ]
+    pg_exec(
+        pg_url,
+        "CREATE TABLE m (id bigserial PRIMARY KEY, cost numeric(10,2) NOT NULL, "
+        "name varchar(10) NOT NULL)",
+    )
+    assert plan() == {"notes": [], "flags": []}
+    config = arrowmig.MigrationConfig(
+        mode=mode, on_error="reject", reject_dir=str(tmp_path / "rejects")
+    )
+    report = arrowmig.migrate(src, pg_url, config=config)
+    assert not [n for n in report.tables[0].notes if n.startswith(("cost: ", "name: "))]
+    assert report.rejected == 2
+    assert pg_rows(pg_url, "m", "id") == [(1, Decimal("1.50"), "short")]

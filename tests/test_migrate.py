@@ -994,6 +994,29 @@ def test_a_failed_table_does_not_say_its_key_sequence_was_restarted(
 
 
 @pytest.mark.postgres
+def test_a_failed_table_dropped_empty_says_nothing_of_its_key_sequence(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Its first batch failed, so the table it created was dropped again, and its sequence with
+    # it: "sequence not restarted past the loaded keys" beside "was dropped" told of a
+    # sequence that is not there.
+    src = make_sqlite(
+        tmp_path / "t.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);",
+        {"t": [(1, "x\x00y"), (2, "x")]},
+    )
+    failed = arrowmig.migrate(src, pg_url).tables[0]
+    assert failed.status == "failed" and failed.rows == 0
+    assert any("the empty table 't' it created was dropped" in n for n in failed.notes)
+    assert not [n for n in failed.notes if n.startswith("id: ")]
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT to_regclass('t'), to_regclass('t_id_seq')").fetchone() == (
+            None,
+            None,
+        )
+
+
+@pytest.mark.postgres
 def test_a_failed_staged_table_counts_no_rows_and_leaves_no_staging_table(
     tmp_path: Path, pg_url: str
 ) -> None:

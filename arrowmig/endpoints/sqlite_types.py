@@ -86,6 +86,23 @@ def choose(
     )
 
 
+_CHOICE_NOTE_OPENINGS = (
+    "declared ",
+    "integers and reals mixed: ",
+    "integers beyond 2^53 mixed with reals: ",
+    "mixed storage classes ",
+    "exact decimal text: ",
+)
+"""How every note of ``choose`` opens (and ``pg_nanoseconds``' text in its place)."""
+
+
+def is_type_choice_note(note: str) -> bool:
+    """Whether a column's ``note`` says which type its profile chose (``choose``): the type
+    of a column the run creates. A column that exists keeps its own type, and the values are
+    converted to it or refused by it (``preflight``, --on-error reject), whatever was chosen."""
+    return note.startswith(_CHOICE_NOTE_OPENINGS)
+
+
 _CORE_DATA_NAME = re.compile(r"^Z[A-Z0-9_]+$")
 """Core Data's tables and columns: ZNOTE.ZCREATIONDATE, Z_PRIMARYKEY."""
 
