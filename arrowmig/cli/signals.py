@@ -14,7 +14,13 @@ from typing import Any
 from arrowmig._quiet_start import after_the_command
 from arrowmig.errors import StopRequested, note_stop, stop_behind
 from arrowmig.held_signals import held_during_imports, take_held
-from arrowmig.stop_grace import GRACE_S, command_ended, same_stop, stop_taken
+from arrowmig.stop_grace import (
+    GRACE_S,
+    command_ended,
+    same_stop,
+    stop_taken,
+    taken_as_closing,
+)
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -98,6 +104,8 @@ def sigterm_stops() -> Iterator[None]:
             _say_once_stopping()
             return
         stop_taken()
+        if taken_as_closing(signal.Signals(signum).name):
+            return
         if signum == signal.SIGINT:
             signal.default_int_handler(signum, frame)  # KeyboardInterrupt
         requested = StopRequested("SIGTERM")
