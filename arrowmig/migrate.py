@@ -1511,8 +1511,9 @@ def _tables_to_empty(
 
 
 def _empty_fresh_tables(dst: Endpoint, fresh: list[TablePlan]) -> set[str]:
-    """Empty, all at once, the tables ``_tables_to_empty`` chose; their source names."""
-    empty_tables(dst, [p.target.name for p in fresh])
+    """Empty, all at once, the tables ``_tables_to_empty`` chose, which the run checked it
+    may (``check_emptying``, before it recorded itself); their source names."""
+    empty_tables(dst, [p.target.name for p in fresh], checked=True)
     return {p.source.name for p in fresh}
 
 
