@@ -35,7 +35,7 @@ def command_ended() -> None:
 
 
 _closing: list[list[str]] = []
-"""While a finished run closes its target (``closing_after_the_run``): the signals taken meanwhile."""
+"""While a finished run closes its target (``closing_after_the_run``): the signals taken."""
 
 
 @contextlib.contextmanager
@@ -52,9 +52,9 @@ def closing_after_the_run() -> Iterator[list[str]]:
 
 def taken_as_closing(name: str) -> bool:
     """Whether the signal ``name`` is taken by a finished run closing its target: the first
-    is; one after it is left to ``same_stop`` and, past the grace, raised (a close that
-    hangs can still be left)."""
-    if not _closing or _closing[-1]:
+    stop of the command is; one after it is left to ``same_stop`` and, past the grace,
+    raised (a close that hangs can still be left), as is one as a stopped run closes."""
+    if not _closing or _closing[-1] or _taken:
         return False
     _closing[-1].append(name)
     return True

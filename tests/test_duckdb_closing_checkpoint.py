@@ -121,6 +121,8 @@ def test_generate_into_a_file_it_cannot_checkpoint_says_so(tmp_path: Path) -> No
     assert "the rows of large_players committed since its last checkpoint" in report["unwritten"]
 
 
+MIGRATE_JSON = ("migrate", "src.db", "out.duckdb", "--json", "--progress", "none")
+
 _STOPPED_AS_IT_CLOSES = """
 import os, signal, sys
 from arrowmig.endpoints.duckdb import _SharedDatabase
@@ -142,8 +144,7 @@ def test_a_stop_as_a_finished_run_closes_its_file_keeps_the_report(
     # --resume" of a run that status called complete.
     _source(tmp_path / "src.db")
     run = subprocess.run(
-        [sys.executable, "-c", _STOPPED_AS_IT_CLOSES.format(signal=signal)]
-        + ["migrate", "src.db", "out.duckdb", "--json", "--progress", "none"],
+        [sys.executable, "-c", _STOPPED_AS_IT_CLOSES.format(signal=signal), *MIGRATE_JSON],
         cwd=tmp_path,
         capture_output=True,
         text=True,
