@@ -48,6 +48,19 @@ def as_url(pairs: dict[str, str]) -> str:
     port = rest.pop("port", "") if host else ""
     database = quote(rest.pop("dbname", ""), safe="")
     who = f"{user}{password}@" if user or password else ""
-    where = f"{quote(host, safe=':[]')}" + (f":{port}" if port else "")
+    where = _hosts(host, port)
     query = "&".join(f"{k}={quote(v, safe='/')}" for k, v in rest.items())
     return f"postgresql://{who}{where}/{database}" + (f"?{query}" if query else "")
+
+
+def _hosts(host: str, port: str) -> str:
+    """A libpq string's ``host`` and ``port`` as a URL writes them: each host with its port
+    (``h1:5432,h2:5433``; one port is every host's, as libpq has it), an IPv6 address in
+    brackets (``[::1]:5433``, not ``::1:5433``, whose last part libpq takes for the port)."""
+    hosts = host.split(",")
+    ports = port.split(",") if "," in port else [port] * len(hosts)
+    ports += [""] * (len(hosts) - len(ports))
+    return ",".join(
+        (f"[{h}]" if ":" in h else quote(h, safe="")) + (f":{p}" if p else "")
+        for h, p in zip(hosts, ports, strict=False)
+    )

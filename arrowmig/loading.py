@@ -135,14 +135,16 @@ def emptied_first(landing: Landing, dialect: str) -> bool:
     return landing.action == "truncate" and (not landing.staged or dialect == "postgresql")
 
 
-def empty_tables(dst: Endpoint, names: list[str]) -> None:
+def empty_tables(dst: Endpoint, names: list[str], *, checked: bool = False) -> None:
     """Empty the tables ``--mode truncate`` loads into, before any is loaded: together where
-    the target can (PostgreSQL refuses to empty a table a foreign key points at on its own)."""
+    the target can (PostgreSQL refuses to empty a table a foreign key points at on its own).
+    ``checked``: ``check_emptying`` has looked at these tables already (a run does before it
+    records itself), not again."""
     if not names:
         return
     truncate_tables = getattr(dst, "truncate_tables", None)
     if truncate_tables is not None:
-        truncate_tables(names)
+        truncate_tables(names, checked=checked)
         return
     for name in names:
         dst.truncate_table(name)

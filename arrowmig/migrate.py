@@ -37,7 +37,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.common import together
-from arrowmig.endpoints.duckdb_closing import FileClosing, unwritten_message
+from arrowmig.endpoints.duckdb_closing import FileClosing, stopped_message, unwritten_message
 from arrowmig.endpoints.pg_wire import PROCESS_TOKEN
 from arrowmig.errors import (
     LOCK_LOST,
@@ -482,10 +482,13 @@ def transfer(
 
 def _say_unwritten(report: MigrationReport, target: str, closing: FileClosing) -> None:
     """A DuckDB target whose checkpoint failed as the run closed it, in the report: done
-    otherwise, the run would say done of rows held in the file's write-ahead log only."""
+    otherwise, the run would say done of rows held in the file's write-ahead log only. And a
+    stop that came then, after the run had finished: the run is done all the same."""
+    names = [t.name for t in report.tables] or report.done_before
     if closing.unwritten is not None:
-        names = [t.name for t in report.tables] or report.done_before
         report.unwritten = unwritten_message(parse_url(target).target, names, closing.unwritten)
+    if closing.stopped is not None:
+        report.notes.append(stopped_message(parse_url(target).target, names, closing))
 
 
 def _transfer(
@@ -1510,8 +1513,9 @@ def _tables_to_empty(
 
 
 def _empty_fresh_tables(dst: Endpoint, fresh: list[TablePlan]) -> set[str]:
-    """Empty, all at once, the tables ``_tables_to_empty`` chose; their source names."""
-    empty_tables(dst, [p.target.name for p in fresh])
+    """Empty, all at once, the tables ``_tables_to_empty`` chose, which the run checked it
+    may (``check_emptying``, before it recorded itself); their source names."""
+    empty_tables(dst, [p.target.name for p in fresh], checked=True)
     return {p.source.name for p in fresh}
 
 

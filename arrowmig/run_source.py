@@ -5,8 +5,10 @@ two runs' URLs do differ, in what.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, unquote, urlsplit
+from dataclasses import replace
+from urllib.parse import unquote
 
+from arrowmig.libpq_uri import split_uri
 from arrowmig.urls import redact
 
 _MASK = "***"
@@ -20,19 +22,17 @@ def without_password(url: str) -> str:
     ~/.pgpass, as the README recommends) are the same source, and a run interrupted with one
     is resumed with the other."""
     text = redact(url)  # a recorded label is redacted already: the same text again
-    scheme, sep, rest = text.partition("://")
-    if not sep:
+    if "://" not in text:
         return text
-    at = rest.rfind("@")
-    if at >= 0 and rest[:at].endswith(":" + _MASK):
-        rest = rest[: at - len(_MASK) - 1] + rest[at:]
-    head, asks, query = rest.partition("?")
-    if not asks:
-        return f"{scheme}://{rest}"
-    query, hash_sign, fragment = query.partition("#")
-    kept = [p for p in query.split("&") if p.split("=", 1)[0].strip().lower() != "password"]
-    shown = "&".join(kept)
-    return f"{scheme}://{head}" + (f"?{shown}" if shown else "") + f"{hash_sign}{fragment}"
+    parts = split_uri(text)  # as libpq reads it: an @ in the query is no user's
+    userinfo = parts.userinfo
+    if userinfo is not None and userinfo.endswith(":" + _MASK):
+        userinfo = userinfo[: -len(_MASK) - 1]
+    query = parts.query
+    if query is not None:
+        kept = [p for p in query.split("&") if p.split("=", 1)[0].strip().lower() != "password"]
+        query = "&".join(kept) or None
+    return str(replace(parts, userinfo=userinfo, query=query))
 
 
 def how_sources_differ(then: str, now: str) -> str:
@@ -53,14 +53,14 @@ def how_sources_differ(then: str, now: str) -> str:
 
 def _parts(url: str) -> dict[str, str]:
     """A PostgreSQL URL's user, host, port, database and options, as text to compare."""
-    split = urlsplit(url)
+    split = split_uri(url)
     if not split.scheme.startswith("postgres"):
         raise ValueError(url)
-    options = dict(parse_qsl(split.query))
+    options = split.params()
     return {
-        "user": options.pop("user", unquote(split.username or "")),
-        "host": options.pop("host", split.hostname or ""),
-        "port": options.pop("port", str(split.port or "")),
-        "database": options.pop("dbname", unquote(split.path.lstrip("/"))),
+        "user": options.pop("user", split.user),
+        "host": options.pop("host", split.host.lower()),
+        "port": options.pop("port", split.port),
+        "database": options.pop("dbname", unquote(split.path or "")),
         "set of options": "&".join(f"{k}={v}" for k, v in sorted(options.items())),
     }

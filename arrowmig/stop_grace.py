@@ -4,7 +4,9 @@ Ctrl-C two or three times, and the second one, raised in the wind-down, lost the
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 
 GRACE_S = 5.0
 """How long after a signal stopped the command another SIGINT or SIGTERM counts as the same
@@ -30,3 +32,29 @@ def same_stop() -> bool:
 def command_ended() -> None:
     """Forget the stop (tests run several commands in one process)."""
     _taken.clear()
+
+
+_closing: list[list[str]] = []
+"""While a finished run closes its target (``closing_after_the_run``): the signals taken."""
+
+
+@contextlib.contextmanager
+def closing_after_the_run() -> Iterator[list[str]]:
+    """While inside, the first SIGINT or SIGTERM is taken (``taken_as_closing``), not raised:
+    the run has finished, and its report is to say done. Yields the names of those taken."""
+    taken: list[str] = []
+    _closing.append(taken)
+    try:
+        yield taken
+    finally:
+        _closing.remove(taken)
+
+
+def taken_as_closing(name: str) -> bool:
+    """Whether the signal ``name`` is taken by a finished run closing its target: the first
+    stop of the command is; one after it is left to ``same_stop`` and, past the grace,
+    raised (a close that hangs can still be left), as is one as a stopped run closes."""
+    if not _closing or _closing[-1] or _taken:
+        return False
+    _closing[-1].append(name)
+    return True

@@ -205,24 +205,37 @@ def _bare_path(text: str) -> EndpointUrl:
     )
 
 
-_PASSWORD_PARAM = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE)
-"""``password=`` in a URL's query or a libpq key=value string, quoted or not."""
+_PASSWORD_PARAM = re.compile(
+    r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|(?:[^&\s\\]|\\.)*)", re.IGNORECASE
+)
+"""``password=`` in a URL's query or a libpq key=value string, quoted or not; unquoted, a
+backslash keeps the character after it in the value, as libpq has it (``a\\ b``)."""
 
 
 def _userinfo_password(url: str) -> tuple[int, int] | None:
     """Where the password of ``scheme://user:password@host`` is, read from the raw text.
 
-    Not urlsplit: an unencoded ``#``, ``?`` or ``/`` in a password (generated passwords have
-    them, and libpq takes them) would end its netloc early and hide the password from it.
-    Everything between the first ``:`` after the user and the last ``@`` is taken as the
-    password, so that nothing of it shows, whatever it holds."""
-    span = _userinfo(url)
-    if span is None:
+    Found where libpq finds it (``split_uri``: before the first ``@`` met before any ``/``),
+    not by urlsplit, which ends the netloc at an unencoded ``#`` or ``?`` (generated passwords
+    have them, and libpq takes them), and not at the last ``@``, which may be in the query
+    (``application_name=etl@x``): that masked the host and database too, and two servers made
+    one run. Where libpq misreads the URL (``libpq_misreads``), everything from the first
+    ``:`` after the user to the last ``@`` is masked, whatever it holds."""
+    if libpq_misreads(url):
+        return _all_to_the_last_at(url)
+    start = url.find("://") + 3
+    userinfo = split_uri(url).userinfo
+    if userinfo is None or ":" not in userinfo:
         return None
-    start, at = span
+    return url.index(":", start) + 1, start + len(userinfo)
+
+
+def _all_to_the_last_at(url: str) -> tuple[int, int] | None:
+    start = url.find("://") + 3
+    at = url.rfind("@", start)
     colon = url.find(":", start, at)
     if colon < 0:
-        return None  # no user:password@ (an @ in the path or query, or a user alone)
+        return None  # no user:password@ (a user alone)
     if any(c in url[start:colon] for c in "/?#"):
         # Either an @ in the path or query after a host:port, or a user:password holding
         # / ? #: which cannot be told from the text, so all of it is masked.
@@ -230,24 +243,29 @@ def _userinfo_password(url: str) -> tuple[int, int] | None:
     return colon + 1, at
 
 
-def _userinfo(url: str) -> tuple[int, int] | None:
-    """Where the text between ``://`` and the last ``@`` is (a user and password, if any)."""
-    scheme_end = url.find("://")
-    if scheme_end < 0:
-        return None
-    start = scheme_end + 3
-    at = url.rfind("@", start)
-    return None if at < 0 else (start, at)
-
-
 def libpq_misreads(url: str) -> bool:
     """Whether libpq may read ``url``'s password as something else: it ends the user and
     password at the first ``@`` or ``/``, so an unencoded one in a password makes the rest
-    of the password a host, port, database or query (and its errors quote that back)."""
-    span = _userinfo(url)
-    if span is None or ":" not in url[span[0] : span[1]]:
+    of the password a host, port, database or query (and its errors quote that back). Told
+    by an ``@`` where libpq's reading (``split_uri``) leaves none, or past a ``/`` that may
+    have ended the user and password early."""
+    if "://" not in url:
         return False
-    return any(c in url[span[0] : span[1]] for c in "/@")
+    parts = split_uri(url)
+    if parts.userinfo is None:
+        # A / that may have ended a user or password (us/er@h, user:pass/word@h): said as such.
+        return "@" in (parts.path or "") or ("@" in url and ":" in parts.netloc)
+    if ":" not in parts.userinfo:
+        return False
+    if "@" in parts.netloc or "@" in (parts.path or ""):
+        return True
+    # An @ in the query is an option's value's (application_name=etl@x), unless it is where
+    # no option is (Gh@host of a password Ab@cd/Ef?Gh@host) or a database follows it.
+    return any(
+        "@" in piece.partition("=")[0] or "/" in piece.partition("@")[2]
+        for piece in (parts.query or "").split("&")
+        if "@" in piece
+    )
 
 
 _QUOTED = re.compile(r'"[^"]*"')

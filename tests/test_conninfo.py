@@ -59,3 +59,33 @@ def test_a_sqlalchemy_driver_url_is_refused_with_the_url_without_the_driver(
     err = capsys.readouterr().err
     assert "names a driver ('postgresql+psycopg2')" in err and "s3cret" not in err
     assert err.endswith("write it as postgresql://etl:***@db.internal/shop\n")
+
+
+def _suggested(given: str, target: str, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["plan", given, target]) == 2
+    return capsys.readouterr().err.rstrip("\n").rpartition("write it as ")[2]
+
+
+def test_a_list_of_hosts_is_given_each_with_its_port(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # host=h1,h2 became h1%2Ch2, one host libpq cannot find.
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY)")
+    parts = urlsplit(pg_url)
+    database, target = parts.path.lstrip("/"), str(tmp_path / "t.db")
+    hosts = f"host=nowhere.invalid,{parts.hostname} user={parts.username} dbname={database}"
+    url = _suggested(f"{hosts} port=5999,{parts.port}", target, capsys)
+    where = f"{parts.hostname}:{parts.port}"
+    assert url == f"postgresql://{parts.username}@nowhere.invalid:5999,{where}/{database}"
+    assert main(["plan", url, target]) == 0  # libpq tries the second host, on its own port
+    # One port is every host's, as libpq has it.
+    url = _suggested(f"{hosts} port={parts.port}", target, capsys)
+    assert url.startswith(f"postgresql://{parts.username}@nowhere.invalid:{parts.port},")
+
+
+def test_an_ipv6_address_is_put_in_brackets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # postgresql://::1:5433/db, of which libpq takes "1:5433" for a port.
+    given = "host=::1 port=5433 dbname=db"
+    assert _suggested(given, str(tmp_path / "t.db"), capsys) == "postgresql://[::1]:5433/db"

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pytest
 
 ROWS = 1_000
 FILE_LIMIT_BYTES = 100_000
@@ -118,3 +119,44 @@ def test_generate_into_a_file_it_cannot_checkpoint_says_so(tmp_path: Path) -> No
     report = json.loads(out)
     assert (code, report["exit_code"]) == (1, 1)
     assert "the rows of large_players committed since its last checkpoint" in report["unwritten"]
+
+
+MIGRATE_JSON = ("migrate", "src.db", "out.duckdb", "--json", "--progress", "none")
+
+_STOPPED_AS_IT_CLOSES = """
+import os, signal, sys
+from arrowmig.endpoints.duckdb import _SharedDatabase
+checkpoint = _SharedDatabase._checkpoint
+def stopped_then_checkpoint(self):
+    os.kill(os.getpid(), signal.{signal})
+    return checkpoint(self)
+_SharedDatabase._checkpoint = stopped_then_checkpoint
+from arrowmig.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signal", ["SIGINT", "SIGTERM"])
+def test_a_stop_as_a_finished_run_closes_its_file_keeps_the_report(
+    tmp_path: Path, signal: str
+) -> None:
+    # Ctrl-C during the closing checkpoint gave exit 130, no report, and "to continue ...
+    # --resume" of a run that status called complete.
+    _source(tmp_path / "src.db")
+    run = subprocess.run(
+        [sys.executable, "-c", _STOPPED_AS_IT_CLOSES.format(signal=signal), *MIGRATE_JSON],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    report = json.loads(run.stdout)
+    assert (run.returncode, report["exit_code"]) == (0, 0), run.stderr
+    assert [t["status"] for t in report["tables"]] == ["done"]
+    assert (
+        f"{signal} came as arrowmig closed 'out.duckdb', after the run had finished: every row "
+        "is written into the file"
+    ) in report["notes"]
+    assert "--resume" not in run.stderr
+    assert _count(tmp_path / "out.duckdb") == ROWS

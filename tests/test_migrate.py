@@ -793,6 +793,31 @@ def test_loading_into_tables_whose_foreign_keys_the_target_checks(
     assert keys == (1,)
 
 
+@pytest.mark.postgres
+def test_a_truncate_run_looks_for_foreign_keys_into_its_tables_once(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run looked before it recorded itself, then again as it emptied the tables: a
+    # catalog query over every table, twice.
+    from arrowmig.endpoints import pg_replace
+
+    src = make_sqlite(tmp_path / "blog.db", BLOG_SQLITE, {"auth_user": [(2, "ann")]})
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(BLOG_POSTGRES)
+        con.execute("DELETE FROM blog_post")
+    looked: list[list[str]] = []
+    check = pg_replace.check_emptying
+    monkeypatch.setattr(
+        pg_replace,
+        "check_emptying",
+        lambda query, schema, names: looked.append(sorted(names)) or check(query, schema, names),
+    )
+    report = arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert report.ok, report.to_dict()
+    assert looked == [["auth_user", "blog_post"]]
+    assert pg_rows(pg_url, "auth_user") == [(2, "ann")]
+
+
 def test_appending_into_duckdb_tables_whose_foreign_keys_it_checks(tmp_path: Path) -> None:
     # DuckDB checks a foreign key as each row arrives: the posts wait for their authors.
     src = make_sqlite(

@@ -9,6 +9,7 @@ import pytest
 from arrowmig import urls
 from arrowmig.endpoints import open_endpoint
 from arrowmig.errors import UrlError
+from arrowmig.run_source import how_sources_differ, without_password
 from arrowmig.urls import parse_url, password_of, redact, redact_text
 
 TIMEOUT = f"connect_timeout={urls.CONNECT_TIMEOUT_S}"
@@ -333,3 +334,34 @@ def test_a_password_holding_a_question_mark_connects_to_the_database_named(
     code = main(["plan", url, str(tmp_path / "out.db")])
     shown = "".join(capsys.readouterr())
     assert code == 0 and "t -> t: create" in shown, shown
+
+
+AT_IN_QUERY = "postgresql://postgres:pw@db-prod:5432/sales?application_name=etl@x"
+
+
+def test_an_at_in_the_query_is_no_end_of_the_password() -> None:
+    # Everything up to the last @ was taken as user and password: shown as
+    # postgresql://postgres:***@x/postgres, its host and database gone.
+    assert redact(AT_IN_QUERY) == (
+        "postgresql://postgres:***@db-prod:5432/sales?application_name=etl@x"
+    )
+    assert password_of(AT_IN_QUERY) == "pw"
+    assert not urls.libpq_misreads(AT_IN_QUERY)
+    assert parse_url(AT_IN_QUERY).target == f"{AT_IN_QUERY}&{TIMEOUT}"
+
+
+def test_an_at_in_the_query_leaves_two_servers_two_sources() -> None:
+    # Both were postgresql://postgres@x: a --resume against another server was the same run.
+    other = AT_IN_QUERY.replace("db-prod", "db-test")
+    assert without_password(AT_IN_QUERY) == (
+        "postgresql://postgres@db-prod:5432/sales?application_name=etl@x"
+    )
+    assert without_password(AT_IN_QUERY) != without_password(other)
+    assert how_sources_differ(AT_IN_QUERY, other) == "another host ('db-prod', this run 'db-test')"
+
+
+def test_a_libpq_password_with_an_escaped_space_is_masked_whole() -> None:
+    # "password=a\ bsecret" was shown as "password=*** bsecret".
+    text = r"host=127.0.0.1 dbname=db password=a\ bsecret port=5433"
+    assert redact(text) == "host=127.0.0.1 dbname=db password=*** port=5433"
+    assert password_of(text) == r"a\ bsecret"

@@ -14,7 +14,13 @@ from typing import Any
 from arrowmig._quiet_start import after_the_command
 from arrowmig.errors import StopRequested, note_stop, stop_behind
 from arrowmig.held_signals import held_during_imports, take_held
-from arrowmig.stop_grace import GRACE_S, command_ended, same_stop, stop_taken
+from arrowmig.stop_grace import (
+    GRACE_S,
+    command_ended,
+    same_stop,
+    stop_taken,
+    taken_as_closing,
+)
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -69,9 +75,10 @@ def _say_once_stopping() -> None:
     if _said_stopping:
         return
     _said_stopping.append(True)
+    # No "the report follows": a stop while a run plans, or in verify or status, has none.
     note = (
-        "arrowmig: stopping already; the report follows (a Ctrl-C "
-        f"{GRACE_S:g} s or more after the first gives up the rest, and the report)\n"
+        f"arrowmig: stopping already, winding down (a Ctrl-C {GRACE_S:g} s or more after the "
+        "first gives up the rest of it, and any report)\n"
     )
     with contextlib.suppress(OSError):
         os.write(2, note.encode())
@@ -97,7 +104,10 @@ def sigterm_stops() -> Iterator[None]:
         if same_stop():
             _say_once_stopping()
             return
+        closing = taken_as_closing(signal.Signals(signum).name)
         stop_taken()
+        if closing:
+            return
         if signum == signal.SIGINT:
             signal.default_int_handler(signum, frame)  # KeyboardInterrupt
         requested = StopRequested("SIGTERM")

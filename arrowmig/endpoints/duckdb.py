@@ -77,6 +77,7 @@ from arrowmig.schema import (
     quote_literal,
     to_wire,
 )
+from arrowmig.stop_grace import closing_after_the_run
 from arrowmig.urls import EndpointUrl
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("ARROWMIG_DUCKDB_MEMORY_LIMIT") or "640MB"
@@ -207,7 +208,14 @@ class _SharedDatabase:
                 if let_go is not None:
                     let_go.kept = False
             if let_go is not None:
-                closing.unwritten = let_go.release()  # outside the guard: it takes it
+                # The run has finished: a stop as its file closes is said, not raised (exit
+                # 130 without the report, of a run ``status`` then called complete).
+                with closing_after_the_run() as stops:
+                    closing.unwritten = let_go.release()  # outside the guard: it takes it
+                if stops:
+                    closing.stopped = stops[0]
+                    # DuckDB's close checkpoints too: the log may be in the file after all.
+                    closing.in_log_only = os.path.exists(let_go.path + ".wal")
 
     def release(self) -> str | None:
         """Let go of one use; the last closes the connection. Returns DuckDB's words when the

@@ -17,6 +17,30 @@ class FileClosing:
     """DuckDB's words when its checkpoint as the file closed failed (a full disk); None when
     it succeeded, or the file is no DuckDB file or was not closed by this run."""
 
+    stopped: str | None = None
+    """The signal (``SIGINT``, ``SIGTERM``) that came as the file closed, after the run had
+    finished; None when none did."""
+
+    in_log_only: bool = False
+    """With ``stopped``: the checkpoint did not get to the end (DuckDB's close makes its own),
+    and the file's write-ahead log holds rows the file does not."""
+
+
+def stopped_message(target: str, tables: list[str], closing: FileClosing) -> str:
+    """The report's line for a DuckDB ``target`` that a stop reached as the run, finished,
+    closed it (``closing.stopped``): the run is done, and whether its rows are in the file or,
+    as safely, in its write-ahead log still."""
+    said = f"{closing.stopped} came as arrowmig closed {target!r}, after the run had finished"
+    if not closing.in_log_only:
+        return f"{said}: every row is written into the file"
+    which = f" of {listed(tables, MOST_NAMED)}" if tables else ""
+    return (
+        f"{said}, before DuckDB wrote its log into it: the rows{which} committed since its last "
+        f"checkpoint are in {target + '.wal'!r}, which DuckDB replays as the file opens; keep "
+        f"that file beside it (a copy without it lacks those rows); open the file once "
+        f"(arrowmig status {target} does), which writes them into it"
+    )
+
 
 def unwritten_message(target: str, tables: list[str], words: str) -> str:
     """The report's line for a DuckDB ``target`` whose closing checkpoint failed with
