@@ -519,9 +519,12 @@ def generate(
         if exc.hint is not None and exc.hint.endswith(TABLE_EXISTS_HINT):
             exc.hint = GENERATED_TABLE_EXISTS_HINT  # generate has no --resume to offer
         raise
-    if report.run_id is not None:
+    if report.run_id is not None and report.unwritten is None:
         # The generated tables are the dataset: a complete run's checkpoint rows would be
         # copied with it as a table of data (and listed by `arrowmig status` of every copy).
+        # Not where DuckDB could not write its log into the file: opening it again would
+        # replay the log and fail the same way (the report says what to do, and status then
+        # folds the log in, rows and all).
         with open_endpoint(target, schema=base.target_schema) as dst:
             CheckpointStore(dst).forget_complete_run(report.run_id)
     raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over
