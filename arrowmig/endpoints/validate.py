@@ -305,7 +305,9 @@ _TIME_OF_DAY_HINT = (
 _TIME_TYPE = re.compile(
     r"^\s*(time|timetz)\s*(\(\s*\d+\s*\))?(\s+with(out)?\s+time\s+zone)?\s*$", re.IGNORECASE
 )
-_INTERVAL_TYPE = re.compile(r"^\s*interval\b", re.IGNORECASE)
+_INTERVAL_TYPE = re.compile(r"^\s*interval\b[^\[]*$", re.IGNORECASE)
+"""An interval type (``interval``, ``interval second(0)``), not an array of them: an
+array's text is its JSON or the server's array text, which no interval grammar reads."""
 _FINER = (
     "it holds a part finer than a microsecond, which intervals cannot hold (it would be rounded)"
 )
