@@ -1160,7 +1160,12 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
     if src.url.kind != dst.url.kind:
         return
     same_place = src.url.target == dst.url.target
-    if src.url.kind != "postgresql":
+    if src.url.kind == "postgresql" and not same_place:
+        # The same database by another URL (localhost and 127.0.0.1): truncate would wait
+        # out --batch-timeout for the lock the run's own source holds.
+        identity = getattr(src, "database_identity", lambda: None)()
+        same_place = identity is not None and identity == dst.database_identity()  # type: ignore[attr-defined]
+    elif src.url.kind != "postgresql":
         import os
 
         # The same file however it is named: another path, a symbolic or a hard link.

@@ -28,6 +28,7 @@ from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
+from arrowmig.endpoints.load_triggers import trigger_note
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.endpoints.pg_storage import STORAGE_KIND, of_the_source_type, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
@@ -659,6 +660,7 @@ def build_plan(
                 _check_write(dst, for_target(target, how), config.mode)
                 notes += conversions
                 notes += appended_sequence_notes(dst, there, source, how)
+                notes += _load_trigger_notes(dst, there, config.mode)
                 checked[name] = existing.foreign_keys
                 written = {c.name for c in target.columns}
                 left_out = [c.name for c in existing.columns if c.name not in written]
@@ -1587,6 +1589,13 @@ def _append_target(
     if conflicts or others:
         raise one_refusal([AppendRefused(conflicts, others, mode)])
     return replace(source, columns=tuple(columns)), notes
+
+
+def _load_trigger_notes(dst: Endpoint, name: str, mode: str) -> list[str]:
+    """A note naming the existing table's triggers that loading sets off (none in DuckDB)."""
+    load_triggers = getattr(dst, "load_triggers", None)
+    triggers = load_triggers(name, mode) if load_triggers is not None else []
+    return [trigger_note(triggers, dst.dialect)] if triggers else []
 
 
 def _check_write(dst: Endpoint, target: Table, mode: str) -> None:

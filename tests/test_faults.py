@@ -202,6 +202,22 @@ def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str, wha
     assert sqlite3.connect(source).execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
+@pytest.mark.postgres
+def test_the_same_postgres_database_by_another_host_name_is_refused(pg_url: str) -> None:
+    """localhost and 127.0.0.1 reach one database: truncate waited out --batch-timeout for
+    the lock the run's own source held, then named that session as the one to end."""
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
+    other = pg_url.replace("@127.0.0.1:", "@localhost:")
+    if other == pg_url:
+        other = pg_url.replace("@localhost:", "@127.0.0.1:")
+    assert other != pg_url, "a test database reached by neither localhost nor 127.0.0.1"
+    config = arrowmig.MigrationConfig(mode="truncate", batch_timeout_s=5)
+    with pytest.raises(UsageError, match="same database: mode='truncate' would destroy them "):
+        arrowmig.migrate(other, pg_url, config=config)
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
 IDENT = st.text(
     st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
     min_size=1,

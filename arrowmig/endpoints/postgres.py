@@ -51,6 +51,7 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_empty_names, refuse_too_many_columns
+from arrowmig.endpoints.load_triggers import pg_load_triggers
 from arrowmig.endpoints.pg_catalog_bulk import ManyTables
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
@@ -484,6 +485,23 @@ class PostgresEndpoint(BaseEndpoint):
         """The locale money is written in (``lc_monetary``: '$1,234.50' under en_US)."""
         return str(self._query("SELECT current_setting('lc_monetary')")[0][0])
 
+    def database_identity(self) -> tuple[str, ...] | None:
+        """What names this database whatever URL reached it (localhost or 127.0.0.1, a host
+        name, a socket): the cluster's system identifier (a physical replica shares it, and
+        its data too), the server's start time and port (two clusters cloned from one data
+        directory share the identifier; the time as a number, as text it follows the
+        session's TimeZone), and the database's name. None where it cannot be read
+        (pg_control_system is executable by PUBLIC unless revoked)."""
+        try:
+            row = self._query(
+                "SELECT (SELECT system_identifier FROM pg_control_system())::text, "
+                "extract(epoch FROM pg_postmaster_start_time())::text, current_setting('port'), "
+                "current_database()"
+            )[0]
+        except Exception:
+            return None
+        return tuple(str(v) for v in row)
+
     def server_major(self) -> int:
         # Asked once per connection (it was asked per table, a round trip each).
         if self._server_major is None:
@@ -666,6 +684,10 @@ class PostgresEndpoint(BaseEndpoint):
 
     def policies_on(self, name: str) -> list[str]:
         return pg_replace.policies_on(self._query, self._schema, name)
+
+    def load_triggers(self, name: str, mode: str) -> list[str]:
+        """The triggers loading rows into table ``name`` sets off (``load_triggers``)."""
+        return pg_load_triggers(self._query, self._schema, name)
 
     def schema_usage(self) -> list[tuple[str, bool]]:
         """The roles this schema grants USAGE to (``pg_grants.schema_usage``)."""

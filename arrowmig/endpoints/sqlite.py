@@ -35,6 +35,7 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
+from arrowmig.endpoints.load_triggers import sqlite_load_triggers
 from arrowmig.endpoints.pg_dressing import Dressing, still_to_give
 from arrowmig.endpoints.sqlite_busy import LOCKED, write_in_turns
 from arrowmig.endpoints.sqlite_counter import ROWID_LARGEST, used_up_counter, used_up_note
@@ -1184,6 +1185,10 @@ class SQLiteEndpoint(BaseEndpoint):
         from the source (``sqlite_dressing``): a replace builds a new table, and these would
         go with the old one."""
         return read_sqlite_dressing(self._query, name, columns)
+
+    def load_triggers(self, name: str, mode: str) -> list[str]:
+        """The triggers loading rows into table ``name`` sets off (``load_triggers``)."""
+        return sqlite_load_triggers(self._query, name, mode)
 
     def still_to_give(self, table: Table, dressing: list[Dressing]) -> list[Dressing]:
         """``dressing`` less what the new ``table``, in place, has."""

@@ -1,0 +1,70 @@
+"""The triggers of an existing target table that --mode append and truncate set off: the rows
+go in by INSERT or COPY into the table itself, so each row trigger on INSERT (and, where
+truncate empties a SQLite table with DELETE, on DELETE) runs for every row, and may change
+or refuse what was loaded. The plan and the report name them (``trigger_note``), as
+pg_restore users look for --disable-triggers."""
+
+from __future__ import annotations
+
+import re
+
+from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.endpoints.sqlite_ddl import _STRING_OR_COMMENT
+from arrowmig.schema import qualified
+
+# pg_trigger.tgtype bits (PostgreSQL's trigger.h): a row trigger (1) fired by INSERT (4).
+_ROW_ON_INSERT = 1 | 4
+
+
+def pg_load_triggers(query: Query, schema: str, name: str) -> list[str]:
+    """The user's row triggers on INSERT into ``name`` that fire in an ordinary session:
+    enabled as origin or always ('R' fires only under session_replication_role = replica,
+    'D' never; internal ones are foreign-key checks)."""
+    rows = query(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal "
+        f"AND tgenabled IN ('O', 'A') AND tgtype::int & {_ROW_ON_INSERT} = {_ROW_ON_INSERT} "
+        "ORDER BY 1",
+        (qualified(name, schema),),
+    )
+    return [str(r[0]) for r in rows]
+
+
+# The event of a CREATE TRIGGER, the first of these words once strings and comments are
+# gone (a name such as insert_log is one word; a quoted name is skipped as one).
+_EVENT = re.compile(r'"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|\b(INSERT|DELETE|UPDATE)\b', re.IGNORECASE)
+
+
+def sqlite_load_triggers(query: Query, name: str, mode: str) -> list[str]:
+    """The triggers on ``name`` that loading fires: those on INSERT, and with ``--mode
+    truncate`` those on DELETE (SQLite empties the table with DELETE, row by row)."""
+    fired = {"INSERT", "DELETE"} if mode == "truncate" else {"INSERT"}
+    rows = query(
+        # Spelt as its CREATE TRIGGER wrote it (ON Users for users).
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+        "COLLATE NOCASE ORDER BY name",
+        (name,),
+    )
+    return [str(trigger) for trigger, sql in rows if _event(str(sql)) in fired]
+
+
+def _event(create_trigger: str) -> str | None:
+    for match in _EVENT.finditer(_STRING_OR_COMMENT.sub(" ", create_trigger)):
+        if match.group(1):
+            return match.group(1).upper()
+    return None
+
+
+def trigger_note(triggers: list[str], dialect: str) -> str:
+    """What the plan and report say of the triggers the load sets off."""
+    named = ", ".join(triggers)
+    avoid = (
+        "to load the rows as they are, disable them for the run "
+        "(ALTER TABLE ... DISABLE TRIGGER ...) and enable them after"
+        if dialect == "postgresql"
+        else "to load the rows as they are, drop them for the run and create them again after"
+    )
+    return (
+        f"the target table's triggers fire on every row loaded and may change or refuse it: "
+        f"{named} ({avoid}; --mode replace builds a new table and gives it the triggers "
+        "after the rows are in)"
+    )
