@@ -117,6 +117,10 @@ class Column:
     """Verify, of a SQLite column read as text compared with integers: each whole REAL read
     as its integer's text (``6.0`` as ``'6'``), so that it equals the integer as a real does in
     a column of numbers, where a TEXT ``'6.0'`` does not."""
+    union_tagged: bool = False
+    """Verify, of a DuckDB column holding a UNION compared with another such column: read as
+    its JSON (``{"num":5}``), which names each value's member and tells NULL from a member
+    that is NULL; its text (``5``) says neither, and migrate's read (NULL for both) neither."""
 
 
 @dataclass(frozen=True)

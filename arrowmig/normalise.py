@@ -35,6 +35,10 @@ UUID = "uuid"
 JSON = "json"
 NESTED = "nested"
 
+JSON_TEXT_DIALECTS = ("postgresql", "duckdb")
+"""Targets whose json type keeps each document's text as written (PostgreSQL's json, DuckDB's
+JSON: DuckDB's ``=`` tells ``{"b":1,"a":2}`` from ``{"a":2,"b":1}``); jsonb does not."""
+
 _NUMERIC_SOURCE = re.compile(r"^\s*(numeric|decimal)", re.IGNORECASE)
 _JSON_SOURCE = re.compile(r"^\s*jsonb?\b", re.IGNORECASE)
 _UUID_SOURCE = re.compile(r"^\s*uuid\b", re.IGNORECASE)
@@ -434,7 +438,7 @@ def pair_columns(
     target: Column,
     *,
     postgres_pair: bool = False,
-    postgres_target: bool = False,
+    json_text_target: bool = False,
     read_as_text: tuple[bool, bool] = (False, False),
 ) -> ColumnPair:
     """Decide how a source column and its target column are hashed so that equal values
@@ -442,9 +446,9 @@ def pair_columns(
 
     ``postgres_pair``: both sides are PostgreSQL, which keeps an unbounded numeric's scale
     (``1.50`` and ``1.5000`` print apart): such a column of the same declared type on both
-    sides compares its exact text. ``postgres_target``: the target is PostgreSQL, whose json
-    keeps each document's text as written (key order, spacing, duplicate keys): a json
-    column written from text compares that text exactly. ``read_as_text``: the (source,
+    sides compares its exact text. ``json_text_target``: the target keeps a json column's
+    documents as written (key order, spacing, duplicate keys: PostgreSQL's json, DuckDB's
+    JSON; ``JSON_TEXT_DIALECTS``): such a column written from text compares that text exactly. ``read_as_text``: the (source,
     target) column is read as the text of its value (a timestamp or interval past Arrow's
     range, written by the server): compared as its kind still, the text parsed where it can
     be and otherwise as itself; the pair's columns are then of text."""
@@ -460,7 +464,7 @@ def pair_columns(
     declared = {source.source_type.strip().lower(), target.source_type.strip().lower()}
     if postgres_pair and declared == {"numeric"} and sk == tk:
         mode = TEXT
-    if postgres_target and _json_from_text(source, target, sk):
+    if json_text_target and _json_from_text(source, target, sk):
         mode = TEXT
     src = _side_sql(_number_text(source, mode), sk, source.arrow_type, mode, ns)
     tgt = _side_sql(_number_text(target, mode), tk, target.arrow_type, mode, ns)
@@ -486,8 +490,9 @@ def _of_text(column: Column) -> Column:
 
 
 def _json_from_text(source: Column, target: Column, source_kind: str) -> bool:
-    """Whether a PostgreSQL json column holds the source's text as it was: written from text
-    or JSON text (SQLite's JSON, DuckDB's, PostgreSQL's json), each document kept as written.
+    """Whether a json column (PostgreSQL's json, DuckDB's JSON) holds the source's text as it
+    was: written from text or JSON text (SQLite's JSON, DuckDB's, PostgreSQL's json), each
+    document kept as written.
     jsonb canonicalises, and JSON arrowmig writes from a nested value is its own text: those
     stay normalised (sorted keys, minified)."""
     return (

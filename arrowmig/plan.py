@@ -25,6 +25,7 @@ from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
 from arrowmig.defaults import collate_clause, collation_notes, default_notes, is_citext
 from arrowmig.duckdb_replace import refuse_replacing_referenced
+from arrowmig.duckdb_unions import refuse_union_targets
 from arrowmig.encodings import encoding_notes
 from arrowmig.endpoints.base import Endpoint, Source, describe_each
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
@@ -635,6 +636,13 @@ def build_plan(
                     )
                 except SchemaError as exc:
                     refused.append(exc)
+                union_refusal = (
+                    refuse_union_targets(source, existing, config.mode)
+                    if dst.dialect == "duckdb"
+                    else None
+                )
+                if union_refusal is not None:
+                    refused.append(union_refusal)
                 if config.on_error == "fail":
                     # A value that cannot go in would stop the table halfway (emptied first
                     # by --mode truncate): refused now; with reject its row is set aside.

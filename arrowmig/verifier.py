@@ -24,6 +24,7 @@ from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
 from arrowmig.backups import backup_of
 from arrowmig.checksum import Checksum, DiffStore, checksum_reader, count_reader, new_engine
 from arrowmig.config import DEFAULT_LOCK_WAIT_S, MigrationConfig, check_lock_wait
+from arrowmig.duckdb_unions import tagged_pair
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import (
     ArrowmigError,
@@ -43,7 +44,14 @@ from arrowmig.names import (
     written,
     written_list,
 )
-from arrowmig.normalise import INT, ColumnPair, kind_of, pair_columns, plain_type
+from arrowmig.normalise import (
+    INT,
+    JSON_TEXT_DIALECTS,
+    ColumnPair,
+    kind_of,
+    pair_columns,
+    plain_type,
+)
 from arrowmig.plan import (
     extension_tables,
     in_this_schema,
@@ -1210,12 +1218,14 @@ def _column_pairs(
         t_col = t_table.column(t_name)
         if dialects == ("sqlite", "sqlite") and col.name not in cast:
             col, t_col = as_stored_text(col, t_col)
+        if dialects == ("duckdb", "duckdb"):
+            col, t_col = tagged_pair(col, t_col)
         pairs.append(
             pair_columns(
                 col,
                 t_col,
                 postgres_pair=postgres_pair,
-                postgres_target=tgt.endpoint.dialect == "postgresql",
+                json_text_target=tgt.endpoint.dialect in JSON_TEXT_DIALECTS,
                 read_as_text=read_as_text(col, t_col, dialects, beyond_arrow),
             )
         )

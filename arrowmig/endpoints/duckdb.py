@@ -17,6 +17,7 @@ from arrowmig.auto_keys import kept_numbering, key_sequence_name, takes_key_sequ
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions, read_default
 from arrowmig.duckdb_connection import connect_duckdb
+from arrowmig.duckdb_unions import holds_union
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     KEY_SEQUENCES_LEFT,
@@ -296,7 +297,6 @@ _READ_AS_TEXT = {"HUGEINT", "UHUGEINT", "VARINT", "BIGNUM", "BIT", "TIME WITH TI
 _QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"')
 _NO_ARROW_MEMBER = re.compile(r"\b(U?HUGEINT|VARINT|BIGNUM|BIT|UNION|TIME WITH TIME ZONE)\b")
 _NESTED_MARK = re.compile(r"\[\d*\]|\bSTRUCT\(|\bMAP\(")
-_UNION = re.compile(r"\bUNION\(")
 
 
 def kept_open(path: str) -> contextlib.AbstractContextManager[FileClosing]:
@@ -348,7 +348,7 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
     """The type a DuckDB target creates for this source column where it differs from the
     Arrow mapping: those read as their text (DuckDB converts the text back exactly as it
     inserts), and an ENUM, by its labels."""
-    if _UNION.search(_QUOTED_NAME.sub("", data_type)):
+    if holds_union(data_type):
         # Its text does not say which member a value was (5 of an INTEGER member and '5' of a
         # VARCHAR one alike): DuckDB casts it back into the first member that takes text, or
         # refuses it. The column stays VARCHAR, flagged, holding that text.
@@ -401,6 +401,8 @@ def _read_kind(data_type: str) -> str | None:
 def _read_expression(col: Column) -> str:
     c = quote_ident(col.name)
     kind = _read_kind(col.source_type)
+    if col.union_tagged:
+        return f"CAST(to_json({c}) AS VARCHAR)"  # verify's read: duckdb_unions.tagged_pair
     if kind == "text" and col.source_type.startswith("UNION("):
         return _union_text(c)
     if kind == "text":
