@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import interval_text, json_canon, nested_json
+from arrowmig import interval_iso, interval_text, json_canon, nested_json
 from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.validate import text_or_bytes
 from arrowmig.normalise import plain_type, quote
@@ -139,6 +139,7 @@ def new_engine(threads: int = 2, memory_limit: str = "256MB") -> duckdb.DuckDBPy
     con.execute("SET TimeZone = 'UTC'")
     json_canon.register(con)
     interval_text.register(con)
+    interval_iso.register(con)
     return con
 
 
@@ -305,6 +306,7 @@ class DiffStore:
         self.con.execute("SET preserve_insertion_order = false")
         json_canon.register(self.con)
         interval_text.register(self.con)
+        interval_iso.register(self.con)
 
     def close(self) -> None:
         self.con.close()

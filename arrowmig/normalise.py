@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
-from arrowmig import interval_text, json_canon
+from arrowmig import interval_iso, interval_text, json_canon
 from arrowmig.model import Column
 from arrowmig.schema import BOOLEAN_WORDS
 
@@ -678,9 +678,11 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash({canon}) END)"
     if mode == INTERVAL:
         # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart);
-        # text (an interval written to SQLite, '0 mons 1 days 1.5 secs') is parsed first.
+        # text (an interval written to SQLite, '0 mons 1 days 1.5 secs') is parsed first;
+        # ISO 8601 text ('P1Y2M'), which DuckDB does not read, as PostgreSQL reads it.
         if kind == TEXT:
-            return _finer_interval(x, _parsed(x, "INTERVAL", "{v}::VARCHAR"))
+            words = f"{interval_iso.FUNCTION}({x}::VARCHAR)"
+            return _finer_interval(x, _parsed(words, "INTERVAL", "{v}::VARCHAR"))
         return f"hash({x}::INTERVAL::VARCHAR)"
     if mode == TEXT:
         if kind in (TEXT, NUMTEXT, JSON, UUID):

@@ -492,8 +492,11 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
             f"{parent!r}; name it with --tables to move it as a table of its own"
         )
     where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
-    # Quoted as --tables takes them: a table "a,b" printed bare would read as two.
-    return f"tables there: {listed([written(t) for t in tables], 12) or '(none)'}{where}"
+    # Quoted as --tables takes them: a table "a,b" printed bare would read as two. Views
+    # and virtual tables can be named too (they move only when named).
+    views = [written(k) for k in known if k not in tables]
+    named = f"; views and virtual tables, moved when named: {listed(views, 12)}" if views else ""
+    return f"tables there: {listed([written(t) for t in tables], 12) or '(none)'}{named}{where}"
 
 
 def _not_found(name: str, option: str, src: Source) -> str:

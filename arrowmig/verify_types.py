@@ -15,8 +15,17 @@ import pyarrow as pa
 
 from arrowmig import normalise
 from arrowmig.model import Column
-from arrowmig.normalise import DECIMAL, NUMTEXT, TIMESTAMP, ColumnPair, kind_of, plain_type
-from arrowmig.schema import ddl_type, text_limit
+from arrowmig.normalise import (
+    DECIMAL,
+    INTERVAL,
+    NUMTEXT,
+    TEXT,
+    TIMESTAMP,
+    ColumnPair,
+    kind_of,
+    plain_type,
+)
+from arrowmig.schema import ddl_type, is_pg_interval, is_pg_timestamp, text_limit
 
 NOTED_DIALECTS = ("postgresql", "duckdb")
 """Targets whose declared types hold a value to them; a SQLite type is an affinity, and what a
@@ -55,7 +64,7 @@ def type_notes(
             continue
         if source_dialect == "sqlite" and _held_as_text(pair.source, pair.target):
             continue
-        how = _apart(pair.source, pair.target, target_dialect)
+        how = _apart(pair.source, pair.target, dialects)
         if how:
             notes.append(
                 f"{pair.name}: values match, but the target's type is {how} (source "
@@ -65,12 +74,40 @@ def type_notes(
 
 
 def _held_as_text(source: Column, target: Column) -> bool:
-    """A SQLite text column whose target is of a kind SQLite holds as text."""
-    return kind_of(source) == normalise.TEXT and kind_of(target) in HELD_AS_TEXT_BY_SQLITE
+    """A SQLite text column whose target is of a kind SQLite holds as text; or a SQLite
+    column of such a kind (DATETIME) whose target is unbounded text, which arrowmig picks
+    itself where the column's values are not all of its type (digits below a microsecond,
+    forms that do not parse)."""
+    source_kind, target_kind = kind_of(source), kind_of(target)
+    if source_kind == TEXT:
+        return target_kind in HELD_AS_TEXT_BY_SQLITE
+    return (
+        source_kind in HELD_AS_TEXT_BY_SQLITE
+        and target_kind == TEXT
+        and text_limit(target.source_type) is None
+    )
 
 
-def _apart(source: Column, target: Column, target_dialect: str) -> str | None:
+def _declared_kind(column: Column, dialect: str) -> str:
+    """``kind_of``, but a timestamp or interval the server writes as text for verify
+    (``verify_server_text``: into a text column, or past Arrow's range) keeps its kind: an
+    interval into text is of another family, as a date into text is."""
+    kind = kind_of(column)
+    if kind != TEXT:
+        return kind
+    declared = column.source_type
+    if (dialect == "postgresql" and is_pg_interval(declared)) or (
+        dialect == "duckdb" and declared == "INTERVAL"
+    ):
+        return INTERVAL
+    if dialect == "postgresql" and is_pg_timestamp(declared):
+        return TIMESTAMP
+    return kind
+
+
+def _apart(source: Column, target: Column, dialects: tuple[str, str]) -> str | None:
     """ "narrower", "of another family", or None where the target holds what the source can."""
+    target_dialect = dialects[1]
     if _spelled(source.source_type) == _spelled(target.source_type):
         return None
     try:
@@ -78,7 +115,7 @@ def _apart(source: Column, target: Column, target_dialect: str) -> str | None:
             return None  # arrowmig's own pick for the source's type
     except ValueError:
         pass
-    sk, tk = kind_of(source), kind_of(target)
+    sk, tk = _declared_kind(source, dialects[0]), _declared_kind(target, target_dialect)
     st, tt = plain_type(source.arrow_type), plain_type(target.arrow_type)
     if {sk, tk} <= {DECIMAL, NUMTEXT}:
         return _narrower_decimal(st, tt)
@@ -88,7 +125,8 @@ def _apart(source: Column, target: Column, target_dialect: str) -> str | None:
         pa.types.is_floating(st) and pa.types.is_floating(tt)
     ):
         return "narrower" if tt.bit_width < st.bit_width else None
-    if sk == TIMESTAMP and (st.tz is None) != (tt.tz is None):
+    both_timestamps = pa.types.is_timestamp(st) and pa.types.is_timestamp(tt)
+    if sk == TIMESTAMP and both_timestamps and (st.tz is None) != (tt.tz is None):
         return "of another family"  # an instant against a wall-clock time
     limit = text_limit(target.source_type) if target_dialect == "postgresql" else None
     if pa.types.is_string(tt) and limit is not None:

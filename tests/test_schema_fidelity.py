@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 
 import arrowmig
+from arrowmig.cli import main
 from arrowmig.cli.render import plan_text
 from arrowmig.config import MigrationConfig
 from arrowmig.defaults import default_sql, read_default
@@ -1276,6 +1277,40 @@ def test_a_named_virtual_table_says_what_its_plain_copy_lacks(tmp_path: Path) ->
         "index only, and SQLite reads the column as NULL in each of its 2 rows"
     ) in notes_of(report, "bare")
     assert duckdb_rows(target, "bare") == [(None, None), (None, None)]
+
+
+def test_a_contentless_fts4_table_moves_as_fts5s_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SQLite refuses every read of a contentless FTS4 table but a MATCH: plan and migrate
+    # failed on "SQL logic error", exit 1. Its documents are counted in its _docsize table.
+    source = make_sqlite(
+        tmp_path / "fts4.db",
+        "CREATE VIRTUAL TABLE d4 USING fts4(a, b, content='');"
+        "INSERT INTO d4 (docid, a, b) VALUES (1, 'x', 'y'), (7, 'p', 'q');"
+        "CREATE VIRTUAL TABLE d3 USING fts4(a, content='', matchinfo=fts3);"
+        "INSERT INTO d3 (docid, a) VALUES (1, 'x');",
+    )
+    target = tmp_path / "out.duckdb"
+    assert main(["plan", source, str(target), "-t", "d4"]) == 0
+    report = arrowmig.migrate(source, str(target), tables=["d4"])
+    assert report.ok
+    assert (
+        "a, b: no values: a contentless FTS4 table (content='') keeps its full-text index "
+        "only, and SQLite reads none of its columns: NULL is what arrives in each of its 2 rows"
+    ) in notes_of(report, "d4")
+    assert duckdb_rows(target, "d4") == [(None, None), (None, None)]
+    assert arrowmig.verify(source, str(target), tables=["d4"]).ok
+    # Without _docsize nothing tells its rows: refused as a usage error, not a failure.
+    capsys.readouterr()
+    assert main(["plan", source, str(target), "-t", "d3"]) == 2
+    assert "contentless FTS4 table (content='') made with matchinfo=fts3" in capsys.readouterr().err
+    # The virtual tables a name may mean are listed with the tables.
+    with pytest.raises(arrowmig.SchemaError) as refused:
+        arrowmig.migrate(source, str(target), tables=["nosuch"])
+    assert refused.value.hint == (
+        "tables there: (none); views and virtual tables, moved when named: d3, d4"
+    )
 
 
 def test_a_shadow_table_named_is_refused_as_its_virtual_tables_storage(tmp_path: Path) -> None:

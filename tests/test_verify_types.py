@@ -89,3 +89,40 @@ def test_the_types_a_run_picks_or_casts_are_not_noted(pg_url: str, second_pg: st
     report = verify(pg_url, second_pg)
     assert report.ok
     assert report.tables[0].type_notes == []
+
+
+def test_an_interval_into_text_is_noted_as_a_date_into_text_is(pg_url: str, second_pg: str) -> None:
+    # A PostgreSQL interval is read as the server's text where its target is text: it was
+    # counted as text itself, and its note was lost.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY, i interval, d date)",
+        "INSERT INTO t VALUES (1, '1 day', '2024-01-01'), (2, '02:00:00', '2024-01-02')",
+    )
+    pg_exec(
+        second_pg,
+        "CREATE TABLE t (id int PRIMARY KEY, i text, d text)",
+        "INSERT INTO t VALUES (1, '1 day', '2024-01-01'), (2, '02:00:00', '2024-01-02')",
+    )
+    report = verify(pg_url, second_pg)
+    assert report.ok
+    assert report.tables[0].type_notes == [
+        "i: values match, but the target's type is of another family (source interval, "
+        "target text)",
+        "d: values match, but the target's type is of another family (source date, target text)",
+    ]
+
+
+def test_text_arrowmig_keeps_for_a_sqlite_datetime_is_not_noted(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Digits below a microsecond: arrowmig creates the column as text (its own pick).
+    db = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, at DATETIME)",
+        [(1, "2024-01-01 10:00:00.123456789"), (2, "2024-01-01T10:00:00.5")],
+    )
+    assert migrate(db, pg_url).ok
+    report = verify(db, pg_url)
+    assert report.ok
+    assert report.tables[0].type_notes == []

@@ -76,7 +76,13 @@ from arrowmig.endpoints.sqlite_types import (
     read_expression,
     unproven_class_column,
 )
-from arrowmig.endpoints.sqlite_virtual import contentless_note, lost_index, shadow_owners
+from arrowmig.endpoints.sqlite_virtual import (
+    contentless_fts4_rows,
+    contentless_note,
+    is_contentless_fts4,
+    lost_index,
+    shadow_owners,
+)
 from arrowmig.endpoints.sqlite_wal import wal_folder_error
 from arrowmig.errors import (
     ArrowmigError,
@@ -713,16 +719,23 @@ class SQLiteEndpoint(BaseEndpoint):
         select = self._binary_selects[name]
         if select is None:
             return table
+        if select.startswith("SELECT "):  # a whole select that stands for the table
+            return f"({select}) AS {quote_ident(name)}"
         return f"(SELECT {select} FROM {table} NOT INDEXED) AS {quote_ident(name)}"
 
     def _binary_select(self, name: str) -> str | None:
         """The select list of ``from_clause``'s subquery: the rowid under the name reads use, and
         each column, one declared with an application's collation as ``COLLATE BINARY``;
         None where the table uses none. A WITHOUT ROWID table with such a column (its rows are
-        stored as one index of every column) cannot be read at all: refused."""
+        stored as one index of every column) cannot be read at all: refused. A contentless
+        FTS4 table, which SQLite scans not at all, is a whole select of NULLs
+        (``sqlite_virtual``)."""
+        create_sql = self._create_sql(name)
+        if is_contentless_fts4(create_sql):
+            return self._contentless_fts4_select(name)
         foreign = {
             column: collation
-            for column, collation in column_collations(self._create_sql(name)).items()
+            for column, collation in column_collations(create_sql).items()
             if collation not in BUILT_IN_COLLATIONS
         }
         indexed = self._query(
@@ -781,6 +794,23 @@ class SQLiteEndpoint(BaseEndpoint):
             (name, name),
         )
         return (str(rows[0][0]), bool(rows[0][1]), bool(rows[0][2])) if rows else ("", False, False)
+
+    def _contentless_fts4_select(self, name: str) -> str:
+        columns = self._query("SELECT name FROM pragma_table_xinfo(?) WHERE hidden <> 1", (name,))
+        docsize = self._query(
+            "SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+            (name + "_docsize",),
+        )
+        select = contentless_fts4_rows(name, [str(r[0]) for r in columns], bool(docsize))
+        if select is None:
+            raise SchemaError(
+                f"table {name!r} cannot be read: it is a contentless FTS4 table (content='') "
+                "made with matchinfo=fts3, which SQLite reads by MATCH alone, and no table of "
+                "it counts its rows",
+                hint=f"leave {name!r} out of --tables: its text is held elsewhere",
+                table=name,
+            )
+        return select
 
     def _rowid_name(
         self, name: str, columns: list[str], listed: tuple[str, bool, bool] | None = None

@@ -5,11 +5,17 @@ A virtual table moves only when ``--tables`` names it, as a plain table of the r
 hands back. Its index is not built again, and a contentless full-text table (``content=''``)
 hands back no values at all: both are said in the plan and the report. Its shadow tables
 (``docs_data``, ``docs_idx``...) are never copied: their rows are index pages.
+
+A contentless FTS4 table refuses every read but a MATCH ("SQL logic error"), where FTS5 reads
+its columns as NULL; its rows are counted from its ``_docsize`` shadow table instead, one row
+per document (``contentless_fts4_rows``), so it moves as FTS5's does: rows of NULLs.
 """
 
 from __future__ import annotations
 
 import re
+
+from arrowmig.schema import quote_ident
 
 _MODULE = re.compile(r"\bUSING\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 _CONTENTLESS = re.compile(r"\bcontent\s*=\s*(?:''|\"\")", re.IGNORECASE)
@@ -45,10 +51,30 @@ def contentless_note(create_sql: str, rows: int | None) -> str | None:
     if not module.startswith("FTS") or not _CONTENTLESS.search(create_sql):
         return None
     counted = f"in each of its {rows:,} rows" if rows and rows > 1 else "in every row"
+    reads = (
+        f"SQLite reads none of its columns: NULL is what arrives {counted}"
+        if module == "FTS4"
+        else f"SQLite reads the column as NULL {counted}: NULL is what arrives"
+    )
     return (
         f"no values: a contentless {module} table (content='') keeps its full-text index "
-        f"only, and SQLite reads the column as NULL {counted}: NULL is what arrives"
+        f"only, and {reads}"
     )
+
+
+def is_contentless_fts4(create_sql: str) -> bool:
+    """A contentless FTS4 table (``content=''``), which SQLite reads by MATCH alone."""
+    return module_name(create_sql) == "FTS4" and bool(_CONTENTLESS.search(create_sql))
+
+
+def contentless_fts4_rows(name: str, columns: list[str], has_docsize: bool) -> str | None:
+    """The select that stands for a contentless FTS4 table in reads: a NULL per column for
+    each document its ``_docsize`` shadow table counts; None without that table
+    (``matchinfo=fts3``), where nothing tells its rows."""
+    if not has_docsize:
+        return None
+    nulls = ", ".join(f"NULL AS {quote_ident(c)}" for c in columns) or "NULL"
+    return f"SELECT {nulls} FROM {quote_ident(name + '_docsize')}"
 
 
 def shadow_owners(tables: list[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
