@@ -1339,6 +1339,7 @@ def _apply_casts(
         forced = casts.get((table.name, col.name))
         if forced:
             _refuse_unitless_epochs(table.name, col, forced)
+            _refuse_counts_of_non_numbers(table.name, col, forced)
             # A note that suggested a --cast of this column is answered now: not shown again.
             suggested = f"--cast {table.name}.{col.name}="
             kept = tuple(n for n in col.notes if suggested not in n)
@@ -1491,6 +1492,25 @@ def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
             hint=f"say it: {cast_given(table, column.name, 'epoch_ms')} (milliseconds since "
             "1970-01-01 UTC, as Prisma stores dates), epoch_s or epoch_us",
         )
+
+
+def _refuse_counts_of_non_numbers(table: str, column: Column, forced: str) -> None:
+    """An epoch or julian cast counts units of time: of a column that is not numbers (text,
+    dates, timestamps) it is refused at planning, as the README says, not left to fail on
+    each row (the text '2460310.5' is no number to it) after the plan accepted it."""
+    wanted = forced.strip().lower()
+    counted = column.arrow_type
+    numbers = pa.types.is_integer(counted) or pa.types.is_floating(counted)
+    if wanted not in EPOCH_UNITS or numbers or pa.types.is_null(counted):
+        return
+    given = cast_given(table, column.name, forced)
+    hint = f"{wanted} reads numbers only: leave the cast out"
+    if is_text_type(counted):
+        hint += f", or {cast_given(table, column.name, 'timestamptz')} for timestamp text"
+    # A type presumed from the declaration (``Column.proof``) is no proof yet of the values:
+    # they are named by the declaration, as the plan of a mixed DATETIME may call them text.
+    values = column.source_type.lower() if column.proof is not None else type_words(counted)
+    raise UsageError(f"{given}: {values} values do not convert to {wanted}", hint=hint)
 
 
 def _append_target(

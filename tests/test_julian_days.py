@@ -13,7 +13,7 @@ import pytest
 from arrowmig import migrate
 from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
-from arrowmig.errors import SchemaError
+from arrowmig.errors import SchemaError, UsageError
 from tests.dbutil import duckdb_exec, sqlite_table
 
 
@@ -79,3 +79,24 @@ def test_an_append_into_timestamps_names_the_julian_cast_too(tmp_path: Path) -> 
         migrate(db, str(target), config=MigrationConfig(mode="append"))
     said = str(refused.value)
     assert "add --cast r.t=julian --cast r.d=julian --cast r.e=epoch_s" in said, said
+
+
+@pytest.mark.parametrize("cast", ["julian", "epoch_s"])
+def test_a_count_cast_of_text_is_refused_by_the_plan_as_by_the_run(
+    tmp_path: Path, cast: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The plan accepted it ("text ... taken as UTC"); the run then failed the table on the
+    # first text, '2460310.5' too. Counts of days or seconds are read from numbers only.
+    db = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE ev (id INTEGER PRIMARY KEY, at TEXT)",
+        [(1, "2460310.5"), (2, "2024-01-01 10:00:00")],
+    )
+    target = str(tmp_path / "t.duckdb")
+    said = f"--cast ev.at={cast}: text values do not convert to {cast}"
+    assert main(["plan", db, target, "--cast", f"ev.at={cast}"]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "or --cast ev.at=timestamptz for timestamp text" in err, err
+    with pytest.raises(UsageError, match=f"text values do not convert to {cast};"):
+        migrate(db, target, config=MigrationConfig(casts=(("ev", "at", cast),)))
+    assert not Path(target).exists()
