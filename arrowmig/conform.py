@@ -61,6 +61,10 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         return instants(array, target)
     if _is_text(array.type) and pa.types.is_date32(target):
         return dates_of_texts(array)
+    if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
+        # An epoch or julian cast's instants (plan._counted_days): Arrow's cast would drop
+        # a time of day without a word. A zoned one is its UTC date, as its zone is UTC.
+        return dates_of_midnights(array)
     if pa.types.is_decimal(array.type) and _is_text(target):
         return decimal_text(array).cast(target)
     if pa.types.is_duration(array.type) and pa.types.is_interval(target):

@@ -1352,6 +1352,7 @@ def _apply_casts(
         forced = casts.get((table.name, col.name))
         if forced:
             _refuse_unitless_epochs(table.name, col, forced)
+            _refuse_counts_of_non_numbers(table.name, col, forced)
             # A note that suggested a --cast of this column is answered now: not shown again.
             suggested = f"--cast {table.name}.{col.name}="
             kept = tuple(n for n in col.notes if suggested not in n)
@@ -1506,6 +1507,25 @@ def _refuse_unitless_epochs(table: str, column: Column, forced: str) -> None:
         )
 
 
+def _refuse_counts_of_non_numbers(table: str, column: Column, forced: str) -> None:
+    """An epoch or julian cast counts units of time: of a column that is not numbers (text,
+    dates, timestamps) it is refused at planning, as the README says, not left to fail on
+    each row (the text '2460310.5' is no number to it) after the plan accepted it."""
+    wanted = forced.strip().lower()
+    counted = column.arrow_type
+    numbers = pa.types.is_integer(counted) or pa.types.is_floating(counted)
+    if wanted not in EPOCH_UNITS or numbers or pa.types.is_null(counted):
+        return
+    given = cast_given(table, column.name, forced)
+    hint = f"{wanted} reads numbers only: leave the cast out"
+    if is_text_type(counted):
+        hint += f", or {cast_given(table, column.name, 'timestamptz')} for timestamp text"
+    # A type presumed from the declaration (``Column.proof``) is no proof yet of the values:
+    # they are named by the declaration, as the plan of a mixed DATETIME may call them text.
+    values = column.source_type.lower() if column.proof is not None else type_words(counted)
+    raise UsageError(f"{given}: {values} values do not convert to {wanted}", hint=hint)
+
+
 def _append_target(
     source: Table, existing: Table, omittable: set[str], *, cast_columns: set[str], mode: str
 ) -> tuple[Table, list[str]]:
@@ -1556,6 +1576,7 @@ def _append_target(
         if no_uuid or (
             not interval_text
             and not conforms(arriving, there.arrow_type)
+            and not _counted_days(src.target_type, there.arrow_type)
             and not (numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type))
             # A list, struct or map goes into text (jsonb, json, TEXT, DuckDB's JSON) as the
             # JSON it is written as when arrowmig creates the column.
@@ -1570,11 +1591,10 @@ def _append_target(
                 f"{wanted} in the target"
             )
             cast = None if no_uuid else _append_cast(source.name, src, there)
-            conflicts.append(
-                ColumnConflict(
-                    source.name, src.name, what, cast, CAST_ADVICE.get(cast or "") or None
-                )
-            )
+            advice = CAST_ADVICE.get(cast or "") or None
+            if advice and cast and _counted_days(cast, there.arrow_type):
+                advice += f"; {_dates_of_instants(cast)}"
+            conflicts.append(ColumnConflict(source.name, src.name, what, cast, advice))
             continue
         # Written as the target's column: its type, and how its values travel (a uuid or
         # jsonb column takes text the server converts, whatever the source's type was).
@@ -1749,9 +1769,11 @@ def _append_cast(table: str, src: Column, there: Column) -> str | None:
         own = (*own, "epoch_s")
     candidates = dict.fromkeys((*own, *_CASTS_TO_SUGGEST))
     exact = [n for n in candidates if forced_arrow_type(n, src.arrow_type) == wanted]
-    for name in [*exact, *(n for n in _CASTS_TO_SUGGEST if n not in exact)]:
+    for name in [*exact, *(n for n in candidates if n not in exact)]:
         forced = forced_arrow_type(name, src.arrow_type)
-        if forced is None or forced == src.arrow_type or not conforms(forced, wanted):
+        if forced is None or forced == src.arrow_type:
+            continue
+        if not (conforms(forced, wanted) or _counted_days(name, wanted)):
             continue
         if name == UUID_CAST and declared.lower() != UUID_CAST:
             continue  # bytes as UUID text only where the column is a uuid
@@ -1771,6 +1793,19 @@ def _append_cast(table: str, src: Column, there: Column) -> str | None:
             pass  # a value's own problem (of none here): each is checked as it travels
         return str(name)
     return None
+
+
+def _dates_of_instants(cast: str) -> str:
+    """What becomes of a count cast's instants in a date column (``_counted_days``)."""
+    example = " (julianday('2024-01-01') is 2460310.5)" if cast == JULIAN_CAST else ""
+    return f"into a date, each only where it is a midnight UTC{example}: another is a bad value"
+
+
+def _counted_days(cast: str | None, wanted: pa.DataType) -> bool:
+    """Whether an epoch or julian cast's instants go into a date column: each as its UTC
+    date, only where it is that date's midnight (julianday('2024-01-01') is 2460310.5;
+    2460311 is its noon, a bad value of its row, as a time of day a date would drop)."""
+    return (cast or "").strip().lower() in EPOCH_UNITS and pa.types.is_date32(wanted)
 
 
 def _drops_fractions(src: Column, forced: pa.DataType, wanted: pa.DataType) -> bool:

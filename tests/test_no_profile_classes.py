@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from arrowmig import migrate, verify
-from arrowmig.config import MigrationConfig
+from arrowmig.config import BatchConfig, MigrationConfig
 from tests.dbutil import duckdb_exec, duckdb_rows, sqlite_table
 
 _HINT = "run without --no-profile, so that arrowmig picks the column's type from its values"
@@ -33,6 +33,20 @@ _HINT = "run without --no-profile, so that arrowmig picks the column's type from
          "binary"),
         ("BLOB", b"\x00", 42, "the integer 42 (id 2), which its declared type BLOB does not "
          "read as binary"),
+        # The driver read text and blobs as doubles: 'abc', '' and x'41' as 0.0, '1.5x' as 1.5.
+        ("REAL", 7.25, "1.5x", "'1.5x' (id 2), which its declared type REAL does not read as "
+         "double"),
+        ("DOUBLE", 7.25, "", "'' (id 2), which its declared type DOUBLE does not read as "
+         "double"),
+        ("FLOAT", 7.25, "N/A", "'N/A' (id 2), which its declared type FLOAT does not read as "
+         "double"),
+        ("REAL", 7.25, b"A", "a blob of 1 bytes (id 2), which its declared type REAL does not "
+         "read as double"),
+        # The driver's int64 read refuses another class itself.
+        ("INTEGER", 5, "abc", "'abc' (id 2), which its declared type INTEGER does not read as "
+         "int64"),
+        ("INTEGER", 5, b"A", "a blob of 1 bytes (id 2), which its declared type INTEGER does "
+         "not read as int64"),
     ],
 )  # fmt: skip
 def test_a_value_the_declared_type_would_convert_stops_its_table(
@@ -51,27 +65,52 @@ def test_a_value_the_declared_type_would_convert_stops_its_table(
     assert report.tables[0].error == f"table 't', column 'v' holds {said}; {_HINT}"
 
 
+@pytest.mark.parametrize(
+    ("declared", "other", "said"),
+    [
+        ("REAL", "12 apples", "table 't', column 'v' holds '12 apples' (id 2501)"),
+        ("INTEGER", "12 apples", "table 't': a value's storage class differs from the declared"),
+    ],
+)
+def test_a_value_of_another_class_past_the_first_batch_stops_its_table(
+    tmp_path: Path, declared: str, other: str, said: str
+) -> None:
+    # Past the first batch the driver's types are fixed: its double read took '12 apples'
+    # as 12 without a word; its int64 read stops on it ("Type mismatch").
+    rows: list[tuple[object, ...]] = [(i, i) for i in range(1, 2501)]
+    db = sqlite_table(
+        tmp_path / "s.db",
+        f"CREATE TABLE t (id INTEGER PRIMARY KEY, v {declared})",
+        [*rows, (2501, other), (2502, 3)],
+    )
+    target = tmp_path / "t.duckdb"
+    config = MigrationConfig(profile=False, batch=BatchConfig(batch_rows=1000))
+    report = migrate(db, str(target), config=config)
+    assert not report.ok
+    assert (report.tables[0].error or "").startswith(said), report.tables[0].error
+
+
 def test_values_of_the_declared_class_still_load_without_a_profile(tmp_path: Path) -> None:
     db = sqlite_table(
         tmp_path / "s.db",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, u, f BOOLEAN, b BLOB)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, u, f BOOLEAN, b BLOB, r REAL)",
         [
-            (1, "a", 5, 1, b"\x00"),
-            (2, None, 2.5, 0, None),
-            (3, "c", "x", None, b""),
-            (4, "d", 1, "true", None),  # boolean words as text loaded without a profile too
-            (5, "e", 1, "false", None),
+            (1, "a", 5, 1, b"\x00", 1.5),
+            (2, None, 2.5, 0, None, -2),  # an integer, stored by REAL affinity as a real
+            (3, "c", "x", None, b"", " 1e3 "),  # numeric text, stored as a real too
+            (4, "d", 1, "true", None, None),  # boolean words as text loaded without a profile too
+            (5, "e", 1, "false", None, float("-inf")),
         ],
     )
     target = tmp_path / "t.duckdb"
     report = migrate(db, str(target), config=MigrationConfig(profile=False))
     assert report.ok, [t.error for t in report.tables]
     assert duckdb_rows(target, "t", "id") == [
-        (1, "a", "5", True, b"\x00"),
-        (2, None, "2.5", False, None),
-        (3, "c", "x", None, b""),
-        (4, "d", "1", True, None),
-        (5, "e", "1", False, None),
+        (1, "a", "5", True, b"\x00", 1.5),
+        (2, None, "2.5", False, None, -2.0),
+        (3, "c", "x", None, b"", 1000.0),
+        (4, "d", "1", True, None, None),
+        (5, "e", "1", False, None, float("-inf")),
     ]
 
 

@@ -518,8 +518,11 @@ def unproven_class_test(column: Column) -> str | None:
     presumed), the comparison true for a value that the read would change without a word: a
     blob where text is read (the driver hands x'41' over as 'A'), anything but a blob where
     bytes are (the text 'abc' and the integer 42 as b'abc' and b'42'), a boolean number other
-    than 0 and 1 (2 as true) or a blob (text such as 'true' is the boolean read's to convert). None where the driver's typed read refuses another class itself
-    (integers, reals: "Type mismatch"), and for columns whose classes are proven otherwise.
+    than 0 and 1 (2 as true) or a blob (text such as 'true' is the boolean read's to convert),
+    and text or a blob where doubles are (the driver reads 'abc', '' and x'41' as 0.0 and
+    '1.5x' as 1.5). None where the driver's int64 read refuses another class itself (a value
+    the first batch's cast does not take, "Type mismatch" past it), and for columns whose
+    classes are proven otherwise.
     Comparisons order classes NULL < numbers < text < blob: no function call per row."""
     if column.proof is not None or column.class_counts is not None:
         return None
@@ -531,6 +534,10 @@ def unproven_class_test(column: Column) -> str | None:
         return f"{c} < x''"
     if pa.types.is_string(column.arrow_type):
         return f"{c} >= x''"
+    if pa.types.is_floating(column.arrow_type):
+        # Text and blobs both sort from '' up. A REAL column's affinity made numeric-looking
+        # text a number as it was stored: what is still text is not one.
+        return f"{c} >= ''"
     return None
 
 
