@@ -344,9 +344,9 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
             if there.pg_enum is not None and not there.source_type.endswith("]"):
                 yield _enum_label(column, _text_sql(c, source_dialect), there)
         elif dialect == "duckdb" and is_text_type(column.arrow_type):
-            labels = duckdb_enums.enum_labels(there.duckdb_type or "")
-            if labels is not None:
-                yield _duckdb_enum_label(column, _text_sql(c, source_dialect), there, labels)
+            enum = duckdb_enums.enum_labels(there.duckdb_type or "")
+            if enum is not None:
+                yield _duckdb_enum_label(column, _text_sql(c, source_dialect), there, enum)
         elif _narrower_integer(column.arrow_type, there.arrow_type):
             value = (
                 f"CASE WHEN typeof({c})='integer' THEN {c} END" if source_dialect == "sqlite" else c

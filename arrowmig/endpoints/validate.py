@@ -245,6 +245,8 @@ def _cast_problems(
     elif is_bytes_type(array.type) and pa.types.is_string(target):
         uuid = (column.target_type or "").strip().lower() == UUID_CAST
         reason += ": it is not 16 bytes" if uuid else ": its bytes are not UTF-8 text"
+        if not uuid:
+            hint = _BYTES_NOT_TEXT_HINT  # cast to text already: not that cast again
     problem = Problem(0, name, reason, hint)
     return _unconverted(array, lambda a: cast_as_asked(a, column), problem)
 
@@ -298,6 +300,10 @@ def text_read_by_server(
 _CAST_HINT = (
     "fix the value in the source, --cast the column to another type (e.g. {cast}), or use "
     "--on-error reject to set such rows aside"
+)
+_BYTES_NOT_TEXT_HINT = (
+    "fix the value in the source, leave out the --cast to text (the bytes then travel as "
+    "they are), or use --on-error reject to set such rows aside"
 )
 _VALUE_HINT = "fix the value in the source, or use --on-error reject to set such rows aside"
 _TIME_OF_DAY_HINT = (
