@@ -77,14 +77,16 @@ def attached_columns(
         return None
     if source.text_encoding() != target.text_encoding():
         return None  # SQLite attaches only a file of its own text encoding (UTF-16 vs UTF-8)
-    ours = {
-        name: _normal(declared) for name, declared in target.declared_columns(target_table.name)
-    }
-    names = [c.name for c in source_table.columns]
-    for col in source_table.columns:
-        if ours.get(col.name) != _normal(col.source_type):
-            return None
-    return names
+    if not declared_alike(source_table, dict(target.declared_columns(target_table.name))):
+        return None
+    return [c.name for c in source_table.columns]
+
+
+def declared_alike(source_table: Table, declared: dict[str, str]) -> bool:
+    """Whether every column of ``source_table`` is declared as the target's of its name is
+    (``declared``: name to declared type): then SQLite can copy each value as it is."""
+    ours = {name: _normal(there) for name, there in declared.items()}
+    return all(ours.get(c.name) == _normal(c.source_type) for c in source_table.columns)
 
 
 def _normal(declared: str) -> str:

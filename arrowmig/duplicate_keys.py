@@ -10,6 +10,9 @@ from arrowmig.errors import ArrowmigError
 _KEY_PATTERNS = (
     # PostgreSQL: ... violates unique constraint "t_pkey" (Key (id)=(1) already exists.)
     (re.compile(r"Key (\(.*?\)=\(.*?\)) already exists"), "key {}", False),
+    # PostgreSQL, its DETAIL not given (a server that hides it, a message cut short): the
+    # constraint names the key
+    (re.compile(r'duplicate key value violates unique constraint (".*?")'), "a key of {}", False),
     # DuckDB, a key the table holds: Duplicate key "id: 1" violates primary key constraint
     (
         re.compile(r'Duplicate key (".*?") violates (?:primary key|unique) constraint'),

@@ -16,7 +16,7 @@ import pyarrow as pa
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
 from arrowmig.argument_words import arg, cast_given, job_file_key
-from arrowmig.attached_copy import storage_changed_by_cast
+from arrowmig.attached_copy import declared_alike, storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
 from arrowmig.checkpoint import CheckpointStore, run_basis
@@ -33,7 +33,11 @@ from arrowmig.endpoints.load_triggers import trigger_note
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
 from arrowmig.endpoints.pg_storage import STORAGE_KIND, of_the_source_type, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
-from arrowmig.endpoints.sqlite_types import core_data_shaped, is_type_choice_note
+from arrowmig.endpoints.sqlite_types import (
+    classes_mixed,
+    core_data_shaped,
+    is_type_choice_note,
+)
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
 from arrowmig.key_names import with_key_name_free
@@ -636,6 +640,10 @@ def build_plan(
                         source_names(dst.omittable_columns(there), source, how),
                         cast_columns={c for t, c in casts if t == name},
                         mode=config.mode,
+                        copied_by_sqlite=src.dialect == dst.dialect == "sqlite"
+                        and not any(t == name for t, _ in casts)
+                        and config.on_error != "reject"
+                        and declared_alike(source, existing_types),
                     )
                 except SchemaError as exc:
                     refused.append(exc)
@@ -1527,7 +1535,13 @@ def _refuse_counts_of_non_numbers(table: str, column: Column, forced: str) -> No
 
 
 def _append_target(
-    source: Table, existing: Table, omittable: set[str], *, cast_columns: set[str], mode: str
+    source: Table,
+    existing: Table,
+    omittable: set[str],
+    *,
+    cast_columns: set[str],
+    mode: str,
+    copied_by_sqlite: bool = False,
 ) -> tuple[Table, list[str]]:
     """The target shape when writing into an existing table (its column order and types), and
     a note for each conversion that takes something as given. A target column the source
@@ -1563,6 +1577,15 @@ def _append_target(
             # Its declared type still gives an affinity, which screening needs to know: a
             # numeric one turns text that spells an integer past 64 bits into a rounded REAL.
             columns.append(replace(src, sqlite_type=there.source_type))
+            continue
+        if there.sqlite_type == "ANY" and (copied_by_sqlite or not classes_mixed(src)):
+            # A STRICT table's ANY column: every value is stored as it arrives, with no
+            # affinity: SQLite's own copy keeps its class, and so does Arrow's of one class.
+            columns.append(replace(src, sqlite_type=None))
+            continue
+        if there.sqlite_type == "ANY":
+            # No --cast keeps them: text would fail the blobs and turn the numbers into text.
+            others.append(_mixed_into_any(source.name, src.name, mode))
             continue
         # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
         arriving = travelling_type(src)
@@ -1627,6 +1650,20 @@ def _load_trigger_notes(dst: Endpoint, name: str, mode: str) -> list[str]:
     load_triggers = getattr(dst, "load_triggers", None)
     triggers = load_triggers(name, mode) if load_triggers is not None else []
     return [trigger_note(triggers, dst.dialect)] if triggers else []
+
+
+def _mixed_into_any(table: str, column: str, mode: str) -> SchemaError:
+    """The refusal of a column of several storage classes bound for a STRICT table's ANY
+    column by the Arrow path, which would carry its values as one type (1 as bytes)."""
+    return SchemaError(
+        f"{cannot_load(table, mode)}: column {column!r} holds values of several storage "
+        "classes, which only SQLite's own copy keeps in the target's ANY column; it copies a "
+        "table whose every column is declared as in the source, without --cast or "
+        "--on-error reject",
+        hint="run without --cast and --on-error reject for this table, or declare the target's "
+        "columns as the source's",
+        table=table,
+    )
 
 
 def _check_write(dst: Endpoint, target: Table, mode: str) -> None:

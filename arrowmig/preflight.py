@@ -1,13 +1,13 @@
-"""What an append or a truncate learns of the source's values before it writes anything: NULLs
-bound for a NOT NULL column, text longer than a PostgreSQL ``varchar(n)``, integers beyond the target column's integer type,
-text that is no label of a PostgreSQL enum, a time of day a cast to date would drop. Any such
-value would stop its table halfway (after ``--mode truncate`` has emptied it), so the run is
-refused first, from one aggregate scan of the columns concerned. Before a truncate empties a
-table, the values its columns would store otherwise (a SQLite column's affinity, a time
-column's precision) or PostgreSQL would refuse or cut (a date outside its range, text into
-a "char", text its input function cannot read as a uuid, inet or json), and values a --cast
-or a date column converts on their way, are looked for too, by the write path's own
-screening of each batch.
+"""What an append or a truncate learns of the source's values before it writes anything:
+NULLs bound for a NOT NULL column, text longer than a PostgreSQL ``varchar(n)``, integers
+beyond the target column's integer type, text that is no label of a PostgreSQL enum or a
+DuckDB ENUM, a time of day a cast to date would drop. Any such value would stop its table
+halfway (after ``--mode truncate`` has emptied it), so the run is refused first, from one
+aggregate scan of the columns concerned. Before a truncate empties a table, the values its
+columns would store otherwise (a SQLite column's affinity, a time column's precision) or
+PostgreSQL would refuse or cut (a date outside its range, text into a "char", text its input
+function cannot read as a uuid, inet or json), and values a --cast or a date column converts
+on their way, are looked for too, by the write path's own screening of each batch.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from arrowmig.argument_words import between_casts, cast_given, given
 from arrowmig.config import BatchConfig
-from arrowmig.endpoints import pg_char
+from arrowmig.endpoints import duckdb_enums, pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
@@ -343,6 +343,10 @@ def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -
                 yield _longest_text(column, _text_sql(c, source_dialect), longest, there)
             if there.pg_enum is not None and not there.source_type.endswith("]"):
                 yield _enum_label(column, _text_sql(c, source_dialect), there)
+        elif dialect == "duckdb" and is_text_type(column.arrow_type):
+            enum = duckdb_enums.enum_labels(there.duckdb_type or "")
+            if enum is not None:
+                yield _duckdb_enum_label(column, _text_sql(c, source_dialect), there, enum)
         elif _narrower_integer(column.arrow_type, there.arrow_type):
             value = (
                 f"CASE WHEN typeof({c})='integer' THEN {c} END" if source_dialect == "sqlite" else c
@@ -420,6 +424,22 @@ def _enum_label(column: Column, text: str, there: Column, otherwise: str = "") -
             f"target column's enum {there.source_type}"
         ),
         f"{remedy} {otherwise}".strip(),
+        shown=text,
+    )
+
+
+def _duckdb_enum_label(column: Column, text: str, there: Column, labels: tuple[str, ...]) -> _Bound:
+    """The label bound of text going into an existing DuckDB ENUM column: DuckDB refuses
+    the batch at the first other text, after --mode truncate had emptied the table."""
+    listed = ", ".join(map(quote_literal, labels))
+    return _counted(
+        column,
+        f"{text} NOT IN ({listed})" if labels else f"{text} IS NOT NULL",
+        lambda n: (
+            f"holds {_counting(n, 'text that is', 'texts that are')} no label of the "
+            f"target column's {there.duckdb_type}"
+        ),
+        duckdb_enums.remedy(column.name),
         shown=text,
     )
 

@@ -99,15 +99,42 @@ def parse_url(url: str) -> EndpointUrl:
         )
     if scheme.partition("+")[0] in ("postgresql", "postgres"):
         # SQLAlchemy's URL names a driver; arrowmig has its own.
+        libpq, said = _libpq_options("postgresql://" + rest)
         raise UrlError(
             f"database URL {redact(text)!r} names a driver ({scheme!r}), which arrowmig does "
             "not take: it picks its own",
-            hint=f"write it as {redact('postgresql://' + rest)}",
+            hint=f"write it as {redact(libpq)}{said}",
         )
     raise UrlError(
         f"unknown database URL scheme {scheme!r} in {redact(text)!r}",
         hint=f"use one of: {ACCEPTED_FORMS}",
     )
+
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+"""libpq's values of sslmode."""
+
+
+def _libpq_options(uri: str) -> tuple[str, str]:
+    """``uri`` with a driver's own ``ssl=`` option (asyncpg's, which libpq refuses as an
+    invalid URI query parameter) written as libpq's ``sslmode=``, or left out where its value
+    is no sslmode; and what the hint says of that ('' when there was none)."""
+    parts = split_uri(uri)
+    pieces = (parts.query or "").split("&") if parts.query is not None else []
+    kept, said = [], ""
+    for piece in pieces:
+        key, _, value = piece.partition("=")
+        if unquote(key) != "ssl":
+            kept.append(piece)
+        elif unquote(value) in SSL_MODES:
+            kept.append(f"sslmode={value}")
+            said = " (the driver's ssl= is libpq's sslmode=)"
+        else:
+            said = f" (the driver's ssl={unquote(value)} left out: libpq's is sslmode=, one of "
+            said += f"{', '.join(SSL_MODES)})"
+    if not said:
+        return uri, ""
+    return str(replace(parts, query="&".join(kept) if kept else None)), said
 
 
 def _naming_database(uri: str) -> str:
@@ -163,7 +190,8 @@ def with_socket_directory(uri: str) -> str:
 
 
 PASSWORD_IN_URL = (
-    " (its password in PGPASSWORD or ~/.pgpass, or in place of ***, with / @ % written %2F %40 %25)"
+    " (its password in PGPASSWORD or ~/.pgpass, or in place of ***, with / @ % and a space "
+    "written %2F %40 %25 %20)"
 )
 """Where the password of a URL arrowmig wrote out for the user goes."""
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import arrowmig
 from arrowmig.cli import main
 from arrowmig.duplicate_keys import duplicate_key_hint, fix_before_resume
 from tests.dbutil import duckdb_exec, pg_exec, rows_of, sqlite_table, target_of
@@ -287,3 +288,35 @@ def test_the_hint_of_a_repeated_key_says_where_the_run_s_mode_can_have_put_it(mo
     assert (duplicate_key_hint(in_rows, "append") or "").startswith(
         'key "1" is twice in the rows read:'
     )
+
+
+@pytest.mark.parametrize(
+    ("target_kind", "key"),
+    [
+        ("postgres", "key (code)=(c1) is in the target table already"),
+        ("duckdb", 'key "code: c1" is in the target table already'),
+    ],
+)
+def test_a_repeated_unique_key_of_a_staged_table_says_which_and_what_to_do(
+    request: pytest.FixtureRequest, tmp_path: Path, target_kind: str, key: str
+) -> None:
+    """A table with a unique key and no primary key (nor rowid) to resume by is loaded into a
+    staging table, whose rows put in place met the key: the driver's words came alone."""
+    source = duckdb_exec(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE units (code VARCHAR UNIQUE, n INTEGER); INSERT INTO units VALUES ('c1', 1)",
+    )
+    target = target_of(target_kind, tmp_path, request)
+    assert arrowmig.migrate(source, target).ok
+    report = arrowmig.migrate(source, target, config=arrowmig.MigrationConfig(mode="append"))
+    (failed,) = [t for t in report.tables if t.status == "failed"]
+    said = failed.error or ""
+    assert "putting 'units' in place" in said  # the staged path
+    assert key in said
+    assert "remove the duplicates" in said and "--mode replace or truncate" in said
+
+
+def test_a_postgresql_refusal_without_its_detail_names_the_constraint() -> None:
+    message = 'duplicate key value violates unique constraint "meas_pkey"'
+    hint = duplicate_key_hint(message, "append") or ""
+    assert hint.startswith('a key of "meas_pkey" is in the target table already')

@@ -57,3 +57,16 @@ def test_ssl_required_of_a_server_without_it_says_it_is_ssl() -> None:
     hint = connect_hint(said, "postgresql://u@127.0.0.1:5432/db?sslmode=require")
     assert "needs a server with SSL on: drop sslmode (or use sslmode=prefer)" in hint
     assert GENERIC not in hint
+
+
+def test_a_drivers_ssl_option_in_a_url_is_named_as_libpqs_sslmode(
+    pg_url: str, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    err = refused(pg_url + "?ssl=require", capsys, tmp_path)
+    assert "libpq has no option ssl" in err and "write sslmode= instead" in err
+    assert GENERIC not in err
+
+
+def test_a_missing_database_named_with_a_space_is_created_by_a_quoted_name() -> None:
+    said = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "app db" does not exist'
+    assert "(createdb 'app db', or CREATE DATABASE" in connect_hint(said)

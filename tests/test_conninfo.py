@@ -89,3 +89,25 @@ def test_an_ipv6_address_is_put_in_brackets(
     # postgresql://::1:5433/db, of which libpq takes "1:5433" for a port.
     given = "host=::1 port=5433 dbname=db"
     assert _suggested(given, str(tmp_path / "t.db"), capsys) == "postgresql://[::1]:5433/db"
+
+
+def test_an_asyncpg_ssl_option_is_given_as_libpqs_sslmode_in_a_url_that_connects(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # asyncpg's ssl=, kept as it was, is refused by libpq ("invalid URI query parameter").
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY)")
+    target = str(tmp_path / "t.db")
+    given = pg_url.replace("postgresql://", "postgresql+asyncpg://", 1) + "?ssl=prefer"
+    url = _suggested(given, target, capsys)
+    assert url == f"{pg_url}?sslmode=prefer (the driver's ssl= is libpq's sslmode=)"
+    assert main(["plan", url.partition(" ")[0], target]) == 0
+    given = pg_url.replace("postgresql://", "postgresql+asyncpg://", 1) + "?ssl=true&x=1"
+    assert _suggested(given, target, capsys).startswith(f"{pg_url}?x=1 (the driver's ssl=true")
+
+
+def test_the_password_hint_names_every_character_that_must_be_encoded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given = "dbname=shop user=etl host=db password='a b'"
+    assert main(["plan", given, str(tmp_path / "t.db")]) == 2
+    assert "with / @ % and a space written %2F %40 %25 %20)" in capsys.readouterr().err

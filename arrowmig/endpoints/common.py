@@ -167,6 +167,11 @@ def short_driver_message(exc: BaseException) -> str:
     return f"{lines[0]} ({detail})" if detail else lines[0]
 
 
+_WRITING_ROWS = ("writing ", "putting ")
+"""How a step that writes rows into the user's table begins: a batch written, or a staging
+table's rows put in place (``loading``)."""
+
+
 class BaseEndpoint(ClosedOnExit):
     """Context management, cursor bookkeeping and error translation for endpoints."""
 
@@ -298,9 +303,10 @@ class BaseEndpoint(ClosedOnExit):
         hint = None
         if disk_full(exc):
             hint = DISK_FULL_HINT
-        elif what.startswith("writing ") and (repeated := duplicate_key_hint(str(exc))):
-            # Rows written into a table whose key is there already (append); a key built
-            # after the load that its rows break is ``build_keys``'s to explain.
+        elif what.startswith(_WRITING_ROWS) and (repeated := duplicate_key_hint(str(exc))):
+            # Rows written into a table whose key is there already (append), batch by batch
+            # or from the staging table they were loaded into; a key built after the load
+            # that its rows break is ``build_keys``'s to explain.
             hint = repeated
         elif sqlstate_of(exc) == "42501":  # insufficient_privilege: configuration, exit 2
             return SchemaError(message, hint=_privilege_hint(what, table), table=table)

@@ -5,10 +5,17 @@ server's message and the URL tell; and who holds the lock a statement waited for
 from __future__ import annotations
 
 import re
+import shlex
 
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.errors import ConnectError, LoginRefused, StopRequested
-from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl, driver_said, libpq_misreads
+from arrowmig.urls import (
+    SOCKET_DIRECTORIES,
+    SSL_MODES,
+    EndpointUrl,
+    driver_said,
+    libpq_misreads,
+)
 
 # libpq's words for a login the server refused (SQLSTATE 28P01 and 28000, which a failed
 # connection does not carry): the password, pg_hba.conf, the role. Retried, they fail again.
@@ -113,7 +120,10 @@ def connect_hint(message: str, conninfo: str = "") -> str:
     missing = re.search(r'database "([^"]+)" does not exist', message)
     if missing:
         return (
-            f"{CREATE_IT_FIRST} (createdb {missing.group(1)}, or CREATE DATABASE in psql), or "
+            # Quoted for the shell: unquoted, a name holding a space makes createdb create
+            # its first word, the rest taken as the database's comment.
+            f"{CREATE_IT_FIRST} (createdb {shlex.quote(missing.group(1))}, or CREATE DATABASE "
+            "in psql), or "
             "name a database that exists"
         )
     if "password authentication failed" in message or "no password supplied" in message:
@@ -145,6 +155,14 @@ def connect_hint(message: str, conninfo: str = "") -> str:
         )
     if "invalid sslmode value" in message:
         return f"sslmode takes one of {', '.join(SSL_MODES)}"
+    unknown = re.search(r'invalid URI query parameter: "([^"]*)"', message)
+    if unknown and unknown.group(1) == "ssl":
+        return (
+            "libpq has no option ssl (a Python driver's, such as asyncpg's): write "
+            f"sslmode= instead, one of {', '.join(SSL_MODES)}"
+        )
+    if unknown:
+        return f"libpq has no option {unknown.group(1)}: drop it from the URL's query"
     if "invalid percent-encoded token" in message:
         return (
             "a % in the URL (in a password, say) must be percent-encoded as %25, or the "
@@ -165,7 +183,3 @@ def connect_hint(message: str, conninfo: str = "") -> str:
             "directory (postgresql:///db?host=/path/to/dir)"
         )
     return "check that the server runs and that host, port, database, user and password are right"
-
-
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-"""libpq's values of sslmode."""

@@ -1296,10 +1296,12 @@ class SQLiteEndpoint(BaseEndpoint):
         info = self._query("SELECT name, type FROM pragma_table_info(?)", (name,))
         if not info:
             raise SchemaError(f"table {name!r} not found in {self.url.redacted}", table=name)
+        strict = self._listed(name)[2]
         columns = tuple(
-            choose(col_name, declared or "", None, False) for col_name, declared in info
+            _any_marked(choose(col_name, declared or "", None, False), strict)
+            for col_name, declared in info
         )
-        return Table(name, columns, takes_any_value=not self._listed(name)[2])
+        return Table(name, columns, takes_any_value=not strict)
 
     def param(self, index: int) -> str:
         return "?"
@@ -1653,3 +1655,12 @@ def _not_sqlite(target: str) -> ConnectError:
 
 
 __all__ = ["SQLiteEndpoint", "qualified"]
+
+
+def _any_marked(column: Column, strict: bool) -> Column:
+    """An existing table's column, its ``sqlite_type`` ``ANY`` where a STRICT table declares
+    it so: it takes a value of every storage class as it comes, which no Arrow type says (in a
+    table that is not STRICT, ANY is only a NUMERIC affinity: ``takes_any_value``)."""
+    if strict and column.source_type.strip().upper() == "ANY":
+        return replace(column, sqlite_type="ANY")
+    return column

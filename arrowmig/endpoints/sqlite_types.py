@@ -96,6 +96,13 @@ _CHOICE_NOTE_OPENINGS = (
 """How every note of ``choose`` opens (and ``pg_nanoseconds``' text in its place)."""
 
 
+def classes_mixed(column: Column) -> bool:
+    """Whether the profile found values of several storage classes in the source ``column``:
+    read as one Arrow type, some arrive as another class than they are stored as (1 as 1.0,
+    or as bytes)."""
+    return len(set(column.observed) - {"null"}) > 1
+
+
 def is_type_choice_note(note: str) -> bool:
     """Whether a column's ``note`` says which type its profile chose (``choose``): the type
     of a column the run creates. A column that exists keeps its own type, and the values are

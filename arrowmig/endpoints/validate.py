@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from arrowmig import interval_text, json_canon, nested_json, pg_input_text
 from arrowmig.conform import conform
-from arrowmig.endpoints import decimal_fit, pg_char
+from arrowmig.endpoints import decimal_fit, duckdb_enums, pg_char
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
@@ -109,6 +109,8 @@ def _screen(
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
                 problems.extend(_char_problems(batch.column(i), table, target, field.name))
+            if dialect == "duckdb":
+                problems.extend(_enum_problems(batch.column(i), table, target, field.name))
             if dialect in ("postgresql", "duckdb"):
                 rounded = _precision_problems(batch.column(i), table, target, field.name, dialect)
                 problems.extend(p for p in rounded if p.row not in told)
@@ -243,6 +245,8 @@ def _cast_problems(
     elif is_bytes_type(array.type) and pa.types.is_string(target):
         uuid = (column.target_type or "").strip().lower() == UUID_CAST
         reason += ": it is not 16 bytes" if uuid else ": its bytes are not UTF-8 text"
+        if not uuid:
+            hint = _BYTES_NOT_TEXT_HINT  # cast to text already: not that cast again
     problem = Problem(0, name, reason, hint)
     return _unconverted(array, lambda a: cast_as_asked(a, column), problem)
 
@@ -296,6 +300,10 @@ def text_read_by_server(
 _CAST_HINT = (
     "fix the value in the source, --cast the column to another type (e.g. {cast}), or use "
     "--on-error reject to set such rows aside"
+)
+_BYTES_NOT_TEXT_HINT = (
+    "fix the value in the source, leave out the --cast to text (the bytes then travel as "
+    "they are), or use --on-error reject to set such rows aside"
 )
 _VALUE_HINT = "fix the value in the source, or use --on-error reject to set such rows aside"
 _TIME_OF_DAY_HINT = (
@@ -389,6 +397,21 @@ def _length_problems(array: pa.Array, table: Table, target: Table, name: str) ->
         return []
     reason = f"text longer than the target column's {n} characters"
     return _problems_where(pc.greater(pc.utf8_length(array), n), name, reason, _CONFORM_HINT)
+
+
+def _enum_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
+    """Text that is no label of the existing DuckDB ENUM column it goes into: DuckDB refuses
+    the whole batch, naming no row."""
+    try:
+        there, column = target.column(name), table.column(name)
+    except KeyError:
+        return []
+    labels = duckdb_enums.enum_labels(there.duckdb_type or "")
+    if labels is None or not is_text_type(array.type) or column.target_type:
+        return []
+    reason = f"text that is no label of the target column's {there.duckdb_type}"
+    hint = f"{duckdb_enums.remedy(name)}, or fix the value in the source"
+    return _problems_where(duckdb_enums.unlabelled(array, labels), name, reason, hint)
 
 
 def _char_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
