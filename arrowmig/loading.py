@@ -229,6 +229,9 @@ def finish(
     if landing.action in ("create", "replace") or not exists:
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
+            if not keep_backup:  # (a backup keeps them, pointing at it)
+                every = dst.foreign_keys_into(final.name, ())  # type: ignore[attr-defined]
+                load.keys_dropped_with_it = [k for k in every if k not in pointing_in]
         if exists and unheld_keys_into is not None:
             unheld_before = unheld_keys_into(final.name, moved)
         table_dressing = getattr(dst, "table_dressing", None)
