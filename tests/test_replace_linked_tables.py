@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -39,6 +40,28 @@ def _source(path: Path, *statements: str, rows: int = 300) -> str:
             )
     con.close()
     return str(path)
+
+
+def _parent_and_child_loaded(
+    tmp_path: Path, pg_url: str
+) -> tuple[str, list[tuple[str, str, bool]]]:
+    """A source of parent a and child b (and c, not moved), a and b loaded into ``pg_url``:
+    the source and the target's foreign keys."""
+    src = _source(
+        tmp_path / "s.db",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, r INTEGER, v TEXT)",
+        "CREATE TABLE b (id INTEGER PRIMARY KEY, r INTEGER REFERENCES a(id), v TEXT)",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, r INTEGER, v TEXT)",
+        rows=5,
+    )
+    assert arrowmig.migrate(src, pg_url, tables=["a", "b"]).ok
+    return src, _keys(pg_url)
+
+
+def _replace_both(src: str, pg_url: str, **settings: Any) -> arrowmig.MigrationReport:
+    """a and b replaced with no retries, and ``settings``."""
+    config = MigrationConfig(mode="replace", retries=0, **settings)
+    return arrowmig.migrate(src, pg_url, tables=["a", "b"], config=config)
 
 
 def test_tables_linked_by_keys_share_one_lock_and_others_none() -> None:
@@ -82,21 +105,12 @@ def test_replacing_linked_tables_again_and_again_never_fails(
 def test_an_old_child_kept_by_its_failed_replace_keeps_its_key_into_a_replaced_parent(
     tmp_path: Path, pg_url: str
 ) -> None:
-    src = _source(
-        tmp_path / "s.db",
-        "CREATE TABLE a (id INTEGER PRIMARY KEY, r INTEGER, v TEXT)",
-        "CREATE TABLE b (id INTEGER PRIMARY KEY, r INTEGER REFERENCES a(id), v TEXT)",
-        "CREATE TABLE c (id INTEGER PRIMARY KEY, r INTEGER, v TEXT)",
-        rows=5,
-    )
-    assert arrowmig.migrate(src, pg_url, tables=["a", "b"]).ok
-    before = _keys(pg_url)
+    src, before = _parent_and_child_loaded(tmp_path, pg_url)
     # b's replace fails on a value its column's type cannot take (its profile left out);
     # a's goes in place, dropping the old a with b's key into it.
     with sqlite3.connect(src) as con:
         con.execute("INSERT INTO b VALUES (6, 'not a key', 'x')")
-    config = MigrationConfig(mode="replace", retries=0, profile=False)
-    report = arrowmig.migrate(src, pg_url, tables=["a", "b"], config=config)
+    report = _replace_both(src, pg_url, profile=False)
     assert [t.status for t in sorted(report.tables, key=lambda t: t.name)] == ["done", "failed"]
     assert _keys(pg_url) == before
     child = next(t for t in report.tables if t.name == "b")
@@ -109,21 +123,12 @@ def test_an_old_child_kept_by_its_failed_replace_keeps_its_key_into_a_replaced_p
 def test_a_swap_that_times_out_on_a_lock_leaves_the_old_tables_with_their_keys(
     tmp_path: Path, pg_url: str
 ) -> None:
-    src = _source(
-        tmp_path / "s.db",
-        "CREATE TABLE a (id INTEGER PRIMARY KEY, r INTEGER, v TEXT)",
-        "CREATE TABLE b (id INTEGER PRIMARY KEY, r INTEGER REFERENCES a(id), v TEXT)",
-        "CREATE TABLE c (id INTEGER PRIMARY KEY, r INTEGER, v TEXT)",
-        rows=5,
-    )
-    assert arrowmig.migrate(src, pg_url, tables=["a", "b"]).ok
-    before = _keys(pg_url)
+    src, before = _parent_and_child_loaded(tmp_path, pg_url)
     with psycopg.connect(pg_url) as holder:
         # Another session reads b and keeps its lock: a's put in place (dropping b's key into
         # it) and b's own both wait, time out, and roll back.
         holder.execute("LOCK TABLE b IN ACCESS SHARE MODE")
-        config = MigrationConfig(mode="replace", retries=0, batch_timeout_s=1.0)
-        report = arrowmig.migrate(src, pg_url, tables=["a", "b"], config=config)
+        report = _replace_both(src, pg_url, batch_timeout_s=1.0)
         holder.rollback()
     assert {t.status for t in report.tables} == {"failed"}
     assert _keys(pg_url) == before
