@@ -22,23 +22,25 @@ _FOREIGN_KEY_VIOLATION = "23503"
 @dataclass(frozen=True)
 class DroppedKey:
     """A key of the run's table ``child`` (qualified) into ``parent``, dropped as ``parent``
-    was put in place: its name and definition as ``pg_get_constraintdef`` writes it."""
+    was put in place: its name and definition as ``pg_get_constraintdef`` writes it, and the
+    OID the child had then (a new child put in place since has another)."""
 
     parent: str
     child: str
     name: str
     definition: str
+    oid: int
 
 
 def give_back(dst: Endpoint, dropped: Sequence[DroppedKey], report: MigrationReport) -> None:
-    """Each key of ``dropped`` whose child was not put in place (its old table kept) added to
-    that old table again, checked; one its rows break (they point at the old parent's rows)
+    """Each key of ``dropped`` whose child was not put in place since (its old table kept,
+    the same OID) added to that old table again, checked; one its rows break (they point at the old parent's rows)
     added NOT VALID, guarding new rows, and said so; one not added is said with why."""
     by_target = {dst.qualify(t.target_name): t for t in report.tables}
     for key in dropped:
         child = by_target.get(key.child)
-        if child is None or child.status == "done" or not dst.table_exists(child.target_name):
-            continue  # put in place: the run gives the new table its keys
+        if child is None or _oid_of(dst, key.child) != key.oid:
+            continue  # a new table put in place (the run gives it its keys), or none
         add = f"ALTER TABLE {key.child} ADD CONSTRAINT {quote_ident(key.name)} {key.definition}"
         what = (
             f"its previous table, kept, lost foreign key {key.name} as {key.parent!r} was replaced"
@@ -62,3 +64,9 @@ def give_back(dst: Endpoint, dropped: Sequence[DroppedKey], report: MigrationRep
                 f"{key.parent!r} (it checks new rows); once they do: ALTER TABLE {key.child} "
                 f"VALIDATE CONSTRAINT {quote_ident(key.name)}"
             )
+
+
+def _oid_of(dst: Endpoint, table: str) -> int | None:
+    """The OID of qualified ``table``; None if there is none of that name."""
+    rows = dst.execute("SELECT to_regclass($1)::oid::int8", (table,))
+    return None if rows[0][0] is None else int(rows[0][0])
