@@ -1,6 +1,7 @@
 """``--mode replace`` of tables linked by foreign keys into PostgreSQL: the run's workers put
-them in place one at a time, never deadlocking with or reading past one another; and an old
-table a failed replace keeps keeps its foreign keys, those a replaced parent dropped too."""
+them in place one at a time, never deadlocking with or reading past one another; an old
+table a failed replace keeps keeps its foreign keys, those a replaced parent dropped too; and
+a lock one of the run's own sessions holds is said to be the run's own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ import pytest
 
 import arrowmig
 from arrowmig.config import MigrationConfig
+from arrowmig.endpoints.pg_errors import lock_holder
+from arrowmig.endpoints.pg_hold import Blocker
+from arrowmig.endpoints.pg_wire import session_name
+from arrowmig.endpoints.postgres import WRITING
 from arrowmig.linked_swaps import LinkedSwaps
 from tests.dbutil import failures
 
@@ -134,3 +139,16 @@ def test_a_swap_that_times_out_on_a_lock_leaves_the_old_tables_with_their_keys(
     assert _keys(pg_url) == before
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*) FROM b").fetchone() == (5,)
+
+
+def test_a_lock_held_by_the_runs_own_session_is_said_to_be_its_own() -> None:
+    own = session_name(WRITING)
+    row = [(4242, "public.b", own, "ALTER TABLE b DROP CONSTRAINT b_r_fkey")]
+    said = lock_holder(lambda *_: row, '"public"."b"', 0)
+    assert said.startswith(" on public.b held by pid 4242 (this run's own session, ")
+    blocker = Blocker("public.b", 4242, own, "ALTER TABLE b", None)
+    assert blocker.said().startswith("pid 4242 (this run's own session, ")
+    # Another process's (another run's) session is not the run's own.
+    other = own.replace(" run ", " run x")
+    assert "own session" not in lock_holder(lambda *_: [(1, "b", other, "")], "b", 0)
+    assert "own session" not in Blocker("b", 1, "psql", "", None).said()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.endpoints.pg_wire import own_session
 from arrowmig.errors import ConnectError, LoginRefused, StopRequested
 from arrowmig.urls import SOCKET_DIRECTORIES, EndpointUrl, driver_said, libpq_misreads
 
@@ -92,6 +93,8 @@ def lock_holder(query: Query, target: str, passed_over: int) -> str:
     statement = " ".join(str(statement).split())
     shown = statement if len(statement) <= 40 else statement[:40] + "..."
     who = f"{application}: " if application else ""
+    if own_session(str(application)):
+        who = f"this run's own session, {who}"
     return f" on {relation} held by pid {pid} ({who}{shown!r})"
 
 
