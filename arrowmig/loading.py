@@ -229,6 +229,11 @@ def finish(
     if landing.action in ("create", "replace") or not exists:
         if exists and dst.dialect == "postgresql":
             pointing_in = dst.foreign_keys_into(final.name, moved)  # type: ignore[attr-defined]
+            if not keep_backup:  # (a backup keeps them, pointing at it)
+                every = dst.foreign_keys_into(final.name, ())  # type: ignore[attr-defined]
+                load.keys_dropped_with_it = [
+                    (*key, _oid(dst, key[0])) for key in every if key not in pointing_in
+                ]
         if exists and unheld_keys_into is not None:
             unheld_before = unheld_keys_into(final.name, moved)
         table_dressing = getattr(dst, "table_dressing", None)
@@ -287,6 +292,11 @@ def finish(
         stopped.notes = (*stopped.notes, *load.skipped)  # what it could not give, told
         raise stopped
     return load
+
+
+def _oid(dst: Endpoint, table: str) -> int:
+    """A PostgreSQL table's OID (qualified ``table``): the same table, not one of its name."""
+    return int(dst.execute("SELECT $1::regclass::oid::int8", (table,))[0][0])
 
 
 def _left_for_resume(cut: TransferError) -> TransferError:

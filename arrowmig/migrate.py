@@ -8,7 +8,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
@@ -51,6 +51,7 @@ from arrowmig.errors import (
 from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.held_signals import raise_held_here
+from arrowmig.kept_keys import DroppedKey, give_back
 from arrowmig.loading import (
     check_emptying,
     describe_landing,
@@ -725,6 +726,7 @@ def _transfer(
                 lambda: open_target(target, config),
                 (meter, sink),
                 moments,
+                runner.keys_dropped,
             ),
             target,
             config,
@@ -881,15 +883,19 @@ def _wrap_up(
     connect: Callable[[], AbstractContextManager[Endpoint]],
     progress: tuple[RunMeter, ProgressSink],
     moments: list[str] | None,
+    keys_dropped: Sequence[DroppedKey] = (),
 ) -> None:
     """PostgreSQL-only constraints and indexes, and the sequences tables share moved past
     their keys; foreign keys (checked on ``connect``'s connections, each one counted on the
     run's meter and told to its sink), then (when every table is done) mark the run
     complete. ``moments``: when the source was read, for a
-    resumed run whose copy holds rows of several (a key its rows break is said so)."""
+    resumed run whose copy holds rows of several (a key its rows break is said so);
+    ``keys_dropped``: keys of the run's tables a replaced parent dropped, given back to the
+    old tables of those whose replace failed."""
     add_pg_definitions(dst, plan, report)
     advance_shared_sequences(dst, plan, report)
     refused = add_foreign_keys(dst, config, plan, report, connect, *progress)
+    give_back(dst, keys_dropped, report)
     for table, fk, error in refused:
         if moments and getattr(error, "sqlstate", None) == "23503":  # foreign_key_violation
             report.notes.append(

@@ -394,3 +394,7 @@ class TableLoad:
     used_up_keys: set[str] = field(default_factory=set)
     """Auto-assigned keys whose sequence (or AUTOINCREMENT counter) the loaded keys left with
     no value to hand out: the report says so in place of the plan's "past the largest"."""
+    keys_dropped_with_it: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """The foreign keys of the run's other tables into the table this one replaced, dropped
+    with it (child table qualified, constraint, definition, the child's OID): a child whose
+    own replace then fails keeps its old table, which gets them back (``kept_keys``)."""

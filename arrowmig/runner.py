@@ -4,6 +4,7 @@ table put in place when its last stream ends, foreign keys at the very end.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
@@ -42,7 +43,9 @@ from arrowmig.errors import (
     TypeSurprise,
 )
 from arrowmig.events import Event, ProgressSink
+from arrowmig.kept_keys import DroppedKey
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
+from arrowmig.linked_swaps import LinkedSwaps
 from arrowmig.loading import (
     Landing,
     finish,
@@ -167,6 +170,16 @@ class Runner:
         self.moved = RunTables(frozenset(w.landing.final.name for w in work), frozenset(run_tables))
         """The run's target tables (their foreign keys are the run's to add): by name, and,
         in a run of several schemas, every schema's (schema, name)."""
+        self.swaps = LinkedSwaps(
+            {
+                name: [fk.ref_table for fk in w.plan.source.foreign_keys]
+                for name, w in self.tables.items()
+            }
+        )
+        """Tables linked by foreign keys go in place one at a time (``linked_swaps``)."""
+        self.keys_dropped: list[DroppedKey] = []
+        """Keys of the run's tables into a table put in place, dropped with the old one: a
+        child kept old (its replace failed) gets them back (``kept_keys``)."""
         self.finished: set[str] = set()
         """Tables whose finishing committed (keys built, key sequences moved past the rows)."""
         self.sequences_moved: set[str] = set()
@@ -688,7 +701,12 @@ class Runner:
         # Recorded before the report takes the notes: an attempt that fails here (its
         # connection lost) is retried whole, and only the last attempt is reported.
         notes: list[str] = []
-        load = together(dst, put, durable=True) if small else put()
+        linked = self.swaps.lock_for(name) if work.landing.staged else None
+        with linked or contextlib.nullcontext():
+            load = together(dst, put, durable=True) if small else put()
+        parent = work.landing.final.name
+        with self.lock:
+            self.keys_dropped += [DroppedKey(parent, *key) for key in load.keys_dropped_with_it]
         self.finished.add(name)
         table_report.built = load.built
         table_report.keys_not_built = load.keys_not_built

@@ -8,6 +8,7 @@ import re
 import shlex
 
 from arrowmig.endpoints.pg_dressing import Query
+from arrowmig.endpoints.pg_wire import own_session
 from arrowmig.errors import ConnectError, LoginRefused, StopRequested
 from arrowmig.urls import (
     SOCKET_DIRECTORIES,
@@ -99,6 +100,8 @@ def lock_holder(query: Query, target: str, passed_over: int) -> str:
     statement = " ".join(str(statement).split())
     shown = statement if len(statement) <= 40 else statement[:40] + "..."
     who = f"{application}: " if application else ""
+    if own_session(str(application)):
+        who = f"this run's own session, {who}"
     return f" on {relation} held by pid {pid} ({who}{shown!r})"
 
 

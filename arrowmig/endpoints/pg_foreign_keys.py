@@ -52,8 +52,8 @@ def foreign_keys_into(
     gone = [f"{k} of {qualified(str(t), str(n))}" for n, t, k, d in rows if d is None]
     if gone:
         raise TransientError(
-            f"foreign key {', '.join(gone)} was dropped by another session as it was read: "
-            f"reading the foreign keys into {name!r} again",
+            f"foreign key {', '.join(gone)} was dropped as it was read (by another session, "
+            f"or with its table, replaced meanwhile): reading the foreign keys into {name!r} again",
             table=name,
         )
     return [

@@ -36,7 +36,7 @@ from arrowmig.endpoints import pg_connect
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import lost_connection, short_driver_message, sqlstate_of
 from arrowmig.endpoints.pg_partial_reads import unpopulated_in
-from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL
+from arrowmig.endpoints.pg_wire import PIN_SESSION_SQL, own_session
 from arrowmig.errors import ArrowmigError, ConnectError, SnapshotLost, StopRequested
 
 if TYPE_CHECKING:
@@ -88,6 +88,8 @@ class Blocker:
         query = " ".join(self.query.split())
         shown = query if len(query) <= 60 else query[:60] + "..."
         parts = [self.application] if self.application else []
+        if own_session(self.application):
+            parts.insert(0, "this run's own session")
         if self.query_start is not None:
             parts.append(
                 f"query started {time.strftime('%H:%M:%S', time.localtime(self.query_start))}"

@@ -68,8 +68,9 @@ def _constraints(query: Query, target: str) -> list[tuple[Any, ...]]:
     gone = [str(r[0]) for r in rows if r[2] is None]
     if gone:
         raise TransientError(
-            f"constraint {', '.join(gone)} of {target} was dropped by another session as it "
-            "was read: reading its constraints again",
+            f"constraint {', '.join(gone)} of {target} was dropped as it was read (by "
+            "another session, or with a table it points at that was replaced meanwhile): "
+            "reading its constraints again",
             table=target,
         )
     return rows

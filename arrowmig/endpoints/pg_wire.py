@@ -89,6 +89,12 @@ def session_name(kind: str) -> str:
     return f"{kind} pid {os.getpid()} run {PROCESS_TOKEN}"
 
 
+def own_session(application: str) -> bool:
+    """Whether a session named ``application`` is one of this process's (``session_name``):
+    a lock it holds is the run's own, which a message must not call another session's."""
+    return application.endswith(session_name(""))
+
+
 def named_session_sql(settings_sql: str, kind: str) -> str:
     """``settings_sql`` (a ``SELECT set_config(...), ...``) that also names the session."""
     return f"{settings_sql}, set_config('application_name', '{session_name(kind)}', false)"
