@@ -11,13 +11,15 @@ from arrowmig.append_refusal import cannot_load
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column, Table
 
-_QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"')
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+"""A quoted field name or ENUM label, which may spell anything ("union", 'UNION(x)')."""
 _UNION = re.compile(r"\bUNION\(")
 
 
 def holds_union(data_type: str) -> bool:
-    """Whether a DuckDB type is or holds a UNION (a field named "union" is none)."""
-    return bool(_UNION.search(_QUOTED_NAME.sub("", data_type)))
+    """Whether a DuckDB type is or holds a UNION (a field named "union" or an ENUM label
+    'UNION(x)' is none)."""
+    return bool(_UNION.search(_QUOTED.sub("", data_type)))
 
 
 def tagged_pair(source: Column, target: Column) -> tuple[Column, Column]:

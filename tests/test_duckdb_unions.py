@@ -53,6 +53,19 @@ def test_a_union_nested_in_an_existing_column_is_refused_too(tmp_path: Path) -> 
         migrate(source, target, config=MigrationConfig(mode="append"))
 
 
+def test_an_enum_whose_label_spells_union_is_no_union(tmp_path: Path) -> None:
+    # The check read the column's type text: ENUM('UNION(x)', 'y') was refused as a UNION.
+    labels = "k ENUM('UNION(x)', 'it''s')"
+    source = _table(tmp_path / "s.duckdb", labels, "(1, 'UNION(x)'), (2, 'it''s')")
+    target = _table(tmp_path / "t.duckdb", labels)
+    assert migrate(source, target, config=MigrationConfig(mode="append")).ok
+    with duckdb.connect(target, read_only=True) as con:
+        assert con.execute("SELECT id, k FROM t ORDER BY id").fetchall() == [
+            (1, "UNION(x)"),
+            (2, "it's"),
+        ]
+
+
 @pytest.mark.parametrize("level", ["checksum", "diff"])
 @pytest.mark.parametrize(
     "copied",
