@@ -7,6 +7,9 @@ same text in DuckDB, and must come to the server's value. The rules follow Postg
 month 30 days, of a week 7 days, of a day 24 hours, each rest rounded to a microsecond, in
 doubles as the server does (a text with a part finer than a microsecond is never compared
 by value: ``normalise._finer_interval``).
+
+PostgreSQL's own output of an interval whose clock is signed apart from its days
+(``'-1 days +02:00:00'``), which DuckDB's cast refuses for its ``+``, is rewritten here too.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from arrowmig import interval_text
 
 if TYPE_CHECKING:
     import duckdb  # verify's alone
@@ -205,17 +210,25 @@ _INT32 = 2**31
 _INT64 = 2**63
 
 
+_PLUS_CLOCK = r"[+][0-9]+:[0-9]"
+"""PostgreSQL's own output of an interval whose clock's sign differs from its days'
+(``'-1 days +02:00:00'``): DuckDB's cast reads no ``+`` before a clock."""
+
+
 def as_words(texts: pa.Array) -> pa.Array:
-    """Each ISO 8601 text rewritten as ``'N months N days N microseconds'``, which DuckDB's
-    cast reads to the value PostgreSQL reads from the original; every other text as it is
-    (NULL stays NULL). A value past the server's range is left as written: no interval."""
+    """Each ISO 8601 text, and each text in PostgreSQL's output form with a ``+`` clock,
+    rewritten as ``'N months N days N microseconds'``, which DuckDB's cast reads to the value
+    PostgreSQL reads from the original; every other text as it is (NULL stays NULL). A value
+    past the server's range is left as written: no interval."""
     iso = pc.fill_null(pc.starts_with(texts, "P"), False)
-    rows = pc.indices_nonzero(iso).to_pylist()
+    plus = pc.fill_null(pc.match_substring_regex(texts, _PLUS_CLOCK), False)
+    rows = pc.indices_nonzero(pc.or_(iso, plus)).to_pylist()
     if not rows:
         return texts
     out = texts.to_pylist()
     for row in rows:
-        read = parts(out[row])
+        text = out[row]
+        read = parts(text) if text.startswith("P") else interval_text.parse_output(text)
         if read is None:
             continue
         months, days, micros = read

@@ -28,6 +28,20 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def interval_texts_loaded(folder: Path, pg_url: str, texts: Sequence[str]) -> str:
+    """SQLite table ``iv`` holding ``texts`` (ids from 1) loaded into an existing PostgreSQL
+    interval column, the server reading each text; the source's URL."""
+    source = sqlite_table(
+        folder / "s.db",
+        "CREATE TABLE iv (id INTEGER PRIMARY KEY, dur TEXT)",
+        list(enumerate(texts, 1)),
+    )
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE iv (id int PRIMARY KEY, dur interval)")
+    arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    return source
+
+
 def sqlite_table(path: str | Path, create: str, rows: Sequence[Sequence[Any]]) -> str:
     """A SQLite file at ``path`` holding one table made by ``create`` and filled with ``rows``;
     its path, as a source URL."""

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arrowmig import MigrationConfig, interval_iso, interval_text, migrate
+from arrowmig import interval_iso, interval_text
 from arrowmig.verifier import verify
-from tests.dbutil import sqlite_table
+from tests.dbutil import interval_texts_loaded
 
 pytestmark = pytest.mark.postgres
 
@@ -94,14 +94,7 @@ def test_iso_text_loaded_into_an_interval_column_verifies_and_a_change_is_caught
     tmp_path: Path, pg_url: str
 ) -> None:
     texts = [*FORMS, "90 minutes", "@ 3 hours ago"]
-    source = sqlite_table(
-        tmp_path / "s.db",
-        "CREATE TABLE iv (id INTEGER PRIMARY KEY, dur TEXT)",
-        list(enumerate(texts, 1)),
-    )
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        con.execute("CREATE TABLE iv (id int PRIMARY KEY, dur interval)")
-    migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
+    source = interval_texts_loaded(tmp_path, pg_url, texts)
     report = verify(source, pg_url, level="diff")
     assert report.ok, report.tables[0].diffs
     with psycopg.connect(pg_url, autocommit=True) as con:
