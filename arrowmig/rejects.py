@@ -444,14 +444,27 @@ def reject_writer(config: MigrationConfig) -> RejectWriter | None:
 
 
 def count_rejects(writer: RejectWriter | None, reports: dict[str, TableReport]) -> None:
-    """Put each table's rejected-row count and reject file into its report."""
+    """Put each table's rejected-row count and reject file into its report: the rows its
+    file holds, which a resumed run shares with the run it resumed (this run's own counts
+    leave out the rows whose keys that run had written already)."""
     if writer is None:
         return
-    for name, count in writer.counts.items():
-        report = reports.get(name)
-        if report is not None and count:
-            report.rejected = count
-            report.notes.append(f"rejected rows are in {writer.path_for(name)}")
+    for name, report in reports.items():
+        path = writer.path_for(name)
+        held = _lines(path)
+        if held:
+            report.rejected = held
+            report.rejected_before = max(0, held - writer.rejected(name))
+            report.notes.append(f"rejected rows are in {path}")
+
+
+def _lines(path: Path) -> int:
+    """The records of a reject file (0 when there is none)."""
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    except FileNotFoundError:
+        return 0
 
 
 # -- replay ---------------------------------------------------------------------------------

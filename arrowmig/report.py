@@ -30,6 +30,10 @@ class TableReport:
     streams: int = 1
     retries: int = 0
     rejected: int = 0
+    """Rows set aside in the table's reject file: a resumed run's include those of the run it
+    resumed (``rejected_before``); an interrupted run's, those of batches never committed."""
+    rejected_before: int = 0
+    """Of ``rejected``, those the interrupted run had set aside (``--resume``)."""
     status: str = "pending"
     """pending, done, failed or skipped."""
     restarts: bool = False
@@ -130,6 +134,11 @@ class MigrationReport:
         return sum(t.rejected for t in self.tables)
 
     @property
+    def rejected_before(self) -> int:
+        """Of ``rejected``, those an interrupted run had set aside (``--resume``)."""
+        return sum(t.rejected_before for t in self.tables)
+
+    @property
     def ok(self) -> bool:
         """All went as asked: no table failed, every key built, no row rejected, not
         interrupted, a DuckDB target's rows written into its file (``unwritten``), and (when
@@ -224,6 +233,7 @@ class MigrationReport:
             "failed": [t.name for t in self.failed],
             "keys_not_built": [t.name for t in self.keys_not_built],
             "rejected": self.rejected,
+            "rejected_before": self.rejected_before,
             "retries": self.retries,
             "skipped_views": self.skipped_views,
             "interrupted": self.interrupted,

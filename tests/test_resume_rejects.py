@@ -84,3 +84,38 @@ def test_a_resume_rejects_into_the_interrupted_runs_folder(
     # One folder, each rejected row once: none in a folder of the resume's own.
     assert rejected_ids(work) == list(range(BAD_EVERY, ROWS + 1, BAD_EVERY))
     assert [p for p in work.rglob("*.jsonl")] == [first / "events.jsonl"]
+
+
+@pytest.mark.postgres
+def test_a_resumed_run_counts_the_rows_the_interrupted_run_set_aside(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The resumed report counts every row of the table's reject file: those the interrupted
+    run wrote (its rows already in the file are not written again, nor were counted) and its
+    own, saying how many were the interrupted run's, as with the rows committed."""
+    source = build_source(tmp_path / "source.db")
+    folder = tmp_path / "rejected rows"
+    told = ["--tables", "events", "--on-error", "reject", "--reject-dir", str(folder)]
+    proc = arrowmig_in(tmp_path, source, pg_url, "--batch-rows", "100", *told)
+    kill_after(proc, pg_url, 2 * BAD_EVERY)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    before = len(rejected_ids(folder))
+    assert before, "the interrupted run rejected no row"
+
+    again = [*told, "--resume", "--json", "--progress", "none"]
+    resumed = subprocess.run(
+        [sys.executable, "-m", "arrowmig", "migrate", source, pg_url, *again],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 1, resumed.stderr  # finished, with rejected rows
+    report = json.loads(resumed.stdout)
+    (events,) = report["tables"]
+    in_file = len(rejected_ids(folder))
+    assert in_file == ROWS // BAD_EVERY
+    assert (events["rejected"], events["rejected_before"]) == (in_file, before)
+    assert (report["rejected"], report["rejected_before"]) == (in_file, before)
+    said = f"{in_file:,} rows rejected ({before:,} of them set aside by the interrupted run)"
+    assert said in resumed.stderr

@@ -71,7 +71,7 @@ def report_text(report: MigrationReport) -> str:
             out.append(f"  {t.name}: built {', '.join(built)}")
         out.extend(f"  {t.name}: {b}" for b in t.built if b.startswith(KEPT_FROM_REPLACED))
         if t.rejected:
-            out.append(f"  {t.name}: {counted(t.rejected, 'row')} rejected")
+            out.append(f"  {t.name}: {_rejected_text(t.rejected, t.rejected_before, report)}")
     for note in report.notes:
         out.append(f"  {note}")
     if report.unfinished:
@@ -109,7 +109,11 @@ def report_text(report: MigrationReport) -> str:
         + f", {format_size(report.bytes)} in {report.seconds:.2f}s "
         f"({report.rows_per_s:,.0f} rows/s, {report.mb_per_s:,.1f} MB/s)"
         + (f", {report.retries:,} retries" if report.retries else "")
-        + (f", {counted(report.rejected, 'row')} rejected" if report.rejected else "")
+        + (
+            f", {_rejected_text(report.rejected, report.rejected_before, report)}"
+            if report.rejected
+            else ""
+        )
         + (f", {counted(keys_missing, 'key')} not built" if keys_missing else "")
         + (f", {counted(failed, 'table')} failed" if failed else "")
         + (
@@ -125,6 +129,16 @@ def report_text(report: MigrationReport) -> str:
         )
     )
     return "\n".join(out)
+
+
+def _rejected_text(rejected: int, before: int, report: MigrationReport) -> str:
+    """Rows set aside, as the reject file holds them: an interrupted run's include those of
+    batches it never committed (a resume reads them again and does not write them twice)."""
+    if report.interrupted:
+        return f"{counted(rejected, 'row')} written to the reject file"
+    return f"{counted(rejected, 'row')} rejected" + (
+        f" ({before:,} of them set aside by the interrupted run)" if before else ""
+    )
 
 
 def plan_text(plan: dict[str, Any]) -> str:
