@@ -1169,8 +1169,7 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
     if src.url.kind == "postgresql" and not same_place:
         # The same database by another URL (localhost and 127.0.0.1): truncate would wait
         # out --batch-timeout for the lock the run's own source holds.
-        identity = getattr(src, "database_identity", lambda: None)()
-        same_place = identity is not None and identity == dst.database_identity()  # type: ignore[attr-defined]
+        same_place = _same_postgres_database(src, dst)
     elif src.url.kind != "postgresql":
         import os
 
@@ -1189,6 +1188,23 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
             f"{given('mode', config.mode, typed=True)} would {what} while reading its tables",
             hint=_another_target(dst.dialect),
         )
+
+
+def _same_postgres_database(src: Source, dst: Endpoint) -> bool:
+    """The cluster's identity where both sessions may read it, else whether the target sees
+    the source's session hold a lock in its own database (pg_control_system revoked)."""
+    ours = getattr(src, "database_identity", lambda: None)()
+    theirs = dst.database_identity()  # type: ignore[attr-defined]
+    if ours is not None and theirs is not None:
+        return bool(ours == theirs)
+    session_mark = getattr(src, "session_mark", None)
+    if session_mark is None:
+        return False
+    try:
+        with session_mark() as (pid, key):
+            return bool(dst.sees_session_mark(pid, key))  # type: ignore[attr-defined]
+    except Exception:  # advisory locks revoked too: told apart as before, by the URL alone
+        return False
 
 
 def _another_target(dialect: str) -> str:

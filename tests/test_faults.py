@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, tzinfo
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 import arrowmig
 from arrowmig.errors import ConnectError, UsageError
 from arrowmig.runner import FINISHED_TOGETHER_ROWS
-from tests.dbutil import pg_exec, pg_rows, q, rows_of, sqlite_rows
+from tests.dbutil import as_role, pg_exec, pg_rows, q, rows_of, sqlite_rows
 from tests.private_pg import as_postgres, private_cluster
 
 
@@ -216,6 +217,33 @@ def test_the_same_postgres_database_by_another_host_name_is_refused(pg_url: str)
         arrowmig.migrate(other, pg_url, config=config)
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
+@pytest.mark.postgres
+def test_the_same_database_is_refused_where_pg_control_system_is_revoked(pg_url: str) -> None:
+    """The cluster's identity cannot be read then: the same database by another host name
+    went unrefused, and truncate waited out --batch-timeout on its own source's lock."""
+    role = f"arrowmig_owner_{uuid.uuid4().hex[:8]}"
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
+        "REVOKE EXECUTE ON FUNCTION pg_control_system() FROM public",
+        f"CREATE ROLE {role} LOGIN",
+        f"ALTER TABLE t OWNER TO {role}",
+        f"GRANT CREATE ON SCHEMA public TO {role}",  # for its checkpoint table
+    )
+    target = as_role(pg_url, role)
+    source = target.replace("@127.0.0.1:", "@localhost:")
+    if source == target:
+        source = target.replace("@localhost:", "@127.0.0.1:")
+    assert source != target, "a test database reached by neither localhost nor 127.0.0.1"
+    config = arrowmig.MigrationConfig(mode="truncate", batch_timeout_s=5)
+    try:
+        with pytest.raises(UsageError, match="same database: mode='truncate' would destroy "):
+            arrowmig.migrate(source, target, config=config)
+        assert pg_rows(pg_url, "t") == [(1,)]
+    finally:
+        pg_exec(pg_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
 
 
 IDENT = st.text(

@@ -88,3 +88,26 @@ def test_postgres_row_triggers_on_insert_are_named(
     assert any(n.startswith(f"{NOTE}upper_v (") for n in report.tables[0].notes)
     with psycopg.connect(second_pg) as con:
         assert con.execute("SELECT v FROM t").fetchall() == [("X",)]
+
+
+@pytest.mark.postgres
+def test_the_triggers_of_a_partitioned_targets_partitions_are_named(
+    pg_url: str, second_pg: str
+) -> None:
+    """A partition's own row trigger fires on the rows routed to it through the table: it
+    went unnamed. The clone each partition gets of the table's trigger is not named twice."""
+    pg_exec(pg_url, "CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'x')")
+    pg_exec(
+        second_pg,
+        "CREATE TABLE t (id int, v text) PARTITION BY RANGE (id);"
+        "CREATE TABLE t_low PARTITION OF t FOR VALUES FROM (0) TO (100);"
+        "CREATE FUNCTION up() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$BEGIN NEW.v := upper(NEW.v); RETURN NEW; END$$;"
+        "CREATE TRIGGER on_table BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION up();"
+        "CREATE TRIGGER upper_v BEFORE INSERT ON t_low FOR EACH ROW EXECUTE FUNCTION up();",
+    )
+    report = arrowmig.migrate(pg_url, second_pg, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert report.ok
+    assert any(n.startswith(f"{NOTE}on_table, t_low.upper_v (") for n in report.tables[0].notes)
+    with psycopg.connect(second_pg) as con:
+        assert con.execute("SELECT v FROM t").fetchall() == [("X",)]

@@ -19,11 +19,20 @@ _ROW_ON_INSERT = 1 | 4
 def pg_load_triggers(query: Query, schema: str, name: str) -> list[str]:
     """The user's row triggers on INSERT into ``name`` that fire in an ordinary session:
     enabled as origin or always ('R' fires only under session_replication_role = replica,
-    'D' never; internal ones are foreign-key checks)."""
+    'D' never; internal ones are foreign-key checks). A partitioned table's rows go into its
+    partitions, whose own triggers fire too: named ``partition.trigger`` (not the clones of
+    the table's triggers a partition is given: tgparentid, PostgreSQL 13's column, read
+    through to_jsonb; before it a clone was internal)."""
     rows = query(
-        "SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal "
-        f"AND tgenabled IN ('O', 'A') AND tgtype::int & {_ROW_ON_INSERT} = {_ROW_ON_INSERT} "
-        "ORDER BY 1",
+        "WITH RECURSIVE tree(oid) AS (SELECT $1::regclass::oid UNION ALL "
+        "SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid "
+        "JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relispartition) "
+        "SELECT CASE WHEN g.tgrelid = $1::regclass THEN g.tgname "
+        "ELSE c.relname || '.' || g.tgname END "
+        "FROM tree JOIN pg_trigger g ON g.tgrelid = tree.oid JOIN pg_class c ON c.oid = g.tgrelid "
+        "WHERE NOT g.tgisinternal AND coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0 "
+        f"AND g.tgenabled IN ('O', 'A') AND g.tgtype::int & {_ROW_ON_INSERT} = {_ROW_ON_INSERT} "
+        "ORDER BY g.tgrelid <> $1::regclass, 1",
         (qualified(name, schema),),
     )
     return [str(r[0]) for r in rows]

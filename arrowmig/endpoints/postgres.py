@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -501,6 +502,29 @@ class PostgresEndpoint(BaseEndpoint):
         except Exception:
             return None
         return tuple(str(v) for v in row)
+
+    @contextlib.contextmanager
+    def session_mark(self) -> Iterator[tuple[int, int]]:
+        """This session holds an advisory lock on a random key inside the block: yields its
+        pid and the key, for ``sees_session_mark`` on another connection. It needs no
+        privilege (``database_identity`` needs pg_control_system, which may be revoked)."""
+        key = secrets.randbits(63)
+        pid = self._query("SELECT pg_backend_pid(), pg_advisory_lock($1::int8)", (key,))[0][0]
+        try:
+            yield int(pid), key
+        finally:
+            self._query("SELECT pg_advisory_unlock($1::int8)", (key,))
+
+    def sees_session_mark(self, pid: int, key: int) -> bool:
+        """Whether session ``pid`` holds the lock of ``session_mark`` in this very database
+        (pg_locks, readable by every role; a bigint key is kept as two halves)."""
+        rows = self._query(
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1 "
+            "AND classid = $2::int8::oid AND objid = $3::int8::oid AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            (pid, key >> 32, key & 0xFFFFFFFF),
+        )
+        return bool(rows)
 
     def server_major(self) -> int:
         # Asked once per connection (it was asked per table, a round trip each).
