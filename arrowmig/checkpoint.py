@@ -213,13 +213,17 @@ ROWS_PER_STATEMENT = 500
 is 32,766)."""
 
 
+PUT_IN_PLACE = ("placed", "loaded")
+"""States of a table's own row once the table the run loaded is the target's."""
+
+
 def rows_committed(table_rows: list[Row]) -> int:
     """The rows the target holds of one table, from its rows of one run: those its streams
     committed or, once it was put in place, the count its own row records (a staged table
     without a key keeps no stream rows; an arrowmig before this one recorded 0 there)."""
     streams = sum(r.rows_done for r in table_rows if r.stream_name != TABLE_ROW)
     own = next((r for r in table_rows if r.stream_name == TABLE_ROW), None)
-    if own is not None and own.state in ("placed", "loaded"):
+    if own is not None and own.state in PUT_IN_PLACE:
         return max(streams, own.rows_done)
     return streams
 

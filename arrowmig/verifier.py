@@ -66,7 +66,6 @@ from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
 from arrowmig.verify_cast_values import (
     CastReads,
-    UnconvertedCast,
     as_read,
     converted,
     through_casts,
@@ -772,31 +771,21 @@ class _TableRunner:
     ) -> tuple[list[ColumnPair], Table, Table, tuple[Checksum, Checksum]]:
         """The column pairs, the tables read as paired and both sides' checksums, each source
         column the run cast to read its values another way (an epoch, 16 bytes as a uuid)
-        converted as migrate converted it (verify_cast_values). A value its cast does not
-        convert (migrate refused its row) has its column compared again as it is."""
+        converted as migrate converted it (verify_cast_values): a value its cast does not
+        convert (migrate refused its row) differs only in its own row."""
         s_table, t_table = tables
         casts = self._casts_of(name)
-        as_is: frozenset[str] = frozenset()
-        while True:
-            s_cast, self._cast_reads = through_casts(s_table, casts, as_is)
-            pairs, _, _ = _column_pairs(
-                s_cast, t_table, self.src, self.tgt, beyond_arrow, self._sqlite_casts(name)
-            )
-            # Read only the columns both sides have, in pair order.
-            s_read = dataclasses.replace(s_cast, columns=tuple(p.source for p in pairs))
-            t_read = dataclasses.replace(t_table, columns=tuple(p.target for p in pairs))
-            try:
-                sums = self._checksums(s_read, t_read, pairs)
-            except UnconvertedCast as exc:
-                as_is |= {exc.column}
-                result.add_message(
-                    f"{exc.column}: compared as it is, not as --cast {casts[exc.column]} made "
-                    "it: a value of the source does not convert so (migrate refused its row)"
-                )
-                continue
-            paired = {p.source.name for p in pairs}
-            result.compared_through_casts = {c: casts[c] for c in self._cast_reads if c in paired}
-            return pairs, s_read, t_read, sums
+        s_cast, self._cast_reads = through_casts(s_table, casts)
+        pairs, _, _ = _column_pairs(
+            s_cast, t_table, self.src, self.tgt, beyond_arrow, self._sqlite_casts(name)
+        )
+        # Read only the columns both sides have, in pair order.
+        s_read = dataclasses.replace(s_cast, columns=tuple(p.source for p in pairs))
+        t_read = dataclasses.replace(t_table, columns=tuple(p.target for p in pairs))
+        sums = self._checksums(s_read, t_read, pairs)
+        paired = {p.source.name for p in pairs}
+        result.compared_through_casts = {c: casts[c] for c in self._cast_reads if c in paired}
+        return pairs, s_read, t_read, sums
 
     def _source_reader(
         self, endpoint: Endpoint, table: Table, key_range: KeyRange | None = None

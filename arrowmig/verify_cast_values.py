@@ -26,15 +26,6 @@ CastReads = dict[str, Column]
 the cast as its ``target_type`` (what ``cast_as_asked`` converts by)."""
 
 
-class UnconvertedCast(Exception):
-    """A source value the column's cast does not convert (NaN as an epoch, 15 bytes as a
-    uuid): migrate refused its row, and the column is compared as it is instead."""
-
-    def __init__(self, column: str) -> None:
-        super().__init__(column)
-        self.column = column
-
-
 def reinterprets(cast: str, source: pa.DataType) -> bool:
     """Whether ``--cast ...=cast`` on values of ``source`` only reads each value another way,
     losing nothing: numbers as epochs or julian days, integers as microseconds of an
@@ -47,17 +38,14 @@ def reinterprets(cast: str, source: pa.DataType) -> bool:
     return lowered == UUID_CAST and is_bytes_type(source)
 
 
-def through_casts(
-    table: Table, casts: Mapping[str, str], as_is: frozenset[str] = frozenset()
-) -> tuple[Table, CastReads]:
+def through_casts(table: Table, casts: Mapping[str, str]) -> tuple[Table, CastReads]:
     """``table`` with each column a reinterpreting cast of ``casts`` (column -> type) made
-    over described as that cast made it, and those columns as they are read; the columns of
-    ``as_is`` (a value did not convert) as they are."""
+    over described as that cast made it, and those columns as they are read."""
     reads: CastReads = {}
     columns = []
     for column in table.columns:
         cast = casts.get(column.name)
-        if cast is None or column.name in as_is or not reinterprets(cast, column.arrow_type):
+        if cast is None or not reinterprets(cast, column.arrow_type):
             columns.append(column)
             continue
         reads[column.name] = replace(column, target_type=cast)
@@ -74,7 +62,8 @@ def as_read(table: Table, reads: CastReads) -> Table:
 
 def converted(reader: pa.RecordBatchReader, reads: CastReads) -> pa.RecordBatchReader:
     """``reader``'s batches with each column of ``reads`` converted by its cast, as migrate
-    converted it; raises UnconvertedCast naming a column whose value does not convert."""
+    converted it. A value that does not convert (NaN as an epoch, 15 bytes as a uuid) is
+    NULL: migrate refused its row, so only that row differs, not the whole column."""
     if not reads:
         return reader
     fields = list(reader.schema)
@@ -90,13 +79,29 @@ def converted(reader: pa.RecordBatchReader, reads: CastReads) -> pa.RecordBatchR
             for i, f in enumerate(batch.schema):
                 if f.name not in reads:
                     continue
-                try:
-                    arrays[i] = cast_as_asked(arrays[i], reads[f.name]).cast(schema.field(i).type)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                    raise UnconvertedCast(f.name) from exc
+                arrays[i] = _each_converted(arrays[i], reads[f.name], schema.field(i).type)
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _each_converted(array: pa.Array, read: Column, to: pa.DataType) -> pa.Array:
+    """``array`` converted by ``read``'s cast into ``to``; where a value does not convert,
+    value by value, each such value NULL (only the batches holding one pay for that)."""
+    try:
+        return cast_as_asked(array, read).cast(to)
+    except _UNCONVERTED:
+        pass
+    values = []
+    for i in range(len(array)):
+        try:
+            values.append(cast_as_asked(array.slice(i, 1), read).cast(to))
+        except _UNCONVERTED:
+            values.append(pa.nulls(1, to))
+    return pa.concat_arrays(values)  # not empty: an empty array converts
+
+
+_UNCONVERTED = (pa.ArrowInvalid, pa.ArrowNotImplementedError)
 
 
 def cast_note(compared: Mapping[str, str]) -> str:

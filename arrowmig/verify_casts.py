@@ -6,8 +6,16 @@ recorded its casts in the target's checkpoint table (as ``status`` reads them to
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from arrowmig.checkpoint import RUN_ROW, CheckpointStore, run_basis
+from arrowmig.checkpoint import (
+    PUT_IN_PLACE,
+    RUN_ROW,
+    TABLE_ROW,
+    CheckpointStore,
+    Row,
+    run_basis,
+)
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.model import Column
 from arrowmig.schema import is_text_cast
@@ -34,20 +42,37 @@ def recorded_cast_types(target: Endpoint) -> dict[tuple[str, str], str]:
 def _recorded(target: Endpoint) -> list[tuple[str, str, str]]:
     """(table, column, type) of each ``--cast`` of the last run that loaded each table."""
     try:
-        runs = [r for r in CheckpointStore(target).rows() if r.table_name == RUN_ROW]
+        rows = CheckpointStore(target).rows()
     except Exception:  # no record to read (a read-only view of the target, say): no casts known
         return []
     latest: dict[str, list[list[str]]] = {}
+    runs = [r for r in rows if r.table_name == RUN_ROW]
     for row in sorted(runs, key=lambda r: r.updated_at or ""):
         basis = run_basis(row)
         casts = [c for c in basis.get("casts") or [] if isinstance(c, list) and len(c) == 3]
-        for table in basis.get("tables") or []:
-            latest[str(table)] = [c for c in casts if c[0] == table]
+        for table in _loaded(row, basis, rows):
+            latest[table] = [c for c in casts if c[0] == table]
     return [
         (str(table), str(column), str(to))
         for casts in latest.values()
         for table, column, to in casts
     ]
+
+
+def _loaded(run: Row, basis: dict[str, Any], rows: list[Row]) -> list[str]:
+    """The tables run ``run`` put in the target: all it names once it is complete (their
+    rows are then forgotten), else those its row of the table says are in place. A run that
+    failed before a table was (a --mode replace whose rows broke) left the table an earlier
+    run loaded, with its casts; a superseded run keeps no table's row, a later run took over."""
+    named = [str(t) for t in basis.get("tables") or []]
+    if run.state == "complete":
+        return named
+    done = {
+        r.table_name
+        for r in rows
+        if r.run_id == run.run_id and r.stream_name == TABLE_ROW and r.state in PUT_IN_PLACE
+    }
+    return [t for t in named if t in done]
 
 
 def array_cast_to_text(column: Column, table: str, casts: CastToText) -> Column:

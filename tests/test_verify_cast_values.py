@@ -105,11 +105,11 @@ def test_a_copy_without_the_runs_record_is_compared_as_it_is(tmp_path: Path) -> 
     )
 
 
-def test_a_value_the_cast_refused_leaves_its_column_compared_as_it_is(tmp_path: Path) -> None:
+def test_a_value_the_cast_refused_differs_only_in_its_own_row(tmp_path: Path) -> None:
     db = sqlite_table(
         tmp_path / "s.db",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL, w INTEGER)",
-        [(1, 1.5, 10), (2, float("inf"), 20), (3, 2.0, 30)],
+        [(1, 1700000000.5, 10), (2, 1e300, 20), (3, 0.0, 30), (4, 86400.0, 40)],
     )
     target = str(tmp_path / "t.duckdb")
     config = MigrationConfig(
@@ -120,13 +120,30 @@ def test_a_value_the_cast_refused_leaves_its_column_compared_as_it_is(tmp_path: 
     (loaded,) = migrate(db, target, config=config).tables
     assert loaded.rejected == 1
     (table,) = verify(db, target).tables
-    # The refused row is missing; w is compared as its cast made it, v (whose Infinity no
-    # instant is) as it is, and says so.
-    assert table.compared_through_casts == {"w": "epoch_ms"}
-    assert table.differing_columns == ["v"]
-    assert ("missing in target", {"id": 2}) in [(d.kind, d.key) for d in table.diffs]
-    assert table.message is not None
-    assert "v: compared as it is, not as --cast epoch_s made it" in table.message
+    # The refused row (1e300 seconds is no instant) is missing; every other row of v is
+    # compared as its cast made it, and agrees.
+    assert table.compared_through_casts == {"v": "epoch_s", "w": "epoch_ms"}
+    assert table.differing_columns == []
+    assert [(d.kind, d.key) for d in table.diffs] == [("missing in target", {"id": 2})]
+
+
+def test_a_failed_replace_leaves_the_cast_of_the_table_it_did_not_replace(
+    tmp_path: Path,
+) -> None:
+    db = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL, w INTEGER)",
+        [(1, 1700000000.5, 1), (2, 0.0, "abc"), (3, 86400.0, 3)],
+    )
+    target = str(tmp_path / "t.duckdb")
+    cast = MigrationConfig(mode="replace", casts=(("t", "v", "epoch_s"),))
+    assert migrate(db, target, config=cast).ok
+    assert verify(db, target).ok
+    # Without the cast, and failing ('abc' is no INTEGER unprofiled): the table loaded with
+    # the cast stays, and is compared through it still.
+    assert not migrate(db, target, config=MigrationConfig(mode="replace", profile=False)).ok
+    (table,) = verify(db, target).tables
+    assert (table.result, table.compared_through_casts) == ("match", {"v": "epoch_s"})
 
 
 def test_the_report_says_which_columns_were_compared_through_a_cast(
