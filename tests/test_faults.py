@@ -224,21 +224,21 @@ def test_the_same_database_is_refused_where_pg_control_system_is_revoked(pg_url:
     """The cluster's identity cannot be read then: the same database by another host name
     went unrefused, and truncate waited out --batch-timeout on its own source's lock."""
     role = f"arrowmig_owner_{uuid.uuid4().hex[:8]}"
-    pg_exec(
-        pg_url,
-        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
-        "REVOKE EXECUTE ON FUNCTION pg_control_system() FROM public",
-        f"CREATE ROLE {role} LOGIN",
-        f"ALTER TABLE t OWNER TO {role}",
-        f"GRANT CREATE ON SCHEMA public TO {role}",  # for its checkpoint table
-    )
-    target = as_role(pg_url, role)
-    source = target.replace("@127.0.0.1:", "@localhost:")
-    if source == target:
-        source = target.replace("@localhost:", "@127.0.0.1:")
-    assert source != target, "a test database reached by neither localhost nor 127.0.0.1"
-    config = arrowmig.MigrationConfig(mode="truncate", batch_timeout_s=5)
+    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
     try:
+        pg_exec(
+            pg_url,
+            "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
+            "REVOKE EXECUTE ON FUNCTION pg_control_system() FROM public",
+            f"ALTER TABLE t OWNER TO {role}",
+            f"GRANT CREATE ON SCHEMA public TO {role}",  # for its checkpoint table
+        )
+        target = as_role(pg_url, role)
+        source = target.replace("@127.0.0.1:", "@localhost:")
+        if source == target:
+            source = target.replace("@localhost:", "@127.0.0.1:")
+        assert source != target, "a test database reached by neither localhost nor 127.0.0.1"
+        config = arrowmig.MigrationConfig(mode="truncate", batch_timeout_s=5)
         with pytest.raises(UsageError, match="same database: mode='truncate' would destroy "):
             arrowmig.migrate(source, target, config=config)
         assert pg_rows(pg_url, "t") == [(1,)]

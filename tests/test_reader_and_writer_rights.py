@@ -401,7 +401,8 @@ def test_a_writer_without_create_on_the_schema_is_refused_by_plan_and_migrate(
     from arrowmig.cli import main
 
     role = f"arrowmig_nocreate_{uuid.uuid4().hex[:8]}"
-    pg_exec(pg_url, f"CREATE ROLE {role} LOGIN")
+    # PostgreSQL 15's default; older servers let PUBLIC create in public.
+    pg_exec(pg_url, "REVOKE CREATE ON SCHEMA public FROM PUBLIC", f"CREATE ROLE {role} LOGIN")
     target = as_role(pg_url, role)
     source = sqlite_table(tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)", [(1,)])
     grant = f'GRANT CREATE ON SCHEMA "public" TO "{role}"'
