@@ -106,8 +106,11 @@ def finer_than_microsecond(text: str) -> bool:
 
 
 def _iso_finer(text: str) -> bool:
-    """ISO 8601 (``P1DT0.0000001S``): M before T is months, after it minutes."""
+    """ISO 8601 (``P1DT0.0000001S``): M before T is months, after it minutes; the alternative
+    form's clock (``P0001-02-03T04:05:06.0000001``) as any clock."""
     date_part, _, time_part = text[1:].partition("t")
+    if any(fraction[6:].strip("0") for fraction in _CLOCK_FRACTION.findall(time_part)):
+        return True
     units = {"w": "week", "d": "day", "m": "month"}
     for part, per in ((date_part, units), (time_part, {"h": "hour", "m": "minute", "s": "second"})):
         for number, letter in _ISO_PART.findall(part):

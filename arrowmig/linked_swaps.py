@@ -11,6 +11,7 @@ key still go in place side by side.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 
@@ -32,7 +33,7 @@ class LinkedSwaps:
                 if parent in group and parent != name:
                     group[root(parent)] = root(name)
         roots = {name: root(name) for name in links}
-        linked = {r for r in roots.values() if sum(1 for v in roots.values() if v == r) > 1}
+        linked = {r for r, tables in Counter(roots.values()).items() if tables > 1}
         locks = {r: threading.Lock() for r in linked}
         self._locks = {name: locks[r] for name, r in roots.items() if r in linked}
 

@@ -1194,8 +1194,7 @@ def _same_postgres_database(src: Source, dst: Endpoint) -> bool:
     """The cluster's identity where both sessions may read it, else whether the target sees
     the source's session hold a lock in its own database (pg_control_system revoked)."""
     ours = getattr(src, "database_identity", lambda: None)()
-    theirs = dst.database_identity()  # type: ignore[attr-defined]
-    if ours is not None and theirs is not None:
+    if ours is not None and (theirs := dst.database_identity()) is not None:  # type: ignore[attr-defined]
         return bool(ours == theirs)
     session_mark = getattr(src, "session_mark", None)
     if session_mark is None:

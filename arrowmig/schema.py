@@ -218,7 +218,8 @@ EPOCH_UNITS = {
 }
 """``--cast T.C=epoch_ms``: integers counted from 1970-01-01 UTC in that unit (Prisma stores
 its SQLite DateTime as milliseconds; ``epoch_2001_s`` counts from 2001, ``julian`` days from
--4713-11-24 12:00), as instants (timestamptz); the factor to microseconds."""
+-4713-11-24 12:00), as instants (timestamptz); the unit's microseconds (julian's only says
+what a day is: ``cast_as_asked`` converts it by ``epochs.julian_micros``, from its offset)."""
 
 
 INTERVAL_MICROSECONDS = "interval"

@@ -60,7 +60,7 @@ from arrowmig.plan import (
     select_tables,
     uncompared_schemas_note,
 )
-from arrowmig.schema import qualified
+from arrowmig.schema import is_text_cast, qualified
 from arrowmig.schema_landing import written_apart
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
@@ -71,10 +71,8 @@ from arrowmig.verify_cast_values import (
     through_casts,
 )
 from arrowmig.verify_casts import (
-    CastToText,
     array_cast_to_text,
     recorded_cast_types,
-    recorded_casts_to_text,
 )
 from arrowmig.verify_report import (
     CHANGED,
@@ -602,7 +600,6 @@ class _TableRunner:
         self.sink = sink
         self._tmp: str | None = None
         self._store: DiffStore | None = None
-        self._casts: CastToText | None = None
         self._cast_types: dict[tuple[str, str], str] | None = None
         self._cast_reads: CastReads = {}
         """The source columns of the table being compared that are read through their cast."""
@@ -800,9 +797,12 @@ class _TableRunner:
         assert self.src.endpoint is not None
         if self.src.endpoint.dialect != "postgresql":
             return s_table
-        if self._casts is None:
-            self._casts = self.tgt.submit(lambda e, _: recorded_casts_to_text(e)).result()
-        columns = tuple(array_cast_to_text(c, s_table.name, self._casts) for c in s_table.columns)
+        to_text = frozenset(
+            (s_table.name, column)
+            for column, to in self._casts_of(s_table.name).items()
+            if is_text_cast(to)
+        )
+        columns = tuple(array_cast_to_text(c, s_table.name, to_text) for c in s_table.columns)
         return dataclasses.replace(s_table, columns=columns)
 
     def _sqlite_casts(self, table: str) -> frozenset[str]:

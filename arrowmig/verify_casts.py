@@ -18,17 +18,9 @@ from arrowmig.checkpoint import (
 )
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.model import Column
-from arrowmig.schema import is_text_cast
 
 CastToText = frozenset[tuple[str, str]]
 """(source table, column) pairs the last run loading the table cast to text."""
-
-
-def recorded_casts_to_text(target: Endpoint) -> CastToText:
-    """The columns cast to text by the last run recorded in ``target`` that loaded each
-    table; none where the target keeps no record (a run of an older arrowmig, or a file
-    written otherwise)."""
-    return frozenset((table, column) for table, column, to in _recorded(target) if is_text_cast(to))
 
 
 def recorded_cast_types(target: Endpoint) -> dict[tuple[str, str], str]:

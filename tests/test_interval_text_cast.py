@@ -50,6 +50,8 @@ def _cast(**more: object) -> MigrationConfig:
         ("0.01 mons", False),  # 07:12:00
         ("PT0.0000001S", True),
         ("P1DT0.5S", False),
+        ("P0001-02-03T04:05:06.0000001", True),  # ISO's alternative form: a clock
+        ("PT04:05:06.000001", False),
         ("1 day 02:03:04.1234567", True),
         ("02:03.1234560", False),
         ("14 mons 3 days 14706.5 secs", False),  # as arrowmig writes intervals to SQLite
