@@ -756,10 +756,16 @@ def run_bench(
     tables = list(options.tables) if options.tables else source_tables(source)
     work = Path(tempfile.mkdtemp(prefix="arrowmig-bench-"))
     targets: list[Target] = []
-    for wanted in options.targets:
-        opened = open_target(wanted, work, notes)
-        if opened is not None:
-            targets.append(opened)
+    try:
+        for wanted in options.targets:
+            opened = open_target(wanted, work, notes)
+            if opened is not None:
+                targets.append(opened)
+    except BaseException:  # a target refused (a wrong password): its folder goes too
+        for target in targets:
+            close_target(target)
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     for note in notes:
         log(note)
     pg_admin = next((t for t in options.targets if t.startswith("postgres")), None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -106,10 +107,17 @@ def test_bench_refuses_a_postgresql_user_that_may_not_write_server_files_before_
 
 @pytest.mark.postgres
 def test_bench_refuses_a_postgresql_login_the_server_refused_with_exit_2(
-    tiny_db: Path, tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+    tiny_db: Path,
+    tmp_path: Path,
+    pg_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A server that answered and refused the login was "not reachable": skipped with a note,
     # exit 0, as if no server ran there.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     target = as_role(pg_url, f"arrowmig_nobody_{uuid.uuid4().hex[:8]}")
     out = tmp_path / "out"
     args = ["bench", "--source", str(tiny_db), "--target", target, "--out", str(out)]
@@ -121,3 +129,4 @@ def test_bench_refuses_a_postgresql_login_the_server_refused_with_exit_2(
     )
     assert err.endswith("check the user name in the URL (or PGUSER): the server has no such role\n")
     assert not (out / "bench.json").exists()
+    assert list(scratch.iterdir()) == []  # its work folder went with the refusal
