@@ -203,15 +203,21 @@ def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str, wha
     assert sqlite3.connect(source).execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
+def _by_other_host_name(url: str) -> str:
+    """The same database's URL by localhost where it says 127.0.0.1, and the other way."""
+    other = url.replace("@127.0.0.1:", "@localhost:")
+    if other == url:
+        other = url.replace("@localhost:", "@127.0.0.1:")
+    assert other != url, "a test database reached by neither localhost nor 127.0.0.1"
+    return other
+
+
 @pytest.mark.postgres
 def test_the_same_postgres_database_by_another_host_name_is_refused(pg_url: str) -> None:
     """localhost and 127.0.0.1 reach one database: truncate waited out --batch-timeout for
     the lock the run's own source held, then named that session as the one to end."""
     pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
-    other = pg_url.replace("@127.0.0.1:", "@localhost:")
-    if other == pg_url:
-        other = pg_url.replace("@localhost:", "@127.0.0.1:")
-    assert other != pg_url, "a test database reached by neither localhost nor 127.0.0.1"
+    other = _by_other_host_name(pg_url)
     config = arrowmig.MigrationConfig(mode="truncate", batch_timeout_s=5)
     with pytest.raises(UsageError, match="same database: mode='truncate' would destroy them "):
         arrowmig.migrate(other, pg_url, config=config)
@@ -234,10 +240,7 @@ def test_the_same_database_is_refused_where_pg_control_system_is_revoked(pg_url:
             f"GRANT CREATE ON SCHEMA public TO {role}",  # for its checkpoint table
         )
         target = as_role(pg_url, role)
-        source = target.replace("@127.0.0.1:", "@localhost:")
-        if source == target:
-            source = target.replace("@localhost:", "@127.0.0.1:")
-        assert source != target, "a test database reached by neither localhost nor 127.0.0.1"
+        source = _by_other_host_name(target)
         config = arrowmig.MigrationConfig(mode="truncate", batch_timeout_s=5)
         with pytest.raises(UsageError, match="same database: mode='truncate' would destroy "):
             arrowmig.migrate(source, target, config=config)

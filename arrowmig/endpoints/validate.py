@@ -35,6 +35,7 @@ from arrowmig.schema import (
     ddl_type,
     forced_arrow_type,
     is_bytes_type,
+    is_pg_interval,
     is_text_type,
     numbers_as_text,
     text_limit,
@@ -223,7 +224,7 @@ def _cast_problems(
         if not is_text_type(array.type):
             return []
         found: list[Problem] = []
-        if _INTERVAL_TYPE.match(column.target_type or ""):
+        if _is_interval(column.target_type):
             # The server's parse rounds ('0.00000001 minutes' is 0.6 µs: 1 µs), unsaid.
             found = _interval_problems(array, name, reason, _CAST_HINT, _FINER_HINT, dialect)
         if _TIME_TYPE.match(column.target_type or ""):
@@ -277,8 +278,7 @@ def text_into_interval(
         column, there = table.column(name), target.column(name)
     except KeyError:
         return False
-    asked = _INTERVAL_TYPE.match(column.target_type or "")
-    return not asked and _INTERVAL_TYPE.match(ddl_type(there, "postgresql")) is not None
+    return not _is_interval(column.target_type) and _is_interval(ddl_type(there, "postgresql"))
 
 
 def text_read_by_server(
@@ -313,9 +313,14 @@ _TIME_OF_DAY_HINT = (
 _TIME_TYPE = re.compile(
     r"^\s*(time|timetz)\s*(\(\s*\d+\s*\))?(\s+with(out)?\s+time\s+zone)?\s*$", re.IGNORECASE
 )
-_INTERVAL_TYPE = re.compile(r"^\s*interval\b[^\[]*$", re.IGNORECASE)
-"""An interval type (``interval``, ``interval second(0)``), not an array of them: an
-array's text is its JSON or the server's array text, which no interval grammar reads."""
+
+
+def _is_interval(type_sql: str | None) -> bool:
+    """A PostgreSQL interval type however written (``INTERVAL``, ``interval second(0)``), not
+    an array of them, whose text no interval grammar reads (``schema.is_pg_interval``)."""
+    return is_pg_interval((type_sql or "").strip().lower())
+
+
 _FINER = (
     "it holds a part finer than a microsecond, which intervals cannot hold (it would be rounded)"
 )
