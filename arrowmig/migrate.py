@@ -1728,6 +1728,8 @@ def _explain_schema(
             # The plan writes nothing: a DuckDB target is opened read-only too.
             dst = open_endpoint(target, schema=config.target_schema, read_only=True)
         try:
+            if dst is not None:
+                _refuse_reading_own_target(src, dst, config)  # as the run would
             plan = build_plan(src, dst, config, dialect=target_url.kind, run_tables=run_tables)
             plan = with_range_notes(src, plan)
             if dst is not None:

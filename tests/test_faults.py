@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 import arrowmig
 from arrowmig.errors import ConnectError, UsageError
+from arrowmig.migrate import explain
 from arrowmig.runner import FINISHED_TOGETHER_ROWS
 from tests.dbutil import as_role, pg_exec, pg_rows, q, rows_of, sqlite_rows
 from tests.private_pg import as_postgres, private_cluster
@@ -186,7 +187,8 @@ def test_locked_source_file_is_waited_for(tmp_path: Path) -> None:
 )
 def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str, what: str) -> None:
     """Named through a hard link too: replace and truncate failed with 'disk I/O error',
-    and append doubled a keyless table in its own source."""
+    and append doubled a keyless table in its own source. The plan is refused alike: it
+    promised the run that was then refused."""
     source = tmp_path / "s.db"
     con = sqlite3.connect(source)
     con.execute("CREATE TABLE t (a INTEGER)")
@@ -196,10 +198,13 @@ def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str, wha
     os.link(source, tmp_path / "link.db")
     config = arrowmig.MigrationConfig(mode=mode)
     for target in (f"sqlite:///{source}", str(tmp_path / "link.db")):
-        with pytest.raises(UsageError, match=f"same database: mode={mode!r} would {what} ") as e:
-            arrowmig.migrate(str(source), target, config=config)
-        # A SQLite file has no schemas: --target-schema would be refused in turn.
-        assert e.value.hint == "pick another target file"
+        for run in (arrowmig.migrate, explain):
+            with pytest.raises(
+                UsageError, match=f"same database: mode={mode!r} would {what} "
+            ) as e:
+                run(str(source), target, config=config)
+            # A SQLite file has no schemas: --target-schema would be refused in turn.
+            assert e.value.hint == "pick another target file"
     assert sqlite3.connect(source).execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
@@ -219,8 +224,9 @@ def test_the_same_postgres_database_by_another_host_name_is_refused(pg_url: str)
     pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
     other = _by_other_host_name(pg_url)
     config = arrowmig.MigrationConfig(mode="truncate", batch_timeout_s=5)
-    with pytest.raises(UsageError, match="same database: mode='truncate' would destroy them "):
-        arrowmig.migrate(other, pg_url, config=config)
+    for run in (arrowmig.migrate, explain):
+        with pytest.raises(UsageError, match="same database: mode='truncate' would destroy them "):
+            run(other, pg_url, config=config)
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*) FROM t").fetchone() == (1,)
 
