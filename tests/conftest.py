@@ -7,12 +7,13 @@ When it is unreachable, PostgreSQL tests skip with the reason locally and FAIL u
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from tests.database_pool import DatabasePool
 
 PG_URL = os.environ.get("ARROWMIG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -63,18 +64,37 @@ def _throwaway_database(name: str, encoding: str | None = None) -> Iterator[str]
         admin.close()  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="session")
+def _database_pool() -> Iterator[DatabasePool]:
+    """This test process's empty databases; dropped when its tests are done."""
+    pool = DatabasePool(_admin_connect, lambda name: _with_database(PG_URL, name))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@contextmanager
+def _pooled_database(pool: DatabasePool) -> Iterator[str]:
+    name = pool.take()
+    try:
+        yield _with_database(PG_URL, name)
+    finally:
+        pool.give_back(name)
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+def pg_url(_database_pool: DatabasePool) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, of a name no other test has had."""
     require_pg()
-    with _throwaway_database(f"arrowmig_test_{uuid.uuid4().hex[:12]}") as url:
+    with _pooled_database(_database_pool) as url:
         yield url
 
 
 @pytest.fixture
-def second_pg(pg_url: str) -> Iterator[str]:
+def second_pg(pg_url: str, _database_pool: DatabasePool) -> Iterator[str]:
     """Another throw-away database on the same server (a PostgreSQL → PostgreSQL target)."""
-    with _throwaway_database(pg_url.rsplit("/", 1)[1] + "_b") as url:
+    with _pooled_database(_database_pool) as url:
         yield url
 
 
