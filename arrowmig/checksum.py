@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import interval_iso, interval_text, json_canon, nested_json
+from arrowmig import interval_iso, interval_text, json_canon, nested_json, verify_arrays
 from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.endpoints.validate import text_or_bytes
 from arrowmig.normalise import plain_type, quote
@@ -140,6 +140,7 @@ def new_engine(threads: int = 2, memory_limit: str = "256MB") -> duckdb.DuckDBPy
     json_canon.register(con)
     interval_text.register(con)
     interval_iso.register(con)
+    verify_arrays.register(con)
     return con
 
 
@@ -307,6 +308,7 @@ class DiffStore:
         json_canon.register(self.con)
         interval_text.register(self.con)
         interval_iso.register(self.con)
+        verify_arrays.register(self.con)
 
     def close(self) -> None:
         self.con.close()

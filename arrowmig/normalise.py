@@ -111,7 +111,7 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _is_ns(t: pa.DataType) -> bool:
+def is_ns(t: pa.DataType) -> bool:
     t = plain_type(t)
     return bool((pa.types.is_timestamp(t) or pa.types.is_time(t)) and t.unit == "ns")
 
@@ -453,7 +453,7 @@ def pair_columns(
     range, written by the server): compared as its kind still, the text parsed where it can
     be and otherwise as itself; the pair's columns are then of text."""
     sk, tk = kind_of(source), kind_of(target)
-    ns = _is_ns(source.arrow_type) or _is_ns(target.arrow_type)
+    ns = is_ns(source.arrow_type) or is_ns(target.arrow_type)
     mode = _pair_mode(sk, tk, source.arrow_type, target.arrow_type)
     if read_as_text[0]:
         source, sk = _of_text(source), TEXT
@@ -472,7 +472,7 @@ def pair_columns(
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
     zoned = [zone_named(quote(c.name)) if k == TEXT and mode in (TIMESTAMP, DATE_TEXT) else None
              for c, k in ((source, sk), (target, tk))]  # fmt: skip
-    return ColumnPair(target.name, source, target, mode, _salted(src), _salted(tgt), *zoned)
+    return ColumnPair(target.name, source, target, mode, salted(src), salted(tgt), *zoned)
 
 
 def _whole_reals_read(column: Column) -> Column:
@@ -518,7 +518,8 @@ def _number_text(column: Column, mode: str) -> str:
 _SALT = 0x9E3779B97F4A7C15
 
 
-def _salted(sql: str) -> str:
+def salted(sql: str) -> str:
+    """A column's hash as a pair's side gives it (``ColumnPair.source_sql``)."""
     return f"xor({sql}, {_SALT}::UBIGINT)"
 
 
@@ -599,6 +600,12 @@ def _decimal_mode(st: pa.DataType, tt: pa.DataType) -> str:
     if digits > 38:
         return NUMTEXT
     return f"{DECIMAL_MODE}{18 if digits <= 18 else 38},{scale}"
+
+
+def text_side_sql(x: str, mode: str, ns: bool) -> str:
+    """The hash of the text ``x`` as a text side of a pair compared as ``mode`` is hashed (an
+    array's element, ``verify_arrays``)."""
+    return _side_sql(x, TEXT, pa.string(), mode, ns)
 
 
 def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:

@@ -64,6 +64,7 @@ from arrowmig.schema import is_text_cast, qualified
 from arrowmig.schema_landing import written_apart
 from arrowmig.schemas import refuse_sqlite_schemas, several_schemas
 from arrowmig.urls import parse_url
+from arrowmig.verify_arrays import by_elements
 from arrowmig.verify_cast_values import (
     CastReads,
     as_read,
@@ -1209,15 +1210,14 @@ def _column_pairs(
             col, t_col = as_stored_text(col, t_col)
         if dialects == ("duckdb", "duckdb"):
             col, t_col = tagged_pair(col, t_col)
-        pairs.append(
-            pair_columns(
-                col,
-                t_col,
-                postgres_pair=postgres_pair,
-                json_text_target=tgt.endpoint.dialect in JSON_TEXT_DIALECTS,
-                read_as_text=read_as_text(col, t_col, dialects, beyond_arrow),
-            )
+        pair = pair_columns(
+            col,
+            t_col,
+            postgres_pair=postgres_pair,
+            json_text_target=tgt.endpoint.dialect in JSON_TEXT_DIALECTS,
+            read_as_text=read_as_text(col, t_col, dialects, beyond_arrow),
         )
+        pairs.append(by_elements(pair))
     extra = [n for n in t_names if n not in used]
     return pairs, missing, extra
 

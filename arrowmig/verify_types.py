@@ -26,6 +26,7 @@ from arrowmig.normalise import (
     plain_type,
 )
 from arrowmig.schema import ddl_type, is_pg_interval, is_pg_timestamp, text_limit
+from arrowmig.verify_arrays import elements
 
 NOTED_DIALECTS = ("postgresql", "duckdb")
 """Targets whose declared types hold a value to them; a SQLite type is an affinity, and what a
@@ -110,6 +111,11 @@ def _apart(source: Column, target: Column, dialects: tuple[str, str]) -> str | N
     target_dialect = dialects[1]
     if _spelled(source.source_type) == _spelled(target.source_type):
         return None
+    arrays = elements(source), elements(target)
+    if arrays[0] is not None and arrays[1] is not None:
+        # Arrays of arrays alike (DECIMAL(6,2)[] and numeric(6,2)[], INTEGER[][] and
+        # integer[], whose type has no dimensions): as their elements are.
+        return _apart(arrays[0].column, arrays[1].column, dialects)
     try:
         if _spelled(ddl_type(source, target_dialect)) == _spelled(target.source_type):
             return None  # arrowmig's own pick for the source's type
