@@ -26,48 +26,71 @@ if TYPE_CHECKING:
 
 FUNCTION = "arrowmig_canonical_json"
 
+SIGNED_FUNCTION = "arrowmig_canonical_json_signed"
+"""``FUNCTION`` keeping a fractional zero's sign (``-0.0`` as ``-0``): for JSON arrowmig wrote
+from a nested value, where ``-0.0`` is a double's own value, which jsonb (numeric) drops."""
+
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Make ``FUNCTION(VARCHAR) -> VARCHAR`` callable in ``con``'s SQL."""
+    """Make ``FUNCTION(VARCHAR) -> VARCHAR`` and ``SIGNED_FUNCTION`` callable in ``con``'s SQL."""
     from duckdb import func
 
-    con.create_function(
-        FUNCTION,
-        canonical_texts,
-        ["varchar"],
-        "varchar",
-        type=func.PythonUDFType.ARROW,
-        side_effects=False,
-    )
+    for name, texts in ((FUNCTION, canonical_texts), (SIGNED_FUNCTION, signed_canonical_texts)):
+        con.create_function(
+            name, texts, ["varchar"], "varchar", type=func.PythonUDFType.ARROW, side_effects=False
+        )
 
 
 def canonical_texts(texts: pa.Array) -> pa.Array:
     """Each JSON text in canonical form (NULL stays NULL; text that is not JSON stays as it is)."""
+    return _canonical_texts(texts, Decimal)
+
+
+def signed_canonical_texts(texts: pa.Array) -> pa.Array:
+    """``canonical_texts``, a fractional zero written with its sign (``-0.0`` as ``-0``)."""
+    return _canonical_texts(texts, _signed_decimal)
+
+
+def _canonical_texts(texts: pa.Array, number: Callable[[str], Decimal]) -> pa.Array:
     out: list[str | None] = []
     for text in texts.to_pylist():
         if text is None:
             out.append(None)
             continue
         try:
-            out.append(canonical(parse(text)))
+            out.append(canonical(parse(text, number=number)))
         except ValueError:
             out.append(text)
     return pa.array(out, pa.string())
 
 
-def parse(text: str, object_hook: Callable[[Pairs], Any] | None = None) -> Any:
+class _NegativeZero(Decimal):
+    """A ``-0.0`` read by ``signed_canonical_texts``: written ``-0`` where other zeros are ``0``."""
+
+
+def _signed_decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    return _NegativeZero(text) if value.is_zero() and value.is_signed() else value
+
+
+def parse(
+    text: str,
+    object_hook: Callable[[Pairs], Any] | None = None,
+    number: Callable[[str], Decimal] = Decimal,
+) -> Any:
     """A JSON document with every number as an exact Decimal (jsonb keeps numerics exactly:
-    0.1 and 0.10000000000000001 are two values), and every object as ``object_hook`` makes
-    it of its (key, value) pairs: by default a dict, or a ``Repeated`` where a key comes
-    twice. Raises ValueError if it is not JSON."""
+    0.1 and 0.10000000000000001 are two values; ``number`` reads those with a fraction or an
+    exponent), and every object as ``object_hook`` makes it of its (key, value) pairs: by
+    default a dict, or a ``Repeated`` where a key comes twice. Raises ValueError if it is not
+    JSON."""
     hook = object_hook or _object
     try:
         # Integers as Python's own: exact, and several times cheaper than Decimal.
-        return json.loads(text, parse_float=Decimal, object_pairs_hook=hook)
+        return json.loads(text, parse_float=number, object_pairs_hook=hook)
     except RecursionError:
         # Python's parser recurses once per level and stops near 1,000; PostgreSQL takes
         # documents nested thousands deep.
-        return _parse_deep(text, hook)
+        return _parse_deep(text, hook, number)
 
 
 Pairs = list[tuple[str, Any]]
@@ -132,7 +155,9 @@ _TOKEN = re.compile(
 _LITERALS = {"true": True, "false": False, "null": None}
 
 
-def _parse_deep(text: str, object_hook: Callable[[Pairs], Any]) -> Any:
+def _parse_deep(
+    text: str, object_hook: Callable[[Pairs], Any], number: Callable[[str], Decimal] = Decimal
+) -> Any:
     """``json.loads`` without recursion: the open arrays and objects on a stack of their own
     (an object as its pairs, until it closes).
 
@@ -143,7 +168,7 @@ def _parse_deep(text: str, object_hook: Callable[[Pairs], Any]) -> Any:
     value: Any
     while (match := _TOKEN.match(text, pos)) is not None:
         pos = match.end()
-        punct, string, number, literal = match.groups()
+        punct, string, numeral, literal = match.groups()
         where = f"not JSON at character {match.start()}"
         if expect == "colon":
             if punct != ":":
@@ -173,8 +198,10 @@ def _parse_deep(text: str, object_hook: Callable[[Pairs], Any]) -> Any:
             continue
         elif string is not None:
             value = json.loads(string)
-        elif number is not None:
-            value = Decimal(number)
+        elif numeral is not None:
+            # A fraction or an exponent read by ``number``, as json.loads's parse_float.
+            fraction = any(c in numeral for c in ".eE")
+            value = number(numeral) if fraction else Decimal(numeral)
         elif literal is not None:
             value = _LITERALS[literal]
         else:
@@ -281,9 +308,9 @@ def _plain(number: Decimal) -> str:
     """Every digit of ``number``, without an exponent or trailing zeros: normalize() in the
     default context rounds to 28 digits, and PostgreSQL's numerics have thousands. A zero
     has no sign: jsonb stores -0.0 as 0.0 (numeric has no negative zero), and -0, parsed as
-    Python's int, was 0 already."""
+    Python's int, was 0 already; but a ``_NegativeZero`` is ``-0``."""
     if number.is_zero():
-        return "0"
+        return "-0" if isinstance(number, _NegativeZero) else "0"
     try:
         return format(number.normalize(_UP_TO_28), "f")
     except Rounded:  # more digits than the usual context keeps: one made to keep them all

@@ -43,11 +43,8 @@ def json_texts(array: pa.Array) -> pa.Array:
 
 def _fragments(array: pa.Array) -> list[str | None]:
     """Per slot, the JSON text of the value, or None where it is null."""
+    array = _unwrapped(array)
     t = array.type
-    if isinstance(t, pa.ExtensionType):
-        return _fragments(array.storage)
-    if pa.types.is_dictionary(t):
-        return _fragments(array.dictionary_decode())
     if pa.types.is_struct(t):
         return _struct(array)
     if pa.types.is_map(t):
@@ -55,6 +52,17 @@ def _fragments(array: pa.Array) -> list[str | None]:
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
         return _list(array)
     return _leaves(array)
+
+
+def _unwrapped(array: pa.Array) -> pa.Array:
+    """The values of an extension or dictionary array, as an array of their own type."""
+    while True:
+        if isinstance(array.type, pa.ExtensionType):
+            array = array.storage
+        elif pa.types.is_dictionary(array.type):
+            array = array.dictionary_decode()
+        else:
+            return array
 
 
 def _struct(array: pa.StructArray) -> list[str | None]:
@@ -180,3 +188,25 @@ def nul_rows(array: pa.Array) -> list[int]:
     escaped_nul = r"(?:^|[^\\])(?:\\\\)*\\u0000"
     hits = pc.fill_null(pc.match_substring_regex(texts, escaped_nul), False)
     return [int(i) for i in pc.indices_nonzero(hits).to_pylist()]
+
+
+def negative_zeros(array: pa.Array) -> int:
+    """The floats of ``-0.0`` inside a nested array's values: PostgreSQL's jsonb, whose numbers
+    are numerics, stores each as ``0``."""
+    array = _unwrapped(array)
+    t = array.type
+    if pa.types.is_floating(t):
+        # 1/x tells the sign of a zero: -inf for -0.0.
+        zero = pc.equal(array, pa.scalar(0.0, t))
+        negative = pc.and_(zero, pc.less(pc.divide(pa.scalar(1.0, t), array), 0.0))
+        return int(pc.sum(negative).as_py() or 0)
+    if pa.types.is_struct(t):
+        return sum(negative_zeros(child) for child in array.flatten())
+    if pa.types.is_map(t):
+        # keys and items are the whole children: the slice's share is between its offsets.
+        offsets = array.offsets
+        start, end = offsets[0].as_py(), offsets[len(offsets) - 1].as_py()
+        return sum(negative_zeros(c.slice(start, end - start)) for c in (array.keys, array.items))
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return negative_zeros(array.flatten())
+    return 0

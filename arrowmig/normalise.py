@@ -548,15 +548,21 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
         if other in (
             TIMESTAMP, DATE, TIME, INTERVAL, NUMTEXT, DECIMAL, INT, UUID, JSON, FLOAT, NESTED
         ):  # fmt: skip
-            named = {DECIMAL: NUMTEXT, INT: NUMTEXT, FLOAT: "float_exact", NESTED: JSON}
+            named = {DECIMAL: NUMTEXT, INT: NUMTEXT, FLOAT: "float_exact", NESTED: NESTED_JSON}
             return named.get(other, DATE_TEXT if other == DATE else other)
     if kinds == {DATE, TIMESTAMP}:
         return TIMESTAMP
     if kinds == {UUID, BINARY}:
         return UUID
     if kinds == {JSON, NESTED}:
-        return JSON
+        return NESTED_JSON
     return "text"
+
+
+NESTED_JSON = "nested_json"
+"""A nested value against JSON or text: ``JSON``, but a double's ``-0.0`` inside is not ``0``
+(``json_canon.SIGNED_FUNCTION``). In a JSON document ``-0.0`` and ``0`` are one number, as
+jsonb holds them; a double inside a LIST or STRUCT is a double, whose zero has a sign."""
 
 
 DECIMAL_MODE = "decimal:"
@@ -674,14 +680,15 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         if kind == BINARY:
             return f"hash(lower(hex({x})))"
         return f"hash(lower(replace({x}::VARCHAR, '-', '')))"
-    if mode == JSON:
+    if mode in (JSON, NESTED_JSON):
         # Minified JSON: whitespace differences between a text copy and jsonb do not count.
         # Keys sorted too: JSON objects have no order, and JSONB reorders them (json_canon).
         # Nested values arrive as JSON text already (checksum.plain_reader), and the text itself
         # goes to json_canon: DuckDB's json() reads numbers as doubles, and jsonb keeps them
         # exact (0.1 and 0.10000000000000001 are two values there).
         j = f"TRY_CAST({x} AS JSON)"
-        canon = f"{json_canon.FUNCTION}({x}::VARCHAR)"
+        canonical = json_canon.SIGNED_FUNCTION if mode == NESTED_JSON else json_canon.FUNCTION
+        canon = f"{canonical}({x}::VARCHAR)"
         return f"(CASE WHEN {x} IS NOT NULL AND {j} IS NULL THEN hash('\\x01', {x}::VARCHAR) ELSE hash({canon}) END)"
     if mode == INTERVAL:
         # The text form keeps what the value holds ('1 day' and '24:00:00' are stored apart);

@@ -25,6 +25,7 @@ from arrowmig.auto_keys import (
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
+    jsonb_zeros,
     pg_connect,
     pg_foreign_keys,
     pg_grants,
@@ -1315,6 +1316,7 @@ class PostgresEndpoint(BaseEndpoint):
         *,
         after: tuple[str, tuple[Any, ...]] | None = None,
     ) -> None:
+        zeros = jsonb_zeros.count(batch, table)  # of the nested values, before they are text
         batch = to_wire(batch, table, "postgresql")
         check_no_nul(batch, table, None)
         # The driver's binary COPY cannot write +infinity: a batch that holds ±infinity in a
@@ -1346,6 +1348,16 @@ class PostgresEndpoint(BaseEndpoint):
             raise self.held_again(
                 self.translate(exc, f"writing {table.name!r}", table.name), table.name
             ) from exc
+        # Counted once committed: a batch that failed and is tried again counts once.
+        jsonb_zeros.add(self._zeros_key(table.name), zeros)
+
+    def _zeros_key(self, name: str) -> tuple[str, str, str]:
+        return (self.url.target, self._schema, name)
+
+    def pop_notes(self, name: str, shown: str | None = None) -> list[str]:
+        """What the writes into ``name`` changed that the report must say (``shown``: the
+        table's own name where ``name`` is its staging table)."""
+        return jsonb_zeros.notes(self._zeros_key(name), shown or name)
 
     def check_write(self, table: Table) -> None:
         """Have the server prepare, without running it, the statement that moves a batch with
@@ -1409,6 +1421,7 @@ class PostgresEndpoint(BaseEndpoint):
                         raise  # the whole wrap-up is retried on a new connection, or resumed
                     load.skipped.append(f"key sequence not restarted: {exc}")
         self.note_key_sequences(table, load)
+        load.skipped.extend(self.pop_notes(table.name))
         return load
 
     def _key_lane(self, table: Table) -> Callable[[str], None] | None:

@@ -1,0 +1,130 @@
+"""What a DuckDB LIST or STRUCT carries beyond its JSON: a double's -0.0, which jsonb cannot
+keep (said by migrate, a difference to verify), and a TIMESTAMPTZ inside a value carried as
+DuckDB's text, written in UTC whatever the machine's time zone.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+from arrowmig import MigrationConfig, migrate, verify
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _duckdb(path: Path, *statements: str) -> str:
+    con = duckdb.connect(str(path))
+    try:
+        for sql in statements:
+            con.execute(sql)
+    finally:
+        con.close()
+    return str(path)
+
+
+@pytest.mark.postgres
+def test_a_negative_zero_inside_a_list_or_struct_into_jsonb_is_said_and_differs(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _duckdb(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a DOUBLE[], s STRUCT(x DOUBLE), f FLOAT[])",
+        "INSERT INTO t VALUES (1, ['-0.0'::DOUBLE, 0.0, '-0.0'::DOUBLE], {'x': '-0.0'::DOUBLE},"
+        " [1.5]), (2, [2.5], NULL, [])",
+    )
+    report = migrate(source, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    notes = [n for n in report.tables[0].notes if "-0.0" in n]
+    assert notes == [
+        "a: 2 values of -0.0 inside stored as 0: PostgreSQL's jsonb has no negative zero "
+        "(verify reports them; --cast t.a=json keeps them as written)",
+        "s: 1 value of -0.0 inside stored as 0: PostgreSQL's jsonb has no negative zero "
+        "(verify reports them; --cast t.s=json keeps them as written)",
+    ]
+    checked = verify(source, pg_url)
+    assert not checked.ok and checked.tables[0].differing_columns == ["a", "s"]
+    assert [d.key for d in checked.tables[0].diffs] == [{"id": 1}]
+
+    # As the note says: json keeps the text, and the copy then matches.
+    kept = migrate(
+        source, pg_url, config=MigrationConfig(mode="replace", casts={"t.a": "json", "t.s": "json"})
+    )
+    assert kept.ok and not [n for n in kept.tables[0].notes if "-0.0" in n]
+    assert verify(source, pg_url).ok
+
+
+def test_a_negative_zero_inside_a_list_kept_as_text_is_compared_with_its_sign(
+    tmp_path: Path,
+) -> None:
+    source = _duckdb(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a DOUBLE[])",
+        "INSERT INTO t VALUES (1, ['-0.0'::DOUBLE])",
+    )
+    target = tmp_path / "t.db"
+    assert migrate(source, str(target)).ok
+    assert verify(source, str(target)).ok
+    with sqlite3.connect(target) as lite:
+        assert lite.execute("SELECT a FROM t").fetchone() == ("[-0.0]",)
+        lite.execute("UPDATE t SET a = '[0.0]'")
+    lite.close()
+    changed = verify(source, str(target))
+    assert not changed.ok and changed.tables[0].differing_columns == ["a"]
+
+
+def _arrowmig(zone: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TZ": zone, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "arrowmig", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_timestamptz_inside_a_value_carried_as_text_is_written_in_utc(tmp_path: Path) -> None:
+    # The HUGEINT makes the STRUCT DuckDB's text (no Arrow form); its TIMESTAMPTZ was written
+    # in the machine's zone, and verify on a machine in another zone said the copy differed.
+    source = _duckdb(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE z (id INTEGER PRIMARY KEY, s STRUCT(t TIMESTAMPTZ, h HUGEINT))",
+        "INSERT INTO z VALUES (1, {'t': '2024-06-01 12:00:00+00', 'h': 1})",
+    )
+    target = tmp_path / "t.db"
+    done = _arrowmig("America/New_York", "migrate", source, str(target), "--progress", "none")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(target) as lite:
+        assert lite.execute("SELECT s FROM z").fetchone() == (
+            "{'t': '2024-06-01 12:00:00+00', 'h': 1}",
+        )
+    lite.close()
+    for zone in ("America/New_York", "Asia/Tokyo"):
+        checked = _arrowmig(zone, "verify", source, str(target))
+        assert checked.returncode == 0, (zone, checked.stdout, checked.stderr)
+
+
+@pytest.mark.postgres
+def test_a_faithful_copy_of_a_negative_zero_inside_jsonb_cast_to_text_differs_nowhere(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # --cast to text keeps the JSON as written: '-0.0' there is the source's own.
+    source = _duckdb(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a DOUBLE[])",
+        "INSERT INTO t VALUES (1, ['-0.0'::DOUBLE])",
+    )
+    report = migrate(source, pg_url, config=MigrationConfig(casts={"t.a": "text"}))
+    assert report.ok and not [n for n in report.tables[0].notes if "-0.0" in n]
+    with psycopg.connect(pg_url) as pg:
+        assert pg.execute("SELECT a FROM t").fetchone() == ("[-0.0]",)
+    assert verify(source, pg_url).ok
