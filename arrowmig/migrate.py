@@ -78,7 +78,7 @@ from arrowmig.plan import (
     stream_counts,
 )
 from arrowmig.reject_folder import run_reject_folder
-from arrowmig.rejects import check_reject_dir, set_aside_earlier
+from arrowmig.rejects import check_reject_dir, check_reject_dir_unmade, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.rowpath import peak_rss_bytes
@@ -1699,6 +1699,7 @@ def explain(
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
+    check_reject_dir_unmade(config)  # the run's refusal, before anything is opened, as there
     config = with_target_schema(config)
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import plans_of_every_schema, schema_runs, table_pairs
