@@ -48,10 +48,28 @@ def check_writable(directory: Path, what: str, option: str) -> None:
         with tempfile.TemporaryFile(dir=directory):
             pass
     except OSError as exc:
-        raise UsageError(
-            f"cannot write {what} to {str(directory)!r}: {folder_problem(directory, exc)}",
-            hint=f"give {option} a folder you can write to",
-        ) from None
+        raise _unwritable(directory, what, option, exc) from None
+
+
+def check_could_write(directory: Path, what: str, option: str) -> None:
+    """``check_writable`` for ``plan``, which makes no folder: a missing ``directory`` is
+    judged by the folder it would be made in (its nearest existing one), where a file is made
+    and gone at once, as the run's check does; the same UsageError, the same words."""
+    existing = next((d for d in (directory, *directory.parents) if d.exists()), Path("."))
+    try:
+        if file_on_the_way(directory) is not None:
+            raise NotADirectoryError  # said by folder_problem, as the run's makedirs would be
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise _unwritable(directory, what, option, exc) from None
+
+
+def _unwritable(directory: Path, what: str, option: str, exc: OSError) -> UsageError:
+    return UsageError(
+        f"cannot write {what} to {str(directory)!r}: {folder_problem(directory, exc)}",
+        hint=f"give {option} a folder you can write to",
+    )
 
 
 def refuse_unwritable_file(target: str, dialect: str) -> None:

@@ -78,7 +78,7 @@ from arrowmig.plan import (
     stream_counts,
 )
 from arrowmig.reject_folder import run_reject_folder
-from arrowmig.rejects import check_reject_dir, set_aside_earlier
+from arrowmig.rejects import check_reject_dir, check_reject_dir_unmade, set_aside_earlier
 from arrowmig.report import MigrationReport
 from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.rowpath import peak_rss_bytes
@@ -148,9 +148,7 @@ def migrate(
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
     config = with_target_schema(config)
     sink = as_sink(progress)
-    high_before = peak_rss_bytes()
     report = _migrate(source, target, config, sink, started)
-    _with_closing_peak(report, high_before)
     raise_callback_error(
         sink, progress
     )  # the caller's own exception (its note says when it was raised)
@@ -160,7 +158,8 @@ def migrate(
 def _with_closing_peak(report: MigrationReport, high_before: int) -> None:
     """The process's high-water mark as the run's peak when the run set a new one after the
     meter's last sample: closing a DuckDB target checkpoints it, which peaked at 867 MiB where
-    the report said 531 (values of megabytes)."""
+    the report said 531 (values of megabytes). With --verify, a checkpoint that peaks below
+    the verify's mark is not seen."""
     high = peak_rss_bytes()
     if high > high_before and high > report.peak_rss_bytes and report.peak_rss_bytes:
         report.peak_rss_bytes = high
@@ -169,6 +168,7 @@ def _with_closing_peak(report: MigrationReport, high_before: int) -> None:
 def _migrate(
     source: str, target: str, config: MigrationConfig, sink: ProgressSink, started: float
 ) -> MigrationReport:
+    high_before = peak_rss_bytes()
     runs: list[SchemaRun] | None = None
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import schema_runs
@@ -220,7 +220,12 @@ def _migrate(
         if config.verify and not report.resumable:
             from arrowmig.run_verify import verify_run
 
+            # The run's memory is the load's, as its seconds are: taken before the verify,
+            # which reports its own peak (its 288 MiB was the run's, where the load's was 167).
+            _with_closing_peak(report, high_before)
             verify_run(source, target, report, config, held)
+            high_before = peak_rss_bytes()  # a mark set from now on is the target's closing
+    _with_closing_peak(report, high_before)
     _say_unwritten(report, target, closing)
     if held_back:
         sink.emit(Event("summary", rows=report.rows, bytes=report.bytes, report=report.to_dict()))
@@ -1699,6 +1704,7 @@ def explain(
     """The plan a migration would follow, with nothing written (``arrowmig plan``)."""
     config = config or MigrationConfig()
     refuse_sqlite_schemas(source, target, config.source_schema, config.target_schema)
+    check_reject_dir_unmade(config)  # the run's refusal, before anything is opened, as there
     config = with_target_schema(config)
     if several_schemas(config.source_schema) is not None:
         from arrowmig.schemas import plans_of_every_schema, schema_runs, table_pairs

@@ -38,7 +38,7 @@ from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.validate import Problem, problems_error, screen_batch
 from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
-from arrowmig.folders import check_writable, folder_problem
+from arrowmig.folders import check_could_write, check_writable, folder_problem
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.names import same_but_case
@@ -384,6 +384,15 @@ def check_reject_dir(config: MigrationConfig) -> None:
         for folder in made:
             with contextlib.suppress(OSError):
                 folder.rmdir()
+
+
+def check_reject_dir_unmade(config: MigrationConfig) -> None:
+    """``check_reject_dir`` for ``plan`` and ``--dry-run``, which make no folder: the run's
+    refusal, told before the run is."""
+    if config.on_error == "reject":
+        check_could_write(
+            Path(config.reject_dir or DEFAULT_REJECT_ROOT), "rejected rows", arg("reject_dir")
+        )
 
 
 def set_aside_earlier(config: MigrationConfig, tables: list[str]) -> list[str]:

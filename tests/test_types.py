@@ -168,6 +168,29 @@ def test_a_reject_folder_that_cannot_be_made_is_refused_before_writing(
     assert [p.name for p in (tmp_path / "new" / "rej").iterdir()] == ["m.jsonl"]
 
 
+@pytest.mark.parametrize("folder", ["a_file/rej", "a_file", "/proc/rej"])
+def test_plan_and_dry_run_refuse_a_reject_folder_as_the_run_does_and_make_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], folder: str
+) -> None:
+    """plan and --dry-run said exit 0 for a --reject-dir the run then refused (exit 2)."""
+    if folder.startswith("/proc") and not Path("/proc/self").exists():
+        pytest.skip("needs /proc")
+    db = _sqlite(tmp_path / "s.db", "CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT);")
+    (tmp_path / "a_file").write_text("")
+    monkeypatch.chdir(tmp_path)
+    args = [db, str(tmp_path / "t.duckdb"), "--on-error", "reject", "--reject-dir", folder]
+    assert main(["migrate", *args, "--progress", "none"]) == 2
+    refused = capsys.readouterr().err
+    assert refused.startswith(f"arrowmig: error: cannot write rejected rows to '{folder}': ")
+    for verb in (["plan"], ["migrate", "--dry-run"]):
+        assert main([*verb, *args]) == 2, verb
+        assert capsys.readouterr().err == refused, verb
+    # A folder that can be made is left unmade by the plan, as by a run that rejects nothing.
+    assert main(["plan", db, str(tmp_path / "t.duckdb"), "--reject-dir", "new/rej"]) == 0
+    assert main(["plan", *args[:4], "--reject-dir", "new/rej"]) == 0
+    assert not (tmp_path / "new").exists() and not (tmp_path / "t.duckdb").exists()
+
+
 @pytest.mark.postgres
 def test_cast_with_rejects_and_replay(tmp_path: Path, pg_url: str) -> None:
     import psycopg
