@@ -5,6 +5,8 @@ Python (``MigrationConfig(target_names="Lower")``) and from the command line
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -64,8 +66,44 @@ def cast_given(table: str, column: str, type_name: str) -> str:
     if key is not None:
         return f'{key} ("{table}.{column}" = "{type_name}")'
     if _AS_OPTIONS.get():
-        return f"--cast {table}.{column}={type_name}"
+        return cast_option(table, column, type_name)
     return f"casts={{{f'{table}.{column}'!r}: {type_name!r}}}"
+
+
+def cast_option(table: str, column: str, type_name: str) -> str:
+    """``--cast table.column=TYPE`` as a shell takes it, the whole word quoted where it holds a
+    space or a shell character (``--cast 'Order Items.price=double'``, ``--cast
+    't.p=numeric(10,2)'``): a hint pasted unquoted split at the space and was refused. The
+    option reads the column after the word's last dot, the table before it, as written."""
+    return f"--cast {shlex.quote(f'{table}.{column}={type_name}')}"
+
+
+CAST_THIS = "TABLE.COLUMN"
+"""Stands for the column itself in a note's ``--cast`` (``--cast TABLE.COLUMN=epoch_s``), where
+the note is written before the column's table is known; ``cast_of_column`` names it."""
+
+_CAST_THIS_TYPE = re.compile(r"--cast TABLE\.COLUMN=(\w+(?:\([^)]*\))?)")
+
+
+def cast_of_column(note: str, table: str, column: str) -> str:
+    """``note`` with each ``--cast TABLE.COLUMN=TYPE`` naming ``table.column`` (``cast_option``)."""
+    return _CAST_THIS_TYPE.sub(lambda m: cast_option(table, column, m[1]), note)
+
+
+def _cast_of(table: str, column: str) -> re.Pattern[str]:
+    """How a ``cast_option`` of ``table.column`` begins, quoted or not."""
+    return re.compile("(--cast '?)" + re.escape(f"{table}.{column}="))
+
+
+def casts_column_as(note: str, table: str, column: str, name: str) -> str:
+    """``note`` with each ``--cast`` of ``table.column`` (``cast_option``) naming column
+    ``name`` instead."""
+    return _cast_of(table, column).sub(lambda m: f"{m[1]}{table}.{name}=", note)
+
+
+def advises_cast(note: str, table: str, column: str) -> bool:
+    """Whether ``note`` advises a ``--cast`` of ``table.column`` (``cast_option``)."""
+    return _cast_of(table, column).search(note) is not None
 
 
 def between_casts() -> str:

@@ -15,6 +15,8 @@ import decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig import infinity
+
 
 def conforms(source: pa.DataType, target: pa.DataType) -> bool:
     """Whether values of ``source`` can go into a column of ``target``, each checked on the
@@ -173,12 +175,23 @@ def dates_of_texts(array: pa.Array) -> pa.Array:
 
 def dates_of_midnights(array: pa.Array) -> pa.Array:
     """Timestamps as dates, each only where it is a midnight: Arrow's cast, even safe, drops
-    a time of day without a word ('1996-07-05 13:45' became 1996-07-05)."""
-    dates = pc.cast(array, pa.date32())
-    timed = pc.not_equal(pc.cast(dates, array.type), array)
+    a time of day without a word ('1996-07-05 13:45' became 1996-07-05). ±infinity becomes
+    the date's ±infinity: Arrow's cast of its carried form is a date out of range, which read
+    back is no midnight (told as a time of day, which it does not hold)."""
+    signs = infinity.infinity_signs(array)
+    finite = array if signs is None else pc.if_else(pc.equal(signs, 0), array, None)
+    dates = pc.cast(finite, pa.date32())
+    timed = pc.not_equal(pc.cast(dates, array.type), finite)
     if pc.any(pc.fill_null(timed, False)).as_py():
         raise pa.ArrowInvalid("a timestamp with a time of day, which a date would drop")
-    return dates
+    if signs is None:
+        return dates
+    days = dates.view(pa.int32())
+    for sign in (1, -1):
+        days = pc.if_else(
+            pc.equal(signs, sign), pa.scalar(sign * infinity.DATE_INFINITY, pa.int32()), days
+        )
+    return days.view(pa.date32())
 
 
 def _as_interval(durations: pa.Array) -> pa.Array:

@@ -4,6 +4,8 @@ DECIMAL columns bound for SQLite, or its twenty float columns, had a line each s
 
 from __future__ import annotations
 
+from arrowmig.argument_words import casts_column_as
+
 MOST_NAMED = 10
 """Columns a shared note names before saying how many more share it."""
 
@@ -28,7 +30,7 @@ def grouped_notes(notes: list[str], table: str, columns: list[str]) -> list[str]
         if not colon or column not in columns:
             general.append(None)  # a note of the table ('index ix kept'): never grouped
             continue
-        said = said.replace(f"--cast {table}.{column}=", f"--cast {table}.COLUMN=")
+        said = casts_column_as(said, table, column, "COLUMN")
         general.append(said)
         shared.setdefault(said, []).append(column)
     grouped: list[str] = []

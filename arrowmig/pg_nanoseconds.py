@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_option
 from arrowmig.model import Column, Table
 from arrowmig.schema import travelling_type
 
@@ -64,6 +65,7 @@ def _kind(column: Column) -> str | None:
 def _note(table: str, column: Column, kind: str) -> str:
     return (
         f"can hold nanoseconds, which PostgreSQL's microsecond {kind} cannot hold: each row "
-        f"holding a value with digits below a microsecond is refused, named; --cast "
-        f"{table}.{column.name}=text keeps every digit, --on-error reject sets such rows aside"
+        f"holding a value with digits below a microsecond is refused, named; "
+        f"{cast_option(table, column.name, 'text')} keeps every digit, --on-error reject sets "
+        "such rows aside"
     )

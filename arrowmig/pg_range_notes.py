@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_option
 from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.errors import TransferError
 from arrowmig.model import Column
@@ -62,6 +63,7 @@ def _note(table: str, column: Column, count: int) -> str:
     what = "date" if pa.types.is_date(column.arrow_type) else "timestamp"
     return (
         f"{column.name}: holds {count:,} {what}{'' if count == 1 else 's'} outside PostgreSQL's "
-        f"range (4714-11-24 BC to 5874897-12-31 AD): each such row is refused, named; --cast "
-        f"{table}.{column.name}=text keeps it as text, --on-error reject sets such rows aside"
+        f"range (4714-11-24 BC to 5874897-12-31 AD): each such row is refused, named; "
+        f"{cast_option(table, column.name, 'text')} keeps it as text, --on-error reject sets "
+        "such rows aside"
     )

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
-from arrowmig.argument_words import arg, cast_given, job_file_key
+from arrowmig.argument_words import advises_cast, arg, cast_given, cast_option, job_file_key
 from arrowmig.attached_copy import declared_alike, storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
@@ -626,6 +626,7 @@ def build_plan(
                 source, left_to_target = _without_computed(source, computed)
                 existing = _without_columns(existing, computed)
                 source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
+                source = _with_ragged_notes(source, existing, dst.dialect)
                 # Only the columns still read keep their notes ("its values are copied").
                 source = _without_created_type_notes(source)
                 notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]
@@ -1362,8 +1363,7 @@ def _apply_casts(
             _refuse_unitless_epochs(table.name, col, forced)
             _refuse_counts_of_non_numbers(table.name, col, forced)
             # A note that suggested a --cast of this column is answered now: not shown again.
-            suggested = f"--cast {table.name}.{col.name}="
-            kept = tuple(n for n in col.notes if suggested not in n)
+            kept = tuple(n for n in col.notes if not advises_cast(n, table.name, col.name))
             note = f"cast to {forced} by --cast"
             if _array_as_text(col, forced, source_dialect):
                 # The array's text replaces its JSON: the note that promised JSON is not true.
@@ -1420,8 +1420,8 @@ def _refuse_types_the_target_cannot_hold(table: Table, dialect: str) -> None:
             raise SchemaError(
                 f"table {table.name!r}: {exc.message}",
                 hint=exc.hint
-                or f"leave the table out with --exclude {table.name}, or "
-                f"--cast {table.name}.{col.name}=text",
+                or f"leave the table out with --exclude {shlex.quote(written(table.name))}, or "
+                f"{cast_option(table.name, col.name, 'text')}",
                 table=table.name,
             ) from exc
 
@@ -1607,7 +1607,7 @@ def _append_target(
         ):
             wanted = there.source_type or type_words(there.arrow_type)
             what = (
-                f"--cast {source.name}.{src.name}={src.target_type} does not convert its "
+                f"{cast_option(source.name, src.name, str(src.target_type))} does not convert its "
                 f"{_as_given(src, src.arrow_type)} values to the target's {wanted}"
                 if src.name in cast_columns
                 else f"column {there.name!r} is {_as_given(src, arriving)} in the source but "
@@ -1892,6 +1892,28 @@ def _with_jsonb_notes(
         if c.name in jsonb
         and not (already and c.source_type == "jsonb")
         and not nested_json.is_nested(c.arrow_type)
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
+
+
+RAGGED_NOTE = (
+    "a list of lists goes into the PostgreSQL array only where its lists all have one length "
+    "and none is empty or NULL (its arrays are rectangular): any other is refused, named"
+)
+
+
+def _with_ragged_notes(source: Table, existing: Table, target_dialect: str) -> Table:
+    """The source with a note on each DuckDB list of lists bound for an existing PostgreSQL
+    array column, which holds only rectangular ones: the run refuses the others, and the plan
+    said nothing of it before."""
+    if target_dialect != "postgresql":
+        return source
+    arrays = {c.name for c in existing.columns if c.source_type.endswith("]")}
+    columns = tuple(
+        replace(c, notes=(*c.notes, RAGGED_NOTE))
+        if c.name in arrays and re.search(r"\[\]\s*\[\]$", c.source_type)
         else c
         for c in source.columns
     )

@@ -537,11 +537,15 @@ def _timestamps_cast_to_date(column: Column, there: Column) -> bool:
 
 def _midnight(column: Column, c: str, dialect: str) -> _Bound:
     """Timestamps cast to date (``--cast T.C=date``) go in only at midnight: the cast would
-    drop any other time of day."""
+    drop any other time of day. ±infinity is none: it becomes the date's ±infinity."""
+    # DuckDB has no cast of a TIMESTAMPTZ to TIME and none of an infinite TIMESTAMP: a value
+    # is compared with its own date instead (an infinite one equals it), a zoned one as its
+    # UTC wall time, as the cast takes its UTC date. PostgreSQL's time of infinity is NULL.
+    utc = f"timezone('UTC', {c})" if column.arrow_type.tz is not None else c
     time_of_day = {
         "sqlite": f"strftime('%H:%M:%f', {c}) <> '00:00:00.000'",
         "postgresql": f"CAST({c} AS time) <> '00:00'",
-    }.get(dialect, f"CAST({c} AS TIME) <> TIME '00:00:00'")
+    }.get(dialect, f"CAST({utc} AS DATE) <> {utc}")
     return _counted(
         column,
         time_of_day,

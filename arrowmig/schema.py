@@ -557,7 +557,8 @@ def _pg_converted(column: Column, source: str, cast: str) -> str:
     return (
         f"CASE WHEN {source} IS NULL THEN NULL "
         f"WHEN json_typeof({as_json} -> 0) = 'array' "
-        f"THEN {PG_ARRAY_LITERAL}({as_json})::{cast} "
+        f"THEN {PG_ARRAY_LITERAL}({PG_RECTANGULAR}({as_json}, {quote_literal(column.name)}))"
+        f"::{cast} "
         f"ELSE ARRAY(SELECT e FROM json_array_elements_text({as_json}) "
         f"WITH ORDINALITY AS t(e, n) ORDER BY n)::{cast} END"
     )
@@ -625,6 +626,43 @@ END $f$
 """A nested JSON array as a PostgreSQL array literal (``[[1,null],["a\"b"]]`` to
 ``{{"1",NULL},{"a\"b"}}``), each element quoted and escaped. A temporary function (pg_temp):
 it lives as long as arrowmig's connection and leaves nothing in the database."""
+
+PG_RECTANGULAR = "pg_temp.arrowmig_rectangular"
+
+RAGGED = "a PostgreSQL array cannot hold"
+"""What ``PG_RECTANGULAR``'s refusal says, which tells it from other data exceptions."""
+RAGGED_HINT = (
+    "a PostgreSQL array's sub-arrays all have one length and none is empty or NULL: fix the "
+    "value in the source, make the target column jsonb (which holds any list), or use "
+    "--on-error reject to set such rows aside"
+)
+"""The way past a value ``PG_RECTANGULAR`` refuses, when the run stops on it."""
+
+PG_RECTANGULAR_FUNCTION = rf"""
+CREATE OR REPLACE FUNCTION pg_temp.arrowmig_shape(j json) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $f$
+DECLARE shapes text[];
+BEGIN
+  IF json_typeof(j) <> 'array' THEN RETURN ''; END IF;
+  IF json_array_length(j) = 0 THEN RETURN NULL; END IF;
+  SELECT array_agg(DISTINCT coalesce(pg_temp.arrowmig_shape(e), '?')) INTO shapes
+    FROM json_array_elements(j) AS t(e);
+  IF cardinality(shapes) > 1 OR shapes[1] = '?' THEN RETURN NULL; END IF;
+  RETURN json_array_length(j) || '[' || shapes[1];
+END $f$;
+CREATE OR REPLACE FUNCTION {PG_RECTANGULAR}(j json, what text) RETURNS json
+LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+  IF pg_temp.arrowmig_shape(j) IS NULL THEN
+    RAISE EXCEPTION 'column %: value % has sub-arrays of different lengths (or an empty or '
+      'NULL one), which {RAGGED}', what, j USING ERRCODE = '22000';
+  END IF;
+  RETURN j;
+END $f$
+"""
+"""``j``, a nested JSON array, when the array it becomes is rectangular, else the row is
+refused naming the column and the value (a data exception, which ``--on-error reject`` sets
+aside): the server's own refusal of the literal ('malformed array literal') named neither."""
 
 
 def to_wire(batch: pa.RecordBatch, table: Table, dialect: str) -> pa.RecordBatch:

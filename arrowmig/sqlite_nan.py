@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_option
 from arrowmig.model import Column, Table
 from arrowmig.schema import travelling_type
 
@@ -15,7 +16,8 @@ _CANNOT_STORE = "can hold NaN, which SQLite cannot store (it would become NULL)"
 
 def nan_note(table: str, column: str) -> str:
     return (
-        f"{_CANNOT_STORE}: each row holding one is refused, named; --cast {table}.{column}=text "
+        f"{_CANNOT_STORE}: each row holding one is refused, named; "
+        f"{cast_option(table, column, 'text')} "
         "keeps it as the text 'nan', --on-error reject sets such rows aside"
     )
 

@@ -13,6 +13,7 @@ import re
 
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_option
 from arrowmig.model import Column
 from arrowmig.pg_numeric import parse_numeric
 from arrowmig.schema import ddl_type, is_text_type
@@ -46,16 +47,19 @@ def text_number_note(table: str, column: Column, dialect: str) -> str:
     """The note for such a column, with the cast that stores numbers: whole numbers as
     integers (a value outside BIGINT's then fails its row; into DuckDB HUGEINT too), others as
     doubles, or into DuckDB as DECIMAL(38,s) too."""
-    cast = f"--cast {table}.{column.name}="
+
+    def cast(type_name: str) -> str:
+        return cast_option(table, column.name, type_name)
+
     if dialect == "duckdb":
         way = (
-            f"{cast}decimal(38,s) stores them as DECIMAL (rounded to s decimal places; a value "
-            f"past 38 digits fails its row), {cast}double as DOUBLE (exact to 15 significant "
-            "digits)"
+            f"{cast('decimal(38,s)')} stores them as DECIMAL (rounded to s decimal places; a "
+            f"value past 38 digits fails its row), {cast('double')} as DOUBLE (exact to 15 "
+            "significant digits)"
         )
         if _whole(column):
             way = (
-                f"{cast}bigint stores them as BIGINT ({_PAST_BIGINT}), {cast}hugeint as "
+                f"{cast('bigint')} stores them as BIGINT ({_PAST_BIGINT}), {cast('hugeint')} as "
                 f"HUGEINT (a value outside ±2^127 fails its row), {way}"
             )
         return (
@@ -64,9 +68,9 @@ def text_number_note(table: str, column: Column, dialect: str) -> str:
             f"refuses them); {way}"
         )
     if _whole(column):
-        way = f"{cast}bigint stores them as INTEGER ({_PAST_BIGINT})"
+        way = f"{cast('bigint')} stores them as INTEGER ({_PAST_BIGINT})"
     else:
-        way = f"{cast}double stores them as REAL (exact to 15 significant digits)"
+        way = f"{cast('double')} stores them as REAL (exact to 15 significant digits)"
     return (
         "exact numbers kept as TEXT: SQLite compares, sorts and aggregates them as text "
         f"(WHERE x > 9, ORDER BY and max() go by the characters: '10.50' < '9.99'); {way}"

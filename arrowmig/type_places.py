@@ -6,6 +6,7 @@ source types that would still meet under one name are refused before anything is
 
 from __future__ import annotations
 
+from arrowmig.argument_words import cast_option
 from arrowmig.errors import SchemaError
 from arrowmig.model import Column
 from arrowmig.schema import qualified
@@ -35,7 +36,7 @@ def place_type(
             f"(column {table}.{column.name})",
             hint=f"move the tables into the schema of the source's name (--target-schema "
             f"{read}), which keeps the types apart as in the source, or carry the column as "
-            f"text with --cast {table}.{column.name}=text",
+            f"text with {cast_option(table, column.name, 'text')}",
             table=table,
         )
     return schema, there

@@ -129,6 +129,17 @@ def target_of(kind: str, folder: Path, request: Any, stem: str = "t") -> str:
     return str(folder / f"{stem}.{'db' if kind == 'sqlite' else 'duckdb'}")
 
 
+def create_in(kind: str, target: str, create: str) -> None:
+    """Run ``create`` in a parametrised test's target (``target_of``), with that database's
+    own client."""
+    if kind.startswith("postgres"):
+        pg_exec(target, create)
+    elif kind == "duckdb":
+        duckdb_exec(target, create)
+    else:
+        sqlite_table(target, create, [])
+
+
 def waiting_pid(url: str, lock: str, proc: Any, params: Sequence[Any] = ()) -> int:
     """Wait until a session waits for a lock that ``lock`` (a condition on ``pg_locks``)
     picks, while process ``proc`` runs (it must not end meanwhile); that session's pid."""

@@ -14,7 +14,7 @@ import pytest
 import arrowmig
 from arrowmig.cli import main
 from arrowmig.duplicate_keys import duplicate_key_hint, fix_before_resume
-from tests.dbutil import duckdb_exec, pg_exec, rows_of, sqlite_table, target_of
+from tests.dbutil import create_in, duckdb_exec, pg_exec, rows_of, sqlite_table, target_of
 
 
 @pytest.fixture
@@ -243,13 +243,7 @@ def test_a_key_twice_in_the_rows_of_a_truncate_is_said_to_be_in_the_source(
     rows = [(1, "a"), (2, "b"), (1, "c")]
     source = sqlite_table(tmp_path / "s.db", "CREATE TABLE players (id INTEGER, name TEXT)", rows)
     target = target_of(target_kind, tmp_path, request)
-    create = "CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT)"
-    if target_kind == "postgres":
-        pg_exec(target, create)
-    elif target_kind == "duckdb":
-        duckdb_exec(target, create)
-    else:
-        sqlite_table(target, create, [])
+    create_in(target_kind, target, "CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT)")
     argv = ["migrate", source, target, "--mode", "truncate", "--progress", "none"]
     assert main(argv) == 1
     (failed,) = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]

@@ -22,7 +22,15 @@ from arrowmig.append_refusal import LAST_RESORT
 from arrowmig.conform import conform, decimal_as_float
 from arrowmig.errors import SchemaError
 from arrowmig.migrate import explain
-from tests.dbutil import duckdb_rows, pg_exec, pg_rows
+from tests.dbutil import (
+    create_in,
+    duckdb_exec,
+    duckdb_rows,
+    failures,
+    pg_exec,
+    pg_rows,
+    target_of,
+)
 
 ALL_CENTS = [i / 100 for i in range(100_000)]
 """Every two-place value from 0.00 to 999.99, as doubles: what SQLite holds for prices."""
@@ -373,6 +381,54 @@ def test_a_time_of_day_a_cast_to_date_would_drop_is_a_bad_value_of_its_row(
     con.close()
     with pytest.raises(SchemaError, match=r"\(OrderID 2: '1996-07-05 00:00:01'\)"):
         arrowmig.migrate(duck, pg_url, config=replace(config, on_error="fail"))
+
+
+@pytest.mark.parametrize("target_kind", ["duckdb", "postgres", "sqlite"])
+def test_duckdb_timestamps_cast_to_an_existing_date_column_keep_infinity_and_refuse_a_time(
+    tmp_path: Path, target_kind: str, request: pytest.FixtureRequest
+) -> None:
+    # The cast an append's refusal recommends stopped with DuckDB's internal errors (no cast
+    # of a TIMESTAMPTZ to TIME, no TIME of an infinite TIMESTAMP), and with --on-error
+    # reject an infinity was set aside as "it holds a time of day".
+    source = duckdb_exec(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMPTZ, tp TIMESTAMP);"
+        "INSERT INTO t VALUES (1, '2024-01-01 00:00:00+00', '2024-01-01'),"
+        " (2, '2024-01-02 00:00:00+00', 'infinity'), (3, '2024-01-03 00:00:00+00', '-infinity'),"
+        " (4, '2024-01-04 05:00:00+00', NULL)",
+    )
+    target = target_of(target_kind, tmp_path, request)
+    create_in(target_kind, target, "CREATE TABLE t (id integer PRIMARY KEY, ts date, tp date)")
+    casts = (("t", "ts", "date"), ("t", "tp", "date"))
+    config = arrowmig.MigrationConfig(mode="append", casts=casts)
+    try:
+        told = failures(arrowmig.migrate(source, target, config=config))
+    except SchemaError as refused:
+        told = str(refused)
+    assert "time of day" in told and "could not be checked" not in told, told
+    assert "05:00:00" in told and "infinity" not in told, told
+    rejects = tmp_path / "rejects"
+    config = replace(config, on_error="reject", reject_dir=str(rejects))
+    assert arrowmig.migrate(source, target, config=config).rejected == 1
+    (rejected,) = map(json.loads, (rejects / "t.jsonl").read_text().splitlines())
+    assert rejected["key"] == {"id": 4}
+    assert "it holds a time of day" in rejected["problems"][0]["reason"]
+    as_text = {"postgres": "::text", "duckdb": "::VARCHAR", "sqlite": ""}[target_kind]
+    query = f"SELECT id, ts{as_text}, tp{as_text} FROM t ORDER BY id"
+    if target_kind == "postgres":
+        with psycopg.connect(target) as pg:
+            rows = pg.execute(query).fetchall()
+    elif target_kind == "duckdb":
+        with duckdb.connect(target, read_only=True) as duck:
+            rows = duck.execute(query).fetchall()
+    else:
+        with sqlite3.connect(target) as lite:
+            rows = lite.execute(query).fetchall()
+    assert rows == [
+        (1, "2024-01-01", "2024-01-01"),
+        (2, "2024-01-02", "infinity"),
+        (3, "2024-01-03", "-infinity"),
+    ]
 
 
 @pytest.mark.postgres

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import arrowmig
-from arrowmig.plan import JSONB_NOTE
+from arrowmig.plan import JSONB_NOTE, RAGGED_NOTE
 from tests.dbutil import pg_exec, pg_rows
 
 NESTED = "id INTEGER PRIMARY KEY, l INTEGER[], st STRUCT(x INTEGER, d DECIMAL(20,3)), m MAP(VARCHAR, INTEGER)"
@@ -102,3 +102,31 @@ def test_nested_columns_append_into_duckdb_json(tmp_path: Path) -> None:
         rows = con.execute("SELECT id, l::VARCHAR, st::VARCHAR, m::VARCHAR FROM t").fetchall()
     assert rows == [(2, "[3,null]", '{"x":null,"d":-0.500}', '{"b":2}')]
     assert arrowmig.verify(str(source), str(target), level="diff").ok
+
+
+@pytest.mark.postgres
+def test_a_ragged_list_into_a_postgres_array_is_named_and_can_be_set_aside(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # The server's bare 'malformed array literal: "{{"a","b"},{}}"' named no column and no
+    # way past: PostgreSQL arrays are rectangular, and DuckDB lists need not be.
+    source = tmp_path / "s.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ll VARCHAR[][])")
+        con.execute(
+            "INSERT INTO t VALUES (1, [['a', 'b'], ['c', 'd']]), (2, [['a', 'b'], []]),"
+            " (3, [['a'], NULL]), (4, [['a', 'b'], ['c']])"
+        )
+    pg_exec(pg_url, "CREATE TABLE t (id integer PRIMARY KEY, ll text[])")
+    config = arrowmig.MigrationConfig(mode="append")
+    report = arrowmig.migrate(str(source), pg_url, config=config)
+    (table,) = report.failed
+    assert f"ll: {RAGGED_NOTE}" in table.notes  # the plan says so beforehand
+    assert 'column ll: value [["a","b"],[]] has sub-arrays of different lengths' in str(table.error)
+    assert "make the target column jsonb" in str(table.error)
+    rejects = tmp_path / "rejects"
+    config = arrowmig.MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    assert arrowmig.migrate(str(source), pg_url, config=config).rejected == 3
+    assert pg_rows(pg_url, "t", "id") == [(1, [["a", "b"], ["c", "d"]])]
+    set_aside = (rejects / "t.jsonl").read_text()
+    assert set_aside.count("a PostgreSQL array cannot hold") == 3

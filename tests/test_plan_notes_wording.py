@@ -5,6 +5,8 @@ wide integers say which values fail and name the type that holds them.
 
 from __future__ import annotations
 
+import shlex
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +43,34 @@ def test_a_note_many_columns_share_is_one_line(tmp_path: Path) -> None:
     assert "--cast w.COLUMN=double stores them as REAL" in kept[0]
     # BIGINT stops at 2^63 - 1: "past 64 bits" said nothing of 2^63 to 2^64.
     assert "--cast w.u=bigint stores them as INTEGER (a value from 2^63 up" in kept[1]
+
+
+def test_a_cast_advised_for_a_table_with_a_space_runs_as_pasted_into_a_shell(
+    tmp_path: Path,
+) -> None:
+    # The hint read --cast Order Items.price=double: pasted, the shell split it at the space
+    # and the run was refused ("unexpected extra argument").
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute('CREATE TABLE "Order Items" (id INT PRIMARY KEY, price DECIMAL(10,2))')
+        con.execute(
+            'CREATE TABLE "Line Items" (id INT PRIMARY KEY, a DECIMAL(9,2), b DECIMAL(9,2))'
+        )
+        con.execute("""INSERT INTO "Order Items" VALUES (1, 9.99)""")
+    target = str(tmp_path / "t.db")
+    code, said = _said("plan", source, target)
+    assert code == 0, said
+    assert "a, b: exact numbers kept as TEXT" in said
+    assert "--cast 'Line Items.COLUMN=double' stores them as REAL" in said
+    (note,) = [line for line in said.splitlines() if "price: exact numbers kept as TEXT" in line]
+    hint = note.rpartition("; ")[2].partition(" stores them")[0]
+    assert shlex.split(hint) == ["--cast", "Order Items.price=double"]
+    command = [sys.executable, "-m", "arrowmig", "migrate", source, target]
+    pasted = f"{shlex.join([*command, '--tables', 'Order Items'])} {hint} --progress none"
+    done = subprocess.run(pasted, shell=True, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with sqlite3.connect(target) as lite:
+        assert lite.execute('SELECT typeof(price) FROM "Order Items"').fetchall() == [("real",)]
 
 
 def test_views_are_not_said_skipped_when_tables_are_named(tmp_path: Path) -> None:

@@ -998,7 +998,7 @@ def test_exact_numbers_kept_as_duckdb_varchar_are_flagged_with_the_way_to_number
     out = str(tmp_path / "inv.duckdb")
     flags = _planned_flags(pg_url, out, capsys)
     assert "DuckDB compares" in flags["amount"] and "sum() refuses" in flags["amount"]
-    assert "--cast inv.amount=decimal(38,s)" in flags["amount"]
+    assert "--cast 'inv.amount=decimal(38,s)'" in flags["amount"]
     assert "--cast inv.amount=double" in flags["amount"]
     assert flags["price"] == "" and flags["id"] == ""  # DECIMAL(5,2): numbers
     said = " | ".join(migrate(pg_url, out).tables[0].notes)

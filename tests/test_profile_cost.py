@@ -22,6 +22,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from arrowmig.argument_words import cast_of_column
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints import sqlite as sqlite_endpoint
 from arrowmig.endpoints.sqlite_profile import (
@@ -32,7 +33,7 @@ from arrowmig.endpoints.sqlite_profile import (
     profile_sql,
     profile_table,
 )
-from arrowmig.endpoints.sqlite_types import CAST_THIS, choose
+from arrowmig.endpoints.sqlite_types import choose
 from arrowmig.model import Column
 from arrowmig.schema import quote_ident
 from tests.test_corpus_hypothesis import DECLARED as CORPUS_DECLARED
@@ -128,7 +129,7 @@ def _column(
     with open_endpoint(str(path)) as ep:
         described = ep.describe("m").columns
     # The endpoint takes the same path, and names the column in a note's --cast.
-    named = [replace(c, notes=tuple(n.replace(CAST_THIS, "m.c") for n in c.notes)) for c in decided]
+    named = [replace(c, notes=tuple(cast_of_column(n, "m", "c") for n in c.notes)) for c in decided]
     assert list(described) == named
     return described[0]
 
@@ -258,7 +259,7 @@ def test_dates(
         ("DECIMAL(10,2)", None, [0.99], pa.decimal128(10, 2), None, None),
         ("DECIMAL(10,2)", None, [1.25, 7, -99999999.99], pa.decimal128(10, 2), None, None),
         ("DECIMAL(10,2)", None, [0.1 + 0.2], pa.float64(), None, "cannot hold exactly"),
-        ("DECIMAL(10,2)", None, [0.99, 1.255], pa.float64(), None, "numeric(10,2) rounds"),
+        ("DECIMAL(10,2)", None, [0.99, 1.255], pa.float64(), None, "=numeric(10,2)' rounds"),
         ("DECIMAL(10,2)", None, [7, 1.255], pa.float64(), None, "cannot hold exactly"),
         ("DECIMAL(10,2)", None, [0.5, 123456789.5], pa.float64(), None, "cannot hold exactly"),
         ("DECIMAL(30,2)", None, [0.5, 1e20], pa.decimal128(30, 2), None, None),

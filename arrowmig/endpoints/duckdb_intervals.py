@@ -18,6 +18,7 @@ import re
 
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_option
 from arrowmig.errors import BeyondArrow
 from arrowmig.model import Column
 from arrowmig.schema import quote_ident, quote_literal
@@ -132,8 +133,8 @@ def beyond_arrow(exc: BaseException, table: str | None) -> BeyondArrow | None:
     value = text[start + len(column) :].split("\n", 1)[0].strip()
     if found.group(1) == "i":
         hint = (
-            f"carry it exactly: --cast {table}.{column}=interval (read as DuckDB's text of it, "
-            "an interval again in the target), or =text"
+            f"carry it exactly: {cast_option(str(table), column, 'interval')} (read as "
+            "DuckDB's text of it, an interval again in the target), or =text"
         )
     else:
         hint = (

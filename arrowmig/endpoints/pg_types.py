@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from arrowmig.argument_words import cast_option
 from arrowmig.endpoints.common import short_driver_message
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.errors import ArrowmigError, SchemaError
@@ -60,7 +61,8 @@ def check_enum(
         raise SchemaError(
             f"type {qualified(name, schema)} exists in the target but is not the "
             f"source's enum ({', '.join(labels)})",
-            hint=f"drop or rename it, or carry the column as text with --cast {table}.{column}=text",
+            hint="drop or rename it, or carry the column as text with "
+            + cast_option(table, column, "text"),
             table=table,
         )
 

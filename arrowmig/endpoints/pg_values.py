@@ -8,6 +8,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.argument_words import cast_option
 from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.pg_cast_text import INTERVAL_AS_TEXT_SQL, timestamp_as_text_sql
 from arrowmig.errors import BeyondArrow, DataError, TypeSurprise
@@ -88,7 +89,8 @@ def interval_too_long(table: Table) -> BeyondArrow:
     return BeyondArrow(
         f"table {table.name!r}, column {which}: an interval of 2,562,048 hours or more, "
         "past what Arrow's intervals hold (nanoseconds in 64 bits)",
-        hint=f"carry it as text: --cast {table.name}.{column}=text (read as text by the server)",
+        hint=f"carry it as text: {cast_option(table.name, column, 'text')} (read as text by the "
+        "server)",
         table=table.name,
         column=names[0] if len(names) == 1 else None,
     )
@@ -123,8 +125,8 @@ def from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
     except OutOfRange as exc:
         raise BeyondArrow(
             f"table {table.name!r}, column {field.name!r}: {exc}",
-            hint=f"carry it as text: --cast {table.name}.{field.name}=text (read as text by "
-            "the server)",
+            hint=f"carry it as text: {cast_option(table.name, field.name, 'text')} (read as "
+            "text by the server)",
             table=table.name,
             column=field.name,
         ) from None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_option
 from arrowmig.auto_keys import (
     identity_resets,
     sequence_moved,
@@ -116,6 +117,9 @@ from arrowmig.schema import (
     INEXACT_HINT,
     PG_ARRAY_LITERAL_FUNCTION,
     PG_EXACT_FUNCTION,
+    PG_RECTANGULAR_FUNCTION,
+    RAGGED,
+    RAGGED_HINT,
     ddl_type,
     pg_array_again,
     pg_server_cast,
@@ -611,6 +615,8 @@ class PostgresEndpoint(BaseEndpoint):
             )
         elif state == "22000" and error.hint is None and INEXACT in error.message:
             error.hint = INEXACT_HINT  # PG_EXACT's refusal
+        elif state == "22000" and error.hint is None and RAGGED in error.message:
+            error.hint = RAGGED_HINT  # PG_RECTANGULAR's refusal
         elif state == "57014" and "statement timeout" in str(exc) and error.hint is None:
             error.hint = (
                 f"a statement ran longer than --batch-timeout ({seconds} s): raise it if the "
@@ -1182,7 +1188,7 @@ class PostgresEndpoint(BaseEndpoint):
                 f"{schema!r}, which user {user!r} may not use, so the table cannot be created",
                 hint=f"GRANT USAGE ON SCHEMA {quote_ident(str(schema))} TO "
                 f"{quote_ident(str(user))} (as the schema's owner), or carry the column as text "
-                f"with --cast {table}.{column}=text (case then counts)",
+                f"with {cast_option(table, column, 'text')} (case then counts)",
                 table=table,
             )
         return str(spelled)
@@ -1201,7 +1207,9 @@ class PostgresEndpoint(BaseEndpoint):
         such type is fine."""
         found = self._domain_definition(schema, name)
         target = qualified(name, schema)
-        base_type = f"carry the column as the type it is built on with --cast {table}.{column}=TYPE"
+        base_type = (
+            f"carry the column as the type it is built on with {cast_option(table, column, 'TYPE')}"
+        )
         if found and found[0] != definition and found[0] != self._as_created(schema, definition):
             raise SchemaError(
                 f"type {target} exists in the target but is not the source's domain ({definition})",
@@ -1397,6 +1405,7 @@ class PostgresEndpoint(BaseEndpoint):
             )
             if any(pg_array_again(c) for c in table.columns):
                 self._run(PG_ARRAY_LITERAL_FUNCTION, f"staging {table.name!r}", table.name)
+                self._run(PG_RECTANGULAR_FUNCTION, f"staging {table.name!r}", table.name)
             if any(c.pg_type and unbounded_pg_type(c.pg_type) for c in table.columns):
                 self._run(PG_EXACT_FUNCTION, f"staging {table.name!r}", table.name)
             self._staged.add(staging)

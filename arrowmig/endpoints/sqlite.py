@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.argument_words import cast_of_column, cast_option
 from arrowmig.auto_keys import autoincrement_key
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.duplicate_keys import duplicate_key_hint
@@ -70,7 +71,6 @@ from arrowmig.endpoints.sqlite_repeated_keys import (
 )
 from arrowmig.endpoints.sqlite_tryout import keys_into, tried
 from arrowmig.endpoints.sqlite_types import (
-    CAST_THIS,
     choose,
     primer_literal,
     read_expression,
@@ -551,9 +551,7 @@ class SQLiteEndpoint(BaseEndpoint):
         columns = []
         for i, r in enumerate(info):
             col = choose(r[0], r[1] or "", profiles[i], bool(r[2]), name)
-            col = replace(
-                col, notes=tuple(n.replace(CAST_THIS, f"{name}.{r[0]}") for n in col.notes)
-            )
+            col = replace(col, notes=tuple(cast_of_column(n, name, r[0]) for n in col.notes))
             # A rowid table's single INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
             rowid_alias = (
                 split_key is not None
@@ -1498,8 +1496,8 @@ class SQLiteEndpoint(BaseEndpoint):
             zeros = _negative_zeros.pop((self._lock_key, name), {})
         return [
             f"{column}: {'1 value' if count == 1 else f'{count:,} values'} of -0.0 stored as "
-            "0.0: SQLite REAL columns have no negative zero (verify reports them; --cast "
-            f"{shown or name}.{column}=text keeps the sign, as text)"
+            "0.0: SQLite REAL columns have no negative zero (verify reports them; "
+            f"{cast_option(shown or name, column, 'text')} keeps the sign, as text)"
             for column, count in zeros.items()
         ]
 

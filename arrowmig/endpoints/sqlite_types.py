@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
+from arrowmig.argument_words import CAST_THIS
 from arrowmig.endpoints.sqlite_profile import (
     EXACT_FLOAT_INT,
     ColumnProfile,
@@ -33,9 +34,6 @@ from arrowmig.endpoints.sqlite_profile import (
 from arrowmig.model import Column
 from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS
 from arrowmig.schema import CORE_DATA_EPOCH, JULIAN_CAST, quote_ident
-
-CAST_THIS = "TABLE.COLUMN"
-"""Stands for the column itself in a note's ``--cast``; ``describe`` names the column there."""
 
 
 @dataclass(frozen=True)

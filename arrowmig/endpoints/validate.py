@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import interval_text, json_canon, nested_json, pg_input_text
+from arrowmig.argument_words import cast_option
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, duckdb_enums, pg_char
 from arrowmig.endpoints.duckdb_casts import CastScreen
@@ -632,7 +633,7 @@ def problem_error(
     return DataError(
         f"table {table.name!r}, column {problem.column!r}, {describe_key(table, keys, problem.row, batch)}: "
         f"{problem.reason}: {render_value(value)}",
-        hint=problem.hint.format(cast=f"--cast {table.name}.{problem.column}=text"),
+        hint=problem.hint.format(cast=cast_option(table.name, problem.column, "text")),
         table=table.name,
         column=problem.column,
     )
@@ -658,7 +659,7 @@ def problems_error(
     return DataError(
         f"{first.message}; also {also}",
         hint=_merged_hint(
-            [(p.hint, f"--cast {table.name}.{p.column}=text") for p in firsts.values()]
+            [(p.hint, cast_option(table.name, p.column, "text")) for p in firsts.values()]
         ),
         table=table.name,
         column=first.column,
