@@ -75,6 +75,7 @@ from arrowmig.verify_casts import (
     array_cast_to_text,
     recorded_cast_types,
 )
+from arrowmig.verify_elsewhere import elsewhere_note
 from arrowmig.verify_report import (
     CHANGED,
     DIFFER,
@@ -341,6 +342,8 @@ def verify(
     src = _Side(source, source_schema, "source")
     tgt = _Side(target, target_schema, "target")
     runner: _TableRunner | None = None
+    # The target schema, source schema, tables missing and other schemas that may hold them.
+    looked: tuple[str, str | None, list[str], list[str]] | None = None
     holding = contextlib.ExitStack()
     try:
         _both(src.open(), tgt.open())
@@ -402,6 +405,11 @@ def verify(
             one = holding.enter_context(_held(held, source, relations, lock_wait_s, sink))
             assert one is not None
             src.submit(lambda e, _: e.use_snapshot(one)).result()  # type: ignore[attr-defined]
+        missing = [n for n, t in pairs if t is None]
+        if missing and target_schema is None and tgt.endpoint.dialect != "sqlite":
+            # Not with --target-schema: it was chosen (a run of several schemas names each).
+            others = list(tgt.submit(lambda e, _: e.other_schemas()).result())
+            looked = (str(there), src.endpoint.schema, missing, others) if others else None
         runner = _TableRunner(src, tgt, level, max_diffs, batch_rows, sink)
         for name, target_name in pairs:
             result = runner.run(name, target_name)
@@ -427,6 +435,11 @@ def verify(
             runner.close()
         report.peak_rss_bytes = rss.stop()
         report.seconds = time.perf_counter() - started
+    if looked is not None:  # once the target is closed: a DuckDB file is opened again
+        note = elsewhere_note(
+            target, *looked, lambda name, names: _match_name(name, names, tgt_url.kind)
+        )
+        report.notes.extend([note] if note else [])
     sink.emit(Event("summary", report=report.to_dict()))
     raise_callback_error(sink, progress)  # as migrate(): the caller's own, once the run is over
     return report

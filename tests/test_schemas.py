@@ -697,3 +697,34 @@ def test_each_table_of_several_schemas_is_described_once_for_the_checks_and_the_
         assert con.execute("SELECT count(*) FROM person.address").fetchone() == (300,)
     finally:
         con.close()
+
+
+def test_verify_of_one_schema_says_which_target_schema_holds_its_missing_tables(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # A run of several schemas writes public's tables into DuckDB's schema public; a verify of
+    # public alone looks in DuckDB's default, main, and called every table missing in target
+    # with no word of where they are: to a user, data loss.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);"
+        "CREATE TABLE u (id int PRIMARY KEY); INSERT INTO u VALUES (1);"
+        "CREATE SCHEMA other; CREATE TABLE other.t (id int PRIMARY KEY);"
+        "INSERT INTO other.t VALUES (2)",
+    )
+    target = str(tmp_path / "o.duckdb")
+    assert migrate(pg_url, target, config=MigrationConfig(source_schema="public,other")).ok
+    report = arrowmig.verify(pg_url, target, source_schema="public")
+    assert report.exit_code == 1  # the tables are missing where it looked
+    assert [t.result for t in report.tables] == ["missing in target"] * 2
+    (note,) = [n for n in report.notes if "--target-schema" in n]
+    assert note == (
+        "all 2 tables missing in target schema 'main' are in its schema 'public': "
+        "compare them there with --target-schema public"
+    )
+    there = note.rsplit(" ", 1)[1]
+    assert arrowmig.verify(pg_url, target, source_schema="public", target_schema=there).ok
+    # A table of the source missing from every schema of the target gets no such note.
+    pg_exec(pg_url, "CREATE TABLE nowhere (id int PRIMARY KEY)")
+    report = arrowmig.verify(pg_url, target, source_schema="public", tables=["nowhere"])
+    assert not any("--target-schema" in n for n in report.notes)

@@ -118,18 +118,38 @@ def read_expression(col: Column) -> str:
     return c
 
 
-def from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
-    """A column as the driver read it, in the batch's type (±infinity in the carried form)."""
+def from_driver_batch(table: Table, schema: pa.Schema, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A batch as the driver read it, in ``schema`` (±infinity in the carried form). A
+    timestamp past Arrow's reach fails it naming every column of the batch that holds one,
+    with the --cast of each, so that one run says all there is to fix, not one column a run."""
+    arrays: list[pa.Array] = []
+    beyond: list[str] = []
+    reason = ""
+    for i, field in enumerate(schema):
+        try:
+            arrays.append(_from_driver(table, field, batch.column(i)))
+        except OutOfRange as exc:
+            beyond.append(field.name)
+            reason = str(exc)
+    if not beyond:
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+    # One reason (OutOfRange has one), said once: a line, not a paragraph.
+    others = "".join(f"; column {name!r} holds one too" for name in beyond[1:])
+    casts = " ".join(cast_option(table.name, name, "text") for name in beyond)
+    raise BeyondArrow(
+        f"table {table.name!r}, column {beyond[0]!r}: {reason}{others}",
+        hint=f"carry {'it' if len(beyond) == 1 else 'them'} as text: {casts} (read as text "
+        "by the server)",
+        table=table.name,
+        column=beyond[0],
+    )
+
+
+def _from_driver(table: Table, field: pa.Field, array: pa.Array) -> pa.Array:
+    """A column as the driver read it, in the batch's type (±infinity in the carried form);
+    OutOfRange for a timestamp past Arrow's reach (``from_driver_batch`` names them all)."""
     try:
         return _as_type(from_postgres_driver(array), field.type)
-    except OutOfRange as exc:
-        raise BeyondArrow(
-            f"table {table.name!r}, column {field.name!r}: {exc}",
-            hint=f"carry it as text: {cast_option(table.name, field.name, 'text')} (read as "
-            "text by the server)",
-            table=table.name,
-            column=field.name,
-        ) from None
     except pa.ArrowInvalid:
         if not pa.types.is_decimal(field.type):
             raise

@@ -88,7 +88,7 @@ from arrowmig.endpoints.pg_scans import read_scans
 from arrowmig.endpoints.pg_storage import storage_settings
 from arrowmig.endpoints.pg_values import (
     INTERVAL_OVERFLOW,
-    from_driver,
+    from_driver_batch,
     infinities_apart,
     interval_too_long,
     move_staged_sql,
@@ -1014,8 +1014,7 @@ class PostgresEndpoint(BaseEndpoint):
     ) -> Iterator[pa.RecordBatch]:
         try:
             for batch in raw:
-                arrays = [from_driver(table, f, batch.column(i)) for i, f in enumerate(schema)]
-                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+                yield from_driver_batch(table, schema, batch)
             self._conn.commit()
         except Exception as exc:
             if INTERVAL_OVERFLOW in str(exc):
