@@ -80,6 +80,7 @@ from arrowmig.plan import (
 from arrowmig.reject_folder import run_reject_folder
 from arrowmig.rejects import check_reject_dir, check_reject_dir_unmade, set_aside_earlier
 from arrowmig.report import MigrationReport
+from arrowmig.rerun_refusal import forget_statement, started_afresh
 from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.rowpath import peak_rss_bytes
 from arrowmig.run_lock import TablesHeld, exclusive_tables, target_kept_open
@@ -101,6 +102,7 @@ from arrowmig.schemas import (
     refuse_sqlite_schemas,
     several_schemas,
 )
+from arrowmig.status import resume_command
 from arrowmig.target_names import with_target_schema
 from arrowmig.urls import EndpointUrl, parse_url
 
@@ -583,6 +585,8 @@ def _transfer(
         # Each table's rows of the interrupted run, sorted out once (not per table: 2,000
         # tables resumed compared millions of rows).
         earlier_rows = _by_table(earlier)
+        if not config.resume:
+            report.notes.extend(started_afresh(store, run_id, config.mode, config.target_schema))
         conflicts = [c for c in plan.conflicts if not _prepared(earlier_rows, c.table)]
         if conflicts:
             raise conflicts[0]
@@ -1237,39 +1241,14 @@ def _earlier_run(
             hint="nothing is left to resume: to load the tables again, run the same command without "
             "--resume (with --mode replace where they exist)",
         )
+    names = {p.source.name for p in plan.tables}
+    if rows and own is not None and own.state == "complete":
+        # This very command's run completed, but another of these tables' runs (of another
+        # mode) is not: "nothing to resume" would hide the run the user meant.
+        _refuse_another_unfinished(store, run_id, names, basis, config.target_schema)
     if rows:
         return rows
-    names = {p.source.name for p in plan.tables}
-    others = [
-        r
-        for r in store.rows()
-        if r.table_name in names and r.stream_name == TABLE_ROW and r.run_id != run_id
-    ]
-    unfinished = {
-        r.run_id for r in store.rows() if r.table_name == RUN_ROW and r.state != "complete"
-    }
-    clashing = [r for r in others if r.run_id in unfinished]
-    if clashing:
-        other = clashing[0].run_id
-        run_row = next(r for r in store.rows(other) if r.table_name == RUN_ROW)
-        recorded = run_basis(run_row)
-        where = f"the interrupted run {other} in {store.target.url.redacted}"
-        changed = _columns_changed(recorded, basis)
-        if changed is not None:
-            table, what = changed
-            # Not the user's to undo (the application changed its schema): the rows committed
-            # were read with the old columns, and only loading the tables again goes on.
-            raise SchemaError(
-                f"cannot resume: {where} read {table!r} of the source as it was then; {what}",
-                hint="its committed rows cannot be continued with other columns: load the "
-                "tables again, with the same command without --resume and with --mode replace",
-                table=table,
-            )
-        raise SchemaError(
-            f"cannot resume: {where} " + _how_it_differs(recorded, basis),
-            hint="run again as the interrupted run did (same source and options); the rows it "
-            "committed stay until then",
-        )
+    _refuse_another_unfinished(store, run_id, names, basis, config.target_schema)
     if config.mode == "create":
         # Started afresh, create mode would refuse the tables a finished run made, and
         # recommend the very --resume given: say which run it found, and how it differs.
@@ -1285,6 +1264,54 @@ def _earlier_run(
                     "replace, append or truncate without --resume",
                 )
     return None
+
+
+def _refuse_another_unfinished(
+    store: CheckpointStore,
+    run_id: str,
+    names: set[str],
+    basis: dict[str, object],
+    target_schema: str | None,
+) -> None:
+    """Refuse a --resume that is not the run left unfinished loading any of ``names``,
+    naming how the two differ and the command that continues that run."""
+    everything = store.rows()
+    unfinished = {r.run_id for r in everything if r.table_name == RUN_ROW and r.state != "complete"}
+    clashing = [
+        r
+        for r in everything
+        if r.table_name in names
+        and r.stream_name == TABLE_ROW
+        and r.run_id != run_id
+        and r.run_id in unfinished
+    ]
+    if not clashing:
+        return
+    other = clashing[0].run_id
+    run_row = next(r for r in everything if r.run_id == other and r.table_name == RUN_ROW)
+    recorded = run_basis(run_row)
+    where = f"the interrupted run {other} in {store.target.url.redacted}"
+    changed = _columns_changed(recorded, basis)
+    if changed is not None:
+        table, what = changed
+        # Not the user's to undo (the application changed its schema): the rows committed
+        # were read with the old columns, and only loading the tables again goes on.
+        raise SchemaError(
+            f"cannot resume: {where} read {table!r} of the source as it was then; {what}",
+            hint="its committed rows cannot be continued with other columns: load the "
+            "tables again, with the same command without --resume and with --mode replace",
+            table=table,
+        )
+    command = resume_command(recorded, store.target.url.redacted, target_schema)
+    how = (
+        f"continue it with {command}"
+        if command
+        else "run again as the interrupted run did (same source and options)"
+    )
+    raise SchemaError(
+        f"cannot resume: {where} " + _how_it_differs(recorded, basis),
+        hint=f"{how}; the rows it committed stay until then",
+    )
 
 
 def _as_names(value: object) -> list[str]:
@@ -1632,7 +1659,8 @@ def _table_work(
                 work.streams.append(StreamWork(stream, r.rows_done, r.last_key))
             work.rows_before += r.rows_done
         detail = TableDetail.parse(own_row.detail)
-        check_rows_held(dst, name, landing, detail, work.rows_before)
+        forget = forget_statement(CheckpointStore(dst), own_row.run_id)
+        check_rows_held(dst, name, landing, detail, work.rows_before, forget)
         work.held_before = detail.held_before or 0
         work.said_before = _said_before(own_row)
         table_plan.streams = [w.stream for w in work.streams]

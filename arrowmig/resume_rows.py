@@ -22,10 +22,11 @@ def held_before(dst: Endpoint, landing: Landing) -> int:
 
 
 def check_rows_held(
-    dst: Endpoint, name: str, landing: Landing, detail: TableDetail, committed: int
+    dst: Endpoint, name: str, landing: Landing, detail: TableDetail, committed: int, forget: str
 ) -> None:
     """Refuse to resume ``name`` unless what its rows go into holds the rows the checkpoint
-    counts: ``committed`` by the interrupted run, after those it held before."""
+    counts: ``committed`` by the interrupted run, after those it held before. ``forget``:
+    the statement that removes the interrupted run's record (``rerun_refusal``)."""
     before = detail.held_before
     appended = landing.action == "append" and not landing.staged  # into rows of its own
     if before is None:
@@ -46,7 +47,7 @@ def check_rows_held(
     raise SchemaError(
         f"cannot resume {name!r}: {physical!r} in {dst.url.redacted} holds {held:,} rows, "
         f"not the {counted}: it was loaded or changed since",
-        hint=_appended_hint(committed) if appended else _reloaded_hint(),
+        hint=_appended_hint(committed, forget) if appended else _reloaded_hint(),
         table=name,
     )
 
@@ -58,11 +59,12 @@ def _reloaded_hint() -> str:
     )
 
 
-def _appended_hint(committed: int) -> str:
-    # The table holds rows of its own: --mode replace would drop them with the run's.
+def _appended_hint(committed: int, forget: str) -> str:
+    # The table holds rows of its own: --mode replace would drop them with the run's. The
+    # record goes too: the same command without --resume refuses to append over it.
     return (
         "nothing was written; which source rows it still lacks cannot be told: check the "
-        f"table, delete the {committed:,} rows the interrupted run appended, then run the same "
-        "command without --resume (--mode replace would drop every row of the table, its own "
-        "rows too)"
+        f"table, delete the {committed:,} rows the interrupted run appended and its record "
+        f"({forget}), then run the same command without --resume (--mode replace would drop "
+        "every row of the table, its own rows too)"
     )

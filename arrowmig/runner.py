@@ -725,8 +725,9 @@ class Runner:
         )
         if table_report.status == "failed" and self.tables[name].landing.staged and meter.rows:
             # Its rows went into a staging table that was never put in place: none is in the
-            # target, so none counts as moved.
-            table_report.rows = table_report.bytes = 0
+            # target, so none counts as moved; nor as committed by the run it resumed (the
+            # summary's "N of them" would count rows the table does not hold).
+            table_report.rows = table_report.bytes = table_report.rows_before = 0
             table_report.notes.append(
                 f"the {meter.rows:,} rows it loaded went into its staging table and were never "
                 f"put in place: none is in {table_report.target_name!r}"

@@ -6,6 +6,7 @@ of a table loaded since (150,000 rows became 286,000, "done")."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -111,3 +112,15 @@ def test_a_refused_resume_of_an_append_does_not_advise_dropping_the_table(
     assert "it was loaded or changed since" in resumed.stderr
     assert "rows the interrupted run appended" in resumed.stderr
     assert "--mode replace would drop every row of the table" in resumed.stderr
+    # Its way on, followed: the run's rows and its record deleted, the same command again
+    # (without them deleted, a run without --resume is refused: it would append twice).
+    forget = re.search(r"\((DELETE FROM .*?)\)", resumed.stderr)
+    assert forget is not None, resumed.stderr
+    with sqlite3.connect(target) as con:
+        con.execute("DELETE FROM events WHERE id > 0")
+        con.execute(forget[1])
+    con.close()
+    again = run(*common, "--progress", "none")
+    assert again.returncode == 0, again.stderr
+    own = [(-2, "new", 0.0, None), (-1, "old", 0.0, None)]
+    assert sqlite_rows(target, "events", "id") == own + sqlite_rows(source, "events", "id")
