@@ -5,6 +5,7 @@ streams, put tables in place, report.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 import time
@@ -1158,15 +1159,19 @@ def _types_dropped(dst: Endpoint, table_plan: TablePlan) -> str:
 
 
 def _with_target_retries(
-    action: Callable[[Endpoint], None], target: str, config: MigrationConfig
+    action: Callable[[Endpoint], None],
+    target: str,
+    config: MigrationConfig,
+    on_retry: Callable[[str], None] | None = None,
 ) -> None:
-    """Open the target and run ``action``, through a server restart (transient errors)."""
+    """Open the target and run ``action``, through a server restart (transient errors),
+    each retry told to ``on_retry``."""
 
     def attempt() -> None:
         with open_target(target, config) as dst:
             action(dst)
 
-    through_restarts(attempt, config.retries, lambda: None)
+    through_restarts(attempt, config.retries, lambda: None, on_retry)
 
 
 def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConfig) -> None:
@@ -1710,9 +1715,17 @@ def _unchanged_shape(dst: Endpoint, name: str, physical: str, own_row: Row) -> S
 def _finish_without_streams(
     target: str, config: MigrationConfig, runner: Runner, work: TableWork
 ) -> None:
-    """A table whose streams all finished in the interrupted run: only its finishing is left."""
-    with open_target(target, config) as dst:
-        runner._put_in_place(work, dst)
+    """A table whose streams all finished in the interrupted run: only its finishing is left,
+    retried on a new connection as a table finished after its streams is. Run once, a
+    session ended as it put the table in place (``pg_terminate_backend``) failed it, exit 1,
+    though its rows were all in and nothing else was wrong."""
+    tries = itertools.count()
+    _with_target_retries(
+        lambda dst: runner._put_in_place(work, dst, again=next(tries) > 0),
+        target,
+        config,
+        runner._retried(work.plan.source.name),
+    )
 
 
 def _reject_dir(config: MigrationConfig) -> str | None:

@@ -41,3 +41,20 @@ def test_a_message_of_many_driver_steps_without_the_servers_words_is_said_as_it_
 def test_a_quoted_statement_with_literals_is_dropped_before_the_servers_words() -> None:
     message = "Failed to execute query 'SELECT 'a' || x': ERROR:  boom\nDETAIL: why"
     assert short_driver_message(Exception(message)) == "boom (why)"
+
+
+def test_a_session_ended_mid_statement_is_said_as_the_servers_reason() -> None:
+    # libpq's words for a transaction whose session pg_terminate_backend ended: no ERROR:,
+    # so the quoted statements (the run lock's check first) were the message.
+    message = (
+        "IO: [libpq] Failed to execute query 'DO $x$ BEGIN RAISE EXCEPTION USING MESSAGE = "
+        "''the session is gone''; END $x$;\nALTER TABLE s RENAME TO t': FATAL:  terminating "
+        "connection due to administrator command\nserver closed the connection unexpectedly\n"
+        "\tThis probably means the server terminated abnormally\n"
+    )
+    said = short_driver_message(Exception(message))
+    assert said == "terminating connection due to administrator command"
+    lost = (
+        "Failed to execute query 'SELECT 1;\nSELECT 2': server closed the connection unexpectedly"
+    )
+    assert short_driver_message(Exception(lost)) == "server closed the connection unexpectedly"

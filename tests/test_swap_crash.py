@@ -190,9 +190,77 @@ def test_a_run_whose_lock_session_ended_takes_the_lock_again_and_finishes(
     assert proc.returncode == 0, err
     (table,) = json.loads(out)["tables"]
     assert table["status"] == "done", table
+    _replaced_whole(pg_url)
+
+
+def _replaced_whole(pg_url: str) -> None:
+    """``bets`` holds every row once, with what the replace keeps of the old table."""
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*), count(DISTINCT id) FROM bets").fetchone() == (
             ROWS,
             ROWS,
         )
     assert _kept(pg_url) == EVERYTHING_KEPT
+
+
+SWAP = "%arrowmig_lock%RENAME TO%"
+"""The transaction that puts the staging table in place: the run lock's check, then the
+staging table renamed to the table's name (held at that ALTER TABLE)."""
+
+
+def _end_the_swap(holder: psycopg.Connection, proc: subprocess.Popen[str]) -> None:
+    """End the session putting ``bets`` in place (``pg_terminate_backend``), the run's lock
+    session untouched, and let go of what held it."""
+    writer = wait_until_held(holder, proc, SWAP)
+    assert holder.execute("SELECT pg_terminate_backend(%s)", (writer,)).fetchone() == (True,)
+    let_go(holder)
+
+
+def _retried_with_the_servers_words(proc: subprocess.Popen[str], pg_url: str) -> None:
+    """The run ended its ``--progress json`` events with exit 0, ``bets`` put in place after
+    one retry told in one line with the server's reason, every row there once."""
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    # It was told as the first line of the transaction's statements: ~900 characters of the
+    # lock check's SQL, whose message says the lock session "is gone" (it was not), without
+    # the server's reason.
+    (retry,) = [e["message"] for e in events if e["event"] == "retry"]
+    assert retry.startswith(
+        "putting 'bets' in place: terminating connection due to administrator command (retry 1/"
+    ), retry
+    for internal in ("arrowmig_lock", "SELECT", "DO $", "is gone", "\n"):
+        assert internal not in retry, retry
+    (table,) = events[-1]["report"]["tables"]
+    assert (table["status"], table["retries"]) == ("done", 1), table
+    _replaced_whole(pg_url)
+
+
+def _killed_at_the_swap(source: Path, pg_url: str) -> None:
+    """``migrate --mode replace`` killed (SIGKILL) as it puts ``bets`` in place, its rows all
+    loaded: a ``--resume`` has only the put in place left to do."""
+    with checks_held(pg_url, SWAP, "ALTER TABLE") as holder:
+        killed = _migrate(source, pg_url, "--mode", "replace")
+        writer = wait_until_held(holder, killed, SWAP)
+        killed.send_signal(signal.SIGKILL)
+        killed.communicate(timeout=30)
+        # Its transaction, waiting still, would put the table in place once let go.
+        holder.execute("SELECT pg_terminate_backend(%s)", (writer,))
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_write_session_ended_as_the_table_is_put_in_place_is_retried(
+    tmp_path: Path, pg_url: str, resume: bool
+) -> None:
+    source = _source(tmp_path / "bets.db", ROWS)
+    _replaced_once(source, pg_url)
+    args = ["--mode", "replace", "--progress", "json"]
+    if resume:
+        # A --resume left only the put in place ran it once, not through retries: the ended
+        # session failed the table, exit 1.
+        _killed_at_the_swap(source, pg_url)
+        args.append("--resume")
+    with checks_held(pg_url, SWAP, "ALTER TABLE") as holder:
+        proc = _migrate(source, pg_url, *args)
+        _end_the_swap(holder, proc)
+        _retried_with_the_servers_words(proc, pg_url)

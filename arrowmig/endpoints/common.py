@@ -136,12 +136,17 @@ def is_transient(exc: BaseException) -> bool:
 
 _DRIVER_STEPS = re.compile(
     r"^(?:(?:Failed to [A-Za-z ]+?(?: '(?:[^']|'(?!:))*')?|Execution error \[\w+\]|could not begin COPY):\s*"
-    r"(?:PGRES_[A-Z_]+\s+)?)+(?=ERROR:)",
+    r"(?:PGRES_[A-Z_]+\s+)?)+"
+    r"(?=(?:ERROR|FATAL|PANIC):|server closed the connection|no connection to the server)",
     re.DOTALL,
 )
 """What libpq's ADBC driver says it was doing before the server's own ``ERROR:`` (``Failed to
 execute prepared statement: PGRES_FATAL_ERROR``, ``Execution error [PGRES_FATAL_ERROR]:``,
 ``Failed to execute query: could not begin COPY:``): of no use to a user, who ran none of it.
+Before a ``FATAL:`` too, or libpq's own words for a connection gone: a session ended by
+``pg_terminate_backend`` as the put in place ran was told as the first line of that
+transaction's statements (the run lock's check, whose message reads as if the lock were lost),
+not as the server's ``terminating connection due to administrator command``.
 A statement quoted ends at its first ``':``: with ``'.*?'`` the pieces could split in ever
 more ways, and a message of many pieces without an ``ERROR:`` took exponential time."""
 
@@ -159,7 +164,7 @@ def short_driver_message(exc: BaseException) -> str:
     text = re.sub(r"^(?:[A-Z][A-Z_]+|FATAL Error)\s*:\s*", "", text)
     text = re.sub(r"^\[(?:SQLite|libpq)\]\s*", "", text)
     text = _DRIVER_STEPS.sub("", text)
-    text = re.sub(r"^ERROR:\s+", "", text)
+    text = re.sub(r"^(?:ERROR|FATAL|PANIC):\s+", "", text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
         return type(exc).__name__

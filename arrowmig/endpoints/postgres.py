@@ -552,8 +552,8 @@ class PostgresEndpoint(BaseEndpoint):
     def held_again(self, error: ArrowmigError, table: str) -> ArrowmigError:
         """A batch's ``error``; one of a lost lock (``require_lock``) the run took again is
         transient: the batch is retried."""
-        # By the check's own SQLSTATE as well: a session ended while it ran the check has
-        # the check's text, and so LOCK_LOST, in its error, with the lock still held.
+        # By the check's own SQLSTATE as well: a session ended while it ran the check had
+        # the check's text, and so LOCK_LOST, in its driver's error, with the lock still held.
         state = getattr(error, "sqlstate", None)  # a TransferError's, from the driver
         lost = state == LOCK_LOST_SQLSTATE and LOCK_LOST in error.message
         if lost and self._regain_lock():
