@@ -137,7 +137,7 @@ def _canon_numtext(x: str) -> str:
     ``1.50``, ``+1.5`` and ``01.5`` are the same number; ``1.5`` and ``1.50000001`` are not.
     Text that is not a plain decimal number is kept as it is (it then only equals itself).
     """
-    t = f"trim({x}::VARCHAR)"
+    t = "trim(__num::VARCHAR)"
     t = f"regexp_replace({t}, '^\\+', '')"
     # A zero before a bare point first: DuckDB prints a DECIMAL(4,4) as '.5000' and its zero
     # as '.0000', which the steps below would otherwise leave as '' where the other side's
@@ -148,7 +148,21 @@ def _canon_numtext(x: str) -> str:
     t = f"regexp_replace({t}, '^(-?[0-9]*)\\.$', '\\1')"
     # strip leading zeros of the integer part (keep one before the point)
     t = f"regexp_replace({t}, '^(-?)0+([0-9])', '\\1\\2')"
-    return _non_finite_spelled(x, f"(CASE WHEN {t} = '-0' THEN '0' ELSE {t} END)")
+    plain = once(t, "__canon", "(CASE WHEN __canon = '-0' THEN '0' ELSE __canon END)")
+    return once(x, "__num", _non_finite_spelled("__num", plain))
+
+
+def once(value: str, name: str, body: str) -> str:
+    """``body``, in which ``name`` stands for ``value``, with ``value`` computed once a row.
+
+    Written out in place, a value a rule names ten times is ten copies of its expression,
+    and rules built of rules multiply them: a SQLite column of numeric text hashed as
+    17 KB of SQL, and DuckDB's planner took half a second and 6 MB for each such column (a
+    500-column table took a minute and 1.2 GB to verify). As a lambda's argument it is
+    planned once. ``name`` is a lambda parameter, unique among the rules nested in ``body``
+    (``__num``...); ``body`` names no column itself. Only where the rule reads ``value``:
+    within a CASE branch it is computed for that branch's rows alone."""
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
 
 
 _NON_FINITE = {
@@ -178,14 +192,14 @@ def _float_as_exact_text(x: str) -> str:
     Used only when the other side holds exact numbers: the double then equals the decimal
     whose text it prints as, and no other.
     """
-    d = f"{x}::DOUBLE"
+    d = "__float"
     integral = f"({d} = trunc({d}) AND abs({d}) < 9.2e18)"
     written = (
         f"(CASE WHEN {integral} THEN {d}::HUGEINT::VARCHAR "
         f"WHEN abs({d})::VARCHAR LIKE '%e%' THEN {_canon_numtext(_without_exponent(d))} "
         f"ELSE {d}::VARCHAR END)"
     )
-    return _non_finite_spelled(f"{d}::VARCHAR", written)
+    return once(f"{x}::DOUBLE", d, _non_finite_spelled(f"{d}::VARCHAR", written))
 
 
 def _without_exponent(d: str) -> str:
@@ -205,22 +219,30 @@ def _exponent_text_written_out(x: str) -> str:
     ``'0.000010'``); any other text as it is. SQLite prints a real of a NUMERIC column so
     (the shortest text that reads back as the double, its exponent below 1e-4 and from 1e15),
     and migrate writes that text into an exact number, which holds it written out."""
-    t = f"lower(trim({x}::VARCHAR))"
+    t = "lower(trim(__text::VARCHAR))"
     sign = f"(CASE WHEN {t} LIKE '-%' THEN '-' ELSE '' END)"
     written = _written_out(f"regexp_replace({t}, '^[+-]', '')")
-    return f"(CASE WHEN regexp_matches({t}, {_EXPONENT_TEXT}) THEN {sign} || {written} ELSE {x}::VARCHAR END)"
+    return once(
+        x,
+        "__text",
+        f"(CASE WHEN regexp_matches({t}, {_EXPONENT_TEXT}) THEN {sign} || {written} "
+        "ELSE __text::VARCHAR END)",
+    )
 
 
 def _written_out(t: str) -> str:
     """The unsigned number text ``t`` with an exponent (``1.5e-07``) without it."""
-    mantissa = f"split_part({t}, 'e', 1)"
-    digits = f"replace({mantissa}, '.', '')"
+    mantissa = "split_part(__exponent, 'e', 1)"
     whole = f"(CASE WHEN strpos({mantissa}, '.') > 0 THEN strpos({mantissa}, '.') - 1 ELSE length({mantissa}) END)"
-    at = f"({whole} + split_part({t}, 'e', 2)::INTEGER)"  # digits before the point
-    return (
+    # The digits, and how many of them stand before the point.
+    parts = f"{{'digits': replace({mantissa}, '.', ''), 'at': ({whole} + split_part(__exponent, 'e', 2)::INTEGER)}}"
+    digits, at = "__parts.digits", "__parts.at"
+    return once(
+        once(t, "__exponent", parts),
+        "__parts",
         f"(CASE WHEN {at} >= length({digits}) THEN {digits} || repeat('0', {at} - length({digits})) "
         f"WHEN {at} <= 0 THEN '0.' || repeat('0', -{at}) || {digits} "
-        f"ELSE substr({digits}, 1, {at}) || '.' || substr({digits}, {at} + 1) END)"
+        f"ELSE substr({digits}, 1, {at}) || '.' || substr({digits}, {at} + 1) END)",
     )
 
 
