@@ -278,7 +278,11 @@ def _hash_huge(v: str) -> str:
     1969-12-31 23:59:59.999999 became 1970-01-01, unseen. A value that fits 64 bits is hashed
     as a BIGINT (DuckDB's hash of one is a bijection); a wider one, which is rare (an infinity,
     nanoseconds past 2262, an unsigned integer past 2**63), as its text."""
-    return f"(CASE WHEN {v} {_BIGINT_RANGE} THEN hash(({v})::BIGINT) ELSE hash(({v})::VARCHAR) END)"
+    return once(
+        v,
+        "__huge",
+        f"(CASE WHEN __huge {_BIGINT_RANGE} THEN hash(__huge::BIGINT) ELSE hash(__huge::VARCHAR) END)",
+    )
 
 
 def _hash_decimal(x: str, width: int, scale: int) -> str:
@@ -325,12 +329,13 @@ def _parsed(x: str, parse_type: str, canon: str, *, hashed: bool = False) -> str
     ``canon`` is written in terms of ``{v}``, the parsed value (``hashed``: it is the hash
     already). Without the CASE an unparsable value would become NULL and hash like a real NULL.
     """
-    v = f"TRY_CAST({x} AS {parse_type})"
+    v = "__parsed"
     value = canon.format(v=v) if hashed else f"hash({canon.format(v=v)})"
-    return (
-        f"(CASE WHEN {x} IS NOT NULL AND {v} IS NULL "
-        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE {value} END)"
+    body = (
+        f"(CASE WHEN __read IS NOT NULL AND {v} IS NULL "
+        f"THEN hash('\\x01unparsed', __read::VARCHAR) ELSE {value} END)"
     )
+    return once(x, "__read", once(f"TRY_CAST(__read AS {parse_type})", v, body))
 
 
 def _finer_than_unit(x: str, ns: bool, parsed: str) -> str:
@@ -349,11 +354,13 @@ def _timestamp_text(x: str, ns: bool) -> str:
     ``ns``), as a timestamp's side hashes (``_ts_epoch``)."""
     # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset); text
     # without one is taken as UTC because the session time zone is UTC.
+    t = "__stamp"
     if ns:
-        return _zone_named_as_text(x, _finer_than_unit(x, ns, _parsed_ns_timestamp(x)))
-    epoch = _with_infinities("{v}", "epoch_us({v})::HUGEINT")
-    parsed = _parsed(x, "TIMESTAMPTZ", _hash_huge(epoch), hashed=True)
-    return _zone_named_as_text(x, _finer_than_unit(x, ns, parsed))
+        parsed = _parsed_ns_timestamp(t)
+    else:
+        epoch = _with_infinities("{v}", "epoch_us({v})::HUGEINT")
+        parsed = _parsed(t, "TIMESTAMPTZ", _hash_huge(epoch), hashed=True)
+    return once(x, t, _zone_named_as_text(t, _finer_than_unit(t, ns, parsed)))
 
 
 _TIME_OF_DAY = "'^\\s*[0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?\\s*$'"

@@ -49,15 +49,19 @@ def test_a_wide_table_verifies_against_its_sqlite_copy(pg_url: str, tmp_path: Pa
 @pytest.mark.parametrize(
     ("source", "target"),
     [
-        (pa.decimal128(12, 3), pa.string()),  # numeric into SQLite's text
-        (pa.float64(), pa.decimal128(12, 3)),  # a double against exact numbers
-        (pa.string(), pa.float64()),
+        (Column("n", pa.decimal128(12, 3), "numeric"), Column("n", pa.string(), "NUMERIC")),
+        (Column("n", pa.float64(), "REAL"), Column("n", pa.decimal128(12, 3), "numeric")),
+        (Column("n", pa.string(), "NUMERIC"), Column("n", pa.float64(), "REAL")),
+        (Column("n", pa.timestamp("us"), "timestamp"), Column("n", pa.string(), "TEXT")),
+        (Column("n", pa.timestamp("ns"), "timestamp"), Column("n", pa.string(), "TEXT")),
+        (Column("n", pa.date32(), "date"), Column("n", pa.string(), "TEXT")),
     ],
 )
-def test_a_columns_hash_reads_its_value_once(source: pa.DataType, target: pa.DataType) -> None:
+def test_a_columns_hash_reads_its_value_a_few_times_at_most(source: Column, target: Column) -> None:
     # Written out in place, the rules for exact number text named the column 160 times (17 KB
     # of SQL a column), and DuckDB took half a second and 6 MB to plan each such column: a
-    # 500-column SQLite copy took a minute and 1.2 GB to verify.
-    pair = pair_columns(Column("n", source, "numeric"), Column("n", target, "NUMERIC"))
+    # 500-column SQLite copy took a minute and 1.2 GB to verify. A timestamp's text, 14 times.
+    pair = pair_columns(source, target)
+    assert pair.mode in ("numtext", "float_exact", "timestamp", "date_text")
     for sql in (pair.source_sql, pair.target_sql):
-        assert sql.count(quote("n")) == 1
+        assert sql.count(quote("n")) <= 3
