@@ -137,7 +137,7 @@ def _canon_numtext(x: str) -> str:
     ``1.50``, ``+1.5`` and ``01.5`` are the same number; ``1.5`` and ``1.50000001`` are not.
     Text that is not a plain decimal number is kept as it is (it then only equals itself).
     """
-    t = f"trim({x}::VARCHAR)"
+    t = "trim(__num::VARCHAR)"
     t = f"regexp_replace({t}, '^\\+', '')"
     # A zero before a bare point first: DuckDB prints a DECIMAL(4,4) as '.5000' and its zero
     # as '.0000', which the steps below would otherwise leave as '' where the other side's
@@ -148,7 +148,21 @@ def _canon_numtext(x: str) -> str:
     t = f"regexp_replace({t}, '^(-?[0-9]*)\\.$', '\\1')"
     # strip leading zeros of the integer part (keep one before the point)
     t = f"regexp_replace({t}, '^(-?)0+([0-9])', '\\1\\2')"
-    return _non_finite_spelled(x, f"(CASE WHEN {t} = '-0' THEN '0' ELSE {t} END)")
+    plain = once(t, "__canon", "(CASE WHEN __canon = '-0' THEN '0' ELSE __canon END)")
+    return once(x, "__num", _non_finite_spelled("__num", plain))
+
+
+def once(value: str, name: str, body: str) -> str:
+    """``body``, in which ``name`` stands for ``value``, with ``value`` computed once a row.
+
+    Written out in place, a value a rule names ten times is ten copies of its expression,
+    and rules built of rules multiply them: a SQLite column of numeric text hashed as
+    17 KB of SQL, and DuckDB's planner took half a second and 6 MB for each such column (a
+    500-column table took a minute and 1.2 GB to verify). As a lambda's argument it is
+    planned once. ``name`` is a lambda parameter, unique among the rules nested in ``body``
+    (``__num``...); ``body`` names no column itself. Only where the rule reads ``value``:
+    within a CASE branch it is computed for that branch's rows alone."""
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
 
 
 _NON_FINITE = {
@@ -178,14 +192,14 @@ def _float_as_exact_text(x: str) -> str:
     Used only when the other side holds exact numbers: the double then equals the decimal
     whose text it prints as, and no other.
     """
-    d = f"{x}::DOUBLE"
+    d = "__float"
     integral = f"({d} = trunc({d}) AND abs({d}) < 9.2e18)"
     written = (
         f"(CASE WHEN {integral} THEN {d}::HUGEINT::VARCHAR "
         f"WHEN abs({d})::VARCHAR LIKE '%e%' THEN {_canon_numtext(_without_exponent(d))} "
         f"ELSE {d}::VARCHAR END)"
     )
-    return _non_finite_spelled(f"{d}::VARCHAR", written)
+    return once(f"{x}::DOUBLE", d, _non_finite_spelled(f"{d}::VARCHAR", written))
 
 
 def _without_exponent(d: str) -> str:
@@ -205,22 +219,30 @@ def _exponent_text_written_out(x: str) -> str:
     ``'0.000010'``); any other text as it is. SQLite prints a real of a NUMERIC column so
     (the shortest text that reads back as the double, its exponent below 1e-4 and from 1e15),
     and migrate writes that text into an exact number, which holds it written out."""
-    t = f"lower(trim({x}::VARCHAR))"
+    t = "lower(trim(__text::VARCHAR))"
     sign = f"(CASE WHEN {t} LIKE '-%' THEN '-' ELSE '' END)"
     written = _written_out(f"regexp_replace({t}, '^[+-]', '')")
-    return f"(CASE WHEN regexp_matches({t}, {_EXPONENT_TEXT}) THEN {sign} || {written} ELSE {x}::VARCHAR END)"
+    return once(
+        x,
+        "__text",
+        f"(CASE WHEN regexp_matches({t}, {_EXPONENT_TEXT}) THEN {sign} || {written} "
+        "ELSE __text::VARCHAR END)",
+    )
 
 
 def _written_out(t: str) -> str:
     """The unsigned number text ``t`` with an exponent (``1.5e-07``) without it."""
-    mantissa = f"split_part({t}, 'e', 1)"
-    digits = f"replace({mantissa}, '.', '')"
+    mantissa = "split_part(__exponent, 'e', 1)"
     whole = f"(CASE WHEN strpos({mantissa}, '.') > 0 THEN strpos({mantissa}, '.') - 1 ELSE length({mantissa}) END)"
-    at = f"({whole} + split_part({t}, 'e', 2)::INTEGER)"  # digits before the point
-    return (
+    # The digits, and how many of them stand before the point.
+    parts = f"{{'digits': replace({mantissa}, '.', ''), 'at': ({whole} + split_part(__exponent, 'e', 2)::INTEGER)}}"
+    digits, at = "__parts.digits", "__parts.at"
+    return once(
+        once(t, "__exponent", parts),
+        "__parts",
         f"(CASE WHEN {at} >= length({digits}) THEN {digits} || repeat('0', {at} - length({digits})) "
         f"WHEN {at} <= 0 THEN '0.' || repeat('0', -{at}) || {digits} "
-        f"ELSE substr({digits}, 1, {at}) || '.' || substr({digits}, {at} + 1) END)"
+        f"ELSE substr({digits}, 1, {at}) || '.' || substr({digits}, {at} + 1) END)",
     )
 
 
@@ -256,7 +278,11 @@ def _hash_huge(v: str) -> str:
     1969-12-31 23:59:59.999999 became 1970-01-01, unseen. A value that fits 64 bits is hashed
     as a BIGINT (DuckDB's hash of one is a bijection); a wider one, which is rare (an infinity,
     nanoseconds past 2262, an unsigned integer past 2**63), as its text."""
-    return f"(CASE WHEN {v} {_BIGINT_RANGE} THEN hash(({v})::BIGINT) ELSE hash(({v})::VARCHAR) END)"
+    return once(
+        v,
+        "__huge",
+        f"(CASE WHEN __huge {_BIGINT_RANGE} THEN hash(__huge::BIGINT) ELSE hash(__huge::VARCHAR) END)",
+    )
 
 
 def _hash_decimal(x: str, width: int, scale: int) -> str:
@@ -303,12 +329,13 @@ def _parsed(x: str, parse_type: str, canon: str, *, hashed: bool = False) -> str
     ``canon`` is written in terms of ``{v}``, the parsed value (``hashed``: it is the hash
     already). Without the CASE an unparsable value would become NULL and hash like a real NULL.
     """
-    v = f"TRY_CAST({x} AS {parse_type})"
+    v = "__parsed"
     value = canon.format(v=v) if hashed else f"hash({canon.format(v=v)})"
-    return (
-        f"(CASE WHEN {x} IS NOT NULL AND {v} IS NULL "
-        f"THEN hash('\\x01unparsed', {x}::VARCHAR) ELSE {value} END)"
+    body = (
+        f"(CASE WHEN __read IS NOT NULL AND {v} IS NULL "
+        f"THEN hash('\\x01unparsed', __read::VARCHAR) ELSE {value} END)"
     )
+    return once(x, "__read", once(f"TRY_CAST(__read AS {parse_type})", v, body))
 
 
 def _finer_than_unit(x: str, ns: bool, parsed: str) -> str:
@@ -327,11 +354,13 @@ def _timestamp_text(x: str, ns: bool) -> str:
     ``ns``), as a timestamp's side hashes (``_ts_epoch``)."""
     # Text with an offset must be read as TIMESTAMPTZ (TIMESTAMP drops the offset); text
     # without one is taken as UTC because the session time zone is UTC.
+    t = "__stamp"
     if ns:
-        return _zone_named_as_text(x, _finer_than_unit(x, ns, _parsed_ns_timestamp(x)))
-    epoch = _with_infinities("{v}", "epoch_us({v})::HUGEINT")
-    parsed = _parsed(x, "TIMESTAMPTZ", _hash_huge(epoch), hashed=True)
-    return _zone_named_as_text(x, _finer_than_unit(x, ns, parsed))
+        parsed = _parsed_ns_timestamp(t)
+    else:
+        epoch = _with_infinities("{v}", "epoch_us({v})::HUGEINT")
+        parsed = _parsed(t, "TIMESTAMPTZ", _hash_huge(epoch), hashed=True)
+    return once(x, t, _zone_named_as_text(t, _finer_than_unit(t, ns, parsed)))
 
 
 _TIME_OF_DAY = "'^\\s*[0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?\\s*$'"
