@@ -188,6 +188,7 @@ def _migrate(
     # The verify, and every schema's run, within the run's hold on a DuckDB target.
     with contextlib.ExitStack() as hold:
         hold.enter_context(_target_locks_said(target, config, sink))
+        hold.enter_context(_sqlite_locks_said(source, target, sink))
         # A stop as the hold is taken (DuckDB's module loading, the source's locks) comes
         # before anything is written: said so, not as a run to resume.
         with _stopped_before_writing([]):
@@ -342,6 +343,33 @@ def _target_locks_said(target: str, config: MigrationConfig, sink: ProgressSink)
         sink.emit(Event("waiting", table=table, message=message))
 
     with watching_target_locks(target, said):
+        yield
+
+
+@contextmanager
+def _sqlite_locks_said(source: str, target: str, sink: ProgressSink) -> Iterator[None]:
+    """Another process's lock on a SQLite source or target that the run waits for is said
+    after a few seconds (``waiting`` events), as a PostgreSQL one is: SQLite waits for it in
+    silence, up to a minute per statement (``BUSY_TIMEOUT_MS``), planning included."""
+    from arrowmig.endpoints.sqlite import BUSY_TIMEOUT_MS
+    from arrowmig.endpoints.sqlite_locks import watching_sqlite_locks
+
+    with contextlib.ExitStack() as watches:
+        for url, writing in ((source, False), (target, True)):
+            parsed = parse_url(url)
+            if parsed.kind != "sqlite":
+                continue
+            path = parsed.target
+
+            def said(pid: int, path: str = path, writing: bool = writing) -> None:
+                message = (
+                    f"waiting for a lock on SQLite file {path!r} held by another process "
+                    f"(pid {pid}): the run's {'writes' if writing else 'reads'} wait for it, "
+                    f"up to {BUSY_TIMEOUT_MS // 1000} s per statement"
+                )
+                sink.emit(Event("waiting", table=os.path.basename(path), message=message))
+
+            watches.enter_context(watching_sqlite_locks(path, writing, said))
         yield
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from arrowmig.endpoints.duckdb_closing import FileClosing
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL, PROCESS_TOKEN
 from arrowmig.endpoints.postgres_catalog import names_json
+from arrowmig.endpoints.sqlite_locks import file_id
 from arrowmig.errors import LOCK_LOST, LOCK_LOST_SQLSTATE, UsageError
 from arrowmig.names import shown as shown_in
 from arrowmig.schema import quote_literal
@@ -346,8 +347,7 @@ def _flock_holder(fd: int) -> str:
     """' (pid N)' of the process holding the exclusive ``flock`` on the open file ``fd``, as
     Linux lists it in /proc/locks (device as hex major:minor, then the inode); '' where that
     is not to be read (another system) or the holder let go meanwhile."""
-    st = os.fstat(fd)
-    where = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    where = file_id(os.fstat(fd))
     with contextlib.suppress(OSError), open("/proc/locks") as locks:
         for line in locks:
             # "1: FLOCK  ADVISORY  WRITE 4711 fe:00:2148417 0 EOF"; a waiter's line has "->".

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 from arrowmig.endpoints.pg_hold import WAIT_SHOWN_AFTER_S, Blocker, monitor_connection
 from arrowmig.endpoints.pg_wire import APPLICATION_NAME, session_name
+from arrowmig.endpoints.watch_thread import watch_thread
 from arrowmig.errors import ArrowmigError
 
 OnWait = Callable[[str, Blocker], None]
@@ -43,10 +44,9 @@ def watching_target_locks(url: str, on_wait: OnWait) -> Iterator[None]:
     on that long, and a failure of the watch is not the run's (the run meets it itself)."""
     from arrowmig.endpoints.postgres import WRITING
 
-    stop = threading.Event()
     names = (session_name(WRITING), session_name(APPLICATION_NAME))
 
-    def watch() -> None:
+    def watch(stop: threading.Event) -> None:
         said: set[tuple[str, int]] = set()
         if stop.wait(WAIT_SHOWN_AFTER_S):
             return
@@ -59,13 +59,8 @@ def watching_target_locks(url: str, on_wait: OnWait) -> Iterator[None]:
                         on_wait(relation, Blocker(relation, pid, application, query, started))
                 stop.wait(_POLL_S)
 
-    thread = threading.Thread(target=watch, name="arrowmig-target-locks", daemon=True)
-    thread.start()
-    try:
+    # Ended before the call ends: its connection is of the driver database the call shares
+    # (pg_connect), which the call's end releases. A poll in flight ends in milliseconds; a
+    # connect to a server gone quiet within its connect_timeout.
+    with watch_thread("arrowmig-target-locks", watch, _JOIN_S):
         yield
-    finally:
-        stop.set()
-        # Closed before the call ends: its connection is of the driver database the call
-        # shares (pg_connect), which the call's end releases. A poll in flight ends in
-        # milliseconds; a connect to a server gone quiet within its connect_timeout.
-        thread.join(timeout=_JOIN_S)

@@ -172,29 +172,8 @@ class PostgresEndpoint(BaseEndpoint):
         self._broke_with: TransientError | None = None
         """The transient error that broke ``one_transaction``, even if its caller went on."""
         self._server_major: int | None = None
-
-        refused: ConnectError | None = None
-        try:
-            self._conn = pg_connect.connect(url.target)
-        except Exception as exc:
-            refused = connect_error(url, exc, short_driver_message(exc))
-        if refused is not None:
-            raise refused  # here, not in the except: see connect_error
-        self._cursor = self._conn.cursor()
-        self._cancels = CancelGuard(self._cursor)
-        pinned = self._query(
-            PIN_SESSION_SQL
-            if read_only
-            else f"{named_session_sql(_WRITING_SESSION_SQL, WRITING)}, {_SERVER_STARTED}"
-        )
-        self.server_started: str | None = None if read_only else str(pinned[0][-1])
-        """When the server started (a writer's): a session found gone with the server still
-        up since is one ended from outside it (``pg_terminate_backend``), not a crash."""
-        # A reading session (a source, verify) never reads a table in part: with row_security
-        # off, a policy that would hide rows fails the read instead (as pg_dump reads).
-        self._reads_whole_tables = read_only
-        if read_only:
-            self._query(_READ_WHOLE_TABLES_SQL)
+        # All set before the first query: its failure (the server restarting just then) is
+        # told by translate and _rollback, which read them.
         self._staged: set[str] = set()
         self._batch_timeout_ms = 0
         self._lock_wait_ms = 0
@@ -207,6 +186,35 @@ class PostgresEndpoint(BaseEndpoint):
         self._encoding: str | None = None
         self._created_types: dict[str, list[str]] = {}
         """Each table's enum and domain types this connection created (not found there)."""
+
+        refused: ConnectError | None = None
+        try:
+            self._conn = pg_connect.connect(url.target)
+        except Exception as exc:
+            refused = connect_error(url, exc, short_driver_message(exc))
+        if refused is not None:
+            raise refused  # here, not in the except: see connect_error
+        self._cursor = self._conn.cursor()
+        self._cancels = CancelGuard(self._cursor)
+        try:
+            pinned = self._query(
+                PIN_SESSION_SQL
+                if read_only
+                else f"{named_session_sql(_WRITING_SESSION_SQL, WRITING)}, {_SERVER_STARTED}"
+            )
+            # A reading session (a source, verify) never reads a table in part: with row_security
+            # off, a policy that would hide rows fails the read instead (as pg_dump reads).
+            if read_only:
+                self._query(_READ_WHOLE_TABLES_SQL)
+        except BaseException:
+            # Closed here, not by the garbage collector at exit (which says it could not).
+            with contextlib.suppress(Exception):
+                self.close()
+            raise
+        self.server_started: str | None = None if read_only else str(pinned[0][-1])
+        """When the server started (a writer's): a session found gone with the server still
+        up since is one ended from outside it (``pg_terminate_backend``), not a crash."""
+        self._reads_whole_tables = read_only
 
     @property
     def _schema(self) -> str:
@@ -240,6 +248,8 @@ class PostgresEndpoint(BaseEndpoint):
             else:
                 self._cursor.execute(sql)
             rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+            # Inside: a connection lost as the read commits is told as one lost while reading.
+            self._commit()
         except Exception as exc:
             # A failed statement aborts the transaction until it is rolled back.
             self._rollback()
@@ -249,7 +259,6 @@ class PostgresEndpoint(BaseEndpoint):
                 # a stream retries; the driver's error escaped as "unexpected" (exit 1).
                 raise self.translate(exc, "reading the catalog") from exc
             raise
-        self._commit()
         return rows
 
     def _query_for(self, what: str, table: str | None = None) -> Query:
