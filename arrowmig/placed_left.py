@@ -150,11 +150,14 @@ def _dress(table: Table, giving: _Giving) -> None:
             giving.step(if_kept)
 
 
+_DATATYPE_MISMATCH = "42804"
+
+
 def _restore_foreign_keys(final: Table, giving: _Giving) -> None:
     """The foreign keys other tables had on a replaced table: the old table took them with it
     (dropped, or renamed as the backup), so each is added again on the new one, checked
     (one that was NOT VALID stays so); one pointing at a column the new table lacks is
-    named as the plan named it. One a run was killed in the middle of putting back is put
+    named as the plan named it, as is one onto a column whose type changed. One a run was killed in the middle of putting back is put
     back again whole (``restore_foreign_key`` drops it first). One the plan did not foresee
     failing, not put back or only NOT VALID (rows point at rows the new table lacks), is a
     key not built: the table fails (exit 1), for a table outside the run is left unguarded
@@ -173,6 +176,11 @@ def _restore_foreign_keys(final: Table, giving: _Giving) -> None:
             unchecked = giving.dst.restore_foreign_key(parent, table, name, definition)  # type: ignore[attr-defined]
         except ArrowmigError as exc:
             unchecked = not_restored(table, name, definition, str(exc))
+            if getattr(exc, "sqlstate", None) == _DATATYPE_MISMATCH:
+                # A key column's type the new one's cannot be compared with: the plan named
+                # it as not kept (``type_clash`` decides as PostgreSQL does), a note as there.
+                giving.step(replace(left, keys_into=rest, skipped=(*left.skipped, unchecked)))
+                continue
         if unchecked is not None:
             giving.step(replace(left, keys_into=rest, not_built=(*left.not_built, unchecked)))
             continue
