@@ -156,12 +156,12 @@ _DATATYPE_MISMATCH = "42804"
 def _restore_foreign_keys(final: Table, giving: _Giving) -> None:
     """The foreign keys other tables had on a replaced table: the old table took them with it
     (dropped, or renamed as the backup), so each is added again on the new one, checked
-    (one that was NOT VALID stays so); one pointing at a column the new table lacks is
-    named as the plan named it, as is one onto a column whose type changed. One a run was killed in the middle of putting back is put
-    back again whole (``restore_foreign_key`` drops it first). One the plan did not foresee
-    failing, not put back or only NOT VALID (rows point at rows the new table lacks), is a
-    key not built: the table fails (exit 1), for a table outside the run is left unguarded
-    otherwise, or holds rows it no longer points right."""
+    (one that was NOT VALID stays so); one pointing at a column the new table lacks, or whose
+    type changed, is named as the plan named it. One a run was killed in the middle of
+    putting back is put back again whole (``restore_foreign_key`` drops it first). One the
+    plan did not foresee failing, not put back or only NOT VALID (rows point at rows the new
+    table lacks), is a key not built: the table fails (exit 1), as a table outside the run is
+    otherwise left unguarded, or holding rows that point nowhere, with only a note to say so."""
     columns = [c.name for c in final.columns]
     parent = giving.dst.qualify(final.name)
     for table, name, definition in giving.left.keys_into:
@@ -175,14 +175,19 @@ def _restore_foreign_keys(final: Table, giving: _Giving) -> None:
         try:
             unchecked = giving.dst.restore_foreign_key(parent, table, name, definition)  # type: ignore[attr-defined]
         except ArrowmigError as exc:
-            unchecked = not_restored(table, name, definition, str(exc))
+            failed = not_restored(table, name, definition, str(exc))
             if getattr(exc, "sqlstate", None) == _DATATYPE_MISMATCH:
                 # A key column's type the new one's cannot be compared with: the plan named
                 # it as not kept (``type_clash`` decides as PostgreSQL does), a note as there.
-                giving.step(replace(left, keys_into=rest, skipped=(*left.skipped, unchecked)))
-                continue
+                giving.step(replace(left, keys_into=rest, skipped=(*left.skipped, failed)))
+            else:
+                giving.step(replace(left, keys_into=rest, not_built=(*left.not_built, failed)))
+            continue
         if unchecked is not None:
-            giving.step(replace(left, keys_into=rest, not_built=(*left.not_built, unchecked)))
+            failed = (
+                f"foreign key {name} of {table} (pointing here) added again NOT VALID: {unchecked}"
+            )
+            giving.step(replace(left, keys_into=rest, not_built=(*left.not_built, failed)))
             continue
         label = restored_label(table, name, definition)
         giving.step(replace(left, keys_into=rest, built=(*left.built, label)))

@@ -152,7 +152,7 @@ def restore_foreign_key(
     """Put back a foreign key of another table (``table``, qualified) on the table that
     replaced ``parent`` (qualified): added NOT VALID, then checked. None once it is whole (one
     that was NOT VALID stays so, unchecked, as it was); else why it stands NOT VALID, guarding
-    new rows only: the rows that break it, how many, and the statement that checks it.
+    new rows only: how many rows break it, the first few, and the statement that checks it.
     ``retry``: a transient failure (a deadlock) is tried again, up to ``RESTORE_ATTEMPTS``
     (not inside a transaction of several statements, which it has undone: its caller retries)."""
     label = f"foreign key {name} of {table}"
@@ -187,8 +187,8 @@ def restore_foreign_key(
             raise
         broken = _breaking_rows(query, table, parent, definition)
         return (
-            f"{label} (pointing here) added again NOT VALID: {broken or exc.message}; it checks "
-            f"new rows, not those: fix them (or add their parents), then run: {validate}"
+            f"{broken or exc.message}; it checks new rows, not those: fix them (or add their "
+            f"parents), then run: {validate}"
         )
     return None
 
