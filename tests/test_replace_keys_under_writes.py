@@ -68,22 +68,34 @@ def _key(pg_url: str) -> list[tuple[str, bool]]:
         ).fetchall()
 
 
+def _written_around_the_restore(
+    pg_url: str, first: str, then: str, deadlock_timeout: str
+) -> dict[str, object]:
+    """An application transaction that runs ``first``, then, once the run's putting back of
+    the key waits for it, ``then``, and commits: the run's outcome. ``deadlock_timeout``: the
+    application's, which decides whose check finds a cycle first (that session is ended)."""
+    with psycopg.connect(pg_url) as app:
+        app.execute(f"SET deadlock_timeout = '{deadlock_timeout}'")
+        app.execute(first)
+        outcome: dict[str, object] = {}
+        thread = _restoring(pg_url, outcome)
+        _wait_until_blocked(pg_url)
+        app.execute(then)
+        app.commit()
+        thread.join()
+    return outcome
+
+
 def test_a_writer_of_parent_then_child_is_not_ended_by_the_key_put_back(
     pg_url: str, after_the_swap: None
 ) -> None:
     """The application's usual order (a parent, then its child) holds the parent as the run
     asks for both: the run takes neither until it can have the parent, so the application
-    writes its child and commits, then the key is added and checked."""
-    with psycopg.connect(pg_url) as app:
-        # This session would be the one PostgreSQL ends, had the two made a cycle.
-        app.execute("SET deadlock_timeout = '100ms'")
-        app.execute("INSERT INTO parent VALUES (2)")
-        outcome: dict[str, object] = {}
-        thread = _restoring(pg_url, outcome)
-        _wait_until_blocked(pg_url)
-        app.execute("INSERT INTO child VALUES (2, 2)")
-        app.commit()
-        thread.join()
+    writes its child and commits, then the key is added and checked. (Had the two made a
+    cycle, PostgreSQL would have ended the application's transaction: its check comes first.)"""
+    outcome = _written_around_the_restore(
+        pg_url, "INSERT INTO parent VALUES (2)", "INSERT INTO child VALUES (2, 2)", "100ms"
+    )
     assert outcome == {"result": None}
     assert _key(pg_url) == [(KEY, True)]
 
@@ -92,16 +104,10 @@ def test_a_deadlock_with_a_writer_of_child_then_parent_is_tried_again(
     pg_url: str, after_the_swap: None
 ) -> None:
     """The other order (a child, then a parent) makes a cycle with the run, which PostgreSQL
-    breaks by ending the run's statement: it is tried again once the application has
-    committed, and the key is put back whole."""
-    with psycopg.connect(pg_url) as app:
-        app.execute("SET deadlock_timeout = '10s'")  # the run's check finds the cycle first
-        app.execute("INSERT INTO child VALUES (2, 1)")
-        outcome: dict[str, object] = {}
-        thread = _restoring(pg_url, outcome)
-        _wait_until_blocked(pg_url)
-        app.execute("INSERT INTO parent VALUES (2)")
-        app.commit()
-        thread.join()
+    breaks by ending the run's statement (its check comes first): it is tried again once the
+    application has committed, and the key is put back whole."""
+    outcome = _written_around_the_restore(
+        pg_url, "INSERT INTO child VALUES (2, 1)", "INSERT INTO parent VALUES (2)", "10s"
+    )
     assert outcome == {"result": None}
     assert _key(pg_url) == [(KEY, True)]
