@@ -153,7 +153,7 @@ def restore_foreign_key(
     replaced ``parent`` (qualified): added NOT VALID, then checked. None once it is whole (one
     that was NOT VALID stays so, unchecked, as it was); else why it stands NOT VALID, guarding
     new rows only: how many rows break it, the first few, and the statement that checks it.
-    ``retry``: a transient failure (a deadlock) is tried again, up to ``RESTORE_ATTEMPTS``
+    ``retry``: a deadlock is tried again, up to ``RESTORE_ATTEMPTS``
     (not inside a transaction of several statements, which it has undone: its caller retries)."""
     label = f"foreign key {name} of {table}"
     key = quote_ident(name)
@@ -169,12 +169,14 @@ def restore_foreign_key(
         f"ALTER TABLE {table} ADD CONSTRAINT {key} {definition}"
         + ("" if unchecked else " NOT VALID"),
     ]
-    for attempt in range(RESTORE_ATTEMPTS if retry else 1):
+    attempts = RESTORE_ATTEMPTS if retry else 1
+    for attempt in range(attempts):
         try:
             run(";\n".join(add), f"re-adding {label}")
             break
-        except TransientError:
-            if attempt + 1 >= (RESTORE_ATTEMPTS if retry else 1):
+        except TransientError as exc:
+            # A deadlock only: a lock wait has already waited --batch-timeout, and is told.
+            if exc.sqlstate not in _DEADLOCK or attempt + 1 >= attempts:
                 raise
             time.sleep(0.2 * 2**attempt * (1 + random.random()))
     if unchecked:
@@ -194,6 +196,8 @@ def restore_foreign_key(
 
 
 _FOREIGN_KEY_VIOLATION = "23503"
+_DEADLOCK = ("40P01", "40001")
+"""A deadlock, and a serialization failure, which is one PostgreSQL detects otherwise."""
 _KEY_COLUMNS = re.compile(r"^FOREIGN KEY \(((?:\"(?:[^\"]|\"\")*\"|[^)])*)\)")
 
 
