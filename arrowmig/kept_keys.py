@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.errors import ArrowmigError
 from arrowmig.report import MigrationReport
-from arrowmig.schema import quote_ident
-
-_FOREIGN_KEY_VIOLATION = "23503"
 
 
 @dataclass(frozen=True)
@@ -41,28 +38,24 @@ def give_back(dst: Endpoint, dropped: Sequence[DroppedKey], report: MigrationRep
         child = by_target.get(key.child)
         if child is None or _oid_of(dst, key.child) != key.oid:
             continue  # a new table put in place (the run gives it its keys), or none
-        add = f"ALTER TABLE {key.child} ADD CONSTRAINT {quote_ident(key.name)} {key.definition}"
         what = (
             f"its previous table, kept, lost foreign key {key.name} as {key.parent!r} was replaced"
         )
+        # Put back as onto a replaced table (both locked at once, a deadlock retried); the
+        # child has failed already (exit 1), so what becomes of its key is a note.
         try:
-            dst.execute(add)
-            child.notes.append(f"{what}: added again")
+            unchecked = dst.restore_foreign_key(  # type: ignore[attr-defined]
+                dst.qualify(key.parent), key.child, key.name, key.definition
+            )
         except ArrowmigError as exc:
-            if getattr(exc, "sqlstate", None) != _FOREIGN_KEY_VIOLATION:
-                child.notes.append(f"{what}, and could not add it again ({key.definition}): {exc}")
-                continue
-            try:
-                dst.execute(f"{add} NOT VALID")
-            except ArrowmigError as again:
-                child.notes.append(
-                    f"{what}, and could not add it again ({key.definition}): {again}"
-                )
-                continue
+            child.notes.append(f"{what}, and could not add it again ({key.definition}): {exc}")
+            continue
+        if unchecked is None:
+            child.notes.append(f"{what}: added again")
+        else:
             child.notes.append(
                 f"{what}: added again NOT VALID, as its rows do not all match the new "
-                f"{key.parent!r} (it checks new rows); once they do: ALTER TABLE {key.child} "
-                f"VALIDATE CONSTRAINT {quote_ident(key.name)}"
+                f"{key.parent!r}: {unchecked}"
             )
 
 

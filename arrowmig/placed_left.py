@@ -16,7 +16,7 @@ from typing import Any
 
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.pg_dressing import Dressing, given
-from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored
+from arrowmig.endpoints.pg_foreign_keys import column_gone, not_restored, restored_label
 from arrowmig.errors import ArrowmigError
 from arrowmig.model import KEPT_FROM_REPLACED, NOT_KEPT, Table, TableLoad
 
@@ -36,6 +36,8 @@ class Left:
     """The foreign keys put back."""
     skipped: tuple[str, ...] = ()
     """What was not given, and why; caveats of what was."""
+    not_built: tuple[str, ...] = ()
+    """Foreign keys into it not put back whole (NOT VALID, or not at all): the table fails."""
 
     def data(self) -> dict[str, Any] | None:
         """As JSON data for the checkpoint row; None when there is nothing to tell."""
@@ -47,6 +49,7 @@ class Left:
             "kept": list(self.kept),
             "built": list(self.built),
             "skipped": list(self.skipped),
+            "not_built": list(self.not_built),
         }
 
     @classmethod
@@ -64,6 +67,7 @@ class Left:
             tuple(map(str, data.get("kept", []))),
             tuple(map(str, data.get("built", []))),
             tuple(map(str, data.get("skipped", []))),
+            tuple(map(str, data.get("not_built", []))),
         )
 
 
@@ -83,6 +87,7 @@ def give_left(
     _restore_foreign_keys(table, giving)
     done = giving.left
     load.skipped.extend(done.skipped)
+    load.keys_not_built.extend(done.not_built)
     if done.kept:
         load.built.append(KEPT_FROM_REPLACED + ", ".join(done.kept))
     load.built.extend(done.built)
@@ -145,24 +150,44 @@ def _dress(table: Table, giving: _Giving) -> None:
             giving.step(if_kept)
 
 
+_DATATYPE_MISMATCH = "42804"
+
+
 def _restore_foreign_keys(final: Table, giving: _Giving) -> None:
     """The foreign keys other tables had on a replaced table: the old table took them with it
     (dropped, or renamed as the backup), so each is added again on the new one, checked
-    (one that was NOT VALID stays so); one pointing at a column the new table lacks is
-    named as the plan named it. One a run was killed in the middle of putting back is put
-    back again whole (``restore_foreign_key`` drops it first)."""
+    (one that was NOT VALID stays so); one pointing at a column the new table lacks, or whose
+    type changed, is named as the plan named it. One a run was killed in the middle of
+    putting back is put back again whole (``restore_foreign_key`` drops it first). One the
+    plan did not foresee failing, not put back or only NOT VALID (rows point at rows the new
+    table lacks), is a key not built: the table fails (exit 1), as a table outside the run is
+    otherwise left unguarded, or holding rows that point nowhere, with only a note to say so."""
     columns = [c.name for c in final.columns]
+    parent = giving.dst.qualify(final.name)
     for table, name, definition in giving.left.keys_into:
         left = giving.left
         rest = left.keys_into[1:]
         why = column_gone(definition, columns)
-        if why is None:
-            try:
-                label = giving.dst.restore_foreign_key(table, name, definition)  # type: ignore[attr-defined]
-            except ArrowmigError as exc:
-                why = str(exc)
+        if why is not None:
+            note = not_restored(table, name, definition, why)
+            giving.step(replace(left, keys_into=rest, skipped=(*left.skipped, note)))
+            continue
+        try:
+            unchecked = giving.dst.restore_foreign_key(parent, table, name, definition)  # type: ignore[attr-defined]
+        except ArrowmigError as exc:
+            failed = not_restored(table, name, definition, str(exc))
+            if getattr(exc, "sqlstate", None) == _DATATYPE_MISMATCH:
+                # A key column's type the new one's cannot be compared with: the plan named
+                # it as not kept (``type_clash`` decides as PostgreSQL does), a note as there.
+                giving.step(replace(left, keys_into=rest, skipped=(*left.skipped, failed)))
             else:
-                giving.step(replace(left, keys_into=rest, built=(*left.built, label)))
-                continue
-        note = not_restored(table, name, definition, why)
-        giving.step(replace(left, keys_into=rest, skipped=(*left.skipped, note)))
+                giving.step(replace(left, keys_into=rest, not_built=(*left.not_built, failed)))
+            continue
+        if unchecked is not None:
+            failed = (
+                f"foreign key {name} of {table} (pointing here) added again NOT VALID: {unchecked}"
+            )
+            giving.step(replace(left, keys_into=rest, not_built=(*left.not_built, failed)))
+            continue
+        label = restored_label(table, name, definition)
+        giving.step(replace(left, keys_into=rest, built=(*left.built, label)))

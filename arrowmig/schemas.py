@@ -411,6 +411,7 @@ def _forget_keys_put_back_early(merged: MigrationReport, runs: list[SchemaRun]) 
     for table in merged.tables:
         table.built = [b for b in table.built if not _names_key_of(b, moved)]
         table.notes = [n for n in table.notes if not _names_key_of(n, moved)]
+        table.keys_not_built = [k for k in table.keys_not_built if not _names_key_of(k, moved)]
 
 
 def _names_key_of(text: str, tables: set[str]) -> bool:

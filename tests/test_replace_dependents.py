@@ -63,9 +63,11 @@ def test_a_foreign_key_of_a_table_outside_the_run_points_at_the_new_table(
             con.execute("INSERT INTO child VALUES (4, 99)")
 
 
-def test_a_foreign_key_the_new_rows_break_is_named_and_not_kept(
+def test_a_foreign_key_the_new_rows_break_stays_not_valid_and_fails_the_table(
     tmp_path: Path, pg_url: str
 ) -> None:
+    """The key of a table outside the run is put back NOT VALID, still refusing new rows
+    that point nowhere, and the run fails naming the rows and the statement that checks it."""
     pg_exec(
         pg_url,
         "CREATE TABLE parent (id int PRIMARY KEY, name text)",
@@ -77,10 +79,14 @@ def test_a_foreign_key_the_new_rows_break_is_named_and_not_kept(
         _source(tmp_path / "s.db", [2]), pg_url, config=MigrationConfig(mode="replace")
     )
     (table,) = report.tables
-    assert table.status == "done"
-    note = next(n for n in table.notes if "child_parent_id_fkey" in n)
-    assert "not added again" in note and "Key (parent_id)=(1) is not present" in note
-    assert _foreign_keys(pg_url) == []
+    assert not report.ok  # exit 1
+    (failed,) = table.keys_not_built
+    assert 'foreign key child_parent_id_fkey of "public"."child" (pointing here)' in failed
+    assert "1 row refers to no row of the new table (parent_id 1)" in failed
+    assert 'ALTER TABLE "public"."child" VALIDATE CONSTRAINT "child_parent_id_fkey"' in failed
+    assert _foreign_keys(pg_url) == [("child", "child_parent_id_fkey", False)]
+    with psycopg.connect(pg_url) as con, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        con.execute("INSERT INTO child VALUES (3, 99)")
 
 
 def test_a_not_valid_foreign_key_pointing_here_stays_not_valid(tmp_path: Path, pg_url: str) -> None:

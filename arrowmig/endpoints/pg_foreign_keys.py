@@ -6,9 +6,11 @@ other tables into a table ``--mode replace`` replaces, read before and put back 
 from __future__ import annotations
 
 import contextlib
+import random
 import re
 import threading
-from collections.abc import Callable, Collection, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -132,28 +134,88 @@ def not_restored(table: str, name: str, definition: str, why: str) -> str:
     )
 
 
-def restore_foreign_key(run: Run, table: str, name: str, definition: str) -> str:
-    """Put back a foreign key of another table (``table``, qualified) on a table that was
-    replaced: added NOT VALID, then checked; dropped again if its rows do not check out.
-    One that was NOT VALID (``definition`` says so) stays so, unchecked, as it was."""
+RESTORE_ATTEMPTS = 5
+"""How many times a key of another table is tried again on a replaced table when the try
+meets a transient failure (a deadlock with the application writing both tables, most often)."""
+
+
+def restore_foreign_key(
+    run: Run,
+    query: Query,
+    parent: str,
+    table: str,
+    name: str,
+    definition: str,
+    *,
+    retry: bool = True,
+) -> str | None:
+    """Put back a foreign key of another table (``table``, qualified) on the table that
+    replaced ``parent`` (qualified): added NOT VALID, then checked. None once it is whole (one
+    that was NOT VALID stays so, unchecked, as it was); else why it stands NOT VALID, guarding
+    new rows only: how many rows break it, the first few, and the statement that checks it.
+    ``retry``: a deadlock is tried again, up to ``RESTORE_ATTEMPTS``
+    (not inside a transaction of several statements, which it has undone: its caller retries)."""
     label = f"foreign key {name} of {table}"
-    run(
-        f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote_ident(name)}",
-        f"re-adding {label}",
-    )
+    key = quote_ident(name)
     unchecked = definition.endswith(" NOT VALID")
-    run(
-        f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} {definition}"
+    # Both tables locked in one statement, the one replaced first, before anything waits
+    # for a lock: ALTER TABLE alone locks the child, then waits for the parent, while an
+    # application writing a parent row and then its child holds the parent and waits for
+    # the child, and PostgreSQL ends one of the two (deadlock detected). A writer of the
+    # other order can still meet the lock: that deadlock is retried.
+    add = [
+        f"LOCK TABLE {parent}, {table} IN SHARE ROW EXCLUSIVE MODE",
+        f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {key}",
+        f"ALTER TABLE {table} ADD CONSTRAINT {key} {definition}"
         + ("" if unchecked else " NOT VALID"),
-        f"re-adding {label}",
-    )
-    if not unchecked:
+    ]
+    attempts = RESTORE_ATTEMPTS if retry else 1
+    for attempt in range(attempts):
         try:
-            run(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)}", f"checking {label}")
-        except ArrowmigError:
-            run(f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)}", f"dropping {label}")
+            run(";\n".join(add), f"re-adding {label}")
+            break
+        except TransientError as exc:
+            # A deadlock only: a lock wait has already waited --batch-timeout, and is told.
+            if exc.sqlstate not in _DEADLOCK or attempt + 1 >= attempts:
+                raise
+            time.sleep(0.2 * 2**attempt * (1 + random.random()))
+    if unchecked:
+        return None
+    validate = f"ALTER TABLE {table} VALIDATE CONSTRAINT {key}"
+    try:
+        run(validate, f"checking {label}")
+    except ArrowmigError as exc:
+        if getattr(exc, "sqlstate", None) != _FOREIGN_KEY_VIOLATION:
             raise
-    return restored_label(table, name, definition)
+        broken = _breaking_rows(query, table, parent, definition)
+        return (
+            f"{broken or exc.message}; it checks new rows, not those: fix them (or add their "
+            f"parents), then run: {validate}"
+        )
+    return None
+
+
+_FOREIGN_KEY_VIOLATION = "23503"
+_DEADLOCK = ("40P01", "40001")
+"""A deadlock, and a serialization failure, which is one PostgreSQL detects otherwise."""
+_KEY_COLUMNS = re.compile(r"^FOREIGN KEY \(((?:\"(?:[^\"]|\"\")*\"|[^)])*)\)")
+
+
+def _columns(listed: str) -> list[str]:
+    """The columns of a list as ``pg_get_constraintdef`` writes it (``a, "B c"``)."""
+    return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in listed.split(", ")]
+
+
+def _breaking_rows(query: Query, child: str, parent: str, definition: str) -> str | None:
+    """How many rows of ``child`` break key ``definition`` into ``parent``, and the first few
+    (None if its columns cannot be read from ``definition``)."""
+    own, points = _KEY_COLUMNS.search(definition), _POINTS_AT.search(definition)
+    if own is None or points is None:
+        return None
+    columns, ref_columns = _columns(own.group(1)), _columns(points.group(1))
+    count, shown = rows_without_parent(query, child, parent, columns, ref_columns)
+    rows_word = "1 row refers" if count == 1 else f"{count:,} rows refer"
+    return f"{rows_word} to no row of the new table ({shown})"
 
 
 def restored_label(table: str, name: str, definition: str) -> str:
@@ -337,11 +399,26 @@ def broken_by_rows(query: Query, schema: str, table: str, fk: ForeignKey) -> str
     table, made only for a key whose check failed."""
     child = qualified(table, schema)
     parent = qualified(fk.ref_table, fk.ref_schema or schema)
-    cols = [f"c.{quote_ident(c)}" for c in fk.columns]
+    count, shown = rows_without_parent(query, child, parent, fk.columns, fk.ref_columns)
+    rows_word = "1 row refers" if count == 1 else f"{count:,} rows refer"
+    return (
+        f"{fk.label} not built: {rows_word} to no row of {fk.ref_table!r} ({shown}); the "
+        "rows are all copied, without the key: fix those rows (or add their parents), then add "
+        f"it: ALTER TABLE {child} ADD {foreign_key_clause(fk, parent)}"
+    )
+
+
+def rows_without_parent(
+    query: Query, child: str, parent: str, columns: Sequence[str], ref_columns: Sequence[str]
+) -> tuple[int, str]:
+    """How many rows of ``child`` (qualified) have ``columns`` that match no ``ref_columns``
+    of ``parent``, and the first ``SHOWN_BREAKING`` of their values (``a 2; a 7, ...``). One
+    scan of the table."""
+    cols = [f"c.{quote_ident(c)}" for c in columns]
     # MATCH SIMPLE: a row with a NULL in any key column refers to nothing, and breaks nothing.
     present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
     match = " AND ".join(
-        f"p.{quote_ident(r)} = {c}" for r, c in zip(fk.ref_columns, cols, strict=True)
+        f"p.{quote_ident(r)} = {c}" for r, c in zip(ref_columns, cols, strict=True)
     )
     # Each value as SQL writes it (2, '2025-05-01', 'it''s'): numbers bare, the rest quoted.
     shown_cols = [
@@ -356,12 +433,6 @@ def broken_by_rows(query: Query, schema: str, table: str, fk: ForeignKey) -> str
     )
     count = int(rows[0][-1]) if rows else 0
     shown = "; ".join(
-        ", ".join(f"{c} {v}" for c, v in zip(fk.columns, row[:-1], strict=True)) for row in rows
+        ", ".join(f"{c} {v}" for c, v in zip(columns, row[:-1], strict=True)) for row in rows
     )
-    more = ", ..." if count > len(rows) else ""
-    rows_word = "1 row refers" if count == 1 else f"{count:,} rows refer"
-    return (
-        f"{fk.label} not built: {rows_word} to no row of {fk.ref_table!r} ({shown}{more}); the "
-        "rows are all copied, without the key: fix those rows (or add their parents), then add "
-        f"it: ALTER TABLE {child} ADD {foreign_key_clause(fk, parent)}"
-    )
+    return count, shown + (", ..." if count > len(rows) else "")

@@ -719,8 +719,15 @@ class PostgresEndpoint(BaseEndpoint):
             fates.append((child, name, definition, why))
         return fates
 
-    def restore_foreign_key(self, table: str, name: str, definition: str) -> str:
-        return pg_foreign_keys.restore_foreign_key(self._run, table, name, definition)
+    def restore_foreign_key(
+        self, parent: str, table: str, name: str, definition: str
+    ) -> str | None:
+        """``pg_foreign_keys.restore_foreign_key``: a deadlock retried here, but inside
+        ``one_transaction``, which it undid whole (its caller retries all of it)."""
+        query = self._query_for(f"reading the rows of {table} that break {name}")
+        return pg_foreign_keys.restore_foreign_key(
+            self._run, query, parent, table, name, definition, retry=not self._together
+        )
 
     def policies_on(self, name: str) -> list[str]:
         return pg_replace.policies_on(self._query, self._schema, name)
