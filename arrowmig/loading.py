@@ -267,7 +267,13 @@ def finish(
         statements.append(placed(left))
     if held is not None:
         statements.insert(0, held)
-    dst.run_in_transaction(statements, f"putting {final.name!r} in place", final.name)
+    what = f"putting {final.name!r} in place"
+    take_alone = getattr(dst, "take_alone", None)  # PostgreSQL's
+    if exists and created and take_alone is not None:
+        # Its lock first, in short tries: a DROP or RENAME waiting in the lock queue holds
+        # up every other session's statement on the table for as long as it waits.
+        take_alone([final.name], what, final.name)
+    dst.run_in_transaction(statements, what, final.name)
     # The key sequences and statistics a stop (or a full disk) leaves to --resume
     # (``finish_placed``). What the replaced table had (its dressing, other tables' keys into
     # it) is given all the same, a stop naming each item it cut short, with how to add it.

@@ -1,5 +1,6 @@
 """A run's watch on its PostgreSQL target: a statement of the run that has waited a few seconds
-for a lock another session holds is said once, with that session, as a source's lock is."""
+for a lock another session holds is said once, with that session, as a source's lock is. A wait
+the run keeps in short tries (``pg_alone``) is told here by the waiting code itself."""
 
 from __future__ import annotations
 
@@ -17,6 +18,21 @@ OnWait = Callable[[str, Blocker], None]
 
 _POLL_S = 1.0
 _JOIN_S = 15.0
+
+_LISTENING: dict[str, list[OnWait]] = {}
+"""The watches under way, by their target's libpq URI (``EndpointUrl.target``)."""
+_LISTENING_LOCK = threading.Lock()
+
+
+def tell_wait(url: str, relation: str, blocker: Blocker) -> None:
+    """Tell the watches of target ``url`` (a libpq URI) of a wait the run's own code keeps in
+    short tries: each try is a statement a moment old, which the watch does not count as a
+    wait (``pg_alone``)."""
+    with _LISTENING_LOCK:
+        listeners = list(_LISTENING.get(url, ()))
+    for listener in listeners:
+        listener(relation, blocker)
+
 
 _WAITING_SQL = (
     "SELECT c.relname::text, b.pid, coalesce(a.application_name, ''), "
@@ -41,26 +57,46 @@ def watching_target_locks(url: str, on_wait: OnWait) -> Iterator[None]:
     which of this process's sessions wait for a lock; each table and session in the way is
     told to ``on_wait`` once. The statement itself waits as before (up to --batch-timeout):
     this only says why the run is quiet. Its connection is opened only once the run has gone
-    on that long, and a failure of the watch is not the run's (the run meets it itself)."""
+    on that long, and a failure of the watch is not the run's (the run meets it itself).
+    Waits told by ``tell_wait`` go to ``on_wait`` too, once each alike."""
     from arrowmig.endpoints.postgres import WRITING
+    from arrowmig.urls import parse_url
 
     names = (session_name(WRITING), session_name(APPLICATION_NAME))
+    said: set[tuple[str, int]] = set()
+    said_lock = threading.Lock()
+    ended = threading.Event()
+
+    def tell(relation: str, blocker: Blocker) -> None:
+        with said_lock:
+            if (relation, blocker.pid) in said or ended.is_set():
+                return
+            said.add((relation, blocker.pid))
+        on_wait(relation, blocker)
 
     def watch(stop: threading.Event) -> None:
-        said: set[tuple[str, int]] = set()
         if stop.wait(WAIT_SHOWN_AFTER_S):
             return
         with contextlib.suppress(ArrowmigError), monitor_connection(url) as monitor:
             while not stop.is_set():
                 for row in monitor.execute(_WAITING_SQL, (*names, WAIT_SHOWN_AFTER_S)):
                     relation, pid, application, query, started = row
-                    if (relation, pid) not in said and not stop.is_set():
-                        said.add((relation, pid))
-                        on_wait(relation, Blocker(relation, pid, application, query, started))
+                    if not stop.is_set():
+                        tell(relation, Blocker(relation, pid, application, query, started))
                 stop.wait(_POLL_S)
 
     # Ended before the call ends: its connection is of the driver database the call shares
     # (pg_connect), which the call's end releases. A poll in flight ends in milliseconds; a
     # connect to a server gone quiet within its connect_timeout.
-    with watch_thread("arrowmig-target-locks", watch, _JOIN_S):
-        yield
+    key = parse_url(url).target
+    with _LISTENING_LOCK:
+        _LISTENING.setdefault(key, []).append(tell)
+    try:
+        with watch_thread("arrowmig-target-locks", watch, _JOIN_S):
+            yield
+    finally:
+        ended.set()
+        with _LISTENING_LOCK:
+            _LISTENING[key].remove(tell)
+            if not _LISTENING[key]:
+                del _LISTENING[key]

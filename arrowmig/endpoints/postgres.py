@@ -27,6 +27,7 @@ from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
     jsonb_zeros,
+    pg_alone,
     pg_connect,
     pg_foreign_keys,
     pg_grants,
@@ -1321,7 +1322,31 @@ class PostgresEndpoint(BaseEndpoint):
         if not checked:
             self.check_emptying(names)
         tables = ", ".join(qualified(n, self._schema) for n in names)
-        self._run(f"TRUNCATE {tables}", f"emptying {', '.join(map(repr, names))}", names[0])
+        what = f"emptying {', '.join(map(repr, names))}"
+        self.take_alone(names, what, names[0])
+        self._run(f"TRUNCATE {tables}", what, names[0])
+
+    def take_alone(self, names: list[str], what: str, table: str) -> None:
+        """Lock tables ``names`` IN ACCESS EXCLUSIVE MODE for the transaction that the next
+        statement (``_run``) commits, in short tries (``pg_alone``): other sessions'
+        statements on them go on while the run waits, for as long as one wait would."""
+        try:
+            self._flush()
+            pg_alone.take_alone(
+                self._cursor,
+                [qualified(n, self._schema) for n in names],
+                self._lock_wait_ms,
+                url=self.url.target,
+                stopping=lambda: self.stopping,
+            )
+        except pg_alone.Stopped:
+            self._rollback()
+            raise StatementStopped(
+                self._clean(f"{what}: cancelled, the run is stopping"), table=table
+            ) from None
+        except Exception as exc:
+            self._rollback()
+            raise self.translate(exc, what, table) from exc
 
     def check_emptying(self, names: list[str]) -> None:
         pg_replace.check_emptying(self._query, self._schema, names)
