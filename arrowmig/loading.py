@@ -35,6 +35,8 @@ from arrowmig.placed_left import Left, Record, give_left
 from arrowmig.schema import key_statements, quote_ident
 
 STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
+WRITES_KEPT = "(with any rows other sessions wrote to it during the run)"
+"""Said of a replaced table's backup: the new table lacks what was written to the old one."""
 
 
 def staging_name(table: str) -> str:
@@ -428,7 +430,9 @@ def _set_aside(dst: Endpoint, name: str, keep_backup: bool, load: TableLoad) -> 
     if not keep_backup:
         return [f"DROP TABLE {target}" + (" CASCADE" if dst.dialect == "postgresql" else "")]
     backup, tag = backup_name(name, dst.table_exists)
-    load.built.append(f"previous table kept as {backup!r}")
+    # The new rows are the source's: what the application wrote to the old table while the
+    # run loaded is in the backup only (without --keep-backup, it is gone with the table).
+    load.built.append(f"previous table kept as {backup!r} {WRITES_KEPT}")
     if dst.dialect == "duckdb":
         # DuckDB cannot rename a table that has indexes: it is built again as it was (keys,
         # defaults, CHECKs), copied and dropped.

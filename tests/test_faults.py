@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 import arrowmig
 from arrowmig.errors import ConnectError, UsageError
+from arrowmig.loading import WRITES_KEPT
 from arrowmig.migrate import explain
 from arrowmig.runner import FINISHED_TOGETHER_ROWS
 from tests.dbutil import as_role, pg_exec, pg_rows, q, rows_of, sqlite_rows
@@ -791,9 +792,9 @@ def test_replaces_within_one_second_keep_a_backup_each(
         assert report.ok, report.tables[0].error
         kept += [b for b in report.tables[0].built if b.startswith("previous table kept as")]
     assert kept == [
-        "previous table kept as 't_arrowmig_backup_20261129121559'",
-        "previous table kept as 't_arrowmig_backup_20261129121559_2'",
-        "previous table kept as 't_arrowmig_backup_20261129121559_3'",
+        f"previous table kept as 't_arrowmig_backup_20261129121559' {WRITES_KEPT}",
+        f"previous table kept as 't_arrowmig_backup_20261129121559_2' {WRITES_KEPT}",
+        f"previous table kept as 't_arrowmig_backup_20261129121559_3' {WRITES_KEPT}",
     ]
 
 
