@@ -79,11 +79,13 @@ def test_while_the_run_waits_for_the_table_the_application_reads_it(
     holder = psycopg.connect(pg_url, application_name="report-query")
     holder.execute("SELECT count(*) FROM t")  # ACCESS SHARE, held while its transaction lasts
     waiting = threading.Event()
+    said: list[str] = []
     reads: list[int] = []
     refused: list[str] = []
 
     def on_event(event: Event) -> None:
         if event.event == "waiting":
+            said.append(event.message or "")
             waiting.set()
 
     def application() -> None:
@@ -104,12 +106,15 @@ def test_while_the_run_waits_for_the_table_the_application_reads_it(
     reader = threading.Thread(target=application)
     reader.start()
     config = MigrationConfig(mode=mode, batch_timeout_s=30, retries=0)
+    pid = holder.info.backend_pid
     try:
         report = arrowmig.migrate(str(source), pg_url, config=config, progress=on_event)
     finally:
         reader.join()
         holder.close()
-    assert waiting.is_set()
+    # Said once, naming the session in the way, though the run waits in short tries.
+    assert [m.split(" (")[0] for m in said] == [f"waiting for a lock on t held by pid {pid}"]
+    assert "report-query" in said[0]
     assert refused == []
     assert reads == [10] * 5  # the old rows, until the run puts the new ones in place
     assert report.ok and report.rows == 100
