@@ -1,5 +1,5 @@
 """Every DuckDB connection arrowmig opens (DuckDB files, verify's hashing engine and diff
-store, the generator, the benchmark's paths), opened one way: quiet, offline, in UTC.
+store, the generator, the benchmark's paths), opened one way: quiet and offline.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def connect_duckdb(
     path: str = ":memory:", *, read_only: bool = False, **settings: Any
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` with ``settings`` (DuckDB's global options, such as ``threads``),
-    never reaching the network for an extension, drawing no progress bar, its time zone UTC."""
+    never reaching the network for an extension, and drawing no progress bar."""
     import duckdb
 
     con = duckdb.connect(path, read_only=read_only, config={**settings, **OFFLINE})
@@ -28,11 +28,6 @@ def connect_duckdb(
         # DuckDB draws a bar on stdout for a query over ~2 s: a library must write nothing
         # there (a script's own output is on it). A per-connection setting, refused at connect.
         con.execute("SET enable_progress_bar = false")
-        # DuckDB's TimeZone is the machine's by default, and it writes a TIMESTAMPTZ as text in
-        # it: inside a value carried as its text (a STRUCT holding a HUGEINT), in what a cast
-        # to DATE keeps. GLOBAL, so that every cursor of this database has it too; named only
-        # once connected: it is ICU's option, which duckdb.connect's config does not know.
-        con.execute("SET GLOBAL TimeZone = 'UTC'")
     except BaseException:
         con.close()  # a signal to stop: closed now, not when the traceback that holds it goes
         raise
