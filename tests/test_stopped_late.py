@@ -122,11 +122,12 @@ def wait_for_a_held_check(
         held_now = holder.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND query ILIKE %s AND wait_event_type = 'Lock'",
-            ("ALTER TABLE" + held,),
+            (held,),  # a key put back is sent after the LOCK TABLE that comes first
         ).fetchone()
         if held_now and held_now[0]:
             return
         time.sleep(0.05)
+    proc.kill()  # held by the lock still: it would wait for ever
     raise AssertionError(f"no foreign key check was reached: {proc.communicate()}")
 
 
