@@ -101,21 +101,24 @@ class DatabasePool:
 
     def give_back(self, name: str) -> None:
         """Empty the database and keep it under a new name; drop it where that fails."""
+        renamed = [name]  # the name it has now, whatever step failed
         try:
-            kept = self._emptied(name)
+            kept = self._emptied(renamed)
         except psycopg.Error:
-            kept = None
-        if kept is None:
-            self._drop(name)
+            kept = False
+        if kept:
+            self._free.append(renamed[-1])
         else:
-            self._free.append(kept)
+            self._drop(renamed[-1])
 
     def close(self) -> None:
         while self._free:
             self._drop(self._free.pop())
 
-    def _emptied(self, name: str) -> str | None:
-        renamed = _fresh_name()
+    def _emptied(self, names: list[str]) -> bool:
+        """Whether the database ``names[-1]`` is empty now, as a new one; ``names`` gets its
+        new name once it is renamed."""
+        name, renamed = names[-1], _fresh_name()
         with self._admin() as admin:
             for _ in range(50):  # sessions the test left behind take a moment to end
                 admin.execute(
@@ -125,15 +128,16 @@ class DatabasePool:
                 )
                 try:
                     admin.execute(f'ALTER DATABASE "{name}" RENAME TO "{renamed}"')
+                    names.append(renamed)
                     break
                 except psycopg.errors.ObjectInUse:
                     time.sleep(0.1)
             else:
-                return None
+                return False
         with psycopg.connect(self._url_of(renamed), autocommit=True) as con:
             con.execute("SET lock_timeout = '5s'")
             con.execute(_EMPTY)
-        return renamed if self._look(renamed) == self._new_look else None
+        return self._look(renamed) == self._new_look
 
     def _look(self, name: str) -> tuple[Any, ...]:
         with psycopg.connect(self._url_of(name), autocommit=True) as con:
