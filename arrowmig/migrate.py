@@ -462,6 +462,14 @@ def _holding(dst: Endpoint, held: TablesHeld) -> Endpoint:
     return dst
 
 
+@contextmanager
+def _open_target_beside(src: Source, target: str, config: MigrationConfig) -> Iterator[Endpoint]:
+    """The run's target, once it is known not to be the DuckDB file the run reads."""
+    _refuse_writing_the_file_read(src, parse_url(target), config)
+    with open_target(target, config) as dst:
+        yield dst
+
+
 def open_target(target: str, config: MigrationConfig) -> Endpoint:
     """A connection of the run to its target. Its commits may return before they are on
     disk (PostgreSQL, ``defer_durability``); what the run reports, each table done and the
@@ -561,7 +569,7 @@ def _transfer(
     with (
         _stopped_before_writing(written),
         open_source() as src,
-        open_target(target, config) as dst,
+        _open_target_beside(src, target, config) as dst,
     ):
         label = source_label or src.url.redacted
         _refuse_reading_own_target(src, dst, config)
@@ -1207,29 +1215,52 @@ def _refuse_reading_own_target(src: Source, dst: Endpoint, config: MigrationConf
     being read, append would copy them into themselves (a keyless table doubled)."""
     if src.url.kind != dst.url.kind:
         return
+    _refuse_writing_the_file_read(src, dst.url, config)
     same_place = src.url.target == dst.url.target
     if src.url.kind == "postgresql" and not same_place:
         # The same database by another URL (localhost and 127.0.0.1): truncate would wait
         # out --batch-timeout for the lock the run's own source holds.
         same_place = _same_postgres_database(src, dst)
     elif src.url.kind != "postgresql":
-        import os
-
-        # The same file however it is named: another path, a symbolic or a hard link.
-        try:
-            same_place = os.path.samefile(src.url.target, dst.url.target)
-        except OSError:
-            same_place = False
+        same_place = _same_file(src.url.target, dst.url.target)
     if same_place and (src.schema or "") == (dst.schema or ""):
-        what = {
-            "append": "append them into themselves",
-            "create": "find every one of them there already",
-        }.get(config.mode, "destroy them")
-        raise UsageError(
-            "source and target are the same database: "
-            f"{given('mode', config.mode, typed=True)} would {what} while reading its tables",
-            hint=_another_target(dst.dialect),
-        )
+        raise _same_database(config, dst.dialect)
+
+
+def _refuse_writing_the_file_read(
+    src: Source, target: EndpointUrl, config: MigrationConfig
+) -> None:
+    """Before the target opens: a DuckDB file a run reads is open read-only in its process
+    (one connection a file), so the run cannot write it, in another schema either."""
+    if not (src.url.kind == target.kind == "duckdb" and _same_file(src.url.target, target.target)):
+        return
+    if src.schema == (config.target_schema or "main"):
+        raise _same_database(config, "duckdb")
+    raise UsageError(
+        f"source and target are the same DuckDB file, which the run reads read-only: it "
+        f"cannot write it, into schema {config.target_schema or 'main'!r} either",
+        hint=_another_target("duckdb"),
+    )
+
+
+def _same_file(one: str, other: str) -> bool:
+    """The same file however it is named: another path, a symbolic or a hard link."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _same_database(config: MigrationConfig, dialect: str) -> UsageError:
+    what = {
+        "append": "append them into themselves",
+        "create": "find every one of them there already",
+    }.get(config.mode, "destroy them")
+    return UsageError(
+        "source and target are the same database: "
+        f"{given('mode', config.mode, typed=True)} would {what} while reading its tables",
+        hint=_another_target(dialect),
+    )
 
 
 def _same_postgres_database(src: Source, dst: Endpoint) -> bool:

@@ -209,6 +209,40 @@ def test_writing_the_tables_being_read_is_refused(tmp_path: Path, mode: str, wha
     assert sqlite3.connect(source).execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
+@pytest.mark.parametrize("target_schema", [None, "main", "copy"])
+def test_writing_the_duckdb_file_being_read_is_refused_in_any_schema(
+    tmp_path: Path, target_schema: str | None
+) -> None:
+    """The run opens the file it reads read-only, so another schema of it cannot be written
+    either: the plan passed such a run that was then refused, and by a symbolic link too."""
+    source = tmp_path / "s.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+    (tmp_path / "link.duckdb").symlink_to(source)
+    config = arrowmig.MigrationConfig(target_schema=target_schema)
+    same_schema = target_schema in (None, "main")
+    for target in (str(source), str(tmp_path / "link.duckdb")):
+        for run in (arrowmig.migrate, explain):
+            with pytest.raises(UsageError) as e:
+                run(str(source), target, config=config)
+            if same_schema:
+                assert str(e.value).startswith("source and target are the same database: ")
+            else:
+                assert str(e.value) == (
+                    "source and target are the same DuckDB file, which the run reads "
+                    "read-only: it cannot write it, into schema 'copy' either; pick another target file"
+                )
+            assert e.value.hint == "pick another target file"
+    with duckdb.connect(str(source), read_only=True) as con:
+        assert (
+            con.execute(
+                "SELECT schema_name FROM duckdb_schemas() WHERE schema_name = 'copy'"
+            ).fetchall()
+            == []
+        )
+        assert con.execute("SELECT * FROM t").fetchall() == [(1,)]
+
+
 def _by_other_host_name(url: str) -> str:
     """The same database's URL by localhost where it says 127.0.0.1, and the other way."""
     other = url.replace("@127.0.0.1:", "@localhost:")
