@@ -121,6 +121,10 @@ class Column:
     """Verify, of a DuckDB column holding a UNION compared with another such column: read as
     its JSON (``{"num":5}``), which names each value's member and tells NULL from a member
     that is NULL; its text (``5``) says neither, and migrate's read (NULL for both) neither."""
+    nested_text: bool = False
+    """In a plan's target table (appended into an existing text, json or jsonb column): the
+    source's LIST, STRUCT or MAP values, travelling as the JSON text a created column gets.
+    A jsonb column stores their doubles' ``-0.0`` as ``0`` all the same (``jsonb_zeros``)."""
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,28 @@ def nul_rows(array: pa.Array) -> list[int]:
     return [int(i) for i in pc.indices_nonzero(hits).to_pylist()]
 
 
+# A double's -0.0 as ``_float`` writes it, where a number ends: the rows worth parsing.
+_NEGATIVE_ZERO_TEXT = r"-0\.0(?:[,\]}]|$)"
+
+
+def negative_zeros_in_texts(array: pa.Array) -> int:
+    """The numbers ``-0.0`` in ``array``'s JSON texts of nested values (``json_texts``): those
+    of an append into an existing column, converted before they reach its writer. Strings
+    that spell it (a MAP's keys) are no numbers, and jsonb keeps them."""
+    found = 0
+
+    def number(text: str) -> float:
+        nonlocal found
+        value = float(text)
+        found += value == 0 and text.startswith("-")
+        return value
+
+    hits = pc.match_substring_regex(array, _NEGATIVE_ZERO_TEXT)
+    for text in pc.filter(array, hits).to_pylist():
+        json.loads(text, parse_float=number)
+    return found
+
+
 def negative_zeros(array: pa.Array) -> int:
     """The floats of ``-0.0`` inside a nested array's values: PostgreSQL's jsonb, whose numbers
     are numerics, stores each as ``0``."""
@@ -203,10 +225,11 @@ def negative_zeros(array: pa.Array) -> int:
     if pa.types.is_struct(t):
         return sum(negative_zeros(child) for child in array.flatten())
     if pa.types.is_map(t):
-        # keys and items are the whole children: the slice's share is between its offsets.
+        # items are the whole child: the slice's share is between its offsets. Its keys are
+        # JSON strings ("-0.0"), which jsonb keeps as written.
         offsets = array.offsets
         start, end = offsets[0].as_py(), offsets[len(offsets) - 1].as_py()
-        return sum(negative_zeros(c.slice(start, end - start)) for c in (array.keys, array.items))
+        return negative_zeros(array.items.slice(start, end - start))
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
         return negative_zeros(array.flatten())
     return 0

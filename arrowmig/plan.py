@@ -1638,6 +1638,7 @@ def _append_target(
                 duckdb_type=there.duckdb_type,
                 pg_domain=None,
                 pg_enum=None,
+                nested_text=nested_json.is_nested(arriving) and is_text_type(there.arrow_type),
             )
         )
     if conflicts or others:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from arrowmig import migrate, verify
@@ -125,3 +126,20 @@ def test_arrays_of_the_same_element_types_are_not_noted_and_narrower_ones_are(
         "big: values match, but the target's type is narrower (source BIGINT[], target integer[])",
         "d: values match, but the target's type is narrower (source DOUBLE[], target real[])",
     ]
+
+
+def test_a_json_null_element_and_a_null_element_arrive_apart_in_jsonb_array(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # migrate keeps them apart (the jsonb 'null' and an SQL NULL), though verify's
+    # array_to_json reads both as null.
+    source = duckdb_exec(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE a (id int PRIMARY KEY, c JSON[]); "
+        "INSERT INTO a VALUES (1, ['null', NULL, '{\"a\": null}'])",
+    )
+    pg_exec(pg_url, "CREATE TABLE a (id int PRIMARY KEY, c jsonb[])")
+    assert migrate(source, pg_url, config=APPEND).ok
+    with psycopg.connect(pg_url) as pg:
+        found = pg.execute("SELECT c[1] = 'null'::jsonb, c[2] IS NULL, c[3]::text FROM a")
+        assert found.fetchall() == [(True, True, '{"a": null}')]
