@@ -270,6 +270,22 @@ def superseded_text(run_row: Row, target: str) -> str:
     )
 
 
+CHECKPOINT_COLUMNS = (
+    "run_id",
+    "table_name",
+    "stream_name",
+    "physical_table",
+    "after_key",
+    "upto_key",
+    "last_key",
+    "rows_done",
+    "state",
+    "detail",
+    "updated_at",
+)
+"""The checkpoint table's columns, in the order ``create_sql`` makes them."""
+
+
 def create_sql(table: str) -> str:
     """The statement that creates the checkpoint table (``table``: its name, qualified)."""
     return (

@@ -19,7 +19,7 @@ from arrowmig.argument_words import advises_cast, arg, cast_given, cast_option, 
 from arrowmig.attached_copy import declared_alike, storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
-from arrowmig.checkpoint import CheckpointStore, run_basis
+from arrowmig.checkpoint import CHECKPOINT_COLUMNS, CheckpointStore, run_basis
 from arrowmig.comments import comment_notes
 from arrowmig.config import MigrationConfig
 from arrowmig.conform import conforms
@@ -27,7 +27,13 @@ from arrowmig.defaults import collate_clause, collation_notes, default_notes, is
 from arrowmig.duckdb_replace import refuse_replacing_referenced
 from arrowmig.duckdb_unions import refuse_union_targets
 from arrowmig.encodings import encoding_notes
-from arrowmig.endpoints.base import Endpoint, Source, describe_each
+from arrowmig.endpoints.base import (
+    CHECKPOINT_TABLE,
+    INTERNAL_PREFIX,
+    Endpoint,
+    Source,
+    describe_each,
+)
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.load_triggers import trigger_note
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
@@ -298,6 +304,7 @@ def select_tables(
     tables = src.list_tables()
     views = src.list_views()
     known = [*tables, *views]
+    own_named = own_named_tables(src)
     # A partition's rows are its parent's: it moves as a table of its own only when named.
     nameable = [*known, *partitions_of(src)] if config.tables else known
     # A name that is not there is refused, in --exclude too: a mistyped exclusion would
@@ -307,6 +314,10 @@ def select_tables(
         ("exclude", config.exclude, known),
     ):
         missing = [t for t in names or () if t not in there]
+        if option == "tables" and set(missing) & set(own_named):
+            raise _own_name_refusal(next(t for t in missing if t in own_named))
+        if option == "exclude":
+            missing = [t for t in missing if t not in own_named]
         if missing:
             shadow = _shadow_refusal(src, missing[0], option)
             if shadow is not None:
@@ -337,6 +348,8 @@ def select_tables(
     note = _other_schemas_note(src, bool(tables or views), one_schema=target_dialect == "sqlite")
     # Schemas picked knowingly are not listed again; an empty run is always said.
     notes = note if config.source_schema is None or not chosen else []
+    own_note = own_named_note(own_named, config.exclude)
+    notes.extend([own_note] if own_note else [])
     left = [f"{t} ({e})" for t, e in extensions.items() if t not in set(config.exclude)]
     if left:
         notes.append(
@@ -501,6 +514,44 @@ def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> s
     views = [written(k) for k in known if k not in tables]
     named = f"; views and virtual tables, moved when named: {listed(views, 12)}" if views else ""
     return f"tables there: {listed([written(t) for t in tables], 12) or '(none)'}{named}{where}"
+
+
+def own_named_tables(src: Source) -> list[str]:
+    """The source's tables ``list_tables`` leaves out as arrowmig's own by their name, but a
+    checkpoint table an earlier run made (the source was a run's target): not news."""
+    named: list[str] = getattr(src, "own_named_tables", list)()
+    return [t for t in named if not _checkpoints_made_by_a_run(src, t)]
+
+
+def _checkpoints_made_by_a_run(src: Source, name: str) -> bool:
+    declared = getattr(src, "declared_columns", None)
+    if name != CHECKPOINT_TABLE or declared is None:
+        return False
+    return tuple(c for c, _ in declared(name)) == CHECKPOINT_COLUMNS
+
+
+def own_named_note(own_named: list[str], exclude: Collection[str] = ()) -> str | None:
+    """The tables a run (or verify) leaves out as arrowmig's own, unless excluded by name:
+    a user's table of such a name would otherwise be left out without a word."""
+    left = [t for t in own_named if t not in set(exclude)]
+    if not left:
+        return None
+    return (
+        f"tables left out: {', '.join(left)} (names beginning {INTERNAL_PREFIX} are "
+        "arrowmig's own: its checkpoints and staging tables; rename a table of yours to "
+        "move it)"
+    )
+
+
+def _own_name_refusal(name: str) -> SchemaError:
+    """A table named for a run whose name arrowmig keeps for its own tables: moved, it would
+    be taken for the target's checkpoints or staging."""
+    return SchemaError(
+        f"table {name!r} cannot be moved: names beginning {INTERNAL_PREFIX} are arrowmig's own "
+        "(its checkpoints and staging tables), left out of every run",
+        hint="rename it in the source to move it",
+        table=name,
+    )
 
 
 def _not_found(name: str, option: str, src: Source) -> str:

@@ -55,6 +55,8 @@ from arrowmig.normalise import (
 from arrowmig.plan import (
     extension_tables,
     in_this_schema,
+    own_named_note,
+    own_named_tables,
     partitions_of,
     refuse_unreadable,
     select_tables,
@@ -385,6 +387,8 @@ def verify(
         if not tables:
             pairs, backups = _without_backups(pairs, tgt_names)
             report.notes.extend([_backups_note(backups)] if backups else [])
+            left = src.submit(lambda e, _: own_named_note(own_named_tables(e), exclude)).result()
+            report.notes.extend([left] if left else [])
         if not pairs:
             raise _nothing_to_compare(src, tgt)
         if source_schema is None and tables is None:  # as a run of this command reads

@@ -1958,3 +1958,65 @@ def test_t_and_exclude_repeated_take_every_value_in_every_verb(
     assert names([*run, "-t", "c", "-t", "d", "--exclude", "d"]) == ["c"]
     assert names([*run, "--exclude", "a", "--exclude", "b,c"]) == ["d"]
     assert main(["migrate", src, target, "-t", "", "-t", ""]) == 2  # still names no table
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_a_source_table_named_as_arrowmigs_own_is_said_left_out(
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    """A user's table named _arrowmig_checkpoints was left out without a word (exit 0, verify
+    "all tables match"), and naming it was refused as "not found"."""
+    statements = [
+        "CREATE TABLE _arrowmig_checkpoints (id INTEGER PRIMARY KEY, v TEXT)",
+        "INSERT INTO _arrowmig_checkpoints VALUES (1, 'user row')",
+        "CREATE TABLE other (id INTEGER PRIMARY KEY)",
+        "INSERT INTO other VALUES (1)",
+    ]
+    if kind == "postgresql":
+        source: str = request.getfixturevalue("pg_url")
+        pg_exec(source, *statements)
+    else:
+        source = str(tmp_path / ("s.db" if kind == "sqlite" else "s.duckdb"))
+        connect = sqlite3.connect if kind == "sqlite" else duckdb.connect
+        con = connect(source)
+        for sql in statements:
+            con.execute(sql)
+        con.commit()
+        con.close()
+    said = (
+        "tables left out: _arrowmig_checkpoints (names beginning _arrowmig_ are arrowmig's own: "
+        "its checkpoints and staging tables; rename a table of yours to move it)"
+    )
+    target = str(tmp_path / "t.duckdb")
+    assert said in explain(source, target).notes
+    report = arrowmig.migrate(source, target)
+    assert [t.name for t in report.tables] == ["other"] and said in report.notes
+    assert said in arrowmig.verify(source, target).notes
+    with pytest.raises(SchemaError) as e:
+        arrowmig.migrate(source, str(tmp_path / "t2.duckdb"), tables=["_arrowmig_checkpoints"])
+    assert str(e.value) == (
+        "table '_arrowmig_checkpoints' cannot be moved: names beginning _arrowmig_ are "
+        "arrowmig's own (its checkpoints and staging tables), left out of every run; rename it "
+        "in the source to move it"
+    )
+    # Left out knowingly, it is not said again.
+    quiet = arrowmig.MigrationConfig(exclude=("_arrowmig_checkpoints",), mode="replace")
+    assert said not in arrowmig.migrate(source, target, config=quiet).notes
+
+
+def test_a_checkpoint_table_a_run_made_in_its_target_is_not_news_when_that_is_read(
+    tmp_path: Path,
+) -> None:
+    """A run's target read in turn (a chain of copies) holds that run's checkpoint table."""
+    source = tmp_path / "s.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.commit()
+    con.close()
+    middle = str(tmp_path / "m.duckdb")
+    arrowmig.migrate(str(source), middle)
+    with duckdb.connect(middle, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM _arrowmig_checkpoints").fetchone() == (1,)
+    report = arrowmig.migrate(middle, str(tmp_path / "last.db"))
+    assert [t.name for t in report.tables] == ["t"]
+    assert not [n for n in report.notes if "left out" in n]

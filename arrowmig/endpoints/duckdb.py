@@ -612,10 +612,17 @@ class DuckDBEndpoint(BaseEndpoint):
 
     # -- catalog --------------------------------------------------------------------------
     def list_tables(self) -> list[str]:
+        return self._tables(own_named=False)
+
+    def own_named_tables(self) -> list[str]:
+        """The tables ``list_tables`` leaves out as arrowmig's own, by their name."""
+        return self._tables(own_named=True)
+
+    def _tables(self, own_named: bool) -> list[str]:
         rows = self._query(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? AND database_name = "
-            "current_database() AND NOT internal AND NOT starts_with(table_name, '_arrowmig_') "
-            "ORDER BY table_name",
+            f"current_database() AND NOT internal AND {'' if own_named else 'NOT '}"
+            "starts_with(table_name, '_arrowmig_') ORDER BY table_name",
             [self._schema],
         )
         return [r[0] for r in rows]

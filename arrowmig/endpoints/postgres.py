@@ -645,6 +645,10 @@ class PostgresEndpoint(BaseEndpoint):
     def list_tables(self) -> list[str]:
         return postgres_catalog.list_tables(self._query, self._schema)
 
+    def own_named_tables(self) -> list[str]:
+        """The tables ``list_tables`` leaves out as arrowmig's own, by their name."""
+        return postgres_catalog.list_tables(self._query, self._schema, own_named=True)
+
     def list_views(self) -> list[str]:
         return postgres_catalog.list_views(self._query, self._schema)
 

@@ -118,12 +118,13 @@ _TEXT_WITH_TYPE = {
 }
 
 
-def list_tables(query: Query, schema: str) -> list[str]:
-    """The tables of ``schema``, partitions and arrowmig's own tables left out."""
+def list_tables(query: Query, schema: str, *, own_named: bool = False) -> list[str]:
+    """The tables of ``schema``, partitions and arrowmig's own tables left out (those only,
+    ``own_named``)."""
     rows = query(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = $1 AND c.relkind IN ('r','p') AND NOT c.relispartition "
-        "AND c.relname NOT LIKE '\\_arrowmig\\_%' ORDER BY c.relname",
+        f"AND c.relname {'' if own_named else 'NOT '}LIKE '\\_arrowmig\\_%' ORDER BY c.relname",
         (schema,),
     )
     return [r[0] for r in rows]

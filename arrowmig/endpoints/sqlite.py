@@ -436,6 +436,14 @@ class SQLiteEndpoint(BaseEndpoint):
         )
         return [r[0] for r in rows]
 
+    def own_named_tables(self) -> list[str]:
+        """The tables ``list_tables`` leaves out as arrowmig's own, by their name."""
+        rows = self._query(
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
+            "AND name LIKE '\\_arrowmig\\_%' ESCAPE '\\' ORDER BY name"
+        )
+        return [r[0] for r in rows]
+
     def shadow_tables(self) -> dict[str, tuple[str, str]]:
         """Each shadow table (``list_tables`` leaves them out) with the virtual table it
         belongs to and that table's module: what a refusal of one named says."""
