@@ -135,8 +135,9 @@ def is_finite(array: pa.Array) -> pa.Array:
 
 def value_at(array: pa.Array, row: int) -> object:
     """``array[row].as_py()``, or its text where Python's datetime cannot hold it: 'infinity',
-    '-infinity', timestamps with nanoseconds, and years before 1 AD or after 9999; times
-    (PostgreSQL's '24:00:00' included) and intervals always as their exact text."""
+    '-infinity', timestamps with nanoseconds, and years before 1 AD or after 9999 (a nested
+    value holding one: its JSON text); times (PostgreSQL's '24:00:00' included) and
+    intervals always as their exact text."""
     one = array.slice(row, 1)
     if one[0].is_valid and (
         pa.types.is_time(array.type)
@@ -165,4 +166,9 @@ def value_at(array: pa.Array, row: int) -> object:
             return date_text(one)[0].as_py()
         if pa.types.is_timestamp(array.type):
             return timestamp_text(one)[0].as_py()
+        from arrowmig import nested_json  # which imports this module
+
+        if nested_json.is_nested(array.type):
+            # A list or struct holding such a value, or nanoseconds: its JSON text, every digit.
+            return nested_json.json_texts(one)[0].as_py()
         raise

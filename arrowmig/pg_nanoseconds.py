@@ -1,16 +1,21 @@
 """Nanosecond timestamps and times bound for PostgreSQL, whose are microseconds: the plan
 names each such column, as ``validate`` refuses every value with digits below a microsecond
-per row (the run would fail the table on the first, or set the rows aside)."""
+per row (the run would fail the table on the first, or set the rows aside), and every list
+holding such an element that goes into a PostgreSQL array of timestamps or times."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from arrowmig.argument_words import cast_option
+from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Column, Table
-from arrowmig.schema import travelling_type
+from arrowmig.schema import pg_array_again, travelling_type
 
 
 def with_nanosecond_notes(source: Table, target_dialect: str) -> Table:
@@ -69,3 +74,99 @@ def _note(table: str, column: Column, kind: str) -> str:
         f"{cast_option(table, column.name, 'text')} keeps every digit, --on-error reject sets "
         "such rows aside"
     )
+
+
+def with_array_nanosecond_notes(source: Table, existing: Table, target_dialect: str) -> Table:
+    """The source with a note on each list of nanosecond timestamps or times (DuckDB's
+    TIMESTAMP_NS[]) bound for an existing PostgreSQL array of them, as each scalar such
+    column has (``with_nanosecond_notes``): a created column is jsonb, which keeps every digit."""
+    if target_dialect != "postgresql":
+        return source
+    kinds = {c.name: kind for c in existing.columns if (kind := array_element_kind(c))}
+    columns = tuple(
+        replace(c, notes=(*c.notes, _element_note(kinds[c.name])))
+        if c.name in kinds and _holds_nanoseconds(travelling_type(c))
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
+
+
+def elements_may_round(column: Column, there: Column) -> bool:
+    """Whether ``column``'s lists of nanosecond timestamps or times go into the existing
+    PostgreSQL array column ``there`` of timestamps or times, which would round them: what
+    ``validate`` screens each batch for (and --mode truncate, before it empties the table)."""
+    return _holds_nanoseconds(travelling_type(column)) and array_element_kind(there) is not None
+
+
+def _holds_nanoseconds(written: pa.DataType) -> bool:
+    """Whether a list (of lists) type's innermost values are nanosecond timestamps or times."""
+    while _is_list(written):
+        written = written.value_type
+    temporal = pa.types.is_timestamp(written) or pa.types.is_time(written)
+    return bool(temporal and written.unit == "ns")
+
+
+def _element_note(kind: str) -> str:
+    return (
+        f"its lists can hold nanoseconds, which the target column's microsecond {kind} cannot "
+        "hold: each row holding an element with digits below a microsecond is refused, named; "
+        "a jsonb or text[] target column keeps every digit, --on-error reject sets such rows "
+        "aside"
+    )
+
+
+def array_element_kind(column: Column) -> str | None:
+    """'timestamps' or 'times' for an existing PostgreSQL column that is an array of them
+    (``timestamp[]``, ``time(3) with time zone[][]``, a domain over one), else None: the
+    server reads each element of the list written into it as that type's text, and rounds
+    digits below a microsecond without a word."""
+    if not pg_array_again(column):
+        return None
+    array_type = column.pg_type if (column.pg_type or "").endswith("]") else column.source_type
+    element = _DIMENSIONS.sub("", (array_type or "").lower())
+    words = " ".join(_TYPMOD.sub(" ", element).split())
+    bare = words.removesuffix(" without time zone").removesuffix(" with time zone")
+    if bare in ("timestamp", "timestamptz"):
+        return "timestamps"
+    if bare in ("time", "timetz"):
+        return "times"
+    return None
+
+
+_DIMENSIONS = re.compile(r"(\s*\[\d*\])+\s*$")
+_TYPMOD = re.compile(r"\(\s*\d+\s*\)")
+
+
+def finer_elements(array: pa.Array) -> dict[int, str]:
+    """Per row of a list array (lists of lists too) holding a nanosecond timestamp or time
+    that is not a whole microsecond, the text of the first such element, every digit (as
+    Python's datetime cannot hold it); ±infinity is no instant, and arrives as PostgreSQL's
+    infinity. A null or empty list, and null elements, hold none."""
+    if not _holds_nanoseconds(array.type):
+        return {}
+    leaves, rows = _leaves_and_rows(array)
+    partial = pc.not_equal(pc.remainder(leaves.view(pa.int64()), 1000), 0)
+    if pa.types.is_timestamp(leaves.type):
+        partial = pc.and_(partial, is_finite(leaves))
+    found: dict[int, str] = {}
+    for at in pc.indices_nonzero(pc.fill_null(partial, False)).to_pylist():
+        if int(rows[at]) not in found:
+            found[int(rows[at])] = str(value_at(leaves, at))
+    return found
+
+
+def _leaves_and_rows(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The innermost values of a list array (the array itself when it holds no lists) and,
+    for each, the row of ``array`` it is in. Counted from the lengths: ``list_parent_indices``
+    counts the values a null list's slot still points at, which ``list_flatten`` leaves out."""
+    leaves, rows = array, np.arange(len(array))
+    while _is_list(leaves.type):
+        lengths = pc.fill_null(pc.list_value_length(leaves), 0).to_numpy(zero_copy_only=False)
+        rows = np.repeat(rows, lengths)
+        leaves = pc.list_flatten(leaves)
+    return leaves, rows
+
+
+def _is_list(t: pa.DataType) -> bool:
+    return bool(pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t))

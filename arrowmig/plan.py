@@ -58,7 +58,11 @@ from arrowmig.names import (
     written_list,
 )
 from arrowmig.note_groups import grouped_notes, listed
-from arrowmig.pg_nanoseconds import with_nanosecond_notes, with_sqlite_nanoseconds_as_text
+from arrowmig.pg_nanoseconds import (
+    with_array_nanosecond_notes,
+    with_nanosecond_notes,
+    with_sqlite_nanoseconds_as_text,
+)
 from arrowmig.pg_numeric import rounding_words
 from arrowmig.preflight import (
     refuse_texts_no_label_of_cast_enum,
@@ -678,6 +682,7 @@ def build_plan(
                 existing = _without_columns(existing, computed)
                 source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
                 source = _with_ragged_notes(source, existing, dst.dialect)
+                source = with_array_nanosecond_notes(source, existing, dst.dialect)
                 # Only the columns still read keep their notes ("its values are copied").
                 source = _without_created_type_notes(source)
                 notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]

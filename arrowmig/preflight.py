@@ -37,6 +37,7 @@ from arrowmig.endpoints.validate import (
 )
 from arrowmig.errors import DataError, SchemaError, TransferError, TransientError
 from arrowmig.model import Column, Table
+from arrowmig.pg_nanoseconds import elements_may_round
 from arrowmig.schema import (
     forced_arrow_type,
     is_text_type,
@@ -278,7 +279,8 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     outside PostgreSQL's range (``pg_ranges``; none of a PostgreSQL source is), text into a
     "char" column (``pg_char``), text that is no interval into an interval column, or that
     the type's input function could not read into a uuid, inet, cidr, macaddr, json or
-    unbounded numeric column (``pg_input_text``)."""
+    unbounded numeric column (``pg_input_text``), lists of nanoseconds into an array of
+    timestamps or times (``pg_nanoseconds``)."""
     names = []
     for column in source.columns:
         travels = travelling_type(column)
@@ -296,7 +298,11 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
             char = False
         interval = text_into_interval(column.arrow_type, source, target, column.name)
         read = text_read_by_server(column.arrow_type, source, target, column.name) is not None
-        if dated or char or interval or read:
+        try:
+            nanoseconds = elements_may_round(column, target.column(column.name))
+        except KeyError:
+            nanoseconds = False
+        if dated or char or interval or read or nanoseconds:
             names.append(column.name)
     return names
 

@@ -18,6 +18,7 @@ import pytest
 from arrowmig import SchemaError, migrate, verify
 from arrowmig.config import MigrationConfig
 from arrowmig.model import KeyRange
+from tests.dbutil import pg_exec, pg_rows
 
 HUGE = 170141183460469231731687303715884105727  # HUGEINT's largest: 39 digits
 UHUGE = 340282366920938463463374607431768211455  # UHUGEINT's largest
@@ -250,6 +251,99 @@ def test_nanoseconds_into_postgres_fail_the_table_in_one_line(tmp_path: Path, pg
     with psycopg.connect(pg_url) as con:
         row = con.execute("SELECT tsns FROM kinds WHERE id = 1").fetchone()
     assert row == ("2024-01-01 00:00:00.123456789",)
+
+
+def _list_source(tmp_path: Path, list_type: str, rows: str) -> str:
+    """A DuckDB file whose table t holds ``rows`` of an id and a column ``a`` of ``list_type``."""
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, a {list_type})")
+        con.execute(f"INSERT INTO t VALUES {rows}")
+    return source
+
+
+@pytest.mark.postgres
+def test_nanosecond_lists_into_a_postgres_timestamp_array_are_refused_per_row(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Appended into timestamp[], each element was read by the server as text and rounded
+    # to microseconds without a word (only verify caught it afterwards); naming the value
+    # then failed, as Python's datetime holds no nanoseconds.
+    source = _list_source(
+        tmp_path,
+        "TIMESTAMP_NS[]",
+        "(1, ['2024-01-01 00:00:00.123456789'::TIMESTAMP_NS]),"
+        " (2, ['2024-01-01 00:00:00.123456'::TIMESTAMP_NS, NULL, 'infinity']), (3, []), (4, NULL)",
+    )
+    pg_exec(pg_url, "CREATE TABLE t (id integer PRIMARY KEY, a timestamp[])")
+    report = migrate(source, pg_url, config=MigrationConfig(mode="append"))
+    (table,) = report.failed
+    assert any("a: its lists can hold nanoseconds" in n for n in table.notes)  # said beforehand
+    error = str(table.error)
+    assert (
+        "table 't', column 'a', id 1: its element '2024-01-01 00:00:00.123456789' holds "
+        "nanoseconds, which the target column's timestamp without time zone[] cannot hold"
+    ) in error
+    assert """'["2024-01-01 00:00:00.123456789"]'""" in error
+    assert "make the target column jsonb or text[]" in error
+    assert pg_rows(pg_url, "t", "id") == []
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    assert migrate(source, pg_url, config=config).rejected == 1
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT id, a::text FROM t ORDER BY id").fetchall()
+    # Whole microseconds, a NULL element, infinity, an empty and a NULL list arrive exactly.
+    assert rows == [(2, '{"2024-01-01 00:00:00.123456",NULL,infinity}'), (3, "{}"), (4, None)]
+    assert "holds nanoseconds" in (rejects / "t.jsonl").read_text()
+    # --mode truncate says so before it empties the table, whose rows stay.
+    with pytest.raises(SchemaError, match=r"id 1: its element .* nothing has been emptied"):
+        migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*) FROM t").fetchone() == (3,)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("duckdb_type", "pg_type", "value", "element"),
+    [
+        (
+            "TIMESTAMPTZ_NS[]",
+            "timestamptz[]",
+            "['2024-01-01 00:00:00+00', '2024-01-01 00:00:00.000000001+00']",
+            "'2024-01-01 00:00:00.000000001+0000'",
+        ),
+        ("TIME_NS[]", "time(6)[]", "['12:00:00.000000001']", "'12:00:00.000000001'"),
+        (
+            "TIMESTAMP_NS[][]",
+            "timestamp[]",
+            "[['2024-01-01 00:00:00.1'], ['2024-01-01 00:00:00.100000001']]",
+            "'2024-01-01 00:00:00.100000001'",
+        ),
+    ],
+)
+def test_every_kind_of_nanosecond_list_into_a_postgres_array_is_named(
+    tmp_path: Path, pg_url: str, duckdb_type: str, pg_type: str, value: str, element: str
+) -> None:
+    source = _list_source(tmp_path, duckdb_type, f"(1, {value}::{duckdb_type})")
+    pg_exec(pg_url, f"CREATE TABLE t (id integer PRIMARY KEY, a {pg_type})")
+    (table,) = migrate(source, pg_url, config=MigrationConfig(mode="append")).failed
+    assert f"column 'a', id 1: its element {element} holds nanoseconds" in str(table.error)
+
+
+@pytest.mark.postgres
+def test_a_created_column_keeps_every_digit_of_a_nanosecond_list(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # A created column is jsonb, which keeps the text of each element: nothing to refuse.
+    source = _list_source(
+        tmp_path, "TIMESTAMP_NS[]", "(1, ['2024-01-01 00:00:00.123456789'::TIMESTAMP_NS])"
+    )
+    report = migrate(source, pg_url)
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        row = con.execute("SELECT pg_typeof(a)::text, a::text FROM t").fetchone()
+    assert row == ("jsonb", '["2024-01-01 00:00:00.123456789"]')
+    assert verify(source, pg_url).ok
 
 
 @pytest.mark.parametrize(

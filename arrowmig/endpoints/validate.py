@@ -29,6 +29,7 @@ from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Column, Table
+from arrowmig.pg_nanoseconds import array_element_kind, finer_elements
 from arrowmig.schema import (
     UUID_CAST,
     cast_as_asked,
@@ -155,6 +156,8 @@ def _screen(
             problems.extend(_problems_where(unreadable, field.name, reason, _VALUE_HINT))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and target is not None and nested_json.is_nested(travels_as):
+            problems.extend(_element_nanosecond_problems(batch.column(i), target, field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
             continue  # text cast to bytea arrives as its UTF-8 bytes, NULs and all
         array = batch.column(i)
@@ -748,6 +751,36 @@ def _time_nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
     reason = "nanoseconds, which PostgreSQL's microsecond times cannot hold"
     hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
     return _problems_where(hits, column, reason, hint)
+
+
+def _element_nanosecond_problems(array: pa.Array, target: Table, column: str) -> list[Problem]:
+    """Rows of a list of nanosecond timestamps or times (DuckDB's TIMESTAMP_NS[]) appended
+    into an existing PostgreSQL array of them, with an element that is not a whole
+    microsecond: the server reads each element as text and would round it without a word."""
+    try:
+        there = target.column(column)
+    except KeyError:
+        return []
+    kind = array_element_kind(there)
+    if kind is None:
+        return []
+    declared = there.pg_type or there.source_type
+    return [
+        Problem(
+            row,
+            column,
+            f"its element {render_value(element)} holds nanoseconds, which the target column's "
+            f"{declared} cannot hold (PostgreSQL's {kind} are microseconds)",
+            _ELEMENT_NANOSECONDS_HINT,
+        )
+        for row, element in finer_elements(array).items()
+    ]
+
+
+_ELEMENT_NANOSECONDS_HINT = (
+    "fix the value in the source, make the target column jsonb or text[] (which keep every "
+    "digit), or use --on-error reject to set such rows aside"
+)
 
 
 def _nul_problems(array: pa.Array, column: str) -> list[Problem]:
