@@ -71,7 +71,8 @@ def refuse_second_table(
     there = sorted(present_in(read, missing))
     if there:
         raise SchemaError(
-            f"--mode {config.mode}: {', '.join(shown(read, t) for t in there)} exists in the "
+            f"--mode {config.mode}: {', '.join(shown(read, t) for t in there)} "
+            f"{'exists' if len(there) == 1 else 'exist'} in the "
             f"target, but the run writes into schema {written!r}, where it would create "
             f"{shown(written, there[0])}",
             hint=f"add --target-schema {read} to {config.mode} into it, or --target-schema "

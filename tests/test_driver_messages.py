@@ -43,6 +43,19 @@ def test_a_quoted_statement_with_literals_is_dropped_before_the_servers_words() 
     assert short_driver_message(Exception(message)) == "boom (why)"
 
 
+def test_a_quoted_statement_with_casts_is_dropped_before_the_servers_words() -> None:
+    """An append's INSERT ... SELECT holds casts of literals ('infinity'::TIMESTAMP): the
+    statement, kilobytes of it, came before the server's words."""
+    message = (
+        "Failed to execute query 'INSERT INTO t SELECT CASE x WHEN 1 THEN 'infinity'::TIMESTAMP "
+        'END FROM "_arrowmig_stage_1"\': ERROR:  duplicate key value violates unique '
+        'constraint "t_pkey"\nDETAIL:  Key (id)=(1) already exists.'
+    )
+    assert short_driver_message(Exception(message)) == (
+        'duplicate key value violates unique constraint "t_pkey" (Key (id)=(1) already exists.)'
+    )
+
+
 def test_a_session_ended_mid_statement_is_said_as_the_servers_reason() -> None:
     # libpq's words for a transaction whose session pg_terminate_backend ended: no ERROR:,
     # so the quoted statements (the run lock's check first) were the message.

@@ -135,7 +135,7 @@ def is_transient(exc: BaseException) -> bool:
 
 
 _DRIVER_STEPS = re.compile(
-    r"^(?:(?:Failed to [A-Za-z ]+?(?: '(?:[^']|'(?!:))*')?|Execution error \[\w+\]|could not begin COPY):\s*"
+    r"^(?:(?:Failed to [A-Za-z ]+?(?: '(?:[^']|'(?!:(?!:)))*')?|Execution error \[\w+\]|could not begin COPY):\s*"
     r"(?:PGRES_[A-Z_]+\s+)?)+"
     r"(?=(?:ERROR|FATAL|PANIC):|server closed the connection|no connection to the server)",
     re.DOTALL,
@@ -147,8 +147,10 @@ Before a ``FATAL:`` too, or libpq's own words for a connection gone: a session e
 ``pg_terminate_backend`` as the put in place ran was told as the first line of that
 transaction's statements (the run lock's check, whose message reads as if the lock were lost),
 not as the server's ``terminating connection due to administrator command``.
-A statement quoted ends at its first ``':``: with ``'.*?'`` the pieces could split in ever
-more ways, and a message of many pieces without an ``ERROR:`` took exponential time."""
+A statement quoted ends at its first ``':`` but for a cast (``'infinity'::timestamp``, which
+arrowmig's own statements hold: a failed append said kilobytes of its INSERT): with ``'.*?'``
+the pieces could split in ever more ways, and a message of many pieces without an ``ERROR:``
+took exponential time."""
 
 
 def short_driver_message(exc: BaseException) -> str:
