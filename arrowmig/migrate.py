@@ -81,7 +81,12 @@ from arrowmig.plan import (
 from arrowmig.reject_folder import run_reject_folder
 from arrowmig.rejects import check_reject_dir, check_reject_dir_unmade, set_aside_earlier
 from arrowmig.report import MigrationReport
-from arrowmig.rerun_refusal import forget_statement, refuse_append_again, started_afresh
+from arrowmig.rerun_refusal import (
+    forget_statement,
+    refuse_append_again,
+    started_afresh,
+    superseded_note,
+)
 from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.rowpath import peak_rss_bytes
 from arrowmig.run_lock import TablesHeld, exclusive_tables, target_kept_open
@@ -672,10 +677,7 @@ def _transfer(
             p.source.name for p in plan.tables if not _prepared(earlier_rows, p.source.name)
         ]
         for other in store.supersede(run_id, fresh_names):
-            report.notes.append(
-                f"run {other}, not complete, loaded these tables too: it is superseded by "
-                "this one (arrowmig status shows it; it can no longer be resumed)"
-            )
+            report.notes.append(superseded_note(other, config.mode))
         if plan.sqlite_header:
             dst.set_header_values(plan.sqlite_header)  # type: ignore[attr-defined]
         if earlier is None:  # a new run: its reject files hold its own rows only

@@ -5,7 +5,15 @@ load their tables again from the start, which the report says.
 
 from __future__ import annotations
 
-from arrowmig.checkpoint import RUN_ROW, SETTLED, CheckpointStore, Row, rows_committed, run_basis
+from arrowmig.checkpoint import (
+    RUN_ROW,
+    SETTLED,
+    CheckpointStore,
+    Row,
+    Superseded,
+    run_basis,
+    run_rows_committed,
+)
 from arrowmig.errors import SchemaError
 from arrowmig.run_lock import holds_lock
 from arrowmig.schema import quote_literal
@@ -60,7 +68,7 @@ def _unfinished_with_rows(run_id: str, rows: list[Row]) -> str | None:
     own = next((r for r in rows if r.table_name == RUN_ROW), None)
     if own is None or own.state in SETTLED:
         return None
-    committed = _committed(rows)
+    committed = run_rows_committed(rows)
     if not committed:
         return None
     how = "failed" if own.state == "failed" else "was interrupted"
@@ -91,16 +99,25 @@ def _refuse_append(
     )
 
 
+def superseded_note(other: Superseded, mode: str) -> str:
+    """What the report says of a run this one superseded (another command's, of these
+    tables). An append after an append that committed rows is not refused as the same
+    command's is: the user may mean it (another source into the same table), but is told
+    that the earlier run's rows are still there, beside this run's."""
+    note = (
+        f"run {other.run_id}, not complete, loaded these tables too: it is superseded by this "
+        "one (arrowmig status shows it; it can no longer be resumed)"
+    )
+    if mode != "append" or not other.appended:
+        return note
+    return (
+        f"{note}; the {other.appended:,} rows it appended are still in them, beside this "
+        "run's: a row both runs read is there twice where no key of the table refused it "
+        "(arrowmig verify finds them)"
+    )
+
+
 def forget_statement(store: CheckpointStore, run_id: str) -> str:
     """The statement that removes a run's record, so that the same command starts afresh:
     given to the user, as deleting the rows a run appended is theirs to do too."""
     return f"DELETE FROM {store.table} WHERE run_id = {quote_literal(run_id)}"
-
-
-def _committed(rows: list[Row]) -> int:
-    """The rows a run's record counts as committed, over its tables."""
-    by_table: dict[str, list[Row]] = {}
-    for r in rows:
-        if r.table_name != RUN_ROW:
-            by_table.setdefault(r.table_name, []).append(r)
-    return sum(rows_committed(table_rows) for table_rows in by_table.values())
