@@ -228,6 +228,25 @@ def rows_committed(table_rows: list[Row]) -> int:
     return streams
 
 
+def run_rows_committed(rows: list[Row]) -> int:
+    """The rows a run's record counts as committed (``rows_committed``), over its tables."""
+    by_table: dict[str, list[Row]] = {}
+    for r in rows:
+        if r.table_name != RUN_ROW:
+            by_table.setdefault(r.table_name, []).append(r)
+    return sum(rows_committed(table_rows) for table_rows in by_table.values())
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A run retired by a later one (``CheckpointStore.supersede``)."""
+
+    run_id: str
+    appended: int
+    """The rows it had appended (--mode append) to the tables, still there: 0 for a run of
+    another mode, whose rows the later run's own mode may have removed."""
+
+
 SETTLED = ("complete", "superseded")
 """States of a run row with nothing left to continue."""
 
@@ -464,12 +483,12 @@ class CheckpointStore:
             (run_id, table),
         )
 
-    def supersede(self, run_id: str, tables: Collection[str]) -> list[str]:
+    def supersede(self, run_id: str, tables: Collection[str]) -> list[Superseded]:
         """Retire every other run not complete that loads any of ``tables``: run ``run_id``
         writes them afresh, so what those runs committed of them is gone or mixed with other
         rows, and a resume of theirs would write their rows on top (duplicates). Each keeps
         only its own row, marked superseded with the run and table that did it (``status``
-        says so; ``--resume`` refuses it); returns their ids."""
+        says so; ``--resume`` refuses it); returns them, with the rows each had appended."""
         if not tables or not self.exists():
             return []
         wanted = set(tables)
@@ -493,8 +512,9 @@ class CheckpointStore:
             # Marked first: stopped in between, the run is superseded with its rows still
             # there; the other way round it had no rows at all, and a --resume started afresh.
             self.record(run_row(other, "superseded", basis), durable=True)
+            appended = run_rows_committed(rows) if basis.get("mode") == "append" else 0
             self.forget_run(other, keep_run_row=True)
-            retired.append(other)
+            retired.append(Superseded(other, appended))
         return retired
 
     def clean(self) -> int:

@@ -81,7 +81,12 @@ from arrowmig.plan import (
 from arrowmig.reject_folder import run_reject_folder
 from arrowmig.rejects import check_reject_dir, check_reject_dir_unmade, set_aside_earlier
 from arrowmig.report import MigrationReport
-from arrowmig.rerun_refusal import forget_statement, started_afresh
+from arrowmig.rerun_refusal import (
+    forget_statement,
+    refuse_append_again,
+    started_afresh,
+    superseded_note,
+)
 from arrowmig.resume_rows import check_rows_held, held_before
 from arrowmig.rowpath import peak_rss_bytes
 from arrowmig.run_lock import TablesHeld, exclusive_tables, target_kept_open
@@ -274,7 +279,7 @@ def _plan_every_schema(
                     described[run.schema] = tables
                 return tables
 
-            return build_plan(
+            plan = build_plan(
                 src,
                 dst,
                 run.config,
@@ -283,9 +288,22 @@ def _plan_every_schema(
                 describe_all=describe_all,
                 run_tables=every_table,
             )
+            if dst is not None and run.config.mode == "append" and not run.config.resume:
+                _refuse_appending_again(src, dst, parse_url(source).redacted, plan, run.config)
+            return plan
 
     plans_of_every_schema(runs, plan_one)
     return described
+
+
+def _refuse_appending_again(
+    src: Source, dst: Endpoint, label: str, plan: MigrationPlan, config: MigrationConfig
+) -> None:
+    """One schema's append refused with every schema unwritten when its earlier run of this
+    command, interrupted or failed, committed rows (``refuse_append_again``): its run id is
+    the one ``_transfer`` computes from the same plan."""
+    run_id, _ = fingerprint(_source_identity(src, label), [p.source for p in plan.tables], config)
+    refuse_append_again(CheckpointStore(dst), run_id)
 
 
 @contextmanager
@@ -667,10 +685,7 @@ def _transfer(
             p.source.name for p in plan.tables if not _prepared(earlier_rows, p.source.name)
         ]
         for other in store.supersede(run_id, fresh_names):
-            report.notes.append(
-                f"run {other}, not complete, loaded these tables too: it is superseded by "
-                "this one (arrowmig status shows it; it can no longer be resumed)"
-            )
+            report.notes.append(superseded_note(other, config.mode))
         if plan.sqlite_header:
             dst.set_header_values(plan.sqlite_header)  # type: ignore[attr-defined]
         if earlier is None:  # a new run: its reject files hold its own rows only

@@ -59,7 +59,7 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
         rows = CheckpointStore(dst).rows()
         live = {
             run_id: holds_lock(dst, pid, token)
-            for run_id, (pid, token) in _recorded_pids(rows).items()
+            for run_id, (pid, token) in recorded_pids(rows).items()
         }
         shown_target = dst.url.redacted
         schema = dst.schema if schema is not None else None
@@ -164,7 +164,7 @@ def _failures(basis: dict[str, Any]) -> dict[str, str]:
     return {str(name): str(error) for name, error in failed.items()}
 
 
-def _recorded_pids(rows: list[Row]) -> dict[str, tuple[int, str | None]]:
+def recorded_pids(rows: list[Row]) -> dict[str, tuple[int, str | None]]:
     """The process (pid and ``PROCESS_TOKEN``) of each run recorded as running (runs of older
     versions recorded no pid, or no token)."""
     pids = {}

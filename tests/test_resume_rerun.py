@@ -128,6 +128,33 @@ def test_an_append_started_afresh_on_purpose_after_deleting_its_rows_and_record(
     assert sorted(rows_of(target, "events", "id")) == sorted(rows_of(source, "events", "id"))
 
 
+def test_an_append_of_other_options_after_an_interrupted_append_says_its_rows_are_still_there(
+    source: str, tmp_path: Path
+) -> None:
+    """Another command (here --no-analyze) is not refused as the same one is: it supersedes the
+    interrupted append and appends every row, and its report says the rows the interrupted
+    run appended are still there, beside its own."""
+    target = str(tmp_path / "t.db")
+    assert run(*ARROWMIG_MIGRATE, source, target, "--tables", "events").returncode == 0
+    # The application's table, keyless: a row appended twice is there twice.
+    execute(target, "CREATE TABLE keyless AS SELECT * FROM events WHERE 0")
+    execute(target, "DROP TABLE events")
+    execute(target, "ALTER TABLE keyless RENAME TO events")
+    execute(target, "DELETE FROM _arrowmig_checkpoints")
+    killed(source, target, "--mode", "append")
+    held = count(target)
+    other = run(
+        *ARROWMIG_MIGRATE, source, target, "--tables", "events", "--mode", "append", "--no-analyze"
+    )
+    assert other.returncode == 0, other.stderr
+    assert count(target) == held + len(rows_of(source, "events"))
+    assert re.search(
+        rf"run \w+, not complete, loaded these tables too: it is superseded by this one .*; "
+        rf"the {held:,} rows it appended are still in them, beside this run's",
+        other.stderr,
+    ), other.stderr
+
+
 @pytest.mark.parametrize("mode", ["truncate", "replace"])
 def test_an_interrupted_truncate_or_replace_run_again_without_resume_starts_over(
     source: str, tmp_path: Path, mode: str

@@ -20,7 +20,7 @@ from arrowmig.events import Event
 from arrowmig.migrate import explain
 from tests.dbutil import as_role, pg_exec
 from tests.private_pg import private_cluster
-from tests.run_events import signal_at_event
+from tests.run_events import killed_at_event, signal_at_event
 
 pytestmark = pytest.mark.postgres
 
@@ -411,6 +411,53 @@ def test_an_append_a_later_schema_refuses_is_refused_with_nothing_written(
     assert again.returncode == 0, again.stderr
     assert rows(second_pg, "a.t1") == ["(1,x)"]
     assert rows(second_pg, "b.t2") == ["(1,t)"]
+
+
+def test_an_interrupted_append_of_several_schemas_run_again_is_refused_before_any_is_written(
+    pg_url: str, second_pg: str
+) -> None:
+    """The same append again without --resume, its second schema interrupted with rows
+    committed: refused before the first schema, which had finished, is appended a second
+    time (checked as each schema started, its rows were doubled before the refusal)."""
+    pg_exec(
+        pg_url,
+        *APPEND_TWO_SCHEMAS,
+        "INSERT INTO a.t1 SELECT i, 'x' FROM generate_series(1, 10) i",
+        "INSERT INTO b.t2 SELECT i, 1 FROM generate_series(1, 20000) i",
+    )
+    # The application's tables, keyless: a row appended twice is there twice.
+    pg_exec(
+        second_pg,
+        "CREATE SCHEMA a",
+        "CREATE SCHEMA b",
+        "CREATE TABLE a.t1 (id int, v text)",
+        "CREATE TABLE b.t2 (id int, flag int)",
+    )
+    command = [sys.executable, "-m", "arrowmig", "migrate", pg_url, second_pg]
+    options = ["--source-schema", "a,b", "--mode", "append", "--batch-rows", "100"]
+    b_committed = {"event": "progress", "table": "b.t2"}
+    killed_at_event(
+        [*command, *options, "--parallel", "1"], lambda e: b_committed.items() <= e.items()
+    )
+    held = len(rows(second_pg, "b.t2"))
+    assert len(rows(second_pg, "a.t1")) == 10 and held > 0
+    again = subprocess.run(
+        [*command, *options, "--progress", "none"], capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 2, again.stderr
+    assert len(rows(second_pg, "a.t1")) == 10  # not appended again
+    assert len(rows(second_pg, "b.t2")) == held
+    assert again.stderr.startswith("arrowmig: error: schema 'b': run "), again.stderr
+    assert "without --resume this run would append them a second time" in again.stderr
+    assert "already moved" not in again.stderr
+    # The way on it names, the same command with --resume, finishes the run.
+    assert "continue it with this same command with --resume;" in again.stderr
+    resumed = subprocess.run(
+        [*command, *options, "--resume", "--progress", "none"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert rows(second_pg, "a.t1") == rows(pg_url, "a.t1")
+    assert sorted(rows(second_pg, "b.t2")) == rows(pg_url, "b.t2")
 
 
 def _flag_types(source: str, target: str, table: str) -> dict[str, object]:
