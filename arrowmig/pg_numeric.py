@@ -10,6 +10,8 @@ from decimal import Decimal
 
 MAX_DECIMAL128_DIGITS = 38
 """The most digits an Arrow decimal128 and a DuckDB DECIMAL hold."""
+PG_MAX_NUMERIC_PRECISION = 1000
+"""The most digits a PostgreSQL ``numeric(p,s)`` declares (p at least 1, s -1000 to 1000)."""
 
 _NUMERIC = re.compile(r"^\s*(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)\s*$", re.I)
 
@@ -34,6 +36,13 @@ def parse_numeric(type_name: str) -> tuple[int, int] | None:
     if match is None:
         return None
     return int(match.group(1)), int(match.group(2) or 0)
+
+
+def numeric_postgresql_declares(precision: int, scale: int) -> str:
+    """``numeric(p,s)`` as near as PostgreSQL declares it, for a --cast a note suggests: a
+    ``DECIMAL(1001,2)`` of doubles fits ``numeric(1000,2)``, which PostgreSQL creates."""
+    most = PG_MAX_NUMERIC_PRECISION
+    return f"numeric({min(precision, most)},{max(-most, min(scale, most))})"
 
 
 def holding_decimal(precision: int, scale: int) -> tuple[int, int]:

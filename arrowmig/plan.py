@@ -64,6 +64,7 @@ from arrowmig.pg_nanoseconds import (
     with_sqlite_nanoseconds_as_text,
 )
 from arrowmig.pg_numeric import rounding_words
+from arrowmig.pg_type_limits import with_types_postgresql_creates
 from arrowmig.preflight import (
     refuse_texts_no_label_of_cast_enum,
     refuse_values_stored_otherwise,
@@ -642,12 +643,14 @@ def build_plan(
             )
         source = with_sqlite_nanoseconds_as_text(source, src.dialect, target_dialect)
         source = _apply_casts(source, casts, src.dialect, target_dialect)
+        cast_here = {c for t, c in casts if t == name}
+        source = with_types_postgresql_creates(source, target_dialect, cast_here)
         if not getattr(src, "nan_free", False):
             source = with_nan_notes(source, src.dialect, target_dialect)
         source = with_nanosecond_notes(source, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
-        _refuse_casts_the_target_cannot_take(source, dst, target_dialect)
+        _refuse_casts_the_target_cannot_take(source, dst, target_dialect, cast_here)
         target = source
         action = config.mode
         existing: Table | None = None
@@ -761,9 +764,7 @@ def build_plan(
                     refusals.append(exc)
                     continue
             if target_dialect == "postgresql":
-                target = _with_target_types(
-                    target, dst, src.schema, placed_types, {c for t, c in casts if t == name}
-                )
+                target = _with_target_types(target, dst, src.schema, placed_types, cast_here)
                 target, lacking = _without_collations_the_target_lacks(target, dst)
                 notes += lacking
                 target = with_schema_usage(target, src, dst)
@@ -772,7 +773,6 @@ def build_plan(
                 )
                 notes += unheld + usage_notes(target, dst)
             elif target_dialect == src.dialect == "sqlite":
-                cast_here = {c for t, c in casts if t == name}
                 source = _temporal_as_text(source, cast_here)
                 target = _as_declared(_temporal_as_text(target, cast_here), cast_here)
             _refuse_types_the_target_cannot_hold(target, target_dialect)
@@ -1482,10 +1482,14 @@ def _refuse_types_the_target_cannot_hold(table: Table, dialect: str) -> None:
             ) from exc
 
 
-def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dialect: str) -> None:
+def _refuse_casts_the_target_cannot_take(
+    table: Table, dst: Endpoint | None, dialect: str, cast: Collection[str]
+) -> None:
     """A --cast to a type the target does not know (``foobar``, ``varchar(abc)``), or that
     the column's values cannot be converted to there, is refused before anything is written,
-    as the target itself answers (SQLite takes any declared type)."""
+    as the target itself answers (SQLite takes any declared type). A type the source chose
+    (``cast``: the columns the user cast) is refused as its declaration's, never as a cast
+    the user did not give."""
     for col in table.columns:
         if not col.target_type:
             continue
@@ -1503,6 +1507,15 @@ def _refuse_casts_the_target_cannot_take(table: Table, dst: Endpoint | None, dia
                 refusal = f"{type_words(col.arrow_type)} values do not convert to {col.target_type}"
             except pa.ArrowInvalid:
                 pass  # a value's own problem: none here, each is checked as it travels
+        if refusal is not None and col.name not in cast:
+            raise SchemaError(
+                f"table {table.name!r}, column {col.name!r}: declared "
+                f"{col.source_type or type_words(col.arrow_type)}, which arrowmig would create "
+                f"as {type_sql}: {refusal}",
+                hint=f"{cast_option(table.name, col.name, 'text')} keeps its values as text, or "
+                f"leave the table out with --exclude {shlex.quote(written(table.name))}",
+                table=table.name,
+            )
         if refusal is not None:
             raise cast_refused(
                 cast_given(table.name, col.name, col.target_type),

@@ -32,7 +32,7 @@ from arrowmig.endpoints.sqlite_profile import (
     varchar_limit,
 )
 from arrowmig.model import Column
-from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS
+from arrowmig.pg_numeric import MAX_DECIMAL128_DIGITS, numeric_postgresql_declares
 from arrowmig.schema import CORE_DATA_EPOCH, JULIAN_CAST, quote_ident
 
 
@@ -182,8 +182,8 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
             return _Choice(
                 pa.float64(),
                 note=f"declared {declared} but holds reals that it cannot hold exactly: a 64-bit "
-                f"float keeps each value (--cast {CAST_THIS}=numeric({decimal[0]},{decimal[1]}) "
-                "rounds instead)",
+                f"float keeps each value (--cast {CAST_THIS}="
+                f"{numeric_postgresql_declares(*decimal)} rounds instead)",
             )
         if dated and _julian_days(p):
             return _Choice(pa.float64(), note=_julian_note(declared, "DOUBLE"), julian_range=True)
@@ -207,8 +207,8 @@ def _choose_profiled(declared: str, p: ColumnProfile, classes: tuple[str, ...]) 
             if isinstance(decimal, tuple):
                 why = (
                     f"declared {declared} but holds reals that it cannot hold exactly: a 64-bit "
-                    f"float keeps each value (--cast {CAST_THIS}=numeric({decimal[0]},"
-                    f"{decimal[1]}) rounds)"
+                    f"float keeps each value (--cast {CAST_THIS}="
+                    f"{numeric_postgresql_declares(*decimal)} rounds)"
                 )
             return _Choice(pa.float64(), note=why)
         return _Choice(
