@@ -35,6 +35,8 @@ from arrowmig.errors import (
     stop_behind,
 )
 from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
+from arrowmig.json_null_elements import counts as json_null_counts
+from arrowmig.json_null_elements import lost_message
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import (
     excluded_tables,
@@ -775,6 +777,8 @@ class _TableRunner:
                 result.result = DIFFER
         # Once the rows one side lacks are known: they change every column's checksum.
         self._name_lost_negative_zeros(result, pairs, s_sum, t_sum)
+        self._name_lost_json_nulls(result, pairs, s_read, t_read)
+        result.differing_columns.sort(key=order.index)
         assert self.src.endpoint is not None and self.tgt.endpoint is not None
         leave_out = {*result.differing_columns, *self._cast_columns(name)}
         if result.rows_source and result.rows_target:  # "values match" says nothing of none
@@ -878,6 +882,27 @@ class _TableRunner:
                     f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
                     "target: SQLite REAL columns have no negative zero",
                 )
+
+    def _name_lost_json_nulls(
+        self, result: TableResult, pairs: list[ColumnPair], s_read: Table, t_read: Table
+    ) -> None:
+        """A jsonb[] or json[] column read as JSON holds a JSON null element as null, as it holds
+        an SQL NULL one (``json_null_elements``), so the checksums cannot see one made the
+        other: a column whose values held one in the source, more than the target's do, is
+        named as differing, with the cause and how many."""
+        s_counts, t_counts = _both(
+            self.src.submit(lambda e, _: json_null_counts(e, s_read)),
+            self.tgt.submit(lambda e, _: json_null_counts(e, t_read)),
+        )
+        if not s_counts:
+            return
+        for pair in pairs:
+            lost = s_counts.get(pair.source.name, 0) - t_counts.get(pair.target.name, 0)
+            if lost > 0:
+                if pair.name not in result.differing_columns:
+                    result.differing_columns.append(pair.name)
+                result.add_message(lost_message(pair.name, lost))
+                result.result = DIFFER
 
     def _compare_what_sqlite_holds(
         self, result: TableResult, pairs: list[ColumnPair], t_table: Table
