@@ -21,7 +21,7 @@ import click
 
 from arrowmig._version import DRIVER_DISTRIBUTIONS, __version__
 from arrowmig.argument_words import named_as_options
-from arrowmig.cli.console import answered, reopen_closed_streams
+from arrowmig.cli.console import answered, reopen_closed_streams, say, tell
 from arrowmig.cli.signals import sigterm_stops
 from arrowmig.errors import ArrowmigError, StopRequested, raised_by_ctrl_c
 from arrowmig.malloc_tuning import return_freed_memory_promptly
@@ -111,9 +111,7 @@ printed them (a driver echoing a URL it could not parse, say)."""
 
 
 def error_line(message: str) -> None:
-    from arrowmig.cli.console import write_or_drop
-
-    write_or_drop(sys.stderr, f"arrowmig: error: {redact_text(message, _secrets)}\n")
+    tell(sys.stderr, f"arrowmig: error: {redact_text(message, _secrets)}\n")
 
 
 def _failed(args: list[str], exit_code: int, message: str) -> int:
@@ -153,7 +151,7 @@ def _global_flags_first(args: list[str]) -> list[str]:
 
 
 def _print_traceback() -> None:
-    click.echo(redact_text(traceback.format_exc(), _secrets).rstrip(), err=True)
+    say(redact_text(traceback.format_exc(), _secrets).rstrip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             shown = io.StringIO()  # `arrowmig` alone: the help, which is what was asked
             with contextlib.redirect_stderr(shown):
                 exc.show()
-            click.echo(redact_text(shown.getvalue(), _secrets), err=True, nl=False)
+            tell(sys.stderr, redact_text(shown.getvalue(), _secrets))
             return 2
         return _failed(args, 2, _usage_line(exc))
     except (click.Abort, KeyboardInterrupt):

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from arrowmig.bench import DEFAULT_PG_URL, BenchOptions, parse_list, run_bench
-from arrowmig.cli.console import print_out
+from arrowmig.cli.console import print_out, say
 from arrowmig.cli.options import SEED
 from arrowmig.cli.signals import outcome_stands
 from arrowmig.urls import redact
@@ -93,10 +93,10 @@ def bench_command(
         command=_command_line(),
         **extra,
     )
-    result = run_bench(options, log=lambda msg: click.echo(msg, err=True))
+    result = run_bench(options, log=say)
     outcome_stands()  # bench.json is written: a signal now leaves the exit code its own
-    click.echo((out / "bench.md").read_text(), err=True)
-    click.echo(f"wrote {out / 'bench.json'}, {out / 'bench.md'}, {out / 'bench.png'}", err=True)
+    say((out / "bench.md").read_text())
+    say(f"wrote {out / 'bench.json'}, {out / 'bench.md'}, {out / 'bench.png'}")
     if as_json:
         print_out((out / "bench.json").read_text().rstrip("\n"), "bench.json")
     failed = [r for r in result.runs if not r.get("ok")]

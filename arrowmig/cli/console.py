@@ -1,10 +1,12 @@
 """stdout and stderr for a command that must finish whoever reads them: a reader that went
-away (``| head -1``) or a stream closed at start (``>&-``, a daemon's closed fd 2) drops what
-would have been printed, and the exit code stays the command's own."""
+away (``| head -1``), a stream closed at start (``>&-``, a daemon's closed fd 2) or a stderr
+that takes no writes (a full disk, an fd open read-only) drops what would have been printed,
+and the exit code stays the command's own."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -52,7 +54,8 @@ def drop_stream(out: IO[str]) -> None:
 
 
 def write_or_drop(out: IO[str], text: str) -> None:
-    """Write and flush ``text``; a closed reader (EPIPE) is not the run's failure."""
+    """Write and flush ``text``; a closed reader (EPIPE) is not the run's failure. Other
+    errors are raised: on stdout they cost the reader its document (``output_error``)."""
     try:
         out.write(text)
         out.flush()
@@ -60,9 +63,19 @@ def write_or_drop(out: IO[str], text: str) -> None:
         drop_stream(out)
 
 
+def tell(out: IO[str], text: str) -> None:
+    """Write and flush human text (stderr): whatever stops it (EPIPE, a full disk, an fd open
+    read-only) drops the stream. The text is also in the --log-file, and a failed write must
+    not become the command's exit code nor cost stdout its --json document."""
+    try:
+        write_or_drop(out, text)
+    except OSError:
+        drop_stream(out)
+
+
 def say(text: str) -> None:
-    """A line of human text on stderr; dropped when nobody reads it any more."""
-    write_or_drop(sys.stderr, text + "\n")
+    """A line of human text on stderr; dropped when it cannot be written."""
+    tell(sys.stderr, text + "\n")
 
 
 _answered: list[bool] = []
@@ -118,5 +131,19 @@ def output_error(out: IO[str], exc: OSError, what: str) -> ArrowmigError:
     drop_stream(out)
     return ArrowmigError(
         f"cannot write {what} to stdout: {exc.strerror or exc}",
-        hint="free space where stdout goes, or send it elsewhere",
+        hint=_STDOUT_HINTS.get(exc.errno or 0, "send it to another file or a pipe"),
     )
+
+
+_FULL = "free space where stdout goes, or send it elsewhere"
+_NOT_WRITABLE = "stdout is not open for writing; send it to a file or a pipe"
+_STDOUT_HINTS = {
+    errno.ENOSPC: _FULL,
+    errno.EDQUOT: _FULL,
+    # fd 1 open read-only (``1</dev/null``; a wrapper script run with ``>&-`` has its own
+    # file there) or on something that takes no writes
+    errno.EBADF: _NOT_WRITABLE,
+    errno.EINVAL: _NOT_WRITABLE,
+}
+"""What to do about a write to stdout that failed, by its errno ("free space" only fits a
+full disk)."""

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import IO, Any
 
-from arrowmig.cli.console import answered, drop_stream, output_error, write_or_drop
+from arrowmig.cli.console import answered, drop_stream, output_error, tell, write_or_drop
 from arrowmig.errors import ArrowmigError
 from arrowmig.events import Event
 from arrowmig.sizes import counted, format_size
@@ -62,7 +62,7 @@ class PlainSink:
 
     def _line(self, text: str) -> None:
         stamp = time.strftime("%H:%M:%S")
-        write_or_drop(self._out, f"{stamp} {text}\n")
+        tell(self._out, f"{stamp} {text}\n")
 
     def emit(self, event: Event) -> None:
         with self._lock:
@@ -168,7 +168,7 @@ class RichSink:
     def emit(self, event: Event) -> None:
         try:
             self._emit(event)
-        except BrokenPipeError:
+        except OSError:  # stderr that takes no writes: the run goes on (``console.tell``)
             drop_stream(sys.stderr)
 
     def _emit(self, event: Event) -> None:
@@ -273,7 +273,7 @@ class RichSink:
         if self._overall is not None:
             try:
                 self._progress.stop()
-            except BrokenPipeError:
+            except OSError:
                 drop_stream(sys.stderr)
 
 
