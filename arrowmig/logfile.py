@@ -4,7 +4,7 @@ A progress sink that writes one line per event: every committed batch (stream, r
 milliseconds), every retry and every error with its context, each table's end and the final
 report. Lines are appended (a resumed run continues the same log) and flushed one by one, so
 the log is complete up to the moment a run died. Passwords never reach the file: URLs are
-shown redacted and any password of the run's URLs is masked wherever it appears.
+shown redacted, and any password of the run's URLs is masked as an error line masks it.
 
     2026-11-28T13:51:41.593Z batch      bets stream=bets rows=50000 bytes=3145728 ms=182.4 table_rows=150000/200000
 """

@@ -318,24 +318,52 @@ def redact(url: str) -> str:
 
 
 def redact_text(text: str, secrets: list[str]) -> str:
-    """Remove each known secret (a password) from a message before it is shown."""
+    """Remove each known secret (a password) from a message before it is shown: from its
+    place in any URL or libpq string the message holds, and, unless it could be a name
+    (``_could_be_a_name``), wherever else it appears."""
     for secret in secrets:
         # libpq may read a URL whose password holds / or @ otherwise than we do, and quote
         # a piece of it back ('invalid integer value "Le" for connection option "port"'):
         # the pieces between such characters (and the & and = of a query libpq made of the
         # rest) are scrubbed too, as written and as libpq decodes them ("hunter2@prod" of
         # 'hunter2%40prod/2024'), and those of the password decoded.
-        forms = {secret, unquote(secret)}
+        forms = {secret, unquote(secret)} - {""}
         split = {p for form in forms for p in re.split(r"[/@#?:=&]", form)}
         pieces = {p for p in split | set(map(unquote, split)) if len(p) >= 2} - forms
         for form in forms:
-            if len(form) >= 4:
-                text = text.replace(form, "***")
-            elif form:
-                text = _alone(form, text)
+            text = _in_its_place(form, text)
+            if _could_be_a_name(form):
+                continue
+            text = text.replace(form, "***") if len(form) >= 4 else _alone(form, text)
         for piece in pieces:  # only where it stands alone: 'word' of 'pass/word' is common
             text = _alone(piece, text)
     return text
+
+
+_NAME = re.compile(r"[a-z0-9_]{1,15}")
+
+
+def _could_be_a_name(password: str) -> bool:
+    """Whether ``password`` is made as the names a message shows are (``postgres``, the
+    docker image's password, is also its user, a scheme's start and a database; ``bets`` a
+    table): lower-case letters, digits and ``_``, shorter than a generated secret (16 hex
+    digits of ``openssl rand -hex 8``).
+
+    Such a password is masked only in its place (``user:***@``, ``password=***``): masked
+    wherever it appeared, it made ``***ql://***:***@host/db`` of the URL shown and ``table
+    '***'`` of a table's name. Nothing prints it elsewhere: servers never repeat a
+    password, and libpq quotes a piece of a URL back only when it cannot decode or split
+    it, which only a ``%``, ``/``, ``@``, ``?`` or ``#`` in the password (not a name's
+    characters) causes."""
+    return _NAME.fullmatch(password) is not None
+
+
+def _in_its_place(form: str, text: str) -> str:
+    """``text`` with ``form`` masked where it is a password: between a URL's ``user:`` and
+    ``@``, or the value of a ``password=`` (of a URL's query or a libpq key=value string)."""
+    word = re.escape(form)
+    text = re.sub(rf"(://[^\s:/?#@]*:){word}(?=@)", r"\1***", text)
+    return re.sub(rf"((?i:password)\s*=\s*'?){word}(?!\w)", r"\1***", text)
 
 
 def _alone(form: str, text: str) -> str:
