@@ -11,6 +11,8 @@ Interval text has its own (``interval_text``), which also finds parts finer than
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,6 +36,10 @@ _NUMERIC = (
     r"|[+-]?0[xXoObB][0-9a-fA-F_]+"  # PostgreSQL 16's other bases, and its underscores
     r"|(?i:nan|[+-]?inf(?:inity)?)"
 )
+_TIME = r"(?i:allballs|now|today|tomorrow|yesterday)|\D*\d.*"
+"""A time of day ('04:05', '040506', '04:05:06.789-8', '4:05 PM', '04:05:06 PST', a date and
+time whose date the server drops) holds a digit, but for the server's special words: 'banana',
+'N/A' and '' hold none."""
 _JSON_STARTS = rf"^{_SPACE}(?:[{{\[\"]|-?[0-9]|true|false|null)"
 _JSON_ENDS = rf"(?:[}}\]\"0-9.]|true|false|null){_SPACE}$"
 """A JSON value's first and last characters only: a document's insides are the server's to
@@ -53,22 +59,36 @@ _GRAMMARS = {
     "macaddr": _whole(_MAC),
     "macaddr8": _whole(_MAC),
     "numeric": _whole(_NUMERIC),  # also a money column's, which the server reads as numeric
+    "time": _whole(_TIME),
+    "timetz": _whole(_TIME),
     "json": (_JSON_STARTS, _JSON_ENDS),
     "jsonb": (_JSON_STARTS, _JSON_ENDS),
 }
 """Per type, the patterns every text the server reads matches."""
 
 
+_TIME_TYPE = re.compile(r"time(tz)?(\(\d+\))?( with(out)? time zone)?")
+"""A time column's type however declared ('time(3) without time zone', 'timetz')."""
+
+
+def _grammar_name(type_sql: str) -> str:
+    lowered = " ".join(type_sql.lower().split())
+    found = _TIME_TYPE.fullmatch(lowered)
+    if found is None:
+        return lowered
+    return "timetz" if found.group(1) or found.group(3) == " with time zone" else "time"
+
+
 def screens(type_sql: str) -> bool:
     """Whether text the server converts to ``type_sql`` (as ``ddl_type`` declares it) is
     looked at here: an unbounded numeric, not numeric(p,s), whose values the client converts."""
-    return type_sql.strip().lower() in _GRAMMARS
+    return _grammar_name(type_sql) in _GRAMMARS
 
 
 def unreadable_texts(type_sql: str, texts: pa.Array) -> pa.Array:
     """Per text, whether it is none the server could read as a ``type_sql`` ('banana', '');
     NULL stays NULL."""
-    patterns = iter(_GRAMMARS[type_sql.strip().lower()])
+    patterns = iter(_GRAMMARS[_grammar_name(type_sql)])
     read = pc.match_substring_regex(texts, next(patterns))
     for pattern in patterns:
         read = pc.and_(read, pc.match_substring_regex(texts, pattern))

@@ -1661,12 +1661,12 @@ def _append_target(
         zone = _zone_note(arriving, there.arrow_type, src.arrow_type)
         if zone:
             notes.append(f"{src.name}: {zone}")
-        # Interval text (as arrowmig writes it to SQLite, or PostgreSQL's own output) stays
-        # text, which the server converts to the column's interval, as a uuid's.
-        interval_text = _interval_text(arriving, there)
+        # Interval and time text (as arrowmig writes it to SQLite, or PostgreSQL's own
+        # output) stays text, which the target converts to the column's type, as a uuid's.
+        read_by_target = _read_by_target(arriving, there)
         no_uuid = _never_a_uuid(arriving, there)
         if no_uuid or (
-            not interval_text
+            not read_by_target
             and not conforms(arriving, there.arrow_type)
             and not _counted_days(src.target_type, there.arrow_type)
             and not (numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type))
@@ -1693,15 +1693,17 @@ def _append_target(
         columns.append(
             replace(
                 src,
-                arrow_type=arriving if interval_text else there.arrow_type,
-                target_type=there.target_type,
+                arrow_type=arriving if read_by_target else there.arrow_type,
+                # The type the target reads the text as, as a --cast to it would have it
+                # read (a time column's, which names none of its own).
+                target_type=there.target_type or (there.source_type if read_by_target else None),
                 # The source's own type plan (a SQLite JSON column's json) does not come
                 # between: json cast on its way into a jsonb column, or jsonb into json,
                 # would show the wrong type, and the second would reorder its keys.
                 pg_type=there.pg_type
                 or (_server_cast_asked(src) if src.name in cast_columns else None)
                 or _enum_type(there),
-                pg_binary=there.pg_binary,
+                pg_binary=there.pg_binary and not read_by_target,
                 # A DuckDB column's own type where Arrow's says less (TIMESTAMP_S, read as
                 # microseconds): what screening holds the values to.
                 duckdb_type=there.duckdb_type,
@@ -1830,11 +1832,14 @@ _CASTS_TO_SUGGEST = (
 )
 
 
-def _interval_text(arriving: pa.DataType, there: Column) -> bool:
-    """Whether text goes into an existing PostgreSQL interval column (DuckDB declares
-    'INTERVAL'): no Arrow cast reads interval text, and the server's parse does, each value
-    screened first (``validate``: one it cannot read, or one finer than a microsecond)."""
-    return is_text_type(arriving) and is_pg_interval(there.source_type)
+def _read_by_target(arriving: pa.DataType, there: Column) -> bool:
+    """Whether text goes into an existing time or interval column (PostgreSQL's or DuckDB's)
+    as text, for the target to read as the column's type, as a created column --cast to it
+    reads it: no Arrow cast reads time or interval text. Each value is screened first
+    (``validate``: one the target cannot read, a date a time would drop, a part finer than a
+    microsecond)."""
+    converted = pa.types.is_time(there.arrow_type) or pa.types.is_interval(there.arrow_type)
+    return is_text_type(arriving) and (converted or is_pg_interval(there.source_type))
 
 
 def _never_a_uuid(arriving: pa.DataType, there: Column) -> bool:

@@ -6,8 +6,9 @@ halfway (after ``--mode truncate`` has emptied it), so the run is refused first,
 aggregate scan of the columns concerned. Before a truncate empties a table, the values its
 columns would store otherwise (a SQLite column's affinity, a time column's precision) or
 PostgreSQL would refuse or cut (a date outside its range, text into a "char", text its input
-function cannot read as a uuid, inet or json), and values a --cast or a date column converts
-on their way, are looked for too, by the write path's own screening of each batch.
+function cannot read as a uuid, inet, json or time), text DuckDB's insert cannot convert to
+the column's type (a UUID, a TIME), and values a --cast or a date column converts on their
+way, are looked for too, by the write path's own screening of each batch.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
     Problem,
+    converted_by_duckdb,
     problem_error,
     problems_error,
     render_value,
@@ -259,6 +261,8 @@ def refuse_values_stored_otherwise(
     concerned = stored_otherwise(source, target, dialect)
     if dialect == "postgresql":
         concerned += _refused_by_postgres(source, target, src.dialect)
+    if dialect == "duckdb":  # text DuckDB's insert would refuse (a UUID's, a TIME's)
+        concerned += [n for n in converted_by_duckdb(source, target) if n not in concerned]
     concerned += [n for n in _converted_client_side(source, target) if n not in concerned]
     if not concerned:
         return
@@ -278,7 +282,7 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     existing PostgreSQL ``target``, which no aggregate scan bounds: dates and timestamps
     outside PostgreSQL's range (``pg_ranges``; none of a PostgreSQL source is), text into a
     "char" column (``pg_char``), text that is no interval into an interval column, or that
-    the type's input function could not read into a uuid, inet, cidr, macaddr, json or
+    the type's input function could not read into a uuid, inet, cidr, macaddr, json, time or
     unbounded numeric column (``pg_input_text``), lists of nanoseconds into an array of
     timestamps or times (``pg_nanoseconds``)."""
     names = []

@@ -29,6 +29,7 @@ from tests.dbutil import (
     failures,
     pg_exec,
     pg_rows,
+    sqlite_table,
     target_of,
 )
 
@@ -751,3 +752,41 @@ def test_the_type_a_created_column_would_get_is_not_said_of_an_existing_one(
     assert not [n for n in report.tables[0].notes if n.startswith(("cost: ", "name: "))]
     assert report.rejected == 2
     assert pg_rows(pg_url, "m", "id") == [(1, Decimal("1.50"), "short")]
+
+
+def test_text_that_is_no_uuid_is_named_by_its_row_in_an_existing_duckdb_uuid_column(
+    tmp_path: Path,
+) -> None:
+    """DuckDB's insert failed the whole table on 'nope' in its own words, naming no row, and
+    --on-error reject set nothing aside; the row's reject record left the uuid off."""
+    source = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, u TEXT, n TEXT)",
+        [(1, "0123456789abcdef0123456789abcdef", "1"), (2, "nope", "x"), (3, None, "3")],
+    )
+    target = duckdb_exec(
+        tmp_path / "t.duckdb",
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, u UUID, n INTEGER); "
+        "INSERT INTO t VALUES (9, '11111111-1111-1111-1111-111111111111', 9)",
+    )
+    config = arrowmig.MigrationConfig(mode="append", casts=(("t", "n", "integer"),))
+    failed = arrowmig.migrate(source, target, config=config)
+    assert failed.tables[0].error is not None
+    assert failed.tables[0].error.startswith(
+        "table 't', column 'u', id 2: value does not convert to the target column's uuid: "
+        "'nope'; also column 'n', id 2: value does not convert to integer: 'x'"
+    )
+    with pytest.raises(SchemaError, match="'x'; nothing has been emptied or written"):
+        arrowmig.migrate(source, target, config=replace(config, mode="truncate"))
+    assert [row[0] for row in duckdb_rows(target, "t", "id")] == [9]
+    rejects = tmp_path / "rejects"
+    config = replace(config, on_error="reject", reject_dir=str(rejects))
+    assert arrowmig.migrate(source, target, config=config).rejected == 1
+    assert [(i, str(u), n) for i, u, n in duckdb_rows(target, "t", "id")] == [
+        (1, "01234567-89ab-cdef-0123-456789abcdef", 1),
+        (3, "None", 3),
+        (9, "11111111-1111-1111-1111-111111111111", 9),
+    ]
+    (rejected,) = map(json.loads, (rejects / "t.jsonl").read_text().splitlines())
+    assert rejected["key"] == {"id": 2}
+    assert [p["column"] for p in rejected["problems"]] == ["u", "n"]

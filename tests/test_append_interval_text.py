@@ -1,14 +1,18 @@
-"""Interval text appended into an existing PostgreSQL interval column: the PostgreSQL → SQLite
-→ PostgreSQL round trip (SQLite keeps intervals as the text arrowmig writes) could not go back
-into the application's own ``interval`` columns, even with ``--cast T.C=interval``, which worked
-in create mode. The server now converts the text, each value screened first, so that one it
-cannot read is named before --mode truncate empties the table. And text bound for a ``real``
-column was pointed at ``--cast ...=bigint``, which refused '0.14285715'.
+"""Interval and time text appended into existing interval and time columns, PostgreSQL's and
+DuckDB's, converted by the target as a --cast to their type is in create mode (DuckDB's TIME
+and INTERVAL, and PostgreSQL's time, were refused as "no --cast converts them"). Interval text
+into an existing PostgreSQL interval column: the PostgreSQL → SQLite → PostgreSQL round trip
+(SQLite keeps intervals as the text arrowmig writes) could not go back into the application's
+own ``interval`` columns, even with ``--cast T.C=interval``, which worked in create mode. The
+server now converts the text, each value screened first, so that one it cannot read is named
+before --mode truncate empties the table. And text bound for a ``real`` column was pointed at
+``--cast ...=bigint``, which refused '0.14285715'.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import psycopg
@@ -16,10 +20,11 @@ import pyarrow as pa
 import pytest
 
 import arrowmig
+from arrowmig import pg_input_text
 from arrowmig.append_refusal import LAST_RESORT
 from arrowmig.errors import SchemaError
 from arrowmig.interval_text import unreadable_texts
-from tests.dbutil import pg_exec, pg_rows, sqlite_rows, sqlite_table
+from tests.dbutil import duckdb_exec, duckdb_rows, pg_exec, pg_rows, sqlite_rows, sqlite_table
 
 pytestmark = pytest.mark.postgres
 
@@ -160,3 +165,101 @@ def test_text_bound_for_a_real_column_is_pointed_at_real_and_loads(
         (2, "NaN", "-Infinity"),
         (3, "-0.5", "1.5"),
     ]
+
+
+TIMES = [(1, "09:30:00", "1 day"), (2, "23:59:59.5", "02:00:00"), (3, None, "1 day 00:00:01.5")]
+BAD_TIMES = [
+    (4, "25:99", "banana"),  # neither converts
+    (5, "2024-01-02 09:30:00", "0.00000001 minutes"),  # a date a time drops; a part it rounds
+    (6, "09:30:00.1234567", "1 day"),  # a seventh digit a time cuts
+]
+
+
+@pytest.mark.parametrize("cast", [False, True])
+def test_time_and_interval_text_goes_into_existing_duckdb_columns(
+    tmp_path: Path, cast: bool
+) -> None:
+    """Refused as "no --cast converts them", even with --cast t.tm=time, which converts the
+    same text in --mode create: DuckDB reads time and interval text, each value tried first."""
+    source = sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, tm TEXT, iv TEXT)", TIMES
+    )
+    target = duckdb_exec(
+        tmp_path / "t.duckdb", "CREATE TABLE t (id BIGINT PRIMARY KEY, tm TIME, iv INTERVAL)"
+    )
+    casts = (("t", "tm", "time"), ("t", "iv", "interval")) if cast else ()
+    report = arrowmig.migrate(
+        source, target, config=arrowmig.MigrationConfig(mode="append", casts=casts)
+    )
+    assert report.ok, report.tables[0].error
+    assert duckdb_rows(target, "t", "id") == [
+        (1, dt.time(9, 30), dt.timedelta(days=1)),
+        (2, dt.time(23, 59, 59, 500000), dt.timedelta(hours=2)),
+        (3, None, dt.timedelta(days=1, seconds=1.5)),
+    ]
+    assert arrowmig.verify(source, target).ok
+    bad = sqlite_table(
+        tmp_path / "bad.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, tm TEXT, iv TEXT)", BAD_TIMES
+    )
+    config = arrowmig.MigrationConfig(
+        mode="append", casts=casts, on_error="reject", reject_dir=str(tmp_path / "rj")
+    )
+    assert arrowmig.migrate(bad, target, config=config).rejected == 3
+    records = (tmp_path / "rj" / "t.jsonl").read_text().splitlines()
+    problems = [[p["column"] for p in json.loads(r)["problems"]] for r in records]
+    assert problems == [["tm", "iv"], ["tm", "iv"], ["tm"]]
+    assert "it holds a date" in records[1] and "finer than a microsecond" in records[1]
+    assert "finer than a microsecond, which times cannot hold" in records[2]
+    assert len(duckdb_rows(target, "t", "id")) == 3
+
+
+def test_time_text_goes_into_an_existing_postgres_time_column(pg_url: str, tmp_path: Path) -> None:
+    """Refused as "no --cast converts them": the server reads time text, as it does
+    interval text, and text it cannot read is named before --mode truncate empties the table."""
+    source = sqlite_table(
+        tmp_path / "s.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, tm TEXT)",
+        [(1, "09:30:00"), (2, "23:59:59.5"), (3, "4:05 PM")],
+    )
+    pg_exec(pg_url, "CREATE TABLE t (id int PRIMARY KEY, tm time)")
+    report = arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append"))
+    assert report.ok, report.tables[0].error
+    assert pg_rows(pg_url, "t", "id") == [
+        (1, dt.time(9, 30)),
+        (2, dt.time(23, 59, 59, 500000)),
+        (3, dt.time(16, 5)),
+    ]
+    bad = sqlite_table(
+        tmp_path / "bad.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, tm TEXT)",
+        [(1, "10:00"), (2, "banana"), (3, "2024-01-02 09:30:00"), (4, "10:00:00.0000005")],
+    )
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(bad, pg_url, config=arrowmig.MigrationConfig(mode="truncate"))
+    assert refused.value.message.startswith(
+        "table 't', column 'tm', id 2: value does not convert to the target column's "
+        "time without time zone: 'banana'"
+    )
+    assert len(pg_rows(pg_url, "t", "id")) == 3
+    config = arrowmig.MigrationConfig(
+        mode="truncate", on_error="reject", reject_dir=str(tmp_path / "rj")
+    )
+    assert arrowmig.migrate(bad, pg_url, config=config).rejected == 3
+    assert pg_rows(pg_url, "t", "id") == [(1, dt.time(10))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["04:05", "040506", "04:05:06.789-8", "4:05 PM", "04:05:06 PST", "allballs", " 24:00 "],
+)
+def test_no_text_the_server_reads_as_a_time_is_refused_unread(pg_url: str, text: str) -> None:
+    with psycopg.connect(pg_url) as con:
+        con.execute("SELECT %s::time, %s::timetz", (text, text))
+    assert pg_input_text.unreadable_texts("time", pa.array([text])).to_pylist() == [False]
+
+
+@pytest.mark.parametrize("text", ["banana", "", "N/A", "noon"])
+def test_text_the_server_cannot_read_as_a_time_is_named(pg_url: str, text: str) -> None:
+    with psycopg.connect(pg_url) as con, pytest.raises(psycopg.errors.DataError):
+        con.execute("SELECT %s::time", (text,))
+    assert pg_input_text.unreadable_texts("time(3)", pa.array([text])).to_pylist() == [True]

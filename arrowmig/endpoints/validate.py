@@ -94,7 +94,7 @@ def _screen(
 ) -> list[Problem]:
     converted: dict[str, tuple[pa.Array, str]] = {}
     for i, field in enumerate(batch.schema):
-        type_sql = _converted_by_duckdb(batch.column(i), table, field.name, dialect)
+        type_sql = _converted_by_duckdb(field.type, table, target, field.name, dialect)
         if type_sql is not None:
             converted[field.name] = (batch.column(i), type_sql)
     # One query for every column of the batch that DuckDB converts, not one per column.
@@ -102,7 +102,13 @@ def _screen(
     problems: list[Problem] = []
     for i, field in enumerate(batch.schema):
         cast = _cast_problems(
-            batch.column(i), table, field.name, dialect, casts, refused_by_duckdb.get(field.name)
+            batch.column(i),
+            table,
+            field.name,
+            dialect,
+            casts,
+            refused_by_duckdb.get(field.name),
+            _read_into(table, target, field.name),
         )
         problems.extend(cast)
         if target is not None:
@@ -143,7 +149,9 @@ def _screen(
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
         if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
             problems.extend(_repeated_key_problems(batch.column(i), field.name))
-        if dialect == "postgresql" and text_into_interval(field.type, table, target, field.name):
+        if dialect in ("postgresql", "duckdb") and text_into_interval(
+            field.type, table, target, field.name
+        ):
             reason = "value does not convert to the target column's interval"
             hint = _VALUE_HINT  # as text it would go into the interval column again
             problems.extend(
@@ -184,21 +192,53 @@ def _travels_as(table: Table, field: pa.Field) -> pa.DataType:
     return forced or field.type
 
 
-def _converted_by_duckdb(array: pa.Array, table: Table, name: str, dialect: str) -> str | None:
-    """The DuckDB type whose conversion of a text column the screen tries first (its
-    --cast, or the type its source carries as text: uuid, json), as DuckDB's insert would
-    convert it; None for a column converted otherwise, or not written to DuckDB."""
-    if dialect != "duckdb" or not is_text_type(array.type):
+def converted_by_duckdb(table: Table, target: Table) -> list[str]:
+    """The text columns of ``table`` that DuckDB's insert converts into the existing
+    ``target`` table's columns (``_converted_by_duckdb``: 'nope' into a UUID column), whose
+    refusals the screen finds: what a truncate reads before it empties the table."""
+    return [
+        c.name
+        for c in table.columns
+        if _converted_by_duckdb(c.arrow_type, table, target, c.name, "duckdb") is not None
+    ]
+
+
+def _converted_by_duckdb(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str, dialect: str
+) -> str | None:
+    """The DuckDB type whose conversion of a text column the screen tries first, as DuckDB's
+    insert would convert it: that of the column it goes into (``target``'s, where given),
+    declared by its --cast, by the type its source carries as text (uuid, json), or by the
+    existing column appended to (a UUID, TIME or INTERVAL); None for a column converted
+    otherwise, or not written to DuckDB."""
+    if dialect != "duckdb" or not is_text_type(arrow_type):
         return None
     try:
         column = table.column(name)
+        there = column if target is None else target.column(name)
     except KeyError:
         return None
-    if forced_arrow_type(column.target_type, array.type) is not None:
+    if forced_arrow_type(column.target_type, arrow_type) is not None:
         return None  # converted client-side, value by value
     if decimal_fit.declared(column.target_type, dialect) is not None:
         return None  # decimal_fit's to look at
-    return ddl_type(column, "duckdb")
+    if not is_text_type(travelling_type(there)):
+        return None  # converted client-side into the existing column's type (``conform``)
+    return ddl_type(there, "duckdb")
+
+
+def _read_into(table: Table, target: Table | None, name: str) -> str | None:
+    """The type of the existing column (``target``'s) that reads the column's text itself,
+    with no --cast converting it first (a uuid, a time, an interval); None otherwise."""
+    if target is None:
+        return None
+    try:
+        column, there = table.column(name), target.column(name)
+    except KeyError:
+        return None
+    if column.target_type or not is_text_type(travelling_type(there)):
+        return None
+    return there.target_type
 
 
 def _cast_problems(
@@ -208,10 +248,12 @@ def _cast_problems(
     dialect: str,
     casts: CastScreen,
     refused_by_duckdb: list[int] | None,
+    read_into: str | None = None,
 ) -> list[Problem]:
     """Values that a ``--cast`` target type cannot take (e.g. 'N/A' cast to integer, 123456.7
-    cast to numeric(5,2)). ``refused_by_duckdb``: the rows DuckDB's own cast of the column
-    refuses, when DuckDB converts it (``_converted_by_duckdb``)."""
+    cast to numeric(5,2)), or, with no --cast, the existing column that reads the text
+    (``read_into``: its type). ``refused_by_duckdb``: the rows DuckDB's own cast of the
+    column refuses, when DuckDB converts it (``_converted_by_duckdb``)."""
     try:
         column = table.column(name)
     except KeyError:
@@ -220,6 +262,11 @@ def _cast_problems(
     if target == array.type:
         return []
     reason = f"value does not convert to {column.target_type}"
+    hint = _CAST_HINT
+    if read_into is not None:
+        # As the target column's own type refuses it: no --cast of this column to change.
+        reason = f"value does not convert to the target column's {read_into}"
+        hint = _VALUE_HINT
     if target is None:
         if decimal_fit.declared(column.target_type, dialect) is not None:
             sent = column_to_wire(array, column, dialect)
@@ -231,19 +278,22 @@ def _cast_problems(
         if _is_interval(column.target_type):
             # The server's parse rounds ('0.00000001 minutes' is 0.6 µs: 1 µs), unsaid.
             found = _interval_problems(array, name, reason, _CAST_HINT, _FINER_HINT, dialect)
-        if _TIME_TYPE.match(column.target_type or ""):
+        if _TIME_TYPE.match(column.target_type or read_into or ""):
             # The writer or the server takes such text as a time and drops its date unsaid.
             holds_date = pc.match_substring_regex(array, _DATE_IN_TEXT)
-            found = _problems_where(holds_date, name, f"{reason}: it holds a date", _CAST_HINT)
+            found = _problems_where(holds_date, name, f"{reason}: it holds a date", hint)
+            # And rounds (PostgreSQL) or cuts (DuckDB) a seventh digit of a second unsaid.
+            finer = pc.match_substring_regex(array, _FINER_IN_TEXT)
+            why = f"{reason} exactly: {_FINER_TIME}"
+            more = _problems_where(finer, name, why, hint if read_into else _FINER_HINT)
+            dated = {p.row for p in found}
+            found += [p for p in more if p.row not in dated]
         if refused_by_duckdb:
             # DuckDB's insert converts the text and fails the whole batch on one it cannot
             # read; PostgreSQL's refusal carries a SQLSTATE, and its batch is written in halves.
             told = {p.row for p in found}
-            found += [
-                Problem(r, name, reason, _CAST_HINT) for r in refused_by_duckdb if r not in told
-            ]
+            found += [Problem(r, name, reason, hint) for r in refused_by_duckdb if r not in told]
         return found
-    hint = _CAST_HINT
     if pa.types.is_date32(target) and pa.types.is_timestamp(array.type):
         reason += ": it holds a time of day (the date alone would be kept)"
         hint = _TIME_OF_DAY_HINT
@@ -289,7 +339,7 @@ def text_read_by_server(
     arrow_type: pa.DataType, table: Table, target: Table | None, name: str
 ) -> str | None:
     """The type whose input function the server reads the column's text with, in an existing
-    PostgreSQL column (uuid, inet, jsonb, ...: ``pg_input_text``), or None: text it cannot
+    PostgreSQL column (uuid, inet, jsonb, time, ...: ``pg_input_text``), or None: text it cannot
     read ('banana') would stop the load after --mode truncate emptied the table."""
     if target is None or not is_text_type(arrow_type):
         return None
@@ -329,6 +379,9 @@ _FINER = (
     "it holds a part finer than a microsecond, which intervals cannot hold (it would be rounded)"
 )
 _FINER_HINT = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
+_FINER_TIME = "it holds a part finer than a microsecond, which times cannot hold"
+_FINER_IN_TEXT = r"\.\d{6}\d*[1-9]"
+"""A fraction of a second with a digit other than 0 past its sixth: '09:30:00.1234567'."""
 _DATE_IN_TEXT = r"\d{4}-\d{1,2}-\d{1,2}|\d{1,4}/\d{1,2}/\d{1,4}"
 """A date in a text cast to time: ISO '2024-01-02' or '01/02/2024'."""
 
