@@ -76,7 +76,7 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
     elif pa.types.is_integer(array.type) and pa.types.is_decimal(target):
         converted = pc.cast(_integers_as_decimal(array, target.scale), target, safe=True)
     else:
-        converted = pc.cast(array, target, safe=True)
+        converted = exact_cast(array, target)
     if _may_round(array.type, target):
         back = _read_back(converted, array.type)
         same = pc.equal(back, array)
@@ -87,6 +87,43 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         if not pc.all(pc.fill_null(same, True), min_count=0).as_py():
             raise pa.ArrowInvalid(f"a value would not arrive exactly as {target}")
     return converted
+
+
+def exact_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """Arrow's safe cast, except that a number's text parsed into a decimal is checked: Arrow
+    gathers the digits into a 128- or 256-bit integer that wraps silently, so the text of
+    UHUGEINT's maximum, 2**128 - 1, became -1 in a numeric(38,0) and 2**128 + 5 became 5."""
+    converted = pc.cast(array, target, safe=True)
+    if _is_text(array.type) and pa.types.is_decimal(target):
+        _refuse_wrapped(array, converted)
+    return converted
+
+
+_DIGITS_NO_WRAP = 38
+"""A text of at most this many characters, and no exponent, holds at most 38 digits: below
+10**38, which is below 2**127, so Arrow's parse of it cannot wrap."""
+
+
+def _refuse_wrapped(texts: pa.Array, parsed: pa.Array) -> None:
+    """Raises ArrowInvalid where a long text (or one with an exponent) did not parse as its
+    own value. Such texts are rare, and each is compared as a Python Decimal."""
+    trimmed = pc.utf8_trim_whitespace(texts)
+    long = pc.or_(
+        pc.greater(pc.utf8_length(trimmed), _DIGITS_NO_WRAP),
+        pc.match_substring_regex(trimmed, "[eE]"),
+    )
+    rows = pc.indices_nonzero(pc.fill_null(long, False))
+    if len(rows) == 0:
+        return
+    for text, value in zip(
+        pc.take(trimmed, rows).to_pylist(), pc.take(parsed, rows).to_pylist(), strict=True
+    ):
+        try:
+            same = decimal.Decimal(text) == value
+        except decimal.InvalidOperation:
+            same = False
+        if not same:
+            raise pa.ArrowInvalid(f"{text[:40]} has more digits than {parsed.type} holds")
 
 
 def decimal_as_float(array: pa.Array, target: pa.DataType) -> pa.Array:

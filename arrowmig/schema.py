@@ -17,6 +17,7 @@ from arrowmig.conform import (
     dates_of_texts,
     decimal_as_float,
     decimal_text,
+    exact_cast,
     instants,
 )
 from arrowmig.epochs import epoch_micros, julian_micros
@@ -750,7 +751,7 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         return dates_of_midnights(array)
     if is_text_type(array.type) and pa.types.is_date32(target):
         return dates_of_texts(array)
-    return pc.cast(array, target, safe=True)
+    return exact_cast(array, target)
 
 
 def cast_as_asked(array: pa.Array, column: Column) -> pa.Array:

@@ -595,7 +595,7 @@ def test_sqlite_integers_go_into_a_duckdb_decimal_that_holds_them(tmp_path: Path
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(str(source), target, config=arrowmig.MigrationConfig(mode="truncate"))
     assert (
-        "id 4: value does not fit the target column's type (numeric(4,1)) exactly: 12345; "
+        "id 4: value does not fit the target column's type (DECIMAL(4,1)) exactly: 12345; "
         "nothing has been emptied or written" in refused.value.message
     )
     assert len(duckdb_rows(target, "t", "id")) == 3

@@ -94,3 +94,66 @@ def test_an_impossible_append_names_no_cast_the_user_did_not_give(
     # Only a cast that converts: =boolean takes 0 and 1 (any other number is a bad value of
     # its row); none for the bigint column, whose values no cast narrows.
     assert set(re.findall(r"--cast ([\w.]+=\w+)", message)) == {"u.uhi=boolean"}
+
+
+def _past_128_bits(path: Path) -> str:
+    """Values whose digits overflow a 128-bit integer: Arrow's parse of their text wrapped
+    around 2**128 (UHUGEINT's maximum arrived as -1, the VARINT 2**128 + 5 as 5)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE w (id INTEGER PRIMARY KEY, uhi UHUGEINT, big VARINT)")
+        con.execute(
+            f"INSERT INTO w VALUES (1, {UHUGEINT_MAX}, {2**128 + 5}::VARINT),"
+            f" (2, 7, -{2**128 + 1}::VARINT), (3, 12, 34)"
+        )
+    return str(path)
+
+
+@pytest.mark.postgres
+def test_integers_past_128_bits_into_a_pg_numeric_38_are_refused_not_wrapped(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = _past_128_bits(tmp_path / "s.duckdb")
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE w (id integer PRIMARY KEY, uhi numeric(38,0), big numeric(38,0))")
+    with pytest.raises(SchemaError) as refused:
+        migrate(source, pg_url, config=MigrationConfig(mode="append"))
+    message = str(refused.value)
+    assert "column 'uhi', id 1: value does not fit the target column's type" in message
+    assert "column 'big', id 1: value does not fit" in message, message
+    config = MigrationConfig(mode="append", on_error="reject", reject_dir=str(tmp_path / "r"))
+    assert migrate(source, pg_url, config=config).tables[0].rejected == 2
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id, uhi, big FROM w").fetchall() == [(3, 12, 34)]
+
+
+def test_integers_past_128_bits_into_a_duckdb_decimal_38_are_refused_not_wrapped(
+    tmp_path: Path,
+) -> None:
+    source, target = _past_128_bits(tmp_path / "s.duckdb"), tmp_path / "t.duckdb"
+    with duckdb.connect(str(target)) as con:
+        con.execute("CREATE TABLE w (id INTEGER PRIMARY KEY, uhi DECIMAL(38,0), big DECIMAL(38,0))")
+    with pytest.raises(SchemaError) as refused:
+        migrate(source, str(target), config=MigrationConfig(mode="append"))
+    # In the target's own words: DuckDB has no numeric(38,0).
+    assert "type (DECIMAL(38,0)) exactly" in str(refused.value)
+    config = MigrationConfig(mode="append", on_error="reject", reject_dir=str(tmp_path / "r"))
+    assert migrate(source, str(target), config=config).tables[0].rejected == 2
+    with duckdb.connect(str(target)) as con:
+        assert con.execute("SELECT id, uhi, big FROM w").fetchall() == [(3, 12, 34)]
+
+
+@pytest.mark.postgres
+def test_an_unbounded_pg_numeric_past_128_bits_into_duckdb_decimal_is_refused(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # An unbounded numeric travels as its text; 2**128 + 5 parsed into DECIMAL(38,0) was 5.
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE n (id integer PRIMARY KEY, v numeric)")
+        con.execute(f"INSERT INTO n VALUES (1, {2**128 + 5}), (2, 1.5e39), (3, -12)")
+    target = tmp_path / "t.duckdb"
+    with duckdb.connect(str(target)) as con:
+        con.execute("CREATE TABLE n (id INTEGER PRIMARY KEY, v DECIMAL(38,0))")
+    config = MigrationConfig(mode="append", on_error="reject", reject_dir=str(tmp_path / "r"))
+    assert migrate(pg_url, str(target), config=config).tables[0].rejected == 2
+    with duckdb.connect(str(target)) as con:
+        assert con.execute("SELECT id, v FROM n").fetchall() == [(3, -12)]

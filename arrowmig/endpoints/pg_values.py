@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.argument_words import cast_option
+from arrowmig.conform import exact_cast
 from arrowmig.endpoints.base import INTERNAL_PREFIX
 from arrowmig.endpoints.pg_cast_text import INTERVAL_AS_TEXT_SQL, timestamp_as_text_sql
 from arrowmig.errors import BeyondArrow, DataError, TypeSurprise
@@ -175,4 +176,4 @@ def _as_type(array: pa.Array, target: pa.DataType) -> pa.Array:
         array = array.storage
     if array.type == target:
         return array
-    return array.cast(target)
+    return exact_cast(array, target)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowmig.conform import exact_cast
 from arrowmig.endpoints.sqlite_profile import varchar_limit
 from arrowmig.errors import DataError, TypeSurprise
 from arrowmig.model import ROWID_NAMES, Column, Table
@@ -198,7 +199,7 @@ def _cast(array: pa.Array, arrow_type: pa.DataType) -> pa.Array:
         # The unscaled integers, exact in int64, given the scale: the decimal's own digits,
         # whatever rounding Arrow's cast of a double to a decimal would do.
         return _units(array, arrow_type.scale).cast(pa.int64()).cast(_UNSCALED).view(arrow_type)
-    return array.cast(arrow_type)
+    return exact_cast(array, arrow_type)
 
 
 _UNSCALED = pa.decimal128(19, 0)

@@ -113,7 +113,7 @@ def _screen(
         problems.extend(cast)
         if target is not None:
             told = {p.row for p in cast}  # a value the --cast refused is named once
-            more = _conform_problems(batch.column(i), table, target, field.name)
+            more = _conform_problems(batch.column(i), table, target, field.name, dialect)
             problems.extend(p for p in more if p.row not in told)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
@@ -386,7 +386,9 @@ _DATE_IN_TEXT = r"\d{4}-\d{1,2}-\d{1,2}|\d{1,4}/\d{1,2}/\d{1,4}"
 """A date in a text cast to time: ISO '2024-01-02' or '01/02/2024'."""
 
 
-def _conform_problems(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
+def _conform_problems(
+    array: pa.Array, table: Table, target: Table, name: str, dialect: str
+) -> list[Problem]:
     """Values that the existing column appended to cannot hold exactly (``conform``), after
     the column's --cast."""
     try:
@@ -397,7 +399,10 @@ def _conform_problems(array: pa.Array, table: Table, target: Table, name: str) -
     wanted = there.arrow_type
     if wanted == array.type:
         return []
-    reason = f"value does not fit the target column's type ({type_words(wanted)}) exactly"
+    # A DuckDB column in DuckDB's words (DECIMAL(38,0), not numeric(38,0)).
+    declared = there.source_type if dialect == "duckdb" and there.source_type else None
+    declared = declared or type_words(wanted)
+    reason = f"value does not fit the target column's type ({declared}) exactly"
     problem = Problem(0, name, reason, _CONFORM_HINT)
     return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
 
