@@ -111,6 +111,8 @@ class TableMeter:
     clock: Clock = time.monotonic
     rows: int = 0
     bytes: int = 0
+    rejected: int = 0
+    """Rows set aside (--on-error reject) so far: read and dealt with, as committed rows are."""
     batches: int = 0
     retries: int = 0
     started: float | None = None
@@ -172,6 +174,7 @@ class RunMeter:
         checked), steps done."""
         self.rows = 0
         self.bytes = 0
+        self.rejected = 0
         self.total_rows: int | None = 0
         self._process = psutil.Process()
         self.baseline_rss = self.rss()
@@ -240,6 +243,15 @@ class RunMeter:
             self.bytes += n_bytes
             return meter
 
+    def set_rejected(self, table: str, rejected: int) -> None:
+        """The table's rows set aside so far (--on-error reject). The ETA counts them as
+        dealt with: a run that rejected 9 rows in 10 said 21 minutes left 11 s into a 12 s
+        run, as if the rejected rows were still to come at the pace of the loaded ones."""
+        with self._lock:
+            meter = self.tables[table]
+            self.rejected += rejected - meter.rejected
+            meter.rejected = rejected
+
     def recount(self, table: str, rows: int) -> None:
         """Rows counted as committed that the target lost (negative: a server crash), or
         committed though their answer was lost (positive); their bytes in proportion."""
@@ -257,7 +269,8 @@ class RunMeter:
             meter = self.tables[name]
             self.rows -= meter.rows
             self.bytes -= meter.bytes
-            meter.rows = meter.bytes = meter.batches = 0
+            self.rejected -= meter.rejected
+            meter.rows = meter.bytes = meter.batches = meter.rejected = 0
             meter.rate = RateEstimator(clock=self._clock)
             meter.rate.start()
 
@@ -300,7 +313,8 @@ class RunMeter:
                 began, steps, done = self._fk_phase
                 if done:  # the foreign keys added so far say what the rest will take
                     return (self._clock() - began) / done * (steps - done)
-            if self._started is None or self.total_rows is None or self.rows <= 0:
+            dealt_with = self.rows + self.rejected
+            if self._started is None or self.total_rows is None or dealt_with <= 0:
                 return None
             assert self._first_commit is not None  # rows were committed
             now = self._clock()
@@ -310,11 +324,11 @@ class RunMeter:
                 now - t for t in self._finishing.values()
             )
             streaming_spent = max(1e-9, (now - self._started) * self.workers - finishing_spent)
-            per_row = streaming_spent / self.rows  # worker-seconds to stream one row
+            per_row = streaming_spent / dealt_with  # worker-seconds to stream one row
             per_unit = self._per_unit(streaming_spent)
             work, longest = 0.0, 0.0
             for name, meter in self.tables.items():
-                rows = max(meter.total_rows or 0, meter.rows)
+                rows = max(meter.total_rows or 0, meter.rows + meter.rejected)
                 # Checking a foreign key reads its table's rows once, as building an index
                 # does; all of them wait for the last table.
                 if self._fk_phase is None or not self._fk_phase[2]:
@@ -329,7 +343,7 @@ class RunMeter:
                     build = finish.units(meter.rows, meter.row_bytes) * per_unit
                     build = max(0.0, build - (now - self._finishing[name]))
                 else:
-                    left_rows = max(0, rows - meter.rows)
+                    left_rows = max(0, rows - meter.rows - meter.rejected)
                     build = finish.units(rows, meter.row_bytes) * per_unit
                 work += left_rows * per_row + build
                 longest = max(longest, build)

@@ -312,6 +312,9 @@ class Runner:
             # two of its streams commit at once.
             with self.progress_lock:
                 table_meter = self.meter.add(stream.table, rows, n_bytes)
+                rejected = self._rejected(stream.table)
+                if rejected is not None:
+                    self.meter.set_rejected(stream.table, rejected)
                 self.sink.emit(
                     Event(
                         "progress",
@@ -326,7 +329,7 @@ class Runner:
                         batch_rows=rows,
                         batch_bytes=n_bytes,
                         batch_ms=batch_ms,
-                        rejected=self._rejected(stream.table),
+                        rejected=rejected,
                     )
                 )
 

@@ -53,6 +53,19 @@ def test_eta_counts_the_rows_left_over_all_tables() -> None:
         assert run.eta_s == pytest.approx(4.0)
 
 
+def test_rows_set_aside_count_as_dealt_with_not_as_rows_still_to_come() -> None:
+    # 9 rows in 10 rejected: the ETA took the 1 in 10 loaded for the pace and the other 9 for
+    # rows still ahead (21 minutes left, 11 s into a 12 s run).
+    with _metered_run({"t": (4000, FinishWork())}) as (run, clock):
+        _commit(run, clock, 0.2, "t", 10)
+        run.set_rejected("t", 90)
+        _commit(run, clock, 1.8, "t", 90)
+        run.set_rejected("t", 900)
+        assert run.eta_s == pytest.approx(6.0)  # 3000 rows left at 500 rows/s, loaded or not
+        run.restart("t")  # loaded again from the start: its rejects start over too
+        assert run.rejected == 0 and run.tables["t"].rejected == 0
+
+
 def test_no_eta_until_the_run_has_streamed_four_times_as_long_as_its_first_batch_took() -> None:
     # The first batch of a run of wide rows (397 rows after 0.28 s, connections and the
     # pipeline's fill included) once said 334 s of a 41 s run.
