@@ -3,9 +3,11 @@ directory), for tests that restart or crash the server: never the shared one."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -14,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+import psycopg
 import pytest
 
 
@@ -60,9 +64,27 @@ class Cluster:
         self.ctl("-o", self.options, "-l", f"{self.root}/log", "-w", "start")
 
     def crash(self) -> None:
-        """Stop the server as a crash does: no shutdown checkpoint, no WAL written out
-        (what only the server's WAL buffers held is gone), recovery at the next start."""
-        self.ctl("-m", "immediate", "stop")
+        """Kill the server and all its processes at once, as the OOM killer or a lost
+        container does: no shutdown checkpoint, nothing more written out of the WAL buffers
+        (what only they held is gone), recovery at the next start. (``pg_ctl stop -m
+        immediate`` would wait on a WAL writer held by ``hold_wal_writer``.)"""
+        postmaster = psutil.Process(int(Path(self.data, "postmaster.pid").read_text().split()[0]))
+        processes = [postmaster, *postmaster.children()]
+        for process in processes:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(processes, timeout=30)
+
+    def hold_wal_writer(self) -> None:
+        """Stop the WAL writer (SIGSTOP): a commit made without waiting for its flush then
+        stays in the WAL buffers, where a crash loses it. Without this, whether the last
+        one is written out before the crash is a race with the WAL writer's wake-ups."""
+        with psycopg.connect(self.url) as con:
+            row = con.execute(
+                "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'"
+            ).fetchone()
+        assert row is not None, "no WAL writer found"
+        os.kill(int(row[0]), signal.SIGSTOP)
 
 
 @contextmanager

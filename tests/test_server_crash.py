@@ -3,9 +3,9 @@
 Batches commit without waiting for their WAL flush (``synchronous_commit`` off), so a crash
 loses the last batches the run saw committed. Its retries must go on from what the target
 holds, reading the lost rows again, or stop loudly with the way on: never a gap with exit 0.
-Each test holds the run up on a lock (its next batch, or the statement that puts a staging
-table in place) while its last commit is still only in the server's WAL buffers, and
-crashes the server there.
+Each test stops the server's WAL writer, lets the run commit a batch more, holds it up on a
+lock (its next batch, or the statement that puts a staging table in place) while those
+commits are only in the server's WAL buffers, and crashes the server there.
 """
 
 from __future__ import annotations
@@ -35,10 +35,17 @@ ROWS = 30_000
 LOADED_BEFORE_CRASH = 3_000
 
 # fsync=off: a crash of the server, not of the machine, loses only what was never written
-# to the OS, and that is what it tests. The WAL writer writes a commit made without waiting
-# out within wal_writer_delay: 10 s keeps the last one in the WAL buffers until the crash.
-# Autovacuum's ANALYZE commits waiting for its flush, which would write them out too.
-SETTINGS = ("fsync=off", "autovacuum=off", "wal_writer_delay=10000")
+# to the OS, and that is what it tests. With the WAL writer stopped (Cluster.hold_wal_writer)
+# nothing else may write the WAL buffers out before the crash: autovacuum's ANALYZE commits
+# waiting for its flush, the background writer and a checkpoint flush WAL before they write
+# a data page, and a backend writes WAL out itself when the buffers are full.
+SETTINGS = (
+    "fsync=off",
+    "autovacuum=off",
+    "bgwriter_lru_maxpages=0",
+    "checkpoint_timeout=1h",
+    "wal_buffers=64MB",
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,22 +85,18 @@ def _crash_when_held_up(
     paused: bool = False,
     restart: bool = True,
 ) -> None:
-    """Once ``table`` holds ``loaded`` rows, lock it in mode ``lock`` (SHARE holds up the
-    run's next batch; ACCESS SHARE only the statement that puts a staging table in place),
-    so that the run waits with its last batch committed and acknowledged but not written out
-    of the WAL buffers; then crash the server, and start it again (unless not ``restart``).
-    ``paused``: the run is stopped (SIGSTOP) across the crash and the start, so that it
-    learns of the crash only from a server that is back."""
+    """Once ``table`` holds ``loaded`` rows, stop the server's WAL writer and lock the table
+    in mode ``lock`` (SHARE holds up the run's next batch, once one more has committed;
+    ACCESS SHARE only the statement that puts a staging table in place), so that the run
+    waits with batches committed and acknowledged but not written out of the WAL buffers;
+    then crash the server, and start it again (unless not ``restart``). ``paused``: the run
+    is stopped (SIGSTOP) across the crash and the start, so that it learns of the crash only
+    from a server that is back."""
     deadline = time.monotonic() + 60
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            with psycopg.connect(target) as con:
-                found = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()
-            if found and found[0] >= loaded:
-                break
-        except psycopg.Error:
-            pass  # not created yet
-        time.sleep(0.02)
+    held = _wait_for_rows(proc, target, table, loaded, deadline)
+    cluster.hold_wal_writer()
+    if lock == "SHARE":  # it holds up the loading: let a batch commit first, to be lost
+        _wait_for_rows(proc, target, table, held + 1, deadline)
     holder = psycopg.connect(target)
     try:
         holder.execute(f"LOCK TABLE {q(table)} IN {lock} MODE")
@@ -117,6 +120,22 @@ def _crash_when_held_up(
         cluster.start()
     if paused:
         proc.send_signal(signal.SIGCONT)
+
+
+def _wait_for_rows(
+    proc: subprocess.Popen[bytes], target: str, table: str, rows: int, deadline: float
+) -> int:
+    """Wait until ``table`` holds at least ``rows`` rows; what it holds then."""
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with psycopg.connect(target) as con:
+                found = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()
+            if found and found[0] >= rows:
+                return int(found[0])
+        except psycopg.Error:
+            pass  # not created yet
+        time.sleep(0.02)
+    raise AssertionError(f"{table} never held {rows} rows before the run ended or 60 s went by")
 
 
 def _finish(proc: subprocess.Popen[bytes]) -> tuple[dict[str, Any], str]:
