@@ -152,12 +152,16 @@ def empty_tables(dst: Endpoint, names: list[str], *, checked: bool = False) -> N
         dst.truncate_table(name)
 
 
-def check_emptying(dst: Endpoint, names: list[str]) -> None:
+def check_emptying(
+    dst: Endpoint, names: list[str], apart: Collection[tuple[str, str]] = ()
+) -> None:
     """Refuse, as ``empty_tables`` would, to empty tables the target cannot empty (PostgreSQL:
-    one a table outside them has a foreign key to); for the plan, which empties nothing."""
+    one a table outside them has a foreign key to); for the plan, which empties nothing.
+    ``apart``: in a run of several schemas, the other schemas' tables, (target schema, name),
+    each schema's run empties on its own (``schemas.emptied_apart``)."""
     check = getattr(dst, "check_emptying", None)
     if check is not None:
-        check(names)
+        check(names, apart)
 
 
 def prepare(dst: Endpoint, landing: Landing, *, emptied: bool = False) -> None:

@@ -105,6 +105,7 @@ from arrowmig.scheduler import run_stoppable
 from arrowmig.schemas import (
     SchemaRun,
     SeveralPlans,
+    emptied_apart,
     keys_between_schemas,
     refuse_sqlite_schemas,
     several_schemas,
@@ -291,6 +292,13 @@ def _plan_every_schema(
             )
             if dst is not None and run.config.mode == "append" and not run.config.resume:
                 _refuse_appending_again(src, dst, parse_url(source).redacted, plan, run.config)
+            if dst is not None and not run.config.resume:
+                # A key between two schemas' tables refuses the TRUNCATE of one: found as its
+                # schema's run begins, the schemas moved before had been emptied. (A resume
+                # does not empty the tables its earlier run prepared: its run checks.)
+                check_emptying(
+                    dst, _emptied_first(plan, dst.dialect), emptied_apart(run.config, every_table)
+                )
             return plan
 
     plans_of_every_schema(runs, plan_one)
@@ -652,7 +660,9 @@ def _transfer(
             # A --mode truncate the target refuses is refused here, before the run records
             # itself (and creates the checkpoint table): a run refused before writing anything
             # leaves no run behind for status to offer to resume, nor to supersede later.
-            check_emptying(dst, [p.target.name for p in to_empty])
+            check_emptying(
+                dst, [p.target.name for p in to_empty], emptied_apart(config, run_tables)
+            )
             store.ensure()
         if earlier is None:
             store.forget_run(run_id)
@@ -1858,7 +1868,9 @@ def _explain_schema(
             if dst is not None:
                 # The run's own pre-flight refusal, so the dry run does not promise a run
                 # that would then be refused.
-                check_emptying(dst, _emptied_first(plan, dst.dialect))
+                check_emptying(
+                    dst, _emptied_first(plan, dst.dialect), emptied_apart(config, run_tables)
+                )
         finally:
             if dst is not None:
                 dst.close()

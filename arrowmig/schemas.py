@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,6 +197,19 @@ def table_pairs(runs: list[SchemaRun]) -> list[tuple[str, str]]:
     """Every table the runs move, as (schema, table): each schema's run is given them, as a
     foreign key into one of them is the run's to add (``run_tables.RunTables``)."""
     return [(r.schema, t) for r in runs for t in r.tables]
+
+
+def emptied_apart(
+    config: MigrationConfig, run_tables: Collection[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The tables of the other schemas of the run (``table_pairs``), as the target names them,
+    (schema, table): under --mode truncate each schema's run empties its own, in a TRUNCATE
+    PostgreSQL refuses while a key of another schema's table points at one of them
+    (``loading.check_emptying``)."""
+    own = config.target_schema
+    how = config.target_names
+    there = [(target_name(s, how), target_name(t, how)) for s, t in run_tables]
+    return [(s, t) for s, t in there if s != own]
 
 
 def tables_of(runs: list[SchemaRun]) -> list[str]:

@@ -499,6 +499,87 @@ def test_replacing_every_schema_keeps_every_key_between_them(pg_url: str, second
     assert not any("foreign key" in n for t in report.tables for n in t.notes)
 
 
+KEY_BETWEEN_TWO_SCHEMAS = (
+    "CREATE SCHEMA p",
+    "CREATE SCHEMA c",
+    "CREATE TABLE p.parent (id int PRIMARY KEY, name text)",
+    "CREATE TABLE c.child (id int PRIMARY KEY, parent_id int REFERENCES p.parent)",
+)
+
+
+def test_truncate_refuses_a_key_between_schemas_before_any_schema_is_emptied(
+    pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each schema's tables are emptied by a TRUNCATE of their own, which PostgreSQL refuses
+    for p.parent while c.child's key points at it: schema c, run first, was emptied and its
+    load failed on the key (the old parents were still there), leaving c.child empty."""
+    from arrowmig.cli import main
+
+    pg_exec(
+        pg_url,
+        *KEY_BETWEEN_TWO_SCHEMAS,
+        "INSERT INTO p.parent SELECT i, 'new ' || i FROM generate_series(1, 10) i",
+        "INSERT INTO c.child SELECT i, i FROM generate_series(1, 10) i",
+    )
+    pg_exec(
+        second_pg,
+        *KEY_BETWEEN_TWO_SCHEMAS,
+        "INSERT INTO p.parent VALUES (100, 'old')",
+        "INSERT INTO c.child VALUES (100, 100)",
+    )
+    said = []
+    for schemas in ("c,p", "p,c"):
+        args = [pg_url, second_pg, "--source-schema", schemas, "--mode", "truncate"]
+        for command in (["plan", *args], ["migrate", *args, "--dry-run"], ["migrate", *args]):
+            capsys.readouterr()
+            assert (
+                main([*command, "--progress", "none"] if command[0] == "migrate" else command) == 2
+            )
+            said.append(capsys.readouterr().err)
+    assert said == [said[0]] * 6, said
+    assert said[0].count("\n") == 1
+    assert (
+        "schema 'p': cannot empty p.parent for --mode truncate: foreign key "
+        "child_parent_id_fkey of c.child points at it" in said[0]
+    )
+    assert "ALTER TABLE c.child DROP CONSTRAINT child_parent_id_fkey" in said[0]
+    assert "does not load" not in said[0]  # c.child is in the run
+    # Nothing emptied, in either order, and no run left behind.
+    assert rows(second_pg, "p.parent") == ["(100,old)"]
+    assert rows(second_pg, "c.child") == ["(100,100)"]
+    with psycopg.connect(second_pg) as con:
+        checkpoints = con.execute(
+            "SELECT count(*) FROM pg_tables WHERE tablename = '_arrowmig_checkpoints'"
+        ).fetchone()
+    assert checkpoints == (0,)
+    # The ways out it names: with the key dropped, the run adds the source's back.
+    pg_exec(second_pg, "ALTER TABLE c.child DROP CONSTRAINT child_parent_id_fkey")
+    config = MigrationConfig(source_schema="c,p", mode="truncate")
+    report = migrate(pg_url, second_pg, config=config)
+    assert report.ok, [(t.name, t.error) for t in report.tables]
+    assert rows(second_pg, "c.child") == rows(pg_url, "c.child")
+    assert rows(second_pg, "p.parent") == rows(pg_url, "p.parent")
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
+    assert all(valid for _, _, valid in foreign_keys(second_pg))
+    # And --mode replace, the key in place.
+    pg_exec(second_pg, "TRUNCATE c.child, p.parent", "INSERT INTO p.parent VALUES (100, 'old')")
+    assert migrate(pg_url, second_pg, config=replace(config, mode="replace")).ok
+    assert rows(second_pg, "p.parent") == rows(pg_url, "p.parent")
+    assert foreign_keys(second_pg) == foreign_keys(pg_url)
+
+
+def test_truncate_names_a_key_from_a_schema_the_run_leaves_out_as_outside_it(
+    pg_url: str, second_pg: str
+) -> None:
+    """c.child is not in the run (--tables): its key is refused as one from outside it."""
+    pg_exec(pg_url, *KEY_BETWEEN_TWO_SCHEMAS, "CREATE SCHEMA q", "CREATE TABLE q.t (id int)")
+    pg_exec(second_pg, *KEY_BETWEEN_TWO_SCHEMAS, "INSERT INTO p.parent VALUES (1, 'old')")
+    config = MigrationConfig(source_schema="p,q", mode="truncate")
+    with pytest.raises(SchemaError, match=r"c\.child, which this run does not load, has a foreign"):
+        migrate(pg_url, second_pg, config=config)
+    assert rows(second_pg, "p.parent") == ["(1,old)"]
+
+
 def test_a_key_into_a_table_left_out_is_kept_beside_a_name_that_spells_it(
     pg_url: str, second_pg: str
 ) -> None:

@@ -5,6 +5,8 @@ in every new table, and the foreign keys of tables outside the run that TRUNCATE
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.errors import SchemaError
 from arrowmig.model import NOT_KEPT
@@ -115,15 +117,23 @@ def partitioning_replaced(query: Query, schema: str, name: str, *, keep_backup: 
     ]
 
 
-def check_emptying(query: Query, schema: str, names: list[str]) -> None:
+def check_emptying(
+    query: Query, schema: str, names: list[str], apart: Collection[tuple[str, str]] = ()
+) -> None:
     """Raise SchemaError when a table outside ``names`` has a foreign key to one of them:
-    TRUNCATE refuses it (the plan and ``--dry-run`` check it too, as the run would)."""
+    TRUNCATE refuses it (the plan and ``--dry-run`` check it too, as the run would).
+    ``apart``: the tables, (schema, name), that a run of several schemas empties with the
+    TRUNCATE of their own schema: a key from one of them is refused as the others are, but
+    said as what it is (its table is in the run), and before any schema is emptied."""
     if not names:
         return
     outside = query(
         "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
         "c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1)))) "
-        "SELECT r.conrelid::regclass::text, r.confrelid::regclass::text FROM pg_constraint r "
+        "SELECT r.conrelid::regclass::text, r.confrelid::regclass::text, n.nspname, c.relname, "
+        "quote_ident(r.conname), p.relname FROM pg_constraint r "
+        "JOIN pg_class p ON p.oid = r.confrelid JOIN pg_class c ON c.oid = r.conrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE r.contype = 'f' AND r.confrelid IN (SELECT oid FROM t) "
         "AND r.conrelid NOT IN (SELECT oid FROM t) "
         # A partition's copy of its partitioned table's key: the partitioned table is
@@ -131,12 +141,23 @@ def check_emptying(query: Query, schema: str, names: list[str]) -> None:
         "AND r.conparentid = 0 ORDER BY 1, 2",
         (schema, "\x01".join(names)),
     )
-    if outside:
-        child, parent = outside[0]
+    if not outside:
+        return
+    child, parent, child_schema, child_name, key, parent_name = outside[0]
+    if (child_schema, child_name) in apart:
         raise SchemaError(
-            f"cannot empty {parent} for --mode truncate: {child}, which this run does not "
-            "load, has a foreign key to it",
-            hint=f"add {child} to the run (it is emptied and loaded too), empty it yourself "
-            "first, or use --mode append",
-            table=names[0],
+            f"cannot empty {parent} for --mode truncate: foreign key {key} of {child} points "
+            f"at it, and PostgreSQL refuses to empty it without {child}, which this run "
+            f"empties apart, with the tables of schema {child_schema!r}",
+            hint=f"use --mode replace, or drop the key first (ALTER TABLE {child} DROP "
+            f"CONSTRAINT {key}): the run adds the source's keys between its schemas once "
+            "every schema is in",
+            table=str(parent_name),
         )
+    raise SchemaError(
+        f"cannot empty {parent} for --mode truncate: {child}, which this run does not "
+        "load, has a foreign key to it",
+        hint=f"add {child} to the run (it is emptied and loaded too), empty it yourself "
+        "first, or use --mode append",
+        table=names[0],
+    )

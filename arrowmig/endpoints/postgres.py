@@ -1352,8 +1352,8 @@ class PostgresEndpoint(BaseEndpoint):
             self._rollback()
             raise self.translate(exc, what, table) from exc
 
-    def check_emptying(self, names: list[str]) -> None:
-        pg_replace.check_emptying(self._query, self._schema, names)
+    def check_emptying(self, names: list[str], apart: Collection[tuple[str, str]] = ()) -> None:
+        pg_replace.check_emptying(self._query, self._schema, names, apart)
 
     def existing_table(self, name: str) -> Table:
         return self.describe(name, profile=False)
