@@ -157,7 +157,9 @@ def check_emptying(
     raise SchemaError(
         f"cannot empty {parent} for --mode truncate: {child}, which this run does not "
         "load, has a foreign key to it",
-        hint=f"add {child} to the run (it is emptied and loaded too), empty it yourself "
-        "first, or use --mode append",
+        # Emptying the child first does not help: TRUNCATE refuses a referenced table
+        # whatever the referencing one holds.
+        hint=f"add {child} to the run (it is emptied and loaded too), drop the key first "
+        f"(ALTER TABLE {child} DROP CONSTRAINT {key}), or use --mode append",
         table=names[0],
     )
