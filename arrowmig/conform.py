@@ -23,6 +23,10 @@ def conforms(source: pa.DataType, target: pa.DataType) -> bool:
     way (``conform``): the same kind of value, or a number into another kind of number."""
     if source == target:
         return True
+    if is_list(source) and is_list(target):
+        from arrowmig import array_elements  # which imports this module
+
+        return array_elements.elements_conform(source, target)
     for kind in _KINDS:
         if kind(source) and kind(target):
             return True
@@ -59,6 +63,10 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
 
         if nested_json.is_nested(array.type):
             return nested_json.json_texts(array)  # the JSON a created column gets
+    if is_list(array.type) and is_list(target):
+        from arrowmig import array_elements  # which imports this module
+
+        return array_elements.conform_lists(array, target)  # element by element
     if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
         return instants(array, target)
     if _is_text(array.type) and pa.types.is_date32(target):
@@ -254,6 +262,11 @@ def _as_interval(durations: pa.Array) -> pa.Array:
         [validity, pa.py_buffer(layout.tobytes())],
         null_count=durations.null_count,
     )
+
+
+def is_list(t: pa.DataType) -> bool:
+    """A list type of any kind: variable, large or fixed-size."""
+    return bool(pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t))
 
 
 def _is_text(t: pa.DataType) -> bool:

@@ -5,17 +5,16 @@ holding such an element that goes into a PostgreSQL array of timestamps or times
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig.argument_words import cast_option
+from arrowmig.array_elements import leaf_type, leaves_and_rows, pg_element_words
 from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Column, Table
-from arrowmig.schema import pg_array_again, travelling_type
+from arrowmig.schema import travelling_type
 
 
 def with_nanosecond_notes(source: Table, target_dialect: str) -> Table:
@@ -101,8 +100,7 @@ def elements_may_round(column: Column, there: Column) -> bool:
 
 def _holds_nanoseconds(written: pa.DataType) -> bool:
     """Whether a list (of lists) type's innermost values are nanosecond timestamps or times."""
-    while _is_list(written):
-        written = written.value_type
+    written = leaf_type(written)
     temporal = pa.types.is_timestamp(written) or pa.types.is_time(written)
     return bool(temporal and written.unit == "ns")
 
@@ -121,21 +119,15 @@ def array_element_kind(column: Column) -> str | None:
     (``timestamp[]``, ``time(3) with time zone[][]``, a domain over one), else None: the
     server reads each element of the list written into it as that type's text, and rounds
     digits below a microsecond without a word."""
-    if not pg_array_again(column):
+    words = pg_element_words(column)
+    if words is None:
         return None
-    array_type = column.pg_type if (column.pg_type or "").endswith("]") else column.source_type
-    element = _DIMENSIONS.sub("", (array_type or "").lower())
-    words = " ".join(_TYPMOD.sub(" ", element).split())
     bare = words.removesuffix(" without time zone").removesuffix(" with time zone")
     if bare in ("timestamp", "timestamptz"):
         return "timestamps"
     if bare in ("time", "timetz"):
         return "times"
     return None
-
-
-_DIMENSIONS = re.compile(r"(\s*\[\d*\])+\s*$")
-_TYPMOD = re.compile(r"\(\s*\d+\s*\)")
 
 
 def finer_elements(array: pa.Array) -> dict[int, str]:
@@ -145,7 +137,7 @@ def finer_elements(array: pa.Array) -> dict[int, str]:
     infinity. A null or empty list, and null elements, hold none."""
     if not _holds_nanoseconds(array.type):
         return {}
-    leaves, rows = _leaves_and_rows(array)
+    leaves, rows = leaves_and_rows(array)
     partial = pc.not_equal(pc.remainder(leaves.view(pa.int64()), 1000), 0)
     if pa.types.is_timestamp(leaves.type):
         partial = pc.and_(partial, is_finite(leaves))
@@ -154,19 +146,3 @@ def finer_elements(array: pa.Array) -> dict[int, str]:
         if int(rows[at]) not in found:
             found[int(rows[at])] = str(value_at(leaves, at))
     return found
-
-
-def _leaves_and_rows(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """The innermost values of a list array (the array itself when it holds no lists) and,
-    for each, the row of ``array`` it is in. Counted from the lengths: ``list_parent_indices``
-    counts the values a null list's slot still points at, which ``list_flatten`` leaves out."""
-    leaves, rows = array, np.arange(len(array))
-    while _is_list(leaves.type):
-        lengths = pc.fill_null(pc.list_value_length(leaves), 0).to_numpy(zero_copy_only=False)
-        rows = np.repeat(rows, lengths)
-        leaves = pc.list_flatten(leaves)
-    return leaves, rows
-
-
-def _is_list(t: pa.DataType) -> bool:
-    return bool(pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t))

@@ -16,6 +16,7 @@ import pyarrow as pa
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
 from arrowmig.argument_words import advises_cast, arg, cast_given, cast_option, job_file_key
+from arrowmig.array_elements import pg_list_type
 from arrowmig.attached_copy import declared_alike, storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
 from arrowmig.cast_refusal import cast_refused
@@ -1665,9 +1666,12 @@ def _append_target(
         # output) stays text, which the target converts to the column's type, as a uuid's.
         read_by_target = _read_by_target(arriving, there)
         no_uuid = _never_a_uuid(arriving, there)
+        # A list into a PostgreSQL array of numbers or dates: its elements converted here,
+        # each checked, where the server's reading of their text would round them unsaid.
+        wanted = pg_list_type(arriving, there) or there.arrow_type
         if no_uuid or (
             not read_by_target
-            and not conforms(arriving, there.arrow_type)
+            and not conforms(arriving, wanted)
             and not _counted_days(src.target_type, there.arrow_type)
             and not (numbers_as_text(src, arriving) and pa.types.is_integer(there.arrow_type))
             # A list, struct or map goes into text (jsonb, json, TEXT, DuckDB's JSON) as the
@@ -1693,7 +1697,7 @@ def _append_target(
         columns.append(
             replace(
                 src,
-                arrow_type=arriving if read_by_target else there.arrow_type,
+                arrow_type=arriving if read_by_target else wanted,
                 # The type the target reads the text as, as a --cast to it would have it
                 # read (a time column's, which names none of its own).
                 target_type=there.target_type or (there.source_type if read_by_target else None),
@@ -1709,7 +1713,7 @@ def _append_target(
                 duckdb_type=there.duckdb_type,
                 pg_domain=None,
                 pg_enum=None,
-                nested_text=nested_json.is_nested(arriving) and is_text_type(there.arrow_type),
+                nested_text=nested_json.is_nested(arriving) and is_text_type(wanted),
             )
         )
     if conflicts or others:

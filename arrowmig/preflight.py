@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from arrowmig.argument_words import between_casts, cast_given, given
+from arrowmig.array_elements import elements_conform
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import duckdb_enums, pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
@@ -314,7 +315,7 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
 def _converted_client_side(source: Table, target: Table) -> list[str]:
     """The columns of ``source`` whose values are converted before they are written, which
     the write path's screening refuses one by one ('banana' --cast to boolean or bigint, text
-    into a date or timestamp column): no aggregate scan bounds them."""
+    into a date or timestamp column, a list's 0.1 into real[]): no aggregate scan bounds them."""
     names = []
     for column in source.columns:
         cast = travelling_type(column) != column.arrow_type
@@ -323,7 +324,13 @@ def _converted_client_side(source: Table, target: Table) -> list[str]:
         except KeyError:
             there = None
         dated = there is not None and (pa.types.is_date(there) or pa.types.is_timestamp(there))
-        if cast or (is_text_type(column.arrow_type) and dated):
+        # Lists into an array column of another element type, converted element by element.
+        listed = (
+            there is not None
+            and there != column.arrow_type
+            and elements_conform(column.arrow_type, there)
+        )
+        if cast or (is_text_type(column.arrow_type) and dated) or listed:
             names.append(column.name)
     return names
 

@@ -5,10 +5,12 @@ goes in as the JSON it gets on create, with no --cast, and verify then matches.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pytest
 
 import arrowmig
@@ -130,3 +132,191 @@ def test_a_ragged_list_into_a_postgres_array_is_named_and_can_be_set_aside(
     assert pg_rows(pg_url, "t", "id") == [(1, [["a", "b"], ["c", "d"]])]
     set_aside = (rejects / "t.jsonl").read_text()
     assert set_aside.count("a PostgreSQL array cannot hold") == 3
+
+
+# A list appended into an existing array column of another element type: the server read
+# each element's JSON text and rounded it unsaid (0.1 into real[], 10:00 into date[]), or
+# refused the whole table in its bare words ('invalid input syntax for type integer: "1.5"');
+# DuckDB refused every such column, exact ones too ('INTEGER[] in the source but BIGINT[]').
+# Each element now goes in exactly, or its row is a bad value named with the element.
+DIALECTS = [pytest.param("postgresql", marks=pytest.mark.postgres), "duckdb"]
+SILENT_LOSS = [
+    # source list, its value, PostgreSQL's array, DuckDB's list, the element named, and why
+    (
+        "TIMESTAMP[]",
+        "['2020-01-01 10:00']",
+        "date[]",
+        "DATE[]",
+        "'2020-01-01 10:00:00'",
+        "time of day",
+    ),
+    ("DOUBLE[]", "[0.5, 0.1]", "real[]", "FLOAT[]", "0.1", "a real would round it"),
+    ("DOUBLE[]", "[1.5]", "integer[]", "INTEGER[]", "1.5", "integer holds no fraction"),
+    ("INTEGER[]", "[1, 40000]", "smallint[]", "SMALLINT[]", "40000", "beyond smallint's range"),
+    ("DOUBLE[][]", "[[1.0], [2.5]]", "bigint[]", "BIGINT[][]", "2.5", "bigint holds no fraction"),
+]
+
+
+def _list_source(path: Path, columns: str, rows: str) -> str:
+    """A DuckDB file whose table t has ``columns`` (after an id) and holds ``rows``."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {columns})")
+        con.execute(f"INSERT INTO t VALUES {rows}")
+    return str(path)
+
+
+def _list_target(request: pytest.FixtureRequest, tmp_path: Path, dialect: str, columns: str) -> str:
+    """The URL of an existing table t with ``columns`` (after an id), in ``dialect``."""
+    if dialect == "postgresql":
+        pg_url = str(request.getfixturevalue("pg_url"))
+        pg_exec(pg_url, f"CREATE TABLE t (id integer PRIMARY KEY, {columns})")
+        return pg_url
+    target = str(tmp_path / "t.duckdb")
+    with duckdb.connect(target) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {columns})")
+    return target
+
+
+def _texts(target: str, columns: str = "a") -> list[tuple[object, ...]]:
+    """Each row of t: its id and ``columns`` in the target's own text."""
+    if target.endswith(".duckdb"):
+        as_text = ", ".join(f"{c}::VARCHAR" for c in columns.split(", "))
+        with duckdb.connect(target) as con:
+            return con.execute(f"SELECT id, {as_text} FROM t ORDER BY id").fetchall()
+    as_text = ", ".join(f"{c}::text" for c in columns.split(", "))
+    with psycopg.connect(target) as con:
+        return con.execute(f"SELECT id, {as_text} FROM t ORDER BY id").fetchall()
+
+
+def _append_list(
+    request: pytest.FixtureRequest, tmp_path: Path, dialect: str, lists: str, rows: str, into: str
+) -> tuple[str, arrowmig.MigrationReport]:
+    """Append ``rows`` of a DuckDB column ``a`` of ``lists`` into an existing ``into`` column
+    in ``dialect``: the target's URL and the run's report."""
+    source = _list_source(tmp_path / "s.duckdb", f"a {lists}", rows)
+    target = _list_target(request, tmp_path, dialect, f"a {into}")
+    config = arrowmig.MigrationConfig(mode="append")
+    return target, arrowmig.migrate(source, target, config=config)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize(("list_type", "value", "pg", "duck", "element", "why"), SILENT_LOSS)
+def test_a_list_element_the_array_column_cannot_hold_exactly_is_named(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    dialect: str,
+    list_type: str,
+    value: str,
+    pg: str,
+    duck: str,
+    element: str,
+    why: str,
+) -> None:
+    declared = pg if dialect == "postgresql" else duck
+    target, report = _append_list(request, tmp_path, dialect, list_type, f"(7, {value})", declared)
+    (table,) = report.failed
+    error = str(table.error)
+    assert (
+        f"table 't', column 'a', id 7: its element {element} does not go into the target "
+        f"column's {declared} exactly ("
+    ) in error
+    assert why in error
+    assert "--on-error reject" in error
+    assert _texts(target) == []
+
+
+MIXED = "d TIMESTAMP[], r DOUBLE[], i DOUBLE[], s INTEGER[]"
+MIXED_ROWS = (
+    "(1, ['2020-01-01 00:00:00', NULL], [0.5, -2.25], [1.0, -3.0], [1, -32768]),"
+    " (2, ['2020-01-01 10:00:00'], [0.5], [1.0], [1]),"
+    " (3, ['2020-01-02 00:00:00'], [0.1], [1.0], [1]),"
+    " (4, [], NULL, [1.5], [1]),"
+    " (5, NULL, [], [2.0], [32768]),"
+    " (6, NULL, [1e300], NULL, [NULL])"
+)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_reject_sets_aside_exactly_the_rows_the_array_columns_cannot_hold(
+    request: pytest.FixtureRequest, tmp_path: Path, dialect: str
+) -> None:
+    source = _list_source(tmp_path / "s.duckdb", MIXED, MIXED_ROWS)
+    real = "real" if dialect == "postgresql" else "FLOAT"
+    target = _list_target(
+        request, tmp_path, dialect, f"d date[], r {real}[], i integer[], s smallint[]"
+    )
+    rejects = tmp_path / "rejects"
+    config = arrowmig.MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    report = arrowmig.migrate(source, target, config=config)
+    assert report.rejected == 5, [t.error for t in report.tables]
+    # The midnight as its date, -2.25 (a float4 exactly), 1.0 as the integer 1, NULLs kept.
+    assert _texts(target, "d, r, i, s") == (
+        [(1, "{2020-01-01,NULL}", "{0.5,-2.25}", "{1,-3}", "{1,-32768}")]
+        if dialect == "postgresql"
+        else [(1, "[2020-01-01, NULL]", "[0.5, -2.25]", "[1, -3]", "[1, -32768]")]
+    )
+    set_aside = [json.loads(line) for line in (rejects / "t.jsonl").read_text().splitlines()]
+    assert [r["key"]["id"] for r in set_aside] == [2, 3, 4, 5, 6]
+    reasons = {r["key"]["id"]: r["problems"][0]["reason"] for r in set_aside}
+    assert "its element '2020-01-01 10:00:00' " in reasons[2]
+    assert "its element 0.1 " in reasons[3]
+    assert "its element 1.5 " in reasons[4]
+    assert "its element 32768 " in reasons[5]
+    assert "its element 1e+300 " in reasons[6]
+
+
+EXACT = [
+    # source list, its value, PostgreSQL's array and what it stores, DuckDB's list and its
+    ("INTEGER[]", "[1, NULL, -2147483648]", "bigint[]", "{1,NULL,-2147483648}", "BIGINT[]"),
+    ("BIGINT[]", "[2147483647]", "int4[]", "{2147483647}", "INTEGER[]"),
+    ("DOUBLE[]", "[0.5, 1e300]", "double precision[]", "{0.5,1e+300}", "DOUBLE[]"),
+    ("FLOAT[]", "[0.1]", "double precision[]", "{0.10000000149011612}", "DOUBLE[]"),
+    ("DOUBLE[]", "[0.5, -2.25]", "real[]", "{0.5,-2.25}", "FLOAT[]"),
+    (
+        "TIMESTAMP[][]",
+        "[['2020-01-01'], ['1999-12-31']]",
+        "date[]",
+        "{{2020-01-01},{1999-12-31}}",
+        "DATE[][]",
+    ),
+    ("DOUBLE[]", "[1.0, -0.0, 3]", "integer[]", "{1,0,3}", "INTEGER[]"),
+    ("INTEGER[2]", "[1, 2]", "int8[]", "{1,2}", "BIGINT[]"),
+    ("INTEGER[]", "[]", "smallint[]", "{}", "SMALLINT[]"),
+]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize(("list_type", "value", "pg", "stored", "duck"), EXACT)
+def test_list_elements_the_array_column_holds_exactly_arrive_exactly(
+    dialect: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    list_type: str,
+    value: str,
+    pg: str,
+    stored: str,
+    duck: str,
+) -> None:
+    declared = pg if dialect == "postgresql" else duck
+    rows = f"(1, {value}), (2, NULL)"
+    target, report = _append_list(request, tmp_path, dialect, list_type, rows, declared)
+    assert report.ok, [t.error for t in report.tables]
+    if dialect == "duckdb":  # DuckDB's text of the same values: [1, NULL], not {1,NULL}
+        stored = stored.replace("{", "[").replace("}", "]").replace(",", ", ")
+    assert _texts(target) == [(1, stored), (2, None)]
+
+
+@pytest.mark.postgres
+def test_truncate_refuses_a_list_element_before_it_empties_the_table(
+    pg_url: str, tmp_path: Path
+) -> None:
+    source = _list_source(tmp_path / "s.duckdb", "a DOUBLE[]", "(1, [0.5]), (2, [0.1])")
+    pg_exec(
+        pg_url,
+        "CREATE TABLE t (id integer PRIMARY KEY, a real[])",
+        "INSERT INTO t VALUES (9, '{1.5}')",
+    )
+    config = arrowmig.MigrationConfig(mode="truncate")
+    with pytest.raises(arrowmig.SchemaError, match=r"id 2: its element 0.1 .* nothing has been"):
+        arrowmig.migrate(source, pg_url, config=config)
+    assert pg_rows(pg_url, "t") == [(9, [1.5])]

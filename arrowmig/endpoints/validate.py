@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowmig import interval_text, json_canon, nested_json, pg_input_text
+from arrowmig import array_elements, interval_text, json_canon, nested_json, pg_input_text
 from arrowmig.argument_words import cast_option
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, duckdb_enums, pg_char
@@ -399,12 +399,43 @@ def _conform_problems(
     wanted = there.arrow_type
     if wanted == array.type:
         return []
+    if array_elements.elements_conform(array.type, wanted):
+        return _element_problems(array, there, dialect)
     # A DuckDB column in DuckDB's words (DECIMAL(38,0), not numeric(38,0)).
     declared = there.source_type if dialect == "duckdb" and there.source_type else None
     declared = declared or type_words(wanted)
     reason = f"value does not fit the target column's type ({declared}) exactly"
     problem = Problem(0, name, reason, _CONFORM_HINT)
     return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
+
+
+def _element_problems(array: pa.Array, there: Column, dialect: str) -> list[Problem]:
+    """Rows of lists appended into an existing array column of another element type (a
+    DOUBLE[] into real[], a TIMESTAMP[] into date[]) holding an element that would not
+    arrive exactly, each named with its first such element."""
+    leaves, rows = array_elements.leaves_and_rows(array)
+    element = array_elements.leaf_type(there.arrow_type)
+    refused = _refused_rows(leaves, 0, lambda a: conform(a, element))
+    first: dict[int, int] = {}
+    for at in refused:
+        first.setdefault(int(rows[at]), at)
+    declared = ddl_type(there, dialect)
+    problems = []
+    for row, at in first.items():
+        value = value_at(leaves, at)
+        why = array_elements.why_refused(value, element, type_words(element))
+        reason = (
+            f"its element {render_value(value)} does not go into the target column's "
+            f"{declared} exactly ({why})"
+        )
+        problems.append(Problem(row, there.name, reason, _ELEMENT_HINT))
+    return problems
+
+
+_ELEMENT_HINT = (
+    "fix the value in the source, make the target column an array of a type that holds it "
+    "(or jsonb), or use --on-error reject to set such rows aside"
+)
 
 
 def _unconverted(
