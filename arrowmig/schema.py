@@ -20,6 +20,7 @@ from arrowmig.conform import (
     exact_cast,
     instants,
 )
+from arrowmig.duckdb_enum_arrays import scannable
 from arrowmig.epochs import epoch_micros, julian_micros
 from arrowmig.errors import SchemaError
 from arrowmig.model import (
@@ -456,7 +457,7 @@ def wire_type(column: Column, dialect: str) -> pa.DataType:
         if is_bytes_type(t):
             return pa.binary()
         return pa.string()
-    return t  # DuckDB reads any Arrow type it can store
+    return scannable(t)  # DuckDB reads any Arrow type it can store (but see scannable)
 
 
 def needs_text_staging(table: Table) -> bool:

@@ -4,7 +4,8 @@ source's (real for double precision, integer for bigint) or of another family (t
 Verify compares values: a target table another tool created passes while every value fits, and
 the next value written (a bigint past 2^31, a third decimal) is refused or rounded there. The
 types arrowmig itself picks (README's type mapping) and a ``--cast`` the run recorded are not
-noted: they are the run's own choices.
+noted: they are the run's own choices. A DuckDB LIST, STRUCT or MAP in a DuckDB column of
+another nested type is noted member by member (``verify_members``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Collection
 import pyarrow as pa
 
 from arrowmig import normalise
+from arrowmig.endpoints.duckdb import is_nested_type
 from arrowmig.model import Column
 from arrowmig.normalise import (
     DECIMAL,
@@ -27,6 +29,7 @@ from arrowmig.normalise import (
 )
 from arrowmig.schema import ddl_type, is_pg_interval, is_pg_timestamp, text_limit
 from arrowmig.verify_arrays import elements
+from arrowmig.verify_members import paired_members
 
 NOTED_DIALECTS = ("postgresql", "duckdb")
 """Targets whose declared types hold a value to them; a SQLite type is an affinity, and what a
@@ -65,13 +68,48 @@ def type_notes(
             continue
         if source_dialect == "sqlite" and _held_as_text(pair.source, pair.target):
             continue
-        how = _apart(pair.source, pair.target, dialects)
-        if how:
-            notes.append(
-                f"{pair.name}: values match, but the target's type is {how} (source "
-                f"{pair.source.source_type or '(none)'}, target {pair.target.source_type})"
-            )
+        note = _note(pair, dialects)
+        if note:
+            notes.append(note)
     return notes
+
+
+def _note(pair: ColumnPair, dialects: tuple[str, str]) -> str | None:
+    source, target = pair.source, pair.target
+    if (
+        dialects == ("duckdb", "duckdb")
+        and is_nested_type(source.source_type)
+        and is_nested_type(target.source_type)
+        and _spelled(source.source_type) != _spelled(target.source_type)
+    ):
+        return _members_note(pair.name, source, target)
+    how = _apart(source, target, dialects)
+    if how is None:
+        return None
+    return (
+        f"{pair.name}: values match, but the target's type is {how} (source "
+        f"{source.source_type or '(none)'}, target {target.source_type})"
+    )
+
+
+def _members_note(name: str, source: Column, target: Column) -> str:
+    """A DuckDB LIST, STRUCT or MAP into one of another DuckDB type, said member by member:
+    arrowmig creates each as the source's own type, so a member apart is another's doing (or
+    an older arrowmig's: a UUID member as VARCHAR), and every one is said, wider ones too (a
+    VARCHAR member takes text a UUID or ENUM member refused)."""
+    members = paired_members(name, source.source_type, target.source_type)
+    if members is None:
+        return (
+            f"{name}: values match, but the target's type is nested otherwise (source "
+            f"{source.source_type}, target {target.source_type})"
+        )
+    said = [
+        f"{path} is {_kinds_apart(theirs, ours, ('duckdb', 'duckdb')) or 'of another type'} "
+        f"(source {theirs.source_type}, target {ours.source_type})"
+        for path, theirs, ours in members
+    ]
+    differ = "a member's type differs" if len(said) == 1 else "members' types differ"
+    return f"{name}: values match, but {differ} in the target: {'; '.join(said)}"
 
 
 def _held_as_text(source: Column, target: Column) -> bool:
@@ -121,6 +159,12 @@ def _apart(source: Column, target: Column, dialects: tuple[str, str]) -> str | N
             return None  # arrowmig's own pick for the source's type
     except ValueError:
         pass
+    return _kinds_apart(source, target, dialects)
+
+
+def _kinds_apart(source: Column, target: Column, dialects: tuple[str, str]) -> str | None:
+    """``_apart`` by the kinds and Arrow types of the two sides' values alone."""
+    target_dialect = dialects[1]
     sk, tk = _declared_kind(source, dialects[0]), _declared_kind(target, target_dialect)
     st, tt = plain_type(source.arrow_type), plain_type(target.arrow_type)
     if {sk, tk} <= {DECIMAL, NUMTEXT}:

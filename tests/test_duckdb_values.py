@@ -763,3 +763,112 @@ def test_a_duckdb_json_document_reaches_postgresql_as_its_exact_text(
         rows = con.execute("SELECT j::text, pg_typeof(j)::text FROM t ORDER BY id").fetchall()
     assert rows == [(document, "json"), (None, "json")]
     assert verify(str(source), pg_url).ok
+
+
+# -- nested members DuckDB to DuckDB: each member its own type again ------------------------
+
+_TYPED_MEMBERS = {
+    "l": "UUID[]",
+    "lj": "JSON[]",
+    "ls": "TIMESTAMP_S[]",
+    "le": "ENUM('sad', 'happy')[]",
+    "s": (
+        "STRUCT(u UUID, j JSON, t TIMESTAMP_S, ms TIMESTAMP_MS, ns TIMESTAMP_NS, tz TIMESTAMP"
+        " WITH TIME ZONE, e ENUM('sad', 'happy'), i INTERVAL, h HUGEINT, d DECIMAL(20,5),"
+        ' tm TIME, "B c" BLOB)'
+    ),
+    "m": "MAP(VARCHAR, TIMESTAMP_MS)",
+    "mu": "MAP(UUID, JSON)",
+    "me": "MAP(ENUM('sad', 'happy'), TIMESTAMP_S)",
+    "a": "UUID[2]",
+    "ats": "TIMESTAMP_S[2]",
+    "deep": "STRUCT(x TIMESTAMP_S[], y MAP(VARCHAR, UUID), e ENUM('sad', 'happy')[2])[]",
+}
+_TYPED_ROW = (
+    "1, ['00000000-0000-0000-0000-000000000001', NULL], ['{\"b\": 1, \"a\": [2.50]}', '[]'],"
+    " ['infinity', '-infinity', '0001-01-01 00:00:01', '9999-12-31 23:59:59'], ['happy', NULL],"
+    " {'u': 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'j': '{\"k\": 1}', 't': '2024-01-02 03:04:05',"
+    " 'ms': '2024-01-02 03:04:05.999', 'ns': '2024-01-02 03:04:05.123456789',"
+    " 'tz': '2024-01-02 03:04:05.25+00', 'e': 'sad', 'i': INTERVAL '1 year 2 days 3.000004 seconds',"
+    f" 'h': {HUGE}, 'd': 123456789012345.12345, 'tm': '23:59:59.999999',"
+    r" 'B c': '\x00\xff'::BLOB},"
+    " MAP {'k': '2024-01-02 03:04:05.123'::TIMESTAMP_MS, 'z': 'infinity'::TIMESTAMP_MS},"
+    " MAP {'00000000-0000-0000-0000-000000000002'::UUID: '{\"x\": null}'::JSON},"
+    " MAP {'happy'::ENUM('sad', 'happy'): '2020-01-01 00:00:01'::TIMESTAMP_S},"
+    " ['00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000004'],"
+    " ['2024-01-02 03:04:05', 'infinity'],"
+    " [{'x': ['1999-12-31 23:59:59'], 'y': MAP {'q': '00000000-0000-0000-0000-000000000005'},"
+    " 'e': ['happy', 'sad']}]"
+)
+
+
+def _typed_members_source(path: Path) -> str:
+    columns = ", ".join(f"{name} {declared}" for name, declared in _TYPED_MEMBERS.items())
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {columns})")
+        con.execute(f"INSERT INTO t VALUES ({_TYPED_ROW})")
+        nulls = ", ".join("NULL" for _ in _TYPED_MEMBERS)
+        con.execute(f"INSERT INTO t VALUES (2, {nulls})")
+    return str(path)
+
+
+def _types_and_texts(path: str) -> tuple[list[tuple[str, str]], list[tuple[str, ...]]]:
+    """Each column's declared type, and every value as DuckDB's text of it (exact, where the
+    Python forms of an infinite TIMESTAMP_S or a HUGEINT member are not)."""
+    texts = ", ".join(f"{name}::VARCHAR" for name in _TYPED_MEMBERS)
+    with duckdb.connect(path, read_only=True) as con:
+        types = con.execute("SELECT column_name, column_type FROM (DESCRIBE t)").fetchall()
+        return types, con.execute(f"SELECT {texts} FROM t ORDER BY id").fetchall()
+
+
+def test_nested_members_keep_their_own_types_duckdb_to_duckdb(tmp_path: Path) -> None:
+    # A UUID or JSON member became VARCHAR, a TIMESTAMP_S or _MS one TIMESTAMP and an ENUM one
+    # VARCHAR (top-level columns kept theirs), and a MAP keyed by an ENUM was refused ("DuckDB
+    # cannot hold here"); verify said every table matched.
+    source = _typed_members_source(tmp_path / "s.duckdb")
+    target = str(tmp_path / "t.duckdb")
+    report = migrate(source, target)
+    assert report.ok, [t.error for t in report.tables]
+    types, texts = _types_and_texts(target)
+    assert types == [("id", "INTEGER"), *((n, d) for n, d in _TYPED_MEMBERS.items())]
+    assert (types, texts) == _types_and_texts(source)
+    checked = verify(source, target)
+    assert checked.ok and checked.tables[0].type_notes == []
+    with duckdb.connect(target) as dst:
+        dst.execute("UPDATE t SET s = struct_update(s, t := '2024-01-02 03:04:06') WHERE id = 1")
+    changed = verify(source, target)
+    assert not changed.ok and changed.tables[0].differing_columns == ["s"]
+
+
+def test_verify_names_each_nested_member_whose_type_the_target_changed(tmp_path: Path) -> None:
+    # A target an older arrowmig made (UUID members as VARCHAR, TIMESTAMP_S ones as TIMESTAMP)
+    # matched value for value, and verify said nothing of its types.
+    source = _nested_source(
+        tmp_path / "s.duckdb",
+        "(1, {'u': '00000000-0000-0000-0000-000000000001', 't': '2024-01-02 03:04:05',"
+        " 'n': 7, 'l': ['2024-01-01 00:00:00.5'], 'k': MAP {'a': 5}}, ['happy'],"
+        " ['00000000-0000-0000-0000-000000000002', NULL])",
+        column=(
+            'STRUCT(u UUID, t TIMESTAMP_S, n BIGINT, l TIMESTAMP[], "k, v" MAP(VARCHAR, BIGINT)),'
+            " e ENUM('sad', 'happy')[], a UUID[2]"
+        ),
+    )
+    target = str(tmp_path / "t.duckdb")
+    with duckdb.connect(target) as dst:
+        dst.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        dst.execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, c STRUCT(u VARCHAR, t TIMESTAMP, n INTEGER,"
+            " l TIMESTAMP[], \"k, v\" MAP(VARCHAR, INTEGER)), e ENUM('sad', 'happy')[],"
+            " a VARCHAR[])"
+        )
+        dst.execute("INSERT INTO t SELECT * FROM src.t")
+    checked = verify(source, target)
+    assert checked.ok
+    assert checked.tables[0].type_notes == [
+        "c: values match, but members' types differ in the target: c.u is of another family "
+        "(source UUID, target VARCHAR); c.t is of another type (source TIMESTAMP_S, target "
+        "TIMESTAMP); c.n is narrower (source BIGINT, target INTEGER); c.k, v.value is narrower "
+        "(source BIGINT, target INTEGER)",
+        "a: values match, but the target's type is nested otherwise (source UUID[2], target "
+        "VARCHAR[])",
+    ]

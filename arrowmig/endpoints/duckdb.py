@@ -344,10 +344,18 @@ def _nested_without_arrow_form(data_type: str) -> bool:
     return bool(_NESTED_MARK.search(bare) and _NO_ARROW_MEMBER.search(bare))
 
 
+def is_nested_type(data_type: str) -> bool:
+    """A DuckDB LIST, STRUCT, MAP or fixed-size array type (a member named "map(" is none)."""
+    return bool(_NESTED_MARK.search(_QUOTED_NAME.sub("", data_type)))
+
+
 def _same_again_on_duckdb(data_type: str) -> str | None:
     """The type a DuckDB target creates for this source column where it differs from the
     Arrow mapping: those read as their text (DuckDB converts the text back exactly as it
-    inserts), and an ENUM, by its labels."""
+    inserts), an ENUM, by its labels, and every LIST, STRUCT, MAP and fixed-size array as
+    declared, members and all (the Arrow mapping made a UUID or JSON member VARCHAR, a
+    TIMESTAMP_S one TIMESTAMP and refused a MAP keyed by an ENUM; DuckDB casts each Arrow
+    member back into its own type exactly as it inserts)."""
     if holds_union(data_type):
         # Its text does not say which member a value was (5 of an INTEGER member and '5' of a
         # VARCHAR one alike): DuckDB casts it back into the first member that takes text, or
@@ -355,12 +363,12 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
         return None
     if data_type in _READ_AS_TEXT or data_type.startswith("ENUM("):
         return data_type
-    if _nested_without_arrow_form(data_type):
+    if _read_kind(data_type) == "json":
+        return None  # a VARIANT, alone or inside: JSON on every target
+    if is_nested_type(data_type):
         return data_type
     if data_type in _COARSE_TIMESTAMPS:
         return data_type  # read as microseconds (every value whole in its unit): kept
-    if _read_kind(data_type) == "list":
-        return data_type  # a fixed-size array, read as a list: DuckDB casts it back
     return None
 
 
@@ -477,6 +485,19 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
     if kind == "timestamp":
         return pa.timestamp("us"), ()
     return arrow_type, ()
+
+
+def _meaning(data_type: str) -> str | None:
+    """The type a column of ``data_type`` read as text means on a target (its JSON, a uuid, a
+    numeric), else None."""
+    return "jsonb" if _read_kind(data_type) == "json" else _TEXT_WITH_TYPE.get(data_type)
+
+
+def as_read(name: str, data_type: str, handed_out: pa.DataType) -> Column:
+    """A column of the DuckDB type ``data_type``, which DuckDB hands out to Arrow as
+    ``handed_out``, as ``describe`` reads it: its Arrow type and what it means on a target."""
+    arrow_type, _ = _read_type(data_type, _normalise(handed_out))
+    return Column(name, arrow_type, data_type, target_type=_meaning(data_type))
 
 
 class DuckDBEndpoint(BaseEndpoint):
@@ -736,11 +757,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     arrow_type=arrow_type,
                     source_type=data_type,
                     nullable=bool(nullable),
-                    target_type=(
-                        "jsonb"
-                        if _read_kind(data_type) == "json"
-                        else _TEXT_WITH_TYPE.get(data_type)
-                    ),
+                    target_type=_meaning(data_type),
                     duckdb_type=_same_again_on_duckdb(data_type),
                     notes=notes,
                     comment=comment,
