@@ -79,11 +79,15 @@ def _migrated(pg_url: str, second_pg: str, way: str) -> MigrationReport:
     return report
 
 
+def _fetched(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as con:
+        return con.execute(sql).fetchall()
+
+
 def _array_texts(url: str) -> list[tuple[object, ...]]:
     """Every array of table ``a`` as the server's text, row by row."""
-    with psycopg.connect(url) as con:
-        select = ", ".join(f"{n}::text" for n in NAMES)
-        return con.execute(f"SELECT {select} FROM a ORDER BY id").fetchall()
+    select = ", ".join(f"{n}::text" for n in NAMES)
+    return _fetched(url, f"SELECT {select} FROM a ORDER BY id")
 
 
 @pytest.mark.parametrize("way", ["undecoded", "arrow"])
@@ -110,8 +114,7 @@ def test_arrays_arrive_as_they_were_and_one_changed_element_is_a_difference(
 
 def _restore_row_1(pg_url: str) -> str:
     """SQL that puts the source's row 1 back, as its text."""
-    with psycopg.connect(pg_url) as con:
-        [text] = con.execute("SELECT a::text FROM a WHERE id = 1").fetchone() or [None]
+    [(text,)] = _fetched(pg_url, "SELECT a::text FROM a WHERE id = 1")
     return f"INSERT INTO a SELECT (({_literal(str(text))})::a).*"
 
 
@@ -169,11 +172,11 @@ def test_json_arrays_appended_into_existing_json_and_jsonb_arrays_keep_each_elem
     pg_exec(second_pg, "CREATE TABLE a (id bigint PRIMARY KEY, j json[], jb jsonb[])")
     report = migrate(pg_url, second_pg, config=MigrationConfig(mode="append"))
     assert report.ok, [t.error for t in report.tables]
-    with psycopg.connect(second_pg) as con:
-        found = con.execute(
-            "SELECT j[1]::text, j[2]::text, j[3]::text, j[4]::text, j[5], "
-            "jb[2]::text, jb[3]::text FROM a WHERE id = 1"
-        ).fetchall()
+    found = _fetched(
+        second_pg,
+        "SELECT j[1]::text, j[2]::text, j[3]::text, j[4]::text, j[5], jb[2]::text, jb[3]::text "
+        "FROM a WHERE id = 1",
+    )
     assert found == [('{"b":1,  "a":2}', '"s"', '"\\u00e9"', "-0", None, '"s"', '[1, "x"]')]
     assert verify(pg_url, second_pg, level="diff").ok
 
