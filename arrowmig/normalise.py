@@ -475,12 +475,17 @@ def pair_columns(
 
     ``postgres_pair``: both sides are PostgreSQL, which keeps an unbounded numeric's scale
     (``1.50`` and ``1.5000`` print apart): such a column of the same declared type on both
-    sides compares its exact text. ``json_text_target``: the target keeps a json column's
+    sides compares its exact text, and so does an array of the same declared type on both
+    sides (``same_pg_array``). ``json_text_target``: the target keeps a json column's
     documents as written (key order, spacing, duplicate keys: PostgreSQL's json, DuckDB's
     JSON; ``JSON_TEXT_DIALECTS``): such a column written from text compares that text exactly. ``read_as_text``: the (source,
     target) column is read as the text of its value (a timestamp or interval past Arrow's
     range, written by the server): compared as its kind still, the text parsed where it can
     be and otherwise as itself; the pair's columns are then of text."""
+    if postgres_pair and same_pg_array(source, target):
+        source, target = _array_text(source), _array_text(target)
+        sides = [salted(f"hash({quote(c.name)}::VARCHAR)") for c in (source, target)]
+        return ColumnPair(target.name, source, target, TEXT, *sides)
     sk, tk = kind_of(source), kind_of(target)
     ns = is_ns(source.arrow_type) or is_ns(target.arrow_type)
     mode = _pair_mode(sk, tk, source.arrow_type, target.arrow_type)
@@ -502,6 +507,23 @@ def pair_columns(
     zoned = [zone_named(quote(c.name)) if k == TEXT and mode in (TIMESTAMP, DATE_TEXT) else None
              for c, k in ((source, sk), (target, tk))]  # fmt: skip
     return ColumnPair(target.name, source, target, mode, salted(src), salted(tgt), *zoned)
+
+
+def same_pg_array(source: Column, target: Column) -> bool:
+    """Whether both columns are PostgreSQL arrays of one declared type (``integer[]``,
+    ``numeric(6,2)[]``, ``json[]``). Their text (``'[0:1]={1,2}'``, ``{{1,2},{3,4}}``) spells
+    every element as the type writes it, the bounds and the dimensions, which their JSON loses
+    (``[1,2]`` for both ``{1,2}`` and ``'[0:1]={1,2}'``; ``null`` for the jsonb ``'null'`` and
+    for NULL) or respells (a json element's keys reordered, canonical): compared so, a copy
+    equals its source only where every element, bound and dimension was kept. Both sessions
+    write it alike (``pg_wire.PINNED_SETTINGS``: UTC, ISO dates, every float digit)."""
+    declared = source.source_type.strip().lower()
+    return declared.endswith("]") and declared == target.source_type.strip().lower()
+
+
+def _array_text(column: Column) -> Column:
+    """An array column read as the server's text of it (``pg_values.read_expression``)."""
+    return replace(column, arrow_type=pa.string(), target_type=None)
 
 
 def _whole_reals_read(column: Column) -> Column:

@@ -520,8 +520,9 @@ def pg_server_expression(column: Column, source: str) -> str:
     """The SQL that turns the text-carried value ``source`` into the column's type.
 
     An array of a PostgreSQL source travels as JSON (``array_to_json``): a one-level array is
-    taken apart by ``json_array_elements_text`` (exact text of every element, NULLs kept), a
-    nested one is rewritten into an array literal by ``PG_ARRAY_LITERAL_FUNCTION``. Plain
+    taken apart by ``json_array_elements_text`` (exact text of every element, NULLs kept; a
+    json[] or jsonb[] by ``json_array_elements``, each element's JSON text), a nested one is
+    rewritten into an array literal by ``PG_ARRAY_LITERAL_FUNCTION``. Plain
     ``json`` keeps each number's text as the source wrote it (jsonb would turn -0 into 0).
     """
     cast = pg_server_cast(column)
@@ -556,14 +557,31 @@ def _pg_converted(column: Column, source: str, cast: str) -> str:
     if not pg_array_again(column):
         return f"{source}::{cast}"
     as_json = f"{source}::json"
+    documents = _json_documents(column, cast)
+    # A json or jsonb element is the JSON text of its value, which json_array_elements keeps
+    # as written ('"s"', '{"b":1, "a":2}'); json_array_elements_text would unquote a string
+    # (s, no JSON). A JSON null is a NULL element, as json_array_elements_text makes it.
+    element = "CASE WHEN json_typeof(e) <> 'null' THEN e::text END" if documents else "e"
+    elements = "json_array_elements" if documents else "json_array_elements_text"
     return (
         f"CASE WHEN {source} IS NULL THEN NULL "
         f"WHEN json_typeof({as_json} -> 0) = 'array' "
-        f"THEN {PG_ARRAY_LITERAL}({PG_RECTANGULAR}({as_json}, {quote_literal(column.name)}))"
-        f"::{cast} "
-        f"ELSE ARRAY(SELECT e FROM json_array_elements_text({as_json}) "
+        f"THEN {PG_ARRAY_LITERAL}({PG_RECTANGULAR}({as_json}, {quote_literal(column.name)}), "
+        f"{'true' if documents else 'false'})::{cast} "
+        f"ELSE ARRAY(SELECT {element} FROM {elements}({as_json}) "
         f"WITH ORDINALITY AS t(e, n) ORDER BY n)::{cast} END"
     )
+
+
+def _json_documents(column: Column, cast: str) -> bool:
+    """Whether the JSON array ``column`` travels as holds the json or jsonb elements of the
+    array it becomes as JSON values: a PostgreSQL json[] or jsonb[], read by array_to_json.
+    A DuckDB LIST of JSON holds strings of JSON text (``nested_json``), and so does the text
+    of other sources, as it always was read."""
+    element = _TYPMOD.sub("", cast).removesuffix("[]").strip().lower()
+    listed = column.nested_text or nested_json.is_nested(column.arrow_type)
+    from_json_array = column.source_type.strip().lower() in ("json[]", "jsonb[]")
+    return element in ("json", "jsonb") and from_json_array and not listed
 
 
 _TYPMOD = re.compile(r"\(\s*\d+\s*(,\s*-?\d+\s*)?\)")
@@ -613,21 +631,25 @@ INEXACT_HINT = "widen the target column, or use --on-error reject to set such ro
 PG_ARRAY_LITERAL = "pg_temp.arrowmig_array_literal"
 
 PG_ARRAY_LITERAL_FUNCTION = rf"""
-CREATE OR REPLACE FUNCTION {PG_ARRAY_LITERAL}(j json) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$
+CREATE OR REPLACE FUNCTION {PG_ARRAY_LITERAL}(j json, documents boolean) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $f$
 BEGIN
-  CASE json_typeof(j)
-    WHEN 'array' THEN
-      RETURN '{{' || coalesce((SELECT string_agg({PG_ARRAY_LITERAL}(e), ',' ORDER BY n)
+  CASE
+    WHEN json_typeof(j) = 'array' THEN
+      RETURN '{{' || coalesce((SELECT string_agg({PG_ARRAY_LITERAL}(e, documents), ',' ORDER BY n)
                                FROM json_array_elements(j) WITH ORDINALITY AS t(e, n)), '') || '}}';
-    WHEN 'null' THEN RETURN 'NULL';
-    WHEN 'string' THEN RETURN '"' || replace(replace(j #>> '{{}}', '\', '\\'), '"', '\"') || '"';
+    WHEN json_typeof(j) = 'null' THEN RETURN 'NULL';
+    WHEN json_typeof(j) = 'string' AND NOT documents THEN
+      RETURN '"' || replace(replace(j #>> '{{}}', '\', '\\'), '"', '\"') || '"';
     ELSE RETURN '"' || replace(replace(j::text, '\', '\\'), '"', '\"') || '"';
   END CASE;
 END $f$
 """
 """A nested JSON array as a PostgreSQL array literal (``[[1,null],["a\"b"]]`` to
-``{{"1",NULL},{"a\"b"}}``), each element quoted and escaped. A temporary function (pg_temp):
-it lives as long as arrowmig's connection and leaves nothing in the database."""
+``{{"1",NULL},{"a\"b"}}``), each element quoted and escaped; with ``documents`` (the
+elements of a json[] or jsonb[]) a string as its JSON text (``"\"s\""``), not unquoted. A
+temporary function (pg_temp): it lives as long as arrowmig's connection and leaves nothing in
+the database."""
 
 PG_RECTANGULAR = "pg_temp.arrowmig_rectangular"
 

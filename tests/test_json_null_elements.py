@@ -78,18 +78,26 @@ def test_the_plan_counts_them_and_a_cast_to_text_keeps_them_apart(
 def test_between_postgresql_servers_undecoded_they_stay_apart_and_the_arrow_way_not(
     pg_url: str, second_pg: str
 ) -> None:
-    # kept: jsonb[] again, binary COPY; arrow: json[] becomes jsonb, so its table is decoded.
+    # kept: jsonb[] and json[] again, binary COPY; arrow: a column cast to another type, so
+    # its table is decoded.
     pg_exec(
         pg_url,
-        "CREATE TABLE kept (id int PRIMARY KEY, b jsonb[]); "
-        "INSERT INTO kept VALUES (1, ARRAY['null'::jsonb, NULL])",
-        "CREATE TABLE arrow (id int PRIMARY KEY, b jsonb[], j json[]); "
-        "INSERT INTO arrow VALUES (1, ARRAY['null'::jsonb, NULL], ARRAY['null'::json])",
+        "CREATE TABLE kept (id int PRIMARY KEY, b jsonb[], j json[]); "
+        "INSERT INTO kept VALUES (1, ARRAY['null'::jsonb, NULL], ARRAY['null'::json])",
+        "CREATE TABLE arrow (id int PRIMARY KEY, b jsonb[], j json[], n int); "
+        "INSERT INTO arrow VALUES (1, ARRAY['null'::jsonb, NULL], ARRAY['null'::json], 1)",
     )
-    report = migrate(pg_url, second_pg)
+    report = migrate(pg_url, second_pg, config=MigrationConfig(casts=(("arrow", "n", "bigint"),)))
     assert report.ok
     notes = {t.name: _notes_of(t.notes) for t in report.tables}
     assert notes == {"kept": {}, "arrow": {"b": notes["arrow"]["b"], "j": notes["arrow"]["j"]}}
-    results = {t.name: t for t in verify(pg_url, second_pg).tables}
+    checked = verify(pg_url, second_pg, level="diff")
+    results = {t.name: t for t in checked.tables}
     assert results["kept"].result == "match"
+    # Compared as the arrays' text, where '{"null",NULL}' is not '{NULL,NULL}': the rows are
+    # listed.
     assert results["arrow"].differing_columns == ["b", "j"]
+    [diff] = results["arrow"].diffs
+    assert diff.source and diff.target
+    assert (diff.source["b"], diff.target["b"]) == ('{"null",NULL}', "{NULL,NULL}")
+    assert (diff.source["j"], diff.target["j"]) == ('{"null"}', "{NULL}")

@@ -43,3 +43,22 @@ def test_an_array_cast_to_text_is_said_and_verified_as_that_text(
             conn.execute(change)
     assert main(["verify", pg_url, target]) == 1
     assert "changed {'id': 1}: ia: '{1,2}' -> '{1,3}'" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_an_array_of_a_string_type_cast_to_text_is_read_as_its_text(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A varchar(n)[] or char(n)[] was read as the string types are, as it is: the driver
+    handed a list, and the table failed ("Unsupported cast from list<item: string> to utf8")."""
+    pg_exec(pg_url, "CREATE TABLE a (id int PRIMARY KEY, v varchar(5)[], c char(2)[])")
+    pg_exec(
+        pg_url, """INSERT INTO a VALUES (1, '{"ab  ",NULL,"x,y"}', '{a,NULL}'), (2, NULL, '{}')"""
+    )
+    target = str(tmp_path / "t.duckdb")
+    argv = ["migrate", pg_url, target, "--cast", "a.v=text", "--cast", "a.c=text"]
+    assert main([*argv, "--progress", "none"]) == 0
+    with duckdb.connect(target) as conn:
+        found = conn.execute("SELECT v, c FROM a ORDER BY id").fetchall()
+    assert found == [('{"ab  ",NULL,"x,y"}', '{"a ",NULL}'), (None, "{}")]
+    assert main(["verify", pg_url, target]) == 0

@@ -105,6 +105,11 @@ def read_expression(col: Column) -> str:
         return timestamp_as_text_sql(c, col.source_type)  # cast to text by the plan
     if col.target_type == "jsonb" and col.source_type.endswith("]"):
         return f"array_to_json({c})::text"
+    if col.source_type.endswith("]") and pa.types.is_string(col.arrow_type):
+        # The array's own text (a --cast to text; verify between PostgreSQL databases), which
+        # keeps its bounds and dimensions. Before the string types' rule: the driver would
+        # read a varchar(5)[] as a list, which is no text.
+        return f"{c}::text"
     if col.source_type == "money":
         return f"{c}::numeric::text"
     if col.source_type == "inet":

@@ -936,9 +936,9 @@ _PG_FK_ACTIONS = {
 """pg_constraint's confdeltype / confupdtype codes."""
 
 
-_JSON_OR_MONEY = (114, 790)
-"""json (jsonb would be rewritten on the way: kept as JSONB) and money (its text follows the
-server's locale): arrays of them stay JSONB."""
+_MONEY = 790
+"""money, whose text follows the server's locale: an array of it stays JSONB. (A json[] is
+json[] again, each element's text as written: ``schema.pg_server_expression``.)"""
 
 FIRST_USER_OID = 16384
 """PostgreSQL's FirstNormalObjectId: types below it are built in, so every server has them."""
@@ -1030,7 +1030,7 @@ def _reparsed_on_postgres(
     base type (carried as JSON). Enums, composites and extension types (hstore, PostGIS), and
     arrays of them, stay text or JSON: the target may not have them."""
     if element_typtype:
-        if element_typtype != "b" or element_oid >= FIRST_USER_OID or element_oid in _JSON_OR_MONEY:
+        if element_typtype != "b" or element_oid >= FIRST_USER_OID or element_oid == _MONEY:
             return col
         note = (
             f"array {col.source_type} carried as JSON ({col.source_type} again on PostgreSQL "
