@@ -52,7 +52,7 @@ from arrowmig.errors import (
 from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.folders import refuse_unwritable_file
 from arrowmig.held_signals import raise_held_here
-from arrowmig.json_null_elements import with_json_null_notes
+from arrowmig.json_array_losses import with_json_array_notes
 from arrowmig.kept_keys import DroppedKey, give_back
 from arrowmig.loading import (
     check_emptying,
@@ -611,7 +611,7 @@ def _transfer(
                 ),
                 run_tables=run_tables,
             )
-            plan = with_json_null_notes(src, plan)
+            plan = with_json_array_notes(src, plan)
         run_id, basis = fingerprint(
             _source_identity(src, label), [p.source for p in plan.tables], config
         )
@@ -1864,7 +1864,7 @@ def _explain_schema(
             if dst is not None:
                 _refuse_reading_own_target(src, dst, config)  # as the run would
             plan = build_plan(src, dst, config, dialect=target_url.kind, run_tables=run_tables)
-            plan = with_json_null_notes(src, with_range_notes(src, plan))
+            plan = with_json_array_notes(src, with_range_notes(src, plan))
             if dst is not None:
                 # The run's own pre-flight refusal, so the dry run does not promise a run
                 # that would then be refused.

@@ -43,7 +43,7 @@ from arrowmig.errors import (
     TypeSurprise,
 )
 from arrowmig.events import Event, ProgressSink
-from arrowmig.json_null_elements import without_json_null_notes
+from arrowmig.json_array_losses import without_json_array_notes
 from arrowmig.kept_keys import DroppedKey
 from arrowmig.ledger import Ledger, check_staged_rows, table_rows
 from arrowmig.linked_swaps import LinkedSwaps
@@ -366,7 +366,7 @@ class Runner:
                 if direct.note == ATTACHED_NOTE:
                     table_report.notes[:] = without_arrow_storage_notes(table_report.notes)
                 else:  # undecoded, every array element kept as it is
-                    table_report.notes[:] = without_json_null_notes(table_report.notes)
+                    table_report.notes[:] = without_json_array_notes(table_report.notes)
                 if direct.note not in table_report.notes:
                     table_report.notes.append(direct.note)
         try:

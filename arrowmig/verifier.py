@@ -35,8 +35,8 @@ from arrowmig.errors import (
     stop_behind,
 )
 from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
-from arrowmig.json_null_elements import counts as json_null_counts
-from arrowmig.json_null_elements import lost_message
+from arrowmig.json_array_losses import losses as json_array_losses
+from arrowmig.json_array_losses import lost_messages
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import (
     excluded_tables,
@@ -887,21 +887,23 @@ class _TableRunner:
         self, result: TableResult, pairs: list[ColumnPair], s_read: Table, t_read: Table
     ) -> None:
         """A jsonb[] or json[] column read as JSON holds a JSON null element as null, as it holds
-        an SQL NULL one (``json_null_elements``), so the checksums cannot see one made the
-        other: a column whose values held one in the source, more than the target's do, is
-        named as differing, with the cause and how many."""
-        s_counts, t_counts = _both(
-            self.src.submit(lambda e, _: json_null_counts(e, s_read)),
-            self.tgt.submit(lambda e, _: json_null_counts(e, t_read)),
+        an SQL NULL one, and any array read so starts at 1 (``json_array_losses``), so the
+        checksums cannot see one made the other: a column whose values held one in the source,
+        more than the target's do, is named as differing, with the cause and how many."""
+        s_losses, t_losses = _both(
+            self.src.submit(lambda e, _: json_array_losses(e, s_read)),
+            self.tgt.submit(lambda e, _: json_array_losses(e, t_read)),
         )
-        if not s_counts:
+        if not (s_losses.json_nulls or s_losses.bounded):
             return
         for pair in pairs:
-            lost = s_counts.get(pair.source.name, 0) - t_counts.get(pair.target.name, 0)
-            if lost > 0:
-                if pair.name not in result.differing_columns:
-                    result.differing_columns.append(pair.name)
-                result.add_message(lost_message(pair.name, lost))
+            said = lost_messages(
+                pair.name, (s_losses, pair.source.name), (t_losses, pair.target.name)
+            )
+            if said and pair.name not in result.differing_columns:
+                result.differing_columns.append(pair.name)
+            for message in said:
+                result.add_message(message)
                 result.result = DIFFER
 
     def _compare_what_sqlite_holds(
