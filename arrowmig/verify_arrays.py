@@ -22,6 +22,7 @@ from arrowmig import json_canon
 from arrowmig.model import Column
 from arrowmig.nested_json import is_nested
 from arrowmig.normalise import (
+    DATE,
     FLOAT,
     FLOAT_TEXT,
     INTERVAL,
@@ -108,20 +109,23 @@ def by_elements(pair: ColumnPair) -> ColumnPair:
     if s_of is None or t_of is None or (s_of.depth is None) == (t_of.depth is None):
         return pair
     kind = kind_of(s_of.column)
-    if kind != kind_of(t_of.column) or kind not in RESPELLED:
+    if {kind, kind_of(t_of.column)} == {DATE, TIMESTAMP}:
+        # A date as its midnight UTC, as verify compares a date with a timestamp: a midnight
+        # TIMESTAMP appended into a date[] is that date.
+        kind = TIMESTAMP
+    elif kind != kind_of(t_of.column) or kind not in RESPELLED:
         return pair
     depth = s_of.depth or t_of.depth or 0
     ns = is_ns(s_of.column.arrow_type) or is_ns(t_of.column.arrow_type)
-    source = salted(_side_sql(pair.source, s_of, depth, ns))
-    target = salted(_side_sql(pair.target, t_of, depth, ns))
+    source = salted(_side_sql(pair.source, s_of, kind, depth, ns))
+    target = salted(_side_sql(pair.target, t_of, kind, depth, ns))
     return replace(pair, mode=f"array:{kind}", source_sql=source, target_sql=target)
 
 
-def _side_sql(column: Column, of: Elements, depth: int, ns: bool) -> str:
-    """The hash of one side's array: of its shape, then of each element's text as its
-    pair's rule hashes a text (``text_side_sql``). A text that is no array of that depth
-    only equals itself."""
-    kind = kind_of(of.column)
+def _side_sql(column: Column, of: Elements, kind: str, depth: int, ns: bool) -> str:
+    """The hash of one side's array: of its shape, then of each element's text as the rule
+    of its pair's ``kind`` hashes a text (``text_side_sql``). A text that is no array of that
+    depth only equals itself."""
     mode = kind
     if kind == FLOAT:
         # Each side's text read back at its own width: a real's '0.1' is the float

@@ -320,3 +320,27 @@ def test_truncate_refuses_a_list_element_before_it_empties_the_table(
     with pytest.raises(arrowmig.SchemaError, match=r"id 2: its element 0.1 .* nothing has been"):
         arrowmig.migrate(source, pg_url, config=config)
     assert pg_rows(pg_url, "t") == [(9, [1.5])]
+
+
+@pytest.mark.postgres
+def test_verify_takes_a_date_element_for_its_midnight_as_for_a_date_column(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # verify called a midnight TIMESTAMP appended into a date[] different ('["2020-01-01
+    # 00:00:00"]' -> '["2020-01-01"]'): a date against a timestamp is its midnight UTC.
+    source = _list_source(
+        tmp_path / "s.duckdb",
+        "a TIMESTAMP[], n TIMESTAMP[][]",
+        "(1, ['2020-01-01', NULL], [['2020-01-02']])",
+    )
+    pg_exec(pg_url, "CREATE TABLE t (id integer PRIMARY KEY, a date[], n date[])")
+    assert arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append")).ok
+    assert _texts(pg_url, "a, n") == [(1, "{2020-01-01,NULL}", "{{2020-01-02}}")]
+    assert arrowmig.verify(source, pg_url).ok
+    # Unequal values are still told apart: another date, and a time of day past midnight.
+    pg_exec(pg_url, "UPDATE t SET a = '{2020-01-02,NULL}'")
+    assert arrowmig.verify(source, pg_url).tables[0].differing_columns == ["a"]
+    pg_exec(pg_url, "UPDATE t SET a = '{2020-01-01,NULL}'")
+    with duckdb.connect(source) as con:
+        con.execute("UPDATE t SET n = [['2020-01-02 00:00:01']]")
+    assert arrowmig.verify(source, pg_url).tables[0].differing_columns == ["n"]
