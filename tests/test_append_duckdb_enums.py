@@ -4,6 +4,7 @@ labels refuses the run before the table is emptied (as a PostgreSQL enum's does)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -61,6 +62,14 @@ def test_a_text_that_is_no_label_of_the_duckdb_enum_refuses_the_run_before_empty
     rejects = str(tmp_path / "rejects")
     config = arrowmig.MigrationConfig(mode=mode, on_error="reject", reject_dir=rejects)
     assert arrowmig.migrate(src, dst, config=config).rejected == 1
+    [rejected] = [json.loads(line) for line in Path(rejects, "t.jsonl").read_text().splitlines()]
+    # Said once, as what it is: the SQLite text was also said to "not convert to None".
+    assert rejected["problems"] == [
+        {
+            "column": "e",
+            "reason": "text that is no label of the target column's ENUM('sad', 'it''s', 'happy')",
+        }
+    ]
     kept = [(2, "sad"), (3, "it's"), (4, None)]
     assert _rows(dst) == (kept if mode == "truncate" else [*kept, (9, "happy")])
 
@@ -69,3 +78,25 @@ def test_the_labels_are_read_from_the_type_as_duckdb_spells_it() -> None:
     assert enum_labels("ENUM('a, b', 'it''s', '')") == ("a, b", "it's", "")
     assert enum_labels("ENUM('a')[]") is None
     assert enum_labels("VARCHAR") is None
+
+
+def test_a_text_no_duckdb_column_type_can_read_is_said_with_that_type(tmp_path: Path) -> None:
+    # The reason named the source's type: "does not fit the target column's type (TEXT)".
+    import sqlite3
+
+    src, dst = str(tmp_path / "a.db"), str(tmp_path / "b.duckdb")
+    with sqlite3.connect(src) as lite:
+        lite.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, ts TEXT, d TEXT, n TEXT)")
+        lite.execute("INSERT INTO t VALUES (1, '2020-01-01 10:00:00', '2020-01-01', '1.5')")
+        lite.execute("INSERT INTO t VALUES (2, 'garbage', 'no date', 'abc')")
+    lite.close()
+    with duckdb.connect(dst) as con:
+        con.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, ts TIMESTAMP, d DATE, n DECIMAL(10,2))")
+    rejects = str(tmp_path / "rejects")
+    config = arrowmig.MigrationConfig(mode="append", on_error="reject", reject_dir=rejects)
+    assert arrowmig.migrate(src, dst, config=config).rejected == 1
+    [rejected] = [json.loads(line) for line in Path(rejects, "t.jsonl").read_text().splitlines()]
+    assert [(p["column"], p["reason"]) for p in rejected["problems"]] == [
+        (column, f"value does not fit the target column's type ({declared}) exactly")
+        for column, declared in (("ts", "TIMESTAMP"), ("d", "DATE"), ("n", "DECIMAL(10,2)"))
+    ]

@@ -224,6 +224,8 @@ def _converted_by_duckdb(
         return None  # decimal_fit's to look at
     if not is_text_type(travelling_type(there)):
         return None  # converted client-side into the existing column's type (``conform``)
+    if target is not None and duckdb_enums.enum_labels(there.duckdb_type or "") is not None:
+        return None  # an existing ENUM column: each text no label of it is ``_enum_problems``'
     return ddl_type(there, "duckdb")
 
 
@@ -401,9 +403,9 @@ def _conform_problems(
         return []
     if array_elements.elements_conform(array.type, wanted):
         return _element_problems(array, there, dialect)
-    # A DuckDB column in DuckDB's words (DECIMAL(38,0), not numeric(38,0)).
-    declared = there.source_type if dialect == "duckdb" and there.source_type else None
-    declared = declared or type_words(wanted)
+    # A DuckDB column in DuckDB's words (DECIMAL(38,0), not numeric(38,0)); not its
+    # source_type, which is the source column's (TEXT for a text appended into a TIMESTAMP).
+    declared = ddl_type(there, "duckdb") if dialect == "duckdb" else type_words(wanted)
     reason = f"value does not fit the target column's type ({declared}) exactly"
     problem = Problem(0, name, reason, _CONFORM_HINT)
     return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
