@@ -5,6 +5,7 @@ as a scalar value is (``conform``), or its row refused naming the element (``val
 from __future__ import annotations
 
 import decimal
+import json
 import math
 import re
 
@@ -14,7 +15,7 @@ import pyarrow.compute as pc
 
 from arrowmig.conform import conform, conforms, is_list
 from arrowmig.model import Column
-from arrowmig.schema import forced_arrow_type, pg_array_again
+from arrowmig.schema import forced_arrow_type, is_text_type, pg_array_again, type_words
 
 
 def leaf_type(t: pa.DataType) -> pa.DataType:
@@ -48,7 +49,11 @@ def pg_element_words(column: Column) -> str | None:
     if not pg_array_again(column):
         return None
     array_type = column.pg_type if (column.pg_type or "").endswith("]") else column.source_type
-    element = _DIMENSIONS.sub("", (array_type or "").lower())
+    return _element_words(array_type or "")
+
+
+def _element_words(array_type: str) -> str:
+    element = _DIMENSIONS.sub("", array_type.lower())
     return " ".join(_TYPMOD.sub(" ", element).split())
 
 
@@ -140,3 +145,106 @@ def why_refused(element: object, target: pa.DataType, words: str) -> str:
     if pa.types.is_integer(target):
         return f"it is beyond {words}'s range"
     return f"{words} cannot hold it"
+
+
+def pg_json_elements(column: Column, there: Column) -> tuple[pa.DataType, pa.DataType] | None:
+    """For a PostgreSQL source's array, carried as its ``array_to_json`` text, appended into
+    an existing PostgreSQL array of another element type that arrowmig checks (``real[]``,
+    ``date[]``, ``smallint[]``): the Arrow types of the source's elements (a decimal for
+    ``numeric``, its precision each batch's) and of the column's; None otherwise. The server
+    reads each element's text into the column's type, and would round 0.1 into real and
+    drop 10:00 from a date without a word: each is checked first, as a list's are."""
+    if not is_text_type(column.arrow_type) or not (column.source_type or "").endswith("]"):
+        return None  # a list (DuckDB's) is converted, and checked, as itself
+    source = _element_words(column.source_type)
+    target = pg_element_words(there)
+    if target is None or target == source:
+        return None
+    element = forced_arrow_type(target)
+    if element is None or not _converted_into(element):
+        return None
+    words = source.removesuffix(" without time zone")
+    arriving = pa.decimal128(1, 0) if words == "numeric" else forced_arrow_type(words)
+    if arriving is None or arriving == element or not _converted_here(arriving):
+        return None
+    if not elements_conform(pa.list_(arriving), pa.list_(element)):
+        return None
+    return arriving, element
+
+
+def pg_json_source_type(column: Column) -> str | None:
+    """The PostgreSQL array type (``numeric[]``, ``double precision[]``) of the source's
+    elements that ``pg_json_elements`` checks on their way into the array of another
+    element type the column is planned as, or None where none are checked."""
+    found = pg_json_elements(column, column)
+    if found is None:
+        return None
+    return ("numeric" if pa.types.is_decimal(found[0]) else type_words(found[0])) + "[]"
+
+
+def json_leaves_and_rows(array: pa.Array, element: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+    """``leaves_and_rows`` of PostgreSQL arrays carried as ``array_to_json`` text, of any
+    dimensions: the innermost elements as ``element`` values (any decimal: as many digits as
+    they hold) and the row of each. An element Arrow cannot hold as such (a timestamp's
+    infinity, a numeric's NaN or 77th digit) is null here: the server reads it, and refuses
+    it where the column cannot hold it."""
+    texts: list[str | None] = []
+    rows: list[int] = []
+    for row, text in enumerate(array.to_pylist()):
+        try:
+            found = _leaf_texts(json.loads(text, parse_float=str, parse_int=str))
+        except (TypeError, ValueError):
+            continue  # NULL, or no JSON (a SQLite text): the server's to read, or refuse
+        texts.extend(found)
+        rows.extend([row] * len(found))
+    return _as_elements(texts, element), np.asarray(rows, dtype=np.int64)
+
+
+def _leaf_texts(value: object) -> list[str | None]:
+    """The innermost elements of a JSON array (numbers as their own text) in order."""
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaf_texts(item)]
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    return [None if value is None else str(value)]
+
+
+def _as_elements(texts: list[str | None], element: pa.DataType) -> pa.Array:
+    if pa.types.is_decimal(element):
+        numbers = [_decimal(t) for t in texts]
+        try:
+            return pa.array(numbers)  # the precision and scale they need
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            held = [n if n is not None and _held(n) else None for n in numbers]
+        try:
+            return pa.array(held)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Digits spanning more than 76 places between them (1e40 and 1e-40): checked as
+            # the nearest doubles, which still tell a fraction, a range or a real's rounding.
+            return pa.array([None if n is None else float(n) for n in held], pa.float64())
+    strings = pa.array(texts, pa.string())
+    try:
+        return pc.cast(strings, element)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([_one(text, element) for text in texts], element)
+
+
+def _decimal(text: str | None) -> decimal.Decimal | None:
+    try:
+        number = decimal.Decimal(text) if text is not None else None
+    except decimal.InvalidOperation:
+        return None
+    return number if number is not None and number.is_finite() else None
+
+
+def _held(number: decimal.Decimal) -> bool:
+    """Whether an Arrow decimal holds the finite ``number`` (76 digits, decimal256's)."""
+    digits, exponent = len(number.as_tuple().digits), int(number.as_tuple().exponent)
+    return (max(digits, -exponent) if exponent < 0 else digits + exponent) <= 76
+
+
+def _one(text: str | None, element: pa.DataType) -> object:
+    try:
+        return pc.cast(pa.array([text], pa.string()), element)[0].as_py()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None

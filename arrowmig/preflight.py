@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from arrowmig.argument_words import between_casts, cast_given, given
-from arrowmig.array_elements import elements_conform
+from arrowmig.array_elements import elements_conform, pg_json_elements
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import duckdb_enums, pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
@@ -285,7 +285,8 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     "char" column (``pg_char``), text that is no interval into an interval column, or that
     the type's input function could not read into a uuid, inet, cidr, macaddr, json, time or
     unbounded numeric column (``pg_input_text``), lists of nanoseconds into an array of
-    timestamps or times (``pg_nanoseconds``)."""
+    timestamps or times (``pg_nanoseconds``), a PostgreSQL array into one of another
+    element type (``array_elements.pg_json_elements``)."""
     names = []
     for column in source.columns:
         travels = travelling_type(column)
@@ -304,10 +305,13 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
         interval = text_into_interval(column.arrow_type, source, target, column.name)
         read = text_read_by_server(column.arrow_type, source, target, column.name) is not None
         try:
-            nanoseconds = elements_may_round(column, target.column(column.name))
+            there = target.column(column.name)
         except KeyError:
-            nanoseconds = False
-        if dated or char or interval or read or nanoseconds:
+            there = None
+        nanoseconds = there is not None and elements_may_round(column, there)
+        # A PostgreSQL source's array into one of another element type: each element checked.
+        elements = there is not None and pg_json_elements(column, there) is not None
+        if dated or char or interval or read or nanoseconds or elements:
             names.append(column.name)
     return names
 

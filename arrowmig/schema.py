@@ -532,7 +532,7 @@ def pg_server_expression(column: Column, source: str) -> str:
     # is there before the run (pg_type, from the catalog) does not get to.
     unbounded = unbounded_pg_type(cast) if column.pg_type else None
     if unbounded is None:
-        return _pg_converted(column, source, cast)
+        return _pg_converted(column, source, _through_source_elements(column, cast))
     # A cast to a type with a length, precision or fields (numeric(6,2), varchar(3)[],
     # timestamp(0)) rounds or cuts what does not fit, where COPY would refuse it: the value
     # is kept only when it reads back as the unbounded type's value, else the row is refused.
@@ -541,6 +541,17 @@ def pg_server_expression(column: Column, source: str) -> str:
         f"({fitted})::{unbounded} IS NOT DISTINCT FROM ({_pg_converted(column, source, unbounded)})"
     )
     return f"{PG_EXACT}({fitted}, {same}, {quote_literal(column.name)}, {source}::text)"
+
+
+def _through_source_elements(column: Column, cast: str) -> str:
+    """``cast``, after the PostgreSQL source's own array type where each element was checked
+    on its way into an array of another element type (``array_elements.pg_json_elements``):
+    an integer's input reads no '2.0' of a numeric nor '1e+15' of a double, which are
+    integers exactly."""
+    from arrowmig.array_elements import pg_json_source_type  # which imports this module
+
+    through = pg_json_source_type(column)
+    return cast if through is None else f"{through}::{cast}"
 
 
 def pg_array_again(column: Column) -> bool:

@@ -13,6 +13,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -399,10 +400,16 @@ def _conform_problems(
     except KeyError:
         return []
     wanted = there.arrow_type
+    carried = array_elements.pg_json_elements(column, there)
+    if carried is not None:
+        leaves, rows = array_elements.json_leaves_and_rows(array, carried[0])
+        return _element_problems(leaves, rows, there, carried[1], dialect)
     if wanted == array.type:
         return []
     if array_elements.elements_conform(array.type, wanted):
-        return _element_problems(array, there, dialect)
+        leaves, rows = array_elements.leaves_and_rows(array)
+        element = array_elements.leaf_type(wanted)
+        return _element_problems(leaves, rows, there, element, dialect)
     # A DuckDB column in DuckDB's words (DECIMAL(38,0), not numeric(38,0)); not its
     # source_type, which is the source column's (TEXT for a text appended into a TIMESTAMP).
     declared = ddl_type(there, "duckdb") if dialect == "duckdb" else type_words(wanted)
@@ -411,12 +418,13 @@ def _conform_problems(
     return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
 
 
-def _element_problems(array: pa.Array, there: Column, dialect: str) -> list[Problem]:
-    """Rows of lists appended into an existing array column of another element type (a
-    DOUBLE[] into real[], a TIMESTAMP[] into date[]) holding an element that would not
-    arrive exactly, each named with its first such element."""
-    leaves, rows = array_elements.leaves_and_rows(array)
-    element = array_elements.leaf_type(there.arrow_type)
+def _element_problems(
+    leaves: pa.Array, rows: np.ndarray, there: Column, element: pa.DataType, dialect: str
+) -> list[Problem]:
+    """Rows of lists (or PostgreSQL arrays carried as JSON) appended into an existing array
+    column of another element type, ``element`` (a DOUBLE[] into real[], a timestamp[] into
+    date[]), holding an element that would not arrive exactly, each named with its first such
+    element: ``leaves`` are the elements of every row, ``rows`` the row of each."""
     refused = _refused_rows(leaves, 0, lambda a: conform(a, element))
     first: dict[int, int] = {}
     for at in refused:
