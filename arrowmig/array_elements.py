@@ -163,7 +163,10 @@ def pg_json_elements(column: Column, there: Column) -> tuple[pa.DataType, pa.Dat
     element = forced_arrow_type(target)
     if element is None or not _converted_into(element):
         return None
-    words = source.removesuffix(" without time zone")
+    # timestamptz text read in the session's UTC (pg_wire), as the server reads it here.
+    words = source.removesuffix(" without time zone").replace(
+        "timestamp with time zone", "timestamptz"
+    )
     arriving = pa.decimal128(1, 0) if words == "numeric" else forced_arrow_type(words)
     if arriving is None or arriving == element or not _converted_here(arriving):
         return None

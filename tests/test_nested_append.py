@@ -438,6 +438,34 @@ def test_reject_sets_aside_exactly_the_rows_pg_arrays_cannot_go_into(
 
 
 @pytest.mark.postgres
+def test_a_timestamptz_element_goes_into_a_date_only_at_midnight_utc(
+    pg_url: str, second_pg: str, tmp_path: Path
+) -> None:
+    # The server reads each instant in the session's UTC and kept only its date, unsaid.
+    _pg_arrays(
+        pg_url,
+        second_pg,
+        "a timestamptz[]",
+        "a date[]",
+        "(1, '{2020-01-01 10:00:00+00}'), (2, '{2020-01-02 00:00:00+00,infinity,NULL}'),"
+        " (3, '{2020-01-03 00:00:00+02}')",
+    )
+    rejects = tmp_path / "rejects"
+    config = arrowmig.MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    assert arrowmig.migrate(pg_url, second_pg, config=config).rejected == 2
+    assert _texts(second_pg) == [(2, "{2020-01-02,infinity,NULL}")]
+    set_aside = [json.loads(line) for line in (rejects / "t.jsonl").read_text().splitlines()]
+    assert [(r["key"]["id"], r["problems"][0]["reason"]) for r in set_aside] == [
+        (
+            row,
+            f"its element '{instant}' does not go into the target column's date[] exactly "
+            "(a date would drop its time of day)",
+        )
+        for row, instant in ((1, "2020-01-01 10:00:00+00:00"), (3, "2020-01-02 22:00:00+00:00"))
+    ]
+
+
+@pytest.mark.postgres
 def test_truncate_refuses_a_pg_array_element_before_it_empties_the_table(
     pg_url: str, second_pg: str
 ) -> None:
