@@ -262,6 +262,12 @@ def _cast_problems(
     except KeyError:
         return []
     target = forced_arrow_type(column.target_type, array.type)
+    limit = text_limit(column.target_type or "") if dialect == "postgresql" else None
+    if limit is not None and is_text_type(array.type):
+        # The server refuses the batch naming no row, or cuts off spaces past the limit.
+        longer = pc.greater(pc.utf8_length(array), limit)
+        why = f"value does not convert to {column.target_type}: longer than {limit} characters"
+        return _problems_where(longer, name, why, _CAST_HINT)
     if target == array.type:
         return []
     reason = f"value does not convert to {column.target_type}"
