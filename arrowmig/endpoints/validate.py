@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import json
 import re
 import struct
 from collections.abc import Callable
@@ -148,6 +149,14 @@ def _screen(
                 problems.extend(_problems_where(hits, field.name, reason, RANGE_HINT))
         if dialect == "postgresql" and nested_json.is_nested(travels_as):
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
+        if dialect == "postgresql" and _text_into_array(field.type, table, target, field.name):
+            reason = (
+                "text that is no JSON array, as text goes into an existing array column "
+                "('[1,2]' into integer[], not '{1,2}')"
+            )
+            problems.extend(
+                _problems_where(_no_json_arrays(batch.column(i)), field.name, reason, _VALUE_HINT)
+            )
         if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
             problems.extend(_repeated_key_problems(batch.column(i), field.name))
         if dialect in ("postgresql", "duckdb") and text_into_interval(
@@ -920,6 +929,37 @@ def _text_into_jsonb(
     if column.source_type == column.target_type == "jsonb":
         return False
     return ddl_type(there, "postgresql").strip().lower() == "jsonb"
+
+
+def _text_into_array(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str
+) -> bool:
+    """Whether the column's text (not a PostgreSQL source's array, carried as JSON already)
+    goes into an existing PostgreSQL array column, which reads it as a JSON array on the
+    server (``schema.pg_server_expression``): other text failed the batch naming no row."""
+    if not is_text_type(arrow_type) or target is None:
+        return False
+    try:
+        column, there = table.column(name), target.column(name)
+    except KeyError:
+        return False
+    if column.source_type.strip().endswith("]") or column.target_type:
+        return False
+    return ddl_type(there, "postgresql").strip().endswith("]")
+
+
+def _no_json_arrays(array: pa.Array) -> pa.Array:
+    """Per value, whether it is a text that is no JSON array (NULL: false)."""
+
+    def no_array(text: str | None) -> bool:
+        if text is None:
+            return False
+        try:
+            return not isinstance(json.loads(text), list)
+        except ValueError:
+            return True
+
+    return pa.array([no_array(t) for t in array.to_pylist()], pa.bool_())
 
 
 def _repeated_key_problems(array: pa.Array, column: str) -> list[Problem]:

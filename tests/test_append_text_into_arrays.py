@@ -1,0 +1,41 @@
+"""Text appended into an existing PostgreSQL array column goes in as a JSON array (``'[1,2]'``
+into ``integer[]``), read on the server. A text that is no JSON array (``'{3}'``, an array
+literal) failed the batch with the server's ``invalid input syntax for type json``, naming no
+row and, set aside, the column ``*``: it is now a bad value of its row, named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from arrowmig import migrate
+from arrowmig.config import MigrationConfig
+from tests.dbutil import pg_exec, pg_rows, sqlite_table
+
+pytestmark = pytest.mark.postgres
+
+REASON = (
+    "text that is no JSON array, as text goes into an existing array column ('[1,2]' into "
+    "integer[], not '{1,2}')"
+)
+
+
+def test_a_text_that_is_no_json_array_is_named_by_its_row(tmp_path: Path, pg_url: str) -> None:
+    rows = [(1, "[1, 2]"), (2, "{3}"), (3, "5"), (4, None), (5, "[[1],[2]]")]
+    source = sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT)", rows
+    )
+    pg_exec(pg_url, "CREATE TABLE u (id integer PRIMARY KEY, a integer[])")
+    report = migrate(source, pg_url, config=MigrationConfig(mode="append"))
+    [table] = report.failed
+    assert f"table 'u', column 'a', id 2: {REASON}: '{{3}}'" in str(table.error)
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(mode="append", on_error="reject", reject_dir=str(rejects))
+    assert migrate(source, pg_url, config=config).rejected == 2
+    assert pg_rows(pg_url, "u", "id") == [(1, [1, 2]), (4, None), (5, [[1], [2]])]
+    set_aside = [json.loads(line) for line in (rejects / "u.jsonl").read_text().splitlines()]
+    assert [(r["key"]["id"], r["problems"]) for r in set_aside] == [
+        (row, [{"column": "a", "reason": REASON}]) for row in (2, 3)
+    ]
