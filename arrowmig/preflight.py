@@ -23,7 +23,7 @@ import pyarrow as pa
 from arrowmig.argument_words import between_casts, cast_given, given
 from arrowmig.array_elements import elements_conform
 from arrowmig.config import BatchConfig
-from arrowmig.endpoints import duckdb_enums, pg_char
+from arrowmig.endpoints import duckdb_enums, input_changes, pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
@@ -285,7 +285,8 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     "char" column (``pg_char``), text that is no interval into an interval column, or that
     the type's input function could not read into a uuid, inet, cidr, macaddr, json, time or
     unbounded numeric column (``pg_input_text``), lists of nanoseconds into an array of
-    timestamps or times (``pg_nanoseconds``)."""
+    timestamps or times (``pg_nanoseconds``), text a name column would cut or an amount a
+    money column would round (``input_changes``)."""
     names = []
     for column in source.columns:
         travels = travelling_type(column)
@@ -304,10 +305,16 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
         interval = text_into_interval(column.arrow_type, source, target, column.name)
         read = text_read_by_server(column.arrow_type, source, target, column.name) is not None
         try:
-            nanoseconds = elements_may_round(column, target.column(column.name))
+            there = target.column(column.name)
         except KeyError:
-            nanoseconds = False
-        if dated or char or interval or read or nanoseconds:
+            there = None
+        nanoseconds = there is not None and elements_may_round(column, there)
+        # Text a name column would cut, an amount a money column would round.
+        changed = there is not None and (
+            (is_text_type(column.arrow_type) and input_changes.name_screens(column, there))
+            or there.money_digits is not None
+        )
+        if dated or char or interval or read or nanoseconds or changed:
             names.append(column.name)
     return names
 
