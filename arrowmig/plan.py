@@ -1714,6 +1714,8 @@ def _append_target(
                 pg_domain=None,
                 pg_enum=None,
                 nested_text=nested_json.is_nested(arriving) and is_text_type(wanted),
+                # A money column's text rounds past these, unless it is money's own already.
+                money_digits=None if src.pg_type == "money" else there.money_digits,
             )
         )
     if conflicts or others:

@@ -23,7 +23,7 @@ import pyarrow as pa
 from arrowmig.argument_words import between_casts, cast_given, given
 from arrowmig.array_elements import elements_conform, pg_json_elements
 from arrowmig.config import BatchConfig
-from arrowmig.endpoints import duckdb_enums, pg_char
+from arrowmig.endpoints import duckdb_enums, input_changes, pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
@@ -35,6 +35,7 @@ from arrowmig.endpoints.validate import (
     render_value,
     screen_batch,
     stored_otherwise,
+    text_into_array,
     text_into_interval,
     text_read_by_server,
 )
@@ -286,7 +287,9 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
     the type's input function could not read into a uuid, inet, cidr, macaddr, json, time or
     unbounded numeric column (``pg_input_text``), lists of nanoseconds into an array of
     timestamps or times (``pg_nanoseconds``), a PostgreSQL array into one of another
-    element type (``array_elements.pg_json_elements``)."""
+    element type (``array_elements.pg_json_elements``), text a name column would cut or an
+    amount a money column would round (``input_changes``), text that is no JSON array into
+    an array column."""
     names = []
     for column in source.columns:
         travels = travelling_type(column)
@@ -304,6 +307,8 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
             char = False
         interval = text_into_interval(column.arrow_type, source, target, column.name)
         read = text_read_by_server(column.arrow_type, source, target, column.name) is not None
+        # Text into an array column, read as a JSON array.
+        read = read or text_into_array(column.arrow_type, source, target, column.name)
         try:
             there = target.column(column.name)
         except KeyError:
@@ -311,7 +316,12 @@ def _refused_by_postgres(source: Table, target: Table, source_dialect: str) -> l
         nanoseconds = there is not None and elements_may_round(column, there)
         # A PostgreSQL source's array into one of another element type: each element checked.
         elements = there is not None and pg_json_elements(column, there) is not None
-        if dated or char or interval or read or nanoseconds or elements:
+        # Text a name column would cut, an amount a money column would round.
+        changed = there is not None and (
+            (is_text_type(column.arrow_type) and input_changes.name_screens(column, there))
+            or there.money_digits is not None
+        )
+        if dated or char or interval or read or nanoseconds or elements or changed:
             names.append(column.name)
     return names
 

@@ -12,6 +12,7 @@ import pytest
 
 from arrowmig import migrate
 from arrowmig.config import MigrationConfig
+from arrowmig.errors import SchemaError
 from tests.dbutil import pg_exec, pg_rows, sqlite_table
 
 pytestmark = pytest.mark.postgres
@@ -39,3 +40,14 @@ def test_a_text_that_is_no_json_array_is_named_by_its_row(tmp_path: Path, pg_url
     assert [(r["key"]["id"], r["problems"]) for r in set_aside] == [
         (row, [{"column": "a", "reason": REASON}]) for row in (2, 3)
     ]
+
+
+def test_truncate_refuses_it_before_emptying_the_table(tmp_path: Path, pg_url: str) -> None:
+    source = sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT)", [(1, "{3}")]
+    )
+    pg_exec(pg_url, "CREATE TABLE u (id integer PRIMARY KEY, a integer[])")
+    pg_exec(pg_url, "INSERT INTO u VALUES (9, '{7}')")
+    with pytest.raises(SchemaError, match=r"id 1: text that is no JSON array.* nothing has been"):
+        migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
+    assert pg_rows(pg_url, "u") == [(9, [7])]

@@ -9,6 +9,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -1356,7 +1357,17 @@ class PostgresEndpoint(BaseEndpoint):
         pg_replace.check_emptying(self._query, self._schema, names, apart)
 
     def existing_table(self, name: str) -> Table:
-        return self.describe(name, profile=False)
+        table = self.describe(name, profile=False)
+        if not any(c.source_type == "money" for c in table.columns):
+            return table
+        # The scale of money's cast to numeric is its locale's fraction digits, which its
+        # input rounds an amount to: what screening holds appended amounts to.
+        digits = int(self._query("SELECT scale('1'::money::numeric)")[0][0])
+        columns = tuple(
+            replace(c, money_digits=digits) if c.source_type == "money" else c
+            for c in table.columns
+        )
+        return replace(table, columns=columns)
 
     def param(self, index: int) -> str:
         return f"${index}"

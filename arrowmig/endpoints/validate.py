@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from arrowmig import array_elements, interval_text, json_canon, nested_json, pg_input_text
 from arrowmig.argument_words import cast_option
 from arrowmig.conform import conform
-from arrowmig.endpoints import decimal_fit, duckdb_enums, pg_char
+from arrowmig.endpoints import decimal_fit, duckdb_enums, input_changes, pg_char
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
@@ -120,6 +120,8 @@ def _screen(
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
                 problems.extend(_char_problems(batch.column(i), table, target, field.name))
+                changed = _changed_by_input(batch.column(i), table, target, field.name)
+                problems.extend(p for p in changed if p.row not in told)
             if dialect == "duckdb":
                 problems.extend(_enum_problems(batch.column(i), table, target, field.name))
             if dialect in ("postgresql", "duckdb"):
@@ -149,7 +151,7 @@ def _screen(
                 problems.extend(_problems_where(hits, field.name, reason, RANGE_HINT))
         if dialect == "postgresql" and nested_json.is_nested(travels_as):
             problems.extend(_nested_nul_problems(batch.column(i), field.name))
-        if dialect == "postgresql" and _text_into_array(field.type, table, target, field.name):
+        if dialect == "postgresql" and text_into_array(field.type, table, target, field.name):
             reason = (
                 "text that is no JSON array, as text goes into an existing array column "
                 "('[1,2]' into integer[], not '{1,2}')"
@@ -306,6 +308,12 @@ def _cast_problems(
             more = _problems_where(finer, name, why, hint if read_into else _FINER_HINT)
             dated = {p.row for p in found}
             found += [p for p in more if p.row not in dated]
+            if not input_changes.keeps_zone(column.target_type or read_into or ""):
+                # And drops an offset: '12:34:56+02' arrives as 12:34:56, two hours off.
+                zoned = input_changes.zone_in_time(array)
+                why = f"{reason} exactly: {input_changes.ZONE_REASON}"
+                told = {p.row for p in found}
+                found += [p for p in _problems_where(zoned, name, why, hint) if p.row not in told]
         if refused_by_duckdb:
             # DuckDB's insert converts the text and fails the whole batch on one it cannot
             # read; PostgreSQL's refusal carries a SQLSTATE, and its batch is written in halves.
@@ -546,6 +554,31 @@ def _char_problems(array: pa.Array, table: Table, target: Table, name: str) -> l
     if not is_text_type(array.type) or not pg_char.screens(column, there):
         return []
     return _problems_where(pg_char.not_one_byte(array), name, pg_char.REASON, _CONFORM_HINT)
+
+
+def _changed_by_input(array: pa.Array, table: Table, target: Table, name: str) -> list[Problem]:
+    """Values a PostgreSQL column's input would change unsaid (``input_changes``): text longer
+    than a name holds, which it cuts, and an amount money rounds to its fraction digits (a
+    number as the text it is written as)."""
+    try:
+        there, column = target.column(name), table.column(name)
+    except KeyError:
+        return []
+    if is_text_type(array.type) and input_changes.name_screens(column, there):
+        too_long = input_changes.longer_than_a_name(array)
+        return _problems_where(too_long, name, input_changes.NAME_REASON, input_changes.NAME_HINT)
+    digits = there.money_digits
+    if digits is None:
+        return []
+    try:
+        written = conform(cast_as_asked(array, column), there.arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return []  # named by _conform_problems
+    if not is_text_type(written.type):
+        return []
+    rounded = input_changes.more_decimals_than(written, digits)
+    reason = input_changes.money_reason(digits)
+    return _problems_where(rounded, name, reason, input_changes.MONEY_HINT)
 
 
 def _precision_problems(
@@ -931,9 +964,7 @@ def _text_into_jsonb(
     return ddl_type(there, "postgresql").strip().lower() == "jsonb"
 
 
-def _text_into_array(
-    arrow_type: pa.DataType, table: Table, target: Table | None, name: str
-) -> bool:
+def text_into_array(arrow_type: pa.DataType, table: Table, target: Table | None, name: str) -> bool:
     """Whether the column's text (not a PostgreSQL source's array, carried as JSON already)
     goes into an existing PostgreSQL array column, which reads it as a JSON array on the
     server (``schema.pg_server_expression``): other text failed the batch naming no row."""
