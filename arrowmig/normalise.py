@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
-from arrowmig import interval_iso, interval_text, json_canon
+from arrowmig import interval_iso, interval_text, json_canon, number_spelling
 from arrowmig.model import Column
 from arrowmig.schema import BOOLEAN_WORDS
 
@@ -502,6 +502,9 @@ def pair_columns(
         mode = TEXT
     src = _side_sql(_number_text(source, mode), sk, source.arrow_type, mode, ns)
     tgt = _side_sql(_number_text(target, mode), tk, target.arrow_type, mode, ns)
+    if mode == NUMTEXT:
+        src = _spelled_or_itself(quote(source.name), src) if sk == TEXT else src
+        tgt = _spelled_or_itself(quote(target.name), tgt) if tk == TEXT else tgt
     # DuckDB hashes 0, 0.0, false and 1970-01-01 to 0, and hash(0, 0) is 0 too: a row of
     # zeros would add nothing to a sum. XOR with an odd constant moves that fixed point.
     zoned = [zone_named(quote(c.name)) if k == TEXT and mode in (TIMESTAMP, DATE_TEXT) else None
@@ -564,6 +567,22 @@ def _number_text(column: Column, mode: str) -> str:
     if mode in (NUMTEXT, "float_exact") and pa.types.is_string(plain_type(column.arrow_type)):
         return _exponent_text_written_out(name)
     return name
+
+
+def _spelled_or_itself(x: str, hashed: str) -> str:
+    """``hashed``, the hash of the text ``x`` as the number it spells, where the text is that
+    number's own spelling (``number_spelling``): any other text ('00012', '+5', ' 7', '-0')
+    only equals itself, as against an integer. An exact-number column stores the number
+    such a text spells (12, 5, 7, 0), and migrate refuses it."""
+    text = f"{x}::VARCHAR"
+    plain = (
+        f"regexp_full_match({text}, '{number_spelling.PLAIN_NUMBER}|{number_spelling.NON_FINITE}')"
+    )
+    signed_zero = f"regexp_full_match({text}, '{number_spelling.NEGATIVE_ZERO}')"
+    return (
+        f"(CASE WHEN {x} IS NULL OR ({plain} AND NOT {signed_zero}) THEN {hashed} "
+        f"ELSE hash('\\x01spelled', {text}) END)"
+    )
 
 
 _SALT = 0x9E3779B97F4A7C15

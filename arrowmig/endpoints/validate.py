@@ -31,6 +31,7 @@ from arrowmig.endpoints.sqlite_profile import affinity
 from arrowmig.errors import DataError
 from arrowmig.infinity import is_finite, value_at
 from arrowmig.model import Column, Table
+from arrowmig.number_spelling import misspelled
 from arrowmig.pg_nanoseconds import array_element_kind, finer_elements
 from arrowmig.schema import (
     UUID_CAST,
@@ -117,6 +118,9 @@ def _screen(
             told = {p.row for p in cast}  # a value the --cast refused is named once
             more = _conform_problems(batch.column(i), table, target, field.name, dialect)
             problems.extend(p for p in more if p.row not in told)
+            named = told | {p.row for p in more}
+            spelled = _number_spelling_problems(batch.column(i), table, target, field.name)
+            problems.extend(p for p in spelled if p.row not in named)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
                 problems.extend(_char_problems(batch.column(i), table, target, field.name))
@@ -439,6 +443,49 @@ def _conform_problems(
     reason = f"value does not fit the target column's type ({declared}) exactly"
     problem = Problem(0, name, reason, _CONFORM_HINT)
     return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
+
+
+def _number_spelling_problems(
+    array: pa.Array, table: Table, target: Table, name: str
+) -> list[Problem]:
+    """Text going into an existing exact-number column (``number_spelling``) that would
+    arrive as another value: '00012' as the number 12, '12.5' into HUGEINT as 13. A column
+    --cast, or of numbers carried as text (a numeric, a HUGEINT), is converted as asked."""
+    try:
+        there, column = target.column(name), table.column(name)
+    except KeyError:
+        return []
+    exact = pa.types.is_decimal(there.arrow_type) or numbers_as_text(there, there.arrow_type)
+    if not exact or column.target_type is not None:
+        return []
+    declared = there.duckdb_type or there.pg_type or type_words(there.arrow_type)
+    if not pa.types.is_decimal(there.arrow_type):
+        declared = there.duckdb_type or there.target_type or declared
+    return [
+        Problem(
+            row,
+            name,
+            f"the target column's {declared} would store the text as the number {stored}",
+            _SPELLING_HINT,
+        )
+        for row, stored in misspelled(array, _rounding_scale(there))
+    ]
+
+
+def _rounding_scale(there: Column) -> int | None:
+    """0 for a DuckDB integer column carried as text (HUGEINT), whose cast rounds a fraction
+    unsaid; None for others: an unbounded numeric keeps every place, ``conform`` checks a
+    decimal's values and ``precision`` a numeric(50,2)'s."""
+    return 0 if (there.duckdb_type or "").upper() in _WHOLE_DUCKDB else None
+
+
+_WHOLE_DUCKDB = ("HUGEINT", "UHUGEINT", "VARINT", "BIGNUM")
+"""DuckDB's integer types carried as text, whose cast rounds a fraction ('12.5' is 13)."""
+
+_SPELLING_HINT = (
+    "fix the value in the source (the number as the column writes it), or use --on-error "
+    "reject to set such rows aside"
+)
 
 
 def _element_problems(
