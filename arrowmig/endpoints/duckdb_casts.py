@@ -45,8 +45,6 @@ class CastScreen(ClosedOnExit):
     def refused_by_column(self, columns: dict[str, tuple[pa.Array, str]]) -> dict[str, list[int]]:
         """``refused_rows`` of each named (array, type) of one batch, tried in one query; a
         column whose type DuckDB does not know here is then tried alone, refusing none."""
-        import duckdb
-
         tried = {
             name: (array, type_sql)
             for name, (array, type_sql) in columns.items()
@@ -56,6 +54,10 @@ class CastScreen(ClosedOnExit):
         refused: dict[str, list[int]] = {name: [] for name in columns}
         if not tried:
             return refused
+        # Imported only here: most batches need no cast, and DuckDB is a heavy import (about
+        # 30 MB of a SQLite to PostgreSQL run's memory) that a run without it should not pay.
+        import duckdb
+
         try:
             refused.update(self._try_casts(tried))
         except duckdb.Error:
