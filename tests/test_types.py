@@ -137,6 +137,30 @@ def test_replay_of_the_default_reject_folder_names_its_run_folders(
     assert list(run_folder.glob("*.jsonl"))  # nothing replayed
 
 
+def test_replay_of_one_reject_file_names_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The file, given in place of its folder, was said not to exist: "reject directory
+    # 'rejects/m.jsonl' does not exist".
+    db = _sqlite(
+        tmp_path / "s.db",
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT);",
+        {"m": [(1, "10"), (2, "N/A")]},
+    )
+    target = str(tmp_path / "t.duckdb")
+    monkeypatch.chdir(tmp_path)
+    args = ["migrate", db, target, "--cast", "m.n=integer", "--on-error", "reject"]
+    assert main([*args, "--reject-dir", "my rejects", "--progress", "none"]) == 1
+    capsys.readouterr()
+    assert main(["replay-rejects", "my rejects/m.jsonl", target]) == 2
+    assert capsys.readouterr().err == (
+        "arrowmig: error: 'my rejects/m.jsonl' is a file; replay-rejects takes the folder of a "
+        "run's reject files; arrowmig replay-rejects 'my rejects' TARGET replays every file in "
+        "it\n"
+    )
+    assert (tmp_path / "my rejects" / "m.jsonl").exists()  # nothing replayed
+
+
 def test_a_reject_folder_that_cannot_be_made_is_refused_before_writing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
