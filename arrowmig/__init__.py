@@ -70,12 +70,17 @@ _LAZY = {
 }
 _CALLS = {"verify", "generate"}
 """Of those, the calls: as ``migrate``, a stop by a signal raises ``Interrupted``."""
+_MODULES = {"events", "generator", "jobfile", "malloc_tuning"}
+"""Modules the README shows called after a plain ``import arrowmig``
+(``arrowmig.jobfile.load_job(...)``): imported on first use too."""
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from importlib import import_module
+    from importlib import import_module
 
+    if name in _MODULES:
+        return import_module(f"arrowmig.{name}")
+    if name in _LAZY:
         module, attr = _LAZY[name]
         value = getattr(import_module(module), attr)
         if name in _CALLS:
@@ -86,4 +91,4 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     # The lazy names too, for tab completion (IPython, Jupyter).
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, *_MODULES})

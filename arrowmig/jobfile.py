@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import MISSING, dataclass, fields
@@ -337,7 +338,31 @@ def _parse(path: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise UsageError(f"job file {str(path)!r} is a directory") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"cannot read job file {str(path)!r}: {exc}") from None
+        hint = _not_a_job_hint(path) if _names_a_database(path) else None
+        raise UsageError(f"cannot read job file {str(path)!r}: {exc}", hint=hint) from None
+    except UnicodeDecodeError as exc:
+        # A database given where the job file goes (arrowmig run bets.db) is the likely case.
+        raise UsageError(
+            f"job file {str(path)!r} is not a TOML text file (byte {exc.object[exc.start]:#04x} "
+            f"at offset {exc.start} is not UTF-8)",
+            hint=_not_a_job_hint(path),
+        ) from None
+
+
+def _not_a_job_hint(path: Path) -> str:
+    """What to do with a file `arrowmig run` cannot read as a job file."""
+    if _names_a_database(path):
+        return f"to move that database, run arrowmig migrate {shlex.quote(str(path))} TARGET"
+    return "arrowmig run takes a TOML job file (see 'arrowmig run --help')"
+
+
+def _names_a_database(path: Path) -> bool:
+    """Whether the path is named as a database (bets.db, shop.duckdb), not as a job file."""
+    try:
+        parse_url(str(path))
+    except UsageError:
+        return False
+    return True
 
 
 def _read(path: Path, replaced: Collection[str] = ()) -> tuple[dict[str, Any], dict[str, str]]:

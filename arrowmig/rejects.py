@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+import shlex
 import threading
 import uuid
 from collections.abc import Iterator
@@ -493,6 +494,14 @@ def replay_rejects(
     from arrowmig.endpoints import open_endpoint
 
     files = reject_files(directory)
+    if Path(directory).is_file():
+        # One run's file named in place of its folder (rejects/odds.jsonl): it exists.
+        raise UsageError(
+            f"{os.fspath(directory)!r} is a file; replay-rejects takes the folder of a run's "
+            "reject files",
+            hint=f"arrowmig replay-rejects {shlex.quote(os.fspath(Path(directory).parent))} "
+            "TARGET replays every file in it",
+        )
     if not Path(directory).is_dir():
         raise UsageError(f"reject directory {os.fspath(directory)!r} does not exist")
     if not files:

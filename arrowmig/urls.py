@@ -89,7 +89,7 @@ def parse_url(url: str) -> EndpointUrl:
                 f"{kind} URL {text!r} names no file",
                 hint="arrowmig moves data between files or servers; name a database file",
             )
-        return EndpointUrl(kind, path, text)
+        return EndpointUrl(kind, os.path.expanduser(path), text)
     if scheme in ("postgresql", "postgres"):
         normalised = "postgresql://" + rest
         return EndpointUrl(
@@ -217,10 +217,12 @@ def with_connect_timeout(uri: str) -> str:
 
 def _bare_path(text: str) -> EndpointUrl:
     lowered = text.lower()
+    # A path the shell did not expand (quoted, in a URL or a job file): ~ is the home folder
+    # there too, never a folder named "~" (which "create the folder first" would have made).
     if lowered.endswith(SQLITE_SUFFIXES):
-        return EndpointUrl("sqlite", text, text)
+        return EndpointUrl("sqlite", os.path.expanduser(text), text)
     if lowered.endswith(DUCKDB_SUFFIXES):
-        return EndpointUrl("duckdb", text, text)
+        return EndpointUrl("duckdb", os.path.expanduser(text), text)
     pairs = conninfo_pairs(text)
     if pairs is not None:
         raise UrlError(

@@ -59,3 +59,19 @@ def test_version_names_arrowmig_and_every_driver_it_loads() -> None:
         "python",
     ):
         assert versions.get(name, "")[:1].isdigit(), (name, out)
+
+
+def test_the_modules_the_readme_calls_work_after_a_plain_import() -> None:
+    # The README's `arrowmig.jobfile.load_job("nightly.toml")` and
+    # `arrowmig.malloc_tuning.return_freed_memory_promptly()` after `import arrowmig` raised
+    # AttributeError: module 'arrowmig' has no attribute 'jobfile'.
+    code = (
+        "import arrowmig; "
+        "print(callable(arrowmig.jobfile.load_job), "
+        "callable(arrowmig.malloc_tuning.return_freed_memory_promptly), "
+        "arrowmig.events.Event.__name__, arrowmig.generator.GeneratedSource.__name__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["True", "True", "Event", "GeneratedSource"]

@@ -5,10 +5,12 @@ named neither the file nor the key's place, nor did a wrong type of any other ke
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from arrowmig.cli import main
 from arrowmig.config import MODES, ON_ERROR, TARGET_NAMES
 from arrowmig.errors import UsageError
 from arrowmig.jobfile import PROGRESS_KINDS, known_keys, load_job
@@ -113,3 +115,32 @@ def test_a_wrong_value_names_file_key_value_and_choices(
 ) -> None:
     refused = _refusal(tmp_path, BASE + line + "\n")
     assert refused.message == f"job file {str(tmp_path / 'job.toml')!r}, {message}"
+
+
+def test_a_database_given_as_the_job_file_says_to_migrate_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `arrowmig run bets.db` (the database where the job file goes) ended with "unexpected
+    # UnicodeDecodeError: 'utf-8' codec can't decode byte ..." and exit 1.
+    monkeypatch.chdir(tmp_path)
+    with sqlite3.connect(tmp_path / "bets.db") as con:
+        con.execute("CREATE TABLE bets (id INTEGER PRIMARY KEY, stake REAL)")
+        con.executemany("INSERT INTO bets VALUES (?, ?)", [(i, i / 7) for i in range(500)])
+    con.close()
+    assert main(["run", "bets.db"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("arrowmig: error: job file 'bets.db' is not a TOML text file ("), err
+    assert "UnicodeDecodeError" not in err
+    assert err.rstrip().endswith("; to move that database, run arrowmig migrate bets.db TARGET")
+    assert "\n" not in err.rstrip()
+
+
+def test_a_job_file_that_is_not_text_is_refused_saying_so(tmp_path: Path) -> None:
+    path = tmp_path / "job.toml"
+    path.write_bytes(b'source = "a.db"\n\xff\xfe')
+    with pytest.raises(UsageError) as refused:
+        load_job(path)
+    assert refused.value.message == (
+        f"job file {str(path)!r} is not a TOML text file (byte 0xff at offset 16 is not UTF-8)"
+    )
+    assert refused.value.hint == "arrowmig run takes a TOML job file (see 'arrowmig run --help')"

@@ -115,10 +115,9 @@ def test_plan_for_postgres_target(tmp_path: Path, pg_url: str) -> None:
     assert cols["r"]["target_type"] == "DOUBLE PRECISION"
 
 
-def test_replay_of_the_default_reject_folder_names_its_run_folders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The default layout is arrowmig-rejects/<run id>/: the root holds no file itself."""
+def _run_rejecting_a_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *options: str) -> str:
+    """A run in ``tmp_path`` (the working directory) setting one row of table m aside into a
+    new DuckDB file; the file's path."""
     db = _sqlite(
         tmp_path / "s.db",
         "CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT);",
@@ -127,7 +126,15 @@ def test_replay_of_the_default_reject_folder_names_its_run_folders(
     target = str(tmp_path / "t.duckdb")
     monkeypatch.chdir(tmp_path)
     args = ["migrate", db, target, "--cast", "m.n=integer", "--on-error", "reject"]
-    assert main([*args, "--progress", "none"]) == 1
+    assert main([*args, *options, "--progress", "none"]) == 1
+    return target
+
+
+def test_replay_of_the_default_reject_folder_names_its_run_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default layout is arrowmig-rejects/<run id>/: the root holds no file itself."""
+    target = _run_rejecting_a_row(tmp_path, monkeypatch)
     (run_folder,) = (tmp_path / "arrowmig-rejects").iterdir()
     capsys.readouterr()
     assert main(["replay-rejects", "arrowmig-rejects", target]) == 2
@@ -135,6 +142,22 @@ def test_replay_of_the_default_reject_folder_names_its_run_folders(
     assert f"its run folders do: arrowmig-rejects/{run_folder.name} (m.jsonl)" in err
     assert len(err.strip().splitlines()) == 1
     assert list(run_folder.glob("*.jsonl"))  # nothing replayed
+
+
+def test_replay_of_one_reject_file_names_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The file, given in place of its folder, was said not to exist: "reject directory
+    # 'rejects/m.jsonl' does not exist".
+    target = _run_rejecting_a_row(tmp_path, monkeypatch, "--reject-dir", "my rejects")
+    capsys.readouterr()
+    assert main(["replay-rejects", "my rejects/m.jsonl", target]) == 2
+    assert capsys.readouterr().err == (
+        "arrowmig: error: 'my rejects/m.jsonl' is a file; replay-rejects takes the folder of a "
+        "run's reject files; arrowmig replay-rejects 'my rejects' TARGET replays every file in "
+        "it\n"
+    )
+    assert (tmp_path / "my rejects" / "m.jsonl").exists()  # nothing replayed
 
 
 def test_a_reject_folder_that_cannot_be_made_is_refused_before_writing(

@@ -365,3 +365,49 @@ def test_a_libpq_password_with_an_escaped_space_is_masked_whole() -> None:
     text = r"host=127.0.0.1 dbname=db password=a\ bsecret port=5433"
     assert redact(text) == "host=127.0.0.1 dbname=db password=*** port=5433"
     assert password_of(text) == r"a\ bsecret"
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("~/s.db", "~/out/t.duckdb"),
+        ("sqlite:///~/s.db", "duckdb:///~/out/t.duckdb"),
+    ],
+)
+def test_a_path_from_the_home_folder_is_read_as_the_shell_reads_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+    target: str,
+) -> None:
+    # ~ in quotes, in a URL or a job file reaches arrowmig unexpanded: the source "did not
+    # exist", and the target's advice was "folder '~' is missing; create the folder first".
+    import sqlite3
+
+    from arrowmig.cli import main
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "out").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    con = sqlite3.connect(home / "s.db")
+    con.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1)")
+    con.close()
+    assert main(["migrate", source, target, "--progress", "none"]) == 0, capsys.readouterr()
+    assert (home / "out" / "t.duckdb").exists()
+    assert list(work.iterdir()) == []
+
+
+def test_a_job_files_path_from_the_home_folder_is_the_home_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arrowmig.jobfile import load_job
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    job_file = tmp_path / "job.toml"
+    job_file.write_text('source = "~/s.db"\ntarget = "duckdb:///~/t.duckdb"\n')
+    job = load_job(job_file)
+    assert parse_url(job.source).path == tmp_path / "home" / "s.db"
+    assert parse_url(job.target).path == tmp_path / "home" / "t.duckdb"
