@@ -836,6 +836,39 @@ def problem_error(
     )
 
 
+SERVER_REFUSED_HINT = (
+    "fix the value in the source (or the target column's type or constraint), or set such "
+    "rows aside with --on-error reject"
+)
+
+
+def refused_row_error(
+    column: str, reason: str, row: pa.RecordBatch, table: Table, keys: pa.Array | None
+) -> DataError:
+    """The one-line error for ``--on-error fail`` of the one ``row`` the target's server
+    refused with ``reason``: its table and key (its values, for a table without one), and
+    its column and value where the server's error names the column (``*`` where it does
+    not: a CHECK, a bit's digit)."""
+    names = row.schema.names
+    if column not in names and len(names) == 1:
+        column = names[0]
+    keyed = bool(table.primary_key and all(c in names for c in table.primary_key)) or (
+        keys is not None and table.split_key is not None
+    )
+    if keyed and column in names:
+        return problem_error(Problem(0, column, reason, SERVER_REFUSED_HINT), row, table, keys)
+    # A batch of one row, found by writing halves: "row 1 of its batch" would say nothing.
+    values = ", ".join(f"{n} {render_value(value_at(row.column(n), 0))}" for n in names)
+    where = describe_key(table, keys, 0, row) if keyed else f"row ({values})"
+    named = f"column {column!r}, " if column in names else ""
+    return DataError(
+        f"table {table.name!r}, {named}{where}: {reason}",
+        hint=SERVER_REFUSED_HINT,
+        table=table.name,
+        column=column if column in names else None,
+    )
+
+
 def problems_error(
     problems: list[Problem], batch: pa.RecordBatch, table: Table, keys: pa.Array | None
 ) -> DataError:
