@@ -635,6 +635,9 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch) -> str:
         # COPY's context (", column u:"), or a message of arrowmig's own ("column u: ...").
         if re.search(rf"(?:, |^|:\s+)column {re.escape(name)}(?::|$)", text, flags=re.MULTILINE):
             return name
+        # SQLite's and DuckDB's NOT NULL refusal names its column after its table's name.
+        if re.search(rf"NOT NULL constraint failed: .*\b{re.escape(name)}$", text, re.MULTILINE):
+            return name
     value = re.search(r'for type [^:\n]+: "(.*)"$', exc.message, flags=re.MULTILINE)
     if value is not None:
         holding = [n for n in names if str(row.column(n)[0].as_py()) == value.group(1)]
