@@ -177,6 +177,8 @@ def _screen(
         if dialect == "postgresql" and read_as is not None:
             unreadable = pg_input_text.unreadable_texts(read_as, batch.column(i))
             reason = f"value does not convert to the target column's {read_as}"
+            if target is not None and target.column(field.name).source_type.lower() == "money":
+                reason = MONEY_TEXT_REASON  # a money column takes text as its numeric amount
             problems.extend(_problems_where(unreadable, field.name, reason, _VALUE_HINT))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
@@ -363,6 +365,12 @@ def text_into_interval(
     except KeyError:
         return False
     return not _is_interval(column.target_type) and _is_interval(ddl_type(there, "postgresql"))
+
+
+MONEY_TEXT_REASON = (
+    "value does not convert to the target column's money, which takes an amount as a plain "
+    "number (1234.50, not $1,234.50)"
+)
 
 
 def text_read_by_server(
