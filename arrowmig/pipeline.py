@@ -27,6 +27,7 @@ from arrowmig.endpoints.validate import (
     bad_rows,
     problem_error,
     problems_error,
+    refused_row_error,
     screen_batch,
     untranslatable_problem,
     without_rows,
@@ -480,15 +481,18 @@ def _copy_range(
                 if row + 1 < out.num_rows:
                     commit(out.slice(row + 1), keys.slice(row + 1), last_key)
                 return
-            if not (_value_refused(exc) and rejects is not None):
+            if not _value_refused(exc):
                 raise
             # The target refused a value its client-side checks let through (a --cast the
-            # server converts: 'nope' as uuid): the batch is written in halves until the
-            # rows it refuses are found, one by one, and set aside with its message.
+            # server converts: 'nope' as uuid; a CHECK): the batch is written in halves until
+            # the rows it refuses are found, one by one, and set aside with its message; or,
+            # failing on the first, named by its row, which the server's error does not name.
             if out.num_rows == 1:
                 reason = exc.message.removeprefix(f"writing {target_table.name!r}: ")
-                problem = Problem(0, _column_refused(exc, out), reason, hint="")
-                rejects.write(source_table, out, [problem], keys)
+                column = _column_refused(exc, out)
+                if rejects is None:
+                    raise refused_row_error(column, reason, out, source_table, keys) from exc
+                rejects.write(source_table, out, [Problem(0, column, reason, hint="")], keys)
                 return
             half = out.num_rows // 2
             commit(out.slice(0, half), keys.slice(0, half), keys[half - 1].as_py())
@@ -630,6 +634,9 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch) -> str:
     for name in sorted(names, key=len, reverse=True):
         # COPY's context (", column u:"), or a message of arrowmig's own ("column u: ...").
         if re.search(rf"(?:, |^|:\s+)column {re.escape(name)}(?::|$)", text, flags=re.MULTILINE):
+            return name
+        # SQLite's and DuckDB's NOT NULL refusal names its column after its table's name.
+        if re.search(rf"NOT NULL constraint failed: .*\b{re.escape(name)}$", text, re.MULTILINE):
             return name
     value = re.search(r'for type [^:\n]+: "(.*)"$', exc.message, flags=re.MULTILINE)
     if value is not None:

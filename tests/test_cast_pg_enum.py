@@ -73,4 +73,6 @@ def test_a_keyless_tables_failed_write_names_the_table_not_its_staging_table(
         con.execute("CREATE TABLE d AS SELECT * FROM (VALUES (1), (-5)) v(v)")
     report = migrate(source, pg_url, config=MigrationConfig(casts={"d.v": "pos"}))
     error = report.tables[0].error or ""
-    assert error.startswith("writing 'd': value for domain pos violates"), error
+    assert error.startswith("table 'd', column 'v', row (v -5): value for domain pos violates"), (
+        error
+    )

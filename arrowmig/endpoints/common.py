@@ -121,9 +121,26 @@ def lost_connection(exc: BaseException) -> bool:
     return bool(_LOST_WORDS.search(str(exc)))
 
 
+_CONSTRAINT_STATES = (
+    (re.compile(r"\bCHECK constraint failed"), "23514"),  # check_violation
+    (re.compile(r"\bNOT NULL constraint failed"), "23502"),  # not_null_violation
+)
+"""SQLite's and DuckDB's words for a row their constraint refused, which carry no SQLSTATE:
+PostgreSQL's states for them, so that the row is found and named (or set aside) there too."""
+
+
+CONSTRAINT_HINT = (
+    "fix the rows that break the target's constraint in the source (or the constraint), or "
+    "set them aside with --on-error reject, which names each"
+)
+
+
 def sqlstate_of(exc: BaseException) -> str | None:
     state = getattr(exc, "sqlstate", None)
-    return str(state) if state else None
+    if state:
+        return str(state)
+    said = str(exc)
+    return next((code for words, code in _CONSTRAINT_STATES if words.search(said)), None)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -317,6 +334,10 @@ class BaseEndpoint(ClosedOnExit):
             hint = repeated
         elif sqlstate_of(exc) == "42501":  # insufficient_privilege: configuration, exit 2
             return SchemaError(message, hint=_privilege_hint(what, table), table=table)
+        elif what.startswith(_WRITING_ROWS) and sqlstate_of(exc) in ("23502", "23514"):
+            # Rows copied by the target itself (SQLite's INSERT ... SELECT from the attached
+            # source): no batch to find the row in, but --on-error reject reads in batches.
+            hint = CONSTRAINT_HINT
         return cls(message, hint=hint, table=table, sqlstate=sqlstate_of(exc))
 
     def guarded_reader(

@@ -177,6 +177,8 @@ def _screen(
         if dialect == "postgresql" and read_as is not None:
             unreadable = pg_input_text.unreadable_texts(read_as, batch.column(i))
             reason = f"value does not convert to the target column's {read_as}"
+            if target is not None and target.column(field.name).source_type.lower() == "money":
+                reason = MONEY_TEXT_REASON  # a money column takes text as its numeric amount
             problems.extend(_problems_where(unreadable, field.name, reason, _VALUE_HINT))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
             problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
@@ -363,6 +365,12 @@ def text_into_interval(
     except KeyError:
         return False
     return not _is_interval(column.target_type) and _is_interval(ddl_type(there, "postgresql"))
+
+
+MONEY_TEXT_REASON = (
+    "value does not convert to the target column's money, which takes an amount as a plain "
+    "number (1234.50, not $1,234.50)"
+)
 
 
 def text_read_by_server(
@@ -833,6 +841,39 @@ def problem_error(
         hint=problem.hint.format(cast=cast_option(table.name, problem.column, "text")),
         table=table.name,
         column=problem.column,
+    )
+
+
+SERVER_REFUSED_HINT = (
+    "fix the value in the source (or the target column's type or constraint), or set such "
+    "rows aside with --on-error reject"
+)
+
+
+def refused_row_error(
+    column: str, reason: str, row: pa.RecordBatch, table: Table, keys: pa.Array | None
+) -> DataError:
+    """The one-line error for ``--on-error fail`` of the one ``row`` the target's server
+    refused with ``reason``: its table and key (its values, for a table without one), and
+    its column and value where the server's error names the column (``*`` where it does
+    not: a CHECK, a bit's digit)."""
+    names = row.schema.names
+    if column not in names and len(names) == 1:
+        column = names[0]
+    keyed = bool(table.primary_key and all(c in names for c in table.primary_key)) or (
+        keys is not None and table.split_key is not None
+    )
+    if keyed and column in names:
+        return problem_error(Problem(0, column, reason, SERVER_REFUSED_HINT), row, table, keys)
+    # A batch of one row, found by writing halves: "row 1 of its batch" would say nothing.
+    values = ", ".join(f"{n} {render_value(value_at(row.column(n), 0))}" for n in names)
+    where = describe_key(table, keys, 0, row) if keyed else f"row ({values})"
+    named = f"column {column!r}, " if column in names else ""
+    return DataError(
+        f"table {table.name!r}, {named}{where}: {reason}",
+        hint=SERVER_REFUSED_HINT,
+        table=table.name,
+        column=column if column in names else None,
     )
 
 
