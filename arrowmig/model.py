@@ -124,7 +124,7 @@ class Column:
     nested_text: bool = False
     """In a plan's target table (appended into an existing text, json or jsonb column): the
     source's LIST, STRUCT or MAP values, travelling as the JSON text a created column gets.
-    A jsonb column stores their doubles' ``-0.0`` as ``0`` all the same (``jsonb_zeros``)."""
+    A jsonb column stores their doubles' ``-0.0`` as ``0`` all the same (``lost_zeros``)."""
     money_digits: int | None = None
     """Of an existing PostgreSQL money column (and a plan's target column appended into one):
     the fraction digits of the server's ``lc_monetary`` (2 in the C locale), past which money's

@@ -195,7 +195,7 @@ def _float_as_exact_text(x: str) -> str:
     d = "__float"
     integral = f"({d} = trunc({d}) AND abs({d}) < 9.2e18)"
     written = (
-        f"(CASE WHEN {integral} THEN {d}::HUGEINT::VARCHAR "
+        f"(CASE WHEN {_negative_zero(d)} THEN '-0' WHEN {integral} THEN {d}::HUGEINT::VARCHAR "
         f"WHEN abs({d})::VARCHAR LIKE '%e%' THEN {_canon_numtext(_without_exponent(d))} "
         f"ELSE {d}::VARCHAR END)"
     )
@@ -414,11 +414,17 @@ def _zone_named_as_text(x: str, parsed: str) -> str:
     return f"(CASE WHEN {zone_named(x)} THEN hash('\\x01zone', {x}::VARCHAR) ELSE {parsed} END)"
 
 
+def _negative_zero(d: str) -> str:
+    """Whether the double ``d`` is ``-0.0``: no integer or exact number holds it, so against
+    one it is no zero (a column that stores it as ``0`` changed it; migrate's report says so)."""
+    return f"({d} = 0 AND signbit({d}))"
+
+
 def _float_hash(d: str) -> str:
     """The hash of the double ``d`` and of a zero's sign: DuckDB hashes -0.0 as 0.0, yet
     they differ (``atan2(0, d)`` is pi for one and 0 for the other, their texts differ). Only
     a zero's sign is added: a NaN's sign is not kept alike by every database."""
-    return f"hash({d}, {d} = 0 AND signbit({d}))"
+    return f"hash({d}, {_negative_zero(d)})"
 
 
 def _parsed_ns_timestamp(x: str) -> str:
@@ -700,8 +706,8 @@ def _side_sql(x: str, kind: str, t: pa.DataType, mode: str, ns: bool) -> str:
         if kind == FLOAT:
             d = f"{x}::DOUBLE"
             return (
-                f"(CASE WHEN {d} = trunc({d}) AND abs({d}) < 9.2e18 "
-                f"THEN {_hash_huge(f'{d}::HUGEINT')} ELSE hash({d}) END)"
+                f"(CASE WHEN {d} = trunc({d}) AND abs({d}) < 9.2e18 AND NOT {_negative_zero(d)} "
+                f"THEN {_hash_huge(f'{d}::HUGEINT')} ELSE {_float_hash(d)} END)"
             )
         return _hash_huge(f"{x}::HUGEINT")
     if mode.startswith(FLOAT_TEXT):

@@ -23,7 +23,7 @@ import pyarrow as pa
 from arrowmig.argument_words import between_casts, cast_given, given
 from arrowmig.array_elements import elements_conform, pg_json_elements
 from arrowmig.config import BatchConfig
-from arrowmig.endpoints import duckdb_enums, input_changes, pg_char
+from arrowmig.endpoints import duckdb_enums, input_changes, lost_zeros, pg_char
 from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
@@ -167,7 +167,8 @@ def _screened_refusals(
     names = [
         c.name
         for c in source.columns
-        if c.name not in bounded and _into_other_number_type(c, existing)
+        if (c.name not in bounded and _into_other_number_type(c, existing))
+        or _floats_into_exact_numbers(c, existing)
     ]
     if not names:
         return []
@@ -230,6 +231,21 @@ def _into_other_number_type(column: Column, existing: Table) -> bool:
     ]
     numbers[0] = numbers[0] or numbers_as_text(column, travels)  # a HUGEINT, as its text
     return all(numbers) and travels != there.arrow_type
+
+
+def _floats_into_exact_numbers(column: Column, existing: Table) -> bool:
+    """Whether the column's doubles go into an exact-number column (an unbounded numeric,
+    which travels as text, too), which has no -0.0: only screening finds one, which no
+    aggregate bound tells from 0."""
+    try:
+        there = existing.column(column.name)
+    except KeyError:
+        return False
+    return (
+        pa.types.is_floating(travelling_type(column))
+        and column.target_type is None
+        and lost_zeros.holds_no_negative_zero(there)
+    )
 
 
 def _screened(

@@ -867,20 +867,26 @@ class _TableRunner:
     def _name_lost_negative_zeros(
         self, result: TableResult, pairs: list[ColumnPair], s_sum: Checksum, t_sum: Checksum
     ) -> None:
-        """A SQLite target stores -0.0 as 0.0 (migrate's report counts them): a REAL column
-        that differs in the rows both sides hold, and held fewer -0.0, is named with the
-        cause, the rows still listed as any difference. A column of text (a ``--cast`` to
-        text keeps '-0') holds no float to lose its sign."""
+        """A SQLite target stores -0.0 as 0.0, and an exact-number column (numeric, an
+        integer, DECIMAL) as 0 (migrate's report counts them): a column that differs in the
+        rows both sides hold, and held fewer -0.0, is named with the cause, the rows still
+        listed as any difference. A column of text (a ``--cast`` to text keeps '-0') holds
+        no float to lose its sign."""
         assert self.tgt.endpoint is not None
-        if self.tgt.endpoint.dialect != "sqlite":
-            return
+        sqlite = self.tgt.endpoint.dialect == "sqlite"
         for i, pair in enumerate(pairs):
             lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
-            real = pa.types.is_floating(plain_type(pair.target.arrow_type))
-            if lost > 0 and real and pair.name in result.differing_columns:
+            if lost <= 0 or pair.name not in result.differing_columns:
+                continue
+            if sqlite and pa.types.is_floating(plain_type(pair.target.arrow_type)):
                 result.add_message(
                     f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
                     "target: SQLite REAL columns have no negative zero",
+                )
+            elif pair.mode in ("float_int", "float_exact") and not sqlite:
+                result.add_message(
+                    f"{pair.name}: {lost:,} values of -0.0 in the source are 0 in the "
+                    f"target: its {pair.target.source_type} has no negative zero",
                 )
 
     def _name_lost_json_nulls(

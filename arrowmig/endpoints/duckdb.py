@@ -18,6 +18,7 @@ from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions, read_default
 from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.duckdb_unions import holds_union
+from arrowmig.endpoints import lost_zeros
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     KEY_SEQUENCES_LEFT,
@@ -1220,10 +1221,21 @@ class DuckDBEndpoint(BaseEndpoint):
         *,
         after: tuple[str, tuple[Any, ...]] | None = None,
     ) -> None:
+        zeros = lost_zeros.count(batch, table, "duckdb")  # of the floats, before the wire's
         batch = to_wire(batch, table, "duckdb")
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
         with self._lock:
             self._insert(table, batch, cols, after)
+        # Counted once committed: a batch that failed and is tried again counts once.
+        lost_zeros.add(self._zeros_key(table.name), zeros)
+
+    def _zeros_key(self, name: str) -> tuple[str, str, str]:
+        return (self.url.target, self._schema, name)
+
+    def pop_notes(self, name: str, shown: str | None = None) -> list[str]:
+        """What the writes into ``name`` changed that the report must say (``shown``: the
+        table's own name where ``name`` is its staging table)."""
+        return lost_zeros.notes(self._zeros_key(name), shown or name, "duckdb")
 
     def _insert(
         self,
@@ -1262,6 +1274,7 @@ class DuckDBEndpoint(BaseEndpoint):
             if out_of_memory(str(exc)):
                 exc.hint = _index_memory_hint()  # the table is --resume's to finish, with more
             raise
+        load.skipped.extend(self.pop_notes(table.name))
         self.add_key_sequences(table, load)
         self._checkpoint_when_held()
         return load

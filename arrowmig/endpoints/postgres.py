@@ -27,7 +27,7 @@ from arrowmig.auto_keys import (
 from arrowmig.comments import comment_statements
 from arrowmig.defaults import column_definitions
 from arrowmig.endpoints import (
-    jsonb_zeros,
+    lost_zeros,
     pg_alone,
     pg_connect,
     pg_foreign_keys,
@@ -1379,7 +1379,7 @@ class PostgresEndpoint(BaseEndpoint):
         *,
         after: tuple[str, tuple[Any, ...]] | None = None,
     ) -> None:
-        zeros = jsonb_zeros.count(batch, table)  # of the nested values, before they are text
+        zeros = lost_zeros.count(batch, table)  # of the nested values, before they are text
         batch = to_wire(batch, table, "postgresql")
         check_no_nul(batch, table, None)
         # The driver's binary COPY cannot write +infinity: a batch that holds ±infinity in a
@@ -1412,7 +1412,7 @@ class PostgresEndpoint(BaseEndpoint):
                 self.translate(exc, f"writing {table.name!r}", table.name), table.name
             ) from exc
         # Counted once committed: a batch that failed and is tried again counts once.
-        jsonb_zeros.add(self._zeros_key(table.name), zeros)
+        lost_zeros.add(self._zeros_key(table.name), zeros)
 
     def _zeros_key(self, name: str) -> tuple[str, str, str]:
         return (self.url.target, self._schema, name)
@@ -1420,7 +1420,7 @@ class PostgresEndpoint(BaseEndpoint):
     def pop_notes(self, name: str, shown: str | None = None) -> list[str]:
         """What the writes into ``name`` changed that the report must say (``shown``: the
         table's own name where ``name`` is its staging table)."""
-        return jsonb_zeros.notes(self._zeros_key(name), shown or name)
+        return lost_zeros.notes(self._zeros_key(name), shown or name)
 
     def check_write(self, table: Table) -> None:
         """Have the server prepare, without running it, the statement that moves a batch with

@@ -21,6 +21,7 @@ from arrowmig.argument_words import cast_of_column, cast_option
 from arrowmig.auto_keys import autoincrement_key
 from arrowmig.defaults import column_suffix, read_default
 from arrowmig.duplicate_keys import duplicate_key_hint
+from arrowmig.endpoints import lost_zeros
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     KEY_SEQUENCES_LEFT,
@@ -170,13 +171,9 @@ def _count_negative_zeros(batch: pa.RecordBatch) -> dict[str, int]:
     found = {}
     for name, array in zip(batch.schema.names, batch.columns, strict=True):
         if pa.types.is_floating(array.type):
-            zero = pc.equal(array, 0.0)
-            if pc.any(zero).as_py():
-                # 1/x tells the sign of a zero: -inf for -0.0.
-                negative = pc.and_(zero, pc.less(pc.divide(pa.scalar(1.0), array), 0.0))
-                count = int(pc.sum(negative).as_py() or 0)
-                if count:
-                    found[name] = count
+            count = lost_zeros.negative_zeros(array)
+            if count:
+                found[name] = count
     return found
 
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from arrowmig import array_elements, interval_text, json_canon, nested_json, pg_input_text
 from arrowmig.argument_words import cast_option
 from arrowmig.conform import conform
-from arrowmig.endpoints import decimal_fit, duckdb_enums, input_changes, pg_char
+from arrowmig.endpoints import decimal_fit, duckdb_enums, input_changes, lost_zeros, pg_char
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
@@ -121,6 +121,8 @@ def _screen(
             named = told | {p.row for p in more}
             spelled = _number_spelling_problems(batch.column(i), table, target, field.name)
             problems.extend(p for p in spelled if p.row not in named)
+            signed = _negative_zero_problems(batch.column(i), table, target, field.name)
+            problems.extend(p for p in signed if p.row not in named)
             if dialect == "postgresql":
                 problems.extend(_length_problems(batch.column(i), table, target, field.name))
                 problems.extend(_char_problems(batch.column(i), table, target, field.name))
@@ -489,6 +491,31 @@ def _rounding_scale(there: Column) -> int | None:
 
 _WHOLE_DUCKDB = ("HUGEINT", "UHUGEINT", "VARINT", "BIGNUM")
 """DuckDB's integer types carried as text, whose cast rounds a fraction ('12.5' is 13)."""
+
+
+def _negative_zero_problems(
+    array: pa.Array, table: Table, target: Table, name: str
+) -> list[Problem]:
+    """A double's ``-0.0`` going into an existing exact-number column (numeric, an integer,
+    DECIMAL), which has no negative zero and would store it as ``0``: a value the column
+    cannot hold, as 1.5 into an integer. A column --cast is converted as asked (and noted,
+    ``lost_zeros``)."""
+    try:
+        there, column = target.column(name), table.column(name)
+    except KeyError:
+        return []
+    exact = lost_zeros.holds_no_negative_zero(there)
+    if not (exact and pa.types.is_floating(array.type)) or column.target_type is not None:
+        return []
+    declared = lost_zeros.declared(there) or type_words(there.arrow_type)
+    reason = f"the target column's {declared} has no negative zero and would store it as 0"
+    return _problems_where(lost_zeros.negative_zero_mask(array), name, reason, _NEGATIVE_ZERO_HINT)
+
+
+_NEGATIVE_ZERO_HINT = (
+    "fix the value in the source (0.0), make the target column a double, or use --on-error "
+    "reject to set such rows aside"
+)
 
 _SPELLING_HINT = (
     "fix the value in the source (the number as the column writes it), or use --on-error "
