@@ -62,7 +62,8 @@ def direct_columns(
     """The columns to COPY straight across, in the target's order and under its names
     (``--target-names lower`` renames them; the source's COPY reads them under its own);
     None when a value would have to change on the way: not PostgreSQL on both sides, another
-    type or type modifier (a --cast, a wider type, text for a type the target lacks), a column
+    type or type modifier (a --cast, a wider type, text for a type the target lacks), a type
+    whose binary form another database cannot read (``pg_binary_forms``), a column
     it would write that the target computes (one the plan leaves to the target is not written,
     so it does not count), another major version (the binary format may differ), a target database whose
     encoding may not hold a source's character (a row would fail without being named), or a
@@ -85,6 +86,9 @@ def direct_columns(
             return None
         theirs = source.column_types(source_table.name)
         ours = target.column_types(target_table.name)
+        undecodable = source.undecodable_columns(source_table.name)
+        if undecodable or target.undecodable_columns(target_table.name):
+            return None
         holds = holds_every_character(source.database_encoding(), target.database_encoding())
     except Exception:
         # Only a shortcut: the Arrow path reads the same table and reports what is wrong.

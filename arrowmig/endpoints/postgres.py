@@ -57,6 +57,7 @@ from arrowmig.endpoints.common import (
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_empty_names, refuse_too_many_columns
 from arrowmig.endpoints.load_triggers import pg_load_triggers
+from arrowmig.endpoints.pg_binary_forms import UNDECODABLE_COLUMNS_SQL
 from arrowmig.endpoints.pg_catalog_bulk import ManyTables
 from arrowmig.endpoints.pg_dressing import (
     Dressing,
@@ -88,6 +89,7 @@ from arrowmig.endpoints.pg_privileges import (
 )
 from arrowmig.endpoints.pg_scans import read_scans
 from arrowmig.endpoints.pg_storage import storage_settings
+from arrowmig.endpoints.pg_text_types import with_types_read_from_text
 from arrowmig.endpoints.pg_values import (
     INTERVAL_OVERFLOW,
     from_driver_batch,
@@ -491,6 +493,13 @@ class PostgresEndpoint(BaseEndpoint):
             (qualified(name, self._schema),),
         )
         return {str(n): (str(t), bool(g)) for n, t, g in rows}
+
+    def undecodable_columns(self, name: str) -> set[str]:
+        """The columns whose binary COPY form another database cannot take as it is
+        (``pg_binary_forms``): a type with no binary form (isbn13, seg), or one whose form
+        holds this database's type numbers (a composite, an array of an enum)."""
+        rows = self._query(UNDECODABLE_COLUMNS_SQL, (qualified(name, self._schema),))
+        return {str(r[0]) for r in rows}
 
     def database_encoding(self) -> str:
         """The database's character encoding ('UTF8', 'LATIN1', 'SQL_ASCII', ...)."""
@@ -1358,6 +1367,7 @@ class PostgresEndpoint(BaseEndpoint):
 
     def existing_table(self, name: str) -> Table:
         table = self.describe(name, profile=False)
+        table = with_types_read_from_text(self._query, qualified(name, self._schema), table)
         if not any(c.source_type == "money" for c in table.columns):
             return table
         # The scale of money's cast to numeric is its locale's fraction digits, which its
