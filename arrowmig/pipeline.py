@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from arrowmig.batching import rebatched
 from arrowmig.conform import conform
-from arrowmig.endpoints.common import KEY_COLUMN, lost_connection
+from arrowmig.endpoints.common import CONSTRAINT_HINT, KEY_COLUMN, lost_connection
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_hold import snapshot_lost
 from arrowmig.endpoints.validate import (
@@ -481,7 +481,7 @@ def _copy_range(
                 if row + 1 < out.num_rows:
                     commit(out.slice(row + 1), keys.slice(row + 1), last_key)
                 return
-            if not _value_refused(exc):
+            if not _value_refused(exc) or (rejects is None and _names_its_row(exc)):
                 raise
             # The target refused a value its client-side checks let through (a --cast the
             # server converts: 'nope' as uuid; a CHECK): the batch is written in halves until
@@ -644,6 +644,13 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch) -> str:
         if len(holding) == 1:
             return holding[0]
     return "*"
+
+
+def _names_its_row(exc: TransferError) -> bool:
+    """Whether the error already names its row and the way past (a ragged list, a scale that
+    would round, with what to do), as arrowmig's own checks do: failing, it stops the table
+    with the whole batch undone; a server's bare refusal is found by its row first."""
+    return exc.hint is not None and exc.hint != CONSTRAINT_HINT
 
 
 def _value_refused(exc: TransferError) -> bool:

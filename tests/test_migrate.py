@@ -179,7 +179,7 @@ def test_the_error_event_of_a_table_failed_mid_way_counts_its_committed_rows(
     tmp_path: Path, pg_url: str
 ) -> None:
     """README (JSON events): rows and bytes are the table's committed so far; the error event
-    said 0 for a table that kept 400 rows."""
+    said 0 for a table that kept 499 rows (the rows before the one its CHECK refuses)."""
     source = str(tmp_path / "s.db")
     con = sqlite3.connect(source)
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
@@ -194,10 +194,10 @@ def test_the_error_event_of_a_table_failed_mid_way_counts_its_committed_rows(
     )
     report = arrowmig.migrate(source, pg_url, config=config, progress=events.append)
     (table,) = report.tables
-    assert table.status == "failed" and table.rows == 400 == len(pg_rows(pg_url, "t"))
+    assert table.status == "failed" and table.rows == 499 == len(pg_rows(pg_url, "t"))
     (error,) = [e for e in events if e.event == "error"]
     progress = [e for e in events if e.event == "progress"]
-    assert (error.rows, error.bytes) == (400, progress[-1].bytes) and error.bytes > 0
+    assert (error.rows, error.bytes) == (499, progress[-1].bytes) and error.bytes > 0
 
 
 @pytest.mark.postgres
