@@ -64,6 +64,7 @@ def parse_url(url: str) -> EndpointUrl:
         raise UrlError("empty database URL", hint=f"use one of: {ACCEPTED_FORMS}")
     scheme, sep, rest = text.partition("://")
     if not sep:
+        _refuse_short_file_url(text)
         return _bare_path(text)
     scheme = scheme.lower()
     if scheme.startswith("sqlite") or scheme.startswith("duckdb"):
@@ -108,6 +109,23 @@ def parse_url(url: str) -> EndpointUrl:
     raise UrlError(
         f"unknown database URL scheme {scheme!r} in {redact(text)!r}",
         hint=f"use one of: {ACCEPTED_FORMS}",
+    )
+
+
+def _refuse_short_file_url(text: str) -> None:
+    """``sqlite:bets.db`` or ``sqlite:/data/bets.db``, a URL with its slashes short, was taken
+    by its suffix for a file of that name: "SQLite file 'sqlite:bets.db' does not exist", or a
+    new target file so named. (One without such a suffix is refused as no database anyway.)"""
+    scheme, colon, path = text.partition(":")
+    kind = scheme.lower()
+    if not colon or kind not in ("sqlite", "duckdb") or not path.strip("/"):
+        return
+    if not text.lower().endswith(SQLITE_SUFFIXES + DUCKDB_SUFFIXES):
+        return
+    raise UrlError(
+        f"{kind} URL {text!r} lacks slashes: a {kind} URL is {kind}:///relative/path or "
+        f"{kind}:////absolute/path (a file so named is written ./{text})",
+        hint=f"write {kind}:///{path}",
     )
 
 

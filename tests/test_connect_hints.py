@@ -5,6 +5,8 @@ server runs" (it did), nor at directories that were not tried.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from arrowmig.cli import main
@@ -70,3 +72,19 @@ def test_a_drivers_ssl_option_in_a_url_is_named_as_libpqs_sslmode(
 def test_a_missing_database_named_with_a_space_is_created_by_a_quoted_name() -> None:
     said = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "app db" does not exist'
     assert "(createdb 'app db', or CREATE DATABASE" in connect_hint(said)
+
+
+def test_a_service_the_service_file_lacks_is_named_not_the_server(
+    capsys: pytest.CaptureFixture[str], tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "definition of service "nosuch" not found; check that the server runs and ...": no
+    # server was asked.
+    service_file = Path(f"{tmp_path}/pg_service.conf")
+    monkeypatch.setenv("PGSERVICEFILE", str(service_file))
+    err = refused("postgresql://?service=nosuch", capsys, tmp_path)
+    assert "make that file, or name the one that defines the service in PGSERVICEFILE" in err
+    assert GENERIC not in err
+    service_file.write_text("[other]\nhost=127.0.0.1\n")
+    err = refused("postgresql://?service=nosuch", capsys, tmp_path)
+    assert "no service 'nosuch' is in the service file: check its name" in err
+    assert "PGSERVICEFILE" in err and GENERIC not in err

@@ -411,3 +411,29 @@ def test_a_job_files_path_from_the_home_folder_is_the_home_folders(
     job = load_job(job_file)
     assert parse_url(job.source).path == tmp_path / "home" / "s.db"
     assert parse_url(job.target).path == tmp_path / "home" / "t.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("url", "written"),
+    [
+        ("sqlite:bets.db", "sqlite:///bets.db"),
+        ("sqlite:/data/bets.db", "sqlite:////data/bets.db"),
+        ("DuckDB:w.duckdb", "duckdb:///w.duckdb"),
+    ],
+)
+def test_a_file_url_short_of_slashes_is_refused_with_the_url_meant(url: str, written: str) -> None:
+    # Taken for a file of that name: "SQLite file 'sqlite:bets.db' does not exist; check
+    # the path", or a new target file named so.
+    with pytest.raises(UrlError) as info:
+        parse_url(url)
+    assert str(info.value).endswith(f"; write {written}")
+    assert f"URL {url!r} lacks slashes" in str(info.value)
+    assert parse_url(f"./{url}").target == f"./{url}"  # a file so named, written so
+
+
+def test_a_short_url_naming_no_database_file_is_not_told_to_add_slashes() -> None:
+    # sqlite:///:memory: would be refused in turn: "names no file".
+    with pytest.raises(UrlError) as info:
+        parse_url("sqlite::memory:")
+    assert "lacks slashes" not in str(info.value)
+    assert "cannot tell what database 'sqlite::memory:' is" in str(info.value)

@@ -156,6 +156,16 @@ def connect_hint(message: str, conninfo: str = "") -> str:
             "server with SSL on: drop sslmode (or use sslmode=prefer), or enable SSL on the "
             "server (ssl = on in postgresql.conf)"
         )
+    # No server was asked for these two: "check that the server runs" pointed the wrong way.
+    service = re.search(r'definition of service "([^"]*)" not found', message)
+    if service:
+        return (
+            f"no service {service.group(1)!r} is in the service file: check its name, and "
+            "that PGSERVICEFILE (default ~/.pg_service.conf) or PGSYSCONFDIR names the file "
+            "that defines it"
+        )
+    if re.search(r'service file "[^"]*" not found', message):
+        return "make that file, or name the one that defines the service in PGSERVICEFILE"
     if "invalid sslmode value" in message:
         return f"sslmode takes one of {', '.join(SSL_MODES)}"
     unknown = re.search(r'invalid URI query parameter: "([^"]*)"', message)
