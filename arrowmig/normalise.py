@@ -604,6 +604,11 @@ def _pair_mode(sk: str, tk: str, st: pa.DataType, tt: pa.DataType) -> str:
     if sk == tk:
         if sk == DECIMAL:
             return _decimal_mode(plain_type(st), plain_type(tt))
+        if sk == NESTED and plain_type(st) != plain_type(tt):
+            # A LIST of DOUBLE appended into a LIST of INTEGER: [1.0] arrived as [1]. Their
+            # JSON texts differ in spelling only; compared as JSON values, as against a
+            # PostgreSQL array, each number by its value ([1.5] still differs from [1]).
+            return NESTED_JSON
         return sk
     if kinds == {TEXT, INT} and (pa.types.is_boolean(st) or pa.types.is_boolean(tt)):
         return BOOL_TEXT

@@ -40,3 +40,8 @@ def test_text_longer_than_its_cast_is_named_or_set_aside(
     assert pg_rows(pg_url, "t", "id") == [(1, "abc"), (4, "é€😀"), (5, None)]
     set_aside = [json.loads(line) for line in (rejects / "t.jsonl").read_text().splitlines()]
     assert [r["key"]["id"] for r in set_aside] == [2, 3]
+    # Row 3's excess is spaces, which the server would cut off unsaid: the reason says so.
+    assert set_aside[1]["problems"][0]["reason"] == (
+        f"value does not convert to {declared}: longer than 3 characters, and PostgreSQL would "
+        "cut off the spaces past them without a word"
+    )

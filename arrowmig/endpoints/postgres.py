@@ -37,6 +37,7 @@ from arrowmig.endpoints import (
     pg_sequences,
     pg_types,
     postgres_catalog,
+    respelled,
 )
 from arrowmig.endpoints.cancel_guard import CancelGuard
 from arrowmig.endpoints.common import (
@@ -1390,6 +1391,7 @@ class PostgresEndpoint(BaseEndpoint):
         after: tuple[str, tuple[Any, ...]] | None = None,
     ) -> None:
         zeros = lost_zeros.count(batch, table)  # of the nested values, before they are text
+        respelled_texts = respelled.count(batch, table)
         batch = to_wire(batch, table, "postgresql")
         check_no_nul(batch, table, None)
         # The driver's binary COPY cannot write +infinity: a batch that holds ±infinity in a
@@ -1423,6 +1425,7 @@ class PostgresEndpoint(BaseEndpoint):
             ) from exc
         # Counted once committed: a batch that failed and is tried again counts once.
         lost_zeros.add(self._zeros_key(table.name), zeros)
+        respelled.add(self._zeros_key(table.name), respelled_texts)
 
     def _zeros_key(self, name: str) -> tuple[str, str, str]:
         return (self.url.target, self._schema, name)
@@ -1430,7 +1433,8 @@ class PostgresEndpoint(BaseEndpoint):
     def pop_notes(self, name: str, shown: str | None = None) -> list[str]:
         """What the writes into ``name`` changed that the report must say (``shown``: the
         table's own name where ``name`` is its staging table)."""
-        return lost_zeros.notes(self._zeros_key(name), shown or name)
+        key = self._zeros_key(name)
+        return lost_zeros.notes(key, shown or name) + respelled.notes(key, shown or name)
 
     def check_write(self, table: Table) -> None:
         """Have the server prepare, without running it, the statement that moves a batch with

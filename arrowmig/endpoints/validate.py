@@ -286,7 +286,13 @@ def _cast_problems(
         # The server refuses the batch naming no row, or cuts off spaces past the limit.
         longer = pc.greater(pc.utf8_length(array), limit)
         why = f"value does not convert to {column.target_type}: longer than {limit} characters"
-        return _problems_where(longer, name, why, _CAST_HINT)
+        # Spaces past the limit the server cuts off unsaid: the refusal says so, lest the
+        # user see no reason why the text does not fit.
+        spaces = pc.match_substring_regex(pc.utf8_slice_codeunits(array, limit), "^ +$")
+        cut = f"{why}, and PostgreSQL would cut off the spaces past them without a word"
+        too_long = _problems_where(pc.and_not(longer, spaces), name, why, _CAST_HINT)
+        too_long += _problems_where(pc.and_(longer, spaces), name, cut, _CAST_HINT)
+        return sorted(too_long, key=lambda p: p.row)
     if target == array.type:
         return []
     reason = f"value does not convert to {column.target_type}"
