@@ -387,6 +387,9 @@ def verify(
             pairs = _leave_out(pairs, exclude, tgt_names, tgt.endpoint.dialect)
         pairs = [p for p in pairs if not (p[0].startswith("\x00") and p[1] in target_only)]
         if not tables:
+            views = src.submit(lambda e, _: e.list_views()).result()
+            pairs, copied = _copied_views(pairs, views, tgt.endpoint.dialect)
+            report.notes.extend([_copied_views_note(copied)] if copied else [])
             pairs, backups = _without_backups(pairs, tgt_names)
             report.notes.extend([_backups_note(backups)] if backups else [])
             left = src.submit(lambda e, _: own_named_note(own_named_tables(e), exclude)).result()
@@ -546,6 +549,31 @@ def _without_backups(
         if name.startswith("\x00") and target is not None and backup_of(target, tgt_names)
     ]
     return [p for p in pairs if p[0] not in {f"\x00{b}" for b in backups}], backups
+
+
+def _copied_views(
+    pairs: list[tuple[str, str | None]], views: list[str], tgt_dialect: str
+) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """``pairs`` with each table only the target holds that is named as a view or virtual
+    table of the source (migrate copies their rows into a table when ``--tables`` names them)
+    compared with it, not said to exist only in the target; and those views."""
+    out: list[tuple[str, str | None]] = []
+    copied = []
+    for name, target in pairs:
+        view = None
+        if name.startswith("\x00") and target is not None:
+            view = next((v for v in views if _match_name(v, [target], tgt_dialect)), None)
+        if view is not None:
+            copied.append(view)
+        out.append((view, target) if view is not None else (name, target))
+    return out, copied
+
+
+def _copied_views_note(views: list[str]) -> str:
+    return (
+        f"compared with the target's table of their rows: the source's views and virtual "
+        f"tables {', '.join(views)}"
+    )
 
 
 def _backups_note(backups: list[str]) -> str:

@@ -1272,6 +1272,9 @@ def test_a_named_virtual_table_says_what_its_plain_copy_lacks(tmp_path: Path) ->
             report, table
         )
     assert "no values" not in notes_of(report, "docs_fts")
+    # The rowid, a contentless table's only link to its documents, is no column: said.
+    for table in ("docs_fts", "bare"):
+        assert "nor its rowids, each row's document id (no column of it" in notes_of(report, table)
     assert (
         "title, body: no values: a contentless FTS5 table (content='') keeps its full-text "
         "index only, and SQLite reads the column as NULL in each of its 2 rows"

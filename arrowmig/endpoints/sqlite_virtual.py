@@ -37,7 +37,13 @@ def lost_index(create_sql: str) -> str:
     the index that is the point of the virtual table."""
     module = module_name(create_sql)
     if module.startswith("FTS"):
-        return f"the {module} full-text index (the rows land in a plain table: build it again)"
+        # The rowid is the document's id, the one link from a row (all of a contentless
+        # table's) to the application's rows, yet no column: SELECT * leaves it out.
+        return (
+            f"the {module} full-text index (the rows land in a plain table: build it again), "
+            "nor its rowids, each row's document id (no column of it: copy a view that "
+            "selects rowid AS id, * from it to keep them)"
+        )
     if module == "R*Tree":
         return "the R*Tree index (the rows land in a plain table)"
     return f"the {module} virtual table's module (the rows land in a plain table)"
