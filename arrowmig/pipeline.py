@@ -22,6 +22,7 @@ from arrowmig.conform import conform
 from arrowmig.endpoints.common import CONSTRAINT_HINT, KEY_COLUMN, lost_connection
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_hold import snapshot_lost
+from arrowmig.endpoints.pg_server_reads import refused_reading, server_read_columns
 from arrowmig.endpoints.validate import (
     Problem,
     bad_rows,
@@ -481,7 +482,7 @@ def _copy_range(
                 if row + 1 < out.num_rows:
                     commit(out.slice(row + 1), keys.slice(row + 1), last_key)
                 return
-            if not _value_refused(exc) or (rejects is None and _names_its_row(exc)):
+            if not _value_refused(exc, target_table) or (rejects is None and _names_its_row(exc)):
                 raise
             # The target refused a value its client-side checks let through (a --cast the
             # server converts: 'nope' as uuid; a CHECK): the batch is written in halves until
@@ -489,7 +490,7 @@ def _copy_range(
             # failing on the first, named by its row, which the server's error does not name.
             if out.num_rows == 1:
                 reason = exc.message.removeprefix(f"writing {target_table.name!r}: ")
-                column = _column_refused(exc, out)
+                column = _column_refused(exc, out, target_table)
                 if rejects is None:
                     raise refused_row_error(column, reason, out, source_table, keys) from exc
                 rejects.write(source_table, out, [Problem(0, column, reason, hint="")], keys)
@@ -619,11 +620,12 @@ def _refused_character(
     return untranslatable_problem(exc.message, batch, encoding)
 
 
-def _column_refused(exc: TransferError, row: pa.RecordBatch) -> str:
+def _column_refused(exc: TransferError, row: pa.RecordBatch, target: Table) -> str:
     """The column whose value the server refused in this one row, where its error names it:
     the column of a constraint's error, PostgreSQL's ``COPY t, line 1, column u: "nope"``, or
     the value itself (``invalid input syntax for type uuid: "nope"``, of INSERT ... SELECT)
-    when one column alone holds it; ``*`` (the row) where it names none."""
+    when one column alone holds it, or the one column the server reads from text (hstore's
+    "Unexpected end of string" names nothing); ``*`` (the row) where it names none."""
     names: list[str] = list(row.schema.names)
     cause = exc.__cause__
     said = getattr(getattr(cause, "diag", None), "column_name", None)
@@ -643,7 +645,8 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch) -> str:
         holding = [n for n in names if str(row.column(n)[0].as_py()) == value.group(1)]
         if len(holding) == 1:
             return holding[0]
-    return "*"
+    read = [c.name for c in server_read_columns(target) if c.name in names]
+    return read[0] if len(read) == 1 and refused_reading(exc, target) else "*"
 
 
 def _names_its_row(exc: TransferError) -> bool:
@@ -653,8 +656,10 @@ def _names_its_row(exc: TransferError) -> bool:
     return exc.hint is not None and exc.hint != CONSTRAINT_HINT
 
 
-def _value_refused(exc: TransferError) -> bool:
+def _value_refused(exc: TransferError, target: Table) -> bool:
     state = exc.sqlstate or ""
+    if refused_reading(exc, target):
+        return True  # an extension's input function's refusal has no data-exception state
     return not isinstance(exc, TransientError) and state.startswith(_REFUSED_VALUE_STATES)
 
 

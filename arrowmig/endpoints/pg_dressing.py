@@ -386,15 +386,25 @@ def still_to_give(
     of a column to its own type the same as none (``without_own_type_casts``)."""
     if types is not None:
         have = {without_own_type_casts(key, types) for key in have}
+    have = {_unquoted(key) for key in have}
     kept = []
     for item in dressing:
         key = without_own_type_casts(item.key, types) if types is not None else item.key
-        if key and key in have:
+        if key and _unquoted(key) in have:
             continue
         if item.name and item.name in taken:
             item = item.not_kept("the new table has another of that name")
         kept.append(item)
     return kept
+
+
+_QUOTED_PLAIN = re.compile(r'"([a-z_][a-z0-9_$]*)"')
+
+
+def _unquoted(key: str) -> str:
+    """``key`` with each quoted plain name unquoted: the server quotes a reserved word
+    (``PRIMARY KEY ("from")``), which a key told before the table is built cannot know."""
+    return _QUOTED_PLAIN.sub(r"\1", key)
 
 
 def without_own_type_casts(key: str, types: Mapping[str, str]) -> str:

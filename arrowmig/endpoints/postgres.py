@@ -89,6 +89,7 @@ from arrowmig.endpoints.pg_privileges import (
     refused_error,
 )
 from arrowmig.endpoints.pg_scans import read_scans
+from arrowmig.endpoints.pg_server_reads import with_columns_named
 from arrowmig.endpoints.pg_storage import storage_settings
 from arrowmig.endpoints.pg_text_types import with_types_read_from_text
 from arrowmig.endpoints.pg_values import (
@@ -1420,9 +1421,10 @@ class PostgresEndpoint(BaseEndpoint):
             self._conn.commit()
         except Exception as exc:
             self._rollback()
-            raise self.held_again(
-                self.translate(exc, f"writing {table.name!r}", table.name), table.name
-            ) from exc
+            error = self.translate(exc, f"writing {table.name!r}", table.name)
+            if staging is not None:
+                error = with_columns_named(error, table)
+            raise self.held_again(error, table.name) from exc
         # Counted once committed: a batch that failed and is tried again counts once.
         lost_zeros.add(self._zeros_key(table.name), zeros)
         respelled.add(self._zeros_key(table.name), respelled_texts)

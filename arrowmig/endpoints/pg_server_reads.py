@@ -1,0 +1,41 @@
+"""A batch a PostgreSQL target refused as it read a column's text as the column's type (an
+hstore, a composite, a tsrange, a uuid by --cast): the columns it read that way named, with
+what to do, where the server's message ("Unexpected end of string") names none."""
+
+from __future__ import annotations
+
+from arrowmig.errors import ArrowmigError, TransientError
+from arrowmig.model import Column, Table
+from arrowmig.schema import pg_server_cast
+
+SERVER_READ_STATES = ("22", "XX000")
+"""A data exception, or the internal error an extension's input function raises for text it
+cannot read (hstore's and ltree's ``elog(ERROR)`` carry no SQLSTATE of their own)."""
+
+
+def server_read_columns(table: Table) -> list[Column]:
+    """The columns whose text the server reads as their type as a batch goes in."""
+    return [c for c in table.columns if pg_server_cast(c)]
+
+
+def refused_reading(error: ArrowmigError, table: Table) -> bool:
+    """Whether ``error`` is the server refusing a value of such a column: a row's own
+    problem, set aside with ``--on-error reject``."""
+    state = getattr(error, "sqlstate", None) or ""
+    return (
+        not isinstance(error, TransientError)
+        and state.startswith(SERVER_READ_STATES)
+        and bool(server_read_columns(table))
+    )
+
+
+def with_columns_named(error: ArrowmigError, table: Table) -> ArrowmigError:
+    """``error`` with the columns the server read from text named and the way past it, when
+    it refused one of their values."""
+    if error.hint is not None or not refused_reading(error, table):
+        return error
+    read = [f"{c.name} (as {pg_server_cast(c)})" for c in server_read_columns(table)]
+    which = f"column {read[0]}" if len(read) == 1 else f"one of the columns {', '.join(read)}"
+    error.message += f": a value of {which}, text the server reads as the column's type"
+    error.hint = "--on-error reject sets each row it refuses aside, named, and loads the others"
+    return error
