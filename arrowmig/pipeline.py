@@ -22,7 +22,12 @@ from arrowmig.conform import conform
 from arrowmig.endpoints.common import CONSTRAINT_HINT, KEY_COLUMN, lost_connection
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_hold import snapshot_lost
-from arrowmig.endpoints.pg_server_reads import refused_reading, server_read_columns
+from arrowmig.endpoints.pg_server_reads import (
+    SERVER_READ_HINT,
+    refused_reading,
+    server_read_columns,
+    without_columns_named,
+)
 from arrowmig.endpoints.validate import (
     Problem,
     bad_rows,
@@ -490,6 +495,7 @@ def _copy_range(
             # failing on the first, named by its row, which the server's error does not name.
             if out.num_rows == 1:
                 reason = exc.message.removeprefix(f"writing {target_table.name!r}: ")
+                reason = without_columns_named(reason)
                 column = _column_refused(exc, out, target_table)
                 if rejects is None:
                     raise refused_row_error(column, reason, out, source_table, keys) from exc
@@ -653,7 +659,7 @@ def _names_its_row(exc: TransferError) -> bool:
     """Whether the error already names its row and the way past (a ragged list, a scale that
     would round, with what to do), as arrowmig's own checks do: failing, it stops the table
     with the whole batch undone; a server's bare refusal is found by its row first."""
-    return exc.hint is not None and exc.hint != CONSTRAINT_HINT
+    return exc.hint is not None and exc.hint not in (CONSTRAINT_HINT, SERVER_READ_HINT)
 
 
 def _value_refused(exc: TransferError, target: Table) -> bool:

@@ -53,7 +53,7 @@ def _hstore_target(pg_url: str, second_pg: str) -> None:
 
 
 @pytest.mark.postgres
-def test_text_the_server_cannot_read_as_hstore_fails_naming_the_column(
+def test_text_the_server_cannot_read_as_hstore_fails_naming_the_column_and_row(
     pg_url: str, second_pg: str
 ) -> None:
     # hstore's refusal names nothing (and has no data-exception SQLSTATE): before, the table
@@ -61,11 +61,12 @@ def test_text_the_server_cannot_read_as_hstore_fails_naming_the_column(
     _hstore_target(pg_url, second_pg)
     report = arrowmig.migrate(pg_url, second_pg, config=arrowmig.MigrationConfig(mode="append"))
     assert report.tables[0].error == (
-        "writing 't': Unexpected end of string: a value of column h (as hstore), text the "
-        "server reads as the column's type; --on-error reject sets each row it refuses aside, "
-        "named, and loads the others"
+        "table 't', column 'h', id 2: Unexpected end of string: 'a=>'; fix the value in the "
+        "source (or the target column's type or constraint), or set such rows aside with "
+        "--on-error reject"
     )
-    assert pg_rows(second_pg, "t") == []
+    # The rows before it are written, as a value arrowmig's own checks refuse leaves them.
+    assert pg_rows(second_pg, "t") == [(1, '"a"=>"1"')]
 
 
 @pytest.mark.postgres

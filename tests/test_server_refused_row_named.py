@@ -26,7 +26,7 @@ def test_text_a_bit_column_refuses_names_its_row(pg_url: str, tmp_path: Path) ->
     report = arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append"))
     error = report.tables[0].error or ""
     assert not report.ok
-    assert error.startswith("table 'flags', id 3: "), error
+    assert error.startswith("table 'flags', column 'flag', id 3: "), error
     assert '"y" is not a valid binary digit' in error
     assert "--on-error reject" in error
     # The rows before it are written, as a screened bad value leaves them; none after it.

@@ -4,6 +4,8 @@ what to do, where the server's message ("Unexpected end of string") names none."
 
 from __future__ import annotations
 
+import re
+
 from arrowmig.errors import ArrowmigError, TransientError
 from arrowmig.model import Column, Table
 from arrowmig.schema import pg_server_cast
@@ -11,6 +13,10 @@ from arrowmig.schema import pg_server_cast
 SERVER_READ_STATES = ("22", "XX000")
 """A data exception, or the internal error an extension's input function raises for text it
 cannot read (hstore's and ltree's ``elog(ERROR)`` carry no SQLSTATE of their own)."""
+
+
+SERVER_READ_HINT = "--on-error reject sets each row it refuses aside, named, and loads the others"
+"""The way past a value such a column's type refused, which the error names no row of."""
 
 
 def server_read_columns(table: Table) -> list[Column]:
@@ -36,6 +42,18 @@ def with_columns_named(error: ArrowmigError, table: Table) -> ArrowmigError:
         return error
     read = [f"{c.name} (as {pg_server_cast(c)})" for c in server_read_columns(table)]
     which = f"column {read[0]}" if len(read) == 1 else f"one of the columns {', '.join(read)}"
-    error.message += f": a value of {which}, text the server reads as the column's type"
-    error.hint = "--on-error reject sets each row it refuses aside, named, and loads the others"
+    error.message += f": a value of {which}{_READ_AS_TYPE}"
+    error.hint = SERVER_READ_HINT
     return error
+
+
+_READ_AS_TYPE = ", text the server reads as the column's type"
+_COLUMNS_NAMED = re.compile(
+    r": a value of (?:column|one of the columns) .*" + re.escape(_READ_AS_TYPE) + "$"
+)
+
+
+def without_columns_named(message: str) -> str:
+    """The server's own reason in ``message``, without the columns ``with_columns_named``
+    added: once its row is found, the row's column is named where the row is."""
+    return _COLUMNS_NAMED.sub("", message)
