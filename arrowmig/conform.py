@@ -83,6 +83,10 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         converted = decimal_as_float(array, target)
     elif pa.types.is_integer(array.type) and pa.types.is_decimal(target):
         converted = pc.cast(_integers_as_decimal(array, target.scale), target, safe=True)
+    elif pa.types.is_timestamp(array.type) and pa.types.is_timestamp(target):
+        # ±infinity is the storage's extreme in every unit: a plain cast of a TIMESTAMP_NS
+        # infinity to microseconds would refuse it as a value with nanoseconds.
+        converted = infinity.cast_timestamps(array, target)
     else:
         converted = exact_cast(array, target)
     if _may_round(array.type, target):

@@ -174,3 +174,33 @@ def test_second_and_millisecond_infinity_reaches_postgres(tmp_path: Path, pg_url
     with psycopg.connect(pg_url) as con:
         con.execute("UPDATE t SET s = '-infinity' WHERE id = 1")
     assert not verify(source, pg_url).ok
+
+
+@pytest.mark.postgres
+def test_nanosecond_infinity_appends_into_an_existing_timestamp(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # A created column took TIMESTAMP_NS's ±infinity, but appending into an existing
+    # timestamp column set those rows aside ("does not fit the target column's type
+    # (timestamp) exactly"), as if infinity had nanoseconds.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER, n TIMESTAMP_NS, z TIMESTAMPTZ_NS)")
+        con.execute(
+            "INSERT INTO t VALUES (1, 'infinity', 'infinity'), (2, '-infinity', '-infinity'),"
+            " (3, '2024-01-01 00:00:00.123456', '2024-01-01 00:00:00.5+00'), (4, NULL, NULL)"
+        )
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE t (id integer, n timestamp, z timestamptz)")
+    report = migrate(source, pg_url, config=MigrationConfig(mode="append"))
+    assert report.ok, [(t.error, t.rejected) for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        rows = con.execute("SELECT id, n::text, z::text FROM t ORDER BY id").fetchall()
+    assert rows == [
+        (1, "infinity", "infinity"),
+        (2, "-infinity", "-infinity"),
+        (3, "2024-01-01 00:00:00.123456", "2024-01-01 00:00:00.5+00"),
+        (4, None, None),
+    ]
+    assert verify(source, pg_url).ok
