@@ -128,3 +128,20 @@ def test_sqlite_json_text_reaches_duckdb_json_as_written_and_verifies(tmp_path: 
     with duckdb.connect(target, read_only=True) as con:
         assert con.execute("SELECT j FROM t WHERE id = 1").fetchone() == ('{"b": 1,  "a":2.50}',)
     assert verify(source, target).ok
+
+
+def test_the_note_says_which_member_a_union_value_was_is_not_kept(tmp_path: Path) -> None:
+    # The note read "UNION(...) has no Arrow equivalent: carried as its text form", with
+    # nothing to say that a DuckDB target gets a VARCHAR and the members are gone.
+    source = _table(
+        tmp_path / "s.duckdb",
+        f"u {UNION}, s STRUCT(a {UNION})",
+        "(1, union_value(num := 5), {'a': 5::INTEGER}), (2, union_value(str := '5'), NULL)",
+    )
+    report = migrate(source, str(tmp_path / "t.duckdb"))
+    assert report.ok
+    notes = report.tables[0].notes
+    for column in ("u", "s"):
+        (note,) = [n for n in notes if n.startswith(f"{column}: ")]
+        assert "which member each value was is not kept, on DuckDB targets either" in note
+        assert "(VARCHAR there)" in note

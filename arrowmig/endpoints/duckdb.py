@@ -471,6 +471,10 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
     if kind == "text":
         numeric = data_type in _TEXT_WITH_TYPE
         again = " (itself again on DuckDB targets)" if _same_again_on_duckdb(data_type) else ""
+        if holds_union(data_type):
+            # The text is the member's value alone: a user told only "its text form" took a
+            # DuckDB-to-DuckDB copy for a UNION column still.
+            again = _UNION_TEXT
         return pa.string(), () if numeric else (
             f"{data_type} has no Arrow equivalent: carried as its text form{again}",
         )
@@ -486,6 +490,12 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
     if kind == "timestamp":
         return pa.timestamp("us"), ()
     return arrow_type, ()
+
+
+_UNION_TEXT = (
+    ", its member's value alone (5 of an INTEGER member and '5' of a VARCHAR one alike): "
+    "which member each value was is not kept, on DuckDB targets either (VARCHAR there)"
+)
 
 
 def _meaning(data_type: str) -> str | None:
