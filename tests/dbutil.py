@@ -78,6 +78,16 @@ def duckdb_rows(
         con.close()
 
 
+def duckdb_types(path: str | Path, table: str) -> list[str]:
+    """The declared types of a DuckDB table's columns, in order (``DECIMAL(12,2)``)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+            [table],
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def pg_rows(
     url: str, table: str, order: str | None = None, schema: str = "public"
 ) -> list[tuple[Any, ...]]:

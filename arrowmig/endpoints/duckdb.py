@@ -370,7 +370,14 @@ def _same_again_on_duckdb(data_type: str) -> str | None:
         return data_type
     if data_type in _COARSE_TIMESTAMPS:
         return data_type  # read as microseconds (every value whole in its unit): kept
+    if _is_geometry(data_type):
+        return data_type  # read as its WKB bytes, which DuckDB reads back as the geometry
     return None
+
+
+def _is_geometry(data_type: str) -> bool:
+    """DuckDB's GEOMETRY, with or without its coordinate system (``GEOMETRY('OGC:CRS84')``)."""
+    return data_type == "GEOMETRY" or data_type.startswith("GEOMETRY(")
 
 
 _FIXED_ARRAY = re.compile(r"\[\d+\]$")
@@ -489,6 +496,12 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
         )
     if kind == "timestamp":
         return pa.timestamp("us"), ()
+    if _is_geometry(data_type):
+        # Arrow hands it out as plain bytes (geoarrow.wkb): without a word, a DuckDB target
+        # made a BLOB of it, and the others a blob the user did not know was a geometry.
+        return arrow_type, (
+            f"{data_type} carried as its WKB bytes, a blob (itself again on DuckDB targets)",
+        )
     return arrow_type, ()
 
 
