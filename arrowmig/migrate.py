@@ -54,6 +54,7 @@ from arrowmig.folders import refuse_unwritable_file
 from arrowmig.held_signals import raise_held_here
 from arrowmig.json_array_losses import with_json_array_notes
 from arrowmig.kept_keys import DroppedKey, give_back
+from arrowmig.large_objects import with_large_object_notes
 from arrowmig.loading import (
     check_emptying,
     describe_landing,
@@ -611,7 +612,7 @@ def _transfer(
                 ),
                 run_tables=run_tables,
             )
-            plan = with_json_array_notes(src, plan)
+            plan = with_large_object_notes(src, with_json_array_notes(src, plan))
         run_id, basis = fingerprint(
             _source_identity(src, label), [p.source for p in plan.tables], config
         )
@@ -1865,6 +1866,7 @@ def _explain_schema(
                 _refuse_reading_own_target(src, dst, config)  # as the run would
             plan = build_plan(src, dst, config, dialect=target_url.kind, run_tables=run_tables)
             plan = with_json_array_notes(src, with_range_notes(src, plan))
+            plan = with_large_object_notes(src, plan)
             if dst is not None:
                 # The run's own pre-flight refusal, so the dry run does not promise a run
                 # that would then be refused.

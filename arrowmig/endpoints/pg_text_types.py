@@ -1,5 +1,6 @@
 """Existing PostgreSQL columns of a type the database itself defines (an extension's: hstore,
-ltree, isbn13; a composite) that rows go into as text, which the server reads as the type."""
+ltree, isbn13; a composite), or of an OID alias type (regclass, regtype), that rows go into as
+text, which the server reads as the type."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import replace
 import pyarrow as pa
 
 from arrowmig.defaults import is_citext
+from arrowmig.endpoints.pg_binary_forms import OID_ALIASES
 from arrowmig.endpoints.pg_dressing import Query
 from arrowmig.model import Column, Table
 
@@ -15,10 +17,13 @@ _DEFINED_HERE_SQL = """
 SELECT a.attname
 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
-  AND t.oid >= 16384 AND t.typtype IN ('b', 'c', 'r', 'm')
-"""
+  AND (t.oid >= 16384 AND t.typtype IN ('b', 'c', 'r', 'm')
+       OR t.typnamespace = 'pg_catalog'::regnamespace AND t.typname IN ({names}))
+""".replace("{names}", ", ".join(f"'{n}'" for n in OID_ALIASES))
 """The columns whose type is a base, composite, range or multirange type the database defines
-(FirstNormalObjectId, 16384, on): enums and domains have their own way in."""
+(FirstNormalObjectId, 16384, on): enums and domains have their own way in. And those of an OID
+alias type: the name (carried as text) is looked up in the target, and only regclass has a cast
+from text that an INSERT makes by itself ('regtype but expression is of type text')."""
 
 
 def with_types_read_from_text(query: Query, target: str, table: Table) -> Table:

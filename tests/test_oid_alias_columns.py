@@ -1,0 +1,57 @@
+"""A regclass, regtype or regproc column (an OID alias type) holds the number of the object it
+names, which is each database's own. Appended into a schema restored by ``pg_dump -s``, such a
+table was passed on as binary COPY, undecoded: each value arrived as the source's number, which
+in the target named another object or none ('other' read back as '16512'), and the run said
+nothing; a regtype or regproc column was refused ('column "rt" is of type regtype but
+expression is of type text'). Now such a column goes by its text, which the target looks up
+by name."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from arrowmig import MigrationConfig, migrate, verify
+from arrowmig.direct_copy import DIRECT_NOTE
+from tests.dbutil import pg_exec
+
+pytestmark = pytest.mark.postgres
+
+SCHEMA = (
+    "CREATE TYPE mood AS ENUM ('sad', 'ok'); "
+    "CREATE TABLE other (i int); "
+    "CREATE TABLE refs (id int PRIMARY KEY, rc regclass, rcs regclass[], n int); "
+    "CREATE TABLE kinds (id int PRIMARY KEY, rt regtype, rp regproc)"
+)
+
+
+def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_an_appended_oid_alias_column_arrives_as_the_names_it_held(
+    pg_url: str, second_pg: str
+) -> None:
+    pg_exec(
+        pg_url,
+        SCHEMA,
+        "INSERT INTO refs VALUES (1, 'other', '{other,pg_class}', 1), (2, 'pg_class', NULL, 2), "
+        "(3, NULL, NULL, 3)",
+        "INSERT INTO kinds VALUES (1, 'mood', 'now'), (2, 'integer', NULL)",
+    )
+    # The target's objects are made in another order, as a restore may: other numbers.
+    pg_exec(second_pg, "CREATE TABLE filler (i int); CREATE TYPE filler_t AS (a int)", SCHEMA)
+    report = migrate(pg_url, second_pg, config=MigrationConfig(mode="append"))
+    assert report.ok, report.tables[0].error
+    refs = "SELECT id, rc::text, rcs::text, n FROM refs ORDER BY id"
+    expected = [(1, "other", "{other,pg_class}", 1), (2, "pg_class", None, 2), (3, None, None, 3)]
+    assert _rows(pg_url, refs) == expected
+    assert _rows(second_pg, refs) == expected
+    kinds = "SELECT id, rt::text, rp::text FROM kinds ORDER BY id"
+    assert _rows(second_pg, kinds) == [(1, "mood", "now"), (2, "integer", None)]
+    # Not passed on undecoded: the numbers would name other objects.
+    for table in report.tables:
+        if table.name != "other":
+            assert not any(note.startswith(DIRECT_NOTE) for note in table.notes)
+    assert verify(pg_url, second_pg, tables=["refs", "kinds", "other"]).ok
