@@ -16,7 +16,12 @@ from arrowmig.names import shown
 @click.command("status", short_help="Show the checkpointed runs in TARGET.")
 @click.argument("target")
 @click.option("--target-schema", help="PostgreSQL/DuckDB schema holding the checkpoint table.")
-@click.option("--clean", is_flag=True, help="Remove the rows of completed and superseded runs.")
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Remove the rows of completed and superseded runs, and the checkpoint table once no "
+    "run is left in it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON on stdout.")
 def command(target: str, target_schema: str | None, clean: bool, as_json: bool) -> int:
     """Show checkpointed runs (interrupted ones can be continued with migrate --resume)."""
