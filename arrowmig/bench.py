@@ -58,7 +58,8 @@ class BenchOptions:
     that precede the measured rounds; False leaves them out (they run either way: the
     measured runs need the tables and files they set up). Never measured."""
     stages: bool = True
-    """Also time the write stage alone (Arrow already in memory), to say where time goes."""
+    """Also time the stages alone, to say where time goes: arrowmig's source side of a SQLite
+    source (describe and the typed read, drained) and the write (Arrow already in memory)."""
     out: Path = Path("bench/out")
     cache_dir: Path = Path(os.environ.get("ARROWMIG_BENCH_CACHE", "~/.cache/arrowmig/bench"))
     command: str = ""
@@ -69,7 +70,11 @@ class BenchOptions:
 
         bad = [p for p in self.paths if p not in PATHS]
         if bad or not self.paths:
-            raise UsageError(f"unknown --paths {bad or ''}", hint="use row, columnar or both")
+            said = ", ".join(repr(p) for p in bad) if bad else "nothing"
+            raise UsageError(
+                f"--paths names {said}, no path the bench has",
+                hint="use row, columnar, or both (row,columnar)",
+            )
         if not self.batch_rows or min(self.batch_rows) < 1:
             raise UsageError("--batch-rows needs one or more sizes of at least 1")
         if not self.parallel or min(self.parallel) < 1:
@@ -78,6 +83,13 @@ class BenchOptions:
             raise UsageError(f"--repeat must be at least 1, not {self.repeat}")
         if not self.targets:
             raise UsageError("give at least one --target")
+
+
+def parse_paths(text: str) -> tuple[str, ...]:
+    """``--paths`` as the paths it names: ``both`` is every path, as its help offers it
+    (``row, columnar or both`` read as three choices: ``--paths both`` was refused)."""
+    named = [p.strip() for p in text.split(",") if p.strip()]
+    return PATHS if named == ["both"] else tuple(named)
 
 
 def parse_list(text: str, option: str) -> tuple[int, ...]:

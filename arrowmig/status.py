@@ -228,14 +228,21 @@ def where_looked(target: str, *, schema: str | None = None) -> dict[str, Any]:
 def clean_runs(target: str, *, schema: str | None = None) -> int:
     """Remove completed runs' rows (``schema`` None: in every schema holding a checkpoint
     table, as ``runs_of``); returns how many runs were removed."""
+    return clean_checkpoints(target, schema=schema)[0]
+
+
+def clean_checkpoints(target: str, *, schema: str | None = None) -> tuple[int, int]:
+    """``clean_runs``, and how many checkpoint tables it found to clean: with none, there
+    was nothing to remove or drop, and ``status --clean`` must not say it dropped one."""
     schemas = [schema] if schema is not None else checkpoint_schemas(target)[1]
-    removed = 0
+    removed = found = 0
     for one in schemas:
         with _checkpoints_of(
             target, one, ("SELECT", "DELETE"), "remove completed runs from"
         ) as dst:
+            found += dst.table_exists(CHECKPOINT_TABLE)
             removed += CheckpointStore(dst).clean()
-    return removed
+    return removed, found
 
 
 @contextlib.contextmanager

@@ -176,6 +176,28 @@ def test_cli_usage_error_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "paths" in capsys.readouterr().err
 
 
+def test_cli_paths_both_measures_the_row_and_the_columnar_path(
+    tiny_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --help offers "row, columnar or both": --paths both was refused as an unknown path.
+    out = tmp_path / "out"
+    args = ["--source", str(tiny_db), "--target", "sqlite", "--paths", "both", "--no-stages"]
+    quick = ["--batch-rows", "100", "--parallel", "1", "--repeat", "1", "--out", str(out)]
+    assert main(["bench", *args, *quick]) == 0, capsys.readouterr().err
+    runs = json.loads((out / "bench.json").read_text())["runs"]
+    assert {"row", "columnar"} <= {r["kind"] for r in runs}
+
+
+def test_cli_names_an_unknown_path_as_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said: unknown --paths ['rows'] (a Python list), and "unknown --paths ;" for none.
+    assert main(["bench", "--paths", "rows", "--out", str(tmp_path)]) == 2
+    assert "error: --paths names 'rows', no path the bench has; use row, columnar, or both" in (
+        capsys.readouterr().err
+    )
+
+
 def _refusals(tiny_db: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
     (tmp_path / "a_file").write_text("")
     return [

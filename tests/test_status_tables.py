@@ -72,3 +72,20 @@ def test_status_names_the_tables_as_the_target_has_them(
     # The source's name, then the target's, as verify pairs them.
     assert " sales.Big -> sales.big: complete\n" in err
     assert " Person.Big -> person.big: complete\n" in err
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+def test_status_clean_of_a_target_without_checkpoints_drops_nothing(
+    target: str, tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--clean of a target no run had written into said "removed the checkpoint rows of 0
+    completed or superseded run(s)" and "the checkpoint table _arrowmig_checkpoints is
+    dropped", of a table that never was."""
+    url = pg_url
+    if target == "sqlite":
+        url = sqlite_table(tmp_path / "t.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)", [[1]])
+    assert main(["status", url, "--clean"]) == 0
+    err = capsys.readouterr().err
+    assert "removed" not in err and "dropped" not in err
+    assert "no checkpointed runs in _arrowmig_checkpoints of " in err

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from arrowmig.bench import DEFAULT_PG_URL, BenchOptions, parse_list, run_bench
+from arrowmig.bench import DEFAULT_PG_URL, BenchOptions, parse_list, parse_paths, run_bench
 from arrowmig.cli.console import print_out, say
 from arrowmig.cli.options import SEED
 from arrowmig.cli.signals import outcome_stands
@@ -35,7 +35,12 @@ from arrowmig.urls import redact
 @click.option("--scale", default="phase3", show_default=True, help="Dataset scale to generate.")
 @click.option("--seed", default=42, show_default=True, type=SEED, help="Same seed, same data.")
 @click.option("--tables", help="Comma-separated tables (default: all).")
-@click.option("--paths", default="row,columnar", show_default=True, help="row, columnar or both.")
+@click.option(
+    "--paths",
+    default="row,columnar",
+    show_default=True,
+    help="The paths to measure: row, columnar, or both (row,columnar).",
+)
 @click.option(
     "--batch-rows", default="5000,25000,100000", show_default=True, help="Batch sizes to compare."
 )
@@ -55,7 +60,12 @@ from arrowmig.urls import redact
     help="Leave the warm-up runs out of bench.json (they still run: the measured runs need "
     "what they set up; by default they are kept there, flagged warmup).",
 )
-@click.option("--no-stages", is_flag=True, help="Skip the write-stage measurement.")
+@click.option(
+    "--no-stages",
+    is_flag=True,
+    help="Skip the stages measured alone (arrowmig's SQLite source side, the write from "
+    "memory), which say where the time goes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print bench.json on stdout.")
 @click.pass_context
 def bench_command(
@@ -83,7 +93,7 @@ def bench_command(
         scale=scale,
         seed=seed,
         tables=tuple(t for t in (tables or "").split(",") if t) or None,
-        paths=tuple(p.strip() for p in paths.split(",") if p.strip()),
+        paths=parse_paths(paths),
         batch_rows=parse_list(batch_rows, "--batch-rows"),
         parallel=parse_list(parallel, "--parallel"),
         repeat=repeat,

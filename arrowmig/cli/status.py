@@ -16,19 +16,26 @@ from arrowmig.names import shown
 @click.command("status", short_help="Show the checkpointed runs in TARGET.")
 @click.argument("target")
 @click.option("--target-schema", help="PostgreSQL/DuckDB schema holding the checkpoint table.")
-@click.option("--clean", is_flag=True, help="Remove the rows of completed and superseded runs.")
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Remove the rows of completed and superseded runs, and the checkpoint table once no "
+    "run is left in it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON on stdout.")
 def command(target: str, target_schema: str | None, clean: bool, as_json: bool) -> int:
     """Show checkpointed runs (interrupted ones can be continued with migrate --resume)."""
     from arrowmig.schema_landing import DEFAULT_SCHEMAS
-    from arrowmig.status import clean_runs, runs_of, where_looked
+    from arrowmig.status import clean_checkpoints, runs_of, where_looked
 
-    if clean:
-        removed = clean_runs(target, schema=target_schema)
+    # A target without a checkpoint table has nothing to clean: it is told where status
+    # looked, as without --clean, not that a table was dropped.
+    removed, cleaned = clean_checkpoints(target, schema=target_schema) if clean else (0, 0)
+    if cleaned:
         say(f"removed the checkpoint rows of {removed} completed or superseded run(s)")
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
     looked = where_looked(target, schema=target_schema) if not runs else None
-    if clean and looked is not None:
+    if cleaned and looked is not None:
         say(
             "no run is left: the checkpoint table _arrowmig_checkpoints is left empty (another "
             "user owns it: only it may drop it)"
@@ -39,7 +46,7 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         print_out(json.dumps({"runs": runs, **({"looked_in": looked} if looked else {})}, indent=2))
         return 0
     if looked is not None:
-        if not clean:  # --clean said the table is gone
+        if not cleaned:  # --clean said the table is gone
             say(_none_found(looked))
         return 0
     # Runs found in several schemas (status looks in every one), or in one not the
