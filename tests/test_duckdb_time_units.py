@@ -256,3 +256,24 @@ def test_nanoseconds_into_an_existing_timestamp_are_refused_before_truncate_empt
         "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
     ]
     assert any("a text target column loaded with --cast" in n for n in report.tables[0].notes)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_infinite_dates_cast_to_timestamp_stay_infinite(tmp_path: Path, kind: str) -> None:
+    # --cast T.C=timestamp refused every infinite date ("value does not convert to
+    # timestamp: 'infinity'"): a date's infinity overflowed the cast to microseconds.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER, d DATE)")
+        con.execute("INSERT INTO t VALUES (1, 'infinity'), (2, '-infinity'), (3, '2024-02-29')")
+    target = str(tmp_path / f"t.{'db' if kind == 'sqlite' else 'duckdb'}")
+    report = migrate(source, target, config=MigrationConfig(casts=(("t", "d", "timestamp"),)))
+    assert report.ok, [t.error for t in report.tables]
+    if kind == "sqlite":
+        with sqlite3.connect(target) as con:
+            rows = con.execute("SELECT id, d FROM t ORDER BY id").fetchall()
+    else:
+        with duckdb.connect(target, read_only=True) as con:
+            rows = con.execute("SELECT id, d::VARCHAR FROM t ORDER BY id").fetchall()
+    assert rows == [(1, "infinity"), (2, "-infinity"), (3, "2024-02-29 00:00:00")]
+    assert verify(source, target).ok
