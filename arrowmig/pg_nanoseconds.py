@@ -75,6 +75,31 @@ def _note(table: str, column: Column, kind: str) -> str:
     )
 
 
+def with_existing_column_notes(source: Table, existing: Table) -> Table:
+    """The source with each nanosecond column's note (``with_nanosecond_notes``) said for the
+    existing PostgreSQL column it is appended to: a --cast to text alone would have the server
+    read the text into that column of microseconds again."""
+    there = {c.name for c in existing.columns}
+    columns = tuple(
+        replace(c, notes=tuple(_existing(n, source.name, c, kind) for n in c.notes))
+        if (kind := _kind(c)) and c.name in there
+        else c
+        for c in source.columns
+    )
+    return replace(source, columns=columns)
+
+
+def _existing(note: str, table: str, column: Column, kind: str) -> str:
+    if note != _note(table, column, kind):
+        return note
+    return (
+        f"can hold nanoseconds, which the target column's microsecond {kind} cannot hold: "
+        "each row holding a value with digits below a microsecond is refused, named; a text "
+        f"target column loaded with {cast_option(table, column.name, 'text')} keeps every "
+        "digit, --on-error reject sets such rows aside"
+    )
+
+
 def with_array_nanosecond_notes(source: Table, existing: Table, target_dialect: str) -> Table:
     """The source with a note on each list of nanosecond timestamps or times (DuckDB's
     TIMESTAMP_NS[]) bound for an existing PostgreSQL array of them, as each scalar such

@@ -61,6 +61,7 @@ from arrowmig.names import (
 from arrowmig.note_groups import grouped_notes, listed
 from arrowmig.pg_nanoseconds import (
     with_array_nanosecond_notes,
+    with_existing_column_notes,
     with_nanosecond_notes,
     with_sqlite_nanoseconds_as_text,
 )
@@ -687,6 +688,8 @@ def build_plan(
                 source = _with_jsonb_notes(source, existing, src.dialect, dst.dialect)
                 source = _with_ragged_notes(source, existing, dst.dialect)
                 source = with_array_nanosecond_notes(source, existing, dst.dialect)
+                if dst.dialect == "postgresql":
+                    source = with_existing_column_notes(source, existing)
                 # Only the columns still read keep their notes ("its values are copied").
                 source = _without_created_type_notes(source)
                 notes = [f"{c.name}: {n}" for c in source.columns for n in c.notes]

@@ -360,9 +360,21 @@ def _converted_client_side(source: Table, target: Table) -> list[str]:
             and there != column.arrow_type
             and elements_conform(column.arrow_type, there)
         )
-        if cast or (is_text_type(column.arrow_type) and dated) or listed:
+        # Nanoseconds into an existing column of microseconds (a TIMESTAMP_NS into a
+        # PostgreSQL timestamp or a DuckDB TIMESTAMP): each value checked as it is cut.
+        finer = there is not None and _finer_unit(travelling_type(column), there)
+        if cast or (is_text_type(column.arrow_type) and dated) or listed or finer:
             names.append(column.name)
     return names
+
+
+def _finer_unit(travels: pa.DataType, there: pa.DataType) -> bool:
+    """Whether timestamps or times of ``travels`` go into a column of a coarser unit."""
+    units = ("s", "ms", "us", "ns")
+    kinds = (pa.types.is_timestamp, pa.types.is_time)
+    return any(kind(travels) and kind(there) for kind in kinds) and units.index(
+        travels.unit
+    ) > units.index(there.unit)
 
 
 def _bounds(source: Table, existing: Table, dialect: str, source_dialect: str) -> Iterator[_Bound]:

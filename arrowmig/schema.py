@@ -785,6 +785,12 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         return dates_of_midnights(array)
     if is_text_type(array.type) and pa.types.is_date32(target):
         return dates_of_texts(array)
+    if pa.types.is_timestamp(target) and (
+        pa.types.is_date32(array.type) or pa.types.is_timestamp(array.type)
+    ):
+        # ±infinity stays ±infinity: a date's (2**31 - 1 days) overflowed the cast to
+        # microseconds, and --cast T.C=timestamp refused every infinite date.
+        return infinity.cast_timestamps(array, target)
     return exact_cast(array, target)
 
 

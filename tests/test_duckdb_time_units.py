@@ -5,6 +5,7 @@ where it cannot, and ``verify`` compares every digit (a rounded copy is a differ
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import duckdb
 import psycopg
 import pytest
 
-from arrowmig import migrate, verify
+from arrowmig import SchemaError, migrate, verify
 from arrowmig.config import MigrationConfig
 
 TIMES = ("12:34:56.123456789", "23:59:59.999999999", "00:00:00")
@@ -176,6 +177,18 @@ def test_second_and_millisecond_infinity_reaches_postgres(tmp_path: Path, pg_url
     assert not verify(source, pg_url).ok
 
 
+def _into_existing(tmp_path: Path, pg_url: str, columns: str, rows: str, there: str) -> str:
+    """A DuckDB source table t (id, ``columns``) of ``rows``, and an existing PostgreSQL
+    table t (id, ``there``) to load it into; the source's path."""
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(f"CREATE TABLE t (id INTEGER, {columns})")
+        con.execute(f"INSERT INTO t VALUES {rows}")
+    with psycopg.connect(pg_url) as con:
+        con.execute(f"CREATE TABLE t (id integer, {there})")
+    return source
+
+
 @pytest.mark.postgres
 def test_nanosecond_infinity_appends_into_an_existing_timestamp(
     tmp_path: Path, pg_url: str
@@ -183,15 +196,14 @@ def test_nanosecond_infinity_appends_into_an_existing_timestamp(
     # A created column took TIMESTAMP_NS's ±infinity, but appending into an existing
     # timestamp column set those rows aside ("does not fit the target column's type
     # (timestamp) exactly"), as if infinity had nanoseconds.
-    source = str(tmp_path / "s.duckdb")
-    with duckdb.connect(source) as con:
-        con.execute("CREATE TABLE t (id INTEGER, n TIMESTAMP_NS, z TIMESTAMPTZ_NS)")
-        con.execute(
-            "INSERT INTO t VALUES (1, 'infinity', 'infinity'), (2, '-infinity', '-infinity'),"
-            " (3, '2024-01-01 00:00:00.123456', '2024-01-01 00:00:00.5+00'), (4, NULL, NULL)"
-        )
-    with psycopg.connect(pg_url) as con:
-        con.execute("CREATE TABLE t (id integer, n timestamp, z timestamptz)")
+    source = _into_existing(
+        tmp_path,
+        pg_url,
+        "n TIMESTAMP_NS, z TIMESTAMPTZ_NS",
+        "(1, 'infinity', 'infinity'), (2, '-infinity', '-infinity'),"
+        " (3, '2024-01-01 00:00:00.123456', '2024-01-01 00:00:00.5+00'), (4, NULL, NULL)",
+        "n timestamp, z timestamptz",
+    )
     report = migrate(source, pg_url, config=MigrationConfig(mode="append"))
     assert report.ok, [(t.error, t.rejected) for t in report.tables]
     with psycopg.connect(pg_url) as con:
@@ -204,3 +216,64 @@ def test_nanosecond_infinity_appends_into_an_existing_timestamp(
         (4, None, None),
     ]
     assert verify(source, pg_url).ok
+
+
+@pytest.mark.postgres
+def test_nanoseconds_into_an_existing_timestamp_are_refused_before_truncate_empties(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # --mode truncate emptied the table, then failed on the first such value ("value does
+    # not fit the target column's type (timestamp) exactly ... widen the target column",
+    # though PostgreSQL has no wider timestamp); with --on-error reject each row was named
+    # twice, once so and once as nanoseconds.
+    source = _into_existing(
+        tmp_path,
+        pg_url,
+        "n TIMESTAMP_NS",
+        "(1, '2024-01-01 00:00:00.123456789'), (2, 'infinity'), (3, '2024-01-01 00:00:00.5')",
+        "n timestamp",
+    )
+    with psycopg.connect(pg_url) as con:
+        con.execute("INSERT INTO t VALUES (9, '2000-01-01')")
+    with pytest.raises(SchemaError) as refused:
+        migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
+    message = refused.value.message
+    assert "column 'n', row 1 of its batch: nanoseconds, which PostgreSQL's" in message
+    assert "nothing has been emptied or written" in message
+    assert "make the target column text and load it with --cast t.n=text" in (
+        refused.value.hint or ""
+    )
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT id FROM t").fetchall() == [(9,)]
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(mode="truncate", on_error="reject", reject_dir=str(rejects))
+    report = migrate(source, pg_url, config=config)
+    assert report.tables[0].rejected == 1
+    (rejected,) = [
+        json.loads(line) for f in rejects.rglob("*.jsonl") for line in f.read_text().splitlines()
+    ]
+    assert [p["reason"] for p in rejected["problems"]] == [
+        "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
+    ]
+    assert any("a text target column loaded with --cast" in n for n in report.tables[0].notes)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_infinite_dates_cast_to_timestamp_stay_infinite(tmp_path: Path, kind: str) -> None:
+    # --cast T.C=timestamp refused every infinite date ("value does not convert to
+    # timestamp: 'infinity'"): a date's infinity overflowed the cast to microseconds.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER, d DATE)")
+        con.execute("INSERT INTO t VALUES (1, 'infinity'), (2, '-infinity'), (3, '2024-02-29')")
+    target = str(tmp_path / f"t.{'db' if kind == 'sqlite' else 'duckdb'}")
+    report = migrate(source, target, config=MigrationConfig(casts=(("t", "d", "timestamp"),)))
+    assert report.ok, [t.error for t in report.tables]
+    if kind == "sqlite":
+        with sqlite3.connect(target) as con:
+            rows = con.execute("SELECT id, d FROM t ORDER BY id").fetchall()
+    else:
+        with duckdb.connect(target, read_only=True) as con:
+            rows = con.execute("SELECT id, d::VARCHAR FROM t ORDER BY id").fetchall()
+    assert rows == [(1, "infinity"), (2, "-infinity"), (3, "2024-02-29 00:00:00")]
+    assert verify(source, target).ok

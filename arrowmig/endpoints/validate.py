@@ -147,7 +147,11 @@ def _screen(
             and pa.types.is_timestamp(travels_as)
             and travels_as.unit == "ns"
         ):
-            problems.extend(_nanosecond_problems(batch.column(i), field.name))
+            problems.extend(
+                _nanosecond_problems(
+                    batch.column(i), field.name, _coarser_there(target, field.name)
+                )
+            )
         if dialect == "postgresql" and (
             pa.types.is_timestamp(travels_as) or pa.types.is_date(travels_as)
         ):
@@ -183,7 +187,11 @@ def _screen(
                 reason = MONEY_TEXT_REASON  # a money column takes text as its numeric amount
             problems.extend(_problems_where(unreadable, field.name, reason, _VALUE_HINT))
         if dialect == "postgresql" and pa.types.is_time(travels_as) and travels_as.unit == "ns":
-            problems.extend(_time_nanosecond_problems(batch.column(i), field.name))
+            problems.extend(
+                _time_nanosecond_problems(
+                    batch.column(i), field.name, _coarser_there(target, field.name)
+                )
+            )
         if dialect == "postgresql" and target is not None and nested_json.is_nested(travels_as):
             problems.extend(_element_nanosecond_problems(batch.column(i), target, field.name))
         if not is_text_type(field.type) or is_bytes_type(travels_as):
@@ -449,6 +457,8 @@ def _conform_problems(
         return _element_problems(leaves, rows, there, carried[1], dialect)
     if wanted == array.type:
         return []
+    if dialect == "postgresql" and _nanoseconds_named(table, array.type, name, wanted):
+        return []  # named by _nanosecond_problems, in words that say what is wrong
     if array_elements.elements_conform(array.type, wanted):
         leaves, rows = array_elements.leaves_and_rows(array)
         element = array_elements.leaf_type(wanted)
@@ -1002,22 +1012,65 @@ def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
     return _problems_where(pc.is_nan(array), column, reason, hint)
 
 
-def _nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
-    """Rows of a nanosecond timestamp array whose value is not a whole microsecond."""
+def _nanoseconds_named(table: Table, handed: pa.DataType, name: str, wanted: pa.DataType) -> bool:
+    """Whether a nanosecond timestamp or time goes, as it is, into an existing PostgreSQL
+    column of microseconds: ``_nanosecond_problems`` and ``_time_nanosecond_problems`` name
+    each value with digits below a microsecond (and ±infinity goes in), so the generic "does
+    not fit exactly", with its "widen the target column" (there is no wider one), is not
+    said of it as well."""
+    travels = _travels_as(table, pa.field(name, handed))
+    return bool(
+        (pa.types.is_timestamp(travels) or pa.types.is_time(travels))
+        and travels.unit == "ns"
+        and (pa.types.is_timestamp(wanted) or pa.types.is_time(wanted))
+        and pa.types.is_timestamp(wanted) == pa.types.is_timestamp(travels)
+        and wanted.unit == "us"
+    )
+
+
+def _coarser_there(target: Table | None, name: str) -> bool:
+    """Whether the table loaded into has the column as timestamps or times of a coarser
+    unit than nanoseconds: an existing one (a created one keeps the source's type)."""
+    if target is None:
+        return False
+    try:
+        wanted = target.column(name).arrow_type
+    except KeyError:
+        return False
+    temporal = pa.types.is_timestamp(wanted) or pa.types.is_time(wanted)
+    return bool(temporal and wanted.unit != "ns")
+
+
+_NANOSECONDS_HINT = (
+    "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
+)
+_NANOSECONDS_EXISTING_HINT = (
+    "fix the value in the source, make the target column text and load it with {cast} "
+    "(which keeps every digit), or set such rows aside with --on-error reject"
+)
+"""Into an existing column of microseconds a --cast to text alone does not help: the server
+reads the text into that column again."""
+
+
+def _nanosecond_problems(array: pa.Array, column: str, existing: bool = False) -> list[Problem]:
+    """Rows of a nanosecond timestamp array whose value is not a whole microsecond.
+    ``existing``: going into an existing column, which a --cast cannot change."""
     # ±infinity is no instant: it arrives as PostgreSQL's infinity, whatever the unit.
     partial = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
     hits = pc.and_(partial, is_finite(array))
     reason = "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
-    hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
+    hint = _NANOSECONDS_EXISTING_HINT if existing else _NANOSECONDS_HINT
     return _problems_where(hits, column, reason, hint)
 
 
-def _time_nanosecond_problems(array: pa.Array, column: str) -> list[Problem]:
+def _time_nanosecond_problems(
+    array: pa.Array, column: str, existing: bool = False
+) -> list[Problem]:
     """Rows of a nanosecond time array (DuckDB's TIME_NS) whose value is not a whole
     microsecond: PostgreSQL's time would round it (23:59:59.999999999 to 24:00:00)."""
     hits = pc.not_equal(pc.remainder(array.view(pa.int64()), 1000), 0)
     reason = "nanoseconds, which PostgreSQL's microsecond times cannot hold"
-    hint = "keep every digit as text with {cast}, or set such rows aside with --on-error reject"
+    hint = _NANOSECONDS_EXISTING_HINT if existing else _NANOSECONDS_HINT
     return _problems_where(hits, column, reason, hint)
 
 
