@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from arrowmig.config import MigrationConfig
-from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
+from arrowmig.endpoints.base import CHECKPOINT_TABLE, INTERNAL_PREFIX, Endpoint
 from arrowmig.errors import ArrowmigError
 from arrowmig.model import Table
 from arrowmig.schema import quote_literal
@@ -245,6 +245,12 @@ class Superseded:
     appended: int
     """The rows it had appended (--mode append) to the tables, still there: 0 for a run of
     another mode, whose rows the later run's own mode may have removed."""
+    staging_dropped: tuple[str, ...] = ()
+    """The staging tables it had kept for its --resume, dropped: no run can use them now."""
+
+
+_STAGE_PREFIX = f"{INTERNAL_PREFIX}stage_"
+"""How a staging table's name begins (``loading.staging_name``)."""
 
 
 SETTLED = ("complete", "superseded")
@@ -514,7 +520,13 @@ class CheckpointStore:
             self.record(run_row(other, "superseded", basis), durable=True)
             appended = run_rows_committed(rows) if basis.get("mode") == "append" else 0
             self.forget_run(other, keep_run_row=True)
-            retired.append(Superseded(other, appended))
+            # Its staging tables hold rows only its resume would have put in place: with it
+            # retired they would stay forever (copies of the rows, taking room).
+            stages = sorted({r.physical_table or "" for r in rows} - {""})
+            stages = [stage for stage in stages if stage.startswith(_STAGE_PREFIX)]
+            for stage in stages:
+                self.target.drop_table(stage)
+            retired.append(Superseded(other, appended, tuple(stages)))
         return retired
 
     def clean(self) -> int:

@@ -253,7 +253,7 @@ def finish(
     else:
         cols = ", ".join(quote_ident(c.name) for c in final.columns)
         if landing.action == "truncate":
-            statements.append(f"DELETE FROM {target}")
+            statements.append(f"DELETE FROM {_own_rows(dst, final.name)}")
         # A PostgreSQL GENERATED ALWAYS identity takes the loaded keys only when told to
         # (COPY takes them as they come).
         overriding = " OVERRIDING SYSTEM VALUE" if dst.dialect == "postgresql" else ""
@@ -532,3 +532,13 @@ def _key_statements(
             statements.append(sql)
         load.built.append(label)
     return statements
+
+
+def _own_rows(dst: Endpoint, name: str) -> str:
+    """Table ``name`` as a DELETE that empties it names it: a PostgreSQL table ``ONLY``, as
+    its inheritance children hold rows of their own (the source's parent was read FROM ONLY),
+    tables the run was not given; a partitioned one whole, as its partitions hold its rows."""
+    target = dst.qualify(name)
+    if dst.dialect != "postgresql" or name in dst.partitioned_tables([name]):  # type: ignore[attr-defined]
+        return target
+    return f"ONLY {target}"

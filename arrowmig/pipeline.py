@@ -647,6 +647,8 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch, target: Table) -> s
         if re.search(rf"NOT NULL constraint failed: .*\b{re.escape(name)}$", text, re.MULTILINE):
             return name
     value = re.search(r'for type [^:\n]+: "(.*)"$', exc.message, flags=re.MULTILINE)
+    # An OID alias column's name the target lacks: 'relation "app.gone" does not exist'.
+    value = value or re.search(r'\w "([^"]*)" does not exist\b', exc.message)
     if value is not None:
         holding = [n for n in names if str(row.column(n)[0].as_py()) == value.group(1)]
         if len(holding) == 1:

@@ -667,6 +667,7 @@ def build_plan(
                 _refuse_replacing_unowned(dst, there)
                 _refuse_dropping_dependents(dst, there, source)
                 notes += _refuse_taking_sequence(dst, there, run_targets, config.keep_backup)
+                notes += _refuse_dropping_children(dst, there, run_targets, config.keep_backup)
                 refuse_replacing_referenced(dst, there)
             if config.mode == "create" and exists:
                 conflict = SchemaError(
@@ -1050,6 +1051,37 @@ def _refuse_dropping_dependents(dst: Endpoint, name: str, source: Table) -> None
                 "them again afterwards",
                 table=name,
             )
+
+
+def _refuse_dropping_children(
+    dst: Endpoint, name: str, run_targets: Collection[str], keep_backup: bool
+) -> list[str]:
+    """A PostgreSQL table's inheritance children hold rows of their own, and are dropped with
+    it (DROP ... CASCADE) as it is replaced: refused before anything is written, unless the
+    run replaces them too. Under --keep-backup they stay, inheriting from the backup."""
+    if dst.dialect != "postgresql":
+        return []
+    children = [
+        shown
+        for shown, table in dst.inheritance_children(name)  # type: ignore[attr-defined]
+        if table not in run_targets
+    ]
+    if not children:
+        return []
+    named = ", ".join(children)
+    if keep_backup:
+        return [
+            f"its inheritance children {named} stay, with their rows, inheriting from the "
+            "previous table, kept as the backup"
+        ]
+    raise SchemaError(
+        f"replacing {name!r} would drop the tables that inherit from it, with their rows: "
+        f"{named}; nothing has been written",
+        hint=f"use --mode truncate, which empties {name!r} alone, add them to the run (--tables; "
+        "each is replaced by the source's, inheriting from no table), or keep the old table "
+        "and them with --keep-backup",
+        table=name,
+    )
 
 
 def _refuse_taking_sequence(

@@ -108,6 +108,12 @@ def superseded_note(other: Superseded, mode: str) -> str:
         f"run {other.run_id}, not complete, loaded these tables too: it is superseded by this "
         "one (arrowmig status shows it; it can no longer be resumed)"
     )
+    if other.staging_dropped:
+        note += (
+            f"; its staging table{'s' if len(other.staging_dropped) > 1 else ''} "
+            f"{', '.join(other.staging_dropped)}, kept for that resume, "
+            f"{'were' if len(other.staging_dropped) > 1 else 'was'} dropped"
+        )
     if mode != "append" or not other.appended:
         return note
     return (

@@ -8,6 +8,9 @@ by name."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -55,3 +58,32 @@ def test_an_appended_oid_alias_column_arrives_as_the_names_it_held(
         if table.name != "other":
             assert not any(note.startswith(DIRECT_NOTE) for note in table.notes)
     assert verify(pg_url, second_pg, tables=["refs", "kinds", "other"]).ok
+
+
+def test_a_name_the_target_lacks_is_its_row_bad_value(
+    tmp_path: Path, pg_url: str, second_pg: str
+) -> None:
+    pg_exec(
+        pg_url,
+        SCHEMA,
+        "CREATE TABLE gone (i int)",
+        "INSERT INTO refs VALUES (1, 'other', NULL, 1), (2, 'gone', NULL, 2), (3, NULL, NULL, 3)",
+    )
+    pg_exec(second_pg, SCHEMA)
+    report = migrate(pg_url, second_pg, tables=["refs"], config=MigrationConfig(mode="append"))
+    [table] = report.tables
+    assert table.error is not None
+    assert table.error.startswith(
+        "table 'refs', column 'rc', id 2: relation \"gone\" does not exist: 'gone'"
+    )
+    assert table.error.endswith("or set such rows aside with --on-error reject")
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(mode="truncate", on_error="reject", reject_dir=rejects)
+    report = migrate(pg_url, second_pg, tables=["refs"], config=config)
+    assert report.tables[0].rejected == 1
+    [line] = (rejects / "refs.jsonl").read_text().splitlines()
+    assert json.loads(line)["problems"] == [
+        {"column": "rc", "reason": 'relation "gone" does not exist'}
+    ]
+    refs = "SELECT id, rc::text FROM refs ORDER BY id"
+    assert _rows(second_pg, refs) == [(1, "other"), (3, None)]

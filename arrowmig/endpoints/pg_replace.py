@@ -51,6 +51,24 @@ def sequence_users(query: Query, schema: str, name: str) -> list[tuple[str, str,
     return [(str(r[0]), str(r[1] or ""), str(r[2])) for r in rows]
 
 
+def inheritance_children(query: Query, schema: str, name: str) -> list[tuple[str, str]]:
+    """The tables that inherit from table ``name``, at any depth (not its partitions, whose
+    rows are its own), each as (its name as SQL writes it, its name when it is one of
+    ``schema``, else ''). Each holds rows of its own, and goes with the table it inherits
+    from when that is dropped (DROP ... CASCADE)."""
+    rows = query(
+        "WITH RECURSIVE kin(oid) AS (SELECT i.inhrelid FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = $1::regclass AND NOT c.relispartition UNION "
+        "SELECT i.inhrelid FROM pg_inherits i JOIN kin ON i.inhparent = kin.oid) "
+        "SELECT c.oid::regclass::text, CASE WHEN n.nspname = $2 THEN c.relname ELSE '' END "
+        "FROM kin JOIN pg_class c ON c.oid = kin.oid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1",
+        (qualified(name, schema), schema),
+    )
+    return [(str(r[0]), str(r[1] or "")) for r in rows]
+
+
 def owner_unless_mine(query: Query, schema: str, name: str) -> str | None:
     """The owner of table ``name`` when this user may not act as it (neither is it nor
     has its privileges), else None: only the owner may drop or rename a table, which
@@ -115,6 +133,17 @@ def partitioning_replaced(query: Query, schema: str, name: str, *, keep_backup: 
         f"partitioning ({rows[0][0]}){partitions}{NOT_KEPT}the new table is one plain table"
         f"{', and the partitions are ' + fate if count else ''} (--mode truncate keeps them)"
     ]
+
+
+def partitioned(query: Query, schema: str, names: list[str]) -> set[str]:
+    """Those of tables ``names`` that are partitioned."""
+    rows = query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = ANY(string_to_array($2, chr(1))) "
+        "AND c.relkind = 'p'",
+        (schema, "\x01".join(names)),
+    )
+    return {str(r[0]) for r in rows}
 
 
 def check_emptying(

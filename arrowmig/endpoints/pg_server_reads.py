@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from arrowmig.endpoints.pg_binary_forms import OID_ALIASES
 from arrowmig.errors import ArrowmigError, TransientError
 from arrowmig.model import Column, Table
 from arrowmig.schema import pg_server_cast
@@ -24,15 +25,28 @@ def server_read_columns(table: Table) -> list[Column]:
     return [c for c in table.columns if pg_server_cast(c)]
 
 
+NAME_LOOKUP_STATES = ("42P01", "42704", "42883", "42725", "3F000")
+"""An object a name does not name in the target (undefined table, object, function; an
+ambiguous function; no such schema): an OID alias column's text (regclass 'app.gone') is
+looked up as it is read, and a name the target lacks is that row's value refused."""
+
+
 def refused_reading(error: ArrowmigError, table: Table) -> bool:
     """Whether ``error`` is the server refusing a value of such a column: a row's own
     problem, set aside with ``--on-error reject``."""
     state = getattr(error, "sqlstate", None) or ""
-    return (
-        not isinstance(error, TransientError)
-        and state.startswith(SERVER_READ_STATES)
-        and bool(server_read_columns(table))
-    )
+    read = server_read_columns(table)
+    if isinstance(error, TransientError) or not read:
+        return False
+    if state.startswith(SERVER_READ_STATES):
+        return True
+    return state in NAME_LOOKUP_STATES and any(_names_objects(c) for c in read)
+
+
+def _names_objects(column: Column) -> bool:
+    """Whether the column is of an OID alias type (regclass, regtype[], ...)."""
+    cast = pg_server_cast(column) or ""
+    return cast.removesuffix("[]").rsplit(".", 1)[-1] in OID_ALIASES
 
 
 def with_columns_named(error: ArrowmigError, table: Table) -> ArrowmigError:

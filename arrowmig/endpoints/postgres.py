@@ -687,6 +687,9 @@ class PostgresEndpoint(BaseEndpoint):
             self._query, self._schema, name, keep_backup=keep_backup
         )
 
+    def inheritance_children(self, name: str) -> list[tuple[str, str]]:
+        return pg_replace.inheritance_children(self._query, self._schema, name)
+
     def owner_unless_mine(self, name: str) -> str | None:
         return pg_replace.owner_unless_mine(self._query, self._schema, name)
 
@@ -1329,6 +1332,11 @@ class PostgresEndpoint(BaseEndpoint):
     def truncate_table(self, name: str) -> None:
         self.truncate_tables([name])
 
+    def partitioned_tables(self, names: list[str]) -> set[str]:
+        """Those of tables ``names`` that are partitioned: emptied with their partitions,
+        where another table is emptied ONLY, without the inheritance children it has."""
+        return pg_replace.partitioned(self._query, self._schema, names)
+
     def truncate_tables(self, names: list[str], *, checked: bool = False) -> None:
         """Empty these tables in one TRUNCATE, which PostgreSQL allows for tables that
         reference each other (Django's auth_user and blog_post): one at a time it refuses
@@ -1337,7 +1345,13 @@ class PostgresEndpoint(BaseEndpoint):
         ``checked``, where the caller's ``check_emptying`` has named it already."""
         if not checked:
             self.check_emptying(names)
-        tables = ", ".join(qualified(n, self._schema) for n in names)
+        # ONLY: an inheritance child holds rows of its own (the source's parent is read FROM
+        # ONLY), which emptying its parent would take too, child tables the run was not
+        # given. A partitioned table's partitions hold its rows, and it cannot be ONLY.
+        partitioned = self.partitioned_tables(names)
+        tables = ", ".join(
+            ("" if n in partitioned else "ONLY ") + qualified(n, self._schema) for n in names
+        )
         what = f"emptying {', '.join(map(repr, names))}"
         self.take_alone(names, what, names[0])
         self._run(f"TRUNCATE {tables}", what, names[0])
