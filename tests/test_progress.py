@@ -899,7 +899,10 @@ def test_a_log_file_under_a_file_names_the_file(
     [
         (["--batch-timeout", "-5"], "--batch-timeout must be a positive number of seconds, not -5"),
         (["--batch-timeout", "inf"], "--batch-timeout must be at most 2,147,483 seconds"),
-        (["--batch-timeout", "3000000"], "--batch-timeout must be at most 2,147,483 seconds"),
+        # The value as typed, not as :g prints it ('not 3e+06').
+        (["--batch-timeout", "3000000"], "timeout), not 3000000; give a number of seconds"),
+        (["--lock-wait-timeout", "3000000"], "2,147,483 seconds, not 3000000; give a number"),
+        (["--progress-interval", "-1000000"], "must be 0 or more seconds, not -1000000"),
         (["--retries", "-1"], "--retries must be 0 or more, not -1"),
         (["--progress-interval", "-1"], "--progress-interval must be 0 or more seconds"),
         (["--progress-interval", "nan"], "--progress-interval must be 0 or more seconds"),

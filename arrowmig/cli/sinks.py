@@ -283,7 +283,7 @@ def check_progress_interval(interval_s: float) -> None:
     from arrowmig.errors import UsageError
 
     if not interval_s >= 0:  # NaN fails every comparison
-        raise UsageError(f"--progress-interval must be 0 or more seconds, not {interval_s:g}")
+        raise UsageError(f"--progress-interval must be 0 or more seconds, not {interval_s:.15g}")
 
 
 def make_sink(kind: str, interval_s: float) -> Any:
