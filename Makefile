@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install arrowmig with its test tools
 
-demo: $(STAMP) ## build a sample SQLite database, migrate it into DuckDB, print the summary
+demo: $(STAMP) ## build a sample SQLite database, migrate it into DuckDB, verify it, print the summary
 	$(PY) -m arrowmig.demo
 
 # Many tests start arrowmig in a child process. Where PYTHONDONTWRITEBYTECODE is

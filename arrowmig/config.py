@@ -151,13 +151,13 @@ class MigrationConfig:
         if not self.batch_timeout_s > 0:  # NaN too
             raise UsageError(
                 f"{arg('batch_timeout_s')} must be a positive number of seconds, "
-                f"not {self.batch_timeout_s:g}"
+                f"not {self.batch_timeout_s:.15g}"
             )
         if self.batch_timeout_s > MAX_BATCH_TIMEOUT_S:  # inf too
             raise UsageError(
                 f"{arg('batch_timeout_s')} must be at most {MAX_BATCH_TIMEOUT_S:,} seconds "
                 "(PostgreSQL's "
-                f"longest statement timeout), not {self.batch_timeout_s:g}",
+                f"longest statement timeout), not {self.batch_timeout_s:.15g}",
                 hint="give a number of seconds up to that",
             )
         check_lock_wait(self.lock_wait_s)
@@ -181,7 +181,7 @@ def check_lock_wait(seconds: object) -> None:
     if not 0 < seconds <= MAX_BATCH_TIMEOUT_S:  # NaN and inf too
         raise UsageError(
             f"{arg('lock_wait_s')} must be more than 0 and at most {MAX_BATCH_TIMEOUT_S:,} "
-            f"seconds, not {seconds:g}",
+            f"seconds, not {seconds:.15g}",
             hint="give a number of seconds",
         )
 

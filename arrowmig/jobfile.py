@@ -64,7 +64,7 @@ class Job:
     def __post_init__(self) -> None:
         if self.progress_interval is not None and not self.progress_interval >= 0:
             raise UsageError(
-                f"progress_interval must be 0 or more seconds, not {self.progress_interval:g}"
+                f"progress_interval must be 0 or more seconds, not {self.progress_interval:.15g}"
             )
 
     def __repr__(self) -> str:

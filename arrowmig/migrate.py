@@ -366,7 +366,7 @@ def _target_locks_said(target: str, config: MigrationConfig, sink: ProgressSink)
     def said(table: str, blocker: Blocker) -> None:
         message = (
             f"waiting for a lock on {table} held by {blocker.said()}: a statement on the "
-            f"target waits for a lock up to --batch-timeout ({config.batch_timeout_s:g} s)"
+            f"target waits for a lock up to --batch-timeout ({config.batch_timeout_s:.15g} s)"
         )
         sink.emit(Event("waiting", table=table, message=message))
 

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from arrowmig.cli import main
 from arrowmig.cli.options import build_config
 from arrowmig.cli.render import report_text
 from arrowmig.cli.sinks import JsonLinesSink, PlainSink, RichSink
-from arrowmig.config import MigrationConfig
+from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
 from arrowmig.events import CORE_FIELDS, Event, FanOutSink
 from arrowmig.jobfile import load_job, read_job
@@ -326,6 +327,25 @@ def test_foreign_keys_are_shown_counted_in_the_eta_and_in_the_runs_seconds(
 
 
 # -- the report ------------------------------------------------------------------------------
+
+
+def test_rich_bar_keeps_the_rss_on_its_overall_line_to_the_end(tmp_path: Path) -> None:
+    # The overall line showed RSS while rows streamed, then lost it as each table was done:
+    # the frame a run left on screen had none.
+    from rich.console import Console
+
+    src = tmp_path / "s.db"
+    with closing(sqlite3.connect(src)) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [(i, "x" * 50) for i in range(5000)])
+        con.commit()
+    screen = io.StringIO()
+    sink = RichSink(Console(file=screen, force_terminal=False, width=200))
+    config = MigrationConfig(batch=BatchConfig(batch_rows=500))
+    assert arrowmig.migrate(str(src), str(tmp_path / "t.duckdb"), config=config, progress=sink).ok
+    sink.close()
+    (overall,) = [line for line in screen.getvalue().splitlines() if "all tables" in line]
+    assert "5,000/5,000" in overall and " RSS " in overall, overall
 
 
 def test_rich_bar_shows_tables_their_streams_and_the_runs_eta() -> None:
@@ -899,7 +919,10 @@ def test_a_log_file_under_a_file_names_the_file(
     [
         (["--batch-timeout", "-5"], "--batch-timeout must be a positive number of seconds, not -5"),
         (["--batch-timeout", "inf"], "--batch-timeout must be at most 2,147,483 seconds"),
-        (["--batch-timeout", "3000000"], "--batch-timeout must be at most 2,147,483 seconds"),
+        # The value as typed, not as :g prints it ('not 3e+06').
+        (["--batch-timeout", "3000000"], "timeout), not 3000000; give a number of seconds"),
+        (["--lock-wait-timeout", "3000000"], "2,147,483 seconds, not 3000000; give a number"),
+        (["--progress-interval", "-1000000"], "must be 0 or more seconds, not -1000000"),
         (["--retries", "-1"], "--retries must be 0 or more, not -1"),
         (["--progress-interval", "-1"], "--progress-interval must be 0 or more seconds"),
         (["--progress-interval", "nan"], "--progress-interval must be 0 or more seconds"),

@@ -19,12 +19,13 @@ from arrowmig.events import Event
 pytestmark = pytest.mark.postgres
 
 
-@pytest.mark.parametrize("name", ["t", 'Quo"ted'])
+@pytest.mark.parametrize(("name", "timeout_s"), [("t", 20), ('Quo"ted', 20), ("t", 1_234_567)])
 def test_a_wait_for_a_lock_on_the_target_says_the_table_and_the_session(
-    tmp_path: Path, pg_url: str, name: str
+    tmp_path: Path, pg_url: str, name: str, timeout_s: int
 ) -> None:
     # The run waited in silence for as long as the lock was held (up to --batch-timeout,
-    # 300 s, per attempt): a cron log showed nothing at all.
+    # 300 s, per attempt): a cron log showed nothing at all. A timeout of 7 digits was
+    # printed rounded ('--batch-timeout (1.23457e+06 s)' for 1234567).
     source = tmp_path / "src.db"
     quoted = '"' + name.replace('"', '""') + '"'
     with closing(sqlite3.connect(source)) as con:
@@ -44,7 +45,7 @@ def test_a_wait_for_a_lock_on_the_target_says_the_table_and_the_session(
             holder.rollback()  # the lock goes: the run goes on
 
     # Not released, the lock fails the run after --batch-timeout, with no event to show.
-    config = MigrationConfig(mode="truncate", batch_timeout_s=20, retries=0)
+    config = MigrationConfig(mode="truncate", batch_timeout_s=timeout_s, retries=0)
     try:
         report = arrowmig.migrate(str(source), pg_url, config=config, progress=on_event)
     finally:
@@ -57,7 +58,7 @@ def test_a_wait_for_a_lock_on_the_target_says_the_table_and_the_session(
         f"waiting for a lock on {name} held by pid {pid} (nightly-job, query started "
     )
     assert waiting.message.endswith(
-        "a statement on the target waits for a lock up to --batch-timeout (20 s)"
+        f"a statement on the target waits for a lock up to --batch-timeout ({timeout_s} s)"
     )
 
 

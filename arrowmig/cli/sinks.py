@@ -155,6 +155,9 @@ class RichSink:
         self._bytes: dict[str, int] = {}
         self._total_rows = 0
         self._eta_s: float | None = None
+        # Only progress events carry RSS: a table_done rebuilding the overall line kept it
+        # out, and the last frame a run leaves on screen showed none.
+        self._rss_bytes: int | None = None
         self._keys: TaskID | None = None
         self._began = time.monotonic()
         self._lock = threading.Lock()
@@ -265,8 +268,9 @@ class RichSink:
         if event.event == "progress":
             self._eta_s = event.eta_s
         info += f"  ETA {_eta(self._eta_s)}"
-        if event.rss_bytes:
-            info += f"  RSS {format_size(event.rss_bytes)}"
+        self._rss_bytes = event.rss_bytes or self._rss_bytes
+        if self._rss_bytes:
+            info += f"  RSS {format_size(self._rss_bytes)}"
         self._progress.update(self._overall, completed=rows, total=total or None, info=info)
 
     def close(self) -> None:
@@ -283,7 +287,7 @@ def check_progress_interval(interval_s: float) -> None:
     from arrowmig.errors import UsageError
 
     if not interval_s >= 0:  # NaN fails every comparison
-        raise UsageError(f"--progress-interval must be 0 or more seconds, not {interval_s:g}")
+        raise UsageError(f"--progress-interval must be 0 or more seconds, not {interval_s:.15g}")
 
 
 def make_sink(kind: str, interval_s: float) -> Any:

@@ -180,7 +180,7 @@ def _wait_for_locks(holder: _Holder, url: str, lock_wait_s: float, on_wait: OnWa
                         found.relation,
                         f"waiting for a lock on {found.relation} held by {found.said()}: the "
                         f"run locks every table it reads before reading any; it waits up to "
-                        f"{lock_wait_s:g} s (--lock-wait-timeout)",
+                        f"{lock_wait_s:.15g} s (--lock-wait-timeout)",
                     )
     if holder.error is not None:
         raise holder.error
@@ -193,11 +193,11 @@ def _lock_wait_error(url: str, found: Blocker | None, lock_wait_s: float) -> Con
 
     where = parse_url(url).redacted
     if found is None:
-        what = f"could not lock the tables of {where} to read them within {lock_wait_s:g} s"
+        what = f"could not lock the tables of {where} to read them within {lock_wait_s:.15g} s"
     else:
         what = (
             f"could not lock {found.relation} in {where} to read it: {found.said()} held a "
-            f"lock on it for all of --lock-wait-timeout ({lock_wait_s:g} s)"
+            f"lock on it for all of --lock-wait-timeout ({lock_wait_s:.15g} s)"
         )
     return ConnectError(
         what,

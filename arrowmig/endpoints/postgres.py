@@ -615,13 +615,13 @@ class PostgresEndpoint(BaseEndpoint):
         if self._together and isinstance(error, TransientError) and self._broke_with is None:
             self._broke_with = error  # raised at the end of one_transaction, for a retry
         state = sqlstate_of(exc)
-        seconds = f"{self._batch_timeout_ms / 1000:g}"
+        seconds = f"{self._batch_timeout_ms / 1000:.15g}"
         if state == "55P03" and "lock timeout" in str(exc):  # lock_not_available
             option = "--batch-timeout"
             if self._held is not None:  # a reading connection of a held source
-                seconds, option = f"{self._held.lock_wait_s:g}", "--lock-wait-timeout"
+                seconds, option = f"{self._held.lock_wait_s:.15g}", "--lock-wait-timeout"
             elif self._lock_wait_ms:
-                seconds = f"{self._lock_wait_ms / 1000:g}"
+                seconds = f"{self._lock_wait_ms / 1000:.15g}"
             holder = self._lock_holder(table) if name_holder else ""
             error.message = self._clean(f"{what}: waited {seconds} s for a lock{holder}")
             error.hint = (
