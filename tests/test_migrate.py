@@ -32,6 +32,7 @@ from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
 from tests.dbutil import (
     as_role,
+    duckdb_exec,
     failures,
     pg_columns,
     pg_exec,
@@ -1519,6 +1520,27 @@ def test_an_empty_name_sqlite_allows_is_refused_before_writing(tmp_path: Path) -
         arrowmig.migrate(src, str(target), tables=["t", "ok"])
     assert not target.exists()
     assert arrowmig.migrate(src, str(target), tables=["ok"]).ok
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_table_named_like_sqlites_own_is_refused_before_writing(
+    tmp_path: Path, existing: bool
+) -> None:
+    # Loaded into a staging table, it failed as it was put in place: "Failed to prepare
+    # query: object name reserved for internal use: sqlite_stat1".
+    source = duckdb_exec(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE sqlite_stat1 (a INTEGER); CREATE TABLE Sqlite_Extra (a INTEGER);"
+        " CREATE TABLE ok (a INTEGER)",
+    )
+    target = tmp_path / "t.db"
+    if existing:
+        sqlite3.connect(target).close()
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(source, str(target))
+    assert "SQLite reserves names beginning with 'sqlite_' for its own tables" in str(refused.value)
+    assert "--exclude" in (refused.value.hint or "")
+    assert arrowmig.migrate(source, str(target), tables=["ok"]).ok
 
 
 def test_a_missing_postgresql_database_says_to_create_it(tmp_path: Path, pg_url: str) -> None:
