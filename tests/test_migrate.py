@@ -2054,3 +2054,24 @@ def test_a_checkpoint_table_a_run_made_in_its_target_is_not_news_when_that_is_re
     report = arrowmig.migrate(middle, str(tmp_path / "last.db"))
     assert [t.name for t in report.tables] == ["t"]
     assert not [n for n in report.notes if "left out" in n]
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_column_named_like_the_runs_own_key_column_is_copied(tmp_path: Path, keyed: bool) -> None:
+    # The run appends its key to each batch as "_arrowmig_key" and dropped it by name: a
+    # source column of that name failed its table with "KeyError: Column '_arrowmig_key'
+    # not found".
+    key = " PRIMARY KEY" if keyed else ""
+    source = duckdb_exec(
+        tmp_path / "s.duckdb",
+        f'CREATE TABLE k (id INTEGER{key}, "_arrowmig_key" INTEGER, f DOUBLE);'
+        " INSERT INTO k VALUES (1, 7, 0.5), (2, 8, 'nan')",
+    )
+    target = str(tmp_path / "t.db")
+    config = arrowmig.MigrationConfig(on_error="reject", reject_dir=str(tmp_path / "r"))
+    report = arrowmig.migrate(source, target, config=config)
+    assert report.tables[0].error is None and report.tables[0].rejected == 1, failures(report)
+    assert sqlite_rows(target, "k") == [(1, 7, 0.5)]
+    with duckdb.connect(source) as con:
+        con.execute("DELETE FROM k WHERE id = 2")
+    assert arrowmig.verify(source, target).ok
