@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from arrowmig.batching import rebatched
 from arrowmig.conform import conform
-from arrowmig.endpoints.common import CONSTRAINT_HINT, KEY_COLUMN, lost_connection
+from arrowmig.endpoints.common import CONSTRAINT_HINT, KEY_COLUMN, lost_connection, without_key
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_hold import snapshot_lost
 from arrowmig.endpoints.pg_server_reads import (
@@ -522,7 +522,7 @@ def _copy_range(
                     break
                 try:
                     keys = batch.column(batch.num_columns - 1)
-                    data = renamed_batch(batch.drop_columns([KEY_COLUMN]), source_table)
+                    data = renamed_batch(without_key(batch), source_table)
                     problems = screen_batch(
                         data, source_table, settings.dialect, target_table, casts
                     )

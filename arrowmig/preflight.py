@@ -24,7 +24,7 @@ from arrowmig.argument_words import between_casts, cast_given, given
 from arrowmig.array_elements import elements_conform, pg_json_elements
 from arrowmig.config import BatchConfig
 from arrowmig.endpoints import duckdb_enums, input_changes, lost_zeros, pg_char
-from arrowmig.endpoints.common import KEY_COLUMN, short_driver_message
+from arrowmig.endpoints.common import short_driver_message, without_key
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import may_be_outside
 from arrowmig.endpoints.validate import (
@@ -261,7 +261,7 @@ def _screened(
     with reader, CastScreen() as casts:
         for batch_read in reader:
             keys = batch_read.column(batch_read.num_columns - 1)
-            data = batch_read.drop_columns([KEY_COLUMN])
+            data = without_key(batch_read)
             yield data, keys, screen_batch(data, source, dialect, target, casts)
 
 

@@ -32,6 +32,7 @@ from arrowmig.status import runs_of
 from arrowmig.urls import SOCKET_DIRECTORIES
 from tests.dbutil import (
     as_role,
+    duckdb_exec,
     failures,
     pg_columns,
     pg_exec,
@@ -1521,6 +1522,27 @@ def test_an_empty_name_sqlite_allows_is_refused_before_writing(tmp_path: Path) -
     assert arrowmig.migrate(src, str(target), tables=["ok"]).ok
 
 
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_table_named_like_sqlites_own_is_refused_before_writing(
+    tmp_path: Path, existing: bool
+) -> None:
+    # Loaded into a staging table, it failed as it was put in place: "Failed to prepare
+    # query: object name reserved for internal use: sqlite_stat1".
+    source = duckdb_exec(
+        tmp_path / "s.duckdb",
+        "CREATE TABLE sqlite_stat1 (a INTEGER); CREATE TABLE Sqlite_Extra (a INTEGER);"
+        " CREATE TABLE ok (a INTEGER)",
+    )
+    target = tmp_path / "t.db"
+    if existing:
+        sqlite3.connect(target).close()
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(source, str(target))
+    assert "SQLite reserves names beginning with 'sqlite_' for its own tables" in str(refused.value)
+    assert "--exclude" in (refused.value.hint or "")
+    assert arrowmig.migrate(source, str(target), tables=["ok"]).ok
+
+
 def test_a_missing_postgresql_database_says_to_create_it(tmp_path: Path, pg_url: str) -> None:
     src = make_sqlite(tmp_path / "s.db", "CREATE TABLE t (a INTEGER);")
     missing = pg_url.rsplit("/", 1)[0] + "/arrowmig_no_such_database"
@@ -2032,3 +2054,24 @@ def test_a_checkpoint_table_a_run_made_in_its_target_is_not_news_when_that_is_re
     report = arrowmig.migrate(middle, str(tmp_path / "last.db"))
     assert [t.name for t in report.tables] == ["t"]
     assert not [n for n in report.notes if "left out" in n]
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_column_named_like_the_runs_own_key_column_is_copied(tmp_path: Path, keyed: bool) -> None:
+    # The run appends its key to each batch as "_arrowmig_key" and dropped it by name: a
+    # source column of that name failed its table with "KeyError: Column '_arrowmig_key'
+    # not found".
+    key = " PRIMARY KEY" if keyed else ""
+    source = duckdb_exec(
+        tmp_path / "s.duckdb",
+        f'CREATE TABLE k (id INTEGER{key}, "_arrowmig_key" INTEGER, f DOUBLE);'
+        " INSERT INTO k VALUES (1, 7, 0.5), (2, 8, 'nan')",
+    )
+    target = str(tmp_path / "t.db")
+    config = arrowmig.MigrationConfig(on_error="reject", reject_dir=str(tmp_path / "r"))
+    report = arrowmig.migrate(source, target, config=config)
+    assert report.tables[0].error is None and report.tables[0].rejected == 1, failures(report)
+    assert sqlite_rows(target, "k") == [(1, 7, 0.5)]
+    with duckdb.connect(source) as con:
+        con.execute("DELETE FROM k WHERE id = 2")
+    assert arrowmig.verify(source, target).ok

@@ -29,6 +29,14 @@ from arrowmig.urls import EndpointUrl, password_of, redact_text
 KEY_COLUMN = "_arrowmig_key"
 """Name of the split-key column ``read(..., with_key=True)`` appends to each batch."""
 
+
+def without_key(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` less the key column ``read(..., with_key=True)`` appended last. By position,
+    not by name: a source column of that name made the name ambiguous, and the table failed
+    with "KeyError: Column '_arrowmig_key' not found"."""
+    return batch.select(range(batch.num_columns - 1))
+
+
 # PostgreSQL's words (SQLSTATE XX000) for a catalog read that met a relation another session
 # dropped meanwhile: replacing a parent table drops, with it, the foreign key of a child
 # whose own constraints a second worker is reading at that moment. Read again, it is gone.

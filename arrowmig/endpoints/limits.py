@@ -78,6 +78,16 @@ def refuse_names_a_file_cannot_hold(table: Table, dialect: str) -> None:
                 hint="rename one of them in the source",
                 table=table.name,
             )
+    if dialect == "sqlite" and table.name.lower().startswith("sqlite_"):
+        # SQLite keeps such names for itself ("object name reserved for internal use"): the
+        # table was loaded into a staging table, then failed as it was put in place.
+        raise SchemaError(
+            f"table {table.name!r}: SQLite reserves names beginning with 'sqlite_' for its "
+            "own tables",
+            hint="rename it in the source, or leave it out with "
+            f"--exclude {shlex.quote(written(table.name))}",
+            table=table.name,
+        )
     names = [table.name, *(c.name for c in table.columns)]
     if dialect == "sqlite" and any("\x00" in name for name in names):
         raise SchemaError(
