@@ -523,7 +523,12 @@ class CheckpointStore:
             # Its staging tables hold rows only its resume would have put in place: with it
             # retired they would stay forever (copies of the rows, taking room).
             stages = sorted({r.physical_table or "" for r in rows} - {""})
-            stages = [stage for stage in stages if stage.startswith(_STAGE_PREFIX)]
+            # Those of the tables it put in place were renamed so: gone under these names.
+            stages = [
+                stage
+                for stage in stages
+                if stage.startswith(_STAGE_PREFIX) and self.target.table_exists(stage)
+            ]
             for stage in stages:
                 self.target.drop_table(stage)
             retired.append(Superseded(other, appended, tuple(stages)))

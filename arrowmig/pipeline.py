@@ -646,14 +646,18 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch, target: Table) -> s
         # SQLite's and DuckDB's NOT NULL refusal names its column after its table's name.
         if re.search(rf"NOT NULL constraint failed: .*\b{re.escape(name)}$", text, re.MULTILINE):
             return name
+    read = [c.name for c in server_read_columns(target) if c.name in names]
     value = re.search(r'for type [^:\n]+: "(.*)"$', exc.message, flags=re.MULTILINE)
-    # An OID alias column's name the target lacks: 'relation "app.gone" does not exist'.
-    value = value or re.search(r'\w "([^"]*)" does not exist\b', exc.message)
+    looked_in = names
+    if value is None:
+        # An OID alias column's name the target lacks ('relation "app.gone" does not exist'):
+        # only a column the server reads as such a type looked it up.
+        value = re.search(r'\w "([^"]*)" does not exist\b', exc.message)
+        looked_in = read
     if value is not None:
-        holding = [n for n in names if str(row.column(n)[0].as_py()) == value.group(1)]
+        holding = [n for n in looked_in if str(row.column(n)[0].as_py()) == value.group(1)]
         if len(holding) == 1:
             return holding[0]
-    read = [c.name for c in server_read_columns(target) if c.name in names]
     return read[0] if len(read) == 1 and refused_reading(exc, target) else "*"
 
 

@@ -87,3 +87,49 @@ def test_a_name_the_target_lacks_is_its_row_bad_value(
     ]
     refs = "SELECT id, rc::text FROM refs ORDER BY id"
     assert _rows(second_pg, refs) == [(1, "other"), (3, None)]
+
+
+def test_an_array_of_them_is_created_as_jsonb_as_one_alone_is_text(
+    pg_url: str, second_pg: str
+) -> None:
+    """A regclass alone arrives as text (the object it names may not be there); a regclass[]
+    was created as regclass[] again, so a table the target lacks (or one the run makes after
+    it) failed the table."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE gone (i int)",
+        "CREATE TABLE refs (id int PRIMARY KEY, rcs regclass[])",
+        "INSERT INTO refs VALUES (1, '{gone,pg_class}'), (2, NULL)",
+        "DROP TABLE gone",  # the array holds its number, named as such
+        "CREATE TABLE later (i int)",
+        "INSERT INTO refs VALUES (3, '{later}')",
+    )
+    report = migrate(pg_url, second_pg, tables=["refs"])
+    assert report.ok, report.tables[0].error
+    with psycopg.connect(second_pg) as con:
+        kind = con.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                           "WHERE attrelid = 'refs'::regclass AND attname = 'rcs'").fetchone()  # fmt: skip
+    assert kind == ("jsonb",)
+    assert _rows(second_pg, "SELECT id, rcs::text FROM refs ORDER BY id") == [
+        (1, _rows(pg_url, "SELECT array_to_json(rcs)::jsonb::text FROM refs WHERE id = 1")[0][0]),
+        (2, None),
+        (3, '["later"]'),
+    ]
+    assert verify(pg_url, second_pg, tables=["refs"]).ok
+
+
+def test_the_column_named_is_the_one_the_server_looked_the_name_up_for(
+    pg_url: str, second_pg: str
+) -> None:
+    """A text column holding the same name is not the one refused."""
+    pg_exec(
+        pg_url,
+        "CREATE TABLE gone (i int)",
+        "CREATE TABLE refs (id int PRIMARY KEY, note text, rcs regclass[])",
+        "INSERT INTO refs VALUES (1, 'gone', '{gone}')",
+    )
+    pg_exec(second_pg, "CREATE TABLE refs (id int PRIMARY KEY, note text, rcs regclass[])")
+    report = migrate(pg_url, second_pg, tables=["refs"], config=MigrationConfig(mode="append"))
+    error = report.tables[0].error
+    assert error is not None
+    assert error.startswith("table 'refs', column 'rcs', id 1: relation \"gone\" does not exist")

@@ -8,6 +8,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
+import pytest
+
+from arrowmig.loading import staging_name
 from tests.test_resume import ARROWMIG_MIGRATE
 from tests.test_resume_rerun import killed, run, source  # noqa: F401 (a fixture)
 
@@ -32,3 +36,30 @@ def test_a_superseded_runs_staging_table_is_dropped(source: str, tmp_path: Path)
         f"{stage}, kept for that resume, was dropped"
     ) in other.stderr
     assert _stages(target) == []
+
+
+@pytest.mark.postgres
+def test_only_the_staging_tables_still_there_are_dropped_and_named(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A failed replace that put one table in place (its staging table renamed into it) and
+    kept the other's: only the kept one is dropped, and named."""
+    sqlite_file = str(tmp_path / "s.db")
+    with sqlite3.connect(sqlite_file) as con:
+        con.execute("CREATE TABLE good (id INTEGER PRIMARY KEY, t TEXT)")
+        con.execute("CREATE TABLE bad (id INTEGER PRIMARY KEY, t TEXT)")
+        con.execute("INSERT INTO good VALUES (1, 'a')")
+        # PostgreSQL's text holds no NUL: the second batch fails the table.
+        con.execute("INSERT INTO bad VALUES (1, 'a'), (2, 'b' || char(0))")
+    replace = (*ARROWMIG_MIGRATE, sqlite_file, pg_url, "--mode", "replace", "--batch-rows", "1")
+    failed = run(*replace)
+    assert failed.returncode == 1, failed.stderr
+    stage = staging_name("bad")
+    assert f"its staging table '{stage}' is kept" in failed.stderr
+    other = run(*ARROWMIG_MIGRATE, sqlite_file, pg_url, "--mode", "truncate", "--on-error", "reject",
+                "--reject-dir", str(tmp_path / "rejects"))  # fmt: skip
+    assert other.returncode == 1, other.stderr
+    assert f"its staging table {stage}, kept for that resume, was dropped" in other.stderr
+    with psycopg.connect(pg_url) as con:
+        left = con.execute("SELECT relname FROM pg_class WHERE relname LIKE '\\_arrowmig\\_stage%'")
+        assert left.fetchall() == []

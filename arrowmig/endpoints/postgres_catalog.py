@@ -1032,6 +1032,10 @@ def _reparsed_on_postgres(
     if element_typtype:
         if element_typtype != "b" or element_oid >= FIRST_USER_OID or element_oid == _MONEY:
             return col
+        if col.source_type.removesuffix("[]") in _OBJECT_NAMES:
+            # As the type alone is (_OBJECT_NAMES): a name the target lacks, a table the run
+            # makes later among them, would fail the table.
+            return col
         note = (
             f"array {col.source_type} carried as JSON ({col.source_type} again on PostgreSQL "
             "targets, JSON on DuckDB, text on SQLite), never flattened"
