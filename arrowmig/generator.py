@@ -496,7 +496,7 @@ def generate(
     target is opened.
     """
     started = time.monotonic()  # the report's seconds: the whole call (as migrate's)
-    tables = named_tables(tables, "tables")  # one name, or a list of them
+    tables = named_tables(tables)  # one name, or a list of them; "--tables" on the CLI
     _refuse_unused(config)
     # Validate before anything touches the target.
     GeneratedSource(scale=scale, seed=seed, tables=tables, rows=rows).close()

@@ -214,10 +214,16 @@ def _refusals(tiny_db: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
             ["--source", str(tiny_db), "--tables", "bets,nosuch"],
             "table 'nosuch' not found in ",
         ),
+        # Repeated, joined as migrate joins them: the last --tables alone was measured.
+        (["--source", str(tiny_db), "-t", "nosuch", "--tables", "bets"], "'nosuch' not found"),
+        # Empty, refused: it measured every table.
+        (["--source", str(tiny_db), "--tables", ""], "--tables names no table"),
     ]
 
 
-@pytest.mark.parametrize("case", range(4), ids=["missing", "unreachable", "out", "tables"])
+@pytest.mark.parametrize(
+    "case", range(6), ids=["missing", "unreachable", "out", "tables", "repeated", "empty"]
+)
 def test_cli_refuses_before_any_run(
     case: int, tiny_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

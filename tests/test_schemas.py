@@ -95,6 +95,25 @@ def test_every_schema_lands_in_its_own_with_the_keys_between_them(
     assert checked.ok and sorted(t.name for t in checked.tables) == ALL_TABLES
 
 
+def test_source_schema_given_twice_reads_both_as_tables_given_twice_does(
+    pg_url: str, second_pg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--source-schema sales --source-schema person planned and compared person alone (the
+    last one given, without a word), where --tables given twice takes both."""
+    from arrowmig.cli import main
+
+    pg_exec(pg_url, SCHEMAS)
+    twice = ["--source-schema", "sales", "--source-schema", "person"]
+    assert main(["plan", pg_url, str(tmp_path / "p.duckdb"), *twice, "--json"]) == 0
+    planned = {t["name"] for t in json.loads(capsys.readouterr().out)["tables"]}
+    assert {"sales.orders", "person.person"} <= planned
+    assert main(["migrate", pg_url, second_pg, *twice, "--progress", "none"]) == 0
+    capsys.readouterr()
+    assert main(["verify", pg_url, second_pg, *twice, "--json"]) == 0
+    compared = {t["name"] for t in json.loads(capsys.readouterr().out)["tables"]}
+    assert {"sales.orders", "person.person"} <= compared
+
+
 def test_tables_are_named_with_their_schema_or_bare_in_every_schema(
     pg_url: str, second_pg: str
 ) -> None:

@@ -12,12 +12,11 @@ from arrowmig.cli.migrate import (
     exit_code,
     progress_options,
 )
-from arrowmig.cli.options import SEED, with_default
+from arrowmig.cli.options import SEED, split_lists, with_default
 from arrowmig.cli.signals import StandsAtSummary, outcome_stands, sigterm_stops
 from arrowmig.cli.sinks import check_progress_interval, make_sink
 from arrowmig.config import BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
-from arrowmig.names import split_list
 
 
 def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
@@ -45,7 +44,12 @@ def parse_rows(values: tuple[str, ...]) -> dict[str, int]:
     help="small (560K rows), phase3 (2.96M), medium (2.56M), large (12.8M) or xlarge (55M).",
 )
 @click.option("--seed", default=42, show_default=True, type=SEED, help="Same seed, same data.")
-@click.option("--tables", help="Comma-separated tables to generate (default: all five).")
+@click.option(
+    "--tables",
+    "-t",
+    multiple=True,
+    help="Comma-separated tables to generate (repeatable; default: all five).",
+)
 @click.option(
     "--rows",
     "rows",
@@ -81,7 +85,7 @@ def command(
     target: str,
     scale: str,
     seed: int,
-    tables: str | None,
+    tables: tuple[str, ...],
     rows: tuple[str, ...],
     mode: str,
     batch_rows: int | None,
@@ -97,7 +101,9 @@ def command(
     from arrowmig.generator import GENERATE_BATCH_BYTES, generate, table_counts
 
     check_progress_interval(progress_interval)
-    chosen = split_list(tables) or None
+    # Joined as migrate joins them: the last --tables alone was generated, and an empty
+    # one ("$EMPTY") generated every table, where generate(tables=[]) is refused.
+    chosen = split_lists(tables)
     row_counts = parse_rows(rows)
     table_counts(scale, row_counts)  # a bad scale or table fails here, before any output
     kwargs: dict[str, Any] = {"mode": mode, "foreign_keys": not no_foreign_keys}

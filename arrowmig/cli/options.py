@@ -57,6 +57,15 @@ def split_lists(values: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
     return tuple(name for value in values for name in split_list(value))
 
 
+def joined_schemas(values: str | tuple[str, ...] | None) -> str | None:
+    """``--source-schema``, repeatable as ``--tables`` is: ``--source-schema sales
+    --source-schema person`` is ``sales,person`` (the last alone was read, without a word).
+    None when the option is not given."""
+    if isinstance(values, str):
+        return values
+    return ",".join(values) if values else None
+
+
 def migration_options(f: Any) -> Any:
     """The options every verb that moves data takes."""
     for option in reversed(_migration_options(hide=())):
@@ -163,9 +172,10 @@ def _migration_options(hide: tuple[str, ...], job: bool = False) -> list[Any]:
         ),
         option(
             "--source-schema",
+            multiple=True,
             default_shown="public; main in DuckDB",
-            help="PostgreSQL/DuckDB schema to read from; several (sales,person) or '*' for "
-            "every schema, each into the target schema of its name.",
+            help="PostgreSQL/DuckDB schema to read from; several (sales,person, or repeated) or "
+            "'*' for every schema, each into the target schema of its name.",
         ),
         option("--target-schema", help="PostgreSQL/DuckDB schema to write to (one source schema)."),
         option(
@@ -237,7 +247,7 @@ def build_config(opts: dict[str, Any]) -> MigrationConfig:
         "exclude": split_lists(opts.get("exclude")) or (),
         "mode": opts.get("mode") or "create",
         "batch": BatchConfig(**batch_kwargs),
-        "source_schema": opts.get("source_schema"),
+        "source_schema": joined_schemas(opts.get("source_schema")),
         "target_schema": opts.get("target_schema"),
         "profile": not opts.get("no_profile"),
         "casts": parse_casts(tuple(opts.get("casts") or ())),

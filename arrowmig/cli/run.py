@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from arrowmig.cli.migrate import job_progress_options, log_file_option, run_migration
-from arrowmig.cli.options import job_options, parse_casts, split_lists
+from arrowmig.cli.options import job_options, joined_schemas, parse_casts, split_lists
 from arrowmig.config import MigrationConfig
 from arrowmig.sizes import parse_size
 
@@ -17,6 +17,7 @@ from arrowmig.sizes import parse_size
 _RENAMED: dict[str, tuple[str, Any]] = {
     "tables": ("tables", lambda v: split_lists(v) or ()),
     "exclude": ("exclude", lambda v: split_lists(v) or ()),
+    "source_schema": ("source_schema", joined_schemas),
     "batch_bytes": ("batch_bytes", parse_size),
     "max_memory": ("max_memory", parse_size),
     "casts": ("casts", parse_casts),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from arrowmig.cli.console import print_out, say
-from arrowmig.cli.options import split_lists
+from arrowmig.cli.options import joined_schemas, split_lists
 from arrowmig.cli.signals import outcome_stands
 from arrowmig.names import same_but_case
 from arrowmig.names import shown as shown_in
@@ -247,8 +247,9 @@ Examples:
 )
 @click.option(
     "--source-schema",
-    help="PostgreSQL or DuckDB schema to read the source from; several (sales,person) or '*', "
-    "each against the target schema of its name.",
+    multiple=True,
+    help="PostgreSQL or DuckDB schema to read the source from; several (sales,person, or "
+    "repeated) or '*', each against the target schema of its name.",
 )
 @click.option("--target-schema", help="PostgreSQL or DuckDB schema to read the target from.")
 @click.option(
@@ -269,7 +270,7 @@ def verify_command(
     exclude: tuple[str, ...],
     level: str,
     max_diffs: int,
-    source_schema: str | None,
+    source_schema: tuple[str, ...],
     target_schema: str | None,
     lock_wait_timeout: float,
     as_json: bool,
@@ -287,7 +288,7 @@ def verify_command(
         exclude=split_lists(exclude) or (),
         level=level,
         max_diffs=max_diffs,
-        source_schema=source_schema,
+        source_schema=joined_schemas(source_schema),
         target_schema=target_schema,
         progress=_say_waits,
         lock_wait_s=lock_wait_timeout,
