@@ -188,6 +188,21 @@ def test_cli_paths_both_measures_the_row_and_the_columnar_path(
     assert {"row", "columnar"} <= {r["kind"] for r in runs}
 
 
+def test_cli_batch_rows_and_parallel_given_twice_measure_every_value(
+    tiny_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --batch-rows 100 --batch-rows 200 measured batches of 200 alone (the last value won).
+    out = tmp_path / "out"
+    args = ["--source", str(tiny_db), "--target", "sqlite", "--paths", "columnar", "--no-stages"]
+    twice = ["--batch-rows", "100", "--batch-rows", "200", "--parallel", "1", "--parallel", "2"]
+    assert main(["bench", *args, *twice, "--repeat", "1", "--out", str(out)]) == 0, (
+        capsys.readouterr().err
+    )
+    runs = json.loads((out / "bench.json").read_text())["runs"]
+    measured = {(r["batch_rows"], r["parallel"]) for r in runs if r["kind"] == "columnar"}
+    assert {(100, 1), (100, 2), (200, 1), (200, 2)} <= measured
+
+
 def test_cli_names_an_unknown_path_as_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,6 +21,19 @@ from arrowmig.cli.options import SEED, split_lists
 from arrowmig.cli.signals import outcome_stands
 from arrowmig.names import named_tables
 from arrowmig.urls import redact
+
+
+def _numbers_option(
+    name: str, default: str, what: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A list of whole numbers, repeatable as --tables is (the last one alone was measured)."""
+    return click.option(
+        name,
+        multiple=True,
+        default=(default,),
+        show_default=True,
+        help=f"{what} (comma-separated, repeatable).",
+    )
 
 
 @click.command("bench", short_help="Benchmark the row path against the columnar path.")
@@ -44,10 +59,8 @@ from arrowmig.urls import redact
     show_default=True,
     help="The paths to measure: row, columnar, or both (row,columnar).",
 )
-@click.option(
-    "--batch-rows", default="5000,25000,100000", show_default=True, help="Batch sizes to compare."
-)
-@click.option("--parallel", default="1,2", show_default=True, help="Columnar stream counts.")
+@_numbers_option("--batch-rows", "5000,25000,100000", "Batch sizes to compare")
+@_numbers_option("--parallel", "1,2", "Columnar stream counts")
 @click.option("--repeat", default=3, show_default=True, type=int, help="Measured rounds.")
 @click.option(
     "--out",
@@ -79,8 +92,8 @@ def bench_command(
     seed: int,
     tables: tuple[str, ...],
     paths: str,
-    batch_rows: str,
-    parallel: str,
+    batch_rows: tuple[str, ...],
+    parallel: tuple[str, ...],
     repeat: int,
     out: Path,
     cache_dir: Path | None,
@@ -99,8 +112,8 @@ def bench_command(
         # one refused, not read as every table.
         tables=named_tables(split_lists(tables)),
         paths=parse_paths(paths),
-        batch_rows=parse_list(batch_rows, "--batch-rows"),
-        parallel=parse_list(parallel, "--parallel"),
+        batch_rows=parse_list(",".join(batch_rows), "--batch-rows"),
+        parallel=parse_list(",".join(parallel), "--parallel"),
         repeat=repeat,
         warmup=not no_warmup,
         stages=not no_stages,
