@@ -161,6 +161,14 @@ class MigrationConfig:
                 hint="give a number of seconds up to that",
             )
         check_lock_wait(self.lock_wait_s)
+        if self.reject_dir is not None and self.on_error != "reject":
+            # Silently unused, the user would look for rows set aside in an empty folder.
+            raise UsageError(
+                f"{given('reject_dir', self.reject_dir)} says where rows set aside go; "
+                f"{given('on_error', self.on_error, typed=True)} sets none aside",
+                hint=f"add {given('on_error', 'reject', typed=True)}, "
+                f"or leave out {arg('reject_dir')}",
+            )
         if self.keep_backup and self.mode != "replace":
             raise UsageError(
                 f"{given('keep_backup', True)} keeps the table a replace drops; "

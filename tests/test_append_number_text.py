@@ -31,7 +31,8 @@ def _source(folder: Path, rows: list[tuple[int, str]]) -> str:
 
 def _append(source: str, target: str, on_error: str = "fail", mode: str = "append") -> Path:
     rejects = Path(source).parent / "rejects"
-    config = arrowmig.MigrationConfig(mode=mode, on_error=on_error, reject_dir=str(rejects))
+    folder = str(rejects) if on_error == "reject" else None
+    config = arrowmig.MigrationConfig(mode=mode, on_error=on_error, reject_dir=folder)
     report = arrowmig.migrate(source, target, config=config)
     if on_error == "fail":
         assert not report.ok

@@ -140,6 +140,11 @@ PYTHON_CALLS = [
         _config(keep_backup=True),
         "keep_backup=True keeps the table a replace drops; mode='create' drops none",
     ),
+    (
+        "reject_dir",
+        _config(reject_dir="rj"),
+        "reject_dir='rj' says where rows set aside go; on_error='fail' sets none aside",
+    ),
     ("tables", _config(tables=[]), "tables names no table"),
     ("exclude", _config(exclude=5), "exclude takes a table name or a list of them, not 5"),
     ("casts", _config(casts="t"), "cannot read casts 't'"),
@@ -219,6 +224,12 @@ def test_the_hints_of_generate_are_said_in_python() -> None:
             ["migrate", "{src}", "{dst}", "--keep-backup"],
             "--keep-backup keeps the table a replace drops; --mode create drops none; "
             "use --mode replace, or leave out --keep-backup",
+        ),
+        (
+            # Before, the folder was left empty without a word.
+            ["migrate", "{src}", "{dst}", "--reject-dir", "rj"],
+            "--reject-dir 'rj' says where rows set aside go; --on-error fail sets none aside; "
+            "add --on-error reject, or leave out --reject-dir",
         ),
         (
             ["migrate", "{src}", "{dst}", "--batch-timeout", "0"],

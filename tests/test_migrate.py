@@ -1760,7 +1760,7 @@ def test_plan_help_lists_only_what_changes_a_plan_and_takes_the_run_options_too(
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     con.close()
     run_only = ["--mode", "replace", "--keep-backup", "--resume", "--retries", "2"]
-    run_only += ["--reject-dir", str(tmp_path)]
+    run_only += ["--on-error", "reject", "--reject-dir", str(tmp_path)]
     assert main(["plan", str(src), str(tmp_path / "t.db"), *run_only]) == 0
 
 

@@ -695,6 +695,11 @@ def test_job_file_takes_the_batch_timeout_by_the_options_name(tmp_path: Path, ke
             "job.toml': keep_backup keeps the table a replace drops; mode append drops none; "
             "use mode replace, or leave out keep_backup",
         ),
+        (
+            'reject_dir = "rj"\n',
+            "says where rows set aside go; on_error fail sets none aside; add on_error reject, "
+            "or leave out reject_dir",
+        ),
     ],
 )
 def test_contradictory_or_impossible_job_settings_are_refused(
