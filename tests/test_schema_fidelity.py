@@ -1225,6 +1225,15 @@ def test_plan_text_lists_skipped_views(tmp_path: Path) -> None:
     )
 
 
+def test_plan_text_counts_one_row_and_one_stream_in_the_singular(tmp_path: Path) -> None:
+    # It said "t -> t: create, 1 rows, 1 stream(s)".
+    source = make_sqlite(
+        tmp_path / "v.db", "CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (1);"
+    )
+    text = plan_text(explain(source, str(tmp_path / "out.duckdb")).to_dict())
+    assert "t -> t: create, 1 row, 1 stream" in text.splitlines()
+
+
 FTS_SCRIPT = """
     CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT);
     INSERT INTO docs (title, body) VALUES ('a', 'hello world'), ('b', 'second doc');

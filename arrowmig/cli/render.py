@@ -151,7 +151,8 @@ def plan_text(plan: dict[str, Any]) -> str:
             written = shown(plan["target_schema"], written)
         out.append(
             f"{read} -> {written}: {t['action']}, "
-            f"{'?' if rows is None else f'{rows:,}'} rows, {len(t['streams'])} stream(s)"
+            f"{'? rows' if rows is None else counted(rows, 'row')}, "
+            f"{counted(len(t['streams']), 'stream')}"
             + (f", split on {t['split_key']}" if len(t["streams"]) > 1 else "")
         )
         if t.get("loading"):
