@@ -163,6 +163,8 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
         if family != "bytes" or d.kind != "bytes":
             return None, f"{d.sql} does not fit the column's type"
         return _bytes_literal(d.value or "", dialect), None
+    if d.kind in ("number", "boolean", "string") and _non_finite(d, arrow_type) is not None:
+        return _non_finite_literal(_non_finite(d, arrow_type) or "", dialect)
     if d.kind in ("number", "boolean", "string"):
         sql, why = _literal(d, family, dialect, column.source_type.endswith("]"))
         if sql is not None and arrow_type is not None and not _fits(d.value or "", arrow_type):
@@ -177,6 +179,36 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
     if d.kind == "sequence":
         return None, f"the sequence it draws from is not kept in {dialect}"
     return None, "not a portable literal"
+
+
+_NON_FINITE = {
+    "nan": "NaN",
+    "inf": "Infinity",
+    "infinity": "Infinity",
+    "+inf": "Infinity",
+    "+infinity": "Infinity",
+    "-inf": "-Infinity",
+    "-infinity": "-Infinity",
+}
+"""A float's non-finite values as DuckDB and PostgreSQL spell them, to the one spelling both
+read ('NaN', 'Infinity', '-Infinity')."""
+
+
+def _non_finite(d: ColumnDefault, arrow_type: pa.DataType | None) -> str | None:
+    """The non-finite value a float column's default is ('NaN', 'Infinity', '-Infinity'),
+    else None: such a default was left out as not fitting the column's type, which holds it."""
+    if arrow_type is None or not pa.types.is_floating(arrow_type):
+        return None
+    return _NON_FINITE.get((d.value or "").strip().lower())
+
+
+def _non_finite_literal(value: str, dialect: str) -> tuple[str | None, str | None]:
+    if dialect == "sqlite":
+        if value == "NaN":
+            return None, "a SQLite REAL column has no NaN: it would store NULL"
+        # SQLite reads a number past a double's range as infinity, as its REALs hold it.
+        return ("-9e999" if value.startswith("-") else "9e999"), None
+    return quote_literal(value), None
 
 
 def _family(column: Column, dialect: str) -> tuple[str | None, pa.DataType | None]:

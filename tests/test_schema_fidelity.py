@@ -210,6 +210,43 @@ def test_blob_defaults_reach_every_target_and_come_back(tmp_path: Path, pg_url: 
         lite.close()
 
 
+def test_non_finite_float_defaults_reach_every_target(tmp_path: Path, pg_url: str) -> None:
+    # DOUBLE DEFAULT 'nan' (or 'inf') was "not copied ('nan' does not fit the column's type)",
+    # though a float column holds it.
+    source = str(tmp_path / "s.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(
+            "CREATE TABLE t (id INTEGER, n DOUBLE DEFAULT 'nan', p REAL DEFAULT 'inf',"
+            " m DOUBLE DEFAULT '-infinity'); INSERT INTO t (id) VALUES (1)"
+        )
+    report = arrowmig.migrate(source, pg_url)
+    assert report.ok and "not copied" not in notes_of(report, "t")
+    pg_row = pg_one(pg_url, "INSERT INTO t (id) VALUES (2) RETURNING n::text, p::text, m::text")
+    assert pg_row == ("NaN", "Infinity", "-Infinity")
+    copy = str(tmp_path / "t.duckdb")
+    assert arrowmig.migrate(source, copy).ok
+    assert duckdb_exec_one(copy, "INSERT INTO t (id) VALUES (2) RETURNING n::VARCHAR, p, m") == (
+        "nan",
+        float("inf"),
+        float("-inf"),
+    )
+    lite = str(tmp_path / "t.db")
+    config = MigrationConfig(on_error="reject", reject_dir=str(tmp_path / "r"))
+    report = arrowmig.migrate(source, lite, config=config)
+    assert (
+        "n: default 'nan' not copied (a SQLite REAL column has no NaN: it would store NULL)"
+        in notes_of(report, "t")
+    )
+    with sqlite3.connect(lite) as con:
+        row = con.execute("INSERT INTO t (id) VALUES (2) RETURNING n, p, m").fetchone()
+    assert row == (None, float("inf"), float("-inf"))
+
+
+def duckdb_exec_one(path: str, sql: str) -> tuple[object, ...] | None:
+    with duckdb.connect(path) as con:
+        return con.execute(sql).fetchone()
+
+
 def test_defaults_survive_duckdb_to_sqlite(tmp_path: Path) -> None:
     source = str(tmp_path / "s.duckdb")
     con = duckdb.connect(source)

@@ -658,3 +658,29 @@ def test_a_wind_down_that_takes_too_long_can_still_be_left(
         monkeypatch.setattr(stop_grace, "GRACE_S", 0.0)  # as if the wind-down took that long
         with pytest.raises(KeyboardInterrupt):
             _signalled(signal.SIGINT)
+
+
+def test_ctrl_c_stops_verify_within_a_table_not_after_it(tmp_path: Path) -> None:
+    # verify waited for the source's checksum, then the target's, before it let a Ctrl-C
+    # stop it: a table of 1.5M rows kept it going for a minute more (two against PostgreSQL).
+    source, copy = tmp_path / "s.duckdb", tmp_path / "t.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute(
+            "CREATE TABLE t AS SELECT i AS id, i::HUGEINT * 100000000000000000000 AS h,"
+            " (i / 7.0)::DECIMAL(38,10) AS d, 'row ' || i AS s, [i, i + 1] AS l"
+            " FROM range(1500000) r(i)"
+        )
+        con.execute(f"ATTACH '{copy}' AS c; COPY FROM DATABASE s TO c")
+    proc = subprocess.Popen(
+        [*ARROWMIG, "verify", str(source), str(copy)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # well into the table's checksums
+    assert proc.poll() is None, "verify ended before the signal: make the table bigger"
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code, _, err = _finish(proc)
+    assert (code, err.strip()) == (130, "arrowmig: error: interrupted")
+    assert time.monotonic() - signalled < 3.0
