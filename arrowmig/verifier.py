@@ -906,14 +906,16 @@ class _TableRunner:
             lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
             if lost <= 0 or pair.name not in result.differing_columns:
                 continue
+            values = "1 value" if lost == 1 else f"{lost:,} values"
+            are = "is" if lost == 1 else "are"
             if sqlite and pa.types.is_floating(plain_type(pair.target.arrow_type)):
                 result.add_message(
-                    f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
+                    f"{pair.name}: {values} of -0.0 in the source {are} 0.0 in the "
                     "target: SQLite REAL columns have no negative zero",
                 )
             elif pair.mode in ("float_int", "float_exact") and not sqlite:
                 result.add_message(
-                    f"{pair.name}: {lost:,} values of -0.0 in the source are 0 in the "
+                    f"{pair.name}: {values} of -0.0 in the source {are} 0 in the "
                     f"target: its {pair.target.source_type} has no negative zero",
                 )
 
