@@ -74,3 +74,14 @@ def _note(table: str, column: str, n: int) -> str:
 def _as_typed(name: str) -> str:
     """``name`` as one would type it in SQL: quoted only where it must be."""
     return name if re.fullmatch(r"[a-z_][a-z0-9_]*", name) else quote_ident(name)
+
+
+def compared_note(column: str, n: int) -> str:
+    """``verify``'s note on such a column: it compares the numbers, not what they name."""
+    if n == 1:
+        said = "1 value names a large object (pg_largeobject) in the source: its number is "
+        said += "compared, not the object's contents"
+    else:
+        said = f"{n:,} values name large objects (pg_largeobject) in the source: their "
+        said += "numbers are compared, not the objects' contents"
+    return f"{column}: {said}, which no table copy carries"

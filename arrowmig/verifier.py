@@ -38,6 +38,8 @@ from arrowmig.errors import (
 from arrowmig.events import Event, ProgressSink, as_sink, raise_callback_error
 from arrowmig.json_array_losses import losses as json_array_losses
 from arrowmig.json_array_losses import lost_messages
+from arrowmig.large_objects import compared_note
+from arrowmig.large_objects import counts as large_objects
 from arrowmig.model import ROWID_NAMES, Column, KeyRange, Table
 from arrowmig.names import (
     excluded_tables,
@@ -822,6 +824,10 @@ class _TableRunner:
         if result.rows_source and result.rows_target:  # "values match" says nothing of none
             dialects = (self.src.endpoint.dialect, self.tgt.endpoint.dialect)
             result.type_notes = type_notes(pairs, dialects, leave_out)
+        if result.rows_source:
+            # Only their numbers are in the rows: a match says nothing of the documents.
+            found = self.src.submit(lambda e, _: large_objects(e, s_read.name, s_read.columns))
+            result.type_notes += [compared_note(c, n) for c, n in found.result().items()]
 
     def _summed_through_casts(
         self, result: TableResult, name: str, tables: tuple[Table, Table], beyond_arrow: bool
@@ -916,14 +922,16 @@ class _TableRunner:
             lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
             if lost <= 0 or pair.name not in result.differing_columns:
                 continue
+            values = "1 value" if lost == 1 else f"{lost:,} values"
+            are = "is" if lost == 1 else "are"
             if sqlite and pa.types.is_floating(plain_type(pair.target.arrow_type)):
                 result.add_message(
-                    f"{pair.name}: {lost:,} values of -0.0 in the source are 0.0 in the "
+                    f"{pair.name}: {values} of -0.0 in the source {are} 0.0 in the "
                     "target: SQLite REAL columns have no negative zero",
                 )
             elif pair.mode in ("float_int", "float_exact") and not sqlite:
                 result.add_message(
-                    f"{pair.name}: {lost:,} values of -0.0 in the source are 0 in the "
+                    f"{pair.name}: {values} of -0.0 in the source {are} 0 in the "
                     f"target: its {pair.target.source_type} has no negative zero",
                 )
 

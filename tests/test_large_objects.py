@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from arrowmig import migrate
+from arrowmig import migrate, verify
 from arrowmig.migrate import explain
 from tests.dbutil import pg_exec
 
@@ -52,6 +52,15 @@ def test_oid_columns_naming_large_objects_are_counted(
     assert report.ok
     [table] = report.tables
     assert _large_object_notes(table.notes) == expected
+    # verify's match is of the numbers alone, and it says so.
+    checked = verify(pg_url, target)
+    assert checked.ok
+    assert checked.tables[0].type_notes == [
+        "body: 2 values name large objects (pg_largeobject) in the source: their numbers are "
+        "compared, not the objects' contents, which no table copy carries",
+        "scan: 1 value names a large object (pg_largeobject) in the source: its number is "
+        "compared, not the object's contents, which no table copy carries",
+    ]
 
 
 def test_the_view_the_note_advises_carries_the_contents(tmp_path: Path, pg_url: str) -> None:

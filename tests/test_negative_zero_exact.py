@@ -92,7 +92,7 @@ def test_cast_to_exact_type_notes_negative_zeros_and_verify_names_them(
     assert not checked.ok
     (table,) = checked.tables
     assert table.differing_columns == ["i", "d"]
-    assert "i: 1 values of -0.0 in the source are 0 in the target: its " in table.message
+    assert "i: 1 value of -0.0 in the source is 0 in the target: its " in table.message
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "duckdb"])
@@ -106,4 +106,4 @@ def test_verify_tells_negative_zero_from_an_exact_zero(
     checked = arrowmig.verify(source, target)
     (table,) = checked.tables
     assert table.differing_columns == ["n", "i", "d", "e"]
-    assert "e: 1 values of -0.0 in the source are 0 in the target: its " in table.message
+    assert "e: 1 value of -0.0 in the source is 0 in the target: its " in table.message

@@ -182,8 +182,8 @@ def test_a_negative_zero_become_zero_is_a_difference(
         assert report.exit_code == 1
         assert report.tables[0].differing_columns == ["d", "f"]
         assert report.tables[0].message == (
-            "d: 1 values of -0.0 in the source are 0.0 in the target: SQLite REAL columns "
-            "have no negative zero; f: 1 values of -0.0 in the source are 0.0 in the target: "
+            "d: 1 value of -0.0 in the source is 0.0 in the target: SQLite REAL columns "
+            "have no negative zero; f: 1 value of -0.0 in the source is 0.0 in the target: "
             "SQLite REAL columns have no negative zero"
         )
         assert _changed_columns(report) == {1: {"d": (-0.0, 0.0), "f": (-0.0, 0.0)}}
