@@ -423,6 +423,16 @@ def _analyze(dst: Endpoint, table: Table, load: TableLoad) -> None:
         )
 
 
+def advance_failed_append(dst: Endpoint, landing: Landing) -> TableLoad:
+    """The key sequences of an existing table an append (or truncate) failed in, moved past
+    the rows it committed before it failed, as a finished one's are: those rows stay, and
+    the application's next insert would take one of their keys."""
+    load = TableLoad()
+    if not landing.staged:  # a staged table's rows never reached the existing one
+        _advance_key_sequences(dst, landing.final, load)
+    return load
+
+
 def _advance_key_sequences(dst: Endpoint, table: Table, load: TableLoad) -> None:
     advance = getattr(dst, "advance_key_sequences", None)  # each target has its own
     if advance is not None:

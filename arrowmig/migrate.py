@@ -56,6 +56,7 @@ from arrowmig.json_array_losses import with_json_array_notes
 from arrowmig.kept_keys import DroppedKey, give_back
 from arrowmig.large_objects import with_large_object_notes
 from arrowmig.loading import (
+    advance_failed_append,
     check_emptying,
     describe_landing,
     emptied_by_a_crash,
@@ -70,6 +71,7 @@ from arrowmig.names import named_tables, one_schema
 from arrowmig.pg_range_notes import with_range_notes
 from arrowmig.pipeline import through_restarts
 from arrowmig.plan import (
+    APPENDED_KEYS_NOTE,
     MigrationPlan,
     Stream,
     TablePlan,
@@ -980,6 +982,7 @@ def _wrap_up(
             )
     _drop_failed_staging(dst, plan, report, run_id)
     _drop_failed_empty_tables(dst, plan, report, run_id)
+    _advance_failed_appends(dst, plan, report)
     if not all(t.status == "done" for t in report.tables):
         # Finished, with failures: no longer running (a --resume still picks it up).
         recorded = _with_failures(basis, report)
@@ -1161,6 +1164,30 @@ def _nothing_written_yet() -> Iterator[None]:
         # A lost connection says nothing of what to do: nothing was written, so run again.
         hint = exc.hint or "nothing was written; run the same command again"
         raise ConnectError(exc.message, hint=hint, table=exc.table) from exc
+
+
+def _advance_failed_appends(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:
+    """The key sequences of each existing table an append or truncate failed in, moved past
+    the rows it committed (they stay, as the report says), where the plan said a finished one
+    has them moved: said as done, or not said where no row arrived."""
+    failed = {t.name: t for t in report.tables if t.status == "failed"}
+    for p in plan.tables:
+        table_report = failed.get(p.source.name)
+        if table_report is None or p.action not in ("append", "truncate"):
+            continue
+        table_report.notes = [n for n in table_report.notes if APPENDED_KEYS_NOTE not in n]
+        if not table_report.rows:
+            continue
+        try:
+            load = advance_failed_append(dst, landing_for(p.target, p.source, p.action))
+        except ArrowmigError as exc:  # the target may be what failed (a lost connection)
+            table_report.notes.append(
+                f"its key sequences were not moved past the {table_report.rows:,} rows it "
+                f"committed ({exc}); --resume moves them"
+            )
+            continue
+        table_report.built.extend(load.built)
+        table_report.notes.extend(load.skipped)
 
 
 def _drop_failed_empty_tables(

@@ -903,6 +903,10 @@ def build_plan(
     )
 
 
+APPENDED_KEYS_NOTE = "of the target moves past the appended keys"
+"""The plan's words for what an append does to an existing table's key sequence, once done."""
+
+
 def appended_sequence_notes(dst: Endpoint, there: str, source: Table, how: str) -> list[str]:
     """What the plan says of the sequences the keys of existing PostgreSQL table ``there``
     draw from: the run moves each past the appended keys, and keeps its name there (a
@@ -917,7 +921,7 @@ def appended_sequence_notes(dst: Endpoint, there: str, source: Table, how: str) 
     }
     notes = []
     for column, sequence, relname in drawn(there):
-        note = f"key sequence {sequence} of the target moves past the appended keys"
+        note = f"key sequence {sequence} {APPENDED_KEYS_NOTE}"
         theirs = own.get(column)
         if theirs and relname != theirs:
             note += f" (named so in the target: the source's name for it, {theirs}, is not made)"
