@@ -101,7 +101,7 @@ from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_a
 from arrowmig.schema_usage import usage_notes, with_schema_usage
 from arrowmig.sequence_names import with_sequence_names_free
 from arrowmig.sqlite_header import plan_header
-from arrowmig.sqlite_nan import with_nan_notes
+from arrowmig.sqlite_nan import nan_plan_note
 from arrowmig.status import resume_command
 from arrowmig.target_names import (
     column_notes_renamed,
@@ -274,6 +274,10 @@ class MigrationPlan:
     schemas: tuple[str | None, str] | None = None
     """(source schema, target schema) when tables are written under another schema than
     they are read from (``schema_landing.schemas_apart``): the plan names both."""
+    if_met: list[str] = field(default_factory=list)
+    """What the run would do with a value the plan does not look for (a NaN bound for SQLite):
+    said with the plan's notes, not carried into the run's report, which tells of each such
+    value the run meets (by row) and of no other."""
 
     def to_dict(self) -> dict[str, Any]:
         apart = (
@@ -287,7 +291,7 @@ class MigrationPlan:
             **apart,
             "tables": [t.to_dict(self.target_dialect) for t in self.tables],
             "skipped_views": self.skipped_views,
-            "notes": self.notes,
+            "notes": [*self.notes, *self.if_met],
         }
 
 
@@ -647,8 +651,6 @@ def build_plan(
         source = _apply_casts(source, casts, src.dialect, target_dialect)
         cast_here = {c for t, c in casts if t == name}
         source = with_types_postgresql_creates(source, target_dialect, cast_here)
-        if not getattr(src, "nan_free", False):
-            source = with_nan_notes(source, src.dialect, target_dialect)
         source = with_nanosecond_notes(source, target_dialect)
         if src.dialect == target_dialect == "postgresql":
             source = _with_money_kept(source, src, dst)
@@ -892,6 +894,11 @@ def build_plan(
         run_notes += published_notes(dst)
     header, header_notes = plan_header(src, dst, target_dialect, [p.target.name for p in plans])
     run_notes += header_notes
+    nan_note = (
+        None
+        if getattr(src, "nan_free", False)
+        else nan_plan_note([p.source for p in plans], src.dialect, target_dialect)
+    )
     return MigrationPlan(
         plans,
         skipped_views,
@@ -900,6 +907,7 @@ def build_plan(
         run_notes,
         sqlite_header=header,
         schemas=schemas,
+        if_met=[nan_note] if nan_note else [],
     )
 
 

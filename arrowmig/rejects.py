@@ -33,11 +33,11 @@ from typing import Any
 import pyarrow as pa
 
 from arrowmig import nested_json
-from arrowmig.argument_words import arg
+from arrowmig.argument_words import arg, cast_option
 from arrowmig.config import MigrationConfig
 from arrowmig.endpoints.base import Endpoint
 from arrowmig.endpoints.duckdb_casts import CastScreen
-from arrowmig.endpoints.validate import Problem, problems_error, screen_batch
+from arrowmig.endpoints.validate import NAN_REASON, Problem, problems_error, screen_batch
 from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
 from arrowmig.folders import check_could_write, check_writable, folder_problem
 from arrowmig.infinity import value_at
@@ -186,6 +186,8 @@ class RejectWriter:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self.counts: dict[str, int] = {}
+        self.nans: dict[str, dict[str, int]] = {}
+        """Per table and column, the NaN this run set aside with their rows (SQLite has none)."""
         self._seen: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
@@ -228,6 +230,7 @@ class RejectWriter:
                         continue
                     seen.add(text)
                 lines.append(_one_line(_record_json(head, names, values, key, by_row[row])))
+                self._count_nans(table.name, by_row[row])
             if lines:
                 try:
                     self.directory.mkdir(parents=True, exist_ok=True)
@@ -245,6 +248,12 @@ class RejectWriter:
             self.counts[table.name] = self.counts.get(table.name, 0) + len(lines)
         return len(lines)
 
+    def _count_nans(self, table: str, problems: list[dict[str, str]]) -> None:
+        for p in problems:
+            if p["reason"] == NAN_REASON:
+                counts = self.nans.setdefault(table, {})
+                counts[p["column"]] = counts.get(p["column"], 0) + 1
+
     def rejected(self, table: str) -> int:
         """Rows of ``table`` written so far (by this run)."""
         with self._lock:
@@ -255,6 +264,7 @@ class RejectWriter:
         with self._lock:
             self._seen.pop(table, None)
             self.counts.pop(table, None)
+            self.nans.pop(table, None)
             self.path_for(table).unlink(missing_ok=True)
 
 
@@ -466,6 +476,18 @@ def count_rejects(writer: RejectWriter | None, reports: dict[str, TableReport]) 
             report.rejected = held
             report.rejected_before = max(0, held - writer.rejected(name))
             report.notes.append(f"rejected rows are in {path}")
+        report.notes += _nan_notes(name, writer.nans.get(name, {}))
+
+
+def _nan_notes(table: str, nans: dict[str, int]) -> list[str]:
+    """Per column, the NaN set aside with their rows: the plan said only that one would be,
+    and the reject file's reasons are read row by row."""
+    return [
+        f"{column}: {'1 NaN' if n == 1 else f'{n:,} NaN'} set aside with "
+        f"{'its row' if n == 1 else 'their rows'} (SQLite has no NaN; "
+        f"{cast_option(table, column, 'text')} keeps NaN as the text 'nan')"
+        for column, n in nans.items()
+    ]
 
 
 def _lines(path: Path) -> int:

@@ -1,40 +1,38 @@
-"""Float columns bound for SQLite, which has no NaN (it stores NULL in its place): the plan
-names each column that can hold one, as ``validate`` refuses every such value per row."""
+"""Float columns bound for SQLite, which has no NaN (it stores NULL in its place). ``validate``
+refuses each NaN it meets, naming table, column and row; the plan, which reads no values,
+says once what would become of one: a flag on every float column read as a warning of NaN
+that a table of 300 DOUBLE columns holding none carried into its run's report."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable
 
 import pyarrow as pa
 
-from arrowmig.argument_words import cast_option
 from arrowmig.model import Column, Table
+from arrowmig.note_groups import MOST_NAMED, listed
 from arrowmig.schema import travelling_type
 
-_CANNOT_STORE = "can hold NaN, which SQLite cannot store (it would become NULL)"
+NAN_REFUSED = "SQLite has no NaN (it would store NULL)"
+"""The start of the plan's note, shared by the plan and the tests that look for it."""
 
 
-def nan_note(table: str, column: str) -> str:
-    return (
-        f"{_CANNOT_STORE}: each row holding one is refused, named; "
-        f"{cast_option(table, column, 'text')} "
-        "keeps it as the text 'nan', --on-error reject sets such rows aside"
-    )
-
-
-def with_nan_notes(source: Table, source_dialect: str, target_dialect: str) -> Table:
-    """The source with a note on each float column a SQLite target gets from PostgreSQL or
-    DuckDB (a SQLite source holds no NaN: it stored NULL already)."""
+def nan_plan_note(tables: Iterable[Table], source_dialect: str, target_dialect: str) -> str | None:
+    """The plan's one note of what a NaN in a float column bound for SQLite would become, or
+    None when no column can bring one (a SQLite source holds no NaN: it stored NULL already).
+    Not the report's: a run says only of the NaN it meets (refused, or set aside, by row)."""
     if target_dialect != "sqlite" or source_dialect == "sqlite":
-        return source
-    columns = tuple(
-        replace(c, notes=(*c.notes, nan_note(source.name, c.name))) if _written_as_float(c) else c
-        for c in source.columns
+        return None
+    names = [t.name for t in tables if any(_written_as_float(c) for c in t.columns)]
+    if not names:
+        return None
+    return (
+        f"{NAN_REFUSED}: a NaN in a float column of {listed(names, MOST_NAMED)} is refused, "
+        "naming its row (none is looked for before the run); --cast TABLE.COLUMN=text keeps "
+        "it as the text 'nan', --on-error reject sets such rows aside"
     )
-    return replace(source, columns=columns)
 
 
 def _written_as_float(column: Column) -> bool:
     """Whether the column's values go to SQLite as floats (not cast to text)."""
-    written = travelling_type(column)
-    return bool(pa.types.is_floating(written))
+    return bool(pa.types.is_floating(travelling_type(column)))

@@ -94,17 +94,15 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
         "INSERT INTO readings VALUES (1, 1.5, 2), (2, 'NaN', 3), (3, '-Infinity', 'NaN'),"
         " (4, 'Infinity', 4)",
     )
-    # The plan warns of each float column first (it reads no values of a PostgreSQL source).
-    (planned,) = explain(pg_url, str(tmp_path / "fail.db")).to_dict()["tables"]
-    flags = {c["name"]: c["flags"] for c in planned["columns"]}
-    assert flags["id"] == []
-    for name in ("v", "w"):
-        (flag,) = flags[name]
-        assert flag.startswith("can hold NaN, which SQLite cannot store (it would become NULL)")
-        assert f"--cast readings.{name}=text" in flag
-    # The table's notes (the report's) say it once for both columns, not once per column.
-    said = [n for n in planned["notes"] if "can hold NaN" in n]
-    assert len(said) == 1 and said[0].startswith("v, w: can hold NaN"), planned["notes"]
+    # The plan, which reads no values, says once what a NaN would become; it flags no column
+    # and gives the table (whose notes the report repeats) no note of NaN.
+    plan = explain(pg_url, str(tmp_path / "fail.db")).to_dict()
+    (planned,) = plan["tables"]
+    assert all(c["flags"] == [] for c in planned["columns"]), planned["columns"]
+    assert not [n for n in planned["notes"] if "NaN" in n], planned["notes"]
+    (said,) = [n for n in plan["notes"] if "NaN" in n]
+    assert said.startswith("SQLite has no NaN (it would store NULL): a NaN in a float column")
+    assert "of readings is refused" in said and "--cast TABLE.COLUMN=text" in said
     failed = migrate(pg_url, str(tmp_path / "fail.db"))
     assert not failed.ok
     error = failed.tables[0].error or ""
@@ -130,6 +128,14 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
         config=MigrationConfig(on_error="reject", reject_dir=str(tmp_path / "rejects")),
     )
     assert rejected.tables[0].rejected == 2
+    # Each NaN set aside is counted in its column, with the way to keep it.
+    assert [n for n in rejected.tables[0].notes if "NaN" in n] == [
+        "v: 1 NaN set aside with its row (SQLite has no NaN; "
+        "--cast readings.v=text keeps NaN as the text 'nan')",
+        "w: 1 NaN set aside with its row (SQLite has no NaN; "
+        "--cast readings.w=text keeps NaN as the text 'nan')",
+    ]
+    assert not [n for n in rejected.notes if "NaN" in n]  # the plan's note is not the run's
     con = sqlite3.connect(tmp_path / "reject.db")
     assert con.execute("SELECT id, v, w FROM readings ORDER BY id").fetchall() == [
         (1, 1.5, 2.0),

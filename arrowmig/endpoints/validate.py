@@ -1005,9 +1005,14 @@ def _as_cast(array: pa.Array, table: Table, name: str, refused: set[int]) -> pa.
     return cast_as_asked(array, table.column(name))
 
 
+NAN_REASON = "NaN, which SQLite cannot store (it would become NULL)"
+"""Why a NaN bound for SQLite is refused: the reject file's reason, by which the report
+counts the NaN each column set aside (``rejects.count_rejects``)."""
+
+
 def _nan_problems(array: pa.Array, column: str) -> list[Problem]:
     """Rows of a float array holding NaN: SQLite has no NaN and would store NULL instead."""
-    reason = "NaN, which SQLite cannot store (it would become NULL)"
+    reason = NAN_REASON
     hint = "keep it as the text 'nan' with {cast}, or set such rows aside with --on-error reject"
     return _problems_where(pc.is_nan(array), column, reason, hint)
 
