@@ -163,3 +163,18 @@ def test_an_append_refusal_s_cast_reads_back_as_pasted(tmp_path: Path) -> None:
     dst = duckdb.connect(str(target))
     assert dst.execute('SELECT "y.z" FROM "t=1"').fetchall() == [(12,)]
     dst.close()
+
+
+def test_a_report_s_note_names_the_cast_as_it_reads_back(tmp_path: Path) -> None:
+    source = tmp_path / "z.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, "y.z" DOUBLE)')
+    con.execute("INSERT INTO t VALUES (1, '-0.0'::DOUBLE)")
+    con.close()
+    config = arrowmig.MigrationConfig(casts={'t."y.z"': "integer"})
+    report = arrowmig.migrate(str(source), str(tmp_path / "o.duckdb"), config=config)
+    assert report.ok
+    assert (
+        'y.z: 1 value of -0.0 stored as 0 by --cast t."y.z"=integer: DuckDB\'s integer has no '
+        "negative zero"
+    ) in "\n".join(report.tables[0].notes)
