@@ -5,9 +5,9 @@ that named one column per run made a user run five times before a row moved.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 
+from arrowmig.argument_words import cast_option
 from arrowmig.errors import SchemaError
 
 LAST_RESORT = (
@@ -37,8 +37,9 @@ class ColumnConflict:
         return f"{self.what} ({self.option()}{advice})"
 
     def option(self) -> str:
-        """The --cast as a shell takes it (``--cast 't.r=double precision'``)."""
-        return f"--cast {shlex.quote(f'{self.table}.{self.column}={self.cast}')}"
+        """The --cast as a shell takes it (``--cast 't.r=double precision'``), and as the
+        option reads it back (``--cast 't."y.z"=double'``)."""
+        return cast_option(self.table, self.column, self.cast or "")
 
 
 def cannot_load(table: str | None, mode: str) -> str:

@@ -5,6 +5,7 @@ Python (``MigrationConfig(target_names="Lower")``) and from the command line
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Collection, Iterator
@@ -64,18 +65,56 @@ def cast_given(table: str, column: str, type_name: str) -> str:
     'epoch_s'}`` from Python."""
     key = job_file_key("casts")
     if key is not None:
-        return f'{key} ("{table}.{column}" = "{type_name}")'
+        return f'{key} ({json.dumps(cast_name(table, column), ensure_ascii=False)} = "{type_name}")'
     if _AS_OPTIONS.get():
         return cast_option(table, column, type_name)
-    return f"casts={{{f'{table}.{column}'!r}: {type_name!r}}}"
+    return f"casts={{{cast_name(table, column)!r}: {type_name!r}}}"
 
 
 def cast_option(table: str, column: str, type_name: str) -> str:
     """``--cast table.column=TYPE`` as a shell takes it, the whole word quoted where it holds a
     space or a shell character (``--cast 'Order Items.price=double'``, ``--cast
     't.p=numeric(10,2)'``): a hint pasted unquoted split at the space and was refused. The
-    option reads the column after the word's last dot, the table before it, as written."""
-    return f"--cast {shlex.quote(f'{table}.{column}={type_name}')}"
+    name is ``cast_name``'s, so that the option reads back this table and column."""
+    return f"--cast {shlex.quote(f'{cast_name(table, column)}={type_name}')}"
+
+
+_PLAIN_PART = re.compile(r"\w+")
+
+
+def cast_name(table: str, column: str) -> str:
+    """``table.column`` as a cast reads it back (``casts.read_cast``): as it is where that
+    reads these two names (``Order Items.price``, ``a,b.y,z``), else as SQL writes names,
+    each part holding anything but letters, digits and ``_`` in double quotes, a quote in it
+    doubled (``t."y.z"``, ``"a=b".c``, ``"it""s".c``): the column was read after the last dot
+    and the name ended at the first ``=``. ``table`` may be ``schema.table`` as a run of several
+    schemas prints it (``"a,b".t``), which is kept."""
+    from arrowmig.casts import read_cast  # casts reads names, which reads this module
+    from arrowmig.errors import UsageError
+    from arrowmig.names import name_parts
+
+    def reads_back(name: str) -> bool:
+        try:
+            return read_cast(f"{name}=T")[:2] == (table, column)
+        except UsageError:
+            return False
+
+    plain = f"{table}.{column}"
+    if reads_back(plain):
+        return plain
+    try:
+        qualified = '"' in table and len(name_parts(table)) == 2
+    except UsageError:
+        qualified = False
+    written = table if qualified else _sql_part(table)
+    return f"{written}.{_sql_part(column)}"
+
+
+def _sql_part(name: str) -> str:
+    """One part of a name as SQL writes it: in double quotes unless it is a plain word."""
+    if _PLAIN_PART.fullmatch(name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 CAST_THIS = "TABLE.COLUMN"
@@ -92,13 +131,13 @@ def cast_of_column(note: str, table: str, column: str) -> str:
 
 def _cast_of(table: str, column: str) -> re.Pattern[str]:
     """How a ``cast_option`` of ``table.column`` begins, quoted or not."""
-    return re.compile("(--cast '?)" + re.escape(f"{table}.{column}="))
+    return re.compile("(--cast '?)" + re.escape(f"{cast_name(table, column)}="))
 
 
 def casts_column_as(note: str, table: str, column: str, name: str) -> str:
     """``note`` with each ``--cast`` of ``table.column`` (``cast_option``) naming column
     ``name`` instead."""
-    return _cast_of(table, column).sub(lambda m: f"{m[1]}{table}.{name}=", note)
+    return _cast_of(table, column).sub(lambda m: f"{m[1]}{cast_name(table, name)}=", note)
 
 
 def advises_cast(note: str, table: str, column: str) -> bool:

@@ -33,7 +33,7 @@ from arrowmig.argument_words import named_as_options, options_named
 from arrowmig.casts import Cast, read_casts
 from arrowmig.config import MODES, ON_ERROR, TARGET_NAMES, BatchConfig, MigrationConfig
 from arrowmig.errors import UsageError
-from arrowmig.names import split_list
+from arrowmig.names import name_parts, split_list
 from arrowmig.sizes import parse_size
 from arrowmig.urls import parse_url, redact, shown_value
 
@@ -512,8 +512,20 @@ def _load_job(path: str | Path, overrides: Mapping[str, Any] | None, *, from_fla
 def _casts_in_run(casts: tuple[Cast, ...], settings: Mapping[str, Any]) -> tuple[Cast, ...]:
     """The job's casts for the tables this run moves: a ``--tables``/``--exclude`` override
     that leaves a table out leaves its casts out too (a cast the user types is still checked)."""
-    tables, exclude = settings.get("tables"), set(settings.get("exclude") or ())
-    return tuple(c for c in casts if c[0] not in exclude and (not tables or c[0] in set(tables)))
+    tables = {_named(t) for t in settings.get("tables") or ()}
+    exclude = {_named(t) for t in settings.get("exclude") or ()}
+    return tuple(
+        c for c in casts if _named(c[0]) not in exclude and (not tables or _named(c[0]) in tables)
+    )
+
+
+def _named(table: str) -> tuple[str, ...]:
+    """A table as its parts, however written: a cast's ``a.b`` (its exact name) is --tables'
+    ``"a.b"``, a cast's ``"a,b".t`` is the same written as it."""
+    try:
+        return tuple(name_parts(table))
+    except UsageError:
+        return (table,)  # a name holding a quote, given as it is
 
 
 def console_asked(path: str | Path, overrides: Mapping[str, Any]) -> tuple[bool, str | None]:

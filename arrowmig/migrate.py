@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, PROGRESS, URL, checked, instance_of
 from arrowmig.auto_keys import said_moved, unmoved_shared_key_notes, without_unfinished_key_notes
+from arrowmig.casts import casts_in_schema
 from arrowmig.checkpoint import (
     RUN_ROW,
     TABLE_ROW,
@@ -189,7 +190,7 @@ def _migrate(
         with _stopped_before_writing([]):
             runs = schema_runs(source, target, config)
     else:
-        config = replace(config, source_schema=one_schema(config.source_schema))
+        config = _one_schema(config)
     # The run's summary is its last event: held back while the schemas' runs (each its own
     # summary) and the verify that follows them still have to finish.
     # And for a DuckDB target: its file's checkpoint as it closes, at the hold's end, may fail.
@@ -1872,8 +1873,14 @@ def explain(
             config.target_names,
             keys_between_schemas(target, config),
         )
-    config = replace(config, source_schema=one_schema(config.source_schema))
-    return _explain_schema(source, target, config)
+    return _explain_schema(source, target, _one_schema(config))
+
+
+def _one_schema(config: MigrationConfig) -> MigrationConfig:
+    """``config`` for a run of one schema: that schema unquoted (``"s,1"`` is ``s,1``), and
+    each cast of ``schema.table.column`` in it named by its table."""
+    schema = one_schema(config.source_schema)
+    return replace(config, source_schema=schema, casts=casts_in_schema(config.casts, schema))
 
 
 def _explain_schema(

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arrowmig import nested_json
+from arrowmig.argument_words import cast_name, cast_option
 from arrowmig.model import Column, Table
 from arrowmig.schema import ddl_type
 
@@ -126,13 +127,13 @@ def _note(shown: str, column: str, what: str, existing: bool, n: int, dialect: s
             + (
                 "a json column keeps them as written"
                 if existing
-                else f"--cast {shown}.{column}=json keeps them as written"
+                else f"{cast_option(shown, column, 'json')} keeps them as written"
             )
             + ")"
         )
     database = "PostgreSQL" if dialect == "postgresql" else "DuckDB"
     return (
-        f"{column}: {values} of -0.0 stored as 0 by --cast {shown}.{column}={what}: "
+        f"{column}: {values} of -0.0 stored as 0 by --cast {cast_name(shown, column)}={what}: "
         f"{database}'s {what} has no negative zero (verify reports them; without the --cast "
         f"the column is {_KEEPS_SIGN[dialect]}, which keeps them)"
     )

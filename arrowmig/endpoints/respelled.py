@@ -9,6 +9,7 @@ import threading
 
 import pyarrow as pa
 
+from arrowmig.argument_words import cast_name
 from arrowmig.model import Table
 from arrowmig.number_spelling import misspelled
 from arrowmig.schema import is_text_type
@@ -54,6 +55,6 @@ def notes(key: tuple[str, str, str], shown: str) -> list[str]:
         found = _found.pop(key, {})
     return [
         f"{column}: {'1 text' if n == 1 else f'{n:,} texts'} stored as another text's number "
-        f"by --cast {shown}.{column}={cast} (first: {example}; verify reports them)"
+        f"by --cast {cast_name(shown, column)}={cast} (first: {example}; verify reports them)"
         for (column, cast), (n, example) in found.items()
     ]
