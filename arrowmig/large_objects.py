@@ -17,6 +17,7 @@ from typing import Any
 from arrowmig.model import Column
 from arrowmig.plan import MigrationPlan
 from arrowmig.schema import quote_ident
+from arrowmig.sizes import counted
 
 MARK = " name large objects"
 """In each note of this kind, and in no other."""
@@ -60,7 +61,7 @@ def with_large_object_notes(src: Any, plan: MigrationPlan) -> MigrationPlan:
 
 
 def _note(table: str, column: str, n: int) -> str:
-    values = "1 value" if n == 1 else f"{n:,} values"
+    values = counted(n, "value")
     c = _as_typed(column)
     return (
         f"{column}: {values}{MARK} (pg_largeobject), whose contents are not copied: only "

@@ -19,6 +19,7 @@ import duckdb
 import psutil
 import pyarrow as pa
 
+from arrowmig import sizes
 from arrowmig.argument_words import arg, given
 from arrowmig.arguments import NONE, PROGRESS, TEXT, URL, WHOLE, checked
 from arrowmig.backups import backup_of
@@ -922,7 +923,7 @@ class _TableRunner:
             lost = s_sum.negative_zeros[i] - t_sum.negative_zeros[i]
             if lost <= 0 or pair.name not in result.differing_columns:
                 continue
-            values = "1 value" if lost == 1 else f"{lost:,} values"
+            values = sizes.counted(lost, "value")
             are = "is" if lost == 1 else "are"
             if sqlite and pa.types.is_floating(plain_type(pair.target.arrow_type)):
                 result.add_message(

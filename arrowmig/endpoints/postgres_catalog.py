@@ -17,6 +17,7 @@ import pyarrow as pa
 from arrowmig.auto_keys import serial_sequence_name
 from arrowmig.defaults import default_sql, is_citext, read_default
 from arrowmig.endpoints.common import generated_column
+from arrowmig.endpoints.pg_binary_forms import OID_ALIASES
 from arrowmig.endpoints.pg_grants import sequence_grants, table_grants
 from arrowmig.endpoints.pg_policies import row_security
 from arrowmig.endpoints.pg_scans import EXACT_BELOW, ScanCounts, TableScan, read_scans
@@ -93,19 +94,7 @@ _EXACT_TEXT = {
 }
 # Object identifier types name a database object ('orders', 'int4'): the name is exact text,
 # but the object it names may not exist in the target, where the cast back would fail the table.
-_OBJECT_NAMES = {
-    "regclass",
-    "regcollation",
-    "regconfig",
-    "regdictionary",
-    "regnamespace",
-    "regoper",
-    "regoperator",
-    "regproc",
-    "regprocedure",
-    "regrole",
-    "regtype",
-}
+_OBJECT_NAMES = frozenset(OID_ALIASES)
 # Types read as their text form and re-created by type name on PostgreSQL targets.
 _TEXT_WITH_TYPE = {
     "uuid": "uuid",

@@ -13,6 +13,7 @@ from arrowmig.argument_words import cast_name
 from arrowmig.model import Table
 from arrowmig.number_spelling import misspelled
 from arrowmig.schema import is_text_type
+from arrowmig.sizes import counted
 
 # Per (database, schema, table), column and its cast: how many, and the first, counted once
 # committed.
@@ -54,7 +55,7 @@ def notes(key: tuple[str, str, str], shown: str) -> list[str]:
     with _lock:
         found = _found.pop(key, {})
     return [
-        f"{column}: {'1 text' if n == 1 else f'{n:,} texts'} stored as another text's number "
+        f"{column}: {counted(n, 'text')} stored as another text's number "
         f"by --cast {cast_name(shown, column)}={cast} (first: {example}; verify reports them)"
         for (column, cast), (n, example) in found.items()
     ]
