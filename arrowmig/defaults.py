@@ -163,8 +163,9 @@ def default_sql(column: Column, dialect: str) -> tuple[str | None, str | None]:
         if family != "bytes" or d.kind != "bytes":
             return None, f"{d.sql} does not fit the column's type"
         return _bytes_literal(d.value or "", dialect), None
-    if d.kind in ("number", "boolean", "string") and _non_finite(d, arrow_type) is not None:
-        return _non_finite_literal(_non_finite(d, arrow_type) or "", dialect)
+    non_finite = _non_finite(d, arrow_type) if d.kind in ("number", "boolean", "string") else None
+    if non_finite is not None:
+        return _non_finite_literal(non_finite, dialect)
     if d.kind in ("number", "boolean", "string"):
         sql, why = _literal(d, family, dialect, column.source_type.endswith("]"))
         if sql is not None and arrow_type is not None and not _fits(d.value or "", arrow_type):
