@@ -36,6 +36,7 @@ from arrowmig.endpoints.validate import (
     screen_batch,
     stored_otherwise,
     text_into_array,
+    text_into_bits,
     text_into_interval,
     text_read_by_server,
 )
@@ -281,6 +282,7 @@ def refuse_values_stored_otherwise(
         concerned += _refused_by_postgres(source, target, src.dialect)
     if dialect == "duckdb":  # text DuckDB's insert would refuse (a UUID's, a TIME's)
         concerned += [n for n in converted_by_duckdb(source, target) if n not in concerned]
+        concerned += [n for n in _into_bits(source, target) if n not in concerned]
     concerned += [n for n in _converted_client_side(source, target) if n not in concerned]
     if not concerned:
         return
@@ -288,6 +290,16 @@ def refuse_values_stored_otherwise(
         if problems:
             error = problems_error(problems, data, source, keys)
             raise _before_writing(error, source, "nothing has been emptied or written") from error
+
+
+def _into_bits(source: Table, target: Table) -> list[str]:
+    """The text columns of ``source`` going into the existing DuckDB ``target``'s BIT
+    columns, which DuckDB would store an empty bit string in as '0'."""
+    return [
+        c.name
+        for c in source.columns
+        if text_into_bits(c.arrow_type, source, target, c.name, "duckdb")
+    ]
 
 
 def _before_writing(error: DataError, source: Table, nothing: str) -> SchemaError:

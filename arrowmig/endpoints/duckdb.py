@@ -19,6 +19,7 @@ from arrowmig.defaults import column_definitions, read_default
 from arrowmig.duckdb_connection import connect_duckdb
 from arrowmig.duckdb_unions import holds_union
 from arrowmig.endpoints import lost_zeros
+from arrowmig.endpoints import pg_duckdb_twins as twins
 from arrowmig.endpoints.common import (
     KEY_COLUMN,
     KEY_SEQUENCES_LEFT,
@@ -482,6 +483,9 @@ def _read_type(data_type: str, arrow_type: pa.DataType) -> tuple[pa.DataType, tu
             # The text is the member's value alone: a user told only "its text form" took a
             # DuckDB-to-DuckDB copy for a UNION column still.
             again = _UNION_TEXT
+        twin = twins.on_postgres(data_type)
+        if twin is not None:
+            return pa.string(), (twins.postgres_note(data_type, twin),)
         return pa.string(), () if numeric else (
             f"{data_type} has no Arrow equivalent: carried as its text form{again}",
         )
@@ -783,6 +787,7 @@ class DuckDBEndpoint(BaseEndpoint):
                     nullable=bool(nullable),
                     target_type=_meaning(data_type),
                     duckdb_type=_same_again_on_duckdb(data_type),
+                    pg_type=twins.on_postgres(data_type),
                     notes=notes,
                     comment=comment,
                     collation=collations.get(str(col_name).lower()),

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from arrowmig.auto_keys import serial_sequence_name
 from arrowmig.defaults import default_sql, is_citext, read_default
+from arrowmig.endpoints import pg_duckdb_twins as twins
 from arrowmig.endpoints.common import generated_column
 from arrowmig.endpoints.pg_binary_forms import OID_ALIASES
 from arrowmig.endpoints.pg_grants import sequence_grants, table_grants
@@ -1037,6 +1038,10 @@ def _reparsed_on_postgres(
         carried_as_text and col.notes and typtype in ("b", "r", "m") and type_oid < FIRST_USER_OID
     ):
         return col
+    twin = twins.on_duckdb(col.source_type)
+    if twin is not None:
+        note = twins.duckdb_note(col.source_type, twin)
+        return replace(col, pg_type=col.source_type, duckdb_type=twin, notes=(note,))
     note = (
         f"type {col.source_type} has no Arrow equivalent: carried as its exact text form "
         f"({col.source_type} again on PostgreSQL targets, text elsewhere)"
@@ -1227,6 +1232,8 @@ def _carried_form(base: Column) -> tuple[str, str]:
         return "", ""
     if base.source_type.endswith("]"):
         return ", as JSON", "; JSON on DuckDB, text on SQLite, never flattened"
+    if base.duckdb_type is not None:  # a timetz or bit string: DuckDB has its twin
+        return ", as its exact text form", f"; {base.duckdb_type} on DuckDB, text on SQLite"
     return ", as its exact text form", "; text elsewhere"
 
 

@@ -22,6 +22,7 @@ from arrowmig import array_elements, interval_text, json_canon, nested_json, pg_
 from arrowmig.argument_words import cast_option
 from arrowmig.conform import conform
 from arrowmig.endpoints import decimal_fit, duckdb_enums, input_changes, lost_zeros, pg_char
+from arrowmig.endpoints import pg_duckdb_twins as twins
 from arrowmig.endpoints.duckdb_casts import CastScreen
 from arrowmig.endpoints.pg_ranges import HINT as RANGE_HINT
 from arrowmig.endpoints.pg_ranges import outside_range
@@ -171,6 +172,10 @@ def _screen(
             )
         if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
             problems.extend(_repeated_key_problems(batch.column(i), field.name))
+        if text_into_bits(field.type, table, target, field.name, dialect):
+            empty = twins.empty_bits(batch.column(i))
+            reason, hint = twins.EMPTY_BITS_REASON, twins.EMPTY_BITS_HINT
+            problems.extend(_problems_where(empty, field.name, reason, hint))
         if dialect in ("postgresql", "duckdb") and text_into_interval(
             field.type, table, target, field.name
         ):
@@ -255,6 +260,22 @@ def _converted_by_duckdb(
     if target is not None and duckdb_enums.enum_labels(there.duckdb_type or "") is not None:
         return None  # an existing ENUM column: each text no label of it is ``_enum_problems``'
     return ddl_type(there, "duckdb")
+
+
+def text_into_bits(
+    arrow_type: pa.DataType, table: Table, target: Table | None, name: str, dialect: str
+) -> bool:
+    """Whether text goes into a DuckDB BIT column (one created so, or an existing one), where
+    ``twins.empty_bits`` are looked for: what a truncate reads before it empties the table."""
+    if dialect != "duckdb" or not is_text_type(arrow_type):
+        return False
+    try:
+        column = table.column(name)
+        there = column if target is None else target.column(name)
+    except KeyError:
+        return False
+    # A --cast to text makes a created column VARCHAR, not an existing BIT one.
+    return is_text_type(travelling_type(column)) and ddl_type(there, "duckdb").upper() == "BIT"
 
 
 def _read_into(table: Table, target: Table | None, name: str) -> str | None:
