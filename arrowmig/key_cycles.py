@@ -67,6 +67,7 @@ def refuse_rows_before_their_parent(
                 f"CONSTRAINT {quote_ident(fk.name)}; then ALTER TABLE {there} ADD {add}"
                 if fk.name
                 else f"drop {fk.label} of {table!r} for the run and add it again after"
-            ),
+            )
+            + ", or use --mode replace, which adds foreign keys once every table is loaded",
             table=table,
         )

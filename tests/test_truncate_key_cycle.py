@@ -51,6 +51,7 @@ def test_truncate_into_tables_pointing_at_each_other_is_refused_before_emptying(
         assert "the first (store_id)=(1)" in said, said
         assert "nothing has been emptied or written" in said, said
         assert 'ALTER TABLE "public"."staff" DROP CONSTRAINT "staff_store_id_fkey"' in said, said
+        assert "or use --mode replace, which adds foreign keys once every table" in said, said
         assert "Traceback" not in said
         assert pg_rows(second_pg, "staff") == KEPT
     # The way the message gives: drop the key, run, add it again.
