@@ -11,6 +11,7 @@ unbounded ``numeric``, which travels as text) as their exact text.
 from __future__ import annotations
 
 import decimal
+from functools import partial
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -68,9 +69,11 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
 
         return array_elements.conform_lists(array, target)  # element by element
     if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
-        return instants(array, target)
+        return infinity.from_text(array, target, partial(instants, target=target))
     if _is_text(array.type) and pa.types.is_date32(target):
-        return dates_of_texts(array)
+        return infinity.from_text(array, target, dates_of_texts)
+    if _is_text(array.type) and pa.types.is_timestamp(target):
+        return infinity.from_text(array, target, partial(exact_cast, target=target))
     if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
         # An epoch or julian cast's instants (plan._counted_days): Arrow's cast would drop
         # a time of day without a word. A zoned one is its UTC date, as its zone is UTC.
