@@ -75,3 +75,18 @@ def test_infinity_text_goes_into_existing_duckdb_date_and_timestamp_columns(
         ).fetchall()
     assert rows == EXPECTED
     assert arrowmig.verify(src, dst).ok
+
+
+@pytest.mark.postgres
+def test_infinity_text_cast_to_date_and_timestamp_types_in_a_created_table(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # --cast ev.ts=timestamptz and its kin refused 'infinity': "value does not convert".
+    src = _source(tmp_path)
+    casts = {"ev.ts": "timestamptz", "ev.d": "date", "ev.t": "timestamp"}
+    report = arrowmig.migrate(src, pg_url, config=arrowmig.MigrationConfig(casts=casts))
+    assert report.ok, [t.error for t in report.tables]
+    with psycopg.connect(pg_url) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        rows = con.execute("SELECT id, ts::text, d::text, t::text FROM ev ORDER BY id").fetchall()
+    assert rows == EXPECTED
