@@ -89,3 +89,15 @@ def test_appending_into_the_empty_tables_of_a_restored_schema_is_refused_too(
     said = capsys.readouterr().err
     assert "'store' is empty in the target, so the target would refuse" in said, said
     assert pg_rows(second_pg, "customer") == []
+
+
+@pytest.mark.postgres
+def test_a_cycle_whose_key_check_is_disabled_for_the_load_is_not_refused(
+    pg_url: str, second_pg: str
+) -> None:
+    # pg_restore --disable-triggers' way: the key's check trigger is off, the rows go in.
+    pg_exec(pg_url, SCHEMA, ROWS)
+    pg_exec(second_pg, SCHEMA, "ALTER TABLE staff DISABLE TRIGGER ALL")
+    assert main(["migrate", pg_url, second_pg, "--mode", "truncate", "--progress", "none"]) == 0
+    pg_exec(second_pg, "ALTER TABLE staff ENABLE TRIGGER ALL")
+    assert pg_rows(second_pg, "staff", "staff_id") == [(1, "Mike", 1), (2, "Jon", 2)]
