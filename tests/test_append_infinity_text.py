@@ -15,7 +15,8 @@ import psycopg
 import pytest
 
 import arrowmig
-from tests.dbutil import duckdb_exec, sqlite_table
+from arrowmig.errors import SchemaError
+from tests.dbutil import duckdb_exec, pg_exec, sqlite_table
 
 ROWS = [
     (1, "2022-01-01 10:00:00+00:00", "2022-01-01", "2022-01-01 10:00:00"),
@@ -90,3 +91,19 @@ def test_infinity_text_cast_to_date_and_timestamp_types_in_a_created_table(
         con.execute("SET TimeZone = 'UTC'")
         rows = con.execute("SELECT id, ts::text, d::text, t::text FROM ev ORDER BY id").fetchall()
     assert rows == EXPECTED
+
+
+@pytest.mark.postgres
+def test_text_that_is_no_date_is_not_told_to_widen_the_column(tmp_path: Path, pg_url: str) -> None:
+    # The hint said "widen the target column", which no column of dates would take 'x' into.
+    src = sqlite_table(
+        tmp_path / "bad.db", "CREATE TABLE ev (id INTEGER PRIMARY KEY, ts TEXT)", [(1, "x")]
+    )
+    pg_exec(pg_url, "CREATE TABLE ev (id int PRIMARY KEY, ts timestamptz)")
+    with pytest.raises(SchemaError) as refused:
+        arrowmig.migrate(src, pg_url, config=TRUNCATE)
+    assert "value does not fit the target column's type (timestamptz) exactly: 'x'" in str(
+        refused.value.message
+    )
+    assert "widen" not in (refused.value.hint or "")
+    assert "ISO 8601" in (refused.value.hint or "")
