@@ -11,6 +11,7 @@ unbounded ``numeric``, which travels as text) as their exact text.
 from __future__ import annotations
 
 import decimal
+from functools import partial
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,10 +68,9 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
         from arrowmig import array_elements  # which imports this module
 
         return array_elements.conform_lists(array, target)  # element by element
-    if _is_text(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
-        return instants(array, target)
-    if _is_text(array.type) and pa.types.is_date32(target):
-        return dates_of_texts(array)
+    temporal = temporal_of_text(array, target)
+    if temporal is not None:
+        return temporal
     if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
         # An epoch or julian cast's instants (plan._counted_days): Arrow's cast would drop
         # a time of day without a word. A zoned one is its UTC date, as its zone is UTC.
@@ -195,6 +195,21 @@ def decimal_text(array: pa.Array) -> pa.Array:
     # In Python only the values Arrow wrote so, not the whole batch.
     fixed = [format(decimal.Decimal(v), "f") for v in pc.filter(array, scientific).to_pylist()]
     return pc.replace_with_mask(text, scientific, pa.array(fixed, pa.string()))
+
+
+def temporal_of_text(array: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """Date or timestamp texts as ``target`` (``instants``, ``dates_of_texts``, Arrow's ISO
+    parse for a timestamp without a zone), 'infinity' and '-infinity' as ±infinity; None when
+    ``array`` is no text or ``target`` no date or timestamp type."""
+    if not _is_text(array.type):
+        return None
+    if pa.types.is_timestamp(target) and target.tz is not None:
+        return infinity.from_text(array, target, partial(instants, target=target))
+    if pa.types.is_timestamp(target):
+        return infinity.from_text(array, target, partial(exact_cast, target=target))
+    if pa.types.is_date32(target):
+        return infinity.from_text(array, target, dates_of_texts)
+    return None
 
 
 def instants(text: pa.Array, target: pa.DataType) -> pa.Array:

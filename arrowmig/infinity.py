@@ -117,12 +117,40 @@ def cast_timestamps(array: pa.Array, target: pa.DataType) -> pa.Array:
     if signs is None:
         return pc.cast(array, target, safe=True)
     finite = pc.cast(pc.if_else(pc.equal(signs, 0), array, pa.scalar(None, array.type)), target)
-    values = finite.view(pa.int64())
+    return _put_back(finite, signs)
+
+
+def from_text(
+    text: pa.Array, target: pa.DataType, read: Callable[[pa.Array], pa.Array]
+) -> pa.Array:
+    """Date or timestamp texts as ``target``: 'infinity' and '-infinity' (in any case, as
+    PostgreSQL reads them; arrowmig's SQLite text of them) as the carried ±infinity, which
+    Arrow's parse of a text refuses, and every other text as ``read`` gives it."""
+    folded = pc.utf8_lower(pc.utf8_trim_whitespace(text))
+    one, minus_one, zero = (pa.scalar(v, pa.int8()) for v in (1, -1, 0))
+    signs = pc.fill_null(
+        pc.if_else(
+            pc.equal(folded, "infinity"),
+            one,
+            pc.if_else(pc.equal(folded, "-infinity"), minus_one, zero),
+        ),
+        zero,
+    )
+    if not pc.any(pc.not_equal(signs, zero)).as_py():
+        return read(text)
+    return _put_back(read(pc.if_else(pc.equal(signs, 0), text, pa.scalar(None, text.type))), signs)
+
+
+def _put_back(finite: pa.Array, signs: pa.Array) -> pa.Array:
+    """``finite`` (a date or timestamp array) with the carried ±infinity where ``signs`` is
+    ±1 (``infinity_signs``)."""
+    storage = _storage(finite.type)
+    assert storage is not None
+    int_type, infinity = storage
+    values = finite.view(int_type)
     for sign in (1, -1):
-        values = pc.if_else(
-            pc.equal(signs, sign), pa.scalar(sign * TIMESTAMP_INFINITY, pa.int64()), values
-        )
-    return values.view(target)
+        values = pc.if_else(pc.equal(signs, sign), pa.scalar(sign * infinity, int_type), values)
+    return values.view(finite.type)
 
 
 def is_finite(array: pa.Array) -> pa.Array:

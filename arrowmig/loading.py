@@ -101,11 +101,14 @@ def describe_landing(landing: Landing) -> str:
             f"a resumed run continues after the last committed {key}"
         )
     if landing.staged:
-        why = (
-            "unlogged as in the source (a crash of the server empties it)"
-            if landing.final.unlogged
-            else "no usable key"
-        )
+        why = "no usable key"
+        if len(landing.final.primary_key) > 1:  # pagila's payment (payment_date, payment_id)
+            why = (
+                "no key of one integer column to go on after (its primary key is "
+                f"({', '.join(landing.final.primary_key)}))"
+            )
+        if landing.final.unlogged:
+            why = "unlogged as in the source (a crash of the server empties it)"
         return (
             f"into a staging table, put in place in one transaction at the end; {why}, "
             "so a resumed run loads it again from the start"

@@ -47,6 +47,7 @@ from arrowmig.endpoints.sqlite_types import (
 )
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
+from arrowmig.key_cycles import refuse_rows_before_their_parent
 from arrowmig.key_names import with_key_name_free
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
@@ -866,7 +867,7 @@ def build_plan(
     for p in plans:
         p.notes += _foreign_keys_never_created(p, config, target_dialect)
         p.notes += _foreign_keys_checked_after(p, src, target_dialect)
-    plans = _waiting_for_parents(plans, checked)
+    plans = _waiting_for_parents(plans, checked, src, dst, config.mode)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     if src.dialect == target_dialect == "postgresql" and plans and config.direct:
         run_notes.append(
@@ -1131,11 +1132,16 @@ def _refuse_taking_sequence(
 
 
 def _waiting_for_parents(
-    plans: list[TablePlan], checked: dict[str, tuple[ForeignKey, ...]]
+    plans: list[TablePlan],
+    checked: dict[str, tuple[ForeignKey, ...]],
+    src: Source,
+    dst: Endpoint | None,
+    mode: str,
 ) -> list[TablePlan]:
     """Each table whose existing target table checks foreign keys waits for the run's tables
     they point at (in ``parents_first`` order: a cycle is broken where it closes, and a table
-    never waits for itself)."""
+    never waits for itself). A table of a cycle whose rows the target would refuse, the tables
+    it loads before being empty, is refused (``key_cycles``)."""
     if not any(checked.values()):
         return plans
     by_target = {p.target.name.lower(): p.source.name for p in plans}
@@ -1152,6 +1158,14 @@ def _waiting_for_parents(
     for p in plans:
         name = p.source.name
         first = sorted(q for q in parents.get(name, ()) if position[q] < position[name])
+        late = [
+            fk
+            for fk in checked.get(name, ())
+            if position[by_target.get(fk.ref_table.lower(), name)] > position[name]
+        ]
+        refuse_rows_before_their_parent(
+            src, name, [c.name for c in p.source.columns], p.target.name, late, dst, mode
+        )
         if first:
             note = f"loads after {', '.join(first)}: the target checks its foreign keys"
             p = replace(p, waits_for=tuple(first), notes=[*p.notes, note])

@@ -14,11 +14,10 @@ import pyarrow.compute as pc
 from arrowmig import infinity, nested_json, temporal_text
 from arrowmig.conform import (
     dates_of_midnights,
-    dates_of_texts,
     decimal_as_float,
     decimal_text,
     exact_cast,
-    instants,
+    temporal_of_text,
 )
 from arrowmig.duckdb_enum_arrays import scannable
 from arrowmig.epochs import epoch_micros, julian_micros
@@ -776,15 +775,15 @@ def forced_cast(array: pa.Array, target: pa.DataType) -> pa.Array:
         truth = pc.or_(pc.equal(array, 0), pc.equal(array, 1))
         if not pc.all(truth, min_count=0).as_py():
             raise pa.ArrowInvalid("a number other than 0 and 1, which is no truth value")
-    if is_text_type(array.type) and pa.types.is_timestamp(target) and target.tz is not None:
-        # Text without a zone taken as UTC, as appending into a timestamptz column takes it.
-        return instants(array, target)
+    # Text without a zone taken as UTC, as appending into a timestamptz column takes it;
+    # 'infinity' as infinity, as arrowmig writes it into SQLite.
+    temporal = temporal_of_text(array, target)
+    if temporal is not None:
+        return temporal
     if pa.types.is_decimal(array.type) and pa.types.is_floating(target):
         return decimal_as_float(array, target)  # Arrow's own cast is not correctly rounded
     if pa.types.is_timestamp(array.type) and pa.types.is_date32(target):
         return dates_of_midnights(array)
-    if is_text_type(array.type) and pa.types.is_date32(target):
-        return dates_of_texts(array)
     if pa.types.is_timestamp(target) and (
         pa.types.is_date32(array.type) or pa.types.is_timestamp(array.type)
     ):

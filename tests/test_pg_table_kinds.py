@@ -104,3 +104,23 @@ def test_an_unlogged_table_a_crash_emptied_is_loaded_again_by_resume(
     assert pg_rows(second_pg, "cache", "id") == pg_rows(pg_url, "cache", "id")
     assert pg_rows(second_pg, "logged", "id") == [(1,)]
     assert _kind(second_pg, "cache") == ("u", "name")
+
+
+def test_a_table_keyed_on_several_columns_says_why_a_resume_starts_it_again(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # pagila's payment: the plan said "no usable key" of a table with a primary key.
+    pg_exec(
+        pg_url,
+        "CREATE TABLE payment (payment_id int, payment_date timestamptz, "
+        "PRIMARY KEY (payment_date, payment_id))",
+        "INSERT INTO payment VALUES (1, '2022-01-01 10:00+00')",
+    )
+    planned = explain(pg_url, str(tmp_path / "t.duckdb"))
+    assert isinstance(planned, MigrationPlan)
+    (table,) = planned.tables
+    assert "no usable key" not in (table.loading or "")
+    assert (
+        "no key of one integer column to go on after (its primary key is "
+        "(payment_date, payment_id)), so a resumed run loads it again from the start"
+    ) in (table.loading or "")

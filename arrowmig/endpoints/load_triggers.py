@@ -77,3 +77,19 @@ def trigger_note(triggers: list[str], dialect: str) -> str:
         f"{named} ({avoid}; --mode replace builds a new table and gives it the triggers "
         "after the rows are in)"
     )
+
+
+def pg_foreign_key_checked(query: Query, schema: str, name: str, constraint: str) -> bool:
+    """Whether PostgreSQL checks the rows loaded into table ``name`` against its foreign key
+    ``constraint``: not when its check trigger is disabled (``ALTER TABLE ... DISABLE TRIGGER
+    ALL``, as ``pg_restore --disable-triggers`` does) or fires only as a replica. A key whose
+    check triggers are not on the table itself (a partitioned table's, on its partitions) is
+    taken as checked."""
+    rows = query(
+        "SELECT bool_or(g.tgenabled IN ('O', 'A')) FROM pg_constraint c JOIN pg_trigger g "
+        "ON g.tgconstraint = c.oid AND g.tgrelid = c.conrelid "
+        "AND g.tgfoid = 'pg_catalog.\"RI_FKey_check_ins\"'::regproc "
+        "WHERE c.conrelid = $1::regclass AND c.conname = $2 AND c.contype = 'f'",
+        (qualified(name, schema), constraint),
+    )
+    return rows[0][0] is not False

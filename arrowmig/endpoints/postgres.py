@@ -57,7 +57,7 @@ from arrowmig.endpoints.common import (
 )
 from arrowmig.endpoints.ctrl_c import deliver_ctrl_c
 from arrowmig.endpoints.limits import refuse_empty_names, refuse_too_many_columns
-from arrowmig.endpoints.load_triggers import pg_load_triggers
+from arrowmig.endpoints.load_triggers import pg_foreign_key_checked, pg_load_triggers
 from arrowmig.endpoints.pg_binary_forms import UNDECODABLE_COLUMNS_SQL
 from arrowmig.endpoints.pg_catalog_bulk import ManyTables
 from arrowmig.endpoints.pg_dressing import (
@@ -755,6 +755,10 @@ class PostgresEndpoint(BaseEndpoint):
     def load_triggers(self, name: str, mode: str) -> list[str]:
         """The triggers loading rows into table ``name`` sets off (``load_triggers``)."""
         return pg_load_triggers(self._query, self._schema, name)
+
+    def foreign_key_checked(self, name: str, constraint: str) -> bool:
+        """Whether loading into ``name`` checks its foreign key ``constraint`` (enabled)."""
+        return pg_foreign_key_checked(self._query, self._schema, name, constraint)
 
     def schema_usage(self) -> list[tuple[str, bool]]:
         """The roles this schema grants USAGE to (``pg_grants.schema_usage``)."""

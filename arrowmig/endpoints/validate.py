@@ -488,7 +488,10 @@ def _conform_problems(
     # source_type, which is the source column's (TEXT for a text appended into a TIMESTAMP).
     declared = ddl_type(there, "duckdb") if dialect == "duckdb" else type_words(wanted)
     reason = f"value does not fit the target column's type ({declared}) exactly"
-    problem = Problem(0, name, reason, _CONFORM_HINT)
+    dated = pa.types.is_timestamp(wanted) or pa.types.is_date32(wanted)
+    # A text that is no date: no wider column would take it.
+    hint = _DATE_TEXT_HINT if dated and is_text_type(array.type) else _CONFORM_HINT
+    problem = Problem(0, name, reason, hint)
     return _unconverted(array, lambda a: conform(cast_as_asked(a, column), wanted), problem)
 
 
@@ -777,6 +780,11 @@ def _into_other_numbers(table: Table, target: Table, name: str) -> bool:
     return bool(numbers and travels != wanted)
 
 
+_DATE_TEXT_HINT = (
+    "fix the value in the source (dates and timestamps are read from ISO 8601 text, "
+    "'2024-03-01' or '2024-03-01 10:00:00+02:00', and 'infinity'), or use --on-error reject to "
+    "set such rows aside"
+)
 _CONFORM_HINT = (
     "fix the value in the source, widen the target column, or use --on-error reject to set "
     "such rows aside"
