@@ -19,6 +19,7 @@ from arrowmig.argument_words import advises_cast, arg, cast_given, cast_option, 
 from arrowmig.array_elements import pg_list_type
 from arrowmig.attached_copy import declared_alike, storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
+from arrowmig.cast_names import cast_column_missing, cast_table_missing
 from arrowmig.cast_refusal import cast_refused
 from arrowmig.checkpoint import CHECKPOINT_COLUMNS, CheckpointStore, run_basis
 from arrowmig.comments import comment_notes
@@ -609,11 +610,7 @@ def build_plan(
     casts = {(t, c): ty for t, c, ty in config.casts}
     for table_name, column, type_name in config.casts:
         if table_name not in names:
-            raise UsageError(
-                f"{cast_given(table_name, column, type_name)} names table {table_name!r}, "
-                "which is not part of this run",
-                hint="cast only columns of the tables the run moves, or add the table to the run",
-            )
+            raise cast_table_missing(table_name, column, type_name, names)
     plans = []
     refusals: list[SchemaError] = []  # tables that cannot be appended to
     conflicts: list[SchemaError] = []
@@ -1504,12 +1501,10 @@ def _apply_casts(
                 notes=(*kept, note),
             )
         columns.append(col)
-    known = {c.name for c in table.columns}
+    known = [c.name for c in table.columns]
     for (t, c), type_name in casts.items():
         if t == table.name and c not in known:
-            raise UsageError(
-                f"{cast_given(t, c, type_name)} names column {c!r}, which table {t!r} does not have"
-            )
+            raise cast_column_missing(t, c, type_name, known)
     # Named as not carried, as every setting the target does not get.
     definitions = of_the_source_type(table.pg_definitions, {c for t, c in casts if t == table.name})
     return replace(table, columns=tuple(columns), pg_definitions=definitions)
