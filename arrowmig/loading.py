@@ -104,7 +104,7 @@ def describe_landing(landing: Landing) -> str:
         why = (
             "unlogged as in the source (a crash of the server empties it)"
             if landing.final.unlogged
-            else "no usable key"
+            else "no integer key to continue after"
         )
         return (
             f"into a staging table, put in place in one transaction at the end; {why}, "
