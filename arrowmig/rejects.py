@@ -43,6 +43,7 @@ from arrowmig.folders import check_could_write, check_writable, folder_problem
 from arrowmig.infinity import value_at
 from arrowmig.model import Table
 from arrowmig.names import same_but_case
+from arrowmig.normalise import UUID, kind_of
 from arrowmig.report import TableReport
 from arrowmig.temporal_text import NANOS_PER
 
@@ -598,6 +599,8 @@ def _replay_batch(
                     column=col.name,
                 )
             values.append(record["row"][record["columns"].index(col.name)])
+        if kind_of(col) == UUID:
+            values = [_uuid_text(v, table.name, col.name, path) for v in values]
         arrays.append(_to_array(values, col.arrow_type, table.name, col.name, path))
     batch = pa.RecordBatch.from_arrays(arrays, names=names)
     problems = screen_batch(batch, table, dst.dialect, casts=casts)
@@ -763,6 +766,23 @@ def _intervals(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     if duration:
         return pa.array(parsed, pa.int64()).view(arrow_type)
     return pa.array(parsed, arrow_type)
+
+
+def _uuid_text(value: Any, table: str, column: str, path: Path) -> Any:
+    """A value bound for a uuid column: 16 bytes as their UUID, bytes in order, as the
+    ``--cast uuid`` of the run that set the row aside wrote them (the file keeps the
+    source's bytes); any other value as it is."""
+    if not isinstance(value, bytes):
+        return value
+    if len(value) != 16:
+        raise DataError(
+            f"{path}: column {column!r} of {table!r} holds {len(value)} bytes, which are no "
+            "UUID (16 bytes)",
+            hint="fix the value in the reject file, or change the target column to bytea/BLOB",
+            table=table,
+            column=column,
+        )
+    return str(uuid.UUID(bytes=value))
 
 
 def _utf8(value: bytes, table: str, column: str, path: Path) -> str:
