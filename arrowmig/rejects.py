@@ -46,7 +46,7 @@ from arrowmig.model import Column, Table
 from arrowmig.names import same_but_case
 from arrowmig.normalise import UUID, kind_of
 from arrowmig.report import TableReport
-from arrowmig.schema import EPOCH_UNITS, cast_as_asked, timestamp_text
+from arrowmig.schema import EPOCH_UNITS, INTERVAL_MICROSECONDS, cast_as_asked
 from arrowmig.temporal_text import NANOS_PER
 
 DEFAULT_REJECT_ROOT = "arrowmig-rejects"
@@ -288,10 +288,11 @@ def _dumped(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-REPLAYED_CASTS = frozenset({*EPOCH_UNITS, "boolean"})
+REPLAYED_CASTS = frozenset({*EPOCH_UNITS, "boolean", INTERVAL_MICROSECONDS})
 """Casts whose source values (kept in the file as the run read them) no target column takes
-as they are: an epoch's integer, a boolean word ('t'). A record names its columns' such casts
-(``"casts"``), and ``replay-rejects`` converts their values again as the run did."""
+as they are: an epoch's integer, a boolean word ('t'), Django's DurationField microseconds
+(``interval`` of integers only: text is interval text already). A record names its columns'
+such casts (``"casts"``), and ``replay-rejects`` converts their values again as the run did."""
 
 
 def _record_head(table: Table, batch: pa.RecordBatch) -> str:
@@ -303,6 +304,7 @@ def _record_head(table: Table, batch: pa.RecordBatch) -> str:
         for c in table.columns
         if c.name in batch.schema.names
         and (cast := (c.target_type or "").strip().lower()) in REPLAYED_CASTS
+        and (cast != INTERVAL_MICROSECONDS or pa.types.is_integer(c.arrow_type))
     }
     return f'{head}, "casts": {_dumped(casts)}' if casts else head
 
@@ -796,8 +798,16 @@ def _cast_again(values: list[Any], cast: str, column: Column, table: str, path: 
         converted = cast_as_asked(read, Column(column.name, read.type, target_type=cast))
         if converted.type == column.arrow_type:
             return converted
-        if pa.types.is_timestamp(converted.type) and pa.types.is_string(column.arrow_type):
-            return timestamp_text(converted)  # as the run wrote them into SQLite's text
+        if pa.types.is_string(column.arrow_type):
+            # As the run wrote them into SQLite's text ('+00:00', '1.5 seconds'), not as
+            # Arrow's cast spells them ('Z', '1500000').
+            return cast_as_asked(converted, Column(column.name, converted.type, target_type="text"))
+        if pa.types.is_duration(converted.type) and pa.types.is_interval(column.arrow_type):
+            micros = converted.cast(pa.int64()).to_pylist()
+            return pa.array(
+                [None if m is None else pa.MonthDayNano([0, 0, m * 1000]) for m in micros],
+                column.arrow_type,
+            )
         return converted.cast(column.arrow_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise DataError(

@@ -1,8 +1,9 @@
 """replay-rejects of rows a run set aside for one column while its casts converted others:
 the reject file keeps the values as the run read them. A SQLite BLOB cast to uuid (Room and
 Django keep UUIDs so) was refused as 'bytes that are not UTF-8 text', advising to make the
-column bytea; Firefox's epoch microseconds cast with epoch_us as 'not a timestamp', and a
-boolean word 't' cast to boolean did not convert."""
+column bytea; Firefox's epoch microseconds cast with epoch_us as 'not a timestamp', Django's
+DurationField microseconds cast to interval as 'not an interval', and a boolean word 't' cast
+to boolean did not convert."""
 
 from __future__ import annotations
 
@@ -72,14 +73,19 @@ def test_a_uuid_blob_set_aside_replays_into_duckdb(tmp_path: Path) -> None:
     _load_and_replay(_source(tmp_path), target, widen, tmp_path)
 
 
-EVENTS = [(1, 1700000000000000, "t", "5"), (2, 1700000001000000, "f", "x")]
-EVENT_CASTS = (("v", "at", "epoch_us"), ("v", "flag", "boolean"), ("v", "n", "integer"))
+EVENTS = [(1, 1700000000000000, "t", 90061000001, "5"), (2, 1700000001000000, "f", 1500000, "x")]
+EVENT_CASTS = (
+    ("v", "at", "epoch_us"),
+    ("v", "flag", "boolean"),
+    ("v", "dur", "interval"),  # Django's DurationField: microseconds
+    ("v", "n", "integer"),
+)
 
 
 def _events(tmp_path: Path) -> str:
     return sqlite_table(
         tmp_path / "places.sqlite",
-        "CREATE TABLE v (id INTEGER PRIMARY KEY, at INTEGER, flag TEXT, n TEXT)",
+        "CREATE TABLE v (id INTEGER PRIMARY KEY, at INTEGER, flag TEXT, dur INTEGER, n TEXT)",
         EVENTS,
     )
 
@@ -97,15 +103,18 @@ def test_epoch_and_boolean_casts_are_converted_again_into_postgresql(
     tmp_path: Path, pg_url: str
 ) -> None:
     source = _events(tmp_path)
-    pg_exec(pg_url, "CREATE TABLE v (id int PRIMARY KEY, at timestamptz, flag boolean, n int)")
+    pg_exec(
+        pg_url,
+        "CREATE TABLE v (id int PRIMARY KEY, at timestamptz, flag boolean, dur interval, n int)",
+    )
     _reject_the_text(source, pg_url, tmp_path, "truncate")
     pg_exec(pg_url, "ALTER TABLE v ALTER n TYPE text")
     assert replay_rejects(tmp_path / "rejects", pg_url) == {"v": 1}
     assert verify(source, pg_url).ok
     at = datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=datetime.UTC)
     assert pg_rows(pg_url, "v", order="id") == [
-        (1, at, True, "5"),
-        (2, at + datetime.timedelta(seconds=1), False, "x"),
+        (1, at, True, datetime.timedelta(days=1, seconds=3661, microseconds=1), "5"),
+        (2, at + datetime.timedelta(seconds=1), False, datetime.timedelta(seconds=1.5), "x"),
     ]
 
 
@@ -113,8 +122,11 @@ def test_an_epoch_cast_is_replayed_into_sqlite_as_the_run_wrote_it(tmp_path: Pat
     source, target = _events(tmp_path), tmp_path / "copy.db"
     _reject_the_text(source, str(target), tmp_path, "create")
     (rejects,) = (tmp_path / "rejects").rglob("v.jsonl")
-    rejects.write_text(rejects.read_text().replace('"f", "x"]', '"f", "9"]'))
+    rejects.write_text(rejects.read_text().replace('1500000, "x"]', '1500000, "9"]'))
     assert replay_rejects(tmp_path / "rejects", str(target)) == {"v": 1}
     with closing(sqlite3.connect(target)) as con:
-        stored = con.execute("SELECT id, at, flag FROM v ORDER BY id").fetchall()
-    assert stored == [(1, "2023-11-14 22:13:20+00:00", 1), (2, "2023-11-14 22:13:21+00:00", 0)]
+        stored = con.execute("SELECT id, at, flag, dur FROM v ORDER BY id").fetchall()
+    assert stored == [
+        (1, "2023-11-14 22:13:20+00:00", 1, "90061.000001 seconds"),
+        (2, "2023-11-14 22:13:21+00:00", 0, "1.5 seconds"),
+    ]
