@@ -101,10 +101,10 @@ def describe_landing(landing: Landing) -> str:
             f"a resumed run continues after the last committed {key}"
         )
     if landing.staged:
-        why = "no usable key"
+        why = "no integer key to continue after"
         if len(landing.final.primary_key) > 1:  # pagila's payment (payment_date, payment_id)
             why = (
-                "no key of one integer column to go on after (its primary key is "
+                "no key of one integer column to continue after (its primary key is "
                 f"({', '.join(landing.final.primary_key)}))"
             )
         if landing.final.unlogged:

@@ -19,6 +19,7 @@ from arrowmig.argument_words import advises_cast, arg, cast_given, cast_option, 
 from arrowmig.array_elements import pg_list_type
 from arrowmig.attached_copy import declared_alike, storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
+from arrowmig.cast_names import cast_column_missing, cast_table_missing
 from arrowmig.cast_refusal import cast_refused
 from arrowmig.checkpoint import CHECKPOINT_COLUMNS, CheckpointStore, run_basis
 from arrowmig.comments import comment_notes
@@ -41,6 +42,7 @@ from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_ta
 from arrowmig.endpoints.pg_storage import STORAGE_KIND, of_the_source_type, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import (
+    classes_lost_in,
     classes_mixed,
     core_data_shaped,
     is_type_choice_note,
@@ -609,11 +611,7 @@ def build_plan(
     casts = {(t, c): ty for t, c, ty in config.casts}
     for table_name, column, type_name in config.casts:
         if table_name not in names:
-            raise UsageError(
-                f"{cast_given(table_name, column, type_name)} names table {table_name!r}, "
-                "which is not part of this run",
-                hint="cast only columns of the tables the run moves, or add the table to the run",
-            )
+            raise cast_table_missing(table_name, column, type_name, names)
     plans = []
     refusals: list[SchemaError] = []  # tables that cannot be appended to
     conflicts: list[SchemaError] = []
@@ -1517,12 +1515,10 @@ def _apply_casts(
                 notes=(*kept, note),
             )
         columns.append(col)
-    known = {c.name for c in table.columns}
+    known = [c.name for c in table.columns]
     for (t, c), type_name in casts.items():
         if t == table.name and c not in known:
-            raise UsageError(
-                f"{cast_given(t, c, type_name)} names column {c!r}, which table {t!r} does not have"
-            )
+            raise cast_column_missing(t, c, type_name, known)
     # Named as not carried, as every setting the target does not get.
     definitions = of_the_source_type(table.pg_definitions, {c for t, c in casts if t == table.name})
     return replace(table, columns=tuple(columns), pg_definitions=definitions)
@@ -1700,10 +1696,21 @@ def _append_target(
             )
         )
     columns, notes, conflicts = [], [], []
+    mixed: list[tuple[str, str]] = []
     for there in existing.columns:
         if there.name not in source_names:
             continue  # the target fills it in
         src = source.column(there.name)
+        if (
+            existing.takes_any_value
+            and not copied_by_sqlite
+            and src.name not in cast_columns
+            and classes_lost_in(src, there.source_type)
+        ):
+            # --on-error reject, another column's --cast or another declaration: the Arrow
+            # path carries one type, and no affinity of this column gives back the classes.
+            mixed.append((src.name, there.source_type))
+            continue
         if existing.takes_any_value:
             # Its declared type still gives an affinity, which screening needs to know: a
             # numeric one turns text that spells an integer past 64 bits into a rounded REAL.
@@ -1716,7 +1723,7 @@ def _append_target(
             continue
         if there.sqlite_type == "ANY":
             # No --cast keeps them: text would fail the blobs and turn the numbers into text.
-            others.append(_mixed_into_any(source.name, src.name, mode))
+            mixed.append((src.name, "ANY"))
             continue
         # A --cast converted client-side ('t'/'f' text to boolean) is what arrives.
         arriving = travelling_type(src)
@@ -1779,6 +1786,8 @@ def _append_target(
                 money_digits=None if src.pg_type == "money" else there.money_digits,
             )
         )
+    if mixed:
+        others.append(_mixed_into_any(source.name, mixed, mode))
     if conflicts or others:
         raise one_refusal([AppendRefused(conflicts, others, mode)])
     return replace(source, columns=tuple(columns)), notes
@@ -1791,14 +1800,22 @@ def _load_trigger_notes(dst: Endpoint, name: str, mode: str) -> list[str]:
     return [trigger_note(triggers, dst.dialect)] if triggers else []
 
 
-def _mixed_into_any(table: str, column: str, mode: str) -> SchemaError:
-    """The refusal of a column of several storage classes bound for a STRICT table's ANY
-    column by the Arrow path, which would carry its values as one type (1 as bytes)."""
+def _mixed_into_any(table: str, columns: list[tuple[str, str]], mode: str) -> SchemaError:
+    """The refusal of columns of several storage classes bound for a STRICT table's ANY
+    column (or a column whose affinity would not give them back) by the Arrow path, which
+    would carry each column's values as one type (1 as bytes). ``columns``: each name and
+    the target column's declared type."""
+    held = [declared.strip() or "untyped" for _, declared in columns]
+    if len(columns) == 1:
+        which = f"column {columns[0][0]!r} holds"
+        where = f"the target's {held[0]} column"
+    else:
+        named = ", ".join(f"{name!r} ({h})" for (name, _), h in zip(columns, held, strict=True))
+        which, where = f"columns {named} hold", "the target's columns"
     return SchemaError(
-        f"{cannot_load(table, mode)}: column {column!r} holds values of several storage "
-        "classes, which only SQLite's own copy keeps in the target's ANY column; it copies a "
-        "table whose every column is declared as in the source, without --cast or "
-        "--on-error reject",
+        f"{cannot_load(table, mode)}: {which} values of several storage classes, which only "
+        f"SQLite's own copy keeps in {where}; it copies a table whose every column is "
+        "declared as in the source, without --cast or --on-error reject",
         hint="run without --cast and --on-error reject for this table, or declare the target's "
         "columns as the source's",
         table=table,

@@ -5,7 +5,8 @@ A new run starts each of its tables' files afresh: one an earlier run left in a 
 ``--reject-dir`` is kept aside (``set_aside_earlier``); only a retry or ``--resume`` of the run
 that wrote a file adds to it.
 
-Each line: ``{"table", "columns", "row", "key", "problems"}``. Values JSON cannot hold travel
+Each line: ``{"table", "columns", "row", "key", "problems"}`` (and ``"casts"``, those
+``replay-rejects`` converts again: ``REPLAYED_CASTS``). Values JSON cannot hold travel
 tagged: bytes and text that is not UTF-8 as ``{"base64": ...}``, non-finite floats and -0.0
 as ``{"float": "inf" | "-inf" | "nan" | "-0.0"}``. A LIST, STRUCT or MAP value is the JSON a
 JSON column gets for it (``nested_json``: ``{"k":1,"z":null}``), every digit kept, and the
@@ -41,9 +42,11 @@ from arrowmig.endpoints.validate import NAN_REASON, Problem, problems_error, scr
 from arrowmig.errors import DataError, SchemaError, TransferError, UsageError
 from arrowmig.folders import check_could_write, check_writable, folder_problem
 from arrowmig.infinity import value_at
-from arrowmig.model import Table
+from arrowmig.model import Column, Table
 from arrowmig.names import same_but_case
+from arrowmig.normalise import UUID, kind_of
 from arrowmig.report import TableReport
+from arrowmig.schema import EPOCH_UNITS, INTERVAL_MICROSECONDS, cast_as_asked
 from arrowmig.temporal_text import NANOS_PER
 
 DEFAULT_REJECT_ROOT = "arrowmig-rejects"
@@ -285,9 +288,25 @@ def _dumped(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+REPLAYED_CASTS = frozenset({*EPOCH_UNITS, "boolean", INTERVAL_MICROSECONDS})
+"""Casts whose source values (kept in the file as the run read them) no target column takes
+as they are: an epoch's integer, a boolean word ('t'), Django's DurationField microseconds
+(``interval`` of integers only: text is interval text already). A record names its columns'
+such casts (``"casts"``), and ``replay-rejects`` converts their values again as the run did."""
+
+
 def _record_head(table: Table, batch: pa.RecordBatch) -> str:
-    """The start of each record of a batch, the same for all of them: table and columns."""
-    return f'"table": {_dumped(table.name)}, "columns": {_dumped(batch.schema.names)}'
+    """The start of each record of a batch, the same for all of them: table and columns
+    (and the casts ``replay-rejects`` converts again, where there are some)."""
+    head = f'"table": {_dumped(table.name)}, "columns": {_dumped(batch.schema.names)}'
+    casts = {
+        c.name: cast
+        for c in table.columns
+        if c.name in batch.schema.names
+        and (cast := (c.target_type or "").strip().lower()) in REPLAYED_CASTS
+        and (cast != INTERVAL_MICROSECONDS or pa.types.is_integer(c.arrow_type))
+    }
+    return f'{head}, "casts": {_dumped(casts)}' if casts else head
 
 
 def _record_json(
@@ -587,6 +606,7 @@ def _replay_batch(
     dst: Endpoint, table: Table, records: list[dict[str, Any]], path: Path, casts: CastScreen
 ) -> int:
     names = [c.name for c in table.columns]
+    run_casts: dict[str, str] = (records[0].get("casts") or {}) if records else {}
     arrays = []
     for col in table.columns:
         values = []
@@ -598,6 +618,11 @@ def _replay_batch(
                     column=col.name,
                 )
             values.append(record["row"][record["columns"].index(col.name)])
+        if run_casts.get(col.name) in REPLAYED_CASTS:
+            arrays.append(_cast_again(values, run_casts[col.name], col, table.name, path))
+            continue
+        if kind_of(col) == UUID:
+            values = [_uuid_text(v, table.name, col.name, path) for v in values]
         arrays.append(_to_array(values, col.arrow_type, table.name, col.name, path))
     batch = pa.RecordBatch.from_arrays(arrays, names=names)
     problems = screen_batch(batch, table, dst.dialect, casts=casts)
@@ -763,6 +788,52 @@ def _intervals(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     if duration:
         return pa.array(parsed, pa.int64()).view(arrow_type)
     return pa.array(parsed, arrow_type)
+
+
+def _cast_again(values: list[Any], cast: str, column: Column, table: str, path: Path) -> pa.Array:
+    """Values the run read (integers, text) converted by its ``--cast`` as the run converted
+    them, into the target column's type."""
+    try:
+        read = pa.array(values)
+        converted = cast_as_asked(read, Column(column.name, read.type, target_type=cast))
+        if converted.type == column.arrow_type:
+            return converted
+        if pa.types.is_string(column.arrow_type):
+            # As the run wrote them into SQLite's text ('+00:00', '1.5 seconds'), not as
+            # Arrow's cast spells them ('Z', '1500000').
+            return cast_as_asked(converted, Column(column.name, converted.type, target_type="text"))
+        if pa.types.is_duration(converted.type) and pa.types.is_interval(column.arrow_type):
+            micros = converted.cast(pa.int64()).to_pylist()
+            return pa.array(
+                [None if m is None else pa.MonthDayNano([0, 0, m * 1000]) for m in micros],
+                column.arrow_type,
+            )
+        return converted.cast(column.arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise DataError(
+            f"{path}: column {column.name!r} of {table!r}: a value does not convert by the "
+            f"run's --cast to {cast}: {exc}",
+            hint="fix the value in the reject file, or change the target column's type",
+            table=table,
+            column=column.name,
+        ) from exc
+
+
+def _uuid_text(value: Any, table: str, column: str, path: Path) -> Any:
+    """A value bound for a uuid column: 16 bytes as their UUID, bytes in order, as the
+    ``--cast uuid`` of the run that set the row aside wrote them (the file keeps the
+    source's bytes); any other value as it is."""
+    if not isinstance(value, bytes):
+        return value
+    if len(value) != 16:
+        raise DataError(
+            f"{path}: column {column!r} of {table!r} holds {len(value)} bytes, which are no "
+            "UUID (16 bytes)",
+            hint="fix the value in the reject file, or change the target column to bytea/BLOB",
+            table=table,
+            column=column,
+        )
+    return str(uuid.UUID(bytes=value))
 
 
 def _utf8(value: bytes, table: str, column: str, path: Path) -> str:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from arrowmig import normalise
 from arrowmig.endpoints.duckdb import is_nested_type
+from arrowmig.endpoints.sqlite_profile import decimal_spec, varchar_limit
 from arrowmig.model import Column
 from arrowmig.normalise import (
     DECIMAL,
@@ -167,6 +168,12 @@ def _kinds_apart(source: Column, target: Column, dialects: tuple[str, str]) -> s
     target_dialect = dialects[1]
     sk, tk = _declared_kind(source, dialects[0]), _declared_kind(target, target_dialect)
     st, tt = plain_type(source.arrow_type), plain_type(target.arrow_type)
+    if dialects[0] == "sqlite" and tk == DECIMAL:
+        declared = _sqlite_decimal(source.source_type)
+        if declared is not None:
+            # Django's `decimal` is read as the numbers SQLite stored (reals, integers), but
+            # it is a decimal column: against a numeric(p,s) it is narrower, not another family.
+            sk, st = DECIMAL, declared
     if {sk, tk} <= {DECIMAL, NUMTEXT}:
         return _narrower_decimal(st, tt)
     if sk != tk or pa.types.is_boolean(st) != pa.types.is_boolean(tt):
@@ -181,8 +188,22 @@ def _kinds_apart(source: Column, target: Column, dialects: tuple[str, str]) -> s
     limit = text_limit(target.source_type) if target_dialect == "postgresql" else None
     if pa.types.is_string(tt) and limit is not None:
         held = text_limit(source.source_type)
+        if held is None and dialects[0] == "sqlite":
+            held = varchar_limit(source.source_type)  # NVARCHAR(n), as Chinook declares
         return "narrower" if held is None or limit < held else None
     return None
+
+
+def _sqlite_decimal(declared: str) -> pa.DataType | None:
+    """A SQLite DECIMAL(p,s) as decimal128(p,s); a bare DECIMAL or NUMERIC (or one past
+    decimal128's 38 digits) as string, which ``_narrower_decimal`` takes as unbounded; None
+    for another declared type."""
+    spec = decimal_spec(declared)
+    if spec is None:
+        return None
+    if isinstance(spec, tuple) and spec[0] <= 38:
+        return pa.decimal128(*spec)
+    return pa.string()
 
 
 def _narrower_decimal(source: pa.DataType, target: pa.DataType) -> str | None:

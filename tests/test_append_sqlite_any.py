@@ -79,3 +79,57 @@ def test_bytes_that_are_no_text_are_not_told_to_take_the_cast_to_text_again(
     (failed,) = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
     assert "its bytes are not UTF-8 text" in failed
     assert "--cast t.b=text" not in failed and "leave out the --cast to text" in failed
+
+
+def _untyped(tmp_path: Path) -> tuple[Path, Path]:
+    """An app's table without declared types (integers, text and blobs in one column), and
+    its copy by the run: each value keeps its class."""
+    src = tmp_path / "app.db"
+    with closing(sqlite3.connect(src)) as con, con:
+        con.execute("CREATE TABLE notype (id INTEGER PRIMARY KEY, a, b)")
+        con.executemany(
+            "INSERT INTO notype VALUES (?, ?, ?)",
+            [(1, 1, "a"), (2, "x", 2), (3, None, b"\x00")],
+        )
+    dst = tmp_path / "copy.db"
+    assert arrowmig.migrate(str(src), str(dst)).ok
+    return src, dst
+
+
+def _classes(path: Path) -> list[tuple[object, ...]]:
+    with closing(sqlite3.connect(path)) as con:
+        return con.execute("SELECT typeof(a), typeof(b) FROM notype ORDER BY id").fetchall()
+
+
+def test_untyped_columns_of_mixed_classes_are_refused_on_the_arrow_path(
+    tmp_path: Path,
+) -> None:
+    # --on-error reject sent the table the Arrow way: the integer 1 arrived as the text '1',
+    # the text 'a' as the blob x'61', with no word and exit 0, before the table was emptied.
+    src, dst = _untyped(tmp_path)
+    before = _classes(dst)
+    config = arrowmig.MigrationConfig(
+        mode="truncate", on_error="reject", reject_dir=str(tmp_path / "r")
+    )
+    with pytest.raises(SchemaError, match=r"columns 'a' \(untyped\), 'b' \(untyped\) hold"):
+        arrowmig.migrate(str(src), str(dst), config=config)
+    assert _classes(dst) == before == [("integer", "text"), ("text", "integer"), ("null", "blob")]
+
+
+def test_a_mixed_column_into_a_blob_column_declared_otherwise_is_refused(
+    tmp_path: Path,
+) -> None:
+    # A TEXT column's affinity makes text of the integers as SQLite's own copy would; a BLOB
+    # column keeps whatever arrives, here every value made bytes.
+    src, _ = _untyped(tmp_path)
+    dst = tmp_path / "declared.db"
+    with closing(sqlite3.connect(dst)) as con, con:
+        con.execute("CREATE TABLE notype (id INTEGER PRIMARY KEY, a TEXT, b BLOB)")
+    config = arrowmig.MigrationConfig(mode="append")
+    with pytest.raises(SchemaError, match=r"column 'b' holds .* in the target's BLOB column"):
+        arrowmig.migrate(str(src), str(dst), config=config)
+    assert _classes(dst) == []
+    # Asked for by its --cast, the bytes go in.
+    config = arrowmig.MigrationConfig(mode="append", casts=(("notype", "b", "bytea"),))
+    assert arrowmig.migrate(str(src), str(dst), config=config).ok
+    assert _classes(dst) == [("text", "blob"), ("text", "blob"), ("null", "blob")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -273,5 +274,31 @@ def test_a_job_file_s_cast_of_a_missing_column_names_the_file_and_key(
     assert main(["run", str(job), "--progress", "none"]) == 2
     assert capsys.readouterr().err == (
         f'arrowmig: error: job file {str(job)!r}, key \'casts\' ("t.nope" = "text") names '
-        "column 'nope', which table 't' does not have\n"
+        "column 'nope', which table 't' does not have; its columns: id\n"
+    )
+
+
+def test_a_cast_named_in_another_case_is_told_the_name_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Chinook's Track.UnitPrice written as PostgreSQL folds it: the table, already in the run,
+    # was to be "added to the run"; the column had no word of the one meant.
+    src = tmp_path / "chinook.db"
+    with closing(sqlite3.connect(src)) as con, con:
+        con.execute(
+            "CREATE TABLE [Track] ([TrackId] INTEGER PRIMARY KEY, [UnitPrice] NUMERIC(10,2))"
+        )
+    dst = str(tmp_path / "t.duckdb")
+    args = ["plan", str(src), dst, "--cast"]
+    assert main([*args, "track.unitprice=double"]) == 2
+    assert capsys.readouterr().err == (
+        "arrowmig: error: --cast track.unitprice=double names table 'track', which is not "
+        "part of this run (did you mean 'Track'?); names are matched exactly, a column's "
+        "too: write each as the source does\n"
+    )
+    assert main([*args, "Track.unitprice=double"]) == 2
+    assert capsys.readouterr().err == (
+        "arrowmig: error: --cast Track.unitprice=double names column 'unitprice', which "
+        "table 'Track' does not have (did you mean 'UnitPrice'?); names are matched exactly: "
+        "--cast Track.UnitPrice=double\n"
     )

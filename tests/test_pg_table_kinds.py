@@ -121,6 +121,6 @@ def test_a_table_keyed_on_several_columns_says_why_a_resume_starts_it_again(
     (table,) = planned.tables
     assert "no usable key" not in (table.loading or "")
     assert (
-        "no key of one integer column to go on after (its primary key is "
+        "no key of one integer column to continue after (its primary key is "
         "(payment_date, payment_id)), so a resumed run loads it again from the start"
     ) in (table.loading or "")

@@ -115,3 +115,21 @@ def test_a_refused_plan_is_in_the_log_and_its_summary_line(
     summary = json.loads(out)
     assert (summary["event"], summary["exit_code"], summary["report"]) == ("summary", 2, None)
     assert "error: table 'nosuch'" in log.read_text()
+
+
+def test_a_text_keyed_table_is_said_to_have_no_integer_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An app's `kv (k TEXT PRIMARY KEY) WITHOUT ROWID` was said to have "no usable key",
+    # though the plan builds that very key: a resume goes on after an integer key only.
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID")
+        con.execute("INSERT INTO kv VALUES ('a', x'00')")
+    con.close()
+    code, _, err = _cli(capsys, "plan", str(path), str(tmp_path / "t.duckdb"))
+    assert code == 0
+    assert (
+        "loads into a staging table, put in place in one transaction at the end; no integer "
+        "key to continue after, so a resumed run loads it again from the start"
+    ) in err

@@ -126,3 +126,46 @@ def test_text_arrowmig_keeps_for_a_sqlite_datetime_is_not_noted(
     report = verify(db, pg_url)
     assert report.ok
     assert report.tables[0].type_notes == []
+
+
+def test_chinook_nvarchar_columns_are_not_noted_narrower(tmp_path: Path, pg_url: str) -> None:
+    # Chinook declares NVARCHAR(n); arrowmig creates varchar(n) for it, its own pick, which
+    # verify called "narrower (source NVARCHAR(40), target character varying(40))".
+    db = sqlite_table(
+        tmp_path / "chinook.db",
+        "CREATE TABLE [Customer] ([CustomerId] INTEGER NOT NULL, [FirstName] NVARCHAR(40), "
+        "[Email] NATIONAL VARYING CHARACTER(60), CONSTRAINT [PK_Customer] PRIMARY KEY "
+        "([CustomerId]))",
+        [(1, "Luís", "luisg@embraer.com.br")],
+    )
+    assert migrate(db, pg_url).ok
+    report = verify(db, pg_url)
+    assert report.ok
+    assert report.tables[0].type_notes == []
+
+
+def test_a_django_decimal_into_a_numeric_p_s_is_noted_narrower(tmp_path: Path, pg_url: str) -> None:
+    # Django's DecimalField in SQLite is `decimal` (reals and integers stored): into the
+    # numeric(10,2) the application's PostgreSQL schema declares, it was "of another family".
+    db = sqlite_table(
+        tmp_path / "db.sqlite3",
+        "CREATE TABLE shop_item (id integer NOT NULL PRIMARY KEY, price decimal NOT NULL, "
+        "fee decimal(10,3) NOT NULL, rate REAL NOT NULL)",
+        [(1, 12.5, 0.25, 0.5), (2, 7, 1, 1.0)],
+    )
+    pg_exec(
+        pg_url,
+        "CREATE TABLE shop_item (id integer PRIMARY KEY, price numeric(10,2), "
+        "fee numeric(10,2), rate numeric(10,2))",
+        "INSERT INTO shop_item VALUES (1, 12.5, 0.25, 0.5), (2, 7, 1, 1.0)",
+    )
+    report = verify(db, pg_url)
+    assert report.ok, report.tables[0].to_dict()
+    assert report.tables[0].type_notes == [
+        "price: values match, but the target's type is narrower (source decimal, "
+        "target numeric(10,2))",
+        "fee: values match, but the target's type is narrower (source decimal(10,3), "
+        "target numeric(10,2))",
+        "rate: values match, but the target's type is of another family (source REAL, "
+        "target numeric(10,2))",
+    ]

@@ -101,6 +101,21 @@ def classes_mixed(column: Column) -> bool:
     return len(set(column.observed) - {"null"}) > 1
 
 
+def classes_lost_in(column: Column, declared: str) -> bool:
+    """Whether writing the mixed ``column`` as its one Arrow type into an existing column
+    ``declared`` so (of a table that is not STRICT) stores some value in another class than
+    SQLite's own copy would: bytes stay bytes under every affinity (the integer 1 as x'31'),
+    and a column without affinity (untyped, BLOB) turns nothing back (1 stays '1')."""
+    if not classes_mixed(column):
+        return False
+    travels = column.arrow_type
+    return (
+        pa.types.is_binary(travels)
+        or pa.types.is_large_binary(travels)
+        or (affinity(declared) == "blob")
+    )
+
+
 def is_type_choice_note(note: str) -> bool:
     """Whether a column's ``note`` says which type its profile chose (``choose``): the type
     of a column the run creates. A column that exists keeps its own type, and the values are
