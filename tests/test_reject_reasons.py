@@ -13,6 +13,7 @@ import pytest
 
 from arrowmig import migrate
 from arrowmig.config import MigrationConfig
+from arrowmig.errors import ArrowmigError
 from tests.dbutil import create_in, pg_exec, rows_of, target_of
 from tests.test_schema_fidelity import make_sqlite
 
@@ -105,3 +106,13 @@ def test_rows_another_postgresql_refuses_are_set_aside_not_the_table_failed(
             "(Failing row contains (2, -1).)",
         }
     ]
+
+
+def test_a_null_refused_is_said_as_null_not_pythons_none(tmp_path: Path) -> None:
+    # "(id 2: None)": Python's word for the value, which no database prints.
+    target = str(tmp_path / "t.duckdb")
+    create_in("duckdb", target, _NOT_NULL)
+    config = MigrationConfig(mode="append", tables=("nn",))
+    with pytest.raises(ArrowmigError) as refused:
+        migrate(_source(tmp_path), target, config=config)
+    assert "(id 2: NULL)" in str(refused.value) and "None" not in str(refused.value)

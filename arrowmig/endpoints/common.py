@@ -454,7 +454,9 @@ def build_keys(
         elif at not in to_build or (at in outcomes and outcomes[at] is None):
             load.built.append(label)
         elif (exc := outcomes.get(at)) is not None and not resumable(exc):
-            broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(str(exc)))
+            # The driver's own words: DuckDB's class ("Constraint Error") is not in the message.
+            said = f"{exc}\n{exc.__cause__ or ''}"
+            broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(said))
             not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
     # What is not built yet, for a retry or --resume: those cut short and those not begun.
     left = [at for at in to_build if at not in outcomes or _cut_short(outcomes[at])]
