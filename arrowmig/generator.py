@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -43,6 +43,7 @@ from arrowmig.model import Column, ForeignKey, Index, KeyRange, Table, TableLoad
 from arrowmig.names import named_tables
 from arrowmig.plan import TABLE_EXISTS_HINT
 from arrowmig.schema import quote_ident
+from arrowmig.unknown_tables import did_you_mean, per_name
 from arrowmig.urls import EndpointUrl
 
 if TYPE_CHECKING:
@@ -195,8 +196,8 @@ def table_counts(
             "counts)",
         )
     counts = dict(SCALES[scale])
+    _check_table_names(rows or {})
     for name, n in (rows or {}).items():
-        _check_table_name(name)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise UsageError(
                 f"row count for {name} must be a whole number of at least 0, not {n!r}",
@@ -211,11 +212,17 @@ def _rows_given(table: str, count: str) -> str:
     return f"--rows {table}={count}" if options_named() else f"rows={{{table!r}: {count}}}"
 
 
-def _check_table_name(name: str) -> None:
-    if name not in _SPECS:
-        raise UsageError(
-            f"unknown generated table {name!r}", hint=f"use one of {', '.join(TABLES)}"
-        )
+def _check_table_names(names: Iterable[str]) -> None:
+    """Refuse every name that is no generated table at once, each with the one it may mean."""
+    unknown = [name for name in names if name not in _SPECS]
+    if not unknown:
+        return
+    said = ", ".join(repr(name) for name in unknown)
+    close = per_name(unknown, lambda name: did_you_mean(name, list(TABLES)))
+    raise UsageError(
+        f"unknown generated table{'s' if len(unknown) > 1 else ''} {said}",
+        hint="; ".join([*close, f"use one of {', '.join(TABLES)}"]),
+    )
 
 
 def _check_seed(seed: object) -> int:
@@ -257,8 +264,7 @@ class GeneratedSource(ClosedOnExit):
         run records them, for the command ``arrowmig status`` gives to do it again."""
         self.counts = table_counts(scale, rows)
         if tables is not None:
-            for name in tables:
-                _check_table_name(name)
+            _check_table_names(tables)
         chosen = set(TABLES if tables is None else tables)
         self.tables = tuple(t for t in TABLES if t in chosen)
         """The tables this source offers, parents first."""

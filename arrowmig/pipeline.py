@@ -638,6 +638,10 @@ def _column_refused(exc: TransferError, row: pa.RecordBatch, target: Table) -> s
     if said in names:
         return str(said)
     text = str(cause or exc.message)
+    # PostgreSQL's NOT NULL refusal names its column in quotes, as no other refusal does.
+    null_in = re.search(r'null value in column "((?:[^"]|"")+)" of relation', text)
+    if null_in is not None and null_in.group(1).replace('""', '"') in names:
+        return null_in.group(1).replace('""', '"')
     # The longest name first: a column "u" must not be taken for one named "u x".
     for name in sorted(names, key=len, reverse=True):
         # COPY's context (", column u:"), or a message of arrowmig's own ("column u: ...").

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from arrowmig import nested_json
 from arrowmig.append_refusal import AppendRefused, ColumnConflict, cannot_load, one_refusal
-from arrowmig.argument_words import advises_cast, arg, cast_given, cast_option, job_file_key
+from arrowmig.argument_words import advises_cast, arg, cast_given, cast_option
 from arrowmig.array_elements import pg_list_type
 from arrowmig.attached_copy import declared_alike, storage_changed_by_cast
 from arrowmig.balance import fit_to_workers
@@ -57,11 +57,10 @@ from arrowmig.names import (
     DIALECT_NAMES,
     folded,
     name_parts,
-    several_in_one,
     written,
     written_list,
 )
-from arrowmig.note_groups import grouped_notes, listed
+from arrowmig.note_groups import grouped_notes
 from arrowmig.pg_nanoseconds import (
     with_array_nanosecond_notes,
     with_existing_column_notes,
@@ -118,6 +117,7 @@ from arrowmig.target_names import (
 )
 from arrowmig.text_numbers import is_number_kept_as_text, text_number_note
 from arrowmig.type_places import place_type
+from arrowmig.unknown_tables import named_by, tables_not_found, where_in
 
 TABLE_EXISTS_HINT = "use --mode replace, append or truncate, or drop it first"
 """What to do about a target table that exists, in create mode (``generate`` says otherwise:
@@ -332,15 +332,12 @@ def select_tables(
             raise _own_name_refusal(next(t for t in missing if t in own_named))
         if option == "exclude":
             missing = [t for t in missing if t not in own_named]
+        shadow = next((r for t in missing if (r := _shadow_refusal(src, t, option))), None)
+        if shadow is not None:
+            raise shadow
         if missing:
-            shadow = _shadow_refusal(src, missing[0], option)
-            if shadow is not None:
-                raise shadow
-            raise SchemaError(
-                _not_found(missing[0], option, src),
-                hint=_name_hint(missing[0], known, tables, src),
-                table=missing[0],
-            )
+            # Every name at once: a list with two typos is fixed in one go.
+            raise tables_not_found(missing, option, src, tables, views, partitions_of(src))
     extensions = extension_tables(src)
     if config.tables:
         chosen = list(dict.fromkeys(config.tables))
@@ -349,7 +346,7 @@ def select_tables(
     chosen = [t for t in chosen if t not in set(config.exclude)]
     if not chosen and config.exclude and (config.tables or tables):
         # A run of nothing would be "done", and leave a new target file behind.
-        named = f"{arg('tables')} names" if config.tables else f"{_where(src)} holds"
+        named = f"{arg('tables')} names" if config.tables else f"{where_in(src)} holds"
         raise UsageError(
             f"no tables left to {verb}: {arg('exclude')} removes every table {named}",
             hint=f"leave out the {arg('exclude')}, or name the tables to {verb} with "
@@ -415,8 +412,8 @@ def _shadow_refusal(src: Source, name: str, option: str) -> SchemaError | None:
         return None
     table, module = owner
     return SchemaError(
-        f"table {name!r}{_named_by(option)} is a shadow table of the {module} table "
-        f"{table!r} in {_where(src)}: part of its index's own storage, which is never copied",
+        f"table {name!r}{named_by(option)} is a shadow table of the {module} table "
+        f"{table!r} in {where_in(src)}: part of its index's own storage, which is never copied",
         hint=f"leave it out of {arg('exclude')}: it is not copied anyway"
         if option == "exclude"
         else f"name {table!r} with {arg('tables')} to copy the rows it holds",
@@ -434,10 +431,6 @@ def _partition_notes(src: Source, chosen: list[str]) -> list[str]:
     ]
 
 
-def _where(src: Source) -> str:
-    return f"schema {src.schema!r} of {src.url.redacted}" if src.schema else src.url.redacted
-
-
 def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> list[str]:
     """Tables in other schemas are not read: said in the plan, and refused as the run's
     whole when the schema read holds nothing (an empty run would look like success).
@@ -445,14 +438,14 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
     suggested."""
     others = src.other_schemas()
     if not others:
-        return [] if any_here else [f"nothing to copy: {_where(src)} holds no tables"]
+        return [] if any_here else [f"nothing to copy: {where_in(src)} holds no tables"]
     listed, every = _schemas_listed(src, others, any_here)
     # Written as --source-schema reads it back: a schema holding a comma in double quotes.
     pick = f"--source-schema {shlex.quote(written_list([next(iter(others))]))}"
     if one_schema:
         if not any_here:
             raise SchemaError(
-                f"{_where(src)} holds no tables; other schemas do: {listed}",
+                f"{where_in(src)} holds no tables; other schemas do: {listed}",
                 hint=f"pick the schema to read with {pick} (a SQLite file takes one schema "
                 "per run: run again for each other schema)",
             )
@@ -463,7 +456,7 @@ def _other_schemas_note(src: Source, any_here: bool, *, one_schema: bool) -> lis
     if not any_here:
         several = f", or several with {every}" if every != pick else ""
         raise SchemaError(
-            f"{_where(src)} holds no tables; other schemas do: {listed}",
+            f"{where_in(src)} holds no tables; other schemas do: {listed}",
             hint=f"pick the schema to read with {pick}{several} (or '*' for every schema)",
         )
     return [
@@ -502,34 +495,6 @@ def _schemas_listed(src: Source, others: dict[str, int], any_here: bool) -> tupl
     return listed, every
 
 
-def _name_hint(name: str, known: list[str], tables: list[str], src: Source) -> str:
-    """What the user may have meant by a table name the source does not have."""
-    several = several_in_one(name, known)
-    if several is not None:
-        return several
-    same_but_case = [k for k in known if k.lower() == name.lower()]
-    if same_but_case:
-        return f"did you mean {same_but_case[0]!r}? (names are matched exactly)"
-    schema, dot, bare = name.rpartition(".")
-    if dot and bare in known and src.dialect == "sqlite":
-        return f"name it {bare!r} (a SQLite file has no schemas)"
-    others = src.other_schemas()
-    if dot and (bare in known or schema in others):
-        return f"name it {bare!r}, with --source-schema {shlex.quote(written_list([schema]))}"
-    parent = partitions_of(src).get(name)
-    if parent is not None:
-        return (
-            f"{name!r} is a partition of {parent!r}, whose rows it holds: they move with "
-            f"{parent!r}; name it with --tables to move it as a table of its own"
-        )
-    where = f"; other schemas: {', '.join(others)} (--source-schema picks one)" if others else ""
-    # Quoted as --tables takes them: a table "a,b" printed bare would read as two. Views
-    # and virtual tables can be named too (they move only when named).
-    views = [written(k) for k in known if k not in tables]
-    named = f"; views and virtual tables, moved when named: {listed(views, 12)}" if views else ""
-    return f"tables there: {listed([written(t) for t in tables], 12) or '(none)'}{named}{where}"
-
-
 def own_named_tables(src: Source) -> list[str]:
     """The source's tables ``list_tables`` leaves out as arrowmig's own by their name, but a
     checkpoint table an earlier run made (the source was a run's target): not news."""
@@ -566,21 +531,6 @@ def _own_name_refusal(name: str) -> SchemaError:
         hint="rename it in the source to move it",
         table=name,
     )
-
-
-def _not_found(name: str, option: str, src: Source) -> str:
-    """A table ``option`` names that the source lacks, said where it was named: the job
-    file's key, or the option (the run's own --tables goes without saying)."""
-    key = job_file_key(option)
-    if key is not None:
-        return f"{key}: table {name!r} not found in {_where(src)}"
-    return f"table {name!r}{_named_by(option)} not found in {_where(src)}"
-
-
-def _named_by(option: str) -> str:
-    """`` named by --exclude``: the option that named a table, where it is not the run's own
-    --tables (which goes without saying)."""
-    return "" if option == "tables" else f" named by {arg(option)}"
 
 
 def build_plan(

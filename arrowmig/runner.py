@@ -804,18 +804,19 @@ def _direct_copy(
     conns: WorkerConnections, work: TableWork, config: MigrationConfig, notes: list[str]
 ) -> DirectCopy | None:
     """How the table's rows pass without Arrow, when every value can pass as it is."""
-    if not config.direct:
+    # Into a table the run did not create, --on-error reject sets aside each row the target
+    # refuses (a CHECK, a NOT NULL): that needs the rows in hand, where a copy the server
+    # makes on its own fails whole, and the table with it.
+    rejecting = config.on_error == "reject" and work.plan.action not in ("create", "replace")
+    if not config.direct or rejecting:
         return None
     source, target = work.plan.source, work.landing.physical
     columns = direct_columns(conns, source, target)
     if columns is not None:
         return DirectCopy(columns, copy_range_direct, direct_note(notes))
     # Between two SQLite files a --cast converts the values even where the declared type is
-    # the same (BOOLEAN texts 't' and 'F' as 1 and 0); into a table the run did not create,
-    # --on-error reject sets aside each row the target refuses: both need the rows in hand.
-    converted = any(table == source.name for table, _, _ in config.casts) or (
-        config.on_error == "reject" and work.plan.action not in ("create", "replace")
-    )
+    # the same (BOOLEAN texts 't' and 'F' as 1 and 0): the rows are needed in hand.
+    converted = any(table == source.name for table, _, _ in config.casts)
     columns = None if converted else attached_columns(conns, source, target)
     if columns is not None:
         return DirectCopy(columns, copy_range_attached, ATTACHED_NOTE)

@@ -27,6 +27,7 @@ from arrowmig.rejects import file_safe
 from arrowmig.report import MigrationReport
 from arrowmig.schema import qualified
 from arrowmig.target_names import foreign_key_for_target, target_name
+from arrowmig.unknown_tables import did_you_mean, per_name
 from arrowmig.urls import parse_url
 
 if TYPE_CHECKING:
@@ -285,20 +286,37 @@ def _pick(
     """Where each ``--tables`` / ``--exclude`` entry is: ``schema.table`` in its schema, a bare
     name in every schema that has it. A part holding a dot is quoted (``"a.b"."c.d"``, as the
     report prints it); unquoted, the entry is read at whichever dot names a schema holding
-    such a table. An entry found nowhere, or in two ways, is refused."""
+    such a table. An entry found nowhere, or in two ways, is refused: every entry found
+    nowhere at once."""
     picked: dict[str, list[str]] = {}
+    nowhere = []
     for entry in entries or ():
         places = _places(entry, present)
-        if not places:
-            raise SchemaError(
-                f"{option} {entry!r}: no such table in schemas {', '.join(present)}",
-                hint="name it as schema.table, as the report lists them (a part holding a "
-                'dot in double quotes: \'"a.b"."c.d"\')',
-                table=entry,
-            )
+        nowhere += [] if places else [entry]
         for schema, name in places:
             picked.setdefault(schema, []).append(name)
+    if nowhere:
+        raise _found_nowhere(nowhere, present, option)
     return picked
+
+
+def _found_nowhere(nowhere: list[str], present: dict[str, list[str]], option: str) -> SchemaError:
+    """The refusal of every entry found in no schema, each with the table it may mean."""
+    said = ", ".join(repr(entry) for entry in nowhere)
+    # Either as --tables takes it: schema.table, or a bare name found in any schema.
+    known = [shown(s, t) for s, found in present.items() for t in found]
+    known += sorted({t for found in present.values() for t in found})
+    close = per_name(nowhere, lambda entry: did_you_mean(entry, known))
+    how = (
+        f"name {'each' if len(nowhere) > 1 else 'it'} as schema.table, as the report lists "
+        'them (a part holding a dot in double quotes: \'"a.b"."c.d"\')'
+    )
+    return SchemaError(
+        f"{option} {said}: no such table{'s' if len(nowhere) > 1 else ''} in schemas "
+        f"{', '.join(present)}",
+        hint="; ".join([*close, how]),
+        table=nowhere[0],
+    )
 
 
 def _places(entry: str, present: dict[str, list[str]]) -> list[tuple[str, str]]:

@@ -1780,7 +1780,7 @@ def test_help_shows_every_default_alike_and_run_names_the_job_file_s(
         ("--mode", "create"),
         ("--batch-rows", "100000"),
         ("--on-error", "fail"),
-        ("--progress-interval", "5.0"),
+        ("--progress-interval", "5"),  # as typed, not the float's 5.0
         ("--source-schema", "public; main in DuckDB"),
     ]:
         assert f"[default: {default}]" in migrate_help, option

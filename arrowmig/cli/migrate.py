@@ -37,7 +37,8 @@ def _progress_options(f: Any, job: bool) -> Any:
         "--progress-interval",
         type=float,
         default=5.0,
-        help=with_default("Seconds between plain progress lines.", "5.0", job),
+        # Shown as typed: "5", not the float's "5.0".
+        help=with_default("Seconds between plain progress lines.", "5", job),
     )(f)
     f = click.option(
         "--progress",

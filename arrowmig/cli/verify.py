@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from arrowmig.cli.console import print_out, say
-from arrowmig.cli.options import joined_schemas, split_lists
+from arrowmig.cli.options import joined_schemas, split_lists, with_default
 from arrowmig.cli.signals import outcome_stands
+from arrowmig.config import DEFAULT_LOCK_WAIT_S
 from arrowmig.names import same_but_case
 from arrowmig.names import shown as shown_in
 from arrowmig.note_groups import grouped_notes
@@ -255,10 +256,14 @@ Examples:
 @click.option(
     "--lock-wait-timeout",
     type=float,
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for another session's lock on a PostgreSQL source table (verify "
-    "locks the tables it compares, and reads them in one snapshot).",
+    default=DEFAULT_LOCK_WAIT_S,
+    # Shown as typed ("60"), as migrate shows it, not as the float's "60.0".
+    help=with_default(
+        "Seconds to wait for another session's lock on a PostgreSQL source table (verify "
+        "locks the tables it compares, and reads them in one snapshot).",
+        f"{DEFAULT_LOCK_WAIT_S:g}",
+        job=False,
+    ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.pass_context

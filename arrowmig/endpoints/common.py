@@ -178,6 +178,16 @@ the pieces could split in ever more ways, and a message of many pieces without a
 took exponential time."""
 
 
+_SQLITE_DRIVER_STEP = re.compile(r"^failed to (?:execute|execute query|prepare):\s*")
+"""What SQLite's ADBC driver says it was doing before SQLite's own words (``failed to
+execute: CHECK constraint failed: v > 0``, then ``query was:`` its INSERT): a reject file's
+reason said it for every row a SQLite target refused."""
+
+_DUCKDB_REFUSAL_CLASS = re.compile(r"^(?:Constraint|Conversion) Error:\s*")
+"""DuckDB's class of a value's refusal (``Constraint Error: CHECK constraint failed on table
+...``), its counterpart of PostgreSQL's ``ERROR:``: the words after it say what was refused."""
+
+
 def short_driver_message(exc: BaseException) -> str:
     """The first meaningful line of a driver error, without driver boilerplate (the ADBC
     status, the statement it ran), and the server's DETAIL when it gives one: which key."""
@@ -191,6 +201,8 @@ def short_driver_message(exc: BaseException) -> str:
     text = re.sub(r"^(?:[A-Z][A-Z_]+|FATAL Error)\s*:\s*", "", text)
     text = re.sub(r"^\[(?:SQLite|libpq)\]\s*", "", text)
     text = _DRIVER_STEPS.sub("", text)
+    text = _SQLITE_DRIVER_STEP.sub("", text)
+    text = _DUCKDB_REFUSAL_CLASS.sub("", text)
     text = re.sub(r"^(?:ERROR|FATAL|PANIC):\s+", "", text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
@@ -442,7 +454,9 @@ def build_keys(
         elif at not in to_build or (at in outcomes and outcomes[at] is None):
             load.built.append(label)
         elif (exc := outcomes.get(at)) is not None and not resumable(exc):
-            broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(str(exc)))
+            # The driver's own words: DuckDB's class ("Constraint Error") is not in the message.
+            said = f"{exc}\n{exc.__cause__ or ''}"
+            broken = (exc.sqlstate or "").startswith("23") or bool(_BROKEN_BY_ROWS.search(said))
             not_built(load, label, f"{exc}; {KEY_BROKEN_HINT}" if broken else str(exc))
     # What is not built yet, for a retry or --resume: those cut short and those not begun.
     left = [at for at in to_build if at not in outcomes or _cut_short(outcomes[at])]

@@ -69,7 +69,10 @@ class Problem:
 
 def render_value(value: object, limit: int = 40) -> str:
     """A short, safe rendering of a value for an error message: a date, time or decimal as
-    its quoted text ('1996-07-04 00:00:00'), not Python's repr of the object."""
+    its quoted text ('1996-07-04 00:00:00'), not Python's repr of the object; a NULL as SQL
+    says it, not as Python's None."""
+    if value is None:
+        return "NULL"
     if isinstance(value, dt.date | dt.time | decimal.Decimal):
         value = str(value)
     text = repr(value)
