@@ -1710,6 +1710,13 @@ def _append_target(
                 advice += f"; {_dates_of_instants(cast)}"
             conflicts.append(ColumnConflict(source.name, src.name, what, cast, advice))
             continue
+        asked = _server_cast_asked(src) if src.name in cast_columns else None
+        if asked and _array_literal_text(src, arriving, there):
+            # The server reads the text as the cast's type, in its own form ('{1,2}' for
+            # integer[]), as into a column arrowmig creates with that cast: not as the JSON a
+            # source's array travels as, which failed each row with the server's JSON error.
+            columns.append(replace(src, pg_type=None, target_type=asked))
+            continue
         # Written as the target's column: its type, and how its values travel (a uuid or
         # jsonb column takes text the server converts, whatever the source's type was).
         columns.append(
@@ -1798,6 +1805,16 @@ def _enum_type(there: Column) -> str | None:
     if there.pg_enum is None:
         return None
     return there.source_type
+
+
+def _array_literal_text(src: Column, arriving: pa.DataType, there: Column) -> bool:
+    """Whether text that is no PostgreSQL source's array (carried as JSON) goes into an
+    existing PostgreSQL array column."""
+    return (
+        is_text_type(arriving)
+        and not src.source_type.strip().endswith("]")
+        and (there.pg_type or "").strip().endswith("]")
+    )
 
 
 def _server_cast_asked(src: Column) -> str | None:

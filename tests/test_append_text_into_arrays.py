@@ -51,3 +51,36 @@ def test_truncate_refuses_it_before_emptying_the_table(tmp_path: Path, pg_url: s
     with pytest.raises(SchemaError, match=r"id 1: text that is no JSON array.* nothing has been"):
         migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
     assert pg_rows(pg_url, "u") == [(9, [7])]
+
+
+def test_a_cast_to_the_array_type_has_the_server_read_its_own_array_text(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # The way out the refusal names: '{1,2}' read by the server as integer[], as into a column
+    # arrowmig creates with that cast. Before, every row failed with the server's JSON error.
+    rows = [(1, "{1,2}"), (2, "{{3},{4}}"), (3, None), (4, "{}")]
+    source = sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT)", rows
+    )
+    pg_exec(pg_url, "CREATE TABLE u (id integer PRIMARY KEY, a integer[])")
+    with pytest.raises(SchemaError, match=r"--cast 'u\.a=integer\[\]' to have the server read"):
+        migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
+    config = MigrationConfig(mode="append", casts={"u.a": "integer[]"})
+    assert migrate(source, pg_url, config=config).ok
+    assert pg_rows(pg_url, "u", "id") == [(1, [1, 2]), (2, [[3], [4]]), (3, None), (4, [])]
+
+
+def test_a_cast_to_text_still_names_the_row_and_column(tmp_path: Path, pg_url: str) -> None:
+    # A text cast leaves text as it was, bound for the array as JSON all the same: the row and
+    # its column are named, where the server's JSON error named column '*' for every row.
+    source = sqlite_table(
+        tmp_path / "s.db", "CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT)", [(1, "{1}")]
+    )
+    pg_exec(pg_url, "CREATE TABLE u (id integer PRIMARY KEY, a integer[])")
+    rejects = tmp_path / "rejects"
+    config = MigrationConfig(
+        mode="append", on_error="reject", reject_dir=str(rejects), casts={"u.a": "text"}
+    )
+    assert migrate(source, pg_url, config=config).rejected == 1
+    [record] = [json.loads(line) for line in (rejects / "u.jsonl").read_text().splitlines()]
+    assert record["problems"] == [{"column": "a", "reason": REASON}]

@@ -42,6 +42,7 @@ from arrowmig.schema import (
     forced_arrow_type,
     is_bytes_type,
     is_pg_interval,
+    is_text_cast,
     is_text_type,
     numbers_as_text,
     text_limit,
@@ -170,8 +171,16 @@ def _screen(
                 "text that is no JSON array, as text goes into an existing array column "
                 "('[1,2]' into integer[], not '{1,2}')"
             )
+            array_type = ddl_type(target.column(field.name), "postgresql") if target else ""
+            # Formatted once more with the text cast: PostgreSQL's array braces doubled.
+            hint = (
+                "write the array as JSON in the source, or "
+                f"{cast_option(table.name, field.name, array_type)} to have the server read "
+                "PostgreSQL's own array text ('{{1,2}}'), or use --on-error reject to set such "
+                "rows aside"
+            )
             problems.extend(
-                _problems_where(_no_json_arrays(batch.column(i)), field.name, reason, _VALUE_HINT)
+                _problems_where(_no_json_arrays(batch.column(i)), field.name, reason, hint)
             )
         if dialect == "postgresql" and _text_into_jsonb(field.type, table, target, field.name):
             problems.extend(_repeated_key_problems(batch.column(i), field.name))
@@ -1185,7 +1194,11 @@ def text_into_array(arrow_type: pa.DataType, table: Table, target: Table | None,
         column, there = table.column(name), target.column(name)
     except KeyError:
         return False
-    if column.source_type.strip().endswith("]") or column.target_type:
+    if column.source_type.strip().endswith("]"):
+        return False
+    # A --cast the server converts reads the text in its own form ('{1,2}' for integer[]); a
+    # cast to text leaves the text as it was, bound for the array as JSON all the same.
+    if column.target_type and not is_text_cast(column.target_type):
         return False
     return ddl_type(there, "postgresql").strip().endswith("]")
 
