@@ -47,7 +47,10 @@ from arrowmig.endpoints.sqlite_types import (
 )
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
-from arrowmig.key_cycles import refuse_rows_before_their_parent
+from arrowmig.key_cycles import (
+    refuse_rows_before_their_parent,
+    refuse_rows_before_their_parent_row,
+)
 from arrowmig.key_names import with_key_name_free
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
@@ -1141,7 +1144,8 @@ def _waiting_for_parents(
     """Each table whose existing target table checks foreign keys waits for the run's tables
     they point at (in ``parents_first`` order: a cycle is broken where it closes, and a table
     never waits for itself). A table of a cycle whose rows the target would refuse, the tables
-    it loads before being empty, is refused (``key_cycles``)."""
+    it loads before being empty, is refused (``key_cycles``), as is a table pointing at itself
+    whose rows the target would refuse in the order they are read."""
     if not any(checked.values()):
         return plans
     by_target = {p.target.name.lower(): p.source.name for p in plans}
@@ -1165,6 +1169,18 @@ def _waiting_for_parents(
         ]
         refuse_rows_before_their_parent(
             src, name, [c.name for c in p.source.columns], p.target.name, late, dst, mode
+        )
+        own = [fk for fk in checked.get(name, ()) if fk.ref_table.lower() == p.target.name.lower()]
+        refuse_rows_before_their_parent_row(
+            src,
+            name,
+            [c.name for c in p.source.columns],
+            p.source.split_key,
+            len(p.streams),
+            p.target.name,
+            own,
+            dst,
+            mode,
         )
         if first:
             note = f"loads after {', '.join(first)}: the target checks its foreign keys"
