@@ -47,10 +47,7 @@ from arrowmig.endpoints.sqlite_types import (
 )
 from arrowmig.errors import ArrowmigError, SchemaError, TransferError, UsageError
 from arrowmig.index_names import named_apart
-from arrowmig.key_cycles import (
-    refuse_rows_before_their_parent,
-    refuse_rows_before_their_parent_row,
-)
+from arrowmig.key_cycles import refuse_rows_before_their_parent
 from arrowmig.key_names import with_key_name_free
 from arrowmig.loading import emptied_first, landing_for
 from arrowmig.model import Column, ForeignKey, KeyRange, Table
@@ -103,6 +100,7 @@ from arrowmig.schema import (
 )
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.schema_usage import usage_notes, with_schema_usage
+from arrowmig.self_keys import refuse_rows_before_their_parent_row
 from arrowmig.sequence_names import with_sequence_names_free
 from arrowmig.sqlite_header import plan_header
 from arrowmig.sqlite_nan import nan_plan_note
@@ -870,7 +868,7 @@ def build_plan(
     for p in plans:
         p.notes += _foreign_keys_never_created(p, config, target_dialect)
         p.notes += _foreign_keys_checked_after(p, src, target_dialect)
-    plans = _waiting_for_parents(plans, checked, src, dst, config.mode)
+    plans = _waiting_for_parents(plans, checked, src, dst, config)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     if src.dialect == target_dialect == "postgresql" and plans and config.direct:
         run_notes.append(
@@ -1139,13 +1137,13 @@ def _waiting_for_parents(
     checked: dict[str, tuple[ForeignKey, ...]],
     src: Source,
     dst: Endpoint | None,
-    mode: str,
+    config: MigrationConfig,
 ) -> list[TablePlan]:
     """Each table whose existing target table checks foreign keys waits for the run's tables
     they point at (in ``parents_first`` order: a cycle is broken where it closes, and a table
     never waits for itself). A table of a cycle whose rows the target would refuse, the tables
     it loads before being empty, is refused (``key_cycles``), as is a table pointing at itself
-    whose rows the target would refuse in the order they are read."""
+    whose rows the target would refuse in the order they are read (``self_keys``)."""
     if not any(checked.values()):
         return plans
     by_target = {p.target.name.lower(): p.source.name for p in plans}
@@ -1168,7 +1166,7 @@ def _waiting_for_parents(
             if position[by_target.get(fk.ref_table.lower(), name)] > position[name]
         ]
         refuse_rows_before_their_parent(
-            src, name, [c.name for c in p.source.columns], p.target.name, late, dst, mode
+            src, name, [c.name for c in p.source.columns], p.target.name, late, dst, config.mode
         )
         own = [fk for fk in checked.get(name, ()) if fk.ref_table.lower() == p.target.name.lower()]
         refuse_rows_before_their_parent_row(
@@ -1176,11 +1174,11 @@ def _waiting_for_parents(
             name,
             [c.name for c in p.source.columns],
             p.source.split_key,
-            len(p.streams),
+            streams_needed(p, src, config.split_rows) if own else 1,
             p.target.name,
             own,
             dst,
-            mode,
+            config.mode,
         )
         if first:
             note = f"loads after {', '.join(first)}: the target checks its foreign keys"

@@ -38,6 +38,20 @@ def _source(kind: str, folder: Path, pg_url: str, rows: list[tuple[object, ...]]
     return pg_url
 
 
+def _into_pg(
+    folder: Path, pg_url: str, target: str, rows: list[tuple[object, ...]], *then: str
+) -> str:
+    """A SQLite source of ``rows``, and the target's table pointing at itself (``then`` run
+    after it is created); the source's path."""
+    pg_exec(target, CREATE.format(REFERENCES), *then)
+    return _source("sqlite", folder, pg_url, rows)
+
+
+def _in_batches_of_two(source: str, target: str, mode: str) -> list[str]:
+    """The run's arguments: each batch of two rows commits before the next is written."""
+    return [source, target, "--mode", mode, "--batch-rows", "2", "--progress", "none"]
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
 def test_truncate_of_a_table_whose_rows_come_before_their_parent_is_refused_before_emptying(
@@ -49,7 +63,7 @@ def test_truncate_of_a_table_whose_rows_come_before_their_parent_is_refused_befo
         CREATE.format(REFERENCES + " DEFERRABLE INITIALLY DEFERRED"),
         "INSERT INTO employee VALUES (7, 'old', NULL)",
     )
-    run = [source, second_pg, "--mode", "truncate", "--batch-rows", "2", "--progress", "none"]
+    run = _in_batches_of_two(source, second_pg, "truncate")
     for verb in ("plan", "migrate"):
         assert main([verb, *run]) == 2
         said = capsys.readouterr().err
@@ -71,9 +85,8 @@ def test_truncate_of_a_table_whose_rows_come_before_their_parent_is_refused_befo
 def test_appending_into_the_empty_table_of_a_restored_schema_is_refused_too(
     tmp_path: Path, pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = _source("sqlite", tmp_path, pg_url, CHILD_FIRST)
-    pg_exec(second_pg, CREATE.format(REFERENCES))
-    run = [source, second_pg, "--mode", "append", "--batch-rows", "2", "--progress", "none"]
+    source = _into_pg(tmp_path, pg_url, second_pg, CHILD_FIRST)
+    run = _in_batches_of_two(source, second_pg, "append")
     assert main(["migrate", *run]) == 2
     assert "it is empty in the target: the target would refuse" in capsys.readouterr().err
     assert pg_rows(second_pg, "employee") == []
@@ -86,7 +99,7 @@ def test_rows_read_parents_first_load_into_a_table_pointing_at_itself(
 ) -> None:
     source = _source(kind, tmp_path, pg_url, PARENTS_FIRST)
     pg_exec(second_pg, CREATE.format(REFERENCES))
-    run = [source, second_pg, "--mode", "truncate", "--batch-rows", "2", "--progress", "none"]
+    run = _in_batches_of_two(source, second_pg, "truncate")
     assert main(["migrate", *run]) == 0
     assert pg_rows(second_pg, "employee", "id") == PARENTS_FIRST
 
@@ -107,3 +120,36 @@ def test_a_duckdb_target_pointing_at_itself_is_refused_before_emptying(
     assert "the source's row (id)=(2) pointing at (reports_to)=(1)" in said, said
     assert "DuckDB checks a row against the rows there before its statement" in said, said
     assert duckdb_rows(target, "employee") == KEPT
+
+
+@pytest.mark.postgres
+def test_a_key_whose_check_is_disabled_for_the_load_is_not_refused(
+    tmp_path: Path, pg_url: str, second_pg: str
+) -> None:
+    # pg_restore --disable-triggers' way: the key's check trigger is off, the rows go in.
+    source = _into_pg(
+        tmp_path, pg_url, second_pg, CHILD_FIRST, "ALTER TABLE employee DISABLE TRIGGER ALL"
+    )
+    run = _in_batches_of_two(source, second_pg, "truncate")
+    assert main(["migrate", *run]) == 0
+    pg_exec(second_pg, "ALTER TABLE employee ENABLE TRIGGER ALL")
+    assert pg_rows(second_pg, "employee", "id") == CHILD_FIRST
+
+
+@pytest.mark.postgres
+def test_a_table_read_in_several_streams_at_once_is_refused_even_parents_first(
+    tmp_path: Path, pg_url: str, second_pg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each stream loads its key range as the others load theirs: a row may come before its
+    # parent in another stream (a million rows of 4 streams failed at 250,000).
+    source = _into_pg(
+        tmp_path, pg_url, second_pg, PARENTS_FIRST, "INSERT INTO employee VALUES (7, 'old', NULL)"
+    )
+    run = [source, second_pg, "--mode", "truncate", "--progress", "none"]
+    assert main(["migrate", *run, "--split-rows", "2"]) == 2
+    said = capsys.readouterr().err
+    assert "(id)=(2) pointing at (reports_to)=(1), read in 3 streams at once" in said, said
+    assert "read it as one stream (--split-rows above its rows)" in said, said
+    assert pg_rows(second_pg, "employee") == KEPT
+    assert main(["migrate", *run, "--split-rows", "6"]) == 0
+    assert pg_rows(second_pg, "employee", "id") == PARENTS_FIRST
