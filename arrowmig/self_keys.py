@@ -42,8 +42,8 @@ def refuse_rows_before_their_parent_row(
     key set. At most two ``LIMIT 1`` reads per such key: a table read whole, parents first,
     loads."""
     select_from = getattr(src, "select_from", None)
-    if select_from is None or mode not in ("truncate", "append"):
-        return
+    if not own or select_from is None or mode not in ("truncate", "append"):
+        return  # no key of its own; or the generator's tables, pointing at no existing table
     holds = getattr(dst, "select_from", None)
     if mode == "append" and (holds is None or holds(table, "1", "1 = 1")):
         return  # the rows it holds may be the ones pointed at: the target judges
