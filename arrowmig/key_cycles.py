@@ -5,7 +5,8 @@ another, each batch committed, so one of such a cycle loads before a table it po
 refused by the target, through a DEFERRABLE key too (checked as each batch commits); so under
 ``--mode append`` while that table is empty (a schema restored by ``pg_dump -s``). Such a run
 would empty every table and fail them one after another: it is refused before anything is
-emptied or written, with the statements that let the rows in."""
+emptied or written, with the statements that let the rows in (``self_keys``: a table pointing
+at itself)."""
 
 from __future__ import annotations
 
@@ -52,8 +53,6 @@ def refuse_rows_before_their_parent(
         if not rows:
             continue
         values = ", ".join(str(v) for v in rows[0])
-        there = qualified(table, schema)
-        add = foreign_key_clause(fk, qualified(fk.ref_table, fk.ref_schema or schema))
         parent = fk.ref_table
         raise SchemaError(
             f"{table!r} and {parent!r} point at each other through foreign keys the target "
@@ -66,12 +65,18 @@ def refuse_rows_before_their_parent(
             + f", so the target would refuse the rows of {table!r} that point at it, the first "
             f"({', '.join(fk.columns)})=({values}) ({fk.label}, checked as each batch "
             "commits); nothing has been emptied or written",
-            hint=(
-                f"drop the key for the run and add it again after: ALTER TABLE {there} DROP "
-                f"CONSTRAINT {quote_ident(fk.name)}; then ALTER TABLE {there} ADD {add}"
-                if fk.name
-                else f"drop {fk.label} of {table!r} for the run and add it again after"
-            )
-            + ", or use --mode replace, which adds foreign keys once every table is loaded",
+            hint=key_dropped_for_the_run(fk, table, schema),
             table=table,
         )
+
+
+def key_dropped_for_the_run(fk: ForeignKey, table: str, schema: str | None) -> str:
+    """The statements that let the rows in: the key dropped for the run and added after."""
+    there = qualified(table, schema)
+    add = foreign_key_clause(fk, qualified(fk.ref_table, fk.ref_schema or schema))
+    return (
+        f"drop the key for the run and add it again after: ALTER TABLE {there} DROP "
+        f"CONSTRAINT {quote_ident(fk.name)}; then ALTER TABLE {there} ADD {add}"
+        if fk.name
+        else f"drop {fk.label} of {table!r} for the run and add it again after"
+    ) + ", or use --mode replace, which adds foreign keys once every table is loaded"

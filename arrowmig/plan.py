@@ -101,6 +101,7 @@ from arrowmig.schema import (
 )
 from arrowmig.schema_landing import landing_note, refuse_second_table, schemas_apart
 from arrowmig.schema_usage import usage_notes, with_schema_usage
+from arrowmig.self_keys import refuse_rows_before_their_parent_row
 from arrowmig.sequence_names import with_sequence_names_free
 from arrowmig.sqlite_header import plan_header
 from arrowmig.sqlite_nan import nan_plan_note
@@ -815,7 +816,7 @@ def build_plan(
     for p in plans:
         p.notes += _foreign_keys_never_created(p, config, target_dialect)
         p.notes += _foreign_keys_checked_after(p, src, target_dialect)
-    plans = _waiting_for_parents(plans, checked, src, dst, config.mode)
+    plans = _waiting_for_parents(plans, checked, src, dst, config)
     plans.sort(key=lambda p: -(p.source.row_count or 0))
     if src.dialect == target_dialect == "postgresql" and plans and config.direct:
         run_notes.append(
@@ -1084,12 +1085,13 @@ def _waiting_for_parents(
     checked: dict[str, tuple[ForeignKey, ...]],
     src: Source,
     dst: Endpoint | None,
-    mode: str,
+    config: MigrationConfig,
 ) -> list[TablePlan]:
     """Each table whose existing target table checks foreign keys waits for the run's tables
     they point at (in ``parents_first`` order: a cycle is broken where it closes, and a table
     never waits for itself). A table of a cycle whose rows the target would refuse, the tables
-    it loads before being empty, is refused (``key_cycles``)."""
+    it loads before being empty, is refused (``key_cycles``), as is a table pointing at itself
+    whose rows the target would refuse in the order they are read (``self_keys``)."""
     if not any(checked.values()):
         return plans
     by_target = {p.target.name.lower(): p.source.name for p in plans}
@@ -1112,7 +1114,19 @@ def _waiting_for_parents(
             if position[by_target.get(fk.ref_table.lower(), name)] > position[name]
         ]
         refuse_rows_before_their_parent(
-            src, name, [c.name for c in p.source.columns], p.target.name, late, dst, mode
+            src, name, [c.name for c in p.source.columns], p.target.name, late, dst, config.mode
+        )
+        own = [fk for fk in checked.get(name, ()) if fk.ref_table.lower() == p.target.name.lower()]
+        refuse_rows_before_their_parent_row(
+            src,
+            name,
+            [c.name for c in p.source.columns],
+            p.source.split_key,
+            streams_needed(p, src, config.split_rows) if own else 1,
+            p.target.name,
+            own,
+            dst,
+            config.mode,
         )
         if first:
             note = f"loads after {', '.join(first)}: the target checks its foreign keys"
