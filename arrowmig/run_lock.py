@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -290,16 +291,25 @@ def _file_locked(path: str) -> bool:
 
 
 def _holder(cursor: Any, key: str) -> str:
-    """' (pid N)' of the session that holds the lock on ``key``, when it can be seen."""
+    """' (arrowmig pid N, from HOST; PostgreSQL backend pid M)' of the run that holds the lock
+    on ``key``, when it can be seen. The backend's pid alone read as the run's process: a user
+    told to stop the run would have killed a PostgreSQL backend (with SIGKILL, a restart of
+    the whole server) and left the run going."""
     with contextlib.suppress(Exception):
         cursor.execute(
-            f"SELECT pid FROM pg_locks WHERE {_OURS} "
-            "AND objid = hashtext(current_database() || '/' || $1)::oid LIMIT 1",
+            "SELECT l.pid, a.application_name, host(a.client_addr) FROM pg_locks l "
+            f"LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE {_OURS} "
+            "AND l.objid = hashtext(current_database() || '/' || $1)::oid LIMIT 1",
             (key,),
         )
         row = cursor.fetchone()
         if row:
-            return f" (pid {row[0]})"
+            backend = f"PostgreSQL backend pid {row[0]}"
+            process = re.match(r"arrowmig-lock pid (\d+)", row[1] or "")
+            if process is None:
+                return f" ({backend})"
+            where = f", from {row[2]}" if row[2] else ""
+            return f" (arrowmig pid {process[1]}{where}; {backend})"
     return ""
 
 
