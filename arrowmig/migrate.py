@@ -710,8 +710,9 @@ def _transfer(
         plan.tables = [
             replan(src, dst, p.source.name) if p.source.name in again else p for p in plan.tables
         ]
-        emptied = _empty_fresh_tables(dst, to_empty)
-        counts = stream_counts(plan.tables, src, config)
+        with _while_preparing():
+            emptied = _empty_fresh_tables(dst, to_empty)
+            counts = stream_counts(plan.tables, src, config)
 
         def prepare_lot(s: Source, d: Endpoint, lot: list[TablePlan]) -> list[TableWork]:
             fresh: list[TableWork] = []
@@ -735,14 +736,15 @@ def _transfer(
 
         spares: list[tuple[Source, Endpoint]] = []
         try:
-            work = _prepare_all(
-                plan.tables,
-                prepare_lot,
-                (src, dst),
-                lambda: (open_source(), connect_target()),
-                config.parallel,
-                spares,
-            )
+            with _while_preparing():
+                work = _prepare_all(
+                    plan.tables,
+                    prepare_lot,
+                    (src, dst),
+                    lambda: (open_source(), connect_target()),
+                    config.parallel,
+                    spares,
+                )
         except BaseException:
             _close_pairs(spares)  # a signal: closed now, not by the garbage collector
             raise
@@ -1165,6 +1167,24 @@ def _nothing_written_yet() -> Iterator[None]:
         # A lost connection says nothing of what to do: nothing was written, so run again.
         hint = exc.hint or "nothing was written; run the same command again"
         raise ConnectError(exc.message, hint=hint, table=exc.table) from exc
+
+
+@contextmanager
+def _while_preparing() -> Iterator[None]:
+    """Creating or emptying the target's tables, each recorded for --resume: a connection
+    lost there (the source's, or the target's) ended the run with the driver's words alone
+    (`reading the catalog: terminating connection due to administrator command`, exit 1),
+    its tables emptied under --mode truncate without a word of it or of the way on."""
+    try:
+        yield
+    except TransientError as exc:
+        if not exc.hint:
+            exc.hint = (
+                "the run stopped as it prepared the target's tables: some may be created or "
+                "emptied already (arrowmig status TARGET lists the run); run the same command "
+                "with --resume"
+            )
+        raise
 
 
 def _advance_failed_appends(dst: Endpoint, plan: MigrationPlan, report: MigrationReport) -> None:

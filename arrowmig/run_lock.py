@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from arrowmig.endpoints.duckdb_closing import FileClosing
 from arrowmig.endpoints.pg_wire import CLIENT_ENCODING_SQL, NO_IDLE_TIMEOUT_SQL, PROCESS_TOKEN
 from arrowmig.endpoints.postgres_catalog import names_json
 from arrowmig.endpoints.sqlite_locks import file_id
-from arrowmig.errors import LOCK_LOST, LOCK_LOST_SQLSTATE, UsageError
+from arrowmig.errors import LOCK_LOST, LOCK_LOST_SQLSTATE, TransientError, UsageError
 from arrowmig.names import shown as shown_in
 from arrowmig.schema import quote_literal
 from arrowmig.urls import parse_url
@@ -40,6 +41,8 @@ _OURS = (
     "WHERE datname = current_database())"
 )
 """An arrowmig advisory lock of this database (two int4 keys: ``objsubid`` 2)."""
+_LOST = "this run no longer holds its lock"
+"""What both checks' messages (``check_sql``, ``batch_check_sql``) begin with."""
 _HINT = "wait for the other run to end, or stop it (a stopped run goes on with --resume)"
 
 
@@ -72,6 +75,19 @@ class TablesHeld:
             "another run may be writing it: not put in place; once no other run writes it, "
             "--resume puts it in place",
         )
+
+    def taken_again(self, error: Exception, what: str, table: str) -> Exception:
+        """``error``, of a transaction that ran ``check_sql``; one of a lost lock that
+        ``regain`` took again (its session ended, no other run let in meanwhile) is transient,
+        to be retried. Batches take it again as they commit; a table put in place after its
+        last batch (all sessions of the database ended by ``pg_terminate_backend``) failed,
+        exit 1, with no other run there."""
+        lost = getattr(error, "sqlstate", None) == LOCK_LOST_SQLSTATE and _LOST in str(error)
+        if lost and self.regain is not None and self.regain():
+            return TransientError(
+                f"{what}: {LOCK_LOST} (its session was ended): taking them again", table=table
+            )
+        return error
 
     def batch_check_sql(self) -> str | None:
         """A statement that fails unless the run's lock session still holds its locks: run
@@ -290,16 +306,25 @@ def _file_locked(path: str) -> bool:
 
 
 def _holder(cursor: Any, key: str) -> str:
-    """' (pid N)' of the session that holds the lock on ``key``, when it can be seen."""
+    """' (arrowmig pid N, from HOST; PostgreSQL backend pid M)' of the run that holds the lock
+    on ``key``, when it can be seen. The backend's pid alone read as the run's process: a user
+    told to stop the run would have killed a PostgreSQL backend (with SIGKILL, a restart of
+    the whole server) and left the run going."""
     with contextlib.suppress(Exception):
         cursor.execute(
-            f"SELECT pid FROM pg_locks WHERE {_OURS} "
-            "AND objid = hashtext(current_database() || '/' || $1)::oid LIMIT 1",
+            "SELECT l.pid, a.application_name, host(a.client_addr) FROM pg_locks l "
+            f"LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE {_OURS} "
+            "AND l.objid = hashtext(current_database() || '/' || $1)::oid LIMIT 1",
             (key,),
         )
         row = cursor.fetchone()
         if row:
-            return f" (pid {row[0]})"
+            backend = f"PostgreSQL backend pid {row[0]}"
+            process = re.match(r"arrowmig-lock pid (\d+)", row[1] or "")
+            if process is None:
+                return f" ({backend})"
+            where = f", from {row[2]}" if row[2] else ""
+            return f" (arrowmig pid {process[1]}{where}; {backend})"
     return ""
 
 

@@ -709,7 +709,13 @@ class Runner:
         notes: list[str] = []
         linked = self.swaps.lock_for(name) if work.landing.staged else None
         with linked or contextlib.nullcontext():
-            load = together(dst, put, durable=True) if small else put()
+            try:
+                load = together(dst, put, durable=True) if small else put()
+            except TransferError as error:
+                held = self.tables_held.taken_again(error, f"putting {name!r} in place", name)
+                if held is error:
+                    raise
+                raise held from error
         parent = work.landing.final.name
         with self.lock:
             self.keys_dropped += [DroppedKey(parent, *key) for key in load.keys_dropped_with_it]

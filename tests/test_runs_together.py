@@ -9,6 +9,7 @@ waits on it: the moment the race needs, every time.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,23 @@ def test_a_run_refused_for_a_table_another_holds_names_the_tables_schema(
         assert "another arrowmig run is writing table 's1.a' of " in refused.stderr
         _succeeded(_run_started(source, pg_url, "--target-schema", "s2", "--progress", "none"))
     assert pg_rows(pg_url, "a", "id", schema="s2") == [(1, "x"), (2, "y")]
+
+
+def test_a_run_refused_for_a_table_another_run_holds_names_that_runs_process(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Named "(pid N)" with N the PostgreSQL backend holding the lock: a user told to stop the
+    # other run found no such process, or killed a backend of the server.
+    from arrowmig.run_lock import exclusive_tables
+
+    source = _source(tmp_path)
+    with exclusive_tables(pg_url, "public", ["a"]) as held:  # this process's run into 'a'
+        refused = subprocess.run(
+            [sys.executable, "-m", "arrowmig", "migrate", source, pg_url, "--progress", "none"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert refused.returncode == 2, refused.stderr
+    assert f"(arrowmig pid {os.getpid()}, from " in refused.stderr
+    assert f"; PostgreSQL backend pid {held.session})" in refused.stderr
