@@ -86,7 +86,7 @@ _PHRASES = (
 
 _QUOTED = r"'[^']*'(?:\"'\"'[^']*')*"
 """A word as ``shlex.quote`` quotes it (a quote in it written ``'"'"'``)."""
-_WORD = rf"(?:{_QUOTED}|\"[^\"]*\"|[^\s'\"]+)"
+_WORD = rf"(?:{_QUOTED}|\"[^\"]*\"|[^\s'\"][^\s']*)"
 _OPTION = re.compile(
     r"(?<![\w-])(?P<option>"
     + "|".join(sorted(map(re.escape, PARAMETERS), key=len, reverse=True))
@@ -137,8 +137,8 @@ def _mapping(match: re.Match[str]) -> str:
     for word in words:
         word = word.strip()
         word, tail = _split_tail(word)
-        key, sep, value = _unquoted(word).partition("=")
-        if not sep or not key or not value:
+        key, value = _name_and_value(_unquoted(word))
+        if not key or not value:
             return match[0]
         raw = option == "--rows" and (value.isdigit() or value.isupper())
         shown = value if raw else repr(value)
@@ -207,7 +207,23 @@ def _split_tail(word: str) -> tuple[str, str]:
     return word[:end], word[end:]
 
 
+def _name_and_value(said: str) -> tuple[str, str]:
+    """``t."a=b"=integer`` as ``t."a=b"`` and ``integer``: split at the first ``=`` outside
+    double quotes, where a cast's name ends (``argument_words.cast_name``)."""
+    quoted = False
+    for at, char in enumerate(said):
+        if char == '"':
+            quoted = not quoted
+        elif char == "=" and not quoted:
+            return said[:at], said[at + 1 :]
+    return said, ""
+
+
 def _unquoted(word: str) -> str:
+    """``word`` as the shell reads it where it is quoted whole; else as it is (``t."y.z"``,
+    a name as SQL writes it)."""
+    if word[:1] not in "'\"":
+        return word
     try:
         parts = shlex.split(word)
     except ValueError:
@@ -216,8 +232,9 @@ def _unquoted(word: str) -> str:
 
 
 def _prose_follows(text: str, end: int) -> bool:
-    """Whether a word of the sentence follows at ``end`` (`` to copy``), not its end."""
-    return re.match(r" [A-Za-z(]", text[end:]) is not None
+    """Whether a word of the sentence (`` to copy``, `` or --exclude``) follows at ``end``,
+    not the end of a clause."""
+    return re.match(r" [A-Za-z(-]", text[end:]) is not None
 
 
 def said_to_a_program(error: ArrowmigError, verb: str) -> None:
