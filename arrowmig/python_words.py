@@ -105,7 +105,9 @@ _FLAGS_IN_A_ROW = re.compile(r"(?<==True) (?=\w+=)|(?<==False) (?=\w+=)")
 """Between two flags (``--resume --keep-backup``): arguments are separated by commas."""
 
 
-_COMMAND = re.compile(r"(\barrowmig [a-z-]+ [^;]*)")
+_COMMAND = re.compile(
+    r"(\barrowmig (?:migrate|verify|generate|plan|run|status|bench|replay-rejects) [^;]*)"
+)
 """A whole command line the text quotes (``continue it with arrowmig migrate ... --resume``):
 a command as typed, left whole."""
 

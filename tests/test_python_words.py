@@ -46,6 +46,11 @@ def test_options_without_a_parameter_and_quoted_command_lines_stay() -> None:
     assert in_python_words("lower --batch-rows 5000") == "lower batch=BatchConfig(batch_rows=5000)"
     assert in_python_words("raise --lock-wait-timeout", "verify") == "raise lock_wait_s"
     assert in_python_words("--tables takes them") == "tables takes them"
+    assert (
+        in_python_words("arrowmig keeps it (--mode append)") == "arrowmig keeps it (mode='append')"
+    )
+    assert in_python_words("--tables or --exclude left it out") == "tables or exclude left it out"
+    assert in_python_words("by --cast 't.\"a=b\"=integer'") == "by casts={'t.\"a=b\"': 'integer'}"
 
 
 def test_an_existing_table_is_refused_naming_mode_as_a_program_gives_it(
