@@ -193,7 +193,9 @@ def _value(parameter: Parameter, word: str, *, prose: bool) -> str | None:
         return plain  # a placeholder: --batch-rows N, --lock-wait-timeout SECONDS
     if parameter.kind == "number":
         return plain if re.fullmatch(r"\d+(?:\.\d+)?", plain) else None
-    if parameter.kind == "mapping" or (prose and not quoted and plain.isalpha()):
+    if parameter.kind == "mapping" or plain.startswith("("):
+        return None  # an aside follows: --target-schema (a run keeps ...)
+    if prose and not quoted and plain.isalpha():
         return None
     return repr(plain)
 
@@ -202,6 +204,8 @@ def _split_tail(word: str) -> tuple[str, str]:
     """``word`` and the punctuation that ends the sentence's clause after it (``orders,``)."""
     end = len(word)
     while end > 0 and word[end - 1] in _TRAILING and word[:1] not in "'\"":
+        if word[end - 1] == ")" and word[:end].count("(") >= word[:end].count(")"):
+            break  # the word's own: --cast t.v=numeric(10,2)
         end -= 1
     if word[:1] in "'\"":
         closing = word.rfind(word[0])
@@ -236,7 +240,7 @@ def _unquoted(word: str) -> str:
 def _prose_follows(text: str, end: int) -> bool:
     """Whether a word of the sentence (`` to copy``, `` or --exclude``) follows at ``end``,
     not the end of a clause."""
-    return re.match(r" [A-Za-z(-]", text[end:]) is not None
+    return re.match(r" [A-Za-z-]", text[end:]) is not None
 
 
 def said_to_a_program(error: ArrowmigError, verb: str) -> None:
