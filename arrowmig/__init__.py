@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from arrowmig import _quiet_start  # noqa: F401
 from arrowmig._version import __version__
 from arrowmig.config import BatchConfig, MigrationConfig
-from arrowmig.endpoints import open_endpoint
+from arrowmig.endpoints import open_endpoint as _open_endpoint
 from arrowmig.errors import (
     ArrowmigError,
     ConnectError,
@@ -26,7 +26,7 @@ from arrowmig.errors import (
 )
 from arrowmig.events import Event, NullSink, ProgressSink
 from arrowmig.migrate import migrate as _migrate
-from arrowmig.public_calls import interrupting
+from arrowmig.public_calls import in_python_words, interrupting
 from arrowmig.report import MigrationReport, TableReport
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 migrate = interrupting(_migrate)
+open_endpoint = in_python_words(_open_endpoint)
 
 if TYPE_CHECKING:
     from arrowmig.generator import generate

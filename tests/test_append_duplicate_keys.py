@@ -307,7 +307,7 @@ def test_a_repeated_unique_key_of_a_staged_table_says_which_and_what_to_do(
     said = failed.error or ""
     assert "putting 'units' in place" in said  # the staged path
     assert key in said
-    assert "remove the duplicates" in said and "--mode replace or truncate" in said
+    assert "remove the duplicates" in said and "mode='replace' or 'truncate'" in said
 
 
 def test_a_postgresql_refusal_without_its_detail_names_the_constraint() -> None:

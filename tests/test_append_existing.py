@@ -22,6 +22,7 @@ from arrowmig.append_refusal import LAST_RESORT
 from arrowmig.conform import conform, decimal_as_float
 from arrowmig.errors import SchemaError
 from arrowmig.migrate import explain
+from arrowmig.python_words import in_python_words
 from tests.dbutil import (
     create_in,
     duckdb_exec,
@@ -341,7 +342,7 @@ def test_datetimes_go_into_a_date_column_by_the_cast_the_error_names_and_only_at
     pg_exec(pg_url, 'CREATE TABLE "Orders" ("OrderID" int PRIMARY KEY, "OrderDate" date)')
     src = _orders_db(tmp_path / "nw.db", ["1996-07-04 00:00:00.000", "1996-07-05 00:00:00.000"])
     append = arrowmig.MigrationConfig(mode="append")
-    with pytest.raises(SchemaError, match=r"--cast Orders\.OrderDate=date: "):
+    with pytest.raises(SchemaError, match=r"casts=\{'Orders\.OrderDate': 'date'\}: "):
         arrowmig.migrate(src, pg_url, config=append)
     as_text = replace(append, casts=(("Orders", "OrderDate", "text"),))
     # Midnight texts are their dates, as PostgreSQL's '...'::date reads them.
@@ -528,7 +529,7 @@ def test_text_bound_for_an_integer_column_is_pointed_at_the_integer_cast(tmp_pat
     config = arrowmig.MigrationConfig(mode="append")
     with pytest.raises(arrowmig.ArrowmigError) as refused:
         arrowmig.migrate(str(source), str(target), config=config)
-    assert "--cast q.n=bigint" in str(refused.value)
+    assert "casts={'q.n': 'bigint'}" in str(refused.value)
     rejects = str(tmp_path / "rejects")
     config = arrowmig.MigrationConfig(
         mode="append", casts=(("q", "n", "bigint"),), on_error="reject", reject_dir=rejects
@@ -634,11 +635,14 @@ def test_a_refused_append_suggests_only_a_cast_that_fits_and_it_loads(pg_url: st
     config = arrowmig.MigrationConfig(mode="append", source_schema="src", target_schema="public")
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(pg_url, pg_url, config=config)
-    assert refused.value.hint == f"add --cast t.d=timestamp; {LAST_RESORT}"
+    assert refused.value.hint == f"add casts={{'t.d': 'timestamp'}}; {in_python_words(LAST_RESORT)}"
     pg_exec(pg_url, "ALTER TABLE public.t ALTER COLUMN d TYPE date, ALTER COLUMN n TYPE real")
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(pg_url, pg_url, config=config)
-    assert refused.value.hint == f"add --cast 't.n=double precision'; {LAST_RESORT}"
+    assert (
+        refused.value.hint
+        == f"add casts={{'t.n': 'double precision'}}; {in_python_words(LAST_RESORT)}"
+    )
     pg_exec(pg_url, "ALTER TABLE public.t ALTER COLUMN d TYPE timestamp")
     casts = (("t", "d", "timestamp"), ("t", "n", "double precision"))
     report = arrowmig.migrate(pg_url, pg_url, config=replace(config, casts=casts))
@@ -701,7 +705,7 @@ def test_a_truncate_that_fails_after_emptying_says_so_and_what_the_table_holds(
     )
     (table,) = report.tables
     assert table.status == "failed"
-    said = f"--mode truncate emptied 't' before it failed: its earlier rows are gone, and it now holds {holds}"
+    said = f"mode='truncate' emptied 't' before it failed: its earlier rows are gone, and it now holds {holds}"
     assert any(n.startswith(said) for n in table.notes), table.notes
     assert (100, 1) not in pg_rows(second_pg, "t")
 

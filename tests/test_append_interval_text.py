@@ -24,6 +24,7 @@ from arrowmig import pg_input_text
 from arrowmig.append_refusal import LAST_RESORT
 from arrowmig.errors import SchemaError
 from arrowmig.interval_text import unreadable_texts
+from arrowmig.python_words import in_python_words
 from tests.dbutil import duckdb_exec, duckdb_rows, pg_exec, pg_rows, sqlite_rows, sqlite_table
 
 pytestmark = pytest.mark.postgres
@@ -151,7 +152,7 @@ def test_text_bound_for_a_real_column_is_pointed_at_real_and_loads(
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append"))
     assert refused.value.hint == (
-        f"add --cast m.score=real --cast 'm.ratio=double precision'; {LAST_RESORT}"
+        f"add casts={{'m.score': 'real', 'm.ratio': 'double precision'}}; {in_python_words(LAST_RESORT)}"
     )
     casts = (("m", "score", "real"), ("m", "ratio", "double precision"))
     report = arrowmig.migrate(

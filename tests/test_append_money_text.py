@@ -26,6 +26,6 @@ def test_currency_text_into_a_money_column_is_named_as_moneys(pg_url: str, tmp_p
     assert report.tables[0].error == (
         "table 'fees', column 'fee', id 2: value does not convert to the target column's "
         "money, which takes an amount as a plain number (1234.50, not $1,234.50): '$3.00'; "
-        "fix the value in the source, or use --on-error reject to set such rows aside"
+        "fix the value in the source, or use on_error='reject' to set such rows aside"
     )
     assert pg_rows(pg_url, "fees") == []

@@ -63,7 +63,7 @@ def test_text_the_server_cannot_read_as_hstore_fails_naming_the_column_and_row(
     assert report.tables[0].error == (
         "table 't', column 'h', id 2: Unexpected end of string: 'a=>'; fix the value in the "
         "source (or the target column's type or constraint), or set such rows aside with "
-        "--on-error reject"
+        "on_error='reject'"
     )
     # The rows before it are written, as a value arrowmig's own checks refuse leaves them.
     assert pg_rows(second_pg, "t") == [(1, '"a"=>"1"')]

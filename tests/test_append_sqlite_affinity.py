@@ -79,9 +79,9 @@ def test_values_the_affinity_would_change_are_their_rows_problems(
     # Each way on of each kind of problem (a number stored otherwise, text stored otherwise)
     # said once, setting the rows aside last, once.
     assert error.endswith(
-        "; declare the target column TEXT, use --mode replace (the column it creates keeps "
+        "; declare the target column TEXT, use mode='replace' (the column it creates keeps "
         "every digit); declare the target column TEXT (it keeps text as written), or set such "
-        "rows aside with --on-error reject"
+        "rows aside with on_error='reject'"
     )
     assert _held(target) == []
     rejects = tmp_path / "rejects"

@@ -16,6 +16,7 @@ from arrowmig.append_refusal import LAST_RESORT
 from arrowmig.errors import SchemaError
 from arrowmig.migrate import explain
 from arrowmig.plan import JSONB_NOTE
+from arrowmig.python_words import in_python_words
 from tests.dbutil import pg_exec, pg_rows, sqlite_table
 
 pytestmark = pytest.mark.postgres
@@ -37,7 +38,10 @@ def test_text_bound_for_integer_and_smallint_is_pointed_at_their_own_casts(
     pg_exec(pg_url, "CREATE TABLE acct (id int PRIMARY KEY, n integer, s smallint)")
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append"))
-    assert refused.value.hint == f"add --cast acct.n=integer --cast acct.s=smallint; {LAST_RESORT}"
+    assert (
+        refused.value.hint
+        == f"add casts={{'acct.n': 'integer', 'acct.s': 'smallint'}}; {in_python_words(LAST_RESORT)}"
+    )
     casts = (("acct", "n", "integer"), ("acct", "s", "smallint"))
     config = arrowmig.MigrationConfig(mode="append", casts=casts)
     report = arrowmig.migrate(source, pg_url, config=config)

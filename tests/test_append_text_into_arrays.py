@@ -63,7 +63,9 @@ def test_a_cast_to_the_array_type_has_the_server_read_its_own_array_text(
         tmp_path / "s.db", "CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT)", rows
     )
     pg_exec(pg_url, "CREATE TABLE u (id integer PRIMARY KEY, a integer[])")
-    with pytest.raises(SchemaError, match=r"--cast 'u\.a=integer\[\]' to have the server read"):
+    with pytest.raises(
+        SchemaError, match=r"casts=\{'u\.a': 'integer\[\]'\} to have the server read"
+    ):
         migrate(source, pg_url, config=MigrationConfig(mode="truncate"))
     config = MigrationConfig(mode="append", casts={"u.a": "integer[]"})
     assert migrate(source, pg_url, config=config).ok

@@ -162,7 +162,7 @@ def test_a_cast_says_which_other_columns_lose_their_storage_classes(tmp_path: Pa
     report = migrate(str(source), str(target), config=MigrationConfig(casts=(("t", "b", "text"),)))
     assert report.ok
     (a_note,) = [n for n in report.tables[0].notes if n.startswith("a: ")]
-    assert "so changed, by the --cast of b" in a_note
+    assert "so changed, by the casts of b" in a_note
     assert not [n for n in report.tables[0].notes if n.startswith("id: ") and "--cast" in n]
     query = "SELECT typeof(a) FROM t ORDER BY id"
     assert sqlite3.connect(target).execute(query).fetchall() == [("text",)] * 3

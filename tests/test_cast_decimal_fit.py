@@ -97,8 +97,8 @@ def test_a_value_past_a_numeric_cast_fails_its_table_naming_row_value_and_the_wa
     assert table.status == "failed"
     assert table.error == (
         "table 't', column 'v', id 2: value does not fit decimal(5,2), whose values round to "
-        "less than 1000 in magnitude: '123456.789'; fix the value in the source, --cast the "
-        "column to another type (e.g. --cast t.v=text), or use --on-error reject to set such "
+        "less than 1000 in magnitude: '123456.789'; fix the value in the source, casts the "
+        "column to another type (e.g. casts={'t.v': 'text'}), or use on_error='reject' to set such "
         "rows aside"
     )
 

@@ -24,6 +24,7 @@ def test_cast_to_numeric_counts_respelled_texts(tmp_path: Path, pg_url: str, cas
     report = arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(casts={"q.v": cast}))
     assert report.ok
     assert (
-        f"v: 2 texts stored as another text's number by --cast q.v={cast} (first: '00012' as 12; "
+        f"v: 2 texts stored as another text's number by casts={{'q.v': '{cast}'}} (first: '00012' "
+        "as 12; "
         "verify reports them)"
     ) in report.tables[0].notes

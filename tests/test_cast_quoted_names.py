@@ -7,6 +7,7 @@ same names are read alike from a job file's ``[casts]`` and Python's ``casts=``.
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import sqlite3
@@ -144,7 +145,9 @@ def test_a_job_s_cast_stays_with_its_table_named_again_on_the_command_line(
     assert _stored(tmp_path / "job.db", ODD_TABLE, ODD_COLUMN) == "real"
 
 
-def test_an_append_refusal_s_cast_reads_back_as_pasted(tmp_path: Path) -> None:
+def test_an_append_refusal_s_cast_reads_back_as_pasted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "app.db"
     with sqlite3.connect(source) as con:
         con.execute('CREATE TABLE "t=1" (id INTEGER PRIMARY KEY, "y.z" TEXT)')
@@ -156,13 +159,22 @@ def test_an_append_refusal_s_cast_reads_back_as_pasted(tmp_path: Path) -> None:
     dst.close()
     with pytest.raises(arrowmig.SchemaError) as refused:
         arrowmig.migrate(str(source), str(target), config=arrowmig.MigrationConfig(mode="append"))
-    words = shlex.split((refused.value.hint or "").split(";")[0])
+    said = (refused.value.hint or "").split(";")[0]
+    assert said == "add casts={'\"t=1\".\"y.z\"': 'integer'}"
+    casts = ast.literal_eval(said.removeprefix("add casts="))
+    config = arrowmig.MigrationConfig(mode="append", casts=casts)
+    args = ["migrate", str(source), str(target), "--mode", "append", "--progress", "none"]
+    capsys.readouterr()
+    assert main(args) == 2
+    cli_hint = capsys.readouterr().err.split("; ", 1)[1]
+    words = shlex.split(cli_hint.split(";")[0])
     assert words == ["add", "--cast", '"t=1"."y.z"=integer']
-    args = ["migrate", str(source), str(target), "--mode", "append", *words[1:]]
-    assert main([*args, "--progress", "none"]) == 0
+    assert main([*args, *words[1:]]) == 0
     dst = duckdb.connect(str(target))
     assert dst.execute('SELECT "y.z" FROM "t=1"').fetchall() == [(12,)]
+    dst.execute('DELETE FROM "t=1"')
     dst.close()
+    assert arrowmig.migrate(str(source), str(target), config=config).ok  # the Python words too
 
 
 def test_a_report_s_note_names_the_cast_as_it_reads_back(tmp_path: Path) -> None:
@@ -175,6 +187,6 @@ def test_a_report_s_note_names_the_cast_as_it_reads_back(tmp_path: Path) -> None
     report = arrowmig.migrate(str(source), str(tmp_path / "o.duckdb"), config=config)
     assert report.ok
     assert (
-        'y.z: 1 value of -0.0 stored as 0 by --cast t."y.z"=integer: DuckDB\'s integer has no '
+        "y.z: 1 value of -0.0 stored as 0 by casts={'t.\"y.z\"': 'integer'}: DuckDB's integer has no "
         "negative zero"
     ) in "\n".join(report.tables[0].notes)

@@ -362,7 +362,7 @@ def test_default_fail_stops_only_that_table(corpus: Path, tmp_path: Path, pg_url
     failed = [t.name for t in report.failed]
     assert failed == ["texts"]
     error = by_name["texts"].error or ""
-    assert "column 't'" in error and "id 2" in error and "--on-error reject" in error
+    assert "column 't'" in error and "id 2" in error and "on_error='reject'" in error
     assert "\n" not in error
     assert all(by_name[t].status == "done" for t in TABLES if t != "texts")
     import psycopg

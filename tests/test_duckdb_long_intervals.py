@@ -51,7 +51,7 @@ def test_an_interval_past_arrows_fails_its_table_naming_column_and_value(
         errors = {t.name: t.error or "" for t in report.tables}
         assert "column 'total'" in errors["usage"], errors
         assert "3000000:00:00" in errors["usage"]
-        assert "--cast usage.total=interval" in errors["usage"]
+        assert "casts={'usage.total': 'interval'}" in errors["usage"]
         # A nested one: a --cast to text would carry it as JSON, through Arrow.
         assert "column 'l'" in errors["nested"] and "a view" in errors["nested"]
         assert all(t.rows == 0 for t in report.tables), target
@@ -187,7 +187,7 @@ def test_a_wrapped_interval_is_caught_whichever_way_it_wraps(tmp_path: Path, val
         con.execute(f"CREATE TABLE one AS SELECT 1 AS id, {value} AS total")
     target = str(tmp_path / "t.duckdb")
     report = migrate(source, target)
-    assert not report.ok and "--cast one.total=interval" in (report.tables[0].error or "")
+    assert not report.ok and "casts={'one.total': 'interval'}" in (report.tables[0].error or "")
 
 
 def test_intervals_up_to_arrows_limit_arrive_without_a_cast(tmp_path: Path, pg_url: str) -> None:

@@ -131,7 +131,7 @@ def test_nanosecond_times_into_postgres_are_refused_per_row(tmp_path: Path, pg_u
         "table 't', column 'tn', id 1: nanoseconds, which PostgreSQL's microsecond times "
         "cannot hold: '12:34:56.123456789'" in error
     )
-    assert "--cast t.tn=text" in error
+    assert "casts={'t.tn': 'text'}" in error
     rejects = tmp_path / "rejects"
     config = MigrationConfig(
         casts=only_times.casts, on_error="reject", reject_dir=str(rejects), mode="replace"
@@ -240,7 +240,7 @@ def test_nanoseconds_into_an_existing_timestamp_are_refused_before_truncate_empt
     message = refused.value.message
     assert "column 'n', row 1 of its batch: nanoseconds, which PostgreSQL's" in message
     assert "nothing has been emptied or written" in message
-    assert "make the target column text and load it with --cast t.n=text" in (
+    assert "make the target column text and load it with casts={'t.n': 'text'}" in (
         refused.value.hint or ""
     )
     with psycopg.connect(pg_url) as con:
@@ -255,7 +255,7 @@ def test_nanoseconds_into_an_existing_timestamp_are_refused_before_truncate_empt
     assert [p["reason"] for p in rejected["problems"]] == [
         "nanoseconds, which PostgreSQL's microsecond timestamps cannot hold"
     ]
-    assert any("a text target column loaded with --cast" in n for n in report.tables[0].notes)
+    assert any("a text target column loaded with casts" in n for n in report.tables[0].notes)
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb"])

@@ -40,7 +40,7 @@ def test_writing_into_an_existing_union_column_is_refused_before_anything_is_emp
     assert f"cannot {'append to' if mode == 'append' else 'load'} 't'" in refused.value.message
     assert "column 'u' is a DuckDB UNION" in refused.value.message
     assert "nothing has been emptied or written" in refused.value.message
-    assert "--mode replace" in (refused.value.hint or "")
+    assert "mode='replace'" in (refused.value.hint or "")
     with duckdb.connect(target, read_only=True) as con:
         kept = con.execute("SELECT id, union_tag(u), u::VARCHAR FROM t").fetchall()
     assert kept == [(9, "num", "9")]

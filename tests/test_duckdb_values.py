@@ -244,7 +244,7 @@ def test_nanoseconds_into_postgres_fail_the_table_in_one_line(tmp_path: Path, pg
         "column 'tsns', id 1: nanoseconds, which PostgreSQL's microsecond timestamps cannot "
         "hold: '2024-01-01 00:00:00.123456789'" in error
     )
-    assert "--cast kinds.tsns=text" in error
+    assert "casts={'kinds.tsns': 'text'}" in error
     # Nothing of the table was committed: it is not left behind, so the cast runs as it is.
     as_text = migrate(source, pg_url, config=MigrationConfig(casts=(("kinds", "tsns", "text"),)))
     assert as_text.ok, [t.error for t in as_text.tables]
@@ -652,7 +652,7 @@ def test_a_nul_inside_a_nested_value_fails_its_table_in_one_line_or_is_rejected(
     report = migrate(source, pg_url, config=MigrationConfig(mode="replace"))
     error = report.tables[0].error or ""
     assert error.startswith("table 't', column 'c', id 2: a text inside the nested value")
-    assert "--cast t.c=text" in error
+    assert "casts={'t.c': 'text'}" in error
     with psycopg.connect(pg_url) as con:
         # Replaced only once the new rows are in; the empty staging table is not left behind.
         assert con.execute(
@@ -735,7 +735,7 @@ def test_the_negative_zero_note_names_the_table_and_column_to_cast(
     report = migrate(str(source), target, config=MigrationConfig(mode=mode))
     assert report.ok
     notes = report.tables[0].notes
-    cast = "(verify reports them; --cast z.{0}=text keeps the sign, as text)"
+    cast = "(verify reports them; casts={{'z.{0}': 'text'}} keeps the sign, as text)"
     assert (
         "f4: 1 value of -0.0 stored as 0.0: SQLite REAL columns have no negative zero "
         + cast.format("f4")

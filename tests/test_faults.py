@@ -631,7 +631,7 @@ def test_a_target_table_locked_while_its_rows_are_written_is_said_as_the_lock_an
             "the empty table 'small' it created is left in the target: it could not be "
             f"dropped (waited 0.9 s for a lock on small held by pid {holder}"
         )
-        and "go on with --resume" in n
+        and "go on with resume=True" in n
         for n in small.notes
     ), small.notes
     # The way on it gives works once the session is gone.
@@ -667,8 +667,8 @@ def test_a_table_locked_after_rows_were_committed_keeps_them_and_says_resume(
     held = len(pg_rows(pg_url, "t"))
     assert 0 < held < 20_000 and table.rows == held
     assert (
-        f"'t' keeps the {held:,} rows committed before it failed: once the cause is fixed, run "
-        "the same command with --resume, which continues after them"
+        f"'t' keeps the {held:,} rows committed before it failed: once the cause is fixed, call "
+        "again with resume=True, which continues after them"
     ) in table.notes
     assert not any("empty table" in n or "DROP TABLE" in n for n in table.notes), table.notes
     again = arrowmig.migrate(source, pg_url, config=replace(config, resume=True))
@@ -789,7 +789,7 @@ def test_a_batch_cancelled_by_the_batch_timeout_says_so(tmp_path: Path, pg_url: 
     config = arrowmig.MigrationConfig(mode="append", batch_timeout_s=0.5, retries=0)
     report = arrowmig.migrate(str(source), pg_url, config=config)
     error = report.tables[0].error or ""
-    assert "statement timeout" in error and "--batch-timeout (0.5 s)" in error
+    assert "statement timeout" in error and "batch_timeout_s (0.5 s)" in error
 
 
 def _one_second(monkeypatch: pytest.MonkeyPatch) -> None:

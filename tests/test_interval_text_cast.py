@@ -67,7 +67,7 @@ def test_finer_interval_texts_cast_into_duckdb_are_refused_per_row(tmp_path: Pat
     failed = migrate(source, str(tmp_path / "fail.duckdb"), config=_cast())
     error = failed.tables[0].error or ""
     assert "column 'd', id 1: value does not convert to interval exactly: it holds a part " in error
-    assert "finer than a microsecond" in error and "--cast t.d=text" in error
+    assert "finer than a microsecond" in error and "casts={'t.d': 'text'}" in error
     target = tmp_path / "t.duckdb"
     report = migrate(
         source, str(target), config=_cast(on_error="reject", reject_dir=str(tmp_path / "rj"))

@@ -46,7 +46,7 @@ def test_json_null_elements_are_counted_by_the_report_and_verify(
     assert found == {
         column: f"{column}: 2 values with a JSON null element carried as null, as an SQL NULL "
         "element is: JSON has one null, so the target cannot tell them apart (verify reports "
-        f"them; --cast t.{column}=text keeps them apart, as PostgreSQL's array text)"
+        f"them; casts={{'t.{column}': 'text'}} keeps them apart, as PostgreSQL's array text)"
         for column in ("b", "j")
     }
     checked = verify(pg_url, target)

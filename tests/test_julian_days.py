@@ -78,7 +78,7 @@ def test_an_append_into_timestamps_names_the_julian_cast_too(tmp_path: Path) -> 
     with pytest.raises(SchemaError) as refused:
         migrate(db, str(target), config=MigrationConfig(mode="append"))
     said = str(refused.value)
-    assert "add --cast r.t=julian --cast r.d=julian --cast r.e=epoch_s" in said, said
+    assert "add casts={'r.t': 'julian', 'r.d': 'julian', 'r.e': 'epoch_s'}" in said, said
 
 
 @pytest.mark.parametrize("cast", ["julian", "epoch_s"])
@@ -117,7 +117,7 @@ def test_julian_days_go_into_an_existing_date_column_as_their_utc_dates(tmp_path
     db, target = _days_and_a_date_column(tmp_path, [2460310.5, 2460369.5, None])
     with pytest.raises(SchemaError) as refused:
         migrate(db, str(target), config=MigrationConfig(mode="append"))
-    assert "add --cast r.d=julian" in str(refused.value), str(refused.value)
+    assert "add casts={'r.d': 'julian'}" in str(refused.value), str(refused.value)
     config = MigrationConfig(mode="append", casts=(("r", "d", "julian"),))
     report = migrate(db, str(target), config=config)
     assert report.ok, [t.error for t in report.tables]

@@ -415,7 +415,7 @@ def test_a_resumed_run_says_its_copy_holds_two_moments_and_why_a_key_is_not_buil
     assert "read from the source as it was at 20" in resumed and "arrowmig verify" in resumed
     (why,) = [n for n in report.notes if n.startswith("order_items: foreign key (order_id)")]
     assert "not created: its rows break it, most likely because this resumed run read" in why
-    assert "--mode replace" in why
+    assert "mode='replace'" in why
     # What it says is so: the copy holds the items of the deleted order.
     with psycopg.connect(second_pg) as con:
         orphans = con.execute(

@@ -287,8 +287,8 @@ def test_no_keys_loads_rows_only_and_says_what_it_left_unbuilt(
     assert indexes == [] and constraints == []
     bets = next(t for t in report.tables if t.name == "bets")
     assert bets.built == []
-    assert "not built (--no-keys): primary key (id), index bets_player" in bets.notes
-    assert "foreign key (player_id) -> players skipped (--no-keys)" in bets.notes
+    assert "not built (keys=False): primary key (id), index bets_player" in bets.notes
+    assert "foreign key (player_id) -> players skipped (keys=False)" in bets.notes
 
 
 @pytest.mark.postgres
@@ -329,7 +329,7 @@ def test_a_table_the_user_may_not_read_is_named_before_anything_is_written(
         with pytest.raises(SchemaError) as refused:
             arrowmig.migrate(as_reader, str(target))
         assert "no permission to read table 'secret'" in str(refused.value)
-        assert "--exclude secret" in str(refused.value)
+        assert "exclude='secret'" in str(refused.value)
         assert not target.exists()
         config = arrowmig.MigrationConfig(exclude=("secret",))
         assert arrowmig.migrate(as_reader, str(target), config=config).ok
@@ -591,7 +591,7 @@ def test_append_takes_a_cast_first(tmp_path: Path, pg_url: str) -> None:
         con.execute("CREATE TABLE posts (id bigserial PRIMARY KEY, published boolean)")
     append = arrowmig.MigrationConfig(mode="append")
     wanted = (
-        r"'published' is text in the source but boolean in the target \(--cast posts\.published"
+        r"'published' is text in the source but boolean in the target \(casts=\{'posts\.published'"
     )
     with pytest.raises(SchemaError, match=wanted):
         arrowmig.migrate(src, pg_url, config=append)
@@ -1539,7 +1539,7 @@ def test_a_table_named_like_sqlites_own_is_refused_before_writing(
     with pytest.raises(SchemaError) as refused:
         arrowmig.migrate(source, str(target))
     assert "SQLite reserves names beginning with 'sqlite_' for its own tables" in str(refused.value)
-    assert "--exclude" in (refused.value.hint or "")
+    assert "exclude='Sqlite_Extra'" in (refused.value.hint or "")
     assert arrowmig.migrate(source, str(target), tables=["ok"]).ok
 
 

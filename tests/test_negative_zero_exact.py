@@ -84,8 +84,8 @@ def test_cast_to_exact_type_notes_negative_zeros_and_verify_names_them(
     database = "PostgreSQL" if kind == "postgresql" else "DuckDB"
     keeps = "double precision" if kind == "postgresql" else "DOUBLE"
     assert (
-        f"i: 1 value of -0.0 stored as 0 by --cast t.i=integer: {database}'s integer has no "
-        f"negative zero (verify reports them; without the --cast the column is {keeps}, "
+        f"i: 1 value of -0.0 stored as 0 by casts={{'t.i': 'integer'}}: {database}'s integer has no "
+        f"negative zero (verify reports them; without the casts the column is {keeps}, "
         "which keeps them)"
     ) in report.tables[0].notes
     checked = arrowmig.verify(source, target)

@@ -230,7 +230,7 @@ def _assert_element_named(
         f"column's {declared} exactly ("
     ) in error
     assert why in error
-    assert "--on-error reject" in error
+    assert "on_error='reject'" in error
 
 
 MIXED = "d TIMESTAMP[], r DOUBLE[], i DOUBLE[], s INTEGER[]"

@@ -38,9 +38,9 @@ def test_a_negative_zero_inside_a_list_or_struct_into_jsonb_is_said_and_differs(
     notes = [n for n in report.tables[0].notes if "-0.0" in n]
     assert notes == [
         "a: 2 values of -0.0 inside stored as 0: PostgreSQL's jsonb has no negative zero "
-        "(verify reports them; --cast t.a=json keeps them as written)",
+        "(verify reports them; casts={'t.a': 'json'} keeps them as written)",
         "s: 1 value of -0.0 inside stored as 0: PostgreSQL's jsonb has no negative zero "
-        "(verify reports them; --cast t.s=json keeps them as written)",
+        "(verify reports them; casts={'t.s': 'json'} keeps them as written)",
     ]
     checked = verify(source, pg_url)
     assert not checked.ok and checked.tables[0].differing_columns == ["a", "s"]
@@ -137,7 +137,7 @@ def test_a_negative_zero_keying_a_map_into_jsonb_is_kept_and_not_counted(
     assert report.ok, [t.error for t in report.tables]
     assert [n for n in report.tables[0].notes if "-0.0" in n] == [
         "m: 1 value of -0.0 inside stored as 0: PostgreSQL's jsonb has no negative zero "
-        "(verify reports them; --cast t.m=json keeps them as written)"
+        "(verify reports them; casts={'t.m': 'json'} keeps them as written)"
     ]
     with psycopg.connect(pg_url) as pg:
         assert pg.execute("SELECT m::text FROM t").fetchone() == ('{"-0.0": 0.0}',)

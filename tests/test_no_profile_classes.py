@@ -11,6 +11,7 @@ import pytest
 
 from arrowmig import migrate, verify
 from arrowmig.config import BatchConfig, MigrationConfig
+from arrowmig.python_words import in_python_words
 from tests.dbutil import duckdb_exec, duckdb_rows, sqlite_table
 
 _HINT = "run without --no-profile, so that arrowmig picks the column's type from its values"
@@ -62,7 +63,7 @@ def test_a_value_the_declared_type_would_convert_stops_its_table(
     target = tmp_path / "t.duckdb"
     report = migrate(db, str(target), config=MigrationConfig(profile=False))
     assert not report.ok
-    assert report.tables[0].error == f"table 't', column 'v' holds {said}; {_HINT}"
+    assert report.tables[0].error == f"table 't', column 'v' holds {said}; {in_python_words(_HINT)}"
 
 
 @pytest.mark.parametrize(

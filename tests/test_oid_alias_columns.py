@@ -76,7 +76,7 @@ def test_a_name_the_target_lacks_is_its_row_bad_value(
     assert table.error.startswith(
         "table 'refs', column 'rc', id 2: relation \"gone\" does not exist: 'gone'"
     )
-    assert table.error.endswith("or set such rows aside with --on-error reject")
+    assert table.error.endswith("or set such rows aside with on_error='reject'")
     rejects = tmp_path / "rejects"
     config = MigrationConfig(mode="truncate", on_error="reject", reject_dir=rejects)
     report = migrate(pg_url, second_pg, tables=["refs"], config=config)

@@ -98,11 +98,11 @@ def test_sqlite_target_full_as_an_index_is_built_leaves_it_to_resume(
     assert table.error is not None
     assert table.error.startswith("index ix_notes_body not built: ")
     assert (
-        "database or disk is full; free space on the target's disk, then run the same "
-        "command with --resume" in table.error
+        "database or disk is full; free space on the target's disk, then call again with "
+        "resume=True" in table.error
     )
     assert "\n" not in table.error
-    assert any(n.endswith("left for --resume: index ix_notes_body") for n in table.notes)
+    assert any(n.endswith("left for resume=True: index ix_notes_body") for n in table.notes)
     assert _table_state(str(target), "notes") == "prepared"  # not loaded
 
     monkeypatch.undo()  # room again
@@ -185,8 +185,8 @@ def test_duckdb_keys_past_the_memory_cap_are_left_to_resume(
     assert report.exit_code == 1 and table.status == "failed"
     assert table.error is not None and table.error.startswith("primary key (id) not built: ")
     assert "Out of Memory" in table.error
-    assert "--resume and ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB" in table.error
-    left = "left for --resume: primary key (id), index ix_hashes_h, key sequences moved past"
+    assert "resume=True and ARROWMIG_DUCKDB_MEMORY_LIMIT=4GB" in table.error
+    left = "left for resume=True: primary key (id), index ix_hashes_h, key sequences moved past"
     assert any(left in n for n in table.notes), table.notes
     assert _built_in_duckdb(target) == ([], [])
 
@@ -240,10 +240,10 @@ def test_duckdb_disk_full_as_the_index_is_built_names_it_and_resume_builds_it(
     assert report.exit_code == 1 and table.status == "failed", table.notes
     assert table.error is not None and table.error.startswith("index ix_notes_body not built: ")
     assert (
-        "No space left on device; free space on the target's disk, then run the same "
-        "command with --resume" in table.error
+        "No space left on device; free space on the target's disk, then call again with "
+        "resume=True" in table.error
     )
-    assert any("left for --resume: index ix_notes_body" in n for n in table.notes)
+    assert any("left for resume=True: index ix_notes_body" in n for n in table.notes)
 
     (small_disk / "ballast").unlink()  # room again
     again = migrate(str(source), str(target), config=MigrationConfig(resume=True))

@@ -50,7 +50,7 @@ def test_a_value_before_postgresqls_first_is_named_or_set_aside(
     failed = migrate(source, pg_url)
     error = failed.tables[0].error or ""
     assert error.startswith("table 'far', column 'ts', id 5000: before 4714-11-24 BC"), error
-    assert "-290308-12-22" in error and "--on-error reject" in error
+    assert "-290308-12-22" in error and "on_error='reject'" in error
     rejects = tmp_path / "rj"
     report = migrate(
         source, pg_url, config=MigrationConfig(on_error="reject", reject_dir=str(rejects))

@@ -137,12 +137,12 @@ def test_an_append_that_the_declared_scale_would_round_is_refused_per_row(
     # Each names its column, and does not advise the --on-error reject the run has.
     problems = [json.loads(line)["problems"] for line in refused.splitlines()]
     assert sorted(p["column"] for (p,) in problems) == ["hundreds", "wide"]
-    assert "--on-error reject" not in refused
+    assert "on_error='reject'" not in refused
     pg_exec(pg_url, "DELETE FROM n")
     report = arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(mode="append"))
     error = report.tables[0].error or ""
     assert "would be stored as" in error, error
-    assert "or use --on-error reject to set such rows aside" in error  # without it, advised
+    assert "or use on_error='reject' to set such rows aside" in error  # without it, advised
 
 
 def test_a_cast_to_an_odd_scale_says_how_it_rounds(pg_url: str, tmp_path: Path) -> None:
@@ -156,9 +156,9 @@ def test_a_cast_to_an_odd_scale_says_how_it_rounds(pg_url: str, tmp_path: Path) 
     casts = (("t", "v", "numeric(5,-2)"), ("t", "w", "numeric(3,5)"))
     report = arrowmig.migrate(source, pg_url, config=arrowmig.MigrationConfig(casts=casts))
     notes = report.tables[0].notes
-    assert "v: cast to numeric(5,-2) by --cast (each value is rounded to the nearest 100)" in notes
+    assert "v: cast to numeric(5,-2) by casts (each value is rounded to the nearest 100)" in notes
     assert (
-        "w: cast to numeric(3,5) by --cast (each value is rounded to 5 decimal places, and only "
+        "w: cast to numeric(3,5) by casts (each value is rounded to 5 decimal places, and only "
         "values below 0.01 in magnitude fit)" in notes
     )
     assert pg_rows(pg_url, "t", "id") == [
@@ -169,7 +169,7 @@ def test_a_cast_to_an_odd_scale_says_how_it_rounds(pg_url: str, tmp_path: Path) 
     duck = tmp_path / "t.duckdb"
     report = arrowmig.migrate(source, str(duck), config=arrowmig.MigrationConfig(casts=casts))
     assert (
-        "v: cast to numeric(5,-2) by --cast (DuckDB has no numeric(5,-2): declared "
+        "v: cast to numeric(5,-2) by casts (DuckDB has no numeric(5,-2): declared "
         "DECIMAL(7,0), each value is rounded to a whole number)" in report.tables[0].notes
     )
     assert duckdb_rows(duck, "t", "id")[0][1] == Decimal("1235")

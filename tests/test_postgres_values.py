@@ -107,7 +107,7 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
     assert not failed.ok
     error = failed.tables[0].error or ""
     assert "column 'v', id 2: NaN, which SQLite cannot store" in error
-    assert "--cast readings.v=text" in error  # the way past it, for this column
+    assert "casts={'readings.v': 'text', " in error  # the way past it, for this column
     as_text = migrate(
         pg_url,
         str(tmp_path / "text.db"),
@@ -131,9 +131,9 @@ def test_nan_into_sqlite_is_loud_and_can_be_set_aside(pg_url: str, tmp_path: Pat
     # Each NaN set aside is counted in its column, with the way to keep it.
     assert [n for n in rejected.tables[0].notes if "NaN" in n] == [
         "v: 1 NaN set aside with its row (SQLite has no NaN; "
-        "--cast readings.v=text keeps NaN as the text 'nan')",
+        "casts={'readings.v': 'text'} keeps NaN as the text 'nan')",
         "w: 1 NaN set aside with its row (SQLite has no NaN; "
-        "--cast readings.w=text keeps NaN as the text 'nan')",
+        "casts={'readings.w': 'text'} keeps NaN as the text 'nan')",
     ]
     assert not [n for n in rejected.notes if "NaN" in n]  # the plan's note is not the run's
     con = sqlite3.connect(tmp_path / "reject.db")
@@ -842,7 +842,7 @@ def test_an_interval_past_arrows_nanoseconds_is_named_and_carried_as_text_when_c
     report = migrate(pg_url, out)
     assert not report.ok
     error = report.tables[0].error or ""
-    assert "column 'iv'" in error and "--cast iv.iv=text" in error
+    assert "column 'iv'" in error and "casts={'iv.iv': 'text'}" in error
     config = MigrationConfig(casts=(("iv", "iv", "text"),))
     report = migrate(pg_url, out, config=config)
     assert report.ok, [t.error for t in report.tables]
@@ -878,7 +878,7 @@ def test_a_timestamp_past_arrows_years_is_named_and_carried_as_text_when_cast(
     failed = migrate(pg_url, str(tmp_path / "failed.db"))
     error = failed.tables[0].error or ""
     assert "column 'ts'" in error and "column 'tz' holds one too" in error
-    named = re.findall(r"--cast far\.(\w+)=text", error)
+    named = re.findall(r"'far\.(\w+)': 'text'", error)
     assert named == ["ts", "tz"]
     # The text arrowmig writes for any timestamp cast to text (astronomical years), the
     # values past Arrow's range written alike.

@@ -1453,7 +1453,7 @@ def test_sqlite_targets_declare_only_the_foreign_keys_a_run_can_create(tmp_path:
     bare = str(tmp_path / "bare.db")
     report = arrowmig.migrate(source, bare, config=MigrationConfig(foreign_keys=False))
     assert report.ok and sqlite_foreign_keys(bare, "bets") == []
-    assert "skipped (--no-foreign-keys)" in notes_of(report, "bets")
+    assert "skipped (foreign_keys=False)" in notes_of(report, "bets")
 
 
 def test_replacing_a_sqlite_parent_keeps_its_children_pointing_at_it(tmp_path: Path) -> None:
@@ -1688,16 +1688,16 @@ def test_tables_in_other_schemas_are_named_not_silently_left(pg_url: str, tmp_pa
     assert "holds no tables; other schemas do: person (1 table), sales (3 tables)" in str(
         refused.value
     )
-    assert "--source-schema person" in str(refused.value)
+    assert "source_schema='person'" in str(refused.value)
     # A SQLite file takes one schema per run: only that form is suggested.
     with pytest.raises(arrowmig.SchemaError) as refused:
         arrowmig.migrate(pg_url, str(tmp_path / "aw.db"))
     said = f"{refused.value} {refused.value.hint}"
-    assert "--source-schema person" in said
+    assert "source_schema='person'" in said
     assert "person,sales" not in said and "'*'" not in said
     with pytest.raises(arrowmig.SchemaError) as refused:
         arrowmig.migrate(pg_url, target, tables=["sales.orders"])
-    assert "name it 'orders', with --source-schema sales" in str(refused.value)
+    assert "name it 'orders', with source_schema='sales'" in str(refused.value)
     pg_exec(pg_url, "CREATE TABLE public.here (id int)")
     report = arrowmig.migrate(pg_url, target)
     assert [t.name for t in report.tables] == ["here"]

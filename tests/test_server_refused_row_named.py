@@ -28,7 +28,7 @@ def test_text_a_bit_column_refuses_names_its_row(pg_url: str, tmp_path: Path) ->
     assert not report.ok
     assert error.startswith("table 'flags', column 'flag', id 3: "), error
     assert '"y" is not a valid binary digit' in error
-    assert "--on-error reject" in error
+    assert "on_error='reject'" in error
     # The rows before it are written, as a screened bad value leaves them; none after it.
     assert pg_rows(pg_url, "flags", "id") == [(1, "1"), (2, "0")]
 
@@ -71,7 +71,7 @@ def test_a_sqlite_targets_check_and_not_null_refusals_are_set_aside_by_row(tmp_p
     assert failed.tables[0].error == (
         "writing 'stock': CHECK constraint failed: qty >= 0; fix the rows that break the "
         "target's constraint in the source (or the constraint), or set them aside with "
-        "--on-error reject, which names each"
+        "on_error='reject', which names each"
     )
     config = arrowmig.MigrationConfig(
         mode="append", on_error="reject", reject_dir=str(tmp_path / "rejects")

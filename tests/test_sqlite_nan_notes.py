@@ -76,11 +76,11 @@ def test_nan_met_is_refused_by_row_or_counted_per_column_as_set_aside(tmp_path: 
     assert rejected.tables[0].rejected == 3
     assert sorted(_said_of_nan(rejected.tables[0].notes)) == [
         "x: 1 NaN set aside with its row (SQLite has no NaN; "
-        "--cast readings.x=text keeps NaN as the text 'nan')",
+        "casts={'readings.x': 'text'} keeps NaN as the text 'nan')",
         "y: 2 NaN set aside with their rows (SQLite has no NaN; "
-        "--cast readings.y=text keeps NaN as the text 'nan')",
+        "casts={'readings.y': 'text'} keeps NaN as the text 'nan')",
         "z: 1 NaN set aside with its row (SQLite has no NaN; "
-        "--cast readings.z=text keeps NaN as the text 'nan')",
+        "casts={'readings.z': 'text'} keeps NaN as the text 'nan')",
     ]
     with sqlite3.connect(tmp_path / "reject.db") as con:
         assert con.execute("SELECT * FROM readings").fetchall() == [(4, 4.0, 5.0, 6.0)]

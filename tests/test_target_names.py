@@ -215,7 +215,7 @@ def test_a_file_loads_into_the_lower_case_tables_an_application_made(
     # Without the option, the table missing by its exact name is refused, pointing at it.
     with pytest.raises(SchemaError) as kept:
         migrate(source, pg_url, config=MigrationConfig(mode=mode))
-    assert "--target-names lower" in (kept.value.hint or "")
+    assert "target_names='lower'" in (kept.value.hint or "")
 
     report = migrate(source, pg_url, config=MigrationConfig(mode=mode, target_names="lower"))
 

@@ -136,7 +136,7 @@ def test_an_empty_bit_string_is_refused_by_duckdbs_bit_and_kept_by_a_text_cast(
         "table 'pt', column 'vb', id 2: an empty bit string, which a DuckDB BIT column cannot "
         "hold (DuckDB would store '0'): ''"
     ), error
-    assert "--cast pt.vb=text" in error
+    assert "casts={'pt.vb': 'text'}" in error
     kept = migrate(pg_url, target, config=MigrationConfig(casts={"pt.vb": "text"}))
     assert kept.ok, [t.error for t in kept.tables]
     with duckdb.connect(target, read_only=True) as con:

@@ -86,7 +86,7 @@ def test_two_types_that_would_meet_under_one_name_are_refused_by_the_plan(
         'types "public"."status" and "sales"."status" of the source would both be '
         '"public"."status" in the target'
     ) in refused.value.message
-    assert "--target-schema sales" in (refused.value.hint or "")
+    assert "target_schema='sales'" in (refused.value.hint or "")
     assert _rows(second_pg, _TYPES) == []  # nothing written
 
 

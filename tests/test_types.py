@@ -580,7 +580,9 @@ def test_integers_cast_to_interval_are_microseconds(tmp_path: Path, pg_url: str)
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute("CREATE TABLE blog_post (id bigint PRIMARY KEY, duration interval)")
     truncate = MigrationConfig(mode="truncate")
-    with pytest.raises(Exception, match=r"--cast blog_post\.duration=interval: integers read as"):
+    with pytest.raises(
+        Exception, match=r"casts=\{'blog_post\.duration': 'interval'\}: integers read as"
+    ):
         migrate(db, pg_url, config=truncate)
     cast = (("blog_post", "duration", "interval"),)
     assert migrate(db, pg_url, config=MigrationConfig(mode="truncate", casts=cast)).ok
@@ -662,7 +664,7 @@ def test_fail_mode_message_names_table_column_key_value(tmp_path: Path) -> None:
     assert by_name["bad"].error.startswith(
         "table 'bad', column 's', id 2: text is not valid UTF-8: b'\\xff'"
     )
-    assert "--on-error reject" in by_name["bad"].error
+    assert "on_error='reject'" in by_name["bad"].error
 
 
 def test_reject_values_round_trip_through_json() -> None:
@@ -915,7 +917,7 @@ def test_no_profile_names_the_value_its_declared_type_cannot_read(tmp_path: Path
     error = report.tables[0].error or ""
     assert error == (
         "table 'events', column 'flag' holds 't' (id 3), which its declared type BOOL does not "
-        "read as bool; run without --no-profile, so that arrowmig picks the column's type from "
+        "read as bool; run without profile=False, so that arrowmig picks the column's type from "
         "its values"
     )
 
@@ -1324,7 +1326,7 @@ def test_a_cast_to_numeric_p_s_says_what_each_target_does_with_its_values(
     into_sqlite = tmp_path / "t.db"
     report = migrate(db, str(into_sqlite), config=config)
     assert (
-        "v: cast to numeric(10,2) by --cast (SQLite has no numeric(10,2): each value is kept as "
+        "v: cast to numeric(10,2) by casts (SQLite has no numeric(10,2): each value is kept as "
         "it is, not rounded to 2 decimal places)" in report.tables[0].notes
     )
     with sqlite3.connect(into_sqlite) as con:
@@ -1335,7 +1337,7 @@ def test_a_cast_to_numeric_p_s_says_what_each_target_does_with_its_values(
     into_duckdb = tmp_path / "t.duckdb"
     report = migrate(db, str(into_duckdb), config=config)
     assert (
-        "v: cast to numeric(10,2) by --cast (each value is rounded to 2 decimal places)"
+        "v: cast to numeric(10,2) by casts (each value is rounded to 2 decimal places)"
         in report.tables[0].notes
     )
     assert [row[1] for row in duckdb_rows(into_duckdb, "n", "id")] == [

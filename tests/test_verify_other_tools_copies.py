@@ -338,5 +338,5 @@ def test_schemas_are_matched_as_tables_are_and_a_qualified_name_told_how(
         verify(pg_url, str(duck), tables="hr.emp")
     said = str(refused.value)
     assert said.startswith("table 'hr.emp' not found in schema 'public' of postgresql://")
-    assert said.endswith("; name it 'emp', with --source-schema hr")
+    assert said.endswith("; name it 'emp', with source_schema='hr'")
     assert json.loads(json.dumps(report.to_dict()))["notes"] == report.notes

@@ -151,7 +151,7 @@ def test_exclude_leaves_out_a_table_only_the_target_holds(pg_url: str, second_pg
     report = verify(pg_url, second_pg)
     assert report.exit_code == 1
     assert report.tables[1].message == (
-        "the table exists only in the target (--exclude flyway_schema_history leaves it out)"
+        "the table exists only in the target (exclude='flyway_schema_history' leaves it out)"
     )
     report = verify(pg_url, second_pg, exclude=["flyway_schema_history"])
     assert (report.exit_code, [t.name for t in report.tables]) == (0, ["t"])
