@@ -882,9 +882,14 @@ def test_a_second_run_into_the_same_tables_is_refused_before_writing(
         with pytest.raises(UsageError, match="another arrowmig run is writing") as refused:
             arrowmig.migrate(str(source), target, config=replace)
         assert refused.value.exit_code == 2
-        # The holder, for the user to find it: PostgreSQL names the lock's session, SQLite
-        # the process holding the file's flock (this one: it is the "other run" here).
-        holder = "(pid " if kind == "postgresql" else f"writing {target} (pid {os.getpid()})"
+        # The holder, for the user to find it: PostgreSQL names the process of the lock's
+        # session, SQLite the process holding the file's flock (this one: it is the "other
+        # run" here).
+        holder = (
+            f"(arrowmig pid {os.getpid()}, "
+            if kind == "postgresql"
+            else f"writing {target} (pid {os.getpid()})"
+        )
         assert holder in str(refused.value)
     assert len(rows_of(target, "t")) == 10
     assert arrowmig.migrate(str(source), target, config=replace).ok  # once it has ended
