@@ -39,6 +39,7 @@ from arrowmig.endpoints.base import (
 from arrowmig.endpoints.limits import refuse_names_a_file_cannot_hold
 from arrowmig.endpoints.load_triggers import trigger_note
 from arrowmig.endpoints.pg_policies import ROW_SECURITY_KINDS, with_roles_the_target_has
+from arrowmig.endpoints.pg_row_size import refuse_rows_too_big
 from arrowmig.endpoints.pg_storage import STORAGE_KIND, of_the_source_type, yielding_to
 from arrowmig.endpoints.postgres_catalog import is_domain_note
 from arrowmig.endpoints.sqlite_types import (
@@ -615,6 +616,8 @@ def build_plan(
         else:
             dst.check_names(for_target(target, how))
             exists = there in present
+            if target_dialect == "postgresql" and (config.mode == "replace" or not exists):
+                refuse_rows_too_big(src, name, source)  # a table arrowmig creates
             if config.mode == "replace" and exists:
                 _refuse_replacing_unowned(dst, there)
                 _refuse_dropping_dependents(dst, there, source)

@@ -19,6 +19,10 @@ _BEFORE_ITS_PARENT = (
 _SEVERAL_STREAMS = "read in {streams} streams at once, whose order is the workers'"
 _DUCKDB = "as DuckDB checks a row against the rows there before its statement"
 _ORDER_UNKNOWN = "which may be read before the row it points at (its read order is not known)"
+_DUCKDB_WAY_OUT = (
+    "DuckDB cannot drop a foreign key: use --mode replace, which creates the table again (a "
+    "DuckDB target gets no foreign keys), or create it again yourself without the key"
+)
 _ONE_STREAM = (
     "read it as one stream (--split-rows above its rows) if its rows come parents first, or "
 )
@@ -54,6 +58,8 @@ def refuse_rows_before_their_parent_row(
     for fk in own:
         if fk.name and checked is not None and not checked(table, fk.name):
             continue  # its check trigger disabled for the load: the rows go in unchecked
+        if into_duckdb and mode == "truncate" and holds is not None:
+            _refuse_emptying_rows_that_point_at_each_other(holds, table, fk)
         columns = [by_folded.get(c.lower()) for c in fk.columns]
         parents = [by_folded.get(c.lower()) for c in fk.ref_columns]
         if None in columns or None in parents:
@@ -88,9 +94,35 @@ def refuse_rows_before_their_parent_row(
             + f": the target would refuse the source's row ({', '.join(fk.ref_columns)})="
             f"({itself}) pointing at ({', '.join(fk.columns)})=({values}), {why}; nothing has "
             "been emptied or written",
-            hint=one_stream + key_dropped_for_the_run(fk, table, getattr(dst, "schema", None)),
+            hint=one_stream
+            + (
+                _DUCKDB_WAY_OUT
+                if into_duckdb
+                else key_dropped_for_the_run(fk, table, getattr(dst, "schema", None))
+            ),
             table=table,
         )
+
+
+def _refuse_emptying_rows_that_point_at_each_other(holds: Any, table: str, fk: ForeignKey) -> None:
+    """Raise SchemaError when DuckDB's ``table`` holds a row pointing at another through
+    ``fk``: DuckDB refuses to delete a row still pointed at, even by a row deleted with it, so
+    --mode truncate would fail the table (exit 1, the rows kept) with its own error."""
+    keys = [quote_ident(k) for k in fk.ref_columns]
+    named = [quote_ident(c) for c in fk.columns]
+    rows = holds(table, ", ".join(keys + named), " AND ".join(f"{c} IS NOT NULL" for c in named))
+    if not rows:
+        return
+    itself = ", ".join(str(v) for v in rows[0][: len(keys)])
+    values = ", ".join(str(v) for v in rows[0][len(keys) :])
+    raise SchemaError(
+        f"{table!r} points at itself through {fk.label}, and its row ({', '.join(fk.ref_columns)})"
+        f"=({itself}) points at ({', '.join(fk.columns)})=({values}): DuckDB cannot empty a "
+        "table whose rows point at each other (--mode truncate); nothing has been emptied or "
+        "written",
+        hint=_DUCKDB_WAY_OUT,
+        table=table,
+    )
 
 
 def _read_later(src: Any, name: str, split_key: str | None) -> str | None:

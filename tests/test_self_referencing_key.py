@@ -119,6 +119,8 @@ def test_a_duckdb_target_pointing_at_itself_is_refused_before_emptying(
     said = capsys.readouterr().err
     assert "the source's row (id)=(2) pointing at (reports_to)=(1)" in said, said
     assert "DuckDB checks a row against the rows there before its statement" in said, said
+    assert "DuckDB cannot drop a foreign key: use --mode replace" in said, said
+    assert "DROP CONSTRAINT" not in said, said
     assert duckdb_rows(target, "employee") == KEPT
 
 
@@ -153,3 +155,31 @@ def test_a_table_read_in_several_streams_at_once_is_refused_even_parents_first(
     assert pg_rows(second_pg, "employee") == KEPT
     assert main(["migrate", *run, "--split-rows", "6"]) == 0
     assert pg_rows(second_pg, "employee", "id") == PARENTS_FIRST
+
+
+def test_a_duckdb_table_whose_rows_point_at_each_other_is_refused_before_truncate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # DuckDB refuses to delete a row still pointed at, even by one deleted with it: truncate
+    # failed the table with DuckDB's "still referenced" (exit 1), which says no way out. The
+    # source's rows point at nothing, so only the target's rows stand in the way.
+    create = CREATE.format("").replace("id int PRIMARY KEY", "id INTEGER PRIMARY KEY")
+    source = sqlite_table(tmp_path / "src.sqlite", create, [(1, "a", None), (2, "b", None)])
+    parent, children = "(1, 'a', NULL)", "(2, 'b', 1), (3, 'c', 1)"
+    target = duckdb_exec(
+        tmp_path / "dst.duckdb",
+        f"{CREATE.format(REFERENCES)}; INSERT INTO employee VALUES {parent}; "
+        f"INSERT INTO employee VALUES {children}",
+    )
+    run = [source, target, "--progress", "none"]
+    assert main(["migrate", *run, "--mode", "truncate"]) == 2
+    said = capsys.readouterr().err
+    assert "'employee' points at itself through foreign key (reports_to)" in said, said
+    assert "its row (id)=(2) points at (reports_to)=(1)" in said, said
+    assert "nothing has been emptied or written" in said, said
+    assert "use --mode replace" in said and "DROP CONSTRAINT" not in said, said
+    assert "Traceback" not in said and said.count("\n") == 1, said
+    assert len(duckdb_rows(target, "employee")) == 3
+    # The way the message gives.
+    assert main(["migrate", *run, "--mode", "replace"]) == 0
+    assert duckdb_rows(target, "employee", "id") == [(1, "a", None), (2, "b", None)]

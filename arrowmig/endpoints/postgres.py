@@ -88,6 +88,7 @@ from arrowmig.endpoints.pg_privileges import (
     read_refusals,
     refused_error,
 )
+from arrowmig.endpoints.pg_row_size import TOO_BIG_HINT
 from arrowmig.endpoints.pg_scans import read_scans
 from arrowmig.endpoints.pg_server_reads import with_columns_named
 from arrowmig.endpoints.pg_storage import storage_settings
@@ -639,6 +640,8 @@ class PostgresEndpoint(BaseEndpoint):
             error.hint = INEXACT_HINT  # PG_EXACT's refusal
         elif state == "22000" and error.hint is None and RAGGED in error.message:
             error.hint = RAGGED_HINT  # PG_RECTANGULAR's refusal
+        elif state == "54000" and "row is too big" in str(exc) and error.hint is None:
+            error.hint = TOO_BIG_HINT  # a table that exists, or rows the plan did not count
         elif state == "57014" and "statement timeout" in str(exc) and error.hint is None:
             error.hint = (
                 f"a statement ran longer than --batch-timeout ({seconds} s): raise it if the "
