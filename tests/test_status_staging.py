@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from arrowmig.loading import staging_name
-from tests.dbutil import duckdb_exec, pg_exec, rows_of, target_of
+from tests.dbutil import execute_in, rows_of, target_of
 from tests.run_events import killed_at_event, signal_at_event
 from tests.test_resume import build_source
 
@@ -32,17 +32,6 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*ARROWMIG, *args], capture_output=True, text=True, timeout=120)
-
-
-def execute(target: str, sql: str) -> None:
-    if target.startswith("postgresql"):
-        pg_exec(target, *sql.split(";"))
-    elif target.endswith(".duckdb"):
-        duckdb_exec(target, sql)
-    else:
-        with sqlite3.connect(target) as con:
-            con.executescript(sql)
-        con.close()
 
 
 def runs(target: str) -> list[dict[str, Any]]:
@@ -82,7 +71,7 @@ def test_a_superseded_append_run_counts_the_rows_it_appended(
     target = target_of(kind, tmp_path, request)
     assert run("migrate", source, target, "--tables", "events").returncode == 0
     # The application's table, keyless and empty: the stopped append's rows are all it holds.
-    execute(
+    execute_in(
         target,
         "CREATE TABLE keyless AS SELECT * FROM events LIMIT 0; DROP TABLE events; "
         "ALTER TABLE keyless RENAME TO events; DELETE FROM _arrowmig_checkpoints",
@@ -142,7 +131,7 @@ def test_an_interrupted_runs_staging_tables_are_named_and_cleaned_once_abandoned
     # ...and drops it once it cannot: superseded as an arrowmig before 2026-12-02 left such a
     # run (its own row alone), its staging table kept for good.
     run_id = stopped["run_id"]
-    execute(
+    execute_in(
         target,
         f"UPDATE _arrowmig_checkpoints SET state = 'superseded' WHERE run_id = '{run_id}' "
         f"AND table_name = '*'; DELETE FROM _arrowmig_checkpoints WHERE run_id = '{run_id}' "
