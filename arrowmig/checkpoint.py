@@ -515,10 +515,12 @@ class CheckpointStore:
             if not overlap:
                 continue
             basis["superseded_by"] = {"run_id": run_id, "table": overlap[0], "at": _now()}
+            appended = run_rows_committed(rows) if basis.get("mode") == "append" else 0
             # Marked first: stopped in between, the run is superseded with its rows still
             # there; the other way round it had no rows at all, and a --resume started afresh.
-            self.record(run_row(other, "superseded", basis), durable=True)
-            appended = run_rows_committed(rows) if basis.get("mode") == "append" else 0
+            # The rows it appended stay in the tables: its row keeps their count, which
+            # `arrowmig status` shows once its tables' rows are forgotten.
+            self.record(run_row(other, "superseded", basis, rows=appended), durable=True)
             self.forget_run(other, keep_run_row=True)
             # Its staging tables hold rows only its resume would have put in place: with it
             # retired they would stay forever (copies of the rows, taking room).

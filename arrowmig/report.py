@@ -39,6 +39,9 @@ class TableReport:
     restarts: bool = False
     """Interrupted with rows committed that ``--resume`` cannot go on after (a table without
     a usable key, or unlogged): it loads the table again from the start."""
+    staging_table: str | None = None
+    """Interrupted while loading into a staging table, which stays for ``--resume`` (named
+    so that the user knows what the ``_arrowmig_stage_*`` table in the target is)."""
     error: str | None = None
     built: list[str] = field(default_factory=list)
     """Keys and indexes built after the data was in."""
@@ -159,13 +162,22 @@ class MigrationReport:
         """What to run to go on, saying what ``--resume`` keeps: not the rows of a table it
         loads again from the start (``restarts``)."""
         again = [t.name for t in self.tables if t.restarts]
-        if not again:
-            return RESUME_HINT
-        names = ", ".join(map(repr, again))
-        return (
-            "to continue, run the same command again with --resume (committed rows are kept, "
-            f"except those of {names}: with no key to go on after, it loads again from the start)"
-        )
+        hint = RESUME_HINT
+        if again:
+            names = ", ".join(map(repr, again))
+            hint = (
+                "to continue, run the same command again with --resume (committed rows are "
+                f"kept, except those of {names}: with no key to go on after, it loads again "
+                "from the start)"
+            )
+        kept = [f"{t.target_name} -> {t.staging_table}" for t in self.tables if t.staging_table]
+        if kept:
+            hint += (
+                f"; staging table{'s' if len(kept) > 1 else ''} kept for it: {', '.join(kept)} "
+                f"(arrowmig status --clean drops {'them' if len(kept) > 1 else 'it'} once the run can "
+                "no longer be resumed)"
+            )
+        return hint
 
     @property
     def resumable(self) -> bool:

@@ -286,6 +286,8 @@ class Runner:
             work = self.tables.get(table_report.name)
             if table_report.status == "interrupted" and table_report.rows and work is not None:
                 table_report.restarts = not work.landing.resumable
+            if table_report.status == "interrupted" and work is not None and work.landing.staged:
+                table_report.staging_table = work.landing.physical.name
 
     # -- one stream -------------------------------------------------------------------------
     def _work(self, item: StreamWork, conns: WorkerConnections) -> int:

@@ -22,8 +22,9 @@ from arrowmig.duplicate_keys import fix_before_resume
 from arrowmig.endpoints import open_endpoint
 from arrowmig.endpoints.base import CHECKPOINT_TABLE, Endpoint
 from arrowmig.generated_runs import again_command
-from arrowmig.names import folded, same_but_case
+from arrowmig.names import folded, same_but_case, shown
 from arrowmig.run_lock import holds_lock
+from arrowmig.staging_tables import drop_abandoned_stages, kept_stage
 
 
 def runs_of(target: str, *, schema: str | None = None) -> list[dict[str, Any]]:
@@ -63,9 +64,10 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
         }
         shown_target = dst.url.redacted
         schema = dst.schema if schema is not None else None
-    by_run: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        by_run[row.run_id].append(row)
+        by_run: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            by_run[row.run_id].append(row)
+        stages = _kept_stages(dst, by_run)
     runs = []
     for run_id, run_rows in by_run.items():
         run_row = next((r for r in run_rows if r.table_name == RUN_ROW), None)
@@ -82,6 +84,7 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
                     "state": "failed" if name in failed else state,
                     "rows_done": rows_committed(mine),
                     "error": failed.get(name),
+                    **_stage_fields(stages.get((run_id, name))),
                 }
             )
         rows_done = sum(int(t["rows_done"]) for t in tables)
@@ -99,6 +102,7 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
                     "state": state_of,
                     "rows_done": None,
                     "error": None,
+                    **_stage_fields(None),
                 }
                 for name in done
             ]
@@ -146,6 +150,28 @@ def _runs_in(target: str, schema: str | None, named: str | None) -> list[dict[st
             }
         )
     return runs
+
+
+def _kept_stages(
+    dst: Endpoint, by_run: dict[str, list[Row]]
+) -> dict[tuple[str, str], tuple[str, int]]:
+    """The staging table (and its rows) each table of a run kept for its --resume, by run and
+    table: a settled run keeps none (``CheckpointStore.supersede`` drops them)."""
+    kept = {}
+    for run_id, run_rows in by_run.items():
+        for name in {r.table_name for r in run_rows if r.table_name != RUN_ROW}:
+            stage = kept_stage(dst, [r for r in run_rows if r.table_name == name])
+            if stage is not None:
+                kept[run_id, name] = stage
+    return kept
+
+
+def _stage_fields(stage: tuple[str, int] | None) -> dict[str, Any]:
+    """A table's ``staging_table`` and ``staging_rows`` (None, None: it keeps none)."""
+    return {
+        "staging_table": stage[0] if stage else None,
+        "staging_rows": stage[1] if stage else None,
+    }
 
 
 def _in_target(name: str, basis: dict[str, Any]) -> str:
@@ -231,18 +257,24 @@ def clean_runs(target: str, *, schema: str | None = None) -> int:
     return clean_checkpoints(target, schema=schema)[0]
 
 
-def clean_checkpoints(target: str, *, schema: str | None = None) -> tuple[int, int]:
-    """``clean_runs``, and how many checkpoint tables it found to clean: with none, there
-    was nothing to remove or drop, and ``status --clean`` must not say it dropped one."""
+def clean_checkpoints(target: str, *, schema: str | None = None) -> tuple[int, int, list[str]]:
+    """``clean_runs``, how many checkpoint tables it found to clean (with none, there was
+    nothing to remove or drop, and ``status --clean`` must not say it dropped one), and the
+    staging tables it dropped that no run can use any more (``drop_abandoned_stages``)."""
     schemas = [schema] if schema is not None else checkpoint_schemas(target)[1]
     removed = found = 0
+    dropped: list[str] = []
     for one in schemas:
         with _checkpoints_of(
             target, one, ("SELECT", "DELETE"), "remove completed runs from"
         ) as dst:
             found += dst.table_exists(CHECKPOINT_TABLE)
             removed += CheckpointStore(dst).clean()
-    return removed, found
+            dropped += [
+                shown(dst.schema, stage) if dst.schema else stage
+                for stage in drop_abandoned_stages(dst)
+            ]
+    return removed, found, dropped
 
 
 @contextlib.contextmanager

@@ -110,6 +110,19 @@ def duckdb_exec(path: str | Path, sql: str) -> str:
     return str(path)
 
 
+def execute_in(target: str, sql: str) -> None:
+    """Run ``sql`` (statements separated by ``;``) in any target, with its database's own
+    client."""
+    if target.startswith("postgresql://"):
+        pg_exec(target, *(one for one in sql.split(";") if one.strip()))
+    elif target.endswith(".duckdb"):
+        duckdb_exec(target, sql)
+    else:
+        with sqlite3.connect(target) as con:
+            con.executescript(sql)
+        con.close()
+
+
 def pg_columns(url: str, table: str, schema: str = "public") -> list[tuple[str, str, bool]]:
     with psycopg.connect(url) as con:
         return [

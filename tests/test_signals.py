@@ -22,6 +22,7 @@ from typing import IO, Any
 import duckdb
 import pytest
 
+from arrowmig.loading import staging_name
 from tests.dbutil import duckdb_rows
 
 ROWS = 300_000
@@ -120,7 +121,9 @@ def test_a_stopped_table_without_a_key_is_said_to_load_again_from_the_start(
     assert code == 143, err
     assert err.rstrip().endswith(
         "run the same command again with --resume (committed rows are kept, except those of "
-        "'t': with no key to go on after, it loads again from the start)"
+        "'t': with no key to go on after, it loads again from the start); staging table kept "
+        f"for it: t -> {staging_name('t')} (arrowmig status --clean drops it once the run can "
+        "no longer be resumed)"
     )
 
 

@@ -32,6 +32,8 @@ def test_status_lists_the_tables_of_a_complete_run(
             "state": "complete",
             "rows_done": None,
             "error": None,
+            "staging_table": None,
+            "staging_rows": None,
         },
         {
             "name": "bets",
@@ -39,6 +41,8 @@ def test_status_lists_the_tables_of_a_complete_run(
             "state": "complete",
             "rows_done": None,
             "error": None,
+            "staging_table": None,
+            "staging_rows": None,
         },
     ]
     assert main(["status", pg_url]) == 0

@@ -6,7 +6,6 @@ converted as migrate converted them, so a faithful copy matches and one changed 
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from arrowmig import migrate, verify
 from arrowmig.cli import main
 from arrowmig.config import MigrationConfig
-from tests.dbutil import duckdb_exec, pg_exec, sqlite_table, target_of
+from tests.dbutil import duckdb_exec, execute_in, sqlite_table, target_of
 
 TARGETS = [pytest.param("postgres", marks=pytest.mark.postgres), "duckdb", "sqlite"]
 
@@ -40,17 +39,6 @@ def _source(path: Path, declared: str, values: tuple[Any, ...]) -> str:
     )
 
 
-def _run(sql: str, target: str) -> None:
-    if target.startswith("postgresql://"):
-        pg_exec(target, sql)
-    elif target.endswith(".duckdb"):
-        duckdb_exec(target, sql)
-    else:
-        with sqlite3.connect(target) as con:
-            con.execute(sql)
-        con.close()
-
-
 @pytest.mark.parametrize("target_kind", TARGETS)
 @pytest.mark.parametrize("cast", list(CASTS))
 def test_a_column_cast_so_is_compared_as_the_cast_made_it(
@@ -66,7 +54,7 @@ def test_a_column_cast_so_is_compared_as_the_cast_made_it(
     assert table.compared_through_casts == {"v": cast}
 
     # One value changed in the target (row 2's put in row 1) differs, naming its column.
-    _run("UPDATE t SET v = (SELECT v FROM t WHERE id = 2) WHERE id = 1", target)
+    execute_in(target, "UPDATE t SET v = (SELECT v FROM t WHERE id = 2) WHERE id = 1")
     (table,) = verify(db, target).tables
     assert (table.result, table.differing_columns) == ("differ", ["v"])
     assert [(d.kind, d.key, d.columns) for d in table.diffs] == [("changed", {"id": 1}, ["v"])]

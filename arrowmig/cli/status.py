@@ -19,8 +19,8 @@ from arrowmig.names import shown
 @click.option(
     "--clean",
     is_flag=True,
-    help="Remove the rows of completed and superseded runs, and the checkpoint table once no "
-    "run is left in it.",
+    help="Remove the rows of completed and superseded runs, the staging tables no run can "
+    "resume any more, and the checkpoint table once no run is left in it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON on stdout.")
 def command(target: str, target_schema: str | None, clean: bool, as_json: bool) -> int:
@@ -30,9 +30,16 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
 
     # A target without a checkpoint table has nothing to clean: it is told where status
     # looked, as without --clean, not that a table was dropped.
-    removed, cleaned = clean_checkpoints(target, schema=target_schema) if clean else (0, 0)
+    removed, cleaned, dropped = (
+        clean_checkpoints(target, schema=target_schema) if clean else (0, 0, [])
+    )
     if cleaned:
         say(f"removed the checkpoint rows of {removed} completed or superseded run(s)")
+    if dropped:
+        say(
+            f"dropped {len(dropped)} staging table(s) no run can resume any more: "
+            + ", ".join(dropped)
+        )
     runs: list[dict[str, Any]] = runs_of(target, schema=target_schema)
     looked = where_looked(target, schema=target_schema) if not runs else None
     if cleaned and looked is not None:
@@ -71,7 +78,13 @@ def command(target: str, target_schema: str | None, clean: bool, as_json: bool) 
         for t in r["tables"]:
             done = "" if t["rows_done"] is None else f", {t['rows_done']:,} rows"
             failed = f": {t['error']}" if t["error"] else ""
-            say(f"  {r['run_id']} {_table_named(r, t, several)}: {t['state']}{done}{failed}")
+            stage = (
+                f"; staging table {t['staging_table']} ({t['staging_rows']:,} rows), kept for "
+                "--resume"
+                if t["staging_table"]
+                else ""
+            )
+            say(f"  {r['run_id']} {_table_named(r, t, several)}: {t['state']}{done}{failed}{stage}")
         if r["unfinished"]:
             say(f"  {r['run_id']} not finished: {r['unfinished']}")
         if r["fix_first"]:
