@@ -567,7 +567,7 @@ def test_a_lock_held_on_a_replaced_table_is_retried_then_names_its_holder(
     (table,) = report.tables
     assert table.status == "failed" and table.retries == 1
     assert f"lock on t held by pid {holder} (forgotten: 'LOCK TABLE t')" in (table.error or "")
-    assert "--batch-timeout" in (table.error or "")
+    assert "batch_timeout_s" in (table.error or "")  # the parameter a program gives
     retries = [e.message or "" for e in events if e.event == "retry"]
     assert len(retries) == 1 and f"held by pid {holder}" in retries[0]
     assert pg_rows(pg_url, "t") == [(7, "old")]  # the old table is untouched
@@ -728,7 +728,7 @@ def test_a_lock_met_while_planning_stops_before_writing_with_exit_code_2(
     locker.execute("LOCK TABLE t")
     config = arrowmig.MigrationConfig(mode="append", batch_timeout_s=0.5)
     try:
-        with pytest.raises(ConnectError, match=r"held by pid \d+.*--batch-timeout") as caught:
+        with pytest.raises(ConnectError, match=r"held by pid \d+.*batch_timeout_s") as caught:
             arrowmig.migrate(str(source), pg_url, config=config)
     finally:
         locker.rollback()

@@ -205,9 +205,10 @@ def test_a_lock_held_past_the_wait_stops_the_run_naming_the_session(
         app.close()
     message = str(raised.value)
     assert "u" in message and f"pid {pid} (long report" in message, message
-    assert "--lock-wait-timeout" in message
+    assert "lock_wait_s=" in message  # a program's words; the command line's below
     assert not target.exists()  # nothing written
     assert proc.returncode == 2, proc.stderr
+    assert "--lock-wait-timeout" in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert lines[-1].startswith("arrowmig: error: could not lock u in "), proc.stderr
     assert "Traceback" not in proc.stderr
