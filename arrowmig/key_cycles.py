@@ -36,12 +36,10 @@ def refuse_rows_before_their_parent(
         return  # the generator's tables point at no existing table
     schema = getattr(dst, "schema", None)
     by_folded = {c.lower(): c for c in source_columns}
-    checked = getattr(dst, "foreign_key_checked", None)
     for fk in late:
-        if fk.name and checked is not None and not checked(table, fk.name):
+        if not key_checked(dst, table, fk):
             continue  # its check trigger disabled for the load: the rows go in unchecked
-        holds = getattr(dst, "select_from", None)
-        if mode == "append" and (holds is None or holds(fk.ref_table, "1", "1 = 1")):
+        if mode == "append" and may_hold_rows(dst, fk.ref_table):
             continue  # the rows it holds may be the ones pointed at: the target judges
         columns = [by_folded.get(c.lower()) for c in fk.columns]
         if None in columns:  # a column the target fills itself: its value is not known here
@@ -68,6 +66,19 @@ def refuse_rows_before_their_parent(
             hint=key_dropped_for_the_run(fk, table, schema),
             table=table,
         )
+
+
+def key_checked(dst: Any, table: str, fk: ForeignKey) -> bool:
+    """Whether the target checks the rows loaded into ``table`` against ``fk``: not where its
+    check trigger is disabled for the load (``pg_restore --disable-triggers``)."""
+    checked = getattr(dst, "foreign_key_checked", None)
+    return not (fk.name and checked is not None and not checked(table, fk.name))
+
+
+def may_hold_rows(dst: Any, table: str) -> bool:
+    """Whether the target's ``table`` holds a row, or cannot be read to tell."""
+    holds = getattr(dst, "select_from", None)
+    return holds is None or bool(holds(table, "1", "1 = 1"))
 
 
 def key_dropped_for_the_run(fk: ForeignKey, table: str, schema: str | None) -> str:

@@ -1116,14 +1116,13 @@ def _waiting_for_parents(
             for fk in checked.get(name, ())
             if position[by_target.get(fk.ref_table.lower(), name)] > position[name]
         ]
-        refuse_rows_before_their_parent(
-            src, name, [c.name for c in p.source.columns], p.target.name, late, dst, config.mode
-        )
+        columns = [c.name for c in p.source.columns]
+        refuse_rows_before_their_parent(src, name, columns, p.target.name, late, dst, config.mode)
         own = [fk for fk in checked.get(name, ()) if fk.ref_table.lower() == p.target.name.lower()]
         refuse_rows_before_their_parent_row(
             src,
             name,
-            [c.name for c in p.source.columns],
+            columns,
             p.source.split_key,
             streams_needed(p, src, config.split_rows) if own else 1,
             p.target.name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from arrowmig.errors import SchemaError
-from arrowmig.key_cycles import key_dropped_for_the_run
+from arrowmig.key_cycles import key_checked, key_dropped_for_the_run, may_hold_rows
 from arrowmig.model import ForeignKey
 from arrowmig.schema import quote_ident
 
@@ -48,15 +48,14 @@ def refuse_rows_before_their_parent_row(
     select_from = getattr(src, "select_from", None)
     if not own or select_from is None or mode not in ("truncate", "append"):
         return  # no key of its own; or the generator's tables, pointing at no existing table
-    holds = getattr(dst, "select_from", None)
-    if mode == "append" and (holds is None or holds(table, "1", "1 = 1")):
+    if mode == "append" and may_hold_rows(dst, table):
         return  # the rows it holds may be the ones pointed at: the target judges
+    holds = getattr(dst, "select_from", None)
     by_folded = {c.lower(): c for c in source_columns}
-    checked = getattr(dst, "foreign_key_checked", None)
     into_duckdb = getattr(dst, "dialect", "") == "duckdb"
     later = None if into_duckdb else _read_later(src, source_table, split_key)
     for fk in own:
-        if fk.name and checked is not None and not checked(table, fk.name):
+        if not key_checked(dst, table, fk):
             continue  # its check trigger disabled for the load: the rows go in unchecked
         if into_duckdb and mode == "truncate" and holds is not None:
             _refuse_emptying_rows_that_point_at_each_other(holds, table, fk)

@@ -248,6 +248,18 @@ def converted_by_duckdb(table: Table, target: Table) -> list[str]:
     ]
 
 
+def _column_and_landing(
+    table: Table, target: Table | None, name: str
+) -> tuple[Column, Column] | None:
+    """The source column ``name`` and the column it lands in: ``target``'s (an existing
+    table's), else the one created from it; None where either table lacks it."""
+    try:
+        column = table.column(name)
+        return column, column if target is None else target.column(name)
+    except KeyError:
+        return None
+
+
 def _converted_by_duckdb(
     arrow_type: pa.DataType, table: Table, target: Table | None, name: str, dialect: str
 ) -> str | None:
@@ -258,11 +270,10 @@ def _converted_by_duckdb(
     otherwise, or not written to DuckDB."""
     if dialect != "duckdb" or not is_text_type(arrow_type):
         return None
-    try:
-        column = table.column(name)
-        there = column if target is None else target.column(name)
-    except KeyError:
+    pair = _column_and_landing(table, target, name)
+    if pair is None:
         return None
+    column, there = pair
     if forced_arrow_type(column.target_type, arrow_type) is not None:
         return None  # converted client-side, value by value
     if decimal_fit.declared(column.target_type, dialect) is not None:
@@ -281,11 +292,10 @@ def text_into_bits(
     ``twins.empty_bits`` are looked for: what a truncate reads before it empties the table."""
     if dialect != "duckdb" or not is_text_type(arrow_type):
         return False
-    try:
-        column = table.column(name)
-        there = column if target is None else target.column(name)
-    except KeyError:
+    pair = _column_and_landing(table, target, name)
+    if pair is None:
         return False
+    column, there = pair
     # A --cast to text makes a created column VARCHAR, not an existing BIT one.
     return is_text_type(travelling_type(column)) and ddl_type(there, "duckdb").upper() == "BIT"
 
